@@ -1,0 +1,202 @@
+"""Agreement (Vereinbarung) files → checked parameter and table overrides.
+
+Takes: a TOML agreement (file, text or mapping) and a checked model. Gives: an
+:class:`Agreement` holding the parameter values and table rows of the model with the agreed ones
+applied, or an :class:`~teilhabe_rules.errors.AgreementError` listing every problem (unknown
+parameter or table with did-you-mean, wrong unit, value out of range, bad row key, a corridor that
+the agreed bounds leave with a gap or an overlap), each with file, line and column.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import sys
+from collections.abc import Mapping
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from . import checked as c
+from .cases import convert_value
+from .domains import corridor_findings
+from .errors import AgreementError, Diagnostic, Location
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+__all__ = ["Agreement", "base_values", "load_agreement"]
+
+
+@attrs.frozen
+class Agreement:
+    """Agreed values: ``parameters`` by parameter id, ``tables`` as lookup dicts by table id."""
+
+    name: str | None
+    source: str | None
+    parameters: dict[str, Any] = attrs.field(eq=False)
+    tables: dict[str, dict[Any, Any]] = attrs.field(eq=False)
+    overridden: tuple[str, ...] = ()
+
+
+def base_values(model: c.CheckedModel) -> tuple[dict[str, Any], dict[str, dict[Any, Any]]]:
+    """The model's own parameter defaults and table rows."""
+    return ({pid: p.default for pid, p in model.parameters.items()}, {tid: t.mapping() for tid, t in model.tables.items()})
+
+
+class _Located:
+    def __init__(self, text: str, file: str):
+        self.lines = text.splitlines()
+        self.file = file
+
+    def find(self, key: str, section: str | None = None) -> tuple[int, int, str | None]:
+        start = 0
+        if section is not None:
+            for number, line in enumerate(self.lines):
+                if re.match(r"\s*\[\s*" + re.escape(section).replace(r"\.", r"\s*\.\s*") + r"\s*\]", line.replace('"', "")):
+                    start = number
+                    break
+        pattern = re.compile(r'^\s*"?' + re.escape(key) + r'"?\s*=')
+        for number in range(start, len(self.lines)):
+            if pattern.match(self.lines[number]):
+                column = self.lines[number].index(key.split(".")[-1]) + 1 if key.split(".")[-1] in self.lines[number] else 1
+                return number + 1, column, self.lines[number]
+        return 1, 1, self.lines[0] if self.lines else None
+
+
+def load_agreement(model: c.CheckedModel, source: str | Path | Mapping[str, Any], extra: Mapping[str, Any] | None = None) -> Agreement:
+    """Check an agreement against ``model`` and apply it to the model's values."""
+    text = ""
+    file = "<vereinbarung>"
+    if isinstance(source, Mapping):
+        data: Any = dict(source)
+    else:
+        path = Path(source)
+        file = str(path)
+        try:
+            text = path.read_text(encoding="utf-8")
+            data = tomllib.loads(text, parse_float=Decimal)
+        except OSError as exc:
+            raise AgreementError(Diagnostic(f"Die Vereinbarung lässt sich nicht lesen: {exc.strerror or exc}", Location(file, 1, 1))) from None
+        except tomllib.TOMLDecodeError as exc:
+            raise AgreementError(Diagnostic(f"Die Vereinbarung ist kein gültiges TOML: {exc}", Location(file, 1, 1))) from None
+    where = _Located(text, file)
+    problems: list[Diagnostic] = []
+
+    def report(message: str, key: str, section: str | None, hint: str | None = None) -> None:
+        line, column, source_line = where.find(key, section)
+        problems.append(Diagnostic(message, Location(file, line, column), hint=hint, source_line=source_line if text else None, code="vereinbarung"))
+
+    parameters, tables = base_values(model)
+    overridden: list[str] = []
+    head = data.pop("vereinbarung", {}) if isinstance(data, dict) else {}
+    name = head.get("name") if isinstance(head, dict) else None
+    if isinstance(head, dict) and head.get("modell") not in (None, model.info.name):
+        report(f"Die Vereinbarung gilt für das Modell „{head.get('modell')}“, nicht für „{model.info.name}“", "modell", "vereinbarung")
+    by_name = _parameter_names(model)
+    given = dict(data.pop("parameter", {}) or {})
+    if extra:
+        given.update(extra)
+    for key, raw in given.items():
+        pid = by_name.get(key)
+        if pid is None:
+            hint = difflib.get_close_matches(key, list(by_name), n=1, cutoff=0.6)
+            report(f"Das Modell hat keinen Parameter „{key}“", key, "parameter", f"meinten Sie „{hint[0]}“?" if hint else None)
+            continue
+        spec = model.parameters[pid]
+        try:
+            parameters[pid] = convert_value(raw, spec.type)
+        except ValueError as exc:
+            report(f"Parameter „{key}“: {exc}", key, "parameter", f"deklariert als {spec.type.describe()}")
+            continue
+        overridden.append(pid)
+    table_names = _table_names(model)
+    for key, rows in (data.pop("tabellen", {}) or {}).items():
+        tid = table_names.get(key)
+        if tid is None:
+            hint = difflib.get_close_matches(key, list(table_names), n=1, cutoff=0.6)
+            report(f"Das Modell hat keine Tabelle „{key}“", key, "tabellen", f"meinten Sie „{hint[0]}“?" if hint else None)
+            continue
+        spec = model.tables[tid]
+        if not isinstance(rows, dict):
+            report(f"Tabelle „{key}“: erwartet Zeilen „schlüssel = wert“", key, "tabellen")
+            continue
+        table = dict(tables[tid])
+        for row_key, raw in rows.items():
+            parts = [p.strip() for p in str(row_key).split(",")]
+            if len(parts) != len(spec.key_types):
+                report(f"Tabelle „{key}“: die Zeile „{row_key}“ hat {len(parts)} Schlüssel, die Tabelle {len(spec.key_types)}", str(row_key), f"tabellen.{key}")
+                continue
+            try:
+                keys = tuple(convert_value(p, kt) if kt.kind != "zahl" else convert_value(p, c.ValueType("zahl", kt.unit, True)) for p, kt in zip(parts, spec.key_types))
+                value = convert_value(raw, spec.value_type)
+            except ValueError as exc:
+                report(f"Tabelle „{key}“, Zeile „{row_key}“: {exc}", str(row_key), f"tabellen.{key}")
+                continue
+            table[keys[0] if len(keys) == 1 else keys] = value
+        tables[tid] = table
+        overridden.append(tid)
+    for section in data:
+        report(f"Unbekannter Abschnitt „{section}“", section, None, "erlaubt: [vereinbarung], [parameter], [tabellen.NAME]")
+    if not problems:
+        problems.extend(_corridors(model, parameters, file))
+    if problems:
+        raise AgreementError(problems)
+    return Agreement(name if isinstance(name, str) else None, file, parameters, tables, tuple(overridden))
+
+
+def _parameter_names(model: c.CheckedModel) -> dict[str, str]:
+    names: dict[str, str] = {pid: pid for pid in model.parameters}
+    counts: dict[str, int] = {}
+    for spec in model.parameters.values():
+        counts[spec.name] = counts.get(spec.name, 0) + 1
+    for pid, spec in model.parameters.items():
+        if counts[spec.name] == 1:
+            names.setdefault(spec.name, pid)
+    return names
+
+
+def _table_names(model: c.CheckedModel) -> dict[str, str]:
+    names: dict[str, str] = {tid: tid for tid in model.tables}
+    for tid, spec in model.tables.items():
+        if sum(1 for t in model.tables.values() if t.name == spec.name) == 1:
+            names.setdefault(spec.name, tid)
+    return names
+
+
+def _corridors(model: c.CheckedModel, parameters: dict[str, Any], file: str) -> list[Diagnostic]:
+    """Corridors whose bounds are parameters, re-checked with the agreed values."""
+    out = []
+    for node in model.nodes.values():
+        if node.kind != "stufe" or not node.bands:
+            continue
+        refs = [b for band in node.bands for b in (band.lower, band.upper) if isinstance(b, c.Ref) and b.kind == "parameter"]
+        if not refs:
+            continue
+        bounds = []
+        for band in node.bands:
+            lo = _bound(band.lower, parameters)
+            hi = _bound(band.upper, parameters)
+            bounds.append((band, lo, hi))
+        domain = model.domains.get(node.id)
+        if domain is None:
+            continue
+        pkg = node.package or ""
+        for severity, message, _span, hint in corridor_findings(domain, bounds, str(node.subject.type.unit) if node.subject else "", [], pkg):
+            if severity == "fehler":
+                out.append(Diagnostic(f"Mit den vereinbarten Grenzen: {message}", Location(file, 1, 1), hint=hint, code="korridor"))
+    return out
+
+
+def _bound(ir: c.Expr | None, parameters: dict[str, Any]) -> Decimal | None:
+    if ir is None:
+        return None
+    if isinstance(ir, c.Ref) and ir.kind == "parameter":
+        return parameters[ir.symbol]
+    if isinstance(ir, c.Const):
+        return ir.value
+    return None

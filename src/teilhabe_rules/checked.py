@@ -1,0 +1,465 @@
+"""The checked model: a plain, immutable description that backends consume.
+
+Takes: nothing — these are data classes; :mod:`teilhabe_rules.checker` builds them from the AST.
+Gives: :class:`CheckedModel` — scopes (the model and its lists), typed inputs, parameters, tables,
+packages with their level rules, and the computation nodes in a dependency order, each holding a
+resolved, unit-checked expression (:data:`Expr`). Names are resolved to symbol ids, units to
+:class:`~teilhabe_rules.units.Unit`, conversions to exact factors. No parse tree and no AST
+expression is reachable from here (spans are kept for explanations), so a second backend — a
+columnar batch evaluator, say — can consume this module alone.
+
+Runtime values: numbers are :class:`decimal.Decimal`; members of an aufzählung are ``int`` or
+``str``; levels are ``int``; truth values ``bool``; dates :class:`datetime.date`; staff keys are
+the divisor ``x`` of ``1:x`` as ``Decimal``.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from decimal import Decimal
+from fractions import Fraction
+from typing import Any, Union
+
+import attrs
+
+from .ast import Span
+from .units import DIMENSIONLESS, Unit
+
+frozen = attrs.frozen
+
+
+# --------------------------------------------------------------------------------------
+# Types
+# --------------------------------------------------------------------------------------
+
+
+@frozen
+class Member:
+    key: int | str
+    label: str | None = None
+    description: str | None = None
+
+
+@frozen
+class EnumType:
+    """An aufzählung (or a package's levels, ``is_levels=True``)."""
+
+    name: str
+    title: str | None
+    members: tuple[Member, ...]
+    is_levels: bool = False
+
+    def keys(self) -> tuple[int | str, ...]:
+        return tuple(m.key for m in self.members)
+
+    def member(self, key: Any) -> Member | None:
+        for m in self.members:
+            if m.key == key and type(m.key) is type(key) or (
+                isinstance(m.key, int) and not isinstance(key, (str, bool)) and m.key == key
+            ):
+                return m
+        return None
+
+    @property
+    def numeric(self) -> bool:
+        return all(isinstance(m.key, int) for m in self.members)
+
+
+@frozen
+class ValueType:
+    """The type of an input, parameter, table cell or value.
+
+    ``kind``: ``zahl`` (numbers; ``integer`` for whole numbers), ``ja_nein``, ``datum``,
+    ``text``, ``schlüssel``, ``enum`` (``enum`` set; levels too), ``liste`` (``element`` is the
+    type of the values, ``scope`` the list's scope id), ``modus`` (a rounding mode name).
+    """
+
+    kind: str
+    unit: Unit = DIMENSIONLESS
+    integer: bool = False
+    low: Decimal | None = None
+    high: Decimal | None = None
+    choices: tuple[Decimal, ...] | None = None
+    enum: EnumType | None = None
+    element: ValueType | None = None
+    scope: str | None = None
+
+    def describe(self) -> str:
+        """German description for messages (``Zahl in min/Tag``)."""
+        if self.kind == "zahl":
+            base = "ganze Zahl" if self.integer else "Zahl"
+            if self.choices is not None:
+                base = "Auswahl {" + ", ".join(str(c) for c in self.choices) + "}"
+            unit = f" in {self.unit}" if str(self.unit) else ""
+            return base + unit
+        if self.kind == "enum" and self.enum is not None:
+            return ("Stufe von " if self.enum.is_levels else "") + self.enum.name
+        if self.kind == "liste" and self.element is not None:
+            return f"Liste von {self.element.describe()}"
+        return {
+            "ja_nein": "ja/nein",
+            "datum": "Datum",
+            "text": "Text",
+            "schlüssel": "Schlüssel 1:x",
+            "modus": "Rundungsart",
+        }.get(self.kind, self.kind)
+
+
+NUMBER = ValueType("zahl")
+BOOL = ValueType("ja_nein")
+DATE = ValueType("datum")
+TEXT = ValueType("text")
+KEY = ValueType("schlüssel")
+
+
+# --------------------------------------------------------------------------------------
+# Resolved expressions
+# --------------------------------------------------------------------------------------
+
+
+@frozen
+class Const:
+    value: Any
+    type: ValueType
+    span: Span
+
+
+@frozen
+class Ref:
+    """A reference to an input, parameter or value. ``key`` is the row key of the symbol in its
+    scope (``lp2a.summe``); ``scope`` the id of the scope that holds it; ``kind`` is
+    ``eingabe``, ``parameter`` or ``wert``."""
+
+    symbol: str
+    key: str
+    scope: str
+    kind: str
+    type: ValueType
+    span: Span
+
+
+@frozen
+class Position:
+    """The 1-based position of the current element of list scope ``scope``."""
+
+    scope: str
+    type: ValueType
+    span: Span
+
+
+@frozen
+class Previous:
+    """``vorher.x``: the value ``ref`` in the previous element of ``ref.scope``."""
+
+    ref: Ref
+    type: ValueType
+    span: Span
+
+
+@frozen
+class Unary:
+    op: str  # "-" or "nicht"
+    operand: Expr
+    type: ValueType
+    span: Span
+
+
+@frozen
+class Arith:
+    """``+ - * /`` on numbers; ``+ -`` of a date and whole days."""
+
+    op: str
+    left: Expr
+    right: Expr
+    type: ValueType
+    span: Span
+
+
+@frozen
+class KeyApply:
+    """A staff key times a count: ``count / divisor`` VK."""
+
+    key: Expr
+    count: Expr
+    type: ValueType
+    span: Span
+
+
+@frozen
+class Compare:
+    op: str  # = <> < <= > >=
+    left: Expr
+    right: Expr
+    type: ValueType
+    span: Span
+
+
+@frozen
+class Logic:
+    op: str  # "und" / "oder"
+    left: Expr
+    right: Expr
+    type: ValueType
+    span: Span
+
+
+@frozen
+class Cond:
+    test: Expr
+    then: Expr
+    otherwise: Expr
+    type: ValueType
+    span: Span
+
+
+@frozen
+class Convert:
+    """Exact unit conversion: ``operand * factor`` (a :class:`Fraction`)."""
+
+    operand: Expr
+    factor: Fraction
+    type: ValueType
+    span: Span
+
+
+@frozen
+class Lookup:
+    table: str  # table id
+    keys: tuple[Expr, ...]
+    type: ValueType
+    span: Span
+
+
+@frozen
+class Aggregate:
+    """``summe``/``anzahl``/``min``/``max``/``erstes``/``letztes`` over the elements of list
+    scope ``scope``; ``value`` and ``where`` are expressions in the element's scope."""
+
+    function: str
+    scope: str
+    value: Expr | None
+    where: Expr | None
+    type: ValueType
+    span: Span
+
+
+@frozen
+class Func:
+    """A built-in function: min, max, runde, kalendertage, datum_plus, jahr, monat,
+    tage_im_monat."""
+
+    name: str
+    args: tuple[Expr, ...]
+    type: ValueType
+    span: Span
+
+
+Expr = Union[Const, Ref, Position, Previous, Unary, Arith, KeyApply, Compare, Logic, Cond, Convert, Lookup, Aggregate, Func]
+
+
+# --------------------------------------------------------------------------------------
+# Declarations
+# --------------------------------------------------------------------------------------
+
+
+@frozen
+class InputSpec:
+    """An input of a scope. ``key`` is its row key (``lp2a.kap4`` for a package input);
+    ``path`` the name in case data relative to the scope (``("lp2a", "kap4")``)."""
+
+    id: str
+    key: str
+    path: tuple[str, ...]
+    scope: str
+    type: ValueType
+    required: bool
+    default: Any
+    label: str | None
+    span: Span
+
+
+@frozen
+class ParameterSpec:
+    id: str
+    name: str
+    type: ValueType
+    default: Any
+    doc: str | None
+    assumptions: tuple[str, ...]
+    sources: tuple[str, ...]
+    span: Span
+
+
+@frozen
+class TableRowSpec:
+    keys: tuple[Any, ...]
+    value: Any
+    doc: str | None
+    assumptions: tuple[str, ...]
+    span: Span
+
+
+@frozen
+class TableSpec:
+    id: str
+    name: str
+    title: str | None
+    key_types: tuple[ValueType, ...]
+    value_type: ValueType
+    partial: bool
+    rows: tuple[TableRowSpec, ...]
+    assumptions: tuple[str, ...]
+    sources: tuple[str, ...]
+    span: Span
+
+    def mapping(self) -> dict[Any, Any]:
+        """Rows as a dict: a single key, or a tuple of keys for several key columns."""
+        if len(self.key_types) == 1:
+            return {row.keys[0]: row.value for row in self.rows}
+        return {tuple(row.keys): row.value for row in self.rows}
+
+
+@frozen
+class BandSpec:
+    level: int
+    lower: Expr | None
+    lower_inclusive: bool
+    upper: Expr | None
+    upper_inclusive: bool
+    span: Span
+
+
+@frozen
+class LevelSpec:
+    number: int
+    label: str
+    criteria: str | None
+    span: Span
+
+
+@frozen
+class PackageSpec:
+    """A package in ``scope``; ``rule`` is ``korridor``, ``ausdruck``, ``einschätzung`` or
+    None (a package without levels)."""
+
+    id: str
+    name: str
+    title: str | None
+    scope: str
+    levels: tuple[LevelSpec, ...]
+    level_type: EnumType | None
+    rule: str | None
+    span: Span
+
+
+@frozen
+class Node:
+    """One computation step, in dependency order.
+
+    ``kind``: ``wert`` (a value: ``expr``), ``stufe`` (a package's computed level: ``expr`` for
+    ``ausdruck``, ``subject`` + ``bands`` for ``korridor``, nothing for ``einschätzung`` whose
+    level is an input), ``bewilligt`` (the effective level: granted where given, else computed),
+    ``prüfung`` / ``warnung`` (``expr`` must hold; ``message`` parts are text or expressions).
+    """
+
+    id: str
+    key: str
+    scope: str
+    kind: str
+    type: ValueType
+    span: Span
+    expr: Expr | None = None
+    subject: Expr | None = None
+    bands: tuple[BandSpec, ...] = ()
+    package: str | None = None
+    message: tuple[str | Expr, ...] = ()
+    label: str | None = None
+    doc: str | None = None
+    source: str | None = None  # the rule's source text
+    deps: tuple[str, ...] = ()  # symbol ids read directly
+
+
+@frozen
+class ScopeSpec:
+    """The model (``id == ""``) or a list; ``parent`` is the enclosing scope id."""
+
+    id: str
+    name: str
+    title: str | None
+    parent: str | None
+    depth: int
+    min_count: int | None
+    max_count: int | None
+    inputs: tuple[InputSpec, ...]
+    lists: tuple[str, ...]
+    packages: tuple[str, ...]
+    span: Span
+
+
+@frozen
+class ExpectationSpec:
+    path: tuple[str | int, ...]
+    value: Any
+    type: ValueType | None
+    span: Span
+
+
+@frozen
+class ExampleSpec:
+    id: str
+    title: str | None
+    package: str | None
+    case: Any  # nested dict/list data of the example's case
+    agreement: tuple[tuple[str, Any, Span], ...]
+    expectations: tuple[ExpectationSpec, ...]
+    expected_errors: tuple[str, ...]
+    span: Span
+
+
+@frozen
+class PropertySpec:
+    title: str
+    span: Span
+    expr: Expr | None = None
+    direction: str | None = None
+    target: tuple[str | int, ...] | None = None
+    by: tuple[str | int, ...] | None = None
+
+
+@frozen
+class ModelInfo:
+    name: str
+    title: str | None
+    version: str | None
+    long_title: str | None
+    valid_from: _dt.date | None
+    valid_to: _dt.date | None
+    sources: tuple[str, ...]
+    family: str | None
+    reference_date: tuple[str, ...] | None
+    description: str | None
+    predecessor: str | None
+    file: str
+
+
+@frozen
+class CheckedModel:
+    """Everything a backend needs. ``order`` lists ``nodes`` ids in a valid evaluation order."""
+
+    info: ModelInfo
+    scopes: dict[str, ScopeSpec] = attrs.field(eq=False)
+    enums: dict[str, EnumType] = attrs.field(eq=False)
+    parameters: dict[str, ParameterSpec] = attrs.field(eq=False)
+    tables: dict[str, TableSpec] = attrs.field(eq=False)
+    packages: dict[str, PackageSpec] = attrs.field(eq=False)
+    nodes: dict[str, Node] = attrs.field(eq=False)
+    order: tuple[str, ...]
+    examples: tuple[ExampleSpec, ...]
+    properties: tuple[PropertySpec, ...]
+    templates: dict[str, Any] = attrs.field(eq=False)
+    warnings: tuple[Any, ...]  # Diagnostic warnings found by the checker
+    source: str = attrs.field(eq=False, repr=False)
+    domains: dict[str, Any] = attrs.field(eq=False, repr=False, factory=dict)  # corridor node id → Domain
+
+    def scope_inputs(self, scope: str) -> tuple[InputSpec, ...]:
+        return self.scopes[scope].inputs

@@ -1,0 +1,189 @@
+"""The command line: ``teilhabe-rules check | eval | test | modelle``.
+
+Takes: ``argv``. Gives: an exit code — :data:`EXIT_OK` (0), :data:`EXIT_FINDINGS` (1: errors in
+the input — rule file, case or agreement — or failing examples), :data:`EXIT_USAGE` (2: bad
+command line). Bad input never shows a traceback: every library error is printed
+compiler-style, or as JSON with ``--format json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as _dt
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, TextIO
+
+from .errors import TeilhabeError
+
+__all__ = ["EXIT_FINDINGS", "EXIT_OK", "EXIT_USAGE", "main"]
+
+EXIT_OK = 0
+EXIT_FINDINGS = 1
+EXIT_USAGE = 2
+
+
+class _UsageError(Exception):
+    pass
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> Any:  # type: ignore[override]
+        raise _UsageError(message)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="teilhabe-rules", description="Tarifmodelle der Eingliederungshilfe prüfen, auswerten und testen.")
+    sub = parser.add_subparsers(dest="command", metavar="BEFEHL")
+    check = sub.add_parser("check", help="Regeldateien prüfen")
+    check.add_argument("files", nargs="+", metavar="DATEI")
+    check.add_argument("--format", choices=("text", "json"), default="text")
+    ev = sub.add_parser("eval", help="einen Fall auswerten")
+    ev.add_argument("model", metavar="MODELL", help="Regeldatei oder Name eines mitgelieferten Modells")
+    ev.add_argument("case", metavar="FALL", help="Falldatei (TOML oder JSON)")
+    ev.add_argument("--agreement", "--vereinbarung", metavar="DATEI")
+    ev.add_argument("--format", choices=("text", "json"), default="text")
+    ev.add_argument("--explain", "--erklären", action="store_true", help="jede Zahl mit ihrer Herleitung")
+    ev.add_argument("--at", "--stichtag", metavar="DATUM", help="Stichtag (JJJJ-MM-TT); Standard: das Datum des Falls")
+    test = sub.add_parser("test", help="die Beispiele der Modelle ausführen")
+    test.add_argument("models", nargs="+", metavar="MODELL")
+    test.add_argument("--format", choices=("text", "json"), default="text")
+    sub.add_parser("modelle", help="die mitgelieferten Modelle auflisten")
+    return parser
+
+
+def _model(name: str) -> Any:
+    from .model import load
+    from .registry import bundled, model_path
+
+    if Path(name).exists() or name.endswith(".rules"):
+        return load(name)
+    model_path(name)
+    return bundled(name)
+
+
+def _date(text: str) -> _dt.date:
+    for pattern in ("%Y-%m-%d", "%d.%m.%Y"):
+        try:
+            return _dt.datetime.strptime(text, pattern).date()
+        except ValueError:
+            continue
+    raise _UsageError(f"--at: „{text}“ ist kein Datum (JJJJ-MM-TT oder TT.MM.JJJJ)")
+
+
+def _print_error(exc: TeilhabeError, fmt: str, out: TextIO, err: TextIO) -> None:
+    if fmt == "json":
+        out.write(json.dumps({"ok": False, "fehler": exc.to_dict()}, ensure_ascii=False, indent=2) + "\n")
+    else:
+        err.write(exc.render() + "\n")
+
+
+def _cmd_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from .model import load
+
+    status = EXIT_OK
+    report = []
+    for file in args.files:
+        try:
+            model = load(file)
+        except TeilhabeError as exc:
+            status = EXIT_FINDINGS
+            report.append({"datei": file, "ok": False, "meldungen": [d.to_dict() for d in exc.diagnostics]})
+            if args.format == "text":
+                err.write(exc.render() + "\n")
+            continue
+        report.append({"datei": file, "ok": True, "meldungen": [d.to_dict() for d in model.warnings]})
+        if args.format == "text":
+            for warning in model.warnings:
+                err.write(warning.render() + "\n")
+            out.write(f"{file}: in Ordnung ({len(model.checked.nodes)} Regeln, {len(model.checked.examples)} Beispiele"
+                      f"{', ' + str(len(model.warnings)) + ' Warnungen' if model.warnings else ''})\n")
+    if args.format == "json":
+        out.write(json.dumps(report, ensure_ascii=False, indent=2) + "\n")
+    return status
+
+
+def _cmd_eval(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    at = _date(args.at) if args.at else None
+    try:
+        model = _model(args.model)
+        result = model.evaluate(args.case, args.agreement, explain=args.explain, at=at)
+    except TeilhabeError as exc:
+        _print_error(exc, args.format, out, err)
+        return EXIT_FINDINGS
+    if args.format == "json":
+        data = {"ok": True, **result.to_dict()}
+        out.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+    else:
+        out.write(result.render_text(explain=args.explain))
+    return EXIT_OK
+
+
+def _cmd_test(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from .testing import run_examples
+
+    status = EXIT_OK
+    report = []
+    passed = failed = 0
+    for name in args.models:
+        try:
+            model = _model(name)
+        except TeilhabeError as exc:
+            _print_error(exc, args.format, out, err)
+            status = EXIT_FINDINGS
+            continue
+        for outcome in run_examples(model):
+            report.append({"id": outcome.id, "ok": outcome.passed, "ort": outcome.location, "fehler": list(outcome.failures)})
+            if outcome.passed:
+                passed += 1
+                if args.format == "text":
+                    out.write(f"ok      {outcome.id}\n")
+            else:
+                failed += 1
+                status = EXIT_FINDINGS
+                if args.format == "text":
+                    out.write(f"FEHLER  {outcome.id}  [{outcome.location}]\n")
+                    for failure in outcome.failures:
+                        out.write("        " + failure.replace("\n", "\n        ") + "\n")
+    if args.format == "json":
+        out.write(json.dumps({"bestanden": passed, "fehlgeschlagen": failed, "beispiele": report}, ensure_ascii=False, indent=2) + "\n")
+    else:
+        out.write(f"{passed} passed, {failed} failed\n")
+    return status
+
+
+def _cmd_models(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from .registry import bundled_models
+
+    for m in bundled_models():
+        out.write(f"{m.name:<12} {m.version or '':<8} {m.validity_text():<36} {m.title}\n")
+    return EXIT_OK
+
+
+def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: TextIO | None = None) -> int:
+    """Run the CLI; returns the exit code (never raises for bad input)."""
+    out = out or sys.stdout
+    err = err or sys.stderr
+    parser = _parser()
+    try:
+        args = parser.parse_args(list(argv) if argv is not None else None)
+        if args.command is None:
+            parser.print_help(out)
+            return EXIT_USAGE
+        command = {"check": _cmd_check, "eval": _cmd_eval, "test": _cmd_test, "modelle": _cmd_models}[args.command]
+        return command(args, out, err)
+    except _UsageError as exc:
+        err.write(f"teilhabe-rules: {exc}\n")
+        err.write(parser.format_usage())
+        return EXIT_USAGE
+    except TeilhabeError as exc:
+        err.write(exc.render() + "\n")
+        return EXIT_FINDINGS
+    except SystemExit as exc:  # --help
+        return int(exc.code or 0) if isinstance(exc.code, int) else EXIT_OK
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

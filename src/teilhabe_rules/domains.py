@@ -1,0 +1,300 @@
+"""Value domains of expressions, and corridor coverage.
+
+Takes: resolved expressions (:mod:`teilhabe_rules.checked`) and the checker's symbol tables.
+Gives: :class:`Domain` — the set of values an expression can take (exactly, where it is small and
+finite, else an interval) — and :func:`corridor_findings`, which proves that the bands of a
+corridor cover that domain without gap or overlap and finds bands no case can reach.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator
+from decimal import Decimal
+from typing import Any
+
+import attrs
+
+from . import checked as c
+
+__all__ = ["Domain", "corridor_findings", "domain_of"]
+
+_MAX_VALUES = 5000
+
+
+@attrs.frozen
+class Domain:
+    """``values`` when finite and known; else the interval ``lo``..``hi`` (None = unbounded)."""
+
+    values: frozenset[Decimal] | None = None
+    lo: Decimal | None = None
+    hi: Decimal | None = None
+    integral: bool = False
+
+    @staticmethod
+    def of(values: Any) -> Domain:
+        vals = frozenset(Decimal(v) for v in values)
+        if not vals:
+            return Domain(frozenset())
+        return Domain(vals, min(vals), max(vals), all(v == v.to_integral_value() for v in vals))
+
+    def single(self) -> Decimal | None:
+        return next(iter(self.values)) if self.values is not None and len(self.values) == 1 else None
+
+
+UNKNOWN = Domain()
+
+
+def _interval(lo: Decimal | None, hi: Decimal | None, integral: bool = False) -> Domain:
+    if lo is not None and hi is not None and integral and hi - lo <= _MAX_VALUES:
+        start = int(lo.to_integral_value(rounding="ROUND_CEILING"))
+        return Domain.of(range(start, int(hi.to_integral_value(rounding="ROUND_FLOOR")) + 1))
+    return Domain(None, lo, hi, integral)
+
+
+def _combine(left: Domain, right: Domain, op: str) -> Domain:
+    if left.values is not None and right.values is not None and len(left.values) * len(right.values) <= _MAX_VALUES:
+        out = set()
+        for a, b in itertools.product(left.values, right.values):
+            if op == "/" and b == 0:
+                return UNKNOWN
+            out.add(a + b if op == "+" else a - b if op == "-" else a * b if op == "*" else a / b)
+        return Domain.of(out)
+    integral = left.integral and right.integral and op != "/"
+    if op == "+":
+        lo = None if left.lo is None or right.lo is None else left.lo + right.lo
+        hi = None if left.hi is None or right.hi is None else left.hi + right.hi
+        return _interval(lo, hi, integral)
+    if op == "-":
+        lo = None if left.lo is None or right.hi is None else left.lo - right.hi
+        hi = None if left.hi is None or right.lo is None else left.hi - right.lo
+        return _interval(lo, hi, integral)
+    if op == "*" and None not in (left.lo, left.hi, right.lo, right.hi):
+        products = [a * b for a in (left.lo, left.hi) for b in (right.lo, right.hi)]  # type: ignore[operator]
+        return _interval(min(products), max(products), integral)
+    if op == "*" and left.lo is not None and right.lo is not None and left.lo >= 0 and right.lo >= 0:
+        return Domain(None, left.lo * right.lo, None, integral)
+    if op == "/" and left.lo is not None and right.lo is not None and left.lo >= 0 and right.lo > 0:
+        hi = left.hi / right.lo if left.hi is not None else None
+        return Domain(None, Decimal(0), hi)
+    return UNKNOWN
+
+
+def _union(domains: list[Domain]) -> Domain:
+    if all(d.values is not None for d in domains):
+        return Domain.of(set().union(*[d.values for d in domains]))  # type: ignore[misc]
+    lo = None if any(d.lo is None for d in domains) else min(d.lo for d in domains)  # type: ignore[type-var]
+    hi = None if any(d.hi is None for d in domains) else max(d.hi for d in domains)  # type: ignore[type-var]
+    return Domain(None, lo, hi, all(d.integral for d in domains))
+
+
+def _type_domain(vtype: c.ValueType) -> Domain:
+    if vtype.kind == "enum" and vtype.enum is not None and vtype.enum.numeric:
+        return Domain.of(vtype.enum.keys())
+    if vtype.kind != "zahl":
+        return UNKNOWN
+    if vtype.choices is not None:
+        return Domain.of(vtype.choices)
+    return _interval(vtype.low, vtype.high, vtype.integer)
+
+
+def domain_of(ir: c.Expr | None, checker: Any) -> Domain:
+    """The domain of ``ir``; ``checker`` supplies symbols, parameters, tables and value IR."""
+    if ir is None:
+        return UNKNOWN
+    if isinstance(ir, c.Const):
+        if isinstance(ir.value, (Decimal, int)) and not isinstance(ir.value, bool):
+            return Domain.of([ir.value])
+        return UNKNOWN
+    if isinstance(ir, c.Ref):
+        if ir.kind == "parameter":
+            spec = checker.parameters.get(ir.symbol)
+            if spec is not None and isinstance(spec.default, (Decimal, int)) and not isinstance(spec.default, bool):
+                return Domain.of([spec.default])
+            return UNKNOWN
+        if ir.kind == "wert" and ir.symbol in checker.value_ir:
+            cached = checker.domains.get(ir.symbol)
+            if cached is None:
+                checker.domains[ir.symbol] = UNKNOWN  # guards against cycles
+                cached = domain_of(checker.value_ir[ir.symbol], checker)
+                checker.domains[ir.symbol] = cached
+            return cached
+        return _type_domain(ir.type)
+    if isinstance(ir, c.Unary):
+        if ir.op == "-":
+            inner = domain_of(ir.operand, checker)
+            if inner.values is not None:
+                return Domain.of(-v for v in inner.values)
+            return Domain(None, -inner.hi if inner.hi is not None else None, -inner.lo if inner.lo is not None else None, inner.integral)
+        return UNKNOWN
+    if isinstance(ir, c.Arith) and ir.type.kind == "zahl":
+        return _combine(domain_of(ir.left, checker), domain_of(ir.right, checker), ir.op)
+    if isinstance(ir, c.Convert):
+        factor = Decimal(ir.factor.numerator) / Decimal(ir.factor.denominator)
+        inner = domain_of(ir.operand, checker)
+        if inner.values is not None:
+            return Domain.of(v * ir.factor.numerator / ir.factor.denominator for v in inner.values)
+        return Domain(None, inner.lo * factor if inner.lo is not None else None, inner.hi * factor if inner.hi is not None else None)
+    if isinstance(ir, c.Cond):
+        return _union([domain_of(ir.then, checker), domain_of(ir.otherwise, checker)])
+    if isinstance(ir, c.Lookup):
+        table = checker.tables.get(ir.table)
+        if table is not None and table.value_type.kind in ("zahl", "enum"):
+            values = [row.value for row in table.rows if not isinstance(row.value, (bool, str))]
+            if len(values) == len(table.rows) and values:
+                return Domain.of(values)
+        return _type_domain(ir.type)
+    if isinstance(ir, c.Func):
+        if ir.name in ("min", "max"):
+            parts = [domain_of(a, checker) for a in ir.args]
+            if all(p.values is not None for p in parts) and len(parts) == 2 and len(parts[0].values) * len(parts[1].values) <= _MAX_VALUES:  # type: ignore[arg-type]
+                fn = min if ir.name == "min" else max
+                return Domain.of(fn(a, b) for a, b in itertools.product(parts[0].values, parts[1].values))  # type: ignore[arg-type]
+            los = [p.lo for p in parts]
+            his = [p.hi for p in parts]
+            if ir.name == "min":
+                lo = None if None in los else min(los)  # type: ignore[type-var]
+                hi = min((h for h in his if h is not None), default=None)
+            else:
+                lo = max((v for v in los if v is not None), default=None)
+                hi = None if None in his else max(his)  # type: ignore[type-var]
+            return Domain(None, lo, hi, all(p.integral for p in parts))
+        if ir.name == "runde":
+            inner = domain_of(ir.args[0], checker)
+            return Domain(None, inner.lo, inner.hi)
+        if ir.name == "monat":
+            return Domain.of(range(1, 13))
+        if ir.name == "tage_im_monat":
+            return Domain.of(range(28, 32))
+        if ir.name == "kalendertage":
+            return Domain(None, None, None, True)
+        return UNKNOWN
+    if isinstance(ir, c.Aggregate):
+        scope = checker.scopes.get(ir.scope, {})
+        most = scope.get("max") if isinstance(scope, dict) else None
+        if ir.function == "anzahl":
+            return _interval(Decimal(0), Decimal(most) if most is not None else None, True)
+        inner = domain_of(ir.value, checker)
+        if ir.function == "summe":
+            if inner.lo is not None and inner.lo >= 0:
+                hi = inner.hi * most if inner.hi is not None and most is not None else None
+                return Domain(None, Decimal(0), hi, inner.integral)
+            return Domain(None, None, None, inner.integral)
+        return Domain(None, inner.lo, inner.hi, inner.integral)
+    if isinstance(ir, c.Position):
+        return Domain(None, Decimal(1), None, True)
+    if isinstance(ir, c.Previous):
+        return _type_domain(ir.type)
+    if isinstance(ir, c.KeyApply):
+        return Domain(None, Decimal(0), None)
+    return UNKNOWN
+
+
+# ---- corridors -------------------------------------------------------------------------------
+
+_NEG_INF = (0, Decimal(0), 0)
+
+
+def _start(value: Decimal | None, inclusive: bool) -> tuple[int, Decimal, int]:
+    """An ordering key for the first point of a band (−∞ sorts first)."""
+    if value is None:
+        return (-1, Decimal(0), 0)
+    return (0, value, 0 if inclusive else 1)
+
+
+def _after(value: Decimal | None, inclusive: bool) -> tuple[int, Decimal, int]:
+    """The first point after a band's end (+∞ sorts last)."""
+    if value is None:
+        return (1, Decimal(0), 0)
+    return (0, value, 1 if inclusive else 0)
+
+
+def _contains(band: tuple[Any, Decimal | None, Decimal | None], value: Decimal) -> bool:
+    b, lo, hi = band
+    if lo is not None and (value < lo or value == lo and not b.lower_inclusive):
+        return False
+    if hi is not None and (value > hi or value == hi and not b.upper_inclusive):
+        return False
+    return True
+
+
+def _describe(b: Any, lo: Decimal | None, hi: Decimal | None, unit: str) -> str:
+    parts = []
+    if lo is not None:
+        parts.append(("ab " if b.lower_inclusive else "über ") + _fmt(lo))
+    if hi is not None:
+        parts.append(("bis " if b.upper_inclusive else "unter ") + _fmt(hi))
+    return " ".join(parts) + (f" {unit}" if unit else "")
+
+
+def _fmt(value: Decimal) -> str:
+    text = format(value.normalize(), "f") if value == value.to_integral_value() or True else str(value)
+    return text
+
+
+def _gap_text(a: tuple[int, Decimal, int], b: tuple[int, Decimal, int], unit: str) -> str:
+    u = f" {unit}" if unit else ""
+    if a[0] == -1:
+        return f"Werte {'unter' if b[2] == 0 else 'bis'} {_fmt(b[1])}{u}"
+    if b[0] == 1:
+        return f"Werte {'ab' if a[2] == 0 else 'über'} {_fmt(a[1])}{u}"
+    if a[1] == b[1] and a[2] == 0:
+        return f"der Wert {_fmt(a[1])}{u}"
+    left = ("ab " if a[2] == 0 else "über ") + _fmt(a[1])
+    right = ("unter " if b[2] == 0 else "bis ") + _fmt(b[1])
+    return f"Werte {left} {right}{u}"
+
+
+def _has_integer(a: tuple[int, Decimal, int], b: tuple[int, Decimal, int]) -> bool:
+    if a[0] == -1 or b[0] == 1:
+        return True
+    first = a[1].to_integral_value(rounding="ROUND_CEILING")
+    if a[2] == 1 and first == a[1]:
+        first += 1
+    return first < b[1] or first == b[1] and b[2] == 1
+
+
+def corridor_findings(
+    domain: Domain, bands: list[tuple[Any, Decimal | None, Decimal | None]], unit: str, levels: list[int], package: str
+) -> Iterator[tuple[str, str, Any, str | None]]:
+    """Yield (severity, message, span, hint) for overlaps, gaps and unreachable bands/levels."""
+    for (b1, lo1, hi1), (b2, lo2, hi2) in itertools.combinations(bands, 2):
+        start = max(_start(lo1, b1.lower_inclusive), _start(lo2, b2.lower_inclusive))
+        end = min(_after(hi1, b1.upper_inclusive), _after(hi2, b2.upper_inclusive))
+        if start < end:
+            yield ("fehler",
+                   f"Die Korridorbänder von Stufe {b1.level} ({_describe(b1, lo1, hi1, unit)}) und Stufe {b2.level} ({_describe(b2, lo2, hi2, unit)}) überschneiden sich",
+                   b2.span, "jeder Wert darf nur in einem Band liegen: „über x“ schließt x aus, „ab x“ schließt es ein")
+    if domain.values is not None:
+        missing = sorted(v for v in domain.values if not any(_contains(band, v) for band in bands))
+        if missing:
+            shown = ", ".join(_fmt(v) for v in missing[:6]) + (" …" if len(missing) > 6 else "")
+            yield ("fehler", f"Der Korridor von „{package}“ deckt mögliche Werte nicht ab: {shown}{' ' + unit if unit else ''}", None,
+                   "ergänze ein Band oder verschiebe eine Grenze")
+        for band in bands:
+            if not any(_contains(band, v) for v in domain.values):
+                yield ("warnung", f"Das Band von Stufe {band[0].level} ({_describe(band[0], band[1], band[2], unit)}) wird von keinem möglichen Wert erreicht",
+                       band[0].span, None)
+    else:
+        ordered = sorted(bands, key=lambda t: _start(t[1], t[0].lower_inclusive))
+        cursor = _start(domain.lo, True)
+        end = _after(domain.hi, True)
+        for b, lo, hi in ordered:
+            begin = _start(lo, b.lower_inclusive)
+            if begin > cursor and cursor < end:
+                gap_end = min(begin, end)
+                if not domain.integral or _has_integer(cursor, gap_end):
+                    yield ("fehler", f"Der Korridor von „{package}“ lässt eine Lücke: {_gap_text(cursor, gap_end, unit)} liegen in keinem Band",
+                           b.span, "schließe die Lücke, z. B. mit „über x“ direkt nach „bis x“")
+            cursor = max(cursor, _after(hi, b.upper_inclusive))
+        if cursor < end and (not domain.integral or _has_integer(cursor, end)):
+            yield ("fehler", f"Der Korridor von „{package}“ lässt eine Lücke: {_gap_text(cursor, end, unit)} liegen in keinem Band", None,
+                   "ergänze ein Band oder begrenze den Wertebereich der Eingaben")
+        for b, lo, hi in bands:
+            if domain.hi is not None and lo is not None and (lo > domain.hi or lo == domain.hi and not b.lower_inclusive) or \
+               domain.lo is not None and hi is not None and (hi < domain.lo or hi == domain.lo and not b.upper_inclusive):
+                yield ("warnung", f"Das Band von Stufe {b.level} ({_describe(b, lo, hi, unit)}) wird von keinem möglichen Wert erreicht", b.span, None)
+    covered = {b.level for b, _, _ in bands}
+    for level in levels:
+        if level not in covered:
+            yield ("warnung", f"Stufe {level} von „{package}“ hat kein Korridorband und wird nie erreicht", None, None)

@@ -1,0 +1,173 @@
+"""The library's exceptions and diagnostics.
+
+Takes: locations (file, line, column) and messages from every stage.
+Gives: one root exception, :class:`TeilhabeError`, and its documented subclasses. Every
+user-facing failure is one of them; each carries :class:`Diagnostic` records that render
+compiler-style (``file:line:col: fehler: …``, the source line, a caret, ``hinweis: …``) and
+serialise with :meth:`Diagnostic.to_dict` for JSON output.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import attrs
+
+__all__ = [
+    "AgreementError",
+    "CaseError",
+    "CheckError",
+    "Diagnostic",
+    "EvaluationError",
+    "Location",
+    "RuleSyntaxError",
+    "TeilhabeError",
+    "ValidityError",
+]
+
+
+@attrs.frozen
+class Location:
+    """A place in a source file: 1-based line and column, optional end."""
+
+    file: str
+    line: int
+    column: int
+    end_line: int | None = None
+    end_column: int | None = None
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.column}"
+
+
+@attrs.frozen
+class Diagnostic:
+    """One finding: an error or a warning, with where it is and how to fix it."""
+
+    message: str
+    location: Location | None = None
+    severity: str = "fehler"  # "fehler" or "warnung"
+    hint: str | None = None
+    source_line: str | None = None
+    path: str | None = None  # a data path such as $.massnahmen[2].stunden
+    code: str = "fehler"
+
+    @property
+    def is_error(self) -> bool:
+        return self.severity == "fehler"
+
+    def render(self) -> str:
+        """Compiler-style text: location, message, source line with caret, hint."""
+        head = f"{self.severity}: {self.message}"
+        if self.path:
+            head += f" @ {self.path}"
+        lines = [f"{self.location}: {head}" if self.location else head]
+        if self.location and self.source_line is not None:
+            text = self.source_line.rstrip("\n")
+            lines.append(f"    {text}")
+            col = max(1, self.location.column)
+            width = 1
+            if self.location.end_line == self.location.line and self.location.end_column:
+                width = max(1, self.location.end_column - col)
+            lines.append("    " + _caret_pad(text, col - 1) + "^" + "~" * (width - 1))
+        if self.hint:
+            lines.append(f"    hinweis: {self.hint}")
+        return "\n".join(lines)
+
+    def to_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "art": self.severity,
+            "code": self.code,
+            "meldung": self.message,
+        }
+        if self.location:
+            data["datei"] = self.location.file
+            data["zeile"] = self.location.line
+            data["spalte"] = self.location.column
+        if self.source_line is not None:
+            data["quelltext"] = self.source_line.rstrip("\n")
+        if self.path:
+            data["pfad"] = self.path
+        if self.hint:
+            data["hinweis"] = self.hint
+        return data
+
+
+def _caret_pad(text: str, count: int) -> str:
+    """Whitespace that lines a caret up under column ``count`` (tabs kept as tabs)."""
+    return "".join("\t" if ch == "\t" else " " for ch in text[:count]).ljust(count)
+
+
+class TeilhabeError(Exception):
+    """Root of every error the library raises for bad input.
+
+    ``diagnostics`` holds all findings (all errors of a file or case are reported together).
+    """
+
+    kind = "fehler"
+
+    def __init__(self, diagnostics: Sequence[Diagnostic] | Diagnostic | str):
+        if isinstance(diagnostics, str):
+            diagnostics = [Diagnostic(diagnostics)]
+        elif isinstance(diagnostics, Diagnostic):
+            diagnostics = [diagnostics]
+        self.diagnostics: tuple[Diagnostic, ...] = tuple(diagnostics)
+        super().__init__(self.render())
+
+    @property
+    def errors(self) -> tuple[Diagnostic, ...]:
+        return tuple(d for d in self.diagnostics if d.is_error)
+
+    @property
+    def message(self) -> str:
+        return self.diagnostics[0].message if self.diagnostics else ""
+
+    def render(self) -> str:
+        return "\n".join(d.render() for d in self.diagnostics)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"fehlerart": self.kind, "meldungen": [d.to_dict() for d in self.diagnostics]}
+
+
+class RuleSyntaxError(TeilhabeError):
+    """A rule file is not written in the rules language."""
+
+    kind = "syntax"
+
+
+class CheckError(TeilhabeError):
+    """A rule file parses but is not a consistent model (names, units, coverage, cycles)."""
+
+    kind = "prüfung"
+
+
+class AgreementError(TeilhabeError):
+    """An agreement (Vereinbarung) does not fit the model it is applied to."""
+
+    kind = "vereinbarung"
+
+
+class CaseError(TeilhabeError):
+    """Case data does not fit the model's declared inputs, or a check of the model failed."""
+
+    kind = "fall"
+
+
+class EvaluationError(TeilhabeError):
+    """A valid case could not be evaluated (e.g. a table has no row for a key)."""
+
+    kind = "auswertung"
+
+
+class ValidityError(TeilhabeError):
+    """A case's reference date lies outside the model's validity."""
+
+    kind = "gültigkeit"
+
+
+def collect(diagnostics: Iterable[Diagnostic], error_type: type[TeilhabeError]) -> None:
+    """Raise ``error_type`` with all diagnostics if any of them is an error."""
+    found = list(diagnostics)
+    if any(d.is_error for d in found):
+        raise error_type(found)

@@ -1,0 +1,244 @@
+"""Explanations and the text report of a result.
+
+Takes: a checked model, the evaluated rows and the parameter values used. Gives: one
+:class:`~teilhabe_rules.results.Explanation` per derived figure — the rule (``datei:zeile``), the
+formula, the inputs and parameters it read with their values, and a German sentence such as
+``15 min/Tag liegt im Korridor über 7 bis 21 min/Tag → Stufe 2 (mittel)`` — and the text report
+printed by ``teilhabe-rules eval``.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from . import checked as c
+from .results import Explanation, Result, format_value, quantity_text
+
+__all__ = ["explain_rows", "render_text"]
+
+
+def explain_rows(model: c.CheckedModel, root: dict[str, Any], parameters: dict[str, Any]) -> dict[str, Explanation]:
+    out: dict[str, Explanation] = {}
+    symbols = _symbol_info(model)
+    _explain_scope(model, "", [root], "", parameters, symbols, out)
+    return out
+
+
+def _symbol_info(model: c.CheckedModel) -> dict[str, tuple[str, str, c.ValueType, str]]:
+    """symbol id → (scope, key, type, kind)."""
+    info: dict[str, tuple[str, str, c.ValueType, str]] = {}
+    for scope in model.scopes.values():
+        for spec in scope.inputs:
+            info[spec.id] = (spec.scope, spec.key, spec.type, "eingabe")
+    for pid, spec in model.parameters.items():
+        info[pid] = ("", pid, spec.type, "parameter")
+    for node in model.nodes.values():
+        info[node.id] = (node.scope, node.key, node.type, node.kind)
+    return info
+
+
+def _explain_scope(model: c.CheckedModel, scope: str, rows: list[dict[str, Any]], prefix: str, parameters: dict[str, Any],
+                   symbols: dict[str, tuple[str, str, c.ValueType, str]], out: dict[str, Explanation]) -> None:
+    row = rows[-1]
+    depth_of = {sid: s.depth for sid, s in model.scopes.items()}
+    for nid in model.order:
+        node = model.nodes[nid]
+        if node.scope != scope or node.kind in ("prüfung", "warnung"):
+            continue
+        path = f"{prefix}.{node.key}" if prefix else node.key
+        used = []
+        for dep in dict.fromkeys(node.deps):
+            if dep not in symbols:
+                continue
+            dscope, dkey, dtype, dkind = symbols[dep]
+            if dkind == "parameter":
+                used.append((dkey, quantity_text(parameters.get(dep), dtype)))
+            elif depth_of.get(dscope, 0) < len(rows) and dkey in rows[depth_of[dscope]]:
+                used.append((dkey, quantity_text(rows[depth_of[dscope]][dkey], dtype)))
+        rule = f"{model.info.file}:{node.span.line}"
+        value = row.get(node.key)
+        result = quantity_text(value, node.type)
+        label = node.label or node.key
+        if node.kind == "stufe" and node.bands:
+            subject = row_subject(node, rows, parameters, depth_of)
+            band = _band_for(node, subject, rows, parameters, depth_of)
+            unit = str(node.subject.type.unit) if node.subject is not None else ""
+            text = f"{format_value(subject, node.subject.type if node.subject else None)} {unit} liegt im Korridor {band} {unit} → Stufe {result}".replace("  ", " ")
+            formula = f"Korridor über {_symbolic(node.subject)}"
+        elif node.kind == "stufe":
+            formula = _symbolic(node.expr)
+            text = f"Stufe {result} aus {formula}"
+        elif node.kind == "bewilligt":
+            pkg = node.package or ""
+            computed = row.get(f"{pkg}.berechnete_stufe")
+            granted = row.get(f"{pkg}.bewilligte_stufe")
+            formula = "bewilligte Stufe, sonst berechnete Stufe"
+            package = next((p for p in model.packages.values() if p.scope == scope and p.name == pkg), None)
+            if granted is not None:
+                reason = row.get(f"{pkg}.begründung")
+                text = (f"bewilligt ist Stufe {result} (berechnet: Stufe {quantity_text(computed, node.type)}); "
+                        f"Begründung: {reason}; vergütet wird die bewilligte Stufe")
+            elif package is not None and package.rule == "einschätzung":
+                member = node.type.enum.member(value) if node.type.enum else None
+                criteria = f"; Kriterien: {member.description}" if member is not None and member.description else ""
+                text = f"Stufe {result} nach fachlicher Einschätzung{criteria}"
+            else:
+                text = f"Stufe {result} wie berechnet (keine abweichende Bewilligung)"
+        else:
+            formula = _symbolic(node.expr)
+            substituted = _substituted(node.expr, rows, parameters, depth_of)
+            text = f"{label} = {formula}"
+            if substituted != formula:
+                text += f" = {substituted}"
+            text += f" = {result}"
+        out[path] = Explanation(path, rule, formula if node.kind != "bewilligt" else formula, tuple(used), text)
+    for child in model.scopes[scope].lists:
+        name = model.scopes[child].name
+        for index, item in enumerate(row[name], start=1):
+            child_prefix = f"{prefix}.{name}[{index}]" if prefix else f"{name}[{index}]"
+            _explain_scope(model, child, rows + [item], child_prefix, parameters, symbols, out)
+
+
+def row_subject(node: c.Node, rows: list[dict[str, Any]], parameters: dict[str, Any], depth_of: dict[str, int]) -> Any:
+    return _value(node.subject, rows, parameters, depth_of)
+
+
+def _band_for(node: c.Node, subject: Any, rows: list[dict[str, Any]], parameters: dict[str, Any], depth_of: dict[str, int]) -> str:
+    for band in node.bands:
+        lo = _value(band.lower, rows, parameters, depth_of) if band.lower is not None else None
+        hi = _value(band.upper, rows, parameters, depth_of) if band.upper is not None else None
+        if lo is not None and not (subject > lo or band.lower_inclusive and subject == lo):
+            continue
+        if hi is not None and not (subject < hi or band.upper_inclusive and subject == hi):
+            continue
+        parts = []
+        if lo is not None:
+            parts.append(("ab " if band.lower_inclusive else "über ") + format_value(lo))
+        if hi is not None:
+            parts.append(("bis " if band.upper_inclusive else "unter ") + format_value(hi))
+        return " ".join(parts)
+    return "?"
+
+
+def _value(ir: c.Expr | None, rows: list[dict[str, Any]], parameters: dict[str, Any], depth_of: dict[str, int]) -> Any:
+    """The value of a simple expression after evaluation (refs and constants; else None)."""
+    if isinstance(ir, c.Const):
+        return ir.value
+    if isinstance(ir, c.Ref):
+        if ir.kind == "parameter":
+            return parameters.get(ir.symbol)
+        depth = depth_of.get(ir.scope, 0)
+        if depth < len(rows):
+            return rows[depth].get(ir.key)
+    return None
+
+
+_PRECEDENCE = {"oder": 1, "und": 2, "=": 3, "<>": 3, "<": 3, "<=": 3, ">": 3, ">=": 3, "+": 4, "-": 4, "*": 5, "/": 5}
+
+
+def _symbolic(ir: c.Expr | None) -> str:
+    return _render(ir, None)
+
+
+def _substituted(ir: c.Expr | None, rows: list[dict[str, Any]], parameters: dict[str, Any], depth_of: dict[str, int]) -> str:
+    return _render(ir, (rows, parameters, depth_of))
+
+
+def _render(ir: c.Expr | None, env: Any, parent: int = 0) -> str:
+    if ir is None:
+        return ""
+    if isinstance(ir, c.Const):
+        if ir.type.kind == "schlüssel":
+            return f"1:{format_value(ir.value)}"
+        if ir.type.kind == "modus":
+            return str(ir.value)
+        return quantity_text(ir.value, ir.type) if ir.type.kind in ("zahl", "datum", "ja_nein") else (f"„{ir.value}“" if isinstance(ir.value, str) and ir.type.kind == "text" else format_value(ir.value))
+    if isinstance(ir, c.Ref):
+        if env is not None:
+            value = _value(ir, *env)
+            if value is not None:
+                if ir.type.kind == "schlüssel":
+                    return f"1:{format_value(value)}"
+                return quantity_text(value, ir.type) if not (ir.type.kind == "enum" and ir.type.enum and ir.type.enum.is_levels) else format_value(value)
+        return ir.key
+    if isinstance(ir, c.Position):
+        return "position"
+    if isinstance(ir, c.Previous):
+        return f"vorher.{ir.ref.key}"
+    if isinstance(ir, c.Unary):
+        inner = _render(ir.operand, env, 6)
+        return f"nicht {inner}" if ir.op == "nicht" else f"-{inner}"
+    if isinstance(ir, (c.Arith, c.Compare, c.Logic)):
+        prec = _PRECEDENCE.get(ir.op, 5)
+        text = f"{_render(ir.left, env, prec)} {ir.op} {_render(ir.right, env, prec + 1)}"
+        return f"({text})" if prec < parent else text
+    if isinstance(ir, c.KeyApply):
+        text = f"{_render(ir.key, env, 5)} × {_render(ir.count, env, 6)}"
+        return f"({text})" if 5 < parent else text
+    if isinstance(ir, c.Cond):
+        text = f"wenn {_render(ir.test, env)} dann {_render(ir.then, env)} sonst {_render(ir.otherwise, env)}"
+        return f"({text})" if parent else text
+    if isinstance(ir, c.Convert):
+        return f"{_render(ir.operand, env, 6)} als {ir.type.unit}"
+    if isinstance(ir, c.Lookup):
+        name = ir.table.rsplit(".", 1)[-1]
+        return f"{name}[{', '.join(_render(k, env) for k in ir.keys)}]"
+    if isinstance(ir, c.Aggregate):
+        lst = ir.scope.rsplit(".", 1)[-1]
+        inner = lst if ir.value is None else f"{lst}.{_render(ir.value, None)}"
+        where = f" wo {_render(ir.where, None)}" if ir.where is not None else ""
+        return f"{ir.function}({inner}{where})"
+    if isinstance(ir, c.Func):
+        return f"{ir.name}({', '.join(_render(a, env) for a in ir.args)})"
+    return "?"  # pragma: no cover
+
+
+def render_text(result: Result, explain: bool) -> str:
+    """The human-readable report of ``teilhabe-rules eval``."""
+    model = result.checked
+    info = model.info
+    lines = [f"{info.title or info.name} — Version {info.version or '?'}"]
+    if result.agreement_name:
+        lines.append(f"Vereinbarung: {result.agreement_name}")
+    explanations = result.explanations() if explain else {}
+    _render_scope(result.root, "", explanations, lines, 0)
+    for warning in result.warnings:
+        lines.append(f"warnung: {warning}")
+    return "\n".join(lines) + "\n"
+
+
+def _render_scope(scope: Any, prefix: str, explanations: dict[str, Explanation], lines: list[str], indent: int) -> None:
+    pad = "  " * indent
+    for name, pkg in scope.packages.items():
+        head = f"{pad}Paket {name}" + (f" – {pkg.title}" if pkg.title else "")
+        if pkg.computed_level is not None:
+            head += f": Stufe {pkg.level}" + (f" ({pkg.level_label})" if pkg.level_label else "")
+            if pkg.granted_level is not None:
+                head += f" — bewilligt, berechnet war Stufe {pkg.computed_level}; Begründung: {pkg.reason}"
+        lines.append(head)
+        for key in ("berechnete_stufe", "stufe"):
+            expl = explanations.get(_path(prefix, f"{name}.{key}"))
+            if expl is not None and pkg.computed_level is not None:
+                lines.append(f"{pad}    ↳ {expl.text}  [{expl.rule}]")
+        for key, q in pkg.values.items():
+            lines.append(f"{pad}  {key:<28} {q}")
+            expl = explanations.get(_path(prefix, f"{name}.{key}"))
+            if expl is not None:
+                lines.append(f"{pad}    ↳ {expl.text}  [{expl.rule}]")
+    for key, q in scope.values.items():
+        lines.append(f"{pad}{key:<30} {q}")
+        expl = explanations.get(_path(prefix, key))
+        if expl is not None:
+            lines.append(f"{pad}  ↳ {expl.text}  [{expl.rule}]")
+    for name, items in scope.lists.items():
+        for index, item in enumerate(items, start=1):
+            lines.append(f"{pad}{name}[{index}]:")
+            _render_scope(item, _path(prefix, f"{name}[{index}]"), explanations, lines, indent + 1)
+
+
+def _path(prefix: str, key: str) -> str:
+    return f"{prefix}.{key}" if prefix else key
+
+
+_ = Decimal

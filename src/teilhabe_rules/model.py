@@ -1,0 +1,221 @@
+"""The public model object: load, check, evaluate.
+
+Takes: a rule file (path or text), case data and optionally an agreement. Gives: :class:`Model`
+(parse → AST → check → compile, once) and :class:`~teilhabe_rules.results.Result` per case. Every
+failure is one of the library's own errors (:mod:`teilhabe_rules.errors`).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import decimal
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from . import checked as c
+from .agreements import Agreement, base_values, load_agreement
+from .builder import parse_module
+from .cases import Case, CaseLoader
+from .checker import check_module
+from .compiler import DECIMAL_CONTEXT, Fault, Located, Program, compile_model
+from .errors import CaseError, Diagnostic, EvaluationError, Location, RuleSyntaxError, TeilhabeError, ValidityError
+from .results import Result, format_value
+
+__all__ = ["Model", "load", "loads"]
+
+
+class Model:
+    """A checked and compiled tariff model."""
+
+    def __init__(self, checked: c.CheckedModel, path: Path | None = None):
+        self.checked = checked
+        self.path = path
+        self.program: Program = compile_model(checked)
+        self._loader: CaseLoader | None = None
+        self._parameters, self._tables = base_values(checked)
+
+    # ---- description ----
+
+    @property
+    def name(self) -> str:
+        return self.checked.info.name
+
+    @property
+    def version(self) -> str | None:
+        return self.checked.info.version
+
+    @property
+    def info(self) -> c.ModelInfo:
+        return self.checked.info
+
+    @property
+    def warnings(self) -> tuple[Diagnostic, ...]:
+        return tuple(self.checked.warnings)
+
+    def __repr__(self) -> str:
+        return f"<Model {self.name} {self.version or ''} from {self.checked.info.file}>"
+
+    def valid_on(self, date: _dt.date) -> bool:
+        info = self.checked.info
+        return (info.valid_from is None or date >= info.valid_from) and (info.valid_to is None or date <= info.valid_to)
+
+    def validity_text(self) -> str:
+        info = self.checked.info
+        start = format_value(info.valid_from) if info.valid_from else "?"
+        return f"gültig ab {start}" + (f" bis {format_value(info.valid_to)}" if info.valid_to else "")
+
+    # ---- cases and agreements ----
+
+    @property
+    def loader(self) -> CaseLoader:
+        if self._loader is None:
+            self._loader = CaseLoader(self.checked)
+        return self._loader
+
+    def load_case(self, data: Case | Mapping[str, Any] | str | Path, source: str | None = None) -> Case:
+        """Validate case data (TOML/JSON file path or mapping) against the model's inputs."""
+        if isinstance(data, Case):
+            return data
+        return self.loader.load(data, source)
+
+    def load_agreement(self, agreement: Agreement | str | Path | Mapping[str, Any]) -> Agreement:
+        if isinstance(agreement, Agreement):
+            return agreement
+        return load_agreement(self.checked, agreement)
+
+    # ---- evaluation ----
+
+    def evaluate(
+        self,
+        case: Case | Mapping[str, Any] | str | Path,
+        agreement: Agreement | str | Path | Mapping[str, Any] | None = None,
+        *,
+        explain: bool = False,
+        at: _dt.date | None = None,
+    ) -> Result:
+        """Evaluate one case. ``at`` overrides the reference date (default: the case's own)."""
+        loaded = self.load_case(case)
+        agreed = self.load_agreement(agreement) if agreement is not None else None
+        self._check_validity(loaded, at)
+        parameters = agreed.parameters if agreed is not None else self._parameters
+        tables = agreed.tables if agreed is not None else self._tables
+        failures: list[Any] = []
+        warnings: list[Any] = []
+        try:
+            with decimal.localcontext(DECIMAL_CONTEXT):
+                row = self.program.run(loaded.row, parameters, tables, failures, warnings)
+        except Located as exc:
+            problems = self._failures(failures, loaded.row)
+            problems.append(self._fault(exc, loaded.row))
+            raise (CaseError(problems) if failures else EvaluationError(problems)) from None
+        if failures:
+            raise CaseError(self._failures(failures, row))
+        texts = tuple(d.message + (f" @ {d.path}" if d.path and d.path != "$" else "") for d in self._failures(warnings, row, "warnung"))
+        return Result(self, row, texts, agreed, parameters, explain, loaded.source)
+
+    def _check_validity(self, case: Case, at: _dt.date | None) -> None:
+        info = self.checked.info
+        date = at
+        if date is None and info.reference_date is not None:
+            date = case.row.get(".".join(info.reference_date))
+        if date is None or self.valid_on(date):
+            return
+        hint = None
+        if info.family:
+            from .registry import bundled_models
+
+            for other in bundled_models():
+                if other.family == info.family and other.name != info.name and other.valid_on(date):
+                    hint = f"für diesen Tag gilt das Modell „{other.name}“ ({other.title}, {other.validity_text()}): {other.file}"
+                    break
+        what = ".".join(info.reference_date) if at is None and info.reference_date else "Stichtag"
+        raise ValidityError(Diagnostic(
+            f"{what} {format_value(date)} liegt außerhalb der Gültigkeit von „{info.name}“ {info.version or ''} ({self.validity_text()})".replace("  ", " "),
+            path=f"$.{what}" if at is None else None, hint=hint, code="gültigkeit",
+        ))
+
+    def _path(self, scope: str, indexes: tuple[Any, ...]) -> str:
+        parts = []
+        sid: str | None = scope
+        chain = []
+        while sid:
+            chain.append(sid)
+            sid = self.checked.scopes[sid].parent
+        for depth, sid in enumerate(reversed(chain), start=1):
+            index = indexes[depth - 1] if depth - 1 < len(indexes) else None
+            parts.append(f"{self.checked.scopes[sid].name}[{index + 1 if index is not None else '?'}]")
+        return "$" + "".join("." + p for p in parts)
+
+    def _failures(self, entries: list[Any], row: dict[str, Any], severity: str = "fehler") -> list[Diagnostic]:
+        out = []
+        model = self.checked
+        for index, indexes, values in entries:
+            node = model.nodes[self.program.node_ids[index]]
+            text = []
+            values_iter = iter(values)
+            for part in node.message:
+                if isinstance(part, str):
+                    text.append(part)
+                else:
+                    text.append(_show(next(values_iter), part.type))
+            out.append(Diagnostic(
+                "".join(text), Location(model.info.file, node.span.line, node.span.column),
+                severity=severity, path=self._path(node.scope, indexes),
+                source_line=_line(model.source, node.span.line), code="prüfung" if severity == "fehler" else "warnung",
+            ))
+        return out
+
+    def _fault(self, exc: Located, row: dict[str, Any]) -> Diagnostic:
+        model = self.checked
+        cause = exc.cause
+        if exc.node < 0:
+            return Diagnostic(f"Auswertung fehlgeschlagen: {cause}", code="auswertung")
+        node = model.nodes[self.program.node_ids[exc.node]]
+        if isinstance(cause, Fault):
+            message, hint = cause.message, cause.hint
+        elif isinstance(cause, decimal.DivisionByZero) or isinstance(cause, ZeroDivisionError):
+            message, hint = f"Division durch null beim Berechnen von „{node.key}“", "prüfe die Eingaben und Parameter im Nenner"
+        elif isinstance(cause, decimal.InvalidOperation):
+            message, hint = f"Ungültige Rechnung beim Berechnen von „{node.key}“ (z. B. 0/0)", None
+        elif isinstance(cause, decimal.Overflow):
+            message, hint = f"Zahlenüberlauf beim Berechnen von „{node.key}“", None
+        else:
+            message, hint = f"Auswertung von „{node.key}“ fehlgeschlagen: {cause}", None
+        return Diagnostic(
+            f"{message} (bei „{node.key}“)", Location(model.info.file, node.span.line, node.span.column), hint=hint,
+            path=self._path(node.scope, exc.indexes), source_line=_line(model.source, node.span.line), code="auswertung",
+        )
+
+
+def _show(value: Any, vtype: c.ValueType) -> str:
+    from .results import quantity_text
+
+    return quantity_text(value, vtype)
+
+
+def _line(source: str, line: int) -> str | None:
+    lines = source.splitlines()
+    return lines[line - 1] if 0 < line <= len(lines) else None
+
+
+def loads(text: str, filename: str = "<modell>") -> Model:
+    """Parse, check and compile rule-file text."""
+    module = parse_module(text, filename)
+    return Model(check_module(module, text))
+
+
+def load(path: str | Path) -> Model:
+    """Load a rule file (raises :class:`RuleSyntaxError` or :class:`CheckError` on bad input)."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise RuleSyntaxError(Diagnostic(f"Die Regeldatei lässt sich nicht lesen: {exc.strerror or exc}", Location(str(path), 1, 1))) from None
+    except UnicodeDecodeError:
+        raise RuleSyntaxError(Diagnostic("Die Regeldatei ist nicht in UTF-8 geschrieben", Location(str(path), 1, 1))) from None
+    model = Model(check_module(parse_module(text, str(path)), text), path)
+    return model
+
+
+_ = TeilhabeError

@@ -1,0 +1,338 @@
+"""Evaluation results: typed views, a stable JSON form, text, and explanations.
+
+Takes: the rows an evaluation filled in, the checked model and the values it ran with. Gives:
+:class:`Result` — immutable to its users; views (:class:`ScopeResult`, :class:`PackageResult`,
+:class:`Quantity`, :class:`Explanation`) are built on first access, so evaluation stays cheap.
+``to_dict()`` is the documented JSON form (``docs/04_results.md``): decimals as strings.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from decimal import Decimal
+from typing import Any
+
+import attrs
+
+from . import checked as c
+
+__all__ = ["Explanation", "PackageResult", "Quantity", "Result", "ScopeResult", "format_value"]
+
+SCHEMA_VERSION = "1"
+
+
+def format_value(value: Any, vtype: c.ValueType | None = None) -> str:
+    """A runtime value as text (``15``, ``45`` for 45 %, ``31.12.2027``, ``ja``)."""
+    if isinstance(value, bool):
+        return "ja" if value else "nein"
+    if isinstance(value, Decimal):
+        if vtype is not None and vtype.unit.percent:
+            value = value * 100
+        text = format(value, "f")
+        if "." in text:
+            text = text.rstrip("0").rstrip(".") if value == value.to_integral_value() else text
+        return text
+    if isinstance(value, _dt.date):
+        return value.strftime("%d.%m.%Y")
+    if value is None:
+        return "—"
+    return str(value)
+
+
+def quantity_text(value: Any, vtype: c.ValueType | None) -> str:
+    text = format_value(value, vtype)
+    unit = str(vtype.unit) if vtype is not None and vtype.kind == "zahl" else ""
+    if vtype is not None and vtype.kind == "enum" and vtype.enum is not None:
+        member = vtype.enum.member(value)
+        if member is not None and member.label and vtype.enum.is_levels:
+            return f"{text} ({member.label})"
+    return f"{text} {unit}".strip() if unit != "%" else f"{text} %"
+
+
+@attrs.frozen
+class Quantity:
+    """A value with its unit; ``value`` is a Decimal, int, bool, date or str — never a float."""
+
+    value: Any
+    unit: str
+    type: c.ValueType = attrs.field(repr=False, eq=False)
+
+    def __str__(self) -> str:
+        return quantity_text(self.value, self.type)
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"wert": _json(self.value, self.type)}
+        if self.unit:
+            out["einheit"] = self.unit
+        return out
+
+
+def _json(value: Any, vtype: c.ValueType | None) -> Any:
+    if isinstance(value, bool) or value is None:
+        return value
+    if isinstance(value, Decimal):
+        return format_value(value, vtype) if vtype is not None and vtype.unit.percent else format(value, "f")
+    if isinstance(value, int):
+        return value
+    if isinstance(value, _dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+@attrs.frozen
+class Explanation:
+    """Why a figure is what it is: the rule (file:line), what it read, and a German sentence."""
+
+    path: str
+    rule: str
+    formula: str
+    inputs: tuple[tuple[str, str], ...]
+    text: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"regel": self.rule, "formel": self.formula, "verwendet": dict(self.inputs), "text": self.text}
+
+
+@attrs.frozen
+class PackageResult:
+    name: str
+    title: str | None
+    computed_level: int | None
+    granted_level: int | None
+    level: int | None
+    level_label: str | None
+    reason: str | None
+    values: dict[str, Quantity] = attrs.field(eq=False)
+
+
+@attrs.frozen
+class ScopeResult:
+    path: str
+    values: dict[str, Quantity] = attrs.field(eq=False)
+    packages: dict[str, PackageResult] = attrs.field(eq=False)
+    lists: dict[str, tuple[ScopeResult, ...]] = attrs.field(eq=False)
+
+
+class Result:
+    """The result of evaluating one case. Treat it as immutable."""
+
+    __slots__ = ("_model", "_row", "_warnings", "_agreement", "_parameters", "_explain", "_cache", "_source")
+
+    def __init__(self, model: Any, row: dict[str, Any], warnings: tuple[str, ...], agreement: Any, parameters: dict[str, Any],
+                 explain: bool, source: str | None = None):
+        self._model = model
+        self._row = row
+        self._warnings = warnings
+        self._agreement = agreement
+        self._parameters = parameters
+        self._explain = explain
+        self._cache: dict[str, Any] = {}
+        self._source = source
+        if explain:
+            self._cache["explanations"] = self._build_explanations()
+
+    @property
+    def checked(self) -> c.CheckedModel:
+        return self._model.checked  # type: ignore[no-any-return]
+
+    @property
+    def warnings(self) -> tuple[str, ...]:
+        return self._warnings
+
+    @property
+    def agreement_name(self) -> str | None:
+        return None if self._agreement is None else (self._agreement.name or self._agreement.source)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Result) and self.to_dict() == other.to_dict()
+
+    def __hash__(self) -> int:  # pragma: no cover - results are not meant as dict keys
+        return hash(repr(self.to_dict()))
+
+    # ---- values ----
+
+    def value(self, path: str | tuple[str | int, ...]) -> Any:
+        """The raw value at a path: ``"bewohner[1].lp2a.stufe"`` or a tuple of steps."""
+        steps = _parse_path(path) if isinstance(path, str) else tuple(path)
+        row: Any = self._row
+        names: list[str] = []
+        for step in steps:
+            if isinstance(step, int):
+                row = row[".".join(names)][step - 1]
+                names = []
+            else:
+                names.append(step)
+        key = ".".join(names)
+        if key not in row:
+            raise KeyError(f"„{_format_path(steps)}“ ist kein Wert des Ergebnisses")
+        return row[key]
+
+    def quantity(self, path: str | tuple[str | int, ...]) -> Quantity:
+        steps = _parse_path(path) if isinstance(path, str) else tuple(path)
+        value = self.value(steps)
+        vtype = self._type_at(steps)
+        return Quantity(value, _unit_text(vtype), vtype)
+
+    def _type_at(self, steps: tuple[str | int, ...]) -> c.ValueType | None:
+        scope = ""
+        names: list[str] = []
+        for step in steps:
+            if isinstance(step, int):
+                scope = ".".join(p for p in (scope, ".".join(names)) if p)
+                names = []
+            else:
+                names.append(step)
+        key = ".".join(names)
+        for node in self.checked.nodes.values():
+            if node.scope == scope and node.key == key:
+                return node.type
+        for spec in self.checked.scopes[scope].inputs:
+            if spec.key == key:
+                return spec.type
+        return None
+
+    @property
+    def root(self) -> ScopeResult:
+        if "root" not in self._cache:
+            self._cache["root"] = self._scope("", self._row, "$")
+        return self._cache["root"]  # type: ignore[no-any-return]
+
+    def _scope(self, scope: str, row: dict[str, Any], path: str) -> ScopeResult:
+        model = self.checked
+        values: dict[str, Quantity] = {}
+        packages: dict[str, PackageResult] = {}
+        for node in _scope_nodes(model, scope):
+            if node.kind in ("wert",) and node.package is None:
+                values[node.key] = Quantity(row[node.key], _unit_text(node.type), node.type)
+        for pid in model.scopes[scope].packages:
+            pkg = model.packages[pid]
+            pvalues = {
+                node.key.split(".", 1)[1]: Quantity(row[node.key], _unit_text(node.type), node.type)
+                for node in _scope_nodes(model, scope)
+                if node.kind == "wert" and node.package == pkg.name
+            }
+            level = row.get(f"{pkg.name}.stufe") if pkg.level_type is not None else None
+            label = None
+            if level is not None and pkg.level_type is not None:
+                member = pkg.level_type.member(level)
+                label = member.label if member else None
+            packages[pkg.name] = PackageResult(
+                pkg.name, pkg.title,
+                row.get(f"{pkg.name}.berechnete_stufe") if pkg.level_type is not None else None,
+                row.get(f"{pkg.name}.bewilligte_stufe"),
+                level, label, row.get(f"{pkg.name}.begründung"), pvalues,
+            )
+        lists = {}
+        for child in model.scopes[scope].lists:
+            name = model.scopes[child].name
+            lists[name] = tuple(self._scope(child, item, f"{path}.{name}[{i}]") for i, item in enumerate(row[name], start=1))
+        return ScopeResult(path, values, packages, lists)
+
+    # ---- explanations ----
+
+    def explanations(self) -> dict[str, Explanation]:
+        """Every derived figure with its explanation, by path."""
+        if "explanations" not in self._cache:
+            self._cache["explanations"] = self._build_explanations()
+        return self._cache["explanations"]  # type: ignore[no-any-return]
+
+    def explain(self, path: str) -> Explanation:
+        return self.explanations()[path]
+
+    def _build_explanations(self) -> dict[str, Explanation]:
+        from .explain import explain_rows
+
+        return explain_rows(self.checked, self._row, self._parameters)
+
+    # ---- output ----
+
+    def to_dict(self) -> dict[str, Any]:
+        """The stable JSON form (see ``docs/04_results.md``)."""
+        if "dict" in self._cache:
+            return self._cache["dict"]  # type: ignore[no-any-return]
+        info = self.checked.info
+        explanations = self._cache.get("explanations") if self._explain else None
+        out = {
+            "schema": SCHEMA_VERSION,
+            "modell": {"name": info.name, "titel": info.title, "version": info.version, "datei": info.file},
+            "vereinbarung": self.agreement_name,
+            "fall": self._source,
+            "ergebnis": _scope_dict(self.root, explanations),
+            "warnungen": list(self._warnings),
+        }
+        self._cache["dict"] = out
+        return out
+
+    def render_text(self, explain: bool = False) -> str:
+        from .explain import render_text
+
+        return render_text(self, explain)
+
+
+def _scope_nodes(model: c.CheckedModel, scope: str) -> list[c.Node]:
+    cache = model.__dict__ if False else None  # noqa: F841 - models are frozen; order is cheap
+    return [model.nodes[nid] for nid in model.order if model.nodes[nid].scope == scope]
+
+
+def _unit_text(vtype: c.ValueType | None) -> str:
+    if vtype is None or vtype.kind != "zahl":
+        return ""
+    return str(vtype.unit)
+
+
+def _scope_dict(scope: ScopeResult, explanations: dict[str, Explanation] | None) -> dict[str, Any]:
+    def with_expl(prefix: str, key: str, q: Quantity) -> dict[str, Any]:
+        data = q.to_dict()
+        if explanations is not None:
+            expl = explanations.get(_join_path(prefix, key))
+            if expl is not None:
+                data["erklärung"] = expl.to_dict()
+        return data
+
+    prefix = scope.path[2:] if scope.path.startswith("$.") else ""
+    out: dict[str, Any] = {"werte": {k: with_expl(prefix, k, q) for k, q in scope.values.items()}}
+    packages = {}
+    for name, pkg in scope.packages.items():
+        entry: dict[str, Any] = {"titel": pkg.title}
+        if pkg.computed_level is not None:
+            entry["stufe"] = {
+                "berechnet": pkg.computed_level,
+                "bewilligt": pkg.granted_level,
+                "wirksam": pkg.level,
+                "bezeichnung": pkg.level_label,
+                "begründung": pkg.reason,
+            }
+            if explanations is not None:
+                for key in ("berechnete_stufe", "stufe"):
+                    expl = explanations.get(_join_path(prefix, f"{name}.{key}"))
+                    if expl is not None:
+                        entry["stufe"]["erklärung" if key == "stufe" else "erklärung_berechnet"] = expl.to_dict()
+        entry["werte"] = {k: with_expl(prefix, f"{name}.{k}", q) for k, q in pkg.values.items()}
+        packages[name] = entry
+    out["pakete"] = packages
+    out["listen"] = {name: [_scope_dict(item, explanations) for item in items] for name, items in scope.lists.items()}
+    return out
+
+
+def _join_path(prefix: str, key: str) -> str:
+    return f"{prefix}.{key}" if prefix else key
+
+
+def _parse_path(text: str) -> tuple[str | int, ...]:
+    steps: list[str | int] = []
+    for part in text.replace("]", "").split("."):
+        if "[" in part:
+            name, *indexes = part.split("[")
+            if name:
+                steps.append(name)
+            steps.extend(int(i) for i in indexes)
+        elif part:
+            steps.append(part)
+    return tuple(steps)
+
+
+def _format_path(steps: tuple[str | int, ...]) -> str:
+    out = ""
+    for step in steps:
+        out += f"[{step}]" if isinstance(step, int) else (f".{step}" if out else step)
+    return out

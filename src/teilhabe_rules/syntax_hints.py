@@ -1,0 +1,711 @@
+"""Plain-word explanations of syntax errors.
+
+Takes: a :class:`SyntaxErrorContext` — the source, where the parser stopped, the offending token
+and what it would have accepted (built by :mod:`teilhabe_rules.parser`). Gives: an
+:class:`Explanation` — a German message, a hint and the position to point at.
+
+Common mistakes are recognised by the entries of :data:`MISTAKES`, tried in order; the first
+whose ``test`` finds the mistake explains the error. Each entry carries an example snippet that
+makes exactly that mistake; ``tests/test_syntax_hints.py`` parses every snippet and asserts the
+message, the position and that no other entry claims it, so the table cannot rot. Every test
+looks only at the offending token and its surroundings, so it never fires on a valid file and
+rarely on an unrelated error. Anything not recognised gets a generic message listing what the
+parser expected.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import attrs
+
+__all__ = [
+    "KEYWORDS",
+    "MISTAKES",
+    "Explanation",
+    "Finding",
+    "Mistake",
+    "SyntaxErrorContext",
+    "describe_expected",
+    "explain_syntax_error",
+    "find_mistake",
+]
+
+KEYWORDS: tuple[str, ...] = (
+    "modell", "ende", "version", "titel", "gültig", "ab", "bis", "quelle", "familie", "stichtag",
+    "beschreibung", "vorgänger", "aufzählung", "eingabe", "standard", "zahl", "ganzzahl",
+    "auswahl", "ja_nein", "datum", "text", "schlüssel", "stufe", "stufen", "von", "liste",
+    "mindestens", "höchstens", "parameter", "annahme", "tabelle", "teilweise", "wert", "prüfung",
+    "warnung", "eigenschaft", "steigend", "fallend", "mit", "paket", "nach", "einschätzung",
+    "korridor", "über", "unter", "vorlage", "beispiel", "basis", "erwartet", "fehler",
+    "vereinbarung", "wenn", "dann", "sonst", "oder", "und", "nicht", "als", "wo", "ja", "nein",
+)
+
+# Names of grammar terminals with a pattern, in words a rule author understands. Terminals with
+# a fixed text (keywords, punctuation) are shown as that text.
+_TERMINAL_WORDS = {
+    "NAME": "ein Name",
+    "NUMBER": "eine Zahl",
+    "STRING": "ein Text in Anführungszeichen",
+    "DATE": "ein Datum (TT.MM.JJJJ)",
+    "KEY": "ein Schlüssel (1:x)",
+    "COMPOUND_UNIT": "eine Einheit",
+    "_NL": "ein Zeilenende",
+    "COMP_OP": "ein Vergleich",
+    "ADD_OP": "„+“ oder „-“",
+    "MUL_OP": "„*“ oder „/“",
+    "ARROW": "„->“",
+    "$END": "das Dateiende",
+}
+
+_WORD = r"[^\W\d]\w*"
+_STRING = r'"(?:[^"\\\n]|\\.)*"'
+_NUMBER = r"-?\d+(?:\.\d+)?"
+
+
+# ======================================================================================
+# What the parser knew, what a test finds, what the user is told
+# ======================================================================================
+
+
+@attrs.frozen
+class SyntaxErrorContext:
+    """Where the parser stopped: the source, the offending token and what would have fitted."""
+
+    text: str  # the whole source as parsed (ends with a newline)
+    line: int  # 1-based line of the offending token (lines split at "\n" only, as the lexer does)
+    column: int  # 1-based column of the offending token
+    token: str | None  # the offending text; None at the end of the file
+    token_type: str | None  # terminal name (NAME, COMMA, _NL, $END, …); None: no terminal matched
+    expected: frozenset[str]  # terminal names the parser would have accepted
+    literals: Mapping[str, str] = attrs.field(factory=dict)  # terminal name -> its fixed text
+
+    @property
+    def lines(self) -> list[str]:
+        return [line.rstrip("\r") for line in self.text.split("\n")]
+
+    @property
+    def source_line(self) -> str:
+        lines = self.lines
+        return lines[self.line - 1] if 0 < self.line <= len(lines) else ""
+
+    @property
+    def offset(self) -> int:
+        """Index of the offending token in :attr:`text`."""
+        if self.token_type == "$END":
+            return len(self.text)
+        start = 0
+        for _ in range(self.line - 1):
+            found = self.text.find("\n", start)
+            if found < 0:
+                return len(self.text)
+            start = found + 1
+        return min(len(self.text), start + self.column - 1)
+
+    @property
+    def line_offset(self) -> int:
+        """Index in :attr:`text` where the offending token's line starts."""
+        return self.offset - (self.column - 1) if self.token_type != "$END" else len(self.text)
+
+    @property
+    def expected_keywords(self) -> frozenset[str]:
+        return frozenset(
+            text for name in self.expected if (text := self.literals.get(name, "")) in KEYWORDS
+        )
+
+    @property
+    def at_line_start(self) -> bool:
+        return bool(self.token) and self.source_line[: self.column - 1].strip() == ""
+
+
+@attrs.frozen
+class Finding:
+    """Where a test found its mistake, and the words that fill the entry's message and hint."""
+
+    column: int
+    line: int | None = None  # None: the line of the offending token
+    end_column: int | None = None  # exclusive; the caret is widened to cover the span
+    details: Mapping[str, Any] = attrs.field(factory=dict)
+
+
+@attrs.frozen
+class Mistake:
+    """A recognisable mistake: ``test`` finds it, ``example`` is a snippet that makes it.
+
+    ``message`` and ``hint`` are :meth:`str.format` templates filled from the finding's details.
+    """
+
+    name: str
+    example: str
+    message: str
+    hint: str
+    test: Callable[[SyntaxErrorContext], Finding | None]
+
+
+@attrs.frozen
+class Explanation:
+    """What the user is told about one syntax error."""
+
+    message: str
+    hint: str | None
+    line: int
+    column: int
+    end_column: int | None = None
+    mistake: str | None = None  # the name of the recognised mistake, if any
+
+
+# ======================================================================================
+# The block and bracket structure of the text before the error
+# ======================================================================================
+
+_SCAN = re.compile(
+    r'"""[\s\S]*?"""|"(?:[^"\\\n]|\\.)*"?|#[^\n]*|\n|' + _WORD + r"|\d+(?:[.:]\d+)*|\S"
+)
+
+# Block kind -> the first words of the lines that may stand directly inside it.
+_HEADER_WORDS = frozenset(
+    {"version", "titel", "gültig", "quelle", "familie", "stichtag", "beschreibung", "vorgänger"}
+)
+_ITEM_WORDS = frozenset(
+    {"aufzählung", "eingabe", "liste", "parameter", "tabelle", "wert", "paket", "prüfung",
+     "warnung", "beispiel", "vorlage", "eigenschaft"}
+)
+_PACKAGE_WORDS = frozenset(
+    {"stufen", "stufe", "eingabe", "wert", "prüfung", "warnung", "beispiel", "tabelle", "parameter"}
+)
+_EXAMPLE_WORDS = frozenset({"basis", "eingabe", "erwartet", "vereinbarung"})
+_ALLOWED_WORDS: dict[str, frozenset[str]] = {
+    "modell": _HEADER_WORDS,
+    "liste": _ITEM_WORDS,
+    "paket": _PACKAGE_WORDS,
+    "beispiel": _EXAMPLE_WORDS,
+}
+# The words that start a declaration line somewhere in the language.
+_STARTERS = _HEADER_WORDS | _ITEM_WORDS | _PACKAGE_WORDS | _EXAMPLE_WORDS
+# Block kind -> the blocks that may open inside it ("top" is the file after the header).
+_OPENERS: dict[str, frozenset[str]] = {
+    "top": frozenset({"aufzählung", "liste", "tabelle", "paket", "vorlage", "beispiel"}),
+    "liste": frozenset({"aufzählung", "liste", "tabelle", "paket", "vorlage", "beispiel"}),
+    "paket": frozenset({"tabelle", "stufen", "korridor", "beispiel"}),
+}
+
+
+@attrs.frozen
+class _Block:
+    kind: str
+    label: str
+    line: int
+    column: int
+    end_column: int
+
+
+@attrs.frozen
+class _Piece:
+    text: str
+    line: int
+    column: int
+
+
+@attrs.define
+class _Structure:
+    blocks: list[_Block] = attrs.field(factory=list)
+    brackets: list[_Piece] = attrs.field(factory=list)
+    stray_ende: list[_Piece] = attrs.field(factory=list)
+
+    @property
+    def innermost(self) -> str:
+        return self.blocks[-1].kind if self.blocks else "top"
+
+
+def _structure(text: str, stop: int) -> _Structure:
+    """The blocks and brackets open at index ``stop`` of ``text`` (strings and comments skipped)."""
+    state = _Structure()
+    pieces: list[_Piece] = []
+    line, line_start = 1, 0
+    for match in _SCAN.finditer(text):
+        if match.start() >= stop:
+            break
+        piece = match.group()
+        if piece == "\n":
+            if not state.brackets:
+                _end_line(state, pieces)
+                pieces = []
+            line, line_start = line + 1, match.end()
+            continue
+        column = match.start() - line_start + 1
+        if piece.startswith("#"):
+            continue
+        if piece.startswith('"'):
+            pieces.append(_Piece('"', line, column))
+            if "\n" in piece:
+                line += piece.count("\n")
+                line_start = match.start() + piece.rindex("\n") + 1
+            continue
+        if piece in "([{":
+            state.brackets.append(_Piece(piece, line, column))
+        elif piece in ")]}":
+            if state.brackets:
+                state.brackets.pop()
+        pieces.append(_Piece(piece, line, column))
+    return state
+
+
+def _end_line(state: _Structure, pieces: list[_Piece]) -> None:
+    if not pieces:
+        return
+    first = pieces[0]
+    if first.text == "ende":
+        if state.blocks:
+            state.blocks.pop()
+        else:
+            state.stray_ende.append(first)
+        return
+    if not state.blocks and first.text == "modell":
+        kind = "modell"
+    elif first.text == "stufe" and [p.text for p in pieces[1:3]] == ["nach", "korridor"]:
+        kind = "korridor"
+    else:
+        kind = first.text
+    if kind != "modell" and kind not in _OPENERS.get(state.innermost, frozenset()):
+        return
+    if kind == "korridor":
+        label = "stufe nach korridor"
+    elif kind == "stufen" or len(pieces) < 2 or pieces[1].text in ':"':
+        label = first.text
+    else:
+        label = f"{first.text} {pieces[1].text}"
+    state.blocks.append(_Block(kind, label, first.line, first.column, first.column + len(first.text)))
+
+
+def _looks_like_entry(kind: str, line: str) -> bool:
+    """Whether ``line`` has the shape of an entry of a block of ``kind`` (a row, a member …)."""
+    key = rf"(?:{_NUMBER}|{_WORD}|{_STRING})"
+    if kind == "aufzählung":
+        return re.match(rf"\s*{key}\s*(?:\"|#|$)", line) is not None
+    if kind == "tabelle":
+        return re.match(rf"\s*{key}(?:\s*,\s*{key})*\s*:", line) is not None
+    if kind == "vorlage":
+        return re.match(rf"\s*{_WORD}(?:\s*\.\s*{_WORD}|\s*\[\s*\d+\s*\])*\s*=", line) is not None
+    return False
+
+
+# ======================================================================================
+# The tests of the table, one per mistake
+# ======================================================================================
+
+
+def _unclosed_string(ctx: SyntaxErrorContext) -> Finding | None:
+    # A '"' no terminal matches: the string regex needs the closing quote on the same line.
+    if ctx.token_type is not None or ctx.token != '"':
+        return None
+    line, column = ctx.source_line, ctx.column
+    if column >= 3 and line[column - 3 : column - 1] == '""':
+        # '"""abc' without closing: the lexer reads '""' (an empty string) and stops at the third.
+        return Finding(column - 2, end_column=column + 1, details={"quote": '"""'})
+    return Finding(column, details={"quote": '"'})
+
+
+def _decimal_comma(ctx: SyntaxErrorContext) -> Finding | None:
+    if ctx.token != ",":
+        return None
+    line, at = ctx.source_line, ctx.column - 1
+    left = re.search(r"(\d+(?:\.\d{3})*)$", line[:at])
+    right = re.match(r"\d+", line[at + 1 :])
+    if not left or not right or re.search(r"[\w.]$", line[: left.start()]):
+        return None
+    written = f"{left.group()},{right.group()}"
+    fixed = f"{left.group().replace('.', '')}.{right.group()}"
+    return Finding(ctx.column, details={"written": written, "fixed": fixed})
+
+
+_DATE_LIKE = re.compile(
+    r"(?<![\d.])(?:(?P<y1>\d{4})-(?P<m1>\d{1,2})-(?P<d1>\d{1,2})"
+    r"|(?P<d2>\d{1,2})[-/](?P<m2>\d{1,2})[-/](?P<y2>\d{4}))(?![\d.])"
+)
+
+
+def _date_format(ctx: SyntaxErrorContext) -> Finding | None:
+    if ctx.token is None:
+        return None
+    for match in _DATE_LIKE.finditer(ctx.source_line):
+        if match.start() <= ctx.column - 1 < match.end():
+            day, month, year = (
+                (match["d1"], match["m1"], match["y1"]) if match["y1"] else (match["d2"], match["m2"], match["y2"])
+            )
+            fixed = f"{int(day):02d}.{int(month):02d}.{year}"
+            return Finding(
+                match.start() + 1,
+                end_column=match.end() + 1,
+                details={"written": match.group(), "fixed": fixed},
+            )
+    return None
+
+
+_SPACED_UNIT = re.compile(rf"(?:{_WORD}|€)(?:\s*/\s*{_WORD})+")
+# What may stand before a unit: a number (a quantity) or the start of a type.
+_BEFORE_UNIT = re.compile(r"(?:\d|:|\bzahl|\bganzzahl|\}|->|→|,)\s*$")
+
+
+def _unit_spaces(ctx: SyntaxErrorContext) -> Finding | None:
+    if ctx.token != "/":
+        return None
+    line, slash = ctx.source_line, ctx.column - 1
+    for match in _SPACED_UNIT.finditer(line):
+        if match.start() < slash < match.end() and re.search(r"\s", match.group()):
+            if not _BEFORE_UNIT.search(line[: match.start()]):
+                return None
+            written = match.group()
+            fixed = re.sub(r"\s*/\s*", "/", written)
+            return Finding(
+                match.start() + 1,
+                end_column=match.end() + 1,
+                details={"written": written, "fixed": fixed},
+            )
+    return None
+
+
+def _unclosed_bracket(ctx: SyntaxErrorContext) -> Finding | None:
+    state = _structure(ctx.text, ctx.offset)
+    if not state.brackets:
+        return None
+    opened = state.brackets[-1]
+    # Inside brackets newlines do not end the statement, so a forgotten closing bracket shows up
+    # only on a later line (or at the end of the file).
+    if ctx.token_type != "$END" and opened.line >= ctx.line:
+        return None
+    closing = {"(": ")", "[": "]", "{": "}"}[opened.text]
+    return Finding(
+        opened.column,
+        line=opened.line,
+        details={"bracket": opened.text, "closing": closing, "noticed": ctx.line},
+    )
+
+
+def _extra_bracket(ctx: SyntaxErrorContext) -> Finding | None:
+    if ctx.token not in (")", "]", "}") or ctx.token_type is None:
+        return None
+    if _structure(ctx.text, ctx.offset).brackets:
+        return None
+    return Finding(ctx.column, details={"bracket": ctx.token})
+
+
+def _missing_ende(ctx: SyntaxErrorContext) -> Finding | None:
+    if ctx.token_type == "$END":
+        state = _structure(ctx.text, len(ctx.text))
+        if not state.blocks or state.brackets:
+            return None
+        where = "am Dateiende"
+    else:
+        first = re.match(rf"\s*({_WORD})", ctx.source_line)
+        if not first or first.group(1) not in _STARTERS:
+            return None
+        state = _structure(ctx.text, ctx.line_offset)
+        if not state.blocks or state.brackets:
+            return None
+        kind = state.innermost
+        if first.group(1) in _ALLOWED_WORDS.get(kind, frozenset()):
+            return None
+        if _looks_like_entry(kind, ctx.source_line):
+            return None
+        where = f"vor Zeile {ctx.line}"
+    block = state.blocks[-1]
+    return Finding(
+        block.column,
+        line=block.line,
+        end_column=block.end_column,
+        details={"block": block.label, "opened": block.line, "where": where},
+    )
+
+
+def _extra_ende(ctx: SyntaxErrorContext) -> Finding | None:
+    if ctx.token != "ende" or not ctx.at_line_start:
+        return None
+    state = _structure(ctx.text, ctx.line_offset)
+    if state.blocks or state.brackets:
+        return None
+    return Finding(ctx.column, end_column=ctx.column + 4)
+
+
+_ROW_KEYS = re.compile(rf"\s*(?:{_NUMBER}|{_WORD}|{_STRING})(?:\s*,\s*(?:{_NUMBER}|{_WORD}|{_STRING}))*\s*$")
+
+
+def _equals_for_colon(ctx: SyntaxErrorContext) -> Finding | None:
+    if ctx.token != "=" or "COLON" not in ctx.expected:
+        return None
+    line, at = ctx.source_line, ctx.column - 1
+    if not _ROW_KEYS.fullmatch(line[:at]):
+        return None
+    state = _structure(ctx.text, ctx.line_offset)
+    if state.innermost not in ("tabelle", "korridor") or state.brackets:
+        return None
+    fixed = f"{line[:at].strip()}:{line[at + 1:].rstrip()}"
+    return Finding(ctx.column, details={"block": state.blocks[-1].label, "fixed": fixed})
+
+
+def _colon_for_equals(ctx: SyntaxErrorContext) -> Finding | None:
+    if ctx.token != ":" or "EQUAL" not in ctx.expected or "COLON" in ctx.expected:
+        return None
+    line, at = ctx.source_line, ctx.column - 1
+    fixed = f"{line[:at].strip()} = {line[at + 1:].strip()}"
+    return Finding(ctx.column, details={"fixed": fixed})
+
+
+_DECLARATION_HEAD = re.compile(
+    rf"\s*(?P<keyword>eingabe|parameter|wert)\s+(?P<name>{_WORD})(?P<gap>\s*)"
+    rf"|\s*(?P<tkeyword>tabelle)\s+(?P<tname>{_WORD})(?:\s+(?P<title>{_STRING}))?(?P<tgap>\s*)"
+    rf"|\s*(?P<ckeyword>prüfung|warnung|eigenschaft)\s+(?P<message>{_STRING})(?P<cgap>\s*)"
+)
+_FORMS = {
+    "eingabe": "eingabe {name}: TYP",
+    "parameter": "parameter {name}: TYP = WERT",
+    "wert": "wert {name}: TYP = AUSDRUCK",
+    "tabelle": "tabelle {name} {title}: SCHLÜSSELTYP -> WERTTYP",
+    "prüfung": "prüfung {message}: BEDINGUNG",
+    "warnung": "warnung {message}: BEDINGUNG",
+    "eigenschaft": "eigenschaft {message}: BEDINGUNG",
+}
+
+
+def _missing_colon(ctx: SyntaxErrorContext) -> Finding | None:
+    if "COLON" not in ctx.expected or ctx.token in (":", None) or ctx.token_type == "_NL":
+        return None
+    match = _DECLARATION_HEAD.match(ctx.source_line)
+    if not match or match.end() != ctx.column - 1:
+        return None
+    keyword = match["keyword"] or match["tkeyword"] or match["ckeyword"]
+    gap = "gap" if match["keyword"] else "tgap" if match["tkeyword"] else "cgap"
+    head = ctx.source_line[: match.start(gap)].strip()
+    form = _FORMS[keyword].format(
+        name=match["name"] or match["tname"],
+        title=match["title"] or '"Titel"',
+        message=match["message"] if match["message"] and len(match["message"]) < 30 else '"…"',
+    )
+    return Finding(match.start(gap) + 1, details={"head": head, "form": form})
+
+
+def _misspelt_keyword(ctx: SyntaxErrorContext) -> Finding | None:
+    word = ctx.token
+    if ctx.token_type != "NAME" or not word or word in KEYWORDS or "NAME" in ctx.expected:
+        return None
+    if word in _declared_names(ctx.text):
+        return None  # a name of the model standing in the wrong place, not a misspelt keyword
+    suggestion = _closest_keyword(word, ctx.expected_keywords)
+    if suggestion is None:
+        return None
+    return Finding(ctx.column, end_column=ctx.column + len(word), details={"word": word, "suggestion": suggestion})
+
+
+# ======================================================================================
+# The table
+# ======================================================================================
+
+_MODEL = 'modell m "M"\nende\n'
+
+MISTAKES: tuple[Mistake, ...] = (
+    Mistake(
+        "text-nicht-geschlossen",
+        'modell m "M\nende\n',
+        "Der Text ist nicht abgeschlossen: es fehlt das schließende {quote}",
+        'ein Text steht in "…" auf einer Zeile; über mehrere Zeilen: """…"""',
+        _unclosed_string,
+    ),
+    Mistake(
+        "dezimalkomma",
+        _MODEL + "parameter satz: EUR/h = 68,95\n",
+        "Dezimalzahlen werden mit Punkt geschrieben, nicht mit Komma: {written}",
+        "schreibe {fixed} statt {written}",
+        _decimal_comma,
+    ),
+    Mistake(
+        "datum-format",
+        'modell m "M"\n  gültig ab 2024-01-01\nende\n',
+        "Ein Datum wird als TT.MM.JJJJ geschrieben, nicht {written}",
+        "schreibe {fixed}",
+        _date_format,
+    ),
+    Mistake(
+        "einheit-mit-leerzeichen",
+        _MODEL + "parameter satz: EUR / h = 68.95\n",
+        "Eine zusammengesetzte Einheit wird ohne Leerzeichen geschrieben: {written}",
+        "schreibe {fixed} statt {written}",
+        _unit_spaces,
+    ),
+    Mistake(
+        "klammer-nicht-geschlossen",
+        _MODEL + "wert x = max(1, 2\nwert y = 3\n",
+        "Die Klammer „{bracket}“ ist nicht geschlossen",
+        "es fehlt „{closing}“; in Klammern geht die Zeile weiter, deshalb fällt das erst in Zeile {noticed} auf",
+        _unclosed_bracket,
+    ),
+    Mistake(
+        "klammer-zu-viel",
+        _MODEL + "wert x = (1 + 2))\n",
+        "Zu der schließenden Klammer „{bracket}“ gibt es keine öffnende",
+        "lösche die überzählige Klammer oder ergänze die öffnende",
+        _extra_bracket,
+    ),
+    Mistake(
+        "ende-fehlt",
+        _MODEL + 'paket lp1 "LP 1"\n  wert x = 1\n',
+        "Der Block „{block}“ aus Zeile {opened} ist nicht mit „ende“ abgeschlossen",
+        "jeder Block (modell, aufzählung, tabelle, liste, paket, stufen, korridor, vorlage, beispiel) "
+        "endet mit einer eigenen Zeile „ende“ — sie fehlt {where}",
+        _missing_ende,
+    ),
+    Mistake(
+        "ende-zu-viel",
+        _MODEL + "wert x = 1\nende\n",
+        "Zu diesem „ende“ gibt es keinen offenen Block",
+        "lösche die Zeile oder prüfe, ob ein Block doppelt geschlossen wird",
+        _extra_ende,
+    ),
+    Mistake(
+        "gleich-statt-doppelpunkt",
+        _MODEL + 'tabelle anteil "Anteil": ganzzahl -> %\n  1 = 100 %\nende\n',
+        "In einer Zeile von „{block}“ steht nach dem Schlüssel ein Doppelpunkt, kein „=“",
+        "schreibe „{fixed}“",
+        _equals_for_colon,
+    ),
+    Mistake(
+        "doppelpunkt-statt-gleich",
+        _MODEL + "vorlage grundfall\n  kap4: 0\nende\n",
+        "Hier steht ein Gleichheitszeichen „=“, kein Doppelpunkt",
+        "schreibe „{fixed}“",
+        _colon_for_equals,
+    ),
+    Mistake(
+        "doppelpunkt-fehlt",
+        _MODEL + "eingabe stunden zahl h/Jahr\n",
+        "Nach „{head}“ fehlt ein Doppelpunkt",
+        "schreibe „{form}“",
+        _missing_colon,
+    ),
+    Mistake(
+        "schluesselwort-vertippt",
+        _MODEL + "paramter satz: EUR/h = 68.95\n",
+        "Unbekanntes Schlüsselwort „{word}“",
+        "meinten Sie „{suggestion}“?",
+        _misspelt_keyword,
+    ),
+)
+
+
+# ======================================================================================
+# Explaining an error
+# ======================================================================================
+
+
+def find_mistake(ctx: SyntaxErrorContext) -> tuple[Mistake, Finding] | None:
+    """The first entry of :data:`MISTAKES` whose test recognises the error, with its finding."""
+    for mistake in MISTAKES:
+        finding = mistake.test(ctx)
+        if finding is not None:
+            return mistake, finding
+    return None
+
+
+def explain_syntax_error(ctx: SyntaxErrorContext) -> Explanation:
+    """The message, hint and position for the syntax error described by ``ctx``."""
+    found = find_mistake(ctx)
+    if found is not None:
+        mistake, finding = found
+        return Explanation(
+            mistake.message.format_map(finding.details),
+            mistake.hint.format_map(finding.details),
+            finding.line if finding.line is not None else ctx.line,
+            finding.column,
+            finding.end_column,
+            mistake.name,
+        )
+    wanted = describe_expected(ctx.expected, ctx.literals)
+    hint = f"erwartet: {wanted}" if wanted else None
+    if ctx.token_type == "$END":
+        return Explanation("Unerwartetes Dateiende", hint, ctx.line, ctx.column)
+    if ctx.token_type == "_NL":
+        return Explanation("Die Zeile endet, bevor die Angabe vollständig ist", hint, ctx.line, ctx.column)
+    token = ctx.token or ""
+    if ctx.token_type is None:
+        shown = token if token.isprintable() else f"U+{ord(token):04X}" if len(token) == 1 else repr(token)
+        if token == "'":
+            hint = 'ein Text steht in doppelten Anführungszeichen: "…"'
+        elif token == ";":
+            hint = "eine Angabe endet mit dem Zeilenende; „;“ gibt es nicht"
+        return Explanation(f"Unerwartetes Zeichen „{shown}“", hint, ctx.line, ctx.column)
+    return Explanation(f"Unerwartetes „{_shorten(token)}“", hint, ctx.line, ctx.column)
+
+
+def describe_expected(expected: frozenset[str] | set[str], literals: Mapping[str, str] | None = None) -> str:
+    """The terminals the parser would have accepted, in words (at most eight)."""
+    literals = literals or {}
+    words = set()
+    for name in expected:
+        if name == "$END" and len(expected) > 1:
+            continue  # "or the file may end here" helps nobody
+        if name in _TERMINAL_WORDS:
+            words.add(_TERMINAL_WORDS[name])
+        elif name in literals:
+            words.add(f"„{literals[name]}“")
+        else:
+            words.add(f"„{name.lower()}“")
+    ordered = sorted(words)
+    if len(ordered) > 8:
+        ordered = ordered[:8] + ["…"]
+    return ", ".join(ordered)
+
+
+# ======================================================================================
+# Helpers
+# ======================================================================================
+
+
+def _shorten(token: str, limit: int = 30) -> str:
+    first = token.split("\n", 1)[0]
+    return first if len(first) <= limit and first == token else first[:limit] + "…"
+
+
+_DECLARED = re.compile(
+    rf"^[ \t\f]*(?:eingabe|wert|parameter|tabelle|liste|paket|aufzählung|vorlage)[ \t\f]+({_WORD})",
+    re.MULTILINE,
+)
+
+
+def _declared_names(text: str) -> set[str]:
+    return set(_DECLARED.findall(text))
+
+
+_FOLD = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
+
+
+def _fold(word: str) -> str:
+    """Lower case with umlauts spelt out: ``Gültig`` and ``gueltig`` fold alike."""
+    return word.lower().translate(_FOLD)
+
+
+def _distance(a: str, b: str) -> int:
+    """Edit distance counting a swap of neighbours as one edit (optimal string alignment)."""
+    previous2: list[int] = []
+    previous = list(range(len(b) + 1))
+    for i in range(1, len(a) + 1):
+        current = [i] + [0] * len(b)
+        for j in range(1, len(b) + 1):
+            cost = a[i - 1] != b[j - 1]
+            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                current[j] = min(current[j], previous2[j - 2] + 1)
+        previous2, previous = previous, current
+    return previous[len(b)]
+
+
+def _closest_keyword(word: str, candidates: frozenset[str]) -> str | None:
+    """The candidate keyword ``word`` is most plausibly a misspelling of, if any."""
+    folded = _fold(word)
+    best: tuple[int, str] | None = None
+    for keyword in sorted(candidates):
+        target = _fold(keyword)
+        allowed = 0 if len(target) <= 2 else 1 if len(target) <= 5 else 2
+        distance = _distance(folded, target)
+        if distance <= allowed and (best is None or distance < best[0]):
+            best = (distance, keyword)
+    return best[1] if best else None

@@ -1,0 +1,98 @@
+"""Running a model's own examples (``beispiel`` blocks).
+
+Takes: a loaded :class:`~teilhabe_rules.model.Model`. Gives: one :class:`ExampleOutcome` per
+example — passed or failed, with expected vs. actual and the explanation of the actual figure.
+Used by ``teilhabe-rules test`` and the pytest plugin.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from typing import Any
+
+import attrs
+
+from . import checked as c
+from .errors import Diagnostic, TeilhabeError
+from .model import Model
+from .results import quantity_text
+
+__all__ = ["ExampleOutcome", "example_id", "run_example", "run_examples"]
+
+
+@attrs.frozen
+class ExampleOutcome:
+    id: str
+    title: str | None
+    location: str
+    passed: bool
+    failures: tuple[str, ...]
+
+
+def example_id(model: Model, example: c.ExampleSpec) -> str:
+    """``mawo.rules::lp2a::beispiel-15-minuten``."""
+    from pathlib import Path
+
+    slug = re.sub(r"[^\w-]+", "-", example.id.strip().lower()).strip("-")
+    parts = [Path(model.checked.info.file).name]
+    if example.package:
+        parts.append(example.package)
+    parts.append(slug)
+    return "::".join(parts)
+
+
+def run_example(model: Model, example: c.ExampleSpec) -> ExampleOutcome:
+    location = f"{model.checked.info.file}:{example.span.line}"
+    failures: list[str] = []
+    agreement = None
+    if example.agreement:
+        values: dict[str, Any] = {}
+        for name, value, _span in example.agreement:
+            values[name] = str(value) if not isinstance(value, (str, bool)) else value
+        try:
+            agreement = model.load_agreement({"parameter": values})
+        except TeilhabeError as exc:
+            return ExampleOutcome(example_id(model, example), example.title, location, False, (exc.render(),))
+    try:
+        result = model.evaluate(copy.deepcopy(example.case), agreement, explain=bool(example.expectations))
+    except TeilhabeError as exc:
+        if example.expected_errors:
+            text = exc.render()
+            missing = [e for e in example.expected_errors if e not in text]
+            if missing:
+                failures.append(f"erwartet war ein Fehler mit „{missing[0]}“, gemeldet wurde:\n{text}")
+        else:
+            failures.append(f"der Fall wurde abgelehnt:\n{exc.render()}")
+        return ExampleOutcome(example_id(model, example), example.title, location, not failures, tuple(failures))
+    if example.expected_errors:
+        failures.append(f"erwartet war ein Fehler mit „{example.expected_errors[0]}“, der Fall wurde aber ausgewertet")
+    for expectation in example.expectations:
+        path = _path_text(expectation.path)
+        try:
+            actual = result.value(expectation.path)
+        except (KeyError, IndexError) as exc:
+            failures.append(f"{path}: {exc}")
+            continue
+        if actual != expectation.value or type(actual) is bool and type(expectation.value) is not bool:
+            expl = result.explanations().get(path)
+            detail = f"\n    Erklärung: {expl.text}  [{expl.rule}]" if expl else ""
+            failures.append(
+                f"{path}: erwartet {quantity_text(expectation.value, expectation.type)}, "
+                f"berechnet {quantity_text(actual, expectation.type)}{detail}"
+            )
+    return ExampleOutcome(example_id(model, example), example.title, location, not failures, tuple(failures))
+
+
+def run_examples(model: Model) -> list[ExampleOutcome]:
+    return [run_example(model, example) for example in model.checked.examples]
+
+
+def _path_text(steps: tuple[str | int, ...]) -> str:
+    out = ""
+    for step in steps:
+        out += f"[{step}]" if isinstance(step, int) else (f".{step}" if out else step)
+    return out
+
+
+_ = Diagnostic

@@ -193,7 +193,7 @@ class CaseLoader:
     # ---- classes ----
 
     def _value_class(self, spec: c.InputSpec) -> type:
-        return type(f"Wert_{spec.id}", (_InputValue,), {"spec": spec})
+        return type(_class_name("Wert", spec.id), (_InputValue,), {"spec": spec})
 
     def _scope_class(self, scope: str) -> type:
         spec = self.model.scopes[scope]
@@ -207,13 +207,13 @@ class CaseLoader:
             else:
                 packages.setdefault(inp.path[0], {})[inp.path[1]] = field
         for name, pkg_fields in packages.items():
-            pkg_class = attrs.make_class(f"Paket_{_join(scope, name)}", _required_first(pkg_fields), frozen=True)
+            pkg_class = attrs.make_class(_class_name("Paket", _join(scope, name)), _required_first(pkg_fields), frozen=True)
             required = any(f._default is attrs.NOTHING for f in pkg_fields.values())  # type: ignore[attr-defined]
             fields[name] = attrs.field(type=pkg_class) if required else attrs.field(type=pkg_class, default=_EmptyTable)
         for child in spec.lists:
             child_class = self._scope_class(child)
             fields[self.model.scopes[child].name] = attrs.field(type=list[child_class])  # type: ignore[valid-type]
-        cls = attrs.make_class(f"Bereich_{scope or 'modell'}", _required_first(fields), frozen=True)
+        cls = attrs.make_class(_class_name("Bereich", scope or "modell"), _required_first(fields), frozen=True)
         self.classes[scope] = cls
         return cls
 
@@ -329,6 +329,11 @@ class _MissingType:
 
 _Missing: Any = _MissingType()
 _EmptyTable: Any = _MissingType()
+
+
+def _class_name(prefix: str, ident: str) -> str:
+    """A valid Python identifier for a generated class (cattrs compiles code with it)."""
+    return prefix + "_" + re.sub(r"\W", "_", ident)
 
 
 def _join(*parts: str) -> str:

@@ -2,7 +2,7 @@
 
 Takes: ``argv``. Gives: an exit code — :data:`EXIT_OK` (0), :data:`EXIT_FINDINGS` (1: errors in
 the input — rule file, case or agreement — or failing examples), :data:`EXIT_USAGE` (2: bad
-command line). Bad input never shows a traceback: every library error is printed
+command line), :data:`EXIT_INTERNAL` (3: a defect of the library itself, reported in one line). Bad input never shows a traceback: every library error is printed
 compiler-style, or as JSON with ``--format json``.
 """
 
@@ -18,11 +18,12 @@ from typing import Any, TextIO
 
 from .errors import TeilhabeError
 
-__all__ = ["EXIT_FINDINGS", "EXIT_OK", "EXIT_USAGE", "main"]
+__all__ = ["EXIT_FINDINGS", "EXIT_INTERNAL", "EXIT_OK", "EXIT_USAGE", "main"]
 
 EXIT_OK = 0
 EXIT_FINDINGS = 1
 EXIT_USAGE = 2
+EXIT_INTERNAL = 3
 
 
 class _UsageError(Exception):
@@ -183,6 +184,9 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
         return EXIT_FINDINGS
     except SystemExit as exc:  # --help
         return int(exc.code or 0) if isinstance(exc.code, int) else EXIT_OK
+    except Exception as exc:  # noqa: BLE001 - last resort: an internal error is reported, not dumped
+        err.write(f"teilhabe-rules: interner Fehler ({type(exc).__name__}: {exc}) — bitte mit der Eingabe melden\n")
+        return EXIT_INTERNAL
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -128,8 +128,6 @@ class Result:
         self._explain = explain
         self._cache: dict[str, Any] = {}
         self._source = source
-        if explain:
-            self._cache["explanations"] = self._build_explanations()
 
     @property
     def checked(self) -> c.CheckedModel:
@@ -251,7 +249,7 @@ class Result:
         if "dict" in self._cache:
             return self._cache["dict"]  # type: ignore[no-any-return]
         info = self.checked.info
-        explanations = self._cache.get("explanations") if self._explain else None
+        explanations = self.explanations() if self._explain else None
         out = {
             "schema": SCHEMA_VERSION,
             "modell": {"name": info.name, "titel": info.title, "version": info.version, "datei": info.file},

@@ -1,0 +1,95 @@
+"""Speed figures of teilhabe_rules, each with its target and the ratio figure/target.
+
+Run: ``python benchmarks/bench_core.py`` (from the checkout, with the package installed).
+Medians over repeated runs; the machine is shared, so read the figures as an order of magnitude
+and compare ratios, not single runs.
+"""
+
+from __future__ import annotations
+
+import copy
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def median_time(fn, repeat: int, number: int) -> float:
+    """Median seconds per call over ``repeat`` batches of ``number`` calls."""
+    samples = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        for _ in range(number):
+            fn()
+        samples.append((time.perf_counter() - start) / number)
+    return statistics.median(samples)
+
+
+def report(label: str, seconds: float, target: float | None, unit: str = "µs") -> None:
+    scale = {"µs": 1e6, "ms": 1e3}[unit]
+    value = seconds * scale
+    if target is None:
+        print(f"{label:<58} {value:10.1f} {unit}")
+    else:
+        ratio = value / target
+        verdict = "ok" if ratio <= 1 else "ÜBER ZIEL"
+        print(f"{label:<58} {value:10.1f} {unit}   Ziel ≤ {target:g} {unit}   Verhältnis {ratio:5.2f}  {verdict}")
+
+
+def import_time() -> float:
+    code = "import time; t=time.perf_counter(); import teilhabe_rules; print(time.perf_counter()-t)"
+    runs = [float(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout) for _ in range(5)]
+    return statistics.median(runs)
+
+
+def offer_with(model, residents: int):
+    from teilhabe_rules.cases import read_data
+
+    base = read_data(ROOT / "examples/mawo/haus_linde.toml")
+    folder = ROOT / "examples/mawo"
+    people = [read_data(folder / item) if isinstance(item, str) else item for item in base["bewohner"]]
+    base["bewohner"] = [copy.deepcopy(people[i % len(people)]) for i in range(residents)]
+    base["plaetze"] = max(base.get("plaetze", residents), residents)
+    return model.load_case(base)
+
+
+def main() -> None:
+    report("import teilhabe_rules (eigener Prozess)", import_time(), 150, "ms")
+    import teilhabe_rules
+    from teilhabe_rules.parser import make_parser
+
+    start = time.perf_counter()
+    make_parser()
+    report("Parser bauen (einmal je Prozess)", time.perf_counter() - start, None, "ms")
+    for name in ("mawo", "bei_nrw3"):
+        path = ROOT / "models" / f"{name}.rules"
+        report(f"{name}.rules laden und prüfen (Parser schon gebaut)", median_time(lambda: teilhabe_rules.load(path), 5, 3), 50, "ms")
+
+    mawo = teilhabe_rules.load(ROOT / "models/mawo.rules")
+    person = mawo.load_case(ROOT / "examples/mawo/person_grundfall.toml")
+    plain = median_time(lambda: mawo.evaluate(person), 7, 500)
+    report("MAWo: eine Person auswerten (ohne Erklärungen)", plain, 50)
+    traced = median_time(lambda: mawo.evaluate(person, explain=True), 7, 500)
+    report("MAWo: eine Person, explain=True (Erklärungsdaten behalten)", traced, 150)
+    print(f"{'  Verhältnis mit/ohne Erklärungen':<58} {traced / plain:10.2f} ×   Ziel ≤ 3 ×")
+    rendered = median_time(lambda: mawo.evaluate(person, explain=True).explanations(), 5, 20)
+    report("MAWo: eine Person + alle Erklärungstexte erzeugen", rendered, None)
+    print(f"{'  Verhältnis Texte/ohne Erklärungen':<58} {rendered / plain:10.2f} ×")
+    from teilhabe_rules.cases import read_data
+
+    raw = read_data(ROOT / "examples/mawo/person_grundfall.toml")
+    report("MAWo: eine Person aus einem dict (Eingaben prüfen + auswerten)",
+           median_time(lambda: mawo.evaluate(raw), 5, 100), None)
+    house = offer_with(mawo, 24)
+    report("MAWo: Angebot mit 24 Bewohnern auswerten", median_time(lambda: mawo.evaluate(house), 7, 50), 2000)
+
+    bei = teilhabe_rules.load(ROOT / "models/bei_nrw3.rules")
+    case = bei.load_case(ROOT / "examples/bei_nrw3/eigene_haeuslichkeit.toml")
+    report("BEI_NRW 3.0: eine Fortschreibung auswerten", median_time(lambda: bei.evaluate(case), 7, 500), None)
+
+
+if __name__ == "__main__":
+    main()

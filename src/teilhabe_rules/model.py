@@ -95,7 +95,11 @@ class Model:
         at: _dt.date | None = None,
     ) -> Result:
         """Evaluate one case. ``at`` overrides the reference date (default: the case's own)."""
-        loaded = self.load_case(case)
+        try:
+            loaded = self.load_case(case)
+        except CaseError:
+            self._check_raw_validity(case, at)
+            raise
         agreed = self.load_agreement(agreement) if agreement is not None else None
         self._check_validity(loaded, at)
         parameters = agreed.parameters if agreed is not None else self._parameters
@@ -113,6 +117,23 @@ class Model:
             raise CaseError(self._failures(failures, row))
         texts = tuple(d.message + (f" @ {d.path}" if d.path and d.path != "$" else "") for d in self._failures(warnings, row, "warnung"))
         return Result(self, row, texts, agreed, parameters, explain, loaded.source)
+
+    def _check_raw_validity(self, case: Any, at: _dt.date | None) -> None:
+        """A case of another version usually fails structurally too: name the version first."""
+        from .cases import convert_value, read_data
+
+        info = self.checked.info
+        if at is None and info.reference_date is None:
+            return
+        try:
+            data = read_data(case) if isinstance(case, (str, Path)) else case
+            raw: Any = data
+            for step in info.reference_date or ():
+                raw = raw[step]
+            date = at or convert_value(raw, c.DATE)
+        except Exception:  # noqa: BLE001 - only a hint; the structural errors stand otherwise
+            return
+        self._check_validity(Case({".".join(info.reference_date or ()): date}), at)
 
     def _check_validity(self, case: Case, at: _dt.date | None) -> None:
         info = self.checked.info

@@ -8,10 +8,16 @@ The pipeline, one module per stage::
 ``load(path)`` runs all stages of a rule file and returns a :class:`Model`;
 ``Model.evaluate(case, agreement=None, explain=False)`` returns a :class:`Result` whose
 ``to_dict()`` is the stable JSON form. Every failure is a :class:`TeilhabeError`.
+
+The public names below are imported on first use, so that ``import teilhabe_rules`` stays cheap
+for command-line start-up; the parser, checker and case loader load with the first model.
 """
 
-from .agreements import Agreement
-from .cases import Case
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from .errors import (
     AgreementError,
     CaseError,
@@ -23,9 +29,27 @@ from .errors import (
     TeilhabeError,
     ValidityError,
 )
-from .model import Model, load, loads
-from .registry import bundled, bundled_models, choose
-from .results import Explanation, Quantity, Result
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .agreements import Agreement
+    from .cases import Case
+    from .model import Model, load, loads
+    from .registry import bundled, bundled_models, choose
+    from .results import Explanation, Quantity, Result
+
+_LAZY = {
+    "Agreement": "agreements",
+    "Case": "cases",
+    "Model": "model",
+    "load": "model",
+    "loads": "model",
+    "bundled": "registry",
+    "bundled_models": "registry",
+    "choose": "registry",
+    "Explanation": "results",
+    "Quantity": "results",
+    "Result": "results",
+}
 
 __all__ = [
     "Agreement",
@@ -51,3 +75,16 @@ __all__ = [
 ]
 
 __version__ = "0.1.0"
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'teilhabe_rules' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

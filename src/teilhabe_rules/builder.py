@@ -623,7 +623,7 @@ def build_module(tree: lark.Tree, filename: str, text: str) -> ast.Module:
     except lark.exceptions.VisitError as exc:
         inner = exc.orig_exc
         if isinstance(inner, _BuildError):
-            lines = text.splitlines()
+            lines = [line.rstrip("\r") for line in text.split("\n")]  # as the lexer counts lines
             span = inner.span
             source_line = lines[span.line - 1] if 0 < span.line <= len(lines) else None
             raise RuleSyntaxError(

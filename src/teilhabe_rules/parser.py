@@ -9,6 +9,7 @@ factory; nothing is written to disk.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 from collections.abc import Iterator
 from importlib import resources
@@ -90,7 +91,9 @@ def parse_text(text: str, filename: str = "<eingabe>", start: str = "start") -> 
     except UnexpectedInput as exc:
         raise RuleSyntaxError(_diagnostic(_context(exc, text), filename)) from None
     except LarkError as exc:  # pragma: no cover - defensive: any other parser failure
-        raise RuleSyntaxError(Diagnostic(f"Syntaxfehler: {exc}", Location(filename, 1, 1))) from None
+        raise RuleSyntaxError(
+            Diagnostic(f"Syntaxfehler: {exc}", Location(filename, 1, 1))
+        ) from None
     _check_depth(tree, text, filename)
     return tree
 
@@ -109,7 +112,11 @@ def syntax_error_context(text: str, start: str = "start") -> SyntaxErrorContext 
 @functools.lru_cache(maxsize=1)
 def _literals() -> dict[str, str]:
     """Terminal name → its fixed text, for terminals that are a fixed text (keywords, ``:``)."""
-    return {t.name: t.pattern.value for t in make_parser().terminals if isinstance(t.pattern, PatternStr)}
+    return {
+        t.name: t.pattern.value
+        for t in make_parser().terminals
+        if isinstance(t.pattern, PatternStr)
+    }
 
 
 def _context(exc: UnexpectedInput, text: str) -> SyntaxErrorContext:
@@ -131,10 +138,8 @@ def _context(exc: UnexpectedInput, text: str) -> SyntaxErrorContext:
     # fail after a reduction; the interactive parser knows exactly what would be accepted.
     interactive = getattr(exc, "interactive_parser", None)
     if interactive is not None:
-        try:
+        with contextlib.suppress(LarkError):  # defensive: else keep lark's own set
             expected = set(interactive.accepts())
-        except LarkError:  # pragma: no cover - defensive: keep lark's own set
-            pass
     if token_type == "$END":
         # Point just behind the last character of the file.
         filled = [number for number, content in enumerate(lines, start=1) if content.strip()]

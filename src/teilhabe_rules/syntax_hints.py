@@ -34,13 +34,67 @@ __all__ = [
 ]
 
 KEYWORDS: tuple[str, ...] = (
-    "modell", "ende", "version", "titel", "gültig", "ab", "bis", "quelle", "familie", "stichtag",
-    "beschreibung", "vorgänger", "aufzählung", "eingabe", "standard", "zahl", "ganzzahl",
-    "auswahl", "ja_nein", "datum", "text", "schlüssel", "stufe", "stufen", "von", "liste",
-    "mindestens", "höchstens", "parameter", "annahme", "tabelle", "teilweise", "wert", "prüfung",
-    "warnung", "eigenschaft", "steigend", "fallend", "mit", "paket", "nach", "einschätzung",
-    "korridor", "über", "unter", "vorlage", "beispiel", "basis", "erwartet", "fehler",
-    "vereinbarung", "wenn", "dann", "sonst", "oder", "und", "nicht", "als", "wo", "ja", "nein",
+    "modell",
+    "ende",
+    "version",
+    "titel",
+    "gültig",
+    "ab",
+    "bis",
+    "quelle",
+    "familie",
+    "stichtag",
+    "beschreibung",
+    "vorgänger",
+    "aufzählung",
+    "eingabe",
+    "standard",
+    "zahl",
+    "ganzzahl",
+    "auswahl",
+    "ja_nein",
+    "datum",
+    "text",
+    "schlüssel",
+    "stufe",
+    "stufen",
+    "von",
+    "liste",
+    "mindestens",
+    "höchstens",
+    "parameter",
+    "annahme",
+    "tabelle",
+    "teilweise",
+    "wert",
+    "prüfung",
+    "warnung",
+    "eigenschaft",
+    "steigend",
+    "fallend",
+    "mit",
+    "paket",
+    "nach",
+    "einschätzung",
+    "korridor",
+    "über",
+    "unter",
+    "vorlage",
+    "beispiel",
+    "basis",
+    "erwartet",
+    "fehler",
+    "vereinbarung",
+    "wenn",
+    "dann",
+    "sonst",
+    "oder",
+    "und",
+    "nicht",
+    "als",
+    "wo",
+    "ja",
+    "nein",
 )
 
 # Names of grammar terminals with a pattern, in words a rule author understands. Terminals with
@@ -169,8 +223,20 @@ _HEADER_WORDS = frozenset(
     {"version", "titel", "gültig", "quelle", "familie", "stichtag", "beschreibung", "vorgänger"}
 )
 _ITEM_WORDS = frozenset(
-    {"aufzählung", "eingabe", "liste", "parameter", "tabelle", "wert", "paket", "prüfung",
-     "warnung", "beispiel", "vorlage", "eigenschaft"}
+    {
+        "aufzählung",
+        "eingabe",
+        "liste",
+        "parameter",
+        "tabelle",
+        "wert",
+        "paket",
+        "prüfung",
+        "warnung",
+        "beispiel",
+        "vorlage",
+        "eigenschaft",
+    }
 )
 _PACKAGE_WORDS = frozenset(
     {"stufen", "stufe", "eingabe", "wert", "prüfung", "warnung", "beispiel", "tabelle", "parameter"}
@@ -203,9 +269,10 @@ class _Block:
 
 @attrs.frozen
 class _Piece:
-    text: str
+    text: str  # a string literal is kept as '"' (its words must not count as keywords)
     line: int
     column: int
+    written: str = ""  # a string literal as written
 
 
 @attrs.define
@@ -238,16 +305,15 @@ def _structure(text: str, stop: int) -> _Structure:
         if piece.startswith("#"):
             continue
         if piece.startswith('"'):
-            pieces.append(_Piece('"', line, column))
+            pieces.append(_Piece('"', line, column, piece))
             if "\n" in piece:
                 line += piece.count("\n")
                 line_start = match.start() + piece.rindex("\n") + 1
             continue
         if piece in "([{":
             state.brackets.append(_Piece(piece, line, column))
-        elif piece in ")]}":
-            if state.brackets:
-                state.brackets.pop()
+        elif piece in ")]}" and state.brackets:
+            state.brackets.pop()
         pieces.append(_Piece(piece, line, column))
     return state
 
@@ -272,11 +338,18 @@ def _end_line(state: _Structure, pieces: list[_Piece]) -> None:
         return
     if kind == "korridor":
         label = "stufe nach korridor"
-    elif kind == "stufen" or len(pieces) < 2 or pieces[1].text in ':"':
+    elif kind == "stufen" or len(pieces) < 2 or pieces[1].text == ":":
         label = first.text
+    elif pieces[1].text == '"':
+        written = pieces[1].written
+        label = (
+            f"{first.text} {written}" if len(written) <= 30 and "\n" not in written else first.text
+        )
     else:
         label = f"{first.text} {pieces[1].text}"
-    state.blocks.append(_Block(kind, label, first.line, first.column, first.column + len(first.text)))
+    state.blocks.append(
+        _Block(kind, label, first.line, first.column, first.column + len(first.text))
+    )
 
 
 def _looks_like_entry(kind: str, line: str) -> bool:
@@ -332,7 +405,9 @@ def _date_format(ctx: SyntaxErrorContext) -> Finding | None:
     for match in _DATE_LIKE.finditer(ctx.source_line):
         if match.start() <= ctx.column - 1 < match.end():
             day, month, year = (
-                (match["d1"], match["m1"], match["y1"]) if match["y1"] else (match["d2"], match["m2"], match["y2"])
+                (match["d1"], match["m1"], match["y1"])
+                if match["y1"]
+                else (match["d2"], match["m2"], match["y2"])
             )
             fixed = f"{int(day):02d}.{int(month):02d}.{year}"
             return Finding(
@@ -372,14 +447,23 @@ def _unclosed_bracket(ctx: SyntaxErrorContext) -> Finding | None:
         return None
     opened = state.brackets[-1]
     # Inside brackets newlines do not end the statement, so a forgotten closing bracket shows up
-    # only on a later line (or at the end of the file).
-    if ctx.token_type != "$END" and opened.line >= ctx.line:
-        return None
+    # only later: at the end of the file, or on a later line that starts a new statement (the
+    # keyword itself may still be read as a name, e.g. as the unit of a number before it). An
+    # error on another line inside an intentionally multi-line bracket is something else.
+    if ctx.token_type != "$END":
+        first = re.match(rf"\s*({_WORD})", ctx.source_line)
+        starts_statement = first is not None and first.group(1) in _STARTERS | {"ende"}
+        if opened.line >= ctx.line or not starts_statement:
+            return None
     closing = {"(": ")", "[": "]", "{": "}"}[opened.text]
     return Finding(
         opened.column,
         line=opened.line,
-        details={"bracket": opened.text, "closing": closing, "noticed": ctx.line},
+        details={
+            "bracket": opened.text,
+            "closing": closing,
+            "noticed": "am Dateiende" if ctx.token_type == "$END" else f"in Zeile {ctx.line}",
+        },
     )
 
 
@@ -428,7 +512,9 @@ def _extra_ende(ctx: SyntaxErrorContext) -> Finding | None:
     return Finding(ctx.column, end_column=ctx.column + 4)
 
 
-_ROW_KEYS = re.compile(rf"\s*(?:{_NUMBER}|{_WORD}|{_STRING})(?:\s*,\s*(?:{_NUMBER}|{_WORD}|{_STRING}))*\s*$")
+_ROW_KEYS = re.compile(
+    rf"\s*(?:{_NUMBER}|{_WORD}|{_STRING})(?:\s*,\s*(?:{_NUMBER}|{_WORD}|{_STRING}))*\s*$"
+)
 
 
 def _equals_for_colon(ctx: SyntaxErrorContext) -> Finding | None:
@@ -440,15 +526,25 @@ def _equals_for_colon(ctx: SyntaxErrorContext) -> Finding | None:
     state = _structure(ctx.text, ctx.line_offset)
     if state.innermost not in ("tabelle", "korridor") or state.brackets:
         return None
-    fixed = f"{line[:at].strip()}:{line[at + 1:].rstrip()}"
+    fixed = f"{line[:at].strip()}:{line[at + 1 :].rstrip()}"
     return Finding(ctx.column, details={"block": state.blocks[-1].label, "fixed": fixed})
+
+
+# What stands before the "=" of an assignment: a data path, at the start of a line (in a
+# template, after eingabe/erwartet/vereinbarung in an example, or ``stufe``) or in a record.
+_ASSIGNED = re.compile(
+    rf"(?:^\s*(?:(?:eingabe|erwartet|vereinbarung)\s+)?|[{{,]\s*)"
+    rf"{_WORD}(?:\s*\.\s*{_WORD}|\s*\[\s*\d+\s*\])*\s*$"
+)
 
 
 def _colon_for_equals(ctx: SyntaxErrorContext) -> Finding | None:
     if ctx.token != ":" or "EQUAL" not in ctx.expected or "COLON" in ctx.expected:
         return None
     line, at = ctx.source_line, ctx.column - 1
-    fixed = f"{line[:at].strip()} = {line[at + 1:].strip()}"
+    if not _ASSIGNED.search(line[:at]):
+        return None
+    fixed = f"{line[:at].strip()} = {line[at + 1 :].strip()}"
     return Finding(ctx.column, details={"fixed": fixed})
 
 
@@ -494,7 +590,11 @@ def _misspelt_keyword(ctx: SyntaxErrorContext) -> Finding | None:
     suggestion = _closest_keyword(word, ctx.expected_keywords)
     if suggestion is None:
         return None
-    return Finding(ctx.column, end_column=ctx.column + len(word), details={"word": word, "suggestion": suggestion})
+    return Finding(
+        ctx.column,
+        end_column=ctx.column + len(word),
+        details={"word": word, "suggestion": suggestion},
+    )
 
 
 # ======================================================================================
@@ -536,7 +636,8 @@ MISTAKES: tuple[Mistake, ...] = (
         "klammer-nicht-geschlossen",
         _MODEL + "wert x = max(1, 2\nwert y = 3\n",
         "Die Klammer „{bracket}“ ist nicht geschlossen",
-        "es fehlt „{closing}“; in Klammern geht die Zeile weiter, deshalb fällt das erst in Zeile {noticed} auf",
+        "es fehlt „{closing}“; in Klammern geht die Zeile weiter, "
+        "deshalb fällt das erst {noticed} auf",
         _unclosed_bracket,
     ),
     Mistake(
@@ -550,8 +651,8 @@ MISTAKES: tuple[Mistake, ...] = (
         "ende-fehlt",
         _MODEL + 'paket lp1 "LP 1"\n  wert x = 1\n',
         "Der Block „{block}“ aus Zeile {opened} ist nicht mit „ende“ abgeschlossen",
-        "jeder Block (modell, aufzählung, tabelle, liste, paket, stufen, korridor, vorlage, beispiel) "
-        "endet mit einer eigenen Zeile „ende“ — sie fehlt {where}",
+        "jeder Block (modell, aufzählung, tabelle, liste, paket, stufen, korridor, vorlage, "
+        "beispiel) endet mit einer eigenen Zeile „ende“ — sie fehlt {where}",
         _missing_ende,
     ),
     Mistake(
@@ -624,10 +725,18 @@ def explain_syntax_error(ctx: SyntaxErrorContext) -> Explanation:
     if ctx.token_type == "$END":
         return Explanation("Unerwartetes Dateiende", hint, ctx.line, ctx.column)
     if ctx.token_type == "_NL":
-        return Explanation("Die Zeile endet, bevor die Angabe vollständig ist", hint, ctx.line, ctx.column)
+        return Explanation(
+            "Die Zeile endet, bevor die Angabe vollständig ist", hint, ctx.line, ctx.column
+        )
     token = ctx.token or ""
     if ctx.token_type is None:
-        shown = token if token.isprintable() else f"U+{ord(token):04X}" if len(token) == 1 else repr(token)
+        shown = (
+            token
+            if token.isprintable()
+            else f"U+{ord(token):04X}"
+            if len(token) == 1
+            else repr(token)
+        )
         if token == "'":
             hint = 'ein Text steht in doppelten Anführungszeichen: "…"'
         elif token == ";":
@@ -636,8 +745,10 @@ def explain_syntax_error(ctx: SyntaxErrorContext) -> Explanation:
     return Explanation(f"Unerwartetes „{_shorten(token)}“", hint, ctx.line, ctx.column)
 
 
-def describe_expected(expected: frozenset[str] | set[str], literals: Mapping[str, str] | None = None) -> str:
-    """The terminals the parser would have accepted, in words (at most eight)."""
+def describe_expected(
+    expected: frozenset[str] | set[str], literals: Mapping[str, str] | None = None
+) -> str:
+    """The terminals the parser would have accepted, in words (at most fourteen)."""
     literals = literals or {}
     words = set()
     for name in expected:
@@ -650,8 +761,8 @@ def describe_expected(expected: frozenset[str] | set[str], literals: Mapping[str
         else:
             words.add(f"„{name.lower()}“")
     ordered = sorted(words)
-    if len(ordered) > 8:
-        ordered = ordered[:8] + ["…"]
+    if len(ordered) > 14:
+        ordered = ordered[:14] + ["…"]
     return ", ".join(ordered)
 
 

@@ -1,0 +1,3 @@
+"""Shared pytest settings: fixture files are data, not test modules or models to run."""
+
+collect_ignore = ["fixtures"]

@@ -313,8 +313,11 @@ class Checker:
         try:
             return parse_unit(text.text)
         except UnitError as exc:
-            hint = self.did_you_mean(text.text.split("/")[0], exc.candidates) or "bekannte Einheiten: min, h, Tag, Woche, Jahr, Monat, EUR, VK, Person, Platz, %"
-            raise self.fail(f"Unbekannte Einheit „{text.text}“", text.span, hint) from None
+            parts = [p.strip() for p in text.text.split("/")]
+            bad = next((p for p in parts if p not in exc.candidates), text.text)
+            hint = self.did_you_mean(bad, exc.candidates) or "bekannte Einheiten: min, h, Tag, Woche, Jahr, Monat, EUR, VK, Person, Platz, %"
+            where = f" in „{text.text}“" if bad != text.text else ""
+            raise self.fail(f"Unbekannte Einheit „{bad}“{where}", text.span, hint) from None
 
     def type_of(self, spec: ast.TypeSpec, package: str | None = None, scope: str = "") -> c.ValueType:
         kind = spec.kind
@@ -438,7 +441,10 @@ class Checker:
             if vtype.choices is not None and value not in vtype.choices:
                 raise self.fail(f"{what} {value} ist keiner der erlaubten Werte {{{', '.join(map(str, vtype.choices))}}}", expr.span)
             if vtype.low is not None and value < vtype.low or vtype.high is not None and value > vtype.high:
-                raise self.fail(f"{what} {expr.value} liegt außerhalb von {vtype.low} bis {vtype.high}", expr.span)
+                scale = 100 if vtype.unit.percent else 1
+                low = "−∞" if vtype.low is None else format(vtype.low * scale, "f")
+                high = "∞" if vtype.high is None else format(vtype.high * scale, "f")
+                raise self.fail(f"{what} {expr.value} liegt außerhalb von {low} bis {high}{' ' + str(vtype.unit) if str(vtype.unit) else ''}", expr.span)
             return value
         if vtype.kind == "ja_nein":
             if not isinstance(expr, ast.Truth):
@@ -937,6 +943,10 @@ class Checker:
             agg = self._aggregate(expr, ctx)
             if agg is not None:
                 return agg
+            if name not in ("min", "max") or expr.where is not None:
+                raise self._not_a_list(expr, ctx)
+        elif name in _AGGREGATES - {"min", "max"}:
+            raise self.fail(f"{name}(…) rechnet über genau eine Liste: {name}(LISTE.WERT)", expr.span)
         if expr.where is not None:
             raise self.fail(f"„wo“ gibt es nur bei summe, anzahl, min, max, erstes und letztes über eine Liste", expr.span)
         args = [self.resolve(a, ctx) for a in expr.args]
@@ -990,6 +1000,22 @@ class Checker:
                     raise self.fail("tage_im_monat(jahr, monat) braucht zwei Zahlen", arg.span)
             return c.Func(name, tuple(args), c.ValueType("zahl", parse_unit("Tag"), True), expr.span)
         raise self.fail(f"Unbekannte Funktion „{name}“", expr.span, self.did_you_mean(name, _FUNCTIONS | _AGGREGATES))
+
+    def _not_a_list(self, expr: ast.Call, ctx: _Context) -> _Fail:
+        """``summe(kap4)``: the argument resolves, but it is not a value of a list."""
+        arg = self.resolve(expr.args[0], ctx)  # reports unknown names with did-you-mean
+        span = expr.args[0].span
+        line = self.lines[span.line - 1] if 0 < span.line <= len(self.lines) else ""
+        text = line[span.column - 1 : span.end_column - 1] if span.end_line == span.line else str(expr.function)
+        lists: list[str] = []
+        sid: str | None = ctx.scope
+        while sid is not None:
+            lists.extend(self.scopes[child]["name"] for child in self.scopes[sid]["lists"])
+            sid = self.scopes[sid]["parent"]
+        what = "zählt die Elemente einer Liste" if expr.function == "anzahl" else "rechnet über die Werte einer Liste"
+        hint = (f"z. B. {expr.function}({lists[0]}{'' if expr.function == 'anzahl' else '.WERT'})" if lists
+                else "hier ist keine Liste deklariert")
+        return self.fail(f"{expr.function}(…) {what}; „{text}“ ist {arg.type.describe()}, keine Liste", expr.span, hint)
 
     def _arity(self, expr: ast.Call, args: list[c.Expr], count: int) -> None:
         if len(args) != count:
@@ -1108,24 +1134,29 @@ class Checker:
                 return
             unit = self.number_type(subject).unit
             bands = []
+            broken = False  # a rejected band: coverage findings would only repeat that error
             for band in rule.bands:
                 if band.level not in numbers:
                     self.report(f"Stufe {band.level} ist im Paket „{name}“ nicht deklariert", band.span, "deklarierte Stufen: " + ", ".join(map(str, numbers)))
+                    broken = True
                     continue
                 try:
                     lower = self._bound_expr(band.lower, unit, ctx) if band.lower is not None else None
                     upper = self._bound_expr(band.upper, unit, ctx) if band.upper is not None else None
                 except _Fail:
+                    broken = True
                     continue
                 if lower is None and upper is None:
                     self.report("Ein Korridorband braucht mindestens eine Grenze (ab/über, bis/unter)", band.span)
+                    broken = True
                     continue
                 bands.append(c.BandSpec(band.level, lower, band.lower_inclusive, upper, band.upper_inclusive, band.span))
             node = c.Node(computed_id, _join(name, "berechnete_stufe"), sid, "stufe", level_type, rule.span, subject=subject,
                           bands=tuple(bands), package=name, label=f"berechnete Stufe {name}", source=self.source_of(rule.span),
                           deps=tuple(deps_of(subject)) + tuple(d for b in bands for e in (b.lower, b.upper) if e is not None for d in deps_of(e)))
             self.nodes[computed_id] = node
-            self._corridor_findings(node, pkg)
+            if not broken:
+                self._corridor_findings(node, pkg)
         elif rule.kind == "ausdruck":
             try:
                 ir = self.resolve(rule.expr, ctx)
@@ -1257,8 +1288,11 @@ class Checker:
             ref = tuple(str(s) for s in steps)
             spec = next((i for i in self.inputs.get("", []) if i.path == ref), None)
             if spec is None or spec.type.kind != "datum":
-                self.report(f"Der Stichtag „{h.reference_date}“ ist keine Datumseingabe des Modells", h.reference_date.span,
-                            self.did_you_mean(str(h.reference_date), [".".join(i.path) for i in self.inputs.get("", [])]))
+                dates = [".".join(i.path) for i in self.inputs.get("", []) if i.type.kind == "datum"]
+                hint = (self.did_you_mean(str(h.reference_date), dates) if spec is None else None) or (
+                    "Datumseingaben des Modells: " + ", ".join(dates) if dates else "deklariere eine Eingabe vom Typ datum")
+                found = "keine Eingabe des Modells" if spec is None else f"keine Datumseingabe, sondern {spec.type.describe()}"
+                self.report(f"Der Stichtag „{h.reference_date}“ ist {found}", h.reference_date.span, hint)
         if h.valid_from is None:
             self.report("Der Modellkopf braucht „gültig ab TT.MM.JJJJ“", h.span)
         return c.ModelInfo(h.name, h.title, h.version, h.long_title, h.valid_from, h.valid_to, h.sources, h.family, ref,
@@ -1286,7 +1320,8 @@ class Checker:
             data: dict[str, Any] = {}
             if example.base is not None:
                 if example.base not in templates:
-                    self.report(f"Unbekannte Vorlage „{example.base}“", example.span, self.did_you_mean(example.base, templates))
+                    self.report(f"Unbekannte Vorlage „{example.base}“", self._base_span(example),
+                                self.did_you_mean(example.base, templates))
                     continue
                 data = copy.deepcopy(self._template_data(templates[example.base]))
             for assignment in example.inputs:
@@ -1307,6 +1342,16 @@ class Checker:
             out.append(c.ExampleSpec(example.id, example.title, package, data, tuple(agreement), tuple(expectations),
                                      example.expected_errors, example.span))
         return out
+
+    def _base_span(self, example: ast.Example) -> ast.Span:
+        """The span of the template name in ``basis NAME`` (the AST keeps only the example's span)."""
+        pattern = re.compile(r"^(\s*basis\s+)" + re.escape(example.base or "") + r"(?!\w)")
+        for number in range(example.span.line, min(example.span.end_line, len(self.lines)) + 1):
+            match = pattern.match(self.lines[number - 1])
+            if match:
+                column = match.end(1) + 1
+                return ast.Span(number, column, number, column + len(example.base or ""))
+        return example.span
 
     def _expectation(self, assignment: ast.Assignment) -> c.ExpectationSpec | None:
         steps = assignment.path.steps

@@ -23,7 +23,7 @@ import attrs
 
 from . import checked as c
 
-__all__ = ["DECIMAL_CONTEXT", "Fault", "Program", "compile_model"]
+__all__ = ["DECIMAL_CONTEXT", "Fault", "Program", "compile_model", "corridor_key"]
 
 DECIMAL_CONTEXT = decimal.Context(
     prec=28,
@@ -48,6 +48,11 @@ class Located(Exception):
     def __init__(self, node: int, indexes: tuple[int | None, ...], cause: BaseException):
         super().__init__(str(cause))
         self.node, self.indexes, self.cause = node, indexes, cause
+
+
+def corridor_key(node: c.Node) -> str:
+    """Row key under which evaluation keeps the quantity a corridor was decided on."""
+    return f"{node.key}#korridor"
 
 
 # ---- helpers called by generated code ------------------------------------------------------
@@ -235,21 +240,27 @@ class _Gen:
 
     def _e_Position(self, ir: c.Position) -> str:
         depth = self.model.scopes[ir.scope].depth
-        return f"(i{depth} + 1)"
+        return f"Decimal(i{depth} + 1)"
+
+    def number(self, ir: c.Expr) -> str:
+        """``ir`` as a number: levels and numeric members (``int`` at runtime) become Decimals."""
+        text = self.expr(ir)
+        return f"Decimal({text})" if ir.type.kind == "enum" else text
 
     def _e_Previous(self, ir: c.Previous) -> str:
         depth = self.model.scopes[ir.ref.scope].depth
         return f"(L{depth}[i{depth} - 1] if i{depth} else _no_previous({ir.ref.key!r}))[{ir.ref.key!r}]"
 
     def _e_Unary(self, ir: c.Unary) -> str:
-        inner = self.expr(ir.operand)
-        return f"(not {inner})" if ir.op == "nicht" else f"(-{inner})"
+        if ir.op == "nicht":
+            return f"(not {self.expr(ir.operand)})"
+        return f"(-{self.number(ir.operand)})"
 
     def _e_Arith(self, ir: c.Arith) -> str:
-        left, right = self.expr(ir.left), self.expr(ir.right)
         if ir.type.kind == "datum":
+            left, right = self.expr(ir.left), self.expr(ir.right)
             return f"_date_add({left}, {right}, {1 if ir.op == '+' else -1})"
-        return f"({left} {ir.op} {right})"
+        return f"({self.number(ir.left)} {ir.op} {self.number(ir.right)})"
 
     def _e_KeyApply(self, ir: c.KeyApply) -> str:
         return f"({self.expr(ir.count)} / {self.expr(ir.key)})"
@@ -263,10 +274,11 @@ class _Gen:
         return f"({self.expr(ir.left)} {'and' if ir.op == 'und' else 'or'} {self.expr(ir.right)})"
 
     def _e_Cond(self, ir: c.Cond) -> str:
-        return f"({self.expr(ir.then)} if {self.expr(ir.test)} else {self.expr(ir.otherwise)})"
+        branch = self.number if ir.type.kind == "zahl" else self.expr
+        return f"({branch(ir.then)} if {self.expr(ir.test)} else {branch(ir.otherwise)})"
 
     def _e_Convert(self, ir: c.Convert) -> str:
-        inner = self.expr(ir.operand)
+        inner = self.number(ir.operand)
         num, den = ir.factor.numerator, ir.factor.denominator
         if den == 1:
             return f"({inner} * {num})"
@@ -297,7 +309,7 @@ class _Gen:
     def _e_Func(self, ir: c.Func) -> str:
         args = [self.expr(a) for a in ir.args]
         if ir.name in ("min", "max"):
-            return f"{ir.name}({', '.join(args)})"
+            return f"{ir.name}({', '.join(self.number(a) for a in ir.args)})"
         if ir.name == "runde":
             mode = ir.args[2]
             assert isinstance(mode, c.Const)
@@ -329,6 +341,7 @@ class _Gen:
         elif node.kind == "stufe" and node.bands:
             assert node.subject is not None
             self.emit(f"s = {self.expr(node.subject)}", indent)
+            self.emit(f"{row}[{corridor_key(node)!r}] = s", indent)
             for number, band in enumerate(node.bands):
                 conds = []
                 if band.lower is not None:

@@ -9,10 +9,12 @@ printed by ``teilhabe-rules eval``.
 
 from __future__ import annotations
 
+import decimal
 from decimal import Decimal
 from typing import Any
 
 from . import checked as c
+from .compiler import DECIMAL_CONTEXT
 from .results import Explanation, Result, format_value, quantity_text
 
 __all__ = ["explain_rows", "render_text"]
@@ -101,6 +103,12 @@ def _explain_scope(model: c.CheckedModel, scope: str, rows: list[dict[str, Any]]
 
 
 def row_subject(node: c.Node, rows: list[dict[str, Any]], parameters: dict[str, Any], depth_of: dict[str, int]) -> Any:
+    """The quantity the corridor was decided on (kept by evaluation; any expression)."""
+    from .compiler import corridor_key
+
+    key = corridor_key(node)
+    if key in rows[-1]:
+        return rows[-1][key]
     return _value(node.subject, rows, parameters, depth_of)
 
 
@@ -122,7 +130,8 @@ def _band_for(node: c.Node, subject: Any, rows: list[dict[str, Any]], parameters
 
 
 def _value(ir: c.Expr | None, rows: list[dict[str, Any]], parameters: dict[str, Any], depth_of: dict[str, int]) -> Any:
-    """The value of a simple expression after evaluation (refs and constants; else None)."""
+    """The value of a simple expression after evaluation (refs, constants and exact arithmetic
+    on them, such as a corridor bound ``(grenze * 2) als h/Tag``; else None)."""
     if isinstance(ir, c.Const):
         return ir.value
     if isinstance(ir, c.Ref):
@@ -131,7 +140,27 @@ def _value(ir: c.Expr | None, rows: list[dict[str, Any]], parameters: dict[str, 
         depth = depth_of.get(ir.scope, 0)
         if depth < len(rows):
             return rows[depth].get(ir.key)
+        return None
+    if isinstance(ir, (c.Arith, c.Unary, c.Convert)) and ir.type.kind == "zahl":
+        operands = [_value(e, rows, parameters, depth_of) for e in _operands(ir)]
+        if any(not isinstance(v, (Decimal, int)) or isinstance(v, bool) for v in operands):
+            return None
+        values = [Decimal(v) for v in operands]
+        try:
+            with decimal.localcontext(DECIMAL_CONTEXT):
+                if isinstance(ir, c.Unary):
+                    return -values[0]
+                if isinstance(ir, c.Convert):
+                    return values[0] * ir.factor.numerator / ir.factor.denominator
+                left, right = values
+                return left + right if ir.op == "+" else left - right if ir.op == "-" else left * right if ir.op == "*" else left / right
+        except ArithmeticError:
+            return None
     return None
+
+
+def _operands(ir: c.Arith | c.Unary | c.Convert) -> tuple[c.Expr, ...]:
+    return (ir.left, ir.right) if isinstance(ir, c.Arith) else (ir.operand,)
 
 
 _PRECEDENCE = {"oder": 1, "und": 2, "=": 3, "<>": 3, "<": 3, "<=": 3, ">": 3, ">=": 3, "+": 4, "-": 4, "*": 5, "/": 5}

@@ -203,8 +203,10 @@ class Model:
             message, hint = f"Zahlenüberlauf beim Berechnen von „{node.key}“", None
         else:
             message, hint = f"Auswertung von „{node.key}“ fehlgeschlagen: {cause}", None
+        if f"„{node.key}“" not in message:
+            message += f" (bei „{node.key}“)"
         return Diagnostic(
-            f"{message} (bei „{node.key}“)", Location(model.info.file, node.span.line, node.span.column), hint=hint,
+            message, Location(model.info.file, node.span.line, node.span.column), hint=hint,
             path=self._path(node.scope, exc.indexes), source_line=_line(model.source, node.span.line), code="auswertung",
         )
 

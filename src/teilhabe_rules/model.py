@@ -237,8 +237,13 @@ def load(path: str | Path) -> Model:
         raise RuleSyntaxError(Diagnostic(f"Die Regeldatei lässt sich nicht lesen: {exc.strerror or exc}", Location(str(path), 1, 1))) from None
     except UnicodeDecodeError:
         raise RuleSyntaxError(Diagnostic("Die Regeldatei ist nicht in UTF-8 geschrieben", Location(str(path), 1, 1))) from None
-    model = Model(check_module(parse_module(text, str(path)), text), path)
-    return model
+    from . import cache
+
+    checked = cache.lookup(text, str(path))
+    if checked is None:
+        checked = check_module(parse_module(text, str(path)), text)
+        cache.store(checked, text, str(path))
+    return Model(checked, path)
 
 
 _ = TeilhabeError

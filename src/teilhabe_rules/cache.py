@@ -1,0 +1,86 @@
+"""A content-addressed cache of checked models.
+
+Takes: a rule file's text and name. Gives: the :class:`~teilhabe_rules.checked.CheckedModel` from
+an earlier check of exactly the same text with exactly the same library and grammar, or None.
+Parsing and checking a large model costs tens of milliseconds (most of it in the parser); the
+cache makes a repeated load cost a file read, a hash and an unpickle — as Python does with
+``.pyc`` files.
+
+Where: ``$TEILHABE_RULES_CACHE`` if set (``0``, ``aus`` or ``off`` switch the cache off), else
+``$XDG_CACHE_HOME/teilhabe_rules``, else ``~/.cache/teilhabe_rules``. Never inside the installed
+package. The key covers the library version, the grammar, the file name and the text, so an edit
+of any of them is a miss. Files are written atomically; a damaged or unreadable entry is ignored
+and rewritten. Entries are pickles: the cache directory must be as trusted as the user's own
+files.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import os
+import pickle
+import tempfile
+from pathlib import Path
+
+from . import checked as c
+
+__all__ = ["cache_dir", "lookup", "store"]
+
+_OFF = {"0", "aus", "off", "false", "nein"}
+
+
+def cache_dir() -> Path | None:
+    """The cache directory, or None when the cache is switched off."""
+    setting = os.environ.get("TEILHABE_RULES_CACHE")
+    if setting is not None:
+        if setting.strip().lower() in _OFF:
+            return None
+        return Path(setting)
+    base = os.environ.get("XDG_CACHE_HOME")
+    return (Path(base) if base else Path.home() / ".cache") / "teilhabe_rules"
+
+
+@functools.lru_cache(maxsize=1)
+def _salt() -> bytes:
+    from . import __version__
+    from .parser import grammar_text
+
+    return hashlib.sha256(f"{__version__}\0{pickle.HIGHEST_PROTOCOL}\0".encode() + grammar_text().encode()).digest()
+
+
+def _key(text: str, filename: str) -> str:
+    digest = hashlib.sha256(_salt())
+    digest.update(filename.encode("utf-8", "surrogatepass") + b"\0")
+    digest.update(text.encode("utf-8", "surrogatepass"))
+    return digest.hexdigest()
+
+
+def lookup(text: str, filename: str) -> c.CheckedModel | None:
+    folder = cache_dir()
+    if folder is None:
+        return None
+    path = folder / f"{_key(text, filename)}.pickle"
+    try:
+        with path.open("rb") as handle:
+            model = pickle.load(handle)
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError, ValueError):
+        return None
+    if not isinstance(model, c.CheckedModel) or model.source != text or model.info.file != filename:
+        return None
+    return model
+
+
+def store(model: c.CheckedModel, text: str, filename: str) -> None:
+    folder = cache_dir()
+    if folder is None:
+        return
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        target = folder / f"{_key(text, filename)}.pickle"
+        with tempfile.NamedTemporaryFile("wb", dir=folder, delete=False, suffix=".tmp") as handle:
+            pickle.dump(model, handle, protocol=pickle.HIGHEST_PROTOCOL)
+            temporary = handle.name
+        os.replace(temporary, target)
+    except (OSError, pickle.PicklingError, TypeError, AttributeError):
+        return  # a cache that cannot be written is no error

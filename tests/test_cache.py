@@ -1,0 +1,96 @@
+"""The checked-model cache returns the same model for the same text and misses on any change."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import teilhabe_rules
+from teilhabe_rules import cache, checker
+
+MODEL = """modell demo "Demo"
+  version "1"
+  gültig ab 01.01.2024
+ende
+eingabe x: zahl h/Jahr von 0 bis 10
+wert y: h/Jahr = x * 2
+"""
+
+
+@pytest.fixture()
+def counted(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    calls: list[int] = []
+    original = checker.check_module
+
+    def counting(module, text):  # type: ignore[no-untyped-def]
+        calls.append(1)
+        return original(module, text)
+
+    monkeypatch.setattr("teilhabe_rules.model.check_module", counting)
+    return calls
+
+
+class TestCache:
+    """Hits, misses, switching off and damaged entries."""
+
+    def test_second_load_is_a_hit_with_equal_results(self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, counted: list[int]) -> None:
+        monkeypatch.setenv("TEILHABE_RULES_CACHE", str(tmp_path / "cache"))
+        rules = tmp_path / "demo.rules"
+        rules.write_text(MODEL, encoding="utf-8")
+        first = teilhabe_rules.load(rules)
+        second = teilhabe_rules.load(rules)
+        assert len(counted) == 1
+        assert first.evaluate({"x": 3}).to_dict() == second.evaluate({"x": 3}).to_dict()
+        assert list((tmp_path / "cache").glob("*.pickle"))
+
+    def test_an_edit_is_a_miss(self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, counted: list[int]) -> None:
+        monkeypatch.setenv("TEILHABE_RULES_CACHE", str(tmp_path / "cache"))
+        rules = tmp_path / "demo.rules"
+        rules.write_text(MODEL, encoding="utf-8")
+        teilhabe_rules.load(rules)
+        rules.write_text(MODEL.replace("x * 2", "x * 3"), encoding="utf-8")
+        model = teilhabe_rules.load(rules)
+        assert len(counted) == 2
+        assert model.evaluate({"x": 3}).value("y") == 9
+
+    @pytest.mark.parametrize("setting", ["0", "aus", "off"])
+    def test_switched_off_writes_nothing(self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, counted: list[int], setting: str) -> None:
+        monkeypatch.setenv("TEILHABE_RULES_CACHE", setting)
+        monkeypatch.chdir(tmp_path)
+        rules = tmp_path / "demo.rules"
+        rules.write_text(MODEL, encoding="utf-8")
+        teilhabe_rules.load(rules)
+        teilhabe_rules.load(rules)
+        assert cache.cache_dir() is None
+        assert len(counted) == 2
+        assert not list(tmp_path.rglob("*.pickle"))
+
+    def test_damaged_entry_is_ignored_and_rewritten(self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, counted: list[int]) -> None:
+        folder = tmp_path / "cache"
+        monkeypatch.setenv("TEILHABE_RULES_CACHE", str(folder))
+        rules = tmp_path / "demo.rules"
+        rules.write_text(MODEL, encoding="utf-8")
+        teilhabe_rules.load(rules)
+        (entry,) = folder.glob("*.pickle")
+        entry.write_bytes(b"kaputt")
+        model = teilhabe_rules.load(rules)
+        assert len(counted) == 2
+        assert model.evaluate({"x": 1}).value("y") == 2
+        assert cache.lookup(MODEL, str(rules)) is not None
+
+    def test_default_location_is_outside_the_package(self, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+        monkeypatch.delenv("TEILHABE_RULES_CACHE")
+        monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+        folder = cache.cache_dir()
+        assert folder == tmp_path / "teilhabe_rules"
+        package = Path(teilhabe_rules.__file__).resolve().parent
+        assert package not in folder.resolve().parents
+
+    def test_a_model_with_errors_is_not_cached(self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch.setenv("TEILHABE_RULES_CACHE", str(tmp_path / "cache"))
+        rules = tmp_path / "bad.rules"
+        rules.write_text(MODEL.replace("x * 2", "x + 2 EUR"), encoding="utf-8")
+        with pytest.raises(teilhabe_rules.CheckError, match="Einheiten"):
+            teilhabe_rules.load(rules)
+        assert not list((tmp_path / "cache").glob("*.pickle")) if (tmp_path / "cache").exists() else True

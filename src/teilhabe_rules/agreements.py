@@ -20,7 +20,7 @@ from typing import Any
 import attrs
 
 from . import checked as c
-from .cases import convert_value
+from .cases import convert_value, decode_location
 from .domains import corridor_findings
 from .errors import AgreementError, Diagnostic, Location
 
@@ -53,18 +53,35 @@ class _Located:
         self.lines = text.splitlines()
         self.file = file
 
+    def _header(self, name: str) -> int | None:
+        """The index of the line ``[name]`` (quotes and spaces around the dots ignored)."""
+        pattern = re.compile(r"\s*\[\[?\s*" + r"\s*\.\s*".join(re.escape(part) for part in name.split(".")) + r"\s*\]")
+        for number, line in enumerate(self.lines):
+            if pattern.match(line.replace('"', "").replace("'", "")):
+                return number
+        return None
+
     def find(self, key: str, section: str | None = None) -> tuple[int, int, str | None]:
-        start = 0
-        if section is not None:
-            for number, line in enumerate(self.lines):
-                if re.match(r"\s*\[\s*" + re.escape(section).replace(r"\.", r"\s*\.\s*") + r"\s*\]", line.replace('"', "")):
-                    start = number
-                    break
-        pattern = re.compile(r'^\s*"?' + re.escape(key) + r'"?\s*=')
-        for number in range(start, len(self.lines)):
-            if pattern.match(self.lines[number]):
-                column = self.lines[number].index(key.split(".")[-1]) + 1 if key.split(".")[-1] in self.lines[number] else 1
-                return number + 1, column, self.lines[number]
+        """Line, column and text where ``key`` is given (in ``[section]`` if it has one).
+
+        A key written as ``key = …`` is found in its section; a table given as a header
+        ``[section.key]`` (or a section ``[key]``) is found by that header.
+        """
+        pattern = re.compile(r'^\s*["\']?' + re.escape(key) + r'["\']?\s*=')
+        start = self._header(section) if section is not None else None
+        ranges = []
+        if start is not None:
+            end = next((n for n in range(start + 1, len(self.lines)) if self.lines[n].lstrip().startswith("[")), len(self.lines))
+            ranges.append(range(start + 1, end))
+        ranges.append(range(len(self.lines)))
+        for lines in ranges:
+            for number in lines:
+                if pattern.match(self.lines[number]):
+                    return number + 1, self.lines[number].index(key) + 1, self.lines[number]
+        header = self._header(f"{section}.{key}" if section else key)
+        if header is not None:
+            line = self.lines[header]
+            return header + 1, max(line.find(key), 0) + 1, line
         return 1, 1, self.lines[0] if self.lines else None
 
 
@@ -82,8 +99,13 @@ def load_agreement(model: c.CheckedModel, source: str | Path | Mapping[str, Any]
             data = tomllib.loads(text, parse_float=Decimal)
         except OSError as exc:
             raise AgreementError(Diagnostic(f"Die Vereinbarung lässt sich nicht lesen: {exc.strerror or exc}", Location(file, 1, 1))) from None
+        except UnicodeDecodeError:
+            raise AgreementError(Diagnostic("Die Vereinbarung ist nicht in UTF-8 geschrieben", Location(file, 1, 1))) from None
         except tomllib.TOMLDecodeError as exc:
-            raise AgreementError(Diagnostic(f"Die Vereinbarung ist kein gültiges TOML: {exc}", Location(file, 1, 1))) from None
+            line, column, message = decode_location(exc)
+            source_line = text.splitlines()[line - 1] if 0 < line <= len(text.splitlines()) else None
+            raise AgreementError(Diagnostic(f"Die Vereinbarung ist kein gültiges TOML: {message}", Location(file, line, column),
+                                            source_line=source_line, code="vereinbarung")) from None
     where = _Located(text, file)
     problems: list[Diagnostic] = []
 
@@ -93,12 +115,17 @@ def load_agreement(model: c.CheckedModel, source: str | Path | Mapping[str, Any]
 
     parameters, tables = base_values(model)
     overridden: list[str] = []
-    head = data.pop("vereinbarung", {}) if isinstance(data, dict) else {}
-    name = head.get("name") if isinstance(head, dict) else None
-    if isinstance(head, dict) and head.get("modell") not in (None, model.info.name):
+    for section in ("vereinbarung", "parameter", "tabellen"):
+        if not isinstance(data.get(section, {}), Mapping):
+            report(f"„{section}“ ist ein Abschnitt [{section}] mit Einträgen „name = wert“, nicht {data[section]!r}", section, None)
+            data.pop(section)
+    head = data.pop("vereinbarung", {})
+    name = head.get("name")
+    if head.get("modell") not in (None, model.info.name):
         report(f"Die Vereinbarung gilt für das Modell „{head.get('modell')}“, nicht für „{model.info.name}“", "modell", "vereinbarung")
     by_name = _parameter_names(model)
-    given = dict(data.pop("parameter", {}) or {})
+    agreed_at: dict[str, tuple[int, int, str | None]] = {}
+    given = dict(data.pop("parameter", {}))
     if extra:
         given.update(extra)
     for key, raw in given.items():
@@ -114,8 +141,9 @@ def load_agreement(model: c.CheckedModel, source: str | Path | Mapping[str, Any]
             report(f"Parameter „{key}“: {exc}", key, "parameter", f"deklariert als {spec.type.describe()}")
             continue
         overridden.append(pid)
+        agreed_at[pid] = where.find(key, "parameter")
     table_names = _table_names(model)
-    for key, rows in (data.pop("tabellen", {}) or {}).items():
+    for key, rows in data.pop("tabellen", {}).items():
         tid = table_names.get(key)
         if tid is None:
             hint = difflib.get_close_matches(key, list(table_names), n=1, cutoff=0.6)
@@ -143,7 +171,7 @@ def load_agreement(model: c.CheckedModel, source: str | Path | Mapping[str, Any]
     for section in data:
         report(f"Unbekannter Abschnitt „{section}“", section, None, "erlaubt: [vereinbarung], [parameter], [tabellen.NAME]")
     if not problems:
-        problems.extend(_corridors(model, parameters, file))
+        problems.extend(_corridors(model, parameters, file, agreed_at if text else {}))
     if problems:
         raise AgreementError(problems)
     return Agreement(name if isinstance(name, str) else None, file, parameters, tables, tuple(overridden))
@@ -168,8 +196,13 @@ def _table_names(model: c.CheckedModel) -> dict[str, str]:
     return names
 
 
-def _corridors(model: c.CheckedModel, parameters: dict[str, Any], file: str) -> list[Diagnostic]:
-    """Corridors whose bounds are parameters, re-checked with the agreed values."""
+def _corridors(model: c.CheckedModel, parameters: dict[str, Any], file: str,
+               agreed_at: dict[str, tuple[int, int, str | None]]) -> list[Diagnostic]:
+    """Corridors whose bounds are parameters, re-checked with the agreed values.
+
+    A finding points at the agreement line of the first agreed bound of that corridor
+    (``agreed_at``: parameter id → line, column, text).
+    """
     out = []
     for node in model.nodes.values():
         if node.kind != "stufe" or not node.bands:
@@ -188,7 +221,9 @@ def _corridors(model: c.CheckedModel, parameters: dict[str, Any], file: str) -> 
         pkg = node.package or ""
         for severity, message, _span, hint in corridor_findings(domain, bounds, str(node.subject.type.unit) if node.subject else "", [], pkg):
             if severity == "fehler":
-                out.append(Diagnostic(f"Mit den vereinbarten Grenzen: {message}", Location(file, 1, 1), hint=hint, code="korridor"))
+                line, column, source_line = next((agreed_at[r.symbol] for r in refs if r.symbol in agreed_at), (1, 1, None))
+                out.append(Diagnostic(f"Mit den vereinbarten Grenzen: {message}", Location(file, line, column), hint=hint,
+                                      source_line=source_line, code="korridor"))
     return out
 
 

@@ -93,16 +93,21 @@ def _check_number(number: Decimal, vtype: c.ValueType, raw: Any) -> Decimal:
     if vtype.integer and number != number.to_integral_value():
         raise ValueError(f"erwartet eine ganze Zahl, nicht {_show(raw)}")
     if vtype.choices is not None and number not in vtype.choices:
-        allowed = ", ".join(_plain(v) for v in vtype.choices)
+        allowed = ", ".join(_plain(v, vtype) for v in vtype.choices)
         raise ValueError(f"{_show(raw)} ist nicht erlaubt; erlaubt: {{{allowed}}} {vtype.unit}".rstrip())
     if vtype.low is not None and number < vtype.low or vtype.high is not None and number > vtype.high:
-        raise ValueError(f"{_show(raw)} liegt außerhalb von {_plain(vtype.low)} bis {_plain(vtype.high)} {vtype.unit}".rstrip())
+        raise ValueError(f"{_show(raw)} liegt außerhalb von {_plain(vtype.low, vtype)} bis {_plain(vtype.high, vtype)} {vtype.unit}".rstrip())
     return number
 
 
-def _plain(value: Decimal | None) -> str:
+def _plain(value: Decimal | None, vtype: c.ValueType | None = None) -> str:
+    """A bound or choice as written in the rule file (a share in percent: ``0.5`` → ``50``)."""
     if value is None:
         return "∞"
+    if vtype is not None and vtype.unit.percent:
+        value = value.scaleb(2)
+        if value == value.to_integral_value():
+            value = value.quantize(Decimal(1))
     return format(value, "f")
 
 
@@ -208,14 +213,40 @@ class CaseLoader:
                 packages.setdefault(inp.path[0], {})[inp.path[1]] = field
         for name, pkg_fields in packages.items():
             pkg_class = attrs.make_class(_class_name("Paket", _join(scope, name)), _required_first(pkg_fields), frozen=True)
+            self._require_record(pkg_class, f"einen Datensatz (Tabelle) mit den Eingaben von „{name}“")
             required = any(f._default is attrs.NOTHING for f in pkg_fields.values())  # type: ignore[attr-defined]
             fields[name] = attrs.field(type=pkg_class) if required else attrs.field(type=pkg_class, default=_EmptyTable)
         for child in spec.lists:
             child_class = self._scope_class(child)
+            self._require_list(list[child_class])  # type: ignore[valid-type]
             fields[self.model.scopes[child].name] = attrs.field(type=list[child_class])  # type: ignore[valid-type]
         cls = attrs.make_class(_class_name("Bereich", scope or "modell"), _required_first(fields), frozen=True)
+        if scope:
+            self._require_record(cls, "einen Datensatz (Tabelle) oder den Pfad einer TOML-/JSON-Datei")
         self.classes[scope] = cls
         return cls
+
+    def _require_record(self, cls: type, what: str) -> None:
+        """Structure ``cls`` only from a mapping; anything else is reported with what is expected."""
+        default = self.converter.get_structure_hook(cls)
+
+        def structure(value: Any, target: type) -> Any:
+            if not isinstance(value, Mapping):
+                raise ValueError(f"erwartet {what}, nicht {_show(value)}")
+            return default(value, target)
+
+        self.converter.register_structure_hook(cls, structure)
+
+    def _require_list(self, list_type: Any) -> None:
+        """Structure a list of elements only from an array (cattrs would iterate a table's keys)."""
+        default = self.converter.get_structure_hook(list_type)
+
+        def structure(value: Any, target: type) -> Any:
+            if not isinstance(value, (list, tuple)):
+                raise ValueError(f"erwartet eine Liste (ein Array von Tabellen), nicht {_show(value)}")
+            return default(value, target)
+
+        self.converter.register_structure_hook_func(lambda t: t == list_type, structure)
 
     def _structure_value(self, value: Any, cls: type) -> Any:
         spec: c.InputSpec = cls.spec  # type: ignore[attr-defined]
@@ -237,15 +268,28 @@ class CaseLoader:
                 raise CaseError(_decode_diagnostic(exc, str(path))) from None
         if not isinstance(data, Mapping):
             raise CaseError(Diagnostic("Ein Fall ist ein Datensatz (Tabelle/Objekt)", path="$"))
-        data = self._inline_files(dict(data), "", "$", base_dir or Path.cwd(), problems)
+        files: dict[str, str] = {}
+        unreadable: set[str] = set()
+        data = self._inline_files(dict(data), "", "$", base_dir or Path.cwd(), problems, files, unreadable)
+
+        def location(path: str) -> Location | None:
+            """The file a data path lies in: the element file that holds it, else the case file."""
+            file = next((f for item, f in sorted(files.items(), key=lambda kv: -len(kv[0])) if _within(path, item)), source)
+            return Location(file, 1, 1) if file else None
+
         structured = None
         try:
             structured = self.converter.structure(data, self.root)
         except ClassValidationError as exc:
             for message, path in _flatten(exc, "$"):
-                problems.append(Diagnostic(message, Location(source, 1, 1) if source else None, path=path, code="eingabe"))
+                if any(_within(path, item) for item in unreadable):
+                    continue  # the element's file could not be read; that is reported already
+                problems.append(Diagnostic(message, location(path), path=path, code="eingabe"))
         except (ValueError, TypeError) as exc:  # pragma: no cover - detailed validation wraps these
             problems.append(Diagnostic(str(exc), path="$", code="eingabe"))
+        checks: list[tuple[str, str, str | None]] = []
+        self._record_checks(data, "", "$", checks)
+        problems.extend(Diagnostic(message, location(path), path=path, hint=hint, code="eingabe") for message, path, hint in checks)
         if structured is not None:
             row = self._row(structured, "", "$", problems)
         else:
@@ -254,8 +298,14 @@ class CaseLoader:
             raise CaseError(problems)
         return Case(row, source)
 
-    def _inline_files(self, data: dict[str, Any], scope: str, path: str, base_dir: Path, problems: list[Diagnostic]) -> dict[str, Any]:
-        """Replace list elements given as file names by the records in those files."""
+    def _inline_files(self, data: dict[str, Any], scope: str, path: str, base_dir: Path, problems: list[Diagnostic],
+                      files: dict[str, str], unreadable: set[str]) -> dict[str, Any]:
+        """Replace list elements given as file names by the records in those files.
+
+        ``files`` collects which element path came from which file (its errors name that file);
+        an element whose file cannot be read stays in place as an empty record, listed in
+        ``unreadable``, so that the positions of the following elements do not shift.
+        """
         for child in self.model.scopes[scope].lists:
             name = self.model.scopes[child].name
             items = data.get(name)
@@ -269,16 +319,22 @@ class CaseLoader:
                     try:
                         loaded = read_data(file)
                     except OSError as exc:
-                        problems.append(Diagnostic(f"Die Datei „{item}“ lässt sich nicht lesen: {exc.strerror or exc}", path=item_path, code="eingabe"))
+                        problems.append(Diagnostic(f"Die Datei „{item}“ lässt sich nicht lesen: {exc.strerror or exc}",
+                                                   Location(str(file), 1, 1), path=item_path, code="eingabe"))
+                        unreadable.add(item_path)
+                        new_items.append({})
                         continue
                     except (tomllib.TOMLDecodeError, json.JSONDecodeError, UnicodeDecodeError) as exc:
-                        problems.append(_decode_diagnostic(exc, str(file)))
+                        problems.append(_decode_diagnostic(exc, str(file), item_path))
+                        unreadable.add(item_path)
+                        new_items.append({})
                         continue
+                    files[item_path] = str(file)
                     item = loaded
                     if isinstance(item, dict):
-                        item = self._inline_files(dict(item), child, item_path, file.parent, problems)
+                        item = self._inline_files(dict(item), child, item_path, file.parent, problems, files, unreadable)
                 elif isinstance(item, dict):
-                    item = self._inline_files(dict(item), child, item_path, base_dir, problems)
+                    item = self._inline_files(dict(item), child, item_path, base_dir, problems, files, unreadable)
                 new_items.append(item)
             data[name] = new_items
         return data
@@ -299,27 +355,40 @@ class CaseLoader:
             if value is _Missing:
                 value = inp.default
             row[inp.key] = value
-        for pid in spec.packages:
-            pkg = self.model.packages[pid]
-            granted = row.get(f"{pkg.name}.bewilligte_stufe")
-            if granted is not None and not row.get(f"{pkg.name}.begründung"):
-                problems.append(Diagnostic(
-                    f"Die bewilligte Stufe {granted} von „{pkg.name}“ braucht eine Begründung",
-                    path=f"{path}.{pkg.name}.begründung", hint="§ 127 SGB IX: die Abweichung von der berechneten Stufe wird begründet",
-                    code="eingabe",
-                ))
         for child in spec.lists:
             cspec = self.model.scopes[child]
             items = getattr(obj, cspec.name)
-            count = len(items)
-            if cspec.min_count is not None and count < cspec.min_count:
-                problems.append(Diagnostic(f"„{cspec.name}“ braucht mindestens {cspec.min_count} Einträge, angegeben sind {count}",
-                                           path=f"{path}.{cspec.name}", code="eingabe"))
-            if cspec.max_count is not None and count > cspec.max_count:
-                problems.append(Diagnostic(f"„{cspec.name}“ erlaubt höchstens {cspec.max_count} Einträge, angegeben sind {count}",
-                                           path=f"{path}.{cspec.name}", code="eingabe"))
             row[cspec.name] = [self._row(item, child, f"{path}.{cspec.name}[{i}]", problems) for i, item in enumerate(items, start=1)]
         return row
+
+    def _record_checks(self, data: Mapping[str, Any], scope: str, path: str, problems: list[tuple[str, str, str | None]]) -> None:
+        """Checks across fields, on the raw data so that they are reported with the type errors.
+
+        The number of list elements (``mindestens``/``höchstens``) and the ``begründung`` a granted
+        level needs; each problem as (message, path, hint).
+        """
+        spec = self.model.scopes[scope]
+        for pid in spec.packages:
+            pkg = self.model.packages[pid]
+            table = data.get(pkg.name)
+            if isinstance(table, Mapping) and table.get("bewilligte_stufe") is not None and not table.get("begründung"):
+                problems.append((f"Die bewilligte Stufe {_show(table['bewilligte_stufe'])} von „{pkg.name}“ braucht eine Begründung",
+                                 f"{path}.{pkg.name}.begründung", "§ 127 SGB IX: die Abweichung von der berechneten Stufe wird begründet"))
+        for child in spec.lists:
+            cspec = self.model.scopes[child]
+            items = data.get(cspec.name)
+            if not isinstance(items, list):
+                continue  # missing or not a list: reported by the structure check
+            count = len(items)
+            if cspec.min_count is not None and count < cspec.min_count:
+                problems.append((f"„{cspec.name}“ braucht mindestens {cspec.min_count} Einträge, angegeben sind {count}",
+                                 f"{path}.{cspec.name}", None))
+            if cspec.max_count is not None and count > cspec.max_count:
+                problems.append((f"„{cspec.name}“ erlaubt höchstens {cspec.max_count} Einträge, angegeben sind {count}",
+                                 f"{path}.{cspec.name}", None))
+            for index, item in enumerate(items, start=1):
+                if isinstance(item, Mapping):
+                    self._record_checks(item, child, f"{path}.{cspec.name}[{index}]", problems)
 
 
 class _MissingType:
@@ -381,11 +450,33 @@ def _flatten(exc: BaseException, path: str) -> list[tuple[str, str]]:
     return [(str(exc), path)]
 
 
-def _decode_diagnostic(exc: Exception, file: str) -> Diagnostic:
-    line = getattr(exc, "lineno", 1) or 1
-    column = getattr(exc, "colno", 1) or 1
+def _within(path: str, prefix: str) -> bool:
+    """Whether data path ``path`` is ``prefix`` or lies inside it."""
+    return path == prefix or path.startswith((prefix + ".", prefix + "["))
+
+
+def decode_location(exc: Exception) -> tuple[int, int, str]:
+    """Line, column and message of a TOML/JSON decoding error.
+
+    ``json.JSONDecodeError`` has ``lineno``/``colno``; ``tomllib.TOMLDecodeError`` only has them
+    from Python 3.14 on and otherwise ends its message with ``(at line L, column C)``.
+    """
     message = getattr(exc, "msg", None) or str(exc)
-    return Diagnostic(f"Die Datei ist kein gültiges TOML/JSON: {message}", Location(file, line, column), code="eingabe")
+    line = getattr(exc, "lineno", None)
+    column = getattr(exc, "colno", None)
+    match = re.search(r"\s*\(at line (\d+), column (\d+)\)\s*$", message)
+    if match:
+        line = line or int(match.group(1))
+        column = column or int(match.group(2))
+        message = message[: match.start()]
+    elif "(at end of document)" in message:
+        message = message.replace("(at end of document)", "(am Dateiende)").strip()
+    return line or 1, column or 1, message
+
+
+def _decode_diagnostic(exc: Exception, file: str, path: str | None = None) -> Diagnostic:
+    line, column, message = decode_location(exc)
+    return Diagnostic(f"Die Datei ist kein gültiges TOML/JSON: {message}", Location(file, line, column), path=path, code="eingabe")
 
 
 _ = InvalidOperation

@@ -9,6 +9,7 @@ compiler-style, or as JSON with ``--format json``.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as _dt
 import json
 import sys
@@ -169,7 +170,8 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
     err = err or sys.stderr
     parser = _parser()
     try:
-        args = parser.parse_args(list(argv) if argv is not None else None)
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):  # --help goes to ``out``
+            args = parser.parse_args(list(argv) if argv is not None else None)
         if args.command is None:
             parser.print_help(out)
             return EXIT_USAGE

@@ -27,7 +27,7 @@ def format_value(value: Any, vtype: c.ValueType | None = None) -> str:
         return "ja" if value else "nein"
     if isinstance(value, Decimal):
         if vtype is not None and vtype.unit.percent:
-            value = value * 100
+            value = value.scaleb(2)  # 0.6550 → 65.50: the decimal point moves, no digits are added
         text = format(value, "f")
         if "." in text:
             text = text.rstrip("0").rstrip(".") if value == value.to_integral_value() else text
@@ -40,6 +40,8 @@ def format_value(value: Any, vtype: c.ValueType | None = None) -> str:
 
 
 def quantity_text(value: Any, vtype: c.ValueType | None) -> str:
+    if vtype is not None and vtype.kind == "schlüssel" and isinstance(value, Decimal):
+        return f"1:{format_value(value)}"
     text = format_value(value, vtype)
     unit = str(vtype.unit) if vtype is not None and vtype.kind == "zahl" else ""
     if vtype is not None and vtype.kind == "enum" and vtype.enum is not None:
@@ -71,6 +73,8 @@ def _json(value: Any, vtype: c.ValueType | None) -> Any:
     if isinstance(value, bool) or value is None:
         return value
     if isinstance(value, Decimal):
+        if vtype is not None and vtype.kind == "schlüssel":
+            return f"1:{format(value, 'f')}"  # as written in rule files, agreements and cases
         return format_value(value, vtype) if vtype is not None and vtype.unit.percent else format(value, "f")
     if isinstance(value, int):
         return value
@@ -154,9 +158,14 @@ class Result:
         steps = _parse_path(path) if isinstance(path, str) else tuple(path)
         row: Any = self._row
         names: list[str] = []
-        for step in steps:
+        for number, step in enumerate(steps):
             if isinstance(step, int):
-                row = row[".".join(names)][step - 1]
+                items = row.get(".".join(names))
+                if not isinstance(items, list):
+                    raise KeyError(f"„{_format_path(steps[:number])}“ ist keine Liste des Ergebnisses")
+                if not 1 <= step <= len(items):
+                    raise KeyError(f"„{_format_path(steps[:number + 1])}“ gibt es nicht: die Liste hat {len(items)} Einträge (ab 1 gezählt)")
+                row = items[step - 1]
                 names = []
             else:
                 names.append(step)

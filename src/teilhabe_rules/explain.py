@@ -17,48 +17,60 @@ from . import checked as c
 from .compiler import DECIMAL_CONTEXT
 from .results import Explanation, Result, format_value, quantity_text
 
-__all__ = ["explain_rows", "render_text"]
+__all__ = ["ExplanationPlan", "explain_rows", "render_text"]
 
 
-def explain_rows(model: c.CheckedModel, root: dict[str, Any], parameters: dict[str, Any]) -> dict[str, Explanation]:
+def explain_rows(model: c.CheckedModel, root: dict[str, Any], parameters: dict[str, Any],
+                 plan: ExplanationPlan | None = None) -> dict[str, Explanation]:
     out: dict[str, Explanation] = {}
-    symbols = _symbol_info(model)
-    _explain_scope(model, "", [root], "", parameters, symbols, out)
+    plan = plan or ExplanationPlan(model)
+    _explain_scope(model, plan, "", [root], "", parameters, out)
     return out
 
 
-def _symbol_info(model: c.CheckedModel) -> dict[str, tuple[str, str, c.ValueType, str]]:
-    """symbol id → (scope, key, type, kind)."""
-    info: dict[str, tuple[str, str, c.ValueType, str]] = {}
-    for scope in model.scopes.values():
-        for spec in scope.inputs:
-            info[spec.id] = (spec.scope, spec.key, spec.type, "eingabe")
-    for pid, spec in model.parameters.items():
-        info[pid] = ("", pid, spec.type, "parameter")
-    for node in model.nodes.values():
-        info[node.id] = (node.scope, node.key, node.type, node.kind)
-    return info
+class ExplanationPlan:
+    """What every explanation of a model needs that does not depend on the case (built once)."""
+
+    def __init__(self, model: c.CheckedModel):
+        self.symbols: dict[str, tuple[str, str, c.ValueType, str]] = {}
+        for scope in model.scopes.values():
+            for spec in scope.inputs:
+                self.symbols[spec.id] = (spec.scope, spec.key, spec.type, "eingabe")
+        for pid, spec in model.parameters.items():
+            self.symbols[pid] = ("", pid, spec.type, "parameter")
+        for node in model.nodes.values():
+            self.symbols[node.id] = (node.scope, node.key, node.type, node.kind)
+        self.depth_of = {sid: s.depth for sid, s in model.scopes.items()}
+        self.nodes_of: dict[str, list[c.Node]] = {sid: [] for sid in model.scopes}
+        for nid in model.order:
+            node = model.nodes[nid]
+            if node.kind not in ("prüfung", "warnung"):
+                self.nodes_of[node.scope].append(node)
+        self.formula = {nid: _symbolic(node.expr) for nid, node in model.nodes.items() if node.expr is not None}
+        self.deps = {
+            nid: tuple(d for d in dict.fromkeys(node.deps) if d in self.symbols) for nid, node in model.nodes.items()
+        }
+        self.rule = {nid: f"{model.info.file}:{node.span.line}" for nid, node in model.nodes.items()}
+        self.packages = {(p.scope, p.name): p for p in model.packages.values()}
 
 
-def _explain_scope(model: c.CheckedModel, scope: str, rows: list[dict[str, Any]], prefix: str, parameters: dict[str, Any],
-                   symbols: dict[str, tuple[str, str, c.ValueType, str]], out: dict[str, Explanation]) -> None:
+def _explain_scope(model: c.CheckedModel, plan: ExplanationPlan, scope: str, rows: list[dict[str, Any]], prefix: str,
+                   parameters: dict[str, Any], out: dict[str, Explanation]) -> None:
     row = rows[-1]
-    depth_of = {sid: s.depth for sid, s in model.scopes.items()}
-    for nid in model.order:
-        node = model.nodes[nid]
-        if node.scope != scope or node.kind in ("prüfung", "warnung"):
-            continue
+    depth_of = plan.depth_of
+    symbols = plan.symbols
+    for node in plan.nodes_of[scope]:
         path = f"{prefix}.{node.key}" if prefix else node.key
         used = []
-        for dep in dict.fromkeys(node.deps):
-            if dep not in symbols:
-                continue
+        for dep in plan.deps[node.id]:
             dscope, dkey, dtype, dkind = symbols[dep]
             if dkind == "parameter":
                 used.append((dkey, quantity_text(parameters.get(dep), dtype)))
-            elif depth_of.get(dscope, 0) < len(rows) and dkey in rows[depth_of[dscope]]:
-                used.append((dkey, quantity_text(rows[depth_of[dscope]][dkey], dtype)))
-        rule = f"{model.info.file}:{node.span.line}"
+            else:
+                depth = depth_of.get(dscope, 0)
+                if depth < len(rows) and dkey in rows[depth]:
+                    used.append((dkey, quantity_text(rows[depth][dkey], dtype)))
+        rule = plan.rule[node.id]
         value = row.get(node.key)
         result = quantity_text(value, node.type)
         label = node.label or node.key
@@ -69,14 +81,14 @@ def _explain_scope(model: c.CheckedModel, scope: str, rows: list[dict[str, Any]]
             text = f"{format_value(subject, node.subject.type if node.subject else None)} {unit} liegt im Korridor {band} {unit} → Stufe {result}".replace("  ", " ")
             formula = f"Korridor über {_symbolic(node.subject)}"
         elif node.kind == "stufe":
-            formula = _symbolic(node.expr)
+            formula = plan.formula[node.id]
             text = f"Stufe {result} aus {formula}"
         elif node.kind == "bewilligt":
             pkg = node.package or ""
             computed = row.get(f"{pkg}.berechnete_stufe")
             granted = row.get(f"{pkg}.bewilligte_stufe")
             formula = "bewilligte Stufe, sonst berechnete Stufe"
-            package = next((p for p in model.packages.values() if p.scope == scope and p.name == pkg), None)
+            package = plan.packages.get((scope, pkg))
             if granted is not None:
                 reason = row.get(f"{pkg}.begründung")
                 text = (f"bewilligt ist Stufe {result} (berechnet: Stufe {quantity_text(computed, node.type)}); "
@@ -88,18 +100,18 @@ def _explain_scope(model: c.CheckedModel, scope: str, rows: list[dict[str, Any]]
             else:
                 text = f"Stufe {result} wie berechnet (keine abweichende Bewilligung)"
         else:
-            formula = _symbolic(node.expr)
+            formula = plan.formula[node.id]
             substituted = _substituted(node.expr, rows, parameters, depth_of)
             text = f"{label} = {formula}"
             if substituted != formula:
                 text += f" = {substituted}"
             text += f" = {result}"
-        out[path] = Explanation(path, rule, formula if node.kind != "bewilligt" else formula, tuple(used), text)
+        out[path] = Explanation(path, rule, formula, tuple(used), text)
     for child in model.scopes[scope].lists:
         name = model.scopes[child].name
         for index, item in enumerate(row[name], start=1):
             child_prefix = f"{prefix}.{name}[{index}]" if prefix else f"{name}[{index}]"
-            _explain_scope(model, child, rows + [item], child_prefix, parameters, symbols, out)
+            _explain_scope(model, plan, child, rows + [item], child_prefix, parameters, out)
 
 
 def row_subject(node: c.Node, rows: list[dict[str, Any]], parameters: dict[str, Any], depth_of: dict[str, int]) -> Any:

@@ -33,6 +33,7 @@ class Model:
         self.path = path
         self.program: Program = compile_model(checked)
         self._loader: CaseLoader | None = None
+        self._explanation_plan: Any = None
         self._parameters, self._tables = base_values(checked)
 
     # ---- description ----
@@ -66,6 +67,15 @@ class Model:
         return f"gültig ab {start}" + (f" bis {format_value(info.valid_to)}" if info.valid_to else "")
 
     # ---- cases and agreements ----
+
+    @property
+    def explanation_plan(self) -> Any:
+        """The case-independent part of every explanation (built on first use)."""
+        if self._explanation_plan is None:
+            from .explain import ExplanationPlan
+
+            self._explanation_plan = ExplanationPlan(self.checked)
+        return self._explanation_plan
 
     @property
     def loader(self) -> CaseLoader:

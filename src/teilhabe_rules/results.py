@@ -249,7 +249,7 @@ class Result:
     def _build_explanations(self) -> dict[str, Explanation]:
         from .explain import explain_rows
 
-        return explain_rows(self.checked, self._row, self._parameters)
+        return explain_rows(self.checked, self._row, self._parameters, self._model.explanation_plan)
 
     # ---- output ----
 

@@ -8,6 +8,7 @@ division combine them; ``als`` converts between units of one dimension with an e
 
 from __future__ import annotations
 
+import functools
 from fractions import Fraction
 
 import attrs
@@ -110,17 +111,23 @@ class Unit:
         return result
 
     def __str__(self) -> str:
-        if not self.atoms:
-            return "%" if self.percent else ""
-        num = [a for a, e in self.atoms if e > 0 for _ in range(e)]
-        den = [a for a, e in self.atoms if e < 0 for _ in range(-e)]
-        if not num:
-            head = "1"
-        elif len(num) == 1 and not den:
-            head = _PLURAL.get(num[0], num[0])
-        else:
-            head = "·".join(num)
-        return head + "".join("/" + a for a in den)
+        return _unit_text(self.atoms, self.percent)
+
+
+@functools.lru_cache(maxsize=1024)
+def _unit_text(atoms: tuple[tuple[str, int], ...], percent: bool) -> str:
+    """Display text of a unit (cached: units are few and printed often)."""
+    if not atoms:
+        return "%" if percent else ""
+    num = [a for a, e in atoms if e > 0 for _ in range(e)]
+    den = [a for a, e in atoms if e < 0 for _ in range(-e)]
+    if not num:
+        head = "1"
+    elif len(num) == 1 and not den:
+        head = _PLURAL.get(num[0], num[0])
+    else:
+        head = "·".join(num)
+    return head + "".join("/" + a for a in den)
 
 
 DIMENSIONLESS = Unit()

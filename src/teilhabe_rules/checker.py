@@ -594,8 +594,14 @@ class Checker:
 
     def adopt(self, ir: c.Expr, unit: Unit) -> c.Expr:
         if self.is_flex(ir) and isinstance(ir, c.Const) and ir.type.kind == "zahl":
-            value = ir.value / 100 if unit.percent and not ir.type.unit.percent else ir.value
-            return c.Const(value, c.ValueType("zahl", unit, ir.type.integer), ir.span)
+            if unit.percent and ir.value != 0:
+                # „1 + zuschlag“ would silently mean 1 %: a share is always written with its sign
+                raise self.fail(
+                    f"Die Zahl {ir.value} ohne Einheit steht neben einem Prozentwert",
+                    ir.span, f"schreibe „{ir.value} %“ oder, wenn das Ganze gemeint ist, „{ir.value * 100} %“",
+                    code="einheit",
+                )
+            return c.Const(ir.value, c.ValueType("zahl", unit, ir.type.integer), ir.span)
         return ir
 
     def resolve(self, expr: ast.Expression, ctx: _Context) -> c.Expr:

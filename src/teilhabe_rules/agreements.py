@@ -207,7 +207,8 @@ def _corridors(model: c.CheckedModel, parameters: dict[str, Any], file: str,
     for node in model.nodes.values():
         if node.kind != "stufe" or not node.bands:
             continue
-        refs = [b for band in node.bands for b in (band.lower, band.upper) if isinstance(b, c.Ref) and b.kind == "parameter"]
+        refs = [r for band in node.bands for b in (band.lower, band.upper) if b is not None
+                for r in _parameter_refs(b)]
         if not refs:
             continue
         bounds = []
@@ -215,6 +216,8 @@ def _corridors(model: c.CheckedModel, parameters: dict[str, Any], file: str,
             lo = _bound(band.lower, parameters)
             hi = _bound(band.upper, parameters)
             bounds.append((band, lo, hi))
+        if any(value is _UNKNOWN for _, lo, hi in bounds for value in (lo, hi)):
+            continue  # a bound this check cannot compute is left to evaluation
         domain = model.domains.get(node.id)
         if domain is None:
             continue
@@ -227,11 +230,45 @@ def _corridors(model: c.CheckedModel, parameters: dict[str, Any], file: str,
     return out
 
 
-def _bound(ir: c.Expr | None, parameters: dict[str, Any]) -> Decimal | None:
+_UNKNOWN: Any = object()
+
+
+def _parameter_refs(ir: Any) -> list[c.Ref]:
+    """The parameter references inside a bound expression."""
+    if isinstance(ir, c.Ref):
+        return [ir] if ir.kind == "parameter" else []
+    found: list[c.Ref] = []
+    for name in ("operand", "left", "right", "test", "then", "otherwise"):
+        sub = getattr(ir, name, None)
+        if sub is not None:
+            found.extend(_parameter_refs(sub))
+    for arg in getattr(ir, "args", ()):
+        found.extend(_parameter_refs(arg))
+    return found
+
+
+def _bound(ir: c.Expr | None, parameters: dict[str, Any]) -> Any:
+    """The value of a corridor bound under the agreed parameters (None = open side)."""
     if ir is None:
         return None
-    if isinstance(ir, c.Ref) and ir.kind == "parameter":
-        return parameters[ir.symbol]
     if isinstance(ir, c.Const):
         return ir.value
-    return None
+    if isinstance(ir, c.Ref) and ir.kind == "parameter":
+        return parameters[ir.symbol]
+    if isinstance(ir, c.Unary) and ir.op == "-":
+        inner = _bound(ir.operand, parameters)
+        return _UNKNOWN if inner is _UNKNOWN else -inner
+    if isinstance(ir, c.Convert):
+        inner = _bound(ir.operand, parameters)
+        return _UNKNOWN if inner is _UNKNOWN else inner * ir.factor.numerator / ir.factor.denominator
+    if isinstance(ir, c.Arith) and ir.type.kind == "zahl":
+        left, right = _bound(ir.left, parameters), _bound(ir.right, parameters)
+        if _UNKNOWN in (left, right) or ir.op == "/" and right == 0:
+            return _UNKNOWN
+        return {"+": left + right, "-": left - right, "*": left * right}.get(ir.op) if ir.op != "/" else left / right
+    if isinstance(ir, c.Func) and ir.name in ("min", "max"):
+        values = [_bound(a, parameters) for a in ir.args]
+        if any(v is _UNKNOWN for v in values):
+            return _UNKNOWN
+        return min(values) if ir.name == "min" else max(values)
+    return _UNKNOWN

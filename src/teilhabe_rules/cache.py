@@ -9,7 +9,7 @@ cache makes a repeated load cost a file read, a hash and an unpickle — as Pyth
 Where: ``$TEILHABE_RULES_CACHE`` if set (``0``, ``aus`` or ``off`` switch the cache off), else
 ``$XDG_CACHE_HOME/teilhabe_rules``, else ``~/.cache/teilhabe_rules``. Never inside the installed
 package. The key covers the library version, the grammar, the file name and the text, so an edit
-of any of them is a miss. Files are written atomically; a damaged or unreadable entry is ignored
+of any of them — or of the library's own code — is a miss. Files are written atomically; a damaged or unreadable entry is ignored
 and rewritten. Entries are pickles: the cache directory must be as trusted as the user's own
 files.
 """
@@ -46,7 +46,11 @@ def _salt() -> bytes:
     from . import __version__
     from .parser import grammar_text
 
-    return hashlib.sha256(f"{__version__}\0{pickle.HIGHEST_PROTOCOL}\0".encode() + grammar_text().encode()).digest()
+    digest = hashlib.sha256(f"{__version__}\0{pickle.HIGHEST_PROTOCOL}\0".encode() + grammar_text().encode())
+    # the library's own code: a changed checker must never meet a model checked by the old one
+    for source in sorted(Path(__file__).resolve().parent.glob("*.py")):
+        digest.update(source.name.encode() + b"\0" + source.read_bytes())
+    return digest.digest()
 
 
 def _key(text: str, filename: str) -> str:

@@ -979,7 +979,8 @@ class Checker:
                 raise self.fail("Die Stellen von runde(…) sind eine ganze Zahl", places.span)
             if not (isinstance(mode, c.Const) and mode.type.kind == "modus"):
                 raise self.fail("Die Rundungsart ist kaufmännisch, abrunden oder aufrunden", mode.span)
-            return c.Func("runde", (value, places, mode), value.type, expr.span)
+            rounded = attrs_evolve_value_type(value.type, integer=True) if places.value == 0 else value.type
+            return c.Func("runde", (value, places, mode), rounded, expr.span)
         if name == "kalendertage":
             self._arity(expr, args, 2)
             for arg in args:
@@ -1069,10 +1070,19 @@ class Checker:
         try:
             decl: ast.Value = sym.decl
             ir = self.resolve(decl.expr, self.context(sym.scope, sym.package, sym.id))
+            vtype = ir.type
+            if vtype.kind == "zahl" and (vtype.low is not None or vtype.high is not None or vtype.choices is not None):
+                # a derived value has no range of its own unless it declares one
+                vtype = attrs_evolve_value_type(vtype, low=None, high=None, choices=None)
             if decl.type is not None:
                 declared = self.type_of(decl.type, sym.package, sym.scope)
                 ir = self._conform(ir, declared, decl.type.span, f"„{sym.name}“")
-            sym.ir_type = ir.type
+                if declared.kind == "zahl":
+                    # the declared range is checked when the value is computed
+                    vtype = attrs_evolve_value_type(vtype, unit=ir.type.unit, low=declared.low, high=declared.high)
+                else:
+                    vtype = ir.type
+            sym.ir_type = vtype
             self.value_ir[sym.id] = ir
             return ir.type
         except _Fail:
@@ -1091,6 +1101,9 @@ class Checker:
                 factor = conversion_factor(got, declared.unit)
                 hint = f"rechne mit „als {declared.unit}“ um" if factor is not None else None
                 raise self.fail(f"{what} ist als {declared.unit or 'Zahl ohne Einheit'} deklariert, ergibt aber {got or 'eine Zahl ohne Einheit'}", span, hint, code="einheit")
+            if declared.integer and not self.number_type(ir).integer:
+                raise self.fail(f"{what} ist als ganze Zahl deklariert, kann aber Nachkommastellen haben", span,
+                                "runde ausdrücklich, z. B. runde(…, 0, kaufmännisch), oder deklariere „zahl“", code="einheit")
             if declared.unit.percent and not ir.type.unit.percent:
                 return attrs_evolve_type(ir, c.ValueType("zahl", declared.unit, ir.type.integer))
             return ir
@@ -1108,7 +1121,7 @@ class Checker:
                 continue
             ir = self.value_ir[sym.id]
             decl: ast.Value = sym.decl
-            self.nodes[sym.id] = c.Node(sym.id, sym.key, sym.scope, "wert", ir.type, decl.span, expr=ir,
+            self.nodes[sym.id] = c.Node(sym.id, sym.key, sym.scope, "wert", sym.ir_type or ir.type, decl.span, expr=ir,
                                         package=sym.package, label=decl.doc, doc=decl.doc,
                                         source=self.source_of(decl.span), deps=tuple(deps_of(ir)))
         for pid, (rule, sid) in self.package_rules.items():
@@ -1415,6 +1428,12 @@ def attrs_evolve_type(ir: c.Expr, vtype: c.ValueType) -> c.Expr:
     import attrs
 
     return attrs.evolve(ir, type=vtype)  # type: ignore[arg-type]
+
+
+def attrs_evolve_value_type(vtype: c.ValueType, **changes: Any) -> c.ValueType:
+    import attrs
+
+    return attrs.evolve(vtype, **changes)
 
 
 def deps_of(ir: c.Expr | None) -> Iterator[str]:

@@ -163,7 +163,15 @@ def _no_band(value: Any, package: str, unit: str) -> Any:
     raise Fault(f"{_key_text(value)} {unit} liegt in keinem Korridorband von „{package}“".replace("  ", " "))
 
 
+def _in_range(value: Decimal, low: Decimal | None, high: Decimal | None, name: str) -> None:
+    if low is not None and value < low or high is not None and value > high:
+        bounds = f"{_key_text(low) if low is not None else '−∞'} bis {_key_text(high) if high is not None else '∞'}"
+        raise Fault(f"„{name}“ = {_key_text(value)} liegt außerhalb des deklarierten Bereichs {bounds}",
+                    "der Wert ergibt sich aus den Eingaben; prüfe sie oder den deklarierten Bereich")
+
+
 _HELPERS = {
+    "_in_range": _in_range,
     "Decimal": Decimal,
     "Fault": Fault,
     "_lookup": _lookup,
@@ -338,6 +346,9 @@ class _Gen:
         if node.kind == "wert":
             assert node.expr is not None
             self.emit(f"{row}[{node.key!r}] = {self.expr(node.expr)}", indent)
+            if node.type.kind == "zahl" and (node.type.low is not None or node.type.high is not None):
+                low, high = self.const(node.type.low), self.const(node.type.high)
+                self.emit(f"_in_range({row}[{node.key!r}], {low}, {high}, {node.key!r})", indent)
         elif node.kind == "stufe" and node.bands:
             assert node.subject is not None
             self.emit(f"s = {self.expr(node.subject)}", indent)

@@ -17,7 +17,7 @@ from . import checked as c
 from .compiler import DECIMAL_CONTEXT
 from .results import Explanation, Result, format_value, quantity_text
 
-__all__ = ["ExplanationPlan", "explain_rows", "render_text"]
+__all__ = ["ExplanationPlan", "explain_one", "explain_rows", "render_text"]
 
 
 def explain_rows(model: c.CheckedModel, root: dict[str, Any], parameters: dict[str, Any],
@@ -52,66 +52,108 @@ class ExplanationPlan:
         }
         self.rule = {nid: f"{model.info.file}:{node.span.line}" for nid, node in model.nodes.items()}
         self.packages = {(p.scope, p.name): p for p in model.packages.values()}
+        self.nodes_by_id = dict(model.nodes)
 
 
 def _explain_scope(model: c.CheckedModel, plan: ExplanationPlan, scope: str, rows: list[dict[str, Any]], prefix: str,
                    parameters: dict[str, Any], out: dict[str, Explanation]) -> None:
     row = rows[-1]
-    depth_of = plan.depth_of
-    symbols = plan.symbols
     for node in plan.nodes_of[scope]:
-        path = f"{prefix}.{node.key}" if prefix else node.key
-        used = []
-        for dep in plan.deps[node.id]:
-            dscope, dkey, dtype, dkind = symbols[dep]
-            if dkind == "parameter":
-                used.append((dkey, quantity_text(parameters.get(dep), dtype)))
-            else:
-                depth = depth_of.get(dscope, 0)
-                if depth < len(rows) and dkey in rows[depth]:
-                    used.append((dkey, quantity_text(rows[depth][dkey], dtype)))
-        rule = plan.rule[node.id]
-        value = row.get(node.key)
-        result = quantity_text(value, node.type)
-        label = node.label or node.key
-        if node.kind == "stufe" and node.bands:
-            subject = row_subject(node, rows, parameters, depth_of)
-            band = _band_for(node, subject, rows, parameters, depth_of)
-            unit = str(node.subject.type.unit) if node.subject is not None else ""
-            text = f"{format_value(subject, node.subject.type if node.subject else None)} {unit} liegt im Korridor {band} {unit} → Stufe {result}".replace("  ", " ")
-            formula = f"Korridor über {_symbolic(node.subject)}"
-        elif node.kind == "stufe":
-            formula = plan.formula[node.id]
-            text = f"Stufe {result} aus {formula}"
-        elif node.kind == "bewilligt":
-            pkg = node.package or ""
-            computed = row.get(f"{pkg}.berechnete_stufe")
-            granted = row.get(f"{pkg}.bewilligte_stufe")
-            formula = "bewilligte Stufe, sonst berechnete Stufe"
-            package = plan.packages.get((scope, pkg))
-            if granted is not None:
-                reason = row.get(f"{pkg}.begründung")
-                text = (f"bewilligt ist Stufe {result} (berechnet: Stufe {quantity_text(computed, node.type)}); "
-                        f"Begründung: {reason}; vergütet wird die bewilligte Stufe")
-            elif package is not None and package.rule == "einschätzung":
-                member = node.type.enum.member(value) if node.type.enum else None
-                criteria = f"; Kriterien: {member.description}" if member is not None and member.description else ""
-                text = f"Stufe {result} nach fachlicher Einschätzung{criteria}"
-            else:
-                text = f"Stufe {result} wie berechnet (keine abweichende Bewilligung)"
-        else:
-            formula = plan.formula[node.id]
-            substituted = _substituted(node.expr, rows, parameters, depth_of)
-            text = f"{label} = {formula}"
-            if substituted != formula:
-                text += f" = {substituted}"
-            text += f" = {result}"
-        out[path] = Explanation(path, rule, formula, tuple(used), text)
+        explanation = _explain_node(plan, node, scope, rows, prefix, parameters)
+        out[explanation.path] = explanation
     for child in model.scopes[scope].lists:
         name = model.scopes[child].name
         for index, item in enumerate(row[name], start=1):
             child_prefix = f"{prefix}.{name}[{index}]" if prefix else f"{name}[{index}]"
             _explain_scope(model, plan, child, rows + [item], child_prefix, parameters, out)
+
+
+def explain_one(model: c.CheckedModel, root: dict[str, Any], parameters: dict[str, Any], plan: ExplanationPlan,
+                path: str) -> Explanation:
+    """The explanation of one figure (``bewohner[1].lp2a.stufe``); KeyError if there is none."""
+    rows = [root]
+    scope = ""
+    prefix = ""
+    parts = path.split(".")
+    names: list[str] = []
+    for part in parts:
+        if "[" in part:
+            name, index_text = part.rstrip("]").split("[", 1)
+            child = f"{scope}.{name}" if scope else name
+            if child not in model.scopes or names:
+                raise KeyError(path)
+            index = int(index_text)
+            items = rows[-1][name]
+            if not 1 <= index <= len(items):
+                raise KeyError(path)
+            rows.append(items[index - 1])
+            scope = child
+            prefix = f"{prefix}.{part}" if prefix else part
+        else:
+            names.append(part)
+    key = ".".join(names)
+    for node in plan.nodes_of.get(scope, ()):
+        if node.key == key:
+            return _explain_node(plan, node, scope, rows, prefix, parameters)
+    raise KeyError(path)
+
+
+def _explain_node(plan: ExplanationPlan, node: c.Node, scope: str, rows: list[dict[str, Any]], prefix: str,
+                  parameters: dict[str, Any]) -> Explanation:
+    row = rows[-1]
+    depth_of = plan.depth_of
+    symbols = plan.symbols
+    path = f"{prefix}.{node.key}" if prefix else node.key
+    used = []
+    for dep in plan.deps[node.id]:
+        dscope, dkey, dtype, dkind = symbols[dep]
+        if dkind == "parameter":
+            used.append((dkey, quantity_text(parameters.get(dep), dtype)))
+        else:
+            depth = depth_of.get(dscope, 0)
+            if depth < len(rows) and dkey in rows[depth]:
+                used.append((dkey, quantity_text(rows[depth][dkey], dtype)))
+    rule = plan.rule[node.id]
+    value = row.get(node.key)
+    result = quantity_text(value, node.type)
+    label = node.label or node.key
+    if node.kind == "stufe" and node.bands:
+        subject = row_subject(node, rows, parameters, depth_of)
+        band = _band_for(node, subject, rows, parameters, depth_of)
+        unit = str(node.subject.type.unit) if node.subject is not None else ""
+        text = f"{format_value(subject, node.subject.type if node.subject else None)} {unit} liegt im Korridor {band} {unit} → Stufe {result}".replace("  ", " ")
+        formula = f"Korridor über {_symbolic(node.subject)}"
+    elif node.kind == "stufe":
+        formula = plan.formula[node.id]
+        text = f"Stufe {result} aus {formula}"
+    elif node.kind == "bewilligt":
+        pkg = node.package or ""
+        computed = row.get(f"{pkg}.berechnete_stufe")
+        granted = row.get(f"{pkg}.bewilligte_stufe")
+        formula = "bewilligte Stufe, sonst berechnete Stufe"
+        package = plan.packages.get((scope, pkg))
+        if granted is not None:
+            reason = row.get(f"{pkg}.begründung")
+            text = (f"bewilligt ist Stufe {result} (berechnet: Stufe {quantity_text(computed, node.type)}); "
+                    f"Begründung: {reason}; vergütet wird die bewilligte Stufe")
+        elif package is not None and package.rule == "einschätzung":
+            member = node.type.enum.member(value) if node.type.enum else None
+            criteria = f"; Kriterien: {member.description}" if member is not None and member.description else ""
+            text = f"Stufe {result} nach fachlicher Einschätzung{criteria}"
+        else:
+            computed_node = plan.nodes_by_id.get(f"{scope}.{pkg}.berechnete_stufe" if scope else f"{pkg}.berechnete_stufe")
+            because = ""
+            if computed_node is not None:
+                because = ": " + _explain_node(plan, computed_node, scope, rows, prefix, parameters).text
+            text = f"Stufe {result} wie berechnet, keine abweichende Bewilligung{because}"
+    else:
+        formula = plan.formula[node.id]
+        substituted = _substituted(node.expr, rows, parameters, depth_of)
+        text = f"{label} = {formula}"
+        if substituted != formula:
+            text += f" = {substituted}"
+        text += f" = {result}"
+    return Explanation(path, rule, formula, tuple(used), text)
 
 
 def row_subject(node: c.Node, rows: list[dict[str, Any]], parameters: dict[str, Any], depth_of: dict[str, int]) -> Any:

@@ -244,7 +244,12 @@ class Result:
         return self._cache["explanations"]  # type: ignore[no-any-return]
 
     def explain(self, path: str) -> Explanation:
-        return self.explanations()[path]
+        """The explanation of one figure, rendered on demand (KeyError if there is none)."""
+        if "explanations" in self._cache:
+            return self._cache["explanations"][path]  # type: ignore[no-any-return]
+        from .explain import explain_one
+
+        return explain_one(self.checked, self._row, self._parameters, self._model.explanation_plan, path)
 
     def _build_explanations(self) -> dict[str, Explanation]:
         from .explain import explain_rows

@@ -436,7 +436,7 @@ class _Gen:
         self.copy_rows("", 2)
         self.block("", list(self.model.order), 2)
         self.emit("pass", 2)
-        self.emit("except (Fault, ArithmeticError, ValueError, TypeError) as exc:", 1)
+        self.emit("except (Fault, ArithmeticError, ValueError, TypeError, LookupError, AttributeError, RecursionError) as exc:", 1)
         self.emit(f"raise Located(N, ({loop_vars}{',' if loop_vars else ''}), exc) from None", 2)
         self.emit("return r", 1)
         return "\n".join(self.lines) + "\n"

@@ -325,12 +325,6 @@ class TestVariants:
             ("wert x = max(1,\n  2\n", "Klammer „(“ ist nicht", 13, "erst am Dateiende auf"),
             ('wert x = """abc\n', 'das schließende """', 10, '"""…"""'),
             (
-                "parameter satz = 5\n",
-                "Nach „parameter satz“ fehlt ein Doppelpunkt",
-                15,
-                "parameter satz: TYP = WERT",
-            ),
-            (
                 "wert summe min/Tag = 3\n",
                 "Nach „wert summe“ fehlt ein Doppelpunkt",
                 11,
@@ -366,7 +360,6 @@ class TestVariants:
             "einheit-halb",
             "klammer-dateiende",
             "dreifach-text",
-            "parameter-ohne-typ",
             "wert-mit-typ",
             "tabelle-mit-titel",
             "pruefung",

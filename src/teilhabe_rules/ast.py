@@ -18,12 +18,14 @@ frozen = attrs.frozen
 
 @frozen
 class Span:
-    """Source position of a node: 1-based line and column, end exclusive."""
+    """Source position of a node: 1-based line and column, end exclusive. ``file`` names the
+    file only where it is not the module's own (declarations a variant takes from its base)."""
 
     line: int
     column: int
     end_line: int
     end_column: int
+    file: str | None = None
 
 
 NO_SPAN = Span(0, 0, 0, 0)
@@ -225,6 +227,8 @@ class Header:
     reference_date: Path | None = None
     description: str | None = None
     predecessor: str | None = None
+    extends: str | None = None  # erweitert "…": the base model of a variant
+    budget: Path | None = None  # budget PFAD: the value that is a case's total budget
 
 
 @frozen
@@ -253,6 +257,18 @@ class Input:
 
 
 @frozen
+class ParameterPeriod:
+    """A later value of a parameter: ``ab 01.01.2025 = 70.10 [bis 31.12.2026]``."""
+
+    valid_from: _dt.date
+    value: Expression
+    valid_to: _dt.date | None
+    assumptions: tuple[str, ...]
+    sources: tuple[str, ...]
+    span: Span
+
+
+@frozen
 class Parameter:
     name: str
     type: TypeSpec
@@ -260,6 +276,29 @@ class Parameter:
     doc: str | None
     assumptions: tuple[str, ...]
     sources: tuple[str, ...]
+    span: Span
+    periods: tuple[ParameterPeriod, ...] = ()
+
+
+@frozen
+class ParameterOverride:
+    """In a variant: ``parameter PFAD = WERT`` — a new value of a parameter of the base model."""
+
+    path: Path
+    value: Expression
+    doc: str | None
+    assumptions: tuple[str, ...]
+    sources: tuple[str, ...]
+    span: Span
+    periods: tuple[ParameterPeriod, ...] = ()
+
+
+@frozen
+class TableOverride:
+    """In a variant: ``tabelle PFAD`` with rows — new or changed rows of a table of the base."""
+
+    path: Path
+    rows: tuple[TableRow, ...]
     span: Span
 
 
@@ -410,13 +449,17 @@ Declaration = Union[
     Property,
     Levels,
     LevelRule,
+    ParameterOverride,
+    TableOverride,
 ]
 
 
 @frozen
 class Module:
-    """A whole rule file."""
+    """A whole rule file. A variant merged with its base (:mod:`teilhabe_rules.variants`) also
+    holds the texts of the base files, by name, for the spans that name them."""
 
     header: Header
     items: tuple[Declaration, ...]
     file: str
+    sources: tuple[tuple[str, str], ...] = ()

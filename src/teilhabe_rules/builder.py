@@ -259,6 +259,8 @@ class AstBuilder(Transformer):  # type: ignore[type-arg]
     reference_date = _header_marker("reference_date", "path")
     description = _header_marker("description")
     predecessor = _header_marker("predecessor")
+    extends = _header_marker("extends")
+    budget = _header_marker("budget", "path")
 
     # ---- declarations ----------------------------------------------------------------------
 
@@ -415,9 +417,37 @@ class AstBuilder(Transformer):  # type: ignore[type-arg]
         return doc, tuple(notes["annahme"]), tuple(notes["quelle"])
 
     def param_decl(self, meta: Any, children: list[Any]) -> ast.Parameter:
-        """param_decl: "parameter" NAME ":" type "=" literal STRING? _annotation* _NL"""
+        """param_decl: "parameter" NAME ":" type "=" literal STRING? _annotation* _NL param_period*"""
+        periods = tuple(c for c in children[3:] if isinstance(c, ast.ParameterPeriod))
         doc, assumptions, sources = self._doc_and_notes(children[3:])
-        return ast.Parameter(str(children[0]), children[1], children[2], doc, assumptions, sources, _span(meta))
+        return ast.Parameter(str(children[0]), children[1], children[2], doc, assumptions, sources, _span(meta), periods)
+
+    def _date_token(self, token: Token) -> _dt.date:
+        day, month, year = (int(p) for p in str(token).split("."))
+        try:
+            return _dt.date(year, month, day)
+        except ValueError:
+            raise _BuildError(f"„{token}“ ist kein gültiges Datum", _tspan(token), "Datumsangaben als TT.MM.JJJJ") from None
+
+    def param_period(self, meta: Any, children: list[Any]) -> ast.ParameterPeriod:
+        """param_period: "ab" DATE "=" literal period_end? _annotation* _NL"""
+        valid_to = next((c.value for c in children[2:] if isinstance(c, _Marker) and c.tag == "bis"), None)
+        _, assumptions, sources = self._doc_and_notes([c for c in children[2:] if not (isinstance(c, _Marker) and c.tag == "bis")])
+        return ast.ParameterPeriod(self._date_token(children[0]), children[1], valid_to, assumptions, sources, _span(meta))
+
+    def period_end(self, meta: Any, children: list[Token]) -> _Marker:
+        """period_end: "bis" DATE"""
+        return _Marker("bis", self._date_token(children[0]), _span(meta))
+
+    def param_override(self, meta: Any, children: list[Any]) -> ast.ParameterOverride:
+        """param_override: "parameter" path "=" literal STRING? _annotation* _NL param_period*"""
+        periods = tuple(c for c in children[2:] if isinstance(c, ast.ParameterPeriod))
+        doc, assumptions, sources = self._doc_and_notes(children[2:])
+        return ast.ParameterOverride(children[0], children[1], doc, assumptions, sources, _span(meta), periods)
+
+    def table_override(self, meta: Any, children: list[Any]) -> ast.TableOverride:
+        """table_override: "tabelle" path _NL table_row* "ende" _NL"""
+        return ast.TableOverride(children[0], tuple(children[1:]), _span(meta))
 
     def table_flag(self, meta: Any, children: list[Any]) -> _Marker:
         """table_flag: "teilweise" """

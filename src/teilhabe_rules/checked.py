@@ -279,7 +279,23 @@ class InputSpec:
 
 
 @frozen
+class ParameterPeriodSpec:
+    """A later value of a parameter, valid from ``valid_from`` to ``valid_to`` (inclusive; None:
+    until the next period starts, or open)."""
+
+    valid_from: _dt.date
+    valid_to: _dt.date | None
+    value: Any
+    assumptions: tuple[str, ...]
+    sources: tuple[str, ...]
+    span: Span
+
+
+@frozen
 class ParameterSpec:
+    """A parameter. ``default`` is its value from the model's start; ``periods`` lists later
+    values (``ab TT.MM.JJJJ = …``) in date order — empty for a parameter with one value."""
+
     id: str
     name: str
     type: ValueType
@@ -288,6 +304,7 @@ class ParameterSpec:
     assumptions: tuple[str, ...]
     sources: tuple[str, ...]
     span: Span
+    periods: tuple[ParameterPeriodSpec, ...] = ()
 
 
 @frozen
@@ -440,6 +457,9 @@ class ModelInfo:
     description: str | None
     predecessor: str | None
     file: str
+    budget: tuple[str, ...] | None = None  # header „budget PFAD“: the case's total budget
+    extends: str | None = None  # header „erweitert "…"“: the base model as written
+    base_files: tuple[str, ...] = ()  # the base model's file (and its base's, for a chain)
 
 
 @frozen
@@ -460,6 +480,18 @@ class CheckedModel:
     warnings: tuple[Any, ...]  # Diagnostic warnings found by the checker
     source: str = attrs.field(eq=False, repr=False)
     domains: dict[str, Any] = attrs.field(eq=False, repr=False, factory=dict)  # corridor node id → Domain
+    # texts of other files that spans name (a variant's base), by file name
+    other_sources: dict[str, str] = attrs.field(eq=False, repr=False, factory=dict)
 
     def scope_inputs(self, scope: str) -> tuple[InputSpec, ...]:
         return self.scopes[scope].inputs
+
+    def file_of(self, span: Span) -> str:
+        """The file a span lies in: the model's own, or a base file of a variant."""
+        return span.file or self.info.file
+
+    def line_of(self, span: Span) -> str | None:
+        """The source line a span starts on, from the file it lies in."""
+        text = self.other_sources.get(span.file, "") if span.file else self.source
+        lines = text.splitlines()
+        return lines[span.line - 1] if 0 < span.line <= len(lines) else None

@@ -72,6 +72,8 @@ class Checker:
         self.text = text
         self.lines = text.splitlines()
         self.file = module.file
+        # a variant merged with its base: the base files' lines, for spans that name them
+        self.other_lines = {name: source.splitlines() for name, source in module.sources}
         self.diagnostics: list[Diagnostic] = []
         self.enums: dict[str, c.EnumType] = {}
         self.enum_spans: dict[str, ast.Span] = {}
@@ -103,9 +105,14 @@ class Checker:
         location = None
         source_line = None
         if span is not None and span.line > 0:
-            location = Location(self.file, span.line, span.column, span.end_line, span.end_column)
-            source_line = self.lines[span.line - 1] if span.line <= len(self.lines) else None
+            lines = self.lines_of(span)
+            location = Location(span.file or self.file, span.line, span.column, span.end_line, span.end_column)
+            source_line = lines[span.line - 1] if span.line <= len(lines) else None
         self.diagnostics.append(Diagnostic(message, location, severity, hint, source_line, code=code))
+
+    def lines_of(self, span: ast.Span) -> list[str]:
+        """The lines of the file ``span`` lies in (a variant's base file, or this one)."""
+        return self.other_lines.get(span.file, []) if span.file else self.lines
 
     def fail(self, message: str, span: ast.Span | None, hint: str | None = None, code: str = "prüfung") -> _Fail:
         self.report(message, span, hint, code=code)
@@ -159,11 +166,14 @@ class Checker:
             warnings=tuple(self._sorted(self.diagnostics)),
             source=self.text,
             domains=dict(self.corridor_domains),
+            other_sources=dict(self.module.sources),
         )
 
-    @staticmethod
-    def _sorted(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
-        return sorted(diagnostics, key=lambda d: (d.location.line if d.location else 0, d.location.column if d.location else 0))
+    def _sorted(self, diagnostics: list[Diagnostic]) -> list[Diagnostic]:
+        """By place; a variant's own findings before those in its base files."""
+        return sorted(diagnostics, key=lambda d: (d.location is not None and d.location.file != self.file,
+                                                  d.location.file if d.location else "",
+                                                  d.location.line if d.location else 0, d.location.column if d.location else 0))
 
     def _collect_enums(self, items: Iterable[Any]) -> None:
         for item in items:
@@ -274,6 +284,11 @@ class Checker:
                 self.properties_ast.append(item)
             elif isinstance(item, (ast.Levels, ast.LevelRule)):
                 self.report("„stufen“ und „stufe …“ stehen nur in einem Paket", item.span)
+            elif isinstance(item, (ast.ParameterOverride, ast.TableOverride)):
+                what = "einen neuen Wert eines Parameters" if isinstance(item, ast.ParameterOverride) else "neue Zeilen einer Tabelle"
+                self.report(f"„{item.path}“ ohne Typ setzt {what} eines Basismodells; dieses Modell erweitert keines", item.span,
+                            "deklariere vollständig („parameter NAME: TYP = WERT“, „tabelle NAME: SCHLÜSSEL -> WERT“) "
+                            "oder nenne im Modellkopf das Basismodell: erweitert \"NAME\"")
 
     def _declare_package(self, item: ast.Package, pid: str, sid: str, pns: _Namespace) -> None:
         pkg = self.packages[pid]
@@ -489,9 +504,43 @@ class Checker:
                 except _Fail:
                     continue
                 sym.ir_type = vtype
-                self.parameters[sym.id] = c.ParameterSpec(sym.id, sym.name, vtype, value, decl.doc, decl.assumptions, decl.sources, decl.span)
+                periods = self._parameter_periods(decl, vtype)
+                self.parameters[sym.id] = c.ParameterSpec(sym.id, sym.name, vtype, value, decl.doc, decl.assumptions, decl.sources,
+                                                          decl.span, periods)
             elif sym.kind == "tabelle":
                 self._resolve_table(sym)
+
+    def _parameter_periods(self, decl: ast.Parameter, vtype: c.ValueType) -> tuple[c.ParameterPeriodSpec, ...]:
+        """The later values of a parameter (``ab TT.MM.JJJJ = …``): in date order, inside the
+        model's validity, each checked like the first value; only the last may end (``bis``)."""
+        header = self.module.header
+        out: list[c.ParameterPeriodSpec] = []
+        previous = header.valid_from
+        for number, period in enumerate(decl.periods):
+            last = number == len(decl.periods) - 1
+            try:
+                value = self.literal_value(period.value, vtype, f"Der Wert von „{decl.name}“ ab {period.valid_from:%d.%m.%Y}")
+            except _Fail:
+                continue
+            if previous is not None and period.valid_from <= previous:
+                what = "dem Beginn der Gültigkeit des Modells" if number == 0 else "dem vorigen Wert"
+                self.report(f"„ab {period.valid_from:%d.%m.%Y}“ von „{decl.name}“ liegt nicht nach {what} ({previous:%d.%m.%Y})",
+                            period.span, "die Werte eines Parameters stehen in zeitlicher Reihenfolge; der erste gilt ab Beginn der Gültigkeit",
+                            code="gültigkeit")
+            if header.valid_to is not None and period.valid_from > header.valid_to:
+                self.report(f"„ab {period.valid_from:%d.%m.%Y}“ von „{decl.name}“ liegt nach dem Ende der Gültigkeit des Modells "
+                            f"({header.valid_to:%d.%m.%Y})", period.span, code="gültigkeit")
+            if period.valid_to is not None and not last:
+                self.report(f"Nur der letzte Wert von „{decl.name}“ kann mit „bis“ enden", period.span,
+                            "das Ende eines Werts ist sonst der Tag vor dem nächsten „ab“", code="gültigkeit")
+            if period.valid_to is not None and period.valid_to < period.valid_from:
+                self.report(f"„bis {period.valid_to:%d.%m.%Y}“ liegt vor „ab {period.valid_from:%d.%m.%Y}“", period.span, code="gültigkeit")
+            if period.valid_to is not None and header.valid_to is not None and period.valid_to > header.valid_to:
+                self.report(f"„bis {period.valid_to:%d.%m.%Y}“ von „{decl.name}“ liegt nach dem Ende der Gültigkeit des Modells "
+                            f"({header.valid_to:%d.%m.%Y})", period.span, code="gültigkeit")
+            previous = period.valid_from
+            out.append(c.ParameterPeriodSpec(period.valid_from, period.valid_to, value, period.assumptions, period.sources, period.span))
+        return tuple(out)
 
     def _resolve_table(self, sym: _Symbol) -> None:
         decl: ast.Table = sym.decl
@@ -1012,7 +1061,8 @@ class Checker:
         """``summe(kap4)``: the argument resolves, but it is not a value of a list."""
         arg = self.resolve(expr.args[0], ctx)  # reports unknown names with did-you-mean
         span = expr.args[0].span
-        line = self.lines[span.line - 1] if 0 < span.line <= len(self.lines) else ""
+        lines = self.lines_of(span)
+        line = lines[span.line - 1] if 0 < span.line <= len(lines) else ""
         text = line[span.column - 1 : span.end_column - 1] if span.end_line == span.line else str(expr.function)
         lists: list[str] = []
         sid: str | None = ctx.scope
@@ -1133,7 +1183,7 @@ class Checker:
         if span.line <= 0:
             return ""
         end = span.end_line if span.end_column > 1 else span.end_line - 1
-        text = "\n".join(self.lines[span.line - 1 : max(end, span.line)])
+        text = "\n".join(self.lines_of(span)[span.line - 1 : max(end, span.line)])
         return text.strip()
 
     def _level_nodes(self, pid: str, rule: ast.LevelRule, sid: str) -> None:
@@ -1230,7 +1280,9 @@ class Checker:
     _MESSAGE_PART = re.compile(r"\{([^{}]+)\}")
 
     def _check_node(self, index: int, check: ast.Check, sid: str, package: str | None) -> None:
-        node_id = _join(sid, package, f"{'prüfung' if check.severity == 'fehler' else 'warnung'}@{check.span.line}")
+        # a check of a variant's base file is told apart by that file's name (line numbers repeat)
+        origin = "" if check.span.file is None else re.sub(r"\W", "_", check.span.file.replace("\\", "/").rsplit("/", 1)[-1].split(".")[0]) + "-"
+        node_id = _join(sid, package, f"{'prüfung' if check.severity == 'fehler' else 'warnung'}@{origin}{check.span.line}")
         ctx = self.context(sid, package, node_id)
         try:
             cond = self.resolve(check.condition, ctx)
@@ -1314,8 +1366,24 @@ class Checker:
                 self.report(f"Der Stichtag „{h.reference_date}“ ist {found}", h.reference_date.span, hint)
         if h.valid_from is None:
             self.report("Der Modellkopf braucht „gültig ab TT.MM.JJJJ“", h.span)
+        budget = None
+        if h.budget is not None:
+            budget = tuple(str(s) for s in h.budget.steps)
+            key = ".".join(budget)
+            node = next((n for n in self.nodes.values() if n.scope == "" and n.key == key and n.kind == "wert"), None)
+            failed = node is None and key in self.symbols and self.symbols[key].kind == "wert"  # reported already
+            if not failed and (node is None or node.type.kind != "zahl"):
+                values = [n.key for n in self.nodes.values() if n.scope == "" and n.kind == "wert" and n.type.kind == "zahl"]
+                found = ("kein Wert auf oberster Ebene des Modells" if node is None
+                         else f"keine Zahl, sondern {node.type.describe()}")
+                self.report(f"Das Budget „{h.budget}“ ist {found}", h.budget.span,
+                            self.did_you_mean(key, values) or "„budget“ nennt den Wert, der das Gesamtbudget eines Falls ist")
+        if h.extends is not None and not self.module.sources:
+            self.report(f"„erweitert \"{h.extends}\"“: das Basismodell wurde nicht eingelesen", h.span,
+                        "eine Variante wird mit teilhabe_rules.load(DATEI) geladen, das das Basismodell sucht")
         return c.ModelInfo(h.name, h.title, h.version, h.long_title, h.valid_from, h.valid_to, h.sources, h.family, ref,
-                           h.description, h.predecessor, self.file)
+                           h.description, h.predecessor, self.file, budget, h.extends,
+                           tuple(name for name, _ in self.module.sources))
 
     def _template_data(self, template: ast.Template) -> dict[str, Any]:
         data: dict[str, Any] = {}

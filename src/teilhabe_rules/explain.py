@@ -50,7 +50,7 @@ class ExplanationPlan:
         self.deps = {
             nid: tuple(d for d in dict.fromkeys(node.deps) if d in self.symbols) for nid, node in model.nodes.items()
         }
-        self.rule = {nid: f"{model.info.file}:{node.span.line}" for nid, node in model.nodes.items()}
+        self.rule = {nid: f"{model.file_of(node.span)}:{node.span.line}" for nid, node in model.nodes.items()}
         self.packages = {(p.scope, p.name): p for p in model.packages.values()}
         self.nodes_by_id = dict(model.nodes)
 

@@ -35,6 +35,9 @@ class Model:
         self._loader: CaseLoader | None = None
         self._explanation_plan: Any = None
         self._parameters, self._tables = base_values(checked)
+        # parameters with values per period (``ab TT.MM.JJJJ = …``): chosen per reference date
+        self._dated = tuple(p for p in checked.parameters.values() if p.periods)
+        self._by_period: dict[tuple[int, ...], dict[str, Any]] = {}
 
     # ---- description ----
 
@@ -113,6 +116,10 @@ class Model:
         agreed = self.load_agreement(agreement) if agreement is not None else None
         self._check_validity(loaded, at)
         parameters = agreed.parameters if agreed is not None else self._parameters
+        if self._dated:
+            on_date = self.parameters_on(self._reference_date(loaded, at, required=True))
+            parameters = on_date if agreed is None else {
+                **on_date, **{pid: agreed.parameters[pid] for pid in agreed.overridden if pid in on_date}}
         tables = agreed.tables if agreed is not None else self._tables
         failures: list[Any] = []
         warnings: list[Any] = []
@@ -145,11 +152,58 @@ class Model:
             return
         self._check_validity(Case({".".join(info.reference_date or ()): date}), at)
 
-    def _check_validity(self, case: Case, at: _dt.date | None) -> None:
+    @property
+    def needs_date(self) -> bool:
+        """Whether evaluation needs ``at``: parameters with values per period, and no ``stichtag``
+        input from which a case would give its own date."""
+        return bool(self._dated) and self.checked.info.reference_date is None
+
+    def _reference_date(self, case: Case, at: _dt.date | None, required: bool = False) -> _dt.date | None:
+        """``at``, else the case's ``stichtag`` input; ``required``: a missing date is an error."""
         info = self.checked.info
         date = at
         if date is None and info.reference_date is not None:
             date = case.row.get(".".join(info.reference_date))
+        if date is None and required:
+            names = ", ".join(p.name for p in self._dated)
+            raise ValidityError(Diagnostic(
+                f"„{info.name}“ hat Parameter mit Werten je Zeitraum ({names}); die Auswertung braucht einen Stichtag",
+                hint="gib den Stichtag an: --at TT.MM.JJJJ (Model.evaluate(…, at=datum)); das Modell hat keine Eingabe „stichtag“",
+                code="gültigkeit",
+            ))
+        return date
+
+    def parameters_on(self, date: _dt.date) -> dict[str, Any]:
+        """The parameter values (by id) valid on ``date``: for each parameter with values per
+        period the one whose period holds the date. A date in no period of a parameter (after a
+        last value that ends with ``bis``) is a :class:`ValidityError` — never the last value."""
+        chosen: list[int] = []
+        for spec in self._dated:
+            index = -1
+            for number, period in enumerate(spec.periods):
+                if period.valid_from <= date:
+                    index = number
+            if index >= 0 and spec.periods[index].valid_to is not None and date > spec.periods[index].valid_to:
+                info = self.checked.info
+                raise ValidityError(Diagnostic(
+                    f"Der Parameter „{spec.name}“ von „{info.name}“ {info.version or ''} hat am {format_value(date)} keinen Wert "
+                    f"({_periods_text(spec, info)})".replace("  ", " "),
+                    hint="ein Parameterwert gilt nur in seinem Zeitraum; es wird kein Wert fortgeschrieben", code="gültigkeit",
+                ))
+            chosen.append(index)
+        key = tuple(chosen)
+        values = self._by_period.get(key)
+        if values is None:
+            values = dict(self._parameters)
+            for spec, index in zip(self._dated, chosen):
+                if index >= 0:
+                    values[spec.id] = spec.periods[index].value
+            self._by_period[key] = values
+        return values
+
+    def _check_validity(self, case: Case, at: _dt.date | None) -> None:
+        info = self.checked.info
+        date = self._reference_date(case, at)
         if date is None or self.valid_on(date):
             return
         hint = None
@@ -191,9 +245,9 @@ class Model:
                 else:
                     text.append(_show(next(values_iter), part.type))
             out.append(Diagnostic(
-                "".join(text), Location(model.info.file, node.span.line, node.span.column),
+                "".join(text), Location(model.file_of(node.span), node.span.line, node.span.column),
                 severity=severity, path=self._path(node.scope, indexes),
-                source_line=_line(model.source, node.span.line), code="prüfung" if severity == "fehler" else "warnung",
+                source_line=model.line_of(node.span), code="prüfung" if severity == "fehler" else "warnung",
             ))
         return out
 
@@ -216,9 +270,21 @@ class Model:
         if f"„{node.key}“" not in message:
             message += f" (bei „{node.key}“)"
         return Diagnostic(
-            message, Location(model.info.file, node.span.line, node.span.column), hint=hint,
-            path=self._path(node.scope, exc.indexes), source_line=_line(model.source, node.span.line), code="auswertung",
+            message, Location(model.file_of(node.span), node.span.line, node.span.column), hint=hint,
+            path=self._path(node.scope, exc.indexes), source_line=model.line_of(node.span), code="auswertung",
         )
+
+
+def _periods_text(spec: c.ParameterSpec, info: c.ModelInfo) -> str:
+    """``68.95 EUR/h ab 01.01.2024, 70.10 EUR/h ab 01.01.2025 bis 31.12.2026``."""
+    from .results import quantity_text
+
+    start = f" ab {format_value(info.valid_from)}" if info.valid_from else ""
+    parts = [f"{quantity_text(spec.default, spec.type)}{start}"]
+    for period in spec.periods:
+        end = f" bis {format_value(period.valid_to)}" if period.valid_to else ""
+        parts.append(f"{quantity_text(period.value, spec.type)} ab {format_value(period.valid_from)}{end}")
+    return ", ".join(parts)
 
 
 def _show(value: Any, vtype: c.ValueType) -> str:
@@ -233,9 +299,33 @@ def _line(source: str, line: int) -> str | None:
 
 
 def loads(text: str, filename: str = "<modell>") -> Model:
-    """Parse, check and compile rule-file text."""
+    """Parse, check and compile rule-file text (a variant's base is looked for next to
+    ``filename``, else among the bundled models)."""
+    from .variants import is_variant
+
+    if is_variant(text):
+        return _load_variant(text, filename, None)
     module = parse_module(text, filename)
     return Model(check_module(module, text))
+
+
+def _load_variant(text: str, filename: str, path: Path | None) -> Model:
+    """A variant: merged with its base model (:mod:`teilhabe_rules.variants`), then checked.
+
+    Not cached: the checked model depends on the base files too."""
+    import attrs
+
+    from .errors import CheckError
+    from .variants import load_variant
+
+    module, merge_warnings = load_variant(text, filename)
+    try:
+        checked = check_module(module, text)
+    except CheckError as exc:
+        raise CheckError(tuple(exc.diagnostics) + tuple(merge_warnings)) from None
+    if merge_warnings:
+        checked = attrs.evolve(checked, warnings=tuple(merge_warnings) + tuple(checked.warnings))
+    return Model(checked, path)
 
 
 def load(path: str | Path) -> Model:
@@ -248,7 +338,10 @@ def load(path: str | Path) -> Model:
     except UnicodeDecodeError:
         raise RuleSyntaxError(Diagnostic("Die Regeldatei ist nicht in UTF-8 geschrieben", Location(str(path), 1, 1))) from None
     from . import cache
+    from .variants import is_variant
 
+    if is_variant(text):
+        return _load_variant(text, str(path), path)
     checked = cache.lookup(text, str(path))
     if checked is None:
         checked = check_module(parse_module(text, str(path)), text)

@@ -1,9 +1,11 @@
 """The bundled models, and choosing one by name and date.
 
 Takes: the rule files shipped in the package (``teilhabe_rules/models/*.rules``). Gives:
-:func:`bundled_models` (their headers), :func:`bundled` (a loaded model by name) and
-:func:`choose` (the model of a family valid on a date — e.g. BEI_NRW 2.0 or 3.0 by the creation
-date of a Fortschreibung).
+:func:`bundled_models` (their headers), :func:`bundled` (a loaded model by name),
+:func:`versions` (the models of a family in date order) and :func:`choose` (the model of a family
+valid on a date — e.g. BEI_NRW 2.0 or 3.0 by the creation date of a Fortschreibung). Where
+several versions of a family are valid on a date (an open-ended version and its successor), the
+one that starts latest is chosen: a new version supersedes the old one from its start.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ import attrs
 from .errors import Diagnostic, ValidityError
 from .model import Model, load
 
-__all__ = ["BundledModel", "bundled", "bundled_models", "choose", "model_path"]
+__all__ = ["BundledModel", "bundled", "bundled_models", "choose", "model_path", "versions"]
 
 
 @attrs.frozen
@@ -30,6 +32,7 @@ class BundledModel:
     valid_from: _dt.date | None
     valid_to: _dt.date | None
     file: str
+    extends: str | None = None  # the base model of a variant (header „erweitert“)
 
     def valid_on(self, date: _dt.date) -> bool:
         return (self.valid_from is None or date >= self.valid_from) and (self.valid_to is None or date <= self.valid_to)
@@ -64,18 +67,42 @@ def bundled_models() -> tuple[BundledModel, ...]:
     for path in _files():
         model = bundled(path.stem)
         info = model.info
-        out.append(BundledModel(info.name, info.title, info.version, info.family, info.valid_from, info.valid_to, str(path)))
+        out.append(BundledModel(info.name, info.title, info.version, info.family, info.valid_from, info.valid_to, str(path),
+                                info.extends))
     return tuple(out)
 
 
+def versions(family: str) -> tuple[BundledModel, ...]:
+    """The bundled models of ``family`` (case-insensitive), oldest first."""
+    wanted = family.casefold()
+    found = [m for m in bundled_models() if (m.family or "").casefold() == wanted]
+    return tuple(sorted(found, key=lambda m: (m.valid_from or _dt.date.min, m.name)))
+
+
 def choose(family: str, date: _dt.date) -> Model:
-    """The bundled model of ``family`` (or with that name) valid on ``date``."""
-    candidates = [m for m in bundled_models() if m.family == family or m.name == family]
+    """The bundled model of ``family`` valid on ``date`` — the latest-starting one where several
+    are — or, for the name of a model, that model if it is valid then.
+
+    A date no candidate covers is a :class:`ValidityError` listing the candidates' validity."""
+    candidates: list[BundledModel] = list(versions(family))
+    by_name = [m for m in bundled_models() if m.name == family]
     if not candidates:
-        raise ValidityError(Diagnostic(f"Keine mitgelieferte Modellfamilie „{family}“",
-                                       hint="Familien: " + ", ".join(sorted({m.family or m.name for m in bundled_models()}))))
-    for candidate in candidates:
-        if candidate.valid_on(date):
-            return bundled(Path(candidate.file).stem)
+        candidates = by_name
+    if not candidates:
+        names = sorted({m.family or m.name for m in bundled_models()} | {m.name for m in bundled_models()})
+        raise ValidityError(Diagnostic(f"Keine mitgelieferte Modellfamilie und kein Modell „{family}“",
+                                       hint="Familien und Modelle: " + ", ".join(names)))
+    valid = [m for m in candidates if m.valid_on(date)]
+    if valid:
+        chosen = max(valid, key=lambda m: (m.valid_from or _dt.date.min, m.name))
+        return bundled(Path(chosen.file).stem)
     validity = "; ".join(f"{m.name}: {m.validity_text()}" for m in candidates)
-    raise ValidityError(Diagnostic(f"Kein Modell der Familie „{family}“ gilt am {date.strftime('%d.%m.%Y')}", hint=validity))
+    what = "das Modell" if candidates == by_name else "kein Modell der Familie"
+    hint = validity
+    if by_name and by_name[0].family:
+        others = [m for m in versions(by_name[0].family) if m.valid_on(date)]
+        if others:
+            hint += f"; am {date.strftime('%d.%m.%Y')} gilt „{max(others, key=lambda m: m.valid_from or _dt.date.min).name}“"
+    message = (f"Das Modell „{family}“ gilt am {date.strftime('%d.%m.%Y')} nicht" if what == "das Modell"
+               else f"Kein Modell der Familie „{family}“ gilt am {date.strftime('%d.%m.%Y')}")
+    raise ValidityError(Diagnostic(message, hint=hint, code="gültigkeit"))

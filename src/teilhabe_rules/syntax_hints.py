@@ -46,6 +46,8 @@ KEYWORDS: tuple[str, ...] = (
     "stichtag",
     "beschreibung",
     "vorgänger",
+    "erweitert",
+    "budget",
     "aufzählung",
     "eingabe",
     "standard",

@@ -1,0 +1,418 @@
+"""Variants: a model that extends a base model and changes some of it.
+
+Takes: a rule file whose header says ``erweitert "BASIS"``. Gives: one :class:`ast.Module` — the
+base model's declarations with the variant's changes merged in — that the checker checks like any
+other file. Everything after the checker is unchanged by variants.
+
+The merge, per scope (the model, and each ``liste`` by name):
+
+- ``parameter PFAD = WERT`` sets a new value of a base parameter (the declared type, range and
+  documentation stay; ``annahme``/``quelle`` and later values ``ab …`` are the variant's own);
+- ``tabelle PFAD`` with rows changes or adds rows of a base table;
+- a full declaration whose name exists in the base replaces it in place (``paket`` replaces the
+  whole package); its type must be compatible (same kind and unit). A new name adds it;
+- ``liste NAME … ende`` with the name of a base list merges into that list;
+- checks, properties and templates are added to the base's; the base's examples are not
+  inherited — they document the base's figures; a variant states its own.
+
+Every target must exist; a mistake is a :class:`~teilhabe_rules.errors.CheckError` with the
+variant's file, line and column and a did-you-mean. Declarations taken from the base keep spans
+that name the base file, so later findings point into the right file.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from . import ast
+from .builder import parse_module
+from .errors import CheckError, Diagnostic, Location
+from .units import UnitError, parse_unit
+
+__all__ = ["base_name", "is_variant", "load_variant"]
+
+_EXTENDS = re.compile(r'^[ \t]*erweitert[ \t]+"([^"\n]*)"', re.MULTILINE)
+_MODEL_START = re.compile(r"^[ \t]*modell\b", re.MULTILINE)
+_HEADER_END = re.compile(r"^[ \t]*ende\b", re.MULTILINE)
+
+
+def base_name(text: str) -> str | None:
+    """The base named by ``erweitert "…"`` in the header of a rule file's text, or None."""
+    start = _MODEL_START.search(text)
+    if start is None:
+        return None
+    end = _HEADER_END.search(text, start.end())
+    match = _EXTENDS.search(text, start.end(), end.start() if end else len(text))
+    return match.group(1) if match else None
+
+
+def is_variant(text: str) -> bool:
+    return base_name(text) is not None
+
+
+def load_variant(text: str, filename: str) -> tuple[ast.Module, tuple[Diagnostic, ...]]:
+    """Parse a variant and merge it with its base (recursively: a base may be a variant too).
+
+    Gives the merged module and the merge's warnings (a new declaration whose name is close to
+    one of the base — most likely a typo)."""
+    warnings: list[Diagnostic] = []
+    return _load(text, filename, (), warnings), tuple(warnings)
+
+
+def _load(text: str, filename: str, seen: tuple[str, ...], warnings: list[Diagnostic]) -> ast.Module:
+    module = parse_module(text, filename)
+    if module.header.extends is None:
+        return module
+    base_path = _resolve(module, text)
+    key = str(base_path.resolve())
+    own = str(Path(filename).resolve())
+    if key in (*seen, own):
+        chain = " → ".join(Path(s).name for s in (*seen, own, key))
+        raise CheckError(_diag(module, text, f"Die Varianten erweitern sich im Kreis: {chain}", module.header.span))
+    try:
+        base_text = base_path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CheckError(_diag(module, text, f"Das Basismodell „{module.header.extends}“ lässt sich nicht lesen: {exc}",
+                               _extends_span(module, text))) from None
+    base = _load(base_text, str(base_path), (*seen, own), warnings)
+    merger = _Merger(base, base_text, module, text)
+    merged = merger.merge()
+    warnings.extend(merger.diagnostics)
+    return merged
+
+
+def _resolve(module: ast.Module, text: str) -> Path:
+    """Where the base lies: relative to the variant's file, else among the bundled models."""
+    name = module.header.extends or ""
+    folder = Path(module.file).parent
+    tried = []
+    candidates = [folder / name, folder / f"{name}.rules"] if name else []
+    for candidate in candidates:
+        tried.append(str(candidate))
+        if candidate.is_file():
+            return candidate
+    from .registry import _files
+
+    bundled = _files()
+    for path in bundled:
+        if path.stem == name or path.name == name:
+            return path
+    hint = difflib.get_close_matches(name, [p.stem for p in bundled], n=1, cutoff=0.6)
+    raise CheckError(_diag(module, text, f"Das Basismodell „{name}“ wurde nicht gefunden", _extends_span(module, text),
+                           f"meinten Sie „{hint[0]}“?" if hint else
+                           f"gesucht: {', '.join(tried)} und die mitgelieferten Modelle ({', '.join(p.stem for p in bundled)})"))
+
+
+def _extends_span(module: ast.Module, text: str) -> ast.Span:
+    for number, line in enumerate(text.split("\n"), start=1):
+        match = re.match(r'^([ \t]*erweitert[ \t]+)"', line)
+        if match:
+            return ast.Span(number, match.end(1) + 1, number, len(line.rstrip()) + 1)
+    return module.header.span
+
+
+def _diag(module: ast.Module, text: str, message: str, span: ast.Span, hint: str | None = None,
+          severity: str = "fehler") -> Diagnostic:
+    lines = [line.rstrip("\r") for line in text.split("\n")]
+    source_line = lines[span.line - 1] if 0 < span.line <= len(lines) else None
+    return Diagnostic(message, Location(module.file, span.line, span.column, span.end_line, span.end_column),
+                      severity, hint, source_line, code="variante")
+
+
+# ---- spans of the base ---------------------------------------------------------------------
+
+
+def _with_file(node: Any, file: str) -> Any:
+    """``node`` with every span that names no file naming ``file``."""
+    if isinstance(node, ast.Span):
+        return node if node.file is not None else ast.Span(node.line, node.column, node.end_line, node.end_column, file)
+    if isinstance(node, tuple):
+        return tuple(_with_file(item, file) for item in node)
+    cls = type(node)
+    names = _FIELDS.get(cls)
+    if names is None:
+        if not attrs.has(cls):
+            return node
+        names = _FIELDS[cls] = tuple(f.name for f in attrs.fields(cls))
+    changes = {}
+    for name in names:
+        value = getattr(node, name)
+        if value is None or isinstance(value, (str, int)):
+            continue
+        new = _with_file(value, file)
+        if new is not value:
+            changes[name] = new
+    return attrs.evolve(node, **changes) if changes else node
+
+
+_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+# ---- types ---------------------------------------------------------------------------------
+
+
+def _unit_text(text: str | None) -> str:
+    if not text:
+        return ""
+    try:
+        return str(parse_unit(text))
+    except UnitError:
+        return text
+
+
+def _signature(spec: ast.TypeSpec | None) -> str | None:
+    """A type as compared between base and variant: kind and unit, not range or choices."""
+    if spec is None:
+        return None
+    if spec.kind in ("zahl", "ganzzahl", "auswahl"):
+        return "Zahl" + (f" in {_unit_text(spec.unit.text)}" if spec.unit and _unit_text(spec.unit.text) else "")
+    if spec.kind == "name" and spec.name is not None:
+        try:
+            unit = str(parse_unit(spec.name))
+            return "Zahl" + (f" in {unit}" if unit else "")
+        except UnitError:
+            return spec.name
+    if spec.kind == "stufe":
+        return "Stufe" + (f" von {spec.name}" if spec.name else "")
+    return {"ja_nein": "ja/nein", "datum": "Datum", "text": "Text", "schlüssel": "Schlüssel 1:x"}.get(spec.kind, spec.kind)
+
+
+# ---- the merge -------------------------------------------------------------------------------
+
+_KINDS = {
+    ast.Enumeration: "Aufzählung",
+    ast.Input: "Eingabe",
+    ast.Parameter: "Parameter",
+    ast.Table: "Tabelle",
+    ast.Value: "Wert",
+    ast.Package: "Paket",
+    ast.ListDecl: "Liste",
+    ast.Template: "Vorlage",
+}
+# the kind with its indefinite article, and its negation, for messages
+_A = {ast.Enumeration: "eine Aufzählung", ast.Input: "eine Eingabe", ast.Parameter: "ein Parameter",
+      ast.Table: "eine Tabelle", ast.Value: "ein Wert", ast.Package: "ein Paket", ast.ListDecl: "eine Liste",
+      ast.Template: "eine Vorlage"}
+_NO = {ast.Parameter: "kein Parameter", ast.Table: "keine Tabelle"}
+
+
+def _a(item: Any) -> str:
+    return _A.get(type(item), "eine andere Deklaration")
+
+
+def _name(item: Any) -> str | None:
+    return item.name if type(item) in _KINDS else None
+
+
+class _Merger:
+    def __init__(self, base: ast.Module, base_text: str, variant: ast.Module, text: str):
+        self.base = base
+        self.base_text = base_text
+        self.variant = variant
+        self.text = text
+        self.diagnostics: list[Diagnostic] = []
+
+    def report(self, message: str, span: ast.Span, hint: str | None = None, severity: str = "fehler") -> None:
+        self.diagnostics.append(_diag(self.variant, self.text, message, span, hint, severity))
+
+    def merge(self) -> ast.Module:
+        base_items = _with_file(_strip_examples(self.base.items), self.base.file)
+        items = self.merge_items(base_items, self.variant.items, "")
+        if any(d.is_error for d in self.diagnostics):
+            raise CheckError(sorted(self.diagnostics, key=lambda d: (d.location.line, d.location.column) if d.location else (0, 0)))
+        header = self.merge_header(_with_file(self.base.header, self.base.file), self.variant.header)
+        sources = ((self.base.file, self.base_text), *self.base.sources)
+        return ast.Module(header, items, self.variant.file, sources)
+
+    @staticmethod
+    def merge_header(base: ast.Header, variant: ast.Header) -> ast.Header:
+        """The variant's header lines win; the rest is inherited — except ``version`` and
+        ``vorgänger`` (a variant is another model), and ``gültig bis``, which is inherited only
+        when the variant does not set its own ``gültig ab`` (a new version starts afresh)."""
+        return ast.Header(
+            variant.name,
+            variant.title or base.title,
+            variant.span,
+            version=variant.version,
+            long_title=variant.long_title or base.long_title,
+            valid_from=variant.valid_from or base.valid_from,
+            valid_to=variant.valid_to if variant.valid_to is not None or variant.valid_from is not None else base.valid_to,
+            sources=base.sources + tuple(s for s in variant.sources if s not in base.sources),
+            family=variant.family or base.family,
+            reference_date=variant.reference_date or base.reference_date,
+            description=variant.description or base.description,
+            predecessor=variant.predecessor,
+            extends=variant.extends,
+            budget=variant.budget or base.budget,
+        )
+
+    def merge_items(self, base_items: tuple[Any, ...], variant_items: Iterable[Any], where: str) -> tuple[Any, ...]:
+        items = list(base_items)
+        for item in variant_items:
+            if isinstance(item, ast.ParameterOverride):
+                self.override_parameter(items, item, item.path.steps, where)
+            elif isinstance(item, ast.TableOverride):
+                self.override_table(items, item, item.path.steps, where)
+            elif isinstance(item, ast.ListDecl):
+                index = self.find(items, item.name)
+                if index is None:
+                    self.add(items, item, where)
+                elif not isinstance(items[index], ast.ListDecl):
+                    self.kind_clash(items[index], item)
+                else:
+                    old: ast.ListDecl = items[index]
+                    inner = self.merge_items(old.items, item.items, _join(where, item.name))
+                    items[index] = ast.ListDecl(
+                        old.name, item.title or old.title,
+                        item.min_count if item.min_count is not None else old.min_count,
+                        item.max_count if item.max_count is not None else old.max_count,
+                        inner, old.span,
+                    )
+            elif _name(item) is not None:
+                index = self.find(items, item.name)
+                if index is None:
+                    self.add(items, item, where)
+                elif type(items[index]) is not type(item):
+                    self.kind_clash(items[index], item)
+                else:
+                    self.check_compatible(items[index], item)
+                    items[index] = item
+            else:  # checks, properties, examples, level rules: added
+                items.append(item)
+        return tuple(items)
+
+    @staticmethod
+    def find(items: list[Any], name: str) -> int | None:
+        for index, item in enumerate(items):
+            if _name(item) == name:
+                return index
+        return None
+
+    def add(self, items: list[Any], item: Any, where: str) -> None:
+        """A declaration the base does not have; a name close to a base name of the same kind
+        is most likely a typo of it, and reported as a warning."""
+        same_kind = [other.name for other in items if type(other) is type(item)]
+        close = difflib.get_close_matches(item.name, same_kind, n=1, cutoff=0.75)
+        if close:
+            place = f" in „{where}“" if where else ""
+            self.report(f"{_KINDS[type(item)]} „{item.name}“ ist neu{place}; das Basismodell hat „{close[0]}“", item.span,
+                        f"soll „{close[0]}“ ersetzt werden, heißt die Deklaration „{close[0]}“", severity="warnung")
+        items.append(item)
+
+    def kind_clash(self, old: Any, new: Any) -> None:
+        self.report(f"„{new.name}“ ist im Basismodell {_a(old)} und lässt sich nicht durch {_a(new)} ersetzen", new.span,
+                    f"deklariert in {old.span.file}:{old.span.line}; für einen neuen Wert: parameter {new.name} = WERT"
+                    if isinstance(old, ast.Parameter) else f"deklariert in {old.span.file}:{old.span.line}")
+
+    def check_compatible(self, old: Any, new: Any) -> None:
+        """A replacement keeps the kind and unit the base's formulas rely on."""
+        pairs: list[tuple[str, ast.TypeSpec | None, ast.TypeSpec | None]] = []
+        if isinstance(new, (ast.Parameter, ast.Input)):
+            pairs.append(("den Typ", old.type, new.type))
+        elif isinstance(new, ast.Value) and old.type is not None and new.type is not None:
+            pairs.append(("den Typ", old.type, new.type))
+        elif isinstance(new, ast.Table):
+            pairs.append(("den Werttyp", old.value_type, new.value_type))
+            if len(old.key_types) != len(new.key_types):
+                self.report(f"Die Tabelle „{new.name}“ hat im Basismodell {len(old.key_types)} Schlüssel, hier {len(new.key_types)}",
+                            new.span, f"deklariert in {old.span.file}:{old.span.line}")
+            for old_key, new_key in zip(old.key_types, new.key_types):
+                pairs.append(("den Schlüsseltyp", old_key, new_key))
+        for what, old_type, new_type in pairs:
+            before, after = _signature(old_type), _signature(new_type)
+            if before != after:
+                span = new_type.span if new_type is not None else new.span
+                self.report(f"„{new.name}“ ändert {what}: im Basismodell {before}, hier {after}", span,
+                            f"die Formeln des Basismodells rechnen mit {before} ({old.span.file}:{old.span.line})")
+
+    # ---- overrides ------------------------------------------------------------------------
+
+    def override_parameter(self, items: list[Any], item: ast.ParameterOverride, steps: tuple[Any, ...], where: str) -> None:
+        def change(old: ast.Parameter) -> ast.Parameter:
+            return ast.Parameter(old.name, old.type, item.value, item.doc or old.doc, item.assumptions, item.sources,
+                                 item.span, item.periods)
+
+        self.apply(items, item, steps, where, ast.Parameter, "Parameter", change)
+
+    def override_table(self, items: list[Any], item: ast.TableOverride, steps: tuple[Any, ...], where: str) -> None:
+        def change(old: ast.Table) -> ast.Table:
+            rows = list(old.rows)
+            positions = {_row_key(row): number for number, row in enumerate(rows)}
+            for row in item.rows:
+                key = _row_key(row)
+                if key in positions:
+                    rows[positions[key]] = row
+                else:
+                    positions[key] = len(rows)
+                    rows.append(row)
+            return attrs.evolve(old, rows=tuple(rows))
+
+        self.apply(items, item, steps, where, ast.Table, "Tabelle", change)
+
+    def apply(self, items: list[Any], item: Any, steps: tuple[Any, ...], where: str, kind: type, what: str, change: Any) -> None:
+        """Replace the declaration at ``steps`` by ``change(old)``, rebuilding the lists and
+        packages on the way (the AST is immutable)."""
+        if any(isinstance(step, int) for step in steps):
+            self.report(f"„{'.'.join(map(str, steps))}“: ein Pfad einer {what} hat keinen Index", item.path.span)
+            return
+        index = self.find(items, steps[0])
+        if len(steps) > 1 and index is not None and isinstance(items[index], (ast.ListDecl, ast.Package)):
+            holder = items[index]
+            inner = list(holder.items)
+            before = len(self.diagnostics)
+            self.apply(inner, item, steps[1:], _join(where, steps[0]), kind, what, change)
+            if len(self.diagnostics) == before:
+                items[index] = attrs.evolve(holder, items=tuple(inner))
+            return
+        if len(steps) == 1 and index is not None and isinstance(items[index], kind):
+            items[index] = change(items[index])
+            return
+        candidates = _paths(items, kind)
+        wanted = _join(where, ".".join(map(str, steps)))
+        hint = difflib.get_close_matches(".".join(map(str, steps)), candidates, n=1, cutoff=0.6)
+        if index is not None and len(steps) == 1:
+            message = f"„{wanted}“ ist im Basismodell {_a(items[index])}, {_NO[kind]}"
+        else:
+            article = "keinen" if kind is ast.Parameter else "keine"
+            message = f"Das Basismodell „{self.base.header.name}“ hat {article} {what} „{wanted}“"
+        self.report(message, item.path.span, f"meinten Sie „{_join(where, hint[0])}“?" if hint else
+                    (f"vorhanden: {', '.join(_join(where, c) for c in candidates[:12])}" if candidates else None))
+
+
+def _paths(items: Iterable[Any], kind: type, prefix: str = "") -> list[str]:
+    """Dotted paths of the declarations of ``kind`` in ``items`` (into packages and lists)."""
+    out = []
+    for item in items:
+        if isinstance(item, kind):
+            out.append(_join(prefix, item.name))
+        if isinstance(item, (ast.Package, ast.ListDecl)):
+            out.extend(_paths(item.items, kind, _join(prefix, item.name)))
+    return out
+
+
+def _row_key(row: ast.TableRow) -> tuple[Any, ...]:
+    return tuple(str(k) if not isinstance(k, str) else k for k in row.keys)
+
+
+def _join(*parts: str) -> str:
+    return ".".join(p for p in parts if p)
+
+
+def _strip_examples(items: tuple[Any, ...]) -> tuple[Any, ...]:
+    """The base's declarations without its examples (a variant states its own)."""
+    out = []
+    for item in items:
+        if isinstance(item, ast.Example):
+            continue
+        if isinstance(item, (ast.Package, ast.ListDecl)):
+            item = attrs.evolve(item, items=_strip_examples(item.items))
+        out.append(item)
+    return tuple(out)
+
+

@@ -16,6 +16,7 @@ the divisor ``x`` of ``1:x`` as ``Decimal``.
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any, Union
@@ -493,5 +494,11 @@ class CheckedModel:
     def line_of(self, span: Span) -> str | None:
         """The source line a span starts on, from the file it lies in."""
         text = self.other_sources.get(span.file, "") if span.file else self.source
-        lines = text.splitlines()
+        lines = _lines(text)
         return lines[span.line - 1] if 0 < span.line <= len(lines) else None
+
+
+@functools.lru_cache(maxsize=16)
+def _lines(text: str) -> tuple[str, ...]:
+    """A source text's lines, split once (messages of failed checks look up their line)."""
+    return tuple(text.splitlines())

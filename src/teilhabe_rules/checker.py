@@ -1182,8 +1182,12 @@ class Checker:
     def source_of(self, span: ast.Span) -> str:
         if span.line <= 0:
             return ""
-        end = span.end_line if span.end_column > 1 else span.end_line - 1
-        text = "\n".join(self.lines_of(span)[span.line - 1 : max(end, span.line)])
+        lines = self.lines_of(span)
+        end = span.end_line
+        # a declaration's span ends after the newline and the next line's indentation
+        if end > span.line and (span.end_column <= 1 or 0 < end <= len(lines) and not lines[end - 1][: span.end_column - 1].strip()):
+            end -= 1
+        text = "\n".join(lines[span.line - 1 : max(end, span.line)])
         return text.strip()
 
     def _level_nodes(self, pid: str, rule: ast.LevelRule, sid: str) -> None:

@@ -1,4 +1,4 @@
-"""The command line: ``teilhabe-rules check | eval | test | modelle``.
+"""The command line: ``teilhabe-rules check | eval | test | modelle | diff | compare | generate``.
 
 Takes: ``argv``. Gives: an exit code — :data:`EXIT_OK` (0), :data:`EXIT_FINDINGS` (1: errors in
 the input — rule file, case or agreement — or failing examples), :data:`EXIT_USAGE` (2: bad
@@ -53,6 +53,33 @@ def _parser() -> argparse.ArgumentParser:
     test.add_argument("models", nargs="+", metavar="MODELL")
     test.add_argument("--format", choices=("text", "json"), default="text")
     sub.add_parser("modelle", help="die mitgelieferten Modelle auflisten")
+    diff = sub.add_parser("diff", help="zwei Modellversionen inhaltlich vergleichen")
+    diff.add_argument("old", metavar="ALT", help="Regeldatei oder Name eines mitgelieferten Modells")
+    diff.add_argument("new", metavar="NEU", help="Regeldatei oder Name eines mitgelieferten Modells")
+    diff.add_argument("--format", choices=("text", "json"), default="text")
+    cmp = sub.add_parser("compare", help="eine Population unter zwei Modellversionen auswerten (Budgetvergleich)")
+    cmp.add_argument("old", metavar="ALT", help="Regeldatei oder Name eines mitgelieferten Modells")
+    cmp.add_argument("new", metavar="NEU", help="Regeldatei oder Name eines mitgelieferten Modells")
+    cmp.add_argument("cases", metavar="FÄLLE", help="Verzeichnis von TOML-Fällen, JSON-Lines-Datei (.jsonl) oder CSV-Datei (.csv)")
+    cmp.add_argument("--out", "--ausgabe", metavar="DATEI", help="Abweichungen je Fall als .csv oder .jsonl")
+    cmp.add_argument("--summary", "--zusammenfassung", metavar="DATEI", help="Zusammenfassung als JSON-Datei")
+    cmp.add_argument("--agreement-old", "--vereinbarung-alt", metavar="DATEI")
+    cmp.add_argument("--agreement-new", "--vereinbarung-neu", metavar="DATEI")
+    cmp.add_argument("--at", "--stichtag", metavar="DATUM", help="Stichtag für beide Versionen; Standard: das Datum jedes Falls")
+    cmp.add_argument("--at-old", "--stichtag-alt", metavar="DATUM", help="Stichtag für die alte Version")
+    cmp.add_argument("--at-new", "--stichtag-neu", metavar="DATUM", help="Stichtag für die neue Version")
+    cmp.add_argument("--values", "--werte", metavar="AUSWAHL",
+                     help="verglichene Werte: alle, keine oder Namen mit Komma (Standard: Stunden, VK und Geld der obersten Ebene)")
+    cmp.add_argument("--budget", metavar="PFAD", help="der Wert, der das Budget eines Falls ist (Standard: „budget“ im Modellkopf)")
+    cmp.add_argument("--workers", type=int, default=1, metavar="N", help="Prozesse für die Auswertung (Standard 1)")
+    cmp.add_argument("--format", choices=("text", "json"), default="text", help="Format der Zusammenfassung auf der Standardausgabe")
+    gen = sub.add_parser("generate", help="eine synthetische Population erzeugen (reproduzierbar je Startwert)")
+    gen.add_argument("model", metavar="MODELL", help="Regeldatei oder Name eines mitgelieferten Modells")
+    gen.add_argument("-n", type=int, required=True, metavar="N", help="Zahl der Fälle")
+    gen.add_argument("--seed", type=int, default=0, metavar="S", help="Startwert (Standard 0)")
+    gen.add_argument("--out", "--ausgabe", metavar="ZIEL", help="Verzeichnis (TOML-Dateien) oder .jsonl-Datei; Standard: JSON Lines auf die Standardausgabe")
+    gen.add_argument("--split", "--je", metavar="LISTE",
+                     help="ein Fall je Element dieser Liste der obersten Ebene (MAWo: --split bewohner ergibt Personenfälle)")
     return parser
 
 
@@ -160,7 +187,72 @@ def _cmd_models(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from .registry import bundled_models
 
     for m in bundled_models():
-        out.write(f"{m.name:<12} {m.version or '':<8} {m.validity_text():<36} {m.title}\n")
+        family = f"Familie {m.family}" if m.family else ""
+        base = f", erweitert {m.extends}" if m.extends else ""
+        out.write(f"{m.name:<12} {m.version or '':<8} {m.validity_text():<36} {family + base:<28} {m.title}\n")
+    return EXIT_OK
+
+
+def _cmd_diff(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from .diff import diff_models
+
+    try:
+        old, new = _model(args.old), _model(args.new)
+    except TeilhabeError as exc:
+        _print_error(exc, args.format, out, err)
+        return EXIT_FINDINGS
+    result = diff_models(old.checked, new.checked)
+    if args.format == "json":
+        out.write(json.dumps({"ok": True, **result.to_dict()}, ensure_ascii=False, indent=2) + "\n")
+    else:
+        out.write(result.render_text())
+    return EXIT_OK
+
+
+def _cmd_compare(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from .compare import compare
+
+    at = _date(args.at) if args.at else None
+    at_old = _date(args.at_old) if args.at_old else at
+    at_new = _date(args.at_new) if args.at_new else at
+    if args.workers < 1:
+        raise _UsageError("--workers: mindestens 1")
+    try:
+        old, new = _model(args.old), _model(args.new)
+        summary = compare(old, new, args.cases, out=args.out, agreement_old=args.agreement_old, agreement_new=args.agreement_new,
+                          at_old=at_old, at_new=at_new, values=args.values, budget=args.budget, progress=err, workers=args.workers)
+    except TeilhabeError as exc:
+        _print_error(exc, args.format, out, err)
+        return EXIT_FINDINGS
+    data = summary.to_dict()
+    if args.summary:
+        try:
+            Path(args.summary).write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+        except OSError as exc:
+            err.write(f"teilhabe-rules: die Zusammenfassung lässt sich nicht schreiben: {exc.strerror or exc}\n")
+            return EXIT_FINDINGS
+    if args.format == "json":
+        out.write(json.dumps({"ok": True, **data}, ensure_ascii=False, indent=2) + "\n")
+    else:
+        out.write(summary.render_text())
+    return EXIT_FINDINGS if summary.errors else EXIT_OK
+
+
+def _cmd_generate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from .compare import generate_population
+
+    if args.n < 0:
+        raise _UsageError("-n: eine Zahl ab 0")
+    try:
+        model = _model(args.model)
+        written = generate_population(model, args.n, args.seed, args.out if args.out else out, split=args.split)
+    except TeilhabeError as exc:
+        _print_error(exc, "text", out, err)
+        return EXIT_FINDINGS
+    except BrokenPipeError:  # the reader of the standard output stopped early (… | head)
+        return EXIT_OK
+    if args.out:
+        out.write(f"{written} Fälle von „{model.name}“ (Startwert {args.seed}) geschrieben: {args.out}\n")
     return EXIT_OK
 
 
@@ -175,7 +267,8 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
         if args.command is None:
             parser.print_help(out)
             return EXIT_USAGE
-        command = {"check": _cmd_check, "eval": _cmd_eval, "test": _cmd_test, "modelle": _cmd_models}[args.command]
+        command = {"check": _cmd_check, "eval": _cmd_eval, "test": _cmd_test, "modelle": _cmd_models, "diff": _cmd_diff,
+                   "compare": _cmd_compare, "generate": _cmd_generate}[args.command]
         return command(args, out, err)
     except _UsageError as exc:
         err.write(f"teilhabe-rules: {exc}\n")

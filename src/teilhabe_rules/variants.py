@@ -200,6 +200,7 @@ _A = {ast.Enumeration: "eine Aufzählung", ast.Input: "eine Eingabe", ast.Parame
       ast.Table: "eine Tabelle", ast.Value: "ein Wert", ast.Package: "ein Paket", ast.ListDecl: "eine Liste",
       ast.Template: "eine Vorlage"}
 _NO = {ast.Parameter: "kein Parameter", ast.Table: "keine Tabelle"}
+_ACCUSATIVE = {ast.Parameter: "einen Parameter", ast.Value: "einen Wert"}
 
 
 def _a(item: Any) -> str:
@@ -306,7 +307,8 @@ class _Merger:
         items.append(item)
 
     def kind_clash(self, old: Any, new: Any) -> None:
-        self.report(f"„{new.name}“ ist im Basismodell {_a(old)} und lässt sich nicht durch {_a(new)} ersetzen", new.span,
+        self.report(f"„{new.name}“ ist im Basismodell {_a(old)} und lässt sich nicht durch "
+                    f"{_ACCUSATIVE.get(type(new), _a(new))} ersetzen", new.span,
                     f"deklariert in {old.span.file}:{old.span.line}; für einen neuen Wert: parameter {new.name} = WERT"
                     if isinstance(old, ast.Parameter) else f"deklariert in {old.span.file}:{old.span.line}")
 

@@ -1,0 +1,568 @@
+"""A semantic diff of two checked models.
+
+Takes: two :class:`~teilhabe_rules.checked.CheckedModel` (an old and a new version). Gives: a
+:class:`ModelDiff` — the changes grouped in sections a controller reads (German headings): the
+model's header, validity (of the model and of parameter values), packages and their levels,
+corridor bounds per band (old → new, with unit and the value a parameter bound stands for),
+enumerations, tables row by row, parameters (value and unit, range, assumptions), inputs,
+values whose formula changed, rounding (``runde`` places and mode) and checks.
+
+Nothing textual is compared: declarations are matched by name (checks by their message), table
+rows by key, formulas as resolved expressions with :func:`ir_equal`, which ignores source
+positions. Reordering or reformatting a file therefore shows no difference.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from collections.abc import Iterator
+from decimal import Decimal
+from fractions import Fraction
+from typing import Any
+
+import attrs
+
+from . import checked as c
+from .results import format_value, quantity_text
+
+__all__ = ["SECTIONS", "Change", "ModelDiff", "diff_models", "ir_equal", "ir_key", "roundings"]
+
+# Sections in reading order, with their German headings.
+SECTIONS: tuple[tuple[str, str], ...] = (
+    ("modell", "Modell"),
+    ("gültigkeit", "Gültigkeit"),
+    ("pakete", "Pakete und Stufen"),
+    ("korridore", "Korridore"),
+    ("aufzählungen", "Aufzählungen"),
+    ("tabellen", "Tabellen"),
+    ("parameter", "Parameter"),
+    ("eingaben", "Eingaben"),
+    ("werte", "Werte (Formeln)"),
+    ("rundung", "Rundung"),
+    ("prüfungen", "Prüfungen"),
+)
+_HEADINGS = dict(SECTIONS)
+_ORDER = {key: number for number, (key, _) in enumerate(SECTIONS)}
+_KINDS = {"hinzugefügt": "neu", "entfernt": "entfällt", "geändert": "geändert"}
+
+
+@attrs.frozen
+class Change:
+    """One difference: its section, ``art`` (hinzugefügt / entfernt / geändert), what changed
+    (``subject``, e.g. ``pflegeminuten[5]``), the old and new value as text, and a note."""
+
+    section: str
+    kind: str
+    subject: str
+    old: str | None = None
+    new: str | None = None
+    note: str | None = None
+
+    def text(self) -> str:
+        label = _KINDS[self.kind]
+        line = f"{label:<9} {self.subject}"
+        if self.note:
+            line += f" ({self.note})"
+        if self.kind == "geändert":
+            line += f": {self.old} → {self.new}"
+        elif self.kind == "hinzugefügt" and self.new:
+            line += f": {self.new}"
+        elif self.kind == "entfernt" and self.old:
+            line += f": war {self.old}"
+        return line
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"abschnitt": self.section, "art": self.kind, "gegenstand": self.subject}
+        if self.old is not None:
+            out["alt"] = self.old
+        if self.new is not None:
+            out["neu"] = self.new
+        if self.note:
+            out["hinweis"] = self.note
+        return out
+
+
+@attrs.frozen
+class ModelDiff:
+    """The changes from ``old`` to ``new``, in section order."""
+
+    old: c.ModelInfo
+    new: c.ModelInfo
+    changes: tuple[Change, ...]
+
+    @property
+    def empty(self) -> bool:
+        return not self.changes
+
+    def section(self, key: str) -> tuple[Change, ...]:
+        return tuple(change for change in self.changes if change.section == key)
+
+    def render_text(self) -> str:
+        lines = ["Vergleich der Modelle", f"  alt: {_who(self.old)}", f"  neu: {_who(self.new)}", ""]
+        if not self.changes:
+            lines.append("Keine inhaltlichen Unterschiede.")
+            return "\n".join(lines) + "\n"
+        for key, heading in SECTIONS:
+            changes = self.section(key)
+            if not changes:
+                continue
+            lines.append(heading)
+            lines.extend("  " + change.text() for change in changes)
+            lines.append("")
+        sections = len({change.section for change in self.changes})
+        lines.append(f"{len(self.changes)} Änderung{'en' if len(self.changes) != 1 else ''} in {sections} "
+                     f"Abschnitt{'en' if sections != 1 else ''}.")
+        return "\n".join(lines) + "\n"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "alt": _info_dict(self.old),
+            "neu": _info_dict(self.new),
+            "anzahl": len(self.changes),
+            "abschnitte": {heading: [ch.to_dict() for ch in self.section(key)] for key, heading in SECTIONS if self.section(key)},
+        }
+
+
+def _who(info: c.ModelInfo) -> str:
+    parts = [info.name]
+    if info.version:
+        parts.append(info.version)
+    text = " ".join(parts) + f" — {info.file}"
+    if info.extends:
+        text += f" (erweitert „{info.extends}“)"
+    return text
+
+
+def _info_dict(info: c.ModelInfo) -> dict[str, Any]:
+    return {"name": info.name, "version": info.version, "datei": info.file, "erweitert": info.extends}
+
+
+# ---- structural equality of resolved expressions --------------------------------------------------
+
+
+def ir_key(node: Any, ignore_rounding: bool = False) -> Any:
+    """A hashable form of a resolved expression without source positions.
+
+    Two expressions are the same formula exactly when their keys are equal (:func:`ir_equal`).
+    Types enter with their kind, unit and enumeration name — not with ranges or labels.
+    ``ignore_rounding`` leaves out the places and mode of ``runde`` (compared separately).
+    """
+    if isinstance(node, tuple):
+        return tuple(ir_key(item, ignore_rounding) for item in node)
+    if isinstance(node, c.ValueType):
+        return ("typ", node.kind, str(node.unit), node.enum.name if node.enum is not None else None)
+    if isinstance(node, c.EnumType):
+        return ("aufzählung", node.name)
+    if isinstance(node, c.Func) and node.name == "runde" and ignore_rounding:
+        return ("runde", ir_key(node.args[0], ignore_rounding), ir_key(node.type))
+    cls = type(node)
+    if attrs.has(cls):
+        return (cls.__name__, *(ir_key(getattr(node, field.name), ignore_rounding) for field in _fields(cls)))
+    if isinstance(node, (Decimal, Fraction)):
+        return ("zahl", Fraction(node))  # 7 and 7.0 are the same number
+    return node
+
+
+def ir_equal(left: Any, right: Any, ignore_rounding: bool = False) -> bool:
+    """Whether two resolved expressions are the same formula (spans ignored)."""
+    return bool(ir_key(left, ignore_rounding) == ir_key(right, ignore_rounding))
+
+
+_FIELD_CACHE: dict[type, tuple[Any, ...]] = {}
+
+
+def _fields(cls: type) -> tuple[Any, ...]:
+    found = _FIELD_CACHE.get(cls)
+    if found is None:
+        found = _FIELD_CACHE[cls] = tuple(f for f in attrs.fields(cls) if f.name != "span")
+    return found
+
+
+def roundings(node: Any) -> tuple[tuple[int, str], ...]:
+    """The ``runde`` calls of an expression as (places, mode), outermost first."""
+    out: list[tuple[int, str]] = []
+    for sub in _walk(node):
+        if isinstance(sub, c.Func) and sub.name == "runde":
+            places, mode = sub.args[1], sub.args[2]
+            out.append((int(places.value) if isinstance(places, c.Const) else -1,
+                        str(mode.value) if isinstance(mode, c.Const) else "?"))
+    return tuple(out)
+
+
+def _walk(node: Any) -> Iterator[Any]:
+    if isinstance(node, tuple):
+        for item in node:
+            yield from _walk(item)
+        return
+    if not attrs.has(type(node)) or isinstance(node, (c.ValueType, c.EnumType)):
+        return
+    yield node
+    for field in _fields(type(node)):
+        yield from _walk(getattr(node, field.name))
+
+
+def _rounding_text(items: tuple[tuple[int, str], ...]) -> str:
+    if not items:
+        return "keine Rundung"
+    return ", ".join(f"runde(…, {places}, {mode})" for places, mode in items)
+
+
+# ---- the diff ------------------------------------------------------------------------------------------
+
+
+def diff_models(old: c.CheckedModel, new: c.CheckedModel) -> ModelDiff:
+    """The semantic differences from ``old`` to ``new``."""
+    out = _Diff(old, new)
+    out.header()
+    out.validity()
+    out.packages()
+    out.enums()
+    out.tables()
+    out.parameters()
+    out.inputs()
+    out.values()
+    out.checks()
+    changes = sorted(out.changes, key=lambda ch: _ORDER[ch.section])  # stable: the order within a section stays
+    return ModelDiff(old.info, new.info, tuple(changes))
+
+
+def _place(scope: str, key: str) -> str:
+    """``bewohner`` + ``lp2a.vk`` → ``bewohner[].lp2a.vk`` (a value in every element of a list)."""
+    if not scope:
+        return key
+    return "".join(f"{part}[]." for part in scope.split(".")) + key
+
+
+def _date(value: _dt.date | None) -> str:
+    return format_value(value) if value is not None else "offen"
+
+
+def _validity(info: c.ModelInfo) -> str:
+    start = f"ab {format_value(info.valid_from)}" if info.valid_from else "ohne Beginn"
+    return start + (f" bis {format_value(info.valid_to)}" if info.valid_to else "")
+
+
+def _type_text(vtype: c.ValueType) -> str:
+    text = vtype.describe()
+    if vtype.kind == "zahl" and (vtype.low is not None or vtype.high is not None) and vtype.choices is None:
+        low = format_value(vtype.low, vtype) if vtype.low is not None else "−∞"
+        high = format_value(vtype.high, vtype) if vtype.high is not None else "∞"
+        text += f" von {low} bis {high}"
+    return text
+
+
+def _type_key(vtype: c.ValueType) -> Any:
+    return (vtype.kind, str(vtype.unit), vtype.integer, vtype.low, vtype.high, vtype.choices,
+            vtype.enum.name if vtype.enum is not None else None,
+            frozenset(vtype.enum.keys()) if vtype.enum is not None and not vtype.enum.is_levels else None)
+
+
+def _quoted(texts: tuple[str, ...]) -> str:
+    return "; ".join(f"„{t}“" for t in texts) if texts else "—"
+
+
+class _Diff:
+    def __init__(self, old: c.CheckedModel, new: c.CheckedModel):
+        self.old, self.new = old, new
+        self.changes: list[Change] = []
+
+    def add(self, section: str, kind: str, subject: str, old: str | None = None, new: str | None = None, note: str | None = None) -> None:
+        self.changes.append(Change(section, kind, subject, old, new, note))
+
+    def changed(self, section: str, subject: str, old: Any, new: Any, note: str | None = None) -> None:
+        if old != new:
+            self.add(section, "geändert", subject, "—" if old in (None, "") else str(old), "—" if new in (None, "") else str(new), note)
+
+    # ---- header and validity ----
+
+    def header(self) -> None:
+        a, b = self.old.info, self.new.info
+        self.changed("modell", "Name", a.name, b.name)
+        self.changed("modell", "Titel", a.title, b.title)
+        self.changed("modell", "Langtitel", a.long_title, b.long_title)
+        self.changed("modell", "Version", a.version, b.version)
+        self.changed("modell", "Familie", a.family, b.family)
+        self.changed("modell", "Stichtag", ".".join(a.reference_date or ()), ".".join(b.reference_date or ()))
+        self.changed("modell", "Budget", ".".join(a.budget or ()), ".".join(b.budget or ()))
+        self.changed("modell", "erweitert", a.extends, b.extends)
+        self.changed("modell", "Vorgänger", a.predecessor, b.predecessor)
+        self.changed("modell", "Beschreibung", a.description, b.description)
+        for source in sorted(set(b.sources) - set(a.sources)):
+            self.add("modell", "hinzugefügt", "Quelle", new=f"„{source}“")
+        for source in sorted(set(a.sources) - set(b.sources)):
+            self.add("modell", "entfernt", "Quelle", old=f"„{source}“")
+
+    def validity(self) -> None:
+        self.changed("gültigkeit", "Modell", _validity(self.old.info), _validity(self.new.info))
+        for pid in sorted(set(self.old.parameters) & set(self.new.parameters)):
+            a, b = self.old.parameters[pid], self.new.parameters[pid]
+            before, after = self._schedule(a, self.old.info), self._schedule(b, self.new.info)
+            if (len(a.periods), len(b.periods)) != (0, 0) and before != after:
+                self.add("gültigkeit", "geändert", f"{pid} (Werte je Zeitraum)", before, after)
+
+    @staticmethod
+    def _schedule(spec: c.ParameterSpec, info: c.ModelInfo) -> str:
+        parts = [f"{quantity_text(spec.default, spec.type)} ab {_date(info.valid_from)}"]
+        for period in spec.periods:
+            end = f" bis {format_value(period.valid_to)}" if period.valid_to else ""
+            parts.append(f"{quantity_text(period.value, spec.type)} ab {format_value(period.valid_from)}{end}")
+        return ", ".join(parts)
+
+    # ---- packages, levels, corridors ----
+
+    def packages(self) -> None:
+        old, new = self.old.packages, self.new.packages
+        for pid in [p for p in new if p not in old]:
+            spec = new[pid]
+            self.add("pakete", "hinzugefügt", _place(spec.scope, spec.name), new=spec.title or None)
+        for pid in [p for p in old if p not in new]:
+            spec = old[pid]
+            self.add("pakete", "entfernt", _place(spec.scope, spec.name), old=spec.title or None)
+        for pid in [p for p in old if p in new]:
+            a, b = old[pid], new[pid]
+            where = _place(a.scope, a.name)
+            self.changed("pakete", where, a.title, b.title, "Titel")
+            self.changed("pakete", where, _rule_text(a.rule), _rule_text(b.rule), "Stufenregel")
+            levels_a = {lv.number: lv for lv in a.levels}
+            levels_b = {lv.number: lv for lv in b.levels}
+            for number in sorted(set(levels_b) - set(levels_a)):
+                self.add("pakete", "hinzugefügt", f"{where} Stufe {number}", new=f"„{levels_b[number].label}“")
+            for number in sorted(set(levels_a) - set(levels_b)):
+                self.add("pakete", "entfernt", f"{where} Stufe {number}", old=f"„{levels_a[number].label}“")
+            for number in sorted(set(levels_a) & set(levels_b)):
+                self.changed("pakete", f"{where} Stufe {number}", f"„{levels_a[number].label}“", f"„{levels_b[number].label}“", "Bezeichnung")
+                self.changed("pakete", f"{where} Stufe {number}", levels_a[number].criteria, levels_b[number].criteria, "Kriterien")
+            self.corridor(pid, a, b, where)
+
+    def corridor(self, pid: str, a: c.PackageSpec, b: c.PackageSpec, where: str) -> None:
+        node_a = self.old.nodes.get(f"{pid}.berechnete_stufe")
+        node_b = self.new.nodes.get(f"{pid}.berechnete_stufe")
+        if node_a is None or node_b is None or not node_a.bands or not node_b.bands:
+            return
+        if not ir_equal(node_a.subject, node_b.subject):
+            self.add("korridore", "geändert", f"{where}: Größe des Korridors", _symbolic(node_a.subject), _symbolic(node_b.subject))
+        unit = str(node_b.subject.type.unit) if node_b.subject is not None else ""
+        bands_a = {band.level: band for band in node_a.bands}
+        bands_b = {band.level: band for band in node_b.bands}
+        for level in sorted(set(bands_b) - set(bands_a)):
+            self.add("korridore", "hinzugefügt", f"{where} Stufe {level}", new=self._band(bands_b[level], self.new, unit))
+        for level in sorted(set(bands_a) - set(bands_b)):
+            self.add("korridore", "entfernt", f"{where} Stufe {level}", old=self._band(bands_a[level], self.old, unit))
+        for level in sorted(set(bands_a) & set(bands_b)):
+            band_a, band_b = bands_a[level], bands_b[level]
+            for side in ("lower", "upper"):
+                before = self._bound(band_a, side, self.old, unit)
+                after = self._bound(band_b, side, self.new, unit)
+                if before[0] != after[0]:
+                    name = "untere Grenze" if side == "lower" else "obere Grenze"
+                    self.add("korridore", "geändert", f"{where} Stufe {level}, {name}", before[1], after[1])
+
+    def _bound(self, band: c.BandSpec, side: str, model: c.CheckedModel, unit: str) -> tuple[Any, str]:
+        """(what is compared, the text shown) of one side of a band."""
+        expr = band.lower if side == "lower" else band.upper
+        inclusive = band.lower_inclusive if side == "lower" else band.upper_inclusive
+        if expr is None:
+            return (None,), "offen"
+        word = ("ab" if inclusive else "über") if side == "lower" else ("bis" if inclusive else "unter")
+        value = _value_of(expr, model)
+        shown = format_value(value, expr.type) if value is not None else None
+        symbol = _symbolic(expr)
+        if isinstance(expr, c.Const):
+            text = f"{word} {shown} {unit}".rstrip()
+        elif shown is not None:
+            text = f"{word} {symbol} ({shown} {unit})".replace(" )", ")")
+        else:
+            text = f"{word} {symbol}"
+        key = (inclusive, Fraction(value) if isinstance(value, Decimal) else value, None if value is not None else ir_key(expr))
+        return key, text
+
+    def _band(self, band: c.BandSpec, model: c.CheckedModel, unit: str) -> str:
+        parts = [self._bound(band, side, model, unit)[1] for side in ("lower", "upper")]
+        return " ".join(p for p in parts if p != "offen") or "offen"
+
+    # ---- enumerations and tables ----
+
+    def enums(self) -> None:
+        old, new = self.old.enums, self.new.enums
+        for name in [n for n in new if n not in old]:
+            self.add("aufzählungen", "hinzugefügt", name, new=", ".join(map(str, new[name].keys())))
+        for name in [n for n in old if n not in new]:
+            self.add("aufzählungen", "entfernt", name, old=", ".join(map(str, old[name].keys())))
+        for name in [n for n in old if n in new]:
+            a = {m.key: m for m in old[name].members}
+            b = {m.key: m for m in new[name].members}
+            for key in [k for k in b if k not in a]:
+                self.add("aufzählungen", "hinzugefügt", f"{name}.{key}", new=f"„{b[key].label}“" if b[key].label else None)
+            for key in [k for k in a if k not in b]:
+                self.add("aufzählungen", "entfernt", f"{name}.{key}", old=f"„{a[key].label}“" if a[key].label else None)
+            for key in [k for k in a if k in b]:
+                self.changed("aufzählungen", f"{name}.{key}", a[key].label, b[key].label, "Bezeichnung")
+
+    def tables(self) -> None:
+        old, new = self.old.tables, self.new.tables
+        for tid in [t for t in new if t not in old]:
+            self.add("tabellen", "hinzugefügt", tid, new=f"{len(new[tid].rows)} Zeilen", note=new[tid].title)
+        for tid in [t for t in old if t not in new]:
+            self.add("tabellen", "entfernt", tid, old=f"{len(old[tid].rows)} Zeilen", note=old[tid].title)
+        for tid in [t for t in old if t in new]:
+            a, b = old[tid], new[tid]
+            keys_a = tuple(_type_key(t) for t in a.key_types)
+            keys_b = tuple(_type_key(t) for t in b.key_types)
+            if keys_a != keys_b or _type_key(a.value_type) != _type_key(b.value_type):
+                before = ", ".join(_type_text(t) for t in a.key_types) + " → " + _type_text(a.value_type)
+                after = ", ".join(_type_text(t) for t in b.key_types) + " → " + _type_text(b.value_type)
+                self.add("tabellen", "geändert", tid, before, after, "Typ")
+            self.changed("tabellen", tid, "teilweise" if a.partial else "vollständig", "teilweise" if b.partial else "vollständig", "Abdeckung")
+            rows_a = {tuple(row.keys): row for row in a.rows}
+            rows_b = {tuple(row.keys): row for row in b.rows}
+            for key in [k for k in rows_b if k not in rows_a]:
+                self.add("tabellen", "hinzugefügt", _row(tid, key), new=quantity_text(rows_b[key].value, b.value_type), note=b.title)
+            for key in [k for k in rows_a if k not in rows_b]:
+                self.add("tabellen", "entfernt", _row(tid, key), old=quantity_text(rows_a[key].value, a.value_type), note=a.title)
+            for key in [k for k in rows_a if k in rows_b]:
+                before, after = rows_a[key], rows_b[key]
+                if _same_value(before.value, after.value):
+                    continue
+                self.add("tabellen", "geändert", _row(tid, key), quantity_text(before.value, a.value_type),
+                         quantity_text(after.value, b.value_type), b.title)
+            for key in [k for k in rows_a if k in rows_b]:
+                self.changed("tabellen", _row(tid, key), _quoted(rows_a[key].assumptions), _quoted(rows_b[key].assumptions), "Annahme")
+
+    # ---- parameters and inputs ----
+
+    def parameters(self) -> None:
+        old, new = self.old.parameters, self.new.parameters
+        for pid in [p for p in new if p not in old]:
+            spec = new[pid]
+            self.add("parameter", "hinzugefügt", pid, new=quantity_text(spec.default, spec.type), note=spec.doc)
+        for pid in [p for p in old if p not in new]:
+            spec = old[pid]
+            self.add("parameter", "entfernt", pid, old=quantity_text(spec.default, spec.type), note=spec.doc)
+        for pid in [p for p in old if p in new]:
+            a, b = old[pid], new[pid]
+            if _type_key(a.type) != _type_key(b.type):
+                self.add("parameter", "geändert", pid, _type_text(a.type), _type_text(b.type), "Typ")
+            if not _same_value(a.default, b.default) or str(a.type.unit) != str(b.type.unit):
+                self.add("parameter", "geändert", pid, quantity_text(a.default, a.type), quantity_text(b.default, b.type), b.doc or a.doc)
+            self.changed("parameter", pid, _quoted(a.assumptions), _quoted(b.assumptions), "Annahme")
+
+    def inputs(self) -> None:
+        def collect(model: c.CheckedModel) -> dict[str, c.InputSpec]:
+            out = {}
+            for scope in model.scopes.values():
+                for spec in scope.inputs:
+                    if spec.key.rsplit(".", 1)[-1] in ("bewilligte_stufe", "begründung", "berechnete_stufe"):
+                        continue  # follow the packages' levels, reported there
+                    out[spec.id] = spec
+            return out
+
+        old, new = collect(self.old), collect(self.new)
+        for iid in [i for i in new if i not in old]:
+            spec = new[iid]
+            self.add("eingaben", "hinzugefügt", _place(spec.scope, spec.key), new=_type_text(spec.type) + ("" if spec.required else " (optional)"))
+        for iid in [i for i in old if i not in new]:
+            spec = old[iid]
+            self.add("eingaben", "entfernt", _place(spec.scope, spec.key), old=_type_text(spec.type))
+        for iid in [i for i in old if i in new]:
+            a, b = old[iid], new[iid]
+            where = _place(a.scope, a.key)
+            if _type_key(a.type) != _type_key(b.type):
+                self.add("eingaben", "geändert", where, _type_text(a.type), _type_text(b.type), "Typ")
+            req_a = "Pflichtangabe" if a.required else f"Standard {quantity_text(a.default, a.type)}"
+            req_b = "Pflichtangabe" if b.required else f"Standard {quantity_text(b.default, b.type)}"
+            if a.required != b.required or not a.required and not _same_value(a.default, b.default):
+                self.add("eingaben", "geändert", where, req_a, req_b)
+
+    # ---- values, rounding, checks ----
+
+    def values(self) -> None:
+        old, new = self.old.nodes, self.new.nodes
+        kinds = ("wert", "stufe")
+        for nid in [n for n in new if n not in old and new[n].kind == "wert"]:
+            node = new[nid]
+            self.add("werte", "hinzugefügt", _place(node.scope, node.key), new=node.type.describe(), note=node.doc)
+        for nid in [n for n in old if n not in new and old[n].kind == "wert"]:
+            node = old[nid]
+            self.add("werte", "entfernt", _place(node.scope, node.key), old=node.type.describe(), note=node.doc)
+        for nid in [n for n in old if n in new and old[n].kind in kinds and new[n].kind in kinds]:
+            a, b = old[nid], new[nid]
+            where = _place(a.scope, a.key)
+            if a.expr is None or b.expr is None:
+                continue
+            if str(a.type.unit) != str(b.type.unit) or a.type.kind != b.type.kind:
+                self.add("werte", "geändert", where, a.type.describe(), b.type.describe(), "Typ")
+            if not ir_equal(a.expr, b.expr, ignore_rounding=True):
+                self.add("werte", "geändert", where, _source(a), _source(b), "Formel")
+            rounding_a, rounding_b = roundings(a.expr), roundings(b.expr)
+            if rounding_a != rounding_b:
+                self.add("rundung", "geändert", where, _rounding_text(rounding_a), _rounding_text(rounding_b))
+
+    def checks(self) -> None:
+        def collect(model: c.CheckedModel) -> dict[tuple[str, str | None, str, str | None], c.Node]:
+            return {(n.scope, n.package, n.kind, n.label): n for n in model.nodes.values() if n.kind in ("prüfung", "warnung")}
+
+        old, new = collect(self.old), collect(self.new)
+        for key in [k for k in new if k not in old]:
+            node = new[key]
+            self.add("prüfungen", "hinzugefügt", f"{node.kind} in {_scope_text(node)}", new=f"„{node.label}“")
+        for key in [k for k in old if k not in new]:
+            node = old[key]
+            self.add("prüfungen", "entfernt", f"{node.kind} in {_scope_text(node)}", old=f"„{node.label}“")
+        for key in [k for k in old if k in new]:
+            a, b = old[key], new[key]
+            if not ir_equal(a.expr, b.expr):
+                self.add("prüfungen", "geändert", f"{a.kind} „{a.label}“", _condition(a), _condition(b), "Bedingung")
+
+
+def _rule_text(rule: str | None) -> str:
+    return {"korridor": "nach Korridor", "ausdruck": "nach Ausdruck", "einschätzung": "nach Einschätzung", None: "ohne Stufen"}.get(rule, str(rule))
+
+
+def _row(tid: str, key: tuple[Any, ...]) -> str:
+    return f"{tid}[{', '.join(format_value(k) for k in key)}]"
+
+
+def _same_value(a: Any, b: Any) -> bool:
+    if isinstance(a, (Decimal, int)) and isinstance(b, (Decimal, int)) and not isinstance(a, bool) and not isinstance(b, bool):
+        return Fraction(a) == Fraction(b)
+    return bool(type(a) is type(b) and a == b)
+
+
+def _value_of(expr: c.Expr, model: c.CheckedModel) -> Any:
+    """The number a corridor bound stands for: a constant, or a parameter's value."""
+    if isinstance(expr, c.Const):
+        return expr.value
+    if isinstance(expr, c.Ref) and expr.kind == "parameter" and expr.symbol in model.parameters:
+        return model.parameters[expr.symbol].default
+    return None
+
+
+def _symbolic(expr: c.Expr | None) -> str:
+    """A short readable form of an expression (names, not values)."""
+    if expr is None:
+        return "—"
+    if isinstance(expr, c.Const):
+        return quantity_text(expr.value, expr.type)
+    if isinstance(expr, c.Ref):
+        return expr.key
+    if isinstance(expr, c.Arith):
+        return f"{_symbolic(expr.left)} {expr.op} {_symbolic(expr.right)}"
+    if isinstance(expr, c.Convert):
+        return f"{_symbolic(expr.operand)} als {expr.type.unit}"
+    return "Ausdruck"
+
+
+def _source(node: c.Node) -> str:
+    """The rule as written, on one line (from the checked model, not re-read)."""
+    text = " ".join((node.source or "").split())
+    return text if len(text) <= 160 else text[:157] + "…"
+
+
+def _condition(node: c.Node) -> str:
+    text = _source(node)
+    return text.split(":", 1)[-1].strip() if text.startswith(("prüfung", "warnung")) else text
+
+
+def _scope_text(node: c.Node) -> str:
+    where = _place(node.scope, node.package or "").rstrip(".")
+    return where or "Modell"

@@ -1,0 +1,250 @@
+"""The semantic diff of two checked models: what changed, and nothing for reordering or reformatting."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import pytest
+
+import teilhabe_rules
+from teilhabe_rules import checked as c
+from teilhabe_rules.cli import main
+from teilhabe_rules.diff import diff_models, ir_equal, ir_key, roundings
+
+BASE = """\
+modell tarif "Tarif"
+  version "1"
+  gültig ab 01.01.2024
+  familie "T"
+  budget betrag
+ende
+
+aufzählung Gruppe "Gruppe"
+  a "Gruppe A"
+  b "Gruppe B"
+ende
+
+eingabe gruppe: Gruppe "Gruppe der Person"
+eingabe minuten: zahl min/Tag von 0 bis 60 "Minuten am Tag"
+eingabe stunden: zahl h/Jahr von 0 bis 100
+
+parameter satz: zahl EUR/h von 0 bis 200 = 60 EUR/h "Stundensatz" annahme "geschätzt"
+parameter grenze: min/Tag = 10 min/Tag "Grenze Stufe 1"
+
+tabelle faktor "Faktor je Gruppe": Gruppe -> %
+  a: 100 %
+  b: 80 %
+ende
+
+paket lp "Leistungspaket"
+  stufen
+    0 "kein Bedarf"
+    1 "gering"
+    2 "hoch"
+  ende
+  stufe nach korridor minuten
+    0: ab 0 bis 0
+    1: über 0 bis grenze
+    2: über grenze
+  ende
+  wert zeit: min/Tag = minuten
+ende
+
+wert jahresstunden: h/Jahr = lp.zeit als h/Jahr + stunden "Stunden im Jahr"
+wert betrag: EUR/Jahr = runde(jahresstunden * satz * faktor[gruppe], 2, kaufmännisch) "Betrag im Jahr"
+prüfung "Zu viele Stunden ({stunden})": stunden <= 90 h/Jahr
+"""
+
+# The same model, declarations reordered, reformatted, commented, numbers written differently.
+REORDERED = """\
+# dieselbe Datei, anders geschrieben
+modell tarif "Tarif"
+  budget betrag
+  familie "T"
+  gültig ab 01.01.2024
+  version "1"
+ende
+
+prüfung "Zu viele Stunden ({stunden})": stunden<=90.0 h/Jahr
+
+wert betrag: EUR/Jahr = runde( jahresstunden*satz*faktor[ gruppe ], 2, kaufmännisch ) "Betrag im Jahr"
+
+paket lp "Leistungspaket"
+  wert zeit: min/Tag = minuten
+  stufe nach korridor minuten
+    2: über grenze
+    0: ab 0.0 bis 0
+    1: über 0 bis grenze
+  ende
+  stufen
+    2 "hoch"
+    0 "kein Bedarf"
+    1 "gering"
+  ende
+ende
+
+tabelle faktor "Faktor je Gruppe": Gruppe -> %
+  b: 80.0 %
+  a: 100 %
+ende
+
+parameter grenze: min/Tag = 10.00 min/Tag "Grenze Stufe 1"
+parameter satz: zahl EUR/h von 0 bis 200.0 = 60.0 EUR/h "Stundensatz" annahme "geschätzt"
+
+wert jahresstunden: h/Jahr = (lp.zeit als h/Jahr) + stunden "Stunden im Jahr"
+eingabe stunden: zahl h/Jahr von 0 bis 100
+eingabe minuten: zahl min/Tag von 0 bis 60 "Minuten am Tag"
+eingabe gruppe: Gruppe "Gruppe der Person"
+
+aufzählung Gruppe "Gruppe"
+  b "Gruppe B"
+  a "Gruppe A"
+ende
+"""
+
+
+def checked(text: str, name: str = "tarif.rules") -> c.CheckedModel:
+    return teilhabe_rules.loads(text, name).checked
+
+
+def changes(old: str, new: str) -> set[tuple[str, str, str, str | None, str | None]]:
+    return {(ch.section, ch.kind, ch.subject, ch.old, ch.new) for ch in diff_models(checked(old), checked(new)).changes}
+
+
+def test_reordering_and_reformatting_shows_no_difference() -> None:
+    """A text diff of the two files is large; the semantic diff is empty."""
+    result = diff_models(checked(BASE), checked(REORDERED, "anders.rules"))
+    assert result.empty, result.render_text()
+    assert "Keine inhaltlichen Unterschiede." in result.render_text()
+
+
+def test_a_model_against_itself_loaded_twice() -> None:
+    assert diff_models(teilhabe_rules.bundled("bei_nrw3").checked, teilhabe_rules.load(teilhabe_rules.bundled("bei_nrw3").path).checked).empty
+
+
+def test_the_bundled_mawo_versions_differ_exactly_by_what_the_variant_changes() -> None:
+    result = diff_models(teilhabe_rules.bundled("mawo").checked, teilhabe_rules.bundled("mawo_2025").checked)
+    found = {(ch.section, ch.subject, ch.note) for ch in result.changes}
+    assert found == {
+        ("modell", "Name", None),
+        ("modell", "Titel", None),
+        ("modell", "Version", None),
+        ("modell", "erweitert", None),
+        ("modell", "Vorgänger", None),
+        ("modell", "Quelle", None),
+        ("gültigkeit", "Modell", None),
+        ("tabellen", "pflegeminuten[5]", "LP 2b – Pflegezeit je Pflegegrad"),
+        ("tabellen", "pflegeminuten[5]", "Annahme"),
+        ("parameter", "fls_satz", "Fachleistungsstundensatz (FLS) ab 01.01.2025"),
+        ("parameter", "fls_satz", "Annahme"),
+    }
+    by_subject = {(ch.subject, ch.note): ch for ch in result.changes}
+    assert (by_subject[("fls_satz", "Fachleistungsstundensatz (FLS) ab 01.01.2025")].old,
+            by_subject[("fls_satz", "Fachleistungsstundensatz (FLS) ab 01.01.2025")].new) == ("68.95 EUR/h", "70.10 EUR/h")
+    row = by_subject[("pflegeminuten[5]", "LP 2b – Pflegezeit je Pflegegrad")]
+    assert (row.old, row.new) == ("36 min/Tag", "40 min/Tag")
+    assert by_subject[("Modell", None)].new == "ab 01.01.2025"
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        (("parameter grenze: min/Tag = 10 min/Tag", "parameter grenze: min/Tag = 12 min/Tag"),
+         {("parameter", "geändert", "grenze", "10 min/Tag", "12 min/Tag"),
+          ("korridore", "geändert", "lp Stufe 1, obere Grenze", "bis grenze (10 min/Tag)", "bis grenze (12 min/Tag)"),
+          ("korridore", "geändert", "lp Stufe 2, untere Grenze", "über grenze (10 min/Tag)", "über grenze (12 min/Tag)")}),
+        (("    0: ab 0 bis 0\n    1: über 0 bis grenze", "    0: ab 0 bis 1\n    1: über 1 bis grenze"),
+         {("korridore", "geändert", "lp Stufe 0, obere Grenze", "bis 0 min/Tag", "bis 1 min/Tag"),
+          ("korridore", "geändert", "lp Stufe 1, untere Grenze", "über 0 min/Tag", "über 1 min/Tag")}),
+        (("  b: 80 %\n", "  b: 75 %\n"), {("tabellen", "geändert", "faktor[b]", "80 %", "75 %")}),
+        (("runde(jahresstunden * satz * faktor[gruppe], 2, kaufmännisch)", "runde(jahresstunden * satz * faktor[gruppe], 0, abrunden)"),
+         {("rundung", "geändert", "betrag", "runde(…, 2, kaufmännisch)", "runde(…, 0, abrunden)")}),
+        (("lp.zeit als h/Jahr + stunden", "lp.zeit als h/Jahr + stunden * 2"),
+         {("werte", "geändert", "jahresstunden",
+           'wert jahresstunden: h/Jahr = lp.zeit als h/Jahr + stunden "Stunden im Jahr"',
+           'wert jahresstunden: h/Jahr = lp.zeit als h/Jahr + stunden * 2 "Stunden im Jahr"')}),
+        (("eingabe stunden: zahl h/Jahr von 0 bis 100", "eingabe stunden: zahl h/Jahr von 0 bis 120"),
+         {("eingaben", "geändert", "stunden", "Zahl in h/Jahr von 0 bis 100", "Zahl in h/Jahr von 0 bis 120")}),
+        (("  gültig ab 01.01.2024\n", "  gültig ab 01.01.2024\n  gültig bis 31.12.2025\n"),
+         {("gültigkeit", "geändert", "Modell", "ab 01.01.2024", "ab 01.01.2024 bis 31.12.2025")}),
+        (('prüfung "Zu viele Stunden ({stunden})": stunden <= 90 h/Jahr', 'prüfung "Zu viele Stunden ({stunden})": stunden <= 95 h/Jahr'),
+         {("prüfungen", "geändert", "prüfung „Zu viele Stunden ({stunden})“", "stunden <= 90 h/Jahr", "stunden <= 95 h/Jahr")}),
+        (('annahme "geschätzt"', 'annahme "verhandelt"'), {("parameter", "geändert", "satz", "„geschätzt“", "„verhandelt“")}),
+        (('    2 "hoch"\n', '    2 "sehr hoch"\n'), {("pakete", "geändert", "lp Stufe 2", "„hoch“", "„sehr hoch“")}),
+    ],
+    ids=["parametergrenze", "korridorgrenze", "tabellenzeile", "rundung", "formel", "eingabe-bereich", "gültigkeit",
+         "prüfung", "annahme", "stufenbezeichnung"],
+)
+def test_each_kind_of_change_is_found(change: tuple[str, str], expected: set) -> None:
+    old, new = change
+    assert old in BASE
+    assert changes(BASE, BASE.replace(old, new)) == expected
+
+
+def test_additions_and_removals() -> None:
+    new = BASE.replace("eingabe stunden: zahl h/Jahr von 0 bis 100\n", "eingabe stunden: zahl h/Jahr von 0 bis 100\neingabe tage: Tage\n")
+    new = new.replace('parameter grenze: min/Tag = 10 min/Tag "Grenze Stufe 1"\n', 'parameter grenze: min/Tag = 10 min/Tag "Grenze Stufe 1"\n'
+                      'parameter pauschale: EUR/Jahr = 50 "Pauschale"\n')
+    new = new.replace("  b: 80 %\n", "")
+    new = new.replace("tabelle faktor \"Faktor je Gruppe\": Gruppe -> %", "tabelle faktor \"Faktor je Gruppe\": Gruppe -> % teilweise")
+    new += 'paket extra "Zusatz"\n  wert summe: EUR/Jahr = pauschale\nende\n'
+    found = changes(BASE, new)
+    assert ("eingaben", "hinzugefügt", "tage", None, "Zahl in Tage") in found
+    assert ("parameter", "hinzugefügt", "pauschale", None, "50 EUR/Jahr") in found
+    assert ("tabellen", "entfernt", "faktor[b]", "80 %", None) in found
+    assert ("tabellen", "geändert", "faktor", "vollständig", "teilweise") in found
+    assert ("pakete", "hinzugefügt", "extra", None, "Zusatz") in found
+    assert ("werte", "hinzugefügt", "extra.summe", None, "Zahl in EUR/Jahr") in found
+    back = changes(new, BASE)
+    assert ("eingaben", "entfernt", "tage", "Zahl in Tage", None) in back
+    assert ("pakete", "entfernt", "extra", "Zusatz", None) in back
+
+
+def test_values_per_period_are_a_validity_change() -> None:
+    new = BASE.replace('annahme "geschätzt"\n', 'annahme "geschätzt"\n  ab 01.01.2025 = 65 EUR/h\n')
+    assert changes(BASE, new) == {("gültigkeit", "geändert", "satz (Werte je Zeitraum)", "60 EUR/h ab 01.01.2024",
+                                   "60 EUR/h ab 01.01.2024, 65 EUR/h ab 01.01.2025")}
+
+
+class TestIrEquality:
+    """Resolved expressions are compared without their source positions."""
+
+    def test_spans_do_not_matter(self) -> None:
+        a = checked(BASE).nodes["betrag"].expr
+        b = checked("\n\n\n" + BASE.replace("wert betrag", "wert   betrag")).nodes["betrag"].expr
+        assert a.span != b.span
+        assert ir_equal(a, b) and ir_key(a) == ir_key(b)
+
+    def test_a_different_formula_is_different(self) -> None:
+        a = checked(BASE).nodes["jahresstunden"].expr
+        b = checked(BASE.replace("+ stunden", "- stunden")).nodes["jahresstunden"].expr
+        assert not ir_equal(a, b)
+
+    def test_rounding_is_compared_separately(self) -> None:
+        a = checked(BASE).nodes["betrag"].expr
+        b = checked(BASE.replace("2, kaufmännisch", "0, aufrunden")).nodes["betrag"].expr
+        assert not ir_equal(a, b) and ir_equal(a, b, ignore_rounding=True)
+        assert roundings(a) == ((2, "kaufmännisch"),) and roundings(b) == ((0, "aufrunden"),)
+
+
+def test_cli_diff_text_and_json() -> None:
+    out, err = io.StringIO(), io.StringIO()
+    assert main(["diff", "mawo", "mawo_2025"], out, err) == 0
+    text = out.getvalue()
+    assert "Parameter\n  geändert  fls_satz (Fachleistungsstundensatz (FLS) ab 01.01.2025): 68.95 EUR/h → 70.10 EUR/h" in text
+    assert text.rstrip().endswith("11 Änderungen in 4 Abschnitten.")
+    out = io.StringIO()
+    assert main(["diff", "mawo", "mawo_2025", "--format", "json"], out, err) == 0
+    data = json.loads(out.getvalue())
+    assert data["anzahl"] == 11 and list(data["abschnitte"]) == ["Modell", "Gültigkeit", "Tabellen", "Parameter"]
+    assert data["abschnitte"]["Tabellen"][0] == {"abschnitt": "tabellen", "art": "geändert", "gegenstand": "pflegeminuten[5]",
+                                                 "alt": "36 min/Tag", "neu": "40 min/Tag", "hinweis": "LP 2b – Pflegezeit je Pflegegrad"}
+
+
+def test_cli_diff_of_a_broken_model_shows_no_traceback(tmp_path) -> None:
+    broken = tmp_path / "kaputt.rules"
+    broken.write_text(BASE.replace("wert betrag", "wert betrag: EUR/Jahr = undefiniert\nwert x"), encoding="utf-8")
+    out, err = io.StringIO(), io.StringIO()
+    assert main(["diff", "mawo", str(broken)], out, err) == 1
+    assert "Unbekannter Name „undefiniert“" in err.getvalue() and "Traceback" not in err.getvalue()

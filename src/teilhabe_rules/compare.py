@@ -28,6 +28,7 @@ from __future__ import annotations
 import array
 import csv
 import datetime as _dt
+import decimal
 import heapq
 import io
 import json
@@ -49,6 +50,7 @@ from .results import format_value
 __all__ = ["Field", "PopulationRow", "Summary", "compare", "fields", "read_population"]
 
 _LIST_SEPARATOR = "; "
+_EXACT = decimal.Context(prec=100)  # sums and differences of the summary: exact for any population
 
 
 # ---- the population ------------------------------------------------------------------------
@@ -350,7 +352,7 @@ class Summary:
 
     @property
     def difference(self) -> Decimal:
-        return self.total_new - self.total_old
+        return _EXACT.subtract(self.total_new, self.total_old)
 
     def to_dict(self) -> dict[str, Any]:
         unit = self.budget.unit
@@ -550,6 +552,19 @@ def _message(exc: BaseException) -> str:
     return f"interner Fehler ({type(exc).__name__}: {exc})"
 
 
+# the decoder's messages in German
+_JSON_MESSAGES = {
+    "Expecting value": "ein Wert fehlt",
+    "Expecting property name enclosed in double quotes": "ein Schlüssel in doppelten Anführungszeichen fehlt",
+    "Expecting ',' delimiter": "ein Komma fehlt",
+    "Expecting ':' delimiter": "ein Doppelpunkt fehlt",
+    "Unterminated string starting at": "ein Text ist nicht geschlossen",
+    "Extra data": "nach dem Fall folgt weiterer Text",
+    "Invalid control character at": "ein Steuerzeichen im Text",
+    "Invalid \\escape": "eine ungültige Escape-Sequenz",
+}
+
+
 def _same_inputs(old: Model, new: Model) -> bool:
     """Whether both versions declare the same inputs (a variant that changes values only): then
     a case is read and checked once and evaluated under both."""
@@ -599,7 +614,7 @@ class _Evaluator:
             try:
                 data = json.loads(row.raw, parse_float=Decimal)
             except json.JSONDecodeError as exc:
-                error = f"kein gültiges JSON: {exc.msg} (Spalte {exc.colno})"
+                error = f"kein gültiges JSON: {_JSON_MESSAGES.get(exc.msg, exc.msg)} (Stelle {exc.pos + 1})"
         if error is not None:
             record.error_old = record.error_new = error
             return record
@@ -720,9 +735,9 @@ def _account(summary: Summary, tally: _Tally, index: int, diffs: array.array[flo
             level.up += up > 0
             level.down += down > 0
             level.elements += up + down
-    diff = new_value - old_value
-    summary.total_old += old_value
-    summary.total_new += new_value
+    diff = _EXACT.subtract(new_value, old_value)
+    summary.total_old = _EXACT.add(summary.total_old, old_value)
+    summary.total_new = _EXACT.add(summary.total_new, new_value)
     if diff > 0:
         summary.increased += 1
     elif diff < 0:

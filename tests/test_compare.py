@@ -18,7 +18,7 @@ import teilhabe_rules
 from teilhabe_rules import CheckError, ValidityError
 from teilhabe_rules.cases import read_data
 from teilhabe_rules.cli import main
-from teilhabe_rules.compare import PopulationRow, _Batch, _batches, _can_fork, compare, fields, read_population
+from teilhabe_rules.compare import PopulationRow, _Batch, _batches, compare, fields, read_population
 
 ROOT = Path(__file__).resolve().parent.parent
 OLD, NEW = "mawo", "mawo_2025"
@@ -219,16 +219,8 @@ class TestFormats:
         from teilhabe_rules.compare import _Evaluator
 
         batch = _Batch(_Evaluator(model(OLD), model(NEW), None, None, None, None, chosen), None, "budget_jahr", [])
-        text, tallies = next(_batches(batch, endless, 1))
+        text, tallies = next(_batches(batch, endless))
         assert len(tallies) == 250 and text == ""
-
-    @pytest.mark.skipif(not _can_fork(), reason="parallel evaluation forks")
-    def test_workers_give_the_same_rows_in_the_same_order(self, tmp_path: Path) -> None:
-        population = jsonl(tmp_path / "fälle.jsonl", persons(600), ("kein json",))
-        one = compare(model(OLD), model(NEW), population, out=tmp_path / "eins.csv", workers=1)
-        two = compare(model(OLD), model(NEW), population, out=tmp_path / "zwei.csv", workers=2)
-        assert (tmp_path / "eins.csv").read_bytes() == (tmp_path / "zwei.csv").read_bytes()
-        assert one.to_dict() | {"sekunden": 0} == two.to_dict() | {"sekunden": 0}
 
     def test_an_unknown_population_format(self, tmp_path: Path) -> None:
         with pytest.raises(teilhabe_rules.CaseError, match="ist keine Population"):

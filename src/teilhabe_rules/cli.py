@@ -71,7 +71,6 @@ def _parser() -> argparse.ArgumentParser:
     cmp.add_argument("--values", "--werte", metavar="AUSWAHL",
                      help="verglichene Werte: alle, keine oder Namen mit Komma (Standard: Stunden, VK und Geld der obersten Ebene)")
     cmp.add_argument("--budget", metavar="PFAD", help="der Wert, der das Budget eines Falls ist (Standard: „budget“ im Modellkopf)")
-    cmp.add_argument("--workers", type=int, default=1, metavar="N", help="Prozesse für die Auswertung (Standard 1)")
     cmp.add_argument("--format", choices=("text", "json"), default="text", help="Format der Zusammenfassung auf der Standardausgabe")
     gen = sub.add_parser("generate", help="eine synthetische Population erzeugen (reproduzierbar je Startwert)")
     gen.add_argument("model", metavar="MODELL", help="Regeldatei oder Name eines mitgelieferten Modells")
@@ -215,12 +214,10 @@ def _cmd_compare(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     at = _date(args.at) if args.at else None
     at_old = _date(args.at_old) if args.at_old else at
     at_new = _date(args.at_new) if args.at_new else at
-    if args.workers < 1:
-        raise _UsageError("--workers: mindestens 1")
     try:
         old, new = _model(args.old), _model(args.new)
         summary = compare(old, new, args.cases, out=args.out, agreement_old=args.agreement_old, agreement_new=args.agreement_new,
-                          at_old=at_old, at_new=at_new, values=args.values, budget=args.budget, progress=err, workers=args.workers)
+                          at_old=at_old, at_new=at_new, values=args.values, budget=args.budget, progress=err)
     except TeilhabeError as exc:
         _print_error(exc, args.format, out, err)
         return EXIT_FINDINGS

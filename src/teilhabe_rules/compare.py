@@ -32,7 +32,6 @@ import decimal
 import heapq
 import io
 import json
-import os
 import sys
 import time
 from collections.abc import Iterable, Iterator, Sequence
@@ -470,14 +469,13 @@ def compare(
     values: str | Sequence[str] | None = None,
     budget: str | None = None,
     progress: TextIO | None = None,
-    workers: int | None = None,
 ) -> Summary:
     """Evaluate every case of ``population`` under ``old`` and ``new`` and write per-case deltas
     to ``out`` (``.csv`` or ``.jsonl``, or an open text stream with ``out_format``); returns the
     :class:`Summary`. ``progress``: a stream for a progress bar (shown only on a terminal).
 
-    ``workers``: processes that evaluate (default 1: in this process; more need a platform that
-    forks). The output rows keep the order of the population either way."""
+    One process: on two cores a second one gained under a tenth (see benchmarks/bench_compare.py),
+    not worth its complexity."""
     for model, at, which in ((old, at_old, "alte"), (new, at_new, "neue")):
         if model.needs_date and at is None:
             flag = "--at-old" if which == "alte" else "--at-new"
@@ -503,7 +501,7 @@ def compare(
     try:
         if stream is not None and batch.formatter is not None:
             stream.write(batch.formatter.header())
-        for text, tallies in _batches(batch, rows, workers or 1):
+        for text, tallies in _batches(batch, rows):
             if stream is not None:
                 stream.write(text)
             for tally in tallies:
@@ -668,57 +666,20 @@ class _Batch:
         return (record.id, None, None, tuple(levels), record.old[self.budget], record.new[self.budget])
 
 
-def _batches(batch: _Batch, rows: Iterator[PopulationRow], workers: int) -> Iterator[tuple[str, list[_Tally]]]:
-    """The results of ``rows`` in order, ``_BATCH`` rows at a time: here, or in ``workers``
-    forked processes that inherit the compiled models. At most two batches per worker are in
-    flight, so memory stays bounded."""
-    chunks = _chunks(rows, _BATCH)
-    if workers <= 1 or not _can_fork():
-        for chunk in chunks:
-            yield batch(chunk)
-        return
-    import multiprocessing
-    from collections import deque
-
-    global _WORKER
-    _WORKER = batch
-    try:
-        with multiprocessing.get_context("fork").Pool(workers) as pool:
-            pending: deque[Any] = deque()
-            for chunk in chunks:
-                pending.append(pool.apply_async(_work, (chunk,)))
-                if len(pending) >= 2 * workers:
-                    yield pending.popleft().get()
-            while pending:
-                yield pending.popleft().get()
-    finally:
-        _WORKER = None
-
-
-_BATCH = 250
-_WORKER: _Batch | None = None  # what a forked worker process inherits
-
-
-def _chunks(rows: Iterator[PopulationRow], size: int) -> Iterator[list[PopulationRow]]:
+def _batches(batch: _Batch, rows: Iterator[PopulationRow]) -> Iterator[tuple[str, list[_Tally]]]:
+    """The results of ``rows`` in order, ``_BATCH`` rows at a time (read as they come: memory
+    stays bounded)."""
     chunk: list[PopulationRow] = []
     for row in rows:
         chunk.append(row)
-        if len(chunk) == size:
-            yield chunk
+        if len(chunk) == _BATCH:
+            yield batch(chunk)
             chunk = []
     if chunk:
-        yield chunk
+        yield batch(chunk)
 
 
-def _can_fork() -> bool:
-    import multiprocessing
-
-    return "fork" in multiprocessing.get_all_start_methods()
-
-
-def _work(chunk: list[PopulationRow]) -> tuple[str, list[_Tally]]:
-    assert _WORKER is not None
-    return _WORKER(chunk)
+_BATCH = 250
 
 
 def _account(summary: Summary, tally: _Tally, index: int, diffs: array.array[float]) -> None:

@@ -269,6 +269,8 @@ class TestProgress:
     """A progress bar on a terminal, nothing otherwise."""
 
     class Terminal(io.StringIO):
+        """A stream that says it is a terminal."""
+
         def isatty(self) -> bool:
             return True
 

@@ -275,6 +275,15 @@ class TestBaseResolution:
         assert model.checked.parameters["fls_satz"].default == Decimal(71)
 
 
+def test_an_agreement_for_the_base_fits_the_variant() -> None:
+    """An agreement written for mawo applies to mawo_2025; one for another model does not."""
+    variant = teilhabe_rules.bundled("mawo_2025")
+    agreed = variant.load_agreement(ROOT / "examples/mawo/vereinbarung_haus_linde.toml")
+    assert agreed.parameters["njaz"] == Decimal(1620) != variant.checked.parameters["njaz"].default
+    with pytest.raises(teilhabe_rules.AgreementError, match="gilt für das Modell „bei_nrw3“, nicht für „mawo_2025“"):
+        variant.load_agreement({"vereinbarung": {"modell": "bei_nrw3"}})
+
+
 def test_evaluation_errors_of_a_base_rule_name_the_base_file(folder: Path) -> None:
     """A table without a row for a key, looked up in a rule of the base, points at that rule."""
     model = teilhabe_rules.load(write(folder, ""))

@@ -121,7 +121,9 @@ def load_agreement(model: c.CheckedModel, source: str | Path | Mapping[str, Any]
             data.pop(section)
     head = data.pop("vereinbarung", {})
     name = head.get("name")
-    if head.get("modell") not in (None, model.info.name):
+    # an agreement for a base model also fits its variants (they keep its parameters and tables)
+    fitting = {None, model.info.name, model.info.extends, *(Path(f).stem for f in model.info.base_files)}
+    if head.get("modell") not in fitting:
         report(f"Die Vereinbarung gilt für das Modell „{head.get('modell')}“, nicht für „{model.info.name}“", "modell", "vereinbarung")
     by_name = _parameter_names(model)
     agreed_at: dict[str, tuple[int, int, str | None]] = {}

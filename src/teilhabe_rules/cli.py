@@ -49,9 +49,18 @@ def _parser() -> argparse.ArgumentParser:
     ev.add_argument("--format", choices=("text", "json"), default="text")
     ev.add_argument("--explain", "--erklären", action="store_true", help="jede Zahl mit ihrer Herleitung")
     ev.add_argument("--at", "--stichtag", metavar="DATUM", help="Stichtag (JJJJ-MM-TT); Standard: das Datum des Falls")
-    test = sub.add_parser("test", help="die Beispiele der Modelle ausführen")
+    test = sub.add_parser("test", help="die Beispiele (mit --properties auch Eigenschaften und Invarianten) der Modelle prüfen")
     test.add_argument("models", nargs="+", metavar="MODELL")
     test.add_argument("--format", choices=("text", "json"), default="text")
+    test.add_argument("--properties", "--eigenschaften", action="store_true",
+                      help="auch die Eigenschaften und die allgemeinen Invarianten mit erzeugten Fällen prüfen")
+    test.add_argument("--examples-count", "--anzahl", type=int, metavar="N",
+                      help="erzeugte Fälle je Eigenschaft (Standard 50; schließt --properties ein)")
+    test.add_argument("--seed", type=int, metavar="S", help="Startwert der Erzeugung (Standard 0; schließt --properties ein)")
+    test.add_argument("--counterexamples", "--gegenbeispiele", metavar="VERZEICHNIS",
+                      help="wohin Gegenbeispiele geschrieben werden (Standard: aktuelles Verzeichnis)")
+    test.add_argument("--coverage", "--abdeckung", action="store_true",
+                      help="welche Korridorbänder, Tabellenzeilen und Stufen die Beispiele erreichen")
     sub.add_parser("modelle", help="die mitgelieferten Modelle auflisten")
     diff = sub.add_parser("diff", help="zwei Modellversionen inhaltlich vergleichen")
     diff.add_argument("old", metavar="ALT", help="Regeldatei oder Name eines mitgelieferten Modells")
@@ -149,8 +158,43 @@ def _cmd_eval(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return EXIT_OK
 
 
+def _test_properties(model: Any, args: argparse.Namespace, out: TextIO, report: list[dict[str, Any]]) -> tuple[int, int]:
+    """``test --properties``: declared properties and generic invariants; (passed, failed)."""
+    from .properties import DEFAULT_EXAMPLES, property_checks, run_property
+
+    passed = failed = 0
+    for check in property_checks(model):
+        outcome = run_property(check, max_examples=args.examples_count or DEFAULT_EXAMPLES, seed=args.seed or 0,
+                               counterexample_dir=args.counterexamples or ".")
+        report.append(outcome.to_dict())
+        if outcome.passed:
+            passed += 1
+            if args.format == "text":
+                out.write(f"ok      {outcome.id}  ({outcome.examples} Fälle)\n")
+            continue
+        failed += 1
+        if args.format == "text":
+            out.write(f"FEHLER  {outcome.id}  [{outcome.location}]\n        {outcome.title}\n")
+            out.write("        " + (outcome.message or "").replace("\n", "\n        ") + "\n")
+            if outcome.counterexample_file is not None:
+                out.write(f"        Gegenbeispiel: {outcome.counterexample_file}\n")
+    return passed, failed
+
+
 def _cmd_test(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from .testing import run_examples
+
+    properties = args.properties or args.examples_count is not None or args.seed is not None or args.counterexamples is not None
+    if properties:
+        try:
+            import hypothesis  # noqa: F401
+        except ImportError:
+            err.write("teilhabe-rules: --properties braucht das Paket hypothesis (pip install hypothesis)\n")
+            return EXIT_USAGE
+    if args.examples_count is not None and args.examples_count < 1:
+        raise _UsageError("--examples-count: mindestens 1")
+    property_report: list[dict[str, Any]] = []
+    coverage_report: list[dict[str, Any]] = []
 
     status = EXIT_OK
     report = []
@@ -175,8 +219,24 @@ def _cmd_test(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                     out.write(f"FEHLER  {outcome.id}  [{outcome.location}]\n")
                     for failure in outcome.failures:
                         out.write("        " + failure.replace("\n", "\n        ") + "\n")
+        if properties:
+            good, bad = _test_properties(model, args, out, property_report)
+            passed, failed = passed + good, failed + bad
+            status = EXIT_FINDINGS if bad else status
+        if args.coverage:
+            from .example_coverage import example_coverage
+
+            coverage = example_coverage(model)
+            coverage_report.append(coverage.to_dict())
+            if args.format == "text":
+                out.write(coverage.render_text())
     if args.format == "json":
-        out.write(json.dumps({"bestanden": passed, "fehlgeschlagen": failed, "beispiele": report}, ensure_ascii=False, indent=2) + "\n")
+        data: dict[str, Any] = {"bestanden": passed, "fehlgeschlagen": failed, "beispiele": report}
+        if properties:
+            data["eigenschaften"] = property_report
+        if args.coverage:
+            data["abdeckung"] = coverage_report
+        out.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
     else:
         out.write(f"{passed} passed, {failed} failed\n")
     return status

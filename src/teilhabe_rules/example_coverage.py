@@ -1,0 +1,234 @@
+"""Coverage of a model by its examples: corridor bands, table rows and levels.
+
+Takes: a loaded :class:`~teilhabe_rules.model.Model`. Gives: a :class:`CoverageReport` — for
+every corridor band, every table row and every level of a package, the examples that reach it —
+rendered by ``teilhabe-rules test --coverage``.
+
+How: each example is evaluated (with its agreement) by a second compilation of the model whose
+table lookups are recorded (the generated code calls ``_lookup``; the recording variant notes
+the table and key); the model's own evaluator is not touched. Afterwards, the band of each
+corridor is found from the quantity evaluation keeps (``…#korridor``) and the band bounds with
+the parameters of that evaluation, and the levels are read from the result rows. Examples that
+expect an error reach nothing.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import attrs
+
+from . import checked as c
+from .compiler import compile_model, corridor_key
+from .errors import TeilhabeError
+from .model import Model
+from .results import format_value, quantity_text
+
+__all__ = ["CoverageItem", "CoverageReport", "example_coverage"]
+
+
+@attrs.frozen
+class CoverageItem:
+    kind: str  # "korridor", "tabelle" or "stufe"
+    owner: str  # the package (korridor, stufe) or the table
+    label: str
+    location: str  # file:line
+    examples: tuple[str, ...]  # ids of the examples that reach it
+
+    @property
+    def reached(self) -> bool:
+        return bool(self.examples)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"art": self.kind, "von": self.owner, "was": self.label, "ort": self.location, "beispiele": list(self.examples)}
+
+
+_KIND_TEXT = {"korridor": "Korridorbänder", "tabelle": "Tabellenzeilen", "stufe": "Stufen"}
+
+
+@attrs.frozen
+class CoverageReport:
+    model: str
+    file: str
+    examples: int
+    evaluated: int
+    items: tuple[CoverageItem, ...]
+
+    def unreached(self) -> list[CoverageItem]:
+        return [item for item in self.items if not item.reached]
+
+    def counts(self) -> dict[str, tuple[int, int]]:
+        """(reached, all) per kind."""
+        out: dict[str, tuple[int, int]] = {}
+        for kind in _KIND_TEXT:
+            items = [i for i in self.items if i.kind == kind]
+            out[kind] = (sum(1 for i in items if i.reached), len(items))
+        return out
+
+    def render_text(self) -> str:
+        lines = [f"Abdeckung durch die Beispiele: {self.file} ({self.examples} Beispiele, {self.evaluated} ausgewertet)"]
+        for kind, (reached, total) in self.counts().items():
+            if total:
+                lines.append(f"  {_KIND_TEXT[kind]}: {reached} von {total} erreicht")
+        missing = self.unreached()
+        if missing:
+            lines.append("  Von keinem Beispiel erreicht:")
+            for item in missing:
+                what = {"korridor": "Korridor", "tabelle": "Tabelle", "stufe": "Stufe von"}[item.kind]
+                lines.append(f"    {what} {item.owner}: {item.label}  [{item.location}]")
+        else:
+            lines.append("  Jedes Korridorband, jede Tabellenzeile und jede Stufe wird von einem Beispiel erreicht.")
+        return "\n".join(lines) + "\n"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "modell": self.model, "datei": self.file, "beispiele": self.examples, "ausgewertet": self.evaluated,
+            "zählung": {kind: {"erreicht": r, "gesamt": t} for kind, (r, t) in self.counts().items()},
+            "einträge": [i.to_dict() for i in self.items],
+        }
+
+
+class _Recorder:
+    """A second compilation of a model whose table lookups are noted."""
+
+    def __init__(self, model: Model):
+        from .compiler import _lookup
+
+        self.hits: list[tuple[int, Any]] = []
+        hits = self.hits
+
+        def lookup(table: dict[Any, Any], key: Any, name: str) -> Any:
+            value = _lookup(table, key, name)
+            hits.append((id(table), key))
+            return value
+
+        self.model = copy.copy(model)
+        self.model.__dict__.pop("_coverage_recorder", None)
+        self.model.program = compile_model(model.checked, {"_lookup": lookup})
+
+
+def _agreement(model: Model, example: c.ExampleSpec) -> Any:
+    if not example.agreement:
+        return None
+    values = {name: str(value) if not isinstance(value, (str, bool)) else value for name, value, _span in example.agreement}
+    return model.load_agreement({"parameter": values})
+
+
+def example_coverage(model: Model) -> CoverageReport:
+    """Evaluate every example of ``model`` and report which bands, rows and levels it reaches."""
+    from .explain import _value
+    from .testing import example_id
+
+    checked = model.checked
+    recorder = model.__dict__.get("_coverage_recorder")
+    if recorder is None:
+        recorder = model.__dict__["_coverage_recorder"] = _Recorder(model)
+    depth_of = {sid: s.depth for sid, s in checked.scopes.items()}
+    corridors = [n for n in checked.nodes.values() if n.kind == "stufe" and n.bands]
+    packages = [p for p in checked.packages.values() if p.level_type is not None]
+    band_hits: dict[tuple[str, int], set[str]] = {}
+    row_hits: dict[tuple[str, int], set[str]] = {}
+    level_hits: dict[tuple[str, int], set[str]] = {}
+    row_index = {tid: {_row_key(t, row): number for number, row in enumerate(t.rows)} for tid, t in checked.tables.items()}
+    evaluated = 0
+    for example in checked.examples:
+        if example.expected_errors:
+            continue
+        ident = example_id(model, example)
+        recorder.hits.clear()
+        try:
+            agreement = _agreement(model, example)
+            result = recorder.model.evaluate(copy.deepcopy(example.case), agreement)
+        except TeilhabeError:
+            continue
+        evaluated += 1
+        tables = agreement.tables if agreement is not None else model._tables  # noqa: SLF001 - same package
+        table_of = {id(mapping): tid for tid, mapping in tables.items()}
+        for table_id, key in recorder.hits:
+            tid = table_of.get(table_id)
+            number = row_index.get(tid, {}).get(_hashable(key)) if tid is not None else None
+            if number is not None:
+                row_hits.setdefault((tid, number), set()).add(ident)
+        parameters = result._parameters  # noqa: SLF001 - the values this evaluation used
+        for sid, rows in _rows(checked, result._row):  # noqa: SLF001
+            row = rows[-1]
+            for node in corridors:
+                if node.scope != sid or corridor_key(node) not in row:
+                    continue
+                subject = row[corridor_key(node)]
+                for number, band in enumerate(node.bands):
+                    low = _value(band.lower, rows, parameters, depth_of) if band.lower is not None else None
+                    high = _value(band.upper, rows, parameters, depth_of) if band.upper is not None else None
+                    if low is not None and not (subject > low or band.lower_inclusive and subject == low):
+                        continue
+                    if high is not None and not (subject < high or band.upper_inclusive and subject == high):
+                        continue
+                    band_hits.setdefault((node.id, number), set()).add(ident)
+                    break
+            for pkg in packages:
+                if pkg.scope != sid:
+                    continue
+                for key in ("berechnete_stufe", "stufe"):
+                    level = row.get(f"{pkg.name}.{key}")
+                    if level is not None:
+                        level_hits.setdefault((pkg.id, level), set()).add(ident)
+    items: list[CoverageItem] = []
+    base_parameters = model._parameters  # noqa: SLF001 - labels show the model's own bounds
+    for node in corridors:
+        unit = str(node.subject.type.unit) if node.subject is not None else ""
+        for number, band in enumerate(node.bands):
+            label = f"Stufe {band.level} ({_band_text(band, base_parameters, depth_of)} {unit})".replace(" )", ")")
+            items.append(CoverageItem("korridor", node.package or node.key, label, _where(checked, band.span),
+                                      tuple(sorted(band_hits.get((node.id, number), ())))))
+    for tid, table in checked.tables.items():
+        for number, row in enumerate(table.rows):
+            keys = ", ".join(format_value(k) for k in row.keys)
+            label = f"{keys} → {quantity_text(row.value, table.value_type)}"
+            items.append(CoverageItem("tabelle", table.name, label, _where(checked, row.span),
+                                      tuple(sorted(row_hits.get((tid, number), ())))))
+    for pkg in packages:
+        for level in pkg.levels:
+            items.append(CoverageItem("stufe", pkg.name, f"{level.number} ({level.label})", _where(checked, level.span),
+                                      tuple(sorted(level_hits.get((pkg.id, level.number), ())))))
+    return CoverageReport(checked.info.name, checked.info.file, len(checked.examples), evaluated, tuple(items))
+
+
+def _where(model: c.CheckedModel, span: Any) -> str:
+    file_of = getattr(model, "file_of", None)
+    file = file_of(span) if file_of is not None else model.info.file
+    return f"{file}:{span.line}"
+
+
+def _band_text(band: c.BandSpec, parameters: dict[str, Any], depth_of: dict[str, int]) -> str:
+    from .strategies import _const_value
+
+    parts = []
+    for bound, inclusive, words in ((band.lower, band.lower_inclusive, ("ab", "über")), (band.upper, band.upper_inclusive, ("bis", "unter"))):
+        if bound is None:
+            continue
+        value = _const_value(bound, parameters)
+        shown = format_value(value) if value is not None else "…"
+        parts.append(f"{words[0] if inclusive else words[1]} {shown}")
+    return " ".join(parts) or "alle Werte"
+
+
+def _row_key(table: c.TableSpec, row: c.TableRowSpec) -> Any:
+    return _hashable(row.keys[0] if len(table.key_types) == 1 else tuple(row.keys))
+
+
+def _hashable(key: Any) -> Any:
+    return tuple(key) if isinstance(key, list) else key
+
+
+def _rows(model: c.CheckedModel, root: dict[str, Any]) -> list[tuple[str, list[dict[str, Any]]]]:
+    """Every row with its chain of rows from the root."""
+    out = []
+    stack: list[tuple[str, list[dict[str, Any]]]] = [("", [root])]
+    while stack:
+        sid, chain = stack.pop()
+        out.append((sid, chain))
+        for child in model.scopes[sid].lists:
+            for item in chain[-1].get(model.scopes[child].name, []):
+                stack.append((child, chain + [item]))
+    return out

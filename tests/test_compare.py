@@ -163,6 +163,8 @@ class TestSummary:
         assert lp2a.cases == len(changed) > 0
         assert lp2a.up == sum(int(r["bewohner[].lp2a.stufe.neu"]) > int(r["bewohner[].lp2a.stufe.alt"]) for r in changed)
         assert lp2a.up == lp2a.cases and lp2a.down == 0  # 5 and 19 min/Tag move up a level, nothing moves down
+        assert summary.to_dict()["stufenwechsel"]["bewohner[].lp2a"] == {"fälle": len(changed), "höher": len(changed),
+                                                                         "niedriger": 0, "elemente": len(changed)}
         assert summary.levels["bewohner[].lp2b"].cases == 0
         assert "bewohner[].lp2a: " in summary.render_text()
 

@@ -365,7 +365,8 @@ class Summary:
             "fehler": self.errors,
             "fehler_alt": self.errors_old,
             "fehler_neu": self.errors_new,
-            "stufenwechsel": {name: {"fälle": lv.cases, "höher": lv.up, "niedriger": lv.down} for name, lv in self.levels.items()},
+            "stufenwechsel": {name: {"fälle": lv.cases, "höher": lv.up, "niedriger": lv.down, "elemente": lv.elements}
+                              for name, lv in self.levels.items()},
             "budget": {"wert": self.budget.name, "einheit": unit, "alt": money(self.total_old), "neu": money(self.total_new),
                        "differenz": money(self.difference)},
             "verteilung": {
@@ -880,13 +881,13 @@ def generate_population(model: Model, n: int, seed: int, out: str | Path | TextI
     each generated case then gives one case per element of that list (for MAWo, ``bewohner``:
     an offer with one resident — a person case), and each such case is checked by evaluating it.
     Returns the number of cases written."""
-    from .strategies import GeneratorError, sample_cases
-
     if split is not None:
         lists = [model.checked.scopes[sid].name for sid in model.checked.scopes[""].lists]
         if split not in lists:
             raise CaseError(Diagnostic(f"„{split}“ ist keine Liste auf der obersten Ebene von „{model.name}“", code="population",
                                        hint="Listen: " + ", ".join(lists) if lists else "das Modell hat keine Listen"))
+    from .strategies import GeneratorError, sample_cases
+
     cases = _split_cases(model, sample_cases(model, max(n, 1) * 10 + 10, seed), split) if split else sample_cases(model, n, seed)
     sink = _Sink(out, n)
     written = 0

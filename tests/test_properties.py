@@ -38,6 +38,7 @@ eigenschaft "x bleibt unter 10": x <= 10 h/Woche
 eigenschaft "knick steigt mit x": steigend knick mit x
 eigenschaft "viertel steigt mit x": steigend viertel mit x
 eigenschaft "viertel fällt nie mit x": fallend viertel mit x
+eigenschaft "vertippt": steigend viertell mit x
 """
 
 DIVISION = """\
@@ -104,6 +105,10 @@ class TestDeclaredProperties:
     def test_falling_is_checked_too(self, model) -> None:
         outcome = run_property(check_named(model, "eigenschaft::viertel-fällt-nie-mit-x"), max_examples=30)
         assert not outcome.passed and "dabei steigt viertel" in outcome.message
+
+    def test_unknown_target_is_reported(self, model) -> None:
+        outcome = run_property(check_named(model, "eigenschaft::vertippt"), max_examples=10)
+        assert not outcome.passed and "viertell" in outcome.message and "Ziel der Eigenschaft" in outcome.message
 
     def test_same_seed_same_counterexample(self, model) -> None:
         check = check_named(model, "eigenschaft::x-bleibt-unter-10")
@@ -194,7 +199,7 @@ class TestBrokenModel:
         code, out, _ = run("test", str(path), "--examples-count", "15", "--counterexamples", str(folder))
         assert code == 1
         assert "FEHLER  mawo_kaputt.rules::eigenschaft::mehr-stunden-in-lp-3b-senken-den-tagessatz-nie" in out
-        assert "Gegenbeispiel: " in out
+        assert "Gegenbeispiel: " in out and "Gegenbeispiel als Falldatei:" in out and "          [[bewohner]]" in out
         files = sorted(folder.glob("gegenbeispiel-mawo-*.toml"))
         assert files and all(f"Gegenbeispiel: {f}" in out for f in files)
         assert out.splitlines()[-1].endswith(f"{len(files)} failed")
@@ -203,10 +208,13 @@ class TestBrokenModel:
 class TestCommandLine:
     """``teilhabe-rules test --properties`` runs examples, properties and invariants."""
 
-    def test_properties_pass_for_a_bundled_model(self, tmp_path) -> None:
+    def test_properties_pass_for_a_bundled_model(self, tmp_path, monkeypatch) -> None:
+        monkeypatch.delenv("HYPOTHESIS_STORAGE_DIRECTORY", raising=False)
+        monkeypatch.chdir(tmp_path)
         code, out, _ = run("test", "bei_nrw2", "--properties", "--examples-count", "8", "--seed", "3",
                            "--counterexamples", str(tmp_path), "--format", "json")
         assert code == 0
+        assert not (tmp_path / ".hypothesis").exists(), "hypothesis files belong in the cache, not the working directory"
         import json
 
         data = json.loads(out)

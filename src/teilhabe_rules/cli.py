@@ -160,8 +160,9 @@ def _cmd_eval(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 def _test_properties(model: Any, args: argparse.Namespace, out: TextIO, report: list[dict[str, Any]]) -> tuple[int, int]:
     """``test --properties``: declared properties and generic invariants; (passed, failed)."""
-    from .properties import DEFAULT_EXAMPLES, property_checks, run_property
+    from .properties import DEFAULT_EXAMPLES, keep_hypothesis_files_in_cache, property_checks, run_property
 
+    keep_hypothesis_files_in_cache()
     passed = failed = 0
     for check in property_checks(model):
         outcome = run_property(check, max_examples=args.examples_count or DEFAULT_EXAMPLES, seed=args.seed or 0,
@@ -176,6 +177,9 @@ def _test_properties(model: Any, args: argparse.Namespace, out: TextIO, report: 
         if args.format == "text":
             out.write(f"FEHLER  {outcome.id}  [{outcome.location}]\n        {outcome.title}\n")
             out.write("        " + (outcome.message or "").replace("\n", "\n        ") + "\n")
+            if outcome.counterexample_toml is not None:
+                out.write("        Gegenbeispiel als Falldatei:\n")
+                out.write("".join(f"          {line}\n" if line else "\n" for line in outcome.counterexample_toml.splitlines()))
             if outcome.counterexample_file is not None:
                 out.write(f"        Gegenbeispiel: {outcome.counterexample_file}\n")
     return passed, failed

@@ -57,6 +57,7 @@ __all__ = [
     "property_checks",
     "run_properties",
     "run_property",
+    "keep_hypothesis_files_in_cache",
     "write_counterexample",
 ]
 
@@ -315,8 +316,10 @@ def _monotone_check(model: Model, prop: c.PropertySpec) -> Callable[[Any], None]
         after = _evaluate(model, raised)
         try:
             a, b = before.value(target), after.value(target)
-        except KeyError:
-            raise _NotApplicable() from None
+        except KeyError as exc:
+            if "gibt es nicht" in str(exc):  # the list has no such element in this case
+                raise _NotApplicable() from None
+            raise PropertyFailure(f"{str(exc).strip(chr(39))} (Ziel der Eigenschaft)", case) from None
         if a is None or b is None:
             raise _NotApplicable()
         vtype = before._type_at(target)  # noqa: SLF001 - same package
@@ -670,6 +673,22 @@ def write_counterexample(check: PropertyCheck, text: str, directory: str | Path)
             return path
         except FileExistsError:
             number += 1
+
+
+def keep_hypothesis_files_in_cache() -> None:
+    """Let hypothesis keep its files in the library's cache directory (``…/hypothesis``) instead
+    of ``.hypothesis/`` in the working directory — for the command line; an explicit
+    ``HYPOTHESIS_STORAGE_DIRECTORY`` wins."""
+    import os
+    import tempfile
+
+    if os.environ.get("HYPOTHESIS_STORAGE_DIRECTORY"):
+        return
+    from hypothesis.configuration import set_hypothesis_home_dir
+
+    from .cache import cache_dir
+
+    set_hypothesis_home_dir((cache_dir() or Path(tempfile.gettempdir()) / "teilhabe_rules") / "hypothesis")
 
 
 def run_properties(model: Model, *, max_examples: int = DEFAULT_EXAMPLES, seed: int = 0,

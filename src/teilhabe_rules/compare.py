@@ -32,7 +32,6 @@ import decimal
 import heapq
 import io
 import json
-import sys
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from decimal import Decimal
@@ -866,9 +865,6 @@ class _Progress:
         self.draw(done, time.perf_counter())
         self.stream.write("\n")
         self.stream.flush()
-
-
-_ = (io, sys, Iterable)
 
 
 # ---- synthetic populations ---------------------------------------------------------------------

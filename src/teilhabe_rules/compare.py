@@ -939,6 +939,9 @@ class _Sink:
             self.stream: TextIO | None = out
             return
         path = Path(out)
+        if path.suffix and path.suffix.lower() not in (".jsonl", ".ndjson") and not path.is_dir():
+            raise CaseError(Diagnostic(f"„{path}“: das Ziel ist ein Verzeichnis (eine TOML-Datei je Fall) oder eine .jsonl-Datei",
+                                       code="population"))
         try:
             if path.suffix.lower() in (".jsonl", ".ndjson"):
                 self.stream, self.owned = path.open("w", encoding="utf-8"), True

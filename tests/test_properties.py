@@ -38,7 +38,6 @@ eigenschaft "x bleibt unter 10": x <= 10 h/Woche
 eigenschaft "knick steigt mit x": steigend knick mit x
 eigenschaft "viertel steigt mit x": steigend viertel mit x
 eigenschaft "viertel fällt nie mit x": fallend viertel mit x
-eigenschaft "vertippt": steigend viertell mit x
 """
 
 DIVISION = """\
@@ -106,9 +105,11 @@ class TestDeclaredProperties:
         outcome = run_property(check_named(model, "eigenschaft::viertel-fällt-nie-mit-x"), max_examples=30)
         assert not outcome.passed and "dabei steigt viertel" in outcome.message
 
-    def test_unknown_target_is_reported(self, model) -> None:
-        outcome = run_property(check_named(model, "eigenschaft::vertippt"), max_examples=10)
-        assert not outcome.passed and "viertell" in outcome.message and "Ziel der Eigenschaft" in outcome.message
+    def test_unknown_target_is_a_check_error(self) -> None:
+        text = SMALL + 'eigenschaft "vertippt": steigend viertell mit x\n'
+        with pytest.raises(teilhabe_rules.CheckError, match="„viertell“ bezeichnet keinen Wert des Modells") as info:
+            teilhabe_rules.loads(text, "klein.rules")
+        assert "meinten Sie „viertel“?" in info.value.render()
 
     def test_same_seed_same_counterexample(self, model) -> None:
         check = check_named(model, "eigenschaft::x-bleibt-unter-10")

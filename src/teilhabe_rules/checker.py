@@ -1444,38 +1444,46 @@ class Checker:
                 return ast.Span(number, column, number, column + len(example.base or ""))
         return example.span
 
-    def _expectation(self, assignment: ast.Assignment) -> c.ExpectationSpec | None:
-        steps = assignment.path.steps
+    def _path_target(self, path: ast.Path) -> tuple[c.ValueType, bool] | None:
+        """The type at a data path (``bewohner[1].lp2a.stufe``) and whether it is an input;
+        None after reporting a path that names nothing."""
         scope = ""
         names: list[str] = []
-        for step in steps:
+        for step in path.steps:
             if isinstance(step, int):
                 if not names or _join(scope, names[-1]) not in self.scopes:
-                    self.report(f"„{assignment.path}“: ein Index folgt nur auf eine Liste", assignment.path.span)
+                    self.report(f"„{path}“: ein Index folgt nur auf eine Liste", path.span)
                     return None
                 scope = _join(scope, names.pop())
                 if names:
-                    self.report(f"„{assignment.path}“ ist kein Pfad zu einem Wert", assignment.path.span)
+                    self.report(f"„{path}“ ist kein Pfad zu einem Wert", path.span)
                     return None
             else:
                 names.append(step)
         key = ".".join(names)
-        target = None
-        if key in {n.key for n in self.nodes.values() if n.scope == scope}:
-            target = next(n for n in self.nodes.values() if n.scope == scope and n.key == key).type
-        else:
-            spec = next((i for i in self.inputs.get(scope, []) if i.key == key), None)
-            if spec is not None:
-                target = spec.type
-        if target is None:
-            candidates = [n.key for n in self.nodes.values() if n.scope == scope] + [i.key for i in self.inputs.get(scope, [])]
-            self.report(f"„{assignment.path}“ bezeichnet keinen Wert des Modells", assignment.path.span, self.did_you_mean(key, candidates))
+        node = next((n for n in self.nodes.values() if n.scope == scope and n.key == key), None)
+        if node is not None:
+            return node.type, False
+        spec = next((i for i in self.inputs.get(scope, []) if i.key == key), None)
+        if spec is not None:
+            return spec.type, True
+        candidates = [n.key for n in self.nodes.values() if n.scope == scope] + [i.key for i in self.inputs.get(scope, [])]
+        hint = self.did_you_mean(key, candidates)
+        if hint is None and scope == "" and any(sid.split(".")[0] == names[0] for sid in self.scopes if sid):
+            hint = f"ein Wert in einer Liste braucht den Index, z. B. {names[0]}[1].…"
+        self.report(f"„{path}“ bezeichnet keinen Wert des Modells", path.span, hint)
+        return None
+
+    def _expectation(self, assignment: ast.Assignment) -> c.ExpectationSpec | None:
+        found = self._path_target(assignment.path)
+        if found is None:
             return None
+        target = found[0]
         try:
             value = self.literal_value(assignment.value, c.ValueType(target.kind, target.unit, enum=target.enum), "Der erwartete Wert")
         except _Fail:
             return None
-        return c.ExpectationSpec(tuple(steps), value, target, assignment.span)
+        return c.ExpectationSpec(tuple(assignment.path.steps), value, target, assignment.span)
 
     def _properties(self) -> list[c.PropertySpec]:
         out = []
@@ -1492,6 +1500,17 @@ class Checker:
                 out.append(c.PropertySpec(prop.title, prop.span, expr=ir))
             else:
                 assert prop.target is not None and prop.by is not None
+                target = self._path_target(prop.target)
+                by = self._path_target(prop.by)
+                if target is None or by is None:
+                    continue
+                if not (target[0].kind == "zahl" or target[0].kind == "enum" and target[0].enum is not None and target[0].enum.numeric):
+                    self.report(f"„{prop.target}“ ist keine Zahl und kann nicht {prop.direction} sein", prop.target.span)
+                    continue
+                if not by[1] or not (by[0].kind == "zahl" or by[0].kind == "enum" and by[0].enum is not None and by[0].enum.numeric):
+                    self.report(f"Nach „mit“ steht eine Eingabe mit Zahlenwerten, „{prop.by}“ ist keine", prop.by.span,
+                                "die Eigenschaft erhöht diese Eingabe und vergleicht den Wert davor und danach")
+                    continue
                 out.append(c.PropertySpec(prop.title, prop.span, direction=prop.direction, target=prop.target.steps, by=prop.by.steps))
         return out
 

@@ -23,6 +23,7 @@ from . import checked as c
 from .builder import parse_expression
 from .domains import Domain, corridor_findings, domain_of
 from .errors import CheckError, Diagnostic, Location, RuleSyntaxError
+from .paths import PathError, set_path
 from .units import DIMENSIONLESS, PERCENT, Unit, UnitError, conversion_factor, parse_unit
 
 __all__ = ["check_module", "literal_to_data"]
@@ -1569,10 +1570,6 @@ def _respan(expr: Any, span: ast.Span) -> Any:
     return attrs.evolve(expr, **changes)
 
 
-class PathError(ValueError):
-    pass
-
-
 def literal_to_data(expr: ast.Expression) -> Any:
     """A literal as case data (quantities with units as text such as ``"15 min/Tag"``)."""
     if isinstance(expr, ast.Number):
@@ -1590,32 +1587,6 @@ def literal_to_data(expr: ast.Expression) -> Any:
     if isinstance(expr, ast.RecordLiteral):
         return {k: literal_to_data(v) for k, v in expr.fields}
     raise PathError("Hier steht nur ein fester Wert (Zahl, Text, Datum, ja/nein, Liste, Datensatz)")
-
-
-def set_path(data: dict[str, Any], steps: tuple[str | int, ...], value: Any) -> None:
-    """Set ``value`` at a 1-based data path, creating tables on the way."""
-    current: Any = data
-    for index, step in enumerate(steps):
-        last = index == len(steps) - 1
-        nxt = None if last else steps[index + 1]
-        if isinstance(step, int):
-            if not isinstance(current, list) or not 1 <= step <= len(current) + 1:
-                raise PathError(f"Index [{step}] gibt es nicht (die Liste hat {len(current) if isinstance(current, list) else 0} Einträge)")
-            if step == len(current) + 1:
-                current.append({} if not last else value)
-            if last:
-                current[step - 1] = value
-            else:
-                current = current[step - 1]
-        else:
-            if not isinstance(current, dict):
-                raise PathError(f"„{step}“ folgt auf keinen Datensatz")
-            if last:
-                current[step] = value
-            else:
-                if step not in current:
-                    current[step] = [] if isinstance(nxt, int) else {}
-                current = current[step]
 
 
 def check_module(module: ast.Module, text: str) -> c.CheckedModel:

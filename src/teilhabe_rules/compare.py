@@ -40,6 +40,7 @@ from typing import IO, Any, TextIO
 
 import attrs
 
+from .paths import parse_path, set_path
 from . import checked as c
 from .errors import CaseError, CheckError, Diagnostic, Location, TeilhabeError, ValidityError
 from .model import Model
@@ -109,7 +110,7 @@ def _csv_rows(handle: IO[str], name: str) -> Iterator[PopulationRow]:
     columns = []
     for number, column in enumerate(header, start=1):
         try:
-            columns.append(_steps(column.strip()))
+            columns.append(parse_path(column.strip()))
         except ValueError as exc:
             raise CaseError(Diagnostic(f"Spalte {number} „{column}“: {exc}", Location(name, 1, number), code="population",
                                        hint="Spalten heißen wie die Eingaben: plaetze, lp2a.kap4, bewohner[1].pflegegrad")) from None
@@ -134,56 +135,11 @@ def _csv_rows(handle: IO[str], name: str) -> Iterator[PopulationRow]:
                     continue  # an empty cell leaves the input out (its default applies)
                 text = cell.strip()
                 value: Any = json.loads(text, parse_float=Decimal) if text[:1] in "[{" else text
-                _put(data, steps, value)
+                set_path(data, steps, value, pad=True)
         except (ValueError, json.JSONDecodeError) as exc:
             yield PopulationRow(f"Zeile {line}", error=f"die Zeile lässt sich nicht lesen: {exc}")
             continue
         yield PopulationRow(f"Zeile {line}", data)
-
-
-def _steps(text: str) -> tuple[str | int, ...]:
-    """``bewohner[1].lp2a.kap4`` → ("bewohner", 1, "lp2a", "kap4")."""
-    if not text:
-        raise ValueError("eine Spalte ohne Namen")
-    steps: list[str | int] = []
-    for part in text.split("."):
-        name, _, rest = part.partition("[")
-        if not name and not steps:
-            raise ValueError("ein Pfad beginnt mit einem Namen")
-        if name:
-            steps.append(name)
-        while rest:
-            index, _, rest = rest.partition("]")
-            if not index.isdigit() or int(index) < 1:
-                raise ValueError(f"„[{index}]“ ist kein Listenindex (ab 1)")
-            steps.append(int(index))
-            rest = rest.lstrip("[") if rest.startswith("[") else rest
-            if rest:
-                raise ValueError(f"unerwartet „{rest}“")
-    return tuple(steps)
-
-
-def _put(data: dict[str, Any], steps: tuple[str | int, ...], value: Any) -> None:
-    current: Any = data
-    for number, step in enumerate(steps):
-        last = number == len(steps) - 1
-        following = None if last else steps[number + 1]
-        if isinstance(step, int):
-            if not isinstance(current, list):
-                raise ValueError("ein Index folgt nur auf eine Liste")
-            while len(current) < step:
-                current.append({})
-            if last:
-                current[step - 1] = value
-            else:
-                current = current[step - 1]
-        else:
-            if not isinstance(current, dict):
-                raise ValueError(f"„{step}“ folgt auf keinen Datensatz")
-            if last:
-                current[step] = value
-            else:
-                current = current.setdefault(step, [] if isinstance(following, int) else {})
 
 
 def count_rows(path: str | Path) -> int | None:

@@ -40,6 +40,7 @@ from typing import Any
 
 import attrs
 
+from .paths import format_path
 from . import checked as c
 from .compiler import DECIMAL_CONTEXT
 from .errors import CaseError, EvaluationError, TeilhabeError
@@ -246,13 +247,6 @@ def _condition_check(model: Model, prop: c.PropertySpec) -> Callable[[Any], None
     return check
 
 
-def _path_text(steps: tuple[str | int, ...]) -> str:
-    out = ""
-    for step in steps:
-        out += f"[{step}]" if isinstance(step, int) else (f".{step}" if out else step)
-    return out
-
-
 def _case_get(case: Any, steps: tuple[str | int, ...]) -> tuple[bool, Any]:
     holder = case
     for step in steps:
@@ -291,7 +285,7 @@ def _monotone_check(model: Model, prop: c.PropertySpec) -> Callable[[Any], None]
         case, pick = value
         domain = case_space(model).domain_at(by)
         if domain is None:
-            raise PropertyFailure(f"„{_path_text(by)}“ ist keine Eingabe des Modells", case)
+            raise PropertyFailure(f"„{format_path(by)}“ ist keine Eingabe des Modells", case)
         present, raw = _case_get(case, by)
         if not present:
             indexes = [number for number, step in enumerate(by) if isinstance(step, int)]
@@ -327,9 +321,9 @@ def _monotone_check(model: Model, prop: c.PropertySpec) -> Callable[[Any], None]
             shown_old, shown_new = quantity_text(current, domain.spec.type), quantity_text(new, domain.spec.type)
             word = "sinkt" if rising else "steigt"
             raise PropertyFailure(
-                f"{_path_text(by)} steigt von {shown_old} auf {shown_new}, dabei {word} {_path_text(target)} "
+                f"{format_path(by)} steigt von {shown_old} auf {shown_new}, dabei {word} {format_path(target)} "
                 f"von {quantity_text(a, vtype)} auf {quantity_text(b, vtype)}\n"
-                f"    Vergleichsfall: derselbe Fall mit {_path_text(by)} = {shown_new}",
+                f"    Vergleichsfall: derselbe Fall mit {format_path(by)} = {shown_new}",
                 case,
             )
 

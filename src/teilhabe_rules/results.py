@@ -15,6 +15,7 @@ from typing import Any
 import attrs
 
 from . import checked as c
+from .paths import PathError, format_path, parse_path
 
 __all__ = ["Explanation", "PackageResult", "Quantity", "Result", "ScopeResult", "format_value"]
 
@@ -155,27 +156,27 @@ class Result:
 
     def value(self, path: str | tuple[str | int, ...]) -> Any:
         """The raw value at a path: ``"bewohner[1].lp2a.stufe"`` or a tuple of steps."""
-        steps = _parse_path(path) if isinstance(path, str) else tuple(path)
+        steps = _steps(path)
         row: Any = self._row
         names: list[str] = []
         for number, step in enumerate(steps):
             if isinstance(step, int):
                 items = row.get(".".join(names))
                 if not isinstance(items, list):
-                    raise KeyError(f"„{_format_path(steps[:number])}“ ist keine Liste des Ergebnisses")
+                    raise KeyError(f"„{format_path(steps[:number])}“ ist keine Liste des Ergebnisses")
                 if not 1 <= step <= len(items):
-                    raise KeyError(f"„{_format_path(steps[:number + 1])}“ gibt es nicht: die Liste hat {len(items)} Einträge (ab 1 gezählt)")
+                    raise KeyError(f"„{format_path(steps[:number + 1])}“ gibt es nicht: die Liste hat {len(items)} Einträge (ab 1 gezählt)")
                 row = items[step - 1]
                 names = []
             else:
                 names.append(step)
         key = ".".join(names)
         if key not in row:
-            raise KeyError(f"„{_format_path(steps)}“ ist kein Wert des Ergebnisses")
+            raise KeyError(f"„{format_path(steps)}“ ist kein Wert des Ergebnisses")
         return row[key]
 
     def quantity(self, path: str | tuple[str | int, ...]) -> Quantity:
-        steps = _parse_path(path) if isinstance(path, str) else tuple(path)
+        steps = _steps(path)
         value = self.value(steps)
         vtype = self._type_at(steps)
         return Quantity(value, _unit_text(vtype), vtype)
@@ -330,21 +331,10 @@ def _join_path(prefix: str, key: str) -> str:
     return f"{prefix}.{key}" if prefix else key
 
 
-def _parse_path(text: str) -> tuple[str | int, ...]:
-    steps: list[str | int] = []
-    for part in text.replace("]", "").split("."):
-        if "[" in part:
-            name, *indexes = part.split("[")
-            if name:
-                steps.append(name)
-            steps.extend(int(i) for i in indexes)
-        elif part:
-            steps.append(part)
-    return tuple(steps)
-
-
-def _format_path(steps: tuple[str | int, ...]) -> str:
-    out = ""
-    for step in steps:
-        out += f"[{step}]" if isinstance(step, int) else (f".{step}" if out else step)
-    return out
+def _steps(path: str | tuple[str | int, ...]) -> tuple[str | int, ...]:
+    if not isinstance(path, str):
+        return tuple(path)
+    try:
+        return parse_path(path)
+    except PathError as exc:
+        raise KeyError(f"„{path}“ ist kein Pfad: {exc}") from None

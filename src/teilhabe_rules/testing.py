@@ -13,6 +13,7 @@ from typing import Any
 
 import attrs
 
+from .paths import format_path
 from . import checked as c
 from .errors import Diagnostic, TeilhabeError
 from .model import Model
@@ -68,7 +69,7 @@ def run_example(model: Model, example: c.ExampleSpec) -> ExampleOutcome:
     if example.expected_errors:
         failures.append(f"erwartet war ein Fehler mit „{example.expected_errors[0]}“, der Fall wurde aber ausgewertet")
     for expectation in example.expectations:
-        path = _path_text(expectation.path)
+        path = format_path(expectation.path)
         try:
             actual = result.value(expectation.path)
         except (KeyError, IndexError) as exc:
@@ -86,13 +87,6 @@ def run_example(model: Model, example: c.ExampleSpec) -> ExampleOutcome:
 
 def run_examples(model: Model) -> list[ExampleOutcome]:
     return [run_example(model, example) for example in model.checked.examples]
-
-
-def _path_text(steps: tuple[str | int, ...]) -> str:
-    out = ""
-    for step in steps:
-        out += f"[{step}]" if isinstance(step, int) else (f".{step}" if out else step)
-    return out
 
 
 _ = Diagnostic

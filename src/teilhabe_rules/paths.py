@@ -1,0 +1,75 @@
+"""Data paths: ``bewohner[1].lp2a.kap4`` as text and as steps.
+
+Takes: path text or steps. Gives: :func:`parse_path` (text → steps, 1-based indexes),
+:func:`format_path` (steps → text) and :func:`set_path` (put a value into nested case data).
+Used by examples and templates, results, explanations and population files alike.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = ["PathError", "format_path", "parse_path", "set_path"]
+
+
+class PathError(ValueError):
+    """A path that is malformed or does not fit the data (message in German)."""
+
+
+def parse_path(text: str) -> tuple[str | int, ...]:
+    """``bewohner[1].lp2a.kap4`` → ("bewohner", 1, "lp2a", "kap4")."""
+    if not text:
+        raise PathError("ein leerer Pfad")
+    steps: list[str | int] = []
+    for part in text.split("."):
+        name, _, rest = part.partition("[")
+        if not name and not steps:
+            raise PathError("ein Pfad beginnt mit einem Namen")
+        if name:
+            steps.append(name)
+        while rest:
+            index, _, rest = rest.partition("]")
+            if not index.isdigit() or int(index) < 1:
+                raise PathError(f"„[{index}]“ ist kein Listenindex (ab 1)")
+            steps.append(int(index))
+            rest = rest[1:] if rest.startswith("[") else rest
+            if rest:
+                raise PathError(f"unerwartet „{rest}“")
+    return tuple(steps)
+
+
+def format_path(steps: tuple[str | int, ...]) -> str:
+    out = ""
+    for step in steps:
+        out += f"[{step}]" if isinstance(step, int) else (f".{step}" if out else step)
+    return out
+
+
+def set_path(data: dict[str, Any], steps: tuple[str | int, ...], value: Any, pad: bool = False) -> None:
+    """Set ``value`` at ``steps``, creating tables and lists on the way. A list index may be one
+    past the end (appends); with ``pad``, any index (missing elements become empty tables)."""
+    current: Any = data
+    for number, step in enumerate(steps):
+        last = number == len(steps) - 1
+        following = None if last else steps[number + 1]
+        if isinstance(step, int):
+            if not isinstance(current, list):
+                raise PathError(f"Index [{step}] folgt auf keine Liste")
+            if pad:
+                while len(current) < step:
+                    current.append({})
+            elif not 1 <= step <= len(current) + 1:
+                raise PathError(f"Index [{step}] gibt es nicht (die Liste hat {len(current)} Einträge)")
+            elif step == len(current) + 1:
+                current.append({})
+            if last:
+                current[step - 1] = value
+            else:
+                current = current[step - 1]
+        else:
+            if not isinstance(current, dict):
+                raise PathError(f"„{step}“ folgt auf keinen Datensatz")
+            if last:
+                current[step] = value
+            else:
+                current = current.setdefault(step, [] if isinstance(following, int) else {})

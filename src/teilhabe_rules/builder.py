@@ -43,6 +43,16 @@ def _string(token: Token) -> str:
     return re.sub(r"\\(.)", lambda m: _ESCAPES.get(m.group(1), m.group(1)), raw[1:-1])
 
 
+def _name_and_title(children: list[Any]) -> tuple[str, str | None, list[Any]]:
+    """``NAME STRING? …`` (or ``STRING STRING? …``): the name, the optional title, the rest."""
+    rest = children[1:]
+    title = None
+    if rest and isinstance(rest[0], Token) and rest[0].type == "STRING":
+        title = _string(rest[0])
+        rest = rest[1:]
+    return str(children[0]), title, rest
+
+
 class _Marker:
     """A tagged intermediate value inside a rule's children (never leaves the builder)."""
 
@@ -217,12 +227,7 @@ class AstBuilder(Transformer):  # type: ignore[type-arg]
 
     def header(self, meta: Any, children: list[Any]) -> ast.Header:
         """header: "modell" NAME STRING? _NL _header_line* "ende" _NL"""
-        name = str(children[0])
-        rest = children[1:]
-        title = None
-        if rest and isinstance(rest[0], Token):
-            title = _string(rest[0])
-            rest = rest[1:]
+        name, title, rest = _name_and_title(children)
         fields: dict[str, Any] = {}
         sources: list[str] = []
         for marker in rest:
@@ -287,12 +292,7 @@ class AstBuilder(Transformer):  # type: ignore[type-arg]
 
     def enum_decl(self, meta: Any, children: list[Any]) -> ast.Enumeration:
         """enum_decl: "aufzählung" NAME STRING? _NL enum_member+ "ende" _NL"""
-        name = str(children[0])
-        rest = children[1:]
-        title = None
-        if rest and isinstance(rest[0], Token):
-            title = _string(rest[0])
-            rest = rest[1:]
+        name, title, rest = _name_and_title(children)
         return ast.Enumeration(name, title, tuple(rest), _span(meta))
 
     def default(self, meta: Any, children: list[Any]) -> _Marker:
@@ -466,12 +466,7 @@ class AstBuilder(Transformer):  # type: ignore[type-arg]
 
     def table_decl(self, meta: Any, children: list[Any]) -> ast.Table:
         """table_decl: "tabelle" NAME STRING? ":" _table_keys ARROW type table_flag? _annotation* _NL table_row* "ende" _NL"""
-        name = str(children[0])
-        rest = children[1:]
-        title = None
-        if rest and isinstance(rest[0], Token) and rest[0].type == "STRING":
-            title = _string(rest[0])
-            rest = rest[1:]
+        name, title, rest = _name_and_title(children)
         arrow = next(i for i, c in enumerate(rest) if isinstance(c, Token) and c.type == "ARROW")
         key_types = tuple(rest[:arrow])
         value_type = rest[arrow + 1]
@@ -523,12 +518,7 @@ class AstBuilder(Transformer):  # type: ignore[type-arg]
 
     def package_decl(self, meta: Any, children: list[Any]) -> ast.Package:
         """package_decl: "paket" NAME STRING? _NL _package_item* "ende" _NL"""
-        name = str(children[0])
-        rest = children[1:]
-        title = None
-        if rest and isinstance(rest[0], Token):
-            title = _string(rest[0])
-            rest = rest[1:]
+        name, title, rest = _name_and_title(children)
         return ast.Package(name, title, tuple(rest), _span(meta))
 
     def level(self, meta: Any, children: list[Any]) -> ast.Level:
@@ -617,12 +607,8 @@ class AstBuilder(Transformer):  # type: ignore[type-arg]
 
     def example_decl(self, meta: Any, children: list[Any]) -> ast.Example:
         """example_decl: "beispiel" STRING STRING? _NL _example_item* "ende" _NL"""
+        ident, title, rest = _name_and_title(children)
         ident = _string(children[0])
-        rest = children[1:]
-        title = None
-        if rest and isinstance(rest[0], Token):
-            title = _string(rest[0])
-            rest = rest[1:]
         parts: dict[str, list[Any]] = {"basis": [], "eingabe": [], "erwartet": [], "fehler": [], "vereinbarung": []}
         for marker in rest:
             parts[marker.tag].append(marker.value)

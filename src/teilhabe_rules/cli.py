@@ -88,7 +88,34 @@ def _parser() -> argparse.ArgumentParser:
     gen.add_argument("--out", "--ausgabe", metavar="ZIEL", help="Verzeichnis (TOML-Dateien) oder .jsonl-Datei; Standard: JSON Lines auf die Standardausgabe")
     gen.add_argument("--split", "--je", metavar="LISTE",
                      help="ein Fall je Element dieser Liste der obersten Ebene (MAWo: --split bewohner ergibt Personenfälle)")
+    conv = sub.add_parser("umstellen", help="einen BEI_NRW-2.0-Fall in einen 3.0-Fall umstellen (Kapitel → Bereich)")
+    conv.add_argument("case", metavar="FALL", help="Falldatei nach BEI_NRW 2.0")
+    conv.add_argument("--erstellt-am", required=True, metavar="DATUM", help="Erstellungsdatum der 3.0-Fortschreibung")
+    conv.add_argument("--wohnform", required=True, metavar="WOHNFORM", help="geplante Wohnform (in 2.0 nicht erfasst)")
+    conv.add_argument("--beginn", metavar="DATUM", help="Beginn des neuen Zeitraums (Standard: wie in 2.0)")
+    conv.add_argument("--ende", metavar="DATUM", help="Ende des neuen Zeitraums (Standard: wie in 2.0)")
+    conv.add_argument("--out", "--ausgabe", metavar="DATEI", help="TOML-Datei; Standard: die Standardausgabe")
     return parser
+
+
+def _cmd_convert(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from .conversions import bei_nrw_2_to_3
+    from .toml_writer import dumps
+
+    created = _date(args.erstellt_am)
+    start = _date(args.beginn) if args.beginn else None
+    end = _date(args.ende) if args.ende else None
+    try:
+        case = bei_nrw_2_to_3(args.case, erstellt_am=created, wohnform=args.wohnform, zeitraum_beginn=start, zeitraum_ende=end)
+    except TeilhabeError as exc:
+        err.write(exc.render() + "\n")
+        return EXIT_FINDINGS
+    text = dumps(case, header=f"BEI_NRW 3.0 – umgestellt aus {args.case} (Kapitel → Bereich nach bereich_je_kapitel)")
+    if args.out:
+        Path(args.out).write_text(text, encoding="utf-8")
+    else:
+        out.write(text)
+    return EXIT_OK
 
 
 def _model(name: str) -> Any:
@@ -329,7 +356,7 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
             parser.print_help(out)
             return EXIT_USAGE
         command = {"check": _cmd_check, "eval": _cmd_eval, "test": _cmd_test, "modelle": _cmd_models, "diff": _cmd_diff,
-                   "compare": _cmd_compare, "generate": _cmd_generate}[args.command]
+                   "compare": _cmd_compare, "generate": _cmd_generate, "umstellen": _cmd_convert}[args.command]
         return command(args, out, err)
     except _UsageError as exc:
         err.write(f"teilhabe-rules: {exc}\n")

@@ -27,6 +27,8 @@ from cattrs.errors import ClassValidationError, ForbiddenExtraKeysError, Iterabl
 
 from . import checked as c
 from .errors import CaseError, Diagnostic, Location
+from .locate import locate
+from .paths import PathError, parse_path
 from .units import UnitError, parse_unit
 
 if sys.version_info >= (3, 11):
@@ -272,10 +274,36 @@ class CaseLoader:
         unreadable: set[str] = set()
         data = self._inline_files(dict(data), "", "$", base_dir or Path.cwd(), problems, files, unreadable)
 
+        texts: dict[str, str | None] = {}
+
         def location(path: str) -> Location | None:
-            """The file a data path lies in: the element file that holds it, else the case file."""
-            file = next((f for item, f in sorted(files.items(), key=lambda kv: -len(kv[0])) if _within(path, item)), source)
-            return Location(file, 1, 1) if file else None
+            """Where a data path stands: in the element file that holds it, else in the case file."""
+            holder = next(((item, f) for item, f in sorted(files.items(), key=lambda kv: -len(kv[0])) if _within(path, item)), None)
+            file, inner = (holder[1], "$" + path[len(holder[0]):]) if holder else (source, path)
+            if not file:
+                return None
+            if file not in texts:
+                try:
+                    texts[file] = Path(file).read_text(encoding="utf-8")
+                except (OSError, UnicodeDecodeError):
+                    texts[file] = None
+            text = texts[file]
+            if text is None:
+                return Location(file, 1, 1)
+            try:
+                steps = parse_path(inner[2:]) if len(inner) > 2 else ()
+            except PathError:
+                steps = ()
+            line, column = locate(text, steps, json=file.lower().endswith(".json"))
+            return Location(file, line, column)
+
+        def diagnostic(message: str, path: str, hint: str | None = None) -> Diagnostic:
+            where = location(path)
+            line_text = None
+            if where is not None and texts.get(where.file):
+                lines = (texts[where.file] or "").split("\n")
+                line_text = lines[where.line - 1] if 0 < where.line <= len(lines) else None
+            return Diagnostic(message, where, path=path, hint=hint, source_line=line_text, code="eingabe")
 
         structured = None
         try:
@@ -284,12 +312,12 @@ class CaseLoader:
             for message, path in _flatten(exc, "$"):
                 if any(_within(path, item) for item in unreadable):
                     continue  # the element's file could not be read; that is reported already
-                problems.append(Diagnostic(message, location(path), path=path, code="eingabe"))
+                problems.append(diagnostic(message, path))
         except (ValueError, TypeError) as exc:  # pragma: no cover - detailed validation wraps these
             problems.append(Diagnostic(str(exc), path="$", code="eingabe"))
         checks: list[tuple[str, str, str | None]] = []
         self._record_checks(data, "", "$", checks)
-        problems.extend(Diagnostic(message, location(path), path=path, hint=hint, code="eingabe") for message, path, hint in checks)
+        problems.extend(diagnostic(message, path, hint) for message, path, hint in checks)
         if structured is not None:
             row = self._row(structured, "", "$", problems)
         else:

@@ -415,6 +415,7 @@ class Example:
     expected_errors: tuple[str, ...]
     agreement: tuple[Assignment, ...]
     span: Span
+    at: _dt.date | None = None  # the evaluation date (``stichtag TT.MM.JJJJ``)
 
 
 @frozen

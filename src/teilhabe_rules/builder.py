@@ -609,11 +609,13 @@ class AstBuilder(Transformer):  # type: ignore[type-arg]
         """example_decl: "beispiel" STRING STRING? _NL _example_item* "ende" _NL"""
         ident, title, rest = _name_and_title(children)
         ident = _string(children[0])
-        parts: dict[str, list[Any]] = {"basis": [], "eingabe": [], "erwartet": [], "fehler": [], "vereinbarung": []}
+        parts: dict[str, list[Any]] = {"basis": [], "eingabe": [], "erwartet": [], "fehler": [], "vereinbarung": [], "stichtag": []}
         for marker in rest:
             parts[marker.tag].append(marker.value)
         if len(parts["basis"]) > 1:
             raise _BuildError("Ein Beispiel hat höchstens eine Basis", _span(meta))
+        if len(parts["stichtag"]) > 1:
+            raise _BuildError("Ein Beispiel hat höchstens einen Stichtag", _span(meta))
         return ast.Example(
             ident,
             title,
@@ -623,7 +625,12 @@ class AstBuilder(Transformer):  # type: ignore[type-arg]
             tuple(parts["fehler"]),
             tuple(parts["vereinbarung"]),
             _span(meta),
+            parts["stichtag"][0] if parts["stichtag"] else None,
         )
+
+    def example_at(self, meta: Any, children: list[Token]) -> _Marker:
+        """example_at: "stichtag" DATE _NL"""
+        return _Marker("stichtag", self.date(meta, children).value, _span(meta))
 
     # ---- the file ----------------------------------------------------------------------------------
 

@@ -432,6 +432,7 @@ class ExampleSpec:
     expectations: tuple[ExpectationSpec, ...]
     expected_errors: tuple[str, ...]
     span: Span
+    at: _dt.date | None = None  # the evaluation date given by ``stichtag`` in the example
 
 
 @frozen

@@ -1432,7 +1432,7 @@ class Checker:
             if not example.expectations and not example.expected_errors:
                 self.report(f"Das Beispiel „{example.id}“ erwartet nichts", example.span, "ergänze „erwartet PFAD = WERT“ oder „erwartet fehler \"…\"“")
             out.append(c.ExampleSpec(example.id, example.title, package, data, tuple(agreement), tuple(expectations),
-                                     example.expected_errors, example.span))
+                                     example.expected_errors, example.span, at=example.at))
         return out
 
     def _base_span(self, example: ast.Example) -> ast.Span:

@@ -139,7 +139,7 @@ def example_coverage(model: Model) -> CoverageReport:
         recorder.hits.clear()
         try:
             agreement = _agreement(model, example)
-            result = recorder.model.evaluate(copy.deepcopy(example.case), agreement)
+            result = recorder.model.evaluate(copy.deepcopy(example.case), agreement, at=example.at)
         except TeilhabeError:
             continue
         evaluated += 1

@@ -35,3 +35,24 @@ class TestDeclaredValues:
     def test_a_derived_value_does_not_inherit_the_input_range(self) -> None:
         model = teilhabe_rules.loads(HEAD + "wert y: h/Jahr = x + x\n", "m.rules")
         assert model.evaluate({"x": 100}).value("y") == 200
+
+
+class TestNumericMembers:
+    """Numeric members of an aufzählung can be written qualified: ``Pflegegrad.0``."""
+
+    MODEL = HEAD + """aufzählung Pflegegrad "PG"
+  0 "kein"
+  2 "PG 2"
+ende
+eingabe pg: Pflegegrad
+wert ohne = pg = Pflegegrad.0
+"""
+
+    def test_qualified_numeric_member_compares(self) -> None:
+        model = teilhabe_rules.loads(self.MODEL, "m.rules")
+        assert model.evaluate({"x": 1, "pg": 0}).value("ohne") is True
+        assert model.evaluate({"x": 1, "pg": 2}).value("ohne") is False
+
+    def test_unknown_numeric_member_is_a_check_error(self) -> None:
+        with pytest.raises(teilhabe_rules.CheckError, match="„1“ gehört nicht zu Pflegegrad"):
+            teilhabe_rules.loads(self.MODEL + "wert z = Pflegegrad.1\n", "m.rules")

@@ -192,6 +192,11 @@ class AstBuilder(Transformer):  # type: ignore[type-arg]
         """postfix "." NAME -> attribute"""
         return ast.Attribute(children[0], str(children[1]), _span(meta))
 
+    def member_number(self, meta: Any, children: list[Any]) -> ast.Attribute:
+        """postfix "." NUMBER -> member_number (a numeric member of an aufzählung: ``Pflegegrad.0``)"""
+        number = self._int(children[1], "Ein Aufzählungswert")
+        return ast.Attribute(children[0], str(number), _span(meta))
+
     def lookup(self, meta: Any, children: list[Any]) -> ast.Lookup:
         """postfix "[" _expr_list "]" -> lookup"""
         return ast.Lookup(children[0], tuple(children[1:]), _span(meta))

@@ -761,7 +761,9 @@ class Checker:
             if head in self.enums:
                 if len(chain) != 2:
                     raise self.fail("Ein Aufzählungswert hat keine Felder", expr.span)
-                member = self.enums[head].member(chain[1][0])
+                name = chain[1][0]
+                enum = self.enums[head]
+                member = enum.member(int(name) if enum.numeric and name.lstrip("-").isdigit() else name)
                 if member is None:
                     raise self.fail(f"„{chain[1][0]}“ gehört nicht zu {head}", expr.span,
                                     self.did_you_mean(chain[1][0], [str(k) for k in self.enums[head].keys()]))

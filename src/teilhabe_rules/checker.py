@@ -90,7 +90,9 @@ class Checker:
         self.node_order_hint: list[str] = []
         self.value_ir: dict[str, c.Expr] = {}
         self.in_progress: list[str] = []
-        self.flexible: set[int] = set()
+        # Unit-less numbers that take the unit of their neighbour, by identity. The objects are
+        # kept so that their ids cannot be reused by later objects.
+        self.flexible: dict[int, c.Expr] = {}
         self.examples_ast: list[tuple[ast.Example, str | None]] = []
         self.templates_ast: list[ast.Template] = []
         self.properties_ast: list[ast.Property] = []
@@ -636,11 +638,11 @@ class Checker:
         return None
 
     def flex(self, ir: c.Const) -> c.Const:
-        self.flexible.add(id(ir))
+        self.flexible[id(ir)] = ir
         return ir
 
     def is_flex(self, ir: c.Expr) -> bool:
-        return id(ir) in self.flexible
+        return self.flexible.get(id(ir)) is ir
 
     def adopt(self, ir: c.Expr, unit: Unit) -> c.Expr:
         if self.is_flex(ir) and isinstance(ir, c.Const) and ir.type.kind == "zahl":
@@ -975,7 +977,7 @@ class Checker:
                 vtype = then.type
             out = c.Cond(test, then, other, vtype, expr.span)
             if self.is_flex(then) and self.is_flex(other):
-                self.flexible.add(id(out))
+                self.flexible[id(out)] = out
             return out
         if then.type.kind != other.type.kind or then.type.kind == "enum" and then.type.enum != other.type.enum:
             raise self.fail(f"„dann“ ({then.type.describe()}) und „sonst“ ({other.type.describe()}) haben verschiedene Typen", expr.span)

@@ -1404,9 +1404,8 @@ class Checker:
         return data
 
     def _examples(self) -> list[c.ExampleSpec]:
-        import copy
-
         templates = {t.name: t for t in self.templates_ast}
+        template_data: dict[str, dict[str, Any]] = {}
         out = []
         seen: set[tuple[str | None, str]] = set()
         for example, package in self.examples_ast:
@@ -1419,7 +1418,9 @@ class Checker:
                     self.report(f"Unbekannte Vorlage „{example.base}“", self._base_span(example),
                                 self.did_you_mean(example.base, templates))
                     continue
-                data = copy.deepcopy(self._template_data(templates[example.base]))
+                if example.base not in template_data:
+                    template_data[example.base] = self._template_data(templates[example.base])
+                data = _copy_data(template_data[example.base])
             for assignment in example.inputs:
                 try:
                     set_path(data, assignment.path.steps, literal_to_data(assignment.value))
@@ -1466,7 +1467,9 @@ class Checker:
             else:
                 names.append(step)
         key = ".".join(names)
-        node = next((n for n in self.nodes.values() if n.scope == scope and n.key == key), None)
+        node = self.nodes.get(_join(scope, key))  # a value's id is its scope and key
+        if node is None or node.scope != scope or node.key != key:
+            node = next((n for n in self.nodes.values() if n.scope == scope and n.key == key), None)
         if node is not None:
             return node.type, False
         spec = next((i for i in self.inputs.get(scope, []) if i.key == key), None)
@@ -1572,6 +1575,15 @@ def _respan(expr: Any, span: ast.Span) -> Any:
         elif attrs.has(type(value)):
             changes[field.name] = _respan(value, span)
     return attrs.evolve(expr, **changes)
+
+
+def _copy_data(data: Any) -> Any:
+    """A copy of case data (nested dicts and lists of immutable values)."""
+    if isinstance(data, dict):
+        return {key: _copy_data(value) for key, value in data.items()}
+    if isinstance(data, list):
+        return [_copy_data(value) for value in data]
+    return data
 
 
 def literal_to_data(expr: ast.Expression) -> Any:

@@ -24,6 +24,9 @@ __all__ = ["build_module", "parse_expression", "parse_module"]
 
 
 def _span(meta: Any) -> ast.Span:
+    """The span of a rule: from lark's ``Meta``, or as :mod:`teilhabe_rules.fastpath` gives it."""
+    if meta.__class__ is ast.Span:
+        return meta  # type: ignore[no-any-return]
     if getattr(meta, "empty", True):
         return ast.NO_SPAN
     return ast.Span(meta.line, meta.column, meta.end_line, meta.end_column)
@@ -668,12 +671,35 @@ def build_module(tree: lark.Tree, filename: str, text: str) -> ast.Module:
 
 
 def parse_module(text: str, filename: str = "<eingabe>") -> ast.Module:
-    """Source text → AST (raises :class:`RuleSyntaxError`)."""
+    """Source text → AST (raises :class:`RuleSyntaxError`).
+
+    Text that parses takes the fast path of :mod:`teilhabe_rules.fastpath`; anything else the
+    lark parser and :class:`AstBuilder`, whose errors are the ones reported."""
+    from .fastpath import Fallback, fast_parser
+
+    fast = fast_parser()
+    if fast is not None:
+        try:
+            header, items = fast.parse(text if text.endswith("\n") else text + "\n")
+        except Fallback:
+            pass
+        else:
+            return ast.Module(header, items, filename)
     return build_module(parse_text(text, filename), filename, text)
 
 
 def parse_expression(text: str, filename: str = "<ausdruck>") -> ast.Expression:
     """One expression (as used inside ``{…}`` of a check message) → AST."""
+    from .fastpath import Fallback, fast_parser
+
+    fast = fast_parser()
+    if fast is not None:
+        try:
+            result: ast.Expression = fast.parse(text, start="expr")
+        except Fallback:
+            pass
+        else:
+            return result
     tree = parse_text(text, filename, start="expr")
     module_like = build_expression(tree, filename, text)
     return module_like

@@ -2,7 +2,7 @@
 
 Takes: a rule file's text and name. Gives: the :class:`~teilhabe_rules.checked.CheckedModel` from
 an earlier check of exactly the same text with exactly the same library and grammar, or None.
-Parsing and checking a large model costs tens of milliseconds (most of it in the parser); the
+Parsing and checking a large model costs some 40 ms (more in the first load of a process); the
 cache makes a repeated load cost a file read, a hash and an unpickle — as Python does with
 ``.pyc`` files.
 

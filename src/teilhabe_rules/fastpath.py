@@ -1,0 +1,309 @@
+"""Source text → AST in one pass, for text that parses (the fast path of the first two stages).
+
+Takes: the text of a rule file (or of one expression). Gives: what
+:func:`teilhabe_rules.builder.build_module` would give for the parse tree of
+:func:`teilhabe_rules.parser.parse_text` — the same AST, node for node and span for span — or
+:class:`Fallback` when the text is not plain sailing, in which case the caller runs the lark path,
+which reports the error in plain words (or, should it ever accept what this refuses, gives the
+result). The grammar, its LALR(1) tables and the AST-building methods are the ones of
+:mod:`teilhabe_rules.parser` and :mod:`teilhabe_rules.builder`; nothing of the language is defined
+here.
+
+Why it exists: lark's LALR parser builds a ``Tree`` per rule and a ``Token`` per terminal,
+propagates positions through every reduction and hands the tree to a ``Transformer`` that walks it
+once more. For a 1,000-line model that is about 85 ms. This module runs the same parse table
+with a lexer that scans with one regular expression per lexer state, keeps a position tuple per
+stack entry instead of ``Meta`` objects, turns the chain reductions of the expression precedence
+ladder (``?sum: product`` …) into a bare state change, and calls the builder's method for a rule
+as soon as the rule is reduced. It reproduces the three lark behaviours the AST depends on:
+
+- the contextual lexer (each parser state scans only the terminals it accepts, plus ``NAME`` and
+  the newline, see :class:`~teilhabe_rules.parser.BracketPostLexer`), including lark's rule that a
+  string terminal fully matched by a pattern terminal of the same priority is found through that
+  pattern (a keyword through ``NAME``, ``=`` through ``COMP_OP``);
+- the post-lexer that drops newlines inside brackets;
+- lark's position propagation: a node spans from its first to its last child *as written*
+  (keywords and the closing newline included), and a rule that passes its single child through
+  (``?atom: "(" expr ")"``) widens the child's container, not the child's own span.
+
+Anything else — a character no terminal matches, a token the state does not accept, a builder
+error, nesting deeper than :data:`~teilhabe_rules.parser.MAX_DEPTH` — raises :class:`Fallback`.
+``tests/test_fastpath.py`` compares both paths on every bundled model, every documented example
+and generated text.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from typing import Any
+
+import lark
+from lark.lexer import PatternRE, PatternStr, Token
+
+from . import ast
+from .parser import MAX_DEPTH, make_parser
+
+__all__ = ["Fallback", "FastParser", "fast_parser"]
+
+_OPEN = frozenset({"LPAR", "LSQB", "LBRACE"})
+_CLOSE = frozenset({"RPAR", "RSQB", "RBRACE"})
+
+
+_TRAILING_BLANKS = re.compile(r"[\t \f]*\Z").match
+
+
+class Fallback(Exception):
+    """The fast path does not handle this text; use the lark path."""
+
+
+class _Inline(list):  # type: ignore[type-arg]
+    """The children of an inlined rule (``_item``, ``__start_star_0``), spliced into the parent."""
+
+    __slots__ = ()
+
+
+class _Lexer:
+    """The terminals one parser state accepts, as one regular expression in lark's order."""
+
+    __slots__ = ("match", "unless")
+
+    def __init__(self, terminals: list[Any]):
+        terminals = sorted(
+            terminals,
+            key=lambda t: (-t.priority, -t.pattern.max_width, -len(t.pattern.value), t.name),
+        )
+        embedded: set[str] = set()
+        self.unless: dict[str, dict[str, str]] = {}
+        for pattern_terminal in terminals:
+            if not isinstance(pattern_terminal.pattern, PatternRE):
+                continue
+            regexp = re.compile(pattern_terminal.pattern.to_regexp())
+            for string_terminal in terminals:
+                if not isinstance(string_terminal.pattern, PatternStr):
+                    continue
+                if string_terminal.priority != pattern_terminal.priority:
+                    continue
+                text = string_terminal.pattern.value
+                found = regexp.match(text)
+                if found and found.group(0) == text:
+                    # lark: found as the pattern terminal, then renamed by a whole match
+                    renames = self.unless.setdefault(pattern_terminal.name, {})
+                    renames.setdefault(text, string_terminal.name)
+                    if string_terminal.pattern.flags <= pattern_terminal.pattern.flags:
+                        embedded.add(string_terminal.name)
+        alternatives = "|".join(
+            f"(?P<{t.name}>{t.pattern.to_regexp()})" for t in terminals if t.name not in embedded
+        )
+        # Blanks between tokens are skipped by the same match (no terminal starts with one).
+        self.match = re.compile(r"[\t \f]*(?:" + alternatives + ")").match
+
+
+class FastParser:
+    """lark's LALR(1) tables of the rule grammar, driven directly (see the module docstring)."""
+
+    def __init__(self, parser: lark.Lark, builder: Any, blank_ignore: str):
+        table = parser.parser.parser.parser.parse_table  # lark's IntParseTable
+        from lark.parsers.lalr_analysis import Shift
+
+        self._terminals = {t.name: t for t in parser.terminals}
+        self._ignore = frozenset(parser.lexer_conf.ignore)
+        self._skipped = self._ignore - {blank_ignore}
+        always = set(getattr(parser.options.postlex, "always_accept", ()))
+        rules: list[Any] = []
+        rule_index: dict[Any, int] = {}
+        self.actions: list[dict[str, int]] = []
+        self.gotos: list[dict[str, int]] = []
+        self._accepts: list[frozenset[str]] = []
+        for state in range(len(table.states)):
+            actions: dict[str, int] = {}
+            gotos: dict[str, int] = {}
+            for symbol, (action, arg) in table.states[state].items():
+                symbol = str(symbol)
+                if action is Shift:
+                    terminal = symbol in self._terminals or symbol == "$END"
+                    (actions if terminal else gotos)[symbol] = arg
+                else:
+                    if arg not in rule_index:
+                        rule_index[arg] = len(rules)
+                        rules.append(arg)
+                    actions[symbol] = ~rule_index[arg]
+            self.actions.append(actions)
+            self.gotos.append(gotos)
+            names = {str(s) for s in table.states[state]} | self._ignore | always
+            self._accepts.append(
+                frozenset(n for n in names if n in self._terminals and n != blank_ignore)
+            )
+        self.start_states = dict(table.start_states)
+        self.end_states = dict(table.end_states)
+        self._lexers: list[_Lexer | None] = [None] * len(table.states)
+        self._lexer_by_terminals: dict[frozenset[str], _Lexer] = {}
+        kept: set[str] = set()
+        self.reducers = [self._reducer(rule, builder, kept) for rule in rules]
+        self._kept = frozenset(kept)
+
+    @staticmethod
+    def _reducer(rule: Any, builder: Any, kept: set[str]) -> tuple[Any, ...]:
+        """What reducing ``rule`` does, precomputed:
+        ``(size, origin, chain, keep, expand1, callback)``."""
+        expansion = rule.expansion
+        if not expansion:
+            raise TypeError(f"empty rule {rule}")  # the grammar has none; lark gives them no span
+        name = rule.alias or rule.options.template_source or rule.origin.name
+        keep = tuple(
+            (i, (not sym.is_term) and sym.name.startswith("_"))
+            for i, sym in enumerate(expansion)
+            if not (sym.is_term and sym.filter_out) or rule.options.keep_all_tokens
+        )
+        for i, _ in keep:
+            if expansion[i].is_term:
+                kept.add(expansion[i].name)
+        expand1 = bool(rule.options.expand1 and not rule.alias)
+        inline = str(name).startswith("_")
+        # A rule of one kept symbol that passes it on unchanged (``?sum: product``, ``_item:
+        # value_decl``) changes only the state: the value, its span and its depth stay.
+        chain = (expand1 or inline) and len(expansion) == 1 and len(keep) == 1
+        if inline:
+            callback = _Inline
+        else:
+            method = getattr(builder, str(name), None)
+            # the plain bound method, without lark's ``v_args`` wrapper around it
+            callback = getattr(method, "base_func", method)
+        return (len(expansion), str(rule.origin.name), chain, keep, expand1, callback)
+
+    def _lexer(self, state: int) -> _Lexer:
+        accepts = self._accepts[state]
+        lexer = self._lexer_by_terminals.get(accepts)
+        if lexer is None:
+            lexer = _Lexer([self._terminals[name] for name in accepts])
+            self._lexer_by_terminals[accepts] = lexer
+        self._lexers[state] = lexer
+        return lexer
+
+    def parse(self, text: str, start: str = "start") -> Any:
+        """The builder's value for the start rule (raises :class:`Fallback`)."""
+        actions, gotos, reducers, lexers = self.actions, self.gotos, self.reducers, self._lexers
+        kept, skipped = self._kept, self._skipped
+        new_token = getattr(Token, "_future_new", Token)
+        Span = ast.Span
+        end_state = self.end_states[start]
+        states = [self.start_states[start]]
+        values: list[Any] = []
+        spans: list[tuple[int, int, int, int]] = []
+        depths: list[int] = []
+        pos, line, line_start, size, brackets = 0, 1, 0, len(text), 0
+        while True:
+            # ---- the next token, in the lexer of the current state
+            if pos < size:
+                lexer = lexers[states[-1]] or self._lexer(states[-1])
+                found = lexer.match(text, pos)
+                if found is None:
+                    if _TRAILING_BLANKS(text, pos):
+                        pos = size
+                        continue
+                    raise Fallback
+                kind = found.lastgroup
+                begin = found.start(kind)
+                pos = found.end()
+                column = begin - line_start + 1
+                newlines = text.count("\n", begin, pos)
+                if newlines:
+                    start_line = line
+                    line += newlines
+                    line_start = text.rindex("\n", begin, pos) + 1
+                    where = (start_line, column, line, pos - line_start + 1)
+                else:
+                    where = (line, column, line, pos - line_start + 1)
+                if kind in skipped:
+                    continue
+                if kind in lexer.unless:
+                    kind = lexer.unless[kind].get(text[begin:pos], kind)
+                if kind in _OPEN:
+                    brackets += 1
+                elif kind in _CLOSE:
+                    brackets = brackets - 1 if brackets else 0
+                elif brackets and kind == "_NL":
+                    continue
+                if kind in kept:
+                    value = new_token(kind, text[begin:pos], begin, *where, pos)
+                else:
+                    value = None
+            elif pos == size:
+                kind, value, where = "$END", None, None
+                pos += 1
+            else:  # pragma: no cover - the loop returns at $END
+                raise Fallback
+            # ---- feed it to the LALR automaton
+            while True:
+                action = actions[states[-1]].get(kind)
+                if action is None:
+                    raise Fallback
+                if action >= 0:
+                    states.append(action)
+                    values.append(value)
+                    spans.append(where)  # type: ignore[arg-type]
+                    depths.append(0)
+                    break
+                n, origin, chain, keep, expand1, callback = reducers[~action]
+                if chain:
+                    states[-1] = gotos[states[-2]][origin]
+                else:
+                    children = values[-n:]
+                    first, last = spans[-n], spans[-1]
+                    depth = max(depths[-n:])
+                    del states[-n:], values[-n:], spans[-n:], depths[-n:]
+                    entry = (first[0], first[1], last[2], last[3])
+                    filtered: list[Any] = []
+                    for index, splice in keep:
+                        child = children[index]
+                        if splice and child.__class__ is _Inline:
+                            if filtered:
+                                filtered.extend(child)
+                            else:  # lark's ChildFilterLALR: grow the first spliced list
+                                filtered = child
+                        else:
+                            filtered.append(child)
+                    if expand1 and len(filtered) == 1:
+                        result = filtered[0]
+                        if isinstance(result, Token):  # lark widens only trees
+                            entry = (result.line, result.column, result.end_line, result.end_column)
+                    elif callback is _Inline:
+                        result = _Inline(filtered)
+                    elif callback is None:
+                        raise Fallback
+                    else:
+                        depth += 1
+                        if depth > MAX_DEPTH:
+                            raise Fallback
+                        try:
+                            result = callback(Span(*entry), filtered)
+                        except Exception:
+                            raise Fallback from None
+                    states.append(gotos[states[-1]][origin])
+                    values.append(result)
+                    spans.append(entry)
+                    depths.append(depth)
+                if kind == "$END" and states[-1] == end_state:
+                    return values[-1]
+
+
+@functools.lru_cache(maxsize=1)
+def fast_parser() -> FastParser | None:
+    """The fast parser of the shipped grammar, or None where this lark's internals differ from
+    what it was written for (then every parse takes the lark path)."""
+    from .builder import AstBuilder
+
+    parser = make_parser()
+    blanks = [
+        t.name
+        for t in parser.terminals
+        if t.name in parser.lexer_conf.ignore
+        and isinstance(t.pattern, PatternRE)
+        and t.pattern.value in (r"[\t \f]+", "[\t \f]+")
+    ]
+    if len(blanks) != 1:  # pragma: no cover - the shipped grammar ignores exactly one blank terminal
+        return None
+    try:
+        return FastParser(parser, AstBuilder(), blanks[0])
+    except (AttributeError, KeyError, IndexError, TypeError):  # pragma: no cover - other lark versions
+        return None

@@ -45,6 +45,21 @@ def import_time() -> float:
     return statistics.median(runs)
 
 
+def fresh_process_load(path: Path, cache: str, repeat: int = 5) -> float:
+    """Median seconds for ``import teilhabe_rules`` + ``load(path)`` in a new process each time
+    (interpreter start-up not counted), with ``TEILHABE_RULES_CACHE=cache``. Byte code is
+    written and used as in an installed package, whatever ``PYTHONDONTWRITEBYTECODE`` says."""
+    import os
+
+    code = ("import time; t=time.perf_counter(); import teilhabe_rules; "
+            f"teilhabe_rules.load({str(path)!r}); print(time.perf_counter()-t)")
+    env = {key: value for key, value in os.environ.items() if key != "PYTHONDONTWRITEBYTECODE"}
+    env["TEILHABE_RULES_CACHE"] = cache
+    runs = [float(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env).stdout)
+            for _ in range(repeat)]
+    return statistics.median(runs)
+
+
 def offer_with(model, residents: int):
     from teilhabe_rules.cases import read_data
 
@@ -58,14 +73,20 @@ def offer_with(model, residents: int):
 
 def main() -> None:
     report("import teilhabe_rules (eigener Prozess)", import_time(), 150, "ms")
-    import teilhabe_rules
-    from teilhabe_rules.parser import make_parser
-
-    start = time.perf_counter()
-    make_parser()
-    report("Parser bauen (einmal je Prozess)", time.perf_counter() - start, None, "ms")
     import os
     import tempfile
+
+    import teilhabe_rules
+    from teilhabe_rules import cache
+    from teilhabe_rules.parser import make_parser
+
+    os.environ["TEILHABE_RULES_CACHE"] = "aus"
+    start = time.perf_counter()
+    make_parser()
+    report("Parser bauen (lark-Grammatikanalyse, einmal je Prozess)", time.perf_counter() - start, None, "ms")
+    os.environ["TEILHABE_RULES_CACHE"] = tempfile.mkdtemp(prefix="bench-cache-")
+    cache.store_parser(make_parser())
+    report("Parser aus dem Cache laden (statt bauen)", median_time(cache.lookup_parser, 5, 1), None, "ms")
 
     for name in ("mawo", "bei_nrw3"):
         path = ROOT / "models" / f"{name}.rules"
@@ -74,6 +95,23 @@ def main() -> None:
         os.environ["TEILHABE_RULES_CACHE"] = tempfile.mkdtemp(prefix="bench-cache-")
         teilhabe_rules.load(path)
         report(f"{name}.rules laden, geprüftes Modell aus dem Cache", median_time(lambda: teilhabe_rules.load(path), 5, 3), 50, "ms")
+
+    # What a command-line call pays before it can evaluate: a new process imports the library
+    # and loads the model — with nothing cached, with only the built parser cached (a model file
+    # just edited), and with the checked model cached.
+    mawo_path = ROOT / "models/mawo.rules"
+    fresh_process_load(mawo_path, "aus", 1)  # writes the byte code once
+    report("neuer Prozess: import + mawo laden, ohne Cache", fresh_process_load(mawo_path, "aus", 3), None, "ms")
+    folder = tempfile.mkdtemp(prefix="bench-cache-")
+    fresh_process_load(mawo_path, folder, 1)
+    runs = []
+    for _ in range(5):
+        for entry in Path(folder).glob("*.pickle"):
+            if not entry.name.startswith("parser-"):
+                entry.unlink()  # keep the parser, drop the checked model
+        runs.append(fresh_process_load(mawo_path, folder, 1))
+    report("neuer Prozess: import + mawo laden, Parser aus dem Cache", statistics.median(runs), None, "ms")
+    report("neuer Prozess: import + mawo laden, Modell aus dem Cache", fresh_process_load(mawo_path, folder), None, "ms")
 
     mawo = teilhabe_rules.load(ROOT / "models/mawo.rules")
     person = mawo.load_case(ROOT / "examples/mawo/person_grundfall.toml")

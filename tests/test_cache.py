@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 import teilhabe_rules
-from teilhabe_rules import cache, checker
+from teilhabe_rules import cache, checker, parser
+from teilhabe_rules.builder import build_module
 
 MODEL = """modell demo "Demo"
   version "1"
@@ -29,6 +30,13 @@ def counted(monkeypatch: pytest.MonkeyPatch) -> list[int]:
 
     monkeypatch.setattr("teilhabe_rules.model.check_module", counting)
     return calls
+
+
+@pytest.fixture(autouse=True)
+def parser_built() -> None:
+    """The parser is built (once per process) before a test points the cache elsewhere, so the
+    folders below hold only the entries their tests write."""
+    parser.make_parser()
 
 
 class TestCache:
@@ -94,3 +102,58 @@ class TestCache:
         with pytest.raises(teilhabe_rules.CheckError, match="Einheiten"):
             teilhabe_rules.load(rules)
         assert not list((tmp_path / "cache").glob("*.pickle")) if (tmp_path / "cache").exists() else True
+
+
+class TestParserCache:
+    """The built LALR parser is kept in the cache directory and loaded from there."""
+
+    @pytest.fixture()
+    def fresh(self, monkeypatch: pytest.MonkeyPatch, tmp_path: Path):  # type: ignore[no-untyped-def]
+        """A process-like state: no parser built yet, the cache in ``tmp_path/cache``; the
+        number of grammar analyses lark runs is counted."""
+        monkeypatch.setenv("TEILHABE_RULES_CACHE", str(tmp_path / "cache"))
+        builds: list[int] = []
+        original = parser.lark.Lark.__init__
+
+        def counting(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+            builds.append(1)
+            original(self, *args, **kwargs)
+
+        monkeypatch.setattr(parser.lark.Lark, "__init__", counting)
+        parser.make_parser.cache_clear()
+        yield builds
+        parser.make_parser.cache_clear()
+
+    def test_built_once_then_loaded(self, fresh: list[int], tmp_path: Path) -> None:
+        built = parser.make_parser()
+        (entry,) = (tmp_path / "cache").glob("parser-*.pickle")
+        parser.make_parser.cache_clear()
+        loaded = parser.make_parser()
+        assert loaded is not built and len(fresh) == 1
+        text = (Path(__file__).resolve().parent.parent / "models/mawo.rules").read_text("utf-8")
+        assert loaded.parse(text, start="start") == built.parse(text, start="start")
+        assert build_module(loaded.parse(text, start="start"), "m", text) == build_module(built.parse(text, start="start"), "m", text)
+
+    def test_a_damaged_entry_is_rebuilt_silently(self, fresh: list[int], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+        parser.make_parser()
+        (entry,) = (tmp_path / "cache").glob("parser-*.pickle")
+        entry.write_bytes(entry.read_bytes()[:1000])
+        parser.make_parser.cache_clear()
+        with pytest.raises(teilhabe_rules.RuleSyntaxError, match="Komma"):
+            parser.parse_text('modell m\nende\nwert x = 1,5\n')
+        assert len(fresh) == 2
+        assert capsys.readouterr() == ("", "")
+        assert cache.lookup_parser() is not None  # rewritten whole
+
+    def test_switched_off_builds_every_process(self, fresh: list[int], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch.setenv("TEILHABE_RULES_CACHE", "aus")
+        parser.make_parser()
+        parser.make_parser.cache_clear()
+        parser.make_parser()
+        assert len(fresh) == 2
+        assert not (tmp_path / "cache").exists()
+
+    def test_entry_name_follows_grammar_and_lark(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        before = cache._parser_entry()
+        monkeypatch.setattr(parser.lark, "__version__", "0.0.0")
+        assert cache._parser_entry() != before

@@ -1,4 +1,4 @@
-"""A content-addressed cache of checked models.
+"""A content-addressed cache of checked models (and of the built parser).
 
 Takes: a rule file's text and name. Gives: the :class:`~teilhabe_rules.checked.CheckedModel` from
 an earlier check of exactly the same text with exactly the same library and grammar, or None.
@@ -12,20 +12,29 @@ package. The key covers the library version, the grammar, the file name and the 
 of any of them — or of the library's own code — is a miss. Files are written atomically; a damaged or unreadable entry is ignored
 and rewritten. Entries are pickles: the cache directory must be as trusted as the user's own
 files.
+
+The LALR parser itself is kept there too (``parser-<key>.pickle``, lark's own ``Lark.save``): lark's
+grammar analysis takes a few hundred milliseconds per process, loading the saved parser about 15.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import os
 import pickle
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import IO, TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import lark
 
 from . import checked as c
 
-__all__ = ["cache_dir", "lookup", "store"]
+__all__ = ["cache_dir", "lookup", "lookup_parser", "store", "store_parser"]
 
 _OFF = {"0", "aus", "off", "false", "nein"}
 
@@ -79,12 +88,53 @@ def store(model: c.CheckedModel, text: str, filename: str) -> None:
     folder = cache_dir()
     if folder is None:
         return
+    _write(folder, f"{_key(text, filename)}.pickle", lambda handle: pickle.dump(model, handle, protocol=pickle.HIGHEST_PROTOCOL))
+
+
+def _write(folder: Path, name: str, dump: Callable[[IO[bytes]], object]) -> None:
+    """Write an entry atomically (a reader sees the old entry, the new one or none)."""
+    temporary: str | None = None
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        target = folder / f"{_key(text, filename)}.pickle"
         with tempfile.NamedTemporaryFile("wb", dir=folder, delete=False, suffix=".tmp") as handle:
-            pickle.dump(model, handle, protocol=pickle.HIGHEST_PROTOCOL)
             temporary = handle.name
-        os.replace(temporary, target)
+            dump(handle)
+        os.replace(temporary, folder / name)
     except (OSError, pickle.PicklingError, TypeError, AttributeError):
+        if temporary is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(temporary)
         return  # a cache that cannot be written is no error
+
+
+def _parser_entry() -> str:
+    """The parser's entry: the grammar and the library's code (the salt), lark, Python."""
+    import sys
+
+    import lark
+
+    digest = hashlib.sha256(_salt())
+    digest.update(f"lark {lark.__version__}\0python {sys.version_info[:2]}".encode())
+    return f"parser-{digest.hexdigest()}.pickle"
+
+
+def lookup_parser() -> lark.Lark | None:
+    """The built LALR parser from an earlier process, or None."""
+    import lark
+
+    folder = cache_dir()
+    if folder is None:
+        return None
+    try:
+        with (folder / _parser_entry()).open("rb") as handle:
+            parser = lark.Lark.load(handle)
+    except Exception:  # a damaged, partial or foreign entry: build anew (and overwrite it)
+        return None
+    return parser if isinstance(parser, lark.Lark) else None
+
+
+def store_parser(parser: lark.Lark) -> None:
+    folder = cache_dir()
+    if folder is None:
+        return
+    _write(folder, _parser_entry(), parser.save)

@@ -4,7 +4,7 @@ Takes: the text of a rule file and its name. Gives: a ``lark.Tree`` (LALR, posit
 :class:`~teilhabe_rules.errors.RuleSyntaxError` in plain German words. Common mistakes (decimal
 comma, missing ``ende``, misspelt keyword, …) are recognised from the table in
 :mod:`teilhabe_rules.syntax_hints`. The parser is built once per process by a pure, cached
-factory; nothing is written to disk.
+factory and kept in the cache directory (see :func:`make_parser`).
 """
 
 from __future__ import annotations
@@ -68,8 +68,19 @@ def grammar_text() -> str:
 
 @functools.lru_cache(maxsize=2)
 def make_parser(strict: bool = False) -> lark.Lark:
-    """Build the LALR parser (cached; ``strict`` turns grammar conflicts into errors)."""
-    return lark.Lark(
+    """The LALR parser, once per process (``strict`` turns grammar conflicts into errors).
+
+    Building it (lark's grammar analysis) takes a few hundred milliseconds; the built parser is
+    kept in the cache directory of :mod:`teilhabe_rules.cache`, keyed by the grammar, the
+    library's code and the lark and Python versions, and loads from there in about 15 ms.
+    """
+    from . import cache
+
+    if not strict:
+        loaded = cache.lookup_parser()
+        if loaded is not None:
+            return loaded
+    parser = lark.Lark(
         grammar_text(),
         parser="lalr",
         lexer="contextual",
@@ -79,6 +90,9 @@ def make_parser(strict: bool = False) -> lark.Lark:
         strict=strict,
         start=["start", "expr"],
     )
+    if not strict:
+        cache.store_parser(parser)
+    return parser
 
 
 def parse_text(text: str, filename: str = "<eingabe>", start: str = "start") -> lark.Tree:

@@ -134,6 +134,7 @@ DIMENSIONLESS = Unit()
 PERCENT = Unit((), percent=True)
 
 
+@functools.lru_cache(maxsize=1024)
 def _combine(left: tuple[tuple[str, int], ...], right: tuple[tuple[str, int], ...], sign: int) -> Unit:
     exps: dict[str, int] = dict(left)
     for atom, exp in right:
@@ -141,8 +142,10 @@ def _combine(left: tuple[tuple[str, int], ...], right: tuple[tuple[str, int], ..
     return Unit(tuple(sorted((a, e) for a, e in exps.items() if e)))
 
 
+@functools.lru_cache(maxsize=1024)
 def parse_unit(text: str) -> Unit:
-    """Parse ``EUR/h``, ``min/Tag``, ``EUR/VK/Jahr``, ``Personen``, ``%``."""
+    """Parse ``EUR/h``, ``min/Tag``, ``EUR/VK/Jahr``, ``Personen``, ``%`` (cached: units are
+    immutable and a model writes the same few hundreds of times)."""
     text = text.strip()
     if text == "%":
         return PERCENT

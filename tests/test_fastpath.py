@@ -173,3 +173,18 @@ def test_word_soup(soup: str) -> None:
 @given(st.text(st.sampled_from(list("wert x=1+-*/()[]{}.,:#\"\n \t\f\r%€abcä09")), max_size=40))
 def test_character_soup(soup: str) -> None:
     assert_same(HEADER + soup)
+
+
+def test_spans_name_the_base_file_on_both_paths() -> None:
+    """A base model parsed for a variant: every span names its file, on either path."""
+    from teilhabe_rules import builder
+
+    text = (ROOT / "models/mawo.rules").read_text("utf-8")
+    fast = parse_module(text, "mawo.rules", span_file="mawo.rules")
+    reset = builder._SPAN_FILE.set("mawo.rules")
+    try:
+        slow = build_module(parse_text(text, "mawo.rules"), "mawo.rules", text)
+    finally:
+        builder._SPAN_FILE.reset(reset)
+    assert fast == slow
+    assert fast.header.span.file == "mawo.rules" and fast.items[0].span.file == "mawo.rules"

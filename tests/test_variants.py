@@ -292,3 +292,35 @@ def test_evaluation_errors_of_a_base_rule_name_the_base_file(folder: Path) -> No
     diagnostic = caught.value.diagnostics[-1]
     assert diagnostic.location is not None and diagnostic.location.file == str(folder / "mawo.rules")
     assert "poolanteil" in (diagnostic.source_line or "")
+
+
+def _spans(node: object) -> list[object]:
+    """Every span inside an AST node."""
+    import attrs
+
+    from teilhabe_rules import ast
+
+    if isinstance(node, ast.Span):
+        return [node]
+    if isinstance(node, tuple):
+        return [span for item in node for span in _spans(item)]
+    if attrs.has(type(node)):
+        return [span for field in attrs.fields(type(node)) for span in _spans(getattr(node, field.name))]
+    return []
+
+
+def test_inherited_declarations_name_the_base_file_in_every_span(tmp_path: Path) -> None:
+    """Spans of what a variant takes from its base (through a middle variant, too) name the
+    file they were written in; the variant's own spans name none (the module's own file)."""
+    from teilhabe_rules.variants import load_variant
+
+    shutil.copy(MAWO, tmp_path / "mawo.rules")
+    (tmp_path / "mitte.rules").write_text(HEAD + "parameter fls_satz = 70.10 EUR/h\n", encoding="utf-8")
+    text = HEAD.replace("\"mawo\"", "\"mitte\"") + 'wert neu: EUR/h = fls_satz * 2 "neu"\n'
+    module, _ = load_variant(text, str(tmp_path / "aussen.rules"))
+    by_name = {getattr(item, "name", None): item for item in module.items}
+    for inherited in ("bewohner", "schluessel_leitung", "poolanteil"):
+        assert {span.file for span in _spans(by_name[inherited])} == {str(tmp_path / "mawo.rules")}
+    assert {span.file for span in _spans(by_name["fls_satz"].value)} == {str(tmp_path / "mitte.rules")}
+    assert {span.file for span in _spans(by_name["neu"])} == {None}
+    assert module.header.span.file is None

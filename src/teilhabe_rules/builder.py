@@ -8,6 +8,7 @@ dates, strings).
 
 from __future__ import annotations
 
+import contextvars
 import datetime as _dt
 import re
 from decimal import Decimal, InvalidOperation
@@ -23,17 +24,22 @@ from .parser import parse_text
 __all__ = ["build_module", "parse_expression", "parse_module"]
 
 
+# The file every span of the module being built names, where it is not the module's own
+# (a base model parsed for a variant, see :func:`parse_module`).
+_SPAN_FILE: contextvars.ContextVar[str | None] = contextvars.ContextVar("span_file", default=None)
+
+
 def _span(meta: Any) -> ast.Span:
     """The span of a rule: from lark's ``Meta``, or as :mod:`teilhabe_rules.fastpath` gives it."""
     if meta.__class__ is ast.Span:
         return meta  # type: ignore[no-any-return]
     if getattr(meta, "empty", True):
         return ast.NO_SPAN
-    return ast.Span(meta.line, meta.column, meta.end_line, meta.end_column)
+    return ast.Span(meta.line, meta.column, meta.end_line, meta.end_column, _SPAN_FILE.get())
 
 
 def _tspan(token: Token) -> ast.Span:
-    return ast.Span(token.line or 0, token.column or 0, token.end_line or 0, token.end_column or 0)
+    return ast.Span(token.line or 0, token.column or 0, token.end_line or 0, token.end_column or 0, _SPAN_FILE.get())
 
 
 _ESCAPES = {"n": "\n", "t": "\t", '"': '"', "\\": "\\"}
@@ -670,22 +676,27 @@ def build_module(tree: lark.Tree, filename: str, text: str) -> ast.Module:
     return ast.Module(header, items, filename)
 
 
-def parse_module(text: str, filename: str = "<eingabe>") -> ast.Module:
+def parse_module(text: str, filename: str = "<eingabe>", span_file: str | None = None) -> ast.Module:
     """Source text → AST (raises :class:`RuleSyntaxError`).
 
     Text that parses takes the fast path of :mod:`teilhabe_rules.fastpath`; anything else the
-    lark parser and :class:`AstBuilder`, whose errors are the ones reported."""
+    lark parser and :class:`AstBuilder`, whose errors are the ones reported. With ``span_file``
+    every span names that file (a base model whose declarations a variant takes over)."""
     from .fastpath import Fallback, fast_parser
 
-    fast = fast_parser()
-    if fast is not None:
-        try:
-            header, items = fast.parse(text if text.endswith("\n") else text + "\n")
-        except Fallback:
-            pass
-        else:
-            return ast.Module(header, items, filename)
-    return build_module(parse_text(text, filename), filename, text)
+    reset = _SPAN_FILE.set(span_file)
+    try:
+        fast = fast_parser()
+        if fast is not None:
+            try:
+                header, items = fast.parse(text if text.endswith("\n") else text + "\n", span_file=span_file)
+            except Fallback:
+                pass
+            else:
+                return ast.Module(header, items, filename)
+        return build_module(parse_text(text, filename), filename, text)
+    finally:
+        _SPAN_FILE.reset(reset)
 
 
 def parse_expression(text: str, filename: str = "<ausdruck>") -> ast.Expression:

@@ -180,8 +180,9 @@ class FastParser:
         self._lexers[state] = lexer
         return lexer
 
-    def parse(self, text: str, start: str = "start") -> Any:
-        """The builder's value for the start rule (raises :class:`Fallback`)."""
+    def parse(self, text: str, start: str = "start", span_file: str | None = None) -> Any:
+        """The builder's value for the start rule (raises :class:`Fallback`); ``span_file``
+        is the file the spans name (see :func:`teilhabe_rules.builder.parse_module`)."""
         actions, gotos, reducers, lexers = self.actions, self.gotos, self.reducers, self._lexers
         kept, skipped = self._kept, self._skipped
         new_token = getattr(Token, "_future_new", Token)
@@ -276,7 +277,7 @@ class FastParser:
                         if depth > MAX_DEPTH:
                             raise Fallback
                         try:
-                            result = callback(Span(*entry), filtered)
+                            result = callback(Span(*entry, span_file), filtered)
                         except Exception:
                             raise Fallback from None
                     states.append(gotos[states[-1]][origin])

@@ -65,8 +65,12 @@ def load_variant(text: str, filename: str) -> tuple[ast.Module, tuple[Diagnostic
     return _load(text, filename, (), warnings), tuple(warnings)
 
 
-def _load(text: str, filename: str, seen: tuple[str, ...], warnings: list[Diagnostic]) -> ast.Module:
-    module = parse_module(text, filename)
+def _load(text: str, filename: str, seen: tuple[str, ...], warnings: list[Diagnostic],
+          span_file: str | None = None) -> ast.Module:
+    """The module of ``text``, merged with its base if it is a variant. A base is parsed with
+    its file in every span (``span_file``): the merged model names where each declaration
+    comes from."""
+    module = parse_module(text, filename, span_file)
     if module.header.extends is None:
         return module
     base_path = _resolve(module, text)
@@ -80,7 +84,7 @@ def _load(text: str, filename: str, seen: tuple[str, ...], warnings: list[Diagno
     except (OSError, UnicodeDecodeError) as exc:
         raise CheckError(_diag(module, text, f"Das Basismodell „{module.header.extends}“ lässt sich nicht lesen: {exc}",
                                _extends_span(module, text))) from None
-    base = _load(base_text, str(base_path), (*seen, own), warnings)
+    base = _load(base_text, str(base_path), (*seen, own), warnings, str(base_path))
     merger = _Merger(base, base_text, module, text)
     merged = merger.merge()
     warnings.extend(merger.diagnostics)
@@ -123,35 +127,6 @@ def _diag(module: ast.Module, text: str, message: str, span: ast.Span, hint: str
     source_line = lines[span.line - 1] if 0 < span.line <= len(lines) else None
     return Diagnostic(message, Location(module.file, span.line, span.column, span.end_line, span.end_column),
                       severity, hint, source_line, code="variante")
-
-
-# ---- spans of the base ---------------------------------------------------------------------
-
-
-def _with_file(node: Any, file: str) -> Any:
-    """``node`` with every span that names no file naming ``file``."""
-    if isinstance(node, ast.Span):
-        return node if node.file is not None else ast.Span(node.line, node.column, node.end_line, node.end_column, file)
-    if isinstance(node, tuple):
-        return tuple(_with_file(item, file) for item in node)
-    cls = type(node)
-    names = _FIELDS.get(cls)
-    if names is None:
-        if not attrs.has(cls):
-            return node
-        names = _FIELDS[cls] = tuple(f.name for f in attrs.fields(cls))
-    changes = {}
-    for name in names:
-        value = getattr(node, name)
-        if value is None or isinstance(value, (str, int)):
-            continue
-        new = _with_file(value, file)
-        if new is not value:
-            changes[name] = new
-    return attrs.evolve(node, **changes) if changes else node
-
-
-_FIELDS: dict[type, tuple[str, ...]] = {}
 
 
 # ---- types ---------------------------------------------------------------------------------
@@ -223,11 +198,11 @@ class _Merger:
         self.diagnostics.append(_diag(self.variant, self.text, message, span, hint, severity))
 
     def merge(self) -> ast.Module:
-        base_items = _with_file(_strip_examples(self.base.items), self.base.file)
+        base_items = _strip_examples(self.base.items)  # its spans name its file already
         items = self.merge_items(base_items, self.variant.items, "")
         if any(d.is_error for d in self.diagnostics):
             raise CheckError(sorted(self.diagnostics, key=lambda d: (d.location.line, d.location.column) if d.location else (0, 0)))
-        header = self.merge_header(_with_file(self.base.header, self.base.file), self.variant.header)
+        header = self.merge_header(self.base.header, self.variant.header)
         sources = ((self.base.file, self.base_text), *self.base.sources)
         return ast.Module(header, items, self.variant.file, sources)
 

@@ -88,7 +88,7 @@ def main() -> None:
     cache.store_parser(make_parser())
     report("Parser aus dem Cache laden (statt bauen)", median_time(cache.lookup_parser, 5, 1), None, "ms")
 
-    for name in ("mawo", "bei_nrw3"):
+    for name in ("mawo", "mawo_2025", "bei_nrw3", "bei_nrw2"):
         path = ROOT / "models" / f"{name}.rules"
         os.environ["TEILHABE_RULES_CACHE"] = "aus"
         report(f"{name}.rules laden und prüfen, ohne Cache", median_time(lambda: teilhabe_rules.load(path), 5, 3), 50, "ms")

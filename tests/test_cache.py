@@ -157,3 +157,40 @@ class TestParserCache:
         before = cache._parser_entry()
         monkeypatch.setattr(parser.lark, "__version__", "0.0.0")
         assert cache._parser_entry() != before
+
+
+class TestVariantCache:
+    """A variant is cached by its own text and the texts of its bases."""
+
+    VARIANT = 'modell haus "Haus"\n  erweitert "mawo"\n  version "2"\n  gültig ab 01.01.2025\nende\nparameter fls_satz = 70.10 EUR/h\n'
+
+    @pytest.fixture()
+    def files(self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, Path]:
+        monkeypatch.setenv("TEILHABE_RULES_CACHE", str(tmp_path / "cache"))
+        base = tmp_path / "mawo.rules"
+        base.write_text((Path(__file__).resolve().parent.parent / "models/mawo.rules").read_text("utf-8"), encoding="utf-8")
+        variant = tmp_path / "haus.rules"
+        variant.write_text(self.VARIANT, encoding="utf-8")
+        return base, variant
+
+    def test_second_load_is_a_hit(self, files: tuple[Path, Path], counted: list[int]) -> None:
+        _, variant = files
+        first = teilhabe_rules.load(variant)
+        second = teilhabe_rules.load(variant)
+        assert len(counted) == 1
+        assert second.checked.parameters["fls_satz"].default == first.checked.parameters["fls_satz"].default
+        assert str(second.checked.parameters["fls_satz"].default).startswith("70.1")
+
+    def test_an_edit_of_the_base_is_a_miss(self, files: tuple[Path, Path], counted: list[int]) -> None:
+        base, variant = files
+        teilhabe_rules.load(variant)
+        base.write_text(base.read_text("utf-8").replace("= 1:50", "= 1:40", 1), encoding="utf-8")
+        teilhabe_rules.load(variant)
+        assert len(counted) == 2
+
+    def test_a_missing_base_is_reported_not_cached(self, files: tuple[Path, Path], tmp_path: Path) -> None:
+        _, variant = files
+        variant.write_text(self.VARIANT.replace('"mawo"', '"mawoo"'), encoding="utf-8")
+        with pytest.raises(teilhabe_rules.CheckError, match="nicht gefunden"):
+            teilhabe_rules.load(variant)
+        assert not list((tmp_path / "cache").glob("[0-9a-f]*.pickle")) if (tmp_path / "cache").exists() else True

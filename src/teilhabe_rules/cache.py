@@ -8,8 +8,9 @@ cache makes a repeated load cost a file read, a hash and an unpickle — as Pyth
 
 Where: ``$TEILHABE_RULES_CACHE`` if set (``0``, ``aus`` or ``off`` switch the cache off), else
 ``$XDG_CACHE_HOME/teilhabe_rules``, else ``~/.cache/teilhabe_rules``. Never inside the installed
-package. The key covers the library version, the grammar, the file name and the text, so an edit
-of any of them — or of the library's own code — is a miss. Files are written atomically; a damaged or unreadable entry is ignored
+package. The key covers the library version, the grammar, the file name and the text (and, for a
+variant, the names and texts of its base files), so an edit of any of them — or of the library's
+own code — is a miss. Files are written atomically; a damaged or unreadable entry is ignored
 and rewritten. Entries are pickles: the cache directory must be as trusted as the user's own
 files.
 
@@ -25,7 +26,7 @@ import hashlib
 import os
 import pickle
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
@@ -62,18 +63,24 @@ def _salt() -> bytes:
     return digest.digest()
 
 
-def _key(text: str, filename: str) -> str:
+Depends = Sequence[tuple[str, str]]
+
+
+def _key(text: str, filename: str, depends: Depends = ()) -> str:
     digest = hashlib.sha256(_salt())
-    digest.update(filename.encode("utf-8", "surrogatepass") + b"\0")
-    digest.update(text.encode("utf-8", "surrogatepass"))
+    for name, content in ((filename, text), *depends):
+        digest.update(name.encode("utf-8", "surrogatepass") + b"\0")
+        digest.update(content.encode("utf-8", "surrogatepass") + b"\0")
     return digest.hexdigest()
 
 
-def lookup(text: str, filename: str) -> c.CheckedModel | None:
+def lookup(text: str, filename: str, depends: Depends = ()) -> c.CheckedModel | None:
+    """The checked model of ``text`` from an earlier check, or None. ``depends`` are the other
+    files (name and text) the model was built from: the bases of a variant."""
     folder = cache_dir()
     if folder is None:
         return None
-    path = folder / f"{_key(text, filename)}.pickle"
+    path = folder / f"{_key(text, filename, depends)}.pickle"
     try:
         with path.open("rb") as handle:
             model = pickle.load(handle)
@@ -84,11 +91,11 @@ def lookup(text: str, filename: str) -> c.CheckedModel | None:
     return model
 
 
-def store(model: c.CheckedModel, text: str, filename: str) -> None:
+def store(model: c.CheckedModel, text: str, filename: str, depends: Depends = ()) -> None:
     folder = cache_dir()
     if folder is None:
         return
-    _write(folder, f"{_key(text, filename)}.pickle", lambda handle: pickle.dump(model, handle, protocol=pickle.HIGHEST_PROTOCOL))
+    _write(folder, f"{_key(text, filename, depends)}.pickle", lambda handle: pickle.dump(model, handle, protocol=pickle.HIGHEST_PROTOCOL))
 
 
 def _write(folder: Path, name: str, dump: Callable[[IO[bytes]], object]) -> None:

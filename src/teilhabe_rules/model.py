@@ -310,9 +310,11 @@ def loads(text: str, filename: str = "<modell>") -> Model:
 
 
 def _load_variant(text: str, filename: str, path: Path | None) -> Model:
-    """A variant: merged with its base model (:mod:`teilhabe_rules.variants`), then checked.
+    """A variant: merged with its base model (:mod:`teilhabe_rules.variants`), then checked."""
+    return Model(_check_variant(text, filename), path)
 
-    Not cached: the checked model depends on the base files too."""
+
+def _check_variant(text: str, filename: str) -> c.CheckedModel:
     import attrs
 
     from .errors import CheckError
@@ -325,7 +327,7 @@ def _load_variant(text: str, filename: str, path: Path | None) -> Model:
         raise CheckError(tuple(exc.diagnostics) + tuple(merge_warnings)) from None
     if merge_warnings:
         checked = attrs.evolve(checked, warnings=tuple(merge_warnings) + tuple(checked.warnings))
-    return Model(checked, path)
+    return checked
 
 
 def load(path: str | Path) -> Model:
@@ -338,10 +340,19 @@ def load(path: str | Path) -> Model:
     except UnicodeDecodeError:
         raise RuleSyntaxError(Diagnostic("Die Regeldatei ist nicht in UTF-8 geschrieben", Location(str(path), 1, 1))) from None
     from . import cache
-    from .variants import is_variant
+    from .variants import base_files, is_variant
 
     if is_variant(text):
-        return _load_variant(text, str(path), path)
+        # cached by its own text and those of its bases; a base that cannot be found is
+        # reported by the merge
+        bases = base_files(text, str(path))
+        depends = [(str(base), base_text) for base, base_text in bases or ()]
+        checked = cache.lookup(text, str(path), depends) if bases is not None else None
+        if checked is None:
+            checked = _check_variant(text, str(path))
+            if bases is not None:
+                cache.store(checked, text, str(path), depends)
+        return Model(checked, path)
     checked = cache.lookup(text, str(path))
     if checked is None:
         checked = check_module(parse_module(text, str(path)), text)

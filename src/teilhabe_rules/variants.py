@@ -35,7 +35,7 @@ from .builder import parse_module
 from .errors import CheckError, Diagnostic, Location
 from .units import UnitError, parse_unit
 
-__all__ = ["base_name", "is_variant", "load_variant"]
+__all__ = ["base_files", "base_name", "is_variant", "load_variant"]
 
 _EXTENDS = re.compile(r'^[ \t]*erweitert[ \t]+"([^"\n]*)"', re.MULTILINE)
 _MODEL_START = re.compile(r"^[ \t]*modell\b", re.MULTILINE)
@@ -91,22 +91,48 @@ def _load(text: str, filename: str, seen: tuple[str, ...], warnings: list[Diagno
     return merged
 
 
-def _resolve(module: ast.Module, text: str) -> Path:
-    """Where the base lies: relative to the variant's file, else among the bundled models."""
-    name = module.header.extends or ""
-    folder = Path(module.file).parent
-    tried = []
-    candidates = [folder / name, folder / f"{name}.rules"] if name else []
-    for candidate in candidates:
-        tried.append(str(candidate))
+def _find_base(name: str, folder: Path) -> Path | None:
+    """Where the base ``name`` lies: next to the variant's file, else among the bundled models."""
+    for candidate in ([folder / name, folder / f"{name}.rules"] if name else []):
         if candidate.is_file():
             return candidate
     from .registry import _files
 
+    return next((path for path in _files() if path.stem == name or path.name == name), None)
+
+
+def base_files(text: str, filename: str) -> list[tuple[Path, str]] | None:
+    """The chain of base files (path and text) a variant's text builds on, nearest first, as
+    loading will find them; None where one cannot be found or read, or the chain loops (loading
+    then reports why). The checked-model cache keys a variant by them."""
+    chain: list[tuple[Path, str]] = []
+    seen = {str(Path(filename).resolve())}
+    name, folder = base_name(text), Path(filename).parent
+    while name is not None:
+        path = _find_base(name, folder)
+        if path is None or str(path.resolve()) in seen:
+            return None
+        seen.add(str(path.resolve()))
+        try:
+            base_text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            return None
+        chain.append((path, base_text))
+        name, folder = base_name(base_text), path.parent
+    return chain
+
+
+def _resolve(module: ast.Module, text: str) -> Path:
+    """Where the base lies: relative to the variant's file, else among the bundled models."""
+    name = module.header.extends or ""
+    folder = Path(module.file).parent
+    found = _find_base(name, folder)
+    if found is not None:
+        return found
+    from .registry import _files
+
     bundled = _files()
-    for path in bundled:
-        if path.stem == name or path.name == name:
-            return path
+    tried = [str(folder / name), str(folder / f"{name}.rules")] if name else []
     hint = difflib.get_close_matches(name, [p.stem for p in bundled], n=1, cutoff=0.6)
     raise CheckError(_diag(module, text, f"Das Basismodell „{name}“ wurde nicht gefunden", _extends_span(module, text),
                            f"meinten Sie „{hint[0]}“?" if hint else

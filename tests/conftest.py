@@ -1,5 +1,9 @@
 """Shared pytest settings: fixture files are data, and the checked-model cache lives in a
-temporary directory, never in the user's cache."""
+temporary directory, never in the user's cache.
+
+The suite runs on the parser as a user's process mostly gets it: loaded from the cache (the
+parser is built and stored once here). ``tests/test_cache.py`` and ``tests/test_parser.py``
+cover the freshly built one."""
 
 import os
 import tempfile
@@ -7,3 +11,9 @@ import tempfile
 collect_ignore = ["fixtures"]
 
 os.environ["TEILHABE_RULES_CACHE"] = tempfile.mkdtemp(prefix="teilhabe-rules-cache-")
+
+from teilhabe_rules import cache, parser  # noqa: E402  (after the cache is pointed elsewhere)
+
+cache.store_parser(parser.make_parser())
+parser.make_parser.cache_clear()
+assert cache.lookup_parser() is not None, "the parser cache works"

@@ -95,7 +95,7 @@ def load_agreement(model: c.CheckedModel, source: str | Path | Mapping[str, Any]
         path = Path(source)
         file = str(path)
         try:
-            text = path.read_text(encoding="utf-8")
+            text = path.read_text(encoding="utf-8-sig")
             data = tomllib.loads(text, parse_float=Decimal)
         except OSError as exc:
             raise AgreementError(Diagnostic(f"Die Vereinbarung lässt sich nicht lesen: {exc.strerror or exc}", Location(file, 1, 1))) from None

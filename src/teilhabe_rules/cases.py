@@ -178,7 +178,7 @@ def convert_value(value: Any, vtype: c.ValueType) -> Any:
 def read_data(path: str | Path) -> Any:
     """Read TOML or JSON (by extension; decimals stay exact)."""
     path = Path(path)
-    text = path.read_text(encoding="utf-8")
+    text = path.read_text(encoding="utf-8-sig")
     if path.suffix.lower() == ".json":
         return json.loads(text, parse_float=Decimal)
     return tomllib.loads(text, parse_float=Decimal)
@@ -284,7 +284,7 @@ class CaseLoader:
                 return None
             if file not in texts:
                 try:
-                    texts[file] = Path(file).read_text(encoding="utf-8")
+                    texts[file] = Path(file).read_text(encoding="utf-8-sig")
                 except (OSError, UnicodeDecodeError):
                     texts[file] = None
             text = texts[file]

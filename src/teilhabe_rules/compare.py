@@ -78,7 +78,7 @@ def read_population(path: str | Path) -> Iterator[PopulationRow]:
         raise CaseError(Diagnostic(f"„{path}“ ist keine Population: erwartet ein Verzeichnis von TOML-Dateien, "
                                    "eine JSON-Lines-Datei (.jsonl) oder eine CSV-Datei (.csv)", code="population"))
     try:
-        handle = path.open(encoding="utf-8", newline="")
+        handle = path.open(encoding="utf-8-sig", newline="")
     except OSError as exc:
         raise CaseError(Diagnostic(f"Die Population lässt sich nicht lesen: {exc.strerror or exc}", Location(str(path), 1, 1),
                                    code="population")) from None

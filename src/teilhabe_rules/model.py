@@ -334,7 +334,7 @@ def load(path: str | Path) -> Model:
     """Load a rule file (raises :class:`RuleSyntaxError` or :class:`CheckError` on bad input)."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8-sig")
     except OSError as exc:
         raise RuleSyntaxError(Diagnostic(f"Die Regeldatei lässt sich nicht lesen: {exc.strerror or exc}", Location(str(path), 1, 1))) from None
     except UnicodeDecodeError:

@@ -80,7 +80,7 @@ def _load(text: str, filename: str, seen: tuple[str, ...], warnings: list[Diagno
         chain = " → ".join(Path(s).name for s in (*seen, own, key))
         raise CheckError(_diag(module, text, f"Die Varianten erweitern sich im Kreis: {chain}", module.header.span))
     try:
-        base_text = base_path.read_text(encoding="utf-8")
+        base_text = base_path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
         raise CheckError(_diag(module, text, f"Das Basismodell „{module.header.extends}“ lässt sich nicht lesen: {exc}",
                                _extends_span(module, text))) from None
@@ -114,7 +114,7 @@ def base_files(text: str, filename: str) -> list[tuple[Path, str]] | None:
             return None
         seen.add(str(path.resolve()))
         try:
-            base_text = path.read_text(encoding="utf-8")
+            base_text = path.read_text(encoding="utf-8-sig")
         except (OSError, UnicodeDecodeError):
             return None
         chain.append((path, base_text))

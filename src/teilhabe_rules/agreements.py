@@ -9,7 +9,6 @@ the agreed bounds leave with a gap or an overlap), each with file, line and colu
 
 from __future__ import annotations
 
-import difflib
 import re
 import sys
 from collections.abc import Mapping
@@ -22,7 +21,7 @@ import attrs
 from . import checked as c
 from .cases import convert_value, decode_location
 from .domains import corridor_findings
-from .errors import AgreementError, Diagnostic, Location
+from .errors import AgreementError, Diagnostic, Location, did_you_mean
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -133,8 +132,7 @@ def load_agreement(model: c.CheckedModel, source: str | Path | Mapping[str, Any]
     for key, raw in given.items():
         pid = by_name.get(key)
         if pid is None:
-            hint = difflib.get_close_matches(key, list(by_name), n=1, cutoff=0.6)
-            report(f"Das Modell hat keinen Parameter „{key}“", key, "parameter", f"meinten Sie „{hint[0]}“?" if hint else None)
+            report(f"Das Modell hat keinen Parameter „{key}“", key, "parameter", did_you_mean(key, by_name))
             continue
         spec = model.parameters[pid]
         try:
@@ -148,8 +146,7 @@ def load_agreement(model: c.CheckedModel, source: str | Path | Mapping[str, Any]
     for key, rows in data.pop("tabellen", {}).items():
         tid = table_names.get(key)
         if tid is None:
-            hint = difflib.get_close_matches(key, list(table_names), n=1, cutoff=0.6)
-            report(f"Das Modell hat keine Tabelle „{key}“", key, "tabellen", f"meinten Sie „{hint[0]}“?" if hint else None)
+            report(f"Das Modell hat keine Tabelle „{key}“", key, "tabellen", did_you_mean(key, table_names))
             continue
         spec = model.tables[tid]
         if not isinstance(rows, dict):

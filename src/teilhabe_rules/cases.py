@@ -26,7 +26,7 @@ import cattrs
 from cattrs.errors import ClassValidationError, ForbiddenExtraKeysError, IterableValidationError
 
 from . import checked as c
-from .errors import CaseError, Diagnostic, Location
+from .errors import CaseError, Diagnostic, Location, did_you_mean
 from .locate import locate
 from .paths import PathError, parse_path
 from .units import UnitError, parse_unit
@@ -449,10 +449,8 @@ def _flatten(exc: BaseException, path: str) -> list[tuple[str, str]]:
     if isinstance(exc, ForbiddenExtraKeysError):
         for key in sorted(exc.extra_fields):
             allowed = [f.name for f in attrs.fields(exc.cl)] if attrs.has(exc.cl) else []
-            import difflib
-
-            close = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
-            hint = f" (meinten Sie „{close[0]}“?)" if close else (f" (erlaubt: {', '.join(allowed)})" if allowed else "")
+            close = did_you_mean(key, allowed)
+            hint = f" ({close})" if close else (f" (erlaubt: {', '.join(allowed)})" if allowed else "")
             out.append((f"unbekannter Schlüssel „{key}“{hint}", f"{path}.{key}" if path else key))
         return out
     if isinstance(exc, (ClassValidationError, IterableValidationError)):

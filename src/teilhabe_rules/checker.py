@@ -11,7 +11,6 @@ ones, cyclic definitions, bad examples. Warnings (unreachable levels, …) trave
 from __future__ import annotations
 
 import datetime as _dt
-import difflib
 import re
 from collections.abc import Iterable, Iterator
 from decimal import Decimal
@@ -22,7 +21,7 @@ from . import ast
 from . import checked as c
 from .builder import parse_expression
 from .domains import Domain, corridor_findings, domain_of
-from .errors import CheckError, Diagnostic, Location, RuleSyntaxError
+from .errors import CheckError, Diagnostic, Location, RuleSyntaxError, did_you_mean
 from .paths import PathError, set_path
 from .units import DIMENSIONLESS, PERCENT, Unit, UnitError, conversion_factor, parse_unit
 
@@ -121,10 +120,7 @@ class Checker:
         self.report(message, span, hint, code=code)
         return _Fail()
 
-    @staticmethod
-    def did_you_mean(name: str, candidates: Iterable[str]) -> str | None:
-        close = difflib.get_close_matches(name, sorted(set(candidates)), n=1, cutoff=0.6)
-        return f"meinten Sie „{close[0]}“?" if close else None
+    did_you_mean = staticmethod(did_you_mean)
 
     # ---- phase 1: declarations ------------------------------------------------------------
 

@@ -42,7 +42,7 @@ import attrs
 
 from .paths import parse_path, set_path
 from . import checked as c
-from .errors import CaseError, CheckError, Diagnostic, Location, TeilhabeError, ValidityError
+from .errors import CaseError, CheckError, Diagnostic, Location, TeilhabeError, ValidityError, did_you_mean
 from .model import Model
 from .results import format_value
 
@@ -225,11 +225,8 @@ def fields(old: Model, new: Model, values: str | Sequence[str] | None = None, bu
         chosen = []
         for name in names:
             if name not in by_name:
-                import difflib
-
-                close = difflib.get_close_matches(name, list(by_name), n=1, cutoff=0.6)
                 raise CheckError(Diagnostic(f"„{name}“ ist kein Wert, den beide Versionen mit derselben Einheit haben", code="werte",
-                                            hint=f"meinten Sie „{close[0]}“?" if close else "Werte in Listen heißen z. B. bewohner[].tagessatz"))
+                                            hint=did_you_mean(name, by_name) or "Werte in Listen heißen z. B. bewohner[].tagessatz"))
             chosen.append(by_name[name])
     out.extend(f for f in chosen if f.name not in taken)
     return out

@@ -24,6 +24,7 @@ __all__ = [
     "RuleSyntaxError",
     "TeilhabeError",
     "ValidityError",
+    "did_you_mean",
 ]
 
 
@@ -164,6 +165,14 @@ class ValidityError(TeilhabeError):
     """A case's reference date lies outside the model's validity."""
 
     kind = "gültigkeit"
+
+
+def did_you_mean(name: str, candidates: Iterable[str]) -> str | None:
+    """The hint „meinten Sie „X“?“ naming the candidate closest to a misspelt ``name``, or None."""
+    import difflib
+
+    close = difflib.get_close_matches(name, sorted(set(candidates)), n=1, cutoff=0.6)
+    return f"meinten Sie „{close[0]}“?" if close else None
 
 
 def collect(diagnostics: Iterable[Diagnostic], error_type: type[TeilhabeError]) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import decimal
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -314,13 +314,13 @@ def _load_variant(text: str, filename: str, path: Path | None) -> Model:
     return Model(_check_variant(text, filename), path)
 
 
-def _check_variant(text: str, filename: str) -> c.CheckedModel:
+def _check_variant(text: str, filename: str, bases: Sequence[tuple[Path, str]] = ()) -> c.CheckedModel:
     import attrs
 
     from .errors import CheckError
     from .variants import load_variant
 
-    module, merge_warnings = load_variant(text, filename)
+    module, merge_warnings = load_variant(text, filename, bases)
     try:
         checked = check_module(module, text)
     except CheckError as exc:
@@ -343,13 +343,13 @@ def load(path: str | Path) -> Model:
     from .variants import base_files, is_variant
 
     if is_variant(text):
-        # cached by its own text and those of its bases; a base that cannot be found is
-        # reported by the merge
+        # cached by its own text and those of its bases (read once, for the key and the
+        # merge); a base that cannot be found is reported by the merge
         bases = base_files(text, str(path))
         depends = [(str(base), base_text) for base, base_text in bases or ()]
         checked = cache.lookup(text, str(path), depends) if bases is not None else None
         if checked is None:
-            checked = _check_variant(text, str(path))
+            checked = _check_variant(text, str(path), bases or ())
             if bases is not None:
                 cache.store(checked, text, str(path), depends)
         return Model(checked, path)

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +32,7 @@ import attrs
 
 from . import ast
 from .builder import parse_module
-from .errors import CheckError, Diagnostic, Location
+from .errors import CheckError, Diagnostic, Location, did_you_mean
 from .units import UnitError, parse_unit
 
 __all__ = ["base_files", "base_name", "is_variant", "load_variant"]
@@ -56,17 +56,19 @@ def is_variant(text: str) -> bool:
     return base_name(text) is not None
 
 
-def load_variant(text: str, filename: str) -> tuple[ast.Module, tuple[Diagnostic, ...]]:
+def load_variant(text: str, filename: str, bases: Sequence[tuple[Path, str]] = ()) -> tuple[ast.Module, tuple[Diagnostic, ...]]:
     """Parse a variant and merge it with its base (recursively: a base may be a variant too).
 
+    ``bases``: base files already read (:func:`base_files`), used instead of reading them again.
     Gives the merged module and the merge's warnings (a new declaration whose name is close to
     one of the base — most likely a typo)."""
     warnings: list[Diagnostic] = []
-    return _load(text, filename, (), warnings), tuple(warnings)
+    known = {str(path.resolve()): base_text for path, base_text in bases}
+    return _load(text, filename, (), warnings, known), tuple(warnings)
 
 
 def _load(text: str, filename: str, seen: tuple[str, ...], warnings: list[Diagnostic],
-          span_file: str | None = None) -> ast.Module:
+          known: Mapping[str, str], span_file: str | None = None) -> ast.Module:
     """The module of ``text``, merged with its base if it is a variant. A base is parsed with
     its file in every span (``span_file``): the merged model names where each declaration
     comes from."""
@@ -80,11 +82,11 @@ def _load(text: str, filename: str, seen: tuple[str, ...], warnings: list[Diagno
         chain = " → ".join(Path(s).name for s in (*seen, own, key))
         raise CheckError(_diag(module, text, f"Die Varianten erweitern sich im Kreis: {chain}", module.header.span))
     try:
-        base_text = base_path.read_text(encoding="utf-8-sig")
+        base_text = known[key] if key in known else base_path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
         raise CheckError(_diag(module, text, f"Das Basismodell „{module.header.extends}“ lässt sich nicht lesen: {exc}",
                                _extends_span(module, text))) from None
-    base = _load(base_text, str(base_path), (*seen, own), warnings, str(base_path))
+    base = _load(base_text, str(base_path), (*seen, own), warnings, known, str(base_path))
     merger = _Merger(base, base_text, module, text)
     merged = merger.merge()
     warnings.extend(merger.diagnostics)
@@ -133,9 +135,8 @@ def _resolve(module: ast.Module, text: str) -> Path:
 
     bundled = _files()
     tried = [str(folder / name), str(folder / f"{name}.rules")] if name else []
-    hint = difflib.get_close_matches(name, [p.stem for p in bundled], n=1, cutoff=0.6)
     raise CheckError(_diag(module, text, f"Das Basismodell „{name}“ wurde nicht gefunden", _extends_span(module, text),
-                           f"meinten Sie „{hint[0]}“?" if hint else
+                           did_you_mean(name, (p.stem for p in bundled)) or
                            f"gesucht: {', '.join(tried)} und die mitgelieferten Modelle ({', '.join(p.stem for p in bundled)})"))
 
 

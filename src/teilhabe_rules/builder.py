@@ -682,35 +682,35 @@ def parse_module(text: str, filename: str = "<eingabe>", span_file: str | None =
     Text that parses takes the fast path of :mod:`teilhabe_rules.fastpath`; anything else the
     lark parser and :class:`AstBuilder`, whose errors are the ones reported. With ``span_file``
     every span names that file (a base model whose declarations a variant takes over)."""
-    from .fastpath import Fallback, fast_parser
-
     reset = _SPAN_FILE.set(span_file)
     try:
-        fast = fast_parser()
+        fast = _parse_fast(text if text.endswith("\n") else text + "\n", "start", span_file)
         if fast is not None:
-            try:
-                header, items = fast.parse(text if text.endswith("\n") else text + "\n", span_file=span_file)
-            except Fallback:
-                pass
-            else:
-                return ast.Module(header, items, filename)
+            header, items = fast
+            return ast.Module(header, items, filename)
         return build_module(parse_text(text, filename), filename, text)
     finally:
         _SPAN_FILE.reset(reset)
 
 
-def parse_expression(text: str, filename: str = "<ausdruck>") -> ast.Expression:
-    """One expression (as used inside ``{…}`` of a check message) → AST."""
+def _parse_fast(text: str, start: str, span_file: str | None = None) -> Any:
+    """What :mod:`teilhabe_rules.fastpath` builds for ``text``, or None where it steps aside."""
     from .fastpath import Fallback, fast_parser
 
     fast = fast_parser()
+    if fast is None:
+        return None
+    try:
+        return fast.parse(text, start=start, span_file=span_file)
+    except Fallback:
+        return None
+
+
+def parse_expression(text: str, filename: str = "<ausdruck>") -> ast.Expression:
+    """One expression (as used inside ``{…}`` of a check message) → AST."""
+    fast: ast.Expression | None = _parse_fast(text, "expr")
     if fast is not None:
-        try:
-            result: ast.Expression = fast.parse(text, start="expr")
-        except Fallback:
-            pass
-        else:
-            return result
+        return fast
     tree = parse_text(text, filename, start="expr")
     module_like = build_expression(tree, filename, text)
     return module_like

@@ -3,6 +3,7 @@
 For every text, :func:`teilhabe_rules.fastpath.FastParser.parse` either builds the AST that lark's
 parse tree and :class:`~teilhabe_rules.builder.AstBuilder` build — equal node for node, span for
 span — or raises ``Fallback``, and then only where the lark path raises a ``RuleSyntaxError``.
+A limit of :mod:`teilhabe_rules.limits` passed is reported by both paths alike.
 """
 
 from __future__ import annotations
@@ -14,13 +15,22 @@ from typing import Any
 import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
-from test_parser_fuzz import _SOUP, FUZZ, GRAMMAR_TEXT, HEADER, RAW_GRAMMAR_TEXT, SAMPLE, mutated_sample
+from test_parser_fuzz import (
+    _SOUP,
+    FUZZ,
+    GRAMMAR_TEXT,
+    HEADER,
+    RAW_GRAMMAR_TEXT,
+    SAMPLE,
+    mutated_sample,
+)
 
 from teilhabe_rules import ast
 from teilhabe_rules.builder import build_expression, build_module, parse_expression, parse_module
 from teilhabe_rules.errors import RuleSyntaxError
 from teilhabe_rules.fastpath import Fallback, fast_parser
-from teilhabe_rules.parser import MAX_DEPTH, parse_text
+from teilhabe_rules.limits import MAX_BRACKETS, MAX_DEPTH, LimitExceeded, limit_error
+from teilhabe_rules.parser import parse_text
 
 ROOT = Path(__file__).resolve().parent.parent
 RULE_FILES = sorted((ROOT / "models").glob("*.rules")) + sorted((ROOT / "tests/fixtures").rglob("*.rules"))
@@ -40,13 +50,17 @@ def lark_path(text: str) -> ast.Module | RuleSyntaxError:
         return exc
 
 
-def fast_path(text: str) -> ast.Module | None:
+def fast_path(text: str) -> ast.Module | RuleSyntaxError | None:
+    """The fast path's module, its error for a limit passed, or None where it steps aside."""
     parser = fast_parser()
     assert parser is not None, "the fast path is available with the lark this package requires"
+    full = text if text.endswith("\n") else text + "\n"
     try:
-        header, items = parser.parse(text if text.endswith("\n") else text + "\n")
+        header, items = parser.parse(full)
     except Fallback:
         return None
+    except LimitExceeded as exc:
+        return limit_error(exc, full, "f.rules")
     return ast.Module(header, items, "f.rules")
 
 
@@ -54,7 +68,10 @@ def assert_same(text: str) -> Any:
     """Both paths agree; returns what the lark path gave."""
     expected = lark_path(text)
     got = fast_path(text)
-    if got is None:
+    if isinstance(got, RuleSyntaxError):
+        assert isinstance(expected, RuleSyntaxError), "the fast path stopped where lark parses"
+        assert got.diagnostics == expected.diagnostics
+    elif got is None:
         assert isinstance(expected, RuleSyntaxError), "the fast path stepped aside from text lark parses"
     else:
         assert not isinstance(expected, RuleSyntaxError), f"the fast path accepted what lark rejects: {expected}"
@@ -106,11 +123,8 @@ def test_a_keyword_is_a_name_where_no_keyword_fits() -> None:
         HEADER + "wert x = 1 @\n",  # no terminal matches
         HEADER + "wert x = 31.02.2024\n",  # the builder rejects the date
         HEADER + "wert x = 1:0\n",  # the builder rejects the key
-        HEADER + "wert x = " + "max(" * (MAX_DEPTH + 5) + "1" + ")" * (MAX_DEPTH + 5) + "\n",
-        HEADER + "wert x = " + " + ".join(["1"] * (MAX_DEPTH + 5)) + "\n",  # deep by left recursion
-        HEADER + "wert x = " + "-" * 600 + "1\n",
     ],
-    ids=["komma", "ende-fehlt", "zeichen", "datum", "schluessel", "aufrufe", "summe", "vorzeichen"],
+    ids=["komma", "ende-fehlt", "zeichen", "datum", "schluessel"],
 )
 def test_errors_come_from_the_lark_path(text: str) -> None:
     assert fast_path(text) is None
@@ -119,6 +133,45 @@ def test_errors_come_from_the_lark_path(text: str) -> None:
     with pytest.raises(RuleSyntaxError) as raised:
         parse_module(text, "f.rules")
     assert raised.value.diagnostics == error.diagnostics
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (HEADER + "wert x = " + "max(" * (MAX_BRACKETS + 5) + "1" + ")" * (MAX_BRACKETS + 5) + "\n",
+         "Klammern"),
+        (HEADER + "wert x = " + "-(-" * 80 + "1" + ")" * 80 + "\n", "Ebenen"),
+        # deep by left recursion
+        (HEADER + "wert x = " + " + ".join(["1"] * (MAX_DEPTH + 5)) + "\n", "Glieder"),
+        (HEADER + "wert x = a und b" + " und c" * MAX_DEPTH + "\n", "Glieder"),
+        (HEADER + "wert x = " + "-" * 600 + "1\n", "Ebenen"),
+        (HEADER + "wert x = (" + "a + " * 150 + "a) < 1 + 2\n", "Glieder"),
+        (HEADER + "wert x = " + "(a < 1) + " * 151 + "1\n", "Glieder"),
+        (HEADER + "wert x = 1" + " + (a < b)" * 75 + " + 1" * 80 + "\n", "Glieder"),
+        (HEADER + "wert x = " + "wenn a dann 1 sonst " * 200 + "1\n", "Ebenen"),
+        (HEADER + "wert " + "x" * 101 + " = 1\n", "Wort"),
+        (HEADER + "wert x = 1\n" + "wert y = 1 " + "EUR/h" * 30 + "\n", "Einheit"),
+        (HEADER + "wert x = 1" + "0" * 50 + "\n", "Zahl"),
+        (HEADER + "wert x = 1:" + "1" * 49 + "\n", "Schlüssel"),
+        (HEADER + 'wert x = "' + "ä" * 9_999 + '"\n', "Text"),
+        (HEADER + "wert x = max(1" + ", 1" * 5_000 + ")\n", "Anweisung"),
+        # the newlines are inside brackets: one statement
+        (HEADER + "wert x = max(1" + ",\n1" * 5_000 + "\n)\n", "Anweisung"),
+    ],
+    ids=["klammern", "ebenen", "summe", "und", "vorzeichen", "vergleich-in-klammern",
+         "vergleiche", "gemischt", "wenn", "wort", "einheit", "zahl", "schluessel", "text",
+         "anweisung", "anweisung-zeilen"],
+)
+def test_limits_are_reported_alike_by_both_paths(text: str, message: str) -> None:
+    """The fast path stops at a limit itself (it does not step aside), at the same place and
+    with the same diagnostic as the lark path."""
+    got = fast_path(text)
+    assert isinstance(got, RuleSyntaxError)
+    assert message in got.message and got.diagnostics[0].code == "grenze"
+    assert got.diagnostics == lark_path(text).diagnostics  # type: ignore[union-attr]
+    with pytest.raises(RuleSyntaxError) as raised:
+        parse_module(text, "f.rules")
+    assert raised.value.diagnostics == got.diagnostics
 
 
 def test_nesting_up_to_the_limit_takes_the_fast_path() -> None:

@@ -13,6 +13,7 @@ import pytest
 from teilhabe_rules import ast
 from teilhabe_rules.builder import parse_module
 from teilhabe_rules.errors import RuleSyntaxError
+from teilhabe_rules.limits import MAX_BRACKETS
 from teilhabe_rules.parser import MAX_DEPTH, grammar_text, make_parser, parse_text
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -169,21 +170,24 @@ class TestNesting:
     """Deep nesting is a syntax error, never a crash of the recursive stages behind the parser."""
 
     @pytest.mark.parametrize(
-        "body",
+        ("body", "message"),
         [
-            "wert x = " + "-" * 1000 + "a\n",
-            "wert x = a" + " + b" * 1000 + "\n",
-            "parameter x: zahl = " + "[" * 1000 + "]" * 1000 + "\n",
-            "wert x = " + "nicht " * 1000 + "a\n",
+            ("wert x = " + "-" * 1000 + "a\n", f"Zu tief verschachtelt: mehr als {MAX_DEPTH}"),
+            ("wert x = a" + " + b" * 1000 + "\n", f"Der Ausdruck ist zu lang: mehr als {MAX_DEPTH}"),
+            ("parameter x: zahl = " + "[" * 1000 + "]" * 1000 + "\n",
+             f"Zu tief verschachtelt: mehr als {MAX_BRACKETS} Klammern"),
+            ("wert x = " + "nicht " * 1000 + "a\n", f"Zu tief verschachtelt: mehr als {MAX_DEPTH}"),
         ],
         ids=["minus", "summe", "liste", "nicht"],
     )
-    def test_too_deep(self, body: str) -> None:
-        with pytest.raises(
-            RuleSyntaxError, match=f"Zu tief verschachtelt: mehr als {MAX_DEPTH} Ebenen"
-        ) as info:
+    def test_too_deep(self, body: str, message: str) -> None:
+        with pytest.raises(RuleSyntaxError, match=message) as info:
             parse_module(HEADER + body)
         assert info.value.diagnostics[0].location.line == 3
+        assert info.value.diagnostics[0].code == "grenze"
+        with pytest.raises(RuleSyntaxError) as lark_info:
+            parse_text(HEADER + body, "<eingabe>")
+        assert lark_info.value.diagnostics == info.value.diagnostics
 
     def test_realistic_depth_is_fine(self) -> None:
         module = parse_module(HEADER + "wert x = a" + " + b" * 100 + "\n")

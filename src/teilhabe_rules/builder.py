@@ -19,6 +19,7 @@ from lark import Token, Transformer, v_args
 
 from . import ast
 from .errors import Diagnostic, Location, RuleSyntaxError
+from .limits import LimitExceeded, check_file_size, limit_error
 from .parser import parse_text
 
 __all__ = ["build_module", "parse_expression", "parse_module"]
@@ -680,11 +681,18 @@ def parse_module(text: str, filename: str = "<eingabe>", span_file: str | None =
     """Source text → AST (raises :class:`RuleSyntaxError`).
 
     Text that parses takes the fast path of :mod:`teilhabe_rules.fastpath`; anything else the
-    lark parser and :class:`AstBuilder`, whose errors are the ones reported. With ``span_file``
-    every span names that file (a base model whose declarations a variant takes over)."""
+    lark parser and :class:`AstBuilder`, whose errors are the ones reported. A limit of
+    :mod:`teilhabe_rules.limits` passed (file size, word length, nesting, …) is reported where it
+    is passed, without parsing further. With ``span_file`` every span names that file (a base
+    model whose declarations a variant takes over)."""
     reset = _SPAN_FILE.set(span_file)
     try:
-        fast = _parse_fast(text if text.endswith("\n") else text + "\n", "start", span_file)
+        full = text if text.endswith("\n") else text + "\n"
+        try:
+            check_file_size(full)
+            fast = _parse_fast(full, "start", span_file)
+        except LimitExceeded as exc:
+            raise limit_error(exc, full, filename) from None
         if fast is not None:
             header, items = fast
             return ast.Module(header, items, filename)
@@ -708,7 +716,10 @@ def _parse_fast(text: str, start: str, span_file: str | None = None) -> Any:
 
 def parse_expression(text: str, filename: str = "<ausdruck>") -> ast.Expression:
     """One expression (as used inside ``{…}`` of a check message) → AST."""
-    fast: ast.Expression | None = _parse_fast(text, "expr")
+    try:
+        fast: ast.Expression | None = _parse_fast(text, "expr")
+    except LimitExceeded as exc:
+        raise limit_error(exc, text, filename) from None
     if fast is not None:
         return fast
     tree = parse_text(text, filename, start="expr")

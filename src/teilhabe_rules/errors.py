@@ -168,10 +168,19 @@ class ValidityError(TeilhabeError):
 
 
 def did_you_mean(name: str, candidates: Iterable[str]) -> str | None:
-    """The hint „meinten Sie „X“?“ naming the candidate closest to a misspelt ``name``, or None."""
+    """The hint „meinten Sie „X“?“ naming the candidate closest to a misspelt ``name``, or None.
+
+    Words longer than :data:`~teilhabe_rules.limits.MAX_SUGGESTION_LENGTH` are neither given a
+    suggestion nor suggested: the comparison grows with the product of the lengths, and nobody
+    misspells a word of that length."""
     import difflib
 
-    close = difflib.get_close_matches(name, sorted(set(candidates)), n=1, cutoff=0.6)
+    from .limits import MAX_SUGGESTION_LENGTH
+
+    if len(name) > MAX_SUGGESTION_LENGTH:
+        return None
+    usable = sorted({c for c in candidates if len(c) <= MAX_SUGGESTION_LENGTH})
+    close = difflib.get_close_matches(name, usable, n=1, cutoff=0.6)
     return f"meinten Sie „{close[0]}“?" if close else None
 
 

@@ -26,10 +26,15 @@ as soon as the rule is reduced. It reproduces the three lark behaviours the AST 
   (keywords and the closing newline included), and a rule that passes its single child through
   (``?atom: "(" expr ")"``) widens the child's container, not the child's own span.
 
+It checks the limits of :mod:`teilhabe_rules.limits` as the lark path does, at the same token
+and node, and raises :class:`~teilhabe_rules.limits.LimitExceeded` at the first one passed: a word,
+number or text too long, too many brackets open, a statement of too many tokens (while lexing),
+a node deeper than :data:`~teilhabe_rules.limits.MAX_DEPTH` (when it is reduced). Text far beyond
+a limit is therefore rejected where the limit is passed, never parsed to its end.
+
 Anything else — a character no terminal matches, a token the state does not accept, a builder
-error, nesting deeper than :data:`~teilhabe_rules.parser.MAX_DEPTH` — raises :class:`Fallback`.
-``tests/test_fastpath.py`` compares both paths on every bundled model, every documented example
-and generated text.
+error — raises :class:`Fallback`. ``tests/test_fastpath.py`` compares both paths on every bundled
+model, every documented example and generated text.
 """
 
 from __future__ import annotations
@@ -42,12 +47,25 @@ import lark
 from lark.lexer import PatternRE, PatternStr, Token
 
 from . import ast
-from .parser import MAX_DEPTH, make_parser
+from .limits import (
+    MAX_BRACKETS,
+    MAX_DEPTH,
+    MAX_STATEMENT_TOKENS,
+    SHORTEST_TOKEN_LIMIT,
+    depth_exceeded,
+    statement_too_long,
+    token_too_long,
+    too_many_brackets,
+)
+from .parser import make_parser
 
 __all__ = ["Fallback", "FastParser", "fast_parser"]
 
 _OPEN = frozenset({"LPAR", "LSQB", "LBRACE"})
 _CLOSE = frozenset({"RPAR", "RSQB", "RBRACE"})
+# Builder methods whose first child of the same kind makes a chain (``a + b + c``).
+_CHAIN_RULES = frozenset({"binary", "or_", "and_"})
+_CHAIN_OPS = frozenset({"+", "-", "*", "/", "und", "oder"})
 
 
 _TRAILING_BLANKS = re.compile(r"[\t \f]*\Z").match
@@ -181,7 +199,8 @@ class FastParser:
         return lexer
 
     def parse(self, text: str, start: str = "start", span_file: str | None = None) -> Any:
-        """The builder's value for the start rule (raises :class:`Fallback`); ``span_file``
+        """The builder's value for the start rule (raises :class:`Fallback`, or
+        :class:`~teilhabe_rules.limits.LimitExceeded` at the first limit passed); ``span_file``
         is the file the spans name (see :func:`teilhabe_rules.builder.parse_module`)."""
         actions, gotos, reducers, lexers = self.actions, self.gotos, self.reducers, self._lexers
         kept, skipped = self._kept, self._skipped
@@ -193,6 +212,7 @@ class FastParser:
         spans: list[tuple[int, int, int, int]] = []
         depths: list[int] = []
         pos, line, line_start, size, brackets = 0, 1, 0, len(text), 0
+        count, first_token = 0, (0, 1, 1)  # tokens of the current statement, where it starts
         while True:
             # ---- the next token, in the lexer of the current state
             if pos < size:
@@ -219,12 +239,25 @@ class FastParser:
                     continue
                 if kind in lexer.unless:
                     kind = lexer.unless[kind].get(text[begin:pos], kind)
+                if pos - begin > SHORTEST_TOKEN_LIMIT:
+                    problem = token_too_long(str(kind), pos - begin, begin, where[0], where[1])
+                    if problem is not None:
+                        raise problem
                 if kind in _OPEN:
                     brackets += 1
+                    if brackets > MAX_BRACKETS:
+                        raise too_many_brackets(begin, where[0], where[1])
                 elif kind in _CLOSE:
                     brackets = brackets - 1 if brackets else 0
-                elif brackets and kind == "_NL":
-                    continue
+                elif kind == "_NL":
+                    if brackets:
+                        continue
+                    count = -1
+                count += 1
+                if count == 1:
+                    first_token = (begin, where[0], where[1])
+                elif count > MAX_STATEMENT_TOKENS:
+                    raise statement_too_long(*first_token)
                 if kind in kept:
                     value = new_token(kind, text[begin:pos], begin, *where, pos)
                 else:
@@ -269,13 +302,20 @@ class FastParser:
                         if isinstance(result, Token):  # lark widens only trees
                             entry = (result.line, result.column, result.end_line, result.end_column)
                     elif callback is _Inline:
-                        result = _Inline(filtered)
+                        # the spliced first child grows in place (lark does the same)
+                        result = filtered if filtered.__class__ is _Inline else _Inline(filtered)
                     elif callback is None:
                         raise Fallback
                     else:
                         depth += 1
                         if depth > MAX_DEPTH:
-                            raise Fallback
+                            head = filtered[0] if filtered else None
+                            chain = (
+                                getattr(callback, "__name__", "") in _CHAIN_RULES
+                                and isinstance(head, ast.Binary)
+                                and head.op in _CHAIN_OPS
+                            )
+                            raise depth_exceeded(chain, -1, entry[0], entry[1])
                         try:
                             result = callback(Span(*entry, span_file), filtered)
                         except Exception:

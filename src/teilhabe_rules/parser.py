@@ -5,6 +5,12 @@ Takes: the text of a rule file and its name. Gives: a ``lark.Tree`` (LALR, posit
 comma, missing ``ende``, misspelt keyword, …) are recognised from the table in
 :mod:`teilhabe_rules.syntax_hints`. The parser is built once per process by a pure, cached
 factory and kept in the cache directory (see :func:`make_parser`).
+
+The limits of :mod:`teilhabe_rules.limits` are checked where the text enters: the file size before
+parsing, the length of words, numbers and texts, the brackets open at once and the tokens of one
+statement while lexing (:class:`BracketPostLexer`), the depth of the tree once it is built. Each is
+reported as a located :class:`RuleSyntaxError` (``code="grenze"``), the same as
+:mod:`teilhabe_rules.fastpath` reports it.
 """
 
 from __future__ import annotations
@@ -13,12 +19,27 @@ import contextlib
 import functools
 from collections.abc import Iterator
 from importlib import resources
+from typing import Any
 
 import lark
 from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedInput, UnexpectedToken
 from lark.lexer import PatternStr
 
 from .errors import Diagnostic, Location, RuleSyntaxError
+from .limits import (
+    MAX_BRACKETS,
+    MAX_DEPTH,
+    MAX_STATEMENT_TOKENS,
+    SHORTEST_TOKEN_LIMIT,
+    LimitExceeded,
+    check_file_size,
+    clip_line,
+    depth_exceeded,
+    limit_error,
+    statement_too_long,
+    token_too_long,
+    too_many_brackets,
+)
 from .syntax_hints import SyntaxErrorContext, explain_syntax_error
 
 __all__ = [
@@ -32,11 +53,8 @@ __all__ = [
 
 _OPEN = {"LPAR", "LSQB", "LBRACE"}
 _CLOSE = {"RPAR", "RSQB", "RBRACE"}
-
-# Deepest parse tree accepted. Deeper nesting (``- - - … x``, ``[[[…]]]``, a sum of hundreds of
-# terms) is reported as a syntax error instead of exhausting Python's recursion limit in the
-# stages that walk the tree.
-MAX_DEPTH = 150
+# Rules whose first child of the same kind makes a chain (``a + b + c``, ``a und b und c``).
+_CHAIN_RULES = frozenset({"binary", "or_", "and_"})
 
 
 class BracketPostLexer:
@@ -45,20 +63,47 @@ class BracketPostLexer:
     ``always_accept`` also makes every lexer state recognise NAME: a word is then always read
     whole, so ``werte`` is one (unexpected) name and never the keyword ``wert`` followed by ``e``.
     A word that equals a keyword the state accepts is still that keyword.
+
+    It also checks the limits a single token or statement must keep (raising
+    :class:`~teilhabe_rules.limits.LimitExceeded` before the parser sees the token): the length of
+    words, numbers and texts, the brackets open at once, the tokens of one statement.
     """
 
     always_accept = ("_NL", "NAME")
 
     def process(self, stream: Iterator[lark.Token]) -> Iterator[lark.Token]:
         depth = 0
+        count = 0  # tokens of the current statement
+        first = (0, 1, 1)  # its first token: offset, line, column
         for token in stream:
-            if token.type in _OPEN:
+            kind = token.type
+            if len(token) > SHORTEST_TOKEN_LIMIT:
+                problem = token_too_long(kind, len(token), *_where(token))
+                if problem is not None:
+                    raise problem
+            if kind in _OPEN:
                 depth += 1
-            elif token.type in _CLOSE:
+                if depth > MAX_BRACKETS:
+                    raise too_many_brackets(*_where(token))
+            elif kind in _CLOSE:
                 depth = max(0, depth - 1)
-            elif token.type == "_NL" and depth:
+            elif kind == "_NL":
+                if depth:
+                    continue
+                count = 0
+                yield token
                 continue
+            count += 1
+            if count == 1:
+                first = _where(token)
+            elif count > MAX_STATEMENT_TOKENS:
+                raise statement_too_long(*first)
             yield token
+
+
+def _where(token: lark.Token) -> tuple[int, int, int]:
+    """A token's offset, line and column."""
+    return token.start_pos or 0, token.line or 1, token.column or 1
 
 
 def grammar_text() -> str:
@@ -101,25 +146,32 @@ def parse_text(text: str, filename: str = "<eingabe>", start: str = "start") -> 
     if start == "start" and not text.endswith("\n"):
         text += "\n"
     try:
+        check_file_size(text)
         tree = make_parser().parse(text, start=start)
+        _check_depth(tree)
+    except LimitExceeded as exc:
+        raise limit_error(exc, text, filename) from None
     except UnexpectedInput as exc:
         raise RuleSyntaxError(_diagnostic(_context(exc, text), filename)) from None
     except LarkError as exc:  # pragma: no cover - defensive: any other parser failure
         raise RuleSyntaxError(
             Diagnostic(f"Syntaxfehler: {exc}", Location(filename, 1, 1))
         ) from None
-    _check_depth(tree, text, filename)
     return tree
 
 
 def syntax_error_context(text: str, start: str = "start") -> SyntaxErrorContext | None:
-    """Where and on what parsing ``text`` stops, or None if it parses."""
+    """Where and on what parsing ``text`` stops, or None if it parses (or passes a limit of
+    :mod:`teilhabe_rules.limits` first)."""
     if start == "start" and not text.endswith("\n"):
         text += "\n"
     try:
+        check_file_size(text)
         make_parser().parse(text, start=start)
     except UnexpectedInput as exc:
         return _context(exc, text)
+    except LimitExceeded:
+        return None
     return None
 
 
@@ -179,28 +231,39 @@ def _diagnostic(ctx: SyntaxErrorContext, filename: str) -> Diagnostic:
         explanation.message,
         Location(filename, line, explanation.column, line if end_column else None, end_column),
         hint=explanation.hint,
-        source_line=lines[line - 1] if 0 < line <= len(lines) else "",
+        source_line=clip_line(lines[line - 1], explanation.column) if 0 < line <= len(lines) else "",
         code="syntax",
     )
 
 
-def _check_depth(tree: lark.Tree, text: str, filename: str) -> None:
-    """Raise :class:`RuleSyntaxError` if the tree is nested deeper than :data:`MAX_DEPTH`."""
-    stack = [(tree, 1)]
+def _check_depth(tree: lark.Tree) -> None:
+    """Raise :class:`LimitExceeded` at the first node (in the order the parser reduces them:
+    children first, left to right) that is more than :data:`MAX_DEPTH` levels high — the node
+    :mod:`teilhabe_rules.fastpath` stops at."""
+    # frames: [node, index of the next child, height of the highest child so far]
+    stack: list[list[Any]] = [[tree, 0, 0]]
     while stack:
-        node, depth = stack.pop()
-        if depth > MAX_DEPTH:
+        frame = stack[-1]
+        node, index, highest = frame
+        children = node.children
+        while index < len(children) and not isinstance(children[index], lark.Tree):
+            index += 1
+        if index < len(children):
+            frame[1] = index + 1
+            stack.append([children[index], 0, 0])
+            continue
+        stack.pop()
+        height = highest + 1
+        if height > MAX_DEPTH:
             meta = node.meta
-            line = 1 if meta.empty else meta.line
-            column = 1 if meta.empty else meta.column
-            lines = [content.rstrip("\r") for content in text.split("\n")]
-            raise RuleSyntaxError(
-                Diagnostic(
-                    f"Zu tief verschachtelt: mehr als {MAX_DEPTH} Ebenen",
-                    Location(filename, line, column),
-                    hint="teile den Ausdruck mit „wert“-Zeilen in Zwischenwerte auf",
-                    source_line=lines[line - 1] if 0 < line <= len(lines) else "",
-                    code="syntax",
-                )
+            first = node.children[0] if node.children else None
+            chain = (
+                node.data in _CHAIN_RULES
+                and isinstance(first, lark.Tree)
+                and first.data in _CHAIN_RULES
             )
-        stack.extend((child, depth + 1) for child in node.children if isinstance(child, lark.Tree))
+            if meta.empty:  # pragma: no cover - every node of this grammar spans a token
+                raise depth_exceeded(chain, 0, 1, 1)
+            raise depth_exceeded(chain, meta.start_pos, meta.line, meta.column)
+        if stack and height > stack[-1][2]:
+            stack[-1][2] = height

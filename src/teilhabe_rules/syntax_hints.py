@@ -818,6 +818,8 @@ def _closest_keyword(word: str, candidates: frozenset[str]) -> str | None:
     for keyword in sorted(candidates):
         target = _fold(keyword)
         allowed = 0 if len(target) <= 2 else 1 if len(target) <= 5 else 2
+        if abs(len(folded) - len(target)) > allowed:
+            continue  # the distance is at least the difference in length: not worth computing
         distance = _distance(folded, target)
         if distance <= allowed and (best is None or distance < best[0]):
             best = (distance, keyword)

@@ -1,0 +1,364 @@
+"""A data-only serialisation of checked models (and of other plain data) as JSON.
+
+Takes: a :class:`~teilhabe_rules.checked.CheckedModel` (or any value built from the types below).
+Gives: JSON bytes, and back — :func:`encode` / :func:`decode`, :func:`encode_model` /
+:func:`decode_model`. Used by :mod:`teilhabe_rules.cache`, whose entries must be data, never code:
+nothing here imports, looks up or calls anything a payload names except the constructors of an
+explicit allowlist of frozen attrs classes (:data:`CLASSES`), ``Decimal``, ``Fraction`` and
+``date``.
+
+The encoding (JSON has no tuples, no non-string keys, no decimals):
+
+- ``null``, ``true``/``false``, integers and strings stand for themselves (strings may hold NUL
+  and lone surrogates: the JSON is ASCII with ``\\u`` escapes);
+- an object ``{"k": …}`` is a dict whose keys are all strings;
+- every array is tagged by its first element: ``["t", …]`` tuple, ``["l", …]`` list,
+  ``["f", …]`` frozenset, ``["m", k1, v1, k2, v2, …]`` dict with other keys, ``["D", "1.50"]``
+  Decimal (exact: exponent, sign of zero, NaN), ``["Q", 1, 60]`` Fraction, ``["d", "2024-01-31"]``
+  date, ``["o", "Node", f1, f2, …]`` an instance of the allowlisted class ``Node`` with its attrs
+  fields in order, ``["r", n]`` the ``n``-th instance decoded so far (in the order their
+  encodings end), so objects shared in the model stay shared and the payload stays small.
+
+Decoding accepts nothing else. An unknown tag or class name, a wrong number of fields, a field
+value whose type does not match the class's annotation, a float, a reference forward or out of
+range, nesting too deep — each is a :class:`SerialError`, never another exception.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import functools
+import json
+import types
+import typing
+from collections.abc import Callable, Iterable, Mapping
+from decimal import Decimal
+from fractions import Fraction
+from typing import Any, cast
+
+import attrs
+
+from . import checked as c
+from .ast import Span
+from .domains import Domain
+from .errors import Diagnostic, Location
+from .units import Unit
+
+__all__ = ["CLASSES", "SerialError", "decode", "decode_model", "encode", "encode_model"]
+
+
+class SerialError(ValueError):
+    """A value that cannot be encoded, or a payload that is not a valid encoding."""
+
+
+#: The classes a payload may instantiate, by name (the name is all a payload can say).
+CLASSES: Mapping[str, type] = {
+    cls.__name__: cls
+    for cls in (
+        # checked.py: types, expressions, declarations, the model
+        c.Member,
+        c.EnumType,
+        c.ValueType,
+        c.Const,
+        c.Ref,
+        c.Position,
+        c.Previous,
+        c.Unary,
+        c.Arith,
+        c.KeyApply,
+        c.Compare,
+        c.Logic,
+        c.Cond,
+        c.Convert,
+        c.Lookup,
+        c.Aggregate,
+        c.Func,
+        c.InputSpec,
+        c.ParameterPeriodSpec,
+        c.ParameterSpec,
+        c.TableRowSpec,
+        c.TableSpec,
+        c.BandSpec,
+        c.LevelSpec,
+        c.PackageSpec,
+        c.Node,
+        c.ScopeSpec,
+        c.ExpectationSpec,
+        c.ExampleSpec,
+        c.PropertySpec,
+        c.ModelInfo,
+        c.CheckedModel,
+        # what the checked model holds from elsewhere
+        Span,
+        Unit,
+        Domain,
+        Diagnostic,
+        Location,
+    )
+}
+
+_NAMES: dict[type, str] = {cls: name for name, cls in CLASSES.items()}
+_FIELDS: dict[type, tuple[str, ...]] = {
+    cls: tuple(f.name for f in attrs.fields(cls)) for cls in CLASSES.values()
+}
+
+assert len(_NAMES) == len(CLASSES), "class names in the allowlist are unique"
+assert all(f.init for cls in CLASSES.values() for f in attrs.fields(cls)), (
+    "every field is an __init__ argument"
+)
+
+
+# --------------------------------------------------------------------------------------
+# Encoding
+# --------------------------------------------------------------------------------------
+
+
+def encode(value: object) -> bytes:
+    """``value`` as JSON bytes (ASCII); :class:`SerialError` for a type outside the encoding or
+    a structure too deep to encode."""
+    try:
+        tree = _encode(value, {}, set())
+        return json.dumps(
+            tree, ensure_ascii=True, separators=(",", ":"), allow_nan=False, check_circular=False
+        ).encode("ascii")
+    except RecursionError:
+        raise SerialError("zu tief verschachtelt") from None
+    except ValueError as exc:  # an int too long for str(), say
+        raise SerialError(str(exc)) from None
+
+
+def encode_model(model: c.CheckedModel) -> bytes:
+    """A checked model as JSON bytes."""
+    if type(model) is not c.CheckedModel:
+        raise SerialError("kein geprüftes Modell")
+    return encode(model)
+
+
+def _encode(value: object, memo: dict[int, int], active: set[int]) -> object:
+    kind = type(value)
+    if kind is str or kind is int or kind is bool or value is None:
+        return value
+    name = _NAMES.get(kind)
+    if name is not None:
+        ident = id(value)
+        index = memo.get(ident)
+        if index is not None:
+            return ["r", index]
+        if ident in active:
+            raise SerialError(f"zyklische Struktur bei {name}")
+        active.add(ident)
+        fields = [_encode(getattr(value, field), memo, active) for field in _FIELDS[kind]]
+        active.discard(ident)
+        memo[ident] = len(memo)
+        return ["o", name, *fields]
+    if kind is tuple or kind is list or kind is frozenset:
+        items = cast("Iterable[object]", value)
+        return [_TAGS[kind], *[_encode(item, memo, active) for item in items]]
+    if kind is dict:
+        mapping = cast("dict[object, object]", value)
+        if all(type(key) is str for key in mapping):
+            return {key: _encode(item, memo, active) for key, item in mapping.items()}
+        out: list[object] = ["m"]
+        for key, item in mapping.items():
+            out.append(_encode(key, memo, active))
+            out.append(_encode(item, memo, active))
+        return out
+    if kind is Decimal:
+        return ["D", str(value)]
+    if kind is _dt.date:
+        return ["d", cast("_dt.date", value).isoformat()]
+    if kind is Fraction:
+        fraction = cast("Fraction", value)
+        return ["Q", fraction.numerator, fraction.denominator]
+    raise SerialError(f"nicht darstellbarer Typ {kind.__module__}.{kind.__qualname__}")
+
+
+_TAGS: dict[type, str] = {tuple: "t", list: "l", frozenset: "f"}
+
+
+# --------------------------------------------------------------------------------------
+# Decoding
+# --------------------------------------------------------------------------------------
+
+
+def decode(data: bytes, classes: Mapping[str, type] = CLASSES) -> object:
+    """The value ``data`` encodes; only classes named in ``classes`` (a subset of
+    :data:`CLASSES`; empty: plain data only) are instantiated. :class:`SerialError` for anything
+    that is not a valid encoding."""
+    if any(_NAMES.get(cls) != name for name, cls in classes.items()):
+        raise ValueError("classes must be a subset of serial.CLASSES")
+    try:
+        tree = json.loads(data)
+        return _decode(tree, [], classes)
+    except SerialError:
+        raise
+    except RecursionError:
+        raise SerialError("zu tief verschachtelt") from None
+    # a malformed payload: bad JSON or UTF-8 (ValueError), a wrong number of arguments
+    # (TypeError), a bad Decimal text or Fraction(1, 0) (ArithmeticError), a bad date (ValueError)
+    except (ValueError, TypeError, ArithmeticError) as exc:
+        raise SerialError(f"ungültige Kodierung: {type(exc).__name__}") from None
+
+
+def decode_model(data: bytes) -> c.CheckedModel:
+    """The checked model ``data`` encodes; :class:`SerialError` if it encodes anything else."""
+    model = decode(data)
+    if type(model) is not c.CheckedModel:
+        raise SerialError("kein geprüftes Modell")
+    return model
+
+
+_PLAIN = frozenset({str, int, bool, type(None)})  # values that decode to themselves
+
+
+def _decode(value: object, refs: list[object], classes: Mapping[str, type]) -> object:
+    kind = type(value)
+    if kind is str or kind is int or kind is bool or value is None:
+        return value
+    if kind is dict:
+        mapping = cast("dict[str, object]", value)
+        return {
+            key: item if type(item) in _PLAIN else _decode(item, refs, classes)
+            for key, item in mapping.items()
+        }
+    if kind is not list or not value:
+        raise SerialError(f"unerwarteter Wert vom Typ {kind.__name__}")
+    items = cast("list[object]", value)
+    tag = items[0]
+    if tag == "o":
+        name = items[1] if len(items) > 1 else None
+        cls = classes.get(name) if type(name) is str else None  # type: ignore[arg-type]
+        if cls is None:
+            raise SerialError(f"Klasse nicht erlaubt: {name!r}"[:200])
+        args = [
+            item if type(item) in _PLAIN else _decode(item, refs, classes) for item in items[2:]
+        ]
+        checks = _checks(cls)
+        if len(args) != len(checks):
+            raise SerialError(f"{name}: {len(args)} statt {len(checks)} Felder")
+        for check, arg in zip(checks, args, strict=True):
+            if check is not None and not check(arg):
+                raise SerialError(f"{name}: Feld vom falschen Typ")
+        obj = cls(*args)
+        refs.append(obj)
+        return obj
+    if tag == "D":
+        if len(items) != 2 or type(items[1]) is not str:
+            raise SerialError("ungültige Dezimalzahl")
+        return Decimal(items[1])  # type: ignore[arg-type]
+    if tag == "t":
+        return tuple(
+            [item if type(item) in _PLAIN else _decode(item, refs, classes) for item in items[1:]]
+        )
+    if tag == "r":
+        if len(items) != 2 or type(items[1]) is not int or not 0 <= items[1] < len(refs):  # type: ignore[operator]
+            raise SerialError("ungültiger Verweis")
+        return refs[items[1]]  # type: ignore[index]
+    if tag == "l":
+        return [
+            item if type(item) in _PLAIN else _decode(item, refs, classes) for item in items[1:]
+        ]
+    if tag == "m":
+        if len(items) % 2 != 1:
+            raise SerialError("ungültiges Wörterbuch")
+        keys = [key if type(key) in _PLAIN else _decode(key, refs, classes) for key in items[1::2]]
+        values = [
+            item if type(item) in _PLAIN else _decode(item, refs, classes) for item in items[2::2]
+        ]
+        return dict(zip(keys, values, strict=True))  # TypeError for an unhashable key
+    if tag == "d":
+        if len(items) != 2 or type(items[1]) is not str:
+            raise SerialError("ungültiges Datum")
+        return _dt.date.fromisoformat(items[1])  # type: ignore[arg-type]
+    if tag == "Q":
+        if len(items) != 3 or type(items[1]) is not int or type(items[2]) is not int:
+            raise SerialError("ungültiger Bruch")
+        return Fraction(items[1], items[2])  # type: ignore[arg-type]
+    if tag == "f":
+        return frozenset(
+            [item if type(item) in _PLAIN else _decode(item, refs, classes) for item in items[1:]]
+        )
+    raise SerialError(f"unbekannte Markierung {tag!r}"[:200])
+
+
+# --------------------------------------------------------------------------------------
+# Field types: each decoded field must match its class's annotation
+# --------------------------------------------------------------------------------------
+
+Check = Callable[[object], bool]
+
+
+@functools.cache
+def _checks(cls: type) -> tuple[Check | None, ...]:
+    """One check per attrs field of ``cls`` (None: any value), from the resolved annotations."""
+    hints = typing.get_type_hints(cls)
+    return tuple(_check_for(hints[name]) for name in _FIELDS[cls])
+
+
+def _check_for(hint: Any) -> Check | None:
+    """A check that a decoded value has type ``hint``, or None where any value will do."""
+    if hint is Any or hint is object:
+        return None
+    if hint is int:  # a bool is an int as far as the model is concerned
+        return _is_int
+    if hint in (str, bool, Decimal, Fraction, _dt.date, type(None)) or hint in _NAMES:
+        return _is_exactly(frozenset({hint}))
+    origin = typing.get_origin(hint)
+    args = typing.get_args(hint)
+    if origin is typing.Union or origin is types.UnionType:
+        options = [_check_for(arg) for arg in args]
+        if any(option is None for option in options):
+            return None
+        # exact types first: most unions are „X | None“ or a union of expression classes
+        simple = (str, bool, Decimal, Fraction, _dt.date, type(None))
+        exact = _is_exactly(frozenset(arg for arg in args if arg in _NAMES or arg in simple))
+        rest = [
+            option
+            for arg, option in zip(args, options, strict=True)
+            if option is not None and not (arg in _NAMES or arg in simple)
+        ]
+        return lambda value: exact(value) or any(option(value) for option in rest)
+    if origin is tuple and len(args) == 2 and args[1] is Ellipsis:
+        return _all_items(tuple, _check_for(args[0]))
+    if origin is tuple:
+        parts = [_check_for(arg) for arg in args]
+
+        def fixed(value: object) -> bool:
+            if type(value) is not tuple or len(value) != len(parts):
+                return False
+            return all(p is None or p(x) for p, x in zip(parts, value, strict=True))
+
+        return fixed
+    if origin is frozenset:
+        return _all_items(frozenset, _check_for(args[0]))
+    if origin is dict:
+        keys, items = (_check_for(arg) for arg in args)
+
+        def mapping(value: object) -> bool:
+            if type(value) is not dict:
+                return False
+            return all(
+                (keys is None or keys(k)) and (items is None or items(v)) for k, v in value.items()
+            )
+
+        return mapping
+    raise TypeError(f"serial: no check for {hint!r}")  # pragma: no cover - a new field type
+
+
+def _is_int(value: object) -> bool:
+    return type(value) is int or type(value) is bool
+
+
+def _is_exactly(kinds: frozenset[Any]) -> Check:
+    return lambda value: type(value) in kinds
+
+
+def _all_items(container: type, item: Check | None) -> Check:
+    """A ``container`` (tuple, frozenset) whose items all pass ``item``."""
+
+    def check(value: object) -> bool:
+        if type(value) is not container:
+            return False
+        return item is None or all(item(x) for x in value)  # type: ignore[attr-defined]
+
+    return check

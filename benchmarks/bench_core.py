@@ -106,9 +106,8 @@ def main() -> None:
     fresh_process_load(mawo_path, folder, 1)
     runs = []
     for _ in range(5):
-        for entry in Path(folder).glob("*.pickle"):
-            if not entry.name.startswith("parser-"):
-                entry.unlink()  # keep the parser, drop the checked model
+        for entry in Path(folder).glob("model-*.entry"):
+            entry.unlink()  # keep the parser, drop the checked model
         runs.append(fresh_process_load(mawo_path, folder, 1))
     report("neuer Prozess: import + mawo laden, Parser aus dem Cache", statistics.median(runs), None, "ms")
     report("neuer Prozess: import + mawo laden, Modell aus dem Cache", fresh_process_load(mawo_path, folder), None, "ms")

@@ -1,21 +1,30 @@
-"""A content-addressed cache of checked models (and of the built parser).
+"""A content-addressed cache of checked models (and of the built parser) whose entries are data.
 
 Takes: a rule file's text and name. Gives: the :class:`~teilhabe_rules.checked.CheckedModel` from
 an earlier check of exactly the same text with exactly the same library and grammar, or None.
 Parsing and checking a large model costs some 40 ms (more in the first load of a process); the
-cache makes a repeated load cost a file read, a hash and an unpickle — as Python does with
+cache makes a repeated load cost a file read, a hash and a decode — as Python does with
 ``.pyc`` files.
 
 Where: ``$TEILHABE_RULES_CACHE`` if set (``0``, ``aus`` or ``off`` switch the cache off), else
 ``$XDG_CACHE_HOME/teilhabe_rules``, else ``~/.cache/teilhabe_rules``. Never inside the installed
-package. The key covers the library version, the grammar, the file name and the text (and, for a
-variant, the names and texts of its base files), so an edit of any of them — or of the library's
-own code — is a miss. Files are written atomically; a damaged or unreadable entry is ignored
-and rewritten. Entries are pickles: the cache directory must be as trusted as the user's own
-files.
+package. The directory is created with mode 0700; an existing one that belongs to another user
+or that others may write to is refused with a :class:`CacheWarning`, and the process runs
+without the cache.
 
-The LALR parser itself is kept there too (``parser-<key>.pickle``, lark's own ``Lark.save``): lark's
-grammar analysis takes a few hundred milliseconds per process, loading the saved parser about 15.
+The key covers the library version, the entry format, the grammar, every ``.py`` file of the
+package (subpackages included), the file name and the text (and, for a variant, the names and
+texts of its base files), so an edit of any of them — or of the library's own code — is a miss.
+
+Entries are data, never code: a checked model is JSON in the tagged encoding of
+:mod:`teilhabe_rules.serial`, which instantiates nothing but an allowlist of the library's frozen
+attrs classes; the LALR parser is JSON of lark's own data form (``Lark.memo_serialize``), which
+lark turns back only into its own grammar, lexer and table classes. Each entry starts with a
+header line holding the format and the SHA-256 of its name and payload. A missing, planted,
+truncated or damaged entry — anything that is not a regular file, is too large, fails the
+checksum or does not decode — is a miss and is rewritten atomically; reading one never raises.
+The checksum detects damage, not forgery: see "The cache" in ``docs/architecture.md`` for what
+someone who can write the directory can and cannot do.
 """
 
 from __future__ import annotations
@@ -24,24 +33,37 @@ import contextlib
 import functools
 import hashlib
 import os
-import pickle
+import re
+import stat
 import tempfile
-from collections.abc import Callable, Sequence
+import warnings
+from collections.abc import Sequence
 from pathlib import Path
-from typing import IO, TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import lark
 
 from . import checked as c
+from . import serial
 
-__all__ = ["cache_dir", "lookup", "lookup_parser", "store", "store_parser"]
+__all__ = ["CacheWarning", "cache_dir", "lookup", "lookup_parser", "store", "store_parser"]
 
 _OFF = {"0", "aus", "off", "false", "nein"}
 
+#: The first bytes of every entry; a change of the entry format changes it (and the salt).
+_MAGIC = b"teilhabe-rules-cache 2"
+#: Entries larger than this are neither written nor read (a large model's entry is about 0.3 MB).
+MAX_ENTRY_BYTES = 64 * 1024 * 1024
+
+
+class CacheWarning(UserWarning):
+    """The cache directory is not the user's own; the process runs without the cache."""
+
 
 def cache_dir() -> Path | None:
-    """The cache directory, or None when the cache is switched off."""
+    """The configured cache directory, or None when the cache is switched off. (Whether it may
+    be used is decided when it is read or written: see :class:`CacheWarning`.)"""
     setting = os.environ.get("TEILHABE_RULES_CACHE")
     if setting is not None:
         if setting.strip().lower() in _OFF:
@@ -51,15 +73,82 @@ def cache_dir() -> Path | None:
     return (Path(base) if base else Path.home() / ".cache") / "teilhabe_rules"
 
 
+_warned: set[tuple[str, str]] = set()
+
+
+def _usable_dir(create: bool) -> Path | None:
+    """The cache directory if it exists (or, with ``create``, could be created with mode 0700)
+    and is the user's own; else None."""
+    folder = cache_dir()
+    if folder is None:
+        return None
+    try:
+        info = os.stat(folder)
+    except FileNotFoundError:
+        if not create:
+            return None
+        try:
+            folder.parent.mkdir(parents=True, exist_ok=True)
+            os.mkdir(folder, 0o700)
+            os.chmod(folder, 0o700)  # whatever the umask says
+        except FileExistsError:
+            pass  # created meanwhile, by whoever: checked below like any existing directory
+        except OSError:
+            return None  # a cache that cannot be created is no error
+        try:
+            info = os.stat(folder)
+        except OSError:
+            return None
+    except (OSError, ValueError):  # ValueError: a NUL byte in the setting
+        return None
+    if not stat.S_ISDIR(info.st_mode):
+        return None
+    problem = _untrusted(info)
+    if problem is not None:
+        if (str(folder), problem) not in _warned:
+            _warned.add((str(folder), problem))
+            warnings.warn(
+                CacheWarning(
+                    f"Der Cache ist ausgeschaltet: das Cache-Verzeichnis „{folder}“ {problem}. "
+                    "Hinweis: TEILHABE_RULES_CACHE auf ein eigenes Verzeichnis setzen, das nur Sie "
+                    "beschreiben dürfen (oder auf „aus“)"
+                ),
+                stacklevel=4,
+            )
+        return None
+    return folder
+
+
+def _untrusted(info: os.stat_result) -> str | None:
+    """Why a directory with these attributes may hold entries someone else planted, or None."""
+    if not hasattr(os, "geteuid"):  # Windows: no owner and mode bits to check
+        return None
+    if info.st_uid != os.geteuid():
+        return "gehört einem anderen Benutzer"
+    if info.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
+        return f"ist für andere beschreibbar (Rechte {stat.S_IMODE(info.st_mode):04o})"
+    return None
+
+
+# --------------------------------------------------------------------------------------
+# Keys
+# --------------------------------------------------------------------------------------
+
+
 @functools.lru_cache(maxsize=1)
 def _salt() -> bytes:
+    """What every key depends on besides the rule files: the library's version, entry format,
+    grammar and code."""
     from . import __version__
-    from .parser import grammar_text
 
-    digest = hashlib.sha256(f"{__version__}\0{pickle.HIGHEST_PROTOCOL}\0".encode() + grammar_text().encode())
-    # the library's own code: a changed checker must never meet a model checked by the old one
-    for source in sorted(Path(__file__).resolve().parent.glob("*.py")):
-        digest.update(source.name.encode() + b"\0" + source.read_bytes())
+    digest = hashlib.sha256(_MAGIC + b"\0" + __version__.encode() + b"\0")
+    # the library's own code and grammar: a changed checker must never meet a model checked by
+    # the old one (every .py file, subpackages included, and every grammar file)
+    package = Path(__file__).resolve().parent
+    for source in sorted([*package.rglob("*.py"), *package.rglob("*.lark")]):
+        digest.update(
+            source.relative_to(package).as_posix().encode() + b"\0" + source.read_bytes() + b"\0"
+        )
     return digest.digest()
 
 
@@ -74,44 +163,8 @@ def _key(text: str, filename: str, depends: Depends = ()) -> str:
     return digest.hexdigest()
 
 
-def lookup(text: str, filename: str, depends: Depends = ()) -> c.CheckedModel | None:
-    """The checked model of ``text`` from an earlier check, or None. ``depends`` are the other
-    files (name and text) the model was built from: the bases of a variant."""
-    folder = cache_dir()
-    if folder is None:
-        return None
-    path = folder / f"{_key(text, filename, depends)}.pickle"
-    try:
-        with path.open("rb") as handle:
-            model = pickle.load(handle)
-    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError, ValueError):
-        return None
-    if not isinstance(model, c.CheckedModel) or model.source != text or model.info.file != filename:
-        return None
-    return model
-
-
-def store(model: c.CheckedModel, text: str, filename: str, depends: Depends = ()) -> None:
-    folder = cache_dir()
-    if folder is None:
-        return
-    _write(folder, f"{_key(text, filename, depends)}.pickle", lambda handle: pickle.dump(model, handle, protocol=pickle.HIGHEST_PROTOCOL))
-
-
-def _write(folder: Path, name: str, dump: Callable[[IO[bytes]], object]) -> None:
-    """Write an entry atomically (a reader sees the old entry, the new one or none)."""
-    temporary: str | None = None
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile("wb", dir=folder, delete=False, suffix=".tmp") as handle:
-            temporary = handle.name
-            dump(handle)
-        os.replace(temporary, folder / name)
-    except (OSError, pickle.PicklingError, TypeError, AttributeError):
-        if temporary is not None:
-            with contextlib.suppress(OSError):
-                os.unlink(temporary)
-        return  # a cache that cannot be written is no error
+def _model_entry(text: str, filename: str, depends: Depends = ()) -> str:
+    return f"model-{_key(text, filename, depends)}.entry"
 
 
 def _parser_entry() -> str:
@@ -122,26 +175,215 @@ def _parser_entry() -> str:
 
     digest = hashlib.sha256(_salt())
     digest.update(f"lark {lark.__version__}\0python {sys.version_info[:2]}".encode())
-    return f"parser-{digest.hexdigest()}.pickle"
+    return f"parser-{digest.hexdigest()}.entry"
+
+
+# --------------------------------------------------------------------------------------
+# Entries: a header line (format and checksum), then the payload
+# --------------------------------------------------------------------------------------
+
+
+def _header(name: str, payload: bytes) -> bytes:
+    digest = hashlib.sha256(name.encode() + b"\0" + payload).hexdigest()
+    return _MAGIC + b" sha256=" + digest.encode() + b"\n"
+
+
+_OPEN_FLAGS = (
+    os.O_RDONLY
+    | getattr(os, "O_NOFOLLOW", 0)
+    | getattr(os, "O_NONBLOCK", 0)
+    | getattr(os, "O_CLOEXEC", 0)
+    | getattr(os, "O_BINARY", 0)
+)
+
+
+def _read(folder: Path, name: str) -> bytes | None:
+    """The verified payload of entry ``name``, or None: missing, not a regular file (a symbolic
+    link, a FIFO, a device), too large, or failing the checksum."""
+    try:
+        fd = os.open(folder / name, _OPEN_FLAGS)
+    except (OSError, ValueError):
+        return None
+    try:
+        with os.fdopen(fd, "rb") as handle:
+            info = os.fstat(handle.fileno())
+            if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_ENTRY_BYTES:
+                return None
+            blob = handle.read(MAX_ENTRY_BYTES + 1)
+    except OSError:
+        return None
+    head, newline, payload = blob.partition(b"\n")
+    if not newline or head + newline != _header(name, payload):
+        return None
+    return payload
+
+
+def _write(folder: Path, name: str, payload: bytes) -> None:
+    """Write an entry atomically (a reader sees the old entry, the new one or none)."""
+    if len(payload) > MAX_ENTRY_BYTES:
+        return
+    temporary: str | None = None
+    try:
+        with tempfile.NamedTemporaryFile(
+            "wb", dir=folder, prefix=".", suffix=".tmp", delete=False
+        ) as handle:
+            temporary = handle.name  # created with mode 0600
+            handle.write(_header(name, payload))
+            handle.write(payload)
+        os.replace(temporary, folder / name)
+    except OSError:
+        if temporary is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(temporary)
+        # a cache that cannot be written is no error
+
+
+# --------------------------------------------------------------------------------------
+# Checked models
+# --------------------------------------------------------------------------------------
+
+
+def lookup(text: str, filename: str, depends: Depends = ()) -> c.CheckedModel | None:
+    """The checked model of ``text`` from an earlier check, or None. ``depends`` are the other
+    files (name and text) the model was built from: the bases of a variant."""
+    folder = _usable_dir(create=False)
+    if folder is None:
+        return None
+    payload = _read(folder, _model_entry(text, filename, depends))
+    if payload is None:
+        return None
+    try:
+        model = serial.decode_model(payload)
+    except serial.SerialError:
+        return None
+    if model.source != text or model.info.file != filename:
+        return None
+    return model
+
+
+def store(model: c.CheckedModel, text: str, filename: str, depends: Depends = ()) -> None:
+    """Keep ``model`` as the checked model of ``text`` (nothing happens where the cache is off,
+    cannot be written or cannot represent the model)."""
+    folder = _usable_dir(create=True)
+    if folder is None:
+        return
+    try:
+        payload = serial.encode_model(model)
+    except serial.SerialError:
+        return
+    _write(folder, _model_entry(text, filename, depends), payload)
+
+
+# --------------------------------------------------------------------------------------
+# The parser
+# --------------------------------------------------------------------------------------
+
+# Options that hold callables in a live parser. In an entry they must have these (data) values:
+# the post-lexer is given anew on loading, and nothing else may be set.
+_FIXED_OPTIONS: dict[str, Any] = {
+    "postlex": None,
+    "tree_class": None,
+    "transformer": None,
+    "edit_terminals": None,
+    "lexer_callbacks": {},
+    "_plugins": {},
+    "parser": "lalr",
+    "lexer": "contextual",
+    "regex": False,
+}
+_NAME = re.compile(r"\w{1,200}")
 
 
 def lookup_parser() -> lark.Lark | None:
     """The built LALR parser from an earlier process, or None."""
-    import lark
-
-    folder = cache_dir()
+    folder = _usable_dir(create=False)
     if folder is None:
         return None
-    try:
-        with (folder / _parser_entry()).open("rb") as handle:
-            parser = lark.Lark.load(handle)
-    except Exception:  # a damaged, partial or foreign entry: build anew (and overwrite it)
+    payload = _read(folder, _parser_entry())
+    if payload is None:
         return None
-    return parser if isinstance(parser, lark.Lark) else None
+    try:
+        return _parser_from_data(serial.decode(payload, classes={}))
+    # lark's loader reports malformed data with many exception types (KeyError, TypeError,
+    # AssertionError, its own ConfigurationError, …); the data are plain values, so whatever it
+    # raises means a damaged or foreign entry: build anew (and overwrite it)
+    except Exception:
+        return None
 
 
 def store_parser(parser: lark.Lark) -> None:
-    folder = cache_dir()
-    if folder is None:
+    """Keep the built parser (nothing happens where the cache is off or cannot be written)."""
+    from lark.grammar import Rule
+    from lark.lexer import TerminalDef
+
+    from .parser import BracketPostLexer
+
+    folder = _usable_dir(create=True)
+    if folder is None or type(parser.options.postlex) is not BracketPostLexer:
         return
-    _write(folder, _parser_entry(), parser.save)
+    try:
+        data, memo = parser.memo_serialize([TerminalDef, Rule])
+        data["options"] = {key: value for key, value in data["options"].items() if key != "postlex"}
+        payload = serial.encode({"data": data, "memo": memo})
+    except (serial.SerialError, AttributeError, TypeError, KeyError):
+        return
+    _write(folder, _parser_entry(), payload)
+
+
+def _parser_from_data(entry: object) -> lark.Lark:
+    """A parser from an entry's data, through lark's own deserialisation.
+
+    lark instantiates only its own classes here: ``__type__`` names are looked up in fixed
+    namespaces (``Rule``/``TerminalDef``; ``PatternStr``/``PatternRE``; ``Terminal``/
+    ``NonTerminal``/``RuleOptions``; ``LexerConf``), objects are made with ``__new__`` and plain
+    attribute assignment, and no name is imported or called. What lark would only notice on the
+    first parse is checked before: the options must be data of the expected shape (no
+    callables to call), every terminal's regular expression must compile, and every rule and
+    symbol name must be a plain word, not a dunder name (the builder's methods are looked up by
+    rule name).
+    """
+    import lark
+    from lark.lark import LarkOptions
+
+    from .parser import BracketPostLexer
+
+    if type(entry) is not dict or set(entry) != {"data", "memo"}:
+        raise ValueError("not a parser entry")
+    data, memo = entry["data"], entry["memo"]
+    if type(data) is not dict or type(memo) is not dict or type(data.get("options")) is not dict:
+        raise ValueError("not a parser entry")
+    options: dict[str, Any] = data["options"]
+    for key, value in options.items():
+        if key not in LarkOptions._defaults or not _plain_option(value):  # noqa: SLF001 - lark's option names
+            raise ValueError(f"option {key!r}")
+        if key in _FIXED_OPTIONS and value != _FIXED_OPTIONS[key]:
+            raise ValueError(f"option {key!r}")
+    parser = lark.Lark._load_from_dict(data, memo, postlex=BracketPostLexer())  # noqa: SLF001 - lark's data loader
+    for terminal in parser.terminals:
+        if not _NAME.fullmatch(terminal.name):
+            raise ValueError("terminal name")
+        re.compile(terminal.pattern.to_regexp())
+    for rule in parser.rules:
+        names = [
+            rule.origin.name,
+            rule.alias,
+            rule.options.template_source,
+            *(symbol.name for symbol in rule.expansion),
+        ]
+        for name in names:
+            if name is not None and (
+                not isinstance(name, str)
+                or not _NAME.fullmatch(name)
+                or name.startswith("__")
+                and name.endswith("__")
+            ):
+                raise ValueError("rule name")
+    return parser
+
+
+def _plain_option(value: object) -> bool:
+    if value is None or type(value) in (bool, int, str):
+        return True
+    if type(value) is list:
+        return all(type(item) is str for item in value)  # type: ignore[attr-defined]
+    return type(value) is dict and not value

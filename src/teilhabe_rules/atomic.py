@@ -1,0 +1,108 @@
+"""Output files that are complete or absent: written under a partial name, renamed when done.
+
+Takes: the path of a file the library writes (``compare --out``, ``--summary``, ``generate
+--out``, ``umstellen --out``) and its text. Gives: :class:`AtomicFile`, which writes UTF-8 bytes
+to ``<name>.unvollständig`` next to the target and renames it to the target only on
+:meth:`~AtomicFile.commit` — so a run that is killed leaves the partial file (which
+``compare --fortsetzen`` resumes from) or nothing, never a complete-looking file — and
+:func:`write_atomic` for a text written in one go. Failures are
+:class:`~teilhabe_rules.errors.CaseError`.
+
+Files are always UTF-8, whatever the locale; lines end as written (``\\n``).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from types import TracebackType
+from typing import BinaryIO
+
+from .errors import CaseError, Diagnostic
+
+__all__ = ["PARTIAL_SUFFIX", "AtomicFile", "partial_path", "write_atomic"]
+
+PARTIAL_SUFFIX = ".unvollständig"
+
+
+def partial_path(target: str | Path) -> Path:
+    """Where the text of ``target`` stands while it is written: ``<name>.unvollständig``."""
+    target = Path(target)
+    return target.with_name(target.name + PARTIAL_SUFFIX)
+
+
+def _failure(path: Path, exc: OSError) -> CaseError:
+    reason = exc.strerror or exc
+    return CaseError(Diagnostic(f"„{path}“ lässt sich nicht schreiben: {reason}", code="ausgabe"))
+
+
+class AtomicFile:
+    """A file written under its partial name and renamed to ``target`` on :meth:`commit`.
+
+    ``resume_at``: keep the first ``resume_at`` bytes of an existing partial file and write on
+    after them (the rest is cut off). Used as a context manager, it commits when the block ends
+    normally and otherwise closes, keeping the partial file if ``keep`` and removing it if not."""
+
+    def __init__(self, target: str | Path, *, resume_at: int | None = None, keep: bool = False):
+        self.target = Path(target)
+        self.partial = partial_path(self.target)
+        self.keep = keep
+        self.handle: BinaryIO
+        try:
+            if resume_at is None:
+                self.handle = self.partial.open("wb")
+            else:
+                self.handle = self.partial.open("r+b")
+                self.handle.truncate(resume_at)
+                self.handle.seek(resume_at)
+        except OSError as exc:
+            raise _failure(self.target, exc) from None
+        self.size = resume_at or 0  # bytes in the partial file
+
+    def write(self, text: str) -> None:
+        data = text.encode("utf-8", "backslashreplace")  # a lone surrogate: as its escape
+        try:
+            self.handle.write(data)
+        except OSError as exc:
+            raise _failure(self.target, exc) from None
+        self.size += len(data)
+
+    def flush(self) -> None:
+        """Hand what is written to the operating system (a killed process loses nothing of it)."""
+        try:
+            self.handle.flush()
+        except OSError as exc:
+            raise _failure(self.target, exc) from None
+
+    def commit(self) -> None:
+        """Write through to the disk and give the file its own name (replacing an older one)."""
+        try:
+            self.handle.flush()
+            os.fsync(self.handle.fileno())
+            self.handle.close()
+            os.replace(self.partial, self.target)
+        except OSError as exc:
+            raise _failure(self.target, exc) from None
+
+    def close(self) -> None:
+        """Stop writing without committing: the partial file stays (if ``keep``) or is removed."""
+        if not self.handle.closed:
+            self.handle.close()
+        if not self.keep:
+            self.partial.unlink(missing_ok=True)
+
+    def __enter__(self) -> AtomicFile:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        if kind is None:
+            self.commit()
+        else:
+            self.close()
+
+
+def write_atomic(target: str | Path, text: str) -> None:
+    """Write ``text`` to ``target`` as UTF-8: the file has the whole text or is unchanged."""
+    with AtomicFile(target) as handle:
+        handle.write(text)

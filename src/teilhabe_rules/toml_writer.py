@@ -20,17 +20,32 @@ __all__ = ["dumps"]
 _BARE = re.compile(r"^[A-Za-z0-9_-]+$")
 
 
-def dumps(data: Mapping[str, Any], header: str | None = None) -> str:
-    """``data`` as TOML text, optionally after a comment ``header`` (one ``#`` per line)."""
+def dumps(data: Mapping[str, Any], header: str | None = None, ascii: bool = False) -> str:
+    """``data`` as TOML text, optionally after a comment ``header`` (one ``#`` per line).
+
+    ``ascii``: every character beyond ASCII in a key or value is written as an escape
+    (``\\u00fc``), for an output that cannot show it; the data read back is the same."""
     lines: list[str] = []
+    comments = 0
     if header:
         clean = "".join(ch if ch == "\n" or ch == "\t" or (ord(ch) >= 0x20 and ord(ch) != 0x7F) else "?" for ch in header)
         lines += ["# " + line if line else "#" for line in clean.splitlines()]
         lines.append("")
+        comments = len(lines)
     _table(data, (), lines, array=False)
+    if ascii:  # after the comments, non-ASCII text is only in basic strings (escapes hold)
+        lines[comments:] = [_NON_ASCII.sub(_escape, line) for line in lines[comments:]]
     while lines and lines[0] == "" and not header:
         lines.pop(0)
     return "\n".join(lines).rstrip("\n") + "\n"
+
+
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+
+
+def _escape(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}"
 
 
 def _is_table_array(value: Any) -> bool:
@@ -85,7 +100,8 @@ def _value(value: Any) -> str:
     if isinstance(value, Decimal):
         if not value.is_finite():
             raise ValueError(f"{value} ist keine endliche Zahl und in TOML nicht darstellbar")
-        if value == value.to_integral_value() and value.as_tuple().exponent >= 0:
+        exponent = value.as_tuple().exponent  # an int: the value is finite
+        if value == value.to_integral_value() and isinstance(exponent, int) and exponent >= 0:
             return format(value, "f")
         text = format(value, "f")
         return text if "." in text else text + ".0"

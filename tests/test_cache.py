@@ -132,6 +132,21 @@ class TestCache:
         assert folder == tmp_path / "teilhabe_rules"
         assert PACKAGE not in folder.resolve().parents
 
+    def test_no_home_directory_means_no_cache(
+        self, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, counted: list[int]
+    ) -> None:
+        monkeypatch.delenv("TEILHABE_RULES_CACHE")
+        monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
+
+        def homeless() -> Path:
+            raise RuntimeError("Could not determine home directory.")
+
+        monkeypatch.setattr(Path, "home", homeless)
+        assert cache.cache_dir() is None
+        rules = tmp_path / "demo.rules"
+        rules.write_text(MODEL, encoding="utf-8")
+        assert teilhabe_rules.load(rules).evaluate({"x": 1}).value("y") == 2
+
     def test_a_model_with_errors_is_not_cached(self, demo: Path, tmp_path: Path) -> None:
         demo.write_text(MODEL.replace("x * 2", "x + 2 EUR"), encoding="utf-8")
         with pytest.raises(teilhabe_rules.CheckError, match="Einheiten"):

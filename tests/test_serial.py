@@ -196,6 +196,20 @@ class TestValues:
             with pytest.raises(serial.SerialError):
                 serial.encode(value)
 
+    def test_only_units_types_enumerations_and_spans_are_shared(self) -> None:
+        """Expressions are copied, never shared: a payload cannot describe an expression graph
+        exponentially larger than itself."""
+        span = c.Span(1, 1, 1, 2)
+        const = c.Const(Decimal(1), c.NUMBER, span)
+        first, second = serial.decode(serial.encode((const, const)))
+        assert first == second == const and first is not second
+        assert first.type is second.type and first.span is second.span
+        # what a payload may refer to: the unit (0), the value type (1), the span (2); no Const
+        tree = json.loads(serial.encode((const, const)))
+        assert tree[2] == ["o", "Const", ["D", "1"], ["r", 1], ["r", 2]]
+        with pytest.raises(serial.SerialError):
+            serial.decode(json.dumps(["t", tree[1], ["r", 3]]).encode())
+
     def test_cycles_are_not_encoded(self) -> None:
         loop: list[Any] = []
         loop.append(loop)

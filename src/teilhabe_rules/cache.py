@@ -62,15 +62,21 @@ class CacheWarning(UserWarning):
 
 
 def cache_dir() -> Path | None:
-    """The configured cache directory, or None when the cache is switched off. (Whether it may
-    be used is decided when it is read or written: see :class:`CacheWarning`.)"""
+    """The configured cache directory, or None when the cache is switched off (or there is no
+    home directory to put it in). Whether it may be used is decided when it is read or written:
+    see :class:`CacheWarning`."""
     setting = os.environ.get("TEILHABE_RULES_CACHE")
     if setting is not None:
         if setting.strip().lower() in _OFF:
             return None
         return Path(setting)
     base = os.environ.get("XDG_CACHE_HOME")
-    return (Path(base) if base else Path.home() / ".cache") / "teilhabe_rules"
+    if base:
+        return Path(base) / "teilhabe_rules"
+    try:
+        return Path.home() / ".cache" / "teilhabe_rules"
+    except (RuntimeError, KeyError, OSError):  # no home directory (a service account, say)
+        return None
 
 
 _warned: set[tuple[str, str]] = set()

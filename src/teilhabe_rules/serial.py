@@ -16,8 +16,10 @@ The encoding (JSON has no tuples, no non-string keys, no decimals):
   ``["f", …]`` frozenset, ``["m", k1, v1, k2, v2, …]`` dict with other keys, ``["D", "1.50"]``
   Decimal (exact: exponent, sign of zero, NaN), ``["Q", 1, 60]`` Fraction, ``["d", "2024-01-31"]``
   date, ``["o", "Node", f1, f2, …]`` an instance of the allowlisted class ``Node`` with its attrs
-  fields in order, ``["r", n]`` the ``n``-th instance decoded so far (in the order their
-  encodings end), so objects shared in the model stay shared and the payload stays small.
+  fields in order, ``["r", n]`` the ``n``-th instance of a shareable class (:data:`SHARED`:
+  units, value types, enumerations, spans) decoded so far, in the order their encodings end.
+  Those objects stay shared, as in the model, and the payload stays small. Nothing else is
+  shared, so a payload cannot describe an expression graph exponentially larger than itself.
 
 Decoding accepts nothing else. An unknown tag or class name, a wrong number of fields, a field
 value whose type does not match the class's annotation, a float, a reference forward or out of
@@ -44,7 +46,7 @@ from .domains import Domain
 from .errors import Diagnostic, Location
 from .units import Unit
 
-__all__ = ["CLASSES", "SerialError", "decode", "decode_model", "encode", "encode_model"]
+__all__ = ["CLASSES", "SHARED", "SerialError", "decode", "decode_model", "encode", "encode_model"]
 
 
 class SerialError(ValueError):
@@ -96,6 +98,10 @@ CLASSES: Mapping[str, type] = {
         Location,
     )
 }
+
+#: The classes whose instances the model shares (one ``Unit`` object for every ``EUR/h``, say).
+#: None of them holds an expression, so sharing cannot multiply the size of one.
+SHARED: frozenset[type] = frozenset({Unit, c.ValueType, c.EnumType, Span})
 
 _NAMES: dict[type, str] = {cls: name for name, cls in CLASSES.items()}
 _FIELDS: dict[type, tuple[str, ...]] = {
@@ -149,7 +155,8 @@ def _encode(value: object, memo: dict[int, int], active: set[int]) -> object:
         active.add(ident)
         fields = [_encode(getattr(value, field), memo, active) for field in _FIELDS[kind]]
         active.discard(ident)
-        memo[ident] = len(memo)
+        if kind in SHARED:
+            memo[ident] = len(memo)
         return ["o", name, *fields]
     if kind is tuple or kind is list or kind is frozenset:
         items = cast("Iterable[object]", value)
@@ -240,7 +247,8 @@ def _decode(value: object, refs: list[object], classes: Mapping[str, type]) -> o
             if check is not None and not check(arg):
                 raise SerialError(f"{name}: Feld vom falschen Typ")
         obj = cls(*args)
-        refs.append(obj)
+        if cls in SHARED:
+            refs.append(obj)
         return obj
     if tag == "D":
         if len(items) != 2 or type(items[1]) is not str:

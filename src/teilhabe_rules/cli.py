@@ -1,30 +1,133 @@
-"""The command line: ``teilhabe-rules check | eval | test | modelle | diff | compare | generate``.
+"""The command line: ``teilhabe-rules check | eval | test | modelle | diff | compare | generate |
+umstellen``.
 
 Takes: ``argv``. Gives: an exit code — :data:`EXIT_OK` (0), :data:`EXIT_FINDINGS` (1: errors in
 the input — rule file, case or agreement — or failing examples), :data:`EXIT_USAGE` (2: bad
-command line), :data:`EXIT_INTERNAL` (3: a defect of the library itself, reported in one line). Bad input never shows a traceback: every library error is printed
-compiler-style, or as JSON with ``--format json``.
+command line), :data:`EXIT_INTERNAL` (3: a defect of the library itself, reported in one line),
+:data:`EXIT_INTERRUPTED` (130: stopped with Ctrl+C). Bad input never shows a traceback: every
+library error is printed compiler-style, or as JSON with ``--format json``.
+
+Output never fails on a console or file whose encoding is not UTF-8 (Windows' cp1252, ``ascii``):
+text shows what the encoding cannot as a plain replacement (``→`` as ``->``, ``ü`` in ASCII as
+``ue``), JSON and TOML write it as escapes (lossless). Files the commands write are UTF-8, and
+complete or absent (:mod:`teilhabe_rules.atomic`).
 """
 
 from __future__ import annotations
 
 import argparse
+import codecs
 import contextlib
 import datetime as _dt
+import io
 import json
 import sys
+import unicodedata
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, TextIO, cast
 
 from .errors import TeilhabeError
 
-__all__ = ["EXIT_FINDINGS", "EXIT_INTERNAL", "EXIT_OK", "EXIT_USAGE", "main"]
+__all__ = ["EXIT_FINDINGS", "EXIT_INTERNAL", "EXIT_INTERRUPTED", "EXIT_OK", "EXIT_USAGE", "main"]
 
 EXIT_OK = 0
 EXIT_FINDINGS = 1
 EXIT_USAGE = 2
 EXIT_INTERNAL = 3
+EXIT_INTERRUPTED = 130
+
+
+# ---- output on any console -------------------------------------------------------------------
+
+_REPLACEMENTS = {
+    "→": "->", "↳": "->", "←": "<-", "↔": "<->", "▶": ">", "−": "-", "–": "-", "—": "-", "─": "-",
+    "…": "...", "„": '"', "“": '"', "”": '"', "‚": "'", "‘": "'", "’": "'", "«": '"', "»": '"',
+    "·": "|", "×": "x", "≤": "<=", "≥": ">=", "≠": "!=", "∞": "unendlich", "€": "EUR", "§": "Par.",
+    "ä": "ae", "ö": "oe", "ü": "ue", "Ä": "Ae", "Ö": "Oe", "Ü": "Ue", "ß": "ss", "\u00a0": " ",
+}
+_SUBSTITUTE = "teilhabe_rules.ersatz"
+
+
+def _substitute(exc: UnicodeError) -> tuple[str, int]:
+    """Encoding error handler: what an encoding cannot show, as ASCII — a plain replacement
+    (``→`` → ``->``), the letter without its accent, ``\\xNN`` for an undecodable byte of a
+    file name, or ``?``."""
+    if not isinstance(exc, UnicodeEncodeError):
+        raise exc
+    out = []
+    for ch in exc.object[exc.start:exc.end]:
+        if ch in _REPLACEMENTS:
+            out.append(_REPLACEMENTS[ch])
+        elif 0xDC80 <= ord(ch) <= 0xDCFF:  # a byte the system could not decode (surrogateescape)
+            out.append(f"\\x{ord(ch) - 0xDC00:02x}")
+        else:
+            plain = unicodedata.normalize("NFKD", ch).encode("ascii", "ignore").decode("ascii")
+            out.append(plain or "?")
+    return "".join(out), exc.end
+
+
+codecs.register_error(_SUBSTITUTE, _substitute)
+
+
+def _is_unicode(encoding: str | None) -> bool:
+    """Whether an encoding can write any text (None: a stream of text, such as StringIO)."""
+    if not encoding:
+        return True
+    try:
+        return codecs.lookup(encoding).name in ("utf-8", "utf-16", "utf-32", "utf-8-sig")
+    except LookupError:
+        return False
+
+
+class _Tolerant(io.TextIOBase):
+    """A text stream that writes to ``stream`` and, where its encoding cannot show a character,
+    writes a replacement (:func:`_substitute`) instead of failing."""
+
+    def __init__(self, stream: TextIO):
+        super().__init__()
+        self.stream = stream
+
+    @property
+    def encoding(self) -> str:  # type: ignore[override]
+        return getattr(self.stream, "encoding", None) or "utf-8"
+
+    def write(self, text: str) -> int:
+        try:
+            return self.stream.write(text)
+        except UnicodeEncodeError:
+            encoding = self.encoding
+            return self.stream.write(text.encode(encoding, _SUBSTITUTE).decode(encoding))
+
+    def flush(self) -> None:
+        self.stream.flush()
+
+    def isatty(self) -> bool:
+        try:
+            return bool(self.stream.isatty())
+        except (AttributeError, ValueError):
+            return False
+
+    def writable(self) -> bool:
+        return True
+
+
+def _tolerant(stream: TextIO, own: bool) -> TextIO:
+    """``stream`` wrapped so that writing never fails for the encoding. ``own``: it is the
+    process's own standard stream, which is also told to replace (for writes that do not go
+    through the wrapper, e.g. of a library)."""
+    encoding = getattr(stream, "encoding", None)
+    if own and not _is_unicode(encoding) and isinstance(stream, io.TextIOWrapper):
+        with contextlib.suppress(ValueError, AttributeError):
+            stream.reconfigure(errors=_SUBSTITUTE)
+    return cast(TextIO, _Tolerant(stream))
+
+
+def _json(data: Any, out: TextIO) -> str:
+    """``data`` as indented JSON for ``out``: characters as they are, or as escapes (``\\u00fc``)
+    where the stream's encoding is not Unicode — JSON readers get the same text either way."""
+    escaped = not _is_unicode(getattr(out, "encoding", None))
+    return json.dumps(data, ensure_ascii=escaped, indent=2) + "\n"
 
 
 class _UsageError(Exception):
@@ -81,6 +184,9 @@ def _parser() -> argparse.ArgumentParser:
                      help="verglichene Werte: alle, keine oder Namen mit Komma (Standard: Stunden, VK und Geld der obersten Ebene)")
     cmp.add_argument("--budget", metavar="PFAD", help="der Wert, der das Budget eines Falls ist (Standard: „budget“ im Modellkopf)")
     cmp.add_argument("--format", choices=("text", "json"), default="text", help="Format der Zusammenfassung auf der Standardausgabe")
+    cmp.add_argument("--fortsetzen", "--resume", dest="resume", action="store_true",
+                     help="einen abgebrochenen Lauf fortsetzen: die Zeilen in "
+                          "AUSGABE.unvollständig werden übernommen")
     gen = sub.add_parser("generate", help="eine synthetische Population erzeugen (reproduzierbar je Startwert)")
     gen.add_argument("model", metavar="MODELL", help="Regeldatei oder Name eines mitgelieferten Modells")
     gen.add_argument("-n", type=int, required=True, metavar="N", help="Zahl der Fälle")
@@ -110,11 +216,13 @@ def _cmd_convert(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     except TeilhabeError as exc:
         err.write(exc.render() + "\n")
         return EXIT_FINDINGS
-    text = dumps(case, header=f"BEI_NRW 3.0 – umgestellt aus {args.case} (Kapitel → Bereich nach bereich_je_kapitel)")
+    header = f"BEI_NRW 3.0 – umgestellt aus {args.case} (Kapitel → Bereich nach bereich_je_kapitel)"
     if args.out:
-        Path(args.out).write_text(text, encoding="utf-8")
-    else:
-        out.write(text)
+        from .atomic import write_atomic
+
+        write_atomic(args.out, dumps(case, header=header))
+    else:  # escapes keep every value on a console that cannot show it
+        out.write(dumps(case, header=header, ascii=not _is_unicode(getattr(out, "encoding", None))))
     return EXIT_OK
 
 
@@ -139,7 +247,7 @@ def _date(text: str) -> _dt.date:
 
 def _print_error(exc: TeilhabeError, fmt: str, out: TextIO, err: TextIO) -> None:
     if fmt == "json":
-        out.write(json.dumps({"ok": False, "fehler": exc.to_dict()}, ensure_ascii=False, indent=2) + "\n")
+        out.write(_json({"ok": False, "fehler": exc.to_dict()}, out))
     else:
         err.write(exc.render() + "\n")
 
@@ -165,7 +273,7 @@ def _cmd_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             out.write(f"{file}: in Ordnung ({len(model.checked.nodes)} Regeln, {len(model.checked.examples)} Beispiele"
                       f"{', ' + str(len(model.warnings)) + ' Warnungen' if model.warnings else ''})\n")
     if args.format == "json":
-        out.write(json.dumps(report, ensure_ascii=False, indent=2) + "\n")
+        out.write(_json(report, out))
     return status
 
 
@@ -179,7 +287,7 @@ def _cmd_eval(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         return EXIT_FINDINGS
     if args.format == "json":
         data = {"ok": True, **result.to_dict()}
-        out.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+        out.write(_json(data, out))
     else:
         out.write(result.render_text(explain=args.explain))
     return EXIT_OK
@@ -187,7 +295,12 @@ def _cmd_eval(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 def _test_properties(model: Any, args: argparse.Namespace, out: TextIO, report: list[dict[str, Any]]) -> tuple[int, int]:
     """``test --properties``: declared properties and generic invariants; (passed, failed)."""
-    from .properties import DEFAULT_EXAMPLES, keep_hypothesis_files_in_cache, property_checks, run_property
+    from .properties import (
+        DEFAULT_EXAMPLES,
+        keep_hypothesis_files_in_cache,
+        property_checks,
+        run_property,
+    )
 
     keep_hypothesis_files_in_cache()
     passed = failed = 0
@@ -267,7 +380,7 @@ def _cmd_test(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             data["eigenschaften"] = property_report
         if args.coverage:
             data["abdeckung"] = coverage_report
-        out.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+        out.write(_json(data, out))
     else:
         out.write(f"{passed} passed, {failed} failed\n")
     return status
@@ -293,34 +406,45 @@ def _cmd_diff(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         return EXIT_FINDINGS
     result = diff_models(old.checked, new.checked)
     if args.format == "json":
-        out.write(json.dumps({"ok": True, **result.to_dict()}, ensure_ascii=False, indent=2) + "\n")
+        out.write(_json({"ok": True, **result.to_dict()}, out))
     else:
         out.write(result.render_text())
     return EXIT_OK
 
 
 def _cmd_compare(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from .compare import compare
+    from .atomic import partial_path, write_atomic
+    from .compare import _same_file, compare
 
     at = _date(args.at) if args.at else None
     at_old = _date(args.at_old) if args.at_old else at
     at_new = _date(args.at_new) if args.at_new else at
+    if args.resume and not args.out:
+        raise _UsageError("--fortsetzen: setzt einen Lauf mit --out DATEI fort")
+    taken = [name for name in (args.cases, args.out) if name]
+    if args.summary and any(_same_file(args.summary, name) for name in taken):
+        raise _UsageError(f"--summary: „{args.summary}“ ist die Population oder die Ausgabe")
     try:
         old, new = _model(args.old), _model(args.new)
-        summary = compare(old, new, args.cases, out=args.out, agreement_old=args.agreement_old, agreement_new=args.agreement_new,
-                          at_old=at_old, at_new=at_new, values=args.values, budget=args.budget, progress=err)
+        summary = compare(old, new, args.cases, out=args.out, agreement_old=args.agreement_old,
+                          agreement_new=args.agreement_new, at_old=at_old, at_new=at_new,
+                          values=args.values, budget=args.budget, progress=err, resume=args.resume)
+        data = summary.to_dict()
+        if args.summary:
+            write_atomic(args.summary, json.dumps(data, ensure_ascii=False, indent=2) + "\n")
     except TeilhabeError as exc:
         _print_error(exc, args.format, out, err)
         return EXIT_FINDINGS
-    data = summary.to_dict()
-    if args.summary:
-        try:
-            Path(args.summary).write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-        except OSError as exc:
-            err.write(f"teilhabe-rules: die Zusammenfassung lässt sich nicht schreiben: {exc.strerror or exc}\n")
-            return EXIT_FINDINGS
+    if args.resume:
+        partial = partial_path(args.out)
+        if summary.resumed:
+            resumed = summary.resumed
+            err.write(f"teilhabe-rules: fortgesetzt nach {resumed} Fällen aus „{partial}“\n")
+        else:
+            err.write(f"teilhabe-rules: nichts fortzusetzen („{partial}“ fehlt oder ist leer), "
+                      "der Vergleich lief von vorn\n")
     if args.format == "json":
-        out.write(json.dumps({"ok": True, **data}, ensure_ascii=False, indent=2) + "\n")
+        out.write(_json({"ok": True, **data}, out))
     else:
         out.write(summary.render_text())
     return EXIT_FINDINGS if summary.errors else EXIT_OK
@@ -345,9 +469,10 @@ def _cmd_generate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: TextIO | None = None) -> int:
-    """Run the CLI; returns the exit code (never raises for bad input)."""
-    out = out or sys.stdout
-    err = err or sys.stderr
+    """Run the CLI; returns the exit code (never raises for bad input). ``out`` and ``err``
+    default to the standard streams; text they cannot encode is replaced, never an error."""
+    out = _tolerant(out if out is not None else sys.stdout, own=out is None)
+    err = _tolerant(err if err is not None else sys.stderr, own=err is None)
     parser = _parser()
     try:
         with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):  # --help goes to ``out``
@@ -367,6 +492,9 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
         return EXIT_FINDINGS
     except SystemExit as exc:  # --help
         return int(exc.code or 0) if isinstance(exc.code, int) else EXIT_OK
+    except KeyboardInterrupt:
+        err.write("teilhabe-rules: abgebrochen\n")
+        return EXIT_INTERRUPTED
     except Exception as exc:  # noqa: BLE001 - last resort: an internal error is reported, not dumped
         err.write(f"teilhabe-rules: interner Fehler ({type(exc).__name__}: {exc}) — bitte mit der Eingabe melden\n")
         return EXIT_INTERNAL

@@ -11,7 +11,16 @@ is the summary — counts, sums, the ten largest changes and one 8-byte float pe
 quartiles of the budget differences.
 
 A case that fails under either version becomes an error row with its message; nothing is dropped:
-``ausgewertet + fehler`` is the number of input rows.
+``ausgewertet + fehler`` is the number of input rows. The population is read line by line
+(:class:`Population`): a line that cannot be a case — bytes that are not UTF-8, a NUL byte,
+invalid JSON or CSV, nesting deeper than :data:`MAX_NESTING`, longer than :data:`MAX_LINE` — is
+one error row and reading goes on; a file with a UTF-16/UTF-32 byte order mark is read in that
+encoding.
+
+Output files are complete or absent: rows go to ``<out>.unvollständig`` and are renamed when all
+are written (:mod:`teilhabe_rules.atomic`); a state file next to them lets an interrupted run be
+resumed (``compare(…, resume=True)``, ``--fortsetzen``) with the same output and summary as an
+uninterrupted one (:class:`_RowFile`).
 
 What is compared per case (:func:`fields`):
 
@@ -26,12 +35,15 @@ What is compared per case (:func:`fields`):
 from __future__ import annotations
 
 import array
+import codecs
 import csv
 import datetime as _dt
 import decimal
+import hashlib
 import heapq
 import io
 import json
+import re
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from decimal import Decimal
@@ -40,13 +52,23 @@ from typing import IO, Any, TextIO
 
 import attrs
 
-from .paths import parse_path, set_path
 from . import checked as c
-from .errors import CaseError, CheckError, Diagnostic, Location, TeilhabeError, ValidityError, did_you_mean
+from .atomic import AtomicFile, partial_path, write_atomic
+from .errors import (
+    CaseError,
+    CheckError,
+    Diagnostic,
+    Location,
+    TeilhabeError,
+    ValidityError,
+    did_you_mean,
+)
 from .model import Model
+from .paths import parse_path, set_path
 from .results import format_value
 
-__all__ = ["Field", "PopulationRow", "Summary", "compare", "fields", "read_population"]
+__all__ = ["MAX_LINE", "MAX_NESTING", "Field", "JsonLineError", "Population", "PopulationRow",
+           "Summary", "compare", "decode_json", "fields", "read_population"]
 
 _LIST_SEPARATOR = "; "
 _EXACT = decimal.Context(prec=100)  # sums and differences of the summary: exact for any population
@@ -66,80 +88,325 @@ class PopulationRow:
     raw: str | None = None  # a JSON line, decoded where the case is evaluated
 
 
-def read_population(path: str | Path) -> Iterator[PopulationRow]:
-    """The cases of a population, one at a time (see the module docstring for the formats)."""
-    path = Path(path)
-    if path.is_dir():
-        for file in sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() in (".toml", ".json")):
-            yield PopulationRow(file.name, file)
-        return
-    suffix = path.suffix.lower()
-    if suffix not in (".jsonl", ".ndjson", ".csv"):
-        raise CaseError(Diagnostic(f"„{path}“ ist keine Population: erwartet ein Verzeichnis von TOML-Dateien, "
-                                   "eine JSON-Lines-Datei (.jsonl) oder eine CSV-Datei (.csv)", code="population"))
-    try:
-        handle = path.open(encoding="utf-8-sig", newline="")
-    except OSError as exc:
-        raise CaseError(Diagnostic(f"Die Population lässt sich nicht lesen: {exc.strerror or exc}", Location(str(path), 1, 1),
-                                   code="population")) from None
-    with handle:
-        if suffix == ".csv":
-            yield from _csv_rows(handle, str(path))
-        else:
-            yield from _jsonl_rows(handle)
+MAX_LINE = 16 * 1024 * 1024  # characters of a population line (10,000 residents: about 5 MB)
+MAX_NESTING = 64  # tables and lists inside each other in one case
+_CHUNK = 1 << 20
+_MARK = "teilhabe_rules.markieren"
+_MARKED = re.compile("[\ud800-\udfff]")  # an undecodable byte b, marked as chr(0xDC00 + b)
 
 
-def _jsonl_rows(handle: IO[str]) -> Iterator[PopulationRow]:
-    try:
-        for number, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue  # an empty line is no row
-            yield PopulationRow(f"Zeile {number}", raw=line)
-    except UnicodeDecodeError:
-        yield PopulationRow("Datei", error="Die Population ist nicht in UTF-8 geschrieben")
+def _mark_undecodable(exc: UnicodeError) -> tuple[str, int]:
+    """Decoding error handler: each undecodable byte b becomes the lone surrogate U+DC00 + b,
+    which no correctly decoded text contains — so a line can say where its bad byte is."""
+    if not isinstance(exc, UnicodeDecodeError):
+        raise exc
+    return "".join(chr(0xDC00 + byte) for byte in exc.object[exc.start:exc.end]), exc.end
 
 
-def _csv_rows(handle: IO[str], name: str) -> Iterator[PopulationRow]:
-    reader = csv.reader(handle)
-    try:
-        header = next(reader)
-    except StopIteration:
-        return
-    except (csv.Error, UnicodeDecodeError) as exc:
-        raise CaseError(Diagnostic(f"Die Kopfzeile der CSV-Datei ist nicht lesbar: {exc}", Location(name, 1, 1), code="population")) from None
-    columns = []
-    for number, column in enumerate(header, start=1):
-        try:
-            columns.append(parse_path(column.strip()))
-        except ValueError as exc:
-            raise CaseError(Diagnostic(f"Spalte {number} „{column}“: {exc}", Location(name, 1, number), code="population",
-                                       hint="Spalten heißen wie die Eingaben: plaetze, lp2a.kap4, bewohner[1].pflegegrad")) from None
-    while True:
-        try:
-            cells = next(reader)
-        except StopIteration:
+codecs.register_error(_MARK, _mark_undecodable)
+
+# a byte order mark at the start of the file chooses the encoding; without one it is UTF-8
+_BOMS = ((codecs.BOM_UTF32_LE, "utf-32", "UTF-32"), (codecs.BOM_UTF32_BE, "utf-32", "UTF-32"),
+         (codecs.BOM_UTF16_LE, "utf-16", "UTF-16"), (codecs.BOM_UTF16_BE, "utf-16", "UTF-16"),
+         (codecs.BOM_UTF8, "utf-8-sig", "UTF-8"))
+
+
+class Population:
+    """The rows of a population, read one at a time (see the module docstring for the formats).
+
+    Every non-empty line of a JSON Lines or CSV file (after the CSV header) is one row: a case,
+    or an error row saying why the line is none — not UTF-8 (the byte and where), a NUL byte,
+    longer than :data:`MAX_LINE`, invalid JSON or CSV, nested deeper than :data:`MAX_NESTING`.
+    Reading goes on after a bad line. A file that starts with a UTF-16 or UTF-32 byte order mark
+    is read in that encoding. ``empty`` counts the empty lines passed (not rows); ``encoding``
+    names the encoding read."""
+
+    def __init__(self, path: str | Path):
+        path = Path(path)
+        self.path = path
+        self.empty = 0
+        self.encoding = "UTF-8"
+        self._handle: IO[bytes] | None = None
+        if path.is_dir():
+            try:
+                files = _case_files(path)
+            except OSError as exc:
+                raise _population_error(path, exc) from None
+            self._rows: Iterator[PopulationRow] = (PopulationRow(file.name, file) for file in files)
             return
-        except (csv.Error, UnicodeDecodeError) as exc:
-            yield PopulationRow(f"Zeile {reader.line_num}", error=f"die Zeile ist kein gültiges CSV: {exc}")
-            continue
-        line = reader.line_num
-        if not any(cell.strip() for cell in cells):
-            continue
-        if len(cells) != len(columns):
-            yield PopulationRow(f"Zeile {line}", error=f"die Zeile hat {len(cells)} Felder, die Kopfzeile {len(columns)}")
-            continue
-        data: dict[str, Any] = {}
+        suffix = path.suffix.lower()
+        if suffix not in (".jsonl", ".ndjson", ".csv"):
+            raise CaseError(Diagnostic(
+                f"„{path}“ ist keine Population: erwartet ein Verzeichnis von TOML-Dateien, "
+                "eine JSON-Lines-Datei (.jsonl) oder eine CSV-Datei (.csv)", code="population"))
         try:
-            for steps, cell in zip(columns, cells):
-                if cell.strip() == "":
-                    continue  # an empty cell leaves the input out (its default applies)
-                text = cell.strip()
-                value: Any = json.loads(text, parse_float=Decimal) if text[:1] in "[{" else text
-                set_path(data, steps, value, pad=True)
-        except (ValueError, json.JSONDecodeError) as exc:
-            yield PopulationRow(f"Zeile {line}", error=f"die Zeile lässt sich nicht lesen: {exc}")
-            continue
-        yield PopulationRow(f"Zeile {line}", data)
+            self._handle = path.open("rb")
+        except OSError as exc:
+            raise _population_error(path, exc) from None
+        lines = self._lines(self._handle)
+        self._rows = self._csv_rows(lines) if suffix == ".csv" else self._jsonl_rows(lines)
+
+    def __iter__(self) -> Population:
+        return self
+
+    def __next__(self) -> PopulationRow:
+        return next(self._rows)
+
+    def close(self) -> None:
+        if self._handle is not None:
+            self._handle.close()
+
+    # -- lines --
+
+    def _lines(self, handle: IO[bytes]) -> Iterator[tuple[int, str | None]]:
+        """(number, text) of each line, without its line end (``\\n`` or ``\\r\\n``) and without a
+        leading byte order mark; text None: the line is longer than :data:`MAX_LINE` (it is
+        skipped without being kept). Undecodable bytes are marked (:func:`_mark_undecodable`)."""
+        number = 0
+        try:
+            data = handle.read(4)
+            codec = "utf-8"
+            for bom, name, shown in _BOMS:
+                if data.startswith(bom):
+                    codec, self.encoding = name, shown
+                    break
+            decoder = codecs.getincrementaldecoder(codec)(errors=_MARK)
+            parts: list[str] = []  # the line read so far
+            size = 0
+            long = False
+            while True:
+                text = decoder.decode(data, final=not data)
+                pieces = text.split("\n")
+                for piece in pieces[:-1]:
+                    number += 1
+                    if long or size + len(piece) > MAX_LINE:
+                        yield number, None
+                    else:
+                        yield number, _clean("".join(parts) + piece if parts else piece)
+                    parts, size, long = [], 0, False
+                rest = pieces[-1]
+                if not long and rest:
+                    size += len(rest)
+                    if size > MAX_LINE:
+                        parts, long = [], True
+                    else:
+                        parts.append(rest)
+                if not data:
+                    break
+                data = handle.read(_CHUNK)
+        except OSError as exc:
+            raise _population_error(self.path, exc, number) from None
+        if parts or long:  # the last line has no line end
+            yield number + 1, None if long else _clean("".join(parts))
+
+    def _problem(self, line: str | None) -> str | None:
+        """Why a line cannot be a case whatever its content says, or None."""
+        if line is None:
+            return f"die Zeile ist zu lang (mehr als {MAX_LINE:,} Zeichen)".replace(",", ".")
+        bad = _MARKED.search(line)
+        if bad is not None:
+            byte = ord(bad.group()) - 0xDC00
+            return (f"die Zeile ist kein gültiges {self.encoding}: Byte 0x{byte:02X} an Stelle "
+                    f"{bad.start() + 1} (eine Population ist in UTF-8 geschrieben)")
+        if "\x00" in line:
+            return (f"die Zeile enthält ein Nullbyte (Stelle {line.index(chr(0)) + 1}) — ist die "
+                    "Datei UTF-16 ohne Byte-Order-Mark? Eine Population ist in UTF-8 geschrieben")
+        return None
+
+    # -- JSON Lines --
+
+    def _jsonl_rows(self, lines: Iterator[tuple[int, str | None]]) -> Iterator[PopulationRow]:
+        for number, line in lines:
+            if line is not None and not line.strip(_BLANK):
+                self.empty += 1  # an empty line is no row
+                continue
+            problem = self._problem(line)
+            if problem is not None:
+                yield PopulationRow(f"Zeile {number}", error=problem)
+            else:
+                yield PopulationRow(f"Zeile {number}", raw=line)
+
+    # -- CSV --
+
+    def _csv_rows(self, lines: Iterator[tuple[int, str | None]]) -> Iterator[PopulationRow]:
+        name = str(self.path)
+        columns: list[tuple[str | int, ...]] = []
+        for number, line in lines:  # the header: the first line that is not empty
+            if line is not None and not line.strip(_BLANK):
+                continue
+            problem = self._problem(line)
+            if problem is None:
+                assert line is not None
+                try:
+                    header = next(csv.reader((line,), strict=True))
+                except csv.Error as exc:
+                    problem = _csv_message(exc)
+            if problem is not None:
+                raise CaseError(Diagnostic(
+                    f"Die Kopfzeile der CSV-Datei ist nicht lesbar: {problem}",
+                    Location(name, number, 1), code="population"))
+            columns = [self._column(index, text, name, number)
+                       for index, text in enumerate(header, start=1)]
+            break
+        else:
+            return
+        for number, line in lines:
+            ident = f"Zeile {number}"
+            if line is not None and not line.strip(_BLANK):
+                self.empty += 1
+                continue
+            problem = self._problem(line)
+            if problem is not None:
+                yield PopulationRow(ident, error=problem)
+                continue
+            assert line is not None
+            try:
+                cells = next(csv.reader((line,), strict=True))
+            except csv.Error as exc:
+                message = _csv_message(exc)
+                yield PopulationRow(ident, error=f"die Zeile ist kein gültiges CSV: {message}")
+                continue
+            if not any(cell.strip() for cell in cells):
+                self.empty += 1  # only separators: an empty row of a spreadsheet
+                continue
+            if len(cells) != len(columns):
+                yield PopulationRow(
+                    ident, error=f"die Zeile hat {len(cells)} Felder, die Kopfzeile {len(columns)}")
+                continue
+            data: dict[str, Any] = {}
+            try:
+                for steps, cell in zip(columns, cells, strict=True):
+                    text = cell.strip()
+                    if text == "":
+                        continue  # an empty cell leaves the input out (its default applies)
+                    value: Any = decode_json(text) if text[:1] in "[{" else text
+                    set_path(data, steps, value, pad=True)
+            except ValueError as exc:
+                yield PopulationRow(ident, error=f"die Zeile lässt sich nicht lesen: {exc}")
+                continue
+            yield PopulationRow(ident, data)
+
+    @staticmethod
+    def _column(index: int, text: str, name: str, line: int) -> tuple[str | int, ...]:
+        try:
+            steps = parse_path(text.strip())
+        except ValueError as exc:
+            raise CaseError(Diagnostic(
+                f"Spalte {index} „{text}“: {exc}", Location(name, line, index), code="population",
+                hint="Spalten heißen wie die Eingaben: plaetze, lp2a.kap4, bewohner[1].pflegegrad",
+            )) from None
+        if any(isinstance(step, int) and step > _MAX_INDEX for step in steps):
+            raise CaseError(Diagnostic(
+                f"Spalte {index} „{text}“: ein Listenindex über {_MAX_INDEX:,}".replace(",", "."),
+                Location(name, line, index), code="population"))
+        return steps
+
+
+_BLANK = " \t\r"  # what an empty line may hold (JSON's whitespace)
+_MAX_INDEX = 100_000  # the largest list index of a CSV column
+
+
+def _clean(line: str) -> str:
+    """A line without ``\\r`` before its end and without a byte order mark at its start (files
+    joined with ``cat`` keep theirs)."""
+    if line.endswith("\r"):
+        line = line[:-1]
+    return line[1:] if line.startswith("\ufeff") else line
+
+
+_CSV_MESSAGES = {
+    "new-line character seen in unquoted field - do you need to open the file in "
+    "universal-newline mode?": "ein Wagenrücklauf (\\r) mitten in der Zeile",
+    "unexpected end of data":
+        "ein Anführungszeichen wird nicht geschlossen (eine Zelle geht nicht über das Zeilenende)",
+    "',' expected after '\"'": "nach einem schließenden Anführungszeichen fehlt das Komma",
+}
+
+
+def _csv_message(exc: csv.Error) -> str:
+    text = str(exc)
+    if text.startswith("field larger than field limit"):
+        return f"eine Zelle ist länger als {csv.field_size_limit():,} Zeichen".replace(",", ".")
+    return _CSV_MESSAGES.get(text, text)
+
+
+def _population_error(path: Path, exc: OSError, line: int | None = None) -> CaseError:
+    where = f" (nach Zeile {line})" if line else ""
+    return CaseError(Diagnostic(
+        f"Die Population lässt sich nicht lesen{where}: {exc.strerror or exc}",
+        Location(str(path), line or 1, 1), code="population"))
+
+
+def _case_files(folder: Path) -> list[Path]:
+    """The case files of a population directory, by name."""
+    suffixes = (".toml", ".json")
+    return sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in suffixes)
+
+
+def read_population(path: str | Path) -> Population:
+    """The cases of a population, one at a time (:class:`Population`). A population that cannot
+    be opened fails here, before any row."""
+    return Population(path)
+
+
+# ---- one line of JSON ----
+
+
+# the decoder's messages in German
+_JSON_MESSAGES = {
+    "Expecting value": "ein Wert fehlt",
+    "Expecting property name enclosed in double quotes": "ein Schlüssel in doppelten Anführungszeichen fehlt",
+    "Expecting ',' delimiter": "ein Komma fehlt",
+    "Expecting ':' delimiter": "ein Doppelpunkt fehlt",
+    "Unterminated string starting at": "ein Text ist nicht geschlossen",
+    "Extra data": "nach dem Fall folgt weiterer Text",
+    "Invalid control character at": "ein Steuerzeichen im Text",
+    "Invalid \\escape": "eine ungültige Escape-Sequenz",
+}
+_TOKENS = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]')
+_TOO_DEEP = f"Tabellen und Listen sind tiefer als {MAX_NESTING} Ebenen ineinander verschachtelt"
+
+
+class JsonLineError(ValueError):
+    """A JSON text that is no case data; the message (German) says why."""
+
+
+def decode_json(text: str) -> Any:
+    """The data of one JSON text (a population line or a CSV cell), decimals exact, or a
+    :class:`JsonLineError`: invalid JSON, nested deeper than :data:`MAX_NESTING` (checked
+    before decoding: no recursion), or a number of thousands of digits. Never a Python error."""
+    if text.count("[") + text.count("{") > MAX_NESTING and _depth(text) > MAX_NESTING:
+        raise JsonLineError(_TOO_DEEP)
+    try:
+        return json.loads(text, parse_float=Decimal, parse_int=_json_int)
+    except json.JSONDecodeError as exc:
+        message = _JSON_MESSAGES.get(exc.msg, exc.msg)
+        raise JsonLineError(f"kein gültiges JSON: {message} (Stelle {exc.pos + 1})") from None
+    except RecursionError:  # pragma: no cover - the depth is checked first
+        raise JsonLineError(_TOO_DEEP) from None
+    except ValueError as exc:  # pragma: no cover - long integers are read as decimals
+        raise JsonLineError(f"kein gültiges JSON: {exc}") from None
+
+
+def _json_int(text: str) -> int | Decimal:
+    """A JSON integer; one of thousands of digits stays a Decimal (Python limits int parsing)."""
+    return int(text) if len(text) < 4000 else Decimal(text)
+
+
+def _depth(text: str) -> int:
+    """How deep the brackets of a JSON text nest (brackets in strings do not count)."""
+    depth = deepest = 0
+    for match in _TOKENS.finditer(text):
+        token = match.group()
+        if token in "[{":
+            depth += 1
+            if depth > deepest:
+                deepest = depth
+                if deepest > MAX_NESTING:
+                    return deepest
+        elif token in "]}":
+            depth -= 1
+    return deepest
 
 
 def count_rows(path: str | Path) -> int | None:
@@ -284,7 +551,7 @@ class Summary:
     new: c.ModelInfo
     population: str
     budget: Field
-    rows: int = 0
+    rows: int = 0  # the population's rows (cases): evaluated + errors
     evaluated: int = 0
     errors: int = 0
     errors_old: int = 0
@@ -300,6 +567,8 @@ class Summary:
     quartiles: tuple[float, float, float] | None = None
     largest: list[tuple[Decimal, int, str, Decimal, Decimal]] = attrs.Factory(list)
     seconds: float = 0.0
+    empty: int = 0  # empty lines of the population file (no rows)
+    resumed: int = 0  # rows taken over from an interrupted run (``resume``)
 
     @property
     def difference(self) -> Decimal:
@@ -317,6 +586,7 @@ class Summary:
             "fehler": self.errors,
             "fehler_alt": self.errors_old,
             "fehler_neu": self.errors_new,
+            "leere_zeilen": self.empty,
             "stufenwechsel": {name: {"fälle": lv.cases, "höher": lv.up, "niedriger": lv.down, "elemente": lv.elements}
                               for name, lv in self.levels.items()},
             "budget": {"wert": self.budget.name, "einheit": unit, "alt": money(self.total_old), "neu": money(self.total_new),
@@ -350,7 +620,8 @@ class Summary:
             f"Budgetvergleich {self.old.name} {self.old.version or ''} → {self.new.name} {self.new.version or ''}".replace("  ", " "),
             f"  Population: {self.population}",
             f"  Fälle: {self.rows} · ausgewertet: {self.evaluated} · Fehler: {self.errors}"
-            f" (alt {self.errors_old}, neu {self.errors_new})",
+            f" (alt {self.errors_old}, neu {self.errors_new})"
+            + (f" · leere Zeilen: {self.empty}" if self.empty else ""),
             "",
             f"Budget ({self.budget.name}, {unit}), Summe über die ausgewerteten Fälle",
             f"  alt:       {_grouped(data['budget']['alt'])}",
@@ -422,10 +693,19 @@ def compare(
     values: str | Sequence[str] | None = None,
     budget: str | None = None,
     progress: TextIO | None = None,
+    resume: bool = False,
 ) -> Summary:
     """Evaluate every case of ``population`` under ``old`` and ``new`` and write per-case deltas
     to ``out`` (``.csv`` or ``.jsonl``, or an open text stream with ``out_format``); returns the
     :class:`Summary`. ``progress``: a stream for a progress bar (shown only on a terminal).
+
+    A file ``out`` is written as ``<out>.unvollständig`` (with its state in
+    ``<out>.unvollständig.stand``) and renamed to ``out`` when every row is written. ``resume``:
+    go on from the rows of such a partial file left by an interrupted run of the same comparison
+    (same models, population, agreements, dates, compared figures and format — else a
+    CaseError); without a partial file the comparison starts from the beginning. The summary is
+    the same as that of an uninterrupted run; ``Summary.resumed`` says how many rows were taken
+    over.
 
     One process: on two cores a second one gained under a tenth (see benchmarks/bench_compare.py),
     not worth its complexity."""
@@ -443,34 +723,66 @@ def compare(
     packages = [f.name for f in chosen if f.kind == "stufe"]
     for name in packages:
         summary.levels[name.rsplit(".stufe", 1)[0]] = _Level()
-    rows = read_population(population)  # opens the population: a missing file fails here, before any output
-    tty = progress is not None and _is_tty(progress)
-    bar = _Progress(progress, count_rows(population)) if tty and progress is not None else None
-    stream, fmt, owned = _output(out, out_format)
-    batch = _Batch(_Evaluator(old, new, agreed_old, agreed_new, at_old, at_new, chosen),
-                   _Formatter(fmt, chosen) if stream is not None else None, budget_field.name, packages)
+    fmt = _output_format(out, out_format)
+    if isinstance(out, (str, Path)) and _same_file(out, population):
+        message = f"„{out}“ ist die Population selbst: die Ausgabe braucht eine eigene Datei"
+        raise CaseError(Diagnostic(message, code="population"))
+    formatter = _Formatter(fmt, chosen) if out is not None else None
+    evaluator = _Evaluator(old, new, agreed_old, agreed_new, at_old, at_new, chosen)
+    batch = _Batch(evaluator, formatter, budget_field.name, packages)
     diffs = array.array("d")
-    start = time.perf_counter()
+    rows = read_population(population)  # opens the population: a missing file fails here, before any output
+    sink: _Rows | None = None
+    bar: _Progress | None = None
     try:
-        if stream is not None and batch.formatter is not None:
-            stream.write(batch.formatter.header())
+        if isinstance(out, (str, Path)):
+            assert formatter is not None
+            run = _run_identity(old, new, population, (agreed_old, agreed_new), (at_old, at_new),
+                                chosen, fmt)
+            target = _RowFile(Path(out), run)
+            restored = target.restore() if resume else None
+            if restored is not None:
+                _take_over(restored, rows, batch, summary, diffs)
+                target.open_again(restored)
+            else:
+                target.open(formatter.header())
+            sink = target
+        elif out is not None:
+            assert formatter is not None
+            sink = _StreamRows(out)
+            sink.write(formatter.header(), [], 0, 0.0)
+        if progress is not None and _is_tty(progress):
+            bar = _Progress(progress, count_rows(population), summary.rows)
+        before = summary.seconds
+        start = time.perf_counter()
         for text, tallies in _batches(batch, rows):
-            if stream is not None:
-                stream.write(text)
             for tally in tallies:
                 _account(summary, tally, summary.rows, diffs)
                 summary.rows += 1
+            summary.seconds = before + time.perf_counter() - start
+            if sink is not None:
+                sink.write(text, tallies, summary.rows, summary.seconds)
             if bar is not None:
                 bar.update(summary.rows)
+        summary.empty = rows.empty
+        if sink is not None:
+            sink.finish()
     finally:
-        if stream is not None:
-            stream.close() if owned else stream.flush()
+        rows.close()
+        if sink is not None:
+            sink.close()
         if bar is not None:
             bar.close(summary.rows)
-    summary.seconds = time.perf_counter() - start
     if diffs:
         summary.quartiles = _quartiles(diffs)
     return summary
+
+
+def _same_file(a: str | Path, b: str | Path) -> bool:
+    try:
+        return Path(a).resolve() == Path(b).resolve()
+    except (OSError, RuntimeError):
+        return False
 
 
 def _is_tty(stream: TextIO) -> bool:
@@ -500,20 +812,19 @@ def _message(exc: BaseException) -> str:
     if isinstance(exc, TeilhabeError):
         texts = [d.message + (f" @ {d.path}" if d.path and d.path != "$" else "") for d in exc.diagnostics if d.is_error]
         return " | ".join(texts) or exc.message
+    if isinstance(exc, RecursionError):
+        return f"der Fall ist zu tief verschachtelt (höchstens {MAX_NESTING} Ebenen)"
     return f"interner Fehler ({type(exc).__name__}: {exc})"
 
 
-# the decoder's messages in German
-_JSON_MESSAGES = {
-    "Expecting value": "ein Wert fehlt",
-    "Expecting property name enclosed in double quotes": "ein Schlüssel in doppelten Anführungszeichen fehlt",
-    "Expecting ',' delimiter": "ein Komma fehlt",
-    "Expecting ':' delimiter": "ein Doppelpunkt fehlt",
-    "Unterminated string starting at": "ein Text ist nicht geschlossen",
-    "Extra data": "nach dem Fall folgt weiterer Text",
-    "Invalid control character at": "ein Steuerzeichen im Text",
-    "Invalid \\escape": "eine ungültige Escape-Sequenz",
-}
+def _json_kind(value: Any) -> str:
+    if isinstance(value, list):
+        return "eine Liste […]"
+    if isinstance(value, str):
+        return "ein Text"
+    if value is None or isinstance(value, bool):
+        return f"„{json.dumps(value)}“"
+    return "eine Zahl"
 
 
 def _same_inputs(old: Model, new: Model) -> bool:
@@ -563,9 +874,13 @@ class _Evaluator:
         error = row.error
         if error is None and row.raw is not None:
             try:
-                data = json.loads(row.raw, parse_float=Decimal)
-            except json.JSONDecodeError as exc:
-                error = f"kein gültiges JSON: {_JSON_MESSAGES.get(exc.msg, exc.msg)} (Stelle {exc.pos + 1})"
+                data = decode_json(row.raw)
+            except JsonLineError as exc:
+                error = str(exc)
+            else:
+                if not isinstance(data, dict):
+                    error = ("die Zeile ist kein Fall: ein Fall ist ein JSON-Objekt {…}, nicht "
+                             + _json_kind(data))
         if error is not None:
             record.error_old = record.error_new = error
             return record
@@ -582,9 +897,10 @@ class _Evaluator:
         return record
 
 
-# What the summary needs of a case: id, errors (old, new), per package (up, down, changed),
-# budget old and new. Small, so that worker processes return little.
-_Tally = tuple[str, "str | None", "str | None", tuple[tuple[int, int, bool], ...], "Decimal | None", "Decimal | None"]
+# What the summary needs of a case: id, failed (old, new), per package (up, down, changed),
+# budget old and new. Small: the state of a partial output keeps one per row written.
+_Tally = tuple[str, bool, bool, tuple[tuple[int, int, bool], ...],
+               "Decimal | None", "Decimal | None"]
 
 
 class _Batch:
@@ -606,17 +922,19 @@ class _Batch:
 
     def tally(self, record: _Record) -> _Tally:
         if not record.ok or record.old is None or record.new is None:
-            return (record.id, record.error_old, record.error_new, (), None, None)
+            failed_old, failed_new = record.error_old is not None, record.error_new is not None
+            return (record.id, failed_old, failed_new, (), None, None)
         levels = []
         for name in self.packages:
             before, after = record.old[name], record.new[name]
             if isinstance(before, tuple):
-                up = sum(1 for a, b in zip(before, after) if b > a)
-                down = sum(1 for a, b in zip(before, after) if b < a)
+                up = sum(1 for a, b in zip(before, after, strict=False) if b > a)
+                down = sum(1 for a, b in zip(before, after, strict=False) if b < a)
                 levels.append((up, down, bool(up or down) or len(before) != len(after)))
             else:
                 levels.append((int(after > before), int(after < before), after != before))
-        return (record.id, None, None, tuple(levels), record.old[self.budget], record.new[self.budget])
+        old_value, new_value = record.old[self.budget], record.new[self.budget]
+        return (record.id, False, False, tuple(levels), old_value, new_value)
 
 
 def _batches(batch: _Batch, rows: Iterator[PopulationRow]) -> Iterator[tuple[str, list[_Tally]]]:
@@ -636,14 +954,14 @@ _BATCH = 250
 
 
 def _account(summary: Summary, tally: _Tally, index: int, diffs: array.array[float]) -> None:
-    ident, error_old, error_new, levels, old_value, new_value = tally
+    ident, failed_old, failed_new, levels, old_value, new_value = tally
     if old_value is None or new_value is None:
         summary.errors += 1
-        summary.errors_old += error_old is not None
-        summary.errors_new += error_new is not None
+        summary.errors_old += failed_old
+        summary.errors_new += failed_new
         return
     summary.evaluated += 1
-    for level, (up, down, changed) in zip(summary.levels.values(), levels):
+    for level, (up, down, changed) in zip(summary.levels.values(), levels, strict=False):
         if changed:
             level.cases += 1
             level.up += up > 0
@@ -700,7 +1018,7 @@ def _delta(old: Any, new: Any) -> Any:
     if isinstance(old, tuple) and isinstance(new, tuple):
         if len(old) != len(new):
             return None
-        return tuple(_delta(a, b) for a, b in zip(old, new))
+        return tuple(_delta(a, b) for a, b in zip(old, new, strict=True))
     if isinstance(old, int) and isinstance(new, int) and not isinstance(old, bool):
         return new - old
     return None
@@ -767,21 +1085,294 @@ class _Formatter:
         return {"fall": record.id, "status": "ok", "stufen": levels, "werte": figures}
 
 
-def _output(out: str | Path | TextIO | None, out_format: str | None) -> tuple[TextIO | None, str, bool]:
-    """The stream per-case rows go to, their format, and whether the stream is ours to close."""
+def _output_format(out: str | Path | TextIO | None, out_format: str | None) -> str:
+    """The format of the per-case rows: given, or by the file's extension."""
     if out is None:
-        return None, "", False
+        return ""
     if not isinstance(out, (str, Path)):
-        return out, out_format or "jsonl", False
+        return out_format or "jsonl"
     path = Path(out)
     fmt = out_format or {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl"}.get(path.suffix.lower())
     if fmt is None:
         raise CaseError(Diagnostic(f"„{path}“: die Ausgabe ist eine .csv- oder .jsonl-Datei", code="population"))
+    return fmt
+
+
+class _Rows:
+    """Where per-case rows go."""
+
+    def write(self, text: str, tallies: list[_Tally], rows: int, seconds: float) -> None:
+        raise NotImplementedError
+
+    def finish(self) -> None:
+        """Every row is written."""
+
+    def close(self) -> None:
+        """Stop writing (after :meth:`finish`, or when the run ends early)."""
+
+
+class _StreamRows(_Rows):
+    """Rows to an open text stream (the caller's: flushed, not closed)."""
+
+    def __init__(self, stream: TextIO):
+        self.stream = stream
+
+    def write(self, text: str, tallies: list[_Tally], rows: int, seconds: float) -> None:
+        self.stream.write(text)
+
+    def close(self) -> None:
+        self.stream.flush()
+
+
+STATE_SUFFIX = ".stand"  # after PARTIAL_SUFFIX: the state of a partial output
+_STATE_VERSION = 1
+
+
+@attrs.frozen
+class _Restored:
+    """What an interrupted run left: the tallies of its rows, the bytes of the partial file
+    that hold them, the time it took, and how much of the state file is intact."""
+
+    tallies: list[_Tally]
+    size: int
+    seconds: float
+    state_size: int
+
+
+class _RowFile(_Rows):
+    """Rows to a file: written to ``<name>.unvollständig`` and renamed to ``<name>`` when all are
+    written (:class:`~teilhabe_rules.atomic.AtomicFile`).
+
+    Next to the partial file, ``<name>.unvollständig.stand`` records the run: a first line with
+    the identity of the comparison (:func:`_run_identity`) and its digest, then after each batch
+    one line with the rows and bytes written so far, the time taken and the batch's tallies. A
+    batch's line is appended only after its rows have reached the operating system, so the last
+    complete line always describes a prefix of the partial file: a resumed run cuts the partial
+    file there, replays the tallies into the summary and goes on with the next row."""
+
+    def __init__(self, target: Path, run: dict[str, Any]):
+        self.target = target
+        self.partial = partial_path(target)
+        self.state_path = self.partial.with_name(self.partial.name + STATE_SUFFIX)
+        self.run = run
+        self.digest = hashlib.sha256(json.dumps(run, sort_keys=True).encode("ascii")).hexdigest()
+        self.rows: AtomicFile | None = None
+        self.state: IO[bytes] | None = None
+
+    # -- an interrupted run --
+
+    def restore(self) -> _Restored | None:
+        """The rows an interrupted run of the same comparison left, or None if there are none (no
+        partial file, or its state unreadable: the comparison starts again). A partial file of
+        another comparison is a CaseError."""
+        try:
+            if not self.partial.is_file():
+                return None
+            lines = self.state_path.read_bytes().split(b"\n")
+            size = self.partial.stat().st_size
+        except OSError:
+            return None
+        try:
+            head = json.loads(lines[0])
+            stored = head["lauf"] if head.get("stand") == _STATE_VERSION else None
+        except (ValueError, TypeError, KeyError):
+            return None
+        if not isinstance(stored, dict):
+            return None
+        if head.get("kennung") != self.digest:
+            self._mismatch(stored)
+        tallies: list[_Tally] = []
+        last: dict[str, Any] | None = None
+        state_size = len(lines[0]) + 1
+        for line in lines[1:-1]:  # the part after the last line end is incomplete
+            try:
+                point = json.loads(line)
+                batch = [_decode_tally(item) for item in point["fälle"]]
+                if point["zeilen"] != len(tallies) + len(batch) or not point["bytes"] <= size:
+                    break
+            except (ValueError, TypeError, KeyError, IndexError, decimal.InvalidOperation):
+                break
+            tallies.extend(batch)
+            last = point
+            state_size += len(line) + 1
+        if last is None:
+            return None
+        return _Restored(tallies, int(last["bytes"]), float(last["sekunden"]), state_size)
+
+    def _mismatch(self, stored: dict[str, Any]) -> None:
+        labels = {"bibliothek": "die Version der Bibliothek", "alt": "das alte Modell",
+                  "neu": "das neue Modell", "population": "die Population",
+                  "optionen": "die Optionen (Format, Werte, Budget, Stichtage, Vereinbarungen)"}
+        changed = [label for key, label in labels.items() if stored.get(key) != self.run.get(key)]
+        changed = changed or ["der Lauf"]
+        verb = "ist" if len(changed) == 1 else "sind"
+        raise CaseError(Diagnostic(
+            f"„{self.partial}“ stammt aus einem anderen Vergleich: {', '.join(changed)} {verb} "
+            "anders als beim abgebrochenen Lauf", code="fortsetzen",
+            hint="fortsetzen lässt sich nur derselbe Vergleich; ohne --fortsetzen beginnt er von "
+                 "vorn (und ersetzt die unvollständige Ausgabe)"))
+
+    # -- writing --
+
+    def open(self, header: str) -> None:
+        """Start from the beginning (replacing a partial file and state left before)."""
+        self.state = self._open_state(None)
+        self._append({"stand": _STATE_VERSION, "kennung": self.digest, "lauf": self.run})
+        self.rows = AtomicFile(self.target, keep=True)
+        self.write(header, [], 0, 0.0)
+
+    def open_again(self, restored: _Restored) -> None:
+        """Go on after the rows of ``restored`` (what follows them is cut off)."""
+        self.state = self._open_state(restored.state_size)
+        self.rows = AtomicFile(self.target, resume_at=restored.size, keep=True)
+
+    def _open_state(self, keep: int | None) -> IO[bytes]:
+        try:
+            if keep is None:
+                return self.state_path.open("wb")
+            handle = self.state_path.open("r+b")
+            handle.truncate(keep)
+            handle.seek(keep)
+            return handle
+        except OSError as exc:
+            raise self._failure(exc) from None
+
+    def _failure(self, exc: OSError) -> CaseError:
+        reason = exc.strerror or exc
+        return CaseError(Diagnostic(f"„{self.state_path}“ lässt sich nicht schreiben: {reason}",
+                                    code="ausgabe"))
+
+    def _append(self, record: dict[str, Any]) -> None:
+        assert self.state is not None
+        try:
+            # ASCII JSON: any id survives, even a file name with undecodable bytes
+            self.state.write(json.dumps(record, sort_keys=True).encode("ascii") + b"\n")
+            self.state.flush()
+        except OSError as exc:
+            raise self._failure(exc) from None
+
+    def write(self, text: str, tallies: list[_Tally], rows: int, seconds: float) -> None:
+        assert self.rows is not None
+        self.rows.write(text)
+        self.rows.flush()  # the rows reach the system before the state says they are written
+        self._append({"zeilen": rows, "bytes": self.rows.size, "sekunden": round(seconds, 6),
+                      "fälle": [_encode_tally(t) for t in tallies]})
+
+    def finish(self) -> None:
+        assert self.rows is not None and self.state is not None
+        self.rows.commit()
+        self.state.close()
+        self.state_path.unlink(missing_ok=True)
+
+    def close(self) -> None:
+        if self.rows is not None and not self.rows.handle.closed:
+            self.rows.close()  # the partial file stays, to be resumed
+        if self.state is not None and not self.state.closed:
+            self.state.close()
+
+
+def _encode_tally(tally: _Tally) -> list[Any]:
+    ident, failed_old, failed_new, levels, old_value, new_value = tally
+    return [ident, int(failed_old), int(failed_new),
+            [[up, down, int(changed)] for up, down, changed in levels],
+            None if old_value is None else str(old_value),
+            None if new_value is None else str(new_value)]
+
+
+def _decode_tally(item: list[Any]) -> _Tally:
+    ident, failed_old, failed_new, levels, old_value, new_value = item
+    return (str(ident), bool(failed_old), bool(failed_new),
+            tuple((int(up), int(down), bool(changed)) for up, down, changed in levels),
+            None if old_value is None else Decimal(old_value),
+            None if new_value is None else Decimal(new_value))
+
+
+def _take_over(restored: _Restored, rows: Population, batch: _Batch, summary: Summary,
+               diffs: array.array[float]) -> None:
+    """Replay the tallies of an interrupted run into ``summary`` and skip their rows of the
+    population (each must have the same id)."""
+    for tally in restored.tallies:
+        row = next(rows, None)
+        if row is None or row.id != tally[0]:
+            there = f"„{row.id}“" if row is not None else "nichts mehr"
+            raise CaseError(Diagnostic(
+                f"Die unvollständige Ausgabe passt nicht zur Population: dort folgt „{tally[0]}“, "
+                f"in der Population {there}", code="fortsetzen",
+                hint="ohne --fortsetzen beginnt der Vergleich von vorn"))
+        if tally[4] is not None and len(tally[3]) != len(batch.packages):
+            message = "Die unvollständige Ausgabe passt nicht zu den Paketen der Modelle"
+            raise CaseError(Diagnostic(message, code="fortsetzen"))
+        _account(summary, tally, summary.rows, diffs)
+        summary.rows += 1
+    summary.seconds = restored.seconds
+    summary.resumed = summary.rows
+
+
+def _run_identity(old: Model, new: Model, population: str | Path, agreed: tuple[Any, Any],
+                  at: tuple[_dt.date | None, _dt.date | None], chosen: list[Field],
+                  fmt: str) -> dict[str, Any]:
+    """What makes two runs of a comparison the same: the library's version, the models (their
+    files' texts), the population (its content), the options."""
+    from . import __version__
+
+    return {
+        "bibliothek": __version__,
+        "alt": _model_identity(old),
+        "neu": _model_identity(new),
+        "population": _population_identity(Path(population)),
+        "optionen": {
+            "format": fmt,
+            "werte": [f.name for f in chosen],
+            "stichtage": [date.isoformat() if date else None for date in at],
+            "vereinbarungen": [_agreement_identity(agreement) for agreement in agreed],
+        },
+    }
+
+
+def _model_identity(model: Model) -> str:
+    """The model's name and version and a digest of its rule files (for a model from text: of
+    the checked model)."""
+    info = model.info
+    digest = hashlib.sha256()
     try:
-        return path.open("w", encoding="utf-8", newline=""), fmt, True
+        if model.path is None:
+            raise OSError
+        files: list[str | Path] = [model.path, *info.base_files]
+        for file in files:
+            digest.update(Path(file).read_bytes() + b"\0")
+    except OSError:
+        digest = hashlib.sha256(repr(model.checked).encode("utf-8", "backslashreplace"))
+    return f"{info.name} {info.version or ''} {digest.hexdigest()}"
+
+
+def _population_identity(path: Path) -> str:
+    """A digest of the population: the file's bytes, or the names and bytes of a directory's
+    case files."""
+    digest = hashlib.sha256()
+    try:
+        if path.is_dir():
+            for file in _case_files(path):
+                digest.update(file.name.encode("utf-8", "backslashreplace") + b"\0")
+                _hash_file(digest, file)
+        else:
+            _hash_file(digest, path)
     except OSError as exc:
-        raise CaseError(Diagnostic(f"Die Ausgabe lässt sich nicht schreiben: {exc.strerror or exc}", Location(str(path), 1, 1),
-                                   code="population")) from None
+        raise _population_error(path, exc) from None
+    return digest.hexdigest()
+
+
+def _hash_file(digest: Any, path: Path) -> None:
+    with path.open("rb") as handle:
+        while chunk := handle.read(_CHUNK):
+            digest.update(chunk)
+    digest.update(b"\0")
+
+
+def _agreement_identity(agreed: Any) -> str | None:
+    if agreed is None:
+        return None
+    text = repr((agreed.parameters, agreed.tables))
+    return hashlib.sha256(text.encode("utf-8", "backslashreplace")).hexdigest()
 
 
 # ---- progress --------------------------------------------------------------------------------------
@@ -790,8 +1381,8 @@ def _output(out: str | Path | TextIO | None, out_format: str | None) -> tuple[Te
 class _Progress:
     """A one-line progress bar on a terminal stream, redrawn at most five times a second."""
 
-    def __init__(self, stream: TextIO, total: int | None):
-        self.stream, self.total = stream, total
+    def __init__(self, stream: TextIO, total: int | None, done: int = 0):
+        self.stream, self.total, self.first = stream, total, done
         self.start = self.last = time.perf_counter()
 
     def update(self, done: int) -> None:
@@ -802,7 +1393,7 @@ class _Progress:
         self.draw(done, now)
 
     def draw(self, done: int, now: float) -> None:
-        rate = done / max(now - self.start, 1e-9)
+        rate = (done - self.first) / max(now - self.start, 1e-9)
         if self.total:
             share = min(done / self.total, 1.0)
             filled = int(share * 30)
@@ -846,6 +1437,7 @@ def generate_population(model: Model, n: int, seed: int, out: str | Path | TextI
                 break
             sink.write(written + 1, case)
             written += 1
+        sink.finish()
     except GeneratorError as exc:
         raise CaseError(Diagnostic(str(exc), code="population")) from None
     finally:
@@ -882,38 +1474,58 @@ def _jsonable(value: Any) -> Any:
 
 
 class _Sink:
-    """Where generated cases go: JSON Lines (file or stream) or a directory of TOML files."""
+    """Where generated cases go: JSON Lines (a file, written atomically, or a stream) or a
+    directory of TOML files (each written atomically)."""
 
     def __init__(self, out: str | Path | TextIO, n: int):
         self.folder: Path | None = None
-        self.owned = False
+        self.file: AtomicFile | None = None
+        self.stream: TextIO | None = None
         self.width = max(4, len(str(n)))
+        self.ascii = False
         if not isinstance(out, (str, Path)):
-            self.stream: TextIO | None = out
+            self.stream = out
+            self.ascii = not _holds_unicode(out)  # JSON escapes keep any text on such a console
             return
         path = Path(out)
         if path.suffix and path.suffix.lower() not in (".jsonl", ".ndjson") and not path.is_dir():
             raise CaseError(Diagnostic(f"„{path}“: das Ziel ist ein Verzeichnis (eine TOML-Datei je Fall) oder eine .jsonl-Datei",
                                        code="population"))
+        if path.suffix.lower() in (".jsonl", ".ndjson"):
+            self.file = AtomicFile(path)
+            return
         try:
-            if path.suffix.lower() in (".jsonl", ".ndjson"):
-                self.stream, self.owned = path.open("w", encoding="utf-8"), True
-            else:
-                path.mkdir(parents=True, exist_ok=True)
-                self.stream, self.folder = None, path
+            path.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise CaseError(Diagnostic(f"„{path}“ lässt sich nicht schreiben: {exc.strerror or exc}", code="population")) from None
+        self.folder = path
 
     def write(self, number: int, case: dict[str, Any]) -> None:
-        if self.stream is not None:
-            self.stream.write(json.dumps(_jsonable(case), ensure_ascii=False) + "\n")
+        if self.folder is None:
+            line = json.dumps(_jsonable(case), ensure_ascii=self.ascii) + "\n"
+            (self.file or self.stream).write(line)  # type: ignore[union-attr]
             return
         from .toml_writer import dumps
 
-        assert self.folder is not None
-        target = self.folder / f"fall_{number:0{self.width}d}.toml"
-        target.write_text(dumps(case), encoding="utf-8")
+        write_atomic(self.folder / f"fall_{number:0{self.width}d}.toml", dumps(case))
+
+    def finish(self) -> None:
+        if self.file is not None:
+            self.file.commit()
 
     def close(self) -> None:
+        if self.file is not None and not self.file.handle.closed:
+            self.file.close()  # not finished: the partial file is removed
         if self.stream is not None:
-            self.stream.close() if self.owned else self.stream.flush()
+            self.stream.flush()
+
+
+def _holds_unicode(stream: TextIO) -> bool:
+    """Whether ``stream`` takes any text: it has no encoding (a StringIO) or a UTF encoding."""
+    encoding = getattr(stream, "encoding", None)
+    if not encoding:
+        return True
+    try:
+        return codecs.lookup(encoding).name.startswith("utf")
+    except LookupError:
+        return False

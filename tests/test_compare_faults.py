@@ -284,6 +284,15 @@ class TestTheReportedLosses:
         summary = compare(flat, flat, population)
         assert (summary.rows, summary.evaluated, summary.errors) == (400, 400, 0)
 
+    def test_a_utf16_file_starting_with_nul_is_not_taken_for_utf32(
+        self, flat: teilhabe_rules.Model, tmp_path: Path
+    ) -> None:
+        """FF FE 00 00 starts UTF-32 and UTF-16 text beginning with U+0000 alike."""
+        population = tmp_path / "fälle.jsonl"
+        population.write_bytes(("\x00\x00\r\n" + "\r\n".join([GOOD] * 5) + "\r\n").encode("utf-16"))
+        summary = compare(flat, flat, population)
+        assert (summary.rows, summary.evaluated, summary.errors) == (6, 5, 1)
+
     def test_a_bad_byte_in_a_utf16_file_says_utf16(
         self, flat: teilhabe_rules.Model, tmp_path: Path
     ) -> None:

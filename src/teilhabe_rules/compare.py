@@ -111,6 +111,25 @@ _BOMS = ((codecs.BOM_UTF32_LE, "utf-32", "UTF-32"), (codecs.BOM_UTF32_BE, "utf-3
          (codecs.BOM_UTF8, "utf-8-sig", "UTF-8"))
 
 
+_SNIFF = 4096  # bytes read first, to tell the encoding
+
+
+def _encoding_of(head: bytes) -> tuple[str, str]:
+    """The codec and the name of a file's encoding by its byte order mark (UTF-8 without one).
+    FF FE 00 00 is UTF-32 only if what follows is valid UTF-32: else UTF-16 text starting with
+    U+0000."""
+    for bom, codec, shown in _BOMS:
+        if head.startswith(bom):
+            if bom == codecs.BOM_UTF32_LE:
+                body = head[4:len(head) - (len(head) - 4) % 4]
+                try:
+                    body.decode("utf-32-le")
+                except UnicodeDecodeError:
+                    continue
+            return codec, shown
+    return "utf-8", "UTF-8"
+
+
 class Population:
     """The rows of a population, read one at a time (see the module docstring for the formats).
 
@@ -164,12 +183,8 @@ class Population:
         skipped without being kept). Undecodable bytes are marked (:func:`_mark_undecodable`)."""
         number = 0
         try:
-            data = handle.read(4)
-            codec = "utf-8"
-            for bom, name, shown in _BOMS:
-                if data.startswith(bom):
-                    codec, self.encoding = name, shown
-                    break
+            data = handle.read(_SNIFF)
+            codec, self.encoding = _encoding_of(data)
             decoder = codecs.getincrementaldecoder(codec)(errors=_MARK)
             parts: list[str] = []  # the line read so far
             size = 0

@@ -190,7 +190,11 @@ class TestInterrupted:
                 "--summary",
                 "s.json",
             )
-        assert code == EXIT_INTERRUPTED and err == "teilhabe-rules: abgebrochen\n"
+        assert code == EXIT_INTERRUPTED
+        assert err == (
+            f"teilhabe-rules: abgebrochen; „aus.{suffix}.unvollständig“ hält die bisher "
+            "geschriebenen Fälle, --fortsetzen macht dort weiter\n"
+        )
         target = folder / f"aus.{suffix}"
         assert not target.exists() and partial(target).exists() and not (folder / "s.json").exists()
         code, _, err = run(

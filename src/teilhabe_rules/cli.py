@@ -435,6 +435,12 @@ def _cmd_compare(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     except TeilhabeError as exc:
         _print_error(exc, args.format, out, err)
         return EXIT_FINDINGS
+    except KeyboardInterrupt:
+        if not args.out or not partial_path(args.out).exists():
+            raise
+        err.write(f"teilhabe-rules: abgebrochen; „{partial_path(args.out)}“ hält die bisher "
+                  "geschriebenen Fälle, --fortsetzen macht dort weiter\n")
+        return EXIT_INTERRUPTED
     if args.resume:
         partial = partial_path(args.out)
         if summary.resumed:

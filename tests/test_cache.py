@@ -243,6 +243,17 @@ class TestEntries:
         assert len(model_entries(tmp_path / "cache")) == 1
 
 
+@pytest.fixture(scope="module")
+def entry_data(tmp_path_factory: pytest.TempPathFactory) -> bytes:
+    """The payload of a parser entry as the cache writes it."""
+    folder = tmp_path_factory.mktemp("parser") / "cache"
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        monkeypatch.setenv("TEILHABE_RULES_CACHE", str(folder))
+        cache.store_parser(parser.make_parser())
+    (entry,) = folder.glob("parser-*.entry")
+    return entry.read_bytes().split(b"\n", 1)[1]
+
+
 class TestParserCache:
     """The built LALR parser is kept in the cache directory as data and loaded from there."""
 
@@ -304,6 +315,21 @@ class TestParserCache:
         monkeypatch.setattr(parser.lark, "__version__", "0.0.0")
         assert cache._parser_entry() != before
 
+    @staticmethod
+    def _plant(folder: Path, data: Any) -> None:
+        """Write ``data`` as the parser entry, with a valid checksum."""
+        folder.mkdir(mode=0o700, exist_ok=True)
+        name = cache._parser_entry()
+        payload = serial.encode(data)
+        (folder / name).write_bytes(cache._header(name, payload) + payload)
+
+    def test_unchanged_data_under_a_fresh_checksum_loads(
+        self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, entry_data: bytes
+    ) -> None:
+        monkeypatch.setenv("TEILHABE_RULES_CACHE", str(tmp_path / "cache"))
+        self._plant(tmp_path / "cache", serial.decode(entry_data, classes={}))
+        assert cache.lookup_parser() is not None
+
     @pytest.mark.parametrize(
         "change",
         [
@@ -340,23 +366,13 @@ class TestParserCache:
         ],
     )
     def test_planted_parser_data_is_a_miss(
-        self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, change: Any
+        self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, entry_data: bytes, change: Any
     ) -> None:
-        """An entry of lark's data form, changed and given a valid checksum, loads only while the
-        data are what the cache writes."""
+        """An entry of lark's data form, changed and given a valid checksum, does not load."""
         monkeypatch.setenv("TEILHABE_RULES_CACHE", str(tmp_path / "cache"))
-        cache.store_parser(parser.make_parser())
-        (entry,) = (tmp_path / "cache").glob("parser-*.entry")
-
-        def plant(data: Any) -> None:
-            payload = serial.encode(data)
-            entry.write_bytes(cache._header(entry.name, payload) + payload)
-
-        data = serial.decode(entry.read_bytes().split(b"\n", 1)[1], classes={})
-        plant(data)
-        assert cache.lookup_parser() is not None
+        data = serial.decode(entry_data, classes={})
         change(data)
-        plant(data)
+        self._plant(tmp_path / "cache", data)
         assert cache.lookup_parser() is None
 
 

@@ -211,6 +211,7 @@ class TestEntries:
         assert cache.lookup(MODEL, str(demo)) is None
         assert teilhabe_rules.load(demo).evaluate({"x": 1}).value("y") == 2
 
+    @pytest.mark.skipif(not hasattr(os, "O_NOFOLLOW"), reason="POSIX O_NOFOLLOW")
     def test_a_symbolic_link_is_not_followed(self, entry: Path, demo: Path, tmp_path: Path) -> None:
         target = tmp_path / "elsewhere"
         shutil.copy(entry, target)
@@ -495,6 +496,7 @@ class TestKeyCoversTheCode:
             cache._salt.cache_clear()
 
 
+@pytest.mark.skipif(not hasattr(os, "geteuid"), reason="POSIX owners and mode bits")
 class TestDirectory:
     """The cache directory is created private; one others may write to is refused with a warning."""
 

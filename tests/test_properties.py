@@ -197,7 +197,7 @@ class TestBrokenModel:
         path = tmp_path / "mawo_kaputt.rules"
         path.write_text(broken, encoding="utf-8")
         folder = tmp_path / "gegen"
-        code, out, _ = run("test", str(path), "--examples-count", "15", "--counterexamples", str(folder))
+        code, out, _ = run("test", str(path), "--examples-count", "50", "--counterexamples", str(folder))
         assert code == 1
         assert "FEHLER  mawo_kaputt.rules::eigenschaft::mehr-stunden-in-lp-3b-senken-den-tagessatz-nie" in out
         assert "Gegenbeispiel: " in out and "Gegenbeispiel als Falldatei:" in out and "          [[bewohner]]" in out

@@ -1,4 +1,4 @@
-"""Hostile rule files are rejected at the limit they pass, located, in German, without parsing on."""
+"""Hostile rule files are rejected at the limit they pass, located, in German, at once."""
 
 from __future__ import annotations
 
@@ -43,7 +43,8 @@ def rejected(text: str, filename: str = "grenze.rules") -> RuleSyntaxError:
     assert diagnostic.location is not None and diagnostic.location.file == filename
     assert diagnostic.source_line is not None and diagnostic.hint
     rendered = diagnostic.render()
-    assert rendered.startswith(f"{filename}:{diagnostic.location.line}:{diagnostic.location.column}: fehler: ")
+    where = diagnostic.location
+    assert rendered.startswith(f"{filename}:{where.line}:{where.column}: fehler: ")
     assert "^" in rendered and "hinweis: " in rendered
     return raised.value
 
@@ -88,7 +89,8 @@ class TestNesting:
         text = HEAD + "eingabe a: zahl\nwert x = a" + " + a" * terms + "\n"
         error = rejected(text)
         assert error.message == (
-            f"Der Ausdruck ist zu lang: mehr als {MAX_DEPTH} Glieder in einer Kette von Rechenzeichen"
+            f"Der Ausdruck ist zu lang: mehr als {MAX_DEPTH} Glieder in einer Kette von "
+            "Rechenzeichen"
         )
         location = error.diagnostics[0].location
         assert location is not None and (location.line, location.column) == (HEAD_LINES + 2, 10)
@@ -135,14 +137,19 @@ class TestLongWords:
         ],
         ids=["schluesselwort", "name", "verweis", "einheit"],
     )
-    def test_a_huge_word_in_a_rule_file(self, body: str, column: int, no_edit_distance: None) -> None:
+    def test_a_huge_word_in_a_rule_file(
+        self, body: str, column: int, no_edit_distance: None
+    ) -> None:
         error = rejected(HEAD + body.format(word="x" * 200_000))
-        assert error.message == f"Das Wort ist zu lang: 200.000 Zeichen, erlaubt sind höchstens {MAX_WORD_LENGTH}"
+        assert error.message == (
+            f"Das Wort ist zu lang: 200.000 Zeichen, erlaubt sind höchstens {MAX_WORD_LENGTH}"
+        )
         location = error.diagnostics[0].location
         assert location is not None and location.column == column
 
     def test_keyword_suggestions_skip_words_of_another_length(self, no_edit_distance: None) -> None:
-        assert syntax_hints._closest_keyword("x" * 200_000, frozenset(syntax_hints.KEYWORDS)) is None
+        keywords = frozenset(syntax_hints.KEYWORDS)
+        assert syntax_hints._closest_keyword("x" * 200_000, keywords) is None
 
     def test_did_you_mean_skips_huge_words(self, no_edit_distance: None) -> None:
         assert did_you_mean("x" * 200_000, ["xx", "x" * 150_000]) is None
@@ -160,7 +167,8 @@ class TestLongWords:
         assert seen == [["stunde"]]
 
     def test_suggestions_still_work(self) -> None:
-        assert syntax_hints._closest_keyword("paramter", frozenset({"parameter", "wert"})) == "parameter"
+        keywords = frozenset({"parameter", "wert"})
+        assert syntax_hints._closest_keyword("paramter", keywords) == "parameter"
         with pytest.raises(RuleSyntaxError, match="Unbekanntes Schlüsselwort „paramter“"):
             parse_module(HEAD + "paramter x: zahl = 1\n")
 
@@ -175,7 +183,8 @@ class TestTokens:
              "wert x = 1" + "0" * limits.MAX_NUMBER_LENGTH + "\n"),
             ('wert x = "' + "ä" * (limits.MAX_STRING_LENGTH - 2) + '"\n',
              'wert x = "' + "ä" * (limits.MAX_STRING_LENGTH - 1) + '"\n'),
-            ("wert " + "x" * MAX_WORD_LENGTH + " = 1\n", "wert " + "x" * (MAX_WORD_LENGTH + 1) + " = 1\n"),
+            ("wert " + "x" * MAX_WORD_LENGTH + " = 1\n",
+             "wert " + "x" * (MAX_WORD_LENGTH + 1) + " = 1\n"),
             ("wert x = " + "(" * MAX_BRACKETS + "1" + ")" * MAX_BRACKETS + "\n",
              "wert x = " + "(" * (MAX_BRACKETS + 1) + "1" + ")" * (MAX_BRACKETS + 1) + "\n"),
         ],

@@ -696,9 +696,18 @@ def parse_module(text: str, filename: str = "<eingabe>", span_file: str | None =
         if fast is not None:
             header, items = fast
             return ast.Module(header, items, filename)
-        return build_module(parse_text(text, filename), filename, text)
+        try:
+            return build_module(parse_text(text, filename), filename, text)
+        except RecursionError:  # the transformer recurses; the depth limit leaves it ample room
+            raise limit_error(_too_deep_for_the_stack(), full, filename) from None
     finally:
         _SPAN_FILE.reset(reset)
+
+
+def _too_deep_for_the_stack() -> LimitExceeded:
+    """The error where the caller's own stack leaves too little room for the tree's depth."""
+    return LimitExceeded("Zu tief verschachtelt für den verfügbaren Stapelspeicher",
+                         "teile den Ausdruck mit „wert“-Zeilen in Zwischenwerte auf", 0, 1, 1)
 
 
 def _parse_fast(text: str, start: str, span_file: str | None = None) -> Any:

@@ -308,7 +308,7 @@ class FastParser:
                         raise Fallback
                     else:
                         depth += 1
-                        if depth > MAX_DEPTH:
+                        if depth > MAX_DEPTH and origin != "start":  # the file holds any number
                             head = filtered[0] if filtered else None
                             chain = (
                                 getattr(callback, "__name__", "") in _CHAIN_RULES

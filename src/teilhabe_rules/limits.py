@@ -46,8 +46,9 @@ __all__ = [
 
 #: Characters of one rule file (about 1 MB; the bundled models have under 70,000).
 MAX_RULE_FILE_CHARS = 1_000_000
-#: Levels of the parse tree (``- - - … x``, ``[[[…]]]``, ``{a = {a = …}}``, a chain of ``+``):
-#: deeper nesting would exhaust Python's recursion limit in the stages that walk the tree.
+#: Levels of the parse tree of one declaration (``- - - … x``, ``[[[…]]]``, ``{a = {a = …}}``,
+#: a chain of ``+``): deeper nesting would exhaust Python's recursion limit in the stages that
+#: walk the tree.
 MAX_DEPTH = 150
 #: Brackets ``(``, ``[``, ``{`` open at the same time.
 MAX_BRACKETS = 100

@@ -231,7 +231,9 @@ def _diagnostic(ctx: SyntaxErrorContext, filename: str) -> Diagnostic:
         explanation.message,
         Location(filename, line, explanation.column, line if end_column else None, end_column),
         hint=explanation.hint,
-        source_line=clip_line(lines[line - 1], explanation.column) if 0 < line <= len(lines) else "",
+        source_line=(
+            clip_line(lines[line - 1], explanation.column) if 0 < line <= len(lines) else ""
+        ),
         code="syntax",
     )
 
@@ -239,7 +241,7 @@ def _diagnostic(ctx: SyntaxErrorContext, filename: str) -> Diagnostic:
 def _check_depth(tree: lark.Tree) -> None:
     """Raise :class:`LimitExceeded` at the first node (in the order the parser reduces them:
     children first, left to right) that is more than :data:`MAX_DEPTH` levels high — the node
-    :mod:`teilhabe_rules.fastpath` stops at."""
+    :mod:`teilhabe_rules.fastpath` stops at. The file itself (``start``) does not count."""
     # frames: [node, index of the next child, height of the highest child so far]
     stack: list[list[Any]] = [[tree, 0, 0]]
     while stack:
@@ -254,7 +256,7 @@ def _check_depth(tree: lark.Tree) -> None:
             continue
         stack.pop()
         height = highest + 1
-        if height > MAX_DEPTH:
+        if height > MAX_DEPTH and node.data != "start":  # the file holds any number of items
             meta = node.meta
             first = node.children[0] if node.children else None
             chain = (

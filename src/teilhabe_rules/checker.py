@@ -22,6 +22,7 @@ from . import checked as c
 from .builder import parse_expression
 from .domains import Domain, corridor_findings, domain_of
 from .errors import CheckError, Diagnostic, Location, RuleSyntaxError, did_you_mean
+from .limits import MAX_LIST_NESTING
 from .paths import PathError, set_path
 from .units import DIMENSIONLESS, PERCENT, Unit, UnitError, conversion_factor, parse_unit
 
@@ -251,6 +252,12 @@ class Checker:
                     self.report("Eine Liste steht nicht in einem Paket", item.span, "deklariere die Liste außerhalb des Pakets")
                     continue
                 child = _join(sid, item.name)
+                if self.scopes[sid]["depth"] >= MAX_LIST_NESTING:
+                    self.report(
+                        f"Listen lassen sich höchstens {MAX_LIST_NESTING} Ebenen tief schachteln",
+                        item.span,
+                        "jede Ebene ist eine Schleife der Auswertung; fasse Ebenen zusammen",
+                    )
                 self._declare(ns, _Symbol("liste", item.name, child, item.name, sid, None, item, item.span))
                 if ns.names.get(item.name) is not None and ns.names[item.name].decl is item:
                     self.scopes[sid]["lists"].append(child)
@@ -1602,8 +1609,23 @@ def literal_to_data(expr: ast.Expression) -> Any:
 
 
 def check_module(module: ast.Module, text: str) -> c.CheckedModel:
-    """Check a parsed module; raise :class:`CheckError` with every finding of the file."""
-    return Checker(module, text).run()
+    """Check a parsed module; raise :class:`CheckError` with every finding of the file.
+
+    The parser keeps every declaration within :data:`~teilhabe_rules.limits.MAX_DEPTH` levels,
+    which the checker's recursion handles with room to spare; should a caller's own stack leave
+    too little room, the result is a located CheckError, not a ``RecursionError``."""
+    try:
+        return Checker(module, text).run()
+    except RecursionError:
+        span = module.header.span
+        lines = text.splitlines()
+        raise CheckError(Diagnostic(
+            "Das Modell ist zu tief verschachtelt, um es zu prüfen",
+            Location(module.file, max(span.line, 1), max(span.column, 1)),
+            hint="teile tief verschachtelte Ausdrücke mit „wert“-Zeilen in Zwischenwerte auf",
+            source_line=lines[span.line - 1] if 0 < span.line <= len(lines) else None,
+            code="grenze",
+        )) from None
 
 
 _ = (_dt, Fraction)

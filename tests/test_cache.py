@@ -3,6 +3,8 @@ checksum, a key that covers the library's code, and a directory that must be the
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import os
 import pickle
@@ -154,6 +156,40 @@ class TestCache:
         assert not (tmp_path / "cache").exists() or not model_entries(tmp_path / "cache")
 
 
+class TestKey:
+    """The key that signs the entries lies outside the cache directory and is the user's secret."""
+
+    def test_created_private_on_first_use(self, demo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        key = tmp_path / "konfig" / "schluessel"
+        monkeypatch.setenv("TEILHABE_RULES_CACHE_KEY", str(key))
+        teilhabe_rules.load(demo)
+        assert len(key.read_bytes()) == 32 and stat.S_IMODE(key.stat().st_mode) == 0o600
+        assert model_entries(tmp_path / "cache")
+
+    @pytest.mark.skipif(not hasattr(os, "geteuid"), reason="POSIX modes")
+    @pytest.mark.parametrize("problem", ["readable by others", "inside the cache", "wrong size"])
+    def test_an_unsafe_key_switches_the_cache_off(
+        self, demo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, problem: str
+    ) -> None:
+        key = tmp_path / ("cache" if problem == "inside the cache" else "konfig") / "schluessel"
+        key.parent.mkdir(mode=0o700)
+        key.write_bytes(b"k" * (31 if problem == "wrong size" else 32))
+        key.chmod(0o644 if problem == "readable by others" else 0o600)
+        monkeypatch.setenv("TEILHABE_RULES_CACHE_KEY", str(key))
+        with pytest.warns(cache.CacheWarning, match="Schlüsseldatei"):
+            assert teilhabe_rules.load(demo).evaluate({"x": 1}).value("y") == 2
+        assert not model_entries(tmp_path / "cache")
+
+    def test_entries_signed_with_another_key_are_misses(
+        self, demo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, counted: list[int]
+    ) -> None:
+        """A cache restored from another machine (another key) is checked anew, entry by entry."""
+        teilhabe_rules.load(demo)
+        monkeypatch.setenv("TEILHABE_RULES_CACHE_KEY", str(tmp_path / "anderer-schluessel"))
+        teilhabe_rules.load(demo)
+        assert len(counted) == 2
+
+
 class TestEntries:
     """An entry is a header with a checksum and a data payload; anything else is a miss."""
 
@@ -165,7 +201,7 @@ class TestEntries:
 
     def test_layout(self, entry: Path) -> None:
         head, payload = entry.read_bytes().split(b"\n", 1)
-        assert head.startswith(b"teilhabe-rules-cache ") and b" sha256=" in head
+        assert head.startswith(b"teilhabe-rules-cache ") and b" hmac-sha256=" in head
         assert serial.decode_model(payload).info.name == "demo"
         assert stat.S_IMODE(entry.stat().st_mode) & 0o077 == 0
 
@@ -210,6 +246,25 @@ class TestEntries:
         mine.write_bytes(cache._header(mine.name, payload) + payload)
         assert cache.lookup(MODEL, str(demo)) is None
         assert teilhabe_rules.load(demo).evaluate({"x": 1}).value("y") == 2
+
+    def test_a_forged_entry_is_a_miss(self, entry: Path, demo: Path, counted: list[int]) -> None:
+        """A well-formed entry that computes something else, signed without the key (with the
+        plain SHA-256 a forger can compute, or with another key), is a miss and is rewritten."""
+        blob = entry.read_bytes()
+        payload = blob.split(b"\n", 1)[1]
+        forged = payload.replace(b'["o","Const",["D","2"]', b'["o","Const",["D","3"]')
+        assert forged != payload
+        plain = hashlib.sha256(entry.name.encode() + b"\0" + forged).hexdigest().encode()
+        other = hmac.new(b"k" * 32, entry.name.encode() + b"\0" + forged, hashlib.sha256).hexdigest().encode()
+        for head in (b"teilhabe-rules-cache 3 sha256=" + plain, b"teilhabe-rules-cache 3 hmac-sha256=" + plain,
+                     b"teilhabe-rules-cache 3 hmac-sha256=" + other):
+            entry.write_bytes(head + b"\n" + forged)
+            assert cache.lookup(MODEL, str(demo)) is None
+        assert teilhabe_rules.load(demo).evaluate({"x": 1}).value("y") == 2
+        assert entry.read_bytes() == blob
+        # the forgery is well-formed: signed with the key, it would be taken (and compute 3)
+        entry.write_bytes(cache._header(entry.name, forged) + forged)
+        assert teilhabe_rules.load(demo).evaluate({"x": 1}).value("y") == 3
 
     @pytest.mark.skipif(not hasattr(os, "O_NOFOLLOW"), reason="POSIX O_NOFOLLOW")
     def test_a_symbolic_link_is_not_followed(self, entry: Path, demo: Path, tmp_path: Path) -> None:

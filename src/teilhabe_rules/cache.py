@@ -20,11 +20,12 @@ Entries are data, never code: a checked model is JSON in the tagged encoding of
 :mod:`teilhabe_rules.serial`, which instantiates nothing but an allowlist of the library's frozen
 attrs classes; the LALR parser is JSON of lark's own data form (``Lark.memo_serialize``), which
 lark turns back only into its own grammar, lexer and table classes. Each entry starts with a
-header line holding the format and the SHA-256 of its name and payload. A missing, planted,
-truncated or damaged entry — anything that is not a regular file, is too large, fails the
-checksum or does not decode — is a miss and is rewritten atomically; reading one never raises.
-The checksum detects damage, not forgery: see "The cache" in ``docs/architecture.md`` for what
-someone who can write the directory can and cannot do.
+header line holding the format and an HMAC-SHA256 of its name and payload, keyed with 32 random
+bytes kept outside the cache directory (:func:`key_file`, created with mode 0600 on first use;
+no key, no cache). A missing, planted, truncated, damaged or forged entry — anything that is not
+a regular file, is too large, fails the keyed checksum or does not decode — is a miss and is
+rewritten atomically; reading one never raises. See "The cache" in ``docs/architecture.md`` for
+what someone who can write the directory can and cannot do.
 """
 
 from __future__ import annotations
@@ -32,8 +33,10 @@ from __future__ import annotations
 import contextlib
 import functools
 import hashlib
+import hmac
 import os
 import re
+import secrets
 import stat
 import tempfile
 import warnings
@@ -47,12 +50,12 @@ if TYPE_CHECKING:
 from . import checked as c
 from . import serial
 
-__all__ = ["CacheWarning", "cache_dir", "lookup", "lookup_parser", "store", "store_parser"]
+__all__ = ["CacheWarning", "cache_dir", "key_file", "lookup", "lookup_parser", "store", "store_parser"]
 
 _OFF = {"0", "aus", "off", "false", "nein"}
 
 #: The first bytes of every entry; a change of the entry format changes it (and the salt).
-_MAGIC = b"teilhabe-rules-cache 2"
+_MAGIC = b"teilhabe-rules-cache 3"
 #: Entries larger than this are neither written nor read (a large model's entry is about 0.3 MB).
 MAX_ENTRY_BYTES = 64 * 1024 * 1024
 
@@ -122,7 +125,72 @@ def _usable_dir(create: bool) -> Path | None:
                 stacklevel=4,
             )
         return None
+    if _secret(str(key_file()), str(folder)) is None:
+        return None
     return folder
+
+
+def key_file() -> Path | None:
+    """Where the key that signs the entries lies: ``$TEILHABE_RULES_CACHE_KEY`` if set, else
+    ``$XDG_CONFIG_HOME/teilhabe_rules/cache-schluessel``, else
+    ``~/.config/teilhabe_rules/cache-schluessel`` — outside the cache directory, so that a cache
+    restored or shared from elsewhere does not bring the key along."""
+    setting = os.environ.get("TEILHABE_RULES_CACHE_KEY")
+    if setting:
+        return Path(setting)
+    base = os.environ.get("XDG_CONFIG_HOME")
+    try:
+        root = Path(base) if base else Path.home() / ".config"
+    except (RuntimeError, KeyError, OSError):
+        return None
+    return root / "teilhabe_rules" / "cache-schluessel"
+
+
+_KEY_BYTES = 32
+
+
+@functools.lru_cache(maxsize=8)
+def _secret(path_text: str, folder_text: str) -> bytes | None:
+    """The key at ``path_text`` (created with 32 random bytes and mode 0600 where missing), or
+    None — with a :class:`CacheWarning` — where it lies inside the cache directory, is not a
+    regular file of the user's own that only the user may read, or cannot be had."""
+    if path_text == "None":
+        return None
+    path, folder = Path(path_text), Path(folder_text)
+    problem: str | None = None
+    with contextlib.suppress(OSError, ValueError):
+        if path.resolve().is_relative_to(folder.resolve()):
+            problem = "liegt im Cache-Verzeichnis"
+    if problem is None:
+        try:
+            path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            with contextlib.suppress(FileExistsError):
+                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600)
+                with os.fdopen(fd, "wb") as handle:
+                    handle.write(secrets.token_bytes(_KEY_BYTES))
+            fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
+            with os.fdopen(fd, "rb") as handle:
+                info = os.fstat(handle.fileno())
+                key = handle.read(_KEY_BYTES + 1)
+        except (OSError, ValueError):
+            return None  # no key, no cache: no error either
+        if not stat.S_ISREG(info.st_mode) or len(key) != _KEY_BYTES:
+            problem = "ist keine Schlüsseldatei"
+        elif hasattr(os, "geteuid") and info.st_uid != os.geteuid():
+            problem = "gehört einem anderen Benutzer"
+        elif hasattr(os, "geteuid") and info.st_mode & 0o077:
+            problem = f"ist für andere lesbar oder beschreibbar (Rechte {stat.S_IMODE(info.st_mode):04o})"
+        else:
+            return key
+    warnings.warn(
+        CacheWarning(
+            f"Der Cache ist ausgeschaltet: die Schlüsseldatei „{path}“ {problem}. Hinweis: "
+            "TEILHABE_RULES_CACHE_KEY auf eine eigene Datei außerhalb des Cache-Verzeichnisses "
+            "setzen, die nur Sie lesen dürfen (sie wird angelegt, wo sie fehlt)"
+        ),
+        stacklevel=5,
+    )
+    return None
 
 
 def _untrusted(info: os.stat_result) -> str | None:
@@ -190,8 +258,13 @@ def _parser_entry() -> str:
 
 
 def _header(name: str, payload: bytes) -> bytes:
-    digest = hashlib.sha256(name.encode() + b"\0" + payload).hexdigest()
-    return _MAGIC + b" sha256=" + digest.encode() + b"\n"
+    """The first line of an entry: the format and the keyed checksum (HMAC-SHA256 with the key
+    of :func:`key_file`) of the entry's name and payload."""
+    key = _secret(str(key_file()), str(cache_dir()))
+    if key is None:  # only reached after _usable_dir found the key
+        raise OSError("no cache key")
+    digest = hmac.new(key, name.encode() + b"\0" + payload, hashlib.sha256).hexdigest()
+    return _MAGIC + b" hmac-sha256=" + digest.encode() + b"\n"
 
 
 _OPEN_FLAGS = (
@@ -219,7 +292,11 @@ def _read(folder: Path, name: str) -> bytes | None:
     except OSError:
         return None
     head, newline, payload = blob.partition(b"\n")
-    if not newline or head + newline != _header(name, payload):
+    try:
+        expected = _header(name, payload)
+    except OSError:
+        return None
+    if not newline or not hmac.compare_digest(head + newline, expected):
         return None
     return payload
 

@@ -159,7 +159,9 @@ class TestCache:
 class TestKey:
     """The key that signs the entries lies outside the cache directory and is the user's secret."""
 
-    def test_created_private_on_first_use(self, demo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def test_created_private_on_first_use(
+        self, demo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
         key = tmp_path / "konfig" / "schluessel"
         monkeypatch.setenv("TEILHABE_RULES_CACHE_KEY", str(key))
         teilhabe_rules.load(demo)
@@ -255,9 +257,13 @@ class TestEntries:
         forged = payload.replace(b'["o","Const",["D","2"]', b'["o","Const",["D","3"]')
         assert forged != payload
         plain = hashlib.sha256(entry.name.encode() + b"\0" + forged).hexdigest().encode()
-        other = hmac.new(b"k" * 32, entry.name.encode() + b"\0" + forged, hashlib.sha256).hexdigest().encode()
-        for head in (b"teilhabe-rules-cache 3 sha256=" + plain, b"teilhabe-rules-cache 3 hmac-sha256=" + plain,
-                     b"teilhabe-rules-cache 3 hmac-sha256=" + other):
+        signed = hmac.new(b"k" * 32, entry.name.encode() + b"\0" + forged, hashlib.sha256)
+        other = signed.hexdigest().encode()
+        for head in (
+            b"teilhabe-rules-cache 3 sha256=" + plain,
+            b"teilhabe-rules-cache 3 hmac-sha256=" + plain,
+            b"teilhabe-rules-cache 3 hmac-sha256=" + other,
+        ):
             entry.write_bytes(head + b"\n" + forged)
             assert cache.lookup(MODEL, str(demo)) is None
         assert teilhabe_rules.load(demo).evaluate({"x": 1}).value("y") == 2

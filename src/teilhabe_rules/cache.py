@@ -50,7 +50,15 @@ if TYPE_CHECKING:
 from . import checked as c
 from . import serial
 
-__all__ = ["CacheWarning", "cache_dir", "key_file", "lookup", "lookup_parser", "store", "store_parser"]
+__all__ = [
+    "CacheWarning",
+    "cache_dir",
+    "key_file",
+    "lookup",
+    "lookup_parser",
+    "store",
+    "store_parser",
+]
 
 _OFF = {"0", "aus", "off", "false", "nein"}
 
@@ -165,10 +173,11 @@ def _secret(path_text: str, folder_text: str) -> bytes | None:
         try:
             path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
             with contextlib.suppress(FileExistsError):
-                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600)
+                create = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+                fd = os.open(path, create, 0o600)
                 with os.fdopen(fd, "wb") as handle:
                     handle.write(secrets.token_bytes(_KEY_BYTES))
-            fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
+            fd = os.open(path, _OPEN_FLAGS)
             with os.fdopen(fd, "rb") as handle:
                 info = os.fstat(handle.fileno())
                 key = handle.read(_KEY_BYTES + 1)
@@ -179,7 +188,8 @@ def _secret(path_text: str, folder_text: str) -> bytes | None:
         elif hasattr(os, "geteuid") and info.st_uid != os.geteuid():
             problem = "gehört einem anderen Benutzer"
         elif hasattr(os, "geteuid") and info.st_mode & 0o077:
-            problem = f"ist für andere lesbar oder beschreibbar (Rechte {stat.S_IMODE(info.st_mode):04o})"
+            mode = stat.S_IMODE(info.st_mode)
+            problem = f"ist für andere lesbar oder beschreibbar (Rechte {mode:04o})"
         else:
             return key
     warnings.warn(

@@ -138,6 +138,9 @@ def test_the_bundled_mawo_versions_differ_exactly_by_what_the_variant_changes() 
         ("tabellen", "pflegeminuten[5]", "Annahme"),
         ("parameter", "fls_satz", "Fachleistungsstundensatz (FLS) ab 01.01.2025"),
         ("parameter", "fls_satz", "Annahme"),
+        # § 43a SGB XI: the cap of 2025 (278 EUR/Monat)
+        ("parameter", "pflegekasse_hoechstbetrag", "§ 43a SGB XI: Höchstbetrag je Jahr (12 × Monatsbetrag)"),
+        ("parameter", "pflegekasse_hoechstbetrag", "Annahme"),
     }
     by_subject = {(ch.subject, ch.note): ch for ch in result.changes}
     assert (by_subject[("fls_satz", "Fachleistungsstundensatz (FLS) ab 01.01.2025")].old,
@@ -233,11 +236,11 @@ def test_cli_diff_text_and_json() -> None:
     assert main(["diff", "mawo", "mawo_2025"], out, err) == 0
     text = out.getvalue()
     assert "Parameter\n  geändert  fls_satz (Fachleistungsstundensatz (FLS) ab 01.01.2025): 68.95 EUR/h → 70.10 EUR/h" in text
-    assert text.rstrip().endswith("11 Änderungen in 4 Abschnitten.")
+    assert text.rstrip().endswith("13 Änderungen in 4 Abschnitten.")
     out = io.StringIO()
     assert main(["diff", "mawo", "mawo_2025", "--format", "json"], out, err) == 0
     data = json.loads(out.getvalue())
-    assert data["anzahl"] == 11 and list(data["abschnitte"]) == ["Modell", "Gültigkeit", "Tabellen", "Parameter"]
+    assert data["anzahl"] == 13 and list(data["abschnitte"]) == ["Modell", "Gültigkeit", "Tabellen", "Parameter"]
     assert data["abschnitte"]["Tabellen"][0] == {"abschnitt": "tabellen", "art": "geändert", "gegenstand": "pflegeminuten[5]",
                                                  "alt": "36 min/Tag", "neu": "40 min/Tag", "hinweis": "LP 2b – Pflegezeit je Pflegegrad"}
 

@@ -3,7 +3,8 @@
 For every text, :func:`teilhabe_rules.fastpath.FastParser.parse` either builds the AST that lark's
 parse tree and :class:`~teilhabe_rules.builder.AstBuilder` build — equal node for node, span for
 span — or raises ``Fallback``, and then only where the lark path raises a ``RuleSyntaxError``.
-A limit of :mod:`teilhabe_rules.limits` passed is reported by both paths alike.
+A limit of :mod:`teilhabe_rules.limits` passed is reported by both paths alike, and where the
+text does not parse, lark resumed where the fast path stopped reports the error lark reports.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from teilhabe_rules.builder import build_expression, build_module, parse_express
 from teilhabe_rules.errors import RuleSyntaxError
 from teilhabe_rules.fastpath import Fallback, fast_parser
 from teilhabe_rules.limits import MAX_BRACKETS, MAX_DEPTH, LimitExceeded, limit_error
-from teilhabe_rules.parser import parse_text
+from teilhabe_rules.parser import parse_text, syntax_error_at
 
 ROOT = Path(__file__).resolve().parent.parent
 RULE_FILES = sorted((ROOT / "models").glob("*.rules")) + sorted((ROOT / "tests/fixtures").rglob("*.rules"))
@@ -64,6 +65,25 @@ def fast_path(text: str) -> ast.Module | RuleSyntaxError | None:
     return ast.Module(header, items, "f.rules")
 
 
+def resumed_error(text: str) -> RuleSyntaxError | None:
+    """The error of lark resumed where the fast path stopped, for text that does not parse."""
+    parser = fast_parser()
+    assert parser is not None
+    full = text if text.endswith("\n") else text + "\n"
+    try:
+        parser.parse(full)
+    except Fallback as fallback:
+        if fallback.syntax:
+            assert fallback.states is not None
+            error = syntax_error_at(full, fallback.states, fallback.offset, "f.rules",
+                                    token=fallback.token)
+            assert error is not None, "lark resumed where the fast path stopped finds no error"
+            return error
+    except LimitExceeded:
+        pass
+    return None
+
+
 def assert_same(text: str) -> Any:
     """Both paths agree; returns what the lark path gave."""
     expected = lark_path(text)
@@ -72,7 +92,10 @@ def assert_same(text: str) -> Any:
         assert isinstance(expected, RuleSyntaxError), "the fast path stopped where lark parses"
         assert got.diagnostics == expected.diagnostics
     elif got is None:
-        assert isinstance(expected, RuleSyntaxError), "the fast path stepped aside from text lark parses"
+        assert isinstance(expected, RuleSyntaxError), "the fast path gave up where lark parses"
+        resumed = resumed_error(text)
+        if resumed is not None:
+            assert resumed.diagnostics == expected.diagnostics
     else:
         assert not isinstance(expected, RuleSyntaxError), f"the fast path accepted what lark rejects: {expected}"
         assert got == expected

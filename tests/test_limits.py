@@ -75,14 +75,20 @@ class TestNesting:
         text = HEAD + ("wert x = 1\n" * 4_600_000)
         assert len(text) > 50_000_000
         error = rejected(text)
-        assert "höchstens 1.000.000" in error.message
+        assert f"höchstens {MAX_RULE_FILE_CHARS:,}".replace(",", ".") in error.message
 
     def test_a_big_file_on_disk(self, tmp_path: Path) -> None:
         path = tmp_path / "gross.rules"
-        path.write_text(HEAD + "wert x = " + "[" * 3_000_000 + "\n", "utf-8")
+        path.write_text(HEAD + "wert x = " + "[" * (MAX_RULE_FILE_CHARS + 100) + "\n", "utf-8")
         with pytest.raises(RuleSyntaxError, match="zu groß") as raised:
             teilhabe_rules.load(path)
-        assert raised.value.diagnostics[0].code == "grenze"
+        diagnostic = raised.value.diagnostics[0]
+        assert diagnostic.code == "grenze" and diagnostic.location is not None
+        assert diagnostic.location.line == HEAD_LINES + 1
+        # far beyond, the file is not even read whole
+        path.write_text(HEAD + "wert x = " + "[" * (5 * MAX_RULE_FILE_CHARS) + "\n", "utf-8")
+        with pytest.raises(RuleSyntaxError, match="groß"):
+            teilhabe_rules.load(path)
 
     @pytest.mark.parametrize("terms", [10_000, 100_000])
     def test_a_long_chain_stops_at_its_limit(self, terms: int, no_lark_path: None) -> None:
@@ -198,7 +204,7 @@ class TestTokens:
 
     def test_bundled_models_are_far_from_the_size_limit(self) -> None:
         for model in teilhabe_rules.bundled_models():
-            assert len(Path(model.file).read_text("utf-8")) < MAX_RULE_FILE_CHARS // 10
+            assert len(Path(model.file).read_text("utf-8")) < MAX_RULE_FILE_CHARS // 4
 
     def test_a_long_line_is_cut_behind_the_caret_in_syntax_errors_too(self) -> None:
         with pytest.raises(RuleSyntaxError) as raised:
@@ -206,3 +212,31 @@ class TestTokens:
         diagnostic = raised.value.diagnostics[0]
         assert diagnostic.location is not None and diagnostic.location.column == 12
         assert diagnostic.source_line == "wert x = 1 1" + " 1" * 244 + " …"
+
+
+class TestSyntaxErrorsInBigFiles:
+    """A syntax error at the end of a big file costs one pass: lark resumes where the fast path
+    stopped instead of parsing the file again, and reports what it reports after a full parse."""
+
+    @pytest.mark.parametrize(
+        "tail",
+        ["wert z = = 1\n", "wert z = 1 @\n", "paket p\n  wert x = 1\n", "wert z = (1\n",
+         "paramter x: zahl = 1\n"],
+        ids=["token", "zeichen", "ende-fehlt", "klammer", "vertippt"],
+    )
+    def test_error_at_the_end(self, tail: str, monkeypatch: pytest.MonkeyPatch) -> None:
+        from teilhabe_rules import parser
+
+        filler = "".join(f"wert w{i} = {i} EUR\n" for i in range(2_000))
+        text = HEAD + filler + tail
+        with pytest.raises(RuleSyntaxError) as lark:
+            parse_text(text, "gross.rules")
+
+        def refuse(*args: object, **kwargs: object) -> None:
+            raise AssertionError("parsed again from the start")
+
+        monkeypatch.setattr(parser, "_parse_without_tree", refuse)
+        monkeypatch.setattr(builder, "parse_text", refuse)
+        with pytest.raises(RuleSyntaxError) as resumed:
+            parse_module(text, "gross.rules")
+        assert resumed.value.diagnostics == lark.value.diagnostics

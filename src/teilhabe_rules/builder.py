@@ -19,8 +19,9 @@ from lark import Token, Transformer, v_args
 
 from . import ast
 from .errors import Diagnostic, Location, RuleSyntaxError
+from .fastpath import Fallback
 from .limits import LimitExceeded, check_file_size, limit_error
-from .parser import parse_text
+from .parser import find_syntax_error, parse_text, syntax_error_at
 
 __all__ = ["build_module", "parse_expression", "parse_module"]
 
@@ -693,6 +694,18 @@ def parse_module(text: str, filename: str = "<eingabe>", span_file: str | None =
             fast = _parse_fast(full, "start", span_file)
         except LimitExceeded as exc:
             raise limit_error(exc, full, filename) from None
+        except Fallback as fallback:
+            fast = None
+            if fallback.syntax:  # lark's parser alone finds the error: resumed where the fast
+                # path stopped, else over the whole text without building a tree
+                error = None
+                if fallback.states is not None:
+                    error = syntax_error_at(full, fallback.states, fallback.offset, filename,
+                                            token=fallback.token)
+                if error is None:
+                    error = find_syntax_error(text, filename)
+                if error is not None:
+                    raise error from None
         if fast is not None:
             header, items = fast
             return ast.Module(header, items, filename)
@@ -711,16 +724,14 @@ def _too_deep_for_the_stack() -> LimitExceeded:
 
 
 def _parse_fast(text: str, start: str, span_file: str | None = None) -> Any:
-    """What :mod:`teilhabe_rules.fastpath` builds for ``text``, or None where it steps aside."""
-    from .fastpath import Fallback, fast_parser
+    """What :mod:`teilhabe_rules.fastpath` builds for ``text``, None where it is not available
+    (raises :class:`~teilhabe_rules.fastpath.Fallback` where it steps aside)."""
+    from .fastpath import fast_parser
 
     fast = fast_parser()
     if fast is None:
         return None
-    try:
-        return fast.parse(text, start=start, span_file=span_file)
-    except Fallback:
-        return None
+    return fast.parse(text, start=start, span_file=span_file)
 
 
 def parse_expression(text: str, filename: str = "<ausdruck>") -> ast.Expression:
@@ -729,6 +740,8 @@ def parse_expression(text: str, filename: str = "<ausdruck>") -> ast.Expression:
         fast: ast.Expression | None = _parse_fast(text, "expr")
     except LimitExceeded as exc:
         raise limit_error(exc, text, filename) from None
+    except Fallback:
+        fast = None
     if fast is not None:
         return fast
     tree = parse_text(text, filename, start="expr")

@@ -33,8 +33,11 @@ a node deeper than :data:`~teilhabe_rules.limits.MAX_DEPTH` (when it is reduced)
 a limit is therefore rejected where the limit is passed, never parsed to its end.
 
 Anything else — a character no terminal matches, a token the state does not accept, a builder
-error — raises :class:`Fallback`. ``tests/test_fastpath.py`` compares both paths on every bundled
-model, every documented example and generated text.
+error — raises :class:`Fallback`. For text that does not parse, it carries the parse-table states
+and the place where the fast path stopped: lark's parser takes over there and reports the error it
+reports after a full parse (:func:`teilhabe_rules.parser.syntax_error_at`), so a syntax error at
+the end of a big file costs one pass, not two. ``tests/test_fastpath.py`` compares both paths on
+every bundled model, every documented example and generated text, errors included.
 """
 
 from __future__ import annotations
@@ -72,7 +75,17 @@ _TRAILING_BLANKS = re.compile(r"[\t \f]*\Z").match
 
 
 class Fallback(Exception):
-    """The fast path does not handle this text; use the lark path."""
+    """The fast path does not handle this text; use the lark path. ``syntax``: the text does not
+    parse (else the builder refused a node), so lark's parser alone finds the error. Where the
+    parse stopped (see :func:`teilhabe_rules.parser.syntax_error_at`): ``states``, the stack of
+    parse-table states, ``offset``, where the text not yet read begins, and ``token`` — the
+    terminal no action accepts, with its start, end, line and column — or None where no
+    terminal matches at ``offset``."""
+
+    def __init__(self, syntax: bool = True, states: list[int] | None = None, offset: int = 0,
+                 token: tuple[str, int, int, int, int] | None = None):
+        super().__init__()
+        self.syntax, self.states, self.offset, self.token = syntax, states, offset, token
 
 
 class _Inline(list):  # type: ignore[type-arg]
@@ -222,7 +235,7 @@ class FastParser:
                     if _TRAILING_BLANKS(text, pos):
                         pos = size
                         continue
-                    raise Fallback
+                    raise Fallback(states=states, offset=pos)
                 kind = found.lastgroup
                 begin = found.start(kind)
                 pos = found.end()
@@ -263,7 +276,7 @@ class FastParser:
                 else:
                     value = None
             elif pos == size:
-                kind, value, where = "$END", None, None
+                kind, value, where, begin = "$END", None, None, size
                 pos += 1
             else:  # pragma: no cover - the loop returns at $END
                 raise Fallback
@@ -271,7 +284,8 @@ class FastParser:
             while True:
                 action = actions[states[-1]].get(kind)
                 if action is None:
-                    raise Fallback
+                    at = (where[0], where[1]) if where is not None else (line, 1)
+                    raise Fallback(states=states, offset=begin, token=(kind, begin, pos, *at))
                 if action >= 0:
                     states.append(action)
                     values.append(value)
@@ -305,7 +319,7 @@ class FastParser:
                         # the spliced first child grows in place (lark does the same)
                         result = filtered if filtered.__class__ is _Inline else _Inline(filtered)
                     elif callback is None:
-                        raise Fallback
+                        raise Fallback(syntax=False)
                     else:
                         depth += 1
                         if depth > MAX_DEPTH and origin != "start":  # the file holds any number
@@ -319,7 +333,7 @@ class FastParser:
                         try:
                             result = callback(Span(*entry, span_file), filtered)
                         except Exception:
-                            raise Fallback from None
+                            raise Fallback(syntax=False) from None
                     states.append(gotos[states[-1]][origin])
                     values.append(result)
                     spans.append(entry)

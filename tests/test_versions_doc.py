@@ -55,7 +55,7 @@ def run(command: str, folder: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[in
 
 
 def test_the_doc_has_its_blocks() -> None:
-    assert len(blocks("console")) == 7
+    assert len(blocks("console")) == 9
     assert len(blocks("rules")) == 2 and len(blocks("python")) == 2
 
 
@@ -78,10 +78,11 @@ def test_console_blocks_in_order(workdir: Path, monkeypatch: pytest.MonkeyPatch)
                 assert [line for line in lines if line and not line.startswith(" ")] == headings
                 assert len(lines) == len(expected)
             ran += 1
-    assert ran == 10
+    assert ran == 12
     assert (workdir / "personen.jsonl").read_text(encoding="utf-8").count("\n") == 1000
     assert (workdir / "vergleich.csv").read_text(encoding="utf-8").count("\n") == 1001
     assert (workdir / "zusammenfassung.json").exists() and (workdir / "lesart2.jsonl").exists()
+    assert (workdir / "budgetvergleich.csv").read_text(encoding="utf-8").count("\n") == 9  # header + 8 persons
 
     # then the Python blocks, in the same folder (the second reads personen.jsonl)
     monkeypatch.chdir(workdir)

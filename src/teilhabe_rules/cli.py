@@ -131,12 +131,41 @@ def _json(data: Any, out: TextIO) -> str:
 
 
 class _UsageError(Exception):
-    pass
+    """A bad command line; ``usage``: the usage to show (default: the program's)."""
+
+    def __init__(self, message: str, usage: str | None = None):
+        super().__init__(message)
+        self.usage = usage
+
+
+_COMPARE_USAGE = ("teilhabe-rules compare ALT NEU FÄLLE [Optionen]\n"
+                  "       teilhabe-rules compare MODELL FÄLLE --alt FIGUR --neu FIGUR [Optionen]")
+
+
+class _CompareUsageError(_UsageError):
+    """A bad command line of ``compare``: shown with both of its forms."""
+
+    def __init__(self, message: str):
+        super().__init__(message, f"usage: {_COMPARE_USAGE}\n")
 
 
 class _Parser(argparse.ArgumentParser):
+    gather: str | None = None  # a ``+`` positional that also takes positionals after options
+
     def error(self, message: str) -> Any:  # type: ignore[override]
         raise _UsageError(message)
+
+    def parse_known_args(  # type: ignore[override]
+        self, args: Any = None, namespace: Any = None
+    ) -> tuple[argparse.Namespace, list[str]]:
+        """As argparse, and where ``gather`` names a positional list: the positionals that follow
+        an option (``compare A --out X B C``) join it in their order, as they would had it fixed
+        positionals — argparse would have them unrecognized."""
+        parsed, extra = super().parse_known_args(args, namespace)
+        if self.gather and extra and not any(item.startswith("-") for item in extra):
+            getattr(parsed, self.gather).extend(extra)
+            extra = []
+        return parsed, extra
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -169,15 +198,29 @@ def _parser() -> argparse.ArgumentParser:
     diff.add_argument("old", metavar="ALT", help="Regeldatei oder Name eines mitgelieferten Modells")
     diff.add_argument("new", metavar="NEU", help="Regeldatei oder Name eines mitgelieferten Modells")
     diff.add_argument("--format", choices=("text", "json"), default="text")
-    cmp = sub.add_parser("compare", help="eine Population unter zwei Modellversionen auswerten (Budgetvergleich)")
-    cmp.add_argument("old", metavar="ALT", help="Regeldatei oder Name eines mitgelieferten Modells")
-    cmp.add_argument("new", metavar="NEU", help="Regeldatei oder Name eines mitgelieferten Modells")
-    cmp.add_argument("cases", metavar="FÄLLE", help="Verzeichnis von TOML-Fällen, JSON-Lines-Datei (.jsonl) oder CSV-Datei (.csv)")
+    cmp = sub.add_parser(
+        "compare", usage=_COMPARE_USAGE,
+        help="eine Population unter zwei Modellversionen auswerten, oder zwei Werte eines "
+             "Modells (Budgetvergleich)")
+    cmp.gather = "operands"
+    cmp.add_argument("operands", nargs="+", metavar="ALT NEU FÄLLE | MODELL FÄLLE",
+                     help="zwei Modelle (Regeldatei oder Name eines mitgelieferten Modells) und "
+                          "die Population, oder ein Modell und die Population mit --alt/--neu; "
+                          "FÄLLE: Verzeichnis von TOML-Fällen, JSON-Lines-Datei (.jsonl) oder "
+                          "CSV-Datei (.csv)")
+    cmp.add_argument("--alt", dest="figure_old", metavar="FIGUR",
+                     help="zwei Werte eines Modells: der Wert, der das alte Budget ist (mit --neu)")
+    cmp.add_argument("--neu", dest="figure_new", metavar="FIGUR",
+                     help="zwei Werte eines Modells: der Wert, der das neue Budget ist (mit --alt)")
+    cmp.add_argument("--agreement", "--vereinbarung", metavar="DATEI",
+                     help="zwei Werte eines Modells: die Vereinbarung des Modells")
     cmp.add_argument("--out", "--ausgabe", metavar="DATEI", help="Abweichungen je Fall als .csv oder .jsonl")
     cmp.add_argument("--summary", "--zusammenfassung", metavar="DATEI", help="Zusammenfassung als JSON-Datei")
     cmp.add_argument("--agreement-old", "--vereinbarung-alt", metavar="DATEI")
     cmp.add_argument("--agreement-new", "--vereinbarung-neu", metavar="DATEI")
-    cmp.add_argument("--at", "--stichtag", metavar="DATUM", help="Stichtag für beide Versionen; Standard: das Datum jedes Falls")
+    cmp.add_argument("--at", "--stichtag", metavar="DATUM",
+                     help="Stichtag für beide Versionen (mit --alt/--neu: für das Modell); "
+                          "Standard: das Datum jedes Falls")
     cmp.add_argument("--at-old", "--stichtag-alt", metavar="DATUM", help="Stichtag für die alte Version")
     cmp.add_argument("--at-new", "--stichtag-neu", metavar="DATUM", help="Stichtag für die neue Version")
     cmp.add_argument("--values", "--werte", metavar="AUSWAHL",
@@ -412,10 +455,73 @@ def _cmd_diff(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return EXIT_OK
 
 
+_FIGURE_FORM = "compare MODELL FÄLLE --alt FIGUR --neu FIGUR"
+_BOTH_FORMS = f"compare ALT NEU FÄLLE (zwei Modelle) oder {_FIGURE_FORM} (zwei Werte eines Modells)"
+
+# options of one form of compare only: (dest, as written, the form's own option)
+_TWO_MODELS_ONLY = (("agreement_old", "--agreement-old/--vereinbarung-alt", "--vereinbarung DATEI"),
+                    ("agreement_new", "--agreement-new/--vereinbarung-neu", "--vereinbarung DATEI"),
+                    ("at_old", "--at-old/--stichtag-alt", "--stichtag DATUM"),
+                    ("at_new", "--at-new/--stichtag-neu", "--stichtag DATUM"),
+                    ("values", "--values/--werte", None),
+                    ("budget", "--budget", None))
+
+
+def _compare_form(args: argparse.Namespace) -> None:
+    """Which form of ``compare`` the command line is — ``ALT NEU FÄLLE`` (two models) or
+    ``MODELL FÄLLE --alt FIGUR --neu FIGUR`` (two values of one model) — set as ``args.old``,
+    ``args.new`` (None for one model) and ``args.cases``; a mix of the two is a usage error."""
+    operands = list(args.operands)
+    shown = " ".join(operands)
+    if args.figure_old is None and args.figure_new is None:
+        if len(operands) != 3:
+            given = "zu viele Angaben" if len(operands) > 3 else "zu wenige Angaben"
+            raise _CompareUsageError(f"compare: {given} ({shown}); erwartet {_BOTH_FORMS}")
+        if args.agreement is not None:
+            raise _CompareUsageError(
+                "--vereinbarung gilt für zwei Werte eines Modells (--alt/--neu); für zwei Modelle: "
+                "--vereinbarung-alt DATEI und/oder --vereinbarung-neu DATEI")
+        args.old, args.new, args.cases = operands
+        return
+    if args.figure_old is None or args.figure_new is None:
+        given, missing = ("--neu", "--alt") if args.figure_old is None else ("--alt", "--neu")
+        raise _CompareUsageError(
+            f"{given} ohne {missing}: zwei Werte eines Modells vergleicht {_FIGURE_FORM}")
+    if len(operands) == 3:
+        raise _CompareUsageError(
+            "mit --alt/--neu vergleicht compare zwei Werte eines Modells, ohne zweites Modell "
+            f"({shown}): {_FIGURE_FORM}; zwei Modelle: compare ALT NEU FÄLLE ohne --alt/--neu")
+    if len(operands) != 2:
+        given = "zu viele Angaben" if len(operands) > 3 else "die Population fehlt"
+        raise _CompareUsageError(f"compare: {given} ({shown}); erwartet {_FIGURE_FORM}")
+    for dest, written, instead in _TWO_MODELS_ONLY:
+        if getattr(args, dest) is not None:
+            use = f"; für das eine Modell: {instead}" if instead else ""
+            raise _CompareUsageError(
+                f"{written} gilt für den Vergleich zweier Modelle; mit --alt/--neu wird jeder "
+                f"Fall einmal ausgewertet und die beiden Werte sind das Budget{use}")
+    args.old, args.new, args.cases = operands[0], None, operands[1]
+
+
+def _figures(model: Any, args: argparse.Namespace) -> None:
+    """Refuse (as a usage error) figures that are no numeric values of ``model`` or whose units
+    differ — with the library's message and its did-you-mean."""
+    from .compare import figure_field
+    from .errors import CheckError
+
+    try:
+        figure_field(model, args.figure_old, args.figure_new, labels=("--alt", "--neu"))
+    except CheckError as exc:
+        found = exc.diagnostics[0]
+        hint = f" ({found.hint})" if found.hint else ""
+        raise _CompareUsageError(found.message + hint) from None
+
+
 def _cmd_compare(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from .atomic import partial_path, write_atomic
     from .compare import _same_file, compare
 
+    _compare_form(args)
     at = _date(args.at) if args.at else None
     at_old = _date(args.at_old) if args.at_old else at
     at_new = _date(args.at_new) if args.at_new else at
@@ -425,10 +531,18 @@ def _cmd_compare(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.summary and any(_same_file(args.summary, name) for name in taken):
         raise _UsageError(f"--summary: „{args.summary}“ ist die Population oder die Ausgabe")
     try:
-        old, new = _model(args.old), _model(args.new)
-        summary = compare(old, new, args.cases, out=args.out, agreement_old=args.agreement_old,
-                          agreement_new=args.agreement_new, at_old=at_old, at_new=at_new,
-                          values=args.values, budget=args.budget, progress=err, resume=args.resume)
+        if args.new is None:  # two values of one model
+            model = _model(args.old)
+            _figures(model, args)
+            summary = compare(model, None, args.cases, out=args.out,
+                              figures=(args.figure_old, args.figure_new),
+                              agreement=args.agreement, at=at, progress=err, resume=args.resume)
+        else:
+            old, new = _model(args.old), _model(args.new)
+            summary = compare(old, new, args.cases, out=args.out, agreement_old=args.agreement_old,
+                              agreement_new=args.agreement_new, at_old=at_old, at_new=at_new,
+                              values=args.values, budget=args.budget, progress=err,
+                              resume=args.resume)
         data = summary.to_dict()
         if args.summary:
             write_atomic(args.summary, json.dumps(data, ensure_ascii=False, indent=2) + "\n")
@@ -491,7 +605,7 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
         return command(args, out, err)
     except _UsageError as exc:
         err.write(f"teilhabe-rules: {exc}\n")
-        err.write(parser.format_usage())
+        err.write(exc.usage or parser.format_usage())
         return EXIT_USAGE
     except TeilhabeError as exc:
         err.write(exc.render() + "\n")

@@ -1,4 +1,4 @@
-"""The budget comparison of a population under two model versions.
+"""The budget comparison of a population under two model versions, or of two values of one model.
 
 Takes: an old and a new :class:`~teilhabe_rules.model.Model`, a population of cases — a
 directory of TOML (or JSON) case files, a JSON Lines file (one case per line), or a CSV file with
@@ -30,6 +30,12 @@ What is compared per case (:func:`fields`):
 - values: by default every value on the model's top level (outside packages) with the same name
   and unit in both versions whose unit counts hours, staff (VK) or money; ``values="alle"``: every
   numeric value with the same name and unit, in packages and lists too; or a list of names.
+
+Two values of one model (``compare(model, None, cases, figures=("budgetvergleich_alt",
+"budgetvergleich_neu"))``, ``compare MODELL FÄLLE --alt FIGUR --neu FIGUR``): each case is
+evaluated once; the first value is the old budget, the second the new one (:func:`figure_field`:
+numbers on the model's top level with the same unit). Rows and summary have the shape of the
+comparison of two versions; levels are not compared (one evaluation has one level per package).
 """
 
 from __future__ import annotations
@@ -45,7 +51,7 @@ import io
 import json
 import re
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from decimal import Decimal
 from pathlib import Path
 from typing import IO, Any, TextIO
@@ -68,7 +74,7 @@ from .paths import parse_path, set_path
 from .results import format_value
 
 __all__ = ["MAX_LINE", "MAX_NESTING", "Field", "JsonLineError", "Population", "PopulationRow",
-           "Summary", "compare", "decode_json", "fields", "read_population"]
+           "Summary", "compare", "decode_json", "fields", "figure_field", "read_population"]
 
 _LIST_SEPARATOR = "; "
 _EXACT = decimal.Context(prec=100)  # sums and differences of the summary: exact for any population
@@ -514,6 +520,68 @@ def fields(old: Model, new: Model, values: str | Sequence[str] | None = None, bu
     return out
 
 
+FIGURE = "budget"  # the name of the compared pair of values in rows and summary
+_TOP_LEVEL = "verglichen werden berechnete Zahlenwerte der obersten Ebene des Modells"
+
+
+def figure_field(model: Model, old: str, new: str,
+                 labels: tuple[str, str] = ("alt", "neu")) -> Field:
+    """The compared figure of a comparison of two values of one model: ``old`` and ``new`` name
+    numeric values on the model's top level (``budgetvergleich_alt``, ``nacht.vk``) with the same
+    unit. A name that is no such value, or two units that differ, is a CheckError (code
+    ``figur``) whose message starts with the side's label (``labels``: ``--alt``/``--neu`` on the
+    command line) and whose hint is a did-you-mean where one fits."""
+    checked = model.checked
+    numbers = [key for key, node in checked.nodes.items() if _figure(node)]
+    found = [_figure_node(model, name, label, numbers)
+             for name, label in zip((old, new), labels, strict=True)]
+    unit_old, unit_new = (str(node.type.unit) for node in found)
+    if unit_old != unit_new:
+        same_unit = [key for key in numbers
+                     if str(checked.nodes[key].type.unit) == unit_old and key != old]
+        raise CheckError(Diagnostic(
+            f"{labels[0]} „{old}“ ({unit_old or 'ohne Einheit'}) und {labels[1]} „{new}“ "
+            f"({unit_new or 'ohne Einheit'}) haben verschiedene Einheiten", code="figur",
+            hint=did_you_mean(new, same_unit) or "verglichen werden zwei Werte derselben Einheit"))
+    if old == new:
+        raise CheckError(Diagnostic(
+            f"{labels[0]} und {labels[1]} nennen beide „{old}“", code="figur",
+            hint="verglichen werden zwei verschiedene Werte des Modells"))
+    return Field(FIGURE, "budget", "", FIGURE, unit_old, found[0].type)
+
+
+def _figure(node: c.Node) -> bool:
+    return node.scope == "" and node.kind == "wert" and node.type.kind == "zahl"
+
+
+def _figure_node(model: Model, name: str, label: str, numbers: list[str]) -> c.Node:
+    """The node of the value ``name`` (also written ``liste[].wert``), or why it is none."""
+    checked = model.checked
+    node = checked.nodes.get(name) or checked.nodes.get(name.replace("[]", ""))
+    if node is not None and _figure(node):
+        return node
+    where = f"„{model.name}“"
+    if node is not None and node.scope:
+        listed = "[].".join(node.scope.split("."))
+        message = (f"{label}: „{name}“ liegt in der Liste „{listed}“ von {where} (ein Wert je "
+                   "Element); verglichen werden Werte der obersten Ebene")
+        hint = "eine Summe über die Liste als eigener Wert des Modells lässt sich vergleichen"
+    elif node is not None and node.kind in ("wert", "stufe", "bewilligt"):
+        kind = "eine Stufe" if node.kind != "wert" else f"vom Typ {node.type.kind}"
+        message = f"{label}: „{name}“ ist kein Zahlenwert von {where}, sondern {kind}"
+        hint = "verglichen werden Zahlenwerte wie Beträge, Stunden oder VK"
+    elif name in checked.parameters:
+        message = f"{label}: „{name}“ ist ein Parameter von {where}, kein Wert eines Falls"
+        hint = _TOP_LEVEL
+    elif any(spec.key == name for spec in checked.scopes[""].inputs):
+        message = f"{label}: „{name}“ ist eine Eingabe von {where}, kein berechneter Wert"
+        hint = _TOP_LEVEL
+    else:
+        message = f"{label}: „{name}“ ist kein Wert von {where}"
+        hint = did_you_mean(name, numbers) or _TOP_LEVEL
+    raise CheckError(Diagnostic(message, code="figur", hint=hint))
+
+
 def _atoms(unit: str) -> set[str]:
     return {part for part in unit.replace("/", " ").split()}
 
@@ -584,6 +652,9 @@ class Summary:
     seconds: float = 0.0
     empty: int = 0  # empty lines of the population file (no rows)
     resumed: int = 0  # rows taken over from an interrupted run (``resume``)
+    # two values of one model: their names and labels (old, new); None for two versions
+    figures: tuple[str, str] | None = None
+    figure_labels: tuple[str | None, str | None] = (None, None)
 
     @property
     def difference(self) -> Decimal:
@@ -592,9 +663,17 @@ class Summary:
     def to_dict(self) -> dict[str, Any]:
         unit = self.budget.unit
         money = _money if "EUR" in unit else _plain
-        return {
+        sides: dict[str, Any] = {
             "alt": {"modell": self.old.name, "version": self.old.version, "datei": self.old.file},
             "neu": {"modell": self.new.name, "version": self.new.version, "datei": self.new.file},
+        }
+        if self.figures is not None:  # two values of one model: each side names its value
+            named = zip(("alt", "neu"), self.figures, self.figure_labels, strict=True)
+            for side, name, label in named:
+                sides[side].update({"wert": name, "bezeichnung": label})
+            sides["stufen_verglichen"] = False
+        return {
+            **sides,
             "population": self.population,
             "fälle": self.rows,
             "ausgewertet": self.evaluated,
@@ -631,14 +710,33 @@ class Summary:
     def render_text(self) -> str:
         data = self.to_dict()
         unit = self.budget.unit
-        lines = [
-            f"Budgetvergleich {self.old.name} {self.old.version or ''} → {self.new.name} {self.new.version or ''}".replace("  ", " "),
-            f"  Population: {self.population}",
-            f"  Fälle: {self.rows} · ausgewertet: {self.evaluated} · Fehler: {self.errors}"
-            f" (alt {self.errors_old}, neu {self.errors_new})"
-            + (f" · leere Zeilen: {self.empty}" if self.empty else ""),
-            "",
-            f"Budget ({self.budget.name}, {unit}), Summe über die ausgewerteten Fälle",
+        empty = f" · leere Zeilen: {self.empty}" if self.empty else ""
+        if self.figures is None:
+            old_model = f"{self.old.name} {self.old.version or ''}"
+            new_model = f"{self.new.name} {self.new.version or ''}"
+            lines = [
+                f"Budgetvergleich {old_model} → {new_model}".replace("  ", " "),
+                f"  Population: {self.population}",
+                f"  Fälle: {self.rows} · ausgewertet: {self.evaluated} · Fehler: {self.errors}"
+                f" (alt {self.errors_old}, neu {self.errors_new})" + empty,
+                "",
+                f"Budget ({self.budget.name}, {unit}), Summe über die ausgewerteten Fälle",
+            ]
+        else:  # one model, named once; one evaluation per case, so one count of errors
+            old, new = self.figures
+            model = f"{self.old.name} {self.old.version or ''}".rstrip()
+            lines = [f"Budgetvergleich {model}: {old} → {new}"]
+            named = zip(("alt", "neu"), self.figures, self.figure_labels, strict=True)
+            lines += [f"  {side}: {name}" + (f" – {label}" if label else "")
+                      for side, name, label in named]
+            lines += [
+                f"  Population: {self.population}",
+                f"  Fälle: {self.rows} · ausgewertet: {self.evaluated} · Fehler: {self.errors}"
+                + empty,
+                "",
+                f"Budget ({unit or 'ohne Einheit'}), Summe über die ausgewerteten Fälle",
+            ]
+        lines += [
             f"  alt:       {_grouped(data['budget']['alt'])}",
             f"  neu:       {_grouped(data['budget']['neu'])}",
             f"  Differenz: {_grouped(data['budget']['differenz'], sign=True)}",
@@ -652,9 +750,15 @@ class Summary:
             lines.append(f"  gestiegen: {self.increased} · gesunken: {self.decreased} · unverändert: {self.unchanged}")
         else:
             lines.append("  (kein Fall ausgewertet)")
-        lines += ["", "Stufenwechsel je Paket (Fälle mit geänderter Stufe)"]
+        if self.figures is None:
+            lines += ["", "Stufenwechsel je Paket (Fälle mit geänderter Stufe)"]
+        else:
+            lines += ["", "Stufenwechsel je Paket"]
         changed = [(name, lv) for name, lv in self.levels.items() if lv.cases]
-        if changed:
+        if self.figures is not None:
+            lines.append("  nicht verglichen: alt und neu sind zwei Werte derselben Auswertung "
+                         "desselben Modells")
+        elif changed:
             lines.extend(f"  {name}: {lv.cases} Fälle (höher {lv.up}, niedriger {lv.down})" for name, lv in changed)
         else:
             lines.append("  keine")
@@ -696,7 +800,7 @@ def _grouped(text: str | None, sign: bool = False) -> str:
 
 def compare(
     old: Model,
-    new: Model,
+    new: Model | None,
     population: str | Path,
     *,
     out: str | Path | TextIO | None = None,
@@ -709,10 +813,21 @@ def compare(
     budget: str | None = None,
     progress: TextIO | None = None,
     resume: bool = False,
+    figures: tuple[str, str] | None = None,
+    agreement: Any = None,
+    at: _dt.date | None = None,
 ) -> Summary:
     """Evaluate every case of ``population`` under ``old`` and ``new`` and write per-case deltas
     to ``out`` (``.csv`` or ``.jsonl``, or an open text stream with ``out_format``); returns the
     :class:`Summary`. ``progress``: a stream for a progress bar (shown only on a terminal).
+
+    ``figures=(ALT, NEU)``: compare two values of the one model ``old`` instead (``new`` None or
+    ``old`` itself): each case is evaluated once, with ``agreement`` and the reference date
+    ``at``, and value ALT is its old budget, NEU its new one (:func:`figure_field`). Rows and
+    summary have the same shape, the compared figure is named ``budget``; levels are not
+    compared. ``agreement``/``at`` belong to this form, ``agreement_old``/``_new``,
+    ``at_old``/``_new``, ``values`` and ``budget`` to the comparison of two versions; a mix is
+    a ValueError.
 
     A file ``out`` is written as ``<out>.unvollständig`` (with its state in
     ``<out>.unvollständig.stand``) and renamed to ``out`` when every row is written. ``resume``:
@@ -724,8 +839,20 @@ def compare(
 
     One process: on two cores a second one gained under a tenth (see benchmarks/bench_compare.py),
     not worth its complexity."""
-    for model, at, which in ((old, at_old, "alte"), (new, at_new, "neue")):
-        if model.needs_date and at is None:
+    if figures is not None:
+        others = {"agreement_old": agreement_old, "agreement_new": agreement_new,
+                  "at_old": at_old, "at_new": at_new, "values": values, "budget": budget}
+        return _compare_figures(old, new, population, figures, out=out, out_format=out_format,
+                                agreement=agreement, at=at, progress=progress, resume=resume,
+                                others=others)
+    if new is None:
+        raise ValueError("compare: new is None only with figures=(ALT, NEU) "
+                         "(two values of one model)")
+    if agreement is not None or at is not None:
+        raise ValueError("compare: agreement and at belong to figures=(…); two versions take "
+                         "agreement_old/agreement_new and at_old/at_new")
+    for model, day, which in ((old, at_old, "alte"), (new, at_new, "neue")):
+        if model.needs_date and day is None:
             flag = "--at-old" if which == "alte" else "--at-new"
             raise ValidityError(Diagnostic(
                 f"Das {which} Modell „{model.name}“ hat Parameter mit Werten je Zeitraum und keine Eingabe „stichtag“",
@@ -735,6 +862,53 @@ def compare(
     chosen = fields(old, new, values, budget)
     budget_field = next(f for f in chosen if f.kind == "budget")
     summary = Summary(old.info, new.info, str(population), budget_field)
+    evaluator = _Evaluator(old, new, agreed_old, agreed_new, at_old, at_new, chosen)
+    def identity(fmt: str) -> dict[str, Any]:
+        return _run_identity(old, new, population, (agreed_old, agreed_new), (at_old, at_new),
+                             chosen, fmt)
+
+    return _run(summary, chosen, evaluator, population, out, out_format, identity, progress, resume)
+
+
+def _compare_figures(model: Model, other: Model | None, population: str | Path,
+                     figures: tuple[str, str], *, out: str | Path | TextIO | None,
+                     out_format: str | None, agreement: Any, at: _dt.date | None,
+                     progress: TextIO | None, resume: bool, others: dict[str, Any]) -> Summary:
+    """:func:`compare` of two values of one model."""
+    if other is not None and other is not model:
+        raise ValueError("compare: figures=(ALT, NEU) compares two values of one model; "
+                         "pass it as old, new=None")
+    mixed = [name for name, value in others.items() if value is not None]
+    if mixed:
+        raise ValueError(f"compare: {', '.join(mixed)} belong to the comparison of two versions, "
+                         "not to figures=(…); use agreement= and at=")
+    old_name, new_name = figures
+    field = figure_field(model, old_name, new_name)
+    if model.needs_date and at is None:
+        raise ValidityError(Diagnostic(
+            f"Das Modell „{model.name}“ hat Parameter mit Werten je Zeitraum und keine Eingabe "
+            "„stichtag“", hint="gib den Stichtag an: --at TT.MM.JJJJ", code="gültigkeit"))
+    agreed = model.load_agreement(agreement) if agreement is not None else None
+    nodes = model.checked.nodes
+    summary = Summary(model.info, model.info, str(population), field, figures=(old_name, new_name),
+                      figure_labels=(nodes[old_name].label, nodes[new_name].label))
+    evaluator = _FigureEvaluator(model, agreed, at, nodes[old_name].key, nodes[new_name].key)
+    def identity(fmt: str) -> dict[str, Any]:
+        run = _run_identity(model, model, population, (agreed, agreed), (at, at), [field], fmt)
+        run["figuren"] = [old_name, new_name]  # (absent for two versions: their state is as before)
+        return run
+
+    return _run(summary, [field], evaluator, population, out, out_format, identity, progress,
+                resume)
+
+
+def _run(summary: Summary, chosen: list[Field], evaluator: _Evaluator | _FigureEvaluator,
+         population: str | Path, out: str | Path | TextIO | None, out_format: str | None,
+         identity: Callable[[str], dict[str, Any]], progress: TextIO | None,
+         resume: bool) -> Summary:
+    """Evaluate the rows of ``population`` in batches, write them, and account them in ``summary``.
+    ``identity(format)``: what makes a run the same, for resuming (:func:`_run_identity`)."""
+    budget_field = next(f for f in chosen if f.kind == "budget")
     packages = [f.name for f in chosen if f.kind == "stufe"]
     for name in packages:
         summary.levels[name.rsplit(".stufe", 1)[0]] = _Level()
@@ -742,8 +916,8 @@ def compare(
     if isinstance(out, (str, Path)) and _same_file(out, population):
         message = f"„{out}“ ist die Population selbst: die Ausgabe braucht eine eigene Datei"
         raise CaseError(Diagnostic(message, code="population"))
-    formatter = _Formatter(fmt, chosen) if out is not None else None
-    evaluator = _Evaluator(old, new, agreed_old, agreed_new, at_old, at_new, chosen)
+    single = summary.figures is not None
+    formatter = _Formatter(fmt, chosen, single=single) if out is not None else None
     batch = _Batch(evaluator, formatter, budget_field.name, packages)
     diffs = array.array("d")
     rows = read_population(population)  # opens the population: a missing file fails here, before any output
@@ -752,9 +926,7 @@ def compare(
     try:
         if isinstance(out, (str, Path)):
             assert formatter is not None
-            run = _run_identity(old, new, population, (agreed_old, agreed_new), (at_old, at_new),
-                                chosen, fmt)
-            target = _RowFile(Path(out), run)
+            target = _RowFile(Path(out), identity(fmt))
             restored = target.restore() if resume else None
             if restored is not None:
                 _take_over(restored, rows, batch, summary, diffs)
@@ -885,17 +1057,7 @@ class _Evaluator:
 
     def __call__(self, row: PopulationRow) -> _Record:
         record = _Record(row.id)
-        data = row.data
-        error = row.error
-        if error is None and row.raw is not None:
-            try:
-                data = decode_json(row.raw)
-            except JsonLineError as exc:
-                error = str(exc)
-            else:
-                if not isinstance(data, dict):
-                    error = ("die Zeile ist kein Fall: ein Fall ist ein JSON-Objekt {…}, nicht "
-                             + _json_kind(data))
+        data, error = _row_data(row)
         if error is not None:
             record.error_old = record.error_new = error
             return record
@@ -912,6 +1074,43 @@ class _Evaluator:
         return record
 
 
+def _row_data(row: PopulationRow) -> tuple[Any, str | None]:
+    """The case data of a population row (a JSON line decoded here), or why it is none."""
+    data, error = row.data, row.error
+    if error is None and row.raw is not None:
+        try:
+            data = decode_json(row.raw)
+        except JsonLineError as exc:
+            error = str(exc)
+        else:
+            if not isinstance(data, dict):
+                error = ("die Zeile ist kein Fall: ein Fall ist ein JSON-Objekt {…}, nicht "
+                         + _json_kind(data))
+    return data, error
+
+
+class _FigureEvaluator:
+    """Evaluates one population row once under one model: value ``old`` is the old budget,
+    value ``new`` the new one (the row holds them as the figure ``budget``)."""
+
+    def __init__(self, model: Model, agreed: Any, at: _dt.date | None, old: str, new: str):
+        self.model, self.agreed, self.at, self.old, self.new = model, agreed, at, old, new
+
+    def __call__(self, row: PopulationRow) -> _Record:
+        record = _Record(row.id)
+        data, error = _row_data(row)
+        if error is None:
+            try:
+                # the evaluated row, read directly: no views built
+                values = self.model.evaluate(data, self.agreed, at=self.at)._row
+                record.old, record.new = {FIGURE: values[self.old]}, {FIGURE: values[self.new]}
+            except Exception as exc:  # noqa: BLE001 - every failure of a case becomes its error row
+                error = _message(exc)
+        if error is not None:  # one evaluation: the one message stands for both sides
+            record.error_old = record.error_new = error
+        return record
+
+
 # What the summary needs of a case: id, failed (old, new), per package (up, down, changed),
 # budget old and new. Small: the state of a partial output keeps one per row written.
 _Tally = tuple[str, bool, bool, tuple[tuple[int, int, bool], ...],
@@ -921,7 +1120,8 @@ _Tally = tuple[str, bool, bool, tuple[tuple[int, int, bool], ...],
 class _Batch:
     """Evaluates a batch of rows: the output text and the tallies, in input order."""
 
-    def __init__(self, evaluate: _Evaluator, formatter: _Formatter | None, budget: str, packages: list[str]):
+    def __init__(self, evaluate: _Evaluator | _FigureEvaluator, formatter: _Formatter | None, budget: str,
+                 packages: list[str]):
         self.evaluate, self.formatter, self.budget, self.packages = evaluate, formatter, budget, packages
 
     def __call__(self, rows: list[PopulationRow]) -> tuple[str, list[_Tally]]:
@@ -1051,8 +1251,9 @@ class _Formatter:
     """Per-case output rows: CSV (one column per figure and version, and the difference) or
     JSON Lines (one object per case)."""
 
-    def __init__(self, fmt: str, chosen: list[Field]):
+    def __init__(self, fmt: str, chosen: list[Field], single: bool = False):
         self.fmt, self.fields = fmt, chosen
+        self.single = single  # two values of one model: a failed case has one message
 
     def header(self) -> str:
         if self.fmt != "csv":
@@ -1075,6 +1276,8 @@ class _Formatter:
 
     def csv_cells(self, record: _Record) -> list[str]:
         if not record.ok or record.old is None or record.new is None:
+            if self.single:
+                return [record.id, "fehler", record.error_old or record.error_new or ""]
             errors = "; ".join(f"{side}: {text}" for side, text in (("alt", record.error_old), ("neu", record.error_new)) if text)
             return [record.id, "fehler", errors]
         cells = [record.id, "ok", ""]
@@ -1087,6 +1290,9 @@ class _Formatter:
 
     def json_object(self, record: _Record) -> dict[str, Any]:
         if not record.ok or record.old is None or record.new is None:
+            if self.single:
+                error = record.error_old or record.error_new
+                return {"fall": record.id, "status": "fehler", "fehler": {"modell": error}}
             errors = {side: text for side, text in (("alt", record.error_old), ("neu", record.error_new)) if text}
             return {"fall": record.id, "status": "fehler", "fehler": errors}
         levels, figures = {}, {}
@@ -1217,10 +1423,16 @@ class _RowFile(_Rows):
     def _mismatch(self, stored: dict[str, Any]) -> None:
         labels = {"bibliothek": "die Version der Bibliothek", "alt": "das alte Modell",
                   "neu": "das neue Modell", "population": "die Population",
-                  "optionen": "die Optionen (Format, Werte, Budget, Stichtage, Vereinbarungen)"}
-        changed = [label for key, label in labels.items() if stored.get(key) != self.run.get(key)]
+                  "optionen": "die Optionen (Format, Werte, Budget, Stichtage, Vereinbarungen)",
+                  "figuren": "die verglichenen Werte (--alt/--neu)"}
+        if "figuren" in self.run:  # one model
+            labels.update(alt="das Modell", neu="das Modell",
+                          optionen="die Optionen (Format, Stichtag, Vereinbarung)")
+        changed = list(dict.fromkeys(label for key, label in labels.items()
+                                     if stored.get(key) != self.run.get(key)))
         changed = changed or ["der Lauf"]
-        verb = "ist" if len(changed) == 1 else "sind"
+        plural = changed[0].startswith(("die Optionen", "die verglichenen Werte"))
+        verb = "ist" if len(changed) == 1 and not plural else "sind"
         raise CaseError(Diagnostic(
             f"„{self.partial}“ stammt aus einem anderen Vergleich: {', '.join(changed)} {verb} "
             "anders als beim abgebrochenen Lauf", code="fortsetzen",

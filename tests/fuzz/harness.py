@@ -501,7 +501,7 @@ def gen_rule(rng: random.Random, corpus: Corpus, large: bool) -> Input:
     elif pick < 0.7:
         words = [
             rng.choice((*KEYWORDS, *UNITS, *NUMBERS, "x", "y", ":", "=", "\n", "ende\n", '"T"'))
-            for _ in range(_size(rng, large))
+            for _ in range(min(_size(rng, large), 2_000_000))
         ]
         text, what = 'modell m "M"\nende\n' + " ".join(words), "Wortsuppe"
     elif pick < 0.8:
@@ -580,7 +580,7 @@ def _mutate_data(value: Any, rng: random.Random, large: bool, depth: int = 0) ->
             copy[i] = _mutate_data(copy[i], rng, large, depth + 1)
         elif action < 0.7:
             copy = (
-                copy * _size(rng, large) if rng.random() < 0.5 else copy[: rng.randrange(len(copy))]
+                copy * min(_size(rng, large), 1 + 20_000 // len(copy)) if rng.random() < 0.5 else copy[: rng.randrange(len(copy))]
             )
         elif action < 0.85:
             copy.insert(
@@ -640,7 +640,7 @@ def _random_value(rng: random.Random, large: bool) -> Any:
     if pick < 0.75:
         return _Deep(_size(rng, large), rng.random() < 0.5)
     if pick < 0.85:
-        return [{}] * _size(rng, large)
+        return [{}] * min(_size(rng, large), 2_000_000)
     return {}
 
 

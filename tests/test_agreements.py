@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 from pathlib import Path
 
@@ -208,3 +209,114 @@ class TestCorridors:
         assert result.value("lp2a.summe") == Decimal("7")
         assert result.value("lp2a.stufe") == 2  # 7 min/Tag now lies above 5
         assert model.evaluate(CASES / "grundfall.toml").value("lp2a.stufe") == 1
+
+
+class TestHeader:
+    """The header ``[vereinbarung]`` is strict: known keys only, ``modell`` required."""
+
+    def test_unknown_keys_with_did_you_mean_and_the_missing_model(self, model: tr.Model) -> None:
+        file = AGREEMENTS / "kopf_fehler.toml"
+        error = agreement_error(model, file)
+        assert [d.message for d in error.diagnostics] == [
+            "Unbekannter Eintrag „modul“ in [vereinbarung]",
+            "Unbekannter Eintrag „gueltig_ab“ in [vereinbarung]",
+            "Die Vereinbarung nennt ihr Modell nicht: in [vereinbarung] fehlt „modell“",
+        ]
+        modul, gueltig, missing = error.diagnostics
+        assert modul.hint == "meinten Sie „modell“?" and gueltig.hint == "meinten Sie „gültig_ab“?"
+        assert modul.location is not None and modul.location.line == line_of(file, "modul =")
+        assert gueltig.location is not None and gueltig.location.line == line_of(file, "gueltig_ab")
+        assert missing.location is not None and missing.location.line == line_of(file, "[vereinbarung]")
+        assert missing.hint == 'modell = "klein"'
+
+    @pytest.mark.parametrize("text", ['[parameter]\nsatz = 70\n', '[vereinbarung]\nname = "ohne Modell"\n'])
+    def test_a_file_must_name_its_model(self, model: tr.Model, tmp_path: Path, text: str) -> None:
+        file = tmp_path / "ohne.toml"
+        file.write_text(text, encoding="utf-8")
+        (found,) = agreement_error(model, file).diagnostics
+        assert "fehlt „modell“" in found.message
+
+    def test_a_mapping_with_a_header_must_name_its_model_one_without_need_not(self, model: tr.Model) -> None:
+        assert "fehlt „modell“" in agreement_error(model, {"vereinbarung": {"name": "x"}}).message
+        assert model.load_agreement({"parameter": {"satz": 70}}).parameters["satz"] == Decimal(70)
+
+    def test_a_model_name_that_is_not_text(self, model: tr.Model) -> None:
+        (found,) = agreement_error(model, {"vereinbarung": {"modell": [1] * 10_000}}).diagnostics
+        assert found.message == "Die Vereinbarung gilt für das Modell „eine Liste“, nicht für „klein“"
+
+
+class TestValidity:
+    """``gültig_ab``/``gültig_bis`` are checked against the evaluation date, at their line."""
+
+    def test_inside_the_validity(self, model: tr.Model) -> None:
+        agreed = model.load_agreement(AGREEMENTS / "gueltigkeit.toml")
+        assert (agreed.valid_from, agreed.valid_to) == (dt.date(2025, 1, 1), dt.date(2025, 12, 31))
+        assert model.evaluate(CASES / "grundfall.toml", agreed).value("betrag") > 0  # beginn 01.01.2025
+
+    @pytest.mark.parametrize(("day", "key"), [(dt.date(2024, 12, 31), "gültig_ab"), (dt.date(2026, 1, 1), "gültig_bis")])
+    def test_outside_the_validity(self, model: tr.Model, day: dt.date, key: str) -> None:
+        file = AGREEMENTS / "gueltigkeit.toml"
+        with pytest.raises(AgreementError) as caught:
+            model.evaluate(CASES / "grundfall.toml", file, at=day)
+        (found,) = caught.value.diagnostics
+        assert found.message == (f"Die Vereinbarung „Haus Test – Vereinbarung für 2025“ gilt am {day.strftime('%d.%m.%Y')} (Stichtag) "
+                                 "nicht (gültig ab 01.01.2025 bis 31.12.2025)")
+        assert found.location is not None and found.location.line == line_of(file, key)
+        assert found.source_line is not None and key in found.source_line
+
+    def test_the_date_of_the_case_names_its_input(self, model: tr.Model) -> None:
+        case = dict(tr.cases.read_data(CASES / "grundfall.toml"), beginn=dt.date(2026, 3, 1))
+        with pytest.raises(AgreementError, match=r"gilt am 01\.03\.2026 \(beginn\) nicht"):
+            model.evaluate(case, AGREEMENTS / "gueltigkeit.toml")
+
+    def test_an_end_before_the_start_and_a_bad_date(self, model: tr.Model) -> None:
+        messages = [d.message for d in agreement_error(model, {"vereinbarung": {
+            "modell": "klein", "gültig_ab": "2025-06-01", "gültig_bis": "2025-01-01"}}).diagnostics]
+        assert messages == ["„gültig_bis“ 01.01.2025 liegt vor „gültig_ab“ 01.06.2025"]
+        (bad,) = agreement_error(model, {"vereinbarung": {"modell": "klein", "gültig_ab": "bald"}}).diagnostics
+        assert bad.message.startswith("„gültig_ab“: erwartet ein Datum")
+
+    def test_a_model_without_a_date_needs_one(self) -> None:
+        plain = tr.loads('modell schlicht "S"\n  version "1"\n  gültig ab 01.01.2024\nende\neingabe x: zahl von 0 bis 9\nwert y = x * 2\n', "schlicht.rules")
+        agreed = plain.load_agreement({"vereinbarung": {"modell": "schlicht", "gültig_ab": "2025-01-01"}})
+        with pytest.raises(AgreementError, match="braucht einen Stichtag"):
+            plain.evaluate({"x": 1}, agreed)
+        assert plain.evaluate({"x": 1}, agreed, at=dt.date(2025, 1, 2)).value("y") == 2
+
+
+class TestRemovedRows:
+    """A row agreed as „nicht vereinbart“ is removed: using it is an evaluation error naming table and key."""
+
+    def test_using_a_removed_row(self, model: tr.Model) -> None:
+        file = AGREEMENTS / "gestrichen.toml"
+        agreed = model.load_agreement(file)
+        with pytest.raises(tr.EvaluationError) as caught:
+            model.evaluate(CASES / "grundfall.toml", agreed)  # the first measure is for two persons
+        (found,) = caught.value.diagnostics
+        assert found.message.startswith("Die Tabelle „poolanteil“ hat für 2 keinen Wert: nicht vereinbart")
+        assert found.path == "$.massnahmen[1]"
+        row_line = line_of(file, '"2" =')
+        assert found.hint == f"die Vereinbarung streicht diese Zeile ({file}:{row_line})"
+        # the other rows stay or are changed as agreed
+        pool = next(rows for tid, rows in agreed.tables.items() if tid.endswith("poolanteil"))
+        assert (pool[1], pool[3]) == (Decimal(1), Decimal("0.40")) and 2 not in pool
+
+    def test_a_row_of_two_keys_in_bei_nrw3_is_not_priced_any_more(self, tmp_path: Path) -> None:
+        bei = tr.bundled("bei_nrw3")
+        case = FIXTURES.parent.parent / "examples" / "bei_nrw3" / "altsystem_lt_hbg.toml"  # LT 9, HBG 2
+        file = tmp_path / "vereinbarung.toml"
+        file.write_text('[vereinbarung]\nmodell = "bei_nrw3"\n\n[tabellen.massnahmepauschale]\n"9, 1" = "70.15 EUR/Tag"\n'
+                        '"9, 2" = "nicht vereinbart"\n', encoding="utf-8")
+        assert bei.evaluate(case).value("massnahmepauschale_tag") == Decimal("89.70")  # the model's illustrative price
+        with pytest.raises(tr.EvaluationError) as caught:
+            bei.evaluate(case, file)
+        message = caught.value.diagnostics[0].message
+        assert "„massnahmepauschale“" in message and "(9, 2)" in message and "nicht vereinbart" in message
+
+    def test_a_removed_row_must_be_a_row_of_the_table(self, model: tr.Model) -> None:
+        (found,) = agreement_error(model, {"tabellen": {"pflegezuschlag": {"7": "nicht vereinbart"}}}).diagnostics
+        assert "„7“" in found.message
+
+    def test_a_misspelt_removal_gets_a_hint(self, model: tr.Model) -> None:
+        (found,) = agreement_error(model, {"tabellen": {"poolanteil": {"2": "nicht vereinbar"}}}).diagnostics
+        assert found.hint == "eine Zeile ohne Wert: „nicht vereinbart“"

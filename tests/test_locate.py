@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 import teilhabe_rules
-from teilhabe_rules.locate import locate
+from teilhabe_rules.locate import locate, locate_exact
 
 TOML = """# Kopf
 name = "Haus"
@@ -78,3 +78,50 @@ def test_case_error_shows_the_line_and_a_caret(tmp_path: Path) -> None:
     (problem,) = info.value.diagnostics
     assert (problem.location.line, problem.location.column) == (5, 1)
     assert "stunden = 2500\n    ^" in problem.render()
+
+
+class TestInsideValues:
+    """Keys and elements inside JSON values and TOML inline values, each container scanned once."""
+
+    JSON_TEXT = '{"m": [{"name": "a", "s": 1}, {"name": "b]", "s": [1, {"t": 2}]}],\n "b": {"c": "q"}, "e\\u00fc": 3}'
+
+    @pytest.mark.parametrize(
+        ("steps", "expected"),
+        [
+            (("m", 2, "name"), (1, 32, True)),  # the second element's key, not the first's
+            (("m", 2, "s", 2, "t"), (1, 56, True)),
+            (("b", "c"), (2, 8, True)),
+            (("eü",), (2, 19, True)),
+            (("m", 3), (1, 2, False)),  # no third element: at the list's key
+            (("fehlt",), (1, 1, False)),
+        ],
+    )
+    def test_json(self, steps: tuple, expected: tuple) -> None:
+        assert locate_exact(self.JSON_TEXT, steps, json=True) == expected
+
+    TOML_TEXT = 'm = ["a.toml", # Kommentar\n  "b.toml"]\nlp = { k = 2, "ü" = [1, 2] }\n[x.y]\nz = 1\n'
+
+    @pytest.mark.parametrize(
+        ("steps", "expected"),
+        [
+            (("m", 2), (2, 3, True)),
+            (("lp", "ü", 2), (3, 25, True)),
+            (("lp", "k"), (3, 8, True)),
+            (("x",), (4, 1, True)),  # a table implied by a dotted header
+            (("x", "y", "z"), (5, 1, True)),
+        ],
+    )
+    def test_toml(self, steps: tuple, expected: tuple) -> None:
+        assert locate_exact(self.TOML_TEXT, steps) == expected
+
+    def test_many_paths_in_one_text_scan_each_container_once(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        from teilhabe_rules import locate as module
+
+        scans = []
+        original = module._Containers._scan
+        monkeypatch.setattr(module._Containers, "_scan", lambda self, at: scans.append(at) or original(self, at))
+        text = json.dumps({f"k{i}": {"v": i} for i in range(2000)})
+        for i in range(2000):
+            line, column, exact = locate_exact(text, (f"k{i}", "v"), json=True)
+            assert exact and text[column - 1:].startswith('"v"')
+        assert len(scans) == 2001  # the root once, each inner object once

@@ -3,43 +3,107 @@
 Takes: a TOML agreement (file, text or mapping) and a checked model. Gives: an
 :class:`Agreement` holding the parameter values and table rows of the model with the agreed ones
 applied, or an :class:`~teilhabe_rules.errors.AgreementError` listing every problem (unknown
-parameter or table with did-you-mean, wrong unit, value out of range, bad row key, a corridor that
-the agreed bounds leave with a gap or an overlap), each with file, line and column.
+header key, missing or other ``modell``, unknown parameter or table with did-you-mean, wrong
+unit, value out of range, bad row key, a corridor that the agreed bounds leave with a gap or an
+overlap), each with file, line and column.
+
+The header ``[vereinbarung]`` holds ``modell`` (required), ``name``, and optionally
+``"gültig_ab"`` / ``"gültig_bis"``: evaluating on a date outside them is an AgreementError at
+that line (:meth:`Agreement.check_date`). A table row agreed as ``"nicht vereinbart"`` is
+removed; looking it up during evaluation is an evaluation error naming the table and the key
+(:class:`AgreedTable`). A mapping without a ``vereinbarung`` section is the programmatic form
+(values for the model at hand) and needs no header.
 """
 
 from __future__ import annotations
 
+import datetime as _dt
 import re
-import sys
 from collections.abc import Mapping
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import attrs
 
 from . import checked as c
-from .cases import convert_value, decode_location
+from .cases import DocumentError, convert_value, parse_document, source_line_of
+from .compiler import Fault, _key_text
 from .domains import corridor_findings
 from .errors import AgreementError, Diagnostic, Location, did_you_mean
+from .files import MAX_CASE_BYTES, FileRefused, read_text
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
+__all__ = ["HEADER_KEYS", "NOT_AGREED", "AgreedTable", "Agreement", "base_values", "load_agreement"]
 
-__all__ = ["Agreement", "base_values", "load_agreement"]
+HEADER_KEYS = ("modell", "name", "gültig_ab", "gültig_bis")
+NOT_AGREED = "nicht vereinbart"  # the value of a table row an agreement removes
+
+
+class AgreedTable(dict):  # type: ignore[type-arg]
+    """The rows of a table under an agreement that removes some (``"nicht vereinbart"``).
+
+    Looking up a removed row raises the compiler's :class:`~teilhabe_rules.compiler.Fault` —
+    the generated code reports it like any table miss, as an EvaluationError at the rule that
+    looks it up — with the table, the key and where the agreement removes it."""
+
+    def __init__(self, rows: Mapping[Any, Any], name: str, removed: Mapping[Any, str]):
+        super().__init__(rows)
+        self.name = name
+        self.removed = dict(removed)  # key → where the agreement removes it
+
+    def __missing__(self, key: Any) -> Any:
+        where = self.removed.get(key)
+        if where is None:
+            raise KeyError(key)
+        raise Fault(f"Die Tabelle „{self.name}“ hat für {_key_text(key)} keinen Wert: nicht vereinbart",
+                    f"die Vereinbarung streicht diese Zeile ({where})")
 
 
 @attrs.frozen
 class Agreement:
-    """Agreed values: ``parameters`` by parameter id, ``tables`` as lookup dicts by table id."""
+    """Agreed values: ``parameters`` by parameter id, ``tables`` as lookup dicts by table id;
+    the validity ``valid_from``/``valid_to`` (header ``gültig_ab``/``gültig_bis``, inclusive)."""
 
     name: str | None
     source: str | None
     parameters: dict[str, Any] = attrs.field(eq=False)
     tables: dict[str, dict[Any, Any]] = attrs.field(eq=False)
     overridden: tuple[str, ...] = ()
+    valid_from: _dt.date | None = None
+    valid_to: _dt.date | None = None
+    # where gültig_ab and gültig_bis stand in the agreement file: location and source line
+    validity_at: tuple[tuple[Location, str | None] | None, tuple[Location, str | None] | None] = attrs.field(
+        default=(None, None), eq=False, repr=False)
+
+    def valid_on(self, date: _dt.date) -> bool:
+        return (self.valid_from is None or date >= self.valid_from) and (self.valid_to is None or date <= self.valid_to)
+
+    def validity_text(self) -> str:
+        parts = [f"ab {self.valid_from.strftime('%d.%m.%Y')}" if self.valid_from else "",
+                 f"bis {self.valid_to.strftime('%d.%m.%Y')}" if self.valid_to else ""]
+        return "gültig " + " ".join(p for p in parts if p)
+
+    def check_date(self, date: _dt.date | None, source: str | None = None) -> None:
+        """An :class:`AgreementError` at ``gültig_ab``/``gültig_bis`` if the agreement does not
+        hold on the evaluation date ``date`` (``source``: where the date comes from, e.g. the
+        case input ``erstellt_am``); one if it has a validity and there is no date."""
+        if self.valid_from is None and self.valid_to is None:
+            return
+        what = f"Die Vereinbarung „{self.name}“" if self.name else "Die Vereinbarung"
+        if date is None:
+            location, line = self.validity_at[0] or self.validity_at[1] or (None, None)
+            raise AgreementError(Diagnostic(
+                f"{what} ist {self.validity_text()}; die Auswertung braucht einen Stichtag", location, source_line=line,
+                hint="gib den Stichtag an: --at TT.MM.JJJJ (Model.evaluate(…, at=datum)); das Modell hat keine Eingabe „stichtag“",
+                code="gültigkeit"))
+        if self.valid_on(date):
+            return
+        early = self.valid_from is not None and date < self.valid_from
+        location, line = self.validity_at[0 if early else 1] or (None, None)
+        raise AgreementError(Diagnostic(
+            f"{what} gilt am {date.strftime('%d.%m.%Y')}{f' ({source})' if source else ''} nicht ({self.validity_text()})",
+            location, source_line=line,
+            hint="eine Vereinbarung gilt nur in ihrem Zeitraum; ausgewertet wird am Stichtag des Falls oder an --at",
+            code="gültigkeit"))
 
 
 def base_values(model: c.CheckedModel) -> tuple[dict[str, Any], dict[str, dict[Any, Any]]]:
@@ -94,17 +158,14 @@ def load_agreement(model: c.CheckedModel, source: str | Path | Mapping[str, Any]
         path = Path(source)
         file = str(path)
         try:
-            text = path.read_text(encoding="utf-8-sig")
-            data = tomllib.loads(text, parse_float=Decimal)
-        except OSError as exc:
-            raise AgreementError(Diagnostic(f"Die Vereinbarung lässt sich nicht lesen: {exc.strerror or exc}", Location(file, 1, 1))) from None
-        except UnicodeDecodeError:
-            raise AgreementError(Diagnostic("Die Vereinbarung ist nicht in UTF-8 geschrieben", Location(file, 1, 1))) from None
-        except tomllib.TOMLDecodeError as exc:
-            line, column, message = decode_location(exc)
-            source_line = text.splitlines()[line - 1] if 0 < line <= len(text.splitlines()) else None
-            raise AgreementError(Diagnostic(f"Die Vereinbarung ist kein gültiges TOML: {message}", Location(file, line, column),
-                                            source_line=source_line, code="vereinbarung")) from None
+            text = read_text(path, MAX_CASE_BYTES)
+            data = parse_document(text, json_format=False)
+        except FileRefused as exc:
+            raise AgreementError(Diagnostic(f"Die Vereinbarung „{file}“ {exc.reason}", Location(file, 1, 1), hint=exc.hint,
+                                            code="vereinbarung")) from None
+        except DocumentError as exc:
+            raise AgreementError(Diagnostic(f"Die Vereinbarung ist kein gültiges TOML: {exc.message}", Location(file, exc.line, exc.column),
+                                            source_line=source_line_of(text, exc.line), code="vereinbarung")) from None
     where = _Located(text, file)
     problems: list[Diagnostic] = []
 
@@ -112,18 +173,46 @@ def load_agreement(model: c.CheckedModel, source: str | Path | Mapping[str, Any]
         line, column, source_line = where.find(key, section)
         problems.append(Diagnostic(message, Location(file, line, column), hint=hint, source_line=source_line if text else None, code="vereinbarung"))
 
+    def place(key: str, section: str | None) -> tuple[Location, str | None]:
+        line, column, source_line = where.find(key, section)
+        return Location(file, line, column), source_line if text else None
+
     parameters, tables = base_values(model)
     overridden: list[str] = []
     for section in ("vereinbarung", "parameter", "tabellen"):
         if not isinstance(data.get(section, {}), Mapping):
-            report(f"„{section}“ ist ein Abschnitt [{section}] mit Einträgen „name = wert“, nicht {data[section]!r}", section, None)
+            report(f"„{section}“ ist ein Abschnitt [{section}] mit Einträgen „name = wert“, nicht {_brief(data[section])}", section, None)
             data.pop(section)
+    # a file names its model; a mapping without a header is the programmatic form
+    header_required = not isinstance(source, Mapping) or "vereinbarung" in data
     head = data.pop("vereinbarung", {})
     name = head.get("name")
+    for key in head:
+        if key not in HEADER_KEYS:
+            report(f"Unbekannter Eintrag „{key}“ in [vereinbarung]", key, "vereinbarung",
+                   did_you_mean(key, HEADER_KEYS) or "erlaubt: " + ", ".join(HEADER_KEYS))
+    if name is not None and not isinstance(name, str):
+        report(f"„name“ ist ein Text, nicht {_brief(name)}", "name", "vereinbarung")
     # an agreement for a base model also fits its variants (they keep its parameters and tables)
-    fitting = {None, model.info.name, model.info.extends, *(Path(f).stem for f in model.info.base_files)}
-    if head.get("modell") not in fitting:
-        report(f"Die Vereinbarung gilt für das Modell „{head.get('modell')}“, nicht für „{model.info.name}“", "modell", "vereinbarung")
+    fitting = {model.info.name, model.info.extends, *(Path(f).stem for f in model.info.base_files)} - {None}
+    if header_required and "modell" not in head:
+        report("Die Vereinbarung nennt ihr Modell nicht: in [vereinbarung] fehlt „modell“", "vereinbarung", None,
+               f'modell = "{model.info.name}"')
+    elif "modell" in head and (not isinstance(head["modell"], str) or head["modell"] not in fitting):
+        shown = head["modell"] if isinstance(head["modell"], str) else _brief(head["modell"])
+        report(f"Die Vereinbarung gilt für das Modell „{shown}“, nicht für „{model.info.name}“", "modell", "vereinbarung")
+    validity: list[_dt.date | None] = []
+    for key in ("gültig_ab", "gültig_bis"):
+        raw = head.get(key)
+        try:
+            validity.append(None if raw is None else convert_value(raw, c.DATE))
+        except ValueError as exc:
+            report(f"„{key}“: {exc}", key, "vereinbarung")
+            validity.append(None)
+    valid_from, valid_to = validity
+    if valid_from is not None and valid_to is not None and valid_to < valid_from:
+        report(f"„gültig_bis“ {valid_to.strftime('%d.%m.%Y')} liegt vor „gültig_ab“ {valid_from.strftime('%d.%m.%Y')}",
+               "gültig_bis", "vereinbarung")
     by_name = _parameter_names(model)
     agreed_at: dict[str, tuple[int, int, str | None]] = {}
     given = dict(data.pop("parameter", {}))
@@ -153,6 +242,7 @@ def load_agreement(model: c.CheckedModel, source: str | Path | Mapping[str, Any]
             report(f"Tabelle „{key}“: erwartet Zeilen „schlüssel = wert“", key, "tabellen")
             continue
         table = dict(tables[tid])
+        removed: dict[Any, str] = {}
         for row_key, raw in rows.items():
             parts = [p.strip() for p in str(row_key).split(",")]
             if len(parts) != len(spec.key_types):
@@ -160,12 +250,19 @@ def load_agreement(model: c.CheckedModel, source: str | Path | Mapping[str, Any]
                 continue
             try:
                 keys = tuple(convert_value(p, kt) if kt.kind != "zahl" else convert_value(p, c.ValueType("zahl", kt.unit, True)) for p, kt in zip(parts, spec.key_types))
+                row = keys[0] if len(keys) == 1 else keys
+                if isinstance(raw, str) and raw.strip() == NOT_AGREED:
+                    table.pop(row, None)
+                    line, _, _ = where.find(str(row_key), f"tabellen.{key}")
+                    removed[row] = f"{file}:{line}" if text else file
+                    continue
                 value = convert_value(raw, spec.value_type)
             except ValueError as exc:
-                report(f"Tabelle „{key}“, Zeile „{row_key}“: {exc}", str(row_key), f"tabellen.{key}")
+                hint = f"eine Zeile ohne Wert: „{NOT_AGREED}“" if isinstance(raw, str) and "vereinbar" in raw else None
+                report(f"Tabelle „{key}“, Zeile „{row_key}“: {exc}", str(row_key), f"tabellen.{key}", hint)
                 continue
-            table[keys[0] if len(keys) == 1 else keys] = value
-        tables[tid] = table
+            table[row] = value
+        tables[tid] = AgreedTable(table, spec.name, removed) if removed else table
         overridden.append(tid)
     for section in data:
         report(f"Unbekannter Abschnitt „{section}“", section, None, "erlaubt: [vereinbarung], [parameter], [tabellen.NAME]")
@@ -173,7 +270,19 @@ def load_agreement(model: c.CheckedModel, source: str | Path | Mapping[str, Any]
         problems.extend(_corridors(model, parameters, file, agreed_at if text else {}))
     if problems:
         raise AgreementError(problems)
-    return Agreement(name if isinstance(name, str) else None, file, parameters, tables, tuple(overridden))
+    return Agreement(name if isinstance(name, str) else None, file, parameters, tables, tuple(overridden), valid_from, valid_to,
+                     (place("gültig_ab", "vereinbarung") if valid_from else None,
+                      place("gültig_bis", "vereinbarung") if valid_to else None))
+
+
+def _brief(value: Any) -> str:
+    """A value as named in a message, never its whole content (it may be huge or deep)."""
+    if isinstance(value, Mapping):
+        return "ein Datensatz"
+    if isinstance(value, (list, tuple)):
+        return "eine Liste"
+    shown = str(value)
+    return f"„{shown[:80]}…“" if len(shown) > 80 else f"„{shown}“"
 
 
 def _parameter_names(model: c.CheckedModel) -> dict[str, str]:

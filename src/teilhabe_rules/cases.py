@@ -8,12 +8,21 @@ Takes: a case as TOML or JSON text/file or a Python mapping, and a checked model
 The structure is checked by cattrs against attrs classes generated from the model's declared
 inputs (unknown keys are rejected with ``forbid_extra_keys``); each input's value is checked by a
 structure hook for its declared type.
+
+Reading is bounded: a case file, and each file a list element names, is a regular file of at
+most :data:`~teilhabe_rules.files.MAX_CASE_BYTES` (16 MiB), all files of a case together at most
+:data:`~teilhabe_rules.files.MAX_CASE_TOTAL_BYTES` (64 MiB); an element file lies in the case
+file's directory tree (no absolute path, no ``..`` or symbolic link out of it); tables and lists
+nest at most :data:`MAX_NESTING` deep. Each violation is a located CaseError; a case read from
+files keeps their texts (:class:`CaseSources`), so that later errors caused by a case value —
+a failed ``prüfung``, a date outside the model's validity — point into the case file too.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
 import json
+import os
 import re
 import sys
 from collections.abc import Mapping
@@ -27,7 +36,8 @@ from cattrs.errors import ClassValidationError, ForbiddenExtraKeysError, Iterabl
 
 from . import checked as c
 from .errors import CaseError, Diagnostic, Location, did_you_mean
-from .locate import locate
+from .files import MAX_CASE_BYTES, MAX_CASE_TOTAL_BYTES, FileRefused, confined, read_text, size_text
+from .locate import line_text, locate_exact
 from .paths import PathError, parse_path
 from .units import UnitError, parse_unit
 
@@ -36,15 +46,23 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
-__all__ = ["Case", "CaseLoader", "parse_quantity", "read_data"]
+__all__ = ["MAX_NESTING", "Case", "CaseLoader", "CaseSources", "DocumentError", "decode_json", "parse_document", "parse_quantity",
+           "read_case_file", "read_data"]
 
 
 @attrs.frozen
 class Case:
-    """A validated case: the model's root row (lists hold element rows) and where it came from."""
+    """A validated case: the model's root row (lists hold element rows) and where it came from
+    (``source``: the case file; ``sources``: the texts read, to locate a data path in them)."""
 
     row: dict[str, Any] = attrs.field(eq=False)
     source: str | None = None
+    sources: CaseSources | None = attrs.field(default=None, eq=False, repr=False)
+
+    def where(self, path: str) -> tuple[Location | None, str | None, bool]:
+        """Where data path ``path`` stands in the files the case was read from (see
+        :meth:`CaseSources.where`); (None, None, False) for a case given as a mapping."""
+        return self.sources.where(path) if self.sources is not None else (None, None, False)
 
 
 class _InputValue:
@@ -115,7 +133,7 @@ def _plain(value: Decimal | None, vtype: c.ValueType | None = None) -> str:
 
 def _show(value: Any) -> str:
     if isinstance(value, str):
-        return f"„{value}“"
+        return f"„{value}“" if len(value) <= 200 else f"„{value[:200]}…“ ({len(value)} Zeichen)"
     if isinstance(value, bool):
         return "ja" if value else "nein"
     if isinstance(value, (list, tuple)):
@@ -175,13 +193,189 @@ def convert_value(value: Any, vtype: c.ValueType) -> Any:
     raise ValueError(f"Typ {vtype.describe()} ist als Eingabe nicht möglich")  # pragma: no cover
 
 
+MAX_NESTING = 64  # tables and lists inside each other in one case document
+
+
+class DocumentError(ValueError):
+    """A TOML or JSON document that cannot be read as case data: German ``message``, 1-based
+    ``line`` and ``column`` in the document's text."""
+
+    def __init__(self, message: str, line: int = 1, column: int = 1):
+        super().__init__(message)
+        self.message, self.line, self.column = message, line, column
+
+
+def parse_document(text: str, *, json_format: bool) -> Any:
+    """The data of a TOML or JSON document (decimals exact), or a :class:`DocumentError`.
+
+    Never a Python error: a syntax error, a number of thousands of digits, and tables or lists
+    nested deeper than :data:`MAX_NESTING` (brackets, or TOML's dotted keys) are each a
+    DocumentError with the line and column where it happens. Usable for one JSON line of a
+    population as well as for a whole file."""
+    if not json_format:
+        _check_dotted_keys(text)
+    try:
+        if json_format:
+            data = json.loads(text, parse_float=Decimal, parse_int=_json_int)
+        else:
+            data = tomllib.loads(text, parse_float=Decimal)
+    except RecursionError:
+        line, column = _too_deep_at(text, json_format)
+        raise DocumentError(_TOO_DEEP, line, column) from None
+    except (tomllib.TOMLDecodeError, json.JSONDecodeError) as exc:
+        line, column, message = decode_location(exc)
+        raise DocumentError(message, line, column) from None
+    except ValueError as exc:  # an integer too long to convert (Python's digit limit)
+        digits = re.search(r"[0-9][0-9_]{4000,}", text)
+        where = _line_column(text, digits.start()) if digits else (1, 1)
+        raise DocumentError(f"eine Zahl mit zu vielen Ziffern ({str(exc).split(':')[0]})", *where) from None
+    deep = _deeper_than(data, MAX_NESTING)
+    if deep is not None:
+        from .locate import locate
+
+        line, column = locate(text, deep, json=json_format)
+        raise DocumentError(_TOO_DEEP, line, column)
+    return data
+
+
+_TOO_DEEP = f"Tabellen und Listen sind tiefer als {MAX_NESTING} Ebenen ineinander verschachtelt"
+
+
+def _json_int(text: str) -> int | Decimal:
+    """A JSON integer; one of thousands of digits stays a Decimal (Python limits int parsing)."""
+    return int(text) if len(text) < 4000 else Decimal(text)
+
+
+def _line_column(text: str, offset: int) -> tuple[int, int]:
+    return text.count("\n", 0, offset) + 1, offset - (text.rfind("\n", 0, offset) + 1) + 1
+
+
+_TOML_TOKENS = re.compile(r'"""(?:[^\\]|\\[\s\S])*?"""|\'\'\'[\s\S]*?\'\'\'|"(?:[^"\\\n]|\\.)*"|\'[^\'\n]*\'|#[^\n]*|[\[\]{}]')
+_JSON_TOKENS = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]')
+
+
+# strings as unrolled loops (no backtracking into a long string), each possibly the first part
+# of a dotted key; a bare dotted key starts at a word boundary and needs a dot
+_BASIC = r'"[^"\\\n]*(?:\\.[^"\\\n]*)*"'
+_LITERAL = r"'[^'\n]*'"
+_BARE = r"[A-Za-z0-9_-]+"
+_MORE_KEYS = rf"(?:[ \t]*\.[ \t]*(?:{_BASIC}|{_LITERAL}|{_BARE}))+"
+_TOML_DOTTED = re.compile(
+    r'"""[^"\\]*(?:(?:\\[\s\S]|"(?!""))[^"\\]*)*"""'
+    r"|'''[^']*(?:'(?!'')[^']*)*'''"
+    rf"|(?:{_BASIC}|{_LITERAL})({_MORE_KEYS})?"
+    rf"|(?<![A-Za-z0-9_-]){_BARE}({_MORE_KEYS})"
+    r"|#[^\n]*")
+_TOML_PART = re.compile(rf"{_BASIC}|{_LITERAL}|{_BARE}")
+
+
+def _check_dotted_keys(text: str) -> None:
+    """A DocumentError where a dotted key (``[a.b.c]``, ``a.b = 1``) has more than
+    :data:`MAX_NESTING` parts: each part is a level of nesting, and the TOML reader takes
+    time quadratic in their number."""
+    for match in _TOML_DOTTED.finditer(text):
+        more = match.group(1) or match.group(2)
+        if more is not None and more.count(".") >= MAX_NESTING and len(_TOML_PART.findall(more)) >= MAX_NESTING:
+            raise DocumentError(_TOO_DEEP, *_line_column(text, match.start()))
+
+
+def _too_deep_at(text: str, json_format: bool) -> tuple[int, int]:
+    """Where the brackets of ``text`` first nest deeper than :data:`MAX_NESTING`."""
+    depth = 0
+    for match in (_JSON_TOKENS if json_format else _TOML_TOKENS).finditer(text):
+        token = match.group()
+        if token in "[{":
+            depth += 1
+            if depth > MAX_NESTING:
+                return _line_column(text, match.start())
+        elif token in "]}":
+            depth -= 1
+    return 1, 1
+
+
+def _deeper_than(data: Any, limit: int) -> tuple[str | int, ...] | None:
+    """The path (steps, 1-based indexes) of the first table or list at a depth over ``limit``,
+    or None; found without recursion."""
+    stack: list[tuple[Any, tuple[str | int, ...]]] = [(data, ())]
+    while stack:
+        value, steps = stack.pop()
+        if isinstance(value, dict):
+            children: Any = ((key, child) for key, child in value.items())
+        elif isinstance(value, list):
+            children = ((index, child) for index, child in enumerate(value, start=1))
+        else:
+            continue
+        if len(steps) >= limit:
+            return steps
+        for step, child in children:
+            if isinstance(child, (dict, list)):
+                stack.append((child, (*steps, step)))
+    return None
+
+
+def decode_json(text: str, file: str, path: str | None = None) -> Any:
+    """The data of a JSON document, or a :class:`CaseError` located in ``file`` (and at data
+    path ``path``, e.g. the row of a population)."""
+    try:
+        return parse_document(text, json_format=True)
+    except DocumentError as exc:
+        raise CaseError(_document_diagnostic(exc, file, text, path)) from None
+
+
+def read_case_file(path: str | Path, limit: int | None = None) -> tuple[Any, str]:
+    """The data and the text of a TOML or JSON case file (JSON by the extension ``.json``).
+
+    Only a regular file of at most ``limit`` bytes (default
+    :data:`~teilhabe_rules.files.MAX_CASE_BYTES`) is read — never a FIFO, a device or a
+    directory; every problem is a located :class:`CaseError`."""
+    file = str(path)
+    try:
+        text = read_text(path, MAX_CASE_BYTES if limit is None else limit)
+    except FileRefused as exc:
+        raise CaseError(Diagnostic(f"Die Falldatei „{file}“ {exc.reason}", Location(file, 1, 1), hint=exc.hint, code="eingabe")) from None
+    try:
+        return parse_document(text, json_format=file.lower().endswith(".json")), text
+    except DocumentError as exc:
+        raise CaseError(_document_diagnostic(exc, file, text)) from None
+
+
 def read_data(path: str | Path) -> Any:
-    """Read TOML or JSON (by extension; decimals stay exact)."""
-    path = Path(path)
-    text = path.read_text(encoding="utf-8-sig")
-    if path.suffix.lower() == ".json":
-        return json.loads(text, parse_float=Decimal)
-    return tomllib.loads(text, parse_float=Decimal)
+    """Read a TOML or JSON case file (by extension; decimals stay exact), as
+    :func:`read_case_file` does."""
+    return read_case_file(path)[0]
+
+
+def _closing_brackets(path: str) -> list[int]:
+    """Offsets of the „]“ in a data path, last first."""
+    return [i for i in range(len(path) - 1, -1, -1) if path[i] == "]"]
+
+
+class CaseSources:
+    """The texts a case was read from and which list element came from which file: gives the
+    file, line and column where a data path stands (:meth:`where`)."""
+
+    def __init__(self, source: str | None, texts: dict[str, str] | None = None, files: dict[str, str] | None = None):
+        self.source = source
+        self.texts: dict[str, str] = texts if texts is not None else {}
+        self.files: dict[str, str] = files if files is not None else {}  # element data path → its file
+
+    def where(self, path: str) -> tuple[Location | None, str | None, bool]:
+        """Location, source line and whether the key itself was found (else: the nearest
+        enclosing table or list) of data path ``path`` (``$.bewohner[2].lp2a``)."""
+        # the longest element path holding ``path`` that came from a file (prefixes end at „]“)
+        holder = next((path[:end + 1] for end in _closing_brackets(path) if path[:end + 1] in self.files), None)
+        file, inner = (self.files[holder], "$" + path[len(holder):]) if holder is not None else (self.source, path)
+        if not file:
+            return None, None, False
+        text = self.texts.get(file)
+        if text is None:
+            return Location(file, 1, 1), None, False
+        try:
+            steps = parse_path(inner[2:]) if len(inner) > 2 else ()
+        except PathError:
+            steps = ()
+        line, column, exact = locate_exact(text, steps, json=file.lower().endswith(".json"))
+        return Location(file, line, column), source_line_of(text, line), exact
 
 
 class CaseLoader:
@@ -257,112 +451,88 @@ class CaseLoader:
     # ---- loading ----
 
     def load(self, data: Any, source: str | None = None, base_dir: Path | None = None) -> Case:
+        """Validate case data: a mapping, or the path of a TOML or JSON file (see
+        :func:`read_case_file`). List elements given as file names are read relative to the
+        file that names them, confined to ``base_dir`` (default: the case file's directory, for
+        a mapping the working directory) — see :class:`_ElementFiles`."""
         problems: list[Diagnostic] = []
+        sources = CaseSources(source)
         if isinstance(data, (str, Path)):
-            path = Path(data)
-            source = str(path)
-            base_dir = path.parent
-            try:
-                data = read_data(path)
-            except OSError as exc:
-                raise CaseError(Diagnostic(f"Die Falldatei lässt sich nicht lesen: {exc.strerror or exc}", Location(str(path), 1, 1))) from None
-            except (tomllib.TOMLDecodeError, json.JSONDecodeError, UnicodeDecodeError) as exc:
-                raise CaseError(_decode_diagnostic(exc, str(path))) from None
+            case_file = Path(data)
+            data, text = read_case_file(case_file)
+            sources = CaseSources(str(case_file), {str(case_file): text})
+            base_dir = case_file.parent
         if not isinstance(data, Mapping):
-            raise CaseError(Diagnostic("Ein Fall ist ein Datensatz (Tabelle/Objekt)", path="$"))
-        files: dict[str, str] = {}
+            where, line_text, _ = sources.where("$")
+            raise CaseError(Diagnostic("Ein Fall ist ein Datensatz (Tabelle/Objekt)", where, path="$", source_line=line_text,
+                                       code="eingabe"))
         unreadable: set[str] = set()
-        data = self._inline_files(dict(data), "", "$", base_dir or Path.cwd(), problems, files, unreadable)
+        reader = _ElementFiles(base_dir or Path.cwd(), sum(len(t) for t in sources.texts.values()))
+        data = self._inline_files(dict(data), "", "$", reader.root, problems, sources, unreadable, reader)
 
-        texts: dict[str, str | None] = {}
-
-        def location(path: str) -> Location | None:
-            """Where a data path stands: in the element file that holds it, else in the case file."""
-            holder = next(((item, f) for item, f in sorted(files.items(), key=lambda kv: -len(kv[0])) if _within(path, item)), None)
-            file, inner = (holder[1], "$" + path[len(holder[0]):]) if holder else (source, path)
-            if not file:
-                return None
-            if file not in texts:
-                try:
-                    texts[file] = Path(file).read_text(encoding="utf-8-sig")
-                except (OSError, UnicodeDecodeError):
-                    texts[file] = None
-            text = texts[file]
-            if text is None:
-                return Location(file, 1, 1)
-            try:
-                steps = parse_path(inner[2:]) if len(inner) > 2 else ()
-            except PathError:
-                steps = ()
-            line, column = locate(text, steps, json=file.lower().endswith(".json"))
-            return Location(file, line, column)
-
-        def diagnostic(message: str, path: str, hint: str | None = None) -> Diagnostic:
-            where = location(path)
-            line_text = None
-            if where is not None and texts.get(where.file):
-                lines = (texts[where.file] or "").split("\n")
-                line_text = lines[where.line - 1] if 0 < where.line <= len(lines) else None
-            return Diagnostic(message, where, path=path, hint=hint, source_line=line_text, code="eingabe")
-
-        structured = None
+        structured: Any = None
         try:
             structured = self.converter.structure(data, self.root)
         except ClassValidationError as exc:
             for message, path in _flatten(exc, "$"):
                 if any(_within(path, item) for item in unreadable):
                     continue  # the element's file could not be read; that is reported already
-                problems.append(diagnostic(message, path))
+                problems.append(_diagnostic(sources, message, path))
+        except RecursionError:  # pragma: no cover - nesting is bounded when the data is read
+            problems.append(_diagnostic(sources, _TOO_DEEP, "$"))
         except (ValueError, TypeError) as exc:  # pragma: no cover - detailed validation wraps these
             problems.append(Diagnostic(str(exc), path="$", code="eingabe"))
-        checks: list[tuple[str, str, str | None]] = []
+        checks: list[tuple[str, str, str | None, str | None]] = []
         self._record_checks(data, "", "$", checks)
-        problems.extend(diagnostic(message, path, hint) for message, path, hint in checks)
+        problems.extend(_diagnostic(sources, message, path, hint, at) for message, path, hint, at in checks)
         if structured is not None:
             row = self._row(structured, "", "$", problems)
         else:
             row = {}
         if problems:
             raise CaseError(problems)
-        return Case(row, source)
+        return Case(row, sources.source, sources if sources.texts else None)
 
-    def _inline_files(self, data: dict[str, Any], scope: str, path: str, base_dir: Path, problems: list[Diagnostic],
-                      files: dict[str, str], unreadable: set[str]) -> dict[str, Any]:
+    def _inline_files(self, data: dict[str, Any], scope: str, path: str, folder: Path, problems: list[Diagnostic],
+                      sources: CaseSources, unreadable: set[str], reader: _ElementFiles) -> dict[str, Any]:
         """Replace list elements given as file names by the records in those files.
 
-        ``files`` collects which element path came from which file (its errors name that file);
-        an element whose file cannot be read stays in place as an empty record, listed in
-        ``unreadable``, so that the positions of the following elements do not shift.
+        ``sources.files`` collects which element path came from which file (its errors name
+        that file); an element whose file is refused or cannot be read stays in place as an
+        empty record, listed in ``unreadable``, so that the positions of the following elements
+        do not shift. A refused file is reported at the element that names it.
         """
         for child in self.model.scopes[scope].lists:
             name = self.model.scopes[child].name
             items = data.get(name)
             if not isinstance(items, list):
                 continue
-            new_items = []
+            new_items: list[Any] = []
             for index, item in enumerate(items, start=1):
                 item_path = f"{path}.{name}[{index}]"
                 if isinstance(item, str):
-                    file = base_dir / item
                     try:
-                        loaded = read_data(file)
-                    except OSError as exc:
-                        problems.append(Diagnostic(f"Die Datei „{item}“ lässt sich nicht lesen: {exc.strerror or exc}",
-                                                   Location(str(file), 1, 1), path=item_path, code="eingabe"))
+                        file, text = reader.read(item, folder)
+                        loaded = parse_document(text, json_format=str(file).lower().endswith(".json"))
+                    except FileRefused as exc:
+                        shown = item.replace("\x00", "\\0")
+                        shown = shown if len(shown) <= 200 else shown[:200] + "…"
+                        problems.append(_diagnostic(sources, f"Die Datei „{shown}“ {exc.reason}", item_path, exc.hint))
                         unreadable.add(item_path)
                         new_items.append({})
                         continue
-                    except (tomllib.TOMLDecodeError, json.JSONDecodeError, UnicodeDecodeError) as exc:
-                        problems.append(_decode_diagnostic(exc, str(file), item_path))
+                    except DocumentError as exc:
+                        problems.append(_document_diagnostic(exc, str(file), text, item_path))
                         unreadable.add(item_path)
                         new_items.append({})
                         continue
-                    files[item_path] = str(file)
+                    sources.files[item_path] = str(file)
+                    sources.texts[str(file)] = text
                     item = loaded
                     if isinstance(item, dict):
-                        item = self._inline_files(dict(item), child, item_path, file.parent, problems, files, unreadable)
+                        item = self._inline_files(dict(item), child, item_path, file.parent, problems, sources, unreadable, reader)
                 elif isinstance(item, dict):
-                    item = self._inline_files(dict(item), child, item_path, base_dir, problems, files, unreadable)
+                    item = self._inline_files(dict(item), child, item_path, folder, problems, sources, unreadable, reader)
                 new_items.append(item)
             data[name] = new_items
         return data
@@ -389,11 +559,13 @@ class CaseLoader:
             row[cspec.name] = [self._row(item, child, f"{path}.{cspec.name}[{i}]", problems) for i, item in enumerate(items, start=1)]
         return row
 
-    def _record_checks(self, data: Mapping[str, Any], scope: str, path: str, problems: list[tuple[str, str, str | None]]) -> None:
+    def _record_checks(self, data: Mapping[str, Any], scope: str, path: str,
+                       problems: list[tuple[str, str, str | None, str | None]]) -> None:
         """Checks across fields, on the raw data so that they are reported with the type errors.
 
         The number of list elements (``mindestens``/``höchstens``) and the ``begründung`` a granted
-        level needs; each problem as (message, path, hint).
+        level needs; each problem as (message, path, hint, the path where it is shown — the
+        first element too many — or None: at ``path``).
         """
         spec = self.model.scopes[scope]
         for pid in spec.packages:
@@ -401,7 +573,8 @@ class CaseLoader:
             table = data.get(pkg.name)
             if isinstance(table, Mapping) and table.get("bewilligte_stufe") is not None and not table.get("begründung"):
                 problems.append((f"Die bewilligte Stufe {_show(table['bewilligte_stufe'])} von „{pkg.name}“ braucht eine Begründung",
-                                 f"{path}.{pkg.name}.begründung", "§ 127 SGB IX: die Abweichung von der berechneten Stufe wird begründet"))
+                                 f"{path}.{pkg.name}.begründung", "§ 127 SGB IX: die Abweichung von der berechneten Stufe wird begründet",
+                                 f"{path}.{pkg.name}.bewilligte_stufe"))
         for child in spec.lists:
             cspec = self.model.scopes[child]
             items = data.get(cspec.name)
@@ -410,13 +583,48 @@ class CaseLoader:
             count = len(items)
             if cspec.min_count is not None and count < cspec.min_count:
                 problems.append((f"„{cspec.name}“ braucht mindestens {cspec.min_count} Einträge, angegeben sind {count}",
-                                 f"{path}.{cspec.name}", None))
+                                 f"{path}.{cspec.name}", None, None))
             if cspec.max_count is not None and count > cspec.max_count:
                 problems.append((f"„{cspec.name}“ erlaubt höchstens {cspec.max_count} Einträge, angegeben sind {count}",
-                                 f"{path}.{cspec.name}", None))
+                                 f"{path}.{cspec.name}", None, f"{path}.{cspec.name}[{cspec.max_count + 1}]"))
             for index, item in enumerate(items, start=1):
                 if isinstance(item, Mapping):
                     self._record_checks(item, child, f"{path}.{cspec.name}[{index}]", problems)
+
+
+class _ElementFiles:
+    """Reads the files a case names as list elements: only regular files of at most
+    :data:`~teilhabe_rules.files.MAX_CASE_BYTES` each, inside ``root`` (the case file's
+    directory tree), and all files of one case together at most
+    :data:`~teilhabe_rules.files.MAX_CASE_TOTAL_BYTES`. A file named twice is read once."""
+
+    def __init__(self, root: Path, used: int = 0):
+        self.root = root
+        self.used = used
+        self.texts: dict[str, str] = {}
+
+    def read(self, name: str, folder: Path) -> tuple[Path, str]:
+        """The path (as named, relative to ``folder``) and the text of an element file; a
+        :class:`~teilhabe_rules.files.FileRefused` if it is outside the tree, not a regular
+        file, too large or not UTF-8."""
+        path = confined(name, folder, self.root)
+        real = os.path.realpath(path)
+        text = self.texts.get(real)
+        if text is None:
+            text = read_text(path, MAX_CASE_BYTES)
+            if self.used + len(text) > MAX_CASE_TOTAL_BYTES:
+                raise FileRefused(f"überschreitet mit den übrigen Dateien des Falls die Gesamtgröße von höchstens "
+                                  f"{size_text(MAX_CASE_TOTAL_BYTES)}")
+            self.used += len(text)
+            self.texts[real] = text
+        return path, text
+
+
+def _diagnostic(sources: CaseSources, message: str, path: str, hint: str | None = None, at: str | None = None) -> Diagnostic:
+    """A case error at data path ``path``, located where ``at`` (default ``path``) stands in the
+    case's files."""
+    where, line_text, _ = sources.where(at or path)
+    return Diagnostic(message, where, path=path, hint=hint, source_line=line_text, code="eingabe")
 
 
 class _MissingType:
@@ -500,9 +708,16 @@ def decode_location(exc: Exception) -> tuple[int, int, str]:
     return line or 1, column or 1, message
 
 
-def _decode_diagnostic(exc: Exception, file: str, path: str | None = None) -> Diagnostic:
-    line, column, message = decode_location(exc)
-    return Diagnostic(f"Die Datei ist kein gültiges TOML/JSON: {message}", Location(file, line, column), path=path, code="eingabe")
+def _document_diagnostic(exc: DocumentError, file: str, text: str, path: str | None = None) -> Diagnostic:
+    return Diagnostic(f"Die Datei ist kein gültiges TOML/JSON: {exc.message}", Location(file, exc.line, exc.column), path=path,
+                      source_line=source_line_of(text, exc.line), code="eingabe")
+
+
+def source_line_of(text: str, line: int) -> str | None:
+    """Line ``line`` of ``text`` for a message; None for a line of more than 1000 characters
+    (minified JSON: the message shows no megabytes of data)."""
+    found = line_text(text, line)
+    return found if found is not None and len(found) <= 1000 else None
 
 
 _ = InvalidOperation

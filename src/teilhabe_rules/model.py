@@ -13,13 +13,25 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+import attrs
+
 from . import checked as c
 from .agreements import Agreement, base_values, load_agreement
+from .ast import Span
 from .builder import parse_module
 from .cases import Case, CaseLoader
 from .checker import check_module
 from .compiler import DECIMAL_CONTEXT, Fault, Located, Program, compile_model
-from .errors import CaseError, Diagnostic, EvaluationError, Location, RuleSyntaxError, TeilhabeError, ValidityError
+from .errors import (
+    CaseError,
+    Diagnostic,
+    EvaluationError,
+    Location,
+    RuleSyntaxError,
+    TeilhabeError,
+    ValidityError,
+)
+from .files import MAX_RULE_BYTES, FileRefused, read_text
 from .results import Result, format_value
 
 __all__ = ["Model", "load", "loads"]
@@ -38,6 +50,7 @@ class Model:
         # parameters with values per period (``ab TT.MM.JJJJ = …``): chosen per reference date
         self._dated = tuple(p for p in checked.parameters.values() if p.periods)
         self._by_period: dict[tuple[int, ...], dict[str, Any]] = {}
+        self._reads: dict[str, tuple[c.InputSpec, ...]] = {}  # node id → inputs its check reads
 
     # ---- description ----
 
@@ -115,9 +128,15 @@ class Model:
             raise
         agreed = self.load_agreement(agreement) if agreement is not None else None
         self._check_validity(loaded, at)
+        if agreed is not None and (agreed.valid_from is not None or agreed.valid_to is not None):
+            reference = self.checked.info.reference_date
+            agreed.check_date(self._reference_date(loaded, at), ".".join(reference) if at is None and reference else "Stichtag")
         parameters = agreed.parameters if agreed is not None else self._parameters
         if self._dated:
-            on_date = self.parameters_on(self._reference_date(loaded, at, required=True))
+            try:
+                on_date = self.parameters_on(self._reference_date(loaded, at, required=True))
+            except ValidityError as exc:
+                raise ValidityError([self._at_reference_date(d, loaded, at) for d in exc.diagnostics]) from None
             parameters = on_date if agreed is None else {
                 **on_date, **{pid: agreed.parameters[pid] for pid in agreed.overridden if pid in on_date}}
         tables = agreed.tables if agreed is not None else self._tables
@@ -127,30 +146,35 @@ class Model:
             with decimal.localcontext(DECIMAL_CONTEXT):
                 row = self.program.run(loaded.row, parameters, tables, failures, warnings)
         except Located as exc:
-            problems = self._failures(failures, loaded.row)
+            problems = self._failures(failures, loaded.row, case=loaded)
             problems.append(self._fault(exc, loaded.row))
             raise (CaseError(problems) if failures else EvaluationError(problems)) from None
         if failures:
-            raise CaseError(self._failures(failures, row))
+            raise CaseError(self._failures(failures, row, case=loaded))
         texts = tuple(d.message + (f" @ {d.path}" if d.path and d.path != "$" else "") for d in self._failures(warnings, row, "warnung"))
         return Result(self, row, texts, agreed, parameters, explain, loaded.source)
 
     def _check_raw_validity(self, case: Any, at: _dt.date | None) -> None:
         """A case of another version usually fails structurally too: name the version first."""
-        from .cases import convert_value, read_data
+        from .cases import CaseSources, convert_value, read_case_file
 
         info = self.checked.info
         if at is None and info.reference_date is None:
             return
+        sources = None
         try:
-            data = read_data(case) if isinstance(case, (str, Path)) else case
+            if isinstance(case, (str, Path)):
+                data, text = read_case_file(case)
+                sources = CaseSources(str(case), {str(case): text})
+            else:
+                data = case
             raw: Any = data
             for step in info.reference_date or ():
                 raw = raw[step]
             date = at or convert_value(raw, c.DATE)
         except Exception:  # noqa: BLE001 - only a hint; the structural errors stand otherwise
             return
-        self._check_validity(Case({".".join(info.reference_date or ()): date}), at)
+        self._check_validity(Case({".".join(info.reference_date or ()): date}, None, sources), at)
 
     @property
     def needs_date(self) -> bool:
@@ -215,10 +239,21 @@ class Model:
                     hint = f"für diesen Tag gilt das Modell „{other.name}“ ({other.title}, {other.validity_text()}): {other.file}"
                     break
         what = ".".join(info.reference_date) if at is None and info.reference_date else "Stichtag"
-        raise ValidityError(Diagnostic(
+        raise ValidityError(self._at_reference_date(Diagnostic(
             f"{what} {format_value(date)} liegt außerhalb der Gültigkeit von „{info.name}“ {info.version or ''} ({self.validity_text()})".replace("  ", " "),
             path=f"$.{what}" if at is None else None, hint=hint, code="gültigkeit",
-        ))
+        ), case, at))
+
+    def _at_reference_date(self, diagnostic: Diagnostic, case: Case, at: _dt.date | None) -> Diagnostic:
+        """``diagnostic`` located at the case's ``stichtag`` input in the case file, where the
+        date came from there (not from ``at``)."""
+        reference = self.checked.info.reference_date
+        if at is not None or reference is None or diagnostic.location is not None:
+            return diagnostic
+        where, line, _ = case.where("$." + ".".join(reference))
+        if where is None:
+            return diagnostic
+        return attrs.evolve(diagnostic, location=where, source_line=line, path=diagnostic.path or "$." + ".".join(reference))
 
     def _path(self, scope: str, indexes: tuple[Any, ...]) -> str:
         parts = []
@@ -232,7 +267,11 @@ class Model:
             parts.append(f"{self.checked.scopes[sid].name}[{index + 1 if index is not None else '?'}]")
         return "$" + "".join("." + p for p in parts)
 
-    def _failures(self, entries: list[Any], row: dict[str, Any], severity: str = "fehler") -> list[Diagnostic]:
+    def _failures(self, entries: list[Any], row: dict[str, Any], severity: str = "fehler",
+                  case: Case | None = None) -> list[Diagnostic]:
+        """Diagnostics of failed checks (or warnings). A failed check whose expression reads an
+        input given in the case file is shown there — at the first such input, with the case's
+        line — and names the check's line in the model in its hint."""
         out = []
         model = self.checked
         for index, indexes, values in entries:
@@ -244,12 +283,57 @@ class Model:
                     text.append(part)
                 else:
                     text.append(_show(next(values_iter), part.type))
-            out.append(Diagnostic(
-                "".join(text), Location(model.file_of(node.span), node.span.line, node.span.column),
-                severity=severity, path=self._path(node.scope, indexes),
+            at = Location(model.file_of(node.span), node.span.line, node.span.column)
+            diagnostic = Diagnostic(
+                "".join(text), at, severity=severity, path=self._path(node.scope, indexes),
                 source_line=model.line_of(node.span), code="prüfung" if severity == "fehler" else "warnung",
-            ))
+            )
+            if case is not None and case.sources is not None:
+                diagnostic = self._in_case(diagnostic, node, indexes, case)
+            out.append(diagnostic)
         return out
+
+    def _in_case(self, diagnostic: Diagnostic, node: c.Node, indexes: tuple[Any, ...], case: Case) -> Diagnostic:
+        """``diagnostic`` of a failed check moved to the first input the check reads that the
+        case file gives; unchanged if it gives none."""
+        for spec in self._inputs_read(node):
+            path = self._path(spec.scope, indexes) + "." + ".".join(spec.path)
+            where, line, exact = case.where(path)
+            if where is not None and exact:
+                return attrs.evolve(diagnostic, location=where, source_line=line,
+                                    hint=f"die Prüfung steht in {diagnostic.location}")
+        return diagnostic
+
+    def _inputs_read(self, node: c.Node) -> tuple[c.InputSpec, ...]:
+        """The inputs a check reads, in the order they are written: directly, else through the
+        values it reads (breadth first). Only inputs of the check's own scope or an enclosing
+        one (an input inside a list has no single place)."""
+        found = self._reads.get(node.id)
+        if found is not None:
+            return found
+        scopes = set()
+        sid: str | None = node.scope
+        while sid is not None:
+            scopes.add(sid)
+            sid = self.checked.scopes[sid].parent if sid else None
+        inputs = {spec.id: spec for scope in scopes for spec in self.checked.scopes[scope].inputs}
+        result: list[c.InputSpec] = []
+        seen: set[str] = set()
+        layer = [node]
+        while layer and not result:
+            following = []
+            for current in layer:
+                for ref in _refs(current):
+                    if ref.symbol in seen:
+                        continue
+                    seen.add(ref.symbol)
+                    if ref.kind == "eingabe" and ref.symbol in inputs:
+                        result.append(inputs[ref.symbol])
+                    elif ref.kind == "wert" and ref.symbol in self.checked.nodes:
+                        following.append(self.checked.nodes[ref.symbol])
+            layer = following
+        self._reads[node.id] = tuple(result)
+        return self._reads[node.id]
 
     def _fault(self, exc: Located, row: dict[str, Any]) -> Diagnostic:
         model = self.checked
@@ -275,6 +359,21 @@ class Model:
         )
 
 
+def _refs(node: c.Node) -> list[c.Ref]:
+    """The references in a node's expressions, in the order they are written (no recursion)."""
+    found: list[c.Ref] = []
+    stack: list[Any] = [node.expr, node.subject]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, c.Ref):
+            found.append(item)
+        elif isinstance(item, tuple):
+            stack.extend(item)
+        elif attrs.has(type(item)) and not isinstance(item, (c.ValueType, Span)):
+            stack.extend(getattr(item, field.name) for field in attrs.fields(type(item)))
+    return sorted(found, key=lambda ref: (ref.span.line, ref.span.column))
+
+
 def _periods_text(spec: c.ParameterSpec, info: c.ModelInfo) -> str:
     """``68.95 EUR/h ab 01.01.2024, 70.10 EUR/h ab 01.01.2025 bis 31.12.2026``."""
     from .results import quantity_text
@@ -298,29 +397,25 @@ def _line(source: str, line: int) -> str | None:
     return lines[line - 1] if 0 < line <= len(lines) else None
 
 
-def loads(text: str, filename: str = "<modell>") -> Model:
-    """Parse, check and compile rule-file text (a variant's base is looked for next to
-    ``filename``, else among the bundled models)."""
+def loads(text: str, filename: str = "<modell>", *, search_path: Sequence[str | Path] = ()) -> Model:
+    """Parse, check and compile rule-file text. A variant's base is looked for in the directory
+    of ``filename`` and below, in the directories of ``search_path`` and below, else among the
+    bundled models (:func:`teilhabe_rules.variants.find_base`)."""
     from .variants import is_variant
 
     if is_variant(text):
-        return _load_variant(text, filename, None)
+        return Model(_check_variant(text, filename, (), search_path))
     module = parse_module(text, filename)
     return Model(check_module(module, text))
 
 
-def _load_variant(text: str, filename: str, path: Path | None) -> Model:
+def _check_variant(text: str, filename: str, bases: Sequence[tuple[Path, str]] = (),
+                   search_path: Sequence[str | Path] = ()) -> c.CheckedModel:
     """A variant: merged with its base model (:mod:`teilhabe_rules.variants`), then checked."""
-    return Model(_check_variant(text, filename), path)
-
-
-def _check_variant(text: str, filename: str, bases: Sequence[tuple[Path, str]] = ()) -> c.CheckedModel:
-    import attrs
-
     from .errors import CheckError
     from .variants import load_variant
 
-    module, merge_warnings = load_variant(text, filename, bases)
+    module, merge_warnings = load_variant(text, filename, bases, search_path)
     try:
         checked = check_module(module, text)
     except CheckError as exc:
@@ -330,26 +425,27 @@ def _check_variant(text: str, filename: str, bases: Sequence[tuple[Path, str]] =
     return checked
 
 
-def load(path: str | Path) -> Model:
-    """Load a rule file (raises :class:`RuleSyntaxError` or :class:`CheckError` on bad input)."""
+def load(path: str | Path, *, search_path: Sequence[str | Path] = ()) -> Model:
+    """Load a rule file (raises :class:`RuleSyntaxError` or :class:`CheckError` on bad input).
+
+    ``search_path``: directories besides the rule file's own in which the base of a variant
+    (``erweitert "…"``) may lie; a base never comes from anywhere else but the bundled models."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8-sig")
-    except OSError as exc:
-        raise RuleSyntaxError(Diagnostic(f"Die Regeldatei lässt sich nicht lesen: {exc.strerror or exc}", Location(str(path), 1, 1))) from None
-    except UnicodeDecodeError:
-        raise RuleSyntaxError(Diagnostic("Die Regeldatei ist nicht in UTF-8 geschrieben", Location(str(path), 1, 1))) from None
+        text = read_text(path, MAX_RULE_BYTES)
+    except FileRefused as exc:
+        raise RuleSyntaxError(Diagnostic(f"Die Regeldatei „{path}“ {exc.reason}", Location(str(path), 1, 1), hint=exc.hint)) from None
     from . import cache
     from .variants import base_files, is_variant
 
     if is_variant(text):
         # cached by its own text and those of its bases (read once, for the key and the
         # merge); a base that cannot be found is reported by the merge
-        bases = base_files(text, str(path))
+        bases = base_files(text, str(path), search_path)
         depends = [(str(base), base_text) for base, base_text in bases or ()]
         checked = cache.lookup(text, str(path), depends) if bases is not None else None
         if checked is None:
-            checked = _check_variant(text, str(path), bases or ())
+            checked = _check_variant(text, str(path), bases or (), search_path)
             if bases is not None:
                 cache.store(checked, text, str(path), depends)
         return Model(checked, path)

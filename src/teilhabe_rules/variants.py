@@ -18,11 +18,19 @@ The merge, per scope (the model, and each ``liste`` by name):
 Every target must exist; a mistake is a :class:`~teilhabe_rules.errors.CheckError` with the
 variant's file, line and column and a did-you-mean. Declarations taken from the base keep spans
 that name the base file, so later findings point into the right file.
+
+Where a base may lie (:func:`find_base`): a ``.rules`` file in the variant's own directory or
+below, in a directory the caller passes explicitly (``search_path``) or below, or a bundled
+model by name. An absolute name, ``..`` or a symbolic link out of that tree, a file that is not
+a regular ``.rules`` file or is larger than :data:`~teilhabe_rules.files.MAX_RULE_BYTES` is a
+check error on the ``erweitert`` line; no message shows anything of a file that is not a rule
+file.
 """
 
 from __future__ import annotations
 
 import difflib
+import os
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
@@ -33,9 +41,10 @@ import attrs
 from . import ast
 from .builder import parse_module
 from .errors import CheckError, Diagnostic, Location, did_you_mean
+from .files import MAX_RULE_BYTES, FileRefused, confined, read_text
 from .units import UnitError, parse_unit
 
-__all__ = ["base_files", "base_name", "is_variant", "load_variant"]
+__all__ = ["BaseRefused", "base_files", "base_name", "find_base", "is_variant", "load_variant"]
 
 _EXTENDS = re.compile(r'^[ \t]*erweitert[ \t]+"([^"\n]*)"', re.MULTILINE)
 _MODEL_START = re.compile(r"^[ \t]*modell\b", re.MULTILINE)
@@ -56,85 +65,140 @@ def is_variant(text: str) -> bool:
     return base_name(text) is not None
 
 
-def load_variant(text: str, filename: str, bases: Sequence[tuple[Path, str]] = ()) -> tuple[ast.Module, tuple[Diagnostic, ...]]:
+def load_variant(text: str, filename: str, bases: Sequence[tuple[Path, str]] = (),
+                 search_path: Sequence[str | Path] = ()) -> tuple[ast.Module, tuple[Diagnostic, ...]]:
     """Parse a variant and merge it with its base (recursively: a base may be a variant too).
 
     ``bases``: base files already read (:func:`base_files`), used instead of reading them again.
+    ``search_path``: further directories a base may lie in (see :func:`find_base`).
     Gives the merged module and the merge's warnings (a new declaration whose name is close to
     one of the base — most likely a typo)."""
     warnings: list[Diagnostic] = []
     known = {str(path.resolve()): base_text for path, base_text in bases}
-    return _load(text, filename, (), warnings, known), tuple(warnings)
+    return _load(text, filename, (), warnings, known, _folders(search_path)), tuple(warnings)
+
+
+def _folders(search_path: Sequence[str | Path]) -> tuple[Path, ...]:
+    return tuple(Path(folder) for folder in search_path)
 
 
 def _load(text: str, filename: str, seen: tuple[str, ...], warnings: list[Diagnostic],
-          known: Mapping[str, str], span_file: str | None = None) -> ast.Module:
+          known: Mapping[str, str], search_path: tuple[Path, ...], span_file: str | None = None) -> ast.Module:
     """The module of ``text``, merged with its base if it is a variant. A base is parsed with
     its file in every span (``span_file``): the merged model names where each declaration
     comes from."""
     module = parse_module(text, filename, span_file)
     if module.header.extends is None:
         return module
-    base_path = _resolve(module, text)
+    base_path = _resolve(module, text, search_path)
     key = str(base_path.resolve())
     own = str(Path(filename).resolve())
     if key in (*seen, own):
         chain = " → ".join(Path(s).name for s in (*seen, own, key))
         raise CheckError(_diag(module, text, f"Die Varianten erweitern sich im Kreis: {chain}", module.header.span))
-    try:
-        base_text = known[key] if key in known else base_path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise CheckError(_diag(module, text, f"Das Basismodell „{module.header.extends}“ lässt sich nicht lesen: {exc}",
-                               _extends_span(module, text))) from None
-    base = _load(base_text, str(base_path), (*seen, own), warnings, known, str(base_path))
+    if key in known:
+        base_text = known[key]
+    else:
+        try:
+            base_text = read_text(base_path, MAX_RULE_BYTES)
+        except FileRefused as exc:
+            raise CheckError(_diag(module, text, f"Das Basismodell „{module.header.extends}“ ({base_path}) {exc.reason}",
+                                   _extends_span(module, text), exc.hint)) from None
+    base = _load(base_text, str(base_path), (*seen, own), warnings, known, search_path, str(base_path))
     merger = _Merger(base, base_text, module, text)
     merged = merger.merge()
     warnings.extend(merger.diagnostics)
     return merged
 
 
-def _find_base(name: str, folder: Path) -> Path | None:
-    """Where the base ``name`` lies: next to the variant's file, else among the bundled models."""
-    for candidate in ([folder / name, folder / f"{name}.rules"] if name else []):
-        if candidate.is_file():
-            return candidate
+class BaseRefused(Exception):
+    """A base named by ``erweitert`` that is not read: ``message`` and ``hint`` in German."""
+
+    def __init__(self, message: str, hint: str | None = None):
+        super().__init__(message)
+        self.message, self.hint = message, hint
+
+
+def find_base(name: str, folder: Path, search_path: Sequence[Path] = ()) -> Path | None:
+    """Where the base ``name`` of a variant in ``folder`` lies, or None if nowhere.
+
+    Looked for as ``name.rules``, then ``name``: in ``folder`` and below, then in each directory
+    of ``search_path`` and below, then — for a plain name — among the bundled models. A name
+    that is absolute, leads out of its directory with ``..`` or through a symbolic link, or
+    names a file that is not a ``.rules`` file, is refused (:class:`BaseRefused`): a rule file
+    reads no other files."""
+    if not name:
+        return None
+    shown = name.replace("\x00", "\\0")
+    for root in (folder, *search_path):
+        for candidate in _candidates(name):
+            try:
+                path = confined(candidate, root)
+            except FileRefused as exc:
+                raise BaseRefused(f"Das Basismodell „{shown}“ {exc.reason}", _where_allowed(folder, search_path)) from None
+            if os.path.exists(path) and not os.path.isdir(path):
+                if not path.name.endswith(".rules") or not os.path.realpath(path).endswith(".rules"):
+                    raise BaseRefused(f"Das Basismodell „{shown}“ ist keine Regeldatei (Endung .rules)",
+                                      _where_allowed(folder, search_path))
+                return path
+    if "/" in name or os.sep in name:
+        return None
     from .registry import _files
 
     return next((path for path in _files() if path.stem == name or path.name == name), None)
 
 
-def base_files(text: str, filename: str) -> list[tuple[Path, str]] | None:
+def _where_allowed(folder: Path, search_path: Sequence[Path]) -> str:
+    """The hint where a base may lie."""
+    roots = ", ".join(os.path.abspath(root) for root in (folder, *search_path))
+    return (f"ein Basismodell ist ein mitgeliefertes Modell (beim Namen) oder eine .rules-Datei in {roots} oder darunter, "
+            "relativ angegeben; weitere Verzeichnisse nennt der Aufrufer (load(…, search_path=[…]))")
+
+
+def _candidates(name: str) -> list[str]:
+    """The file names tried for a base: ``name.rules`` first, then ``name`` as written."""
+    return [name] if name.endswith(".rules") else [f"{name}.rules", name]
+
+
+def base_files(text: str, filename: str, search_path: Sequence[str | Path] = ()) -> list[tuple[Path, str]] | None:
     """The chain of base files (path and text) a variant's text builds on, nearest first, as
     loading will find them; None where one cannot be found or read, or the chain loops (loading
     then reports why). The checked-model cache keys a variant by them."""
+    folders = _folders(search_path)
     chain: list[tuple[Path, str]] = []
     seen = {str(Path(filename).resolve())}
     name, folder = base_name(text), Path(filename).parent
     while name is not None:
-        path = _find_base(name, folder)
+        try:
+            path = find_base(name, folder, folders)
+        except BaseRefused:
+            return None
         if path is None or str(path.resolve()) in seen:
             return None
         seen.add(str(path.resolve()))
         try:
-            base_text = path.read_text(encoding="utf-8-sig")
-        except (OSError, UnicodeDecodeError):
+            base_text = read_text(path, MAX_RULE_BYTES)
+        except FileRefused:
             return None
         chain.append((path, base_text))
         name, folder = base_name(base_text), path.parent
     return chain
 
 
-def _resolve(module: ast.Module, text: str) -> Path:
-    """Where the base lies: relative to the variant's file, else among the bundled models."""
+def _resolve(module: ast.Module, text: str, search_path: tuple[Path, ...]) -> Path:
+    """Where the base lies (:func:`find_base`); a located CheckError if nowhere or refused."""
     name = module.header.extends or ""
     folder = Path(module.file).parent
-    found = _find_base(name, folder)
+    try:
+        found = find_base(name, folder, search_path)
+    except BaseRefused as exc:
+        raise CheckError(_diag(module, text, exc.message, _extends_span(module, text), exc.hint)) from None
     if found is not None:
         return found
     from .registry import _files
 
     bundled = _files()
-    tried = [str(folder / name), str(folder / f"{name}.rules")] if name else []
+    tried = [str(root / candidate) for root in (folder, *search_path) for candidate in _candidates(name)] if name else []
     raise CheckError(_diag(module, text, f"Das Basismodell „{name}“ wurde nicht gefunden", _extends_span(module, text),
                            did_you_mean(name, (p.stem for p in bundled)) or
                            f"gesucht: {', '.join(tried)} und die mitgelieferten Modelle ({', '.join(p.stem for p in bundled)})"))

@@ -1,0 +1,141 @@
+"""Reading the files a user or another file names: regular files only, bounded, confined.
+
+Takes: a file name — given on the command line or through the API, or written in a file (a
+variant's ``erweitert "…"``, a case's list element given as a file) — and, for a name written in
+a file, the directory tree it must stay in. Gives: :func:`confined` (the name as a path inside
+that tree, or :class:`FileRefused`) and :func:`read_text` (the text of a regular file of at most
+``limit`` bytes, UTF-8 with or without a byte order mark, or :class:`FileRefused`). Nothing here
+blocks on a FIFO or a terminal, reads a device without end, or follows a name out of its tree.
+
+Every refusal is a German phrase that completes „Die Datei „NAME“ …“; callers turn it into
+their own located error. No message carries any of the file's content.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import stat
+from pathlib import Path, PureWindowsPath
+
+from .limits import MAX_RULE_FILE_CHARS
+
+__all__ = ["MAX_CASE_BYTES", "MAX_CASE_TOTAL_BYTES", "MAX_RULE_BYTES", "FileRefused", "confined", "read_text", "size_text"]
+
+MIB = 1024 * 1024
+MAX_CASE_BYTES = 16 * MIB  # one case, agreement or element file
+MAX_CASE_TOTAL_BYTES = 64 * MIB  # a case file and all element files it names, together
+# a rule file or a variant's base: enough for every text within the parser's own limit of
+# characters (at most 4 bytes each), which then reports an oversized text with its line
+MAX_RULE_BYTES = 4 * MAX_RULE_FILE_CHARS
+
+
+class FileRefused(Exception):
+    """A file that is not read, and why: ``reason`` completes „Die Datei „NAME“ …“."""
+
+    def __init__(self, reason: str, hint: str | None = None):
+        super().__init__(reason)
+        self.reason, self.hint = reason, hint
+
+
+def size_text(size: int) -> str:
+    """``16 MiB``, ``1.5 MiB``, ``800 Bytes``."""
+    if size >= MIB:
+        return f"{size / MIB:.1f}".removesuffix(".0") + " MiB"
+    return f"{size} Bytes"
+
+
+def confined(name: str, folder: Path, root: Path | None = None) -> Path:
+    """``name`` — relative to ``folder`` — as a path inside ``root`` (default ``folder``).
+
+    Refused: a name with a NUL character, an absolute name (also ``C:\\…`` and ``~``), a name
+    whose ``..`` steps lead out of ``root``, and a name whose symbolic links resolve outside
+    ``root``. Gives the path as written (``folder / name``); whether it exists is the reader's
+    business."""
+    root = folder if root is None else root
+    top = os.path.abspath(root)
+    allowed = f"erlaubt sind Dateien in {top} und darunter, relativ angegeben"
+    if "\x00" in name:
+        raise FileRefused("enthält ein Nullzeichen im Namen")
+    if os.path.isabs(name) or PureWindowsPath(name).anchor or name.startswith("~"):
+        raise FileRefused("ist ein absoluter Pfad", allowed)
+    candidate = folder / name
+    if not _inside(os.path.abspath(candidate), top):
+        raise FileRefused(f"liegt außerhalb von {top} („..“ führt hinaus)", allowed)
+    try:
+        real, real_top = os.path.realpath(candidate), os.path.realpath(top)
+    except (OSError, ValueError, RuntimeError):  # a symlink loop on some Pythons
+        raise FileRefused("lässt sich nicht auflösen (symbolische Links im Kreis?)") from None
+    if not _inside(real, real_top):
+        raise FileRefused(f"ist ein symbolischer Link, der aus {top} hinausführt", allowed)
+    return candidate
+
+
+def _inside(path: str, top: str) -> bool:
+    return path == top or path.startswith(top.rstrip(os.sep) + os.sep)
+
+
+_KINDS = (
+    (stat.S_ISDIR, "ein Verzeichnis"),
+    (stat.S_ISFIFO, "eine Pipe (FIFO)"),
+    (stat.S_ISCHR, "ein Gerät"),
+    (stat.S_ISBLK, "ein Gerät"),
+    (stat.S_ISSOCK, "ein Socket"),
+)
+
+_ERRORS = {
+    errno.ENOENT: "gibt es nicht",
+    errno.EACCES: "darf nicht gelesen werden (keine Leseberechtigung)",
+    errno.EPERM: "darf nicht gelesen werden (keine Berechtigung)",
+    errno.ENAMETOOLONG: "hat einen zu langen Namen",
+    errno.ELOOP: "ist ein symbolischer Link im Kreis",
+    errno.ENOTDIR: "gibt es nicht (ein Teil des Pfads ist kein Verzeichnis)",
+}
+
+
+def read_text(path: str | Path, limit: int) -> str:
+    """The text of the regular file ``path`` (UTF-8, a byte order mark dropped).
+
+    Refused (:class:`FileRefused`): a missing or unreadable file, anything but a regular file
+    (directory, FIFO, device, socket — opened without blocking, never read), a file larger
+    than ``limit`` bytes (at most ``limit + 1`` bytes are read, whatever ``stat`` says), a file
+    that is not UTF-8."""
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
+    try:
+        handle = os.open(path, flags)
+    except ValueError:  # a NUL character in the name
+        raise FileRefused("enthält ein Nullzeichen im Namen") from None
+    except OSError as exc:
+        raise FileRefused(_ERRORS.get(exc.errno or 0, f"lässt sich nicht lesen ({exc.strerror or exc})")) from None
+    try:
+        info = os.fstat(handle)
+        if not stat.S_ISREG(info.st_mode):
+            kind = next((text for test, text in _KINDS if test(info.st_mode)), "keine gewöhnliche Datei")
+            raise FileRefused(f"ist keine gewöhnliche Datei, sondern {kind}" if kind != "keine gewöhnliche Datei"
+                              else "ist keine gewöhnliche Datei")
+        if info.st_size > limit:
+            raise FileRefused(f"ist {size_text(info.st_size)} groß; erlaubt sind höchstens {size_text(limit)}")
+        chunks: list[bytes] = []
+        total = 0
+        while total <= limit:
+            try:
+                chunk = os.read(handle, min(limit + 1 - total, MIB))
+            except BlockingIOError:  # pragma: no cover - only special files; refused above
+                raise FileRefused("ist keine gewöhnliche Datei") from None
+            except OSError as exc:
+                raise FileRefused(f"lässt sich nicht lesen ({exc.strerror or exc})") from None
+            if not chunk:
+                break
+            chunks.append(chunk)
+            total += len(chunk)
+        if total > limit:
+            raise FileRefused(f"ist größer als erlaubt (höchstens {size_text(limit)})")
+    finally:
+        os.close(handle)
+    data = b"".join(chunks)
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise FileRefused(f"ist nicht in UTF-8 geschrieben (ungültiges Byte in Zeile {line})",
+                          "speichere die Datei als UTF-8") from None

@@ -1,0 +1,123 @@
+"""Reading a case document never ends in a Python error: deep nesting, dotted keys and huge
+numbers are located CaseErrors, and any text gives data or a DocumentError."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import teilhabe_rules
+from teilhabe_rules import CaseError
+from teilhabe_rules.cases import MAX_NESTING, DocumentError, decode_json, parse_document
+from teilhabe_rules.cli import main
+
+CASES = Path(__file__).parent / "fixtures" / "cases"
+
+
+@pytest.fixture(scope="module")
+def klein() -> teilhabe_rules.Model:
+    return teilhabe_rules.load(CASES / "klein.rules")
+
+
+def case_error(model: teilhabe_rules.Model, path: Path) -> CaseError:
+    with pytest.raises(CaseError) as caught:
+        model.evaluate(path)
+    return caught.value
+
+
+class TestDeepNesting:
+    """Brackets or dotted keys nested deeper than MAX_NESTING are an error where the depth is exceeded."""
+
+    @pytest.mark.parametrize(
+        ("name", "text", "column"),
+        [
+            ("tief.json", "[" * 100_000, MAX_NESTING + 1),
+            ("tief_objekt.json", '{"a": ' * 100_000, 6 * MAX_NESTING + 1),
+            ("tief.toml", "kap4 = 5\nx = " + "[" * 100_000, 5 + MAX_NESTING),
+            ("tief_tabelle.toml", "x = " + "{a = " * 100_000, 5 + 5 * MAX_NESTING),
+        ],
+    )
+    def test_absurd_nesting_is_a_located_case_error(self, klein: teilhabe_rules.Model, tmp_path: Path, name: str,
+                                                    text: str, column: int) -> None:
+        path = tmp_path / name
+        path.write_text(text, encoding="utf-8")
+        (diagnostic,) = case_error(klein, path).diagnostics
+        assert f"tiefer als {MAX_NESTING} Ebenen" in diagnostic.message
+        assert diagnostic.location is not None and diagnostic.location.file == str(path)
+        assert diagnostic.location.line == text.count("\n") + 1
+        assert diagnostic.location.column == column
+
+    def test_dotted_keys_count_as_nesting(self, klein: teilhabe_rules.Model, tmp_path: Path) -> None:
+        path = tmp_path / "punkte.toml"
+        path.write_text("kap4 = 5\n[" + ".".join(["a"] * 200) + "]\nb = 1\n", encoding="utf-8")
+        (diagnostic,) = case_error(klein, path).diagnostics
+        assert f"tiefer als {MAX_NESTING} Ebenen" in diagnostic.message
+        assert diagnostic.location is not None and diagnostic.location.line == 2
+
+    def test_nesting_within_the_limit_is_reported_as_data(self, klein: teilhabe_rules.Model, tmp_path: Path) -> None:
+        path = tmp_path / "maessig.json"
+        path.write_text('{"unbekannt": ' + "[" * (MAX_NESTING - 2) + "]" * (MAX_NESTING - 2) + "}", encoding="utf-8")
+        error = case_error(klein, path)
+        assert any("unbekannter Schlüssel „unbekannt“" in d.message for d in error.diagnostics)
+
+    def test_the_command_line_answers_with_exit_code_1(self, tmp_path: Path) -> None:
+        path = tmp_path / "tief.json"
+        path.write_text("[" * 100_000, encoding="utf-8")
+        err = io.StringIO()
+        assert main(["eval", str(CASES / "klein.rules"), str(path)], io.StringIO(), err) == 1
+        assert "tief.json:1:" in err.getvalue()
+
+
+class TestNumbers:
+    """Integers of thousands of digits are not a Python error."""
+
+    def test_a_huge_integer_in_toml_is_located(self, klein: teilhabe_rules.Model, tmp_path: Path) -> None:
+        path = tmp_path / "zahl.toml"
+        path.write_text("beginn = 2025-01-01\nkap4 = " + "9" * 5000 + "\n", encoding="utf-8")
+        (diagnostic,) = case_error(klein, path).diagnostics
+        assert "zu vielen Ziffern" in diagnostic.message
+        assert diagnostic.location is not None and (diagnostic.location.line, diagnostic.location.column) == (2, 8)
+        assert diagnostic.source_line is None  # a line of 5000 characters is not shown
+
+    def test_a_huge_integer_in_json_is_a_value_error(self, klein: teilhabe_rules.Model, tmp_path: Path) -> None:
+        path = tmp_path / "zahl.json"
+        path.write_text('{"kap4": ' + "9" * 5000 + "}", encoding="utf-8")
+        error = case_error(klein, path)
+        kap4 = next(d for d in error.diagnostics if d.path == "$.kap4")
+        assert "9999…" in kap4.message or "nicht erlaubt" in kap4.message
+
+
+class TestDecoding:
+    """``parse_document`` and ``decode_json``: data or a located error, nothing else."""
+
+    def test_decode_json_gives_a_case_error_with_file_and_path(self) -> None:
+        with pytest.raises(CaseError) as caught:
+            decode_json('{"a": [1, 2,,]}', "population.jsonl", "$[7]")
+        (diagnostic,) = caught.value.diagnostics
+        assert diagnostic.location is not None and (diagnostic.location.file, diagnostic.location.line) == ("population.jsonl", 1)
+        assert diagnostic.path == "$[7]"
+
+    @settings(max_examples=300, deadline=None)
+    @given(st.text(alphabet=st.sampled_from('[]{}"\'=,.:#\\\n 1aé-') | st.characters(), max_size=60), st.booleans())
+    def test_any_text_gives_data_or_a_document_error(self, text: str, json_format: bool) -> None:
+        try:
+            parse_document(text, json_format=json_format)
+        except DocumentError as exc:
+            assert exc.line >= 1 and exc.column >= 1 and exc.message
+
+
+def test_a_huge_dotted_key_is_refused_before_the_toml_reader_runs(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The TOML reader takes time quadratic in the parts of a dotted key: such keys never reach it."""
+    from teilhabe_rules import cases
+
+    def forbidden(*_: object, **__: object) -> None:
+        raise AssertionError("the TOML reader was called")
+
+    monkeypatch.setattr(cases.tomllib, "loads", forbidden)
+    with pytest.raises(DocumentError) as caught:
+        parse_document("x = 1\n[" + ".".join(["a"] * 200_000) + "]\nb = 1\n", json_format=False)
+    assert (caught.value.line, caught.value.column) == (2, 2)

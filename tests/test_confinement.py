@@ -233,6 +233,19 @@ class TestElementFiles:
         assert "„..“ führt hinaus" in diagnostic.message and diagnostic.path == "$.massnahmen[1]"
 
 
+    def test_a_mapping_in_a_removed_working_directory(self, klein: teilhabe_rules.Model, tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+        gone = tmp_path / "weg"
+        gone.mkdir()
+        monkeypatch.chdir(gone)
+        gone.rmdir()
+        data = {"beginn": "2025-01-01", "pflegegrad": 1, "kap4": 5, "lp2a": {"kap5": 2},
+                "massnahmen": [{"bezeichnung": "x", "stunden": 1}]}
+        assert klein.load_case(data).row["kap4"] == 5  # no element file: the directory is not needed
+        (diagnostic,) = case_error(klein, dict(data, massnahmen=["gruppe.toml"])).diagnostics
+        assert "Arbeitsverzeichnis" in diagnostic.message and diagnostic.path == "$.massnahmen[1]"
+
+
 class TestCaseFile:
     """The case file itself: a regular file of bounded size, never read without end."""
 

@@ -467,8 +467,8 @@ class CaseLoader:
             raise CaseError(Diagnostic("Ein Fall ist ein Datensatz (Tabelle/Objekt)", where, path="$", source_line=line_text,
                                        code="eingabe"))
         unreadable: set[str] = set()
-        reader = _ElementFiles(base_dir or Path.cwd(), sum(len(t) for t in sources.texts.values()))
-        data = self._inline_files(dict(data), "", "$", reader.root, problems, sources, unreadable, reader)
+        reader = _ElementFiles(base_dir, sum(len(t) for t in sources.texts.values()))
+        data = self._inline_files(dict(data), "", "$", base_dir, problems, sources, unreadable, reader)
 
         structured: Any = None
         try:
@@ -493,7 +493,7 @@ class CaseLoader:
             raise CaseError(problems)
         return Case(row, sources.source, sources if sources.texts else None)
 
-    def _inline_files(self, data: dict[str, Any], scope: str, path: str, folder: Path, problems: list[Diagnostic],
+    def _inline_files(self, data: dict[str, Any], scope: str, path: str, folder: Path | None, problems: list[Diagnostic],
                       sources: CaseSources, unreadable: set[str], reader: _ElementFiles) -> dict[str, Any]:
         """Replace list elements given as file names by the records in those files.
 
@@ -598,16 +598,21 @@ class _ElementFiles:
     directory tree), and all files of one case together at most
     :data:`~teilhabe_rules.files.MAX_CASE_TOTAL_BYTES`. A file named twice is read once."""
 
-    def __init__(self, root: Path, used: int = 0):
-        self.root = root
+    def __init__(self, root: Path | None, used: int = 0):
+        self.root = root  # None: the working directory, looked up when a file is named
         self.used = used
         self.texts: dict[str, str] = {}
 
-    def read(self, name: str, folder: Path) -> tuple[Path, str]:
-        """The path (as named, relative to ``folder``) and the text of an element file; a
-        :class:`~teilhabe_rules.files.FileRefused` if it is outside the tree, not a regular
-        file, too large or not UTF-8."""
-        path = confined(name, folder, self.root)
+    def read(self, name: str, folder: Path | None) -> tuple[Path, str]:
+        """The path (as named, relative to ``folder``, default the root) and the text of an
+        element file; a :class:`~teilhabe_rules.files.FileRefused` if it is outside the tree,
+        not a regular file, too large or not UTF-8."""
+        if self.root is None:
+            try:
+                self.root = Path.cwd()
+            except OSError:
+                raise FileRefused("lässt sich nicht finden: das Arbeitsverzeichnis gibt es nicht mehr") from None
+        path = confined(name, folder or self.root, self.root)
         real = os.path.realpath(path)
         text = self.texts.get(real)
         if text is None:

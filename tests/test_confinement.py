@@ -168,7 +168,8 @@ class TestElementFiles:
             ("../draussen.toml", "„..“ führt hinaus"),
             ("unten/../../draussen.toml", "„..“ führt hinaus"),
             ("a\x00b.toml", "Nullzeichen"),
-            (".", "ein Verzeichnis"),
+            ("ordner.toml", "ein Verzeichnis"),
+            ("notizen.txt", "keine TOML- oder JSON-Datei"),
             ("fehlt.toml", "gibt es nicht"),
         ],
     )
@@ -178,14 +179,24 @@ class TestElementFiles:
         inner.mkdir()
         (tmp_path / "draussen.toml").write_text('bezeichnung = "x"\nstunden = 1\n', encoding="utf-8")
         shutil.copy(CASES / "massnahmen" / "gruppe.toml", inner / "gruppe.toml")
+        (inner / "ordner.toml").mkdir()
+        (inner / "notizen.txt").write_text(f"{SECRET}\n", encoding="utf-8")
         path = case_file(inner, "gruppe.toml", element)
         (diagnostic,) = case_error(klein, path).diagnostics
-        assert words in diagnostic.message
+        assert words in diagnostic.message and SECRET not in diagnostic.render()
         assert diagnostic.path == "$.massnahmen[2]"
         assert diagnostic.location is not None and diagnostic.location.file == str(path)
         assert diagnostic.location.line == 4  # the line of `massnahmen = [...]`
         assert diagnostic.source_line is not None
         assert diagnostic.source_line[diagnostic.location.column - 1:].startswith('"' + element[:1])
+
+    def test_a_file_that_is_not_toml_or_json_is_not_read(self, klein: teilhabe_rules.Model, tmp_path: Path) -> None:
+        (tmp_path / ".env").write_text(f"PASSWORT={SECRET}\n", encoding="utf-8")
+        (tmp_path / "tarnung.toml").symlink_to(tmp_path / ".env")
+        error = case_error(klein, case_file(tmp_path, ".env", "tarnung.toml"))
+        assert [d.path for d in error.diagnostics] == ["$.massnahmen[1]", "$.massnahmen[2]"]
+        assert all("keine TOML- oder JSON-Datei" in d.message for d in error.diagnostics)
+        assert SECRET not in error.render()
 
     def test_a_symbolic_link_out_of_the_tree(self, klein: teilhabe_rules.Model, tmp_path: Path) -> None:
         inner = tmp_path / "fall"

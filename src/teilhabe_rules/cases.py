@@ -592,8 +592,12 @@ class CaseLoader:
                     self._record_checks(item, child, f"{path}.{cspec.name}[{index}]", problems)
 
 
+_DATA_SUFFIXES = (".toml", ".json")
+
+
 class _ElementFiles:
-    """Reads the files a case names as list elements: only regular files of at most
+    """Reads the files a case names as list elements: only regular ``.toml``/``.json`` files
+    (a file of any other kind is never read, so no message shows its content) of at most
     :data:`~teilhabe_rules.files.MAX_CASE_BYTES` each, inside ``root`` (the case file's
     directory tree), and all files of one case together at most
     :data:`~teilhabe_rules.files.MAX_CASE_TOTAL_BYTES`. A file named twice is read once."""
@@ -614,6 +618,9 @@ class _ElementFiles:
                 raise FileRefused("lässt sich nicht finden: das Arbeitsverzeichnis gibt es nicht mehr") from None
         path = confined(name, folder or self.root, self.root)
         real = os.path.realpath(path)
+        if not (path.suffix.lower() in _DATA_SUFFIXES and Path(real).suffix.lower() in _DATA_SUFFIXES):
+            raise FileRefused("ist keine TOML- oder JSON-Datei (Endung .toml oder .json)",
+                              "ein Listenelement ist ein Datensatz oder der Pfad einer .toml- oder .json-Datei")
         text = self.texts.get(real)
         if text is None:
             text = read_text(path, MAX_CASE_BYTES)

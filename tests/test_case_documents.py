@@ -4,6 +4,7 @@ numbers are located CaseErrors, and any text gives data or a DocumentError."""
 from __future__ import annotations
 
 import io
+import json
 from pathlib import Path
 
 import pytest
@@ -11,10 +12,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import teilhabe_rules
+import teilhabe_rules.cases
 from teilhabe_rules import CaseError
 from teilhabe_rules.cases import MAX_NESTING, DocumentError, decode_json, parse_document
 from teilhabe_rules.cli import main
 
+ROOT = Path(__file__).resolve().parent.parent
 CASES = Path(__file__).parent / "fixtures" / "cases"
 
 
@@ -121,3 +124,46 @@ def test_a_huge_dotted_key_is_refused_before_the_toml_reader_runs(monkeypatch: p
     with pytest.raises(DocumentError) as caught:
         parse_document("x = 1\n[" + ".".join(["a"] * 200_000) + "]\nb = 1\n", json_format=False)
     assert (caught.value.line, caught.value.column) == (2, 2)
+
+
+class TestLargeCases:
+    """Large cases are refused or reported without work that grows with every element."""
+
+    def test_a_list_without_hoechstens_takes_at_most_the_global_limit(self, tmp_path: Path) -> None:
+
+        from teilhabe_rules.limits import MAX_LIST_ITEMS
+
+        model = teilhabe_rules.bundled("mawo")
+        data = teilhabe_rules.cases.read_data(ROOT / "examples" / "mawo" / "haus_linde.toml")
+        assert model.checked.scopes["bewohner"].max_count is None, "the test needs a list without höchstens"
+        data["bewohner"] = [{}] * (MAX_LIST_ITEMS + 1)
+        path = tmp_path / "fall.json"
+        path.write_text(json.dumps(data, default=str), encoding="utf-8")
+        error = case_error(model, path)
+        (diagnostic,) = error.diagnostics  # nothing else is read: not 10,001 missing-field errors
+        assert "10.001 Einträge" in diagnostic.message and diagnostic.path == "$.bewohner"
+        assert diagnostic.location is not None and diagnostic.location.file == str(path)
+        assert "höchstens N" in (diagnostic.hint or "")
+
+    def test_many_errors_are_counted_not_listed(self, tmp_path: Path) -> None:
+
+        from teilhabe_rules.cases import MAX_REPORTED
+
+        model = teilhabe_rules.bundled("bei_nrw3")
+        data = teilhabe_rules.cases.read_data(ROOT / "examples" / "bei_nrw3" / "eigene_haeuslichkeit.toml")
+        for number in range(MAX_REPORTED + 50):
+            data[f"unbekannt{number}"] = 1
+        path = tmp_path / "fall.json"
+        path.write_text(json.dumps(data, default=str), encoding="utf-8")
+        error = case_error(model, path)
+        assert len(error.diagnostics) == MAX_REPORTED + 1
+        last = error.diagnostics[-1]
+        assert last.message == "… und 50 weitere Fehler in diesem Fall" and last.location is not None
+
+    def test_a_wide_document_is_checked_for_depth_without_copying_paths(self) -> None:
+        """The depth check passes two million small tables side by side and finds a deep list beside them."""
+        data = parse_document("[" + "{}, " * 2_000_000 + "{}]", json_format=True)
+        assert len(data) == 2_000_001
+        deep = "[" * MAX_NESTING + "1" + "]" * MAX_NESTING
+        with pytest.raises(DocumentError):
+            parse_document('{"a": [{}, ' + deep + "]}", json_format=True)

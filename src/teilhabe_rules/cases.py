@@ -37,6 +37,7 @@ from cattrs.errors import ClassValidationError, ForbiddenExtraKeysError, Iterabl
 from . import checked as c
 from .errors import CaseError, Diagnostic, Location, did_you_mean
 from .files import MAX_CASE_BYTES, MAX_CASE_TOTAL_BYTES, FileRefused, confined, read_text, size_text
+from .limits import MAX_LIST_ITEMS, list_length_problem, list_limit
 from .locate import line_text, locate_exact
 from .paths import PathError, parse_path
 from .units import UnitError, parse_unit
@@ -194,6 +195,7 @@ def convert_value(value: Any, vtype: c.ValueType) -> Any:
 
 
 MAX_NESTING = 64  # tables and lists inside each other in one case document
+MAX_REPORTED = 100  # errors of one case reported one by one; the rest are counted
 
 
 class DocumentError(ValueError):
@@ -295,22 +297,32 @@ def _too_deep_at(text: str, json_format: bool) -> tuple[int, int]:
 
 def _deeper_than(data: Any, limit: int) -> tuple[str | int, ...] | None:
     """The path (steps, 1-based indexes) of the first table or list at a depth over ``limit``,
-    or None; found without recursion."""
+    or None; found without recursion. Only the depth is carried while looking (a document may
+    hold millions of small tables); the path is traced when one is found."""
+    if not isinstance(data, (dict, list)):
+        return None
+    stack: list[tuple[Any, int]] = [(data, 0)]
+    while stack:
+        value, depth = stack.pop()
+        if depth >= limit:
+            return _path_to_depth(data, limit)
+        children = value.values() if isinstance(value, dict) else value
+        stack.extend((child, depth + 1) for child in children if child and isinstance(child, (dict, list)))
+        if depth + 1 >= limit and any(isinstance(child, (dict, list)) for child in children):
+            return _path_to_depth(data, limit)
+    return None
+
+
+def _path_to_depth(data: Any, limit: int) -> tuple[str | int, ...]:
+    """The steps to the first table or list ``limit`` levels deep in ``data`` (there is one)."""
     stack: list[tuple[Any, tuple[str | int, ...]]] = [(data, ())]
     while stack:
         value, steps = stack.pop()
-        if isinstance(value, dict):
-            children: Any = ((key, child) for key, child in value.items())
-        elif isinstance(value, list):
-            children = ((index, child) for index, child in enumerate(value, start=1))
-        else:
-            continue
         if len(steps) >= limit:
             return steps
-        for step, child in children:
-            if isinstance(child, (dict, list)):
-                stack.append((child, (*steps, step)))
-    return None
+        items: Any = value.items() if isinstance(value, dict) else enumerate(value, start=1)
+        stack.extend((child, (*steps, step)) for step, child in items if isinstance(child, (dict, list)))
+    return ()
 
 
 def decode_json(text: str, file: str, path: str | None = None) -> Any:
@@ -466,6 +478,10 @@ class CaseLoader:
             where, line_text, _ = sources.where("$")
             raise CaseError(Diagnostic("Ein Fall ist ein Datensatz (Tabelle/Objekt)", where, path="$", source_line=line_text,
                                        code="eingabe"))
+        too_long: list[tuple[str, str, str | None, str | None]] = []
+        self._list_lengths(data, "", "$", too_long)
+        if too_long:  # a list far too long is not read element by element
+            raise CaseError([_diagnostic(sources, message, path, hint, at) for message, path, hint, at in too_long])
         unreadable: set[str] = set()
         reader = _ElementFiles(base_dir, sum(len(t) for t in sources.texts.values()))
         data = self._inline_files(dict(data), "", "$", base_dir, problems, sources, unreadable, reader)
@@ -474,10 +490,14 @@ class CaseLoader:
         try:
             structured = self.converter.structure(data, self.root)
         except ClassValidationError as exc:
-            for message, path in _flatten(exc, "$"):
-                if any(_within(path, item) for item in unreadable):
-                    continue  # the element's file could not be read; that is reported already
-                problems.append(_diagnostic(sources, message, path))
+            found = [(message, path) for message, path in _flatten(exc, "$")
+                     if not any(_within(path, item) for item in unreadable)]  # unreadable files: reported already
+            problems.extend(_diagnostic(sources, message, path) for message, path in found[:MAX_REPORTED])
+            if len(found) > MAX_REPORTED:
+                where, line_text, _ = sources.where("$")
+                problems.append(Diagnostic(f"… und {len(found) - MAX_REPORTED} weitere Fehler in diesem Fall", where, path="$",
+                                           source_line=line_text, code="eingabe",
+                                           hint=f"gezeigt werden die ersten {MAX_REPORTED}"))
         except RecursionError:  # pragma: no cover - nesting is bounded when the data is read
             problems.append(_diagnostic(sources, _TOO_DEEP, "$"))
         except (ValueError, TypeError) as exc:  # pragma: no cover - detailed validation wraps these
@@ -559,6 +579,26 @@ class CaseLoader:
             row[cspec.name] = [self._row(item, child, f"{path}.{cspec.name}[{i}]", problems) for i, item in enumerate(items, start=1)]
         return row
 
+    def _list_lengths(self, data: Any, scope: str, path: str,
+                      problems: list[tuple[str, str, str | None, str | None]]) -> None:
+        """Lists of more than :data:`~teilhabe_rules.limits.MAX_LIST_ITEMS` elements, found
+        before anything else is read (a list over its model's ``höchstens`` but within that is
+        reported with the case's other errors, by :meth:`_record_checks`)."""
+        if not isinstance(data, Mapping):
+            return
+        for child in self.model.scopes[scope].lists:
+            cspec = self.model.scopes[child]
+            items = data.get(cspec.name)
+            if not isinstance(items, list):
+                continue
+            problem = list_length_problem(cspec.name, len(items), cspec.max_count) if len(items) > MAX_LIST_ITEMS else None
+            if problem is not None:
+                at = f"{path}.{cspec.name}[{list_limit(cspec.max_count) + 1}]"
+                problems.append((problem[0], f"{path}.{cspec.name}", problem[1], at))
+                continue
+            for index, item in enumerate(items, start=1):
+                self._list_lengths(item, child, f"{path}.{cspec.name}[{index}]", problems)
+
     def _record_checks(self, data: Mapping[str, Any], scope: str, path: str,
                        problems: list[tuple[str, str, str | None, str | None]]) -> None:
         """Checks across fields, on the raw data so that they are reported with the type errors.
@@ -584,9 +624,10 @@ class CaseLoader:
             if cspec.min_count is not None and count < cspec.min_count:
                 problems.append((f"„{cspec.name}“ braucht mindestens {cspec.min_count} Einträge, angegeben sind {count}",
                                  f"{path}.{cspec.name}", None, None))
-            if cspec.max_count is not None and count > cspec.max_count:
-                problems.append((f"„{cspec.name}“ erlaubt höchstens {cspec.max_count} Einträge, angegeben sind {count}",
-                                 f"{path}.{cspec.name}", None, f"{path}.{cspec.name}[{cspec.max_count + 1}]"))
+            too_long = list_length_problem(cspec.name, count, cspec.max_count)
+            if too_long is not None:
+                problems.append((too_long[0], f"{path}.{cspec.name}", too_long[1],
+                                 f"{path}.{cspec.name}[{list_limit(cspec.max_count) + 1}]"))
             for index, item in enumerate(items, start=1):
                 if isinstance(item, Mapping):
                     self._record_checks(item, child, f"{path}.{cspec.name}[{index}]", problems)
@@ -667,9 +708,9 @@ def _flatten(exc: BaseException, path: str) -> list[tuple[str, str]]:
     """German messages with data paths from a cattrs validation error tree."""
     out: list[tuple[str, str]] = []
     if isinstance(exc, ForbiddenExtraKeysError):
-        for key in sorted(exc.extra_fields):
-            allowed = [f.name for f in attrs.fields(exc.cl)] if attrs.has(exc.cl) else []
-            close = did_you_mean(key, allowed)
+        allowed = [f.name for f in attrs.fields(exc.cl)] if attrs.has(exc.cl) else []
+        for number, key in enumerate(sorted(exc.extra_fields)):
+            close = did_you_mean(key, allowed) if number < MAX_REPORTED else None
             hint = f" ({close})" if close else (f" (erlaubt: {', '.join(allowed)})" if allowed else "")
             out.append((f"unbekannter Schlüssel „{key}“{hint}", f"{path}.{key}" if path else key))
         return out

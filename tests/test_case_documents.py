@@ -167,3 +167,50 @@ class TestLargeCases:
         deep = "[" * MAX_NESTING + "1" + "]" * MAX_NESTING
         with pytest.raises(DocumentError):
             parse_document('{"a": [{}, ' + deep + "]}", json_format=True)
+
+    def test_a_toml_case_over_its_size_is_refused_before_the_toml_reader_runs(
+        self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        from teilhabe_rules.cases import MAX_TOML_CHARS
+
+        path = tmp_path / "fall.toml"
+        path.write_text("# " + "x" * MAX_TOML_CHARS + "\nkap4 = 2\n", encoding="utf-8")
+
+        def never(*args: object, **kwargs: object) -> None:
+            raise AssertionError("the TOML reader ran")
+
+        monkeypatch.setattr("teilhabe_rules.cases.tomllib.loads", never)
+        error = case_error(teilhabe_rules.bundled("mawo"), path)
+        assert "höchstens 4.000.000 Zeichen" in error.message and "JSON" in error.message
+        assert error.diagnostics[0].location is not None
+
+    def test_a_failed_case_file_is_decoded_once(self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        """The version check after a failed load uses the data the load decoded."""
+        import teilhabe_rules.cases as cases
+
+        calls: list[str] = []
+        original = cases.parse_document
+
+        def counting(text: str, *, json_format: bool) -> object:
+            calls.append(text)
+            return original(text, json_format=json_format)
+
+        monkeypatch.setattr(cases, "parse_document", counting)
+        path = tmp_path / "fall.toml"
+        path.write_text((ROOT / "examples" / "mawo" / "person_grundfall.toml").read_text(encoding="utf-8")
+                        .replace("zeitraum_ab = 2024", "zeitraum_ab = 2019") + "\nunbekannt = 1\n", encoding="utf-8")
+        with pytest.raises(teilhabe_rules.ValidityError):  # the version is named first
+            teilhabe_rules.bundled("mawo").evaluate(path)
+        assert len(calls) == 1
+
+
+def test_a_level_with_a_huge_exponent_is_refused_at_once(tmp_path: Path) -> None:
+    """``1e999999`` where a level is expected: no million-digit integer is built."""
+    text = (ROOT / "examples" / "mawo" / "person_grundfall.toml").read_text(encoding="utf-8")
+    assert "[bewohner.lp2a]" in text
+    path = tmp_path / "fall.toml"
+    path.write_text(text.replace("[bewohner.lp2a]", "[bewohner.lp2a]\nbewilligte_stufe = 1e999999\n\"begründung\" = \"x\""),
+                    encoding="utf-8")
+    error = case_error(teilhabe_rules.bundled("mawo"), path)
+    (level,) = [d for d in error.diagnostics if d.path and d.path.endswith("lp2a.bewilligte_stufe")]
+    assert "1E+999999 gehört nicht zu" in level.message

@@ -25,7 +25,7 @@ import json
 import os
 import re
 import sys
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
@@ -47,7 +47,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
-__all__ = ["MAX_NESTING", "Case", "CaseLoader", "CaseSources", "DocumentError", "decode_json", "parse_document", "parse_quantity",
+__all__ = ["MAX_NESTING", "Case", "CaseDocumentError", "CaseLoader", "CaseSources", "DocumentError", "decode_json", "parse_document", "parse_quantity",
            "read_case_file", "read_data"]
 
 
@@ -108,9 +108,21 @@ def parse_quantity(value: Any, vtype: c.ValueType) -> Decimal:
     return _check_number(number, vtype, value)
 
 
+#: Numbers of a case are below 10**MAX_MAGNITUDE (no tariff figure comes near; a larger
+#: exponent would make whole-number tests and conversions slow).
+MAX_MAGNITUDE = 30
+
+
+def _whole(number: Decimal) -> bool:
+    """Whether ``number`` is a whole number of reasonable size (without building huge ints)."""
+    return number.is_finite() and number.adjusted() < MAX_MAGNITUDE and number == number.to_integral_value()
+
+
 def _check_number(number: Decimal, vtype: c.ValueType, raw: Any) -> Decimal:
     if not number.is_finite():
         raise ValueError(f"{_show(raw)} ist keine endliche Zahl")
+    if number and number.adjusted() >= MAX_MAGNITUDE:
+        raise ValueError(f"{_show(raw)} ist zu groß: Zahlen eines Falls liegen unter 10^{MAX_MAGNITUDE}")
     if vtype.integer and number != number.to_integral_value():
         raise ValueError(f"erwartet eine ganze Zahl, nicht {_show(raw)}")
     if vtype.choices is not None and number not in vtype.choices:
@@ -141,7 +153,10 @@ def _show(value: Any) -> str:
         return "eine Liste"
     if isinstance(value, Mapping):
         return "ein Datensatz"
-    return str(value)
+    if isinstance(value, int) and value.bit_length() > 128:  # str() of a huge int is slow or refused
+        return f"eine Zahl mit etwa {int(value.bit_length() * 0.30103) + 1} Stellen"
+    text = str(value)
+    return text if len(text) <= 40 else f"{text[:20]}… ({len(text)} Zeichen)"
 
 
 def convert_value(value: Any, vtype: c.ValueType) -> Any:
@@ -183,7 +198,9 @@ def convert_value(value: Any, vtype: c.ValueType) -> Any:
         if vtype.enum.numeric:
             if isinstance(value, bool):
                 key = None
-            elif isinstance(value, (int, Decimal)) and value == int(value):
+            elif isinstance(value, int):
+                key = value
+            elif isinstance(value, Decimal) and _whole(value):
                 key = int(value)
             elif isinstance(value, str) and re.fullmatch(r"-?\d+", value.strip()):
                 key = int(value)
@@ -196,6 +213,9 @@ def convert_value(value: Any, vtype: c.ValueType) -> Any:
 
 MAX_NESTING = 64  # tables and lists inside each other in one case document
 MAX_REPORTED = 100  # errors of one case reported one by one; the rest are counted
+#: Characters of one TOML case document: Python's TOML reader takes about a second per million
+#: characters, JSON's a hundredth of that; a case that large is a population (JSON Lines).
+MAX_TOML_CHARS = 4_000_000
 
 
 class DocumentError(ValueError):
@@ -210,11 +230,15 @@ class DocumentError(ValueError):
 def parse_document(text: str, *, json_format: bool) -> Any:
     """The data of a TOML or JSON document (decimals exact), or a :class:`DocumentError`.
 
-    Never a Python error: a syntax error, a number of thousands of digits, and tables or lists
+    Never a Python error: a syntax error, a number of thousands of digits, a TOML text over
+    :data:`MAX_TOML_CHARS`, and tables or lists
     nested deeper than :data:`MAX_NESTING` (brackets, or TOML's dotted keys) are each a
     DocumentError with the line and column where it happens. Usable for one JSON line of a
     population as well as for a whole file."""
     if not json_format:
+        if len(text) > MAX_TOML_CHARS:
+            raise DocumentError(f"Eine TOML-Datei eines Falls hat höchstens {MAX_TOML_CHARS:,} Zeichen, diese hat "
+                                f"{len(text):,}".replace(",", ".") + " (als JSON sind größere Fälle möglich)")
         _check_dotted_keys(text)
     try:
         if json_format:
@@ -390,6 +414,17 @@ class CaseSources:
         return Location(file, line, column), source_line_of(text, line), exact
 
 
+class CaseDocumentError(CaseError):
+    """A case that was read but does not fit the model; ``document`` is its decoded data and
+    ``sources`` its files, for a caller that looks at the raw data once more (the model's
+    validity check names the version before the structural errors)."""
+
+    def __init__(self, diagnostics: Sequence[Diagnostic] | Diagnostic, document: Any, sources: CaseSources):
+        super().__init__(diagnostics)
+        self.document = document
+        self.sources = sources
+
+
 class CaseLoader:
     """Builds the attrs classes and the cattrs converter for one checked model (once)."""
 
@@ -474,14 +509,16 @@ class CaseLoader:
             data, text = read_case_file(case_file)
             sources = CaseSources(str(case_file), {str(case_file): text})
             base_dir = case_file.parent
+        document = data
         if not isinstance(data, Mapping):
             where, line_text, _ = sources.where("$")
-            raise CaseError(Diagnostic("Ein Fall ist ein Datensatz (Tabelle/Objekt)", where, path="$", source_line=line_text,
-                                       code="eingabe"))
+            raise CaseDocumentError(Diagnostic("Ein Fall ist ein Datensatz (Tabelle/Objekt)", where, path="$",
+                                               source_line=line_text, code="eingabe"), document, sources)
         too_long: list[tuple[str, str, str | None, str | None]] = []
         self._list_lengths(data, "", "$", too_long)
         if too_long:  # a list far too long is not read element by element
-            raise CaseError([_diagnostic(sources, message, path, hint, at) for message, path, hint, at in too_long])
+            raise CaseDocumentError([_diagnostic(sources, message, path, hint, at) for message, path, hint, at in too_long],
+                                    document, sources)
         unreadable: set[str] = set()
         reader = _ElementFiles(base_dir, sum(len(t) for t in sources.texts.values()))
         data = self._inline_files(dict(data), "", "$", base_dir, problems, sources, unreadable, reader)
@@ -510,7 +547,7 @@ class CaseLoader:
         else:
             row = {}
         if problems:
-            raise CaseError(problems)
+            raise CaseDocumentError(problems, document, sources)
         return Case(row, sources.source, sources if sources.texts else None)
 
     def _inline_files(self, data: dict[str, Any], scope: str, path: str, folder: Path | None, problems: list[Diagnostic],

@@ -123,8 +123,8 @@ class Model:
         """Evaluate one case. ``at`` overrides the reference date (default: the case's own)."""
         try:
             loaded = self.load_case(case)
-        except CaseError:
-            self._check_raw_validity(case, at)
+        except CaseError as exc:
+            self._check_raw_validity(case, at, exc)
             raise
         agreed = self.load_agreement(agreement) if agreement is not None else None
         self._check_validity(loaded, at)
@@ -154,18 +154,20 @@ class Model:
         texts = tuple(d.message + (f" @ {d.path}" if d.path and d.path != "$" else "") for d in self._failures(warnings, row, "warnung"))
         return Result(self, row, texts, agreed, parameters, explain, loaded.source)
 
-    def _check_raw_validity(self, case: Any, at: _dt.date | None) -> None:
-        """A case of another version usually fails structurally too: name the version first."""
-        from .cases import CaseSources, convert_value, read_case_file
+    def _check_raw_validity(self, case: Any, at: _dt.date | None, error: CaseError) -> None:
+        """A case of another version usually fails structurally too: name the version first
+        (from the data the failed load decoded; a file that could not be decoded has no date)."""
+        from .cases import CaseDocumentError, CaseSources, convert_value
 
         info = self.checked.info
         if at is None and info.reference_date is None:
             return
-        sources = None
+        sources: CaseSources | None = None
         try:
-            if isinstance(case, (str, Path)):
-                data, text = read_case_file(case)
-                sources = CaseSources(str(case), {str(case): text})
+            if isinstance(error, CaseDocumentError):
+                data, sources = error.document, (error.sources if error.sources.texts else None)
+            elif isinstance(case, (str, Path)):
+                return
             else:
                 data = case
             raw: Any = data

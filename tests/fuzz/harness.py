@@ -580,7 +580,9 @@ def _mutate_data(value: Any, rng: random.Random, large: bool, depth: int = 0) ->
             copy[i] = _mutate_data(copy[i], rng, large, depth + 1)
         elif action < 0.7:
             copy = (
-                copy * min(_size(rng, large), 1 + 20_000 // len(copy)) if rng.random() < 0.5 else copy[: rng.randrange(len(copy))]
+                copy * min(_size(rng, large), 1 + 20_000 // len(copy))
+                if rng.random() < 0.5
+                else copy[: rng.randrange(len(copy))]
             )
         elif action < 0.85:
             copy.insert(
@@ -703,7 +705,9 @@ def gen_case(rng: random.Random, corpus: Corpus, large: bool) -> Input:
     from teilhabe_rules.cases import read_data
 
     model, path = rng.choice(corpus.cases)
-    files = {f"bewohner/{name}": content for name, content in corpus.residents.items()}
+    files = {
+        f"bewohner/{name}": content for name, content in corpus.residents.items() if model == "mawo"
+    }
     pick = rng.random()
     if pick < 0.7:
         data = read_data(path)
@@ -739,7 +743,9 @@ def gen_agreement(rng: random.Random, corpus: Corpus, large: bool) -> Input:
             )
             + text
         )
-    files = {f"bewohner/{name}": content for name, content in corpus.residents.items()}
+    files = {
+        f"bewohner/{name}": content for name, content in corpus.residents.items() if model == "mawo"
+    }
     files["vereinbarung.toml"] = encode(mutate_text(text, rng), rng)
     files["fall.toml"] = case.read_bytes()
     return Input(
@@ -991,7 +997,14 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     os.environ["TEILHABE_RULES_CACHE"] = "aus"  # generated rule files must not fill a cache
-    scratch = Path(tempfile.mkdtemp(prefix="teilhabe-fuzz-"))
+    # the inputs' files live in memory where the system has a tmpfs (a disk's directory
+    # operations would cost more than most inputs)
+    shm = Path("/dev/shm")
+    scratch = Path(
+        tempfile.mkdtemp(
+            prefix="teilhabe-fuzz-", dir=shm if shm.is_dir() and os.access(shm, os.W_OK) else None
+        )
+    )
     units = [
         (
             args.seed,

@@ -27,7 +27,7 @@ import attrs
 
 from . import checked as c
 from .cases import DocumentError, convert_value, parse_document, source_line_of
-from .compiler import Fault, _key_text
+from .compiler import Fault, key_text
 from .domains import corridor_findings
 from .errors import AgreementError, Diagnostic, Location, did_you_mean
 from .files import MAX_CASE_BYTES, FileRefused, read_text
@@ -54,7 +54,7 @@ class AgreedTable(dict):  # type: ignore[type-arg]
         where = self.removed.get(key)
         if where is None:
             raise KeyError(key)
-        raise Fault(f"Die Tabelle „{self.name}“ hat für {_key_text(key)} keinen Wert: nicht vereinbart",
+        raise Fault(f"Die Tabelle „{self.name}“ hat für {key_text(key)} keinen Wert: nicht vereinbart",
                     f"die Vereinbarung streicht diese Zeile ({where})")
 
 

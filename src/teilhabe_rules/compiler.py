@@ -32,7 +32,7 @@ import attrs
 from . import checked as c
 from .errors import CheckError, Diagnostic, Location
 
-__all__ = ["DECIMAL_CONTEXT", "Fault", "Program", "compile_model", "corridor_key"]
+__all__ = ["DECIMAL_CONTEXT", "Fault", "Program", "compile_model", "corridor_key", "key_text"]
 
 DECIMAL_CONTEXT = decimal.Context(
     prec=28,
@@ -72,18 +72,20 @@ def _lookup(table: dict[Any, Any], key: Any, name: str) -> Any:
         return table[key]
     except KeyError:
         known = sorted(table, key=str)
-        shown = ", ".join(_key_text(k) for k in known[:12]) + (" …" if len(known) > 12 else "")
+        shown = ", ".join(key_text(k) for k in known[:12]) + (" …" if len(known) > 12 else "")
         raise Fault(
-            f"Die Tabelle „{name}“ hat keinen Eintrag für {_key_text(key)}",
+            f"Die Tabelle „{name}“ hat keinen Eintrag für {key_text(key)}",
             f"vorhandene Einträge: {shown}" if shown else "die Tabelle ist leer",
         ) from None
     except TypeError:  # pragma: no cover - unhashable keys cannot reach here
         raise Fault(f"Die Tabelle „{name}“ kann nicht mit {key!r} abgefragt werden") from None
 
 
-def _key_text(key: Any) -> str:
+def key_text(key: Any) -> str:
+    """A table key or number as shown in a message: a tuple as ``(a, b)``, a decimal in plain
+    notation (a whole one without trailing zeros)."""
     if isinstance(key, tuple):
-        return "(" + ", ".join(_key_text(k) for k in key) + ")"
+        return "(" + ", ".join(key_text(k) for k in key) + ")"
     if isinstance(key, Decimal):
         return format(key.normalize(), "f") if key == key.to_integral_value() else format(key, "f")
     return str(key)
@@ -169,13 +171,13 @@ def _level(value: Any, levels: frozenset[int], package: str) -> int:
 
 
 def _no_band(value: Any, package: str, unit: str) -> Any:
-    raise Fault(f"{_key_text(value)} {unit} liegt in keinem Korridorband von „{package}“".replace("  ", " "))
+    raise Fault(f"{key_text(value)} {unit} liegt in keinem Korridorband von „{package}“".replace("  ", " "))
 
 
 def _in_range(value: Decimal, low: Decimal | None, high: Decimal | None, name: str) -> None:
     if low is not None and value < low or high is not None and value > high:
-        bounds = f"{_key_text(low) if low is not None else '−∞'} bis {_key_text(high) if high is not None else '∞'}"
-        raise Fault(f"„{name}“ = {_key_text(value)} liegt außerhalb des deklarierten Bereichs {bounds}",
+        bounds = f"{key_text(low) if low is not None else '−∞'} bis {key_text(high) if high is not None else '∞'}"
+        raise Fault(f"„{name}“ = {key_text(value)} liegt außerhalb des deklarierten Bereichs {bounds}",
                     "der Wert ergibt sich aus den Eingaben; prüfe sie oder den deklarierten Bereich")
 
 

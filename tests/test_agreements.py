@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
 from decimal import Decimal
 from pathlib import Path
 
@@ -320,3 +321,77 @@ class TestRemovedRows:
     def test_a_misspelt_removal_gets_a_hint(self, model: tr.Model) -> None:
         (found,) = agreement_error(model, {"tabellen": {"poolanteil": {"2": "nicht vereinbar"}}}).diagnostics
         assert found.hint == "eine Zeile ohne Wert: „nicht vereinbart“"
+
+
+
+class TestLargeAgreements:
+    """A large agreement is indexed in one pass; at most 100 errors are reported one by one."""
+
+    def test_twenty_thousand_unknown_parameters_fail_fast(
+            self, model: tr.Model, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        from teilhabe_rules import agreements
+        from teilhabe_rules.cases import MAX_REPORTED
+
+        suggested: list[str] = []
+
+        def counting(name: str, candidates: object) -> str | None:
+            suggested.append(name)
+            return None
+
+        monkeypatch.setattr(agreements, "did_you_mean", counting)
+        file = tmp_path / "viele.toml"
+        file.write_text('[vereinbarung]\nmodell = "klein"\n[parameter]\n'
+                        + "".join(f"unbekannt_{i} = 1\n" for i in range(20_000)), encoding="utf-8")
+        started = time.perf_counter()
+        found = agreement_error(model, file).diagnostics
+        assert time.perf_counter() - started < 5  # about 0.15 s; was quadratic (hours at the cap)
+        assert len(found) == MAX_REPORTED + 1
+        assert len(suggested) == MAX_REPORTED  # did-you-mean only for the errors shown
+        assert [(d.message, d.location.line) for d in found[:2]] == [
+            ("Das Modell hat keinen Parameter „unbekannt_0“", 4),
+            ("Das Modell hat keinen Parameter „unbekannt_1“", 5)]
+        assert found[MAX_REPORTED - 1].location.line == 3 + MAX_REPORTED
+        rest = found[-1]  # counts the rest, located at the first of them
+        count = 20_000 - MAX_REPORTED
+        assert rest.message == f"… und {count} weitere Fehler in dieser Vereinbarung"
+        where = (rest.location.file, rest.location.line, rest.location.column)
+        assert where == (str(file), 4 + MAX_REPORTED, 1)
+        assert rest.source_line == f"unbekannt_{MAX_REPORTED} = 1" and rest.hint is not None
+
+    def test_the_text_is_scanned_once(
+            self, model: tr.Model, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        from teilhabe_rules import agreements
+
+        scanned: list[str] = []
+        keys_of = agreements._Located._keys_of
+
+        def counting(line: str) -> set[str]:
+            scanned.append(line)
+            return keys_of(line)
+
+        monkeypatch.setattr(agreements._Located, "_keys_of", staticmethod(counting))
+        file = tmp_path / "gestrichen.toml"
+        lines = ["[vereinbarung]", 'modell = "klein"', "[tabellen.poolanteil]",
+                 *(f'"{n}" = "nicht vereinbart"' for n in range(2, 5_002))]
+        file.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        started = time.perf_counter()
+        agreed = model.load_agreement(file)
+        assert time.perf_counter() - started < 5  # about 0.05 s
+        assert len(scanned) <= len(lines)  # each line once, however many rows are located
+        pool = next(rows for tid, rows in agreed.tables.items() if tid.endswith("poolanteil"))
+        assert list(pool) == [1]
+        assert pool.removed[5_001] == f"{file}:{len(lines)}"  # type: ignore[attr-defined]
+
+    def test_keys_are_located_in_their_section(self, model: tr.Model, tmp_path: Path) -> None:
+        file = tmp_path / "abschnitte.toml"
+        file.write_text('[vereinbarung]\nmodell = "klein"\nfalsch = 1\n\n[ "parameter" ]\n'
+                        '"satz" = "5 EUR/h"\nfalsch = 2\n\'mit = im Namen\' = 3\n\n'
+                        '[ tabellen . poolanteil ]\n"x" = "1 %"\n', encoding="utf-8")
+        found = sorted((d.location.line, d.location.column, d.message.split(":")[0])
+                       for d in agreement_error(model, file).diagnostics)
+        assert found == [
+            (3, 1, "Unbekannter Eintrag „falsch“ in [vereinbarung]"),
+            (6, 2, "Parameter „satz“"),
+            (7, 1, "Das Modell hat keinen Parameter „falsch“"),
+            (8, 2, "Das Modell hat keinen Parameter „mit = im Namen“"),
+            (11, 2, "Tabelle „poolanteil“, Zeile „x“")]

@@ -19,14 +19,14 @@ from __future__ import annotations
 
 import datetime as _dt
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
 import attrs
 
 from . import checked as c
-from .cases import DocumentError, convert_value, parse_document, source_line_of
+from .cases import MAX_REPORTED, DocumentError, convert_value, parse_document, source_line_of
 from .compiler import Fault, key_text
 from .domains import corridor_findings
 from .errors import AgreementError, Diagnostic, Location, did_you_mean
@@ -111,37 +111,75 @@ def base_values(model: c.CheckedModel) -> tuple[dict[str, Any], dict[str, dict[A
     return ({pid: p.default for pid, p in model.parameters.items()}, {tid: t.mapping() for tid, t in model.tables.items()})
 
 
+_HEADER_LINE = re.compile(r"\s*\[\[?([^\]]*)\]")
+_ASSIGNMENT = re.compile(r"\s*([^=]*?)\s*=")
+_QUOTED_KEY = re.compile(r"""\s*(?:"([^"]*)"|'([^']*)')\s*=""")
+
+
+def _section_name(name: str) -> str:
+    """A section name as compared: quotes dropped, spaces around the dots ignored."""
+    return ".".join(part.strip() for part in name.replace('"', "").replace("'", "").split("."))
+
+
 class _Located:
+    """Where keys and sections stand in an agreement's text.
+
+    The text is indexed once (one pass over its lines): each section header, and for each
+    section and for the whole text the first line where a key is given (``key = …``, the key
+    bare or quoted), so that locating a problem costs no scan of the text."""
+
     def __init__(self, text: str, file: str):
         self.lines = text.splitlines()
         self.file = file
-
-    def _header(self, name: str) -> int | None:
-        """The index of the line ``[name]`` (quotes and spaces around the dots ignored)."""
-        pattern = re.compile(r"\s*\[\[?\s*" + r"\s*\.\s*".join(re.escape(part) for part in name.split(".")) + r"\s*\]")
+        self.headers: dict[str, int] = {}  # section name → index of its first header line
+        self.keys: dict[str, int] = {}  # key → index of the first line that gives it
+        self.section_keys: dict[str, dict[str, int]] = {}  # section → key → line index
+        current: dict[str, int] | None = None
         for number, line in enumerate(self.lines):
-            if pattern.match(line.replace('"', "").replace("'", "")):
-                return number
-        return None
+            if line.lstrip().startswith("["):  # a header, or a line that ends a section
+                header = _HEADER_LINE.match(line.replace('"', "").replace("'", ""))
+                current = None
+                if header is not None:
+                    name = _section_name(header.group(1))
+                    self.headers.setdefault(name, number)
+                    if self.headers[name] == number:  # a section is found at its first header
+                        current = self.section_keys.setdefault(name, {})
+                continue
+            for key in self._keys_of(line):
+                self.keys.setdefault(key, number)
+                if current is not None:
+                    current.setdefault(key, number)
+
+    @staticmethod
+    def _keys_of(line: str) -> set[str]:
+        """The keys a line ``key = …`` may give: the text before ``=`` with at most one quote
+        on either side dropped, and a quoted key (which may itself contain ``=``)."""
+        keys = set()
+        assignment = _ASSIGNMENT.match(line)
+        if assignment is not None:
+            key = assignment.group(1)
+            key = key[1:] if key[:1] in ("'", '"') else key
+            keys.add(key[:-1] if key[-1:] in ("'", '"') else key)
+        quoted = _QUOTED_KEY.match(line)
+        if quoted is not None:
+            keys.add(quoted.group(1) if quoted.group(1) is not None else quoted.group(2))
+        return keys
 
     def find(self, key: str, section: str | None = None) -> tuple[int, int, str | None]:
         """Line, column and text where ``key`` is given (in ``[section]`` if it has one).
 
-        A key written as ``key = …`` is found in its section; a table given as a header
-        ``[section.key]`` (or a section ``[key]``) is found by that header.
+        A key written as ``key = …`` is found in its section, else anywhere; a table given
+        as a header ``[section.key]`` (or a section ``[key]``) is found by that header.
         """
-        pattern = re.compile(r'^\s*["\']?' + re.escape(key) + r'["\']?\s*=')
-        start = self._header(section) if section is not None else None
-        ranges = []
-        if start is not None:
-            end = next((n for n in range(start + 1, len(self.lines)) if self.lines[n].lstrip().startswith("[")), len(self.lines))
-            ranges.append(range(start + 1, end))
-        ranges.append(range(len(self.lines)))
-        for lines in ranges:
-            for number in lines:
-                if pattern.match(self.lines[number]):
-                    return number + 1, self.lines[number].index(key) + 1, self.lines[number]
-        header = self._header(f"{section}.{key}" if section else key)
+        number = None
+        if section is not None:
+            number = self.section_keys.get(_section_name(section), {}).get(key)
+        if number is None:
+            number = self.keys.get(key)
+        if number is not None:
+            line = self.lines[number]
+            return number + 1, max(line.find(key), 0) + 1, line
+        header = self.headers.get(_section_name(f"{section}.{key}" if section else key))
         if header is not None:
             line = self.lines[header]
             return header + 1, max(line.find(key), 0) + 1, line
@@ -168,10 +206,23 @@ def load_agreement(model: c.CheckedModel, source: str | Path | Mapping[str, Any]
                                             source_line=source_line_of(text, exc.line), code="vereinbarung")) from None
     where = _Located(text, file)
     problems: list[Diagnostic] = []
+    # problems over the cap: their number, and the key and section of the first of them
+    unreported: list[Any] = [0, None]
 
-    def report(message: str, key: str, section: str | None, hint: str | None = None) -> None:
+    def report(message: str, key: str, section: str | None, hint: str | None = None,
+               names: Iterable[str] | None = None) -> None:
+        """A problem at ``key``; the first MAX_REPORTED are located and reported one by one,
+        the rest are counted. ``names``: what ``key`` may be; the hint then names the closest
+        (computed only for a problem reported), else it is ``hint``."""
+        if len(problems) >= MAX_REPORTED:
+            unreported[0] += 1
+            unreported[1] = unreported[1] or (key, section)
+            return
+        if names is not None:
+            hint = did_you_mean(key, names) or hint
         line, column, source_line = where.find(key, section)
-        problems.append(Diagnostic(message, Location(file, line, column), hint=hint, source_line=source_line if text else None, code="vereinbarung"))
+        problems.append(Diagnostic(message, Location(file, line, column), hint=hint,
+                                   source_line=source_line if text else None, code="vereinbarung"))
 
     def place(key: str, section: str | None) -> tuple[Location, str | None]:
         line, column, source_line = where.find(key, section)
@@ -190,7 +241,7 @@ def load_agreement(model: c.CheckedModel, source: str | Path | Mapping[str, Any]
     for key in head:
         if key not in HEADER_KEYS:
             report(f"Unbekannter Eintrag „{key}“ in [vereinbarung]", key, "vereinbarung",
-                   did_you_mean(key, HEADER_KEYS) or "erlaubt: " + ", ".join(HEADER_KEYS))
+                   "erlaubt: " + ", ".join(HEADER_KEYS), HEADER_KEYS)
     if name is not None and not isinstance(name, str):
         report(f"„name“ ist ein Text, nicht {_brief(name)}", "name", "vereinbarung")
     # an agreement for a base model also fits its variants (they keep its parameters and tables)
@@ -221,7 +272,7 @@ def load_agreement(model: c.CheckedModel, source: str | Path | Mapping[str, Any]
     for key, raw in given.items():
         pid = by_name.get(key)
         if pid is None:
-            report(f"Das Modell hat keinen Parameter „{key}“", key, "parameter", did_you_mean(key, by_name))
+            report(f"Das Modell hat keinen Parameter „{key}“", key, "parameter", names=by_name)
             continue
         spec = model.parameters[pid]
         try:
@@ -235,9 +286,9 @@ def load_agreement(model: c.CheckedModel, source: str | Path | Mapping[str, Any]
     for key, rows in data.pop("tabellen", {}).items():
         tid = table_names.get(key)
         if tid is None:
-            report(f"Das Modell hat keine Tabelle „{key}“", key, "tabellen", did_you_mean(key, table_names))
+            report(f"Das Modell hat keine Tabelle „{key}“", key, "tabellen", names=table_names)
             continue
-        spec = model.tables[tid]
+        table_spec = model.tables[tid]
         if not isinstance(rows, dict):
             report(f"Tabelle „{key}“: erwartet Zeilen „schlüssel = wert“", key, "tabellen")
             continue
@@ -245,27 +296,36 @@ def load_agreement(model: c.CheckedModel, source: str | Path | Mapping[str, Any]
         removed: dict[Any, str] = {}
         for row_key, raw in rows.items():
             parts = [p.strip() for p in str(row_key).split(",")]
-            if len(parts) != len(spec.key_types):
-                report(f"Tabelle „{key}“: die Zeile „{row_key}“ hat {len(parts)} Schlüssel, die Tabelle {len(spec.key_types)}", str(row_key), f"tabellen.{key}")
+            if len(parts) != len(table_spec.key_types):
+                report(f"Tabelle „{key}“: die Zeile „{row_key}“ hat {len(parts)} Schlüssel, "
+                       f"die Tabelle {len(table_spec.key_types)}", str(row_key), f"tabellen.{key}")
                 continue
             try:
-                keys = tuple(convert_value(p, kt) if kt.kind != "zahl" else convert_value(p, c.ValueType("zahl", kt.unit, True)) for p, kt in zip(parts, spec.key_types))
+                keys = tuple(convert_value(p, kt) if kt.kind != "zahl"
+                             else convert_value(p, c.ValueType("zahl", kt.unit, True))
+                             for p, kt in zip(parts, table_spec.key_types, strict=True))
                 row = keys[0] if len(keys) == 1 else keys
                 if isinstance(raw, str) and raw.strip() == NOT_AGREED:
                     table.pop(row, None)
                     line, _, _ = where.find(str(row_key), f"tabellen.{key}")
                     removed[row] = f"{file}:{line}" if text else file
                     continue
-                value = convert_value(raw, spec.value_type)
+                value = convert_value(raw, table_spec.value_type)
             except ValueError as exc:
                 hint = f"eine Zeile ohne Wert: „{NOT_AGREED}“" if isinstance(raw, str) and "vereinbar" in raw else None
                 report(f"Tabelle „{key}“, Zeile „{row_key}“: {exc}", str(row_key), f"tabellen.{key}", hint)
                 continue
             table[row] = value
-        tables[tid] = AgreedTable(table, spec.name, removed) if removed else table
+        tables[tid] = AgreedTable(table, table_spec.name, removed) if removed else table
         overridden.append(tid)
     for section in data:
         report(f"Unbekannter Abschnitt „{section}“", section, None, "erlaubt: [vereinbarung], [parameter], [tabellen.NAME]")
+    if unreported[0]:
+        line, column, source_line = where.find(*unreported[1])
+        problems.append(Diagnostic(f"… und {unreported[0]} weitere Fehler in dieser Vereinbarung",
+                                   Location(file, line, column),
+                                   hint=f"gezeigt werden die ersten {MAX_REPORTED}; der nächste steht hier",
+                                   source_line=source_line if text else None, code="vereinbarung"))
     if not problems:
         problems.extend(_corridors(model, parameters, file, agreed_at if text else {}))
     if problems:

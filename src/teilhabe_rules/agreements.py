@@ -5,7 +5,8 @@ Takes: a TOML agreement (file, text or mapping) and a checked model. Gives: an
 applied, or an :class:`~teilhabe_rules.errors.AgreementError` listing every problem (unknown
 header key, missing or other ``modell``, unknown parameter or table with did-you-mean, wrong
 unit, value out of range, bad row key, a corridor that the agreed bounds leave with a gap or an
-overlap), each with file, line and column.
+overlap), each with file, line and column; after :data:`~teilhabe_rules.cases.MAX_REPORTED`
+problems the rest are counted in one diagnostic at the first of them.
 
 The header ``[vereinbarung]`` holds ``modell`` (required), ``name``, and optionally
 ``"gültig_ab"`` / ``"gültig_bis"``: evaluating on a date outside them is an AgreementError at

@@ -8,19 +8,23 @@ to ``<name>.unvollständig`` next to the target and renames it to the target onl
 :func:`write_atomic` for a text written in one go. Failures are
 :class:`~teilhabe_rules.errors.CaseError`.
 
-Files are always UTF-8, whatever the locale; lines end as written (``\\n``).
+Files are always UTF-8, whatever the locale; lines end as written (``\\n``). A partial file
+(and a state file beside it, :func:`open_partial`) is never reached through a symbolic link: a
+new one is created afresh (a link planted under its name is removed, not followed), an
+existing one is refused if it is a link.
 """
 
 from __future__ import annotations
 
+import errno
 import os
 from pathlib import Path
 from types import TracebackType
-from typing import BinaryIO
+from typing import BinaryIO, cast
 
 from .errors import CaseError, Diagnostic
 
-__all__ = ["PARTIAL_SUFFIX", "AtomicFile", "partial_path", "write_atomic"]
+__all__ = ["PARTIAL_SUFFIX", "AtomicFile", "open_partial", "partial_path", "write_atomic"]
 
 PARTIAL_SUFFIX = ".unvollständig"
 
@@ -31,8 +35,32 @@ def partial_path(target: str | Path) -> Path:
     return target.with_name(target.name + PARTIAL_SUFFIX)
 
 
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
+
+
+def open_partial(path: Path, *, resume: bool = False) -> BinaryIO:
+    """``path`` opened for writing, never through a symbolic link: created afresh (whatever
+    stood under the name is removed first, and a file that appears meanwhile is not opened), or
+    with ``resume`` the existing regular file, read and written in place (a link: ``ELOOP``).
+    Failures are OSError."""
+    if resume:
+        fd = os.open(path, os.O_RDWR | _NOFOLLOW)
+        mode = "r+b"
+    else:
+        path.unlink(missing_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW, 0o666)
+        mode = "wb"
+    try:
+        return cast(BinaryIO, os.fdopen(fd, mode))
+    except BaseException:  # pragma: no cover - fdopen of a fresh descriptor does not fail
+        os.close(fd)
+        raise
+
+
 def _failure(path: Path, exc: OSError) -> CaseError:
     reason = exc.strerror or exc
+    if exc.errno == errno.ELOOP:
+        reason = "die unvollständige Datei ist ein symbolischer Link (er wird nicht verfolgt)"
     return CaseError(Diagnostic(f"„{path}“ lässt sich nicht schreiben: {reason}", code="ausgabe"))
 
 
@@ -49,12 +77,14 @@ class AtomicFile:
         self.keep = keep
         self.handle: BinaryIO
         try:
-            if resume_at is None:
-                self.handle = self.partial.open("wb")
-            else:
-                self.handle = self.partial.open("r+b")
-                self.handle.truncate(resume_at)
-                self.handle.seek(resume_at)
+            self.handle = open_partial(self.partial, resume=resume_at is not None)
+            if resume_at is not None:
+                try:
+                    self.handle.truncate(resume_at)
+                    self.handle.seek(resume_at)
+                except OSError:
+                    self.handle.close()
+                    raise
         except OSError as exc:
             raise _failure(self.target, exc) from None
         self.size = resume_at or 0  # bytes in the partial file

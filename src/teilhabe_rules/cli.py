@@ -519,7 +519,8 @@ def _figures(model: Any, args: argparse.Namespace) -> None:
 
 def _cmd_compare(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from .atomic import partial_path, write_atomic
-    from .compare import _same_file, compare
+    from .compare import compare
+    from .files import same_file
 
     _compare_form(args)
     at = _date(args.at) if args.at else None
@@ -528,7 +529,7 @@ def _cmd_compare(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.resume and not args.out:
         raise _UsageError("--fortsetzen: setzt einen Lauf mit --out DATEI fort")
     taken = [name for name in (args.cases, args.out) if name]
-    if args.summary and any(_same_file(args.summary, name) for name in taken):
+    if args.summary and any(same_file(args.summary, name) for name in taken):
         raise _UsageError(f"--summary: „{args.summary}“ ist die Population oder die Ausgabe")
     try:
         if args.new is None:  # two values of one model

@@ -13,9 +13,11 @@ quartiles of the budget differences.
 A case that fails under either version becomes an error row with its message; nothing is dropped:
 ``ausgewertet + fehler`` is the number of input rows. The population is read line by line
 (:class:`Population`): a line that cannot be a case — bytes that are not UTF-8, a NUL byte,
-invalid JSON or CSV, nesting deeper than :data:`MAX_NESTING`, longer than :data:`MAX_LINE` — is
-one error row and reading goes on; a file with a UTF-16/UTF-32 byte order mark is read in that
-encoding.
+invalid JSON or CSV, nesting deeper than :data:`~teilhabe_rules.cases.MAX_NESTING`, longer than
+:data:`MAX_LINE` — is one error row and reading goes on; a file with a UTF-16/UTF-32 byte order
+mark is read in that encoding. List elements a row gives as file names (``"bewohner":
+["b1.json"]``) are read relative to the population's folder (a directory population: the
+directory).
 
 Output files are complete or absent: rows go to ``<out>.unvollständig`` and are renamed when all
 are written (:mod:`teilhabe_rules.atomic`); a state file next to them lets an interrupted run be
@@ -45,10 +47,12 @@ import codecs
 import csv
 import datetime as _dt
 import decimal
+import errno
 import hashlib
 import heapq
 import io
 import json
+import math
 import re
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -59,7 +63,8 @@ from typing import IO, Any, TextIO
 import attrs
 
 from . import checked as c
-from .atomic import AtomicFile, partial_path, write_atomic
+from .atomic import AtomicFile, open_partial, partial_path, write_atomic
+from .cases import MAX_NESTING, DocumentError, parse_document
 from .errors import (
     CaseError,
     CheckError,
@@ -69,11 +74,12 @@ from .errors import (
     ValidityError,
     did_you_mean,
 )
+from .files import same_file
 from .model import Model
 from .paths import parse_path, set_path
 from .results import format_value
 
-__all__ = ["MAX_LINE", "MAX_NESTING", "Field", "JsonLineError", "Population", "PopulationRow",
+__all__ = ["MAX_LINE", "Field", "JsonLineError", "Population", "PopulationRow",
            "Summary", "compare", "decode_json", "fields", "figure_field", "read_population"]
 
 _LIST_SEPARATOR = "; "
@@ -92,10 +98,10 @@ class PopulationRow:
     data: Any = None
     error: str | None = None
     raw: str | None = None  # a JSON line, decoded where the case is evaluated
+    size: int = 0  # characters of the line the row was read from (0: a case file)
 
 
 MAX_LINE = 16 * 1024 * 1024  # characters of a population line (10,000 residents: about 5 MB)
-MAX_NESTING = 64  # tables and lists inside each other in one case
 _CHUNK = 1 << 20
 _MARK = "teilhabe_rules.markieren"
 _MARKED = re.compile("[\ud800-\udfff]")  # an undecodable byte b, marked as chr(0xDC00 + b)
@@ -141,10 +147,11 @@ class Population:
 
     Every non-empty line of a JSON Lines or CSV file (after the CSV header) is one row: a case,
     or an error row saying why the line is none — not UTF-8 (the byte and where), a NUL byte,
-    longer than :data:`MAX_LINE`, invalid JSON or CSV, nested deeper than :data:`MAX_NESTING`.
-    Reading goes on after a bad line. A file that starts with a UTF-16 or UTF-32 byte order mark
-    is read in that encoding. ``empty`` counts the empty lines passed (not rows); ``encoding``
-    names the encoding read."""
+    longer than :data:`MAX_LINE`, invalid JSON or CSV, nested deeper than
+    :data:`~teilhabe_rules.cases.MAX_NESTING`. Reading goes on after a bad line; a CSV header that
+    cannot be read fails when the population is opened, before any row. A file that starts
+    with a UTF-16 or UTF-32 byte order mark is read in that encoding. ``empty`` counts the
+    empty lines passed (not rows); ``encoding`` names the encoding read."""
 
     def __init__(self, path: str | Path):
         path = Path(path)
@@ -169,7 +176,15 @@ class Population:
         except OSError as exc:
             raise _population_error(path, exc) from None
         lines = self._lines(self._handle)
-        self._rows = self._csv_rows(lines) if suffix == ".csv" else self._jsonl_rows(lines)
+        if suffix == ".csv":
+            try:
+                columns = self._csv_header(lines)
+            except BaseException:
+                self._handle.close()
+                raise
+            self._rows = self._csv_rows(lines, columns)
+        else:
+            self._rows = self._jsonl_rows(lines)
 
     def __iter__(self) -> Population:
         return self
@@ -245,14 +260,15 @@ class Population:
             if problem is not None:
                 yield PopulationRow(f"Zeile {number}", error=problem)
             else:
-                yield PopulationRow(f"Zeile {number}", raw=line)
+                yield PopulationRow(f"Zeile {number}", raw=line, size=len(line or ""))
 
     # -- CSV --
 
-    def _csv_rows(self, lines: Iterator[tuple[int, str | None]]) -> Iterator[PopulationRow]:
+    def _csv_header(self, lines: Iterator[tuple[int, str | None]]) -> list[tuple[str | int, ...]]:
+        """The columns of the header (the first line that is not empty; none in an empty file),
+        or a CaseError."""
         name = str(self.path)
-        columns: list[tuple[str | int, ...]] = []
-        for number, line in lines:  # the header: the first line that is not empty
+        for number, line in lines:
             if line is not None and not line.strip(_BLANK):
                 continue
             problem = self._problem(line)
@@ -266,11 +282,12 @@ class Population:
                 raise CaseError(Diagnostic(
                     f"Die Kopfzeile der CSV-Datei ist nicht lesbar: {problem}",
                     Location(name, number, 1), code="population"))
-            columns = [self._column(index, text, name, number)
-                       for index, text in enumerate(header, start=1)]
-            break
-        else:
-            return
+            return [self._column(index, text, name, number)
+                    for index, text in enumerate(header, start=1)]
+        return []
+
+    def _csv_rows(self, lines: Iterator[tuple[int, str | None]],
+                  columns: list[tuple[str | int, ...]]) -> Iterator[PopulationRow]:
         for number, line in lines:
             ident = f"Zeile {number}"
             if line is not None and not line.strip(_BLANK):
@@ -305,7 +322,7 @@ class Population:
             except ValueError as exc:
                 yield PopulationRow(ident, error=f"die Zeile lässt sich nicht lesen: {exc}")
                 continue
-            yield PopulationRow(ident, data)
+            yield PopulationRow(ident, data, size=len(line))
 
     @staticmethod
     def _column(index: int, text: str, name: str, line: int) -> tuple[str | int, ...]:
@@ -384,8 +401,6 @@ _JSON_MESSAGES = {
     "Invalid control character at": "ein Steuerzeichen im Text",
     "Invalid \\escape": "eine ungültige Escape-Sequenz",
 }
-_TOKENS = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]')
-_TOO_DEEP = f"Tabellen und Listen sind tiefer als {MAX_NESTING} Ebenen ineinander verschachtelt"
 
 
 class JsonLineError(ValueError):
@@ -394,40 +409,23 @@ class JsonLineError(ValueError):
 
 def decode_json(text: str) -> Any:
     """The data of one JSON text (a population line or a CSV cell), decimals exact, or a
-    :class:`JsonLineError`: invalid JSON, nested deeper than :data:`MAX_NESTING` (checked
-    before decoding: no recursion), or a number of thousands of digits. Never a Python error."""
-    if text.count("[") + text.count("{") > MAX_NESTING and _depth(text) > MAX_NESTING:
-        raise JsonLineError(_TOO_DEEP)
+    :class:`JsonLineError`: invalid JSON, nested deeper than
+    :data:`~teilhabe_rules.cases.MAX_NESTING`, or a number of thousands of digits. Decoded by
+    :func:`teilhabe_rules.cases.parse_document` (the decoder of case files); never a Python
+    error."""
     try:
-        return json.loads(text, parse_float=Decimal, parse_int=_json_int)
-    except json.JSONDecodeError as exc:
-        message = _JSON_MESSAGES.get(exc.msg, exc.msg)
-        raise JsonLineError(f"kein gültiges JSON: {message} (Stelle {exc.pos + 1})") from None
-    except RecursionError:  # pragma: no cover - the depth is checked first
-        raise JsonLineError(_TOO_DEEP) from None
-    except ValueError as exc:  # pragma: no cover - long integers are read as decimals
-        raise JsonLineError(f"kein gültiges JSON: {exc}") from None
+        return parse_document(text, json_format=True)
+    except DocumentError as exc:
+        raise JsonLineError(_json_message(exc)) from None
 
 
-def _json_int(text: str) -> int | Decimal:
-    """A JSON integer; one of thousands of digits stays a Decimal (Python limits int parsing)."""
-    return int(text) if len(text) < 4000 else Decimal(text)
-
-
-def _depth(text: str) -> int:
-    """How deep the brackets of a JSON text nest (brackets in strings do not count)."""
-    depth = deepest = 0
-    for match in _TOKENS.finditer(text):
-        token = match.group()
-        if token in "[{":
-            depth += 1
-            if depth > deepest:
-                deepest = depth
-                if deepest > MAX_NESTING:
-                    return deepest
-        elif token in "]}":
-            depth -= 1
-    return deepest
+def _json_message(exc: DocumentError) -> str:
+    """The message of a JSON text that could not be decoded, in German, with its place."""
+    where = f"Stelle {exc.column}" if exc.line == 1 else f"Zeile {exc.line}, Stelle {exc.column}"
+    for english, german in _JSON_MESSAGES.items():
+        if exc.message.startswith(english):
+            return f"kein gültiges JSON: {german} ({where})"
+    return f"{exc.message} ({where})"
 
 
 def count_rows(path: str | Path) -> int | None:
@@ -437,10 +435,24 @@ def count_rows(path: str | Path) -> int | None:
         if path.is_dir():
             return sum(1 for p in path.iterdir() if p.is_file() and p.suffix.lower() in (".toml", ".json"))
         with path.open("rb") as handle:
-            lines = sum(1 for line in handle if line.strip())
+            lines = _count_lines(handle)
         return lines - 1 if path.suffix.lower() == ".csv" else lines
     except OSError:
         return None
+
+
+def _count_lines(handle: IO[bytes]) -> int:
+    """The lines of a file that are not blank, read in chunks of 1 MiB (a file without line
+    ends is never held whole)."""
+    count = 0
+    filled = False  # the line read so far has a non-blank byte
+    while chunk := handle.read(_CHUNK):
+        pieces = chunk.split(b"\n")
+        for piece in pieces[:-1]:
+            count += filled or bool(piece.strip())
+            filled = False
+        filled = filled or bool(pieces[-1].strip())
+    return count + filled
 
 
 # ---- what is compared ------------------------------------------------------------------------
@@ -543,11 +555,20 @@ def figure_field(model: Model, old: str, new: str,
             f"{labels[0]} „{old}“ ({unit_old or 'ohne Einheit'}) und {labels[1]} „{new}“ "
             f"({unit_new or 'ohne Einheit'}) haben verschiedene Einheiten", code="figur",
             hint=did_you_mean(new, same_unit) or "verglichen werden zwei Werte derselben Einheit"))
-    if old == new:
+    same = _figure_ids(model, old, new)
+    if same[0] == same[1]:
         raise CheckError(Diagnostic(
             f"{labels[0]} und {labels[1]} nennen beide „{old}“", code="figur",
             hint="verglichen werden zwei verschiedene Werte des Modells"))
     return Field(FIGURE, "budget", "", FIGURE, unit_old, found[0].type)
+
+
+def _figure_ids(model: Model, old: str, new: str) -> tuple[str, str]:
+    """The node ids of the two values :func:`figure_field` accepted (a name may be written
+    ``liste[].wert`` or, on the top level, with a stray ``[]``)."""
+    nodes = model.checked.nodes
+    ids = tuple(name if name in nodes else name.replace("[]", "") for name in (old, new))
+    return ids[0], ids[1]
 
 
 def _figure(node: c.Node) -> bool:
@@ -862,7 +883,8 @@ def compare(
     chosen = fields(old, new, values, budget)
     budget_field = next(f for f in chosen if f.kind == "budget")
     summary = Summary(old.info, new.info, str(population), budget_field)
-    evaluator = _Evaluator(old, new, agreed_old, agreed_new, at_old, at_new, chosen)
+    evaluator = _Evaluator(old, new, agreed_old, agreed_new, at_old, at_new, chosen,
+                           _base_dir(population))
     def identity(fmt: str) -> dict[str, Any]:
         return _run_identity(old, new, population, (agreed_old, agreed_new), (at_old, at_new),
                              chosen, fmt)
@@ -890,9 +912,11 @@ def _compare_figures(model: Model, other: Model | None, population: str | Path,
             "„stichtag“", hint="gib den Stichtag an: --at TT.MM.JJJJ", code="gültigkeit"))
     agreed = model.load_agreement(agreement) if agreement is not None else None
     nodes = model.checked.nodes
+    old_name, new_name = _figure_ids(model, old_name, new_name)  # ``x[]`` written for ``x``
     summary = Summary(model.info, model.info, str(population), field, figures=(old_name, new_name),
                       figure_labels=(nodes[old_name].label, nodes[new_name].label))
-    evaluator = _FigureEvaluator(model, agreed, at, nodes[old_name].key, nodes[new_name].key)
+    evaluator = _FigureEvaluator(model, agreed, at, nodes[old_name].key, nodes[new_name].key,
+                                 _base_dir(population))
     def identity(fmt: str) -> dict[str, Any]:
         run = _run_identity(model, model, population, (agreed, agreed), (at, at), [field], fmt)
         run["figuren"] = [old_name, new_name]  # (absent for two versions: their state is as before)
@@ -913,7 +937,7 @@ def _run(summary: Summary, chosen: list[Field], evaluator: _Evaluator | _FigureE
     for name in packages:
         summary.levels[name.rsplit(".stufe", 1)[0]] = _Level()
     fmt = _output_format(out, out_format)
-    if isinstance(out, (str, Path)) and _same_file(out, population):
+    if isinstance(out, (str, Path)) and same_file(out, population):
         message = f"„{out}“ ist die Population selbst: die Ausgabe braucht eine eigene Datei"
         raise CaseError(Diagnostic(message, code="population"))
     single = summary.figures is not None
@@ -965,11 +989,11 @@ def _run(summary: Summary, chosen: list[Field], evaluator: _Evaluator | _FigureE
     return summary
 
 
-def _same_file(a: str | Path, b: str | Path) -> bool:
-    try:
-        return Path(a).resolve() == Path(b).resolve()
-    except (OSError, RuntimeError):
-        return False
+def _base_dir(population: str | Path) -> Path:
+    """Where the element files a population's rows name are read from: the folder of a JSON
+    Lines or CSV file, a directory population itself."""
+    path = Path(population)
+    return path if path.is_dir() else path.parent
 
 
 def _is_tty(stream: TextIO) -> bool:
@@ -1045,14 +1069,16 @@ class _Evaluator:
     """Evaluates one population row under both versions."""
 
     def __init__(self, old: Model, new: Model, agreed_old: Any, agreed_new: Any, at_old: _dt.date | None,
-                 at_new: _dt.date | None, chosen: list[Field]):
+                 at_new: _dt.date | None, chosen: list[Field], base_dir: Path | None = None):
         self.sides = (("old", old, agreed_old, at_old), ("new", new, agreed_new, at_new))
         self.getters = [(f.name, _getter(f)) for f in chosen]
         self.shared = _same_inputs(old, new)
         self.old = old
+        self.base_dir = base_dir  # where a row's element files are read from
 
     def figures(self, model: Model, data: Any, agreed: Any, at: _dt.date | None) -> dict[str, Any]:
-        row = model.evaluate(data, agreed, at=at)._row  # the evaluated rows, read directly: no views built
+        # the evaluated rows, read directly: no views built
+        row = model.evaluate(data, agreed, at=at, base_dir=self.base_dir)._row
         return {name: get(row) for name, get in self.getters}
 
     def __call__(self, row: PopulationRow) -> _Record:
@@ -1063,7 +1089,8 @@ class _Evaluator:
             return record
         if self.shared:
             try:
-                data = self.old.load_case(data)  # read and checked once for both versions
+                # read and checked once for both versions
+                data = self.old.load_case(data, base_dir=self.base_dir)
             except Exception:  # noqa: BLE001 - each version then reports the problem in its own words
                 pass
         for side, model, agreed, at in self.sides:
@@ -1093,8 +1120,10 @@ class _FigureEvaluator:
     """Evaluates one population row once under one model: value ``old`` is the old budget,
     value ``new`` the new one (the row holds them as the figure ``budget``)."""
 
-    def __init__(self, model: Model, agreed: Any, at: _dt.date | None, old: str, new: str):
+    def __init__(self, model: Model, agreed: Any, at: _dt.date | None, old: str, new: str,
+                 base_dir: Path | None = None):
         self.model, self.agreed, self.at, self.old, self.new = model, agreed, at, old, new
+        self.base_dir = base_dir  # where a row's element files are read from
 
     def __call__(self, row: PopulationRow) -> _Record:
         record = _Record(row.id)
@@ -1102,7 +1131,8 @@ class _FigureEvaluator:
         if error is None:
             try:
                 # the evaluated row, read directly: no views built
-                values = self.model.evaluate(data, self.agreed, at=self.at)._row
+                values = self.model.evaluate(data, self.agreed, at=self.at,
+                                             base_dir=self.base_dir)._row
                 record.old, record.new = {FIGURE: values[self.old]}, {FIGURE: values[self.new]}
             except Exception as exc:  # noqa: BLE001 - every failure of a case becomes its error row
                 error = _message(exc)
@@ -1153,14 +1183,17 @@ class _Batch:
 
 
 def _batches(batch: _Batch, rows: Iterator[PopulationRow]) -> Iterator[tuple[str, list[_Tally]]]:
-    """The results of ``rows`` in order, ``_BATCH`` rows at a time (read as they come: memory
-    stays bounded)."""
+    """The results of ``rows`` in order, ``_BATCH`` rows at a time, or fewer once their lines
+    hold more than :data:`MAX_LINE` characters together (read as they come: memory stays
+    bounded — 250 lines of 16 M characters are not kept at once)."""
     chunk: list[PopulationRow] = []
+    size = 0
     for row in rows:
         chunk.append(row)
-        if len(chunk) == _BATCH:
+        size += row.size
+        if len(chunk) == _BATCH or size > MAX_LINE:
             yield batch(chunk)
-            chunk = []
+            chunk, size = [], 0
     if chunk:
         yield batch(chunk)
 
@@ -1383,8 +1416,11 @@ class _RowFile(_Rows):
     # -- an interrupted run --
 
     def restore(self) -> _Restored | None:
-        """The rows an interrupted run of the same comparison left, or None if there are none (no
-        partial file, or its state unreadable: the comparison starts again). A partial file of
+        """The rows an interrupted run of the same comparison left, or None if there are none:
+        no partial file, or its state unreadable or malformed (a first line that is no state of
+        this library's format, no intact progress line) — the comparison then starts again. A
+        progress line that does not fit (rows not counted on, bytes outside the partial file,
+        a malformed tally) ends what is taken over, as a line cut off does. A partial file of
         another comparison is a CaseError."""
         try:
             if not self.partial.is_file():
@@ -1393,32 +1429,42 @@ class _RowFile(_Rows):
             size = self.partial.stat().st_size
         except OSError:
             return None
-        try:
-            head = json.loads(lines[0])
-            stored = head["lauf"] if head.get("stand") == _STATE_VERSION else None
-        except (ValueError, TypeError, KeyError):
+        head = _state_record(lines[0])
+        if head is None or head.get("stand") != _STATE_VERSION:
             return None
+        stored = head.get("lauf")
         if not isinstance(stored, dict):
             return None
         if head.get("kennung") != self.digest:
             self._mismatch(stored)
         tallies: list[_Tally] = []
-        last: dict[str, Any] | None = None
+        last: tuple[int, float] | None = None  # bytes and seconds of the last intact line
         state_size = len(lines[0]) + 1
         for line in lines[1:-1]:  # the part after the last line end is incomplete
+            point = _state_record(line)
+            if point is None:
+                break
+            rows: Any = point.get("zeilen")
+            written: Any = point.get("bytes")
+            seconds: Any = point.get("sekunden")
+            items: Any = point.get("fälle")
+            if (not _is_int(rows) or not _is_int(written) or not isinstance(items, list)
+                    or not _is_seconds(seconds)):
+                break
+            if not (last[0] if last else 0) <= written <= size:
+                break
             try:
-                point = json.loads(line)
-                batch = [_decode_tally(item) for item in point["fälle"]]
-                if point["zeilen"] != len(tallies) + len(batch) or not point["bytes"] <= size:
-                    break
+                batch = [_decode_tally(item) for item in items]
             except (ValueError, TypeError, KeyError, IndexError, decimal.InvalidOperation):
                 break
+            if rows != len(tallies) + len(batch):
+                break
             tallies.extend(batch)
-            last = point
+            last = (written, float(seconds))
             state_size += len(line) + 1
         if last is None:
             return None
-        return _Restored(tallies, int(last["bytes"]), float(last["sekunden"]), state_size)
+        return _Restored(tallies, last[0], last[1], state_size)
 
     def _mismatch(self, stored: dict[str, Any]) -> None:
         labels = {"bibliothek": "die Version der Bibliothek", "alt": "das alte Modell",
@@ -1444,28 +1490,44 @@ class _RowFile(_Rows):
     def open(self, header: str) -> None:
         """Start from the beginning (replacing a partial file and state left before)."""
         self.state = self._open_state(None)
-        self._append({"stand": _STATE_VERSION, "kennung": self.digest, "lauf": self.run})
-        self.rows = AtomicFile(self.target, keep=True)
+        try:
+            self._append({"stand": _STATE_VERSION, "kennung": self.digest, "lauf": self.run})
+            self.rows = AtomicFile(self.target, keep=True)
+        except BaseException:
+            self.state.close()
+            self.state_path.unlink(missing_ok=True)  # a state without its partial file: none
+            raise
         self.write(header, [], 0, 0.0)
 
     def open_again(self, restored: _Restored) -> None:
         """Go on after the rows of ``restored`` (what follows them is cut off)."""
         self.state = self._open_state(restored.state_size)
-        self.rows = AtomicFile(self.target, resume_at=restored.size, keep=True)
+        try:
+            self.rows = AtomicFile(self.target, resume_at=restored.size, keep=True)
+        except BaseException:
+            self.state.close()
+            raise
 
     def _open_state(self, keep: int | None) -> IO[bytes]:
+        """The state file, created afresh (``keep`` None) or cut to its first ``keep`` bytes;
+        never through a symbolic link (:func:`~teilhabe_rules.atomic.open_partial`)."""
         try:
-            if keep is None:
-                return self.state_path.open("wb")
-            handle = self.state_path.open("r+b")
-            handle.truncate(keep)
-            handle.seek(keep)
-            return handle
+            handle = open_partial(self.state_path, resume=keep is not None)
         except OSError as exc:
             raise self._failure(exc) from None
+        if keep is not None:
+            try:
+                handle.truncate(keep)
+                handle.seek(keep)
+            except OSError as exc:
+                handle.close()
+                raise self._failure(exc) from None
+        return handle
 
     def _failure(self, exc: OSError) -> CaseError:
         reason = exc.strerror or exc
+        if exc.errno == errno.ELOOP:
+            reason = "die Datei ist ein symbolischer Link (er wird nicht verfolgt)"
         return CaseError(Diagnostic(f"„{self.state_path}“ lässt sich nicht schreiben: {reason}",
                                     code="ausgabe"))
 
@@ -1507,11 +1569,40 @@ def _encode_tally(tally: _Tally) -> list[Any]:
 
 
 def _decode_tally(item: list[Any]) -> _Tally:
+    """A tally as :func:`_encode_tally` wrote it; anything else is a ValueError (or TypeError,
+    KeyError, IndexError, decimal.InvalidOperation)."""
     ident, failed_old, failed_new, levels, old_value, new_value = item
     return (str(ident), bool(failed_old), bool(failed_new),
             tuple((int(up), int(down), bool(changed)) for up, down, changed in levels),
-            None if old_value is None else Decimal(old_value),
-            None if new_value is None else Decimal(new_value))
+            None if old_value is None else _finite(old_value),
+            None if new_value is None else _finite(new_value))
+
+
+def _finite(text: Any) -> Decimal:
+    if not isinstance(text, str):
+        raise TypeError(text)
+    value = Decimal(text)
+    if not value.is_finite():
+        raise ValueError(text)
+    return value
+
+
+def _state_record(line: bytes) -> dict[str, Any] | None:
+    """A line of a state file as the object it holds, or None (not JSON, nested too deep,
+    not an object)."""
+    try:
+        record = json.loads(line)
+    except (ValueError, RecursionError):
+        return None
+    return record if isinstance(record, dict) else None
+
+
+def _is_int(value: Any) -> bool:
+    return type(value) is int and value >= 0
+
+
+def _is_seconds(value: Any) -> bool:
+    return type(value) in (int, float) and math.isfinite(value) and value >= 0
 
 
 def _take_over(restored: _Restored, rows: Population, batch: _Batch, summary: Summary,
@@ -1596,10 +1687,19 @@ def _hash_file(digest: Any, path: Path) -> None:
 
 
 def _agreement_identity(agreed: Any) -> str | None:
+    """A digest of an agreement: its values, tables and validity (``gültig_ab``/``gültig_bis``)
+    and, for one read from a file, the file's whole content."""
     if agreed is None:
         return None
-    text = repr((agreed.parameters, agreed.tables))
-    return hashlib.sha256(text.encode("utf-8", "backslashreplace")).hexdigest()
+    text = repr((agreed.parameters, agreed.tables, agreed.overridden, agreed.valid_from,
+                 agreed.valid_to))
+    digest = hashlib.sha256(text.encode("utf-8", "backslashreplace"))
+    if agreed.source is not None:
+        try:
+            _hash_file(digest, Path(agreed.source))
+        except OSError:
+            digest.update(b"\0")  # (read when loaded; gone since: its values stand for it)
+    return digest.hexdigest()
 
 
 # ---- progress --------------------------------------------------------------------------------------

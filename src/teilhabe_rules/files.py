@@ -4,7 +4,8 @@ Takes: a file name — given on the command line or through the API, or written 
 variant's ``erweitert "…"``, a case's list element given as a file) — and, for a name written in
 a file, the directory tree it must stay in. Gives: :func:`confined` (the name as a path inside
 that tree, or :class:`FileRefused`) and :func:`read_text` (the text of a regular file of at most
-``limit`` bytes, UTF-8 with or without a byte order mark, or :class:`FileRefused`). Nothing here
+``limit`` bytes, UTF-8 with or without a byte order mark, or :class:`FileRefused`) and
+:func:`same_file` (whether two names lead to one file). Nothing here
 blocks on a FIFO or a terminal, reads a device without end, or follows a name out of its tree.
 
 Every refusal is a German phrase that completes „Die Datei „NAME“ …“; callers turn it into
@@ -20,7 +21,7 @@ from pathlib import Path, PureWindowsPath
 
 from .limits import MAX_RULE_FILE_CHARS
 
-__all__ = ["MAX_CASE_BYTES", "MAX_CASE_TOTAL_BYTES", "MAX_RULE_BYTES", "FileRefused", "confined", "read_text", "size_text"]
+__all__ = ["MAX_CASE_BYTES", "MAX_CASE_TOTAL_BYTES", "MAX_RULE_BYTES", "FileRefused", "confined", "read_text", "same_file", "size_text"]
 
 MIB = 1024 * 1024
 MAX_CASE_BYTES = 16 * MIB  # one case, agreement or element file
@@ -69,6 +70,15 @@ def confined(name: str, folder: Path, root: Path | None = None) -> Path:
     if not _inside(real, real_top):
         raise FileRefused(f"ist ein symbolischer Link, der aus {top} hinausführt", allowed)
     return candidate
+
+
+def same_file(a: str | Path, b: str | Path) -> bool:
+    """Whether two names lead to the same file (after symbolic links); False when either cannot
+    be resolved."""
+    try:
+        return Path(a).resolve() == Path(b).resolve()
+    except (OSError, RuntimeError, ValueError):
+        return False
 
 
 def _inside(path: str, top: str) -> bool:

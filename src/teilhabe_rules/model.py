@@ -99,11 +99,14 @@ class Model:
             self._loader = CaseLoader(self.checked)
         return self._loader
 
-    def load_case(self, data: Case | Mapping[str, Any] | str | Path, source: str | None = None) -> Case:
-        """Validate case data (TOML/JSON file path or mapping) against the model's inputs."""
+    def load_case(self, data: Case | Mapping[str, Any] | str | Path, source: str | None = None, *,
+                  base_dir: Path | None = None) -> Case:
+        """Validate case data (TOML/JSON file path or mapping) against the model's inputs.
+        ``base_dir``: where list elements given as file names are read from (for a mapping;
+        default the working directory — a file's are read next to it)."""
         if isinstance(data, Case):
             return data
-        return self.loader.load(data, source)
+        return self.loader.load(data, source, base_dir=base_dir)
 
     def load_agreement(self, agreement: Agreement | str | Path | Mapping[str, Any]) -> Agreement:
         if isinstance(agreement, Agreement):
@@ -119,10 +122,12 @@ class Model:
         *,
         explain: bool = False,
         at: _dt.date | None = None,
+        base_dir: Path | None = None,
     ) -> Result:
-        """Evaluate one case. ``at`` overrides the reference date (default: the case's own)."""
+        """Evaluate one case. ``at`` overrides the reference date (default: the case's own);
+        ``base_dir`` as for :meth:`load_case`."""
         try:
-            loaded = self.load_case(case)
+            loaded = self.load_case(case, base_dir=base_dir)
         except CaseError as exc:
             self._check_raw_validity(case, at, exc)
             raise

@@ -214,3 +214,18 @@ def test_a_level_with_a_huge_exponent_is_refused_at_once(tmp_path: Path) -> None
     error = case_error(teilhabe_rules.bundled("mawo"), path)
     (level,) = [d for d in error.diagnostics if d.path and d.path.endswith("lp2a.bewilligte_stufe")]
     assert "1E+999999 gehört nicht zu" in level.message
+
+
+def test_too_deep_json_is_located_in_one_pass(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Nesting too deep behind a long text is found by the brackets, not by walking the path
+    through the text once per level."""
+    deep = "[" * (MAX_NESTING + 1) + "]" * (MAX_NESTING + 1)
+    text = '{"a": "' + "x" * 1_000_000 + '", "b": ' + deep + "}"
+
+    def never(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the path was looked up in the text")
+
+    monkeypatch.setattr("teilhabe_rules.locate.locate", never)
+    with pytest.raises(DocumentError) as caught:
+        parse_document(text, json_format=True)
+    assert (caught.value.line, caught.value.column) == (1, text.index("[") + MAX_NESTING + 1)

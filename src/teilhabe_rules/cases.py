@@ -257,9 +257,13 @@ def parse_document(text: str, *, json_format: bool) -> Any:
         raise DocumentError(f"eine Zahl mit zu vielen Ziffern ({str(exc).split(':')[0]})", *where) from None
     deep = _deeper_than(data, MAX_NESTING)
     if deep is not None:
-        from .locate import locate
+        # the brackets say where in one pass (for JSON always; TOML may nest by headers too,
+        # then the path is looked up)
+        line, column = _too_deep_at(text, json_format)
+        if (line, column) == (1, 1):
+            from .locate import locate
 
-        line, column = locate(text, deep, json=json_format)
+            line, column = locate(text, deep, json=json_format)
         raise DocumentError(_TOO_DEEP, line, column)
     return data
 

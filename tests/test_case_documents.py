@@ -228,4 +228,5 @@ def test_too_deep_json_is_located_in_one_pass(monkeypatch: pytest.MonkeyPatch) -
     monkeypatch.setattr("teilhabe_rules.locate.locate", never)
     with pytest.raises(DocumentError) as caught:
         parse_document(text, json_format=True)
-    assert (caught.value.line, caught.value.column) == (1, text.index("[") + MAX_NESTING + 1)
+    # the object is the first level, so the 64th bracket opens the 65th
+    assert (caught.value.line, caught.value.column) == (1, text.index("[") + MAX_NESTING)

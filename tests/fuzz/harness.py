@@ -746,6 +746,10 @@ def gen_agreement(rng: random.Random, corpus: Corpus, large: bool) -> Input:
     files = {
         f"bewohner/{name}": content for name, content in corpus.residents.items() if model == "mawo"
     }
+    if rng.random() < 0.05:  # very many keys
+        text += "\n[parameter]\n" + "".join(
+            f"unbekannt_{i} = 1\n" for i in range(_size(rng, large))
+        )
     files["vereinbarung.toml"] = encode(mutate_text(text, rng), rng)
     files["fall.toml"] = case.read_bytes()
     return Input(
@@ -783,9 +787,18 @@ def gen_population(rng: random.Random, corpus: Corpus, large: bool) -> Input:
         elif fault < 0.12:
             raw = b"42"
         elif fault < 0.14:
-            raw = raw[: len(raw) // 2]
+            raw = raw[: max(1, len(raw) // 2)]  # never empty: an empty last row is a final newline
         elif fault < 0.16:
             raw = b"\xef\xbb\xbf" + raw
+        elif fault < 0.19:  # unclosed quotes and escapes before many brackets
+            raw = b'"\\' * _size(rng, large) + b"[" * 65
+        elif fault < 0.21 and not csv:  # a resident given as an element file beside the population
+            raw = json.dumps(
+                {
+                    **_jsonable(person),
+                    "bewohner": [rng.choice(("element.json", "../element.json", "fehlt.json"))],
+                }
+            ).encode()
         rows.append(raw)
     sep = b"\r\n" if rng.random() < 0.2 else b"\n"
     if csv:
@@ -798,8 +811,29 @@ def gen_population(rng: random.Random, corpus: Corpus, large: bool) -> Input:
         body += sep
     if rng.random() < 0.05:
         body = body.decode("utf-8", "replace").encode("utf-16")
+    files = {name: body, "element.json": json.dumps(_jsonable(person["bewohner"][0])).encode()}
+    resume = rng.random() < 0.1
+    if resume:  # a partial output and state of an interrupted run, damaged now and then
+        state = rng.choice(
+            (
+                b"",
+                b"[1]\n",
+                b'{"zeilen": -1}\n',
+                b"{" * 100_000,
+                b'{}\n{"zeilen": 1, "bytes": "x"}\n',
+                bytes(rng.randrange(256) for _ in range(rng.randrange(200))),
+            )
+        )
+        files["vergleich.csv.unvollständig"] = bytes(
+            rng.randrange(256) for _ in range(rng.randrange(300))
+        )
+        files["vergleich.csv.unvollständig.stand"] = state
     return Input(
-        "population", f"{n} Zeilen, {'CSV' if csv else 'JSONL'}", {name: body}, name, {"rows": n}
+        "population",
+        f"{n} Zeilen, {'CSV' if csv else 'JSONL'}{', fortsetzen' if resume else ''}",
+        files,
+        name,
+        {"rows": n, "resume": resume},
     )
 
 
@@ -883,8 +917,9 @@ class Runner:
                     str(summary),
                     "--budget",
                     "erloes_jahr",
+                    *(["--fortsetzen"] if item.extra.get("resume") else []),
                 ],
-                allowed=(0, 1),
+                allowed=(0, 1, 2) if item.extra.get("resume") else (0, 1),
             )
             if summary.exists():
                 data = json.loads(summary.read_text(encoding="utf-8"))

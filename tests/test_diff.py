@@ -251,3 +251,31 @@ def test_cli_diff_of_a_broken_model_shows_no_traceback(tmp_path) -> None:
     out, err = io.StringIO(), io.StringIO()
     assert main(["diff", "mawo", str(broken)], out, err) == 1
     assert "Unbekannter Name „undefiniert“" in err.getvalue() and "Traceback" not in err.getvalue()
+
+
+LISTS = """\
+modell liste "Listen"
+  version "1"
+  gültig ab 01.01.2024
+ende
+liste abschnitte mindestens 1 höchstens 3
+  eingabe tage: zahl Tage von 0 bis 400
+  liste massnahmen mindestens 1 höchstens 30
+    eingabe stunden: zahl h/Jahr von 0 bis 2000
+  ende
+ende
+"""
+
+
+def test_list_bounds_and_lists_are_compared() -> None:
+    """How many elements a case's list takes is part of the model's contract with its cases."""
+    looser = LISTS.replace("liste massnahmen mindestens 1 höchstens 30", "liste massnahmen mindestens 0 höchstens 30")
+    assert changes(LISTS, looser) == {
+        ("eingaben", "geändert", "abschnitte[].massnahmen[]", "mindestens 1, höchstens 30", "mindestens 0, höchstens 30")}
+    unbounded = LISTS.replace("liste abschnitte mindestens 1 höchstens 3", "liste abschnitte")
+    assert changes(LISTS, unbounded) == {
+        ("eingaben", "geändert", "abschnitte[]", "mindestens 1, höchstens 3", "beliebig viele Einträge")}
+    extra = LISTS + "liste monate höchstens 12\n  eingabe tage: zahl Tage von 0 bis 31\nende\n"
+    found = changes(LISTS, extra)
+    assert ("eingaben", "hinzugefügt", "monate[]", None, "Liste, höchstens 12") in found
+    assert ("eingaben", "entfernt", "monate[]", "Liste, höchstens 12", None) in changes(extra, LISTS)

@@ -220,6 +220,7 @@ def diff_models(old: c.CheckedModel, new: c.CheckedModel) -> ModelDiff:
     out.tables()
     out.parameters()
     out.inputs()
+    out.lists()
     out.values()
     out.checks()
     changes = sorted(out.changes, key=lambda ch: _ORDER[ch.section])  # stable: the order within a section stays
@@ -473,6 +474,21 @@ class _Diff:
             if a.required != b.required or not a.required and not _same_value(a.default, b.default):
                 self.add("eingaben", "geändert", where, req_a, req_b)
 
+    def lists(self) -> None:
+        """Lists of the case added or removed, and changes of how many elements they take."""
+        old = {s.id: s for s in self.old.scopes.values() if s.id}
+        new = {s.id: s for s in self.new.scopes.values() if s.id}
+        for sid in [i for i in new if i not in old]:
+            spec = new[sid]
+            self.add("eingaben", "hinzugefügt", _list_place(spec), new=f"Liste, {_count_text(spec)}")
+        for sid in [i for i in old if i not in new]:
+            spec = old[sid]
+            self.add("eingaben", "entfernt", _list_place(spec), old=f"Liste, {_count_text(spec)}")
+        for sid in [i for i in old if i in new]:
+            a, b = old[sid], new[sid]
+            if (a.min_count, a.max_count) != (b.min_count, b.max_count):
+                self.add("eingaben", "geändert", _list_place(b), _count_text(a), _count_text(b), "Anzahl der Einträge")
+
     # ---- values, rounding, checks ----
 
     def values(self) -> None:
@@ -512,6 +528,18 @@ class _Diff:
             a, b = old[key], new[key]
             if not ir_equal(a.expr, b.expr):
                 self.add("prüfungen", "geändert", f"{a.kind} „{a.label}“", _condition(a), _condition(b), "Bedingung")
+
+
+def _list_place(scope: c.ScopeSpec) -> str:
+    """``zeitabschnitte`` + list ``massnahmen`` → ``zeitabschnitte[].massnahmen[]``."""
+    return _place(scope.parent or "", scope.name) + "[]"
+
+
+def _count_text(scope: c.ScopeSpec) -> str:
+    """``mindestens 1, höchstens 30`` (what a case's list may hold)."""
+    parts = [f"mindestens {scope.min_count}" if scope.min_count is not None else "",
+             f"höchstens {scope.max_count}" if scope.max_count is not None else ""]
+    return ", ".join(p for p in parts if p) or "beliebig viele Einträge"
 
 
 def _rule_text(rule: str | None) -> str:

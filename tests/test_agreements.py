@@ -395,3 +395,16 @@ class TestLargeAgreements:
             (7, 1, "Das Modell hat keinen Parameter „falsch“"),
             (8, 2, "Das Modell hat keinen Parameter „mit = im Namen“"),
             (11, 2, "Tabelle „poolanteil“, Zeile „x“")]
+
+
+def test_a_computed_value_in_an_agreement_is_named_as_such(tmp_path: Path) -> None:
+    """BEI_NRW 3.0 computes ``qa_satz`` from the Korridormodell; an agreement that sets it is told
+    so, instead of being offered a similar parameter name."""
+    path = tmp_path / "v.toml"
+    path.write_text('[vereinbarung]\nmodell = "bei_nrw3"\n\n[parameter]\nqa_satz = "61 EUR/h"\n', encoding="utf-8")
+    with pytest.raises(tr.AgreementError) as caught:
+        tr.bundled("bei_nrw3").load_agreement(path)
+    (diagnostic,) = caught.value.diagnostics
+    assert diagnostic.message == "„qa_satz“ ist ein berechneter Wert des Modells, kein Parameter: eine Vereinbarung setzt nur Parameter"
+    assert diagnostic.location is not None and diagnostic.location.line == 5
+    assert "meinten Sie" not in (diagnostic.hint or "")

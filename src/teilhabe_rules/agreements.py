@@ -273,7 +273,13 @@ def load_agreement(model: c.CheckedModel, source: str | Path | Mapping[str, Any]
     for key, raw in given.items():
         pid = by_name.get(key)
         if pid is None:
-            report(f"Das Modell hat keinen Parameter „{key}“", key, "parameter", names=by_name)
+            kind = _computed_kind(model, key)
+            if kind is not None:  # a value or input of that name: it cannot be agreed, only what it is computed from
+                report(f"„{key}“ ist {kind} des Modells, kein Parameter: eine Vereinbarung setzt nur Parameter",
+                       key, "parameter", "vereinbart werden die Parameter, aus denen es berechnet wird "
+                       "(teilhabe-rules diff oder das Handbuch des Modells nennen sie)")
+            else:
+                report(f"Das Modell hat keinen Parameter „{key}“", key, "parameter", names=by_name)
             continue
         spec = model.parameters[pid]
         try:
@@ -344,6 +350,16 @@ def _brief(value: Any) -> str:
         return "eine Liste"
     shown = str(value)
     return f"„{shown[:80]}…“" if len(shown) > 80 else f"„{shown}“"
+
+
+def _computed_kind(model: c.CheckedModel, name: str) -> str | None:
+    """``ein berechneter Wert`` or ``eine Eingabe`` where ``name`` is one (on the model's top
+    level or in a package: its key), else None."""
+    if any(node.kind == "wert" and node.key == name for node in model.nodes.values()):
+        return "ein berechneter Wert"
+    if any(spec.key == name for scope in model.scopes.values() for spec in scope.inputs):
+        return "eine Eingabe"
+    return None
 
 
 def _parameter_names(model: c.CheckedModel) -> dict[str, str]:

@@ -141,7 +141,8 @@ class TestCorridor:
     def test_explanation_names_quantity_and_band(self) -> None:
         result = CORRIDOR.evaluate({"minuten": 7}, explain=True)
         text = result.explain("lp2a.berechnete_stufe").text
-        assert text == "7 min/Tag liegt im Korridor über 0 bis 7 min/Tag → Stufe 1 (gering)"
+        assert text == ("7 min/Tag liegt im Korridor über 0 bis 7 min/Tag → Stufe 1 (gering); "
+                        "noch mehr als 0 min/Tag bis Stufe 2, ab 7 min/Tag weniger Stufe 0")
 
     def test_explanation_of_a_converted_quantity_with_computed_bounds(self) -> None:
         converted = model(
@@ -161,7 +162,7 @@ class TestCorridor:
         result = converted.evaluate({"minuten": 300}, explain=True)
         # 300 min/Tag = 5 h/Tag, above 2 × 2 = 4 h/Tag
         assert result.value("p.stufe") == 1
-        assert result.explain("p.berechnete_stufe").text == "5 h/Tag liegt im Korridor über 4 h/Tag → Stufe 1 (hoch)"
+        assert result.explain("p.berechnete_stufe").text == "5 h/Tag liegt im Korridor über 4 h/Tag → Stufe 1 (hoch); ab 1 h/Tag weniger Stufe 0"
 
 
 TABLES = model(
@@ -415,7 +416,8 @@ class TestLevels:
         result = LEVELS.evaluate({"minuten": 3, "lp1a": {"stufe": 2}})
         assert result.value("lp2a.stufe") == 1
         assert result.value("lp2a.betrag") == Decimal(10)
-        level = result.to_dict()["ergebnis"]["pakete"]["lp2a"]["stufe"]
+        level = dict(result.to_dict()["ergebnis"]["pakete"]["lp2a"]["stufe"])
+        assert level.pop("korridor")["band"] == "über 0 bis 7"  # what would change the level: tests/test_level_margins.py
         assert level == {"berechnet": 1, "bewilligt": None, "wirksam": 1, "bezeichnung": "gering", "begründung": None}
 
     def test_granted_level_is_effective_and_both_are_shown(self) -> None:
@@ -427,7 +429,8 @@ class TestLevels:
         # later values use the effective (granted) level: 2 × 10 EUR/Tag
         assert result.value("lp2a.betrag") == Decimal(20)
         assert result.value("summe_stufen") == 2 + 0
-        level = result.to_dict()["ergebnis"]["pakete"]["lp2a"]["stufe"]
+        level = dict(result.to_dict()["ergebnis"]["pakete"]["lp2a"]["stufe"])
+        assert level.pop("korridor")["bewilligte"]["stufe"] == 2
         assert level == {"berechnet": 1, "bewilligt": 2, "wirksam": 2, "bezeichnung": "mittel", "begründung": "Nachtunruhe"}
         package = result.root.packages["lp2a"]
         assert (package.computed_level, package.granted_level, package.level) == (1, 2, 2)

@@ -97,6 +97,7 @@ class TestSchema:
         package = evaluate().to_dict()["ergebnis"]["pakete"]["lp2a"]
         assert set(package) == {"titel", "stufe", "werte"}
         assert package["titel"] == "LP 2a – Routinen"
+        assert package["stufe"].pop("korridor")["band"] == "über 0 bis 7"  # tests/test_level_margins.py
         assert package["stufe"] == {
             "berechnet": 1, "bewilligt": None, "wirksam": 1, "bezeichnung": "gering", "begründung": None,
         }
@@ -104,7 +105,8 @@ class TestSchema:
     def test_granted_level(self) -> None:
         case = json.loads((CASES / "grundfall.json").read_text(encoding="utf-8"), parse_float=Decimal)
         case["lp2a"].update({"bewilligte_stufe": 2, "begründung": "Gutachten vom 03.02.2025"})
-        stufe = evaluate(case).to_dict()["ergebnis"]["pakete"]["lp2a"]["stufe"]
+        stufe = dict(evaluate(case).to_dict()["ergebnis"]["pakete"]["lp2a"]["stufe"])
+        assert stufe.pop("korridor")["bewilligte"]["stufe"] == 2
         assert stufe == {
             "berechnet": 1, "bewilligt": 2, "wirksam": 2, "bezeichnung": "mittel", "begründung": "Gutachten vom 03.02.2025",
         }

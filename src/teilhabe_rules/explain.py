@@ -15,9 +15,10 @@ from typing import Any
 
 from . import checked as c
 from .compiler import DECIMAL_CONTEXT
+from .margins import LevelMargin, corridor_margin
 from .results import Explanation, Result, format_value, quantity_text
 
-__all__ = ["ExplanationPlan", "explain_one", "explain_rows", "render_text"]
+__all__ = ["ExplanationPlan", "explain_one", "level_margin", "margin_of", "explain_rows", "render_text"]
 
 
 def explain_rows(model: c.CheckedModel, root: dict[str, Any], parameters: dict[str, Any],
@@ -53,6 +54,7 @@ class ExplanationPlan:
         self.rule = {nid: f"{model.file_of(node.span)}:{node.span.line}" for nid, node in model.nodes.items()}
         self.packages = {(p.scope, p.name): p for p in model.packages.values()}
         self.nodes_by_id = dict(model.nodes)
+        self.domains = dict(model.domains)
 
 
 def _explain_scope(model: c.CheckedModel, plan: ExplanationPlan, scope: str, rows: list[dict[str, Any]], prefix: str,
@@ -71,16 +73,25 @@ def _explain_scope(model: c.CheckedModel, plan: ExplanationPlan, scope: str, row
 def explain_one(model: c.CheckedModel, root: dict[str, Any], parameters: dict[str, Any], plan: ExplanationPlan,
                 path: str) -> Explanation:
     """The explanation of one figure (``bewohner[1].lp2a.stufe``); KeyError if there is none."""
+    rows, scope, names = _walk(model, root, path)
+    prefix = path[: path.rindex("]") + 1] if "]" in path else ""
+    key = ".".join(names)
+    for node in plan.nodes_of.get(scope, ()):
+        if node.key == key:
+            return _explain_node(plan, node, scope, rows, prefix, parameters)
+    raise KeyError(path)
+
+
+def _walk(model: c.CheckedModel, root: dict[str, Any], path: str) -> tuple[list[dict[str, Any]], str, list[str]]:
+    """The rows down to the scope of ``path``, that scope, and the names after its last index."""
     rows = [root]
     scope = ""
-    prefix = ""
-    parts = path.split(".")
     names: list[str] = []
-    for part in parts:
+    for part in path.split("."):
         if "[" in part:
             name, index_text = part.rstrip("]").split("[", 1)
             child = f"{scope}.{name}" if scope else name
-            if child not in model.scopes or names:
+            if child not in model.scopes or names or not index_text.isdigit():
                 raise KeyError(path)
             index = int(index_text)
             items = rows[-1][name]
@@ -88,14 +99,9 @@ def explain_one(model: c.CheckedModel, root: dict[str, Any], parameters: dict[st
                 raise KeyError(path)
             rows.append(items[index - 1])
             scope = child
-            prefix = f"{prefix}.{part}" if prefix else part
         else:
             names.append(part)
-    key = ".".join(names)
-    for node in plan.nodes_of.get(scope, ()):
-        if node.key == key:
-            return _explain_node(plan, node, scope, rows, prefix, parameters)
-    raise KeyError(path)
+    return rows, scope, names
 
 
 def _explain_node(plan: ExplanationPlan, node: c.Node, scope: str, rows: list[dict[str, Any]], prefix: str,
@@ -122,6 +128,9 @@ def _explain_node(plan: ExplanationPlan, node: c.Node, scope: str, rows: list[di
         band = _band_for(node, subject, rows, parameters, depth_of)
         unit = str(node.subject.type.unit) if node.subject is not None else ""
         text = f"{format_value(subject, node.subject.type if node.subject else None)} {unit} liegt im Korridor {band} {unit} → Stufe {result}".replace("  ", " ")
+        margin = margin_of(plan, node, rows, parameters, None)
+        if margin is not None and margin.text():
+            text += "; " + margin.text()
         formula = f"Korridor über {_symbolic(node.subject)}"
     elif node.kind == "stufe":
         formula = plan.formula[node.id]
@@ -136,6 +145,11 @@ def _explain_node(plan: ExplanationPlan, node: c.Node, scope: str, rows: list[di
             reason = row.get(f"{pkg}.begründung")
             text = (f"bewilligt ist Stufe {result} (berechnet: Stufe {quantity_text(computed, node.type)}); "
                     f"Begründung: {reason}; vergütet wird die bewilligte Stufe")
+            computed_node = plan.nodes_by_id.get(f"{scope}.{pkg}.berechnete_stufe" if scope else f"{pkg}.berechnete_stufe")
+            if computed_node is not None and computed_node.bands:
+                margin = margin_of(plan, computed_node, rows, parameters, granted)
+                if margin is not None and margin.to_granted is not None:
+                    text += f"; die berechnete Menge {margin.quantity}: {margin.to_granted.text(granted=True)}"
         elif package is not None and package.rule == "einschätzung":
             member = node.type.enum.member(value) if node.type.enum else None
             criteria = f"; Kriterien: {member.description}" if member is not None and member.description else ""
@@ -166,21 +180,57 @@ def row_subject(node: c.Node, rows: list[dict[str, Any]], parameters: dict[str, 
     return _value(node.subject, rows, parameters, depth_of)
 
 
+def _bounds(node: c.Node, rows: list[dict[str, Any]], parameters: dict[str, Any], depth_of: dict[str, int]) -> list[tuple[int, Any, bool, Any, bool]]:
+    """The corridor's bands with their bounds evaluated (None: an open side)."""
+    return [(band.level,
+             _value(band.lower, rows, parameters, depth_of) if band.lower is not None else None, band.lower_inclusive,
+             _value(band.upper, rows, parameters, depth_of) if band.upper is not None else None, band.upper_inclusive)
+            for band in node.bands]
+
+
 def _band_for(node: c.Node, subject: Any, rows: list[dict[str, Any]], parameters: dict[str, Any], depth_of: dict[str, int]) -> str:
-    for band in node.bands:
-        lo = _value(band.lower, rows, parameters, depth_of) if band.lower is not None else None
-        hi = _value(band.upper, rows, parameters, depth_of) if band.upper is not None else None
-        if lo is not None and not (subject > lo or band.lower_inclusive and subject == lo):
+    for _level, lo, lo_inc, hi, hi_inc in _bounds(node, rows, parameters, depth_of):
+        if lo is not None and not (subject > lo or lo_inc and subject == lo):
             continue
-        if hi is not None and not (subject < hi or band.upper_inclusive and subject == hi):
+        if hi is not None and not (subject < hi or hi_inc and subject == hi):
             continue
         parts = []
         if lo is not None:
-            parts.append(("ab " if band.lower_inclusive else "über ") + format_value(lo))
+            parts.append(("ab " if lo_inc else "über ") + format_value(lo))
         if hi is not None:
-            parts.append(("bis " if band.upper_inclusive else "unter ") + format_value(hi))
+            parts.append(("bis " if hi_inc else "unter ") + format_value(hi))
         return " ".join(parts)
     return "?"
+
+
+def margin_of(plan: ExplanationPlan, node: c.Node, rows: list[dict[str, Any]], parameters: dict[str, Any],
+              granted: int | None, path: str = "") -> LevelMargin | None:
+    """What would change the level a corridor node decided (None when it cannot be told)."""
+    subject = row_subject(node, rows, parameters, plan.depth_of)
+    if not isinstance(subject, Decimal):
+        return None
+    bounds = _bounds(node, rows, parameters, plan.depth_of)
+    if any(not isinstance(v, Decimal) for _l, lo, _li, hi, _hi in bounds for v in (lo, hi) if v is not None):
+        return None
+    band = _band_for(node, subject, rows, parameters, plan.depth_of)
+    return corridor_margin(node, plan.domains.get(node.id), subject, bounds, granted, path, band)
+
+
+def level_margin(model: c.CheckedModel, root: dict[str, Any], parameters: dict[str, Any], plan: ExplanationPlan,
+                 path: str) -> LevelMargin:
+    """The margin of the package at ``path`` (``bewohner[1].lp2a``); KeyError if its level is not a corridor's."""
+    rows, scope, names = _walk(model, root, path)
+    package = ".".join(names)
+    if package.endswith((".stufe", ".berechnete_stufe")):
+        package = package.rsplit(".", 1)[0]
+    node = plan.nodes_by_id.get(f"{scope}.{package}.berechnete_stufe" if scope else f"{package}.berechnete_stufe")
+    if node is None or not node.bands:
+        raise KeyError(f"„{path}“ ist kein Paket mit einer Stufe nach Korridor")
+    granted = rows[-1].get(f"{package}.bewilligte_stufe")
+    margin = margin_of(plan, node, rows, parameters, granted, path)
+    if margin is None:
+        raise KeyError(f"„{path}“: die Korridormenge ist nicht bekannt")
+    return margin
 
 
 def _value(ir: c.Expr | None, rows: list[dict[str, Any]], parameters: dict[str, Any], depth_of: dict[str, int]) -> Any:

@@ -15,9 +15,10 @@ from typing import Any
 import attrs
 
 from . import checked as c
+from .margins import LevelMargin, LevelStep
 from .paths import PathError, format_path, parse_path
 
-__all__ = ["Explanation", "PackageResult", "Quantity", "Result", "ScopeResult", "format_value"]
+__all__ = ["Explanation", "LevelMargin", "LevelStep", "PackageResult", "Quantity", "Result", "ScopeResult", "format_value"]
 
 SCHEMA_VERSION = "1"
 
@@ -108,6 +109,7 @@ class PackageResult:
     level_label: str | None
     reason: str | None
     values: dict[str, Quantity] = attrs.field(eq=False)
+    margin: LevelMargin | None = attrs.field(default=None, eq=False)  # for a level decided by a corridor
 
 
 @attrs.frozen
@@ -202,11 +204,12 @@ class Result:
     @property
     def root(self) -> ScopeResult:
         if "root" not in self._cache:
-            self._cache["root"] = self._scope("", self._row, "$")
+            self._cache["root"] = self._scope("", [self._row], "$")
         return self._cache["root"]  # type: ignore[no-any-return]
 
-    def _scope(self, scope: str, row: dict[str, Any], path: str) -> ScopeResult:
+    def _scope(self, scope: str, rows: list[dict[str, Any]], path: str) -> ScopeResult:
         model = self.checked
+        row = rows[-1]
         values: dict[str, Quantity] = {}
         packages: dict[str, PackageResult] = {}
         for node in _scope_nodes(model, scope):
@@ -224,17 +227,38 @@ class Result:
             if level is not None and pkg.level_type is not None:
                 member = pkg.level_type.member(level)
                 label = member.label if member else None
+            margin = None
+            if pkg.rule == "korridor":
+                node = model.nodes.get(f"{scope}.{pkg.name}.berechnete_stufe" if scope else f"{pkg.name}.berechnete_stufe")
+                if node is not None and node.bands:
+                    from .explain import margin_of
+
+                    package_path = f"{path[2:]}.{pkg.name}" if path.startswith("$.") else pkg.name
+                    margin = margin_of(self._model.explanation_plan, node, rows, self._parameters,
+                                       row.get(f"{pkg.name}.bewilligte_stufe"), package_path)
             packages[pkg.name] = PackageResult(
                 pkg.name, pkg.title,
                 row.get(f"{pkg.name}.berechnete_stufe") if pkg.level_type is not None else None,
                 row.get(f"{pkg.name}.bewilligte_stufe"),
-                level, label, row.get(f"{pkg.name}.begründung"), pvalues,
+                level, label, row.get(f"{pkg.name}.begründung"), pvalues, margin,
             )
         lists = {}
         for child in model.scopes[scope].lists:
             name = model.scopes[child].name
-            lists[name] = tuple(self._scope(child, item, f"{path}.{name}[{i}]") for i, item in enumerate(row[name], start=1))
+            lists[name] = tuple(self._scope(child, rows + [item], f"{path}.{name}[{i}]") for i, item in enumerate(row[name], start=1))
         return ScopeResult(path, values, packages, lists)
+
+    # ---- what would change a level ----
+
+    def level_margin(self, path: str) -> LevelMargin:
+        """How far the quantity of the corridor that decided the package at ``path``
+        (``"bewohner[1].lp2a"``) is from the neighbouring levels and from a granted level.
+        KeyError for a path that is not a package whose level a corridor decides."""
+        from .explain import level_margin
+
+        if not isinstance(path, str):
+            raise KeyError(f"{path!r} ist kein Pfad")
+        return level_margin(self.checked, self._row, self._parameters, self._model.explanation_plan, path)
 
     # ---- explanations ----
 
@@ -315,6 +339,8 @@ def _scope_dict(scope: ScopeResult, explanations: dict[str, Explanation] | None)
                 "bezeichnung": pkg.level_label,
                 "begründung": pkg.reason,
             }
+            if pkg.margin is not None:
+                entry["stufe"]["korridor"] = pkg.margin.to_dict()
             if explanations is not None:
                 for key in ("berechnete_stufe", "stufe"):
                     expl = explanations.get(_join_path(prefix, f"{name}.{key}"))

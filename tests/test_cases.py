@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 import teilhabe_rules as tr
+import teilhabe_rules.cases
 from teilhabe_rules import CaseError
 
 CASES = Path(__file__).parent / "fixtures" / "cases"
@@ -411,3 +412,26 @@ class TestBadDocuments:
         case_file.write_bytes("bezeichnung = 'Maßnahme'\n".encode("latin-1"))
         error = case_error(model, case_file)
         assert "latin1.toml" in error.render()
+
+
+class TestOmittedLists:
+    """A list the model allows to be empty may be left out of a case; one that needs elements may not."""
+
+    def test_an_empty_allowed_list_may_be_left_out(self) -> None:
+        model = tr.bundled("bei_nrw3")
+        data = tr.cases.read_data(Path(__file__).resolve().parent.parent / "examples" / "bei_nrw3" / "eigene_haeuslichkeit.toml")
+        assert model.checked.scopes["abrechnungsmonate"].min_count in (None, 0)
+        assert model.checked.scopes["zeitabschnitte.massnahmen"].min_count in (None, 0)
+        explicit = {**data, "abrechnungsmonate": [], "zeitabschnitte": [{**za, "massnahmen": []} for za in data["zeitabschnitte"]]}
+        omitted = {key: value for key, value in data.items() if key != "abrechnungsmonate"}
+        omitted["zeitabschnitte"] = [{k: v for k, v in za.items() if k != "massnahmen"} for za in data["zeitabschnitte"]]
+        assert model.evaluate(omitted).to_dict() == model.evaluate(explicit).to_dict()
+
+    def test_a_list_that_needs_elements_is_still_required(self) -> None:
+        model = tr.bundled("bei_nrw3")
+        data = tr.cases.read_data(Path(__file__).resolve().parent.parent / "examples" / "bei_nrw3" / "eigene_haeuslichkeit.toml")
+        assert model.checked.scopes["zeitabschnitte"].min_count
+        del data["zeitabschnitte"]
+        with pytest.raises(tr.CaseError) as caught:
+            model.evaluate(data)
+        assert any(d.path == "$.zeitabschnitte" and "fehlt" in d.message for d in caught.value.diagnostics)

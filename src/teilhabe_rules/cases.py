@@ -466,7 +466,12 @@ class CaseLoader:
         for child in spec.lists:
             child_class = self._scope_class(child)
             self._require_list(list[child_class])  # type: ignore[valid-type]
-            fields[self.model.scopes[child].name] = attrs.field(type=list[child_class])  # type: ignore[valid-type]
+            # a list the model allows to be empty (no „mindestens“, or „mindestens 0“) may be left out
+            optional = not self.model.scopes[child].min_count
+            fields[self.model.scopes[child].name] = (
+                attrs.field(type=list[child_class], factory=list) if optional  # type: ignore[valid-type]
+                else attrs.field(type=list[child_class])  # type: ignore[valid-type]
+            )
         cls = attrs.make_class(_class_name("Bereich", scope or "modell"), _required_first(fields), frozen=True)
         if scope:
             self._require_record(cls, "einen Datensatz (Tabelle) oder den Pfad einer TOML-/JSON-Datei")

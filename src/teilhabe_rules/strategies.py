@@ -967,7 +967,8 @@ def _spoil(space: CaseSpace, case: dict[str, Any], chooser: _Chooser) -> tuple[d
             if not isinstance(items, list):
                 continue
             lpath = f"{path}.{cspec.name}"
-            sites.append(("fehlt-liste", data, cspec.name, lpath, None))
+            if cspec.min_count:  # a list that may be empty may be left out
+                sites.append(("fehlt-liste", data, cspec.name, lpath, None))
             sites.append(("typ-liste", data, cspec.name, lpath, None))
             if cspec.max_count is not None and cspec.max_count < 60 and items:
                 sites.append(("zu-viele", data, cspec.name, lpath, cspec.max_count))

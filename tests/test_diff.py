@@ -279,3 +279,13 @@ def test_list_bounds_and_lists_are_compared() -> None:
     found = changes(LISTS, extra)
     assert ("eingaben", "hinzugefügt", "monate[]", None, "Liste, höchstens 12") in found
     assert ("eingaben", "entfernt", "monate[]", "Liste, höchstens 12", None) in changes(extra, LISTS)
+
+
+def test_a_new_member_of_an_enumeration_is_reported_once() -> None:
+    """Not again as a change of type at every input and table that uses the aufzählung."""
+    wider = BASE.replace('  a "Gruppe A"\n', '  a "Gruppe A"\n  c "Gruppe C"\n').replace("  b: 80 %\n", "  b: 80 %\n  c: 80 %\n")
+    text = BASE
+    assert changes(text, wider) == {
+        ("aufzählungen", "hinzugefügt", "Gruppe.c", None, "„Gruppe C“"),
+        ("tabellen", "hinzugefügt", "faktor[c]", None, "80 %"),  # the row the new member needs
+    }

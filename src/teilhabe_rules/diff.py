@@ -253,9 +253,11 @@ def _type_text(vtype: c.ValueType) -> str:
 
 
 def _type_key(vtype: c.ValueType) -> Any:
+    """What makes two types the same for a diff. An aufzählung counts by its name: a member added
+    or removed is reported once, under „Aufzählungen“, not again at every input and table that
+    uses it."""
     return (vtype.kind, str(vtype.unit), vtype.integer, vtype.low, vtype.high, vtype.choices,
-            vtype.enum.name if vtype.enum is not None else None,
-            frozenset(vtype.enum.keys()) if vtype.enum is not None and not vtype.enum.is_levels else None)
+            vtype.enum.name if vtype.enum is not None else None)
 
 
 def _quoted(texts: tuple[str, ...]) -> str:

@@ -230,3 +230,29 @@ def test_too_deep_json_is_located_in_one_pass(monkeypatch: pytest.MonkeyPatch) -
         parse_document(text, json_format=True)
     # the object is the first level, so the 64th bracket opens the 65th
     assert (caught.value.line, caught.value.column) == (1, text.index("[") + MAX_NESTING)
+
+
+@given(st.lists(st.sampled_from(["$.a[1]", "$.a[2]", "$.a[2].b[1]", "$.c[10]"]), max_size=4),
+       st.sampled_from(["$.a[1]", "$.a[1].x", "$.a[12].x", "$.a[2].b[1][3]", "$.a[2].b", "$.c[1]", "$.c[10].d", "$"]))
+def test_inside_an_element_is_looked_up_by_prefix(elements: list[str], path: str) -> None:
+    """The lookup by the path's element prefixes says what testing each element would."""
+    from teilhabe_rules.cases import _inside_any
+
+    brute = any(path == e or path.startswith((e + ".", e + "[")) for e in elements)
+    assert _inside_any(path, set(elements)) == brute
+
+
+def test_many_unreadable_elements_and_errors_stay_linear(tmp_path: Path) -> None:
+    """Thousands of element files that cannot be read, next to thousands of broken elements:
+    each error is checked against the unreadable ones by lookup (was every pair)."""
+    model = teilhabe_rules.bundled("mawo")
+    data = teilhabe_rules.cases.read_data(ROOT / "examples" / "mawo" / "haus_linde.toml")
+    data["bewohner"] = ["fehlt.txt", {}] * 2_500
+    path = tmp_path / "fall.json"
+    path.write_text(json.dumps(data, default=str), encoding="utf-8")
+    import time
+
+    started = time.perf_counter()
+    error = case_error(model, path)
+    assert time.perf_counter() - started < 30  # about 1 s; checking every pair took about 40 s
+    assert sum("fehlt.txt" in d.message for d in error.diagnostics) == 2_500

@@ -537,7 +537,7 @@ class CaseLoader:
             structured = self.converter.structure(data, self.root)
         except ClassValidationError as exc:
             found = [(message, path) for message, path in _flatten(exc, "$")
-                     if not any(_within(path, item) for item in unreadable)]  # unreadable files: reported already
+                     if not _inside_any(path, unreadable)]  # unreadable files: reported already
             problems.extend(_diagnostic(sources, message, path) for message, path in found[:MAX_REPORTED])
             if len(found) > MAX_REPORTED:
                 where, line_text, _ = sources.where("$")
@@ -783,9 +783,12 @@ def _flatten(exc: BaseException, path: str) -> list[tuple[str, str]]:
     return [(str(exc), path)]
 
 
-def _within(path: str, prefix: str) -> bool:
-    """Whether data path ``path`` is ``prefix`` or lies inside it."""
-    return path == prefix or path.startswith((prefix + ".", prefix + "["))
+def _inside_any(path: str, elements: set[str]) -> bool:
+    """Whether data path ``path`` is one of the list element paths ``elements`` (``$.a[3]``) or
+    lies inside one — by looking up the path's own element prefixes, not by trying each."""
+    if not elements:
+        return False
+    return path in elements or any(path[:end + 1] in elements for end in _closing_brackets(path))
 
 
 def decode_location(exc: Exception) -> tuple[int, int, str]:

@@ -162,19 +162,24 @@ def parse_text(text: str, filename: str = "<eingabe>", start: str = "start") -> 
     return tree
 
 
-def syntax_error_context(text: str, start: str = "start") -> SyntaxErrorContext | None:
-    """Where and on what parsing ``text`` stops, or None if it parses (or passes a limit of
-    :mod:`teilhabe_rules.limits` first)."""
+def _first_failure(text: str, start: str) -> tuple[str, UnexpectedInput | LimitExceeded | None]:
+    """``text`` (with its closing newline) and where lark's parser, run without building a
+    tree, stops on it: an unexpected input, a limit passed, or None."""
     if start == "start" and not text.endswith("\n"):
         text += "\n"
     try:
         check_file_size(text)
         _parse_without_tree(text, start)
-    except UnexpectedInput as exc:
-        return _context(exc, text)
-    except LimitExceeded:
-        return None
-    return None
+    except (UnexpectedInput, LimitExceeded) as exc:
+        return text, exc
+    return text, None
+
+
+def syntax_error_context(text: str, start: str = "start") -> SyntaxErrorContext | None:
+    """Where and on what parsing ``text`` stops, or None if it parses (or passes a limit of
+    :mod:`teilhabe_rules.limits` first)."""
+    text, failure = _first_failure(text, start)
+    return _context(failure, text) if isinstance(failure, UnexpectedInput) else None
 
 
 def find_syntax_error(
@@ -184,15 +189,11 @@ def find_syntax_error(
     text parses (a depth beyond the limit is then left to :func:`parse_text`). It runs lark's
     parser without building a tree: the same error in about half the time, for text the fast
     path of :mod:`teilhabe_rules.fastpath` found not to parse."""
-    if start == "start" and not text.endswith("\n"):
-        text += "\n"
-    try:
-        check_file_size(text)
-        _parse_without_tree(text, start)
-    except LimitExceeded as exc:
-        return limit_error(exc, text, filename)
-    except UnexpectedInput as exc:
-        return RuleSyntaxError(_diagnostic(_context(exc, text), filename))
+    text, failure = _first_failure(text, start)
+    if isinstance(failure, LimitExceeded):
+        return limit_error(failure, text, filename)
+    if isinstance(failure, UnexpectedInput):
+        return RuleSyntaxError(_diagnostic(_context(failure, text), filename))
     return None
 
 

@@ -360,6 +360,26 @@ class TestElementFiles:
         assert broken.location.line == 2  # `stunden = = 5`
         assert "mindestens" not in error.render()  # the broken element still counts
 
+    def test_a_file_named_twice_gives_two_independent_elements(self, model: tr.Model, monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch.chdir(CASES)
+        row = model.load_case(with_changes(massnahmen=["massnahmen/gruppe.toml", "massnahmen/gruppe.toml"])).row
+        assert row["massnahmen"] == EXPECTED_ROW["massnahmen"][:1] * 2
+        assert row["massnahmen"][0] is not row["massnahmen"][1]
+
+    def test_a_broken_file_named_twice_is_reported_at_both_elements(self, model: tr.Model, tmp_path: Path) -> None:
+        (tmp_path / "massnahmen").mkdir()
+        broken = (CASES / "massnahmen" / "kaputt.toml").read_text(encoding="utf-8")
+        (tmp_path / "massnahmen" / "kaputt.toml").write_text(broken, encoding="utf-8")
+        text = (CASES / "element_kaputt.toml").read_text(encoding="utf-8").replace(
+            '"massnahmen/zu_viel.toml"', '"massnahmen/kaputt.toml"')
+        (tmp_path / "fall.toml").write_text(text, encoding="utf-8")
+        error = case_error(model, tmp_path / "fall.toml")
+        located = {d.path: d for d in error.diagnostics}
+        assert located.keys() == {"$.massnahmen[1]", "$.massnahmen[2]"}
+        for diagnostic in located.values():
+            assert diagnostic.location is not None
+            assert Path(diagnostic.location.file).name == "kaputt.toml" and diagnostic.location.line == 2
+
     def test_element_file_given_in_a_mapping_is_relative_to_the_working_directory(
         self, model: tr.Model, monkeypatch: pytest.MonkeyPatch
     ) -> None:

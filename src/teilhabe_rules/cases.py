@@ -578,8 +578,7 @@ class CaseLoader:
                 item_path = f"{path}.{name}[{index}]"
                 if isinstance(item, str):
                     try:
-                        file, text = reader.read(item, folder)
-                        loaded = parse_document(text, json_format=str(file).lower().endswith(".json"))
+                        file, text, loaded = reader.document(item, folder)
                     except FileRefused as exc:
                         shown = item.replace("\x00", "\\0")
                         shown = shown if len(shown) <= 200 else shown[:200] + "…"
@@ -587,8 +586,8 @@ class CaseLoader:
                         unreadable.add(item_path)
                         new_items.append({})
                         continue
-                    except DocumentError as exc:
-                        problems.append(_document_diagnostic(exc, str(file), text, item_path))
+                    except _UnreadableDocument as exc:
+                        problems.append(_document_diagnostic(exc.error, str(exc.file), exc.text, item_path))
                         unreadable.add(item_path)
                         new_items.append({})
                         continue
@@ -682,6 +681,23 @@ class CaseLoader:
 _DATA_SUFFIXES = (".toml", ".json")
 
 
+class _UnreadableDocument(Exception):
+    """An element file that was read but cannot be decoded (its :class:`DocumentError`)."""
+
+    def __init__(self, error: DocumentError, file: Path, text: str):
+        super().__init__(str(error))
+        self.error, self.file, self.text = error, file, text
+
+
+def _copy_document(data: Any) -> Any:
+    """A copy of decoded data: its tables and arrays new, its values shared (immutable)."""
+    if isinstance(data, dict):
+        return {key: _copy_document(value) for key, value in data.items()}
+    if isinstance(data, list):
+        return [_copy_document(value) for value in data]
+    return data
+
+
 class _ElementFiles:
     """Reads the files a case names as list elements: only regular ``.toml``/``.json`` files
     (a file of any other kind is never read, so no message shows its content) of at most
@@ -693,6 +709,24 @@ class _ElementFiles:
         self.root = root  # None: the working directory, looked up when a file is named
         self.used = used
         self.texts: dict[str, str] = {}
+        # documents decoded so far, by real path: a file named many times is decoded once
+        self.documents: dict[str, Any] = {}
+
+    def document(self, name: str, folder: Path | None) -> tuple[Path, str, Any]:
+        """:meth:`read`, and the decoded document — a fresh copy for each element that names
+        the file. A file that cannot be decoded raises :class:`_UnreadableDocument`."""
+        path, text = self.read(name, folder)
+        real = os.path.realpath(path)
+        found = self.documents.get(real)
+        if found is None:
+            try:
+                found = parse_document(text, json_format=str(path).lower().endswith(".json"))
+            except DocumentError as exc:
+                found = exc
+            self.documents[real] = found
+        if isinstance(found, DocumentError):
+            raise _UnreadableDocument(found, path, text)
+        return path, text, _copy_document(found)
 
     def read(self, name: str, folder: Path | None) -> tuple[Path, str]:
         """The path (as named, relative to ``folder``, default the root) and the text of an

@@ -32,6 +32,7 @@ from .compiler import Fault, key_text
 from .domains import corridor_findings
 from .errors import AgreementError, Diagnostic, Location, did_you_mean
 from .files import MAX_CASE_BYTES, FileRefused, read_text
+from .ir import toolkit
 
 __all__ = ["HEADER_KEYS", "NOT_AGREED", "AgreedTable", "Agreement", "base_values", "load_agreement"]
 
@@ -392,16 +393,13 @@ def _corridors(model: c.CheckedModel, parameters: dict[str, Any], file: str,
     for node in model.nodes.values():
         if node.kind != "stufe" or not node.bands:
             continue
-        refs = [r for band in node.bands for b in (band.lower, band.upper) if b is not None
-                for r in _parameter_refs(b)]
+        refs = [r for r in toolkit.references(node.bands) if r.kind == "parameter"]
         if not refs:
             continue
-        bounds = []
-        for band in node.bands:
-            lo = _bound(band.lower, parameters)
-            hi = _bound(band.upper, parameters)
-            bounds.append((band, lo, hi))
-        if any(value is _UNKNOWN for _, lo, hi in bounds for value in (lo, hi)):
+        bounds = [(band, toolkit.const_value(band.lower, parameters), toolkit.const_value(band.upper, parameters))
+                  for band in node.bands]
+        if any(value is None and bound is not None
+               for band, lo, hi in bounds for value, bound in ((lo, band.lower), (hi, band.upper))):
             continue  # a bound this check cannot compute is left to evaluation
         domain = model.domains.get(node.id)
         if domain is None:
@@ -413,47 +411,3 @@ def _corridors(model: c.CheckedModel, parameters: dict[str, Any], file: str,
                 out.append(Diagnostic(f"Mit den vereinbarten Grenzen: {message}", Location(file, line, column), hint=hint,
                                       source_line=source_line, code="korridor"))
     return out
-
-
-_UNKNOWN: Any = object()
-
-
-def _parameter_refs(ir: Any) -> list[c.Ref]:
-    """The parameter references inside a bound expression."""
-    if isinstance(ir, c.Ref):
-        return [ir] if ir.kind == "parameter" else []
-    found: list[c.Ref] = []
-    for name in ("operand", "left", "right", "test", "then", "otherwise"):
-        sub = getattr(ir, name, None)
-        if sub is not None:
-            found.extend(_parameter_refs(sub))
-    for arg in getattr(ir, "args", ()):
-        found.extend(_parameter_refs(arg))
-    return found
-
-
-def _bound(ir: c.Expr | None, parameters: dict[str, Any]) -> Any:
-    """The value of a corridor bound under the agreed parameters (None = open side)."""
-    if ir is None:
-        return None
-    if isinstance(ir, c.Const):
-        return ir.value
-    if isinstance(ir, c.Ref) and ir.kind == "parameter":
-        return parameters[ir.symbol]
-    if isinstance(ir, c.Unary) and ir.op == "-":
-        inner = _bound(ir.operand, parameters)
-        return _UNKNOWN if inner is _UNKNOWN else -inner
-    if isinstance(ir, c.Convert):
-        inner = _bound(ir.operand, parameters)
-        return _UNKNOWN if inner is _UNKNOWN else inner * ir.factor.numerator / ir.factor.denominator
-    if isinstance(ir, c.Arith) and ir.type.kind == "zahl":
-        left, right = _bound(ir.left, parameters), _bound(ir.right, parameters)
-        if _UNKNOWN in (left, right) or ir.op == "/" and right == 0:
-            return _UNKNOWN
-        return {"+": left + right, "-": left - right, "*": left * right}.get(ir.op) if ir.op != "/" else left / right
-    if isinstance(ir, c.Func) and ir.name in ("min", "max"):
-        values = [_bound(a, parameters) for a in ir.args]
-        if any(v is _UNKNOWN for v in values):
-            return _UNKNOWN
-        return min(values) if ir.name == "min" else max(values)
-    return _UNKNOWN

@@ -16,6 +16,7 @@ the divisor ``x`` of ``1:x`` as ``Decimal``.
 from __future__ import annotations
 
 import datetime as _dt
+import decimal
 import functools
 from decimal import Decimal
 from fractions import Fraction
@@ -27,6 +28,15 @@ from .ast import Span
 from .units import DIMENSIONLESS, Unit
 
 frozen = attrs.frozen
+
+# The arithmetic of every backend and of the toolkit's constant evaluator: 28 significant
+# digits; an invalid operation, a division by zero and an overflow are errors, never NaN or
+# infinity. Rounding happens only where a model says ``runde(…)``.
+DECIMAL_CONTEXT = decimal.Context(
+    prec=28,
+    rounding=decimal.ROUND_HALF_EVEN,
+    traps=[decimal.InvalidOperation, decimal.DivisionByZero, decimal.Overflow],
+)
 
 
 # --------------------------------------------------------------------------------------

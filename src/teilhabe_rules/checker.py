@@ -22,6 +22,7 @@ from . import checked as c
 from .builder import parse_expression
 from .domains import Domain, corridor_findings, domain_of
 from .errors import CheckError, Diagnostic, Location, RuleSyntaxError, did_you_mean
+from .ir import toolkit
 from .limits import MAX_LIST_NESTING
 from .paths import PathError, set_path
 from .units import DIMENSIONLESS, PERCENT, Unit, UnitError, conversion_factor, parse_unit
@@ -1540,26 +1541,7 @@ def attrs_evolve_value_type(vtype: c.ValueType, **changes: Any) -> c.ValueType:
 
 def deps_of(ir: c.Expr | None) -> Iterator[str]:
     """Symbol ids of values read by ``ir`` (inputs and parameters included)."""
-    if ir is None:
-        return
-    if isinstance(ir, c.Ref):
-        yield ir.symbol
-    elif isinstance(ir, c.Previous):
-        yield ir.ref.symbol
-    elif isinstance(ir, (c.Const, c.Position)):
-        return
-    elif isinstance(ir, c.Aggregate):
-        yield from deps_of(ir.value)
-        yield from deps_of(ir.where)
-    else:
-        for name in ("operand", "left", "right", "test", "then", "otherwise", "key", "count"):
-            sub = getattr(ir, name, None)
-            if sub is not None:
-                yield from deps_of(sub)
-        for sub in getattr(ir, "keys", ()) if isinstance(ir, c.Lookup) else ():
-            yield from deps_of(sub)
-        for sub in getattr(ir, "args", ()):
-            yield from deps_of(sub)
+    return toolkit.symbols_read(ir)
 
 
 def _respan(expr: Any, span: ast.Span) -> Any:

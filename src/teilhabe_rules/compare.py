@@ -75,9 +75,9 @@ from .errors import (
     did_you_mean,
 )
 from .files import same_file
+from .ir.text import format_value
 from .model import Model
 from .paths import parse_path, set_path
-from .results import format_value
 
 __all__ = ["MAX_LINE", "Field", "JsonLineError", "Population", "PopulationRow",
            "Summary", "compare", "decode_json", "fields", "figure_field", "read_population"]

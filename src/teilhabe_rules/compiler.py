@@ -23,22 +23,18 @@ from __future__ import annotations
 import calendar
 import contextlib
 import datetime as _dt
-import decimal
 from decimal import ROUND_DOWN, ROUND_HALF_UP, ROUND_UP, Decimal
 from typing import Any
 
 import attrs
 
 from . import checked as c
+from .checked import DECIMAL_CONTEXT
 from .errors import CheckError, Diagnostic, Location
+from .ir import toolkit
 
 __all__ = ["DECIMAL_CONTEXT", "Fault", "Program", "compile_model", "corridor_key", "key_text"]
 
-DECIMAL_CONTEXT = decimal.Context(
-    prec=28,
-    rounding=decimal.ROUND_HALF_EVEN,
-    traps=[decimal.InvalidOperation, decimal.DivisionByZero, decimal.Overflow],
-)
 
 _ROUNDING = {"kaufmännisch": ROUND_HALF_UP, "abrunden": ROUND_DOWN, "aufrunden": ROUND_UP}
 
@@ -212,25 +208,7 @@ class Program:
     max_depth: int
 
 
-_EXPRESSIONS: tuple[type, ...] = (
-    c.Const, c.Ref, c.Position, c.Previous, c.Unary, c.Arith, c.KeyApply, c.Compare, c.Logic,
-    c.Cond, c.Convert, c.Lookup, c.Aggregate, c.Func,
-)
-
-
 _AGGREGATE_HELPERS = {"min": "_min", "max": "_max", "erstes": "_first", "letztes": "_last"}
-
-
-def _children(ir: Any) -> list[Any]:
-    """The sub-expressions of an expression node."""
-    found: list[Any] = []
-    for field in attrs.fields(type(ir)):
-        value = getattr(ir, field.name)
-        if isinstance(value, _EXPRESSIONS):
-            found.append(value)
-        elif isinstance(value, tuple):
-            found.extend(v for v in value if isinstance(v, _EXPRESSIONS))
-    return found
 
 
 class _Gen:
@@ -253,7 +231,7 @@ class _Gen:
         # cache, a local of ``run``) is None there. :func:`compile_model` defines them anew.
         self.standalone = True
         self.globals["K"] = None
-        self._dispatch = {cls: getattr(self, "_e_" + cls.__name__) for cls in _EXPRESSIONS}
+        self._dispatch = {cls: getattr(self, "_e_" + cls.__name__) for cls in toolkit.EXPRESSION_TYPES}
 
     def const(self, value: Any) -> str:
         if isinstance(value, bool) or value is None:
@@ -383,10 +361,10 @@ class _Gen:
                 if isinstance(node, c.Previous):
                     return None
                 stack.append((node, True))
-                stack.extend((child, False) for child in _children(node))
+                stack.extend((child, False) for child in toolkit.children(node))
                 continue
             found: set[int] = set()
-            for child in _children(node):
+            for child in toolkit.children(node):
                 found |= free.pop(id(child), set())
             if isinstance(node, c.Ref) and node.kind != "parameter" or isinstance(node, c.Position):
                 found.add(self.depth_of[node.scope])
@@ -635,5 +613,5 @@ def _height(ir: Any) -> int:
     while stack:
         node, level = stack.pop()
         best = max(best, level)
-        stack.extend((child, level + 1) for child in _children(node))
+        stack.extend((child, level + 1) for child in toolkit.children(node))
     return best

@@ -15,7 +15,6 @@ positions. Reordering or reformatting a file therefore shows no difference.
 from __future__ import annotations
 
 import datetime as _dt
-from collections.abc import Iterator
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any
@@ -23,7 +22,8 @@ from typing import Any
 import attrs
 
 from . import checked as c
-from .results import format_value, quantity_text
+from .ir import toolkit
+from .ir.text import format_value, quantity_text
 
 __all__ = ["SECTIONS", "Change", "ModelDiff", "diff_models", "ir_equal", "ir_key", "roundings"]
 
@@ -181,24 +181,12 @@ def _fields(cls: type) -> tuple[Any, ...]:
 def roundings(node: Any) -> tuple[tuple[int, str], ...]:
     """The ``runde`` calls of an expression as (places, mode), outermost first."""
     out: list[tuple[int, str]] = []
-    for sub in _walk(node):
+    for sub in toolkit.walk(node):
         if isinstance(sub, c.Func) and sub.name == "runde":
             places, mode = sub.args[1], sub.args[2]
             out.append((int(places.value) if isinstance(places, c.Const) else -1,
                         str(mode.value) if isinstance(mode, c.Const) else "?"))
     return tuple(out)
-
-
-def _walk(node: Any) -> Iterator[Any]:
-    if isinstance(node, tuple):
-        for item in node:
-            yield from _walk(item)
-        return
-    if not attrs.has(type(node)) or isinstance(node, (c.ValueType, c.EnumType)):
-        return
-    yield node
-    for field in _fields(type(node)):
-        yield from _walk(getattr(node, field.name))
 
 
 def _rounding_text(items: tuple[tuple[int, str], ...]) -> str:
@@ -559,27 +547,16 @@ def _same_value(a: Any, b: Any) -> bool:
 
 
 def _value_of(expr: c.Expr, model: c.CheckedModel) -> Any:
-    """The number a corridor bound stands for: a constant, or a parameter's value."""
-    if isinstance(expr, c.Const):
-        return expr.value
-    if isinstance(expr, c.Ref) and expr.kind == "parameter" and expr.symbol in model.parameters:
-        return model.parameters[expr.symbol].default
-    return None
+    """The number a corridor bound stands for: a constant, or a parameter's value (a bound
+    computed from them is shown by its formula)."""
+    if not isinstance(expr, (c.Const, c.Ref)):
+        return None
+    return toolkit.const_value(expr, toolkit.parameter_values({pid: p.default for pid, p in model.parameters.items()}))
 
 
 def _symbolic(expr: c.Expr | None) -> str:
     """A short readable form of an expression (names, not values)."""
-    if expr is None:
-        return "—"
-    if isinstance(expr, c.Const):
-        return quantity_text(expr.value, expr.type)
-    if isinstance(expr, c.Ref):
-        return expr.key
-    if isinstance(expr, c.Arith):
-        return f"{_symbolic(expr.left)} {expr.op} {_symbolic(expr.right)}"
-    if isinstance(expr, c.Convert):
-        return f"{_symbolic(expr.operand)} als {expr.type.unit}"
-    return "Ausdruck"
+    return toolkit.render(expr) if expr is not None else "—"
 
 
 def _source(node: c.Node) -> str:

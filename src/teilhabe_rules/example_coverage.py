@@ -22,8 +22,9 @@ import attrs
 from . import checked as c
 from .compiler import compile_model, corridor_key
 from .errors import TeilhabeError
+from .ir import toolkit
+from .ir.text import format_value, quantity_text
 from .model import Model
-from .results import format_value, quantity_text
 
 __all__ = ["CoverageItem", "CoverageReport", "example_coverage"]
 
@@ -117,7 +118,7 @@ def _agreement(model: Model, example: c.ExampleSpec) -> Any:
 
 def example_coverage(model: Model) -> CoverageReport:
     """Evaluate every example of ``model`` and report which bands, rows and levels it reaches."""
-    from .explain import _value
+    from .explain import value_after
     from .testing import example_id
 
     checked = model.checked
@@ -158,8 +159,8 @@ def example_coverage(model: Model) -> CoverageReport:
                     continue
                 subject = row[corridor_key(node)]
                 for number, band in enumerate(node.bands):
-                    low = _value(band.lower, rows, parameters, depth_of) if band.lower is not None else None
-                    high = _value(band.upper, rows, parameters, depth_of) if band.upper is not None else None
+                    low = value_after(band.lower, rows, parameters, depth_of) if band.lower is not None else None
+                    high = value_after(band.upper, rows, parameters, depth_of) if band.upper is not None else None
                     if low is not None and not (subject > low or band.lower_inclusive and subject == low):
                         continue
                     if high is not None and not (subject < high or band.upper_inclusive and subject == high):
@@ -201,13 +202,11 @@ def _where(model: c.CheckedModel, span: Any) -> str:
 
 
 def _band_text(band: c.BandSpec, parameters: dict[str, Any], depth_of: dict[str, int]) -> str:
-    from .strategies import _const_value
-
     parts = []
     for bound, inclusive, words in ((band.lower, band.lower_inclusive, ("ab", "über")), (band.upper, band.upper_inclusive, ("bis", "unter"))):
         if bound is None:
             continue
-        value = _const_value(bound, parameters)
+        value = toolkit.const_value(bound, parameters)
         shown = format_value(value) if value is not None else "…"
         parts.append(f"{words[0] if inclusive else words[1]} {shown}")
     return " ".join(parts) or "alle Werte"

@@ -9,14 +9,14 @@ printed by ``teilhabe-rules eval``.
 
 from __future__ import annotations
 
-import decimal
 from decimal import Decimal
 from typing import Any
 
 from . import checked as c
-from .compiler import DECIMAL_CONTEXT
+from .ir import toolkit
+from .ir.text import format_value, quantity_text
 from .margins import LevelMargin, corridor_margin
-from .results import Explanation, Result, format_value, quantity_text
+from .results import Explanation, Result
 
 __all__ = ["ExplanationPlan", "explain_one", "level_margin", "margin_of", "explain_rows", "render_text"]
 
@@ -177,14 +177,14 @@ def row_subject(node: c.Node, rows: list[dict[str, Any]], parameters: dict[str, 
     key = corridor_key(node)
     if key in rows[-1]:
         return rows[-1][key]
-    return _value(node.subject, rows, parameters, depth_of)
+    return value_after(node.subject, rows, parameters, depth_of)
 
 
 def _bounds(node: c.Node, rows: list[dict[str, Any]], parameters: dict[str, Any], depth_of: dict[str, int]) -> list[tuple[int, Any, bool, Any, bool]]:
     """The corridor's bands with their bounds evaluated (None: an open side)."""
     return [(band.level,
-             _value(band.lower, rows, parameters, depth_of) if band.lower is not None else None, band.lower_inclusive,
-             _value(band.upper, rows, parameters, depth_of) if band.upper is not None else None, band.upper_inclusive)
+             value_after(band.lower, rows, parameters, depth_of) if band.lower is not None else None, band.lower_inclusive,
+             value_after(band.upper, rows, parameters, depth_of) if band.upper is not None else None, band.upper_inclusive)
             for band in node.bands]
 
 
@@ -233,98 +233,31 @@ def level_margin(model: c.CheckedModel, root: dict[str, Any], parameters: dict[s
     return margin
 
 
-def _value(ir: c.Expr | None, rows: list[dict[str, Any]], parameters: dict[str, Any], depth_of: dict[str, int]) -> Any:
+def _known(rows: list[dict[str, Any]], parameters: dict[str, Any], depth_of: dict[str, int]) -> toolkit.ValueOf:
+    """What an evaluation knows: the parameters, and the values of the rows of ``rows`` (the
+    case's row and the current element of each enclosing list)."""
+
+    def value_of(ref: c.Ref) -> Any:
+        if ref.kind == "parameter":
+            return parameters.get(ref.symbol)
+        depth = depth_of.get(ref.scope, 0)
+        return rows[depth].get(ref.key) if depth < len(rows) else None
+
+    return value_of
+
+
+def value_after(ir: c.Expr | None, rows: list[dict[str, Any]], parameters: dict[str, Any], depth_of: dict[str, int]) -> Any:
     """The value of a simple expression after evaluation (refs, constants and exact arithmetic
     on them, such as a corridor bound ``(grenze * 2) als h/Tag``; else None)."""
-    if isinstance(ir, c.Const):
-        return ir.value
-    if isinstance(ir, c.Ref):
-        if ir.kind == "parameter":
-            return parameters.get(ir.symbol)
-        depth = depth_of.get(ir.scope, 0)
-        if depth < len(rows):
-            return rows[depth].get(ir.key)
-        return None
-    if isinstance(ir, (c.Arith, c.Unary, c.Convert)) and ir.type.kind == "zahl":
-        operands = [_value(e, rows, parameters, depth_of) for e in _operands(ir)]
-        if any(not isinstance(v, (Decimal, int)) or isinstance(v, bool) for v in operands):
-            return None
-        values = [Decimal(v) for v in operands]
-        try:
-            with decimal.localcontext(DECIMAL_CONTEXT):
-                if isinstance(ir, c.Unary):
-                    return -values[0]
-                if isinstance(ir, c.Convert):
-                    return values[0] * ir.factor.numerator / ir.factor.denominator
-                left, right = values
-                return left + right if ir.op == "+" else left - right if ir.op == "-" else left * right if ir.op == "*" else left / right
-        except ArithmeticError:
-            return None
-    return None
-
-
-def _operands(ir: c.Arith | c.Unary | c.Convert) -> tuple[c.Expr, ...]:
-    return (ir.left, ir.right) if isinstance(ir, c.Arith) else (ir.operand,)
-
-
-_PRECEDENCE = {"oder": 1, "und": 2, "=": 3, "<>": 3, "<": 3, "<=": 3, ">": 3, ">=": 3, "+": 4, "-": 4, "*": 5, "/": 5}
+    return toolkit.const_value(ir, _known(rows, parameters, depth_of))
 
 
 def _symbolic(ir: c.Expr | None) -> str:
-    return _render(ir, None)
+    return toolkit.render(ir)
 
 
 def _substituted(ir: c.Expr | None, rows: list[dict[str, Any]], parameters: dict[str, Any], depth_of: dict[str, int]) -> str:
-    return _render(ir, (rows, parameters, depth_of))
-
-
-def _render(ir: c.Expr | None, env: Any, parent: int = 0) -> str:
-    if ir is None:
-        return ""
-    if isinstance(ir, c.Const):
-        if ir.type.kind == "schlüssel":
-            return f"1:{format_value(ir.value)}"
-        if ir.type.kind == "modus":
-            return str(ir.value)
-        return quantity_text(ir.value, ir.type) if ir.type.kind in ("zahl", "datum", "ja_nein") else (f"„{ir.value}“" if isinstance(ir.value, str) and ir.type.kind == "text" else format_value(ir.value))
-    if isinstance(ir, c.Ref):
-        if env is not None:
-            value = _value(ir, *env)
-            if value is not None:
-                if ir.type.kind == "schlüssel":
-                    return f"1:{format_value(value)}"
-                return quantity_text(value, ir.type) if not (ir.type.kind == "enum" and ir.type.enum and ir.type.enum.is_levels) else format_value(value)
-        return ir.key
-    if isinstance(ir, c.Position):
-        return "position"
-    if isinstance(ir, c.Previous):
-        return f"vorher.{ir.ref.key}"
-    if isinstance(ir, c.Unary):
-        inner = _render(ir.operand, env, 6)
-        return f"nicht {inner}" if ir.op == "nicht" else f"-{inner}"
-    if isinstance(ir, (c.Arith, c.Compare, c.Logic)):
-        prec = _PRECEDENCE.get(ir.op, 5)
-        text = f"{_render(ir.left, env, prec)} {ir.op} {_render(ir.right, env, prec + 1)}"
-        return f"({text})" if prec < parent else text
-    if isinstance(ir, c.KeyApply):
-        text = f"{_render(ir.key, env, 5)} × {_render(ir.count, env, 6)}"
-        return f"({text})" if 5 < parent else text
-    if isinstance(ir, c.Cond):
-        text = f"wenn {_render(ir.test, env)} dann {_render(ir.then, env)} sonst {_render(ir.otherwise, env)}"
-        return f"({text})" if parent else text
-    if isinstance(ir, c.Convert):
-        return f"{_render(ir.operand, env, 6)} als {ir.type.unit}"
-    if isinstance(ir, c.Lookup):
-        name = ir.table.rsplit(".", 1)[-1]
-        return f"{name}[{', '.join(_render(k, env) for k in ir.keys)}]"
-    if isinstance(ir, c.Aggregate):
-        lst = ir.scope.rsplit(".", 1)[-1]
-        inner = lst if ir.value is None else f"{lst}.{_render(ir.value, None)}"
-        where = f" wo {_render(ir.where, None)}" if ir.where is not None else ""
-        return f"{ir.function}({inner}{where})"
-    if isinstance(ir, c.Func):
-        return f"{ir.name}({', '.join(_render(a, env) for a in ir.args)})"
-    return "?"  # pragma: no cover
+    return toolkit.render(ir, _known(rows, parameters, depth_of))
 
 
 def render_text(result: Result, explain: bool) -> str:

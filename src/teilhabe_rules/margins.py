@@ -26,6 +26,7 @@ from typing import Any
 import attrs
 
 from . import checked as c
+from .ir.text import quantity_text, unit_text
 
 __all__ = ["LevelMargin", "LevelStep", "corridor_margin"]
 
@@ -43,7 +44,6 @@ class LevelStep:
     type: c.ValueType = attrs.field(repr=False, eq=False)
 
     def amount_text(self) -> str:
-        from .results import quantity_text
 
         return quantity_text(self.amount, self.type)
 
@@ -111,12 +111,12 @@ def _level_of(bounds: _Bounds, value: Decimal) -> int | None:
 def corridor_margin(node: c.Node, domain: Any, subject: Any, bounds: _Bounds, granted: int | None,
                     path: str, band: str) -> LevelMargin | None:
     """The margin of ``subject`` under ``bounds`` (the bands' evaluated bounds, in order)."""
-    from .results import Quantity, _unit_text
+    from .results import Quantity
 
     if not isinstance(subject, Decimal) or node.subject is None:
         return None
     vtype = node.subject.type
-    unit = _unit_text(vtype)
+    unit = unit_text(vtype)
     current = _level_of(bounds, subject)
     if current is None:
         return None

@@ -17,7 +17,6 @@ import attrs
 
 from . import checked as c
 from .agreements import Agreement, base_values, load_agreement
-from .ast import Span
 from .builder import parse_module
 from .cases import Case, CaseLoader
 from .checker import check_module
@@ -32,7 +31,9 @@ from .errors import (
     ValidityError,
 )
 from .files import MAX_RULE_BYTES, FileRefused, read_text
-from .results import Result, format_value
+from .ir import toolkit
+from .ir.text import format_value, quantity_text
+from .results import Result
 
 __all__ = ["Model", "load", "loads"]
 
@@ -367,24 +368,13 @@ class Model:
 
 
 def _refs(node: c.Node) -> list[c.Ref]:
-    """The references in a node's expressions, in the order they are written (no recursion)."""
-    found: list[c.Ref] = []
-    stack: list[Any] = [node.expr, node.subject]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, c.Ref):
-            found.append(item)
-        elif isinstance(item, tuple):
-            stack.extend(item)
-        elif attrs.has(type(item)) and not isinstance(item, (c.ValueType, Span)):
-            stack.extend(getattr(item, field.name) for field in attrs.fields(type(item)))
+    """The references in a node's formula or corridor subject, in the order they are written."""
+    found = list(toolkit.references((node.expr, node.subject)))
     return sorted(found, key=lambda ref: (ref.span.line, ref.span.column))
 
 
 def _periods_text(spec: c.ParameterSpec, info: c.ModelInfo) -> str:
     """``68.95 EUR/h ab 01.01.2024, 70.10 EUR/h ab 01.01.2025 bis 31.12.2026``."""
-    from .results import quantity_text
-
     start = f" ab {format_value(info.valid_from)}" if info.valid_from else ""
     parts = [f"{quantity_text(spec.default, spec.type)}{start}"]
     for period in spec.periods:
@@ -394,8 +384,6 @@ def _periods_text(spec: c.ParameterSpec, info: c.ModelInfo) -> str:
 
 
 def _show(value: Any, vtype: c.ValueType) -> str:
-    from .results import quantity_text
-
     return quantity_text(value, vtype)
 
 

@@ -40,12 +40,14 @@ from typing import Any
 
 import attrs
 
-from .paths import format_path
 from . import checked as c
 from .compiler import DECIMAL_CONTEXT
 from .errors import CaseError, EvaluationError, TeilhabeError
+from .ir import toolkit
+from .ir.text import quantity_text
 from .model import Model
-from .results import Result, quantity_text
+from .paths import format_path
+from .results import Result
 from .toml_writer import dumps
 
 __all__ = [
@@ -236,15 +238,23 @@ def _condition_check(model: Model, prop: c.PropertySpec) -> Callable[[Any], None
         except Exception as exc:  # noqa: BLE001 - e.g. min() of an empty list
             raise PropertyFailure(f"Die Bedingung lässt sich nicht auswerten: {exc}", case) from None
         if not holds:
-            from .explain import _substituted, _symbolic
-
-            depth_of = {sid: s.depth for sid, s in model.checked.scopes.items()}
-            formula = _symbolic(prop.expr)
-            values = _substituted(prop.expr, [row], parameters, depth_of)
+            formula = toolkit.render(prop.expr)
+            values = toolkit.render(prop.expr, _root_values(row, parameters))
             detail = f"{formula}\n    mit den Werten des Falls: {values}" if values != formula else formula
             raise PropertyFailure(f"Die Eigenschaft gilt nicht: {detail}", case)
 
     return check
+
+
+def _root_values(row: dict[str, Any], parameters: dict[str, Any]) -> toolkit.ValueOf:
+    """The parameters and the values of the case's own row (a property reads no list element)."""
+
+    def value_of(ref: c.Ref) -> Any:
+        if ref.kind == "parameter":
+            return parameters.get(ref.symbol)
+        return row.get(ref.key) if ref.scope == "" else None
+
+    return value_of
 
 
 def _case_get(case: Any, steps: tuple[str | int, ...]) -> tuple[bool, Any]:

@@ -15,42 +15,13 @@ from typing import Any
 import attrs
 
 from . import checked as c
+from .ir.text import format_value, quantity_text, unit_text
 from .margins import LevelMargin, LevelStep
 from .paths import PathError, format_path, parse_path
 
 __all__ = ["Explanation", "LevelMargin", "LevelStep", "PackageResult", "Quantity", "Result", "ScopeResult", "format_value"]
 
 SCHEMA_VERSION = "1"
-
-
-def format_value(value: Any, vtype: c.ValueType | None = None) -> str:
-    """A runtime value as text (``15``, ``45`` for 45 %, ``31.12.2027``, ``ja``)."""
-    if isinstance(value, bool):
-        return "ja" if value else "nein"
-    if isinstance(value, Decimal):
-        if vtype is not None and vtype.unit.percent:
-            value = value.scaleb(2)  # 0.6550 → 65.50: the decimal point moves, no digits are added
-        text = format(value, "f")
-        if "." in text:
-            text = text.rstrip("0").rstrip(".") if value == value.to_integral_value() else text
-        return text
-    if isinstance(value, _dt.date):
-        return value.strftime("%d.%m.%Y")
-    if value is None:
-        return "—"
-    return str(value)
-
-
-def quantity_text(value: Any, vtype: c.ValueType | None) -> str:
-    if vtype is not None and vtype.kind == "schlüssel" and isinstance(value, Decimal):
-        return f"1:{format_value(value)}"
-    text = format_value(value, vtype)
-    unit = str(vtype.unit) if vtype is not None and vtype.kind == "zahl" else ""
-    if vtype is not None and vtype.kind == "enum" and vtype.enum is not None:
-        member = vtype.enum.member(value)
-        if member is not None and member.label and vtype.enum.is_levels:
-            return f"{text} ({member.label})"
-    return f"{text} {unit}".strip() if unit != "%" else f"{text} %"
 
 
 @attrs.frozen
@@ -181,7 +152,7 @@ class Result:
         steps = _steps(path)
         value = self.value(steps)
         vtype = self._type_at(steps)
-        return Quantity(value, _unit_text(vtype), vtype)
+        return Quantity(value, unit_text(vtype), vtype)
 
     def _type_at(self, steps: tuple[str | int, ...]) -> c.ValueType | None:
         scope = ""
@@ -214,11 +185,11 @@ class Result:
         packages: dict[str, PackageResult] = {}
         for node in _scope_nodes(model, scope):
             if node.kind in ("wert",) and node.package is None:
-                values[node.key] = Quantity(row[node.key], _unit_text(node.type), node.type)
+                values[node.key] = Quantity(row[node.key], unit_text(node.type), node.type)
         for pid in model.scopes[scope].packages:
             pkg = model.packages[pid]
             pvalues = {
-                node.key.split(".", 1)[1]: Quantity(row[node.key], _unit_text(node.type), node.type)
+                node.key.split(".", 1)[1]: Quantity(row[node.key], unit_text(node.type), node.type)
                 for node in _scope_nodes(model, scope)
                 if node.kind == "wert" and node.package == pkg.name
             }
@@ -309,12 +280,6 @@ class Result:
 def _scope_nodes(model: c.CheckedModel, scope: str) -> list[c.Node]:
     cache = model.__dict__ if False else None  # noqa: F841 - models are frozen; order is cheap
     return [model.nodes[nid] for nid in model.order if model.nodes[nid].scope == scope]
-
-
-def _unit_text(vtype: c.ValueType | None) -> str:
-    if vtype is None or vtype.kind != "zahl":
-        return ""
-    return str(vtype.unit)
 
 
 def _scope_dict(scope: ScopeResult, explanations: dict[str, Explanation] | None) -> dict[str, Any]:

@@ -59,6 +59,7 @@ import attrs
 from . import checked as c
 from .compiler import DECIMAL_CONTEXT, Fault, Located
 from .errors import CaseError, TeilhabeError
+from .ir import toolkit
 
 if TYPE_CHECKING:  # pragma: no cover
     from hypothesis.strategies import SearchStrategy
@@ -250,7 +251,7 @@ class CaseSpace:
         if isinstance(ir, c.Aggregate):
             out.add(("list", ir.scope))
             return
-        for sub in _children(ir):
+        for sub in toolkit.children(ir):
             self._expr_atoms(sub, out)
 
     # ---- structure found in checks ----
@@ -331,7 +332,7 @@ class CaseSpace:
                     op = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "=": "=", "<>": "<>"}[op]
                 if not _is_input(left, "zahl") or left.symbol not in self.inputs:
                     continue
-                bound = _const_value(right, self.parameters)
+                bound = toolkit.const_value(right, self.parameters)
                 if not isinstance(bound, Decimal):
                     continue
                 low, high = out.get(left.symbol, (None, None))
@@ -444,7 +445,7 @@ class CaseSpace:
                 if spec.id in {s.id for s in self._sum_inputs(node.subject, node.scope) or []}:
                     for band in node.bands:
                         for bound in (band.lower, band.upper):
-                            value = _const_value(bound, self.parameters)
+                            value = toolkit.const_value(bound, self.parameters)
                             if isinstance(value, Decimal):
                                 numbers.append(value)
         return numbers
@@ -489,7 +490,7 @@ class CaseSpace:
             if not specs or len({s.id for s in specs}) != len(specs):
                 continue
             doms = [self.domains[s.id] for s in specs]
-            bounds = sorted({v for band in node.bands for v in (_const_value(band.lower, self.parameters), _const_value(band.upper, self.parameters))
+            bounds = sorted({v for band in node.bands for v in (toolkit.const_value(band.lower, self.parameters), toolkit.const_value(band.upper, self.parameters))
                              if isinstance(v, Decimal)})
             solver = _SumSolver(doms)
             targets: list[Decimal] = []
@@ -1145,52 +1146,14 @@ def _join(*parts: str) -> str:
     return ".".join(p for p in parts if p)
 
 
-def _children(ir: Any) -> Iterator[Any]:
-    for name in ("operand", "left", "right", "test", "then", "otherwise", "key", "count", "value", "where"):
-        sub = getattr(ir, name, None)
-        if sub is not None and not isinstance(sub, (str, int, Decimal)):
-            yield sub
-    for name in ("keys", "args"):
-        yield from getattr(ir, name, ()) or ()
-
-
 def _walk_lookups(ir: Any) -> Iterator[c.Lookup]:
-    if ir is None or isinstance(ir, (c.Const, c.Ref, c.Position)):
-        return
-    if isinstance(ir, c.Lookup):
-        yield ir
-    for sub in _children(ir):
-        yield from _walk_lookups(sub)
+    for expr in toolkit.walk(ir):
+        if isinstance(expr, c.Lookup):
+            yield expr
 
 
 def _is_input(ir: Any, kind: str | None = None) -> bool:
     return isinstance(ir, c.Ref) and ir.kind == "eingabe" and (kind is None or ir.type.kind == kind)
-
-
-def _const_value(ir: Any, parameters: Mapping[str, Any]) -> Any:
-    """The value of a constant expression (constants, parameters, arithmetic on them) or None."""
-    if ir is None:
-        return None
-    if isinstance(ir, c.Const):
-        return ir.value
-    if isinstance(ir, c.Ref):
-        return parameters.get(ir.symbol) if ir.kind == "parameter" else None
-    if isinstance(ir, c.Unary) and ir.op == "-":
-        inner = _const_value(ir.operand, parameters)
-        return -inner if isinstance(inner, Decimal) else None
-    if isinstance(ir, c.Convert):
-        inner = _const_value(ir.operand, parameters)
-        return inner * ir.factor.numerator / ir.factor.denominator if isinstance(inner, Decimal) else None
-    if isinstance(ir, c.Arith) and ir.type.kind == "zahl":
-        left, right = _const_value(ir.left, parameters), _const_value(ir.right, parameters)
-        if not isinstance(left, Decimal) or not isinstance(right, Decimal):
-            return None
-        try:
-            with decimal.localcontext(DECIMAL_CONTEXT):
-                return {"+": left + right, "-": left - right, "*": left * right}.get(ir.op) if ir.op != "/" else left / right
-        except ArithmeticError:
-            return None
-    return None
 
 
 def _places(value: Decimal) -> int:

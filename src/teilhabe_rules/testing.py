@@ -13,11 +13,11 @@ from typing import Any
 
 import attrs
 
-from .paths import format_path
 from . import checked as c
 from .errors import Diagnostic, TeilhabeError
+from .ir.text import quantity_text
 from .model import Model
-from .results import quantity_text
+from .paths import format_path
 
 __all__ = ["ExampleOutcome", "example_id", "run_example", "run_examples"]
 

@@ -625,17 +625,6 @@ def _numeric(a: c.CheckedModel, b: c.CheckedModel) -> list[Field]:
     return out
 
 
-def _extract(row: dict[str, Any], scope: str, key: str) -> Any:
-    """The value of ``key`` in ``scope``: one value on the top level, a tuple over the elements
-    of a list (nested lists flattened in order)."""
-    if not scope:
-        return row.get(key)
-    rows = [row]
-    for name in scope.split("."):
-        rows = [element for holder in rows for element in holder.get(name, ())]
-    return tuple(element.get(key) for element in rows)
-
-
 # ---- the comparison ---------------------------------------------------------------------------
 
 
@@ -1056,13 +1045,12 @@ def _same_inputs(old: Model, new: Model) -> bool:
 
 
 def _getter(f: Field) -> Any:
-    """A function reading ``f`` from an evaluated root row."""
+    """A function reading ``f`` from an evaluation's frame: one value on the top level, a tuple
+    over the elements of a list (nested lists flattened in order)."""
     key, scope = f.key, f.scope
     if not scope:
-        return lambda row: row[key]
-    if "." not in scope:
-        return lambda row: tuple(element[key] for element in row[scope])
-    return lambda row: _extract(row, scope, key)
+        return lambda frame: frame.value(key)
+    return lambda frame: frame.column(scope, key)
 
 
 class _Evaluator:
@@ -1077,9 +1065,9 @@ class _Evaluator:
         self.base_dir = base_dir  # where a row's element files are read from
 
     def figures(self, model: Model, data: Any, agreed: Any, at: _dt.date | None) -> dict[str, Any]:
-        # the evaluated rows, read directly: no views built
-        row = model.evaluate(data, agreed, at=at, base_dir=self.base_dir)._row
-        return {name: get(row) for name, get in self.getters}
+        # the evaluation's frame, read directly: no views built
+        frame = model.evaluate(data, agreed, at=at, base_dir=self.base_dir).frame
+        return {name: get(frame) for name, get in self.getters}
 
     def __call__(self, row: PopulationRow) -> _Record:
         record = _Record(row.id)
@@ -1130,10 +1118,9 @@ class _FigureEvaluator:
         data, error = _row_data(row)
         if error is None:
             try:
-                # the evaluated row, read directly: no views built
-                values = self.model.evaluate(data, self.agreed, at=self.at,
-                                             base_dir=self.base_dir)._row
-                record.old, record.new = {FIGURE: values[self.old]}, {FIGURE: values[self.new]}
+                # the evaluation's frame, read directly: no views built
+                frame = self.model.evaluate(data, self.agreed, at=self.at, base_dir=self.base_dir).frame
+                record.old, record.new = {FIGURE: frame.value(self.old)}, {FIGURE: frame.value(self.new)}
             except Exception as exc:  # noqa: BLE001 - every failure of a case becomes its error row
                 error = _message(exc)
         if error is not None:  # one evaluation: the one message stands for both sides

@@ -23,6 +23,8 @@ from __future__ import annotations
 import calendar
 import contextlib
 import datetime as _dt
+import decimal
+from collections.abc import Callable
 from decimal import ROUND_DOWN, ROUND_HALF_UP, ROUND_UP, Decimal
 from typing import Any
 
@@ -32,8 +34,9 @@ from . import checked as c
 from .checked import DECIMAL_CONTEXT
 from .errors import CheckError, Diagnostic, Location
 from .ir import toolkit
+from .runtime.frame import Frame, corridor_key
 
-__all__ = ["DECIMAL_CONTEXT", "Fault", "Program", "compile_model", "corridor_key", "key_text"]
+__all__ = ["DECIMAL_CONTEXT", "Fault", "Program", "compile_condition", "compile_model", "key_text"]
 
 
 _ROUNDING = {"kaufmännisch": ROUND_HALF_UP, "abrunden": ROUND_DOWN, "aufrunden": ROUND_UP}
@@ -53,11 +56,6 @@ class Located(Exception):
     def __init__(self, node: int, indexes: tuple[int | None, ...], cause: BaseException):
         super().__init__(str(cause))
         self.node, self.indexes, self.cause = node, indexes, cause
-
-
-def corridor_key(node: c.Node) -> str:
-    """Row key under which evaluation keeps the quantity a corridor was decided on."""
-    return f"{node.key}#korridor"
 
 
 # ---- helpers called by generated code ------------------------------------------------------
@@ -568,6 +566,23 @@ def compile_model(model: c.CheckedModel, helpers: dict[str, Any] | None = None) 
     namespace.update(helpers or {})
     exec(code, namespace)  # noqa: S102 - code generated from the checked model only
     return Program(namespace["run"], source, tuple(model.order), gen.max_depth)
+
+
+def compile_condition(model: c.CheckedModel, expr: c.Expr) -> Callable[[Frame], Any]:
+    """An expression of the model's top level (a property's condition) as a function of an
+    evaluation's frame, generated like the model's own code and run in its decimal context."""
+    gen = _Gen(model)
+    code = gen.expr(expr)
+    namespace = dict(gen.globals)
+    source = f"def condition(r, P, T):\n    return {code}\n"
+    exec(compile(source, f"<eigenschaft:{model.info.name}>", "exec"), namespace)  # noqa: S102 - generated from the checked model
+    generated = namespace["condition"]
+
+    def condition(frame: Frame) -> Any:
+        with decimal.localcontext(DECIMAL_CONTEXT):
+            return generated(frame.rows, frame.parameters, frame.tables)
+
+    return condition
 
 
 def _too_deep(model: c.CheckedModel, gen: _Gen, line: int | None) -> CheckError:

@@ -20,7 +20,7 @@ from typing import Any
 import attrs
 
 from . import checked as c
-from .compiler import compile_model, corridor_key
+from .compiler import compile_model
 from .errors import TeilhabeError
 from .ir import toolkit
 from .ir.text import format_value, quantity_text
@@ -144,20 +144,23 @@ def example_coverage(model: Model) -> CoverageReport:
         except TeilhabeError:
             continue
         evaluated += 1
-        tables = agreement.tables if agreement is not None else model._tables  # noqa: SLF001 - same package
+        tables = result.frame.tables
         table_of = {id(mapping): tid for tid, mapping in tables.items()}
         for table_id, key in recorder.hits:
             tid = table_of.get(table_id)
             number = row_index.get(tid, {}).get(_hashable(key)) if tid is not None else None
             if number is not None:
                 row_hits.setdefault((tid, number), set()).add(ident)
-        parameters = result._parameters  # noqa: SLF001 - the values this evaluation used
-        for sid, rows in _rows(checked, result._row):  # noqa: SLF001
-            row = rows[-1]
+        parameters = result.parameters
+        for row in result.frame.elements():
+            sid = row.scope
+            rows = row.chain()
             for node in corridors:
-                if node.scope != sid or corridor_key(node) not in row:
+                if node.scope != sid:
                     continue
-                subject = row[corridor_key(node)]
+                subject = row.corridor_quantity(node)
+                if subject is None:
+                    continue
                 for number, band in enumerate(node.bands):
                     low = value_after(band.lower, rows, parameters, depth_of) if band.lower is not None else None
                     high = value_after(band.upper, rows, parameters, depth_of) if band.upper is not None else None
@@ -170,12 +173,12 @@ def example_coverage(model: Model) -> CoverageReport:
             for pkg in packages:
                 if pkg.scope != sid:
                     continue
-                for key in ("berechnete_stufe", "stufe"):
-                    level = row.get(f"{pkg.name}.{key}")
+                levels = row.levels(pkg.name)
+                for level in (levels.computed, levels.effective):
                     if level is not None:
                         level_hits.setdefault((pkg.id, level), set()).add(ident)
     items: list[CoverageItem] = []
-    base_parameters = model._parameters  # noqa: SLF001 - labels show the model's own bounds
+    base_parameters = model.parameters  # labels show the model's own bounds
     for node in corridors:
         unit = str(node.subject.type.unit) if node.subject is not None else ""
         for number, band in enumerate(node.bands):
@@ -218,16 +221,3 @@ def _row_key(table: c.TableSpec, row: c.TableRowSpec) -> Any:
 
 def _hashable(key: Any) -> Any:
     return tuple(key) if isinstance(key, list) else key
-
-
-def _rows(model: c.CheckedModel, root: dict[str, Any]) -> list[tuple[str, list[dict[str, Any]]]]:
-    """Every row with its chain of rows from the root."""
-    out = []
-    stack: list[tuple[str, list[dict[str, Any]]]] = [("", [root])]
-    while stack:
-        sid, chain = stack.pop()
-        out.append((sid, chain))
-        for child in model.scopes[sid].lists:
-            for item in chain[-1].get(model.scopes[child].name, []):
-                stack.append((child, chain + [item]))
-    return out

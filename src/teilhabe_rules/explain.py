@@ -9,6 +9,7 @@ printed by ``teilhabe-rules eval``.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -17,15 +18,19 @@ from .ir import toolkit
 from .ir.text import format_value, quantity_text
 from .margins import LevelMargin, corridor_margin
 from .results import Explanation, Result
+from .runtime.frame import Element, Frame
+
+# the elements from the case down to the one being explained (the case first)
+Rows = Sequence[Element]
 
 __all__ = ["ExplanationPlan", "explain_one", "level_margin", "margin_of", "explain_rows", "render_text"]
 
 
-def explain_rows(model: c.CheckedModel, root: dict[str, Any], parameters: dict[str, Any],
-                 plan: ExplanationPlan | None = None) -> dict[str, Explanation]:
+def explain_rows(frame: Frame, plan: ExplanationPlan | None = None) -> dict[str, Explanation]:
+    """Every derived figure of an evaluation with its explanation, by path."""
     out: dict[str, Explanation] = {}
-    plan = plan or ExplanationPlan(model)
-    _explain_scope(model, plan, "", [root], "", parameters, out)
+    plan = plan or ExplanationPlan(frame.model)
+    _explain_scope(frame.model, plan, (frame.root,), "", frame.parameters, out)
     return out
 
 
@@ -57,55 +62,54 @@ class ExplanationPlan:
         self.domains = dict(model.domains)
 
 
-def _explain_scope(model: c.CheckedModel, plan: ExplanationPlan, scope: str, rows: list[dict[str, Any]], prefix: str,
-                   parameters: dict[str, Any], out: dict[str, Explanation]) -> None:
-    row = rows[-1]
+def _explain_scope(model: c.CheckedModel, plan: ExplanationPlan, rows: Rows, prefix: str,
+                   parameters: Mapping[str, Any], out: dict[str, Explanation]) -> None:
+    element = rows[-1]
+    scope = element.scope
     for node in plan.nodes_of[scope]:
         explanation = _explain_node(plan, node, scope, rows, prefix, parameters)
         out[explanation.path] = explanation
     for child in model.scopes[scope].lists:
         name = model.scopes[child].name
-        for index, item in enumerate(row[name], start=1):
+        for index, item in enumerate(element.children(child), start=1):
             child_prefix = f"{prefix}.{name}[{index}]" if prefix else f"{name}[{index}]"
-            _explain_scope(model, plan, child, rows + [item], child_prefix, parameters, out)
+            _explain_scope(model, plan, (*rows, item), child_prefix, parameters, out)
 
 
-def explain_one(model: c.CheckedModel, root: dict[str, Any], parameters: dict[str, Any], plan: ExplanationPlan,
-                path: str) -> Explanation:
+def explain_one(frame: Frame, plan: ExplanationPlan, path: str) -> Explanation:
     """The explanation of one figure (``bewohner[1].lp2a.stufe``); KeyError if there is none."""
-    rows, scope, names = _walk(model, root, path)
+    rows, scope, names = _walk(frame, path)
     prefix = path[: path.rindex("]") + 1] if "]" in path else ""
     key = ".".join(names)
     for node in plan.nodes_of.get(scope, ()):
         if node.key == key:
-            return _explain_node(plan, node, scope, rows, prefix, parameters)
+            return _explain_node(plan, node, scope, rows, prefix, frame.parameters)
     raise KeyError(path)
 
 
-def _walk(model: c.CheckedModel, root: dict[str, Any], path: str) -> tuple[list[dict[str, Any]], str, list[str]]:
-    """The rows down to the scope of ``path``, that scope, and the names after its last index."""
-    rows = [root]
-    scope = ""
+def _walk(frame: Frame, path: str) -> tuple[Rows, str, list[str]]:
+    """The elements down to the scope of ``path``, that scope, and the names after its last index."""
+    model = frame.model
+    element = frame.root
     names: list[str] = []
     for part in path.split("."):
         if "[" in part:
             name, index_text = part.rstrip("]").split("[", 1)
-            child = f"{scope}.{name}" if scope else name
+            child = f"{element.scope}.{name}" if element.scope else name
             if child not in model.scopes or names or not index_text.isdigit():
                 raise KeyError(path)
+            items = element.children(child) if model.scopes[child].parent == element.scope else ()
             index = int(index_text)
-            items = rows[-1][name]
             if not 1 <= index <= len(items):
                 raise KeyError(path)
-            rows.append(items[index - 1])
-            scope = child
+            element = items[index - 1]
         else:
             names.append(part)
-    return rows, scope, names
+    return element.chain(), element.scope, names
 
 
-def _explain_node(plan: ExplanationPlan, node: c.Node, scope: str, rows: list[dict[str, Any]], prefix: str,
-                  parameters: dict[str, Any]) -> Explanation:
+def _explain_node(plan: ExplanationPlan, node: c.Node, scope: str, rows: Rows, prefix: str,
+                  parameters: Mapping[str, Any]) -> Explanation:
     row = rows[-1]
     depth_of = plan.depth_of
     symbols = plan.symbols
@@ -137,12 +141,12 @@ def _explain_node(plan: ExplanationPlan, node: c.Node, scope: str, rows: list[di
         text = f"Stufe {result} aus {formula}"
     elif node.kind == "bewilligt":
         pkg = node.package or ""
-        computed = row.get(f"{pkg}.berechnete_stufe")
-        granted = row.get(f"{pkg}.bewilligte_stufe")
+        levels = row.levels(pkg)
+        computed, granted = levels.computed, levels.granted
         formula = "bewilligte Stufe, sonst berechnete Stufe"
         package = plan.packages.get((scope, pkg))
         if granted is not None:
-            reason = row.get(f"{pkg}.begründung")
+            reason = levels.reason
             text = (f"bewilligt ist Stufe {result} (berechnet: Stufe {quantity_text(computed, node.type)}); "
                     f"Begründung: {reason}; vergütet wird die bewilligte Stufe")
             computed_node = plan.nodes_by_id.get(f"{scope}.{pkg}.berechnete_stufe" if scope else f"{pkg}.berechnete_stufe")
@@ -170,17 +174,15 @@ def _explain_node(plan: ExplanationPlan, node: c.Node, scope: str, rows: list[di
     return Explanation(path, rule, formula, tuple(used), text)
 
 
-def row_subject(node: c.Node, rows: list[dict[str, Any]], parameters: dict[str, Any], depth_of: dict[str, int]) -> Any:
+def row_subject(node: c.Node, rows: Rows, parameters: Mapping[str, Any], depth_of: Mapping[str, int]) -> Any:
     """The quantity the corridor was decided on (kept by evaluation; any expression)."""
-    from .compiler import corridor_key
-
-    key = corridor_key(node)
-    if key in rows[-1]:
-        return rows[-1][key]
+    quantity = rows[-1].corridor_quantity(node)
+    if quantity is not None:
+        return quantity
     return value_after(node.subject, rows, parameters, depth_of)
 
 
-def _bounds(node: c.Node, rows: list[dict[str, Any]], parameters: dict[str, Any], depth_of: dict[str, int]) -> list[tuple[int, Any, bool, Any, bool]]:
+def _bounds(node: c.Node, rows: Rows, parameters: Mapping[str, Any], depth_of: Mapping[str, int]) -> list[tuple[int, Any, bool, Any, bool]]:
     """The corridor's bands with their bounds evaluated (None: an open side)."""
     return [(band.level,
              value_after(band.lower, rows, parameters, depth_of) if band.lower is not None else None, band.lower_inclusive,
@@ -188,7 +190,7 @@ def _bounds(node: c.Node, rows: list[dict[str, Any]], parameters: dict[str, Any]
             for band in node.bands]
 
 
-def _band_for(node: c.Node, subject: Any, rows: list[dict[str, Any]], parameters: dict[str, Any], depth_of: dict[str, int]) -> str:
+def _band_for(node: c.Node, subject: Any, rows: Rows, parameters: Mapping[str, Any], depth_of: Mapping[str, int]) -> str:
     for _level, lo, lo_inc, hi, hi_inc in _bounds(node, rows, parameters, depth_of):
         if lo is not None and not (subject > lo or lo_inc and subject == lo):
             continue
@@ -203,7 +205,7 @@ def _band_for(node: c.Node, subject: Any, rows: list[dict[str, Any]], parameters
     return "?"
 
 
-def margin_of(plan: ExplanationPlan, node: c.Node, rows: list[dict[str, Any]], parameters: dict[str, Any],
+def margin_of(plan: ExplanationPlan, node: c.Node, rows: Rows, parameters: Mapping[str, Any],
               granted: int | None, path: str = "") -> LevelMargin | None:
     """What would change the level a corridor node decided (None when it cannot be told)."""
     subject = row_subject(node, rows, parameters, plan.depth_of)
@@ -216,24 +218,24 @@ def margin_of(plan: ExplanationPlan, node: c.Node, rows: list[dict[str, Any]], p
     return corridor_margin(node, plan.domains.get(node.id), subject, bounds, granted, path, band)
 
 
-def level_margin(model: c.CheckedModel, root: dict[str, Any], parameters: dict[str, Any], plan: ExplanationPlan,
-                 path: str) -> LevelMargin:
+def level_margin(frame: Frame, plan: ExplanationPlan, path: str) -> LevelMargin:
     """The margin of the package at ``path`` (``bewohner[1].lp2a``); KeyError if its level is not a corridor's."""
-    rows, scope, names = _walk(model, root, path)
+    rows, scope, names = _walk(frame, path)
+    parameters = frame.parameters
     package = ".".join(names)
     if package.endswith((".stufe", ".berechnete_stufe")):
         package = package.rsplit(".", 1)[0]
     node = plan.nodes_by_id.get(f"{scope}.{package}.berechnete_stufe" if scope else f"{package}.berechnete_stufe")
     if node is None or not node.bands:
         raise KeyError(f"„{path}“ ist kein Paket mit einer Stufe nach Korridor")
-    granted = rows[-1].get(f"{package}.bewilligte_stufe")
+    granted = rows[-1].levels(package).granted
     margin = margin_of(plan, node, rows, parameters, granted, path)
     if margin is None:
         raise KeyError(f"„{path}“: die Korridormenge ist nicht bekannt")
     return margin
 
 
-def _known(rows: list[dict[str, Any]], parameters: dict[str, Any], depth_of: dict[str, int]) -> toolkit.ValueOf:
+def _known(rows: Rows, parameters: Mapping[str, Any], depth_of: Mapping[str, int]) -> toolkit.ValueOf:
     """What an evaluation knows: the parameters, and the values of the rows of ``rows`` (the
     case's row and the current element of each enclosing list)."""
 
@@ -246,7 +248,7 @@ def _known(rows: list[dict[str, Any]], parameters: dict[str, Any], depth_of: dic
     return value_of
 
 
-def value_after(ir: c.Expr | None, rows: list[dict[str, Any]], parameters: dict[str, Any], depth_of: dict[str, int]) -> Any:
+def value_after(ir: c.Expr | None, rows: Rows, parameters: Mapping[str, Any], depth_of: Mapping[str, int]) -> Any:
     """The value of a simple expression after evaluation (refs, constants and exact arithmetic
     on them, such as a corridor bound ``(grenze * 2) als h/Tag``; else None)."""
     return toolkit.const_value(ir, _known(rows, parameters, depth_of))
@@ -256,7 +258,7 @@ def _symbolic(ir: c.Expr | None) -> str:
     return toolkit.render(ir)
 
 
-def _substituted(ir: c.Expr | None, rows: list[dict[str, Any]], parameters: dict[str, Any], depth_of: dict[str, int]) -> str:
+def _substituted(ir: c.Expr | None, rows: Rows, parameters: Mapping[str, Any], depth_of: Mapping[str, int]) -> str:
     return toolkit.render(ir, _known(rows, parameters, depth_of))
 
 

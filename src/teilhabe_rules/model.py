@@ -34,6 +34,7 @@ from .files import MAX_RULE_BYTES, FileRefused, read_text
 from .ir import toolkit
 from .ir.text import format_value, quantity_text
 from .results import Result
+from .runtime.frame import Frame
 
 __all__ = ["Model", "load", "loads"]
 
@@ -54,6 +55,16 @@ class Model:
         self._reads: dict[str, tuple[c.InputSpec, ...]] = {}  # node id → inputs its check reads
 
     # ---- description ----
+
+    @property
+    def parameters(self) -> Mapping[str, Any]:
+        """The model's own parameter values by id (from its start; no agreement, no later period)."""
+        return self._parameters
+
+    @property
+    def tables(self) -> Mapping[str, Mapping[Any, Any]]:
+        """The model's own table rows by table id (no agreement)."""
+        return self._tables
 
     @property
     def name(self) -> str:
@@ -158,7 +169,7 @@ class Model:
         if failures:
             raise CaseError(self._failures(failures, row, case=loaded))
         texts = tuple(d.message + (f" @ {d.path}" if d.path and d.path != "$" else "") for d in self._failures(warnings, row, "warnung"))
-        return Result(self, row, texts, agreed, parameters, explain, loaded.source)
+        return Result(self, Frame.from_rows(self.checked, row, parameters, tables, texts), agreed, explain, loaded.source)
 
     def _check_raw_validity(self, case: Any, at: _dt.date | None, error: CaseError) -> None:
         """A case of another version usually fails structurally too: name the version first

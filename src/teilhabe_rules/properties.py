@@ -33,7 +33,7 @@ import decimal
 import json
 import re
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -41,13 +41,14 @@ from typing import Any
 import attrs
 
 from . import checked as c
-from .compiler import DECIMAL_CONTEXT
+from .compiler import DECIMAL_CONTEXT, compile_condition
 from .errors import CaseError, EvaluationError, TeilhabeError
 from .ir import toolkit
 from .ir.text import quantity_text
 from .model import Model
 from .paths import format_path
 from .results import Result
+from .runtime.frame import Element
 from .toml_writer import dumps
 
 __all__ = [
@@ -181,25 +182,10 @@ def _at(model: Model) -> Any:
     return None
 
 
-def _row_of(result: Result) -> dict[str, Any]:
-    return result._row  # noqa: SLF001 - same package: the evaluated rows
-
-
-def _parameters_of(result: Result) -> dict[str, Any]:
-    return result._parameters  # noqa: SLF001 - same package: the values the result used
-
-
-def _scope_rows(model: c.CheckedModel, row: dict[str, Any], scope: str = "", prefix: str = "") -> Iterable[tuple[str, str, dict[str, Any], list[dict[str, Any]]]]:
-    """Every row of every scope: (scope id, path text, row, rows from the root to it)."""
-    stack: list[tuple[str, str, dict[str, Any], list[dict[str, Any]]]] = [(scope, prefix, row, [row])]
-    while stack:
-        sid, path, current, chain = stack.pop(0)
-        yield sid, path, current, chain
-        for child in model.scopes[sid].lists:
-            name = model.scopes[child].name
-            for number, item in enumerate(current.get(name, []), start=1):
-                child_path = f"{path}.{name}[{number}]" if path else f"{name}[{number}]"
-                stack.append((child, child_path, item, chain + [item]))
+def _scope_rows(result: Result) -> Iterable[tuple[str, str, Element]]:
+    """Every element of an evaluation: (scope id, its path without ``$.``, the element)."""
+    for element in result.frame.elements():
+        yield element.scope, element.path[2:] if element.path.startswith("$.") else "", element
 
 
 def _show(path: str, key: str) -> str:
@@ -211,30 +197,16 @@ def _show(path: str, key: str) -> str:
 # --------------------------------------------------------------------------------------
 
 
-def _compile_condition(model: Model, expr: c.Expr) -> Callable[[dict[str, Any], dict[str, Any], dict[str, Any]], Any]:
-    """A property's condition as a Python function of the root row (the compiler's codegen)."""
-    from .compiler import _Gen
-
-    gen = _Gen(model.checked)
-    code = gen.expr(expr)
-    namespace = dict(gen.globals)
-    source = f"def condition(r, P, T):\n    return {code}\n"
-    exec(compile(source, f"<eigenschaft:{model.checked.info.name}>", "exec"), namespace)  # noqa: S102 - generated from the checked model
-    return namespace["condition"]  # type: ignore[no-any-return]
-
-
 def _condition_check(model: Model, prop: c.PropertySpec) -> Callable[[Any], None]:
     assert prop.expr is not None
-    condition = _compile_condition(model, prop.expr)
-    tables = dict(model._tables)  # noqa: SLF001 - the model's own tables (no agreement)
+    condition = compile_condition(model.checked, prop.expr)
 
     def check(case: Any) -> None:
         result = _evaluate(model, case)
-        row = _row_of(result)
-        parameters = _parameters_of(result)
+        row = result.frame.root
+        parameters = result.parameters
         try:
-            with decimal.localcontext(DECIMAL_CONTEXT):
-                holds = condition(row, parameters, tables)
+            holds = condition(result.frame)
         except Exception as exc:  # noqa: BLE001 - e.g. min() of an empty list
             raise PropertyFailure(f"Die Bedingung lässt sich nicht auswerten: {exc}", case) from None
         if not holds:
@@ -246,7 +218,7 @@ def _condition_check(model: Model, prop: c.PropertySpec) -> Callable[[Any], None
     return check
 
 
-def _root_values(row: dict[str, Any], parameters: dict[str, Any]) -> toolkit.ValueOf:
+def _root_values(row: Mapping[str, Any], parameters: Mapping[str, Any]) -> toolkit.ValueOf:
     """The parameters and the values of the case's own row (a property reads no list element)."""
 
     def value_of(ref: c.Ref) -> Any:
@@ -326,7 +298,7 @@ def _monotone_check(model: Model, prop: c.PropertySpec) -> Callable[[Any], None]
             raise PropertyFailure(f"{str(exc).strip(chr(39))} (Ziel der Eigenschaft)", case) from None
         if a is None or b is None:
             raise _NotApplicable()
-        vtype = before._type_at(target)  # noqa: SLF001 - same package
+        vtype = before.type_at(target)
         if (b < a) if rising else (b > a):
             shown_old, shown_new = quantity_text(current, domain.spec.type), quantity_text(new, domain.spec.type)
             word = "sinkt" if rising else "steigt"
@@ -374,13 +346,14 @@ def _invariant(model: Model, name: str) -> Callable[[Any], None]:
 
         def levels(case: Any) -> None:
             result = _evaluate(model, case, evaluation_errors_fail=False)
-            for sid, path, row, _chain in _scope_rows(checked, _row_of(result)):
+            for sid, path, row in _scope_rows(result):
                 for pkg in packages:
                     if pkg.scope != sid or pkg.level_type is None:
                         continue
                     allowed = set(pkg.level_type.keys())
-                    for key in ("berechnete_stufe", "bewilligte_stufe", "stufe"):
-                        value = row.get(f"{pkg.name}.{key}")
+                    levels = row.levels(pkg.name)
+                    for key, value in (("berechnete_stufe", levels.computed), ("bewilligte_stufe", levels.granted),
+                                       ("stufe", levels.effective)):
                         if value is None and key == "bewilligte_stufe":
                             continue
                         if type(value) is not int or value not in allowed:
@@ -403,7 +376,7 @@ def _invariant(model: Model, name: str) -> Callable[[Any], None]:
 
         def exact(case: Any) -> None:
             result = _evaluate(model, case, evaluation_errors_fail=False)
-            for sid, path, row, _chain in _scope_rows(checked, _row_of(result)):
+            for sid, path, row in _scope_rows(result):
                 for key, value in row.items():
                     if isinstance(value, float):
                         raise PropertyFailure(f"{_show(path, key)} ist eine Gleitkommazahl ({value!r})", case)
@@ -476,13 +449,13 @@ def _invariant(model: Model, name: str) -> Callable[[Any], None]:
 
         def parts(case: Any) -> None:
             result = _evaluate(model, case, evaluation_errors_fail=False)
-            for sid, path, row, _chain in _scope_rows(checked, _row_of(result)):
+            for sid, path, row in _scope_rows(result):
                 for node in sums:
                     if node.scope != sid:
                         continue
                     ir = node.expr
                     assert isinstance(ir, c.Aggregate) and isinstance(ir.value, c.Ref)
-                    items = row.get(checked.scopes[ir.scope].name, [])
+                    items = row.children(ir.scope)
                     with decimal.localcontext(DECIMAL_CONTEXT):
                         total = sum((Decimal(item[ir.value.key]) for item in items), Decimal(0))
                     if row.get(node.key) != total:

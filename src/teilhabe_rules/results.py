@@ -9,6 +9,7 @@ Takes: the rows an evaluation filled in, the checked model and the values it ran
 from __future__ import annotations
 
 import datetime as _dt
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -18,6 +19,7 @@ from . import checked as c
 from .ir.text import format_value, quantity_text, unit_text
 from .margins import LevelMargin, LevelStep
 from .paths import PathError, format_path, parse_path
+from .runtime.frame import Element, Frame
 
 __all__ = ["Explanation", "LevelMargin", "LevelStep", "PackageResult", "Quantity", "Result", "ScopeResult", "format_value"]
 
@@ -92,28 +94,38 @@ class ScopeResult:
 
 
 class Result:
-    """The result of evaluating one case. Treat it as immutable."""
+    """The result of evaluating one case. Treat it as immutable.
 
-    __slots__ = ("_model", "_row", "_warnings", "_agreement", "_parameters", "_explain", "_cache", "_source")
+    ``frame`` is the typed evaluation frame (:class:`~teilhabe_rules.runtime.frame.Frame`) the
+    backend returned; every view of the result is built from it on first access."""
 
-    def __init__(self, model: Any, row: dict[str, Any], warnings: tuple[str, ...], agreement: Any, parameters: dict[str, Any],
-                 explain: bool, source: str | None = None):
+    __slots__ = ("_model", "frame", "_agreement", "_explain", "_cache", "_source")
+
+    def __init__(self, model: Any, frame: Frame, agreement: Any, explain: bool, source: str | None = None):
         self._model = model
-        self._row = row
-        self._warnings = warnings
+        self.frame = frame
         self._agreement = agreement
-        self._parameters = parameters
         self._explain = explain
         self._cache: dict[str, Any] = {}
         self._source = source
 
     @property
+    def model(self) -> Any:
+        """The :class:`~teilhabe_rules.model.Model` that evaluated the case."""
+        return self._model
+
+    @property
     def checked(self) -> c.CheckedModel:
-        return self._model.checked  # type: ignore[no-any-return]
+        return self.frame.model
+
+    @property
+    def parameters(self) -> Mapping[str, Any]:
+        """The parameter values (by id) the evaluation used: the model's on its date, agreed ones."""
+        return self.frame.parameters
 
     @property
     def warnings(self) -> tuple[str, ...]:
-        return self._warnings
+        return self.frame.warnings
 
     @property
     def agreement_name(self) -> str | None:
@@ -130,31 +142,38 @@ class Result:
     def value(self, path: str | tuple[str | int, ...]) -> Any:
         """The raw value at a path: ``"bewohner[1].lp2a.stufe"`` or a tuple of steps."""
         steps = _steps(path)
-        row: Any = self._row
+        element = self.frame.root
         names: list[str] = []
         for number, step in enumerate(steps):
             if isinstance(step, int):
-                items = row.get(".".join(names))
-                if not isinstance(items, list):
+                name = ".".join(names)
+                scope = f"{element.scope}.{name}" if element.scope else name
+                if scope not in self.checked.scopes[element.scope].lists:
                     raise KeyError(f"„{format_path(steps[:number])}“ ist keine Liste des Ergebnisses")
+                items = element.children(scope)
                 if not 1 <= step <= len(items):
                     raise KeyError(f"„{format_path(steps[:number + 1])}“ gibt es nicht: die Liste hat {len(items)} Einträge (ab 1 gezählt)")
-                row = items[step - 1]
+                element = items[step - 1]
                 names = []
             else:
                 names.append(step)
         key = ".".join(names)
-        if key not in row:
+        if key not in element:
+            scope = f"{element.scope}.{key}" if element.scope else key
+            if scope in self.checked.scopes[element.scope].lists:  # a whole list: its elements' values
+                return [_plain(item) for item in element.children(scope)]
             raise KeyError(f"„{format_path(steps)}“ ist kein Wert des Ergebnisses")
-        return row[key]
+        return element[key]
 
     def quantity(self, path: str | tuple[str | int, ...]) -> Quantity:
         steps = _steps(path)
         value = self.value(steps)
-        vtype = self._type_at(steps)
+        vtype = self.type_at(steps)
         return Quantity(value, unit_text(vtype), vtype)
 
-    def _type_at(self, steps: tuple[str | int, ...]) -> c.ValueType | None:
+    def type_at(self, path: str | tuple[str | int, ...]) -> c.ValueType | None:
+        """The type of the value at a path (None where there is none)."""
+        steps = _steps(path)
         scope = ""
         names: list[str] = []
         for step in steps:
@@ -167,6 +186,8 @@ class Result:
         for node in self.checked.nodes.values():
             if node.scope == scope and node.key == key:
                 return node.type
+        if scope not in self.checked.scopes:
+            return None
         for spec in self.checked.scopes[scope].inputs:
             if spec.key == key:
                 return spec.type
@@ -175,25 +196,28 @@ class Result:
     @property
     def root(self) -> ScopeResult:
         if "root" not in self._cache:
-            self._cache["root"] = self._scope("", [self._row], "$")
+            self._cache["root"] = self._scope((self.frame.root,), "$")
         return self._cache["root"]  # type: ignore[no-any-return]
 
-    def _scope(self, scope: str, rows: list[dict[str, Any]], path: str) -> ScopeResult:
+    def _scope(self, rows: tuple[Element, ...], path: str) -> ScopeResult:
         model = self.checked
-        row = rows[-1]
+        element = rows[-1]
+        scope = element.scope
         values: dict[str, Quantity] = {}
         packages: dict[str, PackageResult] = {}
-        for node in _scope_nodes(model, scope):
+        nodes = _scope_nodes(model, scope)
+        for node in nodes:
             if node.kind in ("wert",) and node.package is None:
-                values[node.key] = Quantity(row[node.key], unit_text(node.type), node.type)
+                values[node.key] = Quantity(element[node.key], unit_text(node.type), node.type)
         for pid in model.scopes[scope].packages:
             pkg = model.packages[pid]
             pvalues = {
-                node.key.split(".", 1)[1]: Quantity(row[node.key], unit_text(node.type), node.type)
-                for node in _scope_nodes(model, scope)
+                node.key.split(".", 1)[1]: Quantity(element[node.key], unit_text(node.type), node.type)
+                for node in nodes
                 if node.kind == "wert" and node.package == pkg.name
             }
-            level = row.get(f"{pkg.name}.stufe") if pkg.level_type is not None else None
+            levels = element.levels(pkg.name)
+            level = levels.effective if pkg.level_type is not None else None
             label = None
             if level is not None and pkg.level_type is not None:
                 member = pkg.level_type.member(level)
@@ -205,18 +229,19 @@ class Result:
                     from .explain import margin_of
 
                     package_path = f"{path[2:]}.{pkg.name}" if path.startswith("$.") else pkg.name
-                    margin = margin_of(self._model.explanation_plan, node, rows, self._parameters,
-                                       row.get(f"{pkg.name}.bewilligte_stufe"), package_path)
+                    margin = margin_of(self._model.explanation_plan, node, rows, self.frame.parameters,
+                                       levels.granted, package_path)
             packages[pkg.name] = PackageResult(
                 pkg.name, pkg.title,
-                row.get(f"{pkg.name}.berechnete_stufe") if pkg.level_type is not None else None,
-                row.get(f"{pkg.name}.bewilligte_stufe"),
-                level, label, row.get(f"{pkg.name}.begründung"), pvalues, margin,
+                levels.computed if pkg.level_type is not None else None,
+                levels.granted,
+                level, label, levels.reason, pvalues, margin,
             )
         lists = {}
         for child in model.scopes[scope].lists:
             name = model.scopes[child].name
-            lists[name] = tuple(self._scope(child, rows + [item], f"{path}.{name}[{i}]") for i, item in enumerate(row[name], start=1))
+            lists[name] = tuple(self._scope((*rows, item), f"{path}.{name}[{i}]")
+                                for i, item in enumerate(element.children(child), start=1))
         return ScopeResult(path, values, packages, lists)
 
     # ---- what would change a level ----
@@ -229,7 +254,7 @@ class Result:
 
         if not isinstance(path, str):
             raise KeyError(f"{path!r} ist kein Pfad")
-        return level_margin(self.checked, self._row, self._parameters, self._model.explanation_plan, path)
+        return level_margin(self.frame, self._model.explanation_plan, path)
 
     # ---- explanations ----
 
@@ -245,12 +270,12 @@ class Result:
             return self._cache["explanations"][path]  # type: ignore[no-any-return]
         from .explain import explain_one
 
-        return explain_one(self.checked, self._row, self._parameters, self._model.explanation_plan, path)
+        return explain_one(self.frame, self._model.explanation_plan, path)
 
     def _build_explanations(self) -> dict[str, Explanation]:
         from .explain import explain_rows
 
-        return explain_rows(self.checked, self._row, self._parameters, self._model.explanation_plan)
+        return explain_rows(self.frame, self._model.explanation_plan)
 
     # ---- output ----
 
@@ -266,7 +291,7 @@ class Result:
             "vereinbarung": self.agreement_name,
             "fall": self._source,
             "ergebnis": _scope_dict(self.root, explanations),
-            "warnungen": list(self._warnings),
+            "warnungen": list(self.warnings),
         }
         self._cache["dict"] = out
         return out
@@ -275,6 +300,14 @@ class Result:
         from .explain import render_text
 
         return render_text(self, explain)
+
+
+def _plain(element: Element) -> dict[str, Any]:
+    """An element's values as a dict, its lists as lists of such dicts."""
+    out: dict[str, Any] = dict(element)
+    for scope in element.frame.model.scopes[element.scope].lists:
+        out[element.frame.model.scopes[scope].name] = [_plain(item) for item in element.children(scope)]
+    return out
 
 
 def _scope_nodes(model: c.CheckedModel, scope: str) -> list[c.Node]:

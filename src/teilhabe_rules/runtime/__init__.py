@@ -1,0 +1,1 @@
+"""Evaluation: the typed frame a backend returns, and the Python backend."""

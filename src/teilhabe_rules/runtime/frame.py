@@ -1,0 +1,213 @@
+"""The typed evaluation frame: what a backend returns for one case.
+
+Takes: the values one evaluation of a case produced. Gives: :class:`Frame` — the case and every
+element of its lists as :class:`Element`, each a read-only mapping from the symbol keys of its
+scope (inputs, values, ``lp2a.stufe``, ``lp2a.bewilligte_stufe`` …, as the rule language names
+them) to their values; the quantity a corridor decided on; the computed, granted and effective
+level of a package; the parameter values and tables the evaluation used; and its warnings.
+
+Everything that reads an evaluation — results, explanations, ``compare``, properties, example
+coverage — reads it through this class. How a backend stores the values is its own affair: the
+Python backend keeps one dict per element (:meth:`Frame.from_rows`), and the key under which it
+keeps a corridor's quantity is known only here and to that backend (:func:`corridor_key`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+import attrs
+
+from .. import checked as c
+
+__all__ = ["Element", "Frame", "PackageLevels", "corridor_key"]
+
+
+def corridor_key(node: c.Node) -> str:
+    """The key under which the Python backend keeps the quantity a corridor was decided on."""
+    return f"{node.key}#korridor"
+
+
+@attrs.frozen
+class PackageLevels:
+    """The levels of one package in one element: computed by the model, granted by the cost
+    bearer (None: none granted), effective (granted, else computed), and the reason given for a
+    granted level."""
+
+    computed: int | None
+    granted: int | None
+    effective: int | None
+    reason: str | None
+
+
+class Element(Mapping[str, Any]):
+    """The case (``scope == ""``) or one element of a list: its values by symbol key.
+
+    ``indexes`` are the 0-based positions along the lists from the case down to this element;
+    ``path`` is the element's path as messages show it (``$``, ``$.bewohner[2]``)."""
+
+    __slots__ = ("_frame", "_row", "scope", "indexes", "parent", "path")
+
+    def __init__(self, frame: Frame, row: dict[str, Any], scope: str, indexes: tuple[int, ...],
+                 parent: Element | None, path: str):
+        self._frame = frame
+        self._row = row
+        self.scope = scope
+        self.indexes = indexes
+        self.parent = parent
+        self.path = path
+
+    # ---- the mapping of values ----
+
+    def __getitem__(self, key: str) -> Any:
+        value = self._row[key]
+        if isinstance(value, list):  # a list is no value of the element: see children()
+            raise KeyError(key)
+        return value
+
+    def __iter__(self) -> Iterator[str]:
+        return (key for key, value in self._row.items() if not isinstance(value, list) and "#" not in key)
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+    def __contains__(self, key: object) -> bool:
+        return isinstance(key, str) and "#" not in key and key in self._row and not isinstance(self._row[key], list)
+
+    def __repr__(self) -> str:
+        return f"Element({self.path})"
+
+    # ---- structure ----
+
+    @property
+    def frame(self) -> Frame:
+        return self._frame
+
+    def children(self, scope: str) -> tuple[Element, ...]:
+        """The elements of list ``scope`` (a scope id) directly below this element."""
+        spec = self._frame.model.scopes[scope]
+        if spec.parent != self.scope:
+            raise KeyError(f"„{spec.name}“ ist keine Liste von {self.path}")
+        items = self._row.get(spec.name)
+        if not isinstance(items, list):
+            return ()
+        return tuple(Element(self._frame, item, scope, (*self.indexes, number), self, f"{self.path}.{spec.name}[{number + 1}]")
+                     for number, item in enumerate(items))
+
+    def count(self, scope: str) -> int:
+        """The number of elements of list ``scope`` directly below this element."""
+        items = self._row.get(self._frame.model.scopes[scope].name)
+        return len(items) if isinstance(items, list) else 0
+
+    def chain(self) -> tuple[Element, ...]:
+        """The elements from the case down to this one (the case first)."""
+        found: list[Element] = []
+        element: Element | None = self
+        while element is not None:
+            found.append(element)
+            element = element.parent
+        return tuple(reversed(found))
+
+    # ---- what a level was decided on ----
+
+    def corridor_quantity(self, node: c.Node) -> Any:
+        """The quantity corridor ``node`` (of this element's scope) was decided on; None if the
+        evaluation did not reach it."""
+        return self._row.get(corridor_key(node))
+
+    def levels(self, package: str) -> PackageLevels:
+        """The levels of package ``package`` (its name) in this element."""
+        row = self._row
+        return PackageLevels(row.get(f"{package}.berechnete_stufe"), row.get(f"{package}.bewilligte_stufe"),
+                             row.get(f"{package}.stufe"), row.get(f"{package}.begründung"))
+
+
+class Frame:
+    """The values of one evaluated case (see the module docstring). Treat it as immutable."""
+
+    __slots__ = ("model", "parameters", "tables", "warnings", "_root")
+
+    def __init__(self, model: c.CheckedModel, root: dict[str, Any], parameters: Mapping[str, Any],
+                 tables: Mapping[str, Mapping[Any, Any]], warnings: tuple[str, ...] = ()):
+        self.model = model
+        self.parameters = parameters
+        self.tables = tables
+        self.warnings = warnings
+        self._root = root
+
+    @classmethod
+    def from_rows(cls, model: c.CheckedModel, root: dict[str, Any], parameters: Mapping[str, Any],
+                  tables: Mapping[str, Mapping[Any, Any]], warnings: tuple[str, ...] = ()) -> Frame:
+        """A frame over the Python backend's rows: one dict per element, a list's elements
+        under the list's name."""
+        return cls(model, root, parameters, tables, warnings)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (Frame, (self.model, self._root, dict(self.parameters), dict(self.tables), self.warnings))
+
+    def __eq__(self, other: object) -> bool:
+        return (isinstance(other, Frame) and self.model == other.model and self._root == other._root
+                and dict(self.parameters) == dict(other.parameters) and self.warnings == other.warnings)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    @property
+    def rows(self) -> dict[str, Any]:
+        """The Python backend's storage of the values: the case's dict, a list's elements as
+        dicts under the list's name. For that backend and the code it generates; everything
+        else reads the frame through :attr:`root` and the methods."""
+        return self._root
+
+    @property
+    def root(self) -> Element:
+        """The case itself."""
+        return Element(self, self._root, "", (), None, "$")
+
+    def value(self, key: str) -> Any:
+        """The value of symbol ``key`` of the case itself (KeyError if it has none)."""
+        return self.root[key]
+
+    def column(self, scope: str, key: str) -> tuple[Any, ...]:
+        """The values of symbol ``key`` in every element of list ``scope`` (a scope id), in
+        order; the elements of a nested list flattened (None where an element has no such value)."""
+        names: list[str] = []
+        sid: str | None = scope
+        while sid:
+            spec = self.model.scopes[sid]
+            names.append(spec.name)
+            sid = spec.parent
+        rows = [self._root]
+        for name in reversed(names):
+            rows = [item for holder in rows for item in holder.get(name, ())]
+        return tuple(item.get(key) for item in rows)
+
+    def elements(self) -> Iterator[Element]:
+        """Every element: the case, then each list's elements, depth first in order."""
+        stack = [self.root]
+        while stack:
+            element = stack.pop()
+            yield element
+            for child in reversed(self.model.scopes[element.scope].lists):
+                stack.extend(reversed(element.children(child)))
+
+    def element(self, steps: tuple[str | int, ...]) -> tuple[Element, tuple[str, ...]]:
+        """The element a path leads to and the names after its last index:
+        ``("bewohner", 2, "lp2a", "stufe")`` → (element ``$.bewohner[2]``, ``("lp2a", "stufe")``).
+        Indexes count from 1. KeyError for a list that does not exist or an index outside it."""
+        element = self.root
+        names: list[str] = []
+        for step in steps:
+            if isinstance(step, int):
+                name = ".".join(names)
+                scope = f"{element.scope}.{name}" if element.scope else name
+                if scope not in self.model.scopes or scope not in self.model.scopes[element.scope].lists:
+                    raise KeyError(name)
+                items = element.children(scope)
+                if not 1 <= step <= len(items):
+                    raise IndexError(step)
+                element = items[step - 1]
+                names = []
+            else:
+                names.append(step)
+        return element, tuple(names)

@@ -30,7 +30,7 @@ report = {"sys_path_has_checkout": any(
 )}
 import teilhabe_rules
 from importlib import resources
-from teilhabe_rules import registry
+from teilhabe_rules import registry, shipped
 from teilhabe_rules.parser import grammar_text
 
 report["package"] = str(Path(teilhabe_rules.__file__).resolve())
@@ -46,7 +46,7 @@ wert stunden: h/Jahr = minuten als h/Jahr
 ''', "mini.rules")
 report["mini"] = model.evaluate({"minuten": 15}).to_dict()["ergebnis"]["werte"]["stunden"]["wert"]
 report["models"] = {}
-for path in registry._files():
+for path in shipped.model_files():
     try:
         loaded = teilhabe_rules.bundled(path.stem)
         report["models"][path.stem] = {"ok": True, "file": str(Path(loaded.info.file).resolve())}

@@ -49,6 +49,7 @@ if TYPE_CHECKING:
 
 from . import checked as c
 from . import serial
+from .shipped import grammar_file
 
 __all__ = [
     "CacheWarning",
@@ -229,10 +230,12 @@ def _salt() -> bytes:
     # the library's own code and grammar: a changed checker must never meet a model checked by
     # the old one (every .py file, subpackages included, and every grammar file)
     package = Path(__file__).resolve().parent
-    for source in sorted([*package.rglob("*.py"), *package.rglob("*.lark")]):
+    for source in sorted(package.rglob("*.py")):
         digest.update(
             source.relative_to(package).as_posix().encode() + b"\0" + source.read_bytes() + b"\0"
         )
+    grammar = grammar_file()
+    digest.update(b"grammars/" + grammar.name.encode() + b"\0" + grammar.read_bytes() + b"\0")
     return digest.digest()
 
 

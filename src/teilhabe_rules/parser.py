@@ -18,7 +18,6 @@ from __future__ import annotations
 import contextlib
 import functools
 from collections.abc import Iterator
-from importlib import resources
 from typing import Any
 
 import lark
@@ -40,6 +39,7 @@ from .limits import (
     token_too_long,
     too_many_brackets,
 )
+from .shipped import grammar_file
 from .syntax_hints import SyntaxErrorContext, explain_syntax_error
 
 __all__ = [
@@ -110,7 +110,7 @@ def _where(token: lark.Token) -> tuple[int, int, int]:
 
 def grammar_text() -> str:
     """The grammar as shipped inside the package."""
-    return resources.files("teilhabe_rules").joinpath("grammars/teilhabe.lark").read_text("utf-8")
+    return grammar_file().read_text("utf-8")
 
 
 @functools.lru_cache(maxsize=2)

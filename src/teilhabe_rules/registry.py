@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import datetime as _dt
 import functools
-from importlib import resources
 from pathlib import Path
 
 import attrs
 
 from .errors import Diagnostic, ValidityError
 from .model import Model, load
+from .shipped import model_files
 
 __all__ = ["BundledModel", "bundled", "bundled_models", "choose", "model_path", "versions"]
 
@@ -42,17 +42,12 @@ class BundledModel:
         return f"gültig ab {start}" + (f" bis {self.valid_to.strftime('%d.%m.%Y')}" if self.valid_to else "")
 
 
-def _files() -> list[Path]:
-    folder = resources.files("teilhabe_rules").joinpath("models")
-    return sorted(Path(str(p)) for p in folder.iterdir() if str(p).endswith(".rules"))
-
-
 def model_path(name: str) -> Path:
     """The installed path of a bundled model (``mawo`` → …/models/mawo.rules)."""
-    for path in _files():
+    for path in model_files():
         if path.stem == name:
             return path
-    raise ValidityError(Diagnostic(f"Kein mitgeliefertes Modell „{name}“", hint="mitgeliefert: " + ", ".join(p.stem for p in _files())))
+    raise ValidityError(Diagnostic(f"Kein mitgeliefertes Modell „{name}“", hint="mitgeliefert: " + ", ".join(p.stem for p in model_files())))
 
 
 @functools.lru_cache(maxsize=None)
@@ -64,7 +59,7 @@ def bundled(name: str) -> Model:
 @functools.lru_cache(maxsize=1)
 def bundled_models() -> tuple[BundledModel, ...]:
     out = []
-    for path in _files():
+    for path in model_files():
         model = bundled(path.stem)
         info = model.info
         out.append(BundledModel(info.name, info.title, info.version, info.family, info.valid_from, info.valid_to, str(path),

@@ -42,6 +42,7 @@ from . import ast
 from .builder import parse_module
 from .errors import CheckError, Diagnostic, Location, did_you_mean
 from .files import MAX_RULE_BYTES, FileRefused, confined, read_text
+from .shipped import model_files
 from .units import UnitError, parse_unit
 
 __all__ = ["BaseRefused", "base_files", "base_name", "find_base", "is_variant", "load_variant"]
@@ -143,9 +144,7 @@ def find_base(name: str, folder: Path, search_path: Sequence[Path] = ()) -> Path
                 return path
     if "/" in name or os.sep in name:
         return None
-    from .registry import _files
-
-    return next((path for path in _files() if path.stem == name or path.name == name), None)
+    return next((path for path in model_files() if path.stem == name or path.name == name), None)
 
 
 def _where_allowed(folder: Path, search_path: Sequence[Path]) -> str:
@@ -195,9 +194,7 @@ def _resolve(module: ast.Module, text: str, search_path: tuple[Path, ...]) -> Pa
         raise CheckError(_diag(module, text, exc.message, _extends_span(module, text), exc.hint)) from None
     if found is not None:
         return found
-    from .registry import _files
-
-    bundled = _files()
+    bundled = model_files()
     tried = [str(root / candidate) for root in (folder, *search_path) for candidate in _candidates(name)] if name else []
     raise CheckError(_diag(module, text, f"Das Basismodell „{name}“ wurde nicht gefunden", _extends_span(module, text),
                            did_you_mean(name, (p.stem for p in bundled)) or

@@ -24,6 +24,7 @@ from .compiler import compile_model, corridor_key
 from .errors import TeilhabeError
 from .model import Model
 from .results import format_value, quantity_text
+from .runtime.semantics import table_lookup
 
 __all__ = ["CoverageItem", "CoverageReport", "example_coverage"]
 
@@ -93,13 +94,11 @@ class _Recorder:
     """A second compilation of a model whose table lookups are noted."""
 
     def __init__(self, model: Model):
-        from .compiler import _lookup
-
         self.hits: list[tuple[int, Any]] = []
         hits = self.hits
 
         def lookup(table: dict[Any, Any], key: Any, name: str) -> Any:
-            value = _lookup(table, key, name)
+            value = table_lookup(table, key, name)
             hits.append((id(table), key))
             return value
 

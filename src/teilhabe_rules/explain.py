@@ -14,9 +14,9 @@ from decimal import Decimal
 from typing import Any
 
 from . import checked as c
-from .compiler import DECIMAL_CONTEXT
 from .margins import LevelMargin, corridor_margin
 from .results import Explanation, Result, format_value, quantity_text
+from .runtime.semantics import DECIMAL_CONTEXT
 
 __all__ = ["ExplanationPlan", "explain_one", "level_margin", "margin_of", "explain_rows", "render_text"]
 

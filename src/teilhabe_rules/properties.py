@@ -42,10 +42,10 @@ import attrs
 
 from .paths import format_path
 from . import checked as c
-from .compiler import DECIMAL_CONTEXT
 from .errors import CaseError, EvaluationError, TeilhabeError
 from .model import Model
 from .results import Result, quantity_text
+from .runtime.semantics import DECIMAL_CONTEXT
 from .toml_writer import dumps
 
 __all__ = [

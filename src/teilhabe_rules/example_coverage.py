@@ -24,7 +24,7 @@ from .compiler import compile_model, corridor_key
 from .errors import TeilhabeError
 from .model import Model
 from .results import format_value, quantity_text
-from .runtime.semantics import table_lookup
+from .runtime.semantics import band_contains, table_lookup
 
 __all__ = ["CoverageItem", "CoverageReport", "example_coverage"]
 
@@ -159,9 +159,7 @@ def example_coverage(model: Model) -> CoverageReport:
                 for number, band in enumerate(node.bands):
                     low = _value(band.lower, rows, parameters, depth_of) if band.lower is not None else None
                     high = _value(band.upper, rows, parameters, depth_of) if band.upper is not None else None
-                    if low is not None and not (subject > low or band.lower_inclusive and subject == low):
-                        continue
-                    if high is not None and not (subject < high or band.upper_inclusive and subject == high):
+                    if not band_contains(subject, low, band.lower_inclusive, high, band.upper_inclusive):
                         continue
                     band_hits.setdefault((node.id, number), set()).add(ident)
                     break

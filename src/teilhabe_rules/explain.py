@@ -14,9 +14,10 @@ from decimal import Decimal
 from typing import Any
 
 from . import checked as c
+from .compiler import corridor_key
 from .margins import LevelMargin, corridor_margin
 from .results import Explanation, Result, format_value, quantity_text
-from .runtime.semantics import DECIMAL_CONTEXT
+from .runtime.semantics import DECIMAL_CONTEXT, band_contains
 
 __all__ = ["ExplanationPlan", "explain_one", "level_margin", "margin_of", "explain_rows", "render_text"]
 
@@ -172,8 +173,6 @@ def _explain_node(plan: ExplanationPlan, node: c.Node, scope: str, rows: list[di
 
 def row_subject(node: c.Node, rows: list[dict[str, Any]], parameters: dict[str, Any], depth_of: dict[str, int]) -> Any:
     """The quantity the corridor was decided on (kept by evaluation; any expression)."""
-    from .compiler import corridor_key
-
     key = corridor_key(node)
     if key in rows[-1]:
         return rows[-1][key]
@@ -190,9 +189,7 @@ def _bounds(node: c.Node, rows: list[dict[str, Any]], parameters: dict[str, Any]
 
 def _band_for(node: c.Node, subject: Any, rows: list[dict[str, Any]], parameters: dict[str, Any], depth_of: dict[str, int]) -> str:
     for _level, lo, lo_inc, hi, hi_inc in _bounds(node, rows, parameters, depth_of):
-        if lo is not None and not (subject > lo or lo_inc and subject == lo):
-            continue
-        if hi is not None and not (subject < hi or hi_inc and subject == hi):
+        if not band_contains(subject, lo, lo_inc, hi, hi_inc):
             continue
         parts = []
         if lo is not None:

@@ -44,7 +44,7 @@ from .paths import format_path
 from . import checked as c
 from .errors import CaseError, EvaluationError, TeilhabeError
 from .model import Model
-from .results import Result, quantity_text
+from .results import NoSuchElement, Result, quantity_text
 from .runtime.semantics import DECIMAL_CONTEXT
 from .toml_writer import dumps
 
@@ -310,9 +310,9 @@ def _monotone_check(model: Model, prop: c.PropertySpec) -> Callable[[Any], None]
         after = _evaluate(model, raised)
         try:
             a, b = before.value(target), after.value(target)
+        except NoSuchElement:  # the list has no such element in this case
+            raise _NotApplicable() from None
         except KeyError as exc:
-            if "gibt es nicht" in str(exc):  # the list has no such element in this case
-                raise _NotApplicable() from None
             raise PropertyFailure(f"{str(exc).strip(chr(39))} (Ziel der Eigenschaft)", case) from None
         if a is None or b is None:
             raise _NotApplicable()

@@ -458,6 +458,17 @@ class TestParameterValues:
         assert values.on(dt.date(1900, 1, 1)) == {"a": Decimal(2)}
         assert values.on(None, {"a": Decimal(3)}) == {"a": Decimal(3)}
         assert values.on(None) == {"a": Decimal(2)}  # overrides never change the shared defaults
+        first_agreed, second_agreed = {"a": Decimal(4)}, {"a": Decimal(5)}
+        assert values.on(None, first_agreed) == {"a": Decimal(4)}
+        assert values.on(None, second_agreed) == {"a": Decimal(5)}  # a kept merge is for its own overrides only
+        assert values.on(None, first_agreed) == {"a": Decimal(4)}
+
+    def test_evaluations_under_changing_agreements(self) -> None:
+        first_agreed = DATED.load_agreement({"parameter": {"satz": "70 EUR/h"}})
+        second_agreed = DATED.load_agreement({"parameter": {"satz": "80 EUR/h"}})
+        day = dt.date(2025, 3, 1)
+        for agreed, satz in ((first_agreed, 70), (second_agreed, 80), (None, Decimal("62.50")), (first_agreed, 70)):
+            assert DATED.evaluate({"stunden": 1}, agreed, at=day).value("betrag") == satz + 2 + 100
 
     @given(st.dates(min_value=dt.date(2024, 1, 1), max_value=dt.date(2026, 6, 30)))
     def test_periods_against_a_direct_reading(self, day: dt.date) -> None:

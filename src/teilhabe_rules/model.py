@@ -52,6 +52,7 @@ class Model:
         # the parameter values by date and agreement (``ab TT.MM.JJJJ = …`` chosen per reference date)
         self._values = ParameterValues(checked)
         self._dated = self._values.dated
+        self._overrides: tuple[Agreement, dict[str, Any]] | None = None  # the last agreement's parameter values
         self._reads: dict[str, tuple[c.InputSpec, ...]] = {}  # node id → inputs its check reads
 
     # ---- description ----
@@ -140,7 +141,7 @@ class Model:
             agreed.check_date(self._reference_date(loaded, at), ".".join(reference) if at is None and reference else "Stichtag")
         try:
             parameters = self._values.on(self._reference_date(loaded, at, required=True) if self._dated else None,
-                                         agreed.parameter_overrides() if agreed is not None else None)
+                                         self._overrides_of(agreed))
         except ValidityError as exc:
             raise ValidityError([self._at_reference_date(d, loaded, at) for d in exc.diagnostics]) from None
         tables = agreed.tables if agreed is not None else self._tables
@@ -157,6 +158,15 @@ class Model:
             raise CaseError(self._failures(failures, row, case=loaded))
         texts = tuple(d.message + (f" @ {d.path}" if d.path and d.path != "$" else "") for d in self._failures(warnings, row, "warnung"))
         return Result(self, row, texts, agreed, parameters, explain, loaded.source)
+
+    def _overrides_of(self, agreed: Agreement | None) -> dict[str, Any] | None:
+        """The agreed parameter values of ``agreed`` (kept for the next evaluation under it)."""
+        if agreed is None:
+            return None
+        last = self._overrides
+        if last is None or last[0] is not agreed:
+            last = self._overrides = (agreed, agreed.parameter_overrides())
+        return last[1]
 
     def _check_raw_validity(self, case: Any, at: _dt.date | None, error: CaseError) -> None:
         """A case of another version usually fails structurally too: name the version first

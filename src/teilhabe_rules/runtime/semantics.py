@@ -245,6 +245,8 @@ class ParameterValues:
         # parameters with values per period (``ab TT.MM.JJJJ = …``): chosen per date
         self.dated: tuple[c.ParameterSpec, ...] = tuple(p for p in model.parameters.values() if p.periods)
         self._by_period: dict[tuple[int, ...], dict[str, Any]] = {}
+        # the last merge with overrides: (overrides, the values merged into, the result)
+        self._merged: tuple[Mapping[str, Any], dict[str, Any], dict[str, Any]] | None = None
 
     def on(self, date: _dt.date | None, overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
         """The values (by parameter id) on ``date``: each parameter's default, replaced by the
@@ -253,7 +255,8 @@ class ParameterValues:
         (after a last value that ends with ``bis``) is a :class:`ValidityError` — never the last
         value; so is ``date`` None where a parameter has values per period.
 
-        The dict returned without ``overrides`` is shared: do not change it."""
+        The dict returned is shared (kept for the next call with the same periods, and with the
+        same ``overrides`` object): do not change it."""
         values = self.defaults
         if self.dated:
             if date is None:
@@ -268,7 +271,12 @@ class ParameterValues:
                 self._by_period[chosen] = found
             values = found
         if overrides:
-            values = {**values, **{pid: value for pid, value in overrides.items() if pid in values}}
+            merged = self._merged
+            if merged is not None and merged[0] is overrides and merged[1] is values:
+                return merged[2]
+            result = {**values, **{pid: value for pid, value in overrides.items() if pid in values}}
+            self._merged = (overrides, values, result)
+            return result
         return values
 
 

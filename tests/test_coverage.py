@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 import teilhabe_rules
-from teilhabe_rules import compiler
+from teilhabe_rules.runtime import semantics
 from teilhabe_rules.cli import main
 from teilhabe_rules.example_coverage import example_coverage
 
@@ -130,7 +130,7 @@ class TestBundledModel:
         program = model.program
         example_coverage(model)
         assert model.program is program
-        assert model.program.run.__globals__["_lookup"] is compiler._lookup
+        assert model.program.run.__globals__["_lookup"] is semantics.table_lookup
 
 
 class TestCommandLine:

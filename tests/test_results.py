@@ -232,6 +232,19 @@ class TestAccess:
         with pytest.raises(KeyError):
             evaluate().value(path)
 
+    def test_an_element_beyond_the_list_is_told_apart(self) -> None:
+        """Only an index beyond the list's elements is NoSuchElement (the properties skip such a case)."""
+        from teilhabe_rules.results import NoSuchElement
+
+        result = evaluate()
+        for path in ("massnahmen[3].anteil", "massnahmen[4]"):
+            with pytest.raises(NoSuchElement):
+                result.value(path)
+        for path in ("gibt_es_nicht", "betrag[1].x", "massnahmen[0].anteil", "massnahmen[1].gibt_es_nicht"):
+            with pytest.raises(KeyError) as caught:
+                result.value(path)
+            assert not isinstance(caught.value, NoSuchElement)
+
     def test_equal_cases_give_equal_results(self) -> None:
         from_toml = evaluate(CASES / "grundfall.toml")
         from_json = evaluate(CASES / "grundfall.json")

@@ -28,11 +28,12 @@ import attrs
 
 from . import checked as c
 from .cases import MAX_REPORTED, DocumentError, convert_value, parse_document, source_line_of
-from .compiler import Fault, key_text
 from .domains import corridor_findings
 from .errors import AgreementError, Diagnostic, Location, did_you_mean
 from .files import MAX_CASE_BYTES, FileRefused, read_text
 from .ir import toolkit
+from .runtime.faults import Fault, FaultError, FaultKind
+from .runtime.semantics import base_values
 
 __all__ = ["HEADER_KEYS", "NOT_AGREED", "AgreedTable", "Agreement", "base_values", "load_agreement"]
 
@@ -43,8 +44,8 @@ NOT_AGREED = "nicht vereinbart"  # the value of a table row an agreement removes
 class AgreedTable(dict):  # type: ignore[type-arg]
     """The rows of a table under an agreement that removes some (``"nicht vereinbart"``).
 
-    Looking up a removed row raises the compiler's :class:`~teilhabe_rules.compiler.Fault` —
-    the generated code reports it like any table miss, as an EvaluationError at the rule that
+    Looking up a removed row raises a :class:`~teilhabe_rules.runtime.faults.FaultError` (kind
+    ``TABLE_NOT_AGREED``) — reported like any table miss, as an EvaluationError at the rule that
     looks it up — with the table, the key and where the agreement removes it."""
 
     def __init__(self, rows: Mapping[Any, Any], name: str, removed: Mapping[Any, str]):
@@ -56,8 +57,7 @@ class AgreedTable(dict):  # type: ignore[type-arg]
         where = self.removed.get(key)
         if where is None:
             raise KeyError(key)
-        raise Fault(f"Die Tabelle „{self.name}“ hat für {key_text(key)} keinen Wert: nicht vereinbart",
-                    f"die Vereinbarung streicht diese Zeile ({where})")
+        raise FaultError(Fault(FaultKind.TABLE_NOT_AGREED, table=self.name, key=key, where=where))
 
 
 @attrs.frozen
@@ -75,6 +75,10 @@ class Agreement:
     # where gültig_ab and gültig_bis stand in the agreement file: location and source line
     validity_at: tuple[tuple[Location, str | None] | None, tuple[Location, str | None] | None] = attrs.field(
         default=(None, None), eq=False, repr=False)
+
+    def parameter_overrides(self) -> dict[str, Any]:
+        """The agreed parameter values (by id), without the model's own values."""
+        return {pid: self.parameters[pid] for pid in self.overridden if pid in self.parameters}
 
     def valid_on(self, date: _dt.date) -> bool:
         return (self.valid_from is None or date >= self.valid_from) and (self.valid_to is None or date <= self.valid_to)
@@ -106,11 +110,6 @@ class Agreement:
             location, source_line=line,
             hint="eine Vereinbarung gilt nur in ihrem Zeitraum; ausgewertet wird am Stichtag des Falls oder an --at",
             code="gültigkeit"))
-
-
-def base_values(model: c.CheckedModel) -> tuple[dict[str, Any], dict[str, dict[Any, Any]]]:
-    """The model's own parameter defaults and table rows."""
-    return ({pid: p.default for pid, p in model.parameters.items()}, {tid: t.mapping() for tid, t in model.tables.items()})
 
 
 _HEADER_LINE = re.compile(r"\s*\[\[?([^\]]*)\]")

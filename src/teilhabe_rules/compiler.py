@@ -6,9 +6,13 @@ tree walking and no dispatch on node types. A scope's values live in a row (a di
 symbol's row key); a list's elements are rows in a list, visited by loops (several passes where
 values of the model and of its elements depend on each other).
 
-The generated code calls only the helpers in this module; it raises :class:`Fault` for an
-evaluation error, and collects failed checks and warnings. Arithmetic runs in
-:data:`DECIMAL_CONTEXT` (28 significant digits); rounding happens only in ``runde(…)``.
+The generated code calls the functions of :mod:`teilhabe_rules.runtime.semantics` (rounding,
+dates, table lookups, list functions, levels), bound as globals (``_HELPERS``); a corridor's
+bands it writes out as comparisons, exactly those of ``semantics.band_contains``. It raises
+:class:`~teilhabe_rules.runtime.faults.Located` around whatever went wrong (a
+:class:`~teilhabe_rules.runtime.faults.FaultError` with its typed record, or a decimal error),
+and collects failed checks and warnings. The caller runs it in ``semantics.DECIMAL_CONTEXT``
+(28 significant digits); rounding happens only in ``runde(…)``.
 
 Evaluation is linear in the number of list elements: an aggregate (``summe(bewohner.x)``,
 ``anzahl(…)``) is a function of its own, and where it stands inside a loop or another aggregate
@@ -20,12 +24,10 @@ located :class:`~teilhabe_rules.errors.CheckError`, never a ``SyntaxError``.
 
 from __future__ import annotations
 
-import calendar
 import contextlib
-import datetime as _dt
 import decimal
 from collections.abc import Callable
-from decimal import ROUND_DOWN, ROUND_HALF_UP, ROUND_UP, Decimal
+from decimal import Decimal
 from typing import Any
 
 import attrs
@@ -34,164 +36,35 @@ from . import checked as c
 from .checked import DECIMAL_CONTEXT
 from .errors import CheckError, Diagnostic, Location
 from .ir import toolkit
+from .runtime import semantics
+from .runtime.faults import FaultError, Located
 from .runtime.frame import Frame, corridor_key
 
-__all__ = ["DECIMAL_CONTEXT", "Fault", "Program", "compile_condition", "compile_model", "key_text"]
+__all__ = ["Program", "compile_condition", "compile_model"]
 
 
-_ROUNDING = {"kaufmännisch": ROUND_HALF_UP, "abrunden": ROUND_DOWN, "aufrunden": ROUND_UP}
-
-
-class Fault(Exception):
-    """An evaluation error raised by generated code (message in German)."""
-
-    def __init__(self, message: str, hint: str | None = None):
-        super().__init__(message)
-        self.message, self.hint = message, hint
-
-
-class Located(Exception):
-    """A fault with the node being computed and the element indexes at that moment."""
-
-    def __init__(self, node: int, indexes: tuple[int | None, ...], cause: BaseException):
-        super().__init__(str(cause))
-        self.node, self.indexes, self.cause = node, indexes, cause
-
-
-# ---- helpers called by generated code ------------------------------------------------------
-
-
-def _lookup(table: dict[Any, Any], key: Any, name: str) -> Any:
-    try:
-        return table[key]
-    except KeyError:
-        known = sorted(table, key=str)
-        shown = ", ".join(key_text(k) for k in known[:12]) + (" …" if len(known) > 12 else "")
-        raise Fault(
-            f"Die Tabelle „{name}“ hat keinen Eintrag für {key_text(key)}",
-            f"vorhandene Einträge: {shown}" if shown else "die Tabelle ist leer",
-        ) from None
-    except TypeError:  # pragma: no cover - unhashable keys cannot reach here
-        raise Fault(f"Die Tabelle „{name}“ kann nicht mit {key!r} abgefragt werden") from None
-
-
-def key_text(key: Any) -> str:
-    """A table key or number as shown in a message: a tuple as ``(a, b)``, a decimal in plain
-    notation (a whole one without trailing zeros)."""
-    if isinstance(key, tuple):
-        return "(" + ", ".join(key_text(k) for k in key) + ")"
-    if isinstance(key, Decimal):
-        return format(key.normalize(), "f") if key == key.to_integral_value() else format(key, "f")
-    return str(key)
-
-
-def _round(value: Decimal, places: Decimal, mode: str) -> Decimal:
-    return value.quantize(Decimal(1).scaleb(-int(places)), rounding=_ROUNDING[mode])
-
-
-def _days(start: _dt.date, end: _dt.date) -> Decimal:
-    return Decimal((end - start).days + 1)
-
-
-def _date_add(date: _dt.date, days: Decimal, sign: int) -> _dt.date:
-    if days != days.to_integral_value():
-        raise Fault(f"Zu einem Datum lassen sich nur ganze Tage addieren, nicht {days}")
-    try:
-        return date + _dt.timedelta(days=sign * int(days))
-    except OverflowError:
-        raise Fault("Das Datum liegt außerhalb des darstellbaren Bereichs") from None
-
-
-def _date_plus(date: _dt.date, amount: Decimal, unit: str) -> _dt.date:
-    if amount != amount.to_integral_value():
-        raise Fault(f"datum_plus(…) rechnet mit ganzen {unit}, nicht {amount}")
-    n = int(amount)
-    if unit in ("Tage", "Wochen"):
-        return _date_add(date, Decimal(n * (7 if unit == "Wochen" else 1)), 1)
-    months = n * (12 if unit == "Jahre" else 1)
-    total = date.year * 12 + date.month - 1 + months
-    year, month = divmod(total, 12)
-    if not 1 <= year <= 9999:
-        raise Fault("Das Datum liegt außerhalb des darstellbaren Bereichs")
-    day = min(date.day, calendar.monthrange(year, month + 1)[1])
-    return _dt.date(year, month + 1, day)
-
-
-def _days_in_month(year: Any, month: Any) -> Decimal:
-    y, m = int(year), int(month)
-    if not 1 <= m <= 12 or not 1 <= y <= 9999:
-        raise Fault(f"{m}/{y} ist kein Monat")
-    return Decimal(calendar.monthrange(y, m)[1])
-
-
-def _min(values: Any, what: str) -> Any:
-    items = list(values)
-    if not items:
-        raise Fault(f"min(…) über {what}: die Liste ist leer")
-    return min(items)
-
-
-def _max(values: Any, what: str) -> Any:
-    items = list(values)
-    if not items:
-        raise Fault(f"max(…) über {what}: die Liste ist leer")
-    return max(items)
-
-
-def _first(values: Any, what: str) -> Any:
-    for item in values:
-        return item
-    raise Fault(f"erstes(…) über {what}: die Liste ist leer")
-
-
-def _last(values: Any, what: str) -> Any:
-    items = list(values)
-    if not items:
-        raise Fault(f"letztes(…) über {what}: die Liste ist leer")
-    return items[-1]
-
-
-def _no_previous(what: str) -> Any:
-    raise Fault(f"„vorher.{what}“ gibt es beim ersten Element nicht", "prüfe zuerst „position > 1“")
-
-
-def _level(value: Any, levels: frozenset[int], package: str) -> int:
-    if value not in levels:
-        raise Fault(
-            f"Die Stufenregel von „{package}“ ergibt {value}, das ist keine Stufe des Pakets",
-            "deklarierte Stufen: " + ", ".join(str(v) for v in sorted(levels)),
-        )
-    return int(value)
-
-
-def _no_band(value: Any, package: str, unit: str) -> Any:
-    raise Fault(f"{key_text(value)} {unit} liegt in keinem Korridorband von „{package}“".replace("  ", " "))
-
-
-def _in_range(value: Decimal, low: Decimal | None, high: Decimal | None, name: str) -> None:
-    if low is not None and value < low or high is not None and value > high:
-        bounds = f"{key_text(low) if low is not None else '−∞'} bis {key_text(high) if high is not None else '∞'}"
-        raise Fault(f"„{name}“ = {key_text(value)} liegt außerhalb des deklarierten Bereichs {bounds}",
-                    "der Wert ergibt sich aus den Eingaben; prüfe sie oder den deklarierten Bereich")
-
-
+# The runtime functions the generated code calls, bound as globals of the generated module
+# (a global lookup, no attribute access per call).
 _HELPERS = {
-    "_in_range": _in_range,
+    "_in_range": semantics.check_range,
     "Decimal": Decimal,
-    "Fault": Fault,
-    "_lookup": _lookup,
-    "_round": _round,
-    "_days": _days,
-    "_date_add": _date_add,
-    "_date_plus": _date_plus,
-    "_days_in_month": _days_in_month,
-    "_min": _min,
-    "_max": _max,
-    "_first": _first,
-    "_last": _last,
-    "_no_previous": _no_previous,
-    "_level": _level,
-    "_no_band": _no_band,
+    "FaultError": FaultError,
+    "_lookup": semantics.table_lookup,
+    "_round": semantics.round_value,
+    "_days": semantics.calendar_days,
+    "_date_add": semantics.add_days,
+    "_date_plus": semantics.date_plus,
+    "_days_in_month": semantics.days_in_month,
+    "_year": semantics.year_of,
+    "_month": semantics.month_of,
+    "_min": semantics.minimum,
+    "_max": semantics.maximum,
+    "_first": semantics.first,
+    "_last": semantics.last,
+    "_no_previous": semantics.no_previous,
+    "_level": semantics.declared_level,
+    "_effective": semantics.effective_level,
+    "_no_band": semantics.no_band,
     "ZERO": Decimal(0),
 }
 
@@ -427,9 +300,9 @@ class _Gen:
         if ir.name == "datum_plus":
             return f"_date_plus({args[0]}, {args[1]}, {str(ir.args[1].type.unit)!r})"
         if ir.name == "jahr":
-            return f"Decimal({args[0]}.year)"
+            return f"_year({args[0]})"
         if ir.name == "monat":
-            return f"Decimal({args[0]}.month)"
+            return f"_month({args[0]})"
         if ir.name == "tage_im_monat":
             return f"_days_in_month({args[0]}, {args[1]})"
         raise AssertionError(ir.name)  # pragma: no cover
@@ -452,6 +325,8 @@ class _Gen:
                 low, high = self.const(node.type.low), self.const(node.type.high)
                 self.emit(f"_in_range({row}[{node.key!r}], {low}, {high}, {node.key!r})", indent)
         elif node.kind == "stufe" and node.bands:
+            # The level of the first band that holds the quantity: each band's test is
+            # ``semantics.band_contains`` written out as comparisons (no call per band).
             assert node.subject is not None
             self.emit(f"s = {self.expr(node.subject)}", indent)
             self.emit(f"{row}[{corridor_key(node)!r}] = s", indent)
@@ -461,7 +336,7 @@ class _Gen:
                     conds.append(f"s {'>=' if band.lower_inclusive else '>'} {self.expr(band.lower)}")
                 if band.upper is not None:
                     conds.append(f"s {'<=' if band.upper_inclusive else '<'} {self.expr(band.upper)}")
-                self.emit(f"{'if' if number == 0 else 'elif'} {' and '.join(conds)}:", indent)
+                self.emit(f"{'if' if number == 0 else 'elif'} {' and '.join(conds) or 'True'}:", indent)
                 self.emit(f"{row}[{node.key!r}] = {band.level}", indent + 1)
             unit = str(node.subject.type.unit)
             self.emit("else:", indent)
@@ -473,8 +348,7 @@ class _Gen:
         elif node.kind == "bewilligt":
             granted = f"{node.package}.bewilligte_stufe"
             computed = f"{node.package}.berechnete_stufe"
-            self.emit(f"g = {row}.get({granted!r})", indent)
-            self.emit(f"{row}[{node.key!r}] = {row}[{computed!r}] if g is None else g", indent)
+            self.emit(f"{row}[{node.key!r}] = _effective({row}.get({granted!r}), {row}[{computed!r}])", indent)
         elif node.kind in ("prüfung", "warnung"):
             assert node.expr is not None
             target = "F" if node.kind == "prüfung" else "W"
@@ -541,7 +415,7 @@ class _Gen:
         self.copy_rows("", 2)
         self.block("", list(self.model.order), 2)
         self.emit("pass", 2)
-        self.emit("except (Fault, ArithmeticError, ValueError, TypeError, LookupError, AttributeError, RecursionError) as exc:", 1)
+        self.emit("except (FaultError, ArithmeticError, ValueError, TypeError, LookupError, AttributeError, RecursionError) as exc:", 1)
         self.emit(f"raise Located(N, ({loop_vars}{',' if loop_vars else ''}), exc) from None", 2)
         self.emit("return r", 1)
         # the aggregates' functions stand before ``run``

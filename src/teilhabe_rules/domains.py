@@ -16,6 +16,7 @@ from typing import Any
 import attrs
 
 from . import checked as c
+from .runtime.semantics import band_contains
 
 __all__ = ["Domain", "corridor_findings", "domain_of"]
 
@@ -211,11 +212,7 @@ def _after(value: Decimal | None, inclusive: bool) -> tuple[int, Decimal, int]:
 
 def _contains(band: tuple[Any, Decimal | None, Decimal | None], value: Decimal) -> bool:
     b, lo, hi = band
-    if lo is not None and (value < lo or value == lo and not b.lower_inclusive):
-        return False
-    if hi is not None and (value > hi or value == hi and not b.upper_inclusive):
-        return False
-    return True
+    return band_contains(value, lo, b.lower_inclusive, hi, b.upper_inclusive)
 
 
 def _describe(b: Any, lo: Decimal | None, hi: Decimal | None, unit: str) -> str:

@@ -25,6 +25,7 @@ from .errors import TeilhabeError
 from .ir import toolkit
 from .ir.text import format_value, quantity_text
 from .model import Model
+from .runtime.semantics import band_contains, table_lookup
 
 __all__ = ["CoverageItem", "CoverageReport", "example_coverage"]
 
@@ -94,13 +95,11 @@ class _Recorder:
     """A second compilation of a model whose table lookups are noted."""
 
     def __init__(self, model: Model):
-        from .compiler import _lookup
-
         self.hits: list[tuple[int, Any]] = []
         hits = self.hits
 
         def lookup(table: dict[Any, Any], key: Any, name: str) -> Any:
-            value = _lookup(table, key, name)
+            value = table_lookup(table, key, name)
             hits.append((id(table), key))
             return value
 
@@ -164,9 +163,7 @@ def example_coverage(model: Model) -> CoverageReport:
                 for number, band in enumerate(node.bands):
                     low = value_after(band.lower, rows, parameters, depth_of) if band.lower is not None else None
                     high = value_after(band.upper, rows, parameters, depth_of) if band.upper is not None else None
-                    if low is not None and not (subject > low or band.lower_inclusive and subject == low):
-                        continue
-                    if high is not None and not (subject < high or band.upper_inclusive and subject == high):
+                    if not band_contains(subject, low, band.lower_inclusive, high, band.upper_inclusive):
                         continue
                     band_hits.setdefault((node.id, number), set()).add(ident)
                     break

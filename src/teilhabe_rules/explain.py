@@ -19,6 +19,7 @@ from .ir.text import format_value, quantity_text
 from .margins import LevelMargin, corridor_margin
 from .results import Explanation, Result
 from .runtime.frame import Element, Frame
+from .runtime.semantics import band_contains
 
 # the elements from the case down to the one being explained (the case first)
 Rows = Sequence[Element]
@@ -192,9 +193,7 @@ def _bounds(node: c.Node, rows: Rows, parameters: Mapping[str, Any], depth_of: M
 
 def _band_for(node: c.Node, subject: Any, rows: Rows, parameters: Mapping[str, Any], depth_of: Mapping[str, int]) -> str:
     for _level, lo, lo_inc, hi, hi_inc in _bounds(node, rows, parameters, depth_of):
-        if lo is not None and not (subject > lo or lo_inc and subject == lo):
-            continue
-        if hi is not None and not (subject < hi or hi_inc and subject == hi):
+        if not band_contains(subject, lo, lo_inc, hi, hi_inc):
             continue
         parts = []
         if lo is not None:

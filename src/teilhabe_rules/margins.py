@@ -27,6 +27,7 @@ import attrs
 
 from . import checked as c
 from .ir.text import quantity_text, unit_text
+from .runtime.semantics import band_contains
 
 __all__ = ["LevelMargin", "LevelStep", "corridor_margin"]
 
@@ -100,11 +101,8 @@ _Bounds = list[tuple[int, Any, bool, Any, bool]]  # level, lower, lower inclusiv
 def _level_of(bounds: _Bounds, value: Decimal) -> int | None:
     """The level evaluation gives ``value`` (the first band that holds it), None for none."""
     for level, lo, lo_inc, hi, hi_inc in bounds:
-        if lo is not None and not (value > lo or lo_inc and value == lo):
-            continue
-        if hi is not None and not (value < hi or hi_inc and value == hi):
-            continue
-        return level
+        if band_contains(value, lo, lo_inc, hi, hi_inc):
+            return level
     return None
 
 

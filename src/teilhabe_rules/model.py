@@ -16,11 +16,11 @@ from typing import Any
 import attrs
 
 from . import checked as c
-from .agreements import Agreement, base_values, load_agreement
+from .agreements import Agreement, load_agreement
 from .builder import parse_module
 from .cases import Case, CaseLoader
 from .checker import check_module
-from .compiler import DECIMAL_CONTEXT, Fault, Located, Program, compile_model
+from .compiler import Program, compile_model
 from .errors import (
     CaseError,
     Diagnostic,
@@ -34,7 +34,9 @@ from .files import MAX_RULE_BYTES, FileRefused, read_text
 from .ir import toolkit
 from .ir.text import format_value, quantity_text
 from .results import Result
+from .runtime.faults import Located, fault_of
 from .runtime.frame import Frame
+from .runtime.semantics import DECIMAL_CONTEXT, ParameterValues, base_values, date_required_error
 
 __all__ = ["Model", "load", "loads"]
 
@@ -49,9 +51,10 @@ class Model:
         self._loader: CaseLoader | None = None
         self._explanation_plan: Any = None
         self._parameters, self._tables = base_values(checked)
-        # parameters with values per period (``ab TT.MM.JJJJ = …``): chosen per reference date
-        self._dated = tuple(p for p in checked.parameters.values() if p.periods)
-        self._by_period: dict[tuple[int, ...], dict[str, Any]] = {}
+        # the parameter values by date and agreement (``ab TT.MM.JJJJ = …`` chosen per reference date)
+        self._values = ParameterValues(checked)
+        self._dated = self._values.dated
+        self._overrides: tuple[Agreement, dict[str, Any]] | None = None  # the last agreement's parameter values
         self._reads: dict[str, tuple[c.InputSpec, ...]] = {}  # node id → inputs its check reads
 
     # ---- description ----
@@ -148,14 +151,11 @@ class Model:
         if agreed is not None and (agreed.valid_from is not None or agreed.valid_to is not None):
             reference = self.checked.info.reference_date
             agreed.check_date(self._reference_date(loaded, at), ".".join(reference) if at is None and reference else "Stichtag")
-        parameters = agreed.parameters if agreed is not None else self._parameters
-        if self._dated:
-            try:
-                on_date = self.parameters_on(self._reference_date(loaded, at, required=True))
-            except ValidityError as exc:
-                raise ValidityError([self._at_reference_date(d, loaded, at) for d in exc.diagnostics]) from None
-            parameters = on_date if agreed is None else {
-                **on_date, **{pid: agreed.parameters[pid] for pid in agreed.overridden if pid in on_date}}
+        try:
+            parameters = self._values.on(self._reference_date(loaded, at, required=True) if self._dated else None,
+                                         self._overrides_of(agreed))
+        except ValidityError as exc:
+            raise ValidityError([self._at_reference_date(d, loaded, at) for d in exc.diagnostics]) from None
         tables = agreed.tables if agreed is not None else self._tables
         failures: list[Any] = []
         warnings: list[Any] = []
@@ -170,6 +170,15 @@ class Model:
             raise CaseError(self._failures(failures, row, case=loaded))
         texts = tuple(d.message + (f" @ {d.path}" if d.path and d.path != "$" else "") for d in self._failures(warnings, row, "warnung"))
         return Result(self, Frame.from_rows(self.checked, row, parameters, tables, texts), agreed, explain, loaded.source)
+
+    def _overrides_of(self, agreed: Agreement | None) -> dict[str, Any] | None:
+        """The agreed parameter values of ``agreed`` (kept for the next evaluation under it)."""
+        if agreed is None:
+            return None
+        last = self._overrides
+        if last is None or last[0] is not agreed:
+            last = self._overrides = (agreed, agreed.parameter_overrides())
+        return last[1]
 
     def _check_raw_validity(self, case: Any, at: _dt.date | None, error: CaseError) -> None:
         """A case of another version usually fails structurally too: name the version first
@@ -208,41 +217,15 @@ class Model:
         if date is None and info.reference_date is not None:
             date = case.row.get(".".join(info.reference_date))
         if date is None and required:
-            names = ", ".join(p.name for p in self._dated)
-            raise ValidityError(Diagnostic(
-                f"„{info.name}“ hat Parameter mit Werten je Zeitraum ({names}); die Auswertung braucht einen Stichtag",
-                hint="gib den Stichtag an: --at TT.MM.JJJJ (Model.evaluate(…, at=datum)); das Modell hat keine Eingabe „stichtag“",
-                code="gültigkeit",
-            ))
+            raise date_required_error(self.checked)
         return date
 
     def parameters_on(self, date: _dt.date) -> dict[str, Any]:
         """The parameter values (by id) valid on ``date``: for each parameter with values per
         period the one whose period holds the date. A date in no period of a parameter (after a
-        last value that ends with ``bis``) is a :class:`ValidityError` — never the last value."""
-        chosen: list[int] = []
-        for spec in self._dated:
-            index = -1
-            for number, period in enumerate(spec.periods):
-                if period.valid_from <= date:
-                    index = number
-            if index >= 0 and spec.periods[index].valid_to is not None and date > spec.periods[index].valid_to:
-                info = self.checked.info
-                raise ValidityError(Diagnostic(
-                    f"Der Parameter „{spec.name}“ von „{info.name}“ {info.version or ''} hat am {format_value(date)} keinen Wert "
-                    f"({_periods_text(spec, info)})".replace("  ", " "),
-                    hint="ein Parameterwert gilt nur in seinem Zeitraum; es wird kein Wert fortgeschrieben", code="gültigkeit",
-                ))
-            chosen.append(index)
-        key = tuple(chosen)
-        values = self._by_period.get(key)
-        if values is None:
-            values = dict(self._parameters)
-            for spec, index in zip(self._dated, chosen):
-                if index >= 0:
-                    values[spec.id] = spec.periods[index].value
-            self._by_period[key] = values
-        return values
+        last value that ends with ``bis``) is a :class:`ValidityError` — never the last value.
+        (:meth:`teilhabe_rules.runtime.semantics.ParameterValues.on`; do not change the dict.)"""
+        return self._values.on(date)
 
     def _check_validity(self, case: Case, at: _dt.date | None) -> None:
         info = self.checked.info
@@ -355,26 +338,17 @@ class Model:
         return self._reads[node.id]
 
     def _fault(self, exc: Located, row: dict[str, Any]) -> Diagnostic:
+        """The diagnostic of a fault of the generated code: its record's message and hint, at
+        the rule being computed (before the first rule: without a place)."""
         model = self.checked
-        cause = exc.cause
         if exc.node < 0:
-            return Diagnostic(f"Auswertung fehlgeschlagen: {cause}", code="auswertung")
+            return Diagnostic(fault_of(exc.cause, None).message(), code="auswertung")
         node = model.nodes[self.program.node_ids[exc.node]]
-        if isinstance(cause, Fault):
-            message, hint = cause.message, cause.hint
-        elif isinstance(cause, decimal.DivisionByZero) or isinstance(cause, ZeroDivisionError):
-            message, hint = f"Division durch null beim Berechnen von „{node.key}“", "prüfe die Eingaben und Parameter im Nenner"
-        elif isinstance(cause, decimal.InvalidOperation):
-            message, hint = f"Ungültige Rechnung beim Berechnen von „{node.key}“ (z. B. 0/0)", None
-        elif isinstance(cause, decimal.Overflow):
-            message, hint = f"Zahlenüberlauf beim Berechnen von „{node.key}“", None
-        else:
-            message, hint = f"Auswertung von „{node.key}“ fehlgeschlagen: {cause}", None
-        if f"„{node.key}“" not in message:
-            message += f" (bei „{node.key}“)"
+        fault = fault_of(exc.cause, node.key)
         return Diagnostic(
-            message, Location(model.file_of(node.span), node.span.line, node.span.column), hint=hint,
-            path=self._path(node.scope, exc.indexes), source_line=model.line_of(node.span), code="auswertung",
+            fault.message(at=node.key), Location(model.file_of(node.span), node.span.line, node.span.column),
+            hint=fault.hint(), path=self._path(node.scope, exc.indexes), source_line=model.line_of(node.span),
+            code="auswertung",
         )
 
 
@@ -382,16 +356,6 @@ def _refs(node: c.Node) -> list[c.Ref]:
     """The references in a node's formula or corridor subject, in the order they are written."""
     found = list(toolkit.references((node.expr, node.subject)))
     return sorted(found, key=lambda ref: (ref.span.line, ref.span.column))
-
-
-def _periods_text(spec: c.ParameterSpec, info: c.ModelInfo) -> str:
-    """``68.95 EUR/h ab 01.01.2024, 70.10 EUR/h ab 01.01.2025 bis 31.12.2026``."""
-    start = f" ab {format_value(info.valid_from)}" if info.valid_from else ""
-    parts = [f"{quantity_text(spec.default, spec.type)}{start}"]
-    for period in spec.periods:
-        end = f" bis {format_value(period.valid_to)}" if period.valid_to else ""
-        parts.append(f"{quantity_text(period.value, spec.type)} ab {format_value(period.valid_from)}{end}")
-    return ", ".join(parts)
 
 
 def _show(value: Any, vtype: c.ValueType) -> str:

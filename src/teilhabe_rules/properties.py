@@ -41,14 +41,15 @@ from typing import Any
 import attrs
 
 from . import checked as c
-from .compiler import DECIMAL_CONTEXT, compile_condition
+from .compiler import compile_condition
 from .errors import CaseError, EvaluationError, TeilhabeError
 from .ir import toolkit
 from .ir.text import quantity_text
 from .model import Model
 from .paths import format_path
-from .results import Result
+from .results import NoSuchElement, Result
 from .runtime.frame import Element
+from .runtime.semantics import DECIMAL_CONTEXT
 from .toml_writer import dumps
 
 __all__ = [
@@ -292,9 +293,9 @@ def _monotone_check(model: Model, prop: c.PropertySpec) -> Callable[[Any], None]
         after = _evaluate(model, raised)
         try:
             a, b = before.value(target), after.value(target)
+        except NoSuchElement:  # the list has no such element in this case
+            raise _NotApplicable() from None
         except KeyError as exc:
-            if "gibt es nicht" in str(exc):  # the list has no such element in this case
-                raise _NotApplicable() from None
             raise PropertyFailure(f"{str(exc).strip(chr(39))} (Ziel der Eigenschaft)", case) from None
         if a is None or b is None:
             raise _NotApplicable()

@@ -21,7 +21,13 @@ from .margins import LevelMargin, LevelStep
 from .paths import PathError, format_path, parse_path
 from .runtime.frame import Element, Frame
 
-__all__ = ["Explanation", "LevelMargin", "LevelStep", "PackageResult", "Quantity", "Result", "ScopeResult", "format_value"]
+__all__ = ["Explanation", "LevelMargin", "LevelStep", "NoSuchElement", "PackageResult", "Quantity", "Result", "ScopeResult",
+           "format_value"]
+
+
+class NoSuchElement(KeyError):
+    """A result path whose list index lies beyond the list's elements (``bewohner[3]`` of two)."""
+
 
 SCHEMA_VERSION = "1"
 
@@ -152,7 +158,7 @@ class Result:
                     raise KeyError(f"„{format_path(steps[:number])}“ ist keine Liste des Ergebnisses")
                 items = element.children(scope)
                 if not 1 <= step <= len(items):
-                    raise KeyError(f"„{format_path(steps[:number + 1])}“ gibt es nicht: die Liste hat {len(items)} Einträge (ab 1 gezählt)")
+                    raise NoSuchElement(f"„{format_path(steps[:number + 1])}“ gibt es nicht: die Liste hat {len(items)} Einträge (ab 1 gezählt)")
                 element = items[step - 1]
                 names = []
             else:

@@ -57,9 +57,10 @@ from typing import TYPE_CHECKING, Any, Protocol
 import attrs
 
 from . import checked as c
-from .compiler import DECIMAL_CONTEXT, Fault, Located
 from .errors import CaseError, TeilhabeError
 from .ir import toolkit
+from .runtime.faults import FaultError, FaultKind, Located
+from .runtime.semantics import DECIMAL_CONTEXT
 
 if TYPE_CHECKING:  # pragma: no cover
     from hypothesis.strategies import SearchStrategy
@@ -859,10 +860,11 @@ class _Generator:
             with decimal.localcontext(DECIMAL_CONTEXT):
                 self.model.program.run(loaded.row, parameters, self.space.tables, failures, [])
         except Located as exc:
-            if exc.node >= 0 and isinstance(exc.cause, Fault):
+            fault = exc.cause.fault if exc.node >= 0 and isinstance(exc.cause, FaultError) else None
+            if fault is not None and fault.kind is FaultKind.TABLE_MISS:
                 node_id = self.model.program.node_ids[exc.node]
                 for (nid, table), keys in self.space.key_lookups.items():
-                    if nid == node_id and exc.cause.message.startswith(f"Die Tabelle „{table}“ hat keinen Eintrag"):
+                    if nid == node_id and fault.table == table:
                         out.append((exc.node, tuple(i for i in exc.indexes if i is not None), keys))
                         break
         out.extend((index, tuple(indexes), None) for index, indexes, _values in failures)

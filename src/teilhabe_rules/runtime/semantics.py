@@ -1,0 +1,327 @@
+"""What evaluating a model means, in one place.
+
+Takes: runtime values (``Decimal`` numbers, ``datetime.date`` dates, ``int`` levels, table dicts)
+and, for parameter values, a :class:`~teilhabe_rules.checked.CheckedModel`. Gives the meaning of
+every operation of the rules language that is more than a Python operator:
+
+* numbers: :data:`DECIMAL_CONTEXT` (28 significant digits; an invalid operation, a division by
+  zero and an overflow are errors, never NaN or infinity) and :func:`round_value` with the
+  rounding modes of ``runde(…)`` (:data:`ROUNDING_MODES`: ``kaufmännisch`` rounds half up, away
+  from zero; ``abrunden`` towards zero; ``aufrunden`` away from zero);
+* dates: :func:`calendar_days` (both days counted), :func:`add_days` (whole days only),
+  :func:`date_plus` (Tage, Wochen, Monate, Jahre; a month or year step keeps the day, clamped to
+  the month's last day), :func:`days_in_month`, :func:`year_of`, :func:`month_of`;
+* corridors: :func:`band_contains`; the level is that of the first band that holds the value,
+  none holding it is a fault (:func:`no_band`);
+* levels: :func:`declared_level` (a level rule's result must be a declared level) and
+  :func:`effective_level` (the granted level, else the computed one);
+* tables, lists, declared ranges: :func:`table_lookup`, :func:`minimum`, :func:`maximum`,
+  :func:`first`, :func:`last`, :func:`no_previous`, :func:`check_range`;
+* parameters: :func:`parameter_values` / :class:`ParameterValues` — the model's defaults, the
+  value of the period (``ab TT.MM.JJJJ = …``) holding the date, and an agreement's values.
+
+The code :mod:`teilhabe_rules.compiler` generates calls these functions (bound as globals of the
+generated module); the corridor decision it writes out as ``if``/``elif`` comparisons, exactly
+those of :func:`band_contains`. The explanations, the level margins, the example coverage, the
+checker's corridor proofs and the case generator use the same functions. A failure raises
+:class:`~teilhabe_rules.runtime.faults.FaultError` with its typed record.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as _dt
+from collections.abc import Iterable, Mapping
+from decimal import ROUND_DOWN, ROUND_HALF_UP, ROUND_UP, Decimal
+from typing import Any, NoReturn, TypeVar
+
+from .. import checked as c
+from ..errors import Diagnostic, ValidityError
+from ..ir.text import format_value, quantity_text
+from .faults import Fault, FaultError, FaultKind
+
+__all__ = [
+    "DATE_UNITS",
+    "DECIMAL_CONTEXT",
+    "ROUNDING_MODES",
+    "ParameterValues",
+    "add_days",
+    "band_contains",
+    "base_values",
+    "calendar_days",
+    "check_range",
+    "date_plus",
+    "date_required_error",
+    "days_in_month",
+    "declared_level",
+    "effective_level",
+    "first",
+    "last",
+    "maximum",
+    "minimum",
+    "month_of",
+    "no_band",
+    "no_previous",
+    "parameter_values",
+    "round_value",
+    "table_lookup",
+    "year_of",
+]
+
+T = TypeVar("T")
+
+# ---- numbers ---------------------------------------------------------------------------------
+
+# the decimal context of the rules language (defined with the IR, which states what numbers are)
+DECIMAL_CONTEXT = c.DECIMAL_CONTEXT
+
+ROUNDING_MODES: Mapping[str, str] = {"kaufmännisch": ROUND_HALF_UP, "abrunden": ROUND_DOWN, "aufrunden": ROUND_UP}
+
+
+def round_value(value: Decimal, places: Decimal | int, mode: str) -> Decimal:
+    """``runde(value, places, mode)``: ``value`` with exactly ``places`` decimal places."""
+    return value.quantize(Decimal(1).scaleb(-int(places)), rounding=ROUNDING_MODES[mode])
+
+
+# ---- dates -----------------------------------------------------------------------------------
+
+DATE_UNITS = ("Tage", "Wochen", "Monate", "Jahre")
+
+
+def calendar_days(start: _dt.date, end: _dt.date) -> Decimal:
+    """``kalendertage(start, end)``: the days from ``start`` to ``end``, both counted."""
+    return Decimal((end - start).days + 1)
+
+
+def add_days(date: _dt.date, days: Decimal, sign: int = 1) -> _dt.date:
+    """``date + days`` (``sign`` 1) or ``date - days`` (``sign`` -1); only whole days."""
+    if days != days.to_integral_value():
+        raise FaultError(Fault(FaultKind.NON_WHOLE_DAYS, value=days))
+    try:
+        return date + _dt.timedelta(days=sign * int(days))
+    except OverflowError:
+        raise FaultError(Fault(FaultKind.DATE_OUT_OF_RANGE)) from None
+
+
+def date_plus(date: _dt.date, amount: Decimal, unit: str) -> _dt.date:
+    """``datum_plus(date, amount unit)`` for a unit of :data:`DATE_UNITS` (whole amounts only).
+    Months and years keep the day of the month, at most the last day of the target month."""
+    if amount != amount.to_integral_value():
+        raise FaultError(Fault(FaultKind.NON_WHOLE_AMOUNT, value=amount, unit=unit))
+    n = int(amount)
+    if unit in ("Tage", "Wochen"):
+        return add_days(date, Decimal(n * (7 if unit == "Wochen" else 1)), 1)
+    months = n * (12 if unit == "Jahre" else 1)
+    total = date.year * 12 + date.month - 1 + months
+    year, month = divmod(total, 12)
+    if not 1 <= year <= 9999:
+        raise FaultError(Fault(FaultKind.DATE_OUT_OF_RANGE))
+    day = min(date.day, calendar.monthrange(year, month + 1)[1])
+    return _dt.date(year, month + 1, day)
+
+
+def days_in_month(year: Any, month: Any) -> Decimal:
+    """``tage_im_monat(year, month)`` (whole parts of the numbers)."""
+    y, m = int(year), int(month)
+    if not 1 <= m <= 12 or not 1 <= y <= 9999:
+        raise FaultError(Fault(FaultKind.NOT_A_MONTH, year=y, month=m))
+    return Decimal(calendar.monthrange(y, m)[1])
+
+
+def year_of(date: _dt.date) -> Decimal:
+    """``jahr(date)``."""
+    return Decimal(date.year)
+
+
+def month_of(date: _dt.date) -> Decimal:
+    """``monat(date)``."""
+    return Decimal(date.month)
+
+
+# ---- corridors and levels --------------------------------------------------------------------
+
+
+def band_contains(value: Any, lower: Any, lower_inclusive: bool, upper: Any, upper_inclusive: bool) -> bool:
+    """Whether a corridor band holds ``value``: above ``lower`` (``ab``: or equal to it) and
+    below ``upper`` (``bis``: or equal to it); None is an open side."""
+    if lower is not None and not (value >= lower if lower_inclusive else value > lower):
+        return False
+    return upper is None or (value <= upper if upper_inclusive else value < upper)
+
+
+def no_band(value: Any, package: str | None, unit: str) -> NoReturn:
+    """The fault of a corridor quantity that no band of ``package`` holds."""
+    raise FaultError(Fault(FaultKind.NO_BAND, value=value, package=package, unit=unit))
+
+
+def declared_level(value: Any, levels: frozenset[int], package: str | None) -> int:
+    """The result of a level rule (``stufe = …``) as a level; it must be one of ``levels``."""
+    if value not in levels:
+        raise FaultError(Fault(FaultKind.LEVEL_NOT_DECLARED, value=value, levels=tuple(sorted(levels)),
+                               package=package))
+    return int(value)
+
+
+def effective_level(granted: T | None, computed: T) -> T:
+    """The level a package is paid by: the granted level (§ 127 SGB IX), else the computed one."""
+    return computed if granted is None else granted
+
+
+# ---- tables, lists, declared ranges ----------------------------------------------------------
+
+
+def table_lookup(table: Mapping[Any, Any], key: Any, name: str) -> Any:
+    """``table[key]``; a missing row is a fault naming the table (by ``name``) and its keys."""
+    try:
+        return table[key]
+    except KeyError:
+        known = tuple(sorted(table, key=str))
+        raise FaultError(Fault(FaultKind.TABLE_MISS, table=name, key=key, known=known)) from None
+    except TypeError:  # pragma: no cover - unhashable keys cannot reach here
+        raise FaultError(Fault(FaultKind.TABLE_KEY_UNUSABLE, table=name, key=key)) from None
+
+
+def minimum(values: Iterable[Any], what: str) -> Any:
+    """``min(liste.x)``; ``what``: the list's name (an empty list is a fault)."""
+    items = list(values)
+    if not items:
+        raise FaultError(Fault(FaultKind.EMPTY_LIST, function="min", symbol=what))
+    return min(items)
+
+
+def maximum(values: Iterable[Any], what: str) -> Any:
+    """``max(liste.x)``; an empty list is a fault."""
+    items = list(values)
+    if not items:
+        raise FaultError(Fault(FaultKind.EMPTY_LIST, function="max", symbol=what))
+    return max(items)
+
+
+def first(values: Iterable[Any], what: str) -> Any:
+    """``erstes(liste.x)``; an empty list is a fault."""
+    for item in values:
+        return item
+    raise FaultError(Fault(FaultKind.EMPTY_LIST, function="erstes", symbol=what))
+
+
+def last(values: Iterable[Any], what: str) -> Any:
+    """``letztes(liste.x)``; an empty list is a fault."""
+    items = list(values)
+    if not items:
+        raise FaultError(Fault(FaultKind.EMPTY_LIST, function="letztes", symbol=what))
+    return items[-1]
+
+
+def no_previous(what: str) -> NoReturn:
+    """The fault of ``vorher.what`` read on a list's first element."""
+    raise FaultError(Fault(FaultKind.NO_PREVIOUS, symbol=what))
+
+
+def check_range(value: Decimal, low: Decimal | None, high: Decimal | None, name: str) -> None:
+    """A computed value ``name`` must lie in its declared range ``low``..``high`` (None: open)."""
+    if low is not None and value < low or high is not None and value > high:
+        raise FaultError(Fault(FaultKind.OUT_OF_RANGE, symbol=name, value=value, low=low, high=high))
+
+
+# ---- parameters on a date --------------------------------------------------------------------
+
+
+def base_values(model: c.CheckedModel) -> tuple[dict[str, Any], dict[str, dict[Any, Any]]]:
+    """The model's own parameter defaults (by id) and table rows (by table id)."""
+    parameters = {pid: p.default for pid, p in model.parameters.items()}
+    return parameters, {tid: t.mapping() for tid, t in model.tables.items()}
+
+
+class ParameterValues:
+    """The parameter values of one model, by date and agreement (the values per period are
+    chosen once per combination of periods and kept)."""
+
+    def __init__(self, model: c.CheckedModel):
+        self.model = model
+        self.defaults: dict[str, Any] = base_values(model)[0]
+        # parameters with values per period (``ab TT.MM.JJJJ = …``): chosen per date
+        self.dated: tuple[c.ParameterSpec, ...] = tuple(p for p in model.parameters.values() if p.periods)
+        self._by_period: dict[tuple[int, ...], dict[str, Any]] = {}
+        # the last merge with overrides: (overrides, the values merged into, the result)
+        self._merged: tuple[Mapping[str, Any], dict[str, Any], dict[str, Any]] | None = None
+
+    def on(self, date: _dt.date | None, overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        """The values (by parameter id) on ``date``: each parameter's default, replaced by the
+        value of its period that holds ``date``, replaced by the agreed value in ``overrides``
+        (an agreement's value holds for every period). A date in no period of a parameter
+        (after a last value that ends with ``bis``) is a :class:`ValidityError` — never the last
+        value; so is ``date`` None where a parameter has values per period.
+
+        The dict returned is shared (kept for the next call with the same periods, and with the
+        same ``overrides`` object): do not change it."""
+        values = self.defaults
+        if self.dated:
+            if date is None:
+                raise date_required_error(self.model)
+            chosen = tuple(_period_index(self.model, spec, date) for spec in self.dated)
+            found = self._by_period.get(chosen)
+            if found is None:
+                found = dict(self.defaults)
+                for spec, index in zip(self.dated, chosen, strict=True):
+                    if index >= 0:
+                        found[spec.id] = spec.periods[index].value
+                self._by_period[chosen] = found
+            values = found
+        if overrides:
+            merged = self._merged
+            if merged is not None and merged[0] is overrides and merged[1] is values:
+                return merged[2]
+            result = {**values, **{pid: value for pid, value in overrides.items() if pid in values}}
+            self._merged = (overrides, values, result)
+            return result
+        return values
+
+
+def parameter_values(model: c.CheckedModel, date: _dt.date | None,
+                     overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """The parameter values of ``model`` on ``date`` under the agreed ``overrides`` (see
+    :meth:`ParameterValues.on`; a :class:`~teilhabe_rules.model.Model` keeps one
+    :class:`ParameterValues`)."""
+    return ParameterValues(model).on(date, overrides)
+
+
+def _period_index(model: c.CheckedModel, spec: c.ParameterSpec, date: _dt.date) -> int:
+    """The number of the period of ``spec`` holding ``date``; -1: before the first (the default)."""
+    index = -1
+    for number, period in enumerate(spec.periods):
+        if period.valid_from <= date:
+            index = number
+    end = spec.periods[index].valid_to if index >= 0 else None
+    if end is not None and date > end:
+        raise _no_value_error(model, spec, date)
+    return index
+
+
+def date_required_error(model: c.CheckedModel) -> ValidityError:
+    """The error of an evaluation without a date of a model with values per period."""
+    names = ", ".join(p.name for p in model.parameters.values() if p.periods)
+    return ValidityError(Diagnostic(
+        f"„{model.info.name}“ hat Parameter mit Werten je Zeitraum ({names}); die Auswertung braucht einen Stichtag",
+        hint="gib den Stichtag an: --at TT.MM.JJJJ (Model.evaluate(…, at=datum)); "
+             "das Modell hat keine Eingabe „stichtag“",
+        code="gültigkeit",
+    ))
+
+
+def _no_value_error(model: c.CheckedModel, spec: c.ParameterSpec, date: _dt.date) -> ValidityError:
+    info = model.info
+    return ValidityError(Diagnostic(
+        f"Der Parameter „{spec.name}“ von „{info.name}“ {info.version or ''} hat am {format_value(date)} keinen Wert "
+        f"({_periods_text(spec, info)})".replace("  ", " "),
+        hint="ein Parameterwert gilt nur in seinem Zeitraum; es wird kein Wert fortgeschrieben", code="gültigkeit",
+    ))
+
+
+def _periods_text(spec: c.ParameterSpec, info: c.ModelInfo) -> str:
+    """``68.95 EUR/h ab 01.01.2024, 70.10 EUR/h ab 01.01.2025 bis 31.12.2026``."""
+    start = f" ab {format_value(info.valid_from)}" if info.valid_from else ""
+    parts = [f"{quantity_text(spec.default, spec.type)}{start}"]
+    for period in spec.periods:
+        end = f" bis {format_value(period.valid_to)}" if period.valid_to else ""
+        parts.append(f"{quantity_text(period.value, spec.type)} ab {format_value(period.valid_from)}{end}")
+    return ", ".join(parts)

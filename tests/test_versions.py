@@ -93,7 +93,7 @@ class TestParameterValuesPerPeriod:
 
     def test_a_model_with_single_values_needs_no_date(self) -> None:
         model = teilhabe_rules.bundled("mawo")
-        assert not model.needs_date and not model._dated
+        assert not model.needs_date and not model.has_periods
         assert not dated().needs_date  # it has a stichtag input
 
     def test_an_agreement_replaces_the_value_of_every_period(self) -> None:

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import contextlib
 import decimal
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from decimal import Decimal
 from typing import Any
 
@@ -37,10 +37,11 @@ from .checked import DECIMAL_CONTEXT
 from .errors import CheckError, Diagnostic, Location
 from .ir import toolkit
 from .runtime import semantics
-from .runtime.faults import FaultError, Located
+from .runtime.backend import CaseInput, CheckFailure, Evaluation, EvaluationFault
+from .runtime.faults import FaultError, Located, fault_of
 from .runtime.frame import Frame, corridor_key
 
-__all__ = ["Program", "compile_condition", "compile_model"]
+__all__ = ["Program", "PythonBackend", "compile_condition", "compile_model"]
 
 
 # The runtime functions the generated code calls, bound as globals of the generated module
@@ -440,6 +441,38 @@ def compile_model(model: c.CheckedModel, helpers: dict[str, Any] | None = None) 
     namespace.update(helpers or {})
     exec(code, namespace)  # noqa: S102 - code generated from the checked model only
     return Program(namespace["run"], source, tuple(model.order), gen.max_depth)
+
+
+class PythonBackend:
+    """The Python backend (:class:`~teilhabe_rules.runtime.backend.Backend`): the model's
+    generated program, compiled once. ``helpers`` as for :func:`compile_model`."""
+
+    def __init__(self, model: c.CheckedModel, helpers: dict[str, Any] | None = None):
+        self.model = model
+        self.program = compile_model(model, helpers)
+
+    def evaluate(self, case: CaseInput) -> Evaluation:
+        failures: list[tuple[int, tuple[int, ...], tuple[Any, ...]]] = []
+        warnings: list[tuple[int, tuple[int, ...], tuple[Any, ...]]] = []
+        try:
+            with decimal.localcontext(DECIMAL_CONTEXT):
+                row = self.program.run(case.row, case.parameters, case.tables, failures, warnings)
+        except Located as exc:
+            node = self.program.node_ids[exc.node] if exc.node >= 0 else None
+            fault = fault_of(exc.cause, self.model.nodes[node].key if node is not None else None)
+            return Evaluation(None, self._checks(failures), self._checks(warnings),
+                              EvaluationFault(fault, node, tuple(exc.indexes)))
+        if failures:
+            return Evaluation(None, self._checks(failures), self._checks(warnings))
+        return Evaluation(Frame.from_rows(self.model, row, case.parameters, case.tables), (), self._checks(warnings))
+
+    def run(self, cases: Iterable[CaseInput]) -> Iterator[Evaluation]:
+        for case in cases:
+            yield self.evaluate(case)
+
+    def _checks(self, entries: list[tuple[int, tuple[int, ...], tuple[Any, ...]]]) -> tuple[CheckFailure, ...]:
+        node_ids = self.program.node_ids
+        return tuple(CheckFailure(node_ids[index], tuple(indexes), tuple(values)) for index, indexes, values in entries)
 
 
 def compile_condition(model: c.CheckedModel, expr: c.Expr) -> Callable[[Frame], Any]:

@@ -15,12 +15,13 @@ expect an error reach nothing.
 from __future__ import annotations
 
 import copy
+import weakref
 from typing import Any
 
 import attrs
 
 from . import checked as c
-from .compiler import compile_model
+from .compiler import PythonBackend
 from .errors import TeilhabeError
 from .ir import toolkit
 from .ir.text import format_value, quantity_text
@@ -104,8 +105,21 @@ class _Recorder:
             return value
 
         self.model = copy.copy(model)
-        self.model.__dict__.pop("_coverage_recorder", None)
-        self.model.program = compile_model(model.checked, {"_lookup": lookup})
+        self.model.backend = PythonBackend(model.checked, {"_lookup": lookup})
+
+
+# one recorder per model, kept while the model lives
+_RECORDERS: dict[int, tuple[weakref.ref[Model], _Recorder]] = {}
+
+
+def _recorder(model: Model) -> _Recorder:
+    key = id(model)
+    entry = _RECORDERS.get(key)
+    if entry is not None and entry[0]() is model:
+        return entry[1]
+    recorder = _Recorder(model)
+    _RECORDERS[key] = (weakref.ref(model, lambda _ref: _RECORDERS.pop(key, None)), recorder)
+    return recorder
 
 
 def _agreement(model: Model, example: c.ExampleSpec) -> Any:
@@ -121,9 +135,7 @@ def example_coverage(model: Model) -> CoverageReport:
     from .testing import example_id
 
     checked = model.checked
-    recorder = model.__dict__.get("_coverage_recorder")
-    if recorder is None:
-        recorder = model.__dict__["_coverage_recorder"] = _Recorder(model)
+    recorder = _recorder(model)
     depth_of = {sid: s.depth for sid, s in checked.scopes.items()}
     corridors = [n for n in checked.nodes.values() if n.kind == "stufe" and n.bands]
     packages = [p for p in checked.packages.values() if p.level_type is not None]

@@ -8,8 +8,7 @@ failure is one of the library's own errors (:mod:`teilhabe_rules.errors`).
 from __future__ import annotations
 
 import datetime as _dt
-import decimal
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +19,7 @@ from .agreements import Agreement, load_agreement
 from .builder import parse_module
 from .cases import Case, CaseLoader
 from .checker import check_module
-from .compiler import Program, compile_model
+from .compiler import Program, PythonBackend
 from .errors import (
     CaseError,
     Diagnostic,
@@ -34,9 +33,9 @@ from .files import MAX_RULE_BYTES, FileRefused, read_text
 from .ir import toolkit
 from .ir.text import format_value, quantity_text
 from .results import Result
-from .runtime.faults import Located, fault_of
+from .runtime.backend import CaseInput, CheckFailure, EvaluationFault
 from .runtime.frame import Frame
-from .runtime.semantics import DECIMAL_CONTEXT, ParameterValues, base_values, date_required_error
+from .runtime.semantics import ParameterValues, base_values, date_required_error
 
 __all__ = ["Model", "load", "loads"]
 
@@ -47,7 +46,7 @@ class Model:
     def __init__(self, checked: c.CheckedModel, path: Path | None = None):
         self.checked = checked
         self.path = path
-        self.program: Program = compile_model(checked)
+        self.backend = PythonBackend(checked)
         self._loader: CaseLoader | None = None
         self._explanation_plan: Any = None
         self._parameters, self._tables = base_values(checked)
@@ -150,26 +149,31 @@ class Model:
         self._check_validity(loaded, at)
         if agreed is not None and (agreed.valid_from is not None or agreed.valid_to is not None):
             reference = self.checked.info.reference_date
-            agreed.check_date(self._reference_date(loaded, at), ".".join(reference) if at is None and reference else "Stichtag")
+            agreed.check_date(self.reference_date(loaded, at), ".".join(reference) if at is None and reference else "Stichtag")
         try:
-            parameters = self._values.on(self._reference_date(loaded, at, required=True) if self._dated else None,
+            parameters = self._values.on(self.reference_date(loaded, at, required=True) if self._dated else None,
                                          self._overrides_of(agreed))
         except ValidityError as exc:
             raise ValidityError([self._at_reference_date(d, loaded, at) for d in exc.diagnostics]) from None
         tables = agreed.tables if agreed is not None else self._tables
-        failures: list[Any] = []
-        warnings: list[Any] = []
-        try:
-            with decimal.localcontext(DECIMAL_CONTEXT):
-                row = self.program.run(loaded.row, parameters, tables, failures, warnings)
-        except Located as exc:
-            problems = self._failures(failures, loaded.row, case=loaded)
-            problems.append(self._fault(exc, loaded.row))
-            raise (CaseError(problems) if failures else EvaluationError(problems)) from None
-        if failures:
-            raise CaseError(self._failures(failures, row, case=loaded))
-        texts = tuple(d.message + (f" @ {d.path}" if d.path and d.path != "$" else "") for d in self._failures(warnings, row, "warnung"))
-        return Result(self, Frame.from_rows(self.checked, row, parameters, tables, texts), agreed, explain, loaded.source)
+        evaluation = self.backend.evaluate(CaseInput(loaded.row, parameters, tables))
+        if evaluation.fault is not None:
+            problems = self._failures(evaluation.failures, case=loaded)
+            problems.append(self._fault(evaluation.fault))
+            raise (CaseError(problems) if evaluation.failures else EvaluationError(problems)) from None
+        if evaluation.frame is None:
+            raise CaseError(self._failures(evaluation.failures, case=loaded))
+        frame = evaluation.frame
+        if evaluation.warnings:
+            texts = tuple(d.message + (f" @ {d.path}" if d.path and d.path != "$" else "")
+                          for d in self._failures(evaluation.warnings, "warnung"))
+            frame = Frame(self.checked, frame.rows, frame.parameters, frame.tables, texts)
+        return Result(self, frame, agreed, explain, loaded.source)
+
+    @property
+    def program(self) -> Program:
+        """The compiled program of the Python backend."""
+        return self.backend.program
 
     def _overrides_of(self, agreed: Agreement | None) -> dict[str, Any] | None:
         """The agreed parameter values of ``agreed`` (kept for the next evaluation under it)."""
@@ -205,12 +209,18 @@ class Model:
         self._check_validity(Case({".".join(info.reference_date or ()): date}, None, sources), at)
 
     @property
+    def has_periods(self) -> bool:
+        """Whether parameters have values per period (``ab TT.MM.JJJJ = …``): evaluation then
+        chooses them by a date."""
+        return bool(self._dated)
+
+    @property
     def needs_date(self) -> bool:
         """Whether evaluation needs ``at``: parameters with values per period, and no ``stichtag``
         input from which a case would give its own date."""
         return bool(self._dated) and self.checked.info.reference_date is None
 
-    def _reference_date(self, case: Case, at: _dt.date | None, required: bool = False) -> _dt.date | None:
+    def reference_date(self, case: Case, at: _dt.date | None = None, required: bool = False) -> _dt.date | None:
         """``at``, else the case's ``stichtag`` input; ``required``: a missing date is an error."""
         info = self.checked.info
         date = at
@@ -229,7 +239,7 @@ class Model:
 
     def _check_validity(self, case: Case, at: _dt.date | None) -> None:
         info = self.checked.info
-        date = self._reference_date(case, at)
+        date = self.reference_date(case, at)
         if date is None or self.valid_on(date):
             return
         hint = None
@@ -269,15 +279,15 @@ class Model:
             parts.append(f"{self.checked.scopes[sid].name}[{index + 1 if index is not None else '?'}]")
         return "$" + "".join("." + p for p in parts)
 
-    def _failures(self, entries: list[Any], row: dict[str, Any], severity: str = "fehler",
+    def _failures(self, entries: Iterable[CheckFailure], severity: str = "fehler",
                   case: Case | None = None) -> list[Diagnostic]:
         """Diagnostics of failed checks (or warnings). A failed check whose expression reads an
         input given in the case file is shown there — at the first such input, with the case's
         line — and names the check's line in the model in its hint."""
         out = []
         model = self.checked
-        for index, indexes, values in entries:
-            node = model.nodes[self.program.node_ids[index]]
+        for entry in entries:
+            node, indexes, values = model.nodes[entry.node], entry.indexes, entry.values
             text = []
             values_iter = iter(values)
             for part in node.message:
@@ -337,17 +347,16 @@ class Model:
         self._reads[node.id] = tuple(result)
         return self._reads[node.id]
 
-    def _fault(self, exc: Located, row: dict[str, Any]) -> Diagnostic:
-        """The diagnostic of a fault of the generated code: its record's message and hint, at
-        the rule being computed (before the first rule: without a place)."""
+    def _fault(self, stop: EvaluationFault) -> Diagnostic:
+        """The diagnostic of the fault that stopped an evaluation: its record's message and
+        hint, at the rule being computed (before the first rule: without a place)."""
         model = self.checked
-        if exc.node < 0:
-            return Diagnostic(fault_of(exc.cause, None).message(), code="auswertung")
-        node = model.nodes[self.program.node_ids[exc.node]]
-        fault = fault_of(exc.cause, node.key)
+        if stop.node is None:
+            return Diagnostic(stop.fault.message(), code="auswertung")
+        node = model.nodes[stop.node]
         return Diagnostic(
-            fault.message(at=node.key), Location(model.file_of(node.span), node.span.line, node.span.column),
-            hint=fault.hint(), path=self._path(node.scope, exc.indexes), source_line=model.line_of(node.span),
+            stop.fault.message(at=node.key), Location(model.file_of(node.span), node.span.line, node.span.column),
+            hint=stop.fault.hint(), path=self._path(node.scope, stop.indexes), source_line=model.line_of(node.span),
             code="auswertung",
         )
 

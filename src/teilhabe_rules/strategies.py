@@ -59,8 +59,8 @@ import attrs
 from . import checked as c
 from .errors import CaseError, TeilhabeError
 from .ir import toolkit
-from .runtime.faults import FaultError, FaultKind, Located
-from .runtime.semantics import DECIMAL_CONTEXT
+from .runtime.backend import CaseInput
+from .runtime.faults import FaultKind
 
 if TYPE_CHECKING:  # pragma: no cover
     from hypothesis.strategies import SearchStrategy
@@ -189,8 +189,8 @@ class CaseSpace:
         self.model = model
         self.checked: c.CheckedModel = model.checked
         self.limits = limits
-        self.parameters: dict[str, Any] = dict(model._parameters)
-        self.tables: dict[str, Any] = dict(model._tables)
+        self.parameters: dict[str, Any] = dict(model.parameters)
+        self.tables: dict[str, Any] = dict(model.tables)
         self.inputs: dict[str, c.InputSpec] = {i.id: i for s in self.checked.scopes.values() for i in s.inputs}
         self._atoms_cache: dict[str, frozenset[tuple[str, str]]] = {}
         self.check_atoms = {nid: self._node_atoms(n) for nid, n in self.checked.nodes.items() if n.kind == "prüfung"}
@@ -839,7 +839,7 @@ class _Generator:
         self.model = space.model
         self.checked = space.checked
 
-    def failures(self, case: dict[str, Any]) -> list[tuple[int, tuple[int, ...], tuple[str, ...] | None]]:
+    def failures(self, case: dict[str, Any]) -> list[tuple[str, tuple[int, ...], tuple[str, ...] | None]]:
         """What to repair in a case: the checks it fails (node index, element indexes), and a
         lookup of a ``teilweise`` table whose keys are inputs and miss its rows (with those
         inputs). Other evaluation errors are left to the invariants; a case the loader rejects
@@ -848,36 +848,31 @@ class _Generator:
             loaded = self.model.load_case(case)
         except CaseError as exc:
             raise GeneratorError("Der Generator hat einen ungültigen Fall erzeugt:\n" + exc.render()) from None
-        failures: list[Any] = []
-        out: list[tuple[int, tuple[int, ...], tuple[str, ...] | None]] = []
+        out: list[tuple[str, tuple[int, ...], tuple[str, ...] | None]] = []
         parameters = self.space.parameters
-        if getattr(self.model, "_dated", ()):  # parameters with values per period: those of the case's date
+        if self.model.has_periods:  # parameters with values per period: those of the case's date
             try:
-                parameters = self.model.parameters_on(self.model._reference_date(loaded, None, required=True) or _default_date(self.model))
+                parameters = self.model.parameters_on(self.model.reference_date(loaded, None, required=True) or _default_date(self.model))
             except TeilhabeError:
                 pass
-        try:
-            with decimal.localcontext(DECIMAL_CONTEXT):
-                self.model.program.run(loaded.row, parameters, self.space.tables, failures, [])
-        except Located as exc:
-            fault = exc.cause.fault if exc.node >= 0 and isinstance(exc.cause, FaultError) else None
-            if fault is not None and fault.kind is FaultKind.TABLE_MISS:
-                node_id = self.model.program.node_ids[exc.node]
-                for (nid, table), keys in self.space.key_lookups.items():
-                    if nid == node_id and fault.table == table:
-                        out.append((exc.node, tuple(i for i in exc.indexes if i is not None), keys))
-                        break
-        out.extend((index, tuple(indexes), None) for index, indexes, _values in failures)
+        evaluation = self.model.backend.evaluate(CaseInput(loaded.row, parameters, self.space.tables))
+        stop = evaluation.fault
+        if stop is not None and stop.node is not None and stop.fault.kind is FaultKind.TABLE_MISS:
+            for (nid, table), keys in self.space.key_lookups.items():
+                if nid == stop.node and stop.fault.table == table:
+                    out.append((stop.node, tuple(i for i in stop.indexes if i is not None), keys))
+                    break
+        out.extend((check.node, check.indexes, None) for check in evaluation.failures)
         return out
 
-    def actions(self, failures: list[tuple[int, tuple[int, ...], tuple[str, ...] | None]],
+    def actions(self, failures: list[tuple[str, tuple[int, ...], tuple[str, ...] | None]],
                 chooser: _Chooser | None = None) -> list[tuple[Path, str, str]]:
         """What to draw again for ``failures``: everything each failing check depends on, or
         (with a ``chooser``) one of those things, drawn."""
         out = []
         scopes = self.checked.scopes
-        for index, indexes, keys in failures:
-            node = self.checked.nodes[self.model.program.node_ids[index]]
+        for node_id, indexes, keys in failures:
+            node = self.checked.nodes[node_id]
             chain = _scope_chain(self.checked, node.scope)
             path: Path = tuple((scopes[sid].name, indexes[depth]) for depth, sid in enumerate(chain))
             atoms = sorted(self.space.check_atoms.get(node.id, ())) if keys is None else [("input", k) for k in keys]

@@ -1,6 +1,6 @@
 """The fast path gives exactly what the lark path gives, or steps aside.
 
-For every text, :func:`teilhabe_rules.fastpath.FastParser.parse` either builds the AST that lark's
+For every text, :meth:`teilhabe_rules._fastpath.FastParser.parse` either builds the AST that lark's
 parse tree and :class:`~teilhabe_rules.builder.AstBuilder` build — equal node for node, span for
 span — or raises ``Fallback``, and then only where the lark path raises a ``RuleSyntaxError``.
 A limit of :mod:`teilhabe_rules.limits` passed is reported by both paths alike, and where the
@@ -9,6 +9,7 @@ text does not parse, lark resumed where the fast path stopped reports the error 
 
 from __future__ import annotations
 
+import ast as pyast
 import re
 from pathlib import Path
 from typing import Any
@@ -27,9 +28,9 @@ from test_parser_fuzz import (
 )
 
 from teilhabe_rules import ast
-from teilhabe_rules.builder import build_expression, build_module, parse_expression, parse_module
+from teilhabe_rules._fastpath import Fallback
+from teilhabe_rules.builder import build_expression, build_module, fast_parser, parse_expression, parse_module
 from teilhabe_rules.errors import RuleSyntaxError
-from teilhabe_rules.fastpath import Fallback, fast_parser
 from teilhabe_rules.limits import MAX_BRACKETS, MAX_DEPTH, LimitExceeded, limit_error
 from teilhabe_rules.parser import parse_text, syntax_error_at
 
@@ -54,7 +55,6 @@ def lark_path(text: str) -> ast.Module | RuleSyntaxError:
 def fast_path(text: str) -> ast.Module | RuleSyntaxError | None:
     """The fast path's module, its error for a limit passed, or None where it steps aside."""
     parser = fast_parser()
-    assert parser is not None, "the fast path is available with the lark this package requires"
     full = text if text.endswith("\n") else text + "\n"
     try:
         header, items = parser.parse(full)
@@ -68,7 +68,6 @@ def fast_path(text: str) -> ast.Module | RuleSyntaxError | None:
 def resumed_error(text: str) -> RuleSyntaxError | None:
     """The error of lark resumed where the fast path stopped, for text that does not parse."""
     parser = fast_parser()
-    assert parser is not None
     full = text if text.endswith("\n") else text + "\n"
     try:
         parser.parse(full)
@@ -210,9 +209,7 @@ def test_nesting_up_to_the_limit_takes_the_fast_path() -> None:
 )
 def test_expressions_give_the_same_ast(text: str) -> None:
     expected = build_expression(parse_text(text, "e", start="expr"), "e", text)
-    parser = fast_parser()
-    assert parser is not None
-    assert parser.parse(text, start="expr") == expected
+    assert fast_parser().parse(text, start="expr") == expected
     assert parse_expression(text) == expected
 
 
@@ -264,3 +261,41 @@ def test_spans_name_the_base_file_on_both_paths() -> None:
         builder._SPAN_FILE.reset(reset)
     assert fast == slow
     assert fast.header.span.file == "mawo.rules" and fast.items[0].span.file == "mawo.rules"
+
+
+# ---- the module boundary ---------------------------------------------------------------------
+
+
+def _imported_modules(path: Path) -> set[str]:
+    """Every module an ``import`` statement of ``path`` names, relative imports resolved against
+    the package (``from . import _fastpath`` → ``teilhabe_rules._fastpath``)."""
+    tree = pyast.parse(path.read_text("utf-8"))
+    found: set[str] = set()
+    for node in pyast.walk(tree):
+        if isinstance(node, pyast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, pyast.ImportFrom):
+            module = ("teilhabe_rules." if node.level else "") + (node.module or "")
+            module = module.rstrip(".")
+            found.add(module)
+            found.update(f"{module}.{alias.name}" for alias in node.names)
+    return found
+
+
+def test_only_the_syntax_layer_imports_the_fast_path() -> None:
+    """``_fastpath`` is private to the builder and the parser: no other module of the package,
+    no benchmark and no example imports it (tests do, by its module path)."""
+    allowed = {"builder.py", "parser.py", "_fastpath.py"}
+    package = ROOT / "src/teilhabe_rules"
+    sources = [*package.rglob("*.py"), *(ROOT / "benchmarks").rglob("*.py"), *(ROOT / "examples").rglob("*.py")]
+    importers = sorted(
+        str(path.relative_to(ROOT))
+        for path in sources
+        if not (path.parent == package and path.name in allowed)
+        and (
+            any(name.split(".")[:2] == ["teilhabe_rules", "_fastpath"] for name in _imported_modules(path))
+            or "import_module" in path.read_text("utf-8") and "_fastpath" in path.read_text("utf-8")
+        )
+    )
+    assert importers == []
+    assert "teilhabe_rules._fastpath" in _imported_modules(package / "builder.py")  # the check sees imports

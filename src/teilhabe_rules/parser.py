@@ -10,7 +10,7 @@ The limits of :mod:`teilhabe_rules.limits` are checked where the text enters: th
 parsing, the length of words, numbers and texts, the brackets open at once and the tokens of one
 statement while lexing (:class:`BracketPostLexer`), the depth of the tree once it is built. Each is
 reported as a located :class:`RuleSyntaxError` (``code="grenze"``), the same as
-:mod:`teilhabe_rules.fastpath` reports it.
+:mod:`teilhabe_rules._fastpath` reports it.
 """
 
 from __future__ import annotations
@@ -188,7 +188,7 @@ def find_syntax_error(
     """The :class:`RuleSyntaxError` :func:`parse_text` raises for ``text`` — or None where the
     text parses (a depth beyond the limit is then left to :func:`parse_text`). It runs lark's
     parser without building a tree: the same error in about half the time, for text the fast
-    path of :mod:`teilhabe_rules.fastpath` found not to parse."""
+    path of :mod:`teilhabe_rules._fastpath` found not to parse."""
     text, failure = _first_failure(text, start)
     if isinstance(failure, LimitExceeded):
         return limit_error(failure, text, filename)
@@ -202,7 +202,7 @@ def syntax_error_at(
     token: tuple[str, int, int, int, int] | None = None,
 ) -> RuleSyntaxError | None:
     """The :class:`RuleSyntaxError` :func:`parse_text` raises for ``text``, where the fast path
-    of :mod:`teilhabe_rules.fastpath` stopped with the parse-table ``states`` (lark's own) at
+    of :mod:`teilhabe_rules._fastpath` stopped with the parse-table ``states`` (lark's own) at
     ``offset``: nothing is read twice. A ``token`` (terminal, start, end, line, column) no
     action accepts gives the error lark's parser raises for it; without one, no terminal matched
     at ``offset``, and lark's parser resumes there — its contextual lexer, post-lexer and
@@ -319,7 +319,7 @@ def _diagnostic(ctx: SyntaxErrorContext, filename: str) -> Diagnostic:
 def _check_depth(tree: lark.Tree) -> None:
     """Raise :class:`LimitExceeded` at the first node (in the order the parser reduces them:
     children first, left to right) that is more than :data:`MAX_DEPTH` levels high — the node
-    :mod:`teilhabe_rules.fastpath` stops at. The file itself (``start``) does not count."""
+    :mod:`teilhabe_rules._fastpath` stops at. The file itself (``start``) does not count."""
     # frames: [node, index of the next child, height of the highest child so far]
     stack: list[list[Any]] = [[tree, 0, 0]]
     while stack:

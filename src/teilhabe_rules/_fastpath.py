@@ -42,7 +42,6 @@ every bundled model, every documented example and generated text, errors include
 
 from __future__ import annotations
 
-import functools
 import re
 from typing import Any
 
@@ -60,9 +59,8 @@ from .limits import (
     token_too_long,
     too_many_brackets,
 )
-from .parser import make_parser
 
-__all__ = ["Fallback", "FastParser", "fast_parser"]
+__all__ = ["Fallback", "FastParser"]
 
 _OPEN = frozenset({"LPAR", "LSQB", "LBRACE"})
 _CLOSE = frozenset({"RPAR", "RSQB", "RBRACE"})
@@ -133,10 +131,20 @@ class _Lexer:
 class FastParser:
     """lark's LALR(1) tables of the rule grammar, driven directly (see the module docstring)."""
 
-    def __init__(self, parser: lark.Lark, builder: Any, blank_ignore: str):
+    def __init__(self, parser: lark.Lark, builder: Any):
         table = parser.parser.parser.parser.parse_table  # lark's IntParseTable
         from lark.parsers.lalr_analysis import Shift
 
+        blanks = [
+            t.name
+            for t in parser.terminals
+            if t.name in parser.lexer_conf.ignore
+            and isinstance(t.pattern, PatternRE)
+            and t.pattern.value in (r"[\t \f]+", "[\t \f]+")
+        ]
+        if len(blanks) != 1:  # the lexer skips blanks in the same match as the next token
+            raise TypeError("the grammar must ignore exactly one terminal of blanks")
+        blank_ignore = blanks[0]
         self._terminals = {t.name: t for t in parser.terminals}
         self._ignore = frozenset(parser.lexer_conf.ignore)
         self._skipped = self._ignore - {blank_ignore}
@@ -340,25 +348,3 @@ class FastParser:
                     depths.append(depth)
                 if kind == "$END" and states[-1] == end_state:
                     return values[-1]
-
-
-@functools.lru_cache(maxsize=1)
-def fast_parser() -> FastParser | None:
-    """The fast parser of the shipped grammar, or None where this lark's internals differ from
-    what it was written for (then every parse takes the lark path)."""
-    from .builder import AstBuilder
-
-    parser = make_parser()
-    blanks = [
-        t.name
-        for t in parser.terminals
-        if t.name in parser.lexer_conf.ignore
-        and isinstance(t.pattern, PatternRE)
-        and t.pattern.value in (r"[\t \f]+", "[\t \f]+")
-    ]
-    if len(blanks) != 1:  # pragma: no cover - the shipped grammar ignores exactly one blank terminal
-        return None
-    try:
-        return FastParser(parser, AstBuilder(), blanks[0])
-    except (AttributeError, KeyError, IndexError, TypeError):  # pragma: no cover - other lark versions
-        return None

@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
+from lark import v_args
 from test_parser_fuzz import (
     _SOUP,
     FUZZ,
@@ -28,11 +29,18 @@ from test_parser_fuzz import (
 )
 
 from teilhabe_rules import ast
-from teilhabe_rules._fastpath import Fallback
-from teilhabe_rules.builder import build_expression, build_module, fast_parser, parse_expression, parse_module
+from teilhabe_rules._fastpath import Fallback, FastParser
+from teilhabe_rules.builder import (
+    AstBuilder,
+    build_expression,
+    build_module,
+    fast_parser,
+    parse_expression,
+    parse_module,
+)
 from teilhabe_rules.errors import RuleSyntaxError
 from teilhabe_rules.limits import MAX_BRACKETS, MAX_DEPTH, LimitExceeded, limit_error
-from teilhabe_rules.parser import parse_text, syntax_error_at
+from teilhabe_rules.parser import make_parser, parse_text, syntax_error_at
 
 ROOT = Path(__file__).resolve().parent.parent
 RULE_FILES = sorted((ROOT / "models").glob("*.rules")) + sorted((ROOT / "tests/fixtures").rglob("*.rules"))
@@ -299,3 +307,69 @@ def test_only_the_syntax_layer_imports_the_fast_path() -> None:
     )
     assert importers == []
     assert "teilhabe_rules._fastpath" in _imported_modules(package / "builder.py")  # the check sees imports
+
+
+# ---- what the fast path steps aside on -------------------------------------------------------
+
+
+class _Refused(Exception):
+    """The refusal of the builders below."""
+
+
+def _builder_raising(rule: str, error: Exception) -> type[AstBuilder]:
+    """An :class:`AstBuilder` whose method for ``rule`` raises ``error``."""
+
+    def method(self: AstBuilder, meta: Any, children: list[Any]) -> Any:
+        raise error
+
+    return v_args(meta=True)(type("Raising", (AstBuilder,), {rule: method}))  # type: ignore[no-any-return]
+
+
+DEFECTS = [RuntimeError("kaputt"), AttributeError("x"), TypeError("y"), KeyError("z"), ValueError("w")]
+DEFECT_TEXT = HEADER + "eingabe a: zahl EUR standard 0 EUR\nwert x: EUR = a + 1 EUR\n"
+
+
+@pytest.mark.parametrize("rule", ["number_literal", "quantity", "binary", "value_decl", "start"])
+@pytest.mark.parametrize("error", DEFECTS, ids=lambda e: type(e).__name__)
+def test_a_defect_in_a_builder_method_propagates(rule: str, error: Exception) -> None:
+    """Only the builder's own refusal makes the fast path step aside; any other exception from a
+    builder method is a defect and surfaces as it is."""
+    parser = FastParser(make_parser(), _builder_raising(rule, error)(), _Refused)
+    with pytest.raises(type(error)) as raised:
+        parser.parse(DEFECT_TEXT)
+    assert raised.value is error
+
+
+@pytest.mark.parametrize("rule", ["number_literal", "value_decl"])
+def test_the_builders_refusal_steps_aside(rule: str) -> None:
+    parser = FastParser(make_parser(), _builder_raising(rule, _Refused())(), _Refused)
+    with pytest.raises(Fallback) as raised:
+        parser.parse(DEFECT_TEXT)
+    assert not raised.value.syntax
+
+
+def test_a_defect_surfaces_from_parse_module_without_the_lark_path(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Through :func:`parse_module`: the defect is raised by the fast path, and lark's parser is
+    not run to hide it behind a second attempt."""
+    from teilhabe_rules import builder
+
+    lark_runs: list[str] = []
+    monkeypatch.setattr(builder, "parse_text", lambda text, *args, **kwargs: lark_runs.append(text))
+    monkeypatch.setattr(builder, "AstBuilder", _builder_raising("binary", RuntimeError("kaputt")))
+    fast_parser.cache_clear()
+    try:
+        with pytest.raises(RuntimeError, match="kaputt"):
+            parse_module(DEFECT_TEXT, "f.rules")
+    finally:
+        fast_parser.cache_clear()
+    assert lark_runs == []
+
+
+def test_every_rule_has_a_builder_method() -> None:
+    """A rule without a method (other than one that passes its single child on) is refused when
+    the fast parser is built — lark's transformer would leave a bare tree in the AST."""
+    parser = make_parser()
+    missing = v_args(meta=True)(type("Missing", (AstBuilder,), {"value_decl": None}))
+    with pytest.raises(TypeError, match="value_decl"):
+        FastParser(parser, missing(), _Refused)
+    FastParser(parser, AstBuilder(), _Refused)

@@ -73,6 +73,9 @@ class _Marker:
 
 
 class _BuildError(Exception):
+    """A node the builder refuses (a date that does not exist, …): a :class:`RuleSyntaxError` at
+    its span. The fast path steps aside on it and on nothing else."""
+
     def __init__(self, message: str, span: ast.Span, hint: str | None = None):
         super().__init__(message)
         self.message, self.span, self.hint = message, span, hint
@@ -728,7 +731,7 @@ def _too_deep_for_the_stack() -> LimitExceeded:
 def fast_parser() -> FastParser:
     """The fast path (:mod:`teilhabe_rules._fastpath`) over the parser of
     :func:`~teilhabe_rules.parser.make_parser` and :class:`AstBuilder`, once per process."""
-    return FastParser(make_parser(), AstBuilder())
+    return FastParser(make_parser(), AstBuilder(), _BuildError)
 
 
 def _parse_fast(text: str, start: str, span_file: str | None = None) -> Any:

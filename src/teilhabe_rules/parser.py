@@ -207,15 +207,17 @@ def syntax_error_at(
     action accepts gives the error lark's parser raises for it; without one, no terminal matched
     at ``offset``, and lark's parser resumes there — its contextual lexer, post-lexer and
     tables — to fail as it does after reading the text before. None where that does not give an
-    error (then the caller parses from the start)."""
-    try:
-        from lark import Token
-        from lark.lexer import LexerState, LexerThread
-        from lark.parsers.lalr_interactive_parser import InteractiveParser
-        from lark.parsers.lalr_parser import _Parser
-        from lark.parsers.lalr_parser_state import ParseConf, ParserState
-        from lark.utils import TextSlice
+    error, or passes a limit first (then the caller parses from the start). lark's internals used
+    here are those of the lark versions ``pyproject.toml`` allows; any other exception is a
+    defect and propagates."""
+    from lark import Token
+    from lark.lexer import LexerState, LexerThread
+    from lark.parsers.lalr_interactive_parser import InteractiveParser
+    from lark.parsers.lalr_parser import _Parser
+    from lark.parsers.lalr_parser_state import ParseConf, ParserState
+    from lark.utils import TextSlice
 
+    try:
         frontend = make_parser().parser
         table = frontend.parser.parser.parse_table
         bare = _Parser(table, {}, False)
@@ -231,24 +233,18 @@ def syntax_error_at(
         raise UnexpectedToken(found, expected, state=state, interactive_parser=interactive)
     except UnexpectedInput as exc:
         return RuleSyntaxError(_diagnostic(_context(exc, text), filename))
-    except Exception:  # noqa: BLE001 - other lark internals, or no error: parse from the start
+    except LimitExceeded:  # the caller's parse from the start reports it where it is passed
         return None
 
 
 def _parse_without_tree(text: str, start: str) -> None:
     """lark's LALR parser over ``text`` with no callbacks: the same lexer, post-lexer, tables
-    and exceptions as :meth:`lark.Lark.parse`, but no tree (where this lark's internals differ,
-    the full parse)."""
-    parser = make_parser()
-    try:
-        from lark.parsers.lalr_parser import _Parser
+    and exceptions as :meth:`lark.Lark.parse`, but no tree."""
+    from lark.parsers.lalr_parser import _Parser
 
-        frontend = parser.parser
-        bare = _Parser(frontend.parser.parser.parse_table, {}, False)
-        stream: Any = frontend._make_lexer_thread(text)
-    except (ImportError, AttributeError, TypeError):  # pragma: no cover - other lark versions
-        parser.parse(text, start=start)
-        return
+    frontend = make_parser().parser
+    bare = _Parser(frontend.parser.parser.parse_table, {}, False)
+    stream: Any = frontend._make_lexer_thread(text)
     bare.parse(stream, start)
 
 

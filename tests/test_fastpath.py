@@ -10,7 +10,9 @@ text does not parse, lark resumed where the fast path stopped reports the error 
 from __future__ import annotations
 
 import ast as pyast
+import functools
 import re
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -124,10 +126,14 @@ def test_documented_examples_give_the_same_ast(where: str, code: str) -> None:
     assert_same(code)
 
 
+SPAN_TEXT = HEADER + "wert x: EUR = (a + b) * 2 EUR # Kommentar\n  \nwert y = max(\n  1,\n  2\n)\n"
+KEYWORD_TEXT = HEADER + "eingabe stufe: zahl\nwert wert = stufe + 1\nbeispiel \"b\"\n  erwartet lp2a.stufe = 2\nende\n"
+
+
 def test_spans_follow_the_text_as_written() -> None:
     """Spot checks of what the comparison relies on: keywords, closing newlines and brackets
     count towards a node's span; a parenthesised operand keeps its own."""
-    text = HEADER + "wert x: EUR = (a + b) * 2 EUR # Kommentar\n  \nwert y = max(\n  1,\n  2\n)\n"
+    text = SPAN_TEXT
     module = fast_path(text)
     assert module is not None and module == lark_path(text)
     x, y = module.items
@@ -140,8 +146,7 @@ def test_spans_follow_the_text_as_written() -> None:
 
 
 def test_a_keyword_is_a_name_where_no_keyword_fits() -> None:
-    text = HEADER + "eingabe stufe: zahl\nwert wert = stufe + 1\nbeispiel \"b\"\n  erwartet lp2a.stufe = 2\nende\n"
-    module = assert_same(text)
+    module = assert_same(KEYWORD_TEXT)
     assert isinstance(module, ast.Module) and module.items[1].name == "wert"
 
 
@@ -211,14 +216,118 @@ def test_nesting_up_to_the_limit_takes_the_fast_path() -> None:
     assert_same(text)
 
 
-@pytest.mark.parametrize(
-    "text",
-    ["a + b * 2", "wenn x > 1 dann max(a, b) sonst -1 EUR", "lp2a.stufe", "t[grad, 2]", "summe(m.x wo y >= 1) als h/Jahr", "x ", " x"],
-)
+EXPRESSIONS = [
+    "a + b * 2",
+    "wenn x > 1 dann max(a, b) sonst -1 EUR",
+    "lp2a.stufe",
+    "t[grad, 2]",
+    "summe(m.x wo y >= 1) als h/Jahr",
+    "x ",
+    " x",
+]
+
+
+@pytest.mark.parametrize("text", EXPRESSIONS)
 def test_expressions_give_the_same_ast(text: str) -> None:
     expected = build_expression(parse_text(text, "e", start="expr"), "e", text)
     assert fast_parser().parse(text, start="expr") == expected
     assert parse_expression(text) == expected
+
+
+# ---- every grammar rule ------------------------------------------------------------------------
+
+
+def _table_variants() -> str:
+    """A ``tabelle`` with and without each optional part: title, ``teilweise``, annotations, rows."""
+    out = []
+    for number in range(16):
+        title = ' "T"' if number & 1 else ""
+        flag = " teilweise" if number & 2 else ""
+        notes = ' annahme "a" quelle "q"' if number & 4 else ""
+        rows = "  1: 2\n" if number & 8 else ""
+        out.append(f"tabelle t{number}{title}: ganzzahl -> zahl{flag}{notes}\n{rows}ende\n")
+    return "".join(out)
+
+
+# Texts for the forms of the grammar that neither the bundled models nor the documentation write
+# (each optional part left out or given, the rarer alternatives); with the rule files, the
+# documented blocks and the texts above they reach every rule lark builds from the grammar
+# (test_the_corpus_reaches_every_grammar_rule).
+GRAMMAR_CORPUS = [
+    "modell m\nende\n",  # no title, no header lines, no item, no leading newline
+    '\n# Kommentar\nmodell m "M"\nende\n',
+    'modell m\n  version "1"\nende\n',
+    "modell m\nende\naufzählung E\n  a\n  1\nende\n",  # members without labels
+    "modell m\nende\neingabe a: zahl EUR\neingabe b: zahl\neingabe c: auswahl {1, 2}\neingabe d: stufe\n"
+    "eingabe e: zahl standard {}\n",
+    'modell m\nende\nliste l1 "T" mindestens 1\nende\nliste l2 "T"\nende\nliste l3 höchstens 2\nende\n'
+    "liste l4\n  eingabe x: zahl\nende\nliste l5\nende\n",
+    'modell m\nende\nparameter p1: zahl = 1 annahme "a"\n  ab 01.01.2025 = 2\n'
+    'parameter p2: zahl = 1 quelle "q"\nparameter p3: zahl = 1\n  ab 01.01.2025 = 2 bis 31.12.2025\n',
+    'modell m\n  erweitert "basis"\nende\nparameter p1 = 1 "d" annahme "a"\n  ab 01.01.2025 = 2\n'
+    'parameter p2 = 1 "d"\n  ab 01.01.2025 = 2\nparameter p3 = 1 "d"\nparameter p4 = 1\n  ab 01.01.2025 = 2\n'
+    "parameter p5 = 1\ntabelle t\nende\n",
+    "modell m\nende\n" + _table_variants(),
+    'modell m\nende\ntabelle t: text, zahl, zahl -> zahl\n  "a", 1, 2: 3 "d" annahme "a"\n  "b", 1, 2: 4 "d"\nende\n',
+    'modell m\nende\nwert a: zahl = 1 annahme "a"\nwert b = 1 "d" annahme "a"\nwert c = 1 quelle "q"\n',
+    'modell m\nende\npaket p1 "T"\nende\npaket p2\n  wert x = 1\nende\npaket p3\nende\n',
+    "modell m\nende\npaket p\n  stufe nach korridor x\n    0:\n    1: ab 1 unter 5\n    2: unter 9\n  ende\nende\n",
+    'modell m\nende\nvorlage v\nende\nbeispiel "a" "T"\nende\nbeispiel "b"\nende\n',
+    "modell m\nende\nwert a = -b\nwert c = Pflegegrad.0\nwert d = heute()\nwert e = 1:48\nwert f = ja\n"
+    "wert g = nein\nwert h = 1 €\n",
+]
+
+
+@pytest.mark.parametrize("text", GRAMMAR_CORPUS)
+def test_grammar_corpus_takes_the_fast_path(text: str) -> None:
+    assert fast_path(text) is not None
+    assert isinstance(assert_same(text), ast.Module)
+
+
+def _record(into: set[Any], rule: Any, children: list[Any]) -> None:
+    into.add(rule)
+
+
+def _reached(texts: list[str], start: str) -> set[Any]:
+    """The rules of lark's parser (:attr:`lark.Lark.rules`) reduced while parsing those of
+    ``texts`` that parse, with lark's own tables and lexer."""
+    from lark.exceptions import UnexpectedInput
+    from lark.parsers.lalr_parser import _Parser
+
+    parser = make_parser()
+    frontend = parser.parser
+    reduced: set[Any] = set()
+    callbacks = {rule: functools.partial(_record, reduced, rule) for rule in parser.rules}
+    bare = _Parser(frontend.parser.parser.parse_table, callbacks, False)
+    reached: set[Any] = set()
+    for text in texts:
+        full = text + "\n" if start == "start" and not text.endswith("\n") else text
+        reduced.clear()
+        try:
+            bare.parse(frontend._make_lexer_thread(full), start)
+        except (UnexpectedInput, LimitExceeded):
+            continue  # only texts that parse count
+        reached |= reduced
+    return reached
+
+
+def test_the_corpus_reaches_every_grammar_rule() -> None:
+    """Every rule lark builds from ``grammars/teilhabe.lark`` — each alternative, with and
+    without each optional part — is reduced by some text of the fixed corpus the two paths are
+    compared on: the bundled models, the rule files of the tests, every documented ``rules``
+    block, and the fixed texts of this file."""
+    bundled = sorted(resources.files("teilhabe_rules").joinpath("models").iterdir(), key=lambda f: f.name)
+    modules = [
+        *(entry.read_text("utf-8") for entry in bundled if entry.name.endswith(".rules")),
+        *(path.read_text("utf-8") for path in RULE_FILES),
+        *(code for _, code in DOC_BLOCKS),
+        SPAN_TEXT, KEYWORD_TEXT, SAMPLE, DEFECT_TEXT, *GRAMMAR_CORPUS,
+    ]
+    reached = _reached(modules, "start") | _reached(EXPRESSIONS, "expr")
+    missing = [f"{rule}" + (f" -> {rule.alias}" if rule.alias else "") for rule in make_parser().rules
+               if rule not in reached]
+    assert missing == [], "no text of the corpus reaches:\n" + "\n".join(missing)
+    assert len(reached) == len(make_parser().rules)
 
 
 # ---- generated text --------------------------------------------------------------------------

@@ -38,7 +38,14 @@ __all__ = ["Model", "load", "loads"]
 
 
 class Model:
-    """A checked and compiled tariff model."""
+    """A checked and compiled tariff model.
+
+    **Pickling.** A model pickles as its checked model and path (data only); unpickling compiles
+    it anew — the generated function is never pickled. This is for handing models and results to
+    process pools (``concurrent.futures.ProcessPoolExecutor``); the library's own cache never uses
+    pickle (see ``docs/architecture.md``). Two models are equal when they hold the same checked
+    model — checked from the same texts under the same file name — and the same path.
+    """
 
     def __init__(self, checked: c.CheckedModel, path: Path | None = None):
         self.checked = checked
@@ -72,6 +79,24 @@ class Model:
 
     def __repr__(self) -> str:
         return f"<Model {self.name} {self.version or ''} from {self.checked.info.file}>"
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickled as the checked model and the path; compiled anew when unpickled."""
+        return (type(self), (self.checked, self.path))
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Model):
+            return NotImplemented
+        mine, theirs = self.checked, other.checked
+        return self is other or (
+            self.path == other.path
+            and mine.source == theirs.source
+            and mine.other_sources == theirs.other_sources
+            and mine == theirs  # the header, the evaluation order, examples, properties, warnings
+        )
+
+    def __hash__(self) -> int:
+        return hash((self.path, self.checked.info.file, self.checked.source))
 
     def valid_on(self, date: _dt.date) -> bool:
         info = self.checked.info

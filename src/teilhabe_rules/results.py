@@ -121,7 +121,11 @@ class ScopeResult:
 
 
 class Result:
-    """The result of evaluating one case. Treat it as immutable."""
+    """The result of evaluating one case. Treat it as immutable.
+
+    A result pickles as its model (see :class:`~teilhabe_rules.model.Model`), rows, warnings,
+    agreement and parameter values, without the views; equal results have equal
+    :meth:`to_dict`."""
 
     __slots__ = ("_model", "_row", "_warnings", "_agreement", "_parameters", "_explain", "_cache", "_source")
 
@@ -147,6 +151,11 @@ class Result:
     @property
     def agreement_name(self) -> str | None:
         return None if self._agreement is None else (self._agreement.name or self._agreement.source)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickled with its model and values; the views are built anew on first use."""
+        return (type(self), (self._model, self._row, self._warnings, self._agreement, self._parameters, self._explain,
+                             self._source))
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Result) and self.to_dict() == other.to_dict()

@@ -1,8 +1,9 @@
-"""Models and results handed to other processes (pickle).
+"""Models and results handed to other processes (pickle) and shared between threads.
 
 A :class:`~teilhabe_rules.model.Model` pickles as its checked model and path and is compiled anew
 when unpickled; a :class:`~teilhabe_rules.results.Result` pickles with its model and values. Both
-come back equal, in this process and from a process pool.
+come back equal, in this process and from a process pool. A model loaded once serves many
+threads at a time and gives them what it gives one caller after another, explanations included.
 """
 
 from __future__ import annotations
@@ -13,7 +14,9 @@ import copy
 import datetime as _dt
 import multiprocessing
 import pickle
-from collections.abc import Iterator
+import sys
+import threading
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -181,3 +184,96 @@ def test_the_cache_never_uses_pickle() -> None:
                 names = [node.module]
             found += [f"{path.name}: {name}" for name in names if name.split(".")[0] in forbidden]
     assert found == []
+
+
+# ---- threads ----------------------------------------------------------------------------------
+
+THREADS = 8
+
+
+@pytest.fixture()
+def tight_switching() -> Iterator[None]:
+    """Threads switch as often as the interpreter allows, to bring races about."""
+    before = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    try:
+        yield
+    finally:
+        sys.setswitchinterval(before)
+
+
+def in_threads(work: Callable[[int], T]) -> list[T]:
+    """``work(k)`` for k = 0 … 7, each in its own thread, all started at once."""
+    barrier = threading.Barrier(THREADS)
+
+    def run(k: int) -> T:
+        barrier.wait()
+        return work(k)
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=THREADS) as executor:
+        return list(executor.map(run, range(THREADS)))
+
+
+@pytest.mark.usefixtures("tight_switching")
+@pytest.mark.parametrize("name", NAMES)
+def test_one_model_serves_eight_threads(name: str) -> None:
+    """Eight threads evaluate the example cases on one shared model, loaded afresh (so that the
+    threads build its case loader and explanation plan at once), each half of them in an order
+    of its own (every case in four threads); each gets what evaluating one after another gives."""
+    calls = example_calls(teilhabe_rules.bundled(name))
+    sequential = fresh(name)
+    expected = [views(call.run(sequential)) for call in calls]
+    shared = fresh(name)
+
+    def work(k: int) -> tuple[dict[int, tuple[Any, ...]], Any, Any]:
+        built = (shared.loader, shared.explanation_plan)
+        order = list(range(len(calls)))
+        order = [i for i in order[k * len(order) // THREADS:] + order[: k * len(order) // THREADS] if i % 2 == k % 2]
+        got: dict[int, tuple[Any, ...]] = {}
+        for index in order:
+            got[index] = views(calls[index].run(shared))
+        return got, *built
+
+    outcomes = in_threads(work)
+    for k, (got, _, _) in enumerate(outcomes):
+        assert sorted(got) == list(range(k % 2, len(calls), 2))
+        assert all(got[index] == expected[index] for index in got)
+    assert len({id(loader) for _, loader, _ in outcomes}) == 1, "the case loader is built once"
+    assert len({id(plan) for _, _, plan in outcomes}) == 1, "the explanation plan is built once"
+    assert shared.loader is outcomes[0][1] and shared.explanation_plan is outcomes[0][2]
+
+
+@pytest.mark.usefixtures("tight_switching")
+def test_shared_results_give_every_thread_the_same_views() -> None:
+    """Results read by eight threads at once: each view is built from the one result and every
+    thread gets the same object."""
+    model = fresh("mawo")
+    calls = example_calls(teilhabe_rules.bundled("mawo"))[:12]
+    expected = [views(call.run(fresh("mawo"))) for call in calls]
+    results = [call.run(model) for call in calls]
+
+    def work(k: int) -> list[tuple[Any, ...]]:
+        return [(r.root, r.explanations(), r.to_dict(), views(r)) for r in results]
+
+    outcomes = in_threads(work)
+    for number, result in enumerate(results):
+        seen = [outcome[number] for outcome in outcomes]
+        for position in range(3):
+            assert len({id(views_of[position]) for views_of in seen}) == 1
+        assert all(views_of[3] == expected[number] for views_of in seen)
+        assert seen[0][2] is result.to_dict()
+
+
+@pytest.mark.usefixtures("tight_switching")
+def test_parameters_per_period_in_threads() -> None:
+    model = teilhabe_rules.loads(DATED, "zeit.rules")
+    sequential = teilhabe_rules.loads(DATED, "zeit.rules")
+    expected = [views(sequential.evaluate({"stunden": h}, at=day, explain=True)) for day in DATED_DAYS for h in (1, 7)]
+
+    def work(k: int) -> tuple[list[tuple[Any, ...]], list[int]]:
+        got = [views(model.evaluate({"stunden": h}, at=day, explain=True)) for day in DATED_DAYS for h in (1, 7)]
+        return got, [id(model.parameters_on(day)) for day in DATED_DAYS]
+
+    outcomes = in_threads(work)
+    assert all(got == expected for got, _ in outcomes)
+    assert len({tuple(ids) for _, ids in outcomes}) == 1, "one dict of values per period"

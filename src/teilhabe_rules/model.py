@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import decimal
+import threading
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -40,6 +41,15 @@ __all__ = ["Model", "load", "loads"]
 class Model:
     """A checked and compiled tariff model.
 
+    **Threads.** A loaded model may be shared between threads: :meth:`evaluate`,
+    :meth:`load_case`, :meth:`load_agreement`, :meth:`parameters_on` and the results' views and
+    explanations may run concurrently, and give what they give one after another. Evaluation
+    itself keeps its state in the call (the generated function fills rows of its own). The parts
+    built on first use are safe: the case loader and the explanation plan are built once, under a
+    lock; the parameter values per period and the inputs a check reads are computed from the
+    immutable model and stored with ``dict.setdefault``, so concurrent first uses may compute one
+    twice but every caller gets the one stored.
+
     **Pickling.** A model pickles as its checked model and path (data only); unpickling compiles
     it anew — the generated function is never pickled. This is for handing models and results to
     process pools (``concurrent.futures.ProcessPoolExecutor``); the library's own cache never uses
@@ -51,6 +61,7 @@ class Model:
         self.checked = checked
         self.path = path
         self.program: Program = compile_model(checked)
+        self._lock = threading.Lock()  # builds the loader and the explanation plan once
         self._loader: CaseLoader | None = None
         self._explanation_plan: Any = None
         self._parameters, self._tables = base_values(checked)
@@ -111,18 +122,27 @@ class Model:
 
     @property
     def explanation_plan(self) -> Any:
-        """The case-independent part of every explanation (built on first use)."""
-        if self._explanation_plan is None:
+        """The case-independent part of every explanation (built once, on first use)."""
+        plan = self._explanation_plan
+        if plan is None:
             from .explain import ExplanationPlan
 
-            self._explanation_plan = ExplanationPlan(self.checked)
-        return self._explanation_plan
+            with self._lock:
+                if self._explanation_plan is None:
+                    self._explanation_plan = ExplanationPlan(self.checked)
+                plan = self._explanation_plan
+        return plan
 
     @property
     def loader(self) -> CaseLoader:
-        if self._loader is None:
-            self._loader = CaseLoader(self.checked)
-        return self._loader
+        """The case loader of this model (built once, on first use)."""
+        loader = self._loader
+        if loader is None:
+            with self._lock:
+                if self._loader is None:
+                    self._loader = CaseLoader(self.checked)
+                loader = self._loader
+        return loader
 
     def load_case(self, data: Case | Mapping[str, Any] | str | Path, source: str | None = None, *,
                   base_dir: Path | None = None) -> Case:
@@ -254,7 +274,7 @@ class Model:
             for spec, index in zip(self._dated, chosen):
                 if index >= 0:
                     values[spec.id] = spec.periods[index].value
-            self._by_period[key] = values
+            values = self._by_period.setdefault(key, values)  # a concurrent first use: one wins
         return values
 
     def _check_validity(self, case: Case, at: _dt.date | None) -> None:
@@ -364,8 +384,7 @@ class Model:
                     elif ref.kind == "wert" and ref.symbol in self.checked.nodes:
                         following.append(self.checked.nodes[ref.symbol])
             layer = following
-        self._reads[node.id] = tuple(result)
-        return self._reads[node.id]
+        return self._reads.setdefault(node.id, tuple(result))  # a concurrent first use: one wins
 
     def _fault(self, exc: Located, row: dict[str, Any]) -> Diagnostic:
         model = self.checked

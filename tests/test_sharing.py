@@ -277,3 +277,15 @@ def test_parameters_per_period_in_threads() -> None:
     outcomes = in_threads(work)
     assert all(got == expected for got, _ in outcomes)
     assert len({tuple(ids) for _, ids in outcomes}) == 1, "one dict of values per period"
+
+
+@pytest.mark.usefixtures("tight_switching")
+def test_example_coverage_in_threads() -> None:
+    """The example coverage report of one shared model, made by eight threads at once, is the one
+    made alone (each report notes its table lookups apart)."""
+    from teilhabe_rules.example_coverage import example_coverage
+
+    shared = fresh("mawo")
+    expected = example_coverage(shared).to_dict()  # one report first: whatever it leaves is shared
+    reports = in_threads(lambda k: example_coverage(shared).to_dict())
+    assert all(report == expected for report in reports)

@@ -90,7 +90,8 @@ class CoverageReport:
 
 
 class _Recorder:
-    """A second compilation of a model whose table lookups are noted."""
+    """A second compilation of a model whose table lookups are noted (one per report, so that
+    reports on a model shared between threads do not mix their notes)."""
 
     def __init__(self, model: Model):
         from .compiler import _lookup
@@ -103,8 +104,7 @@ class _Recorder:
             hits.append((id(table), key))
             return value
 
-        self.model = copy.copy(model)
-        self.model.__dict__.pop("_coverage_recorder", None)
+        self.model = Model(model.checked, model.path)
         self.model.program = compile_model(model.checked, {"_lookup": lookup})
 
 
@@ -121,9 +121,7 @@ def example_coverage(model: Model) -> CoverageReport:
     from .testing import example_id
 
     checked = model.checked
-    recorder = model.__dict__.get("_coverage_recorder")
-    if recorder is None:
-        recorder = model.__dict__["_coverage_recorder"] = _Recorder(model)
+    recorder = _Recorder(model)
     depth_of = {sid: s.depth for sid, s in checked.scopes.items()}
     corridors = [n for n in checked.nodes.values() if n.kind == "stufe" and n.bands]
     packages = [p for p in checked.packages.values() if p.level_type is not None]
@@ -143,7 +141,7 @@ def example_coverage(model: Model) -> CoverageReport:
         except TeilhabeError:
             continue
         evaluated += 1
-        tables = agreement.tables if agreement is not None else model._tables  # noqa: SLF001 - same package
+        tables = agreement.tables if agreement is not None else recorder.model._tables  # noqa: SLF001 - same package
         table_of = {id(mapping): tid for tid, mapping in tables.items()}
         for table_id, key in recorder.hits:
             tid = table_of.get(table_id)

@@ -120,7 +120,7 @@ def main() -> None:
     import tempfile
 
     import teilhabe_rules
-    from teilhabe_rules.fastpath import fast_parser
+    from teilhabe_rules.builder import fast_parser
 
     fast_parser()  # the parser is built (or loaded) once per process; not part of the figures
     print("Abweisung feindlicher Regeldateien (Ziel ≤ 1000 ms)")

@@ -1,6 +1,6 @@
 """The fast path gives exactly what the lark path gives, or steps aside.
 
-For every text, :func:`teilhabe_rules.fastpath.FastParser.parse` either builds the AST that lark's
+For every text, :meth:`teilhabe_rules._fastpath.FastParser.parse` either builds the AST that lark's
 parse tree and :class:`~teilhabe_rules.builder.AstBuilder` build — equal node for node, span for
 span — or raises ``Fallback``, and then only where the lark path raises a ``RuleSyntaxError``.
 A limit of :mod:`teilhabe_rules.limits` passed is reported by both paths alike, and where the
@@ -9,6 +9,8 @@ text does not parse, lark resumed where the fast path stopped reports the error 
 
 from __future__ import annotations
 
+import ast as pyast
+import functools
 import re
 from pathlib import Path
 from typing import Any
@@ -16,6 +18,7 @@ from typing import Any
 import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
+from lark import v_args
 from test_parser_fuzz import (
     _SOUP,
     FUZZ,
@@ -27,11 +30,19 @@ from test_parser_fuzz import (
 )
 
 from teilhabe_rules import ast
-from teilhabe_rules.builder import build_expression, build_module, parse_expression, parse_module
+from teilhabe_rules._fastpath import Fallback, FastParser
+from teilhabe_rules.builder import (
+    AstBuilder,
+    build_expression,
+    build_module,
+    fast_parser,
+    parse_expression,
+    parse_module,
+)
 from teilhabe_rules.errors import RuleSyntaxError
-from teilhabe_rules.fastpath import Fallback, fast_parser
 from teilhabe_rules.limits import MAX_BRACKETS, MAX_DEPTH, LimitExceeded, limit_error
-from teilhabe_rules.parser import parse_text, syntax_error_at
+from teilhabe_rules.parser import make_parser, parse_text, syntax_error_at
+from teilhabe_rules.shipped import model_files
 
 ROOT = Path(__file__).resolve().parent.parent
 RULE_FILES = sorted((ROOT / "models").glob("*.rules")) + sorted((ROOT / "tests/fixtures").rglob("*.rules"))
@@ -54,7 +65,6 @@ def lark_path(text: str) -> ast.Module | RuleSyntaxError:
 def fast_path(text: str) -> ast.Module | RuleSyntaxError | None:
     """The fast path's module, its error for a limit passed, or None where it steps aside."""
     parser = fast_parser()
-    assert parser is not None, "the fast path is available with the lark this package requires"
     full = text if text.endswith("\n") else text + "\n"
     try:
         header, items = parser.parse(full)
@@ -68,7 +78,6 @@ def fast_path(text: str) -> ast.Module | RuleSyntaxError | None:
 def resumed_error(text: str) -> RuleSyntaxError | None:
     """The error of lark resumed where the fast path stopped, for text that does not parse."""
     parser = fast_parser()
-    assert parser is not None
     full = text if text.endswith("\n") else text + "\n"
     try:
         parser.parse(full)
@@ -117,10 +126,14 @@ def test_documented_examples_give_the_same_ast(where: str, code: str) -> None:
     assert_same(code)
 
 
+SPAN_TEXT = HEADER + "wert x: EUR = (a + b) * 2 EUR # Kommentar\n  \nwert y = max(\n  1,\n  2\n)\n"
+KEYWORD_TEXT = HEADER + "eingabe stufe: zahl\nwert wert = stufe + 1\nbeispiel \"b\"\n  erwartet lp2a.stufe = 2\nende\n"
+
+
 def test_spans_follow_the_text_as_written() -> None:
     """Spot checks of what the comparison relies on: keywords, closing newlines and brackets
     count towards a node's span; a parenthesised operand keeps its own."""
-    text = HEADER + "wert x: EUR = (a + b) * 2 EUR # Kommentar\n  \nwert y = max(\n  1,\n  2\n)\n"
+    text = SPAN_TEXT
     module = fast_path(text)
     assert module is not None and module == lark_path(text)
     x, y = module.items
@@ -133,8 +146,7 @@ def test_spans_follow_the_text_as_written() -> None:
 
 
 def test_a_keyword_is_a_name_where_no_keyword_fits() -> None:
-    text = HEADER + "eingabe stufe: zahl\nwert wert = stufe + 1\nbeispiel \"b\"\n  erwartet lp2a.stufe = 2\nende\n"
-    module = assert_same(text)
+    module = assert_same(KEYWORD_TEXT)
     assert isinstance(module, ast.Module) and module.items[1].name == "wert"
 
 
@@ -204,16 +216,117 @@ def test_nesting_up_to_the_limit_takes_the_fast_path() -> None:
     assert_same(text)
 
 
-@pytest.mark.parametrize(
-    "text",
-    ["a + b * 2", "wenn x > 1 dann max(a, b) sonst -1 EUR", "lp2a.stufe", "t[grad, 2]", "summe(m.x wo y >= 1) als h/Jahr", "x ", " x"],
-)
+EXPRESSIONS = [
+    "a + b * 2",
+    "wenn x > 1 dann max(a, b) sonst -1 EUR",
+    "lp2a.stufe",
+    "t[grad, 2]",
+    "summe(m.x wo y >= 1) als h/Jahr",
+    "x ",
+    " x",
+]
+
+
+@pytest.mark.parametrize("text", EXPRESSIONS)
 def test_expressions_give_the_same_ast(text: str) -> None:
     expected = build_expression(parse_text(text, "e", start="expr"), "e", text)
-    parser = fast_parser()
-    assert parser is not None
-    assert parser.parse(text, start="expr") == expected
+    assert fast_parser().parse(text, start="expr") == expected
     assert parse_expression(text) == expected
+
+
+# ---- every grammar rule ------------------------------------------------------------------------
+
+
+def _table_variants() -> str:
+    """A ``tabelle`` with and without each optional part: title, ``teilweise``, annotations, rows."""
+    out = []
+    for number in range(16):
+        title = ' "T"' if number & 1 else ""
+        flag = " teilweise" if number & 2 else ""
+        notes = ' annahme "a" quelle "q"' if number & 4 else ""
+        rows = "  1: 2\n" if number & 8 else ""
+        out.append(f"tabelle t{number}{title}: ganzzahl -> zahl{flag}{notes}\n{rows}ende\n")
+    return "".join(out)
+
+
+# Texts for the forms of the grammar that neither the bundled models nor the documentation write
+# (each optional part left out or given, the rarer alternatives); with the rule files, the
+# documented blocks and the texts above they reach every rule lark builds from the grammar
+# (test_the_corpus_reaches_every_grammar_rule).
+GRAMMAR_CORPUS = [
+    "modell m\nende\n",  # no title, no header lines, no item, no leading newline
+    '\n# Kommentar\nmodell m "M"\nende\n',
+    'modell m\n  version "1"\nende\n',
+    "modell m\nende\naufzählung E\n  a\n  1\nende\n",  # members without labels
+    "modell m\nende\neingabe a: zahl EUR\neingabe b: zahl\neingabe c: auswahl {1, 2}\neingabe d: stufe\n"
+    "eingabe e: zahl standard {}\n",
+    'modell m\nende\nliste l1 "T" mindestens 1\nende\nliste l2 "T"\nende\nliste l3 höchstens 2\nende\n'
+    "liste l4\n  eingabe x: zahl\nende\nliste l5\nende\n",
+    'modell m\nende\nparameter p1: zahl = 1 annahme "a"\n  ab 01.01.2025 = 2\n'
+    'parameter p2: zahl = 1 quelle "q"\nparameter p3: zahl = 1\n  ab 01.01.2025 = 2 bis 31.12.2025\n',
+    'modell m\n  erweitert "basis"\nende\nparameter p1 = 1 "d" annahme "a"\n  ab 01.01.2025 = 2\n'
+    'parameter p2 = 1 "d"\n  ab 01.01.2025 = 2\nparameter p3 = 1 "d"\nparameter p4 = 1\n  ab 01.01.2025 = 2\n'
+    "parameter p5 = 1\ntabelle t\nende\n",
+    "modell m\nende\n" + _table_variants(),
+    'modell m\nende\ntabelle t: text, zahl, zahl -> zahl\n  "a", 1, 2: 3 "d" annahme "a"\n  "b", 1, 2: 4 "d"\nende\n',
+    'modell m\nende\nwert a: zahl = 1 annahme "a"\nwert b = 1 "d" annahme "a"\nwert c = 1 quelle "q"\n',
+    'modell m\nende\npaket p1 "T"\nende\npaket p2\n  wert x = 1\nende\npaket p3\nende\n',
+    "modell m\nende\npaket p\n  stufe nach korridor x\n    0:\n    1: ab 1 unter 5\n    2: unter 9\n  ende\nende\n",
+    'modell m\nende\nvorlage v\nende\nbeispiel "a" "T"\nende\nbeispiel "b"\nende\n',
+    "modell m\nende\nwert a = -b\nwert c = Pflegegrad.0\nwert d = heute()\nwert e = 1:48\nwert f = ja\n"
+    "wert g = nein\nwert h = 1 €\n",
+]
+
+
+@pytest.mark.parametrize("text", GRAMMAR_CORPUS)
+def test_grammar_corpus_takes_the_fast_path(text: str) -> None:
+    assert fast_path(text) is not None
+    assert isinstance(assert_same(text), ast.Module)
+
+
+def _record(into: set[Any], rule: Any, children: list[Any]) -> None:
+    into.add(rule)
+
+
+def _reached(texts: list[str], start: str) -> set[Any]:
+    """The rules of lark's parser (:attr:`lark.Lark.rules`) reduced while parsing those of
+    ``texts`` that parse, with lark's own tables and lexer."""
+    from lark.exceptions import UnexpectedInput
+    from lark.parsers.lalr_parser import _Parser
+
+    parser = make_parser()
+    frontend = parser.parser
+    reduced: set[Any] = set()
+    callbacks = {rule: functools.partial(_record, reduced, rule) for rule in parser.rules}
+    bare = _Parser(frontend.parser.parser.parse_table, callbacks, False)
+    reached: set[Any] = set()
+    for text in texts:
+        full = text + "\n" if start == "start" and not text.endswith("\n") else text
+        reduced.clear()
+        try:
+            bare.parse(frontend._make_lexer_thread(full), start)
+        except (UnexpectedInput, LimitExceeded):
+            continue  # only texts that parse count
+        reached |= reduced
+    return reached
+
+
+def test_the_corpus_reaches_every_grammar_rule() -> None:
+    """Every rule lark builds from ``grammars/teilhabe.lark`` — each alternative, with and
+    without each optional part — is reduced by some text of the fixed corpus the two paths are
+    compared on: the bundled models, the rule files of the tests, every documented ``rules``
+    block, and the fixed texts of this file."""
+    modules = [
+        *(path.read_text("utf-8") for path in model_files()),
+        *(path.read_text("utf-8") for path in RULE_FILES),
+        *(code for _, code in DOC_BLOCKS),
+        SPAN_TEXT, KEYWORD_TEXT, SAMPLE, DEFECT_TEXT, *GRAMMAR_CORPUS,
+    ]
+    reached = _reached(modules, "start") | _reached(EXPRESSIONS, "expr")
+    missing = [f"{rule}" + (f" -> {rule.alias}" if rule.alias else "") for rule in make_parser().rules
+               if rule not in reached]
+    assert missing == [], "no text of the corpus reaches:\n" + "\n".join(missing)
+    assert len(reached) == len(make_parser().rules)
 
 
 # ---- generated text --------------------------------------------------------------------------
@@ -264,3 +377,107 @@ def test_spans_name_the_base_file_on_both_paths() -> None:
         builder._SPAN_FILE.reset(reset)
     assert fast == slow
     assert fast.header.span.file == "mawo.rules" and fast.items[0].span.file == "mawo.rules"
+
+
+# ---- the module boundary ---------------------------------------------------------------------
+
+
+def _imported_modules(path: Path) -> set[str]:
+    """Every module an ``import`` statement of ``path`` names, relative imports resolved against
+    the package (``from . import _fastpath`` → ``teilhabe_rules._fastpath``)."""
+    tree = pyast.parse(path.read_text("utf-8"))
+    found: set[str] = set()
+    for node in pyast.walk(tree):
+        if isinstance(node, pyast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, pyast.ImportFrom):
+            module = ("teilhabe_rules." if node.level else "") + (node.module or "")
+            module = module.rstrip(".")
+            found.add(module)
+            found.update(f"{module}.{alias.name}" for alias in node.names)
+    return found
+
+
+def test_only_the_syntax_layer_imports_the_fast_path() -> None:
+    """``_fastpath`` is private to the builder and the parser: no other module of the package,
+    no benchmark and no example imports it (tests do, by its module path)."""
+    allowed = {"builder.py", "parser.py", "_fastpath.py"}
+    package = ROOT / "src/teilhabe_rules"
+    sources = [*package.rglob("*.py"), *(ROOT / "benchmarks").rglob("*.py"), *(ROOT / "examples").rglob("*.py")]
+    importers = sorted(
+        str(path.relative_to(ROOT))
+        for path in sources
+        if not (path.parent == package and path.name in allowed)
+        and (
+            any(name.split(".")[:2] == ["teilhabe_rules", "_fastpath"] for name in _imported_modules(path))
+            or "import_module" in path.read_text("utf-8") and "_fastpath" in path.read_text("utf-8")
+        )
+    )
+    assert importers == []
+    assert "teilhabe_rules._fastpath" in _imported_modules(package / "builder.py")  # the check sees imports
+
+
+# ---- what the fast path steps aside on -------------------------------------------------------
+
+
+class _Refused(Exception):
+    """The refusal of the builders below."""
+
+
+def _builder_raising(rule: str, error: Exception) -> type[AstBuilder]:
+    """An :class:`AstBuilder` whose method for ``rule`` raises ``error``."""
+
+    def method(self: AstBuilder, meta: Any, children: list[Any]) -> Any:
+        raise error
+
+    return v_args(meta=True)(type("Raising", (AstBuilder,), {rule: method}))  # type: ignore[no-any-return]
+
+
+DEFECTS = [RuntimeError("kaputt"), AttributeError("x"), TypeError("y"), KeyError("z"), ValueError("w")]
+DEFECT_TEXT = HEADER + "eingabe a: zahl EUR standard 0 EUR\nwert x: EUR = a + 1 EUR\n"
+
+
+@pytest.mark.parametrize("rule", ["number_literal", "quantity", "binary", "value_decl", "start"])
+@pytest.mark.parametrize("error", DEFECTS, ids=lambda e: type(e).__name__)
+def test_a_defect_in_a_builder_method_propagates(rule: str, error: Exception) -> None:
+    """Only the builder's own refusal makes the fast path step aside; any other exception from a
+    builder method is a defect and surfaces as it is."""
+    parser = FastParser(make_parser(), _builder_raising(rule, error)(), _Refused)
+    with pytest.raises(type(error)) as raised:
+        parser.parse(DEFECT_TEXT)
+    assert raised.value is error
+
+
+@pytest.mark.parametrize("rule", ["number_literal", "value_decl"])
+def test_the_builders_refusal_steps_aside(rule: str) -> None:
+    parser = FastParser(make_parser(), _builder_raising(rule, _Refused())(), _Refused)
+    with pytest.raises(Fallback) as raised:
+        parser.parse(DEFECT_TEXT)
+    assert not raised.value.syntax
+
+
+def test_a_defect_surfaces_from_parse_module_without_the_lark_path(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Through :func:`parse_module`: the defect is raised by the fast path, and lark's parser is
+    not run to hide it behind a second attempt."""
+    from teilhabe_rules import builder
+
+    lark_runs: list[str] = []
+    monkeypatch.setattr(builder, "parse_text", lambda text, *args, **kwargs: lark_runs.append(text))
+    monkeypatch.setattr(builder, "AstBuilder", _builder_raising("binary", RuntimeError("kaputt")))
+    fast_parser.cache_clear()
+    try:
+        with pytest.raises(RuntimeError, match="kaputt"):
+            parse_module(DEFECT_TEXT, "f.rules")
+    finally:
+        fast_parser.cache_clear()
+    assert lark_runs == []
+
+
+def test_every_rule_has_a_builder_method() -> None:
+    """A rule without a method (other than one that passes its single child on) is refused when
+    the fast parser is built — lark's transformer would leave a bare tree in the AST."""
+    parser = make_parser()
+    missing = v_args(meta=True)(type("Missing", (AstBuilder,), {"value_decl": None}))
+    with pytest.raises(TypeError, match="value_decl"):
+        FastParser(parser, missing(), _Refused)
+    FastParser(parser, AstBuilder(), _Refused)

@@ -34,7 +34,7 @@ from teilhabe_rules import registry, shipped
 from teilhabe_rules.parser import grammar_text
 
 report["package"] = str(Path(teilhabe_rules.__file__).resolve())
-report["grammar"] = str(Path(str(resources.files("teilhabe_rules").joinpath("grammars/teilhabe.lark"))).resolve())
+report["grammar"] = str(Path(str(resources.files("teilhabe_rules.grammars").joinpath("teilhabe.lark"))).resolve())
 report["grammar_matches"] = grammar_text() == Path(report["grammar"]).read_text("utf-8")
 model = teilhabe_rules.loads('''
 modell mini "Mini"

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 from decimal import Decimal
-from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import lark
 import pytest
@@ -15,6 +17,7 @@ from teilhabe_rules.builder import parse_module
 from teilhabe_rules.errors import RuleSyntaxError
 from teilhabe_rules.limits import MAX_BRACKETS
 from teilhabe_rules.parser import MAX_DEPTH, grammar_text, make_parser, parse_text
+from teilhabe_rules.shipped import grammar_file
 
 ROOT = Path(__file__).resolve().parents[1]
 LANGUAGE_DOC = ROOT / "docs" / "02_language.md"
@@ -51,7 +54,7 @@ class TestGrammar:
         self, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
     ) -> None:
         monkeypatch.chdir(tmp_path)  # independent of the working directory
-        shipped = resources.files("teilhabe_rules").joinpath("grammars/teilhabe.lark")
+        shipped = grammar_file()  # the package's grammars in an installed wheel, else the checkout's
         assert shipped.is_file()
         assert grammar_text() == shipped.read_text("utf-8")
         assert grammar_text() == (ROOT / "grammars" / "teilhabe.lark").read_text("utf-8")
@@ -196,3 +199,41 @@ class TestNesting:
     def test_expression_start_is_limited_too(self) -> None:
         with pytest.raises(RuleSyntaxError, match="Zu tief"):
             parse_text("-" * 1000 + "a", start="expr")
+
+
+def _lark_requirement() -> Any:
+    """The requirement on lark that ``pyproject.toml`` states."""
+    from packaging.requirements import Requirement
+
+    try:
+        import tomllib
+    except ModuleNotFoundError:  # pragma: no cover - Python 3.10
+        import tomli as tomllib
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))["project"]
+    (requirement,) = [r for r in map(Requirement, project["dependencies"]) if r.name == "lark"]
+    return requirement
+
+
+def test_lark_is_in_the_narrow_supported_range() -> None:
+    """The fast path, the error resumption and the parser cache drive lark's internal parse
+    tables, lexer thread and data form: the package allows one minor series of lark (each end is
+    tested by ``.ci/run``), and the lark this runs under is inside it."""
+    specifier = _lark_requirement().specifier
+    bounds = {spec.operator: spec.version for spec in specifier}
+    assert set(bounds) == {">=", "<"}
+    low, high = (tuple(int(part) for part in bounds[op].split(".")) for op in (">=", "<"))
+    assert high[:2] == (low[0], low[1] + 1), "one minor series"
+    assert lark.__version__ in specifier
+    ci = (ROOT / ".ci" / "run").read_text("utf-8")
+    assert "lark==$lark_min" in ci and "test_fastpath.py" in ci
+
+
+def test_the_ci_lower_bound_is_the_one_pyproject_states() -> None:
+    """``.ci/run`` reads the lowest supported lark from ``pyproject.toml`` (the same code)."""
+    ci = (ROOT / ".ci" / "run").read_text("utf-8")
+    script = re.search(r"lark_min=\$\(python3 - <<'PY'\n(.*?)\nPY\n\)", ci, re.S)
+    assert script is not None
+    completed = subprocess.run([sys.executable, "-c", script.group(1)], cwd=ROOT, capture_output=True, text=True,
+                               check=True)
+    lower = next(spec.version for spec in _lark_requirement().specifier if spec.operator == ">=")
+    assert completed.stdout.strip() == lower

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextvars
 import datetime as _dt
+import functools
 import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -18,10 +19,10 @@ import lark
 from lark import Token, Transformer, v_args
 
 from . import ast
+from ._fastpath import Fallback, FastParser
 from .errors import Diagnostic, Location, RuleSyntaxError
-from .fastpath import Fallback
 from .limits import LimitExceeded, check_file_size, limit_error
-from .parser import find_syntax_error, parse_text, syntax_error_at
+from .parser import find_syntax_error, make_parser, parse_text, syntax_error_at
 
 __all__ = ["build_module", "parse_expression", "parse_module"]
 
@@ -32,7 +33,7 @@ _SPAN_FILE: contextvars.ContextVar[str | None] = contextvars.ContextVar("span_fi
 
 
 def _span(meta: Any) -> ast.Span:
-    """The span of a rule: from lark's ``Meta``, or as :mod:`teilhabe_rules.fastpath` gives it."""
+    """The span of a rule: from lark's ``Meta``, or as :mod:`teilhabe_rules._fastpath` gives it."""
     if meta.__class__ is ast.Span:
         return meta  # type: ignore[no-any-return]
     if getattr(meta, "empty", True):
@@ -72,6 +73,9 @@ class _Marker:
 
 
 class _BuildError(Exception):
+    """A node the builder refuses (a date that does not exist, …): a :class:`RuleSyntaxError` at
+    its span. The fast path steps aside on it and on nothing else."""
+
     def __init__(self, message: str, span: ast.Span, hint: str | None = None):
         super().__init__(message)
         self.message, self.span, self.hint = message, span, hint
@@ -681,7 +685,7 @@ def build_module(tree: lark.Tree, filename: str, text: str) -> ast.Module:
 def parse_module(text: str, filename: str = "<eingabe>", span_file: str | None = None) -> ast.Module:
     """Source text → AST (raises :class:`RuleSyntaxError`).
 
-    Text that parses takes the fast path of :mod:`teilhabe_rules.fastpath`; anything else the
+    Text that parses takes the fast path of :mod:`teilhabe_rules._fastpath`; anything else the
     lark parser and :class:`AstBuilder`, whose errors are the ones reported. A limit of
     :mod:`teilhabe_rules.limits` passed (file size, word length, nesting, …) is reported where it
     is passed, without parsing further. With ``span_file`` every span names that file (a base
@@ -723,15 +727,17 @@ def _too_deep_for_the_stack() -> LimitExceeded:
                          "teile den Ausdruck mit „wert“-Zeilen in Zwischenwerte auf", 0, 1, 1)
 
 
-def _parse_fast(text: str, start: str, span_file: str | None = None) -> Any:
-    """What :mod:`teilhabe_rules.fastpath` builds for ``text``, None where it is not available
-    (raises :class:`~teilhabe_rules.fastpath.Fallback` where it steps aside)."""
-    from .fastpath import fast_parser
+@functools.lru_cache(maxsize=1)
+def fast_parser() -> FastParser:
+    """The fast path (:mod:`teilhabe_rules._fastpath`) over the parser of
+    :func:`~teilhabe_rules.parser.make_parser` and :class:`AstBuilder`, once per process."""
+    return FastParser(make_parser(), AstBuilder(), _BuildError)
 
-    fast = fast_parser()
-    if fast is None:
-        return None
-    return fast.parse(text, start=start, span_file=span_file)
+
+def _parse_fast(text: str, start: str, span_file: str | None = None) -> Any:
+    """What the fast path builds for ``text`` (raises :class:`~teilhabe_rules._fastpath.Fallback`
+    where it steps aside)."""
+    return fast_parser().parse(text, start=start, span_file=span_file)
 
 
 def parse_expression(text: str, filename: str = "<ausdruck>") -> ast.Expression:

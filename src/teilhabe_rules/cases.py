@@ -430,7 +430,10 @@ class CaseDocumentError(CaseError):
 
 
 class CaseLoader:
-    """Builds the attrs classes and the cattrs converter for one checked model (once)."""
+    """Builds the attrs classes and the cattrs converter for one checked model (once).
+
+    Everything is built in the constructor, the converter's structuring functions included, so
+    that loading cases afterwards only reads it: one loader may serve several threads."""
 
     def __init__(self, model: c.CheckedModel):
         self.model = model
@@ -441,6 +444,7 @@ class CaseLoader:
             self._structure_value,
         )
         self.root = self._scope_class("")
+        self.converter.get_structure_hook(self.root)  # generated now (with those of every field)
 
     # ---- classes ----
 

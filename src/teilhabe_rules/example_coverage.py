@@ -15,7 +15,6 @@ expect an error reach nothing.
 from __future__ import annotations
 
 import copy
-import weakref
 from typing import Any
 
 import attrs
@@ -93,7 +92,8 @@ class CoverageReport:
 
 
 class _Recorder:
-    """A second compilation of a model whose table lookups are noted."""
+    """A second compilation of a model whose table lookups are noted (one per report, so that
+    reports on a model shared between threads do not mix their notes)."""
 
     def __init__(self, model: Model):
         self.hits: list[tuple[int, Any]] = []
@@ -104,22 +104,8 @@ class _Recorder:
             hits.append((id(table), key))
             return value
 
-        self.model = copy.copy(model)
+        self.model = Model(model.checked, model.path)
         self.model.backend = PythonBackend(model.checked, {"_lookup": lookup})
-
-
-# one recorder per model, kept while the model lives
-_RECORDERS: dict[int, tuple[weakref.ref[Model], _Recorder]] = {}
-
-
-def _recorder(model: Model) -> _Recorder:
-    key = id(model)
-    entry = _RECORDERS.get(key)
-    if entry is not None and entry[0]() is model:
-        return entry[1]
-    recorder = _Recorder(model)
-    _RECORDERS[key] = (weakref.ref(model, lambda _ref: _RECORDERS.pop(key, None)), recorder)
-    return recorder
 
 
 def _agreement(model: Model, example: c.ExampleSpec) -> Any:
@@ -135,7 +121,7 @@ def example_coverage(model: Model) -> CoverageReport:
     from .testing import example_id
 
     checked = model.checked
-    recorder = _recorder(model)
+    recorder = _Recorder(model)
     depth_of = {sid: s.depth for sid, s in checked.scopes.items()}
     corridors = [n for n in checked.nodes.values() if n.kind == "stufe" and n.bands]
     packages = [p for p in checked.packages.values() if p.level_type is not None]

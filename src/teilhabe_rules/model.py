@@ -8,6 +8,7 @@ failure is one of the library's own errors (:mod:`teilhabe_rules.errors`).
 from __future__ import annotations
 
 import datetime as _dt
+import threading
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -41,12 +42,29 @@ __all__ = ["Model", "load", "loads"]
 
 
 class Model:
-    """A checked and compiled tariff model."""
+    """A checked and compiled tariff model.
+
+    **Threads.** A loaded model may be shared between threads: :meth:`evaluate`,
+    :meth:`load_case`, :meth:`load_agreement`, :meth:`parameters_on` and the results' views and
+    explanations may run concurrently, and give what they give one after another. Evaluation
+    itself keeps its state in the call (the generated function fills rows of its own). The parts
+    built on first use are safe: the case loader and the explanation plan are built once, under a
+    lock; the parameter values per period and the inputs a check reads are computed from the
+    immutable model and stored with ``dict.setdefault``, so concurrent first uses may compute one
+    twice but every caller gets the one stored.
+
+    **Pickling.** A model pickles as its checked model and path (data only); unpickling compiles
+    it anew — the generated function is never pickled. This is for handing models and results to
+    process pools (``concurrent.futures.ProcessPoolExecutor``); the library's own cache never uses
+    pickle (see ``docs/architecture.md``). Two models are equal when they hold the same checked
+    model — checked from the same texts under the same file name — and the same path.
+    """
 
     def __init__(self, checked: c.CheckedModel, path: Path | None = None):
         self.checked = checked
         self.path = path
         self.backend = PythonBackend(checked)
+        self._lock = threading.Lock()  # builds the loader and the explanation plan once
         self._loader: CaseLoader | None = None
         self._explanation_plan: Any = None
         self._parameters, self._tables = base_values(checked)
@@ -87,6 +105,24 @@ class Model:
     def __repr__(self) -> str:
         return f"<Model {self.name} {self.version or ''} from {self.checked.info.file}>"
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickled as the checked model and the path; compiled anew when unpickled."""
+        return (type(self), (self.checked, self.path))
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Model):
+            return NotImplemented
+        mine, theirs = self.checked, other.checked
+        return self is other or (
+            self.path == other.path
+            and mine.source == theirs.source
+            and mine.other_sources == theirs.other_sources
+            and mine == theirs  # the header, the evaluation order, examples, properties, warnings
+        )
+
+    def __hash__(self) -> int:
+        return hash((self.path, self.checked.info.file, self.checked.source))
+
     def valid_on(self, date: _dt.date) -> bool:
         info = self.checked.info
         return (info.valid_from is None or date >= info.valid_from) and (info.valid_to is None or date <= info.valid_to)
@@ -100,18 +136,27 @@ class Model:
 
     @property
     def explanation_plan(self) -> Any:
-        """The case-independent part of every explanation (built on first use)."""
-        if self._explanation_plan is None:
+        """The case-independent part of every explanation (built once, on first use)."""
+        plan = self._explanation_plan
+        if plan is None:
             from .explain import ExplanationPlan
 
-            self._explanation_plan = ExplanationPlan(self.checked)
-        return self._explanation_plan
+            with self._lock:
+                if self._explanation_plan is None:
+                    self._explanation_plan = ExplanationPlan(self.checked)
+                plan = self._explanation_plan
+        return plan
 
     @property
     def loader(self) -> CaseLoader:
-        if self._loader is None:
-            self._loader = CaseLoader(self.checked)
-        return self._loader
+        """The case loader of this model (built once, on first use)."""
+        loader = self._loader
+        if loader is None:
+            with self._lock:
+                if self._loader is None:
+                    self._loader = CaseLoader(self.checked)
+                loader = self._loader
+        return loader
 
     def load_case(self, data: Case | Mapping[str, Any] | str | Path, source: str | None = None, *,
                   base_dir: Path | None = None) -> Case:
@@ -344,8 +389,7 @@ class Model:
                     elif ref.kind == "wert" and ref.symbol in self.checked.nodes:
                         following.append(self.checked.nodes[ref.symbol])
             layer = following
-        self._reads[node.id] = tuple(result)
-        return self._reads[node.id]
+        return self._reads.setdefault(node.id, tuple(result))  # a concurrent first use: one wins
 
     def _fault(self, stop: EvaluationFault) -> Diagnostic:
         """The diagnostic of the fault that stopped an evaluation: its record's message and

@@ -10,7 +10,7 @@ The limits of :mod:`teilhabe_rules.limits` are checked where the text enters: th
 parsing, the length of words, numbers and texts, the brackets open at once and the tokens of one
 statement while lexing (:class:`BracketPostLexer`), the depth of the tree once it is built. Each is
 reported as a located :class:`RuleSyntaxError` (``code="grenze"``), the same as
-:mod:`teilhabe_rules.fastpath` reports it.
+:mod:`teilhabe_rules._fastpath` reports it.
 """
 
 from __future__ import annotations
@@ -188,7 +188,7 @@ def find_syntax_error(
     """The :class:`RuleSyntaxError` :func:`parse_text` raises for ``text`` — or None where the
     text parses (a depth beyond the limit is then left to :func:`parse_text`). It runs lark's
     parser without building a tree: the same error in about half the time, for text the fast
-    path of :mod:`teilhabe_rules.fastpath` found not to parse."""
+    path of :mod:`teilhabe_rules._fastpath` found not to parse."""
     text, failure = _first_failure(text, start)
     if isinstance(failure, LimitExceeded):
         return limit_error(failure, text, filename)
@@ -202,20 +202,22 @@ def syntax_error_at(
     token: tuple[str, int, int, int, int] | None = None,
 ) -> RuleSyntaxError | None:
     """The :class:`RuleSyntaxError` :func:`parse_text` raises for ``text``, where the fast path
-    of :mod:`teilhabe_rules.fastpath` stopped with the parse-table ``states`` (lark's own) at
+    of :mod:`teilhabe_rules._fastpath` stopped with the parse-table ``states`` (lark's own) at
     ``offset``: nothing is read twice. A ``token`` (terminal, start, end, line, column) no
     action accepts gives the error lark's parser raises for it; without one, no terminal matched
     at ``offset``, and lark's parser resumes there — its contextual lexer, post-lexer and
     tables — to fail as it does after reading the text before. None where that does not give an
-    error (then the caller parses from the start)."""
-    try:
-        from lark import Token
-        from lark.lexer import LexerState, LexerThread
-        from lark.parsers.lalr_interactive_parser import InteractiveParser
-        from lark.parsers.lalr_parser import _Parser
-        from lark.parsers.lalr_parser_state import ParseConf, ParserState
-        from lark.utils import TextSlice
+    error, or passes a limit first (then the caller parses from the start). lark's internals used
+    here are those of the lark versions ``pyproject.toml`` allows; any other exception is a
+    defect and propagates."""
+    from lark import Token
+    from lark.lexer import LexerState, LexerThread
+    from lark.parsers.lalr_interactive_parser import InteractiveParser
+    from lark.parsers.lalr_parser import _Parser
+    from lark.parsers.lalr_parser_state import ParseConf, ParserState
+    from lark.utils import TextSlice
 
+    try:
         frontend = make_parser().parser
         table = frontend.parser.parser.parse_table
         bare = _Parser(table, {}, False)
@@ -231,24 +233,18 @@ def syntax_error_at(
         raise UnexpectedToken(found, expected, state=state, interactive_parser=interactive)
     except UnexpectedInput as exc:
         return RuleSyntaxError(_diagnostic(_context(exc, text), filename))
-    except Exception:  # noqa: BLE001 - other lark internals, or no error: parse from the start
+    except LimitExceeded:  # the caller's parse from the start reports it where it is passed
         return None
 
 
 def _parse_without_tree(text: str, start: str) -> None:
     """lark's LALR parser over ``text`` with no callbacks: the same lexer, post-lexer, tables
-    and exceptions as :meth:`lark.Lark.parse`, but no tree (where this lark's internals differ,
-    the full parse)."""
-    parser = make_parser()
-    try:
-        from lark.parsers.lalr_parser import _Parser
+    and exceptions as :meth:`lark.Lark.parse`, but no tree."""
+    from lark.parsers.lalr_parser import _Parser
 
-        frontend = parser.parser
-        bare = _Parser(frontend.parser.parser.parse_table, {}, False)
-        stream: Any = frontend._make_lexer_thread(text)
-    except (ImportError, AttributeError, TypeError):  # pragma: no cover - other lark versions
-        parser.parse(text, start=start)
-        return
+    frontend = make_parser().parser
+    bare = _Parser(frontend.parser.parser.parse_table, {}, False)
+    stream: Any = frontend._make_lexer_thread(text)
     bare.parse(stream, start)
 
 
@@ -319,7 +315,7 @@ def _diagnostic(ctx: SyntaxErrorContext, filename: str) -> Diagnostic:
 def _check_depth(tree: lark.Tree) -> None:
     """Raise :class:`LimitExceeded` at the first node (in the order the parser reduces them:
     children first, left to right) that is more than :data:`MAX_DEPTH` levels high — the node
-    :mod:`teilhabe_rules.fastpath` stops at. The file itself (``start``) does not count."""
+    :mod:`teilhabe_rules._fastpath` stops at. The file itself (``start``) does not count."""
     # frames: [node, index of the next child, height of the highest child so far]
     stack: list[list[Any]] = [[tree, 0, 0]]
     while stack:

@@ -103,7 +103,11 @@ class Result:
     """The result of evaluating one case. Treat it as immutable.
 
     ``frame`` is the typed evaluation frame (:class:`~teilhabe_rules.runtime.frame.Frame`) the
-    backend returned; every view of the result is built from it on first access."""
+    backend returned. The views (:attr:`root`, :meth:`explanations`, :meth:`to_dict`) are built
+    from it on first use and kept with ``dict.setdefault``: a result shared between threads gives
+    every caller the same object (concurrent first uses may build it twice). A result pickles as
+    its model (see :class:`~teilhabe_rules.model.Model`), frame and agreement, without the views;
+    equal results have equal :meth:`to_dict`."""
 
     __slots__ = ("_model", "frame", "_agreement", "_explain", "_cache", "_source")
 
@@ -136,6 +140,17 @@ class Result:
     @property
     def agreement_name(self) -> str | None:
         return None if self._agreement is None else (self._agreement.name or self._agreement.source)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickled with its model and values; the views are built anew on first use."""
+        return (type(self), (self._model, self.frame, self._agreement, self._explain, self._source))
+
+    def _cached(self, key: str, build: Any) -> Any:
+        """The view ``key``, built by ``build()`` on first use (the first one stored wins)."""
+        found = self._cache.get(key)
+        if found is None:
+            found = self._cache.setdefault(key, build())
+        return found
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Result) and self.to_dict() == other.to_dict()
@@ -201,9 +216,7 @@ class Result:
 
     @property
     def root(self) -> ScopeResult:
-        if "root" not in self._cache:
-            self._cache["root"] = self._scope((self.frame.root,), "$")
-        return self._cache["root"]  # type: ignore[no-any-return]
+        return self._cached("root", lambda: self._scope((self.frame.root,), "$"))  # type: ignore[no-any-return]
 
     def _scope(self, rows: tuple[Element, ...], path: str) -> ScopeResult:
         model = self.checked
@@ -266,9 +279,7 @@ class Result:
 
     def explanations(self) -> dict[str, Explanation]:
         """Every derived figure with its explanation, by path."""
-        if "explanations" not in self._cache:
-            self._cache["explanations"] = self._build_explanations()
-        return self._cache["explanations"]  # type: ignore[no-any-return]
+        return self._cached("explanations", self._build_explanations)  # type: ignore[no-any-return]
 
     def explain(self, path: str) -> Explanation:
         """The explanation of one figure, rendered on demand (KeyError if there is none)."""
@@ -287,8 +298,9 @@ class Result:
 
     def to_dict(self) -> dict[str, Any]:
         """The stable JSON form (see ``docs/04_results.md``)."""
-        if "dict" in self._cache:
-            return self._cache["dict"]  # type: ignore[no-any-return]
+        return self._cached("dict", self._build_dict)  # type: ignore[no-any-return]
+
+    def _build_dict(self) -> dict[str, Any]:
         info = self.checked.info
         explanations = self.explanations() if self._explain else None
         out = {
@@ -299,7 +311,6 @@ class Result:
             "ergebnis": _scope_dict(self.root, explanations),
             "warnungen": list(self.warnings),
         }
-        self._cache["dict"] = out
         return out
 
     def render_text(self, explain: bool = False) -> str:

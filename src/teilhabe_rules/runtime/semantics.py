@@ -265,7 +265,7 @@ class ParameterValues:
                 for spec, index in zip(self.dated, chosen, strict=True):
                     if index >= 0:
                         found[spec.id] = spec.periods[index].value
-                self._by_period[chosen] = found
+                found = self._by_period.setdefault(chosen, found)  # a concurrent first use: one wins
             values = found
         if overrides:
             merged = self._merged

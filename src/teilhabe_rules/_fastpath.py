@@ -32,8 +32,10 @@ number or text too long, too many brackets open, a statement of too many tokens 
 a node deeper than :data:`~teilhabe_rules.limits.MAX_DEPTH` (when it is reduced). Text far beyond
 a limit is therefore rejected where the limit is passed, never parsed to its end.
 
-Anything else — a character no terminal matches, a token the state does not accept, a builder
-error — raises :class:`Fallback`. For text that does not parse, it carries the parse-table states
+A character no terminal matches or a token the state does not accept raises :class:`Fallback`;
+so does the builder's own error for a node it refuses (a date that does not exist, a key 1:0),
+whose type the builder passes in. Nothing else steps aside: any other exception a builder method
+raises is a defect and propagates as it is. For text that does not parse, it carries the parse-table states
 and the place where the fast path stopped: lark's parser takes over there and reports the error it
 reports after a full parse (:func:`teilhabe_rules.parser.syntax_error_at`), so a syntax error at
 the end of a big file costs one pass, not two. ``tests/test_fastpath.py`` compares both paths on
@@ -42,7 +44,6 @@ every bundled model, every documented example and generated text, errors include
 
 from __future__ import annotations
 
-import functools
 import re
 from typing import Any
 
@@ -60,9 +61,8 @@ from .limits import (
     token_too_long,
     too_many_brackets,
 )
-from .parser import make_parser
 
-__all__ = ["Fallback", "FastParser", "fast_parser"]
+__all__ = ["Fallback", "FastParser"]
 
 _OPEN = frozenset({"LPAR", "LSQB", "LBRACE"})
 _CLOSE = frozenset({"RPAR", "RSQB", "RBRACE"})
@@ -133,10 +133,25 @@ class _Lexer:
 class FastParser:
     """lark's LALR(1) tables of the rule grammar, driven directly (see the module docstring)."""
 
-    def __init__(self, parser: lark.Lark, builder: Any, blank_ignore: str):
+    def __init__(self, parser: lark.Lark, builder: Any, refused: type[Exception]):
+        """``builder``: an object with a method per rule (as lark's ``Transformer`` with
+        ``v_args(meta=True)``); ``refused``: the builder's own error for a node it refuses, on
+        which the fast path steps aside (any other exception a method raises is a defect and
+        propagates)."""
+        self._refused = refused
         table = parser.parser.parser.parser.parse_table  # lark's IntParseTable
         from lark.parsers.lalr_analysis import Shift
 
+        blanks = [
+            t.name
+            for t in parser.terminals
+            if t.name in parser.lexer_conf.ignore
+            and isinstance(t.pattern, PatternRE)
+            and t.pattern.value in (r"[\t \f]+", "[\t \f]+")
+        ]
+        if len(blanks) != 1:  # the lexer skips blanks in the same match as the next token
+            raise TypeError("the grammar must ignore exactly one terminal of blanks")
+        blank_ignore = blanks[0]
         self._terminals = {t.name: t for t in parser.terminals}
         self._ignore = frozenset(parser.lexer_conf.ignore)
         self._skipped = self._ignore - {blank_ignore}
@@ -200,6 +215,10 @@ class FastParser:
             method = getattr(builder, str(name), None)
             # the plain bound method, without lark's ``v_args`` wrapper around it
             callback = getattr(method, "base_func", method)
+            if callback is None and not (expand1 and len(keep) == 1 and not keep[0][1]):
+                # only a rule that always passes its one child on (``?atom: "(" expr ")"``)
+                # needs no method; lark's transformer would leave a bare tree in the AST
+                raise TypeError(f"the builder has no method for the rule {name}")
         return (len(expansion), str(rule.origin.name), chain, keep, expand1, callback)
 
     def _lexer(self, state: int) -> _Lexer:
@@ -216,7 +235,7 @@ class FastParser:
         :class:`~teilhabe_rules.limits.LimitExceeded` at the first limit passed); ``span_file``
         is the file the spans name (see :func:`teilhabe_rules.builder.parse_module`)."""
         actions, gotos, reducers, lexers = self.actions, self.gotos, self.reducers, self._lexers
-        kept, skipped = self._kept, self._skipped
+        kept, skipped, refused = self._kept, self._skipped, self._refused
         new_token = getattr(Token, "_future_new", Token)
         Span = ast.Span
         end_state = self.end_states[start]
@@ -318,8 +337,6 @@ class FastParser:
                     elif callback is _Inline:
                         # the spliced first child grows in place (lark does the same)
                         result = filtered if filtered.__class__ is _Inline else _Inline(filtered)
-                    elif callback is None:
-                        raise Fallback(syntax=False)
                     else:
                         depth += 1
                         if depth > MAX_DEPTH and origin != "start":  # the file holds any number
@@ -332,7 +349,7 @@ class FastParser:
                             raise depth_exceeded(chain, -1, entry[0], entry[1])
                         try:
                             result = callback(Span(*entry, span_file), filtered)
-                        except Exception:
+                        except refused:  # the builder's own error: the lark path reports it
                             raise Fallback(syntax=False) from None
                     states.append(gotos[states[-1]][origin])
                     values.append(result)
@@ -340,25 +357,3 @@ class FastParser:
                     depths.append(depth)
                 if kind == "$END" and states[-1] == end_state:
                     return values[-1]
-
-
-@functools.lru_cache(maxsize=1)
-def fast_parser() -> FastParser | None:
-    """The fast parser of the shipped grammar, or None where this lark's internals differ from
-    what it was written for (then every parse takes the lark path)."""
-    from .builder import AstBuilder
-
-    parser = make_parser()
-    blanks = [
-        t.name
-        for t in parser.terminals
-        if t.name in parser.lexer_conf.ignore
-        and isinstance(t.pattern, PatternRE)
-        and t.pattern.value in (r"[\t \f]+", "[\t \f]+")
-    ]
-    if len(blanks) != 1:  # pragma: no cover - the shipped grammar ignores exactly one blank terminal
-        return None
-    try:
-        return FastParser(parser, AstBuilder(), blanks[0])
-    except (AttributeError, KeyError, IndexError, TypeError):  # pragma: no cover - other lark versions
-        return None

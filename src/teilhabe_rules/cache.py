@@ -49,6 +49,7 @@ if TYPE_CHECKING:
 
 from . import checked as c
 from . import serial
+from .postlex import BracketPostLexer
 from .shipped import grammar_file
 
 __all__ = [
@@ -412,7 +413,6 @@ def store_parser(parser: lark.Lark) -> None:
     from lark.grammar import Rule
     from lark.lexer import TerminalDef
 
-    from .parser import BracketPostLexer
 
     folder = _usable_dir(create=True)
     if folder is None or type(parser.options.postlex) is not BracketPostLexer:
@@ -441,7 +441,6 @@ def _parser_from_data(entry: object) -> lark.Lark:
     import lark
     from lark.lark import LarkOptions
 
-    from .parser import BracketPostLexer
 
     if type(entry) is not dict or set(entry) != {"data", "memo"}:
         raise ValueError("not a parser entry")

@@ -167,6 +167,11 @@ class ValidityError(TeilhabeError):
     kind = "gültigkeit"
 
 
+#: Words longer than this get no did-you-mean suggestion (the comparison grows with the square);
+#: one of the limits of :mod:`teilhabe_rules.limits`, defined here where it is used.
+MAX_SUGGESTION_LENGTH = 100
+
+
 def did_you_mean(name: str, candidates: Iterable[str]) -> str | None:
     """The hint „meinten Sie „X“?“ naming the candidate closest to a misspelt ``name``, or None.
 
@@ -174,8 +179,6 @@ def did_you_mean(name: str, candidates: Iterable[str]) -> str | None:
     suggestion nor suggested: the comparison grows with the product of the lengths, and nobody
     misspells a word of that length."""
     import difflib
-
-    from .limits import MAX_SUGGESTION_LENGTH
 
     if len(name) > MAX_SUGGESTION_LENGTH:
         return None

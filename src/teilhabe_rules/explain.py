@@ -11,15 +11,18 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import checked as c
 from .ir import toolkit
 from .ir.text import format_value, quantity_text
 from .margins import LevelMargin, corridor_margin
-from .results import Explanation, Result
 from .runtime.frame import Element, Frame
+from .runtime.quantities import Explanation
 from .runtime.semantics import band_contains
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .results import Result
 
 # the elements from the case down to the one being explained (the case first)
 Rows = Sequence[Element]

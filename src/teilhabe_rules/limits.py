@@ -18,7 +18,7 @@ Case data: a list whose model declares no ``höchstens`` takes at most
 
 from __future__ import annotations
 
-from .errors import Diagnostic, Location, RuleSyntaxError
+from .errors import MAX_SUGGESTION_LENGTH, Diagnostic, Location, RuleSyntaxError
 
 __all__ = [
     "MAX_BRACKETS",
@@ -66,8 +66,6 @@ MAX_STATEMENT_TOKENS = 10_000
 MAX_LIST_ITEMS = 10_000
 #: Lists inside lists (the evaluator nests one loop per level).
 MAX_LIST_NESTING = 10
-#: Words longer than this get no did-you-mean suggestion (the comparison grows with the square).
-MAX_SUGGESTION_LENGTH = 100
 
 _HINT_SPLIT = "teile den Ausdruck mit „wert“-Zeilen in Zwischenwerte auf"
 

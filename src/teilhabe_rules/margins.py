@@ -27,6 +27,7 @@ import attrs
 
 from . import checked as c
 from .ir.text import quantity_text, unit_text
+from .runtime.quantities import Quantity, json_value
 from .runtime.semantics import band_contains
 
 __all__ = ["LevelMargin", "LevelStep", "corridor_margin"]
@@ -57,9 +58,7 @@ class LevelStep:
         return f"{'' if self.strict else 'ab '}{amount} weniger {target}"
 
     def to_dict(self) -> dict[str, Any]:
-        from .results import _json
-
-        out: dict[str, Any] = {"stufe": self.level, "richtung": self.direction, "abstand": _json(self.amount, self.type)}
+        out: dict[str, Any] = {"stufe": self.level, "richtung": self.direction, "abstand": json_value(self.amount, self.type)}
         if self.unit:
             out["einheit"] = self.unit
         out["mehr_als"] = self.strict
@@ -71,7 +70,7 @@ class LevelMargin:
     """The corridor position of a package's computed level (``path`` is the package's path)."""
 
     path: str
-    quantity: Any  # results.Quantity
+    quantity: Quantity
     band: str  # as in the explanation: "über 7 bis 21"
     level: int
     to_next: LevelStep | None  # None: no level above (the top band, or no possible value beyond it)
@@ -109,8 +108,6 @@ def _level_of(bounds: _Bounds, value: Decimal) -> int | None:
 def corridor_margin(node: c.Node, domain: Any, subject: Any, bounds: _Bounds, granted: int | None,
                     path: str, band: str) -> LevelMargin | None:
     """The margin of ``subject`` under ``bounds`` (the bands' evaluated bounds, in order)."""
-    from .results import Quantity
-
     if not isinstance(subject, Decimal) or node.subject is None:
         return None
     vtype = node.subject.type

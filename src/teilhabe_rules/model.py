@@ -17,22 +17,20 @@ import attrs
 
 from . import checked as c
 from .agreements import Agreement, load_agreement
-from .builder import parse_module
 from .cases import Case, CaseLoader
-from .checker import check_module
+from .catalog import version_for
 from .compiler import Program, PythonBackend
 from .errors import (
     CaseError,
     Diagnostic,
     EvaluationError,
     Location,
-    RuleSyntaxError,
     TeilhabeError,
     ValidityError,
 )
-from .files import MAX_RULE_BYTES, FileRefused, read_text
 from .ir import toolkit
 from .ir.text import format_value, quantity_text
+from .loading import check_file, check_text
 from .results import Result
 from .runtime.backend import CaseInput, CheckFailure, EvaluationFault
 from .runtime.frame import Frame
@@ -288,13 +286,9 @@ class Model:
         if date is None or self.valid_on(date):
             return
         hint = None
-        if info.family:
-            from .registry import bundled_models
-
-            for other in bundled_models():
-                if other.family == info.family and other.name != info.name and other.valid_on(date):
-                    hint = f"für diesen Tag gilt das Modell „{other.name}“ ({other.title}, {other.validity_text()}): {other.file}"
-                    break
+        other = version_for(info.family, date, info.name) if info.family else None
+        if other is not None:
+            hint = f"für diesen Tag gilt das Modell „{other.name}“ ({other.title}, {other.validity_text()}): {other.file}"
         what = ".".join(info.reference_date) if at is None and info.reference_date else "Stichtag"
         raise ValidityError(self._at_reference_date(Diagnostic(
             f"{what} {format_value(date)} liegt außerhalb der Gültigkeit von „{info.name}“ {info.version or ''} ({self.validity_text()})".replace("  ", " "),
@@ -424,28 +418,7 @@ def loads(text: str, filename: str = "<modell>", *, search_path: Sequence[str | 
     """Parse, check and compile rule-file text. A variant's base is looked for in the directory
     of ``filename`` and below, in the directories of ``search_path`` and below, else among the
     bundled models (:func:`teilhabe_rules.variants.find_base`)."""
-    from .variants import is_variant
-
-    if is_variant(text):
-        return Model(_check_variant(text, filename, (), search_path))
-    module = parse_module(text, filename)
-    return Model(check_module(module, text))
-
-
-def _check_variant(text: str, filename: str, bases: Sequence[tuple[Path, str]] = (),
-                   search_path: Sequence[str | Path] = ()) -> c.CheckedModel:
-    """A variant: merged with its base model (:mod:`teilhabe_rules.variants`), then checked."""
-    from .errors import CheckError
-    from .variants import load_variant
-
-    module, merge_warnings = load_variant(text, filename, bases, search_path)
-    try:
-        checked = check_module(module, text)
-    except CheckError as exc:
-        raise CheckError(tuple(exc.diagnostics) + tuple(merge_warnings)) from None
-    if merge_warnings:
-        checked = attrs.evolve(checked, warnings=tuple(merge_warnings) + tuple(checked.warnings))
-    return checked
+    return Model(check_text(text, filename, search_path=search_path))
 
 
 def load(path: str | Path, *, search_path: Sequence[str | Path] = ()) -> Model:
@@ -453,30 +426,7 @@ def load(path: str | Path, *, search_path: Sequence[str | Path] = ()) -> Model:
 
     ``search_path``: directories besides the rule file's own in which the base of a variant
     (``erweitert "…"``) may lie; a base never comes from anywhere else but the bundled models."""
-    path = Path(path)
-    try:
-        text = read_text(path, MAX_RULE_BYTES)
-    except FileRefused as exc:
-        raise RuleSyntaxError(Diagnostic(f"Die Regeldatei „{path}“ {exc.reason}", Location(str(path), 1, 1), hint=exc.hint)) from None
-    from . import cache
-    from .variants import base_files, is_variant
-
-    if is_variant(text):
-        # cached by its own text and those of its bases (read once, for the key and the
-        # merge); a base that cannot be found is reported by the merge
-        bases = base_files(text, str(path), search_path)
-        depends = [(str(base), base_text) for base, base_text in bases or ()]
-        checked = cache.lookup(text, str(path), depends) if bases is not None else None
-        if checked is None:
-            checked = _check_variant(text, str(path), bases or (), search_path)
-            if bases is not None:
-                cache.store(checked, text, str(path), depends)
-        return Model(checked, path)
-    checked = cache.lookup(text, str(path))
-    if checked is None:
-        checked = check_module(parse_module(text, str(path)), text)
-        cache.store(checked, text, str(path))
-    return Model(checked, path)
+    return Model(check_file(path, search_path=search_path), Path(path))
 
 
 _ = TeilhabeError

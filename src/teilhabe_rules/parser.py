@@ -17,28 +17,23 @@ from __future__ import annotations
 
 import contextlib
 import functools
-from collections.abc import Iterator
 from typing import Any
 
 import lark
 from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedInput, UnexpectedToken
 from lark.lexer import PatternStr
 
+from . import cache
 from .errors import Diagnostic, Location, RuleSyntaxError
 from .limits import (
-    MAX_BRACKETS,
     MAX_DEPTH,
-    MAX_STATEMENT_TOKENS,
-    SHORTEST_TOKEN_LIMIT,
     LimitExceeded,
     check_file_size,
     clip_line,
     depth_exceeded,
     limit_error,
-    statement_too_long,
-    token_too_long,
-    too_many_brackets,
 )
+from .postlex import BracketPostLexer
 from .shipped import grammar_file
 from .syntax_hints import SyntaxErrorContext, explain_syntax_error
 
@@ -53,59 +48,8 @@ __all__ = [
     "syntax_error_context",
 ]
 
-_OPEN = {"LPAR", "LSQB", "LBRACE"}
-_CLOSE = {"RPAR", "RSQB", "RBRACE"}
 # Rules whose first child of the same kind makes a chain (``a + b + c``, ``a und b und c``).
 _CHAIN_RULES = frozenset({"binary", "or_", "and_"})
-
-
-class BracketPostLexer:
-    """Drops newlines inside brackets so formulas and records may span lines.
-
-    ``always_accept`` also makes every lexer state recognise NAME: a word is then always read
-    whole, so ``werte`` is one (unexpected) name and never the keyword ``wert`` followed by ``e``.
-    A word that equals a keyword the state accepts is still that keyword.
-
-    It also checks the limits a single token or statement must keep (raising
-    :class:`~teilhabe_rules.limits.LimitExceeded` before the parser sees the token): the length of
-    words, numbers and texts, the brackets open at once, the tokens of one statement.
-    """
-
-    always_accept = ("_NL", "NAME")
-
-    def process(self, stream: Iterator[lark.Token]) -> Iterator[lark.Token]:
-        depth = 0
-        count = 0  # tokens of the current statement
-        first = (0, 1, 1)  # its first token: offset, line, column
-        for token in stream:
-            kind = token.type
-            if len(token) > SHORTEST_TOKEN_LIMIT:
-                problem = token_too_long(kind, len(token), *_where(token))
-                if problem is not None:
-                    raise problem
-            if kind in _OPEN:
-                depth += 1
-                if depth > MAX_BRACKETS:
-                    raise too_many_brackets(*_where(token))
-            elif kind in _CLOSE:
-                depth = max(0, depth - 1)
-            elif kind == "_NL":
-                if depth:
-                    continue
-                count = 0
-                yield token
-                continue
-            count += 1
-            if count == 1:
-                first = _where(token)
-            elif count > MAX_STATEMENT_TOKENS:
-                raise statement_too_long(*first)
-            yield token
-
-
-def _where(token: lark.Token) -> tuple[int, int, int]:
-    """A token's offset, line and column."""
-    return token.start_pos or 0, token.line or 1, token.column or 1
 
 
 def grammar_text() -> str:
@@ -121,8 +65,6 @@ def make_parser(strict: bool = False) -> lark.Lark:
     kept in the cache directory of :mod:`teilhabe_rules.cache`, keyed by the grammar, the
     library's code and the lark and Python versions, and loads from there in about 15 ms.
     """
-    from . import cache
-
     if not strict:
         loaded = cache.lookup_parser()
         if loaded is not None:

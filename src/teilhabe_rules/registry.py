@@ -14,32 +14,12 @@ import datetime as _dt
 import functools
 from pathlib import Path
 
-import attrs
-
+from .catalog import BundledModel, bundled_models
 from .errors import Diagnostic, ValidityError
 from .model import Model, load
 from .shipped import model_files
 
 __all__ = ["BundledModel", "bundled", "bundled_models", "choose", "model_path", "versions"]
-
-
-@attrs.frozen
-class BundledModel:
-    name: str
-    title: str | None
-    version: str | None
-    family: str | None
-    valid_from: _dt.date | None
-    valid_to: _dt.date | None
-    file: str
-    extends: str | None = None  # the base model of a variant (header „erweitert“)
-
-    def valid_on(self, date: _dt.date) -> bool:
-        return (self.valid_from is None or date >= self.valid_from) and (self.valid_to is None or date <= self.valid_to)
-
-    def validity_text(self) -> str:
-        start = self.valid_from.strftime("%d.%m.%Y") if self.valid_from else "?"
-        return f"gültig ab {start}" + (f" bis {self.valid_to.strftime('%d.%m.%Y')}" if self.valid_to else "")
 
 
 def model_path(name: str) -> Path:
@@ -54,17 +34,6 @@ def model_path(name: str) -> Path:
 def bundled(name: str) -> Model:
     """A bundled model by name, loaded once per process."""
     return load(model_path(name))
-
-
-@functools.lru_cache(maxsize=1)
-def bundled_models() -> tuple[BundledModel, ...]:
-    out = []
-    for path in model_files():
-        model = bundled(path.stem)
-        info = model.info
-        out.append(BundledModel(info.name, info.title, info.version, info.family, info.valid_from, info.valid_to, str(path),
-                                info.extends))
-    return tuple(out)
 
 
 def versions(family: str) -> tuple[BundledModel, ...]:

@@ -8,18 +8,18 @@ Takes: the rows an evaluation filled in, the checked model and the values it ran
 
 from __future__ import annotations
 
-import datetime as _dt
 from collections.abc import Mapping
-from decimal import Decimal
 from typing import Any
 
 import attrs
 
 from . import checked as c
-from .ir.text import format_value, quantity_text, unit_text
+from . import explain as explain_module
+from .ir.text import format_value, unit_text
 from .margins import LevelMargin, LevelStep
 from .paths import PathError, format_path, parse_path
 from .runtime.frame import Element, Frame
+from .runtime.quantities import Explanation, Quantity
 
 __all__ = ["Explanation", "LevelMargin", "LevelStep", "NoSuchElement", "PackageResult", "Quantity", "Result", "ScopeResult",
            "format_value"]
@@ -30,52 +30,6 @@ class NoSuchElement(KeyError):
 
 
 SCHEMA_VERSION = "1"
-
-
-@attrs.frozen
-class Quantity:
-    """A value with its unit; ``value`` is a Decimal, int, bool, date or str — never a float."""
-
-    value: Any
-    unit: str
-    type: c.ValueType = attrs.field(repr=False, eq=False)
-
-    def __str__(self) -> str:
-        return quantity_text(self.value, self.type)
-
-    def to_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"wert": _json(self.value, self.type)}
-        if self.unit:
-            out["einheit"] = self.unit
-        return out
-
-
-def _json(value: Any, vtype: c.ValueType | None) -> Any:
-    if isinstance(value, bool) or value is None:
-        return value
-    if isinstance(value, Decimal):
-        if vtype is not None and vtype.kind == "schlüssel":
-            return f"1:{format(value, 'f')}"  # as written in rule files, agreements and cases
-        return format_value(value, vtype) if vtype is not None and vtype.unit.percent else format(value, "f")
-    if isinstance(value, int):
-        return value
-    if isinstance(value, _dt.date):
-        return value.isoformat()
-    return str(value)
-
-
-@attrs.frozen
-class Explanation:
-    """Why a figure is what it is: the rule (file:line), what it read, and a German sentence."""
-
-    path: str
-    rule: str
-    formula: str
-    inputs: tuple[tuple[str, str], ...]
-    text: str
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"regel": self.rule, "formel": self.formula, "verwendet": dict(self.inputs), "text": self.text}
 
 
 @attrs.frozen
@@ -245,10 +199,8 @@ class Result:
             if pkg.rule == "korridor":
                 node = model.nodes.get(f"{scope}.{pkg.name}.berechnete_stufe" if scope else f"{pkg.name}.berechnete_stufe")
                 if node is not None and node.bands:
-                    from .explain import margin_of
-
                     package_path = f"{path[2:]}.{pkg.name}" if path.startswith("$.") else pkg.name
-                    margin = margin_of(self._model.explanation_plan, node, rows, self.frame.parameters,
+                    margin = explain_module.margin_of(self._model.explanation_plan, node, rows, self.frame.parameters,
                                        levels.granted, package_path)
             packages[pkg.name] = PackageResult(
                 pkg.name, pkg.title,
@@ -269,11 +221,9 @@ class Result:
         """How far the quantity of the corridor that decided the package at ``path``
         (``"bewohner[1].lp2a"``) is from the neighbouring levels and from a granted level.
         KeyError for a path that is not a package whose level a corridor decides."""
-        from .explain import level_margin
-
         if not isinstance(path, str):
             raise KeyError(f"{path!r} ist kein Pfad")
-        return level_margin(self.frame, self._model.explanation_plan, path)
+        return explain_module.level_margin(self.frame, self._model.explanation_plan, path)
 
     # ---- explanations ----
 
@@ -285,14 +235,10 @@ class Result:
         """The explanation of one figure, rendered on demand (KeyError if there is none)."""
         if "explanations" in self._cache:
             return self._cache["explanations"][path]  # type: ignore[no-any-return]
-        from .explain import explain_one
-
-        return explain_one(self.frame, self._model.explanation_plan, path)
+        return explain_module.explain_one(self.frame, self._model.explanation_plan, path)
 
     def _build_explanations(self) -> dict[str, Explanation]:
-        from .explain import explain_rows
-
-        return explain_rows(self.frame, self._model.explanation_plan)
+        return explain_module.explain_rows(self.frame, self._model.explanation_plan)
 
     # ---- output ----
 
@@ -314,9 +260,7 @@ class Result:
         return out
 
     def render_text(self, explain: bool = False) -> str:
-        from .explain import render_text
-
-        return render_text(self, explain)
+        return explain_module.render_text(self, explain)
 
 
 def _plain(element: Element) -> dict[str, Any]:

@@ -3,6 +3,7 @@ checksum, a key that covers the library's code, and a directory that must be the
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import json
@@ -13,6 +14,7 @@ import shutil
 import stat
 import subprocess
 import sys
+import tempfile
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
@@ -506,6 +508,9 @@ class TestKeyCoversTheCode:
         shutil.copytree(PACKAGE, copy, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
         (copy / "_probe").mkdir()
         (copy / "_probe" / "__init__.py").write_text('"""A subpackage."""\n', encoding="utf-8")
+        # a checkout's layout: the grammar and the models beside src/
+        shutil.copytree(ROOT / "grammars", tmp_path / "grammars")
+        shutil.copytree(ROOT / "models", tmp_path / "models")
         return copy
 
     def test_an_edited_copy_of_the_library_misses(self, tmp_path: Path, copy: Path) -> None:
@@ -541,11 +546,12 @@ class TestKeyCoversTheCode:
         assert len(second) == 2 and set(first) < set(second)
         assert len(list(folder.glob("parser-*.entry"))) == 2  # the parser's key covers the code too
 
-    @pytest.mark.parametrize("edit", ["_probe/__init__.py", "grammars/teilhabe.lark", "checker.py"])
+    @pytest.mark.parametrize("edit", ["_probe/__init__.py", "../../grammars/teilhabe.lark", "checker.py"])
     def test_every_file_of_the_package_is_in_the_key(
         self, copy: Path, monkeypatch: pytest.MonkeyPatch, edit: str
     ) -> None:
         monkeypatch.setattr(cache, "__file__", str(copy / "cache.py"))
+        monkeypatch.setattr(cache, "grammar_file", lambda: copy.parents[1] / "grammars" / "teilhabe.lark")
         cache._salt.cache_clear()
         try:
             before = cache._model_entry(MODEL, "demo.rules")
@@ -679,10 +685,25 @@ def _fill(folder: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
     registry.bundled_models.cache_clear()
     parser.make_parser.cache_clear()
     parser.make_parser()
+    for copy in _copies():  # entries of their own (a model's entry is keyed by its file name too)
+        teilhabe_rules.load(copy)
     return {
         str(path): [attrs.astuple(o) for o in run_examples(teilhabe_rules.load(path))]
         for path in BUNDLED
     }
+
+
+@functools.lru_cache(maxsize=1)
+def _copies() -> tuple[Path, ...]:
+    """Copies of the bundled models under other names in a folder of their own (a variant's
+    base is the bundled one): more entries to plant in."""
+    folder = Path(tempfile.mkdtemp(prefix="teilhabe-rules-kopien-"))
+    copies = []
+    for path in sorted((ROOT / "models").glob("*.rules")):
+        copy = folder / f"kopie_{path.name}"
+        copy.write_text(path.read_text("utf-8"), encoding="utf-8")
+        copies.append(copy)
+    return tuple(copies)
 
 
 @pytest.fixture(scope="module")

@@ -9,6 +9,7 @@ import subprocess
 import sys
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import attrs
 import cattrs
@@ -30,7 +31,6 @@ report = {"sys_path_has_checkout": any(
 )}
 import teilhabe_rules
 from importlib import resources
-from teilhabe_rules import registry
 from teilhabe_rules.parser import grammar_text
 
 report["package"] = str(Path(teilhabe_rules.__file__).resolve())
@@ -45,13 +45,17 @@ eingabe minuten: auswahl {0, 15} min/Tag
 wert stunden: h/Jahr = minuten als h/Jahr
 ''', "mini.rules")
 report["mini"] = model.evaluate({"minuten": 15}).to_dict()["ergebnis"]["werte"]["stunden"]["wert"]
+# every .rules file the installed package holds, loaded by name; the test decides what a failure means
+shipped = sorted(p.name[:-6] for p in resources.files("teilhabe_rules").joinpath("models").iterdir()
+                 if p.name.endswith(".rules"))
 report["models"] = {}
-for path in registry._files():
+for name in shipped:
     try:
-        loaded = teilhabe_rules.bundled(path.stem)
-        report["models"][path.stem] = {"ok": True, "file": str(Path(loaded.info.file).resolve())}
-    except Exception as exc:  # a bundled model may be under construction; report, do not fail here
-        report["models"][path.stem] = {"ok": False, "error": f"{type(exc).__name__}: {str(exc)[:300]}"}
+        loaded = teilhabe_rules.bundled(name)
+        report["models"][name] = {"ok": True, "file": str(Path(loaded.info.file).resolve())}
+    except Exception as exc:
+        text = exc.render() if isinstance(exc, teilhabe_rules.TeilhabeError) else traceback.format_exc()
+        report["models"][name] = {"ok": False, "error": f"{type(exc).__name__}: {text[:4000]}"}
 print(json.dumps(report))
 """
 
@@ -79,7 +83,9 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
         [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(out), str(project)],
         capture_output=True, text=True, timeout=120, env=env,
     )
-    assert done.returncode == 0, f"pip wheel failed (setuptools and wheel are in the test extra):\n{done.stdout}\n{done.stderr}"
+    assert done.returncode == 0, (
+        f"pip wheel failed (setuptools and wheel are in the test extra):\n{done.stdout}\n{done.stderr}"
+    )
     wheels = list(out.glob("teilhabe_rules-*.whl"))
     assert len(wheels) == 1, list(out.iterdir())
     return wheels[0]
@@ -91,13 +97,11 @@ def names(wheel: Path) -> list[str]:
         return archive.namelist()
 
 
-@pytest.fixture(scope="module")
-def probe(wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> dict:
-    unpacked = tmp_path_factory.mktemp("unpacked")
-    with zipfile.ZipFile(wheel) as archive:
-        archive.extractall(unpacked)
+def run_probe(unpacked: Path) -> dict[str, Any]:
+    """PROBE's report for the package unpacked in ``unpacked``, run without the checkout on the path."""
     # only the unpacked wheel and the site-packages of the dependencies
-    dependency_dirs = dict.fromkeys(str(Path(module.__file__).resolve().parents[1]) for module in (lark, attrs, cattrs))
+    dependencies = (lark, attrs, cattrs)
+    dependency_dirs = dict.fromkeys(str(Path(str(module.__file__)).resolve().parents[1]) for module in dependencies)
     env = {key: value for key, value in os.environ.items() if not key.startswith("PYTHON")}
     env["PYTHONPATH"] = os.pathsep.join([str(unpacked), *dependency_dirs])
     env["PYTHONNOUSERSITE"] = "1"
@@ -106,9 +110,40 @@ def probe(wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> dict:
         capture_output=True, text=True, timeout=120, env=env, cwd=unpacked,
     )
     assert done.returncode == 0, done.stderr
-    report = json.loads(done.stdout)
+    report: dict[str, Any] = json.loads(done.stdout)
     report["unpacked"] = str(unpacked.resolve())
     return report
+
+
+def _unpack(wheel: Path, target: Path) -> Path:
+    with zipfile.ZipFile(wheel) as archive:
+        archive.extractall(target)
+    return target
+
+
+@pytest.fixture(scope="module")
+def probe(wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    return run_probe(_unpack(wheel, tmp_path_factory.mktemp("unpacked")))
+
+
+def shipped_models(names: list[str]) -> set[str]:
+    """The names of the ``.rules`` files in the wheel's ``models`` folder."""
+    prefix = f"{PACKAGE}/models/"
+    return {name[len(prefix):-len(".rules")] for name in names if name.startswith(prefix) and name.endswith(".rules")}
+
+
+def bundled_model_failures(probe: dict[str, Any], shipped: set[str]) -> list[str]:
+    """Why the bundled models do not all load from the unpacked wheel: one entry per model that the
+    wheel ships but that did not load (with its error), was not tried, or loaded from elsewhere."""
+    models = probe["models"]
+    failures = [f"{name}: not found by the installed package" for name in sorted(shipped - models.keys())]
+    failures += [f"{name}: loaded, but the wheel ships no {name}.rules" for name in sorted(models.keys() - shipped)]
+    for name, entry in sorted(models.items()):
+        if not entry["ok"]:
+            failures.append(f"{name} does not load from the wheel:\n{entry['error']}")
+        elif not entry["file"].startswith(probe["unpacked"]):
+            failures.append(f"{name} loaded from {entry['file']}, not from the wheel")
+    return failures
 
 
 class TestWheelContents:
@@ -148,20 +183,30 @@ class TestWheelContents:
 class TestUnpackedWheel:
     """The unpacked wheel works on its own: grammar, a model from text, the bundled models."""
 
-    def test_package_comes_from_the_wheel(self, probe: dict) -> None:
+    def test_package_comes_from_the_wheel(self, probe: dict[str, Any]) -> None:
         assert not probe["sys_path_has_checkout"]
         assert probe["package"].startswith(probe["unpacked"])
         assert probe["grammar"].startswith(probe["unpacked"])
         assert probe["grammar_matches"]
 
-    def test_model_from_text(self, probe: dict) -> None:
+    def test_model_from_text(self, probe: dict[str, Any]) -> None:
         assert probe["mini"] == "91.25"  # 15 min/Tag × 365 / 60
 
-    def test_bundled_model(self, probe: dict) -> None:
-        models = probe["models"]
-        loaded = {name: entry for name, entry in models.items() if entry["ok"]}
-        if not loaded:
-            reasons = "; ".join(f"{name}: {entry['error']}" for name, entry in models.items()) or "no models/*.rules"
-            pytest.skip(f"no bundled model loads from the wheel: {reasons}")
-        for entry in loaded.values():
-            assert entry["file"].startswith(probe["unpacked"])
+    def test_every_bundled_model_loads(self, probe: dict[str, Any], names: list[str]) -> None:
+        shipped = shipped_models(names)
+        assert shipped == {path.stem for path in (ROOT / "models").glob("*.rules")}
+        failures = bundled_model_failures(probe, shipped)
+        assert not failures, "\n\n".join(failures)
+        loaded = [name for name, entry in probe["models"].items() if entry["ok"]]
+        assert len(loaded) == len(shipped)
+
+    def test_a_broken_bundled_model_is_a_failure(self, wheel: Path, names: list[str], tmp_path: Path) -> None:
+        """The check above can fail: a wheel whose bei_nrw2.rules does not check reports that model
+        with the checker's error, and only that one."""
+        unpacked = _unpack(wheel, tmp_path / "unpacked")
+        broken = unpacked / PACKAGE / "models" / "bei_nrw2.rules"
+        broken.write_text(broken.read_text(encoding="utf-8") + "\nwert kaputt = gibt_es_nicht\n", encoding="utf-8")
+        failures = bundled_model_failures(run_probe(unpacked), shipped_models(names))
+        assert len(failures) == 1, failures
+        assert failures[0].startswith("bei_nrw2 does not load from the wheel:\nCheckError: ")
+        assert "gibt_es_nicht" in failures[0] and "bei_nrw2.rules:" in failures[0]

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from hypothesis_budget import examples
 
 import teilhabe_rules
 from teilhabe_rules import CaseError
@@ -23,7 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples" / "bei_nrw3"
 POPULATION = EXAMPLES / "population_alt_neu.jsonl"
 PROPS = settings(
-    max_examples=25,
+    max_examples=examples(25),
     deadline=None,
     database=None,
     derandomize=True,

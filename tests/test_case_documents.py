@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from hypothesis_budget import examples
 
 import teilhabe_rules
 import teilhabe_rules.cases
@@ -104,7 +105,7 @@ class TestDecoding:
         assert diagnostic.location is not None and (diagnostic.location.file, diagnostic.location.line) == ("population.jsonl", 1)
         assert diagnostic.path == "$[7]"
 
-    @settings(max_examples=300, deadline=None)
+    @settings(max_examples=examples(300), deadline=None)
     @given(st.text(alphabet=st.sampled_from('[]{}"\'=,.:#\\\n 1aé-') | st.characters(), max_size=60), st.booleans())
     def test_any_text_gives_data_or_a_document_error(self, text: str, json_format: bool) -> None:
         try:

@@ -11,6 +11,7 @@ from unittest import mock
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from hypothesis_budget import examples
 from test_compare import FLAT
 
 import teilhabe_rules
@@ -156,7 +157,7 @@ class TestEveryLineIsAccountedFor:
     """Populations with faults injected anywhere: each line is a result, an error row or empty."""
 
     @settings(
-        max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+        max_examples=examples(60), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
     )
     @given(
         kinds=st.lists(st.sampled_from(sorted(JSONL_LINES)), min_size=1, max_size=25),
@@ -190,7 +191,7 @@ class TestEveryLineIsAccountedFor:
             )
 
     @settings(
-        max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+        max_examples=examples(40), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
     )
     @given(
         kinds=st.lists(st.sampled_from(sorted(CSV_LINES)), min_size=1, max_size=25),

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from hypothesis_budget import examples
 from test_compare_resume import Interrupt, partial, population, without_time
 
 import teilhabe_rules
@@ -248,7 +249,7 @@ class TestSameShape:
         assert summary["fälle"] == summary["ausgewertet"] + summary["fehler"]
 
     @settings(
-        max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+        max_examples=examples(25), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
     )
     @given(picks=st.lists(st.integers(0, 9), min_size=0, max_size=12))
     def test_totals_are_the_sums_of_the_rows(

@@ -18,6 +18,7 @@ import attrs
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from hypothesis_budget import examples
 from test_compare import FLAT, model, persons
 from test_compare_faults import GOOD
 from test_compare_figures import TWO_RATES
@@ -178,7 +179,7 @@ class TestBoundedMemory:
             tracemalloc.stop()
         assert peak < 4 << 20  # reading the line whole took more than 8 MiB
 
-    @settings(max_examples=200, deadline=None)
+    @settings(max_examples=examples(200), deadline=None)
     @given(st.lists(st.sampled_from([b"\n", b"\r\n", b" ", b"\t", b"a", b"{}", b"\n\n"]),
                     max_size=30), st.integers(1, 5))
     def test_counting_in_chunks_counts_the_lines_that_are_not_blank(

@@ -8,6 +8,7 @@ from typing import Any
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from hypothesis_budget import examples
 
 import teilhabe_rules
 from teilhabe_rules import TeilhabeError
@@ -126,7 +127,7 @@ def evaluate_or_error(case: dict[str, Any]) -> teilhabe_rules.Result | TeilhabeE
 class TestCorridorProperties:
     """The corridor of LP 2a is total over its inputs' choices and never falls when an input rises."""
 
-    @settings(max_examples=60, deadline=None)
+    @settings(max_examples=examples(60), deadline=None)
     @given(inputs=package_inputs)
     def test_exactly_one_declared_level(self, inputs: dict[str, int]) -> None:
         result = MODEL.evaluate({"lp2a": inputs, "teiler": 1, "massnahmen": []})
@@ -135,7 +136,7 @@ class TestCorridorProperties:
         assert band_of(total) == [result.value("lp2a.stufe")]
         assert result.value("lp2a.stufe") in LEVELS
 
-    @settings(max_examples=60, deadline=None)
+    @settings(max_examples=examples(60), deadline=None)
     @given(inputs=package_inputs, field=st.sampled_from(sorted(CHOICES)), data=st.data())
     def test_level_never_falls_when_an_input_rises(self, inputs: dict[str, int], field: str, data: st.DataObject) -> None:
         higher = data.draw(st.sampled_from([v for v in CHOICES[field] if v >= inputs[field]]), label="higher")
@@ -161,7 +162,7 @@ class TestCorridorProperties:
 class TestEvaluationProperties:
     """Evaluation of generated cases is deterministic and only ever fails with the library's errors."""
 
-    @settings(max_examples=60, deadline=None)
+    @settings(max_examples=examples(60), deadline=None)
     @given(case=valid_cases)
     def test_deterministic_and_pure(self, case: dict[str, Any]) -> None:
         original = copy.deepcopy(case)
@@ -174,7 +175,7 @@ class TestEvaluationProperties:
             assert isinstance(second, teilhabe_rules.Result)
             assert first == second and first.to_dict() == second.to_dict()
 
-    @settings(max_examples=80, deadline=None)
+    @settings(max_examples=examples(80), deadline=None)
     @given(case=valid_cases)
     def test_valid_cases_fail_only_with_library_errors(self, case: dict[str, Any]) -> None:
         outcome = evaluate_or_error(case)  # any other exception escapes and fails the test
@@ -192,7 +193,7 @@ class TestEvaluationProperties:
             assert isinstance(outcome, teilhabe_rules.EvaluationError)
             assert missing_row or case["teiler"] == 0
 
-    @settings(max_examples=80, deadline=None)
+    @settings(max_examples=examples(80), deadline=None)
     @given(case=valid_cases, where=st.integers(min_value=0, max_value=50), value=junk)
     def test_malformed_cases_fail_only_with_library_errors(self, case: dict[str, Any], where: int, value: Any) -> None:
         spoiled = with_junk(case, where, value)

@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
+from hypothesis_budget import examples
 from test_parser_fuzz import (
     _SOUP,
     FUZZ,
@@ -219,19 +220,19 @@ def test_expressions_give_the_same_ast(text: str) -> None:
 # ---- generated text --------------------------------------------------------------------------
 
 
-@settings(FUZZ, max_examples=150)
+@settings(FUZZ, max_examples=examples(150))
 @given(GRAMMAR_TEXT)
 def test_grammar_generated_text(text: str) -> None:
     assert_same(text)
 
 
-@settings(FUZZ, max_examples=50)
+@settings(FUZZ, max_examples=examples(50))
 @given(RAW_GRAMMAR_TEXT)
 def test_raw_grammar_generated_text(text: str) -> None:
     assert_same(text)
 
 
-@settings(FUZZ, max_examples=300)
+@settings(FUZZ, max_examples=examples(300))
 @given(mutated_sample())
 @example(SAMPLE)
 @example(SAMPLE.replace("max(", "max((", 1))
@@ -239,13 +240,13 @@ def test_mutated_sample(text: str) -> None:
     assert_same(text)
 
 
-@settings(FUZZ, max_examples=200)
+@settings(FUZZ, max_examples=examples(200))
 @given(_SOUP)
 def test_word_soup(soup: str) -> None:
     assert_same(HEADER + soup)
 
 
-@settings(FUZZ, max_examples=200)
+@settings(FUZZ, max_examples=examples(200))
 @given(st.text(st.sampled_from(list("wert x=1+-*/()[]{}.,:#\"\n \t\f\r%€abcä09")), max_size=40))
 def test_character_soup(soup: str) -> None:
     assert_same(HEADER + soup)

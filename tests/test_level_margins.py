@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from hypothesis_budget import examples
 
 import teilhabe_rules
 
@@ -46,7 +47,7 @@ TINY = Decimal("0.001")
 
 
 class TestContinuous:
-    @settings(max_examples=150, deadline=None)
+    @settings(max_examples=examples(150), deadline=None)
     @given(st.decimals(min_value=0, max_value=100, places=2))
     def test_stated_distance_changes_the_level_and_less_does_not(self, minutes: Decimal) -> None:
         margin = CONTINUOUS.evaluate({"minuten": minutes}).level_margin("lp2a")

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from hypothesis_budget import examples
 
 import teilhabe_rules
 from teilhabe_rules.cases import read_data
@@ -43,7 +44,7 @@ resident = st.tuples(
 class TestHouseTotals:
     """House VK and money are exactly the sum of the parts, for generated houses."""
 
-    @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @settings(max_examples=examples(40), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
     @given(residents=st.lists(resident, min_size=1, max_size=24), special=st.booleans())
     def test_totals_are_sums_of_parts(self, model, house, residents, special) -> None:
         case = copy.deepcopy(house)

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from hypothesis_budget import examples
 
 import teilhabe_rules
 from teilhabe_rules.cases import read_data
@@ -20,7 +21,7 @@ from teilhabe_rules.cases import read_data
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples" / "mawo"
 DOC = ROOT / "docs" / "models" / "mawo.md"
-SETTINGS = settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+SETTINGS = settings(max_examples=examples(30), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
 # The model before issue 15, restored by an agreement: LP 1b on all opening days, no pooling.
 BEFORE_ISSUE_15 = {"parameter": {"lp1b_krankheitstage": "250 Tage/Platz/Jahr", "lp2a_poolanteil": "100 %", "lp3a_poolanteil": "100 %"}}

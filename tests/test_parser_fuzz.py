@@ -8,6 +8,7 @@ import re
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.lark import from_lark
+from hypothesis_budget import examples
 from lark.lexer import PatternStr
 
 from teilhabe_rules.builder import parse_module
@@ -143,7 +144,7 @@ _SOUP = st.lists(st.one_of(_PIECES, st.text(_LANGUAGE_CHARACTERS, max_size=3)), 
 )
 
 
-@settings(FUZZ, max_examples=300)
+@settings(FUZZ, max_examples=examples(300))
 @given(st.text())
 @example("")
 @example("\x00")
@@ -155,7 +156,7 @@ def test_arbitrary_text(text: str) -> None:
     assert_parses_or_fails_cleanly(text)
 
 
-@settings(FUZZ, max_examples=300)
+@settings(FUZZ, max_examples=examples(300))
 @given(_SOUP)
 @example('modell m "M\nende\n')
 @example('wert x = """abc\n')
@@ -219,7 +220,7 @@ RAW_GRAMMAR_TEXT = from_lark(
 )
 
 
-@settings(FUZZ, max_examples=100)
+@settings(FUZZ, max_examples=examples(100))
 @given(GRAMMAR_TEXT)
 def test_grammar_generated_text_parses(text: str) -> None:
     """Text derived from the grammar (tokens separated by blanks) is accepted by the parser, and
@@ -229,7 +230,7 @@ def test_grammar_generated_text_parses(text: str) -> None:
     assert_parses_or_fails_cleanly(text)
 
 
-@settings(FUZZ, max_examples=30)
+@settings(FUZZ, max_examples=examples(30))
 @given(RAW_GRAMMAR_TEXT)
 def test_raw_grammar_text_fails_cleanly(text: str) -> None:
     """Text from the grammar with hypothesis' own terminal values (glued, odd) never crashes."""
@@ -306,7 +307,7 @@ def mutated_sample(draw: st.DrawFn) -> str:
     return text
 
 
-@settings(FUZZ, max_examples=500)
+@settings(FUZZ, max_examples=examples(500))
 @given(mutated_sample())
 @example(SAMPLE.replace("68.95", "68,95"))
 @example(SAMPLE.replace("\nende\naufzählung", "\naufzählung", 1))

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from hypothesis_budget import examples
 
 import teilhabe_rules as tr
 
@@ -320,7 +321,7 @@ CASE = st.fixed_dictionaries(
 class TestGenerated:
     """For random valid cases the JSON form is plain JSON and round-trips."""
 
-    @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @settings(max_examples=examples(40), deadline=None, suppress_health_check=[HealthCheck.too_slow])
     @given(case=CASE, explain=st.booleans())
     def test_round_trip(self, case: dict[str, Any], explain: bool) -> None:
         result = model().evaluate(case, explain=explain)

@@ -15,6 +15,7 @@ import attrs
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from hypothesis_budget import examples
 
 import teilhabe_rules
 from teilhabe_rules import checked as c
@@ -185,7 +186,7 @@ class TestValues:
     """Scalar and container encodings are exact."""
 
     @given(values)
-    @settings(max_examples=150)
+    @settings(max_examples=examples(150))
     def test_round_trip(self, value: Any) -> None:
         data = serial.encode(value)
         assert data.isascii()

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
+from hypothesis_budget import examples
 
 import teilhabe_rules
 from teilhabe_rules import CaseError
@@ -30,7 +31,7 @@ else:  # pragma: no cover
 
 ROOT = Path(__file__).resolve().parent.parent
 MODEL_NAMES = sorted(p.stem for p in (ROOT / "models").glob("*.rules"))
-FAST = settings(max_examples=15, deadline=None, database=None, derandomize=True, suppress_health_check=list(HealthCheck))
+FAST = settings(max_examples=examples(15), deadline=None, database=None, derandomize=True, suppress_health_check=list(HealthCheck))
 
 PERIODS = """\
 modell perioden "Perioden"

@@ -75,7 +75,8 @@ class TestBundledVariant:
     def test_its_own_examples_pass_and_the_base_examples_are_not_inherited(self) -> None:
         outcomes = run_examples(teilhabe_rules.bundled("mawo_2025"))
         assert [o.id for o in outcomes if not o.passed] == []
-        assert len(outcomes) == 5
+        own = (ROOT / "models" / "mawo_2025.rules").read_text(encoding="utf-8").count('\nbeispiel "')
+        assert len(outcomes) == own >= 5
 
     def test_the_same_case_costs_more_under_the_new_version(self) -> None:
         massnahmen = [{"bezeichnung": "Freizeit", "stunden": 10, "personen": 1}]

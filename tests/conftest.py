@@ -2,7 +2,7 @@
 in temporary directories, never in the user's cache and configuration.
 
 The suite runs on the parser as a user's process mostly gets it: loaded from the cache (the
-parser is built and stored once here). ``tests/test_cache.py`` and ``tests/test_parser.py``
+parser is built and stored once here). ``tests/check/test_cache.py`` and ``tests/syntax/test_parser.py``
 cover the freshly built one.
 
 Hypothesis runs with the profile named by ``HYPOTHESIS_PROFILE``: ``ci`` (the default) is

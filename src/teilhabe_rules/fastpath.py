@@ -36,7 +36,7 @@ Anything else — a character no terminal matches, a token the state does not ac
 error — raises :class:`Fallback`. For text that does not parse, it carries the parse-table states
 and the place where the fast path stopped: lark's parser takes over there and reports the error it
 reports after a full parse (:func:`teilhabe_rules.parser.syntax_error_at`), so a syntax error at
-the end of a big file costs one pass, not two. ``tests/test_fastpath.py`` compares both paths on
+the end of a big file costs one pass, not two. ``tests/syntax/test_fastpath.py`` compares both paths on
 every bundled model, every documented example and generated text, errors included.
 """
 

@@ -2,11 +2,31 @@
 in temporary directories, never in the user's cache and configuration.
 
 The suite runs on the parser as a user's process mostly gets it: loaded from the cache (the
-parser is built and stored once here). ``tests/test_cache.py`` and ``tests/test_parser.py``
-cover the freshly built one."""
+parser is built and stored once here). ``tests/check/test_cache.py`` and ``tests/syntax/test_parser.py``
+cover the freshly built one.
+
+Hypothesis runs with the profile named by ``HYPOTHESIS_PROFILE``: ``ci`` (the default) is
+derandomised — the same cases on every run, no example database, no deadline, a failure prints
+its reproduction blob; ``gründlich`` (or ``gruendlich``) generates ten times as many cases at
+random and keeps failing ones in ``.hypothesis/`` for the next run (docs/05_testing.md)."""
 
 import os
 import tempfile
+
+from hypothesis import settings
+from hypothesis_budget import CI_MAX_EXAMPLES, THOROUGH_MAX_EXAMPLES
+
+# both derive from hypothesis' own default profile, whatever profile hypothesis chose on import
+_DEFAULT = settings.get_profile("default")
+settings.register_profile("ci", parent=_DEFAULT, max_examples=CI_MAX_EXAMPLES, derandomize=True, deadline=None,
+                          print_blob=True)
+for _name in ("gründlich", "gruendlich"):
+    settings.register_profile(_name, parent=_DEFAULT, max_examples=THOROUGH_MAX_EXAMPLES, derandomize=False,
+                              deadline=None, print_blob=True)
+_PROFILE = os.environ.get("HYPOTHESIS_PROFILE", "ci")
+if _PROFILE not in ("ci", "gründlich", "gruendlich"):
+    raise ValueError(f"HYPOTHESIS_PROFILE={_PROFILE!r}: known profiles are ci (default) and gründlich")
+settings.load_profile(_PROFILE)
 
 collect_ignore = ["fixtures"]
 

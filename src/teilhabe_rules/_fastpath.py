@@ -38,7 +38,7 @@ whose type the builder passes in. Nothing else steps aside: any other exception 
 raises is a defect and propagates as it is. For text that does not parse, it carries the parse-table states
 and the place where the fast path stopped: lark's parser takes over there and reports the error it
 reports after a full parse (:func:`teilhabe_rules.parser.syntax_error_at`), so a syntax error at
-the end of a big file costs one pass, not two. ``tests/test_fastpath.py`` compares both paths on
+the end of a big file costs one pass, not two. ``tests/syntax/test_fastpath.py`` compares both paths on
 every bundled model, every documented example and generated text, errors included.
 """
 

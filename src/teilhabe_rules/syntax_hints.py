@@ -6,7 +6,7 @@ and what it would have accepted (built by :mod:`teilhabe_rules.parser`). Gives: 
 
 Common mistakes are recognised by the entries of :data:`MISTAKES`, tried in order; the first
 whose ``test`` finds the mistake explains the error. Each entry carries an example snippet that
-makes exactly that mistake; ``tests/test_syntax_hints.py`` parses every snippet and asserts the
+makes exactly that mistake; ``tests/syntax/test_syntax_hints.py`` parses every snippet and asserts the
 message, the position and that no other entry claims it, so the table cannot rot. Every test
 looks only at the offending token and its surroundings, so it never fires on a valid file and
 rarely on an unrelated error. Anything not recognised gets a generic message listing what the

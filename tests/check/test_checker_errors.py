@@ -1,0 +1,152 @@
+"""The checker rejects inconsistent rule files with located, explained diagnostics."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+import teilhabe_rules
+from teilhabe_rules import CheckError, Diagnostic
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "checker"
+HEADER = re.compile(r"^# erwartet: (?P<words>.+?) @ (?P<line>\d+):(?P<column>\d+)\s*$")
+
+MODEL_HEAD = 'modell probe "Probe"\n  version "1"\n  gültig ab 01.01.2024\nende\n'
+
+
+class Expected:
+    """What the header comments of a negative fixture promise."""
+
+    def __init__(self, path: Path):
+        lines = path.read_text(encoding="utf-8").splitlines()
+        match = HEADER.match(lines[0])
+        assert match, f"{path.name}: first line must be '# erwartet: <Wörter> @ <Zeile>:<Spalte>'"
+        self.words = match["words"]
+        self.line = int(match["line"])
+        self.column = int(match["column"])
+        self.hint: str | None = None
+        self.code: str | None = None
+        for text in lines[1:3]:
+            if text.startswith("# hinweis: "):
+                self.hint = text[len("# hinweis: "):]
+            elif text.startswith("# code: "):
+                self.code = text[len("# code: "):]
+        self.source_line = lines[self.line - 1]
+
+
+def _fixtures() -> list[Path]:
+    return sorted(FIXTURES.glob("*.rules"))
+
+
+def _words_pattern(words: str) -> str:
+    """The words of a header, in order, anywhere in the rendered report."""
+    return "(?s)" + ".*".join(re.escape(w) for w in words.split())
+
+
+def test_fixture_directory_holds_one_file_per_error_kind() -> None:
+    """Every kind of checker error listed for the suite has its fixture (none silently removed)."""
+    kinds = {
+        "undefined_name", "duplicate_name", "unknown_unit", "unit_mismatch_sum", "unit_mismatch_comparison",
+        "incompatible_conversion", "corridor_gap", "corridor_overlap", "band_undeclared_level",
+        "table_missing_member", "table_int_key_not_partial", "cyclic_definition", "declared_type_mismatch",
+        "level_outside_declared", "unknown_package_member", "unknown_function", "round_without_mode",
+        "aggregate_over_non_list", "previous_outside_list", "example_unknown_path", "example_unknown_template",
+        "stichtag_not_date", "default_out_of_range", "default_not_in_choice", "duplicate_table_row",
+        "parameter_unit_mismatch",
+    }
+    assert kinds <= {p.stem for p in _fixtures()}
+
+
+@pytest.mark.parametrize("path", _fixtures(), ids=[p.stem for p in _fixtures()])
+def test_negative_fixture(path: Path) -> None:
+    """Loading the fixture fails with exactly one error: the promised words at the promised place."""
+    expected = Expected(path)
+    with pytest.raises(CheckError, match=_words_pattern(expected.words)) as info:
+        teilhabe_rules.load(path)
+    errors = info.value.errors
+    assert len(errors) == 1, f"the fixture should isolate one error, got:\n{info.value.render()}"
+    diagnostic: Diagnostic = errors[0]
+    assert diagnostic.location is not None
+    assert diagnostic.location.file == str(path)
+    assert (diagnostic.location.line, diagnostic.location.column) == (expected.line, expected.column), diagnostic.render()
+    for word in expected.words.split():
+        assert word in diagnostic.message, diagnostic.render()
+    if expected.code is not None:
+        assert diagnostic.code == expected.code
+
+    rendered = diagnostic.render().splitlines()
+    assert rendered[0].startswith(f"{path}:{expected.line}:{expected.column}: fehler: ")
+    # the offending source line, then a caret under the reported column
+    assert rendered[1] == "    " + expected.source_line
+    caret = rendered[2]
+    assert caret.startswith("    " + " " * (expected.column - 1) + "^"), "\n".join(rendered)
+    assert set(caret[4 + expected.column:]) <= {"~"}
+    if expected.hint is not None:
+        assert diagnostic.hint is not None and expected.hint in diagnostic.hint
+        assert rendered[-1] == f"    hinweis: {diagnostic.hint}"
+
+
+def test_all_errors_of_a_file_are_reported_in_one_run() -> None:
+    """Three independent mistakes give three diagnostics, sorted by line, in one CheckError."""
+    text = MODEL_HEAD + (
+        "eingabe kap4: auswahl {0, 2, 5} min/Tag\n"
+        "wert a = kapp4 + 1\n"  # line 6: unknown name
+        "wert b = 1 EUR + 2 h\n"  # line 7: unit mismatch
+        "eingabe x: zahl Stnd\n"  # line 8: unknown unit
+    )
+    with pytest.raises(CheckError) as info:
+        teilhabe_rules.loads(text, "drei.rules")
+    errors = info.value.errors
+    assert [d.location.line for d in errors if d.location] == [6, 7, 8]
+    assert "Unbekannter Name „kapp4“" in errors[0].message
+    assert "Einheiten passen nicht zusammen" in errors[1].message
+    assert "Unbekannte Einheit „Stnd“" in errors[2].message
+    rendered = info.value.render()
+    assert rendered.count("fehler:") == 3
+    assert all(d.to_dict()["datei"] == "drei.rules" for d in errors)
+
+
+def test_warnings_do_not_stop_loading_and_are_kept_on_the_model() -> None:
+    """An unreachable band and an unreachable level warn, but the model loads and evaluates."""
+    text = MODEL_HEAD + (
+        "eingabe kap4: auswahl {2, 5} min/Tag\n"
+        "paket lp2a \"LP 2a\"\n"
+        "  stufen\n"
+        "    0 \"kein\"\n"
+        "    1 \"gering\"\n"
+        "    2 \"mittel\"\n"
+        "  ende\n"
+        "  stufe nach korridor kap4\n"
+        "    0: bis 0\n"  # line 13: no choice is 0 → unreachable band
+        "    1: über 0\n"
+        "  ende\n"
+        "ende\n"
+    )
+    model = teilhabe_rules.loads(text, "warn.rules")
+    warnings = model.warnings
+    assert all(w.severity == "warnung" and not w.is_error for w in warnings)
+    messages = [w.message for w in warnings]
+    assert any("Das Band von Stufe 0" in m and "wird von keinem möglichen Wert erreicht" in m for m in messages)
+    assert any("Stufe 2 von „lp2a“ hat kein Korridorband und wird nie erreicht" in m for m in messages)
+    band = next(w for w in warnings if "Das Band von Stufe 0" in w.message)
+    assert band.location is not None and (band.location.line, band.location.column) == (13, 5)
+    assert model.evaluate({"kap4": 5}).value("lp2a.stufe") == 1
+
+
+def test_level_rule_that_misses_a_level_warns() -> None:
+    """A level expression whose values never reach a declared level gives an 'unerreichbar' warning."""
+    text = MODEL_HEAD + (
+        "eingabe x: ganzzahl von 0 bis 1\n"
+        "paket lp \"LP\"\n"
+        "  stufen\n"
+        "    0 \"a\"\n"
+        "    1 \"b\"\n"
+        "    2 \"c\"\n"
+        "  ende\n"
+        "  stufe = x\n"
+        "ende\n"
+    )
+    model = teilhabe_rules.loads(text)
+    assert [(w.code, w.message) for w in model.warnings] == [("unerreichbar", "Stufe 2 von „lp“ wird nie erreicht")]

@@ -1,0 +1,327 @@
+"""Variants: a model that extends a base model, merged before checking."""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import shutil
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+import teilhabe_rules
+from teilhabe_rules import CaseError, CheckError, EvaluationError
+from teilhabe_rules.cases import read_data
+from teilhabe_rules.testing import run_examples
+
+ROOT = Path(__file__).resolve().parents[2]
+MAWO = ROOT / "models" / "mawo.rules"
+
+HEAD = """\
+modell haus_2025 "Haus 2025"
+  erweitert "mawo"
+  version "2025-H"
+  gültig ab 01.01.2025
+ende
+"""
+
+
+@pytest.fixture
+def folder(tmp_path: Path) -> Path:
+    """A folder with a copy of the MAWo model, the base of the variants written there."""
+    shutil.copy(MAWO, tmp_path / "mawo.rules")
+    return tmp_path
+
+
+def write(folder: Path, body: str, name: str = "haus_2025.rules", head: str = HEAD) -> Path:
+    path = folder / name
+    path.write_text(head + body, encoding="utf-8")
+    return path
+
+
+def person(day: str = "2025-03-01", **changes: object) -> dict:
+    data = read_data(ROOT / "examples/mawo/person_grundfall.toml")
+    data["zeitraum_ab"] = day
+    data["bewohner"][0].update(changes)
+    return copy.deepcopy(data)
+
+
+def errors(path: Path) -> list:
+    with pytest.raises(CheckError) as caught:
+        teilhabe_rules.load(path)
+    return list(caught.value.errors)
+
+
+class TestBundledVariant:
+    """``models/mawo_2025.rules`` is MAWo with a new FLS rate and Pflegegrad-5 minutes."""
+
+    def test_it_inherits_the_base_and_changes_two_values(self) -> None:
+        base, variant = teilhabe_rules.bundled("mawo"), teilhabe_rules.bundled("mawo_2025")
+        assert variant.checked.parameters["fls_satz"].default == Decimal("70.10")
+        assert base.checked.parameters["fls_satz"].default == Decimal("68.95")
+        assert variant.checked.tables["pflegeminuten"].mapping()[5] == Decimal(40)
+        assert variant.checked.tables["pflegeminuten"].mapping()[4] == Decimal(32)
+        def rules(model: teilhabe_rules.Model) -> set[str]:
+            return {nid for nid, node in model.checked.nodes.items() if node.kind not in ("prüfung", "warnung")}
+
+        def checks(model: teilhabe_rules.Model) -> set[str | None]:
+            return {node.label for node in model.checked.nodes.values() if node.kind in ("prüfung", "warnung")}
+
+        assert rules(variant) == rules(base) and checks(variant) == checks(base)
+        assert variant.info.family == "MAWo" and variant.info.reference_date == ("zeitraum_ab",)
+        assert variant.info.extends == "mawo" and variant.info.base_files[0].endswith("mawo.rules")
+
+    def test_its_own_examples_pass_and_the_base_examples_are_not_inherited(self) -> None:
+        outcomes = run_examples(teilhabe_rules.bundled("mawo_2025"))
+        assert [o.id for o in outcomes if not o.passed] == []
+        own = (ROOT / "models" / "mawo_2025.rules").read_text(encoding="utf-8").count('\nbeispiel "')
+        assert len(outcomes) == own >= 5
+
+    def test_the_same_case_costs_more_under_the_new_version(self) -> None:
+        massnahmen = [{"bezeichnung": "Freizeit", "stunden": 10, "personen": 1}]
+        old = teilhabe_rules.bundled("mawo").evaluate(person(massnahmen=massnahmen, pflegegrad=5))
+        new = teilhabe_rules.bundled("mawo_2025").evaluate(person(massnahmen=massnahmen, pflegegrad=5))
+        assert old.value("bewohner[1].ilb4.budget") == Decimal("689.50")
+        assert new.value("bewohner[1].ilb4.budget") == Decimal("701.00")
+        assert new.value("bewohner[1].lp2b.zeit") - old.value("bewohner[1].lp2b.zeit") == Decimal(4)
+
+    def test_explanations_name_the_file_of_each_rule(self) -> None:
+        result = teilhabe_rules.bundled("mawo_2025").evaluate(person(), explain=True)
+        assert result.explain("bewohner[1].lp2a.stufe").rule.split(":")[0].endswith("mawo.rules")
+
+
+class TestOverrides:
+    """New values of parameters and rows of tables; every target must exist and fit."""
+
+    def test_parameter_and_rows(self, folder: Path) -> None:
+        path = write(folder, "parameter fls_satz = 80 EUR/h\ntabelle poolanteil\n  4: 35 %\n  2: 60 %\nende\n"
+                             "parameter lp2a_grenze_1 = 9 min/Tag\n")
+        model = teilhabe_rules.load(path)
+        assert model.checked.tables["poolanteil"].mapping() == {Decimal(1): Decimal(1), Decimal(2): Decimal("0.60"),
+                                                                Decimal(3): Decimal("0.45"), Decimal(4): Decimal("0.35")}
+        result = model.evaluate(person(massnahmen=[{"bezeichnung": "x", "stunden": 10, "personen": 4}]))
+        assert result.value("bewohner[1].ilb4.budget") == Decimal("280.00")  # 10 h × 35 % × 80 EUR/h
+        # corridor bound moved through its parameter: 0 + 2 + 7 = 9 min/Tag is now level 1
+        assert model.evaluate(person(lp2a={"kap4": 0, "kap5": 2, "kap6": 7})).value("bewohner[1].lp2a.stufe") == 1
+        assert teilhabe_rules.load(folder / "mawo.rules").evaluate(
+            person("2024-03-01", lp2a={"kap4": 0, "kap5": 2, "kap6": 7})).value("bewohner[1].lp2a.stufe") == 2
+
+    def test_the_override_keeps_the_declaration_and_takes_its_own_notes(self, folder: Path) -> None:
+        model = teilhabe_rules.load(write(folder, 'parameter njaz = 1600 h/VK/Jahr annahme "neu verhandelt"\n'))
+        spec = model.checked.parameters["njaz"]
+        assert spec.default == Decimal(1600) and spec.assumptions == ("neu verhandelt",)
+        assert spec.doc is not None and spec.doc.startswith("Netto-Jahresarbeitszeit")
+        assert spec.type.low == Decimal(1200)
+
+    def test_a_parameter_override_may_have_values_per_period(self, folder: Path) -> None:
+        model = teilhabe_rules.load(write(folder, "parameter fls_satz = 70 EUR/h\n  ab 01.07.2025 = 72 EUR/h\n"))
+        cases = [{"bezeichnung": "x", "stunden": 10}]
+        assert model.evaluate(person("2025-03-01", massnahmen=cases)).value("bewohner[1].ilb4.budget") == Decimal("700.00")
+        assert model.evaluate(person("2025-08-01", massnahmen=cases)).value("bewohner[1].ilb4.budget") == Decimal("720.00")
+
+    @pytest.mark.parametrize(
+        ("body", "words", "where", "hint"),
+        [
+            ("parameter fls_sats = 70 EUR/h\n", "Das Basismodell „mawo“ hat keinen Parameter „fls_sats“", (6, 11), "meinten Sie „fls_satz“?"),
+            ("tabelle pflegeminutn\n  5: 40 min/Tag\nende\n", "Das Basismodell „mawo“ hat keine Tabelle „pflegeminutn“", (6, 9),
+             "meinten Sie „pflegeminuten“?"),
+            ("parameter bewohner.lp2a.kap4 = 3\n", "„bewohner.lp2a.kap4“ ist im Basismodell eine Eingabe, kein Parameter", (6, 11), None),
+            ("parameter pflegeminuten = 3\n", "„pflegeminuten“ ist im Basismodell eine Tabelle, kein Parameter", (6, 11), None),
+            ("wert fls_satz = 3 EUR/h\n", "„fls_satz“ ist im Basismodell ein Parameter und lässt sich nicht durch einen Wert ersetzen",
+             (6, 1), "parameter fls_satz = WERT"),
+            ("parameter fls_satz: EUR/Tag = 3 EUR/Tag\n", "„fls_satz“ ändert den Typ: im Basismodell Zahl in EUR/h, hier Zahl in EUR/Tag",
+             (6, 21), "mawo.rules:"),
+        ],
+        ids=["parameter-unbekannt", "tabelle-unbekannt", "eingabe-statt-parameter", "tabelle-statt-parameter", "art",
+             "einheit-der-ersetzung"],
+    )
+    def test_bad_targets_are_reported_in_the_variant(self, folder: Path, body: str, words: str, where: tuple[int, int],
+                                                     hint: str | None) -> None:
+        path = write(folder, body)
+        found = errors(path)
+        diagnostic = next((d for d in found if words in d.message), None)
+        assert diagnostic is not None, [d.message for d in found]
+        assert diagnostic.location is not None
+        assert (diagnostic.location.file, diagnostic.location.line, diagnostic.location.column) == (str(path), *where)
+        assert diagnostic.source_line == body.splitlines()[0]
+        if hint is not None:
+            assert hint in (diagnostic.hint or "")
+
+    @pytest.mark.parametrize(
+        ("body", "words", "column"),
+        [
+            ("parameter fls_satz = 70 EUR/Tag\n", "Der Wert von „fls_satz“ hat die Einheit „EUR/Tag“, erwartet ist EUR/h", 22),
+            ("parameter fls_satz = 700\n", "Der Wert von „fls_satz“ 700 liegt außerhalb von 0 bis 500 EUR/h", 22),
+            ("tabelle pflegeminuten\n  6: 40 min/Tag\nende\n", "„6“ gehört nicht zu Pflegegrad", 3),
+        ],
+        ids=["einheit", "bereich", "zeilenschluessel"],
+    )
+    def test_values_are_checked_like_the_base(self, folder: Path, body: str, words: str, column: int) -> None:
+        path = write(folder, body)
+        diagnostic = next(d for d in errors(path) if words in d.message)
+        assert diagnostic.location is not None and diagnostic.location.file == str(path)
+        assert diagnostic.location.column == column
+
+    def test_an_override_without_a_base_is_an_error(self, tmp_path: Path) -> None:
+        path = tmp_path / "ohne.rules"
+        path.write_text('modell ohne "Ohne"\n  gültig ab 01.01.2024\nende\nparameter satz = 5\n', encoding="utf-8")
+        (diagnostic,) = errors(path)
+        assert diagnostic.message == "„satz“ ohne Typ setzt einen neuen Wert eines Parameters eines Basismodells; dieses Modell erweitert keines"
+        assert "parameter NAME: TYP = WERT" in (diagnostic.hint or "")
+        assert diagnostic.location is not None and diagnostic.location.line == 4
+
+
+class TestReplacements:
+    """Whole declarations with a base name replace it; new names are added."""
+
+    LP3B = """\
+liste bewohner
+  paket lp3b "LP 3b – Arzt- und Therapiebesuche (neu: drei Stufen)"
+    stufen
+      0 "kein Bedarf"
+      1 "bis 25 h"
+      2 "über 25 h"
+    ende
+    eingabe stunden: zahl h/Jahr von 0 bis 50 "Stunden im Jahr"
+    stufe nach korridor stunden
+      0: ab 0 bis 0
+      1: über 0 bis 25
+      2: über 25
+    ende
+    wert zeit: h/Jahr = stunden
+    wert vk: VK = zeit / njaz
+    wert vk_fachkraft: VK = vk
+    wert vk_assistenz: VK = 0 VK
+    wert kosten_jahr: EUR/Jahr = vk * pk_fachkraft
+    wert eur_tag: EUR/Tag = kosten_jahr als EUR/Tag
+  ende
+ende
+"""
+
+    def test_a_package_in_a_list_is_replaced(self, folder: Path) -> None:
+        model = teilhabe_rules.load(write(folder, self.LP3B))
+        package = model.checked.packages["bewohner.lp3b"]
+        assert [lv.number for lv in package.levels] == [0, 1, 2]
+        result = model.evaluate(person(lp3b={"stunden": 30}))
+        assert result.value("bewohner[1].lp3b.stufe") == 2
+        assert result.value("bewohner[1].lp3b.zeit") == Decimal(30)
+
+    def test_an_error_caused_in_the_base_points_into_the_base_file(self, folder: Path) -> None:
+        broken = self.LP3B.replace("    wert vk_assistenz: VK = 0 VK\n", "")
+        found = errors(write(folder, broken))
+        in_base = [d for d in found if d.location is not None and d.location.file == str(folder / "mawo.rules")]
+        assert in_base, [d.render() for d in found]
+        diagnostic = in_base[0]
+        assert "vk_assistenz" in diagnostic.message
+        lines = (folder / "mawo.rules").read_text(encoding="utf-8").splitlines()
+        assert diagnostic.source_line == lines[diagnostic.location.line - 1]
+
+    def test_a_new_name_close_to_a_base_name_is_a_warning(self, folder: Path) -> None:
+        model = teilhabe_rules.load(write(folder, 'parameter fls_saetze: EUR/h = 70 "neu"\n'))
+        warning = next(w for w in model.warnings if "fls_saetze" in w.message)
+        assert warning.message == "Parameter „fls_saetze“ ist neu; das Basismodell hat „fls_satz“"
+        assert not warning.is_error
+
+    def test_a_check_of_the_base_fails_with_the_base_file_as_location(self, folder: Path) -> None:
+        model = teilhabe_rules.load(write(folder, ""))
+        data = person()
+        data["plaetze"] = 1
+        data["bewohner"].append(copy.deepcopy(data["bewohner"][0]))
+        with pytest.raises(CaseError) as caught:
+            model.evaluate(data)
+        diagnostic = next(d for d in caught.value.diagnostics if "als Plätze" in d.message)
+        assert diagnostic.location is not None and diagnostic.location.file == str(folder / "mawo.rules")
+        assert diagnostic.source_line is not None and diagnostic.source_line.startswith("prüfung")
+
+    def test_header_lines_are_inherited_but_not_the_version(self, folder: Path) -> None:
+        model = teilhabe_rules.load(write(folder, "", head='modell ohne_version "X"\n  erweitert "mawo"\nende\n'))
+        assert model.info.version is None
+        assert model.info.valid_from == dt.date(2024, 1, 1) and model.info.budget == ("budget_jahr",)
+        assert model.info.title == "X"
+
+
+class TestBaseResolution:
+    """The base is found next to the variant, else among the bundled models."""
+
+    def test_a_missing_base(self, tmp_path: Path) -> None:
+        path = write(tmp_path, "", head=HEAD.replace('"mawo"', '"mawoo"'))
+        (diagnostic,) = errors(path)
+        assert diagnostic.message == "Das Basismodell „mawoo“ wurde nicht gefunden"
+        assert diagnostic.hint == "meinten Sie „mawo“?"
+        assert diagnostic.location is not None and (diagnostic.location.line, diagnostic.location.column) == (2, 13)
+
+    def test_a_bundled_base(self, tmp_path: Path) -> None:
+        model = teilhabe_rules.load(write(tmp_path, "parameter fls_satz = 75 EUR/h\n"))
+        assert Path(model.info.base_files[0]).name == "mawo.rules"
+        assert model.checked.parameters["fls_satz"].default == Decimal(75)
+
+    def test_a_cycle(self, tmp_path: Path) -> None:
+        write(tmp_path, "", name="a.rules", head='modell a "A"\n  erweitert "b"\n  gültig ab 01.01.2024\nende\n')
+        b = write(tmp_path, "", name="b.rules", head='modell b "B"\n  erweitert "a"\n  gültig ab 01.01.2024\nende\n')
+        (diagnostic,) = errors(b)
+        assert diagnostic.message == "Die Varianten erweitern sich im Kreis: b.rules → a.rules → b.rules"
+
+    def test_a_variant_of_a_variant(self, folder: Path) -> None:
+        write(folder, "parameter fls_satz = 75 EUR/h\n")
+        second = write(folder, "tabelle pflegeminuten\n  5: 45 min/Tag\nende\n", name="haus_2026.rules",
+                       head='modell haus_2026 "Haus 2026"\n  erweitert "haus_2025"\n  gültig ab 01.01.2026\nende\n')
+        model = teilhabe_rules.load(second)
+        assert model.checked.parameters["fls_satz"].default == Decimal(75)
+        assert model.checked.tables["pflegeminuten"].mapping()[5] == Decimal(45)
+        assert [Path(f).name for f in model.info.base_files] == ["haus_2025.rules", "mawo.rules"]
+
+    def test_loads_finds_a_bundled_base(self) -> None:
+        model = teilhabe_rules.loads(HEAD + "parameter fls_satz = 71 EUR/h\n", "text.rules")
+        assert model.checked.parameters["fls_satz"].default == Decimal(71)
+
+
+def test_an_agreement_for_the_base_fits_the_variant() -> None:
+    """An agreement written for mawo applies to mawo_2025; one for another model does not."""
+    variant = teilhabe_rules.bundled("mawo_2025")
+    agreed = variant.load_agreement(ROOT / "examples/mawo/vereinbarung_haus_linde.toml")
+    assert agreed.parameters["njaz"] == Decimal(1620) != variant.checked.parameters["njaz"].default
+    with pytest.raises(teilhabe_rules.AgreementError, match="gilt für das Modell „bei_nrw3“, nicht für „mawo_2025“"):
+        variant.load_agreement({"vereinbarung": {"modell": "bei_nrw3"}})
+
+
+def test_evaluation_errors_of_a_base_rule_name_the_base_file(folder: Path) -> None:
+    """A table without a row for a key, looked up in a rule of the base, points at that rule."""
+    model = teilhabe_rules.load(write(folder, ""))
+    with pytest.raises(EvaluationError) as caught:
+        model.evaluate(person(massnahmen=[{"bezeichnung": "x", "stunden": 10, "personen": 5}]))
+    diagnostic = caught.value.diagnostics[-1]
+    assert diagnostic.location is not None and diagnostic.location.file == str(folder / "mawo.rules")
+    assert "poolanteil" in (diagnostic.source_line or "")
+
+
+def _spans(node: object) -> list[object]:
+    """Every span inside an AST node."""
+    import attrs
+
+    from teilhabe_rules import ast
+
+    if isinstance(node, ast.Span):
+        return [node]
+    if isinstance(node, tuple):
+        return [span for item in node for span in _spans(item)]
+    if attrs.has(type(node)):
+        return [span for field in attrs.fields(type(node)) for span in _spans(getattr(node, field.name))]
+    return []
+
+
+def test_inherited_declarations_name_the_base_file_in_every_span(tmp_path: Path) -> None:
+    """Spans of what a variant takes from its base (through a middle variant, too) name the
+    file they were written in; the variant's own spans name none (the module's own file)."""
+    from teilhabe_rules.variants import load_variant
+
+    shutil.copy(MAWO, tmp_path / "mawo.rules")
+    (tmp_path / "mitte.rules").write_text(HEAD + "parameter fls_satz = 70.10 EUR/h\n", encoding="utf-8")
+    text = HEAD.replace("\"mawo\"", "\"mitte\"") + 'wert neu: EUR/h = fls_satz * 2 "neu"\n'
+    module, _ = load_variant(text, str(tmp_path / "aussen.rules"))
+    by_name = {getattr(item, "name", None): item for item in module.items}
+    for inherited in ("bewohner", "schluessel_leitung", "poolanteil"):
+        assert {span.file for span in _spans(by_name[inherited])} == {str(tmp_path / "mawo.rules")}
+    assert {span.file for span in _spans(by_name["fls_satz"].value)} == {str(tmp_path / "mitte.rules")}
+    assert {span.file for span in _spans(by_name["neu"])} == {None}
+    assert module.header.span.file is None

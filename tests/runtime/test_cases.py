@@ -1,0 +1,457 @@
+"""Case data is checked against the model's inputs: every error with its data path, all at once."""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import json
+import re
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import teilhabe_rules as tr
+import teilhabe_rules.cases
+from teilhabe_rules import CaseError
+
+CASES = Path(__file__).resolve().parents[1] / "fixtures" / "cases"
+
+
+@pytest.fixture(scope="module")
+def model() -> tr.Model:
+    return tr.load(CASES / "klein.rules")
+
+
+def base_case() -> dict[str, Any]:
+    """The case of ``grundfall.toml`` as a Python mapping."""
+    return {
+        "beginn": dt.date(2025, 1, 1),
+        "pflegegrad": 1,
+        "kap4": 5,
+        "lp2a": {"kap5": 2},
+        "massnahmen": [
+            {"bezeichnung": "Gruppenangebot", "stunden": Decimal("100.5"), "personen": 2},
+            {"bezeichnung": "Einzelbegleitung", "stunden": "10 h/Jahr"},
+        ],
+    }
+
+
+def with_changes(**changes: Any) -> dict[str, Any]:
+    """``base_case()`` with keys replaced; ``m2_FIELD`` sets FIELD of the second measure."""
+    case = copy.deepcopy(base_case())
+    for key, value in changes.items():
+        if key.startswith("m2_"):
+            case["massnahmen"][1][key[3:]] = value
+        else:
+            case[key] = value
+    return case
+
+
+def case_error(model: tr.Model, data: Any) -> CaseError:
+    with pytest.raises(CaseError) as info:
+        model.load_case(data)
+    return info.value
+
+
+def by_path(error: CaseError) -> dict[str, str]:
+    return {d.path: d.message for d in error.diagnostics if d.path}
+
+
+EXPECTED_ROW = {
+    "beginn": dt.date(2025, 1, 1),
+    "pflegegrad": 1,
+    "kap4": Decimal("5"),
+    "zuschlag": Decimal("0"),
+    "extra": Decimal("0"),
+    "lp2a.kap5": Decimal("2"),
+    "massnahmen": [
+        {"bezeichnung": "Gruppenangebot", "stunden": Decimal("100.5"), "personen": Decimal("2")},
+        {"bezeichnung": "Einzelbegleitung", "stunden": Decimal("10"), "personen": Decimal("1")},
+    ],
+}
+
+
+def inputs_of(row: dict[str, Any]) -> dict[str, Any]:
+    """The row without the package bookkeeping keys (granted level, reason)."""
+    return {k: v for k, v in row.items() if not k.endswith((".bewilligte_stufe", ".begründung"))}
+
+
+class TestFormats:
+    """TOML, JSON and a Python mapping with the same content give the same validated row."""
+
+    def test_toml_json_and_mapping_give_equal_rows(self, model: tr.Model) -> None:
+        rows = [
+            model.load_case(CASES / "grundfall.toml").row,
+            model.load_case(CASES / "grundfall.json").row,
+            model.load_case(base_case()).row,
+            model.load_case(str(CASES / "grundfall.toml")).row,
+        ]
+        for row in rows:
+            assert inputs_of(row) == EXPECTED_ROW
+        assert rows[0] == rows[1] == rows[2] == rows[3]
+
+    def test_json_decimals_are_exact(self, model: tr.Model, tmp_path: Path) -> None:
+        data = json.loads((CASES / "grundfall.json").read_text(encoding="utf-8"))
+        case_file = tmp_path / "genau.json"
+        case_file.write_text(json.dumps(data).replace("100.5", "100.12345678901234567891"), encoding="utf-8")
+        row = model.load_case(case_file).row
+        stunden = row["massnahmen"][0]["stunden"]
+        assert isinstance(stunden, Decimal)
+        assert stunden == Decimal("100.12345678901234567891")  # a float would have lost digits
+
+    def test_no_float_in_a_row(self, model: tr.Model) -> None:
+        case = with_changes(m2_stunden=12.25)  # a Python float given directly
+        row = model.load_case(case).row
+        assert row["massnahmen"][1]["stunden"] == Decimal("12.25")
+
+        def walk(value: Any) -> None:
+            assert not isinstance(value, float)
+            if isinstance(value, dict):
+                for v in value.values():
+                    walk(v)
+            elif isinstance(value, list):
+                for v in value:
+                    walk(v)
+
+        walk(row)
+
+    def test_the_case_remembers_its_file(self, model: tr.Model) -> None:
+        assert model.load_case(CASES / "grundfall.toml").source == str(CASES / "grundfall.toml")
+        assert model.load_case(base_case()).source is None
+
+
+class TestValues:
+    """Quantities, percentages, dates and defaults are read as the model declares them."""
+
+    @pytest.mark.parametrize(
+        ("given", "expected"),
+        [(5, Decimal("5")), ("5", Decimal("5")), ("5 min/Tag", Decimal("5")), (Decimal("5"), Decimal("5"))],
+    )
+    def test_quantity_strings_and_numbers(self, model: tr.Model, given: Any, expected: Decimal) -> None:
+        assert model.load_case(with_changes(kap4=given)).row["kap4"] == expected
+
+    @pytest.mark.parametrize("given", ["45 %", "45%", 45, Decimal("45"), "45"])
+    def test_percent_is_read_as_a_share(self, model: tr.Model, given: Any) -> None:
+        assert model.load_case(with_changes(zuschlag=given)).row["zuschlag"] == Decimal("0.45")
+
+    def test_quantity_in_hours_of_a_list_element(self, model: tr.Model) -> None:
+        row = model.load_case(with_changes(m2_stunden="12.5 h/Jahr")).row
+        assert row["massnahmen"][1]["stunden"] == Decimal("12.5")
+
+    @pytest.mark.parametrize("given", [dt.date(2026, 1, 1), "2026-01-01", "01.01.2026", " 01.01.2026 "])
+    def test_dates(self, model: tr.Model, given: Any) -> None:
+        assert model.load_case(with_changes(beginn=given)).row["beginn"] == dt.date(2026, 1, 1)
+
+    def test_toml_date_from_file(self, model: tr.Model) -> None:
+        assert model.load_case(CASES / "grundfall.toml").row["beginn"] == dt.date(2025, 1, 1)
+
+    @pytest.mark.parametrize("given", [dt.datetime(2026, 1, 1, 12, 0), "2026-13-01", "1.1.26", 20260101])
+    def test_bad_dates(self, model: tr.Model, given: Any) -> None:
+        error = case_error(model, with_changes(beginn=given))
+        assert list(by_path(error)) == ["$.beginn"]
+        assert "Datum" in error.diagnostics[0].message
+
+    def test_defaults_are_filled(self, model: tr.Model) -> None:
+        row = model.load_case(base_case()).row
+        assert row["zuschlag"] == Decimal("0")
+        assert row["extra"] == Decimal("0")
+        assert row["massnahmen"][1]["personen"] == Decimal("1")
+        assert row["lp2a.bewilligte_stufe"] is None
+
+    def test_given_values_override_defaults(self, model: tr.Model) -> None:
+        row = model.load_case(with_changes(extra="3 min/Tag", m2_personen=3)).row
+        assert row["extra"] == Decimal("3")
+        assert row["massnahmen"][1]["personen"] == Decimal("3")
+
+    def test_enum_member_as_number_or_text(self, model: tr.Model) -> None:
+        assert model.load_case(with_changes(pflegegrad="2")).row["pflegegrad"] == 2
+
+
+class TestKeys:
+    """Unknown keys are rejected with a did-you-mean; missing required inputs name their path."""
+
+    def test_unknown_key_with_did_you_mean(self, model: tr.Model) -> None:
+        error = case_error(model, with_changes(kapp4=5))
+        assert len(error.diagnostics) == 1
+        diagnostic = error.diagnostics[0]
+        assert diagnostic.path == "$.kapp4"
+        assert "kapp4" in diagnostic.message
+        assert "meinten Sie „kap4“" in diagnostic.message
+
+    def test_unknown_key_in_a_package_table(self, model: tr.Model) -> None:
+        error = case_error(model, with_changes(lp2a={"kap5": 2, "kap6": 0}))
+        assert by_path(error).keys() == {"$.lp2a.kap6"}
+        assert "kap5" in by_path(error)["$.lp2a.kap6"]
+
+    def test_unknown_key_in_a_list_element(self, model: tr.Model) -> None:
+        error = case_error(model, with_changes(m2_stunde=1))
+        assert "$.massnahmen[2].stunde" in by_path(error)
+        assert "meinten Sie „stunden“" in by_path(error)["$.massnahmen[2].stunde"]
+
+    def test_unknown_key_without_a_close_match_lists_the_allowed(self, model: tr.Model) -> None:
+        error = case_error(model, with_changes(m2_xyz=1))
+        message = by_path(error)["$.massnahmen[2].xyz"]
+        assert "bezeichnung" in message and "stunden" in message and "personen" in message
+
+    @pytest.mark.parametrize(
+        ("remove", "path"),
+        [("kap4", "$.kap4"), ("beginn", "$.beginn"), ("lp2a", "$.lp2a"), ("massnahmen", "$.massnahmen")],
+    )
+    def test_missing_required_input(self, model: tr.Model, remove: str, path: str) -> None:
+        case = base_case()
+        del case[remove]
+        error = case_error(model, case)
+        assert by_path(error).keys() == {path}
+        assert "fehlt" in by_path(error)[path]
+
+    def test_missing_input_of_a_package_and_of_a_list_element(self, model: tr.Model) -> None:
+        case = with_changes(lp2a={})
+        del case["massnahmen"][1]["stunden"]
+        error = case_error(model, case)
+        assert by_path(error).keys() == {"$.lp2a.kap5", "$.massnahmen[2].stunden"}
+
+    def test_error_text_names_the_path(self, model: tr.Model) -> None:
+        error = case_error(model, with_changes(m2_stunden="viel"))
+        assert "@ $.massnahmen[2].stunden" in str(error)
+        assert "@ $.massnahmen[2].stunden" in error.render()
+        assert error.to_dict()["meldungen"][0]["pfad"] == "$.massnahmen[2].stunden"
+        assert error.to_dict()["fehlerart"] == "fall"
+
+
+class TestWrongValues:
+    """A wrong value is reported with the value itself and what is allowed."""
+
+    @pytest.mark.parametrize(
+        ("changes", "path", "fragments"),
+        [
+            ({"m2_stunden": "viel"}, "$.massnahmen[2].stunden", ["„viel“", "h/Jahr"]),
+            ({"m2_stunden": True}, "$.massnahmen[2].stunden", ["ja", "h/Jahr"]),
+            ({"m2_stunden": "5 min/Tag"}, "$.massnahmen[2].stunden", ["5 min/Tag", "min/Tag", "h/Jahr"]),
+            ({"m2_stunden": "5 Äpfel"}, "$.massnahmen[2].stunden", ["Äpfel"]),
+            ({"m2_stunden": 2500}, "$.massnahmen[2].stunden", ["2500", "0 bis 2000 h/Jahr"]),
+            ({"m2_stunden": -1}, "$.massnahmen[2].stunden", ["-1", "0 bis 2000 h/Jahr"]),
+            ({"m2_personen": "1.5"}, "$.massnahmen[2].personen", ["1.5", "ganze Zahl"]),
+            ({"m2_personen": 4}, "$.massnahmen[2].personen", ["4", "1 bis 3"]),
+            ({"m2_bezeichnung": 5}, "$.massnahmen[2].bezeichnung", ["5", "Text"]),
+            ({"kap4": 3}, "$.kap4", ["3", "{0, 2, 5, 8, 16} min/Tag"]),
+            ({"kap4": "3 min/Tag"}, "$.kap4", ["3 min/Tag", "{0, 2, 5, 8, 16}"]),
+            ({"pflegegrad": 7}, "$.pflegegrad", ["7", "Pflegegrad", "0, 1, 2"]),
+            ({"pflegegrad": "zwei"}, "$.pflegegrad", ["zwei", "0, 1, 2"]),
+            ({"zuschlag": "60 %"}, "$.zuschlag", ["60 %", "0 bis 50 %"]),
+            ({"extra": "15 h/Tag"}, "$.extra", ["15 h/Tag", "min/Tag"]),
+            ({"lp2a": {"kap5": 5}}, "$.lp2a.kap5", ["5", "{0, 2, 9}"]),
+        ],
+    )
+    def test_message_has_value_and_allowed(self, model: tr.Model, changes: dict[str, Any], path: str, fragments: list[str]) -> None:
+        error = case_error(model, with_changes(**changes))
+        messages = by_path(error)
+        assert list(messages) == [path]
+        for fragment in fragments:
+            assert fragment in messages[path], (fragment, messages[path])
+
+    def test_percent_bounds_are_shown_in_percent(self, model: tr.Model) -> None:
+        message = by_path(case_error(model, with_changes(zuschlag=51)))["$.zuschlag"]
+        assert "0 bis 50 %" in message
+        assert "0.5" not in message
+
+    def test_record_where_a_list_is_expected(self, model: tr.Model) -> None:
+        error = case_error(model, with_changes(massnahmen={"bezeichnung": "A", "stunden": 1}))
+        assert by_path(error).keys() == {"$.massnahmen"}
+        assert "Liste" in by_path(error)["$.massnahmen"]
+
+    def test_number_where_a_record_is_expected(self, model: tr.Model) -> None:
+        case = with_changes(lp2a=5)
+        case["massnahmen"].append(7)
+        error = case_error(model, case)
+        messages = by_path(error)
+        assert messages.keys() == {"$.lp2a", "$.massnahmen[3]"}
+        assert "Datensatz" in messages["$.lp2a"] and "5" in messages["$.lp2a"]
+        assert "Datensatz" in messages["$.massnahmen[3]"] and "7" in messages["$.massnahmen[3]"]
+        assert "object" not in error.render()  # no Python error text
+
+
+class TestAllErrorsTogether:
+    """Every problem of a case is reported in one error, each with its own path."""
+
+    def test_all_errors_are_counted(self, model: tr.Model) -> None:
+        case = with_changes(
+            kap4=3,                      # not in auswahl
+            pflegegrad=7,                # not a member
+            zuschlag="60 %",             # out of range
+            extra="1 h/Tag",             # wrong unit
+            unbekannt=1,                 # unknown key
+            lp2a={"kap5": 2, "bewilligte_stufe": 2},  # granted level without reason
+        )
+        del case["beginn"]               # missing
+        case["massnahmen"][0]["stunden"] = "viel"     # wrong type
+        case["massnahmen"][1]["personen"] = "1.5"     # not an integer
+        case["massnahmen"] += [{"bezeichnung": "C", "stunden": 1}, {"bezeichnung": "D", "stunden": 1}]  # 4 > höchstens 3
+        error = case_error(model, case)
+        assert sorted(by_path(error)) == sorted([
+            "$.kap4", "$.pflegegrad", "$.zuschlag", "$.extra", "$.unbekannt", "$.beginn",
+            "$.massnahmen[1].stunden", "$.massnahmen[2].personen", "$.massnahmen", "$.lp2a.begründung",
+        ])
+        assert len(error.diagnostics) == 10
+        assert all(d.is_error for d in error.diagnostics)
+        assert len(error.to_dict()["meldungen"]) == 10
+
+    def test_a_valid_case_has_no_errors(self, model: tr.Model) -> None:
+        model.load_case(base_case())  # does not raise
+
+
+class TestLists:
+    """The number of list elements is bounded by ``mindestens`` and ``höchstens``."""
+
+    def test_too_few(self, model: tr.Model) -> None:
+        error = case_error(model, with_changes(massnahmen=[]))
+        message = by_path(error)["$.massnahmen"]
+        assert "mindestens 1" in message and "0" in message
+
+    def test_too_many(self, model: tr.Model) -> None:
+        items = [{"bezeichnung": str(i), "stunden": 1} for i in range(4)]
+        error = case_error(model, with_changes(massnahmen=items))
+        message = by_path(error)["$.massnahmen"]
+        assert "höchstens 3" in message and "4" in message
+
+    @pytest.mark.parametrize("count", [1, 3])
+    def test_bounds_are_inclusive(self, model: tr.Model, count: int) -> None:
+        items = [{"bezeichnung": str(i), "stunden": 1} for i in range(count)]
+        assert len(model.load_case(with_changes(massnahmen=items)).row["massnahmen"]) == count
+
+    def test_granted_level_needs_a_reason(self, model: tr.Model) -> None:
+        error = case_error(model, with_changes(lp2a={"kap5": 2, "bewilligte_stufe": 2}))
+        assert by_path(error).keys() == {"$.lp2a.begründung"}
+        row = model.load_case(with_changes(lp2a={"kap5": 2, "bewilligte_stufe": 2, "begründung": "Gutachten"})).row
+        assert row["lp2a.bewilligte_stufe"] == 2
+
+
+class TestElementFiles:
+    """A list element may be the path of a TOML or JSON file, relative to the case file."""
+
+    @pytest.mark.parametrize("name", ["mit_dateien.toml", "mit_dateien.json"])
+    def test_elements_from_files_equal_inline_elements(self, model: tr.Model, name: str) -> None:
+        row = model.load_case(CASES / name).row
+        assert inputs_of(row) == EXPECTED_ROW
+
+    def test_paths_are_relative_to_the_case_file(self, model: tr.Model, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch.chdir(tmp_path)  # not the directory of the case file
+        assert inputs_of(model.load_case(CASES / "mit_dateien.toml").row) == EXPECTED_ROW
+
+    def test_errors_point_into_the_element_file(self, model: tr.Model) -> None:
+        error = case_error(model, CASES / "dateifehler.toml")
+        located = {d.path: d for d in error.diagnostics}
+        assert located.keys() == {"$.massnahmen[2]", "$.massnahmen[3].stunden"}
+        # an unreadable element keeps its place: the third element is still [3]
+        missing = located["$.massnahmen[2]"]
+        assert "fehlt.toml" in missing.message
+        too_many = located["$.massnahmen[3].stunden"]
+        assert too_many.location is not None and Path(too_many.location.file).name == "zu_viel.toml"
+        assert "5000" in too_many.message and "0 bis 2000 h/Jahr" in too_many.message
+
+    def test_invalid_element_file_with_line(self, model: tr.Model) -> None:
+        error = case_error(model, CASES / "element_kaputt.toml")
+        located = {d.path: d for d in error.diagnostics}
+        assert located.keys() == {"$.massnahmen[1]", "$.massnahmen[2].stunden"}
+        broken = located["$.massnahmen[1]"]
+        assert broken.location is not None
+        assert Path(broken.location.file).name == "kaputt.toml"
+        assert broken.location.line == 2  # `stunden = = 5`
+        assert "mindestens" not in error.render()  # the broken element still counts
+
+    def test_a_file_named_twice_gives_two_independent_elements(self, model: tr.Model, monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch.chdir(CASES)
+        row = model.load_case(with_changes(massnahmen=["massnahmen/gruppe.toml", "massnahmen/gruppe.toml"])).row
+        assert row["massnahmen"] == EXPECTED_ROW["massnahmen"][:1] * 2
+        assert row["massnahmen"][0] is not row["massnahmen"][1]
+
+    def test_a_broken_file_named_twice_is_reported_at_both_elements(self, model: tr.Model, tmp_path: Path) -> None:
+        (tmp_path / "massnahmen").mkdir()
+        broken = (CASES / "massnahmen" / "kaputt.toml").read_text(encoding="utf-8")
+        (tmp_path / "massnahmen" / "kaputt.toml").write_text(broken, encoding="utf-8")
+        text = (CASES / "element_kaputt.toml").read_text(encoding="utf-8").replace(
+            '"massnahmen/zu_viel.toml"', '"massnahmen/kaputt.toml"')
+        (tmp_path / "fall.toml").write_text(text, encoding="utf-8")
+        error = case_error(model, tmp_path / "fall.toml")
+        located = {d.path: d for d in error.diagnostics}
+        assert located.keys() == {"$.massnahmen[1]", "$.massnahmen[2]"}
+        for diagnostic in located.values():
+            assert diagnostic.location is not None
+            assert Path(diagnostic.location.file).name == "kaputt.toml" and diagnostic.location.line == 2
+
+    def test_element_file_given_in_a_mapping_is_relative_to_the_working_directory(
+        self, model: tr.Model, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        monkeypatch.chdir(CASES)
+        row = model.load_case(with_changes(massnahmen=["massnahmen/gruppe.toml"])).row
+        assert row["massnahmen"] == EXPECTED_ROW["massnahmen"][:1]
+
+
+class TestBadDocuments:
+    """A case that is not a table or not a readable document is a CaseError, never a raw exception."""
+
+    @pytest.mark.parametrize("data", [[1, 2], "nur Text", 5, None])
+    def test_case_that_is_not_a_table(self, model: tr.Model, data: Any) -> None:
+        if isinstance(data, str):
+            with pytest.raises(CaseError):  # a string is a file name; this one does not exist
+                model.load_case(data)
+            return
+        error = case_error(model, data)
+        assert error.diagnostics[0].path == "$"
+        assert "Datensatz" in error.diagnostics[0].message
+
+    def test_json_array_file(self, model: tr.Model) -> None:
+        error = case_error(model, CASES / "keine_tabelle.json")
+        assert error.diagnostics[0].path == "$"
+
+    def test_invalid_toml_names_file_and_line(self, model: tr.Model) -> None:
+        error = case_error(model, CASES / "kaputt.toml")
+        location = error.diagnostics[0].location
+        assert location is not None
+        assert Path(location.file).name == "kaputt.toml"
+        assert location.line == 3  # `kap4 = `
+        assert re.search(r"kaputt\.toml:3:\d+", error.render())
+
+    def test_invalid_json_names_file_and_line(self, model: tr.Model) -> None:
+        error = case_error(model, CASES / "kaputt.json")
+        location = error.diagnostics[0].location
+        assert location is not None
+        assert (Path(location.file).name, location.line) == ("kaputt.json", 3)
+
+    def test_missing_file(self, model: tr.Model, tmp_path: Path) -> None:
+        error = case_error(model, tmp_path / "gibt_es_nicht.toml")
+        assert "gibt_es_nicht.toml" in error.render()
+
+    def test_directory_instead_of_a_file(self, model: tr.Model, tmp_path: Path) -> None:
+        error = case_error(model, tmp_path)
+        assert str(tmp_path) in error.render()
+
+    def test_not_utf8(self, model: tr.Model, tmp_path: Path) -> None:
+        case_file = tmp_path / "latin1.toml"
+        case_file.write_bytes("bezeichnung = 'Maßnahme'\n".encode("latin-1"))
+        error = case_error(model, case_file)
+        assert "latin1.toml" in error.render()
+
+
+class TestOmittedLists:
+    """A list the model allows to be empty may be left out of a case; one that needs elements may not."""
+
+    def test_an_empty_allowed_list_may_be_left_out(self) -> None:
+        model = tr.bundled("bei_nrw3")
+        data = tr.cases.read_data(Path(__file__).resolve().parents[2] / "examples" / "bei_nrw3" / "eigene_haeuslichkeit.toml")
+        assert model.checked.scopes["abrechnungsmonate"].min_count in (None, 0)
+        assert model.checked.scopes["zeitabschnitte.massnahmen"].min_count in (None, 0)
+        explicit = {**data, "abrechnungsmonate": [], "zeitabschnitte": [{**za, "massnahmen": []} for za in data["zeitabschnitte"]]}
+        omitted = {key: value for key, value in data.items() if key != "abrechnungsmonate"}
+        omitted["zeitabschnitte"] = [{k: v for k, v in za.items() if k != "massnahmen"} for za in data["zeitabschnitte"]]
+        assert model.evaluate(omitted).to_dict() == model.evaluate(explicit).to_dict()
+
+    def test_a_list_that_needs_elements_is_still_required(self) -> None:
+        model = tr.bundled("bei_nrw3")
+        data = tr.cases.read_data(Path(__file__).resolve().parents[2] / "examples" / "bei_nrw3" / "eigene_haeuslichkeit.toml")
+        assert model.checked.scopes["zeitabschnitte"].min_count
+        del data["zeitabschnitte"]
+        with pytest.raises(tr.CaseError) as caught:
+            model.evaluate(data)
+        assert any(d.path == "$.zeitabschnitte" and "fehlt" in d.message for d in caught.value.diagnostics)

@@ -1,0 +1,322 @@
+"""MAWo model content (issue 15, points 8–13): night Bezugsgröße, LP 1b from expected days,
+pooling of the red (joint) parts, Übergangseinstufung, ILB 4 per working day, marked assumptions,
+the PG-0 level of LP 2b and the § 43a cap of 2025 — and the figures the docs and examples print."""
+
+from __future__ import annotations
+
+import copy
+import decimal
+import re
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from hypothesis_budget import examples
+
+import teilhabe_rules
+from teilhabe_rules.cases import read_data
+
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLES = ROOT / "examples" / "mawo"
+DOC = ROOT / "docs" / "models" / "mawo.md"
+SETTINGS = settings(max_examples=examples(30), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+
+# The model before issue 15, restored by an agreement: LP 1b on all opening days, no pooling.
+BEFORE_ISSUE_15 = {"parameter": {"lp1b_krankheitstage": "250 Tage/Platz/Jahr", "lp2a_poolanteil": "100 %", "lp3a_poolanteil": "100 %"}}
+
+
+@pytest.fixture(scope="module")
+def model() -> teilhabe_rules.Model:
+    return teilhabe_rules.load(ROOT / "models" / "mawo.rules")
+
+
+@pytest.fixture(scope="module")
+def model_2025() -> teilhabe_rules.Model:
+    return teilhabe_rules.load(ROOT / "models" / "mawo_2025.rules")
+
+
+@pytest.fixture(scope="module")
+def person() -> dict:
+    return read_data(EXAMPLES / "person_grundfall.toml")
+
+
+@pytest.fixture(scope="module")
+def house() -> dict:
+    data = read_data(EXAMPLES / "haus_linde.toml")
+    data["bewohner"] = [read_data(EXAMPLES / item) for item in data["bewohner"]]
+    return data
+
+
+def with_changes(case: dict, **changes) -> dict:
+    out = copy.deepcopy(case)
+    out.update(changes)
+    return out
+
+
+def resident(case: dict, **changes) -> dict:
+    out = copy.deepcopy(case)
+    out["bewohner"][0].update(changes)
+    return out
+
+
+class TestNightBezugsgroesse:
+    """Point 8: LP 0 is spread over the agreed Bezugsgröße; by default the offer's places."""
+
+    @SETTINGS
+    @given(places=st.integers(1, 200), level=st.integers(0, 4))
+    def test_the_default_is_the_offers_places(self, model, person, places, level) -> None:
+        case = with_changes(person, plaetze=places, nachtdienst=level)
+        default, explicit = model.evaluate(case), model.evaluate(with_changes(case, nacht_bezugsgroesse=places))
+        assert default.value("nacht.bezugsgroesse") == places
+        assert default.value("nacht.anteil_angebot") == 1
+        assert default.value("vk_lp0") == default.value("nacht.vk")
+        assert default.value("budget_jahr") == explicit.value("budget_jahr")
+        assert default.value("bewohner[1].tagessatz") == explicit.value("bewohner[1].tagessatz")
+
+    @SETTINGS
+    @given(places=st.integers(1, 60), extra=st.integers(0, 200), level=st.sampled_from([1, 2, 3, 4]))
+    def test_each_place_carries_one_part_of_the_bezugsgroesse(self, model, person, places, extra, level) -> None:
+        covered = places + extra
+        result = model.evaluate(with_changes(person, plaetze=places, nachtdienst=level, nacht_bezugsgroesse=covered))
+        night = result.value("nacht.kosten_jahr")
+        with decimal.localcontext(decimal.Context(prec=28)):
+            assert abs(result.value("bewohner[1].lp0.kosten_jahr") - night / covered) < Decimal("1e-20")
+            assert abs(result.value("nacht.kosten_angebot_jahr") - night * places / covered) < Decimal("1e-20")
+        # the whole night service does not depend on how many persons it covers
+        assert result.value("nacht.vk") == model.evaluate(with_changes(person, plaetze=places, nachtdienst=level)).value("nacht.vk")
+
+    @SETTINGS
+    @given(places=st.integers(1, 60), a=st.integers(0, 100), b=st.integers(0, 100))
+    def test_a_larger_bezugsgroesse_never_raises_the_house_budget(self, model, person, places, a, b) -> None:
+        small, large = sorted((places + a, places + b))
+        first = model.evaluate(with_changes(person, plaetze=places, nacht_bezugsgroesse=small))
+        second = model.evaluate(with_changes(person, plaetze=places, nacht_bezugsgroesse=large))
+        assert second.value("budget_jahr") <= first.value("budget_jahr")
+        assert second.value("bewohner[1].tagessatz") <= first.value("bewohner[1].tagessatz")
+
+    def test_six_places_with_a_night_watch_for_eighteen(self, model, person) -> None:
+        own = model.evaluate(with_changes(person, plaetze=6))
+        shared = model.evaluate(with_changes(person, plaetze=6, nacht_bezugsgroesse=18))
+        # the issue's figure: LP 0 + LP 1b came to ~88 EUR/day per person in a six-place house
+        before = model.evaluate(with_changes(person, plaetze=6), agreement=BEFORE_ISSUE_15)
+        assert round(before.value("bewohner[1].lp0.eur_tag") + before.value("bewohner[1].lp1b.eur_tag"), 2) == Decimal("88.17")
+        assert round(own.value("bewohner[1].lp0.eur_tag"), 2) == Decimal("59.60")
+        assert round(shared.value("bewohner[1].lp0.eur_tag"), 2) == Decimal("19.87")
+        assert round(shared.value("bewohner[1].lp0.eur_tag") + shared.value("bewohner[1].lp1b.eur_tag"), 2) == Decimal("40.44")
+
+    def test_a_bezugsgroesse_below_the_places_is_an_error(self, model, person) -> None:
+        with pytest.raises(teilhabe_rules.TeilhabeError, match=r"Bezugsgröße des Nachtdienstes \(23 Plätze\) ist kleiner als die Plätze"):
+            model.evaluate(with_changes(person, nacht_bezugsgroesse=23))
+
+
+class TestEinfachbesetzung:
+    """Point 9: LP 1b from expected sick and holiday days per place, at most on every opening day."""
+
+    @SETTINGS
+    @given(places=st.integers(1, 40), sick=st.integers(0, 60), holiday=st.integers(0, 40), opening=st.integers(0, 365))
+    def test_days_are_expected_days_capped_by_opening_days(self, model, person, places, sick, holiday, opening) -> None:
+        agreement = model.load_agreement({"parameter": {"lp1b_krankheitstage": f"{sick} Tage/Platz/Jahr",
+                                                        "lp1b_urlaubstage": f"{holiday} Tage/Platz/Jahr", "lp1b_tage": f"{opening} Tage/Jahr"}})
+        result = model.evaluate(with_changes(person, plaetze=places), agreement=agreement)
+        expected = min((sick + holiday) * places, opening)
+        assert result.value("einfachbesetzung.tage_erwartet") == (sick + holiday) * places
+        assert result.value("einfachbesetzung.tage") == expected
+        assert result.value("einfachbesetzung.stunden") == 7 * expected
+
+    def test_defaults(self, model, person) -> None:
+        assert model.evaluate(person).value("einfachbesetzung.stunden") == 1750  # 24 × 30 = 720 > 250 days
+        six = model.evaluate(with_changes(person, plaetze=6))
+        assert (six.value("einfachbesetzung.tage"), six.value("einfachbesetzung.stunden")) == (180, 1260)
+        assert model.evaluate(with_changes(person, lp1b_einfachbesetzung=False)).value("einfachbesetzung.stunden") == 0
+
+    def test_the_assumptions_are_marked(self, model) -> None:
+        for name in ("lp1b_krankheitstage", "lp1b_urlaubstage", "lp1b_tage", "lp1b_stunden_je_tag"):
+            assert model.checked.parameters[name].assumptions, name
+
+
+class TestBlueRed:
+    """Point 10: only the red (jointly provided) parts of LP 2a and LP 3a are pooled."""
+
+    @SETTINGS
+    @given(kap4=st.sampled_from([0, 2, 5, 8, 16]), kap5=st.sampled_from([0, 2, 9, 16, 24]), kap6=st.sampled_from([0, 3, 7, 13, 19]),
+           share=st.integers(0, 100))
+    def test_lp2a_pool_factor(self, model, person, kap4, kap5, kap6, share) -> None:
+        agreement = model.load_agreement({"parameter": {"lp2a_poolanteil": f"{share} %"}})
+        case = resident(person, lp2a={"kap4": kap4, "kap5": kap5, "kap6": kap6})
+        result = model.evaluate(case, agreement=agreement)
+        unpooled = model.evaluate(case, agreement=model.load_agreement({"parameter": {"lp2a_poolanteil": "100 %"}}))
+        total = kap4 + kap5 + kap6
+        red = Decimal(kap6) / total if total else Decimal(0)  # default table: only Kap. 6 is red
+        factor = result.value("bewohner[1].lp2a.poolfaktor")
+        assert abs(factor - (1 - red * (1 - Decimal(share) / 100))) < Decimal("1e-25")
+        assert result.value("bewohner[1].lp2a.berechnete_stufe") == unpooled.value("bewohner[1].lp2a.berechnete_stufe")
+        assert result.value("bewohner[1].lp2a.stunden") <= unpooled.value("bewohner[1].lp2a.stunden")
+        assert abs(result.value("bewohner[1].lp2a.stunden") - unpooled.value("bewohner[1].lp2a.stunden") * factor) < Decimal("1e-20")
+
+    @SETTINGS
+    @given(values=st.lists(st.sampled_from([0, 0.5, 1.0, 1.5, 2.0, 2.5]), min_size=9, max_size=9))
+    def test_lp3a_red_share_is_kap6_and_kap9(self, model, person, values) -> None:
+        case = resident(person, lp3a={f"kap{n}": v for n, v in enumerate(values, start=1)})
+        result = model.evaluate(case)
+        total = sum(Decimal(str(v)) for v in values)
+        red = Decimal(str(values[5])) + Decimal(str(values[8]))
+        assert result.value("bewohner[1].lp3a.stunden_gemeinschaftlich") == red
+        expected = 1 - (red / total) * (1 - Decimal("0.45")) if total else Decimal(1)
+        assert abs(result.value("bewohner[1].lp3a.poolfaktor") - expected) < Decimal("1e-25")
+
+    def test_all_blue_by_agreement_means_no_pooling(self, model, person) -> None:
+        blue = model.load_agreement({"tabellen": {"lp2a_erbringung": {"6": "einzeln"},
+                                                  "lp3a_erbringung": {"6": "einzeln", "9": "einzeln"}}})
+        result = model.evaluate(person, agreement=blue)
+        assert result.value("bewohner[1].lp2a.poolfaktor") == 1 and result.value("bewohner[1].lp3a.poolfaktor") == 1
+        assert result.value("bewohner[1].tagessatz") == Decimal("123.88")  # the figure before issue 15
+        assert model.evaluate(person).value("bewohner[1].tagessatz") == Decimal("115.68")
+
+    def test_every_area_has_a_flag_with_an_assumption(self, model) -> None:
+        for name, keys in (("lp2a_erbringung", {"4", "5", "6"}), ("lp3a_erbringung", {str(n) for n in range(1, 10)})):
+            table = model.checked.tables[name]
+            assert {str(row.keys[0]) for row in table.rows} == keys
+            assert all(row.assumptions for row in table.rows), name
+        assert "lp2a_poolfaktor" not in model.checked.parameters and "lp3a_poolfaktor" not in model.checked.parameters
+
+
+class TestUebergangseinstufung:
+    """Point 11: a kind of grant with its end; a warning once the period starts after it."""
+
+    def test_an_open_ended_transition_is_an_error(self, model, person) -> None:
+        with pytest.raises(teilhabe_rules.TeilhabeError, match="braucht ihr Enddatum „einstufung_bis“"):
+            model.evaluate(resident(person, einstufung="uebergang_vereinbarung"))
+
+    @pytest.mark.parametrize("kind", ["uebergang_turnus", "uebergang_vorzeitig", "uebergang_vereinbarung"])
+    def test_warns_after_its_end(self, model, person, kind) -> None:
+        running = model.evaluate(resident(person, einstufung=kind, einstufung_bis="2024-07-01"))  # zeitraum_ab 01.07.2024
+        assert running.value("bewohner[1].uebergang") is True and running.warnings == ()
+        ended = model.evaluate(resident(person, einstufung=kind, einstufung_bis="2024-06-30"))
+        assert ended.warnings == ("Die Übergangseinstufung von M. M. galt bis 30.06.2024; der Zeitraum beginnt am 01.07.2024. "
+                                  "Eine reguläre Einstufung (Teilhabebericht) ist fällig @ $.bewohner[1]",)
+        # the figures do not depend on the kind of grant
+        assert ended.value("budget_jahr") == model.evaluate(person).value("budget_jahr")
+
+    def test_a_regular_grant_with_an_end(self, model, person) -> None:
+        assert model.evaluate(person).value("bewohner[1].uebergang") is False
+        ended = model.evaluate(resident(person, einstufung_bis="2024-01-31"))
+        assert ended.warnings == ("Die Stufen von M. M. galten bis 31.01.2024; der Zeitraum beginnt am 01.07.2024. "
+                                  "Die Bewilligung ist abgelaufen @ $.bewohner[1]",)
+
+    def test_the_example_case(self, model, model_2025) -> None:
+        path = EXAMPLES / "person_uebergangseinstufung.toml"
+        result = model.evaluate(path)
+        assert result.warnings == ()
+        assert (result.value("bewohner[1].lp2a.berechnete_stufe"), result.value("bewohner[1].lp2a.stufe")) == (2, 3)
+        assert result.value("bewohner[1].tagessatz") == Decimal("165.52")
+        later = read_data(path)
+        later["zeitraum_ab"] = "2025-04-01"
+        (warning,) = model_2025.evaluate(later).warnings
+        assert warning.startswith("Die Übergangseinstufung von K. B. galt bis 31.03.2025")
+
+
+class TestIlb4PerWorkingDay:
+    """Point 12: hours per working day × working days per year (250)."""
+
+    @SETTINGS
+    @given(tenths=st.integers(1, 80), persons=st.sampled_from([1, 2, 3]), days=st.integers(1, 250))
+    def test_per_working_day_equals_the_yearly_hours(self, model, person, tenths, persons, days) -> None:
+        per_day = Decimal(tenths) / 10
+        agreement = model.load_agreement({"parameter": {"ilb4_werktage": f"{days} Tage/Jahr"}})
+        daily = resident(person, massnahmen=[{"bezeichnung": "x", "stunden_je_werktag": per_day, "personen": persons}])
+        yearly = resident(person, massnahmen=[{"bezeichnung": "x", "stunden": per_day * days, "personen": persons}])
+        a, b = model.evaluate(daily, agreement=agreement), model.evaluate(yearly, agreement=agreement)
+        assert a.value("bewohner[1].massnahmen[1].stunden_jahr") == per_day * days
+        assert a.value("bewohner[1].ilb4.budget") == b.value("bewohner[1].ilb4.budget")
+
+    def test_250_working_days_from_the_form(self, model, person) -> None:
+        assert model.checked.parameters["ilb4_werktage"].default == 250
+        assert model.checked.parameters["ilb4_werktage"].sources
+
+    @pytest.mark.parametrize(("measure", "message"), [
+        ({"bezeichnung": "leer"}, "Stunden pro Jahr („stunden“) oder pro Werktag („stunden_je_werktag“) angeben"),
+        ({"bezeichnung": "doppelt", "stunden": 10, "stunden_je_werktag": 1}, "nicht beides"),
+    ])
+    def test_exactly_one_row(self, model, person, measure, message) -> None:
+        with pytest.raises(teilhabe_rules.TeilhabeError, match=re.escape(message)):
+            model.evaluate(resident(person, massnahmen=[measure]))
+
+
+class TestAssumptionsAndLabels:
+    """Point 13: the inventions are marked, PG 0 has its own level, the cap of 2025."""
+
+    def test_marked_assumptions(self, model) -> None:
+        rows = {str(row.keys[0]): row for row in model.checked.tables["lp0_bewertung"].rows}
+        assert any("Stufe 4" in text for text in rows["4"].assumptions)
+        assert model.checked.parameters["berechnungstage"].assumptions
+        text = (ROOT / "models" / "mawo.rules").read_text(encoding="utf-8")
+        assert "# Annahme: gültig ab 01.01.2024." in text
+
+    @SETTINGS
+    @given(days=st.integers(300, 365))
+    def test_the_daily_rate_spreads_the_year_over_the_billing_days(self, model, person, days) -> None:
+        result = model.evaluate(person, agreement=model.load_agreement({"parameter": {"berechnungstage": f"{days} Tage/Jahr"}}))
+        year = result.value("bewohner[1].personalkosten_jahr") + result.value("bewohner[1].platzkosten_jahr")
+        assert abs(result.value("bewohner[1].tagessatz_ungerundet") * days - year) < Decimal("1e-20")
+        assert result.value("bewohner[1].jahresbetrag") == result.value("bewohner[1].tagessatz") * days
+
+    def test_pflegegrad_0_has_its_own_level(self, model, person) -> None:
+        result = model.evaluate(resident(person, pflegegrad=0))
+        package = result.root.lists["bewohner"][0].packages["lp2b"]
+        assert (package.level, package.level_label) == (-1, "kein Pflegegrad")
+        one = model.evaluate(resident(person, pflegegrad=1)).root.lists["bewohner"][0].packages["lp2b"]
+        assert (one.level, one.level_label) == (0, "Pflegegrad 1")
+
+    @pytest.mark.parametrize(("which", "cap"), [("mawo", Decimal("3192.00")), ("mawo_2025", Decimal("3336.00"))])
+    def test_section_43a_cap(self, model, model_2025, person, which, cap) -> None:
+        chosen = model if which == "mawo" else model_2025
+        case = person if which == "mawo" else with_changes(person, zeitraum_ab="2025-03-01")
+        result = chosen.evaluate(case)
+        assert result.value("bewohner[1].pflegekasse_43a") == min(cap, round(result.value("bewohner[1].jahresbetrag") * Decimal("0.15"), 2))
+        assert chosen.checked.parameters["pflegekasse_hoechstbetrag"].sources
+
+
+class TestPublishedAndDocumentedFigures:
+    """The event's figures stay; the house figures changed on purpose and the old ones are an agreement away."""
+
+    def test_published_figures(self, model, person) -> None:
+        result = model.evaluate(resident(person, massnahmen=[{"bezeichnung": "Freizeitfahrt", "stunden": 50, "personen": 3}]))
+        assert result.value("bewohner[1].lp2a.minuten") == 15 and result.value("bewohner[1].lp2a.stufe") == 2
+        assert result.value("bewohner[1].ilb4.budget") == Decimal("1551.38")
+
+    def test_haus_linde(self, model, house) -> None:
+        assert round(model.evaluate(house).value("budget_jahr"), 2) == Decimal("373529.36")
+        agreed = model.evaluate(house, agreement=EXAMPLES / "vereinbarung_haus_linde.toml")
+        assert round(agreed.value("budget_jahr"), 2) == Decimal("387450.60")
+        before = model.evaluate(house, agreement=BEFORE_ISSUE_15)
+        assert round(before.value("budget_jahr"), 2) == Decimal("405379.49")
+        assert [before.value(f"bewohner[{i}].tagessatz") for i in range(1, 7)] == [
+            Decimal(x) for x in ("131.14", "197.97", "227.60", "140.89", "258.38", "133.21")]
+
+    def test_the_old_agreement_figures_are_reproducible(self, model, house) -> None:
+        agreement = {"parameter": {"njaz": "1620 h/VK/Jahr", "pk_fachkraft": "67500 EUR/VK/Jahr", "pk_assistenz": "53500 EUR/VK/Jahr",
+                                   "pk_hauswirtschaft": "47000 EUR/VK/Jahr", "sachkosten_je_platz": "2007.50 EUR/Platz/Jahr",
+                                   "investitionsbetrag_je_platz": "1095 EUR/Platz/Jahr", "lp1b_krankheitstage": "250 Tage/Platz/Jahr",
+                                   # the former uniform LP 2a pool factor of 90 %: every area red, share 90 %
+                                   "lp2a_poolanteil": "90 %", "lp3a_poolanteil": "100 %"},
+                     "tabellen": {"lp0_bewertung": {"2": "30 %"},
+                                  "lp2a_erbringung": {"4": "gemeinschaftlich", "5": "gemeinschaftlich", "6": "gemeinschaftlich"}}}
+        assert round(model.evaluate(house, agreement=model.load_agreement(agreement)).value("budget_jahr"), 2) == Decimal("425883.15")
+
+    @pytest.mark.parametrize("name", sorted(p.name for p in EXAMPLES.glob("person_*.toml")))
+    def test_example_headers_state_the_computed_daily_rate(self, model, name) -> None:
+        header = (EXAMPLES / name).read_text(encoding="utf-8")
+        stated = re.search(r"Erwartet \(Standardparameter\): Tagessatz (\d+),(\d\d) EUR/Tag", header)
+        assert stated, name
+        assert model.evaluate(EXAMPLES / name).value("bewohner[1].tagessatz") == Decimal(f"{stated[1]}.{stated[2]}")
+
+    def test_the_doc_states_the_computed_figures(self, model, house) -> None:
+        text = DOC.read_text(encoding="utf-8")
+        for figure in ("115,68", "373.529,36", "387.450,60", "405.379,49", "1.551,38", "187,41", "271,12", "68,10", "165,52"):
+            assert figure in text, figure
+        result = model.evaluate(house)
+        for i, line in enumerate(re.findall(r"^\| Linde \d \|.*$", text, re.M), start=1):
+            cells = [c.strip() for c in line.strip("|").split("|")]
+            assert cells[3] == f"{result.value(f'bewohner[{i}].tagessatz'):.2f}".replace(".", ",") + " EUR", line

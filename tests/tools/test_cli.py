@@ -1,0 +1,319 @@
+"""The command line: exit codes 0/1/2, compiler-style errors, JSON output, never a traceback."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from teilhabe_rules.cli import main
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+CASES = FIXTURES / "cases"
+AGREEMENTS = FIXTURES / "agreements"
+MODEL = str(CASES / "klein.rules")
+CASE = str(CASES / "grundfall.toml")
+
+BAD_MODEL = """\
+modell kaputt "Mit Einheitenfehler"
+  version "1"
+  gültig ab 01.01.2024
+ende
+wert a: EUR = 1 min
+"""
+
+EXAMPLES_MODEL = """\
+modell beispiele "Beispiele"
+  version "1"
+  gültig ab 01.01.2024
+ende
+
+eingabe kap4: auswahl {0, 2, 5} min/Tag
+parameter satz: EUR/h = 60 "Stundensatz"
+wert jahresstunden: h/Jahr = kap4 als h/Jahr
+wert betrag: EUR/Jahr = runde(jahresstunden * satz, 2, kaufmännisch)
+
+vorlage grund
+  kap4 = 2
+ende
+
+beispiel "stimmt"
+  basis grund
+  erwartet betrag = 730.00 EUR/Jahr
+ende
+"""
+
+FAILING_EXAMPLE = """
+beispiel "stimmt-nicht"
+  basis grund
+  erwartet betrag = 1.00 EUR/Jahr
+ende
+"""
+
+
+def run(*argv: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    code = main(list(argv), out, err)
+    assert "Traceback" not in out.getvalue() + err.getvalue()
+    return code, out.getvalue(), err.getvalue()
+
+
+@pytest.fixture
+def bad_model(tmp_path: Path) -> str:
+    path = tmp_path / "kaputt.rules"
+    path.write_text(BAD_MODEL, encoding="utf-8")
+    return str(path)
+
+
+class TestCheck:
+    """``check`` reports ok files on stdout and errors with file:line:col and a caret on stderr."""
+
+    def test_ok(self) -> None:
+        code, out, err = run("check", MODEL)
+        assert code == 0
+        assert out.startswith(f"{MODEL}: in Ordnung")
+        assert "fehler" not in err
+
+    def test_bad_file(self, bad_model: str) -> None:
+        code, out, err = run("check", bad_model)
+        assert code == 1
+        assert "in Ordnung" not in out
+        lines = err.splitlines()
+        assert lines[0].startswith(f"{bad_model}:5:9: fehler: ")
+        assert lines[1].strip() == "wert a: EUR = 1 min"
+        caret = lines[2]
+        assert caret.strip().startswith("^")
+        assert caret.index("^") == len("    ") + 8  # under column 9
+
+    def test_ok_and_bad_together(self, bad_model: str) -> None:
+        code, out, err = run("check", MODEL, bad_model)
+        assert code == 1
+        assert "in Ordnung" in out and bad_model in err
+
+    def test_json(self, bad_model: str) -> None:
+        code, out, _ = run("check", MODEL, bad_model, "--format", "json")
+        assert code == 1
+        report = json.loads(out)
+        assert [entry["ok"] for entry in report] == [True, False]
+        finding = report[1]["meldungen"][0]
+        assert (finding["datei"], finding["zeile"], finding["spalte"], finding["art"]) == (bad_model, 5, 9, "fehler")
+
+    def test_syntax_error(self, tmp_path: Path) -> None:
+        path = tmp_path / "syntax.rules"
+        path.write_text(BAD_MODEL.replace("wert a: EUR = 1 min", "wert a = = 1"), encoding="utf-8")
+        code, _, err = run("check", str(path))
+        assert code == 1
+        assert err.startswith(f"{path}:5:")
+        assert "^" in err
+
+    def test_missing_file(self, tmp_path: Path) -> None:
+        code, _, err = run("check", str(tmp_path / "fehlt.rules"))
+        assert code == 1
+        assert "fehlt.rules" in err
+
+
+class TestEval:
+    """``eval`` prints a text report or the JSON form; bad input is exit 1 with a readable message."""
+
+    def test_text(self) -> None:
+        code, out, err = run("eval", MODEL, CASE)
+        assert code == 0, err
+        assert out.startswith("Kleines Modell — Version 1.0")
+        assert "4619.50 EUR/Jahr" in out
+        assert "Stufe 1 (gering)" in out
+        assert "↳" not in out
+
+    def test_text_explained(self) -> None:
+        code, out, _ = run("eval", MODEL, CASE, "--explain")
+        assert code == 0
+        assert "↳" in out
+        assert f"[{MODEL}:" in out
+
+    def test_json(self) -> None:
+        code, out, _ = run("eval", MODEL, CASE, "--format", "json")
+        assert code == 0
+        data = json.loads(out)
+        assert data["ok"] is True
+        assert data["schema"] == "1"
+        assert data["ergebnis"]["werte"]["betrag"] == {"wert": "4619.50", "einheit": "EUR/Jahr"}
+        assert "erklärung" not in json.dumps(data, ensure_ascii=False)
+
+    def test_json_explained(self) -> None:
+        code, out, _ = run("eval", MODEL, CASE, "--format", "json", "--explain")
+        assert code == 0
+        betrag = json.loads(out)["ergebnis"]["werte"]["betrag"]
+        assert betrag["erklärung"]["regel"].startswith(f"{MODEL}:")
+
+    def test_json_case(self) -> None:
+        code, out, _ = run("eval", MODEL, str(CASES / "grundfall.json"), "--format", "json")
+        assert code == 0
+        assert json.loads(out)["ergebnis"]["werte"]["betrag"]["wert"] == "4619.50"
+
+    def test_agreement(self) -> None:
+        code, out, _ = run("eval", MODEL, CASE, "--agreement", str(AGREEMENTS / "gut.toml"))
+        assert code == 0
+        assert "Vereinbarung: Haus Test – Vereinbarung 2025" in out
+        assert "4337.50 EUR/Jahr" in out
+
+    def test_at(self) -> None:
+        assert run("eval", MODEL, CASE, "--at", "01.06.2025")[0] == 0
+        code, _, err = run("eval", MODEL, CASE, "--at", "2030-01-01")
+        assert code == 1
+        assert "01.01.2030" in err and "Gültigkeit" in err
+
+    def test_bad_case(self, tmp_path: Path) -> None:
+        case = tmp_path / "fall.toml"
+        case.write_text(Path(CASE).read_text(encoding="utf-8").replace("kap4 = 5", "kap4 = 3"), encoding="utf-8")
+        code, out, err = run("eval", MODEL, str(case))
+        assert code == 1
+        assert out == ""
+        assert "@ $.kap4" in err and "{0, 2, 5, 8, 16}" in err
+
+    def test_bad_case_json(self) -> None:
+        code, out, _ = run("eval", MODEL, str(CASES / "dateifehler.toml"), "--format", "json")
+        assert code == 1
+        data = json.loads(out)
+        assert data["ok"] is False
+        assert data["fehler"]["fehlerart"] == "fall"
+        paths = {m["pfad"] for m in data["fehler"]["meldungen"]}
+        assert paths == {"$.massnahmen[2]", "$.massnahmen[3].stunden"}
+
+    def test_invalid_case_file(self) -> None:
+        code, _, err = run("eval", MODEL, str(CASES / "kaputt.toml"))
+        assert code == 1
+        assert "kaputt.toml:3:" in err
+
+    def test_bad_agreement(self) -> None:
+        code, _, err = run("eval", MODEL, CASE, "--agreement", str(AGREEMENTS / "fehler.toml"))
+        assert code == 1
+        assert f"{AGREEMENTS / 'fehler.toml'}:6:1: fehler: Das Modell hat keinen Parameter „sats“" in err
+        assert "meinten Sie „satz“?" in err
+
+    def test_bad_agreement_json(self) -> None:
+        code, out, _ = run("eval", MODEL, CASE, "--agreement", str(AGREEMENTS / "luecke.toml"), "--format", "json")
+        assert code == 1
+        data = json.loads(out)
+        assert data["fehler"]["fehlerart"] == "vereinbarung"
+        assert data["fehler"]["meldungen"][0]["zeile"] == 6
+
+    @pytest.mark.parametrize("which", ["model", "case", "agreement"])
+    def test_missing_files(self, tmp_path: Path, which: str) -> None:
+        missing = str(tmp_path / "fehlt.toml")
+        argv = {
+            "model": ["eval", str(tmp_path / "fehlt.rules"), CASE],
+            "case": ["eval", MODEL, missing],
+            "agreement": ["eval", MODEL, CASE, "--agreement", missing],
+        }[which]
+        code, out, err = run(*argv)
+        assert code == 1
+        assert "fehlt." in err
+        assert out == ""
+
+    def test_bad_model(self, bad_model: str) -> None:
+        code, _, err = run("eval", bad_model, CASE)
+        assert code == 1
+        assert f"{bad_model}:5:9" in err
+
+    def test_unknown_bundled_model(self) -> None:
+        code, _, err = run("eval", "gibt_es_nicht", CASE)
+        assert code == 1
+        assert "gibt_es_nicht" in err
+
+
+class TestUsage:
+    """A bad command line is exit 2 with a usage line."""
+
+    @pytest.mark.parametrize(
+        "argv",
+        [
+            [],
+            ["frobnicate"],
+            ["check"],
+            ["eval"],
+            ["eval", MODEL],
+            ["eval", MODEL, CASE, "--at", "gestern"],
+            ["eval", MODEL, CASE, "--at", "2025-13-01"],
+            ["eval", MODEL, CASE, "--format", "xml"],
+            ["eval", MODEL, CASE, "--unbekannt"],
+            ["test"],
+        ],
+    )
+    def test_usage_errors(self, argv: list[str]) -> None:
+        code, out, err = run(*argv)
+        assert code == 2
+        assert "usage:" in out + err
+
+    def test_bad_at_names_the_value(self) -> None:
+        _, _, err = run("eval", MODEL, CASE, "--at", "gestern")
+        assert "„gestern“" in err
+
+    def test_help(self) -> None:
+        code, out, _ = run("--help")
+        assert code == 0
+        assert "check" in out and "eval" in out and "test" in out
+
+
+class TestTestCommand:
+    """``test`` runs the examples of a model and ends with the line "N passed, M failed"."""
+
+    def test_all_pass(self, tmp_path: Path) -> None:
+        path = tmp_path / "beispiele.rules"
+        path.write_text(EXAMPLES_MODEL, encoding="utf-8")
+        code, out, _ = run("test", str(path))
+        assert code == 0
+        assert out.splitlines()[-1] == "1 passed, 0 failed"
+        assert "ok      beispiele.rules::stimmt" in out
+
+    def test_one_fails(self, tmp_path: Path) -> None:
+        path = tmp_path / "beispiele.rules"
+        path.write_text(EXAMPLES_MODEL + FAILING_EXAMPLE, encoding="utf-8")
+        code, out, _ = run("test", str(path))
+        assert code == 1
+        assert out.splitlines()[-1] == "1 passed, 1 failed"
+        assert "FEHLER  beispiele.rules::stimmt-nicht" in out
+        assert "erwartet 1" in out and "berechnet 730" in out
+
+    def test_json(self, tmp_path: Path) -> None:
+        path = tmp_path / "beispiele.rules"
+        path.write_text(EXAMPLES_MODEL + FAILING_EXAMPLE, encoding="utf-8")
+        code, out, _ = run("test", str(path), "--format", "json")
+        assert code == 1
+        data = json.loads(out)
+        assert (data["bestanden"], data["fehlgeschlagen"]) == (1, 1)
+        assert [e["ok"] for e in data["beispiele"]] == [True, False]
+
+    def test_model_that_does_not_load(self, bad_model: str) -> None:
+        code, out, err = run("test", bad_model)
+        assert code == 1
+        assert f"{bad_model}:5:9" in err
+        assert out.splitlines()[-1] == "0 passed, 0 failed"
+
+
+class TestInstalledCommand:
+    """The installed console script and ``python -m teilhabe_rules`` run the same command line."""
+
+    def test_console_script_and_module(self, bad_model: str) -> None:
+        script = Path(sys.executable).parent / ("teilhabe-rules.exe" if os.name == "nt" else "teilhabe-rules")
+        assert script.exists(), f"console script not installed next to {sys.executable}"
+        commands = {
+            "script": [str(script)],
+            "module": [sys.executable, "-m", "teilhabe_rules"],
+        }
+        for name, command in commands.items():
+            ok = subprocess.run([*command, "check", MODEL], capture_output=True, text=True, timeout=60)
+            assert ok.returncode == 0, (name, ok.stderr)
+            assert "in Ordnung" in ok.stdout
+            bad = subprocess.run([*command, "check", bad_model], capture_output=True, text=True, timeout=60)
+            assert bad.returncode == 1, name
+            assert f"{bad_model}:5:9: fehler:" in bad.stderr
+            assert "Traceback" not in bad.stderr
+            usage = subprocess.run([*command, "frobnicate"], capture_output=True, text=True, timeout=60)
+            assert usage.returncode == 2, name
+            evaluated = subprocess.run([*command, "eval", MODEL, CASE, "--format", "json"], capture_output=True, text=True, timeout=60)
+            assert evaluated.returncode == 0, (name, evaluated.stderr)
+            assert json.loads(evaluated.stdout)["ergebnis"]["werte"]["betrag"]["wert"] == "4619.50"

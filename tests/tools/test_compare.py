@@ -1,0 +1,349 @@
+"""The comparison of a population under two versions: per-case rows, the summary, and nothing dropped."""
+
+from __future__ import annotations
+
+import copy
+import csv
+import decimal
+import io
+import itertools
+import json
+import shutil
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+import teilhabe_rules
+from teilhabe_rules import CheckError, ValidityError
+from teilhabe_rules.cases import read_data
+from teilhabe_rules.cli import main
+from teilhabe_rules.compare import PopulationRow, _Batch, _batches, compare, fields, read_population
+
+ROOT = Path(__file__).resolve().parents[2]
+OLD, NEW = "mawo", "mawo_2025"
+
+
+def model(name: str) -> teilhabe_rules.Model:
+    return teilhabe_rules.bundled(name)
+
+
+def persons(count: int) -> list[dict]:
+    """``count`` different MAWo person cases of 2025 (Pflegegrad, ILB-4 hours and LP 2a vary)."""
+    base = read_data(ROOT / "examples/mawo/person_grundfall.toml")
+    base["zeitraum_ab"] = "2025-03-01"
+    out = []
+    kap5 = [0, 2, 9, 16, 24]
+    for number in range(count):
+        case = copy.deepcopy(base)
+        person = case["bewohner"][0]
+        person["kuerzel"] = f"P{number + 1}"
+        person["pflegegrad"] = number % 6
+        person["lp2a"] = {"kap4": 0, "kap5": kap5[number % 5], "kap6": 3}
+        if number % 3:
+            person["massnahmen"] = [{"bezeichnung": "Freizeit", "stunden": 5 + number, "personen": 1 + number % 3}]
+        out.append(case)
+    return out
+
+
+def jsonl(path: Path, cases: list, extra_lines: tuple[str, ...] = ()) -> Path:
+    lines = [json.dumps(case, ensure_ascii=False, default=str) for case in cases] + list(extra_lines)
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def rows_of(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+class TestNothingIsDropped:
+    """Every input row is an output row: evaluated, or an error row with its message."""
+
+    def test_injected_malformed_rows_become_error_rows(self, tmp_path: Path) -> None:
+        good = persons(30)
+        unknown_key = copy.deepcopy(good[0])
+        unknown_key["bewohner"][0]["pflegegard"] = 3
+        old_date = copy.deepcopy(good[1])
+        old_date["zeitraum_ab"] = "2024-06-01"  # valid under mawo, before mawo_2025
+        cases = good[:10] + [unknown_key] + good[10:20] + [old_date] + good[20:]
+        population = jsonl(tmp_path / "fälle.jsonl", cases, ('{"name": "kaputt", ',))
+        summary = compare(model(OLD), model(NEW), population, out=tmp_path / "aus.csv")
+        assert (summary.rows, summary.evaluated, summary.errors) == (33, 30, 3)
+        assert summary.errors + summary.evaluated == summary.rows
+        assert (summary.errors_old, summary.errors_new) == (2, 3)
+        out = rows_of(tmp_path / "aus.csv")
+        assert len(out) == 33
+        assert [row["fall"] for row in out] == [f"Zeile {n}" for n in range(1, 34)]
+        errors = {row["fall"]: row["fehler"] for row in out if row["status"] == "fehler"}
+        assert set(errors) == {"Zeile 11", "Zeile 22", "Zeile 33"}
+        assert "unbekannter Schlüssel „pflegegard“ (meinten Sie „pflegegrad“?) @ $.bewohner[1].pflegegard" in errors["Zeile 11"]
+        assert errors["Zeile 22"].startswith("neu: zeitraum_ab 01.06.2024 liegt außerhalb der Gültigkeit von „mawo_2025“")
+        assert "alt:" not in errors["Zeile 22"]
+        message = "kein gültiges JSON: ein Schlüssel in doppelten Anführungszeichen fehlt (Stelle 20)"
+        assert errors["Zeile 33"] == f"alt: {message}; neu: {message}"
+
+    def test_a_csv_row_with_too_many_cells(self, tmp_path: Path) -> None:
+        population = tmp_path / "fälle.csv"
+        population.write_text("beginn,stunden\n2025-01-01,10\n2025-01-01,10,3\n\n2025-02-01,\n", encoding="utf-8")
+        flat = teilhabe_rules.loads(FLAT, "flach.rules")
+        summary = compare(flat, flat, population, out=tmp_path / "aus.jsonl")
+        assert (summary.rows, summary.evaluated, summary.errors) == (3, 1, 2)
+        lines = [json.loads(line) for line in (tmp_path / "aus.jsonl").read_text(encoding="utf-8").splitlines()]
+        assert lines[1] == {"fall": "Zeile 3", "status": "fehler",
+                            "fehler": {"alt": "die Zeile hat 3 Felder, die Kopfzeile 2", "neu": "die Zeile hat 3 Felder, die Kopfzeile 2"}}
+        assert lines[2]["status"] == "fehler" and "stunden" in lines[2]["fehler"]["alt"]  # an empty cell: the input is missing
+
+
+FLAT = """\
+modell flach "Flaches Modell"
+  version "1"
+  gültig ab 01.01.2024
+  stichtag beginn
+  budget betrag
+ende
+eingabe beginn: datum
+eingabe stunden: zahl h/Jahr von 0 bis 100
+eingabe gruppe: ganzzahl Personen von 1 bis 3 standard 1
+parameter satz: EUR/h = 60
+tabelle anteil "Anteil": ganzzahl Personen -> % teilweise
+  1: 100 %
+  2: 65 %
+  3: 45 %
+ende
+paket p "Paket"
+  stufen
+    0 "keine"
+    1 "bis 20 h"
+    2 "über 20 h"
+  ende
+  stufe nach korridor stunden
+    0: ab 0 bis 0
+    1: über 0 bis 20
+    2: über 20
+  ende
+ende
+wert betrag: EUR/Jahr = stunden * satz * anteil[gruppe]
+"""
+
+
+class TestSummary:
+    """The summary's figures agree with the per-case rows."""
+
+    def test_totals_distribution_and_largest_changes(self, tmp_path: Path) -> None:
+        population = jsonl(tmp_path / "fälle.jsonl", persons(40))
+        summary = compare(model(OLD), model(NEW), population, out=tmp_path / "aus.csv")
+        out = rows_of(tmp_path / "aus.csv")
+        unit = " [EUR/Jahr]"
+        old = [Decimal(row["budget_jahr.alt" + unit]) for row in out]
+        new = [Decimal(row["budget_jahr.neu" + unit]) for row in out]
+        diffs = [Decimal(row["budget_jahr.differenz" + unit]) for row in out]
+        with decimal.localcontext(decimal.Context(prec=100)):  # the summary adds exactly
+            assert summary.total_old == sum(old) and summary.total_new == sum(new)
+            assert summary.difference == sum(diffs) and summary.difference > 0
+        assert (summary.minimum, summary.maximum) == (min(diffs), max(diffs))
+        assert (summary.increased, summary.decreased, summary.unchanged) == (
+            sum(d > 0 for d in diffs), sum(d < 0 for d in diffs), sum(d == 0 for d in diffs))
+        top = summary.to_dict()["größte_änderungen"]
+        assert len(top) == 10
+        expected = sorted(((abs(d), row["fall"]) for d, row in zip(diffs, out)), key=lambda item: -item[0])[:10]
+        assert [item["fall"] for item in top] == [ident for _, ident in expected]
+        quartiles = summary.to_dict()["verteilung"]
+        assert Decimal(quartiles["min"]) <= Decimal(quartiles["q1"]) <= Decimal(quartiles["median"]) <= Decimal(quartiles["q3"])
+
+    def test_level_changes_per_package(self, tmp_path: Path) -> None:
+        variant = tmp_path / "grenze.rules"
+        variant.write_text('modell grenze "Grenze"\n  erweitert "mawo_2025"\n  version "x"\nende\n'
+                           "parameter lp2a_grenze_1 = 4 min/Tag\nparameter lp2a_grenze_2 = 15 min/Tag\n", encoding="utf-8")
+        population = jsonl(tmp_path / "fälle.jsonl", persons(25))
+        summary = compare(model(NEW), teilhabe_rules.load(variant), population, out=tmp_path / "aus.csv")
+        out = rows_of(tmp_path / "aus.csv")
+        changed = [row for row in out if row["bewohner[].lp2a.stufe.alt"] != row["bewohner[].lp2a.stufe.neu"]]
+        lp2a = summary.levels["bewohner[].lp2a"]
+        assert lp2a.cases == len(changed) > 0
+        assert lp2a.up == sum(int(r["bewohner[].lp2a.stufe.neu"]) > int(r["bewohner[].lp2a.stufe.alt"]) for r in changed)
+        assert lp2a.up == lp2a.cases and lp2a.down == 0  # 5 and 19 min/Tag move up a level, nothing moves down
+        assert summary.to_dict()["stufenwechsel"]["bewohner[].lp2a"] == {"fälle": len(changed), "höher": len(changed),
+                                                                         "niedriger": 0, "elemente": len(changed)}
+        assert summary.levels["bewohner[].lp2b"].cases == 0
+        assert "bewohner[].lp2a: " in summary.render_text()
+
+    def test_the_summary_as_text_and_json(self, tmp_path: Path) -> None:
+        summary = compare(model(OLD), model(NEW), jsonl(tmp_path / "fälle.jsonl", persons(12)))
+        data = summary.to_dict()
+        assert data["fälle"] == 12 and data["ausgewertet"] == 12 and data["fehler"] == 0
+        assert data["budget"]["wert"] == "budget_jahr" and data["budget"]["einheit"] == "EUR/Jahr"
+        assert Decimal(data["budget"]["differenz"]) == Decimal(data["budget"]["neu"]) - Decimal(data["budget"]["alt"])
+        text = summary.render_text()
+        assert text.startswith("Budgetvergleich mawo 2024.1 → mawo_2025 2025.1")
+        assert "Fälle: 12 · ausgewertet: 12 · Fehler: 0" in text
+
+
+class TestFormats:
+    """Populations as JSON Lines, CSV and directories; output as CSV or JSON Lines."""
+
+    @pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig"], ids=["utf8", "utf8-bom-wie-excel"])
+    def test_csv_with_list_columns(self, tmp_path: Path, encoding: str) -> None:
+        population = tmp_path / "personen.csv"
+        header = ["name", "zeitraum_ab", "plaetze", "nachtdienst", "lp1b_einfachbesetzung", "bewohner[1].kuerzel", "bewohner[1].pflegegrad",
+                  "bewohner[1].lp1a.stufe", "bewohner[1].lp2a.kap4", "bewohner[1].lp2a.kap5", "bewohner[1].lp2a.kap6",
+                  "bewohner[1].lp3b.stunden", "bewohner[1].massnahmen"] + [f"bewohner[1].lp3a.kap{n}" for n in range(1, 10)]
+        rows = [["Haus", "01.03.2025", "24", "3", "ja", "A", str(pg), "1", "0", "2", "13", "12",
+                 '[{"bezeichnung": "x", "stunden": 10}]' if pg == 2 else "[]"] + ["0"] * 9 for pg in (2, 5)]
+        with population.open("w", encoding=encoding, newline="") as handle:
+            csv.writer(handle).writerows([header, *rows])
+        summary = compare(model(OLD), model(NEW), population, out=tmp_path / "aus.jsonl")
+        assert summary.errors == 0, (tmp_path / "aus.jsonl").read_text(encoding="utf-8")
+        first, second = [json.loads(line) for line in (tmp_path / "aus.jsonl").read_text(encoding="utf-8").splitlines()]
+        assert first["werte"]["ilb4_budget_summe"] == {"alt": "689.50", "neu": "701.00", "differenz": "11.50", "einheit": "EUR/Jahr"}
+        assert first["stufen"]["bewohner[].lp2b.stufe"] == {"alt": [1], "neu": [1]}
+        assert Decimal(second["werte"]["budget_jahr"]["differenz"]) > 0  # Pflegegrad 5: more minutes
+        assert Decimal(second["werte"]["ilb4_budget_summe"]["differenz"]) == 0
+
+    def test_a_directory_of_toml_files(self, tmp_path: Path) -> None:
+        folder = tmp_path / "fälle"
+        folder.mkdir()
+        for name in ("person_grundfall.toml", "person_hoher_bedarf.toml", "haus_linde.toml"):
+            shutil.copy(ROOT / "examples/mawo" / name, folder / name)
+        shutil.copytree(ROOT / "examples/mawo/bewohner", folder / "bewohner")
+        (folder / "kaputt.toml").write_text("name = \n", encoding="utf-8")
+        summary = compare(model(OLD), model(NEW), folder, out=tmp_path / "aus.csv", at_new=teilhabe_rules.cases.convert_value(
+            "2025-01-01", teilhabe_rules.checked.DATE))
+        out = {row["fall"]: row for row in rows_of(tmp_path / "aus.csv")}
+        assert list(out) == ["haus_linde.toml", "kaputt.toml", "person_grundfall.toml", "person_hoher_bedarf.toml"]
+        assert (summary.rows, summary.evaluated, summary.errors) == (4, 3, 1)
+        assert out["kaputt.toml"]["status"] == "fehler" and "kein gültiges TOML/JSON" in out["kaputt.toml"]["fehler"]
+        assert out["haus_linde.toml"]["bewohner[].lp2a.stufe.alt"].count(";") == 5  # six residents
+
+    def test_the_population_is_read_lazily(self) -> None:
+        """An endless population yields its first results: rows are processed as they come."""
+        endless = (PopulationRow(f"Zeile {n}", case) for n, case in enumerate(itertools.cycle(persons(3)), start=1))
+        chosen = fields(model(OLD), model(NEW), "keine")
+        from teilhabe_rules.compare import _Evaluator
+
+        batch = _Batch(_Evaluator(model(OLD), model(NEW), None, None, None, None, chosen), None, "budget_jahr", [])
+        text, tallies = next(_batches(batch, endless))
+        assert len(tallies) == 250 and text == ""
+
+    def test_an_unknown_population_format(self, tmp_path: Path) -> None:
+        with pytest.raises(teilhabe_rules.CaseError, match="ist keine Population"):
+            list(read_population(tmp_path / "fälle.xlsx"))
+
+
+class TestOptions:
+    """Budget, value selection, dates and agreements of a comparison."""
+
+    def test_a_model_without_budget(self) -> None:
+        plain = teilhabe_rules.loads(FLAT.replace("  budget betrag\n", ""), "ohne.rules")
+        with pytest.raises(CheckError) as caught:
+            fields(plain, plain)
+        assert caught.value.message == "Das Modell „flach“ nennt kein Budget"
+        assert "--budget" in (caught.value.diagnostics[0].hint or "")
+        assert [f.name for f in fields(plain, plain, budget="betrag")] == ["p.stufe", "betrag"]
+
+    def test_value_selection(self) -> None:
+        names = [f.name for f in fields(model(OLD), model(NEW), "bewohner[].tagessatz, vk_gesamt")]
+        assert names[-2:] == ["bewohner[].tagessatz", "vk_gesamt"]
+        with pytest.raises(CheckError, match="„vk_gesamtt“ ist kein Wert") as caught:
+            fields(model(OLD), model(NEW), "vk_gesamtt")
+        assert caught.value.diagnostics[0].hint == "meinten Sie „vk_gesamt“?"
+        assert len(fields(model(OLD), model(NEW), "alle")) > len(fields(model(OLD), model(NEW))) > len(fields(model(OLD), model(NEW), "keine"))
+
+    def test_a_model_that_needs_a_date(self, tmp_path: Path) -> None:
+        dated = teilhabe_rules.loads(FLAT.replace("  stichtag beginn\n", "").replace("parameter satz: EUR/h = 60", "parameter satz: EUR/h = 60\n  ab 01.01.2025 = 66"),
+                                     "datiert.rules")
+        population = tmp_path / "fälle.csv"
+        population.write_text("beginn,stunden\n2025-03-01,10\n", encoding="utf-8")
+        with pytest.raises(ValidityError, match="hat Parameter mit Werten je Zeitraum"):
+            compare(dated, dated, population)
+        import datetime as dt
+
+        summary = compare(dated, dated, population, at_old=dt.date(2024, 6, 1), at_new=dt.date(2025, 6, 1))
+        assert (summary.total_old, summary.total_new) == (Decimal(600), Decimal(660))
+
+    def test_an_agreement_for_the_new_version(self, tmp_path: Path) -> None:
+        population = jsonl(tmp_path / "fälle.jsonl", persons(6))
+        plain = compare(model(OLD), model(NEW), population)
+        agreed = compare(model(OLD), model(NEW), population, agreement_new={"parameter": {"fls_satz": "75 EUR/h"}})
+        assert agreed.total_new > plain.total_new and agreed.total_old == plain.total_old
+
+
+class TestProgress:
+    """A progress bar on a terminal, nothing otherwise."""
+
+    class Terminal(io.StringIO):
+        """A stream that says it is a terminal."""
+
+        def isatty(self) -> bool:
+            return True
+
+    def test_shown_on_a_terminal_only(self, tmp_path: Path) -> None:
+        population = jsonl(tmp_path / "fälle.jsonl", persons(5))
+        quiet = io.StringIO()
+        compare(model(OLD), model(NEW), population, progress=quiet)
+        assert quiet.getvalue() == ""
+        terminal = self.Terminal()
+        compare(model(OLD), model(NEW), population, progress=terminal)
+        assert "5/5 Fälle (100%)" in terminal.getvalue() and terminal.getvalue().endswith("\n")
+
+
+class TestCli:
+    """``teilhabe-rules compare`` and ``generate``."""
+
+    def test_compare_writes_rows_and_summary(self, tmp_path: Path) -> None:
+        population = jsonl(tmp_path / "fälle.jsonl", persons(8))
+        out, err = io.StringIO(), io.StringIO()
+        code = main(["compare", OLD, NEW, str(population), "--out", str(tmp_path / "aus.csv"), "--summary", str(tmp_path / "s.json")], out, err)
+        assert code == 0, err.getvalue()
+        assert json.loads((tmp_path / "s.json").read_text(encoding="utf-8"))["ausgewertet"] == 8
+        assert len(rows_of(tmp_path / "aus.csv")) == 8
+        assert "Budgetvergleich" in out.getvalue() and err.getvalue() == ""
+
+    def test_error_rows_give_exit_code_1_and_no_traceback(self, tmp_path: Path) -> None:
+        population = jsonl(tmp_path / "fälle.jsonl", persons(2), ("[1, 2",))
+        out, err = io.StringIO(), io.StringIO()
+        assert main(["compare", OLD, NEW, str(population), "--format", "json"], out, err) == 1
+        assert json.loads(out.getvalue())["fehler"] == 1
+
+    def test_bad_input_is_reported(self, tmp_path: Path) -> None:
+        out, err = io.StringIO(), io.StringIO()
+        assert main(["compare", OLD, NEW, str(tmp_path / "gibtsnicht.jsonl")], out, err) == 1
+        assert "Die Population lässt sich nicht lesen" in err.getvalue() and "Traceback" not in err.getvalue()
+        assert main(["compare", OLD, NEW, str(tmp_path), "--at", "gestern"], out, err) == 2
+
+
+class TestGenerate:
+    """A seeded synthetic population from the testing strategies."""
+
+    def test_the_same_seed_gives_the_same_population(self, tmp_path: Path) -> None:
+        pytest.importorskip("teilhabe_rules.strategies")
+        from teilhabe_rules.compare import generate_population
+
+        first, second, other = (tmp_path / "a.jsonl", tmp_path / "b.jsonl", tmp_path / "c.jsonl")
+        assert generate_population(model(NEW), 40, 7, first, split="bewohner") == 40
+        generate_population(model(NEW), 40, 7, second, split="bewohner")
+        generate_population(model(NEW), 40, 8, other, split="bewohner")
+        assert first.read_bytes() == second.read_bytes() != other.read_bytes()
+        cases = [json.loads(line) for line in first.read_text(encoding="utf-8").splitlines()]
+        assert len(cases) == 40 and all(len(case["bewohner"]) == 1 for case in cases)
+        summary = compare(model(OLD), model(NEW), first)
+        assert (summary.rows, summary.errors) == (40, 0)
+
+    def test_a_directory_of_toml_files_reads_back(self, tmp_path: Path) -> None:
+        pytest.importorskip("teilhabe_rules.strategies")
+        out, err = io.StringIO(), io.StringIO()
+        assert main(["generate", NEW, "-n", "5", "--seed", "1", "--out", str(tmp_path / "fälle")], out, err) == 0, err.getvalue()
+        files = sorted((tmp_path / "fälle").iterdir())
+        assert [f.name for f in files] == [f"fall_000{n}.toml" for n in range(1, 6)]
+        assert compare(model(OLD), model(NEW), tmp_path / "fälle").errors == 0
+
+    def test_the_target_is_a_directory_or_json_lines(self, tmp_path: Path) -> None:
+        out, err = io.StringIO(), io.StringIO()
+        assert main(["generate", NEW, "-n", "1", "--out", str(tmp_path / "fälle.csv")], out, err) == 1
+        assert "das Ziel ist ein Verzeichnis (eine TOML-Datei je Fall) oder eine .jsonl-Datei" in err.getvalue()
+        assert not (tmp_path / "fälle.csv").exists()
+
+    def test_split_names_a_list(self) -> None:
+        out, err = io.StringIO(), io.StringIO()
+        assert main(["generate", NEW, "-n", "1", "--split", "bewohnerin"], out, err) == 1
+        assert "„bewohnerin“ ist keine Liste auf der obersten Ebene von „mawo_2025“" in err.getvalue()

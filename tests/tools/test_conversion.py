@@ -1,0 +1,53 @@
+"""A BEI_NRW 2.0 case becomes a 3.0 case through the model's chapter → Bereich table."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from pathlib import Path
+
+import pytest
+
+import teilhabe_rules
+from teilhabe_rules.cli import main
+from teilhabe_rules.conversions import bei_nrw_2_to_3
+
+ROOT = Path(__file__).resolve().parents[2]
+CASE_2_0 = ROOT / "examples" / "bei_nrw2" / "fall_2_0.toml"
+NEXT_PERIOD = {"zeitraum_beginn": dt.date(2026, 4, 1), "zeitraum_ende": dt.date(2027, 3, 31)}
+
+
+class TestConversion:
+    """The converted case equals the documented one and keeps the budget of an equally long period."""
+
+    def test_equals_the_documented_conversion(self) -> None:
+        new = bei_nrw_2_to_3(CASE_2_0, erstellt_am=dt.date(2026, 1, 15), wohnform="eigene_häuslichkeit", **NEXT_PERIOD)
+        model = teilhabe_rules.bundled("bei_nrw3")
+        documented = model.load_case(ROOT / "examples" / "bei_nrw3" / "umstellung_aus_2_0.toml")
+        assert model.load_case(new).row == documented.row
+
+    def test_budget_of_a_period_of_the_same_length_is_unchanged(self) -> None:
+        new = bei_nrw_2_to_3(CASE_2_0, erstellt_am=dt.date(2026, 1, 15), wohnform="eigene_häuslichkeit", **NEXT_PERIOD)
+        old_budget = teilhabe_rules.bundled("bei_nrw2").evaluate(CASE_2_0).value("gesamtbudget")
+        assert teilhabe_rules.bundled("bei_nrw3").evaluate(new).value("gesamtbudget") == old_budget
+
+    def test_mapping_is_read_from_the_model_table(self) -> None:
+        text = teilhabe_rules.bundled("bei_nrw3").checked.source.replace("d2: b1", "d2: b3")
+        changed = teilhabe_rules.loads(text, "bei_nrw3_geaendert.rules")
+        new = bei_nrw_2_to_3(CASE_2_0, erstellt_am=dt.date(2026, 1, 15), wohnform="eigene_häuslichkeit", target=changed)
+        areas = {m["bezeichnung"]: m["bereich"] for m in new["zeitabschnitte"][0]["massnahmen"]}
+        assert areas["Unterstützung bei Behördenangelegenheiten"] == "b3"
+
+    def test_an_invalid_2_0_case_is_rejected_with_its_path(self, tmp_path: Path) -> None:
+        bad = tmp_path / "kaputt.toml"
+        bad.write_text(CASE_2_0.read_text(encoding="utf-8").replace('kapitel = "d6"', 'kapitel = "d10"'), encoding="utf-8")
+        with pytest.raises(teilhabe_rules.CaseError, match=r"massnahmen\[1\]\.kapitel"):
+            bei_nrw_2_to_3(bad, erstellt_am=dt.date(2026, 1, 15), wohnform="eigene_häuslichkeit")
+
+    def test_command_line_writes_a_case_that_evaluates(self, tmp_path: Path) -> None:
+        target = tmp_path / "neu.toml"
+        out, err = io.StringIO(), io.StringIO()
+        code = main(["umstellen", str(CASE_2_0), "--erstellt-am", "2026-01-15", "--wohnform", "eigene_häuslichkeit",
+                     "--beginn", "2026-04-01", "--ende", "2027-03-31", "--out", str(target)], out, err)
+        assert code == 0, err.getvalue()
+        assert teilhabe_rules.bundled("bei_nrw3").evaluate(target).value("gesamtbudget") == teilhabe_rules.bundled("bei_nrw2").evaluate(CASE_2_0).value("gesamtbudget")

@@ -1,0 +1,232 @@
+"""Declared properties and generic invariants over generated cases; broken models are caught with counterexample files."""
+
+from __future__ import annotations
+
+import io
+import sys
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+import teilhabe_rules
+from teilhabe_rules.cli import main
+from teilhabe_rules.properties import INVARIANTS, property_checks, run_properties, run_property
+from teilhabe_rules.testing import run_examples
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+ROOT = Path(__file__).resolve().parents[2]
+MAWO = (ROOT / "models" / "mawo.rules").read_text(encoding="utf-8")
+MODEL_NAMES = sorted(p.stem for p in (ROOT / "models").glob("*.rules"))
+
+SMALL = """\
+modell klein "Klein"
+  version "1"
+  gültig ab 01.01.2024
+ende
+
+eingabe x: zahl h/Woche von 0 bis 20
+eingabe teiler: ganzzahl von 0 bis 4
+wert knick: h/Woche = wenn x > 5 h/Woche dann 0 h/Woche sonst x "steigt bis 5, dann 0"
+wert viertel: h/Woche = x / 4
+
+eigenschaft "x bleibt unter 10": x <= 10 h/Woche
+eigenschaft "knick steigt mit x": steigend knick mit x
+eigenschaft "viertel steigt mit x": steigend viertel mit x
+eigenschaft "viertel fällt nie mit x": fallend viertel mit x
+"""
+
+DIVISION = """\
+modell teilen "Teilen"
+  version "1"
+  gültig ab 01.01.2024
+ende
+
+eingabe stunden: zahl h/Jahr von 0 bis 100
+eingabe personen: ganzzahl Personen von 0 bis 4
+wert je_person: h/Jahr = stunden / (personen / 1 Personen)
+"""
+
+
+@pytest.fixture(scope="module")
+def model() -> teilhabe_rules.Model:
+    return teilhabe_rules.loads(SMALL, "klein.rules")
+
+
+def run(*argv: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    code = main(list(argv), out, err)
+    return code, out.getvalue(), err.getvalue()
+
+
+def check_named(model: teilhabe_rules.Model, name: str):
+    return next(c for c in property_checks(model) if c.name == name)
+
+
+class TestBundledModels:
+    """Every bundled model keeps its declared properties and the generic invariants (small profile)."""
+
+    @pytest.mark.parametrize("name", MODEL_NAMES)
+    def test_all_hold(self, name) -> None:
+        model = teilhabe_rules.load(ROOT / "models" / f"{name}.rules")
+        outcomes = run_properties(model, max_examples=10, seed=1)
+        assert [o.id for o in outcomes if not o.passed] == []
+        names = {o.id.split("::", 1)[1] for o in outcomes}
+        assert {f"invarianten::{n}" for n, _ in INVARIANTS} - names <= {"invarianten::stufen-im-bereich"}
+        assert sum(1 for n in names if n.startswith("eigenschaft::")) >= 3
+
+
+class TestDeclaredProperties:
+    """Conditions and monotonicity declared in a rule file are checked and reported with a counterexample."""
+
+    def test_condition_fails_with_values(self, model, tmp_path) -> None:
+        outcome = run_property(check_named(model, "eigenschaft::x-bleibt-unter-10"), max_examples=50, counterexample_dir=tmp_path)
+        assert not outcome.passed
+        assert "x <= 10 h/Woche" in outcome.message
+        assert Decimal(str(outcome.counterexample["x"])) > 10
+        assert outcome.counterexample_file is not None and outcome.counterexample_file.name == "gegenbeispiel-klein-1.toml"
+        data = tomllib.loads(outcome.counterexample_file.read_text(encoding="utf-8"), parse_float=Decimal)
+        assert data == outcome.counterexample
+
+    def test_monotonicity_fails_at_the_kink(self, model) -> None:
+        outcome = run_property(check_named(model, "eigenschaft::knick-steigt-mit-x"), max_examples=60)
+        assert not outcome.passed
+        assert "dabei sinkt knick" in outcome.message
+        assert Decimal(str(outcome.counterexample["x"])) <= 5
+
+    def test_monotonicity_holds(self, model) -> None:
+        assert run_property(check_named(model, "eigenschaft::viertel-steigt-mit-x"), max_examples=30).passed
+
+    def test_falling_is_checked_too(self, model) -> None:
+        outcome = run_property(check_named(model, "eigenschaft::viertel-fällt-nie-mit-x"), max_examples=30)
+        assert not outcome.passed and "dabei steigt viertel" in outcome.message
+
+    def test_unknown_target_is_a_check_error(self) -> None:
+        text = SMALL + 'eigenschaft "vertippt": steigend viertell mit x\n'
+        with pytest.raises(teilhabe_rules.CheckError, match="„viertell“ bezeichnet keinen Wert des Modells") as info:
+            teilhabe_rules.loads(text, "klein.rules")
+        assert "meinten Sie „viertel“?" in info.value.render()
+
+    def test_same_seed_same_counterexample(self, model) -> None:
+        check = check_named(model, "eigenschaft::x-bleibt-unter-10")
+        first = run_property(check, max_examples=30, seed=5)
+        second = run_property(check, max_examples=30, seed=5)
+        assert first.counterexample == second.counterexample
+
+
+class TestGenericInvariants:
+    """The generic invariants find what they promise to find."""
+
+    def test_totality_finds_a_division_by_zero(self, tmp_path) -> None:
+        model = teilhabe_rules.loads(DIVISION, "teilen.rules")
+        outcome = run_property(check_named(model, "invarianten::auswertbar"), max_examples=50, counterexample_dir=tmp_path)
+        assert not outcome.passed
+        assert "je_person" in outcome.message
+        assert outcome.counterexample["personen"] == 0
+
+    def test_floats_in_results_are_found(self, monkeypatch) -> None:
+        model = teilhabe_rules.loads(DIVISION.replace("von 0 bis 4", "von 1 bis 4"), "teilen.rules")
+        original = teilhabe_rules.Result.to_dict
+
+        def with_float(self):
+            data = dict(original(self))
+            data["fremd"] = 0.1
+            return data
+
+        monkeypatch.setattr(teilhabe_rules.Result, "to_dict", with_float)
+        outcome = run_property(check_named(model, "invarianten::zahlen-exakt"), max_examples=5)
+        assert not outcome.passed and "Gleitkommazahl" in outcome.message
+
+    def test_accepting_invalid_cases_is_found(self, monkeypatch) -> None:
+        model = teilhabe_rules.loads(DIVISION, "teilen.rules")
+        monkeypatch.setattr(type(model), "load_case", lambda self, data, source=None: None)
+        outcome = run_property(check_named(model, "invarianten::ungueltige-faelle"), max_examples=5)
+        assert not outcome.passed and "angenommen" in outcome.message
+
+    def test_inapplicable_invariants_are_not_collected(self) -> None:
+        names = {c.name for c in property_checks(teilhabe_rules.loads(DIVISION, "teilen.rules"))}
+        assert "invarianten::summen-der-teile" not in names and "invarianten::stufen-im-bereich" not in names
+        assert "invarianten::auswertbar" in names
+
+
+class TestBrokenModel:
+    """A deliberately broken MAWo model is caught by its examples or properties, with a counterexample file."""
+
+    def test_moved_corridor_bound_is_caught_by_examples(self) -> None:
+        broken = MAWO.replace("parameter lp3b_grenze_4: zahl h/Jahr von 0 bis 50 = 40 h/Jahr",
+                              "parameter lp3b_grenze_4: zahl h/Jahr von 0 bis 50 = 45 h/Jahr")
+        assert broken != MAWO
+        failing = [o.id for o in run_examples(teilhabe_rules.loads(broken, "mawo.rules")) if not o.passed]
+        assert "mawo.rules::lp3b::41-h" in failing
+
+    def test_changed_table_row_is_caught_by_a_property(self, tmp_path) -> None:
+        broken = MAWO.replace('  3: 25 h/Jahr annahme "Mitte von 20–30 h/Jahr"', '  3: 2.5 h/Jahr annahme "Mitte von 20–30 h/Jahr"')
+        assert broken != MAWO
+        path = tmp_path / "mawo_kaputt.rules"
+        path.write_text(broken, encoding="utf-8")
+        model = teilhabe_rules.load(path)
+        assert all(o.passed for o in run_examples(model)), "the examples alone do not see this change"
+        check = check_named(model, "eigenschaft::mehr-stunden-in-lp-3b-senken-den-tagessatz-nie")
+        # 80 cases: the counterexample needs LP 3b hours just below 20 h/Jahr raised just above it
+        outcome = run_property(check, max_examples=80, counterexample_dir=tmp_path, shrink_seconds=2)
+        assert not outcome.passed
+        assert "bewohner[1].lp3b.stunden steigt" in outcome.message and "sinkt bewohner[1].tagessatz" in outcome.message
+        assert outcome.counterexample_file is not None and outcome.counterexample_file.exists()
+        code, out, _ = run("eval", str(path), str(outcome.counterexample_file))
+        assert code == 0, "the counterexample is a valid case"
+        assert "tagessatz" in out
+
+    def test_removed_table_row_is_caught_by_totality(self, tmp_path) -> None:
+        row = '  3: 160 min/Tag annahme "480 min Präsenz am Tag ÷ 3 Personen (ständige Präsenz, jederzeit eingreifen)"\n'
+        broken = MAWO.replace(row, "")
+        assert broken != MAWO
+        path = tmp_path / "mawo_kaputt.rules"
+        path.write_text(broken, encoding="utf-8")
+        model = teilhabe_rules.load(path)
+        outcome = run_property(check_named(model, "invarianten::auswertbar"), max_examples=40, counterexample_dir=tmp_path,
+                               shrink_seconds=2)
+        assert not outcome.passed and "keinen Eintrag für 3" in outcome.message
+        code, _, err = run("eval", str(path), str(outcome.counterexample_file))
+        assert code == 1 and "keinen Eintrag für 3" in err
+
+    def test_cli_reports_failures_and_writes_files(self, tmp_path) -> None:
+        broken = MAWO.replace('  3: 25 h/Jahr annahme "Mitte von 20–30 h/Jahr"', '  3: 2.5 h/Jahr annahme "Mitte von 20–30 h/Jahr"')
+        path = tmp_path / "mawo_kaputt.rules"
+        path.write_text(broken, encoding="utf-8")
+        folder = tmp_path / "gegen"
+        code, out, _ = run("test", str(path), "--examples-count", "50", "--counterexamples", str(folder))
+        assert code == 1
+        assert "FEHLER  mawo_kaputt.rules::eigenschaft::mehr-stunden-in-lp-3b-senken-den-tagessatz-nie" in out
+        assert "Gegenbeispiel: " in out and "Gegenbeispiel als Falldatei:" in out and "          [[bewohner]]" in out
+        files = sorted(folder.glob("gegenbeispiel-mawo-*.toml"))
+        assert files and all(f"Gegenbeispiel: {f}" in out for f in files)
+        assert out.splitlines()[-1].endswith(f"{len(files)} failed")
+
+
+class TestCommandLine:
+    """``teilhabe-rules test --properties`` runs examples, properties and invariants."""
+
+    def test_properties_pass_for_a_bundled_model(self, tmp_path, monkeypatch) -> None:
+        monkeypatch.delenv("HYPOTHESIS_STORAGE_DIRECTORY", raising=False)
+        monkeypatch.chdir(tmp_path)
+        code, out, _ = run("test", "bei_nrw2", "--properties", "--examples-count", "8", "--seed", "3",
+                           "--counterexamples", str(tmp_path), "--format", "json")
+        assert code == 0
+        assert not (tmp_path / ".hypothesis").exists(), "hypothesis files belong in the cache, not the working directory"
+        import json
+
+        data = json.loads(out)
+        assert data["fehlgeschlagen"] == 0
+        assert {p["id"] for p in data["eigenschaften"]} >= {"bei_nrw2.rules::invarianten::auswertbar"}
+        assert not list(tmp_path.iterdir())
+
+    def test_without_properties_only_examples_run(self) -> None:
+        code, out, _ = run("test", "bei_nrw2")
+        examples = len(teilhabe_rules.bundled("bei_nrw2").checked.examples)
+        ran = [line for line in out.splitlines() if line.startswith(("ok ", "FEHLER "))]
+        assert code == 0 and out.splitlines()[-1] == f"{examples} passed, 0 failed"
+        assert len(ran) == examples and not any("::eigenschaft::" in line or "::invarianten::" in line for line in ran)

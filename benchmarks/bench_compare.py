@@ -31,7 +31,7 @@ TARGET_CASES = 100_000
 
 def generate(path: Path, n: int, seed: int) -> float:
     import teilhabe_rules
-    from teilhabe_rules.compare import generate_population
+    from teilhabe_rules.tools.compare import generate_population
 
     model = teilhabe_rules.bundled("mawo_2025")
     start = time.perf_counter()
@@ -46,7 +46,7 @@ def child(population: str, out: str) -> None:
     import resource
 
     import teilhabe_rules
-    from teilhabe_rules.compare import compare
+    from teilhabe_rules.tools.compare import compare
 
     old, new = teilhabe_rules.bundled("mawo"), teilhabe_rules.bundled("mawo_2025")
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss

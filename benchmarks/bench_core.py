@@ -61,7 +61,7 @@ def fresh_process_load(path: Path, cache: str, repeat: int = 5) -> float:
 
 
 def offer_with(model, residents: int):
-    from teilhabe_rules.cases import read_data
+    from teilhabe_rules.inputs.cases import read_data
 
     base = read_data(ROOT / "examples/mawo/haus_linde.toml")
     folder = ROOT / "examples/mawo"
@@ -78,7 +78,7 @@ def main() -> None:
 
     import teilhabe_rules
     from teilhabe_rules import cache
-    from teilhabe_rules.parser import make_parser
+    from teilhabe_rules.syntax.parser import make_parser
 
     os.environ["TEILHABE_RULES_CACHE"] = "aus"
     start = time.perf_counter()
@@ -125,7 +125,7 @@ def main() -> None:
     rendered = median_time(lambda: mawo.evaluate(person, explain=True).explanations(), 5, 20)
     report("MAWo: eine Person + alle Erklärungstexte erzeugen", rendered, None)
     print(f"{'  Verhältnis Texte/ohne Erklärungen':<58} {rendered / plain:10.2f} ×")
-    from teilhabe_rules.cases import read_data
+    from teilhabe_rules.inputs.cases import read_data
 
     raw = read_data(ROOT / "examples/mawo/person_grundfall.toml")
     report("MAWo: eine Person aus einem dict (Eingaben prüfen + auswerten)",

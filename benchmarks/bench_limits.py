@@ -85,7 +85,7 @@ wert gesamt: EUR/Jahr = summe(bewohner.kosten)
 
 def bei_nrw3_large(tmp: Path) -> tuple[Any, Callable[[int, int, int], dict[str, Any]]]:
     import teilhabe_rules
-    from teilhabe_rules.cases import read_data
+    from teilhabe_rules.inputs.cases import read_data
 
     text = (ROOT / "models/bei_nrw3.rules").read_text("utf-8")
     for bound in ("1 höchstens 3", "0 höchstens 30", "0 höchstens 24"):
@@ -120,7 +120,7 @@ def main() -> None:
     import tempfile
 
     import teilhabe_rules
-    from teilhabe_rules.builder import fast_parser
+    from teilhabe_rules.syntax.builder import fast_parser
 
     fast_parser()  # the parser is built (or loaded) once per process; not part of the figures
     print("Abweisung feindlicher Regeldateien (Ziel ≤ 1000 ms)")

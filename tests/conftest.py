@@ -33,7 +33,8 @@ collect_ignore = ["fixtures"]
 os.environ["TEILHABE_RULES_CACHE"] = tempfile.mkdtemp(prefix="teilhabe-rules-cache-")
 os.environ["TEILHABE_RULES_CACHE_KEY"] = os.path.join(tempfile.mkdtemp(prefix="teilhabe-rules-key-"), "schluessel")
 
-from teilhabe_rules import cache, parser  # noqa: E402  (after the cache is pointed elsewhere)
+from teilhabe_rules import cache
+from teilhabe_rules.syntax import parser  # noqa: E402  (after the cache is pointed elsewhere)
 
 cache.store_parser(parser.make_parser())
 parser.make_parser.cache_clear()

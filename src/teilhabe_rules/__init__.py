@@ -31,24 +31,24 @@ from .errors import (
 )
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .agreements import Agreement
-    from .cases import Case
+    from .inputs.agreements import Agreement
+    from .inputs.cases import Case
     from .model import Model, load, loads
     from .registry import bundled, bundled_models, choose
-    from .results import Explanation, Quantity, Result
+    from .runtime.results import Explanation, Quantity, Result
 
 _LAZY = {
-    "Agreement": "agreements",
-    "Case": "cases",
+    "Agreement": "inputs.agreements",
+    "Case": "inputs.cases",
     "Model": "model",
     "load": "model",
     "loads": "model",
     "bundled": "registry",
     "bundled_models": "registry",
     "choose": "registry",
-    "Explanation": "results",
-    "Quantity": "results",
-    "Result": "results",
+    "Explanation": "runtime.results",
+    "Quantity": "runtime.results",
+    "Result": "runtime.results",
 }
 
 __all__ = [

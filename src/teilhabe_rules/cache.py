@@ -1,6 +1,6 @@
 """A content-addressed cache of checked models (and of the built parser) whose entries are data.
 
-Takes: a rule file's text and name. Gives: the :class:`~teilhabe_rules.checked.CheckedModel` from
+Takes: a rule file's text and name. Gives: the :class:`~teilhabe_rules.ir.checked.CheckedModel` from
 an earlier check of exactly the same text with exactly the same library and grammar, or None.
 Parsing and checking a large model costs some 40 ms (more in the first load of a process); the
 cache makes a repeated load cost a file read, a hash and a decode — as Python does with
@@ -17,7 +17,7 @@ package (subpackages included), the file name and the text (and, for a variant, 
 texts of its base files), so an edit of any of them — or of the library's own code — is a miss.
 
 Entries are data, never code: a checked model is JSON in the tagged encoding of
-:mod:`teilhabe_rules.serial`, which instantiates nothing but an allowlist of the library's frozen
+:mod:`teilhabe_rules.ir.serial`, which instantiates nothing but an allowlist of the library's frozen
 attrs classes; the LALR parser is JSON of lark's own data form (``Lark.memo_serialize``), which
 lark turns back only into its own grammar, lexer and table classes. Each entry starts with a
 header line holding the format and an HMAC-SHA256 of its name and payload, keyed with 32 random
@@ -47,10 +47,10 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import lark
 
-from . import checked as c
-from . import serial
-from .postlex import BracketPostLexer
+from .ir import checked as c
+from .ir import serial
 from .shipped import grammar_file
+from .syntax.postlex import BracketPostLexer
 
 __all__ = [
     "CacheWarning",

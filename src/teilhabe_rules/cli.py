@@ -248,8 +248,8 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _cmd_convert(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from .conversions import bei_nrw_2_to_3
     from .toml_writer import dumps
+    from .tools.conversions import bei_nrw_2_to_3
 
     created = _date(args.erstellt_am)
     start = _date(args.beginn) if args.beginn else None
@@ -338,12 +338,7 @@ def _cmd_eval(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 def _test_properties(model: Any, args: argparse.Namespace, out: TextIO, report: list[dict[str, Any]]) -> tuple[int, int]:
     """``test --properties``: declared properties and generic invariants; (passed, failed)."""
-    from .properties import (
-        DEFAULT_EXAMPLES,
-        keep_hypothesis_files_in_cache,
-        property_checks,
-        run_property,
-    )
+    from .tools.properties import DEFAULT_EXAMPLES, keep_hypothesis_files_in_cache, property_checks, run_property
 
     keep_hypothesis_files_in_cache()
     passed = failed = 0
@@ -369,7 +364,7 @@ def _test_properties(model: Any, args: argparse.Namespace, out: TextIO, report: 
 
 
 def _cmd_test(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from .testing import run_examples
+    from .tools.testing import run_examples
 
     properties = args.properties or args.examples_count is not None or args.seed is not None or args.counterexamples is not None
     if properties:
@@ -411,7 +406,7 @@ def _cmd_test(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             passed, failed = passed + good, failed + bad
             status = EXIT_FINDINGS if bad else status
         if args.coverage:
-            from .example_coverage import example_coverage
+            from .tools.example_coverage import example_coverage
 
             coverage = example_coverage(model)
             coverage_report.append(coverage.to_dict())
@@ -440,7 +435,7 @@ def _cmd_models(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def _cmd_diff(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from .diff import diff_models
+    from .tools.diff import diff_models
 
     try:
         old, new = _model(args.old), _model(args.new)
@@ -506,8 +501,8 @@ def _compare_form(args: argparse.Namespace) -> None:
 def _figures(model: Any, args: argparse.Namespace) -> None:
     """Refuse (as a usage error) figures that are no numeric values of ``model`` or whose units
     differ — with the library's message and its did-you-mean."""
-    from .compare import figure_field
     from .errors import CheckError
+    from .tools.compare import figure_field
 
     try:
         figure_field(model, args.figure_old, args.figure_new, labels=("--alt", "--neu"))
@@ -519,8 +514,8 @@ def _figures(model: Any, args: argparse.Namespace) -> None:
 
 def _cmd_compare(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from .atomic import partial_path, write_atomic
-    from .compare import compare
     from .files import same_file
+    from .tools.compare import compare
 
     _compare_form(args)
     at = _date(args.at) if args.at else None
@@ -572,7 +567,7 @@ def _cmd_compare(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def _cmd_generate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from .compare import generate_population
+    from .tools.compare import generate_population
 
     if args.n < 0:
         raise _UsageError("-n: eine Zahl ab 0")

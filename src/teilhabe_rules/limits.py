@@ -9,8 +9,8 @@ characters, no word longer than 40 characters, no statement of more than 160 tok
 most 4 brackets deep). Input far beyond that is a mistake or an attack; each limit rejects it
 with a located :class:`~teilhabe_rules.errors.RuleSyntaxError` (``code="grenze"``) as soon as the
 lexer or parser reaches the place, before any stage does work that grows faster than the text.
-The limits are checked in the same way by the fast path (:mod:`teilhabe_rules._fastpath`) and the
-lark path (:mod:`teilhabe_rules.parser`). ``docs/03_checker.md`` lists them for users.
+The limits are checked in the same way by the fast path (:mod:`teilhabe_rules.syntax._fastpath`) and the
+lark path (:mod:`teilhabe_rules.syntax.parser`). ``docs/03_checker.md`` lists them for users.
 
 Case data: a list whose model declares no ``höchstens`` takes at most
 :data:`MAX_LIST_ITEMS` elements (:func:`list_limit`, :func:`list_length_problem`).

@@ -1,10 +1,10 @@
 """From a rule file to its checked model: read, parse, merge a variant, check — or take it from
 the cache.
 
-Takes: a rule file's path or text. Gives: its :class:`~teilhabe_rules.checked.CheckedModel`
+Takes: a rule file's path or text. Gives: its :class:`~teilhabe_rules.ir.checked.CheckedModel`
 (:func:`check_file`, :func:`check_text`), or the library's located errors. A file is read
 through :mod:`teilhabe_rules.files`; a variant (``erweitert "…"``) is merged with its base
-(:mod:`teilhabe_rules.variants`); a file's checked model is kept in the cache
+(:mod:`teilhabe_rules.check.variants`); a file's checked model is kept in the cache
 (:mod:`teilhabe_rules.cache`), keyed by its text and those of its bases. Compiling and
 evaluating are :mod:`teilhabe_rules.model`'s.
 """
@@ -17,12 +17,12 @@ from pathlib import Path
 import attrs
 
 from . import cache
-from . import checked as c
-from .builder import parse_module
-from .checker import check_module
+from .check.checker import check_module
+from .check.variants import base_files, is_variant, load_variant
 from .errors import CheckError, Diagnostic, Location, RuleSyntaxError
 from .files import MAX_RULE_BYTES, FileRefused, read_text
-from .variants import base_files, is_variant, load_variant
+from .ir import checked as c
+from .syntax.builder import parse_module
 
 __all__ = ["check_file", "check_text"]
 
@@ -62,7 +62,7 @@ def check_file(path: str | Path, *, search_path: Sequence[str | Path] = ()) -> c
 
 def _check_variant(text: str, filename: str, bases: Sequence[tuple[Path, str]] = (),
                    search_path: Sequence[str | Path] = ()) -> c.CheckedModel:
-    """A variant: merged with its base model (:mod:`teilhabe_rules.variants`), then checked."""
+    """A variant: merged with its base model (:mod:`teilhabe_rules.check.variants`), then checked."""
     module, merge_warnings = load_variant(text, filename, bases, search_path)
     try:
         checked = check_module(module, text)

@@ -1,7 +1,7 @@
 """The public model object: load, check, evaluate.
 
 Takes: a rule file (path or text), case data and optionally an agreement. Gives: :class:`Model`
-(parse → AST → check → compile, once) and :class:`~teilhabe_rules.results.Result` per case. Every
+(parse → AST → check → compile, once) and :class:`~teilhabe_rules.runtime.results.Result` per case. Every
 failure is one of the library's own errors (:mod:`teilhabe_rules.errors`).
 """
 
@@ -15,25 +15,18 @@ from typing import Any
 
 import attrs
 
-from . import checked as c
-from .agreements import Agreement, load_agreement
-from .cases import Case, CaseLoader
 from .catalog import version_for
-from .compiler import Program, PythonBackend
-from .errors import (
-    CaseError,
-    Diagnostic,
-    EvaluationError,
-    Location,
-    TeilhabeError,
-    ValidityError,
-)
+from .errors import CaseError, Diagnostic, EvaluationError, Location, TeilhabeError, ValidityError
+from .inputs.agreements import Agreement, load_agreement
+from .inputs.cases import Case, CaseLoader
+from .ir import checked as c
 from .ir import toolkit
 from .ir.text import format_value, quantity_text
 from .loading import check_file, check_text
-from .results import Result
 from .runtime.backend import CaseInput, CheckFailure, EvaluationFault
+from .runtime.compiler import Program, PythonBackend
 from .runtime.frame import Frame
+from .runtime.results import Result
 from .runtime.semantics import ParameterValues, base_values, date_required_error
 
 __all__ = ["Model", "load", "loads"]
@@ -137,7 +130,7 @@ class Model:
         """The case-independent part of every explanation (built once, on first use)."""
         plan = self._explanation_plan
         if plan is None:
-            from .explain import ExplanationPlan
+            from .runtime.explain import ExplanationPlan
 
             with self._lock:
                 if self._explanation_plan is None:
@@ -230,7 +223,7 @@ class Model:
     def _check_raw_validity(self, case: Any, at: _dt.date | None, error: CaseError) -> None:
         """A case of another version usually fails structurally too: name the version first
         (from the data the failed load decoded; a file that could not be decoded has no date)."""
-        from .cases import CaseDocumentError, CaseSources, convert_value
+        from .inputs.cases import CaseDocumentError, CaseSources, convert_value
 
         info = self.checked.info
         if at is None and info.reference_date is None:
@@ -417,7 +410,7 @@ def _line(source: str, line: int) -> str | None:
 def loads(text: str, filename: str = "<modell>", *, search_path: Sequence[str | Path] = ()) -> Model:
     """Parse, check and compile rule-file text. A variant's base is looked for in the directory
     of ``filename`` and below, in the directories of ``search_path`` and below, else among the
-    bundled models (:func:`teilhabe_rules.variants.find_base`)."""
+    bundled models (:func:`teilhabe_rules.check.variants.find_base`)."""
     return Model(check_text(text, filename, search_path=search_path))
 
 

@@ -24,9 +24,12 @@ import attrs
 import pytest
 
 import teilhabe_rules
-from teilhabe_rules import cache, checker, parser, registry, serial
-from teilhabe_rules.builder import build_module
-from teilhabe_rules.testing import run_examples
+from teilhabe_rules import cache, registry
+from teilhabe_rules.check import checker
+from teilhabe_rules.ir import serial
+from teilhabe_rules.syntax import parser
+from teilhabe_rules.syntax.builder import build_module
+from teilhabe_rules.tools.testing import run_examples
 
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = Path(teilhabe_rules.__file__).resolve().parent
@@ -59,7 +62,7 @@ def counted(monkeypatch: pytest.MonkeyPatch) -> list[int]:
         calls.append(1)
         return original(module, text)
 
-    monkeypatch.setattr("teilhabe_rules.model.check_module", counting)
+    monkeypatch.setattr("teilhabe_rules.loading.check_module", counting)
     return calls
 
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from teilhabe_rules import ast
-from teilhabe_rules import checked as c
-from teilhabe_rules.builder import parse_module
-from teilhabe_rules.checker import Checker
+from teilhabe_rules.check.checker import Checker
+from teilhabe_rules.ir import checked as c
+from teilhabe_rules.syntax import ast
+from teilhabe_rules.syntax.builder import parse_module
 
 TEXT = 'modell m\nversion "1"\ngültig ab 01.01.2024\nende\neingabe x: zahl % von 0 bis 100 "x"\n'
 

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 import teilhabe_rules
-from teilhabe_rules.syntax_hints import KEYWORDS
-from teilhabe_rules.testing import run_examples
+from teilhabe_rules.syntax.hints import KEYWORDS
+from teilhabe_rules.tools.testing import run_examples
 
 REFERENCE = Path(__file__).resolve().parents[2] / "docs" / "02_language.md"
 TEXT = REFERENCE.read_text(encoding="utf-8")

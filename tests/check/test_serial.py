@@ -18,11 +18,11 @@ from hypothesis import strategies as st
 from hypothesis_budget import examples
 
 import teilhabe_rules
-from teilhabe_rules import checked as c
-from teilhabe_rules import serial
 from teilhabe_rules.errors import TeilhabeError
+from teilhabe_rules.ir import checked as c
+from teilhabe_rules.ir import serial
 from teilhabe_rules.model import Model
-from teilhabe_rules.testing import run_examples
+from teilhabe_rules.tools.testing import run_examples
 
 ROOT = Path(__file__).resolve().parents[2]
 

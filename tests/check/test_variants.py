@@ -12,8 +12,8 @@ import pytest
 
 import teilhabe_rules
 from teilhabe_rules import CaseError, CheckError, EvaluationError
-from teilhabe_rules.cases import read_data
-from teilhabe_rules.testing import run_examples
+from teilhabe_rules.inputs.cases import read_data
+from teilhabe_rules.tools.testing import run_examples
 
 ROOT = Path(__file__).resolve().parents[2]
 MAWO = ROOT / "models" / "mawo.rules"
@@ -299,7 +299,7 @@ def _spans(node: object) -> list[object]:
     """Every span inside an AST node."""
     import attrs
 
-    from teilhabe_rules import ast
+    from teilhabe_rules.syntax import ast
 
     if isinstance(node, ast.Span):
         return [node]
@@ -313,7 +313,7 @@ def _spans(node: object) -> list[object]:
 def test_inherited_declarations_name_the_base_file_in_every_span(tmp_path: Path) -> None:
     """Spans of what a variant takes from its base (through a middle variant, too) name the
     file they were written in; the variant's own spans name none (the module's own file)."""
-    from teilhabe_rules.variants import load_variant
+    from teilhabe_rules.check.variants import load_variant
 
     shutil.copy(MAWO, tmp_path / "mawo.rules")
     (tmp_path / "mitte.rules").write_text(HEAD + "parameter fls_satz = 70.10 EUR/h\n", encoding="utf-8")

@@ -715,7 +715,7 @@ def _deeps(value: Any) -> Iterator[_Deep]:
 
 
 def gen_case(rng: random.Random, corpus: Corpus, large: bool) -> Input:
-    from teilhabe_rules.cases import read_data
+    from teilhabe_rules.inputs.cases import read_data
 
     model, path = rng.choice(corpus.cases)
     files = {
@@ -775,7 +775,7 @@ def gen_agreement(rng: random.Random, corpus: Corpus, large: bool) -> Input:
 
 
 def gen_population(rng: random.Random, corpus: Corpus, large: bool) -> Input:
-    from teilhabe_rules.cases import read_data
+    from teilhabe_rules.inputs.cases import read_data
 
     person = read_data(EXAMPLES / "mawo" / "person_grundfall.toml")
     rows: list[bytes] = []

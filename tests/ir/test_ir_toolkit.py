@@ -15,9 +15,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import teilhabe_rules
-from teilhabe_rules import checked as c
-from teilhabe_rules.ast import NO_SPAN
+from teilhabe_rules.ir import checked as c
 from teilhabe_rules.ir import toolkit
+from teilhabe_rules.syntax.ast import NO_SPAN
 from teilhabe_rules.units import parse_unit
 
 BUNDLED = [m.name for m in teilhabe_rules.bundled_models()]

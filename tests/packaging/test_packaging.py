@@ -31,7 +31,7 @@ report = {"sys_path_has_checkout": any(
 )}
 import teilhabe_rules
 from importlib import resources
-from teilhabe_rules.parser import grammar_text
+from teilhabe_rules.syntax.parser import grammar_text
 
 report["package"] = str(Path(teilhabe_rules.__file__).resolve())
 report["grammar"] = str(Path(str(resources.files("teilhabe_rules.grammars").joinpath("teilhabe.lark"))).resolve())

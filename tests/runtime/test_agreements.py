@@ -266,7 +266,7 @@ class TestValidity:
         assert found.source_line is not None and key in found.source_line
 
     def test_the_date_of_the_case_names_its_input(self, model: tr.Model) -> None:
-        case = dict(tr.cases.read_data(CASES / "grundfall.toml"), beginn=dt.date(2026, 3, 1))
+        case = dict(tr.inputs.cases.read_data(CASES / "grundfall.toml"), beginn=dt.date(2026, 3, 1))
         with pytest.raises(AgreementError, match=r"gilt am 01\.03\.2026 \(beginn\) nicht"):
             model.evaluate(case, AGREEMENTS / "gueltigkeit.toml")
 
@@ -329,8 +329,8 @@ class TestLargeAgreements:
 
     def test_twenty_thousand_unknown_parameters_fail_fast(
             self, model: tr.Model, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-        from teilhabe_rules import agreements
-        from teilhabe_rules.cases import MAX_REPORTED
+        from teilhabe_rules.inputs import agreements
+        from teilhabe_rules.inputs.cases import MAX_REPORTED
 
         suggested: list[str] = []
 
@@ -360,7 +360,7 @@ class TestLargeAgreements:
 
     def test_the_text_is_scanned_once(
             self, model: tr.Model, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-        from teilhabe_rules import agreements
+        from teilhabe_rules.inputs import agreements
 
         scanned: list[str] = []
         keys_of = agreements._Located._keys_of

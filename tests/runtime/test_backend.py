@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 import teilhabe_rules
-from teilhabe_rules.compiler import PythonBackend
 from teilhabe_rules.runtime.backend import Backend, CaseInput, Evaluation
+from teilhabe_rules.runtime.compiler import PythonBackend
 from teilhabe_rules.runtime.faults import FaultKind
 from teilhabe_rules.runtime.frame import Element, Frame
 

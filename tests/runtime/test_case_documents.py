@@ -13,10 +13,10 @@ from hypothesis import strategies as st
 from hypothesis_budget import examples
 
 import teilhabe_rules
-import teilhabe_rules.cases
+import teilhabe_rules.inputs.cases
 from teilhabe_rules import CaseError
-from teilhabe_rules.cases import MAX_NESTING, DocumentError, decode_json, parse_document
 from teilhabe_rules.cli import main
+from teilhabe_rules.inputs.cases import MAX_NESTING, DocumentError, decode_json, parse_document
 
 ROOT = Path(__file__).resolve().parents[2]
 CASES = Path(__file__).resolve().parents[1] / "fixtures" / "cases"
@@ -116,7 +116,7 @@ class TestDecoding:
 
 def test_a_huge_dotted_key_is_refused_before_the_toml_reader_runs(monkeypatch: pytest.MonkeyPatch) -> None:
     """The TOML reader takes time quadratic in the parts of a dotted key: such keys never reach it."""
-    from teilhabe_rules import cases
+    from teilhabe_rules.inputs import cases
 
     def forbidden(*_: object, **__: object) -> None:
         raise AssertionError("the TOML reader was called")
@@ -135,7 +135,7 @@ class TestLargeCases:
         from teilhabe_rules.limits import MAX_LIST_ITEMS
 
         model = teilhabe_rules.bundled("mawo")
-        data = teilhabe_rules.cases.read_data(ROOT / "examples" / "mawo" / "haus_linde.toml")
+        data = teilhabe_rules.inputs.cases.read_data(ROOT / "examples" / "mawo" / "haus_linde.toml")
         assert model.checked.scopes["bewohner"].max_count is None, "the test needs a list without höchstens"
         data["bewohner"] = [{}] * (MAX_LIST_ITEMS + 1)
         path = tmp_path / "fall.json"
@@ -148,10 +148,10 @@ class TestLargeCases:
 
     def test_many_errors_are_counted_not_listed(self, tmp_path: Path) -> None:
 
-        from teilhabe_rules.cases import MAX_REPORTED
+        from teilhabe_rules.inputs.cases import MAX_REPORTED
 
         model = teilhabe_rules.bundled("bei_nrw3")
-        data = teilhabe_rules.cases.read_data(ROOT / "examples" / "bei_nrw3" / "eigene_haeuslichkeit.toml")
+        data = teilhabe_rules.inputs.cases.read_data(ROOT / "examples" / "bei_nrw3" / "eigene_haeuslichkeit.toml")
         for number in range(MAX_REPORTED + 50):
             data[f"unbekannt{number}"] = 1
         path = tmp_path / "fall.json"
@@ -172,7 +172,7 @@ class TestLargeCases:
     def test_a_toml_case_over_its_size_is_refused_before_the_toml_reader_runs(
         self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     ) -> None:
-        from teilhabe_rules.cases import MAX_TOML_CHARS
+        from teilhabe_rules.inputs.cases import MAX_TOML_CHARS
 
         path = tmp_path / "fall.toml"
         path.write_text("# " + "x" * MAX_TOML_CHARS + "\nkap4 = 2\n", encoding="utf-8")
@@ -180,14 +180,14 @@ class TestLargeCases:
         def never(*args: object, **kwargs: object) -> None:
             raise AssertionError("the TOML reader ran")
 
-        monkeypatch.setattr("teilhabe_rules.cases.tomllib.loads", never)
+        monkeypatch.setattr("teilhabe_rules.inputs.cases.tomllib.loads", never)
         error = case_error(teilhabe_rules.bundled("mawo"), path)
         assert "höchstens 4.000.000 Zeichen" in error.message and "JSON" in error.message
         assert error.diagnostics[0].location is not None
 
     def test_a_failed_case_file_is_decoded_once(self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
         """The version check after a failed load uses the data the load decoded."""
-        import teilhabe_rules.cases as cases
+        import teilhabe_rules.inputs.cases as cases
 
         calls: list[str] = []
         original = cases.parse_document
@@ -226,7 +226,7 @@ def test_too_deep_json_is_located_in_one_pass(monkeypatch: pytest.MonkeyPatch) -
     def never(*args: object, **kwargs: object) -> None:
         raise AssertionError("the path was looked up in the text")
 
-    monkeypatch.setattr("teilhabe_rules.locate.locate", never)
+    monkeypatch.setattr("teilhabe_rules.inputs.locate.locate", never)
     with pytest.raises(DocumentError) as caught:
         parse_document(text, json_format=True)
     # the object is the first level, so the 64th bracket opens the 65th
@@ -237,7 +237,7 @@ def test_too_deep_json_is_located_in_one_pass(monkeypatch: pytest.MonkeyPatch) -
        st.sampled_from(["$.a[1]", "$.a[1].x", "$.a[12].x", "$.a[2].b[1][3]", "$.a[2].b", "$.c[1]", "$.c[10].d", "$"]))
 def test_inside_an_element_is_looked_up_by_prefix(elements: list[str], path: str) -> None:
     """The lookup by the path's element prefixes says what testing each element would."""
-    from teilhabe_rules.cases import _inside_any
+    from teilhabe_rules.inputs.cases import _inside_any
 
     brute = any(path == e or path.startswith((e + ".", e + "[")) for e in elements)
     assert _inside_any(path, set(elements)) == brute
@@ -247,7 +247,7 @@ def test_many_unreadable_elements_and_errors_stay_linear(tmp_path: Path) -> None
     """Thousands of element files that cannot be read, next to thousands of broken elements:
     each error is checked against the unreadable ones by lookup (was every pair)."""
     model = teilhabe_rules.bundled("mawo")
-    data = teilhabe_rules.cases.read_data(ROOT / "examples" / "mawo" / "haus_linde.toml")
+    data = teilhabe_rules.inputs.cases.read_data(ROOT / "examples" / "mawo" / "haus_linde.toml")
     data["bewohner"] = ["fehlt.txt", {}] * 2_500
     path = tmp_path / "fall.json"
     path.write_text(json.dumps(data, default=str), encoding="utf-8")

@@ -12,7 +12,7 @@ import pytest
 
 import teilhabe_rules
 from teilhabe_rules import CaseError, ValidityError
-from teilhabe_rules.cases import read_data
+from teilhabe_rules.inputs.cases import read_data
 
 ROOT = Path(__file__).resolve().parents[2]
 EIGENE = ROOT / "examples" / "bei_nrw3" / "eigene_haeuslichkeit.toml"

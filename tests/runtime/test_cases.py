@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 import teilhabe_rules as tr
-import teilhabe_rules.cases
+import teilhabe_rules.inputs.cases
 from teilhabe_rules import CaseError
 
 CASES = Path(__file__).resolve().parents[1] / "fixtures" / "cases"
@@ -439,7 +439,7 @@ class TestOmittedLists:
 
     def test_an_empty_allowed_list_may_be_left_out(self) -> None:
         model = tr.bundled("bei_nrw3")
-        data = tr.cases.read_data(Path(__file__).resolve().parents[2] / "examples" / "bei_nrw3" / "eigene_haeuslichkeit.toml")
+        data = tr.inputs.cases.read_data(Path(__file__).resolve().parents[2] / "examples" / "bei_nrw3" / "eigene_haeuslichkeit.toml")
         assert model.checked.scopes["abrechnungsmonate"].min_count in (None, 0)
         assert model.checked.scopes["zeitabschnitte.massnahmen"].min_count in (None, 0)
         explicit = {**data, "abrechnungsmonate": [], "zeitabschnitte": [{**za, "massnahmen": []} for za in data["zeitabschnitte"]]}
@@ -449,7 +449,7 @@ class TestOmittedLists:
 
     def test_a_list_that_needs_elements_is_still_required(self) -> None:
         model = tr.bundled("bei_nrw3")
-        data = tr.cases.read_data(Path(__file__).resolve().parents[2] / "examples" / "bei_nrw3" / "eigene_haeuslichkeit.toml")
+        data = tr.inputs.cases.read_data(Path(__file__).resolve().parents[2] / "examples" / "bei_nrw3" / "eigene_haeuslichkeit.toml")
         assert model.checked.scopes["zeitabschnitte"].min_count
         del data["zeitabschnitte"]
         with pytest.raises(tr.CaseError) as caught:

@@ -101,7 +101,7 @@ class TestVariantBases:
         assert "keine gewöhnliche Datei, sondern eine Pipe (FIFO)" in error.message
 
     def test_a_base_larger_than_the_limit_is_refused(self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-        from teilhabe_rules import variants
+        from teilhabe_rules.check import variants
 
         shutil.copy(MAWO, tmp_path / "mawo.rules")
         monkeypatch.setattr(variants, "MAX_RULE_BYTES", 1000)
@@ -217,7 +217,7 @@ class TestElementFiles:
 
     def test_a_file_over_the_size_limit(self, klein: teilhabe_rules.Model, tmp_path: Path,
                                         monkeypatch: pytest.MonkeyPatch) -> None:
-        from teilhabe_rules import cases
+        from teilhabe_rules.inputs import cases
 
         (tmp_path / "gross.toml").write_text('bezeichnung = "x"\nstunden = 1\n' + "# " + "x" * 200 + "\n", encoding="utf-8")
         monkeypatch.setattr(cases, "MAX_CASE_BYTES", 150)
@@ -226,7 +226,7 @@ class TestElementFiles:
 
     def test_all_files_of_a_case_together_are_bounded(self, klein: teilhabe_rules.Model, tmp_path: Path,
                                                        monkeypatch: pytest.MonkeyPatch) -> None:
-        from teilhabe_rules import cases
+        from teilhabe_rules.inputs import cases
 
         for name in ("a", "b"):
             (tmp_path / f"{name}.toml").write_text(f'bezeichnung = "{name}"\nstunden = 1\n' + "#" * 100 + "\n", encoding="utf-8")
@@ -272,7 +272,7 @@ class TestCaseFile:
         assert "/dev/zero" in err.getvalue() and "ein Gerät" in err.getvalue()
 
     def test_over_the_size_limit(self, klein: teilhabe_rules.Model, monkeypatch: pytest.MonkeyPatch) -> None:
-        from teilhabe_rules import cases
+        from teilhabe_rules.inputs import cases
 
         monkeypatch.setattr(cases, "MAX_CASE_BYTES", 10)
         error = case_error(klein, CASES / "grundfall.toml")

@@ -133,7 +133,7 @@ class TestDiscrete:
 
 class TestMawo:
     def test_bundled_model_margins_hold(self) -> None:
-        from teilhabe_rules.cases import read_data
+        from teilhabe_rules.inputs.cases import read_data
 
         model = teilhabe_rules.load(ROOT / "models" / "mawo.rules")
         house = read_data(ROOT / "examples" / "mawo" / "haus_linde.toml")

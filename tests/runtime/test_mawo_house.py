@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from hypothesis_budget import examples
 
 import teilhabe_rules
-from teilhabe_rules.cases import read_data
+from teilhabe_rules.inputs.cases import read_data
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples" / "mawo"

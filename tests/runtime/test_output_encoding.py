@@ -30,7 +30,7 @@ BAD_MODEL = (
 @pytest.fixture(scope="module")
 def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A bad rule file and a small population (one line has a typo in a key: an error row)."""
-    from teilhabe_rules.cases import read_data
+    from teilhabe_rules.inputs.cases import read_data
 
     here = tmp_path_factory.mktemp("kodierung")
     (here / "kaputt.rules").write_text(BAD_MODEL, encoding="utf-8")

@@ -235,7 +235,7 @@ class TestAccess:
 
     def test_an_element_beyond_the_list_is_told_apart(self) -> None:
         """Only an index beyond the list's elements is NoSuchElement (the properties skip such a case)."""
-        from teilhabe_rules.results import NoSuchElement
+        from teilhabe_rules.runtime.results import NoSuchElement
 
         result = evaluate()
         for path in ("massnahmen[3].anteil", "massnahmen[4]"):

@@ -17,7 +17,7 @@ from hypothesis_budget import examples
 
 import teilhabe_rules
 from teilhabe_rules import ValidityError
-from teilhabe_rules import checked as c
+from teilhabe_rules.ir import checked as c
 from teilhabe_rules.model import loads
 from teilhabe_rules.runtime import semantics
 from teilhabe_rules.runtime.faults import Fault, FaultError, FaultKind, Located, fault_of, key_text

@@ -13,10 +13,11 @@ from typing import Any
 import pytest
 
 import teilhabe_rules
-from teilhabe_rules import CheckError, compiler
-from teilhabe_rules.builder import parse_module
-from teilhabe_rules.checker import check_module
+from teilhabe_rules import CheckError
+from teilhabe_rules.check.checker import check_module
 from teilhabe_rules.limits import MAX_DEPTH, MAX_LIST_NESTING
+from teilhabe_rules.runtime import compiler
+from teilhabe_rules.syntax.builder import parse_module
 
 HEAD = 'modell probe "Probe"\n  version "1"\n  gültig ab 01.01.2024\nende\n'
 

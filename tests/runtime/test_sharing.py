@@ -1,7 +1,7 @@
 """Models and results handed to other processes (pickle) and shared between threads.
 
 A :class:`~teilhabe_rules.model.Model` pickles as its checked model and path and is compiled anew
-when unpickled; a :class:`~teilhabe_rules.results.Result` pickles with its model and values. Both
+when unpickled; a :class:`~teilhabe_rules.runtime.results.Result` pickles with its model and values. Both
 come back equal, in this process and from a process pool. A model loaded once serves many
 threads at a time and gives them what it gives one caller after another, explanations included.
 """
@@ -24,11 +24,11 @@ import attrs
 import pytest
 
 import teilhabe_rules
-from teilhabe_rules import serial
-from teilhabe_rules.agreements import Agreement
+from teilhabe_rules.inputs.agreements import Agreement
+from teilhabe_rules.ir import serial
 from teilhabe_rules.model import Model
 from teilhabe_rules.registry import bundled_models
-from teilhabe_rules.results import Result
+from teilhabe_rules.runtime.results import Result
 
 ROOT = Path(__file__).resolve().parents[2]
 NAMES = [model.name for model in bundled_models()]
@@ -283,7 +283,7 @@ def test_parameters_per_period_in_threads() -> None:
 def test_example_coverage_in_threads() -> None:
     """The example coverage report of one shared model, made by eight threads at once, is the one
     made alone (each report notes its table lookups apart)."""
-    from teilhabe_rules.example_coverage import example_coverage
+    from teilhabe_rules.tools.example_coverage import example_coverage
 
     shared = fresh("mawo")
     expected = example_coverage(shared).to_dict()  # one report first: whatever it leaves is shared

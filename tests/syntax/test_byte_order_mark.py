@@ -8,7 +8,7 @@ import shutil
 from pathlib import Path
 
 import teilhabe_rules
-from teilhabe_rules.compare import compare
+from teilhabe_rules.tools.compare import compare
 
 ROOT = Path(__file__).resolve().parents[2]
 BOM = "\ufeff"
@@ -32,7 +32,7 @@ def test_rule_file_and_case_and_agreement(tmp_path: Path) -> None:
 
 
 def test_json_case(tmp_path: Path) -> None:
-    data = teilhabe_rules.cases.read_data(ROOT / "examples/mawo/person_grundfall.toml")
+    data = teilhabe_rules.inputs.cases.read_data(ROOT / "examples/mawo/person_grundfall.toml")
     case = tmp_path / "fall.json"
     case.write_text(BOM + json.dumps(data, default=str, ensure_ascii=False), encoding="utf-8")
     model = teilhabe_rules.bundled("mawo")
@@ -47,7 +47,7 @@ def test_base_of_a_variant(tmp_path: Path) -> None:
 
 
 def test_json_lines_population(tmp_path: Path) -> None:
-    data = teilhabe_rules.cases.read_data(ROOT / "examples/mawo/person_grundfall.toml")
+    data = teilhabe_rules.inputs.cases.read_data(ROOT / "examples/mawo/person_grundfall.toml")
     population = tmp_path / "fälle.jsonl"
     population.write_text(BOM + json.dumps(data, default=str, ensure_ascii=False) + "\n", encoding="utf-8")
     model = teilhabe_rules.bundled("mawo")

@@ -1,7 +1,7 @@
 """The fast path gives exactly what the lark path gives, or steps aside.
 
-For every text, :meth:`teilhabe_rules._fastpath.FastParser.parse` either builds the AST that lark's
-parse tree and :class:`~teilhabe_rules.builder.AstBuilder` build — equal node for node, span for
+For every text, :meth:`teilhabe_rules.syntax._fastpath.FastParser.parse` either builds the AST that lark's
+parse tree and :class:`~teilhabe_rules.syntax.builder.AstBuilder` build — equal node for node, span for
 span — or raises ``Fallback``, and then only where the lark path raises a ``RuleSyntaxError``.
 A limit of :mod:`teilhabe_rules.limits` passed is reported by both paths alike, and where the
 text does not parse, lark resumed where the fast path stopped reports the error lark reports.
@@ -18,8 +18,8 @@ from typing import Any
 import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
-from lark import v_args
 from hypothesis_budget import examples
+from lark import v_args
 from test_parser_fuzz import (
     _SOUP,
     FUZZ,
@@ -30,9 +30,12 @@ from test_parser_fuzz import (
     mutated_sample,
 )
 
-from teilhabe_rules import ast
-from teilhabe_rules._fastpath import Fallback, FastParser
-from teilhabe_rules.builder import (
+from teilhabe_rules.errors import RuleSyntaxError
+from teilhabe_rules.limits import MAX_BRACKETS, MAX_DEPTH, LimitExceeded, limit_error
+from teilhabe_rules.shipped import model_files
+from teilhabe_rules.syntax import ast
+from teilhabe_rules.syntax._fastpath import Fallback, FastParser
+from teilhabe_rules.syntax.builder import (
     AstBuilder,
     build_expression,
     build_module,
@@ -40,10 +43,7 @@ from teilhabe_rules.builder import (
     parse_expression,
     parse_module,
 )
-from teilhabe_rules.errors import RuleSyntaxError
-from teilhabe_rules.limits import MAX_BRACKETS, MAX_DEPTH, LimitExceeded, limit_error
-from teilhabe_rules.parser import make_parser, parse_text, syntax_error_at
-from teilhabe_rules.shipped import model_files
+from teilhabe_rules.syntax.parser import make_parser, parse_text, syntax_error_at
 
 ROOT = Path(__file__).resolve().parents[2]
 RULE_FILES = sorted((ROOT / "models").glob("*.rules")) + sorted((ROOT / "tests/fixtures").rglob("*.rules"))
@@ -367,7 +367,7 @@ def test_character_soup(soup: str) -> None:
 
 def test_spans_name_the_base_file_on_both_paths() -> None:
     """A base model parsed for a variant: every span names its file, on either path."""
-    from teilhabe_rules import builder
+    from teilhabe_rules.syntax import builder
 
     text = (ROOT / "models/mawo.rules").read_text("utf-8")
     fast = parse_module(text, "mawo.rules", span_file="mawo.rules")
@@ -385,15 +385,21 @@ def test_spans_name_the_base_file_on_both_paths() -> None:
 
 def _imported_modules(path: Path) -> set[str]:
     """Every module an ``import`` statement of ``path`` names, relative imports resolved against
-    the package (``from . import _fastpath`` → ``teilhabe_rules._fastpath``)."""
+    the module's package (``from . import _fastpath`` in ``syntax/builder.py`` →
+    ``teilhabe_rules.syntax._fastpath``)."""
     tree = pyast.parse(path.read_text("utf-8"))
+    src = ROOT / "src"
+    package = list(path.relative_to(src).parent.parts) if src in path.parents else ["teilhabe_rules"]
     found: set[str] = set()
     for node in pyast.walk(tree):
         if isinstance(node, pyast.Import):
             found.update(alias.name for alias in node.names)
         elif isinstance(node, pyast.ImportFrom):
-            module = ("teilhabe_rules." if node.level else "") + (node.module or "")
-            module = module.rstrip(".")
+            if node.level:
+                base = package[: len(package) - (node.level - 1)]
+                module = ".".join([*base, *([node.module] if node.module else [])])
+            else:
+                module = node.module or ""
             found.add(module)
             found.update(f"{module}.{alias.name}" for alias in node.names)
     return found
@@ -404,18 +410,19 @@ def test_only_the_syntax_layer_imports_the_fast_path() -> None:
     no benchmark and no example imports it (tests do, by its module path)."""
     allowed = {"builder.py", "parser.py", "_fastpath.py"}
     package = ROOT / "src/teilhabe_rules"
+    syntax = package / "syntax"
     sources = [*package.rglob("*.py"), *(ROOT / "benchmarks").rglob("*.py"), *(ROOT / "examples").rglob("*.py")]
     importers = sorted(
         str(path.relative_to(ROOT))
         for path in sources
-        if not (path.parent == package and path.name in allowed)
+        if not (path.parent == syntax and path.name in allowed)
         and (
-            any(name.split(".")[:2] == ["teilhabe_rules", "_fastpath"] for name in _imported_modules(path))
+            any(name.startswith("teilhabe_rules.syntax._fastpath") for name in _imported_modules(path))
             or "import_module" in path.read_text("utf-8") and "_fastpath" in path.read_text("utf-8")
         )
     )
     assert importers == []
-    assert "teilhabe_rules._fastpath" in _imported_modules(package / "builder.py")  # the check sees imports
+    assert "teilhabe_rules.syntax._fastpath" in _imported_modules(syntax / "builder.py")  # the check sees imports
 
 
 # ---- what the fast path steps aside on -------------------------------------------------------
@@ -460,7 +467,7 @@ def test_the_builders_refusal_steps_aside(rule: str) -> None:
 def test_a_defect_surfaces_from_parse_module_without_the_lark_path(monkeypatch: pytest.MonkeyPatch) -> None:
     """Through :func:`parse_module`: the defect is raised by the fast path, and lark's parser is
     not run to hide it behind a second attempt."""
-    from teilhabe_rules import builder
+    from teilhabe_rules.syntax import builder
 
     lark_runs: list[str] = []
     monkeypatch.setattr(builder, "parse_text", lambda text, *args, **kwargs: lark_runs.append(text))

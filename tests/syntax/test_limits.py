@@ -8,8 +8,7 @@ from pathlib import Path
 import pytest
 
 import teilhabe_rules
-from teilhabe_rules import builder, limits, syntax_hints
-from teilhabe_rules.builder import parse_module
+from teilhabe_rules import limits
 from teilhabe_rules.errors import RuleSyntaxError, did_you_mean
 from teilhabe_rules.limits import (
     MAX_BRACKETS,
@@ -18,7 +17,10 @@ from teilhabe_rules.limits import (
     MAX_STATEMENT_TOKENS,
     MAX_WORD_LENGTH,
 )
-from teilhabe_rules.parser import parse_text
+from teilhabe_rules.syntax import builder
+from teilhabe_rules.syntax import hints as syntax_hints
+from teilhabe_rules.syntax.builder import parse_module
+from teilhabe_rules.syntax.parser import parse_text
 
 HEAD = 'modell m "M"\n  version "1"\n  gültig ab 01.01.2024\nende\n'
 HEAD_LINES = HEAD.count("\n")
@@ -225,7 +227,7 @@ class TestSyntaxErrorsInBigFiles:
         ids=["token", "zeichen", "ende-fehlt", "klammer", "vertippt"],
     )
     def test_error_at_the_end(self, tail: str, monkeypatch: pytest.MonkeyPatch) -> None:
-        from teilhabe_rules import parser
+        from teilhabe_rules.syntax import parser
 
         filler = "".join(f"wert w{i} = {i} EUR\n" for i in range(2_000))
         text = HEAD + filler + tail

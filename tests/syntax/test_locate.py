@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 import teilhabe_rules
-from teilhabe_rules.locate import locate, locate_exact
+from teilhabe_rules.inputs.locate import locate, locate_exact
 
 TOML = """# Kopf
 name = "Haus"
@@ -115,7 +115,7 @@ class TestInsideValues:
         assert locate_exact(self.TOML_TEXT, steps) == expected
 
     def test_many_paths_in_one_text_scan_each_container_once(self, monkeypatch: pytest.MonkeyPatch) -> None:
-        from teilhabe_rules import locate as module
+        from teilhabe_rules.inputs import locate as module
 
         scans = []
         original = module._Containers._scan

@@ -12,12 +12,12 @@ from typing import Any
 import lark
 import pytest
 
-from teilhabe_rules import ast
-from teilhabe_rules.builder import parse_module
 from teilhabe_rules.errors import RuleSyntaxError
 from teilhabe_rules.limits import MAX_BRACKETS
-from teilhabe_rules.parser import MAX_DEPTH, grammar_text, make_parser, parse_text
 from teilhabe_rules.shipped import grammar_file
+from teilhabe_rules.syntax import ast
+from teilhabe_rules.syntax.builder import parse_module
+from teilhabe_rules.syntax.parser import MAX_DEPTH, grammar_text, make_parser, parse_text
 
 ROOT = Path(__file__).resolve().parents[2]
 LANGUAGE_DOC = ROOT / "docs" / "02_language.md"

@@ -11,10 +11,10 @@ from hypothesis.extra.lark import from_lark
 from hypothesis_budget import examples
 from lark.lexer import PatternStr
 
-from teilhabe_rules.builder import parse_module
 from teilhabe_rules.errors import RuleSyntaxError, TeilhabeError
-from teilhabe_rules.parser import make_parser, parse_text
-from teilhabe_rules.syntax_hints import KEYWORDS
+from teilhabe_rules.syntax.builder import parse_module
+from teilhabe_rules.syntax.hints import KEYWORDS
+from teilhabe_rules.syntax.parser import make_parser, parse_text
 
 HEADER = 'modell m "M"\nende\n'
 FUZZ = settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])

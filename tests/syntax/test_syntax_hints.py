@@ -6,10 +6,10 @@ import re
 
 import pytest
 
-from teilhabe_rules.builder import parse_module
 from teilhabe_rules.errors import Diagnostic, RuleSyntaxError
-from teilhabe_rules.parser import make_parser, syntax_error_context
-from teilhabe_rules.syntax_hints import KEYWORDS, MISTAKES, find_mistake
+from teilhabe_rules.syntax.builder import parse_module
+from teilhabe_rules.syntax.hints import KEYWORDS, MISTAKES, find_mistake
+from teilhabe_rules.syntax.parser import make_parser, syntax_error_context
 
 HEADER = 'modell m "M"\nende\n'
 

@@ -16,9 +16,9 @@ import pytest
 
 import teilhabe_rules
 from teilhabe_rules import CheckError, ValidityError
-from teilhabe_rules.cases import read_data
 from teilhabe_rules.cli import main
-from teilhabe_rules.compare import PopulationRow, _Batch, _batches, compare, fields, read_population
+from teilhabe_rules.inputs.cases import read_data
+from teilhabe_rules.tools.compare import PopulationRow, _Batch, _batches, compare, fields, read_population
 
 ROOT = Path(__file__).resolve().parents[2]
 OLD, NEW = "mawo", "mawo_2025"
@@ -207,8 +207,8 @@ class TestFormats:
             shutil.copy(ROOT / "examples/mawo" / name, folder / name)
         shutil.copytree(ROOT / "examples/mawo/bewohner", folder / "bewohner")
         (folder / "kaputt.toml").write_text("name = \n", encoding="utf-8")
-        summary = compare(model(OLD), model(NEW), folder, out=tmp_path / "aus.csv", at_new=teilhabe_rules.cases.convert_value(
-            "2025-01-01", teilhabe_rules.checked.DATE))
+        summary = compare(model(OLD), model(NEW), folder, out=tmp_path / "aus.csv", at_new=teilhabe_rules.inputs.cases.convert_value(
+            "2025-01-01", teilhabe_rules.ir.checked.DATE))
         out = {row["fall"]: row for row in rows_of(tmp_path / "aus.csv")}
         assert list(out) == ["haus_linde.toml", "kaputt.toml", "person_grundfall.toml", "person_hoher_bedarf.toml"]
         assert (summary.rows, summary.evaluated, summary.errors) == (4, 3, 1)
@@ -219,7 +219,7 @@ class TestFormats:
         """An endless population yields its first results: rows are processed as they come."""
         endless = (PopulationRow(f"Zeile {n}", case) for n, case in enumerate(itertools.cycle(persons(3)), start=1))
         chosen = fields(model(OLD), model(NEW), "keine")
-        from teilhabe_rules.compare import _Evaluator
+        from teilhabe_rules.tools.compare import _Evaluator
 
         batch = _Batch(_Evaluator(model(OLD), model(NEW), None, None, None, None, chosen), None, "budget_jahr", [])
         text, tallies = next(_batches(batch, endless))
@@ -316,8 +316,8 @@ class TestGenerate:
     """A seeded synthetic population from the testing strategies."""
 
     def test_the_same_seed_gives_the_same_population(self, tmp_path: Path) -> None:
-        pytest.importorskip("teilhabe_rules.strategies")
-        from teilhabe_rules.compare import generate_population
+        pytest.importorskip("teilhabe_rules.tools.strategies")
+        from teilhabe_rules.tools.compare import generate_population
 
         first, second, other = (tmp_path / "a.jsonl", tmp_path / "b.jsonl", tmp_path / "c.jsonl")
         assert generate_population(model(NEW), 40, 7, first, split="bewohner") == 40
@@ -330,7 +330,7 @@ class TestGenerate:
         assert (summary.rows, summary.errors) == (40, 0)
 
     def test_a_directory_of_toml_files_reads_back(self, tmp_path: Path) -> None:
-        pytest.importorskip("teilhabe_rules.strategies")
+        pytest.importorskip("teilhabe_rules.tools.strategies")
         out, err = io.StringIO(), io.StringIO()
         assert main(["generate", NEW, "-n", "5", "--seed", "1", "--out", str(tmp_path / "fälle")], out, err) == 0, err.getvalue()
         files = sorted((tmp_path / "fälle").iterdir())

@@ -15,8 +15,8 @@ from hypothesis_budget import examples
 from test_compare import FLAT
 
 import teilhabe_rules
-from teilhabe_rules import compare as compare_module
-from teilhabe_rules.compare import compare
+from teilhabe_rules.tools import compare as compare_module
+from teilhabe_rules.tools.compare import compare
 
 GOOD = '{"beginn": "2025-01-01", "stunden": 10}'
 

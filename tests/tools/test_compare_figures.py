@@ -21,7 +21,7 @@ from test_compare_resume import Interrupt, partial, population, without_time
 import teilhabe_rules
 from teilhabe_rules import CheckError, ValidityError
 from teilhabe_rules.cli import EXIT_INTERRUPTED, main
-from teilhabe_rules.compare import compare, figure_field
+from teilhabe_rules.tools.compare import compare, figure_field
 
 ROOT = Path(__file__).resolve().parents[2]
 MODEL = ROOT / "models" / "bei_nrw3.rules"

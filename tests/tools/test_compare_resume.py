@@ -15,9 +15,9 @@ import pytest
 from test_compare import FLAT
 
 import teilhabe_rules
-from teilhabe_rules import compare as compare_module
 from teilhabe_rules.cli import EXIT_INTERRUPTED, main
-from teilhabe_rules.compare import compare
+from teilhabe_rules.tools import compare as compare_module
+from teilhabe_rules.tools.compare import compare
 
 ROWS = 8_000
 
@@ -319,7 +319,7 @@ class TestGenerateIsAtomic:
     def test_an_interrupted_generation_leaves_nothing(
         self, folder: Path, monkeypatch: pytest.MonkeyPatch
     ) -> None:
-        pytest.importorskip("teilhabe_rules.strategies")
+        pytest.importorskip("teilhabe_rules.tools.strategies")
         original = compare_module._Sink.write
 
         def write(sink: compare_module._Sink, number: int, case: dict) -> None:

@@ -27,9 +27,9 @@ from test_compare_resume import Interrupt, partial, population, state
 import teilhabe_rules
 from teilhabe_rules import CaseError, CheckError
 from teilhabe_rules import cli as cli_module
-from teilhabe_rules import compare as compare_module
-from teilhabe_rules.compare import PopulationRow, _batches, compare, count_rows, read_population
 from teilhabe_rules.files import same_file
+from teilhabe_rules.tools import compare as compare_module
+from teilhabe_rules.tools.compare import PopulationRow, _batches, compare, count_rows, read_population
 
 
 @pytest.fixture(scope="module")

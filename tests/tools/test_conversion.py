@@ -10,7 +10,7 @@ import pytest
 
 import teilhabe_rules
 from teilhabe_rules.cli import main
-from teilhabe_rules.conversions import bei_nrw_2_to_3
+from teilhabe_rules.tools.conversions import bei_nrw_2_to_3
 
 ROOT = Path(__file__).resolve().parents[2]
 CASE_2_0 = ROOT / "examples" / "bei_nrw2" / "fall_2_0.toml"

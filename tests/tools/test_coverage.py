@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 import teilhabe_rules
-from teilhabe_rules.runtime import semantics
 from teilhabe_rules.cli import main
-from teilhabe_rules.example_coverage import example_coverage
+from teilhabe_rules.runtime import semantics
+from teilhabe_rules.tools.example_coverage import example_coverage
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -8,9 +8,9 @@ import json
 import pytest
 
 import teilhabe_rules
-from teilhabe_rules import checked as c
 from teilhabe_rules.cli import main
-from teilhabe_rules.diff import diff_models, ir_equal, ir_key, roundings
+from teilhabe_rules.ir import checked as c
+from teilhabe_rules.tools.diff import diff_models, ir_equal, ir_key, roundings
 
 BASE = """\
 modell tarif "Tarif"

@@ -11,8 +11,8 @@ import pytest
 
 import teilhabe_rules
 from teilhabe_rules.cli import main
-from teilhabe_rules.properties import INVARIANTS, property_checks, run_properties, run_property
-from teilhabe_rules.testing import run_examples
+from teilhabe_rules.tools.properties import INVARIANTS, property_checks, run_properties, run_property
+from teilhabe_rules.tools.testing import run_examples
 
 if sys.version_info >= (3, 11):
     import tomllib

@@ -1,4 +1,4 @@
-"""The pytest plugin (``teilhabe_rules.pytest_plugin``, entry point ``pytest11``): a rule file's
+"""The pytest plugin (``teilhabe_rules.tools.pytest_plugin``, entry point ``pytest11``): a rule file's
 examples, properties and invariants are test items with stable ids, outcomes and failure texts,
 and ``pytest models/`` collects every example of every bundled model."""
 
@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 import teilhabe_rules
-from teilhabe_rules.properties import property_checks
-from teilhabe_rules.pytest_plugin import ExampleItem, PropertyItem
-from teilhabe_rules.testing import example_id
+from teilhabe_rules.tools.properties import property_checks
+from teilhabe_rules.tools.pytest_plugin import ExampleItem, PropertyItem
+from teilhabe_rules.tools.testing import example_id
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -78,9 +78,9 @@ def mini(pytester: pytest.Pytester) -> Path:
 def test_the_plugin_is_registered_as_entry_point() -> None:
     """pyproject declares it, and the installed distribution carries the declaration."""
     project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
-    assert project["project"]["entry-points"]["pytest11"] == {"teilhabe_rules": "teilhabe_rules.pytest_plugin"}
+    assert project["project"]["entry-points"]["pytest11"] == {"teilhabe_rules": "teilhabe_rules.tools.pytest_plugin"}
     installed = {e.name: e.value for e in entry_points(group="pytest11")}
-    assert installed.get("teilhabe_rules") == "teilhabe_rules.pytest_plugin"
+    assert installed.get("teilhabe_rules") == "teilhabe_rules.tools.pytest_plugin"
 
 
 def test_examples_are_items_with_ids_outcomes_and_failure_text(pytester: pytest.Pytester, mini: Path) -> None:

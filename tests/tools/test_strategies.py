@@ -14,7 +14,8 @@ from hypothesis_budget import examples
 
 import teilhabe_rules
 from teilhabe_rules import CaseError
-from teilhabe_rules.strategies import (
+from teilhabe_rules.toml_writer import dumps
+from teilhabe_rules.tools.strategies import (
     GeneratorError,
     case_space,
     invalid_cases,
@@ -22,7 +23,6 @@ from teilhabe_rules.strategies import (
     sample_invalid_cases,
     valid_cases,
 )
-from teilhabe_rules.toml_writer import dumps
 
 if sys.version_info >= (3, 11):
     import tomllib

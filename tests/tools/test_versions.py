@@ -213,7 +213,7 @@ class TestRegistry:
             choose("XYZ", dt.date(2024, 1, 1))
 
     def test_a_case_of_the_old_version_names_the_new_one(self) -> None:
-        from teilhabe_rules.cases import read_data
+        from teilhabe_rules.inputs.cases import read_data
 
         data = read_data(ROOT / "examples/mawo/person_grundfall.toml")
         model = teilhabe_rules.bundled("mawo_2025")

@@ -62,7 +62,7 @@ def test_the_doc_has_its_blocks() -> None:
 def test_console_blocks_in_order(workdir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Every command exits as shown; exact blocks print exactly what is shown; blocks marked
     ``generiert`` (figures of the generated population) print the same counts and sections."""
-    pytest.importorskip("teilhabe_rules.strategies")  # `generate` draws from the testing strategies
+    pytest.importorskip("teilhabe_rules.tools.strategies")  # `generate` draws from the testing strategies
     ran = 0
     for info, code in blocks("console"):
         for command, expected_code, expected in commands(code):

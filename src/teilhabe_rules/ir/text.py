@@ -1,7 +1,7 @@
 """Runtime values of the checked model as German text.
 
 Takes: a runtime value (``Decimal``, ``int``, ``bool``, ``date``, ``str``) and optionally its
-:class:`~teilhabe_rules.checked.ValueType`. Gives: the text shown in results, explanations, messages
+:class:`~teilhabe_rules.ir.checked.ValueType`. Gives: the text shown in results, explanations, messages
 and diffs — ``15``, ``45 %`` (a share of 0.45), ``31.12.2027``, ``ja``, ``1:3.5`` (a staff key),
 ``2 (mittel)`` (a level with its label). One definition, used by every wing.
 """
@@ -12,7 +12,7 @@ import datetime as _dt
 from decimal import Decimal
 from typing import Any
 
-from .. import checked as c
+from . import checked as c
 
 __all__ = ["format_value", "quantity_text", "unit_text"]
 

@@ -1,7 +1,7 @@
 """The toolkit of the checked model: walk it, find what it reads, evaluate and render it.
 
-Takes: resolved expressions (:data:`~teilhabe_rules.checked.Expr`) and computation nodes
-(:class:`~teilhabe_rules.checked.Node`). Gives the four operations every consumer of the checked
+Takes: resolved expressions (:data:`~teilhabe_rules.ir.checked.Expr`) and computation nodes
+(:class:`~teilhabe_rules.ir.checked.Node`). Gives the four operations every consumer of the checked
 model needs, defined once:
 
 - :func:`children` and :func:`walk` — the sub-expressions of an expression, and every expression
@@ -26,8 +26,8 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from decimal import Decimal
 from typing import Any
 
-from .. import checked as c
-from ..checked import DECIMAL_CONTEXT
+from . import checked as c
+from .checked import DECIMAL_CONTEXT
 from .text import format_value, quantity_text
 
 __all__ = [

@@ -12,7 +12,14 @@ from __future__ import annotations
 
 from .faults import Fault, FaultError, FaultKind, Located, fault_of
 from .frame import Element, Frame, PackageLevels
-from .semantics import DECIMAL_CONTEXT, ParameterValues, band_contains, effective_level, parameter_values, round_value
+from .semantics import (
+    DECIMAL_CONTEXT,
+    ParameterValues,
+    band_contains,
+    effective_level,
+    parameter_values,
+    round_value,
+)
 
 __all__ = [
     "DECIMAL_CONTEXT",

@@ -1,6 +1,6 @@
 """The backend interface: what evaluating cases of a checked model takes and gives.
 
-Takes: a :class:`~teilhabe_rules.checked.CheckedModel` (when the backend is made) and cases as
+Takes: a :class:`~teilhabe_rules.ir.checked.CheckedModel` (when the backend is made) and cases as
 :class:`CaseInput` — the validated input values of a case (the case loader's row: a dict per
 element, a list's elements under its name), with the parameter values and tables its date and
 agreement give (:mod:`teilhabe_rules.runtime.semantics`). Gives one :class:`Evaluation` per
@@ -9,7 +9,7 @@ that stopped it, as typed records — never text. The German messages are render
 records by :class:`~teilhabe_rules.model.Model`, which knows where a case came from.
 
 A backend is anything with the methods of :class:`Backend`. The Python backend
-(:class:`teilhabe_rules.compiler.PythonBackend`) generates and compiles one Python function per
+(:class:`teilhabe_rules.runtime.compiler.PythonBackend`) generates and compiles one Python function per
 model; a columnar backend evaluating a whole population at once is one more implementation of
 the same interface, and its results are compared with the Python backend's.
 """

@@ -19,7 +19,7 @@ from typing import Any
 
 import attrs
 
-from .. import checked as c
+from ..ir import checked as c
 
 __all__ = ["Element", "Frame", "PackageLevels", "corridor_key"]
 

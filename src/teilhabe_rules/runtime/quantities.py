@@ -1,7 +1,7 @@
 """Values of a result as their readers get them: a quantity with its unit, an explanation, and
 the JSON form of a runtime value.
 
-Takes: runtime values and their :class:`~teilhabe_rules.checked.ValueType`. Gives:
+Takes: runtime values and their :class:`~teilhabe_rules.ir.checked.ValueType`. Gives:
 :class:`Quantity` (a value with its unit; ``str()`` its German text), :class:`Explanation` (why a
 figure is what it is) and :func:`json_value` (decimals as exact strings, dates as ISO text, a staff
 key as ``1:x``) — used by results, level margins and explanations alike.
@@ -15,7 +15,7 @@ from typing import Any
 
 import attrs
 
-from .. import checked as c
+from ..ir import checked as c
 from ..ir.text import format_value, quantity_text
 
 __all__ = ["Explanation", "Quantity", "json_value"]

@@ -1,7 +1,7 @@
 """What evaluating a model means, in one place.
 
 Takes: runtime values (``Decimal`` numbers, ``datetime.date`` dates, ``int`` levels, table dicts)
-and, for parameter values, a :class:`~teilhabe_rules.checked.CheckedModel`. Gives the meaning of
+and, for parameter values, a :class:`~teilhabe_rules.ir.checked.CheckedModel`. Gives the meaning of
 every operation of the rules language that is more than a Python operator:
 
 * numbers: :data:`DECIMAL_CONTEXT` (28 significant digits; an invalid operation, a division by
@@ -20,7 +20,7 @@ every operation of the rules language that is more than a Python operator:
 * parameters: :func:`parameter_values` / :class:`ParameterValues` — the model's defaults, the
   value of the period (``ab TT.MM.JJJJ = …``) holding the date, and an agreement's values.
 
-The code :mod:`teilhabe_rules.compiler` generates calls these functions (bound as globals of the
+The code :mod:`teilhabe_rules.runtime.compiler` generates calls these functions (bound as globals of the
 generated module); the corridor decision it writes out as ``if``/``elif`` comparisons, exactly
 those of :func:`band_contains`. The explanations, the level margins, the example coverage, the
 checker's corridor proofs and the case generator use the same functions. A failure raises
@@ -35,8 +35,8 @@ from collections.abc import Iterable, Mapping
 from decimal import ROUND_DOWN, ROUND_HALF_UP, ROUND_UP, Decimal
 from typing import Any, NoReturn, TypeVar
 
-from .. import checked as c
 from ..errors import Diagnostic, ValidityError
+from ..ir import checked as c
 from ..ir.text import format_value, quantity_text
 from .faults import Fault, FaultError, FaultKind
 

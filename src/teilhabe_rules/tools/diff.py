@@ -1,6 +1,6 @@
 """A semantic diff of two checked models.
 
-Takes: two :class:`~teilhabe_rules.checked.CheckedModel` (an old and a new version). Gives: a
+Takes: two :class:`~teilhabe_rules.ir.checked.CheckedModel` (an old and a new version). Gives: a
 :class:`ModelDiff` — the changes grouped in sections a controller reads (German headings): the
 model's header, validity (of the model and of parameter values), packages and their levels,
 corridor bounds per band (old → new, with unit and the value a parameter bound stands for),
@@ -21,9 +21,9 @@ from typing import Any
 
 import attrs
 
-from . import checked as c
-from .ir import toolkit
-from .ir.text import format_value, quantity_text
+from ..ir import checked as c
+from ..ir import toolkit
+from ..ir.text import format_value, quantity_text
 
 __all__ = ["SECTIONS", "Change", "ModelDiff", "diff_models", "ir_equal", "ir_key", "roundings"]
 

@@ -56,16 +56,16 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import attrs
 
-from . import checked as c
-from .errors import CaseError, TeilhabeError
-from .ir import toolkit
-from .runtime.backend import CaseInput
-from .runtime.faults import FaultKind
+from ..errors import CaseError, TeilhabeError
+from ..ir import checked as c
+from ..ir import toolkit
+from ..runtime.backend import CaseInput
+from ..runtime.faults import FaultKind
 
 if TYPE_CHECKING:  # pragma: no cover
     from hypothesis.strategies import SearchStrategy
 
-    from .model import Model
+    from ..model import Model
 
 __all__ = [
     "CaseSpace",

@@ -1,6 +1,6 @@
 """Value domains of expressions, and corridor coverage.
 
-Takes: resolved expressions (:mod:`teilhabe_rules.checked`) and the checker's symbol tables.
+Takes: resolved expressions (:mod:`teilhabe_rules.ir.checked`) and the checker's symbol tables.
 Gives: :class:`Domain` — the set of values an expression can take (exactly, where it is small and
 finite, else an interval) — and :func:`corridor_findings`, which proves that the bands of a
 corridor cover that domain without gap or overlap and finds bands no case can reach.
@@ -15,8 +15,8 @@ from typing import Any
 
 import attrs
 
-from . import checked as c
-from .runtime.semantics import band_contains
+from ..ir import checked as c
+from ..runtime.semantics import band_contains
 
 __all__ = ["Domain", "corridor_findings", "domain_of"]
 

@@ -13,11 +13,11 @@ from typing import Any
 
 import attrs
 
-from . import checked as c
-from .errors import Diagnostic, TeilhabeError
-from .ir.text import quantity_text
-from .model import Model
-from .paths import format_path
+from ..errors import Diagnostic, TeilhabeError
+from ..ir import checked as c
+from ..ir.text import quantity_text
+from ..model import Model
+from ..paths import format_path
 
 __all__ = ["ExampleOutcome", "example_id", "run_example", "run_examples"]
 

@@ -1,6 +1,6 @@
 """Parse tree → AST.
 
-Takes: the ``lark.Tree`` from :mod:`teilhabe_rules.parser`. Gives: an :class:`ast.Module` of frozen
+Takes: the ``lark.Tree`` from :mod:`teilhabe_rules.syntax.parser`. Gives: an :class:`ast.Module` of frozen
 nodes with spans. One method per grammar rule, named after the rule; each docstring quotes its
 production. Nothing is evaluated or resolved here; literal forms are only decoded (numbers,
 dates, strings).
@@ -18,10 +18,10 @@ from typing import Any
 import lark
 from lark import Token, Transformer, v_args
 
+from ..errors import Diagnostic, Location, RuleSyntaxError
+from ..limits import LimitExceeded, check_file_size, limit_error
 from . import ast
 from ._fastpath import Fallback, FastParser
-from .errors import Diagnostic, Location, RuleSyntaxError
-from .limits import LimitExceeded, check_file_size, limit_error
 from .parser import find_syntax_error, make_parser, parse_text, syntax_error_at
 
 __all__ = ["build_module", "parse_expression", "parse_module"]
@@ -33,7 +33,7 @@ _SPAN_FILE: contextvars.ContextVar[str | None] = contextvars.ContextVar("span_fi
 
 
 def _span(meta: Any) -> ast.Span:
-    """The span of a rule: from lark's ``Meta``, or as :mod:`teilhabe_rules._fastpath` gives it."""
+    """The span of a rule: from lark's ``Meta``, or as :mod:`teilhabe_rules.syntax._fastpath` gives it."""
     if meta.__class__ is ast.Span:
         return meta  # type: ignore[no-any-return]
     if getattr(meta, "empty", True):
@@ -685,7 +685,7 @@ def build_module(tree: lark.Tree, filename: str, text: str) -> ast.Module:
 def parse_module(text: str, filename: str = "<eingabe>", span_file: str | None = None) -> ast.Module:
     """Source text → AST (raises :class:`RuleSyntaxError`).
 
-    Text that parses takes the fast path of :mod:`teilhabe_rules._fastpath`; anything else the
+    Text that parses takes the fast path of :mod:`teilhabe_rules.syntax._fastpath`; anything else the
     lark parser and :class:`AstBuilder`, whose errors are the ones reported. A limit of
     :mod:`teilhabe_rules.limits` passed (file size, word length, nesting, …) is reported where it
     is passed, without parsing further. With ``span_file`` every span names that file (a base
@@ -729,13 +729,13 @@ def _too_deep_for_the_stack() -> LimitExceeded:
 
 @functools.lru_cache(maxsize=1)
 def fast_parser() -> FastParser:
-    """The fast path (:mod:`teilhabe_rules._fastpath`) over the parser of
-    :func:`~teilhabe_rules.parser.make_parser` and :class:`AstBuilder`, once per process."""
+    """The fast path (:mod:`teilhabe_rules.syntax._fastpath`) over the parser of
+    :func:`~teilhabe_rules.syntax.parser.make_parser` and :class:`AstBuilder`, once per process."""
     return FastParser(make_parser(), AstBuilder(), _BuildError)
 
 
 def _parse_fast(text: str, start: str, span_file: str | None = None) -> Any:
-    """What the fast path builds for ``text`` (raises :class:`~teilhabe_rules._fastpath.Fallback`
+    """What the fast path builds for ``text`` (raises :class:`~teilhabe_rules.syntax._fastpath.Fallback`
     where it steps aside)."""
     return fast_parser().parse(text, start=start, span_file=span_file)
 

@@ -2,7 +2,7 @@
 
 Takes: lark's token stream. Gives: the same stream without the newlines inside brackets (so
 formulas and records may span lines), after checking the limits one token or statement must keep
-(:mod:`teilhabe_rules.limits`). The parser (:mod:`teilhabe_rules.parser`) builds lark with it, and
+(:mod:`teilhabe_rules.limits`). The parser (:mod:`teilhabe_rules.syntax.parser`) builds lark with it, and
 the cache (:mod:`teilhabe_rules.cache`) supplies it when it loads a stored parser.
 """
 
@@ -12,7 +12,7 @@ from collections.abc import Iterator
 
 import lark
 
-from .limits import (
+from ..limits import (
     MAX_BRACKETS,
     MAX_STATEMENT_TOKENS,
     SHORTEST_TOKEN_LIMIT,

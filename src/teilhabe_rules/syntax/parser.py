@@ -3,14 +3,14 @@
 Takes: the text of a rule file and its name. Gives: a ``lark.Tree`` (LALR, positions kept), or a
 :class:`~teilhabe_rules.errors.RuleSyntaxError` in plain German words. Common mistakes (decimal
 comma, missing ``ende``, misspelt keyword, …) are recognised from the table in
-:mod:`teilhabe_rules.syntax_hints`. The parser is built once per process by a pure, cached
+:mod:`teilhabe_rules.syntax.hints`. The parser is built once per process by a pure, cached
 factory and kept in the cache directory (see :func:`make_parser`).
 
 The limits of :mod:`teilhabe_rules.limits` are checked where the text enters: the file size before
 parsing, the length of words, numbers and texts, the brackets open at once and the tokens of one
 statement while lexing (:class:`BracketPostLexer`), the depth of the tree once it is built. Each is
 reported as a located :class:`RuleSyntaxError` (``code="grenze"``), the same as
-:mod:`teilhabe_rules._fastpath` reports it.
+:mod:`teilhabe_rules.syntax._fastpath` reports it.
 """
 
 from __future__ import annotations
@@ -23,19 +23,12 @@ import lark
 from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedInput, UnexpectedToken
 from lark.lexer import PatternStr
 
-from . import cache
-from .errors import Diagnostic, Location, RuleSyntaxError
-from .limits import (
-    MAX_DEPTH,
-    LimitExceeded,
-    check_file_size,
-    clip_line,
-    depth_exceeded,
-    limit_error,
-)
+from .. import cache
+from ..errors import Diagnostic, Location, RuleSyntaxError
+from ..limits import MAX_DEPTH, LimitExceeded, check_file_size, clip_line, depth_exceeded, limit_error
+from ..shipped import grammar_file
+from .hints import SyntaxErrorContext, explain_syntax_error
 from .postlex import BracketPostLexer
-from .shipped import grammar_file
-from .syntax_hints import SyntaxErrorContext, explain_syntax_error
 
 __all__ = [
     "MAX_DEPTH",
@@ -130,7 +123,7 @@ def find_syntax_error(
     """The :class:`RuleSyntaxError` :func:`parse_text` raises for ``text`` — or None where the
     text parses (a depth beyond the limit is then left to :func:`parse_text`). It runs lark's
     parser without building a tree: the same error in about half the time, for text the fast
-    path of :mod:`teilhabe_rules._fastpath` found not to parse."""
+    path of :mod:`teilhabe_rules.syntax._fastpath` found not to parse."""
     text, failure = _first_failure(text, start)
     if isinstance(failure, LimitExceeded):
         return limit_error(failure, text, filename)
@@ -144,7 +137,7 @@ def syntax_error_at(
     token: tuple[str, int, int, int, int] | None = None,
 ) -> RuleSyntaxError | None:
     """The :class:`RuleSyntaxError` :func:`parse_text` raises for ``text``, where the fast path
-    of :mod:`teilhabe_rules._fastpath` stopped with the parse-table ``states`` (lark's own) at
+    of :mod:`teilhabe_rules.syntax._fastpath` stopped with the parse-table ``states`` (lark's own) at
     ``offset``: nothing is read twice. A ``token`` (terminal, start, end, line, column) no
     action accepts gives the error lark's parser raises for it; without one, no terminal matched
     at ``offset``, and lark's parser resumes there — its contextual lexer, post-lexer and
@@ -257,7 +250,7 @@ def _diagnostic(ctx: SyntaxErrorContext, filename: str) -> Diagnostic:
 def _check_depth(tree: lark.Tree) -> None:
     """Raise :class:`LimitExceeded` at the first node (in the order the parser reduces them:
     children first, left to right) that is more than :data:`MAX_DEPTH` levels high — the node
-    :mod:`teilhabe_rules._fastpath` stops at. The file itself (``start``) does not count."""
+    :mod:`teilhabe_rules.syntax._fastpath` stops at. The file itself (``start``) does not count."""
     # frames: [node, index of the next child, height of the highest child so far]
     stack: list[list[Any]] = [[tree, 0, 0]]
     while stack:

@@ -1,7 +1,7 @@
 """Explanations and the text report of a result.
 
 Takes: a checked model, the evaluated rows and the parameter values used. Gives: one
-:class:`~teilhabe_rules.results.Explanation` per derived figure — the rule (``datei:zeile``), the
+:class:`~teilhabe_rules.runtime.results.Explanation` per derived figure — the rule (``datei:zeile``), the
 formula, the inputs and parameters it read with their values, and a German sentence such as
 ``15 min/Tag liegt im Korridor über 7 bis 21 min/Tag → Stufe 2 (mittel)`` — and the text report
 printed by ``teilhabe-rules eval``.
@@ -13,13 +13,13 @@ from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from . import checked as c
-from .ir import toolkit
-from .ir.text import format_value, quantity_text
+from ..ir import checked as c
+from ..ir import toolkit
+from ..ir.text import format_value, quantity_text
+from .frame import Element, Frame
 from .margins import LevelMargin, corridor_margin
-from .runtime.frame import Element, Frame
-from .runtime.quantities import Explanation
-from .runtime.semantics import band_contains
+from .quantities import Explanation
+from .semantics import band_contains
 
 if TYPE_CHECKING:  # pragma: no cover
     from .results import Result

@@ -17,15 +17,15 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
-from . import ast
-from . import checked as c
-from .builder import parse_expression
+from ..errors import CheckError, Diagnostic, Location, RuleSyntaxError, did_you_mean
+from ..ir import checked as c
+from ..ir import toolkit
+from ..limits import MAX_LIST_NESTING
+from ..paths import PathError, set_path
+from ..syntax import ast
+from ..syntax.builder import parse_expression
+from ..units import DIMENSIONLESS, PERCENT, Unit, UnitError, conversion_factor, parse_unit
 from .domains import Domain, corridor_findings, domain_of
-from .errors import CheckError, Diagnostic, Location, RuleSyntaxError, did_you_mean
-from .ir import toolkit
-from .limits import MAX_LIST_NESTING
-from .paths import PathError, set_path
-from .units import DIMENSIONLESS, PERCENT, Unit, UnitError, conversion_factor, parse_unit
 
 __all__ = ["check_module", "literal_to_data"]
 

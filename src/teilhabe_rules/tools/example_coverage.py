@@ -19,13 +19,13 @@ from typing import Any
 
 import attrs
 
-from . import checked as c
-from .compiler import PythonBackend
-from .errors import TeilhabeError
-from .ir import toolkit
-from .ir.text import format_value, quantity_text
-from .model import Model
-from .runtime.semantics import band_contains, table_lookup
+from ..errors import TeilhabeError
+from ..ir import checked as c
+from ..ir import toolkit
+from ..ir.text import format_value, quantity_text
+from ..model import Model
+from ..runtime.compiler import PythonBackend
+from ..runtime.semantics import band_contains, table_lookup
 
 __all__ = ["CoverageItem", "CoverageReport", "example_coverage"]
 
@@ -117,7 +117,7 @@ def _agreement(model: Model, example: c.ExampleSpec) -> Any:
 
 def example_coverage(model: Model) -> CoverageReport:
     """Evaluate every example of ``model`` and report which bands, rows and levels it reaches."""
-    from .explain import value_after
+    from ..runtime.explain import value_after
     from .testing import example_id
 
     checked = model.checked

@@ -38,12 +38,12 @@ from typing import Any
 
 import attrs
 
-from . import ast
-from .builder import parse_module
-from .errors import CheckError, Diagnostic, Location, did_you_mean
-from .files import MAX_RULE_BYTES, FileRefused, confined, read_text
-from .shipped import model_files
-from .units import UnitError, parse_unit
+from ..errors import CheckError, Diagnostic, Location, did_you_mean
+from ..files import MAX_RULE_BYTES, FileRefused, confined, read_text
+from ..shipped import model_files
+from ..syntax import ast
+from ..syntax.builder import parse_module
+from ..units import UnitError, parse_unit
 
 __all__ = ["BaseRefused", "base_files", "base_name", "find_base", "is_variant", "load_variant"]
 

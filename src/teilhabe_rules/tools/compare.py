@@ -13,7 +13,7 @@ quartiles of the budget differences.
 A case that fails under either version becomes an error row with its message; nothing is dropped:
 ``ausgewertet + fehler`` is the number of input rows. The population is read line by line
 (:class:`Population`): a line that cannot be a case — bytes that are not UTF-8, a NUL byte,
-invalid JSON or CSV, nesting deeper than :data:`~teilhabe_rules.cases.MAX_NESTING`, longer than
+invalid JSON or CSV, nesting deeper than :data:`~teilhabe_rules.inputs.cases.MAX_NESTING`, longer than
 :data:`MAX_LINE` — is one error row and reading goes on; a file with a UTF-16/UTF-32 byte order
 mark is read in that encoding. List elements a row gives as file names (``"bewohner":
 ["b1.json"]``) are read relative to the population's folder (a directory population: the
@@ -62,22 +62,14 @@ from typing import IO, Any, TextIO
 
 import attrs
 
-from . import checked as c
-from .atomic import AtomicFile, open_partial, partial_path, write_atomic
-from .cases import MAX_NESTING, DocumentError, parse_document
-from .errors import (
-    CaseError,
-    CheckError,
-    Diagnostic,
-    Location,
-    TeilhabeError,
-    ValidityError,
-    did_you_mean,
-)
-from .files import same_file
-from .ir.text import format_value
-from .model import Model
-from .paths import parse_path, set_path
+from ..atomic import AtomicFile, open_partial, partial_path, write_atomic
+from ..errors import CaseError, CheckError, Diagnostic, Location, TeilhabeError, ValidityError, did_you_mean
+from ..files import same_file
+from ..inputs.cases import MAX_NESTING, DocumentError, parse_document
+from ..ir import checked as c
+from ..ir.text import format_value
+from ..model import Model
+from ..paths import parse_path, set_path
 
 __all__ = ["MAX_LINE", "Field", "JsonLineError", "Population", "PopulationRow",
            "Summary", "compare", "decode_json", "fields", "figure_field", "read_population"]
@@ -148,7 +140,7 @@ class Population:
     Every non-empty line of a JSON Lines or CSV file (after the CSV header) is one row: a case,
     or an error row saying why the line is none — not UTF-8 (the byte and where), a NUL byte,
     longer than :data:`MAX_LINE`, invalid JSON or CSV, nested deeper than
-    :data:`~teilhabe_rules.cases.MAX_NESTING`. Reading goes on after a bad line; a CSV header that
+    :data:`~teilhabe_rules.inputs.cases.MAX_NESTING`. Reading goes on after a bad line; a CSV header that
     cannot be read fails when the population is opened, before any row. A file that starts
     with a UTF-16 or UTF-32 byte order mark is read in that encoding. ``empty`` counts the
     empty lines passed (not rows); ``encoding`` names the encoding read."""
@@ -410,8 +402,8 @@ class JsonLineError(ValueError):
 def decode_json(text: str) -> Any:
     """The data of one JSON text (a population line or a CSV cell), decimals exact, or a
     :class:`JsonLineError`: invalid JSON, nested deeper than
-    :data:`~teilhabe_rules.cases.MAX_NESTING`, or a number of thousands of digits. Decoded by
-    :func:`teilhabe_rules.cases.parse_document` (the decoder of case files); never a Python
+    :data:`~teilhabe_rules.inputs.cases.MAX_NESTING`, or a number of thousands of digits. Decoded by
+    :func:`teilhabe_rules.inputs.cases.parse_document` (the decoder of case files); never a Python
     error."""
     try:
         return parse_document(text, json_format=True)
@@ -1618,7 +1610,7 @@ def _run_identity(old: Model, new: Model, population: str | Path, agreed: tuple[
                   fmt: str) -> dict[str, Any]:
     """What makes two runs of a comparison the same: the library's version, the models (their
     files' texts), the population (its content), the options."""
-    from . import __version__
+    from .. import __version__
 
     return {
         "bibliothek": __version__,
@@ -1729,7 +1721,7 @@ class _Progress:
 
 
 def generate_population(model: Model, n: int, seed: int, out: str | Path | TextIO, split: str | None = None) -> int:
-    """Write ``n`` generated cases of ``model`` (:func:`teilhabe_rules.strategies.sample_cases`,
+    """Write ``n`` generated cases of ``model`` (:func:`teilhabe_rules.tools.strategies.sample_cases`,
     the same for the same seed) to ``out``: a ``.jsonl`` file or an open text stream (one case per
     line), or a directory (one TOML file per case). ``split``: a list on the model's top level;
     each generated case then gives one case per element of that list (for MAWo, ``bewohner``:
@@ -1819,7 +1811,7 @@ class _Sink:
             line = json.dumps(_jsonable(case), ensure_ascii=self.ascii) + "\n"
             (self.file or self.stream).write(line)  # type: ignore[union-attr]
             return
-        from .toml_writer import dumps
+        from ..toml_writer import dumps
 
         write_atomic(self.folder / f"fall_{number:0{self.width}d}.toml", dumps(case))
 

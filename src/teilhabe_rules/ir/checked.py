@@ -1,6 +1,6 @@
 """The checked model: a plain, immutable description that backends consume.
 
-Takes: nothing — these are data classes; :mod:`teilhabe_rules.checker` builds them from the AST.
+Takes: nothing — these are data classes; :mod:`teilhabe_rules.check.checker` builds them from the AST.
 Gives: :class:`CheckedModel` — scopes (the model and its lists), typed inputs, parameters, tables,
 packages with their level rules, and the computation nodes in a dependency order, each holding a
 resolved, unit-checked expression (:data:`Expr`). Names are resolved to symbol ids, units to
@@ -24,8 +24,8 @@ from typing import Any, Union
 
 import attrs
 
-from .ast import Span
-from .units import DIMENSIONLESS, Unit
+from ..syntax.ast import Span
+from ..units import DIMENSIONLESS, Unit
 
 frozen = attrs.frozen
 

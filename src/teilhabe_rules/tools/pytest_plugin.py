@@ -7,7 +7,7 @@ explanation of the actual figure. A rule file that does not load fails as one te
 checker's report.
 
 Each declared property is a test ``mawo.rules::eigenschaft::<titel>`` and each generic invariant
-(:mod:`teilhabe_rules.properties`) a test ``mawo.rules::invarianten::<name>``, checked over
+(:mod:`teilhabe_rules.tools.properties`) a test ``mawo.rules::invarianten::<name>``, checked over
 generated cases with a CI profile: ``--teilhabe-faelle N`` cases each (ini ``teilhabe_faelle``,
 default :data:`CI_EXAMPLES`; 0 collects none), seed ``--teilhabe-seed``. A failure shows the
 shrunk counterexample as a case file, written to ``--teilhabe-gegenbeispiele DIR`` (default: the
@@ -22,8 +22,7 @@ from typing import Any
 
 import pytest
 
-from .errors import TeilhabeError
-
+from ..errors import TeilhabeError
 
 CI_EXAMPLES = 25
 
@@ -57,7 +56,7 @@ class RuleFile(pytest.File):
     """A rule file; its items are its examples."""
 
     def collect(self) -> Iterator[pytest.Item]:
-        from .model import load
+        from ..model import load
 
         try:
             model = load(self.path)

@@ -32,14 +32,14 @@ from typing import Any
 
 import attrs
 
-from . import checked as c
-from .checked import DECIMAL_CONTEXT
-from .errors import CheckError, Diagnostic, Location
-from .ir import toolkit
-from .runtime import semantics
-from .runtime.backend import CaseInput, CheckFailure, Evaluation, EvaluationFault
-from .runtime.faults import FaultError, Located, fault_of
-from .runtime.frame import Frame, corridor_key
+from ..errors import CheckError, Diagnostic, Location
+from ..ir import checked as c
+from ..ir import toolkit
+from ..ir.checked import DECIMAL_CONTEXT
+from . import semantics
+from .backend import CaseInput, CheckFailure, Evaluation, EvaluationFault
+from .faults import FaultError, Located, fault_of
+from .frame import Frame, corridor_key
 
 __all__ = ["Program", "PythonBackend", "compile_condition", "compile_model"]
 

@@ -5,7 +5,7 @@ Takes: a TOML agreement (file, text or mapping) and a checked model. Gives: an
 applied, or an :class:`~teilhabe_rules.errors.AgreementError` listing every problem (unknown
 header key, missing or other ``modell``, unknown parameter or table with did-you-mean, wrong
 unit, value out of range, bad row key, a corridor that the agreed bounds leave with a gap or an
-overlap), each with file, line and column; after :data:`~teilhabe_rules.cases.MAX_REPORTED`
+overlap), each with file, line and column; after :data:`~teilhabe_rules.inputs.cases.MAX_REPORTED`
 problems the rest are counted in one diagnostic at the first of them.
 
 The header ``[vereinbarung]`` holds ``modell`` (required), ``name``, and optionally
@@ -26,14 +26,14 @@ from typing import Any
 
 import attrs
 
-from . import checked as c
+from ..check.domains import corridor_findings
+from ..errors import AgreementError, Diagnostic, Location, did_you_mean
+from ..files import MAX_CASE_BYTES, FileRefused, read_text
+from ..ir import checked as c
+from ..ir import toolkit
+from ..runtime.faults import Fault, FaultError, FaultKind
+from ..runtime.semantics import base_values
 from .cases import MAX_REPORTED, DocumentError, convert_value, parse_document, source_line_of
-from .domains import corridor_findings
-from .errors import AgreementError, Diagnostic, Location, did_you_mean
-from .files import MAX_CASE_BYTES, FileRefused, read_text
-from .ir import toolkit
-from .runtime.faults import Fault, FaultError, FaultKind
-from .runtime.semantics import base_values
 
 __all__ = ["HEADER_KEYS", "NOT_AGREED", "AgreedTable", "Agreement", "base_values", "load_agreement"]
 

@@ -34,13 +34,13 @@ import attrs
 import cattrs
 from cattrs.errors import ClassValidationError, ForbiddenExtraKeysError, IterableValidationError
 
-from . import checked as c
-from .errors import CaseError, Diagnostic, Location, did_you_mean
-from .files import MAX_CASE_BYTES, MAX_CASE_TOTAL_BYTES, FileRefused, confined, read_text, size_text
-from .limits import MAX_LIST_ITEMS, list_length_problem, list_limit
+from ..errors import CaseError, Diagnostic, Location, did_you_mean
+from ..files import MAX_CASE_BYTES, MAX_CASE_TOTAL_BYTES, FileRefused, confined, read_text, size_text
+from ..ir import checked as c
+from ..limits import MAX_LIST_ITEMS, list_length_problem, list_limit
+from ..paths import PathError, parse_path
+from ..units import UnitError, parse_unit
 from .locate import line_text, locate_exact
-from .paths import PathError, parse_path
-from .units import UnitError, parse_unit
 
 if sys.version_info >= (3, 11):
     import tomllib

@@ -1,6 +1,6 @@
 """The abstract syntax tree of a rule file.
 
-Takes: nothing — these are the node classes; :mod:`teilhabe_rules.builder` makes them from the
+Takes: nothing — these are the node classes; :mod:`teilhabe_rules.syntax.builder` makes them from the
 parse tree. Gives: frozen, hashable attrs classes named after domain nouns. Every node carries a
 :class:`Span`; collections are tuples. Nothing here evaluates anything.
 """
@@ -457,7 +457,7 @@ Declaration = Union[
 
 @frozen
 class Module:
-    """A whole rule file. A variant merged with its base (:mod:`teilhabe_rules.variants`) also
+    """A whole rule file. A variant merged with its base (:mod:`teilhabe_rules.check.variants`) also
     holds the texts of the base files, by name, for the spans that name them."""
 
     header: Header

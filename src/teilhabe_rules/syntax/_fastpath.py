@@ -1,12 +1,12 @@
 """Source text → AST in one pass, for text that parses (the fast path of the first two stages).
 
 Takes: the text of a rule file (or of one expression). Gives: what
-:func:`teilhabe_rules.builder.build_module` would give for the parse tree of
-:func:`teilhabe_rules.parser.parse_text` — the same AST, node for node and span for span — or
+:func:`teilhabe_rules.syntax.builder.build_module` would give for the parse tree of
+:func:`teilhabe_rules.syntax.parser.parse_text` — the same AST, node for node and span for span — or
 :class:`Fallback` when the text is not plain sailing, in which case the caller runs the lark path,
 which reports the error in plain words (or, should it ever accept what this refuses, gives the
 result). The grammar, its LALR(1) tables and the AST-building methods are the ones of
-:mod:`teilhabe_rules.parser` and :mod:`teilhabe_rules.builder`; nothing of the language is defined
+:mod:`teilhabe_rules.syntax.parser` and :mod:`teilhabe_rules.syntax.builder`; nothing of the language is defined
 here.
 
 Why it exists: lark's LALR parser builds a ``Tree`` per rule and a ``Token`` per terminal,
@@ -18,7 +18,7 @@ ladder (``?sum: product`` …) into a bare state change, and calls the builder's
 as soon as the rule is reduced. It reproduces the three lark behaviours the AST depends on:
 
 - the contextual lexer (each parser state scans only the terminals it accepts, plus ``NAME`` and
-  the newline, see :class:`~teilhabe_rules.parser.BracketPostLexer`), including lark's rule that a
+  the newline, see :class:`~teilhabe_rules.syntax.parser.BracketPostLexer`), including lark's rule that a
   string terminal fully matched by a pattern terminal of the same priority is found through that
   pattern (a keyword through ``NAME``, ``=`` through ``COMP_OP``);
 - the post-lexer that drops newlines inside brackets;
@@ -37,7 +37,7 @@ so does the builder's own error for a node it refuses (a date that does not exis
 whose type the builder passes in. Nothing else steps aside: any other exception a builder method
 raises is a defect and propagates as it is. For text that does not parse, it carries the parse-table states
 and the place where the fast path stopped: lark's parser takes over there and reports the error it
-reports after a full parse (:func:`teilhabe_rules.parser.syntax_error_at`), so a syntax error at
+reports after a full parse (:func:`teilhabe_rules.syntax.parser.syntax_error_at`), so a syntax error at
 the end of a big file costs one pass, not two. ``tests/syntax/test_fastpath.py`` compares both paths on
 every bundled model, every documented example and generated text, errors included.
 """
@@ -50,8 +50,7 @@ from typing import Any
 import lark
 from lark.lexer import PatternRE, PatternStr, Token
 
-from . import ast
-from .limits import (
+from ..limits import (
     MAX_BRACKETS,
     MAX_DEPTH,
     MAX_STATEMENT_TOKENS,
@@ -61,6 +60,7 @@ from .limits import (
     token_too_long,
     too_many_brackets,
 )
+from . import ast
 
 __all__ = ["Fallback", "FastParser"]
 
@@ -77,7 +77,7 @@ _TRAILING_BLANKS = re.compile(r"[\t \f]*\Z").match
 class Fallback(Exception):
     """The fast path does not handle this text; use the lark path. ``syntax``: the text does not
     parse (else the builder refused a node), so lark's parser alone finds the error. Where the
-    parse stopped (see :func:`teilhabe_rules.parser.syntax_error_at`): ``states``, the stack of
+    parse stopped (see :func:`teilhabe_rules.syntax.parser.syntax_error_at`): ``states``, the stack of
     parse-table states, ``offset``, where the text not yet read begins, and ``token`` — the
     terminal no action accepts, with its start, end, line and column — or None where no
     terminal matches at ``offset``."""
@@ -233,7 +233,7 @@ class FastParser:
     def parse(self, text: str, start: str = "start", span_file: str | None = None) -> Any:
         """The builder's value for the start rule (raises :class:`Fallback`, or
         :class:`~teilhabe_rules.limits.LimitExceeded` at the first limit passed); ``span_file``
-        is the file the spans name (see :func:`teilhabe_rules.builder.parse_module`)."""
+        is the file the spans name (see :func:`teilhabe_rules.syntax.builder.parse_module`)."""
         actions, gotos, reducers, lexers = self.actions, self.gotos, self.reducers, self._lexers
         kept, skipped, refused = self._kept, self._skipped, self._refused
         new_token = getattr(Token, "_future_new", Token)

@@ -13,13 +13,13 @@ from typing import Any
 
 import attrs
 
-from . import checked as c
+from ..ir import checked as c
+from ..ir.text import format_value, unit_text
+from ..paths import PathError, format_path, parse_path
 from . import explain as explain_module
-from .ir.text import format_value, unit_text
+from .frame import Element, Frame
 from .margins import LevelMargin, LevelStep
-from .paths import PathError, format_path, parse_path
-from .runtime.frame import Element, Frame
-from .runtime.quantities import Explanation, Quantity
+from .quantities import Explanation, Quantity
 
 __all__ = ["Explanation", "LevelMargin", "LevelStep", "NoSuchElement", "PackageResult", "Quantity", "Result", "ScopeResult",
            "format_value"]

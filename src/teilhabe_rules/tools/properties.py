@@ -3,7 +3,7 @@
 Takes: a loaded :class:`~teilhabe_rules.model.Model`. Gives: :func:`property_checks` — one
 :class:`PropertyCheck` per ``eigenschaft`` of the rule file and per generic invariant — and
 :func:`run_property` / :func:`run_properties`, which check them with hypothesis over
-:func:`~teilhabe_rules.strategies.valid_cases` (bounded, seeded) and return a
+:func:`~teilhabe_rules.tools.strategies.valid_cases` (bounded, seeded) and return a
 :class:`PropertyOutcome`. A failure carries the shrunk counterexample as a case file (TOML),
 written to a directory so that ``teilhabe-rules eval MODELL DATEI`` can run it.
 
@@ -40,17 +40,17 @@ from typing import Any
 
 import attrs
 
-from . import checked as c
-from .compiler import compile_condition
-from .errors import CaseError, EvaluationError, TeilhabeError
-from .ir import toolkit
-from .ir.text import quantity_text
-from .model import Model
-from .paths import format_path
-from .results import NoSuchElement, Result
-from .runtime.frame import Element
-from .runtime.semantics import DECIMAL_CONTEXT
-from .toml_writer import dumps
+from ..errors import CaseError, EvaluationError, TeilhabeError
+from ..ir import checked as c
+from ..ir import toolkit
+from ..ir.text import quantity_text
+from ..model import Model
+from ..paths import format_path
+from ..runtime.compiler import compile_condition
+from ..runtime.frame import Element
+from ..runtime.results import NoSuchElement, Result
+from ..runtime.semantics import DECIMAL_CONTEXT
+from ..toml_writer import dumps
 
 __all__ = [
     "DEFAULT_EXAMPLES",
@@ -257,7 +257,7 @@ def _case_set(case: Any, steps: tuple[str | int, ...], value: Any) -> None:
 
 
 def _monotone_check(model: Model, prop: c.PropertySpec) -> Callable[[Any], None]:
-    from .cases import convert_value
+    from ..inputs.cases import convert_value
     from .strategies import _case_value, case_space
 
     assert prop.target is not None and prop.by is not None
@@ -664,7 +664,7 @@ def keep_hypothesis_files_in_cache() -> None:
         return
     from hypothesis.configuration import set_hypothesis_home_dir
 
-    from .cache import cache_dir
+    from ..cache import cache_dir
 
     set_hypothesis_home_dir((cache_dir() or Path(tempfile.gettempdir()) / "teilhabe_rules") / "hypothesis")
 

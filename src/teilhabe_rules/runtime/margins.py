@@ -25,10 +25,10 @@ from typing import Any
 
 import attrs
 
-from . import checked as c
-from .ir.text import quantity_text, unit_text
-from .runtime.quantities import Quantity, json_value
-from .runtime.semantics import band_contains
+from ..ir import checked as c
+from ..ir.text import quantity_text, unit_text
+from .quantities import Quantity, json_value
+from .semantics import band_contains
 
 __all__ = ["LevelMargin", "LevelStep", "corridor_margin"]
 

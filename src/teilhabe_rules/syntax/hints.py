@@ -1,7 +1,7 @@
 """Plain-word explanations of syntax errors.
 
 Takes: a :class:`SyntaxErrorContext` — the source, where the parser stopped, the offending token
-and what it would have accepted (built by :mod:`teilhabe_rules.parser`). Gives: an
+and what it would have accepted (built by :mod:`teilhabe_rules.syntax.parser`). Gives: an
 :class:`Explanation` — a German message, a hint and the position to point at.
 
 Common mistakes are recognised by the entries of :data:`MISTAKES`, tried in order; the first

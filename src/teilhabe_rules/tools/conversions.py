@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from .errors import CaseError, Diagnostic
+from ..errors import CaseError, Diagnostic
 
 __all__ = ["bei_nrw_2_to_3"]
 
@@ -34,7 +34,7 @@ def bei_nrw_2_to_3(
     """A 3.0 case from a 2.0 case. ``erstellt_am`` is the new Fortschreibung's creation date;
     the period stays the 2.0 period unless ``zeitraum_beginn``/``zeitraum_ende`` give the
     following one. ``target`` is the 3.0 model (default: the bundled ``bei_nrw3``)."""
-    from .registry import bundled
+    from ..registry import bundled
 
     source_model = bundled("bei_nrw2")
     old = source_model.load_case(case)  # validates the 2.0 case with the 2.0 model's own rules

@@ -1,6 +1,6 @@
 """A data-only serialisation of checked models (and of other plain data) as JSON.
 
-Takes: a :class:`~teilhabe_rules.checked.CheckedModel` (or any value built from the types below).
+Takes: a :class:`~teilhabe_rules.ir.checked.CheckedModel` (or any value built from the types below).
 Gives: JSON bytes, and back — :func:`encode` / :func:`decode`, :func:`encode_model` /
 :func:`decode_model`. Used by :mod:`teilhabe_rules.cache`, whose entries must be data, never code:
 nothing here imports, looks up or calls anything a payload names except the constructors of an
@@ -40,11 +40,11 @@ from typing import Any, cast
 
 import attrs
 
+from ..check.domains import Domain
+from ..errors import Diagnostic, Location
+from ..syntax.ast import Span
+from ..units import Unit
 from . import checked as c
-from .ast import Span
-from .domains import Domain
-from .errors import Diagnostic, Location
-from .units import Unit
 
 __all__ = ["CLASSES", "SHARED", "SerialError", "decode", "decode_model", "encode", "encode_model"]
 

@@ -1,0 +1,1 @@
+"""The check wing: AST → checked model (names, units, coverage of corridors and tables, examples)."""

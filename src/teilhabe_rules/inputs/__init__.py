@@ -1,0 +1,1 @@
+"""The inputs of an evaluation: cases and agreements, validated against a checked model."""

@@ -29,6 +29,7 @@ from .errors import (
     TeilhabeError,
     ValidityError,
 )
+from .version import __version__ as __version__
 
 if TYPE_CHECKING:  # pragma: no cover
     from .inputs.agreements import Agreement
@@ -74,7 +75,6 @@ __all__ = [
     "loads",
 ]
 
-__version__ = "0.1.0"
 
 
 def __getattr__(name: str) -> Any:

@@ -51,6 +51,7 @@ from .ir import checked as c
 from .ir import serial
 from .shipped import grammar_file
 from .syntax.postlex import BracketPostLexer
+from .version import __version__
 
 __all__ = [
     "CacheWarning",
@@ -225,8 +226,6 @@ def _untrusted(info: os.stat_result) -> str | None:
 def _salt() -> bytes:
     """What every key depends on besides the rule files: the library's version, entry format,
     grammar and code."""
-    from . import __version__
-
     digest = hashlib.sha256(_MAGIC + b"\0" + __version__.encode() + b"\0")
     # the library's own code and grammar: a changed checker must never meet a model checked by
     # the old one (every .py file, subpackages included, and every grammar file)

@@ -20,12 +20,12 @@ from typing import Any
 from ..errors import CheckError, Diagnostic, Location, RuleSyntaxError, did_you_mean
 from ..ir import checked as c
 from ..ir import toolkit
+from ..ir.domains import Domain, corridor_findings, domain_of
 from ..limits import MAX_LIST_NESTING
 from ..paths import PathError, set_path
 from ..syntax import ast
 from ..syntax.builder import parse_expression
 from ..units import DIMENSIONLESS, PERCENT, Unit, UnitError, conversion_factor, parse_unit
-from .domains import Domain, corridor_findings, domain_of
 
 __all__ = ["check_module", "literal_to_data"]
 

@@ -26,11 +26,11 @@ from typing import Any
 
 import attrs
 
-from ..check.domains import corridor_findings
 from ..errors import AgreementError, Diagnostic, Location, did_you_mean
 from ..files import MAX_CASE_BYTES, FileRefused, read_text
 from ..ir import checked as c
 from ..ir import toolkit
+from ..ir.domains import corridor_findings
 from ..runtime.faults import Fault, FaultError, FaultKind
 from ..runtime.semantics import base_values
 from .cases import MAX_REPORTED, DocumentError, convert_value, parse_document, source_line_of

@@ -24,7 +24,7 @@ from typing import Any, Union
 
 import attrs
 
-from ..syntax.ast import Span
+from ..span import Span
 from ..units import DIMENSIONLESS, Unit
 
 frozen = attrs.frozen
@@ -355,6 +355,15 @@ class BandSpec:
     upper: Expr | None
     upper_inclusive: bool
     span: Span
+
+
+def band_contains(value: Any, lower: Any, lower_inclusive: bool, upper: Any, upper_inclusive: bool) -> bool:
+    """Whether a corridor band holds ``value`` (its bounds evaluated): above ``lower`` (``ab``: or
+    equal to it) and below ``upper`` (``bis``: or equal to it); None is an open side. The meaning
+    of :class:`BandSpec`; every backend decides a corridor by exactly this comparison."""
+    if lower is not None and not (value >= lower if lower_inclusive else value > lower):
+        return False
+    return upper is None or (value <= upper if upper_inclusive else value < upper)
 
 
 @frozen

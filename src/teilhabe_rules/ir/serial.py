@@ -40,11 +40,11 @@ from typing import Any, cast
 
 import attrs
 
-from ..check.domains import Domain
 from ..errors import Diagnostic, Location
-from ..syntax.ast import Span
+from ..span import Span
 from ..units import Unit
 from . import checked as c
+from .domains import Domain
 
 __all__ = ["CLASSES", "SHARED", "SerialError", "decode", "decode_model", "encode", "encode_model"]
 

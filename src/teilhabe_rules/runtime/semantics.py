@@ -37,6 +37,7 @@ from typing import Any, NoReturn, TypeVar
 
 from ..errors import Diagnostic, ValidityError
 from ..ir import checked as c
+from ..ir.checked import band_contains
 from ..ir.text import format_value, quantity_text
 from .faults import Fault, FaultError, FaultKind
 
@@ -139,14 +140,6 @@ def month_of(date: _dt.date) -> Decimal:
 
 
 # ---- corridors and levels --------------------------------------------------------------------
-
-
-def band_contains(value: Any, lower: Any, lower_inclusive: bool, upper: Any, upper_inclusive: bool) -> bool:
-    """Whether a corridor band holds ``value``: above ``lower`` (``ab``: or equal to it) and
-    below ``upper`` (``bis``: or equal to it); None is an open side."""
-    if lower is not None and not (value >= lower if lower_inclusive else value > lower):
-        return False
-    return upper is None or (value <= upper if upper_inclusive else value < upper)
 
 
 def no_band(value: Any, package: str | None, unit: str) -> NoReturn:

@@ -13,22 +13,12 @@ from typing import Union
 
 import attrs
 
+from ..span import NO_SPAN as NO_SPAN  # re-exported: the AST's nodes carry spans
+from ..span import Span as Span
+
 frozen = attrs.frozen
 
 
-@frozen
-class Span:
-    """Source position of a node: 1-based line and column, end exclusive. ``file`` names the
-    file only where it is not the module's own (declarations a variant takes from its base)."""
-
-    line: int
-    column: int
-    end_line: int
-    end_column: int
-    file: str | None = None
-
-
-NO_SPAN = Span(0, 0, 0, 0)
 
 
 # --------------------------------------------------------------------------------------

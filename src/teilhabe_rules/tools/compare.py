@@ -70,6 +70,7 @@ from ..ir import checked as c
 from ..ir.text import format_value
 from ..model import Model
 from ..paths import parse_path, set_path
+from ..version import __version__
 
 __all__ = ["MAX_LINE", "Field", "JsonLineError", "Population", "PopulationRow",
            "Summary", "compare", "decode_json", "fields", "figure_field", "read_population"]
@@ -1610,8 +1611,6 @@ def _run_identity(old: Model, new: Model, population: str | Path, agreed: tuple[
                   fmt: str) -> dict[str, Any]:
     """What makes two runs of a comparison the same: the library's version, the models (their
     files' texts), the population (its content), the options."""
-    from .. import __version__
-
     return {
         "bibliothek": __version__,
         "alt": _model_identity(old),

@@ -177,9 +177,9 @@ def _evaluate(model: Model, case: Any, explain: bool = False, evaluation_errors_
 def _at(model: Model) -> Any:
     """The reference date for models that need one from outside the case (else None)."""
     if getattr(model, "needs_date", False):
-        from .strategies import _default_date
+        from .strategies import default_date
 
-        return _default_date(model)
+        return default_date(model)
     return None
 
 
@@ -258,7 +258,7 @@ def _case_set(case: Any, steps: tuple[str | int, ...], value: Any) -> None:
 
 def _monotone_check(model: Model, prop: c.PropertySpec) -> Callable[[Any], None]:
     from ..inputs.cases import convert_value
-    from .strategies import _case_value, case_space
+    from .strategies import case_value, case_space
 
     assert prop.target is not None and prop.by is not None
     target, by = tuple(prop.target), tuple(prop.by)
@@ -287,7 +287,7 @@ def _monotone_check(model: Model, prop: c.PropertySpec) -> Callable[[Any], None]
         before = _evaluate(model, case)
         raised = copy.deepcopy(case)
         try:
-            _case_set(raised, by, _case_value(domain.spec.type, new))
+            _case_set(raised, by, case_value(domain.spec.type, new))
         except (KeyError, IndexError, TypeError):
             raise _NotApplicable() from None
         after = _evaluate(model, raised)

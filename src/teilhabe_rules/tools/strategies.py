@@ -726,7 +726,7 @@ class _Builder:
         if not spec.required and self.ch.chance(self.limits.omit):
             _delete(data, spec.path)
             return
-        _put(data, spec.path, _case_value(spec.type, self.value(self.space.domains[spec.id], data)))
+        _put(data, spec.path, case_value(spec.type, self.value(self.space.domains[spec.id], data)))
 
     def joint_and_corridors(self, data: dict[str, Any], scope: str) -> None:
         specs = {s.key: s for s in self.checked.scopes[scope].inputs}
@@ -735,12 +735,12 @@ class _Builder:
             if joint.scope == scope and self.ch.chance(0.3):
                 row = joint.rows[self.ch.index(len(joint.rows))]
                 for sid, key in zip(joint.keys, row):
-                    _put(data, by_id[sid].path, _case_value(by_id[sid].type, key))
+                    _put(data, by_id[sid].path, case_value(by_id[sid].type, key))
         for plan in self.space.corridors:
             if plan.scope == scope and self.ch.chance(self.limits.boundary):
                 _target, assignment = plan.combos[self.ch.index(len(plan.combos))]
                 for key, value in assignment:
-                    _put(data, specs[key].path, _case_value(specs[key].type, value))
+                    _put(data, specs[key].path, case_value(specs[key].type, value))
 
     def grant(self, data: dict[str, Any], scope: str, package: str) -> None:
         pkg = next(p for p in self.checked.packages.values() if p.scope == scope and p.name == package)
@@ -852,7 +852,7 @@ class _Generator:
         parameters = self.space.parameters
         if self.model.has_periods:  # parameters with values per period: those of the case's date
             try:
-                parameters = self.model.parameters_on(self.model.reference_date(loaded, None, required=True) or _default_date(self.model))
+                parameters = self.model.parameters_on(self.model.reference_date(loaded, None, required=True) or default_date(self.model))
             except TeilhabeError:
                 pass
         evaluation = self.model.backend.evaluate(CaseInput(loaded.row, parameters, self.space.tables))
@@ -1023,7 +1023,7 @@ def _spoil(space: CaseSpace, case: dict[str, Any], chooser: _Chooser) -> tuple[d
             holder[key] = (max(k for k in vtype.enum.keys()) + 1) if vtype.enum.numeric else "kein_mitglied"
         else:
             assert vtype.choices is not None
-            holder[key] = _case_value(vtype, _not_a_choice(vtype.choices))
+            holder[key] = case_value(vtype, _not_a_choice(vtype.choices))
         return case, f"nicht erlaubter Wert {holder[key]!r} @ {path}"
     if kind == "bereich":
         step = Decimal(1) if vtype.integer else Decimal("0.01")
@@ -1032,12 +1032,12 @@ def _spoil(space: CaseSpace, case: dict[str, Any], chooser: _Chooser) -> tuple[d
         else:
             assert vtype.low is not None
             value = vtype.low - step
-        holder[key] = _case_value(vtype, value)
+        holder[key] = case_value(vtype, value)
         return case, f"{holder[key]} liegt außerhalb des Bereichs @ {path}"
     if kind == "ganzzahl":
         base = vtype.low if vtype.low is not None else Decimal(0)
         value = base + Decimal("0.5") if vtype.high is None or base + Decimal("0.5") <= vtype.high else base - Decimal("0.5")
-        holder[key] = _case_value(vtype, value)
+        holder[key] = case_value(vtype, value)
         return case, f"{holder[key]} ist keine ganze Zahl @ {path}"
     raise AssertionError(kind)  # pragma: no cover
 
@@ -1187,7 +1187,7 @@ def _add_years(date: _dt.date, years: int) -> _dt.date:
         return date.replace(year=date.year + years, day=28)
 
 
-def _case_value(vtype: c.ValueType, value: Any) -> Any:
+def case_value(vtype: c.ValueType, value: Any) -> Any:
     """A runtime value as case data: whole numbers as ``int``, shares in percent, keys as ``1:x``."""
     if vtype.kind == "zahl" and isinstance(value, Decimal):
         if vtype.unit.percent:
@@ -1243,7 +1243,7 @@ def _element(case: dict[str, Any], path: Path) -> dict[str, Any] | None:
     return holder if isinstance(holder, dict) else None
 
 
-def _default_date(model: Model) -> _dt.date:
+def default_date(model: Model) -> _dt.date:
     """A date within the model's validity, for models whose parameters need one and that have
     no ``stichtag`` input (``Model.needs_date``)."""
     info = model.checked.info

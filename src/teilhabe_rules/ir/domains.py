@@ -15,8 +15,8 @@ from typing import Any
 
 import attrs
 
-from ..ir import checked as c
-from ..runtime.semantics import band_contains
+from . import checked as c
+from .checked import band_contains
 
 __all__ = ["Domain", "corridor_findings", "domain_of"]
 

@@ -1,0 +1,27 @@
+"""Where something stands in a source file: :class:`Span`.
+
+Neutral: the AST (:mod:`teilhabe_rules.syntax.ast`) gives every node one, and the checked model
+(:mod:`teilhabe_rules.ir.checked`) keeps them for explanations and messages, without either
+depending on the other.
+"""
+
+from __future__ import annotations
+
+import attrs
+
+__all__ = ["NO_SPAN", "Span"]
+
+
+@attrs.frozen
+class Span:
+    """Source position of a node: 1-based line and column, end exclusive. ``file`` names the
+    file only where it is not the module's own (declarations a variant takes from its base)."""
+
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+    file: str | None = None
+
+
+NO_SPAN = Span(0, 0, 0, 0)

@@ -7,6 +7,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tarfile
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -175,9 +176,16 @@ class TestWheelContents:
         assert in_wheel == in_checkout
 
     def test_every_module(self, names: list[str]) -> None:
-        modules = {f"{PACKAGE}/{path.name}" for path in (ROOT / "src" / PACKAGE).glob("*.py")}
-        assert modules <= set(names)
+        """Every module of every subpackage (pyproject.toml lists the packages by name)."""
+        package = ROOT / "src" / PACKAGE
+        modules = {f"{PACKAGE}/{path.relative_to(package).as_posix()}" for path in package.rglob("*.py")
+                   if "__pycache__" not in path.parts}
+        assert modules - set(names) == set()
         assert not [name for name in names if "__pycache__" in name or name.endswith(".pyc")]
+
+    def test_typed(self, names: list[str]) -> None:
+        """The package says it is typed (PEP 561)."""
+        assert f"{PACKAGE}/py.typed" in names
 
 
 class TestUnpackedWheel:
@@ -210,3 +218,45 @@ class TestUnpackedWheel:
         assert len(failures) == 1, failures
         assert failures[0].startswith("bei_nrw2 does not load from the wheel:\nCheckError: ")
         assert "gibt_es_nicht" in failures[0] and "bei_nrw2.rules:" in failures[0]
+
+
+def test_the_repository_holds_no_symbolic_link() -> None:
+    """A checkout on a system without symbolic links (or a zip of the repository) is complete:
+    the grammar and models reach the package by pyproject.toml's package-dir mapping."""
+    listed = subprocess.run(["git", "-C", str(ROOT), "ls-files", "-s"], capture_output=True, text=True, check=False)
+    if listed.returncode != 0:
+        pytest.skip("not a git checkout")
+    links = [line.split("\t", 1)[1] for line in listed.stdout.splitlines() if line.startswith("120000 ")]
+    assert links == []
+
+
+def test_an_sdist_builds_a_working_wheel(tmp_path: Path) -> None:
+    """The source distribution holds what a build needs (grammar and models included): a wheel
+    built from the unpacked sdist carries every bundled model and loads them."""
+    project = _copy_project(tmp_path / "project")
+    env = {**os.environ, "PIP_NO_INDEX": "1", "PIP_DISABLE_PIP_VERSION_CHECK": "1"}
+    done = subprocess.run(
+        [sys.executable, "-c", "from setuptools import build_meta as b; import sys; print(b.build_sdist(sys.argv[1]))",
+         str(tmp_path / "sdist")],
+        capture_output=True, text=True, timeout=120, env=env, cwd=project,
+    )
+    assert done.returncode == 0, done.stderr
+    sdist = tmp_path / "sdist" / done.stdout.strip().splitlines()[-1]
+    with tarfile.open(sdist) as archive:
+        members = archive.getnames()
+        archive.extractall(tmp_path / "unpacked", filter="data")
+    assert any(m.endswith("/grammars/teilhabe.lark") for m in members)
+    assert {Path(m).name for m in members if "/models/" in m and m.endswith(".rules")} == {
+        path.name for path in (ROOT / "models").glob("*.rules")}
+    (source,) = (tmp_path / "unpacked").iterdir()
+    out = tmp_path / "dist"
+    done = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(out), str(source)],
+        capture_output=True, text=True, timeout=120, env=env,
+    )
+    assert done.returncode == 0, done.stderr
+    (built,) = out.glob("teilhabe_rules-*.whl")
+    report = run_probe(_unpack(built, tmp_path / "wheel"))
+    with zipfile.ZipFile(built) as archive:
+        shipped = shipped_models(archive.namelist())
+    assert bundled_model_failures(report, shipped) == []

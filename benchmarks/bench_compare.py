@@ -24,6 +24,7 @@ import tempfile
 import time
 from itertools import islice
 from pathlib import Path
+from typing import Any
 
 TARGET_SECONDS = 60.0
 TARGET_CASES = 100_000
@@ -55,15 +56,16 @@ def child(population: str, out: str) -> None:
     seconds = time.perf_counter() - start
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    print(json.dumps({"rows": summary.rows, "evaluated": summary.evaluated, "errors": summary.errors, "seconds": seconds,
-                      "peak_kb": peak, "before_kb": before, "children_peak_kb": children,
+    print(json.dumps({"rows": summary.rows, "evaluated": summary.evaluated, "errors": summary.errors,
+                      "seconds": seconds, "peak_kb": peak, "before_kb": before, "children_peak_kb": children,
                       "difference": str(summary.difference)}))
 
 
-def run_child(population: Path, out: Path) -> dict:
+def run_child(population: Path, out: Path) -> dict[str, Any]:
     result = subprocess.run([sys.executable, __file__, "--child", str(population), str(out)],
                             capture_output=True, text=True, check=True)
-    return json.loads(result.stdout.strip().splitlines()[-1])
+    figures: dict[str, Any] = json.loads(result.stdout.strip().splitlines()[-1])
+    return figures
 
 
 def main() -> None:

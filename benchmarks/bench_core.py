@@ -8,16 +8,22 @@ and compare ratios, not single runs.
 from __future__ import annotations
 
 import copy
+import functools
 import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import teilhabe_rules
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def median_time(fn, repeat: int, number: int) -> float:
+def median_time(fn: Callable[[], object], repeat: int, number: int) -> float:
     """Median seconds per call over ``repeat`` batches of ``number`` calls."""
     samples = []
     for _ in range(repeat):
@@ -41,7 +47,8 @@ def report(label: str, seconds: float, target: float | None, unit: str = "µs") 
 
 def import_time() -> float:
     code = "import time; t=time.perf_counter(); import teilhabe_rules; print(time.perf_counter()-t)"
-    runs = [float(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout) for _ in range(5)]
+    runs = [float(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout)
+            for _ in range(5)]
     return statistics.median(runs)
 
 
@@ -55,12 +62,14 @@ def fresh_process_load(path: Path, cache: str, repeat: int = 5) -> float:
             f"teilhabe_rules.load({str(path)!r}); print(time.perf_counter()-t)")
     env = {key: value for key, value in os.environ.items() if key != "PYTHONDONTWRITEBYTECODE"}
     env["TEILHABE_RULES_CACHE"] = cache
-    runs = [float(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env).stdout)
-            for _ in range(repeat)]
+    runs = [
+        float(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env).stdout)
+        for _ in range(repeat)
+    ]
     return statistics.median(runs)
 
 
-def offer_with(model, residents: int):
+def offer_with(model: teilhabe_rules.Model, residents: int) -> teilhabe_rules.Case:
     from teilhabe_rules.inputs.cases import read_data
 
     base = read_data(ROOT / "examples/mawo/haus_linde.toml")
@@ -91,10 +100,11 @@ def main() -> None:
     for name in ("mawo", "mawo_2025", "bei_nrw3", "bei_nrw2"):
         path = ROOT / "models" / f"{name}.rules"
         os.environ["TEILHABE_RULES_CACHE"] = "aus"
-        report(f"{name}.rules laden und prüfen, ohne Cache", median_time(lambda: teilhabe_rules.load(path), 5, 3), 50, "ms")
+        load = functools.partial(teilhabe_rules.load, path)
+        report(f"{name}.rules laden und prüfen, ohne Cache", median_time(load, 5, 3), 50, "ms")
         os.environ["TEILHABE_RULES_CACHE"] = tempfile.mkdtemp(prefix="bench-cache-")
         teilhabe_rules.load(path)
-        report(f"{name}.rules laden, geprüftes Modell aus dem Cache", median_time(lambda: teilhabe_rules.load(path), 5, 3), 50, "ms")
+        report(f"{name}.rules laden, geprüftes Modell aus dem Cache", median_time(load, 5, 3), 50, "ms")
 
     # What a command-line call pays before it can evaluate: a new process imports the library
     # and loads the model — with nothing cached, with only the built parser cached (a model file
@@ -110,7 +120,8 @@ def main() -> None:
             entry.unlink()  # keep the parser, drop the checked model
         runs.append(fresh_process_load(mawo_path, folder, 1))
     report("neuer Prozess: import + mawo laden, Parser aus dem Cache", statistics.median(runs), None, "ms")
-    report("neuer Prozess: import + mawo laden, Modell aus dem Cache", fresh_process_load(mawo_path, folder), None, "ms")
+    cached = fresh_process_load(mawo_path, folder)
+    report("neuer Prozess: import + mawo laden, Modell aus dem Cache", cached, None, "ms")
 
     mawo = teilhabe_rules.load(ROOT / "models/mawo.rules")
     person = mawo.load_case(ROOT / "examples/mawo/person_grundfall.toml")

@@ -33,8 +33,9 @@ collect_ignore = ["fixtures"]
 os.environ["TEILHABE_RULES_CACHE"] = tempfile.mkdtemp(prefix="teilhabe-rules-cache-")
 os.environ["TEILHABE_RULES_CACHE_KEY"] = os.path.join(tempfile.mkdtemp(prefix="teilhabe-rules-key-"), "schluessel")
 
-from teilhabe_rules import cache
-from teilhabe_rules.syntax import parser  # noqa: E402  (after the cache is pointed elsewhere)
+# imported after the cache is pointed elsewhere
+from teilhabe_rules import cache  # noqa: E402
+from teilhabe_rules.syntax import parser  # noqa: E402
 
 cache.store_parser(parser.make_parser())
 parser.make_parser.cache_clear()

@@ -70,7 +70,8 @@ def test_negative_fixture(path: Path) -> None:
     diagnostic: Diagnostic = errors[0]
     assert diagnostic.location is not None
     assert diagnostic.location.file == str(path)
-    assert (diagnostic.location.line, diagnostic.location.column) == (expected.line, expected.column), diagnostic.render()
+    where = (diagnostic.location.line, diagnostic.location.column)
+    assert where == (expected.line, expected.column), diagnostic.render()
     for word in expected.words.split():
         assert word in diagnostic.message, diagnostic.render()
     if expected.code is not None:

@@ -29,7 +29,8 @@ class TestDeclaredValues:
     def test_declared_range_is_checked_when_computed(self) -> None:
         model = teilhabe_rules.loads(HEAD + "wert y: zahl h/Jahr von 0 bis 150 = x * 2\n", "m.rules")
         assert model.evaluate({"x": 75}).value("y") == 150
-        with pytest.raises(teilhabe_rules.EvaluationError, match=r"„y“ = 152 liegt außerhalb des deklarierten Bereichs 0 bis 150"):
+        with pytest.raises(teilhabe_rules.EvaluationError,
+                           match=r"„y“ = 152 liegt außerhalb des deklarierten Bereichs 0 bis 150"):
             model.evaluate({"x": 76})
 
     def test_a_derived_value_does_not_inherit_the_input_range(self) -> None:

@@ -39,7 +39,9 @@ def test_reference_has_rules_blocks() -> None:
     assert all(code.lstrip().startswith("modell ") for _, _, code in BLOCKS)
 
 
-@pytest.mark.parametrize(("line", "code"), [(line, code) for _, line, code in BLOCKS], ids=[bid for bid, _, _ in BLOCKS])
+@pytest.mark.parametrize(
+    ("line", "code"), [(line, code) for _, line, code in BLOCKS], ids=[bid for bid, _, _ in BLOCKS]
+)
 def test_block_loads_and_its_examples_pass(line: int, code: str) -> None:
     """The block parses and checks without error, and each of its `beispiel` blocks passes."""
     try:

@@ -98,8 +98,10 @@ class TestOverrides:
         path = write(folder, "parameter fls_satz = 80 EUR/h\ntabelle poolanteil\n  4: 35 %\n  2: 60 %\nende\n"
                              "parameter lp2a_grenze_1 = 9 min/Tag\n")
         model = teilhabe_rules.load(path)
-        assert model.checked.tables["poolanteil"].mapping() == {Decimal(1): Decimal(1), Decimal(2): Decimal("0.60"),
-                                                                Decimal(3): Decimal("0.45"), Decimal(4): Decimal("0.35")}
+        assert model.checked.tables["poolanteil"].mapping() == {
+            Decimal(1): Decimal(1), Decimal(2): Decimal("0.60"),
+            Decimal(3): Decimal("0.45"), Decimal(4): Decimal("0.35"),
+        }
         result = model.evaluate(person(massnahmen=[{"bezeichnung": "x", "stunden": 10, "personen": 4}]))
         assert result.value("bewohner[1].ilb4.budget") == Decimal("280.00")  # 10 h × 35 % × 80 EUR/h
         # corridor bound moved through its parameter: 0 + 2 + 7 = 9 min/Tag is now level 1
@@ -117,20 +119,30 @@ class TestOverrides:
     def test_a_parameter_override_may_have_values_per_period(self, folder: Path) -> None:
         model = teilhabe_rules.load(write(folder, "parameter fls_satz = 70 EUR/h\n  ab 01.07.2025 = 72 EUR/h\n"))
         cases = [{"bezeichnung": "x", "stunden": 10}]
-        assert model.evaluate(person("2025-03-01", massnahmen=cases)).value("bewohner[1].ilb4.budget") == Decimal("700.00")
-        assert model.evaluate(person("2025-08-01", massnahmen=cases)).value("bewohner[1].ilb4.budget") == Decimal("720.00")
+        budget = "bewohner[1].ilb4.budget"
+        assert model.evaluate(person("2025-03-01", massnahmen=cases)).value(budget) == Decimal("700.00")
+        assert model.evaluate(person("2025-08-01", massnahmen=cases)).value(budget) == Decimal("720.00")
 
     @pytest.mark.parametrize(
         ("body", "words", "where", "hint"),
         [
-            ("parameter fls_sats = 70 EUR/h\n", "Das Basismodell „mawo“ hat keinen Parameter „fls_sats“", (6, 11), "meinten Sie „fls_satz“?"),
-            ("tabelle pflegeminutn\n  5: 40 min/Tag\nende\n", "Das Basismodell „mawo“ hat keine Tabelle „pflegeminutn“", (6, 9),
-             "meinten Sie „pflegeminuten“?"),
-            ("parameter bewohner.lp2a.kap4 = 3\n", "„bewohner.lp2a.kap4“ ist im Basismodell eine Eingabe, kein Parameter", (6, 11), None),
-            ("parameter pflegeminuten = 3\n", "„pflegeminuten“ ist im Basismodell eine Tabelle, kein Parameter", (6, 11), None),
-            ("wert fls_satz = 3 EUR/h\n", "„fls_satz“ ist im Basismodell ein Parameter und lässt sich nicht durch einen Wert ersetzen",
+            ("parameter fls_sats = 70 EUR/h\n",
+             "Das Basismodell „mawo“ hat keinen Parameter „fls_sats“",
+             (6, 11), "meinten Sie „fls_satz“?"),
+            ("tabelle pflegeminutn\n  5: 40 min/Tag\nende\n",
+             "Das Basismodell „mawo“ hat keine Tabelle „pflegeminutn“",
+             (6, 9), "meinten Sie „pflegeminuten“?"),
+            ("parameter bewohner.lp2a.kap4 = 3\n",
+             "„bewohner.lp2a.kap4“ ist im Basismodell eine Eingabe, kein Parameter",
+             (6, 11), None),
+            ("parameter pflegeminuten = 3\n",
+             "„pflegeminuten“ ist im Basismodell eine Tabelle, kein Parameter",
+             (6, 11), None),
+            ("wert fls_satz = 3 EUR/h\n",
+             "„fls_satz“ ist im Basismodell ein Parameter und lässt sich nicht durch einen Wert ersetzen",
              (6, 1), "parameter fls_satz = WERT"),
-            ("parameter fls_satz: EUR/Tag = 3 EUR/Tag\n", "„fls_satz“ ändert den Typ: im Basismodell Zahl in EUR/h, hier Zahl in EUR/Tag",
+            ("parameter fls_satz: EUR/Tag = 3 EUR/Tag\n",
+             "„fls_satz“ ändert den Typ: im Basismodell Zahl in EUR/h, hier Zahl in EUR/Tag",
              (6, 21), "mawo.rules:"),
         ],
         ids=["parameter-unbekannt", "tabelle-unbekannt", "eingabe-statt-parameter", "tabelle-statt-parameter", "art",
@@ -151,7 +163,8 @@ class TestOverrides:
     @pytest.mark.parametrize(
         ("body", "words", "column"),
         [
-            ("parameter fls_satz = 70 EUR/Tag\n", "Der Wert von „fls_satz“ hat die Einheit „EUR/Tag“, erwartet ist EUR/h", 22),
+            ("parameter fls_satz = 70 EUR/Tag\n",
+             "Der Wert von „fls_satz“ hat die Einheit „EUR/Tag“, erwartet ist EUR/h", 22),
             ("parameter fls_satz = 700\n", "Der Wert von „fls_satz“ 700 liegt außerhalb von 0 bis 500 EUR/h", 22),
             ("tabelle pflegeminuten\n  6: 40 min/Tag\nende\n", "„6“ gehört nicht zu Pflegegrad", 3),
         ],
@@ -167,7 +180,9 @@ class TestOverrides:
         path = tmp_path / "ohne.rules"
         path.write_text('modell ohne "Ohne"\n  gültig ab 01.01.2024\nende\nparameter satz = 5\n', encoding="utf-8")
         (diagnostic,) = errors(path)
-        assert diagnostic.message == "„satz“ ohne Typ setzt einen neuen Wert eines Parameters eines Basismodells; dieses Modell erweitert keines"
+        assert diagnostic.message == (
+            "„satz“ ohne Typ setzt einen neuen Wert eines Parameters eines Basismodells; dieses Modell erweitert keines"
+        )
         assert "parameter NAME: TYP = WERT" in (diagnostic.hint or "")
         assert diagnostic.location is not None and diagnostic.location.line == 4
 

@@ -1083,12 +1083,14 @@ def main(argv: list[str] | None = None) -> int:
     elapsed = time.perf_counter() - started
     print()
     print(
-        f"Eingaben: {done:,} in {elapsed:.0f} s (Startwert {args.seed}, {args.jobs} Prozesse, langsamste {slowest:.2f} s)"
+        f"Eingaben: {done:,} in {elapsed:.0f} s "
+        f"(Startwert {args.seed}, {args.jobs} Prozesse, langsamste {slowest:.2f} s)"
     )
     for kind in KINDS:
         parts = {status: totals[f"{kind}:{status}"] for status in ("erfolg", "verortet", "defekt")}
         print(
-            f"  {kind:<13} {sum(parts.values()):>9,}  erfolg {parts['erfolg']:>9,}  verortet {parts['verortet']:>9,}  andere {parts['defekt']:>6,}"
+            f"  {kind:<13} {sum(parts.values()):>9,}  erfolg {parts['erfolg']:>9,}  "
+            f"verortet {parts['verortet']:>9,}  andere {parts['defekt']:>6,}"
         )
     print(f"Andere Ausgänge als Erfolg oder verorteter Fehler: {len(defects)}")
     for index, kind, description, detail in sorted(defects)[:50]:

@@ -254,13 +254,15 @@ class TestValidity:
         assert (agreed.valid_from, agreed.valid_to) == (dt.date(2025, 1, 1), dt.date(2025, 12, 31))
         assert model.evaluate(CASES / "grundfall.toml", agreed).value("betrag") > 0  # beginn 01.01.2025
 
-    @pytest.mark.parametrize(("day", "key"), [(dt.date(2024, 12, 31), "gültig_ab"), (dt.date(2026, 1, 1), "gültig_bis")])
+    @pytest.mark.parametrize(("day", "key"),
+                             [(dt.date(2024, 12, 31), "gültig_ab"), (dt.date(2026, 1, 1), "gültig_bis")])
     def test_outside_the_validity(self, model: tr.Model, day: dt.date, key: str) -> None:
         file = AGREEMENTS / "gueltigkeit.toml"
         with pytest.raises(AgreementError) as caught:
             model.evaluate(CASES / "grundfall.toml", file, at=day)
         (found,) = caught.value.diagnostics
-        assert found.message == (f"Die Vereinbarung „Haus Test – Vereinbarung für 2025“ gilt am {day.strftime('%d.%m.%Y')} (Stichtag) "
+        assert found.message == ("Die Vereinbarung „Haus Test – Vereinbarung für 2025“ "
+                                 f"gilt am {day.strftime('%d.%m.%Y')} (Stichtag) "
                                  "nicht (gültig ab 01.01.2025 bis 31.12.2025)")
         assert found.location is not None and found.location.line == line_of(file, key)
         assert found.source_line is not None and key in found.source_line
@@ -278,7 +280,8 @@ class TestValidity:
         assert bad.message.startswith("„gültig_ab“: erwartet ein Datum")
 
     def test_a_model_without_a_date_needs_one(self) -> None:
-        plain = tr.loads('modell schlicht "S"\n  version "1"\n  gültig ab 01.01.2024\nende\neingabe x: zahl von 0 bis 9\nwert y = x * 2\n', "schlicht.rules")
+        plain = tr.loads('modell schlicht "S"\n  version "1"\n  gültig ab 01.01.2024\nende\n'
+                         "eingabe x: zahl von 0 bis 9\nwert y = x * 2\n", "schlicht.rules")
         agreed = plain.load_agreement({"vereinbarung": {"modell": "schlicht", "gültig_ab": "2025-01-01"}})
         with pytest.raises(AgreementError, match="braucht einen Stichtag"):
             plain.evaluate({"x": 1}, agreed)
@@ -306,8 +309,9 @@ class TestRemovedRows:
         bei = tr.bundled("bei_nrw3")
         case = FIXTURES.parent.parent / "examples" / "bei_nrw3" / "altsystem_lt_hbg.toml"  # LT 9, HBG 2
         file = tmp_path / "vereinbarung.toml"
-        file.write_text('[vereinbarung]\nmodell = "bei_nrw3"\n\n[tabellen.massnahmepauschale]\n"9, 1" = "70.15 EUR/Tag"\n'
-                        '"9, 2" = "nicht vereinbart"\n', encoding="utf-8")
+        file.write_text('[vereinbarung]\nmodell = "bei_nrw3"\n\n'
+                        '[tabellen.massnahmepauschale]\n"9, 1" = "70.15 EUR/Tag"\n"9, 2" = "nicht vereinbart"\n',
+                        encoding="utf-8")
         assert bei.evaluate(case).value("massnahmepauschale_tag") == Decimal("89.70")  # the model's illustrative price
         with pytest.raises(tr.EvaluationError) as caught:
             bei.evaluate(case, file)
@@ -405,6 +409,8 @@ def test_a_computed_value_in_an_agreement_is_named_as_such(tmp_path: Path) -> No
     with pytest.raises(tr.AgreementError) as caught:
         tr.bundled("bei_nrw3").load_agreement(path)
     (diagnostic,) = caught.value.diagnostics
-    assert diagnostic.message == "„qa_satz“ ist ein berechneter Wert des Modells, kein Parameter: eine Vereinbarung setzt nur Parameter"
+    assert diagnostic.message == (
+        "„qa_satz“ ist ein berechneter Wert des Modells, kein Parameter: eine Vereinbarung setzt nur Parameter"
+    )
     assert diagnostic.location is not None and diagnostic.location.line == 5
     assert "meinten Sie" not in (diagnostic.hint or "")

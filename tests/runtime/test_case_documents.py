@@ -102,7 +102,8 @@ class TestDecoding:
         with pytest.raises(CaseError) as caught:
             decode_json('{"a": [1, 2,,]}', "population.jsonl", "$[7]")
         (diagnostic,) = caught.value.diagnostics
-        assert diagnostic.location is not None and (diagnostic.location.file, diagnostic.location.line) == ("population.jsonl", 1)
+        assert diagnostic.location is not None
+        assert (diagnostic.location.file, diagnostic.location.line) == ("population.jsonl", 1)
         assert diagnostic.path == "$[7]"
 
     @settings(max_examples=examples(300), deadline=None)
@@ -210,8 +211,8 @@ def test_a_level_with_a_huge_exponent_is_refused_at_once(tmp_path: Path) -> None
     text = (ROOT / "examples" / "mawo" / "person_grundfall.toml").read_text(encoding="utf-8")
     assert "[bewohner.lp2a]" in text
     path = tmp_path / "fall.toml"
-    path.write_text(text.replace("[bewohner.lp2a]", "[bewohner.lp2a]\nbewilligte_stufe = 1e999999\n\"begründung\" = \"x\""),
-                    encoding="utf-8")
+    granted = "[bewohner.lp2a]\nbewilligte_stufe = 1e999999\n\"begründung\" = \"x\""
+    path.write_text(text.replace("[bewohner.lp2a]", granted), encoding="utf-8")
     error = case_error(teilhabe_rules.bundled("mawo"), path)
     (level,) = [d for d in error.diagnostics if d.path and d.path.endswith("lp2a.bewilligte_stufe")]
     assert "1E+999999 gehört nicht zu" in level.message

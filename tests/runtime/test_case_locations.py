@@ -17,8 +17,9 @@ from teilhabe_rules.inputs.cases import read_data
 ROOT = Path(__file__).resolve().parents[2]
 EIGENE = ROOT / "examples" / "bei_nrw3" / "eigene_haeuslichkeit.toml"
 PERSON = ROOT / "examples" / "mawo" / "person_grundfall.toml"
+BEI_NRW3_LINES = (ROOT / "models" / "bei_nrw3.rules").read_text(encoding="utf-8").split("\n")
 # the model's check that the period does not end before it begins
-CHECK_LINE = next(number for number, line in enumerate((ROOT / "models" / "bei_nrw3.rules").read_text(encoding="utf-8").split("\n"), 1)
+CHECK_LINE = next(number for number, line in enumerate(BEI_NRW3_LINES, 1)
                   if line.startswith('prüfung "Der Überprüfungszeitraum endet'))
 
 
@@ -58,7 +59,8 @@ class TestFailedChecks:
         assert reversed_.hint is not None and re.search(rf"bei_nrw3\.rules:{CHECK_LINE}:1$", reversed_.hint)
         assert "zeitraum_ende = 2025-12-31\n    ^" in reversed_.render()
 
-    def test_a_check_of_a_list_element_points_into_that_element(self, bei: teilhabe_rules.Model, tmp_path: Path) -> None:
+    def test_a_check_of_a_list_element_points_into_that_element(self, bei: teilhabe_rules.Model,
+                                                                tmp_path: Path) -> None:
         path = changed(EIGENE, tmp_path / "fall.toml", "schluss = 2027-06-30", "schluss = 2026-06-01")
         found = errors(bei, path)
         inverted = next(d for d in found if d.path == "$.zeitabschnitte[2]" and "schluss" in d.message)
@@ -90,8 +92,8 @@ class TestListBounds:
 
     def test_four_periods_point_at_the_fourth(self, bei: teilhabe_rules.Model, tmp_path: Path) -> None:
         path = tmp_path / "vier.toml"
-        path.write_text(EIGENE.read_text(encoding="utf-8") + "\n[[zeitabschnitte]]\nbeginn = 2027-12-01\nschluss = 2027-12-31\n",
-                        encoding="utf-8")
+        fourth = "\n[[zeitabschnitte]]\nbeginn = 2027-12-01\nschluss = 2027-12-31\n"
+        path.write_text(EIGENE.read_text(encoding="utf-8") + fourth, encoding="utf-8")
         too_many = next(d for d in errors(bei, path) if "höchstens 3" in d.message)
         assert too_many.path == "$.zeitabschnitte"
         assert too_many.location is not None and too_many.location.file == str(path)
@@ -101,14 +103,16 @@ class TestListBounds:
     def test_too_few_points_at_the_list(self, tmp_path: Path) -> None:
         model = teilhabe_rules.load(ROOT / "tests" / "fixtures" / "cases" / "klein.rules")
         path = tmp_path / "leer.toml"
-        path.write_text("beginn = 2025-01-01\npflegegrad = 1\nkap4 = 5\nmassnahmen = []\n\n[lp2a]\nkap5 = 2\n", encoding="utf-8")
+        path.write_text("beginn = 2025-01-01\npflegegrad = 1\nkap4 = 5\nmassnahmen = []\n\n[lp2a]\nkap5 = 2\n",
+                        encoding="utf-8")
         (few,) = errors(model, path)
         assert "mindestens 1" in few.message
         assert few.location is not None and (few.location.line, few.source_line) == (4, "massnahmen = []")
 
     def test_a_granted_level_without_reason_points_at_the_level(self, tmp_path: Path) -> None:
         model = teilhabe_rules.bundled("mawo")
-        path = changed(PERSON, tmp_path / "person.toml", "[bewohner.lp1a]\nstufe = 1\n", "[bewohner.lp1a]\nstufe = 1\nbewilligte_stufe = 2\n")
+        path = changed(PERSON, tmp_path / "person.toml",
+                       "[bewohner.lp1a]\nstufe = 1\n", "[bewohner.lp1a]\nstufe = 1\nbewilligte_stufe = 2\n")
         (missing,) = errors(model, path)
         assert missing.path == "$.bewohner[1].lp1a.begründung"
         assert missing.location is not None and missing.source_line == "bewilligte_stufe = 2"
@@ -121,7 +125,8 @@ class TestValidity:
         (outside,) = errors(teilhabe_rules.bundled("mawo_2025"), PERSON, ValidityError)
         assert outside.path == "$.zeitraum_ab"
         assert outside.location is not None and outside.location.file == str(PERSON)
-        assert (outside.location.line, outside.source_line) == (line_of(PERSON, "zeitraum_ab"), "zeitraum_ab = 2024-07-01")
+        assert (outside.location.line, outside.source_line) == (line_of(PERSON, "zeitraum_ab"),
+                                                                "zeitraum_ab = 2024-07-01")
 
     def test_a_case_of_the_other_version_that_also_fails_structurally(self, tmp_path: Path) -> None:
         path = changed(PERSON, tmp_path / "person.toml", "plaetze = 24", "plaetze = 24\nunbekannt = 1")

@@ -17,6 +17,7 @@ import teilhabe_rules.inputs.cases
 from teilhabe_rules import CaseError
 
 CASES = Path(__file__).resolve().parents[1] / "fixtures" / "cases"
+EIGENE_HAEUSLICHKEIT = Path(__file__).resolve().parents[2] / "examples" / "bei_nrw3" / "eigene_haeuslichkeit.toml"
 
 
 @pytest.fixture(scope="module")
@@ -244,7 +245,8 @@ class TestWrongValues:
             ({"lp2a": {"kap5": 5}}, "$.lp2a.kap5", ["5", "{0, 2, 9}"]),
         ],
     )
-    def test_message_has_value_and_allowed(self, model: tr.Model, changes: dict[str, Any], path: str, fragments: list[str]) -> None:
+    def test_message_has_value_and_allowed(self, model: tr.Model, changes: dict[str, Any], path: str,
+                                           fragments: list[str]) -> None:
         error = case_error(model, with_changes(**changes))
         messages = by_path(error)
         assert list(messages) == [path]
@@ -287,7 +289,8 @@ class TestAllErrorsTogether:
         del case["beginn"]               # missing
         case["massnahmen"][0]["stunden"] = "viel"     # wrong type
         case["massnahmen"][1]["personen"] = "1.5"     # not an integer
-        case["massnahmen"] += [{"bezeichnung": "C", "stunden": 1}, {"bezeichnung": "D", "stunden": 1}]  # 4 > höchstens 3
+        case["massnahmen"] += [{"bezeichnung": "C", "stunden": 1},
+                               {"bezeichnung": "D", "stunden": 1}]  # 4 > höchstens 3
         error = case_error(model, case)
         assert sorted(by_path(error)) == sorted([
             "$.kap4", "$.pflegegrad", "$.zuschlag", "$.extra", "$.unbekannt", "$.beginn",
@@ -335,7 +338,8 @@ class TestElementFiles:
         row = model.load_case(CASES / name).row
         assert inputs_of(row) == EXPECTED_ROW
 
-    def test_paths_are_relative_to_the_case_file(self, model: tr.Model, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def test_paths_are_relative_to_the_case_file(self, model: tr.Model, tmp_path: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.chdir(tmp_path)  # not the directory of the case file
         assert inputs_of(model.load_case(CASES / "mit_dateien.toml").row) == EXPECTED_ROW
 
@@ -360,7 +364,8 @@ class TestElementFiles:
         assert broken.location.line == 2  # `stunden = = 5`
         assert "mindestens" not in error.render()  # the broken element still counts
 
-    def test_a_file_named_twice_gives_two_independent_elements(self, model: tr.Model, monkeypatch: pytest.MonkeyPatch) -> None:
+    def test_a_file_named_twice_gives_two_independent_elements(self, model: tr.Model,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.chdir(CASES)
         row = model.load_case(with_changes(massnahmen=["massnahmen/gruppe.toml", "massnahmen/gruppe.toml"])).row
         assert row["massnahmen"] == EXPECTED_ROW["massnahmen"][:1] * 2
@@ -439,17 +444,19 @@ class TestOmittedLists:
 
     def test_an_empty_allowed_list_may_be_left_out(self) -> None:
         model = tr.bundled("bei_nrw3")
-        data = tr.inputs.cases.read_data(Path(__file__).resolve().parents[2] / "examples" / "bei_nrw3" / "eigene_haeuslichkeit.toml")
+        data = tr.inputs.cases.read_data(EIGENE_HAEUSLICHKEIT)
         assert model.checked.scopes["abrechnungsmonate"].min_count in (None, 0)
         assert model.checked.scopes["zeitabschnitte.massnahmen"].min_count in (None, 0)
-        explicit = {**data, "abrechnungsmonate": [], "zeitabschnitte": [{**za, "massnahmen": []} for za in data["zeitabschnitte"]]}
+        explicit = {**data, "abrechnungsmonate": [],
+                    "zeitabschnitte": [{**za, "massnahmen": []} for za in data["zeitabschnitte"]]}
         omitted = {key: value for key, value in data.items() if key != "abrechnungsmonate"}
-        omitted["zeitabschnitte"] = [{k: v for k, v in za.items() if k != "massnahmen"} for za in data["zeitabschnitte"]]
+        omitted["zeitabschnitte"] = [{k: v for k, v in za.items() if k != "massnahmen"}
+                                     for za in data["zeitabschnitte"]]
         assert model.evaluate(omitted).to_dict() == model.evaluate(explicit).to_dict()
 
     def test_a_list_that_needs_elements_is_still_required(self) -> None:
         model = tr.bundled("bei_nrw3")
-        data = tr.inputs.cases.read_data(Path(__file__).resolve().parents[2] / "examples" / "bei_nrw3" / "eigene_haeuslichkeit.toml")
+        data = tr.inputs.cases.read_data(EIGENE_HAEUSLICHKEIT)
         assert model.checked.scopes["zeitabschnitte"].min_count
         del data["zeitabschnitte"]
         with pytest.raises(tr.CaseError) as caught:

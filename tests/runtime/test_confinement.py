@@ -64,7 +64,8 @@ class TestVariantBases:
         (diagnostic,) = error.diagnostics
         assert diagnostic.message == f"Das Basismodell „{base}“ ist ein absoluter Pfad"
         assert diagnostic.location is not None
-        assert (diagnostic.location.file, diagnostic.location.line, diagnostic.location.column) == (str(tmp_path / "haus.rules"), 2, 13)
+        where = (diagnostic.location.file, diagnostic.location.line, diagnostic.location.column)
+        assert where == (str(tmp_path / "haus.rules"), 2, 13)
         assert diagnostic.source_line == f'  erweitert "{base}"'
         assert diagnostic.hint is not None and "mitgeliefertes Modell" in diagnostic.hint
         rendered = error.render()
@@ -219,7 +220,8 @@ class TestElementFiles:
                                         monkeypatch: pytest.MonkeyPatch) -> None:
         from teilhabe_rules.inputs import cases
 
-        (tmp_path / "gross.toml").write_text('bezeichnung = "x"\nstunden = 1\n' + "# " + "x" * 200 + "\n", encoding="utf-8")
+        (tmp_path / "gross.toml").write_text('bezeichnung = "x"\nstunden = 1\n' + "# " + "x" * 200 + "\n",
+                                             encoding="utf-8")
         monkeypatch.setattr(cases, "MAX_CASE_BYTES", 150)
         (diagnostic,) = case_error(klein, case_file(tmp_path, "gross.toml")).diagnostics
         assert "erlaubt sind höchstens 150 Bytes" in diagnostic.message
@@ -229,7 +231,8 @@ class TestElementFiles:
         from teilhabe_rules.inputs import cases
 
         for name in ("a", "b"):
-            (tmp_path / f"{name}.toml").write_text(f'bezeichnung = "{name}"\nstunden = 1\n' + "#" * 100 + "\n", encoding="utf-8")
+            (tmp_path / f"{name}.toml").write_text(f'bezeichnung = "{name}"\nstunden = 1\n' + "#" * 100 + "\n",
+                                                   encoding="utf-8")
         path = case_file(tmp_path, "a.toml", "a.toml", "b.toml")
         monkeypatch.setattr(cases, "MAX_CASE_TOTAL_BYTES", len(path.read_text(encoding="utf-8")) + 200)
         (diagnostic,) = case_error(klein, path).diagnostics  # a.toml twice is read once
@@ -239,7 +242,8 @@ class TestElementFiles:
         self, klein: teilhabe_rules.Model, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     ) -> None:
         monkeypatch.chdir(CASES / "massnahmen")
-        data = {"beginn": "2025-01-01", "pflegegrad": 1, "kap4": 5, "lp2a": {"kap5": 2}, "massnahmen": ["../grundfall.toml"]}
+        data = {"beginn": "2025-01-01", "pflegegrad": 1, "kap4": 5, "lp2a": {"kap5": 2},
+                "massnahmen": ["../grundfall.toml"]}
         (diagnostic,) = case_error(klein, data).diagnostics
         assert "„..“ führt hinaus" in diagnostic.message and diagnostic.path == "$.massnahmen[1]"
 
@@ -277,4 +281,5 @@ class TestCaseFile:
         monkeypatch.setattr(cases, "MAX_CASE_BYTES", 10)
         error = case_error(klein, CASES / "grundfall.toml")
         assert "erlaubt sind höchstens 10 Bytes" in error.message
-        assert error.diagnostics[0].location is not None and error.diagnostics[0].location.file == str(CASES / "grundfall.toml")
+        location = error.diagnostics[0].location
+        assert location is not None and location.file == str(CASES / "grundfall.toml")

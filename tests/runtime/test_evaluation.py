@@ -162,7 +162,9 @@ class TestCorridor:
         result = converted.evaluate({"minuten": 300}, explain=True)
         # 300 min/Tag = 5 h/Tag, above 2 × 2 = 4 h/Tag
         assert result.value("p.stufe") == 1
-        assert result.explain("p.berechnete_stufe").text == "5 h/Tag liegt im Korridor über 4 h/Tag → Stufe 1 (hoch); ab 1 h/Tag weniger Stufe 0"
+        assert result.explain("p.berechnete_stufe").text == (
+            "5 h/Tag liegt im Korridor über 4 h/Tag → Stufe 1 (hoch); ab 1 h/Tag weniger Stufe 0"
+        )
 
 
 TABLES = model(
@@ -284,7 +286,7 @@ class TestLists:
     def test_aggregates(self) -> None:
         result = LISTS.evaluate(LIST_CASE)
         hours = [Decimal(10), Decimal(30), Decimal(5)]
-        group = [h for h, persons in zip(hours, [1, 2, 3]) if persons > 1]
+        group = [h for h, persons in zip(hours, [1, 2, 3], strict=True) if persons > 1]
         assert result.value("summe_alle") == sum(hours)
         assert result.value("summe_gruppe") == sum(group)
         assert result.value("anzahl_alle") == 3
@@ -304,7 +306,8 @@ class TestLists:
             empty.evaluate({"m": []})
         assert info.value.diagnostics[0].path == "$"
         # without the min, sum and count of nothing are zero
-        no_min = model("liste m\n  eingabe x: zahl EUR von 0 bis 9\nende\nwert s: EUR = summe(m.x)\nwert n = anzahl(m)\n")
+        no_min = model("liste m\n  eingabe x: zahl EUR von 0 bis 9\nende\n"
+                       "wert s: EUR = summe(m.x)\nwert n = anzahl(m)\n")
         result = no_min.evaluate({"m": []})
         assert result.value("s") == 0 and result.value("n") == 0
 
@@ -417,7 +420,8 @@ class TestLevels:
         assert result.value("lp2a.stufe") == 1
         assert result.value("lp2a.betrag") == Decimal(10)
         level = dict(result.to_dict()["ergebnis"]["pakete"]["lp2a"]["stufe"])
-        assert level.pop("korridor")["band"] == "über 0 bis 7"  # what would change the level: tests/runtime/test_level_margins.py
+        # what would change the level: tests/runtime/test_level_margins.py
+        assert level.pop("korridor")["band"] == "über 0 bis 7"
         assert level == {"berechnet": 1, "bewilligt": None, "wirksam": 1, "bezeichnung": "gering", "begründung": None}
 
     def test_granted_level_is_effective_and_both_are_shown(self) -> None:
@@ -431,7 +435,8 @@ class TestLevels:
         assert result.value("summe_stufen") == 2 + 0
         level = dict(result.to_dict()["ergebnis"]["pakete"]["lp2a"]["stufe"])
         assert level.pop("korridor")["bewilligte"]["stufe"] == 2
-        assert level == {"berechnet": 1, "bewilligt": 2, "wirksam": 2, "bezeichnung": "mittel", "begründung": "Nachtunruhe"}
+        assert level == {"berechnet": 1, "bewilligt": 2, "wirksam": 2, "bezeichnung": "mittel",
+                         "begründung": "Nachtunruhe"}
         package = result.root.packages["lp2a"]
         assert (package.computed_level, package.granted_level, package.level) == (1, 2, 2)
         text = result.render_text(explain=True)
@@ -457,7 +462,9 @@ class TestLevels:
 
     def test_assessed_level_explanation_quotes_criteria(self) -> None:
         result = LEVELS.evaluate({"minuten": 0, "lp1a": {"stufe": 2}}, explain=True)
-        assert result.explain("lp1a.stufe").text == "Stufe 2 (ständig) nach fachlicher Einschätzung; Kriterien: Personal ist im Raum"
+        assert result.explain("lp1a.stufe").text == (
+            "Stufe 2 (ständig) nach fachlicher Einschätzung; Kriterien: Personal ist im Raum"
+        )
 
 
 ROUNDING = model(
@@ -504,7 +511,8 @@ class TestRounding:
         assert result.quantity("drittel").to_dict()["wert"] == format(third, "f")
 
     def test_products_keep_all_digits(self) -> None:
-        product = model("eingabe h: zahl h/Jahr von 0 bis 1000\nparameter satz: EUR/h = 68.95\nwert betrag: EUR/Jahr = h * satz\n")
+        product = model("eingabe h: zahl h/Jahr von 0 bis 1000\nparameter satz: EUR/h = 68.95\n"
+                        "wert betrag: EUR/Jahr = h * satz\n")
         # 22.5 h/Jahr × 68.95 EUR/h = 1551.375 EUR/Jahr, not 1551.38
         assert product.evaluate({"h": "22.5"}).value("betrag") == Decimal("1551.375")
 
@@ -608,7 +616,8 @@ class TestPurity:
 
     def test_no_float_in_the_json_form(self) -> None:
         # float input is read through its decimal text; nothing downstream becomes a float
-        case = {"massnahmen": [{"stunden": 0.1, "termine": [{"dauer": 0.7}]}, {"stunden": 2.675, "personen": 2, "termine": []}]}
+        case = {"massnahmen": [{"stunden": 0.1, "termine": [{"dauer": 0.7}]},
+                               {"stunden": 2.675, "personen": 2, "termine": []}]}
         result = LISTS.evaluate(case, explain=True)
         leaves = walk(result.to_dict())
         assert leaves and not any(isinstance(leaf, float) for leaf in leaves)
@@ -669,7 +678,8 @@ class TestValidity:
     @pytest.mark.parametrize("date", ["2023-12-31", "2026-01-01"])
     def test_outside(self, date: str) -> None:
         shown = dt.date.fromisoformat(date).strftime("%d.%m.%Y")
-        with pytest.raises(ValidityError, match=f"erstellt_am {shown} liegt außerhalb der Gültigkeit von „gueltig“ 3.0") as info:
+        with pytest.raises(ValidityError,
+                           match=f"erstellt_am {shown} liegt außerhalb der Gültigkeit von „gueltig“ 3.0") as info:
             DATED.evaluate({"erstellt_am": date})
         assert "(gültig ab 01.01.2024 bis 31.12.2025)" in info.value.message
         assert info.value.diagnostics[0].path == "$.erstellt_am"

@@ -138,7 +138,8 @@ class TestCorridorProperties:
 
     @settings(max_examples=examples(60), deadline=None)
     @given(inputs=package_inputs, field=st.sampled_from(sorted(CHOICES)), data=st.data())
-    def test_level_never_falls_when_an_input_rises(self, inputs: dict[str, int], field: str, data: st.DataObject) -> None:
+    def test_level_never_falls_when_an_input_rises(self, inputs: dict[str, int], field: str,
+                                                   data: st.DataObject) -> None:
         higher = data.draw(st.sampled_from([v for v in CHOICES[field] if v >= inputs[field]]), label="higher")
         before = MODEL.evaluate({"lp2a": inputs, "teiler": 1, "massnahmen": []})
         after = MODEL.evaluate({"lp2a": {**inputs, field: higher}, "teiler": 1, "massnahmen": []})
@@ -187,7 +188,8 @@ class TestEvaluationProperties:
             assert too_many
             if not missing_row and case["teiler"] != 0:
                 # nothing aborts the evaluation: every element over the limit is reported, in order
-                over = [f"$.massnahmen[{i}]" for i, m in enumerate(case["massnahmen"], 1) if Decimal(m["stunden"]) > 1500]
+                over = [f"$.massnahmen[{i}]" for i, m in enumerate(case["massnahmen"], 1)
+                        if Decimal(m["stunden"]) > 1500]
                 assert [d.path for d in outcome.diagnostics] == over
         else:
             assert isinstance(outcome, teilhabe_rules.EvaluationError)

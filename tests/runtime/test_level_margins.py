@@ -72,7 +72,8 @@ class TestContinuous:
         margin = CONTINUOUS.evaluate({"minuten": 14}).level_margin("lp2a")
         assert margin.band == "über 7 unter 21"
         assert (margin.to_next.level, margin.to_next.amount, margin.to_next.strict) == (3, Decimal("7"), False)
-        assert (margin.to_previous.level, margin.to_previous.amount, margin.to_previous.strict) == (1, Decimal("7"), False)
+        previous = margin.to_previous
+        assert (previous.level, previous.amount, previous.strict) == (1, Decimal("7"), False)
         assert margin.text() == "noch 7 min/Tag bis Stufe 3, ab 7 min/Tag weniger Stufe 1"
         low = CONTINUOUS.evaluate({"minuten": 4}).level_margin("lp2a")
         assert low.text() == "noch mehr als 3 min/Tag bis Stufe 2, ab 4 min/Tag weniger Stufe 0"
@@ -82,10 +83,13 @@ class TestContinuous:
         assert result.level_margin("lp2a").to_next.amount == Decimal("2")
 
     def test_granted_level_distance(self) -> None:
-        result = CONTINUOUS.evaluate({"minuten": 14, "lp2a": {"bewilligte_stufe": 3, "begründung": "Gutachten"}}, explain=True)
+        result = CONTINUOUS.evaluate({"minuten": 14, "lp2a": {"bewilligte_stufe": 3, "begründung": "Gutachten"}},
+                                     explain=True)
         margin = result.level_margin("lp2a")
-        assert (margin.to_granted.level, margin.to_granted.amount, margin.to_granted.direction) == (3, Decimal("7"), "mehr")
-        assert "die berechnete Menge 14 min/Tag: noch 7 min/Tag bis bewilligte Stufe 3" in result.explain("lp2a.stufe").text
+        granted = margin.to_granted
+        assert (granted.level, granted.amount, granted.direction) == (3, Decimal("7"), "mehr")
+        assert ("die berechnete Menge 14 min/Tag: noch 7 min/Tag bis bewilligte Stufe 3"
+                in result.explain("lp2a.stufe").text)
         assert result.to_dict()["ergebnis"]["pakete"]["lp2a"]["stufe"]["korridor"]["bewilligte"] == {
             "stufe": 3, "richtung": "mehr", "abstand": "7", "einheit": "min/Tag", "mehr_als": False}
         assert CONTINUOUS.evaluate({"minuten": 14}).level_margin("lp2a").to_granted is None

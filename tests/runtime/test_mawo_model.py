@@ -21,10 +21,12 @@ from teilhabe_rules.inputs.cases import read_data
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples" / "mawo"
 DOC = ROOT / "docs" / "models" / "mawo.md"
-SETTINGS = settings(max_examples=examples(30), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+SETTINGS = settings(max_examples=examples(30), deadline=None,
+                    suppress_health_check=[HealthCheck.function_scoped_fixture])
 
 # The model before issue 15, restored by an agreement: LP 1b on all opening days, no pooling.
-BEFORE_ISSUE_15 = {"parameter": {"lp1b_krankheitstage": "250 Tage/Platz/Jahr", "lp2a_poolanteil": "100 %", "lp3a_poolanteil": "100 %"}}
+BEFORE_ISSUE_15 = {"parameter": {"lp1b_krankheitstage": "250 Tage/Platz/Jahr", "lp2a_poolanteil": "100 %",
+                                 "lp3a_poolanteil": "100 %"}}
 
 
 @pytest.fixture(scope="module")
@@ -85,7 +87,8 @@ class TestNightBezugsgroesse:
             assert abs(result.value("bewohner[1].lp0.kosten_jahr") - night / covered) < Decimal("1e-20")
             assert abs(result.value("nacht.kosten_angebot_jahr") - night * places / covered) < Decimal("1e-20")
         # the whole night service does not depend on how many persons it covers
-        assert result.value("nacht.vk") == model.evaluate(with_changes(person, plaetze=places, nachtdienst=level)).value("nacht.vk")
+        alone = model.evaluate(with_changes(person, plaetze=places, nachtdienst=level))
+        assert result.value("nacht.vk") == alone.value("nacht.vk")
 
     @SETTINGS
     @given(places=st.integers(1, 60), a=st.integers(0, 100), b=st.integers(0, 100))
@@ -101,13 +104,15 @@ class TestNightBezugsgroesse:
         shared = model.evaluate(with_changes(person, plaetze=6, nacht_bezugsgroesse=18))
         # the issue's figure: LP 0 + LP 1b came to ~88 EUR/day per person in a six-place house
         before = model.evaluate(with_changes(person, plaetze=6), agreement=BEFORE_ISSUE_15)
-        assert round(before.value("bewohner[1].lp0.eur_tag") + before.value("bewohner[1].lp1b.eur_tag"), 2) == Decimal("88.17")
-        assert round(own.value("bewohner[1].lp0.eur_tag"), 2) == Decimal("59.60")
-        assert round(shared.value("bewohner[1].lp0.eur_tag"), 2) == Decimal("19.87")
-        assert round(shared.value("bewohner[1].lp0.eur_tag") + shared.value("bewohner[1].lp1b.eur_tag"), 2) == Decimal("40.44")
+        lp0, lp1b = "bewohner[1].lp0.eur_tag", "bewohner[1].lp1b.eur_tag"
+        assert round(before.value(lp0) + before.value(lp1b), 2) == Decimal("88.17")
+        assert round(own.value(lp0), 2) == Decimal("59.60")
+        assert round(shared.value(lp0), 2) == Decimal("19.87")
+        assert round(shared.value(lp0) + shared.value(lp1b), 2) == Decimal("40.44")
 
     def test_a_bezugsgroesse_below_the_places_is_an_error(self, model, person) -> None:
-        with pytest.raises(teilhabe_rules.TeilhabeError, match=r"Bezugsgröße des Nachtdienstes \(23 Plätze\) ist kleiner als die Plätze"):
+        with pytest.raises(teilhabe_rules.TeilhabeError,
+                           match=r"Bezugsgröße des Nachtdienstes \(23 Plätze\) ist kleiner als die Plätze"):
             model.evaluate(with_changes(person, nacht_bezugsgroesse=23))
 
 
@@ -118,7 +123,8 @@ class TestEinfachbesetzung:
     @given(places=st.integers(1, 40), sick=st.integers(0, 60), holiday=st.integers(0, 40), opening=st.integers(0, 365))
     def test_days_are_expected_days_capped_by_opening_days(self, model, person, places, sick, holiday, opening) -> None:
         agreement = model.load_agreement({"parameter": {"lp1b_krankheitstage": f"{sick} Tage/Platz/Jahr",
-                                                        "lp1b_urlaubstage": f"{holiday} Tage/Platz/Jahr", "lp1b_tage": f"{opening} Tage/Jahr"}})
+                                                        "lp1b_urlaubstage": f"{holiday} Tage/Platz/Jahr",
+                                                        "lp1b_tage": f"{opening} Tage/Jahr"}})
         result = model.evaluate(with_changes(person, plaetze=places), agreement=agreement)
         expected = min((sick + holiday) * places, opening)
         assert result.value("einfachbesetzung.tage_erwartet") == (sick + holiday) * places
@@ -140,8 +146,8 @@ class TestBlueRed:
     """Point 10: only the red (jointly provided) parts of LP 2a and LP 3a are pooled."""
 
     @SETTINGS
-    @given(kap4=st.sampled_from([0, 2, 5, 8, 16]), kap5=st.sampled_from([0, 2, 9, 16, 24]), kap6=st.sampled_from([0, 3, 7, 13, 19]),
-           share=st.integers(0, 100))
+    @given(kap4=st.sampled_from([0, 2, 5, 8, 16]), kap5=st.sampled_from([0, 2, 9, 16, 24]),
+           kap6=st.sampled_from([0, 3, 7, 13, 19]), share=st.integers(0, 100))
     def test_lp2a_pool_factor(self, model, person, kap4, kap5, kap6, share) -> None:
         agreement = model.load_agreement({"parameter": {"lp2a_poolanteil": f"{share} %"}})
         case = resident(person, lp2a={"kap4": kap4, "kap5": kap5, "kap6": kap6})
@@ -152,8 +158,9 @@ class TestBlueRed:
         factor = result.value("bewohner[1].lp2a.poolfaktor")
         assert abs(factor - (1 - red * (1 - Decimal(share) / 100))) < Decimal("1e-25")
         assert result.value("bewohner[1].lp2a.berechnete_stufe") == unpooled.value("bewohner[1].lp2a.berechnete_stufe")
-        assert result.value("bewohner[1].lp2a.stunden") <= unpooled.value("bewohner[1].lp2a.stunden")
-        assert abs(result.value("bewohner[1].lp2a.stunden") - unpooled.value("bewohner[1].lp2a.stunden") * factor) < Decimal("1e-20")
+        hours = "bewohner[1].lp2a.stunden"
+        assert result.value(hours) <= unpooled.value(hours)
+        assert abs(result.value(hours) - unpooled.value(hours) * factor) < Decimal("1e-20")
 
     @SETTINGS
     @given(values=st.lists(st.sampled_from([0, 0.5, 1.0, 1.5, 2.0, 2.5]), min_size=9, max_size=9))
@@ -191,10 +198,12 @@ class TestUebergangseinstufung:
 
     @pytest.mark.parametrize("kind", ["uebergang_turnus", "uebergang_vorzeitig", "uebergang_vereinbarung"])
     def test_warns_after_its_end(self, model, person, kind) -> None:
-        running = model.evaluate(resident(person, einstufung=kind, einstufung_bis="2024-07-01"))  # zeitraum_ab 01.07.2024
+        # the grant runs until zeitraum_ab (01.07.2024)
+        running = model.evaluate(resident(person, einstufung=kind, einstufung_bis="2024-07-01"))
         assert running.value("bewohner[1].uebergang") is True and running.warnings == ()
         ended = model.evaluate(resident(person, einstufung=kind, einstufung_bis="2024-06-30"))
-        assert ended.warnings == ("Die Übergangseinstufung von M. M. galt bis 30.06.2024; der Zeitraum beginnt am 01.07.2024. "
+        assert ended.warnings == ("Die Übergangseinstufung von M. M. galt bis 30.06.2024; "
+                                  "der Zeitraum beginnt am 01.07.2024. "
                                   "Eine reguläre Einstufung (Teilhabebericht) ist fällig @ $.bewohner[1]",)
         # the figures do not depend on the kind of grant
         assert ended.value("budget_jahr") == model.evaluate(person).value("budget_jahr")
@@ -257,7 +266,8 @@ class TestAssumptionsAndLabels:
     @SETTINGS
     @given(days=st.integers(300, 365))
     def test_the_daily_rate_spreads_the_year_over_the_billing_days(self, model, person, days) -> None:
-        result = model.evaluate(person, agreement=model.load_agreement({"parameter": {"berechnungstage": f"{days} Tage/Jahr"}}))
+        agreement = model.load_agreement({"parameter": {"berechnungstage": f"{days} Tage/Jahr"}})
+        result = model.evaluate(person, agreement=agreement)
         year = result.value("bewohner[1].personalkosten_jahr") + result.value("bewohner[1].platzkosten_jahr")
         assert abs(result.value("bewohner[1].tagessatz_ungerundet") * days - year) < Decimal("1e-20")
         assert result.value("bewohner[1].jahresbetrag") == result.value("bewohner[1].tagessatz") * days
@@ -274,7 +284,8 @@ class TestAssumptionsAndLabels:
         chosen = model if which == "mawo" else model_2025
         case = person if which == "mawo" else with_changes(person, zeitraum_ab="2025-03-01")
         result = chosen.evaluate(case)
-        assert result.value("bewohner[1].pflegekasse_43a") == min(cap, round(result.value("bewohner[1].jahresbetrag") * Decimal("0.15"), 2))
+        share = round(result.value("bewohner[1].jahresbetrag") * Decimal("0.15"), 2)
+        assert result.value("bewohner[1].pflegekasse_43a") == min(cap, share)
         assert chosen.checked.parameters["pflegekasse_hoechstbetrag"].sources
 
 
@@ -282,7 +293,8 @@ class TestPublishedAndDocumentedFigures:
     """The event's figures stay; the house figures changed on purpose and the old ones are an agreement away."""
 
     def test_published_figures(self, model, person) -> None:
-        result = model.evaluate(resident(person, massnahmen=[{"bezeichnung": "Freizeitfahrt", "stunden": 50, "personen": 3}]))
+        trip = {"bezeichnung": "Freizeitfahrt", "stunden": 50, "personen": 3}
+        result = model.evaluate(resident(person, massnahmen=[trip]))
         assert result.value("bewohner[1].lp2a.minuten") == 15 and result.value("bewohner[1].lp2a.stufe") == 2
         assert result.value("bewohner[1].ilb4.budget") == Decimal("1551.38")
 
@@ -296,14 +308,18 @@ class TestPublishedAndDocumentedFigures:
             Decimal(x) for x in ("131.14", "197.97", "227.60", "140.89", "258.38", "133.21")]
 
     def test_the_old_agreement_figures_are_reproducible(self, model, house) -> None:
-        agreement = {"parameter": {"njaz": "1620 h/VK/Jahr", "pk_fachkraft": "67500 EUR/VK/Jahr", "pk_assistenz": "53500 EUR/VK/Jahr",
-                                   "pk_hauswirtschaft": "47000 EUR/VK/Jahr", "sachkosten_je_platz": "2007.50 EUR/Platz/Jahr",
-                                   "investitionsbetrag_je_platz": "1095 EUR/Platz/Jahr", "lp1b_krankheitstage": "250 Tage/Platz/Jahr",
+        agreement = {"parameter": {"njaz": "1620 h/VK/Jahr", "pk_fachkraft": "67500 EUR/VK/Jahr",
+                                   "pk_assistenz": "53500 EUR/VK/Jahr", "pk_hauswirtschaft": "47000 EUR/VK/Jahr",
+                                   "sachkosten_je_platz": "2007.50 EUR/Platz/Jahr",
+                                   "investitionsbetrag_je_platz": "1095 EUR/Platz/Jahr",
+                                   "lp1b_krankheitstage": "250 Tage/Platz/Jahr",
                                    # the former uniform LP 2a pool factor of 90 %: every area red, share 90 %
                                    "lp2a_poolanteil": "90 %", "lp3a_poolanteil": "100 %"},
                      "tabellen": {"lp0_bewertung": {"2": "30 %"},
-                                  "lp2a_erbringung": {"4": "gemeinschaftlich", "5": "gemeinschaftlich", "6": "gemeinschaftlich"}}}
-        assert round(model.evaluate(house, agreement=model.load_agreement(agreement)).value("budget_jahr"), 2) == Decimal("425883.15")
+                                  "lp2a_erbringung": {"4": "gemeinschaftlich", "5": "gemeinschaftlich",
+                                                      "6": "gemeinschaftlich"}}}
+        result = model.evaluate(house, agreement=model.load_agreement(agreement))
+        assert round(result.value("budget_jahr"), 2) == Decimal("425883.15")
 
     @pytest.mark.parametrize("name", sorted(p.name for p in EXAMPLES.glob("person_*.toml")))
     def test_example_headers_state_the_computed_daily_rate(self, model, name) -> None:
@@ -314,7 +330,8 @@ class TestPublishedAndDocumentedFigures:
 
     def test_the_doc_states_the_computed_figures(self, model, house) -> None:
         text = DOC.read_text(encoding="utf-8")
-        for figure in ("115,68", "373.529,36", "387.450,60", "405.379,49", "1.551,38", "187,41", "271,12", "68,10", "165,52"):
+        stated = ("115,68", "373.529,36", "387.450,60", "405.379,49", "1.551,38", "187,41", "271,12", "68,10", "165,52")
+        for figure in stated:
             assert figure in text, figure
         result = model.evaluate(house)
         for i, line in enumerate(re.findall(r"^\| Linde \d \|.*$", text, re.M), start=1):

@@ -66,7 +66,8 @@ class TestSchema:
         data = evaluate().to_dict()
         assert set(data) == {"schema", "modell", "vereinbarung", "fall", "ergebnis", "warnungen"}
         assert data["schema"] == "1"
-        assert data["modell"] == {"name": "klein", "titel": "Kleines Modell", "version": "1.0", "datei": str(MODEL_FILE)}
+        assert data["modell"] == {"name": "klein", "titel": "Kleines Modell", "version": "1.0",
+                                  "datei": str(MODEL_FILE)}
         assert data["vereinbarung"] is None
         assert data["fall"] == str(CASES / "grundfall.toml")
         assert data["warnungen"] == []
@@ -109,7 +110,8 @@ class TestSchema:
         stufe = dict(evaluate(case).to_dict()["ergebnis"]["pakete"]["lp2a"]["stufe"])
         assert stufe.pop("korridor")["bewilligte"]["stufe"] == 2
         assert stufe == {
-            "berechnet": 1, "bewilligt": 2, "wirksam": 2, "bezeichnung": "mittel", "begründung": "Gutachten vom 03.02.2025",
+            "berechnet": 1, "bewilligt": 2, "wirksam": 2, "bezeichnung": "mittel",
+            "begründung": "Gutachten vom 03.02.2025",
         }
         assert evaluate(case).value("lp2a.stufe") == 2
         assert evaluate(case).value("lp2a.berechnete_stufe") == 1
@@ -201,7 +203,7 @@ class TestExplanations:
     def test_explanations_do_not_change_the_figures(self) -> None:
         plain = evaluate().to_dict()["ergebnis"]
         explained = evaluate(explain=True).to_dict()["ergebnis"]
-        for (name, a), (other, b) in zip(value_entries(plain), value_entries(explained)):
+        for (name, a), (other, b) in zip(value_entries(plain), value_entries(explained), strict=True):
             assert name == other
             assert (a["wert"], a.get("einheit")) == (b["wert"], b.get("einheit"))
 
@@ -228,7 +230,9 @@ class TestAccess:
         assert anteil.to_dict() == {"wert": "65", "einheit": "%"}
         assert result.quantity("lp2a.stufe").value == 1
 
-    @pytest.mark.parametrize("path", ["gibt_es_nicht", "massnahmen[3].anteil", "massnahmen[0].anteil", "betrag[1].x", "massnahmen.anteil"])
+    @pytest.mark.parametrize(
+        "path", ["gibt_es_nicht", "massnahmen[3].anteil", "massnahmen[0].anteil", "betrag[1].x", "massnahmen.anteil"]
+    )
     def test_unknown_paths(self, path: str) -> None:
         with pytest.raises(KeyError):
             evaluate().value(path)

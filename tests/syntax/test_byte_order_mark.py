@@ -43,7 +43,8 @@ def test_base_of_a_variant(tmp_path: Path) -> None:
     with_bom(ROOT / "models/mawo.rules", tmp_path / "mawo.rules")
     shutil.copy(ROOT / "models/mawo_2025.rules", tmp_path / "mawo_2025.rules")
     model = teilhabe_rules.load(tmp_path / "mawo_2025.rules")
-    assert model.checked.parameters["fls_satz"].default == teilhabe_rules.bundled("mawo_2025").checked.parameters["fls_satz"].default
+    bundled = teilhabe_rules.bundled("mawo_2025")
+    assert model.checked.parameters["fls_satz"].default == bundled.checked.parameters["fls_satz"].default
 
 
 def test_json_lines_population(tmp_path: Path) -> None:

@@ -314,6 +314,7 @@ class TestInstalledCommand:
             assert "Traceback" not in bad.stderr
             usage = subprocess.run([*command, "frobnicate"], capture_output=True, text=True, timeout=60)
             assert usage.returncode == 2, name
-            evaluated = subprocess.run([*command, "eval", MODEL, CASE, "--format", "json"], capture_output=True, text=True, timeout=60)
+            evaluated = subprocess.run([*command, "eval", MODEL, CASE, "--format", "json"],
+                                       capture_output=True, text=True, timeout=60)
             assert evaluated.returncode == 0, (name, evaluated.stderr)
             assert json.loads(evaluated.stdout)["ergebnis"]["werte"]["betrag"]["wert"] == "4619.50"

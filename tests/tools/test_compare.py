@@ -77,8 +77,10 @@ class TestNothingIsDropped:
         assert [row["fall"] for row in out] == [f"Zeile {n}" for n in range(1, 34)]
         errors = {row["fall"]: row["fehler"] for row in out if row["status"] == "fehler"}
         assert set(errors) == {"Zeile 11", "Zeile 22", "Zeile 33"}
-        assert "unbekannter Schlüssel „pflegegard“ (meinten Sie „pflegegrad“?) @ $.bewohner[1].pflegegard" in errors["Zeile 11"]
-        assert errors["Zeile 22"].startswith("neu: zeitraum_ab 01.06.2024 liegt außerhalb der Gültigkeit von „mawo_2025“")
+        assert ("unbekannter Schlüssel „pflegegard“ (meinten Sie „pflegegrad“?) @ $.bewohner[1].pflegegard"
+                in errors["Zeile 11"])
+        assert errors["Zeile 22"].startswith(
+            "neu: zeitraum_ab 01.06.2024 liegt außerhalb der Gültigkeit von „mawo_2025“")
         assert "alt:" not in errors["Zeile 22"]
         message = "kein gültiges JSON: ein Schlüssel in doppelten Anführungszeichen fehlt (Stelle 20)"
         assert errors["Zeile 33"] == f"alt: {message}; neu: {message}"
@@ -91,8 +93,10 @@ class TestNothingIsDropped:
         assert (summary.rows, summary.evaluated, summary.errors) == (3, 1, 2)
         lines = [json.loads(line) for line in (tmp_path / "aus.jsonl").read_text(encoding="utf-8").splitlines()]
         assert lines[1] == {"fall": "Zeile 3", "status": "fehler",
-                            "fehler": {"alt": "die Zeile hat 3 Felder, die Kopfzeile 2", "neu": "die Zeile hat 3 Felder, die Kopfzeile 2"}}
-        assert lines[2]["status"] == "fehler" and "stunden" in lines[2]["fehler"]["alt"]  # an empty cell: the input is missing
+                            "fehler": {"alt": "die Zeile hat 3 Felder, die Kopfzeile 2",
+                                       "neu": "die Zeile hat 3 Felder, die Kopfzeile 2"}}
+        # an empty cell: the input is missing
+        assert lines[2]["status"] == "fehler" and "stunden" in lines[2]["fehler"]["alt"]
 
 
 FLAT = """\
@@ -146,22 +150,26 @@ class TestSummary:
             sum(d > 0 for d in diffs), sum(d < 0 for d in diffs), sum(d == 0 for d in diffs))
         top = summary.to_dict()["größte_änderungen"]
         assert len(top) == 10
-        expected = sorted(((abs(d), row["fall"]) for d, row in zip(diffs, out)), key=lambda item: -item[0])[:10]
+        expected = sorted(((abs(d), row["fall"]) for d, row in zip(diffs, out, strict=True)),
+                          key=lambda item: -item[0])[:10]
         assert [item["fall"] for item in top] == [ident for _, ident in expected]
         quartiles = summary.to_dict()["verteilung"]
-        assert Decimal(quartiles["min"]) <= Decimal(quartiles["q1"]) <= Decimal(quartiles["median"]) <= Decimal(quartiles["q3"])
+        assert (Decimal(quartiles["min"]) <= Decimal(quartiles["q1"]) <= Decimal(quartiles["median"])
+                <= Decimal(quartiles["q3"]))
 
     def test_level_changes_per_package(self, tmp_path: Path) -> None:
         variant = tmp_path / "grenze.rules"
         variant.write_text('modell grenze "Grenze"\n  erweitert "mawo_2025"\n  version "x"\nende\n'
-                           "parameter lp2a_grenze_1 = 4 min/Tag\nparameter lp2a_grenze_2 = 15 min/Tag\n", encoding="utf-8")
+                           "parameter lp2a_grenze_1 = 4 min/Tag\nparameter lp2a_grenze_2 = 15 min/Tag\n",
+                           encoding="utf-8")
         population = jsonl(tmp_path / "fälle.jsonl", persons(25))
         summary = compare(model(NEW), teilhabe_rules.load(variant), population, out=tmp_path / "aus.csv")
         out = rows_of(tmp_path / "aus.csv")
         changed = [row for row in out if row["bewohner[].lp2a.stufe.alt"] != row["bewohner[].lp2a.stufe.neu"]]
         lp2a = summary.levels["bewohner[].lp2a"]
         assert lp2a.cases == len(changed) > 0
-        assert lp2a.up == sum(int(r["bewohner[].lp2a.stufe.neu"]) > int(r["bewohner[].lp2a.stufe.alt"]) for r in changed)
+        assert lp2a.up == sum(int(r["bewohner[].lp2a.stufe.neu"]) > int(r["bewohner[].lp2a.stufe.alt"])
+                              for r in changed)
         assert lp2a.up == lp2a.cases and lp2a.down == 0  # 5 and 19 min/Tag move up a level, nothing moves down
         assert summary.to_dict()["stufenwechsel"]["bewohner[].lp2a"] == {"fälle": len(changed), "höher": len(changed),
                                                                          "niedriger": 0, "elemente": len(changed)}
@@ -185,9 +193,10 @@ class TestFormats:
     @pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig"], ids=["utf8", "utf8-bom-wie-excel"])
     def test_csv_with_list_columns(self, tmp_path: Path, encoding: str) -> None:
         population = tmp_path / "personen.csv"
-        header = ["name", "zeitraum_ab", "plaetze", "nachtdienst", "lp1b_einfachbesetzung", "bewohner[1].kuerzel", "bewohner[1].pflegegrad",
-                  "bewohner[1].lp1a.stufe", "bewohner[1].lp2a.kap4", "bewohner[1].lp2a.kap5", "bewohner[1].lp2a.kap6",
-                  "bewohner[1].lp3b.stunden", "bewohner[1].massnahmen"] + [f"bewohner[1].lp3a.kap{n}" for n in range(1, 10)]
+        header = ["name", "zeitraum_ab", "plaetze", "nachtdienst", "lp1b_einfachbesetzung", "bewohner[1].kuerzel",
+                  "bewohner[1].pflegegrad", "bewohner[1].lp1a.stufe", "bewohner[1].lp2a.kap4", "bewohner[1].lp2a.kap5",
+                  "bewohner[1].lp2a.kap6", "bewohner[1].lp3b.stunden", "bewohner[1].massnahmen"]
+        header += [f"bewohner[1].lp3a.kap{n}" for n in range(1, 10)]
         rows = [["Haus", "01.03.2025", "24", "3", "ja", "A", str(pg), "1", "0", "2", "13", "12",
                  '[{"bezeichnung": "x", "stunden": 10}]' if pg == 2 else "[]"] + ["0"] * 9 for pg in (2, 5)]
         with population.open("w", encoding=encoding, newline="") as handle:
@@ -195,7 +204,8 @@ class TestFormats:
         summary = compare(model(OLD), model(NEW), population, out=tmp_path / "aus.jsonl")
         assert summary.errors == 0, (tmp_path / "aus.jsonl").read_text(encoding="utf-8")
         first, second = [json.loads(line) for line in (tmp_path / "aus.jsonl").read_text(encoding="utf-8").splitlines()]
-        assert first["werte"]["ilb4_budget_summe"] == {"alt": "689.50", "neu": "701.00", "differenz": "11.50", "einheit": "EUR/Jahr"}
+        assert first["werte"]["ilb4_budget_summe"] == {"alt": "689.50", "neu": "701.00", "differenz": "11.50",
+                                                       "einheit": "EUR/Jahr"}
         assert first["stufen"]["bewohner[].lp2b.stufe"] == {"alt": [1], "neu": [1]}
         assert Decimal(second["werte"]["budget_jahr"]["differenz"]) > 0  # Pflegegrad 5: more minutes
         assert Decimal(second["werte"]["ilb4_budget_summe"]["differenz"]) == 0
@@ -207,8 +217,8 @@ class TestFormats:
             shutil.copy(ROOT / "examples/mawo" / name, folder / name)
         shutil.copytree(ROOT / "examples/mawo/bewohner", folder / "bewohner")
         (folder / "kaputt.toml").write_text("name = \n", encoding="utf-8")
-        summary = compare(model(OLD), model(NEW), folder, out=tmp_path / "aus.csv", at_new=teilhabe_rules.inputs.cases.convert_value(
-            "2025-01-01", teilhabe_rules.ir.checked.DATE))
+        at_new = teilhabe_rules.inputs.cases.convert_value("2025-01-01", teilhabe_rules.ir.checked.DATE)
+        summary = compare(model(OLD), model(NEW), folder, out=tmp_path / "aus.csv", at_new=at_new)
         out = {row["fall"]: row for row in rows_of(tmp_path / "aus.csv")}
         assert list(out) == ["haus_linde.toml", "kaputt.toml", "person_grundfall.toml", "person_hoher_bedarf.toml"]
         assert (summary.rows, summary.evaluated, summary.errors) == (4, 3, 1)
@@ -247,11 +257,14 @@ class TestOptions:
         with pytest.raises(CheckError, match="„vk_gesamtt“ ist kein Wert") as caught:
             fields(model(OLD), model(NEW), "vk_gesamtt")
         assert caught.value.diagnostics[0].hint == "meinten Sie „vk_gesamt“?"
-        assert len(fields(model(OLD), model(NEW), "alle")) > len(fields(model(OLD), model(NEW))) > len(fields(model(OLD), model(NEW), "keine"))
+        every = fields(model(OLD), model(NEW), "alle")
+        nothing = fields(model(OLD), model(NEW), "keine")
+        assert len(every) > len(fields(model(OLD), model(NEW))) > len(nothing)
 
     def test_a_model_that_needs_a_date(self, tmp_path: Path) -> None:
-        dated = teilhabe_rules.loads(FLAT.replace("  stichtag beginn\n", "").replace("parameter satz: EUR/h = 60", "parameter satz: EUR/h = 60\n  ab 01.01.2025 = 66"),
-                                     "datiert.rules")
+        text = FLAT.replace("  stichtag beginn\n", "").replace("parameter satz: EUR/h = 60",
+                                                                "parameter satz: EUR/h = 60\n  ab 01.01.2025 = 66")
+        dated = teilhabe_rules.loads(text, "datiert.rules")
         population = tmp_path / "fälle.csv"
         population.write_text("beginn,stunden\n2025-03-01,10\n", encoding="utf-8")
         with pytest.raises(ValidityError, match="hat Parameter mit Werten je Zeitraum"):
@@ -293,7 +306,8 @@ class TestCli:
     def test_compare_writes_rows_and_summary(self, tmp_path: Path) -> None:
         population = jsonl(tmp_path / "fälle.jsonl", persons(8))
         out, err = io.StringIO(), io.StringIO()
-        code = main(["compare", OLD, NEW, str(population), "--out", str(tmp_path / "aus.csv"), "--summary", str(tmp_path / "s.json")], out, err)
+        code = main(["compare", OLD, NEW, str(population), "--out", str(tmp_path / "aus.csv"),
+                     "--summary", str(tmp_path / "s.json")], out, err)
         assert code == 0, err.getvalue()
         assert json.loads((tmp_path / "s.json").read_text(encoding="utf-8"))["ausgewertet"] == 8
         assert len(rows_of(tmp_path / "aus.csv")) == 8
@@ -332,7 +346,8 @@ class TestGenerate:
     def test_a_directory_of_toml_files_reads_back(self, tmp_path: Path) -> None:
         pytest.importorskip("teilhabe_rules.tools.strategies")
         out, err = io.StringIO(), io.StringIO()
-        assert main(["generate", NEW, "-n", "5", "--seed", "1", "--out", str(tmp_path / "fälle")], out, err) == 0, err.getvalue()
+        code = main(["generate", NEW, "-n", "5", "--seed", "1", "--out", str(tmp_path / "fälle")], out, err)
+        assert code == 0, err.getvalue()
         files = sorted((tmp_path / "fälle").iterdir())
         assert [f.name for f in files] == [f"fall_000{n}.toml" for n in range(1, 6)]
         assert compare(model(OLD), model(NEW), tmp_path / "fälle").errors == 0

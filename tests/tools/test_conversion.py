@@ -40,7 +40,8 @@ class TestConversion:
 
     def test_an_invalid_2_0_case_is_rejected_with_its_path(self, tmp_path: Path) -> None:
         bad = tmp_path / "kaputt.toml"
-        bad.write_text(CASE_2_0.read_text(encoding="utf-8").replace('kapitel = "d6"', 'kapitel = "d10"'), encoding="utf-8")
+        bad.write_text(CASE_2_0.read_text(encoding="utf-8").replace('kapitel = "d6"', 'kapitel = "d10"'),
+                       encoding="utf-8")
         with pytest.raises(teilhabe_rules.CaseError, match=r"massnahmen\[1\]\.kapitel"):
             bei_nrw_2_to_3(bad, erstellt_am=dt.date(2026, 1, 15), wohnform="eigene_häuslichkeit")
 
@@ -50,4 +51,6 @@ class TestConversion:
         code = main(["umstellen", str(CASE_2_0), "--erstellt-am", "2026-01-15", "--wohnform", "eigene_häuslichkeit",
                      "--beginn", "2026-04-01", "--ende", "2027-03-31", "--out", str(target)], out, err)
         assert code == 0, err.getvalue()
-        assert teilhabe_rules.bundled("bei_nrw3").evaluate(target).value("gesamtbudget") == teilhabe_rules.bundled("bei_nrw2").evaluate(CASE_2_0).value("gesamtbudget")
+        converted = teilhabe_rules.bundled("bei_nrw3").evaluate(target)
+        original = teilhabe_rules.bundled("bei_nrw2").evaluate(CASE_2_0)
+        assert converted.value("gesamtbudget") == original.value("gesamtbudget")

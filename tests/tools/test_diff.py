@@ -120,7 +120,8 @@ def test_reordering_and_reformatting_shows_no_difference() -> None:
 
 
 def test_a_model_against_itself_loaded_twice() -> None:
-    assert diff_models(teilhabe_rules.bundled("bei_nrw3").checked, teilhabe_rules.load(teilhabe_rules.bundled("bei_nrw3").path).checked).empty
+    bundled = teilhabe_rules.bundled("bei_nrw3")
+    assert diff_models(bundled.checked, teilhabe_rules.load(bundled.path).checked).empty
 
 
 def test_the_bundled_mawo_versions_differ_exactly_by_what_the_variant_changes() -> None:
@@ -143,8 +144,8 @@ def test_the_bundled_mawo_versions_differ_exactly_by_what_the_variant_changes() 
         ("parameter", "pflegekasse_hoechstbetrag", "Annahme"),
     }
     by_subject = {(ch.subject, ch.note): ch for ch in result.changes}
-    assert (by_subject[("fls_satz", "Fachleistungsstundensatz (FLS) ab 01.01.2025")].old,
-            by_subject[("fls_satz", "Fachleistungsstundensatz (FLS) ab 01.01.2025")].new) == ("68.95 EUR/h", "70.10 EUR/h")
+    row = by_subject[("fls_satz", "Fachleistungsstundensatz (FLS) ab 01.01.2025")]
+    assert (row.old, row.new) == ("68.95 EUR/h", "70.10 EUR/h")
     row = by_subject[("pflegeminuten[5]", "LP 2b – Pflegezeit je Pflegegrad")]
     assert (row.old, row.new) == ("36 min/Tag", "40 min/Tag")
     assert by_subject[("Modell", None)].new == "ab 01.01.2025"
@@ -156,12 +157,14 @@ def test_the_bundled_mawo_versions_differ_exactly_by_what_the_variant_changes() 
         (("parameter grenze: min/Tag = 10 min/Tag", "parameter grenze: min/Tag = 12 min/Tag"),
          {("parameter", "geändert", "grenze", "10 min/Tag", "12 min/Tag"),
           ("korridore", "geändert", "lp Stufe 1, obere Grenze", "bis grenze (10 min/Tag)", "bis grenze (12 min/Tag)"),
-          ("korridore", "geändert", "lp Stufe 2, untere Grenze", "über grenze (10 min/Tag)", "über grenze (12 min/Tag)")}),
+          ("korridore", "geändert", "lp Stufe 2, untere Grenze", "über grenze (10 min/Tag)",
+           "über grenze (12 min/Tag)")}),
         (("    0: ab 0 bis 0\n    1: über 0 bis grenze", "    0: ab 0 bis 1\n    1: über 1 bis grenze"),
          {("korridore", "geändert", "lp Stufe 0, obere Grenze", "bis 0 min/Tag", "bis 1 min/Tag"),
           ("korridore", "geändert", "lp Stufe 1, untere Grenze", "über 0 min/Tag", "über 1 min/Tag")}),
         (("  b: 80 %\n", "  b: 75 %\n"), {("tabellen", "geändert", "faktor[b]", "80 %", "75 %")}),
-        (("runde(jahresstunden * satz * faktor[gruppe], 2, kaufmännisch)", "runde(jahresstunden * satz * faktor[gruppe], 0, abrunden)"),
+        (("runde(jahresstunden * satz * faktor[gruppe], 2, kaufmännisch)",
+          "runde(jahresstunden * satz * faktor[gruppe], 0, abrunden)"),
          {("rundung", "geändert", "betrag", "runde(…, 2, kaufmännisch)", "runde(…, 0, abrunden)")}),
         (("lp.zeit als h/Jahr + stunden", "lp.zeit als h/Jahr + stunden * 2"),
          {("werte", "geändert", "jahresstunden",
@@ -171,9 +174,12 @@ def test_the_bundled_mawo_versions_differ_exactly_by_what_the_variant_changes() 
          {("eingaben", "geändert", "stunden", "Zahl in h/Jahr von 0 bis 100", "Zahl in h/Jahr von 0 bis 120")}),
         (("  gültig ab 01.01.2024\n", "  gültig ab 01.01.2024\n  gültig bis 31.12.2025\n"),
          {("gültigkeit", "geändert", "Modell", "ab 01.01.2024", "ab 01.01.2024 bis 31.12.2025")}),
-        (('prüfung "Zu viele Stunden ({stunden})": stunden <= 90 h/Jahr', 'prüfung "Zu viele Stunden ({stunden})": stunden <= 95 h/Jahr'),
-         {("prüfungen", "geändert", "prüfung „Zu viele Stunden ({stunden})“", "stunden <= 90 h/Jahr", "stunden <= 95 h/Jahr")}),
-        (('annahme "geschätzt"', 'annahme "verhandelt"'), {("parameter", "geändert", "satz", "„geschätzt“", "„verhandelt“")}),
+        (('prüfung "Zu viele Stunden ({stunden})": stunden <= 90 h/Jahr',
+          'prüfung "Zu viele Stunden ({stunden})": stunden <= 95 h/Jahr'),
+         {("prüfungen", "geändert", "prüfung „Zu viele Stunden ({stunden})“",
+           "stunden <= 90 h/Jahr", "stunden <= 95 h/Jahr")}),
+        (('annahme "geschätzt"', 'annahme "verhandelt"'),
+         {("parameter", "geändert", "satz", "„geschätzt“", "„verhandelt“")}),
         (('    2 "hoch"\n', '    2 "sehr hoch"\n'), {("pakete", "geändert", "lp Stufe 2", "„hoch“", "„sehr hoch“")}),
     ],
     ids=["parametergrenze", "korridorgrenze", "tabellenzeile", "rundung", "formel", "eingabe-bereich", "gültigkeit",
@@ -186,11 +192,14 @@ def test_each_kind_of_change_is_found(change: tuple[str, str], expected: set) ->
 
 
 def test_additions_and_removals() -> None:
-    new = BASE.replace("eingabe stunden: zahl h/Jahr von 0 bis 100\n", "eingabe stunden: zahl h/Jahr von 0 bis 100\neingabe tage: Tage\n")
-    new = new.replace('parameter grenze: min/Tag = 10 min/Tag "Grenze Stufe 1"\n', 'parameter grenze: min/Tag = 10 min/Tag "Grenze Stufe 1"\n'
+    new = BASE.replace("eingabe stunden: zahl h/Jahr von 0 bis 100\n",
+                       "eingabe stunden: zahl h/Jahr von 0 bis 100\neingabe tage: Tage\n")
+    new = new.replace('parameter grenze: min/Tag = 10 min/Tag "Grenze Stufe 1"\n',
+                      'parameter grenze: min/Tag = 10 min/Tag "Grenze Stufe 1"\n'
                       'parameter pauschale: EUR/Jahr = 50 "Pauschale"\n')
     new = new.replace("  b: 80 %\n", "")
-    new = new.replace("tabelle faktor \"Faktor je Gruppe\": Gruppe -> %", "tabelle faktor \"Faktor je Gruppe\": Gruppe -> % teilweise")
+    new = new.replace('tabelle faktor "Faktor je Gruppe": Gruppe -> %',
+                      'tabelle faktor "Faktor je Gruppe": Gruppe -> % teilweise')
     new += 'paket extra "Zusatz"\n  wert summe: EUR/Jahr = pauschale\nende\n'
     found = changes(BASE, new)
     assert ("eingaben", "hinzugefügt", "tage", None, "Zahl in Tage") in found
@@ -235,14 +244,16 @@ def test_cli_diff_text_and_json() -> None:
     out, err = io.StringIO(), io.StringIO()
     assert main(["diff", "mawo", "mawo_2025"], out, err) == 0
     text = out.getvalue()
-    assert "Parameter\n  geändert  fls_satz (Fachleistungsstundensatz (FLS) ab 01.01.2025): 68.95 EUR/h → 70.10 EUR/h" in text
+    assert ("Parameter\n  geändert  fls_satz (Fachleistungsstundensatz (FLS) ab 01.01.2025): 68.95 EUR/h → 70.10 EUR/h"
+            in text)
     assert text.rstrip().endswith("13 Änderungen in 4 Abschnitten.")
     out = io.StringIO()
     assert main(["diff", "mawo", "mawo_2025", "--format", "json"], out, err) == 0
     data = json.loads(out.getvalue())
     assert data["anzahl"] == 13 and list(data["abschnitte"]) == ["Modell", "Gültigkeit", "Tabellen", "Parameter"]
-    assert data["abschnitte"]["Tabellen"][0] == {"abschnitt": "tabellen", "art": "geändert", "gegenstand": "pflegeminuten[5]",
-                                                 "alt": "36 min/Tag", "neu": "40 min/Tag", "hinweis": "LP 2b – Pflegezeit je Pflegegrad"}
+    assert data["abschnitte"]["Tabellen"][0] == {"abschnitt": "tabellen", "art": "geändert",
+                                                 "gegenstand": "pflegeminuten[5]", "alt": "36 min/Tag",
+                                                 "neu": "40 min/Tag", "hinweis": "LP 2b – Pflegezeit je Pflegegrad"}
 
 
 def test_cli_diff_of_a_broken_model_shows_no_traceback(tmp_path) -> None:
@@ -271,7 +282,8 @@ def test_list_bounds_and_lists_are_compared() -> None:
     """How many elements a case's list takes is part of the model's contract with its cases."""
     looser = LISTS.replace("liste massnahmen mindestens 1 höchstens 30", "liste massnahmen mindestens 0 höchstens 30")
     assert changes(LISTS, looser) == {
-        ("eingaben", "geändert", "abschnitte[].massnahmen[]", "mindestens 1, höchstens 30", "mindestens 0, höchstens 30")}
+        ("eingaben", "geändert", "abschnitte[].massnahmen[]", "mindestens 1, höchstens 30",
+         "mindestens 0, höchstens 30")}
     unbounded = LISTS.replace("liste abschnitte mindestens 1 höchstens 3", "liste abschnitte")
     assert changes(LISTS, unbounded) == {
         ("eingaben", "geändert", "abschnitte[]", "mindestens 1, höchstens 3", "beliebig viele Einträge")}
@@ -283,7 +295,8 @@ def test_list_bounds_and_lists_are_compared() -> None:
 
 def test_a_new_member_of_an_enumeration_is_reported_once() -> None:
     """Not again as a change of type at every input and table that uses the aufzählung."""
-    wider = BASE.replace('  a "Gruppe A"\n', '  a "Gruppe A"\n  c "Gruppe C"\n').replace("  b: 80 %\n", "  b: 80 %\n  c: 80 %\n")
+    wider = (BASE.replace('  a "Gruppe A"\n', '  a "Gruppe A"\n  c "Gruppe C"\n')
+             .replace("  b: 80 %\n", "  b: 80 %\n  c: 80 %\n"))
     text = BASE
     assert changes(text, wider) == {
         ("aufzählungen", "hinzugefügt", "Gruppe.c", None, "„Gruppe C“"),

@@ -1,4 +1,5 @@
-"""Declared properties and generic invariants over generated cases; broken models are caught with counterexample files."""
+"""Declared properties and generic invariants over generated cases; broken models are caught with
+counterexample files."""
 
 from __future__ import annotations
 
@@ -84,11 +85,13 @@ class TestDeclaredProperties:
     """Conditions and monotonicity declared in a rule file are checked and reported with a counterexample."""
 
     def test_condition_fails_with_values(self, model, tmp_path) -> None:
-        outcome = run_property(check_named(model, "eigenschaft::x-bleibt-unter-10"), max_examples=50, counterexample_dir=tmp_path)
+        outcome = run_property(check_named(model, "eigenschaft::x-bleibt-unter-10"), max_examples=50,
+                               counterexample_dir=tmp_path)
         assert not outcome.passed
         assert "x <= 10 h/Woche" in outcome.message
         assert Decimal(str(outcome.counterexample["x"])) > 10
-        assert outcome.counterexample_file is not None and outcome.counterexample_file.name == "gegenbeispiel-klein-1.toml"
+        assert outcome.counterexample_file is not None
+        assert outcome.counterexample_file.name == "gegenbeispiel-klein-1.toml"
         data = tomllib.loads(outcome.counterexample_file.read_text(encoding="utf-8"), parse_float=Decimal)
         assert data == outcome.counterexample
 
@@ -123,7 +126,8 @@ class TestGenericInvariants:
 
     def test_totality_finds_a_division_by_zero(self, tmp_path) -> None:
         model = teilhabe_rules.loads(DIVISION, "teilen.rules")
-        outcome = run_property(check_named(model, "invarianten::auswertbar"), max_examples=50, counterexample_dir=tmp_path)
+        outcome = run_property(check_named(model, "invarianten::auswertbar"), max_examples=50,
+                               counterexample_dir=tmp_path)
         assert not outcome.passed
         assert "je_person" in outcome.message
         assert outcome.counterexample["personen"] == 0
@@ -164,7 +168,8 @@ class TestBrokenModel:
         assert "mawo.rules::lp3b::41-h" in failing
 
     def test_changed_table_row_is_caught_by_a_property(self, tmp_path) -> None:
-        broken = MAWO.replace('  3: 25 h/Jahr annahme "Mitte von 20–30 h/Jahr"', '  3: 2.5 h/Jahr annahme "Mitte von 20–30 h/Jahr"')
+        broken = MAWO.replace('  3: 25 h/Jahr annahme "Mitte von 20–30 h/Jahr"',
+                              '  3: 2.5 h/Jahr annahme "Mitte von 20–30 h/Jahr"')
         assert broken != MAWO
         path = tmp_path / "mawo_kaputt.rules"
         path.write_text(broken, encoding="utf-8")
@@ -181,20 +186,22 @@ class TestBrokenModel:
         assert "tagessatz" in out
 
     def test_removed_table_row_is_caught_by_totality(self, tmp_path) -> None:
-        row = '  3: 160 min/Tag annahme "480 min Präsenz am Tag ÷ 3 Personen (ständige Präsenz, jederzeit eingreifen)"\n'
+        row = ('  3: 160 min/Tag annahme "480 min Präsenz am Tag ÷ 3 Personen '
+               '(ständige Präsenz, jederzeit eingreifen)"\n')
         broken = MAWO.replace(row, "")
         assert broken != MAWO
         path = tmp_path / "mawo_kaputt.rules"
         path.write_text(broken, encoding="utf-8")
         model = teilhabe_rules.load(path)
-        outcome = run_property(check_named(model, "invarianten::auswertbar"), max_examples=40, counterexample_dir=tmp_path,
-                               shrink_seconds=2)
+        outcome = run_property(check_named(model, "invarianten::auswertbar"), max_examples=40,
+                               counterexample_dir=tmp_path, shrink_seconds=2)
         assert not outcome.passed and "keinen Eintrag für 3" in outcome.message
         code, _, err = run("eval", str(path), str(outcome.counterexample_file))
         assert code == 1 and "keinen Eintrag für 3" in err
 
     def test_cli_reports_failures_and_writes_files(self, tmp_path) -> None:
-        broken = MAWO.replace('  3: 25 h/Jahr annahme "Mitte von 20–30 h/Jahr"', '  3: 2.5 h/Jahr annahme "Mitte von 20–30 h/Jahr"')
+        broken = MAWO.replace('  3: 25 h/Jahr annahme "Mitte von 20–30 h/Jahr"',
+                              '  3: 2.5 h/Jahr annahme "Mitte von 20–30 h/Jahr"')
         path = tmp_path / "mawo_kaputt.rules"
         path.write_text(broken, encoding="utf-8")
         folder = tmp_path / "gegen"
@@ -216,7 +223,8 @@ class TestCommandLine:
         code, out, _ = run("test", "bei_nrw2", "--properties", "--examples-count", "8", "--seed", "3",
                            "--counterexamples", str(tmp_path), "--format", "json")
         assert code == 0
-        assert not (tmp_path / ".hypothesis").exists(), "hypothesis files belong in the cache, not the working directory"
+        assert not (tmp_path / ".hypothesis").exists(), (
+            "hypothesis files belong in the cache, not the working directory")
         import json
 
         data = json.loads(out)

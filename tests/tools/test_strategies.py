@@ -1,4 +1,5 @@
-"""Generated cases: valid ones are accepted, invalid ones rejected, boundaries are candidates, sampling is deterministic."""
+"""Generated cases: valid ones are accepted, invalid ones rejected, boundaries are candidates, sampling is
+deterministic."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import datetime as _dt
 import re
 import sys
 from decimal import Decimal
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -31,7 +33,8 @@ else:  # pragma: no cover
 
 ROOT = Path(__file__).resolve().parents[2]
 MODEL_NAMES = sorted(p.stem for p in (ROOT / "models").glob("*.rules"))
-FAST = settings(max_examples=examples(15), deadline=None, database=None, derandomize=True, suppress_health_check=list(HealthCheck))
+FAST = settings(max_examples=examples(15), deadline=None, database=None, derandomize=True,
+                suppress_health_check=list(HealthCheck))
 
 PERIODS = """\
 modell perioden "Perioden"
@@ -126,8 +129,8 @@ class TestValidCases:
     def test_optional_inputs_and_granted_levels(self, models) -> None:
         cases = list(sample_cases(models["mawo"], 80, seed=7))
         assert {("nachtwachen" in case) for case in cases} == {True, False}
-        grants = [person[pkg] for case in cases for person in case["bewohner"] for pkg in ("lp1a", "lp2a", "lp2b", "lp3a", "lp3b")
-                  if "bewilligte_stufe" in person.get(pkg, {})]
+        grants = [person[pkg] for case in cases for person in case["bewohner"]
+                  for pkg in ("lp1a", "lp2a", "lp2b", "lp3a", "lp3b") if "bewilligte_stufe" in person.get(pkg, {})]
         assert grants, "no case grants a level"
         assert all(table.get("begründung") for table in grants)
         assessed = {person["lp1a"]["stufe"] for case in cases for person in case["bewohner"]}
@@ -140,7 +143,7 @@ class TestValidCases:
             counts.add(len(parts))
             assert parts[0]["beginn"] == case["zeitraum_beginn"]
             assert parts[-1]["schluss"] == case["zeitraum_ende"]
-            for before, after in zip(parts, parts[1:]):
+            for before, after in pairwise(parts):
                 assert after["beginn"] == before["schluss"] + _dt.timedelta(days=1)
         assert counts == {1, 2, 3}
 
@@ -156,13 +159,16 @@ class TestValidCases:
     def test_dates_without_checks_are_free(self) -> None:
         model = teilhabe_rules.loads(FREE_DATES, "termine.rules")
         assert case_space(model).partitions == {}
-        reversed_ranges = [t for case in sample_cases(model, 40, seed=2) for t in case["termine"] if t["schluss"] < t["beginn"]]
+        reversed_ranges = [t for case in sample_cases(model, 40, seed=2) for t in case["termine"]
+                           if t["schluss"] < t["beginn"]]
         assert reversed_ranges, "without a check nothing orders the two dates"
 
     def test_keys_of_partial_tables_come_from_the_table(self, models) -> None:
-        people = [m for case in sample_cases(models["mawo"], 60, seed=13) for p in case["bewohner"] for m in p["massnahmen"]]
+        people = [m for case in sample_cases(models["mawo"], 60, seed=13)
+                  for p in case["bewohner"] for m in p["massnahmen"]]
         assert people and {m.get("personen", 1) for m in people} <= {1, 2, 3}
-        pairs = {(c.get("leistungstyp", 0), c.get("hilfebedarfsgruppe", 0)) for c in sample_cases(models["bei_nrw3"], 60, seed=13)}
+        pairs = {(c.get("leistungstyp", 0), c.get("hilfebedarfsgruppe", 0))
+                 for c in sample_cases(models["bei_nrw3"], 60, seed=13)}
         table = models["bei_nrw3"].checked.tables["massnahmepauschale"].mapping()
         assert all(pair in table or pair[0] == 0 for pair in pairs)
         assert any(pair[0] != 0 for pair in pairs) and (0, 0) in pairs
@@ -189,7 +195,7 @@ class TestBoundaries:
     def test_sum_of_choices_corridor(self, models) -> None:
         plan = next(p for p in case_space(models["mawo"]).corridors if p.node == "bewohner.lp2a.berechnete_stufe")
         targets = {target for target, _ in plan.combos}
-        assert {Decimal(0), Decimal(2), Decimal(7), Decimal(8), Decimal(21), Decimal(22), Decimal(37), Decimal(38)} <= targets
+        assert {Decimal(n) for n in (0, 2, 7, 8, 21, 22, 37, 38)} <= targets
         choices = {s.key: s.type.choices for s in models["mawo"].checked.scopes["bewohner"].inputs if s.type.choices}
         for target, assignment in plan.combos:
             assert sum(value for _, value in assignment) == target
@@ -198,7 +204,7 @@ class TestBoundaries:
     def test_sum_of_nine_inputs(self, models) -> None:
         plan = next(p for p in case_space(models["mawo"]).corridors if p.node == "bewohner.lp3a.berechnete_stufe")
         targets = {target for target, _ in plan.combos}
-        assert {Decimal("4.0"), Decimal("4.5"), Decimal("5.0"), Decimal("17.5"), Decimal("18"), Decimal("18.5")} <= targets
+        assert {Decimal(n) for n in ("4.0", "4.5", "5.0", "17.5", "18", "18.5")} <= targets
 
     def test_boundaries_are_drawn(self, models) -> None:
         people = [p for case in sample_cases(models["mawo"], 120, seed=1) for p in case["bewohner"]]
@@ -236,9 +242,9 @@ class TestInvalidCases:
 
     def test_every_kind_of_defect_occurs(self, models) -> None:
         texts = [what for _case, what in sample_invalid_cases(models["mawo"], 400, seed=4)]
-        for pattern in ("unbekannter Schlüssel", "Pflichtangabe fehlt", "außerhalb des Bereichs", "nicht erlaubter Wert",
-                        "falscher Typ", "keine ganze Zahl", "statt Liste", "statt Tabelle", "Einträge", "ohne Begründung",
-                        "gibt es nicht"):
+        for pattern in ("unbekannter Schlüssel", "Pflichtangabe fehlt", "außerhalb des Bereichs",
+                        "nicht erlaubter Wert", "falscher Typ", "keine ganze Zahl", "statt Liste", "statt Tabelle",
+                        "Einträge", "ohne Begründung", "gibt es nicht"):
             assert any(pattern in t for t in texts), pattern
 
     def test_too_many_elements(self, models) -> None:
@@ -284,7 +290,8 @@ class TestTomlWriter:
 
     def test_strings_and_numbers(self) -> None:
         data = {"a": 'Zitat "x" \\ Zeile\nzwei\t\x01', "b": Decimal("0.50"), "c": Decimal("1E+1"), "d": -3,
-                "ä-schlüssel": True, "e": _dt.date(2024, 2, 29), "leer": [], "t": {"x": 1}, "l": [{"y": Decimal("2.25")}]}
+                "ä-schlüssel": True, "e": _dt.date(2024, 2, 29), "leer": [], "t": {"x": 1},
+                "l": [{"y": Decimal("2.25")}]}
         text = dumps(data, header="Kopf\nzweite Zeile")
         assert text.startswith("# Kopf\n# zweite Zeile\n")
         assert tomllib.loads(text, parse_float=Decimal) == data

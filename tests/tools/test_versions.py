@@ -89,7 +89,8 @@ class TestParameterValuesPerPeriod:
             model.evaluate({"beginn": dt.date(2025, 1, 1), "stunden": 10})
         assert "Stichtag" in caught.value.message and "satz" in caught.value.message
         assert "--at" in (caught.value.diagnostics[0].hint or "")
-        assert model.evaluate({"beginn": dt.date(2025, 1, 1), "stunden": 10}, at=dt.date(2025, 2, 1)).value("betrag") == Decimal("725.00")
+        result = model.evaluate({"beginn": dt.date(2025, 1, 1), "stunden": 10}, at=dt.date(2025, 2, 1))
+        assert result.value("betrag") == Decimal("725.00")
 
     def test_a_model_with_single_values_needs_no_date(self) -> None:
         model = teilhabe_rules.bundled("mawo")
@@ -129,7 +130,8 @@ class TestPeriodChecks:
         [
             ("  ab 01.01.2023 = 61\n", "liegt nicht nach dem Beginn der Gültigkeit des Modells (01.01.2024)", 12),
             ("  ab 01.01.2025 = 61\n  ab 01.01.2025 = 62\n", "liegt nicht nach dem vorigen Wert (01.01.2025)", 13),
-            ("  ab 01.01.2025 = 61 bis 31.12.2025\n  ab 01.01.2026 = 62\n", "Nur der letzte Wert von „satz“ kann mit „bis“ enden", 12),
+            ("  ab 01.01.2025 = 61 bis 31.12.2025\n  ab 01.01.2026 = 62\n",
+             "Nur der letzte Wert von „satz“ kann mit „bis“ enden", 12),
             ("  ab 01.01.2028 = 61\n", "liegt nach dem Ende der Gültigkeit des Modells (31.12.2027)", 12),
             ("  ab 01.01.2025 = 61 bis 31.12.2024\n", "„bis 31.12.2024“ liegt vor „ab 01.01.2025“", 12),
             ("  ab 01.01.2025 = 600\n", "Der Wert von „satz“ ab 01.01.2025 600 liegt außerhalb von 0 bis 500", 12),
@@ -138,8 +140,8 @@ class TestPeriodChecks:
         ids=["vor-beginn", "reihenfolge", "bis-nicht-zuletzt", "nach-ende", "bis-vor-ab", "bereich", "einheit"],
     )
     def test_bad_periods(self, lines: str, words: str, line: int) -> None:
-        text = DATED.split("parameter satz")[0] + 'parameter satz: zahl EUR/h von 0 bis 500 = 60 EUR/h "Stundensatz"\n' + lines + \
-            'wert betrag: EUR/Jahr = stunden * satz\n'
+        text = (DATED.split("parameter satz")[0] + 'parameter satz: zahl EUR/h von 0 bis 500 = 60 EUR/h "Stundensatz"\n'
+                + lines + "wert betrag: EUR/Jahr = stunden * satz\n")
         with pytest.raises(CheckError) as caught:
             dated(text)
         diagnostic = next(d for d in caught.value.errors if words in d.message)

@@ -150,6 +150,11 @@ def const_value(expr: c.Expr | None, value_of: ValueOf | Mapping[str, Any] | Non
         return None
     if isinstance(value_of, Mapping):
         value_of = parameter_values(value_of)
+    # the common cases need no arithmetic (and no decimal context)
+    if isinstance(expr, c.Const):
+        return expr.value
+    if isinstance(expr, c.Ref):
+        return value_of(expr) if value_of is not None else None
     try:
         with decimal.localcontext(DECIMAL_CONTEXT):
             return _const(expr, value_of)

@@ -72,6 +72,11 @@ class Element(Mapping[str, Any]):
     def __len__(self) -> int:
         return sum(1 for _ in self)
 
+    def get(self, key: str, default: Any = None) -> Any:  # type: ignore[override]
+        """The value of ``key``, else ``default`` (as :meth:`Mapping.get`, without its exception)."""
+        value = self._row.get(key, default) if isinstance(key, str) and "#" not in key else default
+        return default if isinstance(value, list) else value
+
     def __contains__(self, key: object) -> bool:
         return isinstance(key, str) and "#" not in key and key in self._row and not isinstance(self._row[key], list)
 

@@ -347,3 +347,15 @@ class TestMawo:
             probe = change.new.value + sign * Decimal("0.01") if change.beyond else change.new.value
             assert mawo_level(applied(data, change, probe), "lp3b") == change.level
             assert (change.level > current) == (change.direction == "höher") and change.level != current
+
+
+def test_the_documented_sentences_are_what_eval_prints() -> None:
+    docs = (ROOT / "docs" / "04_results.md").read_text(encoding="utf-8")
+    section = docs.split("### Which single input would change the level", 1)[1].split("## Example", 1)[0]
+    block = section.split("```text\n", 1)[1].split("```", 1)[0]
+    out, err = io.StringIO(), io.StringIO()
+    case = ROOT / "examples" / "mawo" / "person_grundfall.toml"
+    assert main(["eval", str(ROOT / "models" / "mawo.rules"), str(case), "--stufenwechsel"], out, err) == 0
+    printed = [line.strip().removeprefix("↳ ") for line in out.getvalue().splitlines()]
+    for sentence in block.splitlines():
+        assert sentence in printed

@@ -9,6 +9,7 @@ printed by ``teilhabe-rules eval``.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -293,10 +294,8 @@ def _render_scope(scope: Any, prefix: str, explanations: dict[str, Explanation],
                 head += f" — bewilligt, berechnet war Stufe {pkg.computed_level}; Begründung: {pkg.reason}"
         lines.append(head)
         if changes_of is not None and pkg.computed_level is not None:
-            try:
+            with contextlib.suppress(KeyError):  # a level no corridor decides
                 lines.append(f"{pad}    ↳ {changes_text(changes_of(_path(prefix, name)), prefix)}")
-            except KeyError:
-                pass
         for key in ("berechnete_stufe", "stufe"):
             expl = explanations.get(_path(prefix, f"{name}.{key}"))
             if expl is not None and pkg.computed_level is not None:

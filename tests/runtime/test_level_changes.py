@@ -55,7 +55,7 @@ def crosses(direction: str, current: int, level: int) -> bool:
     return level > current if direction == "höher" else level < current
 
 
-def changes_of(result: Any, path: str) -> list[tuple[str, Decimal, Decimal, int, str, bool]]:
+def changes_of(result: Any, path: str) -> list[tuple[str, Decimal, Decimal, int, str, str | None]]:
     return [(c.input, c.current.value, c.new.value, c.level, c.direction, c.beyond) for c in result.level_changes(path)]
 
 
@@ -71,9 +71,9 @@ class TestChoiceSets:
         result = SUM.evaluate({"lp2a": {"kap4": 5, "kap5": 0}})
         assert result.value("lp2a.berechnete_stufe") == 1
         assert changes_of(result, "lp2a") == [
-            ("lp2a.kap4", Decimal(5), Decimal(8), 2, "höher", False),
-            ("lp2a.kap4", Decimal(5), Decimal(0), 0, "niedriger", False),
-            ("lp2a.kap5", Decimal(0), Decimal(9), 2, "höher", False),
+            ("lp2a.kap4", Decimal(5), Decimal(8), 2, "höher", None),
+            ("lp2a.kap4", Decimal(5), Decimal(0), 0, "niedriger", None),
+            ("lp2a.kap5", Decimal(0), Decimal(9), 2, "höher", None),
         ]
         first = result.level_changes("lp2a")[0]
         assert first.label == "Kap. 4 Mobilität" and first.current.unit == "min/Tag"
@@ -113,17 +113,19 @@ class TestBoundedNumbers:
     def test_exact_changes(self) -> None:
         result = HOURS.evaluate({"stunden": 12})
         assert changes_of(result, "lp3b") == [
-            ("stunden", Decimal(12), Decimal(20), 3, "höher", True),
-            ("stunden", Decimal(12), Decimal(10), 1, "niedriger", False),
+            ("stunden", Decimal(12), Decimal(20), 3, "höher", "über"),
+            ("stunden", Decimal(12), Decimal(10), 1, "niedriger", None),
         ]
         up, down = result.level_changes("lp3b")
         assert up.text() == "stunden > 20 h/Jahr (statt 12 h/Jahr) → Stufe 3"
         assert down.text() == "stunden = 10 h/Jahr (statt 12 h/Jahr) → Stufe 1"
         on_edge = HOURS.evaluate({"stunden": 10})
         assert changes_of(on_edge, "lp3b") == [
-            ("stunden", Decimal(10), Decimal(10), 2, "höher", True),
-            ("stunden", Decimal(10), Decimal(0), 0, "niedriger", False),
+            ("stunden", Decimal(10), Decimal(10), 2, "höher", "über"),
+            ("stunden", Decimal(10), Decimal(0), 0, "niedriger", None),
         ]
+        # on the upper edge of its band: any more gives the next level
+        assert on_edge.level_changes("lp3b")[0].text() == "stunden > 10 h/Jahr (statt 10 h/Jahr) → Stufe 2"
 
     @settings(max_examples=examples(100), deadline=None)
     @given(st.decimals(min_value=0, max_value=100, places=2))
@@ -141,6 +143,7 @@ class TestBoundedNumbers:
                 continue
             new = change.new.value
             sign = 1 if direction == "höher" else -1  # the levels rise with the hours
+            assert change.beyond in (None, "über" if sign > 0 else "unter")
             tiny = Decimal("0.001")
             if change.beyond:
                 assert level(new + sign * tiny) == change.level and not crosses(direction, current, level(new))
@@ -164,8 +167,8 @@ class TestBoundedNumbers:
         result = model.evaluate({"besuche": 2})  # (6 + 1) / 2 = 3.5
         # up: 3n + 1 > 12 first at n = 4; down: 3n + 1 <= 1 only at n = 0
         assert changes_of(result, "lp") == [
-            ("besuche", Decimal(2), Decimal(4), 2, "höher", False),
-            ("besuche", Decimal(2), Decimal(0), 0, "niedriger", False),
+            ("besuche", Decimal(2), Decimal(4), 2, "höher", None),
+            ("besuche", Decimal(2), Decimal(0), 0, "niedriger", None),
         ]
         assert model.evaluate({"besuche": 4}).value("lp.berechnete_stufe") == 2
         assert model.evaluate({"besuche": 3}).value("lp.berechnete_stufe") == 1
@@ -194,7 +197,7 @@ class TestBoundedNumbers:
             "ende\n"
         )
         assert changes_of(model.evaluate({"stunden": 12}), "lp3b") == [
-            ("stunden", Decimal(12), Decimal(10), 1, "niedriger", False),
+            ("stunden", Decimal(12), Decimal(10), 1, "niedriger", None),
         ]
 
 
@@ -215,9 +218,9 @@ class TestScopes:
     def test_inputs_of_list_elements_and_the_case(self) -> None:
         result = self.MODEL.evaluate({"zuschlag": 0, "bereiche": [{"minuten": 6}, {"minuten": 0}]})  # 6: Stufe 1
         assert changes_of(result, "lp") == [
-            ("bereiche[1].minuten", Decimal(6), Decimal(0), 0, "niedriger", False),
-            ("bereiche[2].minuten", Decimal(0), Decimal(3), 2, "höher", False),
-            ("zuschlag", Decimal(0), Decimal(4), 2, "höher", False),
+            ("bereiche[1].minuten", Decimal(6), Decimal(0), 0, "niedriger", None),
+            ("bereiche[2].minuten", Decimal(0), Decimal(3), 2, "höher", None),
+            ("zuschlag", Decimal(0), Decimal(4), 2, "höher", None),
         ]
 
     def test_not_a_corridor_is_a_key_error(self) -> None:
@@ -238,7 +241,7 @@ class TestOutputs:
         asked = result.to_dict(level_changes=True)["ergebnis"]["pakete"]["lp2a"]["stufe"]
         assert asked["stufenwechsel"][0] == {
             "eingabe": "lp2a.kap4", "bezeichnung": "Kap. 4 Mobilität", "bisher": {"wert": "5", "einheit": "min/Tag"},
-            "neu": {"wert": "8", "einheit": "min/Tag"}, "jenseits": False, "stufe": 2, "richtung": "höher"}
+            "neu": {"wert": "8", "einheit": "min/Tag"}, "jenseits": None, "stufe": 2, "richtung": "höher"}
         sentence = ("Stufenwechsel durch eine einzelne Eingabe: lp2a.kap4 = 8 min/Tag (statt 5 min/Tag) → Stufe 2, "
                     "lp2a.kap4 = 0 min/Tag (statt 5 min/Tag) → Stufe 0, "
                     "lp2a.kap5 = 9 min/Tag (statt 0 min/Tag) → Stufe 2")
@@ -305,9 +308,9 @@ class TestMawo:
     def test_grundfall_lp2a(self) -> None:
         result = MAWO.evaluate(GRUNDFALL)
         assert changes_of(result, "bewohner[1].lp2a") == [
-            ("bewohner[1].lp2a.kap4", Decimal(0), Decimal(8), 3, "höher", False),
-            ("bewohner[1].lp2a.kap5", Decimal(2), Decimal(9), 3, "höher", False),
-            ("bewohner[1].lp2a.kap6", Decimal(13), Decimal(3), 1, "niedriger", False),
+            ("bewohner[1].lp2a.kap4", Decimal(0), Decimal(8), 3, "höher", None),
+            ("bewohner[1].lp2a.kap5", Decimal(2), Decimal(9), 3, "höher", None),
+            ("bewohner[1].lp2a.kap6", Decimal(13), Decimal(3), 1, "niedriger", None),
         ]
         for change in result.level_changes("bewohner[1].lp2a"):
             assert mawo_level(applied(GRUNDFALL, change), "lp2a") == change.level
@@ -316,8 +319,8 @@ class TestMawo:
     def test_grundfall_lp3b_bounded_hours(self) -> None:
         result = MAWO.evaluate(GRUNDFALL)
         up, down = result.level_changes("bewohner[1].lp3b")
-        assert (up.new.value, up.beyond, up.level) == (20, True, 3)
-        assert (down.new.value, down.beyond, down.level) == (10, False, 1)
+        assert (up.new.value, up.beyond, up.level) == (20, "über", 3)
+        assert (down.new.value, down.beyond, down.level) == (10, None, 1)
         assert mawo_level(applied(GRUNDFALL, up, Decimal("20.5")), "lp3b") == 3
         assert mawo_level(applied(GRUNDFALL, up), "lp3b") == 2
         assert mawo_level(applied(GRUNDFALL, down), "lp3b") == 1
@@ -343,8 +346,8 @@ class TestMawo:
         data["bewohner"][0]["lp3b"] = {"stunden": hours}
         current = mawo_level(data, "lp3b")
         for change in MAWO.evaluate(data).level_changes("bewohner[1].lp3b"):
-            sign = 1 if change.direction == "höher" else -1
-            probe = change.new.value + sign * Decimal("0.01") if change.beyond else change.new.value
+            sign = {None: 0, "über": 1, "unter": -1}[change.beyond]
+            probe = change.new.value + sign * Decimal("0.01")
             assert mawo_level(applied(data, change, probe), "lp3b") == change.level
             assert (change.level > current) == (change.direction == "höher") and change.level != current
 

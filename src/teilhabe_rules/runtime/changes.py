@@ -15,9 +15,9 @@ Which values are tried (``docs/04_results.md``, "Which single input would change
   depend on it, conversions (``als``), ``summe`` over a list — the nearest value inside the
   bounds whose level differs, found from the corridor's edges (a whole-number input: the nearest
   whole number). Where the target band excludes the edge, no nearest value exists: the change
-  names the edge with ``beyond`` (every value beyond it gives the level, the edge itself does
-  not). Where the dependence is not affine (``wenn``, tables, ``min``/``max``, rounding …), the
-  input is skipped.
+  names the edge with ``beyond`` ``"über"`` or ``"unter"`` (every value above / below it gives
+  the level, the edge itself does not — the edge may be the current value itself). Where the
+  dependence is not affine (``wenn``, tables, ``min``/``max``, rounding …), the input is skipped.
 
 Other inputs (aufzählungen, ja/nein, dates, text, unbounded numbers) are not tried. A value
 under which the case fails a check (``prüfung``) or cannot be evaluated is not reported.
@@ -47,15 +47,17 @@ __all__ = ["LevelChange", "changes_text", "level_changes"]
 
 UP = "höher"
 DOWN = "niedriger"
+ABOVE = "über"
+BELOW = "unter"
 
 
 @attrs.frozen
 class LevelChange:
     """Changing only the input at ``input`` (a case path, ``bewohner[1].lp2a.kap5``) from
     ``current`` to ``new`` gives the computed level ``level`` (``direction``: ``"höher"`` or
-    ``"niedriger"`` than the level the case has). With ``beyond``, ``new`` is an edge the target
-    band excludes: every value beyond it (seen from ``current``) gives ``level``, ``new`` itself
-    does not."""
+    ``"niedriger"`` than the level the case has). With ``beyond`` (``"über"`` or ``"unter"``),
+    ``new`` is an edge the target band excludes: every value above (below) it gives ``level``,
+    ``new`` itself does not; ``new`` may then equal ``current``."""
 
     input: str
     label: str | None
@@ -63,15 +65,13 @@ class LevelChange:
     new: Quantity
     level: int
     direction: str
-    beyond: bool = False
+    beyond: str | None = None
 
     def text(self, within: str = "") -> str:
         """German: ``lp2a.kap5 = 9 min/Tag (statt 2 min/Tag) → Stufe 3``; the input's path is
         shown relative to the element ``within`` (``bewohner[1]``) where it lies there."""
         name = self.input[len(within) + 1:] if within and self.input.startswith(within + ".") else self.input
-        operator = "="
-        if self.beyond:
-            operator = ">" if self.new.value > self.current.value else "<"
+        operator = {None: "=", ABOVE: ">", BELOW: "<"}[self.beyond]
         return f"{name} {operator} {self.new} (statt {self.current}) → Stufe {self.level}"
 
     def to_dict(self) -> dict[str, Any]:
@@ -312,7 +312,7 @@ def _decimal(value: Fraction) -> Decimal | None:
 class _Candidate:
     value: Fraction
     level: int
-    beyond: bool
+    beyond: str | None
     probe: Fraction  # a value that gives ``level`` (``value`` itself unless ``beyond``)
 
 
@@ -353,7 +353,7 @@ class _Search:
         return level if isinstance(level, int) else None
 
     def change(self, owner: Element, spec: c.InputSpec, current: Decimal, new: Decimal, level: int,
-               beyond: bool = False) -> LevelChange:
+               beyond: str | None = None) -> LevelChange:
         prefix = owner.path[2:] if owner.path.startswith("$.") else ""
         name = ".".join(spec.path)
         unit = unit_text(spec.type)
@@ -424,7 +424,7 @@ class _Search:
                     options.append(option)
             if not options:
                 continue
-            best = min(options, key=lambda o: (abs(o.value - x0), o.beyond, o.value))
+            best = min(options, key=lambda o: (abs(o.value - x0), o.beyond is not None, o.value))
             new, probe = _decimal(best.value), _decimal(best.probe)
             if new is None or probe is None or self.level_with(owner, spec, probe) != best.level:
                 continue
@@ -444,10 +444,10 @@ def _nearest(points: set[Fraction], x0: Fraction, low: Fraction, high: Fraction,
         middle = (previous + point) / 2
         level = level_at(middle)
         if level is not None and wanted(level):
-            return _Candidate(previous, level, True, middle)
+            return _Candidate(previous, level, ABOVE if sign > 0 else BELOW, middle)
         level = level_at(point)
         if level is not None and wanted(level):
-            return _Candidate(point, level, False, point)
+            return _Candidate(point, level, None, point)
         previous = point
     return None
 
@@ -464,7 +464,7 @@ def _nearest_whole(points: set[Fraction], x0: Fraction, low: Fraction, high: Fra
     for candidate in sorted(candidates, key=lambda n: sign * n):
         level = level_at(candidate)
         if level is not None and wanted(level):
-            return _Candidate(candidate, level, False, candidate)
+            return _Candidate(candidate, level, None, candidate)
     return None
 
 

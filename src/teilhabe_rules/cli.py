@@ -180,6 +180,8 @@ def _parser() -> argparse.ArgumentParser:
     ev.add_argument("--agreement", "--vereinbarung", metavar="DATEI")
     ev.add_argument("--format", choices=("text", "json"), default="text")
     ev.add_argument("--explain", "--erklären", action="store_true", help="jede Zahl mit ihrer Herleitung")
+    ev.add_argument("--stufenwechsel", "--level-changes", dest="level_changes", action="store_true",
+                    help="je Stufe nach Korridor: welche einzelne Eingabe mit welchem Wert die Stufe ändern würde")
     ev.add_argument("--at", "--stichtag", metavar="DATUM", help="Stichtag (JJJJ-MM-TT); Standard: das Datum des Falls")
     test = sub.add_parser("test", help="die Beispiele (mit --properties auch Eigenschaften und Invarianten) der Modelle prüfen")
     test.add_argument("models", nargs="+", metavar="MODELL")
@@ -329,10 +331,10 @@ def _cmd_eval(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         _print_error(exc, args.format, out, err)
         return EXIT_FINDINGS
     if args.format == "json":
-        data = {"ok": True, **result.to_dict()}
+        data = {"ok": True, **result.to_dict(level_changes=args.level_changes)}
         out.write(_json(data, out))
     else:
-        out.write(result.render_text(explain=args.explain))
+        out.write(result.render_text(explain=args.explain, level_changes=args.level_changes))
     return EXIT_OK
 
 

@@ -9,6 +9,7 @@ printed by ``teilhabe-rules eval``.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -16,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from ..ir import checked as c
 from ..ir import toolkit
 from ..ir.text import format_value, quantity_text
+from .changes import changes_text
 from .frame import Element, Frame
 from .margins import LevelMargin, corridor_margin
 from .quantities import Explanation
@@ -264,21 +266,25 @@ def _substituted(ir: c.Expr | None, rows: Rows, parameters: Mapping[str, Any], d
     return toolkit.render(ir, _known(rows, parameters, depth_of))
 
 
-def render_text(result: Result, explain: bool) -> str:
-    """The human-readable report of ``teilhabe-rules eval``."""
+def render_text(result: Result, explain: bool, level_changes: bool = False) -> str:
+    """The human-readable report of ``teilhabe-rules eval``. ``level_changes``: each level a
+    corridor decided is followed by the single input values that would change it (in its
+    explanation, or on a line of its own without ``explain``)."""
     model = result.checked
     info = model.info
     lines = [f"{info.title or info.name} — Version {info.version or '?'}"]
     if result.agreement_name:
         lines.append(f"Vereinbarung: {result.agreement_name}")
-    explanations = result.explanations() if explain else {}
-    _render_scope(result.root, "", explanations, lines, 0)
+    explanations = result.explanations(level_changes) if explain else {}
+    changes_of = result.level_changes if level_changes and not explain else None
+    _render_scope(result.root, "", explanations, lines, 0, changes_of)
     for warning in result.warnings:
         lines.append(f"warnung: {warning}")
     return "\n".join(lines) + "\n"
 
 
-def _render_scope(scope: Any, prefix: str, explanations: dict[str, Explanation], lines: list[str], indent: int) -> None:
+def _render_scope(scope: Any, prefix: str, explanations: dict[str, Explanation], lines: list[str], indent: int,
+                  changes_of: Any = None) -> None:
     pad = "  " * indent
     for name, pkg in scope.packages.items():
         head = f"{pad}Paket {name}" + (f" – {pkg.title}" if pkg.title else "")
@@ -287,6 +293,9 @@ def _render_scope(scope: Any, prefix: str, explanations: dict[str, Explanation],
             if pkg.granted_level is not None:
                 head += f" — bewilligt, berechnet war Stufe {pkg.computed_level}; Begründung: {pkg.reason}"
         lines.append(head)
+        if changes_of is not None and pkg.computed_level is not None:
+            with contextlib.suppress(KeyError):  # a level no corridor decides
+                lines.append(f"{pad}    ↳ {changes_text(changes_of(_path(prefix, name)), prefix)}")
         for key in ("berechnete_stufe", "stufe"):
             expl = explanations.get(_path(prefix, f"{name}.{key}"))
             if expl is not None and pkg.computed_level is not None:
@@ -304,7 +313,7 @@ def _render_scope(scope: Any, prefix: str, explanations: dict[str, Explanation],
     for name, items in scope.lists.items():
         for index, item in enumerate(items, start=1):
             lines.append(f"{pad}{name}[{index}]:")
-            _render_scope(item, _path(prefix, f"{name}[{index}]"), explanations, lines, indent + 1)
+            _render_scope(item, _path(prefix, f"{name}[{index}]"), explanations, lines, indent + 1, changes_of)
 
 
 def _path(prefix: str, key: str) -> str:

@@ -30,7 +30,7 @@ from ..ir.text import quantity_text, unit_text
 from .quantities import Quantity, json_value
 from .semantics import band_contains
 
-__all__ = ["LevelMargin", "LevelStep", "corridor_margin"]
+__all__ = ["LevelMargin", "LevelStep", "band_level", "corridor_margin"]
 
 
 @attrs.frozen
@@ -97,7 +97,7 @@ class LevelMargin:
 _Bounds = list[tuple[int, Any, bool, Any, bool]]  # level, lower, lower inclusive, upper, upper inclusive
 
 
-def _level_of(bounds: _Bounds, value: Decimal) -> int | None:
+def band_level(bounds: _Bounds, value: Any) -> int | None:
     """The level evaluation gives ``value`` (the first band that holds it), None for none."""
     for level, lo, lo_inc, hi, hi_inc in bounds:
         if band_contains(value, lo, lo_inc, hi, hi_inc):
@@ -112,7 +112,7 @@ def corridor_margin(node: c.Node, domain: Any, subject: Any, bounds: _Bounds, gr
         return None
     vtype = node.subject.type
     unit = unit_text(vtype)
-    current = _level_of(bounds, subject)
+    current = band_level(bounds, subject)
     if current is None:
         return None
     values = getattr(domain, "values", None) if domain is not None else None
@@ -126,7 +126,7 @@ def corridor_margin(node: c.Node, domain: Any, subject: Any, bounds: _Bounds, gr
         candidates = sorted((v for v in values if (v > subject if direction == "mehr" else v < subject)),
                             reverse=direction == "weniger")
         for v in candidates:
-            level = _level_of(bounds, v)
+            level = band_level(bounds, v)
             if level is not None and wanted(level):
                 return step(level, abs(v - subject), direction, False)
         return None
@@ -147,7 +147,7 @@ def corridor_margin(node: c.Node, domain: Any, subject: Any, bounds: _Bounds, gr
             if strict and integral and subject == subject.to_integral_value():
                 edge = subject + amount if direction == "mehr" else subject - amount
                 first = edge.to_integral_value(rounding="ROUND_FLOOR") + 1 if direction == "mehr" else edge.to_integral_value(rounding="ROUND_CEILING") - 1
-                if _level_of(bounds, first) != level:
+                if band_level(bounds, first) != level:
                     continue
                 amount, strict = abs(first - subject), False
             candidate = step(level, amount, direction, strict)

@@ -8,7 +8,7 @@ Takes: the rows an evaluation filled in, the checked model and the values it ran
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import attrs
@@ -17,12 +17,14 @@ from ..ir import checked as c
 from ..ir.text import format_value, unit_text
 from ..paths import PathError, format_path, parse_path
 from . import explain as explain_module
+from .changes import LevelChange, changes_text
+from .changes import level_changes as find_level_changes
 from .frame import Element, Frame
 from .margins import LevelMargin, LevelStep
 from .quantities import Explanation, Quantity
 
-__all__ = ["Explanation", "LevelMargin", "LevelStep", "NoSuchElement", "PackageResult", "Quantity", "Result", "ScopeResult",
-           "format_value"]
+__all__ = ["Explanation", "LevelChange", "LevelMargin", "LevelStep", "NoSuchElement", "PackageResult", "Quantity", "Result",
+           "ScopeResult", "format_value"]
 
 
 class NoSuchElement(KeyError):
@@ -225,14 +227,39 @@ class Result:
             raise KeyError(f"{path!r} ist kein Pfad")
         return explain_module.level_margin(self.frame, self._model.explanation_plan, path)
 
+    def level_changes(self, path: str) -> tuple[LevelChange, ...]:
+        """Which single input value would change the level a corridor decided for the package at
+        ``path`` (``"bewohner[1].lp2a"``): for each input the corridor's quantity depends on, the
+        nearest value that gives a higher and the one that gives a lower computed level, each
+        confirmed by evaluating the case again with only that input changed (computed on first
+        use: it costs evaluations). KeyError for a path that is not a package whose level a
+        corridor decides. See ``docs/04_results.md``."""
+        if not isinstance(path, str):
+            raise KeyError(f"{path!r} ist kein Pfad")
+        return self._cached(f"changes:{path}",  # type: ignore[no-any-return]
+                            lambda: find_level_changes(self.frame, self._model.backend, path))
+
+    def _changes_of(self, package_path: str) -> tuple[LevelChange, ...] | None:
+        """The level changes of a package, None for a package whose level no corridor decides."""
+        try:
+            return self.level_changes(package_path)
+        except KeyError:
+            return None
+
     # ---- explanations ----
 
-    def explanations(self) -> dict[str, Explanation]:
-        """Every derived figure with its explanation, by path."""
+    def explanations(self, level_changes: bool = False) -> dict[str, Explanation]:
+        """Every derived figure with its explanation, by path. ``level_changes``: the explanation
+        of each level decided by a corridor also names the single input values that would change
+        it (see :meth:`level_changes`)."""
+        if level_changes:
+            return self._cached("explanations+changes", self._build_explanations_with_changes)  # type: ignore[no-any-return]
         return self._cached("explanations", self._build_explanations)  # type: ignore[no-any-return]
 
-    def explain(self, path: str) -> Explanation:
+    def explain(self, path: str, level_changes: bool = False) -> Explanation:
         """The explanation of one figure, rendered on demand (KeyError if there is none)."""
+        if level_changes:
+            return self.explanations(level_changes=True)[path]
         if "explanations" in self._cache:
             return self._cache["explanations"][path]  # type: ignore[no-any-return]
         return explain_module.explain_one(self.frame, self._model.explanation_plan, path)
@@ -240,27 +267,40 @@ class Result:
     def _build_explanations(self) -> dict[str, Explanation]:
         return explain_module.explain_rows(self.frame, self._model.explanation_plan)
 
+    def _build_explanations_with_changes(self) -> dict[str, Explanation]:
+        out = dict(self.explanations())
+        for prefix, name in _packages(self.root):
+            changes = self._changes_of(_join_path(prefix, name))
+            key = _join_path(prefix, f"{name}.berechnete_stufe")
+            if changes is not None and key in out:
+                out[key] = attrs.evolve(out[key], text=f"{out[key].text}; {changes_text(changes, prefix)}")
+        return out
+
     # ---- output ----
 
-    def to_dict(self) -> dict[str, Any]:
-        """The stable JSON form (see ``docs/04_results.md``)."""
+    def to_dict(self, level_changes: bool = False) -> dict[str, Any]:
+        """The stable JSON form (see ``docs/04_results.md``). ``level_changes``: each level
+        decided by a corridor also carries ``stufenwechsel`` (see :meth:`level_changes`)."""
+        if level_changes:
+            return self._cached("dict+changes", lambda: self._build_dict(True))  # type: ignore[no-any-return]
         return self._cached("dict", self._build_dict)  # type: ignore[no-any-return]
 
-    def _build_dict(self) -> dict[str, Any]:
+    def _build_dict(self, level_changes: bool = False) -> dict[str, Any]:
         info = self.checked.info
-        explanations = self.explanations() if self._explain else None
+        explanations = self.explanations(level_changes) if self._explain else None
         out = {
             "schema": SCHEMA_VERSION,
             "modell": {"name": info.name, "titel": info.title, "version": info.version, "datei": info.file},
             "vereinbarung": self.agreement_name,
             "fall": self._source,
-            "ergebnis": _scope_dict(self.root, explanations),
+            "ergebnis": _scope_dict(self.root, explanations, self._changes_of if level_changes else None),
             "warnungen": list(self.warnings),
         }
         return out
 
-    def render_text(self, explain: bool = False) -> str:
-        return explain_module.render_text(self, explain)
+    def render_text(self, explain: bool = False, level_changes: bool = False) -> str:
+        """The text report of ``teilhabe-rules eval``; ``level_changes`` as for :meth:`to_dict`."""
+        return explain_module.render_text(self, explain, level_changes)
 
 
 def _plain(element: Element) -> dict[str, Any]:
@@ -276,7 +316,21 @@ def _scope_nodes(model: c.CheckedModel, scope: str) -> list[c.Node]:
     return [model.nodes[nid] for nid in model.order if model.nodes[nid].scope == scope]
 
 
-def _scope_dict(scope: ScopeResult, explanations: dict[str, Explanation] | None) -> dict[str, Any]:
+def _packages(scope: ScopeResult) -> list[tuple[str, str]]:
+    """Every package with a level, as (the path of its element, its name), in result order."""
+    prefix = scope.path[2:] if scope.path.startswith("$.") else ""
+    found = [(prefix, name) for name, pkg in scope.packages.items() if pkg.computed_level is not None]
+    for items in scope.lists.values():
+        for item in items:
+            found.extend(_packages(item))
+    return found
+
+
+ChangesOf = Callable[[str], "tuple[LevelChange, ...] | None"]
+
+
+def _scope_dict(scope: ScopeResult, explanations: dict[str, Explanation] | None,
+                changes_of: ChangesOf | None = None) -> dict[str, Any]:
     def with_expl(prefix: str, key: str, q: Quantity) -> dict[str, Any]:
         data = q.to_dict()
         if explanations is not None:
@@ -300,6 +354,9 @@ def _scope_dict(scope: ScopeResult, explanations: dict[str, Explanation] | None)
             }
             if pkg.margin is not None:
                 entry["stufe"]["korridor"] = pkg.margin.to_dict()
+            changes = changes_of(_join_path(prefix, name)) if changes_of is not None else None
+            if changes is not None:
+                entry["stufe"]["stufenwechsel"] = [change.to_dict() for change in changes]
             if explanations is not None:
                 for key in ("berechnete_stufe", "stufe"):
                     expl = explanations.get(_join_path(prefix, f"{name}.{key}"))
@@ -308,7 +365,8 @@ def _scope_dict(scope: ScopeResult, explanations: dict[str, Explanation] | None)
         entry["werte"] = {k: with_expl(prefix, f"{name}.{k}", q) for k, q in pkg.values.items()}
         packages[name] = entry
     out["pakete"] = packages
-    out["listen"] = {name: [_scope_dict(item, explanations) for item in items] for name, items in scope.lists.items()}
+    out["listen"] = {name: [_scope_dict(item, explanations, changes_of) for item in items]
+                     for name, items in scope.lists.items()}
     return out
 
 

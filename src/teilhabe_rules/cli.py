@@ -23,9 +23,9 @@ import io
 import json
 import sys
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any, TextIO, cast
+from typing import Any, NoReturn, TextIO, TypeVar, cast, overload
 
 from .errors import TeilhabeError
 
@@ -149,15 +149,27 @@ class _CompareUsageError(_UsageError):
         super().__init__(message, f"usage: {_COMPARE_USAGE}\n")
 
 
+_N = TypeVar("_N")
+
+
 class _Parser(argparse.ArgumentParser):
     gather: str | None = None  # a ``+`` positional that also takes positionals after options
 
-    def error(self, message: str) -> Any:  # type: ignore[override]
+    def error(self, message: str) -> NoReturn:
         raise _UsageError(message)
 
-    def parse_known_args(  # type: ignore[override]
-        self, args: Any = None, namespace: Any = None
-    ) -> tuple[argparse.Namespace, list[str]]:
+    @overload
+    def parse_known_args(
+        self, args: Iterable[str] | None = None, namespace: None = None
+    ) -> tuple[argparse.Namespace, list[str]]: ...
+    @overload
+    def parse_known_args(self, args: Iterable[str] | None, namespace: _N) -> tuple[_N, list[str]]: ...
+    @overload
+    def parse_known_args(self, *, namespace: _N) -> tuple[_N, list[str]]: ...
+
+    def parse_known_args(
+        self, args: Iterable[str] | None = None, namespace: Any = None
+    ) -> tuple[Any, list[str]]:
         """As argparse, and where ``gather`` names a positional list: the positionals that follow
         an option (``compare A --out X B C``) join it in their order, as they would had it fixed
         positionals — argparse would have them unrecognized."""

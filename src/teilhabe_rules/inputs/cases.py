@@ -465,7 +465,7 @@ class CaseLoader:
         for name, pkg_fields in packages.items():
             pkg_class = attrs.make_class(_class_name("Paket", _join(scope, name)), _required_first(pkg_fields), frozen=True)
             self._require_record(pkg_class, f"einen Datensatz (Tabelle) mit den Eingaben von „{name}“")
-            required = any(f._default is attrs.NOTHING for f in pkg_fields.values())  # type: ignore[attr-defined]
+            required = any(f._default is attrs.NOTHING for f in pkg_fields.values())
             fields[name] = attrs.field(type=pkg_class) if required else attrs.field(type=pkg_class, default=_EmptyTable)
         for child in spec.lists:
             child_class = self._scope_class(child)

@@ -46,8 +46,8 @@ class ExplanationPlan:
         for scope in model.scopes.values():
             for spec in scope.inputs:
                 self.symbols[spec.id] = (spec.scope, spec.key, spec.type, "eingabe")
-        for pid, spec in model.parameters.items():
-            self.symbols[pid] = ("", pid, spec.type, "parameter")
+        for pid, parameter in model.parameters.items():
+            self.symbols[pid] = ("", pid, parameter.type, "parameter")
         for node in model.nodes.values():
             self.symbols[node.id] = (node.scope, node.key, node.type, node.kind)
         self.depth_of = {sid: s.depth for sid, s in model.scopes.items()}

@@ -197,11 +197,12 @@ class Result:
                 label = member.label if member else None
             margin = None
             if pkg.rule == "korridor":
-                node = model.nodes.get(f"{scope}.{pkg.name}.berechnete_stufe" if scope else f"{pkg.name}.berechnete_stufe")
-                if node is not None and node.bands:
+                computed_id = f"{scope}.{pkg.name}.berechnete_stufe" if scope else f"{pkg.name}.berechnete_stufe"
+                computed = model.nodes.get(computed_id)
+                if computed is not None and computed.bands:
                     package_path = f"{path[2:]}.{pkg.name}" if path.startswith("$.") else pkg.name
-                    margin = explain_module.margin_of(self._model.explanation_plan, node, rows, self.frame.parameters,
-                                       levels.granted, package_path)
+                    margin = explain_module.margin_of(self._model.explanation_plan, computed, rows,
+                                                      self.frame.parameters, levels.granted, package_path)
             packages[pkg.name] = PackageResult(
                 pkg.name, pkg.title,
                 levels.computed if pkg.level_type is not None else None,

@@ -411,11 +411,11 @@ class _Diff:
             for key in [k for k in rows_a if k not in rows_b]:
                 self.add("tabellen", "entfernt", _row(tid, key), old=quantity_text(rows_a[key].value, a.value_type), note=a.title)
             for key in [k for k in rows_a if k in rows_b]:
-                before, after = rows_a[key], rows_b[key]
-                if _same_value(before.value, after.value):
+                row_a, row_b = rows_a[key], rows_b[key]
+                if _same_value(row_a.value, row_b.value):
                     continue
-                self.add("tabellen", "geändert", _row(tid, key), quantity_text(before.value, a.value_type),
-                         quantity_text(after.value, b.value_type), b.title)
+                self.add("tabellen", "geändert", _row(tid, key), quantity_text(row_a.value, a.value_type),
+                         quantity_text(row_b.value, b.value_type), b.title)
             for key in [k for k in rows_a if k in rows_b]:
                 self.changed("tabellen", _row(tid, key), _quoted(rows_a[key].assumptions), _quoted(rows_b[key].assumptions), "Annahme")
 

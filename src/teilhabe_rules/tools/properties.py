@@ -36,7 +36,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
@@ -51,6 +51,9 @@ from ..runtime.frame import Element
 from ..runtime.results import NoSuchElement, Result
 from ..runtime.semantics import DECIMAL_CONTEXT
 from ..toml_writer import dumps
+
+if TYPE_CHECKING:  # pragma: no cover
+    from hypothesis.strategies import SearchStrategy
 
 __all__ = [
     "DEFAULT_EXAMPLES",
@@ -541,7 +544,7 @@ def property_checks(model: Model, *, declared: bool = True, invariants: bool = T
     return out
 
 
-def _strategy(check: PropertyCheck, limits: dict[str, Any]) -> Any:
+def _strategy(check: PropertyCheck, limits: dict[str, Any]) -> SearchStrategy[Any]:
     from hypothesis import strategies as st
 
     from .strategies import invalid_cases, valid_cases

@@ -52,7 +52,7 @@ import decimal
 import random
 from collections.abc import Iterator, Mapping
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, TypeGuard
 
 import attrs
 
@@ -361,8 +361,10 @@ class CaseSpace:
         for node in self.checked.nodes.values():
             for lookup in _walk_lookups(node.expr):
                 table = self.checked.tables[lookup.table]
-                if table.partial and all(_is_input(k) and k.symbol in self.inputs for k in lookup.keys):
-                    self.key_lookups[(node.id, table.name)] = tuple(k.symbol for k in lookup.keys)
+                if table.partial:
+                    refs = [k for k in lookup.keys if _is_input(k) and k.symbol in self.inputs]
+                    if len(refs) == len(lookup.keys):  # every key is an input
+                        self.key_lookups[(node.id, table.name)] = tuple(k.symbol for k in refs)
         restricted: dict[str, set[Any]] = {}
         keys: dict[str, list[Any]] = {}
         joint: list[_JointKeys] = []
@@ -416,10 +418,8 @@ class CaseSpace:
                 low = n_low
             if n_high is not None and (high is None or n_high < high):
                 high = n_high
-        if low is None and high is None:
-            low, high = Decimal(0), UNBOUNDED_SPAN
-        elif low is None:
-            low = min(Decimal(0), high)
+        if low is None:
+            low, high = (Decimal(0), UNBOUNDED_SPAN) if high is None else (min(Decimal(0), high), high)
         elif high is None:
             high = low + UNBOUNDED_SPAN
         if low > high:  # a check the declared range cannot meet: keep the declared range
@@ -1020,7 +1020,8 @@ def _spoil(space: CaseSpace, case: dict[str, Any], chooser: _Chooser) -> tuple[d
     if kind == "auswahl":
         if vtype.kind == "enum":
             assert vtype.enum is not None
-            holder[key] = (max(k for k in vtype.enum.keys()) + 1) if vtype.enum.numeric else "kein_mitglied"
+            numbers = [k for k in vtype.enum.keys() if isinstance(k, int)]  # all of them where numeric
+            holder[key] = (max(numbers) + 1) if vtype.enum.numeric else "kein_mitglied"
         else:
             assert vtype.choices is not None
             holder[key] = _case_value(vtype, _not_a_choice(vtype.choices))
@@ -1058,7 +1059,7 @@ def _not_a_choice(choices: tuple[Decimal, ...]) -> Decimal:
 def case_space(model: Model, **limits: Any) -> CaseSpace:
     """The analysis of ``model`` that the generators draw from (kept with the model)."""
     key = Limits(**limits)
-    per_model = model.__dict__.setdefault("_case_spaces", {})
+    per_model: dict[Limits, CaseSpace] = model.__dict__.setdefault("_case_spaces", {})
     space = per_model.get(key)
     if space is None:
         space = per_model[key] = CaseSpace(model, key)
@@ -1081,7 +1082,7 @@ def valid_cases(model: Model, **limits: Any) -> SearchStrategy[dict[str, Any]]:
         case = generator.generate(_HypothesisChooser(draw))
         if case is None:
             reject()
-        return case  # type: ignore[return-value]
+        return case
 
     return cases()
 
@@ -1149,7 +1150,7 @@ def _walk_lookups(ir: Any) -> Iterator[c.Lookup]:
             yield expr
 
 
-def _is_input(ir: Any, kind: str | None = None) -> bool:
+def _is_input(ir: object, kind: str | None = None) -> TypeGuard[c.Ref]:
     return isinstance(ir, c.Ref) and ir.kind == "eingabe" and (kind is None or ir.type.kind == kind)
 
 

@@ -30,7 +30,7 @@ def model_path(name: str) -> Path:
     raise ValidityError(Diagnostic(f"Kein mitgeliefertes Modell „{name}“", hint="mitgeliefert: " + ", ".join(p.stem for p in model_files())))
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def bundled(name: str) -> Model:
     """A bundled model by name, loaded once per process."""
     return load(model_path(name))

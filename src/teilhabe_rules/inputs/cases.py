@@ -200,12 +200,12 @@ def convert_value(value: Any, vtype: c.ValueType) -> Any:
                 key = None
             elif isinstance(value, int):
                 key = value
-            elif isinstance(value, Decimal) and _whole(value):
-                key = int(value)
-            elif isinstance(value, str) and re.fullmatch(r"-?\d+", value.strip()):
+            elif (isinstance(value, Decimal) and _whole(value)) or (
+                isinstance(value, str) and re.fullmatch(r"-?\d+", value.strip())
+            ):
                 key = int(value)
         if key is None or vtype.enum.member(key) is None:
-            allowed = ", ".join(str(k) for k in vtype.enum.keys())
+            allowed = ", ".join(str(m.key) for m in vtype.enum.members)
             raise ValueError(f"{_show(value)} gehört nicht zu {vtype.enum.name}; erlaubt: {allowed}")
         return key
     raise ValueError(f"Typ {vtype.describe()} ist als Eingabe nicht möglich")  # pragma: no cover
@@ -555,10 +555,7 @@ class CaseLoader:
         checks: list[tuple[str, str, str | None, str | None]] = []
         self._record_checks(data, "", "$", checks)
         problems.extend(_diagnostic(sources, message, path, hint, at) for message, path, hint, at in checks)
-        if structured is not None:
-            row = self._row(structured, "", "$", problems)
-        else:
-            row = {}
+        row = self._row(structured, "", "$", problems) if structured is not None else {}
         if problems:
             raise CaseDocumentError(problems, document, sources)
         return Case(row, sources.source, sources if sources.texts else None)

@@ -344,7 +344,7 @@ class _Gen:
             self.emit(f"_no_band(s, {node.package!r}, {unit!r})", indent + 1)
         elif node.kind == "stufe":
             assert node.expr is not None and node.type.enum is not None
-            levels = self.const(frozenset(int(k) for k in node.type.enum.keys()))
+            levels = self.const(frozenset(int(m.key) for m in node.type.enum.members))
             self.emit(f"{row}[{node.key!r}] = _level({self.expr(node.expr)}, {levels}, {node.package!r})", indent)
         elif node.kind == "bewilligt":
             granted = f"{node.package}.bewilligte_stufe"

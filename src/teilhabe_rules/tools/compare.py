@@ -44,6 +44,7 @@ from __future__ import annotations
 
 import array
 import codecs
+import contextlib
 import csv
 import datetime as _dt
 import decimal
@@ -1068,11 +1069,10 @@ class _Evaluator:
             record.error_old = record.error_new = error
             return record
         if self.shared:
-            try:
-                # read and checked once for both versions
+            # read and checked once for both versions; where that fails, each version then reports
+            # the problem in its own words
+            with contextlib.suppress(Exception):
                 data = self.old.load_case(data, base_dir=self.base_dir)
-            except Exception:  # noqa: BLE001 - each version then reports the problem in its own words
-                pass
         for side, model, agreed, at in self.sides:
             try:
                 setattr(record, side, self.figures(model, data, agreed, at))

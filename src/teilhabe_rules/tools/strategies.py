@@ -46,6 +46,7 @@ seeded sampler walk the same candidate lists and the same structure. How values 
 from __future__ import annotations
 
 import calendar
+import contextlib
 import copy
 import datetime as _dt
 import decimal
@@ -311,11 +312,11 @@ class CaseSpace:
             for nid, atoms in self.check_atoms.items():
                 node = self.checked.nodes[nid]
                 inputs = {a[1] for a in atoms if a[0] == "input"}
-                if node.scope == sid and ("prev", sid) in atoms:
-                    required = True
-                elif node.scope == scope.parent and ("list", sid) in atoms and inputs & parent_dates:
-                    required = True
-                elif node.scope == sid and inputs & {start, end} and inputs & parent_dates:
+                if (
+                    (node.scope == sid and ("prev", sid) in atoms)
+                    or (node.scope == scope.parent and ("list", sid) in atoms and inputs & parent_dates)
+                    or (node.scope == sid and inputs & {start, end} and inputs & parent_dates)
+                ):
                     required = True
             if required:
                 self.partitions[sid] = _Partition(sid, start, end, parent_period)
@@ -442,13 +443,17 @@ class CaseSpace:
         """The numbers whose decimal places set the grid step of ``spec``."""
         numbers = [low, high]
         for node in self.checked.nodes.values():
-            if node.kind == "stufe" and node.bands and node.subject is not None:
-                if spec.id in {s.id for s in self._sum_inputs(node.subject, node.scope) or []}:
-                    for band in node.bands:
-                        for bound in (band.lower, band.upper):
-                            value = toolkit.const_value(bound, self.parameters)
-                            if isinstance(value, Decimal):
-                                numbers.append(value)
+            if (
+                node.kind == "stufe"
+                and node.bands
+                and node.subject is not None
+                and spec.id in {s.id for s in self._sum_inputs(node.subject, node.scope) or []}
+            ):
+                for band in node.bands:
+                    for bound in (band.lower, band.upper):
+                        value = toolkit.const_value(bound, self.parameters)
+                        if isinstance(value, Decimal):
+                            numbers.append(value)
         return numbers
 
     def _date_domain(self, spec: c.InputSpec) -> InputDomain:
@@ -734,7 +739,7 @@ class _Builder:
         for joint in self.space.joint:
             if joint.scope == scope and self.ch.chance(0.3):
                 row = joint.rows[self.ch.index(len(joint.rows))]
-                for sid, key in zip(joint.keys, row):
+                for sid, key in zip(joint.keys, row, strict=True):  # a row has one key per key column
                     _put(data, by_id[sid].path, _case_value(by_id[sid].type, key))
         for plan in self.space.corridors:
             if plan.scope == scope and self.ch.chance(self.limits.boundary):
@@ -789,7 +794,7 @@ class _Builder:
                 cuts = [min(i, days - 1) for i in range(1, count)]
             starts = [begin] + [begin + DAY * cut for cut in cuts]
             ends = [s - DAY for s in starts[1:]] + [end]
-            return list(zip(starts, ends))
+            return list(zip(starts, ends, strict=True))
         # no enclosing period: a contiguous chain from a drawn start
         dom = self.space.domains[partition.start]
         current = self.value(dom)
@@ -851,10 +856,9 @@ class _Generator:
         out: list[tuple[str, tuple[int, ...], tuple[str, ...] | None]] = []
         parameters = self.space.parameters
         if self.model.has_periods:  # parameters with values per period: those of the case's date
-            try:
-                parameters = self.model.parameters_on(self.model.reference_date(loaded, None, required=True) or _default_date(self.model))
-            except TeilhabeError:
-                pass
+            with contextlib.suppress(TeilhabeError):
+                day = self.model.reference_date(loaded, None, required=True) or _default_date(self.model)
+                parameters = self.model.parameters_on(day)
         evaluation = self.model.backend.evaluate(CaseInput(loaded.row, parameters, self.space.tables))
         stop = evaluation.fault
         if stop is not None and stop.node is not None and stop.fault.kind is FaultKind.TABLE_MISS:
@@ -1020,7 +1024,7 @@ def _spoil(space: CaseSpace, case: dict[str, Any], chooser: _Chooser) -> tuple[d
     if kind == "auswahl":
         if vtype.kind == "enum":
             assert vtype.enum is not None
-            numbers = [k for k in vtype.enum.keys() if isinstance(k, int)]  # all of them where numeric
+            numbers = [m.key for m in vtype.enum.members if isinstance(m.key, int)]  # all of them where numeric
             holder[key] = (max(numbers) + 1) if vtype.enum.numeric else "kein_mitglied"
         else:
             assert vtype.choices is not None
@@ -1045,7 +1049,7 @@ def _spoil(space: CaseSpace, case: dict[str, Any], chooser: _Chooser) -> tuple[d
 
 def _not_a_choice(choices: tuple[Decimal, ...]) -> Decimal:
     ordered = sorted(choices)
-    for a, b in zip(ordered, ordered[1:]):
+    for a, b in zip(ordered, ordered[1:], strict=False):  # neighbours
         middle = (a + b) / 2
         if middle not in choices:
             return middle

@@ -384,7 +384,10 @@ class _Gen:
             child = self.child_towards(scope, node.scope)
             assert child is not None
             run = []
-            while position < len(node_ids) and self.child_towards(scope, self.model.nodes[node_ids[position]].scope) == child:
+            while (
+                position < len(node_ids)
+                and self.child_towards(scope, self.model.nodes[node_ids[position]].scope) == child
+            ):
                 run.append(node_ids[position])
                 position += 1
             depth = self.model.scopes[child].depth
@@ -399,7 +402,8 @@ class _Gen:
         for child in self.model.scopes[scope].lists:
             depth = self.model.scopes[child].depth
             name = self.model.scopes[child].name
-            self.emit(f"{self.row(scope)}[{name!r}] = L{depth} = [dict(x) for x in {self.row(scope)}[{name!r}]]", indent)
+            row = self.row(scope)
+            self.emit(f"{row}[{name!r}] = L{depth} = [dict(x) for x in {row}[{name!r}]]", indent)
             if self.model.scopes[child].lists:
                 self.emit(f"for e{depth} in L{depth}:", indent)
                 self.copy_rows(child, indent + 1)
@@ -416,7 +420,11 @@ class _Gen:
         self.copy_rows("", 2)
         self.block("", list(self.model.order), 2)
         self.emit("pass", 2)
-        self.emit("except (FaultError, ArithmeticError, ValueError, TypeError, LookupError, AttributeError, RecursionError) as exc:", 1)
+        self.emit(
+            "except (FaultError, ArithmeticError, ValueError, TypeError, LookupError, AttributeError,"
+            " RecursionError) as exc:",
+            1,
+        )
         self.emit(f"raise Located(N, ({loop_vars}{',' if loop_vars else ''}), exc) from None", 2)
         self.emit("return r", 1)
         # the aggregates' functions stand before ``run``

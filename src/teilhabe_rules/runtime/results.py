@@ -21,8 +21,17 @@ from .frame import Element, Frame
 from .margins import LevelMargin, LevelStep
 from .quantities import Explanation, Quantity
 
-__all__ = ["Explanation", "LevelMargin", "LevelStep", "NoSuchElement", "PackageResult", "Quantity", "Result", "ScopeResult",
-           "format_value"]
+__all__ = [
+    "Explanation",
+    "LevelMargin",
+    "LevelStep",
+    "NoSuchElement",
+    "PackageResult",
+    "Quantity",
+    "Result",
+    "ScopeResult",
+    "format_value",
+]
 
 
 class NoSuchElement(KeyError):
@@ -127,7 +136,10 @@ class Result:
                     raise KeyError(f"„{format_path(steps[:number])}“ ist keine Liste des Ergebnisses")
                 items = element.children(scope)
                 if not 1 <= step <= len(items):
-                    raise NoSuchElement(f"„{format_path(steps[:number + 1])}“ gibt es nicht: die Liste hat {len(items)} Einträge (ab 1 gezählt)")
+                    raise NoSuchElement(
+                        f"„{format_path(steps[:number + 1])}“ gibt es nicht: die Liste hat {len(items)} Einträge"
+                        " (ab 1 gezählt)"
+                    )
                 element = items[step - 1]
                 names = []
             else:

@@ -44,7 +44,13 @@ class CoverageItem:
         return bool(self.examples)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"art": self.kind, "von": self.owner, "was": self.label, "ort": self.location, "beispiele": list(self.examples)}
+        return {
+            "art": self.kind,
+            "von": self.owner,
+            "was": self.label,
+            "ort": self.location,
+            "beispiele": list(self.examples),
+        }
 
 
 _KIND_TEXT = {"korridor": "Korridorbänder", "tabelle": "Tabellenzeilen", "stufe": "Stufen"}
@@ -70,7 +76,9 @@ class CoverageReport:
         return out
 
     def render_text(self) -> str:
-        lines = [f"Abdeckung durch die Beispiele: {self.file} ({self.examples} Beispiele, {self.evaluated} ausgewertet)"]
+        lines = [
+            f"Abdeckung durch die Beispiele: {self.file} ({self.examples} Beispiele, {self.evaluated} ausgewertet)"
+        ]
         for kind, (reached, total) in self.counts().items():
             if total:
                 lines.append(f"  {_KIND_TEXT[kind]}: {reached} von {total} erreicht")
@@ -112,7 +120,10 @@ class _Recorder:
 def _agreement(model: Model, example: c.ExampleSpec) -> Any:
     if not example.agreement:
         return None
-    values = {name: str(value) if not isinstance(value, (str, bool)) else value for name, value, _span in example.agreement}
+    values = {
+        name: str(value) if not isinstance(value, (str, bool)) else value
+        for name, value, _span in example.agreement
+    }
     return model.load_agreement({"parameter": values})
 
 
@@ -129,7 +140,9 @@ def example_coverage(model: Model) -> CoverageReport:
     band_hits: dict[tuple[str, int], set[str]] = {}
     row_hits: dict[tuple[str, int], set[str]] = {}
     level_hits: dict[tuple[str, int], set[str]] = {}
-    row_index = {tid: {_row_key(t, row): number for number, row in enumerate(t.rows)} for tid, t in checked.tables.items()}
+    row_index = {
+        tid: {_row_key(t, row): number for number, row in enumerate(t.rows)} for tid, t in checked.tables.items()
+    }
     evaluated = 0
     for example in checked.examples:
         if example.expected_errors:
@@ -205,7 +218,8 @@ def _where(model: c.CheckedModel, span: Any) -> str:
 
 def _band_text(band: c.BandSpec, parameters: Mapping[str, Any], depth_of: dict[str, int]) -> str:
     parts = []
-    for bound, inclusive, words in ((band.lower, band.lower_inclusive, ("ab", "über")), (band.upper, band.upper_inclusive, ("bis", "unter"))):
+    sides = ((band.lower, band.lower_inclusive, ("ab", "über")), (band.upper, band.upper_inclusive, ("bis", "unter")))
+    for bound, inclusive, words in sides:
         if bound is None:
             continue
         value = toolkit.const_value(bound, parameters)

@@ -208,7 +208,9 @@ class CaseSpace:
         restricted, table_keys, self.joint = self._table_keys()
         self.domains: dict[str, InputDomain] = {}
         for spec in self.inputs.values():
-            self.domains[spec.id] = self._domain(spec, narrowed.get(spec.id), restricted.get(spec.id), table_keys.get(spec.id, ()))
+            self.domains[spec.id] = self._domain(
+                spec, narrowed.get(spec.id), restricted.get(spec.id), table_keys.get(spec.id, ())
+            )
         self.corridors: list[CorridorPlan] = []
         self._find_corridors()
 
@@ -382,7 +384,8 @@ class CaseSpace:
             elif len(direct) == len(lookup.keys) > 1 and table.partial:
                 specs = [self.inputs[k.symbol] for k in direct]
                 if len({s.scope for s in specs}) == 1:
-                    joint.append(_JointKeys(specs[0].scope, tuple(s.id for s in specs), tuple(tuple(r.keys) for r in table.rows)))
+                    rows = tuple(tuple(r.keys) for r in table.rows)
+                    joint.append(_JointKeys(specs[0].scope, tuple(s.id for s in specs), rows))
         return ({k: tuple(v) for k, v in restricted.items()}, {k: tuple(v) for k, v in keys.items()}, joint)
 
     # ---- domains ----
@@ -424,9 +427,14 @@ class CaseSpace:
         elif high is None:
             high = low + UNBOUNDED_SPAN
         if low > high:  # a check the declared range cannot meet: keep the declared range
-            low, high = vtype.low if vtype.low is not None else Decimal(0), vtype.high if vtype.high is not None else UNBOUNDED_SPAN
+            low = vtype.low if vtype.low is not None else Decimal(0)
+            high = vtype.high if vtype.high is not None else UNBOUNDED_SPAN
         if restricted:
-            values = tuple(sorted(Decimal(v) for v in restricted if low <= Decimal(v) <= high and (not vtype.integer or Decimal(v) == Decimal(v).to_integral_value())))
+            values = tuple(sorted(
+                Decimal(v)
+                for v in restricted
+                if low <= Decimal(v) <= high and (not vtype.integer or Decimal(v) == Decimal(v).to_integral_value())
+            ))
             if values:
                 return InputDomain(spec, values, values)
         step = Decimal(1) if vtype.integer else _grid_step(self._scale_numbers(spec, low, high), vtype.unit.percent)
@@ -496,8 +504,13 @@ class CaseSpace:
             if not specs or len({s.id for s in specs}) != len(specs):
                 continue
             doms = [self.domains[s.id] for s in specs]
-            bounds = sorted({v for band in node.bands for v in (toolkit.const_value(band.lower, self.parameters), toolkit.const_value(band.upper, self.parameters))
-                             if isinstance(v, Decimal)})
+            bounds = sorted({
+                v
+                for band in node.bands
+                for v in (toolkit.const_value(band.lower, self.parameters),
+                          toolkit.const_value(band.upper, self.parameters))
+                if isinstance(v, Decimal)
+            })
             solver = _SumSolver(doms)
             targets: list[Decimal] = []
             if solver.grid:
@@ -509,7 +522,11 @@ class CaseSpace:
                 for b in bounds:
                     below = [s for s in reachable if s < b]
                     above = [s for s in reachable if s > b]
-                    targets += ([below[-1]] if below else []) + ([b] if b in solver.states else []) + ([above[0]] if above else [])
+                    targets += (
+                        ([below[-1]] if below else [])
+                        + ([b] if b in solver.states else [])
+                        + ([above[0]] if above else [])
+                    )
             combos = []
             for target in _unique(targets):
                 assignment = solver.solve(target)
@@ -521,7 +538,9 @@ class CaseSpace:
                 dom = doms[0]
                 extra = tuple(v for t, _ in combos for v in (t,) if dom.low <= t <= dom.high)
                 self.domains[dom.spec.id] = attrs.evolve(dom, candidates=_unique(dom.candidates + extra))
-            self.corridors.append(CorridorPlan(node.id, node.scope, node.package, tuple(s.key for s in specs), tuple(combos)))
+            self.corridors.append(
+                CorridorPlan(node.id, node.scope, node.package, tuple(s.key for s in specs), tuple(combos))
+            )
 
     # ---- public views ----
 
@@ -779,7 +798,9 @@ class _Builder:
         count = low if self.ch.chance(0.25) else self.ch.integer(low, high)  # the shortest list is common
         return [self.scope(scope, parent) for _ in range(count)]
 
-    def date_ranges(self, partition: _Partition, parent: Mapping[str, Any], low: int, high: int) -> list[tuple[_dt.date, _dt.date]]:
+    def date_ranges(
+        self, partition: _Partition, parent: Mapping[str, Any], low: int, high: int
+    ) -> list[tuple[_dt.date, _dt.date]]:
         begin = end = None
         if partition.period is not None:
             begin = _get(parent, self.space.inputs[partition.period[0]].path)
@@ -824,7 +845,11 @@ class _Builder:
                     if start == spec.id:
                         self.input(element, self.space.inputs[end])
                 for part in self.space.partitions.values():
-                    if part.period is not None and spec.id in part.period and self.checked.scopes[part.scope].parent == spec.scope:
+                    if (
+                        part.period is not None
+                        and spec.id in part.period
+                        and self.checked.scopes[part.scope].parent == spec.scope
+                    ):
                         element[self.checked.scopes[part.scope].name] = self.elements(part.scope, element)
             elif kind == "list":
                 element[self.checked.scopes[what].name] = self.elements(what, element)
@@ -1041,7 +1066,8 @@ def _spoil(space: CaseSpace, case: dict[str, Any], chooser: _Chooser) -> tuple[d
         return case, f"{holder[key]} liegt außerhalb des Bereichs @ {path}"
     if kind == "ganzzahl":
         base = vtype.low if vtype.low is not None else Decimal(0)
-        value = base + Decimal("0.5") if vtype.high is None or base + Decimal("0.5") <= vtype.high else base - Decimal("0.5")
+        half = Decimal("0.5")
+        value = base + half if vtype.high is None or base + half <= vtype.high else base - half
         holder[key] = _case_value(vtype, value)
         return case, f"{holder[key]} ist keine ganze Zahl @ {path}"
     raise AssertionError(kind)  # pragma: no cover

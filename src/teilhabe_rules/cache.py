@@ -414,7 +414,8 @@ def store_parser(parser: lark.Lark) -> None:
 
 
     folder = _usable_dir(create=True)
-    if folder is None or type(parser.options.postlex) is not BracketPostLexer:
+    postlex: object = parser.options.postlex  # lark declares a PostLex; ours is one by its methods
+    if folder is None or type(postlex) is not BracketPostLexer:
         return
     try:
         data, memo = parser.memo_serialize([TerminalDef, Rule])
@@ -452,7 +453,10 @@ def _parser_from_data(entry: object) -> lark.Lark:
             raise ValueError(f"option {key!r}")
         if key in _FIXED_OPTIONS and value != _FIXED_OPTIONS[key]:
             raise ValueError(f"option {key!r}")
-    parser = lark.Lark._load_from_dict(data, memo, postlex=BracketPostLexer())  # noqa: SLF001 - lark's data loader
+    # lark's data loader has no annotations: it returns the Lark it builds
+    parser: lark.Lark = lark.Lark._load_from_dict(  # type: ignore[no-untyped-call]  # noqa: SLF001 - lark's data loader
+        data, memo, postlex=BracketPostLexer()
+    )
     for terminal in parser.terminals:
         if not _NAME.fullmatch(terminal.name):
             raise ValueError("terminal name")
@@ -479,5 +483,5 @@ def _plain_option(value: object) -> bool:
     if value is None or type(value) in (bool, int, str):
         return True
     if type(value) is list:
-        return all(type(item) is str for item in value)  # type: ignore[attr-defined]
+        return all(type(item) is str for item in value)
     return type(value) is dict and not value

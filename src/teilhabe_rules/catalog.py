@@ -45,8 +45,8 @@ def bundled_models() -> tuple[BundledModel, ...]:
     out = []
     for path in model_files():
         info = check_file(path).info
-        out.append(BundledModel(info.name, info.title, info.version, info.family, info.valid_from, info.valid_to, str(path),
-                                info.extends))
+        out.append(BundledModel(info.name, info.title, info.version, info.family, info.valid_from, info.valid_to,
+                                str(path), info.extends))
     return tuple(out)
 
 

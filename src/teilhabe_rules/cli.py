@@ -23,9 +23,9 @@ import io
 import json
 import sys
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any, TextIO, cast
+from typing import Any, NoReturn, TextIO, TypeVar, cast, overload
 
 from .errors import TeilhabeError
 
@@ -149,15 +149,27 @@ class _CompareUsageError(_UsageError):
         super().__init__(message, f"usage: {_COMPARE_USAGE}\n")
 
 
+_N = TypeVar("_N")
+
+
 class _Parser(argparse.ArgumentParser):
     gather: str | None = None  # a ``+`` positional that also takes positionals after options
 
-    def error(self, message: str) -> Any:  # type: ignore[override]
+    def error(self, message: str) -> NoReturn:
         raise _UsageError(message)
 
-    def parse_known_args(  # type: ignore[override]
-        self, args: Any = None, namespace: Any = None
-    ) -> tuple[argparse.Namespace, list[str]]:
+    @overload
+    def parse_known_args(
+        self, args: Iterable[str] | None = None, namespace: None = None
+    ) -> tuple[argparse.Namespace, list[str]]: ...
+    @overload
+    def parse_known_args(self, args: Iterable[str] | None, namespace: _N) -> tuple[_N, list[str]]: ...
+    @overload
+    def parse_known_args(self, *, namespace: _N) -> tuple[_N, list[str]]: ...
+
+    def parse_known_args(
+        self, args: Iterable[str] | None = None, namespace: Any = None
+    ) -> tuple[Any, list[str]]:
         """As argparse, and where ``gather`` names a positional list: the positionals that follow
         an option (``compare A --out X B C``) join it in their order, as they would had it fixed
         positionals — argparse would have them unrecognized."""
@@ -169,7 +181,9 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="teilhabe-rules", description="Tarifmodelle der Eingliederungshilfe prüfen, auswerten und testen.")
+    parser = _Parser(
+        prog="teilhabe-rules", description="Tarifmodelle der Eingliederungshilfe prüfen, auswerten und testen."
+    )
     sub = parser.add_subparsers(dest="command", metavar="BEFEHL")
     check = sub.add_parser("check", help="Regeldateien prüfen")
     check.add_argument("files", nargs="+", metavar="DATEI")
@@ -183,14 +197,17 @@ def _parser() -> argparse.ArgumentParser:
     ev.add_argument("--stufenwechsel", "--level-changes", dest="level_changes", action="store_true",
                     help="je Stufe nach Korridor: welche einzelne Eingabe mit welchem Wert die Stufe ändern würde")
     ev.add_argument("--at", "--stichtag", metavar="DATUM", help="Stichtag (JJJJ-MM-TT); Standard: das Datum des Falls")
-    test = sub.add_parser("test", help="die Beispiele (mit --properties auch Eigenschaften und Invarianten) der Modelle prüfen")
+    test = sub.add_parser(
+        "test", help="die Beispiele (mit --properties auch Eigenschaften und Invarianten) der Modelle prüfen"
+    )
     test.add_argument("models", nargs="+", metavar="MODELL")
     test.add_argument("--format", choices=("text", "json"), default="text")
     test.add_argument("--properties", "--eigenschaften", action="store_true",
                       help="auch die Eigenschaften und die allgemeinen Invarianten mit erzeugten Fällen prüfen")
     test.add_argument("--examples-count", "--anzahl", type=int, metavar="N",
                       help="erzeugte Fälle je Eigenschaft (Standard 50; schließt --properties ein)")
-    test.add_argument("--seed", type=int, metavar="S", help="Startwert der Erzeugung (Standard 0; schließt --properties ein)")
+    test.add_argument("--seed", type=int, metavar="S",
+                      help="Startwert der Erzeugung (Standard 0; schließt --properties ein)")
     test.add_argument("--counterexamples", "--gegenbeispiele", metavar="VERZEICHNIS",
                       help="wohin Gegenbeispiele geschrieben werden (Standard: aktuelles Verzeichnis)")
     test.add_argument("--coverage", "--abdeckung", action="store_true",
@@ -226,9 +243,12 @@ def _parser() -> argparse.ArgumentParser:
     cmp.add_argument("--at-old", "--stichtag-alt", metavar="DATUM", help="Stichtag für die alte Version")
     cmp.add_argument("--at-new", "--stichtag-neu", metavar="DATUM", help="Stichtag für die neue Version")
     cmp.add_argument("--values", "--werte", metavar="AUSWAHL",
-                     help="verglichene Werte: alle, keine oder Namen mit Komma (Standard: Stunden, VK und Geld der obersten Ebene)")
-    cmp.add_argument("--budget", metavar="PFAD", help="der Wert, der das Budget eines Falls ist (Standard: „budget“ im Modellkopf)")
-    cmp.add_argument("--format", choices=("text", "json"), default="text", help="Format der Zusammenfassung auf der Standardausgabe")
+                     help="verglichene Werte: alle, keine oder Namen mit Komma "
+                          "(Standard: Stunden, VK und Geld der obersten Ebene)")
+    cmp.add_argument("--budget", metavar="PFAD",
+                     help="der Wert, der das Budget eines Falls ist (Standard: „budget“ im Modellkopf)")
+    cmp.add_argument("--format", choices=("text", "json"), default="text",
+                     help="Format der Zusammenfassung auf der Standardausgabe")
     cmp.add_argument("--fortsetzen", "--resume", dest="resume", action="store_true",
                      help="einen abgebrochenen Lauf fortsetzen: die Zeilen in "
                           "AUSGABE.unvollständig werden übernommen")
@@ -236,9 +256,11 @@ def _parser() -> argparse.ArgumentParser:
     gen.add_argument("model", metavar="MODELL", help="Regeldatei oder Name eines mitgelieferten Modells")
     gen.add_argument("-n", type=int, required=True, metavar="N", help="Zahl der Fälle")
     gen.add_argument("--seed", type=int, default=0, metavar="S", help="Startwert (Standard 0)")
-    gen.add_argument("--out", "--ausgabe", metavar="ZIEL", help="Verzeichnis (TOML-Dateien) oder .jsonl-Datei; Standard: JSON Lines auf die Standardausgabe")
+    gen.add_argument("--out", "--ausgabe", metavar="ZIEL",
+                     help="Verzeichnis (TOML-Dateien) oder .jsonl-Datei; Standard: JSON Lines auf die Standardausgabe")
     gen.add_argument("--split", "--je", metavar="LISTE",
-                     help="ein Fall je Element dieser Liste der obersten Ebene (MAWo: --split bewohner ergibt Personenfälle)")
+                     help="ein Fall je Element dieser Liste der obersten Ebene "
+                          "(MAWo: --split bewohner ergibt Personenfälle)")
     conv = sub.add_parser("umstellen", help="einen BEI_NRW-2.0-Fall in einen 3.0-Fall umstellen (Kapitel → Bereich)")
     conv.add_argument("case", metavar="FALL", help="Falldatei nach BEI_NRW 2.0")
     conv.add_argument("--erstellt-am", required=True, metavar="DATUM", help="Erstellungsdatum der 3.0-Fortschreibung")
@@ -257,7 +279,9 @@ def _cmd_convert(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     start = _date(args.beginn) if args.beginn else None
     end = _date(args.ende) if args.ende else None
     try:
-        case = bei_nrw_2_to_3(args.case, erstellt_am=created, wohnform=args.wohnform, zeitraum_beginn=start, zeitraum_ende=end)
+        case = bei_nrw_2_to_3(
+            args.case, erstellt_am=created, wohnform=args.wohnform, zeitraum_beginn=start, zeitraum_ende=end
+        )
     except TeilhabeError as exc:
         err.write(exc.render() + "\n")
         return EXIT_FINDINGS
@@ -338,7 +362,9 @@ def _cmd_eval(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return EXIT_OK
 
 
-def _test_properties(model: Any, args: argparse.Namespace, out: TextIO, report: list[dict[str, Any]]) -> tuple[int, int]:
+def _test_properties(
+    model: Any, args: argparse.Namespace, out: TextIO, report: list[dict[str, Any]]
+) -> tuple[int, int]:
     """``test --properties``: declared properties and generic invariants; (passed, failed)."""
     from .tools.properties import DEFAULT_EXAMPLES, keep_hypothesis_files_in_cache, property_checks, run_property
 
@@ -359,7 +385,8 @@ def _test_properties(model: Any, args: argparse.Namespace, out: TextIO, report: 
             out.write("        " + (outcome.message or "").replace("\n", "\n        ") + "\n")
             if outcome.counterexample_toml is not None:
                 out.write("        Gegenbeispiel als Falldatei:\n")
-                out.write("".join(f"          {line}\n" if line else "\n" for line in outcome.counterexample_toml.splitlines()))
+                lines = outcome.counterexample_toml.splitlines()
+                out.write("".join(f"          {line}\n" if line else "\n" for line in lines))
             if outcome.counterexample_file is not None:
                 out.write(f"        Gegenbeispiel: {outcome.counterexample_file}\n")
     return passed, failed
@@ -368,7 +395,12 @@ def _test_properties(model: Any, args: argparse.Namespace, out: TextIO, report: 
 def _cmd_test(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from .tools.testing import run_examples
 
-    properties = args.properties or args.examples_count is not None or args.seed is not None or args.counterexamples is not None
+    properties = (
+        args.properties
+        or args.examples_count is not None
+        or args.seed is not None
+        or args.counterexamples is not None
+    )
     if properties:
         try:
             import hypothesis  # noqa: F401
@@ -391,7 +423,9 @@ def _cmd_test(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             status = EXIT_FINDINGS
             continue
         for outcome in run_examples(model):
-            report.append({"id": outcome.id, "ok": outcome.passed, "ort": outcome.location, "fehler": list(outcome.failures)})
+            report.append(
+                {"id": outcome.id, "ok": outcome.passed, "ort": outcome.location, "fehler": list(outcome.failures)}
+            )
             if outcome.passed:
                 passed += 1
                 if args.format == "text":

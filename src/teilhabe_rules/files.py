@@ -21,7 +21,16 @@ from pathlib import Path, PureWindowsPath
 
 from .limits import MAX_RULE_FILE_CHARS
 
-__all__ = ["MAX_CASE_BYTES", "MAX_CASE_TOTAL_BYTES", "MAX_RULE_BYTES", "FileRefused", "confined", "read_text", "same_file", "size_text"]
+__all__ = [
+    "MAX_CASE_BYTES",
+    "MAX_CASE_TOTAL_BYTES",
+    "MAX_RULE_BYTES",
+    "FileRefused",
+    "confined",
+    "read_text",
+    "same_file",
+    "size_text",
+]
 
 MIB = 1024 * 1024
 MAX_CASE_BYTES = 16 * MIB  # one case, agreement or element file

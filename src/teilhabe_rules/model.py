@@ -185,7 +185,9 @@ class Model:
         self._check_validity(loaded, at)
         if agreed is not None and (agreed.valid_from is not None or agreed.valid_to is not None):
             reference = self.checked.info.reference_date
-            agreed.check_date(self.reference_date(loaded, at), ".".join(reference) if at is None and reference else "Stichtag")
+            agreed.check_date(
+                self.reference_date(loaded, at), ".".join(reference) if at is None and reference else "Stichtag"
+            )
         try:
             parameters = self._values.on(self.reference_date(loaded, at, required=True) if self._dated else None,
                                          self._overrides_of(agreed))
@@ -281,11 +283,17 @@ class Model:
         hint = None
         other = version_for(info.family, date, info.name) if info.family else None
         if other is not None:
-            hint = f"für diesen Tag gilt das Modell „{other.name}“ ({other.title}, {other.validity_text()}): {other.file}"
+            hint = (
+                f"für diesen Tag gilt das Modell „{other.name}“ ({other.title}, {other.validity_text()}): "
+                f"{other.file}"
+            )
         what = ".".join(info.reference_date) if at is None and info.reference_date else "Stichtag"
+        message = (
+            f"{what} {format_value(date)} liegt außerhalb der Gültigkeit von „{info.name}“ {info.version or ''} "
+            f"({self.validity_text()})"
+        ).replace("  ", " ")
         raise ValidityError(self._at_reference_date(Diagnostic(
-            f"{what} {format_value(date)} liegt außerhalb der Gültigkeit von „{info.name}“ {info.version or ''} ({self.validity_text()})".replace("  ", " "),
-            path=f"$.{what}" if at is None else None, hint=hint, code="gültigkeit",
+            message, path=f"$.{what}" if at is None else None, hint=hint, code="gültigkeit",
         ), case, at))
 
     def _at_reference_date(self, diagnostic: Diagnostic, case: Case, at: _dt.date | None) -> Diagnostic:
@@ -297,7 +305,9 @@ class Model:
         where, line, _ = case.where("$." + ".".join(reference))
         if where is None:
             return diagnostic
-        return attrs.evolve(diagnostic, location=where, source_line=line, path=diagnostic.path or "$." + ".".join(reference))
+        return attrs.evolve(
+            diagnostic, location=where, source_line=line, path=diagnostic.path or "$." + ".".join(reference)
+        )
 
     def _path(self, scope: str, indexes: tuple[Any, ...]) -> str:
         parts = []

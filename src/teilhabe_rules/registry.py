@@ -27,10 +27,12 @@ def model_path(name: str) -> Path:
     for path in model_files():
         if path.stem == name:
             return path
-    raise ValidityError(Diagnostic(f"Kein mitgeliefertes Modell „{name}“", hint="mitgeliefert: " + ", ".join(p.stem for p in model_files())))
+    raise ValidityError(Diagnostic(
+        f"Kein mitgeliefertes Modell „{name}“", hint="mitgeliefert: " + ", ".join(p.stem for p in model_files())
+    ))
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def bundled(name: str) -> Model:
     """A bundled model by name, loaded once per process."""
     return load(model_path(name))
@@ -66,7 +68,8 @@ def choose(family: str, date: _dt.date) -> Model:
     if by_name and by_name[0].family:
         others = [m for m in versions(by_name[0].family) if m.valid_on(date)]
         if others:
-            hint += f"; am {date.strftime('%d.%m.%Y')} gilt „{max(others, key=lambda m: m.valid_from or _dt.date.min).name}“"
+            latest = max(others, key=lambda m: m.valid_from or _dt.date.min)
+            hint += f"; am {date.strftime('%d.%m.%Y')} gilt „{latest.name}“"
     message = (f"Das Modell „{family}“ gilt am {date.strftime('%d.%m.%Y')} nicht" if what == "das Modell"
                else f"Kein Modell der Familie „{family}“ gilt am {date.strftime('%d.%m.%Y')}")
     raise ValidityError(Diagnostic(message, hint=hint, code="gültigkeit"))

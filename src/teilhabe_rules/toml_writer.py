@@ -28,7 +28,9 @@ def dumps(data: Mapping[str, Any], header: str | None = None, ascii: bool = Fals
     lines: list[str] = []
     comments = 0
     if header:
-        clean = "".join(ch if ch == "\n" or ch == "\t" or (ord(ch) >= 0x20 and ord(ch) != 0x7F) else "?" for ch in header)
+        clean = "".join(
+            ch if ch == "\n" or ch == "\t" or (ord(ch) >= 0x20 and ord(ch) != 0x7F) else "?" for ch in header
+        )
         lines += ["# " + line if line else "#" for line in clean.splitlines()]
         lines.append("")
         comments = len(lines)

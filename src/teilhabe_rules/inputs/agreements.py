@@ -99,14 +99,16 @@ class Agreement:
             location, line = self.validity_at[0] or self.validity_at[1] or (None, None)
             raise AgreementError(Diagnostic(
                 f"{what} ist {self.validity_text()}; die Auswertung braucht einen Stichtag", location, source_line=line,
-                hint="gib den Stichtag an: --at TT.MM.JJJJ (Model.evaluate(…, at=datum)); das Modell hat keine Eingabe „stichtag“",
+                hint="gib den Stichtag an: --at TT.MM.JJJJ (Model.evaluate(…, at=datum)); "
+                     "das Modell hat keine Eingabe „stichtag“",
                 code="gültigkeit"))
         if self.valid_on(date):
             return
         early = self.valid_from is not None and date < self.valid_from
         location, line = self.validity_at[0 if early else 1] or (None, None)
+        from_source = f" ({source})" if source else ""
         raise AgreementError(Diagnostic(
-            f"{what} gilt am {date.strftime('%d.%m.%Y')}{f' ({source})' if source else ''} nicht ({self.validity_text()})",
+            f"{what} gilt am {date.strftime('%d.%m.%Y')}{from_source} nicht ({self.validity_text()})",
             location, source_line=line,
             hint="eine Vereinbarung gilt nur in ihrem Zeitraum; ausgewertet wird am Stichtag des Falls oder an --at",
             code="gültigkeit"))
@@ -187,7 +189,9 @@ class _Located:
         return 1, 1, self.lines[0] if self.lines else None
 
 
-def load_agreement(model: c.CheckedModel, source: str | Path | Mapping[str, Any], extra: Mapping[str, Any] | None = None) -> Agreement:
+def load_agreement(
+    model: c.CheckedModel, source: str | Path | Mapping[str, Any], extra: Mapping[str, Any] | None = None
+) -> Agreement:
     """Check an agreement against ``model`` and apply it to the model's values."""
     text = ""
     file = "<vereinbarung>"
@@ -200,10 +204,11 @@ def load_agreement(model: c.CheckedModel, source: str | Path | Mapping[str, Any]
             text = read_text(path, MAX_CASE_BYTES)
             data = parse_document(text, json_format=False)
         except FileRefused as exc:
-            raise AgreementError(Diagnostic(f"Die Vereinbarung „{file}“ {exc.reason}", Location(file, 1, 1), hint=exc.hint,
-                                            code="vereinbarung")) from None
+            raise AgreementError(Diagnostic(f"Die Vereinbarung „{file}“ {exc.reason}", Location(file, 1, 1),
+                                            hint=exc.hint, code="vereinbarung")) from None
         except DocumentError as exc:
-            raise AgreementError(Diagnostic(f"Die Vereinbarung ist kein gültiges TOML: {exc.message}", Location(file, exc.line, exc.column),
+            raise AgreementError(Diagnostic(f"Die Vereinbarung ist kein gültiges TOML: {exc.message}",
+                                            Location(file, exc.line, exc.column),
                                             source_line=source_line_of(text, exc.line), code="vereinbarung")) from None
     where = _Located(text, file)
     problems: list[Diagnostic] = []
@@ -233,7 +238,8 @@ def load_agreement(model: c.CheckedModel, source: str | Path | Mapping[str, Any]
     overridden: list[str] = []
     for section in ("vereinbarung", "parameter", "tabellen"):
         if not isinstance(data.get(section, {}), Mapping):
-            report(f"„{section}“ ist ein Abschnitt [{section}] mit Einträgen „name = wert“, nicht {_brief(data[section])}", section, None)
+            report(f"„{section}“ ist ein Abschnitt [{section}] mit Einträgen „name = wert“, "
+                   f"nicht {_brief(data[section])}", section, None)
             data.pop(section)
     # a file names its model; a mapping without a header is the programmatic form
     header_required = not isinstance(source, Mapping) or "vereinbarung" in data
@@ -252,7 +258,8 @@ def load_agreement(model: c.CheckedModel, source: str | Path | Mapping[str, Any]
                f'modell = "{model.info.name}"')
     elif "modell" in head and (not isinstance(head["modell"], str) or head["modell"] not in fitting):
         shown = head["modell"] if isinstance(head["modell"], str) else _brief(head["modell"])
-        report(f"Die Vereinbarung gilt für das Modell „{shown}“, nicht für „{model.info.name}“", "modell", "vereinbarung")
+        report(f"Die Vereinbarung gilt für das Modell „{shown}“, nicht für „{model.info.name}“",
+               "modell", "vereinbarung")
     validity: list[_dt.date | None] = []
     for key in ("gültig_ab", "gültig_bis"):
         raw = head.get(key)
@@ -326,7 +333,8 @@ def load_agreement(model: c.CheckedModel, source: str | Path | Mapping[str, Any]
         tables[tid] = AgreedTable(table, table_spec.name, removed) if removed else table
         overridden.append(tid)
     for section in data:
-        report(f"Unbekannter Abschnitt „{section}“", section, None, "erlaubt: [vereinbarung], [parameter], [tabellen.NAME]")
+        report(f"Unbekannter Abschnitt „{section}“", section, None,
+               "erlaubt: [vereinbarung], [parameter], [tabellen.NAME]")
     if unreported[0]:
         line, column, source_line = where.find(*unreported[1])
         problems.append(Diagnostic(f"… und {unreported[0]} weitere Fehler in dieser Vereinbarung",
@@ -337,7 +345,8 @@ def load_agreement(model: c.CheckedModel, source: str | Path | Mapping[str, Any]
         problems.extend(_corridors(model, parameters, file, agreed_at if text else {}))
     if problems:
         raise AgreementError(problems)
-    return Agreement(name if isinstance(name, str) else None, file, parameters, tables, tuple(overridden), valid_from, valid_to,
+    return Agreement(name if isinstance(name, str) else None, file, parameters, tables, tuple(overridden),
+                     valid_from, valid_to,
                      (place("gültig_ab", "vereinbarung") if valid_from else None,
                       place("gültig_bis", "vereinbarung") if valid_to else None))
 
@@ -404,9 +413,12 @@ def _corridors(model: c.CheckedModel, parameters: dict[str, Any], file: str,
         if domain is None:
             continue
         pkg = node.package or ""
-        for severity, message, _span, hint in corridor_findings(domain, bounds, str(node.subject.type.unit) if node.subject else "", [], pkg):
+        unit = str(node.subject.type.unit) if node.subject else ""
+        for severity, message, _span, hint in corridor_findings(domain, bounds, unit, [], pkg):
             if severity == "fehler":
-                line, column, source_line = next((agreed_at[r.symbol] for r in refs if r.symbol in agreed_at), (1, 1, None))
-                out.append(Diagnostic(f"Mit den vereinbarten Grenzen: {message}", Location(file, line, column), hint=hint,
-                                      source_line=source_line, code="korridor"))
+                line, column, source_line = next(
+                    (agreed_at[r.symbol] for r in refs if r.symbol in agreed_at), (1, 1, None)
+                )
+                out.append(Diagnostic(f"Mit den vereinbarten Grenzen: {message}", Location(file, line, column),
+                                      hint=hint, source_line=source_line, code="korridor"))
     return out

@@ -47,8 +47,19 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
-__all__ = ["MAX_NESTING", "Case", "CaseDocumentError", "CaseLoader", "CaseSources", "DocumentError", "decode_json", "parse_document", "parse_quantity",
-           "read_case_file", "read_data"]
+__all__ = [
+    "MAX_NESTING",
+    "Case",
+    "CaseDocumentError",
+    "CaseLoader",
+    "CaseSources",
+    "DocumentError",
+    "decode_json",
+    "parse_document",
+    "parse_quantity",
+    "read_case_file",
+    "read_data",
+]
 
 
 @attrs.frozen
@@ -129,7 +140,8 @@ def _check_number(number: Decimal, vtype: c.ValueType, raw: Any) -> Decimal:
         allowed = ", ".join(_plain(v, vtype) for v in vtype.choices)
         raise ValueError(f"{_show(raw)} ist nicht erlaubt; erlaubt: {{{allowed}}} {vtype.unit}".rstrip())
     if vtype.low is not None and number < vtype.low or vtype.high is not None and number > vtype.high:
-        raise ValueError(f"{_show(raw)} liegt außerhalb von {_plain(vtype.low, vtype)} bis {_plain(vtype.high, vtype)} {vtype.unit}".rstrip())
+        low, high = _plain(vtype.low, vtype), _plain(vtype.high, vtype)
+        raise ValueError(f"{_show(raw)} liegt außerhalb von {low} bis {high} {vtype.unit}".rstrip())
     return number
 
 
@@ -200,12 +212,12 @@ def convert_value(value: Any, vtype: c.ValueType) -> Any:
                 key = None
             elif isinstance(value, int):
                 key = value
-            elif isinstance(value, Decimal) and _whole(value):
-                key = int(value)
-            elif isinstance(value, str) and re.fullmatch(r"-?\d+", value.strip()):
+            elif (isinstance(value, Decimal) and _whole(value)) or (
+                isinstance(value, str) and re.fullmatch(r"-?\d+", value.strip())
+            ):
                 key = int(value)
         if key is None or vtype.enum.member(key) is None:
-            allowed = ", ".join(str(k) for k in vtype.enum.keys())
+            allowed = ", ".join(str(m.key) for m in vtype.enum.members)
             raise ValueError(f"{_show(value)} gehört nicht zu {vtype.enum.name}; erlaubt: {allowed}")
         return key
     raise ValueError(f"Typ {vtype.describe()} ist als Eingabe nicht möglich")  # pragma: no cover
@@ -280,7 +292,14 @@ def _line_column(text: str, offset: int) -> tuple[int, int]:
     return text.count("\n", 0, offset) + 1, offset - (text.rfind("\n", 0, offset) + 1) + 1
 
 
-_TOML_TOKENS = re.compile(r'"""(?:[^\\]|\\[\s\S])*?"""|\'\'\'[\s\S]*?\'\'\'|"(?:[^"\\\n]|\\.)*"|\'[^\'\n]*\'|#[^\n]*|[\[\]{}]')
+_TOML_TOKENS = re.compile(
+    r'"""(?:[^\\]|\\[\s\S])*?"""'  # basic multi-line string
+    r"|\'\'\'[\s\S]*?\'\'\'"  # literal multi-line string
+    r'|"(?:[^"\\\n]|\\.)*"'  # basic string
+    r"|\'[^\'\n]*\'"  # literal string
+    r"|#[^\n]*"  # comment
+    r"|[\[\]{}]"  # brackets
+)
 _JSON_TOKENS = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]')
 
 
@@ -372,7 +391,9 @@ def read_case_file(path: str | Path, limit: int | None = None) -> tuple[Any, str
     try:
         text = read_text(path, MAX_CASE_BYTES if limit is None else limit)
     except FileRefused as exc:
-        raise CaseError(Diagnostic(f"Die Falldatei „{file}“ {exc.reason}", Location(file, 1, 1), hint=exc.hint, code="eingabe")) from None
+        raise CaseError(Diagnostic(
+            f"Die Falldatei „{file}“ {exc.reason}", Location(file, 1, 1), hint=exc.hint, code="eingabe"
+        )) from None
     try:
         return parse_document(text, json_format=file.lower().endswith(".json")), text
     except DocumentError as exc:
@@ -463,9 +484,11 @@ class CaseLoader:
             else:
                 packages.setdefault(inp.path[0], {})[inp.path[1]] = field
         for name, pkg_fields in packages.items():
-            pkg_class = attrs.make_class(_class_name("Paket", _join(scope, name)), _required_first(pkg_fields), frozen=True)
+            pkg_class = attrs.make_class(
+                _class_name("Paket", _join(scope, name)), _required_first(pkg_fields), frozen=True
+            )
             self._require_record(pkg_class, f"einen Datensatz (Tabelle) mit den Eingaben von „{name}“")
-            required = any(f._default is attrs.NOTHING for f in pkg_fields.values())  # type: ignore[attr-defined]
+            required = any(f._default is attrs.NOTHING for f in pkg_fields.values())
             fields[name] = attrs.field(type=pkg_class) if required else attrs.field(type=pkg_class, default=_EmptyTable)
         for child in spec.lists:
             child_class = self._scope_class(child)
@@ -530,8 +553,11 @@ class CaseLoader:
         too_long: list[tuple[str, str, str | None, str | None]] = []
         self._list_lengths(data, "", "$", too_long)
         if too_long:  # a list far too long is not read element by element
-            raise CaseDocumentError([_diagnostic(sources, message, path, hint, at) for message, path, hint, at in too_long],
-                                    document, sources)
+            raise CaseDocumentError(
+                [_diagnostic(sources, message, path, hint, at) for message, path, hint, at in too_long],
+                document,
+                sources,
+            )
         unreadable: set[str] = set()
         reader = _ElementFiles(base_dir, sum(len(t) for t in sources.texts.values()))
         data = self._inline_files(dict(data), "", "$", base_dir, problems, sources, unreadable, reader)
@@ -545,8 +571,8 @@ class CaseLoader:
             problems.extend(_diagnostic(sources, message, path) for message, path in found[:MAX_REPORTED])
             if len(found) > MAX_REPORTED:
                 where, line_text, _ = sources.where("$")
-                problems.append(Diagnostic(f"… und {len(found) - MAX_REPORTED} weitere Fehler in diesem Fall", where, path="$",
-                                           source_line=line_text, code="eingabe",
+                problems.append(Diagnostic(f"… und {len(found) - MAX_REPORTED} weitere Fehler in diesem Fall", where,
+                                           path="$", source_line=line_text, code="eingabe",
                                            hint=f"gezeigt werden die ersten {MAX_REPORTED}"))
         except RecursionError:  # pragma: no cover - nesting is bounded when the data is read
             problems.append(_diagnostic(sources, _TOO_DEEP, "$"))
@@ -555,16 +581,14 @@ class CaseLoader:
         checks: list[tuple[str, str, str | None, str | None]] = []
         self._record_checks(data, "", "$", checks)
         problems.extend(_diagnostic(sources, message, path, hint, at) for message, path, hint, at in checks)
-        if structured is not None:
-            row = self._row(structured, "", "$", problems)
-        else:
-            row = {}
+        row = self._row(structured, "", "$", problems) if structured is not None else {}
         if problems:
             raise CaseDocumentError(problems, document, sources)
         return Case(row, sources.source, sources if sources.texts else None)
 
-    def _inline_files(self, data: dict[str, Any], scope: str, path: str, folder: Path | None, problems: list[Diagnostic],
-                      sources: CaseSources, unreadable: set[str], reader: _ElementFiles) -> dict[str, Any]:
+    def _inline_files(self, data: dict[str, Any], scope: str, path: str, folder: Path | None,
+                      problems: list[Diagnostic], sources: CaseSources, unreadable: set[str],
+                      reader: _ElementFiles) -> dict[str, Any]:
         """Replace list elements given as file names by the records in those files.
 
         ``sources.files`` collects which element path came from which file (its errors name
@@ -599,9 +623,11 @@ class CaseLoader:
                     sources.texts[str(file)] = text
                     item = loaded
                     if isinstance(item, dict):
-                        item = self._inline_files(dict(item), child, item_path, file.parent, problems, sources, unreadable, reader)
+                        item = self._inline_files(dict(item), child, item_path, file.parent, problems, sources,
+                                                  unreadable, reader)
                 elif isinstance(item, dict):
-                    item = self._inline_files(dict(item), child, item_path, folder, problems, sources, unreadable, reader)
+                    item = self._inline_files(dict(item), child, item_path, folder, problems, sources, unreadable,
+                                              reader)
                 new_items.append(item)
             data[name] = new_items
         return data
@@ -625,7 +651,9 @@ class CaseLoader:
         for child in spec.lists:
             cspec = self.model.scopes[child]
             items = getattr(obj, cspec.name)
-            row[cspec.name] = [self._row(item, child, f"{path}.{cspec.name}[{i}]", problems) for i, item in enumerate(items, start=1)]
+            row[cspec.name] = [
+                self._row(item, child, f"{path}.{cspec.name}[{i}]", problems) for i, item in enumerate(items, start=1)
+            ]
         return row
 
     def _list_lengths(self, data: Any, scope: str, path: str,
@@ -640,7 +668,9 @@ class CaseLoader:
             items = data.get(cspec.name)
             if not isinstance(items, list):
                 continue
-            problem = list_length_problem(cspec.name, len(items), cspec.max_count) if len(items) > MAX_LIST_ITEMS else None
+            problem = (
+                list_length_problem(cspec.name, len(items), cspec.max_count) if len(items) > MAX_LIST_ITEMS else None
+            )
             if problem is not None:
                 at = f"{path}.{cspec.name}[{list_limit(cspec.max_count) + 1}]"
                 problems.append((problem[0], f"{path}.{cspec.name}", problem[1], at))
@@ -661,9 +691,12 @@ class CaseLoader:
             pkg = self.model.packages[pid]
             table = data.get(pkg.name)
             if isinstance(table, Mapping) and table.get("bewilligte_stufe") is not None and not table.get("begründung"):
-                problems.append((f"Die bewilligte Stufe {_show(table['bewilligte_stufe'])} von „{pkg.name}“ braucht eine Begründung",
-                                 f"{path}.{pkg.name}.begründung", "§ 127 SGB IX: die Abweichung von der berechneten Stufe wird begründet",
-                                 f"{path}.{pkg.name}.bewilligte_stufe"))
+                problems.append((
+                    f"Die bewilligte Stufe {_show(table['bewilligte_stufe'])} von „{pkg.name}“ braucht eine Begründung",
+                    f"{path}.{pkg.name}.begründung",
+                    "§ 127 SGB IX: die Abweichung von der berechneten Stufe wird begründet",
+                    f"{path}.{pkg.name}.bewilligte_stufe",
+                ))
         for child in spec.lists:
             cspec = self.model.scopes[child]
             items = data.get(cspec.name)
@@ -671,8 +704,12 @@ class CaseLoader:
                 continue  # missing or not a list: reported by the structure check
             count = len(items)
             if cspec.min_count is not None and count < cspec.min_count:
-                problems.append((f"„{cspec.name}“ braucht mindestens {cspec.min_count} Einträge, angegeben sind {count}",
-                                 f"{path}.{cspec.name}", None, None))
+                problems.append((
+                    f"„{cspec.name}“ braucht mindestens {cspec.min_count} Einträge, angegeben sind {count}",
+                    f"{path}.{cspec.name}",
+                    None,
+                    None,
+                ))
             too_long = list_length_problem(cspec.name, count, cspec.max_count)
             if too_long is not None:
                 problems.append((too_long[0], f"{path}.{cspec.name}", too_long[1],
@@ -757,7 +794,9 @@ class _ElementFiles:
         return path, text
 
 
-def _diagnostic(sources: CaseSources, message: str, path: str, hint: str | None = None, at: str | None = None) -> Diagnostic:
+def _diagnostic(
+    sources: CaseSources, message: str, path: str, hint: str | None = None, at: str | None = None
+) -> Diagnostic:
     """A case error at data path ``path``, located where ``at`` (default ``path``) stands in the
     case's files."""
     where, line_text, _ = sources.where(at or path)
@@ -849,8 +888,8 @@ def decode_location(exc: Exception) -> tuple[int, int, str]:
 
 
 def _document_diagnostic(exc: DocumentError, file: str, text: str, path: str | None = None) -> Diagnostic:
-    return Diagnostic(f"Die Datei ist kein gültiges TOML/JSON: {exc.message}", Location(file, exc.line, exc.column), path=path,
-                      source_line=source_line_of(text, exc.line), code="eingabe")
+    return Diagnostic(f"Die Datei ist kein gültiges TOML/JSON: {exc.message}", Location(file, exc.line, exc.column),
+                      path=path, source_line=source_line_of(text, exc.line), code="eingabe")
 
 
 def source_line_of(text: str, line: int) -> str | None:

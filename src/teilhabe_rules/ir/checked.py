@@ -20,14 +20,13 @@ import decimal
 import functools
 from decimal import Decimal
 from fractions import Fraction
-from typing import Any, Union
+from typing import Any, TypeAlias
 
 import attrs
+from attrs import frozen
 
 from ..span import Span
 from ..units import DIMENSIONLESS, Unit
-
-frozen = attrs.frozen
 
 # The arithmetic of every backend and of the toolkit's constant evaluator: 28 significant
 # digits; an invalid operation, a division by zero and an overflow are errors, never NaN or
@@ -265,7 +264,10 @@ class Func:
     span: Span
 
 
-Expr = Union[Const, Ref, Position, Previous, Unary, Arith, KeyApply, Compare, Logic, Cond, Convert, Lookup, Aggregate, Func]
+Expr: TypeAlias = (
+    Const | Ref | Position | Previous | Unary | Arith | KeyApply | Compare | Logic | Cond | Convert | Lookup
+    | Aggregate | Func
+)
 
 
 # --------------------------------------------------------------------------------------

@@ -234,7 +234,7 @@ def _decode(value: object, refs: list[object], classes: Mapping[str, type]) -> o
     tag = items[0]
     if tag == "o":
         name = items[1] if len(items) > 1 else None
-        cls = classes.get(name) if type(name) is str else None  # type: ignore[arg-type]
+        cls = classes.get(name) if type(name) is str else None
         if cls is None:
             raise SerialError(f"Klasse nicht erlaubt: {name!r}"[:200])
         args = [
@@ -253,15 +253,15 @@ def _decode(value: object, refs: list[object], classes: Mapping[str, type]) -> o
     if tag == "D":
         if len(items) != 2 or type(items[1]) is not str:
             raise SerialError("ungültige Dezimalzahl")
-        return Decimal(items[1])  # type: ignore[arg-type]
+        return Decimal(items[1])
     if tag == "t":
         return tuple(
             [item if type(item) in _PLAIN else _decode(item, refs, classes) for item in items[1:]]
         )
     if tag == "r":
-        if len(items) != 2 or type(items[1]) is not int or not 0 <= items[1] < len(refs):  # type: ignore[operator]
+        if len(items) != 2 or type(items[1]) is not int or not 0 <= items[1] < len(refs):
             raise SerialError("ungültiger Verweis")
-        return refs[items[1]]  # type: ignore[index]
+        return refs[items[1]]
     if tag == "l":
         return [
             item if type(item) in _PLAIN else _decode(item, refs, classes) for item in items[1:]
@@ -277,11 +277,11 @@ def _decode(value: object, refs: list[object], classes: Mapping[str, type]) -> o
     if tag == "d":
         if len(items) != 2 or type(items[1]) is not str:
             raise SerialError("ungültiges Datum")
-        return _dt.date.fromisoformat(items[1])  # type: ignore[arg-type]
+        return _dt.date.fromisoformat(items[1])
     if tag == "Q":
         if len(items) != 3 or type(items[1]) is not int or type(items[2]) is not int:
             raise SerialError("ungültiger Bruch")
-        return Fraction(items[1], items[2])  # type: ignore[arg-type]
+        return Fraction(items[1], items[2])
     if tag == "f":
         return frozenset(
             [item if type(item) in _PLAIN else _decode(item, refs, classes) for item in items[1:]]

@@ -344,7 +344,7 @@ class _Gen:
             self.emit(f"_no_band(s, {node.package!r}, {unit!r})", indent + 1)
         elif node.kind == "stufe":
             assert node.expr is not None and node.type.enum is not None
-            levels = self.const(frozenset(int(k) for k in node.type.enum.keys()))
+            levels = self.const(frozenset(int(m.key) for m in node.type.enum.members))
             self.emit(f"{row}[{node.key!r}] = _level({self.expr(node.expr)}, {levels}, {node.package!r})", indent)
         elif node.kind == "bewilligt":
             granted = f"{node.package}.bewilligte_stufe"
@@ -384,7 +384,10 @@ class _Gen:
             child = self.child_towards(scope, node.scope)
             assert child is not None
             run = []
-            while position < len(node_ids) and self.child_towards(scope, self.model.nodes[node_ids[position]].scope) == child:
+            while (
+                position < len(node_ids)
+                and self.child_towards(scope, self.model.nodes[node_ids[position]].scope) == child
+            ):
                 run.append(node_ids[position])
                 position += 1
             depth = self.model.scopes[child].depth
@@ -399,7 +402,8 @@ class _Gen:
         for child in self.model.scopes[scope].lists:
             depth = self.model.scopes[child].depth
             name = self.model.scopes[child].name
-            self.emit(f"{self.row(scope)}[{name!r}] = L{depth} = [dict(x) for x in {self.row(scope)}[{name!r}]]", indent)
+            row = self.row(scope)
+            self.emit(f"{row}[{name!r}] = L{depth} = [dict(x) for x in {row}[{name!r}]]", indent)
             if self.model.scopes[child].lists:
                 self.emit(f"for e{depth} in L{depth}:", indent)
                 self.copy_rows(child, indent + 1)
@@ -416,7 +420,11 @@ class _Gen:
         self.copy_rows("", 2)
         self.block("", list(self.model.order), 2)
         self.emit("pass", 2)
-        self.emit("except (FaultError, ArithmeticError, ValueError, TypeError, LookupError, AttributeError, RecursionError) as exc:", 1)
+        self.emit(
+            "except (FaultError, ArithmeticError, ValueError, TypeError, LookupError, AttributeError,"
+            " RecursionError) as exc:",
+            1,
+        )
         self.emit(f"raise Located(N, ({loop_vars}{',' if loop_vars else ''}), exc) from None", 2)
         self.emit("return r", 1)
         # the aggregates' functions stand before ``run``

@@ -48,8 +48,8 @@ class ExplanationPlan:
         for scope in model.scopes.values():
             for spec in scope.inputs:
                 self.symbols[spec.id] = (spec.scope, spec.key, spec.type, "eingabe")
-        for pid, spec in model.parameters.items():
-            self.symbols[pid] = ("", pid, spec.type, "parameter")
+        for pid, parameter in model.parameters.items():
+            self.symbols[pid] = ("", pid, parameter.type, "parameter")
         for node in model.nodes.values():
             self.symbols[node.id] = (node.scope, node.key, node.type, node.kind)
         self.depth_of = {sid: s.depth for sid, s in model.scopes.items()}
@@ -137,7 +137,8 @@ def _explain_node(plan: ExplanationPlan, node: c.Node, scope: str, rows: Rows, p
         subject = row_subject(node, rows, parameters, depth_of)
         band = _band_for(node, subject, rows, parameters, depth_of)
         unit = str(node.subject.type.unit) if node.subject is not None else ""
-        text = f"{format_value(subject, node.subject.type if node.subject else None)} {unit} liegt im Korridor {band} {unit} → Stufe {result}".replace("  ", " ")
+        shown = format_value(subject, node.subject.type if node.subject else None)
+        text = f"{shown} {unit} liegt im Korridor {band} {unit} → Stufe {result}".replace("  ", " ")
         margin = margin_of(plan, node, rows, parameters, None)
         if margin is not None and margin.text():
             text += "; " + margin.text()
@@ -155,7 +156,8 @@ def _explain_node(plan: ExplanationPlan, node: c.Node, scope: str, rows: Rows, p
             reason = levels.reason
             text = (f"bewilligt ist Stufe {result} (berechnet: Stufe {quantity_text(computed, node.type)}); "
                     f"Begründung: {reason}; vergütet wird die bewilligte Stufe")
-            computed_node = plan.nodes_by_id.get(f"{scope}.{pkg}.berechnete_stufe" if scope else f"{pkg}.berechnete_stufe")
+            computed_id = f"{scope}.{pkg}.berechnete_stufe" if scope else f"{pkg}.berechnete_stufe"
+            computed_node = plan.nodes_by_id.get(computed_id)
             if computed_node is not None and computed_node.bands:
                 margin = margin_of(plan, computed_node, rows, parameters, granted)
                 if margin is not None and margin.to_granted is not None:
@@ -165,7 +167,8 @@ def _explain_node(plan: ExplanationPlan, node: c.Node, scope: str, rows: Rows, p
             criteria = f"; Kriterien: {member.description}" if member is not None and member.description else ""
             text = f"Stufe {result} nach fachlicher Einschätzung{criteria}"
         else:
-            computed_node = plan.nodes_by_id.get(f"{scope}.{pkg}.berechnete_stufe" if scope else f"{pkg}.berechnete_stufe")
+            computed_id = f"{scope}.{pkg}.berechnete_stufe" if scope else f"{pkg}.berechnete_stufe"
+            computed_node = plan.nodes_by_id.get(computed_id)
             because = ""
             if computed_node is not None:
                 because = ": " + _explain_node(plan, computed_node, scope, rows, prefix, parameters).text
@@ -188,15 +191,25 @@ def row_subject(node: c.Node, rows: Rows, parameters: Mapping[str, Any], depth_o
     return value_after(node.subject, rows, parameters, depth_of)
 
 
-def _bounds(node: c.Node, rows: Rows, parameters: Mapping[str, Any], depth_of: Mapping[str, int]) -> list[tuple[int, Any, bool, Any, bool]]:
+def _bounds(
+    node: c.Node, rows: Rows, parameters: Mapping[str, Any], depth_of: Mapping[str, int]
+) -> list[tuple[int, Any, bool, Any, bool]]:
     """The corridor's bands with their bounds evaluated (None: an open side)."""
-    return [(band.level,
-             value_after(band.lower, rows, parameters, depth_of) if band.lower is not None else None, band.lower_inclusive,
-             value_after(band.upper, rows, parameters, depth_of) if band.upper is not None else None, band.upper_inclusive)
-            for band in node.bands]
+    return [
+        (
+            band.level,
+            value_after(band.lower, rows, parameters, depth_of) if band.lower is not None else None,
+            band.lower_inclusive,
+            value_after(band.upper, rows, parameters, depth_of) if band.upper is not None else None,
+            band.upper_inclusive,
+        )
+        for band in node.bands
+    ]
 
 
-def _band_for(node: c.Node, subject: Any, rows: Rows, parameters: Mapping[str, Any], depth_of: Mapping[str, int]) -> str:
+def _band_for(
+    node: c.Node, subject: Any, rows: Rows, parameters: Mapping[str, Any], depth_of: Mapping[str, int]
+) -> str:
     for _level, lo, lo_inc, hi, hi_inc in _bounds(node, rows, parameters, depth_of):
         if not band_contains(subject, lo, lo_inc, hi, hi_inc):
             continue

@@ -97,8 +97,10 @@ class Element(Mapping[str, Any]):
         items = self._row.get(spec.name)
         if not isinstance(items, list):
             return ()
-        return tuple(Element(self._frame, item, scope, (*self.indexes, number), self, f"{self.path}.{spec.name}[{number + 1}]")
-                     for number, item in enumerate(items))
+        return tuple(
+            Element(self._frame, item, scope, (*self.indexes, number), self, f"{self.path}.{spec.name}[{number + 1}]")
+            for number, item in enumerate(items)
+        )
 
     def count(self, scope: str) -> int:
         """The number of elements of list ``scope`` directly below this element."""

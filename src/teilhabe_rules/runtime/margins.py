@@ -58,7 +58,11 @@ class LevelStep:
         return f"{'' if self.strict else 'ab '}{amount} weniger {target}"
 
     def to_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"stufe": self.level, "richtung": self.direction, "abstand": json_value(self.amount, self.type)}
+        out: dict[str, Any] = {
+            "stufe": self.level,
+            "richtung": self.direction,
+            "abstand": json_value(self.amount, self.type),
+        }
         if self.unit:
             out["einheit"] = self.unit
         out["mehr_als"] = self.strict
@@ -146,7 +150,10 @@ def corridor_margin(node: c.Node, domain: Any, subject: Any, bounds: _Bounds, gr
                 amount, strict = subject - hi, not hi_inc
             if strict and integral and subject == subject.to_integral_value():
                 edge = subject + amount if direction == "mehr" else subject - amount
-                first = edge.to_integral_value(rounding="ROUND_FLOOR") + 1 if direction == "mehr" else edge.to_integral_value(rounding="ROUND_CEILING") - 1
+                if direction == "mehr":
+                    first = edge.to_integral_value(rounding="ROUND_FLOOR") + 1
+                else:
+                    first = edge.to_integral_value(rounding="ROUND_CEILING") - 1
                 if band_level(bounds, first) != level:
                     continue
                 amount, strict = abs(first - subject), False

@@ -23,11 +23,12 @@ __all__ = ["Explanation", "Quantity", "json_value"]
 
 @attrs.frozen
 class Quantity:
-    """A value with its unit; ``value`` is a Decimal, int, bool, date or str — never a float."""
+    """A value with its unit; ``value`` is a Decimal, int, bool, date or str — never a float
+    (a whole list's values: a list, with ``type`` None)."""
 
     value: Any
     unit: str
-    type: c.ValueType = attrs.field(repr=False, eq=False)
+    type: c.ValueType | None = attrs.field(repr=False, eq=False)
 
     def __str__(self) -> str:
         return quantity_text(self.value, self.type)

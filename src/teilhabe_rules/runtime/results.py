@@ -23,8 +23,18 @@ from .frame import Element, Frame
 from .margins import LevelMargin, LevelStep
 from .quantities import Explanation, Quantity
 
-__all__ = ["Explanation", "LevelChange", "LevelMargin", "LevelStep", "NoSuchElement", "PackageResult", "Quantity", "Result",
-           "ScopeResult", "format_value"]
+__all__ = [
+    "Explanation",
+    "LevelChange",
+    "LevelMargin",
+    "LevelStep",
+    "NoSuchElement",
+    "PackageResult",
+    "Quantity",
+    "Result",
+    "ScopeResult",
+    "format_value",
+]
 
 
 class NoSuchElement(KeyError):
@@ -129,7 +139,10 @@ class Result:
                     raise KeyError(f"„{format_path(steps[:number])}“ ist keine Liste des Ergebnisses")
                 items = element.children(scope)
                 if not 1 <= step <= len(items):
-                    raise NoSuchElement(f"„{format_path(steps[:number + 1])}“ gibt es nicht: die Liste hat {len(items)} Einträge (ab 1 gezählt)")
+                    raise NoSuchElement(
+                        f"„{format_path(steps[:number + 1])}“ gibt es nicht: die Liste hat {len(items)} Einträge"
+                        " (ab 1 gezählt)"
+                    )
                 element = items[step - 1]
                 names = []
             else:
@@ -199,11 +212,12 @@ class Result:
                 label = member.label if member else None
             margin = None
             if pkg.rule == "korridor":
-                node = model.nodes.get(f"{scope}.{pkg.name}.berechnete_stufe" if scope else f"{pkg.name}.berechnete_stufe")
-                if node is not None and node.bands:
+                computed_id = f"{scope}.{pkg.name}.berechnete_stufe" if scope else f"{pkg.name}.berechnete_stufe"
+                computed = model.nodes.get(computed_id)
+                if computed is not None and computed.bands:
                     package_path = f"{path[2:]}.{pkg.name}" if path.startswith("$.") else pkg.name
-                    margin = explain_module.margin_of(self._model.explanation_plan, node, rows, self.frame.parameters,
-                                       levels.granted, package_path)
+                    margin = explain_module.margin_of(self._model.explanation_plan, computed, rows,
+                                                      self.frame.parameters, levels.granted, package_path)
             packages[pkg.name] = PackageResult(
                 pkg.name, pkg.title,
                 levels.computed if pkg.level_type is not None else None,

@@ -1,1 +1,2 @@
-"""The tools built on the public contracts: diff, compare, strategies, properties, coverage, conversions, the examples runner and the pytest plugin."""
+"""The tools built on the public contracts: diff, compare, strategies, properties, coverage, conversions,
+the examples runner and the pytest plugin."""

@@ -44,6 +44,7 @@ from __future__ import annotations
 
 import array
 import codecs
+import contextlib
 import csv
 import datetime as _dt
 import decimal
@@ -484,16 +485,20 @@ def fields(old: Model, new: Model, values: str | Sequence[str] | None = None, bu
         if pkg.level_type is None or other is None or other.level_type is None:
             continue
         node = b.nodes[f"{pid}.stufe"]
-        out.append(Field(_place(pkg.scope, f"{pkg.name}.stufe"), "stufe", pkg.scope, f"{pkg.name}.stufe", "", node.type))
+        out.append(
+            Field(_place(pkg.scope, f"{pkg.name}.stufe"), "stufe", pkg.scope, f"{pkg.name}.stufe", "", node.type)
+        )
     key = budget or ".".join(a.info.budget or ()) or None
     key_new = budget or ".".join(b.info.budget or ()) or None
     if key is None or key_new is None:
         missing = a.info if key is None else b.info
         raise CheckError(Diagnostic(f"Das Modell „{missing.name}“ nennt kein Budget", Location(missing.file, 1, 1),
-                                    hint="ergänze im Modellkopf „budget PFAD“ (den Wert, der das Gesamtbudget eines Falls ist) "
+                                    hint="ergänze im Modellkopf „budget PFAD“ "
+                                         "(den Wert, der das Gesamtbudget eines Falls ist) "
                                          "oder gib --budget PFAD an", code="budget"))
     if key != key_new:
-        raise CheckError(Diagnostic(f"Die Versionen nennen verschiedene Budgets: „{key}“ und „{key_new}“", code="budget",
+        raise CheckError(Diagnostic(f"Die Versionen nennen verschiedene Budgets: „{key}“ und „{key_new}“",
+                                    code="budget",
                                     hint="gib mit --budget PFAD den Wert an, der in beiden das Gesamtbudget ist"))
     node_a, node_b = _root_value(a, key), _root_value(b, key)
     if node_a is None or node_b is None:
@@ -501,13 +506,17 @@ def fields(old: Model, new: Model, values: str | Sequence[str] | None = None, bu
         raise CheckError(Diagnostic(f"Das Budget „{key}“ ist kein Wert auf oberster Ebene von „{missing.name}“",
                                     Location(missing.file, 1, 1), code="budget"))
     if str(node_a.type.unit) != str(node_b.type.unit):
-        raise CheckError(Diagnostic(f"Das Budget „{key}“ hat verschiedene Einheiten: {node_a.type.unit} und {node_b.type.unit}",
-                                    code="budget"))
+        raise CheckError(Diagnostic(
+            f"Das Budget „{key}“ hat verschiedene Einheiten: {node_a.type.unit} und {node_b.type.unit}", code="budget"
+        ))
     out.append(Field(key, "budget", "", key, str(node_a.type.unit), node_a.type))
     taken = {key}
     candidates = _numeric(a, b)
     if values is None:
-        chosen = [f for f in candidates if f.scope == "" and "." not in f.key and any(atom in _atoms(f.unit) for atom in _COUNTED)]
+        chosen = [
+            f for f in candidates
+            if f.scope == "" and "." not in f.key and any(atom in _atoms(f.unit) for atom in _COUNTED)
+        ]
     elif isinstance(values, str) and values in ("alle", "all"):
         chosen = candidates
     elif isinstance(values, str) and values in ("keine", "none", ""):
@@ -518,8 +527,10 @@ def fields(old: Model, new: Model, values: str | Sequence[str] | None = None, bu
         chosen = []
         for name in names:
             if name not in by_name:
-                raise CheckError(Diagnostic(f"„{name}“ ist kein Wert, den beide Versionen mit derselben Einheit haben", code="werte",
-                                            hint=did_you_mean(name, by_name) or "Werte in Listen heißen z. B. bewohner[].tagessatz"))
+                raise CheckError(Diagnostic(
+                    f"„{name}“ ist kein Wert, den beide Versionen mit derselben Einheit haben", code="werte",
+                    hint=did_you_mean(name, by_name) or "Werte in Listen heißen z. B. bewohner[].tagessatz",
+                ))
             chosen.append(by_name[name])
     out.extend(f for f in chosen if f.name not in taken)
     return out
@@ -610,7 +621,13 @@ def _numeric(a: c.CheckedModel, b: c.CheckedModel) -> list[Field]:
     for nid in a.order:
         node = a.nodes[nid]
         other = b.nodes.get(nid)
-        if node.kind != "wert" or node.type.kind != "zahl" or other is None or other.kind != "wert" or other.type.kind != "zahl":
+        if (
+            node.kind != "wert"
+            or node.type.kind != "zahl"
+            or other is None
+            or other.kind != "wert"
+            or other.type.kind != "zahl"
+        ):
             continue
         if str(node.type.unit) != str(other.type.unit):
             continue
@@ -686,8 +703,8 @@ class Summary:
             "leere_zeilen": self.empty,
             "stufenwechsel": {name: {"fälle": lv.cases, "höher": lv.up, "niedriger": lv.down, "elemente": lv.elements}
                               for name, lv in self.levels.items()},
-            "budget": {"wert": self.budget.name, "einheit": unit, "alt": money(self.total_old), "neu": money(self.total_new),
-                       "differenz": money(self.difference)},
+            "budget": {"wert": self.budget.name, "einheit": unit, "alt": money(self.total_old),
+                       "neu": money(self.total_new), "differenz": money(self.difference)},
             "verteilung": {
                 "einheit": unit,
                 "min": money(self.minimum) if self.minimum is not None else None,
@@ -748,8 +765,8 @@ class Summary:
         ]
         dist = data["verteilung"]
         if self.evaluated:
-            lines.append("  " + " · ".join(f"{label} {_grouped(dist[key], sign=True)}" for label, key in
-                                             (("Min", "min"), ("Q1", "q1"), ("Median", "median"), ("Q3", "q3"), ("Max", "max"))))
+            quantiles = (("Min", "min"), ("Q1", "q1"), ("Median", "median"), ("Q3", "q3"), ("Max", "max"))
+            lines.append("  " + " · ".join(f"{label} {_grouped(dist[key], sign=True)}" for label, key in quantiles))
             lines.append(f"  gestiegen: {self.increased} · gesunken: {self.decreased} · unverändert: {self.unchanged}")
         else:
             lines.append("  (kein Fall ausgewertet)")
@@ -768,8 +785,11 @@ class Summary:
         lines += ["", "Größte Änderungen des Budgets"]
         top = data["größte_änderungen"]
         if top:
-            lines.extend(f"  {item['fall']}: {_grouped(item['alt'])} → {_grouped(item['neu'])} ({_grouped(item['differenz'], sign=True)})"
-                         for item in top)
+            lines.extend(
+                f"  {item['fall']}: {_grouped(item['alt'])} → {_grouped(item['neu'])}"
+                f" ({_grouped(item['differenz'], sign=True)})"
+                for item in top
+            )
         else:
             lines.append("  keine")
         return "\n".join(lines) + "\n"
@@ -1003,7 +1023,9 @@ class _Record:
 
 def _message(exc: BaseException) -> str:
     if isinstance(exc, TeilhabeError):
-        texts = [d.message + (f" @ {d.path}" if d.path and d.path != "$" else "") for d in exc.diagnostics if d.is_error]
+        texts = [
+            d.message + (f" @ {d.path}" if d.path and d.path != "$" else "") for d in exc.diagnostics if d.is_error
+        ]
         return " | ".join(texts) or exc.message
     if isinstance(exc, RecursionError):
         return f"der Fall ist zu tief verschachtelt (höchstens {MAX_NESTING} Ebenen)"
@@ -1028,7 +1050,8 @@ def _same_inputs(old: Model, new: Model) -> bool:
         return False
     for sid, scope in a.items():
         other = b[sid]
-        if sid and (scope.name, scope.parent, scope.min_count, scope.max_count) != (other.name, other.parent, other.min_count, other.max_count):
+        shape = (scope.name, scope.parent, scope.min_count, scope.max_count)
+        if sid and shape != (other.name, other.parent, other.min_count, other.max_count):
             return False  # (the top level is named after the model)
         left = [(i.id, i.key, i.path, i.type, i.required, i.default) for i in scope.inputs]
         right = [(i.id, i.key, i.path, i.type, i.required, i.default) for i in other.inputs]
@@ -1069,11 +1092,10 @@ class _Evaluator:
             record.error_old = record.error_new = error
             return record
         if self.shared:
-            try:
-                # read and checked once for both versions
+            # read and checked once for both versions; where that fails, each version then reports
+            # the problem in its own words
+            with contextlib.suppress(Exception):
                 data = self.old.load_case(data, base_dir=self.base_dir)
-            except Exception:  # noqa: BLE001 - each version then reports the problem in its own words
-                pass
         for side, model, agreed, at in self.sides:
             try:
                 setattr(record, side, self.figures(model, data, agreed, at))
@@ -1291,7 +1313,9 @@ class _Formatter:
         if not record.ok or record.old is None or record.new is None:
             if self.single:
                 return [record.id, "fehler", record.error_old or record.error_new or ""]
-            errors = "; ".join(f"{side}: {text}" for side, text in (("alt", record.error_old), ("neu", record.error_new)) if text)
+            errors = "; ".join(
+                f"{side}: {text}" for side, text in (("alt", record.error_old), ("neu", record.error_new)) if text
+            )
             return [record.id, "fehler", errors]
         cells = [record.id, "ok", ""]
         for f in self.fields:
@@ -1729,11 +1753,16 @@ def generate_population(model: Model, n: int, seed: int, out: str | Path | TextI
     if split is not None:
         lists = [model.checked.scopes[sid].name for sid in model.checked.scopes[""].lists]
         if split not in lists:
-            raise CaseError(Diagnostic(f"„{split}“ ist keine Liste auf der obersten Ebene von „{model.name}“", code="population",
-                                       hint="Listen: " + ", ".join(lists) if lists else "das Modell hat keine Listen"))
+            raise CaseError(Diagnostic(
+                f"„{split}“ ist keine Liste auf der obersten Ebene von „{model.name}“", code="population",
+                hint="Listen: " + ", ".join(lists) if lists else "das Modell hat keine Listen",
+            ))
     from .strategies import GeneratorError, sample_cases
 
-    cases = _split_cases(model, sample_cases(model, max(n, 1) * 10 + 10, seed), split) if split else sample_cases(model, n, seed)
+    if split:
+        cases = _split_cases(model, sample_cases(model, max(n, 1) * 10 + 10, seed), split)
+    else:
+        cases = sample_cases(model, n, seed)
     sink = _Sink(out, n)
     written = 0
     try:
@@ -1794,15 +1823,19 @@ class _Sink:
             return
         path = Path(out)
         if path.suffix and path.suffix.lower() not in (".jsonl", ".ndjson") and not path.is_dir():
-            raise CaseError(Diagnostic(f"„{path}“: das Ziel ist ein Verzeichnis (eine TOML-Datei je Fall) oder eine .jsonl-Datei",
-                                       code="population"))
+            raise CaseError(Diagnostic(
+                f"„{path}“: das Ziel ist ein Verzeichnis (eine TOML-Datei je Fall) oder eine .jsonl-Datei",
+                code="population",
+            ))
         if path.suffix.lower() in (".jsonl", ".ndjson"):
             self.file = AtomicFile(path)
             return
         try:
             path.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            raise CaseError(Diagnostic(f"„{path}“ lässt sich nicht schreiben: {exc.strerror or exc}", code="population")) from None
+            raise CaseError(Diagnostic(
+                f"„{path}“ lässt sich nicht schreiben: {exc.strerror or exc}", code="population"
+            )) from None
         self.folder = path
 
     def write(self, number: int, case: dict[str, Any]) -> None:

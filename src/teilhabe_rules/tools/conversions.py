@@ -41,7 +41,9 @@ def bei_nrw_2_to_3(
     model = target if target is not None else bundled("bei_nrw3")
     table = next((t for t in model.checked.tables.values() if t.name == "bereich_je_kapitel"), None)
     if table is None:
-        raise CaseError(Diagnostic(f"Das Modell „{model.name}“ hat keine Tabelle „bereich_je_kapitel“ für die Umstellung"))
+        raise CaseError(Diagnostic(
+            f"Das Modell „{model.name}“ hat keine Tabelle „bereich_je_kapitel“ für die Umstellung"
+        ))
     mapping = table.mapping()
     row = old.row
     measures = []

@@ -119,7 +119,9 @@ class ModelDiff:
             "alt": _info_dict(self.old),
             "neu": _info_dict(self.new),
             "anzahl": len(self.changes),
-            "abschnitte": {heading: [ch.to_dict() for ch in self.section(key)] for key, heading in SECTIONS if self.section(key)},
+            "abschnitte": {
+                heading: [ch.to_dict() for ch in self.section(key)] for key, heading in SECTIONS if self.section(key)
+            },
         }
 
 
@@ -257,12 +259,14 @@ class _Diff:
         self.old, self.new = old, new
         self.changes: list[Change] = []
 
-    def add(self, section: str, kind: str, subject: str, old: str | None = None, new: str | None = None, note: str | None = None) -> None:
+    def add(self, section: str, kind: str, subject: str, old: str | None = None, new: str | None = None,
+            note: str | None = None) -> None:
         self.changes.append(Change(section, kind, subject, old, new, note))
 
     def changed(self, section: str, subject: str, old: Any, new: Any, note: str | None = None) -> None:
         if old != new:
-            self.add(section, "geändert", subject, "—" if old in (None, "") else str(old), "—" if new in (None, "") else str(new), note)
+            self.add(section, "geändert", subject, "—" if old in (None, "") else str(old),
+                     "—" if new in (None, "") else str(new), note)
 
     # ---- header and validity ----
 
@@ -321,8 +325,10 @@ class _Diff:
             for number in sorted(set(levels_a) - set(levels_b)):
                 self.add("pakete", "entfernt", f"{where} Stufe {number}", old=f"„{levels_a[number].label}“")
             for number in sorted(set(levels_a) & set(levels_b)):
-                self.changed("pakete", f"{where} Stufe {number}", f"„{levels_a[number].label}“", f"„{levels_b[number].label}“", "Bezeichnung")
-                self.changed("pakete", f"{where} Stufe {number}", levels_a[number].criteria, levels_b[number].criteria, "Kriterien")
+                level_a, level_b = levels_a[number], levels_b[number]
+                self.changed("pakete", f"{where} Stufe {number}", f"„{level_a.label}“", f"„{level_b.label}“",
+                             "Bezeichnung")
+                self.changed("pakete", f"{where} Stufe {number}", level_a.criteria, level_b.criteria, "Kriterien")
             self.corridor(pid, a, b, where)
 
     def corridor(self, pid: str, a: c.PackageSpec, b: c.PackageSpec, where: str) -> None:
@@ -331,12 +337,14 @@ class _Diff:
         if node_a is None or node_b is None or not node_a.bands or not node_b.bands:
             return
         if not ir_equal(node_a.subject, node_b.subject):
-            self.add("korridore", "geändert", f"{where}: Größe des Korridors", _symbolic(node_a.subject), _symbolic(node_b.subject))
+            self.add("korridore", "geändert", f"{where}: Größe des Korridors", _symbolic(node_a.subject),
+                     _symbolic(node_b.subject))
         unit = str(node_b.subject.type.unit) if node_b.subject is not None else ""
         bands_a = {band.level: band for band in node_a.bands}
         bands_b = {band.level: band for band in node_b.bands}
         for level in sorted(set(bands_b) - set(bands_a)):
-            self.add("korridore", "hinzugefügt", f"{where} Stufe {level}", new=self._band(bands_b[level], self.new, unit))
+            self.add("korridore", "hinzugefügt", f"{where} Stufe {level}",
+                     new=self._band(bands_b[level], self.new, unit))
         for level in sorted(set(bands_a) - set(bands_b)):
             self.add("korridore", "entfernt", f"{where} Stufe {level}", old=self._band(bands_a[level], self.old, unit))
         for level in sorted(set(bands_a) & set(bands_b)):
@@ -364,7 +372,11 @@ class _Diff:
             text = f"{word} {symbol} ({shown} {unit})".replace(" )", ")")
         else:
             text = f"{word} {symbol}"
-        key = (inclusive, Fraction(value) if isinstance(value, Decimal) else value, None if value is not None else ir_key(expr))
+        key = (
+            inclusive,
+            Fraction(value) if isinstance(value, Decimal) else value,
+            None if value is not None else ir_key(expr),
+        )
         return key, text
 
     def _band(self, band: c.BandSpec, model: c.CheckedModel, unit: str) -> str:
@@ -383,7 +395,8 @@ class _Diff:
             a = {m.key: m for m in old[name].members}
             b = {m.key: m for m in new[name].members}
             for key in [k for k in b if k not in a]:
-                self.add("aufzählungen", "hinzugefügt", f"{name}.{key}", new=f"„{b[key].label}“" if b[key].label else None)
+                self.add("aufzählungen", "hinzugefügt", f"{name}.{key}",
+                         new=f"„{b[key].label}“" if b[key].label else None)
             for key in [k for k in a if k not in b]:
                 self.add("aufzählungen", "entfernt", f"{name}.{key}", old=f"„{a[key].label}“" if a[key].label else None)
             for key in [k for k in a if k in b]:
@@ -403,21 +416,25 @@ class _Diff:
                 before = ", ".join(_type_text(t) for t in a.key_types) + " → " + _type_text(a.value_type)
                 after = ", ".join(_type_text(t) for t in b.key_types) + " → " + _type_text(b.value_type)
                 self.add("tabellen", "geändert", tid, before, after, "Typ")
-            self.changed("tabellen", tid, "teilweise" if a.partial else "vollständig", "teilweise" if b.partial else "vollständig", "Abdeckung")
+            self.changed("tabellen", tid, "teilweise" if a.partial else "vollständig",
+                         "teilweise" if b.partial else "vollständig", "Abdeckung")
             rows_a = {tuple(row.keys): row for row in a.rows}
             rows_b = {tuple(row.keys): row for row in b.rows}
             for key in [k for k in rows_b if k not in rows_a]:
-                self.add("tabellen", "hinzugefügt", _row(tid, key), new=quantity_text(rows_b[key].value, b.value_type), note=b.title)
+                self.add("tabellen", "hinzugefügt", _row(tid, key), new=quantity_text(rows_b[key].value, b.value_type),
+                         note=b.title)
             for key in [k for k in rows_a if k not in rows_b]:
-                self.add("tabellen", "entfernt", _row(tid, key), old=quantity_text(rows_a[key].value, a.value_type), note=a.title)
+                self.add("tabellen", "entfernt", _row(tid, key), old=quantity_text(rows_a[key].value, a.value_type),
+                         note=a.title)
             for key in [k for k in rows_a if k in rows_b]:
-                before, after = rows_a[key], rows_b[key]
-                if _same_value(before.value, after.value):
+                row_a, row_b = rows_a[key], rows_b[key]
+                if _same_value(row_a.value, row_b.value):
                     continue
-                self.add("tabellen", "geändert", _row(tid, key), quantity_text(before.value, a.value_type),
-                         quantity_text(after.value, b.value_type), b.title)
+                self.add("tabellen", "geändert", _row(tid, key), quantity_text(row_a.value, a.value_type),
+                         quantity_text(row_b.value, b.value_type), b.title)
             for key in [k for k in rows_a if k in rows_b]:
-                self.changed("tabellen", _row(tid, key), _quoted(rows_a[key].assumptions), _quoted(rows_b[key].assumptions), "Annahme")
+                self.changed("tabellen", _row(tid, key), _quoted(rows_a[key].assumptions),
+                             _quoted(rows_b[key].assumptions), "Annahme")
 
     # ---- parameters and inputs ----
 
@@ -434,7 +451,8 @@ class _Diff:
             if _type_key(a.type) != _type_key(b.type):
                 self.add("parameter", "geändert", pid, _type_text(a.type), _type_text(b.type), "Typ")
             if not _same_value(a.default, b.default) or str(a.type.unit) != str(b.type.unit):
-                self.add("parameter", "geändert", pid, quantity_text(a.default, a.type), quantity_text(b.default, b.type), b.doc or a.doc)
+                self.add("parameter", "geändert", pid, quantity_text(a.default, a.type),
+                         quantity_text(b.default, b.type), b.doc or a.doc)
             self.changed("parameter", pid, _quoted(a.assumptions), _quoted(b.assumptions), "Annahme")
 
     def inputs(self) -> None:
@@ -450,7 +468,8 @@ class _Diff:
         old, new = collect(self.old), collect(self.new)
         for iid in [i for i in new if i not in old]:
             spec = new[iid]
-            self.add("eingaben", "hinzugefügt", _place(spec.scope, spec.key), new=_type_text(spec.type) + ("" if spec.required else " (optional)"))
+            self.add("eingaben", "hinzugefügt", _place(spec.scope, spec.key),
+                     new=_type_text(spec.type) + ("" if spec.required else " (optional)"))
         for iid in [i for i in old if i not in new]:
             spec = old[iid]
             self.add("eingaben", "entfernt", _place(spec.scope, spec.key), old=_type_text(spec.type))
@@ -505,7 +524,11 @@ class _Diff:
 
     def checks(self) -> None:
         def collect(model: c.CheckedModel) -> dict[tuple[str, str | None, str, str | None], c.Node]:
-            return {(n.scope, n.package, n.kind, n.label): n for n in model.nodes.values() if n.kind in ("prüfung", "warnung")}
+            return {
+                (n.scope, n.package, n.kind, n.label): n
+                for n in model.nodes.values()
+                if n.kind in ("prüfung", "warnung")
+            }
 
         old, new = collect(self.old), collect(self.new)
         for key in [k for k in new if k not in old]:
@@ -533,7 +556,13 @@ def _count_text(scope: c.ScopeSpec) -> str:
 
 
 def _rule_text(rule: str | None) -> str:
-    return {"korridor": "nach Korridor", "ausdruck": "nach Ausdruck", "einschätzung": "nach Einschätzung", None: "ohne Stufen"}.get(rule, str(rule))
+    texts = {
+        "korridor": "nach Korridor",
+        "ausdruck": "nach Ausdruck",
+        "einschätzung": "nach Einschätzung",
+        None: "ohne Stufen",
+    }
+    return texts.get(rule, str(rule))
 
 
 def _row(tid: str, key: tuple[Any, ...]) -> str:
@@ -541,7 +570,12 @@ def _row(tid: str, key: tuple[Any, ...]) -> str:
 
 
 def _same_value(a: Any, b: Any) -> bool:
-    if isinstance(a, (Decimal, int)) and isinstance(b, (Decimal, int)) and not isinstance(a, bool) and not isinstance(b, bool):
+    if (
+        isinstance(a, (Decimal, int))
+        and isinstance(b, (Decimal, int))
+        and not isinstance(a, bool)
+        and not isinstance(b, bool)
+    ):
         return Fraction(a) == Fraction(b)
     return bool(type(a) is type(b) and a == b)
 

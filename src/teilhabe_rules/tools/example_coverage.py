@@ -15,6 +15,7 @@ expect an error reach nothing.
 from __future__ import annotations
 
 import copy
+from collections.abc import Mapping
 from typing import Any
 
 import attrs
@@ -43,7 +44,13 @@ class CoverageItem:
         return bool(self.examples)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"art": self.kind, "von": self.owner, "was": self.label, "ort": self.location, "beispiele": list(self.examples)}
+        return {
+            "art": self.kind,
+            "von": self.owner,
+            "was": self.label,
+            "ort": self.location,
+            "beispiele": list(self.examples),
+        }
 
 
 _KIND_TEXT = {"korridor": "Korridorbänder", "tabelle": "Tabellenzeilen", "stufe": "Stufen"}
@@ -69,7 +76,9 @@ class CoverageReport:
         return out
 
     def render_text(self) -> str:
-        lines = [f"Abdeckung durch die Beispiele: {self.file} ({self.examples} Beispiele, {self.evaluated} ausgewertet)"]
+        lines = [
+            f"Abdeckung durch die Beispiele: {self.file} ({self.examples} Beispiele, {self.evaluated} ausgewertet)"
+        ]
         for kind, (reached, total) in self.counts().items():
             if total:
                 lines.append(f"  {_KIND_TEXT[kind]}: {reached} von {total} erreicht")
@@ -111,7 +120,10 @@ class _Recorder:
 def _agreement(model: Model, example: c.ExampleSpec) -> Any:
     if not example.agreement:
         return None
-    values = {name: str(value) if not isinstance(value, (str, bool)) else value for name, value, _span in example.agreement}
+    values = {
+        name: str(value) if not isinstance(value, (str, bool)) else value
+        for name, value, _span in example.agreement
+    }
     return model.load_agreement({"parameter": values})
 
 
@@ -128,7 +140,9 @@ def example_coverage(model: Model) -> CoverageReport:
     band_hits: dict[tuple[str, int], set[str]] = {}
     row_hits: dict[tuple[str, int], set[str]] = {}
     level_hits: dict[tuple[str, int], set[str]] = {}
-    row_index = {tid: {_row_key(t, row): number for number, row in enumerate(t.rows)} for tid, t in checked.tables.items()}
+    row_index = {
+        tid: {_row_key(t, row): number for number, row in enumerate(t.rows)} for tid, t in checked.tables.items()
+    }
     evaluated = 0
     for example in checked.examples:
         if example.expected_errors:
@@ -145,7 +159,9 @@ def example_coverage(model: Model) -> CoverageReport:
         table_of = {id(mapping): tid for tid, mapping in tables.items()}
         for table_id, key in recorder.hits:
             tid = table_of.get(table_id)
-            number = row_index.get(tid, {}).get(_hashable(key)) if tid is not None else None
+            if tid is None:
+                continue
+            number = row_index.get(tid, {}).get(_hashable(key))
             if number is not None:
                 row_hits.setdefault((tid, number), set()).add(ident)
         parameters = result.parameters
@@ -181,15 +197,16 @@ def example_coverage(model: Model) -> CoverageReport:
             items.append(CoverageItem("korridor", node.package or node.key, label, _where(checked, band.span),
                                       tuple(sorted(band_hits.get((node.id, number), ())))))
     for tid, table in checked.tables.items():
-        for number, row in enumerate(table.rows):
-            keys = ", ".join(format_value(k) for k in row.keys)
-            label = f"{keys} → {quantity_text(row.value, table.value_type)}"
-            items.append(CoverageItem("tabelle", table.name, label, _where(checked, row.span),
+        for number, table_row in enumerate(table.rows):
+            keys = ", ".join(format_value(k) for k in table_row.keys)
+            label = f"{keys} → {quantity_text(table_row.value, table.value_type)}"
+            items.append(CoverageItem("tabelle", table.name, label, _where(checked, table_row.span),
                                       tuple(sorted(row_hits.get((tid, number), ())))))
     for pkg in packages:
-        for level in pkg.levels:
-            items.append(CoverageItem("stufe", pkg.name, f"{level.number} ({level.label})", _where(checked, level.span),
-                                      tuple(sorted(level_hits.get((pkg.id, level.number), ())))))
+        for level_spec in pkg.levels:
+            items.append(CoverageItem("stufe", pkg.name, f"{level_spec.number} ({level_spec.label})",
+                                      _where(checked, level_spec.span),
+                                      tuple(sorted(level_hits.get((pkg.id, level_spec.number), ())))))
     return CoverageReport(checked.info.name, checked.info.file, len(checked.examples), evaluated, tuple(items))
 
 
@@ -199,9 +216,10 @@ def _where(model: c.CheckedModel, span: Any) -> str:
     return f"{file}:{span.line}"
 
 
-def _band_text(band: c.BandSpec, parameters: dict[str, Any], depth_of: dict[str, int]) -> str:
+def _band_text(band: c.BandSpec, parameters: Mapping[str, Any], depth_of: dict[str, int]) -> str:
     parts = []
-    for bound, inclusive, words in ((band.lower, band.lower_inclusive, ("ab", "über")), (band.upper, band.upper_inclusive, ("bis", "unter"))):
+    sides = ((band.lower, band.lower_inclusive, ("ab", "über")), (band.upper, band.upper_inclusive, ("bis", "unter")))
+    for bound, inclusive, words in sides:
         if bound is None:
             continue
         value = toolkit.const_value(bound, parameters)

@@ -36,7 +36,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
@@ -51,6 +51,9 @@ from ..runtime.frame import Element
 from ..runtime.results import NoSuchElement, Result
 from ..runtime.semantics import DECIMAL_CONTEXT
 from ..toml_writer import dumps
+
+if TYPE_CHECKING:  # pragma: no cover
+    from hypothesis.strategies import SearchStrategy
 
 __all__ = [
     "DEFAULT_EXAMPLES",
@@ -386,10 +389,14 @@ def _invariant(model: Model, name: str) -> Callable[[Any], None]:
                 for node in nodes_by_scope.get(sid, ()):
                     value = row.get(node.key)
                     if node.type.kind == "zahl" and value is not None and (type(value) is not Decimal):
-                        raise PropertyFailure(f"{_show(path, node.key)} ist {type(value).__name__}, nicht Decimal ({value!r})", case)
+                        raise PropertyFailure(
+                            f"{_show(path, node.key)} ist {type(value).__name__}, nicht Decimal ({value!r})", case
+                        )
                     places = rounded.get(node.id)
                     if places is not None and isinstance(value, Decimal) and value.as_tuple().exponent != -places:
-                        raise PropertyFailure(f"{_show(path, node.key)} = {value} ist nicht auf {places} Stellen gerundet", case)
+                        raise PropertyFailure(
+                            f"{_show(path, node.key)} = {value} ist nicht auf {places} Stellen gerundet", case
+                        )
             _no_floats(result.to_dict(), "ergebnis", case)
 
         return exact
@@ -405,11 +412,15 @@ def _invariant(model: Model, name: str) -> Callable[[Any], None]:
                 file, _, line_text = expl.rule.rpartition(":")
                 lines = lines_of.get(file)
                 if lines is None or not line_text.isdigit():
-                    raise PropertyFailure(f"Die Erklärung von {path} verweist auf „{expl.rule}“, keine Datei des Modells", case)
+                    raise PropertyFailure(
+                        f"Die Erklärung von {path} verweist auf „{expl.rule}“, keine Datei des Modells", case
+                    )
                 line = int(line_text)
                 text = lines[line - 1].strip() if 1 <= line <= len(lines) else ""
                 if not text or text.startswith("#"):
-                    raise PropertyFailure(f"Die Erklärung von {path} verweist auf {expl.rule}, dort steht keine Regel", case)
+                    raise PropertyFailure(
+                        f"Die Erklärung von {path} verweist auf {expl.rule}, dort steht keine Regel", case
+                    )
                 if "Korridor ?" in expl.text:
                     raise PropertyFailure(f"Die Erklärung von {path} findet kein Korridorband: {expl.text}", case)
 
@@ -474,12 +485,18 @@ def _invariant(model: Model, name: str) -> Callable[[Any], None]:
             try:
                 model.load_case(copy.deepcopy(case))
             except CaseError as exc:
-                if not any(d.path and (d.path == expected or d.path.startswith((expected + ".", expected + "["))) for d in exc.diagnostics):
+                if not any(
+                    d.path and (d.path == expected or d.path.startswith((expected + ".", expected + "[")))
+                    for d in exc.diagnostics
+                ):
                     raise PropertyFailure(
-                        f"Der Fall ({what}) wurde abgelehnt, aber nicht an dieser Stelle:\n{exc.render()}", case) from None
+                        f"Der Fall ({what}) wurde abgelehnt, aber nicht an dieser Stelle:\n{exc.render()}", case
+                    ) from None
                 return
             except TeilhabeError as exc:
-                raise PropertyFailure(f"Der Fall ({what}) wurde nicht mit einem Fallfehler abgelehnt:\n{exc.render()}", case) from None
+                raise PropertyFailure(
+                    f"Der Fall ({what}) wurde nicht mit einem Fallfehler abgelehnt:\n{exc.render()}", case
+                ) from None
             raise PropertyFailure(f"Der ungültige Fall wurde angenommen: {what}", case)
 
         return invalid
@@ -528,20 +545,21 @@ def property_checks(model: Model, *, declared: bool = True, invariants: bool = T
             file_of = getattr(model.checked, "file_of", None)
             file = file_of(prop.span) if file_of is not None else model.checked.info.file
             if prop.expr is not None:
-                out.append(PropertyCheck(model, f"eigenschaft::{name}", prop.title, "eigenschaft", prop.span.line, "gültig",
-                                         _condition_check(model, prop), file))
+                out.append(PropertyCheck(model, f"eigenschaft::{name}", prop.title, "eigenschaft", prop.span.line,
+                                         "gültig", _condition_check(model, prop), file))
             else:
-                out.append(PropertyCheck(model, f"eigenschaft::{name}", prop.title, "eigenschaft", prop.span.line, "monoton",
-                                         _monotone_check(model, prop), file))
+                out.append(PropertyCheck(model, f"eigenschaft::{name}", prop.title, "eigenschaft", prop.span.line,
+                                         "monoton", _monotone_check(model, prop), file))
     if invariants:
         for name, title in INVARIANTS:
             if _applicable(model.checked, name):
                 strategy = "ungültig" if name == "ungueltige-faelle" else "gültig"
-                out.append(PropertyCheck(model, f"invarianten::{name}", title, "invariante", 0, strategy, _invariant(model, name)))
+                out.append(PropertyCheck(model, f"invarianten::{name}", title, "invariante", 0, strategy,
+                                         _invariant(model, name)))
     return out
 
 
-def _strategy(check: PropertyCheck, limits: dict[str, Any]) -> Any:
+def _strategy(check: PropertyCheck, limits: dict[str, Any]) -> SearchStrategy[Any]:
     from hypothesis import strategies as st
 
     from .strategies import invalid_cases, valid_cases
@@ -589,7 +607,8 @@ def run_property(check: PropertyCheck, *, max_examples: int = DEFAULT_EXAMPLES, 
             failed(exc)
             raise
         except Exception as exc:  # noqa: BLE001 - reported with the case, like a failed property
-            failure = PropertyFailure(f"Interner Fehler: {type(exc).__name__}: {exc}", value[0] if check.strategy != "gültig" else value)
+            failure = PropertyFailure(f"Interner Fehler: {type(exc).__name__}: {exc}",
+                                      value[0] if check.strategy != "gültig" else value)
             failed(failure)
             raise failure from None
 
@@ -671,7 +690,8 @@ def keep_hypothesis_files_in_cache() -> None:
 
 def run_properties(model: Model, *, max_examples: int = DEFAULT_EXAMPLES, seed: int = 0,
                    counterexample_dir: str | Path | None = None, declared: bool = True, invariants: bool = True,
-                   limits: dict[str, Any] | None = None, shrink_seconds: float = SHRINK_SECONDS) -> list[PropertyOutcome]:
+                   limits: dict[str, Any] | None = None,
+                   shrink_seconds: float = SHRINK_SECONDS) -> list[PropertyOutcome]:
     """Every declared property and generic invariant of ``model``, in order."""
     return [
         run_property(check, max_examples=max_examples, seed=seed, counterexample_dir=counterexample_dir, limits=limits,

@@ -32,8 +32,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--teilhabe-faelle", type=int, default=None, metavar="N",
                     help="erzeugte Fälle je Eigenschaft und Invariante (0: keine Eigenschaften sammeln)")
     group.addoption("--teilhabe-seed", type=int, default=0, metavar="S", help="Startwert der Fallerzeugung")
-    group.addoption("--teilhabe-gegenbeispiele", default=None, metavar="DIR", help="Verzeichnis für Gegenbeispiele (TOML)")
-    parser.addini("teilhabe_faelle", f"erzeugte Fälle je Eigenschaft (Standard {CI_EXAMPLES})", default=str(CI_EXAMPLES))
+    group.addoption("--teilhabe-gegenbeispiele", default=None, metavar="DIR",
+                    help="Verzeichnis für Gegenbeispiele (TOML)")
+    parser.addini("teilhabe_faelle", f"erzeugte Fälle je Eigenschaft (Standard {CI_EXAMPLES})",
+                  default=str(CI_EXAMPLES))
 
 
 def _examples_count(config: pytest.Config) -> int:
@@ -109,7 +111,8 @@ class ExampleItem(pytest.Item):
 
     def repr_failure(self, excinfo: Any, style: Any = None) -> str:
         if isinstance(excinfo.value, ExampleFailure):
-            return f"{self.model.checked.info.file}:{self.example.span.line}: Beispiel „{self.example.id}“\n{excinfo.value}"
+            where = f"{self.model.checked.info.file}:{self.example.span.line}"
+            return f"{where}: Beispiel „{self.example.id}“\n{excinfo.value}"
         return str(super().repr_failure(excinfo))
 
     def reportinfo(self) -> tuple[Path, int, str]:
@@ -154,7 +157,8 @@ class PropertyItem(pytest.Item):
                 where = f" ({outcome.counterexample_file})" if outcome.counterexample_file else ""
                 text += f"\n\nGegenbeispiel als Falldatei{where}:\n{outcome.counterexample_toml}"
                 if outcome.counterexample_file is not None:
-                    text += f"\nAusführen: teilhabe-rules eval {self.check.model.checked.info.file} {outcome.counterexample_file}"
+                    model_file = self.check.model.checked.info.file
+                    text += f"\nAusführen: teilhabe-rules eval {model_file} {outcome.counterexample_file}"
             raise PropertyFailed(text)
 
     def repr_failure(self, excinfo: Any, style: Any = None) -> str:

@@ -46,13 +46,14 @@ seeded sampler walk the same candidate lists and the same structure. How values 
 from __future__ import annotations
 
 import calendar
+import contextlib
 import copy
 import datetime as _dt
 import decimal
 import random
 from collections.abc import Iterator, Mapping
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, TypeGuard
 
 import attrs
 
@@ -207,7 +208,9 @@ class CaseSpace:
         restricted, table_keys, self.joint = self._table_keys()
         self.domains: dict[str, InputDomain] = {}
         for spec in self.inputs.values():
-            self.domains[spec.id] = self._domain(spec, narrowed.get(spec.id), restricted.get(spec.id), table_keys.get(spec.id, ()))
+            self.domains[spec.id] = self._domain(
+                spec, narrowed.get(spec.id), restricted.get(spec.id), table_keys.get(spec.id, ())
+            )
         self.corridors: list[CorridorPlan] = []
         self._find_corridors()
 
@@ -311,11 +314,11 @@ class CaseSpace:
             for nid, atoms in self.check_atoms.items():
                 node = self.checked.nodes[nid]
                 inputs = {a[1] for a in atoms if a[0] == "input"}
-                if node.scope == sid and ("prev", sid) in atoms:
-                    required = True
-                elif node.scope == scope.parent and ("list", sid) in atoms and inputs & parent_dates:
-                    required = True
-                elif node.scope == sid and inputs & {start, end} and inputs & parent_dates:
+                if (
+                    (node.scope == sid and ("prev", sid) in atoms)
+                    or (node.scope == scope.parent and ("list", sid) in atoms and inputs & parent_dates)
+                    or (node.scope == sid and inputs & {start, end} and inputs & parent_dates)
+                ):
                     required = True
             if required:
                 self.partitions[sid] = _Partition(sid, start, end, parent_period)
@@ -361,8 +364,10 @@ class CaseSpace:
         for node in self.checked.nodes.values():
             for lookup in _walk_lookups(node.expr):
                 table = self.checked.tables[lookup.table]
-                if table.partial and all(_is_input(k) and k.symbol in self.inputs for k in lookup.keys):
-                    self.key_lookups[(node.id, table.name)] = tuple(k.symbol for k in lookup.keys)
+                if table.partial:
+                    refs = [k for k in lookup.keys if _is_input(k) and k.symbol in self.inputs]
+                    if len(refs) == len(lookup.keys):  # every key is an input
+                        self.key_lookups[(node.id, table.name)] = tuple(k.symbol for k in refs)
         restricted: dict[str, set[Any]] = {}
         keys: dict[str, list[Any]] = {}
         joint: list[_JointKeys] = []
@@ -379,7 +384,8 @@ class CaseSpace:
             elif len(direct) == len(lookup.keys) > 1 and table.partial:
                 specs = [self.inputs[k.symbol] for k in direct]
                 if len({s.scope for s in specs}) == 1:
-                    joint.append(_JointKeys(specs[0].scope, tuple(s.id for s in specs), tuple(tuple(r.keys) for r in table.rows)))
+                    rows = tuple(tuple(r.keys) for r in table.rows)
+                    joint.append(_JointKeys(specs[0].scope, tuple(s.id for s in specs), rows))
         return ({k: tuple(v) for k, v in restricted.items()}, {k: tuple(v) for k, v in keys.items()}, joint)
 
     # ---- domains ----
@@ -416,16 +422,19 @@ class CaseSpace:
                 low = n_low
             if n_high is not None and (high is None or n_high < high):
                 high = n_high
-        if low is None and high is None:
-            low, high = Decimal(0), UNBOUNDED_SPAN
-        elif low is None:
-            low = min(Decimal(0), high)
+        if low is None:
+            low, high = (Decimal(0), UNBOUNDED_SPAN) if high is None else (min(Decimal(0), high), high)
         elif high is None:
             high = low + UNBOUNDED_SPAN
         if low > high:  # a check the declared range cannot meet: keep the declared range
-            low, high = vtype.low if vtype.low is not None else Decimal(0), vtype.high if vtype.high is not None else UNBOUNDED_SPAN
+            low = vtype.low if vtype.low is not None else Decimal(0)
+            high = vtype.high if vtype.high is not None else UNBOUNDED_SPAN
         if restricted:
-            values = tuple(sorted(Decimal(v) for v in restricted if low <= Decimal(v) <= high and (not vtype.integer or Decimal(v) == Decimal(v).to_integral_value())))
+            values = tuple(sorted(
+                Decimal(v)
+                for v in restricted
+                if low <= Decimal(v) <= high and (not vtype.integer or Decimal(v) == Decimal(v).to_integral_value())
+            ))
             if values:
                 return InputDomain(spec, values, values)
         step = Decimal(1) if vtype.integer else _grid_step(self._scale_numbers(spec, low, high), vtype.unit.percent)
@@ -442,13 +451,17 @@ class CaseSpace:
         """The numbers whose decimal places set the grid step of ``spec``."""
         numbers = [low, high]
         for node in self.checked.nodes.values():
-            if node.kind == "stufe" and node.bands and node.subject is not None:
-                if spec.id in {s.id for s in self._sum_inputs(node.subject, node.scope) or []}:
-                    for band in node.bands:
-                        for bound in (band.lower, band.upper):
-                            value = toolkit.const_value(bound, self.parameters)
-                            if isinstance(value, Decimal):
-                                numbers.append(value)
+            if (
+                node.kind == "stufe"
+                and node.bands
+                and node.subject is not None
+                and spec.id in {s.id for s in self._sum_inputs(node.subject, node.scope) or []}
+            ):
+                for band in node.bands:
+                    for bound in (band.lower, band.upper):
+                        value = toolkit.const_value(bound, self.parameters)
+                        if isinstance(value, Decimal):
+                            numbers.append(value)
         return numbers
 
     def _date_domain(self, spec: c.InputSpec) -> InputDomain:
@@ -491,8 +504,13 @@ class CaseSpace:
             if not specs or len({s.id for s in specs}) != len(specs):
                 continue
             doms = [self.domains[s.id] for s in specs]
-            bounds = sorted({v for band in node.bands for v in (toolkit.const_value(band.lower, self.parameters), toolkit.const_value(band.upper, self.parameters))
-                             if isinstance(v, Decimal)})
+            bounds = sorted({
+                v
+                for band in node.bands
+                for v in (toolkit.const_value(band.lower, self.parameters),
+                          toolkit.const_value(band.upper, self.parameters))
+                if isinstance(v, Decimal)
+            })
             solver = _SumSolver(doms)
             targets: list[Decimal] = []
             if solver.grid:
@@ -504,7 +522,11 @@ class CaseSpace:
                 for b in bounds:
                     below = [s for s in reachable if s < b]
                     above = [s for s in reachable if s > b]
-                    targets += ([below[-1]] if below else []) + ([b] if b in solver.states else []) + ([above[0]] if above else [])
+                    targets += (
+                        ([below[-1]] if below else [])
+                        + ([b] if b in solver.states else [])
+                        + ([above[0]] if above else [])
+                    )
             combos = []
             for target in _unique(targets):
                 assignment = solver.solve(target)
@@ -516,7 +538,9 @@ class CaseSpace:
                 dom = doms[0]
                 extra = tuple(v for t, _ in combos for v in (t,) if dom.low <= t <= dom.high)
                 self.domains[dom.spec.id] = attrs.evolve(dom, candidates=_unique(dom.candidates + extra))
-            self.corridors.append(CorridorPlan(node.id, node.scope, node.package, tuple(s.key for s in specs), tuple(combos)))
+            self.corridors.append(
+                CorridorPlan(node.id, node.scope, node.package, tuple(s.key for s in specs), tuple(combos))
+            )
 
     # ---- public views ----
 
@@ -734,7 +758,7 @@ class _Builder:
         for joint in self.space.joint:
             if joint.scope == scope and self.ch.chance(0.3):
                 row = joint.rows[self.ch.index(len(joint.rows))]
-                for sid, key in zip(joint.keys, row):
+                for sid, key in zip(joint.keys, row, strict=True):  # a row has one key per key column
                     _put(data, by_id[sid].path, case_value(by_id[sid].type, key))
         for plan in self.space.corridors:
             if plan.scope == scope and self.ch.chance(self.limits.boundary):
@@ -774,7 +798,9 @@ class _Builder:
         count = low if self.ch.chance(0.25) else self.ch.integer(low, high)  # the shortest list is common
         return [self.scope(scope, parent) for _ in range(count)]
 
-    def date_ranges(self, partition: _Partition, parent: Mapping[str, Any], low: int, high: int) -> list[tuple[_dt.date, _dt.date]]:
+    def date_ranges(
+        self, partition: _Partition, parent: Mapping[str, Any], low: int, high: int
+    ) -> list[tuple[_dt.date, _dt.date]]:
         begin = end = None
         if partition.period is not None:
             begin = _get(parent, self.space.inputs[partition.period[0]].path)
@@ -789,7 +815,7 @@ class _Builder:
                 cuts = [min(i, days - 1) for i in range(1, count)]
             starts = [begin] + [begin + DAY * cut for cut in cuts]
             ends = [s - DAY for s in starts[1:]] + [end]
-            return list(zip(starts, ends))
+            return list(zip(starts, ends, strict=True))
         # no enclosing period: a contiguous chain from a drawn start
         dom = self.space.domains[partition.start]
         current = self.value(dom)
@@ -819,7 +845,11 @@ class _Builder:
                     if start == spec.id:
                         self.input(element, self.space.inputs[end])
                 for part in self.space.partitions.values():
-                    if part.period is not None and spec.id in part.period and self.checked.scopes[part.scope].parent == spec.scope:
+                    if (
+                        part.period is not None
+                        and spec.id in part.period
+                        and self.checked.scopes[part.scope].parent == spec.scope
+                    ):
                         element[self.checked.scopes[part.scope].name] = self.elements(part.scope, element)
             elif kind == "list":
                 element[self.checked.scopes[what].name] = self.elements(what, element)
@@ -851,10 +881,9 @@ class _Generator:
         out: list[tuple[str, tuple[int, ...], tuple[str, ...] | None]] = []
         parameters = self.space.parameters
         if self.model.has_periods:  # parameters with values per period: those of the case's date
-            try:
-                parameters = self.model.parameters_on(self.model.reference_date(loaded, None, required=True) or default_date(self.model))
-            except TeilhabeError:
-                pass
+            with contextlib.suppress(TeilhabeError):
+                day = self.model.reference_date(loaded, None, required=True) or default_date(self.model)
+                parameters = self.model.parameters_on(day)
         evaluation = self.model.backend.evaluate(CaseInput(loaded.row, parameters, self.space.tables))
         stop = evaluation.fault
         if stop is not None and stop.node is not None and stop.fault.kind is FaultKind.TABLE_MISS:
@@ -1020,7 +1049,8 @@ def _spoil(space: CaseSpace, case: dict[str, Any], chooser: _Chooser) -> tuple[d
     if kind == "auswahl":
         if vtype.kind == "enum":
             assert vtype.enum is not None
-            holder[key] = (max(k for k in vtype.enum.keys()) + 1) if vtype.enum.numeric else "kein_mitglied"
+            numbers = [m.key for m in vtype.enum.members if isinstance(m.key, int)]  # all of them where numeric
+            holder[key] = (max(numbers) + 1) if vtype.enum.numeric else "kein_mitglied"
         else:
             assert vtype.choices is not None
             holder[key] = case_value(vtype, _not_a_choice(vtype.choices))
@@ -1036,7 +1066,8 @@ def _spoil(space: CaseSpace, case: dict[str, Any], chooser: _Chooser) -> tuple[d
         return case, f"{holder[key]} liegt außerhalb des Bereichs @ {path}"
     if kind == "ganzzahl":
         base = vtype.low if vtype.low is not None else Decimal(0)
-        value = base + Decimal("0.5") if vtype.high is None or base + Decimal("0.5") <= vtype.high else base - Decimal("0.5")
+        half = Decimal("0.5")
+        value = base + half if vtype.high is None or base + half <= vtype.high else base - half
         holder[key] = case_value(vtype, value)
         return case, f"{holder[key]} ist keine ganze Zahl @ {path}"
     raise AssertionError(kind)  # pragma: no cover
@@ -1044,7 +1075,7 @@ def _spoil(space: CaseSpace, case: dict[str, Any], chooser: _Chooser) -> tuple[d
 
 def _not_a_choice(choices: tuple[Decimal, ...]) -> Decimal:
     ordered = sorted(choices)
-    for a, b in zip(ordered, ordered[1:]):
+    for a, b in zip(ordered, ordered[1:], strict=False):  # neighbours
         middle = (a + b) / 2
         if middle not in choices:
             return middle
@@ -1058,7 +1089,7 @@ def _not_a_choice(choices: tuple[Decimal, ...]) -> Decimal:
 def case_space(model: Model, **limits: Any) -> CaseSpace:
     """The analysis of ``model`` that the generators draw from (kept with the model)."""
     key = Limits(**limits)
-    per_model = model.__dict__.setdefault("_case_spaces", {})
+    per_model: dict[Limits, CaseSpace] = model.__dict__.setdefault("_case_spaces", {})
     space = per_model.get(key)
     if space is None:
         space = per_model[key] = CaseSpace(model, key)
@@ -1081,7 +1112,7 @@ def valid_cases(model: Model, **limits: Any) -> SearchStrategy[dict[str, Any]]:
         case = generator.generate(_HypothesisChooser(draw))
         if case is None:
             reject()
-        return case  # type: ignore[return-value]
+        return case
 
     return cases()
 
@@ -1149,7 +1180,7 @@ def _walk_lookups(ir: Any) -> Iterator[c.Lookup]:
             yield expr
 
 
-def _is_input(ir: Any, kind: str | None = None) -> bool:
+def _is_input(ir: object, kind: str | None = None) -> TypeGuard[c.Ref]:
     return isinstance(ir, c.Ref) and ir.kind == "eingabe" and (kind is None or ir.type.kind == kind)
 
 

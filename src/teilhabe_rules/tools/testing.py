@@ -56,7 +56,9 @@ def run_example(model: Model, example: c.ExampleSpec) -> ExampleOutcome:
         except TeilhabeError as exc:
             return ExampleOutcome(example_id(model, example), example.title, location, False, (exc.render(),))
     try:
-        result = model.evaluate(copy.deepcopy(example.case), agreement, explain=bool(example.expectations), at=example.at)
+        result = model.evaluate(
+            copy.deepcopy(example.case), agreement, explain=bool(example.expectations), at=example.at
+        )
     except TeilhabeError as exc:
         if example.expected_errors:
             text = exc.render()

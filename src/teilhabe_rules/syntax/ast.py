@@ -9,11 +9,8 @@ from __future__ import annotations
 
 import datetime as _dt
 from decimal import Decimal
-from typing import Union
 
-import attrs
-
-frozen = attrs.frozen
+from attrs import frozen
 
 
 @frozen
@@ -161,23 +158,23 @@ class RecordLiteral:
     span: Span
 
 
-Expression = Union[
-    Number,
-    KeyLiteral,
-    Text,
-    DateLiteral,
-    Truth,
-    Name,
-    Attribute,
-    Lookup,
-    Call,
-    Unary,
-    Binary,
-    Conditional,
-    Conversion,
-    ListLiteral,
-    RecordLiteral,
-]
+Expression = (
+    Number
+    | KeyLiteral
+    | Text
+    | DateLiteral
+    | Truth
+    | Name
+    | Attribute
+    | Lookup
+    | Call
+    | Unary
+    | Binary
+    | Conditional
+    | Conversion
+    | ListLiteral
+    | RecordLiteral
+)
 
 
 # --------------------------------------------------------------------------------------
@@ -436,23 +433,23 @@ class Package:
     span: Span
 
 
-Declaration = Union[
-    Enumeration,
-    Input,
-    ListDecl,
-    Parameter,
-    Table,
-    Value,
-    Package,
-    Check,
-    Example,
-    Template,
-    Property,
-    Levels,
-    LevelRule,
-    ParameterOverride,
-    TableOverride,
-]
+Declaration = (
+    Enumeration
+    | Input
+    | ListDecl
+    | Parameter
+    | Table
+    | Value
+    | Package
+    | Check
+    | Example
+    | Template
+    | Property
+    | Levels
+    | LevelRule
+    | ParameterOverride
+    | TableOverride
+)
 
 
 @frozen

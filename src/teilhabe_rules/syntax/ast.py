@@ -230,7 +230,7 @@ class Header:
 
 @frozen
 class EnumMember:
-    key: int | str
+    key: int | str | Decimal  # as written; the checker refuses a non-integral number
     label: str | None
     description: str | None
     span: Span

@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import datetime as _dt
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from decimal import Decimal
 from fractions import Fraction
-from typing import Any
+from typing import Any, TypedDict
 
 from ..errors import CheckError, Diagnostic, Location, RuleSyntaxError, did_you_mean
 from ..ir import checked as c
@@ -35,16 +35,47 @@ _ROUNDING = {"kaufmännisch", "abrunden", "aufrunden"}
 _RESERVED_PACKAGE_MEMBERS = {"stufe", "berechnete_stufe", "bewilligte_stufe", "begründung"}
 
 
+# A runtime value of a literal: a number, a member of an aufzählung, a truth value, a date, a text.
+_Literal = Decimal | int | str | bool | _dt.date
+
+
 class _Symbol:
-    """A declared name during checking."""
+    """A declared name during checking; ``decl`` is its declaration, of the kind ``kind`` names."""
 
     __slots__ = ("kind", "name", "id", "key", "scope", "package", "decl", "span", "ir_type", "extra")
 
-    def __init__(self, kind: str, name: str, id: str, key: str, scope: str, package: str | None, decl: Any, span: ast.Span):
+    def __init__(self, kind: str, name: str, id: str, key: str, scope: str, package: str | None,
+                 decl: ast.Declaration, span: ast.Span):
         self.kind, self.name, self.id, self.key = kind, name, id, key
         self.scope, self.package, self.decl, self.span = scope, package, decl, span
         self.ir_type: c.ValueType | None = None
-        self.extra: Any = None
+        self.extra: object = None
+
+
+class _ScopeInfo(TypedDict):
+    """A scope (the model, or a list) while checking; a :class:`checked.ScopeSpec` in the end."""
+
+    name: str
+    title: str | None
+    parent: str | None
+    depth: int
+    min: int | None
+    max: int | None
+    lists: list[str]
+    packages: list[str]
+    span: ast.Span
+
+
+class _PackageInfo(TypedDict):
+    """A package while checking; a :class:`checked.PackageSpec` in the end."""
+
+    name: str
+    title: str | None
+    scope: str
+    levels: list[c.LevelSpec]
+    level_type: c.EnumType | None
+    rule: str | None
+    span: ast.Span
 
 
 class _Namespace:
@@ -79,11 +110,11 @@ class Checker:
         self.diagnostics: list[Diagnostic] = []
         self.enums: dict[str, c.EnumType] = {}
         self.enum_spans: dict[str, ast.Span] = {}
-        self.scopes: dict[str, dict[str, Any]] = {}
+        self.scopes: dict[str, _ScopeInfo] = {}
         self.scope_ns: dict[str, _Namespace] = {}
         self.package_ns: dict[str, _Namespace] = {}
         self.symbols: dict[str, _Symbol] = {}
-        self.packages: dict[str, dict[str, Any]] = {}
+        self.packages: dict[str, _PackageInfo] = {}
         self.parameters: dict[str, c.ParameterSpec] = {}
         self.tables: dict[str, c.TableSpec] = {}
         self.inputs: dict[str, list[c.InputSpec]] = {}
@@ -176,14 +207,14 @@ class Checker:
                                                   d.location.file if d.location else "",
                                                   d.location.line if d.location else 0, d.location.column if d.location else 0))
 
-    def _collect_enums(self, items: Iterable[Any]) -> None:
+    def _collect_enums(self, items: Iterable[ast.Declaration]) -> None:
         for item in items:
             if isinstance(item, ast.Enumeration):
                 if item.name in self.enums:
                     self.report(f"Die Aufzählung „{item.name}“ ist doppelt definiert", item.span,
                                 f"zuerst in Zeile {self.enum_spans[item.name].line}")
                     continue
-                seen: set[Any] = set()
+                seen: set[int | str] = set()
                 members = []
                 for m in item.members:
                     if isinstance(m.key, Decimal):
@@ -215,7 +246,7 @@ class Checker:
         self.symbols[symbol.id] = symbol
 
     def _declare_scope(self, sid: str, name: str, title: str | None, parent: str | None, min_count: int | None,
-                       max_count: int | None, items: Iterable[Any], span: ast.Span) -> None:
+                       max_count: int | None, items: Iterable[ast.Declaration], span: ast.Span) -> None:
         depth = 0 if parent is None else self.scopes[parent]["depth"] + 1
         self.scopes[sid] = {
             "name": name, "title": title, "parent": parent, "depth": depth, "min": min_count, "max": max_count,
@@ -225,7 +256,7 @@ class Checker:
         self.scope_ns[sid] = ns
         self._declare_items(items, sid, None, ns)
 
-    def _declare_items(self, items: Iterable[Any], sid: str, package: str | None, ns: _Namespace) -> None:
+    def _declare_items(self, items: Iterable[ast.Declaration], sid: str, package: str | None, ns: _Namespace) -> None:
         for item in items:
             if isinstance(item, ast.Enumeration):
                 continue
@@ -375,7 +406,8 @@ class Checker:
                 if sym is None:
                     raise self.fail(f"Unbekanntes Paket „{spec.name}“", spec.span, self.did_you_mean(spec.name, [p["name"] for p in self.packages.values()]))
                 pid = sym.id
-            level_type = self.packages.get(pid, {}).get("level_type")
+            declared = self.packages.get(pid)
+            level_type = declared["level_type"] if declared is not None else None
             if level_type is None:
                 raise self.fail(f"Das Paket „{pid}“ hat keine Stufen", spec.span)
             return c.ValueType("enum", enum=level_type, integer=True)
@@ -411,7 +443,8 @@ class Checker:
         for sym in list(self.symbols.values()):
             if sym.kind != "eingabe":
                 continue
-            decl: ast.Input = sym.decl
+            decl = sym.decl
+            assert isinstance(decl, ast.Input)
             try:
                 vtype = self.type_of(decl.type, sym.package, sym.scope)
             except _Fail:
@@ -447,7 +480,7 @@ class Checker:
                             c.TEXT, False, None, f"Begründung der bewilligten Stufe {name}", pkg["span"])
             )
 
-    def literal_value(self, expr: ast.Expression, vtype: c.ValueType, what: str) -> Any:
+    def literal_value(self, expr: ast.Expression, vtype: c.ValueType, what: str) -> _Literal:
         """A literal as a runtime value of ``vtype`` (numbers checked for unit and range)."""
         if vtype.kind == "zahl":
             if not isinstance(expr, ast.Number):
@@ -486,25 +519,26 @@ class Checker:
             return expr.divisor
         if vtype.kind == "enum":
             assert vtype.enum is not None
-            key: Any
+            key: int | str
             if isinstance(expr, ast.Number) and expr.unit is None and expr.value == expr.value.to_integral_value():
                 key = int(expr.value)
-            elif isinstance(expr, ast.Name):
-                key = expr.name
-            elif isinstance(expr, ast.Attribute) and isinstance(expr.obj, ast.Name) and expr.obj.name == vtype.enum.name:
+            elif isinstance(expr, ast.Name) or (
+                isinstance(expr, ast.Attribute) and isinstance(expr.obj, ast.Name) and expr.obj.name == vtype.enum.name
+            ):
                 key = expr.name
             else:
                 raise self.fail(f"{what} muss ein Wert von {vtype.enum.name} sein", expr.span)
             if vtype.enum.member(key) is None:
                 raise self.fail(f"{what} „{key}“ gehört nicht zu {vtype.enum.name}", expr.span,
-                                "erlaubt: " + ", ".join(str(k) for k in vtype.enum.keys()))
+                                "erlaubt: " + ", ".join(map(str, vtype.enum.keys())))
             return key
         raise self.fail(f"{what}: Typ {vtype.describe()} ist hier nicht möglich", expr.span)
 
     def _resolve_parameters_and_tables(self) -> None:
         for sym in list(self.symbols.values()):
             if sym.kind == "parameter":
-                decl: ast.Parameter = sym.decl
+                decl = sym.decl
+                assert isinstance(decl, ast.Parameter)
                 try:
                     vtype = self.type_of(decl.type, sym.package, sym.scope)
                     value = self.literal_value(decl.value, vtype, f"Der Wert von „{sym.name}“")
@@ -550,25 +584,26 @@ class Checker:
         return tuple(out)
 
     def _resolve_table(self, sym: _Symbol) -> None:
-        decl: ast.Table = sym.decl
+        decl = sym.decl
+        assert isinstance(decl, ast.Table)
         try:
             key_types = tuple(self.type_of(t, sym.package, sym.scope) for t in decl.key_types)
             value_type = self.type_of(decl.value_type, sym.package, sym.scope)
         except _Fail:
             return
-        for t, spec in zip(key_types, decl.key_types):
+        for t, spec in zip(key_types, decl.key_types, strict=True):
             if t.kind not in ("enum", "zahl", "text") or t.kind == "zahl" and not t.integer:
                 self.report("Tabellenschlüssel sind Aufzählungen, Stufen, ganze Zahlen oder Texte", spec.span)
                 return
         rows: list[c.TableRowSpec] = []
-        seen: dict[tuple[Any, ...], ast.TableRow] = {}
+        seen: dict[tuple[int | str | Decimal, ...], ast.TableRow] = {}
         for row in decl.rows:
             if len(row.keys) != len(key_types):
                 self.report(f"Die Zeile hat {len(row.keys)} Schlüssel, die Tabelle {len(key_types)}", row.span)
                 continue
             keys = []
             ok = True
-            for raw, kt in zip(row.keys, key_types):
+            for raw, kt in zip(row.keys, key_types, strict=True):
                 key = self._row_key(raw, kt, row.span)
                 if key is None:
                     ok = False
@@ -601,7 +636,7 @@ class Checker:
         self.tables[sym.id] = c.TableSpec(sym.id, sym.name, decl.title, key_types, value_type, decl.partial, tuple(rows),
                                           decl.assumptions, decl.sources, decl.span)
 
-    def _row_key(self, raw: Any, kt: c.ValueType, span: ast.Span) -> Any:
+    def _row_key(self, raw: int | str | Decimal, kt: c.ValueType, span: ast.Span) -> int | str | Decimal | None:
         if kt.kind == "enum":
             assert kt.enum is not None
             if kt.enum.member(raw) is None:
@@ -661,7 +696,7 @@ class Checker:
         return ir
 
     def resolve(self, expr: ast.Expression, ctx: _Context) -> c.Expr:
-        method = getattr(self, "_r_" + type(expr).__name__)
+        method: Callable[[Any, _Context], c.Expr] = getattr(self, "_r_" + type(expr).__name__)
         return method(expr, ctx)
 
     def _r_Number(self, expr: ast.Number, ctx: _Context) -> c.Expr:
@@ -772,7 +807,7 @@ class Checker:
                 member = enum.member(int(name) if enum.numeric and name.lstrip("-").isdigit() else name)
                 if member is None:
                     raise self.fail(f"„{chain[1][0]}“ gehört nicht zu {head}", expr.span,
-                                    self.did_you_mean(chain[1][0], [str(k) for k in self.enums[head].keys()]))
+                                    self.did_you_mean(chain[1][0], list(map(str, self.enums[head].keys()))))
                 return c.Const(member.key, c.ValueType("enum", enum=self.enums[head]), expr.span)
             raise self.fail(f"Unbekannter Name „{head}“", head_span, self.did_you_mean(head, self.visible_names(ctx)))
         if sym.kind == "paket":
@@ -830,7 +865,7 @@ class Checker:
         if len(expr.keys) != len(spec.key_types):
             raise self.fail(f"Die Tabelle „{spec.name}“ hat {len(spec.key_types)} Schlüssel, abgefragt mit {len(expr.keys)}", expr.span)
         keys = []
-        for key_expr, kt in zip(expr.keys, spec.key_types):
+        for key_expr, kt in zip(expr.keys, spec.key_types, strict=True):
             key = self.resolve(key_expr, ctx)
             keys.append(self._coerce_key(key, kt, key_expr.span, spec.name))
         return c.Lookup(spec.id, tuple(keys), spec.value_type, expr.span)
@@ -1012,7 +1047,7 @@ class Checker:
         elif name in _AGGREGATES - {"min", "max"}:
             raise self.fail(f"{name}(…) rechnet über genau eine Liste: {name}(LISTE.WERT)", expr.span)
         if expr.where is not None:
-            raise self.fail(f"„wo“ gibt es nur bei summe, anzahl, min, max, erstes und letztes über eine Liste", expr.span)
+            raise self.fail("„wo“ gibt es nur bei summe, anzahl, min, max, erstes und letztes über eine Liste", expr.span)
         args = [self.resolve(a, ctx) for a in expr.args]
         if name in ("min", "max"):
             if len(args) < 2:
@@ -1127,7 +1162,8 @@ class Checker:
             raise self.fail(f"Zyklische Definition: {names}", sym.span, "ein Wert darf nicht (über andere) von sich selbst abhängen", code="zyklus")
         self.in_progress.append(sym.id)
         try:
-            decl: ast.Value = sym.decl
+            decl = sym.decl
+            assert isinstance(decl, ast.Value)
             ir = self.resolve(decl.expr, self.context(sym.scope, sym.package, sym.id))
             vtype = ir.type
             if vtype.kind == "zahl" and (vtype.low is not None or vtype.high is not None or vtype.choices is not None):
@@ -1179,7 +1215,8 @@ class Checker:
             except _Fail:
                 continue
             ir = self.value_ir[sym.id]
-            decl: ast.Value = sym.decl
+            decl = sym.decl
+            assert isinstance(decl, ast.Value)
             self.nodes[sym.id] = c.Node(sym.id, sym.key, sym.scope, "wert", sym.ir_type or ir.type, decl.span, expr=ir,
                                         package=sym.package, label=decl.doc, doc=decl.doc,
                                         source=self.source_of(decl.span), deps=tuple(deps_of(ir)))
@@ -1207,6 +1244,7 @@ class Checker:
         ctx = self.context(sid, name, computed_id)
         numbers = [lv.number for lv in pkg["levels"]]
         if rule.kind == "korridor":
+            assert rule.expr is not None  # the grammar gives a korridor its quantity
             try:
                 subject = self.resolve(rule.expr, ctx)
             except _Fail:
@@ -1240,6 +1278,7 @@ class Checker:
             if not broken:
                 self._corridor_findings(node, pkg)
         elif rule.kind == "ausdruck":
+            assert rule.expr is not None  # the grammar gives ``stufe = …`` its expression
             try:
                 ir = self.resolve(rule.expr, ctx)
             except _Fail:
@@ -1275,7 +1314,7 @@ class Checker:
                             code="einheit")
         return ir
 
-    def _corridor_findings(self, node: c.Node, pkg: dict[str, Any]) -> None:
+    def _corridor_findings(self, node: c.Node, pkg: _PackageInfo) -> None:
         assert node.subject is not None
         domain = domain_of(node.subject, self)
         self.corridor_domains[node.id] = domain
@@ -1530,7 +1569,7 @@ class Checker:
 def attrs_evolve_type(ir: c.Expr, vtype: c.ValueType) -> c.Expr:
     import attrs
 
-    return attrs.evolve(ir, type=vtype)  # type: ignore[arg-type]
+    return attrs.evolve(ir, type=vtype)
 
 
 def attrs_evolve_value_type(vtype: c.ValueType, **changes: Any) -> c.ValueType:
@@ -1550,7 +1589,7 @@ def _respan(expr: Any, span: ast.Span) -> Any:
 
     if not attrs.has(type(expr)):
         return expr
-    changes = {}
+    changes: dict[str, Any] = {}
     for field in attrs.fields(type(expr)):
         value = getattr(expr, field.name)
         if field.name == "span":

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as _dt
 from decimal import Decimal
+from typing import TypeAlias
 
 from attrs import frozen
 
@@ -158,7 +159,7 @@ class RecordLiteral:
     span: Span
 
 
-Expression = (
+Expression: TypeAlias = (
     Number
     | KeyLiteral
     | Text
@@ -433,7 +434,7 @@ class Package:
     span: Span
 
 
-Declaration = (
+Declaration: TypeAlias = (
     Enumeration
     | Input
     | ListDecl

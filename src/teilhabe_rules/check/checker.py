@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import datetime as _dt
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from decimal import Decimal
 from fractions import Fraction
-from typing import Any
+from typing import Any, TypedDict
 
 from ..errors import CheckError, Diagnostic, Location, RuleSyntaxError, did_you_mean
 from ..ir import checked as c
@@ -35,16 +35,47 @@ _ROUNDING = {"kaufmännisch", "abrunden", "aufrunden"}
 _RESERVED_PACKAGE_MEMBERS = {"stufe", "berechnete_stufe", "bewilligte_stufe", "begründung"}
 
 
+# A runtime value of a literal: a number, a member of an aufzählung, a truth value, a date, a text.
+_Literal = Decimal | int | str | bool | _dt.date
+
+
 class _Symbol:
-    """A declared name during checking."""
+    """A declared name during checking; ``decl`` is its declaration, of the kind ``kind`` names."""
 
     __slots__ = ("kind", "name", "id", "key", "scope", "package", "decl", "span", "ir_type", "extra")
 
-    def __init__(self, kind: str, name: str, id: str, key: str, scope: str, package: str | None, decl: Any, span: ast.Span):
+    def __init__(self, kind: str, name: str, id: str, key: str, scope: str, package: str | None,
+                 decl: ast.Declaration, span: ast.Span):
         self.kind, self.name, self.id, self.key = kind, name, id, key
         self.scope, self.package, self.decl, self.span = scope, package, decl, span
         self.ir_type: c.ValueType | None = None
-        self.extra: Any = None
+        self.extra: object = None
+
+
+class _ScopeInfo(TypedDict):
+    """A scope (the model, or a list) while checking; a :class:`checked.ScopeSpec` in the end."""
+
+    name: str
+    title: str | None
+    parent: str | None
+    depth: int
+    min: int | None
+    max: int | None
+    lists: list[str]
+    packages: list[str]
+    span: ast.Span
+
+
+class _PackageInfo(TypedDict):
+    """A package while checking; a :class:`checked.PackageSpec` in the end."""
+
+    name: str
+    title: str | None
+    scope: str
+    levels: list[c.LevelSpec]
+    level_type: c.EnumType | None
+    rule: str | None
+    span: ast.Span
 
 
 class _Namespace:
@@ -79,11 +110,11 @@ class Checker:
         self.diagnostics: list[Diagnostic] = []
         self.enums: dict[str, c.EnumType] = {}
         self.enum_spans: dict[str, ast.Span] = {}
-        self.scopes: dict[str, dict[str, Any]] = {}
+        self.scopes: dict[str, _ScopeInfo] = {}
         self.scope_ns: dict[str, _Namespace] = {}
         self.package_ns: dict[str, _Namespace] = {}
         self.symbols: dict[str, _Symbol] = {}
-        self.packages: dict[str, dict[str, Any]] = {}
+        self.packages: dict[str, _PackageInfo] = {}
         self.parameters: dict[str, c.ParameterSpec] = {}
         self.tables: dict[str, c.TableSpec] = {}
         self.inputs: dict[str, list[c.InputSpec]] = {}
@@ -105,7 +136,8 @@ class Checker:
 
     # ---- diagnostics ------------------------------------------------------------------
 
-    def report(self, message: str, span: ast.Span | None, hint: str | None = None, severity: str = "fehler", code: str = "prüfung") -> None:
+    def report(self, message: str, span: ast.Span | None, hint: str | None = None, severity: str = "fehler",
+               code: str = "prüfung") -> None:
         location = None
         source_line = None
         if span is not None and span.line > 0:
@@ -149,7 +181,9 @@ class Checker:
             for sid, s in self.scopes.items()
         }
         packages = {
-            pid: c.PackageSpec(pid, p["name"], p["title"], p["scope"], tuple(p["levels"]), p["level_type"], p["rule"], p["span"])
+            pid: c.PackageSpec(
+                pid, p["name"], p["title"], p["scope"], tuple(p["levels"]), p["level_type"], p["rule"], p["span"]
+            )
             for pid, p in self.packages.items()
         }
         return c.CheckedModel(
@@ -174,16 +208,17 @@ class Checker:
         """By place; a variant's own findings before those in its base files."""
         return sorted(diagnostics, key=lambda d: (d.location is not None and d.location.file != self.file,
                                                   d.location.file if d.location else "",
-                                                  d.location.line if d.location else 0, d.location.column if d.location else 0))
+                                                  d.location.line if d.location else 0,
+                                                  d.location.column if d.location else 0))
 
-    def _collect_enums(self, items: Iterable[Any]) -> None:
+    def _collect_enums(self, items: Iterable[ast.Declaration]) -> None:
         for item in items:
             if isinstance(item, ast.Enumeration):
                 if item.name in self.enums:
                     self.report(f"Die Aufzählung „{item.name}“ ist doppelt definiert", item.span,
                                 f"zuerst in Zeile {self.enum_spans[item.name].line}")
                     continue
-                seen: set[Any] = set()
+                seen: set[int | str] = set()
                 members = []
                 for m in item.members:
                     if isinstance(m.key, Decimal):
@@ -215,7 +250,7 @@ class Checker:
         self.symbols[symbol.id] = symbol
 
     def _declare_scope(self, sid: str, name: str, title: str | None, parent: str | None, min_count: int | None,
-                       max_count: int | None, items: Iterable[Any], span: ast.Span) -> None:
+                       max_count: int | None, items: Iterable[ast.Declaration], span: ast.Span) -> None:
         depth = 0 if parent is None else self.scopes[parent]["depth"] + 1
         self.scopes[sid] = {
             "name": name, "title": title, "parent": parent, "depth": depth, "min": min_count, "max": max_count,
@@ -225,7 +260,7 @@ class Checker:
         self.scope_ns[sid] = ns
         self._declare_items(items, sid, None, ns)
 
-    def _declare_items(self, items: Iterable[Any], sid: str, package: str | None, ns: _Namespace) -> None:
+    def _declare_items(self, items: Iterable[ast.Declaration], sid: str, package: str | None, ns: _Namespace) -> None:
         for item in items:
             if isinstance(item, ast.Enumeration):
                 continue
@@ -250,7 +285,8 @@ class Checker:
                 self._declare(ns, _Symbol("wert", item.name, _join(sid, key), key, sid, package, item, item.span))
             elif isinstance(item, ast.ListDecl):
                 if package:
-                    self.report("Eine Liste steht nicht in einem Paket", item.span, "deklariere die Liste außerhalb des Pakets")
+                    self.report("Eine Liste steht nicht in einem Paket", item.span,
+                                "deklariere die Liste außerhalb des Pakets")
                     continue
                 child = _join(sid, item.name)
                 if self.scopes[sid]["depth"] >= MAX_LIST_NESTING:
@@ -262,7 +298,8 @@ class Checker:
                 self._declare(ns, _Symbol("liste", item.name, child, item.name, sid, None, item, item.span))
                 if ns.names.get(item.name) is not None and ns.names[item.name].decl is item:
                     self.scopes[sid]["lists"].append(child)
-                    self._declare_scope(child, item.name, item.title, sid, item.min_count, item.max_count, item.items, item.span)
+                    self._declare_scope(child, item.name, item.title, sid, item.min_count, item.max_count, item.items,
+                                        item.span)
             elif isinstance(item, ast.Package):
                 if package:
                     self.report("Pakete lassen sich nicht schachteln", item.span)
@@ -292,8 +329,10 @@ class Checker:
             elif isinstance(item, (ast.Levels, ast.LevelRule)):
                 self.report("„stufen“ und „stufe …“ stehen nur in einem Paket", item.span)
             elif isinstance(item, (ast.ParameterOverride, ast.TableOverride)):
-                what = "einen neuen Wert eines Parameters" if isinstance(item, ast.ParameterOverride) else "neue Zeilen einer Tabelle"
-                self.report(f"„{item.path}“ ohne Typ setzt {what} eines Basismodells; dieses Modell erweitert keines", item.span,
+                what = ("einen neuen Wert eines Parameters" if isinstance(item, ast.ParameterOverride)
+                        else "neue Zeilen einer Tabelle")
+                self.report(f"„{item.path}“ ohne Typ setzt {what} eines Basismodells; dieses Modell erweitert keines",
+                            item.span,
                             "deklariere vollständig („parameter NAME: TYP = WERT“, „tabelle NAME: SCHLÜSSEL -> WERT“) "
                             "oder nenne im Modellkopf das Basismodell: erweitert \"NAME\"")
 
@@ -325,7 +364,8 @@ class Checker:
         if rules and levels_decl:
             pkg["rule"] = rules[0].kind
             self.package_rules[pid] = (rules[0], sid)
-        self._declare_items([i for i in item.items if not isinstance(i, (ast.Levels, ast.LevelRule))], sid, item.name, pns)
+        members = [i for i in item.items if not isinstance(i, (ast.Levels, ast.LevelRule))]
+        self._declare_items(members, sid, item.name, pns)
 
     # ---- types of declarations -------------------------------------------------------------
 
@@ -337,7 +377,9 @@ class Checker:
         except UnitError as exc:
             parts = [p.strip() for p in text.text.split("/")]
             bad = next((p for p in parts if p not in exc.candidates), text.text)
-            hint = self.did_you_mean(bad, exc.candidates) or "bekannte Einheiten: min, h, Tag, Woche, Jahr, Monat, EUR, VK, Person, Platz, %"
+            hint = self.did_you_mean(bad, exc.candidates) or (
+                "bekannte Einheiten: min, h, Tag, Woche, Jahr, Monat, EUR, VK, Person, Platz, %"
+            )
             where = f" in „{text.text}“" if bad != text.text else ""
             raise self.fail(f"Unbekannte Einheit „{bad}“{where}", text.span, hint) from None
 
@@ -355,7 +397,8 @@ class Checker:
             values = tuple(self._bound(n, unit) for n in spec.choices)
             if len(set(values)) != len(values):
                 raise self.fail("Eine Auswahl enthält einen Wert doppelt", spec.span)
-            return c.ValueType("zahl", unit, all(v == v.to_integral_value() for v in values), min(values), max(values), tuple(values))
+            integer = all(v == v.to_integral_value() for v in values)
+            return c.ValueType("zahl", unit, integer, min(values), max(values), tuple(values))
         if kind == "ja_nein":
             return c.BOOL
         if kind == "datum":
@@ -373,9 +416,12 @@ class Checker:
             else:
                 sym = self._lookup_package(spec.name, scope)
                 if sym is None:
-                    raise self.fail(f"Unbekanntes Paket „{spec.name}“", spec.span, self.did_you_mean(spec.name, [p["name"] for p in self.packages.values()]))
+                    packages = [p["name"] for p in self.packages.values()]
+                    raise self.fail(f"Unbekanntes Paket „{spec.name}“", spec.span,
+                                    self.did_you_mean(spec.name, packages))
                 pid = sym.id
-            level_type = self.packages.get(pid, {}).get("level_type")
+            declared = self.packages.get(pid)
+            level_type = declared["level_type"] if declared is not None else None
             if level_type is None:
                 raise self.fail(f"Das Paket „{pid}“ hat keine Stufen", spec.span)
             return c.ValueType("enum", enum=level_type, integer=True)
@@ -386,16 +432,23 @@ class Checker:
             try:
                 return c.ValueType("zahl", parse_unit(spec.name))
             except UnitError:
-                candidates = list(self.enums) + ["zahl", "ganzzahl", "auswahl", "ja_nein", "datum", "text", "schlüssel", "stufe", "EUR", "VK", "Personen", "Tage", "min", "h"]
+                candidates = list(self.enums) + [
+                    "zahl", "ganzzahl", "auswahl", "ja_nein", "datum", "text", "schlüssel", "stufe",
+                    "EUR", "VK", "Personen", "Tage", "min", "h",
+                ]
                 raise self.fail(f"Unbekannter Typ „{spec.name}“", spec.span,
-                                self.did_you_mean(spec.name, candidates) or "ein Typ ist zahl, ganzzahl, auswahl {…}, ja_nein, datum, text, schlüssel, stufe, eine Einheit oder eine Aufzählung") from None
+                                self.did_you_mean(spec.name, candidates)
+                                or "ein Typ ist zahl, ganzzahl, auswahl {…}, ja_nein, datum, text, schlüssel, stufe, "
+                                "eine Einheit oder eine Aufzählung") from None
         raise self.fail(f"Unbekannter Typ „{kind}“", spec.span)  # pragma: no cover
 
     def _bound(self, number: ast.Number, unit: Unit) -> Decimal:
         if number.unit is not None:
             got = self.unit_of(number.unit)
             if got != unit:
-                raise self.fail(f"Die Einheit „{number.unit.text}“ passt nicht zu {unit or 'einer Zahl ohne Einheit'}", number.span)
+                raise self.fail(
+                    f"Die Einheit „{number.unit.text}“ passt nicht zu {unit or 'einer Zahl ohne Einheit'}", number.span
+                )
         return number.value / 100 if unit.percent else number.value
 
     def _lookup_package(self, name: str, scope: str) -> _Symbol | None:
@@ -411,7 +464,8 @@ class Checker:
         for sym in list(self.symbols.values()):
             if sym.kind != "eingabe":
                 continue
-            decl: ast.Input = sym.decl
+            decl = sym.decl
+            assert isinstance(decl, ast.Input)
             try:
                 vtype = self.type_of(decl.type, sym.package, sym.scope)
             except _Fail:
@@ -439,15 +493,15 @@ class Checker:
                                 level_type, True, None, f"Stufe {name} nach fachlicher Einschätzung", pkg["span"])
                 )
             self.inputs.setdefault(sid, []).append(
-                c.InputSpec(_join(pid, "bewilligte_stufe"), _join(name, "bewilligte_stufe"), (name, "bewilligte_stufe"), sid,
-                            level_type, False, None, f"bewilligte Stufe {name} (§ 127 SGB IX)", pkg["span"])
+                c.InputSpec(_join(pid, "bewilligte_stufe"), _join(name, "bewilligte_stufe"), (name, "bewilligte_stufe"),
+                            sid, level_type, False, None, f"bewilligte Stufe {name} (§ 127 SGB IX)", pkg["span"])
             )
             self.inputs.setdefault(sid, []).append(
                 c.InputSpec(_join(pid, "begründung"), _join(name, "begründung"), (name, "begründung"), sid,
                             c.TEXT, False, None, f"Begründung der bewilligten Stufe {name}", pkg["span"])
             )
 
-    def literal_value(self, expr: ast.Expression, vtype: c.ValueType, what: str) -> Any:
+    def literal_value(self, expr: ast.Expression, vtype: c.ValueType, what: str) -> _Literal:
         """A literal as a runtime value of ``vtype`` (numbers checked for unit and range)."""
         if vtype.kind == "zahl":
             if not isinstance(expr, ast.Number):
@@ -455,18 +509,22 @@ class Checker:
             if expr.unit is not None:
                 unit = self.unit_of(expr.unit)
                 if unit != vtype.unit:
-                    raise self.fail(f"{what} hat die Einheit „{expr.unit.text}“, erwartet ist {vtype.unit or 'keine Einheit'}",
-                                    expr.span, "ändere die Einheit oder rechne den Wert um")
+                    raise self.fail(
+                        f"{what} hat die Einheit „{expr.unit.text}“, erwartet ist {vtype.unit or 'keine Einheit'}",
+                        expr.span, "ändere die Einheit oder rechne den Wert um",
+                    )
             value = expr.value / 100 if vtype.unit.percent else expr.value
             if vtype.integer and value != value.to_integral_value():
                 raise self.fail(f"{what} muss eine ganze Zahl sein", expr.span)
             if vtype.choices is not None and value not in vtype.choices:
-                raise self.fail(f"{what} {value} ist keiner der erlaubten Werte {{{', '.join(map(str, vtype.choices))}}}", expr.span)
+                allowed = ", ".join(map(str, vtype.choices))
+                raise self.fail(f"{what} {value} ist keiner der erlaubten Werte {{{allowed}}}", expr.span)
             if vtype.low is not None and value < vtype.low or vtype.high is not None and value > vtype.high:
                 scale = 100 if vtype.unit.percent else 1
                 low = "−∞" if vtype.low is None else format(vtype.low * scale, "f")
                 high = "∞" if vtype.high is None else format(vtype.high * scale, "f")
-                raise self.fail(f"{what} {expr.value} liegt außerhalb von {low} bis {high}{' ' + str(vtype.unit) if str(vtype.unit) else ''}", expr.span)
+                unit_text = " " + str(vtype.unit) if str(vtype.unit) else ""
+                raise self.fail(f"{what} {expr.value} liegt außerhalb von {low} bis {high}{unit_text}", expr.span)
             return value
         if vtype.kind == "ja_nein":
             if not isinstance(expr, ast.Truth):
@@ -486,25 +544,26 @@ class Checker:
             return expr.divisor
         if vtype.kind == "enum":
             assert vtype.enum is not None
-            key: Any
+            key: int | str
             if isinstance(expr, ast.Number) and expr.unit is None and expr.value == expr.value.to_integral_value():
                 key = int(expr.value)
-            elif isinstance(expr, ast.Name):
-                key = expr.name
-            elif isinstance(expr, ast.Attribute) and isinstance(expr.obj, ast.Name) and expr.obj.name == vtype.enum.name:
+            elif isinstance(expr, ast.Name) or (
+                isinstance(expr, ast.Attribute) and isinstance(expr.obj, ast.Name) and expr.obj.name == vtype.enum.name
+            ):
                 key = expr.name
             else:
                 raise self.fail(f"{what} muss ein Wert von {vtype.enum.name} sein", expr.span)
             if vtype.enum.member(key) is None:
                 raise self.fail(f"{what} „{key}“ gehört nicht zu {vtype.enum.name}", expr.span,
-                                "erlaubt: " + ", ".join(str(k) for k in vtype.enum.keys()))
+                                "erlaubt: " + ", ".join(map(str, vtype.enum.keys())))
             return key
         raise self.fail(f"{what}: Typ {vtype.describe()} ist hier nicht möglich", expr.span)
 
     def _resolve_parameters_and_tables(self) -> None:
         for sym in list(self.symbols.values()):
             if sym.kind == "parameter":
-                decl: ast.Parameter = sym.decl
+                decl = sym.decl
+                assert isinstance(decl, ast.Parameter)
                 try:
                     vtype = self.type_of(decl.type, sym.package, sym.scope)
                     value = self.literal_value(decl.value, vtype, f"Der Wert von „{sym.name}“")
@@ -512,8 +571,8 @@ class Checker:
                     continue
                 sym.ir_type = vtype
                 periods = self._parameter_periods(decl, vtype)
-                self.parameters[sym.id] = c.ParameterSpec(sym.id, sym.name, vtype, value, decl.doc, decl.assumptions, decl.sources,
-                                                          decl.span, periods)
+                self.parameters[sym.id] = c.ParameterSpec(sym.id, sym.name, vtype, value, decl.doc, decl.assumptions,
+                                                          decl.sources, decl.span, periods)
             elif sym.kind == "tabelle":
                 self._resolve_table(sym)
 
@@ -526,49 +585,56 @@ class Checker:
         for number, period in enumerate(decl.periods):
             last = number == len(decl.periods) - 1
             try:
-                value = self.literal_value(period.value, vtype, f"Der Wert von „{decl.name}“ ab {period.valid_from:%d.%m.%Y}")
+                value = self.literal_value(
+                    period.value, vtype, f"Der Wert von „{decl.name}“ ab {period.valid_from:%d.%m.%Y}"
+                )
             except _Fail:
                 continue
             if previous is not None and period.valid_from <= previous:
                 what = "dem Beginn der Gültigkeit des Modells" if number == 0 else "dem vorigen Wert"
-                self.report(f"„ab {period.valid_from:%d.%m.%Y}“ von „{decl.name}“ liegt nicht nach {what} ({previous:%d.%m.%Y})",
-                            period.span, "die Werte eines Parameters stehen in zeitlicher Reihenfolge; der erste gilt ab Beginn der Gültigkeit",
+                self.report(f"„ab {period.valid_from:%d.%m.%Y}“ von „{decl.name}“ liegt nicht nach {what} "
+                            f"({previous:%d.%m.%Y})", period.span,
+                            "die Werte eines Parameters stehen in zeitlicher Reihenfolge; "
+                            "der erste gilt ab Beginn der Gültigkeit",
                             code="gültigkeit")
             if header.valid_to is not None and period.valid_from > header.valid_to:
-                self.report(f"„ab {period.valid_from:%d.%m.%Y}“ von „{decl.name}“ liegt nach dem Ende der Gültigkeit des Modells "
-                            f"({header.valid_to:%d.%m.%Y})", period.span, code="gültigkeit")
+                self.report(f"„ab {period.valid_from:%d.%m.%Y}“ von „{decl.name}“ liegt nach dem Ende der Gültigkeit "
+                            f"des Modells ({header.valid_to:%d.%m.%Y})", period.span, code="gültigkeit")
             if period.valid_to is not None and not last:
                 self.report(f"Nur der letzte Wert von „{decl.name}“ kann mit „bis“ enden", period.span,
                             "das Ende eines Werts ist sonst der Tag vor dem nächsten „ab“", code="gültigkeit")
             if period.valid_to is not None and period.valid_to < period.valid_from:
-                self.report(f"„bis {period.valid_to:%d.%m.%Y}“ liegt vor „ab {period.valid_from:%d.%m.%Y}“", period.span, code="gültigkeit")
+                self.report(f"„bis {period.valid_to:%d.%m.%Y}“ liegt vor „ab {period.valid_from:%d.%m.%Y}“",
+                            period.span, code="gültigkeit")
             if period.valid_to is not None and header.valid_to is not None and period.valid_to > header.valid_to:
-                self.report(f"„bis {period.valid_to:%d.%m.%Y}“ von „{decl.name}“ liegt nach dem Ende der Gültigkeit des Modells "
-                            f"({header.valid_to:%d.%m.%Y})", period.span, code="gültigkeit")
+                self.report(f"„bis {period.valid_to:%d.%m.%Y}“ von „{decl.name}“ liegt nach dem Ende der Gültigkeit "
+                            f"des Modells ({header.valid_to:%d.%m.%Y})", period.span, code="gültigkeit")
             previous = period.valid_from
-            out.append(c.ParameterPeriodSpec(period.valid_from, period.valid_to, value, period.assumptions, period.sources, period.span))
+            out.append(c.ParameterPeriodSpec(period.valid_from, period.valid_to, value, period.assumptions,
+                                             period.sources, period.span))
         return tuple(out)
 
     def _resolve_table(self, sym: _Symbol) -> None:
-        decl: ast.Table = sym.decl
+        decl = sym.decl
+        assert isinstance(decl, ast.Table)
         try:
             key_types = tuple(self.type_of(t, sym.package, sym.scope) for t in decl.key_types)
             value_type = self.type_of(decl.value_type, sym.package, sym.scope)
         except _Fail:
             return
-        for t, spec in zip(key_types, decl.key_types):
+        for t, spec in zip(key_types, decl.key_types, strict=True):
             if t.kind not in ("enum", "zahl", "text") or t.kind == "zahl" and not t.integer:
                 self.report("Tabellenschlüssel sind Aufzählungen, Stufen, ganze Zahlen oder Texte", spec.span)
                 return
         rows: list[c.TableRowSpec] = []
-        seen: dict[tuple[Any, ...], ast.TableRow] = {}
+        seen: dict[tuple[int | str | Decimal, ...], ast.TableRow] = {}
         for row in decl.rows:
             if len(row.keys) != len(key_types):
                 self.report(f"Die Zeile hat {len(row.keys)} Schlüssel, die Tabelle {len(key_types)}", row.span)
                 continue
             keys = []
             ok = True
-            for raw, kt in zip(row.keys, key_types):
+            for raw, kt in zip(row.keys, key_types, strict=True):
                 key = self._row_key(raw, kt, row.span)
                 if key is None:
                     ok = False
@@ -577,7 +643,8 @@ class Checker:
             if not ok:
                 continue
             if tuple(keys) in seen:
-                self.report(f"Die Zeile {', '.join(map(str, keys))} ist doppelt", row.span, f"zuerst in Zeile {seen[tuple(keys)].span.line}")
+                self.report(f"Die Zeile {', '.join(map(str, keys))} ist doppelt", row.span,
+                            f"zuerst in Zeile {seen[tuple(keys)].span.line}")
                 continue
             seen[tuple(keys)] = row
             try:
@@ -595,17 +662,18 @@ class Checker:
                 self.report(f"Der Tabelle „{sym.name}“ fehlen Zeilen für: {shown}", decl.span,
                             "ergänze die Zeilen oder markiere die Tabelle als „teilweise“")
         elif not decl.partial:
-            self.report(f"Die Tabelle „{sym.name}“ hat Schlüssel ohne feste Wertemenge und muss „teilweise“ heißen", decl.span,
-                        "eine Abfrage ohne Zeile ist dann ein Auswertungsfehler, der den Schlüssel nennt")
+            self.report(f"Die Tabelle „{sym.name}“ hat Schlüssel ohne feste Wertemenge und muss „teilweise“ heißen",
+                        decl.span, "eine Abfrage ohne Zeile ist dann ein Auswertungsfehler, der den Schlüssel nennt")
         sym.ir_type = value_type
-        self.tables[sym.id] = c.TableSpec(sym.id, sym.name, decl.title, key_types, value_type, decl.partial, tuple(rows),
-                                          decl.assumptions, decl.sources, decl.span)
+        self.tables[sym.id] = c.TableSpec(sym.id, sym.name, decl.title, key_types, value_type, decl.partial,
+                                          tuple(rows), decl.assumptions, decl.sources, decl.span)
 
-    def _row_key(self, raw: Any, kt: c.ValueType, span: ast.Span) -> Any:
+    def _row_key(self, raw: int | str | Decimal, kt: c.ValueType, span: ast.Span) -> int | str | Decimal | None:
         if kt.kind == "enum":
             assert kt.enum is not None
             if kt.enum.member(raw) is None:
-                self.report(f"„{raw}“ gehört nicht zu {kt.enum.name}", span, "erlaubt: " + ", ".join(map(str, kt.enum.keys())))
+                self.report(f"„{raw}“ gehört nicht zu {kt.enum.name}", span,
+                            "erlaubt: " + ", ".join(map(str, kt.enum.keys())))
                 return None
             return raw
         if kt.kind == "text":
@@ -661,12 +729,13 @@ class Checker:
         return ir
 
     def resolve(self, expr: ast.Expression, ctx: _Context) -> c.Expr:
-        method = getattr(self, "_r_" + type(expr).__name__)
+        method: Callable[[Any, _Context], c.Expr] = getattr(self, "_r_" + type(expr).__name__)
         return method(expr, ctx)
 
     def _r_Number(self, expr: ast.Number, ctx: _Context) -> c.Expr:
         if expr.unit is None:
-            return self.flex(c.Const(expr.value, c.ValueType("zahl", DIMENSIONLESS, expr.value == expr.value.to_integral_value()), expr.span))
+            integer = expr.value == expr.value.to_integral_value()
+            return self.flex(c.Const(expr.value, c.ValueType("zahl", DIMENSIONLESS, integer), expr.span))
         unit = self.unit_of(expr.unit)
         value = expr.value / 100 if unit.percent else expr.value
         return c.Const(value, c.ValueType("zahl", unit), expr.span)
@@ -703,9 +772,14 @@ class Checker:
         if sym.kind == "tabelle":
             raise self.fail(f"Die Tabelle „{sym.name}“ wird mit Schlüssel abgefragt: {sym.name}[…]", span)
         if sym.kind == "paket":
-            raise self.fail(f"„{sym.name}“ ist ein Paket; gemeint ist wohl „{sym.name}.stufe“ oder ein Wert des Pakets", span)
+            raise self.fail(
+                f"„{sym.name}“ ist ein Paket; gemeint ist wohl „{sym.name}.stufe“ oder ein Wert des Pakets", span
+            )
         if sym.kind == "liste":
-            raise self.fail(f"„{sym.name}“ ist eine Liste; nutze summe(…), anzahl(…), min(…), max(…), erstes(…) oder letztes(…)", span)
+            raise self.fail(
+                f"„{sym.name}“ ist eine Liste; nutze summe(…), anzahl(…), min(…), max(…), erstes(…) oder letztes(…)",
+                span,
+            )
         raise self.fail(f"„{sym.name}“ kann hier nicht stehen", span)  # pragma: no cover
 
     def _r_Name(self, expr: ast.Name, ctx: _Context) -> c.Expr:
@@ -729,7 +803,8 @@ class Checker:
                             "schreibe " + " oder ".join(f"{e.name}.{expr.name}" for e, _ in members))
         if expr.name in _ROUNDING:
             return c.Const(expr.name, c.ValueType("modus"), expr.span)
-        raise self.fail(f"Unbekannter Name „{expr.name}“", expr.span, self.did_you_mean(expr.name, self.visible_names(ctx)))
+        raise self.fail(f"Unbekannter Name „{expr.name}“", expr.span,
+                        self.did_you_mean(expr.name, self.visible_names(ctx)))
 
     def _is_descendant(self, ancestor: str, scope: str) -> bool:
         sid: str | None = scope
@@ -772,13 +847,14 @@ class Checker:
                 member = enum.member(int(name) if enum.numeric and name.lstrip("-").isdigit() else name)
                 if member is None:
                     raise self.fail(f"„{chain[1][0]}“ gehört nicht zu {head}", expr.span,
-                                    self.did_you_mean(chain[1][0], [str(k) for k in self.enums[head].keys()]))
+                                    self.did_you_mean(chain[1][0], list(map(str, self.enums[head].keys()))))
                 return c.Const(member.key, c.ValueType("enum", enum=self.enums[head]), expr.span)
             raise self.fail(f"Unbekannter Name „{head}“", head_span, self.did_you_mean(head, self.visible_names(ctx)))
         if sym.kind == "paket":
             return self._package_member(sym, chain, expr.span, ctx)
         if sym.kind == "liste":
-            raise self.fail(f"„{head}.…“ ist eine Liste von Werten; nutze summe(…), anzahl(…), min(…), max(…), erstes(…) oder letztes(…)", expr.span)
+            raise self.fail(f"„{head}.…“ ist eine Liste von Werten; nutze summe(…), anzahl(…), min(…), max(…), "
+                            "erstes(…) oder letztes(…)", expr.span)
         raise self.fail(f"„{head}“ hat keine Felder", expr.span)
 
     @staticmethod
@@ -807,7 +883,8 @@ class Checker:
         inner = self.package_ns[pid].names.get(member)
         if inner is None:
             names = list(self.package_ns[pid].names) + (["stufe", "berechnete_stufe"] if pkg["level_type"] else [])
-            raise self.fail(f"Das Paket „{sym.name}“ hat kein „{member}“", chain[1][1], self.did_you_mean(member, names))
+            raise self.fail(f"Das Paket „{sym.name}“ hat kein „{member}“", chain[1][1],
+                            self.did_you_mean(member, names))
         return self.ref(inner, span, ctx)
 
     def _r_Lookup(self, expr: ast.Lookup, ctx: _Context) -> c.Expr:
@@ -828,9 +905,10 @@ class Checker:
         if spec is None:
             raise _Fail()
         if len(expr.keys) != len(spec.key_types):
-            raise self.fail(f"Die Tabelle „{spec.name}“ hat {len(spec.key_types)} Schlüssel, abgefragt mit {len(expr.keys)}", expr.span)
+            raise self.fail(f"Die Tabelle „{spec.name}“ hat {len(spec.key_types)} Schlüssel, "
+                            f"abgefragt mit {len(expr.keys)}", expr.span)
         keys = []
-        for key_expr, kt in zip(expr.keys, spec.key_types):
+        for key_expr, kt in zip(expr.keys, spec.key_types, strict=True):
             key = self.resolve(key_expr, ctx)
             keys.append(self._coerce_key(key, kt, key_expr.span, spec.name))
         return c.Lookup(spec.id, tuple(keys), spec.value_type, expr.span)
@@ -839,20 +917,29 @@ class Checker:
         kind = key.type.kind
         if kt.kind == "enum":
             assert kt.enum is not None
-            if kind == "enum" and key.type.enum is not None and (key.type.enum == kt.enum or key.type.enum.numeric and kt.enum.numeric):
+            if kind == "enum" and key.type.enum is not None and (
+                key.type.enum == kt.enum or key.type.enum.numeric and kt.enum.numeric
+            ):
                 return key
             if kind == "zahl" and kt.enum.numeric and key.type.unit.is_dimensionless:
                 return key
-            raise self.fail(f"Der Schlüssel hat den Typ {key.type.describe()}, die Tabelle „{table}“ erwartet {kt.describe()}", span)
+            raise self.fail(
+                f"Der Schlüssel hat den Typ {key.type.describe()}, die Tabelle „{table}“ erwartet {kt.describe()}", span
+            )
         if kt.kind == "zahl":
             key = self.adopt(key, kt.unit)
             if kind == "enum" and key.type.enum is not None and key.type.enum.numeric and kt.unit.is_dimensionless:
                 return key
             if kind != "zahl" or key.type.unit != kt.unit:
-                raise self.fail(f"Der Schlüssel hat den Typ {key.type.describe()}, die Tabelle „{table}“ erwartet {kt.describe()}", span)
+                raise self.fail(
+                    f"Der Schlüssel hat den Typ {key.type.describe()}, die Tabelle „{table}“ erwartet {kt.describe()}",
+                    span,
+                )
             return key
         if kind != kt.kind:
-            raise self.fail(f"Der Schlüssel hat den Typ {key.type.describe()}, die Tabelle „{table}“ erwartet {kt.describe()}", span)
+            raise self.fail(
+                f"Der Schlüssel hat den Typ {key.type.describe()}, die Tabelle „{table}“ erwartet {kt.describe()}", span
+            )
         return key
 
     def numeric(self, ir: c.Expr) -> bool:
@@ -899,15 +986,24 @@ class Checker:
             factor = conversion_factor(lu, ru)
             hint = (f"rechne mit „als {ru}“ oder „als {lu}“ um" if factor is not None
                     else "die Größen haben verschiedene Dimensionen")
-            raise self.fail(f"Einheiten passen nicht zusammen: {what} von {lu or 'Zahl ohne Einheit'} und {ru or 'Zahl ohne Einheit'}", span, hint, code="einheit")
+            raise self.fail(
+                f"Einheiten passen nicht zusammen: {what} von {lu or 'Zahl ohne Einheit'} "
+                f"und {ru or 'Zahl ohne Einheit'}",
+                span, hint, code="einheit",
+            )
         return left, right
 
     def _compare(self, op: str, left: c.Expr, right: c.Expr, span: ast.Span) -> c.Expr:
         lk, rk = left.type.kind, right.type.kind
         if self.numeric(left) and self.numeric(right):
-            if lk == "enum" and rk == "enum" and left.type.enum != right.type.enum and not (left.type.enum and left.type.enum.is_levels and right.type.enum and right.type.enum.is_levels):
-                if not (left.type.enum and right.type.enum and left.type.enum.numeric and right.type.enum.numeric):
-                    raise self.fail(f"Vergleich von {left.type.describe()} mit {right.type.describe()}", span)
+            if (
+                lk == "enum"
+                and rk == "enum"
+                and left.type.enum != right.type.enum
+                and not (left.type.enum and left.type.enum.is_levels and right.type.enum and right.type.enum.is_levels)
+                and not (left.type.enum and right.type.enum and left.type.enum.numeric and right.type.enum.numeric)
+            ):
+                raise self.fail(f"Vergleich von {left.type.describe()} mit {right.type.describe()}", span)
             if lk == "zahl" and rk == "zahl":
                 left, right = self._same_units(left, right, span, "Vergleich")
             return c.Compare(op, left, right, c.BOOL, span)
@@ -930,8 +1026,8 @@ class Checker:
                     return c.Arith(op, left, right, c.DATE, span)
             if right.type.kind == "datum" and op == "-":
                 raise self.fail("Datumsdifferenzen: kalendertage(von, bis)", span)
-            raise self.fail(f"Zu einem Datum lassen sich nur Tage oder Wochen addieren, nicht {right.type.describe()}", span,
-                            "für Monate und Jahre: datum_plus(datum, n Monate)")
+            raise self.fail(f"Zu einem Datum lassen sich nur Tage oder Wochen addieren, nicht {right.type.describe()}",
+                            span, "für Monate und Jahre: datum_plus(datum, n Monate)")
         for side in (left, right):
             if not self.numeric(side):
                 raise self.fail(f"„{op}“ braucht Zahlen, nicht {side.type.describe()}", side.span)
@@ -951,14 +1047,18 @@ class Checker:
             if count.type.kind == "schlüssel":
                 raise self.fail("Zwei Schlüssel lassen sich nicht multiplizieren", span)
             if not self.numeric(count) or str(self.number_type(count).unit) not in self._COUNT_UNITS:
-                raise self.fail(f"Ein Schlüssel 1:x wird mit einer Anzahl (Personen, Plätze) multipliziert, nicht mit {count.type.describe()}", span)
+                raise self.fail("Ein Schlüssel 1:x wird mit einer Anzahl (Personen, Plätze) multipliziert, "
+                                f"nicht mit {count.type.describe()}", span)
             return c.KeyApply(key, count, c.ValueType("zahl", parse_unit("VK")), span)
         for side in (left, right):
             if not self.numeric(side):
                 raise self.fail(f"„{op}“ braucht Zahlen, nicht {side.type.describe()}", side.span)
         lt, rt = self.number_type(left), self.number_type(right)
         unit = lt.unit * rt.unit if op == "*" else lt.unit / rt.unit
-        if unit.is_dimensionless and (lt.unit.percent and rt.unit.is_dimensionless and op == "*" or rt.unit.percent and lt.unit.is_dimensionless and op == "*"):
+        if unit.is_dimensionless and (
+            lt.unit.percent and rt.unit.is_dimensionless and op == "*"
+            or rt.unit.percent and lt.unit.is_dimensionless and op == "*"
+        ):
             unit = PERCENT if not (lt.unit.percent and rt.unit.percent) else DIMENSIONLESS
         integer = lt.integer and rt.integer and op == "*"
         if self.is_flex(left) and self.is_flex(right) and isinstance(left, c.Const) and isinstance(right, c.Const):
@@ -976,7 +1076,8 @@ class Checker:
         other = self.resolve(expr.otherwise, ctx)
         if self.numeric(then) and self.numeric(other):
             then, other = self._same_units(then, other, expr.span, "„dann“ und „sonst“")
-            vtype = self.number_type(then) if then.type.kind == "zahl" or other.type.kind != "zahl" else self.number_type(other)
+            vtype = (self.number_type(then) if then.type.kind == "zahl" or other.type.kind != "zahl"
+                     else self.number_type(other))
             if then.type.kind == "enum" and other.type.kind == "enum" and then.type.enum == other.type.enum:
                 vtype = then.type
             out = c.Cond(test, then, other, vtype, expr.span)
@@ -984,7 +1085,8 @@ class Checker:
                 self.flexible[id(out)] = out
             return out
         if then.type.kind != other.type.kind or then.type.kind == "enum" and then.type.enum != other.type.enum:
-            raise self.fail(f"„dann“ ({then.type.describe()}) und „sonst“ ({other.type.describe()}) haben verschiedene Typen", expr.span)
+            raise self.fail(f"„dann“ ({then.type.describe()}) und „sonst“ ({other.type.describe()}) haben verschiedene "
+                            "Typen", expr.span)
         return c.Cond(test, then, other, then.type, expr.span)
 
     def _r_Conversion(self, expr: ast.Conversion, ctx: _Context) -> c.Expr:
@@ -1012,7 +1114,8 @@ class Checker:
         elif name in _AGGREGATES - {"min", "max"}:
             raise self.fail(f"{name}(…) rechnet über genau eine Liste: {name}(LISTE.WERT)", expr.span)
         if expr.where is not None:
-            raise self.fail(f"„wo“ gibt es nur bei summe, anzahl, min, max, erstes und letztes über eine Liste", expr.span)
+            raise self.fail("„wo“ gibt es nur bei summe, anzahl, min, max, erstes und letztes über eine Liste",
+                            expr.span)
         args = [self.resolve(a, ctx) for a in expr.args]
         if name in ("min", "max"):
             if len(args) < 2:
@@ -1033,7 +1136,12 @@ class Checker:
             value, places, mode = args
             if value.type.kind != "zahl":
                 raise self.fail(f"runde(…) rundet Zahlen, nicht {value.type.describe()}", value.span)
-            if not (isinstance(places, c.Const) and places.type.kind == "zahl" and places.type.unit.is_dimensionless and places.value == places.value.to_integral_value()):
+            if not (
+                isinstance(places, c.Const)
+                and places.type.kind == "zahl"
+                and places.type.unit.is_dimensionless
+                and places.value == places.value.to_integral_value()
+            ):
                 raise self.fail("Die Stellen von runde(…) sind eine ganze Zahl", places.span)
             if not (isinstance(mode, c.Const) and mode.type.kind == "modus"):
                 raise self.fail("Die Rundungsart ist kaufmännisch, abrunden oder aufrunden", mode.span)
@@ -1051,7 +1159,8 @@ class Checker:
             if date.type.kind != "datum":
                 raise self.fail("datum_plus(datum, menge) braucht zuerst ein Datum", date.span)
             if amount.type.kind != "zahl" or str(amount.type.unit) not in ("Tage", "Wochen", "Monate", "Jahre"):
-                raise self.fail("datum_plus(datum, menge): die Menge hat die Einheit Tage, Wochen, Monate oder Jahre", amount.span)
+                raise self.fail("datum_plus(datum, menge): die Menge hat die Einheit Tage, Wochen, Monate oder Jahre",
+                                amount.span)
             return c.Func(name, (date, amount), c.DATE, expr.span)
         if name in ("jahr", "monat"):
             self._arity(expr, args, 1)
@@ -1085,7 +1194,8 @@ class Checker:
 
     def _arity(self, expr: ast.Call, args: list[c.Expr], count: int) -> None:
         if len(args) != count:
-            raise self.fail(f"{expr.function}(…) braucht {count} Angabe{'n' if count > 1 else ''}, nicht {len(args)}", expr.span)
+            raise self.fail(f"{expr.function}(…) braucht {count} Angabe{'n' if count > 1 else ''}, nicht {len(args)}",
+                            expr.span)
 
     def _aggregate(self, expr: ast.Call, ctx: _Context) -> c.Expr | None:
         arg = expr.args[0]
@@ -1124,10 +1234,12 @@ class Checker:
         if sym.id in self.in_progress:
             cycle = self.in_progress[self.in_progress.index(sym.id):] + [sym.id]
             names = " → ".join(self.symbols[s].name if s in self.symbols else s for s in cycle)
-            raise self.fail(f"Zyklische Definition: {names}", sym.span, "ein Wert darf nicht (über andere) von sich selbst abhängen", code="zyklus")
+            raise self.fail(f"Zyklische Definition: {names}", sym.span,
+                            "ein Wert darf nicht (über andere) von sich selbst abhängen", code="zyklus")
         self.in_progress.append(sym.id)
         try:
-            decl: ast.Value = sym.decl
+            decl = sym.decl
+            assert isinstance(decl, ast.Value)
             ir = self.resolve(decl.expr, self.context(sym.scope, sym.package, sym.id))
             vtype = ir.type
             if vtype.kind == "zahl" and (vtype.low is not None or vtype.high is not None or vtype.choices is not None):
@@ -1154,15 +1266,18 @@ class Checker:
         if declared.kind == "zahl":
             ir = self.adopt(ir, declared.unit)
             if not self.numeric(ir):
-                raise self.fail(f"{what} ist als {declared.describe()} deklariert, ergibt aber {ir.type.describe()}", span)
+                raise self.fail(f"{what} ist als {declared.describe()} deklariert, ergibt aber {ir.type.describe()}",
+                                span)
             got = self.number_type(ir).unit
             if got != declared.unit:
                 factor = conversion_factor(got, declared.unit)
                 hint = f"rechne mit „als {declared.unit}“ um" if factor is not None else None
-                raise self.fail(f"{what} ist als {declared.unit or 'Zahl ohne Einheit'} deklariert, ergibt aber {got or 'eine Zahl ohne Einheit'}", span, hint, code="einheit")
+                raise self.fail(f"{what} ist als {declared.unit or 'Zahl ohne Einheit'} deklariert, "
+                                f"ergibt aber {got or 'eine Zahl ohne Einheit'}", span, hint, code="einheit")
             if declared.integer and not self.number_type(ir).integer:
                 raise self.fail(f"{what} ist als ganze Zahl deklariert, kann aber Nachkommastellen haben", span,
-                                "runde ausdrücklich, z. B. runde(…, 0, kaufmännisch), oder deklariere „zahl“", code="einheit")
+                                "runde ausdrücklich, z. B. runde(…, 0, kaufmännisch), oder deklariere „zahl“",
+                                code="einheit")
             if declared.unit.percent and not ir.type.unit.percent:
                 return attrs_evolve_type(ir, c.ValueType("zahl", declared.unit, ir.type.integer))
             return ir
@@ -1179,7 +1294,8 @@ class Checker:
             except _Fail:
                 continue
             ir = self.value_ir[sym.id]
-            decl: ast.Value = sym.decl
+            decl = sym.decl
+            assert isinstance(decl, ast.Value)
             self.nodes[sym.id] = c.Node(sym.id, sym.key, sym.scope, "wert", sym.ir_type or ir.type, decl.span, expr=ir,
                                         package=sym.package, label=decl.doc, doc=decl.doc,
                                         source=self.source_of(decl.span), deps=tuple(deps_of(ir)))
@@ -1194,7 +1310,9 @@ class Checker:
         lines = self.lines_of(span)
         end = span.end_line
         # a declaration's span ends after the newline and the next line's indentation
-        if end > span.line and (span.end_column <= 1 or 0 < end <= len(lines) and not lines[end - 1][: span.end_column - 1].strip()):
+        if end > span.line and (
+            span.end_column <= 1 or 0 < end <= len(lines) and not lines[end - 1][: span.end_column - 1].strip()
+        ):
             end -= 1
         text = "\n".join(lines[span.line - 1 : max(end, span.line)])
         return text.strip()
@@ -1207,6 +1325,7 @@ class Checker:
         ctx = self.context(sid, name, computed_id)
         numbers = [lv.number for lv in pkg["levels"]]
         if rule.kind == "korridor":
+            assert rule.expr is not None  # the grammar gives a korridor its quantity
             try:
                 subject = self.resolve(rule.expr, ctx)
             except _Fail:
@@ -1219,7 +1338,8 @@ class Checker:
             broken = False  # a rejected band: coverage findings would only repeat that error
             for band in rule.bands:
                 if band.level not in numbers:
-                    self.report(f"Stufe {band.level} ist im Paket „{name}“ nicht deklariert", band.span, "deklarierte Stufen: " + ", ".join(map(str, numbers)))
+                    self.report(f"Stufe {band.level} ist im Paket „{name}“ nicht deklariert", band.span,
+                                "deklarierte Stufen: " + ", ".join(map(str, numbers)))
                     broken = True
                     continue
                 try:
@@ -1232,14 +1352,18 @@ class Checker:
                     self.report("Ein Korridorband braucht mindestens eine Grenze (ab/über, bis/unter)", band.span)
                     broken = True
                     continue
-                bands.append(c.BandSpec(band.level, lower, band.lower_inclusive, upper, band.upper_inclusive, band.span))
-            node = c.Node(computed_id, _join(name, "berechnete_stufe"), sid, "stufe", level_type, rule.span, subject=subject,
-                          bands=tuple(bands), package=name, label=f"berechnete Stufe {name}", source=self.source_of(rule.span),
-                          deps=tuple(deps_of(subject)) + tuple(d for b in bands for e in (b.lower, b.upper) if e is not None for d in deps_of(e)))
+                bands.append(
+                    c.BandSpec(band.level, lower, band.lower_inclusive, upper, band.upper_inclusive, band.span)
+                )
+            bounds_deps = tuple(d for b in bands for e in (b.lower, b.upper) if e is not None for d in deps_of(e))
+            node = c.Node(computed_id, _join(name, "berechnete_stufe"), sid, "stufe", level_type, rule.span,
+                          subject=subject, bands=tuple(bands), package=name, label=f"berechnete Stufe {name}",
+                          source=self.source_of(rule.span), deps=tuple(deps_of(subject)) + bounds_deps)
             self.nodes[computed_id] = node
             if not broken:
                 self._corridor_findings(node, pkg)
         elif rule.kind == "ausdruck":
+            assert rule.expr is not None  # the grammar gives ``stufe = …`` its expression
             try:
                 ir = self.resolve(rule.expr, ctx)
             except _Fail:
@@ -1247,18 +1371,19 @@ class Checker:
             if not self.numeric(ir) or not self.number_type(ir).unit.is_dimensionless:
                 self.report(f"Eine Stufe ist eine ganze Zahl ohne Einheit, nicht {ir.type.describe()}", rule.expr.span)
                 return
-            self.nodes[computed_id] = c.Node(computed_id, _join(name, "berechnete_stufe"), sid, "stufe", level_type, rule.span,
-                                             expr=ir, package=name, label=f"berechnete Stufe {name}",
+            self.nodes[computed_id] = c.Node(computed_id, _join(name, "berechnete_stufe"), sid, "stufe", level_type,
+                                             rule.span, expr=ir, package=name, label=f"berechnete Stufe {name}",
                                              source=self.source_of(rule.span), deps=tuple(deps_of(ir)))
             dom = domain_of(ir, self)
             if dom.values is not None:
                 outside = sorted(v for v in dom.values if v not in numbers)
                 if outside:
-                    self.report(f"Die Stufenregel von „{name}“ kann {', '.join(map(str, outside))} ergeben; deklariert sind {', '.join(map(str, numbers))}",
-                                rule.span, code="stufe")
+                    self.report(f"Die Stufenregel von „{name}“ kann {', '.join(map(str, outside))} ergeben; "
+                                f"deklariert sind {', '.join(map(str, numbers))}", rule.span, code="stufe")
                 unreachable = [n for n in numbers if n not in dom.values]
                 for n in unreachable:
-                    self.report(f"Stufe {n} von „{name}“ wird nie erreicht", pkg["span"], severity="warnung", code="unerreichbar")
+                    self.report(f"Stufe {n} von „{name}“ wird nie erreicht", pkg["span"], severity="warnung",
+                                code="unerreichbar")
         # the effective level: granted where given, else computed
         effective_id = _join(pid, "stufe")
         computed_kind = "eingabe" if rule.kind == "einschätzung" else "wert"
@@ -1271,11 +1396,11 @@ class Checker:
     def _bound_expr(self, expr: ast.Expression, unit: Unit, ctx: _Context) -> c.Expr:
         ir = self.adopt(self.resolve(expr, ctx), unit)
         if not self.numeric(ir) or self.number_type(ir).unit != unit:
-            raise self.fail(f"Die Grenze hat {self.number_type(ir).unit or 'keine Einheit'}, der Korridor {unit or 'keine Einheit'}", expr.span,
-                            code="einheit")
+            raise self.fail(f"Die Grenze hat {self.number_type(ir).unit or 'keine Einheit'}, "
+                            f"der Korridor {unit or 'keine Einheit'}", expr.span, code="einheit")
         return ir
 
-    def _corridor_findings(self, node: c.Node, pkg: dict[str, Any]) -> None:
+    def _corridor_findings(self, node: c.Node, pkg: _PackageInfo) -> None:
         assert node.subject is not None
         domain = domain_of(node.subject, self)
         self.corridor_domains[node.id] = domain
@@ -1287,22 +1412,28 @@ class Checker:
                 self.report("Korridorgrenzen sind feste Zahlen oder Parameter", band.span)
                 return
             bounds.append((band, lo, hi))
-        for severity, message, span, hint in corridor_findings(domain, bounds, str(self.number_type(node.subject).unit), [lv.number for lv in pkg["levels"]], pkg["name"]):
+        unit = str(self.number_type(node.subject).unit)
+        levels = [lv.number for lv in pkg["levels"]]
+        for severity, message, span, hint in corridor_findings(domain, bounds, unit, levels, pkg["name"]):
             self.report(message, span or pkg["span"], hint, severity=severity, code="korridor")
 
     _MESSAGE_PART = re.compile(r"\{([^{}]+)\}")
 
     def _check_node(self, index: int, check: ast.Check, sid: str, package: str | None) -> None:
         # a check of a variant's base file is told apart by that file's name (line numbers repeat)
-        origin = "" if check.span.file is None else re.sub(r"\W", "_", check.span.file.replace("\\", "/").rsplit("/", 1)[-1].split(".")[0]) + "-"
-        node_id = _join(sid, package, f"{'prüfung' if check.severity == 'fehler' else 'warnung'}@{origin}{check.span.line}")
+        origin = "" if check.span.file is None else (
+            re.sub(r"\W", "_", check.span.file.replace("\\", "/").rsplit("/", 1)[-1].split(".")[0]) + "-"
+        )
+        kind = "prüfung" if check.severity == "fehler" else "warnung"
+        node_id = _join(sid, package, f"{kind}@{origin}{check.span.line}")
         ctx = self.context(sid, package, node_id)
         try:
             cond = self.resolve(check.condition, ctx)
         except _Fail:
             return
         if cond.type.kind != "ja_nein":
-            self.report(f"Eine Prüfung braucht eine Bedingung (ja/nein), nicht {cond.type.describe()}", check.condition.span)
+            self.report(f"Eine Prüfung braucht eine Bedingung (ja/nein), nicht {cond.type.describe()}",
+                        check.condition.span)
             return
         parts: list[str | c.Expr] = []
         position = 0
@@ -1321,8 +1452,8 @@ class Checker:
         for part in parts:
             if not isinstance(part, str):
                 deps.extend(deps_of(part))
-        self.nodes[node_id] = c.Node(node_id, node_id.rsplit(".", 1)[-1], sid, "prüfung" if check.severity == "fehler" else "warnung", c.BOOL,
-                                     check.span, expr=cond, package=package, message=tuple(p for p in parts if p != ""),
+        self.nodes[node_id] = c.Node(node_id, node_id.rsplit(".", 1)[-1], sid, kind, c.BOOL, check.span, expr=cond,
+                                     package=package, message=tuple(p for p in parts if p != ""),
                                      label=check.message, source=self.source_of(check.span), deps=tuple(deps))
 
     # ---- ordering ----------------------------------------------------------------------------------
@@ -1353,7 +1484,8 @@ class Checker:
         if len(order) != len(ids):
             stuck = [nid for nid in ids if nid not in set(order)]
             node = self.nodes[stuck[0]]
-            self.report("Zyklische Definition: " + " → ".join(self.nodes[s].key for s in stuck[:6]), node.span, code="zyklus")
+            self.report("Zyklische Definition: " + " → ".join(self.nodes[s].key for s in stuck[:6]), node.span,
+                        code="zyklus")
         return order
 
     def _priority(self, nid: str) -> int:
@@ -1374,8 +1506,11 @@ class Checker:
             if spec is None or spec.type.kind != "datum":
                 dates = [".".join(i.path) for i in self.inputs.get("", []) if i.type.kind == "datum"]
                 hint = (self.did_you_mean(str(h.reference_date), dates) if spec is None else None) or (
-                    "Datumseingaben des Modells: " + ", ".join(dates) if dates else "deklariere eine Eingabe vom Typ datum")
-                found = "keine Eingabe des Modells" if spec is None else f"keine Datumseingabe, sondern {spec.type.describe()}"
+                    "Datumseingaben des Modells: " + ", ".join(dates) if dates
+                    else "deklariere eine Eingabe vom Typ datum"
+                )
+                found = ("keine Eingabe des Modells" if spec is None
+                         else f"keine Datumseingabe, sondern {spec.type.describe()}")
                 self.report(f"Der Stichtag „{h.reference_date}“ ist {found}", h.reference_date.span, hint)
         if h.valid_from is None:
             self.report("Der Modellkopf braucht „gültig ab TT.MM.JJJJ“", h.span)
@@ -1386,11 +1521,14 @@ class Checker:
             node = next((n for n in self.nodes.values() if n.scope == "" and n.key == key and n.kind == "wert"), None)
             failed = node is None and key in self.symbols and self.symbols[key].kind == "wert"  # reported already
             if not failed and (node is None or node.type.kind != "zahl"):
-                values = [n.key for n in self.nodes.values() if n.scope == "" and n.kind == "wert" and n.type.kind == "zahl"]
+                values = [
+                    n.key for n in self.nodes.values() if n.scope == "" and n.kind == "wert" and n.type.kind == "zahl"
+                ]
                 found = ("kein Wert auf oberster Ebene des Modells" if node is None
                          else f"keine Zahl, sondern {node.type.describe()}")
                 self.report(f"Das Budget „{h.budget}“ ist {found}", h.budget.span,
-                            self.did_you_mean(key, values) or "„budget“ nennt den Wert, der das Gesamtbudget eines Falls ist")
+                            self.did_you_mean(key, values)
+                            or "„budget“ nennt den Wert, der das Gesamtbudget eines Falls ist")
         if h.extends is not None and not self.module.sources:
             self.report(f"„erweitert \"{h.extends}\"“: das Basismodell wurde nicht eingelesen", h.span,
                         "eine Variante wird mit teilhabe_rules.load(DATEI) geladen, das das Basismodell sucht")
@@ -1439,7 +1577,8 @@ class Checker:
                 if expectation is not None:
                     expectations.append(expectation)
             if not example.expectations and not example.expected_errors:
-                self.report(f"Das Beispiel „{example.id}“ erwartet nichts", example.span, "ergänze „erwartet PFAD = WERT“ oder „erwartet fehler \"…\"“")
+                self.report(f"Das Beispiel „{example.id}“ erwartet nichts", example.span,
+                            "ergänze „erwartet PFAD = WERT“ oder „erwartet fehler \"…\"“")
             out.append(c.ExampleSpec(example.id, example.title, package, data, tuple(agreement), tuple(expectations),
                                      example.expected_errors, example.span, at=example.at))
         return out
@@ -1479,7 +1618,8 @@ class Checker:
         spec = next((i for i in self.inputs.get(scope, []) if i.key == key), None)
         if spec is not None:
             return spec.type, True
-        candidates = [n.key for n in self.nodes.values() if n.scope == scope] + [i.key for i in self.inputs.get(scope, [])]
+        candidates = [n.key for n in self.nodes.values() if n.scope == scope]
+        candidates += [i.key for i in self.inputs.get(scope, [])]
         hint = self.did_you_mean(key, candidates)
         if hint is None and scope == "" and any(sid.split(".")[0] == names[0] for sid in self.scopes if sid):
             hint = f"ein Wert in einer Liste braucht den Index, z. B. {names[0]}[1].…"
@@ -1492,7 +1632,8 @@ class Checker:
             return None
         target = found[0]
         try:
-            value = self.literal_value(assignment.value, c.ValueType(target.kind, target.unit, enum=target.enum), "Der erwartete Wert")
+            expected_type = c.ValueType(target.kind, target.unit, enum=target.enum)
+            value = self.literal_value(assignment.value, expected_type, "Der erwartete Wert")
         except _Fail:
             return None
         return c.ExpectationSpec(tuple(assignment.path.steps), value, target, assignment.span)
@@ -1516,21 +1657,30 @@ class Checker:
                 by = self._path_target(prop.by)
                 if target is None or by is None:
                     continue
-                if not (target[0].kind == "zahl" or target[0].kind == "enum" and target[0].enum is not None and target[0].enum.numeric):
-                    self.report(f"„{prop.target}“ ist keine Zahl und kann nicht {prop.direction} sein", prop.target.span)
+                target_type, by_type = target[0], by[0]
+                if not (
+                    target_type.kind == "zahl"
+                    or target_type.kind == "enum" and target_type.enum is not None and target_type.enum.numeric
+                ):
+                    self.report(f"„{prop.target}“ ist keine Zahl und kann nicht {prop.direction} sein",
+                                prop.target.span)
                     continue
-                if not by[1] or not (by[0].kind == "zahl" or by[0].kind == "enum" and by[0].enum is not None and by[0].enum.numeric):
+                if not by[1] or not (
+                    by_type.kind == "zahl"
+                    or by_type.kind == "enum" and by_type.enum is not None and by_type.enum.numeric
+                ):
                     self.report(f"Nach „mit“ steht eine Eingabe mit Zahlenwerten, „{prop.by}“ ist keine", prop.by.span,
                                 "die Eigenschaft erhöht diese Eingabe und vergleicht den Wert davor und danach")
                     continue
-                out.append(c.PropertySpec(prop.title, prop.span, direction=prop.direction, target=prop.target.steps, by=prop.by.steps))
+                out.append(c.PropertySpec(prop.title, prop.span, direction=prop.direction, target=prop.target.steps,
+                                          by=prop.by.steps))
         return out
 
 
 def attrs_evolve_type(ir: c.Expr, vtype: c.ValueType) -> c.Expr:
     import attrs
 
-    return attrs.evolve(ir, type=vtype)  # type: ignore[arg-type]
+    return attrs.evolve(ir, type=vtype)
 
 
 def attrs_evolve_value_type(vtype: c.ValueType, **changes: Any) -> c.ValueType:
@@ -1550,7 +1700,7 @@ def _respan(expr: Any, span: ast.Span) -> Any:
 
     if not attrs.has(type(expr)):
         return expr
-    changes = {}
+    changes: dict[str, Any] = {}
     for field in attrs.fields(type(expr)):
         value = getattr(expr, field.name)
         if field.name == "span":

@@ -32,9 +32,9 @@ from __future__ import annotations
 import difflib
 import os
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TypeAlias, TypeGuard, TypeVar
 
 import attrs
 
@@ -103,8 +103,8 @@ def _load(text: str, filename: str, seen: tuple[str, ...], warnings: list[Diagno
         try:
             base_text = read_text(base_path, MAX_RULE_BYTES)
         except FileRefused as exc:
-            raise CheckError(_diag(module, text, f"Das Basismodell „{module.header.extends}“ ({base_path}) {exc.reason}",
-                                   _extends_span(module, text), exc.hint)) from None
+            message = f"Das Basismodell „{module.header.extends}“ ({base_path}) {exc.reason}"
+            raise CheckError(_diag(module, text, message, _extends_span(module, text), exc.hint)) from None
     base = _load(base_text, str(base_path), (*seen, own), warnings, known, search_path, str(base_path))
     merger = _Merger(base, base_text, module, text)
     merged = merger.merge()
@@ -136,7 +136,9 @@ def find_base(name: str, folder: Path, search_path: Sequence[Path] = ()) -> Path
             try:
                 path = confined(candidate, root)
             except FileRefused as exc:
-                raise BaseRefused(f"Das Basismodell „{shown}“ {exc.reason}", _where_allowed(folder, search_path)) from None
+                raise BaseRefused(
+                    f"Das Basismodell „{shown}“ {exc.reason}", _where_allowed(folder, search_path)
+                ) from None
             if os.path.exists(path) and not os.path.isdir(path):
                 if not path.name.endswith(".rules") or not os.path.realpath(path).endswith(".rules"):
                     raise BaseRefused(f"Das Basismodell „{shown}“ ist keine Regeldatei (Endung .rules)",
@@ -150,8 +152,8 @@ def find_base(name: str, folder: Path, search_path: Sequence[Path] = ()) -> Path
 def _where_allowed(folder: Path, search_path: Sequence[Path]) -> str:
     """The hint where a base may lie."""
     roots = ", ".join(os.path.abspath(root) for root in (folder, *search_path))
-    return (f"ein Basismodell ist ein mitgeliefertes Modell (beim Namen) oder eine .rules-Datei in {roots} oder darunter, "
-            "relativ angegeben; weitere Verzeichnisse nennt der Aufrufer (load(…, search_path=[…]))")
+    return (f"ein Basismodell ist ein mitgeliefertes Modell (beim Namen) oder eine .rules-Datei in {roots} "
+            "oder darunter, relativ angegeben; weitere Verzeichnisse nennt der Aufrufer (load(…, search_path=[…]))")
 
 
 def _candidates(name: str) -> list[str]:
@@ -195,10 +197,15 @@ def _resolve(module: ast.Module, text: str, search_path: tuple[Path, ...]) -> Pa
     if found is not None:
         return found
     bundled = model_files()
-    tried = [str(root / candidate) for root in (folder, *search_path) for candidate in _candidates(name)] if name else []
-    raise CheckError(_diag(module, text, f"Das Basismodell „{name}“ wurde nicht gefunden", _extends_span(module, text),
-                           did_you_mean(name, (p.stem for p in bundled)) or
-                           f"gesucht: {', '.join(tried)} und die mitgelieferten Modelle ({', '.join(p.stem for p in bundled)})"))
+    tried = (
+        [str(root / candidate) for root in (folder, *search_path) for candidate in _candidates(name)] if name else []
+    )
+    span = _extends_span(module, text)
+    hint = did_you_mean(name, (p.stem for p in bundled)) or (
+        f"gesucht: {', '.join(tried)} und die mitgelieferten Modelle "
+        f"({', '.join(p.stem for p in bundled)})"
+    )
+    raise CheckError(_diag(module, text, f"Das Basismodell „{name}“ wurde nicht gefunden", span, hint))
 
 
 def _extends_span(module: ast.Module, text: str) -> ast.Span:
@@ -243,12 +250,17 @@ def _signature(spec: ast.TypeSpec | None) -> str | None:
             return spec.name
     if spec.kind == "stufe":
         return "Stufe" + (f" von {spec.name}" if spec.name else "")
-    return {"ja_nein": "ja/nein", "datum": "Datum", "text": "Text", "schlüssel": "Schlüssel 1:x"}.get(spec.kind, spec.kind)
+    names = {"ja_nein": "ja/nein", "datum": "Datum", "text": "Text", "schlüssel": "Schlüssel 1:x"}
+    return names.get(spec.kind, spec.kind)
 
 
 # ---- the merge -------------------------------------------------------------------------------
 
-_KINDS = {
+# The declarations a variant replaces by name.
+_Named: TypeAlias = (
+    ast.Enumeration | ast.Input | ast.Parameter | ast.Table | ast.Value | ast.Package | ast.ListDecl | ast.Template
+)
+_KINDS: dict[type[_Named], str] = {
     ast.Enumeration: "Aufzählung",
     ast.Input: "Eingabe",
     ast.Parameter: "Parameter",
@@ -259,19 +271,25 @@ _KINDS = {
     ast.Template: "Vorlage",
 }
 # the kind with its indefinite article, and its negation, for messages
-_A = {ast.Enumeration: "eine Aufzählung", ast.Input: "eine Eingabe", ast.Parameter: "ein Parameter",
-      ast.Table: "eine Tabelle", ast.Value: "ein Wert", ast.Package: "ein Paket", ast.ListDecl: "eine Liste",
-      ast.Template: "eine Vorlage"}
-_NO = {ast.Parameter: "kein Parameter", ast.Table: "keine Tabelle"}
-_ACCUSATIVE = {ast.Parameter: "einen Parameter", ast.Value: "einen Wert"}
+_A: dict[type[ast.Declaration], str] = {
+    ast.Enumeration: "eine Aufzählung", ast.Input: "eine Eingabe", ast.Parameter: "ein Parameter",
+    ast.Table: "eine Tabelle", ast.Value: "ein Wert", ast.Package: "ein Paket", ast.ListDecl: "eine Liste",
+    ast.Template: "eine Vorlage",
+}
+_NO: dict[type[_Named], str] = {ast.Parameter: "kein Parameter", ast.Table: "keine Tabelle"}
+_ACCUSATIVE: dict[type[_Named], str] = {ast.Parameter: "einen Parameter", ast.Value: "einen Wert"}
+
+# What an override changes: a parameter (``parameter PFAD = WERT``) or a table (``tabelle PFAD``).
+_Overridden = TypeVar("_Overridden", ast.Parameter, ast.Table)
 
 
-def _a(item: Any) -> str:
+def _a(item: ast.Declaration) -> str:
     return _A.get(type(item), "eine andere Deklaration")
 
 
-def _name(item: Any) -> str | None:
-    return item.name if type(item) in _KINDS else None
+def _is_named(item: ast.Declaration) -> TypeGuard[_Named]:
+    """A declaration of one of the kinds of :data:`_KINDS` (exactly, as ``type(item)``)."""
+    return type(item) in _KINDS
 
 
 class _Merger:
@@ -289,7 +307,12 @@ class _Merger:
         base_items = _strip_examples(self.base.items)  # its spans name its file already
         items = self.merge_items(base_items, self.variant.items, "")
         if any(d.is_error for d in self.diagnostics):
-            raise CheckError(sorted(self.diagnostics, key=lambda d: (d.location.line, d.location.column) if d.location else (0, 0)))
+            raise CheckError(
+                sorted(
+                    self.diagnostics,
+                    key=lambda d: (d.location.line, d.location.column) if d.location else (0, 0),
+                )
+            )
         header = self.merge_header(self.base.header, self.variant.header)
         sources = ((self.base.file, self.base_text), *self.base.sources)
         return ast.Module(header, items, self.variant.file, sources)
@@ -306,7 +329,11 @@ class _Merger:
             version=variant.version,
             long_title=variant.long_title or base.long_title,
             valid_from=variant.valid_from or base.valid_from,
-            valid_to=variant.valid_to if variant.valid_to is not None or variant.valid_from is not None else base.valid_to,
+            valid_to=(
+                variant.valid_to
+                if variant.valid_to is not None or variant.valid_from is not None
+                else base.valid_to
+            ),
             sources=base.sources + tuple(s for s in variant.sources if s not in base.sources),
             family=variant.family or base.family,
             reference_date=variant.reference_date or base.reference_date,
@@ -316,7 +343,9 @@ class _Merger:
             budget=variant.budget or base.budget,
         )
 
-    def merge_items(self, base_items: tuple[Any, ...], variant_items: Iterable[Any], where: str) -> tuple[Any, ...]:
+    def merge_items(
+        self, base_items: tuple[ast.Declaration, ...], variant_items: Iterable[ast.Declaration], where: str
+    ) -> tuple[ast.Declaration, ...]:
         items = list(base_items)
         for item in variant_items:
             if isinstance(item, ast.ParameterOverride):
@@ -327,10 +356,9 @@ class _Merger:
                 index = self.find(items, item.name)
                 if index is None:
                     self.add(items, item, where)
-                elif not isinstance(items[index], ast.ListDecl):
-                    self.kind_clash(items[index], item)
+                elif not isinstance(old := items[index], ast.ListDecl):
+                    self.kind_clash(old, item)
                 else:
-                    old: ast.ListDecl = items[index]
                     inner = self.merge_items(old.items, item.items, _join(where, item.name))
                     items[index] = ast.ListDecl(
                         old.name, item.title or old.title,
@@ -338,7 +366,7 @@ class _Merger:
                         item.max_count if item.max_count is not None else old.max_count,
                         inner, old.span,
                     )
-            elif _name(item) is not None:
+            elif _is_named(item):
                 index = self.find(items, item.name)
                 if index is None:
                     self.add(items, item, where)
@@ -352,42 +380,46 @@ class _Merger:
         return tuple(items)
 
     @staticmethod
-    def find(items: list[Any], name: str) -> int | None:
+    def find(items: list[ast.Declaration], name: str) -> int | None:
         for index, item in enumerate(items):
-            if _name(item) == name:
+            if _is_named(item) and item.name == name:
                 return index
         return None
 
-    def add(self, items: list[Any], item: Any, where: str) -> None:
+    def add(self, items: list[ast.Declaration], item: _Named, where: str) -> None:
         """A declaration the base does not have; a name close to a base name of the same kind
         is most likely a typo of it, and reported as a warning."""
-        same_kind = [other.name for other in items if type(other) is type(item)]
+        same_kind = [other.name for other in items if type(other) is type(item) and _is_named(other)]
         close = difflib.get_close_matches(item.name, same_kind, n=1, cutoff=0.75)
         if close:
             place = f" in „{where}“" if where else ""
-            self.report(f"{_KINDS[type(item)]} „{item.name}“ ist neu{place}; das Basismodell hat „{close[0]}“", item.span,
-                        f"soll „{close[0]}“ ersetzt werden, heißt die Deklaration „{close[0]}“", severity="warnung")
+            self.report(f"{_KINDS[type(item)]} „{item.name}“ ist neu{place}; das Basismodell hat „{close[0]}“",
+                        item.span, f"soll „{close[0]}“ ersetzt werden, heißt die Deklaration „{close[0]}“",
+                        severity="warnung")
         items.append(item)
 
-    def kind_clash(self, old: Any, new: Any) -> None:
+    def kind_clash(self, old: ast.Declaration, new: _Named) -> None:
         self.report(f"„{new.name}“ ist im Basismodell {_a(old)} und lässt sich nicht durch "
                     f"{_ACCUSATIVE.get(type(new), _a(new))} ersetzen", new.span,
-                    f"deklariert in {old.span.file}:{old.span.line}; für einen neuen Wert: parameter {new.name} = WERT"
+                    f"deklariert in {old.span.file}:{old.span.line}; "
+                    f"für einen neuen Wert: parameter {new.name} = WERT"
                     if isinstance(old, ast.Parameter) else f"deklariert in {old.span.file}:{old.span.line}")
 
-    def check_compatible(self, old: Any, new: Any) -> None:
-        """A replacement keeps the kind and unit the base's formulas rely on."""
+    def check_compatible(self, old: ast.Declaration, new: _Named) -> None:
+        """A replacement keeps the kind and unit the base's formulas rely on (``old`` is of the
+        kind of ``new``)."""
         pairs: list[tuple[str, ast.TypeSpec | None, ast.TypeSpec | None]] = []
-        if isinstance(new, (ast.Parameter, ast.Input)):
+        if (isinstance(new, (ast.Parameter, ast.Input)) and isinstance(old, (ast.Parameter, ast.Input))) or (
+            isinstance(new, ast.Value) and isinstance(old, ast.Value) and old.type is not None and new.type is not None
+        ):  # a value's type only where both declare one
             pairs.append(("den Typ", old.type, new.type))
-        elif isinstance(new, ast.Value) and old.type is not None and new.type is not None:
-            pairs.append(("den Typ", old.type, new.type))
-        elif isinstance(new, ast.Table):
+        elif isinstance(new, ast.Table) and isinstance(old, ast.Table):
             pairs.append(("den Werttyp", old.value_type, new.value_type))
             if len(old.key_types) != len(new.key_types):
-                self.report(f"Die Tabelle „{new.name}“ hat im Basismodell {len(old.key_types)} Schlüssel, hier {len(new.key_types)}",
-                            new.span, f"deklariert in {old.span.file}:{old.span.line}")
-            for old_key, new_key in zip(old.key_types, new.key_types):
+                self.report(f"Die Tabelle „{new.name}“ hat im Basismodell {len(old.key_types)} Schlüssel, "
+                            f"hier {len(new.key_types)}", new.span, f"deklariert in {old.span.file}:{old.span.line}")
+            # a differing number of keys is reported above; the common ones are compared
+            for old_key, new_key in zip(old.key_types, new.key_types, strict=False):
                 pairs.append(("den Schlüsseltyp", old_key, new_key))
         for what, old_type, new_type in pairs:
             before, after = _signature(old_type), _signature(new_type)
@@ -398,14 +430,18 @@ class _Merger:
 
     # ---- overrides ------------------------------------------------------------------------
 
-    def override_parameter(self, items: list[Any], item: ast.ParameterOverride, steps: tuple[Any, ...], where: str) -> None:
+    def override_parameter(
+        self, items: list[ast.Declaration], item: ast.ParameterOverride, steps: tuple[str | int, ...], where: str
+    ) -> None:
         def change(old: ast.Parameter) -> ast.Parameter:
             return ast.Parameter(old.name, old.type, item.value, item.doc or old.doc, item.assumptions, item.sources,
                                  item.span, item.periods)
 
         self.apply(items, item, steps, where, ast.Parameter, "Parameter", change)
 
-    def override_table(self, items: list[Any], item: ast.TableOverride, steps: tuple[Any, ...], where: str) -> None:
+    def override_table(
+        self, items: list[ast.Declaration], item: ast.TableOverride, steps: tuple[str | int, ...], where: str
+    ) -> None:
         def change(old: ast.Table) -> ast.Table:
             rows = list(old.rows)
             positions = {_row_key(row): number for number, row in enumerate(rows)}
@@ -420,27 +456,36 @@ class _Merger:
 
         self.apply(items, item, steps, where, ast.Table, "Tabelle", change)
 
-    def apply(self, items: list[Any], item: Any, steps: tuple[Any, ...], where: str, kind: type, what: str, change: Any) -> None:
+    def apply(
+        self,
+        items: list[ast.Declaration],
+        item: ast.ParameterOverride | ast.TableOverride,
+        steps: tuple[str | int, ...],
+        where: str,
+        kind: type[_Overridden],
+        what: str,
+        change: Callable[[_Overridden], _Overridden],
+    ) -> None:
         """Replace the declaration at ``steps`` by ``change(old)``, rebuilding the lists and
         packages on the way (the AST is immutable)."""
-        if any(isinstance(step, int) for step in steps):
+        names = tuple(step for step in steps if isinstance(step, str))
+        if len(names) < len(steps):
             self.report(f"„{'.'.join(map(str, steps))}“: ein Pfad einer {what} hat keinen Index", item.path.span)
             return
-        index = self.find(items, steps[0])
-        if len(steps) > 1 and index is not None and isinstance(items[index], (ast.ListDecl, ast.Package)):
-            holder = items[index]
+        index = self.find(items, names[0])
+        if len(names) > 1 and index is not None and isinstance(holder := items[index], (ast.ListDecl, ast.Package)):
             inner = list(holder.items)
             before = len(self.diagnostics)
-            self.apply(inner, item, steps[1:], _join(where, steps[0]), kind, what, change)
+            self.apply(inner, item, names[1:], _join(where, names[0]), kind, what, change)
             if len(self.diagnostics) == before:
                 items[index] = attrs.evolve(holder, items=tuple(inner))
             return
-        if len(steps) == 1 and index is not None and isinstance(items[index], kind):
-            items[index] = change(items[index])
+        if len(names) == 1 and index is not None and isinstance(target := items[index], kind):
+            items[index] = change(target)
             return
         candidates = _paths(items, kind)
-        wanted = _join(where, ".".join(map(str, steps)))
-        hint = difflib.get_close_matches(".".join(map(str, steps)), candidates, n=1, cutoff=0.6)
+        wanted = _join(where, ".".join(names))
+        hint = difflib.get_close_matches(".".join(names), candidates, n=1, cutoff=0.6)
         if index is not None and len(steps) == 1:
             message = f"„{wanted}“ ist im Basismodell {_a(items[index])}, {_NO[kind]}"
         else:
@@ -450,7 +495,7 @@ class _Merger:
                     (f"vorhanden: {', '.join(_join(where, c) for c in candidates[:12])}" if candidates else None))
 
 
-def _paths(items: Iterable[Any], kind: type, prefix: str = "") -> list[str]:
+def _paths(items: Iterable[ast.Declaration], kind: type[_Named], prefix: str = "") -> list[str]:
     """Dotted paths of the declarations of ``kind`` in ``items`` (into packages and lists)."""
     out = []
     for item in items:
@@ -461,7 +506,7 @@ def _paths(items: Iterable[Any], kind: type, prefix: str = "") -> list[str]:
     return out
 
 
-def _row_key(row: ast.TableRow) -> tuple[Any, ...]:
+def _row_key(row: ast.TableRow) -> tuple[str, ...]:
     return tuple(str(k) if not isinstance(k, str) else k for k in row.keys)
 
 
@@ -469,7 +514,7 @@ def _join(*parts: str) -> str:
     return ".".join(p for p in parts if p)
 
 
-def _strip_examples(items: tuple[Any, ...]) -> tuple[Any, ...]:
+def _strip_examples(items: tuple[ast.Declaration, ...]) -> tuple[ast.Declaration, ...]:
     """The base's declarations without its examples (a variant states its own)."""
     out = []
     for item in items:

@@ -9,16 +9,17 @@ corridor cover that domain without gap or overlap and finds bands no case can re
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol, cast
 
 import attrs
 
+from ..span import Span
 from . import checked as c
 from .checked import band_contains
 
-__all__ = ["Domain", "corridor_findings", "domain_of"]
+__all__ = ["Domain", "SymbolTables", "corridor_findings", "domain_of"]
 
 _MAX_VALUES = 5000
 
@@ -33,7 +34,7 @@ class Domain:
     integral: bool = False
 
     @staticmethod
-    def of(values: Any) -> Domain:
+    def of(values: Iterable[Decimal | int]) -> Domain:
         vals = frozenset(Decimal(v) for v in values)
         if not vals:
             return Domain(frozenset())
@@ -46,6 +47,26 @@ class Domain:
 UNKNOWN = Domain()
 
 
+class SymbolTables(Protocol):
+    """What :func:`domain_of` reads from the checker: the parameters, tables and list scopes by
+    symbol, the resolved expression of every value, and the domains found so far (which it fills)."""
+
+    @property
+    def parameters(self) -> Mapping[str, c.ParameterSpec]: ...
+
+    @property
+    def tables(self) -> Mapping[str, c.TableSpec]: ...
+
+    @property
+    def scopes(self) -> Mapping[str, Mapping[str, Any]]: ...
+
+    @property
+    def value_ir(self) -> Mapping[str, c.Expr]: ...
+
+    @property
+    def domains(self) -> dict[str, Domain]: ...
+
+
 def _interval(lo: Decimal | None, hi: Decimal | None, integral: bool = False) -> Domain:
     if lo is not None and hi is not None and integral and hi - lo <= _MAX_VALUES:
         start = int(lo.to_integral_value(rounding="ROUND_CEILING"))
@@ -54,8 +75,12 @@ def _interval(lo: Decimal | None, hi: Decimal | None, integral: bool = False) ->
 
 
 def _combine(left: Domain, right: Domain, op: str) -> Domain:
-    if left.values is not None and right.values is not None and len(left.values) * len(right.values) <= _MAX_VALUES:
-        out = set()
+    if (
+        left.values is not None
+        and right.values is not None
+        and len(left.values) * len(right.values) <= _MAX_VALUES
+    ):
+        out: set[Decimal] = set()
         for a, b in itertools.product(left.values, right.values):
             if op == "/" and b == 0:
                 return UNKNOWN
@@ -70,8 +95,8 @@ def _combine(left: Domain, right: Domain, op: str) -> Domain:
         lo = None if left.lo is None or right.hi is None else left.lo - right.hi
         hi = None if left.hi is None or right.lo is None else left.hi - right.lo
         return _interval(lo, hi, integral)
-    if op == "*" and None not in (left.lo, left.hi, right.lo, right.hi):
-        products = [a * b for a in (left.lo, left.hi) for b in (right.lo, right.hi)]  # type: ignore[operator]
+    if op == "*" and left.lo is not None and left.hi is not None and right.lo is not None and right.hi is not None:
+        products = [a * b for a in (left.lo, left.hi) for b in (right.lo, right.hi)]
         return _interval(min(products), max(products), integral)
     if op == "*" and left.lo is not None and right.lo is not None and left.lo >= 0 and right.lo >= 0:
         return Domain(None, left.lo * right.lo, None, integral)
@@ -82,16 +107,19 @@ def _combine(left: Domain, right: Domain, op: str) -> Domain:
 
 
 def _union(domains: list[Domain]) -> Domain:
-    if all(d.values is not None for d in domains):
-        return Domain.of(set().union(*[d.values for d in domains]))  # type: ignore[misc]
-    lo = None if any(d.lo is None for d in domains) else min(d.lo for d in domains)  # type: ignore[type-var]
-    hi = None if any(d.hi is None for d in domains) else max(d.hi for d in domains)  # type: ignore[type-var]
+    value_sets = [d.values for d in domains if d.values is not None]
+    if len(value_sets) == len(domains):
+        return Domain.of(itertools.chain.from_iterable(value_sets))
+    los = [d.lo for d in domains if d.lo is not None]
+    his = [d.hi for d in domains if d.hi is not None]
+    lo = min(los) if len(los) == len(domains) else None
+    hi = max(his) if len(his) == len(domains) else None
     return Domain(None, lo, hi, all(d.integral for d in domains))
 
 
 def _type_domain(vtype: c.ValueType) -> Domain:
     if vtype.kind == "enum" and vtype.enum is not None and vtype.enum.numeric:
-        return Domain.of(vtype.enum.keys())
+        return Domain.of(cast("tuple[int, ...]", vtype.enum.keys()))  # numeric: every key is an int
     if vtype.kind != "zahl":
         return UNKNOWN
     if vtype.choices is not None:
@@ -99,7 +127,7 @@ def _type_domain(vtype: c.ValueType) -> Domain:
     return _interval(vtype.low, vtype.high, vtype.integer)
 
 
-def domain_of(ir: c.Expr | None, checker: Any) -> Domain:
+def domain_of(ir: c.Expr | None, checker: SymbolTables) -> Domain:
     """The domain of ``ir``; ``checker`` supplies symbols, parameters, tables and value IR."""
     if ir is None:
         return UNKNOWN
@@ -110,7 +138,11 @@ def domain_of(ir: c.Expr | None, checker: Any) -> Domain:
     if isinstance(ir, c.Ref):
         if ir.kind == "parameter":
             spec = checker.parameters.get(ir.symbol)
-            if spec is not None and isinstance(spec.default, (Decimal, int)) and not isinstance(spec.default, bool):
+            if (
+                spec is not None
+                and isinstance(spec.default, (Decimal, int))
+                and not isinstance(spec.default, bool)
+            ):
                 return Domain.of([spec.default])
             return UNKNOWN
         if ir.kind == "wert" and ir.symbol in checker.value_ir:
@@ -126,7 +158,9 @@ def domain_of(ir: c.Expr | None, checker: Any) -> Domain:
             inner = domain_of(ir.operand, checker)
             if inner.values is not None:
                 return Domain.of(-v for v in inner.values)
-            return Domain(None, -inner.hi if inner.hi is not None else None, -inner.lo if inner.lo is not None else None, inner.integral)
+            lo = -inner.hi if inner.hi is not None else None
+            hi = -inner.lo if inner.lo is not None else None
+            return Domain(None, lo, hi, inner.integral)
         return UNKNOWN
     if isinstance(ir, c.Arith) and ir.type.kind == "zahl":
         return _combine(domain_of(ir.left, checker), domain_of(ir.right, checker), ir.op)
@@ -135,7 +169,9 @@ def domain_of(ir: c.Expr | None, checker: Any) -> Domain:
         inner = domain_of(ir.operand, checker)
         if inner.values is not None:
             return Domain.of(v * ir.factor.numerator / ir.factor.denominator for v in inner.values)
-        return Domain(None, inner.lo * factor if inner.lo is not None else None, inner.hi * factor if inner.hi is not None else None)
+        lo = inner.lo * factor if inner.lo is not None else None
+        hi = inner.hi * factor if inner.hi is not None else None
+        return Domain(None, lo, hi)
     if isinstance(ir, c.Cond):
         return _union([domain_of(ir.then, checker), domain_of(ir.otherwise, checker)])
     if isinstance(ir, c.Lookup):
@@ -148,17 +184,18 @@ def domain_of(ir: c.Expr | None, checker: Any) -> Domain:
     if isinstance(ir, c.Func):
         if ir.name in ("min", "max"):
             parts = [domain_of(a, checker) for a in ir.args]
-            if all(p.values is not None for p in parts) and len(parts) == 2 and len(parts[0].values) * len(parts[1].values) <= _MAX_VALUES:  # type: ignore[arg-type]
+            value_sets = [p.values for p in parts if p.values is not None]
+            if len(value_sets) == len(parts) == 2 and len(value_sets[0]) * len(value_sets[1]) <= _MAX_VALUES:
                 fn = min if ir.name == "min" else max
-                return Domain.of(fn(a, b) for a, b in itertools.product(parts[0].values, parts[1].values))  # type: ignore[arg-type]
-            los = [p.lo for p in parts]
-            his = [p.hi for p in parts]
-            if ir.name == "min":
-                lo = None if None in los else min(los)  # type: ignore[type-var]
-                hi = min((h for h in his if h is not None), default=None)
+                return Domain.of(fn(a, b) for a, b in itertools.product(*value_sets))
+            los = [p.lo for p in parts if p.lo is not None]
+            his = [p.hi for p in parts if p.hi is not None]
+            if ir.name == "min":  # the least of the lower bounds, if all are known; else unbounded
+                lo = min(los) if len(los) == len(parts) else None
+                hi = min(his, default=None)
             else:
-                lo = max((v for v in los if v is not None), default=None)
-                hi = None if None in his else max(his)  # type: ignore[type-var]
+                lo = max(los, default=None)
+                hi = max(his) if len(his) == len(parts) else None
             return Domain(None, lo, hi, all(p.integral for p in parts))
         if ir.name == "runde":
             inner = domain_of(ir.args[0], checker)
@@ -210,12 +247,15 @@ def _after(value: Decimal | None, inclusive: bool) -> tuple[int, Decimal, int]:
     return (0, value, 1 if inclusive else 0)
 
 
-def _contains(band: tuple[Any, Decimal | None, Decimal | None], value: Decimal) -> bool:
+_Bounds = tuple[c.BandSpec, Decimal | None, Decimal | None]  # a band and its bounds' values
+
+
+def _contains(band: _Bounds, value: Decimal) -> bool:
     b, lo, hi = band
     return band_contains(value, lo, b.lower_inclusive, hi, b.upper_inclusive)
 
 
-def _describe(b: Any, lo: Decimal | None, hi: Decimal | None, unit: str) -> str:
+def _describe(b: c.BandSpec, lo: Decimal | None, hi: Decimal | None, unit: str) -> str:
     parts = []
     if lo is not None:
         parts.append(("ab " if b.lower_inclusive else "über ") + _fmt(lo))
@@ -252,26 +292,39 @@ def _has_integer(a: tuple[int, Decimal, int], b: tuple[int, Decimal, int]) -> bo
 
 
 def corridor_findings(
-    domain: Domain, bands: list[tuple[Any, Decimal | None, Decimal | None]], unit: str, levels: list[int], package: str
-) -> Iterator[tuple[str, str, Any, str | None]]:
+    domain: Domain, bands: list[_Bounds], unit: str, levels: list[int], package: str
+) -> Iterator[tuple[str, str, Span | None, str | None]]:
     """Yield (severity, message, span, hint) for overlaps, gaps and unreachable bands/levels."""
     for (b1, lo1, hi1), (b2, lo2, hi2) in itertools.combinations(bands, 2):
         start = max(_start(lo1, b1.lower_inclusive), _start(lo2, b2.lower_inclusive))
         end = min(_after(hi1, b1.upper_inclusive), _after(hi2, b2.upper_inclusive))
         if start < end:
-            yield ("fehler",
-                   f"Die Korridorbänder von Stufe {b1.level} ({_describe(b1, lo1, hi1, unit)}) und Stufe {b2.level} ({_describe(b2, lo2, hi2, unit)}) überschneiden sich",
-                   b2.span, "jeder Wert darf nur in einem Band liegen: „über x“ schließt x aus, „ab x“ schließt es ein")
+            first, second = _describe(b1, lo1, hi1, unit), _describe(b2, lo2, hi2, unit)
+            yield (
+                "fehler",
+                f"Die Korridorbänder von Stufe {b1.level} ({first}) und Stufe {b2.level} ({second}) überschneiden sich",
+                b2.span,
+                "jeder Wert darf nur in einem Band liegen: „über x“ schließt x aus, „ab x“ schließt es ein",
+            )
     if domain.values is not None:
         missing = sorted(v for v in domain.values if not any(_contains(band, v) for band in bands))
         if missing:
             shown = ", ".join(_fmt(v) for v in missing[:6]) + (" …" if len(missing) > 6 else "")
-            yield ("fehler", f"Der Korridor von „{package}“ deckt mögliche Werte nicht ab: {shown}{' ' + unit if unit else ''}", None,
-                   "ergänze ein Band oder verschiebe eine Grenze")
+            yield (
+                "fehler",
+                f"Der Korridor von „{package}“ deckt mögliche Werte nicht ab: {shown}{' ' + unit if unit else ''}",
+                None,
+                "ergänze ein Band oder verschiebe eine Grenze",
+            )
         for band in bands:
             if not any(_contains(band, v) for v in domain.values):
-                yield ("warnung", f"Das Band von Stufe {band[0].level} ({_describe(band[0], band[1], band[2], unit)}) wird von keinem möglichen Wert erreicht",
-                       band[0].span, None)
+                described = _describe(band[0], band[1], band[2], unit)
+                yield (
+                    "warnung",
+                    f"Das Band von Stufe {band[0].level} ({described}) wird von keinem möglichen Wert erreicht",
+                    band[0].span,
+                    None,
+                )
     else:
         ordered = sorted(bands, key=lambda t: _start(t[1], t[0].lower_inclusive))
         cursor = _start(domain.lo, True)
@@ -281,17 +334,41 @@ def corridor_findings(
             if begin > cursor and cursor < end:
                 gap_end = min(begin, end)
                 if not domain.integral or _has_integer(cursor, gap_end):
-                    yield ("fehler", f"Der Korridor von „{package}“ lässt eine Lücke: {_gap_text(cursor, gap_end, unit)} liegen in keinem Band",
-                           b.span, "schließe die Lücke, z. B. mit „über x“ direkt nach „bis x“")
+                    gap = _gap_text(cursor, gap_end, unit)
+                    yield (
+                        "fehler",
+                        f"Der Korridor von „{package}“ lässt eine Lücke: {gap} liegen in keinem Band",
+                        b.span,
+                        "schließe die Lücke, z. B. mit „über x“ direkt nach „bis x“",
+                    )
             cursor = max(cursor, _after(hi, b.upper_inclusive))
         if cursor < end and (not domain.integral or _has_integer(cursor, end)):
-            yield ("fehler", f"Der Korridor von „{package}“ lässt eine Lücke: {_gap_text(cursor, end, unit)} liegen in keinem Band", None,
-                   "ergänze ein Band oder begrenze den Wertebereich der Eingaben")
+            yield (
+                "fehler",
+                f"Der Korridor von „{package}“ lässt eine Lücke: {_gap_text(cursor, end, unit)} liegen in keinem Band",
+                None,
+                "ergänze ein Band oder begrenze den Wertebereich der Eingaben",
+            )
         for b, lo, hi in bands:
-            if domain.hi is not None and lo is not None and (lo > domain.hi or lo == domain.hi and not b.lower_inclusive) or \
-               domain.lo is not None and hi is not None and (hi < domain.lo or hi == domain.lo and not b.upper_inclusive):
-                yield ("warnung", f"Das Band von Stufe {b.level} ({_describe(b, lo, hi, unit)}) wird von keinem möglichen Wert erreicht", b.span, None)
+            if (
+                domain.hi is not None
+                and lo is not None
+                and (lo > domain.hi or lo == domain.hi and not b.lower_inclusive)
+            ) or (
+                domain.lo is not None
+                and hi is not None
+                and (hi < domain.lo or hi == domain.lo and not b.upper_inclusive)
+            ):
+                described = _describe(b, lo, hi, unit)
+                yield (
+                    "warnung",
+                    f"Das Band von Stufe {b.level} ({described}) wird von keinem möglichen Wert erreicht",
+                    b.span,
+                    None,
+                )
     covered = {b.level for b, _, _ in bands}
     for level in levels:
         if level not in covered:
-            yield ("warnung", f"Stufe {level} von „{package}“ hat kein Korridorband und wird nie erreicht", None, None)
+            yield (
+                "warnung", f"Stufe {level} von „{package}“ hat kein Korridorband und wird nie erreicht", None, None
+            )

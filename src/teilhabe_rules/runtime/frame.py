@@ -72,7 +72,7 @@ class Element(Mapping[str, Any]):
     def __len__(self) -> int:
         return sum(1 for _ in self)
 
-    def get(self, key: str, default: Any = None) -> Any:  # type: ignore[override]
+    def get(self, key: str, default: Any = None) -> Any:
         """The value of ``key``, else ``default`` (as :meth:`Mapping.get`, without its exception)."""
         value = self._row.get(key, default) if isinstance(key, str) and "#" not in key else default
         return default if isinstance(value, list) else value

@@ -48,7 +48,8 @@ import re
 from typing import Any
 
 import lark
-from lark.lexer import PatternRE, PatternStr, Token
+from lark.grammar import Rule, Terminal
+from lark.lexer import PatternRE, PatternStr, TerminalDef, Token
 
 from ..limits import (
     MAX_BRACKETS,
@@ -88,7 +89,7 @@ class Fallback(Exception):
         self.syntax, self.states, self.offset, self.token = syntax, states, offset, token
 
 
-class _Inline(list):  # type: ignore[type-arg]
+class _Inline(list[Any]):
     """The children of an inlined rule (``_item``, ``__start_star_0``), spliced into the parent."""
 
     __slots__ = ()
@@ -99,7 +100,7 @@ class _Lexer:
 
     __slots__ = ("match", "unless")
 
-    def __init__(self, terminals: list[Any]):
+    def __init__(self, terminals: list[TerminalDef]) -> None:
         terminals = sorted(
             terminals,
             key=lambda t: (-t.priority, -t.pattern.max_width, -len(t.pattern.value), t.name),
@@ -121,7 +122,8 @@ class _Lexer:
                     # lark: found as the pattern terminal, then renamed by a whole match
                     renames = self.unless.setdefault(pattern_terminal.name, {})
                     renames.setdefault(text, string_terminal.name)
-                    if string_terminal.pattern.flags <= pattern_terminal.pattern.flags:
+                    own, other = string_terminal.pattern.flags, pattern_terminal.pattern.flags
+                    if frozenset(own) <= frozenset(other):  # lark's are frozensets already
                         embedded.add(string_terminal.name)
         alternatives = "|".join(
             f"(?P<{t.name}>{t.pattern.to_regexp()})" for t in terminals if t.name not in embedded
@@ -189,7 +191,7 @@ class FastParser:
         self._kept = frozenset(kept)
 
     @staticmethod
-    def _reducer(rule: Any, builder: Any, kept: set[str]) -> tuple[Any, ...]:
+    def _reducer(rule: Rule, builder: Any, kept: set[str]) -> tuple[Any, ...]:
         """What reducing ``rule`` does, precomputed:
         ``(size, origin, chain, keep, expand1, callback)``."""
         expansion = rule.expansion
@@ -199,7 +201,7 @@ class FastParser:
         keep = tuple(
             (i, (not sym.is_term) and sym.name.startswith("_"))
             for i, sym in enumerate(expansion)
-            if not (sym.is_term and sym.filter_out) or rule.options.keep_all_tokens
+            if not (isinstance(sym, Terminal) and sym.filter_out) or rule.options.keep_all_tokens
         )
         for i, _ in keep:
             if expansion[i].is_term:
@@ -209,6 +211,7 @@ class FastParser:
         # A rule of one kept symbol that passes it on unchanged (``?sum: product``, ``_item:
         # value_decl``) changes only the state: the value, its span and its depth stay.
         chain = (expand1 or inline) and len(expansion) == 1 and len(keep) == 1
+        callback: object
         if inline:
             callback = _Inline
         else:
@@ -255,7 +258,8 @@ class FastParser:
                         pos = size
                         continue
                     raise Fallback(states=states, offset=pos)
-                kind = found.lastgroup
+                # every alternative of the lexer's expression is a named group
+                kind: str = found.lastgroup  # type: ignore[assignment]
                 begin = found.start(kind)
                 pos = found.end()
                 column = begin - line_start + 1
@@ -290,10 +294,7 @@ class FastParser:
                     first_token = (begin, where[0], where[1])
                 elif count > MAX_STATEMENT_TOKENS:
                     raise statement_too_long(*first_token)
-                if kind in kept:
-                    value = new_token(kind, text[begin:pos], begin, *where, pos)
-                else:
-                    value = None
+                value = new_token(kind, text[begin:pos], begin, *where, pos) if kind in kept else None
             elif pos == size:
                 kind, value, where, begin = "$END", None, None, size
                 pos += 1
@@ -333,7 +334,10 @@ class FastParser:
                     if expand1 and len(filtered) == 1:
                         result = filtered[0]
                         if isinstance(result, Token):  # lark widens only trees
-                            entry = (result.line, result.column, result.end_line, result.end_column)
+                            # the tokens made above carry all their positions
+                            entry = (
+                                result.line, result.column, result.end_line, result.end_column
+                            )  # type: ignore[assignment]
                     elif callback is _Inline:
                         # the spliced first child grows in place (lark does the same)
                         result = filtered if filtered.__class__ is _Inline else _Inline(filtered)

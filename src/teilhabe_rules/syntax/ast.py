@@ -9,17 +9,12 @@ from __future__ import annotations
 
 import datetime as _dt
 from decimal import Decimal
-from typing import Union
+from typing import TypeAlias
 
-import attrs
+from attrs import frozen
 
 from ..span import NO_SPAN as NO_SPAN  # re-exported: the AST's nodes carry spans
 from ..span import Span as Span
-
-frozen = attrs.frozen
-
-
-
 
 # --------------------------------------------------------------------------------------
 # Expressions
@@ -151,23 +146,23 @@ class RecordLiteral:
     span: Span
 
 
-Expression = Union[
-    Number,
-    KeyLiteral,
-    Text,
-    DateLiteral,
-    Truth,
-    Name,
-    Attribute,
-    Lookup,
-    Call,
-    Unary,
-    Binary,
-    Conditional,
-    Conversion,
-    ListLiteral,
-    RecordLiteral,
-]
+Expression: TypeAlias = (
+    Number
+    | KeyLiteral
+    | Text
+    | DateLiteral
+    | Truth
+    | Name
+    | Attribute
+    | Lookup
+    | Call
+    | Unary
+    | Binary
+    | Conditional
+    | Conversion
+    | ListLiteral
+    | RecordLiteral
+)
 
 
 # --------------------------------------------------------------------------------------
@@ -223,7 +218,7 @@ class Header:
 
 @frozen
 class EnumMember:
-    key: int | str
+    key: int | str | Decimal  # as written; the checker refuses a non-integral number
     label: str | None
     description: str | None
     span: Span
@@ -426,23 +421,23 @@ class Package:
     span: Span
 
 
-Declaration = Union[
-    Enumeration,
-    Input,
-    ListDecl,
-    Parameter,
-    Table,
-    Value,
-    Package,
-    Check,
-    Example,
-    Template,
-    Property,
-    Levels,
-    LevelRule,
-    ParameterOverride,
-    TableOverride,
-]
+Declaration: TypeAlias = (
+    Enumeration
+    | Input
+    | ListDecl
+    | Parameter
+    | Table
+    | Value
+    | Package
+    | Check
+    | Example
+    | Template
+    | Property
+    | Levels
+    | LevelRule
+    | ParameterOverride
+    | TableOverride
+)
 
 
 @frozen

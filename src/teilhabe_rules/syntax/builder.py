@@ -12,11 +12,13 @@ import contextvars
 import datetime as _dt
 import functools
 import re
+from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import lark
 from lark import Token, Transformer, v_args
+from lark.tree import Meta
 
 from ..errors import Diagnostic, Location, RuleSyntaxError
 from ..limits import LimitExceeded, check_file_size, limit_error
@@ -31,11 +33,15 @@ __all__ = ["build_module", "parse_expression", "parse_module"]
 # (a base model parsed for a variant, see :func:`parse_module`).
 _SPAN_FILE: contextvars.ContextVar[str | None] = contextvars.ContextVar("span_file", default=None)
 
+# What a rule's method gets as its position: lark's ``Meta`` on the lark path, the finished
+# :class:`ast.Span` on the fast path (:mod:`teilhabe_rules.syntax._fastpath`).
+_Meta = Meta | ast.Span
 
-def _span(meta: Any) -> ast.Span:
+
+def _span(meta: _Meta) -> ast.Span:
     """The span of a rule: from lark's ``Meta``, or as :mod:`teilhabe_rules.syntax._fastpath` gives it."""
     if meta.__class__ is ast.Span:
-        return meta  # type: ignore[no-any-return]
+        return meta
     if getattr(meta, "empty", True):
         return ast.NO_SPAN
     return ast.Span(meta.line, meta.column, meta.end_line, meta.end_column, _SPAN_FILE.get())
@@ -81,8 +87,28 @@ class _BuildError(Exception):
         self.message, self.span, self.hint = message, span, hint
 
 
+def _header_marker(tag: str, kind: str = "string") -> Callable[[AstBuilder, _Meta, list[Any]], _Marker]:
+    """The method of :class:`AstBuilder` for a header line: its ``tag`` and its value, decoded as
+    ``kind`` says (``string``, ``date``, else as parsed)."""
+
+    def method(self: AstBuilder, meta: _Meta, children: list[Any]) -> _Marker:
+        value = children[0]
+        if kind == "string":
+            value = _string(value)
+        elif kind == "date":
+            day, month, year = (int(p) for p in str(value).split("."))
+            try:
+                value = _dt.date(year, month, day)
+            except ValueError:
+                raise _BuildError(f"„{children[0]}“ ist kein gültiges Datum", _span(meta)) from None
+        return _Marker(tag, value, _span(meta))
+
+    method.__doc__ = f"header line -> {tag}"
+    return method
+
+
 @v_args(meta=True)
-class AstBuilder(Transformer):  # type: ignore[type-arg]
+class AstBuilder(Transformer[Token, Any]):
     """Turns each grammar rule into its AST node."""
 
     # ---- literals and units -------------------------------------------------------------
@@ -99,31 +125,31 @@ class AstBuilder(Transformer):  # type: ignore[type-arg]
             raise _BuildError(f"{what} muss eine ganze Zahl sein, nicht {token}", _tspan(token))
         return int(value)
 
-    def unit(self, meta: Any, children: list[Token]) -> ast.UnitText:
+    def unit(self, meta: _Meta, children: list[Token]) -> ast.UnitText:
         """?unit: NAME | COMPOUND_UNIT | "%" | "€" """
         if children:
             return ast.UnitText(str(children[0]), _tspan(children[0]))
         return ast.UnitText("%", _span(meta))
 
-    def number_literal(self, meta: Any, children: list[Any]) -> ast.Number:
+    def number_literal(self, meta: _Meta, children: list[Any]) -> ast.Number:
         """number_literal: NUMBER unit?"""
         unit = children[1] if len(children) > 1 else None
         return ast.Number(self._number(children[0]), unit, _span(meta))
 
     quantity = number_literal
 
-    def key_literal(self, meta: Any, children: list[Token]) -> ast.KeyLiteral:
+    def key_literal(self, meta: _Meta, children: list[Token]) -> ast.KeyLiteral:
         """KEY -> key_literal (``1:48``)"""
         divisor = Decimal(str(children[0]).split(":", 1)[1])
         if divisor <= 0:
             raise _BuildError("Ein Schlüssel 1:x braucht ein x größer 0", _span(meta))
         return ast.KeyLiteral(divisor, _span(meta))
 
-    def string(self, meta: Any, children: list[Token]) -> ast.Text:
+    def string(self, meta: _Meta, children: list[Token]) -> ast.Text:
         """STRING -> string"""
         return ast.Text(_string(children[0]), _span(meta))
 
-    def date(self, meta: Any, children: list[Token]) -> ast.DateLiteral:
+    def date(self, meta: _Meta, children: list[Token]) -> ast.DateLiteral:
         """DATE -> date (``TT.MM.JJJJ``)"""
         day, month, year = (int(p) for p in str(children[0]).split("."))
         try:
@@ -133,27 +159,27 @@ class AstBuilder(Transformer):  # type: ignore[type-arg]
                 f"„{children[0]}“ ist kein gültiges Datum", _span(meta), "Datumsangaben als TT.MM.JJJJ"
             ) from None
 
-    def true(self, meta: Any, children: list[Any]) -> ast.Truth:
+    def true(self, meta: _Meta, children: list[Any]) -> ast.Truth:
         """"ja" -> true"""
         return ast.Truth(True, _span(meta))
 
-    def false(self, meta: Any, children: list[Any]) -> ast.Truth:
+    def false(self, meta: _Meta, children: list[Any]) -> ast.Truth:
         """"nein" -> false"""
         return ast.Truth(False, _span(meta))
 
-    def name(self, meta: Any, children: list[Token]) -> ast.Name:
+    def name(self, meta: _Meta, children: list[Token]) -> ast.Name:
         """NAME -> name"""
         return ast.Name(str(children[0]), _span(meta))
 
-    def list_literal(self, meta: Any, children: list[Any]) -> ast.ListLiteral:
+    def list_literal(self, meta: _Meta, children: list[Any]) -> ast.ListLiteral:
         """"[" [_literals] "]" -> list_literal"""
         return ast.ListLiteral(tuple(c for c in children if c is not None), _span(meta))
 
-    def field_literal(self, meta: Any, children: list[Any]) -> tuple[str, Any]:
+    def field_literal(self, meta: _Meta, children: list[Any]) -> tuple[str, ast.Expression]:
         """field_literal: NAME "=" literal"""
         return (str(children[0]), children[1])
 
-    def record_literal(self, meta: Any, children: list[Any]) -> ast.RecordLiteral:
+    def record_literal(self, meta: _Meta, children: list[Any]) -> ast.RecordLiteral:
         """"{" [field_literal ("," field_literal)*] "}" -> record_literal"""
         fields = tuple(c for c in children if c is not None)
         seen: set[str] = set()
@@ -165,78 +191,78 @@ class AstBuilder(Transformer):  # type: ignore[type-arg]
 
     # ---- expressions ----------------------------------------------------------------------
 
-    def conditional(self, meta: Any, children: list[Any]) -> ast.Conditional:
+    def conditional(self, meta: _Meta, children: list[Any]) -> ast.Conditional:
         """"wenn" expr "dann" expr "sonst" expr -> conditional"""
         return ast.Conditional(children[0], children[1], children[2], _span(meta))
 
-    def or_(self, meta: Any, children: list[Any]) -> ast.Binary:
+    def or_(self, meta: _Meta, children: list[Any]) -> ast.Binary:
         """disjunction "oder" conjunction -> or_"""
         return ast.Binary("oder", children[0], children[1], _span(meta))
 
-    def and_(self, meta: Any, children: list[Any]) -> ast.Binary:
+    def and_(self, meta: _Meta, children: list[Any]) -> ast.Binary:
         """conjunction "und" negation -> and_"""
         return ast.Binary("und", children[0], children[1], _span(meta))
 
-    def not_(self, meta: Any, children: list[Any]) -> ast.Unary:
+    def not_(self, meta: _Meta, children: list[Any]) -> ast.Unary:
         """"nicht" negation -> not_"""
         return ast.Unary("nicht", children[0], _span(meta))
 
     _COMPARE = {"≤": "<=", "≥": ">=", "≠": "<>"}
 
-    def compare(self, meta: Any, children: list[Any]) -> ast.Binary:
+    def compare(self, meta: _Meta, children: list[Any]) -> ast.Binary:
         """sum COMP_OP sum -> compare"""
         op = str(children[1])
         return ast.Binary(self._COMPARE.get(op, op), children[0], children[2], _span(meta))
 
-    def binary(self, meta: Any, children: list[Any]) -> ast.Binary:
+    def binary(self, meta: _Meta, children: list[Any]) -> ast.Binary:
         """sum ADD_OP product -> binary | product MUL_OP unary -> binary"""
         return ast.Binary(str(children[1]), children[0], children[2], _span(meta))
 
-    def neg(self, meta: Any, children: list[Any]) -> ast.Expression:
+    def neg(self, meta: _Meta, children: list[Any]) -> ast.Expression:
         """"-" unary -> neg"""
         operand = children[0]
         if isinstance(operand, ast.Number):
             return ast.Number(-operand.value, operand.unit, _span(meta))
         return ast.Unary("-", operand, _span(meta))
 
-    def convert(self, meta: Any, children: list[Any]) -> ast.Conversion:
+    def convert(self, meta: _Meta, children: list[Any]) -> ast.Conversion:
         """postfix "als" unit -> convert"""
         return ast.Conversion(children[0], children[1], _span(meta))
 
-    def attribute(self, meta: Any, children: list[Any]) -> ast.Attribute:
+    def attribute(self, meta: _Meta, children: list[Any]) -> ast.Attribute:
         """postfix "." NAME -> attribute"""
         return ast.Attribute(children[0], str(children[1]), _span(meta))
 
-    def member_number(self, meta: Any, children: list[Any]) -> ast.Attribute:
+    def member_number(self, meta: _Meta, children: list[Any]) -> ast.Attribute:
         """postfix "." NUMBER -> member_number (a numeric member of an aufzählung: ``Pflegegrad.0``)"""
         number = self._int(children[1], "Ein Aufzählungswert")
         return ast.Attribute(children[0], str(number), _span(meta))
 
-    def lookup(self, meta: Any, children: list[Any]) -> ast.Lookup:
+    def lookup(self, meta: _Meta, children: list[Any]) -> ast.Lookup:
         """postfix "[" _expr_list "]" -> lookup"""
         return ast.Lookup(children[0], tuple(children[1:]), _span(meta))
 
-    def call(self, meta: Any, children: list[Any]) -> ast.Call:
+    def call(self, meta: _Meta, children: list[Any]) -> ast.Call:
         """NAME "(" _args? ")" -> call"""
         return ast.Call(str(children[0]), tuple(children[1:]), None, _span(meta))
 
-    def filtered_call(self, meta: Any, children: list[Any]) -> ast.Call:
+    def filtered_call(self, meta: _Meta, children: list[Any]) -> ast.Call:
         """NAME "(" expr "wo" expr ")" -> filtered_call"""
         return ast.Call(str(children[0]), (children[1],), children[2], _span(meta))
 
     # ---- paths ------------------------------------------------------------------------------
 
-    def path(self, meta: Any, children: list[Any]) -> ast.Path:
+    def path(self, meta: _Meta, children: list[Any]) -> ast.Path:
         """path: NAME path_step*"""
         steps: list[str | int] = [str(children[0])]
         steps.extend(children[1:])
         return ast.Path(tuple(steps), _span(meta))
 
-    def path_field(self, meta: Any, children: list[Token]) -> str:
+    def path_field(self, meta: _Meta, children: list[Token]) -> str:
         """"." NAME -> path_field"""
         return str(children[0])
 
-    def path_index(self, meta: Any, children: list[Token]) -> int:
+    def path_index(self, meta: _Meta, children: list[Token]) -> int:
         """"[" NUMBER "]" -> path_index"""
         index = self._int(children[0], "Ein Listenindex")
         if index < 1:
@@ -245,7 +271,7 @@ class AstBuilder(Transformer):  # type: ignore[type-arg]
 
     # ---- header -----------------------------------------------------------------------------
 
-    def header(self, meta: Any, children: list[Any]) -> ast.Header:
+    def header(self, meta: _Meta, children: list[Any]) -> ast.Header:
         """header: "modell" NAME STRING? _NL _header_line* "ende" _NL"""
         name, title, rest = _name_and_title(children)
         fields: dict[str, Any] = {}
@@ -259,21 +285,6 @@ class AstBuilder(Transformer):  # type: ignore[type-arg]
                 fields[marker.tag] = marker.value
         return ast.Header(name, title, _span(meta), sources=tuple(sources), **fields)
 
-    def _header_marker(tag: str, kind: str = "string") -> Any:  # type: ignore[misc]  # noqa: N805
-        def method(self: AstBuilder, meta: Any, children: list[Any]) -> _Marker:
-            value = children[0]
-            if kind == "string":
-                value = _string(value)
-            elif kind == "date":
-                day, month, year = (int(p) for p in str(value).split("."))
-                try:
-                    value = _dt.date(year, month, day)
-                except ValueError:
-                    raise _BuildError(f"„{children[0]}“ ist kein gültiges Datum", _span(meta)) from None
-            return _Marker(tag, value, _span(meta))
-
-        method.__doc__ = f"header line -> {tag}"
-        return method
 
     version = _header_marker("version")
     title = _header_marker("long_title")
@@ -289,20 +300,20 @@ class AstBuilder(Transformer):  # type: ignore[type-arg]
 
     # ---- declarations ----------------------------------------------------------------------
 
-    def key_number(self, meta: Any, children: list[Token]) -> Any:
+    def key_number(self, meta: _Meta, children: list[Token]) -> int | Decimal:
         """NUMBER -> key_number (an enum member or table row key)"""
         value = self._number(children[0])
         return int(value) if value == value.to_integral_value() and "." not in str(children[0]) else value
 
-    def key_name(self, meta: Any, children: list[Token]) -> str:
+    def key_name(self, meta: _Meta, children: list[Token]) -> str:
         """NAME -> key_name"""
         return str(children[0])
 
-    def key_string(self, meta: Any, children: list[Token]) -> str:
+    def key_string(self, meta: _Meta, children: list[Token]) -> str:
         """STRING -> key_string"""
         return _string(children[0])
 
-    def enum_member(self, meta: Any, children: list[Any]) -> ast.EnumMember:
+    def enum_member(self, meta: _Meta, children: list[Any]) -> ast.EnumMember:
         """enum_member: member_key STRING? STRING? _NL"""
         key = children[0]
         texts = [_string(c) for c in children[1:]]
@@ -310,16 +321,16 @@ class AstBuilder(Transformer):  # type: ignore[type-arg]
         description = texts[1] if len(texts) > 1 else None
         return ast.EnumMember(key, label, description, _span(meta))
 
-    def enum_decl(self, meta: Any, children: list[Any]) -> ast.Enumeration:
+    def enum_decl(self, meta: _Meta, children: list[Any]) -> ast.Enumeration:
         """enum_decl: "aufzählung" NAME STRING? _NL enum_member+ "ende" _NL"""
         name, title, rest = _name_and_title(children)
         return ast.Enumeration(name, title, tuple(rest), _span(meta))
 
-    def default(self, meta: Any, children: list[Any]) -> _Marker:
+    def default(self, meta: _Meta, children: list[Any]) -> _Marker:
         """default: "standard" literal"""
         return _Marker("default", children[0], _span(meta))
 
-    def input_decl(self, meta: Any, children: list[Any]) -> ast.Input:
+    def input_decl(self, meta: _Meta, children: list[Any]) -> ast.Input:
         """input_decl: "eingabe" NAME ":" type default? STRING? _NL"""
         name, type_ = str(children[0]), children[1]
         default = None
@@ -331,11 +342,11 @@ class AstBuilder(Transformer):  # type: ignore[type-arg]
                 doc = _string(child)
         return ast.Input(name, type_, default, doc, _span(meta))
 
-    def range(self, meta: Any, children: list[Any]) -> _Marker:
+    def range(self, meta: _Meta, children: list[Any]) -> _Marker:
         """range: "von" number_literal "bis" number_literal"""
         return _Marker("range", (children[0], children[1]), _span(meta))
 
-    def _numeric_type(self, kind: str, meta: Any, children: list[Any]) -> ast.TypeSpec:
+    def _numeric_type(self, kind: str, meta: _Meta, children: list[Any]) -> ast.TypeSpec:
         unit = None
         low = high = None
         for child in children:
@@ -345,15 +356,15 @@ class AstBuilder(Transformer):  # type: ignore[type-arg]
                 low, high = child.value
         return ast.TypeSpec(kind, _span(meta), unit=unit, low=low, high=high)
 
-    def t_decimal(self, meta: Any, children: list[Any]) -> ast.TypeSpec:
+    def t_decimal(self, meta: _Meta, children: list[Any]) -> ast.TypeSpec:
         """"zahl" unit? range? -> t_decimal"""
         return self._numeric_type("zahl", meta, children)
 
-    def t_integer(self, meta: Any, children: list[Any]) -> ast.TypeSpec:
+    def t_integer(self, meta: _Meta, children: list[Any]) -> ast.TypeSpec:
         """"ganzzahl" unit? range? -> t_integer"""
         return self._numeric_type("ganzzahl", meta, children)
 
-    def t_choice(self, meta: Any, children: list[Any]) -> ast.TypeSpec:
+    def t_choice(self, meta: _Meta, children: list[Any]) -> ast.TypeSpec:
         """"auswahl" "{" _literals "}" unit? -> t_choice"""
         unit = children[-1] if isinstance(children[-1], ast.UnitText) else None
         values = [c for c in children if not isinstance(c, ast.UnitText)]
@@ -362,47 +373,47 @@ class AstBuilder(Transformer):  # type: ignore[type-arg]
                 raise _BuildError("Eine Auswahl besteht aus Zahlen", _span(meta))
         return ast.TypeSpec("auswahl", _span(meta), unit=unit, choices=tuple(values))
 
-    def t_bool(self, meta: Any, children: list[Any]) -> ast.TypeSpec:
+    def t_bool(self, meta: _Meta, children: list[Any]) -> ast.TypeSpec:
         """"ja_nein" -> t_bool"""
         return ast.TypeSpec("ja_nein", _span(meta))
 
-    def t_date(self, meta: Any, children: list[Any]) -> ast.TypeSpec:
+    def t_date(self, meta: _Meta, children: list[Any]) -> ast.TypeSpec:
         """"datum" -> t_date"""
         return ast.TypeSpec("datum", _span(meta))
 
-    def t_text(self, meta: Any, children: list[Any]) -> ast.TypeSpec:
+    def t_text(self, meta: _Meta, children: list[Any]) -> ast.TypeSpec:
         """"text" -> t_text"""
         return ast.TypeSpec("text", _span(meta))
 
-    def t_key(self, meta: Any, children: list[Any]) -> ast.TypeSpec:
+    def t_key(self, meta: _Meta, children: list[Any]) -> ast.TypeSpec:
         """"schlüssel" -> t_key"""
         return ast.TypeSpec("schlüssel", _span(meta))
 
-    def t_level(self, meta: Any, children: list[Any]) -> ast.TypeSpec:
+    def t_level(self, meta: _Meta, children: list[Any]) -> ast.TypeSpec:
         """"stufe" ("von" NAME)? -> t_level"""
         return ast.TypeSpec("stufe", _span(meta), name=str(children[0]) if children else None)
 
-    def t_named(self, meta: Any, children: list[Token]) -> ast.TypeSpec:
+    def t_named(self, meta: _Meta, children: list[Token]) -> ast.TypeSpec:
         """NAME -> t_named (an aufzählung, or a unit written alone)"""
         return ast.TypeSpec("name", _span(meta), name=str(children[0]))
 
-    def t_unit_only(self, meta: Any, children: list[Token]) -> ast.TypeSpec:
+    def t_unit_only(self, meta: _Meta, children: list[Token]) -> ast.TypeSpec:
         """COMPOUND_UNIT -> t_unit_only"""
         return ast.TypeSpec("zahl", _span(meta), unit=ast.UnitText(str(children[0]), _tspan(children[0])))
 
-    def t_percent(self, meta: Any, children: list[Any]) -> ast.TypeSpec:
+    def t_percent(self, meta: _Meta, children: list[Any]) -> ast.TypeSpec:
         """"%" -> t_percent"""
         return ast.TypeSpec("zahl", _span(meta), unit=ast.UnitText("%", _span(meta)))
 
-    def list_min(self, meta: Any, children: list[Token]) -> _Marker:
+    def list_min(self, meta: _Meta, children: list[Token]) -> _Marker:
         """"mindestens" NUMBER -> list_min"""
         return _Marker("min", self._int(children[0], "mindestens"), _span(meta))
 
-    def list_max(self, meta: Any, children: list[Token]) -> _Marker:
+    def list_max(self, meta: _Meta, children: list[Token]) -> _Marker:
         """"höchstens" NUMBER -> list_max"""
         return _Marker("max", self._int(children[0], "höchstens"), _span(meta))
 
-    def list_decl(self, meta: Any, children: list[Any]) -> ast.ListDecl:
+    def list_decl(self, meta: _Meta, children: list[Any]) -> ast.ListDecl:
         """list_decl: "liste" NAME STRING? list_bound* _NL _item* "ende" _NL"""
         name = str(children[0])
         title = None
@@ -417,11 +428,11 @@ class AstBuilder(Transformer):  # type: ignore[type-arg]
                 items.append(child)
         return ast.ListDecl(name, title, bounds.get("min"), bounds.get("max"), tuple(items), _span(meta))
 
-    def assumption(self, meta: Any, children: list[Token]) -> _Marker:
+    def assumption(self, meta: _Meta, children: list[Token]) -> _Marker:
         """assumption: "annahme" STRING"""
         return _Marker("annahme", _string(children[0]), _span(meta))
 
-    def source_note(self, meta: Any, children: list[Token]) -> _Marker:
+    def source_note(self, meta: _Meta, children: list[Token]) -> _Marker:
         """source_note: "quelle" STRING"""
         return _Marker("quelle", _string(children[0]), _span(meta))
 
@@ -436,56 +447,64 @@ class AstBuilder(Transformer):  # type: ignore[type-arg]
                 doc = _string(child)
         return doc, tuple(notes["annahme"]), tuple(notes["quelle"])
 
-    def param_decl(self, meta: Any, children: list[Any]) -> ast.Parameter:
+    def param_decl(self, meta: _Meta, children: list[Any]) -> ast.Parameter:
         """param_decl: "parameter" NAME ":" type "=" literal STRING? _annotation* _NL param_period*"""
         periods = tuple(c for c in children[3:] if isinstance(c, ast.ParameterPeriod))
         doc, assumptions, sources = self._doc_and_notes(children[3:])
-        return ast.Parameter(str(children[0]), children[1], children[2], doc, assumptions, sources, _span(meta), periods)
+        return ast.Parameter(
+            str(children[0]), children[1], children[2], doc, assumptions, sources, _span(meta), periods
+        )
 
     def _date_token(self, token: Token) -> _dt.date:
         day, month, year = (int(p) for p in str(token).split("."))
         try:
             return _dt.date(year, month, day)
         except ValueError:
-            raise _BuildError(f"„{token}“ ist kein gültiges Datum", _tspan(token), "Datumsangaben als TT.MM.JJJJ") from None
+            raise _BuildError(
+                f"„{token}“ ist kein gültiges Datum", _tspan(token), "Datumsangaben als TT.MM.JJJJ"
+            ) from None
 
-    def param_period(self, meta: Any, children: list[Any]) -> ast.ParameterPeriod:
+    def param_period(self, meta: _Meta, children: list[Any]) -> ast.ParameterPeriod:
         """param_period: "ab" DATE "=" literal period_end? _annotation* _NL"""
         valid_to = next((c.value for c in children[2:] if isinstance(c, _Marker) and c.tag == "bis"), None)
-        _, assumptions, sources = self._doc_and_notes([c for c in children[2:] if not (isinstance(c, _Marker) and c.tag == "bis")])
-        return ast.ParameterPeriod(self._date_token(children[0]), children[1], valid_to, assumptions, sources, _span(meta))
+        notes = [c for c in children[2:] if not (isinstance(c, _Marker) and c.tag == "bis")]
+        _, assumptions, sources = self._doc_and_notes(notes)
+        return ast.ParameterPeriod(
+            self._date_token(children[0]), children[1], valid_to, assumptions, sources, _span(meta)
+        )
 
-    def period_end(self, meta: Any, children: list[Token]) -> _Marker:
+    def period_end(self, meta: _Meta, children: list[Token]) -> _Marker:
         """period_end: "bis" DATE"""
         return _Marker("bis", self._date_token(children[0]), _span(meta))
 
-    def param_override(self, meta: Any, children: list[Any]) -> ast.ParameterOverride:
+    def param_override(self, meta: _Meta, children: list[Any]) -> ast.ParameterOverride:
         """param_override: "parameter" path "=" literal STRING? _annotation* _NL param_period*"""
         periods = tuple(c for c in children[2:] if isinstance(c, ast.ParameterPeriod))
         doc, assumptions, sources = self._doc_and_notes(children[2:])
         return ast.ParameterOverride(children[0], children[1], doc, assumptions, sources, _span(meta), periods)
 
-    def table_override(self, meta: Any, children: list[Any]) -> ast.TableOverride:
+    def table_override(self, meta: _Meta, children: list[Any]) -> ast.TableOverride:
         """table_override: "tabelle" path _NL table_row* "ende" _NL"""
         return ast.TableOverride(children[0], tuple(children[1:]), _span(meta))
 
-    def table_flag(self, meta: Any, children: list[Any]) -> _Marker:
+    def table_flag(self, meta: _Meta, children: list[Any]) -> _Marker:
         """table_flag: "teilweise" """
         return _Marker("teilweise", True, _span(meta))
 
-    def table_row(self, meta: Any, children: list[Any]) -> ast.TableRow:
+    def table_row(self, meta: _Meta, children: list[Any]) -> ast.TableRow:
         """table_row: table_key ("," table_key)* ":" literal STRING? _annotation* _NL"""
         keys = []
         index = 0
-        while index < len(children) and not isinstance(children[index], ast.Expression.__args__):  # type: ignore[attr-defined]
+        while index < len(children) and not isinstance(children[index], ast.Expression.__args__):
             keys.append(children[index])
             index += 1
         value = children[index]
         doc, assumptions, _ = self._doc_and_notes(children[index + 1 :])
         return ast.TableRow(tuple(keys), value, doc, assumptions, _span(meta))
 
-    def table_decl(self, meta: Any, children: list[Any]) -> ast.Table:
-        """table_decl: "tabelle" NAME STRING? ":" _table_keys ARROW type table_flag? _annotation* _NL table_row* "ende" _NL"""
+    def table_decl(self, meta: _Meta, children: list[Any]) -> ast.Table:
+        """table_decl: "tabelle" NAME STRING? ":" _table_keys ARROW type table_flag? _annotation* _NL
+        table_row* "ende" _NL"""
         name, title, rest = _name_and_title(children)
         arrow = next(i for i, c in enumerate(rest) if isinstance(c, Token) and c.type == "ARROW")
         key_types = tuple(rest[:arrow])
@@ -503,7 +522,7 @@ class AstBuilder(Transformer):  # type: ignore[type-arg]
         _, assumptions, sources = self._doc_and_notes(notes)
         return ast.Table(name, title, key_types, value_type, partial, tuple(rows), assumptions, sources, _span(meta))
 
-    def value_decl(self, meta: Any, children: list[Any]) -> ast.Value:
+    def value_decl(self, meta: _Meta, children: list[Any]) -> ast.Value:
         """value_decl: "wert" NAME (":" type)? "=" expr STRING? _annotation* _NL"""
         name = str(children[0])
         rest = children[1:]
@@ -514,56 +533,56 @@ class AstBuilder(Transformer):  # type: ignore[type-arg]
         doc, assumptions, _ = self._doc_and_notes(rest[1:])
         return ast.Value(name, type_, expr, doc, assumptions, _span(meta))
 
-    def check_error(self, meta: Any, children: list[Any]) -> ast.Check:
+    def check_error(self, meta: _Meta, children: list[Any]) -> ast.Check:
         """"prüfung" STRING ":" expr _NL -> check_error"""
         return ast.Check("fehler", _string(children[0]), children[1], _span(meta))
 
-    def check_warning(self, meta: Any, children: list[Any]) -> ast.Check:
+    def check_warning(self, meta: _Meta, children: list[Any]) -> ast.Check:
         """"warnung" STRING ":" expr _NL -> check_warning"""
         return ast.Check("warnung", _string(children[0]), children[1], _span(meta))
 
-    def property_holds(self, meta: Any, children: list[Any]) -> ast.Property:
+    def property_holds(self, meta: _Meta, children: list[Any]) -> ast.Property:
         """"eigenschaft" STRING ":" expr _NL -> property_holds"""
         return ast.Property(_string(children[0]), _span(meta), expr=children[1])
 
-    def property_rising(self, meta: Any, children: list[Any]) -> ast.Property:
+    def property_rising(self, meta: _Meta, children: list[Any]) -> ast.Property:
         """"eigenschaft" STRING ":" "steigend" path "mit" path _NL -> property_rising"""
         return ast.Property(_string(children[0]), _span(meta), direction="steigend", target=children[1], by=children[2])
 
-    def property_falling(self, meta: Any, children: list[Any]) -> ast.Property:
+    def property_falling(self, meta: _Meta, children: list[Any]) -> ast.Property:
         """"eigenschaft" STRING ":" "fallend" path "mit" path _NL -> property_falling"""
         return ast.Property(_string(children[0]), _span(meta), direction="fallend", target=children[1], by=children[2])
 
     # ---- packages ----------------------------------------------------------------------------
 
-    def package_decl(self, meta: Any, children: list[Any]) -> ast.Package:
+    def package_decl(self, meta: _Meta, children: list[Any]) -> ast.Package:
         """package_decl: "paket" NAME STRING? _NL _package_item* "ende" _NL"""
         name, title, rest = _name_and_title(children)
         return ast.Package(name, title, tuple(rest), _span(meta))
 
-    def level(self, meta: Any, children: list[Any]) -> ast.Level:
+    def level(self, meta: _Meta, children: list[Any]) -> ast.Level:
         """level: NUMBER STRING STRING? _NL"""
         number = self._int(children[0], "Eine Stufe")
         criteria = _string(children[2]) if len(children) > 2 else None
         return ast.Level(number, _string(children[1]), criteria, _span(meta))
 
-    def levels(self, meta: Any, children: list[Any]) -> ast.Levels:
+    def levels(self, meta: _Meta, children: list[Any]) -> ast.Levels:
         """levels: "stufen" _NL level+ "ende" _NL"""
         return ast.Levels(tuple(children), _span(meta))
 
-    def level_by_expr(self, meta: Any, children: list[Any]) -> ast.LevelRule:
+    def level_by_expr(self, meta: _Meta, children: list[Any]) -> ast.LevelRule:
         """"stufe" "=" expr _NL -> level_by_expr"""
         return ast.LevelRule("ausdruck", _span(meta), expr=children[0])
 
-    def level_by_assessment(self, meta: Any, children: list[Any]) -> ast.LevelRule:
+    def level_by_assessment(self, meta: _Meta, children: list[Any]) -> ast.LevelRule:
         """"stufe" "nach" "einschätzung" _NL -> level_by_assessment"""
         return ast.LevelRule("einschätzung", _span(meta))
 
-    def level_by_corridor(self, meta: Any, children: list[Any]) -> ast.LevelRule:
+    def level_by_corridor(self, meta: _Meta, children: list[Any]) -> ast.LevelRule:
         """"stufe" "nach" "korridor" expr _NL band+ "ende" _NL -> level_by_corridor"""
         return ast.LevelRule("korridor", _span(meta), expr=children[0], bands=tuple(children[1:]))
 
-    def band(self, meta: Any, children: list[Any]) -> ast.Band:
+    def band(self, meta: _Meta, children: list[Any]) -> ast.Band:
         """band: NUMBER ":" lower? upper? _NL"""
         level = self._int(children[0], "Eine Stufe")
         lower = upper = None
@@ -579,57 +598,59 @@ class AstBuilder(Transformer):  # type: ignore[type-arg]
                 upper, upper_incl = child.value, False
         return ast.Band(level, lower, lower_incl, upper, upper_incl, _span(meta))
 
-    def lower_incl(self, meta: Any, children: list[Any]) -> _Marker:
+    def lower_incl(self, meta: _Meta, children: list[Any]) -> _Marker:
         """"ab" expr -> lower_incl"""
         return _Marker("ab", children[0], _span(meta))
 
-    def lower_excl(self, meta: Any, children: list[Any]) -> _Marker:
+    def lower_excl(self, meta: _Meta, children: list[Any]) -> _Marker:
         """"über" expr -> lower_excl"""
         return _Marker("über", children[0], _span(meta))
 
-    def upper_incl(self, meta: Any, children: list[Any]) -> _Marker:
+    def upper_incl(self, meta: _Meta, children: list[Any]) -> _Marker:
         """"bis" expr -> upper_incl"""
         return _Marker("bis", children[0], _span(meta))
 
-    def upper_excl(self, meta: Any, children: list[Any]) -> _Marker:
+    def upper_excl(self, meta: _Meta, children: list[Any]) -> _Marker:
         """"unter" expr -> upper_excl"""
         return _Marker("unter", children[0], _span(meta))
 
     # ---- examples -------------------------------------------------------------------------------
 
-    def assignment(self, meta: Any, children: list[Any]) -> ast.Assignment:
+    def assignment(self, meta: _Meta, children: list[Any]) -> ast.Assignment:
         """assignment: path "=" literal _NL"""
         return ast.Assignment(children[0], children[1], _span(meta))
 
-    def template_decl(self, meta: Any, children: list[Any]) -> ast.Template:
+    def template_decl(self, meta: _Meta, children: list[Any]) -> ast.Template:
         """template_decl: "vorlage" NAME _NL assignment* "ende" _NL"""
         return ast.Template(str(children[0]), tuple(children[1:]), _span(meta))
 
-    def example_base(self, meta: Any, children: list[Token]) -> _Marker:
+    def example_base(self, meta: _Meta, children: list[Token]) -> _Marker:
         """example_base: "basis" NAME _NL"""
         return _Marker("basis", str(children[0]), _span(meta))
 
-    def example_input(self, meta: Any, children: list[Any]) -> _Marker:
+    def example_input(self, meta: _Meta, children: list[Any]) -> _Marker:
         """example_input: "eingabe" path "=" literal _NL"""
         return _Marker("eingabe", ast.Assignment(children[0], children[1], _span(meta)), _span(meta))
 
-    def example_expect(self, meta: Any, children: list[Any]) -> _Marker:
+    def example_expect(self, meta: _Meta, children: list[Any]) -> _Marker:
         """example_expect: "erwartet" path "=" literal _NL"""
         return _Marker("erwartet", ast.Assignment(children[0], children[1], _span(meta)), _span(meta))
 
-    def example_error(self, meta: Any, children: list[Token]) -> _Marker:
+    def example_error(self, meta: _Meta, children: list[Token]) -> _Marker:
         """example_error: "erwartet" "fehler" STRING _NL"""
         return _Marker("fehler", _string(children[0]), _span(meta))
 
-    def example_agreement(self, meta: Any, children: list[Any]) -> _Marker:
+    def example_agreement(self, meta: _Meta, children: list[Any]) -> _Marker:
         """example_agreement: "vereinbarung" path "=" literal _NL"""
         return _Marker("vereinbarung", ast.Assignment(children[0], children[1], _span(meta)), _span(meta))
 
-    def example_decl(self, meta: Any, children: list[Any]) -> ast.Example:
+    def example_decl(self, meta: _Meta, children: list[Any]) -> ast.Example:
         """example_decl: "beispiel" STRING STRING? _NL _example_item* "ende" _NL"""
         ident, title, rest = _name_and_title(children)
         ident = _string(children[0])
-        parts: dict[str, list[Any]] = {"basis": [], "eingabe": [], "erwartet": [], "fehler": [], "vereinbarung": [], "stichtag": []}
+        parts: dict[str, list[Any]] = {
+            "basis": [], "eingabe": [], "erwartet": [], "fehler": [], "vereinbarung": [], "stichtag": []
+        }
         for marker in rest:
             parts[marker.tag].append(marker.value)
         if len(parts["basis"]) > 1:
@@ -648,18 +669,18 @@ class AstBuilder(Transformer):  # type: ignore[type-arg]
             parts["stichtag"][0] if parts["stichtag"] else None,
         )
 
-    def example_at(self, meta: Any, children: list[Token]) -> _Marker:
+    def example_at(self, meta: _Meta, children: list[Token]) -> _Marker:
         """example_at: "stichtag" DATE _NL"""
         return _Marker("stichtag", self.date(meta, children).value, _span(meta))
 
     # ---- the file ----------------------------------------------------------------------------------
 
-    def start(self, meta: Any, children: list[Any]) -> tuple[ast.Header, tuple[Any, ...]]:
+    def start(self, meta: _Meta, children: list[Any]) -> tuple[ast.Header, tuple[ast.Declaration, ...]]:
         """start: _NL? header _item*"""
         return children[0], tuple(children[1:])
 
 
-def build_module(tree: lark.Tree, filename: str, text: str) -> ast.Module:
+def build_module(tree: lark.Tree[Token], filename: str, text: str) -> ast.Module:
     """Turn a parse tree into an :class:`ast.Module`."""
     try:
         header, items = AstBuilder().transform(tree)
@@ -755,7 +776,7 @@ def parse_expression(text: str, filename: str = "<ausdruck>") -> ast.Expression:
     return module_like
 
 
-def build_expression(tree: lark.Tree, filename: str, text: str) -> ast.Expression:
+def build_expression(tree: lark.Tree[Token], filename: str, text: str) -> ast.Expression:
     try:
         result: ast.Expression = AstBuilder().transform(tree)
     except lark.exceptions.VisitError as exc:

@@ -77,7 +77,7 @@ def make_parser(strict: bool = False) -> lark.Lark:
     return parser
 
 
-def parse_text(text: str, filename: str = "<eingabe>", start: str = "start") -> lark.Tree:
+def parse_text(text: str, filename: str = "<eingabe>", start: str = "start") -> lark.Tree[lark.Token]:
     """Parse rule-file text (or, with ``start="expr"``, one expression); raise
     :class:`RuleSyntaxError` on any syntax error."""
     if start == "start" and not text.endswith("\n"):
@@ -165,7 +165,10 @@ def syntax_error_at(
         found = Token(kind, text[begin:end], begin, line, column, end_pos=end)
         expected = {name for name in table.states[states[-1]] if name.isupper()}
         interactive = InteractiveParser(bare, state, thread)
-        raise UnexpectedToken(found, expected, state=state, interactive_parser=interactive)
+        # lark's exception classes have no annotations on their constructors
+        raise UnexpectedToken(  # type: ignore[no-untyped-call]
+            found, expected, state=state, interactive_parser=interactive
+        )
     except UnexpectedInput as exc:
         return RuleSyntaxError(_diagnostic(_context(exc, text), filename))
     except LimitExceeded:  # the caller's parse from the start reports it where it is passed
@@ -247,7 +250,7 @@ def _diagnostic(ctx: SyntaxErrorContext, filename: str) -> Diagnostic:
     )
 
 
-def _check_depth(tree: lark.Tree) -> None:
+def _check_depth(tree: lark.Tree[lark.Token]) -> None:
     """Raise :class:`LimitExceeded` at the first node (in the order the parser reduces them:
     children first, left to right) that is more than :data:`MAX_DEPTH` levels high — the node
     :mod:`teilhabe_rules.syntax._fastpath` stops at. The file itself (``start``) does not count."""

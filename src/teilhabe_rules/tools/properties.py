@@ -261,7 +261,7 @@ def _case_set(case: Any, steps: tuple[str | int, ...], value: Any) -> None:
 
 def _monotone_check(model: Model, prop: c.PropertySpec) -> Callable[[Any], None]:
     from ..inputs.cases import convert_value
-    from .strategies import case_value, case_space
+    from .strategies import case_space, case_value
 
     assert prop.target is not None and prop.by is not None
     target, by = tuple(prop.target), tuple(prop.by)

@@ -52,7 +52,7 @@ if TYPE_CHECKING:
     # the class of Pygments' token types: Pygments' own signatures (and its stubs) use this name
     from pygments.token import _TokenType
 
-__all__ = ["KEYWORD_TOKENS", "TERMINAL_TOKENS", "UNIT", "TeilhabeRulesLexer", "keywords"]
+__all__ = ["KEYWORD_TOKENS", "TERMINAL_TOKENS", "UNIT", "TeilhabeRulesLexer", "keywords", "terminal_tokens"]
 
 # A unit names the kind of a quantity, and in this language a unit alone is a type
 # (``parameter satz: EUR/h``); Pygments' CSS lexer shows units the same way.
@@ -93,7 +93,8 @@ KEYWORD_TOKENS: dict[str, _TokenType] = {
 _MESSAGE_KEYWORDS = frozenset({"prüfung", "warnung"})
 _PLACEHOLDER = re.compile(r"\{[^{}]+\}")
 
-_NEWLINE = "_NEWLINE"  # the newline of the grammar's _NL, lexed on its own
+# the newline of the grammar's _NL (which takes the next line's indentation and comments along):
+# those are lexed as tokens of their own
 _NEWLINE_PATTERN = r"\r?\n"
 
 # what may stand before a "-" that is then an operator, not a sign (an operand ends there)
@@ -101,13 +102,48 @@ _OPERAND_ENDS = (Name, Number, UNIT, String, Literal.Date)
 
 
 class _Scanner(NamedTuple):
-    """The grammar's terminals as one pattern (a named group per terminal, in lark's order of
-    precedence), the token type of each group, and the keywords."""
+    """The grammar's terminals as one pattern (a group per terminal, named as the terminal, in
+    lark's order of precedence), the token type of each, and the keywords."""
 
     pattern: re.Pattern[str]
     tokens: dict[str, _TokenType]
     words: frozenset[str]
-    word_group: str
+
+
+def terminal_tokens() -> dict[str, _TokenType]:
+    """The token type of every terminal of the grammar, by the terminal's name: a keyword's
+    (``GÜLTIG``: :data:`~pygments.token.Keyword`), a symbol's (``LPAR``: punctuation, ``PERCENT``:
+    a unit) and those of :data:`TERMINAL_TOKENS`. A terminal of none of these kinds is a
+    :class:`LookupError`: the lexer would not know how to show it."""
+    from lark.lexer import PatternStr
+
+    from ..syntax.parser import make_parser
+
+    parser = make_parser()
+    word = _word_pattern()
+    tokens: dict[str, _TokenType] = {}
+    for terminal in parser.terminals:
+        pattern = terminal.pattern
+        if isinstance(pattern, PatternStr):
+            if word.fullmatch(pattern.value):
+                tokens[terminal.name] = KEYWORD_TOKENS.get(pattern.value, Keyword)
+            else:
+                tokens[terminal.name] = _SYMBOL_TOKENS.get(pattern.value, Punctuation)
+        elif terminal.name in TERMINAL_TOKENS:
+            tokens[terminal.name] = TERMINAL_TOKENS[terminal.name]
+        elif terminal.name in parser.lexer_conf.ignore:
+            tokens[terminal.name] = Whitespace  # the blanks between tokens
+        else:
+            raise LookupError(f"the grammar's terminal {terminal.name} has no token type in TERMINAL_TOKENS")
+    return tokens
+
+
+def _word_pattern() -> re.Pattern[str]:
+    """The grammar's NAME: a keyword is a word of this form (and read as one, as lark does)."""
+    from ..syntax.parser import make_parser
+
+    (name,) = (terminal for terminal in make_parser().terminals if terminal.name == "NAME")
+    return re.compile(name.pattern.to_regexp())
 
 
 @functools.lru_cache(maxsize=1)
@@ -116,45 +152,27 @@ def _scanner() -> _Scanner:
 
     from ..syntax.parser import make_parser
 
-    parser = make_parser()
-    word = next(t for t in parser.terminals if t.name == "NAME")
-    word_pattern = re.compile(word.pattern.to_regexp())
+    tokens = terminal_tokens()
+    word = _word_pattern()
     groups: list[tuple[tuple[int, int, int], str, str]] = []  # (order, group, regexp)
-    tokens: dict[str, _TokenType] = {}
     words: set[str] = set()
-    for index, terminal in enumerate(parser.terminals):
+    for terminal in make_parser().terminals:
         pattern = terminal.pattern
-        if isinstance(pattern, PatternStr) and word_pattern.fullmatch(pattern.value):
-            words.add(pattern.value)  # read as a NAME, then told apart (lark does the same)
-            continue
-        group = f"t{index}"
         regexp = pattern.to_regexp()
+        if isinstance(pattern, PatternStr) and word.fullmatch(pattern.value):
+            words.add(pattern.value)  # read as a NAME, then told apart
+            continue
         if terminal.name == "_NL":
-            group, regexp = _NEWLINE, _NEWLINE_PATTERN
-            tokens[group] = Whitespace
-        elif isinstance(pattern, PatternStr):
-            tokens[group] = _SYMBOL_TOKENS.get(pattern.value, Punctuation)
-        elif terminal.name in TERMINAL_TOKENS:
-            tokens[group] = TERMINAL_TOKENS[terminal.name]
-        elif terminal.name in parser.lexer_conf.ignore:
-            tokens[group] = Whitespace
-        else:
-            raise LookupError(f"the grammar's terminal {terminal.name} has no token type in TERMINAL_TOKENS")
-        if terminal.name == "NAME":
-            word_group = group
-        groups.append(((-terminal.priority, -pattern.max_width, -len(regexp)), group, regexp))
+            regexp = _NEWLINE_PATTERN
+        groups.append(((-terminal.priority, -pattern.max_width, -len(regexp)), terminal.name, regexp))
     groups.sort(key=lambda entry: entry[0])
     joined = "|".join(f"(?P<{group}>{regexp})" for _, group, regexp in groups)
-    return _Scanner(re.compile(joined), tokens, frozenset(words), word_group)
+    return _Scanner(re.compile(joined), tokens, frozenset(words))
 
 
 def keywords() -> frozenset[str]:
     """The keywords of the language: the word terminals of the grammar (``modell``, ``gültig``, …)."""
     return _scanner().words
-
-
-def _keyword_token(word: str) -> _TokenType:
-    return KEYWORD_TOKENS.get(word, Keyword)
 
 
 @functools.lru_cache(maxsize=256)
@@ -190,8 +208,8 @@ def _scan(text: str) -> list[_Token]:
         assert group is not None
         value = match.group()
         kind = scanner.tokens[group]
-        if group == scanner.word_group and value in scanner.words:
-            found.append(_Token(position, _keyword_token(value), value, keyword=True))
+        if group == "NAME" and value in scanner.words:
+            found.append(_Token(position, KEYWORD_TOKENS.get(value, Keyword), value, keyword=True))
         elif kind is Number.Integer and "." in value:
             found.append(_Token(position, Number.Float, value))
         else:

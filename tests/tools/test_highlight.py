@@ -92,6 +92,20 @@ def test_pygments_finds_the_lexer_through_its_entry_point() -> None:
     assert find_lexer_class_by_name("rules") is TeilhabeRulesLexer
 
 
+def test_the_documented_commands_work() -> None:
+    """docs/editors.md: pygmentize (Pygments' command line) lists the lexer and highlights a model."""
+    page = (ROOT / "docs" / "editors.md").read_text("utf-8")
+    assert "pip install 'teilhabe-rules[editor]'" in page
+    assert "pygmentize -l teilhabe-rules models/mawo.rules" in page
+    pygmentize = [sys.executable, "-m", "pygments"]
+    listed = subprocess.run([*pygmentize, "-L", "lexers"], capture_output=True, text=True, timeout=120, check=True)
+    assert "* teilhabe-rules, rules:\n    Teilhabe-Regeln (filenames *.rules)" in listed.stdout
+    for options in (["-l", "teilhabe-rules"], []):  # by name, and by the file's name
+        shown = subprocess.run([*pygmentize, *options, "-f", "html", str(ROOT / "models" / "mawo.rules")],
+                               capture_output=True, text=True, encoding="utf-8", timeout=120, check=True)
+        assert '<span class="k">modell</span>' in shown.stdout and 'class="err"' not in shown.stdout
+
+
 def test_a_rule_file_is_recognised_by_its_header() -> None:
     text = MODELS[0].read_text("utf-8")
     assert TeilhabeRulesLexer.analyse_text(text) > 0

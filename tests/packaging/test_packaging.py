@@ -164,6 +164,7 @@ class TestWheelContents:
             entry_points = archive.read(f"{dist_info}/entry_points.txt").decode()
             metadata = archive.read(f"{dist_info}/METADATA").decode()
         assert "teilhabe-rules = teilhabe_rules.cli:main" in entry_points
+        assert "[pygments.lexers]\nteilhabe_rules = teilhabe_rules.tools.highlight:TeilhabeRulesLexer" in entry_points
         for dependency in ("lark", "attrs", "cattrs"):
             assert f"Requires-Dist: {dependency}" in metadata
 

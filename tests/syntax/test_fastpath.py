@@ -285,6 +285,43 @@ def test_grammar_corpus_takes_the_fast_path(text: str) -> None:
     assert isinstance(assert_same(text), ast.Module)
 
 
+# Check messages: the builder parses each ``{…}`` while it builds the check, on either path.
+MESSAGE_TEXTS = [
+    HEADER + 'eingabe a: zahl\nprüfung "x {a} y {a + 1}{a}": a > 0\n',
+    HEADER + 'eingabe a: zahl\nwarnung "\\"{a}\\" \\\\ {{a}} \\n{ a }": a > 0\n',
+    HEADER + 'eingabe a: zahl\nprüfung "{wenn a > 1 dann \\"}\\" sonst \\"{\\"}": a > 0\n',
+    HEADER + 'eingabe a: zahl\nwarnung """zwei\nZeilen {a}""": a > 0\n',
+]
+MESSAGE_ERRORS = [
+    HEADER + 'prüfung "x {a": a > 0\n',
+    HEADER + 'prüfung "x } y": a > 0\n',
+    HEADER + 'prüfung "x {} y": a > 0\n',
+    HEADER + 'prüfung "x {a b}": a > 0\n',
+    HEADER + 'prüfung "\\"{a +}": a > 0\n',
+    HEADER + 'prüfung "{31.02.2024}": a > 0\n',
+    HEADER + 'prüfung "{' + "-" * 600 + '1}": a > 0\n',
+]
+
+
+@pytest.mark.parametrize("text", MESSAGE_TEXTS)
+def test_check_messages_take_the_fast_path(text: str) -> None:
+    assert fast_path(text) is not None
+    module = assert_same(text)
+    assert isinstance(module, ast.Module) and any(not isinstance(p, str) for p in module.items[-1].message)
+
+
+@pytest.mark.parametrize("text", MESSAGE_ERRORS)
+def test_malformed_check_messages_are_reported_alike(text: str) -> None:
+    """The builder refuses the message on the fast path too: it steps aside, and the lark path
+    reports the error ``parse_module`` reports."""
+    assert fast_path(text) is None
+    error = assert_same(text)
+    assert isinstance(error, RuleSyntaxError)
+    with pytest.raises(RuleSyntaxError) as raised:
+        parse_module(text, "f.rules")
+    assert raised.value.diagnostics == error.diagnostics
+
+
 def _record(into: set[Any], rule: Any, children: list[Any]) -> None:
     into.add(rule)
 
@@ -321,7 +358,7 @@ def test_the_corpus_reaches_every_grammar_rule() -> None:
         *(path.read_text("utf-8") for path in model_files()),
         *(path.read_text("utf-8") for path in RULE_FILES),
         *(code for _, code in DOC_BLOCKS),
-        SPAN_TEXT, KEYWORD_TEXT, SAMPLE, DEFECT_TEXT, *GRAMMAR_CORPUS,
+        SPAN_TEXT, KEYWORD_TEXT, SAMPLE, DEFECT_TEXT, *GRAMMAR_CORPUS, *MESSAGE_TEXTS,
     ]
     reached = _reached(modules, "start") | _reached(EXPRESSIONS, "expr")
     missing = [f"{rule}" + (f" -> {rule.alias}" if rule.alias else "") for rule in make_parser().rules

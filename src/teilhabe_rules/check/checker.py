@@ -17,14 +17,13 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any, TypedDict
 
-from ..errors import CheckError, Diagnostic, Location, RuleSyntaxError, did_you_mean
+from ..errors import CheckError, Diagnostic, Location, did_you_mean
 from ..ir import checked as c
 from ..ir import toolkit
 from ..ir.domains import Domain, corridor_findings, domain_of
 from ..limits import MAX_LIST_NESTING
 from ..paths import PathError, set_path
 from ..syntax import ast
-from ..syntax.builder import parse_expression
 from ..units import DIMENSIONLESS, PERCENT, Unit, UnitError, conversion_factor, parse_unit
 
 __all__ = ["check_module", "literal_to_data"]
@@ -1417,8 +1416,6 @@ class Checker:
         for severity, message, span, hint in corridor_findings(domain, bounds, unit, levels, pkg["name"]):
             self.report(message, span or pkg["span"], hint, severity=severity, code="korridor")
 
-    _MESSAGE_PART = re.compile(r"\{([^{}]+)\}")
-
     def _check_node(self, index: int, check: ast.Check, sid: str, package: str | None) -> None:
         # a check of a variant's base file is told apart by that file's name (line numbers repeat)
         origin = "" if check.span.file is None else (
@@ -1436,25 +1433,21 @@ class Checker:
                         check.condition.span)
             return
         parts: list[str | c.Expr] = []
-        position = 0
-        for match in self._MESSAGE_PART.finditer(check.message):
-            parts.append(check.message[position:match.start()])
+        for written in check.message:
+            if isinstance(written, str):
+                parts.append(written)
+                continue
             try:
-                sub = parse_expression(match.group(1), self.file)
-                parts.append(self.resolve(_respan(sub, check.span), ctx))
-            except RuleSyntaxError:
-                self.report(f"„{{{match.group(1)}}}“ in der Meldung ist kein Ausdruck", check.span)
-            except _Fail:
-                pass
-            position = match.end()
-        parts.append(check.message[position:])
+                parts.append(self.resolve(written, ctx))
+            except _Fail:  # reported where the expression failed; the message leaves it out
+                continue
         deps = list(deps_of(cond))
         for part in parts:
             if not isinstance(part, str):
                 deps.extend(deps_of(part))
         self.nodes[node_id] = c.Node(node_id, node_id.rsplit(".", 1)[-1], sid, kind, c.BOOL, check.span, expr=cond,
-                                     package=package, message=tuple(p for p in parts if p != ""),
-                                     label=check.message, source=self.source_of(check.span), deps=tuple(deps))
+                                     package=package, message=tuple(parts),
+                                     label=check.label, source=self.source_of(check.span), deps=tuple(deps))
 
     # ---- ordering ----------------------------------------------------------------------------------
 
@@ -1692,24 +1685,6 @@ def attrs_evolve_value_type(vtype: c.ValueType, **changes: Any) -> c.ValueType:
 def deps_of(ir: c.Expr | None) -> Iterator[str]:
     """Symbol ids of values read by ``ir`` (inputs and parameters included)."""
     return toolkit.symbols_read(ir)
-
-
-def _respan(expr: Any, span: ast.Span) -> Any:
-    """Give an expression parsed from a message the span of its check."""
-    import attrs
-
-    if not attrs.has(type(expr)):
-        return expr
-    changes: dict[str, Any] = {}
-    for field in attrs.fields(type(expr)):
-        value = getattr(expr, field.name)
-        if field.name == "span":
-            changes["span"] = span
-        elif isinstance(value, tuple):
-            changes[field.name] = tuple(_respan(v, span) for v in value)
-        elif attrs.has(type(value)):
-            changes[field.name] = _respan(value, span)
-    return attrs.evolve(expr, **changes)
 
 
 def _copy_data(data: Any) -> Any:

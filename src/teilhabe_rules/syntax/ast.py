@@ -319,10 +319,20 @@ class Value:
     span: Span
 
 
+MessagePart: TypeAlias = str | Expression
+"""A part of a check's message: text as written, or the expression of a ``{…}``."""
+
+
 @frozen
 class Check:
+    """``prüfung "Meldung": bedingung`` (or ``warnung``). ``label``: the message as written
+    (escapes decoded); ``message``: its parts in order — the text between the ``{…}`` (``{{`` and
+    ``}}`` read as single braces, no empty text) and the expression inside each, spanning its text
+    inside the string literal."""
+
     severity: str  # "fehler" (prüfung) or "warnung"
-    message: str
+    label: str
+    message: tuple[MessagePart, ...]
     condition: Expression
     span: Span
 

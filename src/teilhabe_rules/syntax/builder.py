@@ -16,6 +16,7 @@ from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+import attrs
 import lark
 from lark import Token, Transformer, v_args
 from lark.tree import Meta
@@ -71,6 +72,156 @@ def _name_and_title(children: list[Any]) -> tuple[str, str | None, list[Any]]:
     return str(children[0]), title, rest
 
 
+class _StringPlaces:
+    """Where each character of a string literal's decoded text stands in the file: ``starts[i]``
+    (line, column) of the first character written for character ``i`` (two for an escape such as
+    ``\\"``), ``ends[i]`` the column after its last; one more start for the closing quotes."""
+
+    def __init__(self, token: Token):
+        raw = str(token)
+        line, column = token.line or 1, token.column or 1
+        chars: list[str] = []
+        self.starts: list[tuple[int, int]] = []
+        self.ends: list[tuple[int, int]] = []
+        if raw.startswith('"""'):  # written as it reads, across lines
+            column += 3
+            for char in raw[3:-3]:
+                chars.append(char)
+                self.starts.append((line, column))
+                self.ends.append((line, column + 1))
+                line, column = (line + 1, 1) if char == "\n" else (line, column + 1)
+        else:
+            body = raw[1:-1]
+            column += 1
+            index = 0
+            while index < len(body):
+                width = 2 if body[index] == "\\" else 1  # the terminal puts a character after each backslash
+                written = body[index + width - 1]
+                chars.append(_ESCAPES.get(written, written) if width == 2 else written)
+                self.starts.append((line, column))
+                column += width
+                self.ends.append((line, column))
+                index += width
+        self.starts.append((line, column))
+        self.text = "".join(chars)
+
+    def span(self, start: int, end: int) -> ast.Span:
+        """The span in the file of the decoded characters ``start`` up to ``end`` (exclusive)."""
+        first = self.starts[start]
+        last = self.ends[end - 1] if end > start else first
+        return ast.Span(*first, *last, _SPAN_FILE.get())
+
+
+_BRACES_HINT = (
+    "ein Ausdruck in der Meldung steht in geschweiften Klammern: {stunden}; eine Klammer als Text: {{ oder }}"
+)
+
+
+def _message(token: Token) -> tuple[str, tuple[ast.MessagePart, ...]]:
+    """A check's message: its text, and its parts — text and the expression of each ``{…}``,
+    each expression spanning its text in the file. ``{{`` and ``}}`` are single braces of the
+    text; a brace without its partner, an empty ``{}`` or a ``{…}`` that is not an expression is a
+    :class:`_BuildError` where it stands."""
+    places = _StringPlaces(token)
+    text = places.text
+    parts: list[ast.MessagePart] = []
+    literal: list[str] = []
+    index = 0
+    while index < len(text):
+        char = text[index]
+        if char in "{}" and text.startswith(char * 2, index):
+            literal.append(char)
+            index += 2
+        elif char == "}":
+            raise _BuildError("„}“ ohne öffnende „{“ in der Meldung", places.span(index, index + 1), _BRACES_HINT)
+        elif char == "{":
+            close = _closing_brace(text, index + 1)
+            if close is None:
+                raise _BuildError("„{“ ohne schließende „}“ in der Meldung", places.span(index, index + 1),
+                                  _BRACES_HINT)
+            if literal:
+                parts.append("".join(literal))
+                literal = []
+            parts.append(_message_expression(places, index + 1, close))
+            index = close + 1
+        else:
+            literal.append(char)
+            index += 1
+    if literal:
+        parts.append("".join(literal))
+    return text, tuple(parts)
+
+
+def _closing_brace(text: str, index: int) -> int | None:
+    """Where the ``{…}`` whose contents begin at ``index`` closes: the next ``}`` outside a
+    string literal of the expression (``{wenn a dann "}" sonst "-"}``), or None."""
+    quoted = False
+    while index < len(text):
+        char = text[index]
+        if quoted and char == "\\":
+            index += 1
+        elif char == '"':
+            quoted = not quoted
+        elif char == "}" and not quoted:
+            return index
+        index += 1
+    return None
+
+
+def _message_expression(places: _StringPlaces, start: int, end: int) -> ast.Expression:
+    """The expression written between ``start`` and ``end`` of a message's text, its spans
+    (and those of its errors) moved to where it stands in the file."""
+    source = places.text[start:end]
+    shown = source if len(source) <= 60 else source[:59] + "…"
+    line_starts = [0] + [i + 1 for i, char in enumerate(source) if char == "\n"]
+
+    def offset(line: int, column: int) -> int:
+        return start + min(line_starts[min(max(line, 1), len(line_starts)) - 1] + max(column, 1) - 1, len(source))
+
+    if not source.strip():
+        raise _BuildError(
+            "Leere geschweifte Klammern in der Meldung", places.span(start - 1, end + 1),
+            "zwischen „{“ und „}“ steht ein Ausdruck, z. B. {stunden}; geschweifte Klammern als Text: {{ oder }}",
+        )
+    try:
+        expression = parse_expression(source)
+    except RuleSyntaxError as error:
+        found = error.diagnostics[0]
+        at = offset(found.location.line, found.location.column) if found.location is not None else start
+        if at >= start + len(source.rstrip()):  # the text ends where more is expected
+            message = f"„{{{shown}}}“ in der Meldung ist kein Ausdruck: er endet zu früh"
+            span = places.span(end, end + 1)  # the closing brace
+        else:
+            message = f"„{{{shown}}}“ in der Meldung ist kein Ausdruck: {found.message}"
+            span = places.span(at, at + 1)
+            if found.location is not None and found.location.end_column is not None:
+                last = offset(found.location.end_line or found.location.line, found.location.end_column)
+                span = places.span(at, max(last, at + 1))
+        raise _BuildError(message, span, found.hint, found.code) from None
+
+    def moved(span: ast.Span) -> ast.Span:
+        if span.line == 0:  # pragma: no cover - every node of an expression spans its text
+            return span
+        first = offset(span.line, span.column)
+        return places.span(first, offset(span.end_line, span.end_column))
+
+    moved_expression: ast.Expression = _respanned(expression, moved)
+    return moved_expression
+
+
+def _respanned(node: Any, moved: Callable[[ast.Span], ast.Span]) -> Any:
+    """``node`` (an AST node, a tuple of them, or a plain value) with every span passed through
+    ``moved``."""
+    if isinstance(node, ast.Span):
+        return moved(node)
+    if isinstance(node, tuple):
+        return tuple(_respanned(item, moved) for item in node)
+    if not attrs.has(type(node)):
+        return node
+    changes = {field.name: _respanned(getattr(node, field.name), moved) for field in attrs.fields(type(node))}
+    return attrs.evolve(node, **changes)
+
+
 class _Marker:
     """A tagged intermediate value inside a rule's children (never leaves the builder)."""
 
@@ -82,9 +233,9 @@ class _BuildError(Exception):
     """A node the builder refuses (a date that does not exist, …): a :class:`RuleSyntaxError` at
     its span. The fast path steps aside on it and on nothing else."""
 
-    def __init__(self, message: str, span: ast.Span, hint: str | None = None):
+    def __init__(self, message: str, span: ast.Span, hint: str | None = None, code: str = "syntax"):
         super().__init__(message)
-        self.message, self.span, self.hint = message, span, hint
+        self.message, self.span, self.hint, self.code = message, span, hint, code
 
 
 def _header_marker(tag: str, kind: str = "string") -> Callable[[AstBuilder, _Meta, list[Any]], _Marker]:
@@ -535,11 +686,13 @@ class AstBuilder(Transformer[Token, Any]):
 
     def check_error(self, meta: _Meta, children: list[Any]) -> ast.Check:
         """"prüfung" STRING ":" expr _NL -> check_error"""
-        return ast.Check("fehler", _string(children[0]), children[1], _span(meta))
+        label, message = _message(children[0])
+        return ast.Check("fehler", label, message, children[1], _span(meta))
 
     def check_warning(self, meta: _Meta, children: list[Any]) -> ast.Check:
         """"warnung" STRING ":" expr _NL -> check_warning"""
-        return ast.Check("warnung", _string(children[0]), children[1], _span(meta))
+        label, message = _message(children[0])
+        return ast.Check("warnung", label, message, children[1], _span(meta))
 
     def property_holds(self, meta: _Meta, children: list[Any]) -> ast.Property:
         """"eigenschaft" STRING ":" expr _NL -> property_holds"""
@@ -696,7 +849,7 @@ def build_module(tree: lark.Tree[Token], filename: str, text: str) -> ast.Module
                     Location(filename, span.line, span.column, span.end_line, span.end_column),
                     hint=inner.hint,
                     source_line=source_line,
-                    code="syntax",
+                    code=inner.code,
                 )
             ) from None
         raise
@@ -782,6 +935,16 @@ def build_expression(tree: lark.Tree[Token], filename: str, text: str) -> ast.Ex
     except lark.exceptions.VisitError as exc:
         inner = exc.orig_exc
         if isinstance(inner, _BuildError):
-            raise RuleSyntaxError(Diagnostic(inner.message, Location(filename, 1, 1), code="syntax")) from None
+            span = inner.span
+            lines = text.split("\n")
+            raise RuleSyntaxError(
+                Diagnostic(
+                    inner.message,
+                    Location(filename, span.line, span.column, span.end_line, span.end_column),
+                    hint=inner.hint,
+                    source_line=lines[span.line - 1] if 0 < span.line <= len(lines) else None,
+                    code=inner.code,
+                )
+            ) from None
         raise
     return result

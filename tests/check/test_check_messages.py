@@ -1,0 +1,34 @@
+"""The checker resolves the parts of a check's message the builder parsed (text and expressions):
+the checked node holds the text and the resolved expressions, each where it is written."""
+
+from __future__ import annotations
+
+import pytest
+
+import teilhabe_rules
+from teilhabe_rules import CaseError, CheckError
+from teilhabe_rules.ir import checked as c
+
+HEAD = 'modell m "M"\n  version "1"\n  gültig ab 01.01.2024\nende\n'
+
+
+def test_the_checked_node_holds_the_resolved_parts() -> None:
+    text = HEAD + 'eingabe a: zahl\nprüfung "{{a}} = {a}, {a + 1}": a > 0\n'
+    model = teilhabe_rules.loads(text, "m.rules")
+    node = next(n for n in model.checked.nodes.values() if n.kind == "prüfung")
+    assert node.label == "{{a}} = {a}, {a + 1}"
+    assert node.message[0] == "{a} = " and node.message[2] == ", "
+    assert isinstance(node.message[1], c.Ref) and isinstance(node.message[3], c.Arith)
+    assert (node.message[3].span.line, node.message[3].span.column) == (6, 24)
+    with pytest.raises(CaseError) as raised:
+        model.evaluate({"a": -2})
+    assert [failure.message for failure in raised.value.errors] == ["{a} = -2, -1"]
+
+
+def test_a_part_the_checker_rejects_is_reported_where_it_stands() -> None:
+    text = HEAD + 'eingabe a: zahl\nprüfung "Wert {a + unbekannt}": a > 0\n'
+    with pytest.raises(CheckError) as raised:
+        teilhabe_rules.loads(text, "m.rules")
+    (diagnostic,) = raised.value.errors
+    assert "Unbekannter Name „unbekannt“" in diagnostic.message
+    assert diagnostic.location is not None and (diagnostic.location.line, diagnostic.location.column) == (6, 20)

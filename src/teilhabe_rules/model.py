@@ -381,9 +381,9 @@ class Model:
                     if ref.symbol in seen:
                         continue
                     seen.add(ref.symbol)
-                    if ref.kind == "eingabe" and ref.symbol in inputs:
+                    if ref.kind == c.RefKind.EINGABE and ref.symbol in inputs:
                         result.append(inputs[ref.symbol])
-                    elif ref.kind == "wert" and ref.symbol in self.checked.nodes:
+                    elif ref.kind == c.RefKind.WERT and ref.symbol in self.checked.nodes:
                         following.append(self.checked.nodes[ref.symbol])
             layer = following
         return self._reads.setdefault(node.id, tuple(result))  # a concurrent first use: one wins

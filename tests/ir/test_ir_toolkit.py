@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import decimal
+import re
 import typing
 from collections.abc import Iterator
 from decimal import Decimal
@@ -45,7 +46,7 @@ def _expression_fields(cls: type) -> tuple[str, ...]:
     found = []
     for field in attrs.fields(cls):
         text = repr(hints[field.name])
-        if any(name in text for name in names) or "Expr" in str(field.type):
+        if any(re.search(rf"\b{name}\b", text) for name in names) or "Expr" in str(field.type):
             found.append(field.name)
     return tuple(found)
 

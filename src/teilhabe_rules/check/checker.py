@@ -20,6 +20,7 @@ from typing import Any, TypedDict
 from ..errors import CheckError, Diagnostic, Location, did_you_mean
 from ..ir import checked as c
 from ..ir import toolkit
+from ..ir.checked import NodeKind, RefKind, TypeKind
 from ..ir.domains import Domain, corridor_findings, domain_of
 from ..limits import MAX_LIST_NESTING
 from ..paths import PathError, set_path
@@ -390,14 +391,14 @@ class Checker:
             high = self._bound(spec.high, unit) if spec.high else None
             if low is not None and high is not None and low > high:
                 raise self.fail(f"Der Bereich von {low} bis {high} ist leer", spec.span)
-            return c.ValueType("zahl", unit, kind == "ganzzahl", low, high)
+            return c.ValueType(TypeKind.ZAHL, unit, kind == "ganzzahl", low, high)
         if kind == "auswahl":
             unit = self.unit_of(spec.unit)
             values = tuple(self._bound(n, unit) for n in spec.choices)
             if len(set(values)) != len(values):
                 raise self.fail("Eine Auswahl enthält einen Wert doppelt", spec.span)
             integer = all(v == v.to_integral_value() for v in values)
-            return c.ValueType("zahl", unit, integer, min(values), max(values), tuple(values))
+            return c.ValueType(TypeKind.ZAHL, unit, integer, min(values), max(values), tuple(values))
         if kind == "ja_nein":
             return c.BOOL
         if kind == "datum":
@@ -423,13 +424,13 @@ class Checker:
             level_type = declared["level_type"] if declared is not None else None
             if level_type is None:
                 raise self.fail(f"Das Paket „{pid}“ hat keine Stufen", spec.span)
-            return c.ValueType("enum", enum=level_type, integer=True)
+            return c.ValueType(TypeKind.ENUM, enum=level_type, integer=True)
         if kind == "name":
             assert spec.name is not None
             if spec.name in self.enums:
-                return c.ValueType("enum", enum=self.enums[spec.name], integer=self.enums[spec.name].numeric)
+                return c.ValueType(TypeKind.ENUM, enum=self.enums[spec.name], integer=self.enums[spec.name].numeric)
             try:
-                return c.ValueType("zahl", parse_unit(spec.name))
+                return c.ValueType(TypeKind.ZAHL, parse_unit(spec.name))
             except UnitError:
                 candidates = list(self.enums) + [
                     "zahl", "ganzzahl", "auswahl", "ja_nein", "datum", "text", "schlüssel", "stufe",
@@ -484,7 +485,7 @@ class Checker:
         for pid, pkg in self.packages.items():
             if pkg["level_type"] is None:
                 continue
-            level_type = c.ValueType("enum", enum=pkg["level_type"], integer=True)
+            level_type = c.ValueType(TypeKind.ENUM, enum=pkg["level_type"], integer=True)
             sid, name = pkg["scope"], pkg["name"]
             if pkg["rule"] == "einschätzung":
                 self.inputs.setdefault(sid, []).append(
@@ -502,7 +503,7 @@ class Checker:
 
     def literal_value(self, expr: ast.Expression, vtype: c.ValueType, what: str) -> _Literal:
         """A literal as a runtime value of ``vtype`` (numbers checked for unit and range)."""
-        if vtype.kind == "zahl":
+        if vtype.kind == TypeKind.ZAHL:
             if not isinstance(expr, ast.Number):
                 raise self.fail(f"{what} muss eine Zahl sein ({vtype.describe()})", expr.span)
             if expr.unit is not None:
@@ -525,23 +526,23 @@ class Checker:
                 unit_text = " " + str(vtype.unit) if str(vtype.unit) else ""
                 raise self.fail(f"{what} {expr.value} liegt außerhalb von {low} bis {high}{unit_text}", expr.span)
             return value
-        if vtype.kind == "ja_nein":
+        if vtype.kind == TypeKind.JA_NEIN:
             if not isinstance(expr, ast.Truth):
                 raise self.fail(f"{what} muss ja oder nein sein", expr.span)
             return expr.value
-        if vtype.kind == "datum":
+        if vtype.kind == TypeKind.DATUM:
             if not isinstance(expr, ast.DateLiteral):
                 raise self.fail(f"{what} muss ein Datum (TT.MM.JJJJ) sein", expr.span)
             return expr.value
-        if vtype.kind == "text":
+        if vtype.kind == TypeKind.TEXT:
             if not isinstance(expr, ast.Text):
                 raise self.fail(f"{what} muss ein Text in Anführungszeichen sein", expr.span)
             return expr.value
-        if vtype.kind == "schlüssel":
+        if vtype.kind == TypeKind.SCHLUESSEL:
             if not isinstance(expr, ast.KeyLiteral):
                 raise self.fail(f"{what} muss ein Schlüssel 1:x sein", expr.span)
             return expr.divisor
-        if vtype.kind == "enum":
+        if vtype.kind == TypeKind.ENUM:
             assert vtype.enum is not None
             key: int | str
             if isinstance(expr, ast.Number) and expr.unit is None and expr.value == expr.value.to_integral_value():
@@ -622,7 +623,7 @@ class Checker:
         except _Fail:
             return
         for t, spec in zip(key_types, decl.key_types, strict=True):
-            if t.kind not in ("enum", "zahl", "text") or t.kind == "zahl" and not t.integer:
+            if t.kind not in (TypeKind.ENUM, TypeKind.ZAHL, TypeKind.TEXT) or t.kind == TypeKind.ZAHL and not t.integer:
                 self.report("Tabellenschlüssel sind Aufzählungen, Stufen, ganze Zahlen oder Texte", spec.span)
                 return
         rows: list[c.TableRowSpec] = []
@@ -651,7 +652,7 @@ class Checker:
             except _Fail:
                 continue
             rows.append(c.TableRowSpec(tuple(keys), value, row.doc, row.assumptions, row.span))
-        if not decl.partial and all(kt.kind == "enum" for kt in key_types):
+        if not decl.partial and all(kt.kind == TypeKind.ENUM for kt in key_types):
             import itertools
 
             combos = itertools.product(*[kt.enum.keys() for kt in key_types if kt.enum is not None])
@@ -668,14 +669,14 @@ class Checker:
                                           tuple(rows), decl.assumptions, decl.sources, decl.span)
 
     def _row_key(self, raw: int | str | Decimal, kt: c.ValueType, span: ast.Span) -> int | str | Decimal | None:
-        if kt.kind == "enum":
+        if kt.kind == TypeKind.ENUM:
             assert kt.enum is not None
             if kt.enum.member(raw) is None:
                 self.report(f"„{raw}“ gehört nicht zu {kt.enum.name}", span,
                             "erlaubt: " + ", ".join(map(str, kt.enum.keys())))
                 return None
             return raw
-        if kt.kind == "text":
+        if kt.kind == TypeKind.TEXT:
             return str(raw)
         if isinstance(raw, str) or isinstance(raw, Decimal) and raw != raw.to_integral_value():
             self.report(f"„{raw}“ ist keine ganze Zahl", span)
@@ -716,7 +717,7 @@ class Checker:
         return self.flexible.get(id(ir)) is ir
 
     def adopt(self, ir: c.Expr, unit: Unit) -> c.Expr:
-        if self.is_flex(ir) and isinstance(ir, c.Const) and ir.type.kind == "zahl":
+        if self.is_flex(ir) and isinstance(ir, c.Const) and ir.type.kind == TypeKind.ZAHL:
             if unit.percent and ir.value != 0:
                 # „1 + zuschlag“ would silently mean 1 %: a share is always written with its sign
                 raise self.fail(
@@ -724,7 +725,7 @@ class Checker:
                     ir.span, f"schreibe „{ir.value} %“ oder, wenn das Ganze gemeint ist, „{ir.value * 100} %“",
                     code="einheit",
                 )
-            return c.Const(ir.value, c.ValueType("zahl", unit, ir.type.integer), ir.span)
+            return c.Const(ir.value, c.ValueType(TypeKind.ZAHL, unit, ir.type.integer), ir.span)
         return ir
 
     def resolve(self, expr: ast.Expression, ctx: _Context) -> c.Expr:
@@ -734,10 +735,10 @@ class Checker:
     def _r_Number(self, expr: ast.Number, ctx: _Context) -> c.Expr:
         if expr.unit is None:
             integer = expr.value == expr.value.to_integral_value()
-            return self.flex(c.Const(expr.value, c.ValueType("zahl", DIMENSIONLESS, integer), expr.span))
+            return self.flex(c.Const(expr.value, c.ValueType(TypeKind.ZAHL, DIMENSIONLESS, integer), expr.span))
         unit = self.unit_of(expr.unit)
         value = expr.value / 100 if unit.percent else expr.value
-        return c.Const(value, c.ValueType("zahl", unit), expr.span)
+        return c.Const(value, c.ValueType(TypeKind.ZAHL, unit), expr.span)
 
     def _r_KeyLiteral(self, expr: ast.KeyLiteral, ctx: _Context) -> c.Expr:
         return c.Const(expr.divisor, c.KEY, expr.span)
@@ -760,14 +761,14 @@ class Checker:
         if sym.kind == "eingabe":
             if sym.ir_type is None:
                 raise _Fail()
-            return c.Ref(sym.id, sym.key, sym.scope, "eingabe", sym.ir_type, span)
+            return c.Ref(sym.id, sym.key, sym.scope, RefKind.EINGABE, sym.ir_type, span)
         if sym.kind == "parameter":
             if sym.ir_type is None:
                 raise _Fail()
-            return c.Ref(sym.id, sym.key, sym.scope, "parameter", sym.ir_type, span)
+            return c.Ref(sym.id, sym.key, sym.scope, RefKind.PARAMETER, sym.ir_type, span)
         if sym.kind == "wert":
             vtype = self.value_type(sym)
-            return c.Ref(sym.id, sym.key, sym.scope, "wert", vtype, span)
+            return c.Ref(sym.id, sym.key, sym.scope, RefKind.WERT, vtype, span)
         if sym.kind == "tabelle":
             raise self.fail(f"Die Tabelle „{sym.name}“ wird mit Schlüssel abgefragt: {sym.name}[…]", span)
         if sym.kind == "paket":
@@ -790,18 +791,18 @@ class Checker:
         if expr.name == "position":
             if not ctx.scope:
                 raise self.fail("„position“ gibt es nur in einer Liste", expr.span)
-            return c.Position(ctx.scope, c.ValueType("zahl", DIMENSIONLESS, True), expr.span)
+            return c.Position(ctx.scope, c.ValueType(TypeKind.ZAHL, DIMENSIONLESS, True), expr.span)
         if expr.name in self.enums:
             raise self.fail(f"„{expr.name}“ ist eine Aufzählung; ein Wert heißt {expr.name}.WERT", expr.span)
         members = [(e, m) for e in self.enums.values() for m in e.members if m.key == expr.name]
         if len(members) == 1:
             enum, member = members[0]
-            return c.Const(member.key, c.ValueType("enum", enum=enum), expr.span)
+            return c.Const(member.key, c.ValueType(TypeKind.ENUM, enum=enum), expr.span)
         if len(members) > 1:
             raise self.fail(f"„{expr.name}“ gehört zu mehreren Aufzählungen", expr.span,
                             "schreibe " + " oder ".join(f"{e.name}.{expr.name}" for e, _ in members))
         if expr.name in _ROUNDING:
-            return c.Const(expr.name, c.ValueType("modus"), expr.span)
+            return c.Const(expr.name, c.ValueType(TypeKind.MODUS), expr.span)
         raise self.fail(f"Unbekannter Name „{expr.name}“", expr.span,
                         self.did_you_mean(expr.name, self.visible_names(ctx)))
 
@@ -833,7 +834,7 @@ class Checker:
                 raise self.fail("„vorher“ gibt es nur in einer Liste", head_span)
             inner = self._rebuild(chain[1:])
             resolved = self.resolve(inner, self.context(ctx.scope, None, ctx.node))
-            if not isinstance(resolved, c.Ref) or resolved.scope != ctx.scope or resolved.kind == "parameter":
+            if not isinstance(resolved, c.Ref) or resolved.scope != ctx.scope or resolved.kind == RefKind.PARAMETER:
                 raise self.fail("„vorher.x“ verlangt eine Eingabe oder einen Wert dieses Listenelements", expr.span)
             return c.Previous(resolved, resolved.type, expr.span)
         sym = self.find(head, ctx)
@@ -847,7 +848,7 @@ class Checker:
                 if member is None:
                     raise self.fail(f"„{chain[1][0]}“ gehört nicht zu {head}", expr.span,
                                     self.did_you_mean(chain[1][0], list(map(str, self.enums[head].keys()))))
-                return c.Const(member.key, c.ValueType("enum", enum=self.enums[head]), expr.span)
+                return c.Const(member.key, c.ValueType(TypeKind.ENUM, enum=self.enums[head]), expr.span)
             raise self.fail(f"Unbekannter Name „{head}“", head_span, self.did_you_mean(head, self.visible_names(ctx)))
         if sym.kind == "paket":
             return self._package_member(sym, chain, expr.span, ctx)
@@ -873,11 +874,11 @@ class Checker:
             if pkg["level_type"] is None:
                 raise self.fail(f"Das Paket „{sym.name}“ hat keine Stufen", span)
             key = _join(sym.name, "stufe" if member == "stufe" else "berechnete_stufe")
-            vtype = c.ValueType("enum", enum=pkg["level_type"], integer=True)
+            vtype = c.ValueType(TypeKind.ENUM, enum=pkg["level_type"], integer=True)
             node_id = _join(sym.scope, key)
-            kind = "wert"
+            kind = RefKind.WERT
             if member == "berechnete_stufe" and pkg["rule"] == "einschätzung":
-                kind = "eingabe"
+                kind = RefKind.EINGABE
             return c.Ref(node_id, key, sym.scope, kind, vtype, span)
         inner = self.package_ns[pid].names.get(member)
         if inner is None:
@@ -914,22 +915,23 @@ class Checker:
 
     def _coerce_key(self, key: c.Expr, kt: c.ValueType, span: ast.Span, table: str) -> c.Expr:
         kind = key.type.kind
-        if kt.kind == "enum":
+        if kt.kind == TypeKind.ENUM:
             assert kt.enum is not None
-            if kind == "enum" and key.type.enum is not None and (
+            if kind == TypeKind.ENUM and key.type.enum is not None and (
                 key.type.enum == kt.enum or key.type.enum.numeric and kt.enum.numeric
             ):
                 return key
-            if kind == "zahl" and kt.enum.numeric and key.type.unit.is_dimensionless:
+            if kind == TypeKind.ZAHL and kt.enum.numeric and key.type.unit.is_dimensionless:
                 return key
             raise self.fail(
                 f"Der Schlüssel hat den Typ {key.type.describe()}, die Tabelle „{table}“ erwartet {kt.describe()}", span
             )
-        if kt.kind == "zahl":
+        if kt.kind == TypeKind.ZAHL:
             key = self.adopt(key, kt.unit)
-            if kind == "enum" and key.type.enum is not None and key.type.enum.numeric and kt.unit.is_dimensionless:
+            if (kind == TypeKind.ENUM and key.type.enum is not None and key.type.enum.numeric
+                    and kt.unit.is_dimensionless):
                 return key
-            if kind != "zahl" or key.type.unit != kt.unit:
+            if kind != TypeKind.ZAHL or key.type.unit != kt.unit:
                 raise self.fail(
                     f"Der Schlüssel hat den Typ {key.type.describe()}, die Tabelle „{table}“ erwartet {kt.describe()}",
                     span,
@@ -943,17 +945,17 @@ class Checker:
 
     def numeric(self, ir: c.Expr) -> bool:
         t = ir.type
-        return t.kind == "zahl" or t.kind == "enum" and t.enum is not None and t.enum.numeric
+        return t.kind == TypeKind.ZAHL or t.kind == TypeKind.ENUM and t.enum is not None and t.enum.numeric
 
     def number_type(self, ir: c.Expr) -> c.ValueType:
-        if ir.type.kind == "enum":
-            return c.ValueType("zahl", DIMENSIONLESS, True)
+        if ir.type.kind == TypeKind.ENUM:
+            return c.ValueType(TypeKind.ZAHL, DIMENSIONLESS, True)
         return ir.type
 
     def _r_Unary(self, expr: ast.Unary, ctx: _Context) -> c.Expr:
         operand = self.resolve(expr.operand, ctx)
         if expr.op == "nicht":
-            if operand.type.kind != "ja_nein":
+            if operand.type.kind != TypeKind.JA_NEIN:
                 raise self.fail(f"„nicht“ braucht ja/nein, nicht {operand.type.describe()}", expr.span)
             return c.Unary("nicht", operand, c.BOOL, expr.span)
         if not self.numeric(operand):
@@ -966,7 +968,7 @@ class Checker:
         op = expr.op
         if op in ("und", "oder"):
             for side in (left, right):
-                if side.type.kind != "ja_nein":
+                if side.type.kind != TypeKind.JA_NEIN:
                     raise self.fail(f"„{op}“ verbindet ja/nein-Werte, nicht {side.type.describe()}", side.span)
             return c.Logic(op, left, right, c.BOOL, expr.span)
         if op in ("=", "<>", "<", "<=", ">", ">="):
@@ -996,34 +998,35 @@ class Checker:
         lk, rk = left.type.kind, right.type.kind
         if self.numeric(left) and self.numeric(right):
             if (
-                lk == "enum"
-                and rk == "enum"
+                lk == TypeKind.ENUM
+                and rk == TypeKind.ENUM
                 and left.type.enum != right.type.enum
                 and not (left.type.enum and left.type.enum.is_levels and right.type.enum and right.type.enum.is_levels)
                 and not (left.type.enum and right.type.enum and left.type.enum.numeric and right.type.enum.numeric)
             ):
                 raise self.fail(f"Vergleich von {left.type.describe()} mit {right.type.describe()}", span)
-            if lk == "zahl" and rk == "zahl":
+            if lk == TypeKind.ZAHL and rk == TypeKind.ZAHL:
                 left, right = self._same_units(left, right, span, "Vergleich")
             return c.Compare(op, left, right, c.BOOL, span)
         if lk != rk:
             raise self.fail(f"Vergleich von {left.type.describe()} mit {right.type.describe()}", span)
-        if lk == "enum" and left.type.enum != right.type.enum:
+        if lk == TypeKind.ENUM and left.type.enum != right.type.enum:
             raise self.fail(f"Vergleich von {left.type.describe()} mit {right.type.describe()}", span)
-        if lk in ("ja_nein", "text", "enum", "schlüssel") and op not in ("=", "<>"):
+        if lk in (TypeKind.JA_NEIN, TypeKind.TEXT, TypeKind.ENUM, TypeKind.SCHLUESSEL) and op not in ("=", "<>"):
             raise self.fail(f"{left.type.describe()} lässt sich nur mit = oder <> vergleichen", span)
         return c.Compare(op, left, right, c.BOOL, span)
 
     def _additive(self, op: str, left: c.Expr, right: c.Expr, span: ast.Span) -> c.Expr:
-        if left.type.kind == "datum":
+        if left.type.kind == TypeKind.DATUM:
             right = self.adopt(right, parse_unit("Tag"))
-            if right.type.kind == "zahl":
+            if right.type.kind == TypeKind.ZAHL:
                 factor = conversion_factor(right.type.unit, parse_unit("Tag"))
                 if factor is not None and right.type.unit.dimension() == parse_unit("Tag").dimension():
                     if factor != 1:
-                        right = c.Convert(right, factor, c.ValueType("zahl", parse_unit("Tag"), True), right.span)
+                        days = c.ValueType(TypeKind.ZAHL, parse_unit("Tag"), True)
+                        right = c.Convert(right, factor, days, right.span)
                     return c.Arith(op, left, right, c.DATE, span)
-            if right.type.kind == "datum" and op == "-":
+            if right.type.kind == TypeKind.DATUM and op == "-":
                 raise self.fail("Datumsdifferenzen: kalendertage(von, bis)", span)
             raise self.fail(f"Zu einem Datum lassen sich nur Tage oder Wochen addieren, nicht {right.type.describe()}",
                             span, "für Monate und Jahre: datum_plus(datum, n Monate)")
@@ -1035,20 +1038,20 @@ class Checker:
         integer = self.number_type(left).integer and self.number_type(right).integer
         if self.is_flex(left) and self.is_flex(right) and isinstance(left, c.Const) and isinstance(right, c.Const):
             value = left.value + right.value if op == "+" else left.value - right.value
-            return self.flex(c.Const(value, c.ValueType("zahl", DIMENSIONLESS, integer), span))
-        return c.Arith(op, left, right, c.ValueType("zahl", result.unit, integer), span)
+            return self.flex(c.Const(value, c.ValueType(TypeKind.ZAHL, DIMENSIONLESS, integer), span))
+        return c.Arith(op, left, right, c.ValueType(TypeKind.ZAHL, result.unit, integer), span)
 
     _COUNT_UNITS = ("", "Personen", "Plätze")
 
     def _multiplicative(self, op: str, left: c.Expr, right: c.Expr, span: ast.Span) -> c.Expr:
-        if op == "*" and (left.type.kind == "schlüssel" or right.type.kind == "schlüssel"):
-            key, count = (left, right) if left.type.kind == "schlüssel" else (right, left)
-            if count.type.kind == "schlüssel":
+        if op == "*" and (left.type.kind == TypeKind.SCHLUESSEL or right.type.kind == TypeKind.SCHLUESSEL):
+            key, count = (left, right) if left.type.kind == TypeKind.SCHLUESSEL else (right, left)
+            if count.type.kind == TypeKind.SCHLUESSEL:
                 raise self.fail("Zwei Schlüssel lassen sich nicht multiplizieren", span)
             if not self.numeric(count) or str(self.number_type(count).unit) not in self._COUNT_UNITS:
                 raise self.fail("Ein Schlüssel 1:x wird mit einer Anzahl (Personen, Plätze) multipliziert, "
                                 f"nicht mit {count.type.describe()}", span)
-            return c.KeyApply(key, count, c.ValueType("zahl", parse_unit("VK")), span)
+            return c.KeyApply(key, count, c.ValueType(TypeKind.ZAHL, parse_unit("VK")), span)
         for side in (left, right):
             if not self.numeric(side):
                 raise self.fail(f"„{op}“ braucht Zahlen, nicht {side.type.describe()}", side.span)
@@ -1064,26 +1067,27 @@ class Checker:
             if op == "/" and right.value == 0:
                 raise self.fail("Division durch null", span)
             value = left.value * right.value if op == "*" else left.value / right.value
-            return self.flex(c.Const(value, c.ValueType("zahl", DIMENSIONLESS, integer), span))
-        return c.Arith(op, left, right, c.ValueType("zahl", unit, integer), span)
+            return self.flex(c.Const(value, c.ValueType(TypeKind.ZAHL, DIMENSIONLESS, integer), span))
+        return c.Arith(op, left, right, c.ValueType(TypeKind.ZAHL, unit, integer), span)
 
     def _r_Conditional(self, expr: ast.Conditional, ctx: _Context) -> c.Expr:
         test = self.resolve(expr.test, ctx)
-        if test.type.kind != "ja_nein":
+        if test.type.kind != TypeKind.JA_NEIN:
             raise self.fail(f"Nach „wenn“ steht eine Bedingung (ja/nein), nicht {test.type.describe()}", expr.test.span)
         then = self.resolve(expr.then, ctx)
         other = self.resolve(expr.otherwise, ctx)
         if self.numeric(then) and self.numeric(other):
             then, other = self._same_units(then, other, expr.span, "„dann“ und „sonst“")
-            vtype = (self.number_type(then) if then.type.kind == "zahl" or other.type.kind != "zahl"
+            vtype = (self.number_type(then) if then.type.kind == TypeKind.ZAHL or other.type.kind != TypeKind.ZAHL
                      else self.number_type(other))
-            if then.type.kind == "enum" and other.type.kind == "enum" and then.type.enum == other.type.enum:
+            if (then.type.kind == TypeKind.ENUM and other.type.kind == TypeKind.ENUM
+                    and then.type.enum == other.type.enum):
                 vtype = then.type
             out = c.Cond(test, then, other, vtype, expr.span)
             if self.is_flex(then) and self.is_flex(other):
                 self.flexible[id(out)] = out
             return out
-        if then.type.kind != other.type.kind or then.type.kind == "enum" and then.type.enum != other.type.enum:
+        if then.type.kind != other.type.kind or then.type.kind == TypeKind.ENUM and then.type.enum != other.type.enum:
             raise self.fail(f"„dann“ ({then.type.describe()}) und „sonst“ ({other.type.describe()}) haben verschiedene "
                             "Typen", expr.span)
         return c.Cond(test, then, other, then.type, expr.span)
@@ -1100,7 +1104,7 @@ class Checker:
         if factor is None:
             raise self.fail(f"{source or 'Zahl ohne Einheit'} lässt sich nicht in {target} umrechnen", expr.span,
                             "umrechenbar sind nur Einheiten gleicher Dimension (min↔h, Tag↔Woche↔Jahr)", code="einheit")
-        return c.Convert(operand, factor, c.ValueType("zahl", target), expr.span)
+        return c.Convert(operand, factor, c.ValueType(TypeKind.ZAHL, target), expr.span)
 
     def _r_Call(self, expr: ast.Call, ctx: _Context) -> c.Expr:
         name = expr.function
@@ -1133,45 +1137,45 @@ class Checker:
                 raise self.fail("runde(wert, stellen, art) braucht drei Angaben", expr.span,
                                 "z. B. runde(betrag, 2, kaufmännisch) — die Rundungsart steht immer dabei")
             value, places, mode = args
-            if value.type.kind != "zahl":
+            if value.type.kind != TypeKind.ZAHL:
                 raise self.fail(f"runde(…) rundet Zahlen, nicht {value.type.describe()}", value.span)
             if not (
                 isinstance(places, c.Const)
-                and places.type.kind == "zahl"
+                and places.type.kind == TypeKind.ZAHL
                 and places.type.unit.is_dimensionless
                 and places.value == places.value.to_integral_value()
             ):
                 raise self.fail("Die Stellen von runde(…) sind eine ganze Zahl", places.span)
-            if not (isinstance(mode, c.Const) and mode.type.kind == "modus"):
+            if not (isinstance(mode, c.Const) and mode.type.kind == TypeKind.MODUS):
                 raise self.fail("Die Rundungsart ist kaufmännisch, abrunden oder aufrunden", mode.span)
             rounded = attrs_evolve_value_type(value.type, integer=True) if places.value == 0 else value.type
             return c.Func("runde", (value, places, mode), rounded, expr.span)
         if name == "kalendertage":
             self._arity(expr, args, 2)
             for arg in args:
-                if arg.type.kind != "datum":
+                if arg.type.kind != TypeKind.DATUM:
                     raise self.fail(f"kalendertage(von, bis) braucht Daten, nicht {arg.type.describe()}", arg.span)
-            return c.Func(name, tuple(args), c.ValueType("zahl", parse_unit("Tag"), True), expr.span)
+            return c.Func(name, tuple(args), c.ValueType(TypeKind.ZAHL, parse_unit("Tag"), True), expr.span)
         if name == "datum_plus":
             self._arity(expr, args, 2)
             date, amount = args
-            if date.type.kind != "datum":
+            if date.type.kind != TypeKind.DATUM:
                 raise self.fail("datum_plus(datum, menge) braucht zuerst ein Datum", date.span)
-            if amount.type.kind != "zahl" or str(amount.type.unit) not in ("Tage", "Wochen", "Monate", "Jahre"):
+            if amount.type.kind != TypeKind.ZAHL or str(amount.type.unit) not in ("Tage", "Wochen", "Monate", "Jahre"):
                 raise self.fail("datum_plus(datum, menge): die Menge hat die Einheit Tage, Wochen, Monate oder Jahre",
                                 amount.span)
             return c.Func(name, (date, amount), c.DATE, expr.span)
         if name in ("jahr", "monat"):
             self._arity(expr, args, 1)
-            if args[0].type.kind != "datum":
+            if args[0].type.kind != TypeKind.DATUM:
                 raise self.fail(f"{name}(…) braucht ein Datum", args[0].span)
-            return c.Func(name, tuple(args), c.ValueType("zahl", DIMENSIONLESS, True), expr.span)
+            return c.Func(name, tuple(args), c.ValueType(TypeKind.ZAHL, DIMENSIONLESS, True), expr.span)
         if name == "tage_im_monat":
             self._arity(expr, args, 2)
             for arg in args:
                 if not self.numeric(arg) or not self.number_type(arg).unit.is_dimensionless:
                     raise self.fail("tage_im_monat(jahr, monat) braucht zwei Zahlen", arg.span)
-            return c.Func(name, tuple(args), c.ValueType("zahl", parse_unit("Tag"), True), expr.span)
+            return c.Func(name, tuple(args), c.ValueType(TypeKind.ZAHL, parse_unit("Tag"), True), expr.span)
         raise self.fail(f"Unbekannte Funktion „{name}“", expr.span, self.did_you_mean(name, _FUNCTIONS | _AGGREGATES))
 
     def _not_a_list(self, expr: ast.Call, ctx: _Context) -> _Fail:
@@ -1209,12 +1213,13 @@ class Checker:
         where = None
         if expr.where is not None:
             where = self.resolve(expr.where, inner_ctx)
-            if where.type.kind != "ja_nein":
+            if where.type.kind != TypeKind.JA_NEIN:
                 raise self.fail("Nach „wo“ steht eine Bedingung (ja/nein)", expr.where.span)
         if len(chain) == 1:
             if expr.function != "anzahl":
                 raise self.fail(f"{expr.function}(…) braucht Werte: {chain[0][0]}.WERT", expr.span)
-            return c.Aggregate("anzahl", list_scope, None, where, c.ValueType("zahl", DIMENSIONLESS, True), expr.span)
+            count_type = c.ValueType(TypeKind.ZAHL, DIMENSIONLESS, True)
+            return c.Aggregate("anzahl", list_scope, None, where, count_type, expr.span)
         if expr.function == "anzahl":
             raise self.fail(f"anzahl(…) zählt Elemente: anzahl({chain[0][0]})", expr.span)
         value = self.resolve(self._rebuild(chain[1:]), inner_ctx)
@@ -1241,13 +1246,14 @@ class Checker:
             assert isinstance(decl, ast.Value)
             ir = self.resolve(decl.expr, self.context(sym.scope, sym.package, sym.id))
             vtype = ir.type
-            if vtype.kind == "zahl" and (vtype.low is not None or vtype.high is not None or vtype.choices is not None):
+            bounded = vtype.low is not None or vtype.high is not None or vtype.choices is not None
+            if vtype.kind == TypeKind.ZAHL and bounded:
                 # a derived value has no range of its own unless it declares one
                 vtype = attrs_evolve_value_type(vtype, low=None, high=None, choices=None)
             if decl.type is not None:
                 declared = self.type_of(decl.type, sym.package, sym.scope)
                 ir = self._conform(ir, declared, decl.type.span, f"„{sym.name}“")
-                if declared.kind == "zahl":
+                if declared.kind == TypeKind.ZAHL:
                     # the declared range is checked when the value is computed
                     vtype = attrs_evolve_value_type(vtype, unit=ir.type.unit, low=declared.low, high=declared.high)
                 else:
@@ -1262,7 +1268,7 @@ class Checker:
             self.in_progress.pop()
 
     def _conform(self, ir: c.Expr, declared: c.ValueType, span: ast.Span, what: str) -> c.Expr:
-        if declared.kind == "zahl":
+        if declared.kind == TypeKind.ZAHL:
             ir = self.adopt(ir, declared.unit)
             if not self.numeric(ir):
                 raise self.fail(f"{what} ist als {declared.describe()} deklariert, ergibt aber {ir.type.describe()}",
@@ -1278,9 +1284,9 @@ class Checker:
                                 "runde ausdrücklich, z. B. runde(…, 0, kaufmännisch), oder deklariere „zahl“",
                                 code="einheit")
             if declared.unit.percent and not ir.type.unit.percent:
-                return attrs_evolve_type(ir, c.ValueType("zahl", declared.unit, ir.type.integer))
+                return attrs_evolve_type(ir, c.ValueType(TypeKind.ZAHL, declared.unit, ir.type.integer))
             return ir
-        if declared.kind != ir.type.kind or declared.kind == "enum" and declared.enum != ir.type.enum:
+        if declared.kind != ir.type.kind or declared.kind == TypeKind.ENUM and declared.enum != ir.type.enum:
             raise self.fail(f"{what} ist als {declared.describe()} deklariert, ergibt aber {ir.type.describe()}", span)
         return ir
 
@@ -1295,7 +1301,8 @@ class Checker:
             ir = self.value_ir[sym.id]
             decl = sym.decl
             assert isinstance(decl, ast.Value)
-            self.nodes[sym.id] = c.Node(sym.id, sym.key, sym.scope, "wert", sym.ir_type or ir.type, decl.span, expr=ir,
+            self.nodes[sym.id] = c.Node(sym.id, sym.key, sym.scope, NodeKind.WERT, sym.ir_type or ir.type, decl.span,
+                                        expr=ir,
                                         package=sym.package, label=decl.doc, doc=decl.doc,
                                         source=self.source_of(decl.span), deps=tuple(deps_of(ir)))
         for pid, (rule, sid) in self.package_rules.items():
@@ -1319,7 +1326,7 @@ class Checker:
     def _level_nodes(self, pid: str, rule: ast.LevelRule, sid: str) -> None:
         pkg = self.packages[pid]
         name = pkg["name"]
-        level_type = c.ValueType("enum", enum=pkg["level_type"], integer=True)
+        level_type = c.ValueType(TypeKind.ENUM, enum=pkg["level_type"], integer=True)
         computed_id = _join(pid, "berechnete_stufe")
         ctx = self.context(sid, name, computed_id)
         numbers = [lv.number for lv in pkg["levels"]]
@@ -1355,7 +1362,7 @@ class Checker:
                     c.BandSpec(band.level, lower, band.lower_inclusive, upper, band.upper_inclusive, band.span)
                 )
             bounds_deps = tuple(d for b in bands for e in (b.lower, b.upper) if e is not None for d in deps_of(e))
-            node = c.Node(computed_id, _join(name, "berechnete_stufe"), sid, "stufe", level_type, rule.span,
+            node = c.Node(computed_id, _join(name, "berechnete_stufe"), sid, NodeKind.STUFE, level_type, rule.span,
                           subject=subject, bands=tuple(bands), package=name, label=f"berechnete Stufe {name}",
                           source=self.source_of(rule.span), deps=tuple(deps_of(subject)) + bounds_deps)
             self.nodes[computed_id] = node
@@ -1370,7 +1377,8 @@ class Checker:
             if not self.numeric(ir) or not self.number_type(ir).unit.is_dimensionless:
                 self.report(f"Eine Stufe ist eine ganze Zahl ohne Einheit, nicht {ir.type.describe()}", rule.expr.span)
                 return
-            self.nodes[computed_id] = c.Node(computed_id, _join(name, "berechnete_stufe"), sid, "stufe", level_type,
+            self.nodes[computed_id] = c.Node(computed_id, _join(name, "berechnete_stufe"), sid, NodeKind.STUFE,
+                                             level_type,
                                              rule.span, expr=ir, package=name, label=f"berechnete Stufe {name}",
                                              source=self.source_of(rule.span), deps=tuple(deps_of(ir)))
             dom = domain_of(ir, self)
@@ -1385,12 +1393,13 @@ class Checker:
                                 code="unerreichbar")
         # the effective level: granted where given, else computed
         effective_id = _join(pid, "stufe")
-        computed_kind = "eingabe" if rule.kind == "einschätzung" else "wert"
+        computed_kind = RefKind.EINGABE if rule.kind == "einschätzung" else RefKind.WERT
         computed_ref = c.Ref(computed_id, _join(name, "berechnete_stufe"), sid, computed_kind, level_type, rule.span)
-        self.nodes[effective_id] = c.Node(effective_id, _join(name, "stufe"), sid, "bewilligt", level_type, rule.span,
+        self.nodes[effective_id] = c.Node(effective_id, _join(name, "stufe"), sid, NodeKind.BEWILLIGT, level_type,
+                                          rule.span,
                                           expr=computed_ref, package=name, label=f"Stufe {name}",
                                           source=self.source_of(rule.span),
-                                          deps=(computed_id,) if computed_kind == "wert" else ())
+                                          deps=(computed_id,) if computed_kind == RefKind.WERT else ())
 
     def _bound_expr(self, expr: ast.Expression, unit: Unit, ctx: _Context) -> c.Expr:
         ir = self.adopt(self.resolve(expr, ctx), unit)
@@ -1421,14 +1430,14 @@ class Checker:
         origin = "" if check.span.file is None else (
             re.sub(r"\W", "_", check.span.file.replace("\\", "/").rsplit("/", 1)[-1].split(".")[0]) + "-"
         )
-        kind = "prüfung" if check.severity == "fehler" else "warnung"
+        kind = NodeKind.PRUEFUNG if check.severity == "fehler" else NodeKind.WARNUNG
         node_id = _join(sid, package, f"{kind}@{origin}{check.span.line}")
         ctx = self.context(sid, package, node_id)
         try:
             cond = self.resolve(check.condition, ctx)
         except _Fail:
             return
-        if cond.type.kind != "ja_nein":
+        if cond.type.kind != TypeKind.JA_NEIN:
             self.report(f"Eine Prüfung braucht eine Bedingung (ja/nein), nicht {cond.type.describe()}",
                         check.condition.span)
             return
@@ -1483,7 +1492,7 @@ class Checker:
 
     def _priority(self, nid: str) -> int:
         node = self.nodes[nid]
-        return (0 if node.kind == "prüfung" else 1) + 2 * self.scopes[node.scope]["depth"]
+        return (0 if node.kind == NodeKind.PRUEFUNG else 1) + 2 * self.scopes[node.scope]["depth"]
 
     # ---- header, examples, templates --------------------------------------------------------------
 
@@ -1496,8 +1505,8 @@ class Checker:
             steps = h.reference_date.steps
             ref = tuple(str(s) for s in steps)
             spec = next((i for i in self.inputs.get("", []) if i.path == ref), None)
-            if spec is None or spec.type.kind != "datum":
-                dates = [".".join(i.path) for i in self.inputs.get("", []) if i.type.kind == "datum"]
+            if spec is None or spec.type.kind != TypeKind.DATUM:
+                dates = [".".join(i.path) for i in self.inputs.get("", []) if i.type.kind == TypeKind.DATUM]
                 hint = (self.did_you_mean(str(h.reference_date), dates) if spec is None else None) or (
                     "Datumseingaben des Modells: " + ", ".join(dates) if dates
                     else "deklariere eine Eingabe vom Typ datum"
@@ -1511,11 +1520,14 @@ class Checker:
         if h.budget is not None:
             budget = tuple(str(s) for s in h.budget.steps)
             key = ".".join(budget)
-            node = next((n for n in self.nodes.values() if n.scope == "" and n.key == key and n.kind == "wert"), None)
+            node = next(
+                (n for n in self.nodes.values() if n.scope == "" and n.key == key and n.kind == NodeKind.WERT), None
+            )
             failed = node is None and key in self.symbols and self.symbols[key].kind == "wert"  # reported already
-            if not failed and (node is None or node.type.kind != "zahl"):
+            if not failed and (node is None or node.type.kind != TypeKind.ZAHL):
                 values = [
-                    n.key for n in self.nodes.values() if n.scope == "" and n.kind == "wert" and n.type.kind == "zahl"
+                    n.key for n in self.nodes.values()
+                    if n.scope == "" and n.kind == NodeKind.WERT and n.type.kind == TypeKind.ZAHL
                 ]
                 found = ("kein Wert auf oberster Ebene des Modells" if node is None
                          else f"keine Zahl, sondern {node.type.describe()}")
@@ -1640,7 +1652,7 @@ class Checker:
                     ir = self.resolve(prop.expr, ctx)
                 except _Fail:
                     continue
-                if ir.type.kind != "ja_nein":
+                if ir.type.kind != TypeKind.JA_NEIN:
                     self.report("Eine Eigenschaft ist eine Bedingung (ja/nein)", prop.expr.span)
                     continue
                 out.append(c.PropertySpec(prop.title, prop.span, expr=ir))
@@ -1652,15 +1664,15 @@ class Checker:
                     continue
                 target_type, by_type = target[0], by[0]
                 if not (
-                    target_type.kind == "zahl"
-                    or target_type.kind == "enum" and target_type.enum is not None and target_type.enum.numeric
+                    target_type.kind == TypeKind.ZAHL
+                    or target_type.kind == TypeKind.ENUM and target_type.enum is not None and target_type.enum.numeric
                 ):
                     self.report(f"„{prop.target}“ ist keine Zahl und kann nicht {prop.direction} sein",
                                 prop.target.span)
                     continue
                 if not by[1] or not (
-                    by_type.kind == "zahl"
-                    or by_type.kind == "enum" and by_type.enum is not None and by_type.enum.numeric
+                    by_type.kind == TypeKind.ZAHL
+                    or by_type.kind == TypeKind.ENUM and by_type.enum is not None and by_type.enum.numeric
                 ):
                     self.report(f"Nach „mit“ steht eine Eingabe mit Zahlenwerten, „{prop.by}“ ist keine", prop.by.span,
                                 "die Eigenschaft erhöht diese Eingabe und vergleicht den Wert davor und danach")

@@ -315,8 +315,8 @@ def load_agreement(
                        f"die Tabelle {len(table_spec.key_types)}", str(row_key), f"tabellen.{key}")
                 continue
             try:
-                keys = tuple(convert_value(p, kt) if kt.kind != "zahl"
-                             else convert_value(p, c.ValueType("zahl", kt.unit, True))
+                keys = tuple(convert_value(p, kt) if kt.kind != c.TypeKind.ZAHL
+                             else convert_value(p, c.ValueType(c.TypeKind.ZAHL, kt.unit, True))
                              for p, kt in zip(parts, table_spec.key_types, strict=True))
                 row = keys[0] if len(keys) == 1 else keys
                 if isinstance(raw, str) and raw.strip() == NOT_AGREED:
@@ -364,7 +364,7 @@ def _brief(value: Any) -> str:
 def _computed_kind(model: c.CheckedModel, name: str) -> str | None:
     """``ein berechneter Wert`` or ``eine Eingabe`` where ``name`` is one (on the model's top
     level or in a package: its key), else None."""
-    if any(node.kind == "wert" and node.key == name for node in model.nodes.values()):
+    if any(node.kind == c.NodeKind.WERT and node.key == name for node in model.nodes.values()):
         return "ein berechneter Wert"
     if any(spec.key == name for scope in model.scopes.values() for spec in scope.inputs):
         return "eine Eingabe"
@@ -399,9 +399,9 @@ def _corridors(model: c.CheckedModel, parameters: dict[str, Any], file: str,
     """
     out = []
     for node in model.nodes.values():
-        if node.kind != "stufe" or not node.bands:
+        if node.kind != c.NodeKind.STUFE or not node.bands:
             continue
-        refs = [r for r in toolkit.references(node.bands) if r.kind == "parameter"]
+        refs = [r for r in toolkit.references(node.bands) if r.kind == c.RefKind.PARAMETER]
         if not refs:
             continue
         bounds = [(band, toolkit.const_value(band.lower, parameters), toolkit.const_value(band.upper, parameters))

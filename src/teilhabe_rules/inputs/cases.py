@@ -174,15 +174,15 @@ def _show(value: Any) -> str:
 def convert_value(value: Any, vtype: c.ValueType) -> Any:
     """Check and convert one input value; raise ValueError with a German message."""
     kind = vtype.kind
-    if kind == "zahl":
+    if kind == c.TypeKind.ZAHL:
         return parse_quantity(value, vtype)
-    if kind == "ja_nein":
+    if kind == c.TypeKind.JA_NEIN:
         if isinstance(value, bool):
             return value
         if value in ("ja", "nein"):
             return value == "ja"
         raise ValueError(f"erwartet ja/nein (true/false), nicht {_show(value)}")
-    if kind == "datum":
+    if kind == c.TypeKind.DATUM:
         if isinstance(value, _dt.datetime):
             raise ValueError(f"erwartet ein Datum ohne Uhrzeit, nicht {value}")
         if isinstance(value, _dt.date):
@@ -194,17 +194,17 @@ def convert_value(value: Any, vtype: c.ValueType) -> Any:
                 except ValueError:
                     continue
         raise ValueError(f"erwartet ein Datum (JJJJ-MM-TT oder TT.MM.JJJJ), nicht {_show(value)}")
-    if kind == "text":
+    if kind == c.TypeKind.TEXT:
         if isinstance(value, str):
             return value
         raise ValueError(f"erwartet einen Text, nicht {_show(value)}")
-    if kind == "schlüssel":
+    if kind == c.TypeKind.SCHLUESSEL:
         if isinstance(value, str):
             match = re.fullmatch(r"\s*1\s*:\s*(\d+(?:\.\d+)?)\s*", value)
             if match and Decimal(match.group(1)) > 0:
                 return Decimal(match.group(1))
         raise ValueError(f"erwartet einen Schlüssel „1:x“, nicht {_show(value)}")
-    if kind == "enum":
+    if kind == c.TypeKind.ENUM:
         assert vtype.enum is not None
         key: Any = value
         if vtype.enum.numeric:

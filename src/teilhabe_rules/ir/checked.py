@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import decimal
+import enum
 import functools
 from decimal import Decimal
 from fractions import Fraction
@@ -36,6 +37,53 @@ DECIMAL_CONTEXT = decimal.Context(
     rounding=decimal.ROUND_HALF_EVEN,
     traps=[decimal.InvalidOperation, decimal.DivisionByZero, decimal.Overflow],
 )
+
+
+# --------------------------------------------------------------------------------------
+# Kinds
+# --------------------------------------------------------------------------------------
+
+
+class _Kind(str, enum.Enum):
+    """A kind named by its German word: the member is equal to (and hashes as) its word, and
+    ``str()`` and ``format()`` give the word, as on every Python version from 3.10 on."""
+
+    def __str__(self) -> str:
+        return str(self.value)
+
+    def __format__(self, spec: str) -> str:
+        return format(str(self.value), spec)
+
+
+class TypeKind(_Kind):
+    """The kind of a :class:`ValueType`."""
+
+    ZAHL = "zahl"
+    JA_NEIN = "ja_nein"
+    DATUM = "datum"
+    TEXT = "text"
+    SCHLUESSEL = "schlüssel"
+    ENUM = "enum"
+    LISTE = "liste"
+    MODUS = "modus"
+
+
+class RefKind(_Kind):
+    """What a :class:`Ref` refers to."""
+
+    EINGABE = "eingabe"
+    PARAMETER = "parameter"
+    WERT = "wert"
+
+
+class NodeKind(_Kind):
+    """The kind of a computation :class:`Node`."""
+
+    WERT = "wert"
+    STUFE = "stufe"
+    BEWILLIGT = "bewilligt"
+    PRUEFUNG = "prüfung"
+    WARNUNG = "warnung"
 
 
 # --------------------------------------------------------------------------------------
@@ -84,7 +132,7 @@ class ValueType:
     type of the values, ``scope`` the list's scope id), ``modus`` (a rounding mode name).
     """
 
-    kind: str
+    kind: TypeKind
     unit: Unit = DIMENSIONLESS
     integer: bool = False
     low: Decimal | None = None
@@ -96,30 +144,32 @@ class ValueType:
 
     def describe(self) -> str:
         """German description for messages (``Zahl in min/Tag``)."""
-        if self.kind == "zahl":
+        if self.kind is TypeKind.ZAHL:
             base = "ganze Zahl" if self.integer else "Zahl"
             if self.choices is not None:
                 base = "Auswahl {" + ", ".join(str(c) for c in self.choices) + "}"
             unit = f" in {self.unit}" if str(self.unit) else ""
             return base + unit
-        if self.kind == "enum" and self.enum is not None:
+        if self.kind is TypeKind.ENUM and self.enum is not None:
             return ("Stufe von " if self.enum.is_levels else "") + self.enum.name
-        if self.kind == "liste" and self.element is not None:
+        if self.kind is TypeKind.LISTE and self.element is not None:
             return f"Liste von {self.element.describe()}"
-        return {
-            "ja_nein": "ja/nein",
-            "datum": "Datum",
-            "text": "Text",
-            "schlüssel": "Schlüssel 1:x",
-            "modus": "Rundungsart",
-        }.get(self.kind, self.kind)
+        return _TYPE_WORDS.get(self.kind, str(self.kind))
 
 
-NUMBER = ValueType("zahl")
-BOOL = ValueType("ja_nein")
-DATE = ValueType("datum")
-TEXT = ValueType("text")
-KEY = ValueType("schlüssel")
+_TYPE_WORDS: dict[TypeKind, str] = {
+    TypeKind.JA_NEIN: "ja/nein",
+    TypeKind.DATUM: "Datum",
+    TypeKind.TEXT: "Text",
+    TypeKind.SCHLUESSEL: "Schlüssel 1:x",
+    TypeKind.MODUS: "Rundungsart",
+}
+
+NUMBER = ValueType(TypeKind.ZAHL)
+BOOL = ValueType(TypeKind.JA_NEIN)
+DATE = ValueType(TypeKind.DATUM)
+TEXT = ValueType(TypeKind.TEXT)
+KEY = ValueType(TypeKind.SCHLUESSEL)
 
 
 # --------------------------------------------------------------------------------------
@@ -143,7 +193,7 @@ class Ref:
     symbol: str
     key: str
     scope: str
-    kind: str
+    kind: RefKind
     type: ValueType
     span: Span
 
@@ -404,7 +454,7 @@ class Node:
     id: str
     key: str
     scope: str
-    kind: str
+    kind: NodeKind
     type: ValueType
     span: Span
     expr: Expr | None = None

@@ -118,9 +118,9 @@ def _union(domains: list[Domain]) -> Domain:
 
 
 def _type_domain(vtype: c.ValueType) -> Domain:
-    if vtype.kind == "enum" and vtype.enum is not None and vtype.enum.numeric:
+    if vtype.kind == c.TypeKind.ENUM and vtype.enum is not None and vtype.enum.numeric:
         return Domain.of(cast("tuple[int, ...]", vtype.enum.keys()))  # numeric: every key is an int
-    if vtype.kind != "zahl":
+    if vtype.kind != c.TypeKind.ZAHL:
         return UNKNOWN
     if vtype.choices is not None:
         return Domain.of(vtype.choices)
@@ -136,7 +136,7 @@ def domain_of(ir: c.Expr | None, checker: SymbolTables) -> Domain:
             return Domain.of([ir.value])
         return UNKNOWN
     if isinstance(ir, c.Ref):
-        if ir.kind == "parameter":
+        if ir.kind == c.RefKind.PARAMETER:
             spec = checker.parameters.get(ir.symbol)
             if (
                 spec is not None
@@ -145,7 +145,7 @@ def domain_of(ir: c.Expr | None, checker: SymbolTables) -> Domain:
             ):
                 return Domain.of([spec.default])
             return UNKNOWN
-        if ir.kind == "wert" and ir.symbol in checker.value_ir:
+        if ir.kind == c.RefKind.WERT and ir.symbol in checker.value_ir:
             cached = checker.domains.get(ir.symbol)
             if cached is None:
                 checker.domains[ir.symbol] = UNKNOWN  # guards against cycles
@@ -162,7 +162,7 @@ def domain_of(ir: c.Expr | None, checker: SymbolTables) -> Domain:
             hi = -inner.lo if inner.lo is not None else None
             return Domain(None, lo, hi, inner.integral)
         return UNKNOWN
-    if isinstance(ir, c.Arith) and ir.type.kind == "zahl":
+    if isinstance(ir, c.Arith) and ir.type.kind == c.TypeKind.ZAHL:
         return _combine(domain_of(ir.left, checker), domain_of(ir.right, checker), ir.op)
     if isinstance(ir, c.Convert):
         factor = Decimal(ir.factor.numerator) / Decimal(ir.factor.denominator)
@@ -176,7 +176,7 @@ def domain_of(ir: c.Expr | None, checker: SymbolTables) -> Domain:
         return _union([domain_of(ir.then, checker), domain_of(ir.otherwise, checker)])
     if isinstance(ir, c.Lookup):
         table = checker.tables.get(ir.table)
-        if table is not None and table.value_type.kind in ("zahl", "enum"):
+        if table is not None and table.value_type.kind in (c.TypeKind.ZAHL, c.TypeKind.ENUM):
             values = [row.value for row in table.rows if not isinstance(row.value, (bool, str))]
             if len(values) == len(table.rows) and values:
                 return Domain.of(values)

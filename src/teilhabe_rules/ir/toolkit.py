@@ -134,7 +134,7 @@ def parameter_values(parameters: Mapping[str, Any]) -> ValueOf:
     """A :data:`ValueOf` that knows the parameters (by id) and nothing else."""
 
     def value_of(ref: c.Ref) -> Any:
-        return parameters.get(ref.symbol) if ref.kind == "parameter" else None
+        return parameters.get(ref.symbol) if ref.kind == c.RefKind.PARAMETER else None
 
     return value_of
 
@@ -175,7 +175,7 @@ def _const(expr: c.Expr, value_of: ValueOf | None) -> Any:
     if isinstance(expr, c.Convert):
         inner = _number(_const(expr.operand, value_of))
         return None if inner is None else inner * expr.factor.numerator / expr.factor.denominator
-    if isinstance(expr, c.Arith) and expr.type.kind == "zahl":
+    if isinstance(expr, c.Arith) and expr.type.kind == c.TypeKind.ZAHL:
         left, right = _number(_const(expr.left, value_of)), _number(_const(expr.right, value_of))
         if left is None or right is None:
             return None
@@ -221,22 +221,22 @@ def _render(ir: c.Expr | None, value_of: ValueOf | None, parent: int) -> str:
     if ir is None:
         return ""
     if isinstance(ir, c.Const):
-        if ir.type.kind == "schlüssel":
+        if ir.type.kind == c.TypeKind.SCHLUESSEL:
             return f"1:{format_value(ir.value)}"
-        if ir.type.kind == "modus":
+        if ir.type.kind == c.TypeKind.MODUS:
             return str(ir.value)
-        if ir.type.kind in ("zahl", "datum", "ja_nein"):
+        if ir.type.kind in (c.TypeKind.ZAHL, c.TypeKind.DATUM, c.TypeKind.JA_NEIN):
             return quantity_text(ir.value, ir.type)
-        if isinstance(ir.value, str) and ir.type.kind == "text":
+        if isinstance(ir.value, str) and ir.type.kind == c.TypeKind.TEXT:
             return f"„{ir.value}“"
         return format_value(ir.value)
     if isinstance(ir, c.Ref):
         if value_of is not None:
             value = value_of(ir)
             if value is not None:
-                if ir.type.kind == "schlüssel":
+                if ir.type.kind == c.TypeKind.SCHLUESSEL:
                     return f"1:{format_value(value)}"
-                if ir.type.kind == "enum" and ir.type.enum and ir.type.enum.is_levels:
+                if ir.type.kind == c.TypeKind.ENUM and ir.type.enum and ir.type.enum.is_levels:
                     return format_value(value)
                 return quantity_text(value, ir.type)
         return ir.key

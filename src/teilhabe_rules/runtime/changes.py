@@ -118,7 +118,7 @@ def _corridor_node(model: c.CheckedModel, scope: str, package: str) -> c.Node | 
     for spec in model.packages.values():
         if spec.scope == scope and spec.name == package and spec.rule == "korridor":
             for node in model.nodes.values():
-                if node.scope == scope and node.package == package and node.kind == "stufe" and node.bands:
+                if node.scope == scope and node.package == package and node.kind == c.NodeKind.STUFE and node.bands:
                     return node
     return None
 
@@ -158,7 +158,7 @@ class _Reads:
     def pairs(self, root: Walkable, context: Element) -> Iterator[tuple[c.Ref, Element]]:
         """The references of ``root`` (not of parameters) with the element each one reads."""
         for ref in toolkit.references(root):
-            if ref.kind != "parameter":
+            if ref.kind != c.RefKind.PARAMETER:
                 for element in self.elements(ref.scope, context):
                     yield ref, element
 
@@ -222,7 +222,7 @@ class _Linear:
 
     def known(self, context: Element) -> toolkit.ValueOf:
         def value_of(ref: c.Ref) -> Any:
-            if ref.kind == "parameter":
+            if ref.kind == c.RefKind.PARAMETER:
                 return self.frame.parameters.get(ref.symbol)
             elements = self.reads.elements(ref.scope, context)
             if len(elements) != 1 or ref.key not in elements[0]:
@@ -243,7 +243,7 @@ class _Linear:
         if isinstance(expr, c.Convert):
             inner = self.of(expr.operand, context)
             return None if inner is None else (inner[0] * expr.factor, inner[1] * expr.factor)
-        if isinstance(expr, c.Arith) and expr.type.kind == "zahl":
+        if isinstance(expr, c.Arith) and expr.type.kind == c.TypeKind.ZAHL:
             return self.of_arith(expr, context)
         if isinstance(expr, c.Aggregate) and expr.function == "summe" and expr.where is None and expr.value is not None:
             total: Affine = (Fraction(0), Fraction(0))
@@ -259,7 +259,7 @@ class _Linear:
         return None if value is None else (Fraction(0), value)
 
     def of_ref(self, ref: c.Ref, context: Element) -> Affine | None:
-        if ref.kind == "parameter":
+        if ref.kind == c.RefKind.PARAMETER:
             value = _fraction(self.frame.parameters.get(ref.symbol))
             return None if value is None else (Fraction(0), value)
         elements = self.reads.elements(ref.scope, context)
@@ -270,7 +270,7 @@ class _Linear:
             return (Fraction(1), Fraction(0))
         node = self.reads.model.nodes.get(ref.symbol)
         if node is not None and ref.symbol not in self.reads.inputs and self.reads.depends(ref, context, self.target):
-            if node.kind != "wert" or node.expr is None:
+            if node.kind != c.NodeKind.WERT or node.expr is None:
                 return None
             return self.of(node.expr, element)
         value = _fraction(element[ref.key]) if ref.key in element else None
@@ -332,7 +332,7 @@ class _Search:
         for owner, spec in self.reads.inputs_read(self.node, self.element):
             value = owner.get(spec.key)
             vtype = spec.type
-            if vtype.kind != "zahl" or not isinstance(value, Decimal):
+            if vtype.kind != c.TypeKind.ZAHL or not isinstance(value, Decimal):
                 continue
             if vtype.choices is not None:
                 found.extend(self.from_choices(owner, spec, value))

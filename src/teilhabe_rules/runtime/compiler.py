@@ -136,7 +136,7 @@ class _Gen:
         return self.const(ir.value)
 
     def _e_Ref(self, ir: c.Ref) -> str:
-        if ir.kind == "parameter":
+        if ir.kind == c.RefKind.PARAMETER:
             return f"P[{ir.symbol!r}]"
         return f"{self.row(ir.scope)}[{ir.key!r}]"
 
@@ -147,7 +147,7 @@ class _Gen:
     def number(self, ir: c.Expr) -> str:
         """``ir`` as a number: levels and numeric members (``int`` at runtime) become Decimals."""
         text: str = self._dispatch[type(ir)](ir)  # (not through expr: one frame less per level)
-        return f"Decimal({text})" if ir.type.kind == "enum" else text
+        return f"Decimal({text})" if ir.type.kind == c.TypeKind.ENUM else text
 
     def _e_Previous(self, ir: c.Previous) -> str:
         depth = self.model.scopes[ir.ref.scope].depth
@@ -159,7 +159,7 @@ class _Gen:
         return f"(-{self.number(ir.operand)})"
 
     def _e_Arith(self, ir: c.Arith) -> str:
-        if ir.type.kind == "datum":
+        if ir.type.kind == c.TypeKind.DATUM:
             left, right = self.expr(ir.left), self.expr(ir.right)
             return f"_date_add({left}, {right}, {1 if ir.op == '+' else -1})"
         return f"({self.number(ir.left)} {ir.op} {self.number(ir.right)})"
@@ -176,7 +176,7 @@ class _Gen:
         return f"({self.expr(ir.left)} {'and' if ir.op == 'und' else 'or'} {self.expr(ir.right)})"
 
     def _e_Cond(self, ir: c.Cond) -> str:
-        branch = self.number if ir.type.kind == "zahl" else self.expr
+        branch = self.number if ir.type.kind == c.TypeKind.ZAHL else self.expr
         return f"({branch(ir.then)} if {self.expr(ir.test)} else {branch(ir.otherwise)})"
 
     def _e_Convert(self, ir: c.Convert) -> str:
@@ -238,7 +238,7 @@ class _Gen:
             found: set[int] = set()
             for child in toolkit.children(node):
                 found |= free.pop(id(child), set())
-            if isinstance(node, c.Ref) and node.kind != "parameter" or isinstance(node, c.Position):
+            if isinstance(node, c.Ref) and node.kind != c.RefKind.PARAMETER or isinstance(node, c.Position):
                 found.add(self.depth_of[node.scope])
             elif isinstance(node, c.Aggregate):
                 depth = self.depth_of[node.scope]
@@ -319,13 +319,13 @@ class _Gen:
         self.node_lines.append((len(self.lines) + 1, node))
         self.current = node
         self.emit(f"N = {index}", indent)
-        if node.kind == "wert":
+        if node.kind == c.NodeKind.WERT:
             assert node.expr is not None
             self.emit(f"{row}[{node.key!r}] = {self.expr(node.expr)}", indent)
-            if node.type.kind == "zahl" and (node.type.low is not None or node.type.high is not None):
+            if node.type.kind == c.TypeKind.ZAHL and (node.type.low is not None or node.type.high is not None):
                 low, high = self.const(node.type.low), self.const(node.type.high)
                 self.emit(f"_in_range({row}[{node.key!r}], {low}, {high}, {node.key!r})", indent)
-        elif node.kind == "stufe" and node.bands:
+        elif node.kind == c.NodeKind.STUFE and node.bands:
             # The level of the first band that holds the quantity: each band's test is
             # ``semantics.band_contains`` written out as comparisons (no call per band).
             assert node.subject is not None
@@ -342,17 +342,17 @@ class _Gen:
             unit = str(node.subject.type.unit)
             self.emit("else:", indent)
             self.emit(f"_no_band(s, {node.package!r}, {unit!r})", indent + 1)
-        elif node.kind == "stufe":
+        elif node.kind == c.NodeKind.STUFE:
             assert node.expr is not None and node.type.enum is not None
             levels = self.const(frozenset(int(m.key) for m in node.type.enum.members))
             self.emit(f"{row}[{node.key!r}] = _level({self.expr(node.expr)}, {levels}, {node.package!r})", indent)
-        elif node.kind == "bewilligt":
+        elif node.kind == c.NodeKind.BEWILLIGT:
             granted = f"{node.package}.bewilligte_stufe"
             computed = f"{node.package}.berechnete_stufe"
             self.emit(f"{row}[{node.key!r}] = _effective({row}.get({granted!r}), {row}[{computed!r}])", indent)
-        elif node.kind in ("prüfung", "warnung"):
+        elif node.kind in (c.NodeKind.PRUEFUNG, c.NodeKind.WARNUNG):
             assert node.expr is not None
-            target = "F" if node.kind == "prüfung" else "W"
+            target = "F" if node.kind == c.NodeKind.PRUEFUNG else "W"
             parts = [self.expr(p) for p in node.message if not isinstance(p, str)]
             indexes = self.indexes(node.scope)
             self.emit(f"if not {self.expr(node.expr)}:", indent)

@@ -44,19 +44,19 @@ class ExplanationPlan:
     """What every explanation of a model needs that does not depend on the case (built once)."""
 
     def __init__(self, model: c.CheckedModel):
-        self.symbols: dict[str, tuple[str, str, c.ValueType, str]] = {}
+        self.symbols: dict[str, tuple[str, str, c.ValueType, c.RefKind | c.NodeKind]] = {}
         for scope in model.scopes.values():
             for spec in scope.inputs:
-                self.symbols[spec.id] = (spec.scope, spec.key, spec.type, "eingabe")
+                self.symbols[spec.id] = (spec.scope, spec.key, spec.type, c.RefKind.EINGABE)
         for pid, parameter in model.parameters.items():
-            self.symbols[pid] = ("", pid, parameter.type, "parameter")
+            self.symbols[pid] = ("", pid, parameter.type, c.RefKind.PARAMETER)
         for node in model.nodes.values():
             self.symbols[node.id] = (node.scope, node.key, node.type, node.kind)
         self.depth_of = {sid: s.depth for sid, s in model.scopes.items()}
         self.nodes_of: dict[str, list[c.Node]] = {sid: [] for sid in model.scopes}
         for nid in model.order:
             node = model.nodes[nid]
-            if node.kind not in ("prüfung", "warnung"):
+            if node.kind not in (c.NodeKind.PRUEFUNG, c.NodeKind.WARNUNG):
                 self.nodes_of[node.scope].append(node)
         self.formula = {nid: _symbolic(node.expr) for nid, node in model.nodes.items() if node.expr is not None}
         self.deps = {
@@ -123,7 +123,7 @@ def _explain_node(plan: ExplanationPlan, node: c.Node, scope: str, rows: Rows, p
     used = []
     for dep in plan.deps[node.id]:
         dscope, dkey, dtype, dkind = symbols[dep]
-        if dkind == "parameter":
+        if dkind == c.RefKind.PARAMETER:
             used.append((dkey, quantity_text(parameters.get(dep), dtype)))
         else:
             depth = depth_of.get(dscope, 0)
@@ -133,7 +133,7 @@ def _explain_node(plan: ExplanationPlan, node: c.Node, scope: str, rows: Rows, p
     value = row.get(node.key)
     result = quantity_text(value, node.type)
     label = node.label or node.key
-    if node.kind == "stufe" and node.bands:
+    if node.kind == c.NodeKind.STUFE and node.bands:
         subject = row_subject(node, rows, parameters, depth_of)
         band = _band_for(node, subject, rows, parameters, depth_of)
         unit = str(node.subject.type.unit) if node.subject is not None else ""
@@ -143,10 +143,10 @@ def _explain_node(plan: ExplanationPlan, node: c.Node, scope: str, rows: Rows, p
         if margin is not None and margin.text():
             text += "; " + margin.text()
         formula = f"Korridor über {_symbolic(node.subject)}"
-    elif node.kind == "stufe":
+    elif node.kind == c.NodeKind.STUFE:
         formula = plan.formula[node.id]
         text = f"Stufe {result} aus {formula}"
-    elif node.kind == "bewilligt":
+    elif node.kind == c.NodeKind.BEWILLIGT:
         pkg = node.package or ""
         levels = row.levels(pkg)
         computed, granted = levels.computed, levels.granted
@@ -257,7 +257,7 @@ def _known(rows: Rows, parameters: Mapping[str, Any], depth_of: Mapping[str, int
     case's row and the current element of each enclosing list)."""
 
     def value_of(ref: c.Ref) -> Any:
-        if ref.kind == "parameter":
+        if ref.kind == c.RefKind.PARAMETER:
             return parameters.get(ref.symbol)
         depth = depth_of.get(ref.scope, 0)
         return rows[depth].get(ref.key) if depth < len(rows) else None

@@ -46,7 +46,7 @@ def json_value(value: Any, vtype: c.ValueType | None) -> Any:
     if isinstance(value, bool) or value is None:
         return value
     if isinstance(value, Decimal):
-        if vtype is not None and vtype.kind == "schlüssel":
+        if vtype is not None and vtype.kind == c.TypeKind.SCHLUESSEL:
             return f"1:{format(value, 'f')}"  # as written in rule files, agreements and cases
         return format_value(value, vtype) if vtype is not None and vtype.unit.percent else format(value, "f")
     if isinstance(value, int):

@@ -68,6 +68,7 @@ from ..errors import CaseError, CheckError, Diagnostic, Location, TeilhabeError,
 from ..files import same_file
 from ..inputs.cases import MAX_NESTING, DocumentError, parse_document
 from ..ir import checked as c
+from ..ir.checked import NodeKind, TypeKind
 from ..ir.text import format_value
 from ..model import Model
 from ..paths import parse_path, set_path
@@ -576,7 +577,7 @@ def _figure_ids(model: Model, old: str, new: str) -> tuple[str, str]:
 
 
 def _figure(node: c.Node) -> bool:
-    return node.scope == "" and node.kind == "wert" and node.type.kind == "zahl"
+    return node.scope == "" and node.kind == NodeKind.WERT and node.type.kind == TypeKind.ZAHL
 
 
 def _figure_node(model: Model, name: str, label: str, numbers: list[str]) -> c.Node:
@@ -591,8 +592,8 @@ def _figure_node(model: Model, name: str, label: str, numbers: list[str]) -> c.N
         message = (f"{label}: „{name}“ liegt in der Liste „{listed}“ von {where} (ein Wert je "
                    "Element); verglichen werden Werte der obersten Ebene")
         hint = "eine Summe über die Liste als eigener Wert des Modells lässt sich vergleichen"
-    elif node is not None and node.kind in ("wert", "stufe", "bewilligt"):
-        kind = "eine Stufe" if node.kind != "wert" else f"vom Typ {node.type.kind}"
+    elif node is not None and node.kind in (NodeKind.WERT, NodeKind.STUFE, NodeKind.BEWILLIGT):
+        kind = "eine Stufe" if node.kind != NodeKind.WERT else f"vom Typ {node.type.kind}"
         message = f"{label}: „{name}“ ist kein Zahlenwert von {where}, sondern {kind}"
         hint = "verglichen werden Zahlenwerte wie Beträge, Stunden oder VK"
     elif name in checked.parameters:
@@ -613,7 +614,9 @@ def _atoms(unit: str) -> set[str]:
 
 def _root_value(model: c.CheckedModel, key: str) -> c.Node | None:
     node = model.nodes.get(key)
-    return node if node is not None and node.scope == "" and node.kind == "wert" and node.type.kind == "zahl" else None
+    if node is not None and node.scope == "" and node.kind == NodeKind.WERT and node.type.kind == TypeKind.ZAHL:
+        return node
+    return None
 
 
 def _numeric(a: c.CheckedModel, b: c.CheckedModel) -> list[Field]:
@@ -622,11 +625,11 @@ def _numeric(a: c.CheckedModel, b: c.CheckedModel) -> list[Field]:
         node = a.nodes[nid]
         other = b.nodes.get(nid)
         if (
-            node.kind != "wert"
-            or node.type.kind != "zahl"
+            node.kind != NodeKind.WERT
+            or node.type.kind != TypeKind.ZAHL
             or other is None
-            or other.kind != "wert"
-            or other.type.kind != "zahl"
+            or other.kind != NodeKind.WERT
+            or other.type.kind != TypeKind.ZAHL
         ):
             continue
         if str(node.type.unit) != str(other.type.unit):

@@ -235,7 +235,7 @@ def _validity(info: c.ModelInfo) -> str:
 
 def _type_text(vtype: c.ValueType) -> str:
     text = vtype.describe()
-    if vtype.kind == "zahl" and (vtype.low is not None or vtype.high is not None) and vtype.choices is None:
+    if vtype.kind == c.TypeKind.ZAHL and (vtype.low is not None or vtype.high is not None) and vtype.choices is None:
         low = format_value(vtype.low, vtype) if vtype.low is not None else "−∞"
         high = format_value(vtype.high, vtype) if vtype.high is not None else "∞"
         text += f" von {low} bis {high}"
@@ -502,11 +502,11 @@ class _Diff:
 
     def values(self) -> None:
         old, new = self.old.nodes, self.new.nodes
-        kinds = ("wert", "stufe")
-        for nid in [n for n in new if n not in old and new[n].kind == "wert"]:
+        kinds = (c.NodeKind.WERT, c.NodeKind.STUFE)
+        for nid in [n for n in new if n not in old and new[n].kind == c.NodeKind.WERT]:
             node = new[nid]
             self.add("werte", "hinzugefügt", _place(node.scope, node.key), new=node.type.describe(), note=node.doc)
-        for nid in [n for n in old if n not in new and old[n].kind == "wert"]:
+        for nid in [n for n in old if n not in new and old[n].kind == c.NodeKind.WERT]:
             node = old[nid]
             self.add("werte", "entfernt", _place(node.scope, node.key), old=node.type.describe(), note=node.doc)
         for nid in [n for n in old if n in new and old[n].kind in kinds and new[n].kind in kinds]:
@@ -523,11 +523,11 @@ class _Diff:
                 self.add("rundung", "geändert", where, _rounding_text(rounding_a), _rounding_text(rounding_b))
 
     def checks(self) -> None:
-        def collect(model: c.CheckedModel) -> dict[tuple[str, str | None, str, str | None], c.Node]:
+        def collect(model: c.CheckedModel) -> dict[tuple[str, str | None, c.NodeKind, str | None], c.Node]:
             return {
                 (n.scope, n.package, n.kind, n.label): n
                 for n in model.nodes.values()
-                if n.kind in ("prüfung", "warnung")
+                if n.kind in (c.NodeKind.PRUEFUNG, c.NodeKind.WARNUNG)
             }
 
         old, new = collect(self.old), collect(self.new)

@@ -135,7 +135,7 @@ def example_coverage(model: Model) -> CoverageReport:
     checked = model.checked
     recorder = _Recorder(model)
     depth_of = {sid: s.depth for sid, s in checked.scopes.items()}
-    corridors = [n for n in checked.nodes.values() if n.kind == "stufe" and n.bands]
+    corridors = [n for n in checked.nodes.values() if n.kind == c.NodeKind.STUFE and n.bands]
     packages = [p for p in checked.packages.values() if p.level_type is not None]
     band_hits: dict[tuple[str, int], set[str]] = {}
     row_hits: dict[tuple[str, int], set[str]] = {}

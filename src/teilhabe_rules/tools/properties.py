@@ -43,6 +43,7 @@ import attrs
 from ..errors import CaseError, EvaluationError, TeilhabeError
 from ..ir import checked as c
 from ..ir import toolkit
+from ..ir.checked import NodeKind, RefKind, TypeKind
 from ..ir.text import quantity_text
 from ..model import Model
 from ..paths import format_path
@@ -226,7 +227,7 @@ def _root_values(row: Mapping[str, Any], parameters: Mapping[str, Any]) -> toolk
     """The parameters and the values of the case's own row (a property reads no list element)."""
 
     def value_of(ref: c.Ref) -> Any:
-        if ref.kind == "parameter":
+        if ref.kind == RefKind.PARAMETER:
             return parameters.get(ref.symbol)
         return row.get(ref.key) if ref.scope == "" else None
 
@@ -329,8 +330,8 @@ def _sum_nodes(model: c.CheckedModel) -> list[c.Node]:
     out = []
     for node in model.nodes.values():
         ir = node.expr
-        if (node.kind == "wert" and isinstance(ir, c.Aggregate) and ir.function == "summe" and ir.where is None
-                and isinstance(ir.value, c.Ref) and ir.value.scope == ir.scope and ir.value.kind != "parameter"):
+        if (node.kind == NodeKind.WERT and isinstance(ir, c.Aggregate) and ir.function == "summe" and ir.where is None
+                and isinstance(ir.value, c.Ref) and ir.value.scope == ir.scope and ir.value.kind != RefKind.PARAMETER):
             out.append(node)
     return out
 
@@ -375,7 +376,7 @@ def _invariant(model: Model, name: str) -> Callable[[Any], None]:
                 rounded[node.id] = int(ir.args[1].value)
         nodes_by_scope: dict[str, list[c.Node]] = {}
         for node in checked.nodes.values():
-            if node.kind in ("wert", "stufe", "bewilligt"):
+            if node.kind in (NodeKind.WERT, NodeKind.STUFE, NodeKind.BEWILLIGT):
                 nodes_by_scope.setdefault(node.scope, []).append(node)
 
         def exact(case: Any) -> None:
@@ -388,7 +389,7 @@ def _invariant(model: Model, name: str) -> Callable[[Any], None]:
                         raise PropertyFailure(f"{_show(path, key)} ist keine endliche Zahl ({value})", case)
                 for node in nodes_by_scope.get(sid, ()):
                     value = row.get(node.key)
-                    if node.type.kind == "zahl" and value is not None and (type(value) is not Decimal):
+                    if node.type.kind == TypeKind.ZAHL and value is not None and (type(value) is not Decimal):
                         raise PropertyFailure(
                             f"{_show(path, node.key)} ist {type(value).__name__}, nicht Decimal ({value!r})", case
                         )

@@ -60,6 +60,7 @@ import attrs
 from ..errors import CaseError, TeilhabeError
 from ..ir import checked as c
 from ..ir import toolkit
+from ..ir.checked import NodeKind, RefKind, TypeKind
 from ..runtime.backend import CaseInput
 from ..runtime.faults import FaultKind
 
@@ -138,7 +139,7 @@ class InputDomain:
         """Allowed values larger than ``value``: the next one first, then the candidates above."""
         if self.values is not None:
             return sorted(v for v in self.values if _gt(v, value))
-        if self.spec.type.kind != "zahl" or self.step is None:
+        if self.spec.type.kind != TypeKind.ZAHL or self.step is None:
             return []
         out = []
         nxt = value + self.step
@@ -194,7 +195,9 @@ class CaseSpace:
         self.tables: dict[str, Any] = dict(model.tables)
         self.inputs: dict[str, c.InputSpec] = {i.id: i for s in self.checked.scopes.values() for i in s.inputs}
         self._atoms_cache: dict[str, frozenset[tuple[str, str]]] = {}
-        self.check_atoms = {nid: self._node_atoms(n) for nid, n in self.checked.nodes.items() if n.kind == "prüfung"}
+        self.check_atoms = {
+            nid: self._node_atoms(n) for nid, n in self.checked.nodes.items() if n.kind == NodeKind.PRUEFUNG
+        }
         self.pairs: dict[str, tuple[str, bool]] = {}  # end input id → (start input id, strict)
         self._find_pairs()
         self.partitions: dict[str, _Partition] = {}
@@ -229,7 +232,7 @@ class CaseSpace:
         for band in node.bands:
             self._expr_atoms(band.lower, out)
             self._expr_atoms(band.upper, out)
-        if node.kind == "bewilligt" and node.package is not None:
+        if node.kind == NodeKind.BEWILLIGT and node.package is not None:
             out.add(("grant", f"{node.scope}|{node.package}"))
             computed = _join(node.scope, f"{node.package}.berechnete_stufe")
             if computed in self.inputs:
@@ -244,7 +247,7 @@ class CaseSpace:
         if ir is None:
             return
         if isinstance(ir, c.Ref):
-            if ir.kind == "eingabe" or ir.symbol in self.inputs:
+            if ir.kind == RefKind.EINGABE or ir.symbol in self.inputs:
                 out.add(("input", ir.symbol))
             elif ir.symbol in self.checked.nodes:
                 out |= self._node_atoms(self.checked.nodes[ir.symbol])
@@ -270,11 +273,11 @@ class CaseSpace:
 
     def _find_pairs(self) -> None:
         for node in self.checked.nodes.values():
-            if node.kind != "prüfung":
+            if node.kind != NodeKind.PRUEFUNG:
                 continue
             for cmp in self._comparisons(node.expr):
                 left, right = cmp.left, cmp.right
-                if not (_is_input(left, "datum") and _is_input(right, "datum")):
+                if not (_is_input(left, TypeKind.DATUM) and _is_input(right, TypeKind.DATUM)):
                     continue
                 a, b = self.inputs.get(left.symbol), self.inputs.get(right.symbol)
                 if a is None or b is None or a.scope != b.scope or a.id == b.id:
@@ -292,7 +295,7 @@ class CaseSpace:
         for end, (start, _strict) in self.pairs.items():
             if self.inputs[end].scope == scope:
                 return start, end
-        dates = [i for i in self.checked.scopes[scope].inputs if i.type.kind == "datum" and i.required]
+        dates = [i for i in self.checked.scopes[scope].inputs if i.type.kind == TypeKind.DATUM and i.required]
         if len(dates) == 2:
             return dates[0].id, dates[1].id
         return None
@@ -301,7 +304,7 @@ class CaseSpace:
         for sid, scope in self.checked.scopes.items():
             if not sid or scope.parent is None:
                 continue
-            dates = [i for i in scope.inputs if i.type.kind == "datum"]
+            dates = [i for i in scope.inputs if i.type.kind == TypeKind.DATUM]
             if len(dates) != 2 or not all(i.required for i in dates):
                 continue
             own = self._period(sid)
@@ -309,7 +312,7 @@ class CaseSpace:
                 continue
             start, end = own
             parent_period = self._period(scope.parent)
-            parent_dates = {i.id for i in self.checked.scopes[scope.parent].inputs if i.type.kind == "datum"}
+            parent_dates = {i.id for i in self.checked.scopes[scope.parent].inputs if i.type.kind == TypeKind.DATUM}
             required = False
             for nid, atoms in self.check_atoms.items():
                 node = self.checked.nodes[nid]
@@ -327,14 +330,14 @@ class CaseSpace:
         """Number inputs narrowed by checks ``input <= constant`` (and the like)."""
         out: dict[str, tuple[Decimal | None, Decimal | None]] = {}
         for node in self.checked.nodes.values():
-            if node.kind != "prüfung":
+            if node.kind != NodeKind.PRUEFUNG:
                 continue
             for cmp in self._comparisons(node.expr):
                 op, left, right = cmp.op, cmp.left, cmp.right
-                if not _is_input(left, "zahl"):
+                if not _is_input(left, TypeKind.ZAHL):
                     left, right = right, left
                     op = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "=": "=", "<>": "<>"}[op]
-                if not _is_input(left, "zahl") or left.symbol not in self.inputs:
+                if not _is_input(left, TypeKind.ZAHL) or left.symbol not in self.inputs:
                     continue
                 bound = toolkit.const_value(right, self.parameters)
                 if not isinstance(bound, Decimal):
@@ -394,20 +397,20 @@ class CaseSpace:
                 restricted: tuple[Any, ...] | None, table_keys: tuple[Any, ...]) -> InputDomain:
         vtype = spec.type
         kind = vtype.kind
-        if kind == "ja_nein":
+        if kind == TypeKind.JA_NEIN:
             return InputDomain(spec, (False, True), (False, True))
-        if kind == "text":
+        if kind == TypeKind.TEXT:
             return InputDomain(spec, TEXTS)
-        if kind == "schlüssel":
+        if kind == TypeKind.SCHLUESSEL:
             return InputDomain(spec, KEY_CANDIDATES, KEY_CANDIDATES)
-        if kind == "enum":
+        if kind == TypeKind.ENUM:
             assert vtype.enum is not None
             members = vtype.enum.keys()
             if restricted:
                 kept = tuple(m for m in members if any(m == r for r in restricted))
                 members = kept or members
             return InputDomain(spec, members, members)
-        if kind == "datum":
+        if kind == TypeKind.DATUM:
             return self._date_domain(spec)
         # numbers
         if vtype.choices is not None:
@@ -452,7 +455,7 @@ class CaseSpace:
         numbers = [low, high]
         for node in self.checked.nodes.values():
             if (
-                node.kind == "stufe"
+                node.kind == NodeKind.STUFE
                 and node.bands
                 and node.subject is not None
                 and spec.id in {s.id for s in self._sum_inputs(node.subject, node.scope) or []}
@@ -486,19 +489,19 @@ class CaseSpace:
         if isinstance(ir, c.Ref):
             spec = self.inputs.get(ir.symbol)
             if spec is not None:
-                return [spec] if spec.scope == scope and spec.type.kind == "zahl" else None
+                return [spec] if spec.scope == scope and spec.type.kind == TypeKind.ZAHL else None
             node = self.checked.nodes.get(ir.symbol)
-            if node is not None and node.kind == "wert" and node.scope == scope and node.expr is not None:
+            if node is not None and node.kind == NodeKind.WERT and node.scope == scope and node.expr is not None:
                 return self._sum_inputs(node.expr, scope)
             return None
-        if isinstance(ir, c.Arith) and ir.op == "+" and ir.type.kind == "zahl":
+        if isinstance(ir, c.Arith) and ir.op == "+" and ir.type.kind == TypeKind.ZAHL:
             left, right = self._sum_inputs(ir.left, scope), self._sum_inputs(ir.right, scope)
             return None if left is None or right is None else left + right
         return None
 
     def _find_corridors(self) -> None:
         for node in self.checked.nodes.values():
-            if node.kind != "stufe" or not node.bands or node.subject is None:
+            if node.kind != NodeKind.STUFE or not node.bands or node.subject is None:
                 continue
             specs = self._sum_inputs(node.subject, node.scope)
             if not specs or len({s.id for s in specs}) != len(specs):
@@ -698,11 +701,11 @@ class _Builder:
     def value(self, dom: InputDomain, data: Mapping[str, Any] | None = None) -> Any:
         spec = dom.spec
         kind = spec.type.kind
-        if kind == "text":
+        if kind == TypeKind.TEXT:
             return self.ch.text()
         if dom.values is not None:
             return dom.values[self.ch.index(len(dom.values))]
-        if kind == "datum":
+        if kind == TypeKind.DATUM:
             pair = self.space.pairs.get(spec.id)
             if pair is not None and data is not None:
                 start = _get(data, self.space.inputs[pair[0]].path)
@@ -979,14 +982,14 @@ def _spoil(space: CaseSpace, case: dict[str, Any], chooser: _Chooser) -> tuple[d
                 sites.append(("fehlt", holder, key, where, spec))
             sites.append(("typ", holder, key, where, spec))
             vtype = spec.type
-            if vtype.kind == "zahl" and vtype.choices is not None:
+            if vtype.kind == TypeKind.ZAHL and vtype.choices is not None:
                 sites.append(("auswahl", holder, key, where, spec))
-            elif vtype.kind == "zahl":
+            elif vtype.kind == TypeKind.ZAHL:
                 if vtype.low is not None or vtype.high is not None:
                     sites.append(("bereich", holder, key, where, spec))
                 if vtype.integer:
                     sites.append(("ganzzahl", holder, key, where, spec))
-            elif vtype.kind == "enum":
+            elif vtype.kind == TypeKind.ENUM:
                 sites.append(("auswahl", holder, key, where, spec))
         for child in checked.scopes[scope].lists:
             cspec = checked.scopes[child]
@@ -1042,12 +1045,12 @@ def _spoil(space: CaseSpace, case: dict[str, Any], chooser: _Chooser) -> tuple[d
         holder[key] = max(pkg_levels, default=0) + 1
         return case, f"Stufe {holder[key]} gibt es nicht @ {path}"
     if kind == "typ":
-        wrong = {"zahl": "viel", "ja_nein": "vielleicht", "datum": "31.02.2024", "text": 5, "schlüssel": "1:0",
-                 "enum": [1]}.get(vtype.kind, [1])
+        wrong = {TypeKind.ZAHL: "viel", TypeKind.JA_NEIN: "vielleicht", TypeKind.DATUM: "31.02.2024",
+                 TypeKind.TEXT: 5, TypeKind.SCHLUESSEL: "1:0", TypeKind.ENUM: [1]}.get(vtype.kind, [1])
         holder[key] = wrong
         return case, f"falscher Typ ({wrong!r}) @ {path}"
     if kind == "auswahl":
-        if vtype.kind == "enum":
+        if vtype.kind == TypeKind.ENUM:
             assert vtype.enum is not None
             numbers = [m.key for m in vtype.enum.members if isinstance(m.key, int)]  # all of them where numeric
             holder[key] = (max(numbers) + 1) if vtype.enum.numeric else "kein_mitglied"
@@ -1180,8 +1183,8 @@ def _walk_lookups(ir: Any) -> Iterator[c.Lookup]:
             yield expr
 
 
-def _is_input(ir: object, kind: str | None = None) -> TypeGuard[c.Ref]:
-    return isinstance(ir, c.Ref) and ir.kind == "eingabe" and (kind is None or ir.type.kind == kind)
+def _is_input(ir: object, kind: c.TypeKind | None = None) -> TypeGuard[c.Ref]:
+    return isinstance(ir, c.Ref) and ir.kind == RefKind.EINGABE and (kind is None or ir.type.kind == kind)
 
 
 def _places(value: Decimal) -> int:
@@ -1220,15 +1223,15 @@ def _add_years(date: _dt.date, years: int) -> _dt.date:
 
 def case_value(vtype: c.ValueType, value: Any) -> Any:
     """A runtime value as case data: whole numbers as ``int``, shares in percent, keys as ``1:x``."""
-    if vtype.kind == "zahl" and isinstance(value, Decimal):
+    if vtype.kind == TypeKind.ZAHL and isinstance(value, Decimal):
         if vtype.unit.percent:
             value = value.scaleb(2)
         if value == value.to_integral_value():
             return int(value)
         return value
-    if vtype.kind == "schlüssel" and isinstance(value, Decimal):
+    if vtype.kind == TypeKind.SCHLUESSEL and isinstance(value, Decimal):
         return f"1:{format(value, 'f')}"
-    if vtype.kind == "enum" and isinstance(value, Decimal):
+    if vtype.kind == TypeKind.ENUM and isinstance(value, Decimal):
         return int(value)
     return value
 

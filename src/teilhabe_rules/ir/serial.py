@@ -4,8 +4,8 @@ Takes: a :class:`~teilhabe_rules.ir.checked.CheckedModel` (or any value built fr
 Gives: JSON bytes, and back — :func:`encode` / :func:`decode`, :func:`encode_model` /
 :func:`decode_model`. Used by :mod:`teilhabe_rules.cache`, whose entries must be data, never code:
 nothing here imports, looks up or calls anything a payload names except the constructors of an
-explicit allowlist of frozen attrs classes (:data:`CLASSES`), ``Decimal``, ``Fraction`` and
-``date``.
+explicit allowlist of frozen attrs classes and of enumerations (:data:`CLASSES`), ``Decimal``,
+``Fraction`` and ``date``.
 
 The encoding (JSON has no tuples, no non-string keys, no decimals):
 
@@ -15,9 +15,10 @@ The encoding (JSON has no tuples, no non-string keys, no decimals):
 - every array is tagged by its first element: ``["t", …]`` tuple, ``["l", …]`` list,
   ``["f", …]`` frozenset, ``["m", k1, v1, k2, v2, …]`` dict with other keys, ``["D", "1.50"]``
   Decimal (exact: exponent, sign of zero, NaN), ``["Q", 1, 60]`` Fraction, ``["d", "2024-01-31"]``
-  date, ``["o", "Node", f1, f2, …]`` an instance of the allowlisted class ``Node`` with its attrs
-  fields in order, ``["r", n]`` the ``n``-th instance of a shareable class (:data:`SHARED`:
-  units, value types, enumerations, spans) decoded so far, in the order their encodings end.
+  date, ``["e", "NodeKind", "wert"]`` the member of the allowlisted enumeration ``NodeKind`` with
+  that value (``NodeKind("wert")``), ``["o", "Node", f1, f2, …]`` an instance of the allowlisted
+  class ``Node`` with its attrs fields in order, ``["r", n]`` the ``n``-th instance of a shareable
+  class (:data:`SHARED`: units, value types, enumerations, spans) decoded so far, in the order their encodings end.
   Those objects stay shared, as in the model, and the payload stays small. Nothing else is
   shared, so a payload cannot describe an expression graph exponentially larger than itself.
 
@@ -29,6 +30,7 @@ range, nesting too deep — each is a :class:`SerialError`, never another except
 from __future__ import annotations
 
 import datetime as _dt
+import enum
 import functools
 import json
 import types
@@ -46,17 +48,25 @@ from ..units import Unit
 from . import checked as c
 from .domains import Domain
 
-__all__ = ["CLASSES", "SHARED", "SerialError", "decode", "decode_model", "encode", "encode_model"]
+__all__ = ["CLASSES", "ENUMS", "SHARED", "SerialError", "decode", "decode_model", "encode", "encode_model"]
 
 
 class SerialError(ValueError):
     """A value that cannot be encoded, or a payload that is not a valid encoding."""
 
 
-#: The classes a payload may instantiate, by name (the name is all a payload can say).
+#: The enumerations whose members a payload may name (by value: ``NodeKind("wert")``).
+ENUMS: frozenset[type[enum.Enum]] = frozenset({c.TypeKind, c.RefKind, c.NodeKind})
+
+#: The classes a payload may instantiate, by name (the name is all a payload can say): the
+#: enumerations of :data:`ENUMS` and frozen attrs classes.
 CLASSES: Mapping[str, type] = {
     cls.__name__: cls
     for cls in (
+        # checked.py: the kinds of value types, references and nodes
+        c.TypeKind,
+        c.RefKind,
+        c.NodeKind,
         # checked.py: types, expressions, declarations, the model
         c.Member,
         c.EnumType,
@@ -105,13 +115,14 @@ SHARED: frozenset[type] = frozenset({Unit, c.ValueType, c.EnumType, Span})
 
 _NAMES: dict[type, str] = {cls: name for name, cls in CLASSES.items()}
 _FIELDS: dict[type, tuple[str, ...]] = {
-    cls: tuple(f.name for f in attrs.fields(cls)) for cls in CLASSES.values()
+    cls: tuple(f.name for f in attrs.fields(cls)) for cls in CLASSES.values() if cls not in ENUMS
 }
 
 assert len(_NAMES) == len(CLASSES), "class names in the allowlist are unique"
-assert all(f.init for cls in CLASSES.values() for f in attrs.fields(cls)), (
-    "every field is an __init__ argument"
-)
+assert set(CLASSES.values()) >= ENUMS, "every enumeration is in the allowlist"
+assert all(attrs.has(cls) for cls in CLASSES.values() if cls not in ENUMS), "the rest are attrs classes"
+assert all(f.init for cls in _FIELDS for f in attrs.fields(cls)), "every field is an __init__ argument"
+assert all(type(m.value) is str for cls in ENUMS for m in cls), "members are encoded by their text value"
 
 
 # --------------------------------------------------------------------------------------
@@ -145,6 +156,8 @@ def _encode(value: object, memo: dict[int, int], active: set[int]) -> object:
     if kind is str or kind is int or kind is bool or value is None:
         return value
     name = _NAMES.get(kind)
+    if name is not None and kind in ENUMS:
+        return ["e", name, cast("enum.Enum", value).value]
     if name is not None:
         ident = id(value)
         index = memo.get(ident)
@@ -235,7 +248,7 @@ def _decode(value: object, refs: list[object], classes: Mapping[str, type]) -> o
     if tag == "o":
         name = items[1] if len(items) > 1 else None
         cls = classes.get(name) if type(name) is str else None
-        if cls is None:
+        if cls is None or cls in ENUMS:
             raise SerialError(f"Klasse nicht erlaubt: {name!r}"[:200])
         args = [
             item if type(item) in _PLAIN else _decode(item, refs, classes) for item in items[2:]
@@ -250,6 +263,17 @@ def _decode(value: object, refs: list[object], classes: Mapping[str, type]) -> o
         if cls in SHARED:
             refs.append(obj)
         return obj
+    if tag == "e":
+        name = items[1] if len(items) == 3 else None
+        cls = classes.get(name) if type(name) is str else None
+        if cls is None or cls not in ENUMS:
+            raise SerialError(f"Aufzählung nicht erlaubt: {name!r}"[:200])
+        if type(items[2]) is not str:
+            raise SerialError(f"{name}: ungültiger Wert")
+        try:
+            return cls(items[2])
+        except ValueError:
+            raise SerialError(f"{name}: unbekannter Wert {items[2]!r}"[:200]) from None
     if tag == "D":
         if len(items) != 2 or type(items[1]) is not str:
             raise SerialError("ungültige Dezimalzahl")

@@ -167,7 +167,8 @@ decimals = st.one_of(
 )
 fractions = st.fractions()
 texts = st.text(st.characters(exclude_categories=()))  # lone surrogates, NUL, anything
-scalars = st.one_of(st.none(), st.booleans(), st.integers(), texts, decimals, fractions, st.dates())
+kinds = st.sampled_from([member for cls in (c.TypeKind, c.RefKind, c.NodeKind) for member in cls])
+scalars = st.one_of(st.none(), st.booleans(), st.integers(), texts, decimals, fractions, st.dates(), kinds)
 keys = st.one_of(st.integers(), texts, st.dates(), fractions, st.tuples(st.integers(), texts))
 values = st.recursive(
     scalars,
@@ -191,6 +192,25 @@ class TestValues:
         data = serial.encode(value)
         assert data.isascii()
         same(serial.decode(data), value)
+
+    def test_kinds_round_trip_as_their_members(self) -> None:
+        assert {c.TypeKind, c.RefKind, c.NodeKind} == serial.ENUMS
+        for cls in serial.ENUMS:
+            for member in cls:
+                data = serial.encode(member)
+                assert json.loads(data) == ["e", cls.__name__, member.value]
+                assert serial.decode(data) is member
+        # a kind inside a model's value: the member, not its word, comes back
+        ref = c.Ref("x", "x", "", c.RefKind.EINGABE, c.NUMBER, c.Span(1, 1, 1, 2))
+        back = serial.decode(serial.encode(ref))
+        assert type(back.kind) is c.RefKind and back.kind is c.RefKind.EINGABE
+        assert type(back.type.kind) is c.TypeKind and back.type.kind is c.TypeKind.ZAHL
+
+    @given(kinds)
+    def test_a_kind_is_never_decoded_as_its_word(self, member: Any) -> None:
+        back = serial.decode(serial.encode((member, member.value, {member.value: member})))
+        same(back, (member, member.value, {member.value: member}))
+        assert type(back[0]) is type(member) and type(back[1]) is str
 
     def test_subclasses_and_floats_are_not_encoded(self) -> None:
         for value in (1.5, dt.datetime(2024, 1, 1), {1.5: 1}, object(), {"a": [set()]}):
@@ -261,16 +281,40 @@ class TestRejected:
             1.5,
             ["t", 1e400],
             ["o", "CheckedModel"],
+            ["e", "NodeKind", "unbekannt"],  # not a member
+            ["e", "RefKind", "stufe"],  # a member of another kind
+            ["e", "NodeKind", "WERT"],  # a member's name is not its value
+            ["e", "NodeKind", 1],
+            ["e", "NodeKind"],
+            ["e", "NodeKind", "wert", "wert"],
+            ["e", "Span", "x"],  # not an enumeration
+            ["e", "Popen", "x"],
+            ["e", ["l"], "wert"],
+            ["o", "NodeKind", "wert"],  # an enumeration is no class to construct by fields
         ],
     )
     def test_malformed(self, tree: Any) -> None:
         with pytest.raises(serial.SerialError):
             serial.decode(json.dumps(tree).encode())
 
+    def test_a_kind_as_a_plain_word(self) -> None:
+        """A field annotated with a kind takes the member only, not its word (an old entry's form)."""
+        ref = c.Ref("x", "x", "", c.RefKind.EINGABE, c.NUMBER, c.Span(1, 1, 1, 2))
+        tree = json.loads(serial.encode(ref))
+        assert tree[5] == ["e", "RefKind", "eingabe"]
+        assert serial.decode(json.dumps(tree).encode()) == ref
+        tree[5] = "eingabe"
+        with pytest.raises(serial.SerialError, match="Feld vom falschen Typ"):
+            serial.decode(json.dumps(tree).encode())
+
     def test_classes_outside_the_given_ones(self) -> None:
         assert serial.decode(json.dumps(SPAN).encode()) == c.Span(1, 1, 1, 2)
         with pytest.raises(serial.SerialError, match="nicht erlaubt"):
             serial.decode(json.dumps(SPAN).encode(), classes={})
+        kind = json.dumps(["e", "NodeKind", "wert"]).encode()
+        assert serial.decode(kind) is c.NodeKind.WERT
+        with pytest.raises(serial.SerialError, match="nicht erlaubt"):
+            serial.decode(kind, classes={})
 
     def test_a_pickle_is_no_encoding(self, tmp_path: Path) -> None:
         marker = tmp_path / "ran"

@@ -64,6 +64,7 @@ class Model:
         self._dated = self._values.dated
         self._overrides: tuple[Agreement, dict[str, Any]] | None = None  # the last agreement's parameter values
         self._reads: dict[str, tuple[c.InputSpec, ...]] = {}  # node id → inputs its check reads
+        self._reads_date = toolkit.reads_date(checked)
 
     # ---- description ----
 
@@ -194,7 +195,7 @@ class Model:
         except ValidityError as exc:
             raise ValidityError([self._at_reference_date(d, loaded, at) for d in exc.diagnostics]) from None
         tables = agreed.tables if agreed is not None else self._tables
-        evaluation = self.backend.evaluate(CaseInput(loaded.row, parameters, tables))
+        evaluation = self.backend.evaluate(CaseInput(loaded.row, parameters, tables, self.reference_date(loaded, at)))
         if evaluation.fault is not None:
             problems = self._failures(evaluation.failures, case=loaded)
             problems.append(self._fault(evaluation.fault))
@@ -257,6 +258,12 @@ class Model:
         """Whether evaluation needs ``at``: parameters with values per period, and no ``stichtag``
         input from which a case would give its own date."""
         return bool(self._dated) and self.checked.info.reference_date is None
+
+    @property
+    def reads_date(self) -> bool:
+        """Whether the rules read the reference date of the evaluation (``stichtag()``): ``at``,
+        else the case's ``stichtag`` input; without either such an evaluation is an error."""
+        return self._reads_date
 
     def reference_date(self, case: Case, at: _dt.date | None = None, required: bool = False) -> _dt.date | None:
         """``at``, else the case's ``stichtag`` input; ``required``: a missing date is an error."""
@@ -390,14 +397,21 @@ class Model:
 
     def _fault(self, stop: EvaluationFault) -> Diagnostic:
         """The diagnostic of the fault that stopped an evaluation: its record's message and
-        hint, at the rule being computed (before the first rule: without a place)."""
+        hint, at the rule being computed (before the first rule: without a place), or at the
+        place in it the fault names."""
         model = self.checked
         if stop.node is None:
             return Diagnostic(stop.fault.message(), code="auswertung")
         node = model.nodes[stop.node]
+        span = stop.fault.span
+        if span is None:
+            span = node.span
+            location = Location(model.file_of(span), span.line, span.column)
+        else:
+            location = Location(model.file_of(span), span.line, span.column, span.end_line, span.end_column)
         return Diagnostic(
-            stop.fault.message(at=node.key), Location(model.file_of(node.span), node.span.line, node.span.column),
-            hint=stop.fault.hint(), path=self._path(node.scope, stop.indexes), source_line=model.line_of(node.span),
+            stop.fault.message(at=node.key), location,
+            hint=stop.fault.hint(), path=self._path(node.scope, stop.indexes), source_line=model.line_of(span),
             code="auswertung",
         )
 

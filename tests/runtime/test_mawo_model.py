@@ -5,6 +5,7 @@ the PG-0 level of LP 2b and the § 43a cap of 2025 — and the figures the docs 
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import decimal
 import re
 from decimal import Decimal
@@ -203,10 +204,21 @@ class TestUebergangseinstufung:
         assert running.value("bewohner[1].uebergang") is True and running.warnings == ()
         ended = model.evaluate(resident(person, einstufung=kind, einstufung_bis="2024-06-30"))
         assert ended.warnings == ("Die Übergangseinstufung von M. M. galt bis 30.06.2024; "
-                                  "der Zeitraum beginnt am 01.07.2024. "
+                                  "Stichtag der Auswertung ist der 01.07.2024. "
                                   "Eine reguläre Einstufung (Teilhabebericht) ist fällig @ $.bewohner[1]",)
         # the figures do not depend on the kind of grant
         assert ended.value("budget_jahr") == model.evaluate(person).value("budget_jahr")
+
+    def test_warns_when_the_evaluation_date_lies_after_its_end(self, model, person) -> None:
+        # the period starts (01.07.2024) before the end of the grant; the evaluation date decides
+        case = resident(person, einstufung="uebergang_turnus", einstufung_bis="2024-09-30")
+        assert model.evaluate(case).warnings == ()
+        assert model.evaluate(case, at=dt.date(2024, 9, 30)).warnings == ()
+        late = model.evaluate(case, at=dt.date(2024, 10, 1))
+        assert late.warnings == ("Die Übergangseinstufung von M. M. galt bis 30.09.2024; "
+                                 "Stichtag der Auswertung ist der 01.10.2024. "
+                                 "Eine reguläre Einstufung (Teilhabebericht) ist fällig @ $.bewohner[1]",)
+        assert late.value("budget_jahr") == model.evaluate(case).value("budget_jahr")
 
     def test_a_regular_grant_with_an_end(self, model, person) -> None:
         assert model.evaluate(person).value("bewohner[1].uebergang") is False
@@ -223,7 +235,13 @@ class TestUebergangseinstufung:
         later = read_data(path)
         later["zeitraum_ab"] = "2025-04-01"
         (warning,) = model_2025.evaluate(later).warnings
-        assert warning.startswith("Die Übergangseinstufung von K. B. galt bis 31.03.2025")
+        assert warning.startswith("Die Übergangseinstufung von K. B. galt bis 31.03.2025; "
+                                  "Stichtag der Auswertung ist der 01.04.2025.")
+        # the 2025 variant inherits the warning: the evaluation date, not the period's start, decides
+        later["zeitraum_ab"] = "2025-01-01"
+        assert model_2025.evaluate(later).warnings == ()
+        (warning,) = model_2025.evaluate(later, at=dt.date(2025, 4, 1)).warnings
+        assert "galt bis 31.03.2025; Stichtag der Auswertung ist der 01.04.2025." in warning
 
 
 class TestIlb4PerWorkingDay:

@@ -44,6 +44,7 @@ from teilhabe_rules.runtime.semantics import (
     table_lookup,
     year_of,
 )
+from teilhabe_rules.span import Span
 
 HEAD = 'modell probe "Probe"\n  version "1"\n  gültig ab 01.01.2024\nende\n'
 
@@ -528,6 +529,7 @@ SAMPLES: dict[FaultKind, Fault] = {
     FaultKind.NON_WHOLE_AMOUNT: Fault(FaultKind.NON_WHOLE_AMOUNT, value=Decimal("0.5"), unit="Jahre"),
     FaultKind.DATE_OUT_OF_RANGE: Fault(FaultKind.DATE_OUT_OF_RANGE),
     FaultKind.NOT_A_MONTH: Fault(FaultKind.NOT_A_MONTH, year=2024, month=13),
+    FaultKind.NO_DATE: Fault(FaultKind.NO_DATE, span=Span(3, 10, 3, 20)),
     FaultKind.DIVISION_BY_ZERO: Fault(FaultKind.DIVISION_BY_ZERO, symbol="quote"),
     FaultKind.INVALID_OPERATION: Fault(FaultKind.INVALID_OPERATION, symbol="quote"),
     FaultKind.OVERFLOW: Fault(FaultKind.OVERFLOW, symbol="quote"),

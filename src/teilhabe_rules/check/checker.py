@@ -30,7 +30,7 @@ from ..units import DIMENSIONLESS, PERCENT, Unit, UnitError, conversion_factor, 
 __all__ = ["check_module", "literal_to_data"]
 
 _AGGREGATES = {"summe", "anzahl", "min", "max", "erstes", "letztes"}
-_FUNCTIONS = {"min", "max", "runde", "kalendertage", "datum_plus", "jahr", "monat", "tage_im_monat"}
+_FUNCTIONS = {"min", "max", "runde", "kalendertage", "datum_plus", "jahr", "monat", "tage_im_monat", "stichtag"}
 _ROUNDING = {"kaufmännisch", "abrunden", "aufrunden"}
 _RESERVED_PACKAGE_MEMBERS = {"stufe", "berechnete_stufe", "bewilligte_stufe", "begründung"}
 
@@ -1119,6 +1119,11 @@ class Checker:
         if expr.where is not None:
             raise self.fail("„wo“ gibt es nur bei summe, anzahl, min, max, erstes und letztes über eine Liste",
                             expr.span)
+        if name == "stichtag":  # the reference date of the evaluation
+            if expr.args:
+                raise self.fail(f"stichtag() hat keine Angaben, nicht {len(expr.args)}", expr.span,
+                                "der Stichtag der Auswertung: stichtag() — ein anderes Datum ist eine Eingabe")
+            return c.Func(name, (), c.DATE, expr.span)
         args = [self.resolve(a, ctx) for a in expr.args]
         if name in ("min", "max"):
             if len(args) < 2:

@@ -306,7 +306,7 @@ class Aggregate:
 @frozen
 class Func:
     """A built-in function: min, max, runde, kalendertage, datum_plus, jahr, monat,
-    tage_im_monat."""
+    tage_im_monat, stichtag (no arguments: the reference date of the evaluation)."""
 
     name: str
     args: tuple[Expr, ...]

@@ -39,6 +39,7 @@ __all__ = [
     "const_value",
     "node_expressions",
     "parameter_values",
+    "reads_date",
     "references",
     "render",
     "symbols_read",
@@ -121,6 +122,14 @@ def references(root: Walkable | Iterable[Walkable]) -> Iterator[c.Ref]:
     for expr in walk(root):
         if isinstance(expr, c.Ref):
             yield expr
+
+
+def reads_date(model: c.CheckedModel) -> bool:
+    """Whether ``model`` reads the reference date of the evaluation (``stichtag()``) in a rule
+    or a property."""
+    roots: list[Walkable] = list(model.nodes.values())
+    roots.extend(prop.expr for prop in model.properties)
+    return any(isinstance(e, c.Func) and e.name == "stichtag" for e in walk(roots))
 
 
 def symbols_read(root: Walkable | Iterable[Walkable]) -> Iterator[str]:
@@ -210,14 +219,15 @@ def _number(value: Any) -> Decimal | None:
 PRECEDENCE = {"oder": 1, "und": 2, "=": 3, "<>": 3, "<": 3, "<=": 3, ">": 3, ">=": 3, "+": 4, "-": 4, "*": 5, "/": 5}
 
 
-def render(expr: c.Expr | None, value_of: ValueOf | None = None) -> str:
+def render(expr: c.Expr | None, value_of: ValueOf | None = None, date: Any = None) -> str:
     """The German text of ``expr`` (``stunden × fls_satz``, ``wenn … dann … sonst …``). With
-    ``value_of``, a reference whose value it gives is shown as that value with its unit; the
-    expression inside an aggregate is always shown by names."""
-    return _render(expr, value_of, 0)
+    ``value_of``, a reference whose value it gives is shown as that value with its unit, and with
+    ``date`` (the reference date of the evaluation) ``stichtag()`` as that date; the expression
+    inside an aggregate is always shown by names."""
+    return _render(expr, value_of, 0, date)
 
 
-def _render(ir: c.Expr | None, value_of: ValueOf | None, parent: int) -> str:
+def _render(ir: c.Expr | None, value_of: ValueOf | None, parent: int, date: Any = None) -> str:
     if ir is None:
         return ""
     if isinstance(ir, c.Const):
@@ -245,29 +255,31 @@ def _render(ir: c.Expr | None, value_of: ValueOf | None, parent: int) -> str:
     if isinstance(ir, c.Previous):
         return f"vorher.{ir.ref.key}"
     if isinstance(ir, c.Unary):
-        inner = _render(ir.operand, value_of, 6)
+        inner = _render(ir.operand, value_of, 6, date)
         return f"nicht {inner}" if ir.op == "nicht" else f"-{inner}"
     if isinstance(ir, (c.Arith, c.Compare, c.Logic)):
         prec = PRECEDENCE.get(ir.op, 5)
-        text = f"{_render(ir.left, value_of, prec)} {ir.op} {_render(ir.right, value_of, prec + 1)}"
+        text = f"{_render(ir.left, value_of, prec, date)} {ir.op} {_render(ir.right, value_of, prec + 1, date)}"
         return f"({text})" if prec < parent else text
     if isinstance(ir, c.KeyApply):
-        text = f"{_render(ir.key, value_of, 5)} × {_render(ir.count, value_of, 6)}"
+        text = f"{_render(ir.key, value_of, 5, date)} × {_render(ir.count, value_of, 6, date)}"
         return f"({text})" if parent > 5 else text
     if isinstance(ir, c.Cond):
-        text = (f"wenn {_render(ir.test, value_of, 0)} dann {_render(ir.then, value_of, 0)} "
-                f"sonst {_render(ir.otherwise, value_of, 0)}")
+        text = (f"wenn {_render(ir.test, value_of, 0, date)} dann {_render(ir.then, value_of, 0, date)} "
+                f"sonst {_render(ir.otherwise, value_of, 0, date)}")
         return f"({text})" if parent else text
     if isinstance(ir, c.Convert):
-        return f"{_render(ir.operand, value_of, 6)} als {ir.type.unit}"
+        return f"{_render(ir.operand, value_of, 6, date)} als {ir.type.unit}"
     if isinstance(ir, c.Lookup):
         name = ir.table.rsplit(".", 1)[-1]
-        return f"{name}[{', '.join(_render(k, value_of, 0) for k in ir.keys)}]"
+        return f"{name}[{', '.join(_render(k, value_of, 0, date) for k in ir.keys)}]"
     if isinstance(ir, c.Aggregate):
         lst = ir.scope.rsplit(".", 1)[-1]
         inner = lst if ir.value is None else f"{lst}.{_render(ir.value, None, 0)}"
         where = f" wo {_render(ir.where, None, 0)}" if ir.where is not None else ""
         return f"{ir.function}({inner}{where})"
     if isinstance(ir, c.Func):
-        return f"{ir.name}({', '.join(_render(a, value_of, 0) for a in ir.args)})"
+        if ir.name == "stichtag" and value_of is not None and date is not None:
+            return quantity_text(date, ir.type)
+        return f"{ir.name}({', '.join(_render(a, value_of, 0, date) for a in ir.args)})"
     raise TypeError(f"not an expression: {type(ir).__name__}")  # pragma: no cover

@@ -16,6 +16,7 @@ the same interface, and its results are compared with the Python backend's.
 
 from __future__ import annotations
 
+import datetime as _dt
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any, Protocol
 
@@ -30,11 +31,13 @@ __all__ = ["Backend", "CaseInput", "CheckFailure", "Evaluation", "EvaluationFaul
 @attrs.frozen
 class CaseInput:
     """One case to evaluate: its validated input ``row``, the ``parameters`` (by id) and the
-    ``tables`` (by table id) it is evaluated with."""
+    ``tables`` (by table id) it is evaluated with, and the reference ``date`` of the evaluation
+    (``stichtag()``; None: there is none, and ``stichtag()`` is a fault)."""
 
     row: Mapping[str, Any]
     parameters: Mapping[str, Any]
     tables: Mapping[str, Mapping[Any, Any]]
+    date: _dt.date | None = None
 
 
 @attrs.frozen

@@ -346,7 +346,7 @@ class _Search:
         """The computed level of the package when only ``spec`` of ``owner`` is ``value``
         (None: the case does not evaluate so)."""
         row = _replaced(self.row, owner, spec.key, value)
-        evaluation = self.backend.evaluate(CaseInput(row, self.frame.parameters, self.frame.tables))
+        evaluation = self.backend.evaluate(CaseInput(row, self.frame.parameters, self.frame.tables, self.frame.date))
         if evaluation.frame is None:
             return None
         level = _same_element(evaluation.frame, self.element).levels(self.package).computed

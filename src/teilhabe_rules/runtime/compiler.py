@@ -39,7 +39,7 @@ from ..ir.checked import DECIMAL_CONTEXT
 from . import semantics
 from .backend import CaseInput, CheckFailure, Evaluation, EvaluationFault
 from .faults import FaultError, Located, fault_of
-from .frame import Frame, corridor_key
+from .frame import DATE_KEY, Frame, corridor_key
 
 __all__ = ["Program", "PythonBackend", "compile_condition", "compile_model"]
 
@@ -58,6 +58,7 @@ _HELPERS = {
     "_days_in_month": semantics.days_in_month,
     "_year": semantics.year_of,
     "_month": semantics.month_of,
+    "_reference_date": semantics.reference_date,
     "_min": semantics.minimum,
     "_max": semantics.maximum,
     "_first": semantics.first,
@@ -72,7 +73,7 @@ _HELPERS = {
 
 @attrs.frozen
 class Program:
-    """A compiled model: ``run(case_row, parameters, tables, failures, warnings)``."""
+    """A compiled model: ``run(case_row, parameters, tables, failures, warnings, date=None)``."""
 
     run: Any
     source: str = attrs.field(repr=False)
@@ -306,6 +307,8 @@ class _Gen:
             return f"_month({args[0]})"
         if ir.name == "tage_im_monat":
             return f"_days_in_month({args[0]}, {args[1]})"
+        if ir.name == "stichtag":  # the case's row keeps the date (see generate)
+            return f"_reference_date(r[{DATE_KEY!r}], {self.const(ir.span)})"
         raise AssertionError(ir.name)  # pragma: no cover
 
     # ---- statements ----
@@ -410,8 +413,10 @@ class _Gen:
 
     def generate(self) -> str:
         loop_vars = ", ".join(f"i{d}" for d in range(1, self.max_depth + 1))
-        self.emit("def run(case, P, T, F, W):", 0)
+        self.emit("def run(case, P, T, F, W, D=None):", 0)
         self.emit("r = dict(case)", 1)
+        if toolkit.reads_date(self.model):  # the reference date, for stichtag() and the frame
+            self.emit(f"r[{DATE_KEY!r}] = D", 1)
         self.emit("N = -1", 1)
         if loop_vars:
             self.emit(f"{loop_vars} = {', '.join('None' for _ in range(self.max_depth))}", 1)
@@ -464,7 +469,7 @@ class PythonBackend:
         warnings: list[tuple[int, tuple[int, ...], tuple[Any, ...]]] = []
         try:
             with decimal.localcontext(DECIMAL_CONTEXT):
-                row = self.program.run(case.row, case.parameters, case.tables, failures, warnings)
+                row = self.program.run(case.row, case.parameters, case.tables, failures, warnings, case.date)
         except Located as exc:
             node = self.program.node_ids[exc.node] if exc.node >= 0 else None
             fault = fault_of(exc.cause, self.model.nodes[node].key if node is not None else None)

@@ -276,7 +276,7 @@ def _symbolic(ir: c.Expr | None) -> str:
 
 
 def _substituted(ir: c.Expr | None, rows: Rows, parameters: Mapping[str, Any], depth_of: Mapping[str, int]) -> str:
-    return toolkit.render(ir, _known(rows, parameters, depth_of))
+    return toolkit.render(ir, _known(rows, parameters, depth_of), rows[0].frame.date if rows else None)
 
 
 def render_text(result: Result, explain: bool, level_changes: bool = False) -> str:

@@ -22,6 +22,8 @@ from typing import Any
 
 import attrs
 
+from ..span import Span
+
 __all__ = ["Fault", "FaultError", "FaultKind", "Located", "fault_of", "key_text"]
 
 _SHOWN_KEYS = 12  # table keys named in the hint of a table miss
@@ -42,6 +44,7 @@ class FaultKind(enum.Enum):
     NON_WHOLE_AMOUNT = "keine_ganze_anzahl"  # value, unit (datum_plus by Tage/Wochen/Monate/Jahre)
     DATE_OUT_OF_RANGE = "datum_außerhalb"  # –
     NOT_A_MONTH = "kein_monat"  # year, month
+    NO_DATE = "kein_stichtag"  # span (the call of stichtag())
     DIVISION_BY_ZERO = "division_durch_null"  # symbol
     INVALID_OPERATION = "ungültige_rechnung"  # symbol
     OVERFLOW = "überlauf"  # symbol
@@ -78,6 +81,7 @@ class Fault:
     month: int | None = None
     where: str | None = None  # where an agreement removes a table row (file:line)
     detail: str | None = None  # the text of an unexpected exception
+    span: Span | None = None  # where in the model the fault arose, where it is more exact than the rule
 
     def message(self, at: str | None = None) -> str:
         """The German message; ``at``: the key of the value being computed, appended as
@@ -142,6 +146,7 @@ _MESSAGES: dict[FaultKind, Callable[[Fault], str]] = {
     FaultKind.NON_WHOLE_AMOUNT: lambda f: f"datum_plus(…) rechnet mit ganzen {f.unit}, nicht {f.value}",
     FaultKind.DATE_OUT_OF_RANGE: lambda f: "Das Datum liegt außerhalb des darstellbaren Bereichs",
     FaultKind.NOT_A_MONTH: lambda f: f"{f.month}/{f.year} ist kein Monat",
+    FaultKind.NO_DATE: lambda f: "stichtag() braucht den Stichtag der Auswertung; weder „at“ noch der Fall gibt ihn",
     FaultKind.DIVISION_BY_ZERO: lambda f: f"Division durch null beim Berechnen von „{f.symbol}“",
     FaultKind.INVALID_OPERATION: lambda f: f"Ungültige Rechnung beim Berechnen von „{f.symbol}“ (z. B. 0/0)",
     FaultKind.OVERFLOW: lambda f: f"Zahlenüberlauf beim Berechnen von „{f.symbol}“",
@@ -155,6 +160,7 @@ _HINTS: dict[FaultKind, Callable[[Fault], str]] = {
     FaultKind.OUT_OF_RANGE: lambda f: "der Wert ergibt sich aus den Eingaben; prüfe sie oder den deklarierten Bereich",
     FaultKind.NO_PREVIOUS: lambda f: "prüfe zuerst „position > 1“",
     FaultKind.DIVISION_BY_ZERO: lambda f: "prüfe die Eingaben und Parameter im Nenner",
+    FaultKind.NO_DATE: lambda f: "gib den Stichtag an: --at TT.MM.JJJJ (Model.evaluate(…, at=datum))",
 }
 
 

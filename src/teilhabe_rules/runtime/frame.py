@@ -9,7 +9,8 @@ level of a package; the parameter values and tables the evaluation used; and its
 Everything that reads an evaluation — results, explanations, ``compare``, properties, example
 coverage — reads it through this class. How a backend stores the values is its own affair: the
 Python backend keeps one dict per element (:meth:`Frame.from_rows`), and the key under which it
-keeps a corridor's quantity is known only here and to that backend (:func:`corridor_key`).
+keeps a corridor's quantity is known only here and to that backend (:func:`corridor_key`), as is
+the key under which the case's row keeps the reference date ``stichtag()`` reads (:data:`DATE_KEY`).
 """
 
 from __future__ import annotations
@@ -21,7 +22,11 @@ import attrs
 
 from ..ir import checked as c
 
-__all__ = ["Element", "Frame", "PackageLevels", "corridor_key"]
+__all__ = ["DATE_KEY", "Element", "Frame", "PackageLevels", "corridor_key"]
+
+# The key under which the Python backend keeps the reference date of the evaluation in the case's
+# row, for a model that reads it (``stichtag()``); like every key with ``#`` it is no value.
+DATE_KEY = "#stichtag"
 
 
 def corridor_key(node: c.Node) -> str:
@@ -142,6 +147,12 @@ class Frame:
         self.tables = tables
         self.warnings = warnings
         self._root = root
+
+    @property
+    def date(self) -> Any:
+        """The reference date the evaluation's ``stichtag()`` read (None: the model reads none,
+        or there was none)."""
+        return self._root.get(DATE_KEY)
 
     @classmethod
     def from_rows(cls, model: c.CheckedModel, root: dict[str, Any], parameters: Mapping[str, Any],

@@ -39,6 +39,7 @@ from ..errors import Diagnostic, ValidityError
 from ..ir import checked as c
 from ..ir.checked import band_contains
 from ..ir.text import format_value, quantity_text
+from ..span import Span
 from .faults import Fault, FaultError, FaultKind
 
 __all__ = [
@@ -127,6 +128,14 @@ def days_in_month(year: Any, month: Any) -> Decimal:
     if not 1 <= m <= 12 or not 1 <= y <= 9999:
         raise FaultError(Fault(FaultKind.NOT_A_MONTH, year=y, month=m))
     return Decimal(calendar.monthrange(y, m)[1])
+
+
+def reference_date(date: _dt.date | None, span: Span) -> _dt.date:
+    """``stichtag()``: the reference date of the evaluation; without one a fault located at
+    the call (``span``)."""
+    if date is None:
+        raise FaultError(Fault(FaultKind.NO_DATE, span=span))
+    return date
 
 
 def year_of(date: _dt.date) -> Decimal:

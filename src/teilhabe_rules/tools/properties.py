@@ -179,8 +179,11 @@ def _evaluate(model: Model, case: Any, explain: bool = False, evaluation_errors_
 
 
 def _at(model: Model) -> Any:
-    """The reference date for models that need one from outside the case (else None)."""
-    if getattr(model, "needs_date", False):
+    """The reference date for models that need one from outside the case (else None): for
+    parameters with values per period, or for ``stichtag()``, without a ``stichtag`` input."""
+    if getattr(model, "needs_date", False) or (
+        getattr(model, "reads_date", False) and model.checked.info.reference_date is None
+    ):
         from .strategies import default_date
 
         return default_date(model)

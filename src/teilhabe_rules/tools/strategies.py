@@ -887,7 +887,11 @@ class _Generator:
             with contextlib.suppress(TeilhabeError):
                 day = self.model.reference_date(loaded, None, required=True) or default_date(self.model)
                 parameters = self.model.parameters_on(day)
-        evaluation = self.model.backend.evaluate(CaseInput(loaded.row, parameters, self.space.tables))
+        # stichtag(): the case's own date, else one within the validity (as the properties evaluate)
+        date = self.model.reference_date(loaded, None)
+        if date is None and self.model.reads_date:
+            date = default_date(self.model)
+        evaluation = self.model.backend.evaluate(CaseInput(loaded.row, parameters, self.space.tables, date))
         stop = evaluation.fault
         if stop is not None and stop.node is not None and stop.fault.kind is FaultKind.TABLE_MISS:
             for (nid, table), keys in self.space.key_lookups.items():
@@ -1278,8 +1282,8 @@ def _element(case: dict[str, Any], path: Path) -> dict[str, Any] | None:
 
 
 def default_date(model: Model) -> _dt.date:
-    """A date within the model's validity, for models whose parameters need one and that have
-    no ``stichtag`` input (``Model.needs_date``)."""
+    """A date within the model's validity, for models whose parameters need one, or whose rules
+    read ``stichtag()``, and that have no ``stichtag`` input (``Model.needs_date``)."""
     info = model.checked.info
     return info.valid_from or _dt.date.today()
 

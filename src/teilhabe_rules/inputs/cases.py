@@ -42,6 +42,14 @@ from ..paths import PathError, parse_path
 from ..units import UnitError, parse_unit
 from .locate import line_text, locate_exact
 
+# enum members bound once: reading a member off an Enum class costs several times a global
+_T_DATUM = c.TypeKind.DATUM
+_T_ENUM = c.TypeKind.ENUM
+_T_JA_NEIN = c.TypeKind.JA_NEIN
+_T_SCHLUESSEL = c.TypeKind.SCHLUESSEL
+_T_TEXT = c.TypeKind.TEXT
+_T_ZAHL = c.TypeKind.ZAHL
+
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover
@@ -174,15 +182,15 @@ def _show(value: Any) -> str:
 def convert_value(value: Any, vtype: c.ValueType) -> Any:
     """Check and convert one input value; raise ValueError with a German message."""
     kind = vtype.kind
-    if kind == c.TypeKind.ZAHL:
+    if kind == _T_ZAHL:
         return parse_quantity(value, vtype)
-    if kind == c.TypeKind.JA_NEIN:
+    if kind == _T_JA_NEIN:
         if isinstance(value, bool):
             return value
         if value in ("ja", "nein"):
             return value == "ja"
         raise ValueError(f"erwartet ja/nein (true/false), nicht {_show(value)}")
-    if kind == c.TypeKind.DATUM:
+    if kind == _T_DATUM:
         if isinstance(value, _dt.datetime):
             raise ValueError(f"erwartet ein Datum ohne Uhrzeit, nicht {value}")
         if isinstance(value, _dt.date):
@@ -194,17 +202,17 @@ def convert_value(value: Any, vtype: c.ValueType) -> Any:
                 except ValueError:
                     continue
         raise ValueError(f"erwartet ein Datum (JJJJ-MM-TT oder TT.MM.JJJJ), nicht {_show(value)}")
-    if kind == c.TypeKind.TEXT:
+    if kind == _T_TEXT:
         if isinstance(value, str):
             return value
         raise ValueError(f"erwartet einen Text, nicht {_show(value)}")
-    if kind == c.TypeKind.SCHLUESSEL:
+    if kind == _T_SCHLUESSEL:
         if isinstance(value, str):
             match = re.fullmatch(r"\s*1\s*:\s*(\d+(?:\.\d+)?)\s*", value)
             if match and Decimal(match.group(1)) > 0:
                 return Decimal(match.group(1))
         raise ValueError(f"erwartet einen Schlüssel „1:x“, nicht {_show(value)}")
-    if kind == c.TypeKind.ENUM:
+    if kind == _T_ENUM:
         assert vtype.enum is not None
         key: Any = value
         if vtype.enum.numeric:

@@ -123,6 +123,8 @@ assert set(CLASSES.values()) >= ENUMS, "every enumeration is in the allowlist"
 assert all(attrs.has(cls) for cls in CLASSES.values() if cls not in ENUMS), "the rest are attrs classes"
 assert all(f.init for cls in _FIELDS for f in attrs.fields(cls)), "every field is an __init__ argument"
 assert all(type(m.value) is str for cls in ENUMS for m in cls), "members are encoded by their text value"
+# the members by their value, looked up by decoding (calling the enumeration costs far more)
+_MEMBERS: dict[type[enum.Enum], dict[str, enum.Enum]] = {cls: {m.value: m for m in cls} for cls in ENUMS}
 
 
 # --------------------------------------------------------------------------------------
@@ -270,10 +272,10 @@ def _decode(value: object, refs: list[object], classes: Mapping[str, type]) -> o
             raise SerialError(f"Aufzählung nicht erlaubt: {name!r}"[:200])
         if type(items[2]) is not str:
             raise SerialError(f"{name}: ungültiger Wert")
-        try:
-            return cls(items[2])
-        except ValueError:
-            raise SerialError(f"{name}: unbekannter Wert {items[2]!r}"[:200]) from None
+        member = _MEMBERS[cls].get(items[2])
+        if member is None:
+            raise SerialError(f"{name}: unbekannter Wert {items[2]!r}"[:200])
+        return member
     if tag == "D":
         if len(items) != 2 or type(items[1]) is not str:
             raise SerialError("ungültige Dezimalzahl")

@@ -14,6 +14,11 @@ from typing import Any
 
 from . import checked as c
 
+# enum members bound once: reading a member off an Enum class costs several times a global
+_T_ENUM = c.TypeKind.ENUM
+_T_SCHLUESSEL = c.TypeKind.SCHLUESSEL
+_T_ZAHL = c.TypeKind.ZAHL
+
 __all__ = ["format_value", "quantity_text", "unit_text"]
 
 
@@ -37,11 +42,11 @@ def format_value(value: Any, vtype: c.ValueType | None = None) -> str:
 
 def quantity_text(value: Any, vtype: c.ValueType | None) -> str:
     """A value with its unit (``12.5 h/Woche``, ``45 %``, ``1:3.5``, ``2 (mittel)``)."""
-    if vtype is not None and vtype.kind == c.TypeKind.SCHLUESSEL and isinstance(value, Decimal):
+    if vtype is not None and vtype.kind == _T_SCHLUESSEL and isinstance(value, Decimal):
         return f"1:{format_value(value)}"
     text = format_value(value, vtype)
-    unit = str(vtype.unit) if vtype is not None and vtype.kind == c.TypeKind.ZAHL else ""
-    if vtype is not None and vtype.kind == c.TypeKind.ENUM and vtype.enum is not None:
+    unit = str(vtype.unit) if vtype is not None and vtype.kind == _T_ZAHL else ""
+    if vtype is not None and vtype.kind == _T_ENUM and vtype.enum is not None:
         member = vtype.enum.member(value)
         if member is not None and member.label and vtype.enum.is_levels:
             return f"{text} ({member.label})"
@@ -50,6 +55,6 @@ def quantity_text(value: Any, vtype: c.ValueType | None) -> str:
 
 def unit_text(vtype: c.ValueType | None) -> str:
     """The unit of a number type as text (``EUR/Jahr``); empty for anything else."""
-    if vtype is None or vtype.kind != c.TypeKind.ZAHL:
+    if vtype is None or vtype.kind != _T_ZAHL:
         return ""
     return str(vtype.unit)

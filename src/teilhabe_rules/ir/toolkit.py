@@ -30,6 +30,16 @@ from . import checked as c
 from .checked import DECIMAL_CONTEXT
 from .text import format_value, quantity_text
 
+# enum members bound once: reading a member off an Enum class costs several times a global
+_R_PARAMETER = c.RefKind.PARAMETER
+_T_DATUM = c.TypeKind.DATUM
+_T_ENUM = c.TypeKind.ENUM
+_T_JA_NEIN = c.TypeKind.JA_NEIN
+_T_MODUS = c.TypeKind.MODUS
+_T_SCHLUESSEL = c.TypeKind.SCHLUESSEL
+_T_TEXT = c.TypeKind.TEXT
+_T_ZAHL = c.TypeKind.ZAHL
+
 __all__ = [
     "CHILD_FIELDS",
     "DECIMAL_CONTEXT",
@@ -143,7 +153,7 @@ def parameter_values(parameters: Mapping[str, Any]) -> ValueOf:
     """A :data:`ValueOf` that knows the parameters (by id) and nothing else."""
 
     def value_of(ref: c.Ref) -> Any:
-        return parameters.get(ref.symbol) if ref.kind == c.RefKind.PARAMETER else None
+        return parameters.get(ref.symbol) if ref.kind == _R_PARAMETER else None
 
     return value_of
 
@@ -184,7 +194,7 @@ def _const(expr: c.Expr, value_of: ValueOf | None) -> Any:
     if isinstance(expr, c.Convert):
         inner = _number(_const(expr.operand, value_of))
         return None if inner is None else inner * expr.factor.numerator / expr.factor.denominator
-    if isinstance(expr, c.Arith) and expr.type.kind == c.TypeKind.ZAHL:
+    if isinstance(expr, c.Arith) and expr.type.kind == _T_ZAHL:
         left, right = _number(_const(expr.left, value_of)), _number(_const(expr.right, value_of))
         if left is None or right is None:
             return None
@@ -231,22 +241,22 @@ def _render(ir: c.Expr | None, value_of: ValueOf | None, parent: int, date: Any 
     if ir is None:
         return ""
     if isinstance(ir, c.Const):
-        if ir.type.kind == c.TypeKind.SCHLUESSEL:
+        if ir.type.kind == _T_SCHLUESSEL:
             return f"1:{format_value(ir.value)}"
-        if ir.type.kind == c.TypeKind.MODUS:
+        if ir.type.kind == _T_MODUS:
             return str(ir.value)
-        if ir.type.kind in (c.TypeKind.ZAHL, c.TypeKind.DATUM, c.TypeKind.JA_NEIN):
+        if ir.type.kind in (_T_ZAHL, _T_DATUM, _T_JA_NEIN):
             return quantity_text(ir.value, ir.type)
-        if isinstance(ir.value, str) and ir.type.kind == c.TypeKind.TEXT:
+        if isinstance(ir.value, str) and ir.type.kind == _T_TEXT:
             return f"„{ir.value}“"
         return format_value(ir.value)
     if isinstance(ir, c.Ref):
         if value_of is not None:
             value = value_of(ir)
             if value is not None:
-                if ir.type.kind == c.TypeKind.SCHLUESSEL:
+                if ir.type.kind == _T_SCHLUESSEL:
                     return f"1:{format_value(value)}"
-                if ir.type.kind == c.TypeKind.ENUM and ir.type.enum and ir.type.enum.is_levels:
+                if ir.type.kind == _T_ENUM and ir.type.enum and ir.type.enum.is_levels:
                     return format_value(value)
                 return quantity_text(value, ir.type)
         return ir.key

@@ -23,6 +23,14 @@ from .margins import LevelMargin, corridor_margin
 from .quantities import Explanation
 from .semantics import band_contains
 
+# enum members bound once: reading a member off an Enum class costs several times a global
+_N_BEWILLIGT = c.NodeKind.BEWILLIGT
+_N_PRUEFUNG = c.NodeKind.PRUEFUNG
+_N_STUFE = c.NodeKind.STUFE
+_N_WARNUNG = c.NodeKind.WARNUNG
+_R_EINGABE = c.RefKind.EINGABE
+_R_PARAMETER = c.RefKind.PARAMETER
+
 if TYPE_CHECKING:  # pragma: no cover
     from .results import Result
 
@@ -47,16 +55,16 @@ class ExplanationPlan:
         self.symbols: dict[str, tuple[str, str, c.ValueType, c.RefKind | c.NodeKind]] = {}
         for scope in model.scopes.values():
             for spec in scope.inputs:
-                self.symbols[spec.id] = (spec.scope, spec.key, spec.type, c.RefKind.EINGABE)
+                self.symbols[spec.id] = (spec.scope, spec.key, spec.type, _R_EINGABE)
         for pid, parameter in model.parameters.items():
-            self.symbols[pid] = ("", pid, parameter.type, c.RefKind.PARAMETER)
+            self.symbols[pid] = ("", pid, parameter.type, _R_PARAMETER)
         for node in model.nodes.values():
             self.symbols[node.id] = (node.scope, node.key, node.type, node.kind)
         self.depth_of = {sid: s.depth for sid, s in model.scopes.items()}
         self.nodes_of: dict[str, list[c.Node]] = {sid: [] for sid in model.scopes}
         for nid in model.order:
             node = model.nodes[nid]
-            if node.kind not in (c.NodeKind.PRUEFUNG, c.NodeKind.WARNUNG):
+            if node.kind not in (_N_PRUEFUNG, _N_WARNUNG):
                 self.nodes_of[node.scope].append(node)
         self.formula = {nid: _symbolic(node.expr) for nid, node in model.nodes.items() if node.expr is not None}
         self.deps = {
@@ -123,7 +131,7 @@ def _explain_node(plan: ExplanationPlan, node: c.Node, scope: str, rows: Rows, p
     used = []
     for dep in plan.deps[node.id]:
         dscope, dkey, dtype, dkind = symbols[dep]
-        if dkind == c.RefKind.PARAMETER:
+        if dkind == _R_PARAMETER:
             used.append((dkey, quantity_text(parameters.get(dep), dtype)))
         else:
             depth = depth_of.get(dscope, 0)
@@ -133,7 +141,7 @@ def _explain_node(plan: ExplanationPlan, node: c.Node, scope: str, rows: Rows, p
     value = row.get(node.key)
     result = quantity_text(value, node.type)
     label = node.label or node.key
-    if node.kind == c.NodeKind.STUFE and node.bands:
+    if node.kind == _N_STUFE and node.bands:
         subject = row_subject(node, rows, parameters, depth_of)
         band = _band_for(node, subject, rows, parameters, depth_of)
         unit = str(node.subject.type.unit) if node.subject is not None else ""
@@ -143,10 +151,10 @@ def _explain_node(plan: ExplanationPlan, node: c.Node, scope: str, rows: Rows, p
         if margin is not None and margin.text():
             text += "; " + margin.text()
         formula = f"Korridor über {_symbolic(node.subject)}"
-    elif node.kind == c.NodeKind.STUFE:
+    elif node.kind == _N_STUFE:
         formula = plan.formula[node.id]
         text = f"Stufe {result} aus {formula}"
-    elif node.kind == c.NodeKind.BEWILLIGT:
+    elif node.kind == _N_BEWILLIGT:
         pkg = node.package or ""
         levels = row.levels(pkg)
         computed, granted = levels.computed, levels.granted
@@ -257,7 +265,7 @@ def _known(rows: Rows, parameters: Mapping[str, Any], depth_of: Mapping[str, int
     case's row and the current element of each enclosing list)."""
 
     def value_of(ref: c.Ref) -> Any:
-        if ref.kind == c.RefKind.PARAMETER:
+        if ref.kind == _R_PARAMETER:
             return parameters.get(ref.symbol)
         depth = depth_of.get(ref.scope, 0)
         return rows[depth].get(ref.key) if depth < len(rows) else None

@@ -18,6 +18,9 @@ import attrs
 from ..ir import checked as c
 from ..ir.text import format_value, quantity_text
 
+# enum members bound once: reading a member off an Enum class costs several times a global
+_T_SCHLUESSEL = c.TypeKind.SCHLUESSEL
+
 __all__ = ["Explanation", "Quantity", "json_value"]
 
 
@@ -46,7 +49,7 @@ def json_value(value: Any, vtype: c.ValueType | None) -> Any:
     if isinstance(value, bool) or value is None:
         return value
     if isinstance(value, Decimal):
-        if vtype is not None and vtype.kind == c.TypeKind.SCHLUESSEL:
+        if vtype is not None and vtype.kind == _T_SCHLUESSEL:
             return f"1:{format(value, 'f')}"  # as written in rule files, agreements and cases
         return format_value(value, vtype) if vtype is not None and vtype.unit.percent else format(value, "f")
     if isinstance(value, int):

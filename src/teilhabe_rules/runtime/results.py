@@ -23,6 +23,9 @@ from .frame import Element, Frame
 from .margins import LevelMargin, LevelStep
 from .quantities import Explanation, Quantity
 
+# enum members bound once: reading a member off an Enum class costs several times a global
+_N_WERT = c.NodeKind.WERT
+
 __all__ = [
     "Explanation",
     "LevelChange",
@@ -195,14 +198,14 @@ class Result:
         packages: dict[str, PackageResult] = {}
         nodes = _scope_nodes(model, scope)
         for node in nodes:
-            if node.kind in (c.NodeKind.WERT,) and node.package is None:
+            if node.kind in (_N_WERT,) and node.package is None:
                 values[node.key] = Quantity(element[node.key], unit_text(node.type), node.type)
         for pid in model.scopes[scope].packages:
             pkg = model.packages[pid]
             pvalues = {
                 node.key.split(".", 1)[1]: Quantity(element[node.key], unit_text(node.type), node.type)
                 for node in nodes
-                if node.kind == c.NodeKind.WERT and node.package == pkg.name
+                if node.kind == _N_WERT and node.package == pkg.name
             }
             levels = element.levels(pkg.name)
             level = levels.effective if pkg.level_type is not None else None

@@ -337,6 +337,7 @@ class Model:
         model = self.checked
         for entry in entries:
             node, indexes, values = model.nodes[entry.node], entry.indexes, entry.values
+            assert isinstance(node, c.CheckNode)  # entries are failed checks
             text = []
             values_iter = iter(values)
             for part in node.message:
@@ -418,7 +419,7 @@ class Model:
 
 def _refs(node: c.Node) -> list[c.Ref]:
     """The references in a node's formula or corridor subject, in the order they are written."""
-    found = list(toolkit.references((node.expr, node.subject)))
+    found = list(toolkit.references(node.subject if isinstance(node, c.CorridorLevelNode) else node.expr))
     return sorted(found, key=lambda ref: (ref.span.line, ref.span.column))
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 import teilhabe_rules
+from teilhabe_rules.ir.checked import CorridorLevelNode
 from teilhabe_rules.runtime.backend import Backend, CaseInput, Evaluation
 from teilhabe_rules.runtime.compiler import PythonBackend
 from teilhabe_rules.runtime.faults import FaultKind
@@ -99,7 +100,7 @@ def test_the_frame_of_a_bundled_example_agrees_with_its_result(name: str) -> Non
             assert levels.effective == result.value(prefix + f"{package.name}.stufe")
             assert levels.effective == (levels.granted if levels.granted is not None else levels.computed)
         for node in checked.nodes.values():
-            if node.scope == element.scope and node.kind == "stufe" and node.bands:
+            if node.scope == element.scope and isinstance(node, CorridorLevelNode) and node.bands:
                 assert isinstance(element.corridor_quantity(node), Decimal)
 
 

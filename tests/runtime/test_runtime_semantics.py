@@ -284,7 +284,9 @@ paket p
   ende
 ende
 """, "korridor.rules")
-CORRIDOR_NODE = next(node for node in CORRIDOR.checked.nodes.values() if node.bands)
+CORRIDOR_NODE = next(
+    node for node in CORRIDOR.checked.nodes.values() if isinstance(node, c.CorridorLevelNode) and node.bands
+)
 BOUNDS = sorted(CORRIDOR.checked.parameters)
 SMALL = st.integers(-4, 4).map(Decimal) | st.decimals(min_value=-4, max_value=4, places=1)
 

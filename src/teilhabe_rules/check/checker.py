@@ -1306,10 +1306,9 @@ class Checker:
             ir = self.value_ir[sym.id]
             decl = sym.decl
             assert isinstance(decl, ast.Value)
-            self.nodes[sym.id] = c.Node(sym.id, sym.key, sym.scope, NodeKind.WERT, sym.ir_type or ir.type, decl.span,
-                                        expr=ir,
-                                        package=sym.package, label=decl.doc, doc=decl.doc,
-                                        source=self.source_of(decl.span), deps=tuple(deps_of(ir)))
+            self.nodes[sym.id] = c.ValueNode(sym.id, sym.key, sym.scope, sym.ir_type or ir.type, decl.span,
+                                             label=decl.doc, doc=decl.doc, source=self.source_of(decl.span),
+                                             deps=tuple(deps_of(ir)), expr=ir, package=sym.package)
         for pid, (rule, sid) in self.package_rules.items():
             self._level_nodes(pid, rule, sid)
         for index, (check, sid, package) in enumerate(self.checks):
@@ -1367,9 +1366,10 @@ class Checker:
                     c.BandSpec(band.level, lower, band.lower_inclusive, upper, band.upper_inclusive, band.span)
                 )
             bounds_deps = tuple(d for b in bands for e in (b.lower, b.upper) if e is not None for d in deps_of(e))
-            node = c.Node(computed_id, _join(name, "berechnete_stufe"), sid, NodeKind.STUFE, level_type, rule.span,
-                          subject=subject, bands=tuple(bands), package=name, label=f"berechnete Stufe {name}",
-                          source=self.source_of(rule.span), deps=tuple(deps_of(subject)) + bounds_deps)
+            node = c.CorridorLevelNode(computed_id, _join(name, "berechnete_stufe"), sid, level_type, rule.span,
+                                       label=f"berechnete Stufe {name}", doc=None, source=self.source_of(rule.span),
+                                       deps=tuple(deps_of(subject)) + bounds_deps,
+                                       subject=subject, bands=tuple(bands), package=name)
             self.nodes[computed_id] = node
             if not broken:
                 self._corridor_findings(node, pkg)
@@ -1382,10 +1382,10 @@ class Checker:
             if not self.numeric(ir) or not self.number_type(ir).unit.is_dimensionless:
                 self.report(f"Eine Stufe ist eine ganze Zahl ohne Einheit, nicht {ir.type.describe()}", rule.expr.span)
                 return
-            self.nodes[computed_id] = c.Node(computed_id, _join(name, "berechnete_stufe"), sid, NodeKind.STUFE,
-                                             level_type,
-                                             rule.span, expr=ir, package=name, label=f"berechnete Stufe {name}",
-                                             source=self.source_of(rule.span), deps=tuple(deps_of(ir)))
+            self.nodes[computed_id] = c.ExpressionLevelNode(
+                computed_id, _join(name, "berechnete_stufe"), sid, level_type, rule.span,
+                label=f"berechnete Stufe {name}", doc=None, source=self.source_of(rule.span),
+                deps=tuple(deps_of(ir)), expr=ir, package=name)
             dom = domain_of(ir, self)
             if dom.values is not None:
                 outside = sorted(v for v in dom.values if v not in numbers)
@@ -1400,11 +1400,10 @@ class Checker:
         effective_id = _join(pid, "stufe")
         computed_kind = RefKind.EINGABE if rule.kind == "einschätzung" else RefKind.WERT
         computed_ref = c.Ref(computed_id, _join(name, "berechnete_stufe"), sid, computed_kind, level_type, rule.span)
-        self.nodes[effective_id] = c.Node(effective_id, _join(name, "stufe"), sid, NodeKind.BEWILLIGT, level_type,
-                                          rule.span,
-                                          expr=computed_ref, package=name, label=f"Stufe {name}",
-                                          source=self.source_of(rule.span),
-                                          deps=(computed_id,) if computed_kind == RefKind.WERT else ())
+        self.nodes[effective_id] = c.GrantedLevelNode(
+            effective_id, _join(name, "stufe"), sid, level_type, rule.span,
+            label=f"Stufe {name}", doc=None, source=self.source_of(rule.span),
+            deps=(computed_id,) if computed_kind == RefKind.WERT else (), expr=computed_ref, package=name)
 
     def _bound_expr(self, expr: ast.Expression, unit: Unit, ctx: _Context) -> c.Expr:
         ir = self.adopt(self.resolve(expr, ctx), unit)
@@ -1413,8 +1412,7 @@ class Checker:
                             f"der Korridor {unit or 'keine Einheit'}", expr.span, code="einheit")
         return ir
 
-    def _corridor_findings(self, node: c.Node, pkg: _PackageInfo) -> None:
-        assert node.subject is not None
+    def _corridor_findings(self, node: c.CorridorLevelNode, pkg: _PackageInfo) -> None:
         domain = domain_of(node.subject, self)
         self.corridor_domains[node.id] = domain
         bounds = []
@@ -1459,9 +1457,10 @@ class Checker:
         for part in parts:
             if not isinstance(part, str):
                 deps.extend(deps_of(part))
-        self.nodes[node_id] = c.Node(node_id, node_id.rsplit(".", 1)[-1], sid, kind, c.BOOL, check.span, expr=cond,
-                                     package=package, message=tuple(parts),
-                                     label=check.label, source=self.source_of(check.span), deps=tuple(deps))
+        self.nodes[node_id] = c.CheckNode(node_id, node_id.rsplit(".", 1)[-1], sid, c.BOOL, check.span,
+                                          label=check.label, doc=None, source=self.source_of(check.span),
+                                          deps=tuple(deps), kind=kind, expr=cond, message=tuple(parts),
+                                          package=package)
 
     # ---- ordering ----------------------------------------------------------------------------------
 

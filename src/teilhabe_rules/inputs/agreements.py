@@ -399,7 +399,7 @@ def _corridors(model: c.CheckedModel, parameters: dict[str, Any], file: str,
     """
     out = []
     for node in model.nodes.values():
-        if node.kind != c.NodeKind.STUFE or not node.bands:
+        if not isinstance(node, c.CorridorLevelNode) or not node.bands:
             continue
         refs = [r for r in toolkit.references(node.bands) if r.kind == c.RefKind.PARAMETER]
         if not refs:
@@ -412,8 +412,8 @@ def _corridors(model: c.CheckedModel, parameters: dict[str, Any], file: str,
         domain = model.domains.get(node.id)
         if domain is None:
             continue
-        pkg = node.package or ""
-        unit = str(node.subject.type.unit) if node.subject else ""
+        pkg = node.package
+        unit = str(node.subject.type.unit)
         for severity, message, _span, hint in corridor_findings(domain, bounds, unit, [], pkg):
             if severity == "fehler":
                 line, column, source_line = next(

@@ -21,7 +21,7 @@ import enum
 import functools
 from decimal import Decimal
 from fractions import Fraction
-from typing import Any, TypeAlias
+from typing import Any, ClassVar, TypeAlias
 
 import attrs
 from attrs import frozen
@@ -77,7 +77,7 @@ class RefKind(_Kind):
 
 
 class NodeKind(_Kind):
-    """The kind of a computation :class:`Node`."""
+    """The kind of a computation step (:data:`Node`)."""
 
     WERT = "wert"
     STUFE = "stufe"
@@ -442,30 +442,76 @@ class PackageSpec:
 
 
 @frozen
-class Node:
-    """One computation step, in dependency order.
-
-    ``kind``: ``wert`` (a value: ``expr``), ``stufe`` (a package's computed level: ``expr`` for
-    ``ausdruck``, ``subject`` + ``bands`` for ``korridor``, nothing for ``einschätzung`` whose
-    level is an input), ``bewilligt`` (the effective level: granted where given, else computed),
-    ``prüfung`` / ``warnung`` (``expr`` must hold; ``message`` parts are text or expressions).
-    """
+class NodeBase:
+    """What every computation step has, whatever its kind: where it lies (``scope``), its row key,
+    its type, its span, texts for explanations and the symbol ids it reads directly (``deps``).
+    Never a step itself: a step is one of the kinds of :data:`Node`."""
 
     id: str
     key: str
     scope: str
-    kind: NodeKind
     type: ValueType
     span: Span
-    expr: Expr | None = None
-    subject: Expr | None = None
-    bands: tuple[BandSpec, ...] = ()
-    package: str | None = None
-    message: tuple[str | Expr, ...] = ()
-    label: str | None = None
-    doc: str | None = None
-    source: str | None = None  # the rule's source text
-    deps: tuple[str, ...] = ()  # symbol ids read directly
+    label: str | None
+    doc: str | None
+    source: str | None  # the rule's source text
+    deps: tuple[str, ...]  # symbol ids read directly
+
+
+@frozen
+class ValueNode(NodeBase):
+    """A ``wert``: ``expr``, in a package (``package``) or not."""
+
+    kind: ClassVar[NodeKind] = NodeKind.WERT
+    expr: Expr
+    package: str | None
+
+
+@frozen
+class ExpressionLevelNode(NodeBase):
+    """The computed level of ``package`` by ``stufe = expr`` (``ausdruck``)."""
+
+    kind: ClassVar[NodeKind] = NodeKind.STUFE
+    expr: Expr
+    package: str
+
+
+@frozen
+class CorridorLevelNode(NodeBase):
+    """The computed level of ``package`` by a ``korridor``: the band of ``bands`` that holds ``subject``."""
+
+    kind: ClassVar[NodeKind] = NodeKind.STUFE
+    subject: Expr
+    bands: tuple[BandSpec, ...]
+    package: str
+
+
+@frozen
+class GrantedLevelNode(NodeBase):
+    """``bewilligt``: the effective level of ``package`` — granted where given, else the computed level
+    ``expr`` refers to (a ``wert`` for a korridor or an ausdruck; an ``eingabe`` for an ``einschätzung``,
+    whose level is an input and has no step of its own)."""
+
+    kind: ClassVar[NodeKind] = NodeKind.BEWILLIGT
+    expr: Ref
+    package: str
+
+
+@frozen
+class CheckNode(NodeBase):
+    """A ``prüfung`` or ``warnung`` (``kind``): ``expr`` must hold; ``message`` parts are text or expressions."""
+
+    kind: NodeKind
+    expr: Expr
+    message: tuple[str | Expr, ...]
+    package: str | None
+
+
+#: One computation step, in dependency order; its class tells its kind and which fields it has.
+Node: TypeAlias = ValueNode | ExpressionLevelNode | CorridorLevelNode | GrantedLevelNode | CheckNode
+
+#: The level steps of a package (``stufe``).
+LevelNode: TypeAlias = ExpressionLevelNode | CorridorLevelNode
 
 
 @frozen

@@ -16,8 +16,8 @@ The encoding (JSON has no tuples, no non-string keys, no decimals):
   ``["f", …]`` frozenset, ``["m", k1, v1, k2, v2, …]`` dict with other keys, ``["D", "1.50"]``
   Decimal (exact: exponent, sign of zero, NaN), ``["Q", 1, 60]`` Fraction, ``["d", "2024-01-31"]``
   date, ``["e", "NodeKind", "wert"]`` the member of the allowlisted enumeration ``NodeKind`` with
-  that value (``NodeKind("wert")``), ``["o", "Node", f1, f2, …]`` an instance of the allowlisted
-  class ``Node`` with its attrs fields in order, ``["r", n]`` the ``n``-th instance of a shareable
+  that value (``NodeKind("wert")``), ``["o", "ValueNode", f1, f2, …]`` an instance of the allowlisted
+  class ``ValueNode`` with its attrs fields in order, ``["r", n]`` the ``n``-th instance of a shareable
   class (:data:`SHARED`: units, value types, enumerations, spans) decoded so far, in the order their encodings end.
   Those objects stay shared, as in the model, and the payload stays small. Nothing else is
   shared, so a payload cannot describe an expression graph exponentially larger than itself.
@@ -93,7 +93,11 @@ CLASSES: Mapping[str, type] = {
         c.BandSpec,
         c.LevelSpec,
         c.PackageSpec,
-        c.Node,
+        c.ValueNode,
+        c.ExpressionLevelNode,
+        c.CorridorLevelNode,
+        c.GrantedLevelNode,
+        c.CheckNode,
         c.ScopeSpec,
         c.ExpectationSpec,
         c.ExampleSpec,

@@ -101,11 +101,14 @@ def node_expressions(node: c.Node | c.BandSpec) -> tuple[c.Expr, ...]:
     expressions in a check's message) or of a band, in the order they are written."""
     if isinstance(node, c.BandSpec):
         return tuple(e for e in (node.lower, node.upper) if e is not None)
-    found: list[c.Expr] = [e for e in (node.expr, node.subject) if e is not None]
-    for band in node.bands:
-        found.extend(node_expressions(band))
-    found.extend(part for part in node.message if not isinstance(part, str))
-    return tuple(found)
+    if isinstance(node, c.CorridorLevelNode):
+        found: list[c.Expr] = [node.subject]
+        for band in node.bands:
+            found.extend(node_expressions(band))
+        return tuple(found)
+    if isinstance(node, c.CheckNode):
+        return (node.expr, *(part for part in node.message if not isinstance(part, str)))
+    return (node.expr,)
 
 
 def walk(root: Walkable | Iterable[Walkable]) -> Iterator[c.Expr]:

@@ -114,11 +114,12 @@ def level_changes(frame: Frame, backend: Backend, path: str) -> tuple[LevelChang
     return _Search(frame, backend, element, package, node, current).run()
 
 
-def _corridor_node(model: c.CheckedModel, scope: str, package: str) -> c.Node | None:
+def _corridor_node(model: c.CheckedModel, scope: str, package: str) -> c.CorridorLevelNode | None:
     for spec in model.packages.values():
         if spec.scope == scope and spec.name == package and spec.rule == "korridor":
             for node in model.nodes.values():
-                if node.scope == scope and node.package == package and node.kind == c.NodeKind.STUFE and node.bands:
+                if (isinstance(node, c.CorridorLevelNode) and node.scope == scope and node.package == package
+                        and node.bands):
                     return node
     return None
 
@@ -270,7 +271,7 @@ class _Linear:
             return (Fraction(1), Fraction(0))
         node = self.reads.model.nodes.get(ref.symbol)
         if node is not None and ref.symbol not in self.reads.inputs and self.reads.depends(ref, context, self.target):
-            if node.kind != c.NodeKind.WERT or node.expr is None:
+            if not isinstance(node, c.ValueNode):
                 return None
             return self.of(node.expr, element)
         value = _fraction(element[ref.key]) if ref.key in element else None
@@ -317,7 +318,8 @@ class _Candidate:
 
 
 class _Search:
-    def __init__(self, frame: Frame, backend: Backend, element: Element, package: str, node: c.Node, current: int):
+    def __init__(self, frame: Frame, backend: Backend, element: Element, package: str, node: c.CorridorLevelNode,
+                 current: int):
         self.frame = frame
         self.backend = backend
         self.element = element
@@ -383,8 +385,6 @@ class _Search:
     def from_bounds(self, owner: Element, spec: c.InputSpec, value: Decimal) -> list[LevelChange]:
         target: Instance = (spec.id, owner.scope, owner.indexes)
         linear = _Linear(self.frame, self.reads, target)
-        if self.node.subject is None:
-            return []
         subject = linear.of(self.node.subject, self.element)
         if subject is None or not subject[0]:
             return []

@@ -322,16 +322,14 @@ class _Gen:
         self.node_lines.append((len(self.lines) + 1, node))
         self.current = node
         self.emit(f"N = {index}", indent)
-        if node.kind == c.NodeKind.WERT:
-            assert node.expr is not None
+        if isinstance(node, c.ValueNode):
             self.emit(f"{row}[{node.key!r}] = {self.expr(node.expr)}", indent)
             if node.type.kind == c.TypeKind.ZAHL and (node.type.low is not None or node.type.high is not None):
                 low, high = self.const(node.type.low), self.const(node.type.high)
                 self.emit(f"_in_range({row}[{node.key!r}], {low}, {high}, {node.key!r})", indent)
-        elif node.kind == c.NodeKind.STUFE and node.bands:
+        elif isinstance(node, c.CorridorLevelNode) and node.bands:
             # The level of the first band that holds the quantity: each band's test is
             # ``semantics.band_contains`` written out as comparisons (no call per band).
-            assert node.subject is not None
             self.emit(f"s = {self.expr(node.subject)}", indent)
             self.emit(f"{row}[{corridor_key(node)!r}] = s", indent)
             for number, band in enumerate(node.bands):
@@ -345,16 +343,15 @@ class _Gen:
             unit = str(node.subject.type.unit)
             self.emit("else:", indent)
             self.emit(f"_no_band(s, {node.package!r}, {unit!r})", indent + 1)
-        elif node.kind == c.NodeKind.STUFE:
-            assert node.expr is not None and node.type.enum is not None
+        elif isinstance(node, c.ExpressionLevelNode):
+            assert node.type.enum is not None
             levels = self.const(frozenset(int(m.key) for m in node.type.enum.members))
             self.emit(f"{row}[{node.key!r}] = _level({self.expr(node.expr)}, {levels}, {node.package!r})", indent)
-        elif node.kind == c.NodeKind.BEWILLIGT:
+        elif isinstance(node, c.GrantedLevelNode):
             granted = f"{node.package}.bewilligte_stufe"
             computed = f"{node.package}.berechnete_stufe"
             self.emit(f"{row}[{node.key!r}] = _effective({row}.get({granted!r}), {row}[{computed!r}])", indent)
-        elif node.kind in (c.NodeKind.PRUEFUNG, c.NodeKind.WARNUNG):
-            assert node.expr is not None
+        elif isinstance(node, c.CheckNode):
             target = "F" if node.kind == c.NodeKind.PRUEFUNG else "W"
             parts = [self.expr(p) for p in node.message if not isinstance(p, str)]
             indexes = self.indexes(node.scope)
@@ -535,10 +532,7 @@ def _too_deep(model: c.CheckedModel, gen: _Gen, line: int | None) -> CheckError:
 
 def _node_height(node: c.Node) -> int:
     """Levels of the deepest expression of a rule."""
-    exprs = [node.expr, node.subject, *(p for p in node.message if not isinstance(p, str))]
-    for band in node.bands:
-        exprs += [band.lower, band.upper]
-    return max((_height(e) for e in exprs if e is not None), default=0)
+    return max((_height(e) for e in toolkit.node_expressions(node)), default=0)
 
 
 def _height(ir: Any) -> int:

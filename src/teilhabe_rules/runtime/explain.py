@@ -24,9 +24,7 @@ from .quantities import Explanation
 from .semantics import band_contains
 
 # enum members bound once: reading a member off an Enum class costs several times a global
-_N_BEWILLIGT = c.NodeKind.BEWILLIGT
 _N_PRUEFUNG = c.NodeKind.PRUEFUNG
-_N_STUFE = c.NodeKind.STUFE
 _N_WARNUNG = c.NodeKind.WARNUNG
 _R_EINGABE = c.RefKind.EINGABE
 _R_PARAMETER = c.RefKind.PARAMETER
@@ -66,7 +64,9 @@ class ExplanationPlan:
             node = model.nodes[nid]
             if node.kind not in (_N_PRUEFUNG, _N_WARNUNG):
                 self.nodes_of[node.scope].append(node)
-        self.formula = {nid: _symbolic(node.expr) for nid, node in model.nodes.items() if node.expr is not None}
+        self.formula = {
+            nid: _symbolic(node.expr) for nid, node in model.nodes.items() if not isinstance(node, c.CorridorLevelNode)
+        }
         self.deps = {
             nid: tuple(d for d in dict.fromkeys(node.deps) if d in self.symbols) for nid, node in model.nodes.items()
         }
@@ -141,21 +141,21 @@ def _explain_node(plan: ExplanationPlan, node: c.Node, scope: str, rows: Rows, p
     value = row.get(node.key)
     result = quantity_text(value, node.type)
     label = node.label or node.key
-    if node.kind == _N_STUFE and node.bands:
+    if isinstance(node, c.CorridorLevelNode) and node.bands:
         subject = row_subject(node, rows, parameters, depth_of)
         band = _band_for(node, subject, rows, parameters, depth_of)
-        unit = str(node.subject.type.unit) if node.subject is not None else ""
-        shown = format_value(subject, node.subject.type if node.subject else None)
+        unit = str(node.subject.type.unit)
+        shown = format_value(subject, node.subject.type)
         text = f"{shown} {unit} liegt im Korridor {band} {unit} → Stufe {result}".replace("  ", " ")
         margin = margin_of(plan, node, rows, parameters, None)
         if margin is not None and margin.text():
             text += "; " + margin.text()
         formula = f"Korridor über {_symbolic(node.subject)}"
-    elif node.kind == _N_STUFE:
+    elif isinstance(node, (c.ExpressionLevelNode, c.CorridorLevelNode)):
         formula = plan.formula[node.id]
         text = f"Stufe {result} aus {formula}"
-    elif node.kind == _N_BEWILLIGT:
-        pkg = node.package or ""
+    elif isinstance(node, c.GrantedLevelNode):
+        pkg = node.package
         levels = row.levels(pkg)
         computed, granted = levels.computed, levels.granted
         formula = "bewilligte Stufe, sonst berechnete Stufe"
@@ -166,7 +166,7 @@ def _explain_node(plan: ExplanationPlan, node: c.Node, scope: str, rows: Rows, p
                     f"Begründung: {reason}; vergütet wird die bewilligte Stufe")
             computed_id = f"{scope}.{pkg}.berechnete_stufe" if scope else f"{pkg}.berechnete_stufe"
             computed_node = plan.nodes_by_id.get(computed_id)
-            if computed_node is not None and computed_node.bands:
+            if isinstance(computed_node, c.CorridorLevelNode) and computed_node.bands:
                 margin = margin_of(plan, computed_node, rows, parameters, granted)
                 if margin is not None and margin.to_granted is not None:
                     text += f"; die berechnete Menge {margin.quantity}: {margin.to_granted.text(granted=True)}"
@@ -191,7 +191,9 @@ def _explain_node(plan: ExplanationPlan, node: c.Node, scope: str, rows: Rows, p
     return Explanation(path, rule, formula, tuple(used), text)
 
 
-def row_subject(node: c.Node, rows: Rows, parameters: Mapping[str, Any], depth_of: Mapping[str, int]) -> Any:
+def row_subject(
+    node: c.CorridorLevelNode, rows: Rows, parameters: Mapping[str, Any], depth_of: Mapping[str, int]
+) -> Any:
     """The quantity the corridor was decided on (kept by evaluation; any expression)."""
     quantity = rows[-1].corridor_quantity(node)
     if quantity is not None:
@@ -200,7 +202,7 @@ def row_subject(node: c.Node, rows: Rows, parameters: Mapping[str, Any], depth_o
 
 
 def _bounds(
-    node: c.Node, rows: Rows, parameters: Mapping[str, Any], depth_of: Mapping[str, int]
+    node: c.CorridorLevelNode, rows: Rows, parameters: Mapping[str, Any], depth_of: Mapping[str, int]
 ) -> list[tuple[int, Any, bool, Any, bool]]:
     """The corridor's bands with their bounds evaluated (None: an open side)."""
     return [
@@ -216,7 +218,7 @@ def _bounds(
 
 
 def _band_for(
-    node: c.Node, subject: Any, rows: Rows, parameters: Mapping[str, Any], depth_of: Mapping[str, int]
+    node: c.CorridorLevelNode, subject: Any, rows: Rows, parameters: Mapping[str, Any], depth_of: Mapping[str, int]
 ) -> str:
     for _level, lo, lo_inc, hi, hi_inc in _bounds(node, rows, parameters, depth_of):
         if not band_contains(subject, lo, lo_inc, hi, hi_inc):
@@ -230,7 +232,7 @@ def _band_for(
     return "?"
 
 
-def margin_of(plan: ExplanationPlan, node: c.Node, rows: Rows, parameters: Mapping[str, Any],
+def margin_of(plan: ExplanationPlan, node: c.CorridorLevelNode, rows: Rows, parameters: Mapping[str, Any],
               granted: int | None, path: str = "") -> LevelMargin | None:
     """What would change the level a corridor node decided (None when it cannot be told)."""
     subject = row_subject(node, rows, parameters, plan.depth_of)
@@ -251,7 +253,7 @@ def level_margin(frame: Frame, plan: ExplanationPlan, path: str) -> LevelMargin:
     if package.endswith((".stufe", ".berechnete_stufe")):
         package = package.rsplit(".", 1)[0]
     node = plan.nodes_by_id.get(f"{scope}.{package}.berechnete_stufe" if scope else f"{package}.berechnete_stufe")
-    if node is None or not node.bands:
+    if not isinstance(node, c.CorridorLevelNode) or not node.bands:
         raise KeyError(f"„{path}“ ist kein Paket mit einer Stufe nach Korridor")
     granted = rows[-1].levels(package).granted
     margin = margin_of(plan, node, rows, parameters, granted, path)

@@ -109,10 +109,10 @@ def band_level(bounds: _Bounds, value: Any) -> int | None:
     return None
 
 
-def corridor_margin(node: c.Node, domain: Any, subject: Any, bounds: _Bounds, granted: int | None,
+def corridor_margin(node: c.CorridorLevelNode, domain: Any, subject: Any, bounds: _Bounds, granted: int | None,
                     path: str, band: str) -> LevelMargin | None:
     """The margin of ``subject`` under ``bounds`` (the bands' evaluated bounds, in order)."""
-    if not isinstance(subject, Decimal) or node.subject is None:
+    if not isinstance(subject, Decimal):
         return None
     vtype = node.subject.type
     unit = unit_text(vtype)

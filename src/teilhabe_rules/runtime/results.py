@@ -217,7 +217,7 @@ class Result:
             if pkg.rule == "korridor":
                 computed_id = f"{scope}.{pkg.name}.berechnete_stufe" if scope else f"{pkg.name}.berechnete_stufe"
                 computed = model.nodes.get(computed_id)
-                if computed is not None and computed.bands:
+                if isinstance(computed, c.CorridorLevelNode) and computed.bands:
                     package_path = f"{path[2:]}.{pkg.name}" if path.startswith("$.") else pkg.name
                     margin = explain_module.margin_of(self._model.explanation_plan, computed, rows,
                                                       self.frame.parameters, levels.granted, package_path)

@@ -334,12 +334,14 @@ class _Diff:
     def corridor(self, pid: str, a: c.PackageSpec, b: c.PackageSpec, where: str) -> None:
         node_a = self.old.nodes.get(f"{pid}.berechnete_stufe")
         node_b = self.new.nodes.get(f"{pid}.berechnete_stufe")
-        if node_a is None or node_b is None or not node_a.bands or not node_b.bands:
+        if not isinstance(node_a, c.CorridorLevelNode) or not isinstance(node_b, c.CorridorLevelNode):
+            return
+        if not node_a.bands or not node_b.bands:
             return
         if not ir_equal(node_a.subject, node_b.subject):
             self.add("korridore", "geändert", f"{where}: Größe des Korridors", _symbolic(node_a.subject),
                      _symbolic(node_b.subject))
-        unit = str(node_b.subject.type.unit) if node_b.subject is not None else ""
+        unit = str(node_b.subject.type.unit)
         bands_a = {band.level: band for band in node_a.bands}
         bands_b = {band.level: band for band in node_b.bands}
         for level in sorted(set(bands_b) - set(bands_a)):
@@ -512,7 +514,7 @@ class _Diff:
         for nid in [n for n in old if n in new and old[n].kind in kinds and new[n].kind in kinds]:
             a, b = old[nid], new[nid]
             where = _place(a.scope, a.key)
-            if a.expr is None or b.expr is None:
+            if isinstance(a, c.CorridorLevelNode) or isinstance(b, c.CorridorLevelNode):
                 continue
             if str(a.type.unit) != str(b.type.unit) or a.type.kind != b.type.kind:
                 self.add("werte", "geändert", where, a.type.describe(), b.type.describe(), "Typ")
@@ -523,11 +525,11 @@ class _Diff:
                 self.add("rundung", "geändert", where, _rounding_text(rounding_a), _rounding_text(rounding_b))
 
     def checks(self) -> None:
-        def collect(model: c.CheckedModel) -> dict[tuple[str, str | None, c.NodeKind, str | None], c.Node]:
+        def collect(model: c.CheckedModel) -> dict[tuple[str, str | None, c.NodeKind, str | None], c.CheckNode]:
             return {
                 (n.scope, n.package, n.kind, n.label): n
                 for n in model.nodes.values()
-                if n.kind in (c.NodeKind.PRUEFUNG, c.NodeKind.WARNUNG)
+                if isinstance(n, c.CheckNode)
             }
 
         old, new = collect(self.old), collect(self.new)

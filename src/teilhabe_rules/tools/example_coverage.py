@@ -135,7 +135,7 @@ def example_coverage(model: Model) -> CoverageReport:
     checked = model.checked
     recorder = _Recorder(model)
     depth_of = {sid: s.depth for sid, s in checked.scopes.items()}
-    corridors = [n for n in checked.nodes.values() if n.kind == c.NodeKind.STUFE and n.bands]
+    corridors = [n for n in checked.nodes.values() if isinstance(n, c.CorridorLevelNode) and n.bands]
     packages = [p for p in checked.packages.values() if p.level_type is not None]
     band_hits: dict[tuple[str, int], set[str]] = {}
     row_hits: dict[tuple[str, int], set[str]] = {}
@@ -191,7 +191,7 @@ def example_coverage(model: Model) -> CoverageReport:
     items: list[CoverageItem] = []
     base_parameters = model.parameters  # labels show the model's own bounds
     for node in corridors:
-        unit = str(node.subject.type.unit) if node.subject is not None else ""
+        unit = str(node.subject.type.unit)
         for number, band in enumerate(node.bands):
             label = f"Stufe {band.level} ({_band_text(band, base_parameters, depth_of)} {unit})".replace(" )", ")")
             items.append(CoverageItem("korridor", node.package or node.key, label, _where(checked, band.span),

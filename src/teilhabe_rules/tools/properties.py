@@ -329,11 +329,13 @@ def _level_packages(model: c.CheckedModel) -> list[c.PackageSpec]:
     return [p for p in model.packages.values() if p.level_type is not None]
 
 
-def _sum_nodes(model: c.CheckedModel) -> list[c.Node]:
+def _sum_nodes(model: c.CheckedModel) -> list[c.ValueNode]:
     out = []
     for node in model.nodes.values():
+        if not isinstance(node, c.ValueNode):
+            continue
         ir = node.expr
-        if (node.kind == NodeKind.WERT and isinstance(ir, c.Aggregate) and ir.function == "summe" and ir.where is None
+        if (isinstance(ir, c.Aggregate) and ir.function == "summe" and ir.where is None
                 and isinstance(ir.value, c.Ref) and ir.value.scope == ir.scope and ir.value.kind != RefKind.PARAMETER):
             out.append(node)
     return out
@@ -374,7 +376,7 @@ def _invariant(model: Model, name: str) -> Callable[[Any], None]:
     if name == "zahlen-exakt":
         rounded = {}
         for node in checked.nodes.values():
-            ir = node.expr
+            ir = None if isinstance(node, c.CorridorLevelNode) else node.expr
             if isinstance(ir, c.Func) and ir.name == "runde" and isinstance(ir.args[1], c.Const):
                 rounded[node.id] = int(ir.args[1].value)
         nodes_by_scope: dict[str, list[c.Node]] = {}

@@ -227,11 +227,13 @@ class CaseSpace:
             return cached
         self._atoms_cache[node.id] = frozenset()  # cycles cannot occur; guards the recursion
         out: set[tuple[str, str]] = set()
-        for ir in (node.expr, node.subject):
-            self._expr_atoms(ir, out)
-        for band in node.bands:
-            self._expr_atoms(band.lower, out)
-            self._expr_atoms(band.upper, out)
+        if isinstance(node, c.CorridorLevelNode):
+            self._expr_atoms(node.subject, out)
+            for band in node.bands:
+                self._expr_atoms(band.lower, out)
+                self._expr_atoms(band.upper, out)
+        else:
+            self._expr_atoms(node.expr, out)
         if node.kind == NodeKind.BEWILLIGT and node.package is not None:
             out.add(("grant", f"{node.scope}|{node.package}"))
             computed = _join(node.scope, f"{node.package}.berechnete_stufe")
@@ -273,7 +275,7 @@ class CaseSpace:
 
     def _find_pairs(self) -> None:
         for node in self.checked.nodes.values():
-            if node.kind != NodeKind.PRUEFUNG:
+            if not isinstance(node, c.CheckNode) or node.kind != NodeKind.PRUEFUNG:
                 continue
             for cmp in self._comparisons(node.expr):
                 left, right = cmp.left, cmp.right
@@ -330,7 +332,7 @@ class CaseSpace:
         """Number inputs narrowed by checks ``input <= constant`` (and the like)."""
         out: dict[str, tuple[Decimal | None, Decimal | None]] = {}
         for node in self.checked.nodes.values():
-            if node.kind != NodeKind.PRUEFUNG:
+            if not isinstance(node, c.CheckNode) or node.kind != NodeKind.PRUEFUNG:
                 continue
             for cmp in self._comparisons(node.expr):
                 op, left, right = cmp.op, cmp.left, cmp.right
@@ -356,8 +358,8 @@ class CaseSpace:
 
     def _lookups(self) -> Iterator[c.Lookup]:
         for node in self.checked.nodes.values():
-            irs: list[Any] = [node.expr, node.subject]
-            for band in node.bands:
+            irs: list[Any] = [node.subject] if isinstance(node, c.CorridorLevelNode) else [node.expr]
+            for band in node.bands if isinstance(node, c.CorridorLevelNode) else ():
                 irs += [band.lower, band.upper]
             for ir in irs:
                 yield from _walk_lookups(ir)
@@ -365,7 +367,7 @@ class CaseSpace:
     def _table_keys(self) -> tuple[dict[str, tuple[Any, ...]], dict[str, tuple[Any, ...]], list[_JointKeys]]:
         self.key_lookups: dict[tuple[str, str], tuple[str, ...]] = {}  # (node id, table name) → key inputs
         for node in self.checked.nodes.values():
-            for lookup in _walk_lookups(node.expr):
+            for lookup in _walk_lookups(None if isinstance(node, c.CorridorLevelNode) else node.expr):
                 table = self.checked.tables[lookup.table]
                 if table.partial:
                     refs = [k for k in lookup.keys if _is_input(k) and k.symbol in self.inputs]
@@ -455,9 +457,8 @@ class CaseSpace:
         numbers = [low, high]
         for node in self.checked.nodes.values():
             if (
-                node.kind == NodeKind.STUFE
+                isinstance(node, c.CorridorLevelNode)
                 and node.bands
-                and node.subject is not None
                 and spec.id in {s.id for s in self._sum_inputs(node.subject, node.scope) or []}
             ):
                 for band in node.bands:
@@ -491,7 +492,7 @@ class CaseSpace:
             if spec is not None:
                 return [spec] if spec.scope == scope and spec.type.kind == TypeKind.ZAHL else None
             node = self.checked.nodes.get(ir.symbol)
-            if node is not None and node.kind == NodeKind.WERT and node.scope == scope and node.expr is not None:
+            if isinstance(node, c.ValueNode) and node.scope == scope:
                 return self._sum_inputs(node.expr, scope)
             return None
         if isinstance(ir, c.Arith) and ir.op == "+" and ir.type.kind == TypeKind.ZAHL:
@@ -501,7 +502,7 @@ class CaseSpace:
 
     def _find_corridors(self) -> None:
         for node in self.checked.nodes.values():
-            if node.kind != NodeKind.STUFE or not node.bands or node.subject is None:
+            if not isinstance(node, c.CorridorLevelNode) or not node.bands:
                 continue
             specs = self._sum_inputs(node.subject, node.scope)
             if not specs or len({s.id for s in specs}) != len(specs):

@@ -32,6 +32,9 @@ _R_PARAMETER = c.RefKind.PARAMETER
 if TYPE_CHECKING:  # pragma: no cover
     from .results import Result
 
+# a value an element does not hold (None is a value: a granted level not given)
+_ABSENT: Any = object()
+
 # the elements from the case down to the one being explained (the case first)
 Rows = Sequence[Element]
 
@@ -135,8 +138,9 @@ def _explain_node(plan: ExplanationPlan, node: c.Node, scope: str, rows: Rows, p
             used.append((dkey, quantity_text(parameters.get(dep), dtype)))
         else:
             depth = depth_of.get(dscope, 0)
-            if depth < len(rows) and dkey in rows[depth]:
-                used.append((dkey, quantity_text(rows[depth][dkey], dtype)))
+            found = rows[depth].get(dkey, _ABSENT) if depth < len(rows) else _ABSENT
+            if found is not _ABSENT:
+                used.append((dkey, quantity_text(found, dtype)))
     rule = plan.rule[node.id]
     value = row.get(node.key)
     result = quantity_text(value, node.type)

@@ -79,8 +79,8 @@ class Element(Mapping[str, Any]):
 
     def get(self, key: str, default: Any = None) -> Any:
         """The value of ``key``, else ``default`` (as :meth:`Mapping.get`, without its exception)."""
-        value = self._row.get(key, default) if isinstance(key, str) and "#" not in key else default
-        return default if isinstance(value, list) else value
+        value = self._row.get(key, default)
+        return default if value.__class__ is list or "#" in key else value
 
     def __contains__(self, key: object) -> bool:
         return isinstance(key, str) and "#" not in key and key in self._row and not isinstance(self._row[key], list)

@@ -187,10 +187,10 @@ def _explain_node(plan: ExplanationPlan, node: c.Node, scope: str, rows: Rows, p
             text = f"Stufe {result} wie berechnet, keine abweichende Bewilligung{because}"
     else:
         formula = plan.formula[node.id]
-        substituted = _substituted(node.expr, rows, parameters, depth_of)
+        with_values = substituted(node.expr, rows, parameters, depth_of)
         text = f"{label} = {formula}"
-        if substituted != formula:
-            text += f" = {substituted}"
+        if with_values != formula:
+            text += f" = {with_values}"
         text += f" = {result}"
     return Explanation(path, rule, formula, tuple(used), text)
 
@@ -289,7 +289,9 @@ def _symbolic(ir: c.Expr | None) -> str:
     return toolkit.render(ir)
 
 
-def _substituted(ir: c.Expr | None, rows: Rows, parameters: Mapping[str, Any], depth_of: Mapping[str, int]) -> str:
+def substituted(ir: c.Expr | None, rows: Rows, parameters: Mapping[str, Any], depth_of: Mapping[str, int]) -> str:
+    """The text of ``ir`` with the values an evaluation knows put in (the elements ``rows``
+    from the case down, the parameters, the evaluation date)."""
     return toolkit.render(ir, _known(rows, parameters, depth_of), rows[0].frame.date if rows else None)
 
 

@@ -33,7 +33,7 @@ import decimal
 import json
 import re
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -48,6 +48,7 @@ from ..ir.text import quantity_text
 from ..model import Model
 from ..paths import format_path
 from ..runtime.compiler import compile_condition
+from ..runtime.explain import substituted
 from ..runtime.frame import Element
 from ..runtime.results import NoSuchElement, Result
 from ..runtime.semantics import DECIMAL_CONTEXT
@@ -211,30 +212,17 @@ def _condition_check(model: Model, prop: c.PropertySpec) -> Callable[[Any], None
 
     def check(case: Any) -> None:
         result = _evaluate(model, case)
-        row = result.frame.root
-        parameters = result.parameters
         try:
             holds = condition(result.frame)
         except Exception as exc:  # noqa: BLE001 - e.g. min() of an empty list
             raise PropertyFailure(f"Die Bedingung lässt sich nicht auswerten: {exc}", case) from None
         if not holds:
             formula = toolkit.render(prop.expr)
-            values = toolkit.render(prop.expr, _root_values(row, parameters))
+            values = substituted(prop.expr, (result.frame.root,), result.parameters, model.explanation_plan.depth_of)
             detail = f"{formula}\n    mit den Werten des Falls: {values}" if values != formula else formula
             raise PropertyFailure(f"Die Eigenschaft gilt nicht: {detail}", case)
 
     return check
-
-
-def _root_values(row: Mapping[str, Any], parameters: Mapping[str, Any]) -> toolkit.ValueOf:
-    """The parameters and the values of the case's own row (a property reads no list element)."""
-
-    def value_of(ref: c.Ref) -> Any:
-        if ref.kind == RefKind.PARAMETER:
-            return parameters.get(ref.symbol)
-        return row.get(ref.key) if ref.scope == "" else None
-
-    return value_of
 
 
 def _case_get(case: Any, steps: tuple[str | int, ...]) -> tuple[bool, Any]:

@@ -51,10 +51,11 @@ class Model:
     model — checked from the same texts under the same file name — and the same path.
     """
 
-    def __init__(self, checked: c.CheckedModel, path: Path | None = None):
+    def __init__(self, checked: c.CheckedModel, path: Path | None = None, backend: PythonBackend | None = None):
         self.checked = checked
         self.path = path
-        self.backend = PythonBackend(checked)
+        # ``backend``: a Python backend made for ``checked`` (a recording one, say); else compiled here
+        self.backend = backend if backend is not None else PythonBackend(checked)
         self._lock = threading.Lock()  # builds the loader and the explanation plan once
         self._loader: CaseLoader | None = None
         self._explanation_plan: Any = None

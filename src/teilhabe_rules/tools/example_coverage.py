@@ -113,8 +113,7 @@ class _Recorder:
             hits.append((id(table), key))
             return value
 
-        self.model = Model(model.checked, model.path)
-        self.model.backend = PythonBackend(model.checked, {"_lookup": lookup})
+        self.model = Model(model.checked, model.path, PythonBackend(model.checked, {"_lookup": lookup}))
 
 
 def _agreement(model: Model, example: c.ExampleSpec) -> Any:

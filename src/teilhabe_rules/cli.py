@@ -197,6 +197,9 @@ def _parser() -> argparse.ArgumentParser:
     ev.add_argument("--stufenwechsel", "--level-changes", dest="level_changes", action="store_true",
                     help="je Stufe nach Korridor: welche einzelne Eingabe mit welchem Wert die Stufe ändern würde")
     ev.add_argument("--at", "--stichtag", metavar="DATUM", help="Stichtag (JJJJ-MM-TT); Standard: das Datum des Falls")
+    ev.add_argument("--genau", "--full-precision", dest="full_precision", action="store_true",
+                    help="Textausgabe mit allen Stellen; ohne: jede Zahl auf die Stellen ihrer Einheit gerundet "
+                         "(EUR 2, VK 4, h 2, %% 2, min 0–1, sonst 0–4), JSON bleibt immer genau")
     test = sub.add_parser(
         "test", help="die Beispiele (mit --properties auch Eigenschaften und Invarianten) der Modelle prüfen"
     )
@@ -358,7 +361,8 @@ def _cmd_eval(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         data = {"ok": True, **result.to_dict(level_changes=args.level_changes)}
         out.write(_json(data, out))
     else:
-        out.write(result.render_text(explain=args.explain, level_changes=args.level_changes))
+        out.write(result.render_text(explain=args.explain, level_changes=args.level_changes,
+                                     full_precision=args.full_precision))
     return EXIT_OK
 
 

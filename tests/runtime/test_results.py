@@ -267,7 +267,7 @@ class TestAccess:
 
     def test_text_report(self) -> None:
         text = evaluate(explain=True).render_text(explain=True)
-        assert "betrag" in text and "4619.50 EUR/Jahr" in text
+        assert "betrag" in text and "4.619,50 EUR/Jahr" in text
         assert f"[{MODEL_FILE}:" in text
 
 

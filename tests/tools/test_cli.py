@@ -124,7 +124,7 @@ class TestEval:
         code, out, err = run("eval", MODEL, CASE)
         assert code == 0, err
         assert out.startswith("Kleines Modell — Version 1.0")
-        assert "4619.50 EUR/Jahr" in out
+        assert "4.619,50 EUR/Jahr" in out
         assert "Stufe 1 (gering)" in out
         assert "↳" not in out
 
@@ -158,7 +158,7 @@ class TestEval:
         code, out, _ = run("eval", MODEL, CASE, "--agreement", str(AGREEMENTS / "gut.toml"))
         assert code == 0
         assert "Vereinbarung: Haus Test – Vereinbarung 2025" in out
-        assert "4337.50 EUR/Jahr" in out
+        assert "4.337,50 EUR/Jahr" in out
 
     def test_at(self) -> None:
         assert run("eval", MODEL, CASE, "--at", "01.06.2025")[0] == 0

@@ -4,14 +4,29 @@ Takes: a runtime value (``Decimal``, ``int``, ``bool``, ``date``, ``str``) and o
 :class:`~teilhabe_rules.ir.checked.ValueType`. Gives: the text shown in results, explanations, messages
 and diffs — ``15``, ``45 %`` (a share of 0.45), ``31.12.2027``, ``ja``, ``1:3.5`` (a staff key),
 ``2 (mittel)`` (a level with its label). One definition, used by every wing.
+
+How numbers are shown is a :class:`Figures` style, and the unit → decimal places policy of the
+readable style is :func:`display_places` (documented in ``docs/04_results.md``):
+
+- :data:`EXACT` (the default): every digit, decimal point (``130515.1515151515151515151515``) — the
+  form of JSON, of messages and of the Python API;
+- :data:`READABLE`: German number formatting (``130.515,15``: thousands dot, decimal comma), each
+  computed figure rounded half-up to its unit's places — the text of ``eval`` and ``--explain``;
+- :data:`FULL`: German number formatting with every digit (``eval --genau``).
+
+A figure shown *as given* (an input, a parameter, a constant of a rule) is never rounded.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
-from decimal import Decimal
+import functools
+from decimal import ROUND_HALF_UP, Context, Decimal
 from typing import Any
 
+import attrs
+
+from ..units import Unit
 from . import checked as c
 
 # enum members bound once: reading a member off an Enum class costs several times a global
@@ -19,20 +34,119 @@ _T_ENUM = c.TypeKind.ENUM
 _T_SCHLUESSEL = c.TypeKind.SCHLUESSEL
 _T_ZAHL = c.TypeKind.ZAHL
 
-__all__ = ["format_value", "quantity_text", "unit_text"]
+__all__ = [
+    "EXACT",
+    "FULL",
+    "READABLE",
+    "Figures",
+    "display_places",
+    "format_value",
+    "german_number",
+    "quantity_text",
+    "unit_text",
+]
 
 
-def format_value(value: Any, vtype: c.ValueType | None = None) -> str:
-    """A runtime value as text (``15``, ``45`` for 45 %, ``31.12.2027``, ``ja``)."""
+@attrs.frozen
+class Figures:
+    """How text shows numbers: ``german`` — thousands dot and decimal comma; ``rounded`` —
+    computed figures rounded half-up to their unit's places (:func:`display_places`)."""
+
+    german: bool = False
+    rounded: bool = False
+
+    def value(self, value: Any, vtype: c.ValueType | None = None, *, given: bool = False) -> str:
+        """A runtime value as text; ``given``: an input, parameter or constant (never rounded)."""
+        return format_value(value, vtype, self, given=given)
+
+    def quantity(self, value: Any, vtype: c.ValueType | None, *, given: bool = False) -> str:
+        """A value with its unit; ``given`` as for :meth:`value`."""
+        return quantity_text(value, vtype, self, given=given)
+
+
+EXACT = Figures()
+READABLE = Figures(german=True, rounded=True)
+FULL = Figures(german=True, rounded=False)
+
+# the decimal places a unit's figures are shown with: (at least, at most), by the unit's numerator
+# atom; ``DEFAULT_PLACES`` for any other unit and for plain numbers
+_PLACES: dict[str, tuple[int, int]] = {
+    "EUR": (2, 2),
+    "VK": (4, 4),
+    "h": (2, 2),
+    "min": (0, 1),
+    "Person": (0, 2),
+    "Platz": (0, 2),
+}
+PERCENT_PLACES = (2, 2)
+DEFAULT_PLACES = (0, 4)
+
+
+def display_places(unit: Unit) -> tuple[int, int]:
+    """The decimal places (at least, at most) of a readable figure in ``unit``: a compound unit
+    follows its numerator (``EUR/Jahr`` as ``EUR``, ``h/Woche`` as ``h``); a share in percent as
+    :data:`PERCENT_PLACES` (of the percent figure: ``65,50 %``); everything else, and a unit whose
+    numerator is not one atom (``1/Jahr``, ``EUR·h``), :data:`DEFAULT_PLACES`."""
+    if unit.percent:  # not part of a unit's equality: decided before the cache
+        return PERCENT_PLACES
+    return _places(unit.atoms)
+
+
+@functools.lru_cache(maxsize=1024)
+def _places(atoms: tuple[tuple[str, int], ...]) -> tuple[int, int]:
+    numerator = [(atom, exp) for atom, exp in atoms if exp > 0]
+    if len(numerator) == 1 and numerator[0][1] == 1:
+        return _PLACES.get(numerator[0][0], DEFAULT_PLACES)
+    return DEFAULT_PLACES
+
+
+def german_number(value: Decimal, places: tuple[int, int] | None = None) -> str:
+    """``value`` in German number formatting (``130.515,15``, ``-0,5``); with ``places`` (at
+    least, at most) rounded half-up to at most that many decimal places and padded with zeros to
+    at least as many; without, every digit of ``value`` (trailing zeros of a whole number dropped)."""
+    if places is not None:
+        least, most = places
+        exponent = value.as_tuple().exponent
+        if isinstance(exponent, int) and exponent < -most:  # more digits than shown: round
+            value = value.quantize(Decimal(1).scaleb(-most), ROUND_HALF_UP,
+                                   Context(prec=max(28, value.adjusted() + most + 2)))
+        if value.is_zero():
+            value = abs(value)  # no "-0,00"
+        text = format(value, "f")
+        whole, _, fraction = text.partition(".")
+        fraction = fraction.rstrip("0")
+        fraction = fraction + "0" * (least - len(fraction))
+    else:
+        text = _plain(value)
+        whole, _, fraction = text.partition(".")
+    negative = whole.startswith("-")
+    digits = whole.lstrip("-")
+    grouped = f"{int(digits):,}".replace(",", ".") if len(digits) > 3 else digits
+    return ("-" if negative else "") + grouped + ("," + fraction if fraction else "")
+
+
+def _plain(value: Decimal) -> str:
+    """Every digit of ``value`` with a decimal point; a whole number without its trailing zeros."""
+    text = format(value, "f")
+    if "." in text and value == value.to_integral_value():
+        text = text.rstrip("0").rstrip(".")
+    return text
+
+
+def format_value(value: Any, vtype: c.ValueType | None = None, figures: Figures = EXACT, *,
+                 given: bool = False) -> str:
+    """A runtime value as text (``15``, ``45`` for 45 %, ``31.12.2027``, ``ja``); numbers as
+    ``figures`` shows them (``given``: an input, parameter or constant, never rounded)."""
     if isinstance(value, bool):
         return "ja" if value else "nein"
     if isinstance(value, Decimal):
         if vtype is not None and vtype.unit.percent:
             value = value.scaleb(2)  # 0.6550 → 65.50: the decimal point moves, no digits are added
-        text = format(value, "f")
-        if "." in text:
-            text = text.rstrip("0").rstrip(".") if value == value.to_integral_value() else text
-        return text
+        if not figures.german:
+            return _plain(value)
+        if not figures.rounded or given or (vtype is not None and vtype.kind == _T_SCHLUESSEL):
+            return german_number(value)
+        return german_number(value, display_places(vtype.unit) if vtype is not None else DEFAULT_PLACES)
     if isinstance(value, _dt.date):
         return value.strftime("%d.%m.%Y")
     if value is None:
@@ -40,11 +154,12 @@ def format_value(value: Any, vtype: c.ValueType | None = None) -> str:
     return str(value)
 
 
-def quantity_text(value: Any, vtype: c.ValueType | None) -> str:
-    """A value with its unit (``12.5 h/Woche``, ``45 %``, ``1:3.5``, ``2 (mittel)``)."""
+def quantity_text(value: Any, vtype: c.ValueType | None, figures: Figures = EXACT, *, given: bool = False) -> str:
+    """A value with its unit (``12.5 h/Woche``, ``45 %``, ``1:3.5``, ``2 (mittel)``); numbers as
+    ``figures`` shows them (``given`` as for :func:`format_value`)."""
     if vtype is not None and vtype.kind == _T_SCHLUESSEL and isinstance(value, Decimal):
-        return f"1:{format_value(value)}"
-    text = format_value(value, vtype)
+        return f"1:{format_value(value, None, figures, given=True)}"
+    text = format_value(value, vtype, figures, given=given)
     unit = str(vtype.unit) if vtype is not None and vtype.kind == _T_ZAHL else ""
     if vtype is not None and vtype.kind == _T_ENUM and vtype.enum is not None:
         member = vtype.enum.member(value)

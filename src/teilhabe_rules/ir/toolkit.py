@@ -28,10 +28,11 @@ from typing import Any
 
 from . import checked as c
 from .checked import DECIMAL_CONTEXT
-from .text import format_value, quantity_text
+from .text import EXACT, Figures, format_value, quantity_text
 
 # enum members bound once: reading a member off an Enum class costs several times a global
 _R_PARAMETER = c.RefKind.PARAMETER
+_R_WERT = c.RefKind.WERT
 _T_DATUM = c.TypeKind.DATUM
 _T_ENUM = c.TypeKind.ENUM
 _T_JA_NEIN = c.TypeKind.JA_NEIN
@@ -239,24 +240,27 @@ def _number(value: Any) -> Decimal | None:
 PRECEDENCE = {"oder": 1, "und": 2, "=": 3, "<>": 3, "<": 3, "<=": 3, ">": 3, ">=": 3, "+": 4, "-": 4, "*": 5, "/": 5}
 
 
-def render(expr: c.Expr | None, value_of: ValueOf | None = None, date: Any = None) -> str:
+def render(expr: c.Expr | None, value_of: ValueOf | None = None, date: Any = None, figures: Figures = EXACT) -> str:
     """The German text of ``expr`` (``stunden × fls_satz``, ``wenn … dann … sonst …``). With
     ``value_of``, a reference whose value it gives is shown as that value with its unit, and with
     ``date`` (the reference date of the evaluation) ``stichtag()`` as that date; the expression
-    inside an aggregate is always shown by names."""
-    return _render(expr, value_of, 0, date)
+    inside an aggregate is always shown by names. ``figures``: how numbers are shown — the
+    values of inputs and parameters and the constants as given, the values of other rules as
+    computed figures (:class:`~teilhabe_rules.ir.text.Figures`)."""
+    return _render(expr, value_of, 0, date, figures)
 
 
-def _render(ir: c.Expr | None, value_of: ValueOf | None, parent: int, date: Any = None) -> str:
+def _render(ir: c.Expr | None, value_of: ValueOf | None, parent: int, date: Any = None,
+            figures: Figures = EXACT) -> str:
     if ir is None:
         return ""
     if isinstance(ir, c.Const):
         if ir.type.kind == _T_SCHLUESSEL:
-            return f"1:{format_value(ir.value)}"
+            return f"1:{format_value(ir.value, None, figures, given=True)}"
         if ir.type.kind == _T_MODUS:
             return str(ir.value)
         if ir.type.kind in (_T_ZAHL, _T_DATUM, _T_JA_NEIN):
-            return quantity_text(ir.value, ir.type)
+            return quantity_text(ir.value, ir.type, figures, given=True)
         if isinstance(ir.value, str) and ir.type.kind == _T_TEXT:
             return f"„{ir.value}“"
         return format_value(ir.value)
@@ -264,35 +268,38 @@ def _render(ir: c.Expr | None, value_of: ValueOf | None, parent: int, date: Any 
         if value_of is not None:
             value = value_of(ir)
             if value is not None:
+                given = ir.kind != _R_WERT  # an input or a parameter: as given; another rule's value: computed
                 if ir.type.kind == _T_SCHLUESSEL:
-                    return f"1:{format_value(value)}"
+                    return f"1:{format_value(value, None, figures, given=True)}"
                 if ir.type.kind == _T_ENUM and ir.type.enum and ir.type.enum.is_levels:
-                    return format_value(value)
-                return quantity_text(value, ir.type)
+                    return format_value(value, None, figures, given=True)
+                return quantity_text(value, ir.type, figures, given=given)
         return ir.key
     if isinstance(ir, c.Position):
         return "position"
     if isinstance(ir, c.Previous):
         return f"vorher.{ir.ref.key}"
     if isinstance(ir, c.Unary):
-        inner = _render(ir.operand, value_of, 6, date)
+        inner = _render(ir.operand, value_of, 6, date, figures)
         return f"nicht {inner}" if ir.op == "nicht" else f"-{inner}"
     if isinstance(ir, (c.Arith, c.Compare, c.Logic)):
         prec = PRECEDENCE.get(ir.op, 5)
-        text = f"{_render(ir.left, value_of, prec, date)} {ir.op} {_render(ir.right, value_of, prec + 1, date)}"
+        left = _render(ir.left, value_of, prec, date, figures)
+        text = f"{left} {ir.op} {_render(ir.right, value_of, prec + 1, date, figures)}"
         return f"({text})" if prec < parent else text
     if isinstance(ir, c.KeyApply):
-        text = f"{_render(ir.key, value_of, 5, date)} × {_render(ir.count, value_of, 6, date)}"
+        text = f"{_render(ir.key, value_of, 5, date, figures)} × {_render(ir.count, value_of, 6, date, figures)}"
         return f"({text})" if parent > 5 else text
     if isinstance(ir, c.Cond):
-        text = (f"wenn {_render(ir.test, value_of, 0, date)} dann {_render(ir.then, value_of, 0, date)} "
-                f"sonst {_render(ir.otherwise, value_of, 0, date)}")
+        text = (f"wenn {_render(ir.test, value_of, 0, date, figures)} "
+                f"dann {_render(ir.then, value_of, 0, date, figures)} "
+                f"sonst {_render(ir.otherwise, value_of, 0, date, figures)}")
         return f"({text})" if parent else text
     if isinstance(ir, c.Convert):
-        return f"{_render(ir.operand, value_of, 6, date)} als {ir.type.unit}"
+        return f"{_render(ir.operand, value_of, 6, date, figures)} als {ir.type.unit}"
     if isinstance(ir, c.Lookup):
         name = ir.table.rsplit(".", 1)[-1]
-        return f"{name}[{', '.join(_render(k, value_of, 0, date) for k in ir.keys)}]"
+        return f"{name}[{', '.join(_render(k, value_of, 0, date, figures) for k in ir.keys)}]"
     if isinstance(ir, c.Aggregate):
         lst = ir.scope.rsplit(".", 1)[-1]
         inner = lst if ir.value is None else f"{lst}.{_render(ir.value, None, 0)}"
@@ -300,6 +307,6 @@ def _render(ir: c.Expr | None, value_of: ValueOf | None, parent: int, date: Any 
         return f"{ir.function}({inner}{where})"
     if isinstance(ir, c.Func):
         if ir.name == "stichtag" and value_of is not None and date is not None:
-            return quantity_text(date, ir.type)
-        return f"{ir.name}({', '.join(_render(a, value_of, 0, date) for a in ir.args)})"
+            return quantity_text(date, ir.type, figures)
+        return f"{ir.name}({', '.join(_render(a, value_of, 0, date, figures) for a in ir.args)})"
     raise TypeError(f"not an expression: {type(ir).__name__}")  # pragma: no cover

@@ -36,7 +36,7 @@ import attrs
 
 from ..ir import checked as c
 from ..ir import toolkit
-from ..ir.text import unit_text
+from ..ir.text import EXACT, Figures, unit_text
 from ..paths import PathError, parse_path
 from .backend import Backend, CaseInput
 from .frame import Element, Frame
@@ -67,12 +67,15 @@ class LevelChange:
     direction: str
     beyond: str | None = None
 
-    def text(self, within: str = "") -> str:
+    def text(self, within: str = "", figures: Figures = EXACT) -> str:
         """German: ``lp2a.kap5 = 9 min/Tag (statt 2 min/Tag) → Stufe 3``; the input's path is
-        shown relative to the element ``within`` (``bewohner[1]``) where it lies there."""
+        shown relative to the element ``within`` (``bewohner[1]``) where it lies there. Both
+        values are input values: never rounded (``figures`` only decides their notation)."""
         name = self.input[len(within) + 1:] if within and self.input.startswith(within + ".") else self.input
         operator = {None: "=", ABOVE: ">", BELOW: "<"}[self.beyond]
-        return f"{name} {operator} {self.new} (statt {self.current}) → Stufe {self.level}"
+        new = figures.quantity(self.new.value, self.new.type, given=True)
+        current = figures.quantity(self.current.value, self.current.type, given=True)
+        return f"{name} {operator} {new} (statt {current}) → Stufe {self.level}"
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -86,11 +89,12 @@ class LevelChange:
         }
 
 
-def changes_text(changes: tuple[LevelChange, ...], within: str = "") -> str:
+def changes_text(changes: tuple[LevelChange, ...], within: str = "", figures: Figures = EXACT) -> str:
     """The German sentence appended to the explanation of a computed level."""
     if not changes:
         return "Stufenwechsel durch eine einzelne Eingabe: keiner"
-    return "Stufenwechsel durch eine einzelne Eingabe: " + ", ".join(change.text(within) for change in changes)
+    return "Stufenwechsel durch eine einzelne Eingabe: " + ", ".join(
+        change.text(within, figures) for change in changes)
 
 
 def level_changes(frame: Frame, backend: Backend, path: str) -> tuple[LevelChange, ...]:

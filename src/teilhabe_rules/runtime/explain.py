@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..ir import checked as c
 from ..ir import toolkit
-from ..ir.text import format_value, quantity_text
+from ..ir.text import EXACT, READABLE, Figures, format_value, quantity_text
 from .changes import changes_text
 from .frame import Element, Frame
 from .margins import LevelMargin, corridor_margin
@@ -28,6 +28,7 @@ _N_PRUEFUNG = c.NodeKind.PRUEFUNG
 _N_WARNUNG = c.NodeKind.WARNUNG
 _R_EINGABE = c.RefKind.EINGABE
 _R_PARAMETER = c.RefKind.PARAMETER
+_R_WERT = c.RefKind.WERT
 
 if TYPE_CHECKING:  # pragma: no cover
     from .results import Result
@@ -41,11 +42,12 @@ Rows = Sequence[Element]
 __all__ = ["ExplanationPlan", "explain_one", "level_margin", "margin_of", "explain_rows", "render_text"]
 
 
-def explain_rows(frame: Frame, plan: ExplanationPlan | None = None) -> dict[str, Explanation]:
-    """Every derived figure of an evaluation with its explanation, by path."""
+def explain_rows(frame: Frame, plan: ExplanationPlan | None = None, figures: Figures = EXACT) -> dict[str, Explanation]:
+    """Every derived figure of an evaluation with its explanation, by path; ``figures``: how
+    their numbers are shown (:data:`~teilhabe_rules.ir.text.EXACT`: as in JSON)."""
     out: dict[str, Explanation] = {}
     plan = plan or ExplanationPlan(frame.model)
-    _explain_scope(frame.model, plan, (frame.root,), "", frame.parameters, out)
+    _explain_scope(frame.model, plan, (frame.root,), "", frame.parameters, out, figures)
     return out
 
 
@@ -80,27 +82,27 @@ class ExplanationPlan:
 
 
 def _explain_scope(model: c.CheckedModel, plan: ExplanationPlan, rows: Rows, prefix: str,
-                   parameters: Mapping[str, Any], out: dict[str, Explanation]) -> None:
+                   parameters: Mapping[str, Any], out: dict[str, Explanation], figures: Figures) -> None:
     element = rows[-1]
     scope = element.scope
     for node in plan.nodes_of[scope]:
-        explanation = _explain_node(plan, node, scope, rows, prefix, parameters)
+        explanation = _explain_node(plan, node, scope, rows, prefix, parameters, figures)
         out[explanation.path] = explanation
     for child in model.scopes[scope].lists:
         name = model.scopes[child].name
         for index, item in enumerate(element.children(child), start=1):
             child_prefix = f"{prefix}.{name}[{index}]" if prefix else f"{name}[{index}]"
-            _explain_scope(model, plan, (*rows, item), child_prefix, parameters, out)
+            _explain_scope(model, plan, (*rows, item), child_prefix, parameters, out, figures)
 
 
-def explain_one(frame: Frame, plan: ExplanationPlan, path: str) -> Explanation:
+def explain_one(frame: Frame, plan: ExplanationPlan, path: str, figures: Figures = EXACT) -> Explanation:
     """The explanation of one figure (``bewohner[1].lp2a.stufe``); KeyError if there is none."""
     rows, scope, names = _walk(frame, path)
     prefix = path[: path.rindex("]") + 1] if "]" in path else ""
     key = ".".join(names)
     for node in plan.nodes_of.get(scope, ()):
         if node.key == key:
-            return _explain_node(plan, node, scope, rows, prefix, frame.parameters)
+            return _explain_node(plan, node, scope, rows, prefix, frame.parameters, figures)
     raise KeyError(path)
 
 
@@ -126,7 +128,7 @@ def _walk(frame: Frame, path: str) -> tuple[Rows, str, list[str]]:
 
 
 def _explain_node(plan: ExplanationPlan, node: c.Node, scope: str, rows: Rows, prefix: str,
-                  parameters: Mapping[str, Any]) -> Explanation:
+                  parameters: Mapping[str, Any], figures: Figures = EXACT) -> Explanation:
     row = rows[-1]
     depth_of = plan.depth_of
     symbols = plan.symbols
@@ -135,25 +137,26 @@ def _explain_node(plan: ExplanationPlan, node: c.Node, scope: str, rows: Rows, p
     for dep in plan.deps[node.id]:
         dscope, dkey, dtype, dkind = symbols[dep]
         if dkind == _R_PARAMETER:
-            used.append((dkey, quantity_text(parameters.get(dep), dtype)))
+            used.append((dkey, quantity_text(parameters.get(dep), dtype, figures, given=True)))
         else:
             depth = depth_of.get(dscope, 0)
             found = rows[depth].get(dkey, _ABSENT) if depth < len(rows) else _ABSENT
             if found is not _ABSENT:
-                used.append((dkey, quantity_text(found, dtype)))
+                used.append((dkey, quantity_text(found, dtype, figures, given=dkind == _R_EINGABE)))
     rule = plan.rule[node.id]
     value = row.get(node.key)
-    result = quantity_text(value, node.type)
+    result = quantity_text(value, node.type, figures)
     label = node.label or node.key
     if isinstance(node, c.CorridorLevelNode) and node.bands:
         subject = row_subject(node, rows, parameters, depth_of)
-        band = _band_for(node, subject, rows, parameters, depth_of)
+        band = _band_for(node, subject, rows, parameters, depth_of, figures)
         unit = str(node.subject.type.unit)
-        shown = format_value(subject, node.subject.type)
+        given = isinstance(node.subject, c.Ref) and node.subject.kind != _R_WERT  # an input read as it is
+        shown = format_value(subject, node.subject.type, figures, given=given)
         text = f"{shown} {unit} liegt im Korridor {band} {unit} → Stufe {result}".replace("  ", " ")
         margin = margin_of(plan, node, rows, parameters, None)
         if margin is not None and margin.text():
-            text += "; " + margin.text()
+            text += "; " + margin.text(figures)
         formula = f"Korridor über {_symbolic(node.subject)}"
     elif isinstance(node, (c.ExpressionLevelNode, c.CorridorLevelNode)):
         formula = plan.formula[node.id]
@@ -166,14 +169,15 @@ def _explain_node(plan: ExplanationPlan, node: c.Node, scope: str, rows: Rows, p
         package = plan.packages.get((scope, pkg))
         if granted is not None:
             reason = levels.reason
-            text = (f"bewilligt ist Stufe {result} (berechnet: Stufe {quantity_text(computed, node.type)}); "
+            text = (f"bewilligt ist Stufe {result} (berechnet: Stufe {quantity_text(computed, node.type, figures)}); "
                     f"Begründung: {reason}; vergütet wird die bewilligte Stufe")
             computed_id = f"{scope}.{pkg}.berechnete_stufe" if scope else f"{pkg}.berechnete_stufe"
             computed_node = plan.nodes_by_id.get(computed_id)
             if isinstance(computed_node, c.CorridorLevelNode) and computed_node.bands:
                 margin = margin_of(plan, computed_node, rows, parameters, granted)
                 if margin is not None and margin.to_granted is not None:
-                    text += f"; die berechnete Menge {margin.quantity}: {margin.to_granted.text(granted=True)}"
+                    text += (f"; die berechnete Menge {margin.quantity.text(figures)}: "
+                             f"{margin.to_granted.text(granted=True, figures=figures)}")
         elif package is not None and package.rule == "einschätzung":
             member = node.type.enum.member(value) if node.type.enum else None
             criteria = f"; Kriterien: {member.description}" if member is not None and member.description else ""
@@ -183,13 +187,13 @@ def _explain_node(plan: ExplanationPlan, node: c.Node, scope: str, rows: Rows, p
             computed_node = plan.nodes_by_id.get(computed_id)
             because = ""
             if computed_node is not None:
-                because = ": " + _explain_node(plan, computed_node, scope, rows, prefix, parameters).text
+                because = ": " + _explain_node(plan, computed_node, scope, rows, prefix, parameters, figures).text
             text = f"Stufe {result} wie berechnet, keine abweichende Bewilligung{because}"
     else:
         formula = plan.formula[node.id]
-        with_values = substituted(node.expr, rows, parameters, depth_of)
+        with_values = substituted(node.expr, rows, parameters, depth_of, figures)
         text = f"{label} = {formula}"
-        if with_values != formula:
+        if with_values != (formula if figures == EXACT else toolkit.render(node.expr, figures=figures)):
             text += f" = {with_values}"
         text += f" = {result}"
     return Explanation(path, rule, formula, tuple(used), text)
@@ -222,16 +226,17 @@ def _bounds(
 
 
 def _band_for(
-    node: c.CorridorLevelNode, subject: Any, rows: Rows, parameters: Mapping[str, Any], depth_of: Mapping[str, int]
+    node: c.CorridorLevelNode, subject: Any, rows: Rows, parameters: Mapping[str, Any], depth_of: Mapping[str, int],
+    figures: Figures = EXACT,
 ) -> str:
     for _level, lo, lo_inc, hi, hi_inc in _bounds(node, rows, parameters, depth_of):
         if not band_contains(subject, lo, lo_inc, hi, hi_inc):
             continue
         parts = []
         if lo is not None:
-            parts.append(("ab " if lo_inc else "über ") + format_value(lo))
+            parts.append(("ab " if lo_inc else "über ") + format_value(lo, None, figures, given=True))
         if hi is not None:
-            parts.append(("bis " if hi_inc else "unter ") + format_value(hi))
+            parts.append(("bis " if hi_inc else "unter ") + format_value(hi, None, figures, given=True))
         return " ".join(parts)
     return "?"
 
@@ -289,31 +294,33 @@ def _symbolic(ir: c.Expr | None) -> str:
     return toolkit.render(ir)
 
 
-def substituted(ir: c.Expr | None, rows: Rows, parameters: Mapping[str, Any], depth_of: Mapping[str, int]) -> str:
+def substituted(ir: c.Expr | None, rows: Rows, parameters: Mapping[str, Any], depth_of: Mapping[str, int],
+                figures: Figures = EXACT) -> str:
     """The text of ``ir`` with the values an evaluation knows put in (the elements ``rows``
-    from the case down, the parameters, the evaluation date)."""
-    return toolkit.render(ir, _known(rows, parameters, depth_of), rows[0].frame.date if rows else None)
+    from the case down, the parameters, the evaluation date), numbers as ``figures`` shows them."""
+    return toolkit.render(ir, _known(rows, parameters, depth_of), rows[0].frame.date if rows else None, figures)
 
 
-def render_text(result: Result, explain: bool, level_changes: bool = False) -> str:
+def render_text(result: Result, explain: bool, level_changes: bool = False, figures: Figures = READABLE) -> str:
     """The human-readable report of ``teilhabe-rules eval``. ``level_changes``: each level a
     corridor decided is followed by the single input values that would change it (in its
-    explanation, or on a line of its own without ``explain``)."""
+    explanation, or on a line of its own without ``explain``). ``figures``: how numbers are
+    shown (readable: German, each rounded to its unit's places; ``--genau``: every digit)."""
     model = result.checked
     info = model.info
     lines = [f"{info.title or info.name} — Version {info.version or '?'}"]
     if result.agreement_name:
         lines.append(f"Vereinbarung: {result.agreement_name}")
-    explanations = result.explanations(level_changes) if explain else {}
+    explanations = result.explanations(level_changes, figures) if explain else {}
     changes_of = result.level_changes if level_changes and not explain else None
-    _render_scope(result.root, "", explanations, lines, 0, changes_of)
+    _render_scope(result.root, "", explanations, lines, 0, figures, changes_of)
     for warning in result.warnings:
         lines.append(f"warnung: {warning}")
     return "\n".join(lines) + "\n"
 
 
 def _render_scope(scope: Any, prefix: str, explanations: dict[str, Explanation], lines: list[str], indent: int,
-                  changes_of: Any = None) -> None:
+                  figures: Figures, changes_of: Any = None) -> None:
     pad = "  " * indent
     for name, pkg in scope.packages.items():
         head = f"{pad}Paket {name}" + (f" – {pkg.title}" if pkg.title else "")
@@ -324,25 +331,25 @@ def _render_scope(scope: Any, prefix: str, explanations: dict[str, Explanation],
         lines.append(head)
         if changes_of is not None and pkg.computed_level is not None:
             with contextlib.suppress(KeyError):  # a level no corridor decides
-                lines.append(f"{pad}    ↳ {changes_text(changes_of(_path(prefix, name)), prefix)}")
+                lines.append(f"{pad}    ↳ {changes_text(changes_of(_path(prefix, name)), prefix, figures)}")
         for key in ("berechnete_stufe", "stufe"):
             expl = explanations.get(_path(prefix, f"{name}.{key}"))
             if expl is not None and pkg.computed_level is not None:
                 lines.append(f"{pad}    ↳ {expl.text}  [{expl.rule}]")
         for key, q in pkg.values.items():
-            lines.append(f"{pad}  {key:<28} {q}")
+            lines.append(f"{pad}  {key:<28} {q.text(figures)}")
             expl = explanations.get(_path(prefix, f"{name}.{key}"))
             if expl is not None:
                 lines.append(f"{pad}    ↳ {expl.text}  [{expl.rule}]")
     for key, q in scope.values.items():
-        lines.append(f"{pad}{key:<30} {q}")
+        lines.append(f"{pad}{key:<30} {q.text(figures)}")
         expl = explanations.get(_path(prefix, key))
         if expl is not None:
             lines.append(f"{pad}  ↳ {expl.text}  [{expl.rule}]")
     for name, items in scope.lists.items():
         for index, item in enumerate(items, start=1):
             lines.append(f"{pad}{name}[{index}]:")
-            _render_scope(item, _path(prefix, f"{name}[{index}]"), explanations, lines, indent + 1, changes_of)
+            _render_scope(item, _path(prefix, f"{name}[{index}]"), explanations, lines, indent + 1, figures, changes_of)
 
 
 def _path(prefix: str, key: str) -> str:

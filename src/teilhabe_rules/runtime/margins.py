@@ -26,7 +26,7 @@ from typing import Any
 import attrs
 
 from ..ir import checked as c
-from ..ir.text import quantity_text, unit_text
+from ..ir.text import EXACT, Figures, quantity_text, unit_text
 from .quantities import Quantity, json_value
 from .semantics import band_contains
 
@@ -45,13 +45,12 @@ class LevelStep:
     unit: str
     type: c.ValueType = attrs.field(repr=False, eq=False)
 
-    def amount_text(self) -> str:
+    def amount_text(self, figures: Figures = EXACT) -> str:
+        return quantity_text(self.amount, self.type, figures)
 
-        return quantity_text(self.amount, self.type)
-
-    def text(self, granted: bool = False) -> str:
+    def text(self, granted: bool = False, figures: Figures = EXACT) -> str:
         """German: ``noch 7 min/Tag bis Stufe 3``, ``ab 2 min/Tag weniger Stufe 1``."""
-        amount = ("mehr als " if self.strict else "") + self.amount_text()
+        amount = ("mehr als " if self.strict else "") + self.amount_text(figures)
         target = f"bewilligte Stufe {self.level}" if granted else f"Stufe {self.level}"
         if self.direction == "mehr":
             return f"noch {amount} bis {target}"
@@ -82,10 +81,10 @@ class LevelMargin:
     to_granted: LevelStep | None  # None: nothing granted, or the granted level is the computed one, or unreachable
     granted_level: int | None = None
 
-    def text(self) -> str:
-        parts = [s.text() for s in (self.to_next, self.to_previous) if s is not None]
+    def text(self, figures: Figures = EXACT) -> str:
+        parts = [s.text(figures=figures) for s in (self.to_next, self.to_previous) if s is not None]
         if self.to_granted is not None:
-            parts.append(self.to_granted.text(granted=True))
+            parts.append(self.to_granted.text(granted=True, figures=figures))
         return ", ".join(parts)
 
     def to_dict(self) -> dict[str, Any]:

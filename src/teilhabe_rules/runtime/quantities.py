@@ -16,7 +16,7 @@ from typing import Any
 import attrs
 
 from ..ir import checked as c
-from ..ir.text import format_value, quantity_text
+from ..ir.text import EXACT, Figures, format_value, quantity_text
 
 # enum members bound once: reading a member off an Enum class costs several times a global
 _T_SCHLUESSEL = c.TypeKind.SCHLUESSEL
@@ -35,6 +35,10 @@ class Quantity:
 
     def __str__(self) -> str:
         return quantity_text(self.value, self.type)
+
+    def text(self, figures: Figures = EXACT) -> str:
+        """The German text with numbers as ``figures`` shows them (``str()``: every digit)."""
+        return quantity_text(self.value, self.type, figures)
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"wert": json_value(self.value, self.type)}

@@ -14,7 +14,7 @@ from typing import Any
 import attrs
 
 from ..ir import checked as c
-from ..ir.text import format_value, unit_text
+from ..ir.text import EXACT, FULL, READABLE, Figures, format_value, unit_text
 from ..paths import PathError, format_path, parse_path
 from . import explain as explain_module
 from .changes import LevelChange, changes_text
@@ -265,13 +265,19 @@ class Result:
 
     # ---- explanations ----
 
-    def explanations(self, level_changes: bool = False) -> dict[str, Explanation]:
+    def explanations(self, level_changes: bool = False, figures: Figures = EXACT) -> dict[str, Explanation]:
         """Every derived figure with its explanation, by path. ``level_changes``: the explanation
         of each level decided by a corridor also names the single input values that would change
-        it (see :meth:`level_changes`)."""
+        it (see :meth:`level_changes`). ``figures``: how their numbers are shown (the default:
+        every digit, as in :meth:`to_dict`; :data:`~teilhabe_rules.ir.text.READABLE`: as the
+        text report shows them)."""
+        if figures != EXACT:
+            key = f"explanations:{figures.german}:{figures.rounded}{'+changes' if level_changes else ''}"
+            return self._cached(key, lambda: self._build_explanations(figures, level_changes))  # type: ignore[no-any-return]
         if level_changes:
-            return self._cached("explanations+changes", self._build_explanations_with_changes)  # type: ignore[no-any-return]
-        return self._cached("explanations", self._build_explanations)  # type: ignore[no-any-return]
+            return self._cached("explanations+changes",  # type: ignore[no-any-return]
+                                lambda: self._build_explanations(EXACT, True))
+        return self._cached("explanations", lambda: self._build_explanations(EXACT))  # type: ignore[no-any-return]
 
     def explain(self, path: str, level_changes: bool = False) -> Explanation:
         """The explanation of one figure, rendered on demand (KeyError if there is none)."""
@@ -281,16 +287,16 @@ class Result:
             return self._cache["explanations"][path]  # type: ignore[no-any-return]
         return explain_module.explain_one(self.frame, self._model.explanation_plan, path)
 
-    def _build_explanations(self) -> dict[str, Explanation]:
-        return explain_module.explain_rows(self.frame, self._model.explanation_plan)
-
-    def _build_explanations_with_changes(self) -> dict[str, Explanation]:
-        out = dict(self.explanations())
+    def _build_explanations(self, figures: Figures, level_changes: bool = False) -> dict[str, Explanation]:
+        if level_changes:
+            out = dict(self.explanations(False, figures))
+        else:
+            return explain_module.explain_rows(self.frame, self._model.explanation_plan, figures)
         for prefix, name in _packages(self.root):
             changes = self._changes_of(_join_path(prefix, name))
             key = _join_path(prefix, f"{name}.berechnete_stufe")
             if changes is not None and key in out:
-                out[key] = attrs.evolve(out[key], text=f"{out[key].text}; {changes_text(changes, prefix)}")
+                out[key] = attrs.evolve(out[key], text=f"{out[key].text}; {changes_text(changes, prefix, figures)}")
         return out
 
     # ---- output ----
@@ -315,9 +321,12 @@ class Result:
         }
         return out
 
-    def render_text(self, explain: bool = False, level_changes: bool = False) -> str:
-        """The text report of ``teilhabe-rules eval``; ``level_changes`` as for :meth:`to_dict`."""
-        return explain_module.render_text(self, explain, level_changes)
+    def render_text(self, explain: bool = False, level_changes: bool = False, full_precision: bool = False) -> str:
+        """The text report of ``teilhabe-rules eval``; ``level_changes`` as for :meth:`to_dict`.
+        Numbers in German notation (``130.515,15 EUR/Jahr``), each computed figure rounded
+        half-up to its unit's places for display (``docs/04_results.md``); ``full_precision``
+        (``eval --genau``): every digit. The values themselves stay exact."""
+        return explain_module.render_text(self, explain, level_changes, FULL if full_precision else READABLE)
 
 
 def _plain(element: Element) -> dict[str, Any]:

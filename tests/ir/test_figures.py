@@ -1,0 +1,182 @@
+"""Readable figures: German notation, each unit's places, half-up rounding for display only."""
+
+from __future__ import annotations
+
+import json
+from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
+
+import pytest
+from hypothesis import example, given
+from hypothesis import strategies as st
+
+from teilhabe_rules import load
+from teilhabe_rules.cli import main
+from teilhabe_rules.ir import checked as c
+from teilhabe_rules.ir.text import (
+    DEFAULT_PLACES,
+    EXACT,
+    FULL,
+    READABLE,
+    display_places,
+    format_value,
+    german_number,
+    quantity_text,
+)
+from teilhabe_rules.units import DIMENSIONLESS, PERCENT, parse_unit
+
+ROOT = Path(__file__).resolve().parents[2]
+
+UNITS = ["EUR", "EUR/Jahr", "EUR/Tag", "EUR/VK/Jahr", "VK", "h", "h/Woche", "h/Jahr", "min", "min/Tag",
+         "%", "Personen", "Plätze", "Tag/Jahr", "Wochen", "Tag/Monat", "", "1/Jahr"]
+
+
+def number(unit_text: str) -> c.ValueType:
+    if unit_text == "1/Jahr":
+        return c.ValueType(c.TypeKind.ZAHL, DIMENSIONLESS / parse_unit("Jahr"))
+    unit = PERCENT if unit_text == "%" else parse_unit(unit_text) if unit_text else DIMENSIONLESS
+    return c.ValueType(c.TypeKind.ZAHL, unit)
+
+
+def parse_german(text: str) -> Decimal:
+    """The number a German display text names (``130.515,15`` → 130515.15)."""
+    return Decimal(text.replace(".", "").replace(",", "."))
+
+
+class TestPolicy:
+    """Each unit's places, decided by its numerator."""
+
+    @pytest.mark.parametrize(("unit", "places"), [
+        ("EUR", (2, 2)), ("EUR/Jahr", (2, 2)), ("EUR/Tag", (2, 2)), ("EUR/VK/Jahr", (2, 2)),
+        ("VK", (4, 4)), ("h", (2, 2)), ("h/Woche", (2, 2)), ("min", (0, 1)), ("min/Tag", (0, 1)),
+        ("%", (2, 2)), ("Personen", (0, 2)), ("Plätze", (0, 2)),
+        ("Tag/Jahr", DEFAULT_PLACES), ("Wochen", DEFAULT_PLACES), ("", DEFAULT_PLACES), ("1/Jahr", DEFAULT_PLACES),
+    ])
+    def test_places(self, unit: str, places: tuple[int, int]) -> None:
+        assert display_places(number(unit).unit) == places
+
+
+class TestExamples:
+    """The texts a controller reads."""
+
+    @pytest.mark.parametrize(("value", "unit", "text"), [
+        ("130515.1515151515151515151515", "EUR/Jahr", "130.515,15 EUR/Jahr"),
+        ("2.212121212121212121212121212", "VK", "2,2121 VK"),
+        ("0.12", "VK", "0,1200 VK"),
+        ("1260", "h/Jahr", "1.260,00 h/Jahr"),
+        ("912.5", "h/Jahr", "912,50 h/Jahr"),
+        ("15", "min/Tag", "15 min/Tag"),
+        ("12.25", "min/Tag", "12,3 min/Tag"),  # half-up, not to even
+        ("12.04", "min/Tag", "12 min/Tag"),
+        ("0.6555", "%", "65,55 %"),
+        ("0.75", "%", "75,00 %"),
+        ("6", "Plätze", "6 Plätze"),
+        ("104.2857142857142857142857143", "Wochen", "104,2857 Wochen"),
+        ("0.1666666666666666666666666667", "", "0,1667"),
+        ("0.125", "EUR", "0,13 EUR"),  # half-up: 0.125 → 0.13 (to even would give 0.12)
+        ("-17819.455", "EUR", "-17.819,46 EUR"),  # half-up rounds a tie away from zero
+        ("-0.001", "EUR", "0,00 EUR"),  # no negative zero
+        ("1234567.5", "EUR", "1.234.567,50 EUR"),
+        ("999.995", "EUR", "1.000,00 EUR"),
+    ])
+    def test_readable(self, value: str, unit: str, text: str) -> None:
+        assert quantity_text(Decimal(value), number(unit), READABLE) == text
+
+    def test_full_keeps_every_digit(self) -> None:
+        vtype = number("EUR/Jahr")
+        assert quantity_text(Decimal("130515.1515151515151515151515"), vtype, FULL) == (
+            "130.515,1515151515151515151515 EUR/Jahr")
+
+    def test_given_values_are_not_rounded(self) -> None:
+        vtype = number("EUR/h")
+        assert quantity_text(Decimal("70.105"), vtype, READABLE, given=True) == "70,105 EUR/h"
+        assert quantity_text(Decimal("70.105"), vtype, READABLE) == "70,11 EUR/h"
+
+    def test_exact_is_the_json_text(self) -> None:
+        """The default style is unchanged: decimal point, every digit (JSON and the API use it)."""
+        assert quantity_text(Decimal("130515.1515151515151515151515"), number("EUR/Jahr")) == (
+            "130515.1515151515151515151515 EUR/Jahr")
+        assert format_value(Decimal("1260.00"), number("h/Jahr"), EXACT) == "1260"
+        assert format_value(Decimal("912.50"), number("h/Jahr")) == "912.50"
+        assert format_value(Decimal("0.655"), number("%")) == "65.5"
+
+    def test_german_number(self) -> None:
+        assert german_number(Decimal("1234567.5")) == "1.234.567,5"
+        assert german_number(Decimal("-1234.50"), (0, 1)) == "-1.234,5"
+        assert german_number(Decimal("100.00")) == "100"
+        assert german_number(Decimal("7"), (2, 2)) == "7,00"
+
+    def test_other_values(self) -> None:
+        key = c.ValueType(c.TypeKind.SCHLUESSEL)
+        assert quantity_text(Decimal("3.5"), key, READABLE) == "1:3,5"
+        assert quantity_text(True, c.ValueType(c.TypeKind.JA_NEIN), READABLE) == "ja"
+        assert quantity_text(3, c.NUMBER, READABLE) == "3"
+
+
+@given(
+    st.decimals(min_value=Decimal("-1e12"), max_value=Decimal("1e12"), allow_nan=False, allow_infinity=False,
+                places=None),
+    st.sampled_from(UNITS),
+)
+@example(Decimal("0.125"), "EUR")
+@example(Decimal("-2.5"), "min")
+@example(Decimal("0.00005"), "")
+@example(Decimal("9999.99995"), "VK")
+def test_the_display_text_reads_back_as_the_value_rounded_half_up(value: Decimal, unit: str) -> None:
+    """Parsing the German display text gives the exact value rounded half-up to the unit's places."""
+    vtype = number(unit)
+    text = format_value(value, vtype, READABLE)
+    least, most = display_places(vtype.unit)
+    shown = value.scaleb(2) if vtype.unit.percent else value
+    assert parse_german(text) == shown.quantize(Decimal(1).scaleb(-most), ROUND_HALF_UP)
+    fraction = text.partition(",")[2]
+    assert least <= len(fraction) <= most
+    whole = text.partition(",")[0].lstrip("-")
+    assert all(len(group) == 3 for group in whole.split(".")[1:]) and 1 <= len(whole.split(".")[0]) <= 3
+    # every digit, in German notation: reads back as the value itself
+    assert parse_german(format_value(value, vtype, FULL)) == shown
+
+
+class TestReport:
+    """``eval`` shows readable figures, ``--genau`` every digit, JSON stays exact."""
+
+    CASE = ["models/mawo.rules", "examples/mawo/haus_linde.toml"]
+
+    def run(self, *argv: str) -> str:
+        import io
+
+        out, err = io.StringIO(), io.StringIO()
+        assert main(list(argv), out=out, err=err) == 0, err.getvalue()
+        return out.getvalue()
+
+    def test_text_and_explain(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch.chdir(ROOT)
+        text = self.run("eval", *self.CASE)
+        assert "  vk                           0,5530 VK\n" in text
+        assert "  kosten_jahr                  32.628,79 EUR/Jahr\n" in text
+        explained = self.run("eval", "--explain", *self.CASE)
+        # the rule by names, the parameters as given, the values of other rules rounded
+        assert ("= nacht.stunden / njaz * (100 % + lp0_indirekt) = 912,50 h/Jahr / 1.650 h/Jahr/VK"
+                " * (100 % + 0 %) = 0,5530 VK") in explained
+
+    def test_full_precision(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch.chdir(ROOT)
+        text = self.run("eval", "--genau", *self.CASE)
+        assert "  vk                           0,5530303030303030303030303030 VK\n" in text
+        assert self.run("eval", "--full-precision", *self.CASE) == text
+
+    def test_json_is_exact_either_way(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch.chdir(ROOT)
+        plain = self.run("eval", "--format", "json", "--explain", *self.CASE)
+        assert self.run("eval", "--format", "json", "--explain", "--genau", *self.CASE) == plain
+        nacht = json.loads(plain)["ergebnis"]["pakete"]["nacht"]["werte"]["vk"]
+        assert nacht["wert"] == "0.5530303030303030303030303030"
+        assert nacht["erklärung"]["text"].endswith("= 0.5530303030303030303030303030 VK")
+
+    def test_api_explanations_stay_exact(self) -> None:
+        result = load(ROOT / "models/mawo.rules").evaluate(ROOT / "examples/mawo/haus_linde.toml", explain=True)
+        exact = result.explanations()["nacht.vk"].text
+        readable = result.explanations(figures=READABLE)["nacht.vk"].text
+        assert exact.endswith("= 0.5530303030303030303030303030 VK") and readable.endswith("= 0,5530 VK")
+        assert result.explanations()["nacht.vk"].text == exact  # the cached exact form is untouched
+        assert str(result.quantity("nacht.vk")) == "0.5530303030303030303030303030 VK"

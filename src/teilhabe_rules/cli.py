@@ -1,5 +1,5 @@
 """The command line: ``teilhabe-rules check | eval | test | modelle | diff | compare | generate |
-umstellen``.
+umstellen | schema``.
 
 Takes: ``argv``. Gives: an exit code — :data:`EXIT_OK` (0), :data:`EXIT_FINDINGS` (1: errors in
 the input — rule file, case or agreement — or failing examples), :data:`EXIT_USAGE` (2: bad
@@ -255,6 +255,13 @@ def _parser() -> argparse.ArgumentParser:
     cmp.add_argument("--fortsetzen", "--resume", dest="resume", action="store_true",
                      help="einen abgebrochenen Lauf fortsetzen: die Zeilen in "
                           "AUSGABE.unvollständig werden übernommen")
+    schema = sub.add_parser("schema",
+                            help="JSON Schema (2020-12) der Fälle, Vereinbarungen oder Ergebnisse eines Modells")
+    schema.add_argument("model", metavar="MODELL", help="Regeldatei oder Name eines mitgelieferten Modells")
+    schema.add_argument("--für", "--for", dest="kind", choices=("fall", "vereinbarung", "ergebnis"), default="fall",
+                        help="wofür: fall (Standard), vereinbarung oder ergebnis")
+    schema.add_argument("--out", "--ausgabe", metavar="DATEI",
+                        help="in eine Datei schreiben statt auf die Standardausgabe")
     gen = sub.add_parser("generate", help="eine synthetische Population erzeugen (reproduzierbar je Startwert)")
     gen.add_argument("model", metavar="MODELL", help="Regeldatei oder Name eines mitgelieferten Modells")
     gen.add_argument("-n", type=int, required=True, metavar="N", help="Zahl der Fälle")
@@ -606,6 +613,25 @@ def _cmd_compare(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return EXIT_FINDINGS if summary.errors else EXIT_OK
 
 
+def _cmd_schema(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from .tools.schema import json_schema
+
+    try:
+        model = _model(args.model)
+    except TeilhabeError as exc:
+        _print_error(exc, "text", out, err)
+        return EXIT_FINDINGS
+    schema = json_schema(model, args.kind)
+    if args.out:
+        from .atomic import write_atomic
+
+        write_atomic(args.out, json.dumps(schema, ensure_ascii=False, indent=2) + "\n")
+        out.write(f"JSON Schema ({args.kind}) von „{model.name}“ geschrieben: {args.out}\n")
+    else:
+        out.write(_json(schema, out))
+    return EXIT_OK
+
+
 def _cmd_generate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from .tools.compare import generate_population
 
@@ -637,7 +663,8 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
             parser.print_help(out)
             return EXIT_USAGE
         command = {"check": _cmd_check, "eval": _cmd_eval, "test": _cmd_test, "modelle": _cmd_models, "diff": _cmd_diff,
-                   "compare": _cmd_compare, "generate": _cmd_generate, "umstellen": _cmd_convert}[args.command]
+                   "compare": _cmd_compare, "generate": _cmd_generate, "umstellen": _cmd_convert,
+                   "schema": _cmd_schema}[args.command]
         return command(args, out, err)
     except _UsageError as exc:
         err.write(f"teilhabe-rules: {exc}\n")

@@ -129,8 +129,8 @@ class TestContent:
         marked = re.findall(r'<div class="annahme" role="note"><strong class="marke">Annahme</strong> (.*?)</div>',
                             overview, re.S)
         expected = [text for p in mawo.checked.parameters.values() for text in p.assumptions]
-        expected += [text for t in mawo.checked.tables.values() for text in (*t.assumptions,
-                                                                              *(a for r in t.rows for a in r.assumptions))]
+        for table in mawo.checked.tables.values():
+            expected += [*table.assumptions, *(text for row in table.rows for text in row.assumptions)]
         assert sorted(_text(m) for m in marked) == sorted(_text(e) for e in expected)
 
     def test_parameters_with_value_and_unit(self, mawo: teilhabe_rules.Model, mawo_pages: dict[str, str]) -> None:

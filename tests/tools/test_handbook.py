@@ -256,3 +256,53 @@ class TestCommand:
     def test_out_is_required(self, capsys: pytest.CaptureFixture[str]) -> None:
         assert main(["handbuch", "mawo"]) == 2
         assert "--out" in capsys.readouterr().err
+
+
+VARIANT = '''modell mawo_grenzen "MAWo mit anderen LP-2a-Grenzen"
+  erweitert "mawo"
+  version "2026.1"
+  gültig ab 01.01.2026
+ende
+parameter lp2a_grenze_1 = 9 min/Tag "LP 2a: Obergrenze Stufe 1"
+parameter fls_satz = 70.5 EUR/h "Fachleistungsstundensatz"
+'''
+
+
+@pytest.fixture(scope="module")
+def pages(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """The handbook of a variant of MAWo (two parameters changed), compared with MAWo."""
+    folder = tmp_path_factory.mktemp("variante")
+    (folder / "mawo_grenzen.rules").write_text(VARIANT, "utf-8")
+    model = teilhabe_rules.load(folder / "mawo_grenzen.rules")
+    return render_handbook(model, previous=teilhabe_rules.bundled("mawo"))
+
+
+class TestComparison:
+    """``--vergleich``: the changes since an older version, and moved corridor bounds on the charts."""
+
+
+    def test_moved_bounds_are_drawn(self, pages: dict[str, str]) -> None:
+        chart = re.search(r"<svg.*?</svg>", pages["paket-bewohner-lp2a.html"], re.S)
+        assert chart is not None
+        # Stufe 1 (0 bis 7 → 0 bis 9) and Stufe 2 (über 7 → über 9) moved; Stufe 0, 3 and 4 did not
+        assert chart.group(0).count('class="balken bisher"') == 2
+        assert "Stufe 1 (gering): über 0 bis 9\u00a0min/Tag, bisher über 0 bis 7\u00a0min/Tag" in chart.group(0)
+        assert "bisher (Vergleichsmodell)" in chart.group(0)
+
+    def test_unmoved_corridors_show_no_older_bounds(self, pages: dict[str, str]) -> None:
+        assert 'class="balken bisher"' not in pages["paket-bewohner-lp3a.html"]
+        assert "unverändert" in pages["paket-bewohner-lp3a.html"]
+
+    def test_the_changes_are_listed_with_german_numbers(self, pages: dict[str, str]) -> None:
+        section = re.search(r'<section id="aenderungen">(.*?)</section>', pages[OVERVIEW], re.S)
+        assert section is not None
+        text = _text(section.group(1))
+        assert "Änderungen gegenüber mawo 2024.1" in _text(pages[OVERVIEW])
+        assert "fls_satz 68,95 EUR/h 70,5 EUR/h" in text
+        assert "bewohner[].lp2a Stufe 1, obere Grenze bis lp2a_grenze_1 (7 min/Tag) bis lp2a_grenze_1 (9 min/Tag)" \
+            in text
+
+    def test_same_model_has_no_changes(self, mawo: teilhabe_rules.Model) -> None:
+        pages = render_handbook(mawo, previous=mawo)
+        assert "Keine inhaltlichen Unterschiede." in pages[OVERVIEW]
+        assert 'class="balken bisher"' not in pages["paket-bewohner-lp2a.html"]

@@ -32,7 +32,7 @@ from ..diff import SECTIONS, diff_models
 from ..example_coverage import CoverageItem, example_coverage
 from ..testing import example_id
 from .charts import Bounds, ChartBand, band_text, corridor_svg
-from .numbers import quantity_text, value_text
+from .numbers import number_text, quantity_text, value_text
 
 __all__ = ["Handbook", "build"]
 
@@ -753,13 +753,33 @@ class _Builder:
         changes = diff_models(self.previous.checked, self.checked)
         sections = []
         for key, heading in SECTIONS:
-            rows = tuple(ChangeRow(_CHANGE_WORDS.get(ch.kind, ch.kind), ch.subject, ch.old, ch.new, ch.note)
-                         for ch in changes.section(key))
+            german = _german_numbers if key in _QUANTITY_SECTIONS else _unchanged
+            rows = tuple(ChangeRow(_CHANGE_WORDS.get(ch.kind, ch.kind), ch.subject, german(ch.old), german(ch.new),
+                                   ch.note) for ch in changes.section(key))
             if rows:
                 sections.append((heading, rows))
         old, new = self.previous.checked.info, self.checked.info
         return DiffView(f"{old.name} {old.version or ''}".strip(), f"{new.name} {new.version or ''}".strip(),
                         tuple(sections), len(changes.changes))
+
+
+# the sections of a diff whose old and new texts are values (``7 min/Tag``, ``1:28.41``, ``ab
+# lp2a_grenze_1 (7 min/Tag)``), not formulas or names: their numbers are shown German style
+_QUANTITY_SECTIONS = {"gültigkeit", "korridore", "tabellen", "parameter", "eingaben"}
+_PLAIN_NUMBER = re.compile(r"(?<![\w.])-?\d+(?:\.\d+)?(?![\w.])")
+
+
+def _german_numbers(text: str | None) -> str | None:
+    """The numbers of a diff's value text German style (``12.5 %`` → ``12,5 %``, ``1650`` →
+    ``1.650``); a date (``01.01.2025``) and a name with digits (``lp2a_grenze_1``) stay as they are,
+    and so does quoted text (an assumption, a label: „…“), which is prose as its author wrote it."""
+    if text is None or text.startswith("„"):
+        return text
+    return _PLAIN_NUMBER.sub(lambda match: number_text(Decimal(match.group(0))), text)
+
+
+def _unchanged(text: str | None) -> str | None:
+    return text
 
 
 def _same(left: Any, right: Any) -> bool:

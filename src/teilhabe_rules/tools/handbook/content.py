@@ -60,6 +60,7 @@ def slug(text: str) -> str:
 class Link:
     text: str
     href: str
+    title: str | None = None  # the longer name, shown on hovering
 
 
 @attrs.frozen
@@ -337,8 +338,10 @@ class _Builder:
         item = self.reached.get((kind, owner, self._where(span)))
         return len(item.examples) if item is not None else 0
 
-    def _package_link(self, pid: str) -> Link:
+    def _package_link(self, pid: str, short: bool = False) -> Link:
         spec = self.checked.packages[pid]
+        if short:
+            return Link(spec.name, self.package_files[pid], spec.title)
         return Link(spec.title or spec.name, self.package_files[pid])
 
     def _readers(self) -> dict[str, list[str]]:
@@ -433,7 +436,7 @@ class _Builder:
             value=quantity_text(spec.default, spec.type), periods=periods,
             unit=str(spec.type.unit) if spec.type.kind is c.TypeKind.ZAHL else "", range=_range_text(spec.type),
             agreed=agreed, assumptions=spec.assumptions, sources=spec.sources,
-            used_by=tuple(self._package_link(pid) for pid in self.used_by.get(spec.id, ())),
+            used_by=tuple(self._package_link(pid, short=True) for pid in self.used_by.get(spec.id, ())),
         )
 
     def _table(self, spec: c.TableSpec) -> TableView:
@@ -467,7 +470,7 @@ class _Builder:
             anchor=f"tabelle-{slug(spec.id)}", name=spec.name, title=spec.title,
             key_headers=tuple(_type_text(t) for t in spec.key_types), value_header=_type_text(spec.value_type),
             partial=spec.partial, rows=tuple(rows), assumptions=spec.assumptions, sources=spec.sources,
-            used_by=tuple(self._package_link(pid) for pid in self.used_by.get(spec.id, ())),
+            used_by=tuple(self._package_link(pid, short=True) for pid in self.used_by.get(spec.id, ())),
         )
 
     def agreement_tables(self) -> set[str]:

@@ -198,6 +198,29 @@ class TestContent:
         assert "vereinbart über 3 bis 14\u00a0min/Tag" in chart  # the description of Stufe 1
 
 
+class TestAgreedTables:
+    """Rows an agreement sets, removes or adds stand beside the model's."""
+
+    def test_changed_removed_and_model_rows(self) -> None:
+        model = teilhabe_rules.load(ROOT / "tests" / "fixtures" / "cases" / "klein.rules")
+        agreement = model.load_agreement(ROOT / "tests" / "fixtures" / "agreements" / "gestrichen.toml")
+        overview = render_handbook(model, agreement)[OVERVIEW]
+        table = re.search(r'<section id="tabelle-poolanteil" class="tabelle">(.*?)</section>', overview, re.S)
+        assert table is not None
+        lines = re.findall(r"<tr.*?</tr>", table.group(1), re.S)
+        cells = [re.findall(r"<td[^>]*>(.*?)</td>", row, re.S) for row in lines]
+        rows = {_text(row[0]): _text(row[2]) for row in cells if row}
+        assert rows == {"1 Personen": "wie Modell", "2 Personen": "nicht vereinbart", "3 Personen": "40 %"}
+
+    def test_haus_linde(self, mawo: teilhabe_rules.Model) -> None:
+        agreement = mawo.load_agreement(ROOT / "examples" / "mawo" / "vereinbarung_haus_linde.toml")
+        overview = render_handbook(mawo, agreement)[OVERVIEW]
+        table = re.search(r'<section id="tabelle-lp0_bewertung" class="tabelle">(.*?)</section>', overview, re.S)
+        assert table is not None and "<strong>30\u00a0%</strong>" in table.group(1)
+        row = re.search(r'<tr id="parameter-njaz"[^>]*>(.*?)</tr>', overview, re.S)
+        assert row is not None and "<strong>1.620\u00a0h/Jahr/VK</strong>" in row.group(1)
+
+
 class TestEscaping:
     """Text from a rule file is text, never markup — in the pages and in the charts."""
 
@@ -252,6 +275,11 @@ class TestCommand:
         assert code == 1
         assert "fehler" in capsys.readouterr().err
         assert not (tmp_path / OVERVIEW).exists()
+
+    def test_an_out_that_is_a_file_is_a_finding(self, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+        (tmp_path / "datei").write_text("x", "utf-8")
+        assert main(["handbuch", "mawo", "--out", str(tmp_path / "datei")]) == 1
+        assert "lässt sich nicht anlegen" in capsys.readouterr().err
 
     def test_out_is_required(self, capsys: pytest.CaptureFixture[str]) -> None:
         assert main(["handbuch", "mawo"]) == 2

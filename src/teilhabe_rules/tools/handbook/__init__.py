@@ -25,6 +25,7 @@ from pathlib import Path
 import jinja2
 
 from ...atomic import write_atomic
+from ...errors import CaseError, Diagnostic
 from ...inputs.agreements import Agreement
 from ...model import Model
 from .content import OVERVIEW, Handbook, build
@@ -62,11 +63,19 @@ def render_handbook(model: Model, agreement: Agreement | None = None, previous: 
 
 def write_handbook(model: Model, out: str | Path, agreement: Agreement | None = None,
                    previous: Model | None = None) -> list[Path]:
-    """Write the handbook into the directory ``out`` (created if missing); the files written."""
+    """Write the handbook into the directory ``out`` (created if missing); the files written. The
+    pages are made first: a model or agreement that fails leaves ``out`` untouched. A directory that
+    cannot be made or written is a :class:`~teilhabe_rules.errors.CaseError` (as for every output)."""
+    pages = render_handbook(model, agreement, previous)
     directory = Path(out)
-    directory.mkdir(parents=True, exist_ok=True)
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise CaseError(Diagnostic(f"Das Verzeichnis „{directory}“ lässt sich nicht anlegen: {exc.strerror or exc}",
+                                   hint="--out nennt das Verzeichnis, in das das Handbuch geschrieben wird",
+                                   code="ausgabe")) from None
     written = []
-    for name, text in render_handbook(model, agreement, previous).items():
+    for name, text in pages.items():
         write_atomic(directory / name, text)
         written.append(directory / name)
     return written

@@ -328,6 +328,7 @@ class _Builder:
         self.package_files = {pid: f"paket-{slug(pid)}.html" for pid in self.checked.packages}
         self.package_of_node = {(p.scope, p.name): pid for pid, p in self.checked.packages.items()}
         self.used_by = self._readers()
+        self.agreed_tables = self._agreed_tables()
 
     # ---- helpers ----
 
@@ -446,7 +447,7 @@ class _Builder:
         for row in spec.rows:
             key = row.keys[0] if single else tuple(row.keys)
             agreed = None
-            if agreed_rows is not None and spec.id in self.agreement_tables():
+            if agreed_rows is not None and spec.id in self.agreed_tables:
                 if isinstance(agreed_rows, AgreedTable) and key in agreed_rows.removed:
                     agreed = "nicht vereinbart"
                 elif key in agreed_rows and not _same(agreed_rows[key], row.value):
@@ -456,7 +457,7 @@ class _Builder:
                 value=quantity_text(row.value, spec.value_type), doc=row.doc, assumptions=row.assumptions,
                 agreed=agreed, examples=self._examples_at("tabelle", spec.name, row.span),
             ))
-        if agreed_rows is not None and spec.id in self.agreement_tables():
+        if agreed_rows is not None and spec.id in self.agreed_tables:
             known = {row.keys[0] if single else tuple(row.keys) for row in spec.rows}
             for key, value in agreed_rows.items():
                 if key in known:
@@ -473,7 +474,7 @@ class _Builder:
             used_by=tuple(self._package_link(pid, short=True) for pid in self.used_by.get(spec.id, ())),
         )
 
-    def agreement_tables(self) -> set[str]:
+    def _agreed_tables(self) -> set[str]:
         """The tables the agreement sets rows of (a table it leaves alone is the model's)."""
         if self.agreement is None:
             return set()

@@ -3,7 +3,12 @@ links all resolve, that numbers are German and exact, and that nothing a model s
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
 import re
+import subprocess
+import sys
 from decimal import Decimal
 from pathlib import Path
 
@@ -91,6 +96,18 @@ class TestPages:
 
     def test_the_same_bytes_every_time(self, mawo: teilhabe_rules.Model, mawo_pages: dict[str, str]) -> None:
         assert render_handbook(mawo) == mawo_pages
+
+    def test_the_same_bytes_in_another_process(self, mawo_pages: dict[str, str]) -> None:
+        """Nothing depends on the order of a set or dict of strings (hash seeds differ between processes)."""
+        probe = ("import hashlib, json, teilhabe_rules\n"
+                 "from teilhabe_rules.tools.handbook import render_handbook\n"
+                 "pages = render_handbook(teilhabe_rules.bundled('mawo'))\n"
+                 "print(json.dumps({n: hashlib.sha256(t.encode()).hexdigest() for n, t in pages.items()}))")
+        expected = {name: hashlib.sha256(text.encode()).hexdigest() for name, text in mawo_pages.items()}
+        for seed in ("1", "2"):
+            done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=300,
+                                  check=True, env={**os.environ, "PYTHONHASHSEED": seed})
+            assert json.loads(done.stdout) == expected
 
     def test_nothing_from_outside(self, mawo_pages: dict[str, str]) -> None:
         for name, html in mawo_pages.items():

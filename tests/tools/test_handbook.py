@@ -198,11 +198,17 @@ class TestContent:
         explained = re.search(r'id="beispiel-lp2a-15-minuten">(.*?)</article>', page, re.S)
         assert explained is not None and 'class="herleitung"' in explained.group(1)
 
-    def test_coverage_names_what_no_example_reaches(self, tmp_path: Path) -> None:
+    def test_coverage_names_what_no_example_reaches(self, mawo_pages: dict[str, str]) -> None:
         pages = render_handbook(teilhabe_rules.bundled("mawo_2025"))
         text = _text(pages[OVERVIEW])
         assert "Von keinem Beispiel erreicht" in text
         assert "Korridorbänder: 3 von 17 erreicht" in text
+        assert 'class="unerreicht"' in pages["paket-bewohner-lp2a.html"]
+        # MAWo's own examples reach every band, row and level: each is counted where it is shown
+        assert "Jedes Korridorband, jede Tabellenzeile und jede Stufe wird von einem Beispiel erreicht" \
+            in mawo_pages[OVERVIEW]
+        for name, html in mawo_pages.items():
+            assert 'class="unerreicht"' not in html, name
 
     def test_agreed_values_beside_the_models(self) -> None:
         model = teilhabe_rules.bundled("mawo_2025")

@@ -315,6 +315,9 @@ def _flatten(data: Any, prefix: tuple[str | int, ...] = ()) -> Iterator[tuple[tu
 
 
 class _Builder:
+    """Reads one model (with its agreement and older version) into a :class:`Handbook`; the
+    example coverage is computed once and matched to bands, rows and levels by their place."""
+
     def __init__(self, model: Model, agreement: Agreement | None, previous: Model | None):
         self.model = model
         self.checked = model.checked

@@ -1,5 +1,5 @@
 """The command line: ``teilhabe-rules check | eval | test | modelle | diff | compare | generate |
-umstellen | schema``.
+umstellen | schema | handbuch``.
 
 Takes: ``argv``. Gives: an exit code — :data:`EXIT_OK` (0), :data:`EXIT_FINDINGS` (1: errors in
 the input — rule file, case or agreement — or failing examples), :data:`EXIT_USAGE` (2: bad
@@ -271,6 +271,14 @@ def _parser() -> argparse.ArgumentParser:
     gen.add_argument("--split", "--je", metavar="LISTE",
                      help="ein Fall je Element dieser Liste der obersten Ebene "
                           "(MAWo: --split bewohner ergibt Personenfälle)")
+    book = sub.add_parser("handbuch", help="das Handbuch eines Modells als HTML-Seiten erzeugen")
+    book.add_argument("model", metavar="MODELL", help="Regeldatei oder Name eines mitgelieferten Modells")
+    book.add_argument("--out", "--ausgabe", required=True, metavar="VERZEICHNIS",
+                      help="wohin die Seiten geschrieben werden")
+    book.add_argument("--vereinbarung", "--agreement", dest="agreement", metavar="DATEI",
+                      help="eine Vereinbarung: ihre Werte stehen neben denen des Modells")
+    book.add_argument("--vergleich", "--compare-with", dest="previous", metavar="ALTES_MODELL",
+                      help="eine ältere Version: ihre Änderungen werden aufgeführt und in die Korridore gezeichnet")
     conv = sub.add_parser("umstellen", help="einen BEI_NRW-2.0-Fall in einen 3.0-Fall umstellen (Kapitel → Bereich)")
     conv.add_argument("case", metavar="FALL", help="Falldatei nach BEI_NRW 2.0")
     conv.add_argument("--erstellt-am", required=True, metavar="DATUM", help="Erstellungsdatum der 3.0-Fortschreibung")
@@ -632,6 +640,21 @@ def _cmd_schema(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return EXIT_OK
 
 
+def _cmd_handbook(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from .tools.handbook import OVERVIEW, write_handbook
+
+    try:
+        model = _model(args.model)
+        agreement = model.load_agreement(args.agreement) if args.agreement else None
+        previous = _model(args.previous) if args.previous else None
+        written = write_handbook(model, args.out, agreement, previous)
+    except TeilhabeError as exc:
+        _print_error(exc, "text", out, err)
+        return EXIT_FINDINGS
+    out.write(f"Handbuch von „{model.name}“ geschrieben ({len(written)} Dateien): {Path(args.out) / OVERVIEW}\n")
+    return EXIT_OK
+
+
 def _cmd_generate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from .tools.compare import generate_population
 
@@ -664,7 +687,7 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
             return EXIT_USAGE
         command = {"check": _cmd_check, "eval": _cmd_eval, "test": _cmd_test, "modelle": _cmd_models, "diff": _cmd_diff,
                    "compare": _cmd_compare, "generate": _cmd_generate, "umstellen": _cmd_convert,
-                   "schema": _cmd_schema}[args.command]
+                   "schema": _cmd_schema, "handbuch": _cmd_handbook}[args.command]
         return command(args, out, err)
     except _UsageError as exc:
         err.write(f"teilhabe-rules: {exc}\n")

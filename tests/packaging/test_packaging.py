@@ -171,6 +171,15 @@ class TestWheelContents:
     def test_grammar(self, names: list[str]) -> None:
         assert f"{PACKAGE}/grammars/teilhabe.lark" in names
 
+    def test_handbook_templates(self, wheel: Path, names: list[str]) -> None:
+        """``teilhabe-rules handbuch`` needs its templates and stylesheet (package data) and Jinja2."""
+        folder = ROOT / "src" / PACKAGE / "tools" / "handbook" / "templates"
+        templates = {f"{PACKAGE}/tools/handbook/templates/{path.name}" for path in folder.iterdir()}
+        assert templates and templates <= set(names)
+        dist_info = next(name.split("/", 1)[0] for name in names if ".dist-info/" in name)
+        with zipfile.ZipFile(wheel) as archive:
+            assert "Requires-Dist: Jinja2" in archive.read(f"{dist_info}/METADATA").decode()
+
     def test_models(self, names: list[str]) -> None:
         in_checkout = {f"{PACKAGE}/models/{path.name}" for path in (ROOT / "models").glob("*.rules")}
         in_wheel = {name for name in names if name.startswith(f"{PACKAGE}/models/")}

@@ -52,7 +52,7 @@ class Checker:
         return ir
 
     def is_flex(self, ir: c.Expr) -> bool:
-        return ir in self.unitless
+        return self.unitless.holds(ir)
 
     def run(self) -> c.CheckedModel:
         findings, module = self.findings, self.module

@@ -45,18 +45,15 @@ def number_type(ir: c.Expr) -> c.ValueType:
     return ir.type
 
 
-class UnitlessNumbers:
-    """Unit-less numbers that take the unit of their neighbour, by identity. The objects are kept
-    so that their ids cannot be reused by later objects."""
-
-    def __init__(self) -> None:
-        self._numbers: dict[int, c.Expr] = {}
+class UnitlessNumbers(dict[int, c.Expr]):
+    """Unit-less numbers that take the unit of their neighbour, by identity: the id of each
+    expression, mapped to the expression itself, so that its id cannot be reused by a later object."""
 
     def add(self, ir: c.Expr) -> None:
-        self._numbers[id(ir)] = ir
+        self[id(ir)] = ir
 
-    def __contains__(self, ir: c.Expr) -> bool:
-        return self._numbers.get(id(ir)) is ir
+    def holds(self, ir: c.Expr) -> bool:
+        return self.get(id(ir)) is ir
 
 
 class Resolver:
@@ -82,7 +79,7 @@ class Resolver:
         return ir
 
     def is_flex(self, ir: c.Expr) -> bool:
-        return ir in self.unitless
+        return self.unitless.get(id(ir)) is ir  # UnitlessNumbers.holds, without a call (a hot path)
 
     def adopt(self, ir: c.Expr, unit: Unit) -> c.Expr:
         if self.is_flex(ir) and isinstance(ir, c.Const) and ir.type.kind == TypeKind.ZAHL:

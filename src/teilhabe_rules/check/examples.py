@@ -42,10 +42,10 @@ class Examples:
 def check_examples(findings: Findings, declarations: Declarations, nodes: Mapping[str, c.Node],
                    inputs: Mapping[str, list[c.InputSpec]], reader: TypeReader, resolver: Resolver) -> Examples:
     """The examples, then the properties, then the templates (each template read on its own)."""
-    reader_of = _Examples(findings, declarations.scopes, nodes, inputs, reader)
-    examples = reader_of.examples(declarations.examples, declarations.templates)
-    properties = reader_of.properties(declarations.properties, resolver, declarations)
-    templates = {t.name: reader_of.template_data(t) for t in declarations.templates}
+    reading = _Examples(findings, declarations.scopes, nodes, inputs, reader)
+    examples = reading.examples(declarations.examples, declarations.templates)
+    properties = reading.properties(declarations.properties, resolver, declarations)
+    templates = {t.name: reading.template_data(t) for t in declarations.templates}
     return Examples(tuple(examples), tuple(properties), templates)
 
 

@@ -291,10 +291,31 @@ def _has_integer(a: tuple[int, Decimal, int], b: tuple[int, Decimal, int]) -> bo
     return first < b[1] or first == b[1] and b[2] == 1
 
 
+def _band_text(band: _Bounds, unit: str) -> str:
+    """„dem Band von Stufe 2 (über 7 min/Tag)“: a band as a hint names it."""
+    b, lo, hi = band
+    return f"dem Band von Stufe {b.level} ({_describe(b, lo, hi, unit)})"
+
+
+def _band_next_to(bands: list[_Bounds], value: Decimal) -> tuple[_Bounds, bool] | None:
+    """The band next to ``value``, which no band holds: the first band after it (True), else the
+    band before it that ends last (False); None without bands."""
+    point = _start(value, True)
+    after = [band for band in bands if _start(band[1], band[0].lower_inclusive) > point]
+    if after:
+        return min(after, key=lambda t: _start(t[1], t[0].lower_inclusive)), True
+    if bands:
+        return max(bands, key=lambda t: _after(t[2], t[0].upper_inclusive)), False
+    return None
+
+
 def corridor_findings(
     domain: Domain, bands: list[_Bounds], unit: str, levels: list[int], package: str
 ) -> Iterator[tuple[str, str, Span | None, str | None]]:
-    """Yield (severity, message, span, hint) for overlaps, gaps and unreachable bands/levels."""
+    """Yield (severity, message, span, hint) for overlaps, gaps and unreachable bands/levels. A gap
+    is located at the band next to it — the band after it, or the last band for a gap at the end —
+    and its hint names that band; a finding without a band to point at has no span (the caller
+    puts it at the package)."""
     for (b1, lo1, hi1), (b2, lo2, hi2) in itertools.combinations(bands, 2):
         start = max(_start(lo1, b1.lower_inclusive), _start(lo2, b2.lower_inclusive))
         end = min(_after(hi1, b1.upper_inclusive), _after(hi2, b2.upper_inclusive))
@@ -310,11 +331,16 @@ def corridor_findings(
         missing = sorted(v for v in domain.values if not any(_contains(band, v) for band in bands))
         if missing:
             shown = ", ".join(_fmt(v) for v in missing[:6]) + (" …" if len(missing) > 6 else "")
+            neighbour = _band_next_to(bands, missing[0])
+            where = "" if neighbour is None else (
+                f"{_fmt(missing[0])}{' ' + unit if unit else ''} liegt "
+                f"{'vor' if neighbour[1] else 'nach'} {_band_text(neighbour[0], unit)}; "
+            )
             yield (
                 "fehler",
                 f"Der Korridor von „{package}“ deckt mögliche Werte nicht ab: {shown}{' ' + unit if unit else ''}",
-                None,
-                "ergänze ein Band oder verschiebe eine Grenze",
+                None if neighbour is None else neighbour[0][0].span,
+                f"{where}ergänze ein Band oder verschiebe eine Grenze",
             )
         for band in bands:
             if not any(_contains(band, v) for v in domain.values):
@@ -339,15 +365,19 @@ def corridor_findings(
                         "fehler",
                         f"Der Korridor von „{package}“ lässt eine Lücke: {gap} liegen in keinem Band",
                         b.span,
-                        "schließe die Lücke, z. B. mit „über x“ direkt nach „bis x“",
+                        f"schließe die Lücke vor {_band_text((b, lo, hi), unit)}, "
+                        "z. B. mit „über x“ direkt nach „bis x“",
                     )
             cursor = max(cursor, _after(hi, b.upper_inclusive))
         if cursor < end and (not domain.integral or _has_integer(cursor, end)):
+            # the gap follows the band that ends last
+            last = max(bands, key=lambda t: _after(t[2], t[0].upper_inclusive), default=None)
             yield (
                 "fehler",
                 f"Der Korridor von „{package}“ lässt eine Lücke: {_gap_text(cursor, end, unit)} liegen in keinem Band",
-                None,
-                "ergänze ein Band oder begrenze den Wertebereich der Eingaben",
+                None if last is None else last[0].span,
+                ("" if last is None else f"die Lücke liegt nach {_band_text(last, unit)}; ")
+                + "ergänze ein Band oder begrenze den Wertebereich der Eingaben",
             )
         for b, lo, hi in bands:
             if (

@@ -1,0 +1,102 @@
+"""The checker's coverage pass: tables and level rules cover what they must.
+
+Takes: the tables as written (:class:`~teilhabe_rules.check.declared.WrittenTable`), the level
+rules of :class:`~teilhabe_rules.check.nodes.Nodes`, and what value domains are computed from (the
+parameters, tables, scopes and resolved values).
+Gives: the domain of every corridor's quantity by node id (for the checked model), and findings:
+a complete table misses no combination of its keys; the bands of a corridor cover the domain of
+its quantity without gap or overlap, with fixed bounds (:func:`~teilhabe_rules.ir.domains.corridor_findings`);
+a ``stufe = …`` gives only declared levels; bands and levels no case reaches are warned of.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterable, Mapping
+
+from ..ir import checked as c
+from ..ir.checked import TypeKind
+from ..ir.domains import Domain, corridor_findings, domain_of
+from ..span import Span
+from .declared import WrittenTable
+from .expressions import number_type
+from .findings import Findings
+from .nodes import LevelRule
+from .scopes import ScopeInfo
+
+__all__ = ["SymbolDomains", "check_coverage"]
+
+
+class SymbolDomains:
+    """What :func:`~teilhabe_rules.ir.domains.domain_of` reads (a
+    :class:`~teilhabe_rules.ir.domains.SymbolTables`), with its cache of value domains."""
+
+    def __init__(self, parameters: Mapping[str, c.ParameterSpec], tables: Mapping[str, c.TableSpec],
+                 scopes: Mapping[str, ScopeInfo], value_ir: Mapping[str, c.Expr]):
+        self.parameters = parameters
+        self.tables = tables
+        self.scopes = scopes
+        self.value_ir = value_ir
+        self.domains: dict[str, Domain] = {}
+
+
+def check_coverage(findings: Findings, tables: Iterable[WrittenTable], level_rules: Iterable[LevelRule],
+                   symbols: SymbolDomains) -> dict[str, Domain]:
+    """Report what the tables and level rules leave uncovered; the corridors' domains by node id."""
+    for table in tables:
+        _table_coverage(findings, table)
+    corridor_domains: dict[str, Domain] = {}
+    for rule in level_rules:
+        if isinstance(rule.node, c.CorridorLevelNode):
+            corridor_domains[rule.node.id] = _corridor_coverage(findings, rule.node, rule.package.levels,
+                                                                rule.package.name, rule.package.span, symbols)
+        else:
+            _expression_coverage(findings, rule.node, [lv.number for lv in rule.package.levels], rule.package.name,
+                                 rule.package.span, symbols)
+    return corridor_domains
+
+
+def _table_coverage(findings: Findings, table: WrittenTable) -> None:
+    decl, key_types = table.decl, table.key_types
+    if not decl.partial and all(kt.kind == TypeKind.ENUM for kt in key_types):
+        combos = itertools.product(*[kt.enum.keys() for kt in key_types if kt.enum is not None])
+        missing = [combo for combo in combos if combo not in table.keys]
+        if missing:
+            shown = "; ".join(", ".join(map(str, m)) for m in missing[:6]) + (" …" if len(missing) > 6 else "")
+            findings.report(f"Der Tabelle „{table.name}“ fehlen Zeilen für: {shown}", decl.span,
+                            "ergänze die Zeilen oder markiere die Tabelle als „teilweise“")
+    elif not decl.partial:
+        findings.report(f"Die Tabelle „{table.name}“ hat Schlüssel ohne feste Wertemenge und muss „teilweise“ heißen",
+                        decl.span, "eine Abfrage ohne Zeile ist dann ein Auswertungsfehler, der den Schlüssel nennt")
+
+
+def _corridor_coverage(findings: Findings, node: c.CorridorLevelNode, levels: Iterable[c.LevelSpec], package: str,
+                       package_span: Span, symbols: SymbolDomains) -> Domain:
+    domain = domain_of(node.subject, symbols)
+    bounds = []
+    for band in node.bands:
+        lo = domain_of(band.lower, symbols).single() if band.lower is not None else None
+        hi = domain_of(band.upper, symbols).single() if band.upper is not None else None
+        if band.lower is not None and lo is None or band.upper is not None and hi is None:
+            findings.report("Korridorgrenzen sind feste Zahlen oder Parameter", band.span)
+            return domain
+        bounds.append((band, lo, hi))
+    unit = str(number_type(node.subject).unit)
+    numbers = [lv.number for lv in levels]
+    for severity, message, span, hint in corridor_findings(domain, bounds, unit, numbers, package):
+        findings.report(message, span or package_span, hint, severity=severity, code="korridor")
+    return domain
+
+
+def _expression_coverage(findings: Findings, node: c.ExpressionLevelNode, numbers: list[int], package: str,
+                         package_span: Span, symbols: SymbolDomains) -> None:
+    dom = domain_of(node.expr, symbols)
+    if dom.values is not None:
+        outside = sorted(v for v in dom.values if v not in numbers)
+        if outside:
+            findings.report(f"Die Stufenregel von „{package}“ kann {', '.join(map(str, outside))} ergeben; "
+                            f"deklariert sind {', '.join(map(str, numbers))}", node.span, code="stufe")
+        unreachable = [n for n in numbers if n not in dom.values]
+        for n in unreachable:
+            findings.report(f"Stufe {n} von „{package}“ wird nie erreicht", package_span, severity="warnung",
+                            code="unerreichbar")

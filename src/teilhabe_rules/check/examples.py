@@ -1,0 +1,231 @@
+"""The checker's last pass: templates, examples and properties.
+
+Takes: the templates, examples and properties the names pass collected, the model's nodes and
+inputs, a :class:`~teilhabe_rules.check.declared.TypeReader` (expected values) and a
+:class:`~teilhabe_rules.check.expressions.Resolver` (properties written as conditions).
+Gives: :class:`Examples` (from :func:`check_examples`) — each template as case data, each example
+as a :class:`checked.ExampleSpec` (its template's data with its own inputs set, its expectations
+typed by the value they name), each property as a :class:`checked.PropertySpec`; reports unknown
+templates and paths (with did-you-mean), duplicate examples and examples that expect nothing.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+import attrs
+
+from ..errors import did_you_mean
+from ..ir import checked as c
+from ..ir.checked import TypeKind
+from ..paths import PathError, set_path
+from ..syntax import ast
+from .declared import TypeReader
+from .expressions import Resolver
+from .findings import Fail, Findings, join
+from .scopes import Declarations, ScopeInfo
+
+__all__ = ["Examples", "check_examples", "literal_to_data"]
+
+
+@attrs.frozen
+class Examples:
+    """What the examples pass gives, for the checked model."""
+
+    examples: tuple[c.ExampleSpec, ...]
+    properties: tuple[c.PropertySpec, ...]
+    templates: dict[str, dict[str, Any]]
+
+
+def check_examples(findings: Findings, declarations: Declarations, nodes: Mapping[str, c.Node],
+                   inputs: Mapping[str, list[c.InputSpec]], reader: TypeReader, resolver: Resolver) -> Examples:
+    """The examples, then the properties, then the templates (each template read on its own)."""
+    reading = _Examples(findings, declarations.scopes, nodes, inputs, reader)
+    examples = reading.examples(declarations.examples, declarations.templates)
+    properties = reading.properties(declarations.properties, resolver, declarations)
+    templates = {t.name: reading.template_data(t) for t in declarations.templates}
+    return Examples(tuple(examples), tuple(properties), templates)
+
+
+class _Examples:
+    def __init__(self, findings: Findings, scopes: Mapping[str, ScopeInfo], nodes: Mapping[str, c.Node],
+                 inputs: Mapping[str, list[c.InputSpec]], reader: TypeReader):
+        self.findings = findings
+        self.report = findings.report
+        self.scopes = scopes
+        self.nodes = nodes
+        self.inputs = inputs
+        self.reader = reader
+
+    def template_data(self, template: ast.Template) -> dict[str, Any]:
+        data: dict[str, Any] = {}
+        for assignment in template.assignments:
+            try:
+                set_path(data, assignment.path.steps, literal_to_data(assignment.value))
+            except PathError as exc:
+                self.report(str(exc), assignment.span)
+        return data
+
+    def examples(self, written: list[tuple[ast.Example, str | None]],
+                 template_list: list[ast.Template]) -> list[c.ExampleSpec]:
+        templates = {t.name: t for t in template_list}
+        template_data: dict[str, dict[str, Any]] = {}
+        out = []
+        seen: set[tuple[str | None, str]] = set()
+        for example, package in written:
+            if (package, example.id) in seen:
+                self.report(f"Das Beispiel „{example.id}“ ist doppelt", example.span)
+            seen.add((package, example.id))
+            data: dict[str, Any] = {}
+            if example.base is not None:
+                if example.base not in templates:
+                    self.report(f"Unbekannte Vorlage „{example.base}“", self._base_span(example),
+                                did_you_mean(example.base, templates))
+                    continue
+                if example.base not in template_data:
+                    template_data[example.base] = self.template_data(templates[example.base])
+                data = _copy_data(template_data[example.base])
+            for assignment in example.inputs:
+                try:
+                    set_path(data, assignment.path.steps, literal_to_data(assignment.value))
+                except PathError as exc:
+                    self.report(str(exc), assignment.span)
+            agreement = []
+            for assignment in example.agreement:
+                agreement.append((str(assignment.path), literal_to_data(assignment.value), assignment.span))
+            expectations = []
+            for assignment in example.expectations:
+                expectation = self._expectation(assignment)
+                if expectation is not None:
+                    expectations.append(expectation)
+            if not example.expectations and not example.expected_errors:
+                self.report(f"Das Beispiel „{example.id}“ erwartet nichts", example.span,
+                            "ergänze „erwartet PFAD = WERT“ oder „erwartet fehler \"…\"“")
+            out.append(c.ExampleSpec(example.id, example.title, package, data, tuple(agreement), tuple(expectations),
+                                     example.expected_errors, example.span, at=example.at))
+        return out
+
+    def _base_span(self, example: ast.Example) -> ast.Span:
+        """The span of the template name in ``basis NAME`` (the AST keeps only the example's span)."""
+        lines = self.findings.lines
+        pattern = re.compile(r"^(\s*basis\s+)" + re.escape(example.base or "") + r"(?!\w)")
+        for number in range(example.span.line, min(example.span.end_line, len(lines)) + 1):
+            match = pattern.match(lines[number - 1])
+            if match:
+                column = match.end(1) + 1
+                return ast.Span(number, column, number, column + len(example.base or ""))
+        return example.span
+
+    def _path_target(self, path: ast.Path) -> tuple[c.ValueType, bool] | None:
+        """The type at a data path (``bewohner[1].lp2a.stufe``) and whether it is an input;
+        None after reporting a path that names nothing."""
+        scope = ""
+        names: list[str] = []
+        for step in path.steps:
+            if isinstance(step, int):
+                if not names or join(scope, names[-1]) not in self.scopes:
+                    self.report(f"„{path}“: ein Index folgt nur auf eine Liste", path.span)
+                    return None
+                scope = join(scope, names.pop())
+                if names:
+                    self.report(f"„{path}“ ist kein Pfad zu einem Wert", path.span)
+                    return None
+            else:
+                names.append(step)
+        key = ".".join(names)
+        node = self.nodes.get(join(scope, key))  # a value's id is its scope and key
+        if node is None or node.scope != scope or node.key != key:
+            node = next((n for n in self.nodes.values() if n.scope == scope and n.key == key), None)
+        if node is not None:
+            return node.type, False
+        spec = next((i for i in self.inputs.get(scope, []) if i.key == key), None)
+        if spec is not None:
+            return spec.type, True
+        candidates = [n.key for n in self.nodes.values() if n.scope == scope]
+        candidates += [i.key for i in self.inputs.get(scope, [])]
+        hint = did_you_mean(key, candidates)
+        if hint is None and scope == "" and any(sid.split(".")[0] == names[0] for sid in self.scopes if sid):
+            hint = f"ein Wert in einer Liste braucht den Index, z. B. {names[0]}[1].…"
+        self.report(f"„{path}“ bezeichnet keinen Wert des Modells", path.span, hint)
+        return None
+
+    def _expectation(self, assignment: ast.Assignment) -> c.ExpectationSpec | None:
+        found = self._path_target(assignment.path)
+        if found is None:
+            return None
+        target = found[0]
+        try:
+            expected_type = c.ValueType(target.kind, target.unit, enum=target.enum)
+            value = self.reader.literal_value(assignment.value, expected_type, "Der erwartete Wert")
+        except Fail:
+            return None
+        return c.ExpectationSpec(tuple(assignment.path.steps), value, target, assignment.span)
+
+    def properties(self, written: list[ast.Property], resolver: Resolver,
+                   declarations: Declarations) -> list[c.PropertySpec]:
+        out = []
+        ctx = declarations.place("", None, "eigenschaft")
+        for prop in written:
+            if prop.expr is not None:
+                try:
+                    ir = resolver.resolve(prop.expr, ctx)
+                except Fail:
+                    continue
+                if ir.type.kind != TypeKind.JA_NEIN:
+                    self.report("Eine Eigenschaft ist eine Bedingung (ja/nein)", prop.expr.span)
+                    continue
+                out.append(c.PropertySpec(prop.title, prop.span, expr=ir))
+            else:
+                assert prop.target is not None and prop.by is not None
+                target = self._path_target(prop.target)
+                by = self._path_target(prop.by)
+                if target is None or by is None:
+                    continue
+                target_type, by_type = target[0], by[0]
+                if not (
+                    target_type.kind == TypeKind.ZAHL
+                    or target_type.kind == TypeKind.ENUM and target_type.enum is not None and target_type.enum.numeric
+                ):
+                    self.report(f"„{prop.target}“ ist keine Zahl und kann nicht {prop.direction} sein",
+                                prop.target.span)
+                    continue
+                if not by[1] or not (
+                    by_type.kind == TypeKind.ZAHL
+                    or by_type.kind == TypeKind.ENUM and by_type.enum is not None and by_type.enum.numeric
+                ):
+                    self.report(f"Nach „mit“ steht eine Eingabe mit Zahlenwerten, „{prop.by}“ ist keine", prop.by.span,
+                                "die Eigenschaft erhöht diese Eingabe und vergleicht den Wert davor und danach")
+                    continue
+                out.append(c.PropertySpec(prop.title, prop.span, direction=prop.direction, target=prop.target.steps,
+                                          by=prop.by.steps))
+        return out
+
+
+def _copy_data(data: Any) -> Any:
+    """A copy of case data (nested dicts and lists of immutable values)."""
+    if isinstance(data, dict):
+        return {key: _copy_data(value) for key, value in data.items()}
+    if isinstance(data, list):
+        return [_copy_data(value) for value in data]
+    return data
+
+
+def literal_to_data(expr: ast.Expression) -> Any:
+    """A literal as case data (quantities with units as text such as ``"15 min/Tag"``)."""
+    if isinstance(expr, ast.Number):
+        return expr.value if expr.unit is None else f"{expr.value} {expr.unit.text}"
+    if isinstance(expr, ast.KeyLiteral):
+        return f"1:{expr.divisor}"
+    if isinstance(expr, (ast.Text, ast.DateLiteral, ast.Truth)):
+        return expr.value
+    if isinstance(expr, ast.Name):
+        return expr.name
+    if isinstance(expr, ast.Attribute) and isinstance(expr.obj, ast.Name):
+        return expr.name
+    if isinstance(expr, ast.ListLiteral):
+        return [literal_to_data(i) for i in expr.items]
+    if isinstance(expr, ast.RecordLiteral):
+        return {k: literal_to_data(v) for k, v in expr.fields}
+    raise PathError("Hier steht nur ein fester Wert (Zahl, Text, Datum, ja/nein, Liste, Datensatz)")

@@ -1,0 +1,67 @@
+"""The checker's header pass: the model's header against what the model declares.
+
+Takes: the module, its inputs (:class:`~teilhabe_rules.check.declared.DeclaredTypes`), its nodes
+and its symbols. Gives: the :class:`checked.ModelInfo`; reports a validity that ends before it
+begins, a reference date (``stichtag``) that is no date input, a budget that is no number value of
+the model, and a variant whose base was not read.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from ..errors import did_you_mean
+from ..ir import checked as c
+from ..ir.checked import NodeKind, TypeKind
+from ..syntax import ast
+from .findings import Findings
+from .scopes import Symbol
+
+__all__ = ["model_info"]
+
+
+def model_info(findings: Findings, module: ast.Module, inputs: Mapping[str, list[c.InputSpec]],
+               nodes: Mapping[str, c.Node], symbols: Mapping[str, Symbol]) -> c.ModelInfo:
+    report = findings.report
+    h = module.header
+    if h.valid_from is not None and h.valid_to is not None and h.valid_to < h.valid_from:
+        report("„gültig bis“ liegt vor „gültig ab“", h.span)
+    ref = None
+    if h.reference_date is not None:
+        steps = h.reference_date.steps
+        ref = tuple(str(s) for s in steps)
+        spec = next((i for i in inputs.get("", []) if i.path == ref), None)
+        if spec is None or spec.type.kind != TypeKind.DATUM:
+            dates = [".".join(i.path) for i in inputs.get("", []) if i.type.kind == TypeKind.DATUM]
+            hint = (did_you_mean(str(h.reference_date), dates) if spec is None else None) or (
+                "Datumseingaben des Modells: " + ", ".join(dates) if dates
+                else "deklariere eine Eingabe vom Typ datum"
+            )
+            found = ("keine Eingabe des Modells" if spec is None
+                     else f"keine Datumseingabe, sondern {spec.type.describe()}")
+            report(f"Der Stichtag „{h.reference_date}“ ist {found}", h.reference_date.span, hint)
+    if h.valid_from is None:
+        report("Der Modellkopf braucht „gültig ab TT.MM.JJJJ“", h.span)
+    budget = None
+    if h.budget is not None:
+        budget = tuple(str(s) for s in h.budget.steps)
+        key = ".".join(budget)
+        node = next(
+            (n for n in nodes.values() if n.scope == "" and n.key == key and n.kind == NodeKind.WERT), None
+        )
+        failed = node is None and key in symbols and symbols[key].kind == "wert"  # reported already
+        if not failed and (node is None or node.type.kind != TypeKind.ZAHL):
+            values = [
+                n.key for n in nodes.values()
+                if n.scope == "" and n.kind == NodeKind.WERT and n.type.kind == TypeKind.ZAHL
+            ]
+            found = ("kein Wert auf oberster Ebene des Modells" if node is None
+                     else f"keine Zahl, sondern {node.type.describe()}")
+            report(f"Das Budget „{h.budget}“ ist {found}", h.budget.span,
+                   did_you_mean(key, values) or "„budget“ nennt den Wert, der das Gesamtbudget eines Falls ist")
+    if h.extends is not None and not module.sources:
+        report(f"„erweitert \"{h.extends}\"“: das Basismodell wurde nicht eingelesen", h.span,
+               "eine Variante wird mit teilhabe_rules.load(DATEI) geladen, das das Basismodell sucht")
+    return c.ModelInfo(h.name, h.title, h.version, h.long_title, h.valid_from, h.valid_to, h.sources, h.family, ref,
+                       h.description, h.predecessor, module.file, budget, h.extends,
+                       tuple(name for name, _ in module.sources))

@@ -1,0 +1,77 @@
+"""A corridor's gap is reported at the band next to it, which its hint names — never at the `paket` line."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import teilhabe_rules
+from teilhabe_rules import CheckError
+from teilhabe_rules.ir import checked as c
+from teilhabe_rules.ir.domains import Domain, corridor_findings
+from teilhabe_rules.span import Span
+
+MODEL = """modell probe "Probe"
+  version "1"
+  gültig ab 01.01.2024
+ende
+eingabe minuten: auswahl {0, 5, 10, 15} min/Tag
+paket lp2a "LP 2a"
+  stufen
+    0 "kein"
+    1 "mittel"
+  ende
+  stufe nach korridor minuten
+    0: bis 5
+    1: über 5 bis 10
+  ende
+ende
+"""
+
+
+def test_a_value_beyond_the_last_band_is_reported_at_that_band() -> None:
+    with pytest.raises(CheckError) as info:
+        teilhabe_rules.loads(MODEL, "probe.rules")
+    (gap,) = info.value.errors
+    assert gap.message == "Der Korridor von „lp2a“ deckt mögliche Werte nicht ab: 15 min/Tag"
+    assert gap.location is not None
+    assert (gap.location.line, gap.location.column) == (13, 5)  # „1: über 5 bis 10“, not „paket lp2a“ (line 6)
+    assert gap.source_line == "    1: über 5 bis 10"
+    assert gap.hint == ("15 min/Tag liegt nach dem Band von Stufe 1 (über 5 bis 10 min/Tag); "
+                        "ergänze ein Band oder verschiebe eine Grenze")
+
+
+def test_a_gap_at_the_end_of_an_interval_is_reported_at_the_last_band() -> None:
+    text = MODEL.replace("auswahl {0, 5, 10, 15} min/Tag", "zahl min/Tag von 0 bis 20")
+    with pytest.raises(CheckError) as info:
+        teilhabe_rules.loads(text, "probe.rules")
+    (gap,) = info.value.errors
+    assert "lässt eine Lücke: Werte über 10 bis 20 min/Tag" in gap.message
+    assert gap.location is not None
+    assert (gap.location.line, gap.location.column) == (13, 5)
+    assert gap.hint is not None and gap.hint.startswith("die Lücke liegt nach dem Band von Stufe 1 (über 5 bis 10")
+
+
+_bounds = st.lists(st.integers(0, 30), min_size=2, max_size=8, unique=True).map(sorted)
+
+
+@given(bounds=_bounds, values=st.lists(st.integers(-5, 35), min_size=1, max_size=12), interval=st.booleans())
+def test_every_gap_points_at_a_band_its_hint_names(bounds: list[int], values: list[int], interval: bool) -> None:
+    """Bands between consecutive bounds, every other one left out: each gap finding sits on a band's
+    line, and its hint names that band's level."""
+    bands = []
+    for number, (lo, hi) in enumerate(zip(bounds, bounds[1:], strict=False)):
+        if number % 2 == 0:
+            span = Span(100 + number, 5, 100 + number, 20)
+            bands.append((c.BandSpec(number, None, True, None, False, span), Decimal(lo), Decimal(hi)))
+    domain = (Domain(None, Decimal(min(values)), Decimal(max(values)), True) if interval
+              else Domain.of(values))
+    spans = {band[0].span: band[0].level for band in bands}
+    gaps = [f for f in corridor_findings(domain, bands, "", [], "p")
+            if "Lücke" in f[1] or "nicht ab" in f[1]]
+    for _severity, _message, span, hint in gaps:
+        assert span in spans
+        assert hint is not None and f"dem Band von Stufe {spans[span]} (" in hint

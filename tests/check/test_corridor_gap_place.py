@@ -12,6 +12,7 @@ import teilhabe_rules
 from teilhabe_rules import CheckError
 from teilhabe_rules.ir import checked as c
 from teilhabe_rules.ir.domains import Domain, corridor_findings
+from teilhabe_rules.loading import check_text
 from teilhabe_rules.span import Span
 
 MODEL = """modell probe "Probe"
@@ -70,8 +71,19 @@ def test_every_gap_points_at_a_band_its_hint_names(bounds: list[int], values: li
     domain = (Domain(None, Decimal(min(values)), Decimal(max(values)), True) if interval
               else Domain.of(values))
     spans = {band[0].span: band[0].level for band in bands}
-    gaps = [f for f in corridor_findings(domain, bands, "", [], "p")
+    gaps = [f for f in corridor_findings(domain, bands, "", {}, "p")
             if "Lücke" in f[1] or "nicht ab" in f[1]]
     for _severity, _message, span, hint in gaps:
         assert span in spans
         assert hint is not None and f"dem Band von Stufe {spans[span]} (" in hint
+
+
+def test_a_level_without_a_band_is_reported_at_its_declaration() -> None:
+    text = MODEL.replace("auswahl {0, 5, 10, 15} min/Tag", "zahl min/Tag von 0 bis 10")
+    text = text.replace('    1 "mittel"\n', '    1 "mittel"\n    2 "hoch"\n')
+    checked = check_text(text, "probe.rules")
+    (warning,) = [w for w in checked.warnings if "kein Korridorband" in w.message]
+    assert warning.message == "Stufe 2 von „lp2a“ hat kein Korridorband und wird nie erreicht"
+    assert warning.location is not None
+    assert (warning.location.line, warning.location.column) == (10, 5)  # „2 "hoch"“, not „paket lp2a“ (line 6)
+    assert warning.source_line == '    2 "hoch"'

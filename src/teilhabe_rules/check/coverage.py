@@ -82,8 +82,8 @@ def _corridor_coverage(findings: Findings, node: c.CorridorLevelNode, levels: It
             return domain
         bounds.append((band, lo, hi))
     unit = str(number_type(node.subject).unit)
-    numbers = [lv.number for lv in levels]
-    for severity, message, span, hint in corridor_findings(domain, bounds, unit, numbers, package):
+    declared = {lv.number: lv.span for lv in levels}
+    for severity, message, span, hint in corridor_findings(domain, bounds, unit, declared, package):
         findings.report(message, span or package_span, hint, severity=severity, code="korridor")
     return domain
 

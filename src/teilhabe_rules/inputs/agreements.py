@@ -414,7 +414,7 @@ def _corridors(model: c.CheckedModel, parameters: dict[str, Any], file: str,
             continue
         pkg = node.package
         unit = str(node.subject.type.unit)
-        for severity, message, _span, hint in corridor_findings(domain, bounds, unit, [], pkg):
+        for severity, message, _span, hint in corridor_findings(domain, bounds, unit, {}, pkg):
             if severity == "fehler":
                 line, column, source_line = next(
                     (agreed_at[r.symbol] for r in refs if r.symbol in agreed_at), (1, 1, None)

@@ -265,8 +265,7 @@ def _describe(b: c.BandSpec, lo: Decimal | None, hi: Decimal | None, unit: str) 
 
 
 def _fmt(value: Decimal) -> str:
-    text = format(value.normalize(), "f") if value == value.to_integral_value() or True else str(value)
-    return text
+    return format(value.normalize(), "f")
 
 
 def _gap_text(a: tuple[int, Decimal, int], b: tuple[int, Decimal, int], unit: str) -> str:
@@ -310,12 +309,13 @@ def _band_next_to(bands: list[_Bounds], value: Decimal) -> tuple[_Bounds, bool] 
 
 
 def corridor_findings(
-    domain: Domain, bands: list[_Bounds], unit: str, levels: list[int], package: str
+    domain: Domain, bands: list[_Bounds], unit: str, levels: Mapping[int, Span | None], package: str
 ) -> Iterator[tuple[str, str, Span | None, str | None]]:
     """Yield (severity, message, span, hint) for overlaps, gaps and unreachable bands/levels. A gap
     is located at the band next to it — the band after it, or the last band for a gap at the end —
     and its hint names that band; a finding without a band to point at has no span (the caller
-    puts it at the package)."""
+    puts it at the package). A level without a band is located at its declaration (``levels``:
+    the package's levels with their spans)."""
     for (b1, lo1, hi1), (b2, lo2, hi2) in itertools.combinations(bands, 2):
         start = max(_start(lo1, b1.lower_inclusive), _start(lo2, b2.lower_inclusive))
         end = min(_after(hi1, b1.upper_inclusive), _after(hi2, b2.upper_inclusive))
@@ -397,8 +397,8 @@ def corridor_findings(
                     None,
                 )
     covered = {b.level for b, _, _ in bands}
-    for level in levels:
+    for level, span in levels.items():
         if level not in covered:
             yield (
-                "warnung", f"Stufe {level} von „{package}“ hat kein Korridorband und wird nie erreicht", None, None
+                "warnung", f"Stufe {level} von „{package}“ hat kein Korridorband und wird nie erreicht", span, None
             )

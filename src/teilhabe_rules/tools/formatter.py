@@ -49,7 +49,7 @@ from ..files import MAX_RULE_BYTES, FileRefused, read_text
 from ..limits import LimitExceeded
 from ..syntax.parser import make_parser, parse_text
 
-__all__ = ["INDENT", "format_file", "format_text", "is_formatted"]
+__all__ = ["BLOCK_KEYWORDS", "INDENT", "format_file", "format_text", "is_formatted"]
 
 #: one level of indentation
 INDENT = "  "
@@ -65,8 +65,9 @@ _OPERAND_END = frozenset({"NAME", "NUMBER", "RPAR", "RSQB"})
 # The one spelling of operators that have two.
 _SPELLING = {"≤": "<=", "≥": ">=", "≠": "<>", "→": "->"}
 
-# Keywords that open a block closed by ``ende`` when they begin a statement.
-_BLOCKS = frozenset({"modell", "aufzählung", "liste", "tabelle", "paket", "stufen", "vorlage", "beispiel"})
+#: keywords that open a block closed by ``ende`` when they begin a statement (and ``stufe nach
+#: korridor``)
+BLOCK_KEYWORDS = frozenset({"modell", "aufzählung", "liste", "tabelle", "paket", "stufen", "vorlage", "beispiel"})
 
 
 @attrs.frozen
@@ -236,7 +237,7 @@ def _arrange(statements: Sequence[_Statement]) -> None:
             previous = statements[number - 1]
             same = previous.role == statement.role and previous.level == statement.level
             statement.block = previous.block if same else number
-        if words[0] in _BLOCKS:
+        if words[0] in BLOCK_KEYWORDS:
             stack.append(words[0])
         elif words == ["stufe", "nach", "korridor"]:
             stack.append("korridor")

@@ -1,5 +1,5 @@
 """The command line: ``teilhabe-rules check | eval | test | modelle | diff | compare | generate |
-umstellen | format``.
+umstellen | format | lsp``.
 
 Takes: ``argv``. Gives: an exit code — :data:`EXIT_OK` (0), :data:`EXIT_FINDINGS` (1: errors in
 the input — rule file, case or agreement — or failing examples), :data:`EXIT_USAGE` (2: bad
@@ -273,7 +273,20 @@ def _parser() -> argparse.ArgumentParser:
     fmt.add_argument("files", nargs="+", metavar="DATEI")
     fmt.add_argument("--prüfen", "--pruefen", "--check", dest="check_only", action="store_true",
                      help="nichts schreiben, nur die Dateien nennen, die sich ändern würden (Exit-Code 1)")
+    sub.add_parser("lsp", help="der Sprachserver für Editoren (Language Server Protocol über stdin/stdout; "
+                                "Extra „editor“)")
     return parser
+
+
+def _cmd_lsp(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    try:
+        from .tools.lsp import serve
+    except ImportError as exc:  # pygls/lsprotocol: the optional extra
+        err.write(f"teilhabe-rules: der Sprachserver braucht das Extra „editor“ ({exc.name} fehlt): "
+                  "pip install 'teilhabe-rules[editor]'\n")
+        return EXIT_USAGE
+    serve()
+    return EXIT_OK
 
 
 def _cmd_format(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
@@ -667,7 +680,7 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
             return EXIT_USAGE
         command = {"check": _cmd_check, "eval": _cmd_eval, "test": _cmd_test, "modelle": _cmd_models, "diff": _cmd_diff,
                    "compare": _cmd_compare, "generate": _cmd_generate, "umstellen": _cmd_convert,
-                   "format": _cmd_format}[args.command]
+                   "format": _cmd_format, "lsp": _cmd_lsp}[args.command]
         return command(args, out, err)
     except _UsageError as exc:
         err.write(f"teilhabe-rules: {exc}\n")

@@ -68,6 +68,15 @@ def test_main_writes_both_files(tmp_path: Path, capsys: pytest.CaptureFixture[st
     assert capsys.readouterr().out.count("\n") == 2
 
 
+def test_the_documentation_names_the_extensions_setting_and_the_generator() -> None:
+    page = (ROOT / "docs" / "07_modelle_schreiben.md").read_text("utf-8")
+    settings = _load("package.json")["contributes"]["configuration"]["properties"]
+    assert all(f"`{name}`" in page for name in settings)
+    assert "python -m teilhabe_rules.tools.textmate editors/vscode" in page
+    assert "cp -r editors/vscode ~/.vscode/extensions/teilhabe-rules" in page
+    assert "![" in page and (ROOT / "docs" / "img" / "hervorhebung_mawo.png").is_file()
+
+
 def test_the_language_configuration_has_comments_and_brackets() -> None:
     configuration = _load(textmate.LANGUAGE_CONFIGURATION_FILE)
     assert configuration["comments"] == {"lineComment": "#"}

@@ -36,7 +36,7 @@ from ..check.variants import BaseRefused, base_name, find_base
 from ..errors import Diagnostic, TeilhabeError
 from ..ir import checked as c
 from ..ir.text import format_value, quantity_text
-from ..loading import check_text
+from ..loading import check_file, check_text
 from ..span import Span
 from ..version import __version__
 from .formatter import format_text
@@ -83,6 +83,11 @@ class Analysis:
             if previous is None:
                 return cls(tuple(exc.diagnostics), (), (), None)
             return attrs.evolve(previous, diagnostics=tuple(exc.diagnostics))
+        return cls.of_model(model, text, filename)
+
+    @classmethod
+    def of_model(cls, model: c.CheckedModel, text: str, filename: str) -> Analysis:
+        """The analysis of a text that checked, from its checked model."""
         blocks = tuple(sorted((p.span for p in model.packages.values() if p.span.file is None),
                               key=lambda s: (s.line, -s.end_line))) + tuple(
             s.span for s in model.scopes.values() if s.id and s.span.file is None)
@@ -156,8 +161,8 @@ def _base_symbols(text: str, filename: str) -> tuple[Symbol, ...]:
         if found is None:
             return ()
         base_text = found.read_text("utf-8")
-        analysis = Analysis.of(base_text, str(found))
-    except (BaseRefused, OSError, UnicodeError):
+        analysis = Analysis.of_model(check_file(found), base_text, str(found))  # from the cache where it can
+    except (BaseRefused, TeilhabeError, OSError, UnicodeError):
         return ()
     where = str(found.resolve())
     own = tuple(attrs.evolve(s, span=attrs.evolve(s.span, file=where)) for s in analysis.symbols if s.span.file is None)

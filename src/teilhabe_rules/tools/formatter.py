@@ -36,6 +36,7 @@ nothing.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
@@ -61,6 +62,9 @@ _NO_SPACE_BEFORE = frozenset({"COMMA", "COLON", "DOT"}) | _CLOSE
 _NO_SPACE_AFTER = frozenset({"DOT"}) | _OPEN
 # what ends an operand, so that a "[" after it is a lookup and a "(" after a name is a call
 _OPERAND_END = frozenset({"NAME", "NUMBER", "RPAR", "RSQB"})
+
+# what a keyword looks like (the grammar's words; names are NAME tokens)
+_KEYWORD = re.compile(r"[^\W\d]\w*")
 
 # The one spelling of operators that have two.
 _SPELLING = {"≤": "<=", "≥": ">=", "≠": "<>", "→": "->"}
@@ -212,7 +216,7 @@ def _statements(text: str, tokens: Sequence[lark.Token]) -> tuple[list[_Gap], li
 
 def _word(token: lark.Token) -> str:
     """A keyword's text; "" for any other token."""
-    return str(token) if token.type not in ("NAME", "STRING") and str(token).isalpha() else ""
+    return str(token) if token.type not in ("NAME", "STRING") and _KEYWORD.fullmatch(str(token)) else ""
 
 
 def _arrange(statements: Sequence[_Statement]) -> None:

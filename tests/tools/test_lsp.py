@@ -142,6 +142,13 @@ def test_a_mistake_is_a_diagnostic_at_its_range_with_the_checkers_message(tmp_pa
         assert warning.severity == types.DiagnosticSeverity.Warning
         assert warning.message == "Stufe 2 von „lp“ hat kein Korridorband und wird nie erreicht"
         assert warning.range.start == _position(WARNING, "paket lp")
+        # changes in quick succession: checked once typing pauses, the last text only
+        session.change(uri, 4, MISTAKE)
+        session.change(uri, 5, MODEL)
+        last = await session.diagnostics(uri, 4)
+        assert last.version == 5 and not last.diagnostics
+        await asyncio.sleep(1)
+        assert len(session.published[uri]) == 4
 
     run(scenario, tmp_path)
 

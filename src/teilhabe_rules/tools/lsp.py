@@ -3,7 +3,7 @@
 Takes: the rule files an editor opens and edits. Gives the editor, through pygls and lsprotocol
 (extra ``editor``):
 
-- **diagnostics** on opening and on every change: the checker's findings — the same German
+- **diagnostics** on opening and on every change (once typing pauses): the checker's findings — the same German
   messages (with their hints) as ``teilhabe-rules check``, errors as errors and warnings as
   warnings, each at the range of its span;
 - **hover** on a name: its declaration (kind, name, type and unit), its value or default, its
@@ -22,6 +22,7 @@ server (a new one per call, no global state), :func:`serve` runs it over stdin a
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -42,9 +43,11 @@ from ..version import __version__
 from .formatter import format_text
 from .textmate import keywords
 
-__all__ = ["LANGUAGE_ID", "Analysis", "Symbol", "make_server", "serve"]
+__all__ = ["CHANGE_PAUSE", "LANGUAGE_ID", "Analysis", "Symbol", "make_server", "serve"]
 
 LANGUAGE_ID = "teilhabe-rules"
+#: seconds without a change before a changed document is checked again
+CHANGE_PAUSE = 0.3
 _WORD = re.compile(r"[^\W\d]\w*")
 _SOURCE = "teilhabe-rules"
 
@@ -367,6 +370,7 @@ def make_server() -> LanguageServer:
     """A new language server of rule files (not yet running)."""
     server = LanguageServer(_SOURCE, __version__, text_document_sync_kind=types.TextDocumentSyncKind.Full)
     analyses: dict[str, Analysis] = {}
+    pending: dict[str, asyncio.Future[None]] = {}  # a check waiting for typing to pause, by document
 
     def filename(uri: str) -> str:
         return to_fs_path(uri) or uri
@@ -393,11 +397,24 @@ def make_server() -> LanguageServer:
         analyse(params.text_document.uri)
 
     @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
-    def did_change(params: types.DidChangeTextDocumentParams) -> None:
-        analyse(params.text_document.uri)
+    async def did_change(params: types.DidChangeTextDocumentParams) -> None:
+        # checked once typing pauses: a change within CHANGE_PAUSE of the next is not checked
+        uri = params.text_document.uri
+        waiting = pending.pop(uri, None)
+        if waiting is not None:
+            waiting.cancel()
+        pending[uri] = asyncio.ensure_future(later(uri))
+
+    async def later(uri: str) -> None:
+        await asyncio.sleep(CHANGE_PAUSE)
+        pending.pop(uri, None)
+        analyse(uri)
 
     @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
     def did_close(params: types.DidCloseTextDocumentParams) -> None:
+        waiting = pending.pop(params.text_document.uri, None)
+        if waiting is not None:
+            waiting.cancel()
         analyses.pop(params.text_document.uri, None)
         server.text_document_publish_diagnostics(
             types.PublishDiagnosticsParams(uri=params.text_document.uri, diagnostics=[]))

@@ -1,5 +1,5 @@
 """The command line: ``teilhabe-rules check | eval | test | modelle | diff | compare | generate |
-umstellen | schema | handbuch``.
+umstellen | schema | handbuch | format | lsp``.
 
 Takes: ``argv``. Gives: an exit code — :data:`EXIT_OK` (0), :data:`EXIT_FINDINGS` (1: errors in
 the input — rule file, case or agreement — or failing examples), :data:`EXIT_USAGE` (2: bad
@@ -286,7 +286,53 @@ def _parser() -> argparse.ArgumentParser:
     conv.add_argument("--beginn", metavar="DATUM", help="Beginn des neuen Zeitraums (Standard: wie in 2.0)")
     conv.add_argument("--ende", metavar="DATUM", help="Ende des neuen Zeitraums (Standard: wie in 2.0)")
     conv.add_argument("--out", "--ausgabe", metavar="DATEI", help="TOML-Datei; Standard: die Standardausgabe")
+    fmt = sub.add_parser("format",
+                         help="Regeldateien in das einheitliche Layout bringen (Einrückung, Abstände, Ausrichtung)")
+    fmt.add_argument("files", nargs="+", metavar="DATEI")
+    fmt.add_argument("--prüfen", "--pruefen", "--check", dest="check_only", action="store_true",
+                     help="nichts schreiben, nur die Dateien nennen, die sich ändern würden (Exit-Code 1)")
+    sub.add_parser("lsp", help="der Sprachserver für Editoren (Language Server Protocol über stdin/stdout; "
+                                "Extra „editor“)")
     return parser
+
+
+def _cmd_lsp(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    try:
+        from .tools.lsp import serve
+    except ImportError as exc:  # pygls/lsprotocol: the optional extra
+        err.write(f"teilhabe-rules: der Sprachserver braucht das Extra „editor“ ({exc.name} fehlt): "
+                  "pip install 'teilhabe-rules[editor]'\n")
+        return EXIT_USAGE
+    serve()
+    return EXIT_OK
+
+
+def _cmd_format(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from .tools.formatter import format_file
+
+    status = EXIT_OK
+    changed = failed = 0
+    for file in args.files:
+        try:
+            differs = format_file(file, write=not args.check_only)
+        except TeilhabeError as exc:
+            err.write(exc.render() + "\n")
+            status, failed = EXIT_FINDINGS, failed + 1
+            continue
+        if differs:
+            changed += 1
+            out.write(f"{file}: {'nicht formatiert' if args.check_only else 'formatiert'}\n")
+            if args.check_only:
+                status = EXIT_FINDINGS
+    total = len(args.files)
+    files = "Datei" if total == 1 else "Dateien"
+    if args.check_only:
+        summary = (f"{changed} von {total} {files} würden umformatiert" if changed
+                   else f"{total} {files} im einheitlichen Layout")
+    else:
+        summary = f"{changed} von {total} {files} umformatiert"
+    out.write(summary + (f", {failed} mit Fehlern" if failed else "") + "\n")
+    return status
 
 
 def _cmd_convert(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
@@ -687,7 +733,8 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
             return EXIT_USAGE
         command = {"check": _cmd_check, "eval": _cmd_eval, "test": _cmd_test, "modelle": _cmd_models, "diff": _cmd_diff,
                    "compare": _cmd_compare, "generate": _cmd_generate, "umstellen": _cmd_convert,
-                   "schema": _cmd_schema, "handbuch": _cmd_handbook}[args.command]
+                   "schema": _cmd_schema, "handbuch": _cmd_handbook, "format": _cmd_format,
+                   "lsp": _cmd_lsp}[args.command]
         return command(args, out, err)
     except _UsageError as exc:
         err.write(f"teilhabe-rules: {exc}\n")

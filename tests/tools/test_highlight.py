@@ -93,8 +93,8 @@ def test_pygments_finds_the_lexer_through_its_entry_point() -> None:
 
 
 def test_the_documented_commands_work() -> None:
-    """docs/editors.md: pygmentize (Pygments' command line) lists the lexer and highlights a model."""
-    page = (ROOT / "docs" / "editors.md").read_text("utf-8")
+    """docs/07_modelle_schreiben.md: pygmentize (Pygments' command line) lists the lexer and highlights a model."""
+    page = (ROOT / "docs" / "07_modelle_schreiben.md").read_text("utf-8")
     assert "pip install 'teilhabe-rules[editor]'" in page
     assert "pygmentize -l teilhabe-rules models/mawo.rules" in page
     pygmentize = [sys.executable, "-m", "pygments"]

@@ -1,0 +1,252 @@
+"""The language server, spoken to over the protocol (pygls's client, the server as a process on
+stdio): the checker's findings as diagnostics on opening and changing a file, hover, go to
+definition, completion and formatting."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+pytest.importorskip("pygls", reason="the language server needs the extra „editor“ (pygls)")
+
+from lsprotocol import types  # noqa: E402
+from pygls.lsp.client import LanguageClient  # noqa: E402
+
+from teilhabe_rules.errors import TeilhabeError  # noqa: E402
+from teilhabe_rules.loading import check_text  # noqa: E402
+from teilhabe_rules.tools.formatter import format_text  # noqa: E402
+
+MODEL = """modell probe "Probe"
+  gültig ab 01.01.2024
+ende
+aufzählung Art "Art der Leistung"
+  qa "qualifiziert"
+  ea "einfach"
+ende
+eingabe art: Art standard qa "Art der Leistung"
+eingabe minuten: zahl min/Tag von 0 bis 100 "Minuten am Tag"
+parameter satz: zahl EUR/h von 0 bis 200 = 60 EUR/h "Stundensatz" annahme "nicht veröffentlicht; üblich"
+  ab 01.07.2024 = 62 EUR/h
+tabelle anteil "Anteil je Gruppe": ganzzahl Personen -> % teilweise
+  1: 100 %
+  2: 65 % annahme "geschätzt"
+ende
+paket lp "Ein Paket"
+  stufen
+    0 "kein Bedarf"
+    1 "Bedarf"
+  ende
+  wert summe: min/Tag = minuten * anteil[2]
+  stufe nach korridor summe
+    0: ab 0 min/Tag bis 5 min/Tag
+    1: über 5 min/Tag
+  ende
+ende
+wert betrag: EUR/Tag = lp.summe als h/Tag * satz "Betrag je Tag"
+"""
+
+MISTAKE = MODEL.replace("* satz \"Betrag", "* satzz \"Betrag")
+WARNING = MODEL.replace('    1 "Bedarf"\n', '    1 "Bedarf"\n    2 "viel Bedarf"\n')
+
+
+def _position(text: str, needle: str, offset: int = 0) -> types.Position:
+    """The protocol's position of ``needle`` (its first occurrence) plus ``offset`` characters."""
+    index = text.index(needle) + offset
+    line = text.count("\n", 0, index)
+    return types.Position(line=line, character=index - (text.rfind("\n", 0, index) + 1))
+
+
+class Session:
+    """A running server and the diagnostics it published, by document."""
+
+    def __init__(self, client: LanguageClient) -> None:
+        self.client = client
+        self.published: dict[str, list[types.PublishDiagnosticsParams]] = {}
+        self.arrived = asyncio.Condition()
+
+    async def diagnostics(self, uri: str, count: int) -> types.PublishDiagnosticsParams:
+        """The ``count``-th publication for ``uri`` (waiting for it)."""
+        async with self.arrived:
+            await asyncio.wait_for(self.arrived.wait_for(lambda: len(self.published.get(uri, [])) >= count), 60)
+        return self.published[uri][count - 1]
+
+    def open(self, path: Path, text: str) -> str:
+        uri = path.as_uri()
+        self.client.text_document_did_open(types.DidOpenTextDocumentParams(
+            text_document=types.TextDocumentItem(uri=uri, language_id="teilhabe-rules", version=1, text=text)))
+        return uri
+
+    def change(self, uri: str, version: int, text: str) -> None:
+        self.client.text_document_did_change(types.DidChangeTextDocumentParams(
+            text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=version),
+            content_changes=[types.TextDocumentContentChangeWholeDocument(text=text)]))
+
+
+def run(scenario: Callable[[Session], Awaitable[None]], folder: Path) -> None:
+    """Start ``teilhabe-rules lsp`` as a process, initialise it, play ``scenario``, shut it down."""
+
+    async def main() -> None:
+        client = LanguageClient("test-client", "1")
+        session = Session(client)
+
+        @client.feature(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
+        async def published(params: types.PublishDiagnosticsParams) -> None:
+            async with session.arrived:
+                session.published.setdefault(params.uri, []).append(params)
+                session.arrived.notify_all()
+
+        # the server is this interpreter's teilhabe_rules (the environment, PYTHONPATH too, is inherited)
+        await client.start_io(sys.executable, "-m", "teilhabe_rules", "lsp")
+        try:
+            result = await asyncio.wait_for(client.initialize_async(types.InitializeParams(
+                capabilities=types.ClientCapabilities(), root_uri=folder.as_uri())), 60)
+            assert result.capabilities.hover_provider and result.capabilities.definition_provider
+            assert result.capabilities.document_formatting_provider
+            client.initialized(types.InitializedParams())
+            await asyncio.wait_for(scenario(session), 120)
+        finally:
+            await asyncio.wait_for(client.shutdown_async(None), 60)
+            client.exit(None)
+            await asyncio.wait_for(client.stop(), 60)
+
+    asyncio.run(main())
+
+
+def test_a_mistake_is_a_diagnostic_at_its_range_with_the_checkers_message(tmp_path: Path) -> None:
+    path = tmp_path / "probe.rules"
+    try:
+        check_text(MISTAKE, str(path))
+    except TeilhabeError as exc:
+        (expected,) = exc.diagnostics
+    assert expected.location is not None
+
+    async def scenario(session: Session) -> None:
+        uri = session.open(path, MISTAKE)
+        (found,) = (await session.diagnostics(uri, 1)).diagnostics
+        assert found.message.startswith(expected.message) and "Unbekannter Name „satzz“" in found.message
+        assert found.severity == types.DiagnosticSeverity.Error and found.source == "teilhabe-rules"
+        start = _position(MISTAKE, "satzz \"Betrag")
+        assert found.range.start == start == types.Position(line=expected.location.line - 1,
+                                                            character=expected.location.column - 1)
+        assert found.range.end == types.Position(line=start.line, character=start.character + len("satzz"))
+        # corrected: no more diagnostics; a level no band reaches: a warning at the package
+        session.change(uri, 2, MODEL)
+        assert not (await session.diagnostics(uri, 2)).diagnostics
+        session.change(uri, 3, WARNING)
+        (warning,) = (await session.diagnostics(uri, 3)).diagnostics
+        assert warning.severity == types.DiagnosticSeverity.Warning
+        assert warning.message == "Stufe 2 von „lp“ hat kein Korridorband und wird nie erreicht"
+        assert warning.range.start == _position(WARNING, '2 "viel Bedarf"')  # at the level without a band
+        # changes in quick succession: checked once typing pauses, the last text only
+        session.change(uri, 4, MISTAKE)
+        session.change(uri, 5, MODEL)
+        last = await session.diagnostics(uri, 4)
+        assert last.version == 5 and not last.diagnostics
+        await asyncio.sleep(1)
+        assert len(session.published[uri]) == 4
+
+    run(scenario, tmp_path)
+
+
+def test_hover_definition_completion_and_formatting(tmp_path: Path) -> None:
+    path = tmp_path / "probe.rules"
+    messy = MODEL.replace("  wert summe: min/Tag = minuten * anteil[2]", "wert   summe:min/Tag=minuten*anteil [2]")
+
+    async def scenario(session: Session) -> None:
+        uri = session.open(path, messy)
+        assert not (await session.diagnostics(uri, 1)).diagnostics
+        document = types.TextDocumentIdentifier(uri=uri)
+        client = session.client
+
+        async def hover(needle: str, offset: int = 1) -> str:
+            found: Any = await client.text_document_hover_async(types.HoverParams(
+                text_document=document, position=_position(messy, needle, offset)))
+            assert found is not None, needle
+            return str(found.contents.value)
+
+        shown = await hover("satz \"Betrag")
+        assert "**parameter** `satz` — Zahl in EUR/h" in shown and "Stundensatz" in shown
+        assert "Wert: 60 EUR/h" in shown and "ab 01.07.2024: 62 EUR/h" in shown
+        assert "**Annahme:** nicht veröffentlicht; üblich" in shown
+        shown = await hover("anteil [2]")
+        assert "**tabelle** `anteil`" in shown and "- 2: 65 %" in shown and "**Annahme:** (Zeile 2) geschätzt" in shown
+        shown = await hover("minuten*")
+        assert "**eingabe** `minuten` — Zahl in min/Tag" in shown and "Minuten am Tag" in shown
+        shown = await hover("art: Art", 6)
+        assert "**aufzählung** `Art`" in shown and "- qa: qualifiziert" in shown
+        shown = await hover("lp.summe", 4)  # the value inside the package, by its qualified name
+        assert "**wert** `summe` — Zahl in min/Tag" in shown
+
+        async def definition(needle: str, offset: int = 1) -> types.Location:
+            found: Any = await client.text_document_definition_async(types.DefinitionParams(
+                text_document=document, position=_position(messy, needle, offset)))
+            assert isinstance(found, types.Location), needle
+            return found
+
+        for needle, offset, declared in [("satz \"Betrag", 1, "parameter satz"), ("anteil [2]", 1, "tabelle anteil"),
+                                         ("lp.summe", 0, "paket lp"), ("minuten*", 1, "eingabe minuten"),
+                                         ("lp.summe", 4, "wert   summe"), ("art: Art", 6, "aufzählung Art")]:
+            location = await definition(needle, offset)
+            assert location.uri == path.resolve().as_uri()
+            assert location.range.start == _position(messy, declared), needle
+
+        completion: Any = await client.text_document_completion_async(types.CompletionParams(
+            text_document=document, position=_position(messy, "lp.summe", 3)))
+        labels = {item.label for item in completion.items}
+        assert "summe" in labels and "gültig" not in labels  # after "lp.": what lp declares
+        completion = await client.text_document_completion_async(types.CompletionParams(
+            text_document=document, position=_position(messy, "\nwert betrag", 1)))
+        labels = {item.label for item in completion.items}
+        assert {"satz", "anteil", "minuten", "lp", "Art", "paket", "gültig", "EUR/h", "min/Tag", "Personen"} <= labels
+        assert "summe" not in labels  # declared inside the package, not at the top
+
+        edits: Any = await client.text_document_formatting_async(types.DocumentFormattingParams(
+            text_document=document, options=types.FormattingOptions(tab_size=2, insert_spaces=True)))
+        (edit,) = edits
+        assert edit.new_text == format_text(messy) == MODEL
+        assert edit.range.start == types.Position(line=0, character=0)
+        assert edit.range.end.line == messy.count("\n")
+
+    run(scenario, tmp_path)
+
+
+def test_definition_in_a_variant_leads_into_its_base(tmp_path: Path) -> None:
+    base = tmp_path / "basis.rules"
+    base.write_text(MODEL, "utf-8")
+    variant_text = ('modell variante "Variante"\n  erweitert "basis"\n  gültig ab 01.01.2025\nende\n'
+                    "parameter satz = 70 EUR/h annahme \"neu verhandelt\"\n")
+    variant = tmp_path / "variante.rules"
+
+    async def scenario(session: Session) -> None:
+        uri = session.open(variant, variant_text)
+        assert not (await session.diagnostics(uri, 1)).diagnostics
+        document = types.TextDocumentIdentifier(uri=uri)
+        found: Any = await session.client.text_document_definition_async(types.DefinitionParams(
+            text_document=document, position=_position(variant_text, "basis", 1)))
+        assert found.uri == base.resolve().as_uri() and found.range.start.line == 0
+        found = await session.client.text_document_definition_async(types.DefinitionParams(
+            text_document=document, position=_position(variant_text, "satz =", 1)))
+        assert found.uri == base.resolve().as_uri()
+        assert found.range.start == _position(MODEL, "parameter satz")
+        shown: Any = await session.client.text_document_hover_async(types.HoverParams(
+            text_document=document, position=_position(variant_text, "satz =", 1)))
+        assert "Wert: 70 EUR/h" in shown.contents.value and "neu verhandelt" in shown.contents.value
+
+    run(scenario, tmp_path)
+
+
+def test_without_the_extra_the_command_says_what_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+
+    from teilhabe_rules.cli import main
+
+    monkeypatch.setitem(sys.modules, "pygls.lsp.server", None)  # as if pygls were not installed
+    monkeypatch.delitem(sys.modules, "teilhabe_rules.tools.lsp", raising=False)
+    out, err = io.StringIO(), io.StringIO()
+    assert main(["lsp"], out, err) == 2
+    assert "pip install 'teilhabe-rules[editor]'" in err.getvalue()

@@ -225,8 +225,8 @@ def _parser() -> argparse.ArgumentParser:
     cmp.add_argument("operands", nargs="+", metavar="ALT NEU FÄLLE | MODELL FÄLLE",
                      help="zwei Modelle (Regeldatei oder Name eines mitgelieferten Modells) und "
                           "die Population, oder ein Modell und die Population mit --alt/--neu; "
-                          "FÄLLE: Verzeichnis von TOML-Fällen, JSON-Lines-Datei (.jsonl) oder "
-                          "CSV-Datei (.csv)")
+                          "FÄLLE: Verzeichnis von TOML-Fällen, JSON-Lines-Datei (.jsonl), "
+                          "CSV-Datei (.csv), Excel-Mappe (.xlsx) oder Parquet-Datei (.parquet)")
     cmp.add_argument("--alt", dest="figure_old", metavar="FIGUR",
                      help="zwei Werte eines Modells: der Wert, der das alte Budget ist (mit --neu)")
     cmp.add_argument("--neu", dest="figure_new", metavar="FIGUR",
@@ -249,6 +249,12 @@ def _parser() -> argparse.ArgumentParser:
                      help="der Wert, der das Budget eines Falls ist (Standard: „budget“ im Modellkopf)")
     cmp.add_argument("--format", choices=("text", "json"), default="text",
                      help="Format der Zusammenfassung auf der Standardausgabe")
+    cmp.add_argument("--trennzeichen", "--separator", dest="separator", metavar="ZEICHEN",
+                     help="Trennzeichen der CSV-Population: „,“, „;“ oder tab (Standard: aus der Kopfzeile erkannt)")
+    cmp.add_argument("--dezimalzeichen", "--decimal", dest="decimal", metavar="ZEICHEN",
+                     help="Dezimalzeichen der Zahlen in Textzellen: „,“ oder „.“ (Standard: je Datei erkannt)")
+    cmp.add_argument("--blatt", "--sheet", dest="sheet", metavar="BLATT",
+                     help="Blatt einer Excel-Population: Name oder Nummer (Standard: das erste)")
     cmp.add_argument("--fortsetzen", "--resume", dest="resume", action="store_true",
                      help="einen abgebrochenen Lauf fortsetzen: die Zeilen in "
                           "AUSGABE.unvollständig werden übernommen")
@@ -559,6 +565,11 @@ def _cmd_compare(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     at_new = _date(args.at_new) if args.at_new else at
     if args.resume and not args.out:
         raise _UsageError("--fortsetzen: setzt einen Lauf mit --out DATEI fort")
+    reading = {"separator": args.separator, "decimal": args.decimal, "sheet": args.sheet}
+    if args.separator is not None and args.separator.lower() not in (",", ";", "tab", "\\t", "\t"):
+        raise _UsageError(f"--trennzeichen: „{args.separator}“ ist kein Trennzeichen (erlaubt: „,“, „;“ oder tab)")
+    if args.decimal is not None and args.decimal not in (",", "."):
+        raise _UsageError(f"--dezimalzeichen: „{args.decimal}“ ist kein Dezimalzeichen (erlaubt: „,“ oder „.“)")
     taken = [name for name in (args.cases, args.out) if name]
     if args.summary and any(same_file(args.summary, name) for name in taken):
         raise _UsageError(f"--summary: „{args.summary}“ ist die Population oder die Ausgabe")
@@ -568,13 +579,14 @@ def _cmd_compare(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             _figures(model, args)
             summary = compare(model, None, args.cases, out=args.out,
                               figures=(args.figure_old, args.figure_new),
-                              agreement=args.agreement, at=at, progress=err, resume=args.resume)
+                              agreement=args.agreement, at=at, progress=err, resume=args.resume,
+                              **reading)
         else:
             old, new = _model(args.old), _model(args.new)
             summary = compare(old, new, args.cases, out=args.out, agreement_old=args.agreement_old,
                               agreement_new=args.agreement_new, at_old=at_old, at_new=at_new,
                               values=args.values, budget=args.budget, progress=err,
-                              resume=args.resume)
+                              resume=args.resume, **reading)
         data = summary.to_dict()
         if args.summary:
             write_atomic(args.summary, json.dumps(data, ensure_ascii=False, indent=2) + "\n")

@@ -237,7 +237,7 @@ class TestFormats:
 
     def test_an_unknown_population_format(self, tmp_path: Path) -> None:
         with pytest.raises(teilhabe_rules.CaseError, match="ist keine Population"):
-            list(read_population(tmp_path / "fälle.xlsx"))
+            list(read_population(tmp_path / "fälle.ods"))
 
 
 class TestOptions:

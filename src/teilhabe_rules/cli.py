@@ -192,7 +192,11 @@ def _parser() -> argparse.ArgumentParser:
     ev.add_argument("model", metavar="MODELL", help="Regeldatei oder Name eines mitgelieferten Modells")
     ev.add_argument("case", metavar="FALL", help="Falldatei (TOML oder JSON)")
     ev.add_argument("--agreement", "--vereinbarung", metavar="DATEI")
-    ev.add_argument("--format", choices=("text", "json"), default="text")
+    ev.add_argument("--format", default="text", metavar="FORMAT",
+                    help="text oder json auf der Standardausgabe; mit --out das Format der Datei: "
+                         "xlsx, csv, csv-de, jsonl, parquet (Standard: nach der Endung)")
+    ev.add_argument("--out", "--ausgabe", metavar="DATEI",
+                    help="das Ergebnis als Tabelle: .xlsx (ein Blatt je Ebene), .csv, .jsonl, .parquet")
     ev.add_argument("--explain", "--erklären", action="store_true", help="jede Zahl mit ihrer Herleitung")
     ev.add_argument("--stufenwechsel", "--level-changes", dest="level_changes", action="store_true",
                     help="je Stufe nach Korridor: welche einzelne Eingabe mit welchem Wert die Stufe ändern würde")
@@ -233,7 +237,8 @@ def _parser() -> argparse.ArgumentParser:
                      help="zwei Werte eines Modells: der Wert, der das neue Budget ist (mit --alt)")
     cmp.add_argument("--agreement", "--vereinbarung", metavar="DATEI",
                      help="zwei Werte eines Modells: die Vereinbarung des Modells")
-    cmp.add_argument("--out", "--ausgabe", metavar="DATEI", help="Abweichungen je Fall als .csv oder .jsonl")
+    cmp.add_argument("--out", "--ausgabe", metavar="DATEI",
+                     help="Abweichungen je Fall als .csv, .jsonl, .xlsx oder .parquet (csv-de: mit --format)")
     cmp.add_argument("--summary", "--zusammenfassung", metavar="DATEI", help="Zusammenfassung als JSON-Datei")
     cmp.add_argument("--agreement-old", "--vereinbarung-alt", metavar="DATEI")
     cmp.add_argument("--agreement-new", "--vereinbarung-neu", metavar="DATEI")
@@ -247,8 +252,9 @@ def _parser() -> argparse.ArgumentParser:
                           "(Standard: Stunden, VK und Geld der obersten Ebene)")
     cmp.add_argument("--budget", metavar="PFAD",
                      help="der Wert, der das Budget eines Falls ist (Standard: „budget“ im Modellkopf)")
-    cmp.add_argument("--format", choices=("text", "json"), default="text",
-                     help="Format der Zusammenfassung auf der Standardausgabe")
+    cmp.add_argument("--format", default="text", metavar="FORMAT",
+                     help="text oder json: die Zusammenfassung auf der Standardausgabe; csv, csv-de, "
+                          "jsonl, xlsx, parquet: das Format von --out (Standard: nach der Endung)")
     cmp.add_argument("--trennzeichen", "--separator", dest="separator", metavar="ZEICHEN",
                      help="Trennzeichen der CSV-Population: „,“, „;“ oder tab (Standard: aus der Kopfzeile erkannt)")
     cmp.add_argument("--dezimalzeichen", "--decimal", dest="decimal", metavar="ZEICHEN",
@@ -352,14 +358,49 @@ def _cmd_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return status
 
 
+_SCREEN = ("text", "json")
+
+
+def _file_format(args: argparse.Namespace, command: str) -> str | None:
+    """The format of ``--out`` (``--format`` if it names a file format, else the suffix), or
+    None without ``--out``; a usage error if there is none — and ``args.format`` becomes the
+    format of the standard output (text, unless json)."""
+    from .tools.export import FORMATS, FormatError, format_of
+
+    given = args.format
+    if given not in (*_SCREEN, *FORMATS):
+        raise _UsageError(f"--format: unbekanntes Format „{given}“ (möglich: {', '.join((*_SCREEN, *FORMATS))})")
+    if given not in _SCREEN and not args.out:
+        raise _UsageError(f"--format {given}: schreibt eine Datei, gib sie mit --out DATEI an")
+    if given not in _SCREEN:
+        args.format = "text"
+    if not args.out:
+        return None
+    try:
+        return format_of(args.out, None if given in _SCREEN else given)
+    except FormatError as exc:
+        raise _UsageError(f"{command} --out: {exc.message}") from None
+
+
 def _cmd_eval(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     at = _date(args.at) if args.at else None
+    table = _file_format(args, "eval")
     try:
         model = _model(args.model)
         result = model.evaluate(args.case, args.agreement, explain=args.explain, at=at)
+        if table is not None:
+            from .tools.export import write_result
+
+            write_result(args.out, result, table)
     except TeilhabeError as exc:
         _print_error(exc, args.format, out, err)
         return EXIT_FINDINGS
+    if table is not None:
+        if args.format == "json":
+            out.write(_json({"ok": True, "ausgabe": args.out, "format": table}, out))
+        else:
+            out.write(f"Ergebnis von „{args.case}“ geschrieben: {args.out} ({table})\n")
+        return EXIT_OK
     if args.format == "json":
         data = {"ok": True, **result.to_dict(level_changes=args.level_changes)}
         out.write(_json(data, out))
@@ -560,6 +601,7 @@ def _cmd_compare(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from .tools.compare import compare
 
     _compare_form(args)
+    rows_format = _file_format(args, "compare")
     at = _date(args.at) if args.at else None
     at_old = _date(args.at_old) if args.at_old else at
     at_new = _date(args.at_new) if args.at_new else at
@@ -577,13 +619,14 @@ def _cmd_compare(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         if args.new is None:  # two values of one model
             model = _model(args.old)
             _figures(model, args)
-            summary = compare(model, None, args.cases, out=args.out,
+            summary = compare(model, None, args.cases, out=args.out, out_format=rows_format,
                               figures=(args.figure_old, args.figure_new),
                               agreement=args.agreement, at=at, progress=err, resume=args.resume,
                               **reading)
         else:
             old, new = _model(args.old), _model(args.new)
-            summary = compare(old, new, args.cases, out=args.out, agreement_old=args.agreement_old,
+            summary = compare(old, new, args.cases, out=args.out, out_format=rows_format,
+                              agreement_old=args.agreement_old,
                               agreement_new=args.agreement_new, at_old=at_old, at_new=at_new,
                               values=args.values, budget=args.budget, progress=err,
                               resume=args.resume, **reading)

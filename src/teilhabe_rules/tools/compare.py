@@ -54,6 +54,7 @@ import heapq
 import io
 import json
 import math
+import re
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from decimal import Decimal
@@ -83,6 +84,7 @@ from ..ir.checked import NodeKind, TypeKind
 from ..ir.text import format_value
 from ..model import Model
 from ..version import __version__
+from .export import Column, Sheet, cell_text, format_of, write_table, write_tables
 
 __all__ = ["MAX_LINE", "Field", "JsonLineError", "Population", "PopulationRow",
            "Summary", "compare", "decode_json", "fields", "figure_field", "read_population"]
@@ -612,7 +614,7 @@ def _run(summary: Summary, chosen: list[Field], evaluator: _Evaluator | _FigureE
     try:
         if isinstance(out, (str, Path)):
             assert formatter is not None
-            target = _RowFile(Path(out), identity(fmt))
+            target = _RowFile(Path(out), identity(fmt), formatter if fmt in _TABLES else None)
             restored = target.restore() if resume else None
             if restored is not None:
                 _take_over(restored, rows, batch, summary, diffs)
@@ -639,16 +641,16 @@ def _run(summary: Summary, chosen: list[Field], evaluator: _Evaluator | _FigureE
                 bar.update(summary.rows)
         summary.empty = rows.empty
         summary.reading = rows.properties
+        if diffs:
+            summary.quartiles = _quartiles(diffs)
         if sink is not None:
-            sink.finish()
+            sink.finish(summary)
     finally:
         rows.close()
         if sink is not None:
             sink.close()
         if bar is not None:
             bar.close(summary.rows)
-    if diffs:
-        summary.quartiles = _quartiles(diffs)
     return summary
 
 
@@ -918,48 +920,87 @@ def _json_value(value: Any) -> Any:
     return value
 
 
+_TABLES = ("xlsx", "parquet")  # written whole at the end, from rows kept as JSON arrays meanwhile
+
+
 class _Formatter:
-    """Per-case output rows: CSV (one column per figure and version, and the difference) or
-    JSON Lines (one object per case)."""
+    """Per-case output rows: CSV (one column per figure and version, and the difference; plain,
+    or ``csv-de`` for German Excel), JSON Lines (one object per case), or — for XLSX and
+    Parquet, written when all rows are there — one JSON array of typed cells per case."""
 
     def __init__(self, fmt: str, chosen: list[Field], single: bool = False):
         self.fmt, self.fields = fmt, chosen
         self.single = single  # two values of one model: a failed case has one message
 
-    def header(self) -> str:
-        if self.fmt != "csv":
-            return ""
-        names = ["fall", "status", "fehler"]
+    def columns(self) -> tuple[Column, ...]:
+        out = [Column("fall"), Column("status"), Column("fehler")]
         for f in self.fields:
-            unit = f" [{f.unit}]" if f.unit else ""
-            names += [f"{f.name}.alt{unit}", f"{f.name}.neu{unit}"]
+            listed = bool(f.scope)
+            kind = ("ganzzahlliste" if f.kind == "stufe" else "liste") if listed else (
+                "ganzzahl" if f.kind == "stufe" else "zahl")
+            out += [Column(f"{f.name}.alt", f.unit, kind), Column(f"{f.name}.neu", f.unit, kind)]
             if f.kind != "stufe":
-                names.append(f"{f.name}.differenz{unit}")
+                out.append(Column(f"{f.name}.differenz", f.unit, kind))
+        return tuple(out)
+
+    def header(self) -> str:
+        if self.fmt not in ("csv", "csv-de"):
+            return ""
+        names = [column.header for column in self.columns()]
         buffer = io.StringIO()
-        csv.writer(buffer, lineterminator="\n").writerow(names)
-        return buffer.getvalue()
+        csv.writer(buffer, lineterminator="\n", delimiter=";" if self.fmt == "csv-de" else ",").writerow(names)
+        return ("\ufeff" if self.fmt == "csv-de" else "") + buffer.getvalue()
 
     def writer(self, buffer: io.StringIO) -> Any:
         if self.fmt == "csv":
             out = csv.writer(buffer, lineterminator="\n")
             return lambda record: out.writerow(self.csv_cells(record))
+        if self.fmt == "csv-de":
+            german = csv.writer(buffer, lineterminator="\n", delimiter=";")
+            return lambda record: german.writerow([cell_text(value, True) for value in self.cells(record)])
+        if self.fmt in _TABLES:
+            return lambda record: buffer.write(
+                json.dumps([_json_value(value) for value in self.cells(record)], ensure_ascii=False) + "\n")
         return lambda record: buffer.write(json.dumps(self.json_object(record), ensure_ascii=False) + "\n")
 
-    def csv_cells(self, record: _Record) -> list[str]:
+    def cells(self, record: _Record) -> list[Any]:
+        """The row of a case as values (Decimal, int, tuples of these, text, None)."""
         if not record.ok or record.old is None or record.new is None:
             if self.single:
-                return [record.id, "fehler", record.error_old or record.error_new or ""]
+                return [record.id, "fehler", record.error_old or record.error_new or "",
+                        *([None] * (len(self.columns()) - 3))]
             errors = "; ".join(
                 f"{side}: {text}" for side, text in (("alt", record.error_old), ("neu", record.error_new)) if text
             )
-            return [record.id, "fehler", errors]
-        cells = [record.id, "ok", ""]
+            return [record.id, "fehler", errors, *([None] * (len(self.columns()) - 3))]
+        cells: list[Any] = [record.id, "ok", None]
         for f in self.fields:
             before, after = record.old[f.name], record.new[f.name]
-            cells += [_text(before), _text(after)]
+            cells += [before, after]
             if f.kind != "stufe":
-                cells.append(_text(_delta(before, after)))
+                cells.append(_delta(before, after))
         return cells
+
+    def csv_cells(self, record: _Record) -> list[str]:
+        if not record.ok or record.old is None or record.new is None:
+            return [_text(value) for value in self.cells(record)[:3]]
+        return [_text(value) for value in self.cells(record)]
+
+    def table(self, lines: Iterable[str]) -> Sheet:
+        """The rows kept as JSON arrays (:meth:`writer`), typed again by the columns."""
+        columns = self.columns()
+
+        def typed(value: Any, column: Column) -> Any:
+            if value is None or column.kind == "text":
+                return value
+            if isinstance(value, list):
+                inner = "ganzzahl" if column.kind == "ganzzahlliste" else "zahl"
+                return tuple(typed(item, Column("", kind=inner)) for item in value)
+            return int(value) if column.kind == "ganzzahl" else Decimal(value)
+
+        rows = ([typed(value, column) for value, column in zip(json.loads(line), columns, strict=True)]
+                for line in lines if line.strip())
+        return Sheet("Fälle", columns, rows)
 
     def json_object(self, record: _Record) -> dict[str, Any]:
         if not record.ok or record.old is None or record.new is None:
@@ -980,16 +1021,33 @@ class _Formatter:
 
 
 def _output_format(out: str | Path | TextIO | None, out_format: str | None) -> str:
-    """The format of the per-case rows: given, or by the file's extension."""
+    """The format of the per-case rows: given, or by the file's extension (a FormatError if
+    neither names one of csv, csv-de, jsonl, xlsx, parquet)."""
     if out is None:
         return ""
     if not isinstance(out, (str, Path)):
-        return out_format or "jsonl"
-    path = Path(out)
-    fmt = out_format or {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl"}.get(path.suffix.lower())
-    if fmt is None:
-        raise CaseError(Diagnostic(f"„{path}“: die Ausgabe ist eine .csv- oder .jsonl-Datei", code="population"))
-    return fmt
+        return format_of(None, out_format or "jsonl", ("csv", "csv-de", "jsonl"))
+    return format_of(out, out_format)
+
+
+def summary_rows(data: dict[str, Any], prefix: str = "") -> list[tuple[str, Any]]:
+    """A summary (:meth:`Summary.to_dict`) as (label, value) rows, numbers as Decimals."""
+    out: list[tuple[str, Any]] = []
+    for key, value in data.items():
+        label = f"{prefix}{key}"
+        if isinstance(value, dict):
+            out += summary_rows(value, label + ".")
+        elif isinstance(value, list):
+            for number, item in enumerate(value, start=1):
+                out += summary_rows(item, f"{label}[{number}].") if isinstance(item, dict) else [(label, item)]
+        elif isinstance(value, str) and key != "version" and _NUMBER_TEXT.fullmatch(value):
+            out.append((label, Decimal(value)))
+        else:
+            out.append((label, value))
+    return out
+
+
+_NUMBER_TEXT = re.compile(r"-?\d+(\.\d+)?")
 
 
 class _Rows:
@@ -998,7 +1056,7 @@ class _Rows:
     def write(self, text: str, tallies: list[_Tally], rows: int, seconds: float) -> None:
         raise NotImplementedError
 
-    def finish(self) -> None:
+    def finish(self, summary: Summary) -> None:
         """Every row is written."""
 
     def close(self) -> None:
@@ -1044,8 +1102,9 @@ class _RowFile(_Rows):
     complete line always describes a prefix of the partial file: a resumed run cuts the partial
     file there, replays the tallies into the summary and goes on with the next row."""
 
-    def __init__(self, target: Path, run: dict[str, Any]):
+    def __init__(self, target: Path, run: dict[str, Any], table: _Formatter | None = None):
         self.target = target
+        self.table = table  # XLSX or Parquet: written from the partial file's rows at the end
         self.partial = partial_path(target)
         self.state_path = self.partial.with_name(self.partial.name + STATE_SUFFIX)
         self.run = run
@@ -1187,9 +1246,21 @@ class _RowFile(_Rows):
         self._append({"zeilen": rows, "bytes": self.rows.size, "sekunden": round(seconds, 6),
                       "fälle": [_encode_tally(t) for t in tallies]})
 
-    def finish(self) -> None:
+    def finish(self, summary: Summary) -> None:
         assert self.rows is not None and self.state is not None
-        self.rows.commit()
+        if self.table is None:
+            self.rows.commit()
+        else:
+            self.rows.flush()
+            self.rows.handle.close()
+            staging = self.partial.with_name(self.partial.name + "." + self.table.fmt)
+            with self.partial.open(encoding="utf-8") as lines:
+                sheet = self.table.table(lines)
+                if self.table.fmt == "xlsx":
+                    write_tables(self.target, [sheet], summary_rows(summary.to_dict()), staging=staging)
+                else:
+                    write_table(self.target, sheet, "parquet", staging=staging)
+            self.partial.unlink(missing_ok=True)
         self.state.close()
         self.state_path.unlink(missing_ok=True)
 

@@ -662,6 +662,11 @@ def _cmd_generate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
     if args.n < 0:
         raise _UsageError("-n: eine Zahl ab 0")
+    if args.out:
+        target = Path(args.out)
+        if target.suffix and target.suffix.lower() not in (".jsonl", ".ndjson") and not target.is_dir():
+            raise _UsageError(f"generate --out: „{args.out}“: das Ziel ist ein Verzeichnis (eine TOML-Datei "
+                              "je Fall) oder eine .jsonl-Datei")
     try:
         model = _model(args.model)
         written = generate_population(model, args.n, args.seed, args.out if args.out else out, split=args.split)

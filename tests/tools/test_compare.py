@@ -354,7 +354,7 @@ class TestGenerate:
 
     def test_the_target_is_a_directory_or_json_lines(self, tmp_path: Path) -> None:
         out, err = io.StringIO(), io.StringIO()
-        assert main(["generate", NEW, "-n", "1", "--out", str(tmp_path / "fälle.csv")], out, err) == 1
+        assert main(["generate", NEW, "-n", "1", "--out", str(tmp_path / "fälle.csv")], out, err) == 2  # usage
         assert "das Ziel ist ein Verzeichnis (eine TOML-Datei je Fall) oder eine .jsonl-Datei" in err.getvalue()
         assert not (tmp_path / "fälle.csv").exists()
 

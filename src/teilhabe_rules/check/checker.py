@@ -1521,8 +1521,18 @@ class Checker:
         if h.valid_from is None:
             self.report("Der Modellkopf braucht „gültig ab TT.MM.JJJJ“", h.span)
         budget = None
-        if h.budget is not None:
-            budget = tuple(str(s) for s in h.budget.steps)
+        paths = [p for p in (h.budget, h.element_budget) if p is not None]
+        in_lists = [p for p in paths if self._element_budget(p) is not None]
+        top = [p for p in paths if p not in in_lists]
+        element = self._element_budget(in_lists[0]) if in_lists else None
+        if len(in_lists) > 1 or (h.element_budget is not None and not in_lists):
+            second = in_lists[1] if len(in_lists) > 1 else paths[1]
+            self.report(f"„budget {second}“: ein Modellkopf nennt ein Budget des Falls und höchstens eines "
+                        "je Listenelement", second.span,
+                        "budget WERT (oberste Ebene) und budget LISTE.WERT (der eigene Betrag eines Elements)")
+        budget_path = top[0] if top else None
+        if budget_path is not None:
+            budget = tuple(str(s) for s in budget_path.steps)
             key = ".".join(budget)
             node = next(
                 (n for n in self.nodes.values() if n.scope == "" and n.key == key and n.kind == NodeKind.WERT), None
@@ -1535,7 +1545,7 @@ class Checker:
                 ]
                 found = ("kein Wert auf oberster Ebene des Modells" if node is None
                          else f"keine Zahl, sondern {node.type.describe()}")
-                self.report(f"Das Budget „{h.budget}“ ist {found}", h.budget.span,
+                self.report(f"Das Budget „{budget_path}“ ist {found}", budget_path.span,
                             self.did_you_mean(key, values)
                             or "„budget“ nennt den Wert, der das Gesamtbudget eines Falls ist")
         if h.extends is not None and not self.module.sources:
@@ -1543,7 +1553,21 @@ class Checker:
                         "eine Variante wird mit teilhabe_rules.load(DATEI) geladen, das das Basismodell sucht")
         return c.ModelInfo(h.name, h.title, h.version, h.long_title, h.valid_from, h.valid_to, h.sources, h.family, ref,
                            h.description, h.predecessor, self.file, budget, h.extends,
-                           tuple(name for name, _ in self.module.sources))
+                           tuple(name for name, _ in self.module.sources), element)
+
+    def _element_budget(self, path: ast.Path) -> tuple[str, str] | None:
+        """(list, value key) if ``path`` names a numeric value in a list on the top level
+        (``bewohner.jahresbetrag``), else None."""
+        steps = [str(s) for s in path.steps]
+        if len(steps) < 2:
+            return None
+        listed = next((sid for sid in self.scopes if sid and "." not in sid and sid == steps[0]), None)
+        if listed is None:
+            return None
+        key = ".".join(steps[1:])
+        node = next((n for n in self.nodes.values() if n.scope == listed and n.key == key
+                     and n.kind == NodeKind.WERT and n.type.kind == TypeKind.ZAHL), None)
+        return (steps[0], key) if node is not None else None
 
     def _template_data(self, template: ast.Template) -> dict[str, Any]:
         data: dict[str, Any] = {}

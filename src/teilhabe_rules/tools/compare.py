@@ -66,7 +66,7 @@ import attrs
 from ..atomic import AtomicFile, open_partial, partial_path, write_atomic
 from ..errors import CaseError, CheckError, Diagnostic, Location, TeilhabeError, ValidityError, did_you_mean
 from ..files import same_file
-from ..inputs.cases import MAX_NESTING
+from ..inputs.cases import MAX_NESTING, read_data
 from ..inputs.population import (
     MAX_LINE,
     JsonLineError,
@@ -117,12 +117,15 @@ def _place(scope: str, key: str) -> str:
     return "".join(f"{part}[]." for part in scope.split(".") if part) + key if scope else key
 
 
-def fields(old: Model, new: Model, values: str | Sequence[str] | None = None, budget: str | None = None) -> list[Field]:
+def fields(old: Model, new: Model, values: str | Sequence[str] | None = None, budget: str | None = None,
+           per_element: bool = False) -> list[Field]:
     """The figures compared for two versions: levels, the budget, and ``values``.
 
     ``values``: None (top-level hours, VK and money outside packages), ``"alle"`` (every numeric
     value with the same name and unit, in packages and lists too), ``"keine"``, or names
-    (``bewohner[].tagessatz``)."""
+    (``bewohner[].tagessatz``). ``per_element``: the budget is the element budget both models
+    declare (``budget bewohner.jahresbetrag``, :func:`element_budget`), summed over the case's
+    elements — for a population of cases with one element each."""
     a, b = old.checked, new.checked
     out: list[Field] = []
     for pid, pkg in a.packages.items():
@@ -156,6 +159,12 @@ def fields(old: Model, new: Model, values: str | Sequence[str] | None = None, bu
         ))
     out.append(Field(key, "budget", "", key, str(node_a.type.unit), node_a.type))
     taken = {key}
+    element = element_budget(old, new) if per_element and budget is None else None
+    if element is not None:
+        listed, value_key = element
+        node = a.nodes[f"{listed}.{value_key}"]
+        out[-1] = Field(_place(listed, value_key), "budget", listed, value_key, str(node.type.unit), node.type)
+        taken = {out[-1].name}
     candidates = _numeric(a, b)
     if values is None:
         chosen = [
@@ -323,6 +332,10 @@ class Summary:
     figures: tuple[str, str] | None = None
     figure_labels: tuple[str | None, str | None] = (None, None)
     reading: PopulationProperties | None = None  # how the population was read
+    # which figure is summed: modellkopf (the case's budget), element (the one element's own
+    # budget, on a population of one element per case), angegeben (budget=…), figuren
+    basis: str = "figuren"
+    case_budget: str | None = None  # the case's budget of the model header (for the hint)
 
     @property
     def difference(self) -> Decimal:
@@ -352,7 +365,8 @@ class Summary:
             "leere_zeilen": self.empty,
             "stufenwechsel": {name: {"fälle": lv.cases, "höher": lv.up, "niedriger": lv.down, "elemente": lv.elements}
                               for name, lv in self.levels.items()},
-            "budget": {"wert": self.budget.name, "einheit": unit, "alt": money(self.total_old),
+            "budget": {"wert": self.budget.name, "grundlage": self.basis, "einheit": unit,
+                       "alt": money(self.total_old),
                        "neu": money(self.total_new), "differenz": money(self.difference)},
             "verteilung": {
                 "einheit": unit,
@@ -371,6 +385,18 @@ class Summary:
             ],
             "sekunden": round(self.seconds, 3),
         }
+
+    def _basis_text(self) -> str:
+        """Which figure was summed, and why (for two versions)."""
+        name = self.budget.name
+        if self.basis == "element":
+            listed = self.budget.scope
+            other = f" (das Budget des ganzen Falls: --budget {self.case_budget})" if self.case_budget else ""
+            return (f"„{name}“, der eigene Betrag des Elements — jeder Fall der Population hat genau ein "
+                    f"Element in „{listed}“{other}")
+        if self.basis == "angegeben":
+            return f"„{name}“, wie mit --budget angegeben"
+        return f"„{name}“, das Budget des ganzen Falls laut Modellkopf"
 
     def top(self) -> list[tuple[Decimal, int, str, Decimal, Decimal]]:
         """The ten largest changes of the budget by amount, largest first (ties: input order)."""
@@ -392,6 +418,7 @@ class Summary:
                 f" (alt {self.errors_old}, neu {self.errors_new})" + empty,
                 "",
                 f"Budget ({self.budget.name}, {unit}), Summe über die ausgewerteten Fälle",
+                f"  summiert: {self._basis_text()}",
             ]
         else:  # one model, named once; one evaluation per case, so one count of errors
             old, new = self.figures
@@ -542,9 +569,13 @@ def compare(
                 hint=f"gib den Stichtag an: --at TT.MM.JJJJ oder {flag} TT.MM.JJJJ", code="gültigkeit"))
     agreed_old = old.load_agreement(agreement_old) if agreement_old is not None else None
     agreed_new = new.load_agreement(agreement_new) if agreement_new is not None else None
-    chosen = fields(old, new, values, budget)
+    element = element_budget(old, new) if budget is None else None
+    per_element = element is not None and one_element_each(population, element[0], reading)
+    chosen = fields(old, new, values, budget, per_element=per_element)
     budget_field = next(f for f in chosen if f.kind == "budget")
-    summary = Summary(old.info, new.info, str(population), budget_field)
+    basis = "angegeben" if budget is not None else ("element" if per_element else "modellkopf")
+    summary = Summary(old.info, new.info, str(population), budget_field, basis=basis,
+                      case_budget=".".join(old.info.budget or ()) or None)
     evaluator = _Evaluator(old, new, agreed_old, agreed_new, at_old, at_new, chosen,
                            _base_dir(population))
     def identity(fmt: str) -> dict[str, Any]:
@@ -715,11 +746,51 @@ def _same_inputs(old: Model, new: Model) -> bool:
 
 def _getter(f: Field) -> Any:
     """A function reading ``f`` from an evaluation's frame: one value on the top level, a tuple
-    over the elements of a list (nested lists flattened in order)."""
+    over the elements of a list (nested lists flattened in order); a budget in a list: the sum
+    over the elements."""
     key, scope = f.key, f.scope
     if not scope:
         return lambda frame: frame.value(key)
+    if f.kind == "budget":
+        return lambda frame: sum(frame.column(scope, key), Decimal(0))
     return lambda frame: frame.column(scope, key)
+
+
+def element_budget(old: Model, new: Model) -> tuple[str, str] | None:
+    """The element budget both versions declare alike (``budget bewohner.jahresbetrag``: list
+    and value), with the same unit in both; else None."""
+    mine, theirs = old.info.element_budget, new.info.element_budget
+    if mine is None or mine != theirs:
+        return None
+    key = f"{mine[0]}.{mine[1]}"
+    node_a, node_b = old.checked.nodes.get(key), new.checked.nodes.get(key)
+    if node_a is None or node_b is None or str(node_a.type.unit) != str(node_b.type.unit):
+        return None
+    return mine
+
+
+def one_element_each(population: str | Path, listed: str, reading: dict[str, str | None]) -> bool:
+    """Whether every case of the population that can be read has exactly one element in the
+    list ``listed`` (a population split per element — per person), and there is one. Reads the
+    population once more (stops at the first case with another number)."""
+    found = False
+    with read_population(population, **reading) as rows:
+        for row in rows:
+            data, error = row.decoded()
+            if error is not None:
+                continue
+            if isinstance(data, Path):
+                try:
+                    data = read_data(data)
+                except TeilhabeError:
+                    continue
+            if not isinstance(data, dict):
+                continue
+            elements = data.get(listed)
+            if not isinstance(elements, list) or len(elements) != 1:
+                return False
+            found = True
+    return found
 
 
 class _Evaluator:
@@ -935,7 +1006,7 @@ class _Formatter:
     def columns(self) -> tuple[Column, ...]:
         out = [Column("fall"), Column("status"), Column("fehler")]
         for f in self.fields:
-            listed = bool(f.scope)
+            listed = bool(f.scope) and f.kind != "budget"
             kind = ("ganzzahlliste" if f.kind == "stufe" else "liste") if listed else (
                 "ganzzahl" if f.kind == "stufe" else "zahl")
             out += [Column(f"{f.name}.alt", f.unit, kind), Column(f"{f.name}.neu", f.unit, kind)]

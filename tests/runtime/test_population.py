@@ -93,7 +93,7 @@ class TestGermanExcelCsv:
                         encoding="utf-8")
         found = rows(path)
         assert found[0][1] == {"beginn": "2025-03-01", "stunden": "250.5"}
-        assert found[1][2] == ("„250.5“ ist mit Dezimalpunkt geschrieben, die Datei schreibt Zahlen mit "
+        assert found[1][2] == ("Spalte 2: „250.5“ ist mit Dezimalpunkt geschrieben, die Datei schreibt Zahlen mit "
                                "Dezimalkomma (erkannt an „250,5“ in Zeile 2, Spalte 2); eine Datei verwendet "
                                "ein Dezimalzeichen")
         assert found[2][1] == {"beginn": "2025-03-01", "stunden": "1250.5"}

@@ -33,7 +33,7 @@ from typing import IO, Any
 
 import attrs
 
-from ..errors import CaseError, Diagnostic, Location
+from ..errors import CaseError, Diagnostic, Location, did_you_mean
 from .cases import DocumentError, parse_document
 from .tabular import Column, DecimalMark, TableCase, TableRow, assemble, parse_column
 
@@ -397,12 +397,16 @@ class Population:
             yield self._typed(number, cells, len(line))
 
     def _typed(self, number: int, cells: Sequence[Any], size: int = 0) -> TableRow:
-        try:
-            return number, [self._cell(value, number, index) for index, value in enumerate(cells, start=1)], None, size
-        except JsonLineError as exc:
-            return number, None, f"die Zeile lässt sich nicht lesen: {exc}", size
-        except ValueError as exc:
-            return number, None, str(exc), size
+        """A row's cells as values, or why one is none (naming its column)."""
+        out = []
+        for index, value in enumerate(cells, start=1):
+            try:
+                out.append(self._cell(value, number, index))
+            except JsonLineError as exc:
+                return number, None, f"die Zeile lässt sich nicht lesen: Spalte {index}: {exc}", size
+            except ValueError as exc:
+                return number, None, f"Spalte {index}: {exc}", size
+        return number, out, None, size
 
     # -- XLSX --
 
@@ -431,8 +435,6 @@ class Population:
             chosen = names[int(sheet) - 1]
         else:
             book.close()
-            from ..errors import did_you_mean
-
             raise CaseError(Diagnostic(f"„{name}“ hat kein Blatt „{sheet}“", code="population",
                                        hint=did_you_mean(sheet, names) or "Blätter: " + ", ".join(names)))
         self.sheet = chosen

@@ -332,6 +332,32 @@ class TestNothingIsLost:
         assert all((row.data is None) != (row.error is None) for row in found)
 
 
+class TestCompareLosesNoRow:
+    """compare over any table: one output row per case the reader gives, in order, each a result or an error."""
+
+    CELLS = st.sampled_from(["", "1", "2,5", "2.5", "x", "[1", "1.234,5", "-3"])
+
+    @settings(max_examples=examples(40), deadline=None)
+    @given(table=st.lists(st.tuples(st.sampled_from(["", "A", "B"]), st.sampled_from(["01.03.2025", "", "gestern"]),
+                                    CELLS, st.booleans()), max_size=10))
+    def test_every_case_is_a_row(self, table: list[tuple[str, str, str, bool]],
+                                 tmp_path_factory: pytest.TempPathFactory) -> None:
+        folder = tmp_path_factory.mktemp("c")
+        path = folder / "fälle.csv"
+        lines = ["fall;beginn;stunden"] + [f"{key};{day};{hours}" + (";zu viel" if broken else "")
+                                           for key, day, hours, broken in table]
+        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        model = teilhabe_rules.load(ROOT / "examples/daten/stunden.rules")
+        with Population(path) as population:
+            ids = [row.id for row in population]
+        out = folder / "aus.jsonl"
+        summary = compare(model, model, path, out=out)
+        written = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+        assert [row["fall"] for row in written] == ids
+        assert summary.rows == len(ids) == summary.evaluated + summary.errors
+        assert all((row["status"] == "ok") == ("fehler" not in row) for row in written)
+
+
 def test_jsonl_and_folders_state_their_format(tmp_path: Path) -> None:
     path = tmp_path / "fälle.jsonl"
     path.write_text(json.dumps({"beginn": "2025-01-01", "stunden": 1}) + "\n", encoding="utf-8")

@@ -234,3 +234,14 @@ class TestWriters:
             kind = connection.execute(f"DESCRIBE SELECT \"wert [EUR]\" FROM '{path}'").fetchall()[0][1]
         assert got == values and all(isinstance(value, Decimal) for value in got)
         assert kind.startswith("DECIMAL(38,")
+
+
+def test_a_sheet_has_at_most_excel_s_rows(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from teilhabe_rules.tools import export
+
+    monkeypatch.setattr(export, "XLSX_ROWS", 3)
+    sheet = Sheet("t", (Column("n", kind="ganzzahl"),), [(1,), (2,), (3,)])
+    with pytest.raises(teilhabe_rules.CaseError, match="passen nicht auf ein Excel-Blatt") as caught:
+        write_table(tmp_path / "t.xlsx", sheet, "xlsx")
+    assert caught.value.diagnostics[0].hint == "große Tabellen als .parquet oder .csv schreiben"
+    assert not list(tmp_path.iterdir())  # nothing half-written

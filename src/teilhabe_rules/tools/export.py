@@ -198,6 +198,7 @@ def _replace(target: Path, produce: Callable[[Path], None], staging: Path | None
 # ---- XLSX ----------------------------------------------------------------------------------------
 
 _INVALID_SHEET = re.compile(r"[\[\]:*?/\\]")
+XLSX_ROWS = 1_048_576  # rows of an Excel sheet, the header included
 
 
 def number_format(unit: str, kind: str = "zahl") -> str:
@@ -236,6 +237,11 @@ def write_tables(target: str | Path, sheets: Sequence[Sheet], summary: Sequence[
             tables.insert(0, Sheet("Zusammenfassung", (Column("Angabe"), Column("Wert")), summary))
         for table in tables:
             rows = [list(row) for row in table.rows]
+            if len(rows) >= XLSX_ROWS:
+                raise CaseError(Diagnostic(
+                    f"„{target}“: {len(rows):,} Zeilen passen nicht auf ein Excel-Blatt (höchstens "
+                    f"{XLSX_ROWS - 1:,} unter der Kopfzeile)".replace(",", "."), code="ausgabe",
+                    hint="große Tabellen als .parquet oder .csv schreiben"))
             sheet = book.create_sheet(_sheet_name(table.name, taken))
             sheet.freeze_panes = "A2"
             for index, column in enumerate(table.columns, start=1):

@@ -1,34 +1,36 @@
 """The budget comparison of a population under two model versions, or of two values of one model.
 
 Takes: an old and a new :class:`~teilhabe_rules.model.Model`, a population of cases — a
-directory of TOML (or JSON) case files, a JSON Lines file (one case per line), or a CSV file with
-one row per case whose columns are input paths (``lp2a.kap4``; for models with lists at the root
-``bewohner[1].lp2a.kap4``) — and optionally an agreement per version and a reference date per
-version. Gives: per case one output row of deltas (CSV or JSON Lines) and a :class:`Summary`.
+directory of TOML (or JSON) case files, a JSON Lines file, a CSV file, an Excel workbook or a
+Parquet file, read by :class:`~teilhabe_rules.inputs.population.Population` (re-exported here) —
+and optionally an agreement per version and a reference date per version. Gives: per case one
+output row of deltas (CSV, German CSV, JSON Lines, XLSX or Parquet: :mod:`.export`) and a
+:class:`Summary`, which says how the population was read and which budget figure it sums.
 
 Streaming: cases are read, evaluated under both versions and written one at a time; what is kept
 is the summary — counts, sums, the ten largest changes and one 8-byte float per case for the
 quartiles of the budget differences.
 
 A case that fails under either version becomes an error row with its message; nothing is dropped:
-``ausgewertet + fehler`` is the number of input rows. The population is read line by line
-(:class:`Population`): a line that cannot be a case — bytes that are not UTF-8, a NUL byte,
-invalid JSON or CSV, nesting deeper than :data:`~teilhabe_rules.inputs.cases.MAX_NESTING`, longer than
-:data:`MAX_LINE` — is one error row and reading goes on; a file with a UTF-16/UTF-32 byte order
-mark is read in that encoding. List elements a row gives as file names (``"bewohner":
-["b1.json"]``) are read relative to the population's folder (a directory population: the
-directory).
+``ausgewertet + fehler`` is the number of the population's rows (cases). A line that cannot be
+a case — not UTF-8, a NUL byte, invalid JSON or CSV, too deep, too long — is one error row and
+reading goes on (:mod:`teilhabe_rules.inputs.population`). List elements a row gives as file names
+(``"bewohner": ["b1.json"]``) are read relative to the population's folder (a directory
+population: the directory).
 
 Output files are complete or absent: rows go to ``<out>.unvollständig`` and are renamed when all
-are written (:mod:`teilhabe_rules.atomic`); a state file next to them lets an interrupted run be
-resumed (``compare(…, resume=True)``, ``--fortsetzen``) with the same output and summary as an
-uninterrupted one (:class:`_RowFile`).
+are written (:mod:`teilhabe_rules.atomic`; XLSX and Parquet are written from those rows when all
+are there); a state file next to them lets an interrupted run be resumed (``compare(…,
+resume=True)``, ``--fortsetzen``) with the same output and summary as an uninterrupted one
+(:class:`_RowFile`).
 
 What is compared per case (:func:`fields`):
 
 - the level of every package with levels in both versions (``bewohner[].lp2a.stufe``; a value in
   a list is given for every element, in CSV joined with ``;``);
-- the budget: the value the models name in their header (``budget PFAD``), or ``budget=…``;
+- the budget: the value the models name in their header (``budget PFAD``) — on a population
+  whose cases have one element each of the list of a second header line ``budget LISTE.WERT``,
+  that element's own figure (:func:`element_budget`, :func:`one_element_each`) — or ``budget=…``;
 - values: by default every value on the model's top level (outside packages) with the same name
   and unit in both versions whose unit counts hours, staff (VK) or money; ``values="alle"``: every
   numeric value with the same name and unit, in packages and lists too; or a list of names.

@@ -29,7 +29,7 @@ import pytest
 from teilhabe_rules.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
-FILES = [ROOT / "README.md", ROOT / "docs" / "01_getting_started.md"]
+FILES = [ROOT / "README.md", ROOT / "docs" / "01_getting_started.md", ROOT / "docs" / "06_daten.md"]
 ALL_DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]
 ARROW = re.compile(r"#\s*→\s*(?P<shown>.*?)(?:\s{2,}.*)?$")
 

@@ -209,8 +209,8 @@ def test_the_checks_see_a_breach(source: str, finding: str, tmp_path: Path, monk
 
 
 # the one place that reads a message's text: Python's JSON decoder gives its reasons only as
-# English text (no code), which compare translates into German for its error rows
-TEXT_READERS = {("src/teilhabe_rules/tools/compare.py", "if exc.message.startswith(english):")}
+# English text (no code), which the population reader translates into German for its error rows
+TEXT_READERS = {("src/teilhabe_rules/inputs/population.py", "if exc.message.startswith(english):")}
 
 
 def test_no_message_text_decides_behaviour() -> None:

@@ -7,10 +7,12 @@ cache makes a repeated load cost a file read, a hash and a decode — as Python 
 ``.pyc`` files.
 
 Where: ``$TEILHABE_RULES_CACHE`` if set (``0``, ``aus`` or ``off`` switch the cache off), else
-``$XDG_CACHE_HOME/teilhabe_rules``, else ``~/.cache/teilhabe_rules``. Never inside the installed
-package. The directory is created with mode 0700; an existing one that belongs to another user
-or that others may write to is refused with a :class:`CacheWarning`, and the process runs
-without the cache.
+the platform's user cache directory (:mod:`platformdirs`: ``$XDG_CACHE_HOME/teilhabe_rules`` or
+``~/.cache/teilhabe_rules`` on Linux, ``~/Library/Caches/teilhabe_rules`` on macOS,
+``%LOCALAPPDATA%\\teilhabe_rules\\Cache`` on Windows). Never inside the installed package. The
+directory is created with mode 0700; an existing one that belongs to another user or that
+others may write to is refused with a :class:`CacheWarning`, and the process runs without the
+cache.
 
 The key covers the library version, the entry format, the grammar, every ``.py`` file of the
 package (subpackages included), the file name and the text (and, for a variant, the names and
@@ -43,6 +45,8 @@ import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+import platformdirs
 
 if TYPE_CHECKING:
     import lark
@@ -84,13 +88,21 @@ def cache_dir() -> Path | None:
         if setting.strip().lower() in _OFF:
             return None
         return Path(setting)
-    base = os.environ.get("XDG_CACHE_HOME")
-    if base:
-        return Path(base) / "teilhabe_rules"
+    return _platform_dir(platformdirs.user_cache_dir)
+
+
+def _platform_dir(where: Any) -> Path | None:
+    """The platform's directory of the library for a purpose (``platformdirs.user_cache_dir``,
+    ``user_config_dir``), or None without a home directory to put it in (a service account)."""
     try:
-        return Path.home() / ".cache" / "teilhabe_rules"
-    except (RuntimeError, KeyError, OSError):  # no home directory (a service account, say)
+        Path.home()
+        folder = Path(where(_APP, appauthor=False))
+    except (RuntimeError, KeyError, OSError):
         return None
+    return folder if folder.is_absolute() else None
+
+
+_APP = "teilhabe_rules"
 
 
 _warned: set[tuple[str, str]] = set()
@@ -143,18 +155,17 @@ def _usable_dir(create: bool) -> Path | None:
 
 def key_file() -> Path | None:
     """Where the key that signs the entries lies: ``$TEILHABE_RULES_CACHE_KEY`` if set, else
-    ``$XDG_CONFIG_HOME/teilhabe_rules/cache-schluessel``, else
-    ``~/.config/teilhabe_rules/cache-schluessel`` — outside the cache directory, so that a cache
-    restored or shared from elsewhere does not bring the key along."""
+    ``cache-schluessel`` in the platform's user configuration directory (:mod:`platformdirs`:
+    ``$XDG_CONFIG_HOME/teilhabe_rules`` or ``~/.config/teilhabe_rules`` on Linux) — outside the
+    cache directory, so that a cache restored or shared from elsewhere does not bring the key
+    along."""
     setting = os.environ.get("TEILHABE_RULES_CACHE_KEY")
     if setting:
         return Path(setting)
-    base = os.environ.get("XDG_CONFIG_HOME")
-    try:
-        root = Path(base) if base else Path.home() / ".config"
-    except (RuntimeError, KeyError, OSError):
+    root = _platform_dir(platformdirs.user_config_dir)
+    if root is None:
         return None
-    return root / "teilhabe_rules" / "cache-schluessel"
+    return root / "cache-schluessel"
 
 
 _KEY_BYTES = 32

@@ -192,7 +192,11 @@ def _parser() -> argparse.ArgumentParser:
     ev.add_argument("model", metavar="MODELL", help="Regeldatei oder Name eines mitgelieferten Modells")
     ev.add_argument("case", metavar="FALL", help="Falldatei (TOML oder JSON)")
     ev.add_argument("--agreement", "--vereinbarung", metavar="DATEI")
-    ev.add_argument("--format", choices=("text", "json"), default="text")
+    ev.add_argument("--format", default="text", metavar="FORMAT",
+                    help="text oder json auf der Standardausgabe; mit --out das Format der Datei: "
+                         "xlsx, csv, csv-de, jsonl, parquet (Standard: nach der Endung)")
+    ev.add_argument("--out", "--ausgabe", metavar="DATEI",
+                    help="das Ergebnis als Tabelle: .xlsx (ein Blatt je Ebene), .csv, .jsonl, .parquet")
     ev.add_argument("--explain", "--erklären", action="store_true", help="jede Zahl mit ihrer Herleitung")
     ev.add_argument("--stufenwechsel", "--level-changes", dest="level_changes", action="store_true",
                     help="je Stufe nach Korridor: welche einzelne Eingabe mit welchem Wert die Stufe ändern würde")
@@ -228,15 +232,16 @@ def _parser() -> argparse.ArgumentParser:
     cmp.add_argument("operands", nargs="+", metavar="ALT NEU FÄLLE | MODELL FÄLLE",
                      help="zwei Modelle (Regeldatei oder Name eines mitgelieferten Modells) und "
                           "die Population, oder ein Modell und die Population mit --alt/--neu; "
-                          "FÄLLE: Verzeichnis von TOML-Fällen, JSON-Lines-Datei (.jsonl) oder "
-                          "CSV-Datei (.csv)")
+                          "FÄLLE: Verzeichnis von TOML-Fällen, JSON-Lines-Datei (.jsonl), "
+                          "CSV-Datei (.csv), Excel-Mappe (.xlsx) oder Parquet-Datei (.parquet)")
     cmp.add_argument("--alt", dest="figure_old", metavar="FIGUR",
                      help="zwei Werte eines Modells: der Wert, der das alte Budget ist (mit --neu)")
     cmp.add_argument("--neu", dest="figure_new", metavar="FIGUR",
                      help="zwei Werte eines Modells: der Wert, der das neue Budget ist (mit --alt)")
     cmp.add_argument("--agreement", "--vereinbarung", metavar="DATEI",
                      help="zwei Werte eines Modells: die Vereinbarung des Modells")
-    cmp.add_argument("--out", "--ausgabe", metavar="DATEI", help="Abweichungen je Fall als .csv oder .jsonl")
+    cmp.add_argument("--out", "--ausgabe", metavar="DATEI",
+                     help="Abweichungen je Fall als .csv, .jsonl, .xlsx oder .parquet (csv-de: mit --format)")
     cmp.add_argument("--summary", "--zusammenfassung", metavar="DATEI", help="Zusammenfassung als JSON-Datei")
     cmp.add_argument("--agreement-old", "--vereinbarung-alt", metavar="DATEI")
     cmp.add_argument("--agreement-new", "--vereinbarung-neu", metavar="DATEI")
@@ -250,8 +255,15 @@ def _parser() -> argparse.ArgumentParser:
                           "(Standard: Stunden, VK und Geld der obersten Ebene)")
     cmp.add_argument("--budget", metavar="PFAD",
                      help="der Wert, der das Budget eines Falls ist (Standard: „budget“ im Modellkopf)")
-    cmp.add_argument("--format", choices=("text", "json"), default="text",
-                     help="Format der Zusammenfassung auf der Standardausgabe")
+    cmp.add_argument("--format", default="text", metavar="FORMAT",
+                     help="text oder json: die Zusammenfassung auf der Standardausgabe; csv, csv-de, "
+                          "jsonl, xlsx, parquet: das Format von --out (Standard: nach der Endung)")
+    cmp.add_argument("--trennzeichen", "--separator", dest="separator", metavar="ZEICHEN",
+                     help="Trennzeichen der CSV-Population: „,“, „;“ oder tab (Standard: aus der Kopfzeile erkannt)")
+    cmp.add_argument("--dezimalzeichen", "--decimal", dest="decimal", metavar="ZEICHEN",
+                     help="Dezimalzeichen der Zahlen in Textzellen: „,“ oder „.“ (Standard: je Datei erkannt)")
+    cmp.add_argument("--blatt", "--sheet", dest="sheet", metavar="BLATT",
+                     help="Blatt einer Excel-Population: Name oder Nummer (Standard: das erste)")
     cmp.add_argument("--fortsetzen", "--resume", dest="resume", action="store_true",
                      help="einen abgebrochenen Lauf fortsetzen: die Zeilen in "
                           "AUSGABE.unvollständig werden übernommen")
@@ -410,14 +422,49 @@ def _cmd_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return status
 
 
+_SCREEN = ("text", "json")
+
+
+def _file_format(args: argparse.Namespace, command: str) -> str | None:
+    """The format of ``--out`` (``--format`` if it names a file format, else the suffix), or
+    None without ``--out``; a usage error if there is none — and ``args.format`` becomes the
+    format of the standard output (text, unless json)."""
+    from .tools.export import FORMATS, FormatError, format_of
+
+    given = args.format
+    if given not in (*_SCREEN, *FORMATS):
+        raise _UsageError(f"--format: unbekanntes Format „{given}“ (möglich: {', '.join((*_SCREEN, *FORMATS))})")
+    if given not in _SCREEN and not args.out:
+        raise _UsageError(f"--format {given}: schreibt eine Datei, gib sie mit --out DATEI an")
+    if given not in _SCREEN:
+        args.format = "text"
+    if not args.out:
+        return None
+    try:
+        return format_of(args.out, None if given in _SCREEN else given)
+    except FormatError as exc:
+        raise _UsageError(f"{command} --out: {exc.message}") from None
+
+
 def _cmd_eval(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     at = _date(args.at) if args.at else None
+    table = _file_format(args, "eval")
     try:
         model = _model(args.model)
         result = model.evaluate(args.case, args.agreement, explain=args.explain, at=at)
+        if table is not None:
+            from .tools.export import write_result
+
+            write_result(args.out, result, table)
     except TeilhabeError as exc:
         _print_error(exc, args.format, out, err)
         return EXIT_FINDINGS
+    if table is not None:
+        if args.format == "json":
+            out.write(_json({"ok": True, "ausgabe": args.out, "format": table}, out))
+        else:
+            out.write(f"Ergebnis von „{args.case}“ geschrieben: {args.out} ({table})\n")
+        return EXIT_OK
     if args.format == "json":
         data = {"ok": True, **result.to_dict(level_changes=args.level_changes)}
         out.write(_json(data, out))
@@ -619,11 +666,17 @@ def _cmd_compare(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from .tools.compare import compare
 
     _compare_form(args)
+    rows_format = _file_format(args, "compare")
     at = _date(args.at) if args.at else None
     at_old = _date(args.at_old) if args.at_old else at
     at_new = _date(args.at_new) if args.at_new else at
     if args.resume and not args.out:
         raise _UsageError("--fortsetzen: setzt einen Lauf mit --out DATEI fort")
+    reading = {"separator": args.separator, "decimal": args.decimal, "sheet": args.sheet}
+    if args.separator is not None and args.separator.lower() not in (",", ";", "tab", "\\t", "\t"):
+        raise _UsageError(f"--trennzeichen: „{args.separator}“ ist kein Trennzeichen (erlaubt: „,“, „;“ oder tab)")
+    if args.decimal is not None and args.decimal not in (",", "."):
+        raise _UsageError(f"--dezimalzeichen: „{args.decimal}“ ist kein Dezimalzeichen (erlaubt: „,“ oder „.“)")
     taken = [name for name in (args.cases, args.out) if name]
     if args.summary and any(same_file(args.summary, name) for name in taken):
         raise _UsageError(f"--summary: „{args.summary}“ ist die Population oder die Ausgabe")
@@ -631,15 +684,17 @@ def _cmd_compare(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         if args.new is None:  # two values of one model
             model = _model(args.old)
             _figures(model, args)
-            summary = compare(model, None, args.cases, out=args.out,
+            summary = compare(model, None, args.cases, out=args.out, out_format=rows_format,
                               figures=(args.figure_old, args.figure_new),
-                              agreement=args.agreement, at=at, progress=err, resume=args.resume)
+                              agreement=args.agreement, at=at, progress=err, resume=args.resume,
+                              **reading)
         else:
             old, new = _model(args.old), _model(args.new)
-            summary = compare(old, new, args.cases, out=args.out, agreement_old=args.agreement_old,
+            summary = compare(old, new, args.cases, out=args.out, out_format=rows_format,
+                              agreement_old=args.agreement_old,
                               agreement_new=args.agreement_new, at_old=at_old, at_new=at_new,
                               values=args.values, budget=args.budget, progress=err,
-                              resume=args.resume)
+                              resume=args.resume, **reading)
         data = summary.to_dict()
         if args.summary:
             write_atomic(args.summary, json.dumps(data, ensure_ascii=False, indent=2) + "\n")
@@ -706,6 +761,11 @@ def _cmd_generate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
     if args.n < 0:
         raise _UsageError("-n: eine Zahl ab 0")
+    if args.out:
+        target = Path(args.out)
+        if target.suffix and target.suffix.lower() not in (".jsonl", ".ndjson") and not target.is_dir():
+            raise _UsageError(f"generate --out: „{args.out}“: das Ziel ist ein Verzeichnis (eine TOML-Datei "
+                              "je Fall) oder eine .jsonl-Datei")
     try:
         model = _model(args.model)
         written = generate_population(model, args.n, args.seed, args.out if args.out else out, split=args.split)

@@ -139,6 +139,35 @@ class TestCache:
         assert folder == tmp_path / "teilhabe_rules"
         assert PACKAGE not in folder.resolve().parents
 
+    def test_the_platform_decides_the_default_places(
+        self, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    ) -> None:
+        """platformdirs names the directories (Windows: under %LOCALAPPDATA%); the key stays
+        outside the cache directory."""
+        import platformdirs
+
+        monkeypatch.delenv("TEILHABE_RULES_CACHE")
+        monkeypatch.delenv("TEILHABE_RULES_CACHE_KEY")
+        local = tmp_path / "AppData" / "Local"
+        monkeypatch.setattr(platformdirs, "user_cache_dir",
+                            lambda app, appauthor=None: str(local / app / "Cache"))
+        monkeypatch.setattr(platformdirs, "user_config_dir", lambda app, appauthor=None: str(local / app))
+        folder, key = cache.cache_dir(), cache.key_file()
+        assert folder == local / "teilhabe_rules" / "Cache"
+        assert key == local / "teilhabe_rules" / "cache-schluessel"
+        assert folder not in key.parents
+
+    def test_the_default_key_is_outside_the_default_cache(
+        self, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    ) -> None:
+        monkeypatch.delenv("TEILHABE_RULES_CACHE")
+        monkeypatch.delenv("TEILHABE_RULES_CACHE_KEY")
+        monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+        monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+        assert cache.key_file() == tmp_path / "config" / "teilhabe_rules" / "cache-schluessel"
+        folder = cache.cache_dir()
+        assert folder is not None and folder not in (cache.key_file() or folder).parents
+
     def test_no_home_directory_means_no_cache(
         self, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, counted: list[int]
     ) -> None:

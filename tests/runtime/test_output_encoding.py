@@ -74,6 +74,14 @@ def commands(folder: Path, tag: str = "") -> list[tuple[str, list[str], int]]:
             ["compare", "mawo", "mawo_2025", str(folder / "fälle.jsonl"), "--format", "json"],
             1,
         ),
+        (
+            "compare-csv-de",
+            ["compare", "mawo", "mawo_2025", str(folder / "fälle.jsonl"), "--format", "csv-de",
+             "--out", str(folder / f"vergleich{tag}-de.csv")],
+            1,
+        ),
+        ("eval-xlsx", ["eval", MODEL, CASE, "--out", str(folder / f"fall{tag}.xlsx")], 0),
+        ("falsches-format", ["compare", "mawo", "mawo_2025", str(folder / "fälle.jsonl"), "--out", "v.ods"], 2),
         ("generate", ["generate", "mawo_2025", "-n", "3", "--seed", "4"], 0),
         (
             "umstellen",
@@ -205,7 +213,7 @@ def check_output(
 class TestStreamsThatAreNotUtf8:
     """``main`` with streams in cp1252 or ASCII: replacements in text, escapes in JSON."""
 
-    @pytest.mark.parametrize("encoding", ["cp1252", "ascii"])
+    @pytest.mark.parametrize("encoding", ["cp1252", "ascii", "latin-1"])
     @pytest.mark.parametrize(
         "argv",
         [
@@ -213,21 +221,24 @@ class TestStreamsThatAreNotUtf8:
             ["check", "KAPUTT"],
             ["modelle"],
             ["diff", "mawo", "mawo_2025"],
+            ["compare", "mawo", "mawo_2025", "FÄLLE"],
+            ["compare", "mawo", "mawo_2025", "FÄLLE", "--out", "v.ods"],
         ],
-        ids=["eval", "check", "modelle", "diff"],
+        ids=["eval", "check", "modelle", "diff", "compare", "falsches-format"],
     )
     def test_text_is_replaced_not_failed(
         self, folder: Path, argv: list[str], encoding: str
     ) -> None:
-        argv = [str(folder / "kaputt.rules") if a == "KAPUTT" else a for a in argv]
+        places = {"KAPUTT": str(folder / "kaputt.rules"), "FÄLLE": str(folder / "fälle.jsonl")}
+        argv = [places.get(a, a) for a in argv]
         out_bytes, err_bytes = io.BytesIO(), io.BytesIO()
         out = io.TextIOWrapper(out_bytes, encoding=encoding)
         err = io.TextIOWrapper(err_bytes, encoding=encoding)
         code = main(argv, out, err)
         out.flush(), err.flush()
-        assert code in (0, 1), err_bytes.getvalue()
+        assert code == (2 if "v.ods" in argv else 1 if argv[0] in ("check", "compare") else 0), err_bytes.getvalue()
         text = out_bytes.getvalue().decode(encoding) + err_bytes.getvalue().decode(encoding)
-        assert text and "interner Fehler" not in text
+        assert text and "interner Fehler" not in text and "Traceback" not in text
 
     def test_json_keeps_every_character(self) -> None:
         raw = io.BytesIO()

@@ -139,9 +139,11 @@ class TestSummary:
         summary = compare(model(OLD), model(NEW), population, out=tmp_path / "aus.csv")
         out = rows_of(tmp_path / "aus.csv")
         unit = " [EUR/Jahr]"
-        old = [Decimal(row["budget_jahr.alt" + unit]) for row in out]
-        new = [Decimal(row["budget_jahr.neu" + unit]) for row in out]
-        diffs = [Decimal(row["budget_jahr.differenz" + unit]) for row in out]
+        name = summary.budget.name  # persons: each one's own budget (tests/tools/test_compare_budget.py)
+        assert name == "bewohner[].jahresbetrag"
+        old = [Decimal(row[f"{name}.alt" + unit]) for row in out]
+        new = [Decimal(row[f"{name}.neu" + unit]) for row in out]
+        diffs = [Decimal(row[f"{name}.differenz" + unit]) for row in out]
         with decimal.localcontext(decimal.Context(prec=100)):  # the summary adds exactly
             assert summary.total_old == sum(old) and summary.total_new == sum(new)
             assert summary.difference == sum(diffs) and summary.difference > 0
@@ -180,7 +182,8 @@ class TestSummary:
         summary = compare(model(OLD), model(NEW), jsonl(tmp_path / "fälle.jsonl", persons(12)))
         data = summary.to_dict()
         assert data["fälle"] == 12 and data["ausgewertet"] == 12 and data["fehler"] == 0
-        assert data["budget"]["wert"] == "budget_jahr" and data["budget"]["einheit"] == "EUR/Jahr"
+        assert data["budget"]["wert"] == "bewohner[].jahresbetrag" and data["budget"]["einheit"] == "EUR/Jahr"
+        assert data["budget"]["grundlage"] == "element"  # person cases: each one's own budget
         assert Decimal(data["budget"]["differenz"]) == Decimal(data["budget"]["neu"]) - Decimal(data["budget"]["alt"])
         text = summary.render_text()
         assert text.startswith("Budgetvergleich mawo 2024.1 → mawo_2025 2025.1")
@@ -237,7 +240,7 @@ class TestFormats:
 
     def test_an_unknown_population_format(self, tmp_path: Path) -> None:
         with pytest.raises(teilhabe_rules.CaseError, match="ist keine Population"):
-            list(read_population(tmp_path / "fälle.xlsx"))
+            list(read_population(tmp_path / "fälle.ods"))
 
 
 class TestOptions:
@@ -354,7 +357,7 @@ class TestGenerate:
 
     def test_the_target_is_a_directory_or_json_lines(self, tmp_path: Path) -> None:
         out, err = io.StringIO(), io.StringIO()
-        assert main(["generate", NEW, "-n", "1", "--out", str(tmp_path / "fälle.csv")], out, err) == 1
+        assert main(["generate", NEW, "-n", "1", "--out", str(tmp_path / "fälle.csv")], out, err) == 2  # usage
         assert "das Ziel ist ein Verzeichnis (eine TOML-Datei je Fall) oder eine .jsonl-Datei" in err.getvalue()
         assert not (tmp_path / "fälle.csv").exists()
 

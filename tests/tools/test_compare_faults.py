@@ -15,6 +15,7 @@ from hypothesis_budget import examples
 from test_compare import FLAT
 
 import teilhabe_rules
+from teilhabe_rules.inputs import population as population_module
 from teilhabe_rules.tools import compare as compare_module
 from teilhabe_rules.tools.compare import compare
 
@@ -177,7 +178,8 @@ class TestEveryLineIsAccountedFor:
         """Reading in small chunks splits lines, multi-byte characters and CRLF anywhere."""
         with (
             mock.patch.object(compare_module, "MAX_LINE", 2000),
-            mock.patch.object(compare_module, "_CHUNK", chunk),
+            mock.patch.object(population_module, "MAX_LINE", 2000),
+            mock.patch.object(population_module, "_CHUNK", chunk),
         ):
             check_accounts(
                 flat,
@@ -210,7 +212,8 @@ class TestEveryLineIsAccountedFor:
     ) -> None:
         with (
             mock.patch.object(compare_module, "MAX_LINE", 2000),
-            mock.patch.object(compare_module, "_CHUNK", chunk),
+            mock.patch.object(population_module, "MAX_LINE", 2000),
+            mock.patch.object(population_module, "_CHUNK", chunk),
         ):
             check_accounts(
                 flat,
@@ -227,7 +230,8 @@ class TestEveryLineIsAccountedFor:
     def test_each_json_lines_fault_between_good_rows(
         self, flat: teilhabe_rules.Model, tmp_path: Path, kind: str
     ) -> None:
-        with mock.patch.object(compare_module, "MAX_LINE", 2000):
+        with mock.patch.object(compare_module, "MAX_LINE", 2000), \
+                mock.patch.object(population_module, "MAX_LINE", 2000):
             check_accounts(
                 flat,
                 tmp_path,
@@ -243,7 +247,8 @@ class TestEveryLineIsAccountedFor:
     def test_each_csv_fault_between_good_rows(
         self, flat: teilhabe_rules.Model, tmp_path: Path, kind: str
     ) -> None:
-        with mock.patch.object(compare_module, "MAX_LINE", 2000):
+        with mock.patch.object(compare_module, "MAX_LINE", 2000), \
+                mock.patch.object(population_module, "MAX_LINE", 2000):
             check_accounts(
                 flat,
                 tmp_path,
@@ -347,7 +352,8 @@ class TestTheReportedLosses:
         )
         with (
             mock.patch.object(compare_module, "MAX_LINE", 10_000),
-            mock.patch.object(compare_module, "_CHUNK", 4096),
+            mock.patch.object(population_module, "MAX_LINE", 10_000),
+            mock.patch.object(population_module, "_CHUNK", 4096),
         ):
             summary = compare(flat, flat, population, out=tmp_path / "aus.jsonl")
         assert (summary.rows, summary.evaluated, summary.errors) == (3, 2, 1)

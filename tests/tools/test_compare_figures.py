@@ -98,6 +98,7 @@ class TestTheBundledPopulation:
         summary = json.loads((tmp_path / "s.json").read_text(encoding="utf-8"))
         assert summary["budget"] == {
             "wert": "budget",
+            "grundlage": "figuren",
             "einheit": "EUR",
             "alt": "337597.00",
             "neu": "319777.54",

@@ -339,3 +339,38 @@ class TestGenerateIsAtomic:
         assert run("generate", "flach.rules", "-n", "5", "--out", "fälle.jsonl")[0] == 0
         assert (folder / "fälle.jsonl").read_text(encoding="utf-8").count("\n") == 5
         assert not partial(folder / "fälle.jsonl").exists()
+
+
+class TestTablesResume:
+    """XLSX and Parquet outputs are written at the end from the partial rows: an interrupted run
+    resumes to the same file as an uninterrupted one."""
+
+    @pytest.mark.parametrize("suffix", [".xlsx", ".parquet"])
+    def test_interrupted_then_resumed(self, folder: Path, monkeypatch: pytest.MonkeyPatch, suffix: str) -> None:
+        cases = population(folder / "fälle.jsonl", 1_200)
+        whole = folder / f"ganz{suffix}"
+        assert run("compare", "flach.rules", "flach.rules", str(cases), "--out", str(whole))[0] == 1
+        target = folder / f"aus{suffix}"
+        with monkeypatch.context() as patched:
+            Interrupt(patched, after=3)
+            code, _, err = run("compare", "flach.rules", "flach.rules", str(cases), "--out", str(target))
+        assert code == EXIT_INTERRUPTED and not target.exists() and partial(target).exists(), err
+        code, _, err = run("compare", "flach.rules", "flach.rules", str(cases), "--out", str(target), "--fortsetzen")
+        assert code == 1 and "fortgesetzt nach 500 Fällen" in err
+        assert not partial(target).exists() and not state(target).exists()
+        assert table_rows(target) == table_rows(whole) and len(table_rows(whole)) == 1_200
+
+
+def table_rows(path: Path) -> list[tuple]:
+    if path.suffix == ".xlsx":
+        import openpyxl
+
+        book = openpyxl.load_workbook(path, read_only=True)
+        try:
+            return list(book["Fälle"].iter_rows(values_only=True))[1:]
+        finally:
+            book.close()
+    import duckdb
+
+    with duckdb.connect() as connection:
+        return connection.execute(f"SELECT * FROM '{path}'").fetchall()

@@ -28,6 +28,7 @@ import teilhabe_rules
 from teilhabe_rules import CaseError, CheckError
 from teilhabe_rules import cli as cli_module
 from teilhabe_rules.files import same_file
+from teilhabe_rules.inputs import population as population_module
 from teilhabe_rules.tools import compare as compare_module
 from teilhabe_rules.tools.compare import PopulationRow, _batches, compare, count_rows, read_population
 
@@ -61,13 +62,13 @@ class TestOneDecoder:
     def test_lines_and_cells_go_through_parse_document(self, tmp_path: Path) -> None:
         assert not hasattr(compare_module, "_depth") and not hasattr(compare_module, "_TOKENS")
         calls: list[str] = []
-        original = compare_module.parse_document
+        original = population_module.parse_document
 
         def spy(text: str, *, json_format: bool) -> object:
             calls.append(text)
             return original(text, json_format=json_format)
 
-        with mock.patch.object(compare_module, "parse_document", spy):
+        with mock.patch.object(population_module, "parse_document", spy):
             assert compare_module.decode_json('{"a": [1]}') == {"a": [1]}
             with pytest.raises(compare_module.JsonLineError, match="tiefer als 64 Ebenen"):
                 compare_module.decode_json("[" * 70 + "]" * 70)
@@ -186,8 +187,8 @@ class TestBoundedMemory:
         self, parts: list[bytes], chunk: int
     ) -> None:
         data = b"".join(parts)
-        with mock.patch.object(compare_module, "_CHUNK", chunk):
-            counted = compare_module._count_lines(BytesIO(data))
+        with mock.patch.object(population_module, "_CHUNK", chunk):
+            counted = population_module._count_lines(BytesIO(data))
         assert counted == sum(1 for line in data.split(b"\n") if line.strip())
 
 

@@ -3,7 +3,8 @@
 Takes: the module, its inputs (:class:`~teilhabe_rules.check.declared.DeclaredTypes`), its nodes
 and its symbols. Gives: the :class:`checked.ModelInfo`; reports a validity that ends before it
 begins, a reference date (``stichtag``) that is no date input, a budget that is no number value of
-the model, and a variant whose base was not read.
+the model (``budget WERT``; a second ``budget LISTE.WERT`` names a list element's own budget), and a
+variant whose base was not read.
 """
 
 from __future__ import annotations
@@ -43,8 +44,18 @@ def model_info(findings: Findings, module: ast.Module, inputs: Mapping[str, list
     if h.valid_from is None:
         report("Der Modellkopf braucht „gültig ab TT.MM.JJJJ“", h.span)
     budget = None
-    if h.budget is not None:
-        budget = tuple(str(s) for s in h.budget.steps)
+    paths = [p for p in (h.budget, h.element_budget) if p is not None]
+    in_lists = [p for p in paths if _element_budget(p, nodes) is not None]
+    top = [p for p in paths if p not in in_lists]
+    element = _element_budget(in_lists[0], nodes) if in_lists else None
+    if len(in_lists) > 1 or (h.element_budget is not None and not in_lists):
+        second = in_lists[1] if len(in_lists) > 1 else paths[1]
+        report(f"„budget {second}“: ein Modellkopf nennt ein Budget des Falls und höchstens eines "
+               "je Listenelement", second.span,
+               "budget WERT (oberste Ebene) und budget LISTE.WERT (der eigene Betrag eines Elements)")
+    budget_path = top[0] if top else None
+    if budget_path is not None:
+        budget = tuple(str(s) for s in budget_path.steps)
         key = ".".join(budget)
         node = next(
             (n for n in nodes.values() if n.scope == "" and n.key == key and n.kind == NodeKind.WERT), None
@@ -57,11 +68,23 @@ def model_info(findings: Findings, module: ast.Module, inputs: Mapping[str, list
             ]
             found = ("kein Wert auf oberster Ebene des Modells" if node is None
                      else f"keine Zahl, sondern {node.type.describe()}")
-            report(f"Das Budget „{h.budget}“ ist {found}", h.budget.span,
+            report(f"Das Budget „{budget_path}“ ist {found}", budget_path.span,
                    did_you_mean(key, values) or "„budget“ nennt den Wert, der das Gesamtbudget eines Falls ist")
     if h.extends is not None and not module.sources:
         report(f"„erweitert \"{h.extends}\"“: das Basismodell wurde nicht eingelesen", h.span,
                "eine Variante wird mit teilhabe_rules.load(DATEI) geladen, das das Basismodell sucht")
     return c.ModelInfo(h.name, h.title, h.version, h.long_title, h.valid_from, h.valid_to, h.sources, h.family, ref,
                        h.description, h.predecessor, module.file, budget, h.extends,
-                       tuple(name for name, _ in module.sources))
+                       tuple(name for name, _ in module.sources), element)
+
+
+def _element_budget(path: ast.Path, nodes: Mapping[str, c.Node]) -> tuple[str, str] | None:
+    """(list, value key) if ``path`` names a numeric value in a list on the top level
+    (``bewohner.jahresbetrag``), else None."""
+    steps = [str(s) for s in path.steps]
+    if len(steps) < 2:
+        return None
+    key = ".".join(steps[1:])
+    found = any(n.scope == steps[0] and n.key == key and n.kind == NodeKind.WERT and n.type.kind == TypeKind.ZAHL
+                for n in nodes.values())
+    return (steps[0], key) if found else None

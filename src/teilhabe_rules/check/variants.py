@@ -341,6 +341,7 @@ class _Merger:
             predecessor=variant.predecessor,
             extends=variant.extends,
             budget=variant.budget or base.budget,
+            element_budget=variant.element_budget or base.element_budget,
         )
 
     def merge_items(

@@ -579,6 +579,8 @@ class ModelInfo:
     budget: tuple[str, ...] | None = None  # header „budget PFAD“: the case's total budget
     extends: str | None = None  # header „erweitert "…"“: the base model as written
     base_files: tuple[str, ...] = ()  # the base model's file (and its base's, for a chain)
+    # header „budget LISTE.WERT“: a list element's own budget — (list name, value key in its scope)
+    element_budget: tuple[str, str] | None = None
 
 
 @frozen

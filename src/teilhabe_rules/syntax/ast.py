@@ -214,6 +214,8 @@ class Header:
     predecessor: str | None = None
     extends: str | None = None  # erweitert "…": the base model of a variant
     budget: Path | None = None  # budget PFAD: the value that is a case's total budget
+    # a second „budget LISTE.WERT“: a list element's own budget (the figure of a case that holds one element)
+    element_budget: Path | None = None
 
 
 @frozen

@@ -430,6 +430,8 @@ class AstBuilder(Transformer[Token, Any]):
         for marker in rest:
             if marker.tag == "source":
                 sources.append(marker.value)
+            elif marker.tag == "budget" and "budget" in fields and "element_budget" not in fields:
+                fields["element_budget"] = marker.value  # the checker tells which is the element's
             elif marker.tag in fields:
                 raise _BuildError(f"„{marker.tag}“ steht im Modellkopf doppelt", marker.span)
             else:

@@ -1,34 +1,36 @@
 """The budget comparison of a population under two model versions, or of two values of one model.
 
 Takes: an old and a new :class:`~teilhabe_rules.model.Model`, a population of cases — a
-directory of TOML (or JSON) case files, a JSON Lines file (one case per line), or a CSV file with
-one row per case whose columns are input paths (``lp2a.kap4``; for models with lists at the root
-``bewohner[1].lp2a.kap4``) — and optionally an agreement per version and a reference date per
-version. Gives: per case one output row of deltas (CSV or JSON Lines) and a :class:`Summary`.
+directory of TOML (or JSON) case files, a JSON Lines file, a CSV file, an Excel workbook or a
+Parquet file, read by :class:`~teilhabe_rules.inputs.population.Population` (re-exported here) —
+and optionally an agreement per version and a reference date per version. Gives: per case one
+output row of deltas (CSV, German CSV, JSON Lines, XLSX or Parquet: :mod:`.export`) and a
+:class:`Summary`, which says how the population was read and which budget figure it sums.
 
 Streaming: cases are read, evaluated under both versions and written one at a time; what is kept
 is the summary — counts, sums, the ten largest changes and one 8-byte float per case for the
 quartiles of the budget differences.
 
 A case that fails under either version becomes an error row with its message; nothing is dropped:
-``ausgewertet + fehler`` is the number of input rows. The population is read line by line
-(:class:`Population`): a line that cannot be a case — bytes that are not UTF-8, a NUL byte,
-invalid JSON or CSV, nesting deeper than :data:`~teilhabe_rules.inputs.cases.MAX_NESTING`, longer than
-:data:`MAX_LINE` — is one error row and reading goes on; a file with a UTF-16/UTF-32 byte order
-mark is read in that encoding. List elements a row gives as file names (``"bewohner":
-["b1.json"]``) are read relative to the population's folder (a directory population: the
-directory).
+``ausgewertet + fehler`` is the number of the population's rows (cases). A line that cannot be
+a case — not UTF-8, a NUL byte, invalid JSON or CSV, too deep, too long — is one error row and
+reading goes on (:mod:`teilhabe_rules.inputs.population`). List elements a row gives as file names
+(``"bewohner": ["b1.json"]``) are read relative to the population's folder (a directory
+population: the directory).
 
 Output files are complete or absent: rows go to ``<out>.unvollständig`` and are renamed when all
-are written (:mod:`teilhabe_rules.atomic`); a state file next to them lets an interrupted run be
-resumed (``compare(…, resume=True)``, ``--fortsetzen``) with the same output and summary as an
-uninterrupted one (:class:`_RowFile`).
+are written (:mod:`teilhabe_rules.atomic`; XLSX and Parquet are written from those rows when all
+are there); a state file next to them lets an interrupted run be resumed (``compare(…,
+resume=True)``, ``--fortsetzen``) with the same output and summary as an uninterrupted one
+(:class:`_RowFile`).
 
 What is compared per case (:func:`fields`):
 
 - the level of every package with levels in both versions (``bewohner[].lp2a.stufe``; a value in
   a list is given for every element, in CSV joined with ``;``);
-- the budget: the value the models name in their header (``budget PFAD``), or ``budget=…``;
+- the budget: the value the models name in their header (``budget PFAD``) — on a population
+  whose cases have one element each of the list of a second header line ``budget LISTE.WERT``,
+  that element's own figure (:func:`element_budget`, :func:`one_element_each`) — or ``budget=…``;
 - values: by default every value on the model's top level (outside packages) with the same name
   and unit in both versions whose unit counts hours, staff (VK) or money; ``values="alle"``: every
   numeric value with the same name and unit, in packages and lists too; or a list of names.
@@ -66,388 +68,32 @@ import attrs
 from ..atomic import AtomicFile, open_partial, partial_path, write_atomic
 from ..errors import CaseError, CheckError, Diagnostic, Location, TeilhabeError, ValidityError, did_you_mean
 from ..files import same_file
-from ..inputs.cases import MAX_NESTING, DocumentError, parse_document
+from ..inputs.cases import MAX_NESTING, read_data
+from ..inputs.population import (
+    MAX_LINE,
+    JsonLineError,
+    Population,
+    PopulationProperties,
+    PopulationRow,
+    case_files,
+    count_rows,
+    decode_json,
+    read_population,
+    unreadable,
+)
 from ..ir import checked as c
 from ..ir.checked import NodeKind, TypeKind
 from ..ir.text import format_value
 from ..model import Model
-from ..paths import parse_path, set_path
 from ..version import __version__
+from .export import Column, Sheet, cell_text, format_of, write_table, write_tables
 
 __all__ = ["MAX_LINE", "Field", "JsonLineError", "Population", "PopulationRow",
            "Summary", "compare", "decode_json", "fields", "figure_field", "read_population"]
 
 _LIST_SEPARATOR = "; "
+_CHUNK = 1 << 20  # bytes hashed at a time
 _EXACT = decimal.Context(prec=100)  # sums and differences of the summary: exact for any population
-
-
-# ---- the population ------------------------------------------------------------------------
-
-
-@attrs.frozen
-class PopulationRow:
-    """One case of a population: its id (file name or ``Zeile N``), its data or file, or why it
-    could not be read."""
-
-    id: str
-    data: Any = None
-    error: str | None = None
-    raw: str | None = None  # a JSON line, decoded where the case is evaluated
-    size: int = 0  # characters of the line the row was read from (0: a case file)
-
-
-MAX_LINE = 16 * 1024 * 1024  # characters of a population line (10,000 residents: about 5 MB)
-_CHUNK = 1 << 20
-_MARK = "teilhabe_rules.markieren"
-_MARKED = re.compile("[\ud800-\udfff]")  # an undecodable byte b, marked as chr(0xDC00 + b)
-
-
-def _mark_undecodable(exc: UnicodeError) -> tuple[str, int]:
-    """Decoding error handler: each undecodable byte b becomes the lone surrogate U+DC00 + b,
-    which no correctly decoded text contains — so a line can say where its bad byte is."""
-    if not isinstance(exc, UnicodeDecodeError):
-        raise exc
-    return "".join(chr(0xDC00 + byte) for byte in exc.object[exc.start:exc.end]), exc.end
-
-
-codecs.register_error(_MARK, _mark_undecodable)
-
-# a byte order mark at the start of the file chooses the encoding; without one it is UTF-8
-_BOMS = ((codecs.BOM_UTF32_LE, "utf-32", "UTF-32"), (codecs.BOM_UTF32_BE, "utf-32", "UTF-32"),
-         (codecs.BOM_UTF16_LE, "utf-16", "UTF-16"), (codecs.BOM_UTF16_BE, "utf-16", "UTF-16"),
-         (codecs.BOM_UTF8, "utf-8-sig", "UTF-8"))
-
-
-_SNIFF = 4096  # bytes read first, to tell the encoding
-
-
-def _encoding_of(head: bytes) -> tuple[str, str]:
-    """The codec and the name of a file's encoding by its byte order mark (UTF-8 without one).
-    FF FE 00 00 is UTF-32 only if what follows is valid UTF-32: else UTF-16 text starting with
-    U+0000."""
-    for bom, codec, shown in _BOMS:
-        if head.startswith(bom):
-            if bom == codecs.BOM_UTF32_LE:
-                body = head[4:len(head) - (len(head) - 4) % 4]
-                try:
-                    body.decode("utf-32-le")
-                except UnicodeDecodeError:
-                    continue
-            return codec, shown
-    return "utf-8", "UTF-8"
-
-
-class Population:
-    """The rows of a population, read one at a time (see the module docstring for the formats).
-
-    Every non-empty line of a JSON Lines or CSV file (after the CSV header) is one row: a case,
-    or an error row saying why the line is none — not UTF-8 (the byte and where), a NUL byte,
-    longer than :data:`MAX_LINE`, invalid JSON or CSV, nested deeper than
-    :data:`~teilhabe_rules.inputs.cases.MAX_NESTING`. Reading goes on after a bad line; a CSV header that
-    cannot be read fails when the population is opened, before any row. A file that starts
-    with a UTF-16 or UTF-32 byte order mark is read in that encoding. ``empty`` counts the
-    empty lines passed (not rows); ``encoding`` names the encoding read."""
-
-    def __init__(self, path: str | Path):
-        path = Path(path)
-        self.path = path
-        self.empty = 0
-        self.encoding = "UTF-8"
-        self._handle: IO[bytes] | None = None
-        if path.is_dir():
-            try:
-                files = _case_files(path)
-            except OSError as exc:
-                raise _population_error(path, exc) from None
-            self._rows: Iterator[PopulationRow] = (PopulationRow(file.name, file) for file in files)
-            return
-        suffix = path.suffix.lower()
-        if suffix not in (".jsonl", ".ndjson", ".csv"):
-            raise CaseError(Diagnostic(
-                f"„{path}“ ist keine Population: erwartet ein Verzeichnis von TOML-Dateien, "
-                "eine JSON-Lines-Datei (.jsonl) oder eine CSV-Datei (.csv)", code="population"))
-        try:
-            self._handle = path.open("rb")
-        except OSError as exc:
-            raise _population_error(path, exc) from None
-        lines = self._lines(self._handle)
-        if suffix == ".csv":
-            try:
-                columns = self._csv_header(lines)
-            except BaseException:
-                self._handle.close()
-                raise
-            self._rows = self._csv_rows(lines, columns)
-        else:
-            self._rows = self._jsonl_rows(lines)
-
-    def __iter__(self) -> Population:
-        return self
-
-    def __next__(self) -> PopulationRow:
-        return next(self._rows)
-
-    def close(self) -> None:
-        if self._handle is not None:
-            self._handle.close()
-
-    # -- lines --
-
-    def _lines(self, handle: IO[bytes]) -> Iterator[tuple[int, str | None]]:
-        """(number, text) of each line, without its line end (``\\n`` or ``\\r\\n``) and without a
-        leading byte order mark; text None: the line is longer than :data:`MAX_LINE` (it is
-        skipped without being kept). Undecodable bytes are marked (:func:`_mark_undecodable`)."""
-        number = 0
-        try:
-            data = handle.read(_SNIFF)
-            codec, self.encoding = _encoding_of(data)
-            decoder = codecs.getincrementaldecoder(codec)(errors=_MARK)
-            parts: list[str] = []  # the line read so far
-            size = 0
-            long = False
-            while True:
-                text = decoder.decode(data, final=not data)
-                pieces = text.split("\n")
-                for piece in pieces[:-1]:
-                    number += 1
-                    if long or size + len(piece) > MAX_LINE:
-                        yield number, None
-                    else:
-                        yield number, _clean("".join(parts) + piece if parts else piece)
-                    parts, size, long = [], 0, False
-                rest = pieces[-1]
-                if not long and rest:
-                    size += len(rest)
-                    if size > MAX_LINE:
-                        parts, long = [], True
-                    else:
-                        parts.append(rest)
-                if not data:
-                    break
-                data = handle.read(_CHUNK)
-        except OSError as exc:
-            raise _population_error(self.path, exc, number) from None
-        if parts or long:  # the last line has no line end
-            yield number + 1, None if long else _clean("".join(parts))
-
-    def _problem(self, line: str | None) -> str | None:
-        """Why a line cannot be a case whatever its content says, or None."""
-        if line is None:
-            return f"die Zeile ist zu lang (mehr als {MAX_LINE:,} Zeichen)".replace(",", ".")
-        bad = _MARKED.search(line)
-        if bad is not None:
-            byte = ord(bad.group()) - 0xDC00
-            return (f"die Zeile ist kein gültiges {self.encoding}: Byte 0x{byte:02X} an Stelle "
-                    f"{bad.start() + 1} (eine Population ist in UTF-8 geschrieben)")
-        if "\x00" in line:
-            return (f"die Zeile enthält ein Nullbyte (Stelle {line.index(chr(0)) + 1}) — ist die "
-                    "Datei UTF-16 ohne Byte-Order-Mark? Eine Population ist in UTF-8 geschrieben")
-        return None
-
-    # -- JSON Lines --
-
-    def _jsonl_rows(self, lines: Iterator[tuple[int, str | None]]) -> Iterator[PopulationRow]:
-        for number, line in lines:
-            if line is not None and not line.strip(_BLANK):
-                self.empty += 1  # an empty line is no row
-                continue
-            problem = self._problem(line)
-            if problem is not None:
-                yield PopulationRow(f"Zeile {number}", error=problem)
-            else:
-                yield PopulationRow(f"Zeile {number}", raw=line, size=len(line or ""))
-
-    # -- CSV --
-
-    def _csv_header(self, lines: Iterator[tuple[int, str | None]]) -> list[tuple[str | int, ...]]:
-        """The columns of the header (the first line that is not empty; none in an empty file),
-        or a CaseError."""
-        name = str(self.path)
-        for number, line in lines:
-            if line is not None and not line.strip(_BLANK):
-                continue
-            problem = self._problem(line)
-            if problem is None:
-                assert line is not None
-                try:
-                    header = next(csv.reader((line,), strict=True))
-                except csv.Error as exc:
-                    problem = _csv_message(exc)
-            if problem is not None:
-                raise CaseError(Diagnostic(
-                    f"Die Kopfzeile der CSV-Datei ist nicht lesbar: {problem}",
-                    Location(name, number, 1), code="population"))
-            return [self._column(index, text, name, number)
-                    for index, text in enumerate(header, start=1)]
-        return []
-
-    def _csv_rows(self, lines: Iterator[tuple[int, str | None]],
-                  columns: list[tuple[str | int, ...]]) -> Iterator[PopulationRow]:
-        for number, line in lines:
-            ident = f"Zeile {number}"
-            if line is not None and not line.strip(_BLANK):
-                self.empty += 1
-                continue
-            problem = self._problem(line)
-            if problem is not None:
-                yield PopulationRow(ident, error=problem)
-                continue
-            assert line is not None
-            try:
-                cells = next(csv.reader((line,), strict=True))
-            except csv.Error as exc:
-                message = _csv_message(exc)
-                yield PopulationRow(ident, error=f"die Zeile ist kein gültiges CSV: {message}")
-                continue
-            if not any(cell.strip() for cell in cells):
-                self.empty += 1  # only separators: an empty row of a spreadsheet
-                continue
-            if len(cells) != len(columns):
-                yield PopulationRow(
-                    ident, error=f"die Zeile hat {len(cells)} Felder, die Kopfzeile {len(columns)}")
-                continue
-            data: dict[str, Any] = {}
-            try:
-                for steps, cell in zip(columns, cells, strict=True):
-                    text = cell.strip()
-                    if text == "":
-                        continue  # an empty cell leaves the input out (its default applies)
-                    value: Any = decode_json(text) if text[:1] in "[{" else text
-                    set_path(data, steps, value, pad=True)
-            except ValueError as exc:
-                yield PopulationRow(ident, error=f"die Zeile lässt sich nicht lesen: {exc}")
-                continue
-            yield PopulationRow(ident, data, size=len(line))
-
-    @staticmethod
-    def _column(index: int, text: str, name: str, line: int) -> tuple[str | int, ...]:
-        try:
-            steps = parse_path(text.strip())
-        except ValueError as exc:
-            raise CaseError(Diagnostic(
-                f"Spalte {index} „{text}“: {exc}", Location(name, line, index), code="population",
-                hint="Spalten heißen wie die Eingaben: plaetze, lp2a.kap4, bewohner[1].pflegegrad",
-            )) from None
-        if any(isinstance(step, int) and step > _MAX_INDEX for step in steps):
-            raise CaseError(Diagnostic(
-                f"Spalte {index} „{text}“: ein Listenindex über {_MAX_INDEX:,}".replace(",", "."),
-                Location(name, line, index), code="population"))
-        return steps
-
-
-_BLANK = " \t\r"  # what an empty line may hold (JSON's whitespace)
-_MAX_INDEX = 100_000  # the largest list index of a CSV column
-
-
-def _clean(line: str) -> str:
-    """A line without ``\\r`` before its end and without a byte order mark at its start (files
-    joined with ``cat`` keep theirs)."""
-    if line.endswith("\r"):
-        line = line[:-1]
-    return line[1:] if line.startswith("\ufeff") else line
-
-
-_CSV_MESSAGES = {
-    "new-line character seen in unquoted field - do you need to open the file in "
-    "universal-newline mode?": "ein Wagenrücklauf (\\r) mitten in der Zeile",
-    "unexpected end of data":
-        "ein Anführungszeichen wird nicht geschlossen (eine Zelle geht nicht über das Zeilenende)",
-    "',' expected after '\"'": "nach einem schließenden Anführungszeichen fehlt das Komma",
-}
-
-
-def _csv_message(exc: csv.Error) -> str:
-    text = str(exc)
-    if text.startswith("field larger than field limit"):
-        return f"eine Zelle ist länger als {csv.field_size_limit():,} Zeichen".replace(",", ".")
-    return _CSV_MESSAGES.get(text, text)
-
-
-def _population_error(path: Path, exc: OSError, line: int | None = None) -> CaseError:
-    where = f" (nach Zeile {line})" if line else ""
-    return CaseError(Diagnostic(
-        f"Die Population lässt sich nicht lesen{where}: {exc.strerror or exc}",
-        Location(str(path), line or 1, 1), code="population"))
-
-
-def _case_files(folder: Path) -> list[Path]:
-    """The case files of a population directory, by name."""
-    suffixes = (".toml", ".json")
-    return sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in suffixes)
-
-
-def read_population(path: str | Path) -> Population:
-    """The cases of a population, one at a time (:class:`Population`). A population that cannot
-    be opened fails here, before any row."""
-    return Population(path)
-
-
-# ---- one line of JSON ----
-
-
-# the decoder's messages in German
-_JSON_MESSAGES = {
-    "Expecting value": "ein Wert fehlt",
-    "Expecting property name enclosed in double quotes": "ein Schlüssel in doppelten Anführungszeichen fehlt",
-    "Expecting ',' delimiter": "ein Komma fehlt",
-    "Expecting ':' delimiter": "ein Doppelpunkt fehlt",
-    "Unterminated string starting at": "ein Text ist nicht geschlossen",
-    "Extra data": "nach dem Fall folgt weiterer Text",
-    "Invalid control character at": "ein Steuerzeichen im Text",
-    "Invalid \\escape": "eine ungültige Escape-Sequenz",
-}
-
-
-class JsonLineError(ValueError):
-    """A JSON text that is no case data; the message (German) says why."""
-
-
-def decode_json(text: str) -> Any:
-    """The data of one JSON text (a population line or a CSV cell), decimals exact, or a
-    :class:`JsonLineError`: invalid JSON, nested deeper than
-    :data:`~teilhabe_rules.inputs.cases.MAX_NESTING`, or a number of thousands of digits. Decoded by
-    :func:`teilhabe_rules.inputs.cases.parse_document` (the decoder of case files); never a Python
-    error."""
-    try:
-        return parse_document(text, json_format=True)
-    except DocumentError as exc:
-        raise JsonLineError(_json_message(exc)) from None
-
-
-def _json_message(exc: DocumentError) -> str:
-    """The message of a JSON text that could not be decoded, in German, with its place."""
-    where = f"Stelle {exc.column}" if exc.line == 1 else f"Zeile {exc.line}, Stelle {exc.column}"
-    for english, german in _JSON_MESSAGES.items():
-        if exc.message.startswith(english):
-            return f"kein gültiges JSON: {german} ({where})"
-    return f"{exc.message} ({where})"
-
-
-def count_rows(path: str | Path) -> int | None:
-    """How many rows a population has (for the progress bar), or None if unknown."""
-    path = Path(path)
-    try:
-        if path.is_dir():
-            return sum(1 for p in path.iterdir() if p.is_file() and p.suffix.lower() in (".toml", ".json"))
-        with path.open("rb") as handle:
-            lines = _count_lines(handle)
-        return lines - 1 if path.suffix.lower() == ".csv" else lines
-    except OSError:
-        return None
-
-
-def _count_lines(handle: IO[bytes]) -> int:
-    """The lines of a file that are not blank, read in chunks of 1 MiB (a file without line
-    ends is never held whole)."""
-    count = 0
-    filled = False  # the line read so far has a non-blank byte
-    while chunk := handle.read(_CHUNK):
-        pieces = chunk.split(b"\n")
-        for piece in pieces[:-1]:
-            count += filled or bool(piece.strip())
-            filled = False
-        filled = filled or bool(pieces[-1].strip())
-    return count + filled
 
 
 # ---- what is compared ------------------------------------------------------------------------
@@ -473,12 +119,15 @@ def _place(scope: str, key: str) -> str:
     return "".join(f"{part}[]." for part in scope.split(".") if part) + key if scope else key
 
 
-def fields(old: Model, new: Model, values: str | Sequence[str] | None = None, budget: str | None = None) -> list[Field]:
+def fields(old: Model, new: Model, values: str | Sequence[str] | None = None, budget: str | None = None,
+           per_element: bool = False) -> list[Field]:
     """The figures compared for two versions: levels, the budget, and ``values``.
 
     ``values``: None (top-level hours, VK and money outside packages), ``"alle"`` (every numeric
     value with the same name and unit, in packages and lists too), ``"keine"``, or names
-    (``bewohner[].tagessatz``)."""
+    (``bewohner[].tagessatz``). ``per_element``: the budget is the element budget both models
+    declare (``budget bewohner.jahresbetrag``, :func:`element_budget`), summed over the case's
+    elements — for a population of cases with one element each."""
     a, b = old.checked, new.checked
     out: list[Field] = []
     for pid, pkg in a.packages.items():
@@ -512,6 +161,12 @@ def fields(old: Model, new: Model, values: str | Sequence[str] | None = None, bu
         ))
     out.append(Field(key, "budget", "", key, str(node_a.type.unit), node_a.type))
     taken = {key}
+    element = element_budget(old, new) if per_element and budget is None else None
+    if element is not None:
+        listed, value_key = element
+        node = a.nodes[f"{listed}.{value_key}"]
+        out[-1] = Field(_place(listed, value_key), "budget", listed, value_key, str(node.type.unit), node.type)
+        taken = {out[-1].name}
     candidates = _numeric(a, b)
     if values is None:
         chosen = [
@@ -678,6 +333,11 @@ class Summary:
     # two values of one model: their names and labels (old, new); None for two versions
     figures: tuple[str, str] | None = None
     figure_labels: tuple[str | None, str | None] = (None, None)
+    reading: PopulationProperties | None = None  # how the population was read
+    # which figure is summed: modellkopf (the case's budget), element (the one element's own
+    # budget, on a population of one element per case), angegeben (budget=…), figuren
+    basis: str = "figuren"
+    case_budget: str | None = None  # the case's budget of the model header (for the hint)
 
     @property
     def difference(self) -> Decimal:
@@ -698,6 +358,7 @@ class Summary:
         return {
             **sides,
             "population": self.population,
+            "eingabe": self.reading.to_dict() if self.reading is not None else None,
             "fälle": self.rows,
             "ausgewertet": self.evaluated,
             "fehler": self.errors,
@@ -706,7 +367,8 @@ class Summary:
             "leere_zeilen": self.empty,
             "stufenwechsel": {name: {"fälle": lv.cases, "höher": lv.up, "niedriger": lv.down, "elemente": lv.elements}
                               for name, lv in self.levels.items()},
-            "budget": {"wert": self.budget.name, "einheit": unit, "alt": money(self.total_old),
+            "budget": {"wert": self.budget.name, "grundlage": self.basis, "einheit": unit,
+                       "alt": money(self.total_old),
                        "neu": money(self.total_new), "differenz": money(self.difference)},
             "verteilung": {
                 "einheit": unit,
@@ -726,6 +388,18 @@ class Summary:
             "sekunden": round(self.seconds, 3),
         }
 
+    def _basis_text(self) -> str:
+        """Which figure was summed, and why (for two versions)."""
+        name = self.budget.name
+        if self.basis == "element":
+            listed = self.budget.scope
+            other = f" (das Budget des ganzen Falls: --budget {self.case_budget})" if self.case_budget else ""
+            return (f"„{name}“, der eigene Betrag des Elements — jeder Fall der Population hat genau ein "
+                    f"Element in „{listed}“{other}")
+        if self.basis == "angegeben":
+            return f"„{name}“, wie mit --budget angegeben"
+        return f"„{name}“, das Budget des ganzen Falls laut Modellkopf"
+
     def top(self) -> list[tuple[Decimal, int, str, Decimal, Decimal]]:
         """The ten largest changes of the budget by amount, largest first (ties: input order)."""
         return sorted(self.largest, key=lambda item: (-item[0], -item[1]))
@@ -734,16 +408,19 @@ class Summary:
         data = self.to_dict()
         unit = self.budget.unit
         empty = f" · leere Zeilen: {self.empty}" if self.empty else ""
+        read = [f"  Eingabe: {self.reading.describe()}"] if self.reading is not None else []
         if self.figures is None:
             old_model = f"{self.old.name} {self.old.version or ''}"
             new_model = f"{self.new.name} {self.new.version or ''}"
             lines = [
                 f"Budgetvergleich {old_model} → {new_model}".replace("  ", " "),
                 f"  Population: {self.population}",
+                *read,
                 f"  Fälle: {self.rows} · ausgewertet: {self.evaluated} · Fehler: {self.errors}"
                 f" (alt {self.errors_old}, neu {self.errors_new})" + empty,
                 "",
                 f"Budget ({self.budget.name}, {unit}), Summe über die ausgewerteten Fälle",
+                f"  summiert: {self._basis_text()}",
             ]
         else:  # one model, named once; one evaluation per case, so one count of errors
             old, new = self.figures
@@ -754,6 +431,7 @@ class Summary:
                       for side, name, label in named]
             lines += [
                 f"  Population: {self.population}",
+                *read,
                 f"  Fälle: {self.rows} · ausgewertet: {self.evaluated} · Fehler: {self.errors}"
                 + empty,
                 "",
@@ -842,6 +520,9 @@ def compare(
     figures: tuple[str, str] | None = None,
     agreement: Any = None,
     at: _dt.date | None = None,
+    separator: str | None = None,
+    decimal: str | None = None,
+    sheet: str | None = None,
 ) -> Summary:
     """Evaluate every case of ``population`` under ``old`` and ``new`` and write per-case deltas
     to ``out`` (``.csv`` or ``.jsonl``, or an open text stream with ``out_format``); returns the
@@ -863,14 +544,19 @@ def compare(
     the same as that of an uninterrupted run; ``Summary.resumed`` says how many rows were taken
     over.
 
+    ``separator``, ``decimal`` and ``sheet`` say how a table is read where detection is not
+    wanted (:class:`~teilhabe_rules.inputs.population.Population`); the summary states how the
+    population was read (``Summary.reading``).
+
     One process: on two cores a second one gained under a tenth (see benchmarks/bench_compare.py),
     not worth its complexity."""
+    reading = {"separator": separator, "decimal": decimal, "sheet": sheet}
     if figures is not None:
         others = {"agreement_old": agreement_old, "agreement_new": agreement_new,
                   "at_old": at_old, "at_new": at_new, "values": values, "budget": budget}
         return _compare_figures(old, new, population, figures, out=out, out_format=out_format,
                                 agreement=agreement, at=at, progress=progress, resume=resume,
-                                others=others)
+                                others=others, reading=reading)
     if new is None:
         raise ValueError("compare: new is None only with figures=(ALT, NEU) "
                          "(two values of one model)")
@@ -885,22 +571,28 @@ def compare(
                 hint=f"gib den Stichtag an: --at TT.MM.JJJJ oder {flag} TT.MM.JJJJ", code="gültigkeit"))
     agreed_old = old.load_agreement(agreement_old) if agreement_old is not None else None
     agreed_new = new.load_agreement(agreement_new) if agreement_new is not None else None
-    chosen = fields(old, new, values, budget)
+    element = element_budget(old, new) if budget is None else None
+    per_element = element is not None and one_element_each(population, element[0], reading)
+    chosen = fields(old, new, values, budget, per_element=per_element)
     budget_field = next(f for f in chosen if f.kind == "budget")
-    summary = Summary(old.info, new.info, str(population), budget_field)
+    basis = "angegeben" if budget is not None else ("element" if per_element else "modellkopf")
+    summary = Summary(old.info, new.info, str(population), budget_field, basis=basis,
+                      case_budget=".".join(old.info.budget or ()) or None)
     evaluator = _Evaluator(old, new, agreed_old, agreed_new, at_old, at_new, chosen,
                            _base_dir(population))
     def identity(fmt: str) -> dict[str, Any]:
         return _run_identity(old, new, population, (agreed_old, agreed_new), (at_old, at_new),
-                             chosen, fmt)
+                             chosen, fmt, reading)
 
-    return _run(summary, chosen, evaluator, population, out, out_format, identity, progress, resume)
+    return _run(summary, chosen, evaluator, population, out, out_format, identity, progress, resume,
+                reading)
 
 
 def _compare_figures(model: Model, other: Model | None, population: str | Path,
                      figures: tuple[str, str], *, out: str | Path | TextIO | None,
                      out_format: str | None, agreement: Any, at: _dt.date | None,
-                     progress: TextIO | None, resume: bool, others: dict[str, Any]) -> Summary:
+                     progress: TextIO | None, resume: bool, others: dict[str, Any],
+                     reading: dict[str, str | None]) -> Summary:
     """:func:`compare` of two values of one model."""
     if other is not None and other is not model:
         raise ValueError("compare: figures=(ALT, NEU) compares two values of one model; "
@@ -923,18 +615,18 @@ def _compare_figures(model: Model, other: Model | None, population: str | Path,
     evaluator = _FigureEvaluator(model, agreed, at, nodes[old_name].key, nodes[new_name].key,
                                  _base_dir(population))
     def identity(fmt: str) -> dict[str, Any]:
-        run = _run_identity(model, model, population, (agreed, agreed), (at, at), [field], fmt)
+        run = _run_identity(model, model, population, (agreed, agreed), (at, at), [field], fmt, reading)
         run["figuren"] = [old_name, new_name]  # (absent for two versions: their state is as before)
         return run
 
     return _run(summary, [field], evaluator, population, out, out_format, identity, progress,
-                resume)
+                resume, reading)
 
 
 def _run(summary: Summary, chosen: list[Field], evaluator: _Evaluator | _FigureEvaluator,
          population: str | Path, out: str | Path | TextIO | None, out_format: str | None,
          identity: Callable[[str], dict[str, Any]], progress: TextIO | None,
-         resume: bool) -> Summary:
+         resume: bool, reading: dict[str, str | None]) -> Summary:
     """Evaluate the rows of ``population`` in batches, write them, and account them in ``summary``.
     ``identity(format)``: what makes a run the same, for resuming (:func:`_run_identity`)."""
     budget_field = next(f for f in chosen if f.kind == "budget")
@@ -949,13 +641,13 @@ def _run(summary: Summary, chosen: list[Field], evaluator: _Evaluator | _FigureE
     formatter = _Formatter(fmt, chosen, single=single) if out is not None else None
     batch = _Batch(evaluator, formatter, budget_field.name, packages)
     diffs = array.array("d")
-    rows = read_population(population)  # opens the population: a missing file fails here, before any output
+    rows = read_population(population, **reading)  # opens the population: a missing file fails here, before any output
     sink: _Rows | None = None
     bar: _Progress | None = None
     try:
         if isinstance(out, (str, Path)):
             assert formatter is not None
-            target = _RowFile(Path(out), identity(fmt))
+            target = _RowFile(Path(out), identity(fmt), formatter if fmt in _TABLES else None)
             restored = target.restore() if resume else None
             if restored is not None:
                 _take_over(restored, rows, batch, summary, diffs)
@@ -981,16 +673,17 @@ def _run(summary: Summary, chosen: list[Field], evaluator: _Evaluator | _FigureE
             if bar is not None:
                 bar.update(summary.rows)
         summary.empty = rows.empty
+        summary.reading = rows.properties
+        if diffs:
+            summary.quartiles = _quartiles(diffs)
         if sink is not None:
-            sink.finish()
+            sink.finish(summary)
     finally:
         rows.close()
         if sink is not None:
             sink.close()
         if bar is not None:
             bar.close(summary.rows)
-    if diffs:
-        summary.quartiles = _quartiles(diffs)
     return summary
 
 
@@ -1035,16 +728,6 @@ def _message(exc: BaseException) -> str:
     return f"interner Fehler ({type(exc).__name__}: {exc})"
 
 
-def _json_kind(value: Any) -> str:
-    if isinstance(value, list):
-        return "eine Liste […]"
-    if isinstance(value, str):
-        return "ein Text"
-    if value is None or isinstance(value, bool):
-        return f"„{json.dumps(value)}“"
-    return "eine Zahl"
-
-
 def _same_inputs(old: Model, new: Model) -> bool:
     """Whether both versions declare the same inputs (a variant that changes values only): then
     a case is read and checked once and evaluated under both."""
@@ -1065,11 +748,52 @@ def _same_inputs(old: Model, new: Model) -> bool:
 
 def _getter(f: Field) -> Any:
     """A function reading ``f`` from an evaluation's frame: one value on the top level, a tuple
-    over the elements of a list (nested lists flattened in order)."""
+    over the elements of a list (nested lists flattened in order); a budget in a list: the sum
+    over the elements."""
     key, scope = f.key, f.scope
     if not scope:
         return lambda frame: frame.value(key)
+    if f.kind == "budget":
+        return lambda frame: sum(frame.column(scope, key), Decimal(0))
     return lambda frame: frame.column(scope, key)
+
+
+def element_budget(old: Model, new: Model) -> tuple[str, str] | None:
+    """The element budget both versions declare alike (``budget bewohner.jahresbetrag``: list
+    and value), with the same unit in both; else None."""
+    mine, theirs = old.info.element_budget, new.info.element_budget
+    if mine is None or mine != theirs:
+        return None
+    key = f"{mine[0]}.{mine[1]}"
+    node_a, node_b = old.checked.nodes.get(key), new.checked.nodes.get(key)
+    if node_a is None or node_b is None or str(node_a.type.unit) != str(node_b.type.unit):
+        return None
+    return mine
+
+
+def one_element_each(population: str | Path, listed: str, reading: dict[str, str | None]) -> bool:
+    """Whether every case of the population that can be read has exactly one element in the
+    list ``listed`` (a population split per element — per person), and there is one. Reads the
+    population once more (stops at the first case with another number; for 2,000 person cases
+    about 4 % of the comparison's time)."""
+    found = False
+    with read_population(population, **reading) as rows:
+        for row in rows:
+            data, error = row.decoded()
+            if error is not None:
+                continue
+            if isinstance(data, Path):
+                try:
+                    data = read_data(data)
+                except TeilhabeError:
+                    continue
+            if not isinstance(data, dict):
+                continue
+            elements = data.get(listed)
+            if not isinstance(elements, list) or len(elements) != 1:
+                return False
+            found = True
+    return found
 
 
 class _Evaluator:
@@ -1090,7 +814,7 @@ class _Evaluator:
 
     def __call__(self, row: PopulationRow) -> _Record:
         record = _Record(row.id)
-        data, error = _row_data(row)
+        data, error = row.decoded()
         if error is not None:
             record.error_old = record.error_new = error
             return record
@@ -1107,21 +831,6 @@ class _Evaluator:
         return record
 
 
-def _row_data(row: PopulationRow) -> tuple[Any, str | None]:
-    """The case data of a population row (a JSON line decoded here), or why it is none."""
-    data, error = row.data, row.error
-    if error is None and row.raw is not None:
-        try:
-            data = decode_json(row.raw)
-        except JsonLineError as exc:
-            error = str(exc)
-        else:
-            if not isinstance(data, dict):
-                error = ("die Zeile ist kein Fall: ein Fall ist ein JSON-Objekt {…}, nicht "
-                         + _json_kind(data))
-    return data, error
-
-
 class _FigureEvaluator:
     """Evaluates one population row once under one model: value ``old`` is the old budget,
     value ``new`` the new one (the row holds them as the figure ``budget``)."""
@@ -1133,7 +842,7 @@ class _FigureEvaluator:
 
     def __call__(self, row: PopulationRow) -> _Record:
         record = _Record(row.id)
-        data, error = _row_data(row)
+        data, error = row.decoded()
         if error is None:
             try:
                 # the evaluation's frame, read directly: no views built
@@ -1285,48 +994,87 @@ def _json_value(value: Any) -> Any:
     return value
 
 
+_TABLES = ("xlsx", "parquet")  # written whole at the end, from rows kept as JSON arrays meanwhile
+
+
 class _Formatter:
-    """Per-case output rows: CSV (one column per figure and version, and the difference) or
-    JSON Lines (one object per case)."""
+    """Per-case output rows: CSV (one column per figure and version, and the difference; plain,
+    or ``csv-de`` for German Excel), JSON Lines (one object per case), or — for XLSX and
+    Parquet, written when all rows are there — one JSON array of typed cells per case."""
 
     def __init__(self, fmt: str, chosen: list[Field], single: bool = False):
         self.fmt, self.fields = fmt, chosen
         self.single = single  # two values of one model: a failed case has one message
 
-    def header(self) -> str:
-        if self.fmt != "csv":
-            return ""
-        names = ["fall", "status", "fehler"]
+    def columns(self) -> tuple[Column, ...]:
+        out = [Column("fall"), Column("status"), Column("fehler")]
         for f in self.fields:
-            unit = f" [{f.unit}]" if f.unit else ""
-            names += [f"{f.name}.alt{unit}", f"{f.name}.neu{unit}"]
+            listed = bool(f.scope) and f.kind != "budget"
+            kind = ("ganzzahlliste" if f.kind == "stufe" else "liste") if listed else (
+                "ganzzahl" if f.kind == "stufe" else "zahl")
+            out += [Column(f"{f.name}.alt", f.unit, kind), Column(f"{f.name}.neu", f.unit, kind)]
             if f.kind != "stufe":
-                names.append(f"{f.name}.differenz{unit}")
+                out.append(Column(f"{f.name}.differenz", f.unit, kind))
+        return tuple(out)
+
+    def header(self) -> str:
+        if self.fmt not in ("csv", "csv-de"):
+            return ""
+        names = [column.header for column in self.columns()]
         buffer = io.StringIO()
-        csv.writer(buffer, lineterminator="\n").writerow(names)
-        return buffer.getvalue()
+        csv.writer(buffer, lineterminator="\n", delimiter=";" if self.fmt == "csv-de" else ",").writerow(names)
+        return ("\ufeff" if self.fmt == "csv-de" else "") + buffer.getvalue()
 
     def writer(self, buffer: io.StringIO) -> Any:
         if self.fmt == "csv":
             out = csv.writer(buffer, lineterminator="\n")
             return lambda record: out.writerow(self.csv_cells(record))
+        if self.fmt == "csv-de":
+            german = csv.writer(buffer, lineterminator="\n", delimiter=";")
+            return lambda record: german.writerow([cell_text(value, True) for value in self.cells(record)])
+        if self.fmt in _TABLES:
+            return lambda record: buffer.write(
+                json.dumps([_json_value(value) for value in self.cells(record)], ensure_ascii=False) + "\n")
         return lambda record: buffer.write(json.dumps(self.json_object(record), ensure_ascii=False) + "\n")
 
-    def csv_cells(self, record: _Record) -> list[str]:
+    def cells(self, record: _Record) -> list[Any]:
+        """The row of a case as values (Decimal, int, tuples of these, text, None)."""
         if not record.ok or record.old is None or record.new is None:
             if self.single:
-                return [record.id, "fehler", record.error_old or record.error_new or ""]
+                return [record.id, "fehler", record.error_old or record.error_new or "",
+                        *([None] * (len(self.columns()) - 3))]
             errors = "; ".join(
                 f"{side}: {text}" for side, text in (("alt", record.error_old), ("neu", record.error_new)) if text
             )
-            return [record.id, "fehler", errors]
-        cells = [record.id, "ok", ""]
+            return [record.id, "fehler", errors, *([None] * (len(self.columns()) - 3))]
+        cells: list[Any] = [record.id, "ok", None]
         for f in self.fields:
             before, after = record.old[f.name], record.new[f.name]
-            cells += [_text(before), _text(after)]
+            cells += [before, after]
             if f.kind != "stufe":
-                cells.append(_text(_delta(before, after)))
+                cells.append(_delta(before, after))
         return cells
+
+    def csv_cells(self, record: _Record) -> list[str]:
+        if not record.ok or record.old is None or record.new is None:
+            return [_text(value) for value in self.cells(record)[:3]]
+        return [_text(value) for value in self.cells(record)]
+
+    def table(self, lines: Iterable[str]) -> Sheet:
+        """The rows kept as JSON arrays (:meth:`writer`), typed again by the columns."""
+        columns = self.columns()
+
+        def typed(value: Any, column: Column) -> Any:
+            if value is None or column.kind == "text":
+                return value
+            if isinstance(value, list):
+                inner = "ganzzahl" if column.kind == "ganzzahlliste" else "zahl"
+                return tuple(typed(item, Column("", kind=inner)) for item in value)
+            return int(value) if column.kind == "ganzzahl" else Decimal(value)
+
+        rows = ([typed(value, column) for value, column in zip(json.loads(line), columns, strict=True)]
+                for line in lines if line.strip())
+        return Sheet("Fälle", columns, rows)
 
     def json_object(self, record: _Record) -> dict[str, Any]:
         if not record.ok or record.old is None or record.new is None:
@@ -1347,16 +1095,33 @@ class _Formatter:
 
 
 def _output_format(out: str | Path | TextIO | None, out_format: str | None) -> str:
-    """The format of the per-case rows: given, or by the file's extension."""
+    """The format of the per-case rows: given, or by the file's extension (a FormatError if
+    neither names one of csv, csv-de, jsonl, xlsx, parquet)."""
     if out is None:
         return ""
     if not isinstance(out, (str, Path)):
-        return out_format or "jsonl"
-    path = Path(out)
-    fmt = out_format or {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl"}.get(path.suffix.lower())
-    if fmt is None:
-        raise CaseError(Diagnostic(f"„{path}“: die Ausgabe ist eine .csv- oder .jsonl-Datei", code="population"))
-    return fmt
+        return format_of(None, out_format or "jsonl", ("csv", "csv-de", "jsonl"))
+    return format_of(out, out_format)
+
+
+def summary_rows(data: dict[str, Any], prefix: str = "") -> list[tuple[str, Any]]:
+    """A summary (:meth:`Summary.to_dict`) as (label, value) rows, numbers as Decimals."""
+    out: list[tuple[str, Any]] = []
+    for key, value in data.items():
+        label = f"{prefix}{key}"
+        if isinstance(value, dict):
+            out += summary_rows(value, label + ".")
+        elif isinstance(value, list):
+            for number, item in enumerate(value, start=1):
+                out += summary_rows(item, f"{label}[{number}].") if isinstance(item, dict) else [(label, item)]
+        elif isinstance(value, str) and key != "version" and _NUMBER_TEXT.fullmatch(value):
+            out.append((label, Decimal(value)))
+        else:
+            out.append((label, value))
+    return out
+
+
+_NUMBER_TEXT = re.compile(r"-?\d+(\.\d+)?")
 
 
 class _Rows:
@@ -1365,7 +1130,7 @@ class _Rows:
     def write(self, text: str, tallies: list[_Tally], rows: int, seconds: float) -> None:
         raise NotImplementedError
 
-    def finish(self) -> None:
+    def finish(self, summary: Summary) -> None:
         """Every row is written."""
 
     def close(self) -> None:
@@ -1411,8 +1176,9 @@ class _RowFile(_Rows):
     complete line always describes a prefix of the partial file: a resumed run cuts the partial
     file there, replays the tallies into the summary and goes on with the next row."""
 
-    def __init__(self, target: Path, run: dict[str, Any]):
+    def __init__(self, target: Path, run: dict[str, Any], table: _Formatter | None = None):
         self.target = target
+        self.table = table  # XLSX or Parquet: written from the partial file's rows at the end
         self.partial = partial_path(target)
         self.state_path = self.partial.with_name(self.partial.name + STATE_SUFFIX)
         self.run = run
@@ -1554,9 +1320,21 @@ class _RowFile(_Rows):
         self._append({"zeilen": rows, "bytes": self.rows.size, "sekunden": round(seconds, 6),
                       "fälle": [_encode_tally(t) for t in tallies]})
 
-    def finish(self) -> None:
+    def finish(self, summary: Summary) -> None:
         assert self.rows is not None and self.state is not None
-        self.rows.commit()
+        if self.table is None:
+            self.rows.commit()
+        else:
+            self.rows.flush()
+            self.rows.handle.close()
+            staging = self.partial.with_name(self.partial.name + "." + self.table.fmt)
+            with self.partial.open(encoding="utf-8") as lines:
+                sheet = self.table.table(lines)
+                if self.table.fmt == "xlsx":
+                    write_tables(self.target, [sheet], summary_rows(summary.to_dict()), staging=staging)
+                else:
+                    write_table(self.target, sheet, "parquet", staging=staging)
+            self.partial.unlink(missing_ok=True)
         self.state.close()
         self.state_path.unlink(missing_ok=True)
 
@@ -1635,10 +1413,10 @@ def _take_over(restored: _Restored, rows: Population, batch: _Batch, summary: Su
 
 def _run_identity(old: Model, new: Model, population: str | Path, agreed: tuple[Any, Any],
                   at: tuple[_dt.date | None, _dt.date | None], chosen: list[Field],
-                  fmt: str) -> dict[str, Any]:
+                  fmt: str, reading: dict[str, str | None]) -> dict[str, Any]:
     """What makes two runs of a comparison the same: the library's version, the models (their
     files' texts), the population (its content), the options."""
-    return {
+    run: dict[str, Any] = {
         "bibliothek": __version__,
         "alt": _model_identity(old),
         "neu": _model_identity(new),
@@ -1650,6 +1428,10 @@ def _run_identity(old: Model, new: Model, population: str | Path, agreed: tuple[
             "vereinbarungen": [_agreement_identity(agreement) for agreement in agreed],
         },
     }
+    given = {key: value for key, value in reading.items() if value is not None}
+    if given:  # (absent when nothing is given: the identity of such runs is as before)
+        run["optionen"]["eingabe"] = given
+    return run
 
 
 def _model_identity(model: Model) -> str:
@@ -1674,13 +1456,13 @@ def _population_identity(path: Path) -> str:
     digest = hashlib.sha256()
     try:
         if path.is_dir():
-            for file in _case_files(path):
+            for file in case_files(path):
                 digest.update(file.name.encode("utf-8", "backslashreplace") + b"\0")
                 _hash_file(digest, file)
         else:
             _hash_file(digest, path)
     except OSError as exc:
-        raise _population_error(path, exc) from None
+        raise unreadable(path, exc) from None
     return digest.hexdigest()
 
 

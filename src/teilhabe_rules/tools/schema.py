@@ -15,7 +15,7 @@ Takes: a loaded :class:`~teilhabe_rules.model.Model` (or its checked model). Giv
 Built from the checked model alone (its scopes, inputs, parameters, tables, packages and nodes)
 and the unit table of :mod:`teilhabe_rules.units`. The schema describes the JSON form of a
 document; a TOML document is the same data (a TOML date is the JSON text ``JJJJ-MM-TT``). What
-JSON Schema cannot say is left to the library (and documented in ``docs/06_daten_schema.md``): a
+JSON Schema cannot say is left to the library (and documented in ``docs/06_daten.md``): a
 number given as text (``"15 min/Tag"``) is checked for its form and unit, not for its range; a
 date for its form and the days of its month (not for leap years); ``prüfung`` checks of the model and agreed
 corridor bounds are not part of the schema.

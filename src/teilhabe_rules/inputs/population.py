@@ -1,0 +1,684 @@
+"""Populations: many cases read one at a time, from a folder, JSON Lines or a table.
+
+Takes: a path — a directory of TOML (or JSON) case files, a JSON Lines file (``.jsonl``, one
+case per line), a CSV file (``.csv``, ``,``, ``;`` or tab between cells, detected from the
+header or given), an Excel workbook (``.xlsx``: the first sheet or one named) or a Parquet file
+(``.parquet``, read with DuckDB). Gives: a :class:`Population` — an iterator of
+:class:`PopulationRow` (a case's data, or why the lines it stands for are no case) — and its
+:class:`PopulationProperties` (format, separator, decimal mark, encoding), for a summary to say
+how the file was read.
+
+Nothing is lost: every row of the input belongs to exactly one :class:`PopulationRow`, a case or
+an error that names its line. A line that cannot be a case — bytes that are not UTF-8, a NUL
+byte, invalid JSON or CSV, nesting deeper than :data:`~teilhabe_rules.inputs.cases.MAX_NESTING`,
+longer than :data:`MAX_LINE` — is one error row and reading goes on; a file with a UTF-16 or
+UTF-32 byte order mark is read in that encoding; a UTF-8 byte order mark (Excel's „CSV UTF-8“) is
+skipped. Tables (CSV, XLSX, Parquet) name their columns like inputs and may write nested lists
+flat, one row per list element (:mod:`teilhabe_rules.inputs.tabular`); numbers in their text cells
+are read in the file's decimal notation, detected per file.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import datetime as _dt
+import math
+import re
+import zipfile
+from collections.abc import Iterable, Iterator, Sequence
+from decimal import Decimal
+from pathlib import Path
+from typing import IO, Any
+
+import attrs
+
+from ..errors import CaseError, Diagnostic, Location, did_you_mean
+from .cases import DocumentError, parse_document
+from .tabular import Column, DecimalMark, TableCase, TableRow, assemble, parse_column
+
+__all__ = ["FORMATS", "MAX_LINE", "JsonLineError", "Population", "PopulationProperties", "PopulationRow",
+           "case_files", "count_rows", "decode_json", "read_population", "unreadable"]
+
+MAX_LINE = 16 * 1024 * 1024  # characters of a population line (10,000 residents: about 5 MB)
+_CHUNK = 1 << 20
+_SNIFF = 4096  # bytes read first, to tell the encoding
+
+# the formats by suffix: (format, what it is called)
+FORMATS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".tsv": "csv", ".xlsx": "xlsx",
+           ".xlsm": "xlsx", ".parquet": "parquet"}
+_SEPARATORS = {",": ",", ";": ";", "\t": "\t", "tab": "\t", "\\t": "\t", "tabulator": "\t"}
+
+
+@attrs.frozen
+class PopulationRow:
+    """One case of a population: its id (file name, ``Zeile N`` or the key of a table's case),
+    its data or file, or why it could not be read. ``line``/``last_line``: the lines (sheet or
+    Parquet rows) it was read from (None: a case file)."""
+
+    id: str
+    data: Any = None
+    error: str | None = None
+    raw: str | None = None  # a JSON line, decoded where the case is evaluated
+    size: int = 0  # characters of the line the row was read from (0: a case file)
+    line: int | None = None
+    last_line: int | None = None
+
+    def decoded(self) -> tuple[Any, str | None]:
+        """The case data (a JSON line decoded here), or why the row is no case."""
+        data, error = self.data, self.error
+        if error is None and self.raw is not None:
+            try:
+                data = decode_json(self.raw)
+            except JsonLineError as exc:
+                error = str(exc)
+            else:
+                if not isinstance(data, dict):
+                    error = ("die Zeile ist kein Fall: ein Fall ist ein JSON-Objekt {…}, nicht "
+                             + _json_kind(data))
+        return data, error
+
+    def location(self, file: str | Path) -> Location | None:
+        """Where the row stands in the population ``file`` (None for a case file of a folder)."""
+        if self.line is None:
+            return None
+        return Location(str(file), self.line, 1, self.last_line if self.last_line != self.line else None)
+
+
+@attrs.frozen
+class PopulationProperties:
+    """How a population was read: ``format`` (verzeichnis, jsonl, csv, xlsx, parquet), the CSV
+    ``separator``, the ``decimal`` mark of numbers in text cells (``,``, ``.``, None: no cell
+    told), the ``encoding`` and whether the file had a byte order mark, the ``sheet`` read."""
+
+    format: str
+    separator: str | None = None
+    decimal: str | None = None
+    decimal_given: bool = False
+    encoding: str | None = None
+    bom: bool = False
+    sheet: str | None = None
+
+    def describe(self) -> str:
+        """One line in German: ``CSV · Trennzeichen „;“ · Dezimalkomma (erkannt) · UTF-8 mit BOM``."""
+        names = {"verzeichnis": "Verzeichnis von Falldateien", "jsonl": "JSON Lines", "csv": "CSV",
+                 "xlsx": "Excel (XLSX)", "parquet": "Parquet"}
+        parts = [names.get(self.format, self.format)]
+        if self.sheet is not None:
+            parts.append(f"Blatt „{self.sheet}“")
+        if self.separator is not None:
+            parts.append("Trennzeichen " + ("Tabulator" if self.separator == "\t" else f"„{self.separator}“"))
+        if self.format in ("csv", "xlsx", "parquet"):
+            if self.decimal is None:
+                parts.append("keine Dezimalzahl in Textzellen")
+            else:
+                mark = "Dezimalkomma" if self.decimal == "," else "Dezimalpunkt"
+                parts.append(f"{mark} ({'angegeben' if self.decimal_given else 'erkannt'})")
+        if self.encoding is not None:
+            parts.append(self.encoding + (" mit BOM" if self.bom else ""))
+        return " · ".join(parts)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"format": self.format, "trennzeichen": self.separator, "dezimalzeichen": self.decimal,
+                "dezimalzeichen_angegeben": self.decimal_given, "kodierung": self.encoding,
+                "bom": self.bom, "blatt": self.sheet}
+
+
+_MARK = "teilhabe_rules.markieren"
+_MARKED = re.compile("[\ud800-\udfff]")  # an undecodable byte b, marked as chr(0xDC00 + b)
+
+
+def _mark_undecodable(exc: UnicodeError) -> tuple[str, int]:
+    """Decoding error handler: each undecodable byte b becomes the lone surrogate U+DC00 + b,
+    which no correctly decoded text contains — so a line can say where its bad byte is."""
+    if not isinstance(exc, UnicodeDecodeError):
+        raise exc
+    return "".join(chr(0xDC00 + byte) for byte in exc.object[exc.start:exc.end]), exc.end
+
+
+codecs.register_error(_MARK, _mark_undecodable)
+
+# a byte order mark at the start of the file chooses the encoding; without one it is UTF-8
+_BOMS = ((codecs.BOM_UTF32_LE, "utf-32", "UTF-32"), (codecs.BOM_UTF32_BE, "utf-32", "UTF-32"),
+         (codecs.BOM_UTF16_LE, "utf-16", "UTF-16"), (codecs.BOM_UTF16_BE, "utf-16", "UTF-16"),
+         (codecs.BOM_UTF8, "utf-8-sig", "UTF-8"))
+
+
+def _encoding_of(head: bytes) -> tuple[str, str, bool]:
+    """The codec, the name of a file's encoding and whether it starts with a byte order mark
+    (UTF-8 without one). FF FE 00 00 is UTF-32 only if what follows is valid UTF-32: else UTF-16
+    text starting with U+0000."""
+    for bom, codec, shown in _BOMS:
+        if head.startswith(bom):
+            if bom == codecs.BOM_UTF32_LE:
+                body = head[4:len(head) - (len(head) - 4) % 4]
+                try:
+                    body.decode("utf-32-le")
+                except UnicodeDecodeError:
+                    continue
+            return codec, shown, True
+    return "utf-8", "UTF-8", False
+
+
+class Population:
+    """The rows of a population, read one at a time (see the module docstring for the formats).
+
+    Every non-empty line of a JSON Lines file, and every case of a table (a row, or the rows of
+    one key), is one row: a case, or an error row saying why it is none. Reading goes on after a
+    bad line; a header that cannot be read fails when the population is opened, before any row.
+    ``empty`` counts the empty lines passed (not rows); :attr:`properties` says how the file is
+    read (its decimal mark is known once a cell told it).
+
+    ``separator`` (``,``, ``;``, ``tab``), ``decimal`` (``,``, ``.``) and ``sheet`` (a sheet's
+    name or 1-based number) override what is detected; each applies to the formats that have it."""
+
+    def __init__(self, path: str | Path, *, separator: str | None = None, decimal: str | None = None,
+                 sheet: str | None = None):
+        path = Path(path)
+        self.path = path
+        self.empty = 0
+        self.encoding = "UTF-8"
+        self.bom = False
+        self.separator: str | None = None
+        self.sheet: str | None = None
+        self._handle: IO[bytes] | None = None
+        self._closers: list[Any] = []
+        try:
+            self.decimal = DecimalMark(decimal)
+        except ValueError as exc:
+            raise CaseError(Diagnostic(str(exc), code="population")) from None
+        if separator is not None and separator.lower() not in _SEPARATORS:
+            raise CaseError(Diagnostic(f"kein Trennzeichen: „{separator}“ (erlaubt: „,“, „;“ oder „tab“)",
+                                       code="population"))
+        self._given_separator = _SEPARATORS[separator.lower()] if separator is not None else None
+        if path.is_dir():
+            self.format = "verzeichnis"
+            try:
+                files = case_files(path)
+            except OSError as exc:
+                raise unreadable(path, exc) from None
+            self._rows: Iterator[PopulationRow] = (PopulationRow(file.name, file) for file in files)
+            return
+        fmt = FORMATS.get(path.suffix.lower())
+        if fmt is None:
+            raise CaseError(Diagnostic(
+                f"„{path}“ ist keine Population: erwartet ein Verzeichnis von TOML-Dateien, "
+                "eine JSON-Lines-Datei (.jsonl), eine CSV-Datei (.csv), eine Excel-Mappe (.xlsx) "
+                "oder eine Parquet-Datei (.parquet)", code="population"))
+        self.format = fmt
+        if fmt == "xlsx":
+            self._rows = self._tables(self._xlsx(sheet))
+            return
+        if fmt == "parquet":
+            self._rows = self._tables(self._parquet())
+            return
+        try:
+            self._handle = path.open("rb")
+        except OSError as exc:
+            raise unreadable(path, exc) from None
+        lines = self._lines(self._handle)
+        if fmt == "csv":
+            try:
+                columns = self._csv_header(lines)
+            except BaseException:
+                self._handle.close()
+                raise
+            self._rows = self._tables((columns, self._csv_rows(lines, len(columns))))
+        else:
+            self._rows = self._jsonl_rows(lines)
+
+    @property
+    def properties(self) -> PopulationProperties:
+        """How the population is read (the decimal mark as far as detected)."""
+        text = self.format in ("jsonl", "csv")
+        return PopulationProperties(
+            self.format, self.separator, self.decimal.mark if self.format in ("csv", "xlsx", "parquet") else None,
+            self.decimal.given, self.encoding if text else None, self.bom if text else False, self.sheet)
+
+    def __iter__(self) -> Population:
+        return self
+
+    def __next__(self) -> PopulationRow:
+        return next(self._rows)
+
+    def close(self) -> None:
+        if self._handle is not None:
+            self._handle.close()
+        for close in self._closers:
+            close()
+        self._closers = []
+
+    def __enter__(self) -> Population:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- lines --
+
+    def _lines(self, handle: IO[bytes]) -> Iterator[tuple[int, str | None]]:
+        """(number, text) of each line, without its line end (``\\n`` or ``\\r\\n``) and without a
+        leading byte order mark; text None: the line is longer than :data:`MAX_LINE` (it is
+        skipped without being kept). Undecodable bytes are marked (:func:`_mark_undecodable`)."""
+        number = 0
+        try:
+            data = handle.read(_SNIFF)
+            codec, self.encoding, self.bom = _encoding_of(data)
+            decoder = codecs.getincrementaldecoder(codec)(errors=_MARK)
+            parts: list[str] = []  # the line read so far
+            size = 0
+            long = False
+            while True:
+                text = decoder.decode(data, final=not data)
+                pieces = text.split("\n")
+                for piece in pieces[:-1]:
+                    number += 1
+                    if long or size + len(piece) > MAX_LINE:
+                        yield number, None
+                    else:
+                        yield number, _clean("".join(parts) + piece if parts else piece)
+                    parts, size, long = [], 0, False
+                rest = pieces[-1]
+                if not long and rest:
+                    size += len(rest)
+                    if size > MAX_LINE:
+                        parts, long = [], True
+                    else:
+                        parts.append(rest)
+                if not data:
+                    break
+                data = handle.read(_CHUNK)
+        except OSError as exc:
+            raise unreadable(self.path, exc, number) from None
+        if parts or long:  # the last line has no line end
+            yield number + 1, None if long else _clean("".join(parts))
+
+    def _problem(self, line: str | None) -> str | None:
+        """Why a line cannot be a case whatever its content says, or None."""
+        if line is None:
+            return f"die Zeile ist zu lang (mehr als {MAX_LINE:,} Zeichen)".replace(",", ".")
+        bad = _MARKED.search(line)
+        if bad is not None:
+            byte = ord(bad.group()) - 0xDC00
+            hint = "; in Excel: Speichern unter „CSV UTF-8“" if self.format == "csv" else ""
+            return (f"die Zeile ist kein gültiges {self.encoding}: Byte 0x{byte:02X} an Stelle "
+                    f"{bad.start() + 1} (eine Population ist in UTF-8 geschrieben{hint})")
+        if "\x00" in line:
+            return (f"die Zeile enthält ein Nullbyte (Stelle {line.index(chr(0)) + 1}) — ist die "
+                    "Datei UTF-16 ohne Byte-Order-Mark? Eine Population ist in UTF-8 geschrieben")
+        return None
+
+    # -- JSON Lines --
+
+    def _jsonl_rows(self, lines: Iterator[tuple[int, str | None]]) -> Iterator[PopulationRow]:
+        for number, line in lines:
+            if line is not None and not line.strip(_BLANK):
+                self.empty += 1  # an empty line is no row
+                continue
+            problem = self._problem(line)
+            if problem is not None:
+                yield PopulationRow(f"Zeile {number}", error=problem, line=number, last_line=number)
+            else:
+                yield PopulationRow(f"Zeile {number}", raw=line, size=len(line or ""), line=number,
+                                    last_line=number)
+
+    # -- tables --
+
+    def _tables(self, table: tuple[list[Column], Iterable[TableRow]]) -> Iterator[PopulationRow]:
+        columns, rows = table
+        for case in assemble(columns, rows):
+            yield self._row(case)
+
+    def _row(self, case: TableCase) -> PopulationRow:
+        return PopulationRow(case.id, case.data, case.error, line=case.line, last_line=case.last_line,
+                             size=case.size)
+
+    def _cell(self, value: Any, line: int, column: int) -> Any:
+        """A cell's value: None (empty), JSON data (a text starting with ``[`` or ``{``), a number
+        of a text cell in the file's notation (:class:`~teilhabe_rules.inputs.tabular.DecimalMark`),
+        or the value; a ValueError (German) if it is none of these."""
+        if isinstance(value, str):
+            text = value.strip()
+            if not text:
+                return None
+            if text[:1] in "[{":
+                return _exact(decode_json(text))
+            return self.decimal.read(text, line, column)
+        return _exact(value)
+
+    # -- CSV --
+
+    def _csv_header(self, lines: Iterator[tuple[int, str | None]]) -> list[Column]:
+        """The columns of the header (the first line that is not empty; none in an empty file),
+        or a CaseError. The separator is given, or the one of ``;``, ``,`` and tab found most
+        often in the header (``,`` if none)."""
+        name = str(self.path)
+        for number, line in lines:
+            if line is not None and not line.strip(_BLANK):
+                continue
+            problem = self._problem(line)
+            if problem is None:
+                assert line is not None
+                self.separator = self._given_separator or _separator_of(line)
+                try:
+                    header = next(csv.reader((line,), strict=True, delimiter=self.separator))
+                except csv.Error as exc:
+                    problem = _csv_message(exc, self.separator)
+            if problem is not None:
+                raise CaseError(Diagnostic(
+                    f"Die Kopfzeile der CSV-Datei ist nicht lesbar: {problem}",
+                    Location(name, number, 1), code="population"))
+            return _columns(header, name, number)
+        self.separator = self._given_separator or ","
+        return []
+
+    def _csv_rows(self, lines: Iterator[tuple[int, str | None]], width: int) -> Iterator[TableRow]:
+        separator = self.separator or ","
+        for number, line in lines:
+            if line is not None and not line.strip(_BLANK):
+                self.empty += 1
+                continue
+            problem = self._problem(line)
+            if problem is not None:
+                yield number, None, problem, len(line or "")
+                continue
+            assert line is not None
+            try:
+                cells = next(csv.reader((line,), strict=True, delimiter=separator))
+            except csv.Error as exc:
+                yield number, None, f"die Zeile ist kein gültiges CSV: {_csv_message(exc, separator)}", len(line)
+                continue
+            if not any(cell.strip() for cell in cells):
+                self.empty += 1  # only separators: an empty row of a spreadsheet
+                continue
+            if len(cells) != width:
+                yield number, None, f"die Zeile hat {len(cells)} Felder, die Kopfzeile {width}", len(line)
+                continue
+            yield self._typed(number, cells, len(line))
+
+    def _typed(self, number: int, cells: Sequence[Any], size: int = 0) -> TableRow:
+        """A row's cells as values, or why one is none (naming its column)."""
+        out = []
+        for index, value in enumerate(cells, start=1):
+            try:
+                out.append(self._cell(value, number, index))
+            except JsonLineError as exc:
+                return number, None, f"die Zeile lässt sich nicht lesen: Spalte {index}: {exc}", size
+            except ValueError as exc:
+                return number, None, f"Spalte {index}: {exc}", size
+        return number, out, None, size
+
+    # -- XLSX --
+
+    def _xlsx(self, sheet: str | None) -> tuple[list[Column], Iterable[TableRow]]:
+        """The columns of a sheet's first non-empty row and its rows below (read-only mode:
+        row by row, the workbook is not held whole)."""
+        try:
+            import openpyxl
+            from openpyxl.utils.exceptions import InvalidFileException
+        except ImportError:  # pragma: no cover - a core dependency
+            raise CaseError(Diagnostic("Excel-Mappen lesen braucht das Paket openpyxl", code="population")) from None
+        name = str(self.path)
+        try:
+            book = openpyxl.load_workbook(self.path, read_only=True, data_only=True)
+        except (OSError, zipfile.BadZipFile, InvalidFileException, KeyError, ValueError) as exc:
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else "keine gültige Excel-Mappe (.xlsx)"
+            raise CaseError(Diagnostic(f"Die Population „{name}“ lässt sich nicht lesen: {reason}",
+                                       Location(name, 1, 1), code="population")) from None
+        self._closers.append(book.close)
+        names = book.sheetnames
+        if sheet is None:
+            chosen = names[0]
+        elif sheet in names:
+            chosen = sheet
+        elif sheet.isdigit() and 1 <= int(sheet) <= len(names):
+            chosen = names[int(sheet) - 1]
+        else:
+            book.close()
+            raise CaseError(Diagnostic(f"„{name}“ hat kein Blatt „{sheet}“", code="population",
+                                       hint=did_you_mean(sheet, names) or "Blätter: " + ", ".join(names)))
+        self.sheet = chosen
+        rows = book[chosen].iter_rows(values_only=True)
+        for number, values in enumerate(rows, start=1):
+            if any(_filled(v) for v in values):
+                header = [("" if v is None else str(v)) for v in values]
+                while header and not header[-1].strip():
+                    header.pop()
+                columns = _columns(header, name, number)
+                return columns, self._sheet_rows(rows, number, len(columns))
+        return [], iter(())
+
+    def _sheet_rows(self, rows: Iterator[tuple[Any, ...]], header: int, width: int) -> Iterator[TableRow]:
+        for number, values in enumerate(rows, start=header + 1):
+            if not any(_filled(v) for v in values):
+                self.empty += 1
+                continue
+            extra = [i for i, v in enumerate(values[width:], start=width + 1) if _filled(v)]
+            if extra:
+                yield number, None, f"die Zeile hat einen Wert in Spalte {extra[0]}, rechts der Kopfzeile", 0
+                continue
+            cells = list(values[:width]) + [None] * (width - len(values))
+            yield self._typed(number, [_sheet_value(v) for v in cells])
+
+    # -- Parquet --
+
+    def _parquet(self) -> tuple[list[Column], Iterable[TableRow]]:
+        """The columns and rows of a Parquet file, read with DuckDB in batches (DECIMAL as
+        Decimal; DOUBLE as the Decimal of its shortest text)."""
+        import duckdb
+
+        name = str(self.path)
+        connection = duckdb.connect(config={"threads": 1})
+        try:
+            result = connection.execute("SELECT * FROM read_parquet(?)", [name])
+        except duckdb.Error as exc:
+            connection.close()
+            reason = "die Datei fehlt" if not self.path.exists() else f"keine gültige Parquet-Datei ({exc})"
+            raise CaseError(Diagnostic(f"Die Population „{name}“ lässt sich nicht lesen: {reason}",
+                                       Location(name, 1, 1), code="population")) from None
+        self._closers.append(connection.close)
+        header = [item[0] for item in result.description or ()]
+        columns = _columns(header, name, 1)
+
+        def rows() -> Iterator[TableRow]:
+            number = 0
+            while batch := result.fetchmany(1024):
+                for values in batch:
+                    number += 1
+                    yield self._typed(number, list(values))
+
+        return columns, rows()
+
+
+def _filled(value: Any) -> bool:
+    return value is not None and not (isinstance(value, str) and not value.strip())
+
+
+def _sheet_value(value: Any) -> Any:
+    """A spreadsheet cell's value for a case: a number as the Decimal of its text (exact as
+    shown: ``250.5``, not the binary fraction), a date-time at midnight as its date."""
+    if isinstance(value, _dt.datetime):
+        return value.date() if value.time() == _dt.time() else value
+    if isinstance(value, _dt.time):
+        return value.isoformat()
+    return value
+
+
+def _exact(value: Any) -> Any:
+    """Cell data with every float as the Decimal of its shortest text (never a float)."""
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise ValueError(f"„{value}“ ist keine endliche Zahl")
+        return Decimal(repr(value))
+    if isinstance(value, dict):
+        return {str(key): _exact(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_exact(item) for item in value]
+    return value
+
+
+def _separator_of(header: str) -> str:
+    counts = {mark: header.count(mark) for mark in (";", ",", "\t")}
+    best = max(counts, key=lambda mark: counts[mark])
+    return best if counts[best] else ","
+
+
+def _columns(header: Sequence[str], name: str, line: int) -> list[Column]:
+    """The columns of a header; an unusable name is a CaseError located at its cell."""
+    out = []
+    for index, text in enumerate(header, start=1):
+        try:
+            out.append(parse_column(index, text))
+        except ValueError as exc:
+            raise CaseError(Diagnostic(
+                f"Spalte {index} „{text}“: {exc}", Location(name, line, index), code="population",
+                hint="Spalten heißen wie die Eingaben: plaetze, lp2a.kap4, bewohner[1].pflegegrad, "
+                     "bewohner[].kuerzel (ein Element je Zeile), fall (Kennung des Falls)",
+            )) from None
+    return out
+
+
+_BLANK = " \t\r"  # what an empty line may hold (JSON's whitespace)
+
+
+def _clean(line: str) -> str:
+    """A line without ``\\r`` before its end and without a byte order mark at its start (files
+    joined with ``cat`` keep theirs)."""
+    if line.endswith("\r"):
+        line = line[:-1]
+    return line[1:] if line.startswith("\ufeff") else line
+
+
+_CSV_MESSAGES = {
+    "new-line character seen in unquoted field - do you need to open the file in "
+    "universal-newline mode?": "ein Wagenrücklauf (\\r) mitten in der Zeile",
+    "unexpected end of data":
+        "ein Anführungszeichen wird nicht geschlossen (eine Zelle geht nicht über das Zeilenende)",
+}
+
+
+def _csv_message(exc: csv.Error, separator: str = ",") -> str:
+    text = str(exc)
+    if text.startswith("field larger than field limit"):
+        return f"eine Zelle ist länger als {csv.field_size_limit():,} Zeichen".replace(",", ".")
+    if text == f"'{separator}' expected after '\"'":
+        shown = "der Tabulator" if separator == "\t" else ("das Komma" if separator == "," else f"„{separator}“")
+        return f"nach einem schließenden Anführungszeichen fehlt {shown}"
+    return _CSV_MESSAGES.get(text, text)
+
+
+def unreadable(path: Path, exc: OSError, line: int | None = None) -> CaseError:
+    """The error of a population that cannot be read (after ``line``)."""
+    where = f" (nach Zeile {line})" if line else ""
+    return CaseError(Diagnostic(
+        f"Die Population lässt sich nicht lesen{where}: {exc.strerror or exc}",
+        Location(str(path), line or 1, 1), code="population"))
+
+
+def case_files(folder: Path) -> list[Path]:
+    """The case files of a population directory, by name."""
+    suffixes = (".toml", ".json")
+    return sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in suffixes)
+
+
+def read_population(path: str | Path, *, separator: str | None = None, decimal: str | None = None,
+                    sheet: str | None = None) -> Population:
+    """The cases of a population, one at a time (:class:`Population`). A population that cannot
+    be opened fails here, before any row."""
+    return Population(path, separator=separator, decimal=decimal, sheet=sheet)
+
+
+# ---- one text of JSON ----
+
+
+# the decoder's messages in German
+_JSON_MESSAGES = {
+    "Expecting value": "ein Wert fehlt",
+    "Expecting property name enclosed in double quotes": "ein Schlüssel in doppelten Anführungszeichen fehlt",
+    "Expecting ',' delimiter": "ein Komma fehlt",
+    "Expecting ':' delimiter": "ein Doppelpunkt fehlt",
+    "Unterminated string starting at": "ein Text ist nicht geschlossen",
+    "Extra data": "nach dem Fall folgt weiterer Text",
+    "Invalid control character at": "ein Steuerzeichen im Text",
+    "Invalid \\escape": "eine ungültige Escape-Sequenz",
+}
+
+
+class JsonLineError(ValueError):
+    """A JSON text that is no case data; the message (German) says why."""
+
+
+def decode_json(text: str) -> Any:
+    """The data of one JSON text (a population line or a table cell), decimals exact, or a
+    :class:`JsonLineError`: invalid JSON, nested deeper than
+    :data:`~teilhabe_rules.inputs.cases.MAX_NESTING`, or a number of thousands of digits. Decoded by
+    :func:`teilhabe_rules.inputs.cases.parse_document` (the decoder of case files); never a Python
+    error."""
+    try:
+        return parse_document(text, json_format=True)
+    except DocumentError as exc:
+        raise JsonLineError(_json_message(exc)) from None
+
+
+def _json_message(exc: DocumentError) -> str:
+    """The message of a JSON text that could not be decoded, in German, with its place."""
+    where = f"Stelle {exc.column}" if exc.line == 1 else f"Zeile {exc.line}, Stelle {exc.column}"
+    for english, german in _JSON_MESSAGES.items():
+        if exc.message.startswith(english):
+            return f"kein gültiges JSON: {german} ({where})"
+    return f"{exc.message} ({where})"
+
+
+def _json_kind(value: Any) -> str:
+    if isinstance(value, list):
+        return "eine Liste […]"
+    if isinstance(value, str):
+        return "ein Text"
+    if value is None or isinstance(value, bool):
+        return "„true“" if value is True else ("„false“" if value is False else "„null“")
+    return "eine Zahl"
+
+
+def count_rows(path: str | Path) -> int | None:
+    """How many rows a population has (for the progress bar), or None if unknown (a workbook;
+    a table whose rows are list elements has fewer cases than rows)."""
+    path = Path(path)
+    try:
+        if path.is_dir():
+            return sum(1 for p in path.iterdir() if p.is_file() and p.suffix.lower() in (".toml", ".json"))
+        fmt = FORMATS.get(path.suffix.lower())
+        if fmt == "parquet":
+            return _parquet_count(path)
+        if fmt not in ("jsonl", "csv"):
+            return None
+        with path.open("rb") as handle:
+            lines = _count_lines(handle)
+        return lines - 1 if fmt == "csv" else lines
+    except OSError:
+        return None
+
+
+def _parquet_count(path: Path) -> int | None:
+    import duckdb
+
+    try:
+        with duckdb.connect(config={"threads": 1}) as connection:
+            found = connection.execute("SELECT count(*) FROM read_parquet(?)", [str(path)]).fetchone()
+    except duckdb.Error:
+        return None
+    return int(found[0]) if found else None
+
+
+def _count_lines(handle: IO[bytes]) -> int:
+    """The lines of a file that are not blank, read in chunks of 1 MiB (a file without line
+    ends is never held whole)."""
+    count = 0
+    filled = False  # the line read so far has a non-blank byte
+    while chunk := handle.read(_CHUNK):
+        pieces = chunk.split(b"\n")
+        for piece in pieces[:-1]:
+            count += filled or bool(piece.strip())
+            filled = False
+        filled = filled or bool(pieces[-1].strip())
+    return count + filled
+

@@ -1,0 +1,335 @@
+"""Tables as cases: columns named like inputs, numbers in the file's notation, lists flat or nested.
+
+Takes: the header of a table (CSV line, first row of a spreadsheet, Parquet column names) and its
+rows as cells. Gives: case data, one mapping per case, with the lines it came from; or, per case,
+why it is none.
+
+Columns are input paths (``plaetze``, ``lp2a.kap4``, ``bewohner[1].pflegegrad``). The flat layout
+of nested models writes one row per list element: a column ``bewohner[].kuerzel`` adds an element
+to the list ``bewohner`` in each row where a cell of ``bewohner[]`` is filled; a column
+``bewohner[].massnahmen[].stunden`` adds a measure to the resident of the same or the nearest row
+above. The column :data:`KEY` (``fall``) names the case: rows with the same key, one below the
+other, are one case, and a row with an empty key continues the case above. Without a key column
+each row is a case of its own. Values outside lists (the offer's) may be given in any row of the
+case; given twice, they must agree.
+
+Numbers in text cells are read in the notation of the file (:class:`DecimalMark`): decimal comma
+(``250,5``, with points grouping thousands: ``1.234,5``) or decimal point (``250.5``), detected
+from the first cell that tells (``12`` does not, ``1,5`` does) or given. A number in the other
+notation is an error of its row that names both cells — never read as some other number. A cell
+starting with ``[`` or ``{`` is JSON (with JSON's decimal point).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any
+
+import attrs
+
+from ..paths import PathError, format_path, parse_path, set_path
+from ..units import UnitError, parse_unit
+
+__all__ = ["KEY", "Column", "DecimalMark", "TableCase", "assemble", "parse_column"]
+
+KEY = "fall"  # the column that names a case (and groups the rows of one case)
+_MAX_INDEX = 100_000  # the largest list index of a column
+
+_NUMBER = re.compile(r"([+-]?)(\d[\d.,]*)\s*(.*)", re.S)
+_PLAIN = re.compile(r"\d+")
+_COMMA = re.compile(r"\d+,\d+")
+_POINT = re.compile(r"\d+\.\d+")
+_GROUPED_COMMA = re.compile(r"\d{1,3}(?:\.\d{3})+(?:,\d+)?")  # 1.234 / 1.234,5 (German)
+_GROUPED_POINT = re.compile(r"\d{1,3}(?:,\d{3})+\.\d+")  # 1,234.5 (English, with a fraction)
+
+NAMES = {",": "Dezimalkomma", ".": "Dezimalpunkt"}
+
+
+@attrs.frozen
+class Column:
+    """A column of a table: its 1-based position, its header text, the lists it adds an element
+    to (``bewohner[].massnahmen[].x``: two, outermost first) and the steps inside the innermost
+    element (or the case, for a column outside lists)."""
+
+    index: int
+    text: str
+    lists: tuple[tuple[str | int, ...], ...]
+    steps: tuple[str | int, ...]
+    key: bool = False
+
+
+def parse_column(index: int, text: str) -> Column:
+    """The column of header cell ``text``; a ValueError (German) if it names no input path."""
+    name = text.strip()
+    if name == KEY:
+        return Column(index, name, (), (), key=True)
+    for separator in (";", ",", "\t"):
+        if separator in name:
+            shown = "Tabulator" if separator == "\t" else f"„{separator}“"
+            raise ValueError(f"„{name}“ enthält {shown}: ist die Datei mit {shown} getrennt? "
+                             "(--trennzeichen)")
+    parts = name.split("[]")
+    lists: list[tuple[str | int, ...]] = []
+    for number, part in enumerate(parts):
+        if number and part and not part.startswith("."):
+            raise ValueError(f"nach „[]“ folgt „.name“, nicht „{part}“")
+        part = part[1:] if number else part
+        if not part and number < len(parts) - 1:
+            raise ValueError("„[]“ folgt auf einen Namen (bewohner[].kuerzel)")
+        if not part:
+            raise ValueError("nach „[]“ folgt der Name einer Eingabe (bewohner[].kuerzel)")
+        try:
+            steps = parse_path(part)
+        except PathError as exc:
+            raise ValueError(str(exc)) from None
+        if any(isinstance(step, int) and step > _MAX_INDEX for step in steps):
+            raise ValueError(f"ein Listenindex über {_MAX_INDEX:,}".replace(",", "."))
+        if number < len(parts) - 1:
+            lists.append(steps)
+        else:
+            return Column(index, name, tuple(lists), steps)
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+class DecimalMark:
+    """The decimal mark of one file: given (``","`` or ``"."``), or detected from the first cell
+    that tells. ``where``: the cell it was detected at (text, line, column)."""
+
+    def __init__(self, given: str | None = None):
+        if given not in (None, ",", "."):
+            raise ValueError(f"kein Dezimalzeichen: „{given}“ (erlaubt: „,“ oder „.“)")
+        self.mark = given
+        self.given = given is not None
+        self.where: tuple[str, int, int] | None = None
+
+    @property
+    def name(self) -> str | None:
+        """``Dezimalkomma``, ``Dezimalpunkt``, or None (no cell told yet)."""
+        return NAMES.get(self.mark or "")
+
+    def read(self, text: str, line: int, column: int) -> str:
+        """``text`` with a number in the file's notation rewritten with a decimal point
+        (``1.234,5 EUR/h`` → ``1234.5 EUR/h``); other text unchanged. A number in the other
+        notation is a ValueError (German, naming where the notation was detected)."""
+        match = _NUMBER.fullmatch(text)
+        if match is None:
+            return text
+        sign, digits, rest = match.groups()
+        if rest and not _is_unit(rest):
+            return text  # text that starts with digits (a date, a name): not a number
+        options = _readings(digits)
+        if not options:
+            return text
+        for mark, value in options:
+            if mark is None or mark == self.mark:
+                return _joined(sign, value, rest)
+        if self.mark is None:
+            mark, value = options[0]
+            self.mark, self.where = mark, (text, line, column)
+            return _joined(sign, value, rest)
+        raise ValueError(self._mismatch(text, options[0][0]))
+
+    def _mismatch(self, text: str, mark: str | None) -> str:
+        shown = NAMES.get(mark or "", "")
+        own = self.name or ""
+        if self.given:
+            origin = "so angegeben (--dezimalzeichen)"
+        elif self.where is not None:
+            cell, line, column = self.where
+            origin = f"erkannt an „{cell}“ in Zeile {line}, Spalte {column}"
+        else:  # pragma: no cover - a mark is either given or detected
+            origin = "erkannt"
+        return (f"„{text}“ ist mit {shown} geschrieben, die Datei schreibt Zahlen mit {own} ({origin}); "
+                "eine Datei verwendet ein Dezimalzeichen")
+
+
+def _is_unit(text: str) -> bool:
+    try:
+        parse_unit(text)
+    except UnitError:
+        return False
+    return True
+
+
+def _joined(sign: str, value: str, rest: str) -> str:
+    return f"{sign}{value} {rest}" if rest else f"{sign}{value}"
+
+
+def _readings(digits: str) -> list[tuple[str | None, str]]:
+    """The ways ``digits`` reads as a number: (mark it needs, None for any; the number with a
+    decimal point), the likelier first; none if it is no number (``01.07.2024``)."""
+    if _PLAIN.fullmatch(digits):
+        return [(None, digits)]
+    if _COMMA.fullmatch(digits):
+        return [(",", digits.replace(",", "."))]
+    options: list[tuple[str | None, str]] = []
+    if _POINT.fullmatch(digits):
+        options.append((".", digits))
+    if _GROUPED_COMMA.fullmatch(digits):
+        options.append((",", digits.replace(".", "").replace(",", ".")))
+    if _GROUPED_POINT.fullmatch(digits):
+        options.append((".", digits.replace(",", "")))
+    return options
+
+
+# ---- rows to cases -----------------------------------------------------------------------------
+
+
+@attrs.frozen
+class TableCase:
+    """One case of a table: its id (the key, or ``Zeile N``), its first and last line, and its
+    data or why it is none."""
+
+    id: str
+    line: int
+    last_line: int
+    data: dict[str, Any] | None = None
+    error: str | None = None
+    size: int = 0  # characters of its lines (0 where unknown)
+
+
+@attrs.define
+class _Open:
+    """The case being assembled."""
+
+    key: str | None
+    line: int
+    last_line: int
+    data: dict[str, Any] = attrs.Factory(dict)
+    given: dict[tuple[str | int, ...], tuple[Any, int]] = attrs.Factory(dict)  # value, line
+    elements: dict[tuple[tuple[str | int, ...], ...], dict[str, Any]] = attrs.Factory(dict)
+    error: str | None = None
+    size: int = 0
+
+    def fail(self, line: int, message: str) -> None:
+        if self.error is None:  # the first problem stands for the case
+            self.error = f"Zeile {line}: {message}" if self.key is not None or line != self.line else message
+
+
+# a row as the readers give it: its line, its cells (None: empty) or why it has none, its size
+# in characters (0 where unknown)
+TableRow = tuple[int, "Sequence[Any] | None", "str | None", int]
+
+
+def assemble(columns: Sequence[Column], rows: Iterable[TableRow]) -> Iterator[TableCase]:
+    """The cases of a table's rows (see the module docstring). A row that is an error (its
+    cells None) makes its case an error; every row belongs to exactly one case."""
+    key = next((c.index - 1 for c in columns if c.key), None)
+    seen: set[str] = set()
+    current: _Open | None = None
+    for line, cells, problem, size in rows:
+        name = _key(cells[key]) if key is not None and cells is not None else None
+        starts = current is None or key is None or (name is not None and name != current.key)
+        if starts:
+            if current is not None:
+                yield _closed(current)
+            if name is not None and name in seen:
+                current = _Open(name, line, line)
+                current.fail(line, f"Fall „{name}“ steht schon weiter oben; die Zeilen eines Falls "
+                                   "stehen untereinander")
+            else:
+                current = _Open(name, line, line)
+            if name is not None:
+                seen.add(name)
+        assert current is not None
+        current.last_line = line
+        current.size += size
+        if problem is not None or cells is None:
+            current.fail(line, problem or "die Zeile ist nicht lesbar")
+            continue
+        if current.error is None:
+            try:
+                _add_row(current, columns, cells, line)
+            except ValueError as exc:
+                current.fail(line, str(exc))
+    if current is not None:
+        yield _closed(current)
+
+
+def _key(value: Any) -> str | None:
+    if value is None:
+        return None
+    text = str(value).strip()
+    return text or None
+
+
+def _closed(case: _Open) -> TableCase:
+    ident = case.key if case.key is not None else f"Zeile {case.line}"
+    if case.error is not None:
+        return TableCase(ident, case.line, case.last_line, error=case.error, size=case.size)
+    return TableCase(ident, case.line, case.last_line, case.data, size=case.size)
+
+
+def _add_row(case: _Open, columns: Sequence[Column], cells: Sequence[Any], line: int) -> None:
+    """Put the filled cells of one row into the case (see the module docstring)."""
+    lists: dict[tuple[tuple[str | int, ...], ...], list[tuple[Column, Any]]] = {}
+    for column, value in zip(columns, cells, strict=True):
+        if value is None or column.key:
+            continue
+        if not column.lists:
+            known = case.given.get(column.steps)
+            if known is not None and known[0] != value:
+                raise ValueError(f"Spalte „{column.text}“: „{value}“, weiter oben (Zeile {known[1]}) "
+                                 f"„{known[0]}“ — ein Wert des Falls steht einmal oder überall gleich")
+            case.given[column.steps] = (value, line)
+            _put(case.data, column.steps, value)
+        else:
+            lists.setdefault(column.lists, []).append((column, value))
+    for path in sorted(lists, key=len):  # outer lists first: an inner element goes into them
+        if len(path) == 1:
+            parent: dict[str, Any] = case.data
+        else:
+            found = case.elements.get(path[:-1])
+            if found is None:
+                outer = "[].".join(_text(steps) for steps in path[:-1]) + "[]"
+                raise ValueError(f"ein Element von „{_listed(path)}“ ohne ein Element von „{outer}“ "
+                                 "in dieser Zeile oder darüber")
+            parent = found
+        element: dict[str, Any] = {}
+        target = _list_at(parent, path[-1])
+        target.append(element)
+        case.elements = {p: e for p, e in case.elements.items() if p[:len(path)] != path}
+        case.elements[path] = element
+        for column, value in lists[path]:
+            _put(element, column.steps, value)
+
+
+def _text(steps: tuple[str | int, ...]) -> str:
+    return format_path(steps)
+
+
+def _listed(path: tuple[tuple[str | int, ...], ...]) -> str:
+    return "[].".join(_text(steps) for steps in path) + "[]"
+
+
+def _list_at(parent: dict[str, Any], steps: tuple[str | int, ...]) -> list[Any]:
+    """The list at ``steps`` in ``parent``, created where missing."""
+    current: Any = parent
+    for number, step in enumerate(steps):
+        last = number == len(steps) - 1
+        if isinstance(step, int):
+            if not isinstance(current, list):
+                raise ValueError(f"Index [{step}] folgt auf keine Liste")
+            while len(current) < step:
+                current.append({})
+            current = current[step - 1]
+            if last and not isinstance(current, list):
+                current = []  # pragma: no cover - a list of lists is no input
+            continue
+        if not isinstance(current, dict):
+            raise ValueError(f"„{step}“ folgt auf keinen Datensatz")
+        default: Any = [] if last else {}
+        if not last and isinstance(steps[number + 1], int):
+            default = []
+        current = current.setdefault(step, default)
+    if not isinstance(current, list):
+        raise ValueError(f"„{_text(steps)}“ ist schon als Wert gegeben, nicht als Liste")
+    return current
+
+
+def _put(data: dict[str, Any], steps: tuple[str | int, ...], value: Any) -> None:
+    try:
+        set_path(data, steps, value, pad=True)
+    except PathError as exc:
+        raise ValueError(str(exc)) from None

@@ -1,0 +1,368 @@
+"""Populations in every format read the same cases: CSV (German or plain), XLSX, Parquet, JSONL, folders."""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import datetime as dt
+import io
+import json
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+import openpyxl
+import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
+
+import teilhabe_rules
+from teilhabe_rules import CaseError
+from teilhabe_rules.inputs.population import Population, read_population
+from teilhabe_rules.inputs.tabular import DecimalMark, parse_column
+from teilhabe_rules.tools.compare import compare
+from tests.hypothesis_budget import examples
+
+ROOT = Path(__file__).resolve().parents[2]
+
+FLAT = """\
+modell flach "Flaches Modell"
+  version "1"
+  gültig ab 01.01.2024
+  stichtag beginn
+  budget betrag
+ende
+eingabe beginn: datum
+eingabe stunden: zahl h/Jahr von 0 bis 1000
+eingabe name: text standard ""
+parameter satz: EUR/h = 60
+wert betrag: EUR/Jahr = stunden * satz
+"""
+
+
+@pytest.fixture(scope="module")
+def flat() -> teilhabe_rules.Model:
+    return teilhabe_rules.loads(FLAT, "flach.rules")
+
+
+def rows(path: Path, **options: str) -> list[tuple[str, object, str | None]]:
+    with read_population(path, **options) as population:
+        return [(row.id, row.data, row.error) for row in population]
+
+
+class TestGermanExcelCsv:
+    """A CSV saved by German Excel (``;``, decimal comma, BOM, umlauts) reads as the same cases."""
+
+    TEXT = "beginn;stunden;name\n01.03.2025;250,5;Jürgen Müller\n01.03.2025;12;Änne\n"
+
+    def test_rows_and_properties(self, tmp_path: Path) -> None:
+        path = tmp_path / "fälle.csv"
+        path.write_bytes(codecs.BOM_UTF8 + self.TEXT.encode("utf-8"))
+        with read_population(path) as population:
+            found = [(row.id, row.data, row.line) for row in population]
+            properties = population.properties
+        assert found == [("Zeile 2", {"beginn": "01.03.2025", "stunden": "250.5", "name": "Jürgen Müller"}, 2),
+                         ("Zeile 3", {"beginn": "01.03.2025", "stunden": "12", "name": "Änne"}, 3)]
+        read = (properties.separator, properties.decimal, properties.encoding, properties.bom)
+        assert read == (";", ",", "UTF-8", True)
+        assert properties.describe() == "CSV · Trennzeichen „;“ · Dezimalkomma (erkannt) · UTF-8 mit BOM"
+
+    def test_compares_like_the_plain_csv(self, flat: teilhabe_rules.Model, tmp_path: Path) -> None:
+        german = tmp_path / "de.csv"
+        german.write_bytes(codecs.BOM_UTF8 + self.TEXT.encode("utf-8"))
+        plain = tmp_path / "en.csv"
+        plain.write_text("beginn,stunden,name\n2025-03-01,250.5,Jürgen Müller\n2025-03-01,12,Änne\n", encoding="utf-8")
+        a, b = compare(flat, flat, german), compare(flat, flat, plain)
+        assert a.errors == b.errors == 0
+        assert a.total_old == b.total_old == Decimal("15750.0")
+        assert "Dezimalkomma (erkannt)" in a.render_text() and "Dezimalpunkt (erkannt)" in b.render_text()
+        assert a.to_dict()["eingabe"]["dezimalzeichen"] == ","
+
+    def test_the_separator_can_be_given(self, tmp_path: Path) -> None:
+        path = tmp_path / "fälle.csv"
+        path.write_text(self.TEXT, encoding="utf-8")
+        with pytest.raises(CaseError, match="enthält „;“: ist die Datei mit „;“ getrennt") as caught:
+            read_population(path, separator=",")
+        assert caught.value.diagnostics[0].location is not None
+        assert rows(path, separator=";")[0][1] == {"beginn": "01.03.2025", "stunden": "250.5", "name": "Jürgen Müller"}
+
+    def test_a_quoted_decimal_comma_in_a_comma_file_is_the_file_s_notation(self, tmp_path: Path) -> None:
+        """The case of the issue: ``"250,5"`` in a comma CSV is decimal comma — for the whole file."""
+        path = tmp_path / "fälle.csv"
+        path.write_text('beginn,stunden\n2025-03-01,"250,5"\n2025-03-01,250.5\n2025-03-01,"1.250,5"\n',
+                        encoding="utf-8")
+        found = rows(path)
+        assert found[0][1] == {"beginn": "2025-03-01", "stunden": "250.5"}
+        assert found[1][2] == ("Spalte 2: „250.5“ ist mit Dezimalpunkt geschrieben, die Datei schreibt Zahlen mit "
+                               "Dezimalkomma (erkannt an „250,5“ in Zeile 2, Spalte 2); eine Datei verwendet "
+                               "ein Dezimalzeichen")
+        assert found[2][1] == {"beginn": "2025-03-01", "stunden": "1250.5"}
+
+    def test_a_decimal_point_file_refuses_a_comma(self, tmp_path: Path) -> None:
+        path = tmp_path / "fälle.csv"
+        path.write_text('beginn,stunden\n2025-03-01,250.5\n2025-03-01,"250,5"\n', encoding="utf-8")
+        found = rows(path)
+        assert found[0][1] == {"beginn": "2025-03-01", "stunden": "250.5"}
+        assert found[1][2] is not None and "„250,5“ ist mit Dezimalkomma geschrieben" in found[1][2]
+        assert rows(path, decimal=",")[0][2] is not None  # given: the first row is the odd one
+
+    def test_latin1_is_a_located_error_naming_the_line(self, flat: teilhabe_rules.Model, tmp_path: Path) -> None:
+        path = tmp_path / "fälle.csv"
+        path.write_bytes("beginn;stunden;name\n01.03.2025;1;Jürgen\n01.03.2025;2;Anna\n".encode("cp1252"))
+        found = rows(path)
+        assert found[0][0] == "Zeile 2" and found[0][2] == (
+            "die Zeile ist kein gültiges UTF-8: Byte 0xFC an Stelle 15 (eine Population ist in UTF-8 "
+            "geschrieben; in Excel: Speichern unter „CSV UTF-8“)")
+        assert found[1][2] is None
+        assert compare(flat, flat, path).errors == 1
+
+
+class TestDecimalMark:
+    """A number reads in one notation per file; text that is no number stays as it is."""
+
+    @pytest.mark.parametrize(("text", "mark", "read"), [
+        ("12", None, "12"), ("-1,5", ",", "-1.5"), ("1.234,5", ",", "1234.5"), ("1.234.567", ",", "1234567"),
+        ("1,234.5", ".", "1234.5"), ("15,5 min/Tag", ",", "15.5 min/Tag"), ("50,5 %", ",", "50.5 %"),
+        ("01.07.2024", None, "01.07.2024"), ("2024-07-01", None, "2024-07-01"), ("1,5 Zimmer", None, "1,5 Zimmer"),
+    ])
+    def test_readings(self, text: str, mark: str | None, read: str) -> None:
+        decimal = DecimalMark()
+        assert decimal.read(text, 2, 1) == read
+        assert decimal.mark == mark
+
+    def test_grouped_thousands_in_a_decimal_comma_file(self) -> None:
+        decimal = DecimalMark(",")
+        assert decimal.read("1.234", 2, 1) == "1234"
+        with pytest.raises(ValueError, match="so angegeben"):
+            decimal.read("1.5", 2, 1)
+
+    def test_only_two_marks(self) -> None:
+        with pytest.raises(ValueError, match="kein Dezimalzeichen"):
+            DecimalMark(";")
+
+    @settings(max_examples=examples(200), deadline=None)
+    @given(st.decimals(min_value=-10**9, max_value=10**9, places=3, allow_nan=False), st.sampled_from([",", "."]))
+    @example(Decimal("1234.5"), ",")
+    def test_a_number_written_in_either_notation_reads_back(self, value: Decimal, mark: str) -> None:
+        text = format(value, "f").replace(".", mark)
+        assert Decimal(DecimalMark(mark).read(text, 1, 1)) == value
+
+
+class TestXlsx:
+    """A workbook: first sheet or one named, numbers and dates as cells."""
+
+    def workbook(self, path: Path) -> None:
+        book = openpyxl.Workbook()
+        sheet = book.active
+        assert sheet is not None
+        sheet.title = "Notiz"
+        sheet.append(["kein Fall"])
+        data = book.create_sheet("Fälle")
+        data.append(["beginn", "stunden", "name"])
+        data.append([dt.datetime(2025, 3, 1), 250.5, "Jürgen Müller"])
+        data.append([None, None, None])
+        data.append([dt.date(2025, 3, 1), "12,5", "Änne"])
+        data.append(["01.03.2025", 0.1, None])
+        book.save(path)
+
+    def test_a_named_sheet(self, flat: teilhabe_rules.Model, tmp_path: Path) -> None:
+        path = tmp_path / "fälle.xlsx"
+        self.workbook(path)
+        with read_population(path, sheet="Fälle") as population:
+            found = [(row.id, row.data) for row in population]
+            assert population.properties.describe() == "Excel (XLSX) · Blatt „Fälle“ · Dezimalkomma (erkannt)"
+            assert population.empty == 1
+        assert found == [
+            ("Zeile 2", {"beginn": dt.date(2025, 3, 1), "stunden": Decimal("250.5"), "name": "Jürgen Müller"}),
+            ("Zeile 4", {"beginn": dt.date(2025, 3, 1), "stunden": "12.5", "name": "Änne"}),
+            ("Zeile 5", {"beginn": "01.03.2025", "stunden": Decimal("0.1")}),
+        ]
+        summary = compare(flat, flat, path, sheet="2")
+        assert summary.errors == 0 and summary.total_old == Decimal("15786.0")
+
+    def test_the_first_sheet_and_an_unknown_one(self, tmp_path: Path) -> None:
+        path = tmp_path / "fälle.xlsx"
+        self.workbook(path)
+        assert rows(path) == []  # the first sheet has a header only
+        with pytest.raises(CaseError, match="hat kein Blatt „Falle“") as caught:
+            read_population(path, sheet="Falle")
+        assert caught.value.diagnostics[0].hint == "meinten Sie „Fälle“?"
+
+    def test_not_a_workbook(self, tmp_path: Path) -> None:
+        path = tmp_path / "fälle.xlsx"
+        path.write_text("kein Zip", encoding="utf-8")
+        with pytest.raises(CaseError, match="keine gültige Excel-Mappe"):
+            read_population(path)
+
+
+class TestParquet:
+    """Parquet through DuckDB: DECIMAL as Decimal, never a float; nested columns as lists."""
+
+    def test_decimals_and_lists(self, tmp_path: Path) -> None:
+        path = tmp_path / "fälle.parquet"
+        with duckdb.connect() as connection:
+            connection.execute(
+                "COPY (SELECT * FROM (VALUES (DATE '2025-03-01', 250.5::DECIMAL(18,3), 'Jürgen', [1.25::DOUBLE]),"
+                " (DATE '2025-03-02', 0.1::DECIMAL(18,3), 'Änne', [])) t(beginn, stunden, name, liste))"
+                f" TO '{path}' (FORMAT parquet)")
+        found = rows(path)
+        assert found == [
+            ("Zeile 1", {"beginn": dt.date(2025, 3, 1), "stunden": Decimal("250.500"), "name": "Jürgen",
+                         "liste": [Decimal("1.25")]}, None),
+            ("Zeile 2", {"beginn": dt.date(2025, 3, 2), "stunden": Decimal("0.100"), "name": "Änne",
+                         "liste": []}, None),
+        ]
+
+    def test_not_parquet(self, tmp_path: Path) -> None:
+        path = tmp_path / "fälle.parquet"
+        path.write_text("kein Parquet", encoding="utf-8")
+        with pytest.raises(CaseError, match="keine gültige Parquet-Datei"):
+            read_population(path)
+
+
+class TestFlatLayout:
+    """Nested lists written flat: one row per element below its case's key."""
+
+    def test_columns(self) -> None:
+        column = parse_column(3, "bewohner[].massnahmen[].stunden")
+        assert (column.lists, column.steps) == ((("bewohner",), ("massnahmen",)), ("stunden",))
+        assert parse_column(1, "fall").key
+        for bad in ("bewohner[]", "[].x", "bewohner[]x"):
+            with pytest.raises(ValueError):
+                parse_column(1, bad)
+
+    def test_the_six_residents_of_haus_linde_as_one_table(self, tmp_path: Path) -> None:
+        """Haus Linde as a flat CSV (offer, residents, measures) evaluates like its TOML files."""
+        mawo = teilhabe_rules.bundled("mawo")
+        case = teilhabe_rules.inputs.cases.read_data(ROOT / "examples/mawo/haus_linde.toml")
+        people = [teilhabe_rules.inputs.cases.read_data(ROOT / "examples/mawo" / name) for name in case["bewohner"]]
+        offer = {key: value for key, value in case.items() if key != "bewohner"}
+        table = flat_table("Linde", offer, people)
+        path = tmp_path / "angebote.csv"
+        path.write_text(table, encoding="utf-8")
+        found = rows(path)
+        assert len(found) == 1 and found[0][0] == "Linde" and found[0][2] is None
+        expected = mawo.evaluate(ROOT / "examples/mawo/haus_linde.toml").to_dict()["ergebnis"]
+        got = mawo.evaluate(found[0][1]).to_dict()["ergebnis"]
+        assert got == expected
+
+    def test_a_value_given_twice_differently_and_a_key_seen_before(self, tmp_path: Path) -> None:
+        path = tmp_path / "fälle.csv"
+        path.write_text("fall;plaetze;bewohner[].kuerzel\nA;6;x\nA;7;y\nB;1;z\nA;6;w\n", encoding="utf-8")
+        found = rows(path)
+        assert [f[0] for f in found] == ["A", "B", "A"]
+        assert found[0][2] == ("Zeile 3: Spalte „plaetze“: „7“, weiter oben (Zeile 2) „6“ — ein Wert des Falls "
+                               "steht einmal oder überall gleich")
+        assert found[1][1] == {"plaetze": "1", "bewohner": [{"kuerzel": "z"}]}
+        assert found[2][2] == ("Zeile 5: Fall „A“ steht schon weiter oben; die Zeilen eines Falls stehen "
+                               "untereinander")
+
+    def test_an_inner_element_needs_an_outer_one(self, tmp_path: Path) -> None:
+        path = tmp_path / "fälle.csv"
+        path.write_text("fall;bewohner[].kuerzel;bewohner[].massnahmen[].stunden\nA;;5\n", encoding="utf-8")
+        error = rows(path)[0][2]
+        assert error is not None
+        assert "ein Element von „bewohner[].massnahmen[]“ ohne ein Element von „bewohner[]“" in error
+
+
+def flat_table(key: str, offer: dict, people: list[dict]) -> str:
+    """The flat CSV of one offer: the offer's values in its first row, a row per resident, a row
+    per further measure (``;``, decimal comma)."""
+    def cells(data: dict, prefix: str, out: dict[str, str]) -> None:
+        for name, value in data.items():
+            if name == "massnahmen":
+                continue
+            if isinstance(value, dict):
+                cells(value, f"{prefix}{name}.", out)
+            elif isinstance(value, bool):
+                out[prefix + name] = "ja" if value else "nein"
+            elif isinstance(value, dt.date):
+                out[prefix + name] = value.strftime("%d.%m.%Y")
+            elif isinstance(value, (int, float, Decimal)):
+                out[prefix + name] = str(value).replace(".", ",")
+            else:
+                out[prefix + name] = str(value)
+
+    lines: list[dict[str, str]] = []
+    first: dict[str, str] = {"fall": key}
+    cells(offer, "", first)
+    for number, person in enumerate(people):
+        row = dict(first) if number == 0 else {"fall": key}
+        cells(person, "bewohner[].", row)
+        measures = person.get("massnahmen", [])
+        if not measures:
+            row["bewohner[].massnahmen"] = "[]"
+        for index, measure in enumerate(measures):
+            target = row if index == 0 else {"fall": key}
+            cells(measure, "bewohner[].massnahmen[].", target)
+            if index:
+                lines.append(target)
+        lines.insert(len(lines) - max(len(measures) - 1, 0), row)
+    header = list(dict.fromkeys(name for line in lines for name in line))
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=";", lineterminator="\n")
+    writer.writerow(header)
+    writer.writerows([line.get(name, "") for name in header] for line in lines)
+    return buffer.getvalue()
+
+
+class TestNothingIsLost:
+    """Every input row belongs to exactly one result row, whatever the rows hold."""
+
+    CELLS = st.sampled_from(["", "1", "2,5", "2.5", "x", "[1", "Jürgen", "1.234,5"])
+
+    @settings(max_examples=examples(100), deadline=None)
+    @given(table=st.lists(st.tuples(st.sampled_from(["", "A", "B", "C"]), CELLS, CELLS, st.booleans()),
+                          max_size=12))
+    def test_rows_cover_the_lines(self, table: list[tuple[str, str, str, bool]],
+                                  tmp_path_factory: pytest.TempPathFactory) -> None:
+        path = tmp_path_factory.mktemp("p") / "fälle.csv"
+        lines = ["fall;stunden;bewohner[].x"]
+        for key, a, b, broken in table:
+            lines.append(f"{key};{a};{b}" + (";zu viel" if broken else ""))
+        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        with Population(path) as population:
+            found = list(population)
+            empty = population.empty
+        covered = [n for row in found for n in range(row.line or 0, (row.last_line or 0) + 1)]
+        assert sorted(covered) == covered  # in order, no line twice
+        blank = {n for n, (key, a, b, broken) in enumerate(table, start=2) if not (key or a or b or broken)}
+        assert set(covered) | blank == set(range(2, len(table) + 2))
+        assert len(blank) == empty
+        assert all((row.data is None) != (row.error is None) for row in found)
+
+
+class TestCompareLosesNoRow:
+    """compare over any table: one output row per case the reader gives, in order, each a result or an error."""
+
+    CELLS = st.sampled_from(["", "1", "2,5", "2.5", "x", "[1", "1.234,5", "-3"])
+
+    @settings(max_examples=examples(40), deadline=None)
+    @given(table=st.lists(st.tuples(st.sampled_from(["", "A", "B"]), st.sampled_from(["01.03.2025", "", "gestern"]),
+                                    CELLS, st.booleans()), max_size=10))
+    def test_every_case_is_a_row(self, table: list[tuple[str, str, str, bool]],
+                                 tmp_path_factory: pytest.TempPathFactory) -> None:
+        folder = tmp_path_factory.mktemp("c")
+        path = folder / "fälle.csv"
+        lines = ["fall;beginn;stunden"] + [f"{key};{day};{hours}" + (";zu viel" if broken else "")
+                                           for key, day, hours, broken in table]
+        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        model = teilhabe_rules.load(ROOT / "examples/daten/stunden.rules")
+        with Population(path) as population:
+            ids = [row.id for row in population]
+        out = folder / "aus.jsonl"
+        summary = compare(model, model, path, out=out)
+        written = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+        assert [row["fall"] for row in written] == ids
+        assert summary.rows == len(ids) == summary.evaluated + summary.errors
+        assert all((row["status"] == "ok") == ("fehler" not in row) for row in written)
+
+
+def test_jsonl_and_folders_state_their_format(tmp_path: Path) -> None:
+    path = tmp_path / "fälle.jsonl"
+    path.write_text(json.dumps({"beginn": "2025-01-01", "stunden": 1}) + "\n", encoding="utf-8")
+    with read_population(path) as population:
+        assert [row.decoded() for row in population] == [({"beginn": "2025-01-01", "stunden": 1}, None)]
+        assert population.properties.describe() == "JSON Lines · UTF-8"
+    with read_population(ROOT / "examples/mawo/bewohner") as population:
+        assert population.properties.describe() == "Verzeichnis von Falldateien"

@@ -1,0 +1,87 @@
+"""The figure compare sums cannot mislead: a person population sums each person's own budget, and says so."""
+
+from __future__ import annotations
+
+import io
+import json
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+import teilhabe_rules
+from teilhabe_rules import CheckError, RuleSyntaxError
+from teilhabe_rules.cli import main
+from teilhabe_rules.tools.compare import compare, element_budget, one_element_each
+from tests.tools.test_compare import jsonl, persons
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def mawo(name: str = "mawo") -> teilhabe_rules.Model:
+    return teilhabe_rules.bundled(name)
+
+
+class TestPersonPopulations:
+    """Cases with one resident each: the default figure is the person's own (``budget bewohner.jahresbetrag``)."""
+
+    def test_the_person_s_own_figure_is_summed(self, tmp_path: Path) -> None:
+        cases = persons(6)
+        population = jsonl(tmp_path / "personen.jsonl", cases)
+        summary = compare(mawo(), mawo("mawo_2025"), population)
+        assert (summary.budget.name, summary.basis) == ("bewohner[].jahresbetrag", "element")
+        own = sum((mawo().evaluate(case).value("erloes_jahr") for case in cases), Decimal(0))
+        whole = sum((mawo().evaluate(case).value("budget_jahr") for case in cases), Decimal(0))
+        assert summary.total_old == own and whole > 2 * own  # the offer's budget would count every place
+        text = summary.render_text()
+        assert ("  summiert: „bewohner[].jahresbetrag“, der eigene Betrag des Elements — jeder Fall der "
+                "Population hat genau ein Element in „bewohner“ (das Budget des ganzen Falls: --budget "
+                "budget_jahr)\n") in text
+        assert summary.to_dict()["budget"]["grundlage"] == "element"
+
+    def test_the_whole_case_s_budget_when_asked(self, tmp_path: Path) -> None:
+        population = jsonl(tmp_path / "personen.jsonl", persons(3))
+        summary = compare(mawo(), mawo("mawo_2025"), population, budget="budget_jahr")
+        assert (summary.budget.name, summary.basis) == ("budget_jahr", "angegeben")
+        assert "summiert: „budget_jahr“, wie mit --budget angegeben" in summary.render_text()
+
+    def test_an_offer_among_the_cases_means_the_case_s_budget(self, tmp_path: Path) -> None:
+        offer = teilhabe_rules.inputs.cases.read_data(ROOT / "examples/mawo/haus_linde.toml")
+        offer["bewohner"] = [str(ROOT / "examples/mawo" / name) for name in offer["bewohner"]]
+        population = jsonl(tmp_path / "gemischt.jsonl", [*persons(2), offer])
+        summary = compare(mawo(), mawo("mawo_2025"), population)
+        assert (summary.budget.name, summary.basis) == ("budget_jahr", "modellkopf")
+        assert "summiert: „budget_jahr“, das Budget des ganzen Falls laut Modellkopf" in summary.render_text()
+
+    def test_the_cli_says_which_figure(self, tmp_path: Path) -> None:
+        population = jsonl(tmp_path / "personen.jsonl", persons(2))
+        out, err = io.StringIO(), io.StringIO()
+        assert main(["compare", "mawo", "mawo_2025", str(population), "--format", "json"], out, err) == 0
+        assert json.loads(out.getvalue())["budget"]["wert"] == "bewohner[].jahresbetrag"
+
+    def test_the_detection(self, tmp_path: Path) -> None:
+        assert element_budget(mawo(), mawo("mawo_2025")) == ("bewohner", "jahresbetrag")
+        bei = teilhabe_rules.bundled("bei_nrw3")
+        assert element_budget(bei, bei) is None
+        population = jsonl(tmp_path / "p.jsonl", persons(2), ('{"kaputt": ',))
+        assert one_element_each(population, "bewohner", {})  # an unreadable row does not count
+        assert not one_element_each(jsonl(tmp_path / "leer.jsonl", []), "bewohner", {})
+        assert not one_element_each(ROOT / "examples/mawo", "bewohner", {})  # Haus Linde: six
+
+
+class TestTheHeader:
+    """``budget LISTE.WERT`` in the model header: a list element's own budget, checked."""
+
+    HEAD = 'modell m "M"\n  gültig ab 01.01.2024\n  budget summe_a\n{second}ende\n'
+    BODY = ("liste leute \"Leute\" mindestens 1\n  eingabe x: zahl EUR\n  wert a: EUR = x\n  wert t = \"t\"\nende\n"
+            "wert summe_a: EUR = summe(leute.a)\n")
+
+    def test_an_element_budget(self) -> None:
+        model = teilhabe_rules.loads(self.HEAD.format(second="  budget leute.a\n") + self.BODY, "m.rules")
+        assert model.info.element_budget == ("leute", "a") and model.info.budget == ("summe_a",)
+
+    @pytest.mark.parametrize("second", ["  budget summe_a\n", "  budget leute.t\n",
+                                        "  budget leute.a\n  budget leute.a\n"])
+    def test_refused(self, second: str) -> None:
+        with pytest.raises((CheckError, RuleSyntaxError), match="budget"):
+            teilhabe_rules.loads(self.HEAD.format(second=second) + self.BODY, "m.rules")

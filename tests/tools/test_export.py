@@ -1,0 +1,247 @@
+"""Tables out: XLSX with numbers as numbers, German and plain CSV, Parquet with exact decimals, JSON Lines."""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import datetime as dt
+import io
+import json
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+import openpyxl
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import teilhabe_rules
+from teilhabe_rules.cli import main
+from teilhabe_rules.tools.export import (
+    Column,
+    FormatError,
+    Sheet,
+    cell_text,
+    format_of,
+    number_format,
+    write_table,
+)
+from tests.hypothesis_budget import examples
+
+ROOT = Path(__file__).resolve().parents[2]
+LINDE = ROOT / "examples/mawo/haus_linde.toml"
+
+
+def run(*argv: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    code = main(list(argv), out, err)
+    return code, out.getvalue(), err.getvalue()
+
+
+def header_index(sheet: openpyxl.worksheet.worksheet.Worksheet) -> tuple[dict[str, int], list[tuple]]:
+    rows = list(sheet.iter_rows(values_only=True))
+    return {name: number for number, name in enumerate(rows[0])}, rows[1:]
+
+
+@pytest.fixture(scope="module")
+def book(tmp_path_factory: pytest.TempPathFactory) -> tuple[openpyxl.Workbook, dict]:
+    """The workbook of Haus Linde (six residents) and its JSON result."""
+    path = tmp_path_factory.mktemp("x") / "linde.xlsx"
+    code, out, err = run("eval", "mawo", str(LINDE), "--out", str(path))
+    assert code == 0, err
+    assert out == f"Ergebnis von „{LINDE}“ geschrieben: {path} (xlsx)\n"
+    code, out, _ = run("eval", "mawo", str(LINDE), "--format", "json")
+    return openpyxl.load_workbook(path), json.loads(out)["ergebnis"]
+
+
+class TestTheWorkbookOfOneOffer:
+    """``eval … --out FILE.xlsx``: every figure of the JSON result is a number cell of the workbook."""
+
+    def test_sheets(self, book: tuple[openpyxl.Workbook, dict]) -> None:
+        workbook, _ = book
+        assert workbook.sheetnames == ["Zusammenfassung", "Fall", "Fall – Pakete", "bewohner", "bewohner – Pakete",
+                                       "bewohner.massnahmen"]
+        assert all(workbook[name].freeze_panes == "A2" for name in workbook.sheetnames)
+        summary = dict(workbook["Zusammenfassung"].iter_rows(values_only=True, min_row=2))
+        assert summary["Modell"] == "mawo" and summary["Budget (budget_jahr)"] == pytest.approx(373529.3639288355)
+
+    def test_every_figure_is_a_number_equal_to_the_json(self, book: tuple[openpyxl.Workbook, dict]) -> None:
+        workbook, result = book
+        compared = 0
+
+        def check(cell: object, entry: dict) -> None:
+            nonlocal compared
+            value = entry["wert"]
+            if isinstance(value, bool) or value is None:
+                assert cell == value
+            elif isinstance(value, str) and value.lstrip("-").replace(".", "", 1).isdigit():
+                assert isinstance(cell, (int, float)) and not isinstance(cell, bool), (cell, entry)
+                # the exact figure as the double a workbook holds, written with 16 significant digits
+                assert cell == float(f"{float(Decimal(value)):.16g}"), (cell, entry)
+                assert cell == pytest.approx(float(Decimal(value)), rel=1e-15, abs=1e-15)
+                compared += 1
+            else:
+                assert cell == value
+
+        names, rows = header_index(workbook["Fall"])
+        by_name = {row[names["wert"]]: row for row in rows}
+        for key, entry in result["werte"].items():
+            check(by_name[key][names["zahl"]], entry)
+            assert by_name[key][names["einheit"]] == entry.get("einheit")
+        names, rows = header_index(workbook["Fall – Pakete"])
+        packages = {row[names["paket"]]: row for row in rows}
+        for package, data in result["pakete"].items():
+            for key, entry in data["werte"].items():
+                check(packages[package][names[_head(key, entry)]], entry)
+        residents = result["listen"]["bewohner"]
+        names, rows = header_index(workbook["bewohner"])
+        pnames, prows = header_index(workbook["bewohner – Pakete"])
+        mnames, mrows = header_index(workbook["bewohner.massnahmen"])
+        matrix = {(row[0], row[1]): row for row in prows}
+        measures = {(row[0], row[1]): row for row in mrows}
+        for number, resident in enumerate(residents, start=1):
+            for key, entry in resident["werte"].items():
+                check(rows[number - 1][names[_head(key, entry)]], entry)
+            for package, data in resident["pakete"].items():
+                row = matrix[(number, package)]
+                if "stufe" in data:
+                    assert row[pnames["stufe"]] == data["stufe"]["wirksam"]
+                for key, entry in data["werte"].items():
+                    check(row[pnames[_head(key, entry)]], entry)
+            for index, measure in enumerate(resident["listen"]["massnahmen"], start=1):
+                for key, entry in measure["werte"].items():
+                    check(measures[(number, index)][mnames[_head(key, entry)]], entry)
+        assert compared > 400
+
+    def test_numbers_carry_a_format_by_unit(self, book: tuple[openpyxl.Workbook, dict]) -> None:
+        workbook, _ = book
+        sheet = workbook["bewohner – Pakete"]
+        head = [cell.value for cell in sheet[1]]
+        row = sheet[2]
+        assert row[head.index("vk [VK]")].number_format == "0.0000"
+        assert row[head.index("kosten_jahr [EUR/Jahr]")].number_format == "#,##0.00"
+        assert head.index("zeit [min/Tag]") < head.index("stunden [h/Jahr]") < head.index("vk [VK]") \
+            < head.index("kosten_jahr [EUR/Jahr]") < head.index("eur_tag [EUR/Tag]")
+        assert workbook["bewohner"].column_dimensions["B"].width >= 10
+
+
+def _head(key: str, entry: dict) -> str:
+    return f"{key} [{entry['einheit']}]" if entry.get("einheit") else key
+
+
+class TestTheOtherFormatsOfOneOffer:
+    """``eval --out`` as CSV (plain, German), JSON Lines and Parquet: one row per figure."""
+
+    def test_csv_de_and_plain(self, tmp_path: Path) -> None:
+        code, _, err = run("eval", "mawo", str(LINDE), "--out", str(tmp_path / "de.csv"), "--format", "csv-de")
+        assert code == 0, err
+        raw = (tmp_path / "de.csv").read_bytes()
+        assert raw.startswith(codecs.BOM_UTF8 + b"pfad;bezeichnung;zahl;text;einheit\n")
+        rows = {row["pfad"]: row for row in csv.DictReader(io.StringIO(raw.decode("utf-8-sig")), delimiter=";")}
+        assert rows["budget_jahr"]["zahl"] == "373529,3639288354842717253496"
+        assert rows["bewohner[3].lp2a.stufe"]["zahl"] == "4"
+        assert run("eval", "mawo", str(LINDE), "--out", str(tmp_path / "en.csv"))[0] == 0
+        plain = {row["pfad"]: row for row in csv.DictReader(io.StringIO((tmp_path / "en.csv").read_text("utf-8")))}
+        assert plain["budget_jahr"]["zahl"] == "373529.3639288354842717253496"
+
+    def test_parquet_keeps_every_decimal(self, tmp_path: Path) -> None:
+        path = tmp_path / "linde.parquet"
+        assert run("eval", "mawo", str(LINDE), "--out", str(path))[0] == 0
+        with duckdb.connect() as connection:
+            kinds = {row[0]: row[1] for row in connection.execute(f"DESCRIBE SELECT * FROM '{path}'").fetchall()}
+            got = dict(connection.execute(f"SELECT pfad, zahl FROM '{path}'").fetchall())
+        assert kinds["zahl"].startswith("DECIMAL(38,")
+        result = teilhabe_rules.bundled("mawo").evaluate(LINDE)
+        assert got["budget_jahr"] == result.value("budget_jahr")
+        assert got["bewohner[2].lp2a.vk"] == result.value("bewohner[2].lp2a.vk")
+
+
+class TestCompareOutputs:
+    """``compare --out`` as XLSX, Parquet, German CSV; unknown formats are usage errors (exit 2)."""
+
+    ARGS = ("compare", "mawo", "mawo_2025", str(ROOT / "examples/mawo"), "--at-old", "2024-07-01",
+            "--at-new", "2025-07-01")
+
+    def test_xlsx(self, tmp_path: Path) -> None:
+        code, _, err = run(*self.ARGS, "--out", str(tmp_path / "v.xlsx"))
+        assert code == 1, err  # one case of the folder fails
+        book = openpyxl.load_workbook(tmp_path / "v.xlsx")
+        assert book.sheetnames == ["Zusammenfassung", "Fälle"]
+        names, rows = header_index(book["Fälle"])
+        linde = next(row for row in rows if row[0] == "haus_linde.toml")
+        assert linde[names["budget_jahr.alt [EUR/Jahr]"]] == pytest.approx(373529.3639288355)
+        assert book["Fälle"].cell(2, names["budget_jahr.alt [EUR/Jahr]"] + 1).number_format == "#,##0.00"
+        assert not list(tmp_path.glob("*.unvollständig*"))
+
+    def test_parquet_and_csv_de_agree_with_jsonl(self, tmp_path: Path) -> None:
+        for name, extra in (("v.parquet", ()), ("v.csv", ("--format", "csv-de")), ("v.jsonl", ())):
+            assert run(*self.ARGS, "--out", str(tmp_path / name), *extra)[0] == 1
+        exact = {}
+        for line in (tmp_path / "v.jsonl").read_text(encoding="utf-8").splitlines():
+            row = json.loads(line)
+            if row["status"] == "ok":
+                exact[row["fall"]] = Decimal(row["werte"]["budget_jahr"]["differenz"])
+        with duckdb.connect() as connection:
+            got = dict(connection.execute(
+                f"SELECT fall, \"budget_jahr.differenz [EUR/Jahr]\" FROM '{tmp_path / 'v.parquet'}' "
+                "WHERE status = 'ok'").fetchall())
+        assert got == exact
+        text = (tmp_path / "v.csv").read_bytes()
+        assert text.startswith(codecs.BOM_UTF8 + b"fall;status;fehler;")
+        german = {row["fall"]: row for row in csv.DictReader(io.StringIO(text.decode("utf-8-sig")), delimiter=";")}
+        assert {k: Decimal(german[k]["budget_jahr.differenz [EUR/Jahr]"].replace(",", ".")) for k in exact} == exact
+
+    @pytest.mark.parametrize(("extra", "message"), [
+        (("--out", "v.ods"), "die Endung „.ods“ ist kein Ausgabeformat"),
+        (("--format", "xls", "--out", "v.xlsx"), "--format: unbekanntes Format „xls“"),
+        (("--format", "xlsx"), "--format xlsx: schreibt eine Datei"),
+    ])
+    def test_usage_errors(self, tmp_path: Path, extra: tuple[str, ...], message: str) -> None:
+        code, _, err = run(*self.ARGS, *(str(tmp_path / e) if e.startswith("v.") else e for e in extra))
+        assert code == 2 and message in err
+        code, _, err = run("eval", "mawo", str(LINDE), *(str(tmp_path / e) if e.startswith("v.") else e for e in extra))
+        assert code == 2 and message in err
+
+
+class TestWriters:
+    """Cells, formats and the Parquet round trip of any decimal."""
+
+    def test_cell_text(self) -> None:
+        assert cell_text(dt.date(2025, 3, 1), german=True) == "01.03.2025"
+        assert cell_text(dt.date(2025, 3, 1)) == "2025-03-01"
+        assert cell_text(Decimal("-1234.50"), german=True) == "-1234,50"
+        assert cell_text(True, german=True) == "ja" and cell_text(False) == "false"
+        assert cell_text((Decimal("1.5"), 2), german=True) == "1,5 | 2"
+
+    def test_formats(self) -> None:
+        assert format_of("x.XLSX", None) == "xlsx" and format_of("x.csv", "csv-de") == "csv-de"
+        with pytest.raises(FormatError):
+            format_of("x.txt", None)
+        assert number_format("EUR/Tag") == "#,##0.00" and number_format("VK") == "0.0000"
+
+    @settings(max_examples=examples(30), deadline=None)
+    @given(values=st.lists(st.decimals(allow_nan=False, allow_infinity=False, places=12, min_value=-10**12,
+                                       max_value=10**12), min_size=1, max_size=8))
+    def test_parquet_round_trips_exact_decimals(self, values: list[Decimal],
+                                                tmp_path_factory: pytest.TempPathFactory) -> None:
+        path = tmp_path_factory.mktemp("p") / "zahlen.parquet"
+        write_table(path, Sheet("t", (Column("n"), Column("wert", "EUR", "zahl")),
+                                [(str(i), v) for i, v in enumerate(values)]), "parquet")
+        with duckdb.connect() as connection:
+            query = f"SELECT \"wert [EUR]\" FROM '{path}' ORDER BY n::INT"
+            got = [row[0] for row in connection.execute(query).fetchall()]
+            kind = connection.execute(f"DESCRIBE SELECT \"wert [EUR]\" FROM '{path}'").fetchall()[0][1]
+        assert got == values and all(isinstance(value, Decimal) for value in got)
+        assert kind.startswith("DECIMAL(38,")
+
+
+def test_a_sheet_has_at_most_excel_s_rows(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from teilhabe_rules.tools import export
+
+    monkeypatch.setattr(export, "XLSX_ROWS", 3)
+    sheet = Sheet("t", (Column("n", kind="ganzzahl"),), [(1,), (2,), (3,)])
+    with pytest.raises(teilhabe_rules.CaseError, match="passen nicht auf ein Excel-Blatt") as caught:
+        write_table(tmp_path / "t.xlsx", sheet, "xlsx")
+    assert caught.value.diagnostics[0].hint == "große Tabellen als .parquet oder .csv schreiben"
+    assert not list(tmp_path.iterdir())  # nothing half-written

@@ -7,6 +7,7 @@ import inspect
 import sys
 import time
 from collections.abc import Iterator
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -98,11 +99,15 @@ class TestResidents:
         self, model: teilhabe_rules.Model, count: int
     ) -> None:
         counting = _CountingSum()
-        model.program.run.__globals__["sum"] = counting
+        for _ in range(compiler.SPECIALISE_AFTER):  # the program specialised for the model's values
+            model.evaluate(residents(1))
+        program = model.backend.program_for(model.parameters_on(date.today()), model.tables)
+        assert program is not model.program
+        program.run.__globals__["sum"] = counting
         try:
             model.evaluate(residents(count))
         finally:
-            del model.program.run.__globals__["sum"]
+            del program.run.__globals__["sum"]
         # all residents for gesamt, anzahl_bewohner and the sum in anteil (kept), those counted
         # by teurere (kept), and per resident its two items twice (anteil_posten, kept per
         # resident, and posten_summe) — computed per resident, the sums would add count²

@@ -26,7 +26,8 @@ from __future__ import annotations
 
 import contextlib
 import decimal
-from collections.abc import Callable, Iterable, Iterator
+import threading
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -85,10 +86,16 @@ _AGGREGATE_HELPERS = {"min": "_min", "max": "_max", "erstes": "_first", "letztes
 
 
 class _Gen:
-    def __init__(self, model: c.CheckedModel):
+    def __init__(self, model: c.CheckedModel, parameters: Mapping[str, Any] | None = None,
+                 tables: Mapping[str, Mapping[Any, Any]] | None = None):
         self.model = model
+        # Specialised for these parameter values and tables (see :func:`compile_model`): they
+        # become constants, and every expression of constants alone is computed here, once.
+        self.parameters = parameters
+        self.tables = tables
+        self.constant: dict[int, bool] = {}  # id of an expression → whether it reads constants only
         self.lines: list[str] = []
-        self.consts: dict[tuple[type, Any], str] = {}
+        self.consts: dict[tuple[Any, ...], str] = {}
         self.globals: dict[str, Any] = dict(_HELPERS)
         self.node_index = {nid: i for i, nid in enumerate(model.order)}
         self.max_depth = max(s.depth for s in model.scopes.values())
@@ -111,7 +118,13 @@ class _Gen:
             return repr(value)
         if isinstance(value, (int, str)):
             return repr(value)
-        key = (type(value), value)
+        # equal Decimals may differ in their digits (1 and 1.0): each keeps its own name
+        if isinstance(value, Decimal):
+            key: tuple[Any, ...] = (Decimal, value, str(value))
+        elif isinstance(value, Mapping):  # a table of a specialised program
+            key = (type(value), id(value))
+        else:
+            key = (type(value), value)
         name = self.consts.get(key)
         if name is None:
             name = f"C{len(self.consts)}"
@@ -131,14 +144,55 @@ class _Gen:
     # ---- expressions ----
 
     def expr(self, ir: c.Expr) -> str:
+        if self.parameters is not None and self.is_constant(ir):
+            return self.folded(ir)
         return self._dispatch[type(ir)](ir)  # type: ignore[no-any-return]
+
+    def is_constant(self, ir: c.Expr) -> bool:
+        """Whether ``ir`` reads nothing but constants, parameters and tables (in a specialised
+        program: then its value is the same for every case)."""
+        known = self.constant.get(id(ir))
+        if known is None:
+            if isinstance(ir, c.Const):
+                known = True
+            elif isinstance(ir, c.Ref):
+                known = ir.kind == c.RefKind.PARAMETER
+            elif isinstance(ir, (c.Position, c.Previous, c.Aggregate)) or isinstance(ir, c.Func) and not ir.args:
+                known = False  # the element, the list, or the evaluation's date (``stichtag()``)
+            else:
+                known = all(self.is_constant(child) for child in toolkit.children(ir))
+            self.constant[id(ir)] = known
+        return known
+
+    def folded(self, ir: c.Expr) -> str:
+        """A constant expression as the name of its value, computed now by its own generated
+        code (so exactly as the generated code would compute it for every case); as that code
+        where it fails (a missing table row, a division by zero): the case raises the fault."""
+        code: str = self._dispatch[type(ir)](ir)
+        if isinstance(ir, (c.Const, c.Ref)):
+            return code
+        try:
+            with decimal.localcontext(DECIMAL_CONTEXT):
+                value = eval(code, self.globals)  # noqa: S307 - generated from the checked model only
+        except Exception:  # noqa: BLE001 - the fault belongs to the evaluation of a case
+            return code
+        return self.const(value)
+
+    def constant_value(self, ir: c.Expr) -> tuple[bool, Any]:
+        """(True, the value) of a constant expression of a specialised program, else (False, None)."""
+        if self.parameters is None or not self.is_constant(ir):
+            return False, None
+        code = self.folded(ir)
+        if code in ("True", "False", "None") or code in self.globals:
+            return True, eval(code, self.globals)  # noqa: S307 - a name or literal generated here
+        return False, None
 
     def _e_Const(self, ir: c.Const) -> str:
         return self.const(ir.value)
 
     def _e_Ref(self, ir: c.Ref) -> str:
         if ir.kind == c.RefKind.PARAMETER:
-            return f"P[{ir.symbol!r}]"
+            return f"P[{ir.symbol!r}]" if self.parameters is None else self.const(self.parameters[ir.symbol])
         return f"{self.row(ir.scope)}[{ir.key!r}]"
 
     def _e_Position(self, ir: c.Position) -> str:
@@ -147,7 +201,9 @@ class _Gen:
 
     def number(self, ir: c.Expr) -> str:
         """``ir`` as a number: levels and numeric members (``int`` at runtime) become Decimals."""
-        text: str = self._dispatch[type(ir)](ir)  # (not through expr: one frame less per level)
+        # (not through expr: one frame less per level)
+        folds = self.parameters is not None and self.is_constant(ir)
+        text: str = self.folded(ir) if folds else self._dispatch[type(ir)](ir)
         return f"Decimal({text})" if ir.type.kind == c.TypeKind.ENUM else text
 
     def _e_Previous(self, ir: c.Previous) -> str:
@@ -178,6 +234,9 @@ class _Gen:
 
     def _e_Cond(self, ir: c.Cond) -> str:
         branch = self.number if ir.type.kind == c.TypeKind.ZAHL else self.expr
+        known, test = self.constant_value(ir.test)
+        if known:  # the branch the test always takes
+            return branch(ir.then) if test else branch(ir.otherwise)
         return f"({branch(ir.then)} if {self.expr(ir.test)} else {branch(ir.otherwise)})"
 
     def _e_Convert(self, ir: c.Convert) -> str:
@@ -193,7 +252,8 @@ class _Gen:
         keys = [self.expr(k) for k in ir.keys]
         key = keys[0] if len(keys) == 1 else "(" + ", ".join(keys) + ",)"
         name = self.model.tables[ir.table].name
-        return f"_lookup(T[{ir.table!r}], {key}, {name!r})"
+        table = f"T[{ir.table!r}]" if self.tables is None else self.const(self.tables[ir.table])
+        return f"_lookup({table}, {key}, {name!r})"
 
     def _e_Aggregate(self, ir: c.Aggregate) -> str:
         """A generator over the list's elements, in a function of its own (so that nested
@@ -435,10 +495,19 @@ class _Gen:
         return "\n".join(self.functions + self.lines) + "\n"
 
 
-def compile_model(model: c.CheckedModel, helpers: dict[str, Any] | None = None) -> Program:
+def compile_model(model: c.CheckedModel, helpers: dict[str, Any] | None = None, *,
+                  parameters: Mapping[str, Any] | None = None,
+                  tables: Mapping[str, Mapping[Any, Any]] | None = None) -> Program:
     """Generate and compile the evaluator of ``model``. ``helpers`` replaces helpers the
-    generated code calls (a recording ``_lookup`` for coverage); without it nothing changes."""
-    gen = _Gen(model)
+    generated code calls (a recording ``_lookup`` for coverage); without it nothing changes.
+
+    With ``parameters`` and ``tables`` (both or neither) the program is specialised for them:
+    it must be run with these very mappings. Their values are constants of the code, and every
+    expression of constants alone (``100 % + lp1a_indirekt``, ``1 / lp2c_reinigung``, a table
+    row with a constant key, a ``wenn`` whose test is constant) is computed once here, by the
+    same generated code, in the same decimal context — so every figure is the same digit for
+    digit. An expression whose computation fails stays code: the case meets the fault."""
+    gen = _Gen(model, parameters, tables)
     gen.standalone = False  # the functions are part of the source
     try:
         source = gen.generate()
@@ -453,20 +522,60 @@ def compile_model(model: c.CheckedModel, helpers: dict[str, Any] | None = None) 
     return Program(namespace["run"], source, tuple(model.order), gen.max_depth)
 
 
+# How many specialised programs a backend keeps (the most recently made), and after how many
+# evaluations with the same parameter values and tables one is made: a single evaluation (a new
+# process evaluating one case) does not pay for compiling twice.
+SPECIALISED_PROGRAMS = 8
+SPECIALISE_AFTER = 2
+
+
 class PythonBackend:
     """The Python backend (:class:`~teilhabe_rules.runtime.backend.Backend`): the model's
-    generated program, compiled once. ``helpers`` as for :func:`compile_model`."""
+    generated program, compiled once. ``helpers`` as for :func:`compile_model`.
+
+    Evaluations with the same parameter and table mappings (the same objects, as
+    :class:`~teilhabe_rules.model.Model` passes them for a date and an agreement) run, from the
+    second on, a program specialised for them (:func:`compile_model`); the mappings must not
+    change after they were passed (the library's own never do). A backend with ``helpers``
+    always runs the general program."""
 
     def __init__(self, model: c.CheckedModel, helpers: dict[str, Any] | None = None):
         self.model = model
         self.program = compile_model(model, helpers)
+        self._specialise = helpers is None
+        # (id of the parameters, id of the tables) → [parameters, tables, evaluations, program or None]
+        self._specialised: dict[tuple[int, int], list[Any]] = {}
+        self._lock = threading.Lock()
+
+    def program_for(self, parameters: Mapping[str, Any], tables: Mapping[str, Mapping[Any, Any]]) -> Program:
+        """The program to run with ``parameters`` and ``tables`` (see the class docstring)."""
+        if not self._specialise:
+            return self.program
+        key = (id(parameters), id(tables))
+        entry = self._specialised.get(key)
+        if entry is not None and entry[0] is parameters and entry[1] is tables:
+            program: Program | None = entry[3]
+            if program is not None:
+                return program
+            entry[2] += 1
+            if entry[2] < SPECIALISE_AFTER:
+                return self.program
+            program = compile_model(self.model, parameters=parameters, tables=tables)
+            entry[3] = program
+            return program
+        with self._lock:
+            if len(self._specialised) >= SPECIALISED_PROGRAMS:
+                self._specialised.pop(next(iter(self._specialised)))
+            self._specialised[key] = [parameters, tables, 1, None]
+        return self.program
 
     def evaluate(self, case: CaseInput) -> Evaluation:
         failures: list[tuple[int, tuple[int, ...], tuple[Any, ...]]] = []
         warnings: list[tuple[int, tuple[int, ...], tuple[Any, ...]]] = []
+        program = self.program_for(case.parameters, case.tables)
         try:
             with decimal.localcontext(DECIMAL_CONTEXT):
-                row = self.program.run(case.row, case.parameters, case.tables, failures, warnings, case.date)
+                row = program.run(case.row, case.parameters, case.tables, failures, warnings, case.date)
         except Located as exc:
             node = self.program.node_ids[exc.node] if exc.node >= 0 else None
             fault = fault_of(exc.cause, self.model.nodes[node].key if node is not None else None)

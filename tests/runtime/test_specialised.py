@@ -1,0 +1,94 @@
+"""A program specialised for parameter values and tables computes every figure, check and fault exactly as
+the general program does."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from hypothesis_budget import examples
+
+import teilhabe_rules
+from teilhabe_rules import TeilhabeError
+from teilhabe_rules.runtime.backend import CaseInput, Evaluation
+from teilhabe_rules.runtime.compiler import SPECIALISE_AFTER, PythonBackend, compile_model
+from teilhabe_rules.tools.strategies import default_date, valid_cases
+
+ROOT = Path(__file__).resolve().parents[2]
+MODELS = {path.stem: teilhabe_rules.load(path) for path in sorted((ROOT / "models").glob("*.rules"))}
+
+
+def outcome(evaluation: Evaluation) -> Any:
+    """Everything an evaluation gives, every number by its digits."""
+    frame = evaluation.frame
+    values = None
+    if frame is not None:
+        values = [(element.path, sorted((key, str(value)) for key, value in element.items()))
+                  for element in frame.elements()]
+    fault = evaluation.fault
+    return (values, evaluation.failures, evaluation.warnings,
+            None if fault is None else (fault.fault, fault.node, fault.indexes))
+
+
+def both(model: teilhabe_rules.Model, case: dict[str, Any]) -> tuple[Any, Any] | None:
+    try:
+        loaded = model.load_case(case)
+    except TeilhabeError:
+        return None
+    date = model.reference_date(loaded) or default_date(model)
+    parameters = model.parameters_on(date)
+    general = PythonBackend(model.checked)
+    special = compile_model(model.checked, parameters=parameters, tables=model.tables)
+    assert special.source != general.program.source  # the parameters are constants of the code
+    data = CaseInput(loaded.row, parameters, model.tables, model.reference_date(loaded))
+    specialised = PythonBackend(model.checked)
+    for _ in range(SPECIALISE_AFTER + 1):
+        evaluation = specialised.evaluate(data)
+    assert specialised.program_for(parameters, model.tables) is not specialised.program
+    return outcome(general.evaluate(data)), outcome(evaluation)
+
+
+@pytest.mark.parametrize("name", sorted(MODELS))
+def test_generated_cases_agree(name: str) -> None:
+    model = MODELS[name]
+
+    @settings(max_examples=examples(8), deadline=None, suppress_health_check=list(HealthCheck), database=None)
+    @given(case=valid_cases(model))
+    def check(case: dict[str, Any]) -> None:
+        found = both(model, case)
+        if found is not None:
+            assert found[0] == found[1]
+
+    check()
+
+
+FAULTS = """
+modell konstant "Konstant"
+  version "1"
+  gültig ab 01.01.2024
+ende
+parameter teiler: zahl = 0 "Teiler"
+parameter faktor: zahl = 1.10 "Faktor"
+tabelle satz "Satz": ganzzahl -> zahl teilweise
+  1: 2.50
+ende
+eingabe n: ganzzahl von 0 bis 10
+eingabe schalter: ja_nein
+wert eins: zahl = faktor * 1.0
+wert fehlt: zahl = wenn schalter dann satz[2] sonst satz[1]
+wert durch: zahl = wenn n > 5 dann 1 / teiler sonst n * faktor
+"""
+
+
+@given(n=st.integers(0, 10), schalter=st.booleans())
+@settings(max_examples=examples(30), deadline=None, database=None)
+def test_constant_expressions_that_fail_stay_faults_of_the_case(n: int, schalter: bool) -> None:
+    model = teilhabe_rules.loads(FAULTS, "konstant.rules")
+    found = both(model, {"n": n, "schalter": schalter})
+    assert found is not None
+    general, specialised = found
+    assert general == specialised
+    assert (general[3] is not None) == (schalter or n > 5)

@@ -85,6 +85,21 @@ class Program:
 _AGGREGATE_HELPERS = {"min": "_min", "max": "_max", "erstes": "_first", "letztes": "_last"}
 
 
+@attrs.define
+class _Loop:
+    """A loop of the generated code over the elements of list ``scope``, within the loop
+    ``parent`` (None: at the top): the order positions of its first and last node, the index
+    of its first line, of the line after its body, and its indentation."""
+
+    scope: str
+    parent: _Loop | None
+    first: int
+    start: int
+    indent: int
+    last: int | None = None
+    end: int = 0
+
+
 class _Gen:
     def __init__(self, model: c.CheckedModel, parameters: Mapping[str, Any] | None = None,
                  tables: Mapping[str, Mapping[Any, Any]] | None = None):
@@ -94,6 +109,14 @@ class _Gen:
         self.parameters = parameters
         self.tables = tables
         self.constant: dict[int, bool] = {}  # id of an expression → whether it reads constants only
+        # Running totals (a specialised program): ``summe``/``anzahl`` over a list whose elements
+        # an earlier loop visits are added up in that loop, not computed by a function of their own.
+        self.totals = parameters is not None
+        self.loops: list[_Loop] = []  # the loops emitted so far
+        self.open_loops: list[_Loop] = []  # the loops around the code being emitted
+        self.inserts: list[tuple[int, int, str]] = []  # (line index, 0: at a loop's end / 1: before it, text)
+        self.value_nodes = {(node.scope, node.key): model.nodes[nid] for nid in model.order
+                            for node in (model.nodes[nid],) if isinstance(node, c.ValueNode)}
         self.lines: list[str] = []
         self.consts: dict[tuple[Any, ...], str] = {}
         self.globals: dict[str, Any] = dict(_HELPERS)
@@ -260,6 +283,9 @@ class _Gen:
         aggregates do not nest parentheses in one expression); kept (see :meth:`_function`)
         where it stands in a loop or aggregate it does not depend on: ``x / summe(bewohner.x)``
         in a loop over the residents is summed once, not once per resident."""
+        total = self.running_total(ir) if self.totals else None
+        if total is not None:
+            return total
         depth = self.model.scopes[ir.scope].depth
         loop = f"for i{depth}, e{depth} in enumerate({self.list_of(ir.scope)})"
         self.iterations.append(depth)
@@ -280,6 +306,64 @@ class _Gen:
                 helper = _AGGREGATE_HELPERS[ir.function]
                 code = f"{helper}({gen}, {name!r})"
         return self._function(ir, code)
+
+    def running_total(self, ir: c.Aggregate) -> str | None:
+        """``summe``/``anzahl`` of ``ir`` as a running total added up in an earlier loop over its
+        list (within the same element of the list's owner, for a nested list), or None where none
+        fits: the sum or count reads only elements of the list, its owners and constants, and
+        everything it reads is computed by the end of that loop. The same additions in the same
+        order as ``sum(…, ZERO)``; a fault on the way is the general program's to report (see
+        :class:`PythonBackend`)."""
+        if ir.function not in ("summe", "anzahl") or self.current is None:
+            return None
+        scope = self.model.scopes[ir.scope]
+        owners = self.owners(ir.scope)
+        use = self.node_index[self.current.id]
+        reads: list[int] = []  # order positions of the values it reads: (of the list, of an owner)
+        owner_reads: list[int] = []
+        for part in (ir.value, ir.where):
+            for sub in toolkit.walk(part) if part is not None else ():
+                if isinstance(sub, (c.Aggregate, c.Previous)):
+                    return None
+                if isinstance(sub, c.Ref) and sub.kind != c.RefKind.PARAMETER:
+                    if sub.scope != ir.scope and sub.scope not in owners:
+                        return None
+                    node = self.value_nodes.get((sub.scope, sub.key))
+                    if node is not None:
+                        (reads if sub.scope == ir.scope else owner_reads).append(self.node_index[node.id])
+                elif isinstance(sub, c.Position) and sub.scope != ir.scope:
+                    return None
+        around = next((loop for loop in self.open_loops if loop.scope == scope.parent), None)
+        if scope.parent and around is None:  # pragma: no cover - a list's aggregate stands in its owner
+            return None
+        candidates = [loop for loop in self.loops if loop.scope == ir.scope and loop.parent is around
+                      and loop.last is not None and loop.last < use]
+        if not candidates:
+            return None
+        loop = candidates[-1]
+        assert loop.last is not None
+        if any(position > loop.last for position in reads) or any(position >= loop.first for position in owner_reads):
+            return None
+        name = f"t{len(self.inserts)}"
+        indent = "    " * loop.indent
+        condition = f"if {self.expr(ir.where)}: " if ir.where is not None else ""
+        if ir.function == "anzahl":
+            self.inserts.append((loop.start, 1, f"{indent}{name} = 0"))
+            self.inserts.append((loop.end, 0, f"{indent}    {condition}{name} += 1"))
+            return f"Decimal({name})"
+        assert ir.value is not None
+        self.inserts.append((loop.start, 1, f"{indent}{name} = ZERO"))
+        self.inserts.append((loop.end, 0, f"{indent}    {condition}{name} = {name} + {self.expr(ir.value)}"))
+        return name
+
+    def owners(self, scope: str) -> set[str]:
+        """The scopes that hold list ``scope``: its parent, the parent's parent, … (the root included)."""
+        found: set[str] = set()
+        parent = self.model.scopes[scope].parent
+        while parent is not None:
+            found.add(parent)
+            parent = self.model.scopes[parent].parent
+        return found
 
     def _free_depths(self, ir: c.Expr) -> set[int] | None:
         """The list depths whose current element (row) ``ir`` reads, or None if it reads the
@@ -451,11 +535,18 @@ class _Gen:
                 run.append(node_ids[position])
                 position += 1
             depth = self.model.scopes[child].depth
+            loop = _Loop(child, self.open_loops[-1] if self.open_loops else None, self.node_index[run[0]],
+                         len(self.lines), indent)
             self.emit(f"L{depth} = {self.list_of(child)}", indent)
             self.emit(f"for i{depth}, e{depth} in enumerate(L{depth}):", indent)
             self.iterations.append(depth)
+            self.open_loops.append(loop)
             self.block(child, run, indent + 1)
+            self.open_loops.pop()
             self.iterations.pop()
+            loop.last = self.node_index[run[-1]]
+            loop.end = len(self.lines)
+            self.loops.append(loop)
 
     def copy_rows(self, scope: str, indent: int) -> None:
         """Copy the case rows so that evaluation never changes the caller's data."""
@@ -489,6 +580,15 @@ class _Gen:
         )
         self.emit(f"raise Located(N, ({loop_vars}{',' if loop_vars else ''}), exc) from None", 2)
         self.emit("return r", 1)
+        if self.inserts:  # the running totals: set before their loop, added at the end of its body
+            at: dict[int, list[tuple[int, str]]] = {}
+            for index, kind, text in self.inserts:
+                at.setdefault(index, []).append((kind, text))
+            lines: list[str] = []
+            for index, line in enumerate([*self.lines, ""]):
+                lines.extend(text for _, text in sorted(at.get(index, ()), key=lambda item: item[0]))
+                lines.append(line)
+            self.lines = lines[:-1]
         # the aggregates' functions stand before ``run``
         shift = len(self.functions)
         self.node_lines = [(line + shift, node) for line, node in self.node_lines]
@@ -560,7 +660,10 @@ class PythonBackend:
             entry[2] += 1
             if entry[2] < SPECIALISE_AFTER:
                 return self.program
-            program = compile_model(self.model, parameters=parameters, tables=tables)
+            try:
+                program = compile_model(self.model, parameters=parameters, tables=tables)
+            except CheckError:  # pragma: no cover - Python's limits, met by the general program first
+                program = self.program
             entry[3] = program
             return program
         with self._lock:
@@ -575,7 +678,17 @@ class PythonBackend:
         program = self.program_for(case.parameters, case.tables)
         try:
             with decimal.localcontext(DECIMAL_CONTEXT):
-                row = program.run(case.row, case.parameters, case.tables, failures, warnings, case.date)
+                try:
+                    row = program.run(case.row, case.parameters, case.tables, failures, warnings, case.date)
+                except Located:
+                    if program is self.program:
+                        raise
+                    # A specialised program adds running totals up earlier than the general one
+                    # computes its sums: where and in which element a fault is met, and which
+                    # checks ran before it, are the general program's.
+                    failures.clear()
+                    warnings.clear()
+                    row = self.program.run(case.row, case.parameters, case.tables, failures, warnings, case.date)
         except Located as exc:
             node = self.program.node_ids[exc.node] if exc.node >= 0 else None
             fault = fault_of(exc.cause, self.model.nodes[node].key if node is not None else None)

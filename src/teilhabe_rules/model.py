@@ -19,6 +19,7 @@ from .catalog import version_for
 from .errors import CaseError, Diagnostic, EvaluationError, Location, TeilhabeError, ValidityError
 from .inputs.agreements import Agreement, load_agreement
 from .inputs.cases import Case, CaseLoader
+from .inputs.validator import MappingValidator
 from .ir import checked as c
 from .ir import toolkit
 from .ir.text import format_value, quantity_text
@@ -42,7 +43,9 @@ class Model:
     built on first use are safe: the case loader and the explanation plan are built once, under a
     lock; the parameter values per period and the inputs a check reads are computed from the
     immutable model and stored with ``dict.setdefault``, so concurrent first uses may compute one
-    twice but every caller gets the one stored.
+    twice but every caller gets the one stored. The compiled input check of mappings and the
+    programs the backend specialises per parameter values may likewise be built twice by
+    concurrent first uses; each is immutable once built, and any of them gives the same.
 
     **Pickling.** A model pickles as its checked model and path (data only); unpickling compiles
     it anew — the generated function is never pickled. This is for handing models and results to
@@ -58,6 +61,7 @@ class Model:
         self.backend = backend if backend is not None else PythonBackend(checked)
         self._lock = threading.Lock()  # builds the loader and the explanation plan once
         self._loader: CaseLoader | None = None
+        self._validator: MappingValidator | None = None
         self._explanation_plan: Any = None
         self._parameters, self._tables = base_values(checked)
         # the parameter values by date and agreement (``ab TT.MM.JJJJ = …`` chosen per reference date)
@@ -158,6 +162,13 @@ class Model:
         default the working directory — a file's are read next to it)."""
         if isinstance(data, Case):
             return data
+        if type(data) is dict:  # the compiled check first; anything it does not accept, the loader's
+            validator = self._validator
+            if validator is None:
+                validator = self._validator = MappingValidator(self.checked)  # concurrent first uses: equal
+            row = validator.row(data)
+            if row is not None:
+                return Case(row, source)
         return self.loader.load(data, source, base_dir=base_dir)
 
     def load_agreement(self, agreement: Agreement | str | Path | Mapping[str, Any]) -> Agreement:

@@ -10,8 +10,9 @@ refuses, a list element given as a file name, a list too short or too long, a gr
 without its reason. For None the loader takes its full path, which finds and locates every
 problem; this one only ever accepts what that path accepts.
 
-The check is built from the model's scopes into closures once per model (no per-case look-up
-of the model), so that checking a valid case costs a few dictionary reads per input.
+The check is generated from the model's scopes as one Python function per scope, compiled once
+per model, with one converter (a closure) per input: checking a valid case costs a dictionary
+read and a call per input.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from .cases import MAX_MAGNITUDE, convert_value
 __all__ = ["MappingValidator"]
 
 _MISSING: Any = object()
+TEXTS_KEPT = 256  # number texts kept per input
 _EMPTY: dict[str, Any] = {}
 _Converter = Callable[[Any], Any]
 
@@ -50,6 +52,8 @@ def _number(vtype: c.ValueType) -> _Converter:
     """``parse_quantity`` and its range checks for an int or a finite Decimal (the common case)."""
     general = _general(vtype)
     percent, integer, choices, low, high = vtype.unit.percent, vtype.integer, vtype.choices, vtype.low, vtype.high
+    # texts converted so far ("15 min/Tag"): exact, whatever the decimal context (no division)
+    texts: dict[str, Decimal] = {}
 
     def convert(value: Any) -> Any:
         kind = type(value)
@@ -57,8 +61,15 @@ def _number(vtype: c.ValueType) -> _Converter:
             number = Decimal(value)
         elif kind is Decimal and value.is_finite():
             number = value
+        elif kind is str and not percent:
+            found = texts.get(value)
+            if found is None:
+                found = general(value)
+                if len(texts) < TEXTS_KEPT:
+                    texts[value] = found
+            return found
         else:
-            return general(value)  # text with a unit, a float, a wrong type: the general rules
+            return general(value)  # a float, a share as text, a wrong type: the general rules
         if percent:
             number = number / 100
         if (
@@ -98,76 +109,97 @@ def _converter(vtype: c.ValueType) -> _Converter:
     return _general(vtype)
 
 
-class _Scope:
-    """The check of one scope's record (the case, or an element of a list)."""
+def _missing() -> Any:
+    raise _Refused
 
-    def __init__(self, model: c.CheckedModel, scope: str):
-        spec = model.scopes[scope]
-        # (row key, name, name inside its package or None, converter, required, default)
-        self.inputs: list[tuple[str, str, str | None, _Converter, bool, Any]] = []
-        self.packages: dict[str, frozenset[str]] = {}  # package table → the names it may hold
-        allowed: set[str] = set()
-        fields: dict[str, set[str]] = {}
-        for inp in spec.inputs:
-            inner = inp.path[1] if len(inp.path) == 2 else None
-            self.inputs.append((inp.key, inp.path[0], inner, _converter(inp.type), inp.required, inp.default))
-            allowed.add(inp.path[0])
-            if inner is not None:
-                fields.setdefault(inp.path[0], set()).add(inner)
-        self.packages = {name: frozenset(names) for name, names in fields.items()}
-        self.granted = [model.packages[pid].name for pid in spec.packages]
-        self.lists: list[tuple[str, _Scope, int | None, int | None]] = []
-        for child in spec.lists:
-            cspec = model.scopes[child]
-            self.lists.append((cspec.name, _Scope(model, child), cspec.min_count, cspec.max_count))
-            allowed.add(cspec.name)
-        self.allowed = frozenset(allowed)
 
-    def row(self, data: Any) -> dict[str, Any]:
-        if type(data) is not dict or not self.allowed.issuperset(data):
+def _scope_function(model: c.CheckedModel, scope: str, namespace: dict[str, Any], lines: list[str]) -> str:
+    """Generate the check of one scope's record (the case, or an element of a list) as a function
+    of its own (appended to ``lines``, its constants put into ``namespace``); return its name.
+
+    The function refuses a record with an unknown key, a package table that is no table or
+    holds an unknown key, a granted level without its reason (§ 127 SGB IX), a missing
+    required input, a value its converter refuses, and a list that is no list, too short or
+    too long; else it returns the row: the inputs in the model's order, then the lists."""
+    spec = model.scopes[scope]
+
+    def const(value: Any) -> str:
+        key = f"K{len(namespace)}"
+        namespace[key] = value
+        return key
+
+    allowed: set[str] = set()
+    fields: dict[str, set[str]] = {}
+    for inp in spec.inputs:
+        allowed.add(inp.path[0])
+        if len(inp.path) == 2:
+            fields.setdefault(inp.path[0], set()).add(inp.path[1])
+    children = []
+    for child in spec.lists:
+        cspec = model.scopes[child]
+        allowed.add(cspec.name)
+        children.append((cspec, _scope_function(model, child, namespace, lines)))
+    name = f"_scope{sum(1 for line in lines if line.startswith('def '))}"
+    body = [f"def {name}(data):",
+            f"    if type(data) is not dict or not {const(frozenset(allowed))}.issuperset(data):",
+            "        raise _Refused"]
+    tables: dict[str, str] = {}
+    for number, (package, names) in enumerate(fields.items()):
+        table = tables[package] = f"p{number}"
+        body += [f"    {table} = data.get({package!r}, _EMPTY)",
+                 f"    if type({table}) is not dict or not {const(frozenset(names))}.issuperset({table}):",
+                 "        raise _Refused"]
+    for pid in spec.packages:
+        held = tables.get(model.packages[pid].name)  # a package without inputs: no table is allowed
+        if held is not None:
+            body += [f"    if {held}.get('bewilligte_stufe') is not None and not {held}.get('begründung'):",
+                     "        raise _Refused"]
+    items = []
+    for inp in spec.inputs:
+        holder = "data" if len(inp.path) == 1 else tables[inp.path[0]]
+        otherwise = "_missing()" if inp.required else const(inp.default)
+        items.append(f"        {inp.key!r}: ({const(_converter(inp.type))}(v) if (v := {holder}.get({inp.path[-1]!r}, "
+                     f"_MISSING)) is not _MISSING else {otherwise}),")
+    for cspec, function in children:
+        limits = const((cspec.name, cspec.min_count, cspec.max_count))
+        items.append(f"        {cspec.name!r}: [{function}(item) for item in _items(data, {limits})],")
+    body += ["    return {", *items, "    }"]
+    lines.extend(body)
+    return name
+
+
+def _items(data: dict[str, Any], limits: tuple[str, int | None, int | None]) -> Any:
+    """The elements of a list of ``data`` (none where it may be left out), if it is a list of an
+    allowed length."""
+    name, least, most = limits
+    items = data.get(name, _MISSING)
+    if items is _MISSING:
+        if least:
             raise _Refused
-        for name, names in self.packages.items():
-            table = data.get(name, _EMPTY)
-            if type(table) is not dict or not names.issuperset(table):
-                raise _Refused
-        for name in self.granted:  # a granted level needs its reason (§ 127 SGB IX)
-            table = data.get(name, _EMPTY)
-            if table.get("bewilligte_stufe") is not None and not table.get("begründung"):
-                raise _Refused
-        row: dict[str, Any] = {}
-        for key, name, inner, convert, required, default in self.inputs:
-            value = data.get(name, _MISSING) if inner is None else data.get(name, _EMPTY).get(inner, _MISSING)
-            if value is _MISSING:
-                if required:
-                    raise _Refused
-                row[key] = default
-            else:
-                row[key] = convert(value)
-        for name, child, least, most in self.lists:
-            items = data.get(name, _MISSING)
-            if items is _MISSING:
-                if least:
-                    raise _Refused
-                items = ()
-            elif type(items) is not list:
-                raise _Refused
-            count = len(items)
-            if (least is not None and count < least or count > MAX_LIST_ITEMS
-                    or list_length_problem(name, count, most) is not None):
-                raise _Refused
-            row[name] = [child.row(item) for item in items]
-        return row
+        return ()
+    if type(items) is not list:
+        raise _Refused
+    count = len(items)
+    if least is not None and count < least or count > MAX_LIST_ITEMS or list_length_problem(name, count, most):
+        raise _Refused
+    return items
 
 
 class MappingValidator:
     """The compiled input check of one model (see the module docstring)."""
 
     def __init__(self, model: c.CheckedModel):
-        self._root = _Scope(model, "")
+        namespace: dict[str, Any] = {"_Refused": _Refused, "_EMPTY": _EMPTY, "_MISSING": _MISSING,
+                                     "_missing": _missing, "_items": _items}
+        lines: list[str] = []
+        root = _scope_function(model, "", namespace, lines)
+        self.source = "\n".join(lines) + "\n"
+        exec(compile(self.source, f"<eingaben:{model.info.name}>", "exec"), namespace)  # noqa: S102 - from the model
+        self._root: Callable[[Any], dict[str, Any]] = namespace[root]
 
     def row(self, data: dict[str, Any]) -> dict[str, Any] | None:
         """The row of ``data``, or None: the full loader must look at it."""
         try:
-            return self._root.row(data)
+            return self._root(data)
         except (_Refused, RecursionError):
             return None

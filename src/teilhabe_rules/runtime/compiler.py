@@ -69,6 +69,7 @@ _HELPERS = {
     "_effective": semantics.effective_level,
     "_no_band": semantics.no_band,
     "ZERO": Decimal(0),
+    "_NO_ROW": object(),  # what a table of a specialised program gives for a key it has no row for
 }
 
 
@@ -115,6 +116,11 @@ class _Gen:
         self.loops: list[_Loop] = []  # the loops emitted so far
         self.open_loops: list[_Loop] = []  # the loops around the code being emitted
         self.inserts: list[tuple[int, int, str]] = []  # (line index, 0: at a loop's end / 1: before it, text)
+        # A specialised program keeps each value in a local too (``_l<node>``), read instead of the
+        # row for as long as the element it belongs to is the current one: (scope, key) → (list
+        # depth, local). Not inside an aggregate: its code may stand in a function of its own.
+        self.locals: dict[tuple[str, str], tuple[int, str]] = {}
+        self.in_aggregate = 0
         self.value_nodes = {(node.scope, node.key): model.nodes[nid] for nid in model.order
                             for node in (model.nodes[nid],) if isinstance(node, c.ValueNode)}
         self.lines: list[str] = []
@@ -216,6 +222,9 @@ class _Gen:
     def _e_Ref(self, ir: c.Ref) -> str:
         if ir.kind == c.RefKind.PARAMETER:
             return f"P[{ir.symbol!r}]" if self.parameters is None else self.const(self.parameters[ir.symbol])
+        local = self.locals.get((ir.scope, ir.key)) if not self.in_aggregate else None
+        if local is not None:
+            return local[1]
         return f"{self.row(ir.scope)}[{ir.key!r}]"
 
     def _e_Position(self, ir: c.Position) -> str:
@@ -275,8 +284,12 @@ class _Gen:
         keys = [self.expr(k) for k in ir.keys]
         key = keys[0] if len(keys) == 1 else "(" + ", ".join(keys) + ",)"
         name = self.model.tables[ir.table].name
-        table = f"T[{ir.table!r}]" if self.tables is None else self.const(self.tables[ir.table])
-        return f"_lookup({table}, {key}, {name!r})"
+        if self.tables is None:
+            return f"_lookup(T[{ir.table!r}], {key}, {name!r})"
+        # a specialised program reads the row itself; a missing one (or a key that is no key) the
+        # helper reports, as the general program does
+        table = self.const(self.tables[ir.table])
+        return f"(_v if (_v := {table}.get({key}, _NO_ROW)) is not _NO_ROW else _lookup({table}, {key}, {name!r}))"
 
     def _e_Aggregate(self, ir: c.Aggregate) -> str:
         """A generator over the list's elements, in a function of its own (so that nested
@@ -289,10 +302,12 @@ class _Gen:
         depth = self.model.scopes[ir.scope].depth
         loop = f"for i{depth}, e{depth} in enumerate({self.list_of(ir.scope)})"
         self.iterations.append(depth)
+        self.in_aggregate += 1
         try:
             cond = f" if {self.expr(ir.where)}" if ir.where is not None else ""
             value = self.expr(ir.value) if ir.value is not None else None
         finally:
+            self.in_aggregate -= 1
             self.iterations.pop()
         name = self.model.scopes[ir.scope].name
         if ir.function == "anzahl":
@@ -346,14 +361,18 @@ class _Gen:
             return None
         name = f"t{len(self.inserts)}"
         indent = "    " * loop.indent
-        condition = f"if {self.expr(ir.where)}: " if ir.where is not None else ""
+        self.in_aggregate += 1  # (the locals of the loop's body are not the ones known here)
+        try:
+            condition = f"if {self.expr(ir.where)}: " if ir.where is not None else ""
+            value = self.expr(ir.value) if ir.value is not None else ""
+        finally:
+            self.in_aggregate -= 1
         if ir.function == "anzahl":
             self.inserts.append((loop.start, 1, f"{indent}{name} = 0"))
             self.inserts.append((loop.end, 0, f"{indent}    {condition}{name} += 1"))
             return f"Decimal({name})"
-        assert ir.value is not None
         self.inserts.append((loop.start, 1, f"{indent}{name} = ZERO"))
-        self.inserts.append((loop.end, 0, f"{indent}    {condition}{name} = {name} + {self.expr(ir.value)}"))
+        self.inserts.append((loop.end, 0, f"{indent}    {condition}{name} = {name} + {value}"))
         return name
 
     def owners(self, scope: str) -> set[str]:
@@ -440,6 +459,16 @@ class _Gen:
         if ir.name == "runde":
             mode = ir.args[2]
             assert isinstance(mode, c.Const)
+            known, places = self.constant_value(ir.args[1])
+            if known and isinstance(places, (Decimal, int)) and not isinstance(places, bool):
+                try:  # ``semantics.round_value`` written out, its quantum computed once
+                    with decimal.localcontext(DECIMAL_CONTEXT):
+                        quantum = Decimal(1).scaleb(-int(places))
+                except (ArithmeticError, ValueError, OverflowError):
+                    pass
+                else:
+                    rounding = semantics.ROUNDING_MODES[mode.value]
+                    return f"({args[0]}).quantize({self.const(quantum)}, rounding={rounding!r})"
             return f"_round({args[0]}, {args[1]}, {mode.value!r})"
         if ir.name == "kalendertage":
             return f"_days({args[0]}, {args[1]})"
@@ -467,7 +496,7 @@ class _Gen:
         self.current = node
         self.emit(f"N = {index}", indent)
         if isinstance(node, c.ValueNode):
-            self.emit(f"{row}[{node.key!r}] = {self.expr(node.expr)}", indent)
+            self.emit(f"{row}[{node.key!r}] = {self.keep(node, index)}{self.expr(node.expr)}", indent)
             if node.type.kind == c.TypeKind.ZAHL and (node.type.low is not None or node.type.high is not None):
                 low, high = self.const(node.type.low), self.const(node.type.high)
                 self.emit(f"_in_range({row}[{node.key!r}], {low}, {high}, {node.key!r})", indent)
@@ -490,11 +519,20 @@ class _Gen:
         elif isinstance(node, c.ExpressionLevelNode):
             assert node.type.enum is not None
             levels = self.const(frozenset(int(m.key) for m in node.type.enum.members))
-            self.emit(f"{row}[{node.key!r}] = _level({self.expr(node.expr)}, {levels}, {node.package!r})", indent)
+            value = self.expr(node.expr)
+            if self.parameters is not None:  # ``semantics.declared_level`` written out
+                value = (f"(int(_v) if (_v := {value}) in {levels} else _level(_v, {levels}, {node.package!r}))")
+                self.emit(f"{row}[{node.key!r}] = {self.keep(node, index)}{value}", indent)
+            else:
+                self.emit(f"{row}[{node.key!r}] = _level({value}, {levels}, {node.package!r})", indent)
         elif isinstance(node, c.GrantedLevelNode):
             granted = f"{node.package}.bewilligte_stufe"
             computed = f"{node.package}.berechnete_stufe"
-            self.emit(f"{row}[{node.key!r}] = _effective({row}.get({granted!r}), {row}[{computed!r}])", indent)
+            if self.parameters is not None:  # ``semantics.effective_level`` written out
+                self.emit(f"{row}[{node.key!r}] = {self.keep(node, index)}({row}[{computed!r}] if "
+                          f"(_v := {row}.get({granted!r})) is None else _v)", indent)
+            else:
+                self.emit(f"{row}[{node.key!r}] = _effective({row}.get({granted!r}), {row}[{computed!r}])", indent)
         elif isinstance(node, c.CheckNode):
             target = "F" if node.kind == c.NodeKind.PRUEFUNG else "W"
             parts = [self.expr(p) for p in node.message if not isinstance(p, str)]
@@ -503,6 +541,15 @@ class _Gen:
             self.emit(f"{target}.append(({index}, {indexes}, ({''.join(p + ', ' for p in parts)})))", indent + 1)
         else:  # pragma: no cover
             raise AssertionError(node.kind)
+
+    def keep(self, node: c.Node, index: int) -> str:
+        """In a specialised program: ``_l<index> = `` — the node's value kept in a local as well
+        (see ``locals``); else nothing."""
+        if self.parameters is None:
+            return ""
+        local = f"_l{index}"
+        self.locals[(node.scope, node.key)] = (self.model.scopes[node.scope].depth, local)
+        return f"{local} = "
 
     def indexes(self, scope: str) -> str:
         depth = self.model.scopes[scope].depth
@@ -544,6 +591,7 @@ class _Gen:
             self.block(child, run, indent + 1)
             self.open_loops.pop()
             self.iterations.pop()
+            self.locals = {key: local for key, local in self.locals.items() if local[0] < depth}
             loop.last = self.node_index[run[-1]]
             loop.end = len(self.lines)
             self.loops.append(loop)

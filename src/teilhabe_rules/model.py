@@ -18,7 +18,7 @@ import attrs
 from .catalog import version_for
 from .errors import CaseError, Diagnostic, EvaluationError, Location, TeilhabeError, ValidityError
 from .inputs.agreements import Agreement, load_agreement
-from .inputs.cases import Case, CaseLoader
+from .inputs.cases import Case, CaseLoader, CaseSources, read_case_file
 from .inputs.validator import MappingValidator
 from .ir import checked as c
 from .ir import toolkit
@@ -162,14 +162,26 @@ class Model:
         default the working directory — a file's are read next to it)."""
         if isinstance(data, Case):
             return data
-        if type(data) is dict:  # the compiled check first; anything it does not accept, the loader's
-            validator = self._validator
-            if validator is None:
-                validator = self._validator = MappingValidator(self.checked)  # concurrent first uses: equal
-            row = validator.row(data)
+        # the compiled check first; anything it does not accept, the loader's full path
+        if type(data) is dict:
+            row = self._checked_row(data)
             if row is not None:
                 return Case(row, source)
+        elif isinstance(data, (str, Path)):
+            file = str(Path(data))
+            document, text = read_case_file(file)  # a file that cannot be read: as the loader reports it
+            row = self._checked_row(document) if type(document) is dict else None
+            if row is not None:
+                return Case(row, file, CaseSources(file, {file: text}))
+            return self.loader.load(data, source, base_dir=base_dir, read=(document, text))
         return self.loader.load(data, source, base_dir=base_dir)
+
+    def _checked_row(self, data: dict[str, Any]) -> dict[str, Any] | None:
+        """The row of ``data`` by the compiled input check (None: it does not accept it)."""
+        validator = self._validator
+        if validator is None:
+            validator = self._validator = MappingValidator(self.checked)  # concurrent first uses: equal
+        return validator.row(data)
 
     def load_agreement(self, agreement: Agreement | str | Path | Mapping[str, Any]) -> Agreement:
         if isinstance(agreement, Agreement):
@@ -238,7 +250,7 @@ class Model:
     def _check_raw_validity(self, case: Any, at: _dt.date | None, error: CaseError) -> None:
         """A case of another version usually fails structurally too: name the version first
         (from the data the failed load decoded; a file that could not be decoded has no date)."""
-        from .inputs.cases import CaseDocumentError, CaseSources, convert_value
+        from .inputs.cases import CaseDocumentError, convert_value
 
         info = self.checked.info
         if at is None and info.reference_date is None:

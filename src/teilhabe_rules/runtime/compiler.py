@@ -20,6 +20,13 @@ it does not depend on, it is computed once and kept for as long as the rows it r
 (see :meth:`_Gen._e_Aggregate`).
 A model whose generated code Python cannot compile (nesting beyond Python's own limits) is a
 located :class:`~teilhabe_rules.errors.CheckError`, never a ``SyntaxError``.
+
+A program may be specialised for one set of parameter values and tables (:func:`compile_model`
+with ``parameters`` and ``tables``; :class:`PythonBackend` makes one from the second evaluation
+with the same mappings): constants folded by their own generated code, running totals instead
+of aggregate functions, values kept in locals, look-ups and levels written out. It computes every
+figure, check and warning as the general program does; a fault it meets is the general
+program's to report (the backend evaluates the case again with it).
 """
 
 from __future__ import annotations

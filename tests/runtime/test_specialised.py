@@ -22,11 +22,11 @@ MODELS = {path.stem: teilhabe_rules.load(path) for path in sorted((ROOT / "model
 
 
 def outcome(evaluation: Evaluation) -> Any:
-    """Everything an evaluation gives, every number by its digits."""
+    """Everything an evaluation gives, every number by its digits, each element's values in their order."""
     frame = evaluation.frame
     values = None
     if frame is not None:
-        values = [(element.path, sorted((key, str(value)) for key, value in element.items()))
+        values = [(element.path, [(key, str(value)) for key, value in element.items()])
                   for element in frame.elements()]
     fault = evaluation.fault
     return (values, evaluation.failures, evaluation.warnings,
@@ -86,7 +86,10 @@ liste posten
   wert anteil: zahl = betrag * faktor
   prüfung "Posten {position}: zu viel": betrag <= 90
   wert quote: zahl = anteil / teiler
+  wert am_ganzen: zahl = anteil / (summe(posten.anteil) + 1)
+  wert mit_vorher: zahl = wenn position = 1 dann anteil sonst vorher.anteil + anteil
 ende
+wert summe_am_ganzen: zahl = summe(posten.am_ganzen)
 wert quote: zahl = summe(posten.quote)
 wert anzahl_gross: zahl = anzahl(posten wo anteil > 50)
 """
@@ -114,3 +117,10 @@ def test_sums_and_counts_are_running_totals_in_a_specialised_program() -> None:
     program = compile_model(CONSTANT.checked, parameters=CONSTANT.parameters, tables=CONSTANT.tables)
     assert "sum(" not in program.source
     assert "sum(" in compile_model(CONSTANT.checked).source
+
+
+def test_the_loops_over_a_list_are_merged() -> None:
+    mawo = MODELS["mawo"]
+    loop = "for i1, e1 in enumerate(L1)"
+    assert compile_model(mawo.checked).source.count(loop) > 10
+    assert compile_model(mawo.checked, parameters=mawo.parameters, tables=mawo.tables).source.count(loop) == 1

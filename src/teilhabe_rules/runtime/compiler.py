@@ -24,9 +24,11 @@ located :class:`~teilhabe_rules.errors.CheckError`, never a ``SyntaxError``.
 A program may be specialised for one set of parameter values and tables (:func:`compile_model`
 with ``parameters`` and ``tables``; :class:`PythonBackend` makes one from the second evaluation
 with the same mappings): constants folded by their own generated code, running totals instead
-of aggregate functions, values kept in locals, look-ups and levels written out. It computes every
-figure, check and warning as the general program does; a fault it meets is the general
-program's to report (the backend evaluates the case again with it).
+of aggregate functions, the loops over a list merged as far as the dependencies allow
+(:func:`merged_order`), values kept in locals, look-ups and levels written out. It computes
+every figure as the general program does, and every row gets its values in the same order; a
+case with a failed check, a warning or a fault is evaluated again by the general program, whose
+order of messages and whose fault are reported.
 """
 
 from __future__ import annotations
@@ -134,6 +136,10 @@ class _Gen:
         self.consts: dict[tuple[Any, ...], str] = {}
         self.globals: dict[str, Any] = dict(_HELPERS)
         self.node_index = {nid: i for i, nid in enumerate(model.order)}
+        # the order the nodes are emitted in: a specialised program merges the loops over a list
+        # as far as the nodes allow (:func:`merged_order`); ``position`` is a node's place in it
+        self.schedule = merged_order(model) if parameters is not None else list(model.order)
+        self.position = {nid: i for i, nid in enumerate(self.schedule)}
         self.max_depth = max(s.depth for s in model.scopes.values())
         self.depth_of = {sid: spec.depth for sid, spec in model.scopes.items()}
         # the list depths iterated by the loops and aggregates around the code being generated
@@ -340,7 +346,7 @@ class _Gen:
             return None
         scope = self.model.scopes[ir.scope]
         owners = self.owners(ir.scope)
-        use = self.node_index[self.current.id]
+        use = self.position[self.current.id]
         reads: list[int] = []  # order positions of the values it reads: (of the list, of an owner)
         owner_reads: list[int] = []
         for part in (ir.value, ir.where):
@@ -352,7 +358,7 @@ class _Gen:
                         return None
                     node = self.value_nodes.get((sub.scope, sub.key))
                     if node is not None:
-                        (reads if sub.scope == ir.scope else owner_reads).append(self.node_index[node.id])
+                        (reads if sub.scope == ir.scope else owner_reads).append(self.position[node.id])
                 elif isinstance(sub, c.Position) and sub.scope != ir.scope:
                     return None
         around = next((loop for loop in self.open_loops if loop.scope == scope.parent), None)
@@ -589,7 +595,7 @@ class _Gen:
                 run.append(node_ids[position])
                 position += 1
             depth = self.model.scopes[child].depth
-            loop = _Loop(child, self.open_loops[-1] if self.open_loops else None, self.node_index[run[0]],
+            loop = _Loop(child, self.open_loops[-1] if self.open_loops else None, self.position[run[0]],
                          len(self.lines), indent)
             self.emit(f"L{depth} = {self.list_of(child)}", indent)
             self.emit(f"for i{depth}, e{depth} in enumerate(L{depth}):", indent)
@@ -599,7 +605,7 @@ class _Gen:
             self.open_loops.pop()
             self.iterations.pop()
             self.locals = {key: local for key, local in self.locals.items() if local[0] < depth}
-            loop.last = self.node_index[run[-1]]
+            loop.last = self.position[run[-1]]
             loop.end = len(self.lines)
             self.loops.append(loop)
 
@@ -626,7 +632,7 @@ class _Gen:
         self.emit("K = {}", 1)
         self.emit("try:", 1)
         self.copy_rows("", 2)
-        self.block("", list(self.model.order), 2)
+        self.block("", self.schedule, 2)
         self.emit("pass", 2)
         self.emit(
             "except (FaultError, ArithmeticError, ValueError, TypeError, LookupError, AttributeError,"
@@ -648,6 +654,80 @@ class _Gen:
         shift = len(self.functions)
         self.node_lines = [(line + shift, node) for line, node in self.node_lines]
         return "\n".join(self.functions + self.lines) + "\n"
+
+
+def merged_order(model: c.CheckedModel) -> list[str]:
+    """The model's nodes in an order with as few loops over each list as the dependencies allow.
+
+    Each scope's nodes keep their order (so every row gets its values in the same order as with
+    ``model.order``); the case's nodes are taken as late and the lists' nodes as early as
+    possible: in rounds, first the case's nodes whose values are all there, then for each list of
+    the case the nodes of it (and of the lists inside it) whose values are there — one loop per list
+    and round. A value read through an aggregate (``summe(bewohner.x)``) of the node's own list, or
+    of any list not inside the node's element, must be complete: computed in an earlier round."""
+    nodes = model.nodes
+    by_key = {(node.scope, node.key): nid for nid, node in nodes.items()}
+
+    def top(scope: str) -> str:
+        while scope and model.scopes[scope].parent:
+            scope = model.scopes[scope].parent or ""
+        return scope
+
+    def inside(scope: str, owner: str) -> bool:
+        """Whether ``scope`` is a list inside the elements of ``owner`` (not ``owner`` itself)."""
+        parent = model.scopes[scope].parent
+        while parent is not None:
+            if parent == owner:
+                return True
+            parent = model.scopes[parent].parent
+        return False
+
+    direct: dict[str, set[str]] = {}
+    complete: dict[str, set[str]] = {}  # values read through an aggregate, which must be complete
+    for nid in model.order:
+        node = nodes[nid]
+        found = {dep for dep in node.deps if dep in nodes}
+        whole: set[str] = set()
+        stack: list[tuple[Any, bool]] = [(expr, False) for expr in toolkit.node_expressions(node)]
+        while stack:
+            expr, in_aggregate = stack.pop()
+            if isinstance(expr, c.Ref) and expr.kind != c.RefKind.PARAMETER:
+                dep = by_key.get((expr.scope, expr.key))
+                if dep is not None:
+                    found.add(dep)
+                    if in_aggregate and not inside(expr.scope, node.scope):
+                        whole.add(dep)
+            stack.extend((child, in_aggregate or isinstance(expr, c.Aggregate)) for child in toolkit.children(expr))
+        if isinstance(node, c.GrantedLevelNode):
+            computed = by_key.get((node.scope, f"{node.package}.berechnete_stufe"))
+            if computed is not None:
+                found.add(computed)
+        found.discard(nid)
+        direct[nid] = found
+        complete[nid] = whole
+    queues: dict[str, list[str]] = {}
+    for nid in model.order:
+        queues.setdefault(top(nodes[nid].scope), []).append(nid)
+    heads = dict.fromkeys(queues, 0)
+    done: dict[str, tuple[int, str]] = {}  # node → (round, the list of its loop; "" for the case)
+    result: list[str] = []
+    rounds = 0
+    while len(result) < len(nodes):
+        if rounds > 2 * len(nodes) + 2:  # pragma: no cover - a cycle the checker would have refused
+            return list(model.order)
+        for group in ["", *(name for name in queues if name)]:
+            queue = queues.get(group, [])
+            while heads[group] < len(queue) if group in heads else False:
+                nid = queue[heads[group]]
+                if not direct[nid] <= done.keys():
+                    break
+                if any(done[dep] == (rounds, group) and group for dep in complete[nid]):
+                    break  # read whole: the loop that computes it must be over
+                done[nid] = (rounds, group)
+                result.append(nid)
+                heads[group] += 1
+        rounds += 1
+    return result
 
 
 def compile_model(model: c.CheckedModel, helpers: dict[str, Any] | None = None, *,
@@ -735,12 +815,16 @@ class PythonBackend:
             with decimal.localcontext(DECIMAL_CONTEXT):
                 try:
                     row = program.run(case.row, case.parameters, case.tables, failures, warnings, case.date)
+                    again = program is not self.program and bool(failures or warnings)
                 except Located:
                     if program is self.program:
                         raise
-                    # A specialised program adds running totals up earlier than the general one
-                    # computes its sums: where and in which element a fault is met, and which
-                    # checks ran before it, are the general program's.
+                    again = True
+                if again:
+                    # A specialised program computes in another order (merged loops, running
+                    # totals): the order of failed checks and warnings, where and in which
+                    # element a fault is met, and which checks ran before it, are the general
+                    # program's.
                     failures.clear()
                     warnings.clear()
                     row = self.program.run(case.row, case.parameters, case.tables, failures, warnings, case.date)

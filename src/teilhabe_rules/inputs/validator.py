@@ -109,6 +109,31 @@ def _converter(vtype: c.ValueType) -> _Converter:
     return _general(vtype)
 
 
+def _inline(vtype: c.ValueType, converter: str, const: Callable[[Any], str]) -> str:
+    """The conversion of ``v`` as an expression: the common case written out (a value of the
+    right type taken as it is; a number in its range), anything else by ``converter``."""
+    kind = vtype.kind
+    if kind == c.TypeKind.JA_NEIN:
+        return f"(v if type(v) is bool else {converter}(v))"
+    if kind == c.TypeKind.TEXT:
+        return f"(v if type(v) is str else {converter}(v))"
+    if kind == c.TypeKind.DATUM:
+        return f"(v if type(v) is _date else {converter}(v))"
+    if kind == c.TypeKind.ENUM and vtype.enum is not None:
+        keys = const(frozenset(member.key for member in vtype.enum.members))
+        exact = "int" if vtype.enum.numeric else "str"
+        return f"(v if type(v) is {exact} and v in {keys} else {converter}(v))"
+    bounded = (vtype.low is not None and vtype.high is not None and vtype.low.is_finite() and vtype.high.is_finite()
+               and max(abs(vtype.low), abs(vtype.high)) < Decimal(10) ** MAX_MAGNITUDE)
+    if kind == c.TypeKind.ZAHL and bounded and not vtype.unit.percent and vtype.choices is None:
+        # within bounds below 10**MAX_MAGNITUDE a number needs no check of its size
+        low, high = const(vtype.low), const(vtype.high)
+        whole = "" if vtype.integer else f" or type(v) is Decimal and v.is_finite() and {low} <= v <= {high}"
+        value = "(v if type(v) is Decimal else Decimal(v))" if whole else "Decimal(v)"
+        return f"({value} if type(v) is int and {low} <= v <= {high}{whole} else {converter}(v))"
+    return f"{converter}(v)"
+
+
 def _missing() -> Any:
     raise _Refused
 
@@ -158,7 +183,8 @@ def _scope_function(model: c.CheckedModel, scope: str, namespace: dict[str, Any]
     for inp in spec.inputs:
         holder = "data" if len(inp.path) == 1 else tables[inp.path[0]]
         otherwise = "_missing()" if inp.required else const(inp.default)
-        items.append(f"        {inp.key!r}: ({const(_converter(inp.type))}(v) if (v := {holder}.get({inp.path[-1]!r}, "
+        converted = _inline(inp.type, const(_converter(inp.type)), const)
+        items.append(f"        {inp.key!r}: ({converted} if (v := {holder}.get({inp.path[-1]!r}, "
                      f"_MISSING)) is not _MISSING else {otherwise}),")
     for cspec, function in children:
         limits = const((cspec.name, cspec.min_count, cspec.max_count))
@@ -190,7 +216,8 @@ class MappingValidator:
 
     def __init__(self, model: c.CheckedModel):
         namespace: dict[str, Any] = {"_Refused": _Refused, "_EMPTY": _EMPTY, "_MISSING": _MISSING,
-                                     "_missing": _missing, "_items": _items}
+                                     "_missing": _missing, "_items": _items, "_date": _dt.date,
+                                     "Decimal": Decimal}
         lines: list[str] = []
         root = _scope_function(model, "", namespace, lines)
         self.source = "\n".join(lines) + "\n"

@@ -2,8 +2,9 @@
 
 Run: ``python benchmarks/bench_scalar.py [ROUNDS]`` (from the checkout, with the package
 importable). Every figure is measured once per round, the figures of a round one after another
-(interleaved, so that a shared machine's load falls on all of them alike); printed are the
-medians over the rounds and each ratio with its target:
+(interleaved, so that a shared machine's load falls on all of them alike); evaluations in this
+process are timed in CPU time, the new processes in wall time. Printed are the medians over the
+rounds and each ratio with its target:
 
 * a MAWo person from a loaded case ÷ the hand-written Decimal function doing the same arithmetic
   (``benchmarks/mawo_hand.py``, equal digit for digit by ``tests/tools/test_mawo_hand.py``) ≤ 2.0;
@@ -38,13 +39,14 @@ from teilhabe_rules.ir.checked import DECIMAL_CONTEXT  # noqa: E402
 
 
 def per_call(fn: Callable[[], object], number: int) -> float:
-    """Seconds per call over ``number`` calls (the best of three batches)."""
+    """CPU seconds of this process per call over ``number`` calls (the best of three batches):
+    the load of a shared machine does not enter as it would enter wall time."""
     best = float("inf")
     for _ in range(3):
-        start = time.perf_counter()
+        start = time.process_time()
         for _ in range(number):
             fn()
-        best = min(best, (time.perf_counter() - start) / number)
+        best = min(best, (time.process_time() - start) / number)
     return best
 
 

@@ -11,13 +11,12 @@ import datetime as _dt
 import threading
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
 from .catalog import version_for
 from .errors import CaseError, Diagnostic, EvaluationError, Location, TeilhabeError, ValidityError
-from .inputs.agreements import Agreement, load_agreement
 from .inputs.cases import Case, CaseLoader, CaseSources, read_case_file
 from .inputs.validator import MappingValidator
 from .ir import checked as c
@@ -29,6 +28,9 @@ from .runtime.compiler import Program, PythonBackend
 from .runtime.frame import Frame
 from .runtime.results import Result
 from .runtime.semantics import ParameterValues, base_values, date_required_error
+
+if TYPE_CHECKING:  # pragma: no cover - imported where an agreement is given
+    from .inputs.agreements import Agreement
 
 __all__ = ["Model", "load", "loads"]
 
@@ -184,6 +186,8 @@ class Model:
         return validator.row(data)
 
     def load_agreement(self, agreement: Agreement | str | Path | Mapping[str, Any]) -> Agreement:
+        from .inputs.agreements import Agreement, load_agreement  # (not on import: most evaluations have none)
+
         if isinstance(agreement, Agreement):
             return agreement
         return load_agreement(self.checked, agreement)

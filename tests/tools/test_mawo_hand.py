@@ -1,4 +1,5 @@
-"""The hand-written MAWo person of the benchmarks computes every figure digit for digit as the model does."""
+"""The hand-written MAWo offer and person of the benchmarks compute every figure digit for digit as the model
+does."""
 
 from __future__ import annotations
 
@@ -81,3 +82,22 @@ def test_example_persons(name: str) -> None:
 @given(case=valid_cases(MAWO), which=st.integers(0, 3), agreed=st.booleans())
 def test_generated_persons(case: dict[str, Any], which: int, agreed: bool) -> None:
     assert_same(one_person(case, which), AGREEMENT if agreed else None)
+
+
+@settings(max_examples=examples(40), deadline=None, suppress_health_check=list(HealthCheck))
+@given(case=valid_cases(MAWO), agreed=st.booleans())
+def test_generated_offers(case: dict[str, Any], agreed: bool) -> None:
+    try:
+        result = MAWO.evaluate(case, AGREEMENT if agreed else None)
+    except TeilhabeError:
+        return
+    frame = result.frame
+    with decimal.localcontext(DECIMAL_CONTEXT):
+        figures = HAND.mawo_offer(MAWO.load_case(case).row, frame.parameters, frame.tables)
+    residents = frame.root.children("bewohner")
+    assert len(figures["bewohner"]) == len(residents)
+    for person, element in zip(figures.pop("bewohner"), residents, strict=True):
+        for key, value in person.items():
+            assert str(value) == str(element[key]), (element.path, key)
+    for key, value in figures.items():
+        assert str(value) == str(frame.root[key]), key

@@ -130,8 +130,8 @@ class _Gen:
         # depth, local). Not inside an aggregate: its code may stand in a function of its own.
         self.locals: dict[tuple[str, str], tuple[int, str]] = {}
         self.in_aggregate = 0
-        self.value_nodes = {(node.scope, node.key): model.nodes[nid] for nid in model.order
-                            for node in (model.nodes[nid],) if isinstance(node, c.ValueNode)}
+        # the node that computes a key of a scope (values and levels)
+        self.value_nodes = {(node.scope, node.key): node for node in model.nodes.values()}
         self.lines: list[str] = []
         self.consts: dict[tuple[Any, ...], str] = {}
         self.globals: dict[str, Any] = dict(_HELPERS)

@@ -26,9 +26,10 @@ with ``parameters`` and ``tables``; :class:`PythonBackend` makes one from the se
 with the same mappings): constants folded by their own generated code, running totals instead
 of aggregate functions, the loops over a list merged as far as the dependencies allow
 (:func:`merged_order`), values kept in locals, look-ups and levels written out. It computes
-every figure as the general program does, and every row gets its values in the same order; a
-case with a failed check, a warning or a fault is evaluated again by the general program, whose
-order of messages and whose fault are reported.
+every figure as the general program does, and every row gets its values in the same order; its
+warnings are sorted into the general program's order (:func:`emission_paths`); a case with a
+failed check or a fault is evaluated again by the general program, whose order of messages and
+whose fault are reported.
 """
 
 from __future__ import annotations
@@ -656,6 +657,53 @@ class _Gen:
         return "\n".join(self.functions + self.lines) + "\n"
 
 
+def emission_paths(model: c.CheckedModel) -> dict[int, tuple[int, ...]]:
+    """Where the general program computes each node (by its index in ``model.order``): the
+    position of the statement or loop at the top, then within each loop's body, outermost first.
+    A check that fires in element (i1, i2, …) fires, in the general program, in the order of
+    ``(p0, i1, p1, i2, p2, …)`` (:func:`_in_order`) — how a specialised program, which computes
+    in another order, sorts its warnings."""
+    index = {nid: number for number, nid in enumerate(model.order)}
+    paths: dict[int, tuple[int, ...]] = {}
+
+    def child_towards(scope: str, target: str) -> str | None:
+        sid: str | None = target
+        while sid is not None:
+            parent = model.scopes[sid].parent
+            if parent == scope:
+                return sid
+            sid = parent
+        return None
+
+    def walk(scope: str, node_ids: list[str], prefix: tuple[int, ...]) -> None:  # as :meth:`_Gen.block`
+        position = item = 0
+        while position < len(node_ids):
+            node = model.nodes[node_ids[position]]
+            if node.scope == scope:
+                paths[index[node.id]] = (*prefix, item)
+                position += 1
+            else:
+                child = child_towards(scope, node.scope)
+                run = []
+                while position < len(node_ids) and child_towards(scope, model.nodes[node_ids[position]].scope) == child:
+                    run.append(node_ids[position])
+                    position += 1
+                assert child is not None
+                walk(child, run, (*prefix, item))
+            item += 1
+
+    walk("", list(model.order), ())
+    return paths
+
+
+def _in_order(path: tuple[int, ...], indexes: tuple[int, ...]) -> tuple[int, ...]:
+    """``(p0, i1, p1, i2, p2, …)`` of a path and the element indexes (see :func:`emission_paths`)."""
+    key = [path[0]]
+    for number, at in enumerate(indexes):
+        key += [at, path[number + 1]]
+    return tuple(key)
+
+
 def merged_order(model: c.CheckedModel) -> list[str]:
     """The model's nodes in an order with as few loops over each list as the dependencies allow.
 
@@ -781,6 +829,7 @@ class PythonBackend:
         # (id of the parameters, id of the tables) → [parameters, tables, evaluations, program or None]
         self._specialised: dict[tuple[int, int], list[Any]] = {}
         self._lock = threading.Lock()
+        self._paths: dict[int, tuple[int, ...]] | None = None  # see :func:`emission_paths`
 
     def program_for(self, parameters: Mapping[str, Any], tables: Mapping[str, Mapping[Any, Any]]) -> Program:
         """The program to run with ``parameters`` and ``tables`` (see the class docstring)."""
@@ -815,7 +864,7 @@ class PythonBackend:
             with decimal.localcontext(DECIMAL_CONTEXT):
                 try:
                     row = program.run(case.row, case.parameters, case.tables, failures, warnings, case.date)
-                    again = program is not self.program and bool(failures or warnings)
+                    again = program is not self.program and bool(failures)
                 except Located:
                     if program is self.program:
                         raise
@@ -835,6 +884,13 @@ class PythonBackend:
                               EvaluationFault(fault, node, tuple(exc.indexes)))
         if failures:
             return Evaluation(None, self._checks(failures), self._checks(warnings))
+        if len(warnings) > 1 and program is not self.program:
+            # the order in which the general program would have given them (it reaches every
+            # check, as the specialised one did)
+            paths = self._paths
+            if paths is None:
+                paths = self._paths = emission_paths(self.model)
+            warnings.sort(key=lambda entry: _in_order(paths[entry[0]], entry[1]))
         return Evaluation(Frame.from_rows(self.model, row, case.parameters, case.tables), (), self._checks(warnings))
 
     def run(self, cases: Iterable[CaseInput]) -> Iterator[Evaluation]:

@@ -54,7 +54,6 @@ if TYPE_CHECKING:
 from .ir import checked as c
 from .ir import serial
 from .shipped import grammar_file
-from .syntax.postlex import BracketPostLexer
 from .version import __version__
 
 __all__ = [
@@ -423,6 +422,7 @@ def store_parser(parser: lark.Lark) -> None:
     from lark.grammar import Rule
     from lark.lexer import TerminalDef
 
+    from .syntax.postlex import BracketPostLexer
 
     folder = _usable_dir(create=True)
     postlex: object = parser.options.postlex  # lark declares a PostLex; ours is one by its methods
@@ -452,6 +452,7 @@ def _parser_from_data(entry: object) -> lark.Lark:
     import lark
     from lark.lark import LarkOptions
 
+    from .syntax.postlex import BracketPostLexer
 
     if type(entry) is not dict or set(entry) != {"data", "memo"}:
         raise ValueError("not a parser entry")

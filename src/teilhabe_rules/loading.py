@@ -17,21 +17,21 @@ from pathlib import Path
 import attrs
 
 from . import cache
-from .check.checker import check_module
-from .check.variants import base_files, is_variant, load_variant
 from .errors import CheckError, Diagnostic, Location, RuleSyntaxError
 from .files import MAX_RULE_BYTES, FileRefused, read_text
 from .ir import checked as c
-from .syntax.builder import parse_module
 
 __all__ = ["check_file", "check_text"]
+
+# The parser (lark), the builder and the checker are imported where text must be checked, not on
+# import: a model taken from the cache needs none of them.
 
 
 def check_text(text: str, filename: str = "<modell>", *, search_path: Sequence[str | Path] = ()) -> c.CheckedModel:
     """The checked model of rule-file text (not cached: there is no file to key it by)."""
-    if is_variant(text):
+    if _is_variant(text):
         return _check_variant(text, filename, (), search_path)
-    return check_module(parse_module(text, filename), text)
+    return _check_module(text, filename)
 
 
 def check_file(path: str | Path, *, search_path: Sequence[str | Path] = ()) -> c.CheckedModel:
@@ -42,7 +42,9 @@ def check_file(path: str | Path, *, search_path: Sequence[str | Path] = ()) -> c
     except FileRefused as exc:
         raise RuleSyntaxError(Diagnostic(f"Die Regeldatei „{path}“ {exc.reason}", Location(str(path), 1, 1),
                                          hint=exc.hint)) from None
-    if is_variant(text):
+    if _is_variant(text):
+        from .check.variants import base_files
+
         # cached by its own text and those of its bases (read once, for the key and the
         # merge); a base that cannot be found is reported by the merge
         bases = base_files(text, str(path), search_path)
@@ -55,7 +57,7 @@ def check_file(path: str | Path, *, search_path: Sequence[str | Path] = ()) -> c
         return checked
     checked = cache.lookup(text, str(path))
     if checked is None:
-        checked = check_module(parse_module(text, str(path)), text)
+        checked = _check_module(text, str(path))
         cache.store(checked, text, str(path))
     return checked
 
@@ -63,6 +65,9 @@ def check_file(path: str | Path, *, search_path: Sequence[str | Path] = ()) -> c
 def _check_variant(text: str, filename: str, bases: Sequence[tuple[Path, str]] = (),
                    search_path: Sequence[str | Path] = ()) -> c.CheckedModel:
     """A variant: merged with its base model (:mod:`teilhabe_rules.check.variants`), then checked."""
+    from .check.checker import check_module
+    from .check.variants import load_variant
+
     module, merge_warnings = load_variant(text, filename, bases, search_path)
     try:
         checked = check_module(module, text)
@@ -71,3 +76,20 @@ def _check_variant(text: str, filename: str, bases: Sequence[tuple[Path, str]] =
     if merge_warnings:
         checked = attrs.evolve(checked, warnings=tuple(merge_warnings) + tuple(checked.warnings))
     return checked
+
+
+def _is_variant(text: str) -> bool:
+    """Whether ``text`` extends a base (``erweitert "…"``); without the word it cannot."""
+    if "erweitert" not in text:
+        return False
+    from .check.variants import is_variant
+
+    return is_variant(text)
+
+
+def _check_module(text: str, filename: str) -> c.CheckedModel:
+    """Parse and check a rule file that is no variant."""
+    from .check.checker import check_module
+    from .syntax.builder import parse_module
+
+    return check_module(parse_module(text, filename), text)

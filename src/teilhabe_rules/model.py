@@ -11,14 +11,14 @@ import datetime as _dt
 import threading
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
 from .catalog import version_for
 from .errors import CaseError, Diagnostic, EvaluationError, Location, TeilhabeError, ValidityError
-from .inputs.agreements import Agreement, load_agreement
-from .inputs.cases import Case, CaseLoader
+from .inputs.cases import Case, CaseLoader, CaseSources, read_case_file
+from .inputs.validator import MappingValidator
 from .ir import checked as c
 from .ir import toolkit
 from .ir.text import format_value, quantity_text
@@ -28,6 +28,9 @@ from .runtime.compiler import Program, PythonBackend
 from .runtime.frame import Frame
 from .runtime.results import Result
 from .runtime.semantics import ParameterValues, base_values, date_required_error
+
+if TYPE_CHECKING:  # pragma: no cover - imported where an agreement is given
+    from .inputs.agreements import Agreement
 
 __all__ = ["Model", "load", "loads"]
 
@@ -42,7 +45,9 @@ class Model:
     built on first use are safe: the case loader and the explanation plan are built once, under a
     lock; the parameter values per period and the inputs a check reads are computed from the
     immutable model and stored with ``dict.setdefault``, so concurrent first uses may compute one
-    twice but every caller gets the one stored.
+    twice but every caller gets the one stored. The compiled input check of mappings and the
+    programs the backend specialises per parameter values may likewise be built twice by
+    concurrent first uses; each is immutable once built, and any of them gives the same.
 
     **Pickling.** A model pickles as its checked model and path (data only); unpickling compiles
     it anew — the generated function is never pickled. This is for handing models and results to
@@ -58,6 +63,7 @@ class Model:
         self.backend = backend if backend is not None else PythonBackend(checked)
         self._lock = threading.Lock()  # builds the loader and the explanation plan once
         self._loader: CaseLoader | None = None
+        self._validator: MappingValidator | None = None
         self._explanation_plan: Any = None
         self._parameters, self._tables = base_values(checked)
         # the parameter values by date and agreement (``ab TT.MM.JJJJ = …`` chosen per reference date)
@@ -158,9 +164,30 @@ class Model:
         default the working directory — a file's are read next to it)."""
         if isinstance(data, Case):
             return data
+        # the compiled check first; anything it does not accept, the loader's full path
+        if type(data) is dict:
+            row = self._checked_row(data)
+            if row is not None:
+                return Case(row, source)
+        elif isinstance(data, (str, Path)):
+            file = str(Path(data))
+            document, text = read_case_file(file)  # a file that cannot be read: as the loader reports it
+            row = self._checked_row(document) if type(document) is dict else None
+            if row is not None:
+                return Case(row, file, CaseSources(file, {file: text}))
+            return self.loader.load(data, source, base_dir=base_dir, read=(document, text))
         return self.loader.load(data, source, base_dir=base_dir)
 
+    def _checked_row(self, data: dict[str, Any]) -> dict[str, Any] | None:
+        """The row of ``data`` by the compiled input check (None: it does not accept it)."""
+        validator = self._validator
+        if validator is None:
+            validator = self._validator = MappingValidator(self.checked)  # concurrent first uses: equal
+        return validator.row(data)
+
     def load_agreement(self, agreement: Agreement | str | Path | Mapping[str, Any]) -> Agreement:
+        from .inputs.agreements import Agreement, load_agreement  # (not on import: most evaluations have none)
+
         if isinstance(agreement, Agreement):
             return agreement
         return load_agreement(self.checked, agreement)
@@ -227,7 +254,7 @@ class Model:
     def _check_raw_validity(self, case: Any, at: _dt.date | None, error: CaseError) -> None:
         """A case of another version usually fails structurally too: name the version first
         (from the data the failed load decoded; a file that could not be decoded has no date)."""
-        from .inputs.cases import CaseDocumentError, CaseSources, convert_value
+        from .inputs.cases import CaseDocumentError, convert_value
 
         info = self.checked.info
         if at is None and info.reference_date is None:

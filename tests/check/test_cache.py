@@ -62,7 +62,7 @@ def counted(monkeypatch: pytest.MonkeyPatch) -> list[int]:
         calls.append(1)
         return original(module, text)
 
-    monkeypatch.setattr("teilhabe_rules.loading.check_module", counting)
+    monkeypatch.setattr("teilhabe_rules.check.checker.check_module", counting)  # loading imports it on use
     return calls
 
 

@@ -17,6 +17,7 @@ from teilhabe_rules import CheckError
 from teilhabe_rules.check.checker import check_module
 from teilhabe_rules.limits import MAX_DEPTH, MAX_LIST_NESTING
 from teilhabe_rules.runtime import compiler
+from teilhabe_rules.runtime.backend import CaseInput
 from teilhabe_rules.syntax.builder import parse_module
 
 HEAD = 'modell probe "Probe"\n  version "1"\n  gültig ab 01.01.2024\nende\n'
@@ -98,11 +99,9 @@ class TestResidents:
         self, model: teilhabe_rules.Model, count: int
     ) -> None:
         counting = _CountingSum()
-        model.program.run.__globals__["sum"] = counting
-        try:
-            model.evaluate(residents(count))
-        finally:
-            del model.program.run.__globals__["sum"]
+        backend = compiler.PythonBackend(model.checked)  # its first evaluation runs the general program
+        backend.program.run.__globals__["sum"] = counting
+        backend.evaluate(CaseInput(model.load_case(residents(count)).row, model.parameters, model.tables))
         # all residents for gesamt, anzahl_bewohner and the sum in anteil (kept), those counted
         # by teurere (kept), and per resident its two items twice (anteil_posten, kept per
         # resident, and posten_summe) — computed per resident, the sums would add count²

@@ -31,8 +31,6 @@ from pathlib import Path
 from typing import Any
 
 import attrs
-import cattrs
-from cattrs.errors import ClassValidationError, ForbiddenExtraKeysError, IterableValidationError
 
 from ..errors import CaseError, Diagnostic, Location, did_you_mean
 from ..files import MAX_CASE_BYTES, MAX_CASE_TOTAL_BYTES, FileRefused, confined, read_text, size_text
@@ -465,6 +463,8 @@ class CaseLoader:
     that loading cases afterwards only reads it: one loader may serve several threads."""
 
     def __init__(self, model: c.CheckedModel):
+        import cattrs  # here, not on import: a case the compiled check accepts needs no converter
+
         self.model = model
         self.converter = cattrs.Converter(forbid_extra_keys=True, detailed_validation=True)
         self.classes: dict[str, type] = {}
@@ -541,16 +541,18 @@ class CaseLoader:
 
     # ---- loading ----
 
-    def load(self, data: Any, source: str | None = None, base_dir: Path | None = None) -> Case:
+    def load(self, data: Any, source: str | None = None, base_dir: Path | None = None, *,
+             read: tuple[Any, str] | None = None) -> Case:
         """Validate case data: a mapping, or the path of a TOML or JSON file (see
-        :func:`read_case_file`). List elements given as file names are read relative to the
+        :func:`read_case_file`; ``read``: its data and text, read already). List elements given
+        as file names are read relative to the
         file that names them, confined to ``base_dir`` (default: the case file's directory, for
         a mapping the working directory) — see :class:`_ElementFiles`."""
         problems: list[Diagnostic] = []
         sources = CaseSources(source)
         if isinstance(data, (str, Path)):
             case_file = Path(data)
-            data, text = read_case_file(case_file)
+            data, text = read_case_file(case_file) if read is None else read
             sources = CaseSources(str(case_file), {str(case_file): text})
             base_dir = case_file.parent
         document = data
@@ -569,6 +571,8 @@ class CaseLoader:
         unreadable: set[str] = set()
         reader = _ElementFiles(base_dir, sum(len(t) for t in sources.texts.values()))
         data = self._inline_files(dict(data), "", "$", base_dir, problems, sources, unreadable, reader)
+
+        from cattrs.errors import ClassValidationError
 
         structured: Any = None
         try:
@@ -837,6 +841,8 @@ def _required_first(fields: dict[str, Any]) -> dict[str, Any]:
 
 def _flatten(exc: BaseException, path: str) -> list[tuple[str, str]]:
     """German messages with data paths from a cattrs validation error tree."""
+    from cattrs.errors import ClassValidationError, ForbiddenExtraKeysError, IterableValidationError
+
     out: list[tuple[str, str]] = []
     if isinstance(exc, ForbiddenExtraKeysError):
         allowed = [f.name for f in attrs.fields(exc.cl)] if attrs.has(exc.cl) else []

@@ -20,13 +20,24 @@ it does not depend on, it is computed once and kept for as long as the rows it r
 (see :meth:`_Gen._e_Aggregate`).
 A model whose generated code Python cannot compile (nesting beyond Python's own limits) is a
 located :class:`~teilhabe_rules.errors.CheckError`, never a ``SyntaxError``.
+
+A program may be specialised for one set of parameter values and tables (:func:`compile_model`
+with ``parameters`` and ``tables``; :class:`PythonBackend` makes one from the second evaluation
+with the same mappings): constants folded by their own generated code, running totals instead
+of aggregate functions, the loops over a list merged as far as the dependencies allow
+(:func:`merged_order`), values kept in locals, look-ups and levels written out. It computes
+every figure as the general program does, and every row gets its values in the same order; its
+warnings are sorted into the general program's order (:func:`emission_paths`); a case with a
+failed check or a fault is evaluated again by the general program, whose order of messages and
+whose fault are reported.
 """
 
 from __future__ import annotations
 
 import contextlib
 import decimal
-from collections.abc import Callable, Iterable, Iterator
+import threading
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -68,6 +79,7 @@ _HELPERS = {
     "_effective": semantics.effective_level,
     "_no_band": semantics.no_band,
     "ZERO": Decimal(0),
+    "_NO_ROW": object(),  # what a table of a specialised program gives for a key it has no row for
 }
 
 
@@ -84,13 +96,51 @@ class Program:
 _AGGREGATE_HELPERS = {"min": "_min", "max": "_max", "erstes": "_first", "letztes": "_last"}
 
 
+@attrs.define
+class _Loop:
+    """A loop of the generated code over the elements of list ``scope``, within the loop
+    ``parent`` (None: at the top): the order positions of its first and last node, the index
+    of its first line, of the line after its body, and its indentation."""
+
+    scope: str
+    parent: _Loop | None
+    first: int
+    start: int
+    indent: int
+    last: int | None = None
+    end: int = 0
+
+
 class _Gen:
-    def __init__(self, model: c.CheckedModel):
+    def __init__(self, model: c.CheckedModel, parameters: Mapping[str, Any] | None = None,
+                 tables: Mapping[str, Mapping[Any, Any]] | None = None):
         self.model = model
+        # Specialised for these parameter values and tables (see :func:`compile_model`): they
+        # become constants, and every expression of constants alone is computed here, once.
+        self.parameters = parameters
+        self.tables = tables
+        self.constant: dict[int, bool] = {}  # id of an expression → whether it reads constants only
+        # Running totals (a specialised program): ``summe``/``anzahl`` over a list whose elements
+        # an earlier loop visits are added up in that loop, not computed by a function of their own.
+        self.totals = parameters is not None
+        self.loops: list[_Loop] = []  # the loops emitted so far
+        self.open_loops: list[_Loop] = []  # the loops around the code being emitted
+        self.inserts: list[tuple[int, int, str]] = []  # (line index, 0: at a loop's end / 1: before it, text)
+        # A specialised program keeps each value in a local too (``_l<node>``), read instead of the
+        # row for as long as the element it belongs to is the current one: (scope, key) → (list
+        # depth, local). Not inside an aggregate: its code may stand in a function of its own.
+        self.locals: dict[tuple[str, str], tuple[int, str]] = {}
+        self.in_aggregate = 0
+        # the node that computes a key of a scope (values and levels)
+        self.value_nodes = {(node.scope, node.key): node for node in model.nodes.values()}
         self.lines: list[str] = []
-        self.consts: dict[tuple[type, Any], str] = {}
+        self.consts: dict[tuple[Any, ...], str] = {}
         self.globals: dict[str, Any] = dict(_HELPERS)
         self.node_index = {nid: i for i, nid in enumerate(model.order)}
+        # the order the nodes are emitted in: a specialised program merges the loops over a list
+        # as far as the nodes allow (:func:`merged_order`); ``position`` is a node's place in it
+        self.schedule = merged_order(model) if parameters is not None else list(model.order)
+        self.position = {nid: i for i, nid in enumerate(self.schedule)}
         self.max_depth = max(s.depth for s in model.scopes.values())
         self.depth_of = {sid: spec.depth for sid, spec in model.scopes.items()}
         # the list depths iterated by the loops and aggregates around the code being generated
@@ -111,7 +161,13 @@ class _Gen:
             return repr(value)
         if isinstance(value, (int, str)):
             return repr(value)
-        key = (type(value), value)
+        # equal Decimals may differ in their digits (1 and 1.0): each keeps its own name
+        if isinstance(value, Decimal):
+            key: tuple[Any, ...] = (Decimal, value, str(value))
+        elif isinstance(value, Mapping):  # a table of a specialised program
+            key = (type(value), id(value))
+        else:
+            key = (type(value), value)
         name = self.consts.get(key)
         if name is None:
             name = f"C{len(self.consts)}"
@@ -131,14 +187,58 @@ class _Gen:
     # ---- expressions ----
 
     def expr(self, ir: c.Expr) -> str:
+        if self.parameters is not None and self.is_constant(ir):
+            return self.folded(ir)
         return self._dispatch[type(ir)](ir)  # type: ignore[no-any-return]
+
+    def is_constant(self, ir: c.Expr) -> bool:
+        """Whether ``ir`` reads nothing but constants, parameters and tables (in a specialised
+        program: then its value is the same for every case)."""
+        known = self.constant.get(id(ir))
+        if known is None:
+            if isinstance(ir, c.Const):
+                known = True
+            elif isinstance(ir, c.Ref):
+                known = ir.kind == c.RefKind.PARAMETER
+            elif isinstance(ir, (c.Position, c.Previous, c.Aggregate)) or isinstance(ir, c.Func) and not ir.args:
+                known = False  # the element, the list, or the evaluation's date (``stichtag()``)
+            else:
+                known = all(self.is_constant(child) for child in toolkit.children(ir))
+            self.constant[id(ir)] = known
+        return known
+
+    def folded(self, ir: c.Expr) -> str:
+        """A constant expression as the name of its value, computed now by its own generated
+        code (so exactly as the generated code would compute it for every case); as that code
+        where it fails (a missing table row, a division by zero): the case raises the fault."""
+        code: str = self._dispatch[type(ir)](ir)
+        if isinstance(ir, (c.Const, c.Ref)):
+            return code
+        try:
+            with decimal.localcontext(DECIMAL_CONTEXT):
+                value = eval(code, self.globals)  # noqa: S307 - generated from the checked model only
+        except Exception:  # noqa: BLE001 - the fault belongs to the evaluation of a case
+            return code
+        return self.const(value)
+
+    def constant_value(self, ir: c.Expr) -> tuple[bool, Any]:
+        """(True, the value) of a constant expression of a specialised program, else (False, None)."""
+        if self.parameters is None or not self.is_constant(ir):
+            return False, None
+        code = self.folded(ir)
+        if code in ("True", "False", "None") or code in self.globals:
+            return True, eval(code, self.globals)  # noqa: S307 - a name or literal generated here
+        return False, None
 
     def _e_Const(self, ir: c.Const) -> str:
         return self.const(ir.value)
 
     def _e_Ref(self, ir: c.Ref) -> str:
         if ir.kind == c.RefKind.PARAMETER:
-            return f"P[{ir.symbol!r}]"
+            return f"P[{ir.symbol!r}]" if self.parameters is None else self.const(self.parameters[ir.symbol])
+        local = self.locals.get((ir.scope, ir.key)) if not self.in_aggregate else None
+        if local is not None:
+            return local[1]
         return f"{self.row(ir.scope)}[{ir.key!r}]"
 
     def _e_Position(self, ir: c.Position) -> str:
@@ -147,7 +247,9 @@ class _Gen:
 
     def number(self, ir: c.Expr) -> str:
         """``ir`` as a number: levels and numeric members (``int`` at runtime) become Decimals."""
-        text: str = self._dispatch[type(ir)](ir)  # (not through expr: one frame less per level)
+        # (not through expr: one frame less per level)
+        folds = self.parameters is not None and self.is_constant(ir)
+        text: str = self.folded(ir) if folds else self._dispatch[type(ir)](ir)
         return f"Decimal({text})" if ir.type.kind == c.TypeKind.ENUM else text
 
     def _e_Previous(self, ir: c.Previous) -> str:
@@ -178,6 +280,9 @@ class _Gen:
 
     def _e_Cond(self, ir: c.Cond) -> str:
         branch = self.number if ir.type.kind == c.TypeKind.ZAHL else self.expr
+        known, test = self.constant_value(ir.test)
+        if known:  # the branch the test always takes
+            return branch(ir.then) if test else branch(ir.otherwise)
         return f"({branch(ir.then)} if {self.expr(ir.test)} else {branch(ir.otherwise)})"
 
     def _e_Convert(self, ir: c.Convert) -> str:
@@ -193,20 +298,30 @@ class _Gen:
         keys = [self.expr(k) for k in ir.keys]
         key = keys[0] if len(keys) == 1 else "(" + ", ".join(keys) + ",)"
         name = self.model.tables[ir.table].name
-        return f"_lookup(T[{ir.table!r}], {key}, {name!r})"
+        if self.tables is None:
+            return f"_lookup(T[{ir.table!r}], {key}, {name!r})"
+        # a specialised program reads the row itself; a missing one (or a key that is no key) the
+        # helper reports, as the general program does
+        table = self.const(self.tables[ir.table])
+        return f"(_v if (_v := {table}.get({key}, _NO_ROW)) is not _NO_ROW else _lookup({table}, {key}, {name!r}))"
 
     def _e_Aggregate(self, ir: c.Aggregate) -> str:
         """A generator over the list's elements, in a function of its own (so that nested
         aggregates do not nest parentheses in one expression); kept (see :meth:`_function`)
         where it stands in a loop or aggregate it does not depend on: ``x / summe(bewohner.x)``
         in a loop over the residents is summed once, not once per resident."""
+        total = self.running_total(ir) if self.totals else None
+        if total is not None:
+            return total
         depth = self.model.scopes[ir.scope].depth
         loop = f"for i{depth}, e{depth} in enumerate({self.list_of(ir.scope)})"
         self.iterations.append(depth)
+        self.in_aggregate += 1
         try:
             cond = f" if {self.expr(ir.where)}" if ir.where is not None else ""
             value = self.expr(ir.value) if ir.value is not None else None
         finally:
+            self.in_aggregate -= 1
             self.iterations.pop()
         name = self.model.scopes[ir.scope].name
         if ir.function == "anzahl":
@@ -220,6 +335,68 @@ class _Gen:
                 helper = _AGGREGATE_HELPERS[ir.function]
                 code = f"{helper}({gen}, {name!r})"
         return self._function(ir, code)
+
+    def running_total(self, ir: c.Aggregate) -> str | None:
+        """``summe``/``anzahl`` of ``ir`` as a running total added up in an earlier loop over its
+        list (within the same element of the list's owner, for a nested list), or None where none
+        fits: the sum or count reads only elements of the list, its owners and constants, and
+        everything it reads is computed by the end of that loop. The same additions in the same
+        order as ``sum(…, ZERO)``; a fault on the way is the general program's to report (see
+        :class:`PythonBackend`)."""
+        if ir.function not in ("summe", "anzahl") or self.current is None:
+            return None
+        scope = self.model.scopes[ir.scope]
+        owners = self.owners(ir.scope)
+        use = self.position[self.current.id]
+        reads: list[int] = []  # order positions of the values it reads: (of the list, of an owner)
+        owner_reads: list[int] = []
+        for part in (ir.value, ir.where):
+            for sub in toolkit.walk(part) if part is not None else ():
+                if isinstance(sub, (c.Aggregate, c.Previous)):
+                    return None
+                if isinstance(sub, c.Ref) and sub.kind != c.RefKind.PARAMETER:
+                    if sub.scope != ir.scope and sub.scope not in owners:
+                        return None
+                    node = self.value_nodes.get((sub.scope, sub.key))
+                    if node is not None:
+                        (reads if sub.scope == ir.scope else owner_reads).append(self.position[node.id])
+                elif isinstance(sub, c.Position) and sub.scope != ir.scope:
+                    return None
+        around = next((loop for loop in self.open_loops if loop.scope == scope.parent), None)
+        if scope.parent and around is None:  # pragma: no cover - a list's aggregate stands in its owner
+            return None
+        candidates = [loop for loop in self.loops if loop.scope == ir.scope and loop.parent is around
+                      and loop.last is not None and loop.last < use]
+        if not candidates:
+            return None
+        loop = candidates[-1]
+        assert loop.last is not None
+        if any(position > loop.last for position in reads) or any(position >= loop.first for position in owner_reads):
+            return None
+        name = f"t{len(self.inserts)}"
+        indent = "    " * loop.indent
+        self.in_aggregate += 1  # (the locals of the loop's body are not the ones known here)
+        try:
+            condition = f"if {self.expr(ir.where)}: " if ir.where is not None else ""
+            value = self.expr(ir.value) if ir.value is not None else ""
+        finally:
+            self.in_aggregate -= 1
+        if ir.function == "anzahl":
+            self.inserts.append((loop.start, 1, f"{indent}{name} = 0"))
+            self.inserts.append((loop.end, 0, f"{indent}    {condition}{name} += 1"))
+            return f"Decimal({name})"
+        self.inserts.append((loop.start, 1, f"{indent}{name} = ZERO"))
+        self.inserts.append((loop.end, 0, f"{indent}    {condition}{name} = {name} + {value}"))
+        return name
+
+    def owners(self, scope: str) -> set[str]:
+        """The scopes that hold list ``scope``: its parent, the parent's parent, … (the root included)."""
+        found: set[str] = set()
+        parent = self.model.scopes[scope].parent
+        while parent is not None:
+            found.add(parent)
+            parent = self.model.scopes[parent].parent
+        return found
 
     def _free_depths(self, ir: c.Expr) -> set[int] | None:
         """The list depths whose current element (row) ``ir`` reads, or None if it reads the
@@ -296,6 +473,16 @@ class _Gen:
         if ir.name == "runde":
             mode = ir.args[2]
             assert isinstance(mode, c.Const)
+            known, places = self.constant_value(ir.args[1])
+            if known and isinstance(places, (Decimal, int)) and not isinstance(places, bool):
+                try:  # ``semantics.round_value`` written out, its quantum computed once
+                    with decimal.localcontext(DECIMAL_CONTEXT):
+                        quantum = Decimal(1).scaleb(-int(places))
+                except (ArithmeticError, ValueError, OverflowError):
+                    pass
+                else:
+                    rounding = semantics.ROUNDING_MODES[mode.value]
+                    return f"({args[0]}).quantize({self.const(quantum)}, rounding={rounding!r})"
             return f"_round({args[0]}, {args[1]}, {mode.value!r})"
         if ir.name == "kalendertage":
             return f"_days({args[0]}, {args[1]})"
@@ -323,7 +510,7 @@ class _Gen:
         self.current = node
         self.emit(f"N = {index}", indent)
         if isinstance(node, c.ValueNode):
-            self.emit(f"{row}[{node.key!r}] = {self.expr(node.expr)}", indent)
+            self.emit(f"{row}[{node.key!r}] = {self.keep(node, index)}{self.expr(node.expr)}", indent)
             if node.type.kind == c.TypeKind.ZAHL and (node.type.low is not None or node.type.high is not None):
                 low, high = self.const(node.type.low), self.const(node.type.high)
                 self.emit(f"_in_range({row}[{node.key!r}], {low}, {high}, {node.key!r})", indent)
@@ -346,11 +533,20 @@ class _Gen:
         elif isinstance(node, c.ExpressionLevelNode):
             assert node.type.enum is not None
             levels = self.const(frozenset(int(m.key) for m in node.type.enum.members))
-            self.emit(f"{row}[{node.key!r}] = _level({self.expr(node.expr)}, {levels}, {node.package!r})", indent)
+            value = self.expr(node.expr)
+            if self.parameters is not None:  # ``semantics.declared_level`` written out
+                value = (f"(int(_v) if (_v := {value}) in {levels} else _level(_v, {levels}, {node.package!r}))")
+                self.emit(f"{row}[{node.key!r}] = {self.keep(node, index)}{value}", indent)
+            else:
+                self.emit(f"{row}[{node.key!r}] = _level({value}, {levels}, {node.package!r})", indent)
         elif isinstance(node, c.GrantedLevelNode):
             granted = f"{node.package}.bewilligte_stufe"
             computed = f"{node.package}.berechnete_stufe"
-            self.emit(f"{row}[{node.key!r}] = _effective({row}.get({granted!r}), {row}[{computed!r}])", indent)
+            if self.parameters is not None:  # ``semantics.effective_level`` written out
+                self.emit(f"{row}[{node.key!r}] = {self.keep(node, index)}({row}[{computed!r}] if "
+                          f"(_v := {row}.get({granted!r})) is None else _v)", indent)
+            else:
+                self.emit(f"{row}[{node.key!r}] = _effective({row}.get({granted!r}), {row}[{computed!r}])", indent)
         elif isinstance(node, c.CheckNode):
             target = "F" if node.kind == c.NodeKind.PRUEFUNG else "W"
             parts = [self.expr(p) for p in node.message if not isinstance(p, str)]
@@ -359,6 +555,15 @@ class _Gen:
             self.emit(f"{target}.append(({index}, {indexes}, ({''.join(p + ', ' for p in parts)})))", indent + 1)
         else:  # pragma: no cover
             raise AssertionError(node.kind)
+
+    def keep(self, node: c.Node, index: int) -> str:
+        """In a specialised program: ``_l<index> = `` — the node's value kept in a local as well
+        (see ``locals``); else nothing."""
+        if self.parameters is None:
+            return ""
+        local = f"_l{index}"
+        self.locals[(node.scope, node.key)] = (self.model.scopes[node.scope].depth, local)
+        return f"{local} = "
 
     def indexes(self, scope: str) -> str:
         depth = self.model.scopes[scope].depth
@@ -391,11 +596,19 @@ class _Gen:
                 run.append(node_ids[position])
                 position += 1
             depth = self.model.scopes[child].depth
+            loop = _Loop(child, self.open_loops[-1] if self.open_loops else None, self.position[run[0]],
+                         len(self.lines), indent)
             self.emit(f"L{depth} = {self.list_of(child)}", indent)
             self.emit(f"for i{depth}, e{depth} in enumerate(L{depth}):", indent)
             self.iterations.append(depth)
+            self.open_loops.append(loop)
             self.block(child, run, indent + 1)
+            self.open_loops.pop()
             self.iterations.pop()
+            self.locals = {key: local for key, local in self.locals.items() if local[0] < depth}
+            loop.last = self.position[run[-1]]
+            loop.end = len(self.lines)
+            self.loops.append(loop)
 
     def copy_rows(self, scope: str, indent: int) -> None:
         """Copy the case rows so that evaluation never changes the caller's data."""
@@ -420,7 +633,7 @@ class _Gen:
         self.emit("K = {}", 1)
         self.emit("try:", 1)
         self.copy_rows("", 2)
-        self.block("", list(self.model.order), 2)
+        self.block("", self.schedule, 2)
         self.emit("pass", 2)
         self.emit(
             "except (FaultError, ArithmeticError, ValueError, TypeError, LookupError, AttributeError,"
@@ -429,16 +642,155 @@ class _Gen:
         )
         self.emit(f"raise Located(N, ({loop_vars}{',' if loop_vars else ''}), exc) from None", 2)
         self.emit("return r", 1)
+        if self.inserts:  # the running totals: set before their loop, added at the end of its body
+            at: dict[int, list[tuple[int, str]]] = {}
+            for index, kind, text in self.inserts:
+                at.setdefault(index, []).append((kind, text))
+            lines: list[str] = []
+            for index, line in enumerate([*self.lines, ""]):
+                lines.extend(text for _, text in sorted(at.get(index, ()), key=lambda item: item[0]))
+                lines.append(line)
+            self.lines = lines[:-1]
         # the aggregates' functions stand before ``run``
         shift = len(self.functions)
         self.node_lines = [(line + shift, node) for line, node in self.node_lines]
         return "\n".join(self.functions + self.lines) + "\n"
 
 
-def compile_model(model: c.CheckedModel, helpers: dict[str, Any] | None = None) -> Program:
+def emission_paths(model: c.CheckedModel) -> dict[int, tuple[int, ...]]:
+    """Where the general program computes each node (by its index in ``model.order``): the
+    position of the statement or loop at the top, then within each loop's body, outermost first.
+    A check that fires in element (i1, i2, …) fires, in the general program, in the order of
+    ``(p0, i1, p1, i2, p2, …)`` (:func:`_in_order`) — how a specialised program, which computes
+    in another order, sorts its warnings."""
+    index = {nid: number for number, nid in enumerate(model.order)}
+    paths: dict[int, tuple[int, ...]] = {}
+
+    def child_towards(scope: str, target: str) -> str | None:
+        sid: str | None = target
+        while sid is not None:
+            parent = model.scopes[sid].parent
+            if parent == scope:
+                return sid
+            sid = parent
+        return None
+
+    def walk(scope: str, node_ids: list[str], prefix: tuple[int, ...]) -> None:  # as :meth:`_Gen.block`
+        position = item = 0
+        while position < len(node_ids):
+            node = model.nodes[node_ids[position]]
+            if node.scope == scope:
+                paths[index[node.id]] = (*prefix, item)
+                position += 1
+            else:
+                child = child_towards(scope, node.scope)
+                run = []
+                while position < len(node_ids) and child_towards(scope, model.nodes[node_ids[position]].scope) == child:
+                    run.append(node_ids[position])
+                    position += 1
+                assert child is not None
+                walk(child, run, (*prefix, item))
+            item += 1
+
+    walk("", list(model.order), ())
+    return paths
+
+
+def _in_order(path: tuple[int, ...], indexes: tuple[int, ...]) -> tuple[int, ...]:
+    """``(p0, i1, p1, i2, p2, …)`` of a path and the element indexes (see :func:`emission_paths`)."""
+    key = [path[0]]
+    for number, at in enumerate(indexes):
+        key += [at, path[number + 1]]
+    return tuple(key)
+
+
+def merged_order(model: c.CheckedModel) -> list[str]:
+    """The model's nodes in an order with as few loops over each list as the dependencies allow.
+
+    Each scope's nodes keep their order (so every row gets its values in the same order as with
+    ``model.order``); the case's nodes are taken as late and the lists' nodes as early as
+    possible: in rounds, first the case's nodes whose values are all there, then for each list of
+    the case the nodes of it (and of the lists inside it) whose values are there — one loop per list
+    and round. A value read through an aggregate (``summe(bewohner.x)``) of the node's own list, or
+    of any list not inside the node's element, must be complete: computed in an earlier round."""
+    nodes = model.nodes
+    by_key = {(node.scope, node.key): nid for nid, node in nodes.items()}
+
+    def top(scope: str) -> str:
+        while scope and model.scopes[scope].parent:
+            scope = model.scopes[scope].parent or ""
+        return scope
+
+    def inside(scope: str, owner: str) -> bool:
+        """Whether ``scope`` is a list inside the elements of ``owner`` (not ``owner`` itself)."""
+        parent = model.scopes[scope].parent
+        while parent is not None:
+            if parent == owner:
+                return True
+            parent = model.scopes[parent].parent
+        return False
+
+    direct: dict[str, set[str]] = {}
+    complete: dict[str, set[str]] = {}  # values read through an aggregate, which must be complete
+    for nid in model.order:
+        node = nodes[nid]
+        found = {dep for dep in node.deps if dep in nodes}
+        whole: set[str] = set()
+        stack: list[tuple[Any, bool]] = [(expr, False) for expr in toolkit.node_expressions(node)]
+        while stack:
+            expr, in_aggregate = stack.pop()
+            if isinstance(expr, c.Ref) and expr.kind != c.RefKind.PARAMETER:
+                dep = by_key.get((expr.scope, expr.key))
+                if dep is not None:
+                    found.add(dep)
+                    if in_aggregate and not inside(expr.scope, node.scope):
+                        whole.add(dep)
+            stack.extend((child, in_aggregate or isinstance(expr, c.Aggregate)) for child in toolkit.children(expr))
+        if isinstance(node, c.GrantedLevelNode):
+            computed = by_key.get((node.scope, f"{node.package}.berechnete_stufe"))
+            if computed is not None:
+                found.add(computed)
+        found.discard(nid)
+        direct[nid] = found
+        complete[nid] = whole
+    queues: dict[str, list[str]] = {}
+    for nid in model.order:
+        queues.setdefault(top(nodes[nid].scope), []).append(nid)
+    heads = dict.fromkeys(queues, 0)
+    done: dict[str, tuple[int, str]] = {}  # node → (round, the list of its loop; "" for the case)
+    result: list[str] = []
+    rounds = 0
+    while len(result) < len(nodes):
+        if rounds > 2 * len(nodes) + 2:  # pragma: no cover - a cycle the checker would have refused
+            return list(model.order)
+        for group in ["", *(name for name in queues if name)]:
+            queue = queues.get(group, [])
+            while heads[group] < len(queue) if group in heads else False:
+                nid = queue[heads[group]]
+                if not direct[nid] <= done.keys():
+                    break
+                if any(done[dep] == (rounds, group) and group for dep in complete[nid]):
+                    break  # read whole: the loop that computes it must be over
+                done[nid] = (rounds, group)
+                result.append(nid)
+                heads[group] += 1
+        rounds += 1
+    return result
+
+
+def compile_model(model: c.CheckedModel, helpers: dict[str, Any] | None = None, *,
+                  parameters: Mapping[str, Any] | None = None,
+                  tables: Mapping[str, Mapping[Any, Any]] | None = None) -> Program:
     """Generate and compile the evaluator of ``model``. ``helpers`` replaces helpers the
-    generated code calls (a recording ``_lookup`` for coverage); without it nothing changes."""
-    gen = _Gen(model)
+    generated code calls (a recording ``_lookup`` for coverage); without it nothing changes.
+
+    With ``parameters`` and ``tables`` (both or neither) the program is specialised for them:
+    it must be run with these very mappings. Their values are constants of the code, and every
+    expression of constants alone (``100 % + lp1a_indirekt``, ``1 / lp2c_reinigung``, a table
+    row with a constant key, a ``wenn`` whose test is constant) is computed once here, by the
+    same generated code, in the same decimal context — so every figure is the same digit for
+    digit. An expression whose computation fails stays code: the case meets the fault."""
+    gen = _Gen(model, parameters, tables)
     gen.standalone = False  # the functions are part of the source
     try:
         source = gen.generate()
@@ -453,20 +805,78 @@ def compile_model(model: c.CheckedModel, helpers: dict[str, Any] | None = None) 
     return Program(namespace["run"], source, tuple(model.order), gen.max_depth)
 
 
+# How many specialised programs a backend keeps (the most recently made), and after how many
+# evaluations with the same parameter values and tables one is made: a single evaluation (a new
+# process evaluating one case) does not pay for compiling twice.
+SPECIALISED_PROGRAMS = 8
+SPECIALISE_AFTER = 2
+
+
 class PythonBackend:
     """The Python backend (:class:`~teilhabe_rules.runtime.backend.Backend`): the model's
-    generated program, compiled once. ``helpers`` as for :func:`compile_model`."""
+    generated program, compiled once. ``helpers`` as for :func:`compile_model`.
+
+    Evaluations with the same parameter and table mappings (the same objects, as
+    :class:`~teilhabe_rules.model.Model` passes them for a date and an agreement) run, from the
+    second on, a program specialised for them (:func:`compile_model`); the mappings must not
+    change after they were passed (the library's own never do). A backend with ``helpers``
+    always runs the general program."""
 
     def __init__(self, model: c.CheckedModel, helpers: dict[str, Any] | None = None):
         self.model = model
         self.program = compile_model(model, helpers)
+        self._specialise = helpers is None
+        # (id of the parameters, id of the tables) → [parameters, tables, evaluations, program or None]
+        self._specialised: dict[tuple[int, int], list[Any]] = {}
+        self._lock = threading.Lock()
+        self._paths: dict[int, tuple[int, ...]] | None = None  # see :func:`emission_paths`
+
+    def program_for(self, parameters: Mapping[str, Any], tables: Mapping[str, Mapping[Any, Any]]) -> Program:
+        """The program to run with ``parameters`` and ``tables`` (see the class docstring)."""
+        if not self._specialise:
+            return self.program
+        key = (id(parameters), id(tables))
+        entry = self._specialised.get(key)
+        if entry is not None and entry[0] is parameters and entry[1] is tables:
+            program: Program | None = entry[3]
+            if program is not None:
+                return program
+            entry[2] += 1
+            if entry[2] < SPECIALISE_AFTER:
+                return self.program
+            try:
+                program = compile_model(self.model, parameters=parameters, tables=tables)
+            except CheckError:  # pragma: no cover - Python's limits, met by the general program first
+                program = self.program
+            entry[3] = program
+            return program
+        with self._lock:
+            if len(self._specialised) >= SPECIALISED_PROGRAMS:
+                self._specialised.pop(next(iter(self._specialised)))
+            self._specialised[key] = [parameters, tables, 1, None]
+        return self.program
 
     def evaluate(self, case: CaseInput) -> Evaluation:
         failures: list[tuple[int, tuple[int, ...], tuple[Any, ...]]] = []
         warnings: list[tuple[int, tuple[int, ...], tuple[Any, ...]]] = []
+        program = self.program_for(case.parameters, case.tables)
         try:
             with decimal.localcontext(DECIMAL_CONTEXT):
-                row = self.program.run(case.row, case.parameters, case.tables, failures, warnings, case.date)
+                try:
+                    row = program.run(case.row, case.parameters, case.tables, failures, warnings, case.date)
+                    again = program is not self.program and bool(failures)
+                except Located:
+                    if program is self.program:
+                        raise
+                    again = True
+                if again:
+                    # A specialised program computes in another order (merged loops, running
+                    # totals): the order of failed checks and warnings, where and in which
+                    # element a fault is met, and which checks ran before it, are the general
+                    # program's.
+                    failures.clear()
+                    warnings.clear()
+                    row = self.program.run(case.row, case.parameters, case.tables, failures, warnings, case.date)
         except Located as exc:
             node = self.program.node_ids[exc.node] if exc.node >= 0 else None
             fault = fault_of(exc.cause, self.model.nodes[node].key if node is not None else None)
@@ -474,6 +884,13 @@ class PythonBackend:
                               EvaluationFault(fault, node, tuple(exc.indexes)))
         if failures:
             return Evaluation(None, self._checks(failures), self._checks(warnings))
+        if len(warnings) > 1 and program is not self.program:
+            # the order in which the general program would have given them (it reaches every
+            # check, as the specialised one did)
+            paths = self._paths
+            if paths is None:
+                paths = self._paths = emission_paths(self.model)
+            warnings.sort(key=lambda entry: _in_order(paths[entry[0]], entry[1]))
         return Evaluation(Frame.from_rows(self.model, row, case.parameters, case.tables), (), self._checks(warnings))
 
     def run(self, cases: Iterable[CaseInput]) -> Iterator[Evaluation]:

@@ -1,0 +1,232 @@
+"""The compiled input check of a case given as a mapping: the fast path of the case loader.
+
+Takes: a checked model (once) and then case data as a plain ``dict`` (inputs by name, packages
+as tables, lists as lists of tables). Gives: the case's row exactly as
+:class:`~teilhabe_rules.inputs.cases.CaseLoader` builds it — the same keys in the same order,
+the same values, converted by the same rules (:func:`~teilhabe_rules.inputs.cases.convert_value`,
+with the common number, date, yes/no, text and level values converted inline) — or None
+wherever anything is not plainly right: an unknown or missing key, a value the conversion
+refuses, a list element given as a file name, a list too short or too long, a granted level
+without its reason. For None the loader takes its full path, which finds and locates every
+problem; this one only ever accepts what that path accepts.
+
+The check is generated from the model's scopes as one Python function per scope, compiled once
+per model, with one converter (a closure) per input: checking a valid case costs a dictionary
+read and a call per input.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any
+
+from ..ir import checked as c
+from ..limits import MAX_LIST_ITEMS, list_length_problem
+from .cases import MAX_MAGNITUDE, convert_value
+
+__all__ = ["MappingValidator"]
+
+_MISSING: Any = object()
+TEXTS_KEPT = 256  # number texts kept per input
+_EMPTY: dict[str, Any] = {}
+_Converter = Callable[[Any], Any]
+
+
+class _Refused(Exception):
+    """The fast path gives up on this case (the loader's full path reports why)."""
+
+
+def _general(vtype: c.ValueType) -> _Converter:
+    def convert(value: Any) -> Any:
+        try:
+            return convert_value(value, vtype)
+        except ValueError:
+            raise _Refused from None
+
+    return convert
+
+
+def _number(vtype: c.ValueType) -> _Converter:
+    """``parse_quantity`` and its range checks for an int or a finite Decimal (the common case)."""
+    general = _general(vtype)
+    percent, integer, choices, low, high = vtype.unit.percent, vtype.integer, vtype.choices, vtype.low, vtype.high
+    # texts converted so far ("15 min/Tag"): exact, whatever the decimal context (no division)
+    texts: dict[str, Decimal] = {}
+
+    def convert(value: Any) -> Any:
+        kind = type(value)
+        if kind is int:
+            number = Decimal(value)
+        elif kind is Decimal and value.is_finite():
+            number = value
+        elif kind is str and not percent:
+            found = texts.get(value)
+            if found is None:
+                found = general(value)
+                if len(texts) < TEXTS_KEPT:
+                    texts[value] = found
+            return found
+        else:
+            return general(value)  # a float, a share as text, a wrong type: the general rules
+        if percent:
+            number = number / 100
+        if (
+            number and number.adjusted() >= MAX_MAGNITUDE
+            or integer and number != number.to_integral_value()
+            or choices is not None and number not in choices
+            or low is not None and number < low
+            or high is not None and number > high
+        ):
+            raise _Refused
+        return number
+
+    return convert
+
+
+def _of_type(exact: type, vtype: c.ValueType, accepted: frozenset[Any] | None = None) -> _Converter:
+    """A value of exactly type ``exact`` (and in ``accepted``) as it is; anything else by the general rules."""
+    general = _general(vtype)
+    if accepted is None:
+        return lambda value: value if type(value) is exact else general(value)
+    return lambda value: value if type(value) is exact and value in accepted else general(value)
+
+
+def _converter(vtype: c.ValueType) -> _Converter:
+    kind = vtype.kind
+    if kind == c.TypeKind.ZAHL:
+        return _number(vtype)
+    if kind == c.TypeKind.JA_NEIN:
+        return _of_type(bool, vtype)
+    if kind == c.TypeKind.DATUM:
+        return _of_type(_dt.date, vtype)  # exactly a date: a datetime takes the general path (refused)
+    if kind == c.TypeKind.TEXT:
+        return _of_type(str, vtype)
+    if kind == c.TypeKind.ENUM and vtype.enum is not None:
+        keys = frozenset(member.key for member in vtype.enum.members)
+        return _of_type(int if vtype.enum.numeric else str, vtype, keys)
+    return _general(vtype)
+
+
+def _inline(vtype: c.ValueType, converter: str, const: Callable[[Any], str]) -> str:
+    """The conversion of ``v`` as an expression: the common case written out (a value of the
+    right type taken as it is; a number in its range), anything else by ``converter``."""
+    kind = vtype.kind
+    if kind == c.TypeKind.JA_NEIN:
+        return f"(v if type(v) is bool else {converter}(v))"
+    if kind == c.TypeKind.TEXT:
+        return f"(v if type(v) is str else {converter}(v))"
+    if kind == c.TypeKind.DATUM:
+        return f"(v if type(v) is _date else {converter}(v))"
+    if kind == c.TypeKind.ENUM and vtype.enum is not None:
+        keys = const(frozenset(member.key for member in vtype.enum.members))
+        exact = "int" if vtype.enum.numeric else "str"
+        return f"(v if type(v) is {exact} and v in {keys} else {converter}(v))"
+    bounded = (vtype.low is not None and vtype.high is not None and vtype.low.is_finite() and vtype.high.is_finite()
+               and max(abs(vtype.low), abs(vtype.high)) < Decimal(10) ** MAX_MAGNITUDE)
+    if kind == c.TypeKind.ZAHL and bounded and not vtype.unit.percent and vtype.choices is None:
+        # within bounds below 10**MAX_MAGNITUDE a number needs no check of its size
+        low, high = const(vtype.low), const(vtype.high)
+        whole = "" if vtype.integer else f" or type(v) is Decimal and v.is_finite() and {low} <= v <= {high}"
+        value = "(v if type(v) is Decimal else Decimal(v))" if whole else "Decimal(v)"
+        return f"({value} if type(v) is int and {low} <= v <= {high}{whole} else {converter}(v))"
+    return f"{converter}(v)"
+
+
+def _missing() -> Any:
+    raise _Refused
+
+
+def _scope_function(model: c.CheckedModel, scope: str, namespace: dict[str, Any], lines: list[str]) -> str:
+    """Generate the check of one scope's record (the case, or an element of a list) as a function
+    of its own (appended to ``lines``, its constants put into ``namespace``); return its name.
+
+    The function refuses a record with an unknown key, a package table that is no table or
+    holds an unknown key, a granted level without its reason (§ 127 SGB IX), a missing
+    required input, a value its converter refuses, and a list that is no list, too short or
+    too long; else it returns the row: the inputs in the model's order, then the lists."""
+    spec = model.scopes[scope]
+
+    def const(value: Any) -> str:
+        key = f"K{len(namespace)}"
+        namespace[key] = value
+        return key
+
+    allowed: set[str] = set()
+    fields: dict[str, set[str]] = {}
+    for inp in spec.inputs:
+        allowed.add(inp.path[0])
+        if len(inp.path) == 2:
+            fields.setdefault(inp.path[0], set()).add(inp.path[1])
+    children = []
+    for child in spec.lists:
+        cspec = model.scopes[child]
+        allowed.add(cspec.name)
+        children.append((cspec, _scope_function(model, child, namespace, lines)))
+    name = f"_scope{sum(1 for line in lines if line.startswith('def '))}"
+    body = [f"def {name}(data):",
+            f"    if type(data) is not dict or not {const(frozenset(allowed))}.issuperset(data):",
+            "        raise _Refused"]
+    tables: dict[str, str] = {}
+    for number, (package, names) in enumerate(fields.items()):
+        table = tables[package] = f"p{number}"
+        body += [f"    {table} = data.get({package!r}, _EMPTY)",
+                 f"    if type({table}) is not dict or not {const(frozenset(names))}.issuperset({table}):",
+                 "        raise _Refused"]
+    for pid in spec.packages:
+        held = tables.get(model.packages[pid].name)  # a package without inputs: no table is allowed
+        if held is not None:
+            body += [f"    if {held}.get('bewilligte_stufe') is not None and not {held}.get('begründung'):",
+                     "        raise _Refused"]
+    items = []
+    for inp in spec.inputs:
+        holder = "data" if len(inp.path) == 1 else tables[inp.path[0]]
+        otherwise = "_missing()" if inp.required else const(inp.default)
+        converted = _inline(inp.type, const(_converter(inp.type)), const)
+        items.append(f"        {inp.key!r}: ({converted} if (v := {holder}.get({inp.path[-1]!r}, "
+                     f"_MISSING)) is not _MISSING else {otherwise}),")
+    for cspec, function in children:
+        limits = const((cspec.name, cspec.min_count, cspec.max_count))
+        items.append(f"        {cspec.name!r}: [{function}(item) for item in _items(data, {limits})],")
+    body += ["    return {", *items, "    }"]
+    lines.extend(body)
+    return name
+
+
+def _items(data: dict[str, Any], limits: tuple[str, int | None, int | None]) -> Any:
+    """The elements of a list of ``data`` (none where it may be left out), if it is a list of an
+    allowed length."""
+    name, least, most = limits
+    items = data.get(name, _MISSING)
+    if items is _MISSING:
+        if least:
+            raise _Refused
+        return ()
+    if type(items) is not list:
+        raise _Refused
+    count = len(items)
+    if least is not None and count < least or count > MAX_LIST_ITEMS or list_length_problem(name, count, most):
+        raise _Refused
+    return items
+
+
+class MappingValidator:
+    """The compiled input check of one model (see the module docstring)."""
+
+    def __init__(self, model: c.CheckedModel):
+        namespace: dict[str, Any] = {"_Refused": _Refused, "_EMPTY": _EMPTY, "_MISSING": _MISSING,
+                                     "_missing": _missing, "_items": _items, "_date": _dt.date,
+                                     "Decimal": Decimal}
+        lines: list[str] = []
+        root = _scope_function(model, "", namespace, lines)
+        self.source = "\n".join(lines) + "\n"
+        exec(compile(self.source, f"<eingaben:{model.info.name}>", "exec"), namespace)  # noqa: S102 - from the model
+        self._root: Callable[[Any], dict[str, Any]] = namespace[root]
+
+    def row(self, data: dict[str, Any]) -> dict[str, Any] | None:
+        """The row of ``data``, or None: the full loader must look at it."""
+        try:
+            return self._root(data)
+        except (_Refused, RecursionError):
+            return None

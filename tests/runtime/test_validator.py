@@ -1,0 +1,75 @@
+"""The compiled input check of a mapping accepts only what the case loader accepts, and gives the same row."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis_budget import examples
+
+import teilhabe_rules
+from teilhabe_rules import CaseError
+from teilhabe_rules.inputs.cases import CaseLoader, read_data
+from teilhabe_rules.inputs.validator import MappingValidator
+from teilhabe_rules.tools.strategies import invalid_cases, valid_cases
+
+ROOT = Path(__file__).resolve().parents[2]
+MODELS = {path.stem: teilhabe_rules.load(path) for path in sorted((ROOT / "models").glob("*.rules"))}
+SETTINGS = settings(max_examples=examples(25), deadline=None, suppress_health_check=list(HealthCheck), database=None)
+
+
+def exact(value: Any) -> Any:
+    """A row with every value by its type and digits (``Decimal('1.0')`` is not ``Decimal('1')``)."""
+    if isinstance(value, dict):
+        return [(key, exact(item)) for key, item in value.items()]
+    if isinstance(value, list):
+        return [exact(item) for item in value]
+    return (type(value).__name__, str(value) if isinstance(value, Decimal) else value)
+
+
+@pytest.mark.parametrize("name", sorted(MODELS))
+def test_valid_cases_give_the_loaders_row(name: str) -> None:
+    model = MODELS[name]
+    loader, validator = CaseLoader(model.checked), MappingValidator(model.checked)
+    accepted: list[bool] = []
+
+    @SETTINGS
+    @given(case=valid_cases(model))
+    def check(case: dict[str, Any]) -> None:
+        row = validator.row(case)
+        accepted.append(row is not None)
+        if row is not None:
+            assert exact(row) == exact(loader.load(case).row)
+
+    check()
+    assert sum(accepted) > len(accepted) // 2  # the common case takes the fast path
+
+
+@pytest.mark.parametrize("name", sorted(MODELS))
+def test_invalid_cases_are_left_to_the_loader(name: str) -> None:
+    model = MODELS[name]
+    validator = MappingValidator(model.checked)
+
+    @SETTINGS
+    @given(spoiled=invalid_cases(model))
+    def check(spoiled: tuple[dict[str, Any], str]) -> None:
+        case, _what = spoiled
+        assert validator.row(case) is None
+        with pytest.raises(CaseError):
+            model.load_case(case)
+
+    check()
+
+
+def test_the_example_persons_take_the_fast_path() -> None:
+    model = MODELS["mawo"]
+    validator = MappingValidator(model.checked)
+    for path in sorted((ROOT / "examples" / "mawo").glob("person_*.toml")):
+        data = read_data(path)
+        row = validator.row(data)
+        assert row is not None, path.name
+        assert exact(row) == exact(model.loader.load(data).row)
+        assert exact(model.load_case(data).row) == exact(row)

@@ -1,0 +1,39 @@
+"""What a new process imports: the package alone pulls in no heavy dependency, and a model taken from
+the cache is loaded and evaluates a valid case file without the parser (lark) and the case loader's
+converter (cattrs)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+HEAVY = ("lark", "duckdb", "sqlglot", "openpyxl", "jinja2", "hypothesis", "pygments")
+
+
+def imported(code: str, cache: Path) -> set[str]:
+    """The top-level packages in ``sys.modules`` after ``code`` ran in a new process."""
+    env = dict(os.environ, TEILHABE_RULES_CACHE=str(cache))
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT / "src"), env.get("PYTHONPATH")]))
+    probe = code + "\nimport sys, json\nprint(json.dumps(sorted({m.split('.')[0] for m in sys.modules})))\n"
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=env, timeout=120,
+                          cwd=ROOT, check=False)
+    assert done.returncode == 0, done.stderr
+    return set(json.loads(done.stdout.splitlines()[-1]))
+
+
+def test_importing_the_package_imports_no_heavy_dependency(tmp_path: Path) -> None:
+    assert not imported("import teilhabe_rules", tmp_path) & set(HEAVY)
+
+
+def test_a_cached_model_is_loaded_and_evaluated_without_the_parser(tmp_path: Path) -> None:
+    work = ("import teilhabe_rules\n"
+            "m = teilhabe_rules.load('models/mawo.rules')\n"
+            "r = m.evaluate('examples/mawo/person_grundfall.toml')\n"
+            "r.render_text(); r.to_dict()\n")
+    first = imported(work, tmp_path)  # checks the text: parses it
+    assert "lark" in first
+    assert not imported(work, tmp_path) & {*HEAVY, "cattrs"}

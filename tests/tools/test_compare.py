@@ -9,7 +9,9 @@ import io
 import itertools
 import json
 import shutil
+import statistics
 from decimal import Decimal
+from fractions import Fraction
 from pathlib import Path
 
 import pytest
@@ -158,6 +160,11 @@ class TestSummary:
         quartiles = summary.to_dict()["verteilung"]
         assert (Decimal(quartiles["min"]) <= Decimal(quartiles["q1"]) <= Decimal(quartiles["median"])
                 <= Decimal(quartiles["q3"]))
+        # exact quartiles (interpolated between order statistics), in cents rounded half-up
+        exact = statistics.quantiles([Fraction(d) for d in diffs], n=4, method="inclusive")
+        cents = [Decimal(q.numerator) / Decimal(q.denominator) for q in exact]
+        assert [quartiles["q1"], quartiles["median"], quartiles["q3"]] == [
+            str(c.quantize(Decimal("0.01"), rounding=decimal.ROUND_HALF_UP)) for c in cents]
 
     def test_level_changes_per_package(self, tmp_path: Path) -> None:
         variant = tmp_path / "grenze.rules"
@@ -365,3 +372,19 @@ class TestGenerate:
         out, err = io.StringIO(), io.StringIO()
         assert main(["generate", NEW, "-n", "1", "--split", "bewohnerin"], out, err) == 1
         assert "„bewohnerin“ ist keine Liste auf der obersten Ebene von „mawo_2025“" in err.getvalue()
+
+
+def test_summary_cents_are_rounded_half_up(tmp_path: Path) -> None:
+    """A median of 0 and 0.01 EUR lies on the half cent: half-up gives 0.01 (half-even gave 0.00)."""
+    old = tmp_path / "alt.rules"
+    old.write_text('modell alt "Alt"\n  version "1"\n  gültig ab 01.01.2024\n  budget betrag\nende\n'
+                   "eingabe zuschlag: zahl EUR von 0 bis 1\n"
+                   "wert betrag: EUR = 100 EUR\n", encoding="utf-8")
+    new = tmp_path / "neu.rules"
+    new.write_text(old.read_text(encoding="utf-8").replace('"Alt"', '"Neu"').replace(
+        "wert betrag: EUR = 100 EUR", "wert betrag: EUR = 100 EUR + zuschlag"), encoding="utf-8")
+    population = jsonl(tmp_path / "p.jsonl", [{"zuschlag": "0"}, {"zuschlag": "0.01"}])
+    summary = compare(teilhabe_rules.load(old), teilhabe_rules.load(new), population)
+    spread = summary.to_dict()["verteilung"]
+    assert (spread["min"], spread["median"], spread["max"]) == ("0.00", "0.01", "0.01")
+    assert summary.quartiles is not None and summary.quartiles[1] == Decimal("0.005")

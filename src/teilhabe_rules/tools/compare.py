@@ -44,7 +44,6 @@ comparison of two versions; levels are not compared (one evaluation has one leve
 
 from __future__ import annotations
 
-import array
 import codecs
 import contextlib
 import csv
@@ -306,7 +305,7 @@ class _Level:
 
 @attrs.define
 class Summary:
-    """What a comparison found. Sums are exact; quartiles come from float copies."""
+    """What a comparison found. Sums and quartiles are exact."""
 
     old: c.ModelInfo
     new: c.ModelInfo
@@ -325,7 +324,7 @@ class Summary:
     unchanged: int = 0
     minimum: Decimal | None = None
     maximum: Decimal | None = None
-    quartiles: tuple[float, float, float] | None = None
+    quartiles: tuple[Decimal, Decimal, Decimal] | None = None
     largest: list[tuple[Decimal, int, str, Decimal, Decimal]] = attrs.Factory(list)
     seconds: float = 0.0
     empty: int = 0  # empty lines of the population file (no rows)
@@ -373,9 +372,9 @@ class Summary:
             "verteilung": {
                 "einheit": unit,
                 "min": money(self.minimum) if self.minimum is not None else None,
-                "q1": money(_dec(self.quartiles[0])) if self.quartiles else None,
-                "median": money(_dec(self.quartiles[1])) if self.quartiles else None,
-                "q3": money(_dec(self.quartiles[2])) if self.quartiles else None,
+                "q1": money(self.quartiles[0]) if self.quartiles else None,
+                "median": money(self.quartiles[1]) if self.quartiles else None,
+                "q3": money(self.quartiles[2]) if self.quartiles else None,
                 "max": money(self.maximum) if self.maximum is not None else None,
                 "gestiegen": self.increased,
                 "gesunken": self.decreased,
@@ -476,12 +475,9 @@ class Summary:
         return "\n".join(lines) + "\n"
 
 
-def _dec(value: float) -> Decimal:
-    return Decimal(repr(value))
-
-
 def _money(value: Decimal) -> str:
-    return format(value.quantize(Decimal("0.01")), "f")
+    """Cents, rounded half-up (as the models round what they bill)."""
+    return format(value.quantize(Decimal("0.01"), rounding=decimal.ROUND_HALF_UP), "f")
 
 
 def _plain(value: Decimal) -> str:
@@ -640,7 +636,7 @@ def _run(summary: Summary, chosen: list[Field], evaluator: _Evaluator | _FigureE
     single = summary.figures is not None
     formatter = _Formatter(fmt, chosen, single=single) if out is not None else None
     batch = _Batch(evaluator, formatter, budget_field.name, packages)
-    diffs = array.array("d")
+    diffs: list[Decimal] = []
     rows = read_population(population, **reading)  # opens the population: a missing file fails here, before any output
     sink: _Rows | None = None
     bar: _Progress | None = None
@@ -915,7 +911,7 @@ def _batches(batch: _Batch, rows: Iterator[PopulationRow]) -> Iterator[tuple[str
 _BATCH = 250
 
 
-def _account(summary: Summary, tally: _Tally, index: int, diffs: array.array[float]) -> None:
+def _account(summary: Summary, tally: _Tally, index: int, diffs: list[Decimal]) -> None:
     ident, failed_old, failed_new, levels, old_value, new_value = tally
     if old_value is None or new_value is None:
         summary.errors += 1
@@ -940,7 +936,7 @@ def _account(summary: Summary, tally: _Tally, index: int, diffs: array.array[flo
         summary.unchanged += 1
     summary.minimum = diff if summary.minimum is None or diff < summary.minimum else summary.minimum
     summary.maximum = diff if summary.maximum is None or diff > summary.maximum else summary.maximum
-    diffs.append(float(diff))
+    diffs.append(diff)
     item = (abs(diff), -index, ident, old_value, new_value)
     if len(summary.largest) < 10:
         heapq.heappush(summary.largest, item)
@@ -948,16 +944,18 @@ def _account(summary: Summary, tally: _Tally, index: int, diffs: array.array[flo
         heapq.heapreplace(summary.largest, item)
 
 
-def _quartiles(values: array.array[float]) -> tuple[float, float, float]:
+def _quartiles(values: list[Decimal]) -> tuple[Decimal, Decimal, Decimal]:
+    """The quartiles of ``values``, exactly: linear interpolation between the order statistics
+    (as ``statistics.quantiles(method="inclusive")``), in Decimal."""
     ordered = sorted(values)
 
-    def at(p: float) -> float:
-        position = (len(ordered) - 1) * p
-        low = int(position)
+    def at(quarter: int) -> Decimal:
+        low, rest = divmod((len(ordered) - 1) * quarter, 4)
         high = min(low + 1, len(ordered) - 1)
-        return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+        step = _EXACT.subtract(ordered[high], ordered[low])
+        return _EXACT.add(ordered[low], _EXACT.divide(_EXACT.multiply(step, Decimal(rest)), Decimal(4)))
 
-    return at(0.25), at(0.5), at(0.75)
+    return at(1), at(2), at(3)
 
 
 # ---- output ---------------------------------------------------------------------------------------
@@ -1391,7 +1389,7 @@ def _is_seconds(value: Any) -> bool:
 
 
 def _take_over(restored: _Restored, rows: Population, batch: _Batch, summary: Summary,
-               diffs: array.array[float]) -> None:
+               diffs: list[Decimal]) -> None:
     """Replay the tallies of an interrupted run into ``summary`` and skip their rows of the
     population (each must have the same id)."""
     for tally in restored.tallies:

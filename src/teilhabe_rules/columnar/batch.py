@@ -92,6 +92,46 @@ class BatchResult:
     def evaluated(self) -> int:
         return self.cases - len(self.errors)
 
+    def combined(self, scope: str = "") -> duckdb.DuckDBPyRelation:
+        """The results of ``scope`` and the error rows in one relation ordered by ``_c``: an error
+        row has ``_fehler`` (its messages) and NULL values; a result has ``_fehler`` NULL."""
+        con = self.connection
+        name = "fehlerzeilen"
+        con.execute(exp.Drop(tables=[exp.to_table(name)], kind="TABLE", exists=True).sql("duckdb"))
+        con.execute(exp.Create(this=exp.Schema(this=exp.to_table(name), expressions=[
+            exp.ColumnDef(this=exp.to_identifier("_c"), kind=exp.DataType.build("BIGINT")),
+            exp.ColumnDef(this=exp.to_identifier("_fehler"), kind=exp.DataType.build("VARCHAR"))]),
+            kind="TABLE", properties=exp.Properties(expressions=[exp.TemporaryProperty()])).sql("duckdb"))
+        if self.errors:
+            insert = exp.insert(exp.values([(exp.Placeholder(), exp.Placeholder())]), name)
+            con.executemany(insert.sql("duckdb"), [[e.index, e.message] for e in self.errors])
+        no_error = exp.alias_(exp.cast(exp.Null(), "VARCHAR"), "_fehler")
+        query = exp.Union(
+            this=exp.select(exp.Star(), no_error).from_(self.tables[scope]),
+            expression=exp.select(exp.Star()).from_(name), distinct=False, by_name=True)
+        ordered = exp.select(exp.Star()).from_(query.subquery("u")).order_by(
+            *[exp.column(k) for k in key_columns(self.model, scope)])
+        return con.sql(ordered.sql("duckdb"))
+
+    def write(self, path: str, scope: str = "") -> int:
+        """Results and error rows of ``scope`` to ``path`` (.parquet, .csv or .jsonl); gives the
+        number of rows written."""
+        relation = self.combined(scope)
+        lower = path.lower()
+        if lower.endswith(".parquet"):
+            relation.write_parquet(path)
+        elif lower.endswith(".csv"):
+            relation.write_csv(path)
+        elif lower.endswith((".jsonl", ".json")):
+            names = relation.columns
+            with open(path, "w", encoding="utf-8") as handle:
+                for row in relation.fetchall():
+                    handle.write(json.dumps(dict(zip(names, row, strict=True)), ensure_ascii=False, default=str))
+                    handle.write("\n")
+        else:
+            raise ValueError(path)
+        return len(self.errors) + len(self.connection.table(self.tables[scope]).fetchall())
+
 
 def _json_value(value: Any, vtype: c.ValueType, den: int) -> tuple[Any, bool]:
     """A staged input value and whether it fits the plan (an exact numerator within the bound)."""
@@ -110,8 +150,8 @@ def _json_value(value: Any, vtype: c.ValueType, den: int) -> tuple[Any, bool]:
     return value, True
 
 
-def run_batch(plan: Plan | None, model: c.CheckedModel, cases: Iterable[Mapping[str, Any]], loader: CaseLoader,
-              scalar: Callable[[int, Mapping[str, Any]], ScalarOutcome], *, at: _dt.date | None = None,
+def run_batch(plan: Plan | None, model: c.CheckedModel, cases: Iterable[Any], loader: CaseLoader,
+              scalar: Callable[[int, Any], ScalarOutcome], *, at: _dt.date | None = None,
               note: str | None = None, connection: duckdb.DuckDBPyConnection | None = None,
               progress: Callable[[int, int], None] | None = None) -> BatchResult:
     """Evaluate ``cases`` (see the module docstring). ``plan`` None: every case by ``scalar``
@@ -122,7 +162,7 @@ def run_batch(plan: Plan | None, model: c.CheckedModel, cases: Iterable[Mapping[
     folder = tempfile.mkdtemp(prefix="teilhabe-columnar-")
     files = {sid: open(os.path.join(folder, f"in{n}.jsonl"), "w", encoding="utf-8")  # noqa: SIM115
              for n, sid in enumerate(scopes)}
-    direct: list[tuple[int, Mapping[str, Any]]] = []
+    direct: list[tuple[int, Any]] = []
     kept: dict[int, Mapping[str, Any]] = {}
     count = 0
     try:
@@ -131,7 +171,7 @@ def run_batch(plan: Plan | None, model: c.CheckedModel, cases: Iterable[Mapping[
             if plan is None:
                 direct.append((index, data))
                 continue
-            rows = _stage_case(plan, model, loader, index, data, at)
+            rows = _stage_case(plan, model, loader, index, data, at) if isinstance(data, Mapping) else None
             if rows is None:
                 direct.append((index, data))
                 continue
@@ -247,7 +287,7 @@ def _bound_of(vtype: c.ValueType) -> Fraction:
 
 
 def _column_types(plan: Plan, model: c.CheckedModel, scope: str) -> dict[str, str]:
-    types = {k: "HUGEINT" if k == "_c" else "INTEGER" for k in key_columns(model, scope)}
+    types = {k: "BIGINT" if k == "_c" else "INTEGER" for k in key_columns(model, scope)}
     for column, spec in plan.inputs[scope].values():
         if spec.type.kind in (c.TypeKind.ZAHL, c.TypeKind.SCHLUESSEL):
             types[column] = "HUGEINT"
@@ -291,22 +331,29 @@ def _execute(con: duckdb.DuckDBPyConnection, plan: Plan, model: c.CheckedModel) 
     for number, sid in enumerate(model.scopes):
         name = f"ergebnis_{number}"
         tables[sid] = name
-        query = exp.select(*[exp.column(k, "t") for k in key_columns(model, sid)],
-                           exp.alias_(exp.column("_flag", "t"), "_skalar"),
-                           exp.column("_warnungen", "t"),
-                           *[exp.column(o.key, "t", quoted=True) for o in plan.outputs[sid]]).from_(
-            exp.to_table(plan.final[sid]).as_("t"))
+        flag: exp.Expr = exp.column("_flag", "t")
+        warnings: exp.Expr = exp.column("_warnungen", "t")
+        joins = []
         if not sid:
-            # a case is flagged where any of its elements is
+            # a case is flagged where any of its elements is; its warnings are those of all its elements
             for n2, child in enumerate(s for s in model.scopes if s):
                 alias = f"f{n2}"
-                sub = (exp.select(exp.column("_c"), exp.alias_(exp.func("bool_or", exp.column("_flag")), "_flag"))
+                sub = (exp.select(exp.column("_c"), exp.alias_(exp.func("bool_or", exp.column("_flag")), "_flag"),
+                                  exp.alias_(exp.func("sum", exp.column("_warnungen")), "_warnungen"))
                        .from_(exp.to_table(plan.final[child])).group_by(exp.column("_c")))
-                query = query.join(sub.subquery(alias), on=exp.EQ(this=exp.column("_c", "t"),
-                                                                  expression=exp.column("_c", alias)), join_type="left")
-                flag = query.expressions[1].this
-                query.expressions[1] = exp.alias_(exp.Or(this=exp.Paren(this=flag), expression=exp.func(
-                    "coalesce", exp.column("_flag", alias), exp.Boolean(this=False))), "_skalar")
+                on = exp.EQ(this=exp.column("_c", "t"), expression=exp.column("_c", alias))
+                joins.append((sub.subquery(alias), on))
+                flag = exp.Or(this=exp.Paren(this=flag), expression=exp.func(
+                    "coalesce", exp.column("_flag", alias), exp.Boolean(this=False)))
+                warnings = exp.Add(this=exp.Paren(this=warnings), expression=exp.func(
+                    "coalesce", exp.column("_warnungen", alias), exp.Literal.number(0)))
+        extra = [exp.alias_(exp.Cast(this=exp.Paren(this=warnings), to=exp.DataType.build("INTEGER")), "_warnungen")]
+        query = exp.select(*[exp.column(k, "t") for k in key_columns(model, sid)], exp.alias_(flag, "_skalar"),
+                           *(extra if not sid else []),
+                           *[exp.column(o.key, "t", quoted=True) for o in plan.outputs[sid]]).from_(
+            exp.to_table(plan.final[sid]).as_("t"))
+        for sub_query, on in joins:
+            query = query.join(sub_query, on=on, join_type="left")
         create = exp.Create(this=exp.to_table(name), kind="TABLE", expression=query,
                             properties=exp.Properties(expressions=[exp.TemporaryProperty()]))
         con.execute(exp.Drop(tables=[exp.to_table(name)], kind="TABLE", exists=True).sql("duckdb"))
@@ -320,11 +367,11 @@ def _empty_outputs(con: duckdb.DuckDBPyConnection, model: c.CheckedModel) -> dic
     tables = {}
     for number, (sid, _spec) in enumerate(model.scopes.items()):
         name = f"ergebnis_{number}"
-        cols = [exp.ColumnDef(this=exp.to_identifier(k), kind=exp.DataType.build("HUGEINT" if k == "_c" else "INTEGER",
-                                                                                   dialect="duckdb"))
+        cols = [exp.ColumnDef(this=exp.to_identifier(k), kind=exp.DataType.build("BIGINT" if k == "_c" else "INTEGER"))
                 for k in key_columns(model, sid)]
         cols.append(exp.ColumnDef(this=exp.to_identifier("_skalar"), kind=exp.DataType.build("BOOLEAN")))
-        cols.append(exp.ColumnDef(this=exp.to_identifier("_warnungen"), kind=exp.DataType.build("INTEGER")))
+        if not sid:
+            cols.append(exp.ColumnDef(this=exp.to_identifier("_warnungen"), kind=exp.DataType.build("INTEGER")))
         for node_id in model.order:
             node = model.nodes[node_id]
             if node.scope != sid or isinstance(node, c.CheckNode):
@@ -346,8 +393,8 @@ def _frame_rows(model: c.CheckedModel, columns: dict[str, list[str]], inserts: d
     for element in frame.elements():
         sid = element.scope
         names = columns[sid]
-        keys = key_columns(model, sid)
-        values: list[Any] = [index, *[i + 1 for i in element.indexes], True,
-                             len(frame.warnings) if not sid else 0]
-        values.extend(element.get(name) for name in names[len(keys) + 2:])
+        values: list[Any] = [index, *[i + 1 for i in element.indexes], True]
+        if not sid:
+            values.append(len(frame.warnings))
+        values.extend(element.get(name) for name in names[len(values):])
         inserts[sid].append(values)

@@ -146,9 +146,12 @@ class Plan:
         name of it): its keys, ``_flag`` and every value converted to its result type."""
         return exp.select(exp.Star()).from_(exp.to_table(source or self.final[scope]).as_("t"))
 
-    def query(self) -> exp.Expr:
+    def query(self, guarded: bool = True) -> exp.Expr:
         """The whole plan as ONE query (a ``WITH`` of every step) giving the case's results
-        with the flag of its whole tree of elements: what ``teilhabe-rules sql`` prints."""
+        with the flag of its whole tree of elements: what ``teilhabe-rules sql`` prints.
+        ``guarded`` False: without DuckDB's ``TRY(…)`` (for other engines, which have no such
+        function: there an overflow stops the query, a division by zero gives NULL or stops it
+        as the engine's settings say)."""
         body = exp.select(_row_star()).from_(
             exp.to_table(self.final[""]).as_("t"))
         flags: list[exp.Expr] = [exp.column("_flag", "t")]
@@ -163,6 +166,8 @@ class Plan:
         query: exp.Expr = body
         for step in self.steps:
             query = query.with_(step.name, as_=step.query)  # type: ignore[attr-defined]
+        if not guarded:
+            query = query.transform(lambda node: node.this if isinstance(node, exp.Try) else node)
         return query
 
 

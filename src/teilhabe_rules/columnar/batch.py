@@ -40,7 +40,7 @@ from ..ir import checked as c
 from ..runtime.frame import Frame
 from .plan import IN_SCALE, LIST_BOUND, Plan, key_columns, other_type
 
-__all__ = ["BatchResult", "ErrorRow", "ScalarOutcome", "run_batch"]
+__all__ = ["BatchResult", "ErrorRow", "ScalarOutcome", "execute_plan", "load_staged", "run_batch", "stage_case"]
 
 
 @attrs.frozen
@@ -171,7 +171,7 @@ def run_batch(plan: Plan | None, model: c.CheckedModel, cases: Iterable[Any], lo
             if plan is None:
                 direct.append((index, data))
                 continue
-            rows = _stage_case(plan, model, loader, index, data, at) if isinstance(data, Mapping) else None
+            rows = stage_case(plan, model, loader, index, data, at) if isinstance(data, Mapping) else None
             if rows is None:
                 direct.append((index, data))
                 continue
@@ -187,8 +187,8 @@ def run_batch(plan: Plan | None, model: c.CheckedModel, cases: Iterable[Any], lo
     flagged: list[int] = []
     try:
         if plan is not None:
-            _load_staged(con, plan, model, folder)
-            tables = _execute(con, plan, model)
+            load_staged(con, plan, model, folder)
+            tables = execute_plan(con, plan, model)
             flagged = [int(r[0]) for r in con.execute(
                 exp.select("_c").from_(tables[""]).where(exp.column("_skalar")).sql("duckdb")).fetchall()]
         else:
@@ -225,9 +225,10 @@ def run_batch(plan: Plan | None, model: c.CheckedModel, cases: Iterable[Any], lo
     return BatchResult(con, model, tables, errors, count, len(todo), notes)
 
 
-def _stage_case(plan: Plan, model: c.CheckedModel, loader: CaseLoader, index: int, data: Mapping[str, Any],
+def stage_case(plan: Plan, model: c.CheckedModel, loader: CaseLoader, index: int, data: Mapping[str, Any],
                 at: _dt.date | None) -> dict[str, list[str]] | None:
-    """The staged JSON lines of one case per scope, or None: the case goes to the scalar backend."""
+    """The staged JSON lines of one case per scope (for :func:`load_staged`), or None: the case goes
+    to the scalar backend."""
     try:
         case = loader.load(data)
     except TeilhabeError:
@@ -298,7 +299,9 @@ def _column_types(plan: Plan, model: c.CheckedModel, scope: str) -> dict[str, st
     return types
 
 
-def _load_staged(con: duckdb.DuckDBPyConnection, plan: Plan, model: c.CheckedModel, folder: str) -> None:
+def load_staged(con: duckdb.DuckDBPyConnection, plan: Plan, model: c.CheckedModel, folder: str) -> None:
+    """The staged tables of the plan from ``folder`` (``in<n>.jsonl`` per scope, in the order of
+    the model's scopes, as :func:`stage_case` writes their lines)."""
     for n, sid in enumerate(model.scopes):
         types = _column_types(plan, model, sid)
         table = plan.staged[sid]
@@ -313,19 +316,13 @@ def _load_staged(con: duckdb.DuckDBPyConnection, plan: Plan, model: c.CheckedMod
             con.read_json(path, columns=types, format="newline_delimited").insert_into(table)
 
 
-def _execute(con: duckdb.DuckDBPyConnection, plan: Plan, model: c.CheckedModel) -> dict[str, str]:
-    """Run the steps: a step read by one later step only is a view (DuckDB inlines it); any other
-    is materialized once. Gives the result table per scope."""
-    readers: dict[str, int] = {}
-    for step in plan.steps:
-        for name in step.reads:
-            readers[name] = readers.get(name, 0) + 1
-    finals = set(plan.final.values())
-    for step in plan.steps:
-        kind = "VIEW" if readers.get(step.name, 0) <= 1 and step.name not in finals else "TABLE"
-        create = exp.Create(this=exp.to_table(step.name), kind=kind, expression=step.query,
+def execute_plan(con: duckdb.DuckDBPyConnection, plan: Plan, model: c.CheckedModel) -> dict[str, str]:
+    """Run the plan (:meth:`Plan.statements`: views, and narrow tables where another scope
+    reads a state) and materialize the results. Gives the result table per scope."""
+    for name, kind, query in plan.statements():
+        create = exp.Create(this=exp.to_table(name), kind=kind, expression=query,
                             properties=exp.Properties(expressions=[exp.TemporaryProperty()]))
-        con.execute(exp.Drop(tables=[exp.to_table(step.name)], kind=kind, exists=True).sql("duckdb"))
+        con.execute(exp.Drop(tables=[exp.to_table(name)], kind=kind, exists=True).sql("duckdb"))
         con.execute(create.sql("duckdb"))
     tables: dict[str, str] = {}
     for number, sid in enumerate(model.scopes):

@@ -51,7 +51,7 @@ from sqlglot import exp
 
 from ..ir import checked as c
 
-__all__ = ["FIX", "IN_BOUND", "IN_SCALE", "LIST_BOUND", "MAX_DEN", "Num", "Other", "Plan", "Step",
+__all__ = ["FIX", "IN_BOUND", "IN_SCALE", "LIST_BOUND", "MAX_DEN", "Narrow", "Num", "Other", "Plan", "Step",
            "Unsupported", "compile_plan", "key_columns"]
 
 FIX = 18  # fractional digits of fixed point (a division by a value of the row)
@@ -117,6 +117,22 @@ class Step:
     reads: tuple[str, ...]
 
 
+@attrs.define
+class Narrow:
+    """What another scope reads of a scope's state at one point: the keys and ``columns`` of
+    step ``source``, materialized once as table ``name`` (the states themselves are views, so
+    a wide row is never copied; a reader from another scope computes only what it reads)."""
+
+    name: str
+    source: str
+    scope: str
+    columns: list[str] = attrs.Factory(list)
+
+    def query(self, model: c.CheckedModel) -> exp.Select:
+        cols = [*key_columns(model, self.scope), *self.columns]
+        return exp.select(*[exp.column(col, "t") for col in cols]).from_(exp.to_table(self.source).as_("t"))
+
+
 @attrs.frozen
 class Output:
     """A value of a scope in the result: its name (the rule language's key), its kind, the
@@ -140,6 +156,21 @@ class Plan:
     outputs: dict[str, tuple[Output, ...]]
     reads_date: bool
     columns: dict[str, dict[str, Meta]] = attrs.field(factory=dict, eq=False, repr=False)  # scope → key → column
+    narrow: tuple[Narrow, ...] = ()
+
+    def statements(self) -> list[tuple[str, str, exp.Select]]:
+        """Every table and view in order of creation: (name, ``TABLE`` or ``VIEW``, query). A
+        step is a view; what another scope reads of it is a narrow table, made before its first reader."""
+        narrow = {n.name: n for n in self.narrow}
+        made: set[str] = set()
+        out: list[tuple[str, str, exp.Select]] = []
+        for step in self.steps:
+            for name in step.reads:
+                if name in narrow and name not in made:
+                    made.add(name)
+                    out.append((name, "TABLE", narrow[name].query(self.model)))
+            out.append((step.name, "VIEW", step.query))
+        return out
 
     def output_select(self, scope: str, source: str | None = None) -> exp.Select:
         """The ``SELECT`` of scope ``scope``'s results from its last step (``source``: another
@@ -164,8 +195,8 @@ class Plan:
             flags.append(exp.func("coalesce", exp.column("_flag", alias), FALSE))
         body = body.select(exp.alias_(_any(flags), "_flag"))
         query: exp.Expr = body
-        for step in self.steps:
-            query = query.with_(step.name, as_=step.query)  # type: ignore[attr-defined]
+        for name, _kind, step_query in self.statements():
+            query = query.with_(name, as_=step_query)  # type: ignore[attr-defined]
         if not guarded:
             query = query.transform(lambda node: node.this if isinstance(node, exp.Try) else node)
         return query
@@ -342,6 +373,21 @@ class _Compiler:
         self.batch: _Batch | None = None
         self.outputs: dict[str, list[Output]] = {sid: [] for sid in model.scopes}
         self.reads_date = False
+        self.narrow: list[Narrow] = []
+        self.recorded: dict[str, Narrow] = {}  # alias → the narrow table it reads
+
+    def narrow_of(self, scope: str, alias: str) -> Narrow:
+        """A new narrow table of ``scope``'s current state, read as ``alias``."""
+        found = Narrow(self.fresh("n"), self.state[scope], scope)
+        self.narrow.append(found)
+        self.recorded[alias] = found
+        return found
+
+    def record(self, alias: str, column: str) -> None:
+        """``alias`` reads ``column``: a narrow table holds it."""
+        found = self.recorded.get(alias)
+        if found is not None and column not in found.columns:
+            found.columns.append(column)
 
     def fresh(self, prefix: str) -> str:
         self.counter += 1
@@ -590,6 +636,7 @@ class _Ctx:
         if meta is None:
             raise Unsupported(f"„{key}“ ist noch nicht berechnet")
         alias = self.alias if scope == self.scope else self.ancestor(scope)
+        self.comp.record(alias, meta.column)
         col = exp.column(meta.column, alias)
         if meta.kind == c.TypeKind.ZAHL:
             return Num(col, meta.den, meta.bound, meta.err)
@@ -599,7 +646,7 @@ class _Ctx:
         alias = self.ancestors.get(scope)
         if alias is None:
             alias = self.comp.fresh("p")
-            table = self.comp.state[scope]
+            table = self.comp.narrow_of(scope, alias).name
             keys = key_columns(self.model, scope)
             on = _all([exp.EQ(this=exp.column(k, self.alias), expression=exp.column(k, alias)) for k in keys])
             self.joins.append((alias, exp.to_table(table), on))
@@ -897,9 +944,9 @@ class _Ctx:
 
     def _e_Aggregate(self, ir: c.Aggregate) -> Value:
         child = ir.scope
-        source = self.comp.state[child]
         alias = self.comp.fresh("g")
         inner_alias = self.comp.fresh("e")
+        source = self.comp.narrow_of(child, inner_alias).name
         joins: list[tuple[str, exp.Expr, exp.Expr]] = []
         flags: list[exp.Expr] = []
         inner = _Ctx(self.comp, self.batch, child, inner_alias, joins, {}, flags)
@@ -1029,7 +1076,9 @@ class _Ctx:
             self.comp.reads_date = True
             if self.comp.date is not None:
                 return Other(_literal(self.comp.date, c.TypeKind.DATUM), c.TypeKind.DATUM, self.comp.date, True)
-            return Other(exp.column("_date", self.alias if self.scope == "" else self.ancestor("")), c.TypeKind.DATUM)
+            alias = self.alias if self.scope == "" else self.ancestor("")
+            self.comp.record(alias, "_date")
+            return Other(exp.column("_date", alias), c.TypeKind.DATUM)
         raise Unsupported(f"Funktion {name}")
 
     def round(self, value: Num, places: int, mode: str) -> Num:
@@ -1097,4 +1146,5 @@ def compile_plan(model: c.CheckedModel, parameters: Mapping[str, Any], tables: M
         comp.node(model.nodes[node_id])
     comp.finish()
     return Plan(model, comp.inputs, comp.staged, tuple(comp.steps), dict(comp.state),
-                {sid: tuple(outs) for sid, outs in comp.outputs.items()}, comp.reads_date, comp.meta)
+                {sid: tuple(outs) for sid, outs in comp.outputs.items()}, comp.reads_date, comp.meta,
+                tuple(comp.narrow))

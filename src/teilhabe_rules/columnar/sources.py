@@ -104,6 +104,18 @@ def _relation_rows(relation: duckdb.DuckDBPyRelation) -> Iterator[Mapping[str, A
     yield from _rows(relation.fetchall(), columns, steps)
 
 
+def _plain(value: Any) -> Any:
+    """A cell as case data: nested structs and lists without their empty (NULL) fields, a float
+    as its shortest decimal text (never the binary value)."""
+    if isinstance(value, float):
+        return Decimal(repr(value))
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
 def _rows(rows: Iterable[tuple[Any, ...]], columns: list[str],
           steps: list[tuple[str | int, ...] | None]) -> Iterator[Mapping[str, Any] | Unreadable]:
     for row in rows:
@@ -111,8 +123,7 @@ def _rows(rows: Iterable[tuple[Any, ...]], columns: list[str],
         for name, path, value in zip(columns, steps, row, strict=True):
             if value is None or value == "":
                 continue
-            if isinstance(value, float):  # a float column: its shortest decimal text, never the binary value
-                value = Decimal(repr(value))
+            value = _plain(value)
             try:
                 set_path(data, path if path is not None else (name,), value, pad=True)
             except PathError as exc:

@@ -317,13 +317,8 @@ def load_staged(con: duckdb.DuckDBPyConnection, plan: Plan, model: c.CheckedMode
 
 
 def execute_plan(con: duckdb.DuckDBPyConnection, plan: Plan, model: c.CheckedModel) -> dict[str, str]:
-    """Run the plan (:meth:`Plan.statements`: views, and narrow tables where another scope
-    reads a state) and materialize the results. Gives the result table per scope."""
-    for name, kind, query in plan.statements():
-        create = exp.Create(this=exp.to_table(name), kind=kind, expression=query,
-                            properties=exp.Properties(expressions=[exp.TemporaryProperty()]))
-        con.execute(exp.Drop(tables=[exp.to_table(name)], kind=kind, exists=True).sql("duckdb"))
-        con.execute(create.sql("duckdb"))
+    """Run the plan: per scope one query (every step a CTE, :meth:`Plan.with_steps`) whose
+    results are materialized. Gives the result table per scope."""
     tables: dict[str, str] = {}
     for number, sid in enumerate(model.scopes):
         name = f"ergebnis_{number}"
@@ -351,7 +346,7 @@ def execute_plan(con: duckdb.DuckDBPyConnection, plan: Plan, model: c.CheckedMod
             exp.to_table(plan.final[sid]).as_("t"))
         for sub_query, on in joins:
             query = query.join(sub_query, on=on, join_type="left")
-        create = exp.Create(this=exp.to_table(name), kind="TABLE", expression=query,
+        create = exp.Create(this=exp.to_table(name), kind="TABLE", expression=plan.with_steps(query),
                             properties=exp.Properties(expressions=[exp.TemporaryProperty()]))
         con.execute(exp.Drop(tables=[exp.to_table(name)], kind="TABLE", exists=True).sql("duckdb"))
         con.execute(create.sql("duckdb"))

@@ -177,6 +177,19 @@ class Plan:
         name of it): its keys, ``_flag`` and every value converted to its result type."""
         return exp.select(exp.Star()).from_(exp.to_table(source or self.final[scope]).as_("t"))
 
+    def with_steps(self, body: exp.Select) -> exp.Select:
+        """``body`` with every step and narrow table as a CTE before it; one read more than once
+        is ``MATERIALIZED`` (computed once; inlining it would repeat its whole chain)."""
+        statements = self.statements()
+        readers: dict[str, int] = {}
+        for query in [body, *(q for _, _, q in statements)]:
+            for table in query.find_all(exp.Table):
+                readers[table.name] = readers.get(table.name, 0) + 1
+        for name, _kind, step_query in statements:
+            body = body.with_(name, as_=step_query, materialized=True if readers.get(name, 0) > 1 else None,
+                              copy=False)
+        return body
+
     def query(self, guarded: bool = True) -> exp.Expr:
         """The whole plan as ONE query (a ``WITH`` of every step) giving the case's results
         with the flag of its whole tree of elements: what ``teilhabe-rules sql`` prints.
@@ -193,10 +206,7 @@ class Plan:
             on = exp.EQ(this=exp.column("_c", "t"), expression=exp.column("_c", alias))
             body = body.join(sub.subquery(alias), on=on, join_type="left")
             flags.append(exp.func("coalesce", exp.column("_flag", alias), FALSE))
-        body = body.select(exp.alias_(_any(flags), "_flag"))
-        query: exp.Expr = body
-        for name, _kind, step_query in self.statements():
-            query = query.with_(name, as_=step_query)  # type: ignore[attr-defined]
+        query: exp.Expr = self.with_steps(body.select(exp.alias_(_any(flags), "_flag")))
         if not guarded:
             query = query.transform(lambda node: node.this if isinstance(node, exp.Try) else node)
         return query

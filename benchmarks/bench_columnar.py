@@ -128,6 +128,19 @@ def differential(model: Any, plan: Any, pool: list[dict[str, Any]], n: int) -> t
     return rows, figures, mismatches
 
 
+def peak_kb() -> int:
+    """This process's peak RSS: ``VmHWM`` (reset by exec, unlike ``ru_maxrss``, which a child
+    started from a large parent may inherit), else ``ru_maxrss``."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
 def files_child(population: str, out: str) -> None:
     import teilhabe_rules
 
@@ -136,8 +149,7 @@ def files_child(population: str, out: str) -> None:
     result = model.evaluate_many(population)
     result.write(out, next(s for s in model.checked.scopes if s))
     seconds = time.perf_counter() - start
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    print(json.dumps({"seconds": seconds, "peak_kb": peak, "cases": result.cases, "scalar": result.scalar_cases}))
+    print(json.dumps({"seconds": seconds, "peak_kb": peak_kb(), "cases": result.cases, "scalar": result.scalar_cases}))
 
 
 def files(pool: list[dict[str, Any]], n: int) -> dict[str, Any]:

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import copy
+import datetime as _dt
+import decimal
 import json
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -136,3 +139,47 @@ def test_eval_many_writes_results_and_error_rows(tmp_path: Path, capsys: pytest.
         rows = duckdb.sql(f"SELECT _c, _fehler FROM '{out}' ORDER BY _c").fetchall()  # noqa: S608 - test path
         assert [r[0] for r in rows] == [0, 1]
         assert rows[0][1] is None and rows[1][1]
+
+
+def _same_as_scalar(model: Model, cases: list[Any], **options: Any) -> None:
+    """Every figure of the cases' table equals Model.evaluate's under the same options: exactly
+    (rounded to the column's places), or within the plan's error bound where it carries one."""
+    columns = model.columnar_plan(options.get("agreement"), options.get("at")).columns[""]
+    result = model.evaluate_many(cases, options.get("agreement"), at=options.get("at"))
+    assert result.notes == [] and result.errors == []
+    for row in result.rows():
+        frame = model.evaluate(cases[row["_c"]], options.get("agreement"), at=options.get("at")).frame
+        for key, value in row.items():
+            if key.startswith("_"):
+                continue
+            expected = frame.root[key]
+            if isinstance(value, Decimal) and columns[key].err:
+                assert abs(value - expected) <= Decimal(float(columns[key].err)) + Decimal("2e-18"), key
+            elif isinstance(value, Decimal):
+                places = value.as_tuple().exponent
+                assert isinstance(places, int)
+                assert value == expected.quantize(Decimal(1).scaleb(places), rounding=decimal.ROUND_HALF_UP), key
+            else:
+                assert value == expected, key
+
+
+def test_an_agreement_is_folded_into_the_plan() -> None:
+    model = teilhabe_rules.bundled("mawo")
+    agreement = {"vereinbarung": {"name": "Haus Probe", "modell": "mawo"},
+                 "parameter": {"berechnungstage": "354.05 Tage/Jahr", "pk_fachkraft": "67123.45 EUR/VK/Jahr"}}
+    cases = [_person(model), *sample_cases(model, 6, 8)]
+    _same_as_scalar(model, cases, agreement=model.load_agreement(agreement))
+
+
+def test_parameters_per_period_take_the_value_of_the_date() -> None:
+    model = teilhabe_rules.loads(
+        'modell probe "Probe"\n  version "1"\n  gültig ab 01.01.2024\nende\n'
+        "eingabe stunden: zahl h/Jahr von 0 bis 2000\n"
+        "parameter satz: zahl EUR/h von 0 bis 500 = 60 EUR/h\n  ab 01.01.2025 = 62.50 EUR/h\n"
+        "wert betrag: EUR/Jahr = runde(stunden * satz / 7, 2, kaufmännisch)\n"
+        "wert ungerundet: EUR/Jahr = stunden * satz / 7\n", "datiert.rules")
+    cases = [{"stunden": h} for h in ("0", "1", "7.7", "1999.99", "1234.5")]
+    for day in (_dt.date(2024, 6, 1), _dt.date(2025, 6, 1)):
+        _same_as_scalar(model, cases, at=day)
+    without = model.evaluate_many(cases)
+    assert without.notes and "Zeitraum" in without.notes[0]

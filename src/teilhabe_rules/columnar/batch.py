@@ -317,9 +317,10 @@ def load_staged(con: duckdb.DuckDBPyConnection, plan: Plan, model: c.CheckedMode
 
 
 def execute_plan(con: duckdb.DuckDBPyConnection, plan: Plan, model: c.CheckedModel) -> dict[str, str]:
-    """Run the plan: per scope one query (every step a CTE, :meth:`Plan.with_steps`) whose
-    results are materialized. Gives the result table per scope."""
+    """Run the plan: ONE query (every step a CTE, :meth:`Plan.with_steps`) giving the results of
+    all scopes at once, split into one table per scope. Gives the result table per scope."""
     tables: dict[str, str] = {}
+    parts: list[exp.Select] = []
     for number, sid in enumerate(model.scopes):
         name = f"ergebnis_{number}"
         tables[sid] = name
@@ -340,16 +341,36 @@ def execute_plan(con: duckdb.DuckDBPyConnection, plan: Plan, model: c.CheckedMod
                 warnings = exp.Add(this=exp.Paren(this=warnings), expression=exp.func(
                     "coalesce", exp.column("_warnungen", alias), exp.Literal.number(0)))
         extra = [exp.alias_(exp.Cast(this=exp.Paren(this=warnings), to=exp.DataType.build("INTEGER")), "_warnungen")]
-        query = exp.select(*[exp.column(k, "t") for k in key_columns(model, sid)], exp.alias_(flag, "_skalar"),
+        # in the one query of all scopes each column is named s<n>__<key>; the scope's table renames it
+        query = exp.select(exp.alias_(exp.Literal.number(number), "_s"),
+                           *[exp.column(k, "t") for k in key_columns(model, sid)], exp.alias_(flag, "_skalar"),
                            *(extra if not sid else []),
-                           *[exp.column(o.key, "t", quoted=True) for o in plan.outputs[sid]]).from_(
-            exp.to_table(plan.final[sid]).as_("t"))
+                           *[exp.alias_(exp.column(o.key, "t", quoted=True), f"s{number}__{o.key}", quoted=True)
+                             for o in plan.outputs[sid]]).from_(exp.to_table(plan.final[sid]).as_("t"))
         for sub_query, on in joins:
             query = query.join(sub_query, on=on, join_type="left")
-        create = exp.Create(this=exp.to_table(name), kind="TABLE", expression=plan.with_steps(query),
+        parts.append(query)
+    union: exp.Query = parts[0]
+    for part in parts[1:]:
+        union = exp.Union(this=union, expression=part, distinct=False, by_name=True)
+    everything = "ergebnis_alle"
+    body = plan.with_steps(exp.select(exp.Star()).from_(union.subquery("u")))
+    create = exp.Create(this=exp.to_table(everything), kind="TABLE", expression=body,
+                        properties=exp.Properties(expressions=[exp.TemporaryProperty()]))
+    con.execute(exp.Drop(tables=[exp.to_table(everything)], kind="TABLE", exists=True).sql("duckdb"))
+    con.execute(create.sql("duckdb"))
+    for number, sid in enumerate(model.scopes):
+        name = tables[sid]
+        split = exp.select(*[exp.column(k) for k in key_columns(model, sid)], exp.column("_skalar"),
+                           *([exp.column("_warnungen")] if not sid else []),
+                           *[exp.alias_(exp.column(f"s{number}__{o.key}", quoted=True), o.key, quoted=True)
+                             for o in plan.outputs[sid]]).from_(everything).where(
+            exp.EQ(this=exp.column("_s"), expression=exp.Literal.number(number)))
+        create = exp.Create(this=exp.to_table(name), kind="TABLE", expression=split,
                             properties=exp.Properties(expressions=[exp.TemporaryProperty()]))
         con.execute(exp.Drop(tables=[exp.to_table(name)], kind="TABLE", exists=True).sql("duckdb"))
         con.execute(create.sql("duckdb"))
+    con.execute(exp.Drop(tables=[exp.to_table(everything)], kind="TABLE", exists=True).sql("duckdb"))
     return tables
 
 

@@ -172,11 +172,6 @@ class Plan:
             out.append((step.name, "VIEW", step.query))
         return out
 
-    def output_select(self, scope: str, source: str | None = None) -> exp.Select:
-        """The ``SELECT`` of scope ``scope``'s results from its last step (``source``: another
-        name of it): its keys, ``_flag`` and every value converted to its result type."""
-        return exp.select(exp.Star()).from_(exp.to_table(source or self.final[scope]).as_("t"))
-
     def with_steps(self, body: exp.Select) -> exp.Select:
         """``body`` with every step and narrow table as a CTE before it; one read more than once
         is ``MATERIALIZED`` (computed once; inlining it would repeat its whole chain)."""
@@ -553,9 +548,6 @@ class _Compiler:
         batch.items.append(exp.alias_(exp.func("try", sql) if isinstance(value, Num) else sql, column))
         batch.metas[node.key] = meta
         batch.keys.add(node.key)
-        self.pending_null.append((batch.scope, column))
-
-    pending_null: list[tuple[str, str]]
 
     def finish(self) -> None:
         """Close the plan: per scope a step converting every value to its result type (in
@@ -1150,7 +1142,6 @@ def compile_plan(model: c.CheckedModel, parameters: Mapping[str, Any], tables: M
     """The plan of ``model`` with these parameter values and tables (``date``: the reference date
     of every case, for ``stichtag()``; None: each case's own, staged as ``_date``)."""
     comp = _Compiler(model, parameters, tables, date)
-    comp.pending_null = []
     comp.stage()
     for node_id in model.order:
         comp.node(model.nodes[node_id])

@@ -183,3 +183,12 @@ def test_parameters_per_period_take_the_value_of_the_date() -> None:
         _same_as_scalar(model, cases, at=day)
     without = model.evaluate_many(cases)
     assert without.notes and "Zeitraum" in without.notes[0]
+
+
+@pytest.mark.parametrize("name", ["mawo", "bei_nrw3"])
+def test_the_warnings_of_a_case_are_counted_as_the_scalar_backend_gives_them(name: str) -> None:
+    model = teilhabe_rules.bundled(name)
+    cases = list(sample_cases(model, 25, 9))
+    rows = model.evaluate_many(cases).rows()
+    assert any(row["_warnungen"] for row in rows)
+    assert [row["_warnungen"] for row in rows] == [len(model.evaluate(c).frame.warnings) for c in cases]

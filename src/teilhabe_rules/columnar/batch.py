@@ -156,7 +156,10 @@ def run_batch(plan: Plan | None, model: c.CheckedModel, cases: Iterable[Any], lo
               progress: Callable[[int, int], None] | None = None) -> BatchResult:
     """Evaluate ``cases`` (see the module docstring). ``plan`` None: every case by ``scalar``
     (``note`` says why, in one line)."""
-    con = connection if connection is not None else duckdb.connect()
+    con = connection
+    if con is None:
+        con = duckdb.connect()
+        con.execute("SET enable_progress_bar = false")  # DuckDB's own bar would write to the terminal
     notes = [note] if note else []
     scopes = list(model.scopes)
     folder = tempfile.mkdtemp(prefix="teilhabe-columnar-")

@@ -37,9 +37,11 @@ ALLOWED = {
     "check": {"base", "syntax", "ir", "semantics", "store"},
     "runtime": {"base", "ir", "semantics"},
     "inputs": {"base", "ir", "semantics", "runtime", "check"},
-    "api": {"base", "syntax", "ir", "semantics", "store", "check", "runtime", "inputs"},
-    "tools": {"base", "syntax", "ir", "semantics", "store", "check", "runtime", "inputs", "api"},
-    "cli": {"base", "syntax", "ir", "semantics", "store", "check", "runtime", "inputs", "api", "tools"},
+    # the columnar backend: the checked model as one query plan on DuckDB
+    "columnar": {"base", "ir", "semantics", "runtime", "inputs"},
+    "api": {"base", "syntax", "ir", "semantics", "store", "check", "runtime", "inputs", "columnar"},
+    "tools": {"base", "syntax", "ir", "semantics", "store", "check", "runtime", "inputs", "columnar", "api"},
+    "cli": {"base", "syntax", "ir", "semantics", "store", "check", "runtime", "inputs", "columnar", "api", "tools"},
 }
 
 # single imports across the rules, each with its reason
@@ -64,7 +66,7 @@ MODULES = _modules()
 def wing(module: str) -> str:
     if module in CORE:
         return CORE[module]
-    if "." in module or module in {"syntax", "ir", "check", "runtime", "inputs", "tools"}:
+    if "." in module or module in {"syntax", "ir", "check", "runtime", "inputs", "columnar", "tools"}:
         return module.split(".")[0]
     for name, members in TOP.items():
         if module in members:

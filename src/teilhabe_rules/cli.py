@@ -1,5 +1,5 @@
 """The command line: ``teilhabe-rules check | eval | test | modelle | diff | compare | generate |
-umstellen | schema | handbuch | format | lsp``.
+umstellen | schema | handbuch | format | lsp | eval-many | sql``.
 
 Takes: ``argv``. Gives: an exit code — :data:`EXIT_OK` (0), :data:`EXIT_FINDINGS` (1: errors in
 the input — rule file, case or agreement — or failing examples), :data:`EXIT_USAGE` (2: bad
@@ -291,6 +291,23 @@ def _parser() -> argparse.ArgumentParser:
                       help="eine Vereinbarung: ihre Werte stehen neben denen des Modells")
     book.add_argument("--vergleich", "--compare-with", dest="previous", metavar="ALTES_MODELL",
                       help="eine ältere Version: ihre Änderungen werden aufgeführt und in die Korridore gezeichnet")
+    many = sub.add_parser("eval-many", help="eine Population spaltenweise auswerten (DuckDB)")
+    many.add_argument("model", metavar="MODELL", help="Regeldatei oder Name eines mitgelieferten Modells")
+    many.add_argument("population", metavar="POPULATION",
+                      help="JSON-Lines-, CSV- oder Parquet-Datei oder Verzeichnis von Falldateien")
+    many.add_argument("--out", "--ausgabe", required=True, metavar="DATEI",
+                      help="Ergebnisse als .parquet, .csv oder .jsonl")
+    many.add_argument("--agreement", "--vereinbarung", metavar="DATEI")
+    many.add_argument("--at", "--stichtag", metavar="DATUM",
+                      help="Stichtag (JJJJ-MM-TT); Standard: das Datum jedes Falls")
+    many.add_argument("--liste", "--list", dest="scope", metavar="LISTE",
+                      help="die Ergebnisse je Element dieser Liste statt je Fall (z. B. bewohner)")
+    sql = sub.add_parser("sql", help="den Spaltenplan eines Modells als SQL ausgeben")
+    sql.add_argument("model", metavar="MODELL", help="Regeldatei oder Name eines mitgelieferten Modells")
+    sql.add_argument("--dialect", "--dialekt", default="duckdb", metavar="DIALEKT",
+                     help="SQL-Dialekt von sqlglot (duckdb, spark, postgres, …; Standard duckdb)")
+    sql.add_argument("--agreement", "--vereinbarung", metavar="DATEI")
+    sql.add_argument("--at", "--stichtag", metavar="DATUM", help="Stichtag (JJJJ-MM-TT)")
     conv = sub.add_parser("umstellen", help="einen BEI_NRW-2.0-Fall in einen 3.0-Fall umstellen (Kapitel → Bereich)")
     conv.add_argument("case", metavar="FALL", help="Falldatei nach BEI_NRW 2.0")
     conv.add_argument("--erstellt-am", required=True, metavar="DATUM", help="Erstellungsdatum der 3.0-Fortschreibung")
@@ -779,6 +796,38 @@ def _cmd_generate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return EXIT_OK
 
 
+def _cmd_eval_many(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    if not args.out.lower().endswith((".parquet", ".csv", ".jsonl")):
+        raise _UsageError("--out: eine .parquet-, .csv- oder .jsonl-Datei")
+    model = _model(args.model)
+    scope = ""
+    if args.scope:
+        found = [sid for sid in model.checked.scopes if sid and model.checked.scopes[sid].name == args.scope]
+        if not found:
+            raise _UsageError(f"--liste: „{args.scope}“ ist keine Liste von „{model.name}“")
+        scope = found[0]
+    at = _dt.date.fromisoformat(args.at) if args.at else None
+    result = model.evaluate_many(args.population, args.agreement, at=at)
+    result.write(args.out, scope)
+    for note in result.notes:
+        err.write(note + "\n")
+    out.write(f"{result.evaluated} von {result.cases} Fällen ausgewertet, "
+              f"{len(result.errors)} Fehlerzeilen: {args.out}\n")
+    return EXIT_FINDINGS if result.errors else EXIT_OK
+
+
+def _cmd_sql(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    model = _model(args.model)
+    at = _dt.date.fromisoformat(args.at) if args.at else None
+    plan = model.columnar_plan(args.agreement, at)
+    try:
+        text = plan.query(guarded=args.dialect == "duckdb").sql(args.dialect, pretty=True)
+    except ValueError as exc:
+        raise _UsageError(f"--dialect: {exc}") from None
+    out.write(text + "\n")
+    return EXIT_OK
+
+
 def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: TextIO | None = None) -> int:
     """Run the CLI; returns the exit code (never raises for bad input). ``out`` and ``err``
     default to the standard streams; text they cannot encode is replaced, never an error."""
@@ -794,7 +843,7 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
         command = {"check": _cmd_check, "eval": _cmd_eval, "test": _cmd_test, "modelle": _cmd_models, "diff": _cmd_diff,
                    "compare": _cmd_compare, "generate": _cmd_generate, "umstellen": _cmd_convert,
                    "schema": _cmd_schema, "handbuch": _cmd_handbook, "format": _cmd_format,
-                   "lsp": _cmd_lsp}[args.command]
+                   "lsp": _cmd_lsp, "eval-many": _cmd_eval_many, "sql": _cmd_sql}[args.command]
         return command(args, out, err)
     except _UsageError as exc:
         err.write(f"teilhabe-rules: {exc}\n")

@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import datetime as _dt
 import threading
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import attrs
 
 from .catalog import version_for
-from .errors import CaseError, Diagnostic, EvaluationError, Location, TeilhabeError, ValidityError
+from .errors import CaseError, CheckError, Diagnostic, EvaluationError, Location, TeilhabeError, ValidityError
 from .inputs.cases import Case, CaseLoader, CaseSources, read_case_file
 from .inputs.validator import MappingValidator
 from .ir import checked as c
@@ -30,6 +30,7 @@ from .runtime.results import Result
 from .runtime.semantics import ParameterValues, base_values, date_required_error
 
 if TYPE_CHECKING:  # pragma: no cover - imported where an agreement is given
+    from .columnar import BatchResult, Plan
     from .inputs.agreements import Agreement
 
 __all__ = ["Model", "load", "loads"]
@@ -236,6 +237,67 @@ class Model:
                           for d in self._failures(evaluation.warnings, "warnung"))
             frame = Frame(self.checked, frame.rows, frame.parameters, frame.tables, texts)
         return Result(self, frame, agreed, explain, loaded.source)
+
+    def evaluate_many(
+        self,
+        source: Any,
+        agreement: Agreement | str | Path | Mapping[str, Any] | None = None,
+        *,
+        at: _dt.date | None = None,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> BatchResult:
+        """Evaluate a population with the columnar backend (:mod:`teilhabe_rules.columnar`):
+        ``source`` is an iterable of case mappings, a DuckDB relation, an Arrow table or a
+        pandas/polars frame, or a path (JSON Lines, CSV, Parquet, a directory of case files).
+        Gives a :class:`~teilhabe_rules.columnar.BatchResult`: per scope a DuckDB table of
+        results and one error row per case without a result (with the messages and paths
+        :meth:`evaluate` reports). Cases the plan cannot decide exactly, and every case of a
+        model the plan cannot express, are evaluated by the scalar backend (counted in
+        ``notes``). ``progress(done, total)`` is called as cases are finished."""
+        from .columnar import ScalarOutcome, run_batch
+        from .columnar.sources import Unreadable, read_source
+
+        agreed = self.load_agreement(agreement) if agreement is not None else None
+        plan, note = self._columnar_plan(agreed, at)
+
+        def scalar(index: int, data: Any) -> ScalarOutcome:
+            if isinstance(data, Unreadable):
+                return ScalarOutcome(None, ((data.message, None),))
+            try:
+                result = self.evaluate(data, agreed, at=at)
+            except TeilhabeError as exc:
+                return ScalarOutcome(None, tuple((d.message, d.path) for d in exc.diagnostics))
+            return ScalarOutcome(result.frame)
+
+        return run_batch(plan, self.checked, read_source(source), self.loader, scalar, at=at, note=note,
+                         progress=progress)
+
+    def columnar_plan(self, agreement: Agreement | str | Path | Mapping[str, Any] | None = None,
+                      at: _dt.date | None = None) -> Plan:
+        """The columnar plan of this model under ``agreement`` on ``at`` (:mod:`teilhabe_rules.columnar`);
+        a :class:`~teilhabe_rules.errors.CheckError` where the plan cannot express the model."""
+        agreed = self.load_agreement(agreement) if agreement is not None else None
+        plan, note = self._columnar_plan(agreed, at)
+        if plan is None:
+            raise CheckError(Diagnostic(note or "kein Plan", code="spalten"))
+        return plan
+
+    def _columnar_plan(self, agreed: Agreement | None, at: _dt.date | None) -> tuple[Plan | None, str | None]:
+        """The plan, or None and the one-line note why every case runs on the scalar backend."""
+        from .columnar import Unsupported, compile_plan
+
+        if agreed is not None and (agreed.valid_from is not None or agreed.valid_to is not None):
+            return None, "Vereinbarung mit Gültigkeitszeitraum: jeder Fall mit dem skalaren Backend"
+        if self._dated and at is None:
+            return None, "Parameter mit Werten je Zeitraum ohne Stichtag („at“): jeder Fall mit dem skalaren Backend"
+        try:
+            parameters = self._values.on(at if self._dated else None, self._overrides_of(agreed))
+            tables = agreed.tables if agreed is not None else self._tables
+            return compile_plan(self.checked, parameters, tables, at), None
+        except Unsupported as exc:
+            return None, f"„{self.name}“ läuft mit dem skalaren Backend: {exc}"
+        except ValidityError as exc:
+            return None, f"jeder Fall mit dem skalaren Backend: {exc.diagnostics[0].message}"
 
     @property
     def program(self) -> Program:

@@ -83,10 +83,11 @@ def tokens(text: str) -> list[tuple[str, str]]:
 def comments(text: str) -> list[str]:
     """The comments of a rule text, in order (a ``#`` outside texts starts one)."""
     found = []
-    for line in text.splitlines():
-        stripped = re.sub(r'"""[\s\S]*?"""|"(?:[^"\\\n]|\\.)*"', "", line)
-        if "#" in stripped:
-            found.append(stripped[stripped.index("#"):].rstrip())
+    # texts first, over the whole text: a text in triple quotes may span lines
+    outside = re.sub(r'"""[\s\S]*?"""|"(?:[^"\\\n]|\\.)*"', '""', text)
+    for line in outside.splitlines():
+        if "#" in line:
+            found.append(line[line.index("#"):].rstrip())
     return found
 
 
@@ -316,6 +317,8 @@ def _parses(text: str) -> bool:
 @settings(max_examples=examples(100), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(GRAMMAR_TEXT)
 @example('modell m\nende\nwert x = a . 1 . 5 - - 1 * - (b)\n')
+@example('modell a \nende \neingabe a : zahl standard """zwei\n Zeilen""" "Text {x} # kein Kommentar"  # hinten\n'
+         '  # Kommentar\n\t')
 def test_text_generated_from_the_grammar_formats_faithfully(text: str) -> None:
     """Any text of the grammar: formatting keeps its tokens, comments and module, and is idempotent."""
     if not _parses(text):  # beyond a limit (nesting) or a decoded literal the builder refuses

@@ -1,0 +1,416 @@
+"""A population through the columnar plan on embedded DuckDB, with the scalar backend for the rest.
+
+Takes: a checked model, its compiled :class:`~teilhabe_rules.columnar.plan.Plan` (or the reason it
+has none), the cases as mappings (as a case file gives them), and ``scalar`` — the caller's
+evaluation of one case by the scalar backend (:class:`ScalarOutcome`: its frame, or the German
+messages with their ``$.path`` of why it has none). Gives: :class:`BatchResult` — per scope a
+DuckDB table of results (keys ``_c`` = the case's 0-based number, ``_i1`` … = 1-based positions,
+``_skalar`` = evaluated by the scalar backend, then every value by its key), and one
+:class:`ErrorRow` per case that has no result. ``len(results) + len(errors)`` is the number of
+cases, always.
+
+Staging: each case is validated by the case loader (:class:`~teilhabe_rules.inputs.cases.CaseLoader`,
+the same checks and messages as one evaluation) and its rows go to one JSON Lines file per scope,
+numbers as exact integer numerators (:data:`~teilhabe_rules.columnar.plan.IN_SCALE` fractional
+digits), which DuckDB reads with declared column types. A case the loader rejects, a number with
+more digits or beyond the bound the plan assumes, a date outside the model's validity: that case
+goes to ``scalar`` directly. The plan's flagged cases (a fault, a failed check, a warning, a
+figure within its error of a boundary) go to ``scalar`` after the query; their results replace
+the plan's rows.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import os
+import tempfile
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from decimal import Decimal
+from fractions import Fraction
+from typing import Any
+
+import attrs
+import duckdb
+from sqlglot import exp
+
+from ..errors import TeilhabeError
+from ..inputs.cases import CaseLoader
+from ..ir import checked as c
+from ..runtime.frame import Frame
+from .plan import IN_SCALE, LIST_BOUND, Plan, key_columns, other_type
+
+__all__ = ["BatchResult", "ErrorRow", "ScalarOutcome", "execute_plan", "load_staged", "run_batch", "stage_case"]
+
+
+@attrs.frozen
+class ErrorRow:
+    """A case without a result: its 0-based number and the problems (German message, ``$.path``
+    or None) exactly as evaluating it alone reports them."""
+
+    index: int
+    problems: tuple[tuple[str, str | None], ...]
+
+    @property
+    def message(self) -> str:
+        return "; ".join(m + (f" @ {p}" if p and p != "$" else "") for m, p in self.problems)
+
+
+@attrs.frozen
+class ScalarOutcome:
+    """What the scalar backend gave for one case: a frame, or the problems."""
+
+    frame: Frame | None
+    problems: tuple[tuple[str, str | None], ...] = ()
+
+
+@attrs.define
+class BatchResult:
+    """The results of a population: per scope the name of a DuckDB table in ``connection``
+    (see the module docstring), the error rows, how many cases the scalar backend evaluated and
+    why (``notes``: one line each)."""
+
+    connection: duckdb.DuckDBPyConnection
+    model: c.CheckedModel
+    tables: dict[str, str]
+    errors: list[ErrorRow]
+    cases: int
+    scalar_cases: int
+    notes: list[str]
+
+    def relation(self, scope: str = "") -> duckdb.DuckDBPyRelation:
+        """The results of scope ``scope`` (a scope id; "" the cases) as a DuckDB relation."""
+        return self.connection.table(self.tables[scope])
+
+    def rows(self, scope: str = "") -> list[dict[str, Any]]:
+        """The results of ``scope`` as dicts, ordered by their keys."""
+        rel = self.relation(scope).order(", ".join(key_columns(self.model, scope)))
+        names = rel.columns
+        return [dict(zip(names, row, strict=True)) for row in rel.fetchall()]
+
+    @property
+    def evaluated(self) -> int:
+        return self.cases - len(self.errors)
+
+    def combined(self, scope: str = "") -> duckdb.DuckDBPyRelation:
+        """The results of ``scope`` and the error rows in one relation ordered by ``_c``: an error
+        row has ``_fehler`` (its messages) and NULL values; a result has ``_fehler`` NULL."""
+        con = self.connection
+        name = "fehlerzeilen"
+        con.execute(exp.Drop(tables=[exp.to_table(name)], kind="TABLE", exists=True).sql("duckdb"))
+        con.execute(exp.Create(this=exp.Schema(this=exp.to_table(name), expressions=[
+            exp.ColumnDef(this=exp.to_identifier("_c"), kind=exp.DataType.build("BIGINT")),
+            exp.ColumnDef(this=exp.to_identifier("_fehler"), kind=exp.DataType.build("VARCHAR"))]),
+            kind="TABLE", properties=exp.Properties(expressions=[exp.TemporaryProperty()])).sql("duckdb"))
+        if self.errors:
+            insert = exp.insert(exp.values([(exp.Placeholder(), exp.Placeholder())]), name)
+            con.executemany(insert.sql("duckdb"), [[e.index, e.message] for e in self.errors])
+        no_error = exp.alias_(exp.cast(exp.Null(), "VARCHAR"), "_fehler")
+        query = exp.Union(
+            this=exp.select(exp.Star(), no_error).from_(self.tables[scope]),
+            expression=exp.select(exp.Star()).from_(name), distinct=False, by_name=True)
+        ordered = exp.select(exp.Star()).from_(query.subquery("u")).order_by(
+            *[exp.column(k) for k in key_columns(self.model, scope)])
+        return con.sql(ordered.sql("duckdb"))
+
+    def write(self, path: str, scope: str = "") -> int:
+        """Results and error rows of ``scope`` to ``path`` (.parquet, .csv or .jsonl); gives the
+        number of rows written."""
+        relation = self.combined(scope)
+        lower = path.lower()
+        if lower.endswith(".parquet"):
+            relation.write_parquet(path)
+        elif lower.endswith(".csv"):
+            relation.write_csv(path)
+        elif lower.endswith((".jsonl", ".json")):
+            names = relation.columns
+            with open(path, "w", encoding="utf-8") as handle:
+                for row in relation.fetchall():
+                    handle.write(json.dumps(dict(zip(names, row, strict=True)), ensure_ascii=False, default=str))
+                    handle.write("\n")
+        else:
+            raise ValueError(path)
+        return len(self.errors) + len(self.connection.table(self.tables[scope]).fetchall())
+
+
+def _json_value(value: Any, vtype: c.ValueType, den: int) -> tuple[Any, bool]:
+    """A staged input value and whether it fits the plan (an exact numerator within the bound)."""
+    if value is None:
+        return None, True
+    kind = vtype.kind
+    if kind in (c.TypeKind.ZAHL, c.TypeKind.SCHLUESSEL):
+        if not isinstance(value, Decimal) or not value.is_finite():
+            return None, False
+        scaled = Fraction(value) * den
+        if scaled.denominator != 1:
+            return None, False
+        return str(scaled.numerator), True
+    if isinstance(value, _dt.date):
+        return value.isoformat(), True
+    return value, True
+
+
+def run_batch(plan: Plan | None, model: c.CheckedModel, cases: Iterable[Any], loader: CaseLoader,
+              scalar: Callable[[int, Any], ScalarOutcome], *, at: _dt.date | None = None,
+              note: str | None = None, connection: duckdb.DuckDBPyConnection | None = None,
+              progress: Callable[[int, int], None] | None = None) -> BatchResult:
+    """Evaluate ``cases`` (see the module docstring). ``plan`` None: every case by ``scalar``
+    (``note`` says why, in one line)."""
+    con = connection
+    if con is None:
+        con = duckdb.connect()
+        con.execute("SET enable_progress_bar = false")  # DuckDB's own bar would write to the terminal
+    notes = [note] if note else []
+    scopes = list(model.scopes)
+    folder = tempfile.mkdtemp(prefix="teilhabe-columnar-")
+    files = {sid: open(os.path.join(folder, f"in{n}.jsonl"), "w", encoding="utf-8")  # noqa: SIM115
+             for n, sid in enumerate(scopes)}
+    direct: list[tuple[int, Any]] = []
+    kept: dict[int, Mapping[str, Any]] = {}
+    count = 0
+    try:
+        for index, data in enumerate(cases):
+            count += 1
+            if plan is None:
+                direct.append((index, data))
+                continue
+            rows = stage_case(plan, model, loader, index, data, at) if isinstance(data, Mapping) else None
+            if rows is None:
+                direct.append((index, data))
+                continue
+            kept[index] = data
+            for sid, lines in rows.items():
+                for line in lines:
+                    files[sid].write(line)
+                    files[sid].write("\n")
+    finally:
+        for handle in files.values():
+            handle.close()
+    tables: dict[str, str] = {}
+    flagged: list[int] = []
+    try:
+        if plan is not None:
+            load_staged(con, plan, model, folder)
+            tables = execute_plan(con, plan, model)
+            flagged = [int(r[0]) for r in con.execute(
+                exp.select("_c").from_(tables[""]).where(exp.column("_skalar")).sql("duckdb")).fetchall()]
+        else:
+            tables = _empty_outputs(con, model)
+    finally:
+        for sid in scopes:
+            os.unlink(files[sid].name)
+        os.rmdir(folder)
+    if flagged:
+        for sid in scopes:
+            con.execute(exp.delete(tables[sid], where=exp.column("_c").isin(*flagged)).sql("duckdb"))
+    todo = sorted(direct + [(i, kept[i]) for i in flagged])
+    errors: list[ErrorRow] = []
+    result_columns = {sid: list(con.table(tables[sid]).columns) for sid in model.scopes}
+    inserts: dict[str, list[list[Any]]] = {sid: [] for sid in model.scopes}
+    for done, (index, data) in enumerate(todo):
+        outcome = scalar(index, data)
+        if outcome.frame is None:
+            errors.append(ErrorRow(index, outcome.problems))
+        else:
+            _frame_rows(model, result_columns, inserts, index, outcome.frame)
+        if progress is not None:
+            progress(count - len(todo) + done + 1, count)
+    for sid, pending in inserts.items():
+        if pending:
+            names = result_columns[sid]
+            insert = exp.insert(exp.values([tuple(exp.Placeholder() for _ in names)]), tables[sid],
+                                columns=[exp.to_identifier(n, quoted=True) for n in names])
+            con.executemany(insert.sql("duckdb"), pending)
+    if plan is not None and todo:
+        notes.append(f"{len(todo)} von {count} Fällen mit dem skalaren Backend ausgewertet "
+                     f"({len(direct)} bei der Eingabeprüfung, {len(flagged)} aus dem Plan)")
+    errors.sort(key=lambda e: e.index)
+    return BatchResult(con, model, tables, errors, count, len(todo), notes)
+
+
+def stage_case(plan: Plan, model: c.CheckedModel, loader: CaseLoader, index: int, data: Mapping[str, Any],
+                at: _dt.date | None) -> dict[str, list[str]] | None:
+    """The staged JSON lines of one case per scope (for :func:`load_staged`), or None: the case goes
+    to the scalar backend."""
+    try:
+        case = loader.load(data)
+    except TeilhabeError:
+        return None
+    info = model.info
+    date = at
+    if date is None and info.reference_date is not None:
+        date = case.row.get(".".join(info.reference_date))
+    if date is not None and (info.valid_from is not None and date < info.valid_from
+                             or info.valid_to is not None and date > info.valid_to):
+        return None
+    if date is None and plan.reads_date:
+        return None
+    out: dict[str, list[str]] = {sid: [] for sid in model.scopes}
+    ok = _stage_rows(plan, model, "", [case.row], (index,), out, date)
+    return out if ok else None
+
+
+def _stage_rows(plan: Plan, model: c.CheckedModel, scope: str, rows: Sequence[Mapping[str, Any]],
+                keys: tuple[int, ...], out: dict[str, list[str]], date: _dt.date | None) -> bool:
+    spec = model.scopes[scope]
+    bound = spec.max_count if spec.max_count is not None else LIST_BOUND
+    if scope and len(rows) > bound:
+        return False
+    for position, row in enumerate(rows, start=1):
+        own = keys if not scope else (*keys, position)
+        record: dict[str, Any] = dict(zip(key_columns(model, scope), own, strict=True))
+        for key, (column, spec_in) in plan.inputs[scope].items():
+            vtype = spec_in.type
+            den = 1 if vtype.integer else 10**IN_SCALE
+            value, fits = _json_value(row.get(key), vtype, den)
+            if not fits:
+                return False
+            if value is not None and vtype.kind in (c.TypeKind.ZAHL, c.TypeKind.SCHLUESSEL):
+                meta_bound = _bound_of(vtype)
+                if abs(Fraction(int(value), den)) > meta_bound:
+                    return False
+            record[column] = value
+        if not scope:
+            record["_date"] = date.isoformat() if date is not None else None
+        out[scope].append(json.dumps(record, ensure_ascii=False))
+        for child in spec.lists:
+            items = row.get(model.scopes[child].name) or []
+            if not _stage_rows(plan, model, child, items, own, out, date):
+                return False
+    return True
+
+
+def _bound_of(vtype: c.ValueType) -> Fraction:
+    from .plan import IN_BOUND
+
+    if vtype.choices:
+        return max(abs(Fraction(x)) for x in vtype.choices)
+    if vtype.low is not None and vtype.high is not None:
+        return max(abs(Fraction(vtype.low)), abs(Fraction(vtype.high)))
+    return IN_BOUND
+
+
+def _column_types(plan: Plan, model: c.CheckedModel, scope: str) -> dict[str, str]:
+    types = {k: "BIGINT" if k == "_c" else "INTEGER" for k in key_columns(model, scope)}
+    for column, spec in plan.inputs[scope].values():
+        if spec.type.kind in (c.TypeKind.ZAHL, c.TypeKind.SCHLUESSEL):
+            types[column] = "HUGEINT"
+        else:
+            types[column] = other_type(spec.type).sql("duckdb")
+    if not scope:
+        types["_date"] = "DATE"
+    return types
+
+
+def load_staged(con: duckdb.DuckDBPyConnection, plan: Plan, model: c.CheckedModel, folder: str) -> None:
+    """The staged tables of the plan from ``folder`` (``in<n>.jsonl`` per scope, in the order of
+    the model's scopes, as :func:`stage_case` writes their lines)."""
+    for n, sid in enumerate(model.scopes):
+        types = _column_types(plan, model, sid)
+        table = plan.staged[sid]
+        create = exp.Create(this=exp.Schema(this=exp.to_table(table), expressions=[
+            exp.ColumnDef(this=exp.to_identifier(name), kind=exp.DataType.build(kind, dialect="duckdb"))
+            for name, kind in types.items()]), kind="TABLE", properties=exp.Properties(
+            expressions=[exp.TemporaryProperty()]))
+        con.execute(exp.Drop(tables=[exp.to_table(table)], kind="TABLE", exists=True).sql("duckdb"))
+        con.execute(create.sql("duckdb"))
+        path = os.path.join(folder, f"in{n}.jsonl")
+        if os.path.getsize(path):
+            con.read_json(path, columns=types, format="newline_delimited").insert_into(table)
+
+
+def execute_plan(con: duckdb.DuckDBPyConnection, plan: Plan, model: c.CheckedModel) -> dict[str, str]:
+    """Run the plan: ONE query (every step a CTE, :meth:`Plan.with_steps`) giving the results of
+    all scopes at once, split into one table per scope. Gives the result table per scope."""
+    tables: dict[str, str] = {}
+    parts: list[exp.Select] = []
+    for number, sid in enumerate(model.scopes):
+        name = f"ergebnis_{number}"
+        tables[sid] = name
+        flag: exp.Expr = exp.column("_flag", "t")
+        warnings: exp.Expr = exp.column("_warnungen", "t")
+        joins = []
+        if not sid:
+            # a case is flagged where any of its elements is; its warnings are those of all its elements
+            for n2, child in enumerate(s for s in model.scopes if s):
+                alias = f"f{n2}"
+                sub = (exp.select(exp.column("_c"), exp.alias_(exp.func("bool_or", exp.column("_flag")), "_flag"),
+                                  exp.alias_(exp.func("sum", exp.column("_warnungen")), "_warnungen"))
+                       .from_(exp.to_table(plan.final[child])).group_by(exp.column("_c")))
+                on = exp.EQ(this=exp.column("_c", "t"), expression=exp.column("_c", alias))
+                joins.append((sub.subquery(alias), on))
+                flag = exp.Or(this=exp.Paren(this=flag), expression=exp.func(
+                    "coalesce", exp.column("_flag", alias), exp.Boolean(this=False)))
+                warnings = exp.Add(this=exp.Paren(this=warnings), expression=exp.func(
+                    "coalesce", exp.column("_warnungen", alias), exp.Literal.number(0)))
+        extra = [exp.alias_(exp.Cast(this=exp.Paren(this=warnings), to=exp.DataType.build("INTEGER")), "_warnungen")]
+        # in the one query of all scopes each column is named s<n>__<key>; the scope's table renames it
+        query = exp.select(exp.alias_(exp.Literal.number(number), "_s"),
+                           *[exp.column(k, "t") for k in key_columns(model, sid)], exp.alias_(flag, "_skalar"),
+                           *(extra if not sid else []),
+                           *[exp.alias_(exp.column(o.key, "t", quoted=True), f"s{number}__{o.key}", quoted=True)
+                             for o in plan.outputs[sid]]).from_(exp.to_table(plan.final[sid]).as_("t"))
+        for sub_query, on in joins:
+            query = query.join(sub_query, on=on, join_type="left")
+        parts.append(query)
+    union: exp.Query = parts[0]
+    for part in parts[1:]:
+        union = exp.Union(this=union, expression=part, distinct=False, by_name=True)
+    everything = "ergebnis_alle"
+    body = plan.with_steps(exp.select(exp.Star()).from_(union.subquery("u")))
+    create = exp.Create(this=exp.to_table(everything), kind="TABLE", expression=body,
+                        properties=exp.Properties(expressions=[exp.TemporaryProperty()]))
+    con.execute(exp.Drop(tables=[exp.to_table(everything)], kind="TABLE", exists=True).sql("duckdb"))
+    con.execute(create.sql("duckdb"))
+    for number, sid in enumerate(model.scopes):
+        name = tables[sid]
+        split = exp.select(*[exp.column(k) for k in key_columns(model, sid)], exp.column("_skalar"),
+                           *([exp.column("_warnungen")] if not sid else []),
+                           *[exp.alias_(exp.column(f"s{number}__{o.key}", quoted=True), o.key, quoted=True)
+                             for o in plan.outputs[sid]]).from_(everything).where(
+            exp.EQ(this=exp.column("_s"), expression=exp.Literal.number(number)))
+        create = exp.Create(this=exp.to_table(name), kind="TABLE", expression=split,
+                            properties=exp.Properties(expressions=[exp.TemporaryProperty()]))
+        con.execute(exp.Drop(tables=[exp.to_table(name)], kind="TABLE", exists=True).sql("duckdb"))
+        con.execute(create.sql("duckdb"))
+    con.execute(exp.Drop(tables=[exp.to_table(everything)], kind="TABLE", exists=True).sql("duckdb"))
+    return tables
+
+
+def _empty_outputs(con: duckdb.DuckDBPyConnection, model: c.CheckedModel) -> dict[str, str]:
+    """Result tables of a model run on the scalar backend alone: keys, ``_skalar`` and values
+    (numbers as DECIMAL(38, 18))."""
+    tables = {}
+    for number, (sid, _spec) in enumerate(model.scopes.items()):
+        name = f"ergebnis_{number}"
+        cols = [exp.ColumnDef(this=exp.to_identifier(k), kind=exp.DataType.build("BIGINT" if k == "_c" else "INTEGER"))
+                for k in key_columns(model, sid)]
+        cols.append(exp.ColumnDef(this=exp.to_identifier("_skalar"), kind=exp.DataType.build("BOOLEAN")))
+        if not sid:
+            cols.append(exp.ColumnDef(this=exp.to_identifier("_warnungen"), kind=exp.DataType.build("INTEGER")))
+        for node_id in model.order:
+            node = model.nodes[node_id]
+            if node.scope != sid or isinstance(node, c.CheckNode):
+                continue
+            kind = (exp.DataType.build("DECIMAL(38, 18)") if node.type.kind in (c.TypeKind.ZAHL, c.TypeKind.SCHLUESSEL)
+                    else other_type(node.type))
+            cols.append(exp.ColumnDef(this=exp.to_identifier(node.key, quoted=True), kind=kind))
+        create = exp.Create(this=exp.Schema(this=exp.to_table(name), expressions=cols), kind="TABLE",
+                            properties=exp.Properties(expressions=[exp.TemporaryProperty()]))
+        con.execute(exp.Drop(tables=[exp.to_table(name)], kind="TABLE", exists=True).sql("duckdb"))
+        con.execute(create.sql("duckdb"))
+        tables[sid] = name
+    return tables
+
+
+def _frame_rows(model: c.CheckedModel, columns: dict[str, list[str]], inserts: dict[str, list[list[Any]]],
+                index: int, frame: Frame) -> None:
+    """The scalar backend's values of one case as rows of the result tables."""
+    for element in frame.elements():
+        sid = element.scope
+        names = columns[sid]
+        values: list[Any] = [index, *[i + 1 for i in element.indexes], True]
+        if not sid:
+            values.append(len(frame.warnings))
+        values.extend(element.get(name) for name in names[len(values):])
+        inserts[sid].append(values)

@@ -1,0 +1,1151 @@
+"""Checked model → one columnar query plan, as sqlglot expression trees.
+
+Takes: a :class:`~teilhabe_rules.ir.checked.CheckedModel` and the parameter values and tables of
+one (model, agreement, date) — constants, folded into the plan. Gives: :class:`Plan` — a list of
+:class:`Step` (one ``SELECT`` each over the population's staged tables and earlier steps) that
+computes every value of every scope, plus per scope a ``_flag`` column: the rows the plan cannot
+decide exactly (see below) and which the caller evaluates with the scalar backend.
+
+Scopes are tables: the case (``_c``, the case's number) and each list as a child table keyed by
+its parent's keys and its own 1-based position (``_i1``, ``_i2`` …). A value of an enclosing scope
+is read through a join on the keys; an aggregate (``summe``, ``anzahl``, ``min``, ``max``,
+``erstes``, ``letztes``) is a grouped subquery of the list's table, joined on the parent's keys;
+``vorher`` is ``LAG`` over the list. Corridors, ``wenn`` and table lookups are ``CASE``
+expressions; dates use DuckDB's date functions.
+
+**Exact, never floating.** A number is carried as a ``HUGEINT`` numerator over a denominator
+known when the plan is compiled (:class:`Num`): sums bring terms to a common denominator,
+products multiply numerators and denominators, a division by a constant multiplies the
+denominator — all exact. Only a division by a value of the row (``x / belegung``), or a
+denominator above :data:`MAX_DEN`, leaves exact arithmetic: the result is fixed point with
+:data:`FIX` fractional digits, rounded half up, and the plan carries an upper bound of its error.
+``runde(…)`` divides exactly once, half up as :func:`teilhabe_rules.runtime.semantics.round_value`
+(``(2·|n|·10^k + d) // (2·d)`` with the sign put back). Where a value carrying an error is compared,
+or rounded, within its error of the boundary, the row is flagged — never guessed. No ``DOUBLE``
+or ``FLOAT`` appears anywhere in a plan.
+
+**Faults become flags.** Everything the scalar backend would stop at — a table without the key,
+no band holding a quantity, a level that is not declared, a division by zero, an overflow, an
+empty list for ``min``/``max``/``erstes``/``letztes``, ``vorher`` on the first element, a value
+outside its declared range, a failed ``prüfung`` — is NULL or a condition here; every rule's
+value is wrapped in ``TRY(…)`` so that an overflow or a division by zero becomes NULL rather than
+stopping the query, and a NULL value flags the row. A ``warnung`` that fires flags the row too
+(the scalar backend gives its text). Flagged rows are evaluated by the scalar backend, which
+renders the message and the path.
+
+A construct the compiler does not support raises :class:`Unsupported` (the caller runs the model
+on the scalar backend and says so in one line).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import math
+from collections.abc import Mapping
+from decimal import Decimal
+from fractions import Fraction
+from typing import Any
+
+import attrs
+from sqlglot import exp
+
+from ..ir import checked as c
+
+__all__ = ["FIX", "IN_BOUND", "IN_SCALE", "LIST_BOUND", "MAX_DEN", "Narrow", "Num", "Other", "Plan", "Step",
+           "Unsupported", "compile_plan", "key_columns"]
+
+FIX = 18  # fractional digits of fixed point (a division by a value of the row)
+MAX_DEN = 10**FIX  # a larger denominator is rescaled to fixed point
+IN_SCALE = 6  # fractional digits of a staged input number (a number with more goes to the scalar backend)
+IN_BOUND = Fraction(10**12)  # |input| bound for a number without a declared range (larger: scalar backend)
+LIST_BOUND = 10_000  # elements of a list without a declared maximum (more: scalar backend)
+HUGEINT = exp.DataType.build("HUGEINT", dialect="duckdb")
+INTEGER = exp.DataType.build("INTEGER")
+TRUE = exp.Boolean(this=True)
+FALSE = exp.Boolean(this=False)
+
+
+class Unsupported(Exception):
+    """A construct the columnar compiler does not support (its text says which, in German)."""
+
+
+@attrs.frozen
+class Num:
+    """A number: ``sql`` (a HUGEINT numerator) over ``den``; ``|value| ≤ bound``; the value
+    differs from the exact one by at most ``err`` (0: exact); ``const``: its value if known."""
+
+    sql: exp.Expr
+    den: int
+    bound: Fraction
+    err: Fraction = Fraction(0)
+    const: Fraction | None = None
+
+
+@attrs.frozen
+class Other:
+    """A value that is no number: truth value, date, text, member of an aufzählung (``int`` or
+    ``str``), level, rounding mode. ``const``: its value if known (``has_const``)."""
+
+    sql: exp.Expr
+    kind: c.TypeKind
+    const: Any = None
+    has_const: bool = False
+
+
+Value = Num | Other
+
+
+@attrs.frozen
+class Meta:
+    """A column of a scope's table and what it holds (a number's denominator, bound and error)."""
+
+    column: str
+    kind: c.TypeKind
+    den: int = 1
+    bound: Fraction = Fraction(0)
+    err: Fraction = Fraction(0)
+
+
+@attrs.frozen
+class Step:
+    """One ``SELECT`` of the plan: its ``name`` (a CTE or temporary table), the ``scope`` whose
+    table it extends, the query, and the names of the steps and staged tables it reads."""
+
+    name: str
+    scope: str
+    query: exp.Select
+    reads: tuple[str, ...]
+
+
+@attrs.define
+class Narrow:
+    """What another scope reads of a scope's state at one point: the keys and ``columns`` of
+    step ``source``, materialized once as table ``name`` (the states themselves are views, so
+    a wide row is never copied; a reader from another scope computes only what it reads)."""
+
+    name: str
+    source: str
+    scope: str
+    columns: list[str] = attrs.Factory(list)
+
+    def query(self, model: c.CheckedModel) -> exp.Select:
+        cols = [*key_columns(model, self.scope), *self.columns]
+        return exp.select(*[exp.column(col, "t") for col in cols]).from_(exp.to_table(self.source).as_("t"))
+
+
+@attrs.frozen
+class Output:
+    """A value of a scope in the result: its name (the rule language's key), its kind, the
+    column holding it and the expression converting it to its result type."""
+
+    key: str
+    kind: c.TypeKind
+    sql: exp.Expr
+
+
+@attrs.frozen
+class Plan:
+    """The compiled plan: staged ``inputs`` per scope (their column names and types), the
+    ``steps`` in order, the last step of each scope (``final``) and per scope the ``outputs``."""
+
+    model: c.CheckedModel
+    inputs: dict[str, dict[str, tuple[str, c.InputSpec]]]
+    staged: dict[str, str]
+    steps: tuple[Step, ...]
+    final: dict[str, str]
+    outputs: dict[str, tuple[Output, ...]]
+    reads_date: bool
+    columns: dict[str, dict[str, Meta]] = attrs.field(factory=dict, eq=False, repr=False)  # scope → key → column
+    narrow: tuple[Narrow, ...] = ()
+
+    def statements(self) -> list[tuple[str, str, exp.Select]]:
+        """Every table and view in order of creation: (name, ``TABLE`` or ``VIEW``, query). A
+        step is a view; what another scope reads of it is a narrow table, made before its first reader."""
+        narrow = {n.name: n for n in self.narrow}
+        made: set[str] = set()
+        out: list[tuple[str, str, exp.Select]] = []
+        for step in self.steps:
+            for name in step.reads:
+                if name in narrow and name not in made:
+                    made.add(name)
+                    out.append((name, "TABLE", narrow[name].query(self.model)))
+            out.append((step.name, "VIEW", step.query))
+        return out
+
+    def with_steps(self, body: exp.Select) -> exp.Select:
+        """``body`` with every step and narrow table as a CTE before it; one read more than once
+        is ``MATERIALIZED`` (computed once; inlining it would repeat its whole chain)."""
+        statements = self.statements()
+        readers: dict[str, int] = {}
+        for query in [body, *(q for _, _, q in statements)]:
+            for table in query.find_all(exp.Table):
+                readers[table.name] = readers.get(table.name, 0) + 1
+        for name, _kind, step_query in statements:
+            body = body.with_(name, as_=step_query, materialized=True if readers.get(name, 0) > 1 else None,
+                              copy=False)
+        return body
+
+    def query(self, guarded: bool = True) -> exp.Expr:
+        """The whole plan as ONE query (a ``WITH`` of every step) giving the case's results
+        with the flag of its whole tree of elements: what ``teilhabe-rules sql`` prints.
+        ``guarded`` False: without DuckDB's ``TRY(…)`` (for other engines, which have no such
+        function: there an overflow stops the query, a division by zero gives NULL or stops it
+        as the engine's settings say)."""
+        body = exp.select(_row_star()).from_(
+            exp.to_table(self.final[""]).as_("t"))
+        flags: list[exp.Expr] = [exp.column("_flag", "t")]
+        for number, sid in enumerate(s for s in self.model.scopes if s):
+            alias = f"f{number}"
+            sub = (exp.select(exp.column("_c"), exp.alias_(exp.func("bool_or", exp.column("_flag")), "_flag"))
+                   .from_(exp.to_table(self.final[sid])).group_by(exp.column("_c")))
+            on = exp.EQ(this=exp.column("_c", "t"), expression=exp.column("_c", alias))
+            body = body.join(sub.subquery(alias), on=on, join_type="left")
+            flags.append(exp.func("coalesce", exp.column("_flag", alias), FALSE))
+        query: exp.Expr = self.with_steps(body.select(exp.alias_(_any(flags), "_flag")))
+        if not guarded:
+            query = query.transform(lambda node: node.this if isinstance(node, exp.Try) else node)
+        return query
+
+
+def _row_star() -> exp.Expr:
+    """``t.* EXCLUDE (_flag)``: the row's columns but its flag."""
+    return exp.Column(this=exp.Star(except_=[exp.column("_flag")]), table=exp.to_identifier("t"))
+
+
+def key_columns(model: c.CheckedModel, scope: str) -> list[str]:
+    """The key columns of a scope's table: ``_c`` and one position per list depth."""
+    return ["_c", *(f"_i{d}" for d in range(1, model.scopes[scope].depth + 1))]
+
+
+# ---- small builders --------------------------------------------------------------------------
+
+
+def _p(e: exp.Expr) -> exp.Expr:
+    return e if isinstance(e, (exp.Column, exp.Literal, exp.Paren, exp.Cast, exp.Null)) else exp.Paren(this=e)
+
+
+def _int(value: int) -> exp.Expr:
+    """An integer as a HUGEINT (from a string: exact whatever its size)."""
+    return exp.Cast(this=exp.Literal.string(str(value)), to=HUGEINT.copy())
+
+
+def _small(value: int) -> exp.Expr:
+    return exp.Literal.number(value) if abs(value) < 2**62 else _int(value)
+
+
+def _mul(e: exp.Expr, factor: int) -> exp.Expr:
+    if factor == 1:
+        return e
+    return exp.Mul(this=_p(e), expression=_p(_small(factor)))
+
+
+def _add(a: exp.Expr, b: exp.Expr) -> exp.Expr:
+    return exp.Add(this=_p(a), expression=_p(b))
+
+
+def _sub(a: exp.Expr, b: exp.Expr) -> exp.Expr:
+    return exp.Sub(this=_p(a), expression=_p(b))
+
+
+def _idiv(a: exp.Expr, b: exp.Expr) -> exp.Expr:
+    return exp.IntDiv(this=_p(a), expression=_p(b))
+
+
+def _abs(e: exp.Expr) -> exp.Expr:
+    return exp.Abs(this=e)
+
+
+def _any(conds: list[exp.Expr]) -> exp.Expr:
+    if not conds:
+        return FALSE
+    out = conds[0]
+    for cond in conds[1:]:
+        out = exp.Or(this=_p(out), expression=_p(cond))
+    return out
+
+
+def _case(*whens: tuple[exp.Expr, exp.Expr], default: exp.Expr | None = None) -> exp.Expr:
+    case = exp.Case()
+    for cond, value in whens:
+        case = case.when(cond, value)
+    return case.else_(default if default is not None else exp.Null())
+
+
+def _null_if_any(args: list[exp.Expr], value: exp.Expr) -> exp.Expr:
+    """``value``, NULL where an argument is NULL (as the scalar backend faults there)."""
+    return _case((_any([exp.Is(this=_p(a), expression=exp.Null()) for a in args]), exp.Null()), default=value)
+
+
+def _round_half_up(n: exp.Expr, num: int, den: int) -> exp.Expr:
+    """``n·num/den`` rounded half away from zero, exactly (``den`` > 0)."""
+    if den == 1:
+        return _mul(n, num)
+    magnitude = _idiv(_add(_mul(_abs(n), 2 * num), _small(den)), _small(2 * den))
+    return _case((exp.LT(this=_p(n), expression=exp.Literal.number(0)), exp.Neg(this=_p(magnitude))),
+                 default=magnitude)
+
+
+def _fraction(value: Any) -> Fraction:
+    if isinstance(value, bool):
+        raise Unsupported("ja/nein als Zahl")
+    if isinstance(value, (int, Decimal)):
+        return Fraction(value)
+    raise Unsupported(f"Zahlwert {value!r}")
+
+
+def _literal(value: Any, kind: c.TypeKind) -> exp.Expr:
+    if value is None:
+        return exp.Null()
+    if isinstance(value, bool):
+        return TRUE if value else FALSE
+    if isinstance(value, _dt.date):
+        return exp.Cast(this=exp.Literal.string(value.isoformat()), to=exp.DataType.build("DATE"))
+    if isinstance(value, int):
+        return exp.Literal.number(value)
+    if isinstance(value, str):
+        return exp.Literal.string(value)
+    raise Unsupported(f"Wert {value!r}")
+
+
+def other_type(vtype: c.ValueType) -> exp.DataType:
+    """The SQL type of a value that is no number."""
+    kind = vtype.kind
+    if kind == c.TypeKind.JA_NEIN:
+        return exp.DataType.build("BOOLEAN")
+    if kind == c.TypeKind.DATUM:
+        return exp.DataType.build("DATE")
+    if kind == c.TypeKind.ENUM and vtype.enum is not None and vtype.enum.numeric:
+        return exp.DataType.build("INTEGER")
+    return exp.DataType.build("VARCHAR")
+
+
+def _digits(den: int) -> int | None:
+    """k where den divides 10^k (k ≤ FIX), else None."""
+    for k in range(FIX + 1):
+        if 10**k % den == 0:
+            return k
+    return None
+
+
+def decimal_out(sql: exp.Expr, den: int) -> tuple[exp.Expr, int]:
+    """A numerator over ``den`` as DECIMAL(38, k): exact where ``den`` divides 10^k (k ≤ FIX),
+    else rounded half up to FIX digits. Gives the expression and k."""
+    k = _digits(den)
+    if k is None:
+        k = FIX
+        scaled = _round_half_up(sql, 10**FIX, den)
+    else:
+        scaled = _mul(sql, 10**k // den)
+    as_decimal = exp.Cast(this=_p(scaled), to=exp.DataType.build("DECIMAL(38, 0)"))
+    if k == 0:
+        return as_decimal, 0
+    unit = exp.Cast(this=exp.Literal.string("1E-" + str(k)), to=exp.DataType.build(f"DECIMAL(38, {k})"))
+    # DECIMAL(38,0) × DECIMAL(38,k) is DECIMAL(38,k): exact, no DOUBLE
+    return exp.Mul(this=as_decimal, expression=unit), k
+
+
+# ---- the compiler ----------------------------------------------------------------------------
+
+
+@attrs.define
+class _Batch:
+    """The step being built for one scope: new columns, joins, flag conditions."""
+
+    scope: str
+    items: list[exp.Expr] = attrs.Factory(list)
+    keys: set[str] = attrs.Factory(set)
+    metas: dict[str, Meta] = attrs.Factory(dict)
+    joins: list[tuple[str, exp.Expr, exp.Expr]] = attrs.Factory(list)
+    ancestors: dict[str, str] = attrs.Factory(dict)  # scope id → alias of its joined table
+    flags: list[exp.Expr] = attrs.Factory(list)
+    warnings: list[exp.Expr] = attrs.Factory(list)
+    reads: set[str] = attrs.Factory(set)
+
+
+class _Compiler:
+    def __init__(self, model: c.CheckedModel, parameters: Mapping[str, Any], tables: Mapping[str, Mapping[Any, Any]],
+                 date: _dt.date | None):
+        self.model = model
+        self.parameters = parameters
+        self.tables = tables
+        self.date = date
+        self.steps: list[Step] = []
+        self.state: dict[str, str] = {}
+        self.meta: dict[str, dict[str, Meta]] = {sid: {} for sid in model.scopes}
+        self.inputs: dict[str, dict[str, tuple[str, c.InputSpec]]] = {}
+        self.staged: dict[str, str] = {}
+        self.counter = 0
+        self.batch: _Batch | None = None
+        self.outputs: dict[str, list[Output]] = {sid: [] for sid in model.scopes}
+        self.reads_date = False
+        self.narrow: list[Narrow] = []
+        self.recorded: dict[str, Narrow] = {}  # alias → the narrow table it reads
+
+    def narrow_of(self, scope: str, alias: str) -> Narrow:
+        """A new narrow table of ``scope``'s current state, read as ``alias``."""
+        found = Narrow(self.fresh("n"), self.state[scope], scope)
+        self.narrow.append(found)
+        self.recorded[alias] = found
+        return found
+
+    def record(self, alias: str, column: str) -> None:
+        """``alias`` reads ``column``: a narrow table holds it."""
+        found = self.recorded.get(alias)
+        if found is not None and column not in found.columns:
+            found.columns.append(column)
+
+    def fresh(self, prefix: str) -> str:
+        self.counter += 1
+        return f"{prefix}{self.counter}"
+
+    # ---- staged inputs ----
+
+    def stage(self) -> None:
+        for number, (sid, spec) in enumerate(self.model.scopes.items()):
+            table = f"in{number}"
+            self.staged[sid] = table
+            self.state[sid] = table
+            cols: dict[str, tuple[str, c.InputSpec]] = {}
+            for index, inp in enumerate(spec.inputs):
+                column = f"x{number}_{index}"
+                cols[inp.key] = (column, inp)
+                self.meta[sid][inp.key] = self.input_meta(column, inp.type)
+            self.inputs[sid] = cols
+            # the staged table has no flag yet: the first step adds it
+        for sid in self.model.scopes:
+            keys = [exp.column(k, "t") for k in key_columns(self.model, sid)]
+            cols_sql = [exp.column(col, "t") for col, _ in self.inputs[sid].values()]
+            if sid == "":
+                cols_sql.append(exp.column("_date", "t"))
+            query = exp.select(*keys, *cols_sql, exp.alias_(FALSE, "_flag"),
+                               exp.alias_(exp.Literal.number(0), "_warnungen")).from_(
+                exp.to_table(self.staged[sid]).as_("t"))
+            name = self.fresh("s")
+            self.steps.append(Step(name, sid, query, (self.staged[sid],)))
+            self.state[sid] = name
+
+    def input_meta(self, column: str, vtype: c.ValueType) -> Meta:
+        if vtype.kind in (c.TypeKind.ZAHL, c.TypeKind.SCHLUESSEL):
+            den = 1 if vtype.integer else 10**IN_SCALE
+            bound = IN_BOUND
+            if vtype.low is not None and vtype.high is not None:
+                bound = max(abs(Fraction(vtype.low)), abs(Fraction(vtype.high)))
+            if vtype.choices:
+                bound = max(abs(Fraction(x)) for x in vtype.choices)
+            return Meta(column, c.TypeKind.ZAHL, den, bound)
+        return Meta(column, vtype.kind)
+
+    # ---- batches ----
+
+    def open(self, scope: str, reads: set[tuple[str, str]]) -> _Batch:
+        batch = self.batch
+        if batch is not None and (batch.scope != scope or any(s == scope and k in batch.keys for s, k in reads)):
+            self.flush()
+            batch = None
+        if batch is None:
+            batch = self.batch = _Batch(scope)
+        return batch
+
+    def flush(self) -> None:
+        batch = self.batch
+        if batch is None:
+            return
+        self.batch = None
+        sid = batch.scope
+        source = self.state[sid]
+        flag: exp.Expr = exp.column("_flag", "t")
+        if batch.flags:
+            flag = _any([flag, *[exp.func("coalesce", _p(f), FALSE) for f in batch.flags]])
+        query = exp.select(_row_star(), *batch.items, exp.alias_(flag, "_flag"))
+        if batch.warnings:
+            count: exp.Expr = exp.column("_warnungen", "t")
+            for fired in batch.warnings:
+                count = _add(count, exp.Cast(this=_p(fired), to=INTEGER.copy()))
+            query.expressions[0] = exp.Column(this=exp.Star(except_=[exp.column("_flag"), exp.column("_warnungen")]),
+                                              table=exp.to_identifier("t"))
+            query = query.select(exp.alias_(count, "_warnungen"))
+        query = query.from_(exp.to_table(source).as_("t"))
+        for alias, table, on in batch.joins:
+            query = query.join(table.as_(alias) if isinstance(table, exp.Table) else table, on=on, join_type="left")
+        name = self.fresh("s")
+        self.steps.append(Step(name, sid, query, (source, *sorted(batch.reads))))
+        self.state[sid] = name
+        self.meta[sid].update(batch.metas)
+
+    # ---- nodes ----
+
+    def node(self, node: c.Node) -> None:
+        reads = {(r.scope, r.key) for r in _refs_of(node)}
+        batch = self.open(node.scope, reads)
+        ctx = _Ctx(self, batch, node.scope, "t")
+        if isinstance(node, c.ValueNode):
+            value = ctx.expr(node.expr)
+            self.store(batch, node, value)
+            if isinstance(value, Num) and (node.type.low is not None or node.type.high is not None):
+                low, high = node.type.low, node.type.high
+                conds = []
+                if low is not None:
+                    conds.append(ctx.compare("<", value, ctx.const_num(Fraction(low))))
+                if high is not None:
+                    conds.append(ctx.compare(">", value, ctx.const_num(Fraction(high))))
+                batch.flags.append(_any([x.sql for x in conds]))
+        elif isinstance(node, c.CorridorLevelNode):
+            subject = ctx.number(node.subject)
+            whens: list[tuple[exp.Expr, exp.Expr]] = []
+            for band in node.bands:
+                tests: list[exp.Expr] = []
+                if band.lower is not None:
+                    lower = ctx.number(band.lower)
+                    tests.append(ctx.compare(">=" if band.lower_inclusive else ">", subject, lower).sql)
+                if band.upper is not None:
+                    upper = ctx.number(band.upper)
+                    tests.append(ctx.compare("<=" if band.upper_inclusive else "<", subject, upper).sql)
+                level_sql: exp.Expr = exp.Literal.number(band.level)
+                whens.append((_all(tests), level_sql))
+            level = _null_if_any([subject.sql], _case(*whens)) if whens else exp.Null()
+            self.store(batch, node, Other(level, c.TypeKind.ENUM))
+        elif isinstance(node, c.ExpressionLevelNode):
+            assert node.type.enum is not None
+            levels = sorted(int(m.key) for m in node.type.enum.members)
+            value = ctx.expr(node.expr)
+            if isinstance(value, Num):
+                whole = exp.EQ(this=exp.Mod(this=_p(value.sql), expression=_small(value.den)),
+                               expression=exp.Literal.number(0))
+                as_int = _idiv(value.sql, _small(value.den))
+                if value.err:
+                    raise Unsupported("Stufenregel mit gerundetem Wert")
+                member = exp.In(this=_p(as_int), expressions=[exp.Literal.number(v) for v in levels])
+                level = _case((exp.And(this=_p(whole), expression=_p(member)),
+                               exp.Cast(this=_p(as_int), to=INTEGER.copy())))
+            else:
+                level = _case((exp.In(this=_p(value.sql), expressions=[exp.Literal.number(v) for v in levels]),
+                               value.sql))
+            self.store(batch, node, Other(level, c.TypeKind.ENUM))
+        elif isinstance(node, c.GrantedLevelNode):
+            granted = ctx.column_value(node.scope, f"{node.package}.bewilligte_stufe")
+            computed = ctx.column_value(node.scope, f"{node.package}.berechnete_stufe")
+            self.store(batch, node, Other(exp.func("coalesce", granted.sql, computed.sql), c.TypeKind.ENUM))
+        elif isinstance(node, c.CheckNode):
+            test = ctx.expr(node.expr)
+            fired = exp.Not(this=_p(exp.func("coalesce", test.sql, FALSE)))
+            if node.kind == c.NodeKind.PRUEFUNG:  # a failed prüfung goes to the scalar backend
+                batch.flags.append(fired)
+            else:  # a warnung is counted (its text: the case evaluated alone)
+                batch.warnings.append(fired)
+        else:  # pragma: no cover
+            raise Unsupported(type(node).__name__)
+
+    def store(self, batch: _Batch, node: c.Node, value: Value) -> None:
+        """The value of ``node`` as a new column of the batch (a number in ``TRY(…)``: an overflow or
+        a division by zero is NULL); a NULL value flags the row (in the plan's last step)."""
+        column = self.fresh("v")
+        sql = value.sql
+        if isinstance(value, Num):
+            sql = exp.Cast(this=_p(sql), to=HUGEINT.copy())
+            meta = Meta(column, c.TypeKind.ZAHL, value.den, value.bound, value.err)
+        else:
+            meta = Meta(column, value.kind if node.type.kind != c.TypeKind.ENUM else c.TypeKind.ENUM)
+        batch.items.append(exp.alias_(exp.func("try", sql) if isinstance(value, Num) else sql, column))
+        batch.metas[node.key] = meta
+        batch.keys.add(node.key)
+
+    def finish(self) -> None:
+        """Close the plan: per scope a step converting every value to its result type (in
+        ``TRY(…)``) and flagging a NULL value, and a last step holding only the keys, the flag and
+        the results (named by the rule language's keys)."""
+        self.flush()
+        for sid in self.model.scopes:
+            converted: list[exp.Expr] = []
+            nulls: list[exp.Expr] = [exp.column("_flag", "t")]
+            outs: list[exp.Expr] = []
+            for key, meta in self.meta[sid].items():
+                if key in self.inputs[sid]:
+                    continue
+                col = exp.column(meta.column, "t")
+                nulls.append(exp.Is(this=col, expression=exp.Null()))
+                sql = decimal_out(col, meta.den)[0] if meta.kind == c.TypeKind.ZAHL else col
+                name = self.fresh("o")
+                converted.append(exp.alias_(exp.func("try", sql) if meta.kind == c.TypeKind.ZAHL else sql, name))
+                nulls.append(exp.Is(this=exp.column(name, "t"), expression=exp.Null()))
+                outs.append(exp.alias_(exp.column(name, "t"), key, quoted=True))
+                self.outputs[sid].append(Output(key, meta.kind, exp.column(name)))
+            keys = [exp.column(k, "t") for k in key_columns(self.model, sid)]
+            first = exp.select(*keys, *converted, exp.alias_(_any(nulls[:1]), "_flag"), exp.column("_warnungen", "t"))
+            # the NULL tests read the converted columns: a second step evaluates them
+            first = first.from_(exp.to_table(self.state[sid]).as_("t"))
+            source_cols = [exp.column(meta.column, "t") for key, meta in self.meta[sid].items()
+                           if key not in self.inputs[sid]]
+            first.expressions[len(keys) + len(converted)] = exp.alias_(
+                _any([exp.column("_flag", "t"), *[exp.Is(this=col, expression=exp.Null()) for col in source_cols]]),
+                "_flag")
+            name = self.fresh("s")
+            self.steps.append(Step(name, sid, first, (self.state[sid],)))
+            out_nulls = [exp.Is(this=exp.column(o.sql.name, "t"), expression=exp.Null()) for o in self.outputs[sid]]
+            last = exp.select(*keys, exp.alias_(_any([exp.column("_flag", "t"), *out_nulls]), "_flag"),
+                              exp.column("_warnungen", "t"), *outs)
+            last = last.from_(exp.to_table(name).as_("t"))
+            final = self.fresh("s")
+            self.steps.append(Step(final, sid, last, (name,)))
+            self.state[sid] = final
+
+
+class _Ctx:
+    """Compiles expressions of scope ``scope`` whose row is ``alias`` into ``batch`` (joins of
+    enclosing scopes and aggregates, flag conditions)."""
+
+    def __init__(self, comp: _Compiler, batch: _Batch, scope: str, alias: str,
+                 joins: list[tuple[str, exp.Expr, exp.Expr]] | None = None,
+                 ancestors: dict[str, str] | None = None, flags: list[exp.Expr] | None = None):
+        self.comp = comp
+        self.batch = batch
+        self.scope = scope
+        self.alias = alias
+        self.joins = batch.joins if joins is None else joins
+        self.ancestors = batch.ancestors if ancestors is None else ancestors
+        self.flags = batch.flags if flags is None else flags
+        self.model = comp.model
+
+    # ---- values ----
+
+    def const_num(self, value: Fraction) -> Num:
+        return Num(_small(value.numerator) if abs(value.numerator) < 2**62 else _int(value.numerator),
+                   value.denominator, abs(value), Fraction(0), value)
+
+    def const(self, value: Any, vtype: c.ValueType) -> Value:
+        if vtype.kind in (c.TypeKind.ZAHL, c.TypeKind.SCHLUESSEL):
+            return self.const_num(_fraction(value))
+        return Other(_literal(value, vtype.kind), vtype.kind, value, True)
+
+    def number(self, ir: c.Expr) -> Num:
+        value = self.expr(ir)
+        if isinstance(value, Num):
+            return value
+        if value.kind == c.TypeKind.ENUM:  # a level or numeric member read as a number
+            if value.has_const:
+                return self.const_num(_fraction(value.const))
+            keys = [int(m.key) for m in ir.type.enum.members] if ir.type.enum is not None else [0]
+            return Num(exp.Cast(this=_p(value.sql), to=HUGEINT.copy()), 1, Fraction(max(abs(k) for k in keys)))
+        raise Unsupported(f"{value.kind} als Zahl")
+
+    def expr(self, ir: c.Expr) -> Value:
+        method = getattr(self, "_e_" + type(ir).__name__)
+        result: Value = method(ir)
+        return result
+
+    def column_value(self, scope: str, key: str) -> Value:
+        """The value ``key`` of ``scope`` (this scope, or an enclosing one through a join)."""
+        meta = self.comp.meta[scope].get(key)
+        if meta is None:
+            raise Unsupported(f"„{key}“ ist noch nicht berechnet")
+        alias = self.alias if scope == self.scope else self.ancestor(scope)
+        self.comp.record(alias, meta.column)
+        col = exp.column(meta.column, alias)
+        if meta.kind == c.TypeKind.ZAHL:
+            return Num(col, meta.den, meta.bound, meta.err)
+        return Other(col, meta.kind)
+
+    def ancestor(self, scope: str) -> str:
+        alias = self.ancestors.get(scope)
+        if alias is None:
+            alias = self.comp.fresh("p")
+            table = self.comp.narrow_of(scope, alias).name
+            keys = key_columns(self.model, scope)
+            on = _all([exp.EQ(this=exp.column(k, self.alias), expression=exp.column(k, alias)) for k in keys])
+            self.joins.append((alias, exp.to_table(table), on))
+            self.batch.reads.add(table)
+            self.ancestors[scope] = alias
+        return alias
+
+    def _e_Const(self, ir: c.Const) -> Value:
+        return self.const(ir.value, ir.type)
+
+    def _e_Ref(self, ir: c.Ref) -> Value:
+        if ir.kind == c.RefKind.PARAMETER:
+            if ir.symbol not in self.comp.parameters:
+                raise Unsupported(f"Parameter „{ir.key}“ ohne Wert")
+            return self.const(self.comp.parameters[ir.symbol], ir.type)
+        return self.column_value(ir.scope, ir.key)
+
+    def _e_Position(self, ir: c.Position) -> Value:
+        depth = self.model.scopes[ir.scope].depth
+        alias = self.alias if ir.scope == self.scope else self.ancestor(ir.scope)
+        spec = self.model.scopes[ir.scope]
+        bound = Fraction(spec.max_count if spec.max_count is not None else LIST_BOUND)
+        return Num(exp.Cast(this=exp.column(f"_i{depth}", alias), to=HUGEINT.copy()), 1, bound)
+
+    def _e_Previous(self, ir: c.Previous) -> Value:
+        if ir.ref.scope != self.scope:
+            raise Unsupported("vorher in einer anderen Liste")
+        current = self.column_value(ir.ref.scope, ir.ref.key)
+        depth = self.model.scopes[ir.ref.scope].depth
+        keys = key_columns(self.model, ir.ref.scope)
+        order = exp.Order(expressions=[exp.Ordered(this=exp.column(f"_i{depth}", self.alias))])
+        window = exp.Window(this=exp.func("lag", current.sql),
+                            partition_by=[exp.column(k, self.alias) for k in keys[:-1]], order=order)
+        return attrs.evolve(current, sql=window)
+
+    def _e_Unary(self, ir: c.Unary) -> Value:
+        if ir.op == "nicht":
+            operand = self.expr(ir.operand)
+            if isinstance(operand, Other) and operand.has_const:
+                flipped = not operand.const
+                return Other(_literal(flipped, c.TypeKind.JA_NEIN), c.TypeKind.JA_NEIN, flipped, True)
+            return Other(exp.Not(this=_p(operand.sql)), c.TypeKind.JA_NEIN)
+        num = self.number(ir.operand)
+        if num.const is not None:
+            return self.const_num(-num.const)
+        return attrs.evolve(num, sql=exp.Neg(this=_p(num.sql)))
+
+    def _e_Arith(self, ir: c.Arith) -> Value:
+        if ir.type.kind == c.TypeKind.DATUM:
+            date = self.expr(ir.left)
+            days = self.number(ir.right)
+            if days.err:
+                raise Unsupported("Datum plus gerundete Tage")
+            whole = exp.EQ(this=exp.Mod(this=_p(days.sql), expression=_small(days.den)),
+                           expression=exp.Literal.number(0))
+            count: exp.Expr = exp.Cast(this=_p(_idiv(days.sql, _small(days.den))), to=INTEGER.copy())
+            if ir.op == "-":
+                count = exp.Neg(this=_p(count))
+            shifted = exp.Add(this=_p(date.sql), expression=_p(count))
+            return Other(_case((whole, shifted)), c.TypeKind.DATUM)
+        left, right = self.number(ir.left), self.number(ir.right)
+        if ir.op in ("+", "-"):
+            return self.add(left, right, ir.op)
+        if ir.op == "*":
+            return self.mul(left, right)
+        return self.div(left, right)
+
+    def _e_KeyApply(self, ir: c.KeyApply) -> Value:
+        return self.div(self.number(ir.count), self.number(ir.key))
+
+    def _e_Convert(self, ir: c.Convert) -> Value:
+        return self.mul(self.number(ir.operand), self.const_num(Fraction(ir.factor)))
+
+    # ---- arithmetic ----
+
+    def rescale(self, num: Num, den: int) -> Num:
+        """``num`` over ``den`` (exact where ``den`` is a multiple of its denominator, else rounded
+        half up, with half a unit of error more)."""
+        if num.den == den:
+            return num
+        if num.const is not None:
+            scaled = num.const * den
+            if scaled.denominator == 1:
+                return Num(_small(int(scaled)), den, num.bound, num.err, num.const)
+        if den % num.den == 0:
+            return Num(_mul(num.sql, den // num.den), den, num.bound, num.err, num.const)
+        ratio = Fraction(den, num.den)
+        return Num(_round_half_up(num.sql, ratio.numerator, ratio.denominator), den, num.bound,
+                   num.err + Fraction(1, 2 * den))
+
+    def normal(self, num: Num) -> Num:
+        """A denominator above MAX_DEN is rescaled to fixed point."""
+        if num.den > MAX_DEN:
+            if num.const is not None:
+                return self.const_num(num.const)
+            return self.rescale(num, MAX_DEN)
+        return num
+
+    def add(self, left: Num, right: Num, op: str) -> Num:
+        if left.const is not None and right.const is not None:
+            return self.const_num(left.const + right.const if op == "+" else left.const - right.const)
+        den = math.lcm(left.den, right.den)
+        if den > MAX_DEN:
+            den = MAX_DEN
+        a, b = self.rescale(left, den), self.rescale(right, den)
+        if right.const == 0:
+            return a
+        sql = _add(a.sql, b.sql) if op == "+" else _sub(a.sql, b.sql)
+        return Num(sql, den, a.bound + b.bound, a.err + b.err)
+
+    def mul(self, left: Num, right: Num) -> Num:
+        if left.const is not None and right.const is not None:
+            return self.const_num(left.const * right.const)
+        if left.const is not None:
+            left, right = right, left
+        if right.const is not None:
+            k = right.const
+            if k == 0:
+                return self.const_num(Fraction(0))
+            return self.normal(Num(_mul(left.sql, k.numerator), left.den * k.denominator, left.bound * abs(k),
+                                   left.err * abs(k)))
+        if left.den * right.den > MAX_DEN:
+            left, right = self.balance(left, right)
+        err = left.bound * right.err + right.bound * left.err + left.err * right.err
+        sql = exp.Mul(this=_p(left.sql), expression=_p(right.sql))
+        return self.normal(Num(sql, left.den * right.den, left.bound * right.bound, err))
+
+    def balance(self, left: Num, right: Num) -> tuple[Num, Num]:
+        """Both factors over denominators (powers of ten where reduced) whose product keeps the
+        product's numerator within 10^36 by the bounds, each factor's error weighted by the
+        other's bound."""
+        b1, b2 = max(left.bound, Fraction(1)), max(right.bound, Fraction(1))
+        budget = Fraction(10**36) / (b1 * b2)
+        if left.den * right.den <= budget:
+            return left, right
+        # dl / dr = b2 / b1 balances b1·(1/dr) and b2·(1/dl)
+        target_l = math.isqrt(max(1, int(budget * b2 / b1)))
+        dl = min(left.den, 10 ** max(0, len(str(target_l)) - 1))
+        dr = min(right.den, 10 ** max(0, len(str(max(1, int(budget / dl)))) - 1))
+        if dl * dr > budget:  # pragma: no cover - by construction
+            raise Unsupported("Produkt ohne Platz für Nachkommastellen")
+        return self.rescale(left, dl), self.rescale(right, dr)
+
+    def div(self, left: Num, right: Num) -> Num:
+        if right.const is not None:
+            if right.const == 0:
+                return Num(exp.Null(), 1, Fraction(0))  # the scalar backend's division by zero
+            if left.const is not None:
+                return self.const_num(left.const / right.const)
+            k = 1 / right.const
+            return self.mul(left, self.const_num(k))
+        if right.err:
+            raise Unsupported("Division durch einen gerundeten Wert")
+        # a division by a value of the row: fixed point over 10^FIX, rounded half up:
+        # (n1/d1) / (n2/d2) · 10^FIX = n1·f / n2 with f = d2·10^FIX/d1 (as a reduced fraction);
+        # n1·f must stay within 10^37 by the bounds
+        factor = Fraction(right.den * MAX_DEN, left.den)
+        room = Fraction(10**37) / (max(left.bound, Fraction(1)) * left.den * factor.numerator)
+        if room < 1:
+            shrink = 10 ** (len(str(int(1 / room))) + 1)
+            if left.den < shrink:
+                raise Unsupported("Division ohne Platz für Nachkommastellen")
+            left = self.rescale(left, left.den // shrink if left.den % shrink == 0 else MAX_DEN // shrink)
+            factor = Fraction(right.den * MAX_DEN, left.den)
+        numerator = _mul(left.sql, factor.numerator)
+        denominator = _mul(right.sql, factor.denominator)
+        mag = _idiv(_add(exp.Mul(this=_p(_abs(numerator)), expression=exp.Literal.number(2)), _abs(denominator)),
+                    exp.Mul(this=_p(_abs(denominator)), expression=exp.Literal.number(2)))
+        negative = exp.NEQ(this=_p(exp.LT(this=_p(numerator), expression=exp.Literal.number(0))),
+                           expression=_p(exp.LT(this=_p(denominator), expression=exp.Literal.number(0))))
+        sql = _case((exp.EQ(this=_p(right.sql), expression=exp.Literal.number(0)), exp.Null()),
+                    (negative, exp.Neg(this=_p(mag))), default=mag)
+        bound = left.bound * right.den
+        return Num(sql, MAX_DEN, bound, left.err * right.den + Fraction(1, 2 * MAX_DEN))
+
+    # ---- comparisons and logic ----
+
+    _SQL_CMP = {"=": exp.EQ, "<>": exp.NEQ, "<": exp.LT, "<=": exp.LTE, ">": exp.GT, ">=": exp.GTE}
+    _PY_CMP = {"=": lambda a, b: a == b, "<>": lambda a, b: a != b, "<": lambda a, b: a < b,
+               "<=": lambda a, b: a <= b, ">": lambda a, b: a > b, ">=": lambda a, b: a >= b}
+
+    def compare(self, op: str, left: Num, right: Num) -> Other:
+        if left.const is not None and right.const is not None:
+            value = bool(self._PY_CMP[op](left.const, right.const))
+            return Other(_literal(value, c.TypeKind.JA_NEIN), c.TypeKind.JA_NEIN, value, True)
+        den = math.lcm(left.den, right.den)
+        if den > MAX_DEN:
+            den = MAX_DEN
+        a, b = self.rescale(left, den), self.rescale(right, den)
+        err = a.err + b.err
+        if err:
+            # within the error of each other: the row goes to the scalar backend
+            margin = math.ceil(err * den)
+            self.flags.append(exp.LTE(this=_p(_abs(_sub(a.sql, b.sql))), expression=_small(margin)))
+        return Other(self._SQL_CMP[op](this=_p(a.sql), expression=_p(b.sql)), c.TypeKind.JA_NEIN)
+
+    def _e_Compare(self, ir: c.Compare) -> Value:
+        if ir.left.type.kind in (c.TypeKind.ZAHL, c.TypeKind.SCHLUESSEL) or \
+                ir.right.type.kind in (c.TypeKind.ZAHL, c.TypeKind.SCHLUESSEL):
+            return self.compare(ir.op, self.number(ir.left), self.number(ir.right))
+        left, right = self.expr(ir.left), self.expr(ir.right)
+        if isinstance(left, Num) or isinstance(right, Num):
+            return self.compare(ir.op, self.number(ir.left), self.number(ir.right))
+        if left.has_const and right.has_const:
+            value = bool(self._PY_CMP[ir.op](left.const, right.const))
+            return Other(_literal(value, c.TypeKind.JA_NEIN), c.TypeKind.JA_NEIN, value, True)
+        return Other(self._SQL_CMP[ir.op](this=_p(left.sql), expression=_p(right.sql)), c.TypeKind.JA_NEIN)
+
+    def _e_Logic(self, ir: c.Logic) -> Value:
+        left, right = self.expr(ir.left), self.expr(ir.right)
+        if ir.op == "und":
+            # a fault on the left is a fault (NULL), as in the scalar backend's ``and``
+            sql = _case((exp.Is(this=_p(left.sql), expression=exp.Null()), exp.Null()),
+                        (left.sql, right.sql), default=FALSE)
+        else:
+            sql = _case((exp.Is(this=_p(left.sql), expression=exp.Null()), exp.Null()),
+                        (left.sql, TRUE), default=right.sql)
+        return Other(sql, c.TypeKind.JA_NEIN)
+
+    def _e_Cond(self, ir: c.Cond) -> Value:
+        test = self.expr(ir.test)
+        if isinstance(test, Other) and test.has_const:
+            return self.expr(ir.then if test.const else ir.otherwise)
+        if ir.type.kind in (c.TypeKind.ZAHL, c.TypeKind.SCHLUESSEL):
+            then, other = self.number(ir.then), self.number(ir.otherwise)
+            den = min(math.lcm(then.den, other.den), MAX_DEN)
+            a, b = self.rescale(then, den), self.rescale(other, den)
+            sql = _case((exp.Is(this=_p(test.sql), expression=exp.Null()), exp.Null()), (test.sql, a.sql),
+                        default=b.sql)
+            return Num(sql, den, max(a.bound, b.bound), max(a.err, b.err))
+        then_v, other_v = self.expr(ir.then), self.expr(ir.otherwise)
+        sql = _case((exp.Is(this=_p(test.sql), expression=exp.Null()), exp.Null()), (test.sql, then_v.sql),
+                    default=other_v.sql)
+        kind = then_v.kind if isinstance(then_v, Other) else ir.type.kind
+        return Other(sql, kind)
+
+    # ---- tables ----
+
+    def _e_Lookup(self, ir: c.Lookup) -> Value:
+        table = self.comp.tables.get(ir.table)
+        if table is None:
+            raise Unsupported(f"Tabelle {ir.table} ohne Zeilen")
+        keys = [self.expr(k) for k in ir.keys]
+        rows = list(table.items())
+        numeric = ir.type.kind in (c.TypeKind.ZAHL, c.TypeKind.SCHLUESSEL)
+        values = [v for _, v in rows if v is not None]
+        den = 1
+        bound = Fraction(0)
+        if numeric:
+            for v in values:
+                den = math.lcm(den, _fraction(v).denominator)
+                bound = max(bound, abs(_fraction(v)))
+            if den > MAX_DEN:
+                raise Unsupported("Tabellenwerte mit zu großem Nenner")
+        whens = []
+        for key, value in rows:
+            parts = key if isinstance(key, tuple) and len(ir.keys) > 1 else (key,)
+            conds: list[exp.Expr] = []
+            possible = True
+            for part, key_value in zip(parts, keys, strict=True):
+                if isinstance(key_value, Num):
+                    if key_value.err:
+                        raise Unsupported("Tabellenschlüssel aus einem gerundeten Wert")
+                    try:
+                        target = _fraction(part) * key_value.den
+                    except Unsupported:
+                        possible = False
+                        break
+                    if target.denominator != 1:
+                        possible = False
+                        break
+                    conds.append(exp.EQ(this=_p(key_value.sql), expression=_small(int(target))))
+                else:
+                    if isinstance(part, Decimal):  # a level or numeric member against a number key
+                        if part != part.to_integral_value():
+                            possible = False
+                            break
+                        part = int(part)
+                    conds.append(exp.EQ(this=_p(key_value.sql), expression=_literal(part, key_value.kind)))
+            if not possible:
+                continue
+            if value is None:
+                result: exp.Expr = exp.Null()
+            elif numeric:
+                result = _small(int(_fraction(value) * den))
+            else:
+                result = _literal(value, ir.type.kind)
+            whens.append((_all(conds), result))
+        sql = _case(*whens) if whens else exp.Null()
+        if numeric:
+            return Num(exp.Cast(this=_p(sql), to=HUGEINT.copy()), den, bound)
+        return Other(sql, ir.type.kind)
+
+    # ---- aggregates ----
+
+    def _e_Aggregate(self, ir: c.Aggregate) -> Value:
+        child = ir.scope
+        alias = self.comp.fresh("g")
+        inner_alias = self.comp.fresh("e")
+        source = self.comp.narrow_of(child, inner_alias).name
+        joins: list[tuple[str, exp.Expr, exp.Expr]] = []
+        flags: list[exp.Expr] = []
+        inner = _Ctx(self.comp, self.batch, child, inner_alias, joins, {}, flags)
+        keys = key_columns(self.model, self.scope)
+        depth = self.model.scopes[child].depth
+        spec = self.model.scopes[child]
+        count_bound = Fraction(spec.max_count if spec.max_count is not None else LIST_BOUND)
+        where = inner.expr(ir.where) if ir.where is not None else None
+        items: list[exp.Expr] = [exp.column(k, inner_alias) for k in keys]
+        broken: list[exp.Expr] = []
+        if where is not None:
+            broken.append(exp.Is(this=_p(where.sql), expression=exp.Null()))
+        selected = where.sql if where is not None else TRUE
+        value: Value | None = None
+        if ir.value is not None:
+            value = inner.number(ir.value) if ir.function in ("summe",) else inner.expr(ir.value)
+            present = exp.Is(this=_p(value.sql), expression=exp.Null())
+            broken.append(exp.And(this=_p(selected), expression=_p(present)) if where is not None else present)
+        bad = exp.func("bool_or", _any(broken)) if broken else FALSE
+        fn = ir.function
+        if fn == "anzahl":
+            one: exp.Expr = exp.Literal.number(1)
+            agg: exp.Expr = exp.func("sum", _case((selected, one), default=exp.Literal.number(0)))
+        elif fn == "summe":
+            assert isinstance(value, Num)
+            agg = exp.func("sum", _case((selected, value.sql), default=exp.Literal.number(0)))
+        elif fn in ("min", "max"):
+            assert value is not None
+            agg = exp.func(fn, _case((selected, value.sql)))
+        elif fn in ("erstes", "letztes"):
+            assert value is not None
+            position = _case((selected, exp.column(f"_i{depth}", inner_alias)))
+            agg = exp.func("arg_min" if fn == "erstes" else "arg_max", value.sql, position)
+        else:  # pragma: no cover
+            raise Unsupported(fn)
+        items.append(exp.alias_(_case((bad, exp.Null()), default=agg), "v"))
+        items.append(exp.alias_(exp.func("count_star"), "n"))
+        if flags:
+            items.append(exp.alias_(exp.func("bool_or", _any([exp.func("coalesce", _p(f), FALSE) for f in flags])),
+                                    "f"))
+        sub = exp.select(*items).from_(exp.to_table(source).as_(inner_alias))
+        for join_alias, table, on in joins:
+            sub = sub.join(table.as_(join_alias) if isinstance(table, exp.Table) else table, on=on, join_type="left")
+        sub = sub.group_by(*[exp.column(k, inner_alias) for k in keys])
+        on = _all([exp.EQ(this=exp.column(k, self.alias), expression=exp.column(k, alias)) for k in keys])
+        self.joins.append((alias, sub.subquery(alias), on))
+        self.batch.reads.add(source)
+        if flags:
+            self.flags.append(exp.column("f", alias))
+        result: exp.Expr = exp.column("v", alias)
+        empty = exp.Is(this=exp.column("n", alias), expression=exp.Null())
+        if fn in ("anzahl", "summe"):
+            result = _case((empty, exp.Literal.number(0)), default=result)
+        if fn == "anzahl":
+            return Num(exp.Cast(this=_p(result), to=HUGEINT.copy()), 1, count_bound)
+        if isinstance(value, Num):
+            if fn == "summe":
+                return Num(exp.Cast(this=_p(result), to=HUGEINT.copy()), value.den, value.bound * count_bound,
+                           value.err * count_bound)
+            return Num(result, value.den, value.bound, value.err)
+        assert value is not None
+        return Other(result, value.kind)
+
+    # ---- functions ----
+
+    def _e_Func(self, ir: c.Func) -> Value:
+        name = ir.name
+        if name in ("min", "max"):
+            nums = [self.number(a) for a in ir.args]
+            if all(n.const is not None for n in nums):
+                consts = [n.const for n in nums if n.const is not None]
+                return self.const_num(min(consts) if name == "min" else max(consts))
+            den = 1
+            for n in nums:
+                den = math.lcm(den, n.den)
+            den = min(den, MAX_DEN)
+            scaled = [self.rescale(n, den) for n in nums]
+            fn = exp.func("least" if name == "min" else "greatest", *[s.sql for s in scaled])
+            return Num(_null_if_any([s.sql for s in scaled], fn), den, max(s.bound for s in scaled),
+                       max(s.err for s in scaled))
+        if name == "runde":
+            value = self.number(ir.args[0])
+            places = self.number(ir.args[1])
+            mode_arg = ir.args[2]
+            mode = self.expr(mode_arg)
+            fixed = isinstance(mode, Other) and mode.has_const
+            if places.const is None or places.const.denominator != 1 or not fixed:
+                raise Unsupported("runde(…) mit Stellen oder Rundungsart aus dem Fall")
+            assert isinstance(mode, Other)
+            return self.round(value, int(places.const), str(mode.const))
+        if name == "kalendertage":
+            start, end = self.expr(ir.args[0]), self.expr(ir.args[1])
+            days: exp.Expr = exp.DateDiff(this=end.sql, expression=start.sql, unit=exp.var("DAY"))
+            return Num(exp.Cast(this=_p(exp.Add(this=_p(days), expression=exp.Literal.number(1))), to=HUGEINT.copy()),
+                       1, Fraction(4_000_000))
+        if name == "datum_plus":
+            date = self.expr(ir.args[0])
+            amount = self.number(ir.args[1])
+            unit = str(ir.args[1].type.unit)
+            if amount.err:
+                raise Unsupported("datum_plus mit gerundeter Anzahl")
+            whole = exp.EQ(this=exp.Mod(this=_p(amount.sql), expression=_small(amount.den)),
+                           expression=exp.Literal.number(0))
+            count = exp.Cast(this=_p(_idiv(amount.sql, _small(amount.den))), to=INTEGER.copy())
+            if unit in ("Tage", "Wochen"):
+                days = count if unit == "Tage" else exp.Mul(this=_p(count), expression=exp.Literal.number(7))
+                shifted: exp.Expr = exp.Add(this=_p(date.sql), expression=_p(days))
+            else:
+                months = count if unit == "Monate" else exp.Mul(this=_p(count), expression=exp.Literal.number(12))
+                shifted = exp.Cast(this=_p(exp.Add(this=_p(date.sql), expression=exp.func("to_months", months))),
+                                   to=exp.DataType.build("DATE"))
+            return Other(_case((whole, shifted)), c.TypeKind.DATUM)
+        if name in ("jahr", "monat"):
+            date = self.expr(ir.args[0])
+            part = exp.func("year" if name == "jahr" else "month", date.sql)
+            return Num(exp.Cast(this=_p(part), to=HUGEINT.copy()), 1, Fraction(9999))
+        if name == "tage_im_monat":
+            year, month = self.number(ir.args[0]), self.number(ir.args[1])
+            y = exp.Cast(this=_p(_idiv(year.sql, _small(year.den))), to=INTEGER.copy())
+            m = exp.Cast(this=_p(_idiv(month.sql, _small(month.den))), to=INTEGER.copy())
+            month_ok = exp.Between(this=_p(m), low=exp.Literal.number(1), high=exp.Literal.number(12))
+            year_ok = exp.Between(this=_p(y), low=exp.Literal.number(1), high=exp.Literal.number(9999))
+            valid = exp.And(this=month_ok, expression=year_ok)
+            last = exp.func("day", exp.func("last_day", exp.func("make_date", y, m, exp.Literal.number(1))))
+            return Num(exp.Cast(this=_p(_case((valid, last))), to=HUGEINT.copy()), 1, Fraction(31))
+        if name == "stichtag":
+            self.comp.reads_date = True
+            if self.comp.date is not None:
+                return Other(_literal(self.comp.date, c.TypeKind.DATUM), c.TypeKind.DATUM, self.comp.date, True)
+            alias = self.alias if self.scope == "" else self.ancestor("")
+            self.comp.record(alias, "_date")
+            return Other(exp.column("_date", alias), c.TypeKind.DATUM)
+        raise Unsupported(f"Funktion {name}")
+
+    def round(self, value: Num, places: int, mode: str) -> Num:
+        den = 10**places if places >= 0 else 1
+        if places < 0:
+            raise Unsupported("runde(…) auf negative Stellen")
+        if value.const is not None:
+            q = value.const * den
+            if mode == "kaufmännisch":
+                r = math.floor(abs(q) + Fraction(1, 2))
+            elif mode == "abrunden":
+                r = math.floor(abs(q))
+            else:
+                r = math.ceil(abs(q))
+            return self.const_num(Fraction(r if q >= 0 else -r, den))
+        n, d = value.sql, value.den
+        scaled = _mul(_abs(n), den)  # |value|·10^k over d
+        if mode == "kaufmännisch":
+            mag = _idiv(_add(_mul(scaled, 2), _small(d)), _small(2 * d))
+        elif mode == "abrunden":
+            mag = _idiv(scaled, _small(d))
+        else:
+            mag = _idiv(_add(scaled, _small(d - 1)), _small(d))
+        if value.err:
+            # within the error of a rounding boundary: the scalar backend decides
+            margin = math.ceil(value.err * den * d * 2)
+            if mode == "kaufmännisch":
+                rest = exp.Mod(this=_p(_mul(scaled, 2)), expression=_small(2 * d))
+                self.flags.append(exp.LTE(this=_p(_abs(_sub(rest, _small(d)))), expression=_small(margin)))
+            else:
+                rest = exp.Mod(this=_p(scaled), expression=_small(d))
+                self.flags.append(exp.Or(this=exp.LTE(this=_p(rest), expression=_small(margin)),
+                                         expression=exp.GTE(this=_p(rest), expression=_small(d - margin))))
+        sql = _case((exp.LT(this=_p(n), expression=exp.Literal.number(0)), exp.Neg(this=_p(mag))), default=mag)
+        bound = value.bound + value.err + 1
+        return Num(sql, den, bound)
+
+
+def _all(conds: list[exp.Expr]) -> exp.Expr:
+    if not conds:
+        return TRUE
+    out = conds[0]
+    for cond in conds[1:]:
+        out = exp.And(this=_p(out), expression=_p(cond))
+    return out
+
+
+def _refs_of(node: c.Node) -> list[c.Ref]:
+    from ..ir import toolkit
+
+    found = [r for r in toolkit.references(node) if r.kind != c.RefKind.PARAMETER]
+    if isinstance(node, c.GrantedLevelNode):
+        found.append(node.expr)
+    return found
+
+
+def compile_plan(model: c.CheckedModel, parameters: Mapping[str, Any], tables: Mapping[str, Mapping[Any, Any]],
+                 date: _dt.date | None = None) -> Plan:
+    """The plan of ``model`` with these parameter values and tables (``date``: the reference date
+    of every case, for ``stichtag()``; None: each case's own, staged as ``_date``)."""
+    comp = _Compiler(model, parameters, tables, date)
+    comp.stage()
+    for node_id in model.order:
+        comp.node(model.nodes[node_id])
+    comp.finish()
+    return Plan(model, comp.inputs, comp.staged, tuple(comp.steps), dict(comp.state),
+                {sid: tuple(outs) for sid, outs in comp.outputs.items()}, comp.reads_date, comp.meta,
+                tuple(comp.narrow))

@@ -1,0 +1,194 @@
+"""Populations through the columnar backend: bad rows become one error row each, sources, the CLI."""
+
+from __future__ import annotations
+
+import copy
+import datetime as _dt
+import decimal
+import json
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pytest
+import sqlglot
+
+import teilhabe_rules
+from teilhabe_rules.cli import main
+from teilhabe_rules.errors import TeilhabeError
+from teilhabe_rules.model import Model
+from teilhabe_rules.tools.strategies import sample_cases, sample_invalid_cases
+
+MODELS = ("mawo", "mawo_2025", "bei_nrw2", "bei_nrw3")
+
+
+def _problems(model: Model, data: Any) -> tuple[tuple[str, str | None], ...]:
+    with pytest.raises(TeilhabeError) as info:
+        model.evaluate(data)
+    return tuple((d.message, d.path) for d in info.value.diagnostics)
+
+
+def _person(model: Model) -> dict[str, Any]:
+    case = copy.deepcopy(next(iter(sample_cases(model, 1, 7))))
+    case["bewohner"] = case["bewohner"][:1]
+    return case
+
+
+def _bad_rows(model: Model) -> list[tuple[str, dict[str, Any]]]:
+    """One case per kind of problem: input checks and evaluation faults."""
+    good = _person(model)
+    rows = []
+
+    def variant(kind: str, change: Any) -> None:
+        case = copy.deepcopy(good)
+        change(case)
+        rows.append((kind, case))
+
+    variant("Typ", lambda d: d["bewohner"][0]["lp2a"].__setitem__("kap4", "viel"))
+    variant("Bereich", lambda d: d["bewohner"][0]["lp3b"].__setitem__("stunden", 5000))
+    variant("Auswahl", lambda d: d["bewohner"][0].__setitem__("pflegegrad", 9))
+    variant("Pflichtfeld", lambda d: d["bewohner"][0].pop("kuerzel"))
+    variant("unbekannter Schlüssel", lambda d: d.__setitem__("plaetzee", 3))
+    variant("Gruppe ohne Poolanteil", lambda d: d["bewohner"][0].__setitem__(
+        "massnahmen", [{"bezeichnung": "Ausflug zu viert", "stunden": 40, "personen": 4}]))
+    variant("Prüfung", lambda d: d["bewohner"][0].__setitem__("massnahmen", [{"bezeichnung": "Ohne Angabe"}]))
+    variant("Prüfung des Angebots", lambda d: (d.__setitem__("plaetze", 1), d["bewohner"].append(
+        copy.deepcopy(d["bewohner"][0]))))
+    return rows
+
+
+def test_a_population_with_bad_rows_gives_exactly_one_error_row_per_bad_row() -> None:
+    model = teilhabe_rules.bundled("mawo")
+    good = list(sample_cases(model, 12, 5))
+    bad = _bad_rows(model)
+    population: list[Any] = []
+    expected: dict[int, tuple[tuple[str, str | None], ...]] = {}
+    for number, case in enumerate(good):
+        population.append(case)
+        if number < len(bad):
+            expected[len(population)] = _problems(model, bad[number][1])
+            population.append(bad[number][1])
+    result = model.evaluate_many(population)
+    assert {e.index: e.problems for e in result.errors} == expected
+    assert len(result.rows()) + len(result.errors) == len(population)
+    assert sorted(r["_c"] for r in result.rows()) == [i for i in range(len(population)) if i not in expected]
+
+
+def test_invalid_generated_cases_each_give_the_scalar_backends_messages() -> None:
+    model = teilhabe_rules.bundled("bei_nrw3")
+    spoiled = [case for case, _ in sample_invalid_cases(model, 15, 3)]
+    result = model.evaluate_many(spoiled)
+    assert len(result.errors) == 15
+    for error in result.errors:
+        assert error.problems == _problems(model, spoiled[error.index])
+
+
+def test_the_sources_give_the_same_results(tmp_path: Path) -> None:
+    model = teilhabe_rules.bundled("bei_nrw2")
+    cases = list(sample_cases(model, 8, 4))
+    jsonl = tmp_path / "f.jsonl"
+    jsonl.write_text("".join(json.dumps(c, default=str) + "\n" for c in cases) + "{kaputt\n", "utf-8")
+    folder = tmp_path / "faelle"
+    folder.mkdir()
+    for number, case in enumerate(cases):
+        (folder / f"{number:03}.json").write_text(json.dumps(case, default=str), "utf-8")
+    from_list = model.evaluate_many(cases).rows()
+    from_jsonl = model.evaluate_many(jsonl)
+    assert from_jsonl.rows() == from_list
+    assert [e.index for e in from_jsonl.errors] == [8]
+    assert model.evaluate_many(folder).rows() == from_list
+
+
+def test_progress_is_reported_up_to_the_number_of_cases() -> None:
+    model = teilhabe_rules.bundled("bei_nrw2")
+    seen: list[tuple[int, int]] = []
+    cases: list[Any] = [*sample_cases(model, 3, 4), {"unbekannt": 1}]
+    model.evaluate_many(cases, progress=lambda done, total: seen.append((done, total)))
+    assert seen[-1] == (4, 4)
+
+
+@pytest.mark.parametrize("name", MODELS)
+def test_the_sql_of_every_bundled_model_transpiles_to_spark(name: str) -> None:
+    plan = teilhabe_rules.bundled(name).columnar_plan()
+    text = plan.query(guarded=False).sql("spark", unsupported_level=sqlglot.ErrorLevel.RAISE)
+    assert text.startswith("WITH ")
+
+
+def test_the_sql_command_prints_the_plan(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["sql", "bei_nrw2"]) == 0
+    text = capsys.readouterr().out
+    assert "DOUBLE" not in text.upper()
+    assert text.startswith("WITH ")
+    assert "TRY(" in text
+    spark = capsys.readouterr
+    assert main(["sql", "bei_nrw2", "--dialect", "spark"]) == 0
+    assert "TRY(" not in spark().out
+
+
+def test_eval_many_writes_results_and_error_rows(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    model = teilhabe_rules.bundled("mawo")
+    cases = [_person(model), {"plaetze": "viele"}]
+    population = tmp_path / "p.jsonl"
+    population.write_text("".join(json.dumps(c, default=str) + "\n" for c in cases), "utf-8")
+    for suffix in ("parquet", "csv", "jsonl"):
+        out = tmp_path / f"e.{suffix}"
+        code = main(["eval-many", "mawo", str(population), "--out", str(out), "--liste", "bewohner"])
+        assert code == 1  # an error row
+        assert "1 von 2 Fällen ausgewertet, 1 Fehlerzeilen" in capsys.readouterr().out
+        rows = duckdb.sql(f"SELECT _c, _fehler FROM '{out}' ORDER BY _c").fetchall()  # noqa: S608 - test path
+        assert [r[0] for r in rows] == [0, 1]
+        assert rows[0][1] is None and rows[1][1]
+
+
+def _same_as_scalar(model: Model, cases: list[Any], **options: Any) -> None:
+    """Every figure of the cases' table equals Model.evaluate's under the same options: exactly
+    (rounded to the column's places), or within the plan's error bound where it carries one."""
+    columns = model.columnar_plan(options.get("agreement"), options.get("at")).columns[""]
+    result = model.evaluate_many(cases, options.get("agreement"), at=options.get("at"))
+    assert result.notes == [] and result.errors == []
+    for row in result.rows():
+        frame = model.evaluate(cases[row["_c"]], options.get("agreement"), at=options.get("at")).frame
+        for key, value in row.items():
+            if key.startswith("_"):
+                continue
+            expected = frame.root[key]
+            if isinstance(value, Decimal) and columns[key].err:
+                assert abs(value - expected) <= Decimal(float(columns[key].err)) + Decimal("2e-18"), key
+            elif isinstance(value, Decimal):
+                places = value.as_tuple().exponent
+                assert isinstance(places, int)
+                assert value == expected.quantize(Decimal(1).scaleb(places), rounding=decimal.ROUND_HALF_UP), key
+            else:
+                assert value == expected, key
+
+
+def test_an_agreement_is_folded_into_the_plan() -> None:
+    model = teilhabe_rules.bundled("mawo")
+    agreement = {"vereinbarung": {"name": "Haus Probe", "modell": "mawo"},
+                 "parameter": {"berechnungstage": "354.05 Tage/Jahr", "pk_fachkraft": "67123.45 EUR/VK/Jahr"}}
+    cases = [_person(model), *sample_cases(model, 6, 8)]
+    _same_as_scalar(model, cases, agreement=model.load_agreement(agreement))
+
+
+def test_parameters_per_period_take_the_value_of_the_date() -> None:
+    model = teilhabe_rules.loads(
+        'modell probe "Probe"\n  version "1"\n  gültig ab 01.01.2024\nende\n'
+        "eingabe stunden: zahl h/Jahr von 0 bis 2000\n"
+        "parameter satz: zahl EUR/h von 0 bis 500 = 60 EUR/h\n  ab 01.01.2025 = 62.50 EUR/h\n"
+        "wert betrag: EUR/Jahr = runde(stunden * satz / 7, 2, kaufmännisch)\n"
+        "wert ungerundet: EUR/Jahr = stunden * satz / 7\n", "datiert.rules")
+    cases = [{"stunden": h} for h in ("0", "1", "7.7", "1999.99", "1234.5")]
+    for day in (_dt.date(2024, 6, 1), _dt.date(2025, 6, 1)):
+        _same_as_scalar(model, cases, at=day)
+    without = model.evaluate_many(cases)
+    assert without.notes and "Zeitraum" in without.notes[0]
+
+
+@pytest.mark.parametrize("name", ["mawo", "bei_nrw3"])
+def test_the_warnings_of_a_case_are_counted_as_the_scalar_backend_gives_them(name: str) -> None:
+    model = teilhabe_rules.bundled(name)
+    cases = list(sample_cases(model, 25, 9))
+    rows = model.evaluate_many(cases).rows()
+    assert any(row["_warnungen"] for row in rows)
+    assert [row["_warnungen"] for row in rows] == [len(model.evaluate(c).frame.warnings) for c in cases]

@@ -258,12 +258,7 @@ def _parser() -> argparse.ArgumentParser:
     cmp.add_argument("--format", default="text", metavar="FORMAT",
                      help="text oder json: die Zusammenfassung auf der Standardausgabe; csv, csv-de, "
                           "jsonl, xlsx, parquet: das Format von --out (Standard: nach der Endung)")
-    cmp.add_argument("--trennzeichen", "--separator", dest="separator", metavar="ZEICHEN",
-                     help="Trennzeichen der CSV-Population: „,“, „;“ oder tab (Standard: aus der Kopfzeile erkannt)")
-    cmp.add_argument("--dezimalzeichen", "--decimal", dest="decimal", metavar="ZEICHEN",
-                     help="Dezimalzeichen der Zahlen in Textzellen: „,“ oder „.“ (Standard: je Datei erkannt)")
-    cmp.add_argument("--blatt", "--sheet", dest="sheet", metavar="BLATT",
-                     help="Blatt einer Excel-Population: Name oder Nummer (Standard: das erste)")
+    _reading_arguments(cmp)
     cmp.add_argument("--fortsetzen", "--resume", dest="resume", action="store_true",
                      help="einen abgebrochenen Lauf fortsetzen: die Zeilen in "
                           "AUSGABE.unvollständig werden übernommen")
@@ -302,6 +297,7 @@ def _parser() -> argparse.ArgumentParser:
                       help="Stichtag (JJJJ-MM-TT); Standard: das Datum jedes Falls")
     many.add_argument("--liste", "--list", dest="scope", metavar="LISTE",
                       help="die Ergebnisse je Element dieser Liste statt je Fall (z. B. bewohner)")
+    _reading_arguments(many)
     sql = sub.add_parser("sql", help="den Spaltenplan eines Modells als SQL ausgeben")
     sql.add_argument("model", metavar="MODELL", help="Regeldatei oder Name eines mitgelieferten Modells")
     sql.add_argument("--dialect", "--dialekt", default="duckdb", metavar="DIALEKT",
@@ -396,6 +392,25 @@ def _model(name: str) -> Any:
         return load(name)
     model_path(name)
     return bundled(name)
+
+
+def _reading(args: argparse.Namespace) -> dict[str, Any]:
+    """How a population file is read (--trennzeichen, --dezimalzeichen, --blatt), checked."""
+    if args.separator is not None and args.separator.lower() not in (",", ";", "tab", "\\t", "\t"):
+        raise _UsageError(f"--trennzeichen: „{args.separator}“ ist kein Trennzeichen (erlaubt: „,“, „;“ oder tab)")
+    if args.decimal is not None and args.decimal not in (",", "."):
+        raise _UsageError(f"--dezimalzeichen: „{args.decimal}“ ist kein Dezimalzeichen (erlaubt: „,“ oder „.“)")
+    return {"separator": args.separator, "decimal": args.decimal, "sheet": args.sheet}
+
+
+def _reading_arguments(command: argparse.ArgumentParser) -> None:
+    command.add_argument("--trennzeichen", "--separator", dest="separator", metavar="ZEICHEN",
+                         help="Trennzeichen der CSV-Population: „,“, „;“ oder tab "
+                              "(Standard: aus der Kopfzeile erkannt)")
+    command.add_argument("--dezimalzeichen", "--decimal", dest="decimal", metavar="ZEICHEN",
+                         help="Dezimalzeichen der Zahlen in Textzellen: „,“ oder „.“ (Standard: je Datei erkannt)")
+    command.add_argument("--blatt", "--sheet", dest="sheet", metavar="BLATT",
+                         help="Blatt einer Excel-Population: Name oder Nummer (Standard: das erste)")
 
 
 def _date(text: str) -> _dt.date:
@@ -689,11 +704,7 @@ def _cmd_compare(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     at_new = _date(args.at_new) if args.at_new else at
     if args.resume and not args.out:
         raise _UsageError("--fortsetzen: setzt einen Lauf mit --out DATEI fort")
-    reading = {"separator": args.separator, "decimal": args.decimal, "sheet": args.sheet}
-    if args.separator is not None and args.separator.lower() not in (",", ";", "tab", "\\t", "\t"):
-        raise _UsageError(f"--trennzeichen: „{args.separator}“ ist kein Trennzeichen (erlaubt: „,“, „;“ oder tab)")
-    if args.decimal is not None and args.decimal not in (",", "."):
-        raise _UsageError(f"--dezimalzeichen: „{args.decimal}“ ist kein Dezimalzeichen (erlaubt: „,“ oder „.“)")
+    reading = _reading(args)
     taken = [name for name in (args.cases, args.out) if name]
     if args.summary and any(same_file(args.summary, name) for name in taken):
         raise _UsageError(f"--summary: „{args.summary}“ ist die Population oder die Ausgabe")
@@ -806,8 +817,11 @@ def _cmd_eval_many(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         if not found:
             raise _UsageError(f"--liste: „{args.scope}“ ist keine Liste von „{model.name}“")
         scope = found[0]
-    at = _dt.date.fromisoformat(args.at) if args.at else None
-    result = model.evaluate_many(args.population, args.agreement, at=at)
+    at = _date(args.at) if args.at else None
+    reading = _reading(args)
+    from .inputs.population import read_population
+
+    result = model.evaluate_many(read_population(args.population, **reading), args.agreement, at=at)
     result.write(args.out, scope)
     for note in result.notes:
         err.write(note + "\n")
@@ -817,8 +831,8 @@ def _cmd_eval_many(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def _cmd_sql(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    at = _date(args.at) if args.at else None
     model = _model(args.model)
-    at = _dt.date.fromisoformat(args.at) if args.at else None
     plan = model.columnar_plan(args.agreement, at)
     try:
         text = plan.query(guarded=args.dialect == "duckdb").sql(args.dialect, pretty=True)

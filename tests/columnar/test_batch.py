@@ -192,3 +192,52 @@ def test_the_warnings_of_a_case_are_counted_as_the_scalar_backend_gives_them(nam
     rows = model.evaluate_many(cases).rows()
     assert any(row["_warnungen"] for row in rows)
     assert [row["_warnungen"] for row in rows] == [len(model.evaluate(c).frame.warnings) for c in cases]
+
+
+DATEN = Path(__file__).resolve().parents[2] / "examples" / "daten"
+
+
+@pytest.mark.parametrize("population", ["fälle.csv", "fälle_excel.csv", "fälle.xlsx"])
+def test_eval_many_reads_populations_as_compare_does(population: str, tmp_path: Path,
+                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    """German Excel CSV (BOM, ';', decimal comma, dates TT.MM.JJJJ), plain CSV and XLSX give the same results."""
+    source = DATEN / population
+    if population.endswith(".xlsx"):
+        import openpyxl
+
+        book = openpyxl.Workbook()
+        sheet = book.active
+        assert sheet is not None
+        for row in (("beginn", "stunden", "name"), ("2025-03-01", 250.5, "Jürgen Müller"), ("2025-03-01", 12, "Änne")):
+            sheet.append(row)
+        source = tmp_path / population
+        book.save(source)
+    out = tmp_path / "e.jsonl"
+    code = main(["eval-many", str(DATEN / "stunden.rules"), str(source), "--out", str(out)])
+    assert code == 0, capsys.readouterr()
+    rows = [json.loads(line) for line in out.read_text("utf-8").splitlines()]
+    assert [Decimal(str(r["betrag"])) for r in rows] == [Decimal("15030"), Decimal("720")]
+
+
+@pytest.mark.parametrize(("arguments", "expected"), [
+    (["--at", "morgen"], "--at: „morgen“ ist kein Datum"),
+    (["--trennzeichen", "|"], "--trennzeichen: „|“ ist kein Trennzeichen"),
+    (["--dezimalzeichen", ";"], "--dezimalzeichen: „;“ ist kein Dezimalzeichen"),
+])
+def test_eval_many_usage_errors_exit_2(arguments: list[str], expected: str, tmp_path: Path,
+                                       capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["eval-many", str(DATEN / "stunden.rules"), str(DATEN / "fälle.csv"),
+                 "--out", str(tmp_path / "e.jsonl"), *arguments])
+    assert code == 2 and expected in capsys.readouterr().err
+
+
+def test_sql_with_a_bad_date_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["sql", "mawo", "--at", "31.02.2025"]) == 2
+    assert "--at: „31.02.2025“ ist kein Datum" in capsys.readouterr().err
+
+
+def test_eval_many_on_a_missing_population_is_a_finding(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["eval-many", str(DATEN / "stunden.rules"), str(tmp_path / "fehlt.csv"),
+                 "--out", str(tmp_path / "e.jsonl")])
+    assert code == 1
+    assert "fehlt.csv" in capsys.readouterr().err

@@ -1,16 +1,16 @@
 """Where a population comes from: mappings, DuckDB relations, frames, files.
 
 Takes: a population source — an iterable of mappings (case data as a case file gives it), a DuckDB
-relation, an Arrow table or a pandas/polars frame (where installed; read through DuckDB), or a
-path: a JSON Lines file (one case per line), a CSV or Parquet file (one case per row; a column
-named by a data path, ``bewohner[1].lp2a.kap4``, fills that place; CSV cells are read as text,
-never as floating point), or a directory of TOML/JSON case files. Gives: the cases, in order, as
+relation, an Arrow table or a pandas/polars frame (where installed; read through DuckDB), a
+:class:`~teilhabe_rules.inputs.population.Population`, or a path, read as every population is
+(:func:`~teilhabe_rules.inputs.population.read_population`: JSON Lines, CSV with its separator and
+decimal mark detected, XLSX, Parquet, a folder of case files; a column named by a data path,
+``bewohner[1].lp2a.kap4``, fills that place; never a float). Gives: the cases, in order, as
 mappings — or :class:`Unreadable` for a line or file that is no case (one error row each).
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Iterator, Mapping
 from decimal import Decimal
 from pathlib import Path
@@ -21,6 +21,7 @@ import duckdb
 
 from ..errors import TeilhabeError
 from ..inputs.cases import read_case_file
+from ..inputs.population import Population, read_population
 from ..paths import PathError, parse_path, set_path
 
 __all__ = ["Unreadable", "read_source"]
@@ -38,6 +39,9 @@ def read_source(source: Any) -> Iterator[Mapping[str, Any] | Unreadable]:
     """The cases of ``source`` (see the module docstring)."""
     if isinstance(source, (str, Path)):
         yield from _read_path(Path(source))
+        return
+    if isinstance(source, Population):
+        yield from _population_rows(source)
         return
     if isinstance(source, duckdb.DuckDBPyRelation):
         yield from _relation_rows(source)
@@ -58,38 +62,29 @@ def read_source(source: Any) -> Iterator[Mapping[str, Any] | Unreadable]:
 
 
 def _read_path(path: Path) -> Iterator[Mapping[str, Any] | Unreadable]:
-    if path.is_dir():
-        for file in sorted(p for p in path.iterdir() if p.suffix.lower() in (".toml", ".json")):
-            try:
-                data, _text = read_case_file(file)
-            except TeilhabeError as exc:
-                yield Unreadable(str(exc).splitlines()[0], str(file))
-                continue
-            yield data if isinstance(data, Mapping) else Unreadable("Ein Fall ist eine Tabelle", str(file))
-        return
-    suffix = path.suffix.lower()
-    if suffix in (".jsonl", ".ndjson", ".json"):
-        with path.open(encoding="utf-8-sig") as handle:
-            for number, line in enumerate(handle, start=1):
-                if not line.strip():
-                    continue
+    """A population file or folder, read as everywhere else (:mod:`teilhabe_rules.inputs.population`:
+    separator, decimal mark and encoding detected, XLSX, Parquet, JSON Lines, case files)."""
+    yield from _population_rows(read_population(path))
+
+
+def _population_rows(population: Population) -> Iterator[Mapping[str, Any] | Unreadable]:
+    with population:
+        for row in population:
+            data, error = row.decoded()
+            where = row.id
+            if error is not None:
+                yield Unreadable(error, where)
+            elif isinstance(data, Mapping):
+                yield data
+            elif isinstance(data, Path):
                 try:
-                    data = json.loads(line, parse_float=Decimal)
-                except ValueError as exc:
-                    yield Unreadable(f"Zeile {number} ist kein JSON: {exc.args[0] if exc.args else exc}",
-                                     f"{path}:{number}")
+                    data, _text = read_case_file(data)
+                except TeilhabeError as exc:
+                    yield Unreadable(str(exc).splitlines()[0], where)
                     continue
-                yield data if isinstance(data, Mapping) else Unreadable(
-                    f"Zeile {number} ist kein Fall (ein JSON-Objekt)", f"{path}:{number}")
-        return
-    con = duckdb.connect()
-    if suffix == ".csv":
-        relation = con.read_csv(str(path), all_varchar=True, header=True)
-    elif suffix == ".parquet":
-        relation = con.read_parquet(str(path))
-    else:
-        raise ValueError(f"„{path}“: Population als .jsonl, .csv, .parquet oder Verzeichnis von Falldateien")
-    yield from _relation_rows(relation)
+                yield data if isinstance(data, Mapping) else Unreadable("Ein Fall ist eine Tabelle", where)
+            else:
+                yield Unreadable("Ein Fall ist eine Tabelle (Schlüssel = Wert)", where)
 
 
 def _relation_rows(relation: duckdb.DuckDBPyRelation) -> Iterator[Mapping[str, Any] | Unreadable]:

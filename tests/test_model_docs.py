@@ -10,8 +10,9 @@ Every other number of a page (prose, tables, worked examples, code blocks) must 
 know: a parameter, table, level or rule-file constant, or a figure of evaluating the models'
 ``beispiel`` blocks and the example cases under examples/ (with and without the bundled agreement
 and the parameter overrides the page documents), exactly or rounded half up (or cut, before „…“)
-to the places the page shows. Dates, legal paragraphs, section and list numbers, versions and
-years are not read as figures; what remains is in ALLOWED with its reason. The models are
+to the places the page shows. Legal paragraphs, section and list numbers, versions and years are
+not read as figures; dates are checked on their own (a validity date, a dated value, a date of an
+example case or of a message). What remains is in ALLOWED / ALLOWED_DATES with its reason. The models are
 evaluated once per run (``known``). The generated handbook (``teilhabe-rules handbuch``) shows all
 of a model's numbers; these descriptions explain them.
 """
@@ -19,6 +20,7 @@ of a model's numbers; these descriptions explain them.
 from __future__ import annotations
 
 import copy
+import datetime as _dt
 import functools
 import itertools
 import json
@@ -223,6 +225,24 @@ MAWO_OVERRIDES: tuple[dict[str, Any], ...] = (
 )
 
 Decimals = frozenset[Decimal]
+DATE = re.compile(r"\b(\d{1,2})\.(\d{1,2})\.(\d{4})\b|\b(\d{4})-(\d{2})-(\d{2})\b")
+
+
+class Found(set[Decimal]):
+    """The numbers found so far, and the dates (``01.01.2020``, ``2026-01-01``)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.dates: set[_dt.date] = set()
+
+
+def dates_in(text: str) -> list[_dt.date]:
+    """The dates of a text, German (``31.12.2027``) or ISO (``2027-12-31``)."""
+    found = []
+    for match in DATE.finditer(text):
+        day, month, year = (match[1], match[2], match[3]) if match[1] else (match[6], match[5], match[4])
+        found.append(_dt.date(int(year), int(month), int(day)))
+    return found
 
 
 @dataclass(frozen=True)
@@ -232,14 +252,16 @@ class Known:
     exact: Decimals
     rounded: tuple[Decimals, ...]
     cut: tuple[Decimals, ...]
+    dates: frozenset[_dt.date]
 
     @classmethod
-    def of(cls, values: set[Decimal]) -> Known:
+    def of(cls, values: Found) -> Known:
         plain = {abs(v) for v in values if v.is_finite()}
         places = [Decimal(1).scaleb(-k) for k in range(PLACES + 1)]
         return cls(frozenset(plain),
                    tuple(frozenset(v.quantize(q, ROUND_HALF_UP) for v in plain if v.adjusted() < 20) for q in places),
-                   tuple(frozenset(v.quantize(q, ROUND_DOWN) for v in plain if v.adjusted() < 20) for q in places))
+                   tuple(frozenset(v.quantize(q, ROUND_DOWN) for v in plain if v.adjusted() < 20) for q in places),
+                   frozenset(values.dates))
 
     def holds(self, number: Decimal, places: int, cut: bool = False) -> bool:
         """Whether ``number`` (shown with ``places`` decimals; ``cut`` for a trailing „…“) is the model's."""
@@ -256,7 +278,9 @@ TEXT_NUMBER = re.compile(r"(?<![\w.,])\d+(?:\.\d+)?(?![\w])")
 STRING_OR_COMMENT = re.compile(r'"[^"\n]*"|#[^\n]*')
 
 
-def _add(values: set[Decimal], value: Any, percent: bool = False) -> None:
+def _add(values: Found, value: Any, percent: bool = False) -> None:
+    if isinstance(value, _dt.date):
+        values.dates.add(value)
     if isinstance(value, bool) or not isinstance(value, (int, Decimal)):
         if isinstance(value, (tuple, list)):
             for item in value:
@@ -267,14 +291,15 @@ def _add(values: set[Decimal], value: Any, percent: bool = False) -> None:
         values.add(Decimal(value).scaleb(2))
 
 
-def _add_text(values: set[Decimal], text: str) -> None:
-    """The numbers of a text the library wrote (an explanation, a message): ``1650``, ``86.6…``."""
+def _add_text(values: Found, text: str) -> None:
+    """The numbers and dates of a text the library wrote (an explanation, a message): ``1650``, ``86.6…``."""
+    values.dates.update(dates_in(text))
     text = re.sub(r"\d{1,2}\.\d{1,2}\.\d{4}|\d{4}-\d{2}-\d{2}|\.rules:\d+", " ", text)
     for number in TEXT_NUMBER.findall(text):
         values.add(Decimal(number))
 
 
-def _add_result(values: set[Decimal], result: teilhabe_rules.Result) -> None:
+def _add_result(values: Found, result: teilhabe_rules.Result) -> None:
     """Every figure of an evaluation: each value of each scope and package, levels, explanations, warnings."""
     def scope(found: Any) -> None:
         for quantity in found.values.values():
@@ -293,7 +318,7 @@ def _add_result(values: set[Decimal], result: teilhabe_rules.Result) -> None:
         _add_text(values, warning)
 
 
-def _add_model(values: set[Decimal], model: teilhabe_rules.Model) -> None:
+def _add_model(values: Found, model: teilhabe_rules.Model) -> None:
     """Parameters (default and dated values), table keys and values, levels, the rule file's constants."""
     checked = model.checked
     for parameter in checked.parameters.values():
@@ -318,7 +343,7 @@ def _add_model(values: set[Decimal], model: teilhabe_rules.Model) -> None:
     _add(values, [number for pair in coverage.counts().values() for number in pair])
 
 
-def _evaluate(values: set[Decimal], model: teilhabe_rules.Model, case: Any, agreement: Any = None,
+def _evaluate(values: Found, model: teilhabe_rules.Model, case: Any, agreement: Any = None,
               at: Any = None, failures: bool = True) -> teilhabe_rules.Result | None:
     """Add the figures of one evaluation; of a failing one (an example that expects an error), its messages'."""
     try:
@@ -331,7 +356,7 @@ def _evaluate(values: set[Decimal], model: teilhabe_rules.Model, case: Any, agre
     return result
 
 
-def _add_differences(values: set[Decimal], results: list[teilhabe_rules.Result]) -> None:
+def _add_differences(values: Found, results: list[teilhabe_rules.Result]) -> None:
     """What a documented override changes: the differences of a case's top-level figures between two of its
     evaluations (``nur Poolen … −14.328,92``)."""
     for first, second in itertools.combinations(results, 2):
@@ -339,6 +364,15 @@ def _add_differences(values: set[Decimal], results: list[teilhabe_rules.Result])
             other = second.root.values.get(key)
             if isinstance(quantity.value, Decimal) and other is not None and isinstance(other.value, Decimal):
                 values.add(quantity.value - other.value)
+
+
+def _leaves(data: Any) -> list[_dt.date]:
+    """The dates among the leaves of a case's data."""
+    if isinstance(data, dict):
+        return [leaf for value in data.values() for leaf in _leaves(value)]
+    if isinstance(data, (list, tuple)):
+        return [leaf for value in data for leaf in _leaves(value)]
+    return [data] if isinstance(data, _dt.date) else []
 
 
 def _cases(page: str) -> list[Any]:
@@ -357,7 +391,7 @@ def _cases(page: str) -> list[Any]:
 @functools.cache
 def known(page: str) -> Known:
     """Everything the page's models know and compute (evaluated once per test run)."""
-    values: set[Decimal] = set()
+    values = Found()
     models = [teilhabe_rules.bundled(name) for name in PAGE_MODELS[page]]
     for model in models:
         _add_model(values, model)
@@ -368,6 +402,8 @@ def known(page: str) -> Known:
                     name: value if isinstance(value, (str, bool)) else str(value)
                     for name, value, _ in example.agreement}})
             _evaluate(values, model, example.case, agreement, example.at)
+            values.dates.update(dates_in(repr(example.case)))
+            values.dates.update(_leaves(example.case))
     folder = EXAMPLES / page
     agreements: list[Any] = [None, *sorted(folder.glob("vereinbarung*.toml"))]
     if page == "mawo":
@@ -375,6 +411,7 @@ def known(page: str) -> Known:
     for path in agreements[1:2]:  # the bundled agreement's values (``Anteil 80 % im Korridor 75–85 %``)
         _add_text(values, re.sub(r"#[^\n]*", " ", path.read_text("utf-8")))
     for case in _cases(page):
+        values.dates.update(dates_in(case.read_text("utf-8") if isinstance(case, Path) else json.dumps(case)))
         results = []
         for agreement in agreements:
             for model in models:  # a case is one model's: the other rejects it
@@ -554,3 +591,33 @@ def test_a_changed_number_is_reported(name: str, right: str, wrong: str) -> None
     assert text.count(right) == 1 and unknown_numbers(name, text) == []
     reported = [s.text for s in unknown_numbers(name, text.replace(right, wrong))]
     assert len(reported) == 1 and reported[0] in wrong and reported[0] not in right, reported
+
+
+# dates a page states that are not the model's, each with its reason
+ALLOWED_DATES: dict[str, dict[str, str]] = {
+    "mawo": {"21.03.2024": "the day of the information event the model's published figures come from"},
+    "bei_nrw3": {"31.12.2019": "the last day before the separation of the benefits on 01.01.2020 (a rule constant)"},
+}
+
+
+def unknown_dates(page: str, text: str) -> list[tuple[int, _dt.date]]:
+    """The dates of a page that are none of its models' (validity, dated values, cases, messages)."""
+    model = known(page)
+    return [(line, date) for line, piece in enumerate(text.splitlines(), start=1) for date in dates_in(piece)
+            if date not in model.dates and date.strftime("%d.%m.%Y") not in ALLOWED_DATES[page]]
+
+
+def test_every_date_is_the_models(page: tuple[str, str]) -> None:
+    """Every date of a page is a validity date, a dated value or a date of an example case or message."""
+    name, text = page
+    assert [f"{name}.md:{line}: {date:%d.%m.%Y}" for line, date in unknown_dates(name, text)] == []
+    for allowed in ALLOWED_DATES[name]:  # no stale allowance
+        assert allowed in text and dates_in(allowed)[0] not in known(name).dates, allowed
+
+
+def test_a_changed_date_is_reported() -> None:
+    """Changing one date of a page (in memory) makes the check report it."""
+    text = DOCS["bei_nrw3"].read_text("utf-8")
+    right, wrong = "ab 27.08.2025 (offenes Ende)", "ab 28.08.2025 (offenes Ende)"
+    assert right in text and unknown_dates("bei_nrw3", text) == []
+    assert [date for _, date in unknown_dates("bei_nrw3", text.replace(right, wrong))] == [_dt.date(2025, 8, 28)]

@@ -10,7 +10,8 @@ Every other number of a page (prose, tables, worked examples, code blocks) must 
 know: a parameter, table, level or rule-file constant, or a figure of evaluating the models'
 ``beispiel`` blocks and the example cases under examples/ (with and without the bundled agreement
 and the parameter overrides the page documents), exactly or rounded half up (or cut, before „…“)
-to the places the page shows. Legal paragraphs, section and list numbers, versions and years are
+to the places the page shows; a number the page writes with a unit (``15 min/Tag``, ``0,48 VK``,
+``45 %``) must be a figure of the models in that unit. Legal paragraphs, section and list numbers, versions and years are
 not read as figures; dates are checked on their own (a validity date, a dated value, a date of an
 example case or of a message). What remains is in ALLOWED / ALLOWED_DATES with its reason. The models are
 evaluated once per run (``known``). The generated handbook (``teilhabe-rules handbuch``) shows all
@@ -228,12 +229,28 @@ Decimals = frozenset[Decimal]
 DATE = re.compile(r"\b(\d{1,2})\.(\d{1,2})\.(\d{4})\b|\b(\d{4})-(\d{2})-(\d{2})\b")
 
 
+# the units a number is checked with when a page writes one right after it (``15 min/Tag``, ``0,48 VK``)
+UNIT = re.compile(r"\s*(%|min\b|h\b|EUR\b|VK\b|Tage?\b|Plätze\b)")
+
+
+def unit_of(text: str | None) -> str | None:
+    """The unit family of a unit text: ``min/Tag`` → ``min``, ``Tage/Platz/Jahr`` → ``Tag``, ``%``."""
+    match = UNIT.match(text or "")
+    return None if match is None else "Tag" if match[1].startswith("Tag") else match[1]
+
+
 class Found(set[Decimal]):
-    """The numbers found so far, and the dates (``01.01.2020``, ``2026-01-01``)."""
+    """The numbers found so far; the same by unit (``units["min"]``); the dates (``01.01.2020``)."""
 
     def __init__(self) -> None:
         super().__init__()
         self.dates: set[_dt.date] = set()
+        self.units: dict[str, set[Decimal]] = {}
+
+    def add_with_unit(self, value: Decimal, unit: str | None) -> None:
+        self.add(value)
+        if unit is not None:
+            self.units.setdefault(unit, set()).add(value)
 
 
 def dates_in(text: str) -> list[_dt.date]:
@@ -246,25 +263,23 @@ def dates_in(text: str) -> list[_dt.date]:
 
 
 @dataclass(frozen=True)
-class Known:
-    """The numbers a model knows, exactly and as shown (rounded half up or cut to 0 … 12 places)."""
+class Numbers:
+    """Numbers exactly and as shown (rounded half up or cut to 0 … 12 places)."""
 
     exact: Decimals
     rounded: tuple[Decimals, ...]
     cut: tuple[Decimals, ...]
-    dates: frozenset[_dt.date]
 
     @classmethod
-    def of(cls, values: Found) -> Known:
+    def of(cls, values: set[Decimal]) -> Numbers:
         plain = {abs(v) for v in values if v.is_finite()}
         places = [Decimal(1).scaleb(-k) for k in range(PLACES + 1)]
         return cls(frozenset(plain),
                    tuple(frozenset(v.quantize(q, ROUND_HALF_UP) for v in plain if v.adjusted() < 20) for q in places),
-                   tuple(frozenset(v.quantize(q, ROUND_DOWN) for v in plain if v.adjusted() < 20) for q in places),
-                   frozenset(values.dates))
+                   tuple(frozenset(v.quantize(q, ROUND_DOWN) for v in plain if v.adjusted() < 20) for q in places))
 
     def holds(self, number: Decimal, places: int, cut: bool = False) -> bool:
-        """Whether ``number`` (shown with ``places`` decimals; ``cut`` for a trailing „…“) is the model's."""
+        """Whether ``number`` (shown with ``places`` decimals; ``cut`` for a trailing „…“) is one of these."""
         number = abs(number)
         if number in self.exact:
             return True
@@ -273,40 +288,58 @@ class Known:
         return number in self.rounded[places] or (cut and number in self.cut[places])
 
 
+@dataclass(frozen=True)
+class Known:
+    """The numbers a model knows (all, and by unit family) and its dates."""
+
+    numbers: Numbers
+    units: dict[str, Numbers]
+    dates: frozenset[_dt.date]
+
+    @classmethod
+    def of(cls, values: Found) -> Known:
+        return cls(Numbers.of(values), {unit: Numbers.of(found) for unit, found in values.units.items()},
+                   frozenset(values.dates))
+
+    def holds(self, number: Decimal, places: int, cut: bool = False, unit: str | None = None) -> bool:
+        """Whether ``number`` is the model's; with a ``unit``, a figure of the model in that unit."""
+        if unit is None:
+            return self.numbers.holds(number, places, cut)
+        return unit in self.units and self.units[unit].holds(number, places, cut)
+
+
 PLACES = 12
 TEXT_NUMBER = re.compile(r"(?<![\w.,])\d+(?:\.\d+)?(?![\w])")
 STRING_OR_COMMENT = re.compile(r'"[^"\n]*"|#[^\n]*')
 
 
-def _add(values: Found, value: Any, percent: bool = False) -> None:
+def _add(values: Found, value: Any, percent: bool = False, unit: str | None = None) -> None:
     if isinstance(value, _dt.date):
         values.dates.add(value)
     if isinstance(value, bool) or not isinstance(value, (int, Decimal)):
         if isinstance(value, (tuple, list)):
             for item in value:
-                _add(values, item, percent)
+                _add(values, item, percent, unit)
         return
-    values.add(Decimal(value))
+    values.add_with_unit(Decimal(value), None if percent else unit)
     if percent:
-        values.add(Decimal(value).scaleb(2))
+        values.add_with_unit(Decimal(value).scaleb(2), "%")
 
 
 def _add_text(values: Found, text: str) -> None:
     """The numbers and dates of a text the library wrote (an explanation, a message): ``1650``, ``86.6…``."""
     values.dates.update(dates_in(text))
     text = re.sub(r"\d{1,2}\.\d{1,2}\.\d{4}|\d{4}-\d{2}-\d{2}|\.rules:\d+", " ", text)
-    for number in TEXT_NUMBER.findall(text):
-        values.add(Decimal(number))
+    for number in TEXT_NUMBER.finditer(text):
+        values.add_with_unit(Decimal(number[0]), unit_of(text[number.end():number.end() + 12]))
 
 
 def _add_result(values: Found, result: teilhabe_rules.Result) -> None:
     """Every figure of an evaluation: each value of each scope and package, levels, explanations, warnings."""
     def scope(found: Any) -> None:
-        for quantity in found.values.values():
-            _add(values, quantity.value, bool(quantity.type and quantity.type.unit.percent))
+        for quantity in (*found.values.values(), *(q for p in found.packages.values() for q in p.values.values())):
+            _add(values, quantity.value, bool(quantity.type and quantity.type.unit.percent), unit_of(quantity.unit))
         for package in found.packages.values():
-            for quantity in package.values.values():
-                _add(values, quantity.value, bool(quantity.type and quantity.type.unit.percent))
             _add(values, [package.computed_level, package.granted_level, package.level])
         for items in found.lists.values():
             for item in items:
@@ -334,10 +367,12 @@ def _add_model(values: Found, model: teilhabe_rules.Model) -> None:
         _add(values, [level.number for level in package.levels])
     for path in {checked.file_of(node.span) for node in checked.nodes.values()}:
         _add_text(values, STRING_OR_COMMENT.sub(" ", Path(path).read_text("utf-8")))
-    # the figures the model's own reasoning states: ``annahme`` and ``quelle`` of parameters and tables
-    for spec in (*checked.parameters.values(), *checked.tables.values()):
-        for text in (*spec.assumptions, *spec.sources):
-            values.update(stated.value for stated in stated_numbers(text))
+    # the figures the model's own words state: title, ``annahme`` and ``quelle`` of parameters and tables
+    texts = [(p.doc, *p.assumptions, *p.sources) for p in checked.parameters.values()]
+    texts += [(t.title, *t.assumptions, *t.sources) for t in checked.tables.values()]
+    for text in (text for group in texts for text in group if text):
+        for stated in stated_numbers(text):
+            values.add_with_unit(stated.value, stated.unit)
     coverage = example_coverage(model)
     _add(values, [coverage.examples, coverage.evaluated])
     _add(values, [number for pair in coverage.counts().values() for number in pair])
@@ -419,7 +454,8 @@ def known(page: str) -> Known:
         _add_differences(values, [result for result in results if result is not None])
     for population in sorted(folder.glob("*.jsonl")):  # the Budgetvergleich over a population (compare)
         summary = compare(models[0], None, population, figures=("budgetvergleich_alt", "budgetvergleich_neu"))
-        values.update(stated.value for stated in stated_numbers(summary.render_text()))
+        for stated in stated_numbers(summary.render_text()):
+            values.add_with_unit(stated.value, stated.unit)
     return Known.of(values)
 
 
@@ -433,6 +469,8 @@ class Stated:
     places: int
     cut: bool  # followed by „…“: more digits follow
     over: int | None = None  # the divisor of a fraction ``174.840/7``
+    unit: str | None = None  # the unit family written right after it: ``min``, ``h``, ``EUR``, ``VK``, ``%``, …
+    context: str = ""  # the page from the number on (a few words): what an allowance names
 
 
 MONTHS = "Januar|Februar|März|April|Mai|Juni|Juli|August|September|Oktober|November|Dezember"
@@ -489,22 +527,28 @@ def stated_numbers(text: str) -> list[Stated]:
             value = Decimal(shown) if english else german(shown)
             places = len(shown.partition("." if english else ",")[2])
             over = int(match.group(3)) if match.group(3) else None
-            found.append(Stated(line, shown, value, places, bool(match.group(2)), over))
+            unit = unit_of(piece[match.end():match.end() + 12]) if over is None else None
+            context = piece[match.start():match.start() + 40]
+            found.append(Stated(line, shown, value, places, bool(match.group(2)), over, unit, context))
     return found
 
 
 def unknown_numbers(page: str, text: str) -> list[Stated]:
     """The numbers of a page that are none of its model's: neither known nor allowed (ALLOWED)."""
     model = known(page)
-    allowed = ALLOWED[page]
     wrong = []
     for stated in stated_numbers(text):
-        if model.holds(stated.value, stated.places, stated.cut) or stated.text in allowed:
+        if model.holds(stated.value, stated.places, stated.cut, stated.unit) or allowance(page, stated):
             continue
         if stated.over and model.holds((stated.value / stated.over).quantize(Decimal("1e-10")), 10):
             continue  # ``174.840/7`` is the budget 24.977,142857…
         wrong.append(stated)
     return wrong
+
+
+def allowance(page: str, stated: Stated) -> str | None:
+    """The allowance of ALLOWED that names this number: the page goes on from the number as the key does."""
+    return next((key for key in ALLOWED[page] if stated.context.startswith(key)), None)
 
 
 UNROUNDED = "the unrounded amount that runde() turns into the next, checked figure (half a cent rounded up)"
@@ -521,11 +565,13 @@ ALLOWED: dict[str, dict[str, str]] = {
         "18,27": "the Regie row per day: its checked EUR/Jahr ÷ 365 Berechnungstage",
         "7,50": "the Sach- und Investitionskosten row per day: its checked EUR/Jahr ÷ 365 Berechnungstage",
         "6.333,48": "15 % (pflegekasse_anteil) of the Jahresbetrag before the cap pflegekasse_hoechstbetrag",
+        "5 Tage weg": "the days of the information event's example trip (5 × 10 h = 50 h are checked)",
     },
     "bei_nrw3": {
         "24.977,15": "the sum of the separately rounded budgets: the contrast to the model's rounding of the sum",
         "30.416667": "365/12 to six places: a value an agreement may set for tage_je_monat",
         "16.033,928": "the measures' part of vergleich_neu, (4 × 60 + 1,5 × 45) × 365/7, before the modules",
+        "20 % × ": "100 % − qa_fachkraftanteil (80 %), the share of the other staff in the QA rate",
         "59,70": "fachmodul_tagessatz + organisationsmodul_tagessatz (38,50 + 21,20)",
         "3.139,125": UNROUNDED,
         "3.759,425": UNROUNDED,
@@ -557,11 +603,13 @@ def test_every_number_is_the_models(page: tuple[str, str]) -> None:
 def test_the_allowed_numbers_are_on_the_page(page: tuple[str, str]) -> None:
     """No stale allowance: every allowed number is stated on its page and is not the model's."""
     name, text = page
-    stated = {s.text: s for s in stated_numbers(text)}
-    for number in ALLOWED[name]:
-        assert number in stated, number
-        s = stated[number]
-        assert not known(name).holds(s.value, s.places, s.cut), f"{number} is the model's: no allowance needed"
+    used = {}
+    for s in stated_numbers(text):
+        key = allowance(name, s)
+        if key is not None:
+            used[key] = s
+            assert not known(name).holds(s.value, s.places, s.cut, s.unit), f"{key} is the model's: no allowance"
+    assert sorted(set(ALLOWED[name]) - set(used)) == []
 
 
 def test_numbers_are_read_as_the_pages_write_them() -> None:
@@ -582,6 +630,8 @@ def test_numbers_are_read_as_the_pages_write_them() -> None:
     ("mawo", "| LP 2a | 1.832,80 | 5,02 |", "| LP 2a | 1.832,80 | 5,20 |"),  # a daily rate
     ("mawo", "| Budget des Angebots | 373.529,36 EUR/Jahr", "| Budget des Angebots | 373.592,36 EUR/Jahr"),
     ("mawo", "Nettobetrag 39.031,20 EUR", "Nettobetrag 39.013,20 EUR"),
+    ("mawo", "| Pflegegrad 3 | 2 | 24 min/Tag |", "| Pflegegrad 3 | 2 | 25 min/Tag |"),  # an integer with its unit
+    ("mawo", "„Musterhaus“: 24 Plätze", "„Musterhaus“: 23 Plätze"),
     ("bei_nrw3", "monatlich 1.570,98 EUR", "monatlich 1.570,89 EUR"),
     ("bei_nrw3", "Differenz: −17.819,46", "Differenz: −17.819,64"),  # the compare output
 ])

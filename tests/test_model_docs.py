@@ -11,11 +11,12 @@ know: a parameter, table, level or rule-file constant, or a figure of evaluating
 ``beispiel`` blocks and the example cases under examples/ (with and without the bundled agreement
 and the parameter overrides the page documents), exactly or rounded half up (or cut, before „…“)
 to the places the page shows; a number the page writes with a unit (``15 min/Tag``, ``0,48 VK``,
-``45 %``) must be a figure of the models in that unit. Legal paragraphs, section and list numbers, versions and years are
-not read as figures; dates are checked on their own (a validity date, a dated value, a date of an
-example case or of a message). What remains is in ALLOWED / ALLOWED_DATES with its reason. The models are
-evaluated once per run (``known``). The generated handbook (``teilhabe-rules handbuch``) shows all
-of a model's numbers; these descriptions explain them.
+``45 %``) must be a figure of the models in that unit. Legal paragraphs, section and list numbers,
+versions and years are not read as figures; dates are checked on their own (a validity date, a
+dated value, a date of an example case or of a message). What remains is in ALLOWED /
+ALLOWED_DATES with its reason. The models are evaluated once per run (``known``). The generated
+handbook (``teilhabe-rules handbuch``) shows all of a model's numbers; these descriptions explain
+them.
 """
 
 from __future__ import annotations
@@ -481,13 +482,16 @@ NOT_FIGURES = re.compile("|".join((
     r"§+\s*\d+[a-z]?(?:\s+Abs\.\s*\d+(?:,\s*\d+)*(?:\s*[a-z]\b)?)?(?:\s+(?:Nr\.|Satz)\s*\d+)?",  # § 78 Abs. 2 Nr. 1
     r"\bArt\.\s*\d+(?:\s+Abs\.\s*\d+)?",  # Art. 26 Abs. 4 BTHG
     r"\bAbschnitte?\s+\d+(?:\.\d+)?", r"\bsiehe \d+(?:\.\d+)?\.?", r"\(\d+\.\d+\)",  # Abschnitt 4, siehe 5., (3.1)
-    r"\bVersion \d+\.\d+", r"\b\d\.\d(?=[\s,)/\-–]|$)",  # Version 2024.1, BEI_NRW 3.0, 2.0-Fall
+    r"\bVersion \d+\.\d+",  # Version 2024.1
     r"\.rules:\d+",  # a rule's source line
     r"\b(?:19|20)\d\d\b(?![.,]\d|\s*(?:EUR|h\b|Tage|min|%|VK|Plätze))",  # a year: seit 2024, Stand 2024
 )))
+# in German notation a dot before one digit is no thousands separator: a version (BEI_NRW 3.0, 2.0-Fall)
+VERSION = re.compile(r"\b\d\.\d(?=[\s,)/\-–]|$)")
 HEADING_OR_ITEM = re.compile(r"^(?:#+\s+\d+(?:\.\d+)*\.?|\s*\d+\.\s)")  # ## 3.1 …, 1. **Bedarf …
-GERMAN = re.compile(r"(?<![\w.,/])(\d{1,3}(?:\.\d{3})+(?:,\d+)?|\d+(?:,\d+)?)(…)?(?:\s*/\s*(\d+)\b)?(?![\w]|[.,]\d)")
-ENGLISH = re.compile(r"(?<![\w.,/])(\d+(?:\.\d+)?)(…)?(?:\s*/\s*(\d+)\b)?(?![\w]|\.\d)")
+# a number, „…“ when more digits follow, and the divisor of a fraction (``174.840/7``; ``0 / 7`` is a list)
+GERMAN = re.compile(r"(?<![\w.,/])(\d{1,3}(?:\.\d{3})+(?:,\d+)?|\d+(?:,\d+)?)(…)?(?:/(\d+)\b)?(?![\w]|[.,]\d)")
+ENGLISH = re.compile(r"(?<![\w.,/])(\d+(?:\.\d+)?)(…)?(?:/(\d+)\b)?(?![\w]|\.\d)")
 
 
 def _segments(text: str) -> list[tuple[int, str, bool]]:
@@ -496,7 +500,7 @@ def _segments(text: str) -> list[tuple[int, str, bool]]:
     found: list[tuple[int, str, bool]] = []
     lines = text.splitlines()
     fence: str | None = None
-    english_block = False
+    english_block = in_code = False
     for number, line in enumerate(lines, start=1):
         if line.startswith("```"):
             if fence is None:
@@ -511,8 +515,10 @@ def _segments(text: str) -> list[tuple[int, str, bool]]:
             found.append((number, line, english_block))
             continue
         line = HEADING_OR_ITEM.sub(" ", line)
+        in_code = in_code and bool(line.strip())  # inline code may go on over a line break, not a paragraph
         for index, piece in enumerate(line.split("`")):
-            found.append((number, piece, index % 2 == 1))
+            found.append((number, piece, in_code != (index % 2 == 1)))
+        in_code = in_code != (line.count("`") % 2 == 1)
     return found
 
 
@@ -522,6 +528,7 @@ def stated_numbers(text: str) -> list[Stated]:
     found = []
     for line, piece, english in _segments(text):
         piece = NOT_FIGURES.sub(lambda m: " " * len(m.group(0)), piece)
+        piece = piece if english else VERSION.sub("   ", piece)
         for match in (ENGLISH if english else GERMAN).finditer(piece):
             shown = match.group(1)
             value = Decimal(shown) if english else german(shown)
@@ -623,6 +630,9 @@ def test_numbers_are_read_as_the_pages_write_them() -> None:
         ("25,857142", Decimal("25.857142"), 6, True, None), ("174.840", Decimal(174840), 0, False, 7),
         ("1", Decimal(1), 0, False, None), ("28.41", Decimal("28.41"), 2, False, None),
         ("0.0311", Decimal("0.0311"), 4, False, None)]
+    # inline code that goes on over a line break; a list ``0 / 7`` is no fraction
+    assert [s.value for s in stated_numbers("ab `x = 1.5\nh/Woche` und 2,5 h, 0 / 7 / 21")] == [
+        Decimal("1.5"), Decimal("2.5"), 0, 7, 21]
 
 
 @pytest.mark.parametrize(("name", "right", "wrong"), [

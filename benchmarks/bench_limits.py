@@ -2,7 +2,7 @@
 
 Run: ``python benchmarks/bench_limits.py`` (from the checkout, with the package installed).
 
-Part 1 times each adversarial rule file of issue 10 from text to the located error (each target
+Part 1 times each adversarial rule file from text to the located error (each target
 1 s, for inputs up to 50 MB), through ``teilhabe_rules.loads`` — file size, nesting, chains,
 wide expressions, huge words, texts and numbers, and a limit passed at the end of a file just
 under the size limit (the worst case: the whole file is parsed first).

@@ -807,7 +807,7 @@ class TestPlantedEntries:
         assert len(counted) == len(BUNDLED)
 
     def test_command_line(self, tmp_path: Path) -> None:
-        """The issue's attack: every entry overwritten with a pickle that runs code, then
+        """The attack: every entry overwritten with a pickle that runs code, then
         ``teilhabe-rules check models/mawo.rules``."""
         folder = tmp_path / "cache"
         command = [sys.executable, "-m", "teilhabe_rules", "check", str(ROOT / "models/mawo.rules")]

@@ -1,6 +1,6 @@
 """BEI_NRW 3.0 model content: the legacy rate dated by the case's own months, einfache Assistenz,
 the Korridormodell for QA, the Budgetvergleich old vs new, the absence rule, version naming and
-the case-format frictions of issue 15."""
+the frictions of the case format."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""MAWo model content (issue 15, points 8–13): night Bezugsgröße, LP 1b from expected days,
+"""MAWo model content: night Bezugsgröße, LP 1b from expected days,
 pooling of the red (joint) parts, Übergangseinstufung, ILB 4 per working day, marked assumptions,
 the PG-0 level of LP 2b and the § 43a cap of 2025 — and the figures the docs and examples print."""
 
@@ -25,8 +25,8 @@ DOC = ROOT / "docs" / "models" / "mawo.md"
 SETTINGS = settings(max_examples=examples(30), deadline=None,
                     suppress_health_check=[HealthCheck.function_scoped_fixture])
 
-# The model before issue 15, restored by an agreement: LP 1b on all opening days, no pooling.
-BEFORE_ISSUE_15 = {"parameter": {"lp1b_krankheitstage": "250 Tage/Platz/Jahr", "lp2a_poolanteil": "100 %",
+# The model's earlier version, restored by an agreement: LP 1b on all opening days, no pooling.
+EARLIER_VERSION = {"parameter": {"lp1b_krankheitstage": "250 Tage/Platz/Jahr", "lp2a_poolanteil": "100 %",
                                  "lp3a_poolanteil": "100 %"}}
 
 
@@ -103,8 +103,8 @@ class TestNightBezugsgroesse:
     def test_six_places_with_a_night_watch_for_eighteen(self, model, person) -> None:
         own = model.evaluate(with_changes(person, plaetze=6))
         shared = model.evaluate(with_changes(person, plaetze=6, nacht_bezugsgroesse=18))
-        # the issue's figure: LP 0 + LP 1b came to ~88 EUR/day per person in a six-place house
-        before = model.evaluate(with_changes(person, plaetze=6), agreement=BEFORE_ISSUE_15)
+        # the earlier version's figure: LP 0 + LP 1b came to ~88 EUR/day per person in a six-place house
+        before = model.evaluate(with_changes(person, plaetze=6), agreement=EARLIER_VERSION)
         lp0, lp1b = "bewohner[1].lp0.eur_tag", "bewohner[1].lp1b.eur_tag"
         assert round(before.value(lp0) + before.value(lp1b), 2) == Decimal("88.17")
         assert round(own.value(lp0), 2) == Decimal("59.60")
@@ -179,7 +179,7 @@ class TestBlueRed:
                                                   "lp3a_erbringung": {"6": "einzeln", "9": "einzeln"}}})
         result = model.evaluate(person, agreement=blue)
         assert result.value("bewohner[1].lp2a.poolfaktor") == 1 and result.value("bewohner[1].lp3a.poolfaktor") == 1
-        assert result.value("bewohner[1].tagessatz") == Decimal("123.88")  # the figure before issue 15
+        assert result.value("bewohner[1].tagessatz") == Decimal("123.88")  # the earlier version's figure
         assert model.evaluate(person).value("bewohner[1].tagessatz") == Decimal("115.68")
 
     def test_every_area_has_a_flag_with_an_assumption(self, model) -> None:
@@ -320,7 +320,7 @@ class TestPublishedAndDocumentedFigures:
         assert round(model.evaluate(house).value("budget_jahr"), 2) == Decimal("373529.36")
         agreed = model.evaluate(house, agreement=EXAMPLES / "vereinbarung_haus_linde.toml")
         assert round(agreed.value("budget_jahr"), 2) == Decimal("387450.60")
-        before = model.evaluate(house, agreement=BEFORE_ISSUE_15)
+        before = model.evaluate(house, agreement=EARLIER_VERSION)
         assert round(before.value("budget_jahr"), 2) == Decimal("405379.49")
         assert [before.value(f"bewohner[{i}].tagessatz") for i in range(1, 7)] == [
             Decimal(x) for x in ("131.14", "197.97", "227.60", "140.89", "258.38", "133.21")]

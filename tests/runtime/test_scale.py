@@ -70,14 +70,14 @@ class _CountingSum:
 
 
 class TestResidents:
-    """Issue 10, point 7: a case of 10,000 residents; aggregates inside list elements are
+    """A case of 10,000 residents; aggregates inside list elements are
     computed once per list, not once per element."""
 
     def test_ten_thousand_residents(self, model: teilhabe_rules.Model) -> None:
         case = residents(10_000)
         started = time.perf_counter()
         result = model.evaluate(case)
-        assert time.perf_counter() - started < 10  # the issue's bound; about 0.5 s (was 14 s)
+        assert time.perf_counter() - started < 10  # a generous bound; about 0.5 s (was 14 s)
         assert result.value("anzahl_bewohner") == 10_000
         shares = [result.value(("bewohner", i, "anteil")) for i in (1, 5_000, 10_000)]
         total = result.value("gesamt")

@@ -52,7 +52,7 @@ def rejected(text: str, filename: str = "grenze.rules") -> RuleSyntaxError:
 
 
 class TestNesting:
-    """Issue 10, point 5: deep nesting is found while parsing, not after parsing megabytes."""
+    """Deep nesting is found while parsing, not after parsing megabytes."""
 
     def test_nested_inline_tables_just_under_the_size_limit(self, no_lark_path: None) -> None:
         depth = (MAX_RULE_FILE_CHARS - 200) // 6
@@ -124,7 +124,7 @@ class TestNesting:
 
 
 class TestLongWords:
-    """Issue 10, point 6: a word of 200,000 characters is rejected at once, with no
+    """A word of 200,000 characters is rejected at once, with no
     did-you-mean comparison over its length."""
 
     @pytest.fixture

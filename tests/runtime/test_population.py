@@ -87,7 +87,7 @@ class TestGermanExcelCsv:
         assert rows(path, separator=";")[0][1] == {"beginn": "01.03.2025", "stunden": "250.5", "name": "Jürgen Müller"}
 
     def test_a_quoted_decimal_comma_in_a_comma_file_is_the_file_s_notation(self, tmp_path: Path) -> None:
-        """The case of the issue: ``"250,5"`` in a comma CSV is decimal comma — for the whole file."""
+        """``"250,5"`` in a comma CSV is decimal comma — for the whole file."""
         path = tmp_path / "fälle.csv"
         path.write_text('beginn,stunden\n2025-03-01,"250,5"\n2025-03-01,250.5\n2025-03-01,"1.250,5"\n',
                         encoding="utf-8")

@@ -262,7 +262,7 @@ class TestEveryLineIsAccountedFor:
 
 
 class TestTheReportedLosses:
-    """The cases of the issue: one bad line lost every later row, or the whole file."""
+    """Once, one bad line lost every later row, or the whole file."""
 
     def test_one_latin1_line_among_400(self, flat: teilhabe_rules.Model, tmp_path: Path) -> None:
         lines = [GOOD.encode()] * 400

@@ -219,6 +219,36 @@ class TestParquet:
         with pytest.raises(CaseError, match="keine gültige Parquet-Datei"):
             read_population(path)
 
+    @staticmethod
+    def one_row(path: Path, name: str) -> None:
+        with duckdb.connect() as connection:
+            connection.execute(f"COPY (SELECT '{name}' AS name) TO '{path}' (FORMAT parquet)")
+
+    def test_reads_the_named_file_only(self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        """A name with pattern characters is that file, not a pattern of other files; a pattern
+        that names no file is a missing file (never the files it would match)."""
+        for name in ("b1", "c1", "[bc]1"):
+            self.one_row(tmp_path / f"{name}.parquet", name.strip("[]"))
+        assert rows(tmp_path / "[bc]1.parquet") == [("Zeile 1", {"name": "bc]1"}, None)]
+        monkeypatch.chdir(tmp_path)
+        assert rows(Path("[bc]1.parquet")) == [("Zeile 1", {"name": "bc]1"}, None)]
+        from teilhabe_rules.inputs.population import count_rows
+        assert count_rows(tmp_path / "[bc]1.parquet") == 1
+        for pattern in ("*.parquet", "?1.parquet", "[c]1.parquet"):
+            with pytest.raises(CaseError, match="die Datei fehlt"):
+                read_population(tmp_path / pattern)
+            assert count_rows(tmp_path / pattern) is None
+
+    def test_home_is_not_expanded(self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        home = tmp_path / "home"
+        home.mkdir()
+        self.one_row(home / "x.parquet", "daheim")
+        (tmp_path / "work" / "~").mkdir(parents=True)
+        self.one_row(tmp_path / "work" / "~" / "x.parquet", "hier")
+        monkeypatch.setenv("HOME", str(home))
+        monkeypatch.chdir(tmp_path / "work")
+        assert rows(Path("~/x.parquet")) == [("Zeile 1", {"name": "hier"}, None)]
+
 
 class TestFlatLayout:
     """Nested lists written flat: one row per element below its case's key."""

@@ -245,3 +245,38 @@ def test_a_sheet_has_at_most_excel_s_rows(tmp_path: Path, monkeypatch: pytest.Mo
         write_table(tmp_path / "t.xlsx", sheet, "xlsx")
     assert caught.value.diagnostics[0].hint == "große Tabellen als .parquet oder .csv schreiben"
     assert not list(tmp_path.iterdir())  # nothing half-written
+
+
+class TestParquetWritesTheNamedFile:
+    """DuckDB reads ``*``, ``?``, ``[…]`` in a path as a pattern and ``~`` as the home directory:
+    the Parquet writer reaches exactly the file it is given."""
+
+    SHEET = Sheet("t", (Column("n"), Column("wert", "EUR", "zahl")), [("a", Decimal("1.50"))])
+
+    @staticmethod
+    def read(path: Path) -> list[tuple[object, ...]]:
+        with duckdb.connect() as connection:
+            return connection.execute("SELECT * FROM read_parquet(?)", [str(path)]).fetchall()
+
+    def test_pattern_characters(self, tmp_path: Path) -> None:
+        planted = tmp_path / "outa.parquet.unvollständig.csv"  # what the pattern of the staged table matches
+        planted.write_text("c0,c1\nfremd,999\n", encoding="utf-8")
+        target = tmp_path / "out[ab].parquet"
+        write_table(target, self.SHEET, "parquet")
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["out[ab].parquet", planted.name]
+        with duckdb.connect() as connection:
+            got = connection.execute(f"SELECT * FROM read_parquet('{tmp_path}/out?ab?.parquet')").fetchall()
+        assert got == [("a", Decimal("1.50"))]
+
+    def test_home_is_not_expanded(self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        home = tmp_path / "home"
+        home.mkdir()
+        (tmp_path / "work" / "~").mkdir(parents=True)
+        monkeypatch.setenv("HOME", str(home))
+        monkeypatch.chdir(tmp_path / "work")
+        write_table("~/x.parquet", self.SHEET, "parquet")
+        assert not list(home.iterdir())
+        assert [p.name for p in (tmp_path / "work" / "~").iterdir()] == ["x.parquet"]
+        with duckdb.connect() as connection:
+            got = connection.execute(f"SELECT * FROM read_parquet('{tmp_path}/work/?/x.parquet')").fetchall()
+        assert got == [("a", Decimal("1.50"))]

@@ -33,6 +33,7 @@ from typing import IO, Any
 
 import attrs
 
+from ..duck import Sandbox
 from ..errors import CaseError, Diagnostic, Location, did_you_mean
 from .cases import DocumentError, parse_document
 from .tabular import Column, DecimalMark, TableCase, TableRow, assemble, parse_column
@@ -468,15 +469,23 @@ class Population:
         import duckdb
 
         name = str(self.path)
-        connection = duckdb.connect(config={"threads": 1})
+
+        def failure(reason: str) -> CaseError:
+            return CaseError(Diagnostic(f"Die Population „{name}“ lässt sich nicht lesen: {reason}",
+                                        Location(name, 1, 1), code="population"))
+
+        if not self.path.is_file():  # DuckDB would read a name with * ? [ ] as a pattern of other files
+            raise failure("die Datei fehlt" if not self.path.exists() else "keine Datei")
         try:
-            result = connection.execute("SELECT * FROM read_parquet(?)", [name])
+            sandbox = Sandbox([self.path])
+        except OSError as exc:
+            raise failure(exc.strerror or str(exc)) from None
+        try:
+            result = sandbox.connection.execute("SELECT * FROM read_parquet(?)", sandbox.paths)
         except duckdb.Error as exc:
-            connection.close()
-            reason = "die Datei fehlt" if not self.path.exists() else f"keine gültige Parquet-Datei ({exc})"
-            raise CaseError(Diagnostic(f"Die Population „{name}“ lässt sich nicht lesen: {reason}",
-                                       Location(name, 1, 1), code="population")) from None
-        self._closers.append(connection.close)
+            sandbox.close()
+            raise failure(f"keine gültige Parquet-Datei ({exc})") from None
+        self._closers.append(sandbox.close)
         header = [item[0] for item in result.description or ()]
         columns = _columns(header, name, 1)
 
@@ -661,10 +670,12 @@ def count_rows(path: str | Path) -> int | None:
 def _parquet_count(path: Path) -> int | None:
     import duckdb
 
+    if not path.is_file():
+        return None
     try:
-        with duckdb.connect(config={"threads": 1}) as connection:
-            found = connection.execute("SELECT count(*) FROM read_parquet(?)", [str(path)]).fetchone()
-    except duckdb.Error:
+        with Sandbox([path]) as sandbox:
+            found = sandbox.connection.execute("SELECT count(*) FROM read_parquet(?)", sandbox.paths).fetchone()
+    except (duckdb.Error, OSError):
         return None
     return int(found[0]) if found else None
 

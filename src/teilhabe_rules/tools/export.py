@@ -35,6 +35,7 @@ from typing import IO, Any
 import attrs
 
 from ..atomic import AtomicFile, open_partial, partial_path
+from ..duck import Sandbox
 from ..errors import CaseError, Diagnostic
 from ..runtime.quantities import json_value
 
@@ -309,11 +310,15 @@ def _write_parquet(target: Path, sheet: Sheet, staging: Path | None = None) -> N
             select = ", ".join(
                 f"CAST(c{index} AS {kind}) AS {_quote(name)}"
                 for index, (name, kind) in enumerate(zip(names, types, strict=True)))
-            with duckdb.connect(config={"threads": 1}) as connection:
-                connection.execute(
+            with Sandbox([staged, path]) as sandbox:
+                source, written = sandbox.paths
+                sandbox.connection.execute(
                     f"COPY (SELECT {select} FROM read_csv(?, header = true, all_varchar = true, "
-                    f"quote = '\"', escape = '\"', delim = ',')) TO '{_literal(str(path))}' (FORMAT parquet)",
-                    [str(staged)])
+                    f"quote = '\"', escape = '\"', delim = ',')) "
+                    f"TO '{_literal(written)}' (FORMAT parquet, USE_TMP_FILE false)",
+                    [source])
+        except duckdb.Error as exc:
+            raise OSError(f"DuckDB: {exc}") from None
         finally:
             staged.unlink(missing_ok=True)
 

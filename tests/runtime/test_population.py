@@ -188,6 +188,34 @@ class TestXlsx:
             read_population(path, sheet="Falle")
         assert caught.value.diagnostics[0].hint == "meinten Sie „Fälle“?"
 
+    def test_a_formula_without_its_value_is_an_error_of_its_row(self, tmp_path: Path) -> None:
+        """A workbook written by a program holds formulas but no calculated values: such a cell
+        is no empty cell (an input would silently take its default), its row is an error."""
+        path = tmp_path / "formeln.xlsx"
+        book = openpyxl.Workbook()
+        sheet = book.active
+        assert sheet is not None
+        sheet.append(["beginn", "stunden", "name"])
+        sheet.append([dt.date(2025, 3, 1), 12, "=\"An\"&\"ne\""])
+        sheet.append([dt.date(2025, 3, 1), "=1+2", "Bert"])
+        sheet.append([dt.date(2025, 3, 1), 4, "Cem"])
+        book.save(path)
+        found = rows(path)
+        assert [row[0] for row in found] == ["Zeile 2", "Zeile 3", "Zeile 4"]
+        assert found[0][1] is None and "Spalte 3: die Zelle hat die Formel „=\"An\"&\"ne\"“" in str(found[0][2])
+        assert found[1][1] is None and "Spalte 2: die Zelle hat die Formel „=1+2“" in str(found[1][2])
+        assert found[2] == ("Zeile 4", {"beginn": dt.date(2025, 3, 1), "stunden": 4, "name": "Cem"}, None)
+        # as Excel saves it: the formula with its calculated value, which is read
+        import zipfile
+        calculated = tmp_path / "berechnet.xlsx"
+        with zipfile.ZipFile(path) as source, zipfile.ZipFile(calculated, "w") as target:
+            for item in source.infolist():
+                data = source.read(item)
+                if item.filename == "xl/worksheets/sheet1.xml":
+                    data = data.replace(b"<f>1+2</f><v />", b"<f>1+2</f><v>3</v>")
+                target.writestr(item, data)
+        assert rows(calculated)[1] == ("Zeile 3", {"beginn": dt.date(2025, 3, 1), "stunden": 3, "name": "Bert"}, None)
+
     def test_not_a_workbook(self, tmp_path: Path) -> None:
         path = tmp_path / "fälle.xlsx"
         path.write_text("kein Zip", encoding="utf-8")

@@ -439,18 +439,39 @@ class Population:
             raise CaseError(Diagnostic(f"„{name}“ hat kein Blatt „{sheet}“", code="population",
                                        hint=did_you_mean(sheet, names) or "Blätter: " + ", ".join(names)))
         self.sheet = chosen
+        # the same sheet with its formulas: a formula whose value the file does not hold (a workbook
+        # written by a program, never calculated) is an error of its row, not an empty cell
+        try:
+            with_formulas = openpyxl.load_workbook(self.path, read_only=True, data_only=False)
+        except (OSError, zipfile.BadZipFile, InvalidFileException, KeyError, ValueError) as exc:
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else "keine gültige Excel-Mappe (.xlsx)"
+            raise CaseError(Diagnostic(f"Die Population „{name}“ lässt sich nicht lesen: {reason}",
+                                       Location(name, 1, 1), code="population")) from None
+        self._closers.append(with_formulas.close)
+        formulas = with_formulas[chosen].iter_rows(values_only=True)
         rows = book[chosen].iter_rows(values_only=True)
         for number, values in enumerate(rows, start=1):
+            next(formulas, ())
             if any(_filled(v) for v in values):
                 header = [("" if v is None else str(v)) for v in values]
                 while header and not header[-1].strip():
                     header.pop()
                 columns = _columns(header, name, number)
-                return columns, self._sheet_rows(rows, number, len(columns))
+                return columns, self._sheet_rows(rows, formulas, number, len(columns))
         return [], iter(())
 
-    def _sheet_rows(self, rows: Iterator[tuple[Any, ...]], header: int, width: int) -> Iterator[TableRow]:
+    def _sheet_rows(self, rows: Iterator[tuple[Any, ...]], formulas: Iterator[tuple[Any, ...]], header: int,
+                    width: int) -> Iterator[TableRow]:
         for number, values in enumerate(rows, start=header + 1):
+            written = next(formulas, ())
+            uncalculated = [(index, text) for index, (value, text)
+                            in enumerate(zip(values, written, strict=False), start=1)
+                            if value is None and isinstance(text, str) and text.startswith("=")]
+            if uncalculated:
+                index, text = uncalculated[0]
+                yield (number, None, f"Spalte {index}: die Zelle hat die Formel „{text}“, aber die Mappe keinen "
+                       "berechneten Wert dafür (in Excel öffnen und speichern: Excel rechnet und speichert ihn)", 0)
+                continue
             if not any(_filled(v) for v in values):
                 self.empty += 1
                 continue

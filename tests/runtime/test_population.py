@@ -247,6 +247,19 @@ class TestParquet:
         with pytest.raises(CaseError, match="keine gültige Parquet-Datei"):
             read_population(path)
 
+    def test_a_float_column_is_read_as_its_shortest_text(self, tmp_path: Path) -> None:
+        """FLOAT (32 bits, pandas' float32) holds 250.1 as 250.100006103515625: read as 250.1, as
+        DOUBLE is read as the Decimal of its shortest text, in lists and records too."""
+        path = tmp_path / "f32.parquet"
+        with duckdb.connect() as connection:
+            connection.execute(
+                "COPY (SELECT * FROM (VALUES (250.1::FLOAT, [0.1::FLOAT, 2.5::FLOAT], {'a': 0.7::FLOAT}, 0.1::DOUBLE,"
+                " 'x y')) t(stunden, liste, satz, doppelt, \"name \"\"z\"\"\"))"
+                " TO '" + str(path) + "' (FORMAT parquet)")
+        assert rows(path) == [("Zeile 1", {"stunden": Decimal("250.1"), "liste": [Decimal("0.1"), Decimal("2.5")],
+                                           "satz": {"a": Decimal("0.7")}, "doppelt": Decimal("0.1"),
+                                           'name "z"': "x y"}, None)]
+
     @staticmethod
     def one_row(path: Path, name: str) -> None:
         with duckdb.connect() as connection:

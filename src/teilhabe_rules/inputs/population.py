@@ -503,21 +503,42 @@ class Population:
             raise failure(exc.strerror or str(exc)) from None
         try:
             result = sandbox.connection.execute("SELECT * FROM read_parquet(?)", sandbox.paths)
+            described = result.description or ()
+            kinds = [str(item[1]) for item in described]
+            if any(_FLOAT.search(kind) for kind in kinds):
+                # a FLOAT (32 bits) is read as the double of its shortest text: 250.1, not 250.10000610351562
+                names = [f"c{index}" for index in range(len(kinds))]
+                select = ", ".join(
+                    f"CAST(CAST({column} AS {_FLOAT.sub('VARCHAR', kind)}) AS {_FLOAT.sub('DOUBLE', kind)})"
+                    if _FLOAT.search(kind) else column for column, kind in zip(names, kinds, strict=True))
+                result = sandbox.connection.execute(
+                    f"SELECT {select} FROM read_parquet(?) AS t({', '.join(names)})", sandbox.paths)
         except duckdb.Error as exc:
             sandbox.close()
             raise failure(f"keine gültige Parquet-Datei ({exc})") from None
         self._closers.append(sandbox.close)
-        header = [item[0] for item in result.description or ()]
+        header = [item[0] for item in described]
         columns = _columns(header, name, 1)
 
         def rows() -> Iterator[TableRow]:
             number = 0
-            while batch := result.fetchmany(1024):
+            while True:
+                try:
+                    batch = result.fetchmany(1024)
+                except duckdb.Error as exc:
+                    raise CaseError(Diagnostic(
+                        f"Die Population lässt sich nicht lesen (nach Zeile {number}): keine gültige Parquet-Datei "
+                        f"({exc})", Location(name, number + 1, 1), code="population")) from None
+                if not batch:
+                    return
                 for values in batch:
                     number += 1
                     yield self._typed(number, list(values))
 
         return columns, rows()
+
+
+_FLOAT = re.compile(r"\bFLOAT\b")  # DuckDB's 32-bit floating-point type in a column's type
 
 
 def _filled(value: Any) -> bool:

@@ -216,6 +216,31 @@ class TestXlsx:
                 target.writestr(item, data)
         assert rows(calculated)[1] == ("Zeile 3", {"beginn": dt.date(2025, 3, 1), "stunden": 3, "name": "Bert"}, None)
 
+    def test_numbers_to_excel_s_fifteen_digits(self, tmp_path: Path) -> None:
+        """A number cell holds a double: read to the 15 significant digits Excel shows and
+        calculates with (0,1 + 0,2 computed in a sheet is stored as 0.30000000000000004)."""
+        path = tmp_path / "zahlen.xlsx"
+        book = openpyxl.Workbook()
+        sheet = book.active
+        assert sheet is not None
+        sheet.append(["fall", "stunden"])
+        for key, number in (("a", 0.5), ("b", 250.5), ("c", 1.5), ("d", 12.0), ("e", 7)):
+            sheet.append([key, number])
+        book.save(path)
+        # the digits Excel writes of a computed cell (openpyxl writes fewer)
+        import zipfile
+        saved = tmp_path / "excel.xlsx"
+        with zipfile.ZipFile(path) as source, zipfile.ZipFile(saved, "w") as target:
+            for item in source.infolist():
+                data = source.read(item)
+                if item.filename == "xl/worksheets/sheet1.xml":
+                    data = data.replace(b"<v>0.5</v>", b"<v>0.30000000000000004</v>")
+                    data = data.replace(b"<v>1.5</v>", b"<v>3703.6800000000003</v>")
+                target.writestr(item, data)
+        found = {row[0]: row[1]["stunden"] for row in rows(saved)}  # type: ignore[index]
+        assert found == {"a": Decimal("0.3"), "b": Decimal("250.5"), "c": Decimal("3703.68"), "d": Decimal("12"),
+                         "e": 7}
+
     def test_not_a_workbook(self, tmp_path: Path) -> None:
         path = tmp_path / "fälle.xlsx"
         path.write_text("kein Zip", encoding="utf-8")

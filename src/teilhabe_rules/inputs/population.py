@@ -547,7 +547,11 @@ def _filled(value: Any) -> bool:
 
 def _sheet_value(value: Any) -> Any:
     """A spreadsheet cell's value for a case: a number as the Decimal of its text (exact as
-    shown: ``250.5``, not the binary fraction), a date-time at midnight as its date."""
+    shown: ``250.5``, not the binary fraction) to Excel's 15 significant digits (a computed
+    ``0,1 + 0,2`` is stored as 0.30000000000000004 and shown and used by Excel as 0,3), a
+    date-time at midnight as its date."""
+    if isinstance(value, float) and math.isfinite(value):
+        return Decimal(format(value, ".15g"))
     if isinstance(value, _dt.datetime):
         return value.date() if value.time() == _dt.time() else value
     if isinstance(value, _dt.time):

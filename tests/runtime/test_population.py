@@ -241,6 +241,33 @@ class TestXlsx:
         assert found == {"a": Decimal("0.3"), "b": Decimal("250.5"), "c": Decimal("3703.68"), "d": Decimal("12"),
                          "e": 7}
 
+    def test_a_stated_size_is_not_read_as_rows(self, tmp_path: Path) -> None:
+        """A sheet that states the size A1:XFD1048576 and has a row at the last line is read
+        as the cells it has (it took hours: a million rows of 16,384 cells each)."""
+        import time
+        import zipfile
+
+        path = tmp_path / "klein.xlsx"
+        book = openpyxl.Workbook()
+        sheet = book.active
+        assert sheet is not None
+        sheet.append(["stunden"])
+        sheet.append([1])
+        book.save(path)
+        stated = tmp_path / "riesig.xlsx"
+        with zipfile.ZipFile(path) as source, zipfile.ZipFile(stated, "w", zipfile.ZIP_DEFLATED) as target:
+            for item in source.infolist():
+                data = source.read(item)
+                if item.filename == "xl/worksheets/sheet1.xml":
+                    data = data.replace(b'<dimension ref="A1:A2" />', b'<dimension ref="A1:XFD1048576" />')
+                    data = data.replace(b"</sheetData>", b'<row r="1048576"><c r="A1048576" t="n"><v>5</v></c></row>'
+                                                          b"</sheetData>")
+                target.writestr(item, data)
+        assert stated.stat().st_size < 10_000
+        start = time.process_time()
+        assert rows(stated) == [("Zeile 2", {"stunden": 1}, None), ("Zeile 1048576", {"stunden": 5}, None)]
+        assert time.process_time() - start < 30
+
     def test_not_a_workbook(self, tmp_path: Path) -> None:
         path = tmp_path / "fälle.xlsx"
         path.write_text("kein Zip", encoding="utf-8")

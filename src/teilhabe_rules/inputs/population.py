@@ -448,8 +448,10 @@ class Population:
             raise CaseError(Diagnostic(f"Die Population „{name}“ lässt sich nicht lesen: {reason}",
                                        Location(name, 1, 1), code="population")) from None
         self._closers.append(with_formulas.close)
-        formulas = with_formulas[chosen].iter_rows(values_only=True)
-        rows = book[chosen].iter_rows(values_only=True)
+        sheets = book[chosen], with_formulas[chosen]
+        for each in sheets:  # rows as long as their cells, not as the sheet's stated size (A1:XFD1048576)
+            each.reset_dimensions()
+        rows, formulas = (each.iter_rows(values_only=True) for each in sheets)
         for number, values in enumerate(rows, start=1):
             next(formulas, ())
             if any(_filled(v) for v in values):

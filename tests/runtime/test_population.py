@@ -268,6 +268,35 @@ class TestXlsx:
         assert rows(stated) == [("Zeile 2", {"stunden": 1}, None), ("Zeile 1048576", {"stunden": 5}, None)]
         assert time.process_time() - start < 30
 
+    def test_a_chart_sheet(self, tmp_path: Path) -> None:
+        """A chart sheet is no table: the first worksheet is read, a chart sheet named is a located
+        error (it was an internal error, exit 3)."""
+        from openpyxl.chart import BarChart, Reference
+
+        path = tmp_path / "diagramm.xlsx"
+        book = openpyxl.Workbook()
+        sheet = book.active
+        assert sheet is not None
+        sheet.title = "Fälle"
+        sheet.append(["stunden"])
+        sheet.append([1])
+        chart = BarChart()
+        chart.add_data(Reference(sheet, min_col=1, min_row=1, max_row=2))
+        book.create_chartsheet("Diagramm", 0).add_chart(chart)
+        book.save(path)
+        assert rows(path) == [("Zeile 2", {"stunden": 1}, None)]
+        for chosen in ("Diagramm", "1"):
+            with pytest.raises(CaseError, match="„Diagramm“ .* ist ein Diagrammblatt") as caught:
+                read_population(path, sheet=chosen)
+            assert caught.value.diagnostics[0].hint == "Tabellenblätter: Fälle"
+        from teilhabe_rules.cli import main
+
+        rules = tmp_path / "flach.rules"
+        rules.write_text(FLAT, encoding="utf-8")
+        err = io.StringIO()
+        code = main(["compare", str(rules), str(rules), str(path), "--blatt", "Diagramm"], io.StringIO(), err)
+        assert code == 1 and "ist ein Diagrammblatt" in err.getvalue()
+
     def test_not_a_workbook(self, tmp_path: Path) -> None:
         path = tmp_path / "fälle.xlsx"
         path.write_text("kein Zip", encoding="utf-8")

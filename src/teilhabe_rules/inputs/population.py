@@ -428,8 +428,9 @@ class Population:
                                        Location(name, 1, 1), code="population")) from None
         self._closers.append(book.close)
         names = book.sheetnames
+        tables = [title for title in names if hasattr(book[title], "iter_rows")]  # not a chart sheet
         if sheet is None:
-            chosen = names[0]
+            chosen = tables[0] if tables else names[0]
         elif sheet in names:
             chosen = sheet
         elif sheet.isdigit() and 1 <= int(sheet) <= len(names):
@@ -438,6 +439,12 @@ class Population:
             book.close()
             raise CaseError(Diagnostic(f"„{name}“ hat kein Blatt „{sheet}“", code="population",
                                        hint=did_you_mean(sheet, names) or "Blätter: " + ", ".join(names)))
+        if chosen not in tables:
+            book.close()
+            raise CaseError(Diagnostic(
+                f"Das Blatt „{chosen}“ von „{name}“ ist ein Diagrammblatt, keine Tabelle", Location(name, 1, 1),
+                code="population", hint=("Tabellenblätter: " + ", ".join(tables)) if tables
+                else "die Mappe hat kein Tabellenblatt"))
         self.sheet = chosen
         # the same sheet with its formulas: a formula whose value the file does not hold (a workbook
         # written by a program, never calculated) is an error of its row, not an empty cell

@@ -297,6 +297,53 @@ class TestXlsx:
         code = main(["compare", str(rules), str(rules), str(path), "--blatt", "Diagramm"], io.StringIO(), err)
         assert code == 1 and "ist ein Diagrammblatt" in err.getvalue()
 
+    BROKEN = {  # a part of a saved workbook → what it is replaced with (None: left out)
+        "xl/workbook.xml": (b"", b"<workbook"),
+        "xl/worksheets/sheet1.xml": (b"", None),
+        "xl/styles.xml": (b"", b"<x"),
+        "xl/_rels/workbook.xml.rels": (b"", b"<x"),
+        "[Content_Types].xml": (b"", b"<x"),
+        "xl/worksheets/sheet1.xml ": (b"<v>1</v>", b"<v>abc</v>"),
+        "xl/worksheets/sheet1.xml  ": (b't="n"><v>1</v>', b't="d"><v>abc</v>'),
+        "xl/worksheets/sheet1.xml   ": (b"</sheetData>", b"<row r="),
+    }
+
+    @pytest.mark.parametrize("part", list(BROKEN))
+    def test_a_broken_workbook_is_a_located_error(self, part: str, tmp_path: Path) -> None:
+        """A workbook whose parts do not parse (XML, a number, a date, a missing sheet) is a
+        located CaseError and exit 1, never an internal error (exit 3)."""
+        import zipfile
+
+        from teilhabe_rules.cli import main
+
+        path = tmp_path / "gut.xlsx"
+        book = openpyxl.Workbook()
+        sheet = book.active
+        assert sheet is not None
+        sheet.append(["stunden"])
+        sheet.append([1])
+        book.save(path)
+        broken = tmp_path / "kaputt.xlsx"
+        old, new = self.BROKEN[part]
+        with zipfile.ZipFile(path) as source, zipfile.ZipFile(broken, "w") as target:
+            for item in source.infolist():
+                data = source.read(item)
+                if item.filename == part.strip():
+                    if new is None:
+                        continue
+                    data = data.replace(old, new) if old else new
+                    assert data != source.read(item)
+                target.writestr(item, data)
+        with pytest.raises(CaseError) as caught:
+            rows(broken)
+        location = caught.value.diagnostics[0].location
+        assert location is not None and location.file == str(broken)
+        rules = tmp_path / "flach.rules"
+        rules.write_text(FLAT, encoding="utf-8")
+        err = io.StringIO()
+        code = main(["compare", str(rules), str(rules), str(broken)], io.StringIO(), err)
+        assert code == 1 and "lässt sich nicht lesen" in err.getvalue() and "interner Fehler" not in err.getvalue()
+
     def test_not_a_workbook(self, tmp_path: Path) -> None:
         path = tmp_path / "fälle.xlsx"
         path.write_text("kein Zip", encoding="utf-8")

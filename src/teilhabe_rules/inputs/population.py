@@ -26,6 +26,7 @@ import datetime as _dt
 import math
 import re
 import zipfile
+import zlib
 from collections.abc import Iterable, Iterator, Sequence
 from decimal import Decimal
 from pathlib import Path
@@ -208,7 +209,11 @@ class Population:
                 "oder eine Parquet-Datei (.parquet)", code="population"))
         self.format = fmt
         if fmt == "xlsx":
-            self._rows = self._tables(self._xlsx(sheet))
+            try:
+                self._rows = self._tables(self._xlsx(sheet))
+            except BaseException:
+                self.close()  # the workbooks opened so far
+                raise
             return
         if fmt == "parquet":
             self._rows = self._tables(self._parquet())
@@ -420,15 +425,27 @@ class Population:
         except ImportError:  # pragma: no cover - a core dependency
             raise CaseError(Diagnostic("Excel-Mappen lesen braucht das Paket openpyxl", code="population")) from None
         name = str(self.path)
+        faults = (*_XLSX_FAULTS, InvalidFileException)
+
+        def failure(exc: BaseException, number: int = 0) -> CaseError:
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else "keine gültige Excel-Mappe (.xlsx)"
+            where = f" (nach Zeile {number})" if number else ""
+            return CaseError(Diagnostic(f"Die Population „{name}“ lässt sich nicht lesen{where}: {reason}",
+                                        Location(name, number + 1, 1), code="population"))
+
         try:
             book = openpyxl.load_workbook(self.path, read_only=True, data_only=True)
-        except (OSError, zipfile.BadZipFile, InvalidFileException, KeyError, ValueError) as exc:
-            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else "keine gültige Excel-Mappe (.xlsx)"
-            raise CaseError(Diagnostic(f"Die Population „{name}“ lässt sich nicht lesen: {reason}",
-                                       Location(name, 1, 1), code="population")) from None
+        except faults as exc:
+            raise failure(exc) from None
         self._closers.append(book.close)
-        names = book.sheetnames
-        tables = [title for title in names if hasattr(book[title], "iter_rows")]  # not a chart sheet
+        try:
+            names = book.sheetnames
+            tables = [title for title in names if hasattr(book[title], "iter_rows")]  # not a chart sheet
+        except faults as exc:
+            raise failure(exc) from None
+        if not names:
+            raise CaseError(Diagnostic(f"Die Population „{name}“ lässt sich nicht lesen: die Mappe hat kein Blatt",
+                                       Location(name, 1, 1), code="population"))
         if sheet is None:
             chosen = tables[0] if tables else names[0]
         elif sheet in names:
@@ -436,29 +453,41 @@ class Population:
         elif sheet.isdigit() and 1 <= int(sheet) <= len(names):
             chosen = names[int(sheet) - 1]
         else:
-            book.close()
             raise CaseError(Diagnostic(f"„{name}“ hat kein Blatt „{sheet}“", code="population",
                                        hint=did_you_mean(sheet, names) or "Blätter: " + ", ".join(names)))
         if chosen not in tables:
-            book.close()
             raise CaseError(Diagnostic(
                 f"Das Blatt „{chosen}“ von „{name}“ ist ein Diagrammblatt, keine Tabelle", Location(name, 1, 1),
                 code="population", hint=("Tabellenblätter: " + ", ".join(tables)) if tables
                 else "die Mappe hat kein Tabellenblatt"))
         self.sheet = chosen
-        # the same sheet with its formulas: a formula whose value the file does not hold (a workbook
-        # written by a program, never calculated) is an error of its row, not an empty cell
+
+        def guarded(rows: Iterator[tuple[Any, ...]]) -> Iterator[tuple[Any, ...]]:
+            """The rows of a sheet; a part of the file that does not parse is a located CaseError."""
+            read = 0
+            while True:
+                try:
+                    values = next(rows)
+                except StopIteration:
+                    return
+                except faults as exc:
+                    raise failure(exc, read) from None
+                read += 1
+                yield values
+
         try:
+            # the same sheet with its formulas: a formula whose value the file does not hold (a workbook
+            # written by a program, never calculated) is an error of its row, not an empty cell
             with_formulas = openpyxl.load_workbook(self.path, read_only=True, data_only=False)
-        except (OSError, zipfile.BadZipFile, InvalidFileException, KeyError, ValueError) as exc:
-            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else "keine gültige Excel-Mappe (.xlsx)"
-            raise CaseError(Diagnostic(f"Die Population „{name}“ lässt sich nicht lesen: {reason}",
-                                       Location(name, 1, 1), code="population")) from None
-        self._closers.append(with_formulas.close)
-        sheets = book[chosen], with_formulas[chosen]
-        for each in sheets:  # rows as long as their cells, not as the sheet's stated size (A1:XFD1048576)
-            each.reset_dimensions()
-        rows, formulas = (each.iter_rows(values_only=True) for each in sheets)
+            self._closers.append(with_formulas.close)
+            sheets = book[chosen], with_formulas[chosen]
+            for each in sheets:  # rows as long as their cells, not as the sheet's stated size (A1:XFD1048576)
+                each.reset_dimensions()
+            readers = [each.iter_rows(values_only=True) for each in sheets]
+            self._closers += [reader.close for reader in readers]  # each holds its part of the file open
+            rows, formulas = (guarded(reader) for reader in readers)
+        except faults as exc:
+            raise failure(exc) from None
         for number, values in enumerate(rows, start=1):
             next(formulas, ())
             if any(_filled(v) for v in values):
@@ -547,6 +576,9 @@ class Population:
         return columns, rows()
 
 
+# what openpyxl raises for a part of a workbook that does not parse (XML, numbers, dates, the zip)
+_XLSX_FAULTS = (OSError, EOFError, zlib.error, zipfile.BadZipFile, KeyError, ValueError, IndexError, TypeError,
+                AttributeError, SyntaxError)
 _FLOAT = re.compile(r"\bFLOAT\b")  # DuckDB's 32-bit floating-point type in a column's type
 
 

@@ -344,6 +344,40 @@ class TestXlsx:
         code = main(["compare", str(rules), str(rules), str(broken)], io.StringIO(), err)
         assert code == 1 and "lässt sich nicht lesen" in err.getvalue() and "interner Fehler" not in err.getvalue()
 
+    def test_a_part_read_whole_has_a_size_limit(self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        """Shared strings and styles are read whole: a part that unpacks to more than
+        MAX_XLSX_PART bytes (a zip bomb: 256 MB of text packs into a few hundred KB) is refused
+        before it is read; a sheet is read row by row and may be larger."""
+        import zipfile
+
+        from teilhabe_rules.inputs import population
+
+        path = tmp_path / "mappe.xlsx"
+        book = openpyxl.Workbook()
+        sheet = book.active
+        assert sheet is not None
+        sheet.append(["name"])
+        for number in range(1000):
+            sheet.append([f"Person {number}"])
+        book.save(path)
+        monkeypatch.setattr(population, "MAX_XLSX_PART", 12_000)
+        with zipfile.ZipFile(path) as archive:
+            sizes = {item.filename: item.file_size for item in archive.infolist()}
+        assert sizes["xl/worksheets/sheet1.xml"] > 12_000 >= max(
+            size for name, size in sizes.items() if name != "xl/worksheets/sheet1.xml")
+        assert len(rows(path)) == 1000
+        bomb = tmp_path / "bombe.xlsx"
+        with zipfile.ZipFile(path) as source, zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as target:
+            for item in source.infolist():
+                data = source.read(item)
+                if item.filename == "xl/styles.xml":
+                    data = data.replace(b"</styleSheet>", b"<!--" + b" " * 15_000 + b"--></styleSheet>")
+                target.writestr(item.filename, data)
+        with pytest.raises(CaseError, match=r"der Teil „xl/styles.xml“ der Mappe ist entpackt [\d.]+ Bytes groß "
+                                            r"\(höchstens 12.000\)") as caught:
+            read_population(bomb)
+        assert caught.value.diagnostics[0].location is not None
+
     def test_not_a_workbook(self, tmp_path: Path) -> None:
         path = tmp_path / "fälle.xlsx"
         path.write_text("kein Zip", encoding="utf-8")

@@ -39,7 +39,7 @@ from ..errors import CaseError, Diagnostic, Location, did_you_mean
 from .cases import DocumentError, parse_document
 from .tabular import Column, DecimalMark, TableCase, TableRow, assemble, parse_column
 
-__all__ = ["FORMATS", "MAX_LINE", "JsonLineError", "Population", "PopulationProperties", "PopulationRow",
+__all__ = ["FORMATS", "MAX_LINE", "MAX_XLSX_PART", "JsonLineError", "Population", "PopulationProperties", "PopulationRow",
            "case_files", "count_rows", "decode_json", "read_population", "unreadable"]
 
 MAX_LINE = 16 * 1024 * 1024  # characters of a population line (10,000 residents: about 5 MB)
@@ -433,6 +433,14 @@ class Population:
             return CaseError(Diagnostic(f"Die Population „{name}“ lässt sich nicht lesen{where}: {reason}",
                                         Location(name, number + 1, 1), code="population"))
 
+        large = _large_part(self.path)
+        if large is not None:
+            raise CaseError(Diagnostic(
+                f"Die Population „{name}“ lässt sich nicht lesen: der Teil „{large.filename}“ der Mappe ist entpackt "
+                f"{large.file_size:,} Bytes groß (höchstens {MAX_XLSX_PART:,})".replace(",", "."),
+                Location(name, 1, 1), code="population",
+                hint="nur die Tabellenblätter werden Zeile für Zeile gelesen, die übrigen Teile (gemeinsame Texte, "
+                     "Formate) ganz; große Populationen als CSV oder Parquet"))
         try:
             book = openpyxl.load_workbook(self.path, read_only=True, data_only=True)
         except faults as exc:
@@ -579,6 +587,22 @@ class Population:
 # what openpyxl raises for a part of a workbook that does not parse (XML, numbers, dates, the zip)
 _XLSX_FAULTS = (OSError, EOFError, zlib.error, zipfile.BadZipFile, KeyError, ValueError, IndexError, TypeError,
                 AttributeError, SyntaxError)
+MAX_XLSX_PART = 256 * 1024 * 1024  # unpacked bytes of a part of a workbook read whole (shared strings, styles)
+
+
+def _large_part(path: Path) -> zipfile.ZipInfo | None:
+    """A part of the workbook ``path`` that is read whole and unpacks to more than
+    :data:`MAX_XLSX_PART` bytes (a zip bomb), or None (also if the file is no zip: openpyxl says so).
+    Sheets are read row by row and may be larger."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            parts = archive.infolist()
+    except (OSError, zipfile.BadZipFile, EOFError, ValueError):
+        return None
+    return next((part for part in parts if part.file_size > MAX_XLSX_PART
+                 and not re.fullmatch(r"xl/worksheets/[^/]+\.xml", part.filename)), None)
+
+
 _FLOAT = re.compile(r"\bFLOAT\b")  # DuckDB's 32-bit floating-point type in a column's type
 
 

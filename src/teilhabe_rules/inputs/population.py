@@ -39,8 +39,8 @@ from ..errors import CaseError, Diagnostic, Location, did_you_mean
 from .cases import DocumentError, parse_document
 from .tabular import Column, DecimalMark, TableCase, TableRow, assemble, parse_column
 
-__all__ = ["FORMATS", "MAX_LINE", "MAX_XLSX_PART", "JsonLineError", "Population", "PopulationProperties", "PopulationRow",
-           "case_files", "count_rows", "decode_json", "read_population", "unreadable"]
+__all__ = ["FORMATS", "MAX_LINE", "MAX_XLSX_PART", "JsonLineError", "Population", "PopulationProperties",
+           "PopulationRow", "case_files", "count_rows", "decode_json", "read_population", "unreadable"]
 
 MAX_LINE = 16 * 1024 * 1024  # characters of a population line (10,000 residents: about 5 MB)
 _CHUNK = 1 << 20

@@ -280,3 +280,16 @@ class TestParquetWritesTheNamedFile:
         with duckdb.connect() as connection:
             got = connection.execute(f"SELECT * FROM read_parquet('{tmp_path}/work/?/x.parquet')").fetchall()
         assert got == [("a", Decimal("1.50"))]
+
+
+def test_the_staged_table_of_parquet_is_never_written_through_a_link(tmp_path: Path) -> None:
+    """The table staged beside a Parquet output is created afresh, like the partial file: a
+    symbolic link planted under its name (in a shared directory) is not followed."""
+    victim = tmp_path / "fremd.txt"
+    victim.write_text("nicht überschreiben\n", encoding="utf-8")
+    target = tmp_path / "v.parquet"
+    (tmp_path / "v.parquet.unvollständig.csv").symlink_to(victim)
+    write_table(target, TestParquetWritesTheNamedFile.SHEET, "parquet")
+    assert victim.read_text(encoding="utf-8") == "nicht überschreiben\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["fremd.txt", "v.parquet"]
+    assert TestParquetWritesTheNamedFile.read(target) == [("a", Decimal("1.50"))]

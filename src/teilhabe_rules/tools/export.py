@@ -304,7 +304,8 @@ def _write_parquet(target: Path, sheet: Sheet, staging: Path | None = None) -> N
         for row in rows:
             writer.writerow([_duck_text(value) for value in row])
         staged = path.with_name(path.name + ".csv")
-        staged.write_text(buffer.getvalue(), encoding="utf-8")
+        with open_partial(staged) as handle:  # created afresh, never through a link planted under its name
+            handle.write(buffer.getvalue().encode("utf-8"))
         try:
             names = [column.header for column in sheet.columns]
             select = ", ".join(

@@ -293,3 +293,18 @@ def test_the_staged_table_of_parquet_is_never_written_through_a_link(tmp_path: P
     assert victim.read_text(encoding="utf-8") == "nicht überschreiben\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["fremd.txt", "v.parquet"]
     assert TestParquetWritesTheNamedFile.read(target) == [("a", Decimal("1.50"))]
+
+
+def test_a_text_starting_with_an_equals_sign_is_text_in_a_workbook(tmp_path: Path) -> None:
+    """A case named ``=HYPERLINK(…)`` (a key or text of a population) is written as that text,
+    never as a live formula of the workbook."""
+    path = tmp_path / "t.xlsx"
+    texts = ("=1+2", '=HYPERLINK("http://example.org","klick")')
+    write_table(path, Sheet("t", (Column("fall"), Column("=name")), [texts]), "xlsx")
+    book = openpyxl.load_workbook(path)
+    sheet = book.worksheets[0]
+    assert [(cell.value, cell.data_type) for cell in sheet[2]] == [(text, "s") for text in texts]
+    assert (sheet["B1"].value, sheet["B1"].data_type) == ("=name", "s")
+    import zipfile
+    with zipfile.ZipFile(path) as archive:
+        assert b"<f>" not in archive.read("xl/worksheets/sheet1.xml")

@@ -248,13 +248,13 @@ def write_tables(target: str | Path, sheets: Sequence[Sheet], summary: Sequence[
             for index, column in enumerate(table.columns, start=1):
                 width = max([len(column.header)] + [len(cell_text(row[index - 1], True)) for row in rows[:1000]])
                 sheet.column_dimensions[get_column_letter(index)].width = min(max(width + 2, 8), 60)
-            sheet.append([column.header for column in table.columns])
+            sheet.append([_text_cell(WriteOnlyCell(sheet, column.header)) for column in table.columns])
             formats = [number_format(column.unit, column.kind) for column in table.columns]
             for row in rows:
                 cells = []
                 unit = str(row[table.unit_column] or "") if table.unit_column is not None else None
                 for fmt, value in zip(formats, row, strict=True):
-                    cell = WriteOnlyCell(sheet, _xlsx_value(value))
+                    cell = _text_cell(WriteOnlyCell(sheet, _xlsx_value(value)))
                     if isinstance(value, _dt.date):
                         cell.number_format = "DD.MM.YYYY"
                     elif isinstance(value, (Decimal, int)) and not isinstance(value, bool):
@@ -264,6 +264,14 @@ def write_tables(target: str | Path, sheets: Sequence[Sheet], summary: Sequence[
         book.save(path)
 
     _replace(Path(target), produce, staging)
+
+
+def _text_cell(cell: Any) -> Any:
+    """A cell whose text starts with ``=`` as that text: openpyxl takes it for a formula (a case
+    named ``=HYPERLINK(…)`` would be a live formula in the workbook)."""
+    if isinstance(cell.value, str) and cell.data_type == "f":
+        cell.data_type = "s"
+    return cell
 
 
 def _xlsx_value(value: Any) -> Any:

@@ -308,3 +308,21 @@ def test_a_text_starting_with_an_equals_sign_is_text_in_a_workbook(tmp_path: Pat
     import zipfile
     with zipfile.ZipFile(path) as archive:
         assert b"<f>" not in archive.read("xl/worksheets/sheet1.xml")
+
+
+def test_a_control_character_is_written_as_its_escape_in_a_workbook(tmp_path: Path) -> None:
+    """A worksheet (XML) cannot hold ``\\x01``: a case key or text with one is written as its
+    escape — it was an internal error (exit 3) of compare --out x.xlsx."""
+    path = tmp_path / "t.xlsx"
+    write_table(path, Sheet("t", (Column("fall\x02"), Column("name")), [("a\x01b", "tab\tok\x1f")]), "xlsx")
+    sheet = openpyxl.load_workbook(path).worksheets[0]
+    assert [cell.value for cell in sheet[1]] == ["fall\\x02", "name"]
+    assert [cell.value for cell in sheet[2]] == ["a\\x01b", "tab\tok\\x1f"]
+    rules = tmp_path / "stunden.rules"
+    rules.write_text((ROOT / "examples/daten/stunden.rules").read_text(encoding="utf-8"), encoding="utf-8")
+    population = tmp_path / "fälle.csv"
+    population.write_bytes(b"fall,beginn,stunden\na\x01b,2025-03-01,1\n")
+    code, _, err = run("compare", str(rules), str(rules), str(population), "--out", str(tmp_path / "v.xlsx"))
+    assert code == 0, err
+    book = openpyxl.load_workbook(tmp_path / "v.xlsx")
+    assert "a\\x01b" in [cell.value for sheet in book.worksheets for row in sheet.iter_rows() for cell in row]

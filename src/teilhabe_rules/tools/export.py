@@ -248,7 +248,7 @@ def write_tables(target: str | Path, sheets: Sequence[Sheet], summary: Sequence[
             for index, column in enumerate(table.columns, start=1):
                 width = max([len(column.header)] + [len(cell_text(row[index - 1], True)) for row in rows[:1000]])
                 sheet.column_dimensions[get_column_letter(index)].width = min(max(width + 2, 8), 60)
-            sheet.append([_text_cell(WriteOnlyCell(sheet, column.header)) for column in table.columns])
+            sheet.append([_text_cell(WriteOnlyCell(sheet, _xlsx_text(column.header))) for column in table.columns])
             formats = [number_format(column.unit, column.kind) for column in table.columns]
             for row in rows:
                 cells = []
@@ -276,10 +276,22 @@ def _text_cell(cell: Any) -> Any:
 
 def _xlsx_value(value: Any) -> Any:
     if isinstance(value, (tuple, list)):
-        return cell_text(value, True)
+        value = cell_text(value, True)
+    if isinstance(value, str):
+        return _xlsx_text(value)
     if isinstance(value, Decimal):
         return value  # written as a number (openpyxl: its float)
     return value
+
+
+# the control characters XML 1.0 (a worksheet) cannot hold: openpyxl refuses them
+_NOT_IN_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def _xlsx_text(text: str) -> str:
+    """A text a worksheet can hold: a control character (U+0001 in a CSV population's case key,
+    say) written as its escape, the four characters ``\\x01``."""
+    return _NOT_IN_XML.sub(lambda found: f"\\x{ord(found.group()):02x}", text)
 
 
 def _sheet_name(name: str, taken: set[str]) -> str:

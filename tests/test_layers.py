@@ -20,7 +20,8 @@ PACKAGE = ROOT / "src" / "teilhabe_rules"
 # top-level modules by wing; a subpackage is a wing of its own name (semantics and faults are
 # the runtime's pure core, which the checker's corridor proofs use too)
 TOP = {
-    "base": {"errors", "limits", "files", "paths", "atomic", "units", "shipped", "toml_writer", "span", "version"},
+    "base": {"errors", "limits", "files", "paths", "atomic", "duck", "units", "shipped", "toml_writer", "span",
+             "version"},
     "store": {"cache"},
     "api": {"", "model", "loading", "catalog", "registry"},
     "cli": {"cli", "__main__"},

@@ -18,13 +18,14 @@ from __future__ import annotations
 
 import errno
 import os
+import stat
 from pathlib import Path
 from types import TracebackType
 from typing import BinaryIO, cast
 
 from .errors import CaseError, Diagnostic
 
-__all__ = ["PARTIAL_SUFFIX", "AtomicFile", "open_partial", "partial_path", "write_atomic"]
+__all__ = ["PARTIAL_SUFFIX", "AtomicFile", "open_partial", "partial_path", "rewrite_atomic", "write_atomic"]
 
 PARTIAL_SUFFIX = ".unvollständig"
 
@@ -136,3 +137,20 @@ def write_atomic(target: str | Path, text: str) -> None:
     """Write ``text`` to ``target`` as UTF-8: the file has the whole text or is unchanged."""
     with AtomicFile(target) as handle:
         handle.write(text)
+
+
+def rewrite_atomic(target: str | Path, text: str) -> None:
+    """Rewrite the existing file ``target`` with ``text`` (UTF-8), whole or not at all, as an
+    edit in place would: a symbolic link stays a link and the file it names is rewritten, and the
+    file keeps its permission bits (a file only its owner may read stays so)."""
+    real = Path(os.path.realpath(target))
+    try:
+        mode = stat.S_IMODE(os.stat(real).st_mode)
+    except OSError as exc:
+        raise _failure(Path(target), exc) from None
+    with AtomicFile(real) as handle:
+        handle.write(text)
+        try:
+            os.chmod(handle.partial, mode)
+        except OSError as exc:
+            raise _failure(Path(target), exc) from None

@@ -188,6 +188,196 @@ class TestXlsx:
             read_population(path, sheet="Falle")
         assert caught.value.diagnostics[0].hint == "meinten Sie „Fälle“?"
 
+    def test_a_formula_without_its_value_is_an_error_of_its_row(self, tmp_path: Path) -> None:
+        """A workbook written by a program holds formulas but no calculated values: such a cell
+        is no empty cell (an input would silently take its default), its row is an error."""
+        path = tmp_path / "formeln.xlsx"
+        book = openpyxl.Workbook()
+        sheet = book.active
+        assert sheet is not None
+        sheet.append(["beginn", "stunden", "name"])
+        sheet.append([dt.date(2025, 3, 1), 12, "=\"An\"&\"ne\""])
+        sheet.append([dt.date(2025, 3, 1), "=1+2", "Bert"])
+        sheet.append([dt.date(2025, 3, 1), 4, "Cem"])
+        book.save(path)
+        found = rows(path)
+        assert [row[0] for row in found] == ["Zeile 2", "Zeile 3", "Zeile 4"]
+        assert found[0][1] is None and "Spalte 3: die Zelle hat die Formel „=\"An\"&\"ne\"“" in str(found[0][2])
+        assert found[1][1] is None and "Spalte 2: die Zelle hat die Formel „=1+2“" in str(found[1][2])
+        assert found[2] == ("Zeile 4", {"beginn": dt.date(2025, 3, 1), "stunden": 4, "name": "Cem"}, None)
+        # as Excel saves it: the formula with its calculated value, which is read
+        import zipfile
+        calculated = tmp_path / "berechnet.xlsx"
+        with zipfile.ZipFile(path) as source, zipfile.ZipFile(calculated, "w") as target:
+            for item in source.infolist():
+                data = source.read(item)
+                if item.filename == "xl/worksheets/sheet1.xml":
+                    data = data.replace(b"<f>1+2</f><v />", b"<f>1+2</f><v>3</v>")
+                target.writestr(item, data)
+        assert rows(calculated)[1] == ("Zeile 3", {"beginn": dt.date(2025, 3, 1), "stunden": 3, "name": "Bert"}, None)
+
+    def test_numbers_to_excel_s_fifteen_digits(self, tmp_path: Path) -> None:
+        """A number cell holds a double: read to the 15 significant digits Excel shows and
+        calculates with (0,1 + 0,2 computed in a sheet is stored as 0.30000000000000004)."""
+        path = tmp_path / "zahlen.xlsx"
+        book = openpyxl.Workbook()
+        sheet = book.active
+        assert sheet is not None
+        sheet.append(["fall", "stunden"])
+        for key, number in (("a", 0.5), ("b", 250.5), ("c", 1.5), ("d", 12.0), ("e", 7)):
+            sheet.append([key, number])
+        book.save(path)
+        # the digits Excel writes of a computed cell (openpyxl writes fewer)
+        import zipfile
+        saved = tmp_path / "excel.xlsx"
+        with zipfile.ZipFile(path) as source, zipfile.ZipFile(saved, "w") as target:
+            for item in source.infolist():
+                data = source.read(item)
+                if item.filename == "xl/worksheets/sheet1.xml":
+                    data = data.replace(b"<v>0.5</v>", b"<v>0.30000000000000004</v>")
+                    data = data.replace(b"<v>1.5</v>", b"<v>3703.6800000000003</v>")
+                target.writestr(item, data)
+        found = {row[0]: row[1]["stunden"] for row in rows(saved)}  # type: ignore[index]
+        assert found == {"a": Decimal("0.3"), "b": Decimal("250.5"), "c": Decimal("3703.68"), "d": Decimal("12"),
+                         "e": 7}
+
+    def test_a_stated_size_is_not_read_as_rows(self, tmp_path: Path) -> None:
+        """A sheet that states the size A1:XFD1048576 and has a row at the last line is read
+        as the cells it has (it took hours: a million rows of 16,384 cells each)."""
+        import time
+        import zipfile
+
+        path = tmp_path / "klein.xlsx"
+        book = openpyxl.Workbook()
+        sheet = book.active
+        assert sheet is not None
+        sheet.append(["stunden"])
+        sheet.append([1])
+        book.save(path)
+        stated = tmp_path / "riesig.xlsx"
+        with zipfile.ZipFile(path) as source, zipfile.ZipFile(stated, "w", zipfile.ZIP_DEFLATED) as target:
+            for item in source.infolist():
+                data = source.read(item)
+                if item.filename == "xl/worksheets/sheet1.xml":
+                    data = data.replace(b'<dimension ref="A1:A2" />', b'<dimension ref="A1:XFD1048576" />')
+                    data = data.replace(b"</sheetData>", b'<row r="1048576"><c r="A1048576" t="n"><v>5</v></c></row>'
+                                                          b"</sheetData>")
+                target.writestr(item, data)
+        assert stated.stat().st_size < 10_000
+        start = time.process_time()
+        assert rows(stated) == [("Zeile 2", {"stunden": 1}, None), ("Zeile 1048576", {"stunden": 5}, None)]
+        assert time.process_time() - start < 30
+
+    def test_a_chart_sheet(self, tmp_path: Path) -> None:
+        """A chart sheet is no table: the first worksheet is read, a chart sheet named is a located
+        error (it was an internal error, exit 3)."""
+        from openpyxl.chart import BarChart, Reference
+
+        path = tmp_path / "diagramm.xlsx"
+        book = openpyxl.Workbook()
+        sheet = book.active
+        assert sheet is not None
+        sheet.title = "Fälle"
+        sheet.append(["stunden"])
+        sheet.append([1])
+        chart = BarChart()
+        chart.add_data(Reference(sheet, min_col=1, min_row=1, max_row=2))
+        book.create_chartsheet("Diagramm", 0).add_chart(chart)
+        book.save(path)
+        assert rows(path) == [("Zeile 2", {"stunden": 1}, None)]
+        for chosen in ("Diagramm", "1"):
+            with pytest.raises(CaseError, match="„Diagramm“ .* ist ein Diagrammblatt") as caught:
+                read_population(path, sheet=chosen)
+            assert caught.value.diagnostics[0].hint == "Tabellenblätter: Fälle"
+        from teilhabe_rules.cli import main
+
+        rules = tmp_path / "flach.rules"
+        rules.write_text(FLAT, encoding="utf-8")
+        err = io.StringIO()
+        code = main(["compare", str(rules), str(rules), str(path), "--blatt", "Diagramm"], io.StringIO(), err)
+        assert code == 1 and "ist ein Diagrammblatt" in err.getvalue()
+
+    BROKEN = {  # a part of a saved workbook → what it is replaced with (None: left out)
+        "xl/workbook.xml": (b"", b"<workbook"),
+        "xl/worksheets/sheet1.xml": (b"", None),
+        "xl/styles.xml": (b"", b"<x"),
+        "xl/_rels/workbook.xml.rels": (b"", b"<x"),
+        "[Content_Types].xml": (b"", b"<x"),
+        "xl/worksheets/sheet1.xml ": (b"<v>1</v>", b"<v>abc</v>"),
+        "xl/worksheets/sheet1.xml  ": (b't="n"><v>1</v>', b't="d"><v>abc</v>'),
+        "xl/worksheets/sheet1.xml   ": (b"</sheetData>", b"<row r="),
+    }
+
+    @pytest.mark.parametrize("part", list(BROKEN))
+    def test_a_broken_workbook_is_a_located_error(self, part: str, tmp_path: Path) -> None:
+        """A workbook whose parts do not parse (XML, a number, a date, a missing sheet) is a
+        located CaseError and exit 1, never an internal error (exit 3)."""
+        import zipfile
+
+        from teilhabe_rules.cli import main
+
+        path = tmp_path / "gut.xlsx"
+        book = openpyxl.Workbook()
+        sheet = book.active
+        assert sheet is not None
+        sheet.append(["stunden"])
+        sheet.append([1])
+        book.save(path)
+        broken = tmp_path / "kaputt.xlsx"
+        old, new = self.BROKEN[part]
+        with zipfile.ZipFile(path) as source, zipfile.ZipFile(broken, "w") as target:
+            for item in source.infolist():
+                data = source.read(item)
+                if item.filename == part.strip():
+                    if new is None:
+                        continue
+                    data = data.replace(old, new) if old else new
+                    assert data != source.read(item)
+                target.writestr(item, data)
+        with pytest.raises(CaseError) as caught:
+            rows(broken)
+        location = caught.value.diagnostics[0].location
+        assert location is not None and location.file == str(broken)
+        rules = tmp_path / "flach.rules"
+        rules.write_text(FLAT, encoding="utf-8")
+        err = io.StringIO()
+        code = main(["compare", str(rules), str(rules), str(broken)], io.StringIO(), err)
+        assert code == 1 and "lässt sich nicht lesen" in err.getvalue() and "interner Fehler" not in err.getvalue()
+
+    def test_a_part_read_whole_has_a_size_limit(self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        """Shared strings and styles are read whole: a part that unpacks to more than
+        MAX_XLSX_PART bytes (a zip bomb: 256 MB of text packs into a few hundred KB) is refused
+        before it is read; a sheet is read row by row and may be larger."""
+        import zipfile
+
+        from teilhabe_rules.inputs import population
+
+        path = tmp_path / "mappe.xlsx"
+        book = openpyxl.Workbook()
+        sheet = book.active
+        assert sheet is not None
+        sheet.append(["name"])
+        for number in range(1000):
+            sheet.append([f"Person {number}"])
+        book.save(path)
+        monkeypatch.setattr(population, "MAX_XLSX_PART", 12_000)
+        with zipfile.ZipFile(path) as archive:
+            sizes = {item.filename: item.file_size for item in archive.infolist()}
+        assert sizes["xl/worksheets/sheet1.xml"] > 12_000 >= max(
+            size for name, size in sizes.items() if name != "xl/worksheets/sheet1.xml")
+        assert len(rows(path)) == 1000
+        bomb = tmp_path / "bombe.xlsx"
+        with zipfile.ZipFile(path) as source, zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as target:
+            for item in source.infolist():
+                data = source.read(item)
+                if item.filename == "xl/styles.xml":
+                    data = data.replace(b"</styleSheet>", b"<!--" + b" " * 15_000 + b"--></styleSheet>")
+                target.writestr(item.filename, data)
+        with pytest.raises(CaseError, match=r"der Teil „xl/styles.xml“ der Mappe ist entpackt [\d.]+ Bytes groß "
+                                            r"\(höchstens 12.000\)") as caught:
+            read_population(bomb)
+        assert caught.value.diagnostics[0].location is not None
+
     def test_not_a_workbook(self, tmp_path: Path) -> None:
         path = tmp_path / "fälle.xlsx"
         path.write_text("kein Zip", encoding="utf-8")
@@ -218,6 +408,49 @@ class TestParquet:
         path.write_text("kein Parquet", encoding="utf-8")
         with pytest.raises(CaseError, match="keine gültige Parquet-Datei"):
             read_population(path)
+
+    def test_a_float_column_is_read_as_its_shortest_text(self, tmp_path: Path) -> None:
+        """FLOAT (32 bits, pandas' float32) holds 250.1 as 250.100006103515625: read as 250.1, as
+        DOUBLE is read as the Decimal of its shortest text, in lists and records too."""
+        path = tmp_path / "f32.parquet"
+        with duckdb.connect() as connection:
+            connection.execute(
+                "COPY (SELECT * FROM (VALUES (250.1::FLOAT, [0.1::FLOAT, 2.5::FLOAT], {'a': 0.7::FLOAT}, 0.1::DOUBLE,"
+                " 'x y')) t(stunden, liste, satz, doppelt, \"name \"\"z\"\"\"))"
+                " TO '" + str(path) + "' (FORMAT parquet)")
+        assert rows(path) == [("Zeile 1", {"stunden": Decimal("250.1"), "liste": [Decimal("0.1"), Decimal("2.5")],
+                                           "satz": {"a": Decimal("0.7")}, "doppelt": Decimal("0.1"),
+                                           'name "z"': "x y"}, None)]
+
+    @staticmethod
+    def one_row(path: Path, name: str) -> None:
+        with duckdb.connect() as connection:
+            connection.execute(f"COPY (SELECT '{name}' AS name) TO '{path}' (FORMAT parquet)")
+
+    def test_reads_the_named_file_only(self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        """A name with pattern characters is that file, not a pattern of other files; a pattern
+        that names no file is a missing file (never the files it would match)."""
+        for name in ("b1", "c1", "[bc]1"):
+            self.one_row(tmp_path / f"{name}.parquet", name.strip("[]"))
+        assert rows(tmp_path / "[bc]1.parquet") == [("Zeile 1", {"name": "bc]1"}, None)]
+        monkeypatch.chdir(tmp_path)
+        assert rows(Path("[bc]1.parquet")) == [("Zeile 1", {"name": "bc]1"}, None)]
+        from teilhabe_rules.inputs.population import count_rows
+        assert count_rows(tmp_path / "[bc]1.parquet") == 1
+        for pattern in ("*.parquet", "?1.parquet", "[c]1.parquet"):
+            with pytest.raises(CaseError, match="die Datei fehlt"):
+                read_population(tmp_path / pattern)
+            assert count_rows(tmp_path / pattern) is None
+
+    def test_home_is_not_expanded(self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        home = tmp_path / "home"
+        home.mkdir()
+        self.one_row(home / "x.parquet", "daheim")
+        (tmp_path / "work" / "~").mkdir(parents=True)
+        self.one_row(tmp_path / "work" / "~" / "x.parquet", "hier")
+        monkeypatch.setenv("HOME", str(home))
+        monkeypatch.chdir(tmp_path / "work")
+        assert rows(Path("~/x.parquet")) == [("Zeile 1", {"name": "hier"}, None)]
 
 
 class TestFlatLayout:

@@ -245,3 +245,84 @@ def test_a_sheet_has_at_most_excel_s_rows(tmp_path: Path, monkeypatch: pytest.Mo
         write_table(tmp_path / "t.xlsx", sheet, "xlsx")
     assert caught.value.diagnostics[0].hint == "große Tabellen als .parquet oder .csv schreiben"
     assert not list(tmp_path.iterdir())  # nothing half-written
+
+
+class TestParquetWritesTheNamedFile:
+    """DuckDB reads ``*``, ``?``, ``[…]`` in a path as a pattern and ``~`` as the home directory:
+    the Parquet writer reaches exactly the file it is given."""
+
+    SHEET = Sheet("t", (Column("n"), Column("wert", "EUR", "zahl")), [("a", Decimal("1.50"))])
+
+    @staticmethod
+    def read(path: Path) -> list[tuple[object, ...]]:
+        with duckdb.connect() as connection:
+            return connection.execute("SELECT * FROM read_parquet(?)", [str(path)]).fetchall()
+
+    def test_pattern_characters(self, tmp_path: Path) -> None:
+        planted = tmp_path / "outa.parquet.unvollständig.csv"  # what the pattern of the staged table matches
+        planted.write_text("c0,c1\nfremd,999\n", encoding="utf-8")
+        target = tmp_path / "out[ab].parquet"
+        write_table(target, self.SHEET, "parquet")
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["out[ab].parquet", planted.name]
+        with duckdb.connect() as connection:
+            got = connection.execute(f"SELECT * FROM read_parquet('{tmp_path}/out?ab?.parquet')").fetchall()
+        assert got == [("a", Decimal("1.50"))]
+
+    def test_home_is_not_expanded(self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        home = tmp_path / "home"
+        home.mkdir()
+        (tmp_path / "work" / "~").mkdir(parents=True)
+        monkeypatch.setenv("HOME", str(home))
+        monkeypatch.chdir(tmp_path / "work")
+        write_table("~/x.parquet", self.SHEET, "parquet")
+        assert not list(home.iterdir())
+        assert [p.name for p in (tmp_path / "work" / "~").iterdir()] == ["x.parquet"]
+        with duckdb.connect() as connection:
+            got = connection.execute(f"SELECT * FROM read_parquet('{tmp_path}/work/?/x.parquet')").fetchall()
+        assert got == [("a", Decimal("1.50"))]
+
+
+def test_the_staged_table_of_parquet_is_never_written_through_a_link(tmp_path: Path) -> None:
+    """The table staged beside a Parquet output is created afresh, like the partial file: a
+    symbolic link planted under its name (in a shared directory) is not followed."""
+    victim = tmp_path / "fremd.txt"
+    victim.write_text("nicht überschreiben\n", encoding="utf-8")
+    target = tmp_path / "v.parquet"
+    (tmp_path / "v.parquet.unvollständig.csv").symlink_to(victim)
+    write_table(target, TestParquetWritesTheNamedFile.SHEET, "parquet")
+    assert victim.read_text(encoding="utf-8") == "nicht überschreiben\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["fremd.txt", "v.parquet"]
+    assert TestParquetWritesTheNamedFile.read(target) == [("a", Decimal("1.50"))]
+
+
+def test_a_text_starting_with_an_equals_sign_is_text_in_a_workbook(tmp_path: Path) -> None:
+    """A case named ``=HYPERLINK(…)`` (a key or text of a population) is written as that text,
+    never as a live formula of the workbook."""
+    path = tmp_path / "t.xlsx"
+    texts = ("=1+2", '=HYPERLINK("http://example.org","klick")')
+    write_table(path, Sheet("t", (Column("fall"), Column("=name")), [texts]), "xlsx")
+    book = openpyxl.load_workbook(path)
+    sheet = book.worksheets[0]
+    assert [(cell.value, cell.data_type) for cell in sheet[2]] == [(text, "s") for text in texts]
+    assert (sheet["B1"].value, sheet["B1"].data_type) == ("=name", "s")
+    import zipfile
+    with zipfile.ZipFile(path) as archive:
+        assert b"<f>" not in archive.read("xl/worksheets/sheet1.xml")
+
+
+def test_a_control_character_is_written_as_its_escape_in_a_workbook(tmp_path: Path) -> None:
+    """A worksheet (XML) cannot hold ``\\x01``: a case key or text with one is written as its
+    escape — it was an internal error (exit 3) of compare --out x.xlsx."""
+    path = tmp_path / "t.xlsx"
+    write_table(path, Sheet("t", (Column("fall\x02"), Column("name")), [("a\x01b", "tab\tok\x1f")]), "xlsx")
+    sheet = openpyxl.load_workbook(path).worksheets[0]
+    assert [cell.value for cell in sheet[1]] == ["fall\\x02", "name"]
+    assert [cell.value for cell in sheet[2]] == ["a\\x01b", "tab\tok\\x1f"]
+    rules = tmp_path / "stunden.rules"
+    rules.write_text((ROOT / "examples/daten/stunden.rules").read_text(encoding="utf-8"), encoding="utf-8")
+    population = tmp_path / "fälle.csv"
+    population.write_bytes(b"fall,beginn,stunden\na\x01b,2025-03-01,1\n")
+    code, _, err = run("compare", str(rules), str(rules), str(population), "--out", str(tmp_path / "v.xlsx"))
+    assert code == 0, err
+    book = openpyxl.load_workbook(tmp_path / "v.xlsx")
+    assert "a\\x01b" in [cell.value for sheet in book.worksheets for row in sheet.iter_rows() for cell in row]

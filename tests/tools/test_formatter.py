@@ -359,3 +359,28 @@ def test_format_reports_a_file_that_does_not_parse_and_leaves_it(tmp_path: Path)
     assert "fehlt.rules" in err.getvalue() and "fehler:" in err.getvalue()
     assert broken.read_text("utf-8") == "modell m\nende\nwert x = \n"
     assert out.getvalue() == "0 von 2 Dateien umformatiert, 2 mit Fehlern\n"
+
+
+def test_a_file_rewritten_in_place_keeps_its_permissions_and_its_link(tmp_path: Path) -> None:
+    """Formatting edits a file in place: a private file stays private, a symbolic link stays a
+    link and the file it names is formatted."""
+    import os
+    import stat
+
+    text = 'modell m "M"\n  version "1"\nende\nparameter   satz:  EUR/h = 60 "Satz"\n'
+    private = tmp_path / "privat.rules"
+    private.write_text(text, encoding="utf-8")
+    private.chmod(0o600)
+    assert format_file(private)
+    assert stat.S_IMODE(private.stat().st_mode) == 0o600
+    assert is_formatted(private.read_text(encoding="utf-8"))
+    real = tmp_path / "echt.rules"
+    real.write_text(text, encoding="utf-8")
+    real.chmod(0o640)
+    link = tmp_path / "verweis.rules"
+    link.symlink_to(real.name)
+    assert format_file(link)
+    assert link.is_symlink() and os.readlink(link) == real.name
+    assert is_formatted(real.read_text(encoding="utf-8"))
+    assert stat.S_IMODE(real.stat().st_mode) == 0o640
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["echt.rules", "privat.rules", "verweis.rules"]

@@ -26,6 +26,7 @@ import datetime as _dt
 import math
 import re
 import zipfile
+import zlib
 from collections.abc import Iterable, Iterator, Sequence
 from decimal import Decimal
 from pathlib import Path
@@ -33,12 +34,13 @@ from typing import IO, Any
 
 import attrs
 
+from ..duck import Sandbox
 from ..errors import CaseError, Diagnostic, Location, did_you_mean
 from .cases import DocumentError, parse_document
 from .tabular import Column, DecimalMark, TableCase, TableRow, assemble, parse_column
 
-__all__ = ["FORMATS", "MAX_LINE", "JsonLineError", "Population", "PopulationProperties", "PopulationRow",
-           "case_files", "count_rows", "decode_json", "read_population", "unreadable"]
+__all__ = ["FORMATS", "MAX_LINE", "MAX_XLSX_PART", "JsonLineError", "Population", "PopulationProperties",
+           "PopulationRow", "case_files", "count_rows", "decode_json", "read_population", "unreadable"]
 
 MAX_LINE = 16 * 1024 * 1024  # characters of a population line (10,000 residents: about 5 MB)
 _CHUNK = 1 << 20
@@ -207,7 +209,11 @@ class Population:
                 "oder eine Parquet-Datei (.parquet)", code="population"))
         self.format = fmt
         if fmt == "xlsx":
-            self._rows = self._tables(self._xlsx(sheet))
+            try:
+                self._rows = self._tables(self._xlsx(sheet))
+            except BaseException:
+                self.close()  # the workbooks opened so far
+                raise
             return
         if fmt == "parquet":
             self._rows = self._tables(self._parquet())
@@ -419,37 +425,99 @@ class Population:
         except ImportError:  # pragma: no cover - a core dependency
             raise CaseError(Diagnostic("Excel-Mappen lesen braucht das Paket openpyxl", code="population")) from None
         name = str(self.path)
+        faults = (*_XLSX_FAULTS, InvalidFileException)
+
+        def failure(exc: BaseException, number: int = 0) -> CaseError:
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else "keine gültige Excel-Mappe (.xlsx)"
+            where = f" (nach Zeile {number})" if number else ""
+            return CaseError(Diagnostic(f"Die Population „{name}“ lässt sich nicht lesen{where}: {reason}",
+                                        Location(name, number + 1, 1), code="population"))
+
+        large = _large_part(self.path)
+        if large is not None:
+            raise CaseError(Diagnostic(
+                f"Die Population „{name}“ lässt sich nicht lesen: der Teil „{large.filename}“ der Mappe ist entpackt "
+                f"{large.file_size:,} Bytes groß (höchstens {MAX_XLSX_PART:,})".replace(",", "."),
+                Location(name, 1, 1), code="population",
+                hint="nur die Tabellenblätter werden Zeile für Zeile gelesen, die übrigen Teile (gemeinsame Texte, "
+                     "Formate) ganz; große Populationen als CSV oder Parquet"))
         try:
             book = openpyxl.load_workbook(self.path, read_only=True, data_only=True)
-        except (OSError, zipfile.BadZipFile, InvalidFileException, KeyError, ValueError) as exc:
-            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else "keine gültige Excel-Mappe (.xlsx)"
-            raise CaseError(Diagnostic(f"Die Population „{name}“ lässt sich nicht lesen: {reason}",
-                                       Location(name, 1, 1), code="population")) from None
+        except faults as exc:
+            raise failure(exc) from None
         self._closers.append(book.close)
-        names = book.sheetnames
+        try:
+            names = book.sheetnames
+            tables = [title for title in names if hasattr(book[title], "iter_rows")]  # not a chart sheet
+        except faults as exc:
+            raise failure(exc) from None
+        if not names:
+            raise CaseError(Diagnostic(f"Die Population „{name}“ lässt sich nicht lesen: die Mappe hat kein Blatt",
+                                       Location(name, 1, 1), code="population"))
         if sheet is None:
-            chosen = names[0]
+            chosen = tables[0] if tables else names[0]
         elif sheet in names:
             chosen = sheet
         elif sheet.isdigit() and 1 <= int(sheet) <= len(names):
             chosen = names[int(sheet) - 1]
         else:
-            book.close()
             raise CaseError(Diagnostic(f"„{name}“ hat kein Blatt „{sheet}“", code="population",
                                        hint=did_you_mean(sheet, names) or "Blätter: " + ", ".join(names)))
+        if chosen not in tables:
+            raise CaseError(Diagnostic(
+                f"Das Blatt „{chosen}“ von „{name}“ ist ein Diagrammblatt, keine Tabelle", Location(name, 1, 1),
+                code="population", hint=("Tabellenblätter: " + ", ".join(tables)) if tables
+                else "die Mappe hat kein Tabellenblatt"))
         self.sheet = chosen
-        rows = book[chosen].iter_rows(values_only=True)
+
+        def guarded(rows: Iterator[tuple[Any, ...]]) -> Iterator[tuple[Any, ...]]:
+            """The rows of a sheet; a part of the file that does not parse is a located CaseError."""
+            read = 0
+            while True:
+                try:
+                    values = next(rows)
+                except StopIteration:
+                    return
+                except faults as exc:
+                    raise failure(exc, read) from None
+                read += 1
+                yield values
+
+        try:
+            # the same sheet with its formulas: a formula whose value the file does not hold (a workbook
+            # written by a program, never calculated) is an error of its row, not an empty cell
+            with_formulas = openpyxl.load_workbook(self.path, read_only=True, data_only=False)
+            self._closers.append(with_formulas.close)
+            sheets = book[chosen], with_formulas[chosen]
+            for each in sheets:  # rows as long as their cells, not as the sheet's stated size (A1:XFD1048576)
+                each.reset_dimensions()
+            readers = [each.iter_rows(values_only=True) for each in sheets]
+            self._closers += [reader.close for reader in readers]  # each holds its part of the file open
+            rows, formulas = (guarded(reader) for reader in readers)
+        except faults as exc:
+            raise failure(exc) from None
         for number, values in enumerate(rows, start=1):
+            next(formulas, ())
             if any(_filled(v) for v in values):
                 header = [("" if v is None else str(v)) for v in values]
                 while header and not header[-1].strip():
                     header.pop()
                 columns = _columns(header, name, number)
-                return columns, self._sheet_rows(rows, number, len(columns))
+                return columns, self._sheet_rows(rows, formulas, number, len(columns))
         return [], iter(())
 
-    def _sheet_rows(self, rows: Iterator[tuple[Any, ...]], header: int, width: int) -> Iterator[TableRow]:
+    def _sheet_rows(self, rows: Iterator[tuple[Any, ...]], formulas: Iterator[tuple[Any, ...]], header: int,
+                    width: int) -> Iterator[TableRow]:
         for number, values in enumerate(rows, start=header + 1):
+            written = next(formulas, ())
+            uncalculated = [(index, text) for index, (value, text)
+                            in enumerate(zip(values, written, strict=False), start=1)
+                            if value is None and isinstance(text, str) and text.startswith("=")]
+            if uncalculated:
+                index, text = uncalculated[0]
+                yield (number, None, f"Spalte {index}: die Zelle hat die Formel „{text}“, aber die Mappe keinen "
+                       "berechneten Wert dafür (in Excel öffnen und speichern: Excel rechnet und speichert ihn)", 0)
+                continue
             if not any(_filled(v) for v in values):
                 self.empty += 1
                 continue
@@ -468,26 +536,74 @@ class Population:
         import duckdb
 
         name = str(self.path)
-        connection = duckdb.connect(config={"threads": 1})
+
+        def failure(reason: str) -> CaseError:
+            return CaseError(Diagnostic(f"Die Population „{name}“ lässt sich nicht lesen: {reason}",
+                                        Location(name, 1, 1), code="population"))
+
+        if not self.path.is_file():  # DuckDB would read a name with * ? [ ] as a pattern of other files
+            raise failure("die Datei fehlt" if not self.path.exists() else "keine Datei")
         try:
-            result = connection.execute("SELECT * FROM read_parquet(?)", [name])
+            sandbox = Sandbox([self.path])
+        except OSError as exc:
+            raise failure(exc.strerror or str(exc)) from None
+        try:
+            result = sandbox.connection.execute("SELECT * FROM read_parquet(?)", sandbox.paths)
+            described = result.description or ()
+            kinds = [str(item[1]) for item in described]
+            if any(_FLOAT.search(kind) for kind in kinds):
+                # a FLOAT (32 bits) is read as the double of its shortest text: 250.1, not 250.10000610351562
+                names = [f"c{index}" for index in range(len(kinds))]
+                select = ", ".join(
+                    f"CAST(CAST({column} AS {_FLOAT.sub('VARCHAR', kind)}) AS {_FLOAT.sub('DOUBLE', kind)})"
+                    if _FLOAT.search(kind) else column for column, kind in zip(names, kinds, strict=True))
+                result = sandbox.connection.execute(
+                    f"SELECT {select} FROM read_parquet(?) AS t({', '.join(names)})", sandbox.paths)
         except duckdb.Error as exc:
-            connection.close()
-            reason = "die Datei fehlt" if not self.path.exists() else f"keine gültige Parquet-Datei ({exc})"
-            raise CaseError(Diagnostic(f"Die Population „{name}“ lässt sich nicht lesen: {reason}",
-                                       Location(name, 1, 1), code="population")) from None
-        self._closers.append(connection.close)
-        header = [item[0] for item in result.description or ()]
+            sandbox.close()
+            raise failure(f"keine gültige Parquet-Datei ({exc})") from None
+        self._closers.append(sandbox.close)
+        header = [item[0] for item in described]
         columns = _columns(header, name, 1)
 
         def rows() -> Iterator[TableRow]:
             number = 0
-            while batch := result.fetchmany(1024):
+            while True:
+                try:
+                    batch = result.fetchmany(1024)
+                except duckdb.Error as exc:
+                    raise CaseError(Diagnostic(
+                        f"Die Population lässt sich nicht lesen (nach Zeile {number}): keine gültige Parquet-Datei "
+                        f"({exc})", Location(name, number + 1, 1), code="population")) from None
+                if not batch:
+                    return
                 for values in batch:
                     number += 1
                     yield self._typed(number, list(values))
 
         return columns, rows()
+
+
+# what openpyxl raises for a part of a workbook that does not parse (XML, numbers, dates, the zip)
+_XLSX_FAULTS = (OSError, EOFError, zlib.error, zipfile.BadZipFile, KeyError, ValueError, IndexError, TypeError,
+                AttributeError, SyntaxError)
+MAX_XLSX_PART = 256 * 1024 * 1024  # unpacked bytes of a part of a workbook read whole (shared strings, styles)
+
+
+def _large_part(path: Path) -> zipfile.ZipInfo | None:
+    """A part of the workbook ``path`` that is read whole and unpacks to more than
+    :data:`MAX_XLSX_PART` bytes (a zip bomb), or None (also if the file is no zip: openpyxl says so).
+    Sheets are read row by row and may be larger."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            parts = archive.infolist()
+    except (OSError, zipfile.BadZipFile, EOFError, ValueError):
+        return None
+    return next((part for part in parts if part.file_size > MAX_XLSX_PART
+                 and not re.fullmatch(r"xl/worksheets/[^/]+\.xml", part.filename)), None)
+
+
+_FLOAT = re.compile(r"\bFLOAT\b")  # DuckDB's 32-bit floating-point type in a column's type
 
 
 def _filled(value: Any) -> bool:
@@ -496,7 +612,11 @@ def _filled(value: Any) -> bool:
 
 def _sheet_value(value: Any) -> Any:
     """A spreadsheet cell's value for a case: a number as the Decimal of its text (exact as
-    shown: ``250.5``, not the binary fraction), a date-time at midnight as its date."""
+    shown: ``250.5``, not the binary fraction) to Excel's 15 significant digits (a computed
+    ``0,1 + 0,2`` is stored as 0.30000000000000004 and shown and used by Excel as 0,3), a
+    date-time at midnight as its date."""
+    if isinstance(value, float) and math.isfinite(value):
+        return Decimal(format(value, ".15g"))
     if isinstance(value, _dt.datetime):
         return value.date() if value.time() == _dt.time() else value
     if isinstance(value, _dt.time):
@@ -661,10 +781,12 @@ def count_rows(path: str | Path) -> int | None:
 def _parquet_count(path: Path) -> int | None:
     import duckdb
 
+    if not path.is_file():
+        return None
     try:
-        with duckdb.connect(config={"threads": 1}) as connection:
-            found = connection.execute("SELECT count(*) FROM read_parquet(?)", [str(path)]).fetchone()
-    except duckdb.Error:
+        with Sandbox([path]) as sandbox:
+            found = sandbox.connection.execute("SELECT count(*) FROM read_parquet(?)", sandbox.paths).fetchone()
+    except (duckdb.Error, OSError):
         return None
     return int(found[0]) if found else None
 

@@ -35,6 +35,7 @@ from typing import IO, Any
 import attrs
 
 from ..atomic import AtomicFile, open_partial, partial_path
+from ..duck import Sandbox
 from ..errors import CaseError, Diagnostic
 from ..runtime.quantities import json_value
 
@@ -247,13 +248,13 @@ def write_tables(target: str | Path, sheets: Sequence[Sheet], summary: Sequence[
             for index, column in enumerate(table.columns, start=1):
                 width = max([len(column.header)] + [len(cell_text(row[index - 1], True)) for row in rows[:1000]])
                 sheet.column_dimensions[get_column_letter(index)].width = min(max(width + 2, 8), 60)
-            sheet.append([column.header for column in table.columns])
+            sheet.append([_text_cell(WriteOnlyCell(sheet, _xlsx_text(column.header))) for column in table.columns])
             formats = [number_format(column.unit, column.kind) for column in table.columns]
             for row in rows:
                 cells = []
                 unit = str(row[table.unit_column] or "") if table.unit_column is not None else None
                 for fmt, value in zip(formats, row, strict=True):
-                    cell = WriteOnlyCell(sheet, _xlsx_value(value))
+                    cell = _text_cell(WriteOnlyCell(sheet, _xlsx_value(value)))
                     if isinstance(value, _dt.date):
                         cell.number_format = "DD.MM.YYYY"
                     elif isinstance(value, (Decimal, int)) and not isinstance(value, bool):
@@ -265,12 +266,32 @@ def write_tables(target: str | Path, sheets: Sequence[Sheet], summary: Sequence[
     _replace(Path(target), produce, staging)
 
 
+def _text_cell(cell: Any) -> Any:
+    """A cell whose text starts with ``=`` as that text: openpyxl takes it for a formula (a case
+    named ``=HYPERLINK(…)`` would be a live formula in the workbook)."""
+    if isinstance(cell.value, str) and cell.data_type == "f":
+        cell.data_type = "s"
+    return cell
+
+
 def _xlsx_value(value: Any) -> Any:
     if isinstance(value, (tuple, list)):
-        return cell_text(value, True)
+        value = cell_text(value, True)
+    if isinstance(value, str):
+        return _xlsx_text(value)
     if isinstance(value, Decimal):
         return value  # written as a number (openpyxl: its float)
     return value
+
+
+# the control characters XML 1.0 (a worksheet) cannot hold: openpyxl refuses them
+_NOT_IN_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def _xlsx_text(text: str) -> str:
+    """A text a worksheet can hold: a control character (U+0001 in a CSV population's case key,
+    say) written as its escape, the four characters ``\\x01``."""
+    return _NOT_IN_XML.sub(lambda found: f"\\x{ord(found.group()):02x}", text)
 
 
 def _sheet_name(name: str, taken: set[str]) -> str:
@@ -303,17 +324,22 @@ def _write_parquet(target: Path, sheet: Sheet, staging: Path | None = None) -> N
         for row in rows:
             writer.writerow([_duck_text(value) for value in row])
         staged = path.with_name(path.name + ".csv")
-        staged.write_text(buffer.getvalue(), encoding="utf-8")
+        with open_partial(staged) as handle:  # created afresh, never through a link planted under its name
+            handle.write(buffer.getvalue().encode("utf-8"))
         try:
             names = [column.header for column in sheet.columns]
             select = ", ".join(
                 f"CAST(c{index} AS {kind}) AS {_quote(name)}"
                 for index, (name, kind) in enumerate(zip(names, types, strict=True)))
-            with duckdb.connect(config={"threads": 1}) as connection:
-                connection.execute(
+            with Sandbox([staged, path]) as sandbox:
+                source, written = sandbox.paths
+                sandbox.connection.execute(
                     f"COPY (SELECT {select} FROM read_csv(?, header = true, all_varchar = true, "
-                    f"quote = '\"', escape = '\"', delim = ',')) TO '{_literal(str(path))}' (FORMAT parquet)",
-                    [str(staged)])
+                    f"quote = '\"', escape = '\"', delim = ',')) "
+                    f"TO '{_literal(written)}' (FORMAT parquet, USE_TMP_FILE false)",
+                    [source])
+        except duckdb.Error as exc:
+            raise OSError(f"DuckDB: {exc}") from None
         finally:
             staged.unlink(missing_ok=True)
 

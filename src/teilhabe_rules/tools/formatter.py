@@ -44,7 +44,7 @@ import attrs
 import lark
 from lark.exceptions import UnexpectedInput
 
-from ..atomic import write_atomic
+from ..atomic import rewrite_atomic
 from ..errors import Diagnostic, Location, RuleSyntaxError
 from ..files import MAX_RULE_BYTES, FileRefused, read_text
 from ..limits import LimitExceeded
@@ -441,5 +441,5 @@ def format_file(path: str | Path, *, write: bool = True) -> bool:
     if formatted == text:
         return False
     if write:
-        write_atomic(path, formatted)
+        rewrite_atomic(path, formatted)
     return True

@@ -14,7 +14,7 @@ from __future__ import annotations
 import copy
 import re
 import unicodedata
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -51,6 +51,23 @@ def slug(text: str) -> str:
     """An ASCII name for files and anchors: ``bewohner.lp2a`` → ``bewohner-lp2a``."""
     plain = unicodedata.normalize("NFKD", text.translate(_TRANSLIT)).encode("ascii", "ignore").decode("ascii")
     return re.sub(r"[^A-Za-z0-9_]+", "-", plain).strip("-").lower() or "x"
+
+
+def _unique_files(packages: Iterable[str]) -> dict[str, str]:
+    """The page of each package, ``paket-<slug>.html``; packages of the same slug (``Tage`` and
+    ``tage``, ``nächte`` and ``naechte``) numbered on in their order (``paket-tage-2.html``), so no
+    page overwrites another, on file systems that ignore case too."""
+    files: dict[str, str] = {}
+    taken: set[str] = set()
+    for pid in packages:
+        base = f"paket-{slug(pid)}"
+        name, number = base, 1
+        while name in taken:
+            number += 1
+            name = f"{base}-{number}"
+        taken.add(name)
+        files[pid] = name + ".html"
+    return files
 
 
 # ---- records ----------------------------------------------------------------------------------
@@ -328,7 +345,7 @@ class _Builder:
         self.reached: dict[tuple[str, str, str], CoverageItem] = {
             (item.kind, item.owner, item.location): item for item in self.coverage.items
         }
-        self.package_files = {pid: f"paket-{slug(pid)}.html" for pid in self.checked.packages}
+        self.package_files = _unique_files(self.checked.packages)
         self.package_of_node = {(p.scope, p.name): pid for pid, p in self.checked.packages.items()}
         self.used_by = self._readers()
         self.agreed_tables = self._agreed_tables()
@@ -546,7 +563,8 @@ class _Builder:
         scope = self.checked.scopes[spec.scope]
         where = "das Modell (einmal je Fall)" if not spec.scope else f"jedes Element der Liste „{scope.name}“"
         return PackageView(
-            file=self.package_files[pid], anchor=slug(pid), name=spec.name, title=spec.title or spec.name,
+            file=self.package_files[pid], anchor=self.package_files[pid][len("paket-"):-len(".html")],
+            name=spec.name, title=spec.title or spec.name,
             scope=where, rule=rule, level_formula=level_formula, levels=levels, corridor=corridor,
             inputs=self._inputs(spec.scope, spec.name), values=values, checks=checks, parameters=parameters,
             tables=tables, examples=tuple(examples),

@@ -1,0 +1,75 @@
+"""DuckDB connections that reach exactly the files they are given, and nothing else.
+
+Takes: the paths of the files a reader or writer of tables (Parquet) names. Gives: a
+:class:`Sandbox` — for each path a text that DuckDB reads as exactly that file (DuckDB expands
+``*``, ``?`` and ``[…]`` in a path it reads as a pattern, and ``~`` as the home directory: a
+name holding one of them is reached through a symbolic link of a plain name in a fresh
+temporary directory) — and a connection whose file system access is limited to those texts:
+no other file, no URL (``http://``, ``s3://``), no extension loaded or installed.
+
+The temporary directory is removed by :meth:`Sandbox.close`.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+__all__ = ["Sandbox"]
+
+_PATTERN = frozenset("*?[]{}~")  # characters DuckDB may read as a pattern in a path
+
+
+class Sandbox:
+    """A DuckDB connection limited to ``paths`` (see the module docstring); :attr:`paths` are
+    the texts to give DuckDB for them, in order. A path need not exist yet (a file to be
+    written). Failures to make the links are OSError; the connection is ``duckdb``'s."""
+
+    def __init__(self, paths: Sequence[str | Path]):
+        import duckdb
+
+        self._folder: str | None = None
+        self.paths: list[str] = []
+        try:
+            for number, path in enumerate(paths):
+                self.paths.append(self._literal(os.path.abspath(path), number))
+            self.connection: Any = duckdb.connect(config={
+                "threads": 1, "autoload_known_extensions": False, "autoinstall_known_extensions": False})
+            try:
+                self.connection.execute("SET allowed_paths = ?", [self.paths])
+                self.connection.execute("SET enable_external_access = false")
+            except BaseException:
+                self.connection.close()
+                raise
+        except BaseException:
+            self._remove()
+            raise
+
+    def _literal(self, path: str, number: int) -> str:
+        if not _PATTERN.intersection(path):
+            return path
+        if self._folder is None:
+            self._folder = tempfile.mkdtemp(prefix="teilhabe-")
+        suffix = "".join(ch for ch in Path(path).suffix if ch.isalnum())
+        link = os.path.join(self._folder, f"datei{number}.{suffix or 'dat'}")
+        os.symlink(path, link)
+        return link
+
+    def _remove(self) -> None:
+        if self._folder is not None:
+            shutil.rmtree(self._folder, ignore_errors=True)
+            self._folder = None
+
+    def close(self) -> None:
+        self.connection.close()
+        self._remove()
+
+    def __enter__(self) -> Sandbox:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -1,0 +1,137 @@
+"""The commands over hostile and broken files: every outcome is exit 0, 1 or 2 with a German
+message, never an internal error (exit 3) or a traceback."""
+
+from __future__ import annotations
+
+import codecs
+import io
+import zipfile
+from pathlib import Path
+
+import duckdb
+import openpyxl
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from hypothesis_budget import examples
+
+from teilhabe_rules.cli import main
+
+RULES = """\
+modell stunden "Stunden mal Satz"
+  version "1"
+  gültig ab 01.01.2024
+  stichtag beginn
+  budget betrag
+ende
+eingabe beginn: datum "Beginn"
+eingabe stunden: zahl h/Jahr von 0 bis 1000 "Stunden im Jahr"
+eingabe name: text standard "" "Name"
+parameter satz: EUR/h = 60 "Stundensatz"
+wert betrag: EUR/Jahr = stunden * satz "Betrag im Jahr"
+"""
+CSV = "beginn,stunden,name\n2025-03-01,250.5,Jürgen\n"
+
+
+def run(*argv: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    code = main(list(argv), out, err)
+    return code, out.getvalue(), err.getvalue()
+
+
+def xlsx_bytes(tmp: Path) -> bytes:
+    path = tmp / "gut.xlsx"
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["beginn", "stunden", "name"])
+    sheet.append(["2025-03-01", 250.5, "Jürgen"])
+    book.save(path)
+    return path.read_bytes()
+
+
+def parquet_bytes(tmp: Path) -> bytes:
+    path = tmp / "gut.parquet"
+    with duckdb.connect() as connection:
+        connection.execute("COPY (SELECT DATE '2025-03-01' AS beginn, 250.5::DOUBLE AS stunden, 'J' AS name) "
+                           f"TO '{path}' (FORMAT parquet)")
+    return path.read_bytes()
+
+
+def contents(tmp: Path) -> dict[str, bytes | None]:
+    """Broken files by name (None: a directory of that name)."""
+    xlsx, parquet = xlsx_bytes(tmp), parquet_bytes(tmp)
+    garbage = bytes(range(256)) * 8
+    out: dict[str, bytes | None] = {}
+    for suffix in (".csv", ".tsv", ".jsonl", ".xlsx", ".parquet"):
+        out[f"leer{suffix}"] = b""
+        out[f"binär{suffix}"] = garbage
+        out[f"verzeichnis{suffix}"] = None
+        out[f"csv_text{suffix}"] = CSV.encode("utf-8")
+        out[f"utf16_ohne_bom{suffix}"] = CSV.encode("utf-16-le")
+        out[f"nur_kopf{suffix}"] = b"beginn,stunden,name\n"
+        out[f"halb_xlsx{suffix}"] = xlsx[: len(xlsx) // 2]
+        out[f"halb_parquet{suffix}"] = parquet[: len(parquet) // 2]
+        out[f"nullbytes{suffix}"] = b"\x00" * 100
+        out[f"latin1{suffix}"] = CSV.encode("latin-1")
+        out[f"bom32{suffix}"] = codecs.BOM_UTF32_LE + b"\x00\xd8\x00\x00"
+    out["doppelte_spalten.csv"] = b"beginn,stunden,stunden\n2025-03-01,1,2\n"
+    out["leerer_zip.xlsx"] = _empty_zip()
+    return out
+
+
+def _empty_zip() -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w"):
+        pass
+    return buffer.getvalue()
+
+
+def test_every_broken_population_is_a_located_finding(tmp_path: Path) -> None:
+    rules = tmp_path / "stunden.rules"
+    rules.write_text(RULES, encoding="utf-8")
+    files = tmp_path / "fälle"
+    files.mkdir()
+    seen = 0
+    for name, data in contents(tmp_path).items():
+        path = files / name
+        if data is None:
+            path.mkdir()
+        else:
+            path.write_bytes(data)
+        for extra in ((), ("--out", str(tmp_path / "aus.xlsx")), ("--out", str(tmp_path / "aus.parquet")),
+                      ("--out", str(tmp_path / "aus.csv"), "--format", "csv-de")):
+            code, _, err = run("compare", str(rules), str(rules), str(path), *extra)
+            assert code in (0, 1, 2), (name, extra, code, err)
+            assert "interner Fehler" not in err and "Traceback" not in err, (name, err)
+            seen += 1
+    assert seen > 200
+
+
+@settings(max_examples=examples(40), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.binary(max_size=400), suffix=st.sampled_from([".csv", ".jsonl", ".xlsx", ".parquet"]))
+def test_any_bytes_as_a_population(data: bytes, suffix: str, tmp_path: Path) -> None:
+    rules = tmp_path / "stunden.rules"
+    rules.write_text(RULES, encoding="utf-8")
+    path = tmp_path / f"fälle{suffix}"
+    path.write_bytes(data)
+    code, _, err = run("compare", str(rules), str(rules), str(path))
+    assert code in (0, 1), (code, err)
+    assert "interner Fehler" not in err
+
+
+@pytest.mark.parametrize("out", ["verzeichnis.xlsx", "verzeichnis.parquet", "verzeichnis.csv", "fehlt/x.xlsx",
+                                 "fehlt/x.parquet", "fehlt/x.jsonl"])
+def test_an_output_that_cannot_be_written(out: str, tmp_path: Path) -> None:
+    rules = tmp_path / "stunden.rules"
+    rules.write_text(RULES, encoding="utf-8")
+    population = tmp_path / "fälle.csv"
+    population.write_text(CSV, encoding="utf-8")
+    for name in ("verzeichnis.xlsx", "verzeichnis.parquet", "verzeichnis.csv"):
+        (tmp_path / name).mkdir(exist_ok=True)
+    code, _, err = run("compare", str(rules), str(rules), str(population), "--out", str(tmp_path / out))
+    assert code == 1 and "lässt sich nicht schreiben" in err, err
+    case = tmp_path / "fall.toml"
+    case.write_text('beginn = 2025-03-01\nstunden = 1\n', encoding="utf-8")
+    code, _, err = run("eval", str(rules), str(case), "--out", str(tmp_path / out))
+    assert code == 1 and "lässt sich nicht schreiben" in err, err

@@ -23,6 +23,7 @@ from teilhabe_rules.tools.export import (
     FormatError,
     Sheet,
     cell_text,
+    csv_cell,
     format_of,
     number_format,
     write_table,
@@ -326,3 +327,15 @@ def test_a_control_character_is_written_as_its_escape_in_a_workbook(tmp_path: Pa
     assert code == 0, err
     book = openpyxl.load_workbook(tmp_path / "v.xlsx")
     assert "a\\x01b" in [cell.value for sheet in book.worksheets for row in sheet.iter_rows() for cell in row]
+
+
+@pytest.mark.parametrize("text", ["=HYPERLINK(\"http://x\")", "+1+2", "-2+3", "@SUMME(A1)", "\tTab"])
+def test_csv_de_writes_formula_like_texts_as_text(text: str) -> None:
+    """In the German Excel profile a text Excel would run as a formula starts with an apostrophe;
+    numbers (also negative), dates and the plain profile are written as they are."""
+    assert csv_cell(text, german=True) == "'" + text
+    assert csv_cell([text, "b"], german=True).startswith("'")
+    assert csv_cell(text) == text
+    assert csv_cell(Decimal("-2.5"), german=True) == "-2,5"
+    assert csv_cell(dt.date(2025, 3, 1), german=True) == "01.03.2025"
+    assert csv_cell("Haus Linde", german=True) == "Haus Linde"

@@ -85,7 +85,7 @@ from ..ir.checked import NodeKind, TypeKind
 from ..ir.text import format_value
 from ..model import Model
 from ..version import __version__
-from .export import Column, Sheet, cell_text, format_of, write_table, write_tables
+from .export import Column, Sheet, csv_cell, format_of, write_table, write_tables
 
 __all__ = ["MAX_LINE", "Field", "JsonLineError", "Population", "PopulationRow",
            "Summary", "compare", "decode_json", "fields", "figure_field", "read_population"]
@@ -1029,7 +1029,7 @@ class _Formatter:
             return lambda record: out.writerow(self.csv_cells(record))
         if self.fmt == "csv-de":
             german = csv.writer(buffer, lineterminator="\n", delimiter=";")
-            return lambda record: german.writerow([cell_text(value, True) for value in self.cells(record)])
+            return lambda record: german.writerow([csv_cell(value, True) for value in self.cells(record)])
         if self.fmt in _TABLES:
             return lambda record: buffer.write(
                 json.dumps([_json_value(value) for value in self.cells(record)], ensure_ascii=False) + "\n")

@@ -39,8 +39,9 @@ from ..duck import Sandbox
 from ..errors import CaseError, Diagnostic
 from ..runtime.quantities import json_value
 
-__all__ = ["FORMATS", "SUFFIXES", "Column", "FormatError", "Sheet", "cell_text", "format_of", "number_format",
-           "result_sheets", "result_table", "text_lines", "write_result", "write_table", "write_tables"]
+__all__ = ["FORMATS", "SUFFIXES", "Column", "FormatError", "Sheet", "cell_text", "csv_cell", "format_of",
+           "number_format", "result_sheets", "result_table", "text_lines", "write_result", "write_table",
+           "write_tables"]
 
 FORMATS = ("csv", "csv-de", "jsonl", "xlsx", "parquet")
 SUFFIXES = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".xlsx": "xlsx", ".parquet": "parquet"}
@@ -114,6 +115,20 @@ def cell_text(value: Any, german: bool = False) -> str:
     return str(value)
 
 
+# what makes Excel run a text cell as a formula (OWASP "CSV injection")
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: Any, german: bool = False) -> str:
+    """A value as a cell of a CSV file (:func:`cell_text`). In the German Excel profile a text
+    (not a number, date or yes/no) that Excel would run as a formula (``=…``, ``+…``, ``-…``,
+    ``@…``) gets a leading apostrophe, which Excel shows as text, never as a formula."""
+    text = cell_text(value, german)
+    if german and isinstance(value, (str, tuple, list)) and text.startswith(_FORMULA_START):
+        return "'" + text
+    return text
+
+
 def _json(value: Any) -> Any:
     if isinstance(value, Decimal):
         return format(value, "f")
@@ -169,7 +184,7 @@ def text_lines(sheet: Sheet, fmt: str, header: bool = True) -> Iterable[str]:
     for row in sheet.rows:
         buffer.seek(0)
         buffer.truncate()
-        writer.writerow([cell_text(value, german) for value in row])
+        writer.writerow([csv_cell(value, german) for value in row])
         yield buffer.getvalue()
 
 

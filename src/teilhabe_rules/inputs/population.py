@@ -26,6 +26,7 @@ import datetime as _dt
 import math
 import re
 import zipfile
+from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
 from decimal import Decimal
 from pathlib import Path
@@ -223,7 +224,7 @@ class Population:
             except BaseException:
                 self._handle.close()
                 raise
-            self._rows = self._tables((columns, self._csv_rows(lines, len(columns))))
+            self._rows = self._tables((columns, self._csv_rows(_records(lines), len(columns))))
         else:
             self._rows = self._jsonl_rows(lines)
 
@@ -488,6 +489,46 @@ class Population:
                     yield self._typed(number, list(values))
 
         return columns, rows()
+
+
+_MAX_RECORD_LINES = 1000  # lines of one CSV row whose quoted cells hold line ends
+
+
+def _records(lines: Iterator[tuple[int, str | None]]) -> Iterator[tuple[int, str | None]]:
+    """The rows of a CSV file's lines: a line ending inside a quoted cell (an odd number of
+    ``"``: a cell with a line end, as Excel writes Alt+Enter) is joined with the lines below
+    until the cell closes — within :data:`_MAX_RECORD_LINES` lines and :data:`MAX_LINE`
+    characters; else the line stands alone (and is an error of its own)."""
+    waiting: deque[tuple[int, str | None]] = deque()
+    while True:
+        if waiting:
+            number, line = waiting.popleft()
+        else:
+            found = next(lines, None)
+            if found is None:
+                return
+            number, line = found
+        if line is None or line.count('"') % 2 == 0:
+            yield number, line
+            continue
+        taken: list[tuple[int, str | None]] = []
+        text, closed = line, False
+        while len(taken) < _MAX_RECORD_LINES:
+            following = waiting.popleft() if waiting else next(lines, None)
+            if following is None:
+                break
+            taken.append(following)
+            if following[1] is None or len(text) + len(following[1]) >= MAX_LINE:
+                break
+            text += "\n" + following[1]
+            if following[1].count('"') % 2 == 1:
+                closed = True
+                break
+        if closed:
+            yield number, text
+        else:
+            yield number, line
+            waiting.extendleft(reversed(taken))
 
 
 def _filled(value: Any) -> bool:

@@ -147,8 +147,11 @@ def test_parquet_numbers_are_exact_decimals_and_xlsx_numbers_are_numbers(tmp_pat
     assert types["bewohner[].pflegegrad"] == "BIGINT" and types["zeitraum_ab"] == "DATE"
     assert not any(kind in ("DOUBLE", "FLOAT") for kind in types.values())
     generate_population(model, 5, 4, tmp_path / "f.xlsx")
-    sheet = openpyxl.load_workbook(tmp_path / "f.xlsx", read_only=True).worksheets[0]
-    rows = list(sheet.iter_rows(values_only=True))
+    book = openpyxl.load_workbook(tmp_path / "f.xlsx", read_only=True)
+    try:
+        rows = list(book.worksheets[0].iter_rows(values_only=True))
+    finally:
+        book.close()
     column = rows[0].index("plaetze")
     assert all(isinstance(row[column], int) for row in rows[1:] if row[column] is not None)
 

@@ -15,7 +15,8 @@ longer than :data:`MAX_LINE` — is one error row and reading goes on; a file wi
 UTF-32 byte order mark is read in that encoding; a UTF-8 byte order mark (Excel's „CSV UTF-8“) is
 skipped. Tables (CSV, XLSX, Parquet) name their columns like inputs and may write nested lists
 flat, one row per list element (:mod:`teilhabe_rules.inputs.tabular`); numbers in their text cells
-are read in the file's decimal notation, detected per file.
+are read in the file's decimal notation, detected per file. A quoted CSV cell may hold line
+ends (its row then spans lines, as Excel writes them).
 """
 
 from __future__ import annotations

@@ -355,8 +355,7 @@ def flatten(data: Mapping[str, Any], key: str | int | None = None) -> list[dict[
     lists: list[set[tuple[str, ...]]] = [set()]  # per row: the lists (paths) it holds an element of
     _flatten_scope(rows, lists, data, (), 0)
     if key is not None:
-        for row in rows:
-            row[KEY] = key
+        rows = [{KEY: key, **row} for row in rows]
     return rows
 
 

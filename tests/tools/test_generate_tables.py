@@ -204,8 +204,9 @@ def test_csv_on_the_standard_output(tmp_path: Path) -> None:
 
 
 def test_a_quoted_cell_may_hold_line_ends(tmp_path: Path) -> None:
-    """As Excel writes a cell with Alt+Enter; a quote that never closes is still an error of its
-    own line, and the rows below are read."""
+    """In a table with a ``fall`` column, as Excel writes a cell with Alt+Enter; a quote that never
+    closes is still an error of its own line, and the rows below are read. Without the column
+    every line stays a row of its own."""
     target = tmp_path / "f.csv"
     target.write_text('fall;name\n1;"Zeile 1\nZeile 2"\n2;B\n', encoding="utf-8")
     with read_population(target) as population:
@@ -216,3 +217,7 @@ def test_a_quoted_cell_may_hold_line_ends(tmp_path: Path) -> None:
         broken = list(population)
     assert broken[0].error is not None and "Anführungszeichen wird nicht geschlossen" in broken[0].error
     assert (broken[1].id, broken[1].data, broken[1].line) == ("2", {"name": "B"}, 3)
+    target.write_text('name\n"Zeile 1\nZeile 2"\nB\n', encoding="utf-8")  # no key: a line is a row
+    with read_population(target) as population:
+        single = list(population)
+    assert len(single) == 3 and single[0].error is not None and single[2].data == {"name": "B"}

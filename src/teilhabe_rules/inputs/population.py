@@ -15,8 +15,9 @@ longer than :data:`MAX_LINE` — is one error row and reading goes on; a file wi
 UTF-32 byte order mark is read in that encoding; a UTF-8 byte order mark (Excel's „CSV UTF-8“) is
 skipped. Tables (CSV, XLSX, Parquet) name their columns like inputs and may write nested lists
 flat, one row per list element (:mod:`teilhabe_rules.inputs.tabular`); numbers in their text cells
-are read in the file's decimal notation, detected per file. A quoted CSV cell may hold line
-ends (its row then spans lines, as Excel writes them).
+are read in the file's decimal notation, detected per file. In a CSV file with a ``fall`` column
+(whose cases span lines anyway) a quoted cell may hold line ends, as Excel writes them; without
+one, every line is a row.
 """
 
 from __future__ import annotations
@@ -225,7 +226,8 @@ class Population:
             except BaseException:
                 self._handle.close()
                 raise
-            self._rows = self._tables((columns, self._csv_rows(_records(lines), len(columns))))
+            keyed = any(column.key for column in columns)  # a case may span lines: so may a cell
+            self._rows = self._tables((columns, self._csv_rows(_records(lines) if keyed else lines, len(columns))))
         else:
             self._rows = self._jsonl_rows(lines)
 
@@ -496,7 +498,7 @@ _MAX_RECORD_LINES = 1000  # lines of one CSV row whose quoted cells hold line en
 
 
 def _records(lines: Iterator[tuple[int, str | None]]) -> Iterator[tuple[int, str | None]]:
-    """The rows of a CSV file's lines: a line ending inside a quoted cell (an odd number of
+    """The rows of the lines of a CSV file with a ``fall`` column: a line ending inside a quoted cell (an odd number of
     ``"``: a cell with a line end, as Excel writes Alt+Enter) is joined with the lines below
     until the cell closes — within :data:`_MAX_RECORD_LINES` lines and :data:`MAX_LINE`
     characters; else the line stands alone (and is an error of its own)."""

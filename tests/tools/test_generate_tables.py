@@ -186,6 +186,7 @@ def test_split_populations_as_tables(tmp_path: Path) -> None:
     ["--out", "fälle.txt"],
     ["--out", "fälle.csv", "--format", "tsv"],
     ["--format", "xlsx"],  # a workbook on the standard output
+    ["--out", ".", "--format", "csv"],  # a directory
 ])
 def test_an_unknown_format_is_a_usage_error(arguments: list[str], tmp_path: Path,
                                             monkeypatch: pytest.MonkeyPatch) -> None:
@@ -221,3 +222,10 @@ def test_a_quoted_cell_may_hold_line_ends(tmp_path: Path) -> None:
     with read_population(target) as population:
         single = list(population)
     assert len(single) == 3 and single[0].error is not None and single[2].data == {"name": "B"}
+
+
+def test_the_format_named_wins_over_the_suffix(tmp_path: Path) -> None:
+    out, err = io.StringIO(), io.StringIO()
+    target = tmp_path / "fälle.txt"
+    assert main(["generate", "bei_nrw2", "-n", "2", "--format", "jsonl", "--out", str(target)], out, err) == 0
+    assert len(target.read_text(encoding="utf-8").splitlines()) == 2

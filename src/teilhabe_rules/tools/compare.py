@@ -1565,7 +1565,7 @@ def generate_population(model: Model, n: int, seed: int, out: str | Path | TextI
         except GeneratorError as exc:
             raise CaseError(Diagnostic(str(exc), code="population")) from None
         return counter[0]
-    sink = _Sink(out, n)
+    sink = _Sink(out, n, jsonl=fmt == "jsonl")
     written = 0
     try:
         for case in cases:
@@ -1597,6 +1597,9 @@ def generated_format(out: str | Path | TextIO, fmt: str | None) -> str | None:
                                          code="ausgabe"))
         return None if fmt in (None, "jsonl") else fmt
     path = Path(out)
+    if path.is_dir() and fmt is not None:
+        raise FormatError(Diagnostic(f"„{path}“ ist ein Verzeichnis: --format {fmt} schreibt eine Datei",
+                                     code="ausgabe"))
     if fmt is None and (not path.suffix or path.is_dir()):
         return None  # a directory of TOML files
     if fmt is None and path.suffix.lower() == ".ndjson":
@@ -1699,7 +1702,7 @@ class _Sink:
     """Where generated cases go: JSON Lines (a file, written atomically, or a stream) or a
     directory of TOML files (each written atomically)."""
 
-    def __init__(self, out: str | Path | TextIO, n: int):
+    def __init__(self, out: str | Path | TextIO, n: int, jsonl: bool = False):
         self.folder: Path | None = None
         self.file: AtomicFile | None = None
         self.stream: TextIO | None = None
@@ -1710,12 +1713,12 @@ class _Sink:
             self.ascii = not _holds_unicode(out)  # JSON escapes keep any text on such a console
             return
         path = Path(out)
-        if path.suffix and path.suffix.lower() not in (".jsonl", ".ndjson") and not path.is_dir():
+        if path.suffix and path.suffix.lower() not in (".jsonl", ".ndjson") and not path.is_dir() and not jsonl:
             raise CaseError(Diagnostic(
                 f"„{path}“: das Ziel ist ein Verzeichnis (eine TOML-Datei je Fall) oder eine .jsonl-Datei",
                 code="population",
             ))
-        if path.suffix.lower() in (".jsonl", ".ndjson"):
+        if jsonl or path.suffix.lower() in (".jsonl", ".ndjson"):
             self.file = AtomicFile(path)
             return
         try:

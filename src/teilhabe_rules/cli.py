@@ -274,7 +274,11 @@ def _parser() -> argparse.ArgumentParser:
     gen.add_argument("-n", type=int, required=True, metavar="N", help="Zahl der Fälle")
     gen.add_argument("--seed", type=int, default=0, metavar="S", help="Startwert (Standard 0)")
     gen.add_argument("--out", "--ausgabe", metavar="ZIEL",
-                     help="Verzeichnis (TOML-Dateien) oder .jsonl-Datei; Standard: JSON Lines auf die Standardausgabe")
+                     help="Verzeichnis (TOML-Dateien) oder Datei: .jsonl, .csv, .xlsx, .parquet (Tabellen im "
+                          "flachen Layout, eine Zeile je Listenelement); Standard: JSON Lines auf die Standardausgabe")
+    gen.add_argument("--format", metavar="FORMAT",
+                     help="jsonl, csv, csv-de (Semikolon, Dezimalkomma, BOM), xlsx oder parquet; "
+                          "Standard: nach der Endung von --out")
     gen.add_argument("--split", "--je", metavar="LISTE",
                      help="ein Fall je Element dieser Liste der obersten Ebene "
                           "(MAWo: --split bewohner ergibt Personenfälle)")
@@ -785,18 +789,19 @@ def _cmd_handbook(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def _cmd_generate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from .tools.compare import generate_population
+    from .tools.compare import generate_population, generated_format
+    from .tools.export import FormatError
 
     if args.n < 0:
         raise _UsageError("-n: eine Zahl ab 0")
-    if args.out:
-        target = Path(args.out)
-        if target.suffix and target.suffix.lower() not in (".jsonl", ".ndjson") and not target.is_dir():
-            raise _UsageError(f"generate --out: „{args.out}“: das Ziel ist ein Verzeichnis (eine TOML-Datei "
-                              "je Fall) oder eine .jsonl-Datei")
+    try:
+        generated_format(args.out if args.out else out, args.format)
+    except FormatError as exc:
+        raise _UsageError(f"generate: {exc.message}") from None
     try:
         model = _model(args.model)
-        written = generate_population(model, args.n, args.seed, args.out if args.out else out, split=args.split)
+        written = generate_population(model, args.n, args.seed, args.out if args.out else out, split=args.split,
+                                      fmt=args.format)
     except TeilhabeError as exc:
         _print_error(exc, "text", out, err)
         return EXIT_FINDINGS

@@ -362,11 +362,11 @@ class TestGenerate:
         assert [f.name for f in files] == [f"fall_000{n}.toml" for n in range(1, 6)]
         assert compare(model(OLD), model(NEW), tmp_path / "fälle").errors == 0
 
-    def test_the_target_is_a_directory_or_json_lines(self, tmp_path: Path) -> None:
+    def test_the_target_is_a_directory_or_a_file_of_a_known_format(self, tmp_path: Path) -> None:
         out, err = io.StringIO(), io.StringIO()
-        assert main(["generate", NEW, "-n", "1", "--out", str(tmp_path / "fälle.csv")], out, err) == 2  # usage
-        assert "das Ziel ist ein Verzeichnis (eine TOML-Datei je Fall) oder eine .jsonl-Datei" in err.getvalue()
-        assert not (tmp_path / "fälle.csv").exists()
+        assert main(["generate", NEW, "-n", "1", "--out", str(tmp_path / "fälle.txt")], out, err) == 2  # usage
+        assert "die Endung „.txt“ ist kein Ausgabeformat" in err.getvalue()
+        assert not (tmp_path / "fälle.txt").exists()
 
     def test_split_names_a_list(self) -> None:
         out, err = io.StringIO(), io.StringIO()

@@ -15,7 +15,9 @@ longer than :data:`MAX_LINE` — is one error row and reading goes on; a file wi
 UTF-32 byte order mark is read in that encoding; a UTF-8 byte order mark (Excel's „CSV UTF-8“) is
 skipped. Tables (CSV, XLSX, Parquet) name their columns like inputs and may write nested lists
 flat, one row per list element (:mod:`teilhabe_rules.inputs.tabular`); numbers in their text cells
-are read in the file's decimal notation, detected per file.
+are read in the file's decimal notation, detected per file. In a CSV file with a ``fall`` column
+(whose cases span lines anyway) a quoted cell may hold line ends, as Excel writes them; without
+one, every line is a row.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ import math
 import re
 import zipfile
 import zlib
+from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
 from decimal import Decimal
 from pathlib import Path
@@ -229,7 +232,8 @@ class Population:
             except BaseException:
                 self._handle.close()
                 raise
-            self._rows = self._tables((columns, self._csv_rows(lines, len(columns))))
+            keyed = any(column.key for column in columns)  # a case may span lines: so may a cell
+            self._rows = self._tables((columns, self._csv_rows(_records(lines) if keyed else lines, len(columns))))
         else:
             self._rows = self._jsonl_rows(lines)
 
@@ -604,6 +608,44 @@ def _large_part(path: Path) -> zipfile.ZipInfo | None:
 
 
 _FLOAT = re.compile(r"\bFLOAT\b")  # DuckDB's 32-bit floating-point type in a column's type
+_MAX_RECORD_LINES = 1000  # lines of one CSV row whose quoted cells hold line ends
+
+
+def _records(lines: Iterator[tuple[int, str | None]]) -> Iterator[tuple[int, str | None]]:
+    """The rows of the lines of a CSV file with a ``fall`` column: a line ending inside a quoted cell (an odd number of
+    ``"``: a cell with a line end, as Excel writes Alt+Enter) is joined with the lines below
+    until the cell closes — within :data:`_MAX_RECORD_LINES` lines and :data:`MAX_LINE`
+    characters; else the line stands alone (and is an error of its own)."""
+    waiting: deque[tuple[int, str | None]] = deque()
+    while True:
+        if waiting:
+            number, line = waiting.popleft()
+        else:
+            found = next(lines, None)
+            if found is None:
+                return
+            number, line = found
+        if line is None or line.count('"') % 2 == 0:
+            yield number, line
+            continue
+        taken: list[tuple[int, str | None]] = []
+        text, closed = line, False
+        while len(taken) < _MAX_RECORD_LINES:
+            following = waiting.popleft() if waiting else next(lines, None)
+            if following is None:
+                break
+            taken.append(following)
+            if following[1] is None or len(text) + len(following[1]) >= MAX_LINE:
+                break
+            text += "\n" + following[1]
+            if following[1].count('"') % 2 == 1:
+                closed = True
+                break
+        if closed:
+            yield number, text
+        else:
+            yield number, line
+            waiting.extendleft(reversed(taken))
 
 
 def _filled(value: Any) -> bool:

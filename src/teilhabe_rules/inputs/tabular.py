@@ -22,8 +22,10 @@ starting with ``[`` or ``{`` is JSON (with JSON's decimal point).
 
 from __future__ import annotations
 
+import json
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from decimal import Decimal
 from typing import Any
 
 import attrs
@@ -31,7 +33,7 @@ import attrs
 from ..paths import PathError, format_path, parse_path, set_path
 from ..units import UnitError, parse_unit
 
-__all__ = ["KEY", "Column", "DecimalMark", "TableCase", "assemble", "parse_column"]
+__all__ = ["KEY", "Column", "DecimalMark", "TableCase", "assemble", "flatten", "parse_column"]
 
 KEY = "fall"  # the column that names a case (and groups the rows of one case)
 _MAX_INDEX = 100_000  # the largest list index of a column
@@ -333,3 +335,93 @@ def _put(data: dict[str, Any], steps: tuple[str | int, ...], value: Any) -> None
         set_path(data, steps, value, pad=True)
     except PathError as exc:
         raise ValueError(str(exc)) from None
+
+
+# ---- cases to rows (the inverse of :func:`assemble`) -------------------------------------------
+
+
+def flatten(data: Mapping[str, Any], key: str | int | None = None) -> list[dict[str, Any]]:
+    """The rows of one case in the flat layout, each a mapping of column header
+    (``plaetze``, ``bewohner[].kuerzel``, ``bewohner[].massnahmen[].stunden``) to value — what
+    :func:`assemble` reads back to ``data``. ``key``: the case's name, put in the column
+    :data:`KEY` of every row.
+
+    The case's own values stand in its first row; each list element starts a row (its first
+    element's the case's first row, an element's first inner element its parent's row) unless
+    the row already holds an element of the same list. A ValueError (German) for what the layout
+    cannot say: a list element without a value of its own (a row of it would be empty), or a text
+    that a table reads as something else (a number in either notation, JSON, blanks around it)."""
+    rows: list[dict[str, Any]] = [{}]
+    lists: list[set[tuple[str, ...]]] = [set()]  # per row: the lists (paths) it holds an element of
+    _flatten_scope(rows, lists, data, (), 0)
+    if key is not None:
+        rows = [{KEY: key, **row} for row in rows]
+    return rows
+
+
+def _flatten_scope(rows: list[dict[str, Any]], lists: list[set[tuple[str, ...]]], data: Mapping[str, Any],
+                   path: tuple[str, ...], row: int) -> None:
+    """Put the values of ``data`` (the case, or an element of the list ``path``) into ``row`` and
+    its lists' elements into that row and those below."""
+    prefix = "".join(f"{name}[]." for name in path)
+    inner: list[tuple[str, list[Any]]] = []
+    for steps, value in _values(data, ()):
+        if _is_list(value):
+            inner.append((format_path(steps), value))  # (an empty list: no element, no row)
+        else:
+            rows[row][prefix + format_path(steps)] = _flat_value(value)
+    for name, elements in inner:
+        listed = (*path, name)
+        for element in elements:
+            if all(_is_list(value) for _, value in _values(element, ())):
+                raise ValueError(f"ein Element von „{prefix}{name}[]“ ohne einen eigenen Wert lässt sich nicht "
+                                 "in Zeilen schreiben (JSON Lines schreibt es)")
+            last = len(rows) - 1
+            if any(held[:len(listed)] == listed for held in lists[last]):
+                rows.append({})
+                lists.append(set())
+                last += 1
+            lists[last].add(listed)
+            _flatten_scope(rows, lists, element, listed, last)
+
+
+def _is_list(value: Any) -> bool:
+    """Whether ``value`` is a list of elements (an empty list counts: it adds none)."""
+    return isinstance(value, list) and all(isinstance(item, Mapping) for item in value)
+
+
+def _values(data: Mapping[str, Any], steps: tuple[str | int, ...]) -> Iterator[tuple[tuple[str | int, ...], Any]]:
+    """The values of ``data`` by path, records (``lp2a``) opened up (a list is one value)."""
+    for name, value in data.items():
+        if isinstance(value, Mapping) and value:
+            yield from _values(value, (*steps, name))
+        elif value is not None:
+            yield (*steps, name), value
+
+
+def _flat_value(value: Any) -> Any:
+    """A value as a cell: a text checked to read back as itself, a list of plain values as JSON."""
+    if isinstance(value, Mapping):
+        return "{}"
+    if isinstance(value, (list, tuple)):
+        return json.dumps([_json_cell(item) for item in value], ensure_ascii=False)
+    if isinstance(value, str):
+        unchanged = value.strip() == value and value and value[:1] not in "[{"
+        if unchanged:
+            for mark in (",", "."):
+                try:
+                    unchanged = unchanged and DecimalMark(mark).read(value, 1, 1) == value
+                except ValueError:
+                    unchanged = False
+        if not unchanged:
+            raise ValueError(f"der Text „{value}“ wird in einer Tabelle als etwas anderes gelesen "
+                             "(eine Zahl, JSON oder ohne Leerzeichen am Rand; JSON Lines schreibt ihn)")
+    return value
+
+
+def _json_cell(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return float(value) if Decimal(repr(float(value))) == value else format(value, "f")
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return value

@@ -53,6 +53,7 @@ import errno
 import hashlib
 import heapq
 import io
+import itertools
 import json
 import math
 import re
@@ -1526,13 +1527,23 @@ class _Progress:
 # ---- synthetic populations ---------------------------------------------------------------------
 
 
-def generate_population(model: Model, n: int, seed: int, out: str | Path | TextIO, split: str | None = None) -> int:
+GENERATE_FORMATS = ("jsonl", "csv", "csv-de", "xlsx", "parquet")  # besides a directory of TOML files
+
+
+def generate_population(model: Model, n: int, seed: int, out: str | Path | TextIO, split: str | None = None,
+                        fmt: str | None = None) -> int:
     """Write ``n`` generated cases of ``model`` (:func:`teilhabe_rules.tools.strategies.sample_cases`,
-    the same for the same seed) to ``out``: a ``.jsonl`` file or an open text stream (one case per
-    line), or a directory (one TOML file per case). ``split``: a list on the model's top level;
-    each generated case then gives one case per element of that list (for MAWo, ``bewohner``:
-    an offer with one resident — a person case), and each such case is checked by evaluating it.
-    Returns the number of cases written."""
+    the same for the same seed) to ``out``: a directory (one TOML file per case), or a file or an
+    open text stream in ``fmt`` (:data:`GENERATE_FORMATS`; default by the file's suffix, JSON
+    Lines on a stream): ``jsonl`` one case per line; ``csv``, ``csv-de``, ``xlsx``, ``parquet`` a
+    table in the flat layout the population reader reads (:func:`teilhabe_rules.inputs.tabular.flatten`:
+    a column ``fall`` numbering the cases, one row per list element), with the conventions of
+    :mod:`teilhabe_rules.tools.export` (``csv-de``: ``;``, decimal comma, BOM, ``TT.MM.JJJJ``;
+    Parquet: exact DECIMAL). JSON Lines and CSV are written row by row; XLSX and Parquet are
+    built in memory. ``split``: a list on the model's top level; each generated case then gives
+    one case per element of that list (for MAWo, ``bewohner``: an offer with one resident — a
+    person case), and each such case is checked by evaluating it. Returns the number of cases
+    written."""
     if split is not None:
         lists = [model.checked.scopes[sid].name for sid in model.checked.scopes[""].lists]
         if split not in lists:
@@ -1546,7 +1557,15 @@ def generate_population(model: Model, n: int, seed: int, out: str | Path | TextI
         cases = _split_cases(model, sample_cases(model, max(n, 1) * 10 + 10, seed), split)
     else:
         cases = sample_cases(model, n, seed)
-    sink = _Sink(out, n)
+    table = generated_format(out, fmt)
+    if table is not None:
+        counter = [0]
+        try:
+            _write_flat(model, itertools.islice(cases, n), out, table, counter)
+        except GeneratorError as exc:
+            raise CaseError(Diagnostic(str(exc), code="population")) from None
+        return counter[0]
+    sink = _Sink(out, n, jsonl=fmt == "jsonl")
     written = 0
     try:
         for case in cases:
@@ -1560,6 +1579,95 @@ def generate_population(model: Model, n: int, seed: int, out: str | Path | TextI
     finally:
         sink.close()
     return written
+
+
+def generated_format(out: str | Path | TextIO, fmt: str | None) -> str | None:
+    """The table format ``generate`` writes to ``out`` (``csv``, ``csv-de``, ``xlsx``,
+    ``parquet``), or None for JSON Lines or a directory of TOML files; a
+    :class:`~teilhabe_rules.tools.export.FormatError` (German) for an unknown format or suffix,
+    or a binary format on a stream."""
+    from .export import FORMATS, FormatError, format_of
+
+    if fmt is not None and fmt not in GENERATE_FORMATS:
+        raise FormatError(Diagnostic(f"unbekanntes Format „{fmt}“ (möglich: {', '.join(GENERATE_FORMATS)})",
+                                     code="ausgabe"))
+    if not isinstance(out, (str, Path)):
+        if fmt in ("xlsx", "parquet"):
+            raise FormatError(Diagnostic(f"--format {fmt} wird in eine Datei geschrieben (--out DATEI)",
+                                         code="ausgabe"))
+        return None if fmt in (None, "jsonl") else fmt
+    path = Path(out)
+    if path.is_dir() and fmt is not None:
+        raise FormatError(Diagnostic(f"„{path}“ ist ein Verzeichnis: --format {fmt} schreibt eine Datei",
+                                     code="ausgabe"))
+    if fmt is None and (not path.suffix or path.is_dir()):
+        return None  # a directory of TOML files
+    if fmt is None and path.suffix.lower() == ".ndjson":
+        return None
+    chosen = format_of(path, fmt, tuple(f for f in FORMATS if f in GENERATE_FORMATS))
+    return None if chosen == "jsonl" else chosen
+
+
+def flat_columns(model: Model) -> list[Any]:
+    """The columns of ``model``'s cases in the flat layout
+    (:func:`teilhabe_rules.inputs.tabular.flatten`): ``fall``, the case's inputs, then each list's
+    (``bewohner[].kuerzel``, ``bewohner[].massnahmen[].stunden``), typed for the writers of
+    :mod:`teilhabe_rules.tools.export`."""
+    from ..inputs.tabular import KEY
+    from ..ir.checked import TypeKind
+    from ..paths import format_path
+    from .export import Column
+
+    checked = model.checked
+    columns = [Column(KEY, kind="ganzzahl")]
+
+    def kind(spec: Any) -> str:
+        vtype = spec.type
+        if vtype.kind in (TypeKind.ZAHL, TypeKind.ENUM) and vtype.integer:
+            return "ganzzahl"
+        if vtype.kind == TypeKind.ZAHL:
+            return "zahl"
+        return {TypeKind.JA_NEIN: "ja_nein", TypeKind.DATUM: "datum"}.get(vtype.kind, "text")
+
+    def walk(scope_id: str, prefix: str) -> None:
+        scope = checked.scopes[scope_id]
+        for spec in scope.inputs:
+            columns.append(Column(prefix + format_path(spec.path), kind=kind(spec)))
+        for child in scope.lists:
+            walk(child, f"{prefix}{checked.scopes[child].name}[].")
+
+    walk("", "")
+    return columns
+
+
+def _write_flat(model: Model, cases: Iterable[dict[str, Any]], out: str | Path | TextIO, fmt: str,
+                counter: list[int]) -> None:
+    """The cases as one table in the flat layout (rows made as the writer takes them)."""
+    from ..inputs.tabular import flatten
+    from .export import Sheet, write_table
+
+    columns = flat_columns(model)
+    names = {column.name: index for index, column in enumerate(columns)}
+    plain = fmt == "csv"  # the case loader reads ja/nein in a text cell (not the plain profile's true/false)
+
+    def rows() -> Iterator[list[Any]]:
+        for number, case in enumerate(cases, start=1):
+            try:
+                flat = flatten(case, number)
+            except ValueError as exc:
+                raise CaseError(Diagnostic(f"Fall {number}: {exc}", code="population")) from None
+            for row in flat:
+                cells: list[Any] = [None] * len(columns)
+                for name, value in row.items():
+                    index = names.get(name)
+                    if index is None:
+                        raise CaseError(Diagnostic(f"Fall {number}: „{name}“ ist keine Eingabe von „{model.name}“",
+                                                   code="population"))
+                    cells[index] = ("ja" if value else "nein") if plain and isinstance(value, bool) else value
+                yield cells
+            counter[0] = number
+
+    write_table(out, Sheet("Fälle", tuple(columns), rows()), fmt)
 
 
 def _split_cases(model: Model, cases: Iterable[dict[str, Any]], split: str) -> Iterator[dict[str, Any]]:
@@ -1594,7 +1702,7 @@ class _Sink:
     """Where generated cases go: JSON Lines (a file, written atomically, or a stream) or a
     directory of TOML files (each written atomically)."""
 
-    def __init__(self, out: str | Path | TextIO, n: int):
+    def __init__(self, out: str | Path | TextIO, n: int, jsonl: bool = False):
         self.folder: Path | None = None
         self.file: AtomicFile | None = None
         self.stream: TextIO | None = None
@@ -1605,12 +1713,12 @@ class _Sink:
             self.ascii = not _holds_unicode(out)  # JSON escapes keep any text on such a console
             return
         path = Path(out)
-        if path.suffix and path.suffix.lower() not in (".jsonl", ".ndjson") and not path.is_dir():
+        if path.suffix and path.suffix.lower() not in (".jsonl", ".ndjson") and not path.is_dir() and not jsonl:
             raise CaseError(Diagnostic(
                 f"„{path}“: das Ziel ist ein Verzeichnis (eine TOML-Datei je Fall) oder eine .jsonl-Datei",
                 code="population",
             ))
-        if path.suffix.lower() in (".jsonl", ".ndjson"):
+        if jsonl or path.suffix.lower() in (".jsonl", ".ndjson"):
             self.file = AtomicFile(path)
             return
         try:

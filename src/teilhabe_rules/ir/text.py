@@ -142,8 +142,11 @@ def format_value(value: Any, vtype: c.ValueType | None = None, figures: Figures 
     if isinstance(value, Decimal):
         if vtype is not None and vtype.unit.percent:
             value = value.scaleb(2)  # 0.6550 → 65.50: the decimal point moves, no digits are added
-        if not figures.german:
-            return _plain(value)
+        if not figures.german:  # _plain, written out: the exact style is the hot path of explanations
+            text = format(value, "f")
+            if "." in text and value == value.to_integral_value():
+                text = text.rstrip("0").rstrip(".")
+            return text
         if not figures.rounded or given or (vtype is not None and vtype.kind == _T_SCHLUESSEL):
             return german_number(value)
         return german_number(value, display_places(vtype.unit) if vtype is not None else DEFAULT_PLACES)

@@ -193,7 +193,7 @@ def _explain_node(plan: ExplanationPlan, node: c.Node, scope: str, rows: Rows, p
         formula = plan.formula[node.id]
         with_values = substituted(node.expr, rows, parameters, depth_of, figures)
         text = f"{label} = {formula}"
-        if with_values != (formula if figures == EXACT else toolkit.render(node.expr, figures=figures)):
+        if with_values != (formula if figures is EXACT else toolkit.render(node.expr, figures=figures)):
             text += f" = {with_values}"
         text += f" = {result}"
     return Explanation(path, rule, formula, tuple(used), text)

@@ -558,9 +558,12 @@ class _Compiler:
             converted: list[exp.Expr] = []
             nulls: list[exp.Expr] = [exp.column("_flag", "t")]
             outs: list[exp.Expr] = []
-            for key, meta in self.meta[sid].items():
-                if key in self.inputs[sid]:
-                    continue
+            # results in the model's order (the steps compute them in the order of _schedule)
+            rank = {self.model.nodes[n].key: i for i, n in enumerate(self.model.order)
+                    if self.model.nodes[n].scope == sid}
+            ordered = sorted(((k, m) for k, m in self.meta[sid].items() if k not in self.inputs[sid]),
+                             key=lambda item: rank.get(item[0], -1))
+            for key, meta in ordered:
                 col = exp.column(meta.column, "t")
                 nulls.append(exp.Is(this=col, expression=exp.Null()))
                 sql = decimal_out(col, meta.den)[0] if meta.kind == c.TypeKind.ZAHL else col
@@ -1137,13 +1140,39 @@ def _refs_of(node: c.Node) -> list[c.Ref]:
     return found
 
 
+def _schedule(model: c.CheckedModel) -> list[str]:
+    """The nodes in an order that packs them into few steps: repeatedly every node of one scope
+    whose values are all computed by earlier steps (one step each), the scope with the most such
+    nodes first — rather than the model's order, which alternates between scopes and would start a
+    new step at each change. Still an order of dependencies (a node after everything it reads)."""
+    values = {(n.scope, n.key) for n in model.nodes.values() if not isinstance(n, c.CheckNode)}
+    deps = {nid: {(r.scope, r.key) for r in _refs_of(model.nodes[nid])} & values for nid in model.order}
+    rank = {nid: n for n, nid in enumerate(model.order)}
+    pending = list(model.order)
+    done: set[tuple[str, str]] = set()
+    out: list[str] = []
+    while pending:
+        ready: dict[str, list[str]] = {}
+        for nid in pending:
+            if deps[nid] <= done:
+                ready.setdefault(model.nodes[nid].scope, []).append(nid)
+        if not ready:  # pragma: no cover - the checker's order has no cycles
+            raise Unsupported("zyklische Abhängigkeit")
+        scope = max(ready, key=lambda s: (len(ready[s]), -min(rank[n] for n in ready[s])))
+        chosen = set(ready[scope])
+        out.extend(ready[scope])
+        done.update((model.nodes[n].scope, model.nodes[n].key) for n in chosen)
+        pending = [n for n in pending if n not in chosen]
+    return out
+
+
 def compile_plan(model: c.CheckedModel, parameters: Mapping[str, Any], tables: Mapping[str, Mapping[Any, Any]],
                  date: _dt.date | None = None) -> Plan:
     """The plan of ``model`` with these parameter values and tables (``date``: the reference date
     of every case, for ``stichtag()``; None: each case's own, staged as ``_date``)."""
     comp = _Compiler(model, parameters, tables, date)
     comp.stage()
-    for node_id in model.order:
+    for node_id in _schedule(model):
         comp.node(model.nodes[node_id])
     comp.finish()
     return Plan(model, comp.inputs, comp.staged, tuple(comp.steps), dict(comp.state),

@@ -38,7 +38,7 @@ from ..errors import TeilhabeError
 from ..inputs.cases import CaseLoader
 from ..ir import checked as c
 from ..runtime.frame import Frame
-from .plan import IN_SCALE, LIST_BOUND, Plan, key_columns, other_type
+from .plan import IN_SCALE, LIST_BOUND, Plan, int_type, key_columns, numerator_bound, other_type
 
 __all__ = ["BatchResult", "ErrorRow", "ScalarOutcome", "execute_plan", "load_staged", "run_batch", "stage_case"]
 
@@ -292,9 +292,10 @@ def _bound_of(vtype: c.ValueType) -> Fraction:
 
 def _column_types(plan: Plan, model: c.CheckedModel, scope: str) -> dict[str, str]:
     types = {k: "BIGINT" if k == "_c" else "INTEGER" for k in key_columns(model, scope)}
-    for column, spec in plan.inputs[scope].values():
+    for key, (column, spec) in plan.inputs[scope].items():
         if spec.type.kind in (c.TypeKind.ZAHL, c.TypeKind.SCHLUESSEL):
-            types[column] = "HUGEINT"
+            # a staged numerator is within the input's bound (else the case went to the scalar backend)
+            types[column] = int_type(numerator_bound(plan.columns[scope][key])).sql("duckdb")
         else:
             types[column] = other_type(spec.type).sql("duckdb")
     if not scope:

@@ -351,6 +351,28 @@ def _digits(den: int) -> int | None:
     return None
 
 
+_HALF = FIX // 2
+
+
+def _fixed_point(n: exp.Expr, den: int) -> exp.Expr:
+    """``n·10^FIX/den`` rounded half away from zero, exactly, for a BIGINT ``n`` and a small
+    ``den``, in BIGINT divisions alone (a HUGEINT division is far slower): with ``|n| = q·den + r``
+    and ``r·10^9 = q1·den + r1`` the value is ``q·10^18 + q1·10^9 + r1·10^9/den``, so only the
+    last term is rounded; the parts are put together in HUGEINT by multiplication and addition."""
+    m = _abs(n)
+    half = 10**_HALF
+    q = _idiv(m, _small(den))
+    r = exp.Mod(this=_p(m), expression=_small(den))
+    a = exp.Mul(this=_p(r), expression=_small(half))
+    q1 = _idiv(a, _small(den))
+    r1 = exp.Mod(this=_p(a), expression=_small(den))
+    q2 = _idiv(_add(exp.Mul(this=_p(r1), expression=_small(2 * half)), _small(den)), _small(2 * den))
+    low = _add(exp.Mul(this=_p(q1), expression=_small(half)), q2)
+    magnitude = _add(exp.Mul(this=_p(exp.Cast(this=_p(q), to=HUGEINT.copy())), expression=_small(10**FIX)), low)
+    return _case((exp.LT(this=_p(n), expression=exp.Literal.number(0)), exp.Neg(this=_p(magnitude))),
+                 default=magnitude)
+
+
 def decimal_out(sql: exp.Expr, den: int, bound: Fraction | None = None) -> tuple[exp.Expr, int]:
     """A numerator over ``den`` as DECIMAL(38, k): exact where ``den`` divides 10^k (k ≤ FIX),
     else rounded half up to FIX digits. Gives the expression and k. ``bound``: of the
@@ -358,7 +380,10 @@ def decimal_out(sql: exp.Expr, den: int, bound: Fraction | None = None) -> tuple
     k = _digits(den)
     if k is None:
         k = FIX
-        scaled = _round_half_up(sql, 10**FIX, den, bound)
+        if bound is not None and bound < NARROW_LIMIT and 2 * den * 10**_HALF < NARROW_LIMIT:
+            scaled = _fixed_point(sql, den)
+        else:
+            scaled = _round_half_up(sql, 10**FIX, den, bound)
     else:
         scaled = _mul(sql, 10**k // den, bound)
     as_decimal = exp.Cast(this=_p(scaled), to=exp.DataType.build("DECIMAL(38, 0)"))

@@ -368,10 +368,13 @@ def load_staged(con: duckdb.DuckDBPyConnection, plan: Plan, model: c.CheckedMode
 
 
 def execute_plan(con: duckdb.DuckDBPyConnection, plan: Plan, model: c.CheckedModel) -> dict[str, str]:
-    """Run the plan: ONE query (every step a CTE, :meth:`Plan.with_steps`) giving the results of
-    all scopes at once, split into one table per scope. Gives the result table per scope."""
+    """Run the plan: every step read by more than one later query (a state read by the next step
+    and by another scope, a scope's last step read by its results and by the cases' flags) is
+    computed once into a temporary table, in order; a step read once is a CTE of its reader. Each
+    scope's results are then one ``CREATE TABLE … AS`` of its last step. Gives the result table
+    per scope (the shared steps' tables are dropped)."""
     tables: dict[str, str] = {}
-    parts: list[exp.Select] = []
+    results: list[tuple[str, exp.Select]] = []
     for number, sid in enumerate(model.scopes):
         name = f"ergebnis_{number}"
         tables[sid] = name
@@ -392,36 +395,49 @@ def execute_plan(con: duckdb.DuckDBPyConnection, plan: Plan, model: c.CheckedMod
                 warnings = exp.Add(this=exp.Paren(this=warnings), expression=exp.func(
                     "coalesce", exp.column("_warnungen", alias), exp.Literal.number(0)))
         extra = [exp.alias_(exp.Cast(this=exp.Paren(this=warnings), to=exp.DataType.build("INTEGER")), "_warnungen")]
-        # in the one query of all scopes each column is named s<n>__<key>; the scope's table renames it
-        query = exp.select(exp.alias_(exp.Literal.number(number), "_s"),
-                           *[exp.column(k, "t") for k in key_columns(model, sid)], exp.alias_(flag, "_skalar"),
+        query = exp.select(*[exp.column(k, "t") for k in key_columns(model, sid)], exp.alias_(flag, "_skalar"),
                            *(extra if not sid else []),
-                           *[exp.alias_(exp.column(o.key, "t", quoted=True), f"s{number}__{o.key}", quoted=True)
+                           *[exp.alias_(exp.column(o.key, "t", quoted=True), o.key, quoted=True)
                              for o in plan.outputs[sid]]).from_(exp.to_table(plan.final[sid]).as_("t"))
         for sub_query, on in joins:
             query = query.join(sub_query, on=on, join_type="left")
-        parts.append(query)
-    union: exp.Query = parts[0]
-    for part in parts[1:]:
-        union = exp.Union(this=union, expression=part, distinct=False, by_name=True)
-    everything = "ergebnis_alle"
-    body = plan.with_steps(exp.select(exp.Star()).from_(union.subquery("u")))
-    create = exp.Create(this=exp.to_table(everything), kind="TABLE", expression=body,
-                        properties=exp.Properties(expressions=[exp.TemporaryProperty()]))
-    con.execute(exp.Drop(tables=[exp.to_table(everything)], kind="TABLE", exists=True).sql("duckdb"))
-    con.execute(create.sql("duckdb"))
-    for number, sid in enumerate(model.scopes):
-        name = tables[sid]
-        split = exp.select(*[exp.column(k) for k in key_columns(model, sid)], exp.column("_skalar"),
-                           *([exp.column("_warnungen")] if not sid else []),
-                           *[exp.alias_(exp.column(f"s{number}__{o.key}", quoted=True), o.key, quoted=True)
-                             for o in plan.outputs[sid]]).from_(everything).where(
-            exp.EQ(this=exp.column("_s"), expression=exp.Literal.number(number)))
-        create = exp.Create(this=exp.to_table(name), kind="TABLE", expression=split,
-                            properties=exp.Properties(expressions=[exp.TemporaryProperty()]))
+        results.append((name, query))
+    statements = {name: query for name, _kind, query in plan.statements()}
+    readers: dict[str, int] = {}
+    for query in [*statements.values(), *(q for _, q in results)]:
+        for table in {t.name for t in query.find_all(exp.Table)}:
+            readers[table] = readers.get(table, 0) + 1
+    shared = [name for name in statements if readers.get(name, 0) > 1]
+
+    def with_ctes(query: exp.Select) -> exp.Select:
+        """``query`` with the steps it reads that have no other reader as CTEs (transitively)."""
+        needed: list[str] = []
+
+        def visit(q: exp.Select) -> None:
+            for table in {t.name for t in q.find_all(exp.Table)}:
+                if table in statements and table not in shared and table not in needed:
+                    visit(statements[table])
+                    needed.append(table)
+
+        visit(query)
+        out = query.copy()
+        for name in needed:
+            out = out.with_(name, as_=statements[name], copy=False)
+        return out
+
+    def create(name: str, query: exp.Select) -> None:
         con.execute(exp.Drop(tables=[exp.to_table(name)], kind="TABLE", exists=True).sql("duckdb"))
-        con.execute(create.sql("duckdb"))
-    con.execute(exp.Drop(tables=[exp.to_table(everything)], kind="TABLE", exists=True).sql("duckdb"))
+        con.execute(exp.Create(this=exp.to_table(name), kind="TABLE", expression=with_ctes(query),
+                               properties=exp.Properties(expressions=[exp.TemporaryProperty()])).sql("duckdb"))
+
+    try:
+        for name in shared:
+            create(name, statements[name])
+        for name, query in results:
+            create(name, query)
+    finally:
+        for name in shared:
+            con.execute(exp.Drop(tables=[exp.to_table(name)], kind="TABLE", exists=True).sql("duckdb"))
     return tables
 
 

@@ -13,8 +13,10 @@ is read through a join on the keys; an aggregate (``summe``, ``anzahl``, ``min``
 ``vorher`` is ``LAG`` over the list. Corridors, ``wenn`` and table lookups are ``CASE``
 expressions; dates use DuckDB's date functions.
 
-**Exact, never floating.** A number is carried as a ``HUGEINT`` numerator over a denominator
-known when the plan is compiled (:class:`Num`): sums bring terms to a common denominator,
+**Exact, never floating.** A number is carried as an integer numerator over a denominator
+known when the plan is compiled (:class:`Num`) — ``BIGINT`` where the bounds from the declared
+input ranges keep it and its arithmetic below :data:`NARROW_LIMIT`, else ``HUGEINT``: sums
+bring terms to a common denominator,
 products multiply numerators and denominators, a division by a constant multiplies the
 denominator — all exact. Only a division by a value of the row (``x / belegung``), or a
 denominator above :data:`MAX_DEN`, leaves exact arithmetic: the result is fixed point with
@@ -73,7 +75,7 @@ class Unsupported(Exception):
 
 @attrs.frozen
 class Num:
-    """A number: ``sql`` (a HUGEINT numerator) over ``den``; ``|value| ≤ bound``; the value
+    """A number: ``sql`` (a BIGINT or HUGEINT numerator) over ``den``; ``|value| ≤ bound``; the value
     differs from the exact one by at most ``err`` (0: exact); ``const``: its value if known."""
 
     sql: exp.Expr

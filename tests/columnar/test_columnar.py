@@ -166,3 +166,23 @@ def test_an_input_with_more_fractional_digits_than_staged_goes_to_the_scalar_bac
     assert result.scalar_cases == 1 and row["_skalar"] is True
     element = next(e for e in model.evaluate(case).frame.elements() if e.scope == "bewohner")
     assert row["ilb4.budget"] == element.get("ilb4.budget")
+
+
+def test_every_rounding_mode_agrees_with_the_scalar_backend_on_both_signs() -> None:
+    model = teilhabe_rules.loads(
+        'modell probe "Probe"\n  version "1"\n  gültig ab 01.01.2024\nende\n'
+        "eingabe betrag: zahl EUR von -100000 bis 100000\n"
+        "wert kaufmännisch_2 = runde(betrag, 2, kaufmännisch)\n"
+        "wert kaufmännisch_0 = runde(betrag / 7, 0, kaufmännisch)\n"
+        "wert ab = runde(betrag / 3, 1, abrunden)\n"
+        "wert auf = runde(betrag / 3, 1, aufrunden)\n"
+    )
+    amounts = ["0", "1.25", "-1.25", "1.005", "-1.005", "3.5", "-3.5", "0.15", "-0.15", "10.45", "-10.45",
+               "99999.999999", "-99999.999999", "0.000001", "-0.000001"]
+    cases = [{"betrag": a} for a in amounts]
+    result = run_batch(_plan(model), model.checked, cases, model.loader, _scalar(model))
+    assert result.scalar_cases == 0
+    for row, case in zip(result.rows(), cases, strict=True):
+        expected = model.evaluate(case)
+        for key in ("kaufmännisch_2", "kaufmännisch_0", "ab", "auf"):
+            assert row[key] == expected.value(key), (case, key)

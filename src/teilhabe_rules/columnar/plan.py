@@ -306,9 +306,19 @@ def _round_half_up(n: exp.Expr, num: int, den: int, bound: Fraction | int | None
     if den == 1:
         return _mul(n, num, bound)
     n = _wide(n, None if bound is None else bound * 2 * num + den)
-    magnitude = _idiv(_add(_mul(_abs(n), 2 * num, 0), _small(den)), _small(2 * den))
-    return _case((exp.LT(this=_p(n), expression=exp.Literal.number(0)), exp.Neg(this=_p(magnitude))),
-                 default=magnitude)
+    return _half_up(_mul(n, 2 * num, 0), n, den)
+
+
+def _sign(n: exp.Expr) -> exp.Expr:
+    return exp.func("sign", n)
+
+
+def _half_up(twice: exp.Expr, n: exp.Expr, den: int) -> exp.Expr:
+    """``twice/(2·den)`` rounded half away from zero, where ``twice`` has the sign of ``n``:
+    ``(twice + sign(n)·den) // (2·den)`` — DuckDB's integer ``//`` truncates toward zero, so
+    this is ``sign·((|twice| + den) // (2·den))`` with ``n`` (often itself a nested expression)
+    written twice rather than three times."""
+    return _idiv(_add(twice, exp.Mul(this=_p(_sign(n)), expression=_small(den))), _small(2 * den))
 
 
 def _fraction(value: Any) -> Fraction:
@@ -1163,12 +1173,13 @@ class _Ctx:
         n, d = value.sql, value.den
         n = _wide(n, numerator_bound(value) * den * 2 + d)
         scaled = _mul(_abs(n), den, 0)  # |value|·10^k over d
+        signed = _mul(n, den, 0)  # value·10^k over d; DuckDB's // truncates toward zero
         if mode == "kaufmännisch":
-            mag = _idiv(_add(_mul(scaled, 2, 0), _small(d)), _small(2 * d))
+            sql = _half_up(_mul(signed, 2, 0), n, d)
         elif mode == "abrunden":
-            mag = _idiv(scaled, _small(d))
+            sql = _idiv(signed, _small(d))
         else:
-            mag = _idiv(_add(scaled, _small(d - 1)), _small(d))
+            sql = _idiv(_add(signed, exp.Mul(this=_p(_sign(n)), expression=_small(d - 1))), _small(d))
         if value.err:
             # within the error of a rounding boundary: the scalar backend decides
             margin = math.ceil(value.err * den * d * 2)
@@ -1179,7 +1190,6 @@ class _Ctx:
                 rest = exp.Mod(this=_p(scaled), expression=_small(d))
                 self.flags.append(exp.Or(this=exp.LTE(this=_p(rest), expression=_small(margin)),
                                          expression=exp.GTE(this=_p(rest), expression=_small(d - margin))))
-        sql = _case((exp.LT(this=_p(n), expression=exp.Literal.number(0)), exp.Neg(this=_p(mag))), default=mag)
         bound = value.bound + value.err + 1
         return Num(sql, den, bound)
 

@@ -132,3 +132,57 @@ def test_the_connection_is_the_callers() -> None:
                        _scalar(model), connection=con)
     assert result.connection is con
     assert len(con.table(result.tables[""]).fetchall()) == 2
+
+
+@settings(max_examples=examples(30), deadline=None)
+@given(st.lists(st.integers(min_value=-(2**62) + 1, max_value=2**62 - 1), min_size=1, max_size=20),
+       st.integers(min_value=1, max_value=2_000_000))
+def test_fixed_point_results_are_rounded_half_up_exactly(numerators: list[int], den: int) -> None:
+    from fractions import Fraction
+
+    from sqlglot import exp
+
+    from teilhabe_rules.columnar.plan import decimal_out
+
+    con = duckdb.connect()
+    con.execute("CREATE TABLE t (n BIGINT)")
+    con.executemany("INSERT INTO t VALUES (?)", [[n] for n in numerators])
+    sql, places = decimal_out(exp.column("n"), den, Fraction(2**62))
+    got = [row[0] for row in con.execute(exp.select(sql).from_("t").sql("duckdb")).fetchall()]
+    for n, value in zip(numerators, got, strict=True):
+        exact = Fraction(abs(n) * 10**places, den)
+        whole = int(exact) + (1 if exact - int(exact) >= Fraction(1, 2) else 0)
+        assert Fraction(value) == Fraction(whole if n >= 0 else -whole, 10**places)  # exact, no context
+
+
+def test_an_input_with_more_fractional_digits_than_staged_goes_to_the_scalar_backend() -> None:
+    model = teilhabe_rules.bundled("mawo")
+    case = next(iter(sample_cases(model, 1, 1)))
+    case["bewohner"] = case["bewohner"][:1]
+    case["bewohner"][0]["massnahmen"] = [{"bezeichnung": "Schwimmbad", "stunden": Decimal("30.0000001"),
+                                          "personen": 1}]
+    result = run_batch(_plan(model), model.checked, [case], model.loader, _scalar(model))
+    (row,) = result.rows("bewohner")
+    assert result.scalar_cases == 1 and row["_skalar"] is True
+    element = next(e for e in model.evaluate(case).frame.elements() if e.scope == "bewohner")
+    assert row["ilb4.budget"] == element.get("ilb4.budget")
+
+
+def test_every_rounding_mode_agrees_with_the_scalar_backend_on_both_signs() -> None:
+    model = teilhabe_rules.loads(
+        'modell probe "Probe"\n  version "1"\n  gültig ab 01.01.2024\nende\n'
+        "eingabe betrag: zahl EUR von -100000 bis 100000\n"
+        "wert kaufmännisch_2 = runde(betrag, 2, kaufmännisch)\n"
+        "wert kaufmännisch_0 = runde(betrag / 7, 0, kaufmännisch)\n"
+        "wert ab = runde(betrag / 3, 1, abrunden)\n"
+        "wert auf = runde(betrag / 3, 1, aufrunden)\n"
+    )
+    amounts = ["0", "1.25", "-1.25", "1.005", "-1.005", "3.5", "-3.5", "0.15", "-0.15", "10.45", "-10.45",
+               "99999.999999", "-99999.999999", "0.000001", "-0.000001"]
+    cases = [{"betrag": a} for a in amounts]
+    result = run_batch(_plan(model), model.checked, cases, model.loader, _scalar(model))
+    assert result.scalar_cases == 0
+    for row, case in zip(result.rows(), cases, strict=True):
+        expected = model.evaluate(case)
+        for key in ("kaufmännisch_2", "kaufmännisch_0", "ab", "auf"):
+            assert row[key] == expected.value(key), (case, key)

@@ -22,6 +22,7 @@ the plan's rows.
 from __future__ import annotations
 
 import datetime as _dt
+import decimal
 import json
 import os
 import tempfile
@@ -38,9 +39,10 @@ from ..errors import TeilhabeError
 from ..inputs.cases import CaseLoader
 from ..ir import checked as c
 from ..runtime.frame import Frame
-from .plan import IN_SCALE, LIST_BOUND, Plan, key_columns, other_type
+from .plan import IN_SCALE, LIST_BOUND, Plan, int_type, key_columns, numerator_bound, other_type
 
-__all__ = ["BatchResult", "ErrorRow", "ScalarOutcome", "execute_plan", "load_staged", "run_batch", "stage_case"]
+__all__ = ["BatchResult", "ErrorRow", "ScalarOutcome", "Staging", "execute_plan", "load_staged", "run_batch",
+           "stage_case", "staging"]
 
 
 @attrs.frozen
@@ -133,18 +135,69 @@ class BatchResult:
         return len(self.errors) + len(self.connection.table(self.tables[scope]).fetchall())
 
 
-def _json_value(value: Any, vtype: c.ValueType, den: int) -> tuple[Any, bool]:
+_EXACT = decimal.Context(prec=200, Emax=decimal.MAX_EMAX, Emin=decimal.MIN_EMIN)
+
+
+@attrs.frozen
+class _StagedInput:
+    """How one input of a scope is staged: its key, its column, whether it is a number and then
+    its fractional digits and the largest numerator the plan takes (more: the scalar backend)."""
+
+    key: str
+    column: str
+    number: bool
+    digits: int = 0
+    limit: int = 0
+
+
+@attrs.frozen
+class Staging:
+    """What staging needs of a plan, per scope, worked out once per batch: key columns, inputs,
+    the bound of its elements and its lists."""
+
+    keys: dict[str, tuple[str, ...]]
+    inputs: dict[str, tuple[_StagedInput, ...]]
+    bounds: dict[str, int]
+    lists: dict[str, tuple[tuple[str, str], ...]]  # scope → (child scope, its name in a row)
+
+
+def staging(plan: Plan, model: c.CheckedModel) -> Staging:
+    """The staging of ``plan`` (for :func:`stage_case`)."""
+    keys: dict[str, tuple[str, ...]] = {}
+    inputs: dict[str, tuple[_StagedInput, ...]] = {}
+    bounds: dict[str, int] = {}
+    lists: dict[str, tuple[tuple[str, str], ...]] = {}
+    for sid, spec in model.scopes.items():
+        keys[sid] = tuple(key_columns(model, sid))
+        bounds[sid] = spec.max_count if spec.max_count is not None else LIST_BOUND
+        lists[sid] = tuple((child, model.scopes[child].name) for child in spec.lists)
+        staged = []
+        for key, (column, spec_in) in plan.inputs[sid].items():
+            vtype = spec_in.type
+            if vtype.kind in (c.TypeKind.ZAHL, c.TypeKind.SCHLUESSEL):
+                digits = 0 if vtype.integer else IN_SCALE
+                limit = _bound_of(vtype) * 10**digits
+                staged.append(_StagedInput(key, column, True, digits, limit.numerator // limit.denominator))
+            else:
+                staged.append(_StagedInput(key, column, False))
+        inputs[sid] = tuple(staged)
+    return Staging(keys, inputs, bounds, lists)
+
+
+def _json_value(value: Any, spec: _StagedInput) -> tuple[Any, bool]:
     """A staged input value and whether it fits the plan (an exact numerator within the bound)."""
     if value is None:
         return None, True
-    kind = vtype.kind
-    if kind in (c.TypeKind.ZAHL, c.TypeKind.SCHLUESSEL):
+    if spec.number:
         if not isinstance(value, Decimal) or not value.is_finite():
             return None, False
-        scaled = Fraction(value) * den
-        if scaled.denominator != 1:
+        scaled = value.scaleb(spec.digits, context=_EXACT) if spec.digits else value
+        if scaled.adjusted() > len(str(spec.limit)) or scaled != scaled.to_integral_value(context=_EXACT):
             return None, False
-        return str(scaled.numerator), True
+        numerator = int(scaled)
+        if abs(numerator) > spec.limit:
+            return None, False
+        return str(numerator), True
     if isinstance(value, _dt.date):
         return value.isoformat(), True
     return value, True
@@ -166,6 +219,7 @@ def run_batch(plan: Plan | None, model: c.CheckedModel, cases: Iterable[Any], lo
     files = {sid: open(os.path.join(folder, f"in{n}.jsonl"), "w", encoding="utf-8")  # noqa: SIM115
              for n, sid in enumerate(scopes)}
     direct: list[tuple[int, Any]] = []
+    how = staging(plan, model) if plan is not None else None
     kept: dict[int, Mapping[str, Any]] = {}
     count = 0
     try:
@@ -174,7 +228,7 @@ def run_batch(plan: Plan | None, model: c.CheckedModel, cases: Iterable[Any], lo
             if plan is None:
                 direct.append((index, data))
                 continue
-            rows = stage_case(plan, model, loader, index, data, at) if isinstance(data, Mapping) else None
+            rows = stage_case(plan, model, loader, index, data, at, how) if isinstance(data, Mapping) else None
             if rows is None:
                 direct.append((index, data))
                 continue
@@ -229,9 +283,9 @@ def run_batch(plan: Plan | None, model: c.CheckedModel, cases: Iterable[Any], lo
 
 
 def stage_case(plan: Plan, model: c.CheckedModel, loader: CaseLoader, index: int, data: Mapping[str, Any],
-                at: _dt.date | None) -> dict[str, list[str]] | None:
+               at: _dt.date | None, how: Staging | None = None) -> dict[str, list[str]] | None:
     """The staged JSON lines of one case per scope (for :func:`load_staged`), or None: the case goes
-    to the scalar backend."""
+    to the scalar backend. ``how``: :func:`staging` of the plan (worked out here if None)."""
     try:
         case = loader.load(data)
     except TeilhabeError:
@@ -246,36 +300,29 @@ def stage_case(plan: Plan, model: c.CheckedModel, loader: CaseLoader, index: int
     if date is None and plan.reads_date:
         return None
     out: dict[str, list[str]] = {sid: [] for sid in model.scopes}
-    ok = _stage_rows(plan, model, "", [case.row], (index,), out, date)
+    ok = _stage_rows(how or staging(plan, model), "", [case.row], (index,), out, date)
     return out if ok else None
 
 
-def _stage_rows(plan: Plan, model: c.CheckedModel, scope: str, rows: Sequence[Mapping[str, Any]],
-                keys: tuple[int, ...], out: dict[str, list[str]], date: _dt.date | None) -> bool:
-    spec = model.scopes[scope]
-    bound = spec.max_count if spec.max_count is not None else LIST_BOUND
-    if scope and len(rows) > bound:
+def _stage_rows(how: Staging, scope: str, rows: Sequence[Mapping[str, Any]], keys: tuple[int, ...],
+                out: dict[str, list[str]], date: _dt.date | None) -> bool:
+    if scope and len(rows) > how.bounds[scope]:
         return False
+    names = how.keys[scope]
+    lines = out[scope]
     for position, row in enumerate(rows, start=1):
         own = keys if not scope else (*keys, position)
-        record: dict[str, Any] = dict(zip(key_columns(model, scope), own, strict=True))
-        for key, (column, spec_in) in plan.inputs[scope].items():
-            vtype = spec_in.type
-            den = 1 if vtype.integer else 10**IN_SCALE
-            value, fits = _json_value(row.get(key), vtype, den)
+        record: dict[str, Any] = dict(zip(names, own, strict=True))
+        for spec in how.inputs[scope]:
+            value, fits = _json_value(row.get(spec.key), spec)
             if not fits:
                 return False
-            if value is not None and vtype.kind in (c.TypeKind.ZAHL, c.TypeKind.SCHLUESSEL):
-                meta_bound = _bound_of(vtype)
-                if abs(Fraction(int(value), den)) > meta_bound:
-                    return False
-            record[column] = value
+            record[spec.column] = value
         if not scope:
             record["_date"] = date.isoformat() if date is not None else None
-        out[scope].append(json.dumps(record, ensure_ascii=False))
-        for child in spec.lists:
-            items = row.get(model.scopes[child].name) or []
-            if not _stage_rows(plan, model, child, items, own, out, date):
+        lines.append(json.dumps(record, ensure_ascii=False))
+        for child, name in how.lists[scope]:
+            if not _stage_rows(how, child, row.get(name) or [], own, out, date):
                 return False
     return True
 
@@ -292,9 +339,10 @@ def _bound_of(vtype: c.ValueType) -> Fraction:
 
 def _column_types(plan: Plan, model: c.CheckedModel, scope: str) -> dict[str, str]:
     types = {k: "BIGINT" if k == "_c" else "INTEGER" for k in key_columns(model, scope)}
-    for column, spec in plan.inputs[scope].values():
+    for key, (column, spec) in plan.inputs[scope].items():
         if spec.type.kind in (c.TypeKind.ZAHL, c.TypeKind.SCHLUESSEL):
-            types[column] = "HUGEINT"
+            # a staged numerator is within the input's bound (else the case went to the scalar backend)
+            types[column] = int_type(numerator_bound(plan.columns[scope][key])).sql("duckdb")
         else:
             types[column] = other_type(spec.type).sql("duckdb")
     if not scope:
@@ -320,10 +368,13 @@ def load_staged(con: duckdb.DuckDBPyConnection, plan: Plan, model: c.CheckedMode
 
 
 def execute_plan(con: duckdb.DuckDBPyConnection, plan: Plan, model: c.CheckedModel) -> dict[str, str]:
-    """Run the plan: ONE query (every step a CTE, :meth:`Plan.with_steps`) giving the results of
-    all scopes at once, split into one table per scope. Gives the result table per scope."""
+    """Run the plan: every step read by more than one later query (a state read by the next step
+    and by another scope, a scope's last step read by its results and by the cases' flags) is
+    computed once into a temporary table, in order; a step read once is a CTE of its reader. Each
+    scope's results are then one ``CREATE TABLE … AS`` of its last step. Gives the result table
+    per scope (the shared steps' tables are dropped)."""
     tables: dict[str, str] = {}
-    parts: list[exp.Select] = []
+    results: list[tuple[str, exp.Select]] = []
     for number, sid in enumerate(model.scopes):
         name = f"ergebnis_{number}"
         tables[sid] = name
@@ -344,36 +395,49 @@ def execute_plan(con: duckdb.DuckDBPyConnection, plan: Plan, model: c.CheckedMod
                 warnings = exp.Add(this=exp.Paren(this=warnings), expression=exp.func(
                     "coalesce", exp.column("_warnungen", alias), exp.Literal.number(0)))
         extra = [exp.alias_(exp.Cast(this=exp.Paren(this=warnings), to=exp.DataType.build("INTEGER")), "_warnungen")]
-        # in the one query of all scopes each column is named s<n>__<key>; the scope's table renames it
-        query = exp.select(exp.alias_(exp.Literal.number(number), "_s"),
-                           *[exp.column(k, "t") for k in key_columns(model, sid)], exp.alias_(flag, "_skalar"),
+        query = exp.select(*[exp.column(k, "t") for k in key_columns(model, sid)], exp.alias_(flag, "_skalar"),
                            *(extra if not sid else []),
-                           *[exp.alias_(exp.column(o.key, "t", quoted=True), f"s{number}__{o.key}", quoted=True)
+                           *[exp.alias_(exp.column(o.key, "t", quoted=True), o.key, quoted=True)
                              for o in plan.outputs[sid]]).from_(exp.to_table(plan.final[sid]).as_("t"))
         for sub_query, on in joins:
             query = query.join(sub_query, on=on, join_type="left")
-        parts.append(query)
-    union: exp.Query = parts[0]
-    for part in parts[1:]:
-        union = exp.Union(this=union, expression=part, distinct=False, by_name=True)
-    everything = "ergebnis_alle"
-    body = plan.with_steps(exp.select(exp.Star()).from_(union.subquery("u")))
-    create = exp.Create(this=exp.to_table(everything), kind="TABLE", expression=body,
-                        properties=exp.Properties(expressions=[exp.TemporaryProperty()]))
-    con.execute(exp.Drop(tables=[exp.to_table(everything)], kind="TABLE", exists=True).sql("duckdb"))
-    con.execute(create.sql("duckdb"))
-    for number, sid in enumerate(model.scopes):
-        name = tables[sid]
-        split = exp.select(*[exp.column(k) for k in key_columns(model, sid)], exp.column("_skalar"),
-                           *([exp.column("_warnungen")] if not sid else []),
-                           *[exp.alias_(exp.column(f"s{number}__{o.key}", quoted=True), o.key, quoted=True)
-                             for o in plan.outputs[sid]]).from_(everything).where(
-            exp.EQ(this=exp.column("_s"), expression=exp.Literal.number(number)))
-        create = exp.Create(this=exp.to_table(name), kind="TABLE", expression=split,
-                            properties=exp.Properties(expressions=[exp.TemporaryProperty()]))
+        results.append((name, query))
+    statements = {name: query for name, _kind, query in plan.statements()}
+    readers: dict[str, int] = {}
+    for query in [*statements.values(), *(q for _, q in results)]:
+        for table in {t.name for t in query.find_all(exp.Table)}:
+            readers[table] = readers.get(table, 0) + 1
+    shared = [name for name in statements if readers.get(name, 0) > 1]
+
+    def with_ctes(query: exp.Select) -> exp.Select:
+        """``query`` with the steps it reads that have no other reader as CTEs (transitively)."""
+        needed: list[str] = []
+
+        def visit(q: exp.Select) -> None:
+            for table in {t.name for t in q.find_all(exp.Table)}:
+                if table in statements and table not in shared and table not in needed:
+                    visit(statements[table])
+                    needed.append(table)
+
+        visit(query)
+        out = query.copy()
+        for name in needed:
+            out = out.with_(name, as_=statements[name], copy=False)
+        return out
+
+    def create(name: str, query: exp.Select) -> None:
         con.execute(exp.Drop(tables=[exp.to_table(name)], kind="TABLE", exists=True).sql("duckdb"))
-        con.execute(create.sql("duckdb"))
-    con.execute(exp.Drop(tables=[exp.to_table(everything)], kind="TABLE", exists=True).sql("duckdb"))
+        con.execute(exp.Create(this=exp.to_table(name), kind="TABLE", expression=with_ctes(query),
+                               properties=exp.Properties(expressions=[exp.TemporaryProperty()])).sql("duckdb"))
+
+    try:
+        for name in shared:
+            create(name, statements[name])
+        for name, query in results:
+            create(name, query)
+    finally:
+        for name in shared:
+            con.execute(exp.Drop(tables=[exp.to_table(name)], kind="TABLE", exists=True).sql("duckdb"))
     return tables
 
 

@@ -10,6 +10,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 HEAVY = ("lark", "duckdb", "sqlglot", "openpyxl", "jinja2", "hypothesis", "pygments")
 
@@ -37,3 +39,23 @@ def test_a_cached_model_is_loaded_and_evaluated_without_the_parser(tmp_path: Pat
     first = imported(work, tmp_path)  # checks the text: parses it
     assert "lark" in first
     assert not imported(work, tmp_path) & {*HEAVY, "cattrs"}
+
+
+def test_the_default_cache_places_need_no_platformdirs_on_linux(tmp_path: Path) -> None:
+    """On Linux the cache and its key lie in the XDG directories, read without importing platformdirs."""
+    if sys.platform != "linux":
+        pytest.skip("elsewhere platformdirs names the places")
+    env = dict(os.environ, XDG_CACHE_HOME=str(tmp_path / "cache"), XDG_CONFIG_HOME=str(tmp_path / "config"))
+    env.pop("TEILHABE_RULES_CACHE", None)
+    env.pop("TEILHABE_RULES_CACHE_KEY", None)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT / "src"), env.get("PYTHONPATH")]))
+    probe = ("import sys, teilhabe_rules\n"
+             "teilhabe_rules.load('models/mawo.rules')\n"
+             "print('platformdirs' in sys.modules)\n")
+    for _ in range(2):  # the second load comes from the cache
+        done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=env, timeout=120,
+                              cwd=ROOT, check=False)
+        assert done.returncode == 0, done.stderr
+        assert done.stdout.split() == ["False"]
+    assert (tmp_path / "cache" / "teilhabe_rules").is_dir()
+    assert (tmp_path / "config" / "teilhabe_rules" / "cache-schluessel").is_file()

@@ -40,13 +40,12 @@ import os
 import re
 import secrets
 import stat
+import sys
 import tempfile
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-
-import platformdirs
 
 if TYPE_CHECKING:
     import lark
@@ -87,18 +86,35 @@ def cache_dir() -> Path | None:
         if setting.strip().lower() in _OFF:
             return None
         return Path(setting)
-    return _platform_dir(platformdirs.user_cache_dir)
+    return _platform_dir("cache")
 
 
-def _platform_dir(where: Any) -> Path | None:
-    """The platform's directory of the library for a purpose (``platformdirs.user_cache_dir``,
-    ``user_config_dir``), or None without a home directory to put it in (a service account)."""
+def _platform_dir(purpose: str) -> Path | None:
+    """The platform's directory of the library for ``purpose`` (``cache`` or ``config``), or None
+    without a home directory to put it in (a service account)."""
     try:
         Path.home()
-        folder = Path(where(_APP, appauthor=False))
+        folder = Path(_user_dir(purpose))
     except (RuntimeError, KeyError, OSError):
         return None
     return folder if folder.is_absolute() else None
+
+
+def _user_dir(purpose: str) -> str:
+    """:mod:`platformdirs`' ``user_cache_dir``/``user_config_dir`` of the library. On Linux the
+    XDG base directories are read here as platformdirs reads them (``$XDG_CACHE_HOME`` unless
+    empty, else ``~/.cache``; ``$XDG_CONFIG_HOME``, ``~/.config``): importing platformdirs would
+    cost a new process more than the rest of loading a cached model's header."""
+    if sys.platform == "linux" and "ANDROID_DATA" not in os.environ:
+        variable, fallback = ("XDG_CACHE_HOME", "~/.cache") if purpose == "cache" else ("XDG_CONFIG_HOME", "~/.config")
+        base = os.environ.get(variable, "")
+        if not base.strip():
+            base = os.path.expanduser(fallback)
+        return os.path.join(base, _APP)
+    import platformdirs
+
+    where = platformdirs.user_cache_dir if purpose == "cache" else platformdirs.user_config_dir
+    return where(_APP, appauthor=False)
 
 
 _APP = "teilhabe_rules"
@@ -161,7 +177,7 @@ def key_file() -> Path | None:
     setting = os.environ.get("TEILHABE_RULES_CACHE_KEY")
     if setting:
         return Path(setting)
-    root = _platform_dir(platformdirs.user_config_dir)
+    root = _platform_dir("config")
     if root is None:
         return None
     return root / "cache-schluessel"

@@ -148,6 +148,7 @@ class TestCache:
 
         monkeypatch.delenv("TEILHABE_RULES_CACHE")
         monkeypatch.delenv("TEILHABE_RULES_CACHE_KEY")
+        monkeypatch.setattr(sys, "platform", "win32")  # Linux reads the XDG directories itself
         local = tmp_path / "AppData" / "Local"
         monkeypatch.setattr(platformdirs, "user_cache_dir",
                             lambda app, appauthor=None: str(local / app / "Cache"))
@@ -156,6 +157,25 @@ class TestCache:
         assert folder == local / "teilhabe_rules" / "Cache"
         assert key == local / "teilhabe_rules" / "cache-schluessel"
         assert folder not in key.parents
+
+    @pytest.mark.skipif(sys.platform != "linux", reason="the XDG directories are read without platformdirs on Linux")
+    @pytest.mark.parametrize("cache_home", [None, "", "   ", "/var/tmp/c"])
+    @pytest.mark.parametrize("config_home", [None, "", "/var/tmp/k"])
+    def test_on_linux_the_places_are_platformdirs_own(
+        self, monkeypatch: pytest.MonkeyPatch, cache_home: str | None, config_home: str | None
+    ) -> None:
+        import platformdirs
+
+        monkeypatch.delenv("TEILHABE_RULES_CACHE")
+        monkeypatch.delenv("TEILHABE_RULES_CACHE_KEY")
+        for variable, value in (("XDG_CACHE_HOME", cache_home), ("XDG_CONFIG_HOME", config_home)):
+            if value is None:
+                monkeypatch.delenv(variable, raising=False)
+            else:
+                monkeypatch.setenv(variable, value)
+        assert cache.cache_dir() == Path(platformdirs.user_cache_dir("teilhabe_rules", appauthor=False))
+        config = Path(platformdirs.user_config_dir("teilhabe_rules", appauthor=False))
+        assert cache.key_file() == config / "cache-schluessel"
 
     def test_the_default_key_is_outside_the_default_cache(
         self, monkeypatch: pytest.MonkeyPatch, tmp_path: Path

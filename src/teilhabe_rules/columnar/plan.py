@@ -192,9 +192,9 @@ class Plan:
     def query(self, guarded: bool = True) -> exp.Expr:
         """The whole plan as ONE query (a ``WITH`` of every step) giving the case's results
         with the flag of its whole tree of elements: what ``teilhabe-rules sql`` prints.
-        ``guarded`` False: without DuckDB's ``TRY(…)`` (for other engines, which have no such
-        function: there an overflow stops the query, a division by zero gives NULL or stops it
-        as the engine's settings say)."""
+        ``guarded`` False: without DuckDB's ``TRY(…)`` and ``MATERIALIZED`` (for other engines,
+        which have no such function: there an overflow stops the query, a division by zero gives
+        NULL or stops it as the engine's settings say)."""
         body = exp.select(_row_star()).from_(
             exp.to_table(self.final[""]).as_("t"))
         flags: list[exp.Expr] = [exp.column("_flag", "t")]
@@ -208,6 +208,8 @@ class Plan:
         query: exp.Expr = self.with_steps(body.select(exp.alias_(_any(flags), "_flag")))
         if not guarded:
             query = query.transform(lambda node: node.this if isinstance(node, exp.Try) else node)
+            for cte in query.find_all(exp.CTE):  # MATERIALIZED is DuckDB's and PostgreSQL's, not standard SQL
+                cte.set("materialized", None)
         return query
 
 

@@ -180,3 +180,17 @@ class TestReport:
         assert exact.endswith("= 0.5530303030303030303030303030 VK") and readable.endswith("= 0,5530 VK")
         assert result.explanations()["nacht.vk"].text == exact  # the cached exact form is untouched
         assert str(result.quantity("nacht.vk")) == "0.5530303030303030303030303030 VK"
+
+
+@given(st.decimals(allow_nan=False, allow_infinity=False, places=6, min_value=-10**9, max_value=10**9),
+       st.sampled_from(["EUR/Jahr", "VK", "%", "min/Tag", ""]))
+def test_the_exact_quantity_text_is_format_value_with_its_unit(value: Decimal, unit: str) -> None:
+    """quantity_text's fast path for exact numbers says what format_value and the unit say."""
+    from teilhabe_rules.ir.text import EXACT, format_value, quantity_text
+    from teilhabe_rules.units import DIMENSIONLESS, parse_unit
+
+    vtype = c.ValueType(c.TypeKind.ZAHL, parse_unit(unit) if unit else DIMENSIONLESS)
+    shown = str(vtype.unit)
+    expected = f"{format_value(value, vtype, EXACT)} {shown}".strip() if shown != "%" else \
+        f"{format_value(value, vtype, EXACT)} %"
+    assert quantity_text(value, vtype, EXACT) == expected

@@ -160,6 +160,16 @@ def format_value(value: Any, vtype: c.ValueType | None = None, figures: Figures 
 def quantity_text(value: Any, vtype: c.ValueType | None, figures: Figures = EXACT, *, given: bool = False) -> str:
     """A value with its unit (``12.5 h/Woche``, ``45 %``, ``1:3.5``, ``2 (mittel)``); numbers as
     ``figures`` shows them (``given`` as for :func:`format_value`)."""
+    if figures is EXACT and type(value) is Decimal and vtype is not None and vtype.kind == _T_ZAHL:
+        # the hot path of explanations: format_value's exact text, written out
+        measure = vtype.unit
+        if measure.percent:
+            value = value.scaleb(2)
+        text = format(value, "f")
+        if "." in text and value == value.to_integral_value():
+            text = text.rstrip("0").rstrip(".")
+        shown = str(measure)
+        return f"{text} {shown}".strip() if shown != "%" else f"{text} %"
     if vtype is not None and vtype.kind == _T_SCHLUESSEL and isinstance(value, Decimal):
         return f"1:{format_value(value, None, figures, given=True)}"
     text = format_value(value, vtype, figures, given=given)

@@ -242,3 +242,19 @@ def test_eval_many_on_a_missing_population_is_a_finding(tmp_path: Path, capsys: 
                  "--out", str(tmp_path / "e.jsonl")])
     assert code == 1
     assert "fehlt.csv" in capsys.readouterr().err
+
+
+def test_eval_many_writes_to_exactly_the_named_file_or_says_why_not(tmp_path: Path,
+                                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    """A folder that does not exist is a finding (exit 1, nothing left behind), never an internal
+    error; a name DuckDB would read as a pattern (``[…]``, ``~``) is written as that very file."""
+    population = DATEN / "fälle.csv"
+    model = str(DATEN / "stunden.rules")
+    code = main(["eval-many", model, str(population), "--out", str(tmp_path / "fehlt" / "e.parquet")])
+    assert code == 1
+    assert "lässt sich nicht schreiben" in capsys.readouterr().err
+    for name in ("a[bc].parquet", "~e.csv", "e*.jsonl"):
+        assert main(["eval-many", model, str(population), "--out", str(tmp_path / name)]) == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["a[bc].parquet", "~e.csv", "e*.jsonl"])
+    assert (tmp_path / "a[bc].parquet").read_bytes()[:4] == b"PAR1"
+    assert len((tmp_path / "e*.jsonl").read_text("utf-8").splitlines()) == 2

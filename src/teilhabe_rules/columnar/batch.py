@@ -392,76 +392,46 @@ def load_staged(con: duckdb.DuckDBPyConnection, plan: Plan, model: c.CheckedMode
 
 
 def execute_plan(con: duckdb.DuckDBPyConnection, plan: Plan, model: c.CheckedModel) -> dict[str, str]:
-    """Run the plan: every step read by more than one later query (a state read by the next step
-    and by another scope, a scope's last step read by its results and by the cases' flags) is
-    computed once into a temporary table, in order; a step read once is a CTE of its reader. Each
-    scope's results are then one ``CREATE TABLE … AS`` of its last step. Gives the result table
-    per scope (the shared steps' tables are dropped)."""
+    """Run the plan: each scope's results are one ``CREATE TABLE … AS`` of the whole chain of
+    steps it needs, written as CTEs (DuckDB materializes a CTE read more than once and streams
+    the others, so no wide state is ever copied into a table of its own). A case is then flagged
+    where any of its elements is, and its warnings are those of all its elements: one grouped
+    update per list scope, touching only the cases concerned. Gives the result table per scope
+    (keys, ``_skalar``, for the cases ``_warnungen``, then the values by their keys)."""
     tables: dict[str, str] = {}
-    results: list[tuple[str, exp.Select]] = []
+    lists = [sid for sid in model.scopes if sid]
     for number, sid in enumerate(model.scopes):
         name = f"ergebnis_{number}"
         tables[sid] = name
-        flag: exp.Expr = exp.column("_flag", "t")
-        warnings: exp.Expr = exp.column("_warnungen", "t")
-        joins = []
-        if not sid:
-            # a case is flagged where any of its elements is; its warnings are those of all its elements
-            for n2, child in enumerate(s for s in model.scopes if s):
-                alias = f"f{n2}"
-                sub = (exp.select(exp.column("_c"), exp.alias_(exp.func("bool_or", exp.column("_flag")), "_flag"),
-                                  exp.alias_(exp.func("sum", exp.column("_warnungen")), "_warnungen"))
-                       .from_(exp.to_table(plan.final[child])).group_by(exp.column("_c")))
-                on = exp.EQ(this=exp.column("_c", "t"), expression=exp.column("_c", alias))
-                joins.append((sub.subquery(alias), on))
-                flag = exp.Or(this=exp.Paren(this=flag), expression=exp.func(
-                    "coalesce", exp.column("_flag", alias), exp.Boolean(this=False)))
-                warnings = exp.Add(this=exp.Paren(this=warnings), expression=exp.func(
-                    "coalesce", exp.column("_warnungen", alias), exp.Literal.number(0)))
-        extra = [exp.alias_(exp.Cast(this=exp.Paren(this=warnings), to=exp.DataType.build("INTEGER")), "_warnungen")]
-        query = exp.select(*[exp.column(k, "t") for k in key_columns(model, sid)], exp.alias_(flag, "_skalar"),
-                           *(extra if not sid else []),
-                           *[exp.alias_(exp.column(o.key, "t", quoted=True), o.key, quoted=True)
-                             for o in plan.outputs[sid]]).from_(exp.to_table(plan.final[sid]).as_("t"))
-        for sub_query, on in joins:
-            query = query.join(sub_query, on=on, join_type="left")
-        results.append((name, query))
-    statements = {name: query for name, _kind, query in plan.statements()}
-    readers: dict[str, int] = {}
-    for query in [*statements.values(), *(q for _, q in results)]:
-        for table in {t.name for t in query.find_all(exp.Table)}:
-            readers[table] = readers.get(table, 0) + 1
-    shared = [name for name in statements if readers.get(name, 0) > 1]
-
-    def with_ctes(query: exp.Select) -> exp.Select:
-        """``query`` with the steps it reads that have no other reader as CTEs (transitively)."""
-        needed: list[str] = []
-
-        def visit(q: exp.Select) -> None:
-            for table in {t.name for t in q.find_all(exp.Table)}:
-                if table in statements and table not in shared and table not in needed:
-                    visit(statements[table])
-                    needed.append(table)
-
-        visit(query)
-        out = query.copy()
-        for name in needed:
-            out = out.with_(name, as_=statements[name], copy=False)
-        return out
-
-    def create(name: str, query: exp.Select) -> None:
+        body = exp.select(*[exp.column(k, "t") for k in key_columns(model, sid)],
+                          exp.alias_(exp.column("_flag", "t"), "_skalar"),
+                          exp.alias_(exp.Cast(this=exp.column("_warnungen", "t"), to=exp.DataType.build("INTEGER")),
+                                     "_warnungen"),
+                          *[exp.alias_(exp.column(o.key, "t", quoted=True), o.key, quoted=True)
+                            for o in plan.outputs[sid]]).from_(exp.to_table(plan.final[sid]).as_("t"))
         con.execute(exp.Drop(tables=[exp.to_table(name)], kind="TABLE", exists=True).sql("duckdb"))
-        con.execute(exp.Create(this=exp.to_table(name), kind="TABLE", expression=with_ctes(query),
+        con.execute(exp.Create(this=exp.to_table(name), kind="TABLE", expression=plan.with_steps(body),
                                properties=exp.Properties(expressions=[exp.TemporaryProperty()])).sql("duckdb"))
-
-    try:
-        for name in shared:
-            create(name, statements[name])
-        for name, query in results:
-            create(name, query)
-    finally:
-        for name in shared:
-            con.execute(exp.Drop(tables=[exp.to_table(name)], kind="TABLE", exists=True).sql("duckdb"))
+    for sid in lists:
+        child = tables[sid]
+        concerned = exp.Or(this=exp.column("_f"),
+                           expression=exp.GT(this=exp.column("_w"), expression=exp.Literal.number(0)))
+        summary = (exp.select(exp.column("_c"), exp.alias_(exp.func("bool_or", exp.column("_skalar")), "_f"),
+                              exp.alias_(exp.func("sum", exp.column("_warnungen")), "_w"))
+                   .from_(exp.to_table(child)).group_by(exp.column("_c")).having(concerned))
+        con.execute(exp.Update(
+            this=exp.to_table(tables[""]),
+            expressions=[
+                exp.EQ(this=exp.column("_skalar"), expression=exp.Or(
+                    this=exp.column("_skalar", tables[""]), expression=exp.column("_f", "f"))),
+                exp.EQ(this=exp.column("_warnungen"), expression=exp.Cast(this=exp.Add(
+                    this=exp.column("_warnungen", tables[""]), expression=exp.column("_w", "f")),
+                    to=exp.DataType.build("INTEGER")))],
+            from_=exp.From(this=summary.subquery("f")),
+            where=exp.Where(this=exp.EQ(this=exp.column("_c", tables[""]), expression=exp.column("_c", "f"))),
+        ).sql("duckdb"))
+        con.execute(exp.Alter(this=exp.to_table(child), kind="TABLE", actions=[
+            exp.Drop(tables=[exp.column("_warnungen")], kind="COLUMN")]).sql("duckdb"))
     return tables
 
 

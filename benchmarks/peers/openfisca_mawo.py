@@ -5,7 +5,8 @@
 compute what ``benchmarks/mawo_hand.py`` computes for a MAWo person (the package levels LP 1a … LP 3b,
 their full-time equivalents and costs, the place costs, the day rate, ILB 4, the annual amount, the
 Pflegekasse share and the offer's totals), with the same operations in the same order, but on arrays
-of OpenFisca's default number type (``float32``) instead of :class:`decimal.Decimal`.
+of OpenFisca's default number type (``float32``; ``dtype=numpy.float64`` for comparison) instead of
+:class:`decimal.Decimal`.
 
 Its parameters are generated from the model's (``Model.parameters`` and ``Model.tables``, or those of
 an agreement) as one OpenFisca ``ParameterNode`` (``mawo``; the tables under ``mawo.tabellen``,
@@ -14,7 +15,7 @@ persons): a person has ``slots`` measure slots (``massnahme1_stunden`` …), unu
 defaults. The model's checks (``prüfung``) are not computed: a vectorised system does not reject
 rows, a case the model rejects just gets some figure (a missing table key gives NaN).
 
-``inputs(model, rows, slots)`` turns loaded cases (``Case.row``, offers with one resident) into the
+``inputs(rows, slots)`` turns loaded cases (``Case.row``, offers with one resident) into the
 input arrays; ``simulate(system, inputs, count)`` runs the system over ``count`` persons (the input
 arrays repeated) and returns the figures of :data:`FIGURES` as arrays. Needs ``openfisca-core`` and
 ``numpy`` (the ``peers`` extra); used by ``benchmarks/peers/bench_openfisca.py`` and its test
@@ -615,7 +616,7 @@ def inputs(rows: Sequence[Mapping[str, Any]], slots: int, dtype: Any = numpy.flo
         flat = {key.replace(".", "_"): value for key, value in {**row, **person}.items() if key != "bewohner"}
         measures = person["massnahmen"]
         if len(measures) > slots:
-            raise ValueError(f"{len(measures)} ILB-4-Maßnahmen, {slots} Plätze")
+            raise ValueError(f"{len(measures)} ILB 4 measures, {slots} slots")
         for k, measure in enumerate(measures, 1):
             flat.update({f"massnahme{k}_{name}": value for name, value in measure.items()})
         for name, (_, default) in specs.items():

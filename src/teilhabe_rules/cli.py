@@ -465,9 +465,11 @@ def _file_format(args: argparse.Namespace, command: str) -> str | None:
     """The format of ``--out`` (``--format`` if it names a file format, else the suffix), or
     None without ``--out``; a usage error if there is none — and ``args.format`` becomes the
     format of the standard output (text, unless json)."""
+    given = args.format
+    if given in _SCREEN and not args.out:
+        return None  # no file: the writers' module (and what it imports) is not needed
     from .tools.export import FORMATS, FormatError, format_of
 
-    given = args.format
     if given not in (*_SCREEN, *FORMATS):
         raise _UsageError(f"--format: unbekanntes Format „{given}“ (möglich: {', '.join((*_SCREEN, *FORMATS))})")
     if given not in _SCREEN and not args.out:

@@ -19,6 +19,7 @@ import datetime as _dt
 import decimal
 import enum
 import functools
+import threading
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any, ClassVar, TypeAlias
@@ -87,19 +88,49 @@ class NodeKind(_Kind):
 
 
 # --------------------------------------------------------------------------------------
+# The representation
+# --------------------------------------------------------------------------------------
+
+_repr_context = threading.local()
+
+
+class _Data:
+    """The base of this module's frozen classes: their ``repr`` — exactly the one attrs writes
+    (``Ref(symbol='x', key='x', …)``, fields with ``repr=False`` left out, ``...`` for an object
+    already being shown) — as one function for all of them. attrs generates and compiles one per
+    class, which cost every new process some 5 ms for the classes of this module."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        active: set[int] | None = getattr(_repr_context, "active", None)
+        if active is None:
+            active = _repr_context.active = set()
+        if id(self) in active:
+            return "..."
+        active.add(id(self))
+        try:
+            cls: Any = type(self)  # an attrs class: every subclass is one
+            shown = ", ".join(f"{a.name}={getattr(self, a.name)!r}" for a in attrs.fields(cls) if a.repr)
+            return f"{cls.__qualname__.rsplit('>.', 1)[-1]}({shown})"
+        finally:
+            active.discard(id(self))
+
+
+# --------------------------------------------------------------------------------------
 # Types
 # --------------------------------------------------------------------------------------
 
 
-@frozen
-class Member:
+@frozen(repr=False)
+class Member(_Data):
     key: int | str
     label: str | None = None
     description: str | None = None
 
 
-@frozen
-class EnumType:
+@frozen(repr=False)
+class EnumType(_Data):
     """An aufzählung (or a package's levels, ``is_levels=True``)."""
 
     name: str
@@ -123,8 +154,8 @@ class EnumType:
         return all(isinstance(m.key, int) for m in self.members)
 
 
-@frozen
-class ValueType:
+@frozen(repr=False)
+class ValueType(_Data):
     """The type of an input, parameter, table cell or value.
 
     ``kind``: ``zahl`` (numbers; ``integer`` for whole numbers), ``ja_nein``, ``datum``,
@@ -177,15 +208,15 @@ KEY = ValueType(TypeKind.SCHLUESSEL)
 # --------------------------------------------------------------------------------------
 
 
-@frozen
-class Const:
+@frozen(repr=False)
+class Const(_Data):
     value: Any
     type: ValueType
     span: Span
 
 
-@frozen
-class Ref:
+@frozen(repr=False)
+class Ref(_Data):
     """A reference to an input, parameter or value. ``key`` is the row key of the symbol in its
     scope (``lp2a.summe``); ``scope`` the id of the scope that holds it; ``kind`` is
     ``eingabe``, ``parameter`` or ``wert``."""
@@ -198,8 +229,8 @@ class Ref:
     span: Span
 
 
-@frozen
-class Position:
+@frozen(repr=False)
+class Position(_Data):
     """The 1-based position of the current element of list scope ``scope``."""
 
     scope: str
@@ -207,8 +238,8 @@ class Position:
     span: Span
 
 
-@frozen
-class Previous:
+@frozen(repr=False)
+class Previous(_Data):
     """``vorher.x``: the value ``ref`` in the previous element of ``ref.scope``."""
 
     ref: Ref
@@ -216,16 +247,16 @@ class Previous:
     span: Span
 
 
-@frozen
-class Unary:
+@frozen(repr=False)
+class Unary(_Data):
     op: str  # "-" or "nicht"
     operand: Expr
     type: ValueType
     span: Span
 
 
-@frozen
-class Arith:
+@frozen(repr=False)
+class Arith(_Data):
     """``+ - * /`` on numbers; ``+ -`` of a date and whole days."""
 
     op: str
@@ -235,8 +266,8 @@ class Arith:
     span: Span
 
 
-@frozen
-class KeyApply:
+@frozen(repr=False)
+class KeyApply(_Data):
     """A staff key times a count: ``count / divisor`` VK."""
 
     key: Expr
@@ -245,8 +276,8 @@ class KeyApply:
     span: Span
 
 
-@frozen
-class Compare:
+@frozen(repr=False)
+class Compare(_Data):
     op: str  # = <> < <= > >=
     left: Expr
     right: Expr
@@ -254,8 +285,8 @@ class Compare:
     span: Span
 
 
-@frozen
-class Logic:
+@frozen(repr=False)
+class Logic(_Data):
     op: str  # "und" / "oder"
     left: Expr
     right: Expr
@@ -263,8 +294,8 @@ class Logic:
     span: Span
 
 
-@frozen
-class Cond:
+@frozen(repr=False)
+class Cond(_Data):
     test: Expr
     then: Expr
     otherwise: Expr
@@ -272,8 +303,8 @@ class Cond:
     span: Span
 
 
-@frozen
-class Convert:
+@frozen(repr=False)
+class Convert(_Data):
     """Exact unit conversion: ``operand * factor`` (a :class:`Fraction`)."""
 
     operand: Expr
@@ -282,16 +313,16 @@ class Convert:
     span: Span
 
 
-@frozen
-class Lookup:
+@frozen(repr=False)
+class Lookup(_Data):
     table: str  # table id
     keys: tuple[Expr, ...]
     type: ValueType
     span: Span
 
 
-@frozen
-class Aggregate:
+@frozen(repr=False)
+class Aggregate(_Data):
     """``summe``/``anzahl``/``min``/``max``/``erstes``/``letztes`` over the elements of list
     scope ``scope``; ``value`` and ``where`` are expressions in the element's scope."""
 
@@ -303,8 +334,8 @@ class Aggregate:
     span: Span
 
 
-@frozen
-class Func:
+@frozen(repr=False)
+class Func(_Data):
     """A built-in function: min, max, runde, kalendertage, datum_plus, jahr, monat,
     tage_im_monat, stichtag (no arguments: the reference date of the evaluation)."""
 
@@ -325,8 +356,8 @@ Expr: TypeAlias = (
 # --------------------------------------------------------------------------------------
 
 
-@frozen
-class InputSpec:
+@frozen(repr=False)
+class InputSpec(_Data):
     """An input of a scope. ``key`` is its row key (``lp2a.kap4`` for a package input);
     ``path`` the name in case data relative to the scope (``("lp2a", "kap4")``)."""
 
@@ -341,8 +372,8 @@ class InputSpec:
     span: Span
 
 
-@frozen
-class ParameterPeriodSpec:
+@frozen(repr=False)
+class ParameterPeriodSpec(_Data):
     """A later value of a parameter, valid from ``valid_from`` to ``valid_to`` (inclusive; None:
     until the next period starts, or open)."""
 
@@ -354,8 +385,8 @@ class ParameterPeriodSpec:
     span: Span
 
 
-@frozen
-class ParameterSpec:
+@frozen(repr=False)
+class ParameterSpec(_Data):
     """A parameter. ``default`` is its value from the model's start; ``periods`` lists later
     values (``ab TT.MM.JJJJ = …``) in date order — empty for a parameter with one value."""
 
@@ -370,8 +401,8 @@ class ParameterSpec:
     periods: tuple[ParameterPeriodSpec, ...] = ()
 
 
-@frozen
-class TableRowSpec:
+@frozen(repr=False)
+class TableRowSpec(_Data):
     keys: tuple[Any, ...]
     value: Any
     doc: str | None
@@ -379,8 +410,8 @@ class TableRowSpec:
     span: Span
 
 
-@frozen
-class TableSpec:
+@frozen(repr=False)
+class TableSpec(_Data):
     id: str
     name: str
     title: str | None
@@ -399,8 +430,8 @@ class TableSpec:
         return {tuple(row.keys): row.value for row in self.rows}
 
 
-@frozen
-class BandSpec:
+@frozen(repr=False)
+class BandSpec(_Data):
     level: int
     lower: Expr | None
     lower_inclusive: bool
@@ -418,16 +449,16 @@ def band_contains(value: Any, lower: Any, lower_inclusive: bool, upper: Any, upp
     return upper is None or (value <= upper if upper_inclusive else value < upper)
 
 
-@frozen
-class LevelSpec:
+@frozen(repr=False)
+class LevelSpec(_Data):
     number: int
     label: str
     criteria: str | None
     span: Span
 
 
-@frozen
-class PackageSpec:
+@frozen(repr=False)
+class PackageSpec(_Data):
     """A package in ``scope``; ``rule`` is ``korridor``, ``ausdruck``, ``einschätzung`` or
     None (a package without levels)."""
 
@@ -441,8 +472,8 @@ class PackageSpec:
     span: Span
 
 
-@frozen
-class NodeBase:
+@frozen(repr=False)
+class NodeBase(_Data):
     """What every computation step has, whatever its kind: where it lies (``scope``), its row key,
     its type, its span, texts for explanations and the symbol ids it reads directly (``deps``).
     Never a step itself: a step is one of the kinds of :data:`Node`."""
@@ -458,7 +489,7 @@ class NodeBase:
     deps: tuple[str, ...]  # symbol ids read directly
 
 
-@frozen
+@frozen(repr=False)
 class ValueNode(NodeBase):
     """A ``wert``: ``expr``, in a package (``package``) or not."""
 
@@ -467,7 +498,7 @@ class ValueNode(NodeBase):
     package: str | None
 
 
-@frozen
+@frozen(repr=False)
 class ExpressionLevelNode(NodeBase):
     """The computed level of ``package`` by ``stufe = expr`` (``ausdruck``)."""
 
@@ -476,7 +507,7 @@ class ExpressionLevelNode(NodeBase):
     package: str
 
 
-@frozen
+@frozen(repr=False)
 class CorridorLevelNode(NodeBase):
     """The computed level of ``package`` by a ``korridor``: the band of ``bands`` that holds ``subject``."""
 
@@ -486,7 +517,7 @@ class CorridorLevelNode(NodeBase):
     package: str
 
 
-@frozen
+@frozen(repr=False)
 class GrantedLevelNode(NodeBase):
     """``bewilligt``: the effective level of ``package`` — granted where given, else the computed level
     ``expr`` refers to (a ``wert`` for a korridor or an ausdruck; an ``eingabe`` for an ``einschätzung``,
@@ -497,7 +528,7 @@ class GrantedLevelNode(NodeBase):
     package: str
 
 
-@frozen
+@frozen(repr=False)
 class CheckNode(NodeBase):
     """A ``prüfung`` or ``warnung`` (``kind``): ``expr`` must hold; ``message`` parts are text or expressions."""
 
@@ -514,8 +545,8 @@ Node: TypeAlias = ValueNode | ExpressionLevelNode | CorridorLevelNode | GrantedL
 LevelNode: TypeAlias = ExpressionLevelNode | CorridorLevelNode
 
 
-@frozen
-class ScopeSpec:
+@frozen(repr=False)
+class ScopeSpec(_Data):
     """The model (``id == ""``) or a list; ``parent`` is the enclosing scope id."""
 
     id: str
@@ -531,16 +562,16 @@ class ScopeSpec:
     span: Span
 
 
-@frozen
-class ExpectationSpec:
+@frozen(repr=False)
+class ExpectationSpec(_Data):
     path: tuple[str | int, ...]
     value: Any
     type: ValueType | None
     span: Span
 
 
-@frozen
-class ExampleSpec:
+@frozen(repr=False)
+class ExampleSpec(_Data):
     id: str
     title: str | None
     package: str | None
@@ -552,8 +583,8 @@ class ExampleSpec:
     at: _dt.date | None = None  # the evaluation date given by ``stichtag`` in the example
 
 
-@frozen
-class PropertySpec:
+@frozen(repr=False)
+class PropertySpec(_Data):
     title: str
     span: Span
     expr: Expr | None = None
@@ -562,8 +593,8 @@ class PropertySpec:
     by: tuple[str | int, ...] | None = None
 
 
-@frozen
-class ModelInfo:
+@frozen(repr=False)
+class ModelInfo(_Data):
     name: str
     title: str | None
     version: str | None
@@ -583,8 +614,8 @@ class ModelInfo:
     element_budget: tuple[str, str] | None = None
 
 
-@frozen
-class CheckedModel:
+@frozen(repr=False)
+class CheckedModel(_Data):
     """Everything a backend needs. ``order`` lists ``nodes`` ids in a valid evaluation order."""
 
     info: ModelInfo

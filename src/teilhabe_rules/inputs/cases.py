@@ -38,7 +38,6 @@ from ..ir import checked as c
 from ..limits import MAX_LIST_ITEMS, list_length_problem, list_limit
 from ..paths import PathError, parse_path
 from ..units import UnitError, parse_unit
-from .locate import line_text, locate_exact
 
 # enum members bound once: reading a member off an Enum class costs several times a global
 _T_DATUM = c.TypeKind.DATUM
@@ -441,6 +440,8 @@ class CaseSources:
             steps = parse_path(inner[2:]) if len(inner) > 2 else ()
         except PathError:
             steps = ()
+        from .locate import locate_exact  # only for a message: reading a valid case never needs it
+
         line, column, exact = locate_exact(text, steps, json=file.lower().endswith(".json"))
         return Location(file, line, column), source_line_of(text, line), exact
 
@@ -909,6 +910,8 @@ def _document_diagnostic(exc: DocumentError, file: str, text: str, path: str | N
 def source_line_of(text: str, line: int) -> str | None:
     """Line ``line`` of ``text`` for a message; None for a line of more than 1000 characters
     (minified JSON: the message shows no megabytes of data)."""
+    from .locate import line_text  # only for a message
+
     found = line_text(text, line)
     return found if found is not None and len(found) <= 1000 else None
 

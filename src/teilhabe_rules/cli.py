@@ -391,10 +391,11 @@ def _cmd_convert(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 def _model(name: str) -> Any:
     from .model import load
-    from .registry import bundled, model_path
 
     if Path(name).exists() or name.endswith(".rules"):
         return load(name)
+    from .registry import bundled, model_path  # a bundled model's name (the catalog)
+
     model_path(name)
     return bundled(name)
 

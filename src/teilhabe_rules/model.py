@@ -71,7 +71,7 @@ class Model:
         self._dated = self._values.dated
         self._overrides: tuple[Agreement, dict[str, Any]] | None = None  # the last agreement's parameter values
         self._reads: dict[str, tuple[c.InputSpec, ...]] = {}  # node id → inputs its check reads
-        self._reads_date = toolkit.reads_date(checked)
+        self._reads_date = self.backend.program.reads_date  # toolkit.reads_date, found by the compiler
 
     # ---- description ----
 

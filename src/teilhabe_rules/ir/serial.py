@@ -254,11 +254,11 @@ def _decode(value: Any, refs: list[object], classes: Mapping[str, type]) -> obje
     plain = _PLAIN
     if tag == "o":
         name = value[1] if len(value) > 1 else None
-        cls = classes.get(name) if type(name) is str else None
-        if cls is None or cls in ENUMS:
+        plan = _plan(name, classes) if type(name) is str else None
+        if plan is None:
             raise SerialError(f"Klasse nicht erlaubt: {name!r}"[:200])
+        cls, checks, shared = plan
         args = [item if type(item) in plain else _decode(item, refs, classes) for item in value[2:]]
-        checks = _checks(cls)
         if len(args) != len(checks):
             raise SerialError(f"{name}: {len(args)} statt {len(checks)} Felder")
         for check, arg in zip(checks, args):  # noqa: B905 - the lengths are equal (above)
@@ -270,7 +270,7 @@ def _decode(value: Any, refs: list[object], classes: Mapping[str, type]) -> obje
             elif not check(arg):
                 raise SerialError(f"{name}: Feld vom falschen Typ")
         obj = cls(*args)
-        if cls in SHARED:
+        if shared:
             refs.append(obj)
         return obj
     if tag == "D":
@@ -285,12 +285,12 @@ def _decode(value: Any, refs: list[object], classes: Mapping[str, type]) -> obje
         return tuple([item if type(item) in plain else _decode(item, refs, classes) for item in value[1:]])
     if tag == "e":
         name = value[1] if len(value) == 3 else None
-        cls = classes.get(name) if type(name) is str else None
-        if cls is None or cls not in ENUMS:
+        enumeration = classes.get(name) if type(name) is str else None
+        if enumeration is None or enumeration not in ENUMS:
             raise SerialError(f"Aufzählung nicht erlaubt: {name!r}"[:200])
         if type(value[2]) is not str:
             raise SerialError(f"{name}: ungültiger Wert")
-        member = _MEMBERS[cls].get(value[2])
+        member = _MEMBERS[enumeration].get(value[2])
         if member is None:
             raise SerialError(f"{name}: unbekannter Wert {value[2]!r}"[:200])
         return member
@@ -313,6 +313,26 @@ def _decode(value: Any, refs: list[object], classes: Mapping[str, type]) -> obje
     if tag == "f":
         return frozenset([item if type(item) in plain else _decode(item, refs, classes) for item in value[1:]])
     raise SerialError(f"unbekannte Markierung {tag!r}"[:200])
+
+
+Plan = tuple[type, "tuple[FieldCheck, ...]", bool]
+_PLANS: dict[str, Plan] = {}  # by class name, for :data:`CLASSES` itself
+
+
+def _plan(name: str, classes: Mapping[str, type]) -> Plan | None:
+    """How to make an instance of the class ``name`` — the class, its field checks, whether it is
+    shared — or None where ``classes`` does not allow it (or it is an enumeration)."""
+    if classes is CLASSES:
+        plan = _PLANS.get(name)
+        if plan is not None:
+            return plan
+    cls = classes.get(name)
+    if cls is None or cls in ENUMS:
+        return None
+    plan = (cls, _checks(cls), cls in SHARED)
+    if classes is CLASSES:
+        _PLANS[name] = plan
+    return plan
 
 
 # --------------------------------------------------------------------------------------

@@ -103,7 +103,8 @@ _AGGREGATE_HELPERS = {"min": "_min", "max": "_max", "erstes": "_first", "letztes
 class _Loop:
     """A loop of the generated code over the elements of list ``scope``, within the loop
     ``parent`` (None: at the top): the order positions of its first and last node, the index
-    of its first line, of the line after its body, and its indentation."""
+    of its first line, of the line after its body, and its indentation; ``locals``: the locals
+    that hold values of the current element(s) at the end of its body (see ``_Gen.locals``)."""
 
     scope: str
     parent: _Loop | None
@@ -112,6 +113,7 @@ class _Loop:
     indent: int
     last: int | None = None
     end: int = 0
+    locals: dict[tuple[str, str], tuple[int, str]] = attrs.field(factory=dict)
 
 
 class _Gen:
@@ -400,12 +402,13 @@ class _Gen:
             return None
         name = f"t{len(self.inserts)}"
         indent = "    " * loop.indent
-        self.in_aggregate += 1  # (the locals of the loop's body are not the ones known here)
+        # the code stands at the end of the loop's body: the locals known there, not here
+        known, self.locals = self.locals, loop.locals
         try:
             condition = f"if {self.expr(ir.where)}: " if ir.where is not None else ""
             value = self.expr(ir.value) if ir.value is not None else ""
         finally:
-            self.in_aggregate -= 1
+            self.locals = known
         if ir.function == "anzahl":
             self.inserts.append((loop.start, 1, f"{indent}{name} = 0"))
             self.inserts.append((loop.end, 0, f"{indent}    {condition}{name} += 1"))
@@ -670,6 +673,7 @@ class _Gen:
             self.block(child, run, indent + 1)
             self.open_loops.pop()
             self.iterations.pop()
+            loop.locals = self.locals
             self.locals = {key: local for key, local in self.locals.items() if local[0] < depth}
             self.hoisted = {key for key in self.hoisted if self.depth_of[key[0]] < depth}
             loop.last = self.position[run[-1]]

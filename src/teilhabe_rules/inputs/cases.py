@@ -37,6 +37,7 @@ from ..files import MAX_CASE_BYTES, MAX_CASE_TOTAL_BYTES, FileRefused, confined,
 from ..ir import checked as c
 from ..limits import MAX_LIST_ITEMS, list_length_problem, list_limit
 from ..paths import PathError, parse_path
+from ..records import Record
 from ..units import UnitError, parse_unit
 
 # enum members bound once: reading a member off an Enum class costs several times a global
@@ -67,8 +68,8 @@ __all__ = [
 ]
 
 
-@attrs.frozen
-class Case:
+@attrs.frozen(repr=False)
+class Case(Record):
     """A validated case: the model's root row (lists hold element rows) and where it came from
     (``source``: the case file; ``sources``: the texts read, to locate a data path in them)."""
 

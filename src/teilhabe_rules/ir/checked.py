@@ -19,7 +19,6 @@ import datetime as _dt
 import decimal
 import enum
 import functools
-import threading
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any, ClassVar, TypeAlias
@@ -27,6 +26,7 @@ from typing import Any, ClassVar, TypeAlias
 import attrs
 from attrs import frozen
 
+from ..records import Record
 from ..span import Span
 from ..units import DIMENSIONLESS, Unit
 
@@ -88,49 +88,19 @@ class NodeKind(_Kind):
 
 
 # --------------------------------------------------------------------------------------
-# The representation
-# --------------------------------------------------------------------------------------
-
-_repr_context = threading.local()
-
-
-class _Data:
-    """The base of this module's frozen classes: their ``repr`` — exactly the one attrs writes
-    (``Ref(symbol='x', key='x', …)``, fields with ``repr=False`` left out, ``...`` for an object
-    already being shown) — as one function for all of them. attrs generates and compiles one per
-    class, which cost every new process some 5 ms for the classes of this module."""
-
-    __slots__ = ()
-
-    def __repr__(self) -> str:
-        active: set[int] | None = getattr(_repr_context, "active", None)
-        if active is None:
-            active = _repr_context.active = set()
-        if id(self) in active:
-            return "..."
-        active.add(id(self))
-        try:
-            cls: Any = type(self)  # an attrs class: every subclass is one
-            shown = ", ".join(f"{a.name}={getattr(self, a.name)!r}" for a in attrs.fields(cls) if a.repr)
-            return f"{cls.__qualname__.rsplit('>.', 1)[-1]}({shown})"
-        finally:
-            active.discard(id(self))
-
-
-# --------------------------------------------------------------------------------------
 # Types
 # --------------------------------------------------------------------------------------
 
 
 @frozen(repr=False)
-class Member(_Data):
+class Member(Record):
     key: int | str
     label: str | None = None
     description: str | None = None
 
 
 @frozen(repr=False)
-class EnumType(_Data):
+class EnumType(Record):
     """An aufzählung (or a package's levels, ``is_levels=True``)."""
 
     name: str
@@ -155,7 +125,7 @@ class EnumType(_Data):
 
 
 @frozen(repr=False)
-class ValueType(_Data):
+class ValueType(Record):
     """The type of an input, parameter, table cell or value.
 
     ``kind``: ``zahl`` (numbers; ``integer`` for whole numbers), ``ja_nein``, ``datum``,
@@ -209,14 +179,14 @@ KEY = ValueType(TypeKind.SCHLUESSEL)
 
 
 @frozen(repr=False)
-class Const(_Data):
+class Const(Record):
     value: Any
     type: ValueType
     span: Span
 
 
 @frozen(repr=False)
-class Ref(_Data):
+class Ref(Record):
     """A reference to an input, parameter or value. ``key`` is the row key of the symbol in its
     scope (``lp2a.summe``); ``scope`` the id of the scope that holds it; ``kind`` is
     ``eingabe``, ``parameter`` or ``wert``."""
@@ -230,7 +200,7 @@ class Ref(_Data):
 
 
 @frozen(repr=False)
-class Position(_Data):
+class Position(Record):
     """The 1-based position of the current element of list scope ``scope``."""
 
     scope: str
@@ -239,7 +209,7 @@ class Position(_Data):
 
 
 @frozen(repr=False)
-class Previous(_Data):
+class Previous(Record):
     """``vorher.x``: the value ``ref`` in the previous element of ``ref.scope``."""
 
     ref: Ref
@@ -248,7 +218,7 @@ class Previous(_Data):
 
 
 @frozen(repr=False)
-class Unary(_Data):
+class Unary(Record):
     op: str  # "-" or "nicht"
     operand: Expr
     type: ValueType
@@ -256,7 +226,7 @@ class Unary(_Data):
 
 
 @frozen(repr=False)
-class Arith(_Data):
+class Arith(Record):
     """``+ - * /`` on numbers; ``+ -`` of a date and whole days."""
 
     op: str
@@ -267,7 +237,7 @@ class Arith(_Data):
 
 
 @frozen(repr=False)
-class KeyApply(_Data):
+class KeyApply(Record):
     """A staff key times a count: ``count / divisor`` VK."""
 
     key: Expr
@@ -277,7 +247,7 @@ class KeyApply(_Data):
 
 
 @frozen(repr=False)
-class Compare(_Data):
+class Compare(Record):
     op: str  # = <> < <= > >=
     left: Expr
     right: Expr
@@ -286,7 +256,7 @@ class Compare(_Data):
 
 
 @frozen(repr=False)
-class Logic(_Data):
+class Logic(Record):
     op: str  # "und" / "oder"
     left: Expr
     right: Expr
@@ -295,7 +265,7 @@ class Logic(_Data):
 
 
 @frozen(repr=False)
-class Cond(_Data):
+class Cond(Record):
     test: Expr
     then: Expr
     otherwise: Expr
@@ -304,7 +274,7 @@ class Cond(_Data):
 
 
 @frozen(repr=False)
-class Convert(_Data):
+class Convert(Record):
     """Exact unit conversion: ``operand * factor`` (a :class:`Fraction`)."""
 
     operand: Expr
@@ -314,7 +284,7 @@ class Convert(_Data):
 
 
 @frozen(repr=False)
-class Lookup(_Data):
+class Lookup(Record):
     table: str  # table id
     keys: tuple[Expr, ...]
     type: ValueType
@@ -322,7 +292,7 @@ class Lookup(_Data):
 
 
 @frozen(repr=False)
-class Aggregate(_Data):
+class Aggregate(Record):
     """``summe``/``anzahl``/``min``/``max``/``erstes``/``letztes`` over the elements of list
     scope ``scope``; ``value`` and ``where`` are expressions in the element's scope."""
 
@@ -335,7 +305,7 @@ class Aggregate(_Data):
 
 
 @frozen(repr=False)
-class Func(_Data):
+class Func(Record):
     """A built-in function: min, max, runde, kalendertage, datum_plus, jahr, monat,
     tage_im_monat, stichtag (no arguments: the reference date of the evaluation)."""
 
@@ -357,7 +327,7 @@ Expr: TypeAlias = (
 
 
 @frozen(repr=False)
-class InputSpec(_Data):
+class InputSpec(Record):
     """An input of a scope. ``key`` is its row key (``lp2a.kap4`` for a package input);
     ``path`` the name in case data relative to the scope (``("lp2a", "kap4")``)."""
 
@@ -373,7 +343,7 @@ class InputSpec(_Data):
 
 
 @frozen(repr=False)
-class ParameterPeriodSpec(_Data):
+class ParameterPeriodSpec(Record):
     """A later value of a parameter, valid from ``valid_from`` to ``valid_to`` (inclusive; None:
     until the next period starts, or open)."""
 
@@ -386,7 +356,7 @@ class ParameterPeriodSpec(_Data):
 
 
 @frozen(repr=False)
-class ParameterSpec(_Data):
+class ParameterSpec(Record):
     """A parameter. ``default`` is its value from the model's start; ``periods`` lists later
     values (``ab TT.MM.JJJJ = …``) in date order — empty for a parameter with one value."""
 
@@ -402,7 +372,7 @@ class ParameterSpec(_Data):
 
 
 @frozen(repr=False)
-class TableRowSpec(_Data):
+class TableRowSpec(Record):
     keys: tuple[Any, ...]
     value: Any
     doc: str | None
@@ -411,7 +381,7 @@ class TableRowSpec(_Data):
 
 
 @frozen(repr=False)
-class TableSpec(_Data):
+class TableSpec(Record):
     id: str
     name: str
     title: str | None
@@ -431,7 +401,7 @@ class TableSpec(_Data):
 
 
 @frozen(repr=False)
-class BandSpec(_Data):
+class BandSpec(Record):
     level: int
     lower: Expr | None
     lower_inclusive: bool
@@ -450,7 +420,7 @@ def band_contains(value: Any, lower: Any, lower_inclusive: bool, upper: Any, upp
 
 
 @frozen(repr=False)
-class LevelSpec(_Data):
+class LevelSpec(Record):
     number: int
     label: str
     criteria: str | None
@@ -458,7 +428,7 @@ class LevelSpec(_Data):
 
 
 @frozen(repr=False)
-class PackageSpec(_Data):
+class PackageSpec(Record):
     """A package in ``scope``; ``rule`` is ``korridor``, ``ausdruck``, ``einschätzung`` or
     None (a package without levels)."""
 
@@ -473,7 +443,7 @@ class PackageSpec(_Data):
 
 
 @frozen(repr=False)
-class NodeBase(_Data):
+class NodeBase(Record):
     """What every computation step has, whatever its kind: where it lies (``scope``), its row key,
     its type, its span, texts for explanations and the symbol ids it reads directly (``deps``).
     Never a step itself: a step is one of the kinds of :data:`Node`."""
@@ -546,7 +516,7 @@ LevelNode: TypeAlias = ExpressionLevelNode | CorridorLevelNode
 
 
 @frozen(repr=False)
-class ScopeSpec(_Data):
+class ScopeSpec(Record):
     """The model (``id == ""``) or a list; ``parent`` is the enclosing scope id."""
 
     id: str
@@ -563,7 +533,7 @@ class ScopeSpec(_Data):
 
 
 @frozen(repr=False)
-class ExpectationSpec(_Data):
+class ExpectationSpec(Record):
     path: tuple[str | int, ...]
     value: Any
     type: ValueType | None
@@ -571,7 +541,7 @@ class ExpectationSpec(_Data):
 
 
 @frozen(repr=False)
-class ExampleSpec(_Data):
+class ExampleSpec(Record):
     id: str
     title: str | None
     package: str | None
@@ -584,7 +554,7 @@ class ExampleSpec(_Data):
 
 
 @frozen(repr=False)
-class PropertySpec(_Data):
+class PropertySpec(Record):
     title: str
     span: Span
     expr: Expr | None = None
@@ -594,7 +564,7 @@ class PropertySpec(_Data):
 
 
 @frozen(repr=False)
-class ModelInfo(_Data):
+class ModelInfo(Record):
     name: str
     title: str | None
     version: str | None
@@ -615,7 +585,7 @@ class ModelInfo(_Data):
 
 
 @frozen(repr=False)
-class CheckedModel(_Data):
+class CheckedModel(Record):
     """Everything a backend needs. ``order`` lists ``nodes`` ids in a valid evaluation order."""
 
     info: ModelInfo

@@ -49,6 +49,7 @@ from ..errors import CheckError, Diagnostic, Location
 from ..ir import checked as c
 from ..ir import toolkit
 from ..ir.checked import DECIMAL_CONTEXT
+from ..records import Record
 from . import semantics
 from .backend import CaseInput, CheckFailure, Evaluation, EvaluationFault
 from .faults import FaultError, Located, fault_of
@@ -85,8 +86,8 @@ _HELPERS = {
 }
 
 
-@attrs.frozen
-class Program:
+@attrs.frozen(repr=False)
+class Program(Record):
     """A compiled model: ``run(case_row, parameters, tables, failures, warnings, date=None)``."""
 
     run: Any
@@ -99,8 +100,8 @@ class Program:
 _AGGREGATE_HELPERS = {"min": "_min", "max": "_max", "erstes": "_first", "letztes": "_last"}
 
 
-@attrs.define
-class _Loop:
+@attrs.define(repr=False)
+class _Loop(Record):
     """A loop of the generated code over the elements of list ``scope``, within the loop
     ``parent`` (None: at the top): the order positions of its first and last node, the index
     of its first line, of the line after its body, and its indentation; ``locals``: the locals

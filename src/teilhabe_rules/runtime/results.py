@@ -16,6 +16,7 @@ import attrs
 from ..ir import checked as c
 from ..ir.text import EXACT, FULL, READABLE, Figures, format_value, unit_text
 from ..paths import PathError, format_path, parse_path
+from ..records import Record
 from . import explain as explain_module
 from .frame import Element, Frame
 from .margins import LevelMargin, LevelStep
@@ -48,8 +49,8 @@ class NoSuchElement(KeyError):
 SCHEMA_VERSION = "1"
 
 
-@attrs.frozen
-class PackageResult:
+@attrs.frozen(repr=False)
+class PackageResult(Record):
     name: str
     title: str | None
     computed_level: int | None
@@ -61,8 +62,8 @@ class PackageResult:
     margin: LevelMargin | None = attrs.field(default=None, eq=False)  # for a level decided by a corridor
 
 
-@attrs.frozen
-class ScopeResult:
+@attrs.frozen(repr=False)
+class ScopeResult(Record):
     path: str
     values: dict[str, Quantity] = attrs.field(eq=False)
     packages: dict[str, PackageResult] = attrs.field(eq=False)

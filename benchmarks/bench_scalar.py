@@ -10,7 +10,9 @@ rounds and each ratio with its target:
   (``benchmarks/mawo_hand.py``, equal digit for digit by ``tests/tools/test_mawo_hand.py``) ≤ 2.0;
 * a person from a mapping (input checks included) ÷ from a loaded case ≤ 1.5;
 * a 24-resident offer ÷ one person ≤ 12 (beside it the same ratio of the hand-written function,
-  ``mawo_offer``: how much of an offer is the residents' own arithmetic);
+  ``mawo_offer``: how much of an offer is the residents' own arithmetic; and what each further
+  resident costs, ``(offer − person) ÷ 23``, against the same of the hand-written function: the
+  backend's cost per list element beside the arithmetic it must do);
 * a new process ``teilhabe-rules eval`` with the checked model cached ≤ 150 ms wall;
 * ``import teilhabe_rules`` in a new process ≤ 50 ms;
 
@@ -152,6 +154,9 @@ def main(argv: list[str]) -> int:
     line("MAWo: Angebot mit 24 Bewohnern ÷ eine Person", m["offer24"], "µs", m["offer24"] / m["person"], 12)
     print(f"{'  handgeschrieben: 24 Bewohner ÷ eine Person (Vergleich)':<56} {m['hand24'] * 1e6:9.1f} µs"
           f"   Verhältnis {m['hand24'] / m['hand']:6.2f}")
+    extra, extra_hand = (m["offer24"] - m["person"]) / 23, (m["hand24"] - m["hand"]) / 23
+    print(f"{'  je weiterer Bewohner ÷ handgeschrieben (Vergleich)':<56} {extra * 1e6:9.1f} µs"
+          f"   Verhältnis {extra / extra_hand:6.2f}")
     line("neuer Prozess: teilhabe-rules eval, Modell im Cache (Wand)", m["eval"], "ms", target=150)
     line("  dasselbe, CPU-Zeit des Prozesses", m["eval cpu"], "ms")
     line("neuer Prozess: import teilhabe_rules (Wand)", m["import"], "ms", target=50)

@@ -21,7 +21,7 @@ PACKAGE = ROOT / "src" / "teilhabe_rules"
 # the runtime's pure core, which the checker's corridor proofs use too)
 TOP = {
     "base": {"errors", "limits", "files", "paths", "atomic", "duck", "units", "shipped", "toml_writer", "span",
-             "version"},
+             "version", "records"},
     "store": {"cache"},
     "api": {"", "model", "loading", "catalog", "registry"},
     "cli": {"cli", "__main__"},

@@ -59,3 +59,28 @@ def test_the_default_cache_places_need_no_platformdirs_on_linux(tmp_path: Path) 
         assert done.stdout.split() == ["False"]
     assert (tmp_path / "cache" / "teilhabe_rules").is_dir()
     assert (tmp_path / "config" / "teilhabe_rules" / "cache-schluessel").is_file()
+
+
+def test_eval_of_a_cached_model_file_imports_only_what_it_uses(tmp_path: Path) -> None:
+    """``teilhabe-rules eval MODEL.rules CASE`` without ``--out``: no writers, no catalog or registry
+    (a model file, not a bundled model's name), no search for level changes, no locator of case
+    lines (the case is valid), neither ``tempfile`` nor ``secrets`` (the cache is only read)."""
+    env = dict(os.environ, TEILHABE_RULES_CACHE=str(tmp_path))
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT / "src"), env.get("PYTHONPATH")]))
+    probe = ("import contextlib, io, json, sys\n"
+             "from teilhabe_rules.cli import main\n"
+             "with contextlib.redirect_stdout(io.StringIO()):\n"
+             "    code = main(['eval', 'models/mawo.rules', 'examples/mawo/person_grundfall.toml'])\n"
+             "print(json.dumps([code, sorted(sys.modules)]))\n")
+    found: list[str] = []
+    for _ in range(2):  # the second run takes the model from the cache
+        done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=env, timeout=120,
+                              cwd=ROOT, check=False)
+        assert done.returncode == 0, done.stderr
+        code, found = json.loads(done.stdout.splitlines()[-1])
+        assert code == 0
+    assert "teilhabe_rules.runtime.results" in found  # (the probe sees what was imported)
+    unused = {"teilhabe_rules.tools.export", "teilhabe_rules.catalog", "teilhabe_rules.registry",
+              "teilhabe_rules.runtime.changes", "teilhabe_rules.inputs.locate", "teilhabe_rules.check.checker",
+              "tempfile", "secrets", "calendar", "lark"}
+    assert not unused & set(found)

@@ -38,10 +38,8 @@ import hashlib
 import hmac
 import os
 import re
-import secrets
 import stat
 import sys
-import tempfile
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
@@ -204,6 +202,8 @@ def _secret(path_text: str, folder_text: str) -> bytes | None:
             with contextlib.suppress(FileExistsError):
                 create = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
                 fd = os.open(path, create, 0o600)
+                import secrets  # only where the key is created
+
                 with os.fdopen(fd, "wb") as handle:
                     handle.write(secrets.token_bytes(_KEY_BYTES))
             fd = os.open(path, _OPEN_FLAGS)
@@ -255,11 +255,16 @@ def _salt() -> bytes:
     digest = hashlib.sha256(_MAGIC + b"\0" + __version__.encode() + b"\0")
     # the library's own code and grammar: a changed checker must never meet a model checked by
     # the old one (every .py file, subpackages included, and every grammar file)
-    package = Path(__file__).resolve().parent
-    for source in sorted(package.rglob("*.py")):
-        digest.update(
-            source.relative_to(package).as_posix().encode() + b"\0" + source.read_bytes() + b"\0"
-        )
+    # (os.walk and plain names: a new process pays for this walk, and pathlib's costs it twice)
+    package = os.path.dirname(os.path.realpath(__file__))
+    sources: list[tuple[str, str]] = []
+    for folder, _, names in os.walk(package):
+        relative = os.path.relpath(folder, package).replace(os.sep, "/")
+        prefix = "" if relative == "." else relative + "/"
+        sources.extend((prefix + name, os.path.join(folder, name)) for name in names if name.endswith(".py"))
+    for name, source in sorted(sources):
+        with open(source, "rb") as handle:
+            digest.update(name.encode() + b"\0" + handle.read() + b"\0")
     grammar = grammar_file()
     digest.update(b"grammars/" + grammar.name.encode() + b"\0" + grammar.read_bytes() + b"\0")
     return digest.digest()
@@ -344,6 +349,8 @@ def _write(folder: Path, name: str, payload: bytes) -> None:
     """Write an entry atomically (a reader sees the old entry, the new one or none)."""
     if len(payload) > MAX_ENTRY_BYTES:
         return
+    import tempfile  # only where an entry is written (its import costs a new process ~2 ms)
+
     temporary: str | None = None
     try:
         with tempfile.NamedTemporaryFile(

@@ -14,6 +14,8 @@ from typing import Any
 
 import attrs
 
+from .records import Record
+
 __all__ = [
     "AgreementError",
     "CaseError",
@@ -28,8 +30,8 @@ __all__ = [
 ]
 
 
-@attrs.frozen
-class Location:
+@attrs.frozen(repr=False)
+class Location(Record):
     """A place in a source file: 1-based line and column, optional end."""
 
     file: str
@@ -42,8 +44,8 @@ class Location:
         return f"{self.file}:{self.line}:{self.column}"
 
 
-@attrs.frozen
-class Diagnostic:
+@attrs.frozen(repr=False)
+class Diagnostic(Record):
     """One finding: an error or a warning, with where it is and how to fix it."""
 
     message: str

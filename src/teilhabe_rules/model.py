@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from .catalog import version_for
 from .errors import CaseError, CheckError, Diagnostic, EvaluationError, Location, TeilhabeError, ValidityError
 from .inputs.cases import Case, CaseLoader, CaseSources, read_case_file
 from .inputs.validator import MappingValidator
@@ -72,7 +71,7 @@ class Model:
         self._dated = self._values.dated
         self._overrides: tuple[Agreement, dict[str, Any]] | None = None  # the last agreement's parameter values
         self._reads: dict[str, tuple[c.InputSpec, ...]] = {}  # node id → inputs its check reads
-        self._reads_date = toolkit.reads_date(checked)
+        self._reads_date = self.backend.program.reads_date  # toolkit.reads_date, found by the compiler
 
     # ---- description ----
 
@@ -377,6 +376,8 @@ class Model:
         date = self.reference_date(case, at)
         if date is None or self.valid_on(date):
             return
+        from .catalog import version_for  # only for a date the model does not cover
+
         hint = None
         other = version_for(info.family, date, info.name) if info.family else None
         if other is not None:

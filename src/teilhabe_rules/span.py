@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import attrs
 
+from .records import Record
+
 __all__ = ["NO_SPAN", "Span"]
 
 
-@attrs.frozen
-class Span:
+@attrs.frozen(repr=False)
+class Span(Record):
     """Source position of a node: 1-based line and column, end exclusive. ``file`` names the
     file only where it is not the module's own (declarations a variant takes from its base)."""
 

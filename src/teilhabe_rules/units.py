@@ -13,6 +13,8 @@ from fractions import Fraction
 
 import attrs
 
+from .records import Record
+
 __all__ = ["DIMENSIONLESS", "PERCENT", "Unit", "UnitError", "conversion_factor", "parse_unit"]
 
 
@@ -80,8 +82,8 @@ _PLURAL = {
 KNOWN_UNIT_NAMES: tuple[str, ...] = tuple(sorted(set(_ALIASES) | {"%"}))
 
 
-@attrs.frozen(order=False)
-class Unit:
+@attrs.frozen(order=False, repr=False)
+class Unit(Record):
     """A product of atoms with integer exponents; ``percent`` only affects display."""
 
     atoms: tuple[tuple[str, int], ...] = ()

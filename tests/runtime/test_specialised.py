@@ -124,3 +124,41 @@ def test_the_loops_over_a_list_are_merged() -> None:
     loop = "for i1, e1 in enumerate(L1)"
     assert compile_model(mawo.checked).source.count(loop) > 10
     assert compile_model(mawo.checked, parameters=mawo.parameters, tables=mawo.tables).source.count(loop) == 1
+
+
+HOISTED = teilhabe_rules.loads("""
+modell hoisted "Hochgezogen"
+  version "1"
+  gültig ab 01.01.2024
+ende
+parameter faktor: zahl = 2 "Faktor"
+eingabe n: ganzzahl von 0 bis 3
+liste posten
+  eingabe betrag: zahl von 0 bis 100
+  wert anteil: zahl = 100 / n * faktor
+  wert stufe_n: zahl = anteil + 0 + 0
+  wert betrag_anteil: zahl = betrag * stufe_n
+ende
+wert gesamt: zahl = summe(posten.betrag_anteil)
+""", "hoisted.rules")
+
+
+def test_a_value_that_reads_no_element_is_computed_before_the_loop() -> None:
+    program = compile_model(HOISTED.checked, parameters=HOISTED.parameters, tables=HOISTED.tables)
+    lines = program.source.splitlines()
+    loop = next(number for number, line in enumerate(lines) if "for i1, e1 in enumerate(L1)" in line)
+    computed = [number for number, line in enumerate(lines) if "* C" in line and "betrag" not in line]
+    assert computed and all(number < loop for number in computed), program.source
+    assert any("e1['anteil'] = _l" in line and "*" not in line for line in lines[loop:])
+
+
+@given(n=st.integers(0, 3), posten=st.lists(st.integers(0, 100), max_size=3))
+@settings(max_examples=examples(40), deadline=None, database=None)
+def test_a_value_computed_before_the_loop_faults_as_in_the_general_program(n: int, posten: list[int]) -> None:
+    """``anteil`` (100 / n · faktor) is the same in every element: with n = 0 a fault in the first
+    element, none without elements — whatever the specialised program met before its loop."""
+    found = both(HOISTED, {"n": n, "posten": [{"betrag": betrag} for betrag in posten]})
+    assert found is not None
+    general, specialised = found
+    assert general == specialised
+    assert (general[3] is not None) == (n == 0 and bool(posten))

@@ -37,8 +37,8 @@ from ..files import MAX_CASE_BYTES, MAX_CASE_TOTAL_BYTES, FileRefused, confined,
 from ..ir import checked as c
 from ..limits import MAX_LIST_ITEMS, list_length_problem, list_limit
 from ..paths import PathError, parse_path
+from ..records import Record
 from ..units import UnitError, parse_unit
-from .locate import line_text, locate_exact
 
 # enum members bound once: reading a member off an Enum class costs several times a global
 _T_DATUM = c.TypeKind.DATUM
@@ -68,8 +68,8 @@ __all__ = [
 ]
 
 
-@attrs.frozen
-class Case:
+@attrs.frozen(repr=False)
+class Case(Record):
     """A validated case: the model's root row (lists hold element rows) and where it came from
     (``source``: the case file; ``sources``: the texts read, to locate a data path in them)."""
 
@@ -441,6 +441,8 @@ class CaseSources:
             steps = parse_path(inner[2:]) if len(inner) > 2 else ()
         except PathError:
             steps = ()
+        from .locate import locate_exact  # only for a message: reading a valid case never needs it
+
         line, column, exact = locate_exact(text, steps, json=file.lower().endswith(".json"))
         return Location(file, line, column), source_line_of(text, line), exact
 
@@ -909,6 +911,8 @@ def _document_diagnostic(exc: DocumentError, file: str, text: str, path: str | N
 def source_line_of(text: str, line: int) -> str | None:
     """Line ``line`` of ``text`` for a message; None for a line of more than 1000 characters
     (minified JSON: the message shows no megabytes of data)."""
+    from .locate import line_text  # only for a message
+
     found = line_text(text, line)
     return found if found is not None and len(found) <= 1000 else None
 

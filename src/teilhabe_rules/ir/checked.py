@@ -26,6 +26,7 @@ from typing import Any, ClassVar, TypeAlias
 import attrs
 from attrs import frozen
 
+from ..records import Record
 from ..span import Span
 from ..units import DIMENSIONLESS, Unit
 
@@ -91,15 +92,15 @@ class NodeKind(_Kind):
 # --------------------------------------------------------------------------------------
 
 
-@frozen
-class Member:
+@frozen(repr=False)
+class Member(Record):
     key: int | str
     label: str | None = None
     description: str | None = None
 
 
-@frozen
-class EnumType:
+@frozen(repr=False)
+class EnumType(Record):
     """An aufzählung (or a package's levels, ``is_levels=True``)."""
 
     name: str
@@ -123,8 +124,8 @@ class EnumType:
         return all(isinstance(m.key, int) for m in self.members)
 
 
-@frozen
-class ValueType:
+@frozen(repr=False)
+class ValueType(Record):
     """The type of an input, parameter, table cell or value.
 
     ``kind``: ``zahl`` (numbers; ``integer`` for whole numbers), ``ja_nein``, ``datum``,
@@ -177,15 +178,15 @@ KEY = ValueType(TypeKind.SCHLUESSEL)
 # --------------------------------------------------------------------------------------
 
 
-@frozen
-class Const:
+@frozen(repr=False)
+class Const(Record):
     value: Any
     type: ValueType
     span: Span
 
 
-@frozen
-class Ref:
+@frozen(repr=False)
+class Ref(Record):
     """A reference to an input, parameter or value. ``key`` is the row key of the symbol in its
     scope (``lp2a.summe``); ``scope`` the id of the scope that holds it; ``kind`` is
     ``eingabe``, ``parameter`` or ``wert``."""
@@ -198,8 +199,8 @@ class Ref:
     span: Span
 
 
-@frozen
-class Position:
+@frozen(repr=False)
+class Position(Record):
     """The 1-based position of the current element of list scope ``scope``."""
 
     scope: str
@@ -207,8 +208,8 @@ class Position:
     span: Span
 
 
-@frozen
-class Previous:
+@frozen(repr=False)
+class Previous(Record):
     """``vorher.x``: the value ``ref`` in the previous element of ``ref.scope``."""
 
     ref: Ref
@@ -216,16 +217,16 @@ class Previous:
     span: Span
 
 
-@frozen
-class Unary:
+@frozen(repr=False)
+class Unary(Record):
     op: str  # "-" or "nicht"
     operand: Expr
     type: ValueType
     span: Span
 
 
-@frozen
-class Arith:
+@frozen(repr=False)
+class Arith(Record):
     """``+ - * /`` on numbers; ``+ -`` of a date and whole days."""
 
     op: str
@@ -235,8 +236,8 @@ class Arith:
     span: Span
 
 
-@frozen
-class KeyApply:
+@frozen(repr=False)
+class KeyApply(Record):
     """A staff key times a count: ``count / divisor`` VK."""
 
     key: Expr
@@ -245,8 +246,8 @@ class KeyApply:
     span: Span
 
 
-@frozen
-class Compare:
+@frozen(repr=False)
+class Compare(Record):
     op: str  # = <> < <= > >=
     left: Expr
     right: Expr
@@ -254,8 +255,8 @@ class Compare:
     span: Span
 
 
-@frozen
-class Logic:
+@frozen(repr=False)
+class Logic(Record):
     op: str  # "und" / "oder"
     left: Expr
     right: Expr
@@ -263,8 +264,8 @@ class Logic:
     span: Span
 
 
-@frozen
-class Cond:
+@frozen(repr=False)
+class Cond(Record):
     test: Expr
     then: Expr
     otherwise: Expr
@@ -272,8 +273,8 @@ class Cond:
     span: Span
 
 
-@frozen
-class Convert:
+@frozen(repr=False)
+class Convert(Record):
     """Exact unit conversion: ``operand * factor`` (a :class:`Fraction`)."""
 
     operand: Expr
@@ -282,16 +283,16 @@ class Convert:
     span: Span
 
 
-@frozen
-class Lookup:
+@frozen(repr=False)
+class Lookup(Record):
     table: str  # table id
     keys: tuple[Expr, ...]
     type: ValueType
     span: Span
 
 
-@frozen
-class Aggregate:
+@frozen(repr=False)
+class Aggregate(Record):
     """``summe``/``anzahl``/``min``/``max``/``erstes``/``letztes`` over the elements of list
     scope ``scope``; ``value`` and ``where`` are expressions in the element's scope."""
 
@@ -303,8 +304,8 @@ class Aggregate:
     span: Span
 
 
-@frozen
-class Func:
+@frozen(repr=False)
+class Func(Record):
     """A built-in function: min, max, runde, kalendertage, datum_plus, jahr, monat,
     tage_im_monat, stichtag (no arguments: the reference date of the evaluation)."""
 
@@ -325,8 +326,8 @@ Expr: TypeAlias = (
 # --------------------------------------------------------------------------------------
 
 
-@frozen
-class InputSpec:
+@frozen(repr=False)
+class InputSpec(Record):
     """An input of a scope. ``key`` is its row key (``lp2a.kap4`` for a package input);
     ``path`` the name in case data relative to the scope (``("lp2a", "kap4")``)."""
 
@@ -341,8 +342,8 @@ class InputSpec:
     span: Span
 
 
-@frozen
-class ParameterPeriodSpec:
+@frozen(repr=False)
+class ParameterPeriodSpec(Record):
     """A later value of a parameter, valid from ``valid_from`` to ``valid_to`` (inclusive; None:
     until the next period starts, or open)."""
 
@@ -354,8 +355,8 @@ class ParameterPeriodSpec:
     span: Span
 
 
-@frozen
-class ParameterSpec:
+@frozen(repr=False)
+class ParameterSpec(Record):
     """A parameter. ``default`` is its value from the model's start; ``periods`` lists later
     values (``ab TT.MM.JJJJ = …``) in date order — empty for a parameter with one value."""
 
@@ -370,8 +371,8 @@ class ParameterSpec:
     periods: tuple[ParameterPeriodSpec, ...] = ()
 
 
-@frozen
-class TableRowSpec:
+@frozen(repr=False)
+class TableRowSpec(Record):
     keys: tuple[Any, ...]
     value: Any
     doc: str | None
@@ -379,8 +380,8 @@ class TableRowSpec:
     span: Span
 
 
-@frozen
-class TableSpec:
+@frozen(repr=False)
+class TableSpec(Record):
     id: str
     name: str
     title: str | None
@@ -399,8 +400,8 @@ class TableSpec:
         return {tuple(row.keys): row.value for row in self.rows}
 
 
-@frozen
-class BandSpec:
+@frozen(repr=False)
+class BandSpec(Record):
     level: int
     lower: Expr | None
     lower_inclusive: bool
@@ -418,16 +419,16 @@ def band_contains(value: Any, lower: Any, lower_inclusive: bool, upper: Any, upp
     return upper is None or (value <= upper if upper_inclusive else value < upper)
 
 
-@frozen
-class LevelSpec:
+@frozen(repr=False)
+class LevelSpec(Record):
     number: int
     label: str
     criteria: str | None
     span: Span
 
 
-@frozen
-class PackageSpec:
+@frozen(repr=False)
+class PackageSpec(Record):
     """A package in ``scope``; ``rule`` is ``korridor``, ``ausdruck``, ``einschätzung`` or
     None (a package without levels)."""
 
@@ -441,8 +442,8 @@ class PackageSpec:
     span: Span
 
 
-@frozen
-class NodeBase:
+@frozen(repr=False)
+class NodeBase(Record):
     """What every computation step has, whatever its kind: where it lies (``scope``), its row key,
     its type, its span, texts for explanations and the symbol ids it reads directly (``deps``).
     Never a step itself: a step is one of the kinds of :data:`Node`."""
@@ -458,7 +459,7 @@ class NodeBase:
     deps: tuple[str, ...]  # symbol ids read directly
 
 
-@frozen
+@frozen(repr=False)
 class ValueNode(NodeBase):
     """A ``wert``: ``expr``, in a package (``package``) or not."""
 
@@ -467,7 +468,7 @@ class ValueNode(NodeBase):
     package: str | None
 
 
-@frozen
+@frozen(repr=False)
 class ExpressionLevelNode(NodeBase):
     """The computed level of ``package`` by ``stufe = expr`` (``ausdruck``)."""
 
@@ -476,7 +477,7 @@ class ExpressionLevelNode(NodeBase):
     package: str
 
 
-@frozen
+@frozen(repr=False)
 class CorridorLevelNode(NodeBase):
     """The computed level of ``package`` by a ``korridor``: the band of ``bands`` that holds ``subject``."""
 
@@ -486,7 +487,7 @@ class CorridorLevelNode(NodeBase):
     package: str
 
 
-@frozen
+@frozen(repr=False)
 class GrantedLevelNode(NodeBase):
     """``bewilligt``: the effective level of ``package`` — granted where given, else the computed level
     ``expr`` refers to (a ``wert`` for a korridor or an ausdruck; an ``eingabe`` for an ``einschätzung``,
@@ -497,7 +498,7 @@ class GrantedLevelNode(NodeBase):
     package: str
 
 
-@frozen
+@frozen(repr=False)
 class CheckNode(NodeBase):
     """A ``prüfung`` or ``warnung`` (``kind``): ``expr`` must hold; ``message`` parts are text or expressions."""
 
@@ -514,8 +515,8 @@ Node: TypeAlias = ValueNode | ExpressionLevelNode | CorridorLevelNode | GrantedL
 LevelNode: TypeAlias = ExpressionLevelNode | CorridorLevelNode
 
 
-@frozen
-class ScopeSpec:
+@frozen(repr=False)
+class ScopeSpec(Record):
     """The model (``id == ""``) or a list; ``parent`` is the enclosing scope id."""
 
     id: str
@@ -531,16 +532,16 @@ class ScopeSpec:
     span: Span
 
 
-@frozen
-class ExpectationSpec:
+@frozen(repr=False)
+class ExpectationSpec(Record):
     path: tuple[str | int, ...]
     value: Any
     type: ValueType | None
     span: Span
 
 
-@frozen
-class ExampleSpec:
+@frozen(repr=False)
+class ExampleSpec(Record):
     id: str
     title: str | None
     package: str | None
@@ -552,8 +553,8 @@ class ExampleSpec:
     at: _dt.date | None = None  # the evaluation date given by ``stichtag`` in the example
 
 
-@frozen
-class PropertySpec:
+@frozen(repr=False)
+class PropertySpec(Record):
     title: str
     span: Span
     expr: Expr | None = None
@@ -562,8 +563,8 @@ class PropertySpec:
     by: tuple[str | int, ...] | None = None
 
 
-@frozen
-class ModelInfo:
+@frozen(repr=False)
+class ModelInfo(Record):
     name: str
     title: str | None
     version: str | None
@@ -583,8 +584,8 @@ class ModelInfo:
     element_budget: tuple[str, str] | None = None
 
 
-@frozen
-class CheckedModel:
+@frozen(repr=False)
+class CheckedModel(Record):
     """Everything a backend needs. ``order`` lists ``nodes`` ids in a valid evaluation order."""
 
     info: ModelInfo

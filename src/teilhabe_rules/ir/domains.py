@@ -15,6 +15,7 @@ from typing import Any, Protocol, cast
 
 import attrs
 
+from ..records import Record
 from ..span import Span
 from . import checked as c
 from .checked import band_contains
@@ -24,8 +25,8 @@ __all__ = ["Domain", "SymbolTables", "corridor_findings", "domain_of"]
 _MAX_VALUES = 5000
 
 
-@attrs.frozen
-class Domain:
+@attrs.frozen(repr=False)
+class Domain(Record):
     """``values`` when finite and known; else the interval ``lo``..``hi`` (None = unbounded)."""
 
     values: frozenset[Decimal] | None = None

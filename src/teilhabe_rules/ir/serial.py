@@ -33,6 +33,7 @@ import datetime as _dt
 import enum
 import functools
 import json
+import sys
 import types
 import typing
 from collections.abc import Callable, Iterable, Mapping
@@ -237,86 +238,101 @@ def decode_model(data: bytes) -> c.CheckedModel:
 _PLAIN = frozenset({str, int, bool, type(None)})  # values that decode to themselves
 
 
-def _decode(value: object, refs: list[object], classes: Mapping[str, type]) -> object:
+def _decode(value: Any, refs: list[object], classes: Mapping[str, type]) -> object:
+    # The hot loop of loading a cached model (some 10,000 calls for a large one): the values
+    # that decode to themselves are passed over inline, each field's type is checked inline
+    # where it is one of a set of exact types (see :func:`_checks`).
     kind = type(value)
-    if kind is str or kind is int or kind is bool or value is None:
+    if kind in _PLAIN:
         return value
     if kind is dict:
-        mapping = cast("dict[str, object]", value)
-        return {
-            key: item if type(item) in _PLAIN else _decode(item, refs, classes)
-            for key, item in mapping.items()
-        }
+        plain = _PLAIN
+        return {key: item if type(item) in plain else _decode(item, refs, classes) for key, item in value.items()}
     if kind is not list or not value:
         raise SerialError(f"unerwarteter Wert vom Typ {kind.__name__}")
-    items = cast("list[object]", value)
-    tag = items[0]
+    tag = value[0]
+    plain = _PLAIN
     if tag == "o":
-        name = items[1] if len(items) > 1 else None
-        cls = classes.get(name) if type(name) is str else None
-        if cls is None or cls in ENUMS:
+        name = value[1] if len(value) > 1 else None
+        plan = _plan(name, classes) if type(name) is str else None
+        if plan is None:
             raise SerialError(f"Klasse nicht erlaubt: {name!r}"[:200])
-        args = [
-            item if type(item) in _PLAIN else _decode(item, refs, classes) for item in items[2:]
-        ]
-        checks = _checks(cls)
+        cls, checks, shared = plan
+        args = [item if type(item) in plain else _decode(item, refs, classes) for item in value[2:]]
         if len(args) != len(checks):
             raise SerialError(f"{name}: {len(args)} statt {len(checks)} Felder")
-        for check, arg in zip(checks, args, strict=True):
-            if check is not None and not check(arg):
+        for check, arg in zip(checks, args):  # noqa: B905 - the lengths are equal (above)
+            if check is None:
+                continue
+            if isinstance(check, frozenset):
+                if type(arg) not in check:
+                    raise SerialError(f"{name}: Feld vom falschen Typ")
+            elif not check(arg):
                 raise SerialError(f"{name}: Feld vom falschen Typ")
         obj = cls(*args)
-        if cls in SHARED:
+        if shared:
             refs.append(obj)
         return obj
-    if tag == "e":
-        name = items[1] if len(items) == 3 else None
-        cls = classes.get(name) if type(name) is str else None
-        if cls is None or cls not in ENUMS:
-            raise SerialError(f"Aufzählung nicht erlaubt: {name!r}"[:200])
-        if type(items[2]) is not str:
-            raise SerialError(f"{name}: ungültiger Wert")
-        member = _MEMBERS[cls].get(items[2])
-        if member is None:
-            raise SerialError(f"{name}: unbekannter Wert {items[2]!r}"[:200])
-        return member
     if tag == "D":
-        if len(items) != 2 or type(items[1]) is not str:
+        if len(value) != 2 or type(value[1]) is not str:
             raise SerialError("ungültige Dezimalzahl")
-        return Decimal(items[1])
-    if tag == "t":
-        return tuple(
-            [item if type(item) in _PLAIN else _decode(item, refs, classes) for item in items[1:]]
-        )
+        return Decimal(value[1])
     if tag == "r":
-        if len(items) != 2 or type(items[1]) is not int or not 0 <= items[1] < len(refs):
+        if len(value) != 2 or type(value[1]) is not int or not 0 <= value[1] < len(refs):
             raise SerialError("ungültiger Verweis")
-        return refs[items[1]]
+        return refs[value[1]]
+    if tag == "t":
+        return tuple([item if type(item) in plain else _decode(item, refs, classes) for item in value[1:]])
+    if tag == "e":
+        name = value[1] if len(value) == 3 else None
+        enumeration = classes.get(name) if type(name) is str else None
+        if enumeration is None or enumeration not in ENUMS:
+            raise SerialError(f"Aufzählung nicht erlaubt: {name!r}"[:200])
+        if type(value[2]) is not str:
+            raise SerialError(f"{name}: ungültiger Wert")
+        member = _MEMBERS[enumeration].get(value[2])
+        if member is None:
+            raise SerialError(f"{name}: unbekannter Wert {value[2]!r}"[:200])
+        return member
     if tag == "l":
-        return [
-            item if type(item) in _PLAIN else _decode(item, refs, classes) for item in items[1:]
-        ]
+        return [item if type(item) in plain else _decode(item, refs, classes) for item in value[1:]]
     if tag == "m":
-        if len(items) % 2 != 1:
+        if len(value) % 2 != 1:
             raise SerialError("ungültiges Wörterbuch")
-        keys = [key if type(key) in _PLAIN else _decode(key, refs, classes) for key in items[1::2]]
-        values = [
-            item if type(item) in _PLAIN else _decode(item, refs, classes) for item in items[2::2]
-        ]
+        keys = [key if type(key) in plain else _decode(key, refs, classes) for key in value[1::2]]
+        values = [item if type(item) in plain else _decode(item, refs, classes) for item in value[2::2]]
         return dict(zip(keys, values, strict=True))  # TypeError for an unhashable key
     if tag == "d":
-        if len(items) != 2 or type(items[1]) is not str:
+        if len(value) != 2 or type(value[1]) is not str:
             raise SerialError("ungültiges Datum")
-        return _dt.date.fromisoformat(items[1])
+        return _dt.date.fromisoformat(value[1])
     if tag == "Q":
-        if len(items) != 3 or type(items[1]) is not int or type(items[2]) is not int:
+        if len(value) != 3 or type(value[1]) is not int or type(value[2]) is not int:
             raise SerialError("ungültiger Bruch")
-        return Fraction(items[1], items[2])
+        return Fraction(value[1], value[2])
     if tag == "f":
-        return frozenset(
-            [item if type(item) in _PLAIN else _decode(item, refs, classes) for item in items[1:]]
-        )
+        return frozenset([item if type(item) in plain else _decode(item, refs, classes) for item in value[1:]])
     raise SerialError(f"unbekannte Markierung {tag!r}"[:200])
+
+
+Plan = tuple[type, "tuple[FieldCheck, ...]", bool]
+_PLANS: dict[str, Plan] = {}  # by class name, for :data:`CLASSES` itself
+
+
+def _plan(name: str, classes: Mapping[str, type]) -> Plan | None:
+    """How to make an instance of the class ``name`` — the class, its field checks, whether it is
+    shared — or None where ``classes`` does not allow it (or it is an enumeration)."""
+    if classes is CLASSES:
+        plan = _PLANS.get(name)
+        if plan is not None:
+            return plan
+    cls = classes.get(name)
+    if cls is None or cls in ENUMS:
+        return None
+    plan = (cls, _checks(cls), cls in SHARED)
+    if classes is CLASSES:
+        _PLANS[name] = plan
+    return plan
 
 
 # --------------------------------------------------------------------------------------
@@ -324,38 +340,56 @@ def _decode(value: object, refs: list[object], classes: Mapping[str, type]) -> o
 # --------------------------------------------------------------------------------------
 
 Check = Callable[[object], bool]
+#: A field's check: None (any value), the set of the exact types a value may have, or a function.
+FieldCheck = Check | frozenset[type] | None
 
 
 @functools.cache
-def _checks(cls: type) -> tuple[Check | None, ...]:
-    """One check per attrs field of ``cls`` (None: any value), from the resolved annotations."""
-    hints = typing.get_type_hints(cls)
-    return tuple(_check_for(hints[name]) for name in _FIELDS[cls])
+def _checks(cls: type) -> tuple[FieldCheck, ...]:
+    """One check per attrs field of ``cls``, from its resolved annotation."""
+    return tuple(_check_for(_annotation(cls, name)) for name in _FIELDS[cls])
 
 
-def _check_for(hint: Any) -> Check | None:
+def _annotation(cls: type, field: str) -> Any:
+    """The resolved annotation of ``field`` of ``cls`` (the nearest class in the MRO that
+    annotates it) — what :func:`typing.get_type_hints` gives, with each distinct annotation text
+    of a module evaluated only once (:func:`_evaluated`)."""
+    for klass in cls.__mro__:
+        annotations = klass.__dict__.get("__annotations__", {})
+        if field in annotations:
+            hint = annotations[field]
+            return _evaluated(klass.__module__, hint) if isinstance(hint, str) else hint
+    raise TypeError(f"serial: {cls.__name__}.{field} has no annotation")  # pragma: no cover
+
+
+@functools.cache
+def _evaluated(module: str, text: str) -> Any:
+    """An annotation text of one of the library's own classes (``tuple[Span, ...]``) evaluated in
+    the namespace of the module that defines the class, as :func:`typing.get_type_hints` does.
+    These texts are the library's source, never a payload's."""
+    return eval(text, dict(vars(sys.modules[module])))
+
+
+@functools.cache
+def _check_for(hint: Any) -> FieldCheck:
     """A check that a decoded value has type ``hint``, or None where any value will do."""
     if hint is Any or hint is object:
         return None
     if hint is int:  # a bool is an int as far as the model is concerned
-        return _is_int
-    if hint in (str, bool, Decimal, Fraction, _dt.date, type(None)) or hint in _NAMES:
-        return _is_exactly(frozenset({hint}))
+        return frozenset({int, bool})
+    if hint in _SIMPLE or hint in _NAMES:
+        return frozenset({hint})
     origin = typing.get_origin(hint)
     args = typing.get_args(hint)
     if origin is typing.Union or origin is types.UnionType:
         options = [_check_for(arg) for arg in args]
         if any(option is None for option in options):
             return None
-        # exact types first: most unions are „X | None“ or a union of expression classes
-        simple = (str, bool, Decimal, Fraction, _dt.date, type(None))
-        exact = _is_exactly(frozenset(arg for arg in args if arg in _NAMES or arg in simple))
-        rest = [
-            option
-            for arg, option in zip(args, options, strict=True)
-            if option is not None and not (arg in _NAMES or arg in simple)
-        ]
-        return lambda value: exact(value) or any(option(value) for option in rest)
+        exact: frozenset[type] = frozenset().union(*(option for option in options if isinstance(option, frozenset)))
+        rest = [option for option in options if option is not None and not isinstance(option, frozenset)]
+        if not rest:
+            return exact
+        return lambda value: type(value) in exact or any(_passes(option, value) for option in rest)
     if origin is tuple and len(args) == 2 and args[1] is Ellipsis:
         return _all_items(tuple, _check_for(args[0]))
     if origin is tuple:
@@ -364,7 +398,7 @@ def _check_for(hint: Any) -> Check | None:
         def fixed(value: object) -> bool:
             if type(value) is not tuple or len(value) != len(parts):
                 return False
-            return all(p is None or p(x) for p, x in zip(parts, value, strict=True))
+            return all(_passes(p, x) for p, x in zip(parts, value, strict=True))
 
         return fixed
     if origin is frozenset:
@@ -375,28 +409,29 @@ def _check_for(hint: Any) -> Check | None:
         def mapping(value: object) -> bool:
             if type(value) is not dict:
                 return False
-            return all(
-                (keys is None or keys(k)) and (items is None or items(v)) for k, v in value.items()
-            )
+            return all(_passes(keys, k) and _passes(items, v) for k, v in value.items())
 
         return mapping
     raise TypeError(f"serial: no check for {hint!r}")  # pragma: no cover - a new field type
 
 
-def _is_int(value: object) -> bool:
-    return type(value) is int or type(value) is bool
+_SIMPLE = frozenset({str, bool, Decimal, Fraction, _dt.date, type(None)})
 
 
-def _is_exactly(kinds: frozenset[Any]) -> Check:
-    return lambda value: type(value) in kinds
+def _passes(check: FieldCheck, value: object) -> bool:
+    """Whether ``value`` passes ``check``."""
+    if check is None:
+        return True
+    if isinstance(check, frozenset):
+        return type(value) in check
+    return check(value)
 
 
-def _all_items(container: type, item: Check | None) -> Check:
+def _all_items(container: type, item: FieldCheck) -> Check:
     """A ``container`` (tuple, frozenset) whose items all pass ``item``."""
-
-    def check(value: object) -> bool:
-        if type(value) is not container:
-            return False
-        return item is None or all(item(x) for x in value)  # type: ignore[attr-defined]
-
-    return check
+    if item is None:
+        return lambda value: type(value) is container
+    if isinstance(item, frozenset):
+        kinds = item
+        return lambda value: type(value) is container and all(type(x) in kinds for x in value)  # type: ignore[attr-defined]
+    return lambda value: type(value) is container and all(_passes(item, x) for x in value)  # type: ignore[attr-defined]

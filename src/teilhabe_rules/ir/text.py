@@ -26,6 +26,7 @@ from typing import Any
 
 import attrs
 
+from ..records import Record
 from ..units import Unit
 from . import checked as c
 
@@ -47,8 +48,8 @@ __all__ = [
 ]
 
 
-@attrs.frozen
-class Figures:
+@attrs.frozen(repr=False)
+class Figures(Record):
     """How text shows numbers: ``german`` — thousands dot and decimal comma; ``rounded`` —
     computed figures rounded half-up to their unit's places (:func:`display_places`)."""
 

@@ -22,14 +22,15 @@ from typing import Any, Protocol
 
 import attrs
 
+from ..records import Record
 from .faults import Fault
 from .frame import Frame
 
 __all__ = ["Backend", "CaseInput", "CheckFailure", "Evaluation", "EvaluationFault"]
 
 
-@attrs.frozen
-class CaseInput:
+@attrs.frozen(repr=False)
+class CaseInput(Record):
     """One case to evaluate: its validated input ``row``, the ``parameters`` (by id) and the
     ``tables`` (by table id) it is evaluated with, and the reference ``date`` of the evaluation
     (``stichtag()``; None: there is none, and ``stichtag()`` is a fault)."""
@@ -40,8 +41,8 @@ class CaseInput:
     date: _dt.date | None = None
 
 
-@attrs.frozen
-class CheckFailure:
+@attrs.frozen(repr=False)
+class CheckFailure(Record):
     """A ``prüfung`` that did not hold, or a ``warnung`` that fired: the node's id, the 0-based
     positions of the element it fired in (from the case down), and the values of the
     expressions in its message, in order."""
@@ -51,8 +52,8 @@ class CheckFailure:
     values: tuple[Any, ...]
 
 
-@attrs.frozen
-class EvaluationFault:
+@attrs.frozen(repr=False)
+class EvaluationFault(Record):
     """What stopped an evaluation: the typed fault, the node being computed (None: before the
     first) and the element positions at that moment (None where no element was current)."""
 
@@ -61,8 +62,8 @@ class EvaluationFault:
     indexes: tuple[int | None, ...]
 
 
-@attrs.frozen
-class Evaluation:
+@attrs.frozen(repr=False)
+class Evaluation(Record):
     """The outcome of one case: a ``frame`` when it was evaluated (``failures`` empty, ``fault``
     None), else None with the failed checks and/or the fault. ``warnings`` fired either way."""
 

@@ -25,7 +25,9 @@ A program may be specialised for one set of parameter values and tables (:func:`
 with ``parameters`` and ``tables``; :class:`PythonBackend` makes one from the second evaluation
 with the same mappings): constants folded by their own generated code, running totals instead
 of aggregate functions, the loops over a list merged as far as the dependencies allow
-(:func:`merged_order`), values kept in locals, look-ups and levels written out. It computes
+(:func:`merged_order`), values kept in locals, look-ups and levels written out, a value of a
+list's elements that reads no element computed once before the loop, no record of the node being
+computed (a fault is located by the general program, below). It computes
 every figure as the general program does, and every row gets its values in the same order; its
 warnings are sorted into the general program's order (:func:`emission_paths`); a case with a
 failed check or a fault is evaluated again by the general program, whose order of messages and
@@ -47,6 +49,7 @@ from ..errors import CheckError, Diagnostic, Location
 from ..ir import checked as c
 from ..ir import toolkit
 from ..ir.checked import DECIMAL_CONTEXT
+from ..records import Record
 from . import semantics
 from .backend import CaseInput, CheckFailure, Evaluation, EvaluationFault
 from .faults import FaultError, Located, fault_of
@@ -83,24 +86,26 @@ _HELPERS = {
 }
 
 
-@attrs.frozen
-class Program:
+@attrs.frozen(repr=False)
+class Program(Record):
     """A compiled model: ``run(case_row, parameters, tables, failures, warnings, date=None)``."""
 
     run: Any
     source: str = attrs.field(repr=False)
     node_ids: tuple[str, ...]
     max_depth: int
+    reads_date: bool = False  # whether the rules read the reference date (:func:`toolkit.reads_date`)
 
 
 _AGGREGATE_HELPERS = {"min": "_min", "max": "_max", "erstes": "_first", "letztes": "_last"}
 
 
-@attrs.define
-class _Loop:
+@attrs.define(repr=False)
+class _Loop(Record):
     """A loop of the generated code over the elements of list ``scope``, within the loop
     ``parent`` (None: at the top): the order positions of its first and last node, the index
-    of its first line, of the line after its body, and its indentation."""
+    of its first line, of the line after its body, and its indentation; ``locals``: the locals
+    that hold values of the current element(s) at the end of its body (see ``_Gen.locals``)."""
 
     scope: str
     parent: _Loop | None
@@ -109,6 +114,7 @@ class _Loop:
     indent: int
     last: int | None = None
     end: int = 0
+    locals: dict[tuple[str, str], tuple[int, str]] = attrs.field(factory=dict)
 
 
 class _Gen:
@@ -142,6 +148,13 @@ class _Gen:
         self.schedule = merged_order(model) if parameters is not None else list(model.order)
         self.position = {nid: i for i, nid in enumerate(self.schedule)}
         self.max_depth = max(s.depth for s in model.scopes.values())
+        self.reads_date = False  # set by :meth:`generate`
+        # A specialised program computes a value of a list's element that is the same for every
+        # element (it reads no element: ``lp0.kosten_jahr = nacht.kosten_angebot_jahr * platzanteil``)
+        # once, before the loop, and only stores it in each element's row: the keys of these values
+        # while their loop is open (:meth:`hoisted_code`)
+        self.hoisted: set[tuple[str, str]] = set()
+        self.const_names: set[str] = set()
         self.depth_of = {sid: spec.depth for sid, spec in model.scopes.items()}
         # the list depths iterated by the loops and aggregates around the code being generated
         self.iterations: list[int] = []
@@ -173,6 +186,7 @@ class _Gen:
             name = f"C{len(self.consts)}"
             self.consts[key] = name
             self.globals[name] = value
+            self.const_names.add(name)
         return name
 
     def row(self, scope: str) -> str:
@@ -214,6 +228,16 @@ class _Gen:
         code: str = self._dispatch[type(ir)](ir)
         if isinstance(ir, (c.Const, c.Ref)):
             return code
+        try:
+            with decimal.localcontext(DECIMAL_CONTEXT):
+                value = eval(code, self.globals)  # noqa: S307 - generated from the checked model only
+        except Exception:  # noqa: BLE001 - the fault belongs to the evaluation of a case
+            return code
+        return self.const(value)
+
+    def folded_code(self, code: str) -> str:
+        """Generated code of constants alone as the name of its value, computed now as
+        :meth:`folded` does (the code itself where that fails)."""
         try:
             with decimal.localcontext(DECIMAL_CONTEXT):
                 value = eval(code, self.globals)  # noqa: S307 - generated from the checked model only
@@ -265,7 +289,11 @@ class _Gen:
         if ir.type.kind == c.TypeKind.DATUM:
             left, right = self.expr(ir.left), self.expr(ir.right)
             return f"_date_add({left}, {right}, {1 if ir.op == '+' else -1})"
-        return f"({self.number(ir.left)} {ir.op} {self.number(ir.right)})"
+        left, right = self.number(ir.left), self.number(ir.right)
+        code = f"({left} {ir.op} {right})"
+        if left in self.const_names and right in self.const_names:  # (constants only in a specialised program)
+            return self.folded_code(code)  # ``(0 + 0) + x`` where a ``wenn`` took its constant branch
+        return code
 
     def _e_KeyApply(self, ir: c.KeyApply) -> str:
         return f"({self.expr(ir.count)} / {self.expr(ir.key)})"
@@ -375,12 +403,13 @@ class _Gen:
             return None
         name = f"t{len(self.inserts)}"
         indent = "    " * loop.indent
-        self.in_aggregate += 1  # (the locals of the loop's body are not the ones known here)
+        # the code stands at the end of the loop's body: the locals known there, not here
+        known, self.locals = self.locals, loop.locals
         try:
             condition = f"if {self.expr(ir.where)}: " if ir.where is not None else ""
             value = self.expr(ir.value) if ir.value is not None else ""
         finally:
-            self.in_aggregate -= 1
+            self.locals = known
         if ir.function == "anzahl":
             self.inserts.append((loop.start, 1, f"{indent}{name} = 0"))
             self.inserts.append((loop.end, 0, f"{indent}    {condition}{name} += 1"))
@@ -508,7 +537,12 @@ class _Gen:
         row = self.row(node.scope)
         self.node_lines.append((len(self.lines) + 1, node))
         self.current = node
-        self.emit(f"N = {index}", indent)
+        hoisted = self.hoisted_code(node, index)
+        if hoisted is not None:  # computed before the loop (see ``hoisted``): stored in this row
+            self.emit(f"{row}[{node.key!r}] = {hoisted}", indent)
+            return
+        if self.parameters is None:  # the node a fault is met in (a specialised program leaves it to the general one)
+            self.emit(f"N = {index}", indent)
         if isinstance(node, c.ValueNode):
             self.emit(f"{row}[{node.key!r}] = {self.keep(node, index)}{self.expr(node.expr)}", indent)
             if node.type.kind == c.TypeKind.ZAHL and (node.type.low is not None or node.type.high is not None):
@@ -555,6 +589,41 @@ class _Gen:
             self.emit(f"{target}.append(({index}, {indexes}, ({''.join(p + ', ' for p in parts)})))", indent + 1)
         else:  # pragma: no cover
             raise AssertionError(node.kind)
+
+    def hoisted_code(self, node: c.Node, index: int) -> str | None:
+        """In a specialised program, for a value (or an ``ausdruck`` level) of the elements of the
+        innermost open loop's list that reads no element of that list — only its owners, constants
+        and values of the list computed so before —: the local (``_l<index>``) it is computed
+        into before the loop; else None. Before the loop its operands have their
+        values already (the loop holds nothing but its list's nodes). A fault there is met
+        outside the element: the general program evaluates such a case again (see
+        :class:`PythonBackend`), which meets it where it lies."""
+        if self.parameters is None or self.in_aggregate or not self.open_loops:
+            return None
+        loop = self.open_loops[-1]
+        if node.scope != loop.scope:
+            return None
+        if isinstance(node, c.ValueNode):
+            if node.type.kind == c.TypeKind.ZAHL and (node.type.low is not None or node.type.high is not None):
+                return None  # (its range check belongs to the element)
+        elif not isinstance(node, c.ExpressionLevelNode):
+            return None
+        depth = self.depth_of[node.scope]
+        for sub in toolkit.walk(node.expr):
+            if isinstance(sub, (c.Position, c.Previous, c.Aggregate)) or isinstance(sub, c.Func) and not sub.args:
+                return None
+            if (isinstance(sub, c.Ref) and sub.kind != c.RefKind.PARAMETER and self.depth_of[sub.scope] >= depth
+                    and (sub.scope, sub.key) not in self.hoisted):
+                return None
+        value = self.expr(node.expr)
+        if isinstance(node, c.ExpressionLevelNode):
+            assert node.type.enum is not None
+            levels = self.const(frozenset(int(m.key) for m in node.type.enum.members))
+            value = f"(int(_v) if (_v := {value}) in {levels} else _level(_v, {levels}, {node.package!r}))"
+        local = self.keep(node, index).removesuffix(" = ")
+        self.hoisted.add((node.scope, node.key))
+        self.inserts.append((loop.start, 1, f"{'    ' * loop.indent}{local} = {value}"))
+        return local
 
     def keep(self, node: c.Node, index: int) -> str:
         """In a specialised program: ``_l<index> = `` — the node's value kept in a local as well
@@ -605,7 +674,9 @@ class _Gen:
             self.block(child, run, indent + 1)
             self.open_loops.pop()
             self.iterations.pop()
+            loop.locals = self.locals
             self.locals = {key: local for key, local in self.locals.items() if local[0] < depth}
+            self.hoisted = {key for key in self.hoisted if self.depth_of[key[0]] < depth}
             loop.last = self.position[run[-1]]
             loop.end = len(self.lines)
             self.loops.append(loop)
@@ -625,7 +696,8 @@ class _Gen:
         loop_vars = ", ".join(f"i{d}" for d in range(1, self.max_depth + 1))
         self.emit("def run(case, P, T, F, W, D=None):", 0)
         self.emit("r = dict(case)", 1)
-        if toolkit.reads_date(self.model):  # the reference date, for stichtag() and the frame
+        self.reads_date = toolkit.reads_date(self.model)
+        if self.reads_date:  # the reference date, for stichtag() and the frame
             self.emit(f"r[{DATE_KEY!r}] = D", 1)
         self.emit("N = -1", 1)
         if loop_vars:
@@ -802,7 +874,7 @@ def compile_model(model: c.CheckedModel, helpers: dict[str, Any] | None = None, 
     namespace["Located"] = Located
     namespace.update(helpers or {})
     exec(code, namespace)  # noqa: S102 - code generated from the checked model only
-    return Program(namespace["run"], source, tuple(model.order), gen.max_depth)
+    return Program(namespace["run"], source, tuple(model.order), gen.max_depth, gen.reads_date)
 
 
 # How many specialised programs a backend keeps (the most recently made), and after how many

@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING, Any
 from ..ir import checked as c
 from ..ir import toolkit
 from ..ir.text import EXACT, READABLE, Figures, format_value, quantity_text
-from .changes import changes_text
 from .frame import Element, Frame
 from .margins import LevelMargin, corridor_margin
 from .quantities import Explanation
@@ -331,6 +330,8 @@ def _render_scope(scope: Any, prefix: str, explanations: dict[str, Explanation],
         lines.append(head)
         if changes_of is not None and pkg.computed_level is not None:
             with contextlib.suppress(KeyError):  # a level no corridor decides
+                from .changes import changes_text  # only where level changes are asked for
+
                 lines.append(f"{pad}    ↳ {changes_text(changes_of(_path(prefix, name)), prefix, figures)}")
         for key in ("berechnete_stufe", "stufe"):
             expl = explanations.get(_path(prefix, f"{name}.{key}"))

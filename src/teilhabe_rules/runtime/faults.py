@@ -22,6 +22,7 @@ from typing import Any
 
 import attrs
 
+from ..records import Record
 from ..span import Span
 
 __all__ = ["Fault", "FaultError", "FaultKind", "Located", "fault_of", "key_text"]
@@ -61,8 +62,8 @@ def key_text(key: Any) -> str:
     return str(key)
 
 
-@attrs.frozen
-class Fault:
+@attrs.frozen(repr=False)
+class Fault(Record):
     """One evaluation fault. Only the fields its ``kind`` uses are set (see :class:`FaultKind`)."""
 
     kind: FaultKind

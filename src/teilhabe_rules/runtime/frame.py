@@ -21,6 +21,7 @@ from typing import Any
 import attrs
 
 from ..ir import checked as c
+from ..records import Record
 
 __all__ = ["DATE_KEY", "Element", "Frame", "PackageLevels", "corridor_key"]
 
@@ -34,8 +35,8 @@ def corridor_key(node: c.Node) -> str:
     return f"{node.key}#korridor"
 
 
-@attrs.frozen
-class PackageLevels:
+@attrs.frozen(repr=False)
+class PackageLevels(Record):
     """The levels of one package in one element: computed by the model, granted by the cost
     bearer (None: none granted), effective (granted, else computed), and the reason given for a
     granted level."""

@@ -27,14 +27,15 @@ import attrs
 
 from ..ir import checked as c
 from ..ir.text import EXACT, Figures, quantity_text, unit_text
+from ..records import Record
 from .quantities import Quantity, json_value
 from .semantics import band_contains
 
 __all__ = ["LevelMargin", "LevelStep", "band_level", "corridor_margin"]
 
 
-@attrs.frozen
-class LevelStep:
+@attrs.frozen(repr=False)
+class LevelStep(Record):
     """``amount`` (> 0, in the quantity's unit) more (``direction == "mehr"``) or less
     (``"weniger"``) of the quantity gives ``level``; with ``strict`` only more than ``amount`` does."""
 
@@ -68,8 +69,8 @@ class LevelStep:
         return out
 
 
-@attrs.frozen
-class LevelMargin:
+@attrs.frozen(repr=False)
+class LevelMargin(Record):
     """The corridor position of a package's computed level (``path`` is the package's path)."""
 
     path: str

@@ -17,6 +17,7 @@ import attrs
 
 from ..ir import checked as c
 from ..ir.text import EXACT, Figures, format_value, quantity_text
+from ..records import Record
 
 # enum members bound once: reading a member off an Enum class costs several times a global
 _T_SCHLUESSEL = c.TypeKind.SCHLUESSEL
@@ -24,8 +25,8 @@ _T_SCHLUESSEL = c.TypeKind.SCHLUESSEL
 __all__ = ["Explanation", "Quantity", "json_value"]
 
 
-@attrs.frozen
-class Quantity:
+@attrs.frozen(repr=False)
+class Quantity(Record):
     """A value with its unit; ``value`` is a Decimal, int, bool, date or str — never a float
     (a whole list's values: a list, with ``type`` None)."""
 
@@ -63,8 +64,8 @@ def json_value(value: Any, vtype: c.ValueType | None) -> Any:
     return str(value)
 
 
-@attrs.frozen
-class Explanation:
+@attrs.frozen(repr=False)
+class Explanation(Record):
     """Why a figure is what it is: the rule (file:line), what it read, and a German sentence."""
 
     path: str

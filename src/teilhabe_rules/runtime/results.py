@@ -9,19 +9,21 @@ Takes: the rows an evaluation filled in, the checked model and the values it ran
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
 from ..ir import checked as c
 from ..ir.text import EXACT, FULL, READABLE, Figures, format_value, unit_text
 from ..paths import PathError, format_path, parse_path
+from ..records import Record
 from . import explain as explain_module
-from .changes import LevelChange, changes_text
-from .changes import level_changes as find_level_changes
 from .frame import Element, Frame
 from .margins import LevelMargin, LevelStep
 from .quantities import Explanation, Quantity
+
+if TYPE_CHECKING:  # pragma: no cover - imported on first use (below): most results never ask
+    from .changes import LevelChange
 
 # enum members bound once: reading a member off an Enum class costs several times a global
 _N_WERT = c.NodeKind.WERT
@@ -47,8 +49,8 @@ class NoSuchElement(KeyError):
 SCHEMA_VERSION = "1"
 
 
-@attrs.frozen
-class PackageResult:
+@attrs.frozen(repr=False)
+class PackageResult(Record):
     name: str
     title: str | None
     computed_level: int | None
@@ -60,8 +62,8 @@ class PackageResult:
     margin: LevelMargin | None = attrs.field(default=None, eq=False)  # for a level decided by a corridor
 
 
-@attrs.frozen
-class ScopeResult:
+@attrs.frozen(repr=False)
+class ScopeResult(Record):
     path: str
     values: dict[str, Quantity] = attrs.field(eq=False)
     packages: dict[str, PackageResult] = attrs.field(eq=False)
@@ -253,6 +255,8 @@ class Result:
         corridor decides. See ``docs/04_results.md``."""
         if not isinstance(path, str):
             raise KeyError(f"{path!r} ist kein Pfad")
+        from .changes import level_changes as find_level_changes
+
         return self._cached(f"changes:{path}",  # type: ignore[no-any-return]
                             lambda: find_level_changes(self.frame, self._model.backend, path))
 
@@ -292,6 +296,8 @@ class Result:
             out = dict(self.explanations(False, figures))
         else:
             return explain_module.explain_rows(self.frame, self._model.explanation_plan, figures)
+        from .changes import changes_text
+
         for prefix, name in _packages(self.root):
             changes = self._changes_of(_join_path(prefix, name))
             key = _join_path(prefix, f"{name}.berechnete_stufe")
@@ -407,3 +413,13 @@ def _steps(path: str | tuple[str | int, ...]) -> tuple[str | int, ...]:
         return parse_path(path)
     except PathError as exc:
         raise KeyError(f"„{path}“ ist kein Pfad: {exc}") from None
+
+
+def __getattr__(name: str) -> Any:
+    """``LevelChange``, imported on first use (the search for level changes is a module of its
+    own that an evaluation does not need)."""
+    if name == "LevelChange":
+        from .changes import LevelChange
+
+        return LevelChange
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -29,7 +29,6 @@ checker's corridor proofs and the case generator use the same functions. A failu
 
 from __future__ import annotations
 
-import calendar
 import datetime as _dt
 from collections.abc import Iterable, Mapping
 from decimal import ROUND_DOWN, ROUND_HALF_UP, ROUND_UP, Decimal
@@ -118,7 +117,7 @@ def date_plus(date: _dt.date, amount: Decimal, unit: str) -> _dt.date:
     year, month = divmod(total, 12)
     if not 1 <= year <= 9999:
         raise FaultError(Fault(FaultKind.DATE_OUT_OF_RANGE))
-    day = min(date.day, calendar.monthrange(year, month + 1)[1])
+    day = min(date.day, _month_length(year, month + 1))
     return _dt.date(year, month + 1, day)
 
 
@@ -127,7 +126,15 @@ def days_in_month(year: Any, month: Any) -> Decimal:
     y, m = int(year), int(month)
     if not 1 <= m <= 12 or not 1 <= y <= 9999:
         raise FaultError(Fault(FaultKind.NOT_A_MONTH, year=y, month=m))
-    return Decimal(calendar.monthrange(y, m)[1])
+    return Decimal(_month_length(y, m))
+
+
+def _month_length(year: int, month: int) -> int:
+    """The number of days of ``month`` (1–12) of ``year`` (as :func:`calendar.monthrange`, whose
+    import costs a new process more than this)."""
+    if month == 12:
+        return 31
+    return (_dt.date(year, month + 1, 1) - _dt.date(year, month, 1)).days
 
 
 def reference_date(date: _dt.date | None, span: Span) -> _dt.date:

@@ -154,7 +154,8 @@ def exact_decisions() -> Iterator[list[int]]:
     below ``10^-80`` on the same terms, so a value ``w`` with ``|w - b| <= SNAP = 10^-60`` has
     ``|x - b| < 2·10^-60``, hence ``x = b`` (as ``d·q < 10^59``); and one further away is on
     ``x``'s side of ``b``. The figures a case so evaluated gives are its 100-digit values rounded
-    to 28 digits (:data:`DECIMAL_CONTEXT`).
+    to 28 digits (:data:`DECIMAL_CONTEXT`); every value found within SNAP of a boundary, on
+    either side of it, counts as a decision.
 
     Which decisions are checked: every ``runde`` (the general program and :func:`round_value`),
     and, in the generated code, a corridor band or a comparison of numbers whose value may be
@@ -194,12 +195,12 @@ def rounding_near(value: Decimal, result: Decimal, quantum: Decimal, rounding: s
 
 def decide_rounding(value: Decimal, quantum: Decimal, rounding: str) -> Decimal:
     """``value.quantize(quantum, rounding=rounding)`` for a value near a boundary of the
-    rounding (see :func:`exact_decisions`)."""
-    if rounding == ROUND_HALF_UP:
+    rounding, on either side of it (see :func:`exact_decisions`)."""
+    if rounding == ROUND_HALF_UP:  # the tie between the neighbours; on it: away from zero
         boundary = value.quantize(quantum, rounding=ROUND_DOWN) + quantum.copy_sign(value) / 2
         if _on_boundary(value, boundary):
             return boundary.quantize(quantum, rounding=ROUND_HALF_UP)
-    else:
+    else:  # the nearest multiple of the quantum
         boundary = value.quantize(quantum, rounding=ROUND_HALF_EVEN)
         if _on_boundary(value, boundary):
             return boundary

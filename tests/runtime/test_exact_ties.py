@@ -16,7 +16,7 @@ from hypothesis_budget import examples
 
 from teilhabe_rules import loads
 from teilhabe_rules.runtime.backend import CaseInput
-from teilhabe_rules.runtime.compiler import SPECIALISE_AFTER, PythonBackend
+from teilhabe_rules.runtime.compiler import SPECIALISE_AFTER, PythonBackend, compile_condition
 
 HEAD = 'modell gleichstand "Gleichstand"\n  version "1"\n  gültig ab 01.01.2024\nende\n'
 
@@ -30,6 +30,8 @@ wert kaufm = runde(x, 2, kaufmännisch)
 wert ab = runde(x, 0, abrunden)
 wert auf = runde(x, 0, aufrunden)
 wert ab6 = wenn x >= 6 dann 1 sonst 0
+wert ab6_direkt = wenn a / teiler * f >= 6 dann 1 sonst 0
+warnung "x ist {x}": x < 0
 paket p
   stufen
     0 "unter sechs"
@@ -109,6 +111,19 @@ class TestScalarAgreesWithExact:
         assert general.frame is not None and evaluation.frame is not None
         assert general.frame == evaluation.frame
         assert general.frame.exact_decisions == evaluation.frame.exact_decisions > 0
+
+    @pytest.mark.parametrize(("a", "f"), TIES)
+    def test_a_message_shows_28_digits(self, a: str, f: str) -> None:
+        result = MODEL.evaluate({"a": Decimal(a), "f": Decimal(f)})
+        (warning,) = result.warnings
+        shown = Decimal(warning.removeprefix("x ist "))
+        assert len(shown.as_tuple().digits) <= 28
+        assert result.exact_decisions > 0  # kept when the warnings are added to the frame
+
+    def test_a_property_condition_decides_on_the_exact_value(self) -> None:
+        condition = compile_condition(MODEL.checked, MODEL.checked.nodes["ab6_direkt"].expr)
+        result = MODEL.evaluate({"a": Decimal(1), "f": Decimal(18)})  # 1 / 3 * 18: 5.999…9 in 28 digits
+        assert result.value("ab6_direkt") == condition(result.frame) == 1
 
     @pytest.mark.parametrize(("a", "f"), [("0.01", "15"), ("1", "2"), ("0.3", "7")])
     def test_a_case_off_every_boundary_counts_none(self, a: str, f: str) -> None:

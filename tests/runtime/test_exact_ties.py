@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from hypothesis_budget import examples
 
 from teilhabe_rules import loads
+from teilhabe_rules.errors import EvaluationError
 from teilhabe_rules.runtime.backend import CaseInput
 from teilhabe_rules.runtime.compiler import SPECIALISE_AFTER, PythonBackend, compile_condition
 
@@ -124,6 +125,17 @@ class TestScalarAgreesWithExact:
         condition = compile_condition(MODEL.checked, MODEL.checked.nodes["ab6_direkt"].expr)
         result = MODEL.evaluate({"a": Decimal(1), "f": Decimal(18)})  # 1 / 3 * 18: 5.999…9 in 28 digits
         assert result.value("ab6_direkt") == condition(result.frame) == 1
+
+    def test_a_fault_after_an_exact_decision_shows_28_digits(self) -> None:
+        faulty = loads(HEAD + """\
+eingabe a: zahl von 0 bis 1000
+parameter teiler: zahl von 1 bis 100 = 3
+wert r = runde(a / teiler * 18, 0, abrunden)
+wert y: zahl von 0 bis 6 = r + a / teiler
+""", "fehler.rules")
+        # r is 6 (5 in 28 digits): y = 6.333… lies outside its range, shown with 28 digits
+        with pytest.raises(EvaluationError, match=r"„y“ = 6\.3{27} liegt außerhalb"):
+            faulty.evaluate({"a": Decimal(1)})
 
     @pytest.mark.parametrize(("a", "f"), [("0.01", "15"), ("1", "2"), ("0.3", "7")])
     def test_a_case_off_every_boundary_counts_none(self, a: str, f: str) -> None:

@@ -944,49 +944,30 @@ class PythonBackend:
         failures: list[tuple[int, tuple[int, ...], tuple[Any, ...]]] = []
         warnings: list[tuple[int, tuple[int, ...], tuple[Any, ...]]] = []
         program = self.program_for(case.parameters, case.tables)
-        decided = 0
-        wide = False  # whether the case is evaluated with exact decisions
         try:
-            try:
-                with decimal.localcontext(DECIMAL_CONTEXT):
-                    try:
-                        row = program.run(case.row, case.parameters, case.tables, failures, warnings, case.date)
-                        again = program is not self.program and bool(failures)
-                    except Located:
-                        if program is self.program:
-                            raise
-                        again = True
-                    if again:
-                        # A specialised program computes in another order (merged loops, running
-                        # totals): the order of failed checks and warnings, where and in which
-                        # element a fault is met, and which checks ran before it, are the general
-                        # program's.
-                        failures.clear()
-                        warnings.clear()
-                        row = self.program.run(case.row, case.parameters, case.tables, failures, warnings,
-                                               case.date)
-            except semantics.ExactDecisionNeeded:
-                # a value within NEAR of a boundary: the case again, deciding on exact values
-                # (``semantics.exact_decisions``), by the general program; its figures in 28 digits
-                failures.clear()
-                warnings.clear()
-                wide = True
+            with decimal.localcontext(DECIMAL_CONTEXT):
                 try:
-                    with semantics.exact_decisions() as counter:
-                        row = self.program.run(case.row, case.parameters, case.tables, failures, warnings,
-                                               case.date)
-                finally:
-                    failures[:] = [(n, at, _narrowed(values)) for n, at, values in failures]
-                    warnings[:] = [(n, at, _narrowed(values)) for n, at, values in warnings]
-                decided = counter[0]
-                _narrow_rows(self.model, row)
+                    row = program.run(case.row, case.parameters, case.tables, failures, warnings, case.date)
+                    again = program is not self.program and bool(failures)
+                except Located:
+                    if program is self.program:
+                        raise
+                    again = True
+                if again:
+                    # A specialised program computes in another order (merged loops, running
+                    # totals): the order of failed checks and warnings, where and in which
+                    # element a fault is met, and which checks ran before it, are the general
+                    # program's.
+                    failures.clear()
+                    warnings.clear()
+                    row = self.program.run(case.row, case.parameters, case.tables, failures, warnings, case.date)
         except Located as exc:
             node = self.program.node_ids[exc.node] if exc.node >= 0 else None
             fault = fault_of(exc.cause, self.model.nodes[node].key if node is not None else None)
-            if wide:
-                fault = attrs.evolve(fault, value=_narrowed(fault.value), key=_narrowed(fault.key))
             return Evaluation(None, self._checks(failures), self._checks(warnings),
                               EvaluationFault(fault, node, tuple(exc.indexes)))
+        except semantics.ExactDecisionNeeded:  # a value within NEAR of a boundary, not on it
+            return self._evaluate_exactly(case)
         if failures:
             return Evaluation(None, self._checks(failures), self._checks(warnings))
         if len(warnings) > 1 and program is not self.program:
@@ -996,8 +977,28 @@ class PythonBackend:
             if paths is None:
                 paths = self._paths = emission_paths(self.model)
             warnings.sort(key=lambda entry: _in_order(paths[entry[0]], entry[1]))
-        return Evaluation(Frame.from_rows(self.model, row, case.parameters, case.tables, exact_decisions=decided), (),
-                          self._checks(warnings))
+        return Evaluation(Frame.from_rows(self.model, row, case.parameters, case.tables), (), self._checks(warnings))
+
+    def _evaluate_exactly(self, case: CaseInput) -> Evaluation:
+        """``case`` again, by the general program, deciding every rounding, band and comparison
+        at a boundary on the exact value (``semantics.exact_decisions``); its figures (100
+        digits) in 28 digits, as the 28-digit evaluation gives them."""
+        failures: list[tuple[int, tuple[int, ...], tuple[Any, ...]]] = []
+        warnings: list[tuple[int, tuple[int, ...], tuple[Any, ...]]] = []
+        try:
+            with semantics.exact_decisions() as decided:
+                row = self.program.run(case.row, case.parameters, case.tables, failures, warnings, case.date)
+        except Located as exc:
+            node = self.program.node_ids[exc.node] if exc.node >= 0 else None
+            fault = fault_of(exc.cause, self.model.nodes[node].key if node is not None else None)
+            fault = attrs.evolve(fault, value=_narrowed(fault.value), key=_narrowed(fault.key))
+            return Evaluation(None, self._checks(_narrowed(failures)), self._checks(_narrowed(warnings)),
+                              EvaluationFault(fault, node, tuple(exc.indexes)))
+        if failures:
+            return Evaluation(None, self._checks(_narrowed(failures)), self._checks(_narrowed(warnings)))
+        _narrow_rows(self.model, row)
+        return Evaluation(Frame.from_rows(self.model, row, case.parameters, case.tables, exact_decisions=decided[0]),
+                          (), self._checks(_narrowed(warnings)))
 
     def run(self, cases: Iterable[CaseInput]) -> Iterator[Evaluation]:
         for case in cases:
@@ -1009,11 +1010,12 @@ class PythonBackend:
 
 
 def _narrowed(value: Any) -> Any:
-    """A number of an evaluation with exact decisions (100 digits) in 28 digits; anything else as it is."""
+    """A number of an evaluation with exact decisions (100 digits) in 28 digits, also inside
+    tuples and lists (the values of a check's message); anything else as it is."""
     if isinstance(value, Decimal):
         return DECIMAL_CONTEXT.create_decimal(value)
-    if isinstance(value, tuple):
-        return tuple(_narrowed(item) for item in value)
+    if isinstance(value, (tuple, list)):
+        return type(value)(_narrowed(item) for item in value)
     return value
 
 

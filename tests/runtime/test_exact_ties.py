@@ -4,6 +4,7 @@ columnar backend and fractions.Fraction do — and counts the decision on the re
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from decimal import Decimal
 from fractions import Fraction
@@ -14,6 +15,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from hypothesis_budget import examples
 
+import teilhabe_rules
 from teilhabe_rules import loads
 from teilhabe_rules.errors import EvaluationError
 from teilhabe_rules.runtime.backend import CaseInput
@@ -252,3 +254,23 @@ class TestColumnarDifferential:
             decided += result.exact_decisions
             assert {name: row[name] for name in NAMES} == {name: result.value(name) for name in NAMES}
         assert decided > 10  # the grid holds ties 28 digits miss
+
+
+class TestBundledModels:
+    """A bundled model's billed figure at a half-cent tie: one cent more than 28 digits gave."""
+
+    def test_bei_nrw2_gesamtbudget_at_a_tie(self) -> None:
+        model = teilhabe_rules.bundled("bei_nrw2")
+        case = {"erstellt_am": dt.date(2022, 12, 30), "zeitraum_beginn": dt.date(2023, 12, 2),
+                "zeitraum_ende": dt.date(2025, 11, 15),
+                "massnahmen": [{"bezeichnung": "Gruppe", "kapitel": "d5", "art": "ua", "stunden": Decimal("0.1"),
+                                "personen": 4}]}
+        result = model.evaluate(case)
+        (measure,) = result.frame.root.children("massnahmen")
+        exact = (Fraction(measure["stunden"]) * Fraction(measure["anteil"]) * Fraction(result.value("zeitraum_tage"))
+                 / 7 * Fraction(measure["satz"]))
+        assert exact * 200 % 2 == 1  # a half-cent tie: 160.875
+        assert result.value("gesamtbudget") == Decimal("160.88")  # 28 digits: 160.874999…, 160.87
+        assert result.exact_decisions == 1
+        batch = model.evaluate_many([case])
+        assert batch.rows()[0]["gesamtbudget"] == Decimal("160.88")

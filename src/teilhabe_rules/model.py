@@ -234,7 +234,7 @@ class Model:
         if evaluation.warnings:
             texts = tuple(d.message + (f" @ {d.path}" if d.path and d.path != "$" else "")
                           for d in self._failures(evaluation.warnings, "warnung"))
-            frame = Frame(self.checked, frame.rows, frame.parameters, frame.tables, texts)
+            frame = Frame(self.checked, frame.rows, frame.parameters, frame.tables, texts, frame.exact_decisions)
         return Result(self, frame, agreed, explain, loaded.source)
 
     def evaluate_many(

@@ -81,6 +81,10 @@ _HELPERS = {
     "_level": semantics.declared_level,
     "_effective": semantics.effective_level,
     "_no_band": semantics.no_band,
+    "_decide_round": semantics.decide_rounding,
+    "_decide_compare": semantics.decide_compare,
+    "_bands": semantics.decide_bands,
+    "_NEAR": semantics.NEAR,
     "ZERO": Decimal(0),
     "_NO_ROW": object(),  # what a table of a specialised program gives for a key it has no row for
 }
@@ -167,6 +171,9 @@ class _Gen:
         # cache, a local of ``run``) is None there. :func:`compile_model` defines them anew.
         self.standalone = True
         self.globals["K"] = None
+        # values that may be inexact in 28 digits (see :meth:`inexact`), by (scope, key) of the node
+        self.inexact_nodes: dict[tuple[str, str], bool] = {}
+        self.decisions = 0  # the decisions checked for a boundary so far (names of their locals)
         self._dispatch = {cls: getattr(self, "_e_" + cls.__name__) for cls in toolkit.EXPRESSION_TYPES}
 
     def const(self, value: Any) -> str:
@@ -301,7 +308,60 @@ class _Gen:
     _CMP = {"=": "==", "<>": "!=", "<": "<", "<=": "<=", ">": ">", ">=": ">="}
 
     def _e_Compare(self, ir: c.Compare) -> str:
-        return f"({self.expr(ir.left)} {self._CMP[ir.op]} {self.expr(ir.right)})"
+        op = self._CMP[ir.op]
+        if (ir.left.type.kind == c.TypeKind.ZAHL and ir.right.type.kind == c.TypeKind.ZAHL
+                and (self.inexact(ir.left) or self.inexact(ir.right))):
+            # decided on the exact value where the sides lie within NEAR of each other
+            # (``semantics.exact_decisions``)
+            x, y = self.decision_locals()
+            return (f"((_decide_compare({x}, {y}) if ZERO < abs(({x} := {self.expr(ir.left)}) - "
+                    f"({y} := {self.expr(ir.right)})) <= _NEAR else {x}) {op} {y})")
+        return f"({self.expr(ir.left)} {op} {self.expr(ir.right)})"
+
+    def decision_locals(self) -> tuple[str, str]:
+        """Two new names of locals for a decision checked for a boundary."""
+        self.decisions += 1
+        return f"_x{self.decisions}", f"_y{self.decisions}"
+
+    def inexact(self, ir: c.Expr) -> bool:
+        """Whether the 28-digit value of ``ir`` may differ from its exact value: it divides
+        (``/``, a conversion by a fraction, a key), or reads a value that may (``runde(…)``
+        gives an exact value). Sums and products are taken to be exact (see
+        ``semantics.exact_decisions``)."""
+        stack: list[Any] = [ir]
+        while stack:
+            sub = stack.pop()
+            if isinstance(sub, c.KeyApply) or isinstance(sub, c.Arith) and sub.op == "/":
+                return True
+            if isinstance(sub, c.Convert) and sub.factor.denominator != 1:
+                return True
+            if isinstance(sub, c.Func) and sub.name == "runde":
+                continue
+            if isinstance(sub, c.Ref) and sub.kind != c.RefKind.PARAMETER and self.inexact_node(sub.scope, sub.key):
+                return True
+            stack.extend(toolkit.children(sub))
+        return False
+
+    def inexact_node(self, scope: str, key: str) -> bool:
+        """:meth:`inexact` of the value computed for ``key`` of ``scope`` (False: an input)."""
+        known = self.inexact_nodes.get((scope, key))
+        if known is not None:
+            return known
+        target = self.value_nodes.get((scope, key))
+        if target is None:
+            self.inexact_nodes[(scope, key)] = False
+            return False
+        # the nodes a value reads come before it: computed in order, no deep recursion
+        for nid in self.model.order:
+            node = self.model.nodes[nid]
+            at = (node.scope, node.key)
+            if at not in self.inexact_nodes:
+                self.inexact_nodes[at] = False  # (``vorher`` of itself reads it)
+                self.inexact_nodes[at] = (isinstance(node, c.ValueNode) and node.type.kind == c.TypeKind.ZAHL
+                                          and self.inexact(node.expr))
+            if node is target:
+                break
+        return self.inexact_nodes[(scope, key)]
 
     def _e_Logic(self, ir: c.Logic) -> str:
         return f"({self.expr(ir.left)} {'and' if ir.op == 'und' else 'or'} {self.expr(ir.right)})"
@@ -511,7 +571,9 @@ class _Gen:
                     pass
                 else:
                     rounding = semantics.ROUNDING_MODES[mode.value]
-                    return f"({args[0]}).quantize({self.const(quantum)}, rounding={rounding!r})"
+                    if not self.inexact(ir.args[0]):
+                        return f"({args[0]}).quantize({self.const(quantum)}, rounding={rounding!r})"
+                    return self.checked_rounding(args[0], quantum, rounding)
             return f"_round({args[0]}, {args[1]}, {mode.value!r})"
         if ir.name == "kalendertage":
             return f"_days({args[0]}, {args[1]})"
@@ -526,6 +588,22 @@ class _Gen:
         if ir.name == "stichtag":  # the case's row keeps the date (see generate)
             return f"_reference_date(r[{DATE_KEY!r}], {self.const(ir.span)})"
         raise AssertionError(ir.name)  # pragma: no cover
+
+    def checked_rounding(self, value: str, quantum: Decimal, rounding: str) -> str:
+        """``value.quantize(quantum, rounding=rounding)`` decided on the exact value where
+        ``value`` lies within NEAR of a boundary, not on it (``semantics.rounding_near`` written
+        out; see ``semantics.exact_decisions``)."""
+        x, y = self.decision_locals()
+        d = f"_d{self.decisions}"
+        q = self.const(quantum)
+        rounded = f"(({d} := abs(({x} := {value}) - ({y} := {x}.quantize({q}, rounding={rounding!r})))))"
+        with decimal.localcontext(DECIMAL_CONTEXT):
+            if rounding == decimal.ROUND_HALF_UP:
+                half = quantum / 2
+                test = f"{rounded} < {self.const(half - semantics.NEAR)} or {d} == {self.const(half)}"
+            else:
+                test = f"_NEAR < {rounded} < {self.const(quantum - semantics.NEAR)} or not {d}"
+        return f"({y} if {test} else _decide_round({x}, {q}, {rounding!r}))"
 
     # ---- statements ----
 
@@ -553,6 +631,12 @@ class _Gen:
             # ``semantics.band_contains`` written out as comparisons (no call per band).
             self.emit(f"s = {self.expr(node.subject)}", indent)
             self.emit(f"{row}[{corridor_key(node)!r}] = s", indent)
+            bounds = [bound for band in node.bands for bound in (band.lower, band.upper) if bound is not None]
+            if (any(self.inexact(e) for e in (node.subject, *bounds))
+                    and all(self.is_constant(bound) for bound in bounds)):
+                # decided on the exact value where it lies within NEAR of a bound (bounds of
+                # constants and parameters only: evaluating them all cannot fail)
+                self.emit(f"s = _bands(s, ({''.join(self.expr(bound) + ', ' for bound in bounds)}))", indent)
             for number, band in enumerate(node.bands):
                 conds = []
                 if band.lower is not None:
@@ -954,6 +1038,8 @@ class PythonBackend:
             fault = fault_of(exc.cause, self.model.nodes[node].key if node is not None else None)
             return Evaluation(None, self._checks(failures), self._checks(warnings),
                               EvaluationFault(fault, node, tuple(exc.indexes)))
+        except semantics.ExactDecisionNeeded:  # a value within NEAR of a boundary, not on it
+            return self._evaluate_exactly(case)
         if failures:
             return Evaluation(None, self._checks(failures), self._checks(warnings))
         if len(warnings) > 1 and program is not self.program:
@@ -965,6 +1051,27 @@ class PythonBackend:
             warnings.sort(key=lambda entry: _in_order(paths[entry[0]], entry[1]))
         return Evaluation(Frame.from_rows(self.model, row, case.parameters, case.tables), (), self._checks(warnings))
 
+    def _evaluate_exactly(self, case: CaseInput) -> Evaluation:
+        """``case`` again, by the general program, deciding every rounding, band and comparison
+        at a boundary on the exact value (``semantics.exact_decisions``); its figures (100
+        digits) in 28 digits, as the 28-digit evaluation gives them."""
+        failures: list[tuple[int, tuple[int, ...], tuple[Any, ...]]] = []
+        warnings: list[tuple[int, tuple[int, ...], tuple[Any, ...]]] = []
+        try:
+            with semantics.exact_decisions() as decided:
+                row = self.program.run(case.row, case.parameters, case.tables, failures, warnings, case.date)
+        except Located as exc:
+            node = self.program.node_ids[exc.node] if exc.node >= 0 else None
+            fault = fault_of(exc.cause, self.model.nodes[node].key if node is not None else None)
+            fault = attrs.evolve(fault, value=_narrowed(fault.value), key=_narrowed(fault.key))
+            return Evaluation(None, self._checks(_narrowed(failures)), self._checks(_narrowed(warnings)),
+                              EvaluationFault(fault, node, tuple(exc.indexes)))
+        if failures:
+            return Evaluation(None, self._checks(_narrowed(failures)), self._checks(_narrowed(warnings)))
+        _narrow_rows(self.model, row)
+        return Evaluation(Frame.from_rows(self.model, row, case.parameters, case.tables, exact_decisions=decided[0]),
+                          (), self._checks(_narrowed(warnings)))
+
     def run(self, cases: Iterable[CaseInput]) -> Iterator[Evaluation]:
         for case in cases:
             yield self.evaluate(case)
@@ -972,6 +1079,37 @@ class PythonBackend:
     def _checks(self, entries: list[tuple[int, tuple[int, ...], tuple[Any, ...]]]) -> tuple[CheckFailure, ...]:
         node_ids = self.program.node_ids
         return tuple(CheckFailure(node_ids[index], tuple(indexes), tuple(values)) for index, indexes, values in entries)
+
+
+def _narrowed(value: Any) -> Any:
+    """A number of an evaluation with exact decisions (100 digits) in 28 digits, also inside
+    tuples and lists (the values of a check's message); anything else as it is."""
+    if isinstance(value, Decimal):
+        return DECIMAL_CONTEXT.create_decimal(value)
+    if isinstance(value, (tuple, list)):
+        return type(value)(_narrowed(item) for item in value)
+    return value
+
+
+def _narrow_rows(model: c.CheckedModel, root: dict[str, Any]) -> None:
+    """The values an evaluation with exact decisions computed (every node's, in 100 digits) in
+    28 digits, as the 28-digit evaluation gives them; the inputs stay as they are."""
+    keys: dict[str, list[str]] = {}
+    for node in model.nodes.values():
+        keys.setdefault(node.scope, []).append(node.key)
+        if isinstance(node, c.CorridorLevelNode):
+            keys[node.scope].append(corridor_key(node))
+    stack: list[tuple[str, dict[str, Any]]] = [("", root)]
+    while stack:
+        scope, row = stack.pop()
+        for key in keys.get(scope, ()):
+            value = row.get(key)
+            if isinstance(value, Decimal):
+                row[key] = DECIMAL_CONTEXT.create_decimal(value)
+        for child in model.scopes[scope].lists:
+            items = row.get(model.scopes[child].name)
+            if isinstance(items, list):
+                stack.extend((child, item) for item in items)
 
 
 def compile_condition(model: c.CheckedModel, expr: c.Expr) -> Callable[[Frame], Any]:
@@ -985,8 +1123,12 @@ def compile_condition(model: c.CheckedModel, expr: c.Expr) -> Callable[[Frame], 
     generated = namespace["condition"]
 
     def condition(frame: Frame) -> Any:
-        with decimal.localcontext(DECIMAL_CONTEXT):
-            return generated(frame.rows, frame.parameters, frame.tables)
+        try:
+            with decimal.localcontext(DECIMAL_CONTEXT):
+                return generated(frame.rows, frame.parameters, frame.tables)
+        except semantics.ExactDecisionNeeded:  # a value near a boundary: decided on the exact value
+            with semantics.exact_decisions():
+                return _narrowed(generated(frame.rows, frame.parameters, frame.tables))
 
     return condition
 

@@ -139,15 +139,19 @@ class Element(Mapping[str, Any]):
 class Frame:
     """The values of one evaluated case (see the module docstring). Treat it as immutable."""
 
-    __slots__ = ("model", "parameters", "tables", "warnings", "_root")
+    __slots__ = ("model", "parameters", "tables", "warnings", "_root", "exact_decisions")
 
     def __init__(self, model: c.CheckedModel, root: dict[str, Any], parameters: Mapping[str, Any],
-                 tables: Mapping[str, Mapping[Any, Any]], warnings: tuple[str, ...] = ()):
+                 tables: Mapping[str, Mapping[Any, Any]], warnings: tuple[str, ...] = (), exact_decisions: int = 0):
         self.model = model
         self.parameters = parameters
         self.tables = tables
         self.warnings = warnings
         self._root = root
+        # how many decisions (a rounding, a corridor band, a comparison) the evaluation made on
+        # the exact value at a boundary its 28-digit value missed (see
+        # ``runtime.semantics.exact_decisions``); 0 for most cases
+        self.exact_decisions = exact_decisions
 
     @property
     def date(self) -> Any:
@@ -157,13 +161,15 @@ class Frame:
 
     @classmethod
     def from_rows(cls, model: c.CheckedModel, root: dict[str, Any], parameters: Mapping[str, Any],
-                  tables: Mapping[str, Mapping[Any, Any]], warnings: tuple[str, ...] = ()) -> Frame:
+                  tables: Mapping[str, Mapping[Any, Any]], warnings: tuple[str, ...] = (),
+                  exact_decisions: int = 0) -> Frame:
         """A frame over the Python backend's rows: one dict per element, a list's elements
         under the list's name."""
-        return cls(model, root, parameters, tables, warnings)
+        return cls(model, root, parameters, tables, warnings, exact_decisions)
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return (Frame, (self.model, self._root, dict(self.parameters), dict(self.tables), self.warnings))
+        return (Frame, (self.model, self._root, dict(self.parameters), dict(self.tables), self.warnings,
+                        self.exact_decisions))
 
     def __eq__(self, other: object) -> bool:
         return (isinstance(other, Frame) and self.model == other.model and self._root == other._root

@@ -109,6 +109,14 @@ class Result:
         return self.frame.warnings
 
     @property
+    def exact_decisions(self) -> int:
+        """How many decisions — a ``runde``, a corridor band, a comparison of numbers — were made
+        on the exact value at a boundary the evaluation's 28-digit value missed (a half-cent
+        tie computed as ``0.00499…9``, a whole number as ``2.999…9``); 0 for almost every case.
+        Such a case is evaluated again with exact decisions (see ``docs/02_language.md``)."""
+        return self.frame.exact_decisions
+
+    @property
     def agreement_name(self) -> str | None:
         return None if self._agreement is None else (self._agreement.name or self._agreement.source)
 

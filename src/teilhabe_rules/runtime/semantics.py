@@ -8,6 +8,10 @@ every operation of the rules language that is more than a Python operator:
   zero and an overflow are errors, never NaN or infinity) and :func:`round_value` with the
   rounding modes of ``runde(…)`` (:data:`ROUNDING_MODES`: ``kaufmännisch`` rounds half up, away
   from zero; ``abrunden`` towards zero; ``aufrunden`` away from zero);
+* decisions at a boundary: a rounding, a corridor band or a comparison whose 28-digit value lies
+  within :data:`NEAR` of a boundary but not on it is decided on the exact value
+  (:func:`decide_rounding`, :func:`decide_bands`, :func:`decide_compare`,
+  :func:`exact_decisions`; the argument is in :func:`exact_decisions`);
 * dates: :func:`calendar_days` (both days counted), :func:`add_days` (whole days only),
   :func:`date_plus` (Tage, Wochen, Monate, Jahre; a month or year step keeps the day, clamped to
   the month's last day), :func:`days_in_month`, :func:`year_of`, :func:`month_of`;
@@ -29,9 +33,12 @@ checker's corridor proofs and the case generator use the same functions. A failu
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
-from collections.abc import Iterable, Mapping
-from decimal import ROUND_DOWN, ROUND_HALF_UP, ROUND_UP, Decimal
+import decimal
+from collections.abc import Iterable, Iterator, Mapping
+from contextvars import ContextVar
+from decimal import ROUND_DOWN, ROUND_HALF_EVEN, ROUND_HALF_UP, ROUND_UP, Decimal
 from typing import Any, NoReturn, TypeVar
 
 from ..errors import Diagnostic, ValidityError
@@ -44,7 +51,11 @@ from .faults import Fault, FaultError, FaultKind
 __all__ = [
     "DATE_UNITS",
     "DECIMAL_CONTEXT",
+    "NEAR",
     "ROUNDING_MODES",
+    "SNAP",
+    "WIDE_CONTEXT",
+    "ExactDecisionNeeded",
     "ParameterValues",
     "add_days",
     "band_contains",
@@ -54,8 +65,12 @@ __all__ = [
     "date_plus",
     "date_required_error",
     "days_in_month",
+    "decide_bands",
+    "decide_compare",
+    "decide_rounding",
     "declared_level",
     "effective_level",
+    "exact_decisions",
     "first",
     "last",
     "maximum",
@@ -65,6 +80,7 @@ __all__ = [
     "no_previous",
     "parameter_values",
     "round_value",
+    "rounding_near",
     "table_lookup",
     "year_of",
 ]
@@ -80,8 +96,130 @@ ROUNDING_MODES: Mapping[str, str] = {"kaufmännisch": ROUND_HALF_UP, "abrunden":
 
 
 def round_value(value: Decimal, places: Decimal | int, mode: str) -> Decimal:
-    """``runde(value, places, mode)``: ``value`` with exactly ``places`` decimal places."""
-    return value.quantize(Decimal(1).scaleb(-int(places)), rounding=ROUNDING_MODES[mode])
+    """``runde(value, places, mode)``: ``value`` with exactly ``places`` decimal places; where
+    ``value`` lies within :data:`NEAR` of a rounding boundary but not on it, decided on the exact
+    value (:func:`decide_rounding`)."""
+    quantum = Decimal(1).scaleb(-int(places))
+    rounding = ROUNDING_MODES[mode]
+    result = value.quantize(quantum, rounding=rounding)
+    if rounding_near(value, result, quantum, rounding):
+        return decide_rounding(value, quantum, rounding)
+    return result
+
+
+# ---- decisions at a boundary -----------------------------------------------------------------
+
+# How far a 28-digit value may lie from its exact value (see :func:`exact_decisions`): a value
+# within NEAR of a boundary, and not on it, is decided on the exact value.
+NEAR = Decimal("1e-12")
+# The evaluation with the exact decisions: 100 significant digits; a value within SNAP of a
+# boundary is exactly on it.
+WIDE_CONTEXT = decimal.Context(prec=100, rounding=DECIMAL_CONTEXT.rounding, Emin=DECIMAL_CONTEXT.Emin,
+                               Emax=DECIMAL_CONTEXT.Emax,
+                               traps=[trap for trap, on in DECIMAL_CONTEXT.traps.items() if on])
+SNAP = Decimal("1e-60")
+
+# the decisions at a boundary of the evaluation under way in :func:`exact_decisions` (None: a
+# 28-digit evaluation, which raises :class:`ExactDecisionNeeded` instead)
+_DECISIONS: ContextVar[list[int] | None] = ContextVar("teilhabe_rules_exact_decisions", default=None)
+
+
+class ExactDecisionNeeded(Exception):  # noqa: N818 - a signal, not an error
+    """A 28-digit evaluation met a value within :data:`NEAR` of a boundary (not on it): the case
+    is evaluated again under :func:`exact_decisions`. Never reaches a user."""
+
+
+@contextlib.contextmanager
+def exact_decisions() -> Iterator[list[int]]:
+    """Evaluate (in the ``with`` block) with exact decisions at boundaries: in
+    :data:`WIDE_CONTEXT`, a rounding, corridor band or comparison whose value lies within
+    :data:`SNAP` of its boundary decides as if on it. Yields a one-item list: the number of
+    such decisions.
+
+    Why this is the exact decision. Every value of the language is a rational number ``x``
+    (decimal inputs and constants, ``+ - * /``, conversions by rational factors, roundings);
+    the 28-digit evaluation computes ``v`` with ``|v - x| <= E``, each operation erring by at most
+    half a unit in the 28th digit. A decision compares ``x`` with a boundary ``b`` (a multiple
+    of ``10^-k`` for ``abrunden``/``aufrunden``, an odd multiple of ``10^-k/2`` for
+    ``kaufmännisch``, a band bound or the other side of a comparison), a rational with a small
+    denominator ``q``. (1) Where ``|v - b| > NEAR`` and ``E <= NEAR``, ``v`` and ``x`` lie on the
+    same side of ``b``: deciding on ``v`` is deciding on ``x``. ``E <= NEAR = 10^-12`` holds
+    while the values a decision's value is computed from stay below about ``10^14`` (times the
+    number of operations). (2) Where ``v = b``: if ``x ≠ b``, then ``|x - b| >= 1/(d·q)`` for the
+    denominator ``d`` of ``x``, so ``E >= 1/(d·q)`` — impossible for the denominators of a tariff
+    model (products of its divisors: 1650, 12, 7, 365, a number of places …) while
+    ``d·q < 1/E``, about ``10^20``; so ``x = b`` and deciding on ``v`` is right. (3) Otherwise
+    (``0 < |v - b| <= NEAR``) the case is evaluated again with 100 digits: its error ``E'`` is
+    below ``10^-80`` on the same terms, so a value ``w`` with ``|w - b| <= SNAP = 10^-60`` has
+    ``|x - b| < 2·10^-60``, hence ``x = b`` (as ``d·q < 10^59``); and one further away is on
+    ``x``'s side of ``b``. The figures a case so evaluated gives are its 100-digit values rounded
+    to 28 digits (:data:`DECIMAL_CONTEXT`); every value found within SNAP of a boundary, on
+    either side of it, counts as a decision.
+
+    Which decisions are checked: every ``runde`` (the general program and :func:`round_value`),
+    and, in the generated code, a corridor band or a comparison of numbers whose value may be
+    inexact — it divides (``/``, a conversion by a fraction, a key), or reads a value that does
+    (a ``runde`` result is exact). Sums and products of inputs and constants are taken to be exact
+    in 28 digits (their digits fit), as are a table's keys and a date's whole days."""
+    counter = [0]
+    token = _DECISIONS.set(counter)
+    try:
+        with decimal.localcontext(WIDE_CONTEXT):
+            yield counter
+    finally:
+        _DECISIONS.reset(token)
+
+
+def _on_boundary(value: Decimal, boundary: Decimal) -> bool:
+    """Whether ``value``, near ``boundary``, is exactly on it (counted); in a 28-digit
+    evaluation: :class:`ExactDecisionNeeded`."""
+    counter = _DECISIONS.get()
+    if counter is None:
+        raise ExactDecisionNeeded
+    if value != boundary and abs(value - boundary) <= SNAP:
+        counter[0] += 1
+        return True
+    return False
+
+
+def rounding_near(value: Decimal, result: Decimal, quantum: Decimal, rounding: str) -> bool:
+    """Whether ``value`` (rounded to ``result``) lies within :data:`NEAR` of a boundary of the
+    rounding, but not on it."""
+    distance = abs(value - result)
+    if rounding == ROUND_HALF_UP:  # distance <= quantum / 2; the boundary at quantum / 2
+        half = quantum / 2
+        return distance != half and distance >= half - NEAR
+    return bool(distance) and (distance <= NEAR or distance >= quantum - NEAR)
+
+
+def decide_rounding(value: Decimal, quantum: Decimal, rounding: str) -> Decimal:
+    """``value.quantize(quantum, rounding=rounding)`` for a value near a boundary of the
+    rounding, on either side of it (see :func:`exact_decisions`)."""
+    if rounding == ROUND_HALF_UP:  # the tie between the neighbours; on it: away from zero
+        boundary = value.quantize(quantum, rounding=ROUND_DOWN) + quantum.copy_sign(value) / 2
+        if _on_boundary(value, boundary):
+            return boundary.quantize(quantum, rounding=ROUND_HALF_UP)
+    else:  # the nearest multiple of the quantum
+        boundary = value.quantize(quantum, rounding=ROUND_HALF_EVEN)
+        if _on_boundary(value, boundary):
+            return boundary
+    return value.quantize(quantum, rounding=rounding)
+
+
+def decide_compare(left: Decimal, right: Decimal) -> Decimal:
+    """The value to compare with ``right`` in place of ``left``, which lies within :data:`NEAR`
+    of it: ``right`` where ``left`` is exactly ``right``, else ``left`` (see
+    :func:`exact_decisions`)."""
+    return right if _on_boundary(left, right) else left
+
+
+def decide_bands(value: Decimal, bounds: tuple[Decimal | None, ...]) -> Decimal:
+    """The value a corridor decides on: ``value``, or the bound of its bands it lies exactly on
+    where it lies within :data:`NEAR` of one, not on it (see :func:`exact_decisions`)."""
+    for bound in bounds:
+        if bound is not None and bound != value and abs(value - bound) <= NEAR and _on_boundary(value, bound):
+            return bound
+    return value
 
 
 # ---- dates -----------------------------------------------------------------------------------

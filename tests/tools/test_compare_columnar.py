@@ -87,7 +87,7 @@ class TestSameSummary:
         at = {"at_old": AT_NEW, "at_new": AT_NEW} if subject.needs_date else {}
         folder = tmp_path_factory.mktemp("gen")
 
-        @settings(max_examples=examples(4), deadline=None, suppress_health_check=list(HealthCheck))
+        @settings(max_examples=examples(3), deadline=None, suppress_health_check=list(HealthCheck))
         @given(st.lists(valid_cases(subject), min_size=1, max_size=3),
                st.lists(invalid_cases(subject), max_size=2), st.lists(st.sampled_from(BROKEN), max_size=2))
         def check(valid: list[dict[str, Any]], spoiled: list[tuple[dict[str, Any], str]], broken: list[str]) -> None:

@@ -1083,7 +1083,8 @@ def _columnar_versions(old: Model, new: Model, sides: tuple[tuple[Any, _dt.date 
         if not _exact(plan, budget.scope, budget.key):
             return None, (f"das Budget „{budget.name}“ ist im Spaltenplan von „{model.name}“ nicht exakt "
                           "(Festkomma mit 18 Nachkommastellen): Vergleich mit dem skalaren Backend")
-        wanted = tuple((f.name, f.scope, f.key) for f in chosen)
+        # no rows per case on this path: the summary reads the levels and the budget only
+        wanted = tuple((f.name, f.scope, f.key) for f in chosen if f.kind in ("stufe", "budget"))
         summed = frozenset(f.name for f in chosen if f.kind == "budget" and f.scope)
         out_sides.append(_ColumnarSide(model, agreed, at, plan, wanted, summed))
     return out_sides, None
@@ -1170,6 +1171,7 @@ class _ColumnarRun:
                 reading: dict[str, str | None], bar: ProgressBar | None) -> Iterator[tuple[str, list[_Tally]]]:
         from ..columnar import run_batch
 
+        assert batch.formatter is None  # rows per case are the scalar path's (:func:`_scalar_reason`)
         if bar is not None and bar.total:
             self.total = bar.total
         ids: list[str] = []

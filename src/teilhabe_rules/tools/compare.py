@@ -7,9 +7,13 @@ and optionally an agreement per version and a reference date per version. Gives:
 output row of deltas (CSV, German CSV, JSON Lines, XLSX or Parquet: :mod:`.export`) and a
 :class:`Summary`, which says how the population was read and which budget figure it sums.
 
-Streaming: cases are read, evaluated under both versions and written one at a time; what is kept
-is the summary — counts, sums, the ten largest changes and one 8-byte float per case for the
-quartiles of the budget differences.
+Two backends (``backend=``, ``--backend``): by default the columnar one (:mod:`teilhabe_rules.columnar`)
+evaluates the whole population under each version at once and the results are read back, in row
+order, as the records the scalar path makes (:class:`_ColumnarRun`), so summary and error rows
+come from the same code; where it cannot promise the same output the scalar path runs, with a
+one-line note (:func:`compare`). The scalar path streams: cases are read, evaluated under both
+versions and written one at a time; what is kept is the summary — counts, sums, the ten largest
+changes and one 8-byte float per case for the quartiles of the budget differences.
 
 A case that fails under either version becomes an error row with its message; nothing is dropped:
 ``ausgewertet + fehler`` is the number of the population's rows (cases). A line that cannot be
@@ -553,11 +557,13 @@ def compare(
 
     ``backend``: ``spalten`` (default; also ``columnar``) evaluates the population with the
     columnar backend (:mod:`teilhabe_rules.columnar`, each version's whole population at once),
-    ``skalar`` (also ``scalar``) one case at a time. Both give the same summary and rows. Where
-    the columnar backend cannot promise that — ``resume``, a directory of case files, a model
-    without a plan, a budget that is no amount of money or that the plan holds only to 18 places,
-    with ``out`` a compared value the plan holds only so — the comparison runs on the scalar
-    backend and ``Summary.notes`` says why in one line (``Summary.backend``: which one ran).
+    ``skalar`` (also ``scalar``) one case at a time. Both give the same summary. Where the
+    columnar backend cannot promise that — rows per case (``out``: the plan's numbers carry other
+    trailing places than the scalar arithmetic), ``resume``, a directory of case files, a model
+    without a plan, a budget that is no amount of money or that the plan holds only to 18
+    places — the comparison runs on the scalar backend and ``Summary.notes`` says why in one line
+    (``Summary.backend``: which one ran; the columnar backend's own notes, such as how many cases
+    it evaluated with the scalar backend, are there too).
 
     One process: on two cores a second one gained under a tenth (see benchmarks/bench_compare.py),
     not worth its complexity."""

@@ -24,7 +24,7 @@ import io
 import json
 import sys
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, NoReturn, TextIO, TypeVar, cast, overload
 
@@ -263,6 +263,10 @@ def _parser() -> argparse.ArgumentParser:
     cmp.add_argument("--fortsetzen", "--resume", dest="resume", action="store_true",
                      help="einen abgebrochenen Lauf fortsetzen: die Zeilen in "
                           "AUSGABE.unvollständig werden übernommen")
+    cmp.add_argument("--backend", default="spalten", choices=("spalten", "skalar", "columnar", "scalar"),
+                     metavar="spalten|skalar",
+                     help="spalten (Standard): jede Version wertet die ganze Population auf einmal aus "
+                          "(DuckDB); skalar: Fall für Fall")
     schema = sub.add_parser("schema",
                             help="JSON Schema (2020-12) der Fälle, Vereinbarungen oder Ergebnisse eines Modells")
     schema.add_argument("model", metavar="MODELL", help="Regeldatei oder Name eines mitgelieferten Modells")
@@ -723,14 +727,14 @@ def _cmd_compare(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             summary = compare(model, None, args.cases, out=args.out, out_format=rows_format,
                               figures=(args.figure_old, args.figure_new),
                               agreement=args.agreement, at=at, progress=err, resume=args.resume,
-                              **reading)
+                              backend=args.backend, **reading)
         else:
             old, new = _model(args.old), _model(args.new)
             summary = compare(old, new, args.cases, out=args.out, out_format=rows_format,
                               agreement_old=args.agreement_old,
                               agreement_new=args.agreement_new, at_old=at_old, at_new=at_new,
                               values=args.values, budget=args.budget, progress=err,
-                              resume=args.resume, **reading)
+                              resume=args.resume, backend=args.backend, **reading)
         data = summary.to_dict()
         if args.summary:
             write_atomic(args.summary, json.dumps(data, ensure_ascii=False, indent=2) + "\n")
@@ -743,6 +747,8 @@ def _cmd_compare(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         err.write(f"teilhabe-rules: abgebrochen; „{partial_path(args.out)}“ hält die bisher "
                   "geschriebenen Fälle, --fortsetzen macht dort weiter\n")
         return EXIT_INTERRUPTED
+    for note in summary.notes:
+        err.write(note + "\n")
     if args.resume:
         partial = partial_path(args.out)
         if summary.resumed:
@@ -828,15 +834,33 @@ def _cmd_eval_many(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         scope = found[0]
     at = _date(args.at) if args.at else None
     reading = _reading(args)
-    from .inputs.population import read_population
+    from .columnar.sources import read_source
+    from .inputs.population import count_rows, read_population
+    from .tools.progress import progress_bar
 
-    result = model.evaluate_many(read_population(args.population, **reading), args.agreement, at=at)
+    population = read_population(args.population, **reading)
+    bar = progress_bar(err, count_rows(args.population))
+    cases = read_source(population)
+    if bar is not None:
+        cases = _counted(cases, bar.update)
+    try:
+        result = model.evaluate_many(cases, args.agreement, at=at)
+    finally:
+        if bar is not None:
+            bar.close()
     result.write(args.out, scope)
     for note in result.notes:
         err.write(note + "\n")
     out.write(f"{result.evaluated} von {result.cases} Fällen ausgewertet, "
               f"{len(result.errors)} Fehlerzeilen: {args.out}\n")
     return EXIT_FINDINGS if result.errors else EXIT_OK
+
+
+def _counted(items: Iterable[_N], done: Callable[[int], None]) -> Iterator[_N]:
+    """``items``, telling ``done`` how many were taken after each."""
+    for number, item in enumerate(items, start=1):
+        yield item
+        done(number)
 
 
 def _cmd_sql(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:

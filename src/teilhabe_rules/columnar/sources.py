@@ -2,7 +2,8 @@
 
 Takes: a population source — an iterable of mappings (case data as a case file gives it), a DuckDB
 relation, an Arrow table or a pandas/polars frame (where installed; read through DuckDB), a
-:class:`~teilhabe_rules.inputs.population.Population`, or a path, read as every population is
+:class:`~teilhabe_rules.inputs.population.Population`, what :func:`read_source` gave (its
+:class:`Unreadable` rows pass through), or a path, read as every population is
 (:func:`~teilhabe_rules.inputs.population.read_population`: JSON Lines, CSV with its separator and
 decimal mark detected, XLSX, Parquet, a folder of case files; a column named by a data path,
 ``bewohner[1].lp2a.kap4``, fills that place; never a float). Gives: the cases, in order, as
@@ -56,7 +57,8 @@ def read_source(source: Any) -> Iterator[Mapping[str, Any] | Unreadable]:
         return
     if isinstance(source, Iterable):
         for item in source:
-            yield item if isinstance(item, Mapping) else Unreadable("Ein Fall ist eine Tabelle (Schlüssel = Wert)")
+            yield item if isinstance(item, (Mapping, Unreadable)) else Unreadable(
+                "Ein Fall ist eine Tabelle (Schlüssel = Wert)")
         return
     raise TypeError(f"keine Population: {type(source).__name__}")
 

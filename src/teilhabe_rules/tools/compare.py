@@ -7,9 +7,13 @@ and optionally an agreement per version and a reference date per version. Gives:
 output row of deltas (CSV, German CSV, JSON Lines, XLSX or Parquet: :mod:`.export`) and a
 :class:`Summary`, which says how the population was read and which budget figure it sums.
 
-Streaming: cases are read, evaluated under both versions and written one at a time; what is kept
-is the summary — counts, sums, the ten largest changes and one 8-byte float per case for the
-quartiles of the budget differences.
+Two backends (``backend=``, ``--backend``): by default the columnar one (:mod:`teilhabe_rules.columnar`)
+evaluates the whole population under each version at once and the results are read back, in row
+order, as the records the scalar path makes (:class:`_ColumnarRun`), so summary and error rows
+come from the same code; where it cannot promise the same output the scalar path runs, with a
+one-line note (:func:`compare`). The scalar path streams: cases are read, evaluated under both
+versions and written one at a time; what is kept is the summary — counts, sums, the ten largest
+changes and one 8-byte float per case for the quartiles of the budget differences.
 
 A case that fails under either version becomes an error row with its message; nothing is dropped:
 ``ausgewertet + fehler`` is the number of the population's rows (cases). A line that cannot be
@@ -61,14 +65,14 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from decimal import Decimal
 from pathlib import Path
-from typing import IO, Any, TextIO
+from typing import IO, Any, TextIO, cast
 
 import attrs
 
 from ..atomic import AtomicFile, open_partial, partial_path, write_atomic
 from ..errors import CaseError, CheckError, Diagnostic, Location, TeilhabeError, ValidityError, did_you_mean
 from ..files import same_file
-from ..inputs.cases import MAX_NESTING, read_data
+from ..inputs.cases import MAX_NESTING, CaseLoader, read_data
 from ..inputs.population import (
     MAX_LINE,
     JsonLineError,
@@ -87,6 +91,7 @@ from ..ir.text import format_value
 from ..model import Model
 from ..version import __version__
 from .export import Column, Sheet, csv_cell, format_of, write_table, write_tables
+from .progress import ProgressBar, is_terminal
 
 __all__ = ["MAX_LINE", "Field", "JsonLineError", "Population", "PopulationRow",
            "Summary", "compare", "decode_json", "fields", "figure_field", "read_population"]
@@ -338,6 +343,10 @@ class Summary:
     # budget, on a population of one element per case), angegeben (budget=…), figuren
     basis: str = "figuren"
     case_budget: str | None = None  # the case's budget of the model header (for the hint)
+    # how the rows were evaluated (not part of the summary's figures): ``spalten`` (the columnar
+    # backend) or ``skalar``, and one line each on why a case or the whole run took the scalar path
+    backend: str = "skalar"
+    notes: list[str] = attrs.Factory(list)
 
     @property
     def difference(self) -> Decimal:
@@ -520,6 +529,7 @@ def compare(
     separator: str | None = None,
     decimal: str | None = None,
     sheet: str | None = None,
+    backend: str = "spalten",
 ) -> Summary:
     """Evaluate every case of ``population`` under ``old`` and ``new`` and write per-case deltas
     to ``out`` (``.csv`` or ``.jsonl``, or an open text stream with ``out_format``); returns the
@@ -545,15 +555,26 @@ def compare(
     wanted (:class:`~teilhabe_rules.inputs.population.Population`); the summary states how the
     population was read (``Summary.reading``).
 
+    ``backend``: ``spalten`` (default; also ``columnar``) evaluates the population with the
+    columnar backend (:mod:`teilhabe_rules.columnar`, each version's whole population at once),
+    ``skalar`` (also ``scalar``) one case at a time. Both give the same summary. Where the
+    columnar backend cannot promise that — rows per case (``out``: the plan's numbers carry other
+    trailing places than the scalar arithmetic), ``resume``, a directory of case files, a model
+    without a plan, a budget that is no amount of money or that the plan holds only to 18
+    places — the comparison runs on the scalar backend and ``Summary.notes`` says why in one line
+    (``Summary.backend``: which one ran; the columnar backend's own notes, such as how many cases
+    it evaluated with the scalar backend, are there too).
+
     One process: on two cores a second one gained under a tenth (see benchmarks/bench_compare.py),
     not worth its complexity."""
     reading = {"separator": separator, "decimal": decimal, "sheet": sheet}
+    backend = backend_name(backend)
     if figures is not None:
         others = {"agreement_old": agreement_old, "agreement_new": agreement_new,
                   "at_old": at_old, "at_new": at_new, "values": values, "budget": budget}
         return _compare_figures(old, new, population, figures, out=out, out_format=out_format,
                                 agreement=agreement, at=at, progress=progress, resume=resume,
-                                others=others, reading=reading)
+                                others=others, reading=reading, backend=backend)
     if new is None:
         raise ValueError("compare: new is None only with figures=(ALT, NEU) "
                          "(two values of one model)")
@@ -577,19 +598,29 @@ def compare(
                       case_budget=".".join(old.info.budget or ()) or None)
     evaluator = _Evaluator(old, new, agreed_old, agreed_new, at_old, at_new, chosen,
                            _base_dir(population))
+    columnar: _ColumnarRun | None = None
+    if backend == "spalten":
+        sides, note = _columnar_versions(old, new, ((agreed_old, at_old), (agreed_new, at_new)), chosen,
+                                         population, out, resume)
+        if sides is not None:
+            columnar = _ColumnarRun(sides, False, _base_dir(population))
+            summary.backend = "spalten"
+        elif note is not None:
+            summary.notes.append(note)
+
     def identity(fmt: str) -> dict[str, Any]:
         return _run_identity(old, new, population, (agreed_old, agreed_new), (at_old, at_new),
                              chosen, fmt, reading)
 
     return _run(summary, chosen, evaluator, population, out, out_format, identity, progress, resume,
-                reading)
+                reading, columnar)
 
 
 def _compare_figures(model: Model, other: Model | None, population: str | Path,
                      figures: tuple[str, str], *, out: str | Path | TextIO | None,
                      out_format: str | None, agreement: Any, at: _dt.date | None,
                      progress: TextIO | None, resume: bool, others: dict[str, Any],
-                     reading: dict[str, str | None]) -> Summary:
+                     reading: dict[str, str | None], backend: str = "skalar") -> Summary:
     """:func:`compare` of two values of one model."""
     if other is not None and other is not model:
         raise ValueError("compare: figures=(ALT, NEU) compares two values of one model; "
@@ -611,21 +642,33 @@ def _compare_figures(model: Model, other: Model | None, population: str | Path,
                       figure_labels=(nodes[old_name].label, nodes[new_name].label))
     evaluator = _FigureEvaluator(model, agreed, at, nodes[old_name].key, nodes[new_name].key,
                                  _base_dir(population))
+    columnar: _ColumnarRun | None = None
+    if backend == "spalten":
+        keys = (nodes[old_name].key, nodes[new_name].key)
+        sides, note = _columnar_figures(model, agreed, at, field, keys, population, resume, out)
+        if sides is not None:
+            columnar = _ColumnarRun(sides, True, _base_dir(population))
+            summary.backend = "spalten"
+        elif note is not None:
+            summary.notes.append(note)
+
     def identity(fmt: str) -> dict[str, Any]:
         run = _run_identity(model, model, population, (agreed, agreed), (at, at), [field], fmt, reading)
         run["figuren"] = [old_name, new_name]  # (absent for two versions: their state is as before)
         return run
 
     return _run(summary, [field], evaluator, population, out, out_format, identity, progress,
-                resume, reading)
+                resume, reading, columnar)
 
 
 def _run(summary: Summary, chosen: list[Field], evaluator: _Evaluator | _FigureEvaluator,
          population: str | Path, out: str | Path | TextIO | None, out_format: str | None,
          identity: Callable[[str], dict[str, Any]], progress: TextIO | None,
-         resume: bool, reading: dict[str, str | None]) -> Summary:
+         resume: bool, reading: dict[str, str | None], columnar: _ColumnarRun | None = None) -> Summary:
     """Evaluate the rows of ``population`` in batches, write them, and account them in ``summary``.
-    ``identity(format)``: what makes a run the same, for resuming (:func:`_run_identity`)."""
+    ``identity(format)``: what makes a run the same, for resuming (:func:`_run_identity`).
+    ``columnar``: the rows are evaluated by the columnar backend (:class:`_ColumnarRun`), not one
+    at a time."""
     budget_field = next(f for f in chosen if f.kind == "budget")
     packages = [f.name for f in chosen if f.kind == "stufe"]
     for name in packages:
@@ -640,7 +683,7 @@ def _run(summary: Summary, chosen: list[Field], evaluator: _Evaluator | _FigureE
     diffs: list[Decimal] = []
     rows = read_population(population, **reading)  # opens the population: a missing file fails here, before any output
     sink: _Rows | None = None
-    bar: _Progress | None = None
+    bar: ProgressBar | None = None
     try:
         if isinstance(out, (str, Path)):
             assert formatter is not None
@@ -656,11 +699,15 @@ def _run(summary: Summary, chosen: list[Field], evaluator: _Evaluator | _FigureE
             assert formatter is not None
             sink = _StreamRows(out)
             sink.write(formatter.header(), [], 0, 0.0)
-        if progress is not None and _is_tty(progress):
-            bar = _Progress(progress, count_rows(population), summary.rows)
+        if progress is not None and is_terminal(progress):
+            bar = ProgressBar(progress, count_rows(population), summary.rows)
         before = summary.seconds
         start = time.perf_counter()
-        for text, tallies in _batches(batch, rows):
+        if columnar is not None:
+            source = columnar.batches(batch, rows, population, reading, bar)
+        else:
+            source = _batches(batch, rows)
+        for text, tallies in source:
             for tally in tallies:
                 _account(summary, tally, summary.rows, diffs)
                 summary.rows += 1
@@ -668,7 +715,9 @@ def _run(summary: Summary, chosen: list[Field], evaluator: _Evaluator | _FigureE
             if sink is not None:
                 sink.write(text, tallies, summary.rows, summary.seconds)
             if bar is not None:
-                bar.update(summary.rows)
+                bar.update(columnar.shown(summary.rows) if columnar is not None else summary.rows)
+        if columnar is not None:
+            summary.notes.extend(columnar.notes)
         summary.empty = rows.empty
         summary.reading = rows.properties
         if diffs:
@@ -680,7 +729,7 @@ def _run(summary: Summary, chosen: list[Field], evaluator: _Evaluator | _FigureE
         if sink is not None:
             sink.close()
         if bar is not None:
-            bar.close(summary.rows)
+            bar.close()
     return summary
 
 
@@ -689,13 +738,6 @@ def _base_dir(population: str | Path) -> Path:
     Lines or CSV file, a directory population itself."""
     path = Path(population)
     return path if path.is_dir() else path.parent
-
-
-def _is_tty(stream: TextIO) -> bool:
-    try:
-        return bool(stream.isatty())
-    except (AttributeError, ValueError):
-        return False
 
 
 # ---- one case under both versions -------------------------------------------------------------
@@ -876,6 +918,17 @@ class _Batch:
             tallies.append(self.tally(record))
         return buffer.getvalue(), tallies
 
+    def records(self, records: list[_Record]) -> tuple[str, list[_Tally]]:
+        """The output text and the tallies of records made elsewhere (the columnar backend)."""
+        buffer = io.StringIO()
+        writer = self.formatter.writer(buffer) if self.formatter is not None else None
+        tallies = []
+        for record in records:
+            if writer is not None:
+                writer(record)
+            tallies.append(self.tally(record))
+        return buffer.getvalue(), tallies
+
     def tally(self, record: _Record) -> _Tally:
         if not record.ok or record.old is None or record.new is None:
             failed_old, failed_new = record.error_old is not None, record.error_new is not None
@@ -957,6 +1010,313 @@ def _quartiles(values: list[Decimal]) -> tuple[Decimal, Decimal, Decimal]:
         return _EXACT.add(ordered[low], _EXACT.divide(_EXACT.multiply(step, Decimal(rest)), Decimal(4)))
 
     return at(1), at(2), at(3)
+
+
+# ---- the columnar backend ---------------------------------------------------------------------
+
+BACKENDS = {"spalten": "spalten", "columnar": "spalten", "skalar": "skalar", "scalar": "skalar"}
+_MONEY = "EUR"
+
+
+def backend_name(backend: str) -> str:
+    """``spalten`` or ``skalar`` for a backend as written (also ``columnar``/``scalar``); a
+    ValueError for anything else."""
+    try:
+        return BACKENDS[backend]
+    except KeyError:
+        raise ValueError(f"compare: backend {backend!r} (spalten or skalar)") from None
+
+
+@attrs.frozen
+class _Direct:
+    """A row that goes to the scalar backend directly: data the plan is not given (not a
+    mapping, or naming element files read relative to the population), or why it is no case."""
+
+    data: Any
+    error: str | None = None
+
+
+@attrs.frozen
+class _ColumnarSide:
+    """One evaluation of every row by the columnar backend: the model, its agreement, date and
+    plan, and what is read of each case's results — (name in the record, scope, key) — with the
+    names summed over their list (an element budget)."""
+
+    model: Model
+    agreed: Any
+    at: _dt.date | None
+    plan: Any
+    wanted: tuple[tuple[str, str, str], ...]
+    summed: frozenset[str] = frozenset()
+
+
+def _columnar_plan(model: Model, agreed: Any, at: _dt.date | None) -> tuple[Any, str | None]:
+    """The model's columnar plan, or None and the one-line note why it has none."""
+    try:
+        return model.columnar_plan(agreed, at), None
+    except CheckError as exc:
+        return None, exc.diagnostics[0].message
+
+
+def _exact(plan: Any, scope: str, key: str) -> bool:
+    """Whether the plan gives the value ``key`` of ``scope`` exactly (its denominator divides
+    10^18 and it carries no error): then it equals the scalar backend's figure."""
+    from ..columnar.plan import FIX
+
+    meta = plan.columns.get(scope, {}).get(key)
+    if meta is None or meta.err:
+        return False
+    return bool(10**FIX % meta.den == 0)
+
+
+def _columnar_versions(old: Model, new: Model, sides: tuple[tuple[Any, _dt.date | None], ...],
+                       chosen: list[Field], population: str | Path, out: Any, resume: bool,
+                       ) -> tuple[list[_ColumnarSide] | None, str | None]:
+    """The two sides of a comparison of two versions by the columnar backend, or None and the
+    one-line note why the comparison runs on the scalar backend."""
+    reason = _scalar_reason(population, resume, out)
+    if reason is not None:
+        return None, reason
+    budget = next(f for f in chosen if f.kind == "budget")
+    if _MONEY not in _atoms(budget.unit):
+        return None, (f"das Budget „{budget.name}“ ({budget.unit or 'ohne Einheit'}) wird nicht auf Cent "
+                      "gerundet gezeigt: Vergleich mit dem skalaren Backend")
+    out_sides: list[_ColumnarSide] = []
+    for model, (agreed, at) in zip((old, new), sides, strict=True):
+        plan, note = _columnar_plan(model, agreed, at)
+        if plan is None:
+            return None, f"{note} (Vergleich mit dem skalaren Backend)"
+        if not _exact(plan, budget.scope, budget.key):
+            return None, (f"das Budget „{budget.name}“ ist im Spaltenplan von „{model.name}“ nicht exakt "
+                          "(Festkomma mit 18 Nachkommastellen): Vergleich mit dem skalaren Backend")
+        # no rows per case on this path: the summary reads the levels and the budget only
+        wanted = tuple((f.name, f.scope, f.key) for f in chosen if f.kind in ("stufe", "budget"))
+        summed = frozenset(f.name for f in chosen if f.kind == "budget" and f.scope)
+        out_sides.append(_ColumnarSide(model, agreed, at, plan, wanted, summed))
+    return out_sides, None
+
+
+def _columnar_figures(model: Model, agreed: Any, at: _dt.date | None, field: Field, keys: tuple[str, str],
+                      population: str | Path, resume: bool, out: Any) -> tuple[list[_ColumnarSide] | None, str | None]:
+    """The one side of a comparison of two values of one model by the columnar backend, or None
+    and the note why it runs on the scalar backend."""
+    reason = _scalar_reason(population, resume, out)
+    if reason is not None:
+        return None, reason
+    if _MONEY not in _atoms(field.unit):
+        return None, (f"die Werte ({field.unit or 'ohne Einheit'}) werden nicht auf Cent gerundet gezeigt: "
+                      "Vergleich mit dem skalaren Backend")
+    plan, note = _columnar_plan(model, agreed, at)
+    if plan is None:
+        return None, f"{note} (Vergleich mit dem skalaren Backend)"
+    for key in keys:
+        if not _exact(plan, "", key):
+            return None, (f"„{key}“ ist im Spaltenplan von „{model.name}“ nicht exakt (Festkomma mit 18 "
+                          "Nachkommastellen): Vergleich mit dem skalaren Backend")
+    return [_ColumnarSide(model, agreed, at, plan, (("alt", "", keys[0]), ("neu", "", keys[1])))], None
+
+
+def _scalar_reason(population: str | Path, resume: bool, out: Any) -> str | None:
+    """Why a comparison runs on the scalar backend whatever its models: rows written per case
+    (their numbers keep the digits of the scalar backend's arithmetic — ``65.00`` where the plan
+    holds ``65`` — which the plan does not track), resuming, a directory of case files."""
+    if out is not None:
+        return ("--out: die Zeilen je Fall (Zahlen mit den Nachkommastellen der skalaren Rechnung) "
+                "schreibt das skalare Backend")
+    if resume:
+        return "--fortsetzen: Vergleich mit dem skalaren Backend (es setzt Zeile für Zeile fort)"
+    if Path(population).is_dir():
+        return (f"„{population}“ ist ein Verzeichnis von Falldateien: Vergleich mit dem skalaren Backend "
+                "(Spalten: JSON Lines, CSV, Excel, Parquet)")
+    return None
+
+
+def _names_files(data: Any) -> bool:
+    """Whether case data gives a list element as a file name (read relative to the population)."""
+    if isinstance(data, dict):
+        return any(_names_files(value) for value in data.values())
+    if isinstance(data, list):
+        return any(isinstance(item, str) or _names_files(item) for item in data)
+    return False
+
+
+class _CompiledFirst:
+    """The case check of :meth:`Model.load_case` for staging: the model's compiled input check
+    first, the case loader for anything it does not accept — the checks of one evaluation, as
+    the batch's loader must give, at the speed the scalar path has."""
+
+    def __init__(self, model: Model):
+        self.model = model
+
+    def load(self, data: Any) -> Any:
+        return self.model.load_case(data)
+
+
+class _ColumnarRun:
+    """The rows of a population evaluated by the columnar backend: each side (two versions, or
+    the one model of two values) evaluates the whole population once (:func:`~teilhabe_rules.columnar.run_batch`,
+    the population read once per side), then the results are read back in row order as the
+    records the scalar path makes (:class:`_Record`), so rows, tallies and summary are made by
+    the same code. A row that fails is evaluated by the scalar backend and its message is the
+    one :func:`_message` gives there."""
+
+    def __init__(self, sides: list[_ColumnarSide], single: bool, base_dir: Path):
+        self.sides, self.single, self.base_dir = sides, single, base_dir
+        self.notes: list[str] = []
+        self.total = 0  # rows of the population (known once the first side has read it)
+        self.phase = 0
+
+    def shown(self, done: int) -> int:
+        """``done`` rows of the current phase as rows of the whole run (for the progress bar):
+        each side's pass and the reading back of the results count alike."""
+        phases = len(self.sides) + 1
+        total = self.total or done
+        return (self.phase * total + done) // phases
+
+    def batches(self, batch: _Batch, rows: Population, population: str | Path,
+                reading: dict[str, str | None], bar: ProgressBar | None) -> Iterator[tuple[str, list[_Tally]]]:
+        from ..columnar import run_batch
+
+        assert batch.formatter is None  # rows per case are the scalar path's (:func:`_scalar_reason`)
+        if bar is not None and bar.total:
+            self.total = bar.total
+        ids: list[str] = []
+        results = []
+        messages: list[dict[int, str]] = []
+        for number, side in enumerate(self.sides):
+            self.phase = number
+            failed: dict[int, str] = {}
+            source = rows if number == 0 else read_population(population, **reading)
+            try:
+                cases = self._cases(source, ids, number == 0, bar)
+                loader = cast(CaseLoader, _CompiledFirst(side.model))
+                result = run_batch(side.plan, side.model.checked, cases, loader, self._scalar(side, failed),
+                                   at=side.at)
+            finally:
+                if number:
+                    source.close()
+            if result.cases != len(ids):
+                raise CaseError(Diagnostic(f"„{population}“ hat sich während des Vergleichs geändert",
+                                           code="population"))
+            self.total = len(ids)
+            for note in result.notes:
+                if note not in self.notes:
+                    self.notes.append(note)
+            results.append(result)
+            messages.append(failed)
+        self.phase = len(self.sides)
+        readers = [self._values(result, side) for result, side in zip(results, self.sides, strict=True)]
+        pending: list[_Record] = []
+        for index, ident in enumerate(ids):
+            record = _Record(ident)
+            figures: list[dict[str, Any] | None] = []
+            errors: list[str | None] = []
+            for reader, failed in zip(readers, messages, strict=True):
+                error = failed.get(index)
+                errors.append(error)
+                figures.append(None if error is not None else next(reader))
+            if self.single:
+                record.error_old = record.error_new = errors[0]
+                if figures[0] is not None:
+                    record.old, record.new = {FIGURE: figures[0]["alt"]}, {FIGURE: figures[0]["neu"]}
+            else:
+                record.error_old, record.error_new = errors
+                record.old, record.new = figures
+            pending.append(record)
+            if len(pending) == _BATCH:
+                yield batch.records(pending)
+                pending = []
+        if pending:
+            yield batch.records(pending)
+
+    def _cases(self, rows: Population, ids: list[str], first: bool, bar: ProgressBar | None) -> Iterator[Any]:
+        """The rows as the batch takes them: a mapping to stage, or :class:`_Direct`. The first
+        side records the rows' ids; a later one checks them (the population must not change)."""
+        for index, row in enumerate(rows):
+            if first:
+                ids.append(row.id)
+            elif index >= len(ids) or ids[index] != row.id:
+                raise CaseError(Diagnostic(f"„{row.id}“: die Population hat sich während des Vergleichs geändert",
+                                           code="population"))
+            data, error = row.decoded()
+            if error is not None:
+                yield _Direct(None, error)
+            elif isinstance(data, dict) and not _names_files(data):
+                yield data
+            else:
+                yield _Direct(data)
+            if bar is not None:
+                bar.update(self.shown(index + 1))
+
+    def _scalar(self, side: _ColumnarSide, failed: dict[int, str]) -> Callable[[int, Any], Any]:
+        """The scalar backend for the batch's rows of ``side``; every failure's message (as the
+        scalar path words it) goes to ``failed``."""
+        from ..columnar import ScalarOutcome
+
+        def scalar(index: int, data: Any) -> ScalarOutcome:
+            if isinstance(data, _Direct):
+                if data.error is not None:
+                    failed[index] = data.error
+                    return ScalarOutcome(None, ((data.error, None),))
+                data = data.data
+            try:
+                frame = side.model.evaluate(data, side.agreed, at=side.at, base_dir=self.base_dir).frame
+            except Exception as exc:  # noqa: BLE001 - every failure of a case becomes its error row
+                failed[index] = _message(exc)
+                return ScalarOutcome(None, ((failed[index], None),))
+            return ScalarOutcome(frame)
+
+        return scalar
+
+    def _values(self, result: Any, side: _ColumnarSide) -> Iterator[dict[str, Any]]:
+        """Per evaluated case in order, the wanted values as the scalar path reads them from a
+        frame (:func:`_getter`): a value of the top level; over a list's elements a tuple (nested
+        lists in order), or the sum for an element budget."""
+        from sqlglot import exp
+
+        from ..columnar.plan import key_columns
+
+        model = side.model.checked
+        root = exp.to_table(result.tables[""]).as_("r")
+        columns: list[Any] = [exp.column("_c", "r")]
+        lists: dict[str, list[tuple[str, str]]] = {}
+        names: list[str] = []
+        for number, (name, scope, key) in enumerate(side.wanted):
+            alias = f"w{number}"
+            names.append(name)
+            if scope:
+                lists.setdefault(scope, []).append((alias, key))
+                columns.append(exp.column(alias, f"l{list(lists).index(scope)}"))
+            else:
+                columns.append(exp.alias_(exp.Column(this=exp.to_identifier(key, quoted=True),
+                                                     table=exp.to_identifier("r")), alias))
+        query = exp.select(*columns).from_(root)
+        for number, (scope, items) in enumerate(lists.items()):
+            order = [exp.Ordered(this=exp.column(k)) for k in key_columns(model, scope)[1:]]
+            aggregates = [exp.alias_(exp.ArrayAgg(this=exp.Order(
+                this=exp.Column(this=exp.to_identifier(key, quoted=True)), expressions=order)), alias)
+                for alias, key in items]
+            grouped = exp.select(exp.column("_c"), *aggregates).from_(result.tables[scope]).group_by("_c")
+            query = query.join(grouped.subquery(f"l{number}"), on=exp.column("_c", "r").eq(
+                exp.column("_c", f"l{number}")), join_type="left")
+        query = query.order_by(exp.column("_c", "r"))
+        cursor = result.connection.execute(query.sql("duckdb"))
+        scoped = [scope for _, scope, _ in side.wanted]
+        summed = [name in side.summed for name in names]
+        while chunk := cursor.fetchmany(_FETCH):
+            for row in chunk:
+                values: dict[str, Any] = {}
+                for name, scope, total, value in zip(names, scoped, summed, row[1:], strict=True):
+                    if not scope:
+                        values[name] = value
+                    elif total:
+                        values[name] = sum(value or (), Decimal(0))
+                    else:
+                        values[name] = tuple(value or ())
+                yield values
+
+
+_FETCH = 10_000  # result rows fetched from DuckDB at a time
 
 
 # ---- output ---------------------------------------------------------------------------------------
@@ -1486,42 +1846,6 @@ def _agreement_identity(agreed: Any) -> str | None:
         except OSError:
             digest.update(b"\0")  # (read when loaded; gone since: its values stand for it)
     return digest.hexdigest()
-
-
-# ---- progress --------------------------------------------------------------------------------------
-
-
-class _Progress:
-    """A one-line progress bar on a terminal stream, redrawn at most five times a second."""
-
-    def __init__(self, stream: TextIO, total: int | None, done: int = 0):
-        self.stream, self.total, self.first = stream, total, done
-        self.start = self.last = time.perf_counter()
-
-    def update(self, done: int) -> None:
-        now = time.perf_counter()
-        if now - self.last < 0.2:
-            return
-        self.last = now
-        self.draw(done, now)
-
-    def draw(self, done: int, now: float) -> None:
-        rate = (done - self.first) / max(now - self.start, 1e-9)
-        if self.total:
-            share = min(done / self.total, 1.0)
-            filled = int(share * 30)
-            rest = (self.total - done) / rate if rate else 0
-            text = (f"\r[{'#' * filled}{'.' * (30 - filled)}] {done}/{self.total} Fälle ({share:.0%}) · "
-                    f"{rate:,.0f} Fälle/s · noch {rest:,.0f} s")
-        else:
-            text = f"\r{done} Fälle · {rate:,.0f} Fälle/s"
-        self.stream.write(text.replace(",", ".") + "   ")
-        self.stream.flush()
-
-    def close(self, done: int) -> None:
-        self.draw(done, time.perf_counter())
-        self.stream.write("\n")
-        self.stream.flush()
 
 
 # ---- synthetic populations ---------------------------------------------------------------------

@@ -1,0 +1,173 @@
+"""``compare`` on the columnar backend gives the summary the scalar backend gives, bad rows included, and
+says in one line where it takes the scalar path."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from hypothesis_budget import examples
+
+import teilhabe_rules
+from teilhabe_rules.cli import main
+from teilhabe_rules.tools.compare import Summary, compare
+from teilhabe_rules.tools.strategies import invalid_cases, sample_cases, valid_cases
+
+AT_OLD, AT_NEW = dt.date(2024, 7, 1), dt.date(2025, 7, 1)
+# lines that are no valid case: not JSON, an array, an unknown input, a NUL character
+BROKEN = ("[1, 2", "[1, 2]", '{"bewohner": [{"gibt_es_nicht": 1}]}', '{"bewohner": [{"kuerzel": "\\u0000"}]}')
+
+
+def model(name: str) -> teilhabe_rules.Model:
+    return teilhabe_rules.bundled(name)
+
+
+def write(path: Path, cases: list[Any], extra: tuple[str, ...] = ()) -> Path:
+    lines = [json.dumps(case, ensure_ascii=False, default=str) for case in cases] + list(extra)
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def persons(cases: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Every resident of ``cases`` as a case of its own (a person population)."""
+    return [{**case, "bewohner": [element]} for case in cases for element in case.get("bewohner") or ()]
+
+
+def both(old: teilhabe_rules.Model, new: teilhabe_rules.Model | None, population: Path,
+         **options: Any) -> tuple[Summary, Summary]:
+    """The comparison on each backend; their summaries must be the same, as data and as text."""
+    columnar = compare(old, new, population, backend="spalten", **options)
+    scalar = compare(old, new, population, backend="skalar", **options)
+    assert scalar.backend == "skalar" and not scalar.notes
+    left, right = columnar.to_dict(), scalar.to_dict()
+    left.pop("sekunden"), right.pop("sekunden")
+    assert left == right
+    columnar.seconds = scalar.seconds = 0.0
+    assert columnar.render_text() == scalar.render_text()
+    return columnar, scalar
+
+
+class TestSameSummary:
+    """Two versions and two values of one model: the same figures on both backends."""
+
+    def test_mawo_persons_under_two_versions_with_bad_rows(self, tmp_path: Path) -> None:
+        old = model("mawo")
+        cases = persons(list(sample_cases(old, 40, 7)))
+        population = write(tmp_path / "p.jsonl", cases, BROKEN)
+        columnar, scalar = both(old, model("mawo_2025"), population, at_old=AT_OLD, at_new=AT_NEW)
+        assert columnar.backend == "spalten"
+        assert columnar.basis == "element"  # bewohner[].jahresbetrag, one element per case
+        assert columnar.errors == scalar.errors >= len(BROKEN)
+        assert columnar.rows == len(cases) + len(BROKEN)
+
+    def test_an_agreement_on_the_new_side(self, tmp_path: Path) -> None:
+        mawo = model("mawo")
+        population = write(tmp_path / "p.jsonl", persons(list(sample_cases(mawo, 15, 3))))
+        agreement = {"parameter": {"fls_satz": "75 EUR/h"}}
+        columnar, _ = both(mawo, mawo, population, agreement_new=agreement, values="alle")
+        assert columnar.backend == "spalten" and columnar.difference != 0
+
+    def test_bei_nrw3_two_values_of_one_model(self, tmp_path: Path) -> None:
+        bei = model("bei_nrw3")
+        population = write(tmp_path / "p.jsonl", list(sample_cases(bei, 30, 5)), BROKEN[:2])
+        columnar, _ = both(bei, None, population, figures=("budgetvergleich_alt", "budgetvergleich_neu"))
+        assert columnar.backend == "spalten" and columnar.errors >= 2
+
+    @pytest.mark.parametrize("name", ["mawo", "mawo_2025", "bei_nrw3"])
+    def test_generated_populations_with_injected_bad_rows(self, name: str, tmp_path_factory: pytest.TempPathFactory
+                                                          ) -> None:
+        """Hypothesis: valid cases, spoiled cases (every input check) and unreadable lines."""
+        subject = model(name)
+        at = {"at_old": AT_NEW, "at_new": AT_NEW} if subject.needs_date else {}
+        folder = tmp_path_factory.mktemp("gen")
+
+        @settings(max_examples=examples(3), deadline=None, suppress_health_check=list(HealthCheck))
+        @given(st.lists(valid_cases(subject), min_size=1, max_size=3),
+               st.lists(invalid_cases(subject), max_size=2), st.lists(st.sampled_from(BROKEN), max_size=2))
+        def check(valid: list[dict[str, Any]], spoiled: list[tuple[dict[str, Any], str]], broken: list[str]) -> None:
+            cases = valid + [case for case, _ in spoiled]
+            if name.startswith("mawo"):
+                cases = persons(cases)
+            population = write(folder / "p.jsonl", cases, tuple(broken))
+            columnar, scalar = both(subject, subject, population, **at)
+            assert columnar.backend == "spalten", columnar.notes
+            assert columnar.errors == scalar.errors >= len(broken)
+            assert columnar.rows == len(cases) + len(broken)
+
+        check()
+
+
+class TestScalarPath:
+    """Where the columnar backend cannot promise the same output, the scalar one runs, with a note."""
+
+    def test_an_inexact_budget(self, tmp_path: Path) -> None:
+        mawo = model("mawo")
+        population = write(tmp_path / "p.jsonl", list(sample_cases(mawo, 3, 1)))
+        summary = compare(mawo, mawo, population)  # budget_jahr: fixed point in the plan
+        assert summary.backend == "skalar"
+        assert summary.notes == ["das Budget „budget_jahr“ ist im Spaltenplan von „mawo“ nicht exakt "
+                                 "(Festkomma mit 18 Nachkommastellen): Vergleich mit dem skalaren Backend"]
+
+    def test_rows_per_case(self, tmp_path: Path) -> None:
+        mawo = model("mawo")
+        population = write(tmp_path / "p.jsonl", persons(list(sample_cases(mawo, 3, 1))))
+        summary = compare(mawo, mawo, population, out=tmp_path / "aus.csv")
+        assert summary.backend == "skalar" and len(summary.notes) == 1
+        assert summary.notes[0].startswith("--out:")
+
+    def test_a_directory_of_case_files(self, tmp_path: Path) -> None:
+        root = Path(__file__).resolve().parents[2]
+        summary = compare(model("mawo"), model("mawo_2025"), root / "examples/mawo", at_old=AT_OLD,
+                          at_new=AT_NEW)
+        assert summary.backend == "skalar" and "Verzeichnis" in summary.notes[0]
+
+    def test_a_side_without_a_plan(self, tmp_path: Path) -> None:
+        mawo = model("mawo")
+        population = write(tmp_path / "p.jsonl", persons(list(sample_cases(mawo, 3, 1))))
+        dated = {"vereinbarung": {"modell": "mawo", "gültig_ab": "2020-01-01"},  # a plan is for one date
+                 "parameter": {"fls_satz": "75 EUR/h"}}
+        summary = compare(mawo, mawo, population, agreement_new=dated)
+        assert summary.backend == "skalar"
+        assert summary.notes == ["Vereinbarung mit Gültigkeitszeitraum: jeder Fall mit dem skalaren Backend "
+                                 "(Vergleich mit dem skalaren Backend)"]
+
+    def test_an_unknown_backend(self, tmp_path: Path) -> None:
+        with pytest.raises(ValueError, match="spalten or skalar"):
+            compare(model("mawo"), model("mawo"), tmp_path / "p.jsonl", backend="gpu")
+
+
+class TestCli:
+    """``--backend`` on the command line, and the notes on standard error."""
+
+    @pytest.mark.parametrize("written", ["skalar", "scalar"])
+    def test_backend_scalar_is_today_s_path(self, written: str, tmp_path: Path) -> None:
+        mawo = model("mawo")
+        population = write(tmp_path / "p.jsonl", persons(list(sample_cases(mawo, 4, 2))))
+        runs = {}
+        for backend in ("spalten", written):
+            out, err = io.StringIO(), io.StringIO()
+            code = main(["compare", "mawo", "mawo", str(population), "--format", "json", "--backend", backend],
+                        out, err)
+            assert code == 0, err.getvalue()
+            data = json.loads(out.getvalue())
+            data.pop("sekunden")
+            runs[backend] = (data, err.getvalue())
+        assert runs["spalten"][0] == runs[written][0]
+        assert runs[written][1] == ""
+
+    def test_the_note_goes_to_standard_error(self, tmp_path: Path) -> None:
+        mawo = model("mawo")
+        population = write(tmp_path / "p.jsonl", list(sample_cases(mawo, 2, 2)))
+        out, err = io.StringIO(), io.StringIO()
+        assert main(["compare", "mawo", "mawo", str(population)], out, err) == 0
+        assert err.getvalue().count("\n") == 1 and "Festkomma" in err.getvalue()
+
+    def test_an_unknown_backend_is_a_usage_error(self, tmp_path: Path) -> None:
+        out, err = io.StringIO(), io.StringIO()
+        assert main(["compare", "mawo", "mawo", str(tmp_path / "p.jsonl"), "--backend", "gpu"], out, err) == 2

@@ -59,7 +59,6 @@ from .sources import line_case
 __all__ = ["Intake", "stage_jsonl"]
 
 _CHUNK = 1 << 20
-_NUMBER_TYPES = ("UBIGINT", "BIGINT", "DOUBLE")
 
 
 class Intake:
@@ -210,9 +209,10 @@ def _keys_fit(keys: exp.Expr, allowed: Iterable[str]) -> exp.Expr:
 
 class _Scope:
     """The SQL of one scope in layers: the JSON texts extracted at once (``v``: one list of
-    every path read, ``pk``: the key lists of the package tables), then per path its JSON
-    (``j<i>``), type (``t<i>``) and text (``s<i>``), then the decimal texts of numbers (``x<i>``),
-    then their numerators (``n<i>``), then the staged values and checks."""
+    every path read, ``pk``: the key lists of the package tables), then per path its JSON text
+    as DuckDB writes it (``j<i>``: no blank, a text quoted and escaped, a number as its shortest
+    text), then the decimal texts of numbers (``x<i>``), then their numerators (``n<i>``), then
+    the staged values and checks."""
 
     def __init__(self) -> None:
         self.paths: list[str] = []
@@ -237,13 +237,12 @@ class _Scope:
         """``query`` (giving ``carried`` and ``v``/``pk``) wrapped in the layers up to the numerators."""
         columns: list[exp.Expr] = [_col(n) for n in carried]
         for number in range(len(self.paths)):
-            value = _f("list_extract", _col("v"), exp.Literal.number(number + 1))
-            columns += [exp.alias_(value, f"j{number}"), exp.alias_(_f("json_type", value), f"t{number}"),
-                        exp.alias_(_f("json_extract_string", value, _s("$")), f"s{number}")]
-        names = [*carried, *(f"{p}{n}" for n in range(len(self.paths)) for p in "jts")]
-        inner = exp.select(*columns).from_(query.subquery("e"))
+            columns.append(exp.alias_(exp.Cast(this=_f("list_extract", _col("v"), exp.Literal.number(number + 1)),
+                                               to=exp.DataType.build("VARCHAR")), f"j{number}"))
+        names = [*carried, *(f"j{n}" for n in range(len(self.paths)))]
+        values = exp.select(*columns).from_(query.subquery("l0"))
         texts = exp.select(*[_col(n) for n in names], *[exp.alias_(e, k) for k, e in self.texts.items()]).from_(
-            inner.subquery("l1"))
+            values.subquery("l1"))
         names += list(self.texts)
         return exp.select(*[_col(n) for n in names], *[exp.alias_(e, k) for k, e in self.numerators.items()]).from_(
             texts.subquery("l2"))
@@ -253,24 +252,41 @@ class _Untranslated(Exception):
     """A construct of the model this module does not translate (the file is read case by case)."""
 
 
-def _number_text(kind: exp.Expr, text: exp.Expr) -> exp.Expr:
-    """The decimal text of a JSON number or of a plain number text (``2,5`` as ``2.5``), else NULL."""
+_DECIMAL = r"-?[0-9]+(\.[0-9]+)?"
+
+
+def _unquoted(value: exp.Expr) -> exp.Expr:
+    """A JSON text's content without its quotes (for a text without escapes)."""
+    inner = exp.Sub(this=_f("length", value), expression=exp.Literal.number(2))
+    return _f("substr", value, exp.Literal.number(2), inner)
+
+
+def _number_text(value: exp.Expr) -> exp.Expr:
+    """The decimal text of a JSON number or of a plain number text (``"2,5"`` as ``2.5``), else NULL."""
     return (exp.Case()
-            .when(kind.isin(*[_s(k) for k in _NUMBER_TYPES]), text)
-            .when(exp.and_(_eq(kind, _s("VARCHAR")), _match(text, r"-?[0-9]+,[0-9]+")),
-                  _f("replace", text, _s(","), _s(".")))
-            .when(_eq(kind, _s("VARCHAR")), text))
+            .when(_match(value, _DECIMAL), value)
+            .when(_match(value, f'"{_DECIMAL}"'), _unquoted(value))
+            .when(_match(value, '"-?[0-9]+,[0-9]+"'), _f("replace", _unquoted(value), _s(","), _s("."))))
 
 
 def _numerator(text: exp.Expr, digits: int) -> exp.Expr:
-    """The integer ``text × 10^digits`` (a decimal text), or NULL where it is none."""
+    """The integer ``text × 10^digits`` (a decimal text or NULL), or NULL where it is none."""
     whole = _f("split_part", text, _s("."), exp.Literal.number(1))
     fraction = _f("rtrim", _f("split_part", text, _s("."), exp.Literal.number(2)), _s("0"))
     padded = _f("rpad", fraction, exp.Literal.number(digits), _s("0")) if digits else _s("")
-    return _case(_all([_match(text, r"-?[0-9]+(\.[0-9]+)?"), exp.LTE(this=_f("length", fraction),
-                                                                       expression=exp.Literal.number(digits))]),
+    return _case(exp.LTE(this=_f("length", fraction), expression=exp.Literal.number(digits)),
                  exp.TryCast(this=exp.DPipe(this=whole, expression=padded), to=exp.DataType.build("HUGEINT",
                                                                                                 dialect="duckdb")))
+
+
+def _quoted(text: str) -> str:
+    """A text as DuckDB writes it in JSON, for one that :func:`_written_plain`."""
+    return '"' + text + '"'
+
+
+def _written_plain(text: str) -> bool:
+    """Whether DuckDB writes ``text`` in JSON without an escape (no quote, backslash or control character)."""
+    return all(ch >= " " and ch not in '"\\' for ch in text)
 
 
 def _input_value(scope: _Scope, spec: c.InputSpec, number: int, digits: int, limit: int) -> exp.Expr:
@@ -278,57 +294,62 @@ def _input_value(scope: _Scope, spec: c.InputSpec, number: int, digits: int, lim
     number inputs add their text and numerator to ``scope``'s layers."""
     vtype = spec.type
     kind = vtype.kind
-    jt, text = _col(f"t{number}"), _col(f"s{number}")
+    value = _col(f"j{number}")
     if kind == c.TypeKind.ZAHL:
         scale = digits - 2 if vtype.unit.percent else digits
         if scale < 0:
             raise _Untranslated("Prozentangabe als ganze Zahl")
-        scope.texts[f"x{number}"] = _number_text(jt, text)
+        scope.texts[f"x{number}"] = _number_text(value)
         scope.numerators[f"n{number}"] = _numerator(_col(f"x{number}"), scale)
         numerator = _col(f"n{number}")
         den = 10**digits
-        checks: list[exp.Expr] = [exp.LTE(this=_f("abs", numerator), expression=_n(limit))]
+        checks: list[exp.Expr] = []
+        low, high = -limit, limit
         if vtype.low is not None:
-            checks.append(exp.GTE(this=numerator, expression=_n(ceil(Fraction(vtype.low) * den))))
+            low = max(low, ceil(Fraction(vtype.low) * den))
         if vtype.high is not None:
-            checks.append(exp.LTE(this=numerator, expression=_n(floor(Fraction(vtype.high) * den))))
+            high = min(high, floor(Fraction(vtype.high) * den))
+        checks.append(exp.Between(this=numerator, low=_n(low), high=_n(high)))
         if vtype.choices is not None:
             scaled = [Fraction(x) * den for x in vtype.choices]
             allowed = sorted({int(x) for x in scaled if x.denominator == 1})
             checks.append(numerator.isin(*[_n(x) for x in allowed]) if allowed else exp.Boolean(this=False))
         return _case(_all(checks), numerator)
     if kind == c.TypeKind.SCHLUESSEL:
-        scope.texts[f"x{number}"] = _case(_all([_eq(jt, _s("VARCHAR")), _match(text, r"1:[0-9]+(\.[0-9]+)?")]),
-                                          _f("substr", text, exp.Literal.number(3)))
+        scope.texts[f"x{number}"] = _case(_match(value, f'"1:{_DECIMAL[2:]}"'),
+                                          _f("substr", _unquoted(value), exp.Literal.number(3)))
         scope.numerators[f"n{number}"] = _numerator(_col(f"x{number}"), digits)
         numerator = _col(f"n{number}")
-        return _case(_all([exp.GT(this=numerator, expression=exp.Literal.number(0)),
-                           exp.LTE(this=numerator, expression=_n(limit))]), numerator)
+        return _case(exp.Between(this=numerator, low=exp.Literal.number(1), high=_n(limit)), numerator)
     if kind == c.TypeKind.JA_NEIN:
-        return (exp.Case().when(_eq(jt, _s("BOOLEAN")), _eq(text, _s("true")))
-                .when(_all([_eq(jt, _s("VARCHAR")), text.isin(_s("ja"), _s("nein"))]), _eq(text, _s("ja"))))
+        return (exp.Case().when(value.isin(_s("true"), _s('"ja"')), exp.Boolean(this=True))
+                .when(value.isin(_s("false"), _s('"nein"')), exp.Boolean(this=False)))
     if kind == c.TypeKind.DATUM:
-        iso = _all([_eq(jt, _s("VARCHAR")), _match(text, "[0-9]{4}-[0-9]{2}-[0-9]{2}"),
-                    exp.NEQ(this=_f("left", text, exp.Literal.number(4)), expression=_s("0000"))])
-        german = _all([_eq(jt, _s("VARCHAR")), _match(text, r"[0-9]{2}\.[0-9]{2}\.[0-9]{4}"),
-                       exp.NEQ(this=_f("right", text, exp.Literal.number(4)), expression=_s("0000"))])
+        inner = _f("substr", value, exp.Literal.number(2), exp.Literal.number(10))
         date = exp.DataType.build("DATE")
-        return (exp.Case().when(iso, exp.TryCast(this=text, to=date))
-                .when(german, exp.TryCast(this=_f("try_strptime", text, _s("%d.%m.%Y")), to=date.copy())))
+        return (exp.Case()
+                .when(_all([_match(value, '"[0-9]{4}-[0-9]{2}-[0-9]{2}"'),
+                            exp.NEQ(this=_f("substr", value, exp.Literal.number(2), exp.Literal.number(4)),
+                                    expression=_s("0000"))]), exp.TryCast(this=inner, to=date))
+                .when(_all([_match(value, r'"[0-9]{2}\.[0-9]{2}\.[0-9]{4}"'),
+                            exp.NEQ(this=_f("substr", value, exp.Literal.number(8), exp.Literal.number(4)),
+                                    expression=_s("0000"))]),
+                      exp.TryCast(this=_f("try_strptime", inner.copy(), _s("%d.%m.%Y")), to=date.copy())))
     if kind == c.TypeKind.TEXT:
-        return _case(_eq(jt, _s("VARCHAR")), text)
+        return _case(_eq(_f("left", value, exp.Literal.number(1)), _s('"')),
+                     _case(_f("contains", value, _s("\\")), _f("json_extract_string", value, _s("$")),
+                           _unquoted(value)))
     if kind == c.TypeKind.ENUM and vtype.enum is not None:
-        keys = [m.key for m in vtype.enum.members]
+        members = [m.key for m in vtype.enum.members]
+        case = exp.Case(this=value)
         if vtype.enum.numeric:
-            scope.numerators[f"n{number}"] = _case(
-                exp.Or(this=_all([jt.isin(*[_s(k) for k in _NUMBER_TYPES]), _match(text, r"-?[0-9]+(\.0+)?")]),
-                       expression=_all([_eq(jt, _s("VARCHAR")), _match(text, "-?[0-9]+")])),
-                exp.TryCast(this=_f("split_part", text, _s("."), exp.Literal.number(1)),
-                            to=exp.DataType.build("BIGINT")))
-            whole = _col(f"n{number}")
-            return _case(whole.isin(*[_n(int(k)) for k in keys]),
-                         exp.Cast(this=whole, to=exp.DataType.build("INTEGER")))
-        return _case(_all([_eq(jt, _s("VARCHAR")), text.isin(*[_s(str(k)) for k in keys])]), text)
+            for key in members:  # the key as DuckDB writes a whole JSON number (2.0, "2": the loader)
+                case = case.when(_s(str(int(key))), _typed(int(key), "INTEGER"))
+            return case
+        for key in members:
+            if isinstance(key, str) and _written_plain(key):  # other keys: the loader
+                case = case.when(_s(_quoted(key)), _s(key))
+        return case if case.args.get("ifs") else exp.Null()
     raise _Untranslated(kind.value)
 
 
@@ -431,21 +452,21 @@ def _queries(plan: Plan, model: c.CheckedModel, staging: Any, file: str, at: _dt
     lines = exp.select(exp.alias_(_f("unnest", parts), "raw"), exp.alias_(_f("generate_subscripts", parts,
                                                                             exp.Literal.number(1)), "n")).from_(
         split.subquery("s"))
-    cleaned = exp.select(exp.alias_(_f("regexp_replace", _col("raw"), _s("\r$"), _s("")), "line"), _col("n")).from_(
-        lines.subquery("l"))
+    trimmed = _f("substr", _col("raw"), exp.Literal.number(1), exp.Sub(this=_f("length", _col("raw")),
+                                                                       expression=exp.Literal.number(1)))
+    cleaned = exp.select(exp.alias_(_case(_f("suffix", _col("raw"), _s("\r")), trimmed, _col("raw")), "line"),
+                         _col("n")).from_(lines.subquery("l"))
     numbered = (exp.select(exp.alias_(exp.Sub(this=exp.Window(this=exp.RowNumber(), order=exp.Order(
         expressions=[exp.Ordered(this=_col("n"))])), expression=exp.Literal.number(1)), "_c"), _col("n"), _col("line"))
                 .from_(cleaned.subquery("k"))
-                .where(exp.NEQ(this=_f("trim", _col("line"), _s(" \t\r")), expression=_s(""))))
+                .where(exp.not_(_f("regexp_full_match", _col("line"), _s("[ \t\r]*")))))
     out.append(create("zeilen", numbered))
-    plain = _all([
-        exp.not_(_f("regexp_matches", _f("replace", _col("line"), _s("."), _s("")), _s("[0-9]{16}"))),
-        exp.not_(_f("regexp_matches", _col("line"), _s(r"(^|[^0-9A-Za-z_.\\])-?[0-9]+(\.[0-9]+)?[eE][-+]?[0-9]"))),
-        exp.not_(_f("regexp_matches", _col("line"), _s(",[ \t\r\n]*[\\]}]"))),
-        exp.not_(_f("contains", _col("line"), _s("\\u0000"))),
-    ])
-    parsed = exp.select(_col("_c"), exp.alias_(_case(plain, exp.TryCast(this=_col("line"), to=exp.DataType.build(
-        "JSON", dialect="duckdb"))), "obj")).from_("zeilen")
+    # JSON the two decoders read differently: a number of 16 or more digits (dots between them
+    # left out) or with an exponent, a comma before a closing bracket, the escape of U+0000
+    suspicious = "|".join([r"[0-9](\.?[0-9]){15}", r"(^|[^0-9A-Za-z_.\\])-?[0-9]+(\.[0-9]+)?[eE][-+]?[0-9]",
+                      ",[ \t\r\n]*[\\]}]", r"\\u0000"])
+    parsed = exp.select(_col("_c"), exp.alias_(_case(exp.not_(_f("regexp_matches", _col("line"), _s(suspicious))),
+                                                     _col("line")), "obj")).from_("zeilen")
     out.append(create("o0", parsed))
 
     fails: list[exp.Select] = [exp.select(_col("_c")).from_("o0").where(_is_null(_col("obj")))]
@@ -469,10 +490,11 @@ def _queries(plan: Plan, model: c.CheckedModel, staging: Any, file: str, at: _dt
             fit = _all([_object(table), _keys_fit(scope.package_keys(where), fields)])
             checks.append(_case(_present(table), fit, exp.Boolean(this=not required)))
             if "bewilligte_stufe" in fields:
-                granted, reason = scope.value(f'{where}."bewilligte_stufe"'), scope.value(f'{where}."begründung"')
-                checks.append(exp.or_(_is_null(granted), _eq(_f("json_type", granted), _s("NULL")), _all([
-                    _eq(_f("json_type", reason), _s("VARCHAR")),
-                    exp.NEQ(this=_f("json_extract_string", reason, _s("$")), expression=_s(""))])))
+                granted = scope.value(f'{where}."bewilligte_stufe"')
+                reason = scope.value(f'{where}."begründung"')
+                text = _eq(_f("left", reason, exp.Literal.number(1)), _s('"'))
+                checks.append(exp.or_(_is_null(granted), _eq(granted, _s("null")),
+                                      _all([text, exp.NEQ(this=reason, expression=_s('""'))])))
         values: list[exp.Expr] = []
         exprs: dict[str, exp.Expr] = {}
         for staged in staging.inputs[sid]:
@@ -508,13 +530,14 @@ def _queries(plan: Plan, model: c.CheckedModel, staging: Any, file: str, at: _dt
             checks.append(_case(_present(items), _all([
                 _array(items), exp.Between(this=length, low=exp.Literal.number(cspec.min_count or 0),
                                            high=exp.Literal.number(most))]), exp.Boolean(this=not cspec.min_count)))
+        # TRY: a line that is no JSON gives NULL (and fails the checks)
         extracted = exp.select(*[_col(k) for k in keys], exp.alias_(_object(_col("obj")), "_objekt"),
-                               exp.alias_(_f("json_keys", _col("obj")), "ks"),
-                               exp.alias_(_f("json_extract", _col("obj"), exp.Array(
-                                   expressions=[_s(p) for p in scope.paths])) if scope.paths else exp.Null(), "v"),
-                               exp.alias_(_f("json_keys", _col("obj"), exp.Array(
-                                   expressions=[_s(p) for p in scope.package_paths])) if scope.package_paths
-                                   else exp.Null(), "pk")).from_(f"o{number}")
+                               exp.alias_(exp.Try(this=_f("json_keys", _col("obj"))), "ks"),
+                               exp.alias_(exp.Try(this=_f("json_extract", _col("obj"), exp.Array(
+                                   expressions=[_s(p) for p in scope.paths]))) if scope.paths else exp.Null(), "v"),
+                               exp.alias_(exp.Try(this=_f("json_keys", _col("obj"), exp.Array(
+                                   expressions=[_s(p) for p in scope.package_paths]))) if scope.package_paths
+                               else exp.Null(), "pk")).from_(f"o{number}")
         out.append(create(f"e{number}", extracted))
         layered = scope.layers(exp.select(*[_col(k) for k in keys], _col("_objekt"), _col("ks"), _col("pk"),
                                           _col("v")).from_(f"e{number}"), [*keys, "_objekt", "ks", "pk"])

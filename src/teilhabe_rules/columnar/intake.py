@@ -252,31 +252,36 @@ class _Untranslated(Exception):
     """A construct of the model this module does not translate (the file is read case by case)."""
 
 
-_DECIMAL = r"-?[0-9]+(\.[0-9]+)?"
-
-
 def _unquoted(value: exp.Expr) -> exp.Expr:
     """A JSON text's content without its quotes (for a text without escapes)."""
     inner = exp.Sub(this=_f("length", value), expression=exp.Literal.number(2))
     return _f("substr", value, exp.Literal.number(2), inner)
 
 
-def _number_text(value: exp.Expr) -> exp.Expr:
-    """The decimal text of a JSON number or of a plain number text (``"2,5"`` as ``2.5``), else NULL."""
+def _decimal(scale: int) -> str:
+    """A decimal text of at most ``scale`` fractional digits (for 0: a whole number, ``2.0`` too)."""
+    return r"-?[0-9]+(\.[0-9]{1," + str(scale) + "})?" if scale else r"-?[0-9]+(\.0+)?"
+
+
+def _number_text(value: exp.Expr, scale: int) -> exp.Expr:
+    """The decimal text of a JSON number or of a plain number text (``"2,5"`` as ``2.5``) of at
+    most ``scale`` fractional digits, else NULL (more digits, if only zeros: the loader)."""
+    decimal = _decimal(scale)
     return (exp.Case()
-            .when(_match(value, _DECIMAL), value)
-            .when(_match(value, f'"{_DECIMAL}"'), _unquoted(value))
-            .when(_match(value, '"-?[0-9]+,[0-9]+"'), _f("replace", _unquoted(value), _s(","), _s("."))))
+            .when(_match(value, decimal), value)
+            .when(_match(value, f'"{decimal}"'), _unquoted(value))
+            .when(_match(value, '"' + decimal.replace(r"\.", ",") + '"'), _f("replace", _unquoted(value), _s(","),
+                                                                              _s("."))))
 
 
-def _numerator(text: exp.Expr, digits: int) -> exp.Expr:
-    """The integer ``text × 10^digits`` (a decimal text or NULL), or NULL where it is none."""
-    whole = _f("split_part", text, _s("."), exp.Literal.number(1))
-    fraction = _f("rtrim", _f("split_part", text, _s("."), exp.Literal.number(2)), _s("0"))
-    padded = _f("rpad", fraction, exp.Literal.number(digits), _s("0")) if digits else _s("")
-    return _case(exp.LTE(this=_f("length", fraction), expression=exp.Literal.number(digits)),
-                 exp.TryCast(this=exp.DPipe(this=whole, expression=padded), to=exp.DataType.build("HUGEINT",
-                                                                                                dialect="duckdb")))
+def _numerator(text: exp.Expr, scale: int) -> exp.Expr:
+    """The integer ``text × 10^scale`` of a decimal text of at most ``scale`` fractional digits
+    (or NULL), exactly: the text read as ``DECIMAL(18, scale)`` (a text the type does not hold:
+    NULL), its integer of units of the last place."""
+    number = exp.TryCast(this=text, to=exp.DataType.build(f"DECIMAL(18, {scale})", dialect="duckdb"))
+    # × a BIGINT: the product is DECIMAL(37, scale), which holds it (no overflow), and a whole number
+    factor = exp.Cast(this=exp.Literal.number(10**scale), to=exp.DataType.build("BIGINT"))
+    return exp.Cast(this=exp.Mul(this=number, expression=factor), to=exp.DataType.build("BIGINT"))
 
 
 def _quoted(text: str) -> str:
@@ -299,7 +304,7 @@ def _input_value(scope: _Scope, spec: c.InputSpec, number: int, digits: int, lim
         scale = digits - 2 if vtype.unit.percent else digits
         if scale < 0:
             raise _Untranslated("Prozentangabe als ganze Zahl")
-        scope.texts[f"x{number}"] = _number_text(value)
+        scope.texts[f"x{number}"] = _number_text(value, scale)
         scope.numerators[f"n{number}"] = _numerator(_col(f"x{number}"), scale)
         numerator = _col(f"n{number}")
         den = 10**digits
@@ -316,7 +321,7 @@ def _input_value(scope: _Scope, spec: c.InputSpec, number: int, digits: int, lim
             checks.append(numerator.isin(*[_n(x) for x in allowed]) if allowed else exp.Boolean(this=False))
         return _case(_all(checks), numerator)
     if kind == c.TypeKind.SCHLUESSEL:
-        scope.texts[f"x{number}"] = _case(_match(value, f'"1:{_DECIMAL[2:]}"'),
+        scope.texts[f"x{number}"] = _case(_match(value, f'"1:{_decimal(digits)[2:]}"'),
                                           _f("substr", _unquoted(value), exp.Literal.number(3)))
         scope.numerators[f"n{number}"] = _numerator(_col(f"x{number}"), digits)
         numerator = _col(f"n{number}")

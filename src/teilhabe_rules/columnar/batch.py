@@ -158,7 +158,9 @@ class BatchResult:
                 with contextlib.suppress(OSError):
                     os.unlink(partial)
             shutil.rmtree(staging, ignore_errors=True)
-        return len(self.errors) + len(self.connection.table(self.tables[scope]).fetchall())
+        counted = self.connection.execute(exp.select(exp.func("count", exp.Star())).from_(self.tables[scope])
+                                          .sql("duckdb")).fetchone()
+        return len(self.errors) + (int(counted[0]) if counted else 0)
 
 
 _EXACT = decimal.Context(prec=200, Emax=decimal.MAX_EMAX, Emin=decimal.MIN_EMIN)

@@ -109,7 +109,7 @@ def plain_text_file(path: Path) -> bool:
                 if b"\x00" in chunk:
                     return False
                 text = decoder.decode(chunk)
-                if "\ufeff" in text or text[:1] in ("\ufffe",):
+                if "\ufeff" in text:
                     return False
                 last = chunk.rfind(b"\n")
                 if last < 0:
@@ -401,7 +401,8 @@ def stage_jsonl(plan: Plan, model: c.CheckedModel, staging: Any, types: dict[str
         return None
     try:
         con = sandbox.connection
-        con.execute("SET threads = 2")
+        threads = exp.EQ(this=exp.var("threads"), expression=exp.Literal.number(os.cpu_count() or 1))
+        con.execute(exp.Set(expressions=[exp.SetItem(this=threads)]).sql("duckdb"))  # the sandbox has one
         con.execute("SET enable_progress_bar = false")
         queries = _queries(plan, model, staging, sandbox.paths[0], at)
         for query in queries:

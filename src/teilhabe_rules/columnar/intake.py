@@ -425,6 +425,10 @@ def stage_jsonl(plan: Plan, model: c.CheckedModel, staging: Any, types: dict[str
             con.execute(copy.sql("duckdb"))
         (count,) = con.execute("SELECT count(*) FROM zeilen").fetchone() or (0,)
         slow = [(i, line_case(n, text)) for i, n, text in _lines_of(con, "langsam")]
+        for prefix in "oep":  # the lines stay, for the cases the plan flags
+            for number in range(len(scopes)):
+                con.execute(exp.Drop(tables=[exp.to_table(f"{prefix}{number}")], kind="TABLE", exists=True)
+                            .sql("duckdb"))
     except _Untranslated:
         sandbox.close()
         return None

@@ -9,8 +9,11 @@ DuckDB table of results (keys ``_c`` = the case's 0-based number, ``_i1`` … = 
 :class:`ErrorRow` per case that has no result. ``len(results) + len(errors)`` is the number of
 cases, always.
 
-Staging: each case is validated by the case loader (:class:`~teilhabe_rules.inputs.cases.CaseLoader`,
-the same checks and messages as one evaluation) and its rows go to one JSON Lines file per scope,
+Staging: a JSON Lines file given by its path (:class:`~teilhabe_rules.columnar.sources.PopulationFile`)
+is checked and staged by DuckDB (:mod:`teilhabe_rules.columnar.intake`); only its rows that fail
+those checks go to ``scalar``. Any other source: each case is validated by the case loader
+(:class:`~teilhabe_rules.inputs.cases.CaseLoader`, the same checks and messages as one
+evaluation) and its rows go to one JSON Lines file per scope,
 numbers as exact integer numerators (:data:`~teilhabe_rules.columnar.plan.IN_SCALE` fractional
 digits), which DuckDB reads with declared column types. A case the loader rejects, a number with
 more digits or beyond the bound the plan assumes, a date outside the model's validity: that case

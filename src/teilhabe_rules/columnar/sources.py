@@ -7,6 +7,8 @@ relation, an Arrow table or a pandas/polars frame (where installed; read through
 decimal mark detected, XLSX, Parquet, a folder of case files; a column named by a data path,
 ``bewohner[1].lp2a.kap4``, fills that place; never a float). Gives: the cases, in order, as
 mappings — or :class:`Unreadable` for a line or file that is no case (one error row each).
+:func:`population` keeps a path as a :class:`PopulationFile`, which the batch may stage in SQL
+(:mod:`teilhabe_rules.columnar.intake`) instead of reading it case by case.
 """
 
 from __future__ import annotations

@@ -15,7 +15,10 @@ Run: ``python benchmarks/bench_columnar.py [-n 1000000] [--diff-n 100000] [--io-
    mismatches: must be 0.
 3. **Files**: ``--io-n`` persons written as JSON Lines, then ``Model.evaluate_many`` from that
    file with the results written as Parquet (``teilhabe-rules eval-many``'s path): wall time and peak
-   RSS (``ru_maxrss``), in a fresh process.
+   RSS (``ru_maxrss``), in a fresh process — the file checked and staged in SQL
+   (:mod:`teilhabe_rules.columnar.intake`), and beside it, in another fresh process, the same file
+   case by case through the case loader (the path before), with the ratio.
+   ``--nur-dateien``: this part alone.
 
 The machine is shared: read the figures as an order of magnitude.
 """
@@ -143,18 +146,32 @@ def peak_kb() -> int:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
 
-def files_child(population: str, out: str) -> None:
+def files_child(population: str, out: str, mode: str = "sql") -> None:
     import teilhabe_rules
 
     model = teilhabe_rules.bundled("mawo")
     start = time.perf_counter()
-    result = model.evaluate_many(population)
+    if mode == "sql":
+        result = model.evaluate_many(population)
+    else:  # case by case through the case loader: evaluate_many before the SQL intake
+        from teilhabe_rules.columnar import ScalarOutcome, run_batch
+        from teilhabe_rules.columnar.sources import read_source
+
+        def scalar(index: int, data: Any) -> ScalarOutcome:
+            try:
+                return ScalarOutcome(model.evaluate(data).frame)
+            except teilhabe_rules.TeilhabeError as exc:
+                return ScalarOutcome(None, tuple((d.message, d.path) for d in exc.diagnostics))
+
+        result = run_batch(model.columnar_plan(), model.checked, read_source(population), model.loader, scalar)
     result.write(out, next(s for s in model.checked.scopes if s))
     seconds = time.perf_counter() - start
-    print(json.dumps({"seconds": seconds, "peak_kb": peak_kb(), "cases": result.cases, "scalar": result.scalar_cases}))
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    print(json.dumps({"seconds": seconds, "cpu": usage.ru_utime + usage.ru_stime, "peak_kb": peak_kb(),
+                      "cases": result.cases, "scalar": result.scalar_cases}))
 
 
-def files(pool: list[dict[str, Any]], n: int) -> dict[str, Any]:
+def files(pool: list[dict[str, Any]], n: int, mode: str = "sql") -> dict[str, Any]:
     folder = tempfile.mkdtemp(prefix="bench-columnar-io-")
     jsonl = os.path.join(folder, "p.jsonl")
     with open(jsonl, "w", encoding="utf-8") as handle:
@@ -163,8 +180,8 @@ def files(pool: list[dict[str, Any]], n: int) -> dict[str, Any]:
     # JSON Lines in (generated cases mix numbers and decimal texts in one field, which a nested
     # Parquet file DuckDB infers from them would carry as JSON text), Parquet out
     out = os.path.join(folder, "ergebnis.parquet")
-    child = subprocess.run([sys.executable, __file__, "--child", jsonl, out], capture_output=True, text=True,
-                           check=True)
+    child = subprocess.run([sys.executable, __file__, "--child", jsonl, out, "--modus", mode], capture_output=True,
+                           text=True, check=True)
     figures: dict[str, Any] = json.loads(child.stdout.strip().splitlines()[-1])
     return figures
 
@@ -192,9 +209,11 @@ def main() -> None:
     parser.add_argument("--pool", type=int, default=2_000)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--child", nargs=2, metavar=("POPULATION", "OUT"))
+    parser.add_argument("--modus", choices=("sql", "einzeln"), default="sql")
+    parser.add_argument("--nur-dateien", action="store_true", help="only the files part")
     args = parser.parse_args()
     if args.child:
-        files_child(*args.child)
+        files_child(*args.child, args.modus)
         return
     import teilhabe_rules
 
@@ -203,19 +222,28 @@ def main() -> None:
     start = time.perf_counter()
     pool = persons(model, args.pool, args.seed)
     print(f"Pool: {len(pool):,} erzeugte Personenfälle in {time.perf_counter() - start:.1f} s")
-    seconds, rows, _ = compute(model, plan, pool, args.n)
+    if not args.nur_dateien:
+        compute_and_compare(model, plan, pool, args.n, args.diff_n)
+    io = files(pool, args.io_n)
+    print(f"evaluate_many JSON Lines → Parquet (Eingabeprüfung in SQL): {io['cases']:,} Personen in "
+          f"{io['seconds']:.2f} s ({io['cases'] / io['seconds']:,.0f}/s; CPU {io['cpu']:.1f} s, Prozess "
+          f"eingeschlossen), Spitzen-RSS {io['peak_kb'] / 1024:.0f} MiB, {io['scalar']} skalar ausgewertet")
+    before = files(pool, args.io_n, "einzeln")
+    print(f"  dieselbe Datei Fall für Fall durch den Fall-Lader (der Weg zuvor): {before['cases']:,} Personen in "
+          f"{before['seconds']:.2f} s ({before['cases'] / before['seconds']:,.0f}/s; CPU {before['cpu']:.1f} s), "
+          f"Spitzen-RSS {before['peak_kb'] / 1024:.0f} MiB — SQL {before['seconds'] / io['seconds']:.1f}× so schnell")
+
+
+def compute_and_compare(model: Any, plan: Any, pool: list[dict[str, Any]], n: int, diff_n: int) -> None:
+    seconds, rows, _ = compute(model, plan, pool, n)
     rate = rows / seconds
     print(f"Spaltenplan MAWo: {rows:,} Personen in {seconds:.2f} s = {rate:,.0f} Personen/s "
           f"(Ziel ≥ {GOAL_PERSONS_PER_SECOND:,}/s: {rate / GOAL_PERSONS_PER_SECOND:.2f}×)")
     for line in peer(model, pool, rows, rate):
         print(line)
-    rows_compared, figures, mismatches = differential(model, plan, pool, args.diff_n)
+    rows_compared, figures, mismatches = differential(model, plan, pool, diff_n)
     print(f"Differenzlauf: {rows_compared:,} Ergebniszeilen, {figures:,} Zahlen verglichen, {mismatches} Abweichungen "
           f"(muss 0 sein)")
-    io = files(pool, args.io_n)
-    print(f"evaluate_many JSON Lines → Parquet: {io['cases']:,} Personen in {io['seconds']:.2f} s "
-          f"({io['cases'] / io['seconds']:,.0f}/s), Spitzen-RSS {io['peak_kb'] / 1024:.0f} MiB, "
-          f"{io['scalar']} skalar ausgewertet")
 
 
 if __name__ == "__main__":

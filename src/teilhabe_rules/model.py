@@ -254,7 +254,7 @@ class Model:
         model the plan cannot express, are evaluated by the scalar backend (counted in
         ``notes``). ``progress(done, total)`` is called as cases are finished."""
         from .columnar import ScalarOutcome, run_batch
-        from .columnar.sources import Unreadable, read_source
+        from .columnar.sources import Unreadable, population
 
         agreed = self.load_agreement(agreement) if agreement is not None else None
         plan, note = self._columnar_plan(agreed, at)
@@ -268,7 +268,7 @@ class Model:
                 return ScalarOutcome(None, tuple((d.message, d.path) for d in exc.diagnostics))
             return ScalarOutcome(result.frame)
 
-        return run_batch(plan, self.checked, read_source(source), self.loader, scalar, at=at, note=note,
+        return run_batch(plan, self.checked, population(source), self.loader, scalar, at=at, note=note,
                          progress=progress)
 
     def columnar_plan(self, agreement: Agreement | str | Path | Mapping[str, Any] | None = None,

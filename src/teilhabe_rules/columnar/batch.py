@@ -9,8 +9,11 @@ DuckDB table of results (keys ``_c`` = the case's 0-based number, ``_i1`` … = 
 :class:`ErrorRow` per case that has no result. ``len(results) + len(errors)`` is the number of
 cases, always.
 
-Staging: each case is validated by the case loader (:class:`~teilhabe_rules.inputs.cases.CaseLoader`,
-the same checks and messages as one evaluation) and its rows go to one JSON Lines file per scope,
+Staging: a JSON Lines file given by its path (:class:`~teilhabe_rules.columnar.sources.PopulationFile`)
+is checked and staged by DuckDB (:mod:`teilhabe_rules.columnar.intake`); only its rows that fail
+those checks go to ``scalar``. Any other source: each case is validated by the case loader
+(:class:`~teilhabe_rules.inputs.cases.CaseLoader`, the same checks and messages as one
+evaluation) and its rows go to one JSON Lines file per scope,
 numbers as exact integer numerators (:data:`~teilhabe_rules.columnar.plan.IN_SCALE` fractional
 digits), which DuckDB reads with declared column types. A case the loader rejects, a number with
 more digits or beyond the bound the plan assumes, a date outside the model's validity: that case
@@ -41,10 +44,12 @@ from ..errors import CaseError, Diagnostic, TeilhabeError
 from ..inputs.cases import CaseLoader
 from ..ir import checked as c
 from ..runtime.frame import Frame
+from .intake import Intake, stage_jsonl
 from .plan import IN_SCALE, LIST_BOUND, Plan, int_type, key_columns, numerator_bound, other_type
+from .sources import PopulationFile
 
-__all__ = ["BatchResult", "ErrorRow", "ScalarOutcome", "Staging", "execute_plan", "load_staged", "run_batch",
-           "stage_case", "staging"]
+__all__ = ["BatchResult", "ErrorRow", "ScalarOutcome", "Staging", "column_types", "execute_plan", "load_staged",
+           "run_batch", "stage_case", "staging"]
 
 
 @attrs.frozen
@@ -156,7 +161,9 @@ class BatchResult:
                 with contextlib.suppress(OSError):
                     os.unlink(partial)
             shutil.rmtree(staging, ignore_errors=True)
-        return len(self.errors) + len(self.connection.table(self.tables[scope]).fetchall())
+        counted = self.connection.execute(exp.select(exp.func("count", exp.Star())).from_(self.tables[scope])
+                                          .sql("duckdb")).fetchone()
+        return len(self.errors) + (int(counted[0]) if counted else 0)
 
 
 _EXACT = decimal.Context(prec=200, Emax=decimal.MAX_EMAX, Emin=decimal.MIN_EMIN)
@@ -240,33 +247,22 @@ def run_batch(plan: Plan | None, model: c.CheckedModel, cases: Iterable[Any], lo
     notes = [note] if note else []
     scopes = list(model.scopes)
     folder = tempfile.mkdtemp(prefix="teilhabe-columnar-")
-    files = {sid: open(os.path.join(folder, f"in{n}.jsonl"), "w", encoding="utf-8")  # noqa: SIM115
-             for n, sid in enumerate(scopes)}
     direct: list[tuple[int, Any]] = []
     how = staging(plan, model) if plan is not None else None
     kept: dict[int, Mapping[str, Any]] = {}
     count = 0
-    try:
-        for index, data in enumerate(cases):
-            count += 1
-            if plan is None:
-                direct.append((index, data))
-                continue
-            rows = stage_case(plan, model, loader, index, data, at, how) if isinstance(data, Mapping) else None
-            if rows is None:
-                direct.append((index, data))
-                continue
-            kept[index] = data
-            for sid, lines in rows.items():
-                for line in lines:
-                    files[sid].write(line)
-                    files[sid].write("\n")
-    finally:
-        for handle in files.values():
-            handle.close()
+    intake: Intake | None = None
     tables: dict[str, str] = {}
     flagged: list[int] = []
     try:
+        if plan is not None and isinstance(cases, PopulationFile) and cases.path.suffix.lower() in (".jsonl",
+                                                                                                     ".ndjson"):
+            types = {sid: column_types(plan, model, sid) for sid in scopes}
+            intake = stage_jsonl(plan, model, how, types, cases.path, at, folder)
+        if intake is not None:
+            count, direct = intake.count, intake.slow
+        else:
+            count = _stage_cases(plan, model, cases, loader, at, how, folder, direct, kept)
         if plan is not None:
             load_staged(con, plan, model, folder)
             tables = execute_plan(con, plan, model)
@@ -274,10 +270,12 @@ def run_batch(plan: Plan | None, model: c.CheckedModel, cases: Iterable[Any], lo
                 exp.select("_c").from_(tables[""]).where(exp.column("_skalar")).sql("duckdb")).fetchall()]
         else:
             tables = _empty_outputs(con, model)
+        if intake is not None:
+            kept = intake.cases(flagged)
     finally:
-        for sid in scopes:
-            os.unlink(files[sid].name)
-        os.rmdir(folder)
+        if intake is not None:
+            intake.close()
+        shutil.rmtree(folder, ignore_errors=True)
     if flagged:
         for sid in scopes:
             con.execute(exp.delete(tables[sid], where=exp.column("_c").isin(*flagged)).sql("duckdb"))
@@ -304,6 +302,36 @@ def run_batch(plan: Plan | None, model: c.CheckedModel, cases: Iterable[Any], lo
                      f"({len(direct)} bei der Eingabeprüfung, {len(flagged)} aus dem Plan)")
     errors.sort(key=lambda e: e.index)
     return BatchResult(con, model, tables, errors, count, len(todo), notes)
+
+
+def _stage_cases(plan: Plan | None, model: c.CheckedModel, cases: Iterable[Any], loader: CaseLoader,
+                 at: _dt.date | None, how: Staging | None, folder: str, direct: list[tuple[int, Any]],
+                 kept: dict[int, Mapping[str, Any]]) -> int:
+    """Stage ``cases`` one by one (:func:`stage_case`) into ``in<n>.jsonl`` of ``folder``; a case
+    not staged goes to ``direct``, a staged one's data to ``kept``. Gives the number of cases."""
+    scopes = list(model.scopes)
+    files = {sid: open(os.path.join(folder, f"in{n}.jsonl"), "w", encoding="utf-8")  # noqa: SIM115
+             for n, sid in enumerate(scopes)}
+    count = 0
+    try:
+        for index, data in enumerate(cases):
+            count += 1
+            if plan is None:
+                direct.append((index, data))
+                continue
+            rows = stage_case(plan, model, loader, index, data, at, how) if isinstance(data, Mapping) else None
+            if rows is None:
+                direct.append((index, data))
+                continue
+            kept[index] = data
+            for sid, lines in rows.items():
+                for line in lines:
+                    files[sid].write(line)
+                    files[sid].write("\n")
+    finally:
+        for handle in files.values():
+            handle.close()
+    return count
 
 
 def stage_case(plan: Plan, model: c.CheckedModel, loader: CaseLoader, index: int, data: Mapping[str, Any],
@@ -361,7 +389,9 @@ def _bound_of(vtype: c.ValueType) -> Fraction:
     return IN_BOUND
 
 
-def _column_types(plan: Plan, model: c.CheckedModel, scope: str) -> dict[str, str]:
+def column_types(plan: Plan, model: c.CheckedModel, scope: str) -> dict[str, str]:
+    """The column types (DuckDB's names) of ``scope``'s staged table: keys, inputs (numbers as
+    integer numerators), ``_date`` for the cases."""
     types = {k: "BIGINT" if k == "_c" else "INTEGER" for k in key_columns(model, scope)}
     for key, (column, spec) in plan.inputs[scope].items():
         if spec.type.kind in (c.TypeKind.ZAHL, c.TypeKind.SCHLUESSEL):
@@ -375,10 +405,11 @@ def _column_types(plan: Plan, model: c.CheckedModel, scope: str) -> dict[str, st
 
 
 def load_staged(con: duckdb.DuckDBPyConnection, plan: Plan, model: c.CheckedModel, folder: str) -> None:
-    """The staged tables of the plan from ``folder`` (``in<n>.jsonl`` per scope, in the order of
-    the model's scopes, as :func:`stage_case` writes their lines)."""
+    """The staged tables of the plan from ``folder``: ``in<n>.parquet`` per scope, in the order of
+    the model's scopes (as :func:`~teilhabe_rules.columnar.intake.stage_jsonl` writes them), else
+    ``in<n>.jsonl`` (as :func:`stage_case` writes their lines)."""
     for n, sid in enumerate(model.scopes):
-        types = _column_types(plan, model, sid)
+        types = column_types(plan, model, sid)
         table = plan.staged[sid]
         create = exp.Create(this=exp.Schema(this=exp.to_table(table), expressions=[
             exp.ColumnDef(this=exp.to_identifier(name), kind=exp.DataType.build(kind, dialect="duckdb"))
@@ -386,6 +417,11 @@ def load_staged(con: duckdb.DuckDBPyConnection, plan: Plan, model: c.CheckedMode
             expressions=[exp.TemporaryProperty()]))
         con.execute(exp.Drop(tables=[exp.to_table(table)], kind="TABLE", exists=True).sql("duckdb"))
         con.execute(create.sql("duckdb"))
+        parquet = os.path.join(folder, f"in{n}.parquet")
+        if os.path.exists(parquet):
+            con.execute(exp.insert(exp.select(exp.Star()).from_(exp.Table(this=exp.Anonymous(
+                this="read_parquet", expressions=[exp.Placeholder()]))), table).sql("duckdb"), [parquet])
+            continue
         path = os.path.join(folder, f"in{n}.jsonl")
         if os.path.getsize(path):
             con.read_json(path, columns=types, format="newline_delimited").insert_into(table)

@@ -8,6 +8,8 @@ relation, an Arrow table or a pandas/polars frame (where installed; read through
 decimal mark detected, XLSX, Parquet, a folder of case files; a column named by a data path,
 ``bewohner[1].lp2a.kap4``, fills that place; never a float). Gives: the cases, in order, as
 mappings — or :class:`Unreadable` for a line or file that is no case (one error row each).
+:func:`population` keeps a path as a :class:`PopulationFile`, which the batch may stage in SQL
+(:mod:`teilhabe_rules.columnar.intake`) instead of reading it case by case.
 """
 
 from __future__ import annotations
@@ -22,10 +24,10 @@ import duckdb
 
 from ..errors import TeilhabeError
 from ..inputs.cases import read_case_file
-from ..inputs.population import Population, read_population
+from ..inputs.population import Population, PopulationRow, read_population
 from ..paths import PathError, parse_path, set_path
 
-__all__ = ["Unreadable", "read_source"]
+__all__ = ["PopulationFile", "Unreadable", "line_case", "population", "read_source"]
 
 
 @attrs.frozen
@@ -61,6 +63,35 @@ def read_source(source: Any) -> Iterator[Mapping[str, Any] | Unreadable]:
                 "Ein Fall ist eine Tabelle (Schlüssel = Wert)")
         return
     raise TypeError(f"keine Population: {type(source).__name__}")
+
+
+@attrs.frozen
+class PopulationFile:
+    """A population given by its path: iterated, its cases as :func:`read_source` gives them;
+    :func:`~teilhabe_rules.columnar.batch.run_batch` stages a JSON Lines file in SQL instead
+    (:mod:`teilhabe_rules.columnar.intake`)."""
+
+    path: Path
+
+    def __iter__(self) -> Iterator[Mapping[str, Any] | Unreadable]:
+        return _read_path(self.path)
+
+
+def population(source: Any) -> Iterable[Mapping[str, Any] | Unreadable]:
+    """The cases of ``source`` as :func:`read_source` gives them; a path as a :class:`PopulationFile`."""
+    if isinstance(source, (str, Path)):
+        return PopulationFile(Path(source))
+    return read_source(source)
+
+
+def line_case(number: int, line: str) -> Mapping[str, Any] | Unreadable:
+    """The case of line ``number`` (1-based) of a JSON Lines population, exactly as
+    :func:`read_source` gives it (a line the population reader passes, decoded)."""
+    data, error = PopulationRow(f"Zeile {number}", raw=line, size=len(line), line=number, last_line=number).decoded()
+    if error is not None:
+        return Unreadable(error, f"Zeile {number}")
+    return data if isinstance(data, Mapping) else Unreadable("Ein Fall ist eine Tabelle (Schlüssel = Wert)",
+                                                              f"Zeile {number}")
 
 
 def _read_path(path: Path) -> Iterator[Mapping[str, Any] | Unreadable]:

@@ -1,0 +1,605 @@
+"""A population file checked and staged by DuckDB: the loader only for the rows it does not take.
+
+Takes: a compiled :class:`~teilhabe_rules.columnar.plan.Plan`, its model, its
+:class:`~teilhabe_rules.columnar.batch.Staging` and a JSON Lines file. Gives: an :class:`Intake`
+— the staged tables of the plan as Parquet files (``in<n>.parquet`` per scope, as
+:func:`~teilhabe_rules.columnar.batch.load_staged` reads them), the number of cases, and every row
+it did not stage with its case data as :func:`~teilhabe_rules.columnar.sources.read_source` gives
+it (the case loader and the scalar backend then say what is wrong, with their own messages) — or
+None where the file is not plain enough to be read here (a byte order mark, bytes that are not
+UTF-8, a NUL byte, a line longer than :data:`~teilhabe_rules.inputs.population.MAX_LINE`): then
+the caller reads it case by case.
+
+DuckDB reads the file (through :class:`~teilhabe_rules.duck.Sandbox`: that file and the staged
+files, nothing else), splits it into lines as :mod:`~teilhabe_rules.inputs.population` does (a
+blank line is no case, one ``\\r`` before the line end is dropped), parses each line as JSON,
+unnests the lists into the scopes' tables (keys ``_c``, ``_i1`` …) and checks each input as the
+case loader does. The checks are conservative: a row is staged only where the loader would take
+it unchanged and the staging of :func:`~teilhabe_rules.columnar.batch.stage_case` would too —
+
+- the line holds no JSON that Python's decoder reads otherwise than DuckDB's: no number of more
+  than 15 significant digits or with an exponent (DuckDB reads JSON numbers as doubles; up to 15
+  digits its shortest text is the number), no trailing comma, no ``\\u0000``;
+- every object (the case, a package table, a list element) has no key twice and no unknown key;
+  a list is an array of objects of an allowed length; a granted level has its reason;
+- every required input is there, a missing one takes its default; a value has the type the
+  loader takes as it is: a number a JSON number or a plain decimal text (``"2.5"``, ``"2,5"``;
+  one with a unit: the loader), a date a text ``JJJJ-MM-TT`` or ``TT.MM.JJJJ``, ``ja``/``nein``
+  a boolean or that text, a level or choice its key, a key ``"1:x"``;
+- numbers are read as text and converted to the staged numerator exactly (never a double): at
+  most :data:`~teilhabe_rules.columnar.plan.IN_SCALE` fractional digits, within the declared
+  range, choice set and the bound the plan assumes;
+- the case's date is within the model's validity.
+
+Anything else — and any row of a construct not translated here — goes to the loader.
+"""
+
+from __future__ import annotations
+
+import codecs
+import datetime as _dt
+import os
+from collections.abc import Iterable, Sequence
+from decimal import Decimal
+from fractions import Fraction
+from math import ceil, floor
+from pathlib import Path
+from typing import Any
+
+import duckdb
+from sqlglot import exp
+
+from ..duck import Sandbox
+from ..inputs.population import MAX_LINE
+from ..ir import checked as c
+from ..limits import MAX_LIST_ITEMS
+from .plan import LIST_BOUND, Plan, key_columns
+from .sources import line_case
+
+__all__ = ["Intake", "stage_jsonl"]
+
+_CHUNK = 1 << 20
+
+
+class Intake:
+    """A staged population file (see the module docstring): ``count`` cases, ``slow`` the rows
+    not staged (0-based case number and its data); :meth:`cases` gives the data of staged ones.
+    Holds its DuckDB connection until :meth:`close`."""
+
+    def __init__(self, sandbox: Sandbox, count: int, slow: list[tuple[int, Any]]):
+        self._sandbox = sandbox
+        self.count = count
+        self.slow = slow
+
+    def cases(self, indexes: Sequence[int]) -> dict[int, Any]:
+        """The case data of the cases ``indexes`` (as
+        :func:`~teilhabe_rules.columnar.sources.read_source` gives them)."""
+        if not indexes:
+            return {}
+        con = self._sandbox.connection
+        con.execute(exp.Drop(tables=[exp.to_table("gesucht")], kind="TABLE", exists=True).sql("duckdb"))
+        con.execute(exp.Create(this=exp.Schema(this=exp.to_table("gesucht"), expressions=[
+            exp.ColumnDef(this=exp.to_identifier("_c"), kind=exp.DataType.build("BIGINT"))]), kind="TABLE",
+            properties=exp.Properties(expressions=[exp.TemporaryProperty()])).sql("duckdb"))
+        con.executemany(exp.insert(exp.values([(exp.Placeholder(),)]), "gesucht").sql("duckdb"),
+                        [[i] for i in indexes])
+        return {int(i): line_case(int(n), text) for i, n, text in _lines_of(con, "gesucht")}
+
+    def close(self) -> None:
+        self._sandbox.close()
+
+
+def _lines_of(con: duckdb.DuckDBPyConnection, table: str) -> list[tuple[int, int, str]]:
+    query = (exp.select(exp.column("_c", "z"), exp.column("n", "z"), exp.column("line", "z"))
+             .from_(exp.to_table("zeilen").as_("z"))
+             .join(exp.to_table(table).as_("g"), on=_eq(exp.column("_c", "z"), exp.column("_c", "g")))
+             .order_by(exp.column("_c", "z")))
+    return [(int(a), int(b), str(t)) for a, b, t in con.execute(query.sql("duckdb")).fetchall()]
+
+
+def plain_text_file(path: Path) -> bool:
+    """Whether ``path`` is UTF-8 without a byte order mark (anywhere), NUL byte, or line longer
+    than :data:`~teilhabe_rules.inputs.population.MAX_LINE` bytes: read line by line as
+    :mod:`~teilhabe_rules.inputs.population` would, with nothing to mark or skip."""
+    decoder = codecs.getincrementaldecoder("utf-8")("strict")
+    line = 0  # bytes of the current line so far
+    try:
+        with path.open("rb") as handle:
+            while chunk := handle.read(_CHUNK):
+                if b"\x00" in chunk:
+                    return False
+                text = decoder.decode(chunk)
+                if "\ufeff" in text:
+                    return False
+                last = chunk.rfind(b"\n")
+                if last < 0:
+                    line += len(chunk)
+                else:
+                    first = chunk.find(b"\n")
+                    longest = max(line + first, max((len(p) for p in chunk[first + 1:last].split(b"\n")), default=0))
+                    if longest > MAX_LINE:
+                        return False
+                    line = len(chunk) - last - 1
+                if line > MAX_LINE:
+                    return False
+            decoder.decode(b"", final=True)
+    except (OSError, UnicodeDecodeError):
+        return False
+    return True
+
+
+# ---- SQL builders ----
+
+
+def _f(name: str, *args: exp.Expr) -> exp.Expr:
+    return exp.Anonymous(this=name, expressions=list(args))
+
+
+def _s(text: str) -> exp.Expr:
+    return exp.Literal.string(text)
+
+
+def _n(value: int) -> exp.Expr:
+    return exp.Literal.number(value) if abs(value) < 2**62 else exp.Cast(this=_s(str(value)), to=exp.DataType.build(
+        "HUGEINT", dialect="duckdb"))
+
+
+def _col(name: str, table: str | None = None) -> exp.Expr:
+    return exp.column(name, table) if table else exp.column(name)
+
+
+def _eq(a: exp.Expr, b: exp.Expr) -> exp.Expr:
+    return exp.EQ(this=a, expression=b)
+
+
+def _is_null(a: exp.Expr) -> exp.Expr:
+    return exp.Is(this=a, expression=exp.Null())
+
+
+def _present(a: exp.Expr) -> exp.Expr:
+    return exp.not_(_is_null(a))
+
+
+def _all(conditions: Iterable[exp.Expr]) -> exp.Expr:
+    items = [exp.Paren(this=x) for x in conditions]
+    if not items:
+        return exp.Boolean(this=True)
+    return exp.and_(*items)
+
+
+def _case(cond: exp.Expr, then: exp.Expr, otherwise: exp.Expr | None = None) -> exp.Expr:
+    case = exp.Case().when(cond, then)
+    return case.else_(otherwise) if otherwise is not None else case
+
+
+def _match(value: exp.Expr, pattern: str) -> exp.Expr:
+    return _f("regexp_full_match", value, _s(pattern))
+
+
+def _path(*steps: str) -> str | None:
+    """A JSON path of keys (None where a key cannot be written in one)."""
+    if any('"' in step or "\\" in step for step in steps):
+        return None
+    return "$" + "".join(f'."{step}"' for step in steps)
+
+
+def _typed(value: Any, kind: str) -> exp.Expr:
+    return exp.Cast(this=_s(str(value)) if not isinstance(value, bool) else exp.Boolean(this=value),
+                    to=exp.DataType.build(kind, dialect="duckdb"))
+
+
+def _object(value: exp.Expr) -> exp.Expr:
+    """A JSON text that is an object (valid JSON starting with ``{``)."""
+    return _f("regexp_matches", value, _s("^[ \t\n\r]*[{]"))
+
+
+def _array(value: exp.Expr) -> exp.Expr:
+    """A JSON text that is an array (valid JSON starting with ``[``)."""
+    return _f("regexp_matches", value, _s("^[ \t\n\r]*\\["))
+
+
+def _keys_fit(keys: exp.Expr, allowed: Iterable[str]) -> exp.Expr:
+    """Each key once, and every key allowed."""
+    return _all([
+        _eq(_f("len", keys), _f("len", _f("list_distinct", keys))),
+        _f("list_has_all", exp.Array(expressions=[_s(k) for k in sorted(allowed)]) if allowed else exp.Cast(
+            this=exp.Array(expressions=[]), to=exp.DataType.build("VARCHAR[]", dialect="duckdb")), keys),
+    ])
+
+
+class _Scope:
+    """The SQL of one scope in layers: the JSON texts extracted at once (``v``: one list of
+    every path read, ``pk``: the key lists of the package tables), then per path its JSON text
+    as DuckDB writes it (``j<i>``: no blank, a text quoted and escaped, a number as its shortest
+    text), then the decimal texts of numbers (``x<i>``), then their numerators (``n<i>``), then
+    the staged values and checks."""
+
+    def __init__(self) -> None:
+        self.paths: list[str] = []
+        self.package_paths: list[str] = []
+        self.texts: dict[str, exp.Expr] = {}  # x<i>
+        self.numerators: dict[str, exp.Expr] = {}  # n<i>
+
+    def index(self, path: str) -> int:
+        if path not in self.paths:
+            self.paths.append(path)
+        return self.paths.index(path)
+
+    def value(self, path: str) -> exp.Expr:
+        return _col(f"j{self.index(path)}")
+
+    def package_keys(self, path: str) -> exp.Expr:
+        if path not in self.package_paths:
+            self.package_paths.append(path)
+        return _f("list_extract", _col("pk"), exp.Literal.number(self.package_paths.index(path) + 1))
+
+    def layers(self, query: exp.Select, carried: list[str]) -> exp.Select:
+        """``query`` (giving ``carried`` and ``v``/``pk``) wrapped in the layers up to the numerators."""
+        columns: list[exp.Expr] = [_col(n) for n in carried]
+        for number in range(len(self.paths)):
+            columns.append(exp.alias_(exp.Cast(this=_f("list_extract", _col("v"), exp.Literal.number(number + 1)),
+                                               to=exp.DataType.build("VARCHAR")), f"j{number}"))
+        names = [*carried, *(f"j{n}" for n in range(len(self.paths)))]
+        values = exp.select(*columns).from_(query.subquery("l0"))
+        texts = exp.select(*[_col(n) for n in names], *[exp.alias_(e, k) for k, e in self.texts.items()]).from_(
+            values.subquery("l1"))
+        names += list(self.texts)
+        return exp.select(*[_col(n) for n in names], *[exp.alias_(e, k) for k, e in self.numerators.items()]).from_(
+            texts.subquery("l2"))
+
+
+class _Untranslated(Exception):
+    """A construct of the model this module does not translate (the file is read case by case)."""
+
+
+def _unquoted(value: exp.Expr) -> exp.Expr:
+    """A JSON text's content without its quotes (for a text without escapes)."""
+    inner = exp.Sub(this=_f("length", value), expression=exp.Literal.number(2))
+    return _f("substr", value, exp.Literal.number(2), inner)
+
+
+def _decimal(scale: int) -> str:
+    """A decimal text of at most ``scale`` fractional digits (for 0: a whole number, ``2.0`` too)."""
+    return r"-?[0-9]+(\.[0-9]{1," + str(scale) + "})?" if scale else r"-?[0-9]+(\.0+)?"
+
+
+def _number_text(value: exp.Expr, scale: int) -> exp.Expr:
+    """The decimal text of a JSON number or of a plain number text (``"2,5"`` as ``2.5``) of at
+    most ``scale`` fractional digits, else NULL (more digits, if only zeros: the loader)."""
+    decimal = _decimal(scale)
+    return (exp.Case()
+            .when(_match(value, decimal), value)
+            .when(_match(value, f'"{decimal}"'), _unquoted(value))
+            .when(_match(value, '"' + decimal.replace(r"\.", ",") + '"'), _f("replace", _unquoted(value), _s(","),
+                                                                              _s("."))))
+
+
+def _numerator(text: exp.Expr, scale: int) -> exp.Expr:
+    """The integer ``text × 10^scale`` of a decimal text of at most ``scale`` fractional digits
+    (or NULL), exactly: the text read as ``DECIMAL(18, scale)`` (a text the type does not hold:
+    NULL), its integer of units of the last place."""
+    number = exp.TryCast(this=text, to=exp.DataType.build(f"DECIMAL(18, {scale})", dialect="duckdb"))
+    # × a BIGINT: the product is DECIMAL(37, scale), which holds it (no overflow), and a whole number
+    factor = exp.Cast(this=exp.Literal.number(10**scale), to=exp.DataType.build("BIGINT"))
+    return exp.Cast(this=exp.Mul(this=number, expression=factor), to=exp.DataType.build("BIGINT"))
+
+
+def _quoted(text: str) -> str:
+    """A text as DuckDB writes it in JSON, for one that :func:`_written_plain`."""
+    return '"' + text + '"'
+
+
+def _written_plain(text: str) -> bool:
+    """Whether DuckDB writes ``text`` in JSON without an escape (no quote, backslash or control character)."""
+    return all(ch >= " " and ch not in '"\\' for ch in text)
+
+
+def _input_value(scope: _Scope, spec: c.InputSpec, number: int, digits: int, limit: int) -> exp.Expr:
+    """The staged value of a present input (NULL where the loader might not take it as it is);
+    number inputs add their text and numerator to ``scope``'s layers."""
+    vtype = spec.type
+    kind = vtype.kind
+    value = _col(f"j{number}")
+    if kind == c.TypeKind.ZAHL:
+        scale = digits - 2 if vtype.unit.percent else digits
+        if scale < 0:
+            raise _Untranslated("Prozentangabe als ganze Zahl")
+        scope.texts[f"x{number}"] = _number_text(value, scale)
+        scope.numerators[f"n{number}"] = _numerator(_col(f"x{number}"), scale)
+        numerator = _col(f"n{number}")
+        den = 10**digits
+        checks: list[exp.Expr] = []
+        low, high = -limit, limit
+        if vtype.low is not None:
+            low = max(low, ceil(Fraction(vtype.low) * den))
+        if vtype.high is not None:
+            high = min(high, floor(Fraction(vtype.high) * den))
+        checks.append(exp.Between(this=numerator, low=_n(low), high=_n(high)))
+        if vtype.choices is not None:
+            scaled = [Fraction(x) * den for x in vtype.choices]
+            allowed = sorted({int(x) for x in scaled if x.denominator == 1})
+            checks.append(numerator.isin(*[_n(x) for x in allowed]) if allowed else exp.Boolean(this=False))
+        return _case(_all(checks), numerator)
+    if kind == c.TypeKind.SCHLUESSEL:
+        scope.texts[f"x{number}"] = _case(_match(value, f'"1:{_decimal(digits)[2:]}"'),
+                                          _f("substr", _unquoted(value), exp.Literal.number(3)))
+        scope.numerators[f"n{number}"] = _numerator(_col(f"x{number}"), digits)
+        numerator = _col(f"n{number}")
+        return _case(exp.Between(this=numerator, low=exp.Literal.number(1), high=_n(limit)), numerator)
+    if kind == c.TypeKind.JA_NEIN:
+        return (exp.Case().when(value.isin(_s("true"), _s('"ja"')), exp.Boolean(this=True))
+                .when(value.isin(_s("false"), _s('"nein"')), exp.Boolean(this=False)))
+    if kind == c.TypeKind.DATUM:
+        inner = _f("substr", value, exp.Literal.number(2), exp.Literal.number(10))
+        date = exp.DataType.build("DATE")
+        return (exp.Case()
+                .when(_all([_match(value, '"[0-9]{4}-[0-9]{2}-[0-9]{2}"'),
+                            exp.NEQ(this=_f("substr", value, exp.Literal.number(2), exp.Literal.number(4)),
+                                    expression=_s("0000"))]), exp.TryCast(this=inner, to=date))
+                .when(_all([_match(value, r'"[0-9]{2}\.[0-9]{2}\.[0-9]{4}"'),
+                            exp.NEQ(this=_f("substr", value, exp.Literal.number(8), exp.Literal.number(4)),
+                                    expression=_s("0000"))]),
+                      exp.TryCast(this=_f("try_strptime", inner.copy(), _s("%d.%m.%Y")), to=date.copy())))
+    if kind == c.TypeKind.TEXT:
+        return _case(_eq(_f("left", value, exp.Literal.number(1)), _s('"')),
+                     _case(_f("contains", value, _s("\\")), _f("json_extract_string", value, _s("$")),
+                           _unquoted(value)))
+    if kind == c.TypeKind.ENUM and vtype.enum is not None:
+        members = [m.key for m in vtype.enum.members]
+        case = exp.Case(this=value)
+        if vtype.enum.numeric:
+            for key in members:  # the key as DuckDB writes a whole JSON number (2.0, "2": the loader)
+                case = case.when(_s(str(int(key))), _typed(int(key), "INTEGER"))
+            return case
+        for key in members:
+            if isinstance(key, str) and _written_plain(key):  # other keys: the loader
+                case = case.when(_s(_quoted(key)), _s(key))
+        return case if case.args.get("ifs") else exp.Null()
+    raise _Untranslated(kind.value)
+
+
+def _default(spec: c.InputSpec, digits: int, limit: int) -> exp.Expr | None:
+    """The staged default of an input left out (None: the loader must look at such a case)."""
+    value = spec.default
+    if spec.required:
+        return None
+    if value is None:
+        return exp.Null()
+    kind = spec.type.kind
+    if kind in (c.TypeKind.ZAHL, c.TypeKind.SCHLUESSEL):
+        if not isinstance(value, Decimal) or not value.is_finite():
+            return None
+        scaled = Fraction(value) * 10**digits
+        if scaled.denominator != 1 or abs(scaled) > limit:
+            return None
+        return _n(int(scaled))
+    if kind == c.TypeKind.JA_NEIN and isinstance(value, bool):
+        return exp.Boolean(this=value)
+    if kind == c.TypeKind.DATUM and isinstance(value, _dt.date) and not isinstance(value, _dt.datetime):
+        return _typed(value.isoformat(), "DATE")
+    if kind == c.TypeKind.ENUM and isinstance(value, int) and not isinstance(value, bool):
+        return _typed(value, "INTEGER")
+    if isinstance(value, str) and kind in (c.TypeKind.TEXT, c.TypeKind.ENUM):
+        return _s(value)
+    return None
+
+
+def stage_jsonl(plan: Plan, model: c.CheckedModel, staging: Any, types: dict[str, dict[str, str]], path: Path,
+                at: _dt.date | None, folder: str) -> Intake | None:
+    """Stage the JSON Lines file ``path`` into ``folder`` (see the module docstring); None: the
+    file is to be read case by case. ``staging``: the plan's
+    :class:`~teilhabe_rules.columnar.batch.Staging`; ``types``: the staged tables' column types
+    per scope (a ``HUGEINT`` numerator is written as ``DECIMAL(38, 0)``: Parquet has no 128-bit
+    integer)."""
+    if not path.is_file() or not plain_text_file(path):
+        return None
+    scopes = list(model.scopes)
+    outputs = [os.path.join(folder, f"in{n}.parquet") for n in range(len(scopes))]
+    try:
+        sandbox = Sandbox([path, *outputs])
+    except (OSError, duckdb.Error):
+        return None
+    try:
+        con = sandbox.connection
+        threads = exp.EQ(this=exp.var("threads"), expression=exp.Literal.number(os.cpu_count() or 1))
+        con.execute(exp.Set(expressions=[exp.SetItem(this=threads)]).sql("duckdb"))  # the sandbox has one
+        con.execute("SET enable_progress_bar = false")
+        queries = _queries(plan, model, staging, sandbox.paths[0], at)
+        for query in queries:
+            con.execute(query)
+        (longest,) = con.execute("SELECT coalesce(max(strlen(line)), 0) FROM zeilen").fetchone() or (0,)
+        if int(longest) > MAX_LINE:
+            sandbox.close()
+            return None
+        for number, sid in enumerate(scopes):
+            names = list(_staged_columns(plan, model, sid))
+            keys = key_columns(model, sid)
+            select = (exp.select(*[exp.alias_(exp.Cast(this=_col(n, "t"), to=exp.DataType.build(
+                "DECIMAL(38, 0)" if types[sid][n] in ("HUGEINT", "INT128") else types[sid][n], dialect="duckdb")), n)
+                for n in names]).from_(exp.to_table(f"p{number}").as_("t"))
+                      .where(exp.not_(exp.Exists(this=exp.select("1").from_("langsam").where(
+                          _eq(_col("_c", "langsam"), _col("_c", "t"))))))
+                      .order_by(*[_col(k, "t") for k in keys]))
+            copy = exp.Copy(this=select.subquery(), files=[_s(sandbox.paths[number + 1])],
+                            params=[exp.CopyParameter(this=exp.var("FORMAT"), expression=exp.var("parquet"))])
+            con.execute(copy.sql("duckdb"))
+        (count,) = con.execute("SELECT count(*) FROM zeilen").fetchone() or (0,)
+        slow = [(i, line_case(n, text)) for i, n, text in _lines_of(con, "langsam")]
+        for prefix in "oep":  # the lines stay, for the cases the plan flags
+            for number in range(len(scopes)):
+                con.execute(exp.Drop(tables=[exp.to_table(f"{prefix}{number}")], kind="TABLE", exists=True)
+                            .sql("duckdb"))
+    except _Untranslated:
+        sandbox.close()
+        return None
+    except BaseException:
+        sandbox.close()
+        raise
+    return Intake(sandbox, int(count), slow)
+
+
+def _staged_columns(plan: Plan, model: c.CheckedModel, sid: str) -> list[str]:
+    names = [*key_columns(model, sid), *(column for column, _spec in plan.inputs[sid].values())]
+    if not sid:
+        names.append("_date")
+    return names
+
+
+def _queries(plan: Plan, model: c.CheckedModel, staging: Any, file: str, at: _dt.date | None) -> list[str]:
+    """The statements that read ``file`` into ``zeilen`` (case number, line number, text), its
+    scopes into ``e<n>`` (elements), checked and staged into ``p<n>``, and the cases not staged
+    into ``langsam``."""
+    temp = exp.Properties(expressions=[exp.TemporaryProperty()])
+
+    def create(name: str, query: exp.Expr) -> str:
+        return exp.Create(this=exp.to_table(name), kind="TABLE", expression=query, properties=temp.copy()).sql("duckdb")
+
+    out: list[str] = []
+    parts = _col("parts")
+    newline = _f("chr", exp.Literal.number(10))
+    split = exp.select(exp.alias_(_f("string_split", _col("content"), newline), "parts")).from_(
+        exp.Table(this=_f("read_text", _s(file))))
+    lines = exp.select(exp.alias_(_f("unnest", parts), "raw"), exp.alias_(_f("generate_subscripts", parts,
+                                                                            exp.Literal.number(1)), "n")).from_(
+        split.subquery("s"))
+    trimmed = _f("substr", _col("raw"), exp.Literal.number(1), exp.Sub(this=_f("length", _col("raw")),
+                                                                       expression=exp.Literal.number(1)))
+    cleaned = exp.select(exp.alias_(_case(_f("suffix", _col("raw"), _s("\r")), trimmed, _col("raw")), "line"),
+                         _col("n")).from_(lines.subquery("l"))
+    numbered = (exp.select(exp.alias_(exp.Sub(this=exp.Window(this=exp.RowNumber(), order=exp.Order(
+        expressions=[exp.Ordered(this=_col("n"))])), expression=exp.Literal.number(1)), "_c"), _col("n"), _col("line"))
+                .from_(cleaned.subquery("k"))
+                .where(exp.not_(_f("regexp_full_match", _col("line"), _s("[ \t\r]*")))))
+    out.append(create("zeilen", numbered))
+    # JSON the two decoders read differently: a number of 16 or more digits (dots between them
+    # left out) or with an exponent, a comma before a closing bracket, the escape of U+0000
+    suspicious = "|".join([r"[0-9](\.?[0-9]){15}", r"(^|[^0-9A-Za-z_.\\])-?[0-9]+(\.[0-9]+)?[eE][-+]?[0-9]",
+                      ",[ \t\r\n]*[\\]}]", r"\\u0000"])
+    parsed = exp.select(_col("_c"), exp.alias_(_case(exp.not_(_f("regexp_matches", _col("line"), _s(suspicious))),
+                                                     _col("line")), "obj")).from_("zeilen")
+    out.append(create("o0", parsed))
+
+    fails: list[exp.Select] = [exp.select(_col("_c")).from_("o0").where(_is_null(_col("obj")))]
+    info = model.info
+    for number, (sid, spec) in enumerate(model.scopes.items()):
+        keys = key_columns(model, sid)
+        scope = _Scope()
+        checks: list[exp.Expr] = [_col("_objekt"), _keys_fit(_col("ks"), _allowed(model, sid))]
+        # package tables: a table of known keys, each once; a granted level with its reason
+        packages: dict[str, list[c.InputSpec]] = {}
+        for inp in spec.inputs:
+            if len(inp.path) == 2:
+                packages.setdefault(inp.path[0], []).append(inp)
+        for name, members in packages.items():
+            where = _path(name)
+            if where is None:
+                raise _Untranslated(name)
+            table = scope.value(where)
+            fields = [m.path[1] for m in members]
+            required = any(m.required for m in members)
+            fit = _all([_object(table), _keys_fit(scope.package_keys(where), fields)])
+            checks.append(_case(_present(table), fit, exp.Boolean(this=not required)))
+            if "bewilligte_stufe" in fields:
+                granted = scope.value(f'{where}."bewilligte_stufe"')
+                reason = scope.value(f'{where}."begründung"')
+                text = _eq(_f("left", reason, exp.Literal.number(1)), _s('"'))
+                checks.append(exp.or_(_is_null(granted), _eq(granted, _s("null")),
+                                      _all([text, exp.NEQ(this=reason, expression=_s('""'))])))
+        values: list[exp.Expr] = []
+        exprs: dict[str, exp.Expr] = {}
+        for staged in staging.inputs[sid]:
+            inp = plan.inputs[sid][staged.key][1]
+            where = _path(*inp.path)
+            if where is None:
+                raise _Untranslated(inp.key)
+            value = scope.value(where)
+            converted = _input_value(scope, inp, scope.index(where), staged.digits, staged.limit)
+            default = _default(inp, staged.digits, staged.limit)
+            exprs[staged.column] = _case(_present(value), converted, default if default is not None else exp.Null())
+            values.append(exp.alias_(exprs[staged.column], staged.column))
+            checks.append(_case(_present(value), _present(converted), exp.Boolean(this=default is not None)))
+        if not sid:
+            date: exp.Expr = exp.Null()
+            if at is not None:
+                date = _typed(at.isoformat(), "DATE")
+            elif info.reference_date is not None:
+                reference = ".".join(info.reference_date)
+                if reference in plan.inputs[sid]:
+                    date = exprs[plan.inputs[sid][reference][0]].copy()
+            values.append(exp.alias_(date, "_date"))
+        # lists: an array of an allowed length
+        for child in spec.lists:
+            cspec = model.scopes[child]
+            where = _path(cspec.name)
+            if where is None:
+                raise _Untranslated(cspec.name)
+            items = scope.value(where)
+            most = min(cspec.max_count if cspec.max_count is not None else MAX_LIST_ITEMS, staging.bounds[child],
+                       MAX_LIST_ITEMS, LIST_BOUND if cspec.max_count is None else cspec.max_count)
+            length = _f("json_array_length", items)
+            checks.append(_case(_present(items), _all([
+                _array(items), exp.Between(this=length, low=exp.Literal.number(cspec.min_count or 0),
+                                           high=exp.Literal.number(most))]), exp.Boolean(this=not cspec.min_count)))
+        # TRY: a line that is no JSON gives NULL (and fails the checks)
+        extracted = exp.select(*[_col(k) for k in keys], exp.alias_(_object(_col("obj")), "_objekt"),
+                               exp.alias_(exp.Try(this=_f("json_keys", _col("obj"))), "ks"),
+                               exp.alias_(exp.Try(this=_f("json_extract", _col("obj"), exp.Array(
+                                   expressions=[_s(p) for p in scope.paths]))) if scope.paths else exp.Null(), "v"),
+                               exp.alias_(exp.Try(this=_f("json_keys", _col("obj"), exp.Array(
+                                   expressions=[_s(p) for p in scope.package_paths]))) if scope.package_paths
+                               else exp.Null(), "pk")).from_(f"o{number}")
+        out.append(create(f"e{number}", extracted))
+        layered = scope.layers(exp.select(*[_col(k) for k in keys], _col("_objekt"), _col("ks"), _col("pk"),
+                                          _col("v")).from_(f"e{number}"), [*keys, "_objekt", "ks", "pk"])
+        staged_query = exp.select(*[_col(k) for k in keys], *values,
+                                  exp.alias_(_all(checks), "_ok")).from_(layered.subquery("l3"))
+        if not sid:
+            flat = exp.select(exp.Star(), exp.alias_(_date_fits(info, plan), "_gilt")).from_(staged_query.subquery("q"))
+            out.append(create(f"p{number}", flat))
+            fails.append(exp.select(_col("_c")).from_(f"p{number}").where(
+                exp.not_(_f("coalesce", _all([_col("_ok"), _col("_gilt")]), exp.Boolean(this=False)))))
+        else:
+            out.append(create(f"p{number}", staged_query))
+            fails.append(exp.select(_col("_c")).from_(f"p{number}").where(
+                exp.not_(_f("coalesce", _col("_ok"), exp.Boolean(this=False)))))
+        # each list's elements, for the child scope's table
+        for child in spec.lists:
+            cspec = model.scopes[child]
+            cnumber = list(model.scopes).index(child)
+            items = _f("list_extract", _col("v"), exp.Literal.number(scope.index(f'$."{cspec.name}"') + 1))
+            arrays = exp.select(*[_col(k) for k in keys], exp.alias_(exp.TryCast(
+                this=items, to=exp.DataType.build("JSON[]", dialect="duckdb")), "a")).from_(f"e{number}").where(
+                _all([_present(items), _array(items)]))
+            depth = cspec.depth
+            elements = exp.select(*[_col(k) for k in keys], exp.alias_(_f("unnest", _col("a")), "obj"),
+                                  exp.alias_(exp.Cast(this=_f("generate_subscripts", _col("a"), exp.Literal.number(1)),
+                                                      to=exp.DataType.build("INTEGER")), f"_i{depth}")).from_(
+                arrays.subquery("x"))
+            out.append(create(f"o{cnumber}", elements))
+    union: exp.Union | exp.Select = fails[0]
+    for other in fails[1:]:
+        union = exp.Union(this=union, expression=other, distinct=True)
+    out.append(create("langsam", exp.select(exp.Star()).from_(union.subquery("u"))))
+    return out
+
+
+def _allowed(model: c.CheckedModel, sid: str) -> set[str]:
+    spec = model.scopes[sid]
+    allowed = {inp.path[0] for inp in spec.inputs}
+    allowed.update(model.scopes[child].name for child in spec.lists)
+    return allowed
+
+
+def _date_fits(info: c.ModelInfo, plan: Plan) -> exp.Expr:
+    """The case's date within the model's validity (and there, where the rules read it)."""
+    date = _col("_date")
+    checks: list[exp.Expr] = []
+    if info.valid_from is not None:
+        start = _typed(info.valid_from.isoformat(), "DATE")
+        checks.append(exp.or_(_is_null(date), exp.GTE(this=date, expression=start)))
+    if info.valid_to is not None:
+        end = _typed(info.valid_to.isoformat(), "DATE")
+        checks.append(exp.or_(_is_null(date), exp.LTE(this=date, expression=end)))
+    if plan.reads_date:
+        checks.append(_present(date))
+    return _all(checks)

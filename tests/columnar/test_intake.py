@@ -1,0 +1,226 @@
+"""A JSON Lines population staged in SQL gives exactly the results and error rows of the case-by-case path."""
+
+from __future__ import annotations
+
+import copy
+import decimal
+import json
+import random
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from hypothesis_budget import examples
+
+import teilhabe_rules
+from teilhabe_rules.columnar import BatchResult, ScalarOutcome, run_batch
+from teilhabe_rules.columnar.plan import FIX
+from teilhabe_rules.columnar.sources import Unreadable, read_source
+from teilhabe_rules.errors import TeilhabeError
+from teilhabe_rules.model import Model
+from teilhabe_rules.tools.strategies import invalid_cases, sample_cases, sample_invalid_cases, valid_cases
+
+MODELS = ("mawo", "mawo_2025", "bei_nrw2", "bei_nrw3")
+
+
+def _old_path(model: Model, path: Path) -> BatchResult:
+    """``evaluate_many`` as before: every case through the case loader, one by one."""
+    plan = model.columnar_plan()
+
+    def scalar(index: int, data: Any) -> ScalarOutcome:
+        if isinstance(data, Unreadable):
+            return ScalarOutcome(None, ((data.message, None),))
+        try:
+            result = model.evaluate(data)
+        except TeilhabeError as exc:
+            return ScalarOutcome(None, tuple((d.message, d.path) for d in exc.diagnostics))
+        return ScalarOutcome(result.frame)
+
+    return run_batch(plan, model.checked, read_source(path), model.loader, scalar)
+
+
+def _same(model: Model, path: Path) -> BatchResult:
+    """The staged path's result, asserted equal to the old path's."""
+    new = model.evaluate_many(path)
+    old = _old_path(model, path)
+    assert new.cases == old.cases
+    assert [(e.index, e.problems) for e in new.errors] == [(e.index, e.problems) for e in old.errors]
+    plan = model.columnar_plan()
+    for sid in model.checked.scopes:
+        new_rows, old_rows = new.rows(sid), old.rows(sid)
+        assert len(new_rows) == len(old_rows), sid
+        for mine, theirs in zip(new_rows, old_rows, strict=True):
+            if mine["_skalar"] == theirs["_skalar"]:
+                assert mine == theirs
+                continue
+            # a row the SQL checks leave to the loader (a duplicate key, a number of many digits): the
+            # scalar backend's exact figures, which the plan's figures of the old path equal as the
+            # differential tests require of every plan figure
+            assert mine["_skalar"] and not theirs["_skalar"], (sid, theirs["_c"])
+            for key, value in theirs.items():
+                if key != "_skalar":
+                    assert _agree(plan, sid, key, value, mine[key]), (sid, theirs["_c"], key)
+    return new
+
+
+def _agree(plan: Any, sid: str, key: str, figure: Any, exact: Any) -> bool:
+    """Whether the plan's ``figure`` is the scalar backend's ``exact`` value (see test_columnar.mismatches)."""
+    if not (isinstance(figure, Decimal) and isinstance(exact, Decimal)):
+        return bool(figure == exact)
+    places = figure.as_tuple().exponent
+    assert isinstance(places, int)
+    meta = plan.columns[sid].get(key)
+    if meta is None or not meta.err and -places < FIX:
+        return exact.quantize(Decimal(1).scaleb(places), rounding=decimal.ROUND_HALF_UP) == figure
+    return abs(exact - figure) <= Decimal(float(meta.err)) + Decimal(2).scaleb(-FIX) + abs(exact).scaleb(-26)
+
+
+def _line(case: Any) -> str:
+    return json.dumps(case, default=str, ensure_ascii=False)
+
+
+def _numbers(case: Any) -> list[tuple[Any, Any]]:
+    """(container, key) of every number of a case's data."""
+    found: list[tuple[Any, Any]] = []
+    items = case.items() if isinstance(case, dict) else enumerate(case) if isinstance(case, list) else []
+    for key, value in items:
+        if isinstance(value, (dict, list)):
+            found += _numbers(value)
+        elif isinstance(value, (int, float)) and not isinstance(value, bool) or isinstance(value, str) and (
+                value.replace(".", "", 1).isdigit()):
+            found.append((case, key))
+    return found
+
+
+def _texts(case: Any, suffix: str = "") -> list[tuple[Any, Any]]:
+    found: list[tuple[Any, Any]] = []
+    items = case.items() if isinstance(case, dict) else enumerate(case) if isinstance(case, list) else []
+    for key, value in items:
+        if isinstance(value, (dict, list)):
+            found += _texts(value)
+        elif isinstance(value, str):
+            found.append((case, key))
+    return found
+
+
+# line-level injections: each a text the loader or the JSON decoder treats in its own way
+def _spoil_line(case: dict[str, Any], kind: str, pick: random.Random) -> str:
+    data = copy.deepcopy(case)
+    numbers = _numbers(data)
+    texts = _texts(data)
+    if kind == "viele Stellen" and numbers:
+        holder, key = pick.choice(numbers)
+        holder[key] = "§Z§"
+        return _line(data).replace('"§Z§"', "1.00000000000000000001")
+    if kind == "sieben Nachkommastellen" and numbers:
+        holder, key = pick.choice(numbers)
+        holder[key] = "§Z§"
+        return _line(data).replace('"§Z§"', "1.0000001")
+    if kind == "Exponent" and numbers:
+        holder, key = pick.choice(numbers)
+        holder[key] = "§Z§"
+        return _line(data).replace('"§Z§"', pick.choice(["1e-400", "2E0", "1e2"]))
+    if kind == "NaN" and numbers:
+        holder, key = pick.choice(numbers)
+        holder[key] = "§Z§"
+        return _line(data).replace('"§Z§"', pick.choice(["NaN", "Infinity", "-Infinity"]))
+    if kind == "Komma am Ende":
+        return _line(data)[:-1] + ",}"
+    if kind == "doppelter Schlüssel":
+        key = pick.choice(sorted(data))
+        return _line(data)[:-1] + ", " + json.dumps(key) + ": " + _line(data[key]) + "}"
+    if kind == "kaputt":
+        return _line(data)[: pick.randrange(1, len(_line(data)))]
+    if kind == "keine Tabelle":
+        return pick.choice(["[1, 2]", "5", '"Fall"', "null", "true"])
+    if kind == "Text mit Nullzeichen" and texts:
+        holder, key = pick.choice(texts)
+        holder[key] = "a\x00b"
+        return _line(data)
+    if kind == "Datum anders" and texts:
+        holder, key = pick.choice(texts)
+        holder[key] = pick.choice(["2024-1-5", " 2024-01-05", "05.01.2024", "0000-01-01", "2024-02-30", "31.12.9999"])
+        return _line(data)
+    if kind == "Zahl als Text" and numbers:
+        holder, key = pick.choice(numbers)
+        holder[key] = pick.choice(["2,5", " 2.5", "2.5 h/Woche", "1:48", "+1", "-0", "0.50", "٣"])
+        return _line(data)
+    if kind == "Liste als Datei":
+        lists = [k for k, v in data.items() if isinstance(v, list)]
+        if lists:
+            data[pick.choice(lists)].append("fall.json")
+        return _line(data)
+    if kind == "Nachbarschaft" and numbers:
+        holder, key = pick.choice(numbers)
+        holder[key] = pick.choice([True, None, [], {}, -1, 10**13, "1.5"])
+        return _line(data)
+    return _line(data)
+
+
+LINE_KINDS = ("viele Stellen", "sieben Nachkommastellen", "Exponent", "NaN", "Komma am Ende", "doppelter Schlüssel",
+              "kaputt", "keine Tabelle", "Text mit Nullzeichen", "Datum anders", "Zahl als Text", "Liste als Datei",
+              "Nachbarschaft", "unverändert")
+
+
+@pytest.mark.parametrize("name", MODELS)
+def test_a_population_with_every_kind_of_bad_row_gives_the_old_paths_results(name: str, tmp_path: Path) -> None:
+    model = teilhabe_rules.bundled(name)
+    good = list(sample_cases(model, 30, 21))
+    bad = [case for case, _ in sample_invalid_cases(model, 30, 22)]
+    pick = random.Random(23)
+    lines = []
+    for number, case in enumerate(good):
+        lines.append(_line(case))
+        lines.append(_line(bad[number]))
+        lines.append(_spoil_line(case, LINE_KINDS[number % len(LINE_KINDS)], pick))
+        if number % 7 == 0:
+            lines.append("   ")  # a blank line is no case
+    path = tmp_path / "population.jsonl"
+    path.write_text("\r\n".join(lines) + "\n", "utf-8")
+    result = _same(model, path)
+    assert len(result.errors) >= 30
+    # the valid cases were staged in SQL, not loaded one by one
+    assert result.scalar_cases < result.cases - 25
+
+
+@pytest.mark.parametrize("name", MODELS)
+def test_generated_populations_with_injected_rows_give_the_old_paths_results(name: str, tmp_path_factory: Any) -> None:
+    model = teilhabe_rules.bundled(name)
+    rows = st.one_of(
+        valid_cases(model).map(_line),
+        invalid_cases(model).map(lambda found: _line(found[0])),
+        st.tuples(valid_cases(model), st.sampled_from(LINE_KINDS), st.randoms(use_true_random=False)).map(
+            lambda t: _spoil_line(t[0], t[1], t[2])),
+    )
+
+    @settings(max_examples=examples(3), deadline=None, suppress_health_check=list(HealthCheck))
+    @given(st.lists(rows, min_size=1, max_size=8))
+    def check(lines: list[str]) -> None:
+        path = tmp_path_factory.mktemp("p") / "population.jsonl"
+        path.write_text("\n".join(lines), "utf-8")
+        _same(model, path)
+
+    check()
+
+
+def test_a_file_that_is_not_plain_utf8_is_read_case_by_case(tmp_path: Path) -> None:
+    model = teilhabe_rules.bundled("bei_nrw2")
+    cases = list(sample_cases(model, 4, 2))
+    path = tmp_path / "population.jsonl"
+    path.write_bytes("\ufeff".encode() + "\n".join(_line(c) for c in cases).encode() + b"\n\xff\xfe{}\n")
+    result = _same(model, path)
+    assert [e.index for e in result.errors] == [4]
+
+
+def test_flagged_cases_of_a_staged_file_are_evaluated_by_the_scalar_backend(tmp_path: Path) -> None:
+    model = teilhabe_rules.bundled("mawo")
+    case = next(iter(sample_cases(model, 1, 5)))
+    case["bewohner"] = case["bewohner"][:1]
+    case["bewohner"][0]["massnahmen"] = [{"bezeichnung": "Ausflug zu viert", "stunden": 40, "personen": 4}]
+    path = tmp_path / "population.jsonl"
+    path.write_text(_line(case) + "\n", "utf-8")
+    result = _same(model, path)
+    assert result.scalar_cases == 1 and len(result.errors) == 1

@@ -31,6 +31,7 @@ from __future__ import annotations
 import datetime as _dt
 import json
 import os
+import re
 from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
@@ -40,6 +41,7 @@ import attrs
 from sqlglot import exp
 
 from ..duck import Sandbox, published
+from ..errors import CaseError, Diagnostic
 from ..ir import checked as c
 from ..ir import toolkit
 from ..ir.checked import NodeKind, RefKind, TypeKind
@@ -60,7 +62,9 @@ _PRECISION = 18  # digits of a generated number (DECIMAL(18, s): exact, stored a
 class Palette:
     """What one input may take, in case units (percent for shares, ``1:x`` for keys): its
     ``candidates`` (the boundary values, each drawn with priority), ``values`` (a finite set
-    drawn uniformly) or the grid ``low`` … ``high`` by ``step``; ``optional``: sometimes NULL."""
+    drawn uniformly) or the grid ``low`` … ``high`` by ``step``; ``optional``: sometimes NULL;
+    ``derived``: the value is mostly made from others (the later date of an ordered pair, the
+    dates of a partitioned list), its palette applies only where they are missing."""
 
     path: str
     candidates: tuple[Any, ...]
@@ -69,6 +73,7 @@ class Palette:
     high: Any
     step: Decimal | None
     optional: bool
+    derived: bool = False
 
 
 def palettes(model: Model, **limits: Any) -> dict[str, Palette]:
@@ -90,7 +95,8 @@ def palettes(model: Model, **limits: Any) -> dict[str, Palette]:
             assert step is not None
             low, high, step = low.scaleb(2), high.scaleb(2), step.scaleb(2)
         cands = tuple(case_value(spec.type, v) for v in dom.candidates) if values is None else ()
-        out[path] = Palette(path, cands, values, low, high, step, not spec.required)
+        derived = spec.id in space.pairs or any(spec.id in (p.start, p.end) for p in space.partitions.values())
+        out[path] = Palette(path, cands, values, low, high, step, not spec.required, derived)
     return out
 
 
@@ -116,6 +122,13 @@ def _name(text: str) -> str:
     return str(exp.to_identifier(text, quoted=True).sql("duckdb"))
 
 
+def _narrow(value: Decimal) -> str:
+    """``value`` as a DECIMAL literal of the fewest digits that hold it."""
+    places = _places(value)
+    whole = len(str(abs(int(value)))) if abs(value) >= 1 else 1
+    return f"CAST('{format(value, 'f')}' AS DECIMAL({whole + places}, {places}))"
+
+
 def _places(value: Decimal) -> int:
     exponent = value.normalize().as_tuple().exponent
     return max(0, -exponent) if isinstance(exponent, int) else 0
@@ -124,13 +137,15 @@ def _places(value: Decimal) -> int:
 class _Query:
     """Builds the query of a population (see the module docstring)."""
 
-    def __init__(self, model: Model, seed: int, split: str | None, limits: Limits, json: bool = False):
+    def __init__(self, model: Model, seed: int, split: str | None, limits: Limits, json: bool = False,
+                 repair: bool = True):
         self.space = case_space(model, **attrs.asdict(limits))
         self.checked = self.space.checked
         self.limits = limits
         self.seed = int(seed)
         self.split = split
         self.json = json  # each case (and list element) as a JSON text without NULL fields
+        self.attempts = ATTEMPTS if repair else 1
         self.draws = 0
         self.hashes: dict[str, str] = {}  # the first layer: one column per draw
         # levels a check reads are never granted (the hypothesis sampler repairs such grants)
@@ -246,8 +261,9 @@ class _Query:
             if vtype.unit.percent:
                 low, step = low.scaleb(2), step.scaleb(2)
             steps = int((dom.high - dom.low) / dom.step)
-            free = (f"CAST({self._literal(low, kind)} + CAST(({h} // 1000000) % {steps + 1} AS DECIMAL(18, 0))"
-                    f" * {self._literal(step, kind)} AS {kind})")
+            # narrow DECIMALs (the fewest digits each needs) keep the arithmetic on 64-bit integers
+            free = (f"CAST({_narrow(low)} + CAST(({h} // 1000000) % {steps + 1} AS DECIMAL({len(str(steps))}, 0))"
+                    f" * {_narrow(step)} AS {kind})")
         if not cands:
             return free
         return f"CASE WHEN {self._chance(h, self.limits.candidate)} THEN {self._pick(h, cands, kind)} ELSE {free} END"
@@ -328,18 +344,21 @@ class _Query:
                 if read and all(i in field and i not in fixed for i in read):
                     checks.append(node)
                     group |= read
-        attempts = ATTEMPTS if checks else 1
+        attempts = self.attempts if checks else 1
+        late: dict[tuple[str, int], str] = {}
         for attempt in range(1, attempts):
             for spec in specs:
                 if spec.id in group:
                     # the later draws leave optional inputs out more often (their default applies)
                     omit = 0.5 if attempt >= ATTEMPTS // 2 else None
-                    a_layer[f"{field[spec.id]}_a{attempt}"] = self.base(spec, keys, omit)
+                    late[(spec.id, attempt)] = name = f"{field[spec.id]}_a{attempt}"
+                    a_layer[name] = self.base(spec, keys, omit)
                     if spec.id in offsets:
-                        a_layer[f"{offsets[spec.id]}{attempt}"] = self.offset(keys)
+                        late[(offsets[spec.id], attempt)] = name = f"{offsets[spec.id]}{attempt}"
+                        a_layer[name] = self.offset(keys)
 
         def drawn(spec_id: str, attempt: int) -> str:
-            return f"{field[spec_id]}_a{attempt}" if attempt and spec_id in group else field[spec_id]
+            return late[(spec_id, attempt)] if attempt and spec_id in group else field[spec_id]
 
         def value_of(spec: c.InputSpec, attempt: int) -> str:
             """The value of ``spec`` in draw ``attempt`` (pairs, joint keys, corridors applied)."""
@@ -347,11 +366,11 @@ class _Query:
             value = name
             if spec.id in offsets:
                 start, strict = space.pairs[spec.id]
-                offset = offsets[spec.id] + (str(attempt) if attempt and spec.id in group else "")
+                offset = late[(offsets[spec.id], attempt)] if attempt and spec.id in group else offsets[spec.id]
                 value = (f"CASE WHEN {name} IS NULL THEN NULL ELSE coalesce({drawn(start, attempt)} + "
                          f"{offset}{' + 1' if strict else ''}, {name}) END")
             kind = self.kind(spec)
-            if attempt >= ATTEMPTS // 2 and spec.id in group:  # the later draws without the boundary combinations
+            if attempt:  # the later draws without joint keys and boundary combinations
                 return value
             for n, joint in enumerate(joints):
                 if spec.id in joint.keys:
@@ -373,7 +392,7 @@ class _Query:
                 continue
             for attempt in range(attempts if spec.id in group else 1):
                 value = value_of(spec, attempt)
-                if value != drawn(spec.id, attempt):
+                if not attempt and value != drawn(spec.id, attempt):
                     layers["b"][f"{drawn(spec.id, attempt)}_v"] = value
                     value = f"{drawn(spec.id, attempt)}_v"
                 values[spec.id if not attempt else f"{spec.id}#{attempt}"] = value
@@ -596,21 +615,25 @@ class _Query:
         return f"SELECT _c + 1 AS fall, unnest({case}) FROM {source} ORDER BY _c"
 
 
-def population_query(model: Model, n: int, seed: int, split: str | None = None, **limits: Any) -> str:
+def population_query(model: Model, n: int, seed: int, split: str | None = None, repair: bool = True,
+                     **limits: Any) -> str:
     """The DuckDB query of ``n`` generated cases of ``model`` for ``seed``: a column ``fall``
     (1 …) and one column per top-level key of a case (an input, a package as a STRUCT, a list as a
     LIST of STRUCT; NULL: left out), ordered by ``fall``. ``split``: a list on the top level that
-    holds exactly one element in every case (``bewohner``: a person case of MAWo)."""
-    return _Query(model, seed, split, Limits(**limits)).query(n)
+    holds exactly one element in every case (``bewohner``: a person case of MAWo). ``repair``
+    False: the first draw of every input, whatever the element's checks say."""
+    return _Query(model, seed, split, Limits(**limits), repair=repair).query(n)
 
 
 def write_population(model: Model, n: int, seed: int, out: str | Path | TextIO, fmt: str | None = None,
-                     split: str | None = None, threads: int | None = None, **limits: Any) -> int:
+                     split: str | None = None, threads: int | None = None, ascii_only: bool = False,
+                     repair: bool = True, **limits: Any) -> int:
     """Write ``n`` generated cases (:func:`population_query`) to ``out`` — a ``.parquet`` or
     ``.jsonl`` file (``fmt``: ``parquet`` or ``jsonl``; default by the suffix) or a text stream
     (JSON Lines). Parquet: one row per case, the columns of :func:`population_query` (numbers as
     DECIMAL). JSON Lines: one case per line, left-out inputs absent. ``threads``: DuckDB's
-    threads (default: the machine's cores; the cases are the same for any number). A file is
+    threads (default: the machine's cores; the cases are the same for any number);
+    ``ascii_only``: JSON escapes for every other character (a console that cannot show them). A file is
     complete or absent (:func:`~teilhabe_rules.duck.published`). Gives the number of cases."""
     if isinstance(out, (str, Path)):
         chosen = fmt or ("parquet" if str(out).lower().endswith(".parquet") else "jsonl")
@@ -618,11 +641,23 @@ def write_population(model: Model, n: int, seed: int, out: str | Path | TextIO, 
         chosen = "jsonl"
     if chosen not in FORMATS or (chosen == "parquet" and not isinstance(out, (str, Path))):
         raise ValueError(chosen)
-    query = _Query(model, seed, split, Limits(**limits), json=chosen == "jsonl").query(n)
+    query = _Query(model, seed, split, Limits(**limits), json=chosen == "jsonl", repair=repair).query(n)
+    import duckdb
+
+    try:
+        _write(query, out, chosen, threads, ascii_only)
+    except (OSError, duckdb.Error) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc).splitlines()[0]
+        where = str(out) if isinstance(out, (str, Path)) else "die Ausgabe"
+        raise CaseError(Diagnostic(f"„{where}“ lässt sich nicht schreiben: {reason}", code="ausgabe")) from None
+    return n
+
+
+def _write(query: str, out: str | Path | TextIO, chosen: str, threads: int | None, ascii_only: bool) -> None:
     if not isinstance(out, (str, Path)):
         with Sandbox([]) as sandbox:
-            _lines(_connection(sandbox, threads), query, out)
-        return n
+            _lines(_connection(sandbox, threads), query, out, ascii_only)
+        return
     with published(str(out), "." + chosen) as written, Sandbox([written]) as sandbox:
         con = _connection(sandbox, threads)
         if chosen == "parquet":
@@ -630,7 +665,6 @@ def write_population(model: Model, n: int, seed: int, out: str | Path | TextIO, 
         else:
             with open(written, "w", encoding="utf-8", newline="\n") as handle:
                 _lines(con, query, handle)
-    return n
 
 
 def _connection(sandbox: Sandbox, threads: int | None) -> Any:
@@ -641,12 +675,24 @@ def _connection(sandbox: Sandbox, threads: int | None) -> Any:
     return con
 
 
-def _lines(con: Any, query: str, out: TextIO) -> None:
+def _lines(con: Any, query: str, out: TextIO, ascii_only: bool = False) -> None:
     """The JSON texts of ``query`` as lines of ``out``, in order."""
     result = con.execute(query)
     while True:
         batch = result.fetchmany(_BATCH)
         if not batch:
             return
-        out.write("\n".join(row[0] for row in batch))
-        out.write("\n")
+        text = "\n".join(row[0] for row in batch) + "\n"
+        out.write(_NON_ASCII.sub(_escape, text) if ascii_only else text)
+
+
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+
+
+def _escape(match: re.Match[str]) -> str:
+    """A character as its JSON escape (beyond the BMP: a surrogate pair)."""
+    code = ord(match.group(0))
+    if code < 0x10000:
+        return f"\\u{code:04x}"
+    code -= 0x10000
+    return f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}"

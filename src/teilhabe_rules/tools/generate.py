@@ -179,8 +179,20 @@ class _Query:
     def _pick(self, h: str, values: tuple[Any, ...], kind: str) -> str:
         if len(values) == 1:
             return self._literal(values[0], kind)
-        items = ", ".join(self._literal(v, kind) for v in values)
-        return f"CAST([{items}] AS {kind}[])[1 + {self._index(h, len(values))}]"
+        return self._at(values, self._index(h, len(values)), kind)
+
+    def _at(self, values: tuple[Any, ...], index: str, kind: str) -> str:
+        """The value at the 0-based ``index`` of ``values`` (None: NULL) as ``kind``. The list is
+        of bare literals (a constant; a CAST of a list literal is made again for every row)."""
+        items = ", ".join("NULL" if v is None else self._bare(v) for v in values)
+        return f"CAST([{items}][1 + {index}] AS {kind})"
+
+    def _bare(self, value: Any) -> str:
+        """A literal of its own type: a number as a DECIMAL (or INTEGER) literal — never a float."""
+        if isinstance(value, (int, Decimal)) and not isinstance(value, bool):
+            text = format(Decimal(value), "f")
+            return text if not text.startswith("-") else f"({text})"
+        return self._literal(value, "VARCHAR")
 
     def _literal(self, value: Any, kind: str) -> str:
         if value is None:
@@ -282,17 +294,19 @@ class _Query:
     # each list the first ``count`` of its instances.
 
     def instances(self, scope: str, idx: tuple[int, ...], layers: dict[str, dict[str, str]],
-                  ranges: tuple[str, int] | None = None) -> str:
+                  ranges: tuple[str, int] | None = None, present: str | None = None) -> str:
         """Adds the columns of the element of ``scope`` at positions ``idx`` to ``layers`` and
         gives its expression in the last layer (``ranges``: the column of its partition's
-        ``{b, e}`` dates and its position there)."""
+        ``{b, e}`` dates and its position there; ``present``: the condition under which the
+        element exists — its draws are made only then)."""
         space = self.space
         number = list(self.checked.scopes).index(scope)
         prefix = f"x{number}" + "".join(f"_{i}" for i in idx)
         keys = ["_c", *(str(i) for i in idx)]
         specs = [s for s in self.checked.scopes[scope].inputs if s.id not in space.grant_inputs]
         field = {s.id: f"{prefix}_f{n}" for n, s in enumerate(specs)}
-        a_layer, r_layer = layers["a"], layers["r"]
+        a_layer: dict[str, str] = {}
+        r_layer = layers["r"]
         partition = space.partitions.get(scope) if ranges is not None else None
         fixed: dict[str, str] = {}
         if partition is not None and ranges is not None:
@@ -375,14 +389,15 @@ class _Query:
             for n, joint in enumerate(joints):
                 if spec.id in joint.keys:
                     at = joint.keys.index(spec.id)
-                    rows = ", ".join(self._literal(self._case(spec, row[at]), kind) for row in joint.rows)
+                    rows = tuple(self._case(spec, row[at]) for row in joint.rows)
                     choice = f"{prefix}_j{n}"
-                    value = f"CASE WHEN {choice} >= 0 THEN CAST([{rows}] AS {kind}[])[1 + {choice}] ELSE {value} END"
+                    value = f"CASE WHEN {choice} >= 0 THEN {self._at(rows, choice, kind)} ELSE {value} END"
             for n, plan in enumerate(plans):
-                whens = [f"WHEN {index} THEN {self._literal(self._case(spec, dict(combo)[spec.key]), kind)}"
-                         for index, (_target, combo) in enumerate(plan.combos) if spec.key in dict(combo)]
-                if whens:
-                    value = f"CASE {prefix}_k{n} {' '.join(whens)} ELSE {value} END"
+                given = tuple(dict(combo).get(spec.key) for _target, combo in plan.combos)
+                if any(v is not None for v in given):
+                    combo_value = self._at(tuple(None if v is None else self._case(spec, v) for v in given),
+                                           f"{prefix}_k{n}", kind)
+                    value = f"CASE WHEN {prefix}_k{n} >= 0 THEN coalesce({combo_value}, {value}) ELSE {value} END"
             return value
 
         values: dict[str, str] = {}
@@ -426,8 +441,7 @@ class _Query:
                 levels = tuple(pkg.level_type.keys())
                 kind = "INTEGER" if all(isinstance(v, int) for v in levels) else "VARCHAR"
                 grant = f"{prefix}_g{pkg.name}"
-                level = (f"CASE WHEN {grant} >= 0 THEN CAST([{', '.join(self._literal(v, kind) for v in levels)}] AS "
-                         f"{kind}[])[1 + {grant}] END")
+                level = f"CASE WHEN {grant} >= 0 THEN {self._at(levels, grant, kind)} END"
                 reason = f"CASE WHEN {grant} >= 0 THEN {prefix}_t{pkg.name} END"
                 if self.json:
                     level, reason = self._json(level, kind), self._json(reason, "VARCHAR")
@@ -435,6 +449,8 @@ class _Query:
                 package_fields[pkg.name]["begründung"] = reason
         for name, fields in package_fields.items():
             out[name] = self._object(fields)
+        for name, expression in a_layer.items():
+            layers["a"][name] = expression if present is None else f"CASE WHEN {present} THEN {expression} END"
         for n, child in enumerate(self.checked.scopes[scope].lists):
             listed_spec = self.checked.scopes[child]
             most = self.most(child)
@@ -447,10 +463,12 @@ class _Query:
                 count = f"len({column})"
             else:
                 count = f"{prefix}_n{n}"
-                a_layer[count] = self.count(child, keys)
-                items = [self.instances(child, (*idx, k), layers) for k in range(most)]
-            present = [f"CASE WHEN {count} > {k} THEN {item} END" for k, item in enumerate(items)]
-            listed = f"list_slice([{', '.join(present)}], 1, {count})" if items else "[]"
+                layers["n"][count] = self.count(child, keys)
+                items = [self.instances(child, (*idx, k), layers, None,
+                                        f"{count} > {k}" if present is None else f"({present}) AND {count} > {k}")
+                         for k in range(most)]
+            existing = [f"CASE WHEN {count} > {k} THEN {item} END" for k, item in enumerate(items)]
+            listed = f"list_slice([{', '.join(existing)}], 1, {count})" if items else "[]"
             out[listed_spec.name] = f"'[' || array_to_string({listed}, ',') || ']'" if self.json else listed
         return self._object(out)
 
@@ -599,7 +617,7 @@ class _Query:
                 f"ELSE {chain} END")
 
     def query(self, n: int) -> str:
-        layers: dict[str, dict[str, str]] = {"a": {}, "b": {}, "c": {}, "d": {}, "r": {}}
+        layers: dict[str, dict[str, str]] = {"n": {}, "a": {}, "b": {}, "c": {}, "d": {}, "r": {}}
         case = self.instances("", (), layers)
 
         def select(columns: dict[str, str], source: str) -> str:
@@ -608,7 +626,7 @@ class _Query:
 
         source = f"(SELECT _c{''.join(f', {v} AS {k}' for k, v in self.hashes.items())} " \
                  f"FROM range(CAST({int(n)} AS BIGINT)) AS t(_c))"
-        for layer in "abcdr":
+        for layer in "nabcdr":
             source = select(layers[layer], source)
         if self.json:
             return f"SELECT {case} AS j FROM {source} ORDER BY _c"

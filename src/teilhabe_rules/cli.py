@@ -287,6 +287,9 @@ def _parser() -> argparse.ArgumentParser:
     gen.add_argument("--split", "--je", metavar="LISTE",
                      help="ein Fall je Element dieser Liste der obersten Ebene "
                           "(MAWo: --split bewohner ergibt Personenfälle)")
+    gen.add_argument("--verfahren", "--method", dest="method", choices=("spaltenweise", "hypothesis"),
+                     help="spaltenweise (DuckDB, Standard für Parquet und JSON Lines) oder hypothesis "
+                          "(der Fallgenerator der Tests; Standard für Verzeichnis, CSV und XLSX)")
     book = sub.add_parser("handbuch", help="das Handbuch eines Modells als HTML-Seiten erzeugen")
     book.add_argument("model", metavar="MODELL", help="Regeldatei oder Name eines mitgelieferten Modells")
     book.add_argument("--out", "--ausgabe", required=True, metavar="VERZEICHNIS",
@@ -805,13 +808,17 @@ def _cmd_generate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.n < 0:
         raise _UsageError("-n: eine Zahl ab 0")
     try:
-        generated_format(args.out if args.out else out, args.format)
+        table = generated_format(args.out if args.out else out, args.format)
     except FormatError as exc:
         raise _UsageError(f"generate: {exc.message}") from None
+    jsonl = table is None and (not args.out or args.format == "jsonl"
+                               or args.out.lower().endswith((".jsonl", ".ndjson")))
+    if args.method == "spaltenweise" and table != "parquet" and not jsonl:
+        raise _UsageError("generate: --verfahren spaltenweise schreibt Parquet oder JSON Lines")
     try:
         model = _model(args.model)
         written = generate_population(model, args.n, args.seed, args.out if args.out else out, split=args.split,
-                                      fmt=args.format)
+                                      fmt=args.format, method=args.method)
     except TeilhabeError as exc:
         _print_error(exc, "text", out, err)
         return EXIT_FINDINGS

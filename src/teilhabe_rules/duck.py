@@ -8,18 +8,21 @@ temporary directory) — and a connection whose file system access is limited to
 no other file, no URL (``http://``, ``s3://``), no extension loaded or installed.
 
 The temporary directory is removed by :meth:`Sandbox.close`.
+
+:func:`published` gives DuckDB a file to write that is complete or absent under its real name.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-__all__ = ["Sandbox"]
+__all__ = ["Sandbox", "published"]
 
 _PATTERN = frozenset("*?[]{}~")  # characters DuckDB may read as a pattern in a path
 
@@ -73,3 +76,30 @@ class Sandbox:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+@contextlib.contextmanager
+def published(path: str | None, suffix: str) -> Iterator[str]:
+    """A fresh file name (ending in ``suffix``) in a new temporary folder of a plain name, for
+    DuckDB to write (a pattern character or ``~`` of ``path`` never reaches it). When the block
+    ends normally the file is copied beside ``path`` under a partial name and renamed to ``path``:
+    ``path`` is complete or absent. ``path`` None: the file is only handed to the block. The
+    folder is removed in any case. Failures are the block's, or OSError."""
+    staging = tempfile.mkdtemp(prefix="teilhabe-")
+    written = os.path.join(staging, "datei" + suffix)
+    partial: str | None = None
+    try:
+        yield written
+        if path is not None:
+            target = os.path.abspath(path)
+            descriptor, partial = tempfile.mkstemp(prefix=".teilhabe-", suffix=".unvollständig",
+                                                   dir=os.path.dirname(target))
+            with os.fdopen(descriptor, "wb") as out, open(written, "rb") as source:
+                shutil.copyfileobj(source, out)
+            os.replace(partial, target)
+            partial = None
+    finally:
+        if partial is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(partial)
+        shutil.rmtree(staging, ignore_errors=True)

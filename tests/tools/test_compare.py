@@ -346,9 +346,9 @@ class TestGenerate:
         from teilhabe_rules.tools.compare import generate_population
 
         first, second, other = (tmp_path / "a.jsonl", tmp_path / "b.jsonl", tmp_path / "c.jsonl")
-        assert generate_population(model(NEW), 40, 7, first, split="bewohner") == 40
-        generate_population(model(NEW), 40, 7, second, split="bewohner")
-        generate_population(model(NEW), 40, 8, other, split="bewohner")
+        assert generate_population(model(NEW), 40, 7, first, split="bewohner", method="hypothesis") == 40
+        generate_population(model(NEW), 40, 7, second, split="bewohner", method="hypothesis")
+        generate_population(model(NEW), 40, 8, other, split="bewohner", method="hypothesis")
         assert first.read_bytes() == second.read_bytes() != other.read_bytes()
         cases = [json.loads(line) for line in first.read_text(encoding="utf-8").splitlines()]
         assert len(cases) == 40 and all(len(case["bewohner"]) == 1 for case in cases)

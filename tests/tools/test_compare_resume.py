@@ -330,7 +330,7 @@ class TestGenerateIsAtomic:
         with monkeypatch.context() as patched:
             patched.setattr(compare_module._Sink, "write", write)
             assert (
-                run("generate", "flach.rules", "-n", "5", "--out", "fälle.jsonl")[0]
+                run("generate", "flach.rules", "-n", "5", "--out", "fälle.jsonl", "--verfahren", "hypothesis")[0]
                 == EXIT_INTERRUPTED
             )
         assert (

@@ -72,7 +72,7 @@ def test_generated_tables_read_back_as_the_generated_cases(name: str, seed: int,
                                                           tmp_path: Path) -> None:
     model = MODELS[name]
     target = tmp_path / f"{name}-{seed}-{fmt}{SUFFIX[fmt]}"
-    assert generate_population(model, n, seed, target, fmt=fmt) == n
+    assert generate_population(model, n, seed, target, fmt=fmt, method="hypothesis") == n
     assert_same_cases(model, list(sample_cases(model, n, seed)), read_back(target))
 
 
@@ -139,7 +139,7 @@ def test_parquet_numbers_are_exact_decimals_and_xlsx_numbers_are_numbers(tmp_pat
     import openpyxl
 
     model = MODELS["mawo_2025"]
-    generate_population(model, 5, 4, tmp_path / "f.parquet")
+    generate_population(model, 5, 4, tmp_path / "f.parquet", method="hypothesis")  # the flat layout
     with duckdb.connect() as connection:
         types = dict(connection.execute("SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM "
                                         "read_parquet(?))", [str(tmp_path / "f.parquet")]).fetchall())
@@ -176,7 +176,7 @@ def test_csv_is_written_row_by_row(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_split_populations_as_tables(tmp_path: Path) -> None:
     model = MODELS["mawo_2025"]
-    generate_population(model, 4, 3, tmp_path / "p.jsonl", split="bewohner")
+    generate_population(model, 4, 3, tmp_path / "p.jsonl", split="bewohner", method="hypothesis")
     generate_population(model, 4, 3, tmp_path / "p.xlsx", split="bewohner")
     assert_same_cases(model, read_back(tmp_path / "p.jsonl"), read_back(tmp_path / "p.xlsx"))
     assert all(len(case["bewohner"]) == 1 for case in read_back(tmp_path / "p.xlsx"))

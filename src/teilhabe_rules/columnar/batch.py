@@ -24,12 +24,10 @@ the plan's rows.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as _dt
 import decimal
 import json
 import os
-import shutil
 import tempfile
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import Decimal
@@ -40,6 +38,7 @@ import attrs
 import duckdb
 from sqlglot import exp
 
+from ..duck import published
 from ..errors import CaseError, Diagnostic, TeilhabeError
 from ..inputs.cases import CaseLoader
 from ..ir import checked as c
@@ -132,35 +131,22 @@ class BatchResult:
         if not lower.endswith((".parquet", ".csv", ".jsonl", ".json")):
             raise ValueError(path)
         relation = self.combined(scope)
-        target = os.path.abspath(path)
-        staging = tempfile.mkdtemp(prefix="teilhabe-")
-        written = os.path.join(staging, "ergebnis" + os.path.splitext(lower)[1])
-        partial: str | None = None
         try:
-            if lower.endswith(".parquet"):
-                relation.write_parquet(written)
-            elif lower.endswith(".csv"):
-                relation.write_csv(written)
-            else:
-                names = relation.columns
-                with open(written, "w", encoding="utf-8") as handle:
-                    for row in relation.fetchall():
-                        handle.write(json.dumps(dict(zip(names, row, strict=True)), ensure_ascii=False, default=str))
-                        handle.write("\n")
-            descriptor, partial = tempfile.mkstemp(prefix=".teilhabe-", suffix=".unvollständig",
-                                                   dir=os.path.dirname(target))
-            with os.fdopen(descriptor, "wb") as out, open(written, "rb") as source:
-                shutil.copyfileobj(source, out)
-            os.replace(partial, target)
-            partial = None
+            with published(path, os.path.splitext(lower)[1]) as written:
+                if lower.endswith(".parquet"):
+                    relation.write_parquet(written)
+                elif lower.endswith(".csv"):
+                    relation.write_csv(written)
+                else:
+                    names = relation.columns
+                    with open(written, "w", encoding="utf-8") as handle:
+                        for row in relation.fetchall():
+                            handle.write(json.dumps(dict(zip(names, row, strict=True)), ensure_ascii=False,
+                                                    default=str))
+                            handle.write("\n")
         except (OSError, duckdb.Error) as exc:
             reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc).splitlines()[0]
             raise CaseError(Diagnostic(f"„{path}“ lässt sich nicht schreiben: {reason}", code="ausgabe")) from None
-        finally:
-            if partial is not None:
-                with contextlib.suppress(OSError):
-                    os.unlink(partial)
-            shutil.rmtree(staging, ignore_errors=True)
         counted = self.connection.execute(exp.select(exp.func("count", exp.Star())).from_(self.tables[scope])
                                           .sql("duckdb")).fetchone()
         return len(self.errors) + (int(counted[0]) if counted else 0)

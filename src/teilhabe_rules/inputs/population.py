@@ -583,7 +583,7 @@ class Population:
                     return
                 for values in batch:
                     number += 1
-                    yield self._typed(number, list(values))
+                    yield self._typed(number, [_without_nulls(value) for value in values])
 
         return columns, rows()
 
@@ -663,6 +663,16 @@ def _sheet_value(value: Any) -> Any:
         return value.date() if value.time() == _dt.time() else value
     if isinstance(value, _dt.time):
         return value.isoformat()
+    return value
+
+
+def _without_nulls(value: Any) -> Any:
+    """A Parquet cell with its nested STRUCT fields that are NULL left out (as an empty cell is:
+    the input's default applies)."""
+    if isinstance(value, dict):
+        return {key: _without_nulls(item) for key, item in value.items() if item is not None}
+    if isinstance(value, list):
+        return [_without_nulls(item) for item in value]
     return value
 
 

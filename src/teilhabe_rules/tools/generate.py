@@ -1,0 +1,716 @@
+"""Generated populations at database speed: a seeded, columnar generator on embedded DuckDB.
+
+Takes: a loaded :class:`~teilhabe_rules.model.Model`, a number of cases, a seed. Gives: the cases
+as one DuckDB query (:func:`population_query`) and as a file written by DuckDB
+(:func:`write_population`: Parquet, JSON Lines, or a text stream of JSON Lines) — complete or
+absent, through :class:`~teilhabe_rules.duck.Sandbox` (DuckDB reaches only the file it writes).
+
+The values come from the same analysis as the hypothesis strategies
+(:func:`teilhabe_rules.tools.strategies.case_space`): per input a *palette* — its candidates (range
+ends and one step inside them, the middle, 0, corridor band bounds and one step either side, table
+keys), its grid (whole numbers, or the step of its decimal places), its choices, members, levels,
+texts and dates — drawn with the weights of :class:`~teilhabe_rules.tools.strategies.Limits`;
+corridor boundary combinations of summed inputs, rows of ``teilweise`` tables with several keys,
+ordered date pairs (``ende = beginn + Abstand``) and date partitions of a period are built as
+there. Every draw is a function of ``hash(seed, case number, list positions, draw number)``:
+a case does not depend on the others, on the number of threads or on how DuckDB splits the work,
+and the same seed gives the same file byte for byte (with the same DuckDB version).
+
+What the hypothesis sampler does and this generator does not: it repairs ``prüfung`` checks by
+evaluating each case and drawing again. Here the checks shape the palettes as far as the analysis
+sees them (a range narrowed by ``eingabe <= Konstante``, date pairs, partitions); a level whose
+granting a check reads is never granted; other checks may fail in some cases, which an evaluation
+reports as error rows (results + error rows = cases). Every case passes the case loader.
+
+Numbers are DECIMAL with the palette's decimal places (never DOUBLE); whole numbers have none,
+shares in % are written in percent as the case files hold them.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import os
+import re
+from collections.abc import Callable
+from decimal import Decimal
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TextIO
+
+import attrs
+from sqlglot import exp
+
+from ..duck import Sandbox, published
+from ..errors import CaseError, Diagnostic
+from ..ir import checked as c
+from ..ir import toolkit
+from ..ir.checked import NodeKind, RefKind, TypeKind
+from .strategies import OFFSETS, TEXTS, CaseSpace, InputDomain, Limits, case_space, case_value
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..model import Model
+
+__all__ = ["FORMATS", "Palette", "palettes", "population_query", "write_population"]
+
+FORMATS = ("parquet", "jsonl")
+ATTEMPTS = 8  # draws of the inputs an element's own checks read (the first that meets them is taken)
+_BATCH = 8192  # JSON lines fetched at a time
+_PRECISION = 18  # digits of a generated number (DECIMAL(18, s): exact, stored as a 64-bit integer)
+
+
+@attrs.frozen
+class Palette:
+    """What one input may take, in case units (percent for shares, ``1:x`` for keys): its
+    ``candidates`` (the boundary values, each drawn with priority), ``values`` (a finite set
+    drawn uniformly) or the grid ``low`` … ``high`` by ``step``; ``optional``: sometimes NULL;
+    ``derived``: the value is mostly made from others (the later date of an ordered pair, the
+    dates of a partitioned list), its palette applies only where they are missing."""
+
+    path: str
+    candidates: tuple[Any, ...]
+    values: tuple[Any, ...] | None
+    low: Any
+    high: Any
+    step: Decimal | None
+    optional: bool
+    derived: bool = False
+
+
+def palettes(model: Model, **limits: Any) -> dict[str, Palette]:
+    """The palette of every input (but granted levels and their reasons) by its path
+    (``bewohner.lp3b.stunden``), as :func:`population_query` draws from it."""
+    space = case_space(model, **limits)
+    out = {}
+    for spec in space.inputs.values():
+        if spec.id in space.grant_inputs:
+            continue
+        dom = space.domains[spec.id]
+        path = ".".join(p for p in (_scope_path(space, spec.scope), ".".join(spec.path)) if p)
+        values = None if dom.values is None else tuple(case_value(spec.type, v) for v in dom.values)
+        if spec.type.kind == TypeKind.TEXT:
+            values = TEXTS
+        step = dom.step
+        low, high = dom.low, dom.high
+        if spec.type.kind == TypeKind.ZAHL and values is None and spec.type.unit.percent:
+            assert step is not None
+            low, high, step = low.scaleb(2), high.scaleb(2), step.scaleb(2)
+        cands = tuple(case_value(spec.type, v) for v in dom.candidates) if values is None else ()
+        derived = spec.id in space.pairs or any(spec.id in (p.start, p.end) for p in space.partitions.values())
+        out[path] = Palette(path, cands, values, low, high, step, not spec.required, derived)
+    return out
+
+
+def _scope_path(space: CaseSpace, scope: str) -> str:
+    names = []
+    sid: str | None = scope
+    while sid:
+        names.append(space.checked.scopes[sid].name)
+        sid = space.checked.scopes[sid].parent
+    return ".".join(reversed(names))
+
+
+# --------------------------------------------------------------------------------------
+# SQL pieces (every text of the model goes through sqlglot's quoting)
+# --------------------------------------------------------------------------------------
+
+
+def _string(text: str) -> str:
+    return str(exp.Literal.string(text).sql("duckdb"))
+
+
+def _name(text: str) -> str:
+    return str(exp.to_identifier(text, quoted=True).sql("duckdb"))
+
+
+def _narrow(value: Decimal) -> str:
+    """``value`` as a DECIMAL literal of the fewest digits that hold it."""
+    places = _places(value)
+    whole = len(str(abs(int(value)))) if abs(value) >= 1 else 1
+    return f"CAST('{format(value, 'f')}' AS DECIMAL({whole + places}, {places}))"
+
+
+def _places(value: Decimal) -> int:
+    exponent = value.normalize().as_tuple().exponent
+    return max(0, -exponent) if isinstance(exponent, int) else 0
+
+
+class _Query:
+    """Builds the query of a population (see the module docstring)."""
+
+    def __init__(self, model: Model, seed: int, split: str | None, limits: Limits, json: bool = False,
+                 repair: bool = True):
+        self.space = case_space(model, **attrs.asdict(limits))
+        self.checked = self.space.checked
+        self.limits = limits
+        self.seed = int(seed)
+        self.split = split
+        self.json = json  # each case (and list element) as a JSON text without NULL fields
+        self.attempts = ATTEMPTS if repair else 1
+        self.draws = 0
+        self.hashes: dict[str, str] = {}  # the first layer: one column per draw
+        # levels a check reads are never granted (the hypothesis sampler repairs such grants)
+        read = {atom[1] for atoms in self.space.check_atoms.values() for atom in atoms if atom[0] == "grant"}
+        self.no_grant = read
+        self.scale: dict[str, int] = {}
+
+    # ---- draws ----
+
+    def _hash(self, keys: list[str]) -> str:
+        """A fresh draw for the element at ``keys``: a column of the first layer (computed once),
+        or inside a lambda (a key ``j``) the expression."""
+        self.draws += 1
+        expression = f"hash({self.seed}, {', '.join(keys)}, {self.draws})"
+        if "j" in keys:
+            return expression
+        name = f"h{self.draws}"
+        self.hashes[name] = expression
+        return name
+
+    @staticmethod
+    def _chance(h: str, p: float, digit: int = 1) -> str:
+        """True with probability ``p`` (three decimal digits of the hash at ``digit``)."""
+        return f"(({h} // {10 ** (3 * digit)}) % 1000) < {round(p * 1000)}"
+
+    @staticmethod
+    def _index(h: str, n: int) -> str:
+        """A 0-based index below ``n`` from the hash's high digits (BIGINT)."""
+        return f"CAST(({h} // 1000000000) % {n} AS BIGINT)"
+
+    def _pick(self, h: str, values: tuple[Any, ...], kind: str) -> str:
+        if len(values) == 1:
+            return self._literal(values[0], kind)
+        return self._at(values, self._index(h, len(values)), kind)
+
+    def _at(self, values: tuple[Any, ...], index: str, kind: str) -> str:
+        """The value at the 0-based ``index`` of ``values`` (None: NULL) as ``kind``. The list is
+        of bare literals (a constant; a CAST of a list literal is made again for every row)."""
+        items = ", ".join("NULL" if v is None else self._bare(v) for v in values)
+        return f"CAST([{items}][1 + {index}] AS {kind})"
+
+    def _bare(self, value: Any) -> str:
+        """A literal of its own type: a number as a DECIMAL (or INTEGER) literal — never a float."""
+        if isinstance(value, (int, Decimal)) and not isinstance(value, bool):
+            text = format(Decimal(value), "f")
+            return text if not text.startswith("-") else f"({text})"
+        return self._literal(value, "VARCHAR")
+
+    def _literal(self, value: Any, kind: str) -> str:
+        if value is None:
+            return f"CAST(NULL AS {kind})"
+        if isinstance(value, bool):
+            return "TRUE" if value else "FALSE"
+        if isinstance(value, _dt.date):
+            return f"DATE '{value.isoformat()}'"
+        if isinstance(value, (int, Decimal)):
+            return f"CAST('{format(Decimal(value), 'f')}' AS {kind})"
+        return f"CAST({_string(str(value))} AS {kind})"
+
+    # ---- types ----
+
+    def kind(self, spec: c.InputSpec) -> str:
+        vtype = spec.type
+        if vtype.kind == TypeKind.JA_NEIN:
+            return "BOOLEAN"
+        if vtype.kind == TypeKind.DATUM:
+            return "DATE"
+        if vtype.kind in (TypeKind.TEXT, TypeKind.SCHLUESSEL):
+            return "VARCHAR"
+        if vtype.kind == TypeKind.ENUM:
+            assert vtype.enum is not None
+            return "INTEGER" if vtype.enum.numeric else "VARCHAR"
+        return f"DECIMAL({_PRECISION}, {self._scale(spec)})"
+
+    def _scale(self, spec: c.InputSpec) -> int:
+        found = self.scale.get(spec.id)
+        if found is None:
+            dom = self.space.domains[spec.id]
+            numbers = [*dom.candidates, *(dom.values or ())]
+            if dom.step is not None:
+                numbers += [dom.low, dom.high, dom.step]
+            numbers += [v for plan in self.space.corridors for _t, combo in plan.combos for k, v in combo
+                        if k == spec.key and plan.scope == spec.scope]
+            numbers += [v for j in self.space.joint for row in j.rows for sid, v in zip(j.keys, row, strict=True)
+                        if sid == spec.id and isinstance(v, (int, Decimal))]
+            places = max((_places(Decimal(v)) for v in numbers if isinstance(v, (int, Decimal))), default=0)
+            if spec.type.unit.percent:
+                places = max(0, places - 2)
+            found = self.scale[spec.id] = 0 if spec.type.integer else places
+        return found
+
+    def _case(self, spec: c.InputSpec, value: Any) -> Any:
+        """A runtime value as the generated column holds it."""
+        out = case_value(spec.type, value)
+        if spec.type.kind == TypeKind.ENUM and isinstance(out, str) and self.kind(spec) == "INTEGER":
+            return int(out)
+        return out
+
+    # ---- values ----
+
+    def base(self, spec: c.InputSpec, keys: list[str], omit: float | None = None) -> str:
+        """The drawn value of ``spec`` before pairs, joint keys and corridors (NULL: omitted)."""
+        dom = self.space.domains[spec.id]
+        kind = self.kind(spec)
+        h = self._hash(keys)
+        value = self._draw(dom, spec, h, kind)
+        if not spec.required:
+            chance = self.limits.omit if omit is None else omit
+            return f"CASE WHEN {self._chance(h, chance, 0)} THEN NULL ELSE {value} END"
+        return value
+
+    def _draw(self, dom: InputDomain, spec: c.InputSpec, h: str, kind: str) -> str:
+        vtype = spec.type
+        if vtype.kind == TypeKind.TEXT:
+            return self._pick(h, TEXTS, kind)
+        if dom.values is not None:
+            return self._pick(h, tuple(self._case(spec, v) for v in dom.values), kind)
+        cands = tuple(self._case(spec, v) for v in dom.candidates)
+        if vtype.kind == TypeKind.DATUM:
+            days = (dom.high - dom.low).days
+            free = f"({self._literal(dom.low, kind)} + CAST(({h} // 1000000) % {days + 1} AS INTEGER))"
+        else:
+            assert dom.step is not None
+            low, step = dom.low, dom.step
+            if vtype.unit.percent:
+                low, step = low.scaleb(2), step.scaleb(2)
+            steps = int((dom.high - dom.low) / dom.step)
+            # narrow DECIMALs (the fewest digits each needs) keep the arithmetic on 64-bit integers
+            free = (f"CAST({_narrow(low)} + CAST(({h} // 1000000) % {steps + 1} AS DECIMAL({len(str(steps))}, 0))"
+                    f" * {_narrow(step)} AS {kind})")
+        if not cands:
+            return free
+        return f"CASE WHEN {self._chance(h, self.limits.candidate)} THEN {self._pick(h, cands, kind)} ELSE {free} END"
+
+    def offset(self, keys: list[str]) -> str:
+        h = self._hash(keys)
+        return (f"CASE WHEN {self._chance(h, self.limits.candidate)} THEN {self._pick(h, OFFSETS, 'INTEGER')} "
+                f"ELSE CAST(({h} // 1000000) % 801 AS INTEGER) END")
+
+    # ---- scopes ----
+    #
+    # A list has at most max(mindestens, min(höchstens, max_list)) elements, so every element that
+    # may exist is an *instance* with constant positions: its draws are plain columns (no lambda),
+    # computed in four layers — A: the draws; B: the inputs' values (pairs, joint keys and corridor
+    # combinations applied); R: the date ranges of partitioned lists; and the cases as STRUCTs,
+    # each list the first ``count`` of its instances.
+
+    def instances(self, scope: str, idx: tuple[int, ...], layers: dict[str, dict[str, str]],
+                  ranges: tuple[str, int] | None = None, present: str | None = None) -> str:
+        """Adds the columns of the element of ``scope`` at positions ``idx`` to ``layers`` and
+        gives its expression in the last layer (``ranges``: the column of its partition's
+        ``{b, e}`` dates and its position there; ``present``: the condition under which the
+        element exists — its draws are made only then)."""
+        space = self.space
+        number = list(self.checked.scopes).index(scope)
+        prefix = f"x{number}" + "".join(f"_{i}" for i in idx)
+        keys = ["_c", *(str(i) for i in idx)]
+        specs = [s for s in self.checked.scopes[scope].inputs if s.id not in space.grant_inputs]
+        field = {s.id: f"{prefix}_f{n}" for n, s in enumerate(specs)}
+        a_layer: dict[str, str] = {}
+        r_layer = layers["r"]
+        partition = space.partitions.get(scope) if ranges is not None else None
+        fixed: dict[str, str] = {}
+        if partition is not None and ranges is not None:
+            column, position = ranges
+            fixed[partition.start] = f"{column}[{position + 1}].b"
+            fixed[partition.end] = f"{column}[{position + 1}].e"
+        for spec in specs:
+            if spec.id not in fixed:
+                a_layer[field[spec.id]] = self.base(spec, keys)
+        offsets: dict[str, str] = {}
+        for spec in specs:
+            pair = space.pairs.get(spec.id)
+            if pair is not None and pair[0] in field and spec.id not in fixed and pair[0] not in fixed:
+                offsets[spec.id] = f"{field[spec.id]}_o"
+                a_layer[offsets[spec.id]] = self.offset(keys)
+        by_key = {s.key: s for s in specs}
+        joints = [j for j in space.joint if j.scope == scope and all(k in field for k in j.keys)]
+        for n, joint in enumerate(joints):
+            h = self._hash(keys)
+            a_layer[f"{prefix}_j{n}"] = (f"CASE WHEN {self._chance(h, 0.3)} THEN {self._index(h, len(joint.rows))} "
+                                         "ELSE -1 END")
+        plans = [p for p in space.corridors if p.scope == scope and all(k in by_key for k in p.inputs)]
+        for n, plan in enumerate(plans):
+            h = self._hash(keys)
+            a_layer[f"{prefix}_k{n}"] = (f"CASE WHEN {self._chance(h, self.limits.boundary)} "
+                                         f"THEN {self._index(h, len(plan.combos))} ELSE -1 END")
+        packages = [self.checked.packages[p] for p in self.checked.scopes[scope].packages]
+        for pkg in packages:
+            if pkg.level_type is not None:
+                h = self._hash(keys)
+                chance = 0.0 if f"{scope}|{pkg.name}" in self.no_grant else self.limits.grant
+                levels = pkg.level_type.keys()
+                a_layer[f"{prefix}_g{pkg.name}"] = (
+                    f"CASE WHEN {self._chance(h, chance)} THEN {self._index(h, len(levels))} ELSE -1 END")
+                a_layer[f"{prefix}_t{pkg.name}"] = self._pick(h, TEXTS, "VARCHAR")
+        # checks of this element on its own inputs: up to ATTEMPTS draws of the inputs they read,
+        # the first draw that meets them all is taken
+        group: set[str] = set()
+        checks: list[c.CheckNode] = []
+        for node in self.checked.nodes.values():
+            if isinstance(node, c.CheckNode) and node.kind == NodeKind.PRUEFUNG and node.scope == scope:
+                read: set[str] = set()
+                def reading(spec: c.InputSpec, read: set[str] = read) -> str:
+                    read.add(spec.id)
+                    return "x"
+
+                if self.check_sql(node.expr, scope, reading) is None:
+                    continue
+                if read and all(i in field and i not in fixed for i in read):
+                    checks.append(node)
+                    group |= read
+        attempts = self.attempts if checks else 1
+        late: dict[tuple[str, int], str] = {}
+        for attempt in range(1, attempts):
+            for spec in specs:
+                if spec.id in group:
+                    # the later draws leave optional inputs out more often (their default applies)
+                    omit = 0.5 if attempt >= ATTEMPTS // 2 else None
+                    late[(spec.id, attempt)] = name = f"{field[spec.id]}_a{attempt}"
+                    a_layer[name] = self.base(spec, keys, omit)
+                    if spec.id in offsets:
+                        late[(offsets[spec.id], attempt)] = name = f"{offsets[spec.id]}{attempt}"
+                        a_layer[name] = self.offset(keys)
+
+        def drawn(spec_id: str, attempt: int) -> str:
+            return late[(spec_id, attempt)] if attempt and spec_id in group else field[spec_id]
+
+        def value_of(spec: c.InputSpec, attempt: int) -> str:
+            """The value of ``spec`` in draw ``attempt`` (pairs, joint keys, corridors applied)."""
+            name = drawn(spec.id, attempt)
+            value = name
+            if spec.id in offsets:
+                start, strict = space.pairs[spec.id]
+                offset = late[(offsets[spec.id], attempt)] if attempt and spec.id in group else offsets[spec.id]
+                value = (f"CASE WHEN {name} IS NULL THEN NULL ELSE coalesce({drawn(start, attempt)} + "
+                         f"{offset}{' + 1' if strict else ''}, {name}) END")
+            kind = self.kind(spec)
+            if attempt:  # the later draws without joint keys and boundary combinations
+                return value
+            for n, joint in enumerate(joints):
+                if spec.id in joint.keys:
+                    at = joint.keys.index(spec.id)
+                    rows = tuple(self._case(spec, row[at]) for row in joint.rows)
+                    choice = f"{prefix}_j{n}"
+                    value = f"CASE WHEN {choice} >= 0 THEN {self._at(rows, choice, kind)} ELSE {value} END"
+            for n, plan in enumerate(plans):
+                given = tuple(dict(combo).get(spec.key) for _target, combo in plan.combos)
+                if any(v is not None for v in given):
+                    combo_value = self._at(tuple(None if v is None else self._case(spec, v) for v in given),
+                                           f"{prefix}_k{n}", kind)
+                    value = f"CASE WHEN {prefix}_k{n} >= 0 THEN coalesce({combo_value}, {value}) ELSE {value} END"
+            return value
+
+        values: dict[str, str] = {}
+        for spec in specs:
+            if spec.id in fixed:
+                values[spec.id] = fixed[spec.id]
+                continue
+            for attempt in range(attempts if spec.id in group else 1):
+                value = value_of(spec, attempt)
+                if not attempt and value != drawn(spec.id, attempt):
+                    layers["b"][f"{drawn(spec.id, attempt)}_v"] = value
+                    value = f"{drawn(spec.id, attempt)}_v"
+                values[spec.id if not attempt else f"{spec.id}#{attempt}"] = value
+        if checks:
+            by_id = {s.id: s for s in specs}
+            tries = []
+            for attempt in range(attempts):
+                def current(spec: c.InputSpec, attempt: int = attempt) -> str:
+                    return values[spec.id if not attempt else f"{spec.id}#{attempt}"]
+                met = " AND ".join(f"coalesce({self.check_sql(node.expr, scope, current)}, TRUE)" for node in checks)
+                tries.append(f"WHEN {met} THEN {attempt}")
+            layers["c"][f"{prefix}_try"] = f"CASE {' '.join(tries)} ELSE 0 END"
+            for spec_id in sorted(group):
+                name = f"{field[spec_id]}_x"
+                whens = " ".join(f"WHEN {attempt} THEN {values[spec_id if not attempt else f'{spec_id}#{attempt}']}"
+                                 for attempt in range(attempts))
+                layers["d"][name] = f"CASE {prefix}_try {whens} END"
+                values[spec_id] = name
+            del by_id
+        # the element as case data
+        out: dict[str, str] = {}
+        package_fields: dict[str, dict[str, str]] = {}
+        for spec in specs:
+            shown = self._json(values[spec.id], self.kind(spec)) if self.json else values[spec.id]
+            if len(spec.path) == 2:
+                package_fields.setdefault(spec.path[0], {})[spec.path[1]] = shown
+            else:
+                out[spec.path[0]] = shown
+        for pkg in packages:
+            if pkg.level_type is not None:
+                levels = tuple(pkg.level_type.keys())
+                kind = "INTEGER" if all(isinstance(v, int) for v in levels) else "VARCHAR"
+                grant = f"{prefix}_g{pkg.name}"
+                level = f"CASE WHEN {grant} >= 0 THEN {self._at(levels, grant, kind)} END"
+                reason = f"CASE WHEN {grant} >= 0 THEN {prefix}_t{pkg.name} END"
+                if self.json:
+                    level, reason = self._json(level, kind), self._json(reason, "VARCHAR")
+                package_fields.setdefault(pkg.name, {})["bewilligte_stufe"] = level
+                package_fields[pkg.name]["begründung"] = reason
+        for name, fields in package_fields.items():
+            out[name] = self._object(fields)
+        for name, expression in a_layer.items():
+            layers["a"][name] = expression if present is None else f"CASE WHEN {present} THEN {expression} END"
+        for n, child in enumerate(self.checked.scopes[scope].lists):
+            listed_spec = self.checked.scopes[child]
+            most = self.most(child)
+            if self.split is not None and not scope and listed_spec.name == self.split:
+                most = 1
+            if child in space.partitions:
+                column = f"{prefix}_r{n}"
+                r_layer[column] = self.ranges(child, keys, field, values)
+                items = [self.instances(child, (*idx, k), layers, (column, k)) for k in range(most)]
+                count = f"len({column})"
+            else:
+                count = f"{prefix}_n{n}"
+                layers["n"][count] = self.count(child, keys)
+                items = [self.instances(child, (*idx, k), layers, None,
+                                        f"{count} > {k}" if present is None else f"({present}) AND {count} > {k}")
+                         for k in range(most)]
+            existing = [f"CASE WHEN {count} > {k} THEN {item} END" for k, item in enumerate(items)]
+            listed = f"list_slice([{', '.join(existing)}], 1, {count})" if items else "[]"
+            out[listed_spec.name] = f"'[' || array_to_string({listed}, ',') || ']'" if self.json else listed
+        return self._object(out)
+
+    def _object(self, fields: dict[str, str]) -> str:
+        """A STRUCT of ``fields`` — or, for JSON Lines, its JSON text without the NULL fields
+        (each value already a JSON text, see :meth:`_json`)."""
+        if not self.json:
+            return "struct_pack(" + ", ".join(f"{_name(k)} := {v}" for k, v in fields.items()) + ")"
+        members = ", ".join(f"{_string(json.dumps(k, ensure_ascii=False) + ':')} || {v}" for k, v in fields.items())
+        return f"('{{' || concat_ws(',', {members}) || '}}')" if members else "'{}'"
+
+    def _json(self, value: str, kind: str) -> str:
+        """The JSON text of a value of column type ``kind`` (NULL stays NULL)."""
+        if kind.startswith(("DECIMAL", "INTEGER")):
+            return f"CAST({value} AS VARCHAR)"
+        if kind == "BOOLEAN":
+            return f"CASE WHEN {value} THEN 'true' WHEN NOT {value} THEN 'false' END"
+        if kind == "DATE":
+            return f"('\"' || CAST({value} AS VARCHAR) || '\"')"
+        return f"CAST(to_json({value}) AS VARCHAR)"
+
+    def most(self, child: str) -> int:
+        """The most elements a list of ``child`` gets: ``höchstens`` and ``max_list``, more where
+        ``mindestens`` demands (a partition has at least one)."""
+        spec = self.checked.scopes[child]
+        low = spec.min_count or 0
+        cap = self.limits.max_list if spec.max_count is None else min(spec.max_count, self.limits.max_list)
+        return max(low, cap, 1 if child in self.space.partitions else 0)
+
+    def check_sql(self, ir: Any, scope: str, value_of: Callable[[c.InputSpec], str], depth: int = 0) -> str | None:
+        """A check's expression as SQL over the element's inputs (``value_of``: the column of an
+        input, in case units), or None where it reads anything else (another scope, a list, a
+        table, a level, a function other than min/max, a division)."""
+        if depth > 20:
+            return None
+
+        def sub(x: Any) -> str | None:
+            return self.check_sql(x, scope, value_of, depth + 1)
+
+        if isinstance(ir, c.Const):
+            return self._runtime_literal(ir.value)
+        if isinstance(ir, c.Ref):
+            if ir.kind == RefKind.PARAMETER:
+                return self._runtime_literal(toolkit.const_value(ir, self.space.parameters))
+            spec = self.space.inputs.get(ir.symbol)
+            if spec is not None:
+                if spec.scope != scope or spec.id in self.space.grant_inputs:
+                    return None
+                value = value_of(spec)
+                if spec.type.kind == TypeKind.ZAHL and spec.type.unit.percent:
+                    value = f"({value} * CAST('0.01' AS DECIMAL(3, 2)))"
+                if spec.default is not None:
+                    default = self._runtime_literal(spec.default)
+                    if default is None:
+                        return None
+                    value = f"coalesce({value}, {default})"
+                return value
+            node = self.checked.nodes.get(ir.symbol)
+            if isinstance(node, c.ValueNode) and node.scope == scope:
+                return sub(node.expr)
+            return None
+        if isinstance(ir, c.Unary):
+            operand = sub(ir.operand)
+            if operand is None:
+                return None
+            return f"(NOT {operand})" if ir.op == "nicht" else f"(- {operand})"
+        if isinstance(ir, (c.Arith, c.Compare, c.Logic)):
+            ops = {"+": "+", "-": "-", "*": "*", "=": "=", "<>": "<>", "<": "<", "<=": "<=", ">": ">", ">=": ">=",
+                   "und": "AND", "oder": "OR"}
+            if ir.op not in ops or (isinstance(ir, c.Arith) and ir.type.kind != TypeKind.ZAHL):
+                return None
+            left, right = sub(ir.left), sub(ir.right)
+            return None if left is None or right is None else f"({left} {ops[ir.op]} {right})"
+        if isinstance(ir, c.Cond):
+            parts = [sub(ir.test), sub(ir.then), sub(ir.otherwise)]
+            if any(p is None for p in parts):
+                return None
+            return f"(CASE WHEN {parts[0]} THEN {parts[1]} ELSE {parts[2]} END)"
+        if isinstance(ir, c.Func) and ir.name in ("min", "max") and ir.args:
+            args = [sub(x) for x in ir.args]
+            if any(x is None for x in args):
+                return None
+            return f"{'least' if ir.name == 'min' else 'greatest'}({', '.join(str(x) for x in args)})"
+        return None
+
+    def _runtime_literal(self, value: Any) -> str | None:
+        if isinstance(value, (bool, _dt.date)):
+            return self._literal(value, "")
+        if isinstance(value, int):
+            return str(value)
+        if isinstance(value, Decimal) and value.is_finite():
+            places = _places(value)
+            if abs(value) >= 10**20 or places > 18:
+                return None
+            # at most 20 whole digits: beside a column's DECIMAL(18, s) the common type keeps every
+            # fractional digit (DuckDB cuts the scale where the common type would pass 38 digits)
+            return f"CAST('{format(value, 'f')}' AS DECIMAL({20 + places}, {places}))"
+        if isinstance(value, str):
+            return _string(value)
+        return None
+
+    def count(self, child: str, keys: list[str]) -> str:
+        spec = self.checked.scopes[child]
+        if self.split is not None and spec.parent == "" and spec.name == self.split:
+            return "1"
+        low = spec.min_count or 0
+        cap = self.limits.max_list if spec.max_count is None else min(spec.max_count, self.limits.max_list)
+        high = max(low, cap)
+        h = self._hash(keys)
+        return f"CASE WHEN {self._chance(h, 0.25)} THEN {low} ELSE {low} + {self._index(h, high - low + 1)} END"
+
+    def ranges(self, child: str, keys: list[str], field: dict[str, str], values: dict[str, str]) -> str:
+        """The ``{b, e}`` dates of a partition's elements: a contiguous partition of the
+        enclosing period, or without one a contiguous chain from a drawn start."""
+        space = self.space
+        spec = self.checked.scopes[child]
+        partition = space.partitions[child]
+        low = spec.min_count or 0
+        cap = self.limits.max_list if spec.max_count is None else min(spec.max_count, self.limits.max_list)
+        high = max(low, cap)
+        start = self._draw(space.domains[partition.start], space.inputs[partition.start], self._hash(keys), "DATE")
+        hc = self._hash(keys)
+        chain_count = f"({low} + {self._index(hc, high - low + 1)})"
+        off = self.offset([*keys, "j"])
+        chain = (f"list_transform([list_transform(range({chain_count}), lambda j: {off})], lambda o: "
+                 f"list_transform(range(len(o)), lambda j: struct_pack(b := {start} + CAST(j + "
+                 f"coalesce(list_sum(o[1:j]), 0) AS INTEGER), e := {start} + CAST(j + list_sum(o[1:j + 1]) "
+                 "AS INTEGER))))[1]")
+        if partition.period is None or not all(p in field for p in partition.period):
+            return chain
+        begin, end = values[partition.period[0]], values[partition.period[1]]
+        least = max(low, 1)
+        days = f"(CAST({end} - {begin} AS BIGINT) + 1)"
+        hp = self._hash(keys)
+        hi = f"greatest({least}, least({high}, {days}))"
+        count = f"({least} + CAST(({hp} // 1000000) % ({hi} - {least} + 1) AS BIGINT))"
+        hcut = self._hash([*keys, "j"])
+        # count - 1 distinct cuts in 1 … days - 1: sorted draws from 1 … days - count + 1, the j-th raised by j
+        cuts = (f"CASE WHEN n <= {days} THEN list_transform(list_sort(list_transform(range(n - 1), lambda j: "
+                f"1 + CAST(({hcut} // 1000000) % ({days} - n + 1) AS BIGINT))), lambda y, j: y + j - 1) "
+                f"ELSE list_transform(range(1, n), lambda j: least(j, {days} - 1)) END")
+        period = (f"list_transform([{count}], lambda n: list_transform([list_concat([0], {cuts})], lambda o: "
+                  f"list_transform(range(n), lambda j: struct_pack(b := {begin} + CAST(o[j + 1] AS INTEGER), "
+                  f"e := CASE WHEN j + 1 < n THEN {begin} + CAST(o[j + 2] - 1 AS INTEGER) ELSE {end} END)))[1])[1]")
+        return (f"CASE WHEN {begin} IS NOT NULL AND {end} IS NOT NULL AND {end} >= {begin} THEN {period} "
+                f"ELSE {chain} END")
+
+    def query(self, n: int) -> str:
+        layers: dict[str, dict[str, str]] = {"n": {}, "a": {}, "b": {}, "c": {}, "d": {}, "r": {}}
+        case = self.instances("", (), layers)
+
+        def select(columns: dict[str, str], source: str) -> str:
+            listed = "".join(f", {v} AS {k}" for k, v in columns.items())
+            return f"(SELECT *{listed} FROM {source})"
+
+        source = f"(SELECT _c{''.join(f', {v} AS {k}' for k, v in self.hashes.items())} " \
+                 f"FROM range(CAST({int(n)} AS BIGINT)) AS t(_c))"
+        for layer in "nabcdr":
+            source = select(layers[layer], source)
+        if self.json:
+            return f"SELECT {case} AS j FROM {source} ORDER BY _c"
+        return f"SELECT _c + 1 AS fall, unnest({case}) FROM {source} ORDER BY _c"
+
+
+def population_query(model: Model, n: int, seed: int, split: str | None = None, repair: bool = True,
+                     **limits: Any) -> str:
+    """The DuckDB query of ``n`` generated cases of ``model`` for ``seed``: a column ``fall``
+    (1 …) and one column per top-level key of a case (an input, a package as a STRUCT, a list as a
+    LIST of STRUCT; NULL: left out), ordered by ``fall``. ``split``: a list on the top level that
+    holds exactly one element in every case (``bewohner``: a person case of MAWo). ``repair``
+    False: the first draw of every input, whatever the element's checks say."""
+    return _Query(model, seed, split, Limits(**limits), repair=repair).query(n)
+
+
+def write_population(model: Model, n: int, seed: int, out: str | Path | TextIO, fmt: str | None = None,
+                     split: str | None = None, threads: int | None = None, ascii_only: bool = False,
+                     repair: bool = True, **limits: Any) -> int:
+    """Write ``n`` generated cases (:func:`population_query`) to ``out`` — a ``.parquet`` or
+    ``.jsonl`` file (``fmt``: ``parquet`` or ``jsonl``; default by the suffix) or a text stream
+    (JSON Lines). Parquet: one row per case, the columns of :func:`population_query` (numbers as
+    DECIMAL). JSON Lines: one case per line, left-out inputs absent. ``threads``: DuckDB's
+    threads (default: the machine's cores; the cases are the same for any number);
+    ``ascii_only``: JSON escapes for every other character (a console that cannot show them). A file is
+    complete or absent (:func:`~teilhabe_rules.duck.published`). Gives the number of cases."""
+    if isinstance(out, (str, Path)):
+        chosen = fmt or ("parquet" if str(out).lower().endswith(".parquet") else "jsonl")
+    else:
+        chosen = "jsonl"
+    if chosen not in FORMATS or (chosen == "parquet" and not isinstance(out, (str, Path))):
+        raise ValueError(chosen)
+    query = _Query(model, seed, split, Limits(**limits), json=chosen == "jsonl", repair=repair).query(n)
+    import duckdb
+
+    try:
+        _write(query, out, chosen, threads, ascii_only)
+    except (OSError, duckdb.Error) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc).splitlines()[0]
+        where = str(out) if isinstance(out, (str, Path)) else "die Ausgabe"
+        raise CaseError(Diagnostic(f"„{where}“ lässt sich nicht schreiben: {reason}", code="ausgabe")) from None
+    return n
+
+
+def _write(query: str, out: str | Path | TextIO, chosen: str, threads: int | None, ascii_only: bool) -> None:
+    if not isinstance(out, (str, Path)):
+        with Sandbox([]) as sandbox:
+            _lines(_connection(sandbox, threads), query, out, ascii_only)
+        return
+    with published(str(out), "." + chosen) as written, Sandbox([written]) as sandbox:
+        con = _connection(sandbox, threads)
+        if chosen == "parquet":
+            con.execute(f"COPY ({query}) TO {_string(sandbox.paths[0])} (FORMAT parquet, COMPRESSION zstd)")
+        else:
+            with open(written, "w", encoding="utf-8", newline="\n") as handle:
+                _lines(con, query, handle)
+
+
+def _connection(sandbox: Sandbox, threads: int | None) -> Any:
+    con = sandbox.connection
+    con.execute(f"SET threads = {int(threads or os.cpu_count() or 1)}")
+    con.execute("SET enable_progress_bar = false")
+    con.execute("SET preserve_insertion_order = true")
+    return con
+
+
+def _lines(con: Any, query: str, out: TextIO, ascii_only: bool = False) -> None:
+    """The JSON texts of ``query`` as lines of ``out``, in order."""
+    result = con.execute(query)
+    while True:
+        batch = result.fetchmany(_BATCH)
+        if not batch:
+            return
+        text = "\n".join(row[0] for row in batch) + "\n"
+        out.write(_NON_ASCII.sub(_escape, text) if ascii_only else text)
+
+
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+
+
+def _escape(match: re.Match[str]) -> str:
+    """A character as its JSON escape (beyond the BMP: a surrogate pair)."""
+    code = ord(match.group(0))
+    if code < 0x10000:
+        return f"\\u{code:04x}"
+    code -= 0x10000
+    return f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}"

@@ -64,6 +64,9 @@ LIST_BOUND = 10_000  # elements of a list without a declared maximum (more: scal
 HUGEINT = exp.DataType.build("HUGEINT", dialect="duckdb")
 BIGINT = exp.DataType.build("BIGINT")
 NARROW_LIMIT = 2**62  # a numerator bounded below this is computed in BIGINT (fast), else in HUGEINT
+HUGE_LIMIT = 2**125  # a HUGEINT numerator is bounded below this
+SPLIT_STEPS = 4  # a conversion to fixed point in more BIGINT long-division steps than this: one HUGEINT division
+ROW_LIMIT = NARROW_LIMIT  # a numerator over a row denominator bounded above this goes to fixed point
 INTEGER = exp.DataType.build("INTEGER")
 TRUE = exp.Boolean(this=True)
 FALSE = exp.Boolean(this=False)
@@ -74,15 +77,35 @@ class Unsupported(Exception):
 
 
 @attrs.frozen
+class RowFactor:
+    """A factor of a number's denominator that is a value of the row: a positive integer at most
+    ``bound``, read here as ``sql``. ``key`` names it (two factors with one key are equal in every
+    row): ``scope/column`` of the column holding it, or ``=`` and the SQL text of an expression of
+    this row (``column`` None: not stored yet; ``scope``: the scope whose row it belongs to)."""
+
+    key: str
+    sql: exp.Expr
+    bound: int
+    scope: str
+    column: str | None = None
+
+
+@attrs.frozen
 class Num:
-    """A number: ``sql`` (a BIGINT or HUGEINT numerator) over ``den``; ``|value| ≤ bound``; the value
-    differs from the exact one by at most ``err`` (0: exact); ``const``: its value if known."""
+    """A number: ``sql`` (a BIGINT or HUGEINT numerator) over ``den`` times the product of the
+    ``rows`` factors (none: ``den`` alone); ``|value| ≤ bound``; the value differs from the exact
+    one by at most ``err`` (0: exact); ``const``: its value if known (never with ``rows``);
+    ``top``: a bound of the numerator's magnitude where ``rows`` (else from ``bound`` and ``den``);
+    ``ref``: (scope, column) where ``sql`` is a plain column holding an exact number."""
 
     sql: exp.Expr
     den: int
     bound: Fraction
     err: Fraction = Fraction(0)
     const: Fraction | None = None
+    rows: tuple[RowFactor, ...] = ()
+    top: Fraction | None = None
+    ref: tuple[str, str] | None = None
 
 
 @attrs.frozen
@@ -108,6 +131,9 @@ class Meta:
     den: int = 1
     bound: Fraction = Fraction(0)
     err: Fraction = Fraction(0)
+    top: Fraction | None = None  # the numerator's bound where ``rows``
+    rows: tuple[tuple[str, str, int], ...] = ()  # (scope, column, bound) of each factor of the row denominator
+    rden: str | None = None  # the column holding the product of the ``rows`` factors
 
 
 @attrs.frozen
@@ -255,6 +281,8 @@ def _wide(e: exp.Expr, bound: Fraction | int | None) -> exp.Expr:
 
 def numerator_bound(num: Num | Meta) -> Fraction:
     """An upper bound of the magnitude of a number's numerator."""
+    if num.top is not None:
+        return num.top
     return (num.bound + num.err) * num.den + 1
 
 
@@ -323,6 +351,157 @@ def _half_up(twice: exp.Expr, n: exp.Expr, den: int) -> exp.Expr:
     return _idiv(_add(twice, exp.Mul(this=_p(_sign(n)), expression=_small(den))), _small(2 * den))
 
 
+def _div_half_up(n: exp.Expr, d: exp.Expr, n_bound: Fraction | int, d_bound: Fraction | int) -> exp.Expr:
+    """``n/d`` rounded half away from zero, exactly, for a positive ``d`` of the row:
+    ``(2·n + sign(n)·d) // (2·d)`` (``//`` truncates toward zero); ``n_bound``, ``d_bound``: of
+    their magnitudes (BIGINT where ``2·n_bound + d_bound`` stays below :data:`NARROW_LIMIT`)."""
+    wide = 2 * n_bound + d_bound
+    n = _wide(n, wide)
+    twice = exp.Mul(this=_p(n), expression=exp.Literal.number(2))
+    return _idiv(_add(twice, exp.Mul(this=_p(_sign(n)), expression=_p(d))),
+                 exp.Mul(this=exp.Literal.number(2), expression=_p(_wide(d, 2 * d_bound))))
+
+
+def _guard(sql: exp.Expr) -> exp.Expr:
+    """A divisor's numerator as a factor of a row denominator: at least 1 (where it is not
+    positive the division's own numerator is NULL, and a value that does not depend on the
+    division stays exact over 1)."""
+    return exp.func("greatest", sql, exp.Literal.number(1))
+
+
+def _product(factors: tuple[RowFactor, ...], scale: int = 1) -> tuple[exp.Expr, int]:
+    """``scale`` times the product of ``factors`` (in HUGEINT where its bound needs it) and its bound."""
+    sql: exp.Expr = _small(scale)
+    bound = scale
+    for number, factor in enumerate(factors):
+        bound *= factor.bound
+        if number == 0 and scale == 1:
+            sql = factor.sql
+        else:
+            sql = exp.Mul(this=_p(_wide(sql, bound)), expression=_p(factor.sql))
+    return sql, bound
+
+
+def _union(a: tuple[RowFactor, ...], b: tuple[RowFactor, ...]) -> tuple[RowFactor, ...]:
+    """The least common multiple of two row denominators: each factor as often as in either."""
+    rest = list(a)
+    out = list(a)
+    for factor in b:
+        found = next((f for f in rest if f.key == factor.key), None)
+        if found is None:
+            out.append(factor)
+        else:
+            rest.remove(found)
+    return _sorted(out)
+
+
+def _minus(a: tuple[RowFactor, ...], b: tuple[RowFactor, ...]) -> tuple[RowFactor, ...]:
+    """The factors of ``a`` that are not in ``b`` (``b`` divides ``a``)."""
+    out = list(a)
+    for factor in b:
+        found = next(f for f in out if f.key == factor.key)
+        out.remove(found)
+    return tuple(out)
+
+
+def _sorted(factors: list[RowFactor] | tuple[RowFactor, ...]) -> tuple[RowFactor, ...]:
+    return tuple(sorted(factors, key=lambda f: f.key))
+
+
+def _keys(factors: tuple[RowFactor, ...]) -> tuple[str, ...]:
+    return tuple(f.key for f in factors)
+
+
+def _fixed_rows(n: exp.Expr, den: int, n_bound: Fraction, rows: tuple[exp.Expr, int] | None = None) -> exp.Expr:
+    """The numerator over 10^FIX of ``n`` over ``den`` times ``rows`` (a positive integer of the
+    row and its bound; None: 1), rounded half away from zero, exactly: ``n·a / d`` with
+    ``a = 10^FIX/g``, ``d = den/g·rows`` (``g`` = gcd(10^FIX, den)) — in BIGINT divisions alone
+    where the bounds allow (see :func:`_split_fixed`), else one HUGEINT division, else the integer
+    part and the rest apart."""
+    g = math.gcd(MAX_DEN, den)
+    a = MAX_DEN // g
+    d: exp.Expr = _small(den // g)
+    d_bound = den // g
+    if rows is not None:
+        d_bound = rows[1] * (den // g)
+        d = rows[0] if den // g == 1 else exp.Mul(this=_p(_wide(rows[0], d_bound)), expression=_small(den // g))
+    q_bound = n_bound * g / den + 1  # |n| // d ≤ |n| / (den/g): the row factors are ≥ 1
+    chunks = _chunks(a, d_bound)
+    if n_bound < NARROW_LIMIT and chunks is not None and len(chunks) <= SPLIT_STEPS:
+        return _split_fixed(n, d, a, q_bound, chunks)
+    scaled_bound = n_bound * a
+    if 2 * scaled_bound + d_bound < HUGE_LIMIT:
+        return _div_half_up(_mul(n, a, n_bound), d, scaled_bound, d_bound)
+    # |n| = q·d + r: the value is q·a + r·a/d, only the last term rounded
+    if 2 * d_bound * a + d_bound >= HUGE_LIMIT or q_bound * a >= HUGE_LIMIT:
+        raise Unsupported("Division ohne Platz für Nachkommastellen")
+    m = _abs(n)
+    q = _idiv(m, d)
+    r = exp.Mod(this=_p(m), expression=_p(d))
+    magnitude = _add(_mul(q, a, q_bound), _div_half_up(_mul(r, a, d_bound), d, d_bound * a, d_bound))
+    return _case((exp.LT(this=_p(n), expression=exp.Literal.number(0)), exp.Neg(this=_p(magnitude))),
+                 default=magnitude)
+
+
+def _chunks(a: int, d_bound: int | Fraction) -> list[int] | None:
+    """``a`` (a divisor of 10^18) as a product of factors each at most ``C`` with
+    ``2·d_bound·C + d_bound`` below :data:`NARROW_LIMIT` (None: no such ``C`` ≥ 10)."""
+    limit = int((NARROW_LIMIT - 1 - d_bound) // (2 * d_bound)) if d_bound < NARROW_LIMIT else 0
+    if limit < 10:
+        return None
+    twos = fives = 0
+    while a % 2 == 0:
+        a //= 2
+        twos += 1
+    while a % 5 == 0:
+        a //= 5
+        fives += 1
+    assert a == 1, "a divides 10^18"
+    chunks: list[int] = []
+    current = 1
+    while twos or fives:
+        prime = 5 if fives and (not twos or fives >= twos) else 2
+        if current * prime > limit:
+            chunks.append(current)
+            current = 1
+        current *= prime
+        if prime == 5:
+            fives -= 1
+        else:
+            twos -= 1
+    if current > 1 or not chunks:
+        chunks.append(current)
+    return chunks
+
+
+def _split_fixed(n: exp.Expr, d: exp.Expr, a: int, q_bound: Fraction, chunks: list[int]) -> exp.Expr:
+    """``n·a/d`` rounded half away from zero, exactly, for a BIGINT ``n``, a positive BIGINT ``d``
+    and ``a`` = the product of ``chunks`` (see :func:`_chunks`), in BIGINT divisions alone (a
+    HUGEINT division is some 30× slower): with ``|n| = q·d + r`` the value is ``q·a + r·a/d``;
+    ``r·a/d`` is long division by the chunks (``r·c = q1·d + r1``, then ``r1`` with the next
+    chunk …), only the last step rounded; ``q·a`` is put together in HUGEINT (by multiplication)
+    where ``q_bound`` (of ``q``) needs it."""
+    m = _abs(n)
+    q = _idiv(m, d)
+    rest: exp.Expr = exp.Mod(this=_p(m), expression=_p(d))
+    low: exp.Expr | None = None
+    weight = a
+    for number, chunk in enumerate(chunks):
+        weight //= chunk
+        if number == len(chunks) - 1:
+            digit = _idiv(_add(_mul(rest, 2 * chunk, 0), d), exp.Mul(this=exp.Literal.number(2), expression=_p(d)))
+        else:
+            t = _mul(rest, chunk, 0)
+            digit = _idiv(t, d)
+            rest = exp.Mod(this=_p(t), expression=_p(d))
+        part = _mul(digit, weight, 0)
+        low = part if low is None else _add(low, part)
+    assert low is not None
+    magnitude = _add(_mul(q, a, q_bound), low)
+    return _case((exp.LT(this=_p(n), expression=exp.Literal.number(0)), exp.Neg(this=_p(magnitude))),
+                 default=magnitude)
+
+
 def _fraction(value: Any) -> Fraction:
     if isinstance(value, bool):
         raise Unsupported("ja/nein als Zahl")
@@ -365,38 +544,27 @@ def _digits(den: int) -> int | None:
     return None
 
 
-_HALF = FIX // 2
 
 
-def _fixed_point(n: exp.Expr, den: int) -> exp.Expr:
-    """``n·10^FIX/den`` rounded half away from zero, exactly, for a BIGINT ``n`` and a small
-    ``den``, in BIGINT divisions alone (a HUGEINT division is far slower): with ``|n| = q·den + r``
-    and ``r·10^9 = q1·den + r1`` the value is ``q·10^18 + q1·10^9 + r1·10^9/den``, so only the
-    last term is rounded; the parts are put together in HUGEINT by multiplication and addition."""
-    m = _abs(n)
-    half = 10**_HALF
-    q = _idiv(m, _small(den))
-    r = exp.Mod(this=_p(m), expression=_small(den))
-    a = exp.Mul(this=_p(r), expression=_small(half))
-    q1 = _idiv(a, _small(den))
-    r1 = exp.Mod(this=_p(a), expression=_small(den))
-    q2 = _idiv(_add(exp.Mul(this=_p(r1), expression=_small(2 * half)), _small(den)), _small(2 * den))
-    low = _add(exp.Mul(this=_p(q1), expression=_small(half)), q2)
-    magnitude = _add(exp.Mul(this=_p(exp.Cast(this=_p(q), to=HUGEINT.copy())), expression=_small(10**FIX)), low)
-    return _case((exp.LT(this=_p(n), expression=exp.Literal.number(0)), exp.Neg(this=_p(magnitude))),
-                 default=magnitude)
-
-
-def decimal_out(sql: exp.Expr, den: int, bound: Fraction | None = None) -> tuple[exp.Expr, int]:
+def decimal_out(sql: exp.Expr, den: int, bound: Fraction | None = None,
+                rows: tuple[exp.Expr, int] | None = None) -> tuple[exp.Expr, int]:
     """A numerator over ``den`` as DECIMAL(38, k): exact where ``den`` divides 10^k (k ≤ FIX),
     else rounded half up to FIX digits. Gives the expression and k. ``bound``: of the
-    numerator's magnitude (None: unknown)."""
+    numerator's magnitude (None: unknown); ``rows``: a row denominator (its SQL, a positive
+    integer, and its bound) — then rounded half up to FIX digits."""
     k = _digits(den)
-    if k is None:
+    if rows is not None:
         k = FIX
-        if bound is not None and bound < NARROW_LIMIT and 2 * den * 10**_HALF < NARROW_LIMIT:
-            scaled = _fixed_point(sql, den)
-        else:
+        if bound is None:
+            raise Unsupported("Zeilennenner ohne Schranke des Zählers")
+        scaled = _fixed_rows(sql, den, bound, rows)
+    elif k is None:
+        k = FIX
+        try:
+            if bound is None:
+                raise Unsupported("ohne Schranke")
+            scaled = _fixed_rows(sql, den, bound)
+        except Unsupported:  # beyond the bounds' room: in HUGEINT (an overflow is NULL and flags the row)
             scaled = _round_half_up(sql, 10**FIX, den, bound)
     else:
         scaled = _mul(sql, 10**k // den, bound)
@@ -444,6 +612,7 @@ class _Compiler:
         self.reads_date = False
         self.narrow: list[Narrow] = []
         self.recorded: dict[str, Narrow] = {}  # alias → the narrow table it reads
+        self.rdens: dict[tuple[str, tuple[str, ...]], str] = {}  # (scope, row factors) → column of their product
 
     def narrow_of(self, scope: str, alias: str) -> Narrow:
         """A new narrow table of ``scope``'s current state, read as ``alias``."""
@@ -573,6 +742,7 @@ class _Compiler:
             levels = sorted(int(m.key) for m in node.type.enum.members)
             value = ctx.expr(node.expr)
             if isinstance(value, Num):
+                value = ctx.plain(value)
                 whole = exp.EQ(this=exp.Mod(this=_p(value.sql), expression=_small(value.den)),
                                expression=exp.Literal.number(0))
                 as_int = _idiv(value.sql, _small(value.den))
@@ -606,7 +776,26 @@ class _Compiler:
         sql = value.sql
         if isinstance(value, Num):
             sql = exp.Cast(this=_p(sql), to=int_type(numerator_bound(value)))
-            meta = Meta(column, c.TypeKind.ZAHL, value.den, value.bound, value.err)
+            rows: list[tuple[str, str, int]] = []
+            rden = None
+            for factor in value.rows:
+                if factor.column is None:  # an expression of this row: stored beside the value
+                    held = self.fresh("r")
+                    batch.items.append(exp.alias_(exp.func("try", factor.sql), held))
+                    rows.append((batch.scope, held, factor.bound))
+                else:
+                    rows.append((factor.scope, factor.column, factor.bound))
+            if any(scope != batch.scope for scope, _column, _bound in rows):
+                # the row denominator's product for the result (of another scope's factors: held here, once)
+                held_key = (batch.scope, _keys(value.rows))
+                rden = self.rdens.get(held_key)
+                if rden is None:
+                    rden = self.rdens[held_key] = self.fresh("d")
+                    product, product_bound = _product(value.rows)
+                    batch.items.append(exp.alias_(
+                        exp.func("try", exp.Cast(this=_p(product), to=int_type(product_bound))), rden))
+            meta = Meta(column, c.TypeKind.ZAHL, value.den, value.bound, value.err,
+                        numerator_bound(value) if value.rows else None, tuple(rows), rden)
         else:
             meta = Meta(column, value.kind if node.type.kind != c.TypeKind.ENUM else c.TypeKind.ENUM)
         batch.items.append(exp.alias_(exp.func("try", sql) if isinstance(value, Num) else sql, column))
@@ -630,7 +819,16 @@ class _Compiler:
             for key, meta in ordered:
                 col = exp.column(meta.column, "t")
                 nulls.append(exp.Is(this=col, expression=exp.Null()))
-                sql = decimal_out(col, meta.den, numerator_bound(meta))[0] if meta.kind == c.TypeKind.ZAHL else col
+                sql: exp.Expr = col
+                if meta.kind == c.TypeKind.ZAHL:
+                    rows = None
+                    if meta.rows:
+                        factors = _sorted([RowFactor(f"{scope}/{column}", _guard(exp.column(column, "t")), bound, scope,
+                                                     column) for scope, column, bound in meta.rows])
+                        rows = _product(factors)
+                        if meta.rden is not None:
+                            rows = (exp.column(meta.rden, "t"), rows[1])
+                    sql = decimal_out(col, meta.den, numerator_bound(meta), rows)[0]
                 name = self.fresh("o")
                 converted.append(exp.alias_(exp.func("try", sql) if meta.kind == c.TypeKind.ZAHL else sql, name))
                 nulls.append(exp.Is(this=exp.column(name, "t"), expression=exp.Null()))
@@ -708,8 +906,26 @@ class _Ctx:
         self.comp.record(alias, meta.column)
         col = exp.column(meta.column, alias)
         if meta.kind == c.TypeKind.ZAHL:
-            return Num(col, meta.den, meta.bound, meta.err)
+            if meta.rows:
+                factors = _sorted([self.read_factor(*row) for row in meta.rows])
+                return Num(col, meta.den, meta.bound, meta.err, rows=factors, top=meta.top)
+            return Num(col, meta.den, meta.bound, meta.err, ref=None if meta.err else (scope, meta.column))
         return Other(col, meta.kind)
+
+    def read_factor(self, scope: str, column: str, bound: int) -> RowFactor:
+        """The factor of a row denominator held by ``column`` of ``scope`` (this scope or an enclosing one)."""
+        alias = self.alias if scope == self.scope else self.ancestor(scope)
+        self.comp.record(alias, column)
+        return RowFactor(f"{scope}/{column}", _guard(exp.column(column, alias)), bound, scope, column)
+
+    def encloses(self, scope: str) -> bool:
+        """``scope`` is this scope or one enclosing it."""
+        current: str | None = self.scope
+        while current is not None:
+            if current == scope:
+                return True
+            current = self.model.scopes[current].parent
+        return False
 
     def ancestor(self, scope: str) -> str:
         alias = self.ancestors.get(scope)
@@ -744,11 +960,15 @@ class _Ctx:
         if ir.ref.scope != self.scope:
             raise Unsupported("vorher in einer anderen Liste")
         current = self.column_value(ir.ref.scope, ir.ref.key)
+        if isinstance(current, Num) and any(f.scope == ir.ref.scope for f in current.rows):
+            current = self.plain(current)  # a factor of the element: the previous one's would be needed
         depth = self.model.scopes[ir.ref.scope].depth
         keys = key_columns(self.model, ir.ref.scope)
         order = exp.Order(expressions=[exp.Ordered(this=exp.column(f"_i{depth}", self.alias))])
         window = exp.Window(this=exp.func("lag", current.sql),
                             partition_by=[exp.column(k, self.alias) for k in keys[:-1]], order=order)
+        if isinstance(current, Num):
+            return attrs.evolve(current, sql=window, ref=None)
         return attrs.evolve(current, sql=window)
 
     def _e_Unary(self, ir: c.Unary) -> Value:
@@ -761,12 +981,12 @@ class _Ctx:
         num = self.number(ir.operand)
         if num.const is not None:
             return self.const_num(-num.const)
-        return attrs.evolve(num, sql=exp.Neg(this=_p(num.sql)))
+        return attrs.evolve(num, sql=exp.Neg(this=_p(num.sql)), ref=None)
 
     def _e_Arith(self, ir: c.Arith) -> Value:
         if ir.type.kind == c.TypeKind.DATUM:
             date = self.expr(ir.left)
-            days = self.number(ir.right)
+            days = self.plain(self.number(ir.right))
             if days.err:
                 raise Unsupported("Datum plus gerundete Tage")
             whole = exp.EQ(this=exp.Mod(this=_p(days.sql), expression=_small(days.den)),
@@ -793,18 +1013,22 @@ class _Ctx:
 
     def rescale(self, num: Num, den: int) -> Num:
         """``num`` over ``den`` (exact where ``den`` is a multiple of its denominator, else rounded
-        half up, with half a unit of error more)."""
+        half up, with half a unit of error more); a row denominator stays."""
         if num.den == den:
             return num
         if num.const is not None:
             scaled = num.const * den
             if scaled.denominator == 1:
                 return Num(_small(int(scaled)), den, num.bound, num.err, num.const)
+        top = numerator_bound(num)
         if den % num.den == 0:
-            return Num(_mul(num.sql, den // num.den, numerator_bound(num)), den, num.bound, num.err, num.const)
+            factor = den // num.den
+            return Num(_mul(num.sql, factor, top), den, num.bound, num.err, num.const, num.rows,
+                       top * factor if num.rows else None)
         ratio = Fraction(den, num.den)
-        return Num(_round_half_up(num.sql, ratio.numerator, ratio.denominator, numerator_bound(num)), den, num.bound,
-                   num.err + Fraction(1, 2 * den))
+        # over a row denominator R ≥ 1 the rounding's error is at most 1/(2·den·R) ≤ 1/(2·den)
+        return Num(_round_half_up(num.sql, ratio.numerator, ratio.denominator, top), den, num.bound,
+                   num.err + Fraction(1, 2 * den), None, num.rows, top * ratio + 1 if num.rows else None)
 
     def normal(self, num: Num) -> Num:
         """A denominator above MAX_DEN is rescaled to fixed point."""
@@ -814,18 +1038,61 @@ class _Ctx:
             return self.rescale(num, MAX_DEN)
         return num
 
+    def plain(self, num: Num) -> Num:
+        """``num`` without a row denominator: fixed point over MAX_DEN, rounded half up (half a
+        unit of error more)."""
+        if not num.rows:
+            return num
+        product, product_bound = _product(num.rows)
+        sql = _fixed_rows(num.sql, num.den, numerator_bound(num), (product, product_bound))
+        return Num(sql, MAX_DEN, num.bound, num.err + Fraction(1, 2 * MAX_DEN))
+
+    def lift(self, num: Num, rows: tuple[RowFactor, ...]) -> Num | None:
+        """``num`` over the row denominator ``rows`` (a multiple of its own): the numerator times
+        the missing factors; None where its bound would reach ROW_LIMIT."""
+        extra = _minus(rows, num.rows)
+        if not extra:
+            return num
+        product, product_bound = _product(extra)
+        top = numerator_bound(num) * product_bound
+        if top >= ROW_LIMIT:
+            return None
+        if num.const == 0:
+            sql: exp.Expr = exp.Literal.number(0)
+        else:
+            sql = exp.Mul(this=_p(_wide(num.sql, top)), expression=_p(product))
+        return Num(sql, num.den, num.bound, num.err, None, rows, top)
+
+    def unify(self, nums: list[Num]) -> list[Num]:
+        """``nums`` over one row denominator (the least common multiple of theirs), or all in
+        fixed point where a numerator would grow too large."""
+        keys = {_keys(n.rows) for n in nums}
+        if len(keys) <= 1:
+            return nums
+        rows: tuple[RowFactor, ...] = ()
+        for n in nums:
+            rows = _union(rows, n.rows)
+        lifted = [self.lift(n, rows) for n in nums]
+        if all(n is not None for n in lifted):
+            return [n for n in lifted if n is not None]
+        return [self.plain(n) for n in nums]
+
     def add(self, left: Num, right: Num, op: str) -> Num:
         if left.const is not None and right.const is not None:
             return self.const_num(left.const + right.const if op == "+" else left.const - right.const)
+        left, right = self.unify([left, right])
         den = math.lcm(left.den, right.den)
         if den > MAX_DEN:
             den = MAX_DEN
         a, b = self.rescale(left, den), self.rescale(right, den)
         if right.const == 0:
             return a
-        wide = _wide(a.sql, numerator_bound(a) + numerator_bound(b))
+        top = numerator_bound(a) + numerator_bound(b)
+        if a.rows and top >= ROW_LIMIT:
+            return self.add(self.plain(left), self.plain(right), op)
+        wide = _wide(a.sql, top)
         sql = _add(wide, b.sql) if op == "+" else _sub(wide, b.sql)
-        return Num(sql, den, a.bound + b.bound, a.err + b.err)
+        return Num(sql, den, a.bound + b.bound, a.err + b.err, None, a.rows, top if a.rows else None)
 
     def mul(self, left: Num, right: Num) -> Num:
         if left.const is not None and right.const is not None:
@@ -837,11 +1104,20 @@ class _Ctx:
             if k == 0:
                 return self.const_num(Fraction(0))
             return self.normal(Num(_mul(left.sql, k.numerator, numerator_bound(left)), left.den * k.denominator,
-                                   left.bound * abs(k),
-                                   left.err * abs(k)))
+                                   left.bound * abs(k), left.err * abs(k), None, left.rows,
+                                   numerator_bound(left) * abs(k.numerator) if left.rows else None))
+        err = left.bound * right.err + right.bound * left.err + left.err * right.err
+        if left.rows or right.rows:
+            top = numerator_bound(left) * numerator_bound(right)
+            if top < ROW_LIMIT and left.den * right.den <= MAX_DEN:
+                sql = exp.Mul(this=_p(_wide(left.sql, top)), expression=_p(right.sql))
+                return Num(sql, left.den * right.den, left.bound * right.bound, err, None,
+                           _sorted(left.rows + right.rows), top)
+            left, right = self.plain(left), self.plain(right)
+            err = left.bound * right.err + right.bound * left.err + left.err * right.err
         if left.den * right.den > MAX_DEN:
             left, right = self.balance(left, right)
-        err = left.bound * right.err + right.bound * left.err + left.err * right.err
+            err = left.bound * right.err + right.bound * left.err + left.err * right.err
         product = numerator_bound(left) * numerator_bound(right)
         sql = exp.Mul(this=_p(_wide(left.sql, product)), expression=_p(right.sql))
         return self.normal(Num(sql, left.den * right.den, left.bound * right.bound, err))
@@ -862,6 +1138,35 @@ class _Ctx:
             raise Unsupported("Produkt ohne Platz für Nachkommastellen")
         return self.rescale(left, dl), self.rescale(right, dr)
 
+    def factor_of(self, divisor: Num) -> RowFactor:
+        """The numerator of an exact divisor as a factor of a row denominator."""
+        bound = int(numerator_bound(divisor))
+        if divisor.ref is not None:
+            scope, column = divisor.ref
+            return RowFactor(f"{scope}/{column}", _guard(divisor.sql), bound, scope, column)
+        return RowFactor("=" + divisor.sql.sql("duckdb"), _guard(divisor.sql), bound, self.scope)
+
+    def row_div(self, left: Num, right: Num) -> Num | None:
+        """``left / right`` exactly, ``right`` exact and a value of the row: (n1/(d1·R1)) / (n2/(d2·R2))
+        is n1·d2·R2 over d1·R1·n2 — ``n2`` becomes a factor of the row denominator (a row where it is
+        not positive: NULL, as the scalar backend faults on zero; a negative divisor goes to it too).
+        None where the numerator's bound would reach ROW_LIMIT."""
+        g = math.gcd(left.den, right.den)
+        scale = right.den // g
+        top = numerator_bound(left) * scale
+        for factor in right.rows:
+            top *= factor.bound
+        if top >= ROW_LIMIT:
+            return None
+        numerator = _mul(left.sql, scale, numerator_bound(left))
+        if right.rows:
+            product, _ = _product(right.rows)
+            numerator = exp.Mul(this=_p(_wide(numerator, top)), expression=_p(product))
+        numerator = _case((exp.GT(this=_p(right.sql), expression=exp.Literal.number(0)), numerator))
+        inverse = top / numerator_bound(left)  # d2·R2 over the common factor: |1/right| ≤ this
+        return Num(numerator, left.den // g, left.bound * inverse * g, left.err * inverse * g, None,
+                   _sorted([*left.rows, self.factor_of(right)]), top)
+
     def div(self, left: Num, right: Num) -> Num:
         if right.const is not None:
             if right.const == 0:
@@ -872,6 +1177,12 @@ class _Ctx:
             return self.mul(left, self.const_num(k))
         if right.err:
             raise Unsupported("Division durch einen gerundeten Wert")
+        exact = self.row_div(left, right)
+        if exact is not None:
+            return exact
+        if right.rows:
+            raise Unsupported("Division ohne Platz für Nachkommastellen")
+        left = self.plain(left)
         # a division by a value of the row: fixed point over 10^FIX, rounded half up:
         # (n1/d1) / (n2/d2) · 10^FIX = n1·f / n2 with f = d2·10^FIX/d1 (as a reduced fraction);
         # n1·f must stay within 10^37 by the bounds
@@ -907,6 +1218,10 @@ class _Ctx:
         if left.const is not None and right.const is not None:
             value = bool(self._PY_CMP[op](left.const, right.const))
             return Other(_literal(value, c.TypeKind.JA_NEIN), c.TypeKind.JA_NEIN, value, True)
+        if left.err or right.err:  # the margin below is in units of a constant denominator
+            left, right = self.plain(left), self.plain(right)
+        else:  # over one positive row denominator the numerators compare as the values
+            left, right = self.unify([left, right])
         den = math.lcm(left.den, right.den)
         if den > MAX_DEN:
             den = MAX_DEN
@@ -947,12 +1262,13 @@ class _Ctx:
         if isinstance(test, Other) and test.has_const:
             return self.expr(ir.then if test.const else ir.otherwise)
         if ir.type.kind in (c.TypeKind.ZAHL, c.TypeKind.SCHLUESSEL):
-            then, other = self.number(ir.then), self.number(ir.otherwise)
+            then, other = self.unify([self.number(ir.then), self.number(ir.otherwise)])
             den = min(math.lcm(then.den, other.den), MAX_DEN)
             a, b = self.rescale(then, den), self.rescale(other, den)
             sql = _case((exp.Is(this=_p(test.sql), expression=exp.Null()), exp.Null()), (test.sql, a.sql),
                         default=b.sql)
-            return Num(sql, den, max(a.bound, b.bound), max(a.err, b.err))
+            top = max(numerator_bound(a), numerator_bound(b)) if a.rows else None
+            return Num(sql, den, max(a.bound, b.bound), max(a.err, b.err), None, a.rows, top)
         then_v, other_v = self.expr(ir.then), self.expr(ir.otherwise)
         sql = _case((exp.Is(this=_p(test.sql), expression=exp.Null()), exp.Null()), (test.sql, then_v.sql),
                     default=other_v.sql)
@@ -966,6 +1282,7 @@ class _Ctx:
         if table is None:
             raise Unsupported(f"Tabelle {ir.table} ohne Zeilen")
         keys = [self.expr(k) for k in ir.keys]
+        keys = [self.plain(k) if isinstance(k, Num) else k for k in keys]
         rows = list(table.items())
         numeric = ir.type.kind in (c.TypeKind.ZAHL, c.TypeKind.SCHLUESSEL)
         values = [v for _, v in rows if v is not None]
@@ -1039,6 +1356,10 @@ class _Ctx:
         value: Value | None = None
         if ir.value is not None:
             value = inner.number(ir.value) if ir.function in ("summe",) else inner.expr(ir.value)
+            if isinstance(value, Num) and value.rows and (
+                    not all(f.column is not None and self.encloses(f.scope) for f in value.rows)
+                    or numerator_bound(value) * count_bound >= ROW_LIMIT):
+                value = inner.plain(value)  # a factor of the element: not one denominator for the group
             present = exp.Is(this=_p(value.sql), expression=exp.Null())
             broken.append(exp.And(this=_p(selected), expression=_p(present)) if where is not None else present)
         bad = exp.func("bool_or", _any(broken)) if broken else FALSE
@@ -1079,12 +1400,14 @@ class _Ctx:
         if fn == "anzahl":
             return Num(exp.Cast(this=_p(result), to=BIGINT.copy()), 1, count_bound)
         if isinstance(value, Num):
+            # a factor of an enclosing scope: one in the group, read here
+            rows = _sorted([self.read_factor(f.scope, f.column, f.bound) for f in value.rows if f.column is not None])
             if fn == "summe":
-                total = attrs.evolve(value, bound=value.bound * count_bound, err=value.err * count_bound)
-                return Num(exp.Cast(this=_p(result), to=int_type(numerator_bound(total))), value.den,
-                           value.bound * count_bound,
-                           value.err * count_bound)
-            return Num(result, value.den, value.bound, value.err)
+                top = numerator_bound(value) * count_bound if rows else \
+                    (value.bound + value.err) * count_bound * value.den + 1
+                return Num(exp.Cast(this=_p(result), to=int_type(top)), value.den, value.bound * count_bound,
+                           value.err * count_bound, None, rows, top if rows else None)
+            return Num(result, value.den, value.bound, value.err, None, rows, value.top)
         assert value is not None
         return Other(result, value.kind)
 
@@ -1097,14 +1420,16 @@ class _Ctx:
             if all(n.const is not None for n in nums):
                 consts = [n.const for n in nums if n.const is not None]
                 return self.const_num(min(consts) if name == "min" else max(consts))
+            nums = self.unify(nums)
             den = 1
             for n in nums:
                 den = math.lcm(den, n.den)
             den = min(den, MAX_DEN)
             scaled = [self.rescale(n, den) for n in nums]
             fn = exp.func("least" if name == "min" else "greatest", *[s.sql for s in scaled])
+            top = max(numerator_bound(s) for s in scaled) if scaled[0].rows else None
             return Num(_null_if_any([s.sql for s in scaled], fn), den, max(s.bound for s in scaled),
-                       max(s.err for s in scaled))
+                       max(s.err for s in scaled), None, scaled[0].rows, top)
         if name == "runde":
             value = self.number(ir.args[0])
             places = self.number(ir.args[1])
@@ -1122,7 +1447,7 @@ class _Ctx:
                        1, Fraction(4_000_000))
         if name == "datum_plus":
             date = self.expr(ir.args[0])
-            amount = self.number(ir.args[1])
+            amount = self.plain(self.number(ir.args[1]))
             unit = str(ir.args[1].type.unit)
             if amount.err:
                 raise Unsupported("datum_plus mit gerundeter Anzahl")
@@ -1142,7 +1467,7 @@ class _Ctx:
             part = exp.func("year" if name == "jahr" else "month", date.sql)
             return Num(exp.Cast(this=_p(part), to=BIGINT.copy()), 1, Fraction(9999))
         if name == "tage_im_monat":
-            year, month = self.number(ir.args[0]), self.number(ir.args[1])
+            year, month = self.plain(self.number(ir.args[0])), self.plain(self.number(ir.args[1]))
             y = exp.Cast(this=_p(_idiv(year.sql, _small(year.den))), to=INTEGER.copy())
             m = exp.Cast(this=_p(_idiv(month.sql, _small(month.den))), to=INTEGER.copy())
             month_ok = exp.Between(this=_p(m), low=exp.Literal.number(1), high=exp.Literal.number(12))
@@ -1172,6 +1497,10 @@ class _Ctx:
             else:
                 r = math.ceil(abs(q))
             return self.const_num(Fraction(r if q >= 0 else -r, den))
+        if value.rows and value.err:
+            value = self.plain(value)
+        if value.rows:
+            return self.round_rows(value, den, mode)
         n, d = value.sql, value.den
         n = _wide(n, numerator_bound(value) * den * 2 + d)
         scaled = _mul(_abs(n), den, 0)  # |value|·10^k over d
@@ -1194,6 +1523,23 @@ class _Ctx:
                                          expression=exp.GTE(this=_p(rest), expression=_small(d - margin))))
         bound = value.bound + value.err + 1
         return Num(sql, den, bound)
+
+    def round_rows(self, value: Num, den: int, mode: str) -> Num:
+        """An exact ``value`` over a row denominator rounded to ``1/den``: one division by
+        D = value.den·R per row — ``(2·n·den + sign(n)·D) // (2·D)`` half up, ``n·den // D``
+        down, ``(n·den + sign(n)·(D − 1)) // D`` up (``//`` truncates toward zero)."""
+        product, product_bound = _product(value.rows, value.den)
+        top = numerator_bound(value) * den
+        n = _wide(value.sql, 2 * top + product_bound)
+        signed = _mul(n, den, 0)
+        if mode == "kaufmännisch":
+            sql = _div_half_up(signed, product, top, product_bound)
+        elif mode == "abrunden":
+            sql = _idiv(signed, product)
+        else:
+            less = _sub(product, exp.Literal.number(1))
+            sql = _idiv(_add(signed, exp.Mul(this=_p(_sign(n)), expression=_p(less))), product)
+        return Num(sql, den, value.bound + 1)
 
 
 def _all(conds: list[exp.Expr]) -> exp.Expr:

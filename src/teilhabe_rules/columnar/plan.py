@@ -42,6 +42,7 @@ on the scalar backend and says so in one line).
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import math
 from collections.abc import Mapping
 from decimal import Decimal
@@ -226,12 +227,12 @@ class Plan:
         flags: list[exp.Expr] = [exp.column("_flag", "t")]
         for number, sid in enumerate(s for s in self.model.scopes if s):
             alias = f"f{number}"
-            sub = (exp.select(exp.column("_c"), exp.alias_(exp.func("bool_or", exp.column("_flag")), "_flag"))
+            sub = (exp.select(exp.column("_c"), _as(_fn("bool_or", exp.column("_flag")), "_flag"))
                    .from_(exp.to_table(self.final[sid])).group_by(exp.column("_c")))
             on = exp.EQ(this=exp.column("_c", "t"), expression=exp.column("_c", alias))
             body = body.join(sub.subquery(alias), on=on, join_type="left")
-            flags.append(exp.func("coalesce", exp.column("_flag", alias), FALSE))
-        query: exp.Expr = self.with_steps(body.select(exp.alias_(_any(flags), "_flag")))
+            flags.append(_fn("coalesce", exp.column("_flag", alias), FALSE))
+        query: exp.Expr = self.with_steps(body.select(_as(_any(flags), "_flag")))
         if not guarded:
             query = query.transform(lambda node: node.this if isinstance(node, exp.Try) else node)
             for cte in query.find_all(exp.CTE):  # MATERIALIZED is DuckDB's and PostgreSQL's, not standard SQL
@@ -250,6 +251,16 @@ def key_columns(model: c.CheckedModel, scope: str) -> list[str]:
 
 
 # ---- small builders --------------------------------------------------------------------------
+
+
+def _fn(name: str, *args: Any) -> exp.Func:
+    """A function call (its arguments not copied: every tree here is built fresh)."""
+    return exp.func(name, *args, copy=False)
+
+
+def _as(e: exp.Expr, alias: str, quoted: bool | None = None) -> exp.Expr:
+    """``e AS alias`` (``e`` not copied)."""
+    return exp.alias_(e, alias, quoted=quoted, copy=False)
 
 
 def _p(e: exp.Expr) -> exp.Expr:
@@ -321,8 +332,8 @@ def _any(conds: list[exp.Expr]) -> exp.Expr:
 def _case(*whens: tuple[exp.Expr, exp.Expr], default: exp.Expr | None = None) -> exp.Expr:
     case = exp.Case()
     for cond, value in whens:
-        case = case.when(cond, value)
-    return case.else_(default if default is not None else exp.Null())
+        case = case.when(cond, value, copy=False)
+    return case.else_(default if default is not None else exp.Null(), copy=False)
 
 
 def _null_if_any(args: list[exp.Expr], value: exp.Expr) -> exp.Expr:
@@ -340,7 +351,7 @@ def _round_half_up(n: exp.Expr, num: int, den: int, bound: Fraction | int | None
 
 
 def _sign(n: exp.Expr) -> exp.Expr:
-    return exp.func("sign", n)
+    return _fn("sign", n)
 
 
 def _half_up(twice: exp.Expr, n: exp.Expr, den: int) -> exp.Expr:
@@ -366,7 +377,7 @@ def _guard(sql: exp.Expr) -> exp.Expr:
     """A divisor's numerator as a factor of a row denominator: at least 1 (where it is not
     positive the division's own numerator is NULL, and a value that does not depend on the
     division stays exact over 1)."""
-    return exp.func("greatest", sql, exp.Literal.number(1))
+    return _fn("greatest", sql, exp.Literal.number(1))
 
 
 def _product(factors: tuple[RowFactor, ...], scale: int = 1) -> tuple[exp.Expr, int]:
@@ -546,6 +557,16 @@ def _digits(den: int) -> int | None:
 
 
 
+@functools.cache
+def _decimal_built(k: int) -> exp.DataType:
+    return exp.DataType.build(f"DECIMAL(38, {k})")
+
+
+def _decimal_type(k: int) -> exp.DataType:
+    """DECIMAL(38, k) (built once: building parses the text)."""
+    return _decimal_built(k).copy()
+
+
 def decimal_out(sql: exp.Expr, den: int, bound: Fraction | None = None,
                 rows: tuple[exp.Expr, int] | None = None) -> tuple[exp.Expr, int]:
     """A numerator over ``den`` as DECIMAL(38, k): exact where ``den`` divides 10^k (k ≤ FIX),
@@ -568,10 +589,10 @@ def decimal_out(sql: exp.Expr, den: int, bound: Fraction | None = None,
             scaled = _round_half_up(sql, 10**FIX, den, bound)
     else:
         scaled = _mul(sql, 10**k // den, bound)
-    as_decimal = exp.Cast(this=_p(scaled), to=exp.DataType.build("DECIMAL(38, 0)"))
+    as_decimal = exp.Cast(this=_p(scaled), to=_decimal_type(0))
     if k == 0:
         return as_decimal, 0
-    unit = exp.Cast(this=exp.Literal.string("1E-" + str(k)), to=exp.DataType.build(f"DECIMAL(38, {k})"))
+    unit = exp.Cast(this=exp.Literal.string("1E-" + str(k)), to=_decimal_type(k))
     # DECIMAL(38,0) × DECIMAL(38,k) is DECIMAL(38,k): exact, no DOUBLE
     return exp.Mul(this=as_decimal, expression=unit), k
 
@@ -650,8 +671,8 @@ class _Compiler:
             cols_sql = [exp.column(col, "t") for col, _ in self.inputs[sid].values()]
             if sid == "":
                 cols_sql.append(exp.column("_date", "t"))
-            query = exp.select(*keys, *cols_sql, exp.alias_(FALSE, "_flag"),
-                               exp.alias_(exp.Literal.number(0), "_warnungen")).from_(
+            query = exp.select(*keys, *cols_sql, _as(FALSE, "_flag"),
+                               _as(exp.Literal.number(0), "_warnungen")).from_(
                 exp.to_table(self.staged[sid]).as_("t"))
             name = self.fresh("s")
             self.steps.append(Step(name, sid, query, (self.staged[sid],)))
@@ -688,18 +709,20 @@ class _Compiler:
         source = self.state[sid]
         flag: exp.Expr = exp.column("_flag", "t")
         if batch.flags:
-            flag = _any([flag, *[exp.func("coalesce", _p(f), FALSE) for f in batch.flags]])
-        query = exp.select(_row_star(), *batch.items, exp.alias_(flag, "_flag"))
+            flag = _any([flag, *[_fn("coalesce", _p(f), FALSE) for f in batch.flags]])
+        # copy=False: the builders would copy the whole query at each call (the items are fresh trees)
+        query = exp.select(_row_star(), *batch.items, _as(flag, "_flag"), copy=False)
         if batch.warnings:
             count: exp.Expr = exp.column("_warnungen", "t")
             for fired in batch.warnings:
                 count = _add(count, exp.Cast(this=_p(fired), to=INTEGER.copy()))
             query.expressions[0] = exp.Column(this=exp.Star(except_=[exp.column("_flag"), exp.column("_warnungen")]),
                                               table=exp.to_identifier("t"))
-            query = query.select(exp.alias_(count, "_warnungen"))
-        query = query.from_(exp.to_table(source).as_("t"))
+            query = query.select(_as(count, "_warnungen"), copy=False)
+        query = query.from_(exp.to_table(source).as_("t"), copy=False)
         for alias, table, on in batch.joins:
-            query = query.join(table.as_(alias) if isinstance(table, exp.Table) else table, on=on, join_type="left")
+            query = query.join(table.as_(alias) if isinstance(table, exp.Table) else table, on=on, join_type="left",
+                               copy=False)
         name = self.fresh("s")
         self.steps.append(Step(name, sid, query, (source, *sorted(batch.reads))))
         self.state[sid] = name
@@ -758,10 +781,10 @@ class _Compiler:
         elif isinstance(node, c.GrantedLevelNode):
             granted = ctx.column_value(node.scope, f"{node.package}.bewilligte_stufe")
             computed = ctx.column_value(node.scope, f"{node.package}.berechnete_stufe")
-            self.store(batch, node, Other(exp.func("coalesce", granted.sql, computed.sql), c.TypeKind.ENUM))
+            self.store(batch, node, Other(_fn("coalesce", granted.sql, computed.sql), c.TypeKind.ENUM))
         elif isinstance(node, c.CheckNode):
             test = ctx.expr(node.expr)
-            fired = exp.Not(this=_p(exp.func("coalesce", test.sql, FALSE)))
+            fired = exp.Not(this=_p(_fn("coalesce", test.sql, FALSE)))
             if node.kind == c.NodeKind.PRUEFUNG:  # a failed prüfung goes to the scalar backend
                 batch.flags.append(fired)
             else:  # a warnung is counted (its text: the case evaluated alone)
@@ -781,7 +804,7 @@ class _Compiler:
             for factor in value.rows:
                 if factor.column is None:  # an expression of this row: stored beside the value
                     held = self.fresh("r")
-                    batch.items.append(exp.alias_(exp.func("try", factor.sql), held))
+                    batch.items.append(_as(_fn("try", factor.sql), held))
                     rows.append((batch.scope, held, factor.bound))
                 else:
                     rows.append((factor.scope, factor.column, factor.bound))
@@ -792,13 +815,13 @@ class _Compiler:
                 if rden is None:
                     rden = self.rdens[held_key] = self.fresh("d")
                     product, product_bound = _product(value.rows)
-                    batch.items.append(exp.alias_(
-                        exp.func("try", exp.Cast(this=_p(product), to=int_type(product_bound))), rden))
+                    batch.items.append(_as(
+                        _fn("try", exp.Cast(this=_p(product), to=int_type(product_bound))), rden))
             meta = Meta(column, c.TypeKind.ZAHL, value.den, value.bound, value.err,
                         numerator_bound(value) if value.rows else None, tuple(rows), rden)
         else:
             meta = Meta(column, value.kind if node.type.kind != c.TypeKind.ENUM else c.TypeKind.ENUM)
-        batch.items.append(exp.alias_(exp.func("try", sql) if isinstance(value, Num) else sql, column))
+        batch.items.append(_as(_fn("try", sql) if isinstance(value, Num) else sql, column))
         batch.metas[node.key] = meta
         batch.keys.add(node.key)
 
@@ -830,25 +853,26 @@ class _Compiler:
                             rows = (exp.column(meta.rden, "t"), rows[1])
                     sql = decimal_out(col, meta.den, numerator_bound(meta), rows)[0]
                 name = self.fresh("o")
-                converted.append(exp.alias_(exp.func("try", sql) if meta.kind == c.TypeKind.ZAHL else sql, name))
+                converted.append(_as(_fn("try", sql) if meta.kind == c.TypeKind.ZAHL else sql, name))
                 nulls.append(exp.Is(this=exp.column(name, "t"), expression=exp.Null()))
-                outs.append(exp.alias_(exp.column(name, "t"), key, quoted=True))
+                outs.append(_as(exp.column(name, "t"), key, quoted=True))
                 self.outputs[sid].append(Output(key, meta.kind, exp.column(name)))
             keys = [exp.column(k, "t") for k in key_columns(self.model, sid)]
-            first = exp.select(*keys, *converted, exp.alias_(_any(nulls[:1]), "_flag"), exp.column("_warnungen", "t"))
+            first = exp.select(*keys, *converted, _as(_any(nulls[:1]), "_flag"), exp.column("_warnungen", "t"),
+                               copy=False)
             # the NULL tests read the converted columns: a second step evaluates them
-            first = first.from_(exp.to_table(self.state[sid]).as_("t"))
+            first = first.from_(exp.to_table(self.state[sid]).as_("t"), copy=False)
             source_cols = [exp.column(meta.column, "t") for key, meta in self.meta[sid].items()
                            if key not in self.inputs[sid]]
-            first.expressions[len(keys) + len(converted)] = exp.alias_(
+            first.expressions[len(keys) + len(converted)] = _as(
                 _any([exp.column("_flag", "t"), *[exp.Is(this=col, expression=exp.Null()) for col in source_cols]]),
                 "_flag")
             name = self.fresh("s")
             self.steps.append(Step(name, sid, first, (self.state[sid],)))
             out_nulls = [exp.Is(this=exp.column(o.sql.name, "t"), expression=exp.Null()) for o in self.outputs[sid]]
-            last = exp.select(*keys, exp.alias_(_any([exp.column("_flag", "t"), *out_nulls]), "_flag"),
+            last = exp.select(*keys, _as(_any([exp.column("_flag", "t"), *out_nulls]), "_flag"),
                               exp.column("_warnungen", "t"), *outs)
-            last = last.from_(exp.to_table(name).as_("t"))
+            last = last.from_(exp.to_table(name).as_("t"), copy=False)
             final = self.fresh("s")
             self.steps.append(Step(final, sid, last, (name,)))
             self.state[sid] = final
@@ -965,7 +989,7 @@ class _Ctx:
         depth = self.model.scopes[ir.ref.scope].depth
         keys = key_columns(self.model, ir.ref.scope)
         order = exp.Order(expressions=[exp.Ordered(this=exp.column(f"_i{depth}", self.alias))])
-        window = exp.Window(this=exp.func("lag", current.sql),
+        window = exp.Window(this=_fn("lag", current.sql),
                             partition_by=[exp.column(k, self.alias) for k in keys[:-1]], order=order)
         if isinstance(current, Num):
             return attrs.evolve(current, sql=window, ref=None)
@@ -1294,7 +1318,7 @@ class _Ctx:
                 bound = max(bound, abs(_fraction(v)))
             if den > MAX_DEN:
                 raise Unsupported("Tabellenwerte mit zu großem Nenner")
-        whens = []
+        whens: list[tuple[exp.Expr, exp.Expr]] = []
         for key, value in rows:
             parts = key if isinstance(key, tuple) and len(ir.keys) > 1 else (key,)
             conds: list[exp.Expr] = []
@@ -1311,6 +1335,11 @@ class _Ctx:
                     if target.denominator != 1:
                         possible = False
                         break
+                    if key_value.const is not None:  # a constant key: decided here
+                        if key_value.const != _fraction(part):
+                            possible = False
+                            break
+                        continue
                     conds.append(exp.EQ(this=_p(key_value.sql), expression=_small(int(target))))
                 else:
                     if isinstance(part, Decimal):  # a level or numeric member against a number key
@@ -1318,6 +1347,11 @@ class _Ctx:
                             possible = False
                             break
                         part = int(part)
+                    if key_value.has_const:  # a constant key: decided here
+                        if key_value.const != part:
+                            possible = False
+                            break
+                        continue
                     conds.append(exp.EQ(this=_p(key_value.sql), expression=_literal(part, key_value.kind)))
             if not possible:
                 continue
@@ -1327,6 +1361,15 @@ class _Ctx:
                 result = _small(int(_fraction(value) * den))
             else:
                 result = _literal(value, ir.type.kind)
+            if not conds:  # the first row that holds in every case: the later ones are never reached
+                if not whens:
+                    if value is not None and numeric:
+                        return self.const_num(_fraction(value))
+                    if value is not None:
+                        return Other(result, ir.type.kind, value, True)
+                    return Num(exp.Null(), 1, Fraction(0)) if numeric else Other(exp.Null(), ir.type.kind)
+                whens.append((TRUE, result))
+                break
             whens.append((_all(conds), result))
         sql = _case(*whens) if whens else exp.Null()
         if numeric:
@@ -1362,32 +1405,33 @@ class _Ctx:
                 value = inner.plain(value)  # a factor of the element: not one denominator for the group
             present = exp.Is(this=_p(value.sql), expression=exp.Null())
             broken.append(exp.And(this=_p(selected), expression=_p(present)) if where is not None else present)
-        bad = exp.func("bool_or", _any(broken)) if broken else FALSE
+        bad = _fn("bool_or", _any(broken)) if broken else FALSE
         fn = ir.function
         if fn == "anzahl":
             one: exp.Expr = exp.Literal.number(1)
-            agg: exp.Expr = exp.func("sum", _case((selected, one), default=exp.Literal.number(0)))
+            agg: exp.Expr = _fn("sum", _case((selected, one), default=exp.Literal.number(0)))
         elif fn == "summe":
             assert isinstance(value, Num)
-            agg = exp.func("sum", _case((selected, value.sql), default=exp.Literal.number(0)))
+            agg = _fn("sum", _case((selected, value.sql), default=exp.Literal.number(0)))
         elif fn in ("min", "max"):
             assert value is not None
-            agg = exp.func(fn, _case((selected, value.sql)))
+            agg = _fn(fn, _case((selected, value.sql)))
         elif fn in ("erstes", "letztes"):
             assert value is not None
             position = _case((selected, exp.column(f"_i{depth}", inner_alias)))
-            agg = exp.func("arg_min" if fn == "erstes" else "arg_max", value.sql, position)
+            agg = _fn("arg_min" if fn == "erstes" else "arg_max", value.sql, position)
         else:  # pragma: no cover
             raise Unsupported(fn)
-        items.append(exp.alias_(_case((bad, exp.Null()), default=agg), "v"))
-        items.append(exp.alias_(exp.func("count_star"), "n"))
+        items.append(_as(_case((bad, exp.Null()), default=agg), "v"))
+        items.append(_as(_fn("count_star"), "n"))
         if flags:
-            items.append(exp.alias_(exp.func("bool_or", _any([exp.func("coalesce", _p(f), FALSE) for f in flags])),
+            items.append(_as(_fn("bool_or", _any([_fn("coalesce", _p(f), FALSE) for f in flags])),
                                     "f"))
-        sub = exp.select(*items).from_(exp.to_table(source).as_(inner_alias))
+        sub = exp.select(*items, copy=False).from_(exp.to_table(source).as_(inner_alias), copy=False)
         for join_alias, table, on in joins:
-            sub = sub.join(table.as_(join_alias) if isinstance(table, exp.Table) else table, on=on, join_type="left")
-        sub = sub.group_by(*[exp.column(k, inner_alias) for k in keys])
+            sub = sub.join(table.as_(join_alias) if isinstance(table, exp.Table) else table, on=on, join_type="left",
+                           copy=False)
+        sub = sub.group_by(*[exp.column(k, inner_alias) for k in keys], copy=False)
         on = _all([exp.EQ(this=exp.column(k, self.alias), expression=exp.column(k, alias)) for k in keys])
         self.joins.append((alias, sub.subquery(alias), on))
         self.batch.reads.add(source)
@@ -1426,7 +1470,7 @@ class _Ctx:
                 den = math.lcm(den, n.den)
             den = min(den, MAX_DEN)
             scaled = [self.rescale(n, den) for n in nums]
-            fn = exp.func("least" if name == "min" else "greatest", *[s.sql for s in scaled])
+            fn = _fn("least" if name == "min" else "greatest", *[s.sql for s in scaled])
             top = max(numerator_bound(s) for s in scaled) if scaled[0].rows else None
             return Num(_null_if_any([s.sql for s in scaled], fn), den, max(s.bound for s in scaled),
                        max(s.err for s in scaled), None, scaled[0].rows, top)
@@ -1459,12 +1503,12 @@ class _Ctx:
                 shifted: exp.Expr = exp.Add(this=_p(date.sql), expression=_p(days))
             else:
                 months = count if unit == "Monate" else exp.Mul(this=_p(count), expression=exp.Literal.number(12))
-                shifted = exp.Cast(this=_p(exp.Add(this=_p(date.sql), expression=exp.func("to_months", months))),
+                shifted = exp.Cast(this=_p(exp.Add(this=_p(date.sql), expression=_fn("to_months", months))),
                                    to=exp.DataType.build("DATE"))
             return Other(_case((whole, shifted)), c.TypeKind.DATUM)
         if name in ("jahr", "monat"):
             date = self.expr(ir.args[0])
-            part = exp.func("year" if name == "jahr" else "month", date.sql)
+            part = _fn("year" if name == "jahr" else "month", date.sql)
             return Num(exp.Cast(this=_p(part), to=BIGINT.copy()), 1, Fraction(9999))
         if name == "tage_im_monat":
             year, month = self.plain(self.number(ir.args[0])), self.plain(self.number(ir.args[1]))
@@ -1473,7 +1517,7 @@ class _Ctx:
             month_ok = exp.Between(this=_p(m), low=exp.Literal.number(1), high=exp.Literal.number(12))
             year_ok = exp.Between(this=_p(y), low=exp.Literal.number(1), high=exp.Literal.number(9999))
             valid = exp.And(this=month_ok, expression=year_ok)
-            last = exp.func("day", exp.func("last_day", exp.func("make_date", y, m, exp.Literal.number(1))))
+            last = _fn("day", _fn("last_day", _fn("make_date", y, m, exp.Literal.number(1))))
             return Num(exp.Cast(this=_p(_case((valid, last))), to=BIGINT.copy()), 1, Fraction(31))
         if name == "stichtag":
             self.comp.reads_date = True

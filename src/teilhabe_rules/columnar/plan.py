@@ -55,7 +55,7 @@ from sqlglot import exp
 from ..ir import checked as c
 
 __all__ = ["FIX", "IN_BOUND", "IN_SCALE", "LIST_BOUND", "MAX_DEN", "NARROW_LIMIT", "Narrow", "Num", "Other", "Plan",
-           "Step", "Unsupported", "compile_plan", "int_type", "key_columns", "numerator_bound"]
+           "Step", "Unsupported", "compile_plan", "int_type", "key_columns", "numerator_bound", "wide_divisions"]
 
 FIX = 18  # fractional digits of fixed point (a division by a value of the row)
 MAX_DEN = 10**FIX  # a larger denominator is rescaled to fixed point
@@ -67,7 +67,7 @@ BIGINT = exp.DataType.build("BIGINT")
 NARROW_LIMIT = 2**62  # a numerator bounded below this is computed in BIGINT (fast), else in HUGEINT
 HUGE_LIMIT = 2**125  # a HUGEINT numerator is bounded below this
 SPLIT_STEPS = 4  # a conversion to fixed point in more BIGINT long-division steps than this: one HUGEINT division
-ROW_LIMIT = NARROW_LIMIT  # a numerator over a row denominator bounded above this goes to fixed point
+ROW_LIMITS = (NARROW_LIMIT, HUGE_LIMIT)  # numerators over a row denominator: BIGINT only, or HUGEINT too
 INTEGER = exp.DataType.build("INTEGER")
 TRUE = exp.Boolean(this=True)
 FALSE = exp.Boolean(this=False)
@@ -617,8 +617,9 @@ class _Batch:
 
 class _Compiler:
     def __init__(self, model: c.CheckedModel, parameters: Mapping[str, Any], tables: Mapping[str, Mapping[Any, Any]],
-                 date: _dt.date | None):
+                 date: _dt.date | None, row_limit: int = NARROW_LIMIT):
         self.model = model
+        self.row_limit = row_limit  # a numerator over a row denominator bounded above this goes to fixed point
         self.parameters = parameters
         self.tables = tables
         self.date = date
@@ -1073,13 +1074,13 @@ class _Ctx:
 
     def lift(self, num: Num, rows: tuple[RowFactor, ...]) -> Num | None:
         """``num`` over the row denominator ``rows`` (a multiple of its own): the numerator times
-        the missing factors; None where its bound would reach ROW_LIMIT."""
+        the missing factors; None where its bound would reach the compiler's ``row_limit``."""
         extra = _minus(rows, num.rows)
         if not extra:
             return num
         product, product_bound = _product(extra)
         top = numerator_bound(num) * product_bound
-        if top >= ROW_LIMIT:
+        if top >= self.comp.row_limit:
             return None
         if num.const == 0:
             sql: exp.Expr = exp.Literal.number(0)
@@ -1112,7 +1113,7 @@ class _Ctx:
         if right.const == 0:
             return a
         top = numerator_bound(a) + numerator_bound(b)
-        if a.rows and top >= ROW_LIMIT:
+        if a.rows and top >= self.comp.row_limit:
             return self.add(self.plain(left), self.plain(right), op)
         wide = _wide(a.sql, top)
         sql = _add(wide, b.sql) if op == "+" else _sub(wide, b.sql)
@@ -1133,7 +1134,7 @@ class _Ctx:
         err = left.bound * right.err + right.bound * left.err + left.err * right.err
         if left.rows or right.rows:
             top = numerator_bound(left) * numerator_bound(right)
-            if top < ROW_LIMIT and left.den * right.den <= MAX_DEN:
+            if top < self.comp.row_limit and left.den * right.den <= MAX_DEN:
                 sql = exp.Mul(this=_p(_wide(left.sql, top)), expression=_p(right.sql))
                 return Num(sql, left.den * right.den, left.bound * right.bound, err, None,
                            _sorted(left.rows + right.rows), top)
@@ -1174,13 +1175,13 @@ class _Ctx:
         """``left / right`` exactly, ``right`` exact and a value of the row: (n1/(d1·R1)) / (n2/(d2·R2))
         is n1·d2·R2 over d1·R1·n2 — ``n2`` becomes a factor of the row denominator (a row where it is
         not positive: NULL, as the scalar backend faults on zero; a negative divisor goes to it too).
-        None where the numerator's bound would reach ROW_LIMIT."""
+        None where the numerator's bound would reach the compiler's ``row_limit``."""
         g = math.gcd(left.den, right.den)
         scale = right.den // g
         top = numerator_bound(left) * scale
         for factor in right.rows:
             top *= factor.bound
-        if top >= ROW_LIMIT:
+        if top >= self.comp.row_limit:
             return None
         numerator = _mul(left.sql, scale, numerator_bound(left))
         if right.rows:
@@ -1401,7 +1402,7 @@ class _Ctx:
             value = inner.number(ir.value) if ir.function in ("summe",) else inner.expr(ir.value)
             if isinstance(value, Num) and value.rows and (
                     not all(f.column is not None and self.encloses(f.scope) for f in value.rows)
-                    or numerator_bound(value) * count_bound >= ROW_LIMIT):
+                    or numerator_bound(value) * count_bound >= self.comp.row_limit):
                 value = inner.plain(value)  # a factor of the element: not one denominator for the group
             present = exp.Is(this=_p(value.sql), expression=exp.Null())
             broken.append(exp.And(this=_p(selected), expression=_p(present)) if where is not None else present)
@@ -1634,7 +1635,14 @@ def compile_plan(model: c.CheckedModel, parameters: Mapping[str, Any], tables: M
                  date: _dt.date | None = None) -> Plan:
     """The plan of ``model`` with these parameter values and tables (``date``: the reference date
     of every case, for ``stichtag()``; None: each case's own, staged as ``_date``)."""
-    comp = _Compiler(model, parameters, tables, date)
+    plans = [_compile(model, parameters, tables, date, limit) for limit in ROW_LIMITS]
+    # the one with the fewest divisions in HUGEINT (each some 30× a BIGINT one); on a tie the first
+    return min(plans, key=wide_divisions)
+
+
+def _compile(model: c.CheckedModel, parameters: Mapping[str, Any], tables: Mapping[str, Mapping[Any, Any]],
+             date: _dt.date | None, row_limit: int) -> Plan:
+    comp = _Compiler(model, parameters, tables, date, row_limit)
     comp.stage()
     for node_id in _schedule(model):
         comp.node(model.nodes[node_id])
@@ -1642,3 +1650,31 @@ def compile_plan(model: c.CheckedModel, parameters: Mapping[str, Any], tables: M
     return Plan(model, comp.inputs, comp.staged, tuple(comp.steps), dict(comp.state),
                 {sid: tuple(outs) for sid, outs in comp.outputs.items()}, comp.reads_date, comp.meta,
                 tuple(comp.narrow))
+
+
+def wide_divisions(plan: Plan) -> int:
+    """How many integer divisions and remainders of the plan take a HUGEINT operand (by the types
+    of the stored columns, the casts and the literals)."""
+    wide_columns = {meta.column for metas in plan.columns.values() for meta in metas.values()
+                    if meta.kind == c.TypeKind.ZAHL and numerator_bound(meta) >= NARROW_LIMIT}
+    known: dict[int, bool] = {}
+
+    def wide(e: exp.Expr) -> bool:
+        found = known.get(id(e))
+        if found is None:
+            if isinstance(e, exp.Cast):
+                found = e.to.this == exp.DataType.Type.INT128 or (
+                    e.to.this not in (exp.DataType.Type.BIGINT, exp.DataType.Type.INT) and wide(e.this))
+            elif isinstance(e, exp.Column):
+                found = e.name in wide_columns
+            elif isinstance(e, exp.Literal):
+                found = not e.is_string and abs(int(e.this)) >= NARROW_LIMIT if e.is_int else False
+            elif isinstance(e, exp.Window):
+                found = wide(e.this)
+            else:
+                found = any(wide(child) for child in e.iter_expressions())
+            known[id(e)] = found
+        return found
+
+    return sum(1 for step in plan.steps for e in step.query.find_all(exp.IntDiv, exp.Mod)
+               if wide(e.this) or wide(e.expression))

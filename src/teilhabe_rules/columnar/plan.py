@@ -89,6 +89,7 @@ class RowFactor:
     bound: int
     scope: str
     column: str | None = None
+    guarded: bool = False  # ``column`` holds the factor already at least 1
 
 
 @attrs.frozen
@@ -133,7 +134,7 @@ class Meta:
     bound: Fraction = Fraction(0)
     err: Fraction = Fraction(0)
     top: Fraction | None = None  # the numerator's bound where ``rows``
-    rows: tuple[tuple[str, str, int], ...] = ()  # (scope, column, bound) of each factor of the row denominator
+    rows: tuple[tuple[str, str, int, bool], ...] = ()  # (scope, column, bound, guarded) of each row factor
     rden: str | None = None  # the column holding the product of the ``rows`` factors
 
 
@@ -635,6 +636,8 @@ class _Compiler:
         self.narrow: list[Narrow] = []
         self.recorded: dict[str, Narrow] = {}  # alias → the narrow table it reads
         self.rdens: dict[tuple[str, tuple[str, ...]], str] = {}  # (scope, row factors) → column of their product
+        self.divisors = _divisors(model)  # (scope, key) of the values and inputs some rule divides by
+        self.guarded: dict[tuple[str, str], str] = {}  # (scope, column) → column of its copy at least 1
 
     def narrow_of(self, scope: str, alias: str) -> Narrow:
         """A new narrow table of ``scope``'s current state, read as ``alias``."""
@@ -669,7 +672,11 @@ class _Compiler:
             # the staged table has no flag yet: the first step adds it
         for sid in self.model.scopes:
             keys = [exp.column(k, "t") for k in key_columns(self.model, sid)]
-            cols_sql = [exp.column(col, "t") for col, _ in self.inputs[sid].values()]
+            cols_sql: list[exp.Expr] = [exp.column(col, "t") for col, _ in self.inputs[sid].values()]
+            for key, (column, _inp) in self.inputs[sid].items():
+                if (sid, key) in self.divisors and self.meta[sid][key].kind == c.TypeKind.ZAHL:
+                    held = self.guarded[(sid, column)] = self.fresh("h")
+                    cols_sql.append(_as(_guard(exp.column(column, "t")), held))
             if sid == "":
                 cols_sql.append(exp.column("_date", "t"))
             query = exp.select(*keys, *cols_sql, _as(FALSE, "_flag"),
@@ -800,16 +807,16 @@ class _Compiler:
         sql = value.sql
         if isinstance(value, Num):
             sql = exp.Cast(this=_p(sql), to=int_type(numerator_bound(value)))
-            rows: list[tuple[str, str, int]] = []
+            rows: list[tuple[str, str, int, bool]] = []
             rden = None
             for factor in value.rows:
                 if factor.column is None:  # an expression of this row: stored beside the value
                     held = self.fresh("r")
                     batch.items.append(_as(_fn("try", factor.sql), held))
-                    rows.append((batch.scope, held, factor.bound))
+                    rows.append((batch.scope, held, factor.bound, True))
                 else:
-                    rows.append((factor.scope, factor.column, factor.bound))
-            if any(scope != batch.scope for scope, _column, _bound in rows):
+                    rows.append((factor.scope, factor.column, factor.bound, factor.guarded))
+            if any(scope != batch.scope for scope, _column, _bound, _guarded in rows):
                 # the row denominator's product for the result (of another scope's factors: held here, once)
                 held_key = (batch.scope, _keys(value.rows))
                 rden = self.rdens.get(held_key)
@@ -820,6 +827,9 @@ class _Compiler:
                         _fn("try", exp.Cast(this=_p(product), to=int_type(product_bound))), rden))
             meta = Meta(column, c.TypeKind.ZAHL, value.den, value.bound, value.err,
                         numerator_bound(value) if value.rows else None, tuple(rows), rden)
+            if (node.scope, node.key) in self.divisors and not value.rows and not value.err:
+                held = self.guarded[(batch.scope, column)] = self.fresh("h")
+                batch.items.append(_as(_fn("try", _guard(sql.copy())), held))
         else:
             meta = Meta(column, value.kind if node.type.kind != c.TypeKind.ENUM else c.TypeKind.ENUM)
         batch.items.append(_as(_fn("try", sql) if isinstance(value, Num) else sql, column))
@@ -847,8 +857,9 @@ class _Compiler:
                 if meta.kind == c.TypeKind.ZAHL:
                     rows = None
                     if meta.rows:
-                        factors = _sorted([RowFactor(f"{scope}/{column}", _guard(exp.column(column, "t")), bound, scope,
-                                                     column) for scope, column, bound in meta.rows])
+                        factors = _sorted([RowFactor(f"{scope}/{column}", exp.column(column, "t") if guarded
+                                                     else _guard(exp.column(column, "t")), bound, scope, column)
+                                           for scope, column, bound, guarded in meta.rows])
                         rows = _product(factors)
                         if meta.rden is not None:
                             rows = (exp.column(meta.rden, "t"), rows[1])
@@ -937,11 +948,12 @@ class _Ctx:
             return Num(col, meta.den, meta.bound, meta.err, ref=None if meta.err else (scope, meta.column))
         return Other(col, meta.kind)
 
-    def read_factor(self, scope: str, column: str, bound: int) -> RowFactor:
+    def read_factor(self, scope: str, column: str, bound: int, guarded: bool) -> RowFactor:
         """The factor of a row denominator held by ``column`` of ``scope`` (this scope or an enclosing one)."""
         alias = self.alias if scope == self.scope else self.ancestor(scope)
         self.comp.record(alias, column)
-        return RowFactor(f"{scope}/{column}", _guard(exp.column(column, alias)), bound, scope, column)
+        sql = exp.column(column, alias)
+        return RowFactor(f"{scope}/{column}", sql if guarded else _guard(sql), bound, scope, column, guarded)
 
     def encloses(self, scope: str) -> bool:
         """``scope`` is this scope or one enclosing it."""
@@ -1168,6 +1180,9 @@ class _Ctx:
         bound = int(numerator_bound(divisor))
         if divisor.ref is not None:
             scope, column = divisor.ref
+            held = self.comp.guarded.get((scope, column))
+            if held is not None and isinstance(divisor.sql, exp.Column):  # its copy at least 1, held beside it
+                return self.read_factor(scope, held, bound, True)
             return RowFactor(f"{scope}/{column}", _guard(divisor.sql), bound, scope, column)
         return RowFactor("=" + divisor.sql.sql("duckdb"), _guard(divisor.sql), bound, self.scope)
 
@@ -1446,7 +1461,8 @@ class _Ctx:
             return Num(exp.Cast(this=_p(result), to=BIGINT.copy()), 1, count_bound)
         if isinstance(value, Num):
             # a factor of an enclosing scope: one in the group, read here
-            rows = _sorted([self.read_factor(f.scope, f.column, f.bound) for f in value.rows if f.column is not None])
+            rows = _sorted([self.read_factor(f.scope, f.column, f.bound, f.guarded) for f in value.rows
+                            if f.column is not None])
             if fn == "summe":
                 top = numerator_bound(value) * count_bound if rows else \
                     (value.bound + value.err) * count_bound * value.den + 1
@@ -1594,6 +1610,20 @@ def _all(conds: list[exp.Expr]) -> exp.Expr:
     for cond in conds[1:]:
         out = exp.And(this=_p(out), expression=_p(cond))
     return out
+
+
+def _divisors(model: c.CheckedModel) -> set[tuple[str, str]]:
+    """(scope, key) of every value or input a rule divides by (``x / wert``, a staff key's ``wert``)."""
+    from ..ir import toolkit
+
+    found: set[tuple[str, str]] = set()
+    for node in model.nodes.values():
+        for expr in toolkit.walk(node):
+            divisor = expr.right if isinstance(expr, c.Arith) and expr.op == "/" else \
+                expr.key if isinstance(expr, c.KeyApply) else None
+            if isinstance(divisor, c.Ref) and divisor.kind != c.RefKind.PARAMETER:
+                found.add((divisor.scope, divisor.key))
+    return found
 
 
 def _refs_of(node: c.Node) -> list[c.Ref]:

@@ -18,11 +18,18 @@ known when the plan is compiled (:class:`Num`) — ``BIGINT`` where the bounds f
 input ranges keep it and its arithmetic below :data:`NARROW_LIMIT`, else ``HUGEINT``: sums
 bring terms to a common denominator,
 products multiply numerators and denominators, a division by a constant multiplies the
-denominator — all exact. Only a division by a value of the row (``x / belegung``), or a
-denominator above :data:`MAX_DEN`, leaves exact arithmetic: the result is fixed point with
+denominator — all exact. A division by an exact value of the row (``1 / plaetze``) stays exact:
+the divisor's numerator becomes a factor of a per-row denominator (:class:`RowFactor`, at least 1;
+a divisor that is not positive makes the quotient NULL), terms over different row denominators
+cross-multiply, comparisons too (the denominators are positive). Only where such a numerator
+would outgrow the compiler's limit (the plan is compiled with it at :data:`NARROW_LIMIT` and at
+:data:`HUGE_LIMIT`, and the one with fewer ``HUGEINT`` divisions kept: :func:`wide_divisions`),
+where a row factor belongs to a list's elements being aggregated, or where a denominator is
+above :data:`MAX_DEN`, does a value leave exact arithmetic: it becomes fixed point with
 :data:`FIX` fractional digits, rounded half up, and the plan carries an upper bound of its error.
 ``runde(…)`` divides exactly once, half up as :func:`teilhabe_rules.runtime.semantics.round_value`
-(``(2·|n|·10^k + d) // (2·d)`` with the sign put back). Where a value carrying an error is compared,
+(``(2·|n|·10^k + d) // (2·d)`` with the sign put back; ``d`` times the row denominator where
+there is one). Where a value carrying an error is compared,
 or rounded, within its error of the boundary, the row is flagged — never guessed. No ``DOUBLE``
 or ``FLOAT`` appears anywhere in a plan.
 
@@ -54,10 +61,11 @@ from sqlglot import exp
 
 from ..ir import checked as c
 
-__all__ = ["FIX", "IN_BOUND", "IN_SCALE", "LIST_BOUND", "MAX_DEN", "NARROW_LIMIT", "Narrow", "Num", "Other", "Plan",
-           "Step", "Unsupported", "compile_plan", "int_type", "key_columns", "numerator_bound", "wide_divisions"]
+__all__ = ["FIX", "HUGE_LIMIT", "IN_BOUND", "IN_SCALE", "LIST_BOUND", "MAX_DEN", "NARROW_LIMIT", "Narrow", "Num",
+           "Other", "Plan", "RowFactor", "Step", "Unsupported", "compile_plan", "int_type", "key_columns",
+           "numerator_bound", "wide_divisions"]
 
-FIX = 18  # fractional digits of fixed point (a division by a value of the row)
+FIX = 18  # fractional digits of fixed point (a value that leaves exact arithmetic, every inexact result)
 MAX_DEN = 10**FIX  # a larger denominator is rescaled to fixed point
 IN_SCALE = 6  # fractional digits of a staged input number (a number with more goes to the scalar backend)
 IN_BOUND = Fraction(10**12)  # |input| bound for a number without a declared range (larger: scalar backend)

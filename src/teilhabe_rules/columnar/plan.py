@@ -18,11 +18,18 @@ known when the plan is compiled (:class:`Num`) — ``BIGINT`` where the bounds f
 input ranges keep it and its arithmetic below :data:`NARROW_LIMIT`, else ``HUGEINT``: sums
 bring terms to a common denominator,
 products multiply numerators and denominators, a division by a constant multiplies the
-denominator — all exact. Only a division by a value of the row (``x / belegung``), or a
-denominator above :data:`MAX_DEN`, leaves exact arithmetic: the result is fixed point with
+denominator — all exact. A division by an exact value of the row (``1 / plaetze``) stays exact:
+the divisor's numerator becomes a factor of a per-row denominator (:class:`RowFactor`, at least 1;
+a divisor that is not positive makes the quotient NULL), terms over different row denominators
+cross-multiply, comparisons too (the denominators are positive). Only where such a numerator
+would outgrow the compiler's limit (the plan is compiled with it at :data:`NARROW_LIMIT` and at
+:data:`HUGE_LIMIT`, and the one with fewer ``HUGEINT`` divisions kept: :func:`wide_divisions`),
+where a row factor belongs to a list's elements being aggregated, or where a denominator is
+above :data:`MAX_DEN`, does a value leave exact arithmetic: it becomes fixed point with
 :data:`FIX` fractional digits, rounded half up, and the plan carries an upper bound of its error.
 ``runde(…)`` divides exactly once, half up as :func:`teilhabe_rules.runtime.semantics.round_value`
-(``(2·|n|·10^k + d) // (2·d)`` with the sign put back). Where a value carrying an error is compared,
+(``(2·|n|·10^k + d) // (2·d)`` with the sign put back; ``d`` times the row denominator where
+there is one). Where a value carrying an error is compared,
 or rounded, within its error of the boundary, the row is flagged — never guessed. No ``DOUBLE``
 or ``FLOAT`` appears anywhere in a plan.
 
@@ -42,6 +49,7 @@ on the scalar backend and says so in one line).
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import math
 from collections.abc import Mapping
 from decimal import Decimal
@@ -53,10 +61,11 @@ from sqlglot import exp
 
 from ..ir import checked as c
 
-__all__ = ["FIX", "IN_BOUND", "IN_SCALE", "LIST_BOUND", "MAX_DEN", "NARROW_LIMIT", "Narrow", "Num", "Other", "Plan",
-           "Step", "Unsupported", "compile_plan", "int_type", "key_columns", "numerator_bound"]
+__all__ = ["FIX", "HUGE_LIMIT", "IN_BOUND", "IN_SCALE", "LIST_BOUND", "MAX_DEN", "NARROW_LIMIT", "Narrow", "Num",
+           "Other", "Plan", "RowFactor", "Step", "Unsupported", "compile_plan", "int_type", "key_columns",
+           "numerator_bound", "wide_divisions"]
 
-FIX = 18  # fractional digits of fixed point (a division by a value of the row)
+FIX = 18  # fractional digits of fixed point (a value that leaves exact arithmetic, every inexact result)
 MAX_DEN = 10**FIX  # a larger denominator is rescaled to fixed point
 IN_SCALE = 6  # fractional digits of a staged input number (a number with more goes to the scalar backend)
 IN_BOUND = Fraction(10**12)  # |input| bound for a number without a declared range (larger: scalar backend)
@@ -64,6 +73,9 @@ LIST_BOUND = 10_000  # elements of a list without a declared maximum (more: scal
 HUGEINT = exp.DataType.build("HUGEINT", dialect="duckdb")
 BIGINT = exp.DataType.build("BIGINT")
 NARROW_LIMIT = 2**62  # a numerator bounded below this is computed in BIGINT (fast), else in HUGEINT
+HUGE_LIMIT = 2**125  # a HUGEINT numerator is bounded below this
+SPLIT_STEPS = 4  # a conversion to fixed point in more BIGINT long-division steps than this: one HUGEINT division
+ROW_LIMITS = (NARROW_LIMIT, HUGE_LIMIT)  # numerators over a row denominator: BIGINT only, or HUGEINT too
 INTEGER = exp.DataType.build("INTEGER")
 TRUE = exp.Boolean(this=True)
 FALSE = exp.Boolean(this=False)
@@ -74,15 +86,36 @@ class Unsupported(Exception):
 
 
 @attrs.frozen
+class RowFactor:
+    """A factor of a number's denominator that is a value of the row: a positive integer at most
+    ``bound``, read here as ``sql``. ``key`` names it (two factors with one key are equal in every
+    row): ``scope/column`` of the column holding it, or ``=`` and the SQL text of an expression of
+    this row (``column`` None: not stored yet; ``scope``: the scope whose row it belongs to)."""
+
+    key: str
+    sql: exp.Expr
+    bound: int
+    scope: str
+    column: str | None = None
+    guarded: bool = False  # ``column`` holds the factor already at least 1
+
+
+@attrs.frozen
 class Num:
-    """A number: ``sql`` (a BIGINT or HUGEINT numerator) over ``den``; ``|value| ≤ bound``; the value
-    differs from the exact one by at most ``err`` (0: exact); ``const``: its value if known."""
+    """A number: ``sql`` (a BIGINT or HUGEINT numerator) over ``den`` times the product of the
+    ``rows`` factors (none: ``den`` alone); ``|value| ≤ bound``; the value differs from the exact
+    one by at most ``err`` (0: exact); ``const``: its value if known (never with ``rows``);
+    ``top``: a bound of the numerator's magnitude where ``rows`` (else from ``bound`` and ``den``);
+    ``ref``: (scope, column) where ``sql`` is a plain column holding an exact number."""
 
     sql: exp.Expr
     den: int
     bound: Fraction
     err: Fraction = Fraction(0)
     const: Fraction | None = None
+    rows: tuple[RowFactor, ...] = ()
+    top: Fraction | None = None
+    ref: tuple[str, str] | None = None
 
 
 @attrs.frozen
@@ -108,6 +141,9 @@ class Meta:
     den: int = 1
     bound: Fraction = Fraction(0)
     err: Fraction = Fraction(0)
+    top: Fraction | None = None  # the numerator's bound where ``rows``
+    rows: tuple[tuple[str, str, int, bool], ...] = ()  # (scope, column, bound, guarded) of each row factor
+    rden: str | None = None  # the column holding the product of the ``rows`` factors
 
 
 @attrs.frozen
@@ -200,12 +236,12 @@ class Plan:
         flags: list[exp.Expr] = [exp.column("_flag", "t")]
         for number, sid in enumerate(s for s in self.model.scopes if s):
             alias = f"f{number}"
-            sub = (exp.select(exp.column("_c"), exp.alias_(exp.func("bool_or", exp.column("_flag")), "_flag"))
+            sub = (exp.select(exp.column("_c"), _as(_fn("bool_or", exp.column("_flag")), "_flag"))
                    .from_(exp.to_table(self.final[sid])).group_by(exp.column("_c")))
             on = exp.EQ(this=exp.column("_c", "t"), expression=exp.column("_c", alias))
             body = body.join(sub.subquery(alias), on=on, join_type="left")
-            flags.append(exp.func("coalesce", exp.column("_flag", alias), FALSE))
-        query: exp.Expr = self.with_steps(body.select(exp.alias_(_any(flags), "_flag")))
+            flags.append(_fn("coalesce", exp.column("_flag", alias), FALSE))
+        query: exp.Expr = self.with_steps(body.select(_as(_any(flags), "_flag")))
         if not guarded:
             query = query.transform(lambda node: node.this if isinstance(node, exp.Try) else node)
             for cte in query.find_all(exp.CTE):  # MATERIALIZED is DuckDB's and PostgreSQL's, not standard SQL
@@ -224,6 +260,16 @@ def key_columns(model: c.CheckedModel, scope: str) -> list[str]:
 
 
 # ---- small builders --------------------------------------------------------------------------
+
+
+def _fn(name: str, *args: Any) -> exp.Func:
+    """A function call (its arguments not copied: every tree here is built fresh)."""
+    return exp.func(name, *args, copy=False)
+
+
+def _as(e: exp.Expr, alias: str, quoted: bool | None = None) -> exp.Expr:
+    """``e AS alias`` (``e`` not copied)."""
+    return exp.alias_(e, alias, quoted=quoted, copy=False)
 
 
 def _p(e: exp.Expr) -> exp.Expr:
@@ -255,6 +301,8 @@ def _wide(e: exp.Expr, bound: Fraction | int | None) -> exp.Expr:
 
 def numerator_bound(num: Num | Meta) -> Fraction:
     """An upper bound of the magnitude of a number's numerator."""
+    if num.top is not None:
+        return num.top
     return (num.bound + num.err) * num.den + 1
 
 
@@ -293,8 +341,8 @@ def _any(conds: list[exp.Expr]) -> exp.Expr:
 def _case(*whens: tuple[exp.Expr, exp.Expr], default: exp.Expr | None = None) -> exp.Expr:
     case = exp.Case()
     for cond, value in whens:
-        case = case.when(cond, value)
-    return case.else_(default if default is not None else exp.Null())
+        case = case.when(cond, value, copy=False)
+    return case.else_(default if default is not None else exp.Null(), copy=False)
 
 
 def _null_if_any(args: list[exp.Expr], value: exp.Expr) -> exp.Expr:
@@ -312,7 +360,7 @@ def _round_half_up(n: exp.Expr, num: int, den: int, bound: Fraction | int | None
 
 
 def _sign(n: exp.Expr) -> exp.Expr:
-    return exp.func("sign", n)
+    return _fn("sign", n)
 
 
 def _half_up(twice: exp.Expr, n: exp.Expr, den: int) -> exp.Expr:
@@ -321,6 +369,157 @@ def _half_up(twice: exp.Expr, n: exp.Expr, den: int) -> exp.Expr:
     this is ``sign·((|twice| + den) // (2·den))`` with ``n`` (often itself a nested expression)
     written twice rather than three times."""
     return _idiv(_add(twice, exp.Mul(this=_p(_sign(n)), expression=_small(den))), _small(2 * den))
+
+
+def _div_half_up(n: exp.Expr, d: exp.Expr, n_bound: Fraction | int, d_bound: Fraction | int) -> exp.Expr:
+    """``n/d`` rounded half away from zero, exactly, for a positive ``d`` of the row:
+    ``(2·n + sign(n)·d) // (2·d)`` (``//`` truncates toward zero); ``n_bound``, ``d_bound``: of
+    their magnitudes (BIGINT where ``2·n_bound + d_bound`` stays below :data:`NARROW_LIMIT`)."""
+    wide = 2 * n_bound + d_bound
+    n = _wide(n, wide)
+    twice = exp.Mul(this=_p(n), expression=exp.Literal.number(2))
+    return _idiv(_add(twice, exp.Mul(this=_p(_sign(n)), expression=_p(d))),
+                 exp.Mul(this=exp.Literal.number(2), expression=_p(_wide(d, 2 * d_bound))))
+
+
+def _guard(sql: exp.Expr) -> exp.Expr:
+    """A divisor's numerator as a factor of a row denominator: at least 1 (where it is not
+    positive the division's own numerator is NULL, and a value that does not depend on the
+    division stays exact over 1)."""
+    return _fn("greatest", sql, exp.Literal.number(1))
+
+
+def _product(factors: tuple[RowFactor, ...], scale: int = 1) -> tuple[exp.Expr, int]:
+    """``scale`` times the product of ``factors`` (in HUGEINT where its bound needs it) and its bound."""
+    sql: exp.Expr = _small(scale)
+    bound = scale
+    for number, factor in enumerate(factors):
+        bound *= factor.bound
+        if number == 0 and scale == 1:
+            sql = factor.sql
+        else:
+            sql = exp.Mul(this=_p(_wide(sql, bound)), expression=_p(factor.sql))
+    return sql, bound
+
+
+def _union(a: tuple[RowFactor, ...], b: tuple[RowFactor, ...]) -> tuple[RowFactor, ...]:
+    """The least common multiple of two row denominators: each factor as often as in either."""
+    rest = list(a)
+    out = list(a)
+    for factor in b:
+        found = next((f for f in rest if f.key == factor.key), None)
+        if found is None:
+            out.append(factor)
+        else:
+            rest.remove(found)
+    return _sorted(out)
+
+
+def _minus(a: tuple[RowFactor, ...], b: tuple[RowFactor, ...]) -> tuple[RowFactor, ...]:
+    """The factors of ``a`` that are not in ``b`` (``b`` divides ``a``)."""
+    out = list(a)
+    for factor in b:
+        found = next(f for f in out if f.key == factor.key)
+        out.remove(found)
+    return tuple(out)
+
+
+def _sorted(factors: list[RowFactor] | tuple[RowFactor, ...]) -> tuple[RowFactor, ...]:
+    return tuple(sorted(factors, key=lambda f: f.key))
+
+
+def _keys(factors: tuple[RowFactor, ...]) -> tuple[str, ...]:
+    return tuple(f.key for f in factors)
+
+
+def _fixed_rows(n: exp.Expr, den: int, n_bound: Fraction, rows: tuple[exp.Expr, int] | None = None) -> exp.Expr:
+    """The numerator over 10^FIX of ``n`` over ``den`` times ``rows`` (a positive integer of the
+    row and its bound; None: 1), rounded half away from zero, exactly: ``n·a / d`` with
+    ``a = 10^FIX/g``, ``d = den/g·rows`` (``g`` = gcd(10^FIX, den)) — in BIGINT divisions alone
+    where the bounds allow (see :func:`_split_fixed`), else one HUGEINT division, else the integer
+    part and the rest apart."""
+    g = math.gcd(MAX_DEN, den)
+    a = MAX_DEN // g
+    d: exp.Expr = _small(den // g)
+    d_bound = den // g
+    if rows is not None:
+        d_bound = rows[1] * (den // g)
+        d = rows[0] if den // g == 1 else exp.Mul(this=_p(_wide(rows[0], d_bound)), expression=_small(den // g))
+    q_bound = n_bound * g / den + 1  # |n| // d ≤ |n| / (den/g): the row factors are ≥ 1
+    chunks = _chunks(a, d_bound)
+    if n_bound < NARROW_LIMIT and chunks is not None and len(chunks) <= SPLIT_STEPS:
+        return _split_fixed(n, d, a, q_bound, chunks)
+    scaled_bound = n_bound * a
+    if 2 * scaled_bound + d_bound < HUGE_LIMIT:
+        return _div_half_up(_mul(n, a, n_bound), d, scaled_bound, d_bound)
+    # |n| = q·d + r: the value is q·a + r·a/d, only the last term rounded
+    if 2 * d_bound * a + d_bound >= HUGE_LIMIT or q_bound * a >= HUGE_LIMIT:
+        raise Unsupported("Division ohne Platz für Nachkommastellen")
+    m = _abs(n)
+    q = _idiv(m, d)
+    r = exp.Mod(this=_p(m), expression=_p(d))
+    magnitude = _add(_mul(q, a, q_bound), _div_half_up(_mul(r, a, d_bound), d, d_bound * a, d_bound))
+    return _case((exp.LT(this=_p(n), expression=exp.Literal.number(0)), exp.Neg(this=_p(magnitude))),
+                 default=magnitude)
+
+
+def _chunks(a: int, d_bound: int | Fraction) -> list[int] | None:
+    """``a`` (a divisor of 10^18) as a product of factors each at most ``C`` with
+    ``2·d_bound·C + d_bound`` below :data:`NARROW_LIMIT` (None: no such ``C`` ≥ 10)."""
+    limit = int((NARROW_LIMIT - 1 - d_bound) // (2 * d_bound)) if d_bound < NARROW_LIMIT else 0
+    if limit < 10:
+        return None
+    twos = fives = 0
+    while a % 2 == 0:
+        a //= 2
+        twos += 1
+    while a % 5 == 0:
+        a //= 5
+        fives += 1
+    assert a == 1, "a divides 10^18"
+    chunks: list[int] = []
+    current = 1
+    while twos or fives:
+        prime = 5 if fives and (not twos or fives >= twos) else 2
+        if current * prime > limit:
+            chunks.append(current)
+            current = 1
+        current *= prime
+        if prime == 5:
+            fives -= 1
+        else:
+            twos -= 1
+    if current > 1 or not chunks:
+        chunks.append(current)
+    return chunks
+
+
+def _split_fixed(n: exp.Expr, d: exp.Expr, a: int, q_bound: Fraction, chunks: list[int]) -> exp.Expr:
+    """``n·a/d`` rounded half away from zero, exactly, for a BIGINT ``n``, a positive BIGINT ``d``
+    and ``a`` = the product of ``chunks`` (see :func:`_chunks`), in BIGINT divisions alone (a
+    HUGEINT division is some 30× slower): with ``|n| = q·d + r`` the value is ``q·a + r·a/d``;
+    ``r·a/d`` is long division by the chunks (``r·c = q1·d + r1``, then ``r1`` with the next
+    chunk …), only the last step rounded; ``q·a`` is put together in HUGEINT (by multiplication)
+    where ``q_bound`` (of ``q``) needs it."""
+    m = _abs(n)
+    q = _idiv(m, d)
+    rest: exp.Expr = exp.Mod(this=_p(m), expression=_p(d))
+    low: exp.Expr | None = None
+    weight = a
+    for number, chunk in enumerate(chunks):
+        weight //= chunk
+        if number == len(chunks) - 1:
+            digit = _idiv(_add(_mul(rest, 2 * chunk, 0), d), exp.Mul(this=exp.Literal.number(2), expression=_p(d)))
+        else:
+            t = _mul(rest, chunk, 0)
+            digit = _idiv(t, d)
+            rest = exp.Mod(this=_p(t), expression=_p(d))
+        part = _mul(digit, weight, 0)
+        low = part if low is None else _add(low, part)
+    assert low is not None
+    magnitude = _add(_mul(q, a, q_bound), low)
+    return _case((exp.LT(this=_p(n), expression=exp.Literal.number(0)), exp.Neg(this=_p(magnitude))),
+                 default=magnitude)
 
 
 def _fraction(value: Any) -> Fraction:
@@ -365,45 +564,44 @@ def _digits(den: int) -> int | None:
     return None
 
 
-_HALF = FIX // 2
 
 
-def _fixed_point(n: exp.Expr, den: int) -> exp.Expr:
-    """``n·10^FIX/den`` rounded half away from zero, exactly, for a BIGINT ``n`` and a small
-    ``den``, in BIGINT divisions alone (a HUGEINT division is far slower): with ``|n| = q·den + r``
-    and ``r·10^9 = q1·den + r1`` the value is ``q·10^18 + q1·10^9 + r1·10^9/den``, so only the
-    last term is rounded; the parts are put together in HUGEINT by multiplication and addition."""
-    m = _abs(n)
-    half = 10**_HALF
-    q = _idiv(m, _small(den))
-    r = exp.Mod(this=_p(m), expression=_small(den))
-    a = exp.Mul(this=_p(r), expression=_small(half))
-    q1 = _idiv(a, _small(den))
-    r1 = exp.Mod(this=_p(a), expression=_small(den))
-    q2 = _idiv(_add(exp.Mul(this=_p(r1), expression=_small(2 * half)), _small(den)), _small(2 * den))
-    low = _add(exp.Mul(this=_p(q1), expression=_small(half)), q2)
-    magnitude = _add(exp.Mul(this=_p(exp.Cast(this=_p(q), to=HUGEINT.copy())), expression=_small(10**FIX)), low)
-    return _case((exp.LT(this=_p(n), expression=exp.Literal.number(0)), exp.Neg(this=_p(magnitude))),
-                 default=magnitude)
+@functools.cache
+def _decimal_built(k: int) -> exp.DataType:
+    return exp.DataType.build(f"DECIMAL(38, {k})")
 
 
-def decimal_out(sql: exp.Expr, den: int, bound: Fraction | None = None) -> tuple[exp.Expr, int]:
+def _decimal_type(k: int) -> exp.DataType:
+    """DECIMAL(38, k) (built once: building parses the text)."""
+    return _decimal_built(k).copy()
+
+
+def decimal_out(sql: exp.Expr, den: int, bound: Fraction | None = None,
+                rows: tuple[exp.Expr, int] | None = None) -> tuple[exp.Expr, int]:
     """A numerator over ``den`` as DECIMAL(38, k): exact where ``den`` divides 10^k (k ≤ FIX),
     else rounded half up to FIX digits. Gives the expression and k. ``bound``: of the
-    numerator's magnitude (None: unknown)."""
+    numerator's magnitude (None: unknown); ``rows``: a row denominator (its SQL, a positive
+    integer, and its bound) — then rounded half up to FIX digits."""
     k = _digits(den)
-    if k is None:
+    if rows is not None:
         k = FIX
-        if bound is not None and bound < NARROW_LIMIT and 2 * den * 10**_HALF < NARROW_LIMIT:
-            scaled = _fixed_point(sql, den)
-        else:
+        if bound is None:
+            raise Unsupported("Zeilennenner ohne Schranke des Zählers")
+        scaled = _fixed_rows(sql, den, bound, rows)
+    elif k is None:
+        k = FIX
+        try:
+            if bound is None:
+                raise Unsupported("ohne Schranke")
+            scaled = _fixed_rows(sql, den, bound)
+        except Unsupported:  # beyond the bounds' room: in HUGEINT (an overflow is NULL and flags the row)
             scaled = _round_half_up(sql, 10**FIX, den, bound)
     else:
         scaled = _mul(sql, 10**k // den, bound)
-    as_decimal = exp.Cast(this=_p(scaled), to=exp.DataType.build("DECIMAL(38, 0)"))
+    as_decimal = exp.Cast(this=_p(scaled), to=_decimal_type(0))
     if k == 0:
         return as_decimal, 0
-    unit = exp.Cast(this=exp.Literal.string("1E-" + str(k)), to=exp.DataType.build(f"DECIMAL(38, {k})"))
+    unit = exp.Cast(this=exp.Literal.string("1E-" + str(k)), to=_decimal_type(k))
     # DECIMAL(38,0) × DECIMAL(38,k) is DECIMAL(38,k): exact, no DOUBLE
     return exp.Mul(this=as_decimal, expression=unit), k
 
@@ -428,8 +626,9 @@ class _Batch:
 
 class _Compiler:
     def __init__(self, model: c.CheckedModel, parameters: Mapping[str, Any], tables: Mapping[str, Mapping[Any, Any]],
-                 date: _dt.date | None):
+                 date: _dt.date | None, row_limit: int = NARROW_LIMIT):
         self.model = model
+        self.row_limit = row_limit  # a numerator over a row denominator bounded above this goes to fixed point
         self.parameters = parameters
         self.tables = tables
         self.date = date
@@ -444,6 +643,9 @@ class _Compiler:
         self.reads_date = False
         self.narrow: list[Narrow] = []
         self.recorded: dict[str, Narrow] = {}  # alias → the narrow table it reads
+        self.rdens: dict[tuple[str, tuple[str, ...]], str] = {}  # (scope, row factors) → column of their product
+        self.divisors = _divisors(model)  # (scope, key) of the values and inputs some rule divides by
+        self.guarded: dict[tuple[str, str], str] = {}  # (scope, column) → column of its copy at least 1
 
     def narrow_of(self, scope: str, alias: str) -> Narrow:
         """A new narrow table of ``scope``'s current state, read as ``alias``."""
@@ -478,11 +680,15 @@ class _Compiler:
             # the staged table has no flag yet: the first step adds it
         for sid in self.model.scopes:
             keys = [exp.column(k, "t") for k in key_columns(self.model, sid)]
-            cols_sql = [exp.column(col, "t") for col, _ in self.inputs[sid].values()]
+            cols_sql: list[exp.Expr] = [exp.column(col, "t") for col, _ in self.inputs[sid].values()]
+            for key, (column, _inp) in self.inputs[sid].items():
+                if (sid, key) in self.divisors and self.meta[sid][key].kind == c.TypeKind.ZAHL:
+                    held = self.guarded[(sid, column)] = self.fresh("h")
+                    cols_sql.append(_as(_guard(exp.column(column, "t")), held))
             if sid == "":
                 cols_sql.append(exp.column("_date", "t"))
-            query = exp.select(*keys, *cols_sql, exp.alias_(FALSE, "_flag"),
-                               exp.alias_(exp.Literal.number(0), "_warnungen")).from_(
+            query = exp.select(*keys, *cols_sql, _as(FALSE, "_flag"),
+                               _as(exp.Literal.number(0), "_warnungen")).from_(
                 exp.to_table(self.staged[sid]).as_("t"))
             name = self.fresh("s")
             self.steps.append(Step(name, sid, query, (self.staged[sid],)))
@@ -519,18 +725,20 @@ class _Compiler:
         source = self.state[sid]
         flag: exp.Expr = exp.column("_flag", "t")
         if batch.flags:
-            flag = _any([flag, *[exp.func("coalesce", _p(f), FALSE) for f in batch.flags]])
-        query = exp.select(_row_star(), *batch.items, exp.alias_(flag, "_flag"))
+            flag = _any([flag, *[_fn("coalesce", _p(f), FALSE) for f in batch.flags]])
+        # copy=False: the builders would copy the whole query at each call (the items are fresh trees)
+        query = exp.select(_row_star(), *batch.items, _as(flag, "_flag"), copy=False)
         if batch.warnings:
             count: exp.Expr = exp.column("_warnungen", "t")
             for fired in batch.warnings:
                 count = _add(count, exp.Cast(this=_p(fired), to=INTEGER.copy()))
             query.expressions[0] = exp.Column(this=exp.Star(except_=[exp.column("_flag"), exp.column("_warnungen")]),
                                               table=exp.to_identifier("t"))
-            query = query.select(exp.alias_(count, "_warnungen"))
-        query = query.from_(exp.to_table(source).as_("t"))
+            query = query.select(_as(count, "_warnungen"), copy=False)
+        query = query.from_(exp.to_table(source).as_("t"), copy=False)
         for alias, table, on in batch.joins:
-            query = query.join(table.as_(alias) if isinstance(table, exp.Table) else table, on=on, join_type="left")
+            query = query.join(table.as_(alias) if isinstance(table, exp.Table) else table, on=on, join_type="left",
+                               copy=False)
         name = self.fresh("s")
         self.steps.append(Step(name, sid, query, (source, *sorted(batch.reads))))
         self.state[sid] = name
@@ -573,6 +781,7 @@ class _Compiler:
             levels = sorted(int(m.key) for m in node.type.enum.members)
             value = ctx.expr(node.expr)
             if isinstance(value, Num):
+                value = ctx.plain(value)
                 whole = exp.EQ(this=exp.Mod(this=_p(value.sql), expression=_small(value.den)),
                                expression=exp.Literal.number(0))
                 as_int = _idiv(value.sql, _small(value.den))
@@ -588,10 +797,10 @@ class _Compiler:
         elif isinstance(node, c.GrantedLevelNode):
             granted = ctx.column_value(node.scope, f"{node.package}.bewilligte_stufe")
             computed = ctx.column_value(node.scope, f"{node.package}.berechnete_stufe")
-            self.store(batch, node, Other(exp.func("coalesce", granted.sql, computed.sql), c.TypeKind.ENUM))
+            self.store(batch, node, Other(_fn("coalesce", granted.sql, computed.sql), c.TypeKind.ENUM))
         elif isinstance(node, c.CheckNode):
             test = ctx.expr(node.expr)
-            fired = exp.Not(this=_p(exp.func("coalesce", test.sql, FALSE)))
+            fired = exp.Not(this=_p(_fn("coalesce", test.sql, FALSE)))
             if node.kind == c.NodeKind.PRUEFUNG:  # a failed prüfung goes to the scalar backend
                 batch.flags.append(fired)
             else:  # a warnung is counted (its text: the case evaluated alone)
@@ -606,10 +815,32 @@ class _Compiler:
         sql = value.sql
         if isinstance(value, Num):
             sql = exp.Cast(this=_p(sql), to=int_type(numerator_bound(value)))
-            meta = Meta(column, c.TypeKind.ZAHL, value.den, value.bound, value.err)
+            rows: list[tuple[str, str, int, bool]] = []
+            rden = None
+            for factor in value.rows:
+                if factor.column is None:  # an expression of this row: stored beside the value
+                    held = self.fresh("r")
+                    batch.items.append(_as(_fn("try", factor.sql), held))
+                    rows.append((batch.scope, held, factor.bound, True))
+                else:
+                    rows.append((factor.scope, factor.column, factor.bound, factor.guarded))
+            if any(scope != batch.scope for scope, _column, _bound, _guarded in rows):
+                # the row denominator's product for the result (of another scope's factors: held here, once)
+                held_key = (batch.scope, _keys(value.rows))
+                rden = self.rdens.get(held_key)
+                if rden is None:
+                    rden = self.rdens[held_key] = self.fresh("d")
+                    product, product_bound = _product(value.rows)
+                    batch.items.append(_as(
+                        _fn("try", exp.Cast(this=_p(product), to=int_type(product_bound))), rden))
+            meta = Meta(column, c.TypeKind.ZAHL, value.den, value.bound, value.err,
+                        numerator_bound(value) if value.rows else None, tuple(rows), rden)
+            if (node.scope, node.key) in self.divisors and not value.rows and not value.err:
+                held = self.guarded[(batch.scope, column)] = self.fresh("h")
+                batch.items.append(_as(_fn("try", _guard(sql.copy())), held))
         else:
             meta = Meta(column, value.kind if node.type.kind != c.TypeKind.ENUM else c.TypeKind.ENUM)
-        batch.items.append(exp.alias_(exp.func("try", sql) if isinstance(value, Num) else sql, column))
+        batch.items.append(_as(_fn("try", sql) if isinstance(value, Num) else sql, column))
         batch.metas[node.key] = meta
         batch.keys.add(node.key)
 
@@ -630,27 +861,38 @@ class _Compiler:
             for key, meta in ordered:
                 col = exp.column(meta.column, "t")
                 nulls.append(exp.Is(this=col, expression=exp.Null()))
-                sql = decimal_out(col, meta.den, numerator_bound(meta))[0] if meta.kind == c.TypeKind.ZAHL else col
+                sql: exp.Expr = col
+                if meta.kind == c.TypeKind.ZAHL:
+                    rows = None
+                    if meta.rows:
+                        factors = _sorted([RowFactor(f"{scope}/{column}", exp.column(column, "t") if guarded
+                                                     else _guard(exp.column(column, "t")), bound, scope, column)
+                                           for scope, column, bound, guarded in meta.rows])
+                        rows = _product(factors)
+                        if meta.rden is not None:
+                            rows = (exp.column(meta.rden, "t"), rows[1])
+                    sql = decimal_out(col, meta.den, numerator_bound(meta), rows)[0]
                 name = self.fresh("o")
-                converted.append(exp.alias_(exp.func("try", sql) if meta.kind == c.TypeKind.ZAHL else sql, name))
+                converted.append(_as(_fn("try", sql) if meta.kind == c.TypeKind.ZAHL else sql, name))
                 nulls.append(exp.Is(this=exp.column(name, "t"), expression=exp.Null()))
-                outs.append(exp.alias_(exp.column(name, "t"), key, quoted=True))
+                outs.append(_as(exp.column(name, "t"), key, quoted=True))
                 self.outputs[sid].append(Output(key, meta.kind, exp.column(name)))
             keys = [exp.column(k, "t") for k in key_columns(self.model, sid)]
-            first = exp.select(*keys, *converted, exp.alias_(_any(nulls[:1]), "_flag"), exp.column("_warnungen", "t"))
+            first = exp.select(*keys, *converted, _as(_any(nulls[:1]), "_flag"), exp.column("_warnungen", "t"),
+                               copy=False)
             # the NULL tests read the converted columns: a second step evaluates them
-            first = first.from_(exp.to_table(self.state[sid]).as_("t"))
+            first = first.from_(exp.to_table(self.state[sid]).as_("t"), copy=False)
             source_cols = [exp.column(meta.column, "t") for key, meta in self.meta[sid].items()
                            if key not in self.inputs[sid]]
-            first.expressions[len(keys) + len(converted)] = exp.alias_(
+            first.expressions[len(keys) + len(converted)] = _as(
                 _any([exp.column("_flag", "t"), *[exp.Is(this=col, expression=exp.Null()) for col in source_cols]]),
                 "_flag")
             name = self.fresh("s")
             self.steps.append(Step(name, sid, first, (self.state[sid],)))
             out_nulls = [exp.Is(this=exp.column(o.sql.name, "t"), expression=exp.Null()) for o in self.outputs[sid]]
-            last = exp.select(*keys, exp.alias_(_any([exp.column("_flag", "t"), *out_nulls]), "_flag"),
+            last = exp.select(*keys, _as(_any([exp.column("_flag", "t"), *out_nulls]), "_flag"),
                               exp.column("_warnungen", "t"), *outs)
-            last = last.from_(exp.to_table(name).as_("t"))
+            last = last.from_(exp.to_table(name).as_("t"), copy=False)
             final = self.fresh("s")
             self.steps.append(Step(final, sid, last, (name,)))
             self.state[sid] = final
@@ -708,8 +950,27 @@ class _Ctx:
         self.comp.record(alias, meta.column)
         col = exp.column(meta.column, alias)
         if meta.kind == c.TypeKind.ZAHL:
-            return Num(col, meta.den, meta.bound, meta.err)
+            if meta.rows:
+                factors = _sorted([self.read_factor(*row) for row in meta.rows])
+                return Num(col, meta.den, meta.bound, meta.err, rows=factors, top=meta.top)
+            return Num(col, meta.den, meta.bound, meta.err, ref=None if meta.err else (scope, meta.column))
         return Other(col, meta.kind)
+
+    def read_factor(self, scope: str, column: str, bound: int, guarded: bool) -> RowFactor:
+        """The factor of a row denominator held by ``column`` of ``scope`` (this scope or an enclosing one)."""
+        alias = self.alias if scope == self.scope else self.ancestor(scope)
+        self.comp.record(alias, column)
+        sql = exp.column(column, alias)
+        return RowFactor(f"{scope}/{column}", sql if guarded else _guard(sql), bound, scope, column, guarded)
+
+    def encloses(self, scope: str) -> bool:
+        """``scope`` is this scope or one enclosing it."""
+        current: str | None = self.scope
+        while current is not None:
+            if current == scope:
+                return True
+            current = self.model.scopes[current].parent
+        return False
 
     def ancestor(self, scope: str) -> str:
         alias = self.ancestors.get(scope)
@@ -744,11 +1005,15 @@ class _Ctx:
         if ir.ref.scope != self.scope:
             raise Unsupported("vorher in einer anderen Liste")
         current = self.column_value(ir.ref.scope, ir.ref.key)
+        if isinstance(current, Num) and any(f.scope == ir.ref.scope for f in current.rows):
+            current = self.plain(current)  # a factor of the element: the previous one's would be needed
         depth = self.model.scopes[ir.ref.scope].depth
         keys = key_columns(self.model, ir.ref.scope)
         order = exp.Order(expressions=[exp.Ordered(this=exp.column(f"_i{depth}", self.alias))])
-        window = exp.Window(this=exp.func("lag", current.sql),
+        window = exp.Window(this=_fn("lag", current.sql),
                             partition_by=[exp.column(k, self.alias) for k in keys[:-1]], order=order)
+        if isinstance(current, Num):
+            return attrs.evolve(current, sql=window, ref=None)
         return attrs.evolve(current, sql=window)
 
     def _e_Unary(self, ir: c.Unary) -> Value:
@@ -761,12 +1026,12 @@ class _Ctx:
         num = self.number(ir.operand)
         if num.const is not None:
             return self.const_num(-num.const)
-        return attrs.evolve(num, sql=exp.Neg(this=_p(num.sql)))
+        return attrs.evolve(num, sql=exp.Neg(this=_p(num.sql)), ref=None)
 
     def _e_Arith(self, ir: c.Arith) -> Value:
         if ir.type.kind == c.TypeKind.DATUM:
             date = self.expr(ir.left)
-            days = self.number(ir.right)
+            days = self.plain(self.number(ir.right))
             if days.err:
                 raise Unsupported("Datum plus gerundete Tage")
             whole = exp.EQ(this=exp.Mod(this=_p(days.sql), expression=_small(days.den)),
@@ -793,18 +1058,22 @@ class _Ctx:
 
     def rescale(self, num: Num, den: int) -> Num:
         """``num`` over ``den`` (exact where ``den`` is a multiple of its denominator, else rounded
-        half up, with half a unit of error more)."""
+        half up, with half a unit of error more); a row denominator stays."""
         if num.den == den:
             return num
         if num.const is not None:
             scaled = num.const * den
             if scaled.denominator == 1:
                 return Num(_small(int(scaled)), den, num.bound, num.err, num.const)
+        top = numerator_bound(num)
         if den % num.den == 0:
-            return Num(_mul(num.sql, den // num.den, numerator_bound(num)), den, num.bound, num.err, num.const)
+            factor = den // num.den
+            return Num(_mul(num.sql, factor, top), den, num.bound, num.err, num.const, num.rows,
+                       top * factor if num.rows else None)
         ratio = Fraction(den, num.den)
-        return Num(_round_half_up(num.sql, ratio.numerator, ratio.denominator, numerator_bound(num)), den, num.bound,
-                   num.err + Fraction(1, 2 * den))
+        # over a row denominator R ≥ 1 the rounding's error is at most 1/(2·den·R) ≤ 1/(2·den)
+        return Num(_round_half_up(num.sql, ratio.numerator, ratio.denominator, top), den, num.bound,
+                   num.err + Fraction(1, 2 * den), None, num.rows, top * ratio + 1 if num.rows else None)
 
     def normal(self, num: Num) -> Num:
         """A denominator above MAX_DEN is rescaled to fixed point."""
@@ -814,18 +1083,61 @@ class _Ctx:
             return self.rescale(num, MAX_DEN)
         return num
 
+    def plain(self, num: Num) -> Num:
+        """``num`` without a row denominator: fixed point over MAX_DEN, rounded half up (half a
+        unit of error more)."""
+        if not num.rows:
+            return num
+        product, product_bound = _product(num.rows)
+        sql = _fixed_rows(num.sql, num.den, numerator_bound(num), (product, product_bound))
+        return Num(sql, MAX_DEN, num.bound, num.err + Fraction(1, 2 * MAX_DEN))
+
+    def lift(self, num: Num, rows: tuple[RowFactor, ...]) -> Num | None:
+        """``num`` over the row denominator ``rows`` (a multiple of its own): the numerator times
+        the missing factors; None where its bound would reach the compiler's ``row_limit``."""
+        extra = _minus(rows, num.rows)
+        if not extra:
+            return num
+        product, product_bound = _product(extra)
+        top = numerator_bound(num) * product_bound
+        if top >= self.comp.row_limit:
+            return None
+        if num.const == 0:
+            sql: exp.Expr = exp.Literal.number(0)
+        else:
+            sql = exp.Mul(this=_p(_wide(num.sql, top)), expression=_p(product))
+        return Num(sql, num.den, num.bound, num.err, None, rows, top)
+
+    def unify(self, nums: list[Num]) -> list[Num]:
+        """``nums`` over one row denominator (the least common multiple of theirs), or all in
+        fixed point where a numerator would grow too large."""
+        keys = {_keys(n.rows) for n in nums}
+        if len(keys) <= 1:
+            return nums
+        rows: tuple[RowFactor, ...] = ()
+        for n in nums:
+            rows = _union(rows, n.rows)
+        lifted = [self.lift(n, rows) for n in nums]
+        if all(n is not None for n in lifted):
+            return [n for n in lifted if n is not None]
+        return [self.plain(n) for n in nums]
+
     def add(self, left: Num, right: Num, op: str) -> Num:
         if left.const is not None and right.const is not None:
             return self.const_num(left.const + right.const if op == "+" else left.const - right.const)
+        left, right = self.unify([left, right])
         den = math.lcm(left.den, right.den)
         if den > MAX_DEN:
             den = MAX_DEN
         a, b = self.rescale(left, den), self.rescale(right, den)
         if right.const == 0:
             return a
-        wide = _wide(a.sql, numerator_bound(a) + numerator_bound(b))
+        top = numerator_bound(a) + numerator_bound(b)
+        if a.rows and top >= self.comp.row_limit:
+            return self.add(self.plain(left), self.plain(right), op)
+        wide = _wide(a.sql, top)
         sql = _add(wide, b.sql) if op == "+" else _sub(wide, b.sql)
-        return Num(sql, den, a.bound + b.bound, a.err + b.err)
+        return Num(sql, den, a.bound + b.bound, a.err + b.err, None, a.rows, top if a.rows else None)
 
     def mul(self, left: Num, right: Num) -> Num:
         if left.const is not None and right.const is not None:
@@ -837,11 +1149,20 @@ class _Ctx:
             if k == 0:
                 return self.const_num(Fraction(0))
             return self.normal(Num(_mul(left.sql, k.numerator, numerator_bound(left)), left.den * k.denominator,
-                                   left.bound * abs(k),
-                                   left.err * abs(k)))
+                                   left.bound * abs(k), left.err * abs(k), None, left.rows,
+                                   numerator_bound(left) * abs(k.numerator) if left.rows else None))
+        err = left.bound * right.err + right.bound * left.err + left.err * right.err
+        if left.rows or right.rows:
+            top = numerator_bound(left) * numerator_bound(right)
+            if top < self.comp.row_limit and left.den * right.den <= MAX_DEN:
+                sql = exp.Mul(this=_p(_wide(left.sql, top)), expression=_p(right.sql))
+                return Num(sql, left.den * right.den, left.bound * right.bound, err, None,
+                           _sorted(left.rows + right.rows), top)
+            left, right = self.plain(left), self.plain(right)
+            err = left.bound * right.err + right.bound * left.err + left.err * right.err
         if left.den * right.den > MAX_DEN:
             left, right = self.balance(left, right)
-        err = left.bound * right.err + right.bound * left.err + left.err * right.err
+            err = left.bound * right.err + right.bound * left.err + left.err * right.err
         product = numerator_bound(left) * numerator_bound(right)
         sql = exp.Mul(this=_p(_wide(left.sql, product)), expression=_p(right.sql))
         return self.normal(Num(sql, left.den * right.den, left.bound * right.bound, err))
@@ -862,6 +1183,38 @@ class _Ctx:
             raise Unsupported("Produkt ohne Platz für Nachkommastellen")
         return self.rescale(left, dl), self.rescale(right, dr)
 
+    def factor_of(self, divisor: Num) -> RowFactor:
+        """The numerator of an exact divisor as a factor of a row denominator."""
+        bound = int(numerator_bound(divisor))
+        if divisor.ref is not None:
+            scope, column = divisor.ref
+            held = self.comp.guarded.get((scope, column))
+            if held is not None and isinstance(divisor.sql, exp.Column):  # its copy at least 1, held beside it
+                return self.read_factor(scope, held, bound, True)
+            return RowFactor(f"{scope}/{column}", _guard(divisor.sql), bound, scope, column)
+        return RowFactor("=" + divisor.sql.sql("duckdb"), _guard(divisor.sql), bound, self.scope)
+
+    def row_div(self, left: Num, right: Num) -> Num | None:
+        """``left / right`` exactly, ``right`` exact and a value of the row: (n1/(d1·R1)) / (n2/(d2·R2))
+        is n1·d2·R2 over d1·R1·n2 — ``n2`` becomes a factor of the row denominator (a row where it is
+        not positive: NULL, as the scalar backend faults on zero; a negative divisor goes to it too).
+        None where the numerator's bound would reach the compiler's ``row_limit``."""
+        g = math.gcd(left.den, right.den)
+        scale = right.den // g
+        top = numerator_bound(left) * scale
+        for factor in right.rows:
+            top *= factor.bound
+        if top >= self.comp.row_limit:
+            return None
+        numerator = _mul(left.sql, scale, numerator_bound(left))
+        if right.rows:
+            product, _ = _product(right.rows)
+            numerator = exp.Mul(this=_p(_wide(numerator, top)), expression=_p(product))
+        numerator = _case((exp.GT(this=_p(right.sql), expression=exp.Literal.number(0)), numerator))
+        inverse = top / numerator_bound(left)  # d2·R2 over the common factor: |1/right| ≤ this
+        return Num(numerator, left.den // g, left.bound * inverse * g, left.err * inverse * g, None,
+                   _sorted([*left.rows, self.factor_of(right)]), top)
+
     def div(self, left: Num, right: Num) -> Num:
         if right.const is not None:
             if right.const == 0:
@@ -872,6 +1225,12 @@ class _Ctx:
             return self.mul(left, self.const_num(k))
         if right.err:
             raise Unsupported("Division durch einen gerundeten Wert")
+        exact = self.row_div(left, right)
+        if exact is not None:
+            return exact
+        if right.rows:
+            raise Unsupported("Division ohne Platz für Nachkommastellen")
+        left = self.plain(left)
         # a division by a value of the row: fixed point over 10^FIX, rounded half up:
         # (n1/d1) / (n2/d2) · 10^FIX = n1·f / n2 with f = d2·10^FIX/d1 (as a reduced fraction);
         # n1·f must stay within 10^37 by the bounds
@@ -907,6 +1266,10 @@ class _Ctx:
         if left.const is not None and right.const is not None:
             value = bool(self._PY_CMP[op](left.const, right.const))
             return Other(_literal(value, c.TypeKind.JA_NEIN), c.TypeKind.JA_NEIN, value, True)
+        if left.err or right.err:  # the margin below is in units of a constant denominator
+            left, right = self.plain(left), self.plain(right)
+        else:  # over one positive row denominator the numerators compare as the values
+            left, right = self.unify([left, right])
         den = math.lcm(left.den, right.den)
         if den > MAX_DEN:
             den = MAX_DEN
@@ -947,12 +1310,13 @@ class _Ctx:
         if isinstance(test, Other) and test.has_const:
             return self.expr(ir.then if test.const else ir.otherwise)
         if ir.type.kind in (c.TypeKind.ZAHL, c.TypeKind.SCHLUESSEL):
-            then, other = self.number(ir.then), self.number(ir.otherwise)
+            then, other = self.unify([self.number(ir.then), self.number(ir.otherwise)])
             den = min(math.lcm(then.den, other.den), MAX_DEN)
             a, b = self.rescale(then, den), self.rescale(other, den)
             sql = _case((exp.Is(this=_p(test.sql), expression=exp.Null()), exp.Null()), (test.sql, a.sql),
                         default=b.sql)
-            return Num(sql, den, max(a.bound, b.bound), max(a.err, b.err))
+            top = max(numerator_bound(a), numerator_bound(b)) if a.rows else None
+            return Num(sql, den, max(a.bound, b.bound), max(a.err, b.err), None, a.rows, top)
         then_v, other_v = self.expr(ir.then), self.expr(ir.otherwise)
         sql = _case((exp.Is(this=_p(test.sql), expression=exp.Null()), exp.Null()), (test.sql, then_v.sql),
                     default=other_v.sql)
@@ -966,6 +1330,7 @@ class _Ctx:
         if table is None:
             raise Unsupported(f"Tabelle {ir.table} ohne Zeilen")
         keys = [self.expr(k) for k in ir.keys]
+        keys = [self.plain(k) if isinstance(k, Num) else k for k in keys]
         rows = list(table.items())
         numeric = ir.type.kind in (c.TypeKind.ZAHL, c.TypeKind.SCHLUESSEL)
         values = [v for _, v in rows if v is not None]
@@ -977,7 +1342,7 @@ class _Ctx:
                 bound = max(bound, abs(_fraction(v)))
             if den > MAX_DEN:
                 raise Unsupported("Tabellenwerte mit zu großem Nenner")
-        whens = []
+        whens: list[tuple[exp.Expr, exp.Expr]] = []
         for key, value in rows:
             parts = key if isinstance(key, tuple) and len(ir.keys) > 1 else (key,)
             conds: list[exp.Expr] = []
@@ -994,6 +1359,11 @@ class _Ctx:
                     if target.denominator != 1:
                         possible = False
                         break
+                    if key_value.const is not None:  # a constant key: decided here
+                        if key_value.const != _fraction(part):
+                            possible = False
+                            break
+                        continue
                     conds.append(exp.EQ(this=_p(key_value.sql), expression=_small(int(target))))
                 else:
                     if isinstance(part, Decimal):  # a level or numeric member against a number key
@@ -1001,6 +1371,11 @@ class _Ctx:
                             possible = False
                             break
                         part = int(part)
+                    if key_value.has_const:  # a constant key: decided here
+                        if key_value.const != part:
+                            possible = False
+                            break
+                        continue
                     conds.append(exp.EQ(this=_p(key_value.sql), expression=_literal(part, key_value.kind)))
             if not possible:
                 continue
@@ -1010,6 +1385,15 @@ class _Ctx:
                 result = _small(int(_fraction(value) * den))
             else:
                 result = _literal(value, ir.type.kind)
+            if not conds:  # the first row that holds in every case: the later ones are never reached
+                if not whens:
+                    if value is not None and numeric:
+                        return self.const_num(_fraction(value))
+                    if value is not None:
+                        return Other(result, ir.type.kind, value, True)
+                    return Num(exp.Null(), 1, Fraction(0)) if numeric else Other(exp.Null(), ir.type.kind)
+                whens.append((TRUE, result))
+                break
             whens.append((_all(conds), result))
         sql = _case(*whens) if whens else exp.Null()
         if numeric:
@@ -1039,34 +1423,39 @@ class _Ctx:
         value: Value | None = None
         if ir.value is not None:
             value = inner.number(ir.value) if ir.function in ("summe",) else inner.expr(ir.value)
+            if isinstance(value, Num) and value.rows and (
+                    not all(f.column is not None and self.encloses(f.scope) for f in value.rows)
+                    or numerator_bound(value) * count_bound >= self.comp.row_limit):
+                value = inner.plain(value)  # a factor of the element: not one denominator for the group
             present = exp.Is(this=_p(value.sql), expression=exp.Null())
             broken.append(exp.And(this=_p(selected), expression=_p(present)) if where is not None else present)
-        bad = exp.func("bool_or", _any(broken)) if broken else FALSE
+        bad = _fn("bool_or", _any(broken)) if broken else FALSE
         fn = ir.function
         if fn == "anzahl":
             one: exp.Expr = exp.Literal.number(1)
-            agg: exp.Expr = exp.func("sum", _case((selected, one), default=exp.Literal.number(0)))
+            agg: exp.Expr = _fn("sum", _case((selected, one), default=exp.Literal.number(0)))
         elif fn == "summe":
             assert isinstance(value, Num)
-            agg = exp.func("sum", _case((selected, value.sql), default=exp.Literal.number(0)))
+            agg = _fn("sum", _case((selected, value.sql), default=exp.Literal.number(0)))
         elif fn in ("min", "max"):
             assert value is not None
-            agg = exp.func(fn, _case((selected, value.sql)))
+            agg = _fn(fn, _case((selected, value.sql)))
         elif fn in ("erstes", "letztes"):
             assert value is not None
             position = _case((selected, exp.column(f"_i{depth}", inner_alias)))
-            agg = exp.func("arg_min" if fn == "erstes" else "arg_max", value.sql, position)
+            agg = _fn("arg_min" if fn == "erstes" else "arg_max", value.sql, position)
         else:  # pragma: no cover
             raise Unsupported(fn)
-        items.append(exp.alias_(_case((bad, exp.Null()), default=agg), "v"))
-        items.append(exp.alias_(exp.func("count_star"), "n"))
+        items.append(_as(_case((bad, exp.Null()), default=agg), "v"))
+        items.append(_as(_fn("count_star"), "n"))
         if flags:
-            items.append(exp.alias_(exp.func("bool_or", _any([exp.func("coalesce", _p(f), FALSE) for f in flags])),
+            items.append(_as(_fn("bool_or", _any([_fn("coalesce", _p(f), FALSE) for f in flags])),
                                     "f"))
-        sub = exp.select(*items).from_(exp.to_table(source).as_(inner_alias))
+        sub = exp.select(*items, copy=False).from_(exp.to_table(source).as_(inner_alias), copy=False)
         for join_alias, table, on in joins:
-            sub = sub.join(table.as_(join_alias) if isinstance(table, exp.Table) else table, on=on, join_type="left")
-        sub = sub.group_by(*[exp.column(k, inner_alias) for k in keys])
+            sub = sub.join(table.as_(join_alias) if isinstance(table, exp.Table) else table, on=on, join_type="left",
+                           copy=False)
+        sub = sub.group_by(*[exp.column(k, inner_alias) for k in keys], copy=False)
         on = _all([exp.EQ(this=exp.column(k, self.alias), expression=exp.column(k, alias)) for k in keys])
         self.joins.append((alias, sub.subquery(alias), on))
         self.batch.reads.add(source)
@@ -1079,12 +1468,15 @@ class _Ctx:
         if fn == "anzahl":
             return Num(exp.Cast(this=_p(result), to=BIGINT.copy()), 1, count_bound)
         if isinstance(value, Num):
+            # a factor of an enclosing scope: one in the group, read here
+            rows = _sorted([self.read_factor(f.scope, f.column, f.bound, f.guarded) for f in value.rows
+                            if f.column is not None])
             if fn == "summe":
-                total = attrs.evolve(value, bound=value.bound * count_bound, err=value.err * count_bound)
-                return Num(exp.Cast(this=_p(result), to=int_type(numerator_bound(total))), value.den,
-                           value.bound * count_bound,
-                           value.err * count_bound)
-            return Num(result, value.den, value.bound, value.err)
+                top = numerator_bound(value) * count_bound if rows else \
+                    (value.bound + value.err) * count_bound * value.den + 1
+                return Num(exp.Cast(this=_p(result), to=int_type(top)), value.den, value.bound * count_bound,
+                           value.err * count_bound, None, rows, top if rows else None)
+            return Num(result, value.den, value.bound, value.err, None, rows, value.top)
         assert value is not None
         return Other(result, value.kind)
 
@@ -1097,14 +1489,16 @@ class _Ctx:
             if all(n.const is not None for n in nums):
                 consts = [n.const for n in nums if n.const is not None]
                 return self.const_num(min(consts) if name == "min" else max(consts))
+            nums = self.unify(nums)
             den = 1
             for n in nums:
                 den = math.lcm(den, n.den)
             den = min(den, MAX_DEN)
             scaled = [self.rescale(n, den) for n in nums]
-            fn = exp.func("least" if name == "min" else "greatest", *[s.sql for s in scaled])
+            fn = _fn("least" if name == "min" else "greatest", *[s.sql for s in scaled])
+            top = max(numerator_bound(s) for s in scaled) if scaled[0].rows else None
             return Num(_null_if_any([s.sql for s in scaled], fn), den, max(s.bound for s in scaled),
-                       max(s.err for s in scaled))
+                       max(s.err for s in scaled), None, scaled[0].rows, top)
         if name == "runde":
             value = self.number(ir.args[0])
             places = self.number(ir.args[1])
@@ -1122,7 +1516,7 @@ class _Ctx:
                        1, Fraction(4_000_000))
         if name == "datum_plus":
             date = self.expr(ir.args[0])
-            amount = self.number(ir.args[1])
+            amount = self.plain(self.number(ir.args[1]))
             unit = str(ir.args[1].type.unit)
             if amount.err:
                 raise Unsupported("datum_plus mit gerundeter Anzahl")
@@ -1134,21 +1528,21 @@ class _Ctx:
                 shifted: exp.Expr = exp.Add(this=_p(date.sql), expression=_p(days))
             else:
                 months = count if unit == "Monate" else exp.Mul(this=_p(count), expression=exp.Literal.number(12))
-                shifted = exp.Cast(this=_p(exp.Add(this=_p(date.sql), expression=exp.func("to_months", months))),
+                shifted = exp.Cast(this=_p(exp.Add(this=_p(date.sql), expression=_fn("to_months", months))),
                                    to=exp.DataType.build("DATE"))
             return Other(_case((whole, shifted)), c.TypeKind.DATUM)
         if name in ("jahr", "monat"):
             date = self.expr(ir.args[0])
-            part = exp.func("year" if name == "jahr" else "month", date.sql)
+            part = _fn("year" if name == "jahr" else "month", date.sql)
             return Num(exp.Cast(this=_p(part), to=BIGINT.copy()), 1, Fraction(9999))
         if name == "tage_im_monat":
-            year, month = self.number(ir.args[0]), self.number(ir.args[1])
+            year, month = self.plain(self.number(ir.args[0])), self.plain(self.number(ir.args[1]))
             y = exp.Cast(this=_p(_idiv(year.sql, _small(year.den))), to=INTEGER.copy())
             m = exp.Cast(this=_p(_idiv(month.sql, _small(month.den))), to=INTEGER.copy())
             month_ok = exp.Between(this=_p(m), low=exp.Literal.number(1), high=exp.Literal.number(12))
             year_ok = exp.Between(this=_p(y), low=exp.Literal.number(1), high=exp.Literal.number(9999))
             valid = exp.And(this=month_ok, expression=year_ok)
-            last = exp.func("day", exp.func("last_day", exp.func("make_date", y, m, exp.Literal.number(1))))
+            last = _fn("day", _fn("last_day", _fn("make_date", y, m, exp.Literal.number(1))))
             return Num(exp.Cast(this=_p(_case((valid, last))), to=BIGINT.copy()), 1, Fraction(31))
         if name == "stichtag":
             self.comp.reads_date = True
@@ -1172,6 +1566,10 @@ class _Ctx:
             else:
                 r = math.ceil(abs(q))
             return self.const_num(Fraction(r if q >= 0 else -r, den))
+        if value.rows and value.err:
+            value = self.plain(value)
+        if value.rows:
+            return self.round_rows(value, den, mode)
         n, d = value.sql, value.den
         n = _wide(n, numerator_bound(value) * den * 2 + d)
         scaled = _mul(_abs(n), den, 0)  # |value|·10^k over d
@@ -1195,6 +1593,23 @@ class _Ctx:
         bound = value.bound + value.err + 1
         return Num(sql, den, bound)
 
+    def round_rows(self, value: Num, den: int, mode: str) -> Num:
+        """An exact ``value`` over a row denominator rounded to ``1/den``: one division by
+        D = value.den·R per row — ``(2·n·den + sign(n)·D) // (2·D)`` half up, ``n·den // D``
+        down, ``(n·den + sign(n)·(D − 1)) // D`` up (``//`` truncates toward zero)."""
+        product, product_bound = _product(value.rows, value.den)
+        top = numerator_bound(value) * den
+        n = _wide(value.sql, 2 * top + product_bound)
+        signed = _mul(n, den, 0)
+        if mode == "kaufmännisch":
+            sql = _div_half_up(signed, product, top, product_bound)
+        elif mode == "abrunden":
+            sql = _idiv(signed, product)
+        else:
+            less = _sub(product, exp.Literal.number(1))
+            sql = _idiv(_add(signed, exp.Mul(this=_p(_sign(n)), expression=_p(less))), product)
+        return Num(sql, den, value.bound + 1)
+
 
 def _all(conds: list[exp.Expr]) -> exp.Expr:
     if not conds:
@@ -1203,6 +1618,20 @@ def _all(conds: list[exp.Expr]) -> exp.Expr:
     for cond in conds[1:]:
         out = exp.And(this=_p(out), expression=_p(cond))
     return out
+
+
+def _divisors(model: c.CheckedModel) -> set[tuple[str, str]]:
+    """(scope, key) of every value or input a rule divides by (``x / wert``, a staff key's ``wert``)."""
+    from ..ir import toolkit
+
+    found: set[tuple[str, str]] = set()
+    for node in model.nodes.values():
+        for expr in toolkit.walk(node):
+            divisor = expr.right if isinstance(expr, c.Arith) and expr.op == "/" else \
+                expr.key if isinstance(expr, c.KeyApply) else None
+            if isinstance(divisor, c.Ref) and divisor.kind != c.RefKind.PARAMETER:
+                found.add((divisor.scope, divisor.key))
+    return found
 
 
 def _refs_of(node: c.Node) -> list[c.Ref]:
@@ -1244,7 +1673,14 @@ def compile_plan(model: c.CheckedModel, parameters: Mapping[str, Any], tables: M
                  date: _dt.date | None = None) -> Plan:
     """The plan of ``model`` with these parameter values and tables (``date``: the reference date
     of every case, for ``stichtag()``; None: each case's own, staged as ``_date``)."""
-    comp = _Compiler(model, parameters, tables, date)
+    plans = [_compile(model, parameters, tables, date, limit) for limit in ROW_LIMITS]
+    # the one with the fewest divisions in HUGEINT (each some 30× a BIGINT one); on a tie the first
+    return min(plans, key=wide_divisions)
+
+
+def _compile(model: c.CheckedModel, parameters: Mapping[str, Any], tables: Mapping[str, Mapping[Any, Any]],
+             date: _dt.date | None, row_limit: int) -> Plan:
+    comp = _Compiler(model, parameters, tables, date, row_limit)
     comp.stage()
     for node_id in _schedule(model):
         comp.node(model.nodes[node_id])
@@ -1252,3 +1688,31 @@ def compile_plan(model: c.CheckedModel, parameters: Mapping[str, Any], tables: M
     return Plan(model, comp.inputs, comp.staged, tuple(comp.steps), dict(comp.state),
                 {sid: tuple(outs) for sid, outs in comp.outputs.items()}, comp.reads_date, comp.meta,
                 tuple(comp.narrow))
+
+
+def wide_divisions(plan: Plan) -> int:
+    """How many integer divisions and remainders of the plan take a HUGEINT operand (by the types
+    of the stored columns, the casts and the literals)."""
+    wide_columns = {meta.column for metas in plan.columns.values() for meta in metas.values()
+                    if meta.kind == c.TypeKind.ZAHL and numerator_bound(meta) >= NARROW_LIMIT}
+    known: dict[int, bool] = {}
+
+    def wide(e: exp.Expr) -> bool:
+        found = known.get(id(e))
+        if found is None:
+            if isinstance(e, exp.Cast):
+                found = e.to.this == exp.DataType.Type.INT128 or (
+                    e.to.this not in (exp.DataType.Type.BIGINT, exp.DataType.Type.INT) and wide(e.this))
+            elif isinstance(e, exp.Column):
+                found = e.name in wide_columns
+            elif isinstance(e, exp.Literal):
+                found = not e.is_string and abs(int(e.this)) >= NARROW_LIMIT if e.is_int else False
+            elif isinstance(e, exp.Window):
+                found = wide(e.this)
+            else:
+                found = any(wide(child) for child in e.iter_expressions())
+            known[id(e)] = found
+        return found
+
+    return sum(1 for step in plan.steps for e in step.query.find_all(exp.IntDiv, exp.Mod)
+               if wide(e.this) or wide(e.expression))

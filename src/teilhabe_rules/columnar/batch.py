@@ -28,6 +28,7 @@ import datetime as _dt
 import decimal
 import json
 import os
+import shutil
 import tempfile
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import Decimal

@@ -235,12 +235,7 @@ class _Gen:
         code: str = self._dispatch[type(ir)](ir)
         if isinstance(ir, (c.Const, c.Ref)):
             return code
-        try:
-            with decimal.localcontext(DECIMAL_CONTEXT):
-                value = eval(code, self.globals)  # noqa: S307 - generated from the checked model only
-        except Exception:  # noqa: BLE001 - the fault belongs to the evaluation of a case
-            return code
-        return self.const(value)
+        return self.folded_code(code)
 
     def folded_code(self, code: str) -> str:
         """Generated code of constants alone as the name of its value, computed now as

@@ -45,7 +45,7 @@ from ..errors import CaseError, Diagnostic
 from ..ir import checked as c
 from ..ir import toolkit
 from ..ir.checked import NodeKind, RefKind, TypeKind
-from .strategies import OFFSETS, TEXTS, CaseSpace, InputDomain, Limits, case_space, case_value
+from .strategies import OFFSETS, TEXTS, InputDomain, Limits, case_space, case_value
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..model import Model
@@ -85,7 +85,7 @@ def palettes(model: Model, **limits: Any) -> dict[str, Palette]:
         if spec.id in space.grant_inputs:
             continue
         dom = space.domains[spec.id]
-        path = ".".join(p for p in (_scope_path(space, spec.scope), ".".join(spec.path)) if p)
+        path = ".".join(p for p in (space.scope_path(spec.scope), ".".join(spec.path)) if p)
         values = None if dom.values is None else tuple(case_value(spec.type, v) for v in dom.values)
         if spec.type.kind == TypeKind.TEXT:
             values = TEXTS
@@ -98,15 +98,6 @@ def palettes(model: Model, **limits: Any) -> dict[str, Palette]:
         derived = spec.id in space.pairs or any(spec.id in (p.start, p.end) for p in space.partitions.values())
         out[path] = Palette(path, cands, values, low, high, step, not spec.required, derived)
     return out
-
-
-def _scope_path(space: CaseSpace, scope: str) -> str:
-    names = []
-    sid: str | None = scope
-    while sid:
-        names.append(space.checked.scopes[sid].name)
-        sid = space.checked.scopes[sid].parent
-    return ".".join(reversed(names))
 
 
 # --------------------------------------------------------------------------------------

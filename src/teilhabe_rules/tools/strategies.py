@@ -552,11 +552,12 @@ class CaseSpace:
         """Candidate values by input path (``bewohner.lp3b.stunden``), in runtime units."""
         out = {}
         for spec in self.inputs.values():
-            path = ".".join(p for p in (self._scope_path(spec.scope), ".".join(spec.path)) if p)
+            path = ".".join(p for p in (self.scope_path(spec.scope), ".".join(spec.path)) if p)
             out[path] = self.domains[spec.id].candidates
         return out
 
-    def _scope_path(self, scope: str) -> str:
+    def scope_path(self, scope: str) -> str:
+        """The dotted case path of ``scope`` (``bewohner.massnahmen``; "" for the case)."""
         names = []
         sid: str | None = scope
         while sid:

@@ -263,10 +263,10 @@ def _parser() -> argparse.ArgumentParser:
     cmp.add_argument("--fortsetzen", "--resume", dest="resume", action="store_true",
                      help="einen abgebrochenen Lauf fortsetzen: die Zeilen in "
                           "AUSGABE.unvollständig werden übernommen")
-    cmp.add_argument("--backend", default="spalten", choices=("spalten", "skalar", "columnar", "scalar"),
+    cmp.add_argument("--backend", default="skalar", choices=("spalten", "skalar", "columnar", "scalar"),
                      metavar="spalten|skalar",
-                     help="spalten (Standard): jede Version wertet die ganze Population auf einmal aus "
-                          "(DuckDB); skalar: Fall für Fall")
+                     help="skalar (Standard): Fall für Fall; spalten: jede Version wertet die ganze "
+                          "Population auf einmal aus (DuckDB; heute langsamer, siehe docs/batch.md)")
     schema = sub.add_parser("schema",
                             help="JSON Schema (2020-12) der Fälle, Vereinbarungen oder Ergebnisse eines Modells")
     schema.add_argument("model", metavar="MODELL", help="Regeldatei oder Name eines mitgelieferten Modells")

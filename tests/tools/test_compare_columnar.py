@@ -109,7 +109,7 @@ class TestScalarPath:
     def test_an_inexact_budget(self, tmp_path: Path) -> None:
         mawo = model("mawo")
         population = write(tmp_path / "p.jsonl", list(sample_cases(mawo, 3, 1)))
-        summary = compare(mawo, mawo, population)  # budget_jahr: fixed point in the plan
+        summary = compare(mawo, mawo, population, backend="spalten")  # budget_jahr: fixed point in the plan
         assert summary.backend == "skalar"
         assert summary.notes == ["das Budget „budget_jahr“ ist im Spaltenplan von „mawo“ nicht exakt "
                                  "(Festkomma mit 18 Nachkommastellen): Vergleich mit dem skalaren Backend"]
@@ -117,14 +117,14 @@ class TestScalarPath:
     def test_rows_per_case(self, tmp_path: Path) -> None:
         mawo = model("mawo")
         population = write(tmp_path / "p.jsonl", persons(list(sample_cases(mawo, 3, 1))))
-        summary = compare(mawo, mawo, population, out=tmp_path / "aus.csv")
+        summary = compare(mawo, mawo, population, out=tmp_path / "aus.csv", backend="spalten")
         assert summary.backend == "skalar" and len(summary.notes) == 1
         assert summary.notes[0].startswith("--out:")
 
     def test_a_directory_of_case_files(self, tmp_path: Path) -> None:
         root = Path(__file__).resolve().parents[2]
         summary = compare(model("mawo"), model("mawo_2025"), root / "examples/mawo", at_old=AT_OLD,
-                          at_new=AT_NEW)
+                          at_new=AT_NEW, backend="spalten")
         assert summary.backend == "skalar" and "Verzeichnis" in summary.notes[0]
 
     def test_a_side_without_a_plan(self, tmp_path: Path) -> None:
@@ -132,7 +132,7 @@ class TestScalarPath:
         population = write(tmp_path / "p.jsonl", persons(list(sample_cases(mawo, 3, 1))))
         dated = {"vereinbarung": {"modell": "mawo", "gültig_ab": "2020-01-01"},  # a plan is for one date
                  "parameter": {"fls_satz": "75 EUR/h"}}
-        summary = compare(mawo, mawo, population, agreement_new=dated)
+        summary = compare(mawo, mawo, population, agreement_new=dated, backend="spalten")
         assert summary.backend == "skalar"
         assert summary.notes == ["Vereinbarung mit Gültigkeitszeitraum: jeder Fall mit dem skalaren Backend "
                                  "(Vergleich mit dem skalaren Backend)"]
@@ -165,8 +165,18 @@ class TestCli:
         mawo = model("mawo")
         population = write(tmp_path / "p.jsonl", list(sample_cases(mawo, 2, 2)))
         out, err = io.StringIO(), io.StringIO()
-        assert main(["compare", "mawo", "mawo", str(population)], out, err) == 0
+        assert main(["compare", "mawo", "mawo", str(population), "--backend", "spalten"], out, err) == 0
         assert err.getvalue().count("\n") == 1 and "Festkomma" in err.getvalue()
+
+    def test_the_default_is_the_scalar_backend(self, tmp_path: Path) -> None:
+        """Until the columnar path is faster on a comparison (docs/batch.md), ``compare`` runs case
+        by case unless ``--backend spalten`` is given: no note, the scalar path's summary."""
+        mawo = model("mawo")
+        population = write(tmp_path / "p.jsonl", persons(list(sample_cases(mawo, 3, 3))))
+        out, err = io.StringIO(), io.StringIO()
+        assert main(["compare", "mawo", "mawo", str(population), "--format", "json"], out, err) == 0
+        assert err.getvalue() == ""
+        assert compare(mawo, mawo, population).backend == "skalar"
 
     def test_an_unknown_backend_is_a_usage_error(self, tmp_path: Path) -> None:
         out, err = io.StringIO(), io.StringIO()

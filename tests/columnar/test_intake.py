@@ -224,3 +224,43 @@ def test_flagged_cases_of_a_staged_file_are_evaluated_by_the_scalar_backend(tmp_
     path.write_text(_line(case) + "\n", "utf-8")
     result = _same(model, path)
     assert result.scalar_cases == 1 and len(result.errors) == 1
+
+
+def test_a_file_larger_than_the_intake_takes_is_read_case_by_case(tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """DuckDB reads a staged file as one text (its limit ~3.9 GiB): a file above ``MAX_FILE`` never
+    reaches it, and its cases are read one by one with the same results."""
+    from teilhabe_rules.columnar import intake
+
+    model = teilhabe_rules.bundled("mawo")
+    cases = list(sample_cases(model, 3, 7))
+    path = tmp_path / "population.jsonl"
+    path.write_text("\n".join(_line(c) for c in cases) + "\n", "utf-8")
+    monkeypatch.setattr(intake, "MAX_FILE", 10)
+
+    def not_read(_path: Path) -> bool:
+        raise AssertionError("the file was opened for the intake")
+
+    monkeypatch.setattr(intake, "plain_text_file", not_read)
+    result = _same(model, path)
+    assert result.cases == len(cases) and not result.errors
+
+
+def test_duckdb_refusing_the_file_means_case_by_case(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An error of DuckDB while staging (such as its limit on the size of a text) is no failure of
+    the batch: the file is read case by case."""
+    import duckdb
+
+    from teilhabe_rules.columnar import intake
+
+    model = teilhabe_rules.bundled("bei_nrw2")
+    cases = list(sample_cases(model, 3, 8))
+    path = tmp_path / "population.jsonl"
+    path.write_text("\n".join(_line(c) for c in cases) + "\n", "utf-8")
+
+    def refused(*_args: Any) -> list[str]:
+        raise duckdb.InvalidInputException("file size exceeds maximum allowed file")
+
+    monkeypatch.setattr(intake, "_queries", refused)
+    result = _same(model, path)
+    assert result.cases == len(cases)

@@ -7,8 +7,8 @@ Takes: a compiled :class:`~teilhabe_rules.columnar.plan.Plan`, its model, its
 it did not stage with its case data as :func:`~teilhabe_rules.columnar.sources.read_source` gives
 it (the case loader and the scalar backend then say what is wrong, with their own messages) — or
 None where the file is not plain enough to be read here (a byte order mark, bytes that are not
-UTF-8, a NUL byte, a line longer than :data:`~teilhabe_rules.inputs.population.MAX_LINE`): then
-the caller reads it case by case.
+UTF-8, a NUL byte, a line longer than :data:`~teilhabe_rules.inputs.population.MAX_LINE`, a file
+larger than :data:`MAX_FILE`): then the caller reads it case by case.
 
 DuckDB reads the file (through :class:`~teilhabe_rules.duck.Sandbox`: that file and the staged
 files, nothing else), splits it into lines as :mod:`~teilhabe_rules.inputs.population` does (a
@@ -56,7 +56,11 @@ from ..limits import MAX_LIST_ITEMS
 from .plan import LIST_BOUND, Plan, key_columns
 from .sources import line_case
 
-__all__ = ["Intake", "stage_jsonl"]
+__all__ = ["MAX_FILE", "Intake", "stage_jsonl"]
+
+MAX_FILE = 1 << 30
+"""The largest file staged here (bytes): DuckDB reads it as one text (its limit is ~3.9 GiB) and
+its lines are held beside it; a larger file is read case by case, streaming."""
 
 _CHUNK = 1 << 20
 
@@ -391,7 +395,7 @@ def stage_jsonl(plan: Plan, model: c.CheckedModel, staging: Any, types: dict[str
     :class:`~teilhabe_rules.columnar.batch.Staging`; ``types``: the staged tables' column types
     per scope (a ``HUGEINT`` numerator is written as ``DECIMAL(38, 0)``: Parquet has no 128-bit
     integer)."""
-    if not path.is_file() or not plain_text_file(path):
+    if not path.is_file() or path.stat().st_size > MAX_FILE or not plain_text_file(path):
         return None
     scopes = list(model.scopes)
     outputs = [os.path.join(folder, f"in{n}.parquet") for n in range(len(scopes))]
@@ -429,7 +433,8 @@ def stage_jsonl(plan: Plan, model: c.CheckedModel, staging: Any, types: dict[str
             for number in range(len(scopes)):
                 con.execute(exp.Drop(tables=[exp.to_table(f"{prefix}{number}")], kind="TABLE", exists=True)
                             .sql("duckdb"))
-    except _Untranslated:
+    except (_Untranslated, duckdb.Error):
+        # a construct not translated, or DuckDB refusing the file (its limits): case by case
         sandbox.close()
         return None
     except BaseException:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import secrets
 import shutil
 import tempfile
 from collections.abc import Iterator, Sequence
@@ -92,8 +93,7 @@ def published(path: str | None, suffix: str) -> Iterator[str]:
         yield written
         if path is not None:
             target = os.path.abspath(path)
-            descriptor, partial = tempfile.mkstemp(prefix=".teilhabe-", suffix=".unvollständig",
-                                                   dir=os.path.dirname(target))
+            descriptor, partial = _fresh_beside(target)
             with os.fdopen(descriptor, "wb") as out, open(written, "rb") as source:
                 shutil.copyfileobj(source, out)
             os.replace(partial, target)
@@ -103,3 +103,22 @@ def published(path: str | None, suffix: str) -> Iterator[str]:
             with contextlib.suppress(OSError):
                 os.unlink(partial)
         shutil.rmtree(staging, ignore_errors=True)
+
+
+_FRESH = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0) \
+    | getattr(os, "O_BINARY", 0)
+
+
+def _fresh_beside(target: str) -> tuple[int, str]:
+    """A new file beside ``target`` under a random partial name, created with mode 0666 less the
+    umask (as any file the user writes; ``tempfile.mkstemp`` would make it 0600): its descriptor
+    and name."""
+    folder, name = os.path.split(target)
+    for _ in range(100):
+        partial = os.path.join(folder, f".{name}.{secrets.token_hex(6)}.unvollständig")
+        try:
+            return os.open(partial, _FRESH, 0o666), partial
+        except FileExistsError:
+            continue
+    raise FileExistsError(target)  # pragma: no cover - 100 random names taken
+

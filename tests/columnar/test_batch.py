@@ -6,6 +6,8 @@ import copy
 import datetime as _dt
 import decimal
 import json
+import os
+import stat
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -258,3 +260,29 @@ def test_eval_many_writes_to_exactly_the_named_file_or_says_why_not(tmp_path: Pa
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["a[bc].parquet", "~e.csv", "e*.jsonl"])
     assert (tmp_path / "a[bc].parquet").read_bytes()[:4] == b"PAR1"
     assert len((tmp_path / "e*.jsonl").read_text("utf-8").splitlines()) == 2
+
+
+@pytest.mark.skipif(os.name != "posix", reason="file modes")
+@pytest.mark.parametrize("suffix", [".parquet", ".csv", ".jsonl"])
+def test_written_files_follow_the_umask_as_every_file_of_the_user(tmp_path: Path, suffix: str) -> None:
+    """A result file (and a generated population) is created with mode 0666 less the umask, as
+    an editor or ``cp`` would create it — not readable by its owner alone."""
+    from teilhabe_rules.tools.generate import write_population
+
+    model = teilhabe_rules.bundled("mawo")
+    old = os.umask(0o022)
+    try:
+        population = tmp_path / "p.jsonl"
+        write_population(model, 3, 1, str(population))
+        result = model.evaluate_many(population)
+        out = tmp_path / f"ergebnis{suffix}"
+        result.write(str(out), "bewohner")
+        os.umask(0o027)
+        strict = tmp_path / f"streng{suffix}"
+        result.write(str(strict), "bewohner")
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(population.stat().st_mode) == 0o644
+    assert stat.S_IMODE(out.stat().st_mode) == 0o644
+    assert stat.S_IMODE(strict.stat().st_mode) == 0o640
+    assert not [p.name for p in tmp_path.iterdir() if "unvollständig" in p.name]

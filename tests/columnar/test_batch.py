@@ -286,3 +286,15 @@ def test_written_files_follow_the_umask_as_every_file_of_the_user(tmp_path: Path
     assert stat.S_IMODE(out.stat().st_mode) == 0o644
     assert stat.S_IMODE(strict.stat().st_mode) == 0o640
     assert not [p.name for p in tmp_path.iterdir() if "unvollständig" in p.name]
+
+
+def test_a_text_with_a_lone_surrogate_is_evaluated_by_the_scalar_backend() -> None:
+    """JSON may carry ``"\\ud800"``, which no UTF-8 file can hold: the staged lines of such a case
+    are not written; the scalar backend evaluates it (as ``Model.evaluate`` does), the batch goes on."""
+    model = teilhabe_rules.bundled("mawo")
+    cases = list(sample_cases(model, 3, 1))
+    cases[1]["name"] = "Haus \ud800"
+    result = model.evaluate_many(cases)
+    assert result.cases == 3 and not result.errors and result.scalar_cases >= 1
+    assert [row["_skalar"] for row in result.rows()][1] is True
+    model.evaluate(cases[1])

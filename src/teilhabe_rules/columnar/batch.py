@@ -307,6 +307,8 @@ def _stage_cases(plan: Plan | None, model: c.CheckedModel, cases: Iterable[Any],
                 direct.append((index, data))
                 continue
             rows = stage_case(plan, model, loader, index, data, at, how) if isinstance(data, Mapping) else None
+            if rows is not None and not all(_encodable(line) for lines in rows.values() for line in lines):
+                rows = None  # a text that is no Unicode (a lone surrogate): the scalar backend takes it
             if rows is None:
                 direct.append((index, data))
                 continue
@@ -319,6 +321,17 @@ def _stage_cases(plan: Plan | None, model: c.CheckedModel, cases: Iterable[Any],
         for handle in files.values():
             handle.close()
     return count
+
+
+def _encodable(line: str) -> bool:
+    """Whether ``line`` can be written as UTF-8 (a lone surrogate, ``"\\ud800"`` read from JSON, cannot)."""
+    if line.isascii():
+        return True
+    try:
+        line.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def stage_case(plan: Plan, model: c.CheckedModel, loader: CaseLoader, index: int, data: Mapping[str, Any],

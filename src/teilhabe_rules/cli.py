@@ -26,9 +26,12 @@ import sys
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import Any, NoReturn, TextIO, TypeVar, cast, overload
+from typing import TYPE_CHECKING, Any, NoReturn, TextIO, TypeVar, cast, overload
 
 from .errors import TeilhabeError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .tools.progress import ProgressBar
 
 __all__ = ["EXIT_FINDINGS", "EXIT_INTERNAL", "EXIT_INTERRUPTED", "EXIT_OK", "EXIT_USAGE", "main"]
 
@@ -845,22 +848,42 @@ def _cmd_eval_many(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from .inputs.population import count_rows, read_population
     from .tools.progress import progress_bar
 
-    population = read_population(args.population, **reading)
     bar = progress_bar(err, count_rows(args.population))
-    cases = read_source(population)
-    if bar is not None:
-        cases = _counted(cases, bar.update)
+    source: Any
+    progress: Callable[[int, int], None] | None = None
+    if Path(args.population).suffix.lower() in (".jsonl", ".ndjson") and not any(reading.values()):
+        # a JSON Lines file is checked and staged by DuckDB as a whole (columnar/intake.py): the bar
+        # stands until then and moves with the cases the scalar backend evaluates
+        source = Path(args.population)
+        if bar is not None:
+            bar.draw(0, bar.start)
+            progress = _updating(bar)
+    else:
+        source = read_source(read_population(args.population, **reading))
+        if bar is not None:
+            source = _counted(source, bar.update)
+    finished: int | None = None
     try:
-        result = model.evaluate_many(cases, args.agreement, at=at)
+        result = model.evaluate_many(source, args.agreement, at=at, progress=progress)
+        finished = result.cases
     finally:
         if bar is not None:
-            bar.close()
+            bar.close(finished)
     result.write(args.out, scope)
     for note in result.notes:
         err.write(note + "\n")
     out.write(f"{result.evaluated} von {result.cases} Fällen ausgewertet, "
               f"{len(result.errors)} Fehlerzeilen: {args.out}\n")
     return EXIT_FINDINGS if result.errors else EXIT_OK
+
+
+def _updating(bar: ProgressBar) -> Callable[[int, int], None]:
+    """A ``progress(done, total)`` callback moving ``bar``."""
+
+    def progress(done: int, _total: int) -> None:
+        bar.update(done)
+
+    return progress
 
 
 def _counted(items: Iterable[_N], done: Callable[[int], None]) -> Iterator[_N]:

@@ -298,3 +298,33 @@ def test_a_text_with_a_lone_surrogate_is_evaluated_by_the_scalar_backend() -> No
     assert result.cases == 3 and not result.errors and result.scalar_cases >= 1
     assert [row["_skalar"] for row in result.rows()][1] is True
     model.evaluate(cases[1])
+
+
+def test_eval_many_stages_a_json_lines_file_in_sql(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    """``teilhabe-rules eval-many`` hands a JSON Lines path to the SQL intake (not case by case), with
+    the same results as the case loader's path."""
+    from teilhabe_rules.columnar import batch, intake
+
+    model = teilhabe_rules.bundled("mawo")
+    cases = list(sample_cases(model, 4, 3))
+    population = tmp_path / "p.jsonl"
+    population.write_text("\n".join(json.dumps(c, default=str, ensure_ascii=False) for c in cases) + "\n",
+                          "utf-8")
+    calls: list[Path] = []
+
+    def counted(*args: Any) -> Any:
+        calls.append(args[4])
+        return intake.stage_jsonl(*args)
+
+    monkeypatch.setattr(batch, "stage_jsonl", counted)
+    out = tmp_path / "e.jsonl"
+    assert main(["eval-many", "mawo", str(population), "--out", str(out)]) in (0, 1)
+    assert calls == [population]
+    staged = [json.loads(line) for line in out.read_text("utf-8").splitlines()]
+    by_case = model.evaluate_many(cases)  # mappings: staged case by case
+    relation = by_case.combined()
+    expected = [dict(zip(relation.columns, values, strict=True)) for values in relation.fetchall()]
+    assert len(staged) == len(expected) == len(cases)
+    assert [row["budget_jahr"] for row in staged] == [
+        None if row["budget_jahr"] is None else str(row["budget_jahr"]) for row in expected]

@@ -227,3 +227,11 @@ def test_an_interrupted_write_leaves_nothing(tmp_path: Path, monkeypatch: pytest
 def test_a_file_that_cannot_be_written_is_a_case_error(tmp_path: Path) -> None:
     with pytest.raises(CaseError, match="lässt sich nicht schreiben"):
         write_population(MODELS["mawo"], 10, 1, tmp_path / "fehlt" / "f.parquet")
+
+
+def test_a_negative_number_of_cases_is_refused(tmp_path: Path) -> None:
+    from teilhabe_rules.tools.generate import write_population
+
+    with pytest.raises(ValueError, match="at least 0"):
+        write_population(teilhabe_rules.bundled("mawo"), -3, 1, tmp_path / "p.jsonl")
+    assert not (tmp_path / "p.jsonl").exists()

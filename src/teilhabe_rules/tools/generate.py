@@ -644,6 +644,8 @@ def write_population(model: Model, n: int, seed: int, out: str | Path | TextIO, 
     threads (default: the machine's cores; the cases are the same for any number);
     ``ascii_only``: JSON escapes for every other character (a console that cannot show them). A file is
     complete or absent (:func:`~teilhabe_rules.duck.published`). Gives the number of cases."""
+    if n < 0:
+        raise ValueError(f"n: {n} (a number of cases, at least 0)")
     if isinstance(out, (str, Path)):
         chosen = fmt or ("parquet" if str(out).lower().endswith(".parquet") else "jsonl")
     else:

@@ -15,7 +15,7 @@ at once and the results are read back, in row order, as the records the scalar p
 promise the same output the scalar path runs, with a
 one-line note (:func:`compare`). The scalar path streams: cases are read, evaluated under both
 versions and written one at a time; what is kept is the summary — counts, sums, the ten largest
-changes and one 8-byte float per case for the quartiles of the budget differences.
+changes and each case's budget difference (a Decimal) for the exact quartiles.
 
 A case that fails under either version becomes an error row with its message; nothing is dropped:
 ``ausgewertet + fehler`` is the number of the population's rows (cases). A line that cannot be

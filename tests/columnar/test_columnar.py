@@ -14,7 +14,7 @@ from hypothesis_budget import examples
 
 import teilhabe_rules
 from teilhabe_rules.columnar import Plan, ScalarOutcome, compile_plan, run_batch
-from teilhabe_rules.columnar.plan import FIX, key_columns
+from teilhabe_rules.columnar.plan import FIX, key_columns, single_list
 from teilhabe_rules.errors import TeilhabeError
 from teilhabe_rules.model import Model
 from teilhabe_rules.runtime.semantics import base_values
@@ -60,7 +60,8 @@ def mismatches(model: Model, plan: Plan, cases: list[dict[str, Any]]) -> list[st
                 if isinstance(value, Decimal) and isinstance(expected, Decimal):
                     places = value.as_tuple().exponent
                     assert isinstance(places, int)
-                    meta = plan.columns[sid].get(key)
+                    metas = [p.columns[sid].get(key) for p in plan.exact_in]
+                    meta = None if None in metas else max(metas, key=lambda m: m.err)  # type: ignore[union-attr]
                     if row["_skalar"] or meta is None or not meta.err and -places < FIX:
                         same = expected.quantize(Decimal(1).scaleb(places), rounding=decimal.ROUND_HALF_UP) == value
                     else:
@@ -101,6 +102,42 @@ def test_the_plan_equals_the_scalar_backend_on_generated_populations(name: str) 
     @given(st.lists(valid_cases(model), min_size=1, max_size=4))
     def check(cases: list[dict[str, Any]]) -> None:
         assert mismatches(model, plan, cases) == []
+
+    check()
+
+
+def _one_element(model: Model, case: dict[str, Any]) -> list[dict[str, Any]]:
+    """The case once per element of the list the plan's single variant holds in the case's row,
+    with that element alone (a population of persons from one of offers)."""
+    listed = single_list(model.checked)
+    assert listed is not None
+    name = model.checked.scopes[listed].name
+    return [{**case, name: [element]} for element in case.get(name) or []]
+
+
+@pytest.mark.parametrize("name", MODELS)
+def test_cases_of_one_element_are_computed_in_one_row_equal_to_the_scalar_backend(name: str) -> None:
+    model = teilhabe_rules.bundled(name)
+    plan = _plan(model)
+    assert plan.single is not None and plan.single.merged == {single_list(model.checked)}
+    sampled = list(sample_cases(model, 12, 5))
+    persons = [one for case in sampled for one in _one_element(model, case)][:40]
+    assert persons
+    # the variant alone (every case has one element), then the plan on cases of one and of more elements
+    assert mismatches(model, plan.single, persons) == []
+    assert mismatches(model, plan, [x for pair in zip(persons, sampled * 4, strict=False) for x in pair]) == []
+
+
+@pytest.mark.parametrize("name", MODELS)
+def test_generated_cases_of_one_element_equal_the_scalar_backend(name: str) -> None:
+    model = teilhabe_rules.bundled(name)
+    plan = _plan(model)
+
+    @settings(max_examples=examples(5), deadline=None, suppress_health_check=list(HealthCheck))
+    @given(st.lists(valid_cases(model), min_size=1, max_size=4), st.booleans())
+    def check(cases: list[dict[str, Any]], mixed: bool) -> None:
+        persons = [one for case in cases for one in _one_element(model, case)]
+        assert mismatches(model, plan, persons + (cases if mixed else [])) == []
 
     check()
 

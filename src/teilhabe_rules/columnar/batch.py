@@ -428,26 +428,54 @@ def load_staged(con: duckdb.DuckDBPyConnection, plan: Plan, model: c.CheckedMode
 
 
 def execute_plan(con: duckdb.DuckDBPyConnection, plan: Plan, model: c.CheckedModel) -> dict[str, str]:
-    """Run the plan: each scope's results are one ``CREATE TABLE … AS`` of the whole chain of
-    steps it needs, written as CTEs (DuckDB materializes a CTE read more than once and streams
-    the others, so no wide state is ever copied into a table of its own). A case is then flagged
-    where any of its elements is, and its warnings are those of all its elements: one grouped
-    update per list scope, touching only the cases concerned. Gives the result table per scope
-    (keys, ``_skalar``, for the cases ``_warnungen``, then the values by their keys)."""
-    tables: dict[str, str] = {}
-    lists = [sid for sid in model.scopes if sid]
-    for number, sid in enumerate(model.scopes):
-        name = f"ergebnis_{number}"
-        tables[sid] = name
-        body = exp.select(*[exp.column(k, "t") for k in key_columns(model, sid)],
-                          exp.alias_(exp.column("_flag", "t"), "_skalar"),
-                          exp.alias_(exp.Cast(this=exp.column("_warnungen", "t"), to=exp.DataType.build("INTEGER")),
-                                     "_warnungen"),
-                          *[exp.alias_(exp.column(o.key, "t", quoted=True), o.key, quoted=True)
-                            for o in plan.outputs[sid]]).from_(exp.to_table(plan.final[sid]).as_("t"))
-        con.execute(exp.Drop(tables=[exp.to_table(name)], kind="TABLE", exists=True).sql("duckdb"))
-        con.execute(exp.Create(this=exp.to_table(name), kind="TABLE", expression=plan.with_steps(body),
+    """Run the plan over its staged tables. Where the plan has a ``single`` variant (a list held in
+    the case's row), the cases with exactly one element of that list are moved to the variant's
+    staged tables and computed by it — without a join or grouping per step — the others by the
+    plan; their results are put together (a column whose types differ: the larger number of
+    fractional digits; a value that does not fit flags its case). A case is then flagged where any
+    of its elements is, and its warnings are those of all its elements: one grouped update per
+    list scope, touching only the cases concerned. Gives the result table per scope (keys,
+    ``_skalar``, for the cases ``_warnungen``, then the values by their keys)."""
+    single = plan.single
+    taken = 0
+    if single is not None:
+        listed = next(iter(single.merged))
+        ones = (exp.select(exp.column("_c")).from_(exp.to_table(plan.staged[listed])).group_by(exp.column("_c"))
+                .having(exp.EQ(this=exp.func("count_star"), expression=exp.Literal.number(1))))
+        con.execute(exp.Create(this=exp.to_table(_SINGLE), kind="TABLE", expression=ones, replace=True,
                                properties=exp.Properties(expressions=[exp.TemporaryProperty()])).sql("duckdb"))
+        taken = _count(con, _SINGLE)
+    if single is None or not taken:
+        if single is not None:
+            con.execute(exp.Drop(tables=[exp.to_table(_SINGLE)], kind="TABLE", exists=True).sql("duckdb"))
+        tables = _results(con, plan, model, "ergebnis", frozenset())
+    else:
+        assert single is not None
+        chosen = exp.column("_c").isin(query=exp.select(exp.column("_c")).from_(exp.to_table(_SINGLE)))
+        for sid in model.scopes:
+            moved = exp.select(exp.Star()).from_(exp.to_table(plan.staged[sid])).where(chosen.copy())
+            con.execute(exp.Create(this=exp.to_table(single.staged[sid]), kind="TABLE", expression=moved,
+                                   replace=True, properties=exp.Properties(
+                                       expressions=[exp.TemporaryProperty()])).sql("duckdb"))
+            con.execute(exp.delete(plan.staged[sid], where=chosen.copy()).sql("duckdb"))
+        # the variant's merged rows once as a table: every scope's results read it
+        for step in single.shared.values():
+            body = exp.select(exp.Star()).from_(exp.to_table(step))
+            con.execute(exp.Create(this=exp.to_table(step), kind="TABLE", expression=single.with_steps(body),
+                                   replace=True, properties=exp.Properties(
+                                       expressions=[exp.TemporaryProperty()])).sql("duckdb"))
+        ones_tables = _results(con, single, model, "einzeln", frozenset(single.shared.values()))
+        for step in single.shared.values():
+            con.execute(exp.Drop(tables=[exp.to_table(step)], kind="TABLE", exists=True).sql("duckdb"))
+        for table in [*single.staged.values(), _SINGLE]:
+            con.execute(exp.Drop(tables=[exp.to_table(table)], kind="TABLE", exists=True).sql("duckdb"))
+        if _count(con, plan.staged[""]):
+            rest = _results(con, plan, model, "rest", frozenset())
+            tables = {sid: _together(con, f"ergebnis_{n}", rest[sid], ones_tables[sid])
+                      for n, sid in enumerate(model.scopes)}
+        else:
+            tables = {sid: _renamed(con, ones_tables[sid], f"ergebnis_{n}") for n, sid in enumerate(model.scopes)}
+    lists = [sid for sid in model.scopes if sid]
     for sid in lists:
         child = tables[sid]
         concerned = exp.Or(this=exp.column("_f"),
@@ -469,6 +497,88 @@ def execute_plan(con: duckdb.DuckDBPyConnection, plan: Plan, model: c.CheckedMod
         con.execute(exp.Alter(this=exp.to_table(child), kind="TABLE", actions=[
             exp.Drop(tables=[exp.column("_warnungen")], kind="COLUMN")]).sql("duckdb"))
     return tables
+
+
+_SINGLE = "_einzeln"  # the cases a plan's single variant computes
+
+
+def _count(con: duckdb.DuckDBPyConnection, table: str) -> int:
+    row = con.execute(exp.select(exp.func("count_star")).from_(exp.to_table(table)).sql("duckdb")).fetchone()
+    return int(row[0]) if row else 0
+
+
+def _results(con: duckdb.DuckDBPyConnection, plan: Plan, model: c.CheckedModel, prefix: str,
+             done: frozenset[str]) -> dict[str, str]:
+    """Each scope's results as one ``CREATE TABLE … AS`` of the whole chain of steps it needs,
+    written as CTEs (DuckDB materializes a CTE read more than once and streams the others, so no
+    wide state is ever copied into a table of its own; ``done``: steps that are tables already)."""
+    tables: dict[str, str] = {}
+    for number, sid in enumerate(model.scopes):
+        name = f"{prefix}_{number}"
+        tables[sid] = name
+        body = exp.select(*[exp.column(k, "t") for k in key_columns(model, sid)],
+                          exp.alias_(exp.column("_flag", "t"), "_skalar"),
+                          exp.alias_(exp.Cast(this=exp.column("_warnungen", "t"), to=exp.DataType.build("INTEGER")),
+                                     "_warnungen"),
+                          *[exp.alias_(exp.column(o.key, "t", quoted=True), o.key, quoted=True)
+                            for o in plan.outputs[sid]]).from_(exp.to_table(plan.final[sid]).as_("t"))
+        con.execute(exp.Drop(tables=[exp.to_table(name)], kind="TABLE", exists=True).sql("duckdb"))
+        con.execute(exp.Create(this=exp.to_table(name), kind="TABLE", expression=plan.with_steps(body, done),
+                               properties=exp.Properties(expressions=[exp.TemporaryProperty()])).sql("duckdb"))
+    return tables
+
+
+def _renamed(con: duckdb.DuckDBPyConnection, table: str, name: str) -> str:
+    con.execute(exp.Drop(tables=[exp.to_table(name)], kind="TABLE", exists=True).sql("duckdb"))
+    con.execute(exp.Alter(this=exp.to_table(table), kind="TABLE", actions=[
+        exp.AlterRename(this=exp.to_table(name))]).sql("duckdb"))
+    return name
+
+
+def _together(con: duckdb.DuckDBPyConnection, name: str, first: str, second: str) -> str:
+    """One table ``name`` of the rows of ``first`` and ``second`` (the same columns). A column
+    whose types differ takes DECIMAL(38, k) with the larger k where both are decimals, else the
+    first's type; a value that does not fit it is NULL and flags its row (``_skalar``)."""
+    kinds = [dict(zip(con.table(t).columns, (str(k) for k in con.table(t).types), strict=True))
+             for t in (first, second)]
+    target: dict[str, str] = {}
+    for column, kind in kinds[0].items():
+        other = kinds[1][column]
+        if kind != other:
+            mine, theirs = _scale(kind), _scale(other)
+            target[column] = f"DECIMAL(38,{max(mine, theirs)})" if mine is not None and theirs is not None else kind
+
+    def side(table: str) -> exp.Select:
+        cols: list[exp.Expr] = []
+        lost: list[exp.Expr] = []
+        for column in kinds[0]:
+            col = exp.column(column, quoted=True)
+            if column not in target:
+                cols.append(col)
+                continue
+            cast = exp.TryCast(this=col.copy(), to=exp.DataType.build(target[column], dialect="duckdb"))
+            cols.append(exp.alias_(cast, column, quoted=True))
+            lost.append(exp.and_(exp.Not(this=exp.Is(this=col.copy(), expression=exp.Null())),
+                                 exp.Is(this=cast.copy(), expression=exp.Null())))
+        if lost:
+            index = list(kinds[0]).index("_skalar")
+            cols[index] = exp.alias_(exp.or_(exp.column("_skalar"), *lost), "_skalar")
+        return exp.select(*cols).from_(exp.to_table(table))
+
+    union = exp.union(side(first), side(second), distinct=False)
+    con.execute(exp.Drop(tables=[exp.to_table(name)], kind="TABLE", exists=True).sql("duckdb"))
+    con.execute(exp.Create(this=exp.to_table(name), kind="TABLE", expression=union,
+                           properties=exp.Properties(expressions=[exp.TemporaryProperty()])).sql("duckdb"))
+    for table in (first, second):
+        con.execute(exp.Drop(tables=[exp.to_table(table)], kind="TABLE", exists=True).sql("duckdb"))
+    return name
+
+
+def _scale(kind: str) -> int | None:
+    """The fractional digits of a DECIMAL type's name, or None for another type."""
+    if not kind.startswith("DECIMAL("):
+        return None
+    return int(kind[len("DECIMAL("):-1].split(",")[1])
 
 
 def _empty_outputs(con: duckdb.DuckDBPyConnection, model: c.CheckedModel) -> dict[str, str]:

@@ -51,7 +51,7 @@ from __future__ import annotations
 import datetime as _dt
 import functools
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any
@@ -197,6 +197,14 @@ class Plan:
     reads_date: bool
     columns: dict[str, dict[str, Meta]] = attrs.field(factory=dict, eq=False, repr=False)  # scope → key → column
     narrow: tuple[Narrow, ...] = ()
+    merged: frozenset[str] = frozenset()  # lists held in their parent's row (one element each: see ``single``)
+    shared: dict[str, str] = attrs.field(factory=dict)  # scope holding merged lists → its last step before the results
+    single: Plan | None = attrs.field(default=None, eq=False, repr=False)
+
+    @property
+    def exact_in(self) -> tuple[Plan, ...]:
+        """The plans whose figures a result may hold: this one and its ``single`` variant."""
+        return (self,) if self.single is None else (self, self.single)
 
     def statements(self) -> list[tuple[str, str, exp.Select]]:
         """Every table and view in order of creation: (name, ``TABLE`` or ``VIEW``, query). A
@@ -212,14 +220,24 @@ class Plan:
             out.append((step.name, "VIEW", step.query))
         return out
 
-    def with_steps(self, body: exp.Select) -> exp.Select:
-        """``body`` with every step and narrow table as a CTE before it; one read more than once
-        is ``MATERIALIZED`` (computed once; inlining it would repeat its whole chain)."""
+    def with_steps(self, body: exp.Select, done: frozenset[str] = frozenset()) -> exp.Select:
+        """``body`` with every step and narrow table it reads (directly or through others) as a
+        CTE before it — but those named in ``done``, tables of the connection already; one read
+        more than once is ``MATERIALIZED`` (computed once; inlining it would repeat its whole chain)."""
         statements = self.statements()
+        reads = {name: [t.name for t in query.find_all(exp.Table)] for name, _kind, query in statements}
+        needed: set[str] = set()
+        todo = [t.name for t in body.find_all(exp.Table)]
+        while todo:
+            name = todo.pop()
+            if name in reads and name not in needed and name not in done:
+                needed.add(name)
+                todo.extend(reads[name])
+        statements = [s for s in statements if s[0] in needed]
         readers: dict[str, int] = {}
-        for query in [body, *(q for _, _, q in statements)]:
-            for table in query.find_all(exp.Table):
-                readers[table.name] = readers.get(table.name, 0) + 1
+        for names in [[t.name for t in body.find_all(exp.Table)], *(reads[n] for n, _, _ in statements)]:
+            for table in names:
+                readers[table] = readers.get(table, 0) + 1
         for name, _kind, step_query in statements:
             body = body.with_(name, as_=step_query, materialized=True if readers.get(name, 0) > 1 else None,
                               copy=False)
@@ -613,10 +631,10 @@ def decimal_out(sql: exp.Expr, den: int, bound: Fraction | None = None,
 class _Batch:
     """The step being built for one scope: new columns, joins, flag conditions."""
 
-    scope: str
+    scope: str  # the scope whose table the step extends (a merged list: its parent's)
     items: list[exp.Expr] = attrs.Factory(list)
-    keys: set[str] = attrs.Factory(set)
-    metas: dict[str, Meta] = attrs.Factory(dict)
+    keys: set[tuple[str, str]] = attrs.Factory(set)  # (scope, key) of the values computed here
+    metas: dict[tuple[str, str], Meta] = attrs.Factory(dict)
     joins: list[tuple[str, exp.Expr, exp.Expr]] = attrs.Factory(list)
     ancestors: dict[str, str] = attrs.Factory(dict)  # scope id → alias of its joined table
     flags: list[exp.Expr] = attrs.Factory(list)
@@ -626,8 +644,12 @@ class _Batch:
 
 class _Compiler:
     def __init__(self, model: c.CheckedModel, parameters: Mapping[str, Any], tables: Mapping[str, Mapping[Any, Any]],
-                 date: _dt.date | None, row_limit: int = NARROW_LIMIT):
+                 date: _dt.date | None, row_limit: int = NARROW_LIMIT, merged: frozenset[str] = frozenset(),
+                 prefix: str = "in"):
         self.model = model
+        self.merged = merged  # lists of one element per parent row, held in their parent's row
+        self.prefix = prefix  # of the staged tables' names
+        self.shared: dict[str, str] = {}
         self.row_limit = row_limit  # a numerator over a row denominator bounded above this goes to fixed point
         self.parameters = parameters
         self.tables = tables
@@ -647,9 +669,17 @@ class _Compiler:
         self.divisors = _divisors(model)  # (scope, key) of the values and inputs some rule divides by
         self.guarded: dict[tuple[str, str], str] = {}  # (scope, column) → column of its copy at least 1
 
+    def home(self, scope: str) -> str:
+        """The scope whose table holds ``scope``'s rows: itself, or for a merged list its parent's."""
+        while scope in self.merged:
+            parent = self.model.scopes[scope].parent
+            assert parent is not None
+            scope = parent
+        return scope
+
     def narrow_of(self, scope: str, alias: str) -> Narrow:
         """A new narrow table of ``scope``'s current state, read as ``alias``."""
-        found = Narrow(self.fresh("n"), self.state[scope], scope)
+        found = Narrow(self.fresh("n"), self.state[self.home(scope)], scope)
         self.narrow.append(found)
         self.recorded[alias] = found
         return found
@@ -668,9 +698,8 @@ class _Compiler:
 
     def stage(self) -> None:
         for number, (sid, spec) in enumerate(self.model.scopes.items()):
-            table = f"in{number}"
+            table = f"{self.prefix}{number}"
             self.staged[sid] = table
-            self.state[sid] = table
             cols: dict[str, tuple[str, c.InputSpec]] = {}
             for index, inp in enumerate(spec.inputs):
                 column = f"x{number}_{index}"
@@ -679,19 +708,46 @@ class _Compiler:
             self.inputs[sid] = cols
             # the staged table has no flag yet: the first step adds it
         for sid in self.model.scopes:
-            keys = [exp.column(k, "t") for k in key_columns(self.model, sid)]
-            cols_sql: list[exp.Expr] = [exp.column(col, "t") for col, _ in self.inputs[sid].values()]
-            for key, (column, _inp) in self.inputs[sid].items():
-                if (sid, key) in self.divisors and self.meta[sid][key].kind == c.TypeKind.ZAHL:
-                    held = self.guarded[(sid, column)] = self.fresh("h")
-                    cols_sql.append(_as(_guard(exp.column(column, "t")), held))
+            if sid in self.merged:
+                continue
+            # the scope and the lists merged into its row (a chain: one element each), joined on their keys
+            members = [sid]
+            while True:
+                inner = [s for s in self.model.scopes[members[-1]].lists if s in self.merged]
+                if not inner:
+                    break
+                if len(inner) > 1:
+                    raise Unsupported("mehrere Listen in einer Zeile")
+                members.append(inner[0])
+            aliases = {m: "t" if m == sid else f"u{k}" for k, m in enumerate(members)}
+            depth = self.model.scopes[sid].depth
+
+            def held_in(key: str, members: list[str] = members, aliases: dict[str, str] = aliases,
+                        depth: int = depth) -> exp.Expr:
+                """The key column as the table of the member whose position it is holds it."""
+                level = 0 if key == "_c" else int(key[2:])
+                return exp.column(key, aliases[members[max(level - depth, 0)]])
+
+            keys = [held_in(k) for k in key_columns(self.model, members[-1])]
+            cols_sql: list[exp.Expr] = []
+            for member in members:
+                alias = aliases[member]
+                cols_sql.extend(exp.column(col, alias) for col, _ in self.inputs[member].values())
+                for key, (column, _inp) in self.inputs[member].items():
+                    if (member, key) in self.divisors and self.meta[member][key].kind == c.TypeKind.ZAHL:
+                        held = self.guarded[(sid, column)] = self.fresh("h")
+                        cols_sql.append(_as(_guard(exp.column(column, alias)), held))
             if sid == "":
                 cols_sql.append(exp.column("_date", "t"))
             query = exp.select(*keys, *cols_sql, _as(FALSE, "_flag"),
                                _as(exp.Literal.number(0), "_warnungen")).from_(
                 exp.to_table(self.staged[sid]).as_("t"))
+            for parent, member in zip(members, members[1:], strict=False):
+                on = _all([exp.EQ(this=held_in(k), expression=exp.column(k, aliases[member]))
+                           for k in key_columns(self.model, parent)])
+                query = query.join(exp.to_table(self.staged[member]).as_(aliases[member]), on=on, join_type="inner")
             name = self.fresh("s")
-            self.steps.append(Step(name, sid, query, (self.staged[sid],)))
+            self.steps.append(Step(name, sid, query, tuple(self.staged[m] for m in members)))
             self.state[sid] = name
 
     def input_meta(self, column: str, vtype: c.ValueType) -> Meta:
@@ -709,11 +765,12 @@ class _Compiler:
 
     def open(self, scope: str, reads: set[tuple[str, str]]) -> _Batch:
         batch = self.batch
-        if batch is not None and (batch.scope != scope or any(s == scope and k in batch.keys for s, k in reads)):
+        home = self.home(scope)
+        if batch is not None and (batch.scope != home or not reads.isdisjoint(batch.keys)):
             self.flush()
             batch = None
         if batch is None:
-            batch = self.batch = _Batch(scope)
+            batch = self.batch = _Batch(home)
         return batch
 
     def flush(self) -> None:
@@ -742,7 +799,8 @@ class _Compiler:
         name = self.fresh("s")
         self.steps.append(Step(name, sid, query, (source, *sorted(batch.reads))))
         self.state[sid] = name
-        self.meta[sid].update(batch.metas)
+        for (scope, key), meta in batch.metas.items():
+            self.meta[scope][key] = meta
 
     # ---- nodes ----
 
@@ -841,15 +899,22 @@ class _Compiler:
         else:
             meta = Meta(column, value.kind if node.type.kind != c.TypeKind.ENUM else c.TypeKind.ENUM)
         batch.items.append(_as(_fn("try", sql) if isinstance(value, Num) else sql, column))
-        batch.metas[node.key] = meta
-        batch.keys.add(node.key)
+        batch.metas[(node.scope, node.key)] = meta
+        batch.keys.add((node.scope, node.key))
 
     def finish(self) -> None:
         """Close the plan: per scope a step converting every value to its result type (in
         ``TRY(…)``) and flagging a NULL value, and a last step holding only the keys, the flag and
         the results (named by the rule language's keys)."""
         self.flush()
+        computed = dict(self.state)  # each table's last step (a merged list's: its parent's)
+        self.shared = {sid: computed[sid] for sid in computed
+                       if any(self.home(s) == sid for s in self.merged)}
         for sid in self.model.scopes:
+            source = computed[self.home(sid)]
+            # a merged list's warnings are counted in its parent's row
+            warnings: exp.Expr = exp.column("_warnungen", "t") if self.home(sid) == sid else \
+                _as(exp.Literal.number(0), "_warnungen")
             converted: list[exp.Expr] = []
             nulls: list[exp.Expr] = [exp.column("_flag", "t")]
             outs: list[exp.Expr] = []
@@ -878,17 +943,16 @@ class _Compiler:
                 outs.append(_as(exp.column(name, "t"), key, quoted=True))
                 self.outputs[sid].append(Output(key, meta.kind, exp.column(name)))
             keys = [exp.column(k, "t") for k in key_columns(self.model, sid)]
-            first = exp.select(*keys, *converted, _as(_any(nulls[:1]), "_flag"), exp.column("_warnungen", "t"),
-                               copy=False)
+            first = exp.select(*keys, *converted, _as(_any(nulls[:1]), "_flag"), warnings, copy=False)
             # the NULL tests read the converted columns: a second step evaluates them
-            first = first.from_(exp.to_table(self.state[sid]).as_("t"), copy=False)
+            first = first.from_(exp.to_table(source).as_("t"), copy=False)
             source_cols = [exp.column(meta.column, "t") for key, meta in self.meta[sid].items()
                            if key not in self.inputs[sid]]
             first.expressions[len(keys) + len(converted)] = _as(
                 _any([exp.column("_flag", "t"), *[exp.Is(this=col, expression=exp.Null()) for col in source_cols]]),
                 "_flag")
             name = self.fresh("s")
-            self.steps.append(Step(name, sid, first, (self.state[sid],)))
+            self.steps.append(Step(name, sid, first, (source,)))
             out_nulls = [exp.Is(this=exp.column(o.sql.name, "t"), expression=exp.Null()) for o in self.outputs[sid]]
             last = exp.select(*keys, _as(_any([exp.column("_flag", "t"), *out_nulls]), "_flag"),
                               exp.column("_warnungen", "t"), *outs)
@@ -913,6 +977,11 @@ class _Ctx:
         self.ancestors = batch.ancestors if ancestors is None else ancestors
         self.flags = batch.flags if flags is None else flags
         self.model = comp.model
+
+    def alias_of(self, scope: str) -> str:
+        """The alias of the row holding ``scope``'s values: this row, or an enclosing table's joined."""
+        home = self.comp.home(scope)
+        return self.alias if home == self.comp.home(self.scope) else self.ancestor(home)
 
     # ---- values ----
 
@@ -946,22 +1015,24 @@ class _Ctx:
         meta = self.comp.meta[scope].get(key)
         if meta is None:
             raise Unsupported(f"„{key}“ ist noch nicht berechnet")
-        alias = self.alias if scope == self.scope else self.ancestor(scope)
+        alias = self.alias_of(scope)
         self.comp.record(alias, meta.column)
         col = exp.column(meta.column, alias)
         if meta.kind == c.TypeKind.ZAHL:
             if meta.rows:
                 factors = _sorted([self.read_factor(*row) for row in meta.rows])
                 return Num(col, meta.den, meta.bound, meta.err, rows=factors, top=meta.top)
-            return Num(col, meta.den, meta.bound, meta.err, ref=None if meta.err else (scope, meta.column))
+            return Num(col, meta.den, meta.bound, meta.err,
+                       ref=None if meta.err else (self.comp.home(scope), meta.column))
         return Other(col, meta.kind)
 
     def read_factor(self, scope: str, column: str, bound: int, guarded: bool) -> RowFactor:
         """The factor of a row denominator held by ``column`` of ``scope`` (this scope or an enclosing one)."""
-        alias = self.alias if scope == self.scope else self.ancestor(scope)
+        alias = self.alias_of(scope)
         self.comp.record(alias, column)
         sql = exp.column(column, alias)
-        return RowFactor(f"{scope}/{column}", sql if guarded else _guard(sql), bound, scope, column, guarded)
+        home = self.comp.home(scope)
+        return RowFactor(f"{home}/{column}", sql if guarded else _guard(sql), bound, home, column, guarded)
 
     def encloses(self, scope: str) -> bool:
         """``scope`` is this scope or one enclosing it."""
@@ -973,6 +1044,7 @@ class _Ctx:
         return False
 
     def ancestor(self, scope: str) -> str:
+        scope = self.comp.home(scope)
         alias = self.ancestors.get(scope)
         if alias is None:
             alias = self.comp.fresh("p")
@@ -996,7 +1068,9 @@ class _Ctx:
 
     def _e_Position(self, ir: c.Position) -> Value:
         depth = self.model.scopes[ir.scope].depth
-        alias = self.alias if ir.scope == self.scope else self.ancestor(ir.scope)
+        alias = self.alias_of(ir.scope)
+        if alias != self.alias and self.comp.home(ir.scope) != ir.scope:
+            self.comp.record(alias, f"_i{depth}")  # a merged list's position, in its parent's row
         spec = self.model.scopes[ir.scope]
         bound = Fraction(spec.max_count if spec.max_count is not None else LIST_BOUND)
         return Num(exp.Cast(this=exp.column(f"_i{depth}", alias), to=BIGINT.copy()), 1, bound)
@@ -1005,7 +1079,7 @@ class _Ctx:
         if ir.ref.scope != self.scope:
             raise Unsupported("vorher in einer anderen Liste")
         current = self.column_value(ir.ref.scope, ir.ref.key)
-        if isinstance(current, Num) and any(f.scope == ir.ref.scope for f in current.rows):
+        if isinstance(current, Num) and any(f.scope == self.comp.home(ir.ref.scope) for f in current.rows):
             current = self.plain(current)  # a factor of the element: the previous one's would be needed
         depth = self.model.scopes[ir.ref.scope].depth
         keys = key_columns(self.model, ir.ref.scope)
@@ -1192,7 +1266,7 @@ class _Ctx:
             if held is not None and isinstance(divisor.sql, exp.Column):  # its copy at least 1, held beside it
                 return self.read_factor(scope, held, bound, True)
             return RowFactor(f"{scope}/{column}", _guard(divisor.sql), bound, scope, column)
-        return RowFactor("=" + divisor.sql.sql("duckdb"), _guard(divisor.sql), bound, self.scope)
+        return RowFactor("=" + divisor.sql.sql("duckdb"), _guard(divisor.sql), bound, self.comp.home(self.scope))
 
     def row_div(self, left: Num, right: Num) -> Num | None:
         """``left / right`` exactly, ``right`` exact and a value of the row: (n1/(d1·R1)) / (n2/(d2·R2))
@@ -1404,6 +1478,8 @@ class _Ctx:
 
     def _e_Aggregate(self, ir: c.Aggregate) -> Value:
         child = ir.scope
+        if self.comp.home(child) == self.comp.home(self.scope):
+            return self.single(ir)
         alias = self.comp.fresh("g")
         inner_alias = self.comp.fresh("e")
         source = self.comp.narrow_of(child, inner_alias).name
@@ -1480,6 +1556,30 @@ class _Ctx:
         assert value is not None
         return Other(result, value.kind)
 
+    def single(self, ir: c.Aggregate) -> Value:
+        """An aggregate over a merged list: its one element, in this row. As the grouped form gives
+        it: a condition that is NULL, or a selected value that is NULL, make the result NULL;
+        ``anzahl``/``summe`` of nothing selected are 0, the others NULL (the scalar backend faults)."""
+        inner = _Ctx(self.comp, self.batch, ir.scope, self.alias, self.joins, self.ancestors, self.flags)
+        where = inner.expr(ir.where) if ir.where is not None else None
+        fn = ir.function
+        value: Value | None = None
+        if ir.value is not None:
+            value = inner.number(ir.value) if fn == "summe" else inner.expr(ir.value)
+        if fn == "anzahl":
+            taken: Value = Num(exp.Literal.number(1), 1, Fraction(1), const=Fraction(1))
+        else:
+            assert value is not None
+            taken = value
+        if where is None:
+            return taken
+        empty: exp.Expr = exp.Literal.number(0) if fn in ("anzahl", "summe") else exp.Null()
+        sql = _case((exp.Is(this=_p(where.sql), expression=exp.Null()), exp.Null()), (where.sql, taken.sql),
+                    default=empty)
+        if isinstance(taken, Num):
+            return Num(sql, taken.den, taken.bound, taken.err, None, taken.rows, taken.top)
+        return Other(sql, taken.kind)
+
     # ---- functions ----
 
     def _e_Func(self, ir: c.Func) -> Value:
@@ -1548,7 +1648,7 @@ class _Ctx:
             self.comp.reads_date = True
             if self.comp.date is not None:
                 return Other(_literal(self.comp.date, c.TypeKind.DATUM), c.TypeKind.DATUM, self.comp.date, True)
-            alias = self.alias if self.scope == "" else self.ancestor("")
+            alias = self.alias_of("")
             self.comp.record(alias, "_date")
             return Other(exp.column("_date", alias), c.TypeKind.DATUM)
         raise Unsupported(f"Funktion {name}")
@@ -1643,11 +1743,12 @@ def _refs_of(node: c.Node) -> list[c.Ref]:
     return found
 
 
-def _schedule(model: c.CheckedModel) -> list[str]:
+def _schedule(model: c.CheckedModel, home: Callable[[str], str] = str) -> list[str]:
     """The nodes in an order that packs them into few steps: repeatedly every node of one scope
     whose values are all computed by earlier steps (one step each), the scope with the most such
     nodes first — rather than the model's order, which alternates between scopes and would start a
-    new step at each change. Still an order of dependencies (a node after everything it reads)."""
+    new step at each change. Still an order of dependencies (a node after everything it reads).
+    ``home``: the scope whose table holds a scope's rows (a merged list's parent)."""
     values = {(n.scope, n.key) for n in model.nodes.values() if not isinstance(n, c.CheckNode)}
     deps = {nid: {(r.scope, r.key) for r in _refs_of(model.nodes[nid])} & values for nid in model.order}
     rank = {nid: n for n, nid in enumerate(model.order)}
@@ -1658,7 +1759,7 @@ def _schedule(model: c.CheckedModel) -> list[str]:
         ready: dict[str, list[str]] = {}
         for nid in pending:
             if deps[nid] <= done:
-                ready.setdefault(model.nodes[nid].scope, []).append(nid)
+                ready.setdefault(home(model.nodes[nid].scope), []).append(nid)
         if not ready:  # pragma: no cover - the checker's order has no cycles
             raise Unsupported("zyklische Abhängigkeit")
         scope = max(ready, key=lambda s: (len(ready[s]), -min(rank[n] for n in ready[s])))
@@ -1673,21 +1774,45 @@ def compile_plan(model: c.CheckedModel, parameters: Mapping[str, Any], tables: M
                  date: _dt.date | None = None) -> Plan:
     """The plan of ``model`` with these parameter values and tables (``date``: the reference date
     of every case, for ``stichtag()``; None: each case's own, staged as ``_date``)."""
-    plans = [_compile(model, parameters, tables, date, limit) for limit in ROW_LIMITS]
+    plans = [(_compile(model, parameters, tables, date, limit), limit) for limit in ROW_LIMITS]
     # the one with the fewest divisions in HUGEINT (each some 30× a BIGINT one); on a tie the first
-    return min(plans, key=wide_divisions)
+    plan, limit = min(plans, key=lambda p: wide_divisions(p[0]))
+    listed = single_list(model)
+    if listed is None:
+        return plan
+    try:
+        single = _compile(model, parameters, tables, date, limit, frozenset({listed}), SINGLE_PREFIX)
+    except Unsupported:
+        return plan
+    return attrs.evolve(plan, single=single)
+
+
+SINGLE_PREFIX = "e"  # of the staged tables of a plan's ``single`` variant
+
+
+def single_list(model: c.CheckedModel) -> str | None:
+    """The list of the case that a plan's ``single`` variant holds in the case's row (for the cases
+    with exactly one element of it — a population of persons): the list directly under the case
+    with the most rules that may have one element; None if there is none."""
+    rules: dict[str, int] = {}
+    for node in model.nodes.values():
+        rules[node.scope] = rules.get(node.scope, 0) + 1
+    candidates = [sid for sid in model.scopes[""].lists
+                  if (model.scopes[sid].min_count or 0) <= 1 and model.scopes[sid].max_count != 0]
+    return max(candidates, key=lambda sid: rules.get(sid, 0), default=None)
 
 
 def _compile(model: c.CheckedModel, parameters: Mapping[str, Any], tables: Mapping[str, Mapping[Any, Any]],
-             date: _dt.date | None, row_limit: int) -> Plan:
-    comp = _Compiler(model, parameters, tables, date, row_limit)
+             date: _dt.date | None, row_limit: int, merged: frozenset[str] = frozenset(),
+             prefix: str = "in") -> Plan:
+    comp = _Compiler(model, parameters, tables, date, row_limit, merged, prefix)
     comp.stage()
-    for node_id in _schedule(model):
+    for node_id in _schedule(model, comp.home):
         comp.node(model.nodes[node_id])
     comp.finish()
     return Plan(model, comp.inputs, comp.staged, tuple(comp.steps), dict(comp.state),
                 {sid: tuple(outs) for sid, outs in comp.outputs.items()}, comp.reads_date, comp.meta,
-                tuple(comp.narrow))
+                tuple(comp.narrow), merged, comp.shared)
 
 
 def wide_divisions(plan: Plan) -> int:

@@ -1067,10 +1067,8 @@ def _exact(plan: Any, scope: str, key: str) -> bool:
     10^18 and it carries no error): then it equals the scalar backend's figure."""
     from ..columnar.plan import FIX
 
-    meta = plan.columns.get(scope, {}).get(key)
-    if meta is None or meta.err:
-        return False
-    return bool(10**FIX % meta.den == 0)
+    metas = [p.columns.get(scope, {}).get(key) for p in plan.exact_in]  # the plan and its single variant
+    return all(meta is not None and not meta.err and 10**FIX % meta.den == 0 for meta in metas)
 
 
 def _columnar_versions(old: Model, new: Model, sides: tuple[tuple[Any, _dt.date | None], ...],

@@ -42,6 +42,16 @@ stopping the query, and a NULL value flags the row. A ``warnung`` that fires fla
 (the scalar backend gives its text). Flagged rows are evaluated by the scalar backend, which
 renders the message and the path.
 
+**Cases of one element in one row.** :func:`compile_plan` gives the plan a second one,
+``Plan.single``, for the cases with exactly one element of the list directly under the case that
+has the most rules (:func:`single_list`; a population of persons): that list is *merged* into the
+case's row (its table joined to the case's once, at the start; keys ``_c``, ``_i1`` kept), so a
+value of the case is a column of the same row, an aggregate over the list is its one element
+(:meth:`_Ctx.single`), and the rules of case and element pack into the same steps — no join and
+no grouping per step. Its staged tables are named ``e<n>`` (:data:`SINGLE_PREFIX`); ``shared``
+names the step holding the merged rows, which the caller materializes once for the result tables
+of both scopes (see :func:`~teilhabe_rules.columnar.batch.execute_plan`).
+
 A construct the compiler does not support raises :class:`Unsupported` (the caller runs the model
 on the scalar backend and says so in one line).
 """
@@ -61,9 +71,9 @@ from sqlglot import exp
 
 from ..ir import checked as c
 
-__all__ = ["FIX", "HUGE_LIMIT", "IN_BOUND", "IN_SCALE", "LIST_BOUND", "MAX_DEN", "NARROW_LIMIT", "Narrow", "Num",
-           "Other", "Plan", "RowFactor", "Step", "Unsupported", "compile_plan", "int_type", "key_columns",
-           "numerator_bound", "wide_divisions"]
+__all__ = ["FIX", "HUGE_LIMIT", "IN_BOUND", "IN_SCALE", "LIST_BOUND", "MAX_DEN", "NARROW_LIMIT", "SINGLE_PREFIX",
+           "Narrow", "Num", "Other", "Plan", "RowFactor", "Step", "Unsupported", "compile_plan", "int_type",
+           "key_columns", "numerator_bound", "single_list", "wide_divisions"]
 
 FIX = 18  # fractional digits of fixed point (a value that leaves exact arithmetic, every inexact result)
 MAX_DEN = 10**FIX  # a larger denominator is rescaled to fixed point
@@ -186,7 +196,10 @@ class Output:
 @attrs.frozen
 class Plan:
     """The compiled plan: staged ``inputs`` per scope (their column names and types), the
-    ``steps`` in order, the last step of each scope (``final``) and per scope the ``outputs``."""
+    ``steps`` in order, the last step of each scope (``final``) and per scope the ``outputs``;
+    ``merged``: the lists held in their parent's row (a ``single`` variant: only for cases with
+    one element of each), ``shared``: per table holding merged lists its last step before the
+    results, ``single``: the variant for the cases of one element (see the module docstring)."""
 
     model: c.CheckedModel
     inputs: dict[str, dict[str, tuple[str, c.InputSpec]]]

@@ -852,8 +852,8 @@ def _cmd_eval_many(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     source: Any
     progress: Callable[[int, int], None] | None = None
     if Path(args.population).suffix.lower() in (".jsonl", ".ndjson") and not any(reading.values()):
-        # a JSON Lines file is checked and staged by DuckDB as a whole (columnar/intake.py): the bar
-        # stands until then and moves with the cases the scalar backend evaluates
+        # a JSON Lines file is checked, staged and computed by DuckDB as a whole (columnar/intake.py):
+        # the bar stands until the plan's cases are done, then moves with those of the scalar backend
         source = Path(args.population)
         if bar is not None:
             bar.draw(0, bar.start)

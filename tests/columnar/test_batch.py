@@ -108,6 +108,18 @@ def test_progress_is_reported_up_to_the_number_of_cases() -> None:
     cases: list[Any] = [*sample_cases(model, 3, 4), {"unbekannt": 1}]
     model.evaluate_many(cases, progress=lambda done, total: seen.append((done, total)))
     assert seen[-1] == (4, 4)
+    # the plan's cases at once, then each the scalar backend evaluates (here the unreadable case)
+    assert seen == [(3, 4), (4, 4)]
+
+
+def test_progress_reaches_the_end_when_the_plan_computes_every_case(tmp_path: Path) -> None:
+    model = teilhabe_rules.bundled("mawo")
+    population = tmp_path / "personen.jsonl"
+    population.write_text("".join(json.dumps(_person(model), default=str) + "\n" for _ in range(5)), encoding="utf-8")
+    seen: list[tuple[int, int]] = []
+    result = model.evaluate_many(population, progress=lambda done, total: seen.append((done, total)))
+    assert result.evaluated == 5 and not result.errors
+    assert seen == [(5, 5)]
 
 
 @pytest.mark.parametrize("name", MODELS)

@@ -267,6 +267,8 @@ def run_batch(plan: Plan | None, model: c.CheckedModel, cases: Iterable[Any], lo
         for sid in scopes:
             con.execute(exp.delete(tables[sid], where=exp.column("_c").isin(*flagged)).sql("duckdb"))
     todo = sorted(direct + [(i, kept[i]) for i in flagged])
+    if progress is not None:  # the plan's cases are done: only the scalar backend's are still to come
+        progress(count - len(todo), count)
     errors: list[ErrorRow] = []
     result_columns = {sid: list(con.table(tables[sid]).columns) for sid in model.scopes}
     inserts: dict[str, list[list[Any]]] = {sid: [] for sid in model.scopes}

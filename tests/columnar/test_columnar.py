@@ -293,3 +293,19 @@ def test_a_value_over_a_row_denominator_is_rounded_half_up_exactly(rows: list[tu
         exact = Fraction(abs(n) * 10**places, den * r)
         whole = int(exact) + (1 if exact - int(exact) >= Fraction(1, 2) else 0)
         assert Fraction(value) == Fraction(whole if n >= 0 else -whole, 10**places)
+
+
+@pytest.mark.parametrize("name", ["mawo", "bei_nrw3"])
+def test_results_keeping_some_values_equal_those_of_all_values(name: str) -> None:
+    model = teilhabe_rules.bundled(name)
+    plan = _plan(model)
+    sampled = list(sample_cases(model, 10, 9))
+    cases = sampled + [one for case in sampled for one in _one_element(model, case)]
+    full = run_batch(plan, model.checked, cases, model.loader, _scalar(model))
+    keep = {sid: {o.key for o in outputs[::3]} for sid, outputs in plan.outputs.items()}
+    kept = run_batch(plan, model.checked, cases, model.loader, _scalar(model), keep=keep)
+    assert kept.errors == full.errors and kept.evaluated == full.evaluated
+    for sid in model.checked.scopes:
+        names = set(key_columns(model.checked, sid)) | {"_skalar"} | keep[sid] | ({"_warnungen"} if not sid else set())
+        assert [{k: v for k, v in row.items() if k in names} for row in full.rows(sid)] == kept.rows(sid)
+        assert set(kept.rows(sid)[0]) == names

@@ -30,7 +30,7 @@ import json
 import os
 import shutil
 import tempfile
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any
@@ -224,9 +224,11 @@ def _json_value(value: Any, spec: _StagedInput) -> tuple[Any, bool]:
 def run_batch(plan: Plan | None, model: c.CheckedModel, cases: Iterable[Any], loader: CaseLoader,
               scalar: Callable[[int, Any], ScalarOutcome], *, at: _dt.date | None = None,
               note: str | None = None, connection: duckdb.DuckDBPyConnection | None = None,
-              progress: Callable[[int, int], None] | None = None) -> BatchResult:
+              progress: Callable[[int, int], None] | None = None,
+              keep: Mapping[str, Collection[str]] | None = None) -> BatchResult:
     """Evaluate ``cases`` (see the module docstring). ``plan`` None: every case by ``scalar``
-    (``note`` says why, in one line)."""
+    (``note`` says why, in one line). ``keep``: per scope the keys of the values the result
+    tables hold (None: all; see :func:`execute_plan`)."""
     con = connection
     if con is None:
         con = duckdb.connect()
@@ -252,7 +254,7 @@ def run_batch(plan: Plan | None, model: c.CheckedModel, cases: Iterable[Any], lo
             count = _stage_cases(plan, model, cases, loader, at, how, folder, direct, kept)
         if plan is not None:
             load_staged(con, plan, model, folder)
-            tables = execute_plan(con, plan, model)
+            tables = execute_plan(con, plan, model, keep)
             flagged = [int(r[0]) for r in con.execute(
                 exp.select("_c").from_(tables[""]).where(exp.column("_skalar")).sql("duckdb")).fetchall()]
         else:
@@ -429,7 +431,8 @@ def load_staged(con: duckdb.DuckDBPyConnection, plan: Plan, model: c.CheckedMode
             con.read_json(path, columns=types, format="newline_delimited").insert_into(table)
 
 
-def execute_plan(con: duckdb.DuckDBPyConnection, plan: Plan, model: c.CheckedModel) -> dict[str, str]:
+def execute_plan(con: duckdb.DuckDBPyConnection, plan: Plan, model: c.CheckedModel,
+                 keep: Mapping[str, Collection[str]] | None = None) -> dict[str, str]:
     """Run the plan over its staged tables. Where the plan has a ``single`` variant (a list held in
     the case's row), the cases with exactly one element of that list are moved to the variant's
     staged tables and computed by it — without a join or grouping per step — the others by the
@@ -437,7 +440,9 @@ def execute_plan(con: duckdb.DuckDBPyConnection, plan: Plan, model: c.CheckedMod
     fractional digits; a value that does not fit flags its case). A case is then flagged where any
     of its elements is, and its warnings are those of all its elements: one grouped update per
     list scope, touching only the cases concerned. Gives the result table per scope (keys,
-    ``_skalar``, for the cases ``_warnungen``, then the values by their keys)."""
+    ``_skalar``, for the cases ``_warnungen``, then the values by their keys — ``keep``: only
+    those named per scope; every value is still computed, as a fault in any flags its case, but
+    the others are not converted to their result type)."""
     single = plan.single
     taken = 0
     if single is not None:
@@ -450,7 +455,7 @@ def execute_plan(con: duckdb.DuckDBPyConnection, plan: Plan, model: c.CheckedMod
     if single is None or not taken:
         if single is not None:
             con.execute(exp.Drop(tables=[exp.to_table(_SINGLE)], kind="TABLE", exists=True).sql("duckdb"))
-        tables = _results(con, plan, model, "ergebnis", frozenset())
+        tables = _results(con, plan, model, "ergebnis", frozenset(), keep)
     else:
         assert single is not None
         chosen = exp.column("_c").isin(query=exp.select(exp.column("_c")).from_(exp.to_table(_SINGLE)))
@@ -466,13 +471,13 @@ def execute_plan(con: duckdb.DuckDBPyConnection, plan: Plan, model: c.CheckedMod
             con.execute(exp.Create(this=exp.to_table(step), kind="TABLE", expression=single.with_steps(body),
                                    replace=True, properties=exp.Properties(
                                        expressions=[exp.TemporaryProperty()])).sql("duckdb"))
-        ones_tables = _results(con, single, model, "einzeln", frozenset(single.shared.values()))
+        ones_tables = _results(con, single, model, "einzeln", frozenset(single.shared.values()), keep)
         for step in single.shared.values():
             con.execute(exp.Drop(tables=[exp.to_table(step)], kind="TABLE", exists=True).sql("duckdb"))
         for table in [*single.staged.values(), _SINGLE]:
             con.execute(exp.Drop(tables=[exp.to_table(table)], kind="TABLE", exists=True).sql("duckdb"))
         if _count(con, plan.staged[""]):
-            rest = _results(con, plan, model, "rest", frozenset())
+            rest = _results(con, plan, model, "rest", frozenset(), keep)
             tables = {sid: _together(con, f"ergebnis_{n}", rest[sid], ones_tables[sid])
                       for n, sid in enumerate(model.scopes)}
         else:
@@ -510,20 +515,31 @@ def _count(con: duckdb.DuckDBPyConnection, table: str) -> int:
 
 
 def _results(con: duckdb.DuckDBPyConnection, plan: Plan, model: c.CheckedModel, prefix: str,
-             done: frozenset[str]) -> dict[str, str]:
+             done: frozenset[str], keep: Mapping[str, Collection[str]] | None = None) -> dict[str, str]:
     """Each scope's results as one ``CREATE TABLE … AS`` of the whole chain of steps it needs,
     written as CTEs (DuckDB materializes a CTE read more than once and streams the others, so no
-    wide state is ever copied into a table of its own; ``done``: steps that are tables already)."""
+    wide state is ever copied into a table of its own; ``done``: steps that are tables already;
+    ``keep``: see :func:`execute_plan`)."""
     tables: dict[str, str] = {}
+    steps = {step.name: step for step in plan.steps}
     for number, sid in enumerate(model.scopes):
         name = f"{prefix}_{number}"
         tables[sid] = name
-        body = exp.select(*[exp.column(k, "t") for k in key_columns(model, sid)],
-                          exp.alias_(exp.column("_flag", "t"), "_skalar"),
-                          exp.alias_(exp.Cast(this=exp.column("_warnungen", "t"), to=exp.DataType.build("INTEGER")),
-                                     "_warnungen"),
-                          *[exp.alias_(exp.column(o.key, "t", quoted=True), o.key, quoted=True)
-                            for o in plan.outputs[sid]]).from_(exp.to_table(plan.final[sid]).as_("t"))
+        warnings = exp.alias_(exp.Cast(this=exp.column("_warnungen", "t"), to=exp.DataType.build("INTEGER")),
+                              "_warnungen")
+        keys = [exp.column(k, "t") for k in key_columns(model, sid)]
+        if keep is None:
+            body = exp.select(*keys, exp.alias_(exp.column("_flag", "t"), "_skalar"), warnings,
+                              *[exp.alias_(exp.column(o.key, "t", quoted=True), o.key, quoted=True)
+                                for o in plan.outputs[sid]]).from_(exp.to_table(plan.final[sid]).as_("t"))
+        else:
+            # from the step converting the values: the ones not kept are never converted
+            wanted = [o for o in plan.outputs[sid] if o.key in keep.get(sid, ())]
+            flag = exp.or_(exp.column("_flag", "t"), *[exp.Is(this=exp.column(o.sql.name, "t"), expression=exp.Null())
+                                                       for o in wanted])
+            body = exp.select(*keys, exp.alias_(flag, "_skalar"), warnings,
+                              *[exp.alias_(exp.column(o.sql.name, "t"), o.key, quoted=True) for o in wanted]
+                              ).from_(exp.to_table(steps[plan.final[sid]].reads[0]).as_("t"))
         con.execute(exp.Drop(tables=[exp.to_table(name)], kind="TABLE", exists=True).sql("duckdb"))
         con.execute(exp.Create(this=exp.to_table(name), kind="TABLE", expression=plan.with_steps(body, done),
                                properties=exp.Properties(expressions=[exp.TemporaryProperty()])).sql("duckdb"))

@@ -86,7 +86,6 @@ _HELPERS = {
     "_bands": semantics.decide_bands,
     "_NEAR": semantics.NEAR,
     "ZERO": Decimal(0),
-    "_NO_ROW": object(),  # what a table of a specialised program gives for a key it has no row for
 }
 
 
@@ -371,11 +370,13 @@ class _Gen:
     def _e_Convert(self, ir: c.Convert) -> str:
         inner = self.number(ir.operand)
         num, den = ir.factor.numerator, ir.factor.denominator
+        # the factor's integers as Decimal constants: the same values (an int operand is made a
+        # Decimal exactly), without converting it in every evaluation
         if den == 1:
-            return f"({inner} * {num})"
+            return f"({inner} * {self.const(Decimal(num))})"
         if num == 1:
-            return f"({inner} / {den})"
-        return f"({inner} * {num} / {den})"
+            return f"({inner} / {self.const(Decimal(den))})"
+        return f"({inner} * {self.const(Decimal(num))} / {self.const(Decimal(den))})"
 
     def _e_Lookup(self, ir: c.Lookup) -> str:
         keys = [self.expr(k) for k in ir.keys]
@@ -383,10 +384,9 @@ class _Gen:
         name = self.model.tables[ir.table].name
         if self.tables is None:
             return f"_lookup(T[{ir.table!r}], {key}, {name!r})"
-        # a specialised program reads the row itself; a missing one (or a key that is no key) the
-        # helper reports, as the general program does
-        table = self.const(self.tables[ir.table])
-        return f"(_v if (_v := {table}.get({key}, _NO_ROW)) is not _NO_ROW else _lookup({table}, {key}, {name!r}))"
+        # a specialised program reads the row itself; a missing one (or a key that is no key) is
+        # a fault, which the general program meets again and reports (see :class:`PythonBackend`)
+        return f"{self.const(self.tables[ir.table])}[{key}]"
 
     def _e_Aggregate(self, ir: c.Aggregate) -> str:
         """A generator over the list's elements, in a function of its own (so that nested
@@ -566,8 +566,8 @@ class _Gen:
                     pass
                 else:
                     rounding = semantics.ROUNDING_MODES[mode.value]
-                    if not self.inexact(ir.args[0]):
-                        return f"({args[0]}).quantize({self.const(quantum)}, rounding={rounding!r})"
+                    if not self.inexact(ir.args[0]):  # (the mode positional: a keyword costs its parsing)
+                        return f"({args[0]}).quantize({self.const(quantum)}, {rounding!r})"
                     return self.checked_rounding(args[0], quantum, rounding)
             return f"_round({args[0]}, {args[1]}, {mode.value!r})"
         if ir.name == "kalendertage":
@@ -591,7 +591,7 @@ class _Gen:
         x, y = self.decision_locals()
         d = f"_d{self.decisions}"
         q = self.const(quantum)
-        rounded = f"(({d} := abs(({x} := {value}) - ({y} := {x}.quantize({q}, rounding={rounding!r})))))"
+        rounded = f"(({d} := abs(({x} := {value}) - ({y} := {x}.quantize({q}, {rounding!r})))))"
         with decimal.localcontext(DECIMAL_CONTEXT):
             if rounding == decimal.ROUND_HALF_UP:
                 half = quantum / 2
@@ -656,7 +656,9 @@ class _Gen:
             granted = f"{node.package}.bewilligte_stufe"
             computed = f"{node.package}.berechnete_stufe"
             if self.parameters is not None:  # ``semantics.effective_level`` written out
-                self.emit(f"{row}[{node.key!r}] = {self.keep(node, index)}({row}[{computed!r}] if "
+                local = self.locals.get((node.scope, computed))
+                computed_code = local[1] if local is not None else f"{row}[{computed!r}]"
+                self.emit(f"{row}[{node.key!r}] = {self.keep(node, index)}({computed_code} if "
                           f"(_v := {row}.get({granted!r})) is None else _v)", indent)
             else:
                 self.emit(f"{row}[{node.key!r}] = _effective({row}.get({granted!r}), {row}[{computed!r}])", indent)

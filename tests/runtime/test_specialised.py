@@ -3,6 +3,7 @@ the general program does."""
 
 from __future__ import annotations
 
+import datetime
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,7 @@ from hypothesis_budget import examples
 
 import teilhabe_rules
 from teilhabe_rules import TeilhabeError
+from teilhabe_rules.inputs.cases import read_data
 from teilhabe_rules.runtime.backend import CaseInput, Evaluation
 from teilhabe_rules.runtime.compiler import SPECIALISE_AFTER, PythonBackend, compile_model
 from teilhabe_rules.tools.strategies import default_date, valid_cases
@@ -149,7 +151,10 @@ def test_a_value_that_reads_no_element_is_computed_before_the_loop() -> None:
     loop = next(number for number, line in enumerate(lines) if "for i1, e1 in enumerate(L1)" in line)
     computed = [number for number, line in enumerate(lines) if "* C" in line and "betrag" not in line]
     assert computed and all(number < loop for number in computed), program.source
-    assert any("e1['anteil'] = _l" in line and "*" not in line for line in lines[loop:])
+    # in the loop only kept for each element (its record: the values are put into the rows when read)
+    hoisted = next(line.split(" = ")[0].strip() for line in lines[:loop] if line.strip().startswith("_l"))
+    assert program.complete is not None
+    assert any(".append((" in line and f"{hoisted}, " in line for line in lines[loop:]), program.source
 
 
 @given(n=st.integers(0, 3), posten=st.lists(st.integers(0, 100), max_size=3))
@@ -162,3 +167,29 @@ def test_a_value_computed_before_the_loop_faults_as_in_the_general_program(n: in
     general, specialised = found
     assert general == specialised
     assert (general[3] is not None) == (n == 0 and bool(posten))
+
+
+def test_element_values_are_put_into_the_rows_when_first_read() -> None:
+    """A specialised program keeps the values of the list elements apart where no code reads them
+    from a row (``vorher`` does: then rows as before); the frame puts them in when first read —
+    the same rows, in the same order, as the general program's, warnings included."""
+    mawo = MODELS["mawo"]
+    assert compile_model(mawo.checked, parameters=mawo.parameters, tables=mawo.tables).complete is not None
+    assert compile_model(CONSTANT.checked, parameters=CONSTANT.parameters, tables=CONSTANT.tables).complete is None
+    assert compile_model(mawo.checked).complete is None
+    folder = ROOT / "examples" / "mawo"
+    cases: list[Any] = [path for path in sorted(folder.glob("*.toml")) if not path.name.startswith("vereinbarung")]
+    expired = read_data(folder / "person_uebergangseinstufung.toml")
+    expired["zeitraum_ab"] = datetime.date(2025, 6, 1)  # the transitional levels expired: a warning
+    cases.append(expired)
+    warned = 0
+    for case in cases:
+        model = teilhabe_rules.load(ROOT / "models" / "mawo.rules")  # a fresh backend: the first evaluation is general
+        results = [model.evaluate(case, base_dir=folder) for _ in range(SPECIALISE_AFTER + 1)]
+        assert model.backend.program_for(results[-1].parameters, model.tables) is not model.backend.program
+        seen = [([(e.path, [(k, str(v)) for k, v in e.items()]) for e in r.frame.elements()], r.warnings)
+                for r in results]
+        assert seen[-1] == seen[0]
+        assert results[-1].to_dict() == results[0].to_dict()
+        warned += bool(results[-1].warnings)
+    assert warned == 1

@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import contextlib
 import decimal
+import functools
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from decimal import Decimal
@@ -98,6 +99,11 @@ class Program(Record):
     node_ids: tuple[str, ...]
     max_depth: int
     reads_date: bool = False  # whether the rules read the reference date (:func:`toolkit.reads_date`)
+    # A program that keeps the list elements' values apart (see :func:`compile_model`): its ``run``
+    # gives (the case's row, the elements' values), and ``complete(values, row)`` puts them into
+    # the element rows (a copy of the case's lists, as the other programs make). None: ``run``
+    # gives the complete row.
+    complete: Callable[[tuple[Any, ...], dict[str, Any]], None] | None = None
 
 
 _AGGREGATE_HELPERS = {"min": "_min", "max": "_max", "erstes": "_first", "letztes": "_last"}
@@ -118,12 +124,41 @@ class _Loop(Record):
     last: int | None = None
     end: int = 0
     locals: dict[tuple[str, str], tuple[int, str]] = attrs.field(factory=dict)
+    # A program that keeps the elements' values apart (``_Gen.deferred``): the number of the loop
+    # (its list of records is ``V<number>``), the keys and the code of the values each element's
+    # record holds, in the order the rows get them, and the loops inside its body with records
+    # (each element's record ends with their lists of records)
+    number: int = 0
+    record: list[tuple[str, str]] = attrs.field(factory=list)
+    inner: list[_Loop] = attrs.field(factory=list)
+
+
+@attrs.frozen(repr=False)
+class _Plan(Record):
+    """How the records of a loop of a program with deferred values fill the rows (see
+    :func:`_complete`): the list's name in its owner's row, the keys of each record's values
+    and the plans of the loops inside (whose lists of records end each record)."""
+
+    name: str
+    keys: tuple[str, ...]
+    inner: tuple[_Plan, ...]
 
 
 class _Gen:
     def __init__(self, model: c.CheckedModel, parameters: Mapping[str, Any] | None = None,
-                 tables: Mapping[str, Mapping[Any, Any]] | None = None):
+                 tables: Mapping[str, Mapping[Any, Any]] | None = None, deferred: bool = False):
         self.model = model
+        # Deferred values (a specialised program only): the values of a list's elements are kept
+        # in locals and, at the end of each loop's body, in one record (a tuple) per element, not
+        # stored in the element's row; the case's lists are not copied. The rows are made when
+        # the frame is first read (:func:`_complete`). Where generated code would read such a
+        # value from a row (within an aggregate, ``vorher``, a loop of another element),
+        # ``undeferrable`` is set: :func:`compile_model` then generates the program anew without.
+        self.deferred = deferred and parameters is not None
+        self.undeferrable = False
+        self.written: dict[tuple[str, str], tuple[_Loop, int]] = {}  # value → (its loop, place in the record)
+        self.top_loops: list[_Loop] = []  # the loops at the top with records, in order
+        self.loop_count = 0
         # Specialised for these parameter values and tables (see :func:`compile_model`): they
         # become constants, and every expression of constants alone is computed here, once.
         self.parameters = parameters
@@ -264,7 +299,22 @@ class _Gen:
         local = self.locals.get((ir.scope, ir.key)) if not self.in_aggregate else None
         if local is not None:
             return local[1]
+        if self.deferred and self.depth_of[ir.scope] and (ir.scope, ir.key) in self.value_nodes:
+            return self.deferred_read(ir.scope, ir.key)
         return f"{self.row(ir.scope)}[{ir.key!r}]"
+
+    def deferred_read(self, scope: str, key: str) -> str:
+        """A value of the current element of list ``scope`` computed by an earlier loop over the
+        list, with deferred values: from the element's record of that loop, where that loop ran
+        for the same element of the list's owner (its parent loop is this loop's); else
+        ``undeferrable`` is set."""
+        found = self.written.get((scope, key))
+        reader = next((loop for loop in reversed(self.open_loops) if loop.scope == scope), None)
+        if found is None or reader is None or self.in_aggregate or found[0].parent is not reader.parent:
+            self.undeferrable = True
+            return f"{self.row(scope)}[{key!r}]"
+        loop, place = found
+        return f"V{loop.number}[i{self.depth_of[scope]}][{place}]"
 
     def _e_Position(self, ir: c.Position) -> str:
         depth = self.model.scopes[ir.scope].depth
@@ -279,6 +329,8 @@ class _Gen:
 
     def _e_Previous(self, ir: c.Previous) -> str:
         depth = self.model.scopes[ir.ref.scope].depth
+        if self.deferred and (ir.ref.scope, ir.ref.key) in self.value_nodes:
+            self.undeferrable = True  # (the previous element's record is not at hand)
         return f"(L{depth}[i{depth} - 1] if i{depth} else _no_previous({ir.ref.key!r}))[{ir.ref.key!r}]"
 
     def _e_Unary(self, ir: c.Unary) -> str:
@@ -610,17 +662,29 @@ class _Gen:
         row = self.row(node.scope)
         self.node_lines.append((len(self.lines) + 1, node))
         self.current = node
+        # with deferred values (see ``deferred``), a value of a list's element goes into the
+        # element's record, not its row
+        deferred = self.deferred and self.depth_of[node.scope] > 0
         hoisted = self.hoisted_code(node, index)
         if hoisted is not None:  # computed before the loop (see ``hoisted``): stored in this row
-            self.emit(f"{row}[{node.key!r}] = {hoisted}", indent)
+            if deferred:
+                self.record(node.scope, node.key, hoisted)
+            else:
+                self.emit(f"{row}[{node.key!r}] = {hoisted}", indent)
             return
+        store = "" if deferred else f"{row}[{node.key!r}] = "
         if self.parameters is None:  # the node a fault is met in (a specialised program leaves it to the general one)
             self.emit(f"N = {index}", indent)
         if isinstance(node, c.ValueNode):
-            self.emit(f"{row}[{node.key!r}] = {self.keep(node, index)}{self.expr(node.expr)}", indent)
+            self.emit(f"{store}{self.keep(node, index)}{self.expr(node.expr)}", indent)
+            if deferred:
+                self.record(node.scope, node.key, f"_l{index}")
             if node.type.kind == c.TypeKind.ZAHL and (node.type.low is not None or node.type.high is not None):
                 low, high = self.const(node.type.low), self.const(node.type.high)
-                self.emit(f"_in_range({row}[{node.key!r}], {low}, {high}, {node.key!r})", indent)
+                value = f"_l{index}" if deferred else f"{row}[{node.key!r}]"
+                self.emit(f"_in_range({value}, {low}, {high}, {node.key!r})", indent)
+        elif isinstance(node, c.CorridorLevelNode) and node.bands and deferred:
+            self.deferred_corridor(node, index, indent)
         elif isinstance(node, c.CorridorLevelNode) and node.bands:
             # The level of the first band that holds the quantity: each band's test is
             # ``semantics.band_contains`` written out as comparisons (no call per band).
@@ -649,7 +713,9 @@ class _Gen:
             value = self.expr(node.expr)
             if self.parameters is not None:  # ``semantics.declared_level`` written out
                 value = (f"(int(_v) if (_v := {value}) in {levels} else _level(_v, {levels}, {node.package!r}))")
-                self.emit(f"{row}[{node.key!r}] = {self.keep(node, index)}{value}", indent)
+                self.emit(f"{store}{self.keep(node, index)}{value}", indent)
+                if deferred:
+                    self.record(node.scope, node.key, f"_l{index}")
             else:
                 self.emit(f"{row}[{node.key!r}] = _level({value}, {levels}, {node.package!r})", indent)
         elif isinstance(node, c.GrantedLevelNode):
@@ -657,9 +723,16 @@ class _Gen:
             computed = f"{node.package}.berechnete_stufe"
             if self.parameters is not None:  # ``semantics.effective_level`` written out
                 local = self.locals.get((node.scope, computed))
-                computed_code = local[1] if local is not None else f"{row}[{computed!r}]"
-                self.emit(f"{row}[{node.key!r}] = {self.keep(node, index)}({computed_code} if "
+                if local is not None:
+                    computed_code = local[1]
+                elif deferred and (node.scope, computed) in self.value_nodes:
+                    computed_code = self.deferred_read(node.scope, computed)
+                else:
+                    computed_code = f"{row}[{computed!r}]"
+                self.emit(f"{store}{self.keep(node, index)}({computed_code} if "
                           f"(_v := {row}.get({granted!r})) is None else _v)", indent)
+                if deferred:
+                    self.record(node.scope, node.key, f"_l{index}")
             else:
                 self.emit(f"{row}[{node.key!r}] = _effective({row}.get({granted!r}), {row}[{computed!r}])", indent)
         elif isinstance(node, c.CheckNode):
@@ -670,6 +743,36 @@ class _Gen:
             self.emit(f"{target}.append(({index}, {indexes}, ({''.join(p + ', ' for p in parts)})))", indent + 1)
         else:  # pragma: no cover
             raise AssertionError(node.kind)
+
+    def record(self, scope: str, key: str, code: str) -> None:
+        """With deferred values: ``code`` (a local) is the value of ``key`` in the record of the
+        current element of list ``scope`` (the innermost open loop's)."""
+        loop = self.open_loops[-1]
+        assert loop.scope == scope
+        self.written[(scope, key)] = (loop, len(loop.record))
+        loop.record.append((key, code))
+
+    def deferred_corridor(self, node: c.CorridorLevelNode, index: int, indent: int) -> None:
+        """A corridor's level with deferred values: as :meth:`node` writes it, the quantity and
+        the level in locals (``_q<index>``, ``_l<index>``) recorded for the element."""
+        self.emit(f"s = _q{index} = {self.expr(node.subject)}", indent)
+        self.record(node.scope, corridor_key(node), f"_q{index}")
+        bounds = [bound for band in node.bands for bound in (band.lower, band.upper) if bound is not None]
+        if (any(self.inexact(e) for e in (node.subject, *bounds))
+                and all(self.is_constant(bound) for bound in bounds)):
+            self.emit(f"s = _bands(s, ({''.join(self.expr(bound) + ', ' for bound in bounds)}))", indent)
+        local = self.keep(node, index)
+        for number, band in enumerate(node.bands):
+            conds = []
+            if band.lower is not None:
+                conds.append(f"s {'>=' if band.lower_inclusive else '>'} {self.expr(band.lower)}")
+            if band.upper is not None:
+                conds.append(f"s {'<=' if band.upper_inclusive else '<'} {self.expr(band.upper)}")
+            self.emit(f"{'if' if number == 0 else 'elif'} {' and '.join(conds) or 'True'}:", indent)
+            self.emit(f"{local}{band.level}", indent + 1)
+        self.emit("else:", indent)
+        self.emit(f"_no_band(s, {node.package!r}, {str(node.subject.type.unit)!r})", indent + 1)
+        self.record(node.scope, node.key, f"_l{index}")
 
     def hoisted_code(self, node: c.Node, index: int) -> str | None:
         """In a specialised program, for a value (or an ``ausdruck`` level) of the elements of the
@@ -753,6 +856,8 @@ class _Gen:
             self.iterations.append(depth)
             self.open_loops.append(loop)
             self.block(child, run, indent + 1)
+            if self.deferred:
+                self.end_record(loop)
             self.open_loops.pop()
             self.iterations.pop()
             loop.locals = self.locals
@@ -761,6 +866,27 @@ class _Gen:
             loop.last = self.position[run[-1]]
             loop.end = len(self.lines)
             self.loops.append(loop)
+
+    def end_record(self, loop: _Loop) -> None:
+        """With deferred values, at the end of ``loop``'s body: the element's record appended to
+        the loop's list of records (made before the loop), where it has values or inner loops
+        with records; the loop is one of the top loops or of its parent's inner ones."""
+        if not loop.record and not loop.inner:
+            return
+        loop.number = self.loop_count
+        self.loop_count += 1
+        items = [code for _, code in loop.record] + [f"V{inner.number}" for inner in loop.inner]
+        self.emit(f"V{loop.number}.append(({''.join(item + ', ' for item in items)}))", loop.indent + 1)
+        self.inserts.append((loop.start, 1, f"{'    ' * loop.indent}V{loop.number} = []"))
+        if loop.parent is None:
+            self.top_loops.append(loop)
+        else:
+            loop.parent.inner.append(loop)
+
+    def plan(self, loop: _Loop) -> _Plan:
+        """The plan (:class:`_Plan`) of the records of ``loop``."""
+        return _Plan(self.model.scopes[loop.scope].name, tuple(key for key, _ in loop.record),
+                     tuple(self.plan(inner) for inner in loop.inner))
 
     def copy_rows(self, scope: str, indent: int) -> None:
         """Copy the case rows so that evaluation never changes the caller's data."""
@@ -785,7 +911,8 @@ class _Gen:
             self.emit(f"{loop_vars} = {', '.join('None' for _ in range(self.max_depth))}", 1)
         self.emit("K = {}", 1)
         self.emit("try:", 1)
-        self.copy_rows("", 2)
+        if not self.deferred:  # (with deferred values the rows are copied when they are completed)
+            self.copy_rows("", 2)
         self.block("", self.schedule, 2)
         self.emit("pass", 2)
         self.emit(
@@ -794,7 +921,10 @@ class _Gen:
             1,
         )
         self.emit(f"raise Located(N, ({loop_vars}{',' if loop_vars else ''}), exc) from None", 2)
-        self.emit("return r", 1)
+        if self.deferred:
+            self.emit(f"return r, ({''.join(f'V{loop.number}, ' for loop in self.top_loops)})", 1)
+        else:
+            self.emit("return r", 1)
         if self.inserts:  # the running totals: set before their loop, added at the end of its body
             at: dict[int, list[tuple[int, str]]] = {}
             for index, kind, text in self.inserts:
@@ -942,11 +1072,20 @@ def compile_model(model: c.CheckedModel, helpers: dict[str, Any] | None = None, 
     expression of constants alone (``100 % + lp1a_indirekt``, ``1 / lp2c_reinigung``, a table
     row with a constant key, a ``wenn`` whose test is constant) is computed once here, by the
     same generated code, in the same decimal context — so every figure is the same digit for
-    digit. An expression whose computation fails stays code: the case meets the fault."""
-    gen = _Gen(model, parameters, tables)
-    gen.standalone = False  # the functions are part of the source
+    digit. An expression whose computation fails stays code: the case meets the fault.
+
+    A specialised program keeps the values of the list elements apart, where it can (deferred
+    values, see ``_Gen.deferred``): they are put into the element rows when the frame is first
+    read (``Program.complete``), in the same order — what an evaluation costs per element is its
+    arithmetic, not building rows nobody may read."""
+    gen = _Gen(model, parameters, tables, deferred=True)
     try:
+        gen.standalone = False  # the functions are part of the source
         source = gen.generate()
+        if gen.undeferrable:
+            gen = _Gen(model, parameters, tables)
+            gen.standalone = False
+            source = gen.generate()
         code = compile(source, f"<teilhabe_rules:{model.info.name}>", "exec")
     except (SyntaxError, RecursionError, MemoryError) as exc:
         # Python's own limits (nested parentheses, nested blocks, recursion of its compiler)
@@ -955,7 +1094,38 @@ def compile_model(model: c.CheckedModel, helpers: dict[str, Any] | None = None, 
     namespace["Located"] = Located
     namespace.update(helpers or {})
     exec(code, namespace)  # noqa: S102 - code generated from the checked model only
-    return Program(namespace["run"], source, tuple(model.order), gen.max_depth, gen.reads_date)
+    complete = None
+    if gen.deferred:
+        complete = functools.partial(_complete, model, tuple(gen.plan(loop) for loop in gen.top_loops))
+    return Program(namespace["run"], source, tuple(model.order), gen.max_depth, gen.reads_date, complete)
+
+
+def _complete(model: c.CheckedModel, plans: tuple[_Plan, ...], records: tuple[Any, ...],
+              root: dict[str, Any]) -> None:
+    """``Program.complete`` of a program with deferred values: the case's lists in ``root``
+    copied as the other programs copy them (every element a new dict, nested lists too), then
+    each loop's ``records`` (as ``plans`` describe them) put into the elements' rows, loop after
+    loop: each row gets its values in the order the other programs store them."""
+    _copy_lists(model, "", root)
+    for plan, found in zip(plans, records, strict=True):
+        _fill(root[plan.name], found, plan)
+
+
+def _copy_lists(model: c.CheckedModel, scope: str, row: dict[str, Any]) -> None:
+    for child in model.scopes[scope].lists:
+        spec = model.scopes[child]
+        items = row[spec.name] = [dict(item) for item in row[spec.name]]
+        if spec.lists:
+            for item in items:
+                _copy_lists(model, child, item)
+
+
+def _fill(rows: list[dict[str, Any]], records: list[tuple[Any, ...]], plan: _Plan) -> None:
+    count = len(plan.keys)
+    for row, record in zip(rows, records, strict=True):
+        row.update(zip(plan.keys, record, strict=False))  # (the keys are fewer: the inner loops' records follow)
+        for number, inner in enumerate(plan.inner, count):
+            _fill(row[inner.name], record[number], inner)
 
 
 # How many specialised programs a backend keeps (the most recently made), and after how many
@@ -1013,10 +1183,14 @@ class PythonBackend:
         failures: list[tuple[int, tuple[int, ...], tuple[Any, ...]]] = []
         warnings: list[tuple[int, tuple[int, ...], tuple[Any, ...]]] = []
         program = self.program_for(case.parameters, case.tables)
+        complete: Callable[[dict[str, Any]], None] | None = None
         try:
             with decimal.localcontext(DECIMAL_CONTEXT):
                 try:
                     row = program.run(case.row, case.parameters, case.tables, failures, warnings, case.date)
+                    if program.complete is not None:  # the elements' values kept apart: put in when read
+                        row, records = row
+                        complete = functools.partial(program.complete, records)
                     again = program is not self.program and bool(failures)
                 except Located:
                     if program is self.program:
@@ -1029,6 +1203,7 @@ class PythonBackend:
                     # program's.
                     failures.clear()
                     warnings.clear()
+                    complete = None
                     row = self.program.run(case.row, case.parameters, case.tables, failures, warnings, case.date)
         except Located as exc:
             node = self.program.node_ids[exc.node] if exc.node >= 0 else None
@@ -1046,7 +1221,8 @@ class PythonBackend:
             if paths is None:
                 paths = self._paths = emission_paths(self.model)
             warnings.sort(key=lambda entry: _in_order(paths[entry[0]], entry[1]))
-        return Evaluation(Frame.from_rows(self.model, row, case.parameters, case.tables), (), self._checks(warnings))
+        return Evaluation(Frame.from_rows(self.model, row, case.parameters, case.tables, complete=complete), (),
+                          self._checks(warnings))
 
     def _evaluate_exactly(self, case: CaseInput) -> Evaluation:
         """``case`` again, by the general program, deciding every rounding, band and comparison

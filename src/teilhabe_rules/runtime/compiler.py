@@ -186,6 +186,7 @@ class _Gen:
         self.schedule = merged_order(model) if parameters is not None else list(model.order)
         self.position = {nid: i for i, nid in enumerate(self.schedule)}
         self.max_depth = max(s.depth for s in model.scopes.values())
+        self.deferred = self.deferred and self.max_depth > 0  # (nothing to defer without lists)
         self.reads_date = False  # set by :meth:`generate`
         # A specialised program computes a value of a list's element that is the same for every
         # element (it reads no element: ``lp0.kosten_jahr = nacht.kosten_angebot_jahr * platzanteil``)
@@ -696,17 +697,7 @@ class _Gen:
                 # decided on the exact value where it lies within NEAR of a bound (bounds of
                 # constants and parameters only: evaluating them all cannot fail)
                 self.emit(f"s = _bands(s, ({''.join(self.expr(bound) + ', ' for bound in bounds)}))", indent)
-            for number, band in enumerate(node.bands):
-                conds = []
-                if band.lower is not None:
-                    conds.append(f"s {'>=' if band.lower_inclusive else '>'} {self.expr(band.lower)}")
-                if band.upper is not None:
-                    conds.append(f"s {'<=' if band.upper_inclusive else '<'} {self.expr(band.upper)}")
-                self.emit(f"{'if' if number == 0 else 'elif'} {' and '.join(conds) or 'True'}:", indent)
-                self.emit(f"{row}[{node.key!r}] = {band.level}", indent + 1)
-            unit = str(node.subject.type.unit)
-            self.emit("else:", indent)
-            self.emit(f"_no_band(s, {node.package!r}, {unit!r})", indent + 1)
+            self.emit_bands(node, f"{row}[{node.key!r}] = ", indent)
         elif isinstance(node, c.ExpressionLevelNode):
             assert node.type.enum is not None
             levels = self.const(frozenset(int(m.key) for m in node.type.enum.members))
@@ -761,18 +752,50 @@ class _Gen:
         if (any(self.inexact(e) for e in (node.subject, *bounds))
                 and all(self.is_constant(bound) for bound in bounds)):
             self.emit(f"s = _bands(s, ({''.join(self.expr(bound) + ', ' for bound in bounds)}))", indent)
-        local = self.keep(node, index)
+        self.emit_bands(node, self.keep(node, index), indent)
+        self.record(node.scope, node.key, f"_l{index}")
+
+    def emit_bands(self, node: c.CorridorLevelNode, target: str, indent: int) -> None:
+        """``target`` (``… = ``) the level of the first of the corridor's bands that holds ``s``,
+        else the fault ``_no_band``. Where the bands tile (a specialised program: their bounds
+        constants; each band's lower bound the upper bound of the one before, one of the two
+        inclusive), a band's lower test is left out: the tests before it decided it (the first
+        band's lower bound held, and each band before failed on its upper bound)."""
+        fault = f"_no_band(s, {node.package!r}, {str(node.subject.type.unit)!r})"
+        tiled = self.tiled(node.bands)
         for number, band in enumerate(node.bands):
             conds = []
             if band.lower is not None:
-                conds.append(f"s {'>=' if band.lower_inclusive else '>'} {self.expr(band.lower)}")
+                lower = f"s {'>=' if band.lower_inclusive else '>'} {self.expr(band.lower)}"
+                if not tiled:
+                    conds.append(lower)
+                elif number == 0:  # outside the first band's lower bound: in none
+                    self.emit(f"if not {lower}:", indent)
+                    self.emit(fault, indent + 1)
             if band.upper is not None:
                 conds.append(f"s {'<=' if band.upper_inclusive else '<'} {self.expr(band.upper)}")
-            self.emit(f"{'if' if number == 0 else 'elif'} {' and '.join(conds) or 'True'}:", indent)
-            self.emit(f"{local}{band.level}", indent + 1)
+            first = number == 0 and not (tiled and band.lower is not None)
+            if not conds and not first:  # open on both sides after the tests before: the rest
+                self.emit("else:", indent)
+                self.emit(f"{target}{band.level}", indent + 1)
+                return
+            self.emit(f"{'if' if first else 'elif'} {' and '.join(conds) or 'True'}:", indent)
+            self.emit(f"{target}{band.level}", indent + 1)
         self.emit("else:", indent)
-        self.emit(f"_no_band(s, {node.package!r}, {str(node.subject.type.unit)!r})", indent + 1)
-        self.record(node.scope, node.key, f"_l{index}")
+        self.emit(fault, indent + 1)
+
+    def tiled(self, bands: tuple[c.BandSpec, ...]) -> bool:
+        """Whether ``bands`` tile (see :meth:`emit_bands`): every bound constant, each band's lower
+        bound equal to the upper bound of the one before, exactly one of the two inclusive."""
+        for before, band in zip(bands, bands[1:], strict=False):
+            if before.upper is None or band.lower is None or before.upper_inclusive == band.lower_inclusive:
+                return False
+            known_upper, upper = self.constant_value(before.upper)
+            known_lower, lower = self.constant_value(band.lower)
+            if not (known_upper and known_lower and isinstance(upper, Decimal) and isinstance(lower, Decimal)
+                    and upper == lower):
+                return False
+        return True
 
     def hoisted_code(self, node: c.Node, index: int) -> str | None:
         """In a specialised program, for a value (or an ``ausdruck`` level) of the elements of the

@@ -125,7 +125,13 @@ def test_the_loops_over_a_list_are_merged() -> None:
     mawo = MODELS["mawo"]
     loop = "for i1, e1 in enumerate(L1)"
     assert compile_model(mawo.checked).source.count(loop) > 10
-    assert compile_model(mawo.checked, parameters=mawo.parameters, tables=mawo.tables).source.count(loop) == 1
+    source = compile_model(mawo.checked, parameters=mawo.parameters, tables=mawo.tables).source
+    assert source.count(loop) == 1
+    # the loops over a list inside the list too (``massnahmen``: the hours, then ``ilb4.stunden``
+    # = their sum, then each measure's pooled share)
+    inner = "for i2, e2 in enumerate(L2)"
+    assert compile_model(mawo.checked).source.count(inner) > 1
+    assert source.count(inner) == 1
 
 
 HOISTED = teilhabe_rules.loads("""

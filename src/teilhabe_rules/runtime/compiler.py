@@ -1018,14 +1018,17 @@ def merged_order(model: c.CheckedModel) -> list[str]:
     possible: in rounds, first the case's nodes whose values are all there, then for each list of
     the case the nodes of it (and of the lists inside it) whose values are there — one loop per list
     and round. A value read through an aggregate (``summe(bewohner.x)``) of the node's own list, or
-    of any list not inside the node's element, must be complete: computed in an earlier round."""
+    of any list not inside the node's element, must be complete: computed in an earlier round.
+    The nodes of one such loop are ordered alike, the list's element taking the case's part, so
+    that the loops over a list inside it are merged too (``massnahmen`` within ``bewohner``)."""
     nodes = model.nodes
     by_key = {(node.scope, node.key): nid for nid, node in nodes.items()}
 
-    def top(scope: str) -> str:
-        while scope and model.scopes[scope].parent:
+    def towards(scope: str, owner: str) -> str:
+        """The list of ``owner``'s elements that holds ``scope`` (``""``: ``owner`` itself)."""
+        while scope != owner and model.scopes[scope].parent != owner:
             scope = model.scopes[scope].parent or ""
-        return scope
+        return "" if scope == owner else scope
 
     def inside(scope: str, owner: str) -> bool:
         """Whether ``scope`` is a list inside the elements of ``owner`` (not ``owner`` itself)."""
@@ -1059,29 +1062,43 @@ def merged_order(model: c.CheckedModel) -> list[str]:
         found.discard(nid)
         direct[nid] = found
         complete[nid] = whole
-    queues: dict[str, list[str]] = {}
-    for nid in model.order:
-        queues.setdefault(top(nodes[nid].scope), []).append(nid)
-    heads = dict.fromkeys(queues, 0)
-    done: dict[str, tuple[int, str]] = {}  # node → (round, the list of its loop; "" for the case)
-    result: list[str] = []
-    rounds = 0
-    while len(result) < len(nodes):
-        if rounds > 2 * len(nodes) + 2:  # pragma: no cover - a cycle the checker would have refused
-            return list(model.order)
-        for group in ["", *(name for name in queues if name)]:
-            queue = queues.get(group, [])
-            while heads[group] < len(queue) if group in heads else False:
-                nid = queue[heads[group]]
-                if not direct[nid] <= done.keys():
-                    break
-                if any(done[dep] == (rounds, group) and group for dep in complete[nid]):
-                    break  # read whole: the loop that computes it must be over
-                done[nid] = (rounds, group)
-                result.append(nid)
-                heads[group] += 1
-        rounds += 1
-    return result
+    def merge(owner: str, ids: list[str]) -> list[str] | None:
+        """``ids`` (nodes of ``owner`` and of the lists inside it, in order) ordered as described
+        above, ``owner`` taking the case's part; values not among them are there already.
+        None: no order found (a cycle the checker would have refused)."""
+        among = set(ids)
+        queues: dict[str, list[str]] = {}
+        for nid in ids:
+            queues.setdefault(towards(nodes[nid].scope, owner), []).append(nid)
+        heads = dict.fromkeys(queues, 0)
+        done: dict[str, tuple[int, str]] = {}  # node → (round, the list of its loop; "" for the owner)
+        result: list[str] = []
+        rounds = 0
+        while len(result) < len(ids):
+            if rounds > 2 * len(ids) + 2:  # pragma: no cover - a cycle the checker would have refused
+                return None
+            for group in ["", *(name for name in queues if name)]:
+                queue = queues.get(group, [])
+                taken: list[str] = []
+                while heads[group] < len(queue) if group in heads else False:
+                    nid = queue[heads[group]]
+                    if not (direct[nid] & among) <= done.keys():
+                        break
+                    if any(done.get(dep) == (rounds, group) and group for dep in complete[nid]):
+                        break  # read whole: the loop that computes it must be over
+                    done[nid] = (rounds, group)
+                    taken.append(nid)
+                    heads[group] += 1
+                if group and len({nodes[nid].scope for nid in taken}) > 1:  # lists inside the list: merged too
+                    inner = merge(group, taken)
+                    if inner is None:  # pragma: no cover - as above
+                        return None
+                    taken = inner
+                result.extend(taken)
+            rounds += 1
+        return result
+
+    return merge("", list(model.order)) or list(model.order)
 
 
 def compile_model(model: c.CheckedModel, helpers: dict[str, Any] | None = None, *,

@@ -199,3 +199,51 @@ def test_element_values_are_put_into_the_rows_when_first_read() -> None:
         assert results[-1].to_dict() == results[0].to_dict()
         warned += bool(results[-1].warnings)
     assert warned == 1
+
+
+FOLDED = teilhabe_rules.loads("""
+modell gefaltet "Gefaltet"
+  version "1"
+  gültig ab 01.01.2024
+ende
+aufzählung Grad "Grad"
+  0 "null"
+  1 "eins"
+  2 "zwei"
+  3 "drei"
+ende
+parameter faktor: zahl = 1.10 "Faktor"
+parameter satz: zahl = 3 "Satz"
+tabelle minuten "Minuten": Grad -> zahl teilweise
+  0: 0
+  1: 12.5
+  2: 25
+ende
+liste posten
+  eingabe grad: Grad
+  eingabe menge: zahl von 0 bis 100
+  wert zeit: zahl = minuten[grad]
+  wert stunden: zahl = zeit * faktor / satz
+  wert kehrwert: zahl = wenn grad = 0 dann 0 sonst 1 / (grad - 1)
+  wert betrag: zahl = runde(stunden * 7, 2, kaufmännisch)
+  wert gesamt: zahl = betrag + menge
+ende
+wert summe_gesamt: zahl = summe(posten.gesamt)
+""", "gefaltet.rules")
+
+
+@given(grade=st.lists(st.integers(0, 3), max_size=4), menge=st.integers(0, 100))
+@settings(max_examples=examples(40), deadline=None, database=None)
+def test_values_of_one_level_are_computed_for_each_level_in_advance(grade: list[int], menge: int) -> None:
+    """``zeit``, ``stunden`` and ``betrag`` depend on ``grad`` alone: a specialised program computes
+    them for every grad when it is made and looks them up; ``kehrwert`` divides by zero at grad 1
+    and ``minuten`` has no row for grad 3 — such an element faults as in the general program."""
+    program = compile_model(FOLDED.checked, parameters=FOLDED.parameters, tables=FOLDED.tables)
+    assert program.source.count("_no_level(_b)") == 1  # one look-up per element
+    body = program.source.split("for i1, e1 in enumerate(L1):")[1].split(".append(")[0]
+    assert body.count(" = _f0[") == 4  # zeit, stunden, kehrwert, betrag: only gesamt is computed
+    found = both(FOLDED, {"posten": [{"grad": grad, "menge": menge} for grad in grade]})
+    assert found is not None
+    general, specialised = found
+    assert general == specialised
+    assert (general[3] is not None) == any(grad in (1, 3) for grad in grade)

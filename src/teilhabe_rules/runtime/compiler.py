@@ -36,9 +36,11 @@ whose fault are reported.
 
 from __future__ import annotations
 
+import ast
 import contextlib
 import decimal
 import functools
+import re
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from decimal import Decimal
@@ -57,6 +59,13 @@ from .faults import FaultError, Located, fault_of
 from .frame import DATE_KEY, Frame, corridor_key
 
 __all__ = ["Program", "PythonBackend", "compile_condition", "compile_model"]
+
+
+def _no_level(value: Any) -> Any:
+    """For a specialised program: a level with no row in a table of values computed for each
+    level (see ``_Gen.folded_by``) — no int, or one whose values fault: the general program
+    evaluates the case again and meets what there is to meet."""
+    raise LookupError(value)
 
 
 # The runtime functions the generated code calls, bound as globals of the generated module
@@ -87,7 +96,12 @@ _HELPERS = {
     "_bands": semantics.decide_bands,
     "_NEAR": semantics.NEAR,
     "ZERO": Decimal(0),
+    "_no_level": _no_level,
 }
+
+# How many values a level (or another whole-numbered aufzählung) may have for the values that
+# depend on it alone to be computed for each of them when a program is specialised (``_Gen.folded_by``).
+FOLDED_LEVELS = 64
 
 
 @attrs.frozen(repr=False)
@@ -209,6 +223,15 @@ class _Gen:
         # values that may be inexact in 28 digits (see :meth:`inexact`), by (scope, key) of the node
         self.inexact_nodes: dict[tuple[str, str], bool] = {}
         self.decisions = 0  # the decisions checked for a boundary so far (names of their locals)
+        # Values of a list's elements that depend on one level alone (a specialised program, see
+        # :meth:`folded_by`): (scope, key) → (the level's (scope, key), its local) …
+        self.fold_basis: dict[tuple[str, str], tuple[str, str]] = {}
+        # … and their value for each level where computing it did not fail
+        self.fold_values: dict[tuple[str, str], dict[int, Any]] = {}
+        # (id of the loop, the level) → (local of the fetched values, {level: [values]}): one
+        # look-up per element and level, each value a place in it
+        self.fold_tables: dict[tuple[int, tuple[str, str]], tuple[str, dict[int, list[Any]]]] = {}
+        self.fold_levels: dict[tuple[str, str], tuple[str, tuple[int, ...]]] = {}  # level → (its code, its values)
         self._dispatch = {cls: getattr(self, "_e_" + cls.__name__) for cls in toolkit.EXPRESSION_TYPES}
 
     def const(self, value: Any) -> str:
@@ -677,7 +700,9 @@ class _Gen:
         if self.parameters is None:  # the node a fault is met in (a specialised program leaves it to the general one)
             self.emit(f"N = {index}", indent)
         if isinstance(node, c.ValueNode):
-            self.emit(f"{store}{self.keep(node, index)}{self.expr(node.expr)}", indent)
+            kept = self.keep(node, index)
+            value = self.folded_by(node, indent)
+            self.emit(f"{store}{kept}{value if value is not None else self.expr(node.expr)}", indent)
             if deferred:
                 self.record(node.scope, node.key, f"_l{index}")
             if node.type.kind == c.TypeKind.ZAHL and (node.type.low is not None or node.type.high is not None):
@@ -796,6 +821,94 @@ class _Gen:
                     and upper == lower):
                 return False
         return True
+
+    def folded_by(self, node: c.ValueNode, indent: int) -> str | None:
+        """In a specialised program, for a value of a list's element that depends on nothing but
+        one level (or another whole-numbered aufzählung: a value of the element or an input, at
+        most ``FOLDED_LEVELS`` values), constants and values so folded before (``zeit`` =
+        ``lp1a_zeit[lp1a.stufe]``, ``stunden`` = ``zeit als h/Jahr``, ``vk``, …): its value for
+        every level, computed now by its own generated code in the evaluation's decimal context
+        (as :meth:`folded` computes constants); the code is the look-up of the element's level
+        in a table of them (once per element and level: ``_f<n> = T[level]``) and the value's
+        place in it (``_f<n>[k]``). A level whose computation fails (a missing table row, a
+        division by zero, a value near a rounding boundary) is left out of the table: the
+        element's look-up fails, and the general program meets the fault (see
+        :class:`PythonBackend`); so does a level that is no int (the table's keys are ints).
+        None where it does not apply."""
+        if self.parameters is None or self.in_aggregate or not self.open_loops or node.type.kind == c.TypeKind.ENUM:
+            return None
+        bases: set[tuple[str, str]] = set()
+        reads: set[tuple[str, str]] = set()  # the values folded before it reads
+        stack: list[c.Expr] = [node.expr]
+        while stack:
+            sub = stack.pop()
+            if isinstance(sub, c.Ref) and sub.kind != c.RefKind.PARAMETER:
+                at = (sub.scope, sub.key)
+                if at in self.fold_basis and at in self.locals:
+                    bases.add(self.fold_basis[at])
+                    reads.add(at)
+                elif (sub.type.kind == c.TypeKind.ENUM and sub.type.enum is not None and sub.type.enum.numeric
+                      and 0 < len(sub.type.enum.members) <= FOLDED_LEVELS):
+                    bases.add(at)
+                    self.fold_levels.setdefault(at, (self.expr(sub), tuple(int(m.key) for m in sub.type.enum.members)))
+                else:
+                    return None
+                continue
+            if isinstance(sub, (c.Position, c.Previous, c.Aggregate)) or isinstance(sub, c.Func) and not sub.args:
+                return None
+            stack.extend(toolkit.children(sub))
+        if len(bases) != 1:
+            return None
+        (basis,) = bases
+        reading, levels = self.fold_levels[basis]
+        row = re.fullmatch(r"(r|e\d+)\[('[^'\\]*')\]", reading)
+        if not reading.isidentifier() and row is None:
+            return None  # (read otherwise than from a local or the row: not folded)
+        code = self.expr(node.expr)
+        try:
+            compiled = compile(code, "<teilhabe_rules>", "eval")
+        except (SyntaxError, RecursionError, MemoryError):  # (Python's limits: the caller's compile reports them)
+            return None
+        values: dict[int, Any] = {}
+        for level in levels:
+            env: dict[str, Any] = {}
+            if row is not None:
+                env[row.group(1)] = {ast.literal_eval(row.group(2)): level}
+            else:
+                env[reading] = level
+            if any(level not in self.fold_values[at] for at in reads):
+                continue  # (a value it reads failed there)
+            for at in reads:
+                env[self.locals[at][1]] = self.fold_values[at][level]
+            try:
+                with decimal.localcontext(DECIMAL_CONTEXT):
+                    values[level] = eval(compiled, self.globals, env)  # noqa: S307 - generated from the checked model only
+            except NameError:  # pragma: no cover - code that reads more than the analysis found
+                return None
+            except Exception:  # noqa: BLE001, S112 - the fault of the elements with this level
+                continue
+        key = (id(self.open_loops[-1]), basis)
+        table = self.fold_tables.get(key)
+        if table is None:
+            if not values:
+                return None
+            name = f"_f{len(self.fold_tables)}"
+            table = self.fold_tables[key] = (name, {level: [] for level in levels})
+            self.emit(f"{name} = {self.const(table[1])}[_b] if (_b := {reading}).__class__ is int "
+                      f"else _no_level(_b)", indent)
+        name, rows = table
+        if not set(rows) & set(values):
+            return None
+        place = len(next(iter(rows.values())))
+        for level in list(rows):
+            if level in values:
+                rows[level].append(values[level])
+            else:
+                del rows[level]
+        at = (node.scope, node.key)
+        self.fold_basis[at] = basis
+        self.fold_values[at] = values
+        return f"{name}[{place}]"
 
     def hoisted_code(self, node: c.Node, index: int) -> str | None:
         """In a specialised program, for a value (or an ``ausdruck`` level) of the elements of the

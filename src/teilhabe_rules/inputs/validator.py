@@ -23,7 +23,7 @@ from decimal import Decimal
 from typing import Any
 
 from ..ir import checked as c
-from ..limits import MAX_LIST_ITEMS, list_length_problem
+from ..limits import MAX_LIST_ITEMS, list_limit
 from .cases import MAX_MAGNITUDE, convert_value
 
 __all__ = ["MappingValidator"]
@@ -123,6 +123,12 @@ def _inline(vtype: c.ValueType, converter: str, const: Callable[[Any], str]) -> 
         keys = const(frozenset(member.key for member in vtype.enum.members))
         exact = "int" if vtype.enum.numeric else "str"
         return f"(v if type(v) is {exact} and v in {keys} else {converter}(v))"
+    if kind == c.TypeKind.ZAHL and vtype.choices is not None and not vtype.unit.percent:
+        # an int or a finite Decimal equal to a choice the converter accepts (its checks hang on
+        # the value alone: the choices it accepts are all that pass them)
+        accepted = const(frozenset(choice for choice in vtype.choices if _accepts(_converter(vtype), choice)))
+        return (f"(v if type(v) is Decimal and v.is_finite() and v in {accepted} else Decimal(v) "
+                f"if type(v) is int and v in {accepted} else {converter}(v))")
     bounded = (vtype.low is not None and vtype.high is not None and vtype.low.is_finite() and vtype.high.is_finite()
                and max(abs(vtype.low), abs(vtype.high)) < Decimal(10) ** MAX_MAGNITUDE)
     if kind == c.TypeKind.ZAHL and bounded and not vtype.unit.percent and vtype.choices is None:
@@ -132,6 +138,14 @@ def _inline(vtype: c.ValueType, converter: str, const: Callable[[Any], str]) -> 
         value = "(v if type(v) is Decimal else Decimal(v))" if whole else "Decimal(v)"
         return f"({value} if type(v) is int and {low} <= v <= {high}{whole} else {converter}(v))"
     return f"{converter}(v)"
+
+
+def _accepts(converter: _Converter, value: Any) -> bool:
+    """Whether ``converter`` takes ``value`` (as it is)."""
+    try:
+        return bool(converter(value) == value)
+    except _Refused:
+        return False
 
 
 def _missing() -> Any:
@@ -187,16 +201,17 @@ def _scope_function(model: c.CheckedModel, scope: str, namespace: dict[str, Any]
         items.append(f"        {inp.key!r}: ({converted} if (v := {holder}.get({inp.path[-1]!r}, "
                      f"_MISSING)) is not _MISSING else {otherwise}),")
     for cspec, function in children:
-        limits = const((cspec.name, cspec.min_count, cspec.max_count))
+        limits = const((cspec.name, cspec.min_count, min(MAX_LIST_ITEMS, list_limit(cspec.max_count))))
         items.append(f"        {cspec.name!r}: [{function}(item) for item in _items(data, {limits})],")
     body += ["    return {", *items, "    }"]
     lines.extend(body)
     return name
 
 
-def _items(data: dict[str, Any], limits: tuple[str, int | None, int | None]) -> Any:
+def _items(data: dict[str, Any], limits: tuple[str, int | None, int]) -> Any:
     """The elements of a list of ``data`` (none where it may be left out), if it is a list of an
-    allowed length."""
+    allowed length (``limits``: its name, least and most number of elements, the most as
+    :func:`~teilhabe_rules.limits.list_length_problem` and ``MAX_LIST_ITEMS`` allow)."""
     name, least, most = limits
     items = data.get(name, _MISSING)
     if items is _MISSING:
@@ -206,7 +221,7 @@ def _items(data: dict[str, Any], limits: tuple[str, int | None, int | None]) -> 
     if type(items) is not list:
         raise _Refused
     count = len(items)
-    if least is not None and count < least or count > MAX_LIST_ITEMS or list_length_problem(name, count, most):
+    if least is not None and count < least or count > most:
         raise _Refused
     return items
 

@@ -26,8 +26,10 @@ with ``parameters`` and ``tables``; :class:`PythonBackend` makes one from the se
 with the same mappings): constants folded by their own generated code, running totals instead
 of aggregate functions, the loops over a list merged as far as the dependencies allow
 (:func:`merged_order`), values kept in locals, look-ups and levels written out, a value of a
-list's elements that reads no element computed once before the loop, no record of the node being
-computed (a fault is located by the general program, below). It computes
+list's elements that reads no element computed once before the loop, one that depends on a level
+alone computed for every level in advance and looked up (:meth:`_Gen.folded_by`), the elements'
+values kept apart from their rows until the frame is first read (``Program.complete``), no
+record of the node being computed (a fault is located by the general program, below). It computes
 every figure as the general program does, and every row gets its values in the same order; its
 warnings are sorted into the general program's order (:func:`emission_paths`); a case with a
 failed check or a fault is evaluated again by the general program, whose order of messages and

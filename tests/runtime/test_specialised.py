@@ -227,6 +227,9 @@ liste posten
   wert kehrwert: zahl = wenn grad = 0 dann 0 sonst 1 / (grad - 1)
   wert betrag: zahl = runde(stunden * 7, 2, kaufmännisch)
   wert gesamt: zahl = betrag + menge
+  wert am_ganzen: zahl = stunden / (summe(posten.stunden) + 1)
+  wert nochmals: zahl = minuten[grad] * satz + stunden
+  wert dreifach: zahl = minuten[grad] * 3
 ende
 wert summe_gesamt: zahl = summe(posten.gesamt)
 """, "gefaltet.rules")
@@ -237,11 +240,16 @@ wert summe_gesamt: zahl = summe(posten.gesamt)
 def test_values_of_one_level_are_computed_for_each_level_in_advance(grade: list[int], menge: int) -> None:
     """``zeit``, ``stunden`` and ``betrag`` depend on ``grad`` alone: a specialised program computes
     them for every grad when it is made and looks them up; ``kehrwert`` divides by zero at grad 1
-    and ``minuten`` has no row for grad 3 — such an element faults as in the general program."""
+    and ``minuten`` has no row for grad 3 — such an element faults as in the general program.
+    ``am_ganzen`` needs all ``stunden``: a second loop, where ``nochmals`` is computed (it reads
+    ``stunden`` of the first loop, no local there) and ``dreifach`` looks its grad up anew."""
     program = compile_model(FOLDED.checked, parameters=FOLDED.parameters, tables=FOLDED.tables)
-    assert program.source.count("_no_level(_b)") == 1  # one look-up per element
-    body = program.source.split("for i1, e1 in enumerate(L1):")[1].split(".append(")[0]
-    assert body.count(" = _f0[") == 4  # zeit, stunden, kehrwert, betrag: only gesamt is computed
+    assert program.source.count("_no_level(_b)") == 2  # one look-up per element and loop
+    loops = program.source.split("for i1, e1 in enumerate(L1):")
+    assert len(loops) == 3
+    first, second = (loop.split(".append(")[0] for loop in loops[1:])
+    assert first.count(" = _f0[") == 4  # zeit, stunden, kehrwert, betrag: only gesamt is computed
+    assert second.count(" = _f1[") == 1 and "_f0" not in second
     found = both(FOLDED, {"posten": [{"grad": grad, "menge": menge} for grad in grade]})
     assert found is not None
     general, specialised = found

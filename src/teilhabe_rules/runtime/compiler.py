@@ -230,10 +230,10 @@ class _Gen:
         self.fold_basis: dict[tuple[str, str], tuple[str, str]] = {}
         # … and their value for each level where computing it did not fail
         self.fold_values: dict[tuple[str, str], dict[int, Any]] = {}
-        # (id of the loop, the level) → (local of the fetched values, {level: [values]}): one
-        # look-up per element and level, each value a place in it
-        self.fold_tables: dict[tuple[int, tuple[str, str]], tuple[str, dict[int, list[Any]]]] = {}
-        self.fold_levels: dict[tuple[str, str], tuple[str, tuple[int, ...]]] = {}  # level → (its code, its values)
+        # (id of the loop, the level) → (local of the fetched values, {level: [values]}, the
+        # level's code there): one look-up per element and level, each value a place in it
+        self.fold_tables: dict[tuple[int, tuple[str, str]], tuple[str, dict[int, list[Any]], str]] = {}
+        self.fold_levels: dict[tuple[str, str], tuple[int, ...]] = {}  # level → its values
         self._dispatch = {cls: getattr(self, "_e_" + cls.__name__) for cls in toolkit.EXPRESSION_TYPES}
 
     def const(self, value: Any) -> str:
@@ -841,6 +841,7 @@ class _Gen:
             return None
         bases: set[tuple[str, str]] = set()
         reads: set[tuple[str, str]] = set()  # the values folded before it reads
+        readings: dict[tuple[str, str], str] = {}  # the levels it reads itself → their code here
         stack: list[c.Expr] = [node.expr]
         while stack:
             sub = stack.pop()
@@ -852,7 +853,8 @@ class _Gen:
                 elif (sub.type.kind == c.TypeKind.ENUM and sub.type.enum is not None and sub.type.enum.numeric
                       and 0 < len(sub.type.enum.members) <= FOLDED_LEVELS):
                     bases.add(at)
-                    self.fold_levels.setdefault(at, (self.expr(sub), tuple(int(m.key) for m in sub.type.enum.members)))
+                    readings[at] = self.expr(sub)
+                    self.fold_levels.setdefault(at, tuple(int(m.key) for m in sub.type.enum.members))
                 else:
                     return None
                 continue
@@ -862,7 +864,12 @@ class _Gen:
         if len(bases) != 1:
             return None
         (basis,) = bases
-        reading, levels = self.fold_levels[basis]
+        levels = self.fold_levels[basis]
+        key = (id(self.open_loops[-1]), basis)
+        table = self.fold_tables.get(key)
+        # the level's code: as this value reads it, else as the values folded before in this
+        # loop read it (a value folded in another loop is no local here: not among ``reads``)
+        reading = readings.get(basis) or (table[2] if table is not None else "")
         row = re.fullmatch(r"(r|e\d+)\[('[^'\\]*')\]", reading)
         if not reading.isidentifier() and row is None:
             return None  # (read otherwise than from a local or the row: not folded)
@@ -889,16 +896,14 @@ class _Gen:
                 return None
             except Exception:  # noqa: BLE001, S112 - the fault of the elements with this level
                 continue
-        key = (id(self.open_loops[-1]), basis)
-        table = self.fold_tables.get(key)
         if table is None:
             if not values:
                 return None
             name = f"_f{len(self.fold_tables)}"
-            table = self.fold_tables[key] = (name, {level: [] for level in levels})
+            table = self.fold_tables[key] = (name, {level: [] for level in levels}, reading)
             self.emit(f"{name} = {self.const(table[1])}[_b] if (_b := {reading}).__class__ is int "
                       f"else _no_level(_b)", indent)
-        name, rows = table
+        name, rows, _ = table
         if not set(rows) & set(values):
             return None
         place = len(next(iter(rows.values())))

@@ -227,9 +227,11 @@ liste posten
   wert kehrwert: zahl = wenn grad = 0 dann 0 sonst 1 / (grad - 1)
   wert betrag: zahl = runde(stunden * 7, 2, kaufmännisch)
   wert gesamt: zahl = betrag + menge
+  wert teil: zahl = zeit * faktor * menge
   wert am_ganzen: zahl = stunden / (summe(posten.stunden) + 1)
   wert nochmals: zahl = minuten[grad] * satz + stunden
   wert dreifach: zahl = minuten[grad] * 3
+  wert im_zweig: zahl = wenn menge > 50 dann 1 / (grad - 1) + menge sonst menge
 ende
 wert summe_gesamt: zahl = summe(posten.gesamt)
 """, "gefaltet.rules")
@@ -242,7 +244,8 @@ def test_values_of_one_level_are_computed_for_each_level_in_advance(grade: list[
     them for every grad when it is made and looks them up; ``kehrwert`` divides by zero at grad 1
     and ``minuten`` has no row for grad 3 — such an element faults as in the general program.
     ``am_ganzen`` needs all ``stunden``: a second loop, where ``nochmals`` is computed (it reads
-    ``stunden`` of the first loop, no local there) and ``dreifach`` looks its grad up anew."""
+    ``stunden`` of the first loop, no local there) and ``dreifach`` looks its grad up anew.
+    ``teil`` and ``im_zweig`` depend on more than grad: parts of them are looked up."""
     program = compile_model(FOLDED.checked, parameters=FOLDED.parameters, tables=FOLDED.tables)
     assert program.source.count("_no_level(_b)") == 2  # one look-up per element and loop
     loops = program.source.split("for i1, e1 in enumerate(L1):")
@@ -250,6 +253,11 @@ def test_values_of_one_level_are_computed_for_each_level_in_advance(grade: list[
     first, second = (loop.split(".append(")[0] for loop in loops[1:])
     assert first.count(" = _f0[") == 4  # zeit, stunden, kehrwert, betrag: only gesamt is computed
     assert second.count(" = _f1[") == 1 and "_f0" not in second
+    # a part of a value (``zeit * faktor`` of ``teil``) is looked up where its level's table is
+    # at hand and it fails at no level (``grad - 1``); ``1 / (grad - 1)`` fails at grad 1 and
+    # stands in a branch that may not be taken: computed
+    assert "(_f0[4] * e1['menge'])" in first
+    assert " / _f1[1]) + e1['menge']) if" in second, second
     found = both(FOLDED, {"posten": [{"grad": grad, "menge": menge} for grad in grade]})
     assert found is not None
     general, specialised = found

@@ -234,6 +234,7 @@ class _Gen:
         # level's code there): one look-up per element and level, each value a place in it
         self.fold_tables: dict[tuple[int, tuple[str, str]], tuple[str, dict[int, list[Any]], str]] = {}
         self.fold_levels: dict[tuple[str, str], tuple[int, ...]] = {}  # level → its values
+        self.folding_parts = False  # while the value of a list's element is generated (:meth:`folded_part`)
         self._dispatch = {cls: getattr(self, "_e_" + cls.__name__) for cls in toolkit.EXPRESSION_TYPES}
 
     def const(self, value: Any) -> str:
@@ -270,6 +271,10 @@ class _Gen:
     def expr(self, ir: c.Expr) -> str:
         if self.parameters is not None and self.is_constant(ir):
             return self.folded(ir)
+        if self.folding_parts:
+            part = self.folded_part(ir)
+            if part is not None:
+                return part
         return self._dispatch[type(ir)](ir)  # type: ignore[no-any-return]
 
     def is_constant(self, ir: c.Expr) -> bool:
@@ -350,7 +355,8 @@ class _Gen:
         """``ir`` as a number: levels and numeric members (``int`` at runtime) become Decimals."""
         # (not through expr: one frame less per level)
         folds = self.parameters is not None and self.is_constant(ir)
-        text: str = self.folded(ir) if folds else self._dispatch[type(ir)](ir)
+        part = self.folded_part(ir) if self.folding_parts and not folds else None
+        text: str = self.folded(ir) if folds else part if part is not None else self._dispatch[type(ir)](ir)
         return f"Decimal({text})" if ir.type.kind == c.TypeKind.ENUM else text
 
     def _e_Previous(self, ir: c.Previous) -> str:
@@ -471,6 +477,8 @@ class _Gen:
         aggregates do not nest parentheses in one expression); kept (see :meth:`_function`)
         where it stands in a loop or aggregate it does not depend on: ``x / summe(bewohner.x)``
         in a loop over the residents is summed once, not once per resident."""
+        if self.parameters is not None and ir.function == "anzahl" and ir.where is None:
+            return f"Decimal(len({self.list_of(ir.scope)}))"  # (a specialised program: the count is the length)
         total = self.running_total(ir) if self.totals else None
         if total is not None:
             return total
@@ -704,7 +712,13 @@ class _Gen:
         if isinstance(node, c.ValueNode):
             kept = self.keep(node, index)
             value = self.folded_by(node, indent)
-            self.emit(f"{store}{kept}{value if value is not None else self.expr(node.expr)}", indent)
+            if value is None:
+                self.folding_parts = self.parameters is not None
+                try:
+                    value = self.expr(node.expr)
+                finally:
+                    self.folding_parts = False
+            self.emit(f"{store}{kept}{value}", indent)
             if deferred:
                 self.record(node.scope, node.key, f"_l{index}")
             if node.type.kind == c.TypeKind.ZAHL and (node.type.low is not None or node.type.high is not None):
@@ -747,8 +761,10 @@ class _Gen:
                     computed_code = self.deferred_read(node.scope, computed)
                 else:
                     computed_code = f"{row}[{computed!r}]"
+                # (a loaded row holds every granted level, None where none is granted; a row
+                # without is the general program's to evaluate)
                 self.emit(f"{store}{self.keep(node, index)}({computed_code} if "
-                          f"(_v := {row}.get({granted!r})) is None else _v)", indent)
+                          f"(_v := {row}[{granted!r}]) is None else _v)", indent)
                 if deferred:
                     self.record(node.scope, node.key, f"_l{index}")
             else:
@@ -839,10 +855,43 @@ class _Gen:
         None where it does not apply."""
         if self.parameters is None or self.in_aggregate or not self.open_loops or node.type.kind == c.TypeKind.ENUM:
             return None
+        folded = self._fold(node.expr, indent)
+        if folded is None:
+            return None
+        code, basis, values = folded
+        at = (node.scope, node.key)
+        self.fold_basis[at] = basis
+        self.fold_values[at] = values
+        return code
+
+    def folded_part(self, ir: c.Expr) -> str | None:
+        """Within a value of a list's element that :meth:`folded_by` does not fold, a part of it
+        (arithmetic, a conversion) that depends on one level alone as :meth:`folded_by` says, where
+        the element's table of that level is looked up already in this loop: its place there
+        (``zeit als h/Jahr`` in ``stunden = zeit als h/Jahr * poolfaktor``); else None."""
+        if self.in_aggregate or not self.open_loops or not isinstance(ir, (c.Arith, c.Convert)):
+            return None
+        folded = self._fold(ir, None)
+        return None if folded is None else folded[0]
+
+    def _fold(self, expr: c.Expr, indent: int | None) -> tuple[str, tuple[str, str], dict[int, Any]] | None:
+        """(code, level, values by level) of ``expr`` folded over one level (see
+        :meth:`folded_by`); the table of the level looked up first at ``indent`` where this loop
+        has none yet (None: only into a table there is)."""
         bases: set[tuple[str, str]] = set()
         reads: set[tuple[str, str]] = set()  # the values folded before it reads
         readings: dict[tuple[str, str], str] = {}  # the levels it reads itself → their code here
-        stack: list[c.Expr] = [node.expr]
+        stack: list[c.Expr] = [expr]
+        parts = self.folding_parts
+        self.folding_parts = False  # (the code computed here is that of the whole)
+        try:
+            return self._fold_over(expr, stack, bases, reads, readings, indent)
+        finally:
+            self.folding_parts = parts
+
+    def _fold_over(self, expr: c.Expr, stack: list[c.Expr], bases: set[tuple[str, str]],
+                   reads: set[tuple[str, str]], readings: dict[tuple[str, str], str],
+                   indent: int | None) -> tuple[str, tuple[str, str], dict[int, Any]] | None:
         while stack:
             sub = stack.pop()
             if isinstance(sub, c.Ref) and sub.kind != c.RefKind.PARAMETER:
@@ -869,11 +918,13 @@ class _Gen:
         table = self.fold_tables.get(key)
         # the level's code: as this value reads it, else as the values folded before in this
         # loop read it (a value folded in another loop is no local here: not among ``reads``)
+        if table is None and indent is None:
+            return None
         reading = readings.get(basis) or (table[2] if table is not None else "")
         row = re.fullmatch(r"(r|e\d+)\[('[^'\\]*')\]", reading)
         if not reading.isidentifier() and row is None:
             return None  # (read otherwise than from a local or the row: not folded)
-        code = self.expr(node.expr)
+        code = self._dispatch[type(expr)](expr)
         try:
             compiled = compile(code, "<teilhabe_rules>", "eval")
         except (SyntaxError, RecursionError, MemoryError):  # (Python's limits: the caller's compile reports them)
@@ -897,25 +948,22 @@ class _Gen:
             except Exception:  # noqa: BLE001, S112 - the fault of the elements with this level
                 continue
         if table is None:
-            if not values:
+            if not values or indent is None:
                 return None
             name = f"_f{len(self.fold_tables)}"
             table = self.fold_tables[key] = (name, {level: [] for level in levels}, reading)
             self.emit(f"{name} = {self.const(table[1])}[_b] if (_b := {reading}).__class__ is int "
                       f"else _no_level(_b)", indent)
         name, rows, _ = table
-        if not set(rows) & set(values):
-            return None
+        if not set(rows) & set(values) or indent is None and not set(rows) <= set(values):
+            return None  # (a part may stand where it is not computed, in a branch of a ``wenn``: it fails nowhere)
         place = len(next(iter(rows.values())))
         for level in list(rows):
             if level in values:
                 rows[level].append(values[level])
             else:
                 del rows[level]
-        at = (node.scope, node.key)
-        self.fold_basis[at] = basis
-        self.fold_values[at] = values
-        return f"{name}[{place}]"
+        return f"{name}[{place}]", basis, values
 
     def hoisted_code(self, node: c.Node, index: int) -> str | None:
         """In a specialised program, for a value (or an ``ausdruck`` level) of the elements of the

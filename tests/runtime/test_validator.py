@@ -101,3 +101,15 @@ def test_a_choice_is_taken_as_the_loader_takes_it(value: Any) -> None:
     assert row is None or exact(row) == exact(expected)
     if (type(value) is int or type(value) is Decimal and value.is_finite()) and value in (0, Decimal("0.5"), 2):
         assert row is not None
+
+
+def test_a_text_converted_before_is_taken_from_the_converters_texts() -> None:
+    """A number given as text (``"2 h/Woche"``) is converted once and then found among the texts
+    converted so far: the same row both times, the loader's; a text the loader refuses never."""
+    validator = MappingValidator(CHOICES.checked)
+    for _ in range(2):
+        for text in ("2 h/Woche", "0.5 h/Woche", "0,5 h/Woche"):
+            case = {"x": text, "n": 1}
+            row = validator.row(case)
+            assert row is not None and exact(row) == exact(CaseLoader(CHOICES.checked).load(case).row)
+        assert validator.row({"x": "3 h/Woche", "n": 1}) is None

@@ -48,12 +48,13 @@ def _general(vtype: c.ValueType) -> _Converter:
     return convert
 
 
-def _number(vtype: c.ValueType) -> _Converter:
-    """``parse_quantity`` and its range checks for an int or a finite Decimal (the common case)."""
+def _number(vtype: c.ValueType, texts: dict[str, Decimal] | None = None) -> _Converter:
+    """``parse_quantity`` and its range checks for an int or a finite Decimal (the common case).
+    ``texts``: where it keeps the texts converted so far (see :func:`_inline`)."""
     general = _general(vtype)
     percent, integer, choices, low, high = vtype.unit.percent, vtype.integer, vtype.choices, vtype.low, vtype.high
     # texts converted so far ("15 min/Tag"): exact, whatever the decimal context (no division)
-    texts: dict[str, Decimal] = {}
+    texts = {} if texts is None else texts
 
     def convert(value: Any) -> Any:
         kind = type(value)
@@ -109,10 +110,15 @@ def _converter(vtype: c.ValueType) -> _Converter:
     return _general(vtype)
 
 
-def _inline(vtype: c.ValueType, converter: str, const: Callable[[Any], str]) -> str:
+def _inline(vtype: c.ValueType, converter: str, const: Callable[[Any], str], texts: str | None = None) -> str:
     """The conversion of ``v`` as an expression: the common case written out (a value of the
-    right type taken as it is; a number in its range), anything else by ``converter``."""
+    right type taken as it is; a number in its range; a number's text converted before, from
+    ``texts``, the dict the converter keeps them in), anything else by ``converter``."""
     kind = vtype.kind
+    if texts is not None:  # (what ``_number`` does for a text it converted before)
+        converter_call = f"(_t if type(v) is str and (_t := {texts}.get(v)) is not None else {converter}(v))"
+    else:
+        converter_call = f"{converter}(v)"
     if kind == c.TypeKind.JA_NEIN:
         return f"(v if type(v) is bool else {converter}(v))"
     if kind == c.TypeKind.TEXT:
@@ -128,7 +134,7 @@ def _inline(vtype: c.ValueType, converter: str, const: Callable[[Any], str]) -> 
         # the value alone: the choices it accepts are all that pass them)
         accepted = const(frozenset(choice for choice in vtype.choices if _accepts(_converter(vtype), choice)))
         return (f"(v if type(v) is Decimal and v.is_finite() and v in {accepted} else Decimal(v) "
-                f"if type(v) is int and v in {accepted} else {converter}(v))")
+                f"if type(v) is int and v in {accepted} else {converter_call})")
     bounded = (vtype.low is not None and vtype.high is not None and vtype.low.is_finite() and vtype.high.is_finite()
                and max(abs(vtype.low), abs(vtype.high)) < Decimal(10) ** MAX_MAGNITUDE)
     if kind == c.TypeKind.ZAHL and bounded and not vtype.unit.percent and vtype.choices is None:
@@ -136,8 +142,8 @@ def _inline(vtype: c.ValueType, converter: str, const: Callable[[Any], str]) -> 
         low, high = const(vtype.low), const(vtype.high)
         whole = "" if vtype.integer else f" or type(v) is Decimal and v.is_finite() and {low} <= v <= {high}"
         value = "(v if type(v) is Decimal else Decimal(v))" if whole else "Decimal(v)"
-        return f"({value} if type(v) is int and {low} <= v <= {high}{whole} else {converter}(v))"
-    return f"{converter}(v)"
+        return f"({value} if type(v) is int and {low} <= v <= {high}{whole} else {converter_call})"
+    return converter_call
 
 
 def _accepts(converter: _Converter, value: Any) -> bool:
@@ -197,7 +203,11 @@ def _scope_function(model: c.CheckedModel, scope: str, namespace: dict[str, Any]
     for inp in spec.inputs:
         holder = "data" if len(inp.path) == 1 else tables[inp.path[0]]
         otherwise = "_missing()" if inp.required else const(inp.default)
-        converted = _inline(inp.type, const(_converter(inp.type)), const)
+        if inp.type.kind == c.TypeKind.ZAHL and not inp.type.unit.percent:
+            texts: dict[str, Decimal] = {}
+            converted = _inline(inp.type, const(_number(inp.type, texts)), const, const(texts))
+        else:
+            converted = _inline(inp.type, const(_converter(inp.type)), const)
         items.append(f"        {inp.key!r}: ({converted} if (v := {holder}.get({inp.path[-1]!r}, "
                      f"_MISSING)) is not _MISSING else {otherwise}),")
     for cspec, function in children:

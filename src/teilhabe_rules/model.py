@@ -24,7 +24,6 @@ from .ir.text import format_value, quantity_text
 from .loading import check_file, check_text
 from .runtime.backend import CaseInput, CheckFailure, EvaluationFault
 from .runtime.compiler import Program, PythonBackend
-from .runtime.frame import Frame
 from .runtime.results import Result
 from .runtime.semantics import ParameterValues, base_values, date_required_error
 
@@ -234,7 +233,7 @@ class Model:
         if evaluation.warnings:
             texts = tuple(d.message + (f" @ {d.path}" if d.path and d.path != "$" else "")
                           for d in self._failures(evaluation.warnings, "warnung"))
-            frame = Frame(self.checked, frame.rows, frame.parameters, frame.tables, texts, frame.exact_decisions)
+            frame = frame.with_warnings(texts)
         return Result(self, frame, agreed, explain, loaded.source)
 
     def evaluate_many(

@@ -20,6 +20,7 @@ from teilhabe_rules import ValidityError
 from teilhabe_rules.ir import checked as c
 from teilhabe_rules.model import loads
 from teilhabe_rules.runtime import semantics
+from teilhabe_rules.runtime.compiler import compile_model
 from teilhabe_rules.runtime.faults import Fault, FaultError, FaultKind, Located, fault_of, key_text
 from teilhabe_rules.runtime.semantics import (
     DECIMAL_CONTEXT,
@@ -319,6 +320,30 @@ class TestCompiledCorridor:
             assert isinstance(exc.cause, FaultError) and exc.cause.fault.kind is FaultKind.NO_BAND
             decided = None
         assert decided == expected
+
+    @settings(max_examples=examples(150), deadline=None)
+    @given(SMALL, st.lists(SMALL, min_size=6, max_size=6), st.booleans(),
+           st.fixed_dictionaries({pid: SMALL for pid in BOUNDS}))
+    def test_a_specialised_program_decides_as_the_general_one(self, value: Decimal, cuts: list[Decimal],
+                                                              tiled: bool, free: dict[str, Decimal]) -> None:
+        """The bounds constants of the code: where the bands tile (each band's lower bound the upper
+        bound of the band before) the lower tests after the first are left out; the same level, or
+        the same fault, as the general program, either way."""
+        order = ["u4", "l0", "u0", "l1", "u1", "l2", "u2", "l3", "u3", "l5", "u5", "l6"]
+        bounds = dict(zip(order, [bound for cut in cuts for bound in (cut, cut)], strict=True)) if tiled else free
+        row = CORRIDOR.load_case({"menge": str(value)}).row
+
+        def decide(program: Any) -> Any:
+            try:
+                with decimal.localcontext(DECIMAL_CONTEXT):
+                    return program.run(row, bounds, {}, [], [])["p.berechnete_stufe"]
+            except Located as exc:
+                assert isinstance(exc.cause, FaultError)
+                return exc.cause.fault.kind
+
+        special = compile_model(CORRIDOR.checked, parameters=bounds, tables={})
+        assert not tiled or "s >" not in special.source  # (the first band is open below)
+        assert decide(special) == decide(CORRIDOR.program)
 
 
 class TestLevels:

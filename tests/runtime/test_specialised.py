@@ -3,6 +3,7 @@ the general program does."""
 
 from __future__ import annotations
 
+import datetime
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,7 @@ from hypothesis_budget import examples
 
 import teilhabe_rules
 from teilhabe_rules import TeilhabeError
+from teilhabe_rules.inputs.cases import read_data
 from teilhabe_rules.runtime.backend import CaseInput, Evaluation
 from teilhabe_rules.runtime.compiler import SPECIALISE_AFTER, PythonBackend, compile_model
 from teilhabe_rules.tools.strategies import default_date, valid_cases
@@ -123,7 +125,13 @@ def test_the_loops_over_a_list_are_merged() -> None:
     mawo = MODELS["mawo"]
     loop = "for i1, e1 in enumerate(L1)"
     assert compile_model(mawo.checked).source.count(loop) > 10
-    assert compile_model(mawo.checked, parameters=mawo.parameters, tables=mawo.tables).source.count(loop) == 1
+    source = compile_model(mawo.checked, parameters=mawo.parameters, tables=mawo.tables).source
+    assert source.count(loop) == 1
+    # the loops over a list inside the list too (``massnahmen``: the hours, then ``ilb4.stunden``
+    # = their sum, then each measure's pooled share)
+    inner = "for i2, e2 in enumerate(L2)"
+    assert compile_model(mawo.checked).source.count(inner) > 1
+    assert source.count(inner) == 1
 
 
 HOISTED = teilhabe_rules.loads("""
@@ -149,7 +157,10 @@ def test_a_value_that_reads_no_element_is_computed_before_the_loop() -> None:
     loop = next(number for number, line in enumerate(lines) if "for i1, e1 in enumerate(L1)" in line)
     computed = [number for number, line in enumerate(lines) if "* C" in line and "betrag" not in line]
     assert computed and all(number < loop for number in computed), program.source
-    assert any("e1['anteil'] = _l" in line and "*" not in line for line in lines[loop:])
+    # in the loop only kept for each element (its record: the values are put into the rows when read)
+    hoisted = next(line.split(" = ")[0].strip() for line in lines[:loop] if line.strip().startswith("_l"))
+    assert program.complete is not None
+    assert any(".append((" in line and f"{hoisted}, " in line for line in lines[loop:]), program.source
 
 
 @given(n=st.integers(0, 3), posten=st.lists(st.integers(0, 100), max_size=3))
@@ -162,3 +173,93 @@ def test_a_value_computed_before_the_loop_faults_as_in_the_general_program(n: in
     general, specialised = found
     assert general == specialised
     assert (general[3] is not None) == (n == 0 and bool(posten))
+
+
+def test_element_values_are_put_into_the_rows_when_first_read() -> None:
+    """A specialised program keeps the values of the list elements apart where no code reads them
+    from a row (``vorher`` does: then rows as before); the frame puts them in when first read —
+    the same rows, in the same order, as the general program's, warnings included."""
+    mawo = MODELS["mawo"]
+    assert compile_model(mawo.checked, parameters=mawo.parameters, tables=mawo.tables).complete is not None
+    assert compile_model(CONSTANT.checked, parameters=CONSTANT.parameters, tables=CONSTANT.tables).complete is None
+    assert compile_model(mawo.checked).complete is None
+    folder = ROOT / "examples" / "mawo"
+    cases: list[Any] = [path for path in sorted(folder.glob("*.toml")) if not path.name.startswith("vereinbarung")]
+    expired = read_data(folder / "person_uebergangseinstufung.toml")
+    expired["zeitraum_ab"] = datetime.date(2025, 6, 1)  # the transitional levels expired: a warning
+    cases.append(expired)
+    warned = 0
+    for case in cases:
+        model = teilhabe_rules.load(ROOT / "models" / "mawo.rules")  # a fresh backend: the first evaluation is general
+        results = [model.evaluate(case, base_dir=folder) for _ in range(SPECIALISE_AFTER + 1)]
+        assert model.backend.program_for(results[-1].parameters, model.tables) is not model.backend.program
+        seen = [([(e.path, [(k, str(v)) for k, v in e.items()]) for e in r.frame.elements()], r.warnings)
+                for r in results]
+        assert seen[-1] == seen[0]
+        assert results[-1].to_dict() == results[0].to_dict()
+        warned += bool(results[-1].warnings)
+    assert warned == 1
+
+
+FOLDED = teilhabe_rules.loads("""
+modell gefaltet "Gefaltet"
+  version "1"
+  gültig ab 01.01.2024
+ende
+aufzählung Grad "Grad"
+  0 "null"
+  1 "eins"
+  2 "zwei"
+  3 "drei"
+ende
+parameter faktor: zahl = 1.10 "Faktor"
+parameter satz: zahl = 3 "Satz"
+tabelle minuten "Minuten": Grad -> zahl teilweise
+  0: 0
+  1: 12.5
+  2: 25
+ende
+liste posten
+  eingabe grad: Grad
+  eingabe menge: zahl von 0 bis 100
+  wert zeit: zahl = minuten[grad]
+  wert stunden: zahl = zeit * faktor / satz
+  wert kehrwert: zahl = wenn grad = 0 dann 0 sonst 1 / (grad - 1)
+  wert betrag: zahl = runde(stunden * 7, 2, kaufmännisch)
+  wert gesamt: zahl = betrag + menge
+  wert teil: zahl = zeit * faktor * menge
+  wert am_ganzen: zahl = stunden / (summe(posten.stunden) + 1)
+  wert nochmals: zahl = minuten[grad] * satz + stunden
+  wert dreifach: zahl = minuten[grad] * 3
+  wert im_zweig: zahl = wenn menge > 50 dann 1 / (grad - 1) + menge sonst menge
+ende
+wert summe_gesamt: zahl = summe(posten.gesamt)
+""", "gefaltet.rules")
+
+
+@given(grade=st.lists(st.integers(0, 3), max_size=4), menge=st.integers(0, 100))
+@settings(max_examples=examples(40), deadline=None, database=None)
+def test_values_of_one_level_are_computed_for_each_level_in_advance(grade: list[int], menge: int) -> None:
+    """``zeit``, ``stunden`` and ``betrag`` depend on ``grad`` alone: a specialised program computes
+    them for every grad when it is made and looks them up; ``kehrwert`` divides by zero at grad 1
+    and ``minuten`` has no row for grad 3 — such an element faults as in the general program.
+    ``am_ganzen`` needs all ``stunden``: a second loop, where ``nochmals`` is computed (it reads
+    ``stunden`` of the first loop, no local there) and ``dreifach`` looks its grad up anew.
+    ``teil`` and ``im_zweig`` depend on more than grad: parts of them are looked up."""
+    program = compile_model(FOLDED.checked, parameters=FOLDED.parameters, tables=FOLDED.tables)
+    assert program.source.count("_no_level(_b)") == 2  # one look-up per element and loop
+    loops = program.source.split("for i1, e1 in enumerate(L1):")
+    assert len(loops) == 3
+    first, second = (loop.split(".append(")[0] for loop in loops[1:])
+    assert first.count(" = _f0[") == 4  # zeit, stunden, kehrwert, betrag: only gesamt is computed
+    assert second.count(" = _f1[") == 1 and "_f0" not in second
+    # a part of a value (``zeit * faktor`` of ``teil``) is looked up where its level's table is
+    # at hand and it fails at no level (``grad - 1``); ``1 / (grad - 1)`` fails at grad 1 and
+    # stands in a branch that may not be taken: computed
+    assert "(_f0[4] * e1['menge'])" in first
+    assert " / _f1[1]) + e1['menge']) if" in second, second
+    found = both(FOLDED, {"posten": [{"grad": grad, "menge": menge} for grad in grade]})
+    assert found is not None
+    general, specialised = found
+    assert general == specialised
+    assert (general[3] is not None) == any(grad in (1, 3) for grad in grade)

@@ -73,3 +73,43 @@ def test_the_example_persons_take_the_fast_path() -> None:
         assert row is not None, path.name
         assert exact(row) == exact(model.loader.load(data).row)
         assert exact(model.load_case(data).row) == exact(row)
+
+
+CHOICES = teilhabe_rules.loads("""
+modell auswahl "Auswahl"
+  version "1"
+  gültig ab 01.01.2024
+ende
+eingabe x: auswahl {0, 0.5, 2} h/Woche
+eingabe n: auswahl {1, 3}
+""", "auswahl.rules")
+
+
+@pytest.mark.parametrize("value", [0, 2, 3, Decimal("2.0"), Decimal("0.50"), Decimal("2.5"), Decimal("0E+3"),
+                                   Decimal("NaN"), Decimal("sNaN"), Decimal("Infinity"), True, "2", "2 h/Woche", 0.5])
+def test_a_choice_is_taken_as_the_loader_takes_it(value: Any) -> None:
+    """A choice written out (an int or a finite Decimal equal to a choice) gives the loader's
+    value, digits and all; anything else is the loader's to decide."""
+    validator = MappingValidator(CHOICES.checked)
+    case = {"x": value, "n": 3}
+    row = validator.row(case)
+    try:
+        expected = CaseLoader(CHOICES.checked).load(case).row
+    except CaseError:
+        assert row is None
+        return
+    assert row is None or exact(row) == exact(expected)
+    if (type(value) is int or type(value) is Decimal and value.is_finite()) and value in (0, Decimal("0.5"), 2):
+        assert row is not None
+
+
+def test_a_text_converted_before_is_taken_from_the_converters_texts() -> None:
+    """A number given as text (``"2 h/Woche"``) is converted once and then found among the texts
+    converted so far: the same row both times, the loader's; a text the loader refuses never."""
+    validator = MappingValidator(CHOICES.checked)
+    for _ in range(2):
+        for text in ("2 h/Woche", "0.5 h/Woche", "0,5 h/Woche"):
+            case = {"x": text, "n": 1}
+            row = validator.row(case)
+            assert row is not None and exact(row) == exact(CaseLoader(CHOICES.checked).load(case).row)
+        assert validator.row({"x": "3 h/Woche", "n": 1}) is None

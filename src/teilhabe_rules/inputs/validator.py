@@ -23,7 +23,7 @@ from decimal import Decimal
 from typing import Any
 
 from ..ir import checked as c
-from ..limits import MAX_LIST_ITEMS, list_length_problem
+from ..limits import MAX_LIST_ITEMS, list_limit
 from .cases import MAX_MAGNITUDE, convert_value
 
 __all__ = ["MappingValidator"]
@@ -48,12 +48,13 @@ def _general(vtype: c.ValueType) -> _Converter:
     return convert
 
 
-def _number(vtype: c.ValueType) -> _Converter:
-    """``parse_quantity`` and its range checks for an int or a finite Decimal (the common case)."""
+def _number(vtype: c.ValueType, texts: dict[str, Decimal] | None = None) -> _Converter:
+    """``parse_quantity`` and its range checks for an int or a finite Decimal (the common case).
+    ``texts``: where it keeps the texts converted so far (see :func:`_inline`)."""
     general = _general(vtype)
     percent, integer, choices, low, high = vtype.unit.percent, vtype.integer, vtype.choices, vtype.low, vtype.high
     # texts converted so far ("15 min/Tag"): exact, whatever the decimal context (no division)
-    texts: dict[str, Decimal] = {}
+    texts = {} if texts is None else texts
 
     def convert(value: Any) -> Any:
         kind = type(value)
@@ -109,10 +110,15 @@ def _converter(vtype: c.ValueType) -> _Converter:
     return _general(vtype)
 
 
-def _inline(vtype: c.ValueType, converter: str, const: Callable[[Any], str]) -> str:
+def _inline(vtype: c.ValueType, converter: str, const: Callable[[Any], str], texts: str | None = None) -> str:
     """The conversion of ``v`` as an expression: the common case written out (a value of the
-    right type taken as it is; a number in its range), anything else by ``converter``."""
+    right type taken as it is; a number in its range; a number's text converted before, from
+    ``texts``, the dict the converter keeps them in), anything else by ``converter``."""
     kind = vtype.kind
+    if texts is not None:  # (what ``_number`` does for a text it converted before)
+        converter_call = f"(_t if type(v) is str and (_t := {texts}.get(v)) is not None else {converter}(v))"
+    else:
+        converter_call = f"{converter}(v)"
     if kind == c.TypeKind.JA_NEIN:
         return f"(v if type(v) is bool else {converter}(v))"
     if kind == c.TypeKind.TEXT:
@@ -123,6 +129,12 @@ def _inline(vtype: c.ValueType, converter: str, const: Callable[[Any], str]) -> 
         keys = const(frozenset(member.key for member in vtype.enum.members))
         exact = "int" if vtype.enum.numeric else "str"
         return f"(v if type(v) is {exact} and v in {keys} else {converter}(v))"
+    if kind == c.TypeKind.ZAHL and vtype.choices is not None and not vtype.unit.percent:
+        # an int or a finite Decimal equal to a choice the converter accepts (its checks hang on
+        # the value alone: the choices it accepts are all that pass them)
+        accepted = const(frozenset(choice for choice in vtype.choices if _accepts(_converter(vtype), choice)))
+        return (f"(v if type(v) is Decimal and v.is_finite() and v in {accepted} else Decimal(v) "
+                f"if type(v) is int and v in {accepted} else {converter_call})")
     bounded = (vtype.low is not None and vtype.high is not None and vtype.low.is_finite() and vtype.high.is_finite()
                and max(abs(vtype.low), abs(vtype.high)) < Decimal(10) ** MAX_MAGNITUDE)
     if kind == c.TypeKind.ZAHL and bounded and not vtype.unit.percent and vtype.choices is None:
@@ -130,8 +142,16 @@ def _inline(vtype: c.ValueType, converter: str, const: Callable[[Any], str]) -> 
         low, high = const(vtype.low), const(vtype.high)
         whole = "" if vtype.integer else f" or type(v) is Decimal and v.is_finite() and {low} <= v <= {high}"
         value = "(v if type(v) is Decimal else Decimal(v))" if whole else "Decimal(v)"
-        return f"({value} if type(v) is int and {low} <= v <= {high}{whole} else {converter}(v))"
-    return f"{converter}(v)"
+        return f"({value} if type(v) is int and {low} <= v <= {high}{whole} else {converter_call})"
+    return converter_call
+
+
+def _accepts(converter: _Converter, value: Any) -> bool:
+    """Whether ``converter`` takes ``value`` (as it is)."""
+    try:
+        return bool(converter(value) == value)
+    except _Refused:
+        return False
 
 
 def _missing() -> Any:
@@ -183,20 +203,25 @@ def _scope_function(model: c.CheckedModel, scope: str, namespace: dict[str, Any]
     for inp in spec.inputs:
         holder = "data" if len(inp.path) == 1 else tables[inp.path[0]]
         otherwise = "_missing()" if inp.required else const(inp.default)
-        converted = _inline(inp.type, const(_converter(inp.type)), const)
+        if inp.type.kind == c.TypeKind.ZAHL and not inp.type.unit.percent:
+            texts: dict[str, Decimal] = {}
+            converted = _inline(inp.type, const(_number(inp.type, texts)), const, const(texts))
+        else:
+            converted = _inline(inp.type, const(_converter(inp.type)), const)
         items.append(f"        {inp.key!r}: ({converted} if (v := {holder}.get({inp.path[-1]!r}, "
                      f"_MISSING)) is not _MISSING else {otherwise}),")
     for cspec, function in children:
-        limits = const((cspec.name, cspec.min_count, cspec.max_count))
+        limits = const((cspec.name, cspec.min_count, min(MAX_LIST_ITEMS, list_limit(cspec.max_count))))
         items.append(f"        {cspec.name!r}: [{function}(item) for item in _items(data, {limits})],")
     body += ["    return {", *items, "    }"]
     lines.extend(body)
     return name
 
 
-def _items(data: dict[str, Any], limits: tuple[str, int | None, int | None]) -> Any:
+def _items(data: dict[str, Any], limits: tuple[str, int | None, int]) -> Any:
     """The elements of a list of ``data`` (none where it may be left out), if it is a list of an
-    allowed length."""
+    allowed length (``limits``: its name, least and most number of elements, the most as
+    :func:`~teilhabe_rules.limits.list_length_problem` and ``MAX_LIST_ITEMS`` allow)."""
     name, least, most = limits
     items = data.get(name, _MISSING)
     if items is _MISSING:
@@ -206,7 +231,7 @@ def _items(data: dict[str, Any], limits: tuple[str, int | None, int | None]) -> 
     if type(items) is not list:
         raise _Refused
     count = len(items)
-    if least is not None and count < least or count > MAX_LIST_ITEMS or list_length_problem(name, count, most):
+    if least is not None and count < least or count > most:
         raise _Refused
     return items
 

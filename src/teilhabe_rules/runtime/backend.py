@@ -33,7 +33,9 @@ __all__ = ["Backend", "CaseInput", "CheckFailure", "Evaluation", "EvaluationFaul
 class CaseInput(Record):
     """One case to evaluate: its validated input ``row``, the ``parameters`` (by id) and the
     ``tables`` (by table id) it is evaluated with, and the reference ``date`` of the evaluation
-    (``stichtag()``; None: there is none, and ``stichtag()`` is a fault)."""
+    (``stichtag()``; None: there is none, and ``stichtag()`` is a fault). None of them may
+    change after they were passed: a frame may copy the rows of the case's lists only when it is
+    first read (the Python backend's specialised program)."""
 
     row: Mapping[str, Any]
     parameters: Mapping[str, Any]

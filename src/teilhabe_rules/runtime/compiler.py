@@ -26,8 +26,10 @@ with ``parameters`` and ``tables``; :class:`PythonBackend` makes one from the se
 with the same mappings): constants folded by their own generated code, running totals instead
 of aggregate functions, the loops over a list merged as far as the dependencies allow
 (:func:`merged_order`), values kept in locals, look-ups and levels written out, a value of a
-list's elements that reads no element computed once before the loop, no record of the node being
-computed (a fault is located by the general program, below). It computes
+list's elements that reads no element computed once before the loop, one that depends on a level
+alone computed for every level in advance and looked up (:meth:`_Gen.folded_by`), the elements'
+values kept apart from their rows until the frame is first read (``Program.complete``), no
+record of the node being computed (a fault is located by the general program, below). It computes
 every figure as the general program does, and every row gets its values in the same order; its
 warnings are sorted into the general program's order (:func:`emission_paths`); a case with a
 failed check or a fault is evaluated again by the general program, whose order of messages and
@@ -36,8 +38,11 @@ whose fault are reported.
 
 from __future__ import annotations
 
+import ast
 import contextlib
 import decimal
+import functools
+import re
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from decimal import Decimal
@@ -56,6 +61,13 @@ from .faults import FaultError, Located, fault_of
 from .frame import DATE_KEY, Frame, corridor_key
 
 __all__ = ["Program", "PythonBackend", "compile_condition", "compile_model"]
+
+
+def _no_level(value: Any) -> Any:
+    """For a specialised program: a level with no row in a table of values computed for each
+    level (see ``_Gen.folded_by``) — no int, or one whose values fault: the general program
+    evaluates the case again and meets what there is to meet."""
+    raise LookupError(value)
 
 
 # The runtime functions the generated code calls, bound as globals of the generated module
@@ -86,8 +98,12 @@ _HELPERS = {
     "_bands": semantics.decide_bands,
     "_NEAR": semantics.NEAR,
     "ZERO": Decimal(0),
-    "_NO_ROW": object(),  # what a table of a specialised program gives for a key it has no row for
+    "_no_level": _no_level,
 }
+
+# How many values a level (or another whole-numbered aufzählung) may have for the values that
+# depend on it alone to be computed for each of them when a program is specialised (``_Gen.folded_by``).
+FOLDED_LEVELS = 64
 
 
 @attrs.frozen(repr=False)
@@ -99,6 +115,11 @@ class Program(Record):
     node_ids: tuple[str, ...]
     max_depth: int
     reads_date: bool = False  # whether the rules read the reference date (:func:`toolkit.reads_date`)
+    # A program that keeps the list elements' values apart (see :func:`compile_model`): its ``run``
+    # gives (the case's row, the elements' values), and ``complete(values, row)`` puts them into
+    # the element rows (a copy of the case's lists, as the other programs make). None: ``run``
+    # gives the complete row.
+    complete: Callable[[tuple[Any, ...], dict[str, Any]], None] | None = None
 
 
 _AGGREGATE_HELPERS = {"min": "_min", "max": "_max", "erstes": "_first", "letztes": "_last"}
@@ -119,12 +140,41 @@ class _Loop(Record):
     last: int | None = None
     end: int = 0
     locals: dict[tuple[str, str], tuple[int, str]] = attrs.field(factory=dict)
+    # A program that keeps the elements' values apart (``_Gen.deferred``): the number of the loop
+    # (its list of records is ``V<number>``), the keys and the code of the values each element's
+    # record holds, in the order the rows get them, and the loops inside its body with records
+    # (each element's record ends with their lists of records)
+    number: int = 0
+    record: list[tuple[str, str]] = attrs.field(factory=list)
+    inner: list[_Loop] = attrs.field(factory=list)
+
+
+@attrs.frozen(repr=False)
+class _Plan(Record):
+    """How the records of a loop of a program with deferred values fill the rows (see
+    :func:`_complete`): the list's name in its owner's row, the keys of each record's values
+    and the plans of the loops inside (whose lists of records end each record)."""
+
+    name: str
+    keys: tuple[str, ...]
+    inner: tuple[_Plan, ...]
 
 
 class _Gen:
     def __init__(self, model: c.CheckedModel, parameters: Mapping[str, Any] | None = None,
-                 tables: Mapping[str, Mapping[Any, Any]] | None = None):
+                 tables: Mapping[str, Mapping[Any, Any]] | None = None, deferred: bool = False):
         self.model = model
+        # Deferred values (a specialised program only): the values of a list's elements are kept
+        # in locals and, at the end of each loop's body, in one record (a tuple) per element, not
+        # stored in the element's row; the case's lists are not copied. The rows are made when
+        # the frame is first read (:func:`_complete`). Where generated code would read such a
+        # value from a row (within an aggregate, ``vorher``, a loop of another element),
+        # ``undeferrable`` is set: :func:`compile_model` then generates the program anew without.
+        self.deferred = deferred and parameters is not None
+        self.undeferrable = False
+        self.written: dict[tuple[str, str], tuple[_Loop, int]] = {}  # value → (its loop, place in the record)
+        self.top_loops: list[_Loop] = []  # the loops at the top with records, in order
+        self.loop_count = 0
         # Specialised for these parameter values and tables (see :func:`compile_model`): they
         # become constants, and every expression of constants alone is computed here, once.
         self.parameters = parameters
@@ -152,6 +202,7 @@ class _Gen:
         self.schedule = merged_order(model) if parameters is not None else list(model.order)
         self.position = {nid: i for i, nid in enumerate(self.schedule)}
         self.max_depth = max(s.depth for s in model.scopes.values())
+        self.deferred = self.deferred and self.max_depth > 0  # (nothing to defer without lists)
         self.reads_date = False  # set by :meth:`generate`
         # A specialised program computes a value of a list's element that is the same for every
         # element (it reads no element: ``lp0.kosten_jahr = nacht.kosten_angebot_jahr * platzanteil``)
@@ -174,6 +225,16 @@ class _Gen:
         # values that may be inexact in 28 digits (see :meth:`inexact`), by (scope, key) of the node
         self.inexact_nodes: dict[tuple[str, str], bool] = {}
         self.decisions = 0  # the decisions checked for a boundary so far (names of their locals)
+        # Values of a list's elements that depend on one level alone (a specialised program, see
+        # :meth:`folded_by`): (scope, key) → (the level's (scope, key), its local) …
+        self.fold_basis: dict[tuple[str, str], tuple[str, str]] = {}
+        # … and their value for each level where computing it did not fail
+        self.fold_values: dict[tuple[str, str], dict[int, Any]] = {}
+        # (id of the loop, the level) → (local of the fetched values, {level: [values]}, the
+        # level's code there): one look-up per element and level, each value a place in it
+        self.fold_tables: dict[tuple[int, tuple[str, str]], tuple[str, dict[int, list[Any]], str]] = {}
+        self.fold_levels: dict[tuple[str, str], tuple[int, ...]] = {}  # level → its values
+        self.folding_parts = False  # while the value of a list's element is generated (:meth:`folded_part`)
         self._dispatch = {cls: getattr(self, "_e_" + cls.__name__) for cls in toolkit.EXPRESSION_TYPES}
 
     def const(self, value: Any) -> str:
@@ -210,6 +271,10 @@ class _Gen:
     def expr(self, ir: c.Expr) -> str:
         if self.parameters is not None and self.is_constant(ir):
             return self.folded(ir)
+        if self.folding_parts:
+            part = self.folded_part(ir)
+            if part is not None:
+                return part
         return self._dispatch[type(ir)](ir)  # type: ignore[no-any-return]
 
     def is_constant(self, ir: c.Expr) -> bool:
@@ -265,7 +330,22 @@ class _Gen:
         local = self.locals.get((ir.scope, ir.key)) if not self.in_aggregate else None
         if local is not None:
             return local[1]
+        if self.deferred and self.depth_of[ir.scope] and (ir.scope, ir.key) in self.value_nodes:
+            return self.deferred_read(ir.scope, ir.key)
         return f"{self.row(ir.scope)}[{ir.key!r}]"
+
+    def deferred_read(self, scope: str, key: str) -> str:
+        """A value of the current element of list ``scope`` computed by an earlier loop over the
+        list, with deferred values: from the element's record of that loop, where that loop ran
+        for the same element of the list's owner (its parent loop is this loop's); else
+        ``undeferrable`` is set."""
+        found = self.written.get((scope, key))
+        reader = next((loop for loop in reversed(self.open_loops) if loop.scope == scope), None)
+        if found is None or reader is None or self.in_aggregate or found[0].parent is not reader.parent:
+            self.undeferrable = True
+            return f"{self.row(scope)}[{key!r}]"
+        loop, place = found
+        return f"V{loop.number}[i{self.depth_of[scope]}][{place}]"
 
     def _e_Position(self, ir: c.Position) -> str:
         depth = self.model.scopes[ir.scope].depth
@@ -275,11 +355,14 @@ class _Gen:
         """``ir`` as a number: levels and numeric members (``int`` at runtime) become Decimals."""
         # (not through expr: one frame less per level)
         folds = self.parameters is not None and self.is_constant(ir)
-        text: str = self.folded(ir) if folds else self._dispatch[type(ir)](ir)
+        part = self.folded_part(ir) if self.folding_parts and not folds else None
+        text: str = self.folded(ir) if folds else part if part is not None else self._dispatch[type(ir)](ir)
         return f"Decimal({text})" if ir.type.kind == c.TypeKind.ENUM else text
 
     def _e_Previous(self, ir: c.Previous) -> str:
         depth = self.model.scopes[ir.ref.scope].depth
+        if self.deferred and (ir.ref.scope, ir.ref.key) in self.value_nodes:
+            self.undeferrable = True  # (the previous element's record is not at hand)
         return f"(L{depth}[i{depth} - 1] if i{depth} else _no_previous({ir.ref.key!r}))[{ir.ref.key!r}]"
 
     def _e_Unary(self, ir: c.Unary) -> str:
@@ -371,11 +454,13 @@ class _Gen:
     def _e_Convert(self, ir: c.Convert) -> str:
         inner = self.number(ir.operand)
         num, den = ir.factor.numerator, ir.factor.denominator
+        # the factor's integers as Decimal constants: the same values (an int operand is made a
+        # Decimal exactly), without converting it in every evaluation
         if den == 1:
-            return f"({inner} * {num})"
+            return f"({inner} * {self.const(Decimal(num))})"
         if num == 1:
-            return f"({inner} / {den})"
-        return f"({inner} * {num} / {den})"
+            return f"({inner} / {self.const(Decimal(den))})"
+        return f"({inner} * {self.const(Decimal(num))} / {self.const(Decimal(den))})"
 
     def _e_Lookup(self, ir: c.Lookup) -> str:
         keys = [self.expr(k) for k in ir.keys]
@@ -383,16 +468,17 @@ class _Gen:
         name = self.model.tables[ir.table].name
         if self.tables is None:
             return f"_lookup(T[{ir.table!r}], {key}, {name!r})"
-        # a specialised program reads the row itself; a missing one (or a key that is no key) the
-        # helper reports, as the general program does
-        table = self.const(self.tables[ir.table])
-        return f"(_v if (_v := {table}.get({key}, _NO_ROW)) is not _NO_ROW else _lookup({table}, {key}, {name!r}))"
+        # a specialised program reads the row itself; a missing one (or a key that is no key) is
+        # a fault, which the general program meets again and reports (see :class:`PythonBackend`)
+        return f"{self.const(self.tables[ir.table])}[{key}]"
 
     def _e_Aggregate(self, ir: c.Aggregate) -> str:
         """A generator over the list's elements, in a function of its own (so that nested
         aggregates do not nest parentheses in one expression); kept (see :meth:`_function`)
         where it stands in a loop or aggregate it does not depend on: ``x / summe(bewohner.x)``
         in a loop over the residents is summed once, not once per resident."""
+        if self.parameters is not None and ir.function == "anzahl" and ir.where is None:
+            return f"Decimal(len({self.list_of(ir.scope)}))"  # (a specialised program: the count is the length)
         total = self.running_total(ir) if self.totals else None
         if total is not None:
             return total
@@ -566,8 +652,8 @@ class _Gen:
                     pass
                 else:
                     rounding = semantics.ROUNDING_MODES[mode.value]
-                    if not self.inexact(ir.args[0]):
-                        return f"({args[0]}).quantize({self.const(quantum)}, rounding={rounding!r})"
+                    if not self.inexact(ir.args[0]):  # (the mode positional: a keyword costs its parsing)
+                        return f"({args[0]}).quantize({self.const(quantum)}, {rounding!r})"
                     return self.checked_rounding(args[0], quantum, rounding)
             return f"_round({args[0]}, {args[1]}, {mode.value!r})"
         if ir.name == "kalendertage":
@@ -591,7 +677,7 @@ class _Gen:
         x, y = self.decision_locals()
         d = f"_d{self.decisions}"
         q = self.const(quantum)
-        rounded = f"(({d} := abs(({x} := {value}) - ({y} := {x}.quantize({q}, rounding={rounding!r})))))"
+        rounded = f"(({d} := abs(({x} := {value}) - ({y} := {x}.quantize({q}, {rounding!r})))))"
         with decimal.localcontext(DECIMAL_CONTEXT):
             if rounding == decimal.ROUND_HALF_UP:
                 half = quantum / 2
@@ -610,17 +696,37 @@ class _Gen:
         row = self.row(node.scope)
         self.node_lines.append((len(self.lines) + 1, node))
         self.current = node
+        # with deferred values (see ``deferred``), a value of a list's element goes into the
+        # element's record, not its row
+        deferred = self.deferred and self.depth_of[node.scope] > 0
         hoisted = self.hoisted_code(node, index)
         if hoisted is not None:  # computed before the loop (see ``hoisted``): stored in this row
-            self.emit(f"{row}[{node.key!r}] = {hoisted}", indent)
+            if deferred:
+                self.record(node.scope, node.key, hoisted)
+            else:
+                self.emit(f"{row}[{node.key!r}] = {hoisted}", indent)
             return
+        store = "" if deferred else f"{row}[{node.key!r}] = "
         if self.parameters is None:  # the node a fault is met in (a specialised program leaves it to the general one)
             self.emit(f"N = {index}", indent)
         if isinstance(node, c.ValueNode):
-            self.emit(f"{row}[{node.key!r}] = {self.keep(node, index)}{self.expr(node.expr)}", indent)
+            kept = self.keep(node, index)
+            value = self.folded_by(node, indent)
+            if value is None:
+                self.folding_parts = self.parameters is not None
+                try:
+                    value = self.expr(node.expr)
+                finally:
+                    self.folding_parts = False
+            self.emit(f"{store}{kept}{value}", indent)
+            if deferred:
+                self.record(node.scope, node.key, f"_l{index}")
             if node.type.kind == c.TypeKind.ZAHL and (node.type.low is not None or node.type.high is not None):
                 low, high = self.const(node.type.low), self.const(node.type.high)
-                self.emit(f"_in_range({row}[{node.key!r}], {low}, {high}, {node.key!r})", indent)
+                value = f"_l{index}" if deferred else f"{row}[{node.key!r}]"
+                self.emit(f"_in_range({value}, {low}, {high}, {node.key!r})", indent)
+        elif isinstance(node, c.CorridorLevelNode) and node.bands and deferred:
+            self.deferred_corridor(node, index, indent)
         elif isinstance(node, c.CorridorLevelNode) and node.bands:
             # The level of the first band that holds the quantity: each band's test is
             # ``semantics.band_contains`` written out as comparisons (no call per band).
@@ -632,32 +738,35 @@ class _Gen:
                 # decided on the exact value where it lies within NEAR of a bound (bounds of
                 # constants and parameters only: evaluating them all cannot fail)
                 self.emit(f"s = _bands(s, ({''.join(self.expr(bound) + ', ' for bound in bounds)}))", indent)
-            for number, band in enumerate(node.bands):
-                conds = []
-                if band.lower is not None:
-                    conds.append(f"s {'>=' if band.lower_inclusive else '>'} {self.expr(band.lower)}")
-                if band.upper is not None:
-                    conds.append(f"s {'<=' if band.upper_inclusive else '<'} {self.expr(band.upper)}")
-                self.emit(f"{'if' if number == 0 else 'elif'} {' and '.join(conds) or 'True'}:", indent)
-                self.emit(f"{row}[{node.key!r}] = {band.level}", indent + 1)
-            unit = str(node.subject.type.unit)
-            self.emit("else:", indent)
-            self.emit(f"_no_band(s, {node.package!r}, {unit!r})", indent + 1)
+            self.emit_bands(node, f"{row}[{node.key!r}] = ", indent)
         elif isinstance(node, c.ExpressionLevelNode):
             assert node.type.enum is not None
             levels = self.const(frozenset(int(m.key) for m in node.type.enum.members))
             value = self.expr(node.expr)
             if self.parameters is not None:  # ``semantics.declared_level`` written out
                 value = (f"(int(_v) if (_v := {value}) in {levels} else _level(_v, {levels}, {node.package!r}))")
-                self.emit(f"{row}[{node.key!r}] = {self.keep(node, index)}{value}", indent)
+                self.emit(f"{store}{self.keep(node, index)}{value}", indent)
+                if deferred:
+                    self.record(node.scope, node.key, f"_l{index}")
             else:
                 self.emit(f"{row}[{node.key!r}] = _level({value}, {levels}, {node.package!r})", indent)
         elif isinstance(node, c.GrantedLevelNode):
             granted = f"{node.package}.bewilligte_stufe"
             computed = f"{node.package}.berechnete_stufe"
             if self.parameters is not None:  # ``semantics.effective_level`` written out
-                self.emit(f"{row}[{node.key!r}] = {self.keep(node, index)}({row}[{computed!r}] if "
-                          f"(_v := {row}.get({granted!r})) is None else _v)", indent)
+                local = self.locals.get((node.scope, computed))
+                if local is not None:
+                    computed_code = local[1]
+                elif deferred and (node.scope, computed) in self.value_nodes:
+                    computed_code = self.deferred_read(node.scope, computed)
+                else:
+                    computed_code = f"{row}[{computed!r}]"
+                # (a loaded row holds every granted level, None where none is granted; a row
+                # without is the general program's to evaluate)
+                self.emit(f"{store}{self.keep(node, index)}({computed_code} if "
+                          f"(_v := {row}[{granted!r}]) is None else _v)", indent)
+                if deferred:
+                    self.record(node.scope, node.key, f"_l{index}")
             else:
                 self.emit(f"{row}[{node.key!r}] = _effective({row}.get({granted!r}), {row}[{computed!r}])", indent)
         elif isinstance(node, c.CheckNode):
@@ -668,6 +777,193 @@ class _Gen:
             self.emit(f"{target}.append(({index}, {indexes}, ({''.join(p + ', ' for p in parts)})))", indent + 1)
         else:  # pragma: no cover
             raise AssertionError(node.kind)
+
+    def record(self, scope: str, key: str, code: str) -> None:
+        """With deferred values: ``code`` (a local) is the value of ``key`` in the record of the
+        current element of list ``scope`` (the innermost open loop's)."""
+        loop = self.open_loops[-1]
+        assert loop.scope == scope
+        self.written[(scope, key)] = (loop, len(loop.record))
+        loop.record.append((key, code))
+
+    def deferred_corridor(self, node: c.CorridorLevelNode, index: int, indent: int) -> None:
+        """A corridor's level with deferred values: as :meth:`node` writes it, the quantity and
+        the level in locals (``_q<index>``, ``_l<index>``) recorded for the element."""
+        self.emit(f"s = _q{index} = {self.expr(node.subject)}", indent)
+        self.record(node.scope, corridor_key(node), f"_q{index}")
+        bounds = [bound for band in node.bands for bound in (band.lower, band.upper) if bound is not None]
+        if (any(self.inexact(e) for e in (node.subject, *bounds))
+                and all(self.is_constant(bound) for bound in bounds)):
+            self.emit(f"s = _bands(s, ({''.join(self.expr(bound) + ', ' for bound in bounds)}))", indent)
+        self.emit_bands(node, self.keep(node, index), indent)
+        self.record(node.scope, node.key, f"_l{index}")
+
+    def emit_bands(self, node: c.CorridorLevelNode, target: str, indent: int) -> None:
+        """``target`` (``… = ``) the level of the first of the corridor's bands that holds ``s``,
+        else the fault ``_no_band``. Where the bands tile (a specialised program: their bounds
+        constants; each band's lower bound the upper bound of the one before, one of the two
+        inclusive), a band's lower test is left out: the tests before it decided it (the first
+        band's lower bound held, and each band before failed on its upper bound)."""
+        fault = f"_no_band(s, {node.package!r}, {str(node.subject.type.unit)!r})"
+        tiled = self.tiled(node.bands)
+        for number, band in enumerate(node.bands):
+            conds = []
+            if band.lower is not None:
+                lower = f"s {'>=' if band.lower_inclusive else '>'} {self.expr(band.lower)}"
+                if not tiled:
+                    conds.append(lower)
+                elif number == 0:  # outside the first band's lower bound: in none
+                    self.emit(f"if not {lower}:", indent)
+                    self.emit(fault, indent + 1)
+            if band.upper is not None:
+                conds.append(f"s {'<=' if band.upper_inclusive else '<'} {self.expr(band.upper)}")
+            first = number == 0 and not (tiled and band.lower is not None)
+            if not conds and not first:  # open on both sides after the tests before: the rest
+                self.emit("else:", indent)
+                self.emit(f"{target}{band.level}", indent + 1)
+                return
+            self.emit(f"{'if' if first else 'elif'} {' and '.join(conds) or 'True'}:", indent)
+            self.emit(f"{target}{band.level}", indent + 1)
+        self.emit("else:", indent)
+        self.emit(fault, indent + 1)
+
+    def tiled(self, bands: tuple[c.BandSpec, ...]) -> bool:
+        """Whether ``bands`` tile (see :meth:`emit_bands`): every bound constant, each band's lower
+        bound equal to the upper bound of the one before, exactly one of the two inclusive."""
+        for before, band in zip(bands, bands[1:], strict=False):
+            if before.upper is None or band.lower is None or before.upper_inclusive == band.lower_inclusive:
+                return False
+            known_upper, upper = self.constant_value(before.upper)
+            known_lower, lower = self.constant_value(band.lower)
+            if not (known_upper and known_lower and isinstance(upper, Decimal) and isinstance(lower, Decimal)
+                    and upper == lower):
+                return False
+        return True
+
+    def folded_by(self, node: c.ValueNode, indent: int) -> str | None:
+        """In a specialised program, for a value of a list's element that depends on nothing but
+        one level (or another whole-numbered aufzählung: a value of the element or an input, at
+        most ``FOLDED_LEVELS`` values), constants and values so folded before (``zeit`` =
+        ``lp1a_zeit[lp1a.stufe]``, ``stunden`` = ``zeit als h/Jahr``, ``vk``, …): its value for
+        every level, computed now by its own generated code in the evaluation's decimal context
+        (as :meth:`folded` computes constants); the code is the look-up of the element's level
+        in a table of them (once per element and level: ``_f<n> = T[level]``) and the value's
+        place in it (``_f<n>[k]``). A level whose computation fails (a missing table row, a
+        division by zero, a value near a rounding boundary) is left out of the table: the
+        element's look-up fails, and the general program meets the fault (see
+        :class:`PythonBackend`); so does a level that is no int (the table's keys are ints).
+        None where it does not apply."""
+        if self.parameters is None or self.in_aggregate or not self.open_loops or node.type.kind == c.TypeKind.ENUM:
+            return None
+        folded = self._fold(node.expr, indent)
+        if folded is None:
+            return None
+        code, basis, values = folded
+        at = (node.scope, node.key)
+        self.fold_basis[at] = basis
+        self.fold_values[at] = values
+        return code
+
+    def folded_part(self, ir: c.Expr) -> str | None:
+        """Within a value of a list's element that :meth:`folded_by` does not fold, a part of it
+        (arithmetic, a conversion) that depends on one level alone as :meth:`folded_by` says, where
+        the element's table of that level is looked up already in this loop: its place there
+        (``zeit als h/Jahr`` in ``stunden = zeit als h/Jahr * poolfaktor``); else None."""
+        if self.in_aggregate or not self.open_loops or not isinstance(ir, (c.Arith, c.Convert)):
+            return None
+        folded = self._fold(ir, None)
+        return None if folded is None else folded[0]
+
+    def _fold(self, expr: c.Expr, indent: int | None) -> tuple[str, tuple[str, str], dict[int, Any]] | None:
+        """(code, level, values by level) of ``expr`` folded over one level (see
+        :meth:`folded_by`); the table of the level looked up first at ``indent`` where this loop
+        has none yet (None: only into a table there is)."""
+        bases: set[tuple[str, str]] = set()
+        reads: set[tuple[str, str]] = set()  # the values folded before it reads
+        readings: dict[tuple[str, str], str] = {}  # the levels it reads itself → their code here
+        stack: list[c.Expr] = [expr]
+        parts = self.folding_parts
+        self.folding_parts = False  # (the code computed here is that of the whole)
+        try:
+            return self._fold_over(expr, stack, bases, reads, readings, indent)
+        finally:
+            self.folding_parts = parts
+
+    def _fold_over(self, expr: c.Expr, stack: list[c.Expr], bases: set[tuple[str, str]],
+                   reads: set[tuple[str, str]], readings: dict[tuple[str, str], str],
+                   indent: int | None) -> tuple[str, tuple[str, str], dict[int, Any]] | None:
+        while stack:
+            sub = stack.pop()
+            if isinstance(sub, c.Ref) and sub.kind != c.RefKind.PARAMETER:
+                at = (sub.scope, sub.key)
+                if at in self.fold_basis and at in self.locals:
+                    bases.add(self.fold_basis[at])
+                    reads.add(at)
+                elif (sub.type.kind == c.TypeKind.ENUM and sub.type.enum is not None and sub.type.enum.numeric
+                      and 0 < len(sub.type.enum.members) <= FOLDED_LEVELS):
+                    bases.add(at)
+                    readings[at] = self.expr(sub)
+                    self.fold_levels.setdefault(at, tuple(int(m.key) for m in sub.type.enum.members))
+                else:
+                    return None
+                continue
+            if isinstance(sub, (c.Position, c.Previous, c.Aggregate)) or isinstance(sub, c.Func) and not sub.args:
+                return None
+            stack.extend(toolkit.children(sub))
+        if len(bases) != 1:
+            return None
+        (basis,) = bases
+        levels = self.fold_levels[basis]
+        key = (id(self.open_loops[-1]), basis)
+        table = self.fold_tables.get(key)
+        # the level's code: as this value reads it, else as the values folded before in this
+        # loop read it (a value folded in another loop is no local here: not among ``reads``)
+        if table is None and indent is None:
+            return None
+        reading = readings.get(basis) or (table[2] if table is not None else "")
+        row = re.fullmatch(r"(r|e\d+)\[('[^'\\]*')\]", reading)
+        if not reading.isidentifier() and row is None:
+            return None  # (read otherwise than from a local or the row: not folded)
+        code = self._dispatch[type(expr)](expr)
+        try:
+            compiled = compile(code, "<teilhabe_rules>", "eval")
+        except (SyntaxError, RecursionError, MemoryError):  # (Python's limits: the caller's compile reports them)
+            return None
+        values: dict[int, Any] = {}
+        for level in levels:
+            env: dict[str, Any] = {}
+            if row is not None:
+                env[row.group(1)] = {ast.literal_eval(row.group(2)): level}
+            else:
+                env[reading] = level
+            if any(level not in self.fold_values[at] for at in reads):
+                continue  # (a value it reads failed there)
+            for at in reads:
+                env[self.locals[at][1]] = self.fold_values[at][level]
+            try:
+                with decimal.localcontext(DECIMAL_CONTEXT):
+                    values[level] = eval(compiled, self.globals, env)  # noqa: S307 - generated from the checked model only
+            except NameError:  # pragma: no cover - code that reads more than the analysis found
+                return None
+            except Exception:  # noqa: BLE001, S112 - the fault of the elements with this level
+                continue
+        if table is None:
+            if not values or indent is None:
+                return None
+            name = f"_f{len(self.fold_tables)}"
+            table = self.fold_tables[key] = (name, {level: [] for level in levels}, reading)
+            self.emit(f"{name} = {self.const(table[1])}[_b] if (_b := {reading}).__class__ is int "
+                      f"else _no_level(_b)", indent)
+        name, rows, _ = table
+        if not set(rows) & set(values) or indent is None and not set(rows) <= set(values):
+            return None  # (a part may stand where it is not computed, in a branch of a ``wenn``: it fails nowhere)
+        place = len(next(iter(rows.values())))
+        for level in list(rows):
+            if level in values:
+                rows[level].append(values[level])
+            else:
+                del rows[level]
+        return f"{name}[{place}]", basis, values
 
     def hoisted_code(self, node: c.Node, index: int) -> str | None:
         """In a specialised program, for a value (or an ``ausdruck`` level) of the elements of the
@@ -751,6 +1047,8 @@ class _Gen:
             self.iterations.append(depth)
             self.open_loops.append(loop)
             self.block(child, run, indent + 1)
+            if self.deferred:
+                self.end_record(loop)
             self.open_loops.pop()
             self.iterations.pop()
             loop.locals = self.locals
@@ -759,6 +1057,27 @@ class _Gen:
             loop.last = self.position[run[-1]]
             loop.end = len(self.lines)
             self.loops.append(loop)
+
+    def end_record(self, loop: _Loop) -> None:
+        """With deferred values, at the end of ``loop``'s body: the element's record appended to
+        the loop's list of records (made before the loop), where it has values or inner loops
+        with records; the loop is one of the top loops or of its parent's inner ones."""
+        if not loop.record and not loop.inner:
+            return
+        loop.number = self.loop_count
+        self.loop_count += 1
+        items = [code for _, code in loop.record] + [f"V{inner.number}" for inner in loop.inner]
+        self.emit(f"V{loop.number}.append(({''.join(item + ', ' for item in items)}))", loop.indent + 1)
+        self.inserts.append((loop.start, 1, f"{'    ' * loop.indent}V{loop.number} = []"))
+        if loop.parent is None:
+            self.top_loops.append(loop)
+        else:
+            loop.parent.inner.append(loop)
+
+    def plan(self, loop: _Loop) -> _Plan:
+        """The plan (:class:`_Plan`) of the records of ``loop``."""
+        return _Plan(self.model.scopes[loop.scope].name, tuple(key for key, _ in loop.record),
+                     tuple(self.plan(inner) for inner in loop.inner))
 
     def copy_rows(self, scope: str, indent: int) -> None:
         """Copy the case rows so that evaluation never changes the caller's data."""
@@ -783,7 +1102,8 @@ class _Gen:
             self.emit(f"{loop_vars} = {', '.join('None' for _ in range(self.max_depth))}", 1)
         self.emit("K = {}", 1)
         self.emit("try:", 1)
-        self.copy_rows("", 2)
+        if not self.deferred:  # (with deferred values the rows are copied when they are completed)
+            self.copy_rows("", 2)
         self.block("", self.schedule, 2)
         self.emit("pass", 2)
         self.emit(
@@ -792,7 +1112,10 @@ class _Gen:
             1,
         )
         self.emit(f"raise Located(N, ({loop_vars}{',' if loop_vars else ''}), exc) from None", 2)
-        self.emit("return r", 1)
+        if self.deferred:
+            self.emit(f"return r, ({''.join(f'V{loop.number}, ' for loop in self.top_loops)})", 1)
+        else:
+            self.emit("return r", 1)
         if self.inserts:  # the running totals: set before their loop, added at the end of its body
             at: dict[int, list[tuple[int, str]]] = {}
             for index, kind, text in self.inserts:
@@ -863,14 +1186,17 @@ def merged_order(model: c.CheckedModel) -> list[str]:
     possible: in rounds, first the case's nodes whose values are all there, then for each list of
     the case the nodes of it (and of the lists inside it) whose values are there — one loop per list
     and round. A value read through an aggregate (``summe(bewohner.x)``) of the node's own list, or
-    of any list not inside the node's element, must be complete: computed in an earlier round."""
+    of any list not inside the node's element, must be complete: computed in an earlier round.
+    The nodes of one such loop are ordered alike, the list's element taking the case's part, so
+    that the loops over a list inside it are merged too (``massnahmen`` within ``bewohner``)."""
     nodes = model.nodes
     by_key = {(node.scope, node.key): nid for nid, node in nodes.items()}
 
-    def top(scope: str) -> str:
-        while scope and model.scopes[scope].parent:
+    def towards(scope: str, owner: str) -> str:
+        """The list of ``owner``'s elements that holds ``scope`` (``""``: ``owner`` itself)."""
+        while scope != owner and model.scopes[scope].parent != owner:
             scope = model.scopes[scope].parent or ""
-        return scope
+        return "" if scope == owner else scope
 
     def inside(scope: str, owner: str) -> bool:
         """Whether ``scope`` is a list inside the elements of ``owner`` (not ``owner`` itself)."""
@@ -904,29 +1230,43 @@ def merged_order(model: c.CheckedModel) -> list[str]:
         found.discard(nid)
         direct[nid] = found
         complete[nid] = whole
-    queues: dict[str, list[str]] = {}
-    for nid in model.order:
-        queues.setdefault(top(nodes[nid].scope), []).append(nid)
-    heads = dict.fromkeys(queues, 0)
-    done: dict[str, tuple[int, str]] = {}  # node → (round, the list of its loop; "" for the case)
-    result: list[str] = []
-    rounds = 0
-    while len(result) < len(nodes):
-        if rounds > 2 * len(nodes) + 2:  # pragma: no cover - a cycle the checker would have refused
-            return list(model.order)
-        for group in ["", *(name for name in queues if name)]:
-            queue = queues.get(group, [])
-            while heads[group] < len(queue) if group in heads else False:
-                nid = queue[heads[group]]
-                if not direct[nid] <= done.keys():
-                    break
-                if any(done[dep] == (rounds, group) and group for dep in complete[nid]):
-                    break  # read whole: the loop that computes it must be over
-                done[nid] = (rounds, group)
-                result.append(nid)
-                heads[group] += 1
-        rounds += 1
-    return result
+    def merge(owner: str, ids: list[str]) -> list[str] | None:
+        """``ids`` (nodes of ``owner`` and of the lists inside it, in order) ordered as described
+        above, ``owner`` taking the case's part; values not among them are there already.
+        None: no order found (a cycle the checker would have refused)."""
+        among = set(ids)
+        queues: dict[str, list[str]] = {}
+        for nid in ids:
+            queues.setdefault(towards(nodes[nid].scope, owner), []).append(nid)
+        heads = dict.fromkeys(queues, 0)
+        done: dict[str, tuple[int, str]] = {}  # node → (round, the list of its loop; "" for the owner)
+        result: list[str] = []
+        rounds = 0
+        while len(result) < len(ids):
+            if rounds > 2 * len(ids) + 2:  # pragma: no cover - a cycle the checker would have refused
+                return None
+            for group in ["", *(name for name in queues if name)]:
+                queue = queues.get(group, [])
+                taken: list[str] = []
+                while heads[group] < len(queue) if group in heads else False:
+                    nid = queue[heads[group]]
+                    if not (direct[nid] & among) <= done.keys():
+                        break
+                    if any(done.get(dep) == (rounds, group) and group for dep in complete[nid]):
+                        break  # read whole: the loop that computes it must be over
+                    done[nid] = (rounds, group)
+                    taken.append(nid)
+                    heads[group] += 1
+                if group and len({nodes[nid].scope for nid in taken}) > 1:  # lists inside the list: merged too
+                    inner = merge(group, taken)
+                    if inner is None:  # pragma: no cover - as above
+                        return None
+                    taken = inner
+                result.extend(taken)
+            rounds += 1
+        return result
+
+    return merge("", list(model.order)) or list(model.order)
 
 
 def compile_model(model: c.CheckedModel, helpers: dict[str, Any] | None = None, *,
@@ -940,11 +1280,20 @@ def compile_model(model: c.CheckedModel, helpers: dict[str, Any] | None = None, 
     expression of constants alone (``100 % + lp1a_indirekt``, ``1 / lp2c_reinigung``, a table
     row with a constant key, a ``wenn`` whose test is constant) is computed once here, by the
     same generated code, in the same decimal context — so every figure is the same digit for
-    digit. An expression whose computation fails stays code: the case meets the fault."""
-    gen = _Gen(model, parameters, tables)
-    gen.standalone = False  # the functions are part of the source
+    digit. An expression whose computation fails stays code: the case meets the fault.
+
+    A specialised program keeps the values of the list elements apart, where it can (deferred
+    values, see ``_Gen.deferred``): they are put into the element rows when the frame is first
+    read (``Program.complete``), in the same order — what an evaluation costs per element is its
+    arithmetic, not building rows nobody may read."""
+    gen = _Gen(model, parameters, tables, deferred=True)
     try:
+        gen.standalone = False  # the functions are part of the source
         source = gen.generate()
+        if gen.undeferrable:
+            gen = _Gen(model, parameters, tables)
+            gen.standalone = False
+            source = gen.generate()
         code = compile(source, f"<teilhabe_rules:{model.info.name}>", "exec")
     except (SyntaxError, RecursionError, MemoryError) as exc:
         # Python's own limits (nested parentheses, nested blocks, recursion of its compiler)
@@ -953,7 +1302,38 @@ def compile_model(model: c.CheckedModel, helpers: dict[str, Any] | None = None, 
     namespace["Located"] = Located
     namespace.update(helpers or {})
     exec(code, namespace)  # noqa: S102 - code generated from the checked model only
-    return Program(namespace["run"], source, tuple(model.order), gen.max_depth, gen.reads_date)
+    complete = None
+    if gen.deferred:
+        complete = functools.partial(_complete, model, tuple(gen.plan(loop) for loop in gen.top_loops))
+    return Program(namespace["run"], source, tuple(model.order), gen.max_depth, gen.reads_date, complete)
+
+
+def _complete(model: c.CheckedModel, plans: tuple[_Plan, ...], records: tuple[Any, ...],
+              root: dict[str, Any]) -> None:
+    """``Program.complete`` of a program with deferred values: the case's lists in ``root``
+    copied as the other programs copy them (every element a new dict, nested lists too), then
+    each loop's ``records`` (as ``plans`` describe them) put into the elements' rows, loop after
+    loop: each row gets its values in the order the other programs store them."""
+    _copy_lists(model, "", root)
+    for plan, found in zip(plans, records, strict=True):
+        _fill(root[plan.name], found, plan)
+
+
+def _copy_lists(model: c.CheckedModel, scope: str, row: dict[str, Any]) -> None:
+    for child in model.scopes[scope].lists:
+        spec = model.scopes[child]
+        items = row[spec.name] = [dict(item) for item in row[spec.name]]
+        if spec.lists:
+            for item in items:
+                _copy_lists(model, child, item)
+
+
+def _fill(rows: list[dict[str, Any]], records: list[tuple[Any, ...]], plan: _Plan) -> None:
+    count = len(plan.keys)
+    for row, record in zip(rows, records, strict=True):
+        row.update(zip(plan.keys, record, strict=False))  # (the keys are fewer: the inner loops' records follow)
+        for number, inner in enumerate(plan.inner, count):
+            _fill(row[inner.name], record[number], inner)
 
 
 # How many specialised programs a backend keeps (the most recently made), and after how many
@@ -1011,10 +1391,14 @@ class PythonBackend:
         failures: list[tuple[int, tuple[int, ...], tuple[Any, ...]]] = []
         warnings: list[tuple[int, tuple[int, ...], tuple[Any, ...]]] = []
         program = self.program_for(case.parameters, case.tables)
+        complete: Callable[[dict[str, Any]], None] | None = None
         try:
             with decimal.localcontext(DECIMAL_CONTEXT):
                 try:
                     row = program.run(case.row, case.parameters, case.tables, failures, warnings, case.date)
+                    if program.complete is not None:  # the elements' values kept apart: put in when read
+                        row, records = row
+                        complete = functools.partial(program.complete, records)
                     again = program is not self.program and bool(failures)
                 except Located:
                     if program is self.program:
@@ -1027,6 +1411,7 @@ class PythonBackend:
                     # program's.
                     failures.clear()
                     warnings.clear()
+                    complete = None
                     row = self.program.run(case.row, case.parameters, case.tables, failures, warnings, case.date)
         except Located as exc:
             node = self.program.node_ids[exc.node] if exc.node >= 0 else None
@@ -1044,7 +1429,8 @@ class PythonBackend:
             if paths is None:
                 paths = self._paths = emission_paths(self.model)
             warnings.sort(key=lambda entry: _in_order(paths[entry[0]], entry[1]))
-        return Evaluation(Frame.from_rows(self.model, row, case.parameters, case.tables), (), self._checks(warnings))
+        return Evaluation(Frame.from_rows(self.model, row, case.parameters, case.tables, complete=complete), (),
+                          self._checks(warnings))
 
     def _evaluate_exactly(self, case: CaseInput) -> Evaluation:
         """``case`` again, by the general program, deciding every rounding, band and comparison

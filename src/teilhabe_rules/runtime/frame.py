@@ -8,14 +8,17 @@ level of a package; the parameter values and tables the evaluation used; and its
 
 Everything that reads an evaluation — results, explanations, ``compare``, properties, example
 coverage — reads it through this class. How a backend stores the values is its own affair: the
-Python backend keeps one dict per element (:meth:`Frame.from_rows`), and the key under which it
+Python backend keeps one dict per element (:meth:`Frame.from_rows`; a specialised program hands
+over the values of the list elements apart and has them put into their dicts when the frame is
+first read, by ``complete``), and the key under which it
 keeps a corridor's quantity is known only here and to that backend (:func:`corridor_key`), as is
 the key under which the case's row keeps the reference date ``stichtag()`` reads (:data:`DATE_KEY`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+import threading
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 import attrs
@@ -28,6 +31,9 @@ __all__ = ["DATE_KEY", "Element", "Frame", "PackageLevels", "corridor_key"]
 # The key under which the Python backend keeps the reference date of the evaluation in the case's
 # row, for a model that reads it (``stichtag()``); like every key with ``#`` it is no value.
 DATE_KEY = "#stichtag"
+
+# Held while a frame's rows are completed (see :meth:`Frame.from_rows`): once, whichever thread reads first.
+_COMPLETING = threading.Lock()
 
 
 def corridor_key(node: c.Node) -> str:
@@ -139,7 +145,7 @@ class Element(Mapping[str, Any]):
 class Frame:
     """The values of one evaluated case (see the module docstring). Treat it as immutable."""
 
-    __slots__ = ("model", "parameters", "tables", "warnings", "_root", "exact_decisions")
+    __slots__ = ("model", "parameters", "tables", "warnings", "_root", "exact_decisions", "_pending")
 
     def __init__(self, model: c.CheckedModel, root: dict[str, Any], parameters: Mapping[str, Any],
                  tables: Mapping[str, Mapping[Any, Any]], warnings: tuple[str, ...] = (), exact_decisions: int = 0):
@@ -148,6 +154,9 @@ class Frame:
         self.tables = tables
         self.warnings = warnings
         self._root = root
+        # [the function that completes the rows] until they are complete, then [None]; None for
+        # rows complete from the start (shared by the frames of one evaluation: see :meth:`with_warnings`)
+        self._pending: list[Callable[[dict[str, Any]], None] | None] | None = None
         # how many decisions (a rounding, a corridor band, a comparison) the evaluation made on
         # the exact value at a boundary its 28-digit value missed (see
         # ``runtime.semantics.exact_decisions``); 0 for most cases
@@ -157,22 +166,45 @@ class Frame:
     def date(self) -> Any:
         """The reference date the evaluation's ``stichtag()`` read (None: the model reads none,
         or there was none)."""
-        return self._root.get(DATE_KEY)
+        return self._root.get(DATE_KEY)  # (a value of the case itself: there before any completion)
 
     @classmethod
     def from_rows(cls, model: c.CheckedModel, root: dict[str, Any], parameters: Mapping[str, Any],
                   tables: Mapping[str, Mapping[Any, Any]], warnings: tuple[str, ...] = (),
-                  exact_decisions: int = 0) -> Frame:
+                  exact_decisions: int = 0,
+                  complete: Callable[[dict[str, Any]], None] | None = None) -> Frame:
         """A frame over the Python backend's rows: one dict per element, a list's elements
-        under the list's name."""
-        return cls(model, root, parameters, tables, warnings, exact_decisions)
+        under the list's name. ``complete``, where given, is called once with ``root`` before
+        the rows are first read, and makes them so: the case's values are in ``root`` already,
+        ``complete`` puts the list elements' (which the evaluation kept apart) into their rows."""
+        frame = cls(model, root, parameters, tables, warnings, exact_decisions)
+        if complete is not None:
+            frame._pending = [complete]
+        return frame
+
+    def with_warnings(self, warnings: tuple[str, ...]) -> Frame:
+        """This frame with ``warnings`` (its rows shared, completed at most once for both)."""
+        frame = Frame(self.model, self._root, self.parameters, self.tables, warnings, self.exact_decisions)
+        frame._pending = self._pending
+        return frame
+
+    def _rows(self) -> dict[str, Any]:
+        """The rows, completed first where they are not yet (see :meth:`from_rows`)."""
+        pending = self._pending
+        if pending is not None and pending[0] is not None:
+            with _COMPLETING:
+                complete = pending[0]
+                if complete is not None:
+                    complete(self._root)
+                    pending[0] = None
+        return self._root
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return (Frame, (self.model, self._root, dict(self.parameters), dict(self.tables), self.warnings,
+        return (Frame, (self.model, self._rows(), dict(self.parameters), dict(self.tables), self.warnings,
                         self.exact_decisions))
 
     def __eq__(self, other: object) -> bool:
-        return (isinstance(other, Frame) and self.model == other.model and self._root == other._root
+        return (isinstance(other, Frame) and self.model == other.model and self._rows() == other._rows()
                 and dict(self.parameters) == dict(other.parameters) and self.warnings == other.warnings)
 
     __hash__ = None  # type: ignore[assignment]
@@ -182,12 +214,12 @@ class Frame:
         """The Python backend's storage of the values: the case's dict, a list's elements as
         dicts under the list's name. For that backend and the code it generates; everything
         else reads the frame through :attr:`root` and the methods."""
-        return self._root
+        return self._rows()
 
     @property
     def root(self) -> Element:
         """The case itself."""
-        return Element(self, self._root, "", (), None, "$")
+        return Element(self, self._rows(), "", (), None, "$")
 
     def value(self, key: str) -> Any:
         """The value of symbol ``key`` of the case itself (KeyError if it has none)."""
@@ -202,7 +234,7 @@ class Frame:
             spec = self.model.scopes[sid]
             names.append(spec.name)
             sid = spec.parent
-        rows = [self._root]
+        rows = [self._rows()]
         for name in reversed(names):
             rows = [item for holder in rows for item in holder.get(name, ())]
         return tuple(item.get(key) for item in rows)

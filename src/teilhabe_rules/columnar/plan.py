@@ -1486,7 +1486,11 @@ class _Ctx:
         joins: list[tuple[str, exp.Expr, exp.Expr]] = []
         flags: list[exp.Expr] = []
         inner = _Ctx(self.comp, self.batch, child, inner_alias, joins, {}, flags)
-        keys = key_columns(self.model, self.scope)
+        parent = self.model.scopes[child].parent
+        assert parent is not None
+        # grouped by the keys of the list's parent (this scope or an enclosing one: a row of this
+        # scope holds them), not of this scope: ``summe(q.x)`` in an element of a list beside ``q``
+        keys = key_columns(self.model, parent)
         depth = self.model.scopes[child].depth
         spec = self.model.scopes[child]
         count_bound = Fraction(spec.max_count if spec.max_count is not None else LIST_BOUND)

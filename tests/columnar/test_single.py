@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 import attrs
+import pytest
 from test_columnar import _plan, _scalar, mismatches
 
 import teilhabe_rules
@@ -102,3 +103,29 @@ def test_an_aggregate_over_a_list_of_an_enclosing_scope_is_over_the_whole_list()
     """``summe(q.betrag)`` in an element of ``p`` (``q`` beside it) and ``summe(p.stunden)`` in an
     element of a list inside ``p``: over every element of the list, grouped by the list's parent."""
     assert _both(BESIDE, _beside_cases()) == []
+
+
+OWN = """
+eingabe basis: zahl EUR von 0 bis 10000
+liste p "Personen" mindestens 0 höchstens 5
+  eingabe stunden: zahl von 0 bis 100
+  wert alle = summe(p.stunden)
+  wert anteil = wenn alle = 0 dann 0 sonst stunden / alle
+  wert betrag: EUR = basis * anteil
+  wert viele = anzahl(p) > 1
+  wert groesster = max(p.stunden wo stunden < 50)
+  wert erster = erstes(p.stunden)
+ende
+wert summe_anteil = summe(p.anteil)
+wert summe_betrag: EUR = runde(summe(p.betrag), 2, kaufmännisch)
+"""
+
+
+@pytest.mark.xfail(strict=True, reason="an element's aggregate over its own list is taken as the element alone")
+def test_an_elements_aggregate_over_its_own_list_is_over_the_whole_list() -> None:
+    """``summe(p.stunden)`` in an element of ``p``: over every element of ``p`` — on the plan
+    without lists held in the case's row too (the element alone only where it is the one)."""
+    cases = [{"basis": ["0", "100", "9999.99"][n % 3],
+              "p": [{"stunden": ["0", "1.5", "33.333333", "60"][(n + k) % 4]} for k in range(people)]}
+             for n, people in enumerate([0, 1, 2, 1, 3, 1, 2, 5])]
+    assert _both(OWN, cases) == []

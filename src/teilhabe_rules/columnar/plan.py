@@ -1478,8 +1478,8 @@ class _Ctx:
 
     def _e_Aggregate(self, ir: c.Aggregate) -> Value:
         child = ir.scope
-        if self.comp.home(child) == self.comp.home(self.scope):
-            return self.single(ir)
+        if child in self.comp.merged and self.comp.home(child) == self.comp.home(self.scope):
+            return self.single(ir)  # a list held in this row (one element): no other element to group
         alias = self.comp.fresh("g")
         inner_alias = self.comp.fresh("e")
         source = self.comp.narrow_of(child, inner_alias).name

@@ -861,8 +861,9 @@ class _Compiler:
             fired = exp.Not(this=_p(_fn("coalesce", test.sql, FALSE)))
             if node.kind == c.NodeKind.PRUEFUNG:  # a failed prüfung goes to the scalar backend
                 batch.flags.append(fired)
-            else:  # a warnung is counted (its text: the case evaluated alone)
+            else:  # a warnung is counted (its text: the case evaluated alone); one that faults flags the row
                 batch.warnings.append(fired)
+                batch.flags.append(exp.Is(this=_p(test.sql.copy()), expression=exp.Null()))
         else:  # pragma: no cover
             raise Unsupported(type(node).__name__)
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 import attrs
+import pytest
 from test_columnar import _plan, _scalar, mismatches
 
 import teilhabe_rules
@@ -149,3 +150,35 @@ def test_a_warning_whose_condition_faults_sends_its_case_to_the_scalar_backend()
         [], [{"x": "5"}], [{"x": "5", "m": [{"h": "1"}]}], [{"x": "5", "m": [{"h": "5"}]}],
         [{"x": "1", "m": [{"h": "5"}]}, {"x": "5", "m": [{"h": "4"}]}], [{"x": "1", "m": [{"h": "5"}]}, {"x": "5"}])]
     assert _both(FAULTING_WARNINGS, cases) == []
+
+
+PREVIOUS = """
+eingabe basis: zahl von 0 bis 100
+liste p "Abschnitte" mindestens 0 höchstens 4
+  eingabe von: datum
+  eingabe stunden: zahl von 0 bis 100
+  eingabe teiler: ganzzahl von 0 bis 5
+  wert je = wenn teiler = 0 dann 0 sonst stunden / teiler
+  wert seit = wenn position > 1 dann kalendertage(vorher.von, von) sonst 0
+  wert mehr = wenn position > 1 dann stunden - vorher.stunden sonst 0
+  wert je_mehr = wenn position > 1 dann je - vorher.je sonst je
+  liste m "M" mindestens 0 höchstens 3
+    eingabe h: zahl von 0 bis 50
+    wert zuwachs = wenn position > 1 dann h - vorher.h + basis sonst h
+  ende
+  wert zuwachs = summe(m.zuwachs)
+ende
+wert seit_summe = summe(p.seit)
+"""
+
+
+@pytest.mark.xfail(strict=True, reason="vorher is a window function inside the rule's TRY(…)")
+def test_a_number_of_the_previous_element_in_a_rule_is_computed() -> None:
+    """``vorher`` of a number (``kalendertage(vorher.von, von)``, ``stunden - vorher.stunden``, a
+    value over a row denominator) in the list held in the case's row and in a list inside it."""
+    days = ["2024-01-01", "2024-02-15", "2024-12-31", "2025-03-01"]
+    cases = [{"basis": "1.5", "p": [{"von": days[(n + k) % 4], "stunden": ["0", "1.5", "33.333333"][(n * k) % 3],
+                                    "teiler": (n + 2 * k) % 4, "m": [{"h": str(j + n)} for j in range(k % 3 + 1)]}
+                                   for k in range(people)]}
+             for n, people in enumerate([0, 1, 2, 1, 4, 1, 3])]
+    assert _both(PREVIOUS, cases) == []

@@ -10,7 +10,7 @@ Scopes are tables: the case (``_c``, the case's number) and each list as a child
 its parent's keys and its own 1-based position (``_i1``, ``_i2`` …). A value of an enclosing scope
 is read through a join on the keys; an aggregate (``summe``, ``anzahl``, ``min``, ``max``,
 ``erstes``, ``letztes``) is a grouped subquery of the list's table, joined on the parent's keys;
-``vorher`` is ``LAG`` over the list. Corridors, ``wenn`` and table lookups are ``CASE``
+``vorher`` a join of the list on the position before. Corridors, ``wenn`` and table lookups are ``CASE``
 expressions; dates use DuckDB's date functions.
 
 **Exact, never floating.** A number is carried as an integer numerator over a denominator
@@ -1077,19 +1077,30 @@ class _Ctx:
         return Num(exp.Cast(this=exp.column(f"_i{depth}", alias), to=BIGINT.copy()), 1, bound)
 
     def _e_Previous(self, ir: c.Previous) -> Value:
+        """The previous element's value: a join of the list's state on the same parent and the
+        position before (no row on the first element: NULL, as the scalar backend faults) — not
+        ``LAG``, which DuckDB refuses inside the ``TRY(…)`` around a rule's number."""
         if ir.ref.scope != self.scope:
             raise Unsupported("vorher in einer anderen Liste")
-        current = self.column_value(ir.ref.scope, ir.ref.key)
-        if isinstance(current, Num) and any(f.scope == self.comp.home(ir.ref.scope) for f in current.rows):
-            current = self.plain(current)  # a factor of the element: the previous one's would be needed
-        depth = self.model.scopes[ir.ref.scope].depth
-        keys = key_columns(self.model, ir.ref.scope)
-        order = exp.Order(expressions=[exp.Ordered(this=exp.column(f"_i{depth}", self.alias))])
-        window = exp.Window(this=_fn("lag", current.sql),
-                            partition_by=[exp.column(k, self.alias) for k in keys[:-1]], order=order)
+        scope = ir.ref.scope
+        if self.comp.meta[scope].get(ir.ref.key) is None:
+            raise Unsupported(f"„{ir.ref.key}“ ist noch nicht berechnet")
+        keys = key_columns(self.model, scope)
+        alias = self.comp.fresh("w")
+        table = self.comp.narrow_of(scope, alias).name
+        on = _all([*[exp.EQ(this=exp.column(k, self.alias), expression=exp.column(k, alias)) for k in keys[:-1]],
+                   exp.EQ(this=exp.column(keys[-1], alias),
+                          expression=exp.Sub(this=exp.column(keys[-1], self.alias), expression=exp.Literal.number(1)))])
+        self.joins.append((alias, exp.to_table(table), on))
+        self.batch.reads.add(table)
+        # the previous row read as this scope's row: its enclosing scopes joined on its own keys
+        previous = _Ctx(self.comp, self.batch, scope, alias, self.joins, {}, self.flags)
+        current = previous.column_value(scope, ir.ref.key)
+        if isinstance(current, Num) and any(f.scope == self.comp.home(scope) for f in current.rows):
+            current = previous.plain(current)  # a factor of the element: named as this element's factor
         if isinstance(current, Num):
-            return attrs.evolve(current, sql=window, ref=None)
-        return attrs.evolve(current, sql=window)
+            return attrs.evolve(current, ref=None)
+        return current
 
     def _e_Unary(self, ir: c.Unary) -> Value:
         if ir.op == "nicht":

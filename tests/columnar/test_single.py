@@ -4,9 +4,11 @@ aggregates over the list and over lists inside and beside it, warnings and check
 
 from __future__ import annotations
 
+import random
 from typing import Any
 
 import attrs
+import pytest
 from test_columnar import _plan, _scalar, mismatches
 
 import teilhabe_rules
@@ -180,3 +182,145 @@ def test_a_number_of_the_previous_element_in_a_rule_is_computed() -> None:
                                    for k in range(people)]}
              for n, people in enumerate([0, 1, 2, 1, 4, 1, 3])]
     assert _both(PREVIOUS, cases) == []
+
+
+HOSTILE = {
+    # a list beside the one held in the row, a list inside it, lookups keyed by a count, row
+    # denominators of the case and of the element, roundings at ties, vorher, stichtag(), checks
+    # and warnings in the case, the element and the nested element
+    "vermischt": """
+eingabe beginn: datum
+eingabe basis: zahl EUR von 0 bis 10000
+eingabe plaetze: ganzzahl von 0 bis 12
+tabelle zuschlag "Zuschlag je Zahl der Personen": ganzzahl von 0 bis 10 -> % teilweise
+  0: 0 %
+  1: 10 %
+  2: 12.5 %
+ende
+liste q "Beträge" mindestens 0 höchstens 3
+  eingabe betrag: zahl EUR von 0 bis 1000
+  warnung "Betrag {position} ist hoch": betrag < 900 EUR
+ende
+liste p "Personen" mindestens 0 höchstens 4
+  eingabe stunden: zahl von 0 bis 100
+  eingabe gruppe: ganzzahl von 0 bis 6
+  eingabe von: datum
+  wert z = zuschlag[anzahl(p)]
+  wert je_gruppe: EUR = wenn gruppe = 0 dann 0 EUR sonst basis / gruppe
+  wert je_platz: EUR = wenn plaetze = 0 dann 0 EUR sonst basis * (100 % + z) / plaetze
+  wert halb = runde(je_platz / 2, 2, kaufmännisch)
+  wert viertel_ab = runde(je_gruppe / 4, 1, abrunden)
+  wert viertel_auf = runde(je_gruppe / 4, 1, aufrunden)
+  wert tage = kalendertage(von, stichtag())
+  wert seit_vorher = wenn position > 1 dann kalendertage(vorher.von, von) sonst 0
+  wert q_max: EUR = max(q.betrag wo betrag > 0 EUR)
+  wert q_summe: EUR = summe(q.betrag)
+  wert anteil = wenn gesamt = 0 dann 0 sonst stunden / gesamt
+  prüfung "Gruppe zu groß": gruppe <= 5
+  warnung "früh": tage < 200
+  liste m "Maßnahmen" mindestens 0 höchstens 3
+    eingabe h: zahl von 0 bis 50
+    eingabe ab: datum
+    wert teil = wenn stunden = 0 dann 0 sonst h / stunden
+    wert mal_gruppe: EUR = je_gruppe * h
+    wert tage_m = kalendertage(ab, stichtag())
+    wert luecke = wenn position > 1 dann kalendertage(vorher.ab, ab) sonst 0
+    wert p_stunden = summe(p.stunden wo gruppe > 0)
+    warnung "Maßnahme alt": tage_m < 100
+  ende
+  wert m_summe = summe(m.teil wo h > 1)
+  wert m_erst = erstes(m.mal_gruppe wo teil > 0)
+  wert m_zahl = anzahl(m wo tage_m > 30)
+  wert m_klein = min(m.h)
+ende
+wert gesamt = summe(p.stunden)
+wert ges_gruppe: EUR = summe(p.je_gruppe)
+wert mit_m = summe(p.stunden wo anzahl(m) > 0)
+wert je_erster = wenn erstes(p.gruppe) = 0 dann 0 sonst plaetze / erstes(p.gruppe)
+wert je_summe = wenn summe(p.gruppe) = 0 dann 0 sonst basis / summe(p.gruppe) / 1 EUR
+wert gerundet = runde(je_summe, 2, kaufmännisch)
+wert wenige = anzahl(p wo m_summe > 1 oder m_zahl = 0)
+wert halbe = summe(p.halb)
+wert letzter_anteil = letztes(p.anteil wo stunden > 0)
+prüfung "zu viele Personen": anzahl(p) <= 3
+warnung "keine Beträge": anzahl(q) > 0
+warnung "kleinste Maßnahme": min(p.m_klein) < 40
+""",
+    # packages with a corridor, staff keys, choices, defaults, enums, numbers without a range
+    "pakete": """
+aufzählung Art "Art"
+  a "A"
+  b "B"
+ende
+eingabe art: Art
+eingabe gross: zahl
+parameter schwelle: zahl h/Jahr von 0 bis 2000 = 48.666667
+parameter satz: zahl EUR/h von 0 bis 500 = 68.95
+liste p "Personen" mindestens 0 höchstens 3
+  eingabe personen: ganzzahl Personen von 1 bis 10
+  eingabe schluessel: schlüssel
+  eingabe kap: auswahl {0, 2, 5, 8, 16} min/Tag
+  eingabe wert_x: zahl
+  eingabe eigene: Art standard a
+  paket lp "Paket"
+    stufen
+      0 "keine"
+      1 "eine"
+      2 "zwei"
+    ende
+    wert zeit: h/Jahr = kap als h/Jahr
+    stufe nach korridor zeit
+      0: ab 0 bis 0
+      1: über 0 unter schwelle
+      2: ab schwelle
+    ende
+  ende
+  wert vk: VK = schluessel * personen
+  wert kosten: EUR/Jahr = lp.zeit * satz
+  wert gleich = eigene = art
+  wert produkt = wert_x * gross
+  wert quot = wenn wert_x = 0 dann 0 sonst gross / wert_x
+ende
+wert vk_summe: VK = summe(p.vk)
+wert kosten_summe: EUR/Jahr = summe(p.kosten wo gleich)
+wert max_stufe = max(p.lp.stufe)
+wert produkt_summe = summe(p.produkt)
+wert quot_summe = summe(p.quot)
+wert mittel = wenn anzahl(p) = 0 dann 0 sonst quot_summe / anzahl(p)
+""",
+}
+
+
+def _hostile_cases(name: str, seed: int) -> list[dict[str, Any]]:
+    """A population of cases with 0, 1 and more elements of ``p`` (most with one), values at
+    ties, zeros and bounds."""
+    pick = random.Random(seed).choice
+    days = ["2023-01-01", "2024-01-01", "2024-05-01", "2024-07-15"]
+    cases: list[dict[str, Any]] = []
+    for _ in range(40):
+        people = pick([0, 1, 1, 1, 2, 4])
+        if name == "vermischt":
+            cases.append({
+                "beginn": pick(["2024-06-30", "2025-03-01"]),
+                "basis": pick(["0", "1", "0.05", "0.1", "2.5", "100.02", "9999.99"]),
+                "plaetze": pick([0, 1, 2, 3, 12]),
+                "q": [{"betrag": pick(["0", "5", "999.5"])} for _ in range(pick([0, 1, 2]))],
+                "p": [{"stunden": pick(["0", "1.5", "2", "33.333333"]), "gruppe": pick([0, 1, 2, 3, 4, 6]),
+                       "von": pick(days),
+                       "m": [{"h": pick(["0", "1", "2.5", "45"]), "ab": pick(days)} for _ in range(pick([0, 1, 2]))]}
+                      for _ in range(people)]})
+        else:
+            cases.append({
+                "art": pick(["a", "b"]), "gross": pick(["0", "1", "-9999999", "1234567.123456", "0.000001"]),
+                "p": [{"personen": pick([1, 3, 10]), "schluessel": pick(["1:3", "1:28.41", "1:1", "1:0.5"]),
+                       "kap": pick([0, 2, 5, 8, 16]), "wert_x": pick(["0", "99999.999999", "-7", "3"]),
+                       **({"eigene": pick(["a", "b"])} if pick([True, False]) else {})}
+                      for _ in range(min(people, 3))]})
+    return cases
+
+
+@pytest.mark.parametrize("name", sorted(HOSTILE))
+def test_the_single_variant_agrees_with_the_scalar_backend_on_hostile_models(name: str) -> None:
+    """Figures, error rows, rows per element and warnings of the plan with its single variant, of
+    the variant alone and of the plan without it: those of the scalar backend, case by case."""
+    assert _both(HOSTILE[name], _hostile_cases(name, 12)) == []

@@ -10,7 +10,7 @@ Scopes are tables: the case (``_c``, the case's number) and each list as a child
 its parent's keys and its own 1-based position (``_i1``, ``_i2`` …). A value of an enclosing scope
 is read through a join on the keys; an aggregate (``summe``, ``anzahl``, ``min``, ``max``,
 ``erstes``, ``letztes``) is a grouped subquery of the list's table, joined on the parent's keys;
-``vorher`` is ``LAG`` over the list. Corridors, ``wenn`` and table lookups are ``CASE``
+``vorher`` a join of the list on the position before. Corridors, ``wenn`` and table lookups are ``CASE``
 expressions; dates use DuckDB's date functions.
 
 **Exact, never floating.** A number is carried as an integer numerator over a denominator
@@ -874,8 +874,9 @@ class _Compiler:
             fired = exp.Not(this=_p(_fn("coalesce", test.sql, FALSE)))
             if node.kind == c.NodeKind.PRUEFUNG:  # a failed prüfung goes to the scalar backend
                 batch.flags.append(fired)
-            else:  # a warnung is counted (its text: the case evaluated alone)
+            else:  # a warnung is counted (its text: the case evaluated alone); one that faults flags the row
                 batch.warnings.append(fired)
+                batch.flags.append(exp.Is(this=_p(test.sql.copy()), expression=exp.Null()))
         else:  # pragma: no cover
             raise Unsupported(type(node).__name__)
 
@@ -1089,19 +1090,30 @@ class _Ctx:
         return Num(exp.Cast(this=exp.column(f"_i{depth}", alias), to=BIGINT.copy()), 1, bound)
 
     def _e_Previous(self, ir: c.Previous) -> Value:
+        """The previous element's value: a join of the list's state on the same parent and the
+        position before (no row on the first element: NULL, as the scalar backend faults) — not
+        ``LAG``, which DuckDB refuses inside the ``TRY(…)`` around a rule's number."""
         if ir.ref.scope != self.scope:
             raise Unsupported("vorher in einer anderen Liste")
-        current = self.column_value(ir.ref.scope, ir.ref.key)
-        if isinstance(current, Num) and any(f.scope == self.comp.home(ir.ref.scope) for f in current.rows):
-            current = self.plain(current)  # a factor of the element: the previous one's would be needed
-        depth = self.model.scopes[ir.ref.scope].depth
-        keys = key_columns(self.model, ir.ref.scope)
-        order = exp.Order(expressions=[exp.Ordered(this=exp.column(f"_i{depth}", self.alias))])
-        window = exp.Window(this=_fn("lag", current.sql),
-                            partition_by=[exp.column(k, self.alias) for k in keys[:-1]], order=order)
+        scope = ir.ref.scope
+        if self.comp.meta[scope].get(ir.ref.key) is None:
+            raise Unsupported(f"„{ir.ref.key}“ ist noch nicht berechnet")
+        keys = key_columns(self.model, scope)
+        alias = self.comp.fresh("w")
+        table = self.comp.narrow_of(scope, alias).name
+        on = _all([*[exp.EQ(this=exp.column(k, self.alias), expression=exp.column(k, alias)) for k in keys[:-1]],
+                   exp.EQ(this=exp.column(keys[-1], alias),
+                          expression=exp.Sub(this=exp.column(keys[-1], self.alias), expression=exp.Literal.number(1)))])
+        self.joins.append((alias, exp.to_table(table), on))
+        self.batch.reads.add(table)
+        # the previous row read as this scope's row: its enclosing scopes joined on its own keys
+        previous = _Ctx(self.comp, self.batch, scope, alias, self.joins, {}, self.flags)
+        current = previous.column_value(scope, ir.ref.key)
+        if isinstance(current, Num) and any(f.scope == self.comp.home(scope) for f in current.rows):
+            current = previous.plain(current)  # a factor of the element: named as this element's factor
         if isinstance(current, Num):
-            return attrs.evolve(current, sql=window, ref=None)
-        return attrs.evolve(current, sql=window)
+            return attrs.evolve(current, ref=None)
+        return current
 
     def _e_Unary(self, ir: c.Unary) -> Value:
         if ir.op == "nicht":
@@ -1491,15 +1503,19 @@ class _Ctx:
 
     def _e_Aggregate(self, ir: c.Aggregate) -> Value:
         child = ir.scope
-        if self.comp.home(child) == self.comp.home(self.scope):
-            return self.single(ir)
+        if child in self.comp.merged and self.comp.home(child) == self.comp.home(self.scope):
+            return self.single(ir)  # a list held in this row (one element): no other element to group
         alias = self.comp.fresh("g")
         inner_alias = self.comp.fresh("e")
         source = self.comp.narrow_of(child, inner_alias).name
         joins: list[tuple[str, exp.Expr, exp.Expr]] = []
         flags: list[exp.Expr] = []
         inner = _Ctx(self.comp, self.batch, child, inner_alias, joins, {}, flags)
-        keys = key_columns(self.model, self.scope)
+        parent = self.model.scopes[child].parent
+        assert parent is not None
+        # grouped by the keys of the list's parent (this scope or an enclosing one: a row of this
+        # scope holds them), not of this scope: ``summe(q.x)`` in an element of a list beside ``q``
+        keys = key_columns(self.model, parent)
         depth = self.model.scopes[child].depth
         spec = self.model.scopes[child]
         count_bound = Fraction(spec.max_count if spec.max_count is not None else LIST_BOUND)

@@ -1,0 +1,326 @@
+"""The single variant of a plan (a list held in the case's row, for the cases with one element of it)
+against the scalar backend and against the plan without it, on small models built to reach its paths:
+aggregates over the list and over lists inside and beside it, warnings and checks, mixed populations."""
+
+from __future__ import annotations
+
+import random
+from typing import Any
+
+import attrs
+import pytest
+from test_columnar import _plan, _scalar, mismatches
+
+import teilhabe_rules
+from teilhabe_rules.columnar import Plan, run_batch
+from teilhabe_rules.columnar.plan import single_list
+from teilhabe_rules.errors import TeilhabeError
+from teilhabe_rules.model import Model
+
+HEAD = 'modell probe "Probe"\n  version "1"\n  gültig ab 01.01.2024\nende\n'
+
+
+def _problems(model: Model, plan: Plan, cases: list[dict[str, Any]]) -> list[str]:
+    """Every difference of the plan's results from the scalar backend's: a figure (``mismatches``),
+    a case with a result where evaluating it alone fails or the reverse, a lost or extra row, a
+    number of warnings."""
+    found: list[str] = []
+    result = run_batch(plan, model.checked, cases, model.loader, _scalar(model))
+    failed = {e.index for e in result.errors}
+    cases_rows = {row["_c"]: row for row in result.rows()}
+    for index, case in enumerate(cases):
+        try:
+            frame = model.evaluate(case).frame
+        except TeilhabeError:
+            if index not in failed:
+                found.append(f"{index}: a result where the scalar backend fails")
+            continue
+        if index in failed or index not in cases_rows:
+            found.append(f"{index}: no result where the scalar backend has one")
+            continue
+        if cases_rows[index]["_warnungen"] != len(frame.warnings):
+            found.append(f"{index}: {cases_rows[index]['_warnungen']} warnings ≠ {len(frame.warnings)}")
+        for sid in model.checked.scopes:
+            rows = [r for r in result.rows(sid) if r["_c"] == index]
+            elements = [e for e in frame.elements() if e.scope == sid]
+            if len(rows) != len(elements):
+                found.append(f"{index} {sid}: {len(rows)} rows ≠ {len(elements)} elements")
+    if len(cases_rows) + len(failed) != len(cases):
+        found.append(f"{len(cases_rows)} results + {len(failed)} errors ≠ {len(cases)} cases")
+    return found or mismatches(model, plan, cases)  # (it evaluates the case of each row alone)
+
+
+def _both(text: str, cases: list[dict[str, Any]]) -> list[str]:
+    """The problems of the plan with its single variant, of the variant alone (on the cases with
+    one element of its list) and of the plan without it."""
+    model = teilhabe_rules.loads(HEAD + text)
+    plan = _plan(model)
+    listed = single_list(model.checked)
+    assert plan.single is not None and listed is not None
+    name = model.checked.scopes[listed].name
+    ones = [case for case in cases if len(case.get(name) or []) == 1]
+    assert ones and len(ones) < len(cases)
+    return ([f"plan: {p}" for p in _problems(model, plan, cases)]
+            + [f"single: {p}" for p in _problems(model, plan.single, ones)]
+            + [f"general: {p}" for p in _problems(model, attrs.evolve(plan, single=None), cases)])
+
+
+BESIDE = """
+eingabe basis: zahl EUR von 0 bis 10000
+liste q "Beträge" mindestens 0 höchstens 4
+  eingabe betrag: zahl EUR von 0 bis 1000
+  eingabe teuer: ja_nein
+ende
+liste p "Personen" mindestens 0 höchstens 5
+  eingabe stunden: zahl von 0 bis 100
+  wert q_summe: EUR = summe(q.betrag)
+  wert q_teuer = anzahl(q wo teuer)
+  wert je_q: EUR = wenn anzahl(q) = 0 dann 0 EUR sonst (basis + stunden * 1 EUR) / anzahl(q)
+  wert rund: EUR = runde(je_q, 2, kaufmännisch)
+  liste m "Maßnahmen" mindestens 0 höchstens 3
+    eingabe h: zahl von 0 bis 50
+    wert alle_stunden = summe(p.stunden)
+    wert aktive = anzahl(p wo stunden > 1)
+    wert q_max: EUR = max(q.betrag wo nicht teuer)
+  ende
+  wert m_alle = summe(m.alle_stunden)
+ende
+wert p_je_q: EUR = summe(p.je_q)
+wert m_gesamt = summe(p.m_alle)
+"""
+
+
+def _beside_cases() -> list[dict[str, Any]]:
+    cases = []
+    for n, people in enumerate([0, 1, 1, 2, 1, 3, 1]):
+        q = [{"betrag": b, "teuer": b != "1.5"} for b in ["1.5", "950", "333.333333"][: n % 4]]
+        cases.append({"basis": ["0", "7.5", "9999.99"][n % 3], "q": q,
+                      "p": [{"stunden": ["0", "1.5", "33.333333"][(n + k) % 3],
+                             "m": [{"h": "1"}] * ((n + k) % 3)} for k in range(people)]})
+    return cases
+
+
+def test_an_aggregate_over_a_list_of_an_enclosing_scope_is_over_the_whole_list() -> None:
+    """``summe(q.betrag)`` in an element of ``p`` (``q`` beside it) and ``summe(p.stunden)`` in an
+    element of a list inside ``p``: over every element of the list, grouped by the list's parent."""
+    assert _both(BESIDE, _beside_cases()) == []
+
+
+OWN = """
+eingabe basis: zahl EUR von 0 bis 10000
+liste p "Personen" mindestens 0 höchstens 5
+  eingabe stunden: zahl von 0 bis 100
+  wert alle = summe(p.stunden)
+  wert anteil = wenn alle = 0 dann 0 sonst stunden / alle
+  wert betrag: EUR = basis * anteil
+  wert viele = anzahl(p) > 1
+  wert groesster = max(p.stunden wo stunden < 50)
+  wert erster = erstes(p.stunden)
+ende
+wert summe_anteil = summe(p.anteil)
+wert summe_betrag: EUR = runde(summe(p.betrag), 2, kaufmännisch)
+"""
+
+
+def test_an_elements_aggregate_over_its_own_list_is_over_the_whole_list() -> None:
+    """``summe(p.stunden)`` in an element of ``p``: over every element of ``p`` — on the plan
+    without lists held in the case's row too (the element alone only where it is the one)."""
+    cases = [{"basis": ["0", "100", "9999.99"][n % 3],
+              "p": [{"stunden": ["0", "1.5", "33.333333", "60"][(n + k) % 4]} for k in range(people)]}
+             for n, people in enumerate([0, 1, 2, 1, 3, 1, 2, 5])]
+    assert _both(OWN, cases) == []
+
+
+FAULTING_WARNINGS = """
+eingabe basis: zahl von 0 bis 100
+liste p "P" mindestens 0 höchstens 3
+  eingabe x: zahl von 0 bis 100
+  liste m "M" mindestens 0 höchstens 3
+    eingabe h: zahl von 0 bis 50
+  ende
+  warnung "wenig in m": min(m.h) > 3
+ende
+warnung "wenig in p": max(p.x) > 3
+"""
+
+
+def test_a_warning_whose_condition_faults_sends_its_case_to_the_scalar_backend() -> None:
+    """A ``warnung`` over the ``max`` of an empty list: the scalar backend faults (an error row),
+    so the plan flags the case rather than count the warning — in the case and in an element."""
+    cases = [{"basis": "1", "p": p} for p in (
+        [], [{"x": "5"}], [{"x": "5", "m": [{"h": "1"}]}], [{"x": "5", "m": [{"h": "5"}]}],
+        [{"x": "1", "m": [{"h": "5"}]}, {"x": "5", "m": [{"h": "4"}]}], [{"x": "1", "m": [{"h": "5"}]}, {"x": "5"}])]
+    assert _both(FAULTING_WARNINGS, cases) == []
+
+
+PREVIOUS = """
+eingabe basis: zahl von 0 bis 100
+liste p "Abschnitte" mindestens 0 höchstens 4
+  eingabe von: datum
+  eingabe stunden: zahl von 0 bis 100
+  eingabe teiler: ganzzahl von 0 bis 5
+  wert je = wenn teiler = 0 dann 0 sonst stunden / teiler
+  wert seit = wenn position > 1 dann kalendertage(vorher.von, von) sonst 0
+  wert mehr = wenn position > 1 dann stunden - vorher.stunden sonst 0
+  wert je_mehr = wenn position > 1 dann je - vorher.je sonst je
+  liste m "M" mindestens 0 höchstens 3
+    eingabe h: zahl von 0 bis 50
+    wert zuwachs = wenn position > 1 dann h - vorher.h + basis sonst h
+  ende
+  wert zuwachs = summe(m.zuwachs)
+ende
+wert seit_summe = summe(p.seit)
+"""
+
+
+def test_a_number_of_the_previous_element_in_a_rule_is_computed() -> None:
+    """``vorher`` of a number (``kalendertage(vorher.von, von)``, ``stunden - vorher.stunden``, a
+    value over a row denominator) in the list held in the case's row and in a list inside it."""
+    days = ["2024-01-01", "2024-02-15", "2024-12-31", "2025-03-01"]
+    cases = [{"basis": "1.5", "p": [{"von": days[(n + k) % 4], "stunden": ["0", "1.5", "33.333333"][(n * k) % 3],
+                                    "teiler": (n + 2 * k) % 4, "m": [{"h": str(j + n)} for j in range(k % 3 + 1)]}
+                                   for k in range(people)]}
+             for n, people in enumerate([0, 1, 2, 1, 4, 1, 3])]
+    assert _both(PREVIOUS, cases) == []
+
+
+HOSTILE = {
+    # a list beside the one held in the row, a list inside it, lookups keyed by a count, row
+    # denominators of the case and of the element, roundings at ties, vorher, stichtag(), checks
+    # and warnings in the case, the element and the nested element
+    "vermischt": """
+eingabe beginn: datum
+eingabe basis: zahl EUR von 0 bis 10000
+eingabe plaetze: ganzzahl von 0 bis 12
+tabelle zuschlag "Zuschlag je Zahl der Personen": ganzzahl von 0 bis 10 -> % teilweise
+  0: 0 %
+  1: 10 %
+  2: 12.5 %
+ende
+liste q "Beträge" mindestens 0 höchstens 3
+  eingabe betrag: zahl EUR von 0 bis 1000
+  warnung "Betrag {position} ist hoch": betrag < 900 EUR
+ende
+liste p "Personen" mindestens 0 höchstens 4
+  eingabe stunden: zahl von 0 bis 100
+  eingabe gruppe: ganzzahl von 0 bis 6
+  eingabe von: datum
+  wert z = zuschlag[anzahl(p)]
+  wert je_gruppe: EUR = wenn gruppe = 0 dann 0 EUR sonst basis / gruppe
+  wert je_platz: EUR = wenn plaetze = 0 dann 0 EUR sonst basis * (100 % + z) / plaetze
+  wert halb = runde(je_platz / 2, 2, kaufmännisch)
+  wert viertel_ab = runde(je_gruppe / 4, 1, abrunden)
+  wert viertel_auf = runde(je_gruppe / 4, 1, aufrunden)
+  wert tage = kalendertage(von, stichtag())
+  wert seit_vorher = wenn position > 1 dann kalendertage(vorher.von, von) sonst 0
+  wert q_max: EUR = max(q.betrag wo betrag > 0 EUR)
+  wert q_summe: EUR = summe(q.betrag)
+  wert anteil = wenn gesamt = 0 dann 0 sonst stunden / gesamt
+  prüfung "Gruppe zu groß": gruppe <= 5
+  warnung "früh": tage < 200
+  liste m "Maßnahmen" mindestens 0 höchstens 3
+    eingabe h: zahl von 0 bis 50
+    eingabe ab: datum
+    wert teil = wenn stunden = 0 dann 0 sonst h / stunden
+    wert mal_gruppe: EUR = je_gruppe * h
+    wert tage_m = kalendertage(ab, stichtag())
+    wert luecke = wenn position > 1 dann kalendertage(vorher.ab, ab) sonst 0
+    wert p_stunden = summe(p.stunden wo gruppe > 0)
+    warnung "Maßnahme alt": tage_m < 100
+  ende
+  wert m_summe = summe(m.teil wo h > 1)
+  wert m_erst = erstes(m.mal_gruppe wo teil > 0)
+  wert m_zahl = anzahl(m wo tage_m > 30)
+  wert m_klein = min(m.h)
+ende
+wert gesamt = summe(p.stunden)
+wert ges_gruppe: EUR = summe(p.je_gruppe)
+wert mit_m = summe(p.stunden wo anzahl(m) > 0)
+wert je_erster = wenn erstes(p.gruppe) = 0 dann 0 sonst plaetze / erstes(p.gruppe)
+wert je_summe = wenn summe(p.gruppe) = 0 dann 0 sonst basis / summe(p.gruppe) / 1 EUR
+wert gerundet = runde(je_summe, 2, kaufmännisch)
+wert wenige = anzahl(p wo m_summe > 1 oder m_zahl = 0)
+wert halbe = summe(p.halb)
+wert letzter_anteil = letztes(p.anteil wo stunden > 0)
+prüfung "zu viele Personen": anzahl(p) <= 3
+warnung "keine Beträge": anzahl(q) > 0
+warnung "kleinste Maßnahme": min(p.m_klein) < 40
+""",
+    # packages with a corridor, staff keys, choices, defaults, enums, numbers without a range
+    "pakete": """
+aufzählung Art "Art"
+  a "A"
+  b "B"
+ende
+eingabe art: Art
+eingabe gross: zahl
+parameter schwelle: zahl h/Jahr von 0 bis 2000 = 48.666667
+parameter satz: zahl EUR/h von 0 bis 500 = 68.95
+liste p "Personen" mindestens 0 höchstens 3
+  eingabe personen: ganzzahl Personen von 1 bis 10
+  eingabe schluessel: schlüssel
+  eingabe kap: auswahl {0, 2, 5, 8, 16} min/Tag
+  eingabe wert_x: zahl
+  eingabe eigene: Art standard a
+  paket lp "Paket"
+    stufen
+      0 "keine"
+      1 "eine"
+      2 "zwei"
+    ende
+    wert zeit: h/Jahr = kap als h/Jahr
+    stufe nach korridor zeit
+      0: ab 0 bis 0
+      1: über 0 unter schwelle
+      2: ab schwelle
+    ende
+  ende
+  wert vk: VK = schluessel * personen
+  wert kosten: EUR/Jahr = lp.zeit * satz
+  wert gleich = eigene = art
+  wert produkt = wert_x * gross
+  wert quot = wenn wert_x = 0 dann 0 sonst gross / wert_x
+ende
+wert vk_summe: VK = summe(p.vk)
+wert kosten_summe: EUR/Jahr = summe(p.kosten wo gleich)
+wert max_stufe = max(p.lp.stufe)
+wert produkt_summe = summe(p.produkt)
+wert quot_summe = summe(p.quot)
+wert mittel = wenn anzahl(p) = 0 dann 0 sonst quot_summe / anzahl(p)
+""",
+}
+
+
+def _hostile_cases(name: str, seed: int) -> list[dict[str, Any]]:
+    """A population of cases with 0, 1 and more elements of ``p`` (most with one), values at
+    ties, zeros and bounds."""
+    pick = random.Random(seed).choice
+    days = ["2023-01-01", "2024-01-01", "2024-05-01", "2024-07-15"]
+    cases: list[dict[str, Any]] = []
+    for _ in range(40):
+        people = pick([0, 1, 1, 1, 2, 4])
+        if name == "vermischt":
+            cases.append({
+                "beginn": pick(["2024-06-30", "2025-03-01"]),
+                "basis": pick(["0", "1", "0.05", "0.1", "2.5", "100.02", "9999.99"]),
+                "plaetze": pick([0, 1, 2, 3, 12]),
+                "q": [{"betrag": pick(["0", "5", "999.5"])} for _ in range(pick([0, 1, 2]))],
+                "p": [{"stunden": pick(["0", "1.5", "2", "33.333333"]), "gruppe": pick([0, 1, 2, 3, 4, 6]),
+                       "von": pick(days),
+                       "m": [{"h": pick(["0", "1", "2.5", "45"]), "ab": pick(days)} for _ in range(pick([0, 1, 2]))]}
+                      for _ in range(people)]})
+        else:
+            cases.append({
+                "art": pick(["a", "b"]), "gross": pick(["0", "1", "-9999999", "1234567.123456", "0.000001"]),
+                "p": [{"personen": pick([1, 3, 10]), "schluessel": pick(["1:3", "1:28.41", "1:1", "1:0.5"]),
+                       "kap": pick([0, 2, 5, 8, 16]), "wert_x": pick(["0", "99999.999999", "-7", "3"]),
+                       **({"eigene": pick(["a", "b"])} if pick([True, False]) else {})}
+                      for _ in range(min(people, 3))]})
+    return cases
+
+
+@pytest.mark.parametrize("name", sorted(HOSTILE))
+def test_the_single_variant_agrees_with_the_scalar_backend_on_hostile_models(name: str) -> None:
+    """Figures, error rows, rows per element and warnings of the plan with its single variant, of
+    the variant alone and of the plan without it: those of the scalar backend, case by case."""
+    assert _both(HOSTILE[name], _hostile_cases(name, 12)) == []

@@ -324,3 +324,24 @@ def test_the_single_variant_agrees_with_the_scalar_backend_on_hostile_models(nam
     """Figures, error rows, rows per element and warnings of the plan with its single variant, of
     the variant alone and of the plan without it: those of the scalar backend, case by case."""
     assert _both(HOSTILE[name], _hostile_cases(name, 12)) == []
+
+
+HUGE = """
+liste p "Posten" mindestens 0 höchstens 5
+  eingabe x: zahl von 0 bis 1000000000000000000000
+ende
+wert v = wenn anzahl(p) = 1 dann summe(p.x) sonst summe(p.x) / 3
+"""
+
+
+def test_a_scalar_figure_beyond_the_result_column_is_an_error_row_not_a_stopped_batch() -> None:
+    """A case the plan flags whose scalar figure has more digits before the point than the result
+    column holds (10^20 in DECIMAL(38, 18)): an error row saying so; the others keep their results."""
+    model = teilhabe_rules.loads(HEAD + HUGE)
+    cases = [{"p": [{"x": "500000000000000000000"}]}, {"p": [{"x": "3"}, {"x": "6"}]},
+             {"p": [{"x": "7"}]}, {"p": [{"x": "600000000000000000000"}, {"x": "3"}]}]
+    result = run_batch(_plan(model), model.checked, cases, model.loader, _scalar(model))
+    assert result.evaluated + len(result.errors) == len(cases)
+    assert {row["_c"]: row["v"] for row in result.rows()} == {1: 3, 2: 7}
+    assert [e.index for e in result.errors] == [0, 3]
+    assert all("Stellen vor dem Komma" in e.message and "„v“" in e.message for e in result.errors)

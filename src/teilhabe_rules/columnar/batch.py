@@ -273,13 +273,18 @@ def run_batch(plan: Plan | None, model: c.CheckedModel, cases: Iterable[Any], lo
         progress(count - len(todo), count)
     errors: list[ErrorRow] = []
     result_columns = {sid: list(con.table(tables[sid]).columns) for sid in model.scopes}
+    limits = {sid: _decimal_limits(con.table(tables[sid])) for sid in model.scopes}
     inserts: dict[str, list[list[Any]]] = {sid: [] for sid in model.scopes}
     for done, (index, data) in enumerate(todo):
         outcome = scalar(index, data)
         if outcome.frame is None:
             errors.append(ErrorRow(index, outcome.problems))
         else:
-            _frame_rows(model, result_columns, inserts, index, outcome.frame)
+            misfit = _misfit(limits, outcome.frame)
+            if misfit is not None:
+                errors.append(ErrorRow(index, (misfit,)))
+            else:
+                _frame_rows(model, result_columns, inserts, index, outcome.frame)
         if progress is not None:
             progress(count - len(todo) + done + 1, count)
     for sid, pending in inserts.items():
@@ -623,6 +628,35 @@ def _empty_outputs(con: duckdb.DuckDBPyConnection, model: c.CheckedModel) -> dic
         con.execute(create.sql("duckdb"))
         tables[sid] = name
     return tables
+
+
+def _decimal_limits(relation: duckdb.DuckDBPyRelation) -> dict[str, tuple[int, int]]:
+    """Per DECIMAL column of a result table its (digits before the point, digits after it)."""
+    limits = {}
+    for name, kind in zip(relation.columns, relation.types, strict=True):
+        scale = _scale(str(kind))
+        if scale is not None:
+            precision = int(str(kind)[len("DECIMAL("):-1].split(",")[0])
+            limits[name] = (precision - scale, scale)
+    return limits
+
+
+def _misfit(limits: dict[str, dict[str, tuple[int, int]]], frame: Frame) -> tuple[str, str | None] | None:
+    """The problem of a scalar result with a number its result column cannot hold (more digits
+    before the point than the column's — the plan's fixed point; a figure from 10^20 on): its
+    message and path, or None."""
+    for element in frame.elements():
+        for name, (whole, places) in limits[element.scope].items():
+            value = element.get(name)
+            if not isinstance(value, Decimal) or not value.is_finite():
+                continue
+            with decimal.localcontext() as exact:
+                exact.prec = 100  # the column's rounding of the value, without the 28 digits' own
+                stored = abs(value).quantize(Decimal(1).scaleb(-places), rounding=decimal.ROUND_HALF_UP)
+            if stored >= Decimal(10) ** whole:
+                return (f"„{name}“ = {value} hat mehr als {whole} Stellen vor dem Komma: die Ergebnistabelle "
+                        f"der Population hält es nicht (einzeln auswerten)", None)
+    return None
 
 
 def _frame_rows(model: c.CheckedModel, columns: dict[str, list[str]], inserts: dict[str, list[list[Any]]],

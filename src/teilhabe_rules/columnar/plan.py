@@ -38,9 +38,9 @@ no band holding a quantity, a level that is not declared, a division by zero, an
 empty list for ``min``/``max``/``erstes``/``letztes``, ``vorher`` on the first element, a value
 outside its declared range, a failed ``prüfung`` — is NULL or a condition here; every rule's
 value is wrapped in ``TRY(…)`` so that an overflow or a division by zero becomes NULL rather than
-stopping the query, and a NULL value flags the row. A ``warnung`` that fires flags the row too
-(the scalar backend gives its text). Flagged rows are evaluated by the scalar backend, which
-renders the message and the path.
+stopping the query, and a NULL value flags the row. A ``warnung`` that fires is counted
+(``_warnungen``; the scalar backend gives its text); one whose condition is NULL (a fault) flags
+the row. Flagged rows are evaluated by the scalar backend, which renders the message and the path.
 
 **Cases of one element in one row.** :func:`compile_plan` gives the plan a second one,
 ``Plan.single``, for the cases with exactly one element of the list directly under the case that

@@ -1068,7 +1068,8 @@ def _exact(plan: Any, scope: str, key: str) -> bool:
     from ..columnar.plan import FIX
 
     metas = [p.columns.get(scope, {}).get(key) for p in plan.exact_in]  # the plan and its single variant
-    return all(meta is not None and not meta.err and 10**FIX % meta.den == 0 for meta in metas)
+    # a value over a row denominator is given rounded to FIX digits, whatever its error
+    return all(meta is not None and not meta.err and not meta.rows and 10**FIX % meta.den == 0 for meta in metas)
 
 
 def _columnar_versions(old: Model, new: Model, sides: tuple[tuple[Any, _dt.date | None], ...],

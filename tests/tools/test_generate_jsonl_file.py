@@ -44,6 +44,7 @@ def lines(data: bytes) -> list[bytes]:
 def small_pieces(monkeypatch: pytest.MonkeyPatch) -> None:
     """Ranges of a few cases, so that a small population is drawn in many pieces on both threads."""
     monkeypatch.setattr(generate_module, "_PIECE", 7)
+    monkeypatch.setattr(generate_module, "_LARGEST", 16)
 
 
 @pytest.mark.parametrize(("name", "n", "seed", "split"), [

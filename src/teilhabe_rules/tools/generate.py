@@ -56,8 +56,10 @@ __all__ = ["FORMATS", "Palette", "palettes", "population_query", "write_populati
 FORMATS = ("parquet", "jsonl")
 ATTEMPTS = 8  # draws of the inputs an element's own checks read (the first that meets them is taken)
 _BATCH = 8192  # JSON lines fetched at a time (a text stream)
-_PIECE = 16384  # the fewest cases of one range of a file's query (see _Query.query)
-_ROUNDS = 4  # ranges per thread of a file's query: the threads stay busy to the end
+# a file's query draws its cases from consecutive ranges, each on one thread (see _Query.query):
+_PIECE = 16384  # the fewest cases of a range (each range costs DuckDB some 20 ms to set up)
+_ROUNDS = 4  # ranges per thread at least: the threads stay busy to the end
+_LARGEST = 131072  # the most cases of a range (DuckDB holds a range's lines until those before are written)
 # a JSON Lines file as DuckDB writes it: each JSON text as it is, one per line — a CSV file of one
 # column without header, quotes or escapes (QUOTE '': every value unquoted, whatever it holds;
 # the delimiter \x01 is never written with one column, nor can it appear: a JSON text has its
@@ -682,7 +684,7 @@ def write_population(model: Model, n: int, seed: int, out: str | Path | TextIO, 
     workers = int(threads or os.cpu_count() or 1)
     builder = _Query(model, seed, split, Limits(**limits), json=chosen == "jsonl", repair=repair)
     file = isinstance(out, (str, Path)) and chosen == "jsonl"
-    query = builder.query(n, max(1, min(workers * _ROUNDS, n // _PIECE)) if file else 1)
+    query = builder.query(n, min(n // _PIECE, max(workers * _ROUNDS, -(-n // _LARGEST))) if file else 1)
     import duckdb
 
     try:

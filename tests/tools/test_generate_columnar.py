@@ -214,13 +214,25 @@ def test_a_console_without_unicode_gets_json_escapes() -> None:
                                                                 wide.getvalue().splitlines()]
 
 
-def test_an_interrupted_write_leaves_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    def interrupted(*_: Any, **__: Any) -> None:
-        raise KeyboardInterrupt
+@pytest.mark.parametrize("suffix", ["jsonl", "parquet"])
+def test_an_interrupted_write_leaves_nothing(suffix: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    connect = generate_module._connection
 
-    monkeypatch.setattr(generate_module, "_lines", interrupted)
+    class Interrupted:
+        """DuckDB's connection, interrupted while it writes the file."""
+
+        def __init__(self, con: Any) -> None:
+            self.con = con
+
+        def execute(self, sql: str, *args: Any) -> Any:
+            if sql.startswith("COPY"):
+                self.con.execute(sql, *args)  # the file is written in the staging folder, not published
+                raise KeyboardInterrupt
+            return self.con.execute(sql, *args)
+
+    monkeypatch.setattr(generate_module, "_connection", lambda *a: Interrupted(connect(*a)))
     with pytest.raises(KeyboardInterrupt):
-        write_population(MODELS["mawo"], 10, 1, tmp_path / "f.jsonl")
+        write_population(MODELS["mawo"], 10, 1, tmp_path / f"f.{suffix}")
     assert list(tmp_path.iterdir()) == []
 
 

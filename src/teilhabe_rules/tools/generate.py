@@ -29,6 +29,7 @@ shares in % are written in percent as the case files hold them.
 from __future__ import annotations
 
 import datetime as _dt
+import itertools
 import json
 import os
 import re
@@ -54,7 +55,16 @@ __all__ = ["FORMATS", "Palette", "palettes", "population_query", "write_populati
 
 FORMATS = ("parquet", "jsonl")
 ATTEMPTS = 8  # draws of the inputs an element's own checks read (the first that meets them is taken)
-_BATCH = 8192  # JSON lines fetched at a time
+_BATCH = 8192  # JSON lines fetched at a time (a text stream)
+# a file's query draws its cases from consecutive ranges, each on one thread (see _Query.query):
+_PIECE = 16384  # the fewest cases of a range (each range costs DuckDB some 20 ms to set up)
+_ROUNDS = 4  # ranges per thread at least: the threads stay busy to the end
+_LARGEST = 131072  # the most cases of a range (DuckDB holds a range's lines until those before are written)
+# a JSON Lines file as DuckDB writes it: each JSON text as it is, one per line — a CSV file of one
+# column without header, quotes or escapes (QUOTE '': every value unquoted, whatever it holds;
+# the delimiter \x01 is never written with one column, nor can it appear: a JSON text has its
+# control characters escaped and no raw line break)
+_JSON_LINES = "FORMAT csv, HEADER false, QUOTE '', ESCAPE '', DELIMITER '\x01', NEW_LINE '\\n'"
 _PRECISION = 18  # digits of a generated number (DECIMAL(18, s): exact, stored as a 64-bit integer)
 
 
@@ -459,8 +469,15 @@ class _Query:
                                         f"{count} > {k}" if present is None else f"({present}) AND {count} > {k}")
                          for k in range(most)]
             existing = [f"CASE WHEN {count} > {k} THEN {item} END" for k, item in enumerate(items)]
-            listed = f"list_slice([{', '.join(existing)}], 1, {count})" if items else "[]"
-            out[listed_spec.name] = f"'[' || array_to_string({listed}, ',') || ']'" if self.json else listed
+            if not self.json:
+                out[listed_spec.name] = f"list_slice([{', '.join(existing)}], 1, {count})" if items else "[]"
+            elif items:
+                # the first ``count`` texts joined (concat_ws leaves out the NULL ones after them); the
+                # elements are not collected in a list first (array_to_string made that list twice)
+                out[listed_spec.name] = (f"CASE WHEN {count} IS NOT NULL THEN "
+                                         f"'[' || concat_ws(',', {', '.join(existing)}) || ']' END")
+            else:
+                out[listed_spec.name] = "'[]'"
         return self._object(out)
 
     def _object(self, fields: dict[str, str]) -> str:
@@ -476,7 +493,7 @@ class _Query:
         if kind.startswith(("DECIMAL", "INTEGER")):
             return f"CAST({value} AS VARCHAR)"
         if kind == "BOOLEAN":
-            return f"CASE WHEN {value} THEN 'true' WHEN NOT {value} THEN 'false' END"
+            return f"CAST({value} AS VARCHAR)"  # 'true' or 'false'
         if kind == "DATE":
             return f"('\"' || CAST({value} AS VARCHAR) || '\"')"
         return f"CAST(to_json({value}) AS VARCHAR)"
@@ -607,7 +624,12 @@ class _Query:
         return (f"CASE WHEN {begin} IS NOT NULL AND {end} IS NOT NULL AND {end} >= {begin} THEN {period} "
                 f"ELSE {chain} END")
 
-    def query(self, n: int) -> str:
+    def query(self, n: int, pieces: int = 1) -> str:
+        """The query of ``n`` cases, ordered by case number. ``pieces`` > 1: the case numbers come
+        from that many consecutive ranges joined by UNION ALL, which DuckDB draws on several
+        threads (a single ``range`` is read by one); the query then has no ORDER BY and keeps the
+        order by DuckDB's order preservation (UNION ALL and projections of subqueries keep the
+        order of their input while ``preserve_insertion_order`` is set, as :func:`_connection` does)."""
         layers: dict[str, dict[str, str]] = {"n": {}, "a": {}, "b": {}, "c": {}, "d": {}, "r": {}}
         case = self.instances("", (), layers)
 
@@ -615,13 +637,18 @@ class _Query:
             listed = "".join(f", {v} AS {k}" for k, v in columns.items())
             return f"(SELECT *{listed} FROM {source})"
 
-        source = f"(SELECT _c{''.join(f', {v} AS {k}' for k, v in self.hashes.items())} " \
-                 f"FROM range(CAST({int(n)} AS BIGINT)) AS t(_c))"
+        n, pieces = int(n), max(1, min(int(pieces), n))
+        bounds = [k * n // pieces for k in range(pieces + 1)]
+        numbers = " UNION ALL ".join(f"SELECT * FROM range(CAST({low} AS BIGINT), CAST({high} AS BIGINT))"
+                                     for low, high in itertools.pairwise(bounds))
+        cases = f"range(CAST({n} AS BIGINT))" if pieces == 1 else f"({numbers})"
+        source = f"(SELECT _c{''.join(f', {v} AS {k}' for k, v in self.hashes.items())} FROM {cases} AS t(_c))"
         for layer in "nabcdr":
             source = select(layers[layer], source)
+        order = " ORDER BY _c" if pieces == 1 else ""
         if self.json:
-            return f"SELECT {case} AS j FROM {source} ORDER BY _c"
-        return f"SELECT _c + 1 AS fall, unnest({case}) FROM {source} ORDER BY _c"
+            return f"SELECT {case} AS j FROM {source}{order}"
+        return f"SELECT _c + 1 AS fall, unnest({case}) FROM {source}{order}"
 
 
 def population_query(model: Model, n: int, seed: int, split: str | None = None, repair: bool = True,
@@ -640,9 +667,11 @@ def write_population(model: Model, n: int, seed: int, out: str | Path | TextIO, 
     """Write ``n`` generated cases (:func:`population_query`) to ``out`` — a ``.parquet`` or
     ``.jsonl`` file (``fmt``: ``parquet`` or ``jsonl``; default by the suffix) or a text stream
     (JSON Lines). Parquet: one row per case, the columns of :func:`population_query` (numbers as
-    DECIMAL). JSON Lines: one case per line, left-out inputs absent. ``threads``: DuckDB's
-    threads (default: the machine's cores; the cases are the same for any number);
-    ``ascii_only``: JSON escapes for every other character (a console that cannot show them). A file is
+    DECIMAL). JSON Lines: one case per line, left-out inputs absent; each line's JSON text is made
+    in the query, a file written by DuckDB itself (on all ``threads``), a stream line by line from
+    Python — the same bytes. ``threads``: DuckDB's threads (default: the machine's cores; the
+    cases are the same for any number); ``ascii_only``: JSON escapes for every other character
+    (a text stream only, for a console that cannot show them; a file is UTF-8). A file is
     complete or absent (:func:`~teilhabe_rules.duck.published`). Gives the number of cases."""
     if n < 0:
         raise ValueError(f"n: {n} (a number of cases, at least 0)")
@@ -652,11 +681,14 @@ def write_population(model: Model, n: int, seed: int, out: str | Path | TextIO, 
         chosen = "jsonl"
     if chosen not in FORMATS or (chosen == "parquet" and not isinstance(out, (str, Path))):
         raise ValueError(chosen)
-    query = _Query(model, seed, split, Limits(**limits), json=chosen == "jsonl", repair=repair).query(n)
+    workers = int(threads or os.cpu_count() or 1)
+    builder = _Query(model, seed, split, Limits(**limits), json=chosen == "jsonl", repair=repair)
+    file = isinstance(out, (str, Path)) and chosen == "jsonl"
+    query = builder.query(n, min(n // _PIECE, max(workers * _ROUNDS, -(-n // _LARGEST))) if file else 1)
     import duckdb
 
     try:
-        _write(query, out, chosen, threads, ascii_only)
+        _write(query, out, chosen, workers, ascii_only)
     except (OSError, duckdb.Error) as exc:
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc).splitlines()[0]
         where = str(out) if isinstance(out, (str, Path)) else "die Ausgabe"
@@ -664,23 +696,19 @@ def write_population(model: Model, n: int, seed: int, out: str | Path | TextIO, 
     return n
 
 
-def _write(query: str, out: str | Path | TextIO, chosen: str, threads: int | None, ascii_only: bool) -> None:
+def _write(query: str, out: str | Path | TextIO, chosen: str, threads: int, ascii_only: bool) -> None:
     if not isinstance(out, (str, Path)):
         with Sandbox([]) as sandbox:
             _lines(_connection(sandbox, threads), query, out, ascii_only)
         return
+    options = "FORMAT parquet, COMPRESSION zstd" if chosen == "parquet" else _JSON_LINES
     with published(str(out), "." + chosen) as written, Sandbox([written]) as sandbox:
-        con = _connection(sandbox, threads)
-        if chosen == "parquet":
-            con.execute(f"COPY ({query}) TO {_string(sandbox.paths[0])} (FORMAT parquet, COMPRESSION zstd)")
-        else:
-            with open(written, "w", encoding="utf-8", newline="\n") as handle:
-                _lines(con, query, handle)
+        _connection(sandbox, threads).execute(f"COPY ({query}) TO {_string(sandbox.paths[0])} ({options})")
 
 
-def _connection(sandbox: Sandbox, threads: int | None) -> Any:
+def _connection(sandbox: Sandbox, threads: int) -> Any:
     con = sandbox.connection
-    con.execute(f"SET threads = {int(threads or os.cpu_count() or 1)}")
+    con.execute(f"SET threads = {int(threads)}")
     con.execute("SET enable_progress_bar = false")
     con.execute("SET preserve_insertion_order = true")
     return con

@@ -3,6 +3,7 @@ byte for byte the lines a text stream gets from Python (:func:`generate._lines`,
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import tempfile
@@ -40,25 +41,18 @@ def lines(data: bytes) -> list[bytes]:
     return data.split(b"\n")[:-1]
 
 
-@pytest.fixture
-def small_pieces(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Ranges of a few cases, so that a small population is drawn in many pieces on both threads."""
-    monkeypatch.setattr(generate_module, "_PIECE", 7)
-    monkeypatch.setattr(generate_module, "_LARGEST", 16)
-
-
 @pytest.mark.parametrize(("name", "n", "seed", "split"), [
     ("mawo", 300, 1, "bewohner"), ("mawo", 120, 7, None), ("mawo_2025", 150, 2, None),
     ("bei_nrw2", 200, 4, None), ("bei_nrw3", 150, 5, None), ("mawo", 1, 3, "bewohner"), ("mawo", 0, 1, "bewohner")])
-def test_the_file_holds_the_lines_of_the_stream(name: str, n: int, seed: int, split: str | None, tmp_path: Path,
-                                                small_pieces: None) -> None:
+def test_the_file_holds_the_lines_of_the_stream(name: str, n: int, seed: int, split: str | None,
+                                                tmp_path: Path) -> None:
     expected = streamed(name, n, seed, split)
     assert filed(name, n, seed, tmp_path / "zwei.jsonl", split) == expected
     assert filed(name, n, seed, tmp_path / "eins.jsonl", split, threads=1) == expected
     assert expected.count(b"\n") == n and (not n or expected.endswith(b"}\n"))
 
 
-def test_texts_with_quotes_escapes_and_characters_beyond_the_bmp(tmp_path: Path, small_pieces: None,
+def test_texts_with_quotes_escapes_and_characters_beyond_the_bmp(tmp_path: Path,
                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(generate_module, "TEXTS", HARD_TEXTS)
     for name in ("mawo", "bei_nrw3"):
@@ -83,8 +77,18 @@ def _strings(value: object) -> list[str]:
 def test_any_texts_give_the_same_bytes_in_file_and_stream(texts: list[str], seed: int, n: int) -> None:
     with pytest.MonkeyPatch.context() as patch, tempfile.TemporaryDirectory() as folder:
         patch.setattr(generate_module, "TEXTS", tuple(texts))
-        patch.setattr(generate_module, "_PIECE", 5)
         assert filed("mawo", n, seed, Path(folder) / "f.jsonl", "bewohner") == streamed("mawo", n, seed, "bewohner")
+
+
+def test_a_file_of_many_row_groups_drawn_on_two_threads_keeps_the_order_of_the_stream(tmp_path: Path) -> None:
+    """More cases than one row group of the case numbers' table (122,880) on two threads: DuckDB's
+    order preservation keeps the lines in case order, as the stream (ordered by the query) has them."""
+    n = 250_000
+    with open(tmp_path / "strom.jsonl", "w", encoding="utf-8", newline="\n") as handle:
+        write_population(MODELS["mawo"], n, 4, handle, split="bewohner")
+    write_population(MODELS["mawo"], n, 4, tmp_path / "datei.jsonl", split="bewohner", threads=2)
+    assert hashlib.sha256((tmp_path / "datei.jsonl").read_bytes()).digest() == \
+        hashlib.sha256((tmp_path / "strom.jsonl").read_bytes()).digest()
 
 
 def test_ascii_only_escapes_a_stream_and_leaves_a_file_utf8(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -29,7 +29,6 @@ shares in % are written in percent as the case files hold them.
 from __future__ import annotations
 
 import datetime as _dt
-import itertools
 import json
 import os
 import re
@@ -56,10 +55,9 @@ __all__ = ["FORMATS", "Palette", "palettes", "population_query", "write_populati
 FORMATS = ("parquet", "jsonl")
 ATTEMPTS = 8  # draws of the inputs an element's own checks read (the first that meets them is taken)
 _BATCH = 8192  # JSON lines fetched at a time (a text stream)
-# a file's query draws its cases from consecutive ranges, each on one thread (see _Query.query):
-_PIECE = 16384  # the fewest cases of a range (each range costs DuckDB some 20 ms to set up)
-_ROUNDS = 4  # ranges per thread at least: the threads stay busy to the end
-_LARGEST = 131072  # the most cases of a range (DuckDB holds a range's lines until those before are written)
+# a file's query reads its case numbers from this table (see _Query.query): a table is scanned on
+# every thread, a ``range`` by one
+_NUMBERS = "fallnummern"
 # a JSON Lines file as DuckDB writes it: each JSON text as it is, one per line — a CSV file of one
 # column without header, quotes or escapes (QUOTE '': every value unquoted, whatever it holds;
 # the delimiter \x01 is never written with one column, nor can it appear: a JSON text has its
@@ -624,12 +622,12 @@ class _Query:
         return (f"CASE WHEN {begin} IS NOT NULL AND {end} IS NOT NULL AND {end} >= {begin} THEN {period} "
                 f"ELSE {chain} END")
 
-    def query(self, n: int, pieces: int = 1) -> str:
-        """The query of ``n`` cases, ordered by case number. ``pieces`` > 1: the case numbers come
-        from that many consecutive ranges joined by UNION ALL, which DuckDB draws on several
-        threads (a single ``range`` is read by one); the query then has no ORDER BY and keeps the
-        order by DuckDB's order preservation (UNION ALL and projections of subqueries keep the
-        order of their input while ``preserve_insertion_order`` is set, as :func:`_connection` does)."""
+    def query(self, n: int, numbered: bool = False) -> str:
+        """The query of ``n`` cases, ordered by case number. ``numbered``: the case numbers come
+        from the table :data:`_NUMBERS` (0 … n − 1 in order, made by :func:`_write`), which DuckDB
+        scans on every thread (a ``range`` is read by one); the query then has no ORDER BY and
+        keeps the order by DuckDB's order preservation (a table scan and the projections over it
+        keep the table's order while ``preserve_insertion_order`` is set, as :func:`_connection` does)."""
         layers: dict[str, dict[str, str]] = {"n": {}, "a": {}, "b": {}, "c": {}, "d": {}, "r": {}}
         case = self.instances("", (), layers)
 
@@ -637,15 +635,12 @@ class _Query:
             listed = "".join(f", {v} AS {k}" for k, v in columns.items())
             return f"(SELECT *{listed} FROM {source})"
 
-        n, pieces = int(n), max(1, min(int(pieces), n))
-        bounds = [k * n // pieces for k in range(pieces + 1)]
-        numbers = " UNION ALL ".join(f"SELECT * FROM range(CAST({low} AS BIGINT), CAST({high} AS BIGINT))"
-                                     for low, high in itertools.pairwise(bounds))
-        cases = f"range(CAST({n} AS BIGINT))" if pieces == 1 else f"({numbers})"
+        n = int(n)
+        cases = _NUMBERS if numbered else f"range(CAST({n} AS BIGINT))"
         source = f"(SELECT _c{''.join(f', {v} AS {k}' for k, v in self.hashes.items())} FROM {cases} AS t(_c))"
         for layer in "nabcdr":
             source = select(layers[layer], source)
-        order = " ORDER BY _c" if pieces == 1 else ""
+        order = "" if numbered else " ORDER BY _c"
         if self.json:
             return f"SELECT {case} AS j FROM {source}{order}"
         return f"SELECT _c + 1 AS fall, unnest({case}) FROM {source}{order}"
@@ -684,11 +679,11 @@ def write_population(model: Model, n: int, seed: int, out: str | Path | TextIO, 
     workers = int(threads or os.cpu_count() or 1)
     builder = _Query(model, seed, split, Limits(**limits), json=chosen == "jsonl", repair=repair)
     file = isinstance(out, (str, Path)) and chosen == "jsonl"
-    query = builder.query(n, min(n // _PIECE, max(workers * _ROUNDS, -(-n // _LARGEST))) if file else 1)
+    query = builder.query(n, numbered=file)
     import duckdb
 
     try:
-        _write(query, out, chosen, workers, ascii_only)
+        _write(query, out, chosen, workers, ascii_only, n if file else None)
     except (OSError, duckdb.Error) as exc:
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc).splitlines()[0]
         where = str(out) if isinstance(out, (str, Path)) else "die Ausgabe"
@@ -696,14 +691,20 @@ def write_population(model: Model, n: int, seed: int, out: str | Path | TextIO, 
     return n
 
 
-def _write(query: str, out: str | Path | TextIO, chosen: str, threads: int, ascii_only: bool) -> None:
+def _write(query: str, out: str | Path | TextIO, chosen: str, threads: int, ascii_only: bool,
+           numbers: int | None = None) -> None:
+    """``numbers``: the query reads that many case numbers from :data:`_NUMBERS`, made here."""
     if not isinstance(out, (str, Path)):
         with Sandbox([]) as sandbox:
             _lines(_connection(sandbox, threads), query, out, ascii_only)
         return
     options = "FORMAT parquet, COMPRESSION zstd" if chosen == "parquet" else _JSON_LINES
     with published(str(out), "." + chosen) as written, Sandbox([written]) as sandbox:
-        _connection(sandbox, threads).execute(f"COPY ({query}) TO {_string(sandbox.paths[0])} ({options})")
+        con = _connection(sandbox, threads)
+        if numbers is not None:
+            count = int(numbers)
+            con.execute(f"CREATE TEMP TABLE {_NUMBERS} AS SELECT range AS _c FROM range(CAST({count} AS BIGINT))")
+        con.execute(f"COPY ({query}) TO {_string(sandbox.paths[0])} ({options})")
 
 
 def _connection(sandbox: Sandbox, threads: int) -> Any:

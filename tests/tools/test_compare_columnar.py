@@ -15,8 +15,9 @@ from hypothesis import strategies as st
 from hypothesis_budget import examples
 
 import teilhabe_rules
+import teilhabe_rules.columnar.batch as batch_module
 from teilhabe_rules.cli import main
-from teilhabe_rules.tools.compare import Summary, compare
+from teilhabe_rules.tools.compare import Summary, compare, generate_population
 from teilhabe_rules.tools.strategies import invalid_cases, sample_cases, valid_cases
 
 AT_OLD, AT_NEW = dt.date(2024, 7, 1), dt.date(2025, 7, 1)
@@ -99,6 +100,127 @@ class TestSameSummary:
             assert columnar.backend == "spalten", columnar.notes
             assert columnar.errors == scalar.errors >= len(broken)
             assert columnar.rows == len(cases) + len(broken)
+
+        check()
+
+
+def spoiled(case: dict[str, Any], kind: str) -> str:
+    """A line of ``kind`` made from a valid case: a bad row the SQL intake must leave to the loader."""
+    bad = json.loads(json.dumps(case, default=str))
+    top = next(iter(bad))  # an input of the case (name for MAWo, erstellt_am for BEI_NRW 3)
+    if kind == "falscher_typ":
+        bad[top] = {"kein": "Wert"}
+    elif kind == "unbekannter_schluessel":
+        bad["gibt_es_nicht"] = 1
+    elif kind == "fehlende_eingabe":
+        del bad[top]
+    elif kind == "falscher_typ_im_element":
+        bad["bewohner"][0]["pflegegrad"] = "zwei"
+    elif kind == "unbekannter_schluessel_im_element":
+        bad["bewohner"][0]["gibt_es_nicht"] = True
+    elif kind == "zahl_als_text":  # no error: the loader reads it, the intake takes it too
+        bad["plaetze"] = str(bad["plaetze"])
+    return json.dumps(bad, ensure_ascii=False)
+
+
+# lines that are no case or no row: malformed, empty (blanks, a tab, a carriage return), an array
+MALFORMED = ('{"name": "x",', "", "   \t", "\r", "[]", "nicht json")
+KINDS = ("falscher_typ", "unbekannter_schluessel", "fehlende_eingabe", "falscher_typ_im_element",
+         "unbekannter_schluessel_im_element", "zahl_als_text")
+
+
+class TestJsonLinesIntake:
+    """A JSON Lines population goes through DuckDB's intake on the columnar path: bad rows of every
+    kind, empty lines and line ends leave the summary (errors, ids of the largest changes, empty
+    lines) the scalar path's."""
+
+    def test_mawo_persons_with_bad_rows_of_every_kind(self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        staged = []
+        original = batch_module.stage_jsonl
+
+        def stage(*args: Any, **options: Any) -> Any:
+            staged.append(original(*args, **options))
+            return staged[-1]
+
+        monkeypatch.setattr(batch_module, "stage_jsonl", stage)
+        old, new = model("mawo"), model("mawo_2025")
+        cases = persons(list(sample_cases(old, 30, 11)))
+        lines = ["", " "] + [json.dumps(case, ensure_ascii=False, default=str) for case in cases]
+        bad = [spoiled(cases[number], kind) for number, kind in enumerate(KINDS)]
+        for number, line in enumerate([*bad, *MALFORMED]):  # spread over the file
+            lines.insert(3 + 4 * number, line)
+        lines[-1] += "\r"  # a line ending in CR LF
+        population = tmp_path / "p.jsonl"
+        population.write_text("\n".join(lines), encoding="utf-8")  # the last line without its line end
+        columnar, scalar = both(old, new, population, at_old=AT_OLD, at_new=AT_NEW)
+        assert columnar.backend == "spalten"
+        assert columnar.empty == scalar.empty == 5
+        assert columnar.errors == scalar.errors >= len(KINDS) - 1 + 3
+        assert columnar.rows == len(lines) - 5
+        assert [item[2] for item in columnar.top()] == [item[2] for item in scalar.top()]
+        assert len(staged) == 2 and None not in staged  # each side staged by DuckDB
+
+    def test_elements_named_by_file_are_read_beside_the_population(self, tmp_path: Path) -> None:
+        mawo = model("mawo")
+        cases = persons(list(sample_cases(mawo, 8, 4)))
+        (tmp_path / "b1.json").write_text(json.dumps(cases[0]["bewohner"][0], default=str), encoding="utf-8")
+        named = json.dumps({**cases[0], "bewohner": ["b1.json"]}, default=str)
+        population = write(tmp_path / "p.jsonl", cases, (named,))
+        agreement = {"parameter": {"fls_satz": "75 EUR/h"}}
+        columnar, scalar = both(mawo, mawo, population, agreement_new=agreement)
+        assert columnar.backend == "spalten" and columnar.errors == scalar.errors == 0
+
+    def test_two_values_of_one_model_with_bad_rows(self, tmp_path: Path) -> None:
+        bei = model("bei_nrw3")
+        cases = list(sample_cases(bei, 12, 9))
+        bad = [spoiled(cases[number], kind) for number, kind in enumerate(KINDS[:3])]
+        population = write(tmp_path / "p.jsonl", cases, (*bad, *MALFORMED))
+        columnar, _ = both(bei, None, population, figures=("budgetvergleich_alt", "budgetvergleich_neu"))
+        assert columnar.backend == "spalten" and columnar.errors >= 3 + 3
+
+    def test_a_file_that_is_not_plain_utf8_is_read_row_by_row(self, tmp_path: Path) -> None:
+        """A byte that is no UTF-8 (and a byte order mark): the rows are read in Python, with the same ids."""
+        mawo = model("mawo")
+        cases = persons(list(sample_cases(mawo, 10, 6)))
+        lines = [json.dumps(case, ensure_ascii=False, default=str).encode() for case in cases]
+        lines.insert(2, b'{"name": "\xff"}')
+        lines.insert(0, b"")
+        population = tmp_path / "p.jsonl"
+        population.write_bytes(b"\xef\xbb\xbf" + b"\n".join(lines) + b"\n")
+        columnar, scalar = both(mawo, mawo, population, agreement_new={"parameter": {"fls_satz": "75 EUR/h"}})
+        assert columnar.backend == "spalten" and columnar.errors == 1 and columnar.empty == 1
+
+    def test_a_csv_population(self, tmp_path: Path) -> None:
+        """A table population is staged case by case; the summary is the scalar path's."""
+        mawo = model("mawo")
+        population = tmp_path / "p.csv"
+        generate_population(mawo, 12, 3, population, split="bewohner")
+        columnar, _ = both(mawo, model("mawo_2025"), population, at_old=AT_OLD, at_new=AT_NEW)
+        assert columnar.backend == "spalten" and columnar.rows == 12
+
+    @pytest.mark.parametrize("name", ["mawo", "mawo_2025"])
+    def test_generated_persons_with_bad_rows_anywhere(self, name: str,
+                                                      tmp_path_factory: pytest.TempPathFactory) -> None:
+        """Hypothesis: valid persons, bad rows of every kind and empty lines in any order."""
+        subject = model(name)
+        folder = tmp_path_factory.mktemp("gen")
+
+        @settings(max_examples=examples(4), deadline=None, suppress_health_check=list(HealthCheck))
+        @given(st.lists(valid_cases(subject), min_size=1, max_size=3), st.lists(st.sampled_from(KINDS), max_size=3),
+               st.lists(st.sampled_from(MALFORMED), max_size=3), st.randoms(use_true_random=False))
+        def check(valid: list[dict[str, Any]], kinds: list[str], malformed: list[str], order: Any) -> None:
+            cases = persons(valid)
+            if not cases:
+                return
+            lines = [json.dumps(case, ensure_ascii=False, default=str) for case in cases]
+            lines += [spoiled(cases[number % len(cases)], kind) for number, kind in enumerate(kinds)]
+            lines += malformed
+            order.shuffle(lines)
+            population = folder / "p.jsonl"
+            population.write_text("\n".join(lines) + "\n", encoding="utf-8")
+            columnar, scalar = both(subject, subject, population)
+            assert columnar.backend == "spalten", columnar.notes
+            assert columnar.rows == scalar.rows and columnar.empty == scalar.empty
 
         check()
 

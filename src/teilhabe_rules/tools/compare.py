@@ -828,7 +828,11 @@ def one_element_each(population: str | Path, listed: str, reading: dict[str, str
     """Whether every case of the population that can be read has exactly one element in the
     list ``listed`` (a population split per element — per person), and there is one. Reads the
     population once more (stops at the first case with another number; for 2,000 person cases
-    about 4 % of the comparison's time)."""
+    about 4 % of the comparison's time; a JSON Lines file of plain UTF-8 is read without the
+    population reader, :func:`_one_element_each_jsonl`)."""
+    quick = _one_element_each_jsonl(Path(population), listed)
+    if quick is not None:
+        return quick
     found = False
     with read_population(population, **reading) as rows:
         for row in rows:
@@ -847,6 +851,71 @@ def one_element_each(population: str | Path, listed: str, reading: dict[str, str
                 return False
             found = True
     return found
+
+
+def _one_element_each_jsonl(path: Path, listed: str) -> bool | None:
+    """:func:`one_element_each` of a JSON Lines file of plain UTF-8 (lines split as the population
+    reader splits them, one ``\\r`` before the line end dropped, empty lines passed), or None
+    where the file is not such — another format, a byte order mark, a NUL byte, bytes that are no
+    UTF-8, a line longer than :data:`MAX_LINE` bytes: then the population reader decides.
+
+    Each line is read with Python's C decoder first; a line is decoded as the population reader
+    decodes it (:meth:`PopulationRow.decoded`) unless the C decoder found one element and one
+    such line has been confirmed already and nothing in it can make the two decoders differ in
+    the element count (the list's key written once, no ``\\u`` escape): so the answer is always
+    the population reader's, in about a third of its time."""
+    if path.suffix.lower() not in (".jsonl", ".ndjson"):
+        return None
+    key = json.dumps(listed)
+    found = False
+    rest = b""
+    try:
+        with path.open("rb") as handle:
+            while True:
+                chunk = handle.read(_CHUNK)
+                if chunk:
+                    pieces = (rest + chunk).split(b"\n")
+                    rest = pieces.pop()
+                    if len(rest) > MAX_LINE:
+                        return None
+                else:
+                    pieces = [rest] if rest else []
+                for piece in pieces:
+                    if len(piece) > MAX_LINE or b"\0" in piece or b"\xef\xbb\xbf" in piece:
+                        return None
+                    try:
+                        text = piece.decode("utf-8")
+                    except UnicodeDecodeError:
+                        return None
+                    if text.endswith("\r"):
+                        text = text[:-1]
+                    if not text.strip(" \t\r"):
+                        continue
+                    if found and text.count(key) == 1 and "\\u" not in text and _one_element(text, listed):
+                        continue
+                    data, error = PopulationRow("", raw=text, size=len(text)).decoded()
+                    if error is not None or not isinstance(data, dict):
+                        continue
+                    elements = data.get(listed)
+                    if not isinstance(elements, list) or len(elements) != 1:
+                        return False
+                    found = True
+                if not chunk:
+                    return found
+    except OSError:
+        return None
+
+
+def _one_element(text: str, listed: str) -> bool:
+    """Whether Python's JSON decoder reads ``text`` as an object whose ``listed`` is a list of one."""
+    try:
+        data = json.loads(text)
+    except (ValueError, RecursionError):
+        return False
+    if not isinstance(data, dict):
+        return False
+    elements = data.get(listed)
+    return isinstance(elements, list) and len(elements) == 1
 
 
 class _Evaluator:

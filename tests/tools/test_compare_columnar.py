@@ -9,6 +9,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -17,6 +18,7 @@ from hypothesis_budget import examples
 import teilhabe_rules
 import teilhabe_rules.columnar.batch as batch_module
 from teilhabe_rules.cli import main
+from teilhabe_rules.tools import compare as compare_module
 from teilhabe_rules.tools.compare import Summary, compare, generate_population
 from teilhabe_rules.tools.strategies import invalid_cases, sample_cases, valid_cases
 
@@ -197,6 +199,37 @@ class TestJsonLinesIntake:
         generate_population(mawo, 12, 3, population, split="bewohner")
         columnar, _ = both(mawo, model("mawo_2025"), population, at_old=AT_OLD, at_new=AT_NEW)
         assert columnar.backend == "spalten" and columnar.rows == 12
+
+    def test_the_old_version_valid_for_fewer_cases_than_the_new(self, tmp_path: Path,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+        """mawo_2025 → mawo, staged once for both: the cases of 2024 are errors of the old side only."""
+        shared = []
+        original = batch_module.stage_shared
+
+        def stage(*args: Any, **options: Any) -> Any:
+            shared.append(original(*args, **options))
+            return shared[-1]
+
+        monkeypatch.setattr(batch_module, "stage_shared", stage)
+        cases = persons(list(sample_cases(model("mawo"), 30, 13)))
+        population = write(tmp_path / "p.jsonl", cases, BROKEN)
+        columnar, _ = both(model("mawo_2025"), model("mawo"), population)
+        assert columnar.backend == "spalten" and columnar.errors_old > columnar.errors_new >= len(BROKEN)
+        assert len(shared) == 1 and shared[0] is not None
+
+    def test_sums_beyond_duckdb_s_decimal_run_on_the_scalar_backend(self, tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+        def refuse(*args: Any) -> None:
+            raise duckdb.OutOfRangeException("Overflow in addition of DECIMAL(38)")
+
+        monkeypatch.setattr(compare_module._ColumnarRun, "_tally", refuse)
+        mawo = model("mawo")
+        population = write(tmp_path / "p.jsonl", persons(list(sample_cases(mawo, 4, 2))))
+        summary = compare(mawo, model("mawo_2025"), population, backend="spalten")
+        scalar = compare(mawo, model("mawo_2025"), population)
+        assert summary.backend == "skalar" and summary.notes[-1].startswith("die Summen des Vergleichs")
+        summary.seconds = scalar.seconds = 0.0
+        assert summary.render_text() == scalar.render_text()
 
     @pytest.mark.parametrize("name", ["mawo", "mawo_2025"])
     def test_generated_persons_with_bad_rows_anywhere(self, name: str,

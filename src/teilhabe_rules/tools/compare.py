@@ -1225,6 +1225,19 @@ def _names_files(data: Any) -> bool:
     return False
 
 
+def _shareable(old: _ColumnarSide, new: _ColumnarSide) -> bool:
+    """Whether DuckDB may stage a JSON Lines file once for both sides
+    (:func:`~teilhabe_rules.columnar.batch.stage_shared`): the same inputs (:func:`_same_inputs`),
+    scopes, reference date, staging and staged column types, and the same date ``at``."""
+    from ..columnar.batch import column_types, staging
+
+    a, b = old.model.checked, new.model.checked
+    return (old.at == new.at and old.plan.reads_date == new.plan.reads_date and list(a.scopes) == list(b.scopes)
+            and a.info.reference_date == b.info.reference_date and _same_inputs(old.model, new.model)
+            and staging(old.plan, a) == staging(new.plan, b)
+            and all(column_types(old.plan, a, sid) == column_types(new.plan, b, sid) for sid in a.scopes))
+
+
 class _CompiledFirst:
     """The case check of :meth:`Model.load_case` for staging: the model's compiled input check
     first, the case loader for anything it does not accept — the checks of one evaluation, as
@@ -1283,13 +1296,19 @@ class _ColumnarRun:
             self.total = bar.total
         ids: list[str] = []
         con = duckdb.connect()
+        shared: Any = None
         try:
             con.execute("SET enable_progress_bar = false")  # DuckDB's own bar would write to the terminal
+            if staged and len(self.sides) == 2 and _shareable(*self.sides):
+                from ..columnar.batch import stage_shared
+
+                first = self.sides[0]
+                shared = stage_shared(first.plan, first.model.checked, path, first.at)
             counts = []
             for number, side in enumerate(self.sides):
                 self.phase = number
                 if staged:
-                    counts.append(self._side(con, number, side, PopulationFile(path), bar))
+                    counts.append(self._side(con, number, side, shared or PopulationFile(path), bar))
                     continue
                 source = rows if number == 0 else read_population(population, **reading)
                 try:
@@ -1312,6 +1331,8 @@ class _ColumnarRun:
             except duckdb.OutOfRangeException:
                 raise _TooLarge from None
         finally:
+            if shared is not None:
+                shared.close()
             con.close()
         figures.fill(summary, ids_of)
         summary.empty = empty

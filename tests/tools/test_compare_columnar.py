@@ -323,15 +323,23 @@ class TestCli:
         assert main(["compare", "mawo", "mawo", str(population), "--backend", "spalten"], out, err) == 0
         assert err.getvalue().count("\n") == 1 and "Festkomma" in err.getvalue()
 
-    def test_the_default_is_the_scalar_backend(self, tmp_path: Path) -> None:
-        """Until the columnar path is faster on a comparison (docs/batch.md), ``compare`` runs case
-        by case unless ``--backend spalten`` is given: no note, the scalar path's summary."""
+    def test_the_default_is_columnar_for_a_json_lines_summary(self, tmp_path: Path) -> None:
+        """Without --backend: the columnar backend for the summary of a JSON Lines file (its notes
+        not reported), the scalar one where rows are written or for another population."""
         mawo = model("mawo")
         population = write(tmp_path / "p.jsonl", persons(list(sample_cases(mawo, 3, 3))))
         out, err = io.StringIO(), io.StringIO()
         assert main(["compare", "mawo", "mawo", str(population), "--format", "json"], out, err) == 0
         assert err.getvalue() == ""
-        assert compare(mawo, mawo, population).backend == "skalar"
+        assert compare(mawo, mawo, population).backend == "spalten"
+        summary = compare(mawo, mawo, population, out=tmp_path / "aus.csv")
+        assert summary.backend == "skalar" and summary.notes == []
+        root = Path(__file__).resolve().parents[2]
+        assert compare(mawo, model("mawo_2025"), root / "examples/mawo", at_old=AT_OLD,
+                       at_new=AT_NEW).backend == "skalar"
+        csv = tmp_path / "p.csv"
+        generate_population(mawo, 3, 3, csv, split="bewohner")
+        assert compare(mawo, mawo, csv).backend == "skalar"
 
     def test_an_unknown_backend_is_a_usage_error(self, tmp_path: Path) -> None:
         out, err = io.StringIO(), io.StringIO()

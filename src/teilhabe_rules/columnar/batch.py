@@ -11,7 +11,10 @@ cases, always.
 
 Staging: a JSON Lines file given by its path (:class:`~teilhabe_rules.columnar.sources.PopulationFile`)
 is checked and staged by DuckDB (:mod:`teilhabe_rules.columnar.intake`); only its rows that fail
-those checks go to ``scalar``. Any other source: each case is validated by the case loader
+those checks go to ``scalar``. A :class:`SharedStage` is such a file staged once for the plans of
+several models with the same inputs (:func:`stage_shared`, without the validity check): each batch
+given it sends the cases dated outside its own model's validity to ``scalar``. Any other source:
+each case is validated by the case loader
 (:class:`~teilhabe_rules.inputs.cases.CaseLoader`, the same checks and messages as one
 evaluation) and its rows go to one JSON Lines file per scope,
 numbers as exact integer numerators (:data:`~teilhabe_rules.columnar.plan.IN_SCALE` fractional

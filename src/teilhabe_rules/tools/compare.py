@@ -7,15 +7,16 @@ and optionally an agreement per version and a reference date per version. Gives:
 output row of deltas (CSV, German CSV, JSON Lines, XLSX or Parquet: :mod:`.export`) and a
 :class:`Summary`, which says how the population was read and which budget figure it sums.
 
-Two backends (``backend=``, ``--backend``): by default the scalar one; the columnar one
-(``"spalten"``, :mod:`teilhabe_rules.columnar` — today slower and far larger in memory than the
-scalar path on this comparison, docs/batch.md) evaluates the whole population under each version
-at once and the results are read back, in row order, as the records the scalar path makes
-(:class:`_ColumnarRun`), so summary and error rows come from the same code; where it cannot
-promise the same output the scalar path runs, with a
-one-line note (:func:`compare`). The scalar path streams: cases are read, evaluated under both
-versions and written one at a time; what is kept is the summary — counts, sums, the ten largest
-changes and each case's budget difference (a Decimal) for the exact quartiles.
+Two backends (``backend=``, ``--backend``; by default the columnar one for the summary of a JSON
+Lines file, the scalar one otherwise: :func:`default_backend`). The columnar one (``"spalten"``,
+:mod:`teilhabe_rules.columnar`, docs/batch.md) evaluates the whole population under each version at
+once — a JSON Lines file checked and staged by DuckDB, once for both versions where they have the
+same inputs — keeps of each case only its budget and levels and tallies the summary in SQL
+(:class:`_ColumnarRun`): the same figures as the scalar path, with no record per case; where it
+cannot promise the same output the scalar path runs, with a one-line note (:func:`compare`). The
+scalar path streams: cases are read, evaluated under both versions and written one at a time; what
+is kept is the summary — counts, sums, the ten largest changes and each case's budget difference (a
+Decimal) for the exact quartiles.
 
 A case that fails under either version becomes an error row with its message; nothing is dropped:
 ``ausgewertet + fehler`` is the number of the population's rows (cases). A line that cannot be

@@ -344,3 +344,21 @@ class TestCli:
     def test_an_unknown_backend_is_a_usage_error(self, tmp_path: Path) -> None:
         out, err = io.StringIO(), io.StringIO()
         assert main(["compare", "mawo", "mawo", str(tmp_path / "p.jsonl"), "--backend", "gpu"], out, err) == 2
+
+
+@settings(max_examples=examples(80), deadline=None)
+@given(st.lists(st.sampled_from(["{}", "", " ", "\t", "\r", " \r", "x", '{"a": 1}  ']), max_size=12), st.booleans())
+def test_line_numbers_are_the_population_reader_s(lines: list[str], end: bool) -> None:
+    """The ids of the largest changes: the line of each case and the empty lines as the reader counts them."""
+    import tempfile
+
+    from teilhabe_rules.inputs.population import read_population
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "p.jsonl"
+        path.write_bytes(("\n".join(lines) + ("\n" if end else "")).encode())
+        line, empty, cases = compare_module._line_numbers(path)
+        with read_population(path) as rows:
+            ids = [row.id for row in rows]
+            assert (empty, cases) == (rows.empty, len(ids))
+        assert [f"Zeile {line(index)}" for index in range(cases)] == ids

@@ -192,6 +192,15 @@ class TestJsonLinesIntake:
         columnar, scalar = both(mawo, mawo, population, agreement_new={"parameter": {"fls_satz": "75 EUR/h"}})
         assert columnar.backend == "spalten" and columnar.errors == 1 and columnar.empty == 1
 
+    @pytest.mark.parametrize("content", ["", "\n\n", "kaputt\n"])
+    def test_no_case_evaluated(self, content: str, tmp_path: Path) -> None:
+        """An empty file, only empty lines, only an error row: counts of zero from SQL, as on the scalar path."""
+        population = tmp_path / "p.jsonl"
+        population.write_text(content, encoding="utf-8")
+        bei = model("bei_nrw3")
+        columnar, _ = both(bei, None, population, figures=("budgetvergleich_alt", "budgetvergleich_neu"))
+        assert columnar.backend == "spalten" and columnar.evaluated == 0
+
     def test_a_csv_population(self, tmp_path: Path) -> None:
         """A table population is staged case by case; the summary is the scalar path's."""
         mawo = model("mawo")

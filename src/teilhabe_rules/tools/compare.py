@@ -726,6 +726,8 @@ def _run(summary: Summary, chosen: list[Field], evaluator: _Evaluator | _FigureE
             else:
                 summary.notes.extend(columnar.notes)
                 summary.seconds = before + time.perf_counter() - start
+                if bar is not None:
+                    bar.update(summary.rows)
         if columnar is None:
             for text, tallies in _batches(batch, rows):
                 for tally in tallies:
@@ -1375,6 +1377,9 @@ class _ColumnarRun:
         for note in result.notes:
             if note not in self.notes:
                 self.notes.append(note)
+        self.total = int(result.cases)
+        if bar is not None:
+            bar.update(self.shown(self.total))
         try:
             self._keep(con, number, side, result)
         except duckdb.OutOfRangeException:
@@ -1492,12 +1497,13 @@ class _ColumnarRun:
             exp.func("count_if", exp.GT(this=d(), expression=zero())),
             exp.func("count_if", exp.LT(this=d(), expression=zero())),
             exp.func("min", d()), exp.func("max", d())).from_("verglichen"))[0]
-        evaluated = int(totals[0])
+        evaluated = int(totals[0] or 0)
         sides = [_fetch(con, exp.select(exp.func("count", exp.Star())).from_(f"seite{n}"))[0][0]
                  for n in range(len(self.sides))]
         failed = [count - int(found) for found in sides]
-        figures = _Figures(count, evaluated, failed[0], failed[-1], totals[1], totals[2], int(totals[3]),
-                           int(totals[4]), totals[5], totals[6])
+        # (over no rows DuckDB's count_if is NULL)
+        figures = _Figures(count, evaluated, failed[0], failed[-1], totals[1], totals[2], int(totals[3] or 0),
+                           int(totals[4] or 0), totals[5], totals[6])
         if evaluated:
             wanted = sorted({position for quarter in (1, 2, 3) for position in _order_positions(evaluated, quarter)})
             rank = exp.Sub(this=exp.Window(this=exp.RowNumber(), order=exp.Order(expressions=[exp.Ordered(this=d())])),
@@ -1530,8 +1536,8 @@ class _ColumnarRun:
             ).from_(exp.to_table("seite0").as_("a")).join(exp.to_table("seite1").as_("n"), on=exp.column(
                 "_c", "a").eq(exp.column("_c", "n"))).where(exp.column("_c", "a").isin(
                     query=exp.select("_c").from_("verglichen")))
-            cases, up, down = _fetch(con, query)[0]
-            return int(cases), int(up), int(down), int(up) + int(down)
+            changed, higher, lower = (int(number or 0) for number in _fetch(con, query)[0])
+            return changed, higher, lower, higher + lower
         old, new = exp.column("v", "a"), exp.column("v", "n")
         pairs = exp.select(
             exp.alias_(exp.func("coalesce", exp.column("_c", "a"), exp.column("_c", "n")), "_c"),
@@ -1551,8 +1557,8 @@ class _ColumnarRun:
             exp.func("coalesce", exp.func("sum", exp.Add(this=exp.column("auf"), expression=exp.column("ab"))), zero),
         ).from_(pairs.subquery("p")).where(
             exp.column("_c").isin(query=exp.select("_c").from_("verglichen")))
-        cases, ups, downs, elements = _fetch(con, query)[0]
-        return int(cases), int(ups), int(downs), int(elements)
+        cases, ups, downs, elements = (int(number or 0) for number in _fetch(con, query)[0])
+        return cases, ups, downs, elements
 
 
 @attrs.define

@@ -266,10 +266,11 @@ def _parser() -> argparse.ArgumentParser:
     cmp.add_argument("--fortsetzen", "--resume", dest="resume", action="store_true",
                      help="einen abgebrochenen Lauf fortsetzen: die Zeilen in "
                           "AUSGABE.unvollständig werden übernommen")
-    cmp.add_argument("--backend", default="skalar", choices=("spalten", "skalar", "columnar", "scalar"),
+    cmp.add_argument("--backend", default=None, choices=("spalten", "skalar", "columnar", "scalar"),
                      metavar="spalten|skalar",
-                     help="skalar (Standard): Fall für Fall; spalten: jede Version wertet die ganze "
-                          "Population auf einmal aus (DuckDB; heute langsamer, siehe docs/batch.md)")
+                     help="spalten: jede Version wertet die ganze Population auf einmal aus (DuckDB); "
+                          "skalar: Fall für Fall. Standard: spalten für eine JSON-Lines-Datei ohne --out "
+                          "und --fortsetzen, sonst skalar (siehe docs/batch.md)")
     schema = sub.add_parser("schema",
                             help="JSON Schema (2020-12) der Fälle, Vereinbarungen oder Ergebnisse eines Modells")
     schema.add_argument("model", metavar="MODELL", help="Regeldatei oder Name eines mitgelieferten Modells")
@@ -753,8 +754,9 @@ def _cmd_compare(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         err.write(f"teilhabe-rules: abgebrochen; „{partial_path(args.out)}“ hält die bisher "
                   "geschriebenen Fälle, --fortsetzen macht dort weiter\n")
         return EXIT_INTERRUPTED
-    for note in summary.notes:
-        err.write(note + "\n")
+    if args.backend is not None:  # (the default backend's choice is not reported)
+        for note in summary.notes:
+            err.write(note + "\n")
     if args.resume:
         partial = partial_path(args.out)
         if summary.resumed:

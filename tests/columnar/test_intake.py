@@ -17,6 +17,7 @@ from hypothesis_budget import examples
 
 import teilhabe_rules
 from teilhabe_rules.columnar import BatchResult, ScalarOutcome, run_batch
+from teilhabe_rules.columnar.batch import stage_shared
 from teilhabe_rules.columnar.plan import FIX
 from teilhabe_rules.columnar.sources import Unreadable, read_source
 from teilhabe_rules.errors import TeilhabeError
@@ -264,3 +265,46 @@ def test_duckdb_refusing_the_file_means_case_by_case(tmp_path: Path, monkeypatch
     monkeypatch.setattr(intake, "_queries", refused)
     result = _same(model, path)
     assert result.cases == len(cases)
+
+
+@pytest.mark.parametrize("names", [("mawo", "mawo_2025"), ("mawo_2025", "mawo")])
+def test_a_stage_shared_by_two_versions_gives_each_the_results_of_its_own(names: tuple[str, str],
+                                                                          tmp_path: Path) -> None:
+    """Staged once (without the validity check) for two versions with the same inputs: each version's
+    batch sets aside the cases outside its own validity and gets what staging for it alone gives."""
+    first, second = (teilhabe_rules.bundled(name) for name in names)
+    good = list(sample_cases(first, 30, 31)) + list(sample_cases(second, 30, 32))
+    pick = random.Random(33)
+    lines = [_line(case) for case in good]
+    lines += [_spoil_line(case, LINE_KINDS[number], pick) for number, case in enumerate(good[:len(LINE_KINDS)])]
+    pick.shuffle(lines)
+    path = tmp_path / "population.jsonl"
+    path.write_text("\n".join(lines) + "\n", "utf-8")
+    shared = stage_shared(first.columnar_plan(), first.checked, path, None)
+    assert shared is not None
+    try:
+        outside = 0
+        for model in (second, first):
+            alone = model.evaluate_many(path)
+            together = run_batch(model.columnar_plan(), model.checked, shared, model.loader, _scalar_of(model))
+            assert together.cases == alone.cases == len(lines)
+            assert [(e.index, e.problems) for e in together.errors] == [(e.index, e.problems) for e in alone.errors]
+            for sid in model.checked.scopes:
+                assert together.rows(sid) == alone.rows(sid), sid
+            outside += sum("außerhalb der Gültigkeit" in e.message for e in together.errors)
+        assert outside > 0  # mawo_2025 refuses the cases of 2024
+    finally:
+        shared.close()
+
+
+def _scalar_of(model: Model) -> Any:
+    def scalar(index: int, data: Any) -> ScalarOutcome:
+        if isinstance(data, Unreadable):
+            return ScalarOutcome(None, ((data.message, None),))
+        try:
+            result = model.evaluate(data)
+        except TeilhabeError as exc:
+            return ScalarOutcome(None, tuple((d.message, d.path) for d in exc.diagnostics))
+        return ScalarOutcome(result.frame)
+
+    return scalar

@@ -8,10 +8,14 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from hypothesis_budget import examples
 
 import teilhabe_rules
 from teilhabe_rules import CheckError, RuleSyntaxError
 from teilhabe_rules.cli import main
+from teilhabe_rules.tools import compare as compare_module
 from teilhabe_rules.tools.compare import compare, element_budget, one_element_each
 from tests.tools.test_compare import jsonl, persons
 
@@ -67,6 +71,37 @@ class TestPersonPopulations:
         assert one_element_each(population, "bewohner", {})  # an unreadable row does not count
         assert not one_element_each(jsonl(tmp_path / "leer.jsonl", []), "bewohner", {})
         assert not one_element_each(ROOT / "examples/mawo", "bewohner", {})  # Haus Linde: six
+
+
+# lines whose element count the quick reading of a JSON Lines file could get wrong, and plain ones
+LINES = ('{"bewohner": [{}]}', '{"bewohner": [{}, {}]}', '{"bewohner": []}', '{"x": 1}', '{"bewohner": {}}',
+         '{"bewohner": [{}], "bewohner": [{}, {}]}', '{"bewohner": [{}, {}], "bewohner": [{}]}',
+         '{"bewo\\u0068ner": [{}, {}]}', '{"bewohner": [{"kuerzel": "bewohner"}]}', '{"bewohner": [NaN]}',
+         '{"bewohner": [{}], "a": ' + "[" * 200 + "]" * 200 + "}", '{"bewohner": [{}],}', "[1]", "{", "", " \t",
+         "\r", '{"bewohner": [1e400]}', '{"bewohner": [{}]}\r')
+
+
+class TestOneElementEach:
+    """The quick reading of a JSON Lines file gives the population reader's answer, and leaves any
+    other file to it."""
+
+    @given(st.lists(st.sampled_from(LINES), max_size=6), st.booleans())
+    @settings(max_examples=examples(60), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+    def test_the_same_answer_as_the_population_reader(self, tmp_path: Path, lines: list[str], end: bool) -> None:
+        population = tmp_path / "p.jsonl"
+        population.write_text("\n".join(lines) + ("\n" if end else ""), encoding="utf-8")
+        quick = compare_module._one_element_each_jsonl(population, "bewohner")
+        assert quick is not None
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(compare_module, "_one_element_each_jsonl", lambda path, listed: None)
+            assert quick == one_element_each(population, "bewohner", {})
+
+    @pytest.mark.parametrize("content", [b"\xef\xbb\xbf{}\n", b'{"a": "\xff"}\n', b"{}\x00\n", b"\xff\xfe{\x00"])
+    def test_a_file_that_is_not_plain_utf8_goes_to_the_reader(self, tmp_path: Path, content: bytes) -> None:
+        population = tmp_path / "p.jsonl"
+        population.write_bytes(content)
+        assert compare_module._one_element_each_jsonl(population, "bewohner") is None
+        assert compare_module._one_element_each_jsonl(tmp_path / "p.csv", "bewohner") is None
 
 
 class TestTheHeader:

@@ -9,14 +9,17 @@ import json
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis_budget import examples
 
 import teilhabe_rules
+import teilhabe_rules.columnar.batch as batch_module
 from teilhabe_rules.cli import main
-from teilhabe_rules.tools.compare import Summary, compare
+from teilhabe_rules.tools import compare as compare_module
+from teilhabe_rules.tools.compare import Summary, compare, generate_population
 from teilhabe_rules.tools.strategies import invalid_cases, sample_cases, valid_cases
 
 AT_OLD, AT_NEW = dt.date(2024, 7, 1), dt.date(2025, 7, 1)
@@ -103,6 +106,167 @@ class TestSameSummary:
         check()
 
 
+def spoiled(case: dict[str, Any], kind: str) -> str:
+    """A line of ``kind`` made from a valid case: a bad row the SQL intake must leave to the loader."""
+    bad = json.loads(json.dumps(case, default=str))
+    top = next(iter(bad))  # an input of the case (name for MAWo, erstellt_am for BEI_NRW 3)
+    if kind == "falscher_typ":
+        bad[top] = {"kein": "Wert"}
+    elif kind == "unbekannter_schluessel":
+        bad["gibt_es_nicht"] = 1
+    elif kind == "fehlende_eingabe":
+        del bad[top]
+    elif kind == "falscher_typ_im_element":
+        bad["bewohner"][0]["pflegegrad"] = "zwei"
+    elif kind == "unbekannter_schluessel_im_element":
+        bad["bewohner"][0]["gibt_es_nicht"] = True
+    elif kind == "zahl_als_text":  # no error: the loader reads it, the intake takes it too
+        bad["plaetze"] = str(bad["plaetze"])
+    return json.dumps(bad, ensure_ascii=False)
+
+
+# lines that are no case or no row: malformed, empty (blanks, a tab, a carriage return), an array
+MALFORMED = ('{"name": "x",', "", "   \t", "\r", "[]", "nicht json")
+KINDS = ("falscher_typ", "unbekannter_schluessel", "fehlende_eingabe", "falscher_typ_im_element",
+         "unbekannter_schluessel_im_element", "zahl_als_text")
+
+
+class TestJsonLinesIntake:
+    """A JSON Lines population goes through DuckDB's intake on the columnar path: bad rows of every
+    kind, empty lines and line ends leave the summary (errors, ids of the largest changes, empty
+    lines) the scalar path's."""
+
+    def test_mawo_persons_with_bad_rows_of_every_kind(self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        staged = []
+        original = batch_module.stage_jsonl
+
+        def stage(*args: Any, **options: Any) -> Any:
+            staged.append(original(*args, **options))
+            return staged[-1]
+
+        monkeypatch.setattr(batch_module, "stage_jsonl", stage)
+        old, new = model("mawo"), model("mawo_2025")
+        cases = persons(list(sample_cases(old, 30, 11)))
+        lines = ["", " "] + [json.dumps(case, ensure_ascii=False, default=str) for case in cases]
+        bad = [spoiled(cases[number], kind) for number, kind in enumerate(KINDS)]
+        for number, line in enumerate([*bad, *MALFORMED]):  # spread over the file
+            lines.insert(3 + 4 * number, line)
+        lines[-1] += "\r"  # a line ending in CR LF
+        population = tmp_path / "p.jsonl"
+        population.write_text("\n".join(lines), encoding="utf-8")  # the last line without its line end
+        columnar, scalar = both(old, new, population, at_old=AT_OLD, at_new=AT_NEW)
+        assert columnar.backend == "spalten"
+        assert columnar.empty == scalar.empty == 5
+        assert columnar.errors == scalar.errors >= len(KINDS) - 1 + 3
+        assert columnar.rows == len(lines) - 5
+        assert [item[2] for item in columnar.top()] == [item[2] for item in scalar.top()]
+        assert len(staged) == 2 and None not in staged  # each side staged by DuckDB
+
+    def test_elements_named_by_file_are_read_beside_the_population(self, tmp_path: Path) -> None:
+        mawo = model("mawo")
+        cases = persons(list(sample_cases(mawo, 8, 4)))
+        (tmp_path / "b1.json").write_text(json.dumps(cases[0]["bewohner"][0], default=str), encoding="utf-8")
+        named = json.dumps({**cases[0], "bewohner": ["b1.json"]}, default=str)
+        population = write(tmp_path / "p.jsonl", cases, (named,))
+        agreement = {"parameter": {"fls_satz": "75 EUR/h"}}
+        columnar, scalar = both(mawo, mawo, population, agreement_new=agreement)
+        assert columnar.backend == "spalten" and columnar.errors == scalar.errors == 0
+
+    def test_two_values_of_one_model_with_bad_rows(self, tmp_path: Path) -> None:
+        bei = model("bei_nrw3")
+        cases = list(sample_cases(bei, 12, 9))
+        bad = [spoiled(cases[number], kind) for number, kind in enumerate(KINDS[:3])]
+        population = write(tmp_path / "p.jsonl", cases, (*bad, *MALFORMED))
+        columnar, _ = both(bei, None, population, figures=("budgetvergleich_alt", "budgetvergleich_neu"))
+        assert columnar.backend == "spalten" and columnar.errors >= 3 + 3
+
+    def test_a_file_that_is_not_plain_utf8_is_read_row_by_row(self, tmp_path: Path) -> None:
+        """A byte that is no UTF-8 (and a byte order mark): the rows are read in Python, with the same ids."""
+        mawo = model("mawo")
+        cases = persons(list(sample_cases(mawo, 10, 6)))
+        lines = [json.dumps(case, ensure_ascii=False, default=str).encode() for case in cases]
+        lines.insert(2, b'{"name": "\xff"}')
+        lines.insert(0, b"")
+        population = tmp_path / "p.jsonl"
+        population.write_bytes(b"\xef\xbb\xbf" + b"\n".join(lines) + b"\n")
+        columnar, scalar = both(mawo, mawo, population, agreement_new={"parameter": {"fls_satz": "75 EUR/h"}})
+        assert columnar.backend == "spalten" and columnar.errors == 1 and columnar.empty == 1
+
+    @pytest.mark.parametrize("content", ["", "\n\n", "kaputt\n"])
+    def test_no_case_evaluated(self, content: str, tmp_path: Path) -> None:
+        """An empty file, only empty lines, only an error row: counts of zero from SQL, as on the scalar path."""
+        population = tmp_path / "p.jsonl"
+        population.write_text(content, encoding="utf-8")
+        bei = model("bei_nrw3")
+        columnar, _ = both(bei, None, population, figures=("budgetvergleich_alt", "budgetvergleich_neu"))
+        assert columnar.backend == "spalten" and columnar.evaluated == 0
+
+    def test_a_csv_population(self, tmp_path: Path) -> None:
+        """A table population is staged case by case; the summary is the scalar path's."""
+        mawo = model("mawo")
+        population = tmp_path / "p.csv"
+        generate_population(mawo, 12, 3, population, split="bewohner")
+        columnar, _ = both(mawo, model("mawo_2025"), population, at_old=AT_OLD, at_new=AT_NEW)
+        assert columnar.backend == "spalten" and columnar.rows == 12
+
+    def test_the_old_version_valid_for_fewer_cases_than_the_new(self, tmp_path: Path,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+        """mawo_2025 → mawo, staged once for both: the cases of 2024 are errors of the old side only."""
+        shared = []
+        original = batch_module.stage_shared
+
+        def stage(*args: Any, **options: Any) -> Any:
+            shared.append(original(*args, **options))
+            return shared[-1]
+
+        monkeypatch.setattr(batch_module, "stage_shared", stage)
+        cases = persons(list(sample_cases(model("mawo"), 30, 13)))
+        population = write(tmp_path / "p.jsonl", cases, BROKEN)
+        columnar, _ = both(model("mawo_2025"), model("mawo"), population)
+        assert columnar.backend == "spalten" and columnar.errors_old > columnar.errors_new >= len(BROKEN)
+        assert len(shared) == 1 and shared[0] is not None
+
+    def test_sums_beyond_duckdb_s_decimal_run_on_the_scalar_backend(self, tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+        def refuse(*args: Any) -> None:
+            raise duckdb.OutOfRangeException("Overflow in addition of DECIMAL(38)")
+
+        monkeypatch.setattr(compare_module._ColumnarRun, "_tally", refuse)
+        mawo = model("mawo")
+        population = write(tmp_path / "p.jsonl", persons(list(sample_cases(mawo, 4, 2))))
+        summary = compare(mawo, model("mawo_2025"), population, backend="spalten")
+        scalar = compare(mawo, model("mawo_2025"), population)
+        assert summary.backend == "skalar" and summary.notes[-1].startswith("die Summen des Vergleichs")
+        summary.seconds = scalar.seconds = 0.0
+        assert summary.render_text() == scalar.render_text()
+
+    @pytest.mark.parametrize("name", ["mawo", "mawo_2025"])
+    def test_generated_persons_with_bad_rows_anywhere(self, name: str,
+                                                      tmp_path_factory: pytest.TempPathFactory) -> None:
+        """Hypothesis: valid persons, bad rows of every kind and empty lines in any order."""
+        subject = model(name)
+        folder = tmp_path_factory.mktemp("gen")
+
+        @settings(max_examples=examples(4), deadline=None, suppress_health_check=list(HealthCheck))
+        @given(st.lists(valid_cases(subject), min_size=1, max_size=3), st.lists(st.sampled_from(KINDS), max_size=3),
+               st.lists(st.sampled_from(MALFORMED), max_size=3), st.randoms(use_true_random=False))
+        def check(valid: list[dict[str, Any]], kinds: list[str], malformed: list[str], order: Any) -> None:
+            cases = persons(valid)
+            if not cases:
+                return
+            lines = [json.dumps(case, ensure_ascii=False, default=str) for case in cases]
+            lines += [spoiled(cases[number % len(cases)], kind) for number, kind in enumerate(kinds)]
+            lines += malformed
+            order.shuffle(lines)
+            population = folder / "p.jsonl"
+            population.write_text("\n".join(lines) + "\n", encoding="utf-8")
+            columnar, scalar = both(subject, subject, population)
+            assert columnar.backend == "spalten", columnar.notes
+            assert columnar.rows == scalar.rows and columnar.empty == scalar.empty
+
+        check()
+
+
 class TestScalarPath:
     """Where the columnar backend cannot promise the same output, the scalar one runs, with a note."""
 
@@ -168,16 +332,42 @@ class TestCli:
         assert main(["compare", "mawo", "mawo", str(population), "--backend", "spalten"], out, err) == 0
         assert err.getvalue().count("\n") == 1 and "Festkomma" in err.getvalue()
 
-    def test_the_default_is_the_scalar_backend(self, tmp_path: Path) -> None:
-        """Until the columnar path is faster on a comparison (docs/batch.md), ``compare`` runs case
-        by case unless ``--backend spalten`` is given: no note, the scalar path's summary."""
+    def test_the_default_is_columnar_for_a_json_lines_summary(self, tmp_path: Path) -> None:
+        """Without --backend: the columnar backend for the summary of a JSON Lines file (its notes
+        not reported), the scalar one where rows are written or for another population."""
         mawo = model("mawo")
         population = write(tmp_path / "p.jsonl", persons(list(sample_cases(mawo, 3, 3))))
         out, err = io.StringIO(), io.StringIO()
         assert main(["compare", "mawo", "mawo", str(population), "--format", "json"], out, err) == 0
         assert err.getvalue() == ""
-        assert compare(mawo, mawo, population).backend == "skalar"
+        assert compare(mawo, mawo, population).backend == "spalten"
+        summary = compare(mawo, mawo, population, out=tmp_path / "aus.csv")
+        assert summary.backend == "skalar" and summary.notes == []
+        root = Path(__file__).resolve().parents[2]
+        assert compare(mawo, model("mawo_2025"), root / "examples/mawo", at_old=AT_OLD,
+                       at_new=AT_NEW).backend == "skalar"
+        csv = tmp_path / "p.csv"
+        generate_population(mawo, 3, 3, csv, split="bewohner")
+        assert compare(mawo, mawo, csv).backend == "skalar"
 
     def test_an_unknown_backend_is_a_usage_error(self, tmp_path: Path) -> None:
         out, err = io.StringIO(), io.StringIO()
         assert main(["compare", "mawo", "mawo", str(tmp_path / "p.jsonl"), "--backend", "gpu"], out, err) == 2
+
+
+@settings(max_examples=examples(80), deadline=None)
+@given(st.lists(st.sampled_from(["{}", "", " ", "\t", "\r", " \r", "x", '{"a": 1}  ']), max_size=12), st.booleans())
+def test_line_numbers_are_the_population_reader_s(lines: list[str], end: bool) -> None:
+    """The ids of the largest changes: the line of each case and the empty lines as the reader counts them."""
+    import tempfile
+
+    from teilhabe_rules.inputs.population import read_population
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "p.jsonl"
+        path.write_bytes(("\n".join(lines) + ("\n" if end else "")).encode())
+        line, empty, cases = compare_module._line_numbers(path)
+        with read_population(path) as rows:
+            ids = [row.id for row in rows]
+            assert (empty, cases) == (rows.empty, len(ids))
+        assert [f"Zeile {line(index)}" for index in range(cases)] == ids

@@ -11,7 +11,10 @@ cases, always.
 
 Staging: a JSON Lines file given by its path (:class:`~teilhabe_rules.columnar.sources.PopulationFile`)
 is checked and staged by DuckDB (:mod:`teilhabe_rules.columnar.intake`); only its rows that fail
-those checks go to ``scalar``. Any other source: each case is validated by the case loader
+those checks go to ``scalar``. A :class:`SharedStage` is such a file staged once for the plans of
+several models with the same inputs (:func:`stage_shared`, without the validity check): each batch
+given it sends the cases dated outside its own model's validity to ``scalar``. Any other source:
+each case is validated by the case loader
 (:class:`~teilhabe_rules.inputs.cases.CaseLoader`, the same checks and messages as one
 evaluation) and its rows go to one JSON Lines file per scope,
 numbers as exact integer numerators (:data:`~teilhabe_rules.columnar.plan.IN_SCALE` fractional
@@ -33,6 +36,7 @@ import tempfile
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from decimal import Decimal
 from fractions import Fraction
+from pathlib import Path
 from typing import Any
 
 import attrs
@@ -48,8 +52,8 @@ from .intake import Intake, stage_jsonl
 from .plan import IN_SCALE, LIST_BOUND, Plan, int_type, key_columns, numerator_bound, other_type
 from .sources import PopulationFile
 
-__all__ = ["BatchResult", "ErrorRow", "ScalarOutcome", "Staging", "column_types", "execute_plan", "load_staged",
-           "run_batch", "stage_case", "staging"]
+__all__ = ["BatchResult", "ErrorRow", "ScalarOutcome", "SharedStage", "Staging", "column_types", "execute_plan",
+           "load_staged", "run_batch", "stage_case", "stage_shared", "staging"]
 
 
 @attrs.frozen
@@ -221,14 +225,74 @@ def _json_value(value: Any, spec: _StagedInput) -> tuple[Any, bool]:
     return value, True
 
 
+class SharedStage:
+    """A JSON Lines file staged by DuckDB once for the plans of several models with the same
+    inputs and staging (:func:`stage_shared`; the two versions of a comparison): each
+    :func:`run_batch` given it reads the staged tables and sets aside, for the scalar backend,
+    the cases dated outside its own model's validity. :meth:`close` when every batch is done."""
+
+    def __init__(self, intake: Intake, folder: str):
+        self.intake, self.folder = intake, folder
+
+    def close(self) -> None:
+        self.intake.close()
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def stage_shared(plan: Plan, model: c.CheckedModel, path: Path, at: _dt.date | None) -> SharedStage | None:
+    """The JSON Lines file ``path`` staged for ``plan`` without the check of the model's validity
+    (:func:`~teilhabe_rules.columnar.intake.stage_jsonl`), to be given to :func:`run_batch` of
+    every plan with the same :func:`staging`, :func:`column_types`, date (``at``) and inputs;
+    None where the file is to be read case by case."""
+    folder = tempfile.mkdtemp(prefix="teilhabe-columnar-")
+    try:
+        types = {sid: column_types(plan, model, sid) for sid in model.scopes}
+        intake = stage_jsonl(plan, model, staging(plan, model), types, path, at, folder, validity=False)
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    if intake is None:
+        shutil.rmtree(folder, ignore_errors=True)
+        return None
+    return SharedStage(intake, folder)
+
+
+def _outside_validity(con: duckdb.DuckDBPyConnection, plan: Plan, model: c.CheckedModel) -> list[int]:
+    """The staged cases dated outside the model's validity, taken out of the staged tables."""
+    info = model.info
+    date = exp.column("_date")
+    outside: list[exp.Expr] = []
+    if info.valid_from is not None:
+        outside.append(exp.LT(this=date.copy(), expression=exp.cast(exp.Literal.string(info.valid_from.isoformat()),
+                                                                    "DATE")))
+    if info.valid_to is not None:
+        outside.append(exp.GT(this=date.copy(), expression=exp.cast(exp.Literal.string(info.valid_to.isoformat()),
+                                                                    "DATE")))
+    if not outside:
+        return []
+    con.execute(exp.Drop(tables=[exp.to_table("ausserhalb")], kind="TABLE", exists=True).sql("duckdb"))
+    con.execute(exp.Create(this=exp.to_table("ausserhalb"), kind="TABLE", expression=exp.select("_c").from_(
+        plan.staged[""]).where(exp.or_(*outside)), properties=exp.Properties(
+        expressions=[exp.TemporaryProperty()])).sql("duckdb"))
+    found = [int(row[0]) for row in con.execute(exp.select("_c").from_("ausserhalb").order_by("_c").sql(
+        "duckdb")).fetchall()]
+    if found:
+        for sid in model.scopes:
+            con.execute(exp.delete(plan.staged[sid], where=exp.column("_c").isin(
+                query=exp.select("_c").from_("ausserhalb"))).sql("duckdb"))
+    con.execute(exp.Drop(tables=[exp.to_table("ausserhalb")], kind="TABLE").sql("duckdb"))
+    return found
+
+
 def run_batch(plan: Plan | None, model: c.CheckedModel, cases: Iterable[Any], loader: CaseLoader,
               scalar: Callable[[int, Any], ScalarOutcome], *, at: _dt.date | None = None,
               note: str | None = None, connection: duckdb.DuckDBPyConnection | None = None,
               progress: Callable[[int, int], None] | None = None,
               keep: Mapping[str, Collection[str]] | None = None) -> BatchResult:
     """Evaluate ``cases`` (see the module docstring). ``plan`` None: every case by ``scalar``
-    (``note`` says why, in one line). ``keep``: per scope the keys of the values the result
-    tables hold (None: all; see :func:`execute_plan`)."""
+    (``note`` says why, in one line). ``cases`` may be a :class:`SharedStage` (with a plan).
+    ``keep``: per scope the keys of the values the result tables hold (None: all; see
+    :func:`execute_plan`)."""
     con = connection
     if con is None:
         con = duckdb.connect()
@@ -243,17 +307,24 @@ def run_batch(plan: Plan | None, model: c.CheckedModel, cases: Iterable[Any], lo
     intake: Intake | None = None
     tables: dict[str, str] = {}
     flagged: list[int] = []
+    shared = cases if isinstance(cases, SharedStage) else None
+    if shared is not None and plan is None:
+        raise ValueError("run_batch: a SharedStage needs a plan")
     try:
-        if plan is not None and isinstance(cases, PopulationFile) and cases.path.suffix.lower() in (".jsonl",
-                                                                                                     ".ndjson"):
+        if shared is not None:
+            intake = shared.intake
+        elif plan is not None and isinstance(cases, PopulationFile) and cases.path.suffix.lower() in (".jsonl",
+                                                                                                       ".ndjson"):
             types = {sid: column_types(plan, model, sid) for sid in scopes}
             intake = stage_jsonl(plan, model, how, types, cases.path, at, folder)
         if intake is not None:
-            count, direct = intake.count, intake.slow
+            count, direct = intake.count, list(intake.slow)
         else:
             count = _stage_cases(plan, model, cases, loader, at, how, folder, direct, kept)
         if plan is not None:
-            load_staged(con, plan, model, folder)
+            load_staged(con, plan, model, shared.folder if shared is not None else folder)
+            if shared is not None:
+                direct += sorted(shared.intake.cases(_outside_validity(con, plan, model)).items())
             tables = execute_plan(con, plan, model, keep)
             flagged = [int(r[0]) for r in con.execute(
                 exp.select("_c").from_(tables[""]).where(exp.column("_skalar")).sql("duckdb")).fetchall()]
@@ -262,7 +333,7 @@ def run_batch(plan: Plan | None, model: c.CheckedModel, cases: Iterable[Any], lo
         if intake is not None:
             kept = intake.cases(flagged)
     finally:
-        if intake is not None:
+        if intake is not None and shared is None:
             intake.close()
         shutil.rmtree(folder, ignore_errors=True)
     if flagged:

@@ -85,8 +85,9 @@ class Intake:
         con.execute(exp.Create(this=exp.Schema(this=exp.to_table("gesucht"), expressions=[
             exp.ColumnDef(this=exp.to_identifier("_c"), kind=exp.DataType.build("BIGINT"))]), kind="TABLE",
             properties=exp.Properties(expressions=[exp.TemporaryProperty()])).sql("duckdb"))
-        con.executemany(exp.insert(exp.values([(exp.Placeholder(),)]), "gesucht").sql("duckdb"),
-                        [[i] for i in indexes])
+        numbers = exp.Cast(this=exp.Placeholder(), to=exp.DataType.build("BIGINT[]", dialect="duckdb"))
+        con.execute(exp.insert(exp.select(exp.Unnest(expressions=[numbers])), "gesucht").sql("duckdb"),
+                    [[int(i) for i in indexes]])  # one list, not a statement per case
         return {int(i): line_case(int(n), text) for i, n, text in _lines_of(con, "gesucht")}
 
     def close(self) -> None:
@@ -389,12 +390,13 @@ def _default(spec: c.InputSpec, digits: int, limit: int) -> exp.Expr | None:
 
 
 def stage_jsonl(plan: Plan, model: c.CheckedModel, staging: Any, types: dict[str, dict[str, str]], path: Path,
-                at: _dt.date | None, folder: str) -> Intake | None:
+                at: _dt.date | None, folder: str, *, validity: bool = True) -> Intake | None:
     """Stage the JSON Lines file ``path`` into ``folder`` (see the module docstring); None: the
     file is to be read case by case. ``staging``: the plan's
     :class:`~teilhabe_rules.columnar.batch.Staging`; ``types``: the staged tables' column types
     per scope (a ``HUGEINT`` numerator is written as ``DECIMAL(38, 0)``: Parquet has no 128-bit
-    integer)."""
+    integer). ``validity`` False: a case dated outside the model's validity is staged too (for
+    staging once for several models: each then sets those aside itself)."""
     if not path.is_file() or path.stat().st_size > MAX_FILE or not plain_text_file(path):
         return None
     scopes = list(model.scopes)
@@ -408,7 +410,7 @@ def stage_jsonl(plan: Plan, model: c.CheckedModel, staging: Any, types: dict[str
         threads = exp.EQ(this=exp.var("threads"), expression=exp.Literal.number(os.cpu_count() or 1))
         con.execute(exp.Set(expressions=[exp.SetItem(this=threads)]).sql("duckdb"))  # the sandbox has one
         con.execute("SET enable_progress_bar = false")
-        queries = _queries(plan, model, staging, sandbox.paths[0], at)
+        queries = _queries(plan, model, staging, sandbox.paths[0], at, validity)
         for query in queries:
             con.execute(query)
         (longest,) = con.execute("SELECT coalesce(max(strlen(line)), 0) FROM zeilen").fetchone() or (0,)
@@ -450,7 +452,8 @@ def _staged_columns(plan: Plan, model: c.CheckedModel, sid: str) -> list[str]:
     return names
 
 
-def _queries(plan: Plan, model: c.CheckedModel, staging: Any, file: str, at: _dt.date | None) -> list[str]:
+def _queries(plan: Plan, model: c.CheckedModel, staging: Any, file: str, at: _dt.date | None,
+             validity: bool = True) -> list[str]:
     """The statements that read ``file`` into ``zeilen`` (case number, line number, text), its
     scopes into ``e<n>`` (elements), checked and staged into ``p<n>``, and the cases not staged
     into ``langsam``."""
@@ -559,7 +562,8 @@ def _queries(plan: Plan, model: c.CheckedModel, staging: Any, file: str, at: _dt
         staged_query = exp.select(*[_col(k) for k in keys], *values,
                                   exp.alias_(_all(checks), "_ok")).from_(layered.subquery("l3"))
         if not sid:
-            flat = exp.select(exp.Star(), exp.alias_(_date_fits(info, plan), "_gilt")).from_(staged_query.subquery("q"))
+            flat = exp.select(exp.Star(), exp.alias_(_date_fits(info, plan, validity), "_gilt")).from_(
+                staged_query.subquery("q"))
             out.append(create(f"p{number}", flat))
             fails.append(exp.select(_col("_c")).from_(f"p{number}").where(
                 exp.not_(_f("coalesce", _all([_col("_ok"), _col("_gilt")]), exp.Boolean(this=False)))))
@@ -595,14 +599,15 @@ def _allowed(model: c.CheckedModel, sid: str) -> set[str]:
     return allowed
 
 
-def _date_fits(info: c.ModelInfo, plan: Plan) -> exp.Expr:
-    """The case's date within the model's validity (and there, where the rules read it)."""
+def _date_fits(info: c.ModelInfo, plan: Plan, validity: bool = True) -> exp.Expr:
+    """The case's date within the model's validity (``validity`` False: any date), and there,
+    where the rules read it."""
     date = _col("_date")
     checks: list[exp.Expr] = []
-    if info.valid_from is not None:
+    if validity and info.valid_from is not None:
         start = _typed(info.valid_from.isoformat(), "DATE")
         checks.append(exp.or_(_is_null(date), exp.GTE(this=date, expression=start)))
-    if info.valid_to is not None:
+    if validity and info.valid_to is not None:
         end = _typed(info.valid_to.isoformat(), "DATE")
         checks.append(exp.or_(_is_null(date), exp.LTE(this=date, expression=end)))
     if plan.reads_date:

@@ -1371,8 +1371,11 @@ class _ColumnarRun:
                 bar.update(self.shown(done))
 
         loader = cast(CaseLoader, _CompiledFirst(side.model))
+        keep: dict[str, set[str]] = {}
+        for _name, scope, key in side.wanted:  # the rest is computed, never converted to its result type
+            keep.setdefault(scope, set()).add(key)
         result = run_batch(side.plan, side.model.checked, cases, loader, self._scalar(side), at=side.at,
-                           connection=con, progress=progress)
+                           connection=con, progress=progress, keep=keep)
         for note in result.notes:
             if note not in self.notes:
                 self.notes.append(note)

@@ -874,42 +874,53 @@ def _one_element_each_jsonl(path: Path, listed: str) -> bool | None:
         return None
     key = json.dumps(listed)
     found = False
-    rest = b""
     try:
-        with path.open("rb") as handle:
-            while True:
-                chunk = handle.read(_CHUNK)
-                if chunk:
-                    pieces = (rest + chunk).split(b"\n")
-                    rest = pieces.pop()
-                    if len(rest) > MAX_LINE:
-                        return None
-                else:
-                    pieces = [rest] if rest else []
-                for piece in pieces:
-                    if len(piece) > MAX_LINE or b"\0" in piece or b"\xef\xbb\xbf" in piece:
-                        return None
-                    try:
-                        text = piece.decode("utf-8")
-                    except UnicodeDecodeError:
-                        return None
-                    if text.endswith("\r"):
-                        text = text[:-1]
-                    if not text.strip(" \t\r"):
-                        continue
-                    if found and text.count(key) == 1 and "\\u" not in text and _one_element(text, listed):
-                        continue
-                    data, error = PopulationRow("", raw=text, size=len(text)).decoded()
-                    if error is not None or not isinstance(data, dict):
-                        continue
-                    elements = data.get(listed)
-                    if not isinstance(elements, list) or len(elements) != 1:
-                        return False
-                    found = True
-                if not chunk:
-                    return found
-    except OSError:
+        for piece in _byte_lines(path, MAX_LINE):
+            if len(piece) > MAX_LINE or b"\0" in piece or b"\xef\xbb\xbf" in piece:
+                return None
+            try:
+                text = piece.decode("utf-8")
+            except UnicodeDecodeError:
+                return None
+            if text.endswith("\r"):
+                text = text[:-1]
+            if not text.strip(" \t\r"):
+                continue
+            if found and text.count(key) == 1 and "\\u" not in text and _one_element(text, listed):
+                continue
+            data, error = PopulationRow("", raw=text, size=len(text)).decoded()
+            if error is not None or not isinstance(data, dict):
+                continue
+            elements = data.get(listed)
+            if not isinstance(elements, list) or len(elements) != 1:
+                return False
+            found = True
+    except (OSError, _LineTooLong):
         return None
+    return found
+
+
+class _LineTooLong(Exception):
+    """A line of a file longer than the bound :func:`_byte_lines` was given."""
+
+
+def _byte_lines(path: Path, longest: int | None = None) -> Iterator[bytes]:
+    """The lines of ``path`` as bytes, split at ``\\n`` only and read in chunks (a line end at the
+    end of the file ends the last line); ``longest``: a line longer than that many bytes raises
+    :class:`_LineTooLong` as soon as so much of it is read. An OSError as reading gives it."""
+    rest = b""
+    with path.open("rb") as handle:
+        while True:
+            chunk = handle.read(_CHUNK)
+            if not chunk:
+                if rest:
+                    yield rest
+                return
+            pieces = (rest + chunk).split(b"\n")
+            rest = pieces.pop()
+            if longest is not None and len(rest) > longest:
+                raise _LineTooLong
+            yield from pieces
 
 
 def _one_element(text: str, listed: str) -> bool:
@@ -1621,29 +1632,18 @@ def _line_numbers(path: Path) -> tuple[Callable[[int], int], int, int]:
     lines: list[int] = []  # their line numbers
     number = cases = empty = 0
     after_empty = False
-    rest = b""
     try:
-        with path.open("rb") as handle:
-            while True:
-                chunk = handle.read(_CHUNK)
-                if chunk:
-                    pieces = (rest + chunk).split(b"\n")
-                    rest = pieces.pop()
-                else:
-                    pieces = [rest] if rest else []
-                for piece in pieces:
-                    number += 1
-                    if not piece.strip(b" \t\r"):
-                        empty += 1
-                        after_empty = True
-                        continue
-                    if after_empty:
-                        firsts.append(cases)
-                        lines.append(number)
-                        after_empty = False
-                    cases += 1
-                if not chunk:
-                    break
+        for piece in _byte_lines(path):
+            number += 1
+            if not piece.strip(b" \t\r"):
+                empty += 1
+                after_empty = True
+                continue
+            if after_empty:
+                firsts.append(cases)
+                lines.append(number)
+                after_empty = False
+            cases += 1
     except OSError as exc:
         raise unreadable(path, exc, number) from None
 

@@ -30,17 +30,7 @@ MODELS = ("mawo", "mawo_2025", "bei_nrw2", "bei_nrw3")
 def _old_path(model: Model, path: Path) -> BatchResult:
     """``evaluate_many`` as before: every case through the case loader, one by one."""
     plan = model.columnar_plan()
-
-    def scalar(index: int, data: Any) -> ScalarOutcome:
-        if isinstance(data, Unreadable):
-            return ScalarOutcome(None, ((data.message, None),))
-        try:
-            result = model.evaluate(data)
-        except TeilhabeError as exc:
-            return ScalarOutcome(None, tuple((d.message, d.path) for d in exc.diagnostics))
-        return ScalarOutcome(result.frame)
-
-    return run_batch(plan, model.checked, read_source(path), model.loader, scalar)
+    return run_batch(plan, model.checked, read_source(path), model.loader, _scalar_of(model))
 
 
 def _same(model: Model, path: Path) -> BatchResult:

@@ -48,7 +48,7 @@ from ..errors import CaseError, Diagnostic, TeilhabeError
 from ..inputs.cases import CaseLoader
 from ..ir import checked as c
 from ..runtime.frame import Frame
-from .intake import Intake, stage_jsonl
+from .intake import Intake, stage_jsonl, within_validity
 from .plan import IN_SCALE, LIST_BOUND, Plan, int_type, key_columns, numerator_bound, other_type
 from .sources import PopulationFile
 
@@ -259,20 +259,12 @@ def stage_shared(plan: Plan, model: c.CheckedModel, path: Path, at: _dt.date | N
 
 def _outside_validity(con: duckdb.DuckDBPyConnection, plan: Plan, model: c.CheckedModel) -> list[int]:
     """The staged cases dated outside the model's validity, taken out of the staged tables."""
-    info = model.info
-    date = exp.column("_date")
-    outside: list[exp.Expr] = []
-    if info.valid_from is not None:
-        outside.append(exp.LT(this=date.copy(), expression=exp.cast(exp.Literal.string(info.valid_from.isoformat()),
-                                                                    "DATE")))
-    if info.valid_to is not None:
-        outside.append(exp.GT(this=date.copy(), expression=exp.cast(exp.Literal.string(info.valid_to.isoformat()),
-                                                                    "DATE")))
-    if not outside:
+    within = within_validity(model.info, exp.column("_date"))
+    if within is None:
         return []
     con.execute(exp.Drop(tables=[exp.to_table("ausserhalb")], kind="TABLE", exists=True).sql("duckdb"))
     con.execute(exp.Create(this=exp.to_table("ausserhalb"), kind="TABLE", expression=exp.select("_c").from_(
-        plan.staged[""]).where(exp.or_(*outside)), properties=exp.Properties(
+        plan.staged[""]).where(exp.not_(within)), properties=exp.Properties(
         expressions=[exp.TemporaryProperty()])).sql("duckdb"))
     found = [int(row[0]) for row in con.execute(exp.select("_c").from_("ausserhalb").order_by("_c").sql(
         "duckdb")).fetchall()]

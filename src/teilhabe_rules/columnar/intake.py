@@ -56,7 +56,7 @@ from ..limits import MAX_LIST_ITEMS
 from .plan import LIST_BOUND, Plan, key_columns
 from .sources import line_case
 
-__all__ = ["MAX_FILE", "Intake", "stage_jsonl"]
+__all__ = ["MAX_FILE", "Intake", "stage_jsonl", "within_validity"]
 
 MAX_FILE = 1 << 30
 """The largest file staged here (bytes): DuckDB reads it as one text (its limit is ~3.9 GiB) and
@@ -599,17 +599,27 @@ def _allowed(model: c.CheckedModel, sid: str) -> set[str]:
     return allowed
 
 
+def within_validity(info: c.ModelInfo, date: exp.Expr) -> exp.Expr | None:
+    """``date`` (a DATE; NULL, no date, counts as within) within the model's validity; None where
+    the model's validity has no bounds."""
+    checks: list[exp.Expr] = []
+    if info.valid_from is not None:
+        start = _typed(info.valid_from.isoformat(), "DATE")
+        checks.append(exp.or_(_is_null(date.copy()), exp.GTE(this=date.copy(), expression=start)))
+    if info.valid_to is not None:
+        end = _typed(info.valid_to.isoformat(), "DATE")
+        checks.append(exp.or_(_is_null(date.copy()), exp.LTE(this=date.copy(), expression=end)))
+    return _all(checks) if checks else None
+
+
 def _date_fits(info: c.ModelInfo, plan: Plan, validity: bool = True) -> exp.Expr:
     """The case's date within the model's validity (``validity`` False: any date), and there,
     where the rules read it."""
     date = _col("_date")
     checks: list[exp.Expr] = []
-    if validity and info.valid_from is not None:
-        start = _typed(info.valid_from.isoformat(), "DATE")
-        checks.append(exp.or_(_is_null(date), exp.GTE(this=date, expression=start)))
-    if validity and info.valid_to is not None:
-        end = _typed(info.valid_to.isoformat(), "DATE")
-        checks.append(exp.or_(_is_null(date), exp.LTE(this=date, expression=end)))
+    within = within_validity(info, date) if validity else None
+    if within is not None:
+        checks.append(within)
     if plan.reads_date:
         checks.append(_present(date))
     return _all(checks)

@@ -15,6 +15,7 @@ from hypothesis_budget import examples
 import teilhabe_rules
 from teilhabe_rules.columnar import Plan, ScalarOutcome, compile_plan, run_batch
 from teilhabe_rules.columnar.plan import FIX, key_columns, single_list
+from teilhabe_rules.columnar.sources import Unreadable
 from teilhabe_rules.errors import TeilhabeError
 from teilhabe_rules.model import Model
 from teilhabe_rules.runtime.semantics import base_values
@@ -30,6 +31,8 @@ def _plan(model: Model) -> Plan:
 
 def _scalar(model: Model) -> Any:
     def scalar(index: int, data: Any) -> ScalarOutcome:
+        if isinstance(data, Unreadable):  # a line of a file that is no case
+            return ScalarOutcome(None, ((data.message, None),))
         try:
             result = model.evaluate(data)
         except TeilhabeError as exc:

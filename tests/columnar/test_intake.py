@@ -14,13 +14,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis_budget import examples
+from test_columnar import _scalar
 
 import teilhabe_rules
-from teilhabe_rules.columnar import BatchResult, ScalarOutcome, run_batch
+from teilhabe_rules.columnar import BatchResult, run_batch
 from teilhabe_rules.columnar.batch import stage_shared
 from teilhabe_rules.columnar.plan import FIX
-from teilhabe_rules.columnar.sources import Unreadable, read_source
-from teilhabe_rules.errors import TeilhabeError
+from teilhabe_rules.columnar.sources import read_source
 from teilhabe_rules.model import Model
 from teilhabe_rules.tools.strategies import invalid_cases, sample_cases, sample_invalid_cases, valid_cases
 
@@ -30,7 +30,7 @@ MODELS = ("mawo", "mawo_2025", "bei_nrw2", "bei_nrw3")
 def _old_path(model: Model, path: Path) -> BatchResult:
     """``evaluate_many`` as before: every case through the case loader, one by one."""
     plan = model.columnar_plan()
-    return run_batch(plan, model.checked, read_source(path), model.loader, _scalar_of(model))
+    return run_batch(plan, model.checked, read_source(path), model.loader, _scalar(model))
 
 
 def _same(model: Model, path: Path) -> BatchResult:
@@ -276,7 +276,7 @@ def test_a_stage_shared_by_two_versions_gives_each_the_results_of_its_own(names:
         outside = 0
         for model in (second, first):
             alone = model.evaluate_many(path)
-            together = run_batch(model.columnar_plan(), model.checked, shared, model.loader, _scalar_of(model))
+            together = run_batch(model.columnar_plan(), model.checked, shared, model.loader, _scalar(model))
             assert together.cases == alone.cases == len(lines)
             assert [(e.index, e.problems) for e in together.errors] == [(e.index, e.problems) for e in alone.errors]
             for sid in model.checked.scopes:
@@ -285,16 +285,3 @@ def test_a_stage_shared_by_two_versions_gives_each_the_results_of_its_own(names:
         assert outside > 0  # mawo_2025 refuses the cases of 2024
     finally:
         shared.close()
-
-
-def _scalar_of(model: Model) -> Any:
-    def scalar(index: int, data: Any) -> ScalarOutcome:
-        if isinstance(data, Unreadable):
-            return ScalarOutcome(None, ((data.message, None),))
-        try:
-            result = model.evaluate(data)
-        except TeilhabeError as exc:
-            return ScalarOutcome(None, tuple((d.message, d.path) for d in exc.diagnostics))
-        return ScalarOutcome(result.frame)
-
-    return scalar

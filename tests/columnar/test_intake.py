@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import decimal
 import json
 import random
@@ -285,3 +286,39 @@ def test_a_stage_shared_by_two_versions_gives_each_the_results_of_its_own(names:
         assert outside > 0  # mawo_2025 refuses the cases of 2024
     finally:
         shared.close()
+
+
+def test_a_stage_without_a_date_serves_batches_with_dates_of_their_own(tmp_path: Path) -> None:
+    """Staged once with each case's own date: a batch with a date of its own puts it in, and gets
+    what staging for it alone with that date gives (parameters, validity — mawo_2025 holds from
+    2025 on, the cases are of 2024 and 2025), no case more on the scalar backend; a stage made
+    for one date refuses a batch of another."""
+    model = teilhabe_rules.bundled("mawo_2025")
+    cases = list(sample_cases(teilhabe_rules.bundled("mawo"), 30, 41))
+    path = tmp_path / "population.jsonl"
+    path.write_text("\n".join(_line(case) for case in cases) + "\n", "utf-8")
+    plan = model.columnar_plan()
+    shared = stage_shared(plan, model.checked, path, None)
+    assert shared is not None
+    try:
+        outcomes = []
+        for day in (dt.date(2025, 7, 1), dt.date(2026, 7, 1), None):
+            alone = model.evaluate_many(path, at=day)
+            together = run_batch(model.columnar_plan(None, day), model.checked, shared, model.loader, _scalar(model),
+                                 at=day)
+            assert [(e.index, e.problems) for e in together.errors] == [(e.index, e.problems) for e in alone.errors]
+            for sid in model.checked.scopes:
+                assert together.rows(sid) == alone.rows(sid), (day, sid)
+            assert together.scalar_cases == alone.scalar_cases
+            outcomes.append((len(together.errors), together.rows()))
+        assert outcomes[0][0] == 0 < outcomes[2][0]  # by their own date, the cases of 2024 are outside
+        assert outcomes[0][1] != outcomes[1][1]  # the date's parameters
+    finally:
+        shared.close()
+    dated = stage_shared(plan, model.checked, path, dt.date(2025, 7, 1))
+    assert dated is not None
+    try:
+        with pytest.raises(ValueError, match="another date"):
+            run_batch(plan, model.checked, dated, model.loader, _scalar(model), at=dt.date(2026, 7, 1))
+    finally:
+        dated.close()

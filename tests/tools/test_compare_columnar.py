@@ -160,7 +160,7 @@ class TestJsonLinesIntake:
         assert columnar.errors == scalar.errors >= len(KINDS) - 1 + 3
         assert columnar.rows == len(lines) - 5
         assert [item[2] for item in columnar.top()] == [item[2] for item in scalar.top()]
-        assert len(staged) == 2 and None not in staged  # each side staged by DuckDB
+        assert len(staged) == 1 and None not in staged  # staged by DuckDB once, for both sides (each its own date)
 
     def test_elements_named_by_file_are_read_beside_the_population(self, tmp_path: Path) -> None:
         mawo = model("mawo")
@@ -225,6 +225,27 @@ class TestJsonLinesIntake:
         columnar, _ = both(model("mawo_2025"), model("mawo"), population)
         assert columnar.backend == "spalten" and columnar.errors_old > columnar.errors_new >= len(BROKEN)
         assert len(shared) == 1 and shared[0] is not None
+
+    def test_two_dates_share_one_stage(self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        """--at-old and --at-new differ: the file is staged once, with each case's own date, and
+        each side puts its own date in; the summary is the scalar path's."""
+        shared = []
+        original = batch_module.stage_shared
+
+        def stage(*args: Any, **options: Any) -> Any:
+            shared.append(original(*args, **options))
+            return shared[-1]
+
+        monkeypatch.setattr(batch_module, "stage_shared", stage)
+        cases = persons(list(sample_cases(model("mawo"), 40, 17)))
+        population = write(tmp_path / "p.jsonl", cases, BROKEN)
+        columnar, _ = both(model("mawo"), model("mawo_2025"), population, at_old=AT_OLD, at_new=AT_NEW)
+        assert columnar.backend == "spalten" and len(shared) == 1 and shared[0] is not None
+        assert shared[0].at is None
+        # each side took the staged cases with its own date: only the broken lines went to the scalar
+        # backend (one note, as both sides said the same)
+        assert columnar.notes == [f"{len(BROKEN)} von {len(cases) + len(BROKEN)} Fällen mit dem skalaren Backend "
+                                  f"ausgewertet ({len(BROKEN)} bei der Eingabeprüfung, 0 aus dem Plan)"]
 
     def test_sums_beyond_duckdb_s_decimal_run_on_the_scalar_backend(self, tmp_path: Path,
                                                                     monkeypatch: pytest.MonkeyPatch) -> None:

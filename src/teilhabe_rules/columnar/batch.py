@@ -228,11 +228,13 @@ def _json_value(value: Any, spec: _StagedInput) -> tuple[Any, bool]:
 class SharedStage:
     """A JSON Lines file staged by DuckDB once for the plans of several models with the same
     inputs and staging (:func:`stage_shared`; the two versions of a comparison): each
-    :func:`run_batch` given it reads the staged tables and sets aside, for the scalar backend,
-    the cases dated outside its own model's validity. :meth:`close` when every batch is done."""
+    :func:`run_batch` given it reads the staged tables, puts its own date in where it has one
+    and the stage was made without (``at`` None: each case's own date), and sets aside, for the
+    scalar backend, the cases dated outside its own model's validity. :meth:`close` when every
+    batch is done."""
 
-    def __init__(self, intake: Intake, folder: str):
-        self.intake, self.folder = intake, folder
+    def __init__(self, intake: Intake, folder: str, at: _dt.date | None = None):
+        self.intake, self.folder, self.at = intake, folder, at
 
     def close(self) -> None:
         self.intake.close()
@@ -242,8 +244,9 @@ class SharedStage:
 def stage_shared(plan: Plan, model: c.CheckedModel, path: Path, at: _dt.date | None) -> SharedStage | None:
     """The JSON Lines file ``path`` staged for ``plan`` without the check of the model's validity
     (:func:`~teilhabe_rules.columnar.intake.stage_jsonl`), to be given to :func:`run_batch` of
-    every plan with the same :func:`staging`, :func:`column_types`, date (``at``) and inputs;
-    None where the file is to be read case by case."""
+    every plan with the same :func:`staging`, :func:`column_types` and inputs, and with the date
+    ``at`` — or, for ``at`` None (each case's own date), with any date; None where the file is to
+    be read case by case."""
     folder = tempfile.mkdtemp(prefix="teilhabe-columnar-")
     try:
         types = {sid: column_types(plan, model, sid) for sid in model.scopes}
@@ -254,7 +257,7 @@ def stage_shared(plan: Plan, model: c.CheckedModel, path: Path, at: _dt.date | N
     if intake is None:
         shutil.rmtree(folder, ignore_errors=True)
         return None
-    return SharedStage(intake, folder)
+    return SharedStage(intake, folder, at)
 
 
 def _outside_validity(con: duckdb.DuckDBPyConnection, plan: Plan, model: c.CheckedModel) -> list[int]:
@@ -302,6 +305,8 @@ def run_batch(plan: Plan | None, model: c.CheckedModel, cases: Iterable[Any], lo
     shared = cases if isinstance(cases, SharedStage) else None
     if shared is not None and plan is None:
         raise ValueError("run_batch: a SharedStage needs a plan")
+    if shared is not None and shared.at is not None and shared.at != at:
+        raise ValueError("run_batch: a SharedStage staged for another date")
     try:
         if shared is not None:
             intake = shared.intake
@@ -316,6 +321,9 @@ def run_batch(plan: Plan | None, model: c.CheckedModel, cases: Iterable[Any], lo
         if plan is not None:
             load_staged(con, plan, model, shared.folder if shared is not None else folder)
             if shared is not None:
+                if at is not None and shared.at is None:  # this batch's date, not the case's own
+                    con.execute(exp.update(plan.staged[""], {"_date": exp.cast(exp.Literal.string(at.isoformat()),
+                                                                               "DATE")}).sql("duckdb"))
                 direct += sorted(shared.intake.cases(_outside_validity(con, plan, model)).items())
             tables = execute_plan(con, plan, model, keep)
             flagged = [int(r[0]) for r in con.execute(

@@ -1259,11 +1259,12 @@ def _names_files(data: Any) -> bool:
 def _shareable(old: _ColumnarSide, new: _ColumnarSide) -> bool:
     """Whether DuckDB may stage a JSON Lines file once for both sides
     (:func:`~teilhabe_rules.columnar.batch.stage_shared`): the same inputs (:func:`_same_inputs`),
-    scopes, reference date, staging and staged column types, and the same date ``at``."""
+    scopes, reference date, staging and staged column types (the dates ``at`` may differ: the
+    stage then holds each case's own date, and a side with a date of its own puts it in)."""
     from ..columnar.batch import column_types, staging
 
     a, b = old.model.checked, new.model.checked
-    return (old.at == new.at and old.plan.reads_date == new.plan.reads_date and list(a.scopes) == list(b.scopes)
+    return (old.plan.reads_date == new.plan.reads_date and list(a.scopes) == list(b.scopes)
             and a.info.reference_date == b.info.reference_date and _same_inputs(old.model, new.model)
             and staging(old.plan, a) == staging(new.plan, b)
             and all(column_types(old.plan, a, sid) == column_types(new.plan, b, sid) for sid in a.scopes))
@@ -1334,7 +1335,8 @@ class _ColumnarRun:
                 from ..columnar.batch import stage_shared
 
                 first = self.sides[0]
-                shared = stage_shared(first.plan, first.model.checked, path, first.at)
+                common = first.at if first.at == self.sides[1].at else None
+                shared = stage_shared(first.plan, first.model.checked, path, common)
             counts = []
             for number, side in enumerate(self.sides):
                 self.phase = number

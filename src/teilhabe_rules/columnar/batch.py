@@ -523,6 +523,7 @@ def execute_plan(con: duckdb.DuckDBPyConnection, plan: Plan, model: c.CheckedMod
     taken = 0
     if single is not None:
         listed = next(iter(single.merged))
+        cases = _count(con, plan.staged[""])
         ones = (exp.select(exp.column("_c")).from_(exp.to_table(plan.staged[listed])).group_by(exp.column("_c"))
                 .having(exp.EQ(this=exp.func("count_star"), expression=exp.Literal.number(1))))
         con.execute(exp.Create(this=exp.to_table(_SINGLE), kind="TABLE", expression=ones, replace=True,
@@ -536,6 +537,12 @@ def execute_plan(con: duckdb.DuckDBPyConnection, plan: Plan, model: c.CheckedMod
         assert single is not None
         chosen = exp.column("_c").isin(query=exp.select(exp.column("_c")).from_(exp.to_table(_SINGLE)))
         for sid in model.scopes:
+            if taken == cases:  # every case: the tables become the variant's, the plan's are left empty
+                _renamed(con, plan.staged[sid], single.staged[sid])
+                empty = exp.select(exp.Star()).from_(exp.to_table(single.staged[sid])).limit(0)
+                con.execute(exp.Create(this=exp.to_table(plan.staged[sid]), kind="TABLE", expression=empty,
+                                       properties=exp.Properties(expressions=[exp.TemporaryProperty()])).sql("duckdb"))
+                continue
             moved = exp.select(exp.Star()).from_(exp.to_table(plan.staged[sid])).where(chosen.copy())
             con.execute(exp.Create(this=exp.to_table(single.staged[sid]), kind="TABLE", expression=moved,
                                    replace=True, properties=exp.Properties(

@@ -98,6 +98,18 @@ def _texts(case: Any, suffix: str = "") -> list[tuple[Any, Any]]:
     return found
 
 
+def _objects(case: Any) -> list[dict[str, Any]]:
+    """Every object inside a case's data (elements, package tables), not the case itself."""
+    found: list[dict[str, Any]] = []
+    items = case.values() if isinstance(case, dict) else case if isinstance(case, list) else []
+    for value in items:
+        if isinstance(value, dict):
+            found.append(value)
+        if isinstance(value, (dict, list)):
+            found += _objects(value)
+    return found
+
+
 # line-level injections: each a text the loader or the JSON decoder treats in its own way
 def _spoil_line(case: dict[str, Any], kind: str, pick: random.Random) -> str:
     data = copy.deepcopy(case)
@@ -124,6 +136,15 @@ def _spoil_line(case: dict[str, Any], kind: str, pick: random.Random) -> str:
     if kind == "doppelter Schlüssel":
         key = pick.choice(sorted(data))
         return _line(data)[:-1] + ", " + json.dumps(key) + ": " + _line(data[key]) + "}"
+    if kind == "Schlüssel tief doppelt oder fremd":
+        inner = [o for o in _objects(data) if o]
+        if inner:
+            holder = pick.choice(inner)
+            key = pick.choice(sorted(holder))
+            holder["§D§"] = pick.choice([holder[key], None, 1])
+            twice = pick.random() < 0.5  # the key twice (the loader takes the last), or one not allowed here
+            return _line(data).replace('"§D§"', json.dumps(key) if twice else '"gibt_es_nicht"')
+        return _line(data)
     if kind == "kaputt":
         return _line(data)[: pick.randrange(1, len(_line(data)))]
     if kind == "keine Tabelle":
@@ -153,6 +174,7 @@ def _spoil_line(case: dict[str, Any], kind: str, pick: random.Random) -> str:
 
 
 LINE_KINDS = ("viele Stellen", "sieben Nachkommastellen", "Exponent", "NaN", "Komma am Ende", "doppelter Schlüssel",
+              "Schlüssel tief doppelt oder fremd",
               "kaputt", "keine Tabelle", "Text mit Nullzeichen", "Datum anders", "Zahl als Text", "Liste als Datei",
               "Nachbarschaft", "unverändert")
 

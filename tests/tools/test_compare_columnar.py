@@ -247,6 +247,34 @@ class TestJsonLinesIntake:
         assert columnar.notes == [f"{len(BROKEN)} von {len(cases) + len(BROKEN)} Fällen mit dem skalaren Backend "
                                   f"ausgewertet ({len(BROKEN)} bei der Eingabeprüfung, 0 aus dem Plan)"]
 
+    def test_the_sides_of_one_stage_run_at_once_with_one_progress_bar(self, tmp_path: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+        """Both versions of a shared stage run at once (each in a connection of its own): the bar
+        counts both sides' rows and never goes back, and the summary is the scalar path's."""
+        import io
+        import re
+
+        from teilhabe_rules.tools import progress as progress_module
+
+        class Terminal(io.StringIO):
+            def isatty(self) -> bool:
+                return True
+
+        monkeypatch.setattr(progress_module, "INTERVAL", 0.0)  # every update drawn
+        cases = persons(list(sample_cases(model("mawo"), 60, 23)))
+        population = write(tmp_path / "p.jsonl", cases, BROKEN)
+        terminal = Terminal()
+        columnar = compare(model("mawo"), model("mawo_2025"), population, backend="spalten", at_old=AT_OLD,
+                           at_new=AT_NEW, progress=terminal)
+        scalar = compare(model("mawo"), model("mawo_2025"), population, backend="skalar", at_old=AT_OLD,
+                         at_new=AT_NEW)
+        columnar.seconds = scalar.seconds = 0.0
+        assert columnar.render_text() == scalar.render_text()
+        shown = [int(done) for done in re.findall(r"\] (\d+)/\d+ Fälle", terminal.getvalue())]
+        total = len(cases) + len(BROKEN)
+        assert columnar.backend == "spalten" and shown and shown[-1] == total
+        assert shown == sorted(shown), shown
+
     def test_sums_beyond_duckdb_s_decimal_run_on_the_scalar_backend(self, tmp_path: Path,
                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
         def refuse(*args: Any) -> None:

@@ -39,6 +39,7 @@ from __future__ import annotations
 import codecs
 import datetime as _dt
 import os
+import threading
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from fractions import Fraction
@@ -68,10 +69,12 @@ _CHUNK = 1 << 20
 class Intake:
     """A staged population file (see the module docstring): ``count`` cases, ``slow`` the rows
     not staged (0-based case number and its data); :meth:`cases` gives the data of staged ones.
-    Holds its DuckDB connection until :meth:`close`."""
+    Holds its DuckDB connection until :meth:`close`; :meth:`cases` may be called from several
+    threads (the batches of a shared stage run at once), one at a time."""
 
     def __init__(self, sandbox: Sandbox, count: int, slow: list[tuple[int, Any]]):
         self._sandbox = sandbox
+        self._lock = threading.Lock()
         self.count = count
         self.slow = slow
 
@@ -80,6 +83,10 @@ class Intake:
         :func:`~teilhabe_rules.columnar.sources.read_source` gives them)."""
         if not indexes:
             return {}
+        with self._lock:
+            return self._cases(indexes)
+
+    def _cases(self, indexes: Sequence[int]) -> dict[int, Any]:
         con = self._sandbox.connection
         con.execute(exp.Drop(tables=[exp.to_table("gesucht")], kind="TABLE", exists=True).sql("duckdb"))
         con.execute(exp.Create(this=exp.Schema(this=exp.to_table("gesucht"), expressions=[

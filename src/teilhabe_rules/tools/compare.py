@@ -65,8 +65,10 @@ import itertools
 import json
 import math
 import re
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 from pathlib import Path
 from typing import IO, Any, TextIO, cast
@@ -1303,13 +1305,15 @@ class _ColumnarRun:
         self.sides, self.single, self.base_dir = sides, single, base_dir
         self.notes: list[str] = []
         self.total = 0  # rows of the population (known once the first side has read it)
-        self.phase = 0
+        self.done = [0] * len(sides)
+        self.lock = threading.Lock()  # the sides of a shared stage run at once: one bar, one note list
 
-    def shown(self, done: int) -> int:
-        """``done`` rows of the current phase as rows of the whole run (for the progress bar):
-        each side's pass counts alike."""
+    def shown(self, number: int, done: int) -> int:
+        """``done`` rows of side ``number`` as rows of the whole run (for the progress bar): each
+        side's pass counts alike."""
+        self.done[number] = done
         total = self.total or done
-        return (self.phase * total + done) // len(self.sides)
+        return sum(min(d, total) for d in self.done) // len(self.sides)
 
     def summarize(self, summary: Summary, rows: Population, population: str | Path,
                   reading: dict[str, str | None], bar: ProgressBar | None, budget: str,
@@ -1338,17 +1342,38 @@ class _ColumnarRun:
                 common = first.at if first.at == self.sides[1].at else None
                 shared = stage_shared(first.plan, first.model.checked, path, common)
             counts = []
-            for number, side in enumerate(self.sides):
-                self.phase = number
-                if staged:
-                    counts.append(self._side(con, number, side, shared or PopulationFile(path), bar))
-                    continue
-                source = rows if number == 0 else read_population(population, **reading)
+            notes: list[list[str]] = []
+            if shared is not None:
+                # one stage for both: each side in a connection of its own, at once (a population
+                # of up to ~120,000 cases is one row group, which DuckDB scans on one thread)
+                cursors = [con.cursor() for _ in self.sides]
                 try:
-                    counts.append(self._side(con, number, side, self._cases(source, ids, number == 0, bar), bar))
+                    with ThreadPoolExecutor(len(self.sides)) as pool:
+                        done = [pool.submit(self._side, cursor, number, side, shared, bar)
+                                for number, (cursor, side) in enumerate(zip(cursors, self.sides, strict=True))]
+                        for future in done:
+                            found, said = future.result()
+                            counts.append(found)
+                            notes.append(said)
                 finally:
-                    if number:
-                        source.close()
+                    for cursor in cursors:
+                        cursor.close()
+            for number, side in enumerate(self.sides):
+                if shared is not None:
+                    break
+                if staged:
+                    found, said = self._side(con, number, side, PopulationFile(path), bar)
+                else:
+                    source = rows if number == 0 else read_population(population, **reading)
+                    try:
+                        found, said = self._side(con, number, side, self._cases(source, ids, number, bar), bar)
+                    finally:
+                        if number:
+                            source.close()
+                counts.append(found)
+                notes.append(said)
+            for said in notes:  # in the order of the sides, however they ran
+                self.notes.extend(note for note in said if note not in self.notes)
             empty = rows.empty
             if staged:
                 lines, empty, count = _line_numbers(path)
@@ -1371,17 +1396,18 @@ class _ColumnarRun:
         summary.empty = empty
 
     def _side(self, con: Any, number: int, side: _ColumnarSide, cases: Iterable[Any],
-              bar: ProgressBar | None) -> int:
+              bar: ProgressBar | None) -> tuple[int, list[str]]:
         """Evaluate ``cases`` under ``side`` and keep what the summary reads (:meth:`_keep`);
-        gives the number of cases."""
+        gives the number of cases and the batch's notes."""
         import duckdb
 
         from ..columnar import run_batch
 
         def progress(done: int, total: int) -> None:
-            self.total = total
-            if bar is not None:
-                bar.update(self.shown(done))
+            with self.lock:
+                self.total = total
+                if bar is not None:
+                    bar.update(self.shown(number, done))
 
         loader = cast(CaseLoader, _CompiledFirst(side.model))
         keep: dict[str, set[str]] = {}
@@ -1389,23 +1415,21 @@ class _ColumnarRun:
             keep.setdefault(scope, set()).add(key)
         result = run_batch(side.plan, side.model.checked, cases, loader, self._scalar(side), at=side.at,
                            connection=con, progress=progress, keep=keep)
-        for note in result.notes:
-            if note not in self.notes:
-                self.notes.append(note)
-        self.total = int(result.cases)
-        if bar is not None:
-            bar.update(self.shown(self.total))
+        with self.lock:
+            self.total = int(result.cases)
+            if bar is not None:
+                bar.update(self.shown(number, self.total))
         try:
             self._keep(con, number, side, result)
         except duckdb.OutOfRangeException:
             raise _TooLarge from None
-        return int(result.cases)
+        return int(result.cases), list(result.notes)
 
-    def _cases(self, rows: Population, ids: list[str], first: bool, bar: ProgressBar | None) -> Iterator[Any]:
-        """The rows as the batch takes them: a mapping to stage, or :class:`_Direct`. The first
-        side records the rows' ids; a later one checks them (the population must not change)."""
+    def _cases(self, rows: Population, ids: list[str], number: int, bar: ProgressBar | None) -> Iterator[Any]:
+        """The rows as side ``number`` takes them: a mapping to stage, or :class:`_Direct`. The
+        first side records the rows' ids; a later one checks them (the population must not change)."""
         for index, row in enumerate(rows):
-            if first:
+            if number == 0:
                 ids.append(row.id)
             elif index >= len(ids) or ids[index] != row.id:
                 raise CaseError(Diagnostic(f"„{row.id}“: die Population hat sich während des Vergleichs geändert",
@@ -1418,7 +1442,7 @@ class _ColumnarRun:
             else:
                 yield _Direct(data)
             if bar is not None:
-                bar.update(self.shown(index + 1))
+                bar.update(self.shown(number, index + 1))
 
     def _scalar(self, side: _ColumnarSide) -> Callable[[int, Any], Any]:
         """The scalar backend for the batch's rows of ``side``: a row that is no case
@@ -1474,8 +1498,8 @@ class _ColumnarRun:
                 position = exp.Window(this=exp.RowNumber(), partition_by=[exp.column("_c")], order=order)
                 elements = exp.select(exp.column("_c"), exp.alias_(position, "_p"), exp.alias_(value, "v")).from_(
                     result.tables[scope])
-                _create(con, f"seite{number}_{alias}", elements)
-        _create(con, f"seite{number}", query.select(*columns))
+                _create(con, f"seite{number}_{alias}", elements, temporary=False)
+        _create(con, f"seite{number}", query.select(*columns), temporary=False)
         for table in [*result.tables.values(), *side.plan.staged.values()]:
             con.execute(exp.Drop(tables=[exp.to_table(table)], kind="TABLE", exists=True).sql("duckdb"))
 
@@ -1611,13 +1635,16 @@ class _Figures:
                            for index, old, new in self.largest]
 
 
-def _create(con: Any, name: str, query: Any) -> None:
-    """``CREATE TEMPORARY TABLE name AS query`` (replacing a table of that name)."""
+def _create(con: Any, name: str, query: Any, temporary: bool = True) -> None:
+    """``CREATE TEMPORARY TABLE name AS query`` (replacing a table of that name); ``temporary``
+    False: a table of the database, seen by each of its connections (a side's kept figures,
+    made in the side's own connection)."""
     from sqlglot import exp
 
     con.execute(exp.Drop(tables=[exp.to_table(name)], kind="TABLE", exists=True).sql("duckdb"))
+    properties = exp.Properties(expressions=[exp.TemporaryProperty()]) if temporary else None
     con.execute(exp.Create(this=exp.to_table(name), kind="TABLE", expression=query,
-                           properties=exp.Properties(expressions=[exp.TemporaryProperty()])).sql("duckdb"))
+                           properties=properties).sql("duckdb"))
 
 
 def _fetch(con: Any, query: Any) -> list[tuple[Any, ...]]:

@@ -340,3 +340,26 @@ def test_eval_many_stages_a_json_lines_file_in_sql(tmp_path: Path, monkeypatch: 
     assert len(staged) == len(expected) == len(cases)
     assert [row["budget_jahr"] for row in staged] == [
         None if row["budget_jahr"] is None else str(row["budget_jahr"]) for row in expected]
+
+
+def test_building_trees_pauses_the_collector_and_gives_it_back_as_it_was() -> None:
+    """The cyclic collector is off inside the block, and afterwards as before it — on, or off
+    when the caller had it off — also when the block fails."""
+    import gc
+
+    from teilhabe_rules.columnar.plan import building_trees
+
+    assert gc.isenabled()
+    with building_trees():
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    with pytest.raises(RuntimeError), building_trees():
+        raise RuntimeError
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with building_trees():
+            assert not gc.isenabled()
+        assert not gc.isenabled()
+    finally:
+        gc.enable()

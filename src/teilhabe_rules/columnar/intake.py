@@ -54,7 +54,7 @@ from ..duck import Sandbox
 from ..inputs.population import MAX_LINE
 from ..ir import checked as c
 from ..limits import MAX_LIST_ITEMS
-from .plan import LIST_BOUND, Plan, key_columns
+from .plan import LIST_BOUND, Plan, building_trees, key_columns
 from .sources import line_case
 
 __all__ = ["MAX_FILE", "Intake", "stage_jsonl", "within_validity"]
@@ -419,7 +419,8 @@ def stage_jsonl(plan: Plan, model: c.CheckedModel, staging: Any, types: dict[str
         threads = exp.EQ(this=exp.var("threads"), expression=exp.Literal.number(os.cpu_count() or 1))
         con.execute(exp.Set(expressions=[exp.SetItem(this=threads)]).sql("duckdb"))  # the sandbox has one
         con.execute("SET enable_progress_bar = false")
-        queries = _queries(plan, model, staging, sandbox.paths[0], at, validity)
+        with building_trees():
+            queries = _queries(plan, model, staging, sandbox.paths[0], at, validity)
         for query in queries:
             con.execute(query)
         (longest,) = con.execute("SELECT coalesce(max(strlen(line)), 0) FROM zeilen").fetchone() or (0,)

@@ -58,10 +58,12 @@ on the scalar backend and says so in one line).
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import functools
+import gc
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any
@@ -72,8 +74,8 @@ from sqlglot import exp
 from ..ir import checked as c
 
 __all__ = ["FIX", "HUGE_LIMIT", "IN_BOUND", "IN_SCALE", "LIST_BOUND", "MAX_DEN", "NARROW_LIMIT", "SINGLE_PREFIX",
-           "Narrow", "Num", "Other", "Plan", "RowFactor", "Step", "Unsupported", "compile_plan", "int_type",
-           "key_columns", "numerator_bound", "single_list", "wide_divisions"]
+           "Narrow", "Num", "Other", "Plan", "RowFactor", "Step", "Unsupported", "building_trees", "compile_plan",
+           "int_type", "key_columns", "numerator_bound", "single_list", "wide_divisions"]
 
 FIX = 18  # fractional digits of fixed point (a value that leaves exact arithmetic, every inexact result)
 MAX_DEN = 10**FIX  # a larger denominator is rescaled to fixed point
@@ -1802,7 +1804,29 @@ def _schedule(model: c.CheckedModel, home: Callable[[str], str] = str) -> list[s
 def compile_plan(model: c.CheckedModel, parameters: Mapping[str, Any], tables: Mapping[str, Mapping[Any, Any]],
                  date: _dt.date | None = None) -> Plan:
     """The plan of ``model`` with these parameter values and tables (``date``: the reference date
-    of every case, for ``stichtag()``; None: each case's own, staged as ``_date``)."""
+    of every case, for ``stichtag()``; None: each case's own, staged as ``_date``). Compiled
+    without the cyclic garbage collector: the expression trees (tens of thousands of nodes linking
+    to their parents) made it walk every new object again and again — more than half the time."""
+    with building_trees():
+        return _compile_plan(model, parameters, tables, date)
+
+
+@contextlib.contextmanager
+def building_trees() -> Iterator[None]:
+    """A block that builds many sqlglot expression trees: the cyclic garbage collector off for it
+    (if it was on: on again after it) — each node links to its parent, and the collector's walks
+    over every new object took more than half of such a block's time."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
+def _compile_plan(model: c.CheckedModel, parameters: Mapping[str, Any], tables: Mapping[str, Mapping[Any, Any]],
+                  date: _dt.date | None) -> Plan:
     plans = [(_compile(model, parameters, tables, date, limit), limit) for limit in ROW_LIMITS]
     # the one with the fewest divisions in HUGEINT (each some 30× a BIGINT one); on a tie the first
     plan, limit = min(plans, key=lambda p: wide_divisions(p[0]))

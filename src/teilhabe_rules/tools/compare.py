@@ -1358,20 +1358,19 @@ class _ColumnarRun:
                 finally:
                     for cursor in cursors:
                         cursor.close()
-            for number, side in enumerate(self.sides):
-                if shared is not None:
-                    break
-                if staged:
-                    found, said = self._side(con, number, side, PopulationFile(path), bar)
-                else:
-                    source = rows if number == 0 else read_population(population, **reading)
-                    try:
-                        found, said = self._side(con, number, side, self._cases(source, ids, number, bar), bar)
-                    finally:
-                        if number:
-                            source.close()
-                counts.append(found)
-                notes.append(said)
+            else:
+                for number, side in enumerate(self.sides):
+                    if staged:
+                        found, said = self._side(con, number, side, PopulationFile(path), bar)
+                    else:
+                        source = rows if number == 0 else read_population(population, **reading)
+                        try:
+                            found, said = self._side(con, number, side, self._cases(source, ids, number, bar), bar)
+                        finally:
+                            if number:
+                                source.close()
+                    counts.append(found)
+                    notes.append(said)
             for said in notes:  # in the order of the sides, however they ran
                 self.notes.extend(note for note in said if note not in self.notes)
             empty = rows.empty

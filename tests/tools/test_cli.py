@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -256,6 +257,20 @@ class TestUsage:
         code, out, _ = run("--help")
         assert code == 0
         assert "check" in out and "eval" in out and "test" in out
+
+    def test_every_command_has_its_own_help(self) -> None:
+        """A command line that names its command builds only that command's parser: each command
+        an unknown one is told of still shows its own usage and options."""
+        code, _, err = run("evl", "modell.rules", "fall.toml")
+        assert code == 2
+        listed = re.findall(r"'([\w-]+)'", err.split("choose from", 1)[1])
+        assert {"check", "eval", "test", "compare", "eval-many", "sql", "lsp"} <= set(listed)
+        for command in listed:
+            code, out, _ = run(command, "--help")
+            assert code == 0, command
+            assert out.startswith(f"usage: teilhabe-rules {command} "), command
+        _, out, _ = run("eval", "--help")
+        assert "--agreement" in out and "--genau" in out and "--trennzeichen" not in out
 
 
 class TestTestCommand:

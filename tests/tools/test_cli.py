@@ -333,3 +333,23 @@ class TestInstalledCommand:
                                        capture_output=True, text=True, timeout=60)
             assert evaluated.returncode == 0, (name, evaluated.stderr)
             assert json.loads(evaluated.stdout)["ergebnis"]["werte"]["betrag"]["wert"] == "4619.50"
+
+    def test_the_program_exits_with_the_command_s_code_and_all_its_output(self, tmp_path: Path) -> None:
+        """``run`` (the program: console script and ``python -m``) freezes the collector before the
+        exit: every output is still written in full, and the exit code is the command's."""
+        env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(Path(__file__).parents[2] / "src"),
+                                                                        os.environ.get("PYTHONPATH")])))
+        program = [sys.executable, "-c", "from teilhabe_rules.cli import run; run()"]
+        evaluated = subprocess.run([*program, "eval", MODEL, CASE, "--format", "json", "--explain"],
+                                   capture_output=True, text=True, timeout=60, env=env)
+        assert evaluated.returncode == 0, evaluated.stderr
+        assert json.loads(evaluated.stdout)["ergebnis"]["werte"]["betrag"]["wert"] == "4619.50"
+        table = tmp_path / "ergebnis.csv"
+        written = subprocess.run([*program, "eval", MODEL, CASE, "--out", str(table)],
+                                 capture_output=True, text=True, timeout=60, env=env)
+        assert written.returncode == 0, written.stderr
+        assert "4619.50" in table.read_text(encoding="utf-8")
+        missing = subprocess.run([*program, "eval", MODEL, str(tmp_path / "fehlt.toml")],
+                                 capture_output=True, text=True, timeout=60, env=env)
+        assert missing.returncode == 1
+        assert "fehlt.toml" in missing.stderr

@@ -6,7 +6,10 @@ import contextlib
 import copy
 import datetime as dt
 import json
+import os
 import pickle
+import subprocess
+import sys
 import typing
 from decimal import Decimal
 from pathlib import Path
@@ -148,6 +151,32 @@ class TestModelRoundTrip:
         assert isinstance(fast, c.CheckedModel) and isinstance(generic, c.CheckedModel)
         spans = [{id(n.span) for n in model.nodes.values()} for model in (fast, generic)]
         assert len(spans[0]) == len(spans[1])
+
+
+def test_threads_decoding_at_once_in_a_new_process_decode_alike() -> None:
+    """The decoders per class are made on first use, in whichever thread comes first; threads
+    that start decoding together all get the whole model (compared with the generic decoding)."""
+    script = (
+        "import sys, threading\n"
+        "import teilhabe_rules\n"
+        "from teilhabe_rules.ir import serial\n"
+        "payload = serial.encode_model(teilhabe_rules.load(sys.argv[1]).checked)\n"
+        "start, found = threading.Barrier(8), []\n"
+        "def work():\n"
+        "    start.wait()\n"
+        "    found.append(serial.encode_model(serial.decode_model(payload)))\n"
+        "threads = [threading.Thread(target=work) for _ in range(8)]\n"
+        "for t in threads: t.start()\n"
+        "for t in threads: t.join()\n"
+        "generic = serial.encode(serial.decode(payload, classes=dict(serial.CLASSES)))\n"
+        "print(len(found), all(f == payload == generic for f in found))\n"
+    )
+    env = dict(os.environ, TEILHABE_RULES_CACHE="aus")
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT / "src"), env.get("PYTHONPATH")]))
+    done = subprocess.run([sys.executable, "-c", script, str(ROOT / "models/mawo.rules")], capture_output=True,
+                          text=True, env=env, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["8", "True"]
 
 
 def test_every_checked_class_is_allowed() -> None:

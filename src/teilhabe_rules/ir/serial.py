@@ -35,6 +35,7 @@ import functools
 import json
 import operator
 import sys
+import threading
 import types
 import typing
 from collections.abc import Callable, Iterable, Mapping
@@ -352,28 +353,47 @@ def _plan(name: str, classes: Mapping[str, type]) -> Plan | None:
 # Annotations these decoders do not cover are decoded generically and then checked.
 
 Refs = list[object]
+Decoder = Callable[[list[Any], Refs], object]
 # A field's decoder (:func:`_field_decoder`): the exact types of a value that decodes to itself (a
 # frozenset, checked inline by the class's decoder), or a function of the encoding and the refs.
-_OBJECTS: dict[str, Callable[[list[Any], Refs], object]] = {}  # by class name
+
+#: The decoders of the classes by name: empty until all are made, then published whole (a
+#: decoder is registered before its fields' decoders are made, since a field may hold its own
+#: class: no other thread may meet one half made).
+_OBJECTS: dict[str, Decoder] = {}
+_MADE: dict[str, Decoder] = {}  # while they are made, under the lock
+_MAKING = threading.Lock()
 
 
 def _instance(value: list[Any], refs: Refs) -> object:
     """An ``["o", name, …]`` encoding of any class of :data:`CLASSES`."""
+    decoders = _OBJECTS or _all_decoders()
     name = value[1] if len(value) > 1 else None
-    decoder = _OBJECTS.get(name) or _object_decoder(name) if type(name) is str else None
+    decoder = decoders.get(name) if type(name) is str else None
     if decoder is None:
         raise SerialError(f"Klasse nicht erlaubt: {name!r}"[:200])
     return decoder(value, refs)
 
 
-def _object_decoder(name: str) -> Callable[[list[Any], Refs], object] | None:
+def _all_decoders() -> dict[str, Decoder]:
+    """The decoders of all classes of :data:`CLASSES`, made once."""
+    global _OBJECTS
+    with _MAKING:
+        if not _OBJECTS:
+            for name in CLASSES:
+                _object_decoder(name)
+            _OBJECTS = dict(_MADE)
+    return _OBJECTS
+
+
+def _object_decoder(name: str) -> Decoder | None:
     """The decoder of the ``["o", name, field, …]`` encodings of class ``name``, or None where
-    :data:`CLASSES` has no such attrs class.
+    :data:`CLASSES` has no such attrs class (called under the lock, by :func:`_all_decoders`).
 
     The fields whose values decode to themselves (strings, numbers, None) are checked together:
     the tuple of their types is looked up among the combinations of types found valid before
     (most classes meet only a few). The other fields are decoded one by one."""
-    made = _OBJECTS.get(name)
+    made = _MADE.get(name)
     if made is not None:
         return made
     cls = CLASSES.get(name)
@@ -402,7 +422,7 @@ def _object_decoder(name: str) -> Callable[[list[Any], Refs], object] | None:
             refs.append(obj)
         return obj
 
-    _OBJECTS[name] = decode_object  # registered first: a field may hold the class itself
+    _MADE[name] = decode_object  # registered first: a field may hold the class itself
     plain: list[int] = []
     for index, field in enumerate(_FIELDS[cls]):
         decoder = _field_decoder(_annotation(cls, field))
@@ -436,7 +456,7 @@ def _field_decoder(hint: Any) -> Any:
     options = typing.get_args(hint) if origin is typing.Union or origin is types.UnionType else (hint,)
     plain: set[type] = set()
     objects: dict[str, type] = {}
-    handlers: dict[str, Callable[[list[Any], Refs], object]] = {}
+    handlers: dict[str, Decoder] = {}
     mapping: Callable[[dict[str, Any], Refs], object] | None = None
     for option in options:
         kind = typing.get_origin(option)
@@ -525,7 +545,7 @@ def _as_function(decoder: Any) -> Callable[[Any, Refs], object]:
 _FIELDS_BY_NAME = frozenset(_NAMES[cls] for cls in _FIELDS)
 
 
-def _enum_decoder(enumeration: type[enum.Enum]) -> Callable[[list[Any], Refs], object]:
+def _enum_decoder(enumeration: type[enum.Enum]) -> Decoder:
     name, members = _NAMES[enumeration], _MEMBERS[enumeration]
 
     def decode_member(item: list[Any], refs: Refs) -> object:
@@ -539,7 +559,7 @@ def _enum_decoder(enumeration: type[enum.Enum]) -> Callable[[list[Any], Refs], o
     return decode_member
 
 
-def _tuple_decoder(args: tuple[Any, ...]) -> Callable[[list[Any], Refs], object]:
+def _tuple_decoder(args: tuple[Any, ...]) -> Decoder:
     if len(args) == 2 and args[1] is Ellipsis:
         return _items_decoder(tuple, _field_decoder(args[0]))
     parts = [_as_function(_field_decoder(arg)) for arg in args]
@@ -553,7 +573,7 @@ def _tuple_decoder(args: tuple[Any, ...]) -> Callable[[list[Any], Refs], object]
     return decode_fixed
 
 
-def _items_decoder(container: type, decoder: Any) -> Callable[[list[Any], Refs], object]:
+def _items_decoder(container: type, decoder: Any) -> Decoder:
     """A tagged tuple or frozenset whose items all pass ``decoder``."""
     if type(decoder) is frozenset:
         exact = decoder
@@ -598,7 +618,7 @@ def _fraction(item: list[Any], refs: Refs) -> object:
     return Fraction(item[1], item[2])
 
 
-_SCALARS: dict[type, tuple[str, Callable[[list[Any], Refs], object]]] = {
+_SCALARS: dict[type, tuple[str, Decoder]] = {
     Decimal: ("D", _decimal),
     _dt.date: ("d", _date),
     Fraction: ("Q", _fraction),

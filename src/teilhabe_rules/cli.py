@@ -223,20 +223,18 @@ class _Commands:
 
     def add_parser(self, name: str, **options: Any) -> _Parser:
         if self.only is not None and name != self.only:
-            return _Unbuilt()
+            return cast(_Parser, _Unbuilt())
         self.found = True
         options.setdefault("formatter_class", _Formatter)
         return cast(_Parser, self.action.add_parser(name, **options))  # the parent's class
 
 
-class _Unbuilt(_Parser):
-    """The parser of a command this process does not run: takes its arguments and keeps none."""
+class _Unbuilt:
+    """Stands for the parser of a command this process does not run: whatever is done to it
+    (arguments, groups, defaults added; attributes set) is taken and kept nowhere."""
 
-    def __init__(self) -> None:  # no argparse set-up: it never parses or prints
-        pass
-
-    def add_argument(self, *args: Any, **kwargs: Any) -> Any:
-        return None
+    def __getattr__(self, name: str) -> Callable[..., Any]:
+        return lambda *args, **kwargs: self
 
 
 def _parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:

@@ -82,5 +82,5 @@ def test_eval_of_a_cached_model_file_imports_only_what_it_uses(tmp_path: Path) -
     assert "teilhabe_rules.runtime.results" in found  # (the probe sees what was imported)
     unused = {"teilhabe_rules.tools.export", "teilhabe_rules.catalog", "teilhabe_rules.registry",
               "teilhabe_rules.runtime.changes", "teilhabe_rules.inputs.locate", "teilhabe_rules.check.checker",
-              "tempfile", "secrets", "calendar", "lark"}
+              "tempfile", "secrets", "calendar", "lark", "shutil"}
     assert not unused & set(found)

@@ -251,23 +251,51 @@ def _untrusted(info: os.stat_result) -> str | None:
 @functools.lru_cache(maxsize=1)
 def _salt() -> bytes:
     """What every key depends on besides the rule files: the library's version, entry format,
-    grammar and code."""
-    digest = hashlib.sha256(_MAGIC + b"\0" + __version__.encode() + b"\0")
+    grammar and code.
+
+    Hashing the code means reading every source file, which costs a new process more than the
+    rest of finding its entry. So the digest is itself kept in the cache, as an entry named by
+    the files' names and stat records — size, modification and change times in nanoseconds,
+    inode — as Python's own byte-code cache trusts a source file's modification time and size:
+    an edit, a copy or a reinstallation of any file changes its record (the change time cannot
+    be set back), so the digest is read anew; an entry that is missing, damaged or forged (the
+    keyed checksum) is a miss, and the digest is computed from the contents."""
     # the library's own code and grammar: a changed checker must never meet a model checked by
     # the old one (every .py file, subpackages included, and every grammar file)
     # (os.walk and plain names: a new process pays for this walk, and pathlib's costs it twice)
     package = os.path.dirname(os.path.realpath(__file__))
     sources: list[tuple[str, str]] = []
-    for folder, _, names in os.walk(package):
-        relative = os.path.relpath(folder, package).replace(os.sep, "/")
+    for directory, _, names in os.walk(package):
+        relative = os.path.relpath(directory, package).replace(os.sep, "/")
         prefix = "" if relative == "." else relative + "/"
-        sources.extend((prefix + name, os.path.join(folder, name)) for name in names if name.endswith(".py"))
-    for name, source in sorted(sources):
+        sources.extend((prefix + name, os.path.join(directory, name)) for name in names if name.endswith(".py"))
+    sources.sort()
+    grammar = grammar_file()
+    sources.append(("grammars/" + grammar.name, str(grammar)))
+    head = _MAGIC + b"\0" + __version__.encode() + b"\0"
+    stamp = hashlib.sha256(head)
+    try:
+        for name, source in sources:
+            info = os.stat(source)
+            stamp.update(f"{name}\0{info.st_size} {info.st_mtime_ns} {info.st_ctime_ns} {info.st_ino}\0".encode())
+    except OSError:
+        stamp.update(os.urandom(16))  # a file that cannot be stat'ed: a memo never to be found again
+    memo = f"code-{stamp.hexdigest()}.entry"
+    folder = _usable_dir(create=False)
+    known = _read(folder, memo) if folder is not None else None
+    if known is not None and len(known) == _SALT_BYTES:
+        return known
+    digest = hashlib.sha256(head)
+    for name, source in sources:
         with open(source, "rb") as handle:
             digest.update(name.encode() + b"\0" + handle.read() + b"\0")
-    grammar = grammar_file()
-    digest.update(b"grammars/" + grammar.name.encode() + b"\0" + grammar.read_bytes() + b"\0")
-    return digest.digest()
+    salt = digest.digest()
+    if folder is not None:
+        _write(folder, memo, salt)
+    return salt
+
+
+_SALT_BYTES = 32
 
 
 Depends = Sequence[tuple[str, str]]

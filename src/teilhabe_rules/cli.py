@@ -22,6 +22,7 @@ import datetime as _dt
 import gc
 import io
 import json
+import os
 import sys
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -33,7 +34,7 @@ from .errors import TeilhabeError
 if TYPE_CHECKING:  # pragma: no cover
     from .tools.progress import ProgressBar
 
-__all__ = ["EXIT_FINDINGS", "EXIT_INTERNAL", "EXIT_INTERRUPTED", "EXIT_OK", "EXIT_USAGE", "main"]
+__all__ = ["EXIT_FINDINGS", "EXIT_INTERNAL", "EXIT_INTERRUPTED", "EXIT_OK", "EXIT_USAGE", "main", "run"]
 
 EXIT_OK = 0
 EXIT_FINDINGS = 1
@@ -184,11 +185,67 @@ class _Parser(argparse.ArgumentParser):
         return parsed, extra
 
 
-def _parser() -> argparse.ArgumentParser:
+class _Formatter(argparse.HelpFormatter):
+    """argparse's help formatter, its default width found as :func:`shutil.get_terminal_size`
+    finds it (``$COLUMNS``, else the terminal of the standard output, else 80) without importing
+    :mod:`shutil`, which (with the compression modules it imports) would cost every command
+    some milliseconds of start-up."""
+
+    def __init__(self, prog: str, indent_increment: int = 2, max_help_position: int = 24,
+                 width: int | None = None):
+        if width is None:
+            width = _terminal_columns() - 2
+        super().__init__(prog, indent_increment, max_help_position, width)
+
+
+def _terminal_columns() -> int:
+    try:
+        columns = int(os.environ["COLUMNS"])
+    except (KeyError, ValueError):
+        columns = 0
+    if columns > 0:
+        return columns
+    try:
+        return os.get_terminal_size(sys.__stdout__.fileno()).columns or 80  # type: ignore[union-attr]
+    except (AttributeError, ValueError, OSError):
+        return 80
+
+
+class _Commands:
+    """The commands' parsers as :func:`_parser` adds them: all of them, or — where the command
+    line names its command — only that one's (the others are neither parsed nor shown, and
+    building them would cost a new process some milliseconds)."""
+
+    def __init__(self, parent: argparse.ArgumentParser, only: str | None):
+        self.action = parent.add_subparsers(dest="command", metavar="BEFEHL")
+        self.only = only
+        self.found = False
+
+    def add_parser(self, name: str, **options: Any) -> _Parser:
+        if self.only is not None and name != self.only:
+            return cast(_Parser, _Unbuilt())
+        self.found = True
+        options.setdefault("formatter_class", _Formatter)
+        return cast(_Parser, self.action.add_parser(name, **options))  # the parent's class
+
+
+class _Unbuilt:
+    """Stands for the parser of a command this process does not run: whatever is done to it
+    (arguments, groups, defaults added; attributes set) is taken and kept nowhere."""
+
+    def __getattr__(self, name: str) -> Callable[..., Any]:
+        return lambda *args, **kwargs: self
+
+
+def _parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The command line's parser; ``argv``: the arguments it will parse, whose first one, where
+    it names a command, is the only command built."""
+    only = argv[0] if argv else None
     parser = _Parser(
-        prog="teilhabe-rules", description="Tarifmodelle der Eingliederungshilfe prüfen, auswerten und testen."
+        prog="teilhabe-rules", description="Tarifmodelle der Eingliederungshilfe prüfen, auswerten und testen.",
+        formatter_class=_Formatter,
     )
-    sub = parser.add_subparsers(dest="command", metavar="BEFEHL")
+    sub = _Commands(parser, only)
     check = sub.add_parser("check", help="Regeldateien prüfen")
     check.add_argument("files", nargs="+", metavar="DATEI")
     check.add_argument("--format", choices=("text", "json"), default="text")
@@ -334,6 +391,8 @@ def _parser() -> argparse.ArgumentParser:
                      help="nichts schreiben, nur die Dateien nennen, die sich ändern würden (Exit-Code 1)")
     sub.add_parser("lsp", help="der Sprachserver für Editoren (Language Server Protocol über stdin/stdout; "
                                 "Extra „editor“)")
+    if only is not None and not sub.found:  # no command named first (an option, a typo): all of them
+        return _parser()
     return parser
 
 
@@ -925,13 +984,28 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
         gc.set_threshold(young, older, oldest)
 
 
+def run() -> NoReturn:
+    """The program ``teilhabe-rules`` (its console script and ``python -m teilhabe_rules``):
+    :func:`main` on the process's arguments and streams, then exit with its code.
+
+    Before the exit, every object made is frozen (:func:`gc.freeze`): the interpreter's last
+    collection at exit would otherwise search all of them — a loaded model's and every module's,
+    some 15 ms of a command that evaluates one case — for garbage that would be freed a moment
+    later with the process anyway. (Only the program does this: :func:`main` called in a process
+    that goes on leaves the collector as it was.)"""
+    code = main()
+    gc.freeze()
+    sys.exit(code)
+
+
 def _main(argv: Sequence[str] | None, out: TextIO | None, err: TextIO | None) -> int:
     out = _tolerant(out if out is not None else sys.stdout, own=out is None)
     err = _tolerant(err if err is not None else sys.stderr, own=err is None)
-    parser = _parser()
+    arguments = list(argv) if argv is not None else sys.argv[1:]
+    parser = _parser(arguments)
     try:
         with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):  # --help goes to ``out``
-            args = parser.parse_args(list(argv) if argv is not None else None)
+            args = parser.parse_args(arguments)
         if args.command is None:
             parser.print_help(out)
             return EXIT_USAGE
@@ -958,4 +1032,4 @@ def _main(argv: Sequence[str] | None, out: TextIO | None, err: TextIO | None) ->
 
 
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    run()

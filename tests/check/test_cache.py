@@ -836,9 +836,10 @@ class TestPlantedEntries:
         )
         assert first.returncode == 0, first.stderr
         entries = sorted(folder.iterdir())
-        assert len(entries) == 2
+        assert [entry.name.split("-")[0] for entry in entries] == ["code", "model", "parser"]
         marker = tmp_path / "ran"
-        for entry, kind in zip(entries, ["pickle", "pickle under a valid checksum"], strict=True):
+        kinds = ["pickle under a valid checksum", "pickle", "pickle under a valid checksum"]
+        for entry, kind in zip(entries, kinds, strict=True):
             _plant(entry, kind, marker)
         again = subprocess.run(
             command, capture_output=True, text=True, env=_subprocess_env(folder), timeout=120
@@ -850,3 +851,71 @@ class TestPlantedEntries:
         )
         assert not marker.exists()
         assert all(cache._read(folder, entry.name) is not None for entry in entries)
+
+
+class TestCodeDigest:
+    """The digest of the library's code is kept in the cache under the files' stat records: read
+    back by the next process instead of every source file, and computed anew where that entry is
+    missing, damaged or planted."""
+
+    @pytest.fixture()
+    def memo(self, demo: Path, tmp_path: Path) -> Iterator[Path]:
+        cache._salt.cache_clear()
+        try:
+            teilhabe_rules.load(demo)  # creates the directory, computes the digest
+            cache._salt.cache_clear()
+            digest = cache._salt()  # now into the directory
+            (memo,) = (tmp_path / "cache").glob("code-*.entry")
+            assert cache._read(tmp_path / "cache", memo.name) == digest
+            yield memo
+        finally:
+            cache._salt.cache_clear()
+
+    def test_read_back_without_reading_the_sources(self, memo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        digest = cache._salt()
+        cache._salt.cache_clear()
+
+        def unreadable(*args: Any, **kwargs: Any) -> Any:
+            raise AssertionError("a source file read")
+
+        monkeypatch.setattr(cache, "open", unreadable, raising=False)
+        assert cache._salt() == digest
+        monkeypatch.undo()
+        memo.unlink()
+        cache._salt.cache_clear()
+        assert cache._salt() == digest  # computed from the sources: the same
+
+    @pytest.mark.parametrize("kind", [*KINDS, "another digest"])
+    def test_a_damaged_or_planted_entry_is_computed_anew_and_rewritten(
+        self, memo: Path, demo: Path, tmp_path: Path, kind: str, counted: list[int]
+    ) -> None:
+        digest = cache._salt()
+        marker = tmp_path / "ran"
+        if kind == "another digest":  # a digest of other code, unsigned (the key is not in the cache)
+            memo.write_bytes(memo.read_bytes().split(b"\n", 1)[0] + b"\n" + hashlib.sha256(b"x").digest())
+        else:
+            _plant(memo, kind, marker)
+        cache._salt.cache_clear()
+        assert cache._salt() == digest
+        assert cache._read(memo.parent, memo.name) == digest
+        assert not marker.exists()
+        teilhabe_rules.load(demo)  # the model's entry is found under the right digest
+        assert counted == []
+
+    def test_a_changed_source_file_changes_the_entry_s_name(
+        self, memo: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    ) -> None:
+        """A copy of the library: the stat records differ from the original's, and appending to
+        a module changes them again."""
+        copy = tmp_path / "src" / "teilhabe_rules"
+        shutil.copytree(PACKAGE, copy, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+        monkeypatch.setattr(cache, "__file__", str(copy / "cache.py"))
+        cache._salt.cache_clear()
+        digest = cache._salt()  # the same code
+        names = {entry.name for entry in memo.parent.glob("code-*.entry")}
+        assert len(names) == 2
+        with (copy / "units.py").open("a", encoding="utf-8") as handle:
+            handle.write("# x\n")
+        cache._salt.cache_clear()
+        assert cache._salt() != digest
+        assert len({entry.name for entry in memo.parent.glob("code-*.entry")} - names) == 1

@@ -6,7 +6,10 @@ import contextlib
 import copy
 import datetime as dt
 import json
+import os
 import pickle
+import subprocess
+import sys
 import typing
 from decimal import Decimal
 from pathlib import Path
@@ -138,6 +141,42 @@ class TestModelRoundTrip:
     def test_examples_evaluate_identically(self, loaded: Model) -> None:
         back = Model(serial.decode_model(serial.encode_model(loaded.checked)), loaded.path)
         assert outcomes(back) == outcomes(loaded)
+
+    def test_the_decoders_per_class_give_what_the_generic_decoding_gives(self, loaded: Model) -> None:
+        """With the whole allowlist each class has its own decoder; with a copy of it (any other
+        ``classes``) every value is decoded generically and then checked: the same model."""
+        payload = serial.encode_model(loaded.checked)
+        fast, generic = serial.decode(payload), serial.decode(payload, classes=dict(serial.CLASSES))
+        same(fast, generic)
+        assert isinstance(fast, c.CheckedModel) and isinstance(generic, c.CheckedModel)
+        spans = [{id(n.span) for n in model.nodes.values()} for model in (fast, generic)]
+        assert len(spans[0]) == len(spans[1])
+
+
+def test_threads_decoding_at_once_in_a_new_process_decode_alike() -> None:
+    """The decoders per class are made on first use, in whichever thread comes first; threads
+    that start decoding together all get the whole model (compared with the generic decoding)."""
+    script = (
+        "import sys, threading\n"
+        "import teilhabe_rules\n"
+        "from teilhabe_rules.ir import serial\n"
+        "payload = serial.encode_model(teilhabe_rules.load(sys.argv[1]).checked)\n"
+        "start, found = threading.Barrier(8), []\n"
+        "def work():\n"
+        "    start.wait()\n"
+        "    found.append(serial.encode_model(serial.decode_model(payload)))\n"
+        "threads = [threading.Thread(target=work) for _ in range(8)]\n"
+        "for t in threads: t.start()\n"
+        "for t in threads: t.join()\n"
+        "generic = serial.encode(serial.decode(payload, classes=dict(serial.CLASSES)))\n"
+        "print(len(found), all(f == payload == generic for f in found))\n"
+    )
+    env = dict(os.environ, TEILHABE_RULES_CACHE="aus")
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT / "src"), env.get("PYTHONPATH")]))
+    done = subprocess.run([sys.executable, "-c", script, str(ROOT / "models/mawo.rules")], capture_output=True,
+                          text=True, env=env, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["8", "True"]
 
 
 def test_every_checked_class_is_allowed() -> None:
@@ -300,6 +339,29 @@ class TestRejected:
     def test_malformed(self, tree: Any) -> None:
         with pytest.raises(serial.SerialError):
             serial.decode(json.dumps(tree).encode())
+
+    @pytest.mark.parametrize(
+        ("field", "value", "message"),
+        [
+            (7, "VALUE_TYPE", "Feld vom falschen Typ"),  # a ValueType where the Span belongs
+            (7, ["r", 0], "Feld vom falschen Typ"),  # a reference to the Unit, not to a Span
+            (7, ["r", 2], "ungültiger Verweis"),  # a reference to nothing yet
+            (7, ["o", "Popen", 1], "nicht erlaubt"),
+            (7, None, "Feld vom falschen Typ"),
+            (6, ["e", "TypeKind", "zahl"], "Feld vom falschen Typ"),
+            (4, ["l"], "Feld vom falschen Typ"),  # a list where a string belongs
+            (4, 1, "Feld vom falschen Typ"),
+            (5, ["e", "NodeKind", "wert"], "Feld vom falschen Typ"),  # a member of another kind
+        ],
+    )
+    def test_a_field_takes_only_what_its_annotation_allows(self, field: int, value: Any, message: str) -> None:
+        """Checked by each class's own decoder as by the generic decoding and checking."""
+        ref = c.Ref("x", "x", "", c.RefKind.EINGABE, c.NUMBER, c.Span(1, 1, 1, 2))
+        tree = json.loads(serial.encode(ref))
+        tree[field] = tree[6] if value == "VALUE_TYPE" else value
+        for classes in (serial.CLASSES, dict(serial.CLASSES)):
+            with pytest.raises(serial.SerialError, match=message):
+                serial.decode(json.dumps(tree).encode(), classes=classes)
 
     def test_a_kind_as_a_plain_word(self) -> None:
         """A field annotated with a kind takes the member only, not its word (an old entry's form)."""

@@ -163,7 +163,7 @@ class TestWheelContents:
                 assert archive.read(f"{dist_info}/top_level.txt").decode().split() == [PACKAGE]
             entry_points = archive.read(f"{dist_info}/entry_points.txt").decode()
             metadata = archive.read(f"{dist_info}/METADATA").decode()
-        assert "teilhabe-rules = teilhabe_rules.cli:main" in entry_points
+        assert "teilhabe-rules = teilhabe_rules.cli:run" in entry_points
         assert "[pygments.lexers]\nteilhabe_rules = teilhabe_rules.tools.highlight:TeilhabeRulesLexer" in entry_points
         for dependency in ("lark", "attrs", "cattrs"):
             assert f"Requires-Dist: {dependency}" in metadata

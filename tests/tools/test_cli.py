@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -257,6 +258,20 @@ class TestUsage:
         assert code == 0
         assert "check" in out and "eval" in out and "test" in out
 
+    def test_every_command_has_its_own_help(self) -> None:
+        """A command line that names its command builds only that command's parser: each command
+        an unknown one is told of still shows its own usage and options."""
+        code, _, err = run("evl", "modell.rules", "fall.toml")
+        assert code == 2
+        listed = re.findall(r"'([\w-]+)'", err.split("choose from", 1)[1])
+        assert {"check", "eval", "test", "compare", "eval-many", "sql", "lsp"} <= set(listed)
+        for command in listed:
+            code, out, _ = run(command, "--help")
+            assert code == 0, command
+            assert out.startswith(f"usage: teilhabe-rules {command} "), command
+        _, out, _ = run("eval", "--help")
+        assert "--agreement" in out and "--genau" in out and "--trennzeichen" not in out
+
 
 class TestTestCommand:
     """``test`` runs the examples of a model and ends with the line "N passed, M failed"."""
@@ -318,3 +333,23 @@ class TestInstalledCommand:
                                        capture_output=True, text=True, timeout=60)
             assert evaluated.returncode == 0, (name, evaluated.stderr)
             assert json.loads(evaluated.stdout)["ergebnis"]["werte"]["betrag"]["wert"] == "4619.50"
+
+    def test_the_program_exits_with_the_command_s_code_and_all_its_output(self, tmp_path: Path) -> None:
+        """``run`` (the program: console script and ``python -m``) freezes the collector before the
+        exit: every output is still written in full, and the exit code is the command's."""
+        env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(Path(__file__).parents[2] / "src"),
+                                                                        os.environ.get("PYTHONPATH")])))
+        program = [sys.executable, "-c", "from teilhabe_rules.cli import run; run()"]
+        evaluated = subprocess.run([*program, "eval", MODEL, CASE, "--format", "json", "--explain"],
+                                   capture_output=True, text=True, timeout=60, env=env)
+        assert evaluated.returncode == 0, evaluated.stderr
+        assert json.loads(evaluated.stdout)["ergebnis"]["werte"]["betrag"]["wert"] == "4619.50"
+        table = tmp_path / "ergebnis.csv"
+        written = subprocess.run([*program, "eval", MODEL, CASE, "--out", str(table)],
+                                 capture_output=True, text=True, timeout=60, env=env)
+        assert written.returncode == 0, written.stderr
+        assert "4619.50" in table.read_text(encoding="utf-8")
+        missing = subprocess.run([*program, "eval", MODEL, str(tmp_path / "fehlt.toml")],
+                                 capture_output=True, text=True, timeout=60, env=env)
+        assert missing.returncode == 1
+        assert "fehlt.toml" in missing.stderr

@@ -33,7 +33,9 @@ import datetime as _dt
 import enum
 import functools
 import json
+import operator
 import sys
+import threading
 import types
 import typing
 from collections.abc import Callable, Iterable, Mapping
@@ -252,6 +254,8 @@ def _decode(value: Any, refs: list[object], classes: Mapping[str, type]) -> obje
         raise SerialError(f"unerwarteter Wert vom Typ {kind.__name__}")
     tag = value[0]
     plain = _PLAIN
+    if tag == "o" and classes is CLASSES:
+        return _instance(value, refs)
     if tag == "o":
         name = value[1] if len(value) > 1 else None
         plan = _plan(name, classes) if type(name) is str else None
@@ -333,6 +337,292 @@ def _plan(name: str, classes: Mapping[str, type]) -> Plan | None:
     if classes is CLASSES:
         _PLANS[name] = plan
     return plan
+
+
+# --------------------------------------------------------------------------------------
+# Decoding with the whole allowlist: one decoder per class, one per field annotation
+# --------------------------------------------------------------------------------------
+#
+# Where every class of :data:`CLASSES` may be instantiated (a checked model from the cache), each
+# class's fields are decoded by a decoder made from the field's annotation, which takes only the
+# encodings of the values the annotation allows: a ``str`` field passes a string and nothing
+# else, a ``Span`` field an encoded ``Span`` or a reference to one, ``tuple[Expr, ...]`` a tagged
+# tuple of encoded expressions. Decoding and checking are one step, and a field's value is not
+# first decoded as whatever it encodes and then checked. The result is what the generic decoding
+# and checking above give (a test compares them); anything else is a :class:`SerialError`.
+# Annotations these decoders do not cover are decoded generically and then checked.
+
+Refs = list[object]
+Decoder = Callable[[list[Any], Refs], object]
+# A field's decoder (:func:`_field_decoder`): the exact types of a value that decodes to itself (a
+# frozenset, checked inline by the class's decoder), or a function of the encoding and the refs.
+
+#: The decoders of the classes by name: empty until all are made, then published whole (a
+#: decoder is registered before its fields' decoders are made, since a field may hold its own
+#: class: no other thread may meet one half made).
+_OBJECTS: dict[str, Decoder] = {}
+_MADE: dict[str, Decoder] = {}  # while they are made, under the lock
+_MAKING = threading.Lock()
+
+
+def _instance(value: list[Any], refs: Refs) -> object:
+    """An ``["o", name, …]`` encoding of any class of :data:`CLASSES`."""
+    decoders = _OBJECTS or _all_decoders()
+    name = value[1] if len(value) > 1 else None
+    decoder = decoders.get(name) if type(name) is str else None
+    if decoder is None:
+        raise SerialError(f"Klasse nicht erlaubt: {name!r}"[:200])
+    return decoder(value, refs)
+
+
+def _all_decoders() -> dict[str, Decoder]:
+    """The decoders of all classes of :data:`CLASSES`, made once."""
+    global _OBJECTS
+    with _MAKING:
+        if not _OBJECTS:
+            for name in CLASSES:
+                _object_decoder(name)
+            _OBJECTS = dict(_MADE)
+    return _OBJECTS
+
+
+def _object_decoder(name: str) -> Decoder | None:
+    """The decoder of the ``["o", name, field, …]`` encodings of class ``name``, or None where
+    :data:`CLASSES` has no such attrs class (called under the lock, by :func:`_all_decoders`).
+
+    The fields whose values decode to themselves (strings, numbers, None) are checked together:
+    the tuple of their types is looked up among the combinations of types found valid before
+    (most classes meet only a few). The other fields are decoded one by one."""
+    made = _MADE.get(name)
+    if made is not None:
+        return made
+    cls = CLASSES.get(name)
+    if cls is None or cls in ENUMS:
+        return None
+    size = len(_FIELDS[cls]) + 2
+    shared = cls in SHARED
+    exact: list[frozenset[type]] = []  # the exact types of each plain field, in order
+    calls: list[tuple[int, Callable[[Any, Refs], object]]] = []  # (index among the fields, decoder)
+    valid: set[tuple[type, ...]] = set()  # combinations of the plain fields' types seen valid
+    pick: Callable[[list[Any]], tuple[Any, ...]] = lambda args: ()  # noqa: E731 - set below
+
+    def decode_object(value: list[Any], refs: Refs) -> object:
+        if len(value) != size:
+            raise SerialError(f"{name}: {len(value) - 2} statt {size - 2} Felder")
+        args = value[2:]
+        kinds = tuple(map(type, pick(args)))
+        if kinds not in valid:
+            if not all(kind in allowed for kind, allowed in zip(kinds, exact)):  # noqa: B905 - equal lengths
+                raise SerialError(f"{name}: Feld vom falschen Typ")
+            valid.add(kinds)
+        for index, decoder in calls:
+            args[index] = decoder(args[index], refs)
+        obj = cls(*args)
+        if shared:
+            refs.append(obj)
+        return obj
+
+    _MADE[name] = decode_object  # registered first: a field may hold the class itself
+    plain: list[int] = []
+    for index, field in enumerate(_FIELDS[cls]):
+        decoder = _field_decoder(_annotation(cls, field))
+        if type(decoder) is frozenset:
+            plain.append(index)
+            exact.append(decoder)
+        else:
+            calls.append((index, decoder))
+    if len(plain) > 1:
+        pick = operator.itemgetter(*plain)
+    elif plain:
+        only = plain[0]
+        pick = lambda args: (args[only],)  # noqa: E731
+    return decode_object
+
+
+def _any(item: Any, refs: Refs) -> object:
+    return item if type(item) in _PLAIN else _decode(item, refs, CLASSES)
+
+
+def _wrong(name: str = "Feld") -> SerialError:
+    return SerialError(f"{name} vom falschen Typ")
+
+
+@functools.cache
+def _field_decoder(hint: Any) -> Any:
+    """The decoder of a field annotated ``hint``: a frozenset of exact types or a function."""
+    if hint is Any or hint is object:
+        return _any
+    origin = typing.get_origin(hint)
+    options = typing.get_args(hint) if origin is typing.Union or origin is types.UnionType else (hint,)
+    plain: set[type] = set()
+    objects: dict[str, type] = {}
+    handlers: dict[str, Decoder] = {}
+    mapping: Callable[[dict[str, Any], Refs], object] | None = None
+    for option in options:
+        kind = typing.get_origin(option)
+        args = typing.get_args(option)
+        if option is Any or option is object:
+            return _any
+        if option is type(None) or option is str or option is bool:
+            plain.add(option)
+        elif option is int:  # a bool is an int as far as the model is concerned
+            plain |= {int, bool}
+        elif option in _NAMES and option not in ENUMS:
+            objects[_NAMES[option]] = option
+        elif option in ENUMS and "e" not in handlers:
+            handlers["e"] = _enum_decoder(option)
+        elif option in _SCALARS:
+            handlers[_SCALARS[option][0]] = _SCALARS[option][1]
+        elif kind is tuple and "t" not in handlers:
+            handlers["t"] = _tuple_decoder(args)
+        elif kind is frozenset and "f" not in handlers:
+            handlers["f"] = _items_decoder(frozenset, _field_decoder(args[0]))
+        elif kind is dict and args[0] is str and mapping is None:
+            mapping = _mapping_decoder(_field_decoder(args[1]))
+        else:  # pragma: no cover - no annotation of the model's classes gets here
+            return _checked_any(_check_for(hint))
+    exact = frozenset(plain)
+    if not handlers and mapping is None and not objects:
+        return exact
+    # the decoders of the classes the field may hold (registered before their fields are made)
+    decoders = {name: _object_decoder(name) for name in objects}
+    sharable = frozenset(cls for cls in objects.values() if cls in SHARED)
+
+    def decode_field(item: Any, refs: Refs) -> object:
+        kind = type(item)
+        if kind in exact:
+            return item
+        if kind is list and item:
+            tag = item[0]
+            if tag == "o" and len(item) > 1:
+                decoder = decoders.get(item[1]) if type(item[1]) is str else None
+                if decoder is not None:
+                    return decoder(item, refs)
+                if item[1] in _FIELDS_BY_NAME:
+                    raise _wrong()
+                raise SerialError(f"Klasse nicht erlaubt: {item[1]!r}"[:200])
+            if tag == "r" and sharable:
+                if len(item) != 2 or type(item[1]) is not int or not 0 <= item[1] < len(refs):
+                    raise SerialError("ungültiger Verweis")
+                obj = refs[item[1]]
+                if type(obj) not in sharable:
+                    raise _wrong()
+                return obj
+            handler = handlers.get(tag) if type(tag) is str else None
+            if handler is not None:
+                return handler(item, refs)
+        elif kind is dict and mapping is not None:
+            return mapping(item, refs)
+        raise _wrong()
+
+    return decode_field
+
+
+def _checked_any(check: FieldCheck) -> Callable[[Any, Refs], object]:  # pragma: no cover - see above
+    def decode_field(item: Any, refs: Refs) -> object:
+        value = _any(item, refs)
+        if not _passes(check, value):
+            raise _wrong()
+        return value
+
+    return decode_field
+
+
+def _as_function(decoder: Any) -> Callable[[Any, Refs], object]:
+    """A field decoder as a function (an exact-types decoder checks and passes the value)."""
+    if type(decoder) is not frozenset:
+        return cast("Callable[[Any, Refs], object]", decoder)
+    exact = decoder
+
+    def passed(item: Any, refs: Refs) -> object:
+        if type(item) not in exact:
+            raise _wrong()
+        return item
+
+    return passed
+
+
+_FIELDS_BY_NAME = frozenset(_NAMES[cls] for cls in _FIELDS)
+
+
+def _enum_decoder(enumeration: type[enum.Enum]) -> Decoder:
+    name, members = _NAMES[enumeration], _MEMBERS[enumeration]
+
+    def decode_member(item: list[Any], refs: Refs) -> object:
+        if len(item) != 3 or item[1] != name or type(item[2]) is not str:
+            raise _wrong()
+        member = members.get(item[2])
+        if member is None:
+            raise SerialError(f"{name}: unbekannter Wert {item[2]!r}"[:200])
+        return member
+
+    return decode_member
+
+
+def _tuple_decoder(args: tuple[Any, ...]) -> Decoder:
+    if len(args) == 2 and args[1] is Ellipsis:
+        return _items_decoder(tuple, _field_decoder(args[0]))
+    parts = [_as_function(_field_decoder(arg)) for arg in args]
+    size = len(parts) + 1
+
+    def decode_fixed(item: list[Any], refs: Refs) -> object:
+        if len(item) != size:
+            raise _wrong()
+        return tuple([part(x, refs) for part, x in zip(parts, item[1:])])  # noqa: B905 - equal lengths
+
+    return decode_fixed
+
+
+def _items_decoder(container: type, decoder: Any) -> Decoder:
+    """A tagged tuple or frozenset whose items all pass ``decoder``."""
+    if type(decoder) is frozenset:
+        exact = decoder
+
+        def decode_plain(item: list[Any], refs: Refs) -> object:
+            items = item[1:]
+            for x in items:
+                if type(x) not in exact:
+                    raise _wrong()
+            return container(items)
+
+        return decode_plain
+    function = cast("Callable[[Any, Refs], object]", decoder)
+
+    def decode_items(item: list[Any], refs: Refs) -> object:
+        return container([function(x, refs) for x in item[1:]])
+
+    return decode_items
+
+
+def _mapping_decoder(decoder: Any) -> Callable[[dict[str, Any], Refs], object]:
+    """A JSON object (a dict with string keys) whose values all pass ``decoder``."""
+    function = _as_function(decoder)
+    return lambda item, refs: {key: function(value, refs) for key, value in item.items()}
+
+
+def _decimal(item: list[Any], refs: Refs) -> object:
+    if len(item) != 2 or type(item[1]) is not str:
+        raise SerialError("ungültige Dezimalzahl")
+    return Decimal(item[1])
+
+
+def _date(item: list[Any], refs: Refs) -> object:
+    if len(item) != 2 or type(item[1]) is not str:
+        raise SerialError("ungültiges Datum")
+    return _dt.date.fromisoformat(item[1])
+
+
+def _fraction(item: list[Any], refs: Refs) -> object:
+    if len(item) != 3 or type(item[1]) is not int or type(item[2]) is not int:
+        raise SerialError("ungültiger Bruch")
+    return Fraction(item[1], item[2])
+
+
+_SCALARS: dict[type, tuple[str, Decoder]] = {
+    Decimal: ("D", _decimal),
+    _dt.date: ("d", _date),
+    Fraction: ("Q", _fraction),
+}
 
 
 # --------------------------------------------------------------------------------------

@@ -275,6 +275,76 @@ class TestJsonLinesIntake:
         assert columnar.backend == "spalten" and shown and shown[-1] == total
         assert shown == sorted(shown), shown
 
+    def test_a_side_that_fails_stops_the_other_at_once(self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        """The two sides of one stage run at once: where one fails (here the old side's sums
+        beyond DuckDB's DECIMAL), the other stops at once instead of running on to its end, and
+        the comparison falls back to the scalar path as before."""
+        import time
+
+        keep, scalar = compare_module._ColumnarRun._keep, compare_module._ColumnarRun._scalar
+
+        def failing(run: Any, con: Any, number: int, side: Any, result: Any) -> None:
+            if number == 0:
+                raise duckdb.OutOfRangeException("Overflow in addition of DECIMAL(38)")
+            keep(run, con, number, side, result)
+
+        def slow(run: Any, side: Any) -> Any:
+            evaluate = scalar(run, side)
+            if side is run.sides[0]:
+                return evaluate
+
+            def slowly(index: int, data: Any) -> Any:
+                time.sleep(0.5)
+                return evaluate(index, data)
+
+            return slowly
+
+        monkeypatch.setattr(compare_module._ColumnarRun, "_keep", failing)
+        monkeypatch.setattr(compare_module._ColumnarRun, "_scalar", slow)
+        mawo = model("mawo")
+        population = write(tmp_path / "p.jsonl", persons(list(sample_cases(mawo, 4, 2))), BROKEN * 10)
+        start = time.monotonic()
+        summary = compare(mawo, model("mawo_2025"), population, backend="spalten", at_old=AT_OLD, at_new=AT_NEW)
+        seconds = time.monotonic() - start  # the new side alone: 40 rows on the scalar backend, 20 seconds
+        scalar_summary = compare(mawo, model("mawo_2025"), population, at_old=AT_OLD, at_new=AT_NEW)
+        assert summary.backend == "skalar" and summary.notes[-1].startswith("die Summen des Vergleichs")
+        summary.seconds = scalar_summary.seconds = 0.0
+        assert summary.render_text() == scalar_summary.render_text()
+        assert seconds < 8, seconds
+
+    def test_an_interrupt_stops_both_sides_at_once(self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        """Ctrl-C while the two sides of one stage run: the comparison stops at once, not after
+        both sides have run to their end."""
+        import signal
+        import threading
+        import time
+
+        scalar = compare_module._ColumnarRun._scalar
+        waiting = threading.main_thread().ident
+        assert waiting is not None
+        interrupted = threading.Event()
+
+        def slow(run: Any, side: Any) -> Any:
+            evaluate = scalar(run, side)
+
+            def slowly(index: int, data: Any) -> Any:
+                if not interrupted.is_set():  # both sides run: Ctrl-C to the thread that waits for them
+                    interrupted.set()
+                    signal.pthread_kill(waiting, signal.SIGINT)
+                time.sleep(0.5)
+                return evaluate(index, data)
+
+            return slowly
+
+        monkeypatch.setattr(compare_module._ColumnarRun, "_scalar", slow)
+        mawo = model("mawo")
+        population = write(tmp_path / "p.jsonl", persons(list(sample_cases(mawo, 4, 2))), BROKEN * 10)
+        start = time.monotonic()
+        with pytest.raises(KeyboardInterrupt):
+            compare(mawo, model("mawo_2025"), population, backend="spalten", at_old=AT_OLD, at_new=AT_NEW)
+        assert interrupted.is_set()
+        assert time.monotonic() - start < 8  # each side alone: 40 rows on the scalar backend, 20 seconds
+
     def test_sums_beyond_duckdb_s_decimal_run_on_the_scalar_backend(self, tmp_path: Path,
                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
         def refuse(*args: Any) -> None:

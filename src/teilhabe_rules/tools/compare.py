@@ -68,7 +68,7 @@ import re
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
 from decimal import Decimal
 from pathlib import Path
 from typing import IO, Any, TextIO, cast
@@ -1289,6 +1289,10 @@ class _TooLarge(Exception):
     refuses it, never rounds): the comparison runs on the scalar backend."""
 
 
+class _Stopped(Exception):
+    """A side of a shared stage stopped, as another failed (:meth:`_ColumnarRun._at_once`)."""
+
+
 class _ColumnarRun:
     """The rows of a population evaluated by the columnar backend: each side (two versions, or
     the one model of two values) evaluates the whole population once
@@ -1307,6 +1311,7 @@ class _ColumnarRun:
         self.total = 0  # rows of the population (known once the first side has read it)
         self.done = [0] * len(sides)
         self.lock = threading.Lock()  # the sides of a shared stage run at once: one bar, one note list
+        self.stopped = threading.Event()  # a side of a shared stage failed: the others stop
 
     def shown(self, number: int, done: int) -> int:
         """``done`` rows of side ``number`` as rows of the whole run (for the progress bar): each
@@ -1348,13 +1353,9 @@ class _ColumnarRun:
                 # of up to ~120,000 cases is one row group, which DuckDB scans on one thread)
                 cursors = [con.cursor() for _ in self.sides]
                 try:
-                    with ThreadPoolExecutor(len(self.sides)) as pool:
-                        done = [pool.submit(self._side, cursor, number, side, shared, bar)
-                                for number, (cursor, side) in enumerate(zip(cursors, self.sides, strict=True))]
-                        for future in done:
-                            found, said = future.result()
-                            counts.append(found)
-                            notes.append(said)
+                    for found, said in self._at_once(cursors, shared, bar):
+                        counts.append(found)
+                        notes.append(said)
                 finally:
                     for cursor in cursors:
                         cursor.close()
@@ -1394,6 +1395,37 @@ class _ColumnarRun:
         figures.fill(summary, ids_of)
         summary.empty = empty
 
+    def _at_once(self, cursors: list[Any], shared: Any, bar: ProgressBar | None) -> list[tuple[int, list[str]]]:
+        """:meth:`_side` of every side over the stage ``shared``, each in its own thread and
+        connection (``cursors``). Where one side fails (or the waiting thread is interrupted), the
+        others are stopped — their running statement interrupted, their scalar rows no longer
+        taken — and the failure of the first side (in their order) that failed before they were
+        stopped is raised."""
+        with ThreadPoolExecutor(len(self.sides)) as pool:
+            running = [pool.submit(self._side, cursor, number, side, shared, bar)
+                       for number, (cursor, side) in enumerate(zip(cursors, self.sides, strict=True))]
+            try:
+                wait(running, return_when=FIRST_EXCEPTION)
+            except BaseException:
+                self._stop(cursors, running)
+                raise
+            failed = [future for future in running if future.done() and future.exception() is not None]
+            if failed:
+                self._stop(cursors, running)
+                raise cast(BaseException, failed[0].exception())
+            return [future.result() for future in running]
+
+    def _stop(self, cursors: list[Any], running: list[Future[Any]]) -> None:
+        """Stop the sides still ``running``: interrupt their connections' statements until each
+        has ended (a side between two statements is interrupted in its next one; one on the
+        scalar backend stops at its next row, :meth:`_side`'s progress)."""
+        self.stopped.set()
+        while not all(future.done() for future in running):
+            for cursor, future in zip(cursors, running, strict=True):
+                if not future.done():
+                    cursor.interrupt()
+            wait(running, timeout=0.05)
+
     def _side(self, con: Any, number: int, side: _ColumnarSide, cases: Iterable[Any],
               bar: ProgressBar | None) -> tuple[int, list[str]]:
         """Evaluate ``cases`` under ``side`` and keep what the summary reads (:meth:`_keep`);
@@ -1403,6 +1435,8 @@ class _ColumnarRun:
         from ..columnar import run_batch
 
         def progress(done: int, total: int) -> None:
+            if self.stopped.is_set():  # another side failed: this one's result is not wanted
+                raise _Stopped
             with self.lock:
                 self.total = total
                 if bar is not None:

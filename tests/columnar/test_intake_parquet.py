@@ -401,3 +401,38 @@ def test_a_parquet_stage_shared_by_two_versions_gives_each_the_results_of_its_ow
         assert outside > 0
     finally:
         shared.close()
+
+
+def _one_each(path: Path, listed: str) -> bool:
+    """``compare.one_element_each`` as the population reader answers it."""
+    found = False
+    for data in read_source(path):
+        if not isinstance(data, dict):
+            continue
+        elements = data.get(listed)
+        if not isinstance(elements, list) or len(elements) != 1:
+            return False
+        found = True
+    return found
+
+
+@pytest.mark.parametrize("split", [True, False])
+def test_one_element_each_of_a_parquet_file_is_the_population_readers_answer(split: bool, tmp_path: Path) -> None:
+    from teilhabe_rules.columnar.intake import parquet_one_element_each
+
+    model = teilhabe_rules.bundled("mawo")
+    path = tmp_path / "population.parquet"
+    write_population(model, 20, 9, path, split="bewohner" if split else None)
+    assert parquet_one_element_each(path, "bewohner") is _one_each(path, "bewohner") is split
+    assert parquet_one_element_each(path, "name") is _one_each(path, "name") is False
+    cases = _mawo_cases(4, 59)
+    for case in cases:
+        case["bewohner"] = case["bewohner"][:1]
+    path = write_parquet(cases, tmp_path / "one.parquet")
+    assert parquet_one_element_each(path, "bewohner") is _one_each(path, "bewohner") is True
+    cases[2]["name"] = "1,5"  # a text read as a number: the reader decides
+    cases[3]["bewohner"] = None
+    path = write_parquet(cases, tmp_path / "two.parquet")
+    assert parquet_one_element_each(path, "bewohner") is None
+    assert _one_each(path, "bewohner") is False
+    assert parquet_one_element_each(write_parquet(cases[:0], tmp_path / "none.parquet"), "bewohner") in (None, False)

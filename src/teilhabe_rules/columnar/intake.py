@@ -58,7 +58,8 @@ from ..limits import MAX_LIST_ITEMS
 from .plan import LIST_BOUND, Plan, key_columns
 from .sources import line_case, table_rows
 
-__all__ = ["MAX_FILE", "Intake", "parquet_cases", "stage_jsonl", "stage_parquet", "within_validity"]
+__all__ = ["MAX_FILE", "Intake", "parquet_cases", "parquet_one_element_each", "stage_jsonl", "stage_parquet",
+           "within_validity"]
 
 MAX_FILE = 1 << 30
 """The largest file staged here (bytes): DuckDB reads it as one text (its limit is ~3.9 GiB) and
@@ -799,6 +800,36 @@ def parquet_cases(path: Path) -> tuple[int, Callable[[int], str]] | None:
         return str(value[0]) if value else f"Zeile {index + 1}"
 
     return int(found[0]), named
+
+
+def parquet_one_element_each(path: Path, listed: str) -> bool | None:
+    """Whether every case of a Parquet file has exactly one element in its list column ``listed``
+    and there is one case, as the population reader would find, for a file whose rows are each
+    one case that reader reads without an error (as :func:`parquet_cases`; no floating-point
+    type, which may hold a value that is no finite number; no text cell outside the nested
+    columns that is read as a number or JSON); None for any other file."""
+    if not path.is_file():
+        return None
+    try:
+        with Sandbox([path]) as sandbox:
+            source = exp.Table(this=_f("read_parquet", _s(sandbox.paths[0])))
+            key, columns = _layout(sandbox.connection, source)
+            if not all(_fits_any(kind) for _name, kind in columns):
+                return None
+            kinds = dict(columns)
+            plain = [_f("bool_and", exp.or_(_is_null(exp.column(n, quoted=True)), _match(
+                exp.column(n, quoted=True), _INERT))) for n, k in columns if k.id == "varchar"]
+            one: exp.Expr = exp.Boolean(this=False)
+            if listed in kinds and kinds[listed].id == "list":
+                one = _f("bool_and", _f("coalesce", _eq(_f("len", exp.column(listed, quoted=True)),
+                                                        exp.Literal.number(1)), exp.Boolean(this=False)))
+            found = sandbox.connection.execute(exp.select(exp.func("count", exp.Star()), one, *plain,
+                                                          *_key_checks(key)).from_(source).sql("duckdb")).fetchone()
+    except (_Untranslated, ValueError, OSError, duckdb.Error):
+        return None
+    if found is None or not all(x in (None, True) for x in found[2:]):
+        return None
+    return bool(found[0]) and bool(found[1])
 
 
 def _fits(model: c.CheckedModel, sid: str, fields: Sequence[tuple[str, Any]], package: tuple[str, ...]) -> bool:

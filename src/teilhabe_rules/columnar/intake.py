@@ -443,21 +443,24 @@ def _sandbox(model: c.CheckedModel, path: Path, folder: str) -> Sandbox | None:
 
 def _stage(plan: Plan, model: c.CheckedModel, staging: Any, types: dict[str, dict[str, str]], sandbox: Sandbox,
            lines: Callable[[], exp.Select], read: Callable[[Sequence[int]], dict[int, Any]], at: _dt.date | None,
-           validity: bool) -> Intake | None:
+           validity: bool, *, kept: bool = True) -> Intake | None:
     """Check and stage the lines ``lines`` gives (a query of ``_c``, ``n`` and ``line``: the case's
     number, its line's number and its JSON text, NULL for a case that is to be read by ``read``)
     into the staged files of ``sandbox`` (its paths after the first); ``read`` gives the case
-    data of cases by their numbers. Closes ``sandbox`` where it gives None."""
+    data of cases by their numbers. ``kept``: the lines are a table (``read`` reads them; a line
+    longer than :data:`~teilhabe_rules.inputs.population.MAX_LINE`: None), else a view, read
+    once. Closes ``sandbox`` where it gives None."""
     scopes = list(model.scopes)
     try:
         con = sandbox.connection
-        queries = _queries(plan, model, staging, lines(), at, validity)
+        queries = _queries(plan, model, staging, lines(), at, validity, kept)
         for query in queries:
             con.execute(query)
-        (longest,) = con.execute("SELECT coalesce(max(strlen(line)), 0) FROM zeilen").fetchone() or (0,)
-        if int(longest) > MAX_LINE:
-            sandbox.close()
-            return None
+        if kept:
+            (longest,) = con.execute("SELECT coalesce(max(strlen(line)), 0) FROM zeilen").fetchone() or (0,)
+            if int(longest) > MAX_LINE:
+                sandbox.close()
+                return None
         for number, sid in enumerate(scopes):
             names = list(_staged_columns(plan, model, sid))
             keys = key_columns(model, sid)
@@ -470,7 +473,7 @@ def _stage(plan: Plan, model: c.CheckedModel, staging: Any, types: dict[str, dic
             copy = exp.Copy(this=select.subquery(), files=[_s(sandbox.paths[number + 1])],
                             params=[exp.CopyParameter(this=exp.var("FORMAT"), expression=exp.var("parquet"))])
             con.execute(copy.sql("duckdb"))
-        (count,) = con.execute("SELECT count(*) FROM zeilen").fetchone() or (0,)
+        (count,) = con.execute("SELECT count(*) FROM o0").fetchone() or (0,)
         intake = Intake(sandbox, int(count), read)
         slow = [int(row[0]) for row in con.execute("SELECT _c FROM langsam ORDER BY _c").fetchall()]
         intake.slow = sorted(read(slow).items()) if slow else []
@@ -521,12 +524,15 @@ def _jsonl_lines(file: str) -> exp.Select:
 
 
 def _queries(plan: Plan, model: c.CheckedModel, staging: Any, lines: exp.Select, at: _dt.date | None,
-             validity: bool = True) -> list[str]:
+             validity: bool = True, kept: bool = True) -> list[str]:
     """The statements that read ``lines`` (case number, line number, JSON text or NULL) into
     ``zeilen``, its scopes into ``e<n>`` (elements), checked and staged into ``p<n>``, and the
-    cases not staged (a line NULL, or one failing a check) into ``langsam``."""
+    cases not staged (a line NULL, or one failing a check) into ``langsam``; ``kept`` False:
+    ``zeilen`` is a view."""
     create = _create
-    out: list[str] = [create("zeilen", lines)]
+    view = exp.Create(this=exp.to_table("zeilen"), kind="VIEW", expression=lines, properties=exp.Properties(
+        expressions=[exp.TemporaryProperty()])).sql("duckdb")
+    out: list[str] = [create("zeilen", lines) if kept else view]
     # JSON the two decoders read differently: a number of 16 or more digits (dots between them
     # left out) or with an exponent, a comma before a closing bracket, the escape of U+0000
     suspicious = "|".join([r"[0-9](\.?[0-9]){15}", r"(^|[^0-9A-Za-z_.\\])-?[0-9]+(\.[0-9]+)?[eE][-+]?[0-9]",
@@ -735,7 +741,7 @@ def stage_parquet(plan: Plan, model: c.CheckedModel, staging: Any, types: dict[s
     lines = exp.select(exp.alias_(number, "_c"), exp.alias_(exp.Add(this=number.copy(), expression=exp.Literal.number(
         1)), "n"), exp.alias_(_case(_all(plain), text) if plain else text, "line")).from_(rows)
     return _stage(plan, model, staging, types, sandbox, lambda: lines, lambda wanted: table_rows(path, wanted), at,
-                  validity)
+                  validity, kept=False)
 
 
 def _layout(con: duckdb.DuckDBPyConnection, source: exp.Expr) -> tuple[tuple[str, Any] | None, list[tuple[str, Any]]]:

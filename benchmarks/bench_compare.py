@@ -5,7 +5,9 @@ Run: ``python benchmarks/bench_compare.py [--n 100000] [--n-parquet 1000000] [--
 
 1. A pool of ``--pool`` distinct generated persons (:func:`~teilhabe_rules.tools.strategies.sample_cases`
    of ``mawo_2025``, each resident of a generated offer a case of its own) is repeated to the
-   population sizes: JSON Lines of ``--n`` persons, Parquet (flat layout) of ``--n-parquet``.
+   JSON Lines population of ``--n`` persons; the Parquet population of ``--n-parquet`` persons is
+   ``generate mawo_2025 -n N --split bewohner --seed S`` (nested STRUCT and list columns, the
+   layout DuckDB stages in SQL: :func:`~teilhabe_rules.columnar.intake.stage_parquet`).
 2. ``compare mawo → mawo_2025`` (stichtag 01.07.2024 / 01.07.2025) runs in a fresh process each,
    which reports its wall time and its peak memory (``VmHWM`` of ``/proc/self/status``):
    - JSON Lines, ``--n`` persons, columnar backend, summary only — target ≤ 5 s;
@@ -63,24 +65,12 @@ def write_jsonl(path: Path, persons: list[dict[str, Any]], n: int) -> None:
             out.write(lines[number % len(lines)])
 
 
-def write_parquet(path: Path, persons: list[dict[str, Any]], n: int) -> None:
+def write_parquet(path: Path, n: int, seed: int) -> None:
+    """``generate mawo_2025 -n n --split bewohner --seed seed --out path`` (persons, nested columns)."""
     import teilhabe_rules
-    from teilhabe_rules.inputs.tabular import flatten
-    from teilhabe_rules.tools.compare import flat_columns
-    from teilhabe_rules.tools.export import Sheet, write_table
+    from teilhabe_rules.tools.generate import write_population
 
-    columns = flat_columns(teilhabe_rules.bundled("mawo_2025"))
-    names = {column.name: index for index, column in enumerate(columns)}
-
-    def rows() -> Iterator[list[Any]]:
-        for number, case in enumerate(repeated(persons, n), start=1):
-            for row in flatten(case, number):
-                cells: list[Any] = [None] * len(columns)
-                for name, value in row.items():
-                    cells[names[name]] = value
-                yield cells
-
-    write_table(path, Sheet("Fälle", tuple(columns), rows()), "parquet")
+    write_population(teilhabe_rules.bundled("mawo_2025"), n, seed, path, split="bewohner")
 
 
 def child(population: str, backend: str, out: str) -> None:
@@ -146,19 +136,20 @@ def main() -> None:
         return
     folder = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="bench-compare-"))
     folder.mkdir(parents=True, exist_ok=True)
-    files = {name: folder / f"mawo_personen_{n}_{args.pool}_{args.seed}.{name}"
-             for name, n in (("jsonl", args.n), ("parquet", args.n_parquet))}
-    small = {name: folder / f"mawo_personen_{args.n_scalar}_{args.pool}_{args.seed}.{name}"
-             for name in ("jsonl", "parquet")}
+    files = {"jsonl": folder / f"mawo_personen_{args.n}_{args.pool}_{args.seed}.jsonl",
+             "parquet": folder / f"mawo_personen_{args.n_parquet}_generiert_{args.seed}.parquet"}
+    small = {"jsonl": folder / f"mawo_personen_{args.n_scalar}_{args.pool}_{args.seed}.jsonl",
+             "parquet": folder / f"mawo_personen_{args.n_scalar}_generiert_{args.seed}.parquet"}
     if not all(path.exists() for path in (*files.values(), *small.values())):
         start = time.perf_counter()
         persons = pool(args.pool, args.seed)
-        for path, n, write in ((files["jsonl"], args.n, write_jsonl), (small["jsonl"], args.n_scalar, write_jsonl),
-                               (files["parquet"], args.n_parquet, write_parquet),
-                               (small["parquet"], args.n_scalar, write_parquet)):
+        for path, n in ((files["jsonl"], args.n), (small["jsonl"], args.n_scalar)):
             if not path.exists():
-                write(path, persons, n)
-        print(f"Populationen erzeugt ({len(persons)} verschiedene Personen, wiederholt): "
+                write_jsonl(path, persons, n)
+        for path, n in ((files["parquet"], args.n_parquet), (small["parquet"], args.n_scalar)):
+            if not path.exists():
+                write_parquet(path, n, args.seed)
+        print(f"Populationen erzeugt ({len(persons)} verschiedene Personen, wiederholt; Parquet generiert): "
               f"{time.perf_counter() - start:.1f} s")
     report("compare JSON Lines, Spalten, nur Zusammenfassung", run_child(files["jsonl"], "spalten", None),
            TARGET_JSONL)
@@ -168,6 +159,10 @@ def main() -> None:
     ratio = big["peak"] / TARGET_RSS
     measured = "" if big["rows"] == TARGET_PARQUET[0] else f" (gemessen bei {big['rows']} Pers.)"
     print(f"{'':<52} Ziel ≤ 2 GiB Spitze: Verhältnis {ratio:.2f}{measured}")
+    scalar = run_child(small["parquet"], "skalar", None)
+    report("compare Parquet, skalar, nur Zusammenfassung", scalar)
+    speedup = (big["rows"] / big["seconds"]) / (scalar["rows"] / scalar["seconds"])
+    print(f"{'':<52} Spalten/skalar (Pers./s): {speedup:.1f}×")
     report("compare Parquet, skalar, Zeilen als Parquet",
            run_child(small["parquet"], "skalar", folder / "zeilen.parquet"))
     print(f"Dateien: {folder}")

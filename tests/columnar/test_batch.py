@@ -325,9 +325,9 @@ def test_eval_many_stages_a_json_lines_file_in_sql(tmp_path: Path, monkeypatch: 
                           "utf-8")
     calls: list[Path] = []
 
-    def counted(*args: Any) -> Any:
+    def counted(*args: Any, **kwargs: Any) -> Any:
         calls.append(args[4])
-        return intake.stage_jsonl(*args)
+        return intake.stage_jsonl(*args, **kwargs)
 
     monkeypatch.setattr(batch, "stage_jsonl", counted)
     out = tmp_path / "e.jsonl"

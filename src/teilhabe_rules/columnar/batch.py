@@ -9,9 +9,10 @@ DuckDB table of results (keys ``_c`` = the case's 0-based number, ``_i1`` … = 
 :class:`ErrorRow` per case that has no result. ``len(results) + len(errors)`` is the number of
 cases, always.
 
-Staging: a JSON Lines file given by its path (:class:`~teilhabe_rules.columnar.sources.PopulationFile`)
-is checked and staged by DuckDB (:mod:`teilhabe_rules.columnar.intake`); only its rows that fail
-those checks go to ``scalar``. A :class:`SharedStage` is such a file staged once for the plans of
+Staging: a JSON Lines or Parquet file given by its path
+(:class:`~teilhabe_rules.columnar.sources.PopulationFile`) is checked and staged by DuckDB
+(:mod:`teilhabe_rules.columnar.intake`); only its rows that fail those checks go to ``scalar``.
+A :class:`SharedStage` is such a file staged once for the plans of
 several models with the same inputs (:func:`stage_shared`, without the validity check): each batch
 given it sends the cases dated outside its own model's validity to ``scalar``. Any other source:
 each case is validated by the case loader
@@ -48,7 +49,7 @@ from ..errors import CaseError, Diagnostic, TeilhabeError
 from ..inputs.cases import CaseLoader
 from ..ir import checked as c
 from ..runtime.frame import Frame
-from .intake import Intake, stage_jsonl, within_validity
+from .intake import Intake, stage_jsonl, stage_parquet, within_validity
 from .plan import IN_SCALE, LIST_BOUND, Plan, int_type, key_columns, numerator_bound, other_type
 from .sources import PopulationFile
 
@@ -226,7 +227,7 @@ def _json_value(value: Any, spec: _StagedInput) -> tuple[Any, bool]:
 
 
 class SharedStage:
-    """A JSON Lines file staged by DuckDB once for the plans of several models with the same
+    """A JSON Lines or Parquet file staged by DuckDB once for the plans of several models with the same
     inputs and staging (:func:`stage_shared`; the two versions of a comparison): each
     :func:`run_batch` given it reads the staged tables, puts its own date in where it has one
     and the stage was made without (``at`` None: each case's own date), and sets aside, for the
@@ -241,16 +242,28 @@ class SharedStage:
         shutil.rmtree(self.folder, ignore_errors=True)
 
 
+def _intake(plan: Plan, model: c.CheckedModel, path: Path, at: _dt.date | None, folder: str,
+            validity: bool = True) -> Intake | None:
+    """A JSON Lines or Parquet file staged by DuckDB (:mod:`~teilhabe_rules.columnar.intake`), or
+    None: read case by case."""
+    suffix = path.suffix.lower()
+    if suffix not in (".jsonl", ".ndjson", ".parquet"):
+        return None
+    stage = stage_parquet if suffix == ".parquet" else stage_jsonl
+    types = {sid: column_types(plan, model, sid) for sid in model.scopes}
+    return stage(plan, model, staging(plan, model), types, path, at, folder, validity=validity)
+
+
 def stage_shared(plan: Plan, model: c.CheckedModel, path: Path, at: _dt.date | None) -> SharedStage | None:
-    """The JSON Lines file ``path`` staged for ``plan`` without the check of the model's validity
-    (:func:`~teilhabe_rules.columnar.intake.stage_jsonl`), to be given to :func:`run_batch` of
+    """The JSON Lines or Parquet file ``path`` staged for ``plan`` without the check of the
+    model's validity (:func:`~teilhabe_rules.columnar.intake.stage_jsonl`,
+    :func:`~teilhabe_rules.columnar.intake.stage_parquet`), to be given to :func:`run_batch` of
     every plan with the same :func:`staging`, :func:`column_types` and inputs, and with the date
     ``at`` — or, for ``at`` None (each case's own date), with any date; None where the file is to
     be read case by case."""
     folder = tempfile.mkdtemp(prefix="teilhabe-columnar-")
     try:
-        types = {sid: column_types(plan, model, sid) for sid in model.scopes}
-        intake = stage_jsonl(plan, model, staging(plan, model), types, path, at, folder, validity=False)
+        intake = _intake(plan, model, path, at, folder, validity=False)
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
         raise
@@ -310,10 +323,8 @@ def run_batch(plan: Plan | None, model: c.CheckedModel, cases: Iterable[Any], lo
     try:
         if shared is not None:
             intake = shared.intake
-        elif plan is not None and isinstance(cases, PopulationFile) and cases.path.suffix.lower() in (".jsonl",
-                                                                                                       ".ndjson"):
-            types = {sid: column_types(plan, model, sid) for sid in scopes}
-            intake = stage_jsonl(plan, model, how, types, cases.path, at, folder)
+        elif plan is not None and isinstance(cases, PopulationFile):
+            intake = _intake(plan, model, cases.path, at, folder)
         if intake is not None:
             count, direct = intake.count, list(intake.slow)
         else:

@@ -38,9 +38,10 @@ from __future__ import annotations
 
 import codecs
 import datetime as _dt
+import json
 import os
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
 from fractions import Fraction
 from math import ceil, floor
@@ -52,12 +53,14 @@ from sqlglot import exp
 
 from ..duck import Sandbox
 from ..inputs.population import MAX_LINE
+from ..inputs.tabular import parse_column
 from ..ir import checked as c
 from ..limits import MAX_LIST_ITEMS
 from .plan import LIST_BOUND, Plan, building_trees, key_columns
-from .sources import line_case
+from .sources import line_case, table_rows
 
-__all__ = ["MAX_FILE", "Intake", "stage_jsonl", "within_validity"]
+__all__ = ["MAX_FILE", "Intake", "parquet_cases", "parquet_one_element_each", "stage_jsonl", "stage_parquet",
+           "within_validity"]
 
 MAX_FILE = 1 << 30
 """The largest file staged here (bytes): DuckDB reads it as one text (its limit is ~3.9 GiB) and
@@ -72,11 +75,12 @@ class Intake:
     Holds its DuckDB connection until :meth:`close`; :meth:`cases` may be called from several
     threads (the batches of a shared stage run at once), one at a time."""
 
-    def __init__(self, sandbox: Sandbox, count: int, slow: list[tuple[int, Any]]):
+    def __init__(self, sandbox: Sandbox, count: int, read: Callable[[Sequence[int]], dict[int, Any]]):
         self._sandbox = sandbox
         self._lock = threading.Lock()
+        self._read = read
         self.count = count
-        self.slow = slow
+        self.slow: list[tuple[int, Any]] = []
 
     def cases(self, indexes: Sequence[int]) -> dict[int, Any]:
         """The case data of the cases ``indexes`` (as
@@ -84,21 +88,31 @@ class Intake:
         if not indexes:
             return {}
         with self._lock:
-            return self._cases(indexes)
-
-    def _cases(self, indexes: Sequence[int]) -> dict[int, Any]:
-        con = self._sandbox.connection
-        con.execute(exp.Drop(tables=[exp.to_table("gesucht")], kind="TABLE", exists=True).sql("duckdb"))
-        con.execute(exp.Create(this=exp.Schema(this=exp.to_table("gesucht"), expressions=[
-            exp.ColumnDef(this=exp.to_identifier("_c"), kind=exp.DataType.build("BIGINT"))]), kind="TABLE",
-            properties=exp.Properties(expressions=[exp.TemporaryProperty()])).sql("duckdb"))
-        numbers = exp.Cast(this=exp.Placeholder(), to=exp.DataType.build("BIGINT[]", dialect="duckdb"))
-        con.execute(exp.insert(exp.select(exp.Unnest(expressions=[numbers])), "gesucht").sql("duckdb"),
-                    [[int(i) for i in indexes]])  # one list, not a statement per case
-        return {int(i): line_case(int(n), text) for i, n, text in _lines_of(con, "gesucht")}
+            return self._read(indexes)
 
     def close(self) -> None:
         self._sandbox.close()
+
+
+def _numbers_table(con: duckdb.DuckDBPyConnection, indexes: Sequence[int]) -> None:
+    """The temporary table ``gesucht`` of the case numbers ``indexes``."""
+    con.execute(exp.Drop(tables=[exp.to_table("gesucht")], kind="TABLE", exists=True).sql("duckdb"))
+    con.execute(exp.Create(this=exp.Schema(this=exp.to_table("gesucht"), expressions=[
+        exp.ColumnDef(this=exp.to_identifier("_c"), kind=exp.DataType.build("BIGINT"))]), kind="TABLE",
+        properties=exp.Properties(expressions=[exp.TemporaryProperty()])).sql("duckdb"))
+    numbers = exp.Cast(this=exp.Placeholder(), to=exp.DataType.build("BIGINT[]", dialect="duckdb"))
+    con.execute(exp.insert(exp.select(exp.Unnest(expressions=[numbers])), "gesucht").sql("duckdb"),
+                [[int(i) for i in indexes]])  # one list, not a statement per case
+
+
+def _line_cases(con: duckdb.DuckDBPyConnection) -> Callable[[Sequence[int]], dict[int, Any]]:
+    """The case data of lines of a JSON Lines file staged in ``con`` (its table ``zeilen``)."""
+
+    def read(indexes: Sequence[int]) -> dict[int, Any]:
+        _numbers_table(con, indexes)
+        return {int(i): line_case(int(n), text) for i, n, text in _lines_of(con, "gesucht")}
+
+    return read
 
 
 def _lines_of(con: duckdb.DuckDBPyConnection, table: str) -> list[tuple[int, int, str]]:
@@ -408,8 +422,16 @@ def stage_jsonl(plan: Plan, model: c.CheckedModel, staging: Any, types: dict[str
     staging once for several models: each then sets those aside itself)."""
     if not path.is_file() or path.stat().st_size > MAX_FILE or not plain_text_file(path):
         return None
-    scopes = list(model.scopes)
-    outputs = [os.path.join(folder, f"in{n}.parquet") for n in range(len(scopes))]
+    sandbox = _sandbox(model, path, folder)
+    if sandbox is None:
+        return None
+    return _stage(plan, model, staging, types, sandbox, lambda: _jsonl_lines(sandbox.paths[0]),
+                  _line_cases(sandbox.connection), at, validity)
+
+
+def _sandbox(model: c.CheckedModel, path: Path, folder: str) -> Sandbox | None:
+    """A connection reaching ``path`` and the staged files of ``folder`` (None: it cannot be made)."""
+    outputs = [os.path.join(folder, f"in{n}.parquet") for n in range(len(model.scopes))]
     try:
         sandbox = Sandbox([path, *outputs])
     except (OSError, duckdb.Error):
@@ -419,14 +441,33 @@ def stage_jsonl(plan: Plan, model: c.CheckedModel, staging: Any, types: dict[str
         threads = exp.EQ(this=exp.var("threads"), expression=exp.Literal.number(os.cpu_count() or 1))
         con.execute(exp.Set(expressions=[exp.SetItem(this=threads)]).sql("duckdb"))  # the sandbox has one
         con.execute("SET enable_progress_bar = false")
+    except duckdb.Error:
+        sandbox.close()
+        return None
+    return sandbox
+
+
+def _stage(plan: Plan, model: c.CheckedModel, staging: Any, types: dict[str, dict[str, str]], sandbox: Sandbox,
+           lines: Callable[[], exp.Select], read: Callable[[Sequence[int]], dict[int, Any]], at: _dt.date | None,
+           validity: bool, *, kept: bool = True) -> Intake | None:
+    """Check and stage the lines ``lines`` gives (a query of ``_c``, ``n`` and ``line``: the case's
+    number, its line's number and its JSON text, NULL for a case that is to be read by ``read``)
+    into the staged files of ``sandbox`` (its paths after the first); ``read`` gives the case
+    data of cases by their numbers. ``kept``: the lines are a table (``read`` reads them; a line
+    longer than :data:`~teilhabe_rules.inputs.population.MAX_LINE`: None), else a view, read
+    once. Closes ``sandbox`` where it gives None."""
+    scopes = list(model.scopes)
+    try:
+        con = sandbox.connection
         with building_trees():
-            queries = _queries(plan, model, staging, sandbox.paths[0], at, validity)
+            queries = _queries(plan, model, staging, lines(), at, validity, kept)
         for query in queries:
             con.execute(query)
-        (longest,) = con.execute("SELECT coalesce(max(strlen(line)), 0) FROM zeilen").fetchone() or (0,)
-        if int(longest) > MAX_LINE:
-            sandbox.close()
-            return None
+        if kept:
+            (longest,) = con.execute("SELECT coalesce(max(strlen(line)), 0) FROM zeilen").fetchone() or (0,)
+            if int(longest) > MAX_LINE:
+                sandbox.close()
+                return None
         for number, sid in enumerate(scopes):
             names = list(_staged_columns(plan, model, sid))
             keys = key_columns(model, sid)
@@ -439,8 +480,10 @@ def stage_jsonl(plan: Plan, model: c.CheckedModel, staging: Any, types: dict[str
             copy = exp.Copy(this=select.subquery(), files=[_s(sandbox.paths[number + 1])],
                             params=[exp.CopyParameter(this=exp.var("FORMAT"), expression=exp.var("parquet"))])
             con.execute(copy.sql("duckdb"))
-        (count,) = con.execute("SELECT count(*) FROM zeilen").fetchone() or (0,)
-        slow = [(i, line_case(n, text)) for i, n, text in _lines_of(con, "langsam")]
+        (count,) = con.execute("SELECT count(*) FROM o0").fetchone() or (0,)
+        intake = Intake(sandbox, int(count), read)
+        slow = [int(row[0]) for row in con.execute("SELECT _c FROM langsam ORDER BY _c").fetchall()]
+        intake.slow = sorted(read(slow).items()) if slow else []
         for prefix in "oep":  # the lines stay, for the cases the plan flags
             for number in range(len(scopes)):
                 con.execute(exp.Drop(tables=[exp.to_table(f"{prefix}{number}")], kind="TABLE", exists=True)
@@ -452,7 +495,7 @@ def stage_jsonl(plan: Plan, model: c.CheckedModel, staging: Any, types: dict[str
     except BaseException:
         sandbox.close()
         raise
-    return Intake(sandbox, int(count), slow)
+    return intake
 
 
 def _staged_columns(plan: Plan, model: c.CheckedModel, sid: str) -> list[str]:
@@ -462,17 +505,14 @@ def _staged_columns(plan: Plan, model: c.CheckedModel, sid: str) -> list[str]:
     return names
 
 
-def _queries(plan: Plan, model: c.CheckedModel, staging: Any, file: str, at: _dt.date | None,
-             validity: bool = True) -> list[str]:
-    """The statements that read ``file`` into ``zeilen`` (case number, line number, text), its
-    scopes into ``e<n>`` (elements), checked and staged into ``p<n>``, and the cases not staged
-    into ``langsam``."""
+def _create(name: str, query: exp.Expr) -> str:
     temp = exp.Properties(expressions=[exp.TemporaryProperty()])
+    return exp.Create(this=exp.to_table(name), kind="TABLE", expression=query, properties=temp).sql("duckdb")
 
-    def create(name: str, query: exp.Expr) -> str:
-        return exp.Create(this=exp.to_table(name), kind="TABLE", expression=query, properties=temp.copy()).sql("duckdb")
 
-    out: list[str] = []
+def _jsonl_lines(file: str) -> exp.Select:
+    """The lines of the JSON Lines file ``file`` that are not blank: case number ``_c``, line
+    number ``n`` and text ``line`` (split as the population reader splits them)."""
     parts = _col("parts")
     newline = _f("chr", exp.Literal.number(10))
     split = exp.select(exp.alias_(_f("string_split", _col("content"), newline), "parts")).from_(
@@ -484,11 +524,22 @@ def _queries(plan: Plan, model: c.CheckedModel, staging: Any, file: str, at: _dt
                                                                        expression=exp.Literal.number(1)))
     cleaned = exp.select(exp.alias_(_case(_f("suffix", _col("raw"), _s("\r")), trimmed, _col("raw")), "line"),
                          _col("n")).from_(lines.subquery("l"))
-    numbered = (exp.select(exp.alias_(exp.Sub(this=exp.Window(this=exp.RowNumber(), order=exp.Order(
+    return (exp.select(exp.alias_(exp.Sub(this=exp.Window(this=exp.RowNumber(), order=exp.Order(
         expressions=[exp.Ordered(this=_col("n"))])), expression=exp.Literal.number(1)), "_c"), _col("n"), _col("line"))
-                .from_(cleaned.subquery("k"))
-                .where(exp.not_(_f("regexp_full_match", _col("line"), _s("[ \t\r]*")))))
-    out.append(create("zeilen", numbered))
+            .from_(cleaned.subquery("k"))
+            .where(exp.not_(_f("regexp_full_match", _col("line"), _s("[ \t\r]*")))))
+
+
+def _queries(plan: Plan, model: c.CheckedModel, staging: Any, lines: exp.Select, at: _dt.date | None,
+             validity: bool = True, kept: bool = True) -> list[str]:
+    """The statements that read ``lines`` (case number, line number, JSON text or NULL) into
+    ``zeilen``, its scopes into ``e<n>`` (elements), checked and staged into ``p<n>``, and the
+    cases not staged (a line NULL, or one failing a check) into ``langsam``; ``kept`` False:
+    ``zeilen`` is a view."""
+    create = _create
+    view = exp.Create(this=exp.to_table("zeilen"), kind="VIEW", expression=lines, properties=exp.Properties(
+        expressions=[exp.TemporaryProperty()])).sql("duckdb")
+    out: list[str] = [create("zeilen", lines) if kept else view]
     # JSON the two decoders read differently: a number of 16 or more digits (dots between them
     # left out) or with an exponent, a comma before a closing bracket, the escape of U+0000
     suspicious = "|".join([r"[0-9](\.?[0-9]){15}", r"(^|[^0-9A-Za-z_.\\])-?[0-9]+(\.[0-9]+)?[eE][-+]?[0-9]",
@@ -634,3 +685,256 @@ def _date_fits(info: c.ModelInfo, plan: Plan, validity: bool = True) -> exp.Expr
     if plan.reads_date:
         checks.append(_present(date))
     return _all(checks)
+
+
+# ---- Parquet ----
+
+_INTEGERS = frozenset({"tinyint", "smallint", "integer", "bigint", "hugeint", "utinyint", "usmallint", "uinteger",
+                       "ubigint", "uhugeint"})
+_SCALARS = _INTEGERS | {"decimal", "varchar", "boolean", "date"}
+# a text that Python's ``str.strip`` leaves as it is, and that does not start like a number, a
+# sign or JSON, or a date JJJJ-MM-TT or TT.MM.JJJJ (the population reader reads such a cell of a
+# table as it is, and no cell of another row changes that)
+_WHITE = r"\x00-\x20\x7f-\xa0\p{Z}"
+_TRIMMED = f"(?s)[^{_WHITE}](.*[^{_WHITE}])?"
+_INERT = (f"(?s)[^{_WHITE}" + r"+\-\[{\p{Nd}](.*[^" + _WHITE + "])?"
+          + r"|[0-9]{4}-[0-9]{2}-[0-9]{2}|[0-9]{2}\.[0-9]{2}\.[0-9]{4}")  # a date: no number either
+_FIRST_DAY, _LAST_DAY = "0001-01-01", "9999-12-31"
+
+
+def stage_parquet(plan: Plan, model: c.CheckedModel, staging: Any, types: dict[str, dict[str, str]], path: Path,
+                  at: _dt.date | None, folder: str, *, validity: bool = True) -> Intake | None:
+    """Stage the Parquet file ``path`` into ``folder`` as :func:`stage_jsonl` stages a JSON Lines
+    file: DuckDB writes each row as the JSON text of its case — NULL fields left out, as the
+    population reader leaves them out — and the same checks take it or leave it to the loader;
+    the case data of a row not staged is read from the file by the population reader
+    (:func:`~teilhabe_rules.columnar.sources.table_rows`). None (the file is read case by case)
+    where a row may be no case of its own or a value might be read otherwise than as its JSON
+    text: a column not named like one input (a data path ``lp2a.kap4``, a list's column
+    ``bewohner[].kuerzel``) or named ``file_row_number``, a key column (``fall``) that is not
+    whole numbers or plain texts, each given once; a type other than whole numbers, DECIMAL,
+    VARCHAR, BOOLEAN, DATE, STRUCT and lists of them (a floating-point number, BLOB, a timestamp
+    or a map) anywhere in the file; a DATE where a text or choice is read, or before the year 1
+    or after 9999. A row with a text cell outside the nested columns that the reader would trim
+    or read as a number or JSON goes to the loader."""
+    if not path.is_file():
+        return None
+    sandbox = _sandbox(model, path, folder)
+    if sandbox is None:
+        return None
+    try:
+        con = sandbox.connection
+        source = exp.Table(this=_f("read_parquet", _s(sandbox.paths[0])))
+        key, columns = _layout(con, source)
+        if not _fits(model, "", columns, ()):
+            raise _Untranslated("Spalten")
+        extreme = [e for n, k in columns if (e := _extreme(exp.column(n, quoted=True), k, 1)) is not None]
+        checks = [_f("bool_or", exp.or_(*extreme)) if extreme else exp.Boolean(this=False), *_key_checks(key)]
+        found = con.execute(exp.select(*checks).from_(source).sql("duckdb")).fetchone()
+        if found is None or found[0] or not all(x in (None, True) for x in found[1:]):
+            raise _Untranslated("Zeilen")
+    except (_Untranslated, ValueError, duckdb.Error):
+        sandbox.close()
+        return None
+    except BaseException:
+        sandbox.close()
+        raise
+    pieces = [_member(name, exp.column(name, quoted=True), kind, 1) for name, kind in columns]
+    plain = [exp.or_(_is_null(exp.column(n, quoted=True)), _match(exp.column(n, quoted=True), _INERT))
+             for n, k in columns if k.id == "varchar"]
+    text = _object_text(pieces)
+    number = exp.column("file_row_number")
+    rows = exp.Table(this=_f("read_parquet", _s(sandbox.paths[0]), exp.EQ(
+        this=exp.column("file_row_number"), expression=exp.Boolean(this=True))))
+    lines = exp.select(exp.alias_(number, "_c"), exp.alias_(exp.Add(this=number.copy(), expression=exp.Literal.number(
+        1)), "n"), exp.alias_(_case(_all(plain), text) if plain else text, "line")).from_(rows)
+    return _stage(plan, model, staging, types, sandbox, lambda: lines, lambda wanted: table_rows(path, wanted), at,
+                  validity, kept=False)
+
+
+def _layout(con: duckdb.DuckDBPyConnection, source: exp.Expr) -> tuple[tuple[str, Any] | None, list[tuple[str, Any]]]:
+    """The key column (``fall``: name and type) and the other columns of a Parquet file, each
+    named like one input (else :class:`_Untranslated`)."""
+    relation = con.sql(exp.select(exp.Star()).from_(source).limit(0).sql("duckdb"))
+    names: list[str] = list(relation.columns)
+    key: tuple[str, Any] | None = None
+    columns: list[tuple[str, Any]] = []
+    for index, (name, kind) in enumerate(zip(names, relation.types, strict=True), start=1):
+        column = parse_column(index, name)
+        if column.key and key is None and name == "fall" and (kind.id in _INTEGERS or kind.id == "varchar"):
+            key = (name, kind)
+        elif column.key or column.lists or column.steps != (name,) or name == "file_row_number":
+            raise _Untranslated(name)
+        else:
+            columns.append((name, kind))
+    if len({n.lower() for n in names}) != len(names):
+        raise _Untranslated("Spalten")
+    return key, columns
+
+
+def _key_checks(key: tuple[str, Any] | None) -> list[exp.Expr]:
+    """Conditions (true, or NULL for no rows) that the key column gives each row a key of its
+    own, as the table reader reads it (none NULL, each once, a text without blanks around it)."""
+    if key is None:
+        return []
+    keyed = exp.column(key[0], quoted=True)
+    checks: list[exp.Expr] = [_eq(exp.func("count", exp.Star()), exp.func("count", keyed)),
+                              _eq(exp.func("count", exp.Star()), exp.Count(this=exp.Distinct(expressions=[keyed])))]
+    if key[1].id == "varchar":
+        checks.append(_f("bool_and", _match(keyed.copy(), _TRIMMED)))
+    return checks
+
+
+def parquet_cases(path: Path) -> tuple[int, Callable[[int], str]] | None:
+    """Of a Parquet file whose rows are one case each, named like inputs as :func:`stage_parquet`
+    takes them: its number of rows and the id the population reader gives the case of a row by
+    its 0-based number (its key, or ``Zeile N``); None for any other file."""
+    if not path.is_file():
+        return None
+    try:
+        with Sandbox([path]) as sandbox:
+            source = exp.Table(this=_f("read_parquet", _s(sandbox.paths[0])))
+            key, _columns = _layout(sandbox.connection, source)
+            found = sandbox.connection.execute(exp.select(exp.func("count", exp.Star()), *_key_checks(key)).from_(
+                source).sql("duckdb")).fetchone()
+    except (_Untranslated, ValueError, OSError, duckdb.Error):
+        return None
+    if found is None or not all(x in (None, True) for x in found[1:]):
+        return None
+    if key is None:
+        return int(found[0]), lambda index: f"Zeile {index + 1}"
+
+    def named(index: int) -> str:
+        with Sandbox([path]) as sandbox:
+            rows = exp.Table(this=_f("read_parquet", _s(sandbox.paths[0]), exp.EQ(
+                this=exp.column("file_row_number"), expression=exp.Boolean(this=True))))
+            query = exp.select(exp.column(key[0], quoted=True)).from_(rows).where(
+                _eq(exp.column("file_row_number"), exp.Literal.number(int(index))))
+            value = sandbox.connection.execute(query.sql("duckdb")).fetchone()
+        return str(value[0]) if value else f"Zeile {index + 1}"
+
+    return int(found[0]), named
+
+
+def parquet_one_element_each(path: Path, listed: str) -> bool | None:
+    """Whether every case of a Parquet file has exactly one element in its list column ``listed``
+    and there is one case, as the population reader would find, for a file whose rows are each
+    one case that reader reads without an error (as :func:`parquet_cases`; no floating-point
+    type, which may hold a value that is no finite number; no text cell outside the nested
+    columns that is read as a number or JSON); None for any other file."""
+    if not path.is_file():
+        return None
+    try:
+        with Sandbox([path]) as sandbox:
+            source = exp.Table(this=_f("read_parquet", _s(sandbox.paths[0])))
+            key, columns = _layout(sandbox.connection, source)
+            if not all(_fits_any(kind) for _name, kind in columns):
+                return None
+            kinds = dict(columns)
+            plain = [_f("bool_and", exp.or_(_is_null(exp.column(n, quoted=True)), _match(
+                exp.column(n, quoted=True), _INERT))) for n, k in columns if k.id == "varchar"]
+            one: exp.Expr = exp.Boolean(this=False)
+            if listed in kinds and kinds[listed].id == "list":
+                one = _f("bool_and", _f("coalesce", _eq(_f("len", exp.column(listed, quoted=True)),
+                                                        exp.Literal.number(1)), exp.Boolean(this=False)))
+            found = sandbox.connection.execute(exp.select(exp.func("count", exp.Star()), one, *plain,
+                                                          *_key_checks(key)).from_(source).sql("duckdb")).fetchone()
+    except (_Untranslated, ValueError, OSError, duckdb.Error):
+        return None
+    if found is None or not all(x in (None, True) for x in found[2:]):
+        return None
+    return bool(found[0]) and bool(found[1])
+
+
+def _fits(model: c.CheckedModel, sid: str, fields: Sequence[tuple[str, Any]], package: tuple[str, ...]) -> bool:
+    """Whether the Parquet fields ``fields`` of scope ``sid`` (in its package table ``package``)
+    are of types read as their JSON text is: only :data:`_SCALARS`, structs and lists anywhere,
+    a DATE only where no text or choice is read."""
+    spec = model.scopes[sid]
+    inputs = {inp.path: inp for inp in spec.inputs}
+    lists = {model.scopes[child].name: child for child in spec.lists} if not package else {}
+    for name, kind in fields:
+        where = (*package, name)
+        if kind.id == "struct":
+            inner = sid if (not package and any(len(p) == 2 and p[0] == name for p in inputs)) else None
+            if not _fits_any(kind) if inner is None else not _fits(model, inner, kind.children, (name,)):
+                return False
+        elif kind.id == "list":
+            child = lists.get(name)
+            element = kind.child
+            if child is not None and element.id == "struct":
+                if not _fits(model, child, element.children, ()):
+                    return False
+            elif not _fits_any(element):
+                return False
+        elif kind.id not in _SCALARS:
+            return False
+        elif kind.id == "date":
+            inp = inputs.get(where)
+            if inp is not None and inp.type.kind != c.TypeKind.DATUM:
+                return False
+    return True
+
+
+def _fits_any(kind: Any) -> bool:
+    """Whether ``kind`` (at no input's place) holds only :data:`_SCALARS`, structs and lists."""
+    if kind.id == "struct":
+        return all(_fits_any(k) for _n, k in kind.children)
+    if kind.id == "list":
+        return _fits_any(kind.child)
+    return kind.id in _SCALARS
+
+
+def _object_text(pieces: list[exp.Expr]) -> exp.Expr:
+    """The JSON object of the members ``pieces`` (each a ``"key":value`` text, NULL: left out)."""
+    inner = _f("concat_ws", _s(","), *pieces) if pieces else _s("")
+    return exp.DPipe(this=exp.DPipe(this=_s("{"), expression=inner), expression=_s("}"))
+
+
+def _member(name: str, value: exp.Expr, kind: Any, depth: int) -> exp.Expr:
+    """The member ``"name":value`` of a JSON object, NULL where ``value`` is NULL."""
+    key = _s(json.dumps(name, ensure_ascii=False) + ":")
+    return _case(_present(value), exp.DPipe(this=key, expression=_json(value.copy(), kind, depth)))
+
+
+def _json(value: exp.Expr, kind: Any, depth: int) -> exp.Expr:
+    """The JSON text of a value (not NULL) of Parquet type ``kind``, as the JSON decoder reads
+    the value the population reader gives for it: NULL fields of a struct left out, a NULL in a
+    list ``null``, numbers in full (DECIMAL with its scale), a DATE as its ``JJJJ-MM-TT`` text."""
+    varchar = exp.DataType.build("VARCHAR")
+    if kind.id == "struct":
+        return _object_text([_member(name, _f("struct_extract", value.copy(), _s(name)), inner, depth)
+                             for name, inner in kind.children])
+    if kind.id == "list":
+        item = exp.to_identifier(f"x{depth}")
+        each = _case(_is_null(exp.column(item.copy())), _s("null"), _json(exp.column(item.copy()), kind.child,
+                                                                         depth + 1))
+        joined = _f("array_to_string", _f("list_transform", value, exp.Lambda(this=each, expressions=[item])), _s(","))
+        return exp.DPipe(this=exp.DPipe(this=_s("["), expression=joined), expression=_s("]"))
+    if kind.id == "varchar":
+        return exp.Cast(this=_f("to_json", value), to=varchar)
+    if kind.id == "boolean":
+        return _case(value, _s("true"), _s("false"))
+    if kind.id == "date":
+        return exp.DPipe(this=exp.DPipe(this=_s('"'), expression=exp.Cast(this=value, to=varchar)), expression=_s('"'))
+    return exp.Cast(this=value, to=varchar)
+
+
+def _extreme(value: exp.Expr, kind: Any, depth: int) -> exp.Expr | None:
+    """A DATE in ``value`` before the year 1 or after 9999 (or infinite; NULL counts as none), or
+    None where ``kind`` holds no DATE."""
+    if kind.id == "date":
+        return exp.not_(exp.Between(this=value, low=_typed(_FIRST_DAY, "DATE"), high=_typed(_LAST_DAY, "DATE")))
+    if kind.id == "struct":
+        found = [e for name, inner in kind.children
+                 if (e := _extreme(_f("struct_extract", value.copy(), _s(name)), inner, depth)) is not None]
+        return exp.or_(*[_f("coalesce", e, exp.Boolean(this=False)) for e in found]) if found else None
+    if kind.id == "list":
+        item = exp.to_identifier(f"x{depth}")
+        inner_found = _extreme(exp.column(item.copy()), kind.child, depth + 1)
+        if inner_found is None:
+            return None
+        kept = _f("list_filter", value, exp.Lambda(this=_f("coalesce", inner_found, exp.Boolean(this=False)),
+                                                   expressions=[item]))
+        return exp.GT(this=_f("len", kept), expression=exp.Literal.number(0))
+    return None

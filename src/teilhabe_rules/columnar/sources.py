@@ -14,7 +14,7 @@ mappings — or :class:`Unreadable` for a line or file that is no case (one erro
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -27,7 +27,7 @@ from ..inputs.cases import read_case_file
 from ..inputs.population import Population, PopulationRow, read_population
 from ..paths import PathError, parse_path, set_path
 
-__all__ = ["PopulationFile", "Unreadable", "line_case", "population", "read_source"]
+__all__ = ["PopulationFile", "Unreadable", "line_case", "population", "read_source", "table_rows"]
 
 
 @attrs.frozen
@@ -92,6 +92,19 @@ def line_case(number: int, line: str) -> Mapping[str, Any] | Unreadable:
         return Unreadable(error, f"Zeile {number}")
     return data if isinstance(data, Mapping) else Unreadable("Ein Fall ist eine Tabelle (Schlüssel = Wert)",
                                                               f"Zeile {number}")
+
+
+def table_rows(path: Path, indexes: Sequence[int]) -> dict[int, Mapping[str, Any] | Unreadable]:
+    """The cases of the 0-based rows ``indexes`` of a Parquet file whose rows are one case each
+    and in which no text cell outside the nested columns is read as a number, exactly as
+    :func:`read_source` gives them (only those rows are read)."""
+    wanted = sorted({int(i) for i in indexes})
+    if not wanted:
+        return {}
+    found = list(_population_rows(Population(path, rows=wanted)))
+    if len(found) != len(wanted):  # pragma: no cover - each row is one case
+        raise ValueError(f"{path}: {len(found)} Fälle aus {len(wanted)} Zeilen")
+    return dict(zip(wanted, found, strict=True))
 
 
 def _read_path(path: Path) -> Iterator[Mapping[str, Any] | Unreadable]:

@@ -175,12 +175,17 @@ class Population:
     read (its decimal mark is known once a cell told it).
 
     ``separator`` (``,``, ``;``, ``tab``), ``decimal`` (``,``, ``.``) and ``sheet`` (a sheet's
-    name or 1-based number) override what is detected; each applies to the formats that have it."""
+    name or 1-based number) override what is detected; each applies to the formats that have it.
+    ``rows``: of a Parquet file only these 0-based rows, in the file's order and numbered as in
+    the file (for a file without a column ``file_row_number`` whose rows are one case each: the
+    cases of those rows as reading the whole file gives them, where no cell of another row tells
+    the decimal mark)."""
 
     def __init__(self, path: str | Path, *, separator: str | None = None, decimal: str | None = None,
-                 sheet: str | None = None):
+                 sheet: str | None = None, rows: Sequence[int] | None = None):
         path = Path(path)
         self.path = path
+        self._wanted = sorted({int(row) for row in rows}) if rows is not None else None
         self.empty = 0
         self.encoding = "UTF-8"
         self.bom = False
@@ -551,9 +556,15 @@ class Population:
             sandbox = Sandbox([self.path])
         except OSError as exc:
             raise failure(exc.strerror or str(exc)) from None
+        wanted = self._wanted
+        # the rows wanted (with their number in the file as the last column), or all
+        source = "read_parquet(?)" if wanted is None else (
+            "(SELECT * FROM read_parquet(?, file_row_number = true) WHERE file_row_number IN "
+            "(SELECT unnest(CAST(? AS BIGINT[]))) ORDER BY file_row_number)")
+        parameters: list[Any] = [sandbox.paths[0]] if wanted is None else [sandbox.paths[0], wanted]
         try:
-            result = sandbox.connection.execute("SELECT * FROM read_parquet(?)", sandbox.paths)
-            described = result.description or ()
+            result = sandbox.connection.execute(f"SELECT * FROM {source}", parameters)
+            described = list(result.description or ())
             kinds = [str(item[1]) for item in described]
             if any(_FLOAT.search(kind) for kind in kinds):
                 # a FLOAT (32 bits) is read as the double of its shortest text: 250.1, not 250.10000610351562
@@ -562,11 +573,13 @@ class Population:
                     f"CAST(CAST({column} AS {_FLOAT.sub('VARCHAR', kind)}) AS {_FLOAT.sub('DOUBLE', kind)})"
                     if _FLOAT.search(kind) else column for column, kind in zip(names, kinds, strict=True))
                 result = sandbox.connection.execute(
-                    f"SELECT {select} FROM read_parquet(?) AS t({', '.join(names)})", sandbox.paths)
+                    f"SELECT {select} FROM {source} AS t({', '.join(names)})", parameters)
         except duckdb.Error as exc:
             sandbox.close()
             raise failure(f"keine gültige Parquet-Datei ({exc})") from None
         self._closers.append(sandbox.close)
+        if wanted is not None:
+            described.pop()  # the row's number in the file
         header = [item[0] for item in described]
         columns = _columns(header, name, 1)
 
@@ -582,8 +595,9 @@ class Population:
                 if not batch:
                     return
                 for values in batch:
-                    number += 1
-                    yield self._typed(number, [_without_nulls(value) for value in values])
+                    number = number + 1 if wanted is None else int(values[-1]) + 1
+                    cells = values if wanted is None else values[:-1]
+                    yield self._typed(number, [_without_nulls(value) for value in cells])
 
         return columns, rows()
 

@@ -837,8 +837,13 @@ def one_element_each(population: str | Path, listed: str, reading: dict[str, str
     list ``listed`` (a population split per element — per person), and there is one. Reads the
     population once more (stops at the first case with another number; for 2,000 person cases
     about 4 % of the comparison's time; a JSON Lines file of plain UTF-8 is read without the
-    population reader, :func:`_one_element_each_jsonl`)."""
+    population reader, :func:`_one_element_each_jsonl`, a Parquet file of one case per row by
+    DuckDB, :func:`~teilhabe_rules.columnar.intake.parquet_one_element_each`)."""
     quick = _one_element_each_jsonl(Path(population), listed)
+    if quick is None and Path(population).suffix.lower() == ".parquet" and reading.get("decimal") is None:
+        from ..columnar.intake import parquet_one_element_each
+
+        quick = parquet_one_element_each(Path(population), listed)
     if quick is not None:
         return quick
     found = False
@@ -1133,11 +1138,14 @@ def backend_name(backend: str) -> str:
 
 def default_backend(population: str | Path, out: Any = None, resume: bool = False) -> str:
     """The backend of :func:`compare` when none is given: ``spalten`` for a JSON Lines file DuckDB
-    stages (:data:`~teilhabe_rules.columnar.intake.MAX_FILE` bytes at most) when only the summary
-    is made (no ``out``, no ``resume``), else ``skalar``."""
+    stages (:data:`~teilhabe_rules.columnar.intake.MAX_FILE` bytes at most) or a Parquet file
+    when only the summary is made (no ``out``, no ``resume``), else ``skalar``."""
     path = Path(population)
-    if out is not None or resume or path.suffix.lower() not in (".jsonl", ".ndjson") or not path.is_file():
+    suffix = path.suffix.lower()
+    if out is not None or resume or suffix not in (".jsonl", ".ndjson", ".parquet") or not path.is_file():
         return "skalar"
+    if suffix == ".parquet":
+        return "spalten"
     from ..columnar.intake import MAX_FILE
 
     try:
@@ -1297,7 +1305,9 @@ class _ColumnarRun:
     """The rows of a population evaluated by the columnar backend: each side (two versions, or
     the one model of two values) evaluates the whole population once
     (:func:`~teilhabe_rules.columnar.run_batch`), both in one DuckDB connection. A JSON Lines
-    file of plain UTF-8 is handed over by its path, so DuckDB checks and stages its rows
+    file of plain UTF-8, or a Parquet file whose rows are one case each
+    (:func:`~teilhabe_rules.columnar.intake.parquet_cases`; no decimal mark given), is handed
+    over by its path, so DuckDB checks and stages its rows
     (:mod:`teilhabe_rules.columnar.intake`) and only the rows those checks do not take are read
     in Python; any other population is read row by row and staged case by case. Of each side
     only what the summary reads is kept (per case the budget, per package its levels), and the
@@ -1328,11 +1338,16 @@ class _ColumnarRun:
         :class:`_TooLarge` leaves ``summary`` as it was."""
         import duckdb
 
-        from ..columnar.intake import plain_text_file
+        from ..columnar.intake import parquet_cases, plain_text_file
         from ..columnar.sources import PopulationFile
 
         path = Path(population)
-        staged = rows.format == "jsonl" and path.suffix.lower() in (".jsonl", ".ndjson") and plain_text_file(path)
+        suffix = path.suffix.lower()
+        # a Parquet file whose rows are one case each, read without a given decimal mark
+        table = parquet_cases(path) if rows.format == "parquet" and suffix == ".parquet" and reading.get(
+            "decimal") is None else None
+        staged = table is not None or rows.format == "jsonl" and suffix in (".jsonl", ".ndjson") and plain_text_file(
+            path)
         if bar is not None and bar.total:
             self.total = bar.total
         ids: list[str] = []
@@ -1375,9 +1390,12 @@ class _ColumnarRun:
             for said in notes:  # in the order of the sides, however they ran
                 self.notes.extend(note for note in said if note not in self.notes)
             empty = rows.empty
-            if staged:
+            ids_of: Callable[[int], str]
+            if table is not None:
+                count, ids_of = table
+            elif staged:
                 lines, empty, count = _line_numbers(path)
-                ids_of: Callable[[int], str] = lambda index: f"Zeile {lines(index)}"  # noqa: E731
+                ids_of = lambda index: f"Zeile {lines(index)}"  # noqa: E731
             else:
                 count = len(ids)
                 ids_of = ids.__getitem__

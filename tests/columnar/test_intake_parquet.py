@@ -1,0 +1,440 @@
+"""A Parquet population staged in SQL gives exactly the results and error rows of the case-by-case path."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import random
+import tempfile
+from collections.abc import Iterable
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pytest
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+from hypothesis_budget import examples
+from test_columnar import _scalar
+from test_intake import LINE_KINDS, _same, _spoil_line
+
+import teilhabe_rules
+from teilhabe_rules.columnar import run_batch
+from teilhabe_rules.columnar.batch import column_types, stage_shared, staging
+from teilhabe_rules.columnar.intake import Intake, stage_parquet
+from teilhabe_rules.columnar.sources import read_source
+from teilhabe_rules.inputs.cases import parse_document
+from teilhabe_rules.model import Model
+from teilhabe_rules.tools.generate import write_population
+from teilhabe_rules.tools.strategies import invalid_cases, sample_cases, sample_invalid_cases, valid_cases
+
+MODELS = ("mawo", "mawo_2025", "bei_nrw2", "bei_nrw3")
+
+
+# ---- writing cases as Parquet: a column type per place, inferred from the values ----
+
+
+def _quoted(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+class _Misfit(Exception):
+    """Values of one place that no one column type holds: records beside lists or plain values."""
+
+
+def _kind(values: list[Any]) -> str:
+    """The DuckDB type of a place holding ``values``: the type of all of them where they agree
+    (whole numbers BIGINT, other numbers DECIMAL(18, k)), a STRUCT of the union of the keys of
+    records, a list of lists, VARCHAR for other plain values (each then as its text); records
+    or lists beside other values: :class:`_Misfit`."""
+    given = [v for v in values if v is not None]
+    shapes = {dict if isinstance(v, dict) else list if isinstance(v, list) else str for v in given}
+    if len(shapes) > 1:
+        raise _Misfit
+    if not given:
+        return "VARCHAR"
+    if all(isinstance(v, bool) for v in given):
+        return "BOOLEAN"
+    if all(isinstance(v, _dt.date) and not isinstance(v, _dt.datetime) for v in given):
+        return "DATE"
+    if all(isinstance(v, int) and not isinstance(v, bool) for v in given) and all(abs(v) < 10**17 for v in given):
+        return "BIGINT"
+    if all(isinstance(v, (int, Decimal)) and not isinstance(v, bool) for v in given):
+        numbers = [Decimal(v) for v in given]
+        if all(n.is_finite() for n in numbers):
+            places = max(max(-int(n.as_tuple().exponent), 0) for n in numbers)
+            if places <= 6 and all(abs(n) < Decimal(10) ** (17 - places) for n in numbers):
+                return f"DECIMAL(18, {places})"
+    if all(isinstance(v, dict) for v in given):
+        keys: dict[str, list[Any]] = {}
+        for v in given:
+            for k, item in v.items():
+                keys.setdefault(k, []).append(item)
+        if not keys:
+            return "VARCHAR"
+        return "STRUCT(" + ", ".join(f"{_quoted(k)} {_kind(items)}" for k, items in keys.items()) + ")"
+    if all(isinstance(v, list) for v in given):
+        return _kind([item for v in given for item in v]) + "[]"
+    return "VARCHAR"
+
+
+def representable(cases: list[dict[str, Any]], extra: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """``cases`` and those of ``extra`` that one Parquet file holds with them (:func:`_kind`)
+    without making a column outside the nested ones a text column (whose number-like cells the
+    table reader reads in the file's notation: they are all the loader's)."""
+    kept = list(cases)
+    top = _top_kinds(kept)
+    for case in extra:
+        try:
+            found = _top_kinds([*kept, case])
+        except _Misfit:
+            continue
+        if all(found[k] == kind for k, kind in top.items() if "(" not in kind and not kind.endswith("[]")):
+            kept.append(case)
+            top = found
+    return kept
+
+
+def _top_kinds(cases: list[dict[str, Any]]) -> dict[str, str]:
+    names: dict[str, list[Any]] = {}
+    for case in cases:
+        for key, value in case.items():
+            names.setdefault(key, []).append(value)
+    return {name: _kind(values) for name, values in names.items()}
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, (_dt.date, Path)):
+        return str(value)
+    raise TypeError(type(value).__name__)
+
+
+def write_parquet(cases: Iterable[dict[str, Any]], path: Path, **kinds: str) -> Path:
+    """``cases`` as a Parquet file, one row each, the columns' types inferred (``kinds``: some given)."""
+    rows = list(cases)
+    names: dict[str, list[Any]] = {}
+    for case in rows:
+        for key, value in case.items():
+            names.setdefault(key, []).append(value)
+    columns = {name: kinds.get(name) or _kind(values) for name, values in names.items()}
+    source = path.with_suffix(".jsonl")
+    source.write_text("".join(json.dumps({k: _text_of(v, columns[k]) for k, v in c.items()}, default=_json_default,
+                                         ensure_ascii=False) + "\n" for c in rows), "utf-8")
+    con = duckdb.connect()
+    if not columns:
+        con.execute(f"COPY (SELECT 1 AS fall FROM range({len(rows)})) TO '{path}' (FORMAT parquet)")
+        return path
+    spec = "{" + ", ".join(f"'{k.replace(chr(39), chr(39) * 2)}': '{t.replace(chr(39), chr(39) * 2)}'"
+                           for k, t in columns.items()) + "}"
+    con.execute(f"COPY (SELECT * FROM read_json('{source}', format = 'newline_delimited', columns = {spec})) "
+                f"TO '{path}' (FORMAT parquet)")
+    source.unlink()
+    return path
+
+
+def _text_of(value: Any, kind: str) -> Any:
+    """A value for a VARCHAR column as its text (a record or list as its JSON)."""
+    if kind != "VARCHAR" or value is None or isinstance(value, str):
+        return value
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, default=_json_default, ensure_ascii=False)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _staged(model: Model, path: Path) -> Intake | None:
+    plan = model.columnar_plan()
+    types = {sid: column_types(plan, model.checked, sid) for sid in model.checked.scopes}
+    folder = tempfile.mkdtemp(dir=path.parent)  # a fresh one: DuckDB writes files it has not seen
+    return stage_parquet(plan, model.checked, staging(plan, model.checked), types, path, None, folder)
+
+
+def _slow(model: Model, path: Path) -> list[int] | None:
+    """The rows the intake leaves to the loader (None: the whole file), their data checked
+    against the case-by-case reading of the file."""
+    intake = _staged(model, path)
+    if intake is None:
+        return None
+    try:
+        cases = list(read_source(path))
+        assert intake.count == len(cases)
+        for index, data in intake.slow:
+            assert data == cases[index], index
+        slow = [index for index, _ in intake.slow]
+        some = [i for i in range(len(cases)) if i not in slow][::3]  # staged ones, as the plan flags them
+        assert intake.cases(some) == {i: cases[i] for i in some}
+        return slow
+    finally:
+        intake.close()
+
+
+# ---- tests ----
+
+
+@pytest.mark.parametrize("name", MODELS)
+def test_a_generated_parquet_population_is_staged_whole(name: str, tmp_path: Path) -> None:
+    """``generate``'s Parquet file (nested STRUCT and list columns, DECIMAL, DATE, a key column):
+    every row staged in SQL, results equal to the case-by-case path."""
+    model = teilhabe_rules.bundled(name)
+    path = tmp_path / "population.parquet"
+    write_population(model, 60, 3, path)
+    assert _slow(model, path) == []
+    result = _same(model, path)
+    assert result.cases == 60 and result.scalar_cases < 60
+
+
+@pytest.mark.parametrize("name", MODELS)
+def test_a_parquet_population_with_every_kind_of_bad_row_gives_the_old_paths_results(name: str,
+                                                                                   tmp_path: Path) -> None:
+    """Valid cases, each defect of the case generator (a wrong type, out of range, an unknown
+    choice, a missing required input, too many list elements, …) and the line spoilers that
+    still give a case (numbers as text, dates written otherwise, NULLs): one error row per bad row,
+    the same messages and paths, the valid rows staged."""
+    model = teilhabe_rules.bundled(name)
+    good = list(sample_cases(model, 30, 41))
+    bad = [case for case, _ in sample_invalid_cases(model, 30, 42)]
+    pick = random.Random(43)
+    extra: list[dict[str, Any]] = list(bad)
+    for number, case in enumerate(good * 2):
+        spoiled = _case_of(_spoil_line(case, LINE_KINDS[number % len(LINE_KINDS)], pick))
+        if spoiled is not None:
+            extra.append(spoiled)
+    cases = representable(good, extra)
+    pick.shuffle(cases)
+    assert len(cases) >= len(good) + 15
+    path = write_parquet(cases, tmp_path / "population.parquet")
+    slow = _slow(model, path)
+    assert slow is not None and len(slow) < len(cases) - 25
+    result = _same(model, path)
+    assert len(result.errors) >= 10
+    assert result.scalar_cases < result.cases - 25
+
+
+def _case_of(line: str) -> dict[str, Any] | None:
+    try:
+        data = parse_document(line, json_format=True)
+    except ValueError:
+        return None
+    return data if isinstance(data, dict) else None
+
+
+@pytest.mark.parametrize("name", MODELS)
+def test_generated_parquet_populations_with_injected_rows_give_the_old_paths_results(
+        name: str, tmp_path_factory: Any) -> None:
+    model = teilhabe_rules.bundled(name)
+    rows = st.one_of(valid_cases(model), invalid_cases(model).map(lambda found: found[0]))
+
+    @settings(max_examples=examples(3), deadline=None, suppress_health_check=list(HealthCheck))
+    @given(st.lists(rows, min_size=1, max_size=8))
+    def check(drawn: list[dict[str, Any]]) -> None:
+        cases = representable([], drawn)  # (a record where another case has a number: no one column)
+        assume(cases)
+        path = write_parquet(cases, tmp_path_factory.mktemp("p") / "population.parquet")
+        _slow(model, path)
+        _same(model, path)
+
+    check()
+
+
+def _mawo_cases(n: int, seed: int) -> list[dict[str, Any]]:
+    return list(sample_cases(teilhabe_rules.bundled("mawo"), n, seed))
+
+
+def test_nulls_in_nested_columns_are_left_out_as_the_reader_leaves_them_out(tmp_path: Path) -> None:
+    """A NULL field of a struct is no input (its default applies) and a NULL list element is an
+    error: the NULL-free rows are staged, the one with a NULL element goes to the loader."""
+    model = teilhabe_rules.bundled("mawo")
+    cases = _mawo_cases(6, 51)
+    for case in cases[:3]:
+        for resident in case["bewohner"]:
+            resident["lp2a"]["bewilligte_stufe"] = None  # a granted level needs its reason
+            resident["lp2a"]["begründung"] = None  # written as NULL: absent, as if not given
+    path = write_parquet(cases, tmp_path / "population.parquet")
+    with duckdb.connect() as con:
+        nulls = con.execute(f"SELECT count(*) FROM '{path}' WHERE list_contains(list_transform(bewohner, "
+                            "lambda b: b.lp2a.\"begründung\" IS NULL), true)").fetchone()
+    assert nulls is not None and nulls[0] >= 3
+    assert _slow(model, path) == []
+    spoiled = tmp_path / "nullelement.parquet"
+    with duckdb.connect() as con:
+        con.execute(f"COPY (SELECT * REPLACE (CASE WHEN fall_nr = 2 THEN list_append(bewohner, NULL) ELSE bewohner "
+                    f"END AS bewohner) FROM (SELECT *, row_number() OVER () AS fall_nr FROM '{path}')) "
+                    f"TO '{tmp_path / 'tmp.parquet'}' (FORMAT parquet)")
+        con.execute(f"COPY (SELECT * EXCLUDE (fall_nr) FROM '{tmp_path / 'tmp.parquet'}') TO '{spoiled}' "
+                    "(FORMAT parquet)")
+    assert _slow(model, spoiled) == [1]
+    result = _same(model, spoiled)
+    assert [e.index for e in result.errors] == [1]
+
+
+def test_a_date_outside_the_models_validity_goes_to_the_loader(tmp_path: Path) -> None:
+    model = teilhabe_rules.bundled("mawo_2025")
+    cases = _mawo_cases(4, 52)
+    assert model.info.valid_from is not None
+    for case in cases:
+        case["zeitraum_ab"] = model.info.valid_from - _dt.timedelta(days=1)
+    path = write_parquet(cases + list(sample_cases(model, 4, 53)), tmp_path / "population.parquet")
+    assert _slow(model, path) == [0, 1, 2, 3]
+    result = _same(model, path)
+    assert [e.index for e in result.errors] == [0, 1, 2, 3]
+    assert all("Gültigkeit" in e.message for e in result.errors)
+
+
+def test_text_cells_outside_nested_columns_are_read_as_the_table_reader_reads_them(tmp_path: Path) -> None:
+    """A plain text cell (a date too) is staged; one the reader trims, reads as a number or as JSON
+    goes to the loader with its data as the reader gives it."""
+    model = teilhabe_rules.bundled("mawo")
+    cases = _mawo_cases(9, 54)
+    names = ["Haus A", " Haus B", "Haus C ", "", "12", '{"x": 1}', "Haus\u2028", "Ä", "2024-01-05"]
+    for case, name in zip(cases, names, strict=True):
+        case["name"] = name
+    path = write_parquet(cases, tmp_path / "population.parquet")
+    assert _slow(model, path) == [1, 2, 3, 4, 5, 6]
+    _same(model, path)
+
+
+def test_numbers_in_text_cells_are_read_in_the_notation_the_file_shows_first(tmp_path: Path) -> None:
+    """Numbers in a text column: the decimal mark is detected at the first cell that tells and a
+    later cell in the other notation is an error naming it — those rows are the loader's, read in
+    order, with the same messages."""
+    model = teilhabe_rules.bundled("mawo")
+    cases = _mawo_cases(6, 58)
+    for case, places in zip(cases, ["12", "1,5", "199", "2.5", "20 Plätze", "٣"], strict=True):
+        case["plaetze"] = places
+    path = write_parquet(cases, tmp_path / "population.parquet", plaetze="VARCHAR")
+    assert _slow(model, path) == [0, 1, 2, 3, 4, 5]
+    result = _same(model, path)
+    assert any("Dezimalkomma" in e.message for e in result.errors)
+
+
+@pytest.mark.parametrize("kind", ["DOUBLE", "FLOAT", "BLOB", "TIMESTAMP"])
+def test_a_file_with_a_column_the_json_text_might_change_is_read_case_by_case(kind: str, tmp_path: Path) -> None:
+    """A floating-point number (read as the Decimal of its shortest text), bytes, a timestamp:
+    the whole file is read case by case, with the same results."""
+    model = teilhabe_rules.bundled("mawo")
+    path = tmp_path / "population.parquet"
+    write_population(model, 6, 5, path)
+    spoiled = tmp_path / "spoiled.parquet"
+    value = {"DOUBLE": "CAST(plaetze AS DOUBLE) + 0.1", "FLOAT": "CAST(plaetze AS FLOAT)",
+             "BLOB": "CAST('x' AS BLOB)", "TIMESTAMP": "TIMESTAMP '2024-01-01 00:00:00'"}[kind]
+    with duckdb.connect() as con:
+        con.execute(f"COPY (SELECT * REPLACE ({value} AS plaetze) FROM '{path}') TO '{spoiled}' (FORMAT parquet)")
+    assert _staged(model, spoiled) is None
+    result = _same(model, spoiled)
+    assert result.cases == 6
+
+
+def test_a_date_where_a_text_is_read_means_case_by_case(tmp_path: Path) -> None:
+    """A DATE is JSON text ``"2024-01-01"``, which a text input takes: where a text or choice is
+    read, the loader must see the date itself."""
+    model = teilhabe_rules.bundled("mawo")
+    path = tmp_path / "population.parquet"
+    write_population(model, 4, 6, path)
+    spoiled = tmp_path / "spoiled.parquet"
+    with duckdb.connect() as con:
+        con.execute(f"COPY (SELECT * REPLACE (DATE '2024-01-01' AS name) FROM '{path}') TO '{spoiled}' "
+                    "(FORMAT parquet)")
+    assert _staged(model, spoiled) is None
+    assert len(_same(model, spoiled).errors) == 4
+
+
+def test_a_flat_file_of_data_paths_is_read_case_by_case(tmp_path: Path) -> None:
+    """Columns named by data paths (``bewohner[1].lp2a.kap4``) or a list's flat columns: the table
+    reader assembles the case, the intake leaves the file to it."""
+    model = teilhabe_rules.bundled("bei_nrw2")
+    cases = list(sample_cases(model, 5, 55))
+    flat = [{"erstellt_am": c["erstellt_am"], "zeitraum_beginn": c["zeitraum_beginn"],
+             "zeitraum_ende": c["zeitraum_ende"],
+             **{f"massnahmen[{i}].{k}": v for i, m in enumerate(c["massnahmen"], start=1) for k, v in m.items()}}
+            for c in cases]
+    path = write_parquet(flat, tmp_path / "population.parquet")
+    assert _staged(model, path) is None
+    result = _same(model, path)
+    assert result.cases == 5 and not result.errors
+
+
+@pytest.mark.parametrize("keys", [[1, 2, 2, 3], [1, None, 2, 3], ["a", " b", "c", "d"]])
+def test_a_key_column_that_joins_rows_means_case_by_case(keys: list[Any], tmp_path: Path) -> None:
+    """Rows with the same key (or an empty one, continuing the case above) are one case; a key
+    the reader trims might be: the file is read case by case."""
+    model = teilhabe_rules.bundled("bei_nrw2")
+    cases = [{"fall": key, **case} for key, case in zip(keys, sample_cases(model, 4, 56), strict=True)]
+    path = write_parquet(cases, tmp_path / "population.parquet")
+    assert _staged(model, path) is None
+    result = _same(model, path)
+    assert result.cases == len(list(read_source(path)))
+
+
+def test_unknown_columns_and_a_list_too_long_go_to_the_loader(tmp_path: Path) -> None:
+    model = teilhabe_rules.bundled("mawo")
+    cases = _mawo_cases(5, 57)
+    cases[1]["unbekannt"] = "x"
+    resident = cases[3]["bewohner"][0]
+    resident["massnahmen"] = [{"bezeichnung": "x", "stunden": 1}] * 21  # at most 20 measures
+    path = write_parquet(cases, tmp_path / "population.parquet")
+    assert _slow(model, path) == [1, 3]
+    result = _same(model, path)
+    assert [e.index for e in result.errors] == [1, 3]
+
+
+@pytest.mark.parametrize("names", [("mawo", "mawo_2025"), ("mawo_2025", "mawo")])
+def test_a_parquet_stage_shared_by_two_versions_gives_each_the_results_of_its_own(names: tuple[str, str],
+                                                                                  tmp_path: Path) -> None:
+    first, second = (teilhabe_rules.bundled(name) for name in names)
+    cases = list(sample_cases(first, 20, 61)) + list(sample_cases(second, 20, 62))
+    random.Random(63).shuffle(cases)
+    path = write_parquet(cases, tmp_path / "population.parquet")
+    shared = stage_shared(first.columnar_plan(), first.checked, path, None)
+    assert shared is not None
+    try:
+        outside = 0
+        for model in (second, first):
+            alone = _same(model, path)
+            together = run_batch(model.columnar_plan(), model.checked, shared, model.loader, _scalar(model))
+            assert together.cases == alone.cases == len(cases)
+            assert [(e.index, e.problems) for e in together.errors] == [(e.index, e.problems) for e in alone.errors]
+            for sid in model.checked.scopes:
+                assert together.rows(sid) == alone.rows(sid), sid
+            outside += sum("außerhalb der Gültigkeit" in e.message for e in together.errors)
+        assert outside > 0
+    finally:
+        shared.close()
+
+
+def _one_each(path: Path, listed: str) -> bool:
+    """``compare.one_element_each`` as the population reader answers it."""
+    found = False
+    for data in read_source(path):
+        if not isinstance(data, dict):
+            continue
+        elements = data.get(listed)
+        if not isinstance(elements, list) or len(elements) != 1:
+            return False
+        found = True
+    return found
+
+
+@pytest.mark.parametrize("split", [True, False])
+def test_one_element_each_of_a_parquet_file_is_the_population_readers_answer(split: bool, tmp_path: Path) -> None:
+    from teilhabe_rules.columnar.intake import parquet_one_element_each
+
+    model = teilhabe_rules.bundled("mawo")
+    path = tmp_path / "population.parquet"
+    write_population(model, 20, 9, path, split="bewohner" if split else None)
+    assert parquet_one_element_each(path, "bewohner") is _one_each(path, "bewohner") is split
+    assert parquet_one_element_each(path, "name") is _one_each(path, "name") is False
+    cases = _mawo_cases(4, 59)
+    for case in cases:
+        case["bewohner"] = case["bewohner"][:1]
+    path = write_parquet(cases, tmp_path / "one.parquet")
+    assert parquet_one_element_each(path, "bewohner") is _one_each(path, "bewohner") is True
+    cases[2]["name"] = "1,5"  # a text read as a number: the reader decides
+    cases[3]["bewohner"] = None
+    path = write_parquet(cases, tmp_path / "two.parquet")
+    assert parquet_one_element_each(path, "bewohner") is None
+    assert _one_each(path, "bewohner") is False
+    assert parquet_one_element_each(write_parquet(cases[:0], tmp_path / "none.parquet"), "bewohner") in (None, False)

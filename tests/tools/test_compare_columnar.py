@@ -42,6 +42,19 @@ def persons(cases: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [{**case, "bewohner": [element]} for case in cases for element in case.get("bewohner") or ()]
 
 
+def counted_stages(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+    """The stages ``stage_shared`` makes from now on (each appended as made; None: none made)."""
+    made: list[Any] = []
+    original = batch_module.stage_shared
+
+    def stage(*args: Any, **options: Any) -> Any:
+        made.append(original(*args, **options))
+        return made[-1]
+
+    monkeypatch.setattr(batch_module, "stage_shared", stage)
+    return made
+
+
 def both(old: teilhabe_rules.Model, new: teilhabe_rules.Model | None, population: Path,
          **options: Any) -> tuple[Summary, Summary]:
     """The comparison on each backend; their summaries must be the same, as data and as text."""
@@ -212,14 +225,7 @@ class TestJsonLinesIntake:
     def test_the_old_version_valid_for_fewer_cases_than_the_new(self, tmp_path: Path,
                                                                monkeypatch: pytest.MonkeyPatch) -> None:
         """mawo_2025 → mawo, staged once for both: the cases of 2024 are errors of the old side only."""
-        shared = []
-        original = batch_module.stage_shared
-
-        def stage(*args: Any, **options: Any) -> Any:
-            shared.append(original(*args, **options))
-            return shared[-1]
-
-        monkeypatch.setattr(batch_module, "stage_shared", stage)
+        shared = counted_stages(monkeypatch)
         cases = persons(list(sample_cases(model("mawo"), 30, 13)))
         population = write(tmp_path / "p.jsonl", cases, BROKEN)
         columnar, _ = both(model("mawo_2025"), model("mawo"), population)
@@ -229,14 +235,7 @@ class TestJsonLinesIntake:
     def test_two_dates_share_one_stage(self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
         """--at-old and --at-new differ: the file is staged once, with each case's own date, and
         each side puts its own date in; the summary is the scalar path's."""
-        shared = []
-        original = batch_module.stage_shared
-
-        def stage(*args: Any, **options: Any) -> Any:
-            shared.append(original(*args, **options))
-            return shared[-1]
-
-        monkeypatch.setattr(batch_module, "stage_shared", stage)
+        shared = counted_stages(monkeypatch)
         cases = persons(list(sample_cases(model("mawo"), 40, 17)))
         population = write(tmp_path / "p.jsonl", cases, BROKEN)
         columnar, _ = both(model("mawo"), model("mawo_2025"), population, at_old=AT_OLD, at_new=AT_NEW)

@@ -65,6 +65,18 @@ class TestBar:
         assert "100000/100000 Fälle (100%)" in last and "Fälle/s" in last and "noch 0 s" in last
 
 
+    def test_show_draws_at_once(self) -> None:
+        """``show`` draws whatever the time since the last draw; ``update`` right after it waits."""
+        stream = Terminal()
+        bar = ProgressBar(stream, 10)
+        bar.update(1)
+        assert stream.getvalue() == ""  # throttled: the bar was made just now
+        bar.show(0)
+        assert stream.getvalue().count("\r") == 1 and "0/10 Fälle (0%)" in stream.getvalue()
+        bar.update(2)
+        assert stream.getvalue().count("\r") == 1
+
+
 def _run(args: list[str], tmp_path: Path) -> subprocess.CompletedProcess[str]:
     env = dict(os.environ, PYTHONPATH=str(ROOT / "src"), TEILHABE_RULES_CACHE=str(tmp_path / "cache"))
     return subprocess.run([sys.executable, "-m", "teilhabe_rules", *args], capture_output=True, text=True,

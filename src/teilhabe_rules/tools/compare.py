@@ -1350,6 +1350,8 @@ class _ColumnarRun:
             path)
         if bar is not None and bar.total:
             self.total = bar.total
+        if bar is not None:  # the first counts come once a side's plan is done: the bar from the start
+            bar.show(0)
         ids: list[str] = []
         con = duckdb.connect()
         shared: Any = None

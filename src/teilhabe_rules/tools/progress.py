@@ -52,6 +52,13 @@ class ProgressBar:
         self.last = now
         self.draw(done, now)
 
+    def show(self, done: int) -> None:
+        """``done`` cases are done, drawn at once (a run whose first counts come late — a
+        population staged as a whole — shows its bar from its start)."""
+        self.done = done
+        self.last = time.perf_counter()
+        self.draw(done, self.last)
+
     def draw(self, done: int, now: float) -> None:
         rate = (done - self.first) / max(now - self.start, 1e-9)
         if self.total:

@@ -64,7 +64,6 @@ class TestBar:
         last = text.rsplit("\r", 1)[1]
         assert "100000/100000 Fälle (100%)" in last and "Fälle/s" in last and "noch 0 s" in last
 
-
     def test_show_draws_at_once(self) -> None:
         """``show`` draws whatever the time since the last draw; ``update`` right after it waits."""
         stream = Terminal()
@@ -75,6 +74,14 @@ class TestBar:
         assert stream.getvalue().count("\r") == 1 and "0/10 Fälle (0%)" in stream.getvalue()
         bar.update(2)
         assert stream.getvalue().count("\r") == 1
+
+    def test_closed_once(self) -> None:
+        """A bar handed on (``compare`` draws it before staging) is closed by whoever ends last: once."""
+        stream = Terminal()
+        bar = ProgressBar(stream, 10)
+        bar.close(10)
+        bar.close()
+        assert stream.getvalue().count("\n") == 1 and stream.getvalue().count("\r") == 1
 
 
 def _run(args: list[str], tmp_path: Path) -> subprocess.CompletedProcess[str]:

@@ -42,6 +42,7 @@ class ProgressBar:
         self.stream, self.total, self.first = stream, total, done
         self.start = self.last = time.perf_counter()
         self.done = done
+        self.closed = False
 
     def update(self, done: int) -> None:
         """``done`` cases are done; redrawn if the last draw is :data:`INTERVAL` seconds old."""
@@ -73,7 +74,11 @@ class ProgressBar:
         self.stream.flush()
 
     def close(self, done: int | None = None) -> None:
-        """The last draw (``done``: default the last count given) and a line end."""
+        """The last draw (``done``: default the last count given) and a line end; once (a bar
+        handed on is closed by whoever ends last)."""
+        if self.closed:
+            return
+        self.closed = True
         self.draw(self.done if done is None else done, time.perf_counter())
         self.stream.write("\n")
         self.stream.flush()

@@ -104,6 +104,77 @@ class TestOneElementEach:
         assert compare_module._one_element_each_jsonl(tmp_path / "p.csv", "bewohner") is None
 
 
+def _stage_lines() -> tuple[str, ...]:
+    """Lines of a MAWo population the stage takes (one person, two, none) beside :data:`LINES`."""
+    one, other = persons(2)
+    for case in (one, other):
+        case["bewohner"][0]["lp3b"]["stunden"] = "12"  # "12 h/Jahr", with its unit, is read by Python
+    two = {**one, "bewohner": [*one["bewohner"], *other["bewohner"]]}
+    none = {**one, "bewohner": []}
+    suspicious = {**one, "name": "1234567890123456"}  # 16 digits: read by Python, not staged
+    return tuple(json.dumps(case, ensure_ascii=False, default=str) for case in (one, other, two, none, suspicious))
+
+
+class TestOneElementEachFromTheStage:
+    """A comparison on the columnar backend stages the population first and reads from the stage
+    whether each case has one element: the population reader's answer, without reading the file again."""
+
+    @given(st.lists(st.one_of(st.sampled_from(LINES), st.sampled_from(range(5))), max_size=7))
+    @settings(max_examples=examples(30), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+    def test_the_same_answer_as_the_population_reader(self, tmp_path: Path, picked: list[str | int]) -> None:
+        from teilhabe_rules.columnar.batch import stage_shared
+
+        staged = _stage_lines()
+        lines = [staged[item] if isinstance(item, int) else item for item in picked]
+        population = tmp_path / "p.jsonl"
+        population.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        model = mawo()
+        stage = stage_shared(model.columnar_plan(), model.checked, population, None)
+        assert stage is not None
+        try:
+            answer = stage.one_element_each(model.checked, "bewohner")
+            assert stage.one_element_each(model.checked, "bewohner.massnahmen") is None  # no list of the case
+        finally:
+            stage.close()
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(compare_module, "_one_element_each_jsonl", lambda path, listed: None)
+            assert answer is one_element_each(population, "bewohner", {})
+
+    MODEL = ('modell m "M"\n  gültig ab 01.01.2024\n  budget summe_a\n  budget leute.a\nende\n'
+             'liste leute "Leute"\n  eingabe x: zahl EUR\n  wert a: EUR = x\nende\n'
+             "wert summe_a: EUR = summe(leute.a)\n")
+
+    @pytest.mark.parametrize(("lines", "answer"), [
+        (["one", "one"], True), (["one", "none"], False), (["two", "none"], False), (["none"], False),
+        (["two"], False), (["one", "kaputt"], True), (["kaputt"], False), ([], False)])
+    def test_a_list_that_may_be_empty(self, tmp_path: Path, lines: list[str], answer: bool) -> None:
+        from teilhabe_rules.columnar.batch import stage_shared
+
+        texts = {"one": '{"leute": [{"x": 1}]}', "two": '{"leute": [{"x": 1}, {"x": 2}]}', "none": '{"leute": []}',
+                 "kaputt": '{"leute": '}
+        population = tmp_path / "p.jsonl"
+        population.write_text("".join(texts[line] + "\n" for line in lines), encoding="utf-8")
+        model = teilhabe_rules.loads(self.MODEL, "m.rules")
+        stage = stage_shared(model.columnar_plan(), model.checked, population, None)
+        assert stage is not None
+        try:
+            assert [i for i, _ in stage.intake.slow] == [n for n, line in enumerate(lines) if line == "kaputt"]
+            assert stage.one_element_each(model.checked, "leute") is answer
+        finally:
+            stage.close()
+        assert one_element_each(population, "leute", {}) is answer
+
+    def test_the_comparison_does_not_read_the_file_again(self, tmp_path: Path) -> None:
+        population = jsonl(tmp_path / "personen.jsonl", persons(4))
+        reads: list[Path] = []
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(compare_module, "one_element_each", lambda path, *rest: reads.append(path) or False)
+            summary = compare(mawo(), mawo("mawo_2025"), population)
+            assert (summary.backend, summary.basis, reads) == ("spalten", "element", [])
+            summary = compare(mawo(), mawo("mawo_2025"), population, backend="skalar")
+            assert (summary.backend, summary.basis, reads) == ("skalar", "modellkopf", [population])
+
+
 class TestTheHeader:
     """``budget LISTE.WERT`` in the model header: a list element's own budget, checked."""
 

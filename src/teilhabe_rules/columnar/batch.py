@@ -237,6 +237,16 @@ class SharedStage:
     def __init__(self, intake: Intake, folder: str, at: _dt.date | None = None):
         self.intake, self.folder, self.at = intake, folder, at
 
+    def one_element_each(self, model: c.CheckedModel, listed: str) -> bool | None:
+        """Whether every case of the file that can be read has exactly one element in the list
+        ``listed`` (a list of the case in ``model``, the model the stage was made for), and there
+        is one (:meth:`~teilhabe_rules.columnar.intake.Intake.one_element_each`); None: not such
+        a list."""
+        spec = model.scopes.get(listed)
+        if spec is None or spec.depth != 1 or spec.name != listed:
+            return None
+        return self.intake.one_element_each(list(model.scopes).index(listed), spec.name)
+
     def close(self) -> None:
         self.intake.close()
         shutil.rmtree(self.folder, ignore_errors=True)

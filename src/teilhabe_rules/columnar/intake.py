@@ -36,7 +36,8 @@ Anything else — and any row of a construct not translated here — goes to the
 The intake's tables of a population of fewer than :data:`SCRATCH_BELOW` cases are made in a
 database of the sandbox's own, in a file of its temporary folder, with row groups of
 :data:`SCRATCH_ROWS` rows: DuckDB scans a row group on one thread, and in memory it keeps 122,880
-rows in one.
+rows in one. :meth:`Intake.one_element_each` reads from the stage whether every case has one
+element of a list (a population of persons).
 """
 
 from __future__ import annotations
@@ -46,7 +47,7 @@ import datetime as _dt
 import json
 import os
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import Decimal
 from fractions import Fraction
 from math import ceil, floor
@@ -103,6 +104,30 @@ class Intake:
             return {}
         with self._lock:
             return self._read(indexes)
+
+    def one_element_each(self, number: int, name: str) -> bool:
+        """Whether every case of the file that can be read has exactly one element in the list
+        ``name`` (of the case; its staged table the ``number``-th), and there is one: the staged
+        cases by the rows of that table — each case's elements checked and staged as the loader
+        reads them — the others (:attr:`slow`) by their data, as the population reader gives it."""
+        found = False
+        for _index, data in self.slow:
+            if not isinstance(data, Mapping):
+                continue  # a row that cannot be read
+            elements = data.get(name)
+            if not isinstance(elements, list) or len(elements) != 1:
+                return False
+            found = True
+        staged = self.count - len(self.slow)
+        if staged:
+            table = exp.Table(this=_f("read_parquet", _s(self._sandbox.paths[number + 1])))
+            row = self._sandbox.connection.execute(exp.select(exp.func("count", exp.Star()), _f(
+                "coalesce", exp.func("max", _col("_i1")), exp.Literal.number(0))).from_(table).sql("duckdb")).fetchone()
+            # each staged case exactly one element: as many rows as cases, each the first of its case
+            if row is None or int(row[0]) != staged or int(row[1]) != 1:
+                return False
+            found = True
+        return found
 
     def close(self) -> None:
         self._sandbox.close()

@@ -260,6 +260,25 @@ def test_a_file_larger_than_the_intake_takes_is_read_case_by_case(tmp_path: Path
     assert result.cases == len(cases) and not result.errors
 
 
+def test_a_changed_file_is_read_again(tmp_path: Path) -> None:
+    """Whether a file is plain text is remembered for the file as it is: a file changed since — in
+    its size, or only in its time — is read again."""
+    import os
+
+    from teilhabe_rules.columnar.intake import plain_text_file
+
+    path = tmp_path / "population.jsonl"
+    path.write_bytes(b'{"a": 1}\n')
+    assert plain_text_file(path) and plain_text_file(path)
+    path.write_bytes(b'{"a": 1}\x00\n')  # another size
+    assert not plain_text_file(path)
+    state = path.stat()
+    path.write_bytes(b'{"a": 12}\n')  # the same size: only the time tells
+    os.utime(path, ns=(state.st_atime_ns, state.st_mtime_ns + 1_000_000))
+    assert plain_text_file(path)
+    assert not plain_text_file(tmp_path / "fehlt.jsonl")
+
+
 def test_duckdb_refusing_the_file_means_case_by_case(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """An error of DuckDB while staging (such as its limit on the size of a text) is no failure of
     the batch: the file is read case by case."""

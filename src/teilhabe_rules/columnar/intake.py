@@ -44,6 +44,7 @@ from __future__ import annotations
 
 import codecs
 import datetime as _dt
+import functools
 import json
 import os
 import threading
@@ -165,11 +166,23 @@ def _lines_of(con: duckdb.DuckDBPyConnection, table: str) -> list[tuple[int, int
 def plain_text_file(path: Path) -> bool:
     """Whether ``path`` is UTF-8 without a byte order mark (anywhere), NUL byte, or line longer
     than :data:`~teilhabe_rules.inputs.population.MAX_LINE` bytes: read line by line as
-    :mod:`~teilhabe_rules.inputs.population` would, with nothing to mark or skip."""
+    :mod:`~teilhabe_rules.inputs.population` would, with nothing to mark or skip. The answer is
+    remembered for the file as it is (its device, inode, size and modification time): a
+    comparison asks three times, and 100,000 persons' file takes ~0.2 s to read."""
+    try:
+        state = os.stat(path)
+    except OSError:
+        return False
+    return _plain_text(os.path.abspath(path), state.st_dev, state.st_ino, state.st_size, state.st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=16)
+def _plain_text(path: str, *state: int) -> bool:
+    """:func:`plain_text_file` of ``path`` in the ``state`` given (the key it is remembered by)."""
     decoder = codecs.getincrementaldecoder("utf-8")("strict")
     line = 0  # bytes of the current line so far
     try:
-        with path.open("rb") as handle:
+        with open(path, "rb") as handle:
             while chunk := handle.read(_CHUNK):
                 if b"\x00" in chunk:
                     return False

@@ -438,3 +438,68 @@ def test_one_element_each_of_a_parquet_file_is_the_population_readers_answer(spl
     assert parquet_one_element_each(path, "bewohner") is None
     assert _one_each(path, "bewohner") is False
     assert parquet_one_element_each(write_parquet(cases[:0], tmp_path / "none.parquet"), "bewohner") in (None, False)
+
+
+# ---- what the JSON Lines screening would find in a Parquet row's JSON text: found on the typed values ----
+
+_LONG_NUMBER = r"[0-9](\.?[0-9]){15}"  # the screening's number of 16 or more digits (see intake._queries)
+
+
+@given(st.sampled_from(["BIGINT", "HUGEINT", "UBIGINT", "INTEGER", "DECIMAL(18, 0)", "DECIMAL(18, 6)",
+                        "DECIMAL(38, 2)", "DECIMAL(38, 16)", "DECIMAL(15, 3)", "DECIMAL(16, 16)", "DECIMAL(15, 15)",
+                        "DECIMAL(20, 14)", "DECIMAL(20, 15)"]),
+       st.integers(min_value=1, max_value=38).flatmap(
+           lambda digits: st.integers(min_value=10 ** (digits - 1) if digits > 1 else 0, max_value=10**digits - 1)),
+       st.booleans())
+@settings(max_examples=examples(200), deadline=None)
+def test_a_number_is_risky_where_the_screening_finds_16_digits_in_its_text(kind: str, mantissa: int,
+                                                                           negative: bool) -> None:
+    """A number of a Parquet column is screened on its typed value exactly where the JSON Lines
+    screening would find 16 or more digits in its JSON text — numbers of every number of digits."""
+    from sqlglot import exp
+
+    from teilhabe_rules.columnar.intake import _json, _risky
+
+    with duckdb.connect() as con:
+        typed = con.sql(f"SELECT CAST(0 AS {kind}) AS v").types[0]
+        scale = dict(typed.children)["scale"] if typed.id == "decimal" else 0
+        value = Decimal(-mantissa if negative else mantissa).scaleb(-scale)
+        found = con.execute(f"SELECT TRY_CAST(? AS {kind})", [str(value)]).fetchone()
+        assume(found is not None and found[0] is not None)
+        column = exp.column("v")
+        risky = _risky(column, typed, 1)
+        text = _json(column.copy(), typed, 1).sql("duckdb")
+        row = con.execute(f"SELECT {text}, regexp_matches({text}, '{_LONG_NUMBER}'), "
+                          f"{risky.sql('duckdb') if risky is not None else 'false'} "
+                          f"FROM (SELECT CAST(? AS {kind}) AS v)", [str(value)]).fetchone()
+    assert row is not None
+    assert bool(row[2]) is bool(row[1]), (kind, value, row[0])
+
+
+@pytest.mark.parametrize("text", ["A\x00B", "\x00", "AB", "1234567890123456", "\\u0000"])
+def test_a_text_is_risky_where_it_holds_a_nul(text: str) -> None:
+    from sqlglot import exp
+
+    from teilhabe_rules.columnar.intake import _risky
+
+    with duckdb.connect() as con:
+        typed = con.sql("SELECT 'x' AS v").types[0]
+        risky = _risky(exp.column("v"), typed, 1)
+        assert risky is not None
+        row = con.execute(f"SELECT {risky.sql('duckdb')} FROM (SELECT ? AS v)", [text]).fetchone()
+    assert row == ("\x00" in text,)
+
+
+def test_a_row_whose_json_text_the_decoders_would_read_apart_goes_to_the_loader(tmp_path: Path) -> None:
+    """Screened on the typed values — a NUL in a nested text, a number of 16 digits in a nested
+    DECIMAL — such a row is left to the loader, and the results are the case-by-case path's; a
+    text of 16 digits is no number and is staged."""
+    model = teilhabe_rules.bundled("mawo")
+    cases = _mawo_cases(6, 57)
+    cases[1]["bewohner"][0]["kuerzel"] = "A\x00B"
+    cases[2]["bewohner"][0]["kuerzel"] = "1234567890123456"
+    cases[4]["bewohner"][0]["lp3b"] = {"stunden": Decimal("1234567890.123456")}
+    path = write_parquet(cases, tmp_path / "population.parquet")
+    slow = _slow(model, path)
+    assert slow is not None and 1 in slow and 4 in slow and 2 not in slow
+    _same(model, path)

@@ -501,20 +501,21 @@ def _sandbox(model: c.CheckedModel, path: Path, folder: str) -> Sandbox | None:
 
 def _stage(plan: Plan, model: c.CheckedModel, staging: Any, types: dict[str, dict[str, str]], sandbox: Sandbox,
            lines: Callable[[], exp.Select], read: Callable[[Sequence[int]], dict[int, Any]], at: _dt.date | None,
-           validity: bool, *, kept: bool = True, rows: int | None = None) -> Intake | None:
+           validity: bool, *, kept: bool = True, rows: int | None = None, screened: bool = False) -> Intake | None:
     """Check and stage the lines ``lines`` gives (a query of ``_c``, ``n`` and ``line``: the case's
     number, its line's number and its JSON text, NULL for a case that is to be read by ``read``)
     into the staged files of ``sandbox`` (its paths after the first); ``read`` gives the case
     data of cases by their numbers. ``kept``: the lines are a table (``read`` reads them; a line
     longer than :data:`~teilhabe_rules.inputs.population.MAX_LINE`: None), else a view, read
-    once; ``rows``: how many lines there are (None: counted). The tables are made in the
-    sandbox's ``scratch`` database where there are fewer than :data:`SCRATCH_BELOW` lines.
+    once; ``rows``: how many lines there are (None: counted); ``screened``: see :func:`_queries`.
+    The tables are made in the sandbox's ``scratch`` database where there are fewer than
+    :data:`SCRATCH_BELOW` lines.
     Closes ``sandbox`` where it gives None."""
     scopes = list(model.scopes)
     try:
         con = sandbox.connection
         with building_trees():
-            queries = _queries(plan, model, staging, lines(), at, validity, kept)
+            queries = _queries(plan, model, staging, lines(), at, validity, kept, screened)
         con.execute(queries[0])
         if rows is None:
             (rows,) = con.execute("SELECT count(*) FROM zeilen").fetchone() or (0,)
@@ -591,19 +592,21 @@ def _jsonl_lines(file: str) -> exp.Select:
 
 
 def _queries(plan: Plan, model: c.CheckedModel, staging: Any, lines: exp.Select, at: _dt.date | None,
-             validity: bool = True, kept: bool = True) -> list[str]:
+             validity: bool = True, kept: bool = True, screened: bool = False) -> list[str]:
     """The statements that read ``lines`` (case number, line number, JSON text or NULL) into
     ``zeilen``, its scopes into ``e<n>`` (elements), checked and staged into ``p<n>``, and the
     cases not staged (a line NULL, or one failing a check) into ``langsam``; ``kept`` False:
-    ``zeilen`` is a view."""
+    ``zeilen`` is a view; ``screened``: the lines hold no JSON that the two decoders read
+    differently (made by DuckDB from typed values, and screened there: :func:`_risky`), so the
+    texts are not searched for it."""
     create = _create
     out: list[str] = [create("zeilen", lines, "TABLE" if kept else "VIEW", temporary=True)]
     # JSON the two decoders read differently: a number of 16 or more digits (dots between them
     # left out) or with an exponent, a comma before a closing bracket, the escape of U+0000
     suspicious = "|".join([r"[0-9](\.?[0-9]){15}", r"(^|[^0-9A-Za-z_.\\])-?[0-9]+(\.[0-9]+)?[eE][-+]?[0-9]",
                       ",[ \t\r\n]*[\\]}]", r"\\u0000"])
-    parsed = exp.select(_col("_c"), exp.alias_(_case(exp.not_(_f("regexp_matches", _col("line"), _s(suspicious))),
-                                                     _col("line")), "obj")).from_("zeilen")
+    parsed = exp.select(_col("_c"), exp.alias_(_col("line") if screened else _case(
+        exp.not_(_f("regexp_matches", _col("line"), _s(suspicious))), _col("line")), "obj")).from_("zeilen")
     out.append(create("o0", parsed))
 
     fails: list[exp.Select] = [exp.select(_col("_c")).from_("o0").where(_is_null(_col("obj")))]
@@ -792,6 +795,7 @@ def stage_parquet(plan: Plan, model: c.CheckedModel, staging: Any, types: dict[s
         found = con.execute(exp.select(*checks).from_(source).sql("duckdb")).fetchone()
         if found is None or found[1] or not all(x in (None, True) for x in found[2:]):
             raise _Untranslated("Zeilen")
+        risky = [r for n, k in columns if (r := _risky(exp.column(n, quoted=True), k, 1)) is not None]
     except (_Untranslated, ValueError, duckdb.Error):
         sandbox.close()
         return None
@@ -801,6 +805,8 @@ def stage_parquet(plan: Plan, model: c.CheckedModel, staging: Any, types: dict[s
     pieces = [_member(name, exp.column(name, quoted=True), kind, 1) for name, kind in columns]
     plain = [exp.or_(_is_null(exp.column(n, quoted=True)), _match(exp.column(n, quoted=True), _INERT))
              for n, k in columns if k.id == "varchar"]
+    # a row whose JSON text the two decoders would read differently goes to the loader
+    plain.extend(exp.not_(_f("coalesce", r, exp.Boolean(this=False))) for r in risky)
     text = _object_text(pieces)
     number = exp.column("file_row_number")
     rows = exp.Table(this=_f("read_parquet", _s(sandbox.paths[0]), exp.EQ(
@@ -808,7 +814,7 @@ def stage_parquet(plan: Plan, model: c.CheckedModel, staging: Any, types: dict[s
     lines = exp.select(exp.alias_(number, "_c"), exp.alias_(exp.Add(this=number.copy(), expression=exp.Literal.number(
         1)), "n"), exp.alias_(_case(_all(plain), text) if plain else text, "line")).from_(rows)
     return _stage(plan, model, staging, types, sandbox, lambda: lines, lambda wanted: table_rows(path, wanted), at,
-                  validity, kept=False, rows=int(found[0]))
+                  validity, kept=False, rows=int(found[0]), screened=True)
 
 
 def _layout(con: duckdb.DuckDBPyConnection, source: exp.Expr) -> tuple[tuple[str, Any] | None, list[tuple[str, Any]]]:
@@ -977,6 +983,43 @@ def _json(value: exp.Expr, kind: Any, depth: int) -> exp.Expr:
     if kind.id == "date":
         return exp.DPipe(this=exp.DPipe(this=_s('"'), expression=exp.Cast(this=value, to=varchar)), expression=_s('"'))
     return exp.Cast(this=value, to=varchar)
+
+
+_SMALL_INTEGERS = frozenset({"tinyint", "smallint", "integer", "utinyint", "usmallint", "uinteger"})  # < 16 digits
+
+
+def _risky(value: exp.Expr, kind: Any, depth: int) -> exp.Expr | None:
+    """Where the JSON text of ``value`` (:func:`_json`) holds what Python's decoder and DuckDB's
+    read differently — a number of 16 or more digits (a DECIMAL's text has all its scale's
+    digits), a text with a NUL (its escape ``\\u0000``); of the JSON Lines intake's screening
+    (:func:`_queries`) nothing else can occur in such a text: no exponent, no comma before a
+    bracket — or None where ``kind`` can hold neither (NULL counts as none)."""
+    if kind.id in _SMALL_INTEGERS or kind.id in ("boolean", "date"):
+        return None
+    if kind.id in _INTEGERS or kind.id == "decimal":
+        scale = dict(kind.children)["scale"] if kind.id == "decimal" else 0
+        if kind.id == "decimal" and dict(kind.children)["precision"] < 16:
+            return None  # its text has at most its precision's digits
+        if scale >= 15:  # 16 digits or more whatever the value ("0." and 15, or ".", 16 or more)
+            return _present(value)
+        limit = exp.Literal.number(10 ** (15 - scale))  # an integer part of 16 − scale digits
+        return exp.or_(exp.GTE(this=value, expression=limit), exp.LTE(this=value.copy(), expression=exp.Neg(
+            this=limit.copy())))
+    if kind.id == "varchar":
+        return _f("contains", value, _f("chr", exp.Literal.number(0)))
+    if kind.id == "struct":
+        found = [e for name, inner in kind.children
+                 if (e := _risky(_f("struct_extract", value.copy(), _s(name)), inner, depth)) is not None]
+        return exp.or_(*[_f("coalesce", e, exp.Boolean(this=False)) for e in found]) if found else None
+    if kind.id == "list":
+        item = exp.to_identifier(f"x{depth}")
+        inner_found = _risky(exp.column(item.copy()), kind.child, depth + 1)
+        if inner_found is None:
+            return None
+        kept = _f("list_filter", value, exp.Lambda(this=_f("coalesce", inner_found, exp.Boolean(this=False)),
+                                                   expressions=[item]))
+        return exp.GT(this=_f("len", kept), expression=exp.Literal.number(0))
+    raise _Untranslated(kind.id)  # _fits_any takes no other kind
 
 
 def _extreme(value: exp.Expr, kind: Any, depth: int) -> exp.Expr | None:

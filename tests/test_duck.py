@@ -51,3 +51,24 @@ class TestScratch:
         sandbox.close()
         assert not os.path.exists(path) and not os.path.exists(os.path.dirname(path))
         assert not (tmp_path / "x.duckdb").exists() and not (tmp_path / "out.csv").exists()
+
+
+class _Interrupted:
+    """A connection whose close is interrupted (Ctrl+C while DuckDB closes it)."""
+
+    def __init__(self, connection: duckdb.DuckDBPyConnection):
+        self.connection = connection
+
+    def close(self) -> None:
+        self.connection.close()
+        raise KeyboardInterrupt
+
+
+def test_the_folder_goes_even_where_closing_the_connection_is_interrupted() -> None:
+    sandbox = Sandbox([], scratch=2048)
+    folder = os.path.dirname(sandbox.connection.execute(
+        "SELECT path FROM duckdb_databases() WHERE database_name = 'arbeit'").fetchone()[0])
+    sandbox.connection = _Interrupted(sandbox.connection)
+    with pytest.raises(KeyboardInterrupt):
+        sandbox.close()
+    assert not os.path.exists(folder)

@@ -94,8 +94,10 @@ class Sandbox:
             self._folder = None
 
     def close(self) -> None:
-        self.connection.close()
-        self._remove()
+        try:
+            self.connection.close()
+        finally:
+            self._remove()
 
     def __enter__(self) -> Sandbox:
         return self

@@ -363,3 +363,20 @@ def test_a_stage_without_a_date_serves_batches_with_dates_of_their_own(tmp_path:
             run_batch(plan, model.checked, dated, model.loader, _scalar(model), at=dt.date(2026, 7, 1))
     finally:
         dated.close()
+
+
+def test_a_file_rewritten_in_place_with_its_old_time_is_read_again(tmp_path: Path) -> None:
+    """A file rewritten in place to the same size and given its old modification time back (``cp -p``,
+    ``touch -r``, a tar or a backup restoring it) is read again: its change time tells."""
+    import os
+
+    from teilhabe_rules.columnar.intake import plain_text_file
+
+    path = tmp_path / "population.jsonl"
+    path.write_bytes(b'{"a": 1}\n')
+    state = path.stat()
+    assert plain_text_file(path)
+    path.write_bytes(b'{"a":\x001}\n')  # the same size, a NUL byte: not plain text
+    os.utime(path, ns=(state.st_atime_ns, state.st_mtime_ns))
+    assert path.stat().st_ino == state.st_ino and path.stat().st_size == state.st_size
+    assert not plain_text_file(path)

@@ -605,13 +605,15 @@ def compare(
     bar: ProgressBar | None = None
     early: _EarlyStage | None = None
     try:
-        if backend == "spalten" and element is not None:
+        if backend == "spalten" and element is not None and _stages_early(old, new, values, population, out,
+                                                                          resume, reading):
             # staged first: whether each case has one element is then read from the stage
             if progress is not None and is_terminal(progress):
                 bar = ProgressBar(progress, count_rows(population))
                 bar.show(0)
-            early = _early_stage(old, new, dated, population, out, resume, reading)
-        known = early.shared.one_element_each(old.checked, element[0]) if early is not None and element else None
+            early = _early_stage(old, new, dated, population)
+        staged = early.shared if early is not None else None
+        known = staged.one_element_each(old.checked, element[0]) if staged is not None and element else None
         per_element = element is not None and (known if known is not None else
                                                one_element_each(population, element[0], reading))
         chosen = fields(old, new, values, budget, per_element=per_element)
@@ -626,10 +628,12 @@ def compare(
             sides, note = _columnar_versions(old, new, dated, chosen, population, out, resume,
                                              early.plans if early is not None else None)
             if sides is not None:
-                columnar = _ColumnarRun(sides, False, _base_dir(population), early)
+                columnar = _ColumnarRun(sides, False, _base_dir(population), early if staged is not None else None)
                 summary.backend = "spalten"
             elif note is not None:
                 summary.notes.append(note)
+        if columnar is None and staged is not None:
+            staged.close()  # the scalar backend runs: the stage is not held while it does
 
         def identity(fmt: str) -> dict[str, Any]:
             return _run_identity(old, new, population, (agreed_old, agreed_new), (at_old, at_new),
@@ -638,10 +642,12 @@ def compare(
         return _run(summary, chosen, evaluator, population, out, out_format, identity, progress, resume,
                     reading, columnar, bar)
     finally:
-        if early is not None:
-            early.shared.close()
-        if bar is not None:
-            bar.close()
+        try:
+            if early is not None and early.shared is not None:
+                early.shared.close()  # (again: closing twice is harmless)
+        finally:
+            if bar is not None:
+                bar.close()
 
 
 def _compare_figures(model: Model, other: Model | None, population: str | Path,
@@ -1215,9 +1221,11 @@ def _exact(plan: Any, scope: str, key: str) -> bool:
 
 def _columnar_versions(old: Model, new: Model, sides: tuple[tuple[Any, _dt.date | None], ...],
                        chosen: list[Field], population: str | Path, out: Any, resume: bool,
-                       plans: tuple[Any, Any] | None = None) -> tuple[list[_ColumnarSide] | None, str | None]:
+                       plans: tuple[tuple[Any, str | None], ...] | None = None,
+                       ) -> tuple[list[_ColumnarSide] | None, str | None]:
     """The two sides of a comparison of two versions by the columnar backend, or None and the
-    one-line note why the comparison runs on the scalar backend (``plans``: compiled already)."""
+    one-line note why the comparison runs on the scalar backend (``plans``: compiled already,
+    each with the note why there is none)."""
     reason = _scalar_reason(population, resume, out)
     if reason is not None:
         return None, reason
@@ -1227,7 +1235,7 @@ def _columnar_versions(old: Model, new: Model, sides: tuple[tuple[Any, _dt.date 
                       "gerundet gezeigt: Vergleich mit dem skalaren Backend")
     out_sides: list[_ColumnarSide] = []
     for number, (model, (agreed, at)) in enumerate(zip((old, new), sides, strict=True)):
-        plan, note = (plans[number], None) if plans is not None else _columnar_plan(model, agreed, at)
+        plan, note = plans[number] if plans is not None else _columnar_plan(model, agreed, at)
         if plan is None:
             return None, f"{note} (Vergleich mit dem skalaren Backend)"
         if not _exact(plan, budget.scope, budget.key):
@@ -1262,44 +1270,55 @@ def _columnar_figures(model: Model, agreed: Any, at: _dt.date | None, field: Fie
 
 @attrs.frozen
 class _EarlyStage:
-    """A population staged once for both versions of a comparison before its figures are chosen
-    (:func:`_early_stage`): the two plans, the stage, and the seconds they took."""
+    """What :func:`_early_stage` made: both versions' plans with the note of one that has none,
+    the stage (None: they cannot share one, or the file is read case by case), and the seconds the
+    staging took (counted in the comparison's time, as a stage made by the run is)."""
 
-    plans: tuple[Any, Any]
+    plans: tuple[tuple[Any, str | None], tuple[Any, str | None]]
     shared: Any
     seconds: float
 
 
-def _early_stage(old: Model, new: Model, sides: tuple[tuple[Any, _dt.date | None], ...], population: str | Path,
-                 out: Any, resume: bool, reading: dict[str, str | None]) -> _EarlyStage | None:
-    """The population staged once for both versions by DuckDB, before the comparison's figures
-    are chosen — so that whether each case has one element (:func:`one_element_each`) is read
-    from the stage (:meth:`~teilhabe_rules.columnar.batch.SharedStage.one_element_each`), not by
-    reading the file once more (100,000 persons: ~1.2 s) — where the comparison can run so: a
-    JSON Lines file of plain UTF-8 or a Parquet file of one case per row, read as detected, two
-    plans that may share a stage (:func:`_shareable`); else None. The caller closes the stage."""
-    from ..columnar.batch import stage_shared
+def _stages_early(old: Model, new: Model, values: str | Sequence[str] | None, population: str | Path, out: Any,
+                  resume: bool, reading: dict[str, str | None]) -> bool:
+    """Whether a comparison of two versions with an element budget stages its population before
+    its figures are chosen (:func:`_early_stage`): where it will run on the columnar backend with
+    one stage — no reason for the scalar backend (:func:`_scalar_reason`), a JSON Lines file of
+    plain UTF-8 or a Parquet file of one case per row, read as detected, the budget in money
+    whether each case has one element or not. The figures are chosen once here, so that a value
+    that is not there fails before anything is drawn or staged."""
     from ..columnar.intake import parquet_cases, plain_text_file
 
     if _scalar_reason(population, resume, out) is not None or any(v is not None for v in reading.values()):
-        return None
+        return False
+    for per_element in (False, True):
+        budget = next(f for f in fields(old, new, values, None, per_element=per_element) if f.kind == "budget")
+        if _MONEY not in _atoms(budget.unit):
+            return False
     path = Path(population)
     suffix = path.suffix.lower()
-    if not (suffix in (".jsonl", ".ndjson") and plain_text_file(path)
-            or suffix == ".parquet" and parquet_cases(path) is not None):
-        return None
+    return path.is_file() and (suffix in (".jsonl", ".ndjson") and plain_text_file(path)
+                               or suffix == ".parquet" and parquet_cases(path) is not None)
+
+
+def _early_stage(old: Model, new: Model, sides: tuple[tuple[Any, _dt.date | None], ...],
+                 population: str | Path) -> _EarlyStage:
+    """Both versions' plans and the population staged once for both by DuckDB before the
+    comparison's figures are chosen (see :func:`_stages_early`) — so that whether each case has
+    one element (:func:`one_element_each`) is read from the stage
+    (:meth:`~teilhabe_rules.columnar.batch.SharedStage.one_element_each`), not by reading the
+    file once more (100,000 persons: ~1.2 s). No stage where the plans cannot share one
+    (:func:`_shareable`). The caller closes the stage."""
+    from ..columnar.batch import stage_shared
+
+    made = (_columnar_plan(old, *sides[0]), _columnar_plan(new, *sides[1]))
+    (plan, _), (other, _) = made
+    if plan is None or other is None or not _shareable(_ColumnarSide(old, *sides[0], plan, ()),
+                                                       _ColumnarSide(new, *sides[1], other, ())):
+        return _EarlyStage(made, None, 0.0)
     start = time.perf_counter()
-    made = [_columnar_plan(model, agreed, at)[0] for model, (agreed, at) in zip((old, new), sides, strict=True)]
-    if made[0] is None or made[1] is None:
-        return None
-    first, second = (_ColumnarSide(model, agreed, at, plan, ())
-                     for model, (agreed, at), plan in zip((old, new), sides, made, strict=True))
-    if not _shareable(first, second):
-        return None
-    shared = stage_shared(first.plan, old.checked, path, first.at if first.at == second.at else None)
-    if shared is None:
-        return None
-    return _EarlyStage((made[0], made[1]), shared, time.perf_counter() - start)
+    shared = stage_shared(plan, old.checked, Path(population), sides[0][1] if sides[0][1] == sides[1][1] else None)
+    return _EarlyStage(made, shared, time.perf_counter() - start)
 
 
 def _scalar_reason(population: str | Path, resume: bool, out: Any) -> str | None:
@@ -1473,8 +1492,8 @@ class _ColumnarRun:
             except duckdb.OutOfRangeException:
                 raise _TooLarge from None
         finally:
-            if shared is not None and self.early is None:
-                shared.close()
+            if shared is not None:
+                shared.close()  # an early stage too: its caller's close then does nothing
             con.close()
         figures.fill(summary, ids_of)
         summary.empty = empty

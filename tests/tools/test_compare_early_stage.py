@@ -1,0 +1,161 @@
+"""The comparison that stages a population before its figures are chosen: the bar, the stage's
+lifetime and the scalar paths around it."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import teilhabe_rules
+from teilhabe_rules import TeilhabeError
+from teilhabe_rules.tools import compare as compare_module
+from teilhabe_rules.tools.compare import compare
+from teilhabe_rules.tools.progress import ProgressBar
+from tests.tools.test_compare import jsonl, persons
+
+
+class Terminal(io.StringIO):
+    """A stream that says it is a terminal."""
+
+    def isatty(self) -> bool:
+        return True
+
+
+def mawo(name: str = "mawo") -> teilhabe_rules.Model:
+    return teilhabe_rules.bundled(name)
+
+
+class TestTheBar:
+    def test_a_wrong_argument_fails_before_the_bar_and_the_stage(self, tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+        """A value that is not there (``--werte`` mistyped) fails before anything is drawn or staged:
+        the default backend of a JSON Lines file is the columnar one."""
+        from teilhabe_rules.columnar import batch
+
+        staged: list[Path] = []
+        original = batch.stage_shared
+        monkeypatch.setattr(batch, "stage_shared", lambda plan, model, path, at: staged.append(path) or original(
+            plan, model, path, at))
+        population = jsonl(tmp_path / "personen.jsonl", persons(3))
+        terminal = Terminal()
+        with pytest.raises(TeilhabeError):
+            compare(mawo(), mawo("mawo_2025"), population, values=["gibtsnicht"], progress=terminal)
+        assert (terminal.getvalue(), staged) == ("", [])
+
+    def test_a_missing_population_fails_before_any_output(self, tmp_path: Path) -> None:
+        """A population that is not there fails before the bar is drawn (as ``_run`` promises: "a
+        missing file fails here, before any output")."""
+        terminal = Terminal()
+        with pytest.raises(TeilhabeError):
+            compare(mawo(), mawo("mawo_2025"), tmp_path / "fehlt.jsonl", progress=terminal, backend="spalten")
+        assert terminal.getvalue() == ""
+
+    def test_a_resumed_run_s_bar_starts_at_the_rows_taken_over(self, tmp_path: Path,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+        """The bar of a resumed comparison counts the rows taken over as done before this run (its
+        rate and the seconds still to go count only this run's rows), also with ``backend="spalten"``."""
+        population = jsonl(tmp_path / "personen.jsonl", persons(600))
+        out = tmp_path / "aus.csv"
+        original = compare_module._Batch.__call__
+        calls = [0]
+
+        def interrupted(batch: Any, rows: list[Any]) -> Any:
+            calls[0] += 1
+            if calls[0] == 2:
+                raise KeyboardInterrupt
+            return original(batch, rows)
+
+        with monkeypatch.context() as patch:
+            patch.setattr(compare_module._Batch, "__call__", interrupted)
+            with pytest.raises(KeyboardInterrupt):
+                compare(mawo(), mawo("mawo_2025"), population, out=out)
+        firsts: list[int] = []
+
+        class Recorded(ProgressBar):
+            def __init__(self, stream: Any, total: int | None, done: int = 0) -> None:
+                super().__init__(stream, total, done)
+                firsts.append(done)
+
+        monkeypatch.setattr(compare_module, "ProgressBar", Recorded)
+        summary = compare(mawo(), mawo("mawo_2025"), population, out=out, resume=True, backend="spalten",
+                          progress=Terminal())
+        assert summary.resumed == 250
+        assert firsts == [250]
+
+
+HOURS = ('modell m "M"\n  gültig ab 01.01.2024\n  budget summe_a\n  budget leute.a\nende\n'
+         'liste leute "Leute"\n  eingabe x: zahl h\n  wert a: h = x\nende\n'
+         "wert summe_a: h = summe(leute.a)\n")
+
+
+class TestTheStageOnTheScalarPath:
+    """A population staged early is no longer held (its DuckDB database, its lines in memory, its
+    files) once the comparison runs on the scalar backend."""
+
+    @pytest.mark.parametrize("how", ["budget in hours", "sums too large"])
+    def test_no_stage_open_while_the_scalar_backend_runs(self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                         how: str) -> None:
+        import os
+
+        from teilhabe_rules.columnar import batch
+
+        stages: list[Any] = []
+        original = batch.stage_shared
+
+        def recorded(plan: Any, model: Any, path: Path, at: Any) -> Any:
+            stage = original(plan, model, path, at)
+            stages.append(stage)
+            return stage
+
+        monkeypatch.setattr(batch, "stage_shared", recorded)
+        open_in_batches: list[bool] = []
+        run = compare_module._Batch.__call__
+
+        def scalar(self: Any, rows: list[Any]) -> Any:
+            open_in_batches.append(any(os.path.isdir(stage.folder) for stage in stages if stage is not None))
+            return run(self, rows)
+
+        monkeypatch.setattr(compare_module._Batch, "__call__", scalar)
+        population = tmp_path / "p.jsonl"
+        if how == "budget in hours":
+            model = teilhabe_rules.loads(HOURS, "m.rules")
+            population.write_text("".join(f'{{"leute": [{{"x": {n}}}]}}\n' for n in range(20)), encoding="utf-8")
+            old, new = model, model
+        else:
+            def too_large(*args: Any) -> Any:
+                raise compare_module._TooLarge
+
+            monkeypatch.setattr(compare_module._ColumnarRun, "_tally", too_large)
+            jsonl(population, persons(20))
+            old, new = mawo(), mawo("mawo_2025")
+        summary = compare(old, new, population)
+        assert summary.backend == "skalar" and summary.rows == 20
+        assert open_in_batches and not any(open_in_batches)
+
+
+EUROS = ('modell m "M"\n  gültig ab 01.01.2024\n  budget summe_a\n  budget leute.a\nende\n'
+         'liste leute "Leute"\n  eingabe x: zahl EUR\n{more}  wert a: EUR = x\nende\n'
+         "wert summe_a: EUR = summe(leute.a)\n")
+
+
+def test_each_plan_is_compiled_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two versions that cannot share a stage (the new one has an input more): each plan is
+    compiled once, not once for the early stage and again for the run."""
+    old = teilhabe_rules.loads(EUROS.format(more=""), "alt.rules")
+    new = teilhabe_rules.loads(EUROS.format(more="  eingabe y: zahl EUR standard 0 EUR\n"), "neu.rules")
+    compiled: list[str] = []
+    original = teilhabe_rules.Model._columnar_plan
+
+    def counted(self: Any, agreed: Any, at: Any) -> Any:
+        compiled.append(self.checked.info.file)
+        return original(self, agreed, at)
+
+    monkeypatch.setattr(teilhabe_rules.Model, "_columnar_plan", counted)
+    population = tmp_path / "p.jsonl"
+    population.write_text("".join(f'{{"leute": [{{"x": {n}}}]}}\n' for n in range(5)), encoding="utf-8")
+    summary = compare(old, new, population)
+    assert (summary.backend, summary.basis) == ("spalten", "element")
+    assert sorted(compiled) == ["alt.rules", "neu.rules"]

@@ -7,7 +7,10 @@ name holding one of them is reached through a symbolic link of a plain name in a
 temporary directory) — and a connection whose file system access is limited to those texts:
 no other file, no URL (``http://``, ``s3://``), no extension loaded or installed.
 
-The temporary directory is removed by :meth:`Sandbox.close`.
+Asked for (``scratch``), the connection has a database of its own in a file of that temporary
+directory, attached before the limits are set (its row groups of a given size: DuckDB scans a row
+group on one thread); the SQL intake makes its tables there for a population of up to some
+hundred thousand cases. The temporary directory is removed by :meth:`Sandbox.close`.
 
 :func:`published` gives DuckDB a file to write that is complete or absent under its real name.
 """

@@ -279,6 +279,49 @@ def test_a_changed_file_is_read_again(tmp_path: Path) -> None:
     assert not plain_text_file(tmp_path / "fehlt.jsonl")
 
 
+@pytest.mark.parametrize(("below", "size", "scratch"), [(None, None, True), (3, None, False), (None, 100, False)])
+def test_a_small_population_is_staged_in_the_scratch_database(below: int | None, size: int | None, scratch: bool,
+                                                             tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fewer lines than ``SCRATCH_BELOW`` and bytes than ``SCRATCH_BYTES``: the intake's tables go to
+    the sandbox's scratch database (row groups DuckDB scans on several threads), else they stay in
+    memory — the same results either way."""
+    from teilhabe_rules.columnar import intake
+
+    if below is not None:
+        monkeypatch.setattr(intake, "SCRATCH_BELOW", below)
+    if size is not None:
+        monkeypatch.setattr(intake, "SCRATCH_BYTES", size)
+    used: list[str] = []
+    made = intake._sandbox
+
+    class Recorded:
+        def __init__(self, con: Any) -> None:
+            self.con = con
+
+        def execute(self, query: str, *args: Any) -> Any:
+            if query.startswith("USE "):
+                used.append(query)
+            return self.con.execute(query, *args)
+
+        def __getattr__(self, name: str) -> Any:
+            return getattr(self.con, name)
+
+    def sandbox(*args: Any) -> Any:
+        found = made(*args)
+        if found is not None:
+            found.connection = Recorded(found.connection)
+        return found
+
+    monkeypatch.setattr(intake, "_sandbox", sandbox)
+    model = teilhabe_rules.bundled("mawo")
+    cases = list(sample_cases(model, 5, 9))
+    path = tmp_path / "population.jsonl"
+    path.write_text("\n".join(_line(c) for c in cases) + "\n", "utf-8")
+    result = _same(model, path)
+    assert result.cases == len(cases)
+    assert used == (["USE arbeit"] if scratch else [])
+
+
 def test_duckdb_refusing_the_file_means_case_by_case(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """An error of DuckDB while staging (such as its limit on the size of a text) is no failure of
     the batch: the file is read case by case."""

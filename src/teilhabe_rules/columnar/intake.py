@@ -81,6 +81,9 @@ in memory it keeps 122,880 rows in one — 100,000 persons were checked on one c
 intake of 100,000 MAWo persons takes ~2.2 s instead of ~3.2 s on 2 cores. A larger population
 has row groups enough in memory; written to the file, 1,000,000 took 40 % longer."""
 SCRATCH_BELOW = 2 * 122_880
+SCRATCH_BYTES = 256 << 20
+"""… and a JSON Lines file of fewer bytes (100,000 MAWo persons: 77 MB; more bytes for fewer
+lines are lists of many elements, whose tables have row groups enough in memory)."""
 
 _CHUNK = 1 << 20
 
@@ -122,8 +125,10 @@ class Intake:
         staged = self.count - len(self.slow)
         if staged:
             table = exp.Table(this=_f("read_parquet", _s(self._sandbox.paths[number + 1])))
-            row = self._sandbox.connection.execute(exp.select(exp.func("count", exp.Star()), _f(
-                "coalesce", exp.func("max", _col("_i1")), exp.Literal.number(0))).from_(table).sql("duckdb")).fetchone()
+            query = exp.select(exp.func("count", exp.Star()), _f(
+                "coalesce", exp.func("max", _col("_i1")), exp.Literal.number(0))).from_(table).sql("duckdb")
+            with self._lock:  # the connection, as for :meth:`cases`
+                row = self._sandbox.connection.execute(query).fetchone()
             # each staged case exactly one element: as many rows as cases, each the first of its case
             if row is None or int(row[0]) != staged or int(row[1]) != 1:
                 return False
@@ -479,7 +484,7 @@ def stage_jsonl(plan: Plan, model: c.CheckedModel, staging: Any, types: dict[str
     if sandbox is None:
         return None
     return _stage(plan, model, staging, types, sandbox, lambda: _jsonl_lines(sandbox.paths[0]),
-                  _line_cases(sandbox.connection), at, validity)
+                  _line_cases(sandbox.connection), at, validity, size=path.stat().st_size)
 
 
 def _sandbox(model: c.CheckedModel, path: Path, folder: str) -> Sandbox | None:
@@ -502,15 +507,17 @@ def _sandbox(model: c.CheckedModel, path: Path, folder: str) -> Sandbox | None:
 
 def _stage(plan: Plan, model: c.CheckedModel, staging: Any, types: dict[str, dict[str, str]], sandbox: Sandbox,
            lines: Callable[[], exp.Select], read: Callable[[Sequence[int]], dict[int, Any]], at: _dt.date | None,
-           validity: bool, *, kept: bool = True, rows: int | None = None, screened: bool = False) -> Intake | None:
+           validity: bool, *, kept: bool = True, rows: int | None = None, size: int | None = None,
+           screened: bool = False) -> Intake | None:
     """Check and stage the lines ``lines`` gives (a query of ``_c``, ``n`` and ``line``: the case's
     number, its line's number and its JSON text, NULL for a case that is to be read by ``read``)
     into the staged files of ``sandbox`` (its paths after the first); ``read`` gives the case
     data of cases by their numbers. ``kept``: the lines are a table (``read`` reads them; a line
     longer than :data:`~teilhabe_rules.inputs.population.MAX_LINE`: None), else a view, read
-    once; ``rows``: how many lines there are (None: counted); ``screened``: see :func:`_queries`.
-    The tables are made in the sandbox's ``scratch`` database where there are fewer than
-    :data:`SCRATCH_BELOW` lines.
+    once; ``rows``: how many lines there are (None: counted); ``size``: of the file, in bytes
+    (None: not known); ``screened``: see :func:`_queries`. The tables are made in the sandbox's
+    ``scratch`` database where there are fewer than :data:`SCRATCH_BELOW` lines (and the file has
+    fewer than :data:`SCRATCH_BYTES` bytes: more would be lists of many elements).
     Closes ``sandbox`` where it gives None."""
     scopes = list(model.scopes)
     try:
@@ -520,7 +527,7 @@ def _stage(plan: Plan, model: c.CheckedModel, staging: Any, types: dict[str, dic
         con.execute(queries[0])
         if rows is None:
             (rows,) = con.execute("SELECT count(*) FROM zeilen").fetchone() or (0,)
-        if sandbox.scratch is not None and int(rows) < SCRATCH_BELOW:
+        if sandbox.scratch is not None and int(rows) < SCRATCH_BELOW and (size is None or size < SCRATCH_BYTES):
             con.execute(exp.Use(this=exp.to_identifier(sandbox.scratch)).sql("duckdb"))
         for query in queries[1:]:
             con.execute(query)

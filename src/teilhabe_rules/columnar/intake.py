@@ -78,7 +78,7 @@ SCRATCH_ROWS = 16_384
 :data:`SCRATCH_BELOW` cases (in a database of the sandbox's own, in a file:
 :class:`~teilhabe_rules.duck.Sandbox`'s ``scratch``): DuckDB scans a row group on one thread, and
 in memory it keeps 122,880 rows in one — 100,000 persons were checked on one core; with it, the
-intake of 100,000 MAWo persons takes ~2.2 s instead of ~3.2 s on 2 cores. A larger population
+intake of 100,000 MAWo persons takes ~2.5 s instead of ~3.4 s on 2 cores. A larger population
 has row groups enough in memory; written to the file, 1,000,000 took 40 % longer."""
 SCRATCH_BELOW = 2 * 122_880
 SCRATCH_BYTES = 256 << 20

@@ -1002,6 +1002,10 @@ def _risky(value: exp.Expr, kind: Any, depth: int) -> exp.Expr | None:
     digits), a text with a NUL (its escape ``\\u0000``); of the JSON Lines intake's screening
     (:func:`_queries`) nothing else can occur in such a text: no exponent, no comma before a
     bracket — or None where ``kind`` can hold neither (NULL counts as none)."""
+    return _anywhere(value, kind, depth, _risky_scalar)
+
+
+def _risky_scalar(value: exp.Expr, kind: Any) -> exp.Expr | None:
     if kind.id in _SMALL_INTEGERS or kind.id in ("boolean", "date"):
         return None
     if kind.id in _INTEGERS or kind.id == "decimal":
@@ -1015,36 +1019,31 @@ def _risky(value: exp.Expr, kind: Any, depth: int) -> exp.Expr | None:
             this=limit.copy())))
     if kind.id == "varchar":
         return _f("contains", value, _f("chr", exp.Literal.number(0)))
-    if kind.id == "struct":
-        found = [e for name, inner in kind.children
-                 if (e := _risky(_f("struct_extract", value.copy(), _s(name)), inner, depth)) is not None]
-        return exp.or_(*[_f("coalesce", e, exp.Boolean(this=False)) for e in found]) if found else None
-    if kind.id == "list":
-        item = exp.to_identifier(f"x{depth}")
-        inner_found = _risky(exp.column(item.copy()), kind.child, depth + 1)
-        if inner_found is None:
-            return None
-        kept = _f("list_filter", value, exp.Lambda(this=_f("coalesce", inner_found, exp.Boolean(this=False)),
-                                                   expressions=[item]))
-        return exp.GT(this=_f("len", kept), expression=exp.Literal.number(0))
     raise _Untranslated(kind.id)  # _fits_any takes no other kind
 
 
 def _extreme(value: exp.Expr, kind: Any, depth: int) -> exp.Expr | None:
     """A DATE in ``value`` before the year 1 or after 9999 (or infinite; NULL counts as none), or
     None where ``kind`` holds no DATE."""
-    if kind.id == "date":
-        return exp.not_(exp.Between(this=value, low=_typed(_FIRST_DAY, "DATE"), high=_typed(_LAST_DAY, "DATE")))
+    return _anywhere(value, kind, depth, lambda scalar, of: exp.not_(exp.Between(
+        this=scalar, low=_typed(_FIRST_DAY, "DATE"), high=_typed(_LAST_DAY, "DATE"))) if of.id == "date" else None)
+
+
+def _anywhere(value: exp.Expr, kind: Any, depth: int,
+              found: Callable[[exp.Expr, Any], exp.Expr | None]) -> exp.Expr | None:
+    """Whether ``found`` (a condition on a value that is no struct or list, or None where its
+    type can never meet it) holds for ``value`` or anything in it — a field of a struct, an
+    element of a list (NULL counts as not) — or None where nothing of ``kind`` can."""
     if kind.id == "struct":
-        found = [e for name, inner in kind.children
-                 if (e := _extreme(_f("struct_extract", value.copy(), _s(name)), inner, depth)) is not None]
-        return exp.or_(*[_f("coalesce", e, exp.Boolean(this=False)) for e in found]) if found else None
+        inner = [e for name, child in kind.children
+                 if (e := _anywhere(_f("struct_extract", value.copy(), _s(name)), child, depth, found)) is not None]
+        return exp.or_(*[_f("coalesce", e, exp.Boolean(this=False)) for e in inner]) if inner else None
     if kind.id == "list":
         item = exp.to_identifier(f"x{depth}")
-        inner_found = _extreme(exp.column(item.copy()), kind.child, depth + 1)
-        if inner_found is None:
+        each = _anywhere(exp.column(item.copy()), kind.child, depth + 1, found)
+        if each is None:
             return None
-        kept = _f("list_filter", value, exp.Lambda(this=_f("coalesce", inner_found, exp.Boolean(this=False)),
+        kept = _f("list_filter", value, exp.Lambda(this=_f("coalesce", each, exp.Boolean(this=False)),
                                                    expressions=[item]))
         return exp.GT(this=_f("len", kept), expression=exp.Literal.number(0))
-    return None
+    return found(value, kind)

@@ -1396,7 +1396,7 @@ class _ColumnarRun:
 
     def __init__(self, sides: list[_ColumnarSide], single: bool, base_dir: Path, early: _EarlyStage | None = None):
         self.sides, self.single, self.base_dir = sides, single, base_dir
-        self.early = early  # the population staged already (its caller closes it)
+        self.early = early  # the population staged already (closed when the run is done, and by its caller)
         self.staged_before = early.seconds if early is not None else 0.0  # seconds, counted in the run's
         self.notes: list[str] = []
         self.total = 0  # rows of the population (known once the first side has read it)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import threading
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -271,16 +271,20 @@ class Model:
                          progress=progress)
 
     def columnar_plan(self, agreement: Agreement | str | Path | Mapping[str, Any] | None = None,
-                      at: _dt.date | None = None) -> Plan:
+                      at: _dt.date | None = None, *, wanted: Collection[tuple[str, str]] | None = None) -> Plan:
         """The columnar plan of this model under ``agreement`` on ``at`` (:mod:`teilhabe_rules.columnar`);
-        a :class:`~teilhabe_rules.errors.CheckError` where the plan cannot express the model."""
+        a :class:`~teilhabe_rules.errors.CheckError` where the plan cannot express the model.
+        ``wanted``: the (scope, key) of the only values read of its results (the plan leaves out
+        values none of them needs and no case can fail on:
+        :func:`~teilhabe_rules.columnar.plan.computed_nodes`); None: every value."""
         agreed = self.load_agreement(agreement) if agreement is not None else None
-        plan, note = self._columnar_plan(agreed, at)
+        plan, note = self._columnar_plan(agreed, at, wanted)
         if plan is None:
             raise CheckError(Diagnostic(note or "kein Plan", code="spalten"))
         return plan
 
-    def _columnar_plan(self, agreed: Agreement | None, at: _dt.date | None) -> tuple[Plan | None, str | None]:
+    def _columnar_plan(self, agreed: Agreement | None, at: _dt.date | None,
+                       wanted: Collection[tuple[str, str]] | None = None) -> tuple[Plan | None, str | None]:
         """The plan, or None and the one-line note why every case runs on the scalar backend."""
         from .columnar import Unsupported, compile_plan
 
@@ -291,7 +295,7 @@ class Model:
         try:
             parameters = self._values.on(at if self._dated else None, self._overrides_of(agreed))
             tables = agreed.tables if agreed is not None else self._tables
-            return compile_plan(self.checked, parameters, tables, at), None
+            return compile_plan(self.checked, parameters, tables, at, wanted), None
         except Unsupported as exc:
             return None, f"„{self.name}“ läuft mit dem skalaren Backend: {exc}"
         except ValidityError as exc:

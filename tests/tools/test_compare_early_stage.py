@@ -149,9 +149,9 @@ def test_each_plan_is_compiled_once(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     compiled: list[str] = []
     original = teilhabe_rules.Model._columnar_plan
 
-    def counted(self: Any, agreed: Any, at: Any) -> Any:
+    def counted(self: Any, agreed: Any, at: Any, *rest: Any) -> Any:
         compiled.append(self.checked.info.file)
-        return original(self, agreed, at)
+        return original(self, agreed, at, *rest)
 
     monkeypatch.setattr(teilhabe_rules.Model, "_columnar_plan", counted)
     population = tmp_path / "p.jsonl"

@@ -63,7 +63,7 @@ import datetime as _dt
 import functools
 import gc
 import math
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any
@@ -75,7 +75,7 @@ from ..ir import checked as c
 
 __all__ = ["FIX", "HUGE_LIMIT", "IN_BOUND", "IN_SCALE", "LIST_BOUND", "MAX_DEN", "NARROW_LIMIT", "SINGLE_PREFIX",
            "Narrow", "Num", "Other", "Plan", "RowFactor", "Step", "Unsupported", "building_trees", "compile_plan",
-           "int_type", "key_columns", "numerator_bound", "single_list", "wide_divisions"]
+           "computed_nodes", "int_type", "key_columns", "numerator_bound", "single_list", "wide_divisions"]
 
 FIX = 18  # fractional digits of fixed point (a value that leaves exact arithmetic, every inexact result)
 MAX_DEN = 10**FIX  # a larger denominator is rescaled to fixed point
@@ -1774,16 +1774,69 @@ def _refs_of(node: c.Node) -> list[c.Ref]:
     return found
 
 
-def _schedule(model: c.CheckedModel, home: Callable[[str], str] = str) -> list[str]:
+# built-in functions the scalar backend cannot fail on (``datum_plus`` can pass the year 9999)
+_SAFE_FUNCTIONS = frozenset({"min", "max", "runde", "jahr", "monat", "tage_im_monat", "stichtag"})
+
+
+def _infallible(node: c.Node) -> bool:
+    """Whether the scalar backend can never fail on ``node`` for a case its loader took: a
+    ``wert`` of no declared range, choice set or whole-number type whose expression only adds,
+    subtracts, multiplies, divides by a constant other than 0, converts units, compares, chooses
+    (``wenn … sonst``), sums or counts a list's elements, or applies a function of
+    :data:`_SAFE_FUNCTIONS`. Anything else can: a level (no band holds the quantity, a level not
+    declared), a ``prüfung`` or ``warnung``, a table lookup, a division by a value or a staff key,
+    ``vorher``, ``min``/``max``/``erstes``/``letztes`` of a list that may be empty."""
+    from ..ir import toolkit
+
+    if not isinstance(node, c.ValueNode) or node.type.integer or node.type.choices is not None or (
+            node.type.low is not None or node.type.high is not None):
+        return False
+    for e in toolkit.walk(node):
+        if isinstance(e, (c.Const, c.Ref, c.Position, c.Unary, c.Compare, c.Logic, c.Cond, c.Convert)):
+            continue
+        if isinstance(e, c.Arith) and (e.op in ("+", "-", "*") or e.op == "/" and isinstance(e.right, c.Const)
+                                       and isinstance(e.right.value, (int, Decimal)) and e.right.value != 0):
+            continue
+        if isinstance(e, c.Aggregate) and e.function in ("summe", "anzahl"):
+            continue
+        if isinstance(e, c.Func) and e.name in _SAFE_FUNCTIONS:
+            continue
+        return False
+    return True
+
+
+def computed_nodes(model: c.CheckedModel, wanted: Collection[tuple[str, str]] | None) -> frozenset[str] | None:
+    """The ids of the nodes a plan computes where only the values ``wanted`` ((scope, key)) are
+    read of it (None: every node): those, every node the scalar backend may fail on (a fault
+    flags the case, as the scalar backend's error makes it an error row: :func:`_infallible`),
+    and everything they read. A value left out is one no result needs and no case can fail on."""
+    if wanted is None:
+        return None
+    wanted = set(wanted)
+    by_value = {(n.scope, n.key): nid for nid, n in model.nodes.items() if not isinstance(n, c.CheckNode)}
+    stack = [nid for nid, n in model.nodes.items() if (n.scope, n.key) in wanted or not _infallible(n)]
+    kept: set[str] = set()
+    while stack:
+        nid = stack.pop()
+        if nid not in kept:
+            kept.add(nid)
+            stack.extend(by_value[(r.scope, r.key)] for r in _refs_of(model.nodes[nid]) if (r.scope, r.key) in by_value)
+    return frozenset(kept)
+
+
+def _schedule(model: c.CheckedModel, home: Callable[[str], str] = str, kept: frozenset[str] | None = None) -> list[str]:
     """The nodes in an order that packs them into few steps: repeatedly every node of one scope
     whose values are all computed by earlier steps (one step each), the scope with the most such
     nodes first — rather than the model's order, which alternates between scopes and would start a
     new step at each change. Still an order of dependencies (a node after everything it reads).
-    ``home``: the scope whose table holds a scope's rows (a merged list's parent)."""
-    values = {(n.scope, n.key) for n in model.nodes.values() if not isinstance(n, c.CheckNode)}
-    deps = {nid: {(r.scope, r.key) for r in _refs_of(model.nodes[nid])} & values for nid in model.order}
-    rank = {nid: n for n, nid in enumerate(model.order)}
-    pending = list(model.order)
+    ``home``: the scope whose table holds a scope's rows (a merged list's parent); ``kept``: only
+    these nodes (:func:`computed_nodes`; None: all)."""
+    order = [nid for nid in model.order if kept is None or nid in kept]
+    values = {(model.nodes[nid].scope, model.nodes[nid].key) for nid in order
+              if not isinstance(model.nodes[nid], c.CheckNode)}
+    deps = {nid: {(r.scope, r.key) for r in _refs_of(model.nodes[nid])} & values for nid in order}
+    rank = {nid: n for n, nid in enumerate(order)}
+    pending = list(order)
     done: set[tuple[str, str]] = set()
     out: list[str] = []
     while pending:
@@ -1802,13 +1855,15 @@ def _schedule(model: c.CheckedModel, home: Callable[[str], str] = str) -> list[s
 
 
 def compile_plan(model: c.CheckedModel, parameters: Mapping[str, Any], tables: Mapping[str, Mapping[Any, Any]],
-                 date: _dt.date | None = None) -> Plan:
+                 date: _dt.date | None = None, wanted: Collection[tuple[str, str]] | None = None) -> Plan:
     """The plan of ``model`` with these parameter values and tables (``date``: the reference date
-    of every case, for ``stichtag()``; None: each case's own, staged as ``_date``). Compiled
-    without the cyclic garbage collector: the expression trees (tens of thousands of nodes linking
-    to their parents) made it walk every new object again and again — more than half the time."""
+    of every case, for ``stichtag()``; None: each case's own, staged as ``_date``; ``wanted``: the
+    (scope, key) of the only values read of its results — the plan leaves out what none of them
+    needs and no case can fail on, :func:`computed_nodes`; None: every value). Compiled without
+    the cyclic garbage collector: the expression trees (tens of thousands of nodes linking to
+    their parents) made it walk every new object again and again — more than half the time."""
     with building_trees():
-        return _compile_plan(model, parameters, tables, date)
+        return _compile_plan(model, parameters, tables, date, computed_nodes(model, wanted))
 
 
 @contextlib.contextmanager
@@ -1826,15 +1881,15 @@ def building_trees() -> Iterator[None]:
 
 
 def _compile_plan(model: c.CheckedModel, parameters: Mapping[str, Any], tables: Mapping[str, Mapping[Any, Any]],
-                  date: _dt.date | None) -> Plan:
-    plans = [(_compile(model, parameters, tables, date, limit), limit) for limit in ROW_LIMITS]
+                  date: _dt.date | None, kept: frozenset[str] | None) -> Plan:
+    plans = [(_compile(model, parameters, tables, date, limit, kept=kept), limit) for limit in ROW_LIMITS]
     # the one with the fewest divisions in HUGEINT (each some 30× a BIGINT one); on a tie the first
     plan, limit = min(plans, key=lambda p: wide_divisions(p[0]))
     listed = single_list(model)
     if listed is None:
         return plan
     try:
-        single = _compile(model, parameters, tables, date, limit, frozenset({listed}), SINGLE_PREFIX)
+        single = _compile(model, parameters, tables, date, limit, frozenset({listed}), SINGLE_PREFIX, kept)
     except Unsupported:
         return plan
     return attrs.evolve(plan, single=single)
@@ -1857,10 +1912,10 @@ def single_list(model: c.CheckedModel) -> str | None:
 
 def _compile(model: c.CheckedModel, parameters: Mapping[str, Any], tables: Mapping[str, Mapping[Any, Any]],
              date: _dt.date | None, row_limit: int, merged: frozenset[str] = frozenset(),
-             prefix: str = "in") -> Plan:
+             prefix: str = "in", kept: frozenset[str] | None = None) -> Plan:
     comp = _Compiler(model, parameters, tables, date, row_limit, merged, prefix)
     comp.stage()
-    for node_id in _schedule(model, comp.home):
+    for node_id in _schedule(model, comp.home, kept):
         comp.node(model.nodes[node_id])
     comp.finish()
     return Plan(model, comp.inputs, comp.staged, tuple(comp.steps), dict(comp.state),

@@ -67,7 +67,7 @@ import math
 import re
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
 from decimal import Decimal
 from pathlib import Path
@@ -1201,10 +1201,12 @@ class _ColumnarSide:
     summed: frozenset[str] = frozenset()
 
 
-def _columnar_plan(model: Model, agreed: Any, at: _dt.date | None) -> tuple[Any, str | None]:
-    """The model's columnar plan, or None and the one-line note why it has none."""
+def _columnar_plan(model: Model, agreed: Any, at: _dt.date | None,
+                   wanted: Collection[tuple[str, str]] | None = None) -> tuple[Any, str | None]:
+    """The model's columnar plan (``wanted``: see :meth:`Model.columnar_plan`), or None and the
+    one-line note why it has none."""
     try:
-        return model.columnar_plan(agreed, at), None
+        return model.columnar_plan(agreed, at, wanted=wanted), None
     except CheckError as exc:
         return None, exc.diagnostics[0].message
 
@@ -1235,7 +1237,7 @@ def _columnar_versions(old: Model, new: Model, sides: tuple[tuple[Any, _dt.date 
                       "gerundet gezeigt: Vergleich mit dem skalaren Backend")
     out_sides: list[_ColumnarSide] = []
     for number, (model, (agreed, at)) in enumerate(zip((old, new), sides, strict=True)):
-        plan, note = plans[number] if plans is not None else _columnar_plan(model, agreed, at)
+        plan, note = plans[number] if plans is not None else _columnar_plan(model, agreed, at, _read(chosen))
         if plan is None:
             return None, f"{note} (Vergleich mit dem skalaren Backend)"
         if not _exact(plan, budget.scope, budget.key):
@@ -1266,6 +1268,12 @@ def _columnar_figures(model: Model, agreed: Any, at: _dt.date | None, field: Fie
             return None, (f"„{key}“ ist im Spaltenplan von „{model.name}“ nicht exakt (Festkomma mit 18 "
                           "Nachkommastellen): Vergleich mit dem skalaren Backend")
     return [_ColumnarSide(model, agreed, at, plan, (("alt", "", keys[0]), ("neu", "", keys[1])))], None
+
+
+def _read(chosen: Sequence[Field]) -> frozenset[tuple[str, str]]:
+    """The (scope, key) of the values a comparison on the columnar backend reads of a plan's
+    results: the levels and the budget (the summary reads nothing else on that path)."""
+    return frozenset((f.scope, f.key) for f in chosen if f.kind in ("stufe", "budget"))
 
 
 @attrs.frozen
@@ -1311,7 +1319,9 @@ def _early_stage(old: Model, new: Model, sides: tuple[tuple[Any, _dt.date | None
     (:func:`_shareable`). The caller closes the stage."""
     from ..columnar.batch import stage_shared
 
-    made = (_columnar_plan(old, *sides[0]), _columnar_plan(new, *sides[1]))
+    # the levels and the budget, of a case or of its one element: what the run reads of a plan
+    wanted = _read([f for each in (False, True) for f in fields(old, new, None, None, per_element=each)])
+    made = (_columnar_plan(old, *sides[0], wanted), _columnar_plan(new, *sides[1], wanted))
     (plan, _), (other, _) = made
     if plan is None or other is None or not _shareable(_ColumnarSide(old, *sides[0], plan, ()),
                                                        _ColumnarSide(new, *sides[1], other, ())):

@@ -1774,8 +1774,10 @@ def _refs_of(node: c.Node) -> list[c.Ref]:
     return found
 
 
-# built-in functions the scalar backend cannot fail on (``datum_plus`` can pass the year 9999)
-_SAFE_FUNCTIONS = frozenset({"min", "max", "runde", "jahr", "monat", "tage_im_monat", "stichtag"})
+# built-in functions the scalar backend cannot fail on — not ``runde`` (a result of more than 28
+# digits), ``datum_plus`` (past the year 9999), ``tage_im_monat`` (a month 13), ``stichtag`` (no
+# reference date), ``kalendertage``
+_SAFE_FUNCTIONS = frozenset({"min", "max", "jahr", "monat"})
 
 
 def _infallible(node: c.Node) -> bool:
@@ -1785,7 +1787,7 @@ def _infallible(node: c.Node) -> bool:
     (``wenn … sonst``), sums or counts a list's elements, or applies a function of
     :data:`_SAFE_FUNCTIONS`. Anything else can: a level (no band holds the quantity, a level not
     declared), a ``prüfung`` or ``warnung``, a table lookup, a division by a value or a staff key,
-    ``vorher``, ``min``/``max``/``erstes``/``letztes`` of a list that may be empty."""
+    ``vorher``, ``min``/``max``/``erstes``/``letztes`` of a list that may be empty, rounding."""
     from ..ir import toolkit
 
     if not isinstance(node, c.ValueNode) or node.type.integer or node.type.choices is not None or (
@@ -1794,8 +1796,9 @@ def _infallible(node: c.Node) -> bool:
     for e in toolkit.walk(node):
         if isinstance(e, (c.Const, c.Ref, c.Position, c.Unary, c.Compare, c.Logic, c.Cond, c.Convert)):
             continue
-        if isinstance(e, c.Arith) and (e.op in ("+", "-", "*") or e.op == "/" and isinstance(e.right, c.Const)
-                                       and isinstance(e.right.value, (int, Decimal)) and e.right.value != 0):
+        if isinstance(e, c.Arith) and e.type.kind == c.TypeKind.ZAHL and (  # (a date past 9999: not here)
+                e.op in ("+", "-", "*") or e.op == "/" and isinstance(e.right, c.Const)
+                and isinstance(e.right.value, (int, Decimal)) and e.right.value != 0):
             continue
         if isinstance(e, c.Aggregate) and e.function in ("summe", "anzahl"):
             continue

@@ -639,6 +639,9 @@ def _results(con: duckdb.DuckDBPyConnection, plan: Plan, model: c.CheckedModel, 
         else:
             # from the step converting the values: the ones not kept are never converted
             wanted = [o for o in plan.outputs[sid] if o.key in keep.get(sid, ())]
+            missing = sorted(set(keep.get(sid, ())) - {o.key for o in wanted})
+            if missing:  # (a plan compiled for other values leaves some out: Model.columnar_plan(wanted=…))
+                raise ValueError(f"keep: the plan computes no value {', '.join(missing)} of scope {sid!r}")
             flag = exp.or_(exp.column("_flag", "t"), *[exp.Is(this=exp.column(o.sql.name, "t"), expression=exp.Null())
                                                        for o in wanted])
             body = exp.select(*keys, exp.alias_(flag, "_skalar"), warnings,

@@ -86,6 +86,7 @@ HUGEINT = exp.DataType.build("HUGEINT", dialect="duckdb")
 BIGINT = exp.DataType.build("BIGINT")
 NARROW_LIMIT = 2**62  # a numerator bounded below this is computed in BIGINT (fast), else in HUGEINT
 HUGE_LIMIT = 2**125  # a HUGEINT numerator is bounded below this
+DIGITS_LIMIT = 10**28  # a rounded result's coefficient from here on: the scalar backend's Decimal fails
 SPLIT_STEPS = 4  # a conversion to fixed point in more BIGINT long-division steps than this: one HUGEINT division
 ROW_LIMITS = (NARROW_LIMIT, HUGE_LIMIT)  # numerators over a row denominator: BIGINT only, or HUGEINT too
 INTEGER = exp.DataType.build("INTEGER")
@@ -1722,7 +1723,14 @@ class _Ctx:
                 self.flags.append(exp.Or(this=exp.LTE(this=_p(rest), expression=_small(margin)),
                                          expression=exp.GTE(this=_p(rest), expression=_small(d - margin))))
         bound = value.bound + value.err + 1
+        self.digits_flag(sql, bound * den)
         return Num(sql, den, bound)
+
+    def digits_flag(self, numerator: exp.Expr, bound: Fraction | int) -> None:
+        """A rounded value's ``numerator`` (over 10^places) of more than the scalar backend's 28
+        digits flags its row (``quantize`` fails there), where ``bound`` (of the numerator) allows it."""
+        if bound >= DIGITS_LIMIT:
+            self.flags.append(exp.GTE(this=_p(_abs(numerator.copy())), expression=_small(DIGITS_LIMIT)))
 
     def round_rows(self, value: Num, den: int, mode: str) -> Num:
         """An exact ``value`` over a row denominator rounded to ``1/den``: one division by
@@ -1739,6 +1747,7 @@ class _Ctx:
         else:
             less = _sub(product, exp.Literal.number(1))
             sql = _idiv(_add(signed, exp.Mul(this=_p(_sign(n)), expression=_p(less))), product)
+        self.digits_flag(sql, (value.bound + 1) * den)
         return Num(sql, den, value.bound + 1)
 
 
@@ -1783,8 +1792,8 @@ _SAFE_FUNCTIONS = frozenset({"min", "max", "jahr", "monat"})
 def _infallible(node: c.Node) -> bool:
     """Whether the scalar backend can never fail on ``node`` for a case its loader took: a
     ``wert`` of no declared range, choice set or whole-number type whose expression only adds,
-    subtracts, multiplies, divides by a constant other than 0, converts units, compares, chooses
-    (``wenn … sonst``), sums or counts a list's elements, or applies a function of
+    subtracts, multiplies by a constant or parameter, divides by a constant other than 0, converts
+    units, compares, chooses (``wenn … sonst``), sums or counts a list's elements, or applies a function of
     :data:`_SAFE_FUNCTIONS`. Anything else can: a level (no band holds the quantity, a level not
     declared), a ``prüfung`` or ``warnung``, a table lookup, a division by a value or a staff key,
     ``vorher``, ``min``/``max``/``erstes``/``letztes`` of a list that may be empty, rounding."""
@@ -1797,7 +1806,11 @@ def _infallible(node: c.Node) -> bool:
         if isinstance(e, (c.Const, c.Ref, c.Position, c.Unary, c.Compare, c.Logic, c.Cond, c.Convert)):
             continue
         if isinstance(e, c.Arith) and e.type.kind == c.TypeKind.ZAHL and (  # (a date past 9999: not here)
-                e.op in ("+", "-", "*") or e.op == "/" and isinstance(e.right, c.Const)
+                e.op in ("+", "-")
+                # a product of values can pass the decimal context's largest exponent
+                or e.op == "*" and any(isinstance(side, c.Const) or isinstance(side, c.Ref)
+                                       and side.kind == c.RefKind.PARAMETER for side in (e.left, e.right))
+                or e.op == "/" and isinstance(e.right, c.Const)
                 and isinstance(e.right.value, (int, Decimal)) and e.right.value != 0):
             continue
         if isinstance(e, c.Aggregate) and e.function in ("summe", "anzahl"):

@@ -1407,12 +1407,16 @@ class _ColumnarRun:
     def __init__(self, sides: list[_ColumnarSide], single: bool, base_dir: Path, early: _EarlyStage | None = None):
         self.sides, self.single, self.base_dir = sides, single, base_dir
         self.early = early  # the population staged already (closed when the run is done, and by its caller)
-        self.staged_before = early.seconds if early is not None else 0.0  # seconds, counted in the run's
         self.notes: list[str] = []
         self.total = 0  # rows of the population (known once the first side has read it)
         self.done = [0] * len(sides)
         self.lock = threading.Lock()  # the sides of a shared stage run at once: one bar, one note list
         self.stopped = threading.Event()  # a side of a shared stage failed: the others stop
+
+    @property
+    def staged_before(self) -> float:
+        """The seconds of a stage made before the run (counted in the run's)."""
+        return self.early.seconds if self.early is not None else 0.0
 
     def shown(self, number: int, done: int) -> int:
         """``done`` rows of side ``number`` as rows of the whole run (for the progress bar): each

@@ -1620,9 +1620,10 @@ class _ColumnarRun:
     def _keep(self, con: Any, number: int, side: _ColumnarSide, result: Any) -> None:
         """Of ``side``'s results, what the summary reads: the table ``seite<number>`` (``_c`` and,
         per wanted value ``w<i>`` on the top level or summed over its list, its value) and per
-        wanted value in a list ``seite<number>_w<i>`` (``_c``, ``_p`` its position among the
-        case's elements — nested lists in order, as the scalar path reads them — and ``v``).
-        The side's result and staged tables are dropped (memory)."""
+        list scope with wanted values of its elements ``seite<number>_<scope>`` (:func:`_element_table`:
+        ``_c``, ``_p`` the element's position among the case's elements — nested lists in order,
+        as the scalar path reads them — and those values ``w<i>``). The side's result and staged
+        tables are dropped (memory)."""
         from sqlglot import exp
 
         from ..columnar.plan import key_columns
@@ -1630,6 +1631,7 @@ class _ColumnarRun:
         model = side.model.checked
         columns: list[exp.Expr] = [exp.column("_c", "r")]
         query = exp.select().from_(exp.to_table(result.tables[""]).as_("r"))
+        elements: dict[str, list[exp.Expr]] = {}  # list scope → its wanted values
         for index, (name, scope, key) in enumerate(side.wanted):
             alias = f"w{index}"
             value = exp.Column(this=exp.to_identifier(key, quoted=True))
@@ -1644,11 +1646,12 @@ class _ColumnarRun:
                 columns.append(exp.alias_(exp.func("coalesce", exp.column(alias, f"s{index}"),
                                                    exp.Literal.number(0)), alias))
             else:
-                order = exp.Order(expressions=[exp.Ordered(this=exp.column(k)) for k in key_columns(model, scope)[1:]])
-                position = exp.Window(this=exp.RowNumber(), partition_by=[exp.column("_c")], order=order)
-                elements = exp.select(exp.column("_c"), exp.alias_(position, "_p"), exp.alias_(value, "v")).from_(
-                    result.tables[scope])
-                _create(con, f"seite{number}_{alias}", elements, temporary=False)
+                elements.setdefault(scope, []).append(exp.alias_(value, alias))
+        for scope, values in elements.items():
+            order = exp.Order(expressions=[exp.Ordered(this=exp.column(k)) for k in key_columns(model, scope)[1:]])
+            position = exp.Window(this=exp.RowNumber(), partition_by=[exp.column("_c")], order=order)
+            _create(con, _element_table(number, model, scope), exp.select(
+                exp.column("_c"), exp.alias_(position, "_p"), *values).from_(result.tables[scope]), temporary=False)
         _create(con, f"seite{number}", query.select(*columns), temporary=False)
         for table in [*result.tables.values(), *side.plan.staged.values()]:
             con.execute(exp.Drop(tables=[exp.to_table(table)], kind="TABLE", exists=True).sql("duckdb"))
@@ -1705,49 +1708,70 @@ class _ColumnarRun:
                 exp.Ordered(this=exp.func("abs", d()), desc=True), exp.column("_c")).limit(10)
             figures.largest = [(int(index), old_value, new_value) for index, old_value, new_value
                                in _fetch(con, largest)]
-        for name in packages:
-            figures.levels.append(self._levels(con, names.index(name)))
+        figures.levels.extend(self._levels(con, [names.index(name) for name in packages]))
         return figures
 
-    def _levels(self, con: Any, index: int) -> tuple[int, int, int, int]:
-        """Of the package level ``w<index>``, over the evaluated cases: the cases with a changed
-        level, those with a level up, those with a level down, and the elements changed."""
+    def _levels(self, con: Any, indexes: list[int]) -> list[tuple[int, int, int, int]]:
+        """Of each package level ``w<index>`` (``indexes``), over the evaluated cases: the cases
+        with a changed level, those with a level up, those with a level down, and the elements
+        changed — one query for the levels of each scope."""
         from sqlglot import exp
 
-        alias = f"w{index}"
-        scope = self.sides[0].wanted[index][1]
-        if not scope:
-            old, new = exp.column(alias, "a"), exp.column(alias, "n")
-            query = exp.select(
-                exp.func("count_if", exp.NEQ(this=new, expression=old)), exp.func("count_if", exp.GT(
-                    this=new.copy(), expression=old.copy())), exp.func("count_if", exp.LT(this=new.copy(),
-                                                                                          expression=old.copy()))
-            ).from_(exp.to_table("seite0").as_("a")).join(exp.to_table("seite1").as_("n"), on=exp.column(
-                "_c", "a").eq(exp.column("_c", "n"))).where(exp.column("_c", "a").isin(
-                    query=exp.select("_c").from_("verglichen")))
-            changed, higher, lower = (int(number or 0) for number in _fetch(con, query)[0])
-            return changed, higher, lower, higher + lower
-        old, new = exp.column("v", "a"), exp.column("v", "n")
-        pairs = exp.select(
-            exp.alias_(exp.func("coalesce", exp.column("_c", "a"), exp.column("_c", "n")), "_c"),
-            exp.alias_(exp.func("count_if", exp.GT(this=new, expression=old)), "auf"),
-            exp.alias_(exp.func("count_if", exp.LT(this=new.copy(), expression=old.copy())), "ab"),
-            exp.alias_(exp.NEQ(this=exp.func("count", exp.column("_p", "a")),
-                               expression=exp.func("count", exp.column("_p", "n"))), "laenge"),
-        ).from_(exp.to_table(f"seite0_{alias}").as_("a")).join(
-            exp.to_table(f"seite1_{alias}").as_("n"), join_type="full",
-            on=exp.and_(exp.column("_c", "a").eq(exp.column("_c", "n")),
-                        exp.column("_p", "a").eq(exp.column("_p", "n")))).group_by(exp.Literal.number(1))
         zero = exp.Literal.number(0)
-        up, down = exp.GT(this=exp.column("auf"), expression=zero), exp.GT(this=exp.column("ab"), expression=zero)
-        query = exp.select(
-            exp.func("count_if", exp.or_(up, down, exp.column("laenge"))), exp.func("count_if", up.copy()),
-            exp.func("count_if", down.copy()),
-            exp.func("coalesce", exp.func("sum", exp.Add(this=exp.column("auf"), expression=exp.column("ab"))), zero),
-        ).from_(pairs.subquery("p")).where(
-            exp.column("_c").isin(query=exp.select("_c").from_("verglichen")))
-        cases, ups, downs, elements = (int(number or 0) for number in _fetch(con, query)[0])
-        return cases, ups, downs, elements
+        evaluated = exp.select("_c").from_("verglichen")
+        scopes: dict[str, list[int]] = {}
+        for index in indexes:
+            scopes.setdefault(self.sides[0].wanted[index][1], []).append(index)
+        found: dict[int, tuple[int, int, int, int]] = {}
+        for scope, group in scopes.items():
+            if not scope:
+                counts: list[exp.Expr] = []
+                for index in group:
+                    old, new = exp.column(f"w{index}", "a"), exp.column(f"w{index}", "n")
+                    counts += [exp.func("count_if", exp.NEQ(this=new, expression=old)),
+                               exp.func("count_if", exp.GT(this=new.copy(), expression=old.copy())),
+                               exp.func("count_if", exp.LT(this=new.copy(), expression=old.copy()))]
+                query = exp.select(*counts).from_(exp.to_table("seite0").as_("a")).join(
+                    exp.to_table("seite1").as_("n"), on=exp.column("_c", "a").eq(exp.column("_c", "n"))).where(
+                    exp.column("_c", "a").isin(query=evaluated.copy()))
+                row = [int(number or 0) for number in _fetch(con, query)[0]]
+                for at, index in enumerate(group):
+                    changed, higher, lower = row[3 * at:3 * at + 3]
+                    found[index] = (changed, higher, lower, higher + lower)
+                continue
+            model = self.sides[0].model.checked
+            per_case: list[exp.Expr] = [
+                exp.alias_(exp.func("coalesce", exp.column("_c", "a"), exp.column("_c", "n")), "_c"),
+                exp.alias_(exp.NEQ(this=exp.func("count", exp.column("_p", "a")),
+                                   expression=exp.func("count", exp.column("_p", "n"))), "laenge")]
+            counts = []
+            for index in group:
+                old, new = exp.column(f"w{index}", "a"), exp.column(f"w{index}", "n")
+                up, down = f"auf{index}", f"ab{index}"
+                per_case += [exp.alias_(exp.func("count_if", exp.GT(this=new, expression=old)), up),
+                             exp.alias_(exp.func("count_if", exp.LT(this=new.copy(), expression=old.copy())), down)]
+                rose = exp.GT(this=exp.column(up), expression=zero.copy())
+                fell = exp.GT(this=exp.column(down), expression=zero.copy())
+                counts += [exp.func("count_if", exp.or_(rose, fell, exp.column("laenge"))),
+                           exp.func("count_if", rose.copy()), exp.func("count_if", fell.copy()),
+                           exp.func("coalesce", exp.func("sum", exp.Add(this=exp.column(up),
+                                                                        expression=exp.column(down))), zero.copy())]
+            pairs = exp.select(*per_case).from_(exp.to_table(_element_table(0, model, scope)).as_("a")).join(
+                exp.to_table(_element_table(1, model, scope)).as_("n"), join_type="full",
+                on=exp.and_(exp.column("_c", "a").eq(exp.column("_c", "n")),
+                            exp.column("_p", "a").eq(exp.column("_p", "n")))).group_by(exp.Literal.number(1))
+            query = exp.select(*counts).from_(pairs.subquery("p")).where(exp.column("_c").isin(query=evaluated.copy()))
+            row = [int(number or 0) for number in _fetch(con, query)[0]]
+            for at, index in enumerate(group):
+                cases, ups, downs, elements = row[4 * at:4 * at + 4]
+                found[index] = (cases, ups, downs, elements)
+        return [found[index] for index in indexes]
+
+
+def _element_table(number: int, model: c.CheckedModel, scope: str) -> str:
+    """The table of side ``number`` holding the wanted values of the elements of the list ``scope``
+    (:meth:`_ColumnarRun._keep`)."""
+    return f"seite{number}_l{list(model.scopes).index(scope)}"
 
 
 @attrs.define

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from hypothesis_budget import examples
 from test_columnar import _scalar
@@ -258,6 +258,47 @@ def test_a_file_larger_than_the_intake_takes_is_read_case_by_case(tmp_path: Path
     monkeypatch.setattr(intake, "plain_text_file", not_read)
     result = _same(model, path)
     assert result.cases == len(cases) and not result.errors
+
+
+def _plain_oracle(data: bytes, longest: int) -> bool:
+    """Whole: UTF-8, no byte order mark, no NUL byte, no line longer than ``longest`` bytes."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return "\ufeff" not in text and "\x00" not in text and all(len(p) <= longest for p in data.split(b"\n"))
+
+
+_VALID = [b"a", b"{", b"\n", b"\n", b"\r", "ä".encode(), "„".encode()]
+_BAD = [b"\x00", "\ufeff".encode(), b"\xc3", b"\xa4", b"\xff"]
+
+
+@st.composite
+def _texts(draw: st.DrawFn) -> bytes:
+    """Mostly plain text; at times one bad piece (NUL, byte order mark, part of a character) in it."""
+    pieces = draw(st.lists(st.sampled_from(_VALID), max_size=40))
+    if draw(st.booleans()):
+        pieces.insert(draw(st.integers(0, len(pieces))), draw(st.sampled_from(_BAD)))
+    return b"".join(pieces)
+
+
+@pytest.mark.parametrize(("chunk", "longest"), [(4, 6), (8, 3), (5, 5)])
+@settings(max_examples=examples(300), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=_texts())
+@example(data=b"ab\n\xc3defg\xa4")  # ASCII after half a character (chunks of 4), completed later
+@example(data=b"\nabcd\nef")  # a line too long within one chunk
+def test_plain_text_is_read_chunk_by_chunk_as_if_whole(data: bytes, chunk: int, longest: int,
+                                                       tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Read a chunk at a time — characters and line ends across chunks, chunks of ASCII after a
+    character cut in two, lines longer than a chunk or within one — the answer is the whole file's."""
+    from teilhabe_rules.columnar import intake
+
+    monkeypatch.setattr(intake, "_CHUNK", chunk)
+    monkeypatch.setattr(intake, "MAX_LINE", longest)
+    path = tmp_path / "p.jsonl"
+    path.write_bytes(data)
+    intake._plain_text.cache_clear()
+    assert intake.plain_text_file(path) == _plain_oracle(data, longest)
 
 
 def test_a_changed_file_is_read_again(tmp_path: Path) -> None:

@@ -192,15 +192,17 @@ def _plain_text(path: str, *state: int) -> bool:
             while chunk := handle.read(_CHUNK):
                 if b"\x00" in chunk:
                     return False
-                text = decoder.decode(chunk)
-                if "\ufeff" in text:
+                # ASCII after a whole character: nothing to decode (and no byte order mark)
+                if not (chunk.isascii() and not decoder.getstate()[0]) and "\ufeff" in decoder.decode(chunk):
                     return False
-                last = chunk.rfind(b"\n")
-                if last < 0:
+                first = chunk.find(b"\n")
+                if first < 0:
                     line += len(chunk)
                 else:
-                    first = chunk.find(b"\n")
-                    longest = max(line + first, max((len(p) for p in chunk[first + 1:last].split(b"\n")), default=0))
+                    last = chunk.rfind(b"\n")
+                    longest = line + first
+                    if len(chunk) > MAX_LINE:  # a line wholly inside the chunk may be too long
+                        longest = max(longest, *(len(p) for p in chunk[first + 1:last].split(b"\n")))
                     if longest > MAX_LINE:
                         return False
                     line = len(chunk) - last - 1

@@ -52,6 +52,36 @@ class TestScratch:
         assert not os.path.exists(path) and not os.path.exists(os.path.dirname(path))
         assert not (tmp_path / "x.duckdb").exists() and not (tmp_path / "out.csv").exists()
 
+    def test_released_the_file_goes_and_the_connection_goes_on(self, tmp_path: Path) -> None:
+        mine = tmp_path / "mine.txt"
+        mine.write_text("ja", encoding="utf-8")
+        with Sandbox([mine], scratch=2048) as sandbox:
+            con = sandbox.connection
+            con.execute(f"USE {sandbox.scratch}")
+            (path,) = con.execute("SELECT path FROM duckdb_databases() WHERE database_name = ?",
+                                  [sandbox.scratch]).fetchone()
+            con.execute("CREATE TABLE t AS SELECT range AS a FROM range(50000)")
+            con.execute("CREATE TEMPORARY TABLE m AS SELECT 7 AS b")
+            sandbox.release_scratch()
+            assert sandbox.scratch is None
+            assert [row[0] for row in con.execute("SHOW DATABASES").fetchall()] == ["memory"]
+            with pytest.raises(duckdb.CatalogException):
+                con.execute("SELECT count(*) FROM t")
+            # the connection's own database and temporary tables stay; the file limits too
+            assert con.execute("SELECT b FROM m").fetchone() == (7,)
+            con.execute("CREATE TABLE u AS SELECT 1 AS c")
+            assert con.execute(f"SELECT content FROM read_text('{sandbox.paths[0]}')").fetchone() == ("ja",)
+            with pytest.raises(duckdb.PermissionException):
+                con.execute(f"ATTACH '{tmp_path / 'x.duckdb'}' AS x")
+            sandbox.release_scratch()  # once is enough: a second call does nothing
+            sandbox.close()  # waits for the file to be removed
+            assert not os.path.exists(path) and not os.path.exists(os.path.dirname(path))
+
+    def test_release_without_scratch_does_nothing(self) -> None:
+        with Sandbox([]) as sandbox:
+            sandbox.release_scratch()
+            assert sandbox.connection.execute("SELECT 1").fetchone() == (1,)
+
 
 class _Interrupted:
     """A connection whose close is interrupted (Ctrl+C while DuckDB closes it)."""

@@ -360,7 +360,8 @@ def test_a_small_population_is_staged_in_the_scratch_database(below: int | None,
     path.write_text("\n".join(_line(c) for c in cases) + "\n", "utf-8")
     result = _same(model, path)
     assert result.cases == len(cases)
-    assert used == (["USE arbeit"] if scratch else [])
+    # done, the connection uses its own database again (the scratch one is let go)
+    assert used == (["USE arbeit", "USE memory"] if scratch else ["USE memory"])
 
 
 def test_duckdb_refusing_the_file_means_case_by_case(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

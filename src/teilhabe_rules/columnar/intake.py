@@ -558,6 +558,7 @@ def _stage(plan: Plan, model: c.CheckedModel, staging: Any, types: dict[str, dic
             for number in range(len(scopes)):
                 con.execute(exp.Drop(tables=[exp.to_table(f"{prefix}{number}")], kind="TABLE", exists=True)
                             .sql("duckdb"))
+        sandbox.release_scratch()  # what was made there is done with
     except (_Untranslated, duckdb.Error):
         # a construct not translated, or DuckDB refusing the file (its limits): case by case
         sandbox.close()

@@ -8,7 +8,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from teilhabe_rules.duck import Sandbox
+from teilhabe_rules.duck import MEMORY_DEFAULT, MemoryWarning, Sandbox, connect, memory_limit
 
 
 def _row_groups(con: duckdb.DuckDBPyConnection, table: str) -> int:
@@ -102,3 +102,71 @@ def test_the_folder_goes_even_where_closing_the_connection_is_interrupted() -> N
     with pytest.raises(KeyboardInterrupt):
         sandbox.close()
     assert not os.path.exists(folder)
+
+
+class TestMemory:
+    """Each DuckDB database of the library: a memory limit of its own (not 80 % of the machine for
+    each), and what does not fit spilled to a private temporary folder — never the working directory."""
+
+    @pytest.mark.parametrize(("setting", "expected"), [
+        (None, MEMORY_DEFAULT), ("", MEMORY_DEFAULT), ("4GiB", 4 << 30), ("1500MB", 1500 * 10**6),
+        (" 2.5 gib ", int(2.5 * 2**30)), ("64MiB", 64 << 20)])
+    def test_the_limit_is_the_setting_or_the_default(self, setting: str | None, expected: int,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+        if setting is None:
+            monkeypatch.delenv("TEILHABE_RULES_MEMORY", raising=False)
+        else:
+            monkeypatch.setenv("TEILHABE_RULES_MEMORY", setting)
+        assert memory_limit() == expected
+
+    @pytest.mark.parametrize("setting", ["viel", "4", "4 Gigabyte", "-1GiB", "63MiB", "1e9B"])
+    def test_a_setting_that_is_no_size_warns_and_the_default_holds(self, setting: str,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch.setenv("TEILHABE_RULES_MEMORY", setting)
+        with pytest.warns(MemoryWarning, match="TEILHABE_RULES_MEMORY"):
+            assert memory_limit() == MEMORY_DEFAULT
+
+    @staticmethod
+    def _limit(con: duckdb.DuckDBPyConnection) -> int:
+        (text,) = con.execute("SELECT current_setting('memory_limit')").fetchone()
+        number, unit = text.split()
+        return int(float(number) * {"MiB": 2**20, "GiB": 2**30}[unit])
+
+    def test_a_connection_and_a_sandbox_have_the_limit(self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch.setenv("TEILHABE_RULES_MEMORY", "300MiB")
+        small, large = tmp_path / "klein.jsonl", tmp_path / "gross.jsonl"
+        small.write_bytes(b"{}\n")
+        with open(large, "wb") as out:  # sparse: 200 MiB without writing them
+            out.truncate(200 << 20)
+        con = connect()
+        try:
+            assert self._limit(con) == 300 << 20
+        finally:
+            con.close()
+        with Sandbox([small]) as sandbox:
+            assert self._limit(sandbox.connection) == 300 << 20
+        with Sandbox([large, tmp_path / "noch-nicht-da.parquet"]) as sandbox:  # three times what it reads
+            assert self._limit(sandbox.connection) == 600 << 20
+
+    def test_what_does_not_fit_is_spilled_outside_the_working_directory(self, tmp_path: Path,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch.setenv("TEILHABE_RULES_MEMORY", "64MiB")
+        monkeypatch.chdir(tmp_path)
+        for sandbox in (None, Sandbox([])):
+            con = connect() if sandbox is None else sandbox.connection
+            try:
+                con.execute("CREATE TABLE t AS SELECT range AS a, md5(CAST(range AS VARCHAR)) AS b FROM range(2000000)")
+                assert con.execute("SELECT count(DISTINCT b) FROM (SELECT b FROM t ORDER BY b)").fetchone() == (
+                    2_000_000,)
+                spilled = [row[0] for row in con.execute("SELECT path FROM duckdb_temporary_files()").fetchall()]
+                assert spilled, "the query fitted: nothing to see"
+                assert all(not os.path.abspath(p).startswith(str(tmp_path)) for p in spilled)
+                assert all(os.path.basename(os.path.dirname(os.path.dirname(p))).startswith("teilhabe-")
+                           for p in spilled)
+            finally:
+                if sandbox is None:
+                    con.close()
+                else:
+                    sandbox.close()
+            assert os.listdir(tmp_path) == []
+            assert not any(os.path.exists(p) for p in spilled)

@@ -14,12 +14,20 @@ hundred thousand cases, and lets it go once they are done with (:meth:`Sandbox.r
 The temporary directory is removed by :meth:`Sandbox.close`.
 
 :func:`published` gives DuckDB a file to write that is complete or absent under its real name.
+
+Every DuckDB database the library opens — a sandbox's, or :func:`connect`'s — may use
+:func:`memory_limit` bytes of memory (``$TEILHABE_RULES_MEMORY``, e.g. ``4GiB``; else 1.25 GiB; a
+sandbox reading a larger file three times its size) and spills what does not fit to a folder of
+its own in a private temporary folder of the process, removed when the process ends — never
+to the working directory.
 """
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import os
+import re
 import secrets
 import shutil
 import tempfile
@@ -28,18 +36,71 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-__all__ = ["Sandbox", "published"]
+__all__ = ["MemoryWarning", "Sandbox", "connect", "memory_limit", "published"]
 
 _PATTERN = frozenset("*?[]{}~")  # characters DuckDB may read as a pattern in a path
 _SCRATCH = "arbeit"  # the scratch database's name, and its file's
+MEMORY_DEFAULT = 1280 << 20  # bytes a DuckDB database of the library may use (see memory_limit)
+_SIZE = re.compile(r"\s*([0-9]+(?:\.[0-9]+)?)\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)\s*", re.IGNORECASE)
+_UNITS = {"b": 1, "kb": 10**3, "mb": 10**6, "gb": 10**9, "tb": 10**12, "kib": 2**10, "mib": 2**20, "gib": 2**30,
+          "tib": 2**40}
+
+
+class MemoryWarning(UserWarning):
+    """``$TEILHABE_RULES_MEMORY`` is no size: the default holds."""
+
+
+def memory_limit() -> int:
+    """The bytes of memory each DuckDB database of the library may use before it spills to disk:
+    ``$TEILHABE_RULES_MEMORY`` (a size such as ``4GiB`` or ``1500MB``; at least 64 MiB), else
+    :data:`MEMORY_DEFAULT`. (DuckDB's own default is 80 % of the machine's memory, for each
+    database: a comparison holds two.)"""
+    setting = os.environ.get("TEILHABE_RULES_MEMORY")
+    if setting is None or not setting.strip():
+        return MEMORY_DEFAULT
+    found = _SIZE.fullmatch(setting)
+    if found is None or float(found.group(1)) * _UNITS[found.group(2).lower()] < 64 * 2**20:
+        import warnings
+
+        warnings.warn(f"TEILHABE_RULES_MEMORY={setting!r} ist keine Größe von mindestens 64 MiB (etwa „4GiB“ "
+                      f"oder „1500MB“): jede DuckDB-Datenbank nutzt bis zu {MEMORY_DEFAULT >> 20} MiB",
+                      MemoryWarning, stacklevel=2)
+        return MEMORY_DEFAULT
+    return int(float(found.group(1)) * _UNITS[found.group(2).lower()])
+
+
+_spilling: list[str] = []  # the process's folder for DuckDB's spilled data, once made
+
+
+def _spill_folder() -> str:
+    """A fresh name, in the process's private temporary folder (made once, 0700, removed at exit),
+    for one database to spill to: DuckDB makes the folder when it first spills and removes it
+    when the database closes."""
+    if not _spilling:
+        _spilling.append(tempfile.mkdtemp(prefix="teilhabe-duckdb-"))
+        atexit.register(shutil.rmtree, _spilling[0], True)
+    return os.path.join(_spilling[0], f"db-{secrets.token_hex(8)}")
+
+
+def connect(**config: Any) -> Any:
+    """A DuckDB connection to a new in-memory database with the library's settings (its memory
+    limit, its folder to spill to) and ``config``; DuckDB's progress bar off."""
+    import duckdb
+
+    connection = duckdb.connect(config={"memory_limit": f"{memory_limit() >> 20}MiB",
+                                        "temp_directory": _spill_folder(), **config})
+    connection.execute("SET enable_progress_bar = false")  # DuckDB's own bar would write to the terminal
+    return connection
 
 
 class Sandbox:
     """A DuckDB connection limited to ``paths`` (see the module docstring); :attr:`paths` are
     the texts to give DuckDB for them, in order. A path need not exist yet (a file to be
     written). ``scratch``: a database of its own in a file of the temporary directory, with row
-    groups of that many rows, is attached as :attr:`scratch` (see :meth:`_scratch`). Failures to
-    make the links are OSError; the connection is ``duckdb``'s."""
+    groups of that many rows, is attached as :attr:`scratch` (see :meth:`_scratch`). Its memory
+    limit is :func:`memory_limit`, or three times the size of the files it reads where that is
+    more (DuckDB reads a JSON Lines file whole); it spills to the temporary directory. Failures
+    to make the links are OSError; the connection is ``duckdb``'s."""
 
     def __init__(self, paths: Sequence[str | Path], *, scratch: int | None = None):
         import duckdb
@@ -50,10 +111,14 @@ class Sandbox:
         self.paths: list[str] = []
         self.scratch: str | None = None  # the name of the database ``scratch`` asks for
         try:
+            self._folder = tempfile.mkdtemp(prefix="teilhabe-")
             for number, path in enumerate(paths):
                 self.paths.append(self._literal(os.path.abspath(path), number))
+            read = sum(os.path.getsize(p) for p in paths if os.path.isfile(p))
             self.connection: Any = duckdb.connect(config={
-                "threads": 1, "autoload_known_extensions": False, "autoinstall_known_extensions": False})
+                "memory_limit": f"{max(memory_limit(), 3 * read) >> 20}MiB",
+                "temp_directory": os.path.join(self._folder, "ausgelagert"), "threads": 1,
+                "autoload_known_extensions": False, "autoinstall_known_extensions": False})
             try:
                 self.scratch = self._scratch(scratch) if scratch is not None else None
                 self.connection.execute("SET allowed_paths = ?", [self.paths])
@@ -73,8 +138,7 @@ class Sandbox:
         it goes with the directory."""
         from sqlglot import exp
 
-        if self._folder is None:
-            self._folder = tempfile.mkdtemp(prefix="teilhabe-")
+        assert self._folder is not None
         (self._home,) = self.connection.execute("SELECT current_database()").fetchone()
         attach = exp.Attach(this=exp.Alias(this=exp.Literal.string(os.path.join(self._folder, f"{_SCRATCH}.duckdb")),
                                            alias=exp.to_identifier(_SCRATCH)),
@@ -106,8 +170,7 @@ class Sandbox:
     def _literal(self, path: str, number: int) -> str:
         if not _PATTERN.intersection(path):
             return path
-        if self._folder is None:
-            self._folder = tempfile.mkdtemp(prefix="teilhabe-")
+        assert self._folder is not None
         suffix = "".join(ch for ch in Path(path).suffix if ch.isalnum())
         link = os.path.join(self._folder, f"datei{number}.{suffix or 'dat'}")
         os.symlink(path, link)

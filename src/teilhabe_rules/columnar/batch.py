@@ -44,7 +44,7 @@ import attrs
 import duckdb
 from sqlglot import exp
 
-from ..duck import published
+from ..duck import connect, published
 from ..errors import CaseError, Diagnostic, TeilhabeError
 from ..inputs.cases import CaseLoader
 from ..ir import checked as c
@@ -311,10 +311,7 @@ def run_batch(plan: Plan | None, model: c.CheckedModel, cases: Iterable[Any], lo
     (``note`` says why, in one line). ``cases`` may be a :class:`SharedStage` (with a plan).
     ``keep``: per scope the keys of the values the result tables hold (None: all; see
     :func:`execute_plan`)."""
-    con = connection
-    if con is None:
-        con = duckdb.connect()
-        con.execute("SET enable_progress_bar = false")  # DuckDB's own bar would write to the terminal
+    con = connection if connection is not None else connect()
     notes = [note] if note else []
     scopes = list(model.scopes)
     folder = tempfile.mkdtemp(prefix="teilhabe-columnar-")

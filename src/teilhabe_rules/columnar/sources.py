@@ -22,6 +22,7 @@ from typing import Any
 import attrs
 import duckdb
 
+from ..duck import connect
 from ..errors import TeilhabeError
 from ..inputs.cases import read_case_file
 from ..inputs.population import Population, PopulationRow, read_population
@@ -50,7 +51,7 @@ def read_source(source: Any) -> Iterator[Mapping[str, Any] | Unreadable]:
         yield from _relation_rows(source)
         return
     if hasattr(source, "__arrow_c_stream__") or type(source).__module__.split(".")[0] in ("pandas", "polars"):
-        con = duckdb.connect()
+        con = connect()
         relation = con.from_arrow(source) if hasattr(source, "__arrow_c_stream__") else con.from_df(source)
         yield from _relation_rows(relation)
         return

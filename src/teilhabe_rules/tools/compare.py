@@ -76,6 +76,7 @@ from typing import IO, Any, TextIO, cast
 import attrs
 
 from ..atomic import AtomicFile, open_partial, partial_path, write_atomic
+from ..duck import connect
 from ..errors import CaseError, CheckError, Diagnostic, Location, TeilhabeError, ValidityError, did_you_mean
 from ..files import same_file
 from ..inputs.cases import MAX_NESTING, CaseLoader, read_data
@@ -1448,10 +1449,9 @@ class _ColumnarRun:
         if bar is not None:  # the first counts come once a side's plan is done: the bar from the start
             bar.show(0)
         ids: list[str] = []
-        con = duckdb.connect()
+        con = connect()
         shared: Any = None
         try:
-            con.execute("SET enable_progress_bar = false")  # DuckDB's own bar would write to the terminal
             if self.early is not None:
                 shared = self.early.shared
             elif staged and len(self.sides) == 2 and _shareable(*self.sides):

@@ -274,7 +274,7 @@ _BAD = [b"\x00", "\ufeff".encode(), b"\xc3", b"\xa4", b"\xff"]
 
 
 @st.composite
-def _texts(draw: st.DrawFn) -> bytes:
+def _file_bytes(draw: st.DrawFn) -> bytes:
     """Mostly plain text; at times one bad piece (NUL, byte order mark, part of a character) in it."""
     pieces = draw(st.lists(st.sampled_from(_VALID), max_size=40))
     if draw(st.booleans()):
@@ -284,7 +284,7 @@ def _texts(draw: st.DrawFn) -> bytes:
 
 @pytest.mark.parametrize(("chunk", "longest"), [(4, 6), (8, 3), (5, 5)])
 @settings(max_examples=examples(300), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(data=_texts())
+@given(data=_file_bytes())
 @example(data=b"ab\n\xc3defg\xa4")  # ASCII after half a character (chunks of 4), completed later
 @example(data=b"\nabcd\nef")  # a line too long within one chunk
 def test_plain_text_is_read_chunk_by_chunk_as_if_whole(data: bytes, chunk: int, longest: int,

@@ -550,14 +550,14 @@ def _stage(plan: Plan, model: c.CheckedModel, staging: Any, types: dict[str, dic
             copy = exp.Copy(this=select.subquery(), files=[_s(sandbox.paths[number + 1])],
                             params=[exp.CopyParameter(this=exp.var("FORMAT"), expression=exp.var("parquet"))])
             con.execute(copy.sql("duckdb"))
-        (count,) = con.execute("SELECT count(*) FROM o0").fetchone() or (0,)
+        (count,) = con.execute("SELECT count(*) FROM zeilen").fetchone() or (0,)
         intake = Intake(sandbox, int(count), read)
         slow = [int(row[0]) for row in con.execute("SELECT _c FROM langsam ORDER BY _c").fetchall()]
         intake.slow = sorted(read(slow).items()) if slow else []
         for prefix in "oep":  # the lines stay, for the cases the plan flags
             for number in range(len(scopes)):
-                con.execute(exp.Drop(tables=[exp.to_table(f"{prefix}{number}")], kind="TABLE", exists=True)
-                            .sql("duckdb"))
+                view = screened and (prefix, number) == ("o", 0)
+                con.execute(_drop(f"{prefix}{number}", "VIEW" if view else "TABLE"))
         sandbox.release_scratch()  # what was made there is done with
     except (_Untranslated, duckdb.Error):
         # a construct not translated, or DuckDB refusing the file (its limits): case by case
@@ -574,6 +574,10 @@ def _staged_columns(plan: Plan, model: c.CheckedModel, sid: str) -> list[str]:
     if not sid:
         names.append("_date")
     return names
+
+
+def _drop(name: str, kind: str = "TABLE") -> str:
+    return exp.Drop(tables=[exp.to_table(name)], kind=kind, exists=True).sql("duckdb")
 
 
 def _create(name: str, query: exp.Expr, kind: str = "TABLE", temporary: bool = False) -> str:
@@ -609,7 +613,8 @@ def _queries(plan: Plan, model: c.CheckedModel, staging: Any, lines: exp.Select,
     cases not staged (a line NULL, or one failing a check) into ``langsam``; ``kept`` False:
     ``zeilen`` is a view; ``screened``: the lines hold no JSON that the two decoders read
     differently (made by DuckDB from typed values, and screened there: :func:`_risky`), so the
-    texts are not searched for it."""
+    texts are not searched for it and ``o0`` is a view of them, read once. A table is dropped once
+    the last statement reading it is done (memory: DuckDB spills what passes its limit)."""
     create = _create
     out: list[str] = [create("zeilen", lines, "TABLE" if kept else "VIEW", temporary=True)]
     # JSON the two decoders read differently: a number of 16 or more digits (dots between them
@@ -618,9 +623,10 @@ def _queries(plan: Plan, model: c.CheckedModel, staging: Any, lines: exp.Select,
                       ",[ \t\r\n]*[\\]}]", r"\\u0000"])
     parsed = exp.select(_col("_c"), exp.alias_(_col("line") if screened else _case(
         exp.not_(_f("regexp_matches", _col("line"), _s(suspicious))), _col("line")), "obj")).from_("zeilen")
-    out.append(create("o0", parsed))
+    out.append(create("o0", parsed, "VIEW" if screened else "TABLE", temporary=screened))
 
-    fails: list[exp.Select] = [exp.select(_col("_c")).from_("o0").where(_is_null(_col("obj")))]
+    fails: list[exp.Select] = [] if screened else [
+        exp.select(_col("_c")).from_("o0").where(_is_null(_col("obj")))]
     info = model.info
     for number, (sid, spec) in enumerate(model.scopes.items()):
         keys = key_columns(model, sid)
@@ -691,6 +697,8 @@ def _queries(plan: Plan, model: c.CheckedModel, staging: Any, lines: exp.Select,
                                    expressions=[_s(p) for p in scope.package_paths]))) if scope.package_paths
                                else exp.Null(), "pk")).from_(f"o{number}")
         out.append(create(f"e{number}", extracted))
+        if number:  # a list's elements' texts: read by e<n> alone
+            out.append(_drop(f"o{number}"))
         layered = scope.layers(exp.select(*[_col(k) for k in keys], _col("_objekt"), _col("ks"), _col("pk"),
                                           _col("v")).from_(f"e{number}"), [*keys, "_objekt", "ks", "pk"])
         inner = exp.select(exp.Star(), *values).from_(layered.subquery("l3"))
@@ -719,6 +727,7 @@ def _queries(plan: Plan, model: c.CheckedModel, staging: Any, lines: exp.Select,
                                                       to=exp.DataType.build("INTEGER")), f"_i{depth}")).from_(
                 arrays.subquery("x"))
             out.append(create(f"o{cnumber}", elements))
+        out.append(_drop(f"e{number}"))  # read by p<n> and the lists' o<child> alone
     union: exp.Union | exp.Select = fails[0]
     for other in fails[1:]:
         union = exp.Union(this=union, expression=other, distinct=True)

@@ -18,6 +18,7 @@ from hypothesis_budget import examples
 import teilhabe_rules
 import teilhabe_rules.columnar.batch as batch_module
 from teilhabe_rules.cli import main
+from teilhabe_rules.shipped import model_files
 from teilhabe_rules.tools import compare as compare_module
 from teilhabe_rules.tools.compare import Summary, compare, generate_population
 from teilhabe_rules.tools.strategies import invalid_cases, sample_cases, valid_cases
@@ -81,6 +82,23 @@ class TestSameSummary:
         assert columnar.basis == "element"  # bewohner[].jahresbetrag, one element per case
         assert columnar.errors == scalar.errors >= len(BROKEN)
         assert columnar.rows == len(cases) + len(BROKEN)
+
+    def test_versions_whose_lists_stand_in_another_order(self, tmp_path: Path) -> None:
+        """The old version declares a list before ``bewohner``: the levels of the residents are still
+        paired by name, their tables by what is wanted, not by where a model declares its lists."""
+        text = next(path for path in model_files() if path.stem == "mawo").read_text(encoding="utf-8")
+        extra = 'liste zusatz "Zusatz" mindestens 0\n  eingabe x: zahl von 0 bis 10 standard 0 "x"\nende\n\n'
+        residents = 'liste bewohner "Bewohnerinnen'
+        assert residents in text
+        old = teilhabe_rules.loads(text.replace(residents, extra + residents, 1)
+                                   .replace('modell mawo "', 'modell mawo_alt "', 1), "mawo_alt.rules")
+        new = model("mawo_2025")
+        assert list(old.checked.scopes).index("bewohner") != list(new.checked.scopes).index("bewohner")
+        population = write(tmp_path / "p.jsonl", persons(list(sample_cases(new, 30, 7))))
+        moved = {"parameter": {"lp2a_grenze_1": "15 min/Tag"}}  # the old bands elsewhere: levels change
+        columnar, _ = both(old, new, population, at_old=AT_OLD, at_new=AT_NEW, agreement_old=moved)
+        assert columnar.backend == "spalten"
+        assert any(level.cases for level in columnar.levels.values())
 
     def test_an_agreement_on_the_new_side(self, tmp_path: Path) -> None:
         mawo = model("mawo")

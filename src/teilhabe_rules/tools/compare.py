@@ -1620,7 +1620,7 @@ class _ColumnarRun:
     def _keep(self, con: Any, number: int, side: _ColumnarSide, result: Any) -> None:
         """Of ``side``'s results, what the summary reads: the table ``seite<number>`` (``_c`` and,
         per wanted value ``w<i>`` on the top level or summed over its list, its value) and per
-        list scope with wanted values of its elements ``seite<number>_<scope>`` (:func:`_element_table`:
+        list scope with wanted values of its elements ``seite<number>_l<k>`` (:meth:`_element_table`:
         ``_c``, ``_p`` the element's position among the case's elements — nested lists in order,
         as the scalar path reads them — and those values ``w<i>``). The side's result and staged
         tables are dropped (memory)."""
@@ -1650,7 +1650,7 @@ class _ColumnarRun:
         for scope, values in elements.items():
             order = exp.Order(expressions=[exp.Ordered(this=exp.column(k)) for k in key_columns(model, scope)[1:]])
             position = exp.Window(this=exp.RowNumber(), partition_by=[exp.column("_c")], order=order)
-            _create(con, _element_table(number, model, scope), exp.select(
+            _create(con, self._element_table(number, scope), exp.select(
                 exp.column("_c"), exp.alias_(position, "_p"), *values).from_(result.tables[scope]), temporary=False)
         _create(con, f"seite{number}", query.select(*columns), temporary=False)
         for table in [*result.tables.values(), *side.plan.staged.values()]:
@@ -1711,6 +1711,13 @@ class _ColumnarRun:
         figures.levels.extend(self._levels(con, [names.index(name) for name in packages]))
         return figures
 
+    def _element_table(self, number: int, scope: str) -> str:
+        """The table of side ``number`` holding the wanted values of the elements of its list
+        ``scope`` (:meth:`_keep`), named by the first of those values (``w<i>``: the same names on
+        both sides, whatever the order of their models' scopes)."""
+        first = next(index for index, (_name, where, _key) in enumerate(self.sides[number].wanted) if where == scope)
+        return f"seite{number}_l{first}"
+
     def _levels(self, con: Any, indexes: list[int]) -> list[tuple[int, int, int, int]]:
         """Of each package level ``w<index>`` (``indexes``), over the evaluated cases: the cases
         with a changed level, those with a level up, those with a level down, and the elements
@@ -1719,11 +1726,11 @@ class _ColumnarRun:
 
         zero = exp.Literal.number(0)
         evaluated = exp.select("_c").from_("verglichen")
-        scopes: dict[str, list[int]] = {}
+        scopes: dict[tuple[str, str], list[int]] = {}  # (the old side's scope, the new side's) → levels
         for index in indexes:
-            scopes.setdefault(self.sides[0].wanted[index][1], []).append(index)
+            scopes.setdefault((self.sides[0].wanted[index][1], self.sides[-1].wanted[index][1]), []).append(index)
         found: dict[int, tuple[int, int, int, int]] = {}
-        for scope, group in scopes.items():
+        for (scope, other), group in scopes.items():
             if not scope:
                 counts: list[exp.Expr] = []
                 for index in group:
@@ -1739,7 +1746,6 @@ class _ColumnarRun:
                     changed, higher, lower = row[3 * at:3 * at + 3]
                     found[index] = (changed, higher, lower, higher + lower)
                 continue
-            model = self.sides[0].model.checked
             per_case: list[exp.Expr] = [
                 exp.alias_(exp.func("coalesce", exp.column("_c", "a"), exp.column("_c", "n")), "_c"),
                 exp.alias_(exp.NEQ(this=exp.func("count", exp.column("_p", "a")),
@@ -1756,8 +1762,8 @@ class _ColumnarRun:
                            exp.func("count_if", rose.copy()), exp.func("count_if", fell.copy()),
                            exp.func("coalesce", exp.func("sum", exp.Add(this=exp.column(up),
                                                                         expression=exp.column(down))), zero.copy())]
-            pairs = exp.select(*per_case).from_(exp.to_table(_element_table(0, model, scope)).as_("a")).join(
-                exp.to_table(_element_table(1, model, scope)).as_("n"), join_type="full",
+            pairs = exp.select(*per_case).from_(exp.to_table(self._element_table(0, scope)).as_("a")).join(
+                exp.to_table(self._element_table(1, other)).as_("n"), join_type="full",
                 on=exp.and_(exp.column("_c", "a").eq(exp.column("_c", "n")),
                             exp.column("_p", "a").eq(exp.column("_p", "n")))).group_by(exp.Literal.number(1))
             query = exp.select(*counts).from_(pairs.subquery("p")).where(exp.column("_c").isin(query=evaluated.copy()))
@@ -1766,12 +1772,6 @@ class _ColumnarRun:
                 cases, ups, downs, elements = row[4 * at:4 * at + 4]
                 found[index] = (cases, ups, downs, elements)
         return [found[index] for index in indexes]
-
-
-def _element_table(number: int, model: c.CheckedModel, scope: str) -> str:
-    """The table of side ``number`` holding the wanted values of the elements of the list ``scope``
-    (:meth:`_ColumnarRun._keep`)."""
-    return f"seite{number}_l{list(model.scopes).index(scope)}"
 
 
 @attrs.define

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import os
+import threading
 from pathlib import Path
 
 import duckdb
 import pytest
 
-from teilhabe_rules.duck import MEMORY_DEFAULT, MemoryWarning, Sandbox, connect, memory_limit
+from teilhabe_rules import duck
+from teilhabe_rules.duck import MEMORY_DEFAULT, MemoryWarning, Sandbox, connect, memory_limit, reading_whole
 
 
 def _row_groups(con: duckdb.DuckDBPyConnection, table: str) -> int:
@@ -119,12 +121,17 @@ class TestMemory:
             monkeypatch.setenv("TEILHABE_RULES_MEMORY", setting)
         assert memory_limit() == expected
 
-    @pytest.mark.parametrize("setting", ["viel", "4", "4 Gigabyte", "-1GiB", "63MiB", "1e9B"])
-    def test_a_setting_that_is_no_size_warns_and_the_default_holds(self, setting: str,
-                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    @pytest.mark.parametrize("setting", ["viel", "4", "4 Gigabyte", "-1GiB", "63MiB", "1e9B", "100000000TB"])
+    def test_a_setting_that_is_no_size_warns_once_and_the_default_holds(self, setting: str,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+        duck._memory_setting.cache_clear()
         monkeypatch.setenv("TEILHABE_RULES_MEMORY", setting)
-        with pytest.warns(MemoryWarning, match="TEILHABE_RULES_MEMORY"):
+        with pytest.warns(MemoryWarning, match="TEILHABE_RULES_MEMORY") as warned:
             assert memory_limit() == MEMORY_DEFAULT
+            assert memory_limit() == MEMORY_DEFAULT
+        assert len(warned) == 1
+        con = connect()  # DuckDB takes what it is given
+        con.close()
 
     @staticmethod
     def _limit(con: duckdb.DuckDBPyConnection) -> int:
@@ -134,19 +141,17 @@ class TestMemory:
 
     def test_a_connection_and_a_sandbox_have_the_limit(self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.setenv("TEILHABE_RULES_MEMORY", "300MiB")
-        small, large = tmp_path / "klein.jsonl", tmp_path / "gross.jsonl"
-        small.write_bytes(b"{}\n")
-        with open(large, "wb") as out:  # sparse: 200 MiB without writing them
-            out.truncate(200 << 20)
         con = connect()
         try:
             assert self._limit(con) == 300 << 20
         finally:
             con.close()
-        with Sandbox([small]) as sandbox:
+        with Sandbox([tmp_path / "a.parquet"]) as sandbox:
             assert self._limit(sandbox.connection) == 300 << 20
-        with Sandbox([large, tmp_path / "noch-nicht-da.parquet"]) as sandbox:  # three times what it reads
-            assert self._limit(sandbox.connection) == 600 << 20
+        with Sandbox([tmp_path / "a.jsonl"], memory=reading_whole(200 << 20)) as sandbox:
+            assert self._limit(sandbox.connection) == 600 << 20  # a file read whole: three times its size
+        assert reading_whole(10 << 20) == 300 << 20
+        assert reading_whole(1 << 50) < 1 << 50  # at most 80 % of the machine
 
     def test_what_does_not_fit_is_spilled_outside_the_working_directory(self, tmp_path: Path,
                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
@@ -170,3 +175,43 @@ class TestMemory:
                     sandbox.close()
             assert os.listdir(tmp_path) == []
             assert not any(os.path.exists(p) for p in spilled)
+
+    def test_the_first_connections_of_threads_at_once_share_one_folder(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch.setattr(duck, "_spilling", [])
+        start = threading.Barrier(8)
+        names: list[str] = []
+
+        def first() -> None:
+            start.wait()
+            con = connect()
+            names.append(con.execute("SELECT current_setting('temp_directory')").fetchone()[0])
+            con.close()
+
+        threads = [threading.Thread(target=first) for _ in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert len(names) == 8 and len({os.path.dirname(name) for name in names}) == 1
+
+
+def test_the_folder_goes_even_where_waiting_for_the_scratch_file_is_interrupted(monkeypatch: pytest.MonkeyPatch
+                                                                                ) -> None:
+    gate = threading.Event()
+    monkeypatch.setattr(duck, "_unlink", lambda files: gate.wait(5))
+    sandbox = Sandbox([], scratch=2048)
+    folder = os.path.dirname(sandbox.connection.execute(
+        "SELECT path FROM duckdb_databases() WHERE database_name = 'arbeit'").fetchone()[0])
+    sandbox.release_scratch()
+    thread = sandbox._removing
+    assert thread is not None
+
+    def interrupted(*_args: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(thread, "join", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        sandbox.close()
+    gate.set()
+    threading.Thread.join(thread)
+    assert not os.path.exists(folder)

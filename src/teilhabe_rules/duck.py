@@ -17,15 +17,17 @@ The temporary directory is removed by :meth:`Sandbox.close`.
 
 Every DuckDB database the library opens — a sandbox's, or :func:`connect`'s — may use
 :func:`memory_limit` bytes of memory (``$TEILHABE_RULES_MEMORY``, e.g. ``4GiB``; else 1.25 GiB; a
-sandbox reading a larger file three times its size) and spills what does not fit to a folder of
-its own in a private temporary folder of the process, removed when the process ends — never
-to the working directory.
+sandbox reading a JSON Lines file whole: :func:`reading_whole`) and spills what does not fit to
+a folder of its own in ``$TMPDIR`` — a sandbox's in its temporary directory, removed by
+:meth:`Sandbox.close`; :func:`connect`'s in a private temporary folder of the process, removed
+when the process ends — never to the working directory.
 """
 
 from __future__ import annotations
 
 import atexit
 import contextlib
+import functools
 import os
 import re
 import secrets
@@ -36,7 +38,9 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-__all__ = ["MemoryWarning", "Sandbox", "connect", "memory_limit", "published"]
+from .errors import Diagnostic, ResourceError
+
+__all__ = ["MemoryWarning", "Sandbox", "connect", "memory_limit", "out_of_memory", "published", "reading_whole"]
 
 _PATTERN = frozenset("*?[]{}~")  # characters DuckDB may read as a pattern in a path
 _SCRATCH = "arbeit"  # the scratch database's name, and its file's
@@ -52,34 +56,74 @@ class MemoryWarning(UserWarning):
 
 def memory_limit() -> int:
     """The bytes of memory each DuckDB database of the library may use before it spills to disk:
-    ``$TEILHABE_RULES_MEMORY`` (a size such as ``4GiB`` or ``1500MB``; at least 64 MiB), else
+    ``$TEILHABE_RULES_MEMORY`` (a size such as ``4GiB`` or ``1500MB``, from 64 MiB to 1 PiB; too
+    little for a query gives :class:`~teilhabe_rules.errors.ResourceError`), else
     :data:`MEMORY_DEFAULT`. (DuckDB's own default is 80 % of the machine's memory, for each
     database: a comparison holds two.)"""
-    setting = os.environ.get("TEILHABE_RULES_MEMORY")
-    if setting is None or not setting.strip():
+    return _memory_setting(os.environ.get("TEILHABE_RULES_MEMORY", "").strip())
+
+
+@functools.lru_cache(maxsize=8)
+def _memory_setting(setting: str) -> int:
+    """:func:`memory_limit` of the setting ``setting`` ("": none); a setting that is no size warns
+    once (:class:`MemoryWarning`)."""
+    if not setting:
         return MEMORY_DEFAULT
     found = _SIZE.fullmatch(setting)
-    if found is None or float(found.group(1)) * _UNITS[found.group(2).lower()] < 64 * 2**20:
+    size = float(found.group(1)) * _UNITS[found.group(2).lower()] if found is not None else 0.0
+    if not 64 * 2**20 <= size <= 2**50:
         import warnings
 
-        warnings.warn(f"TEILHABE_RULES_MEMORY={setting!r} ist keine Größe von mindestens 64 MiB (etwa „4GiB“ "
+        warnings.warn(f"TEILHABE_RULES_MEMORY={setting!r} ist keine Größe von 64 MiB bis 1 PiB (etwa „4GiB“ "
                       f"oder „1500MB“): jede DuckDB-Datenbank nutzt bis zu {MEMORY_DEFAULT >> 20} MiB",
-                      MemoryWarning, stacklevel=2)
+                      MemoryWarning, stacklevel=4)
         return MEMORY_DEFAULT
-    return int(float(found.group(1)) * _UNITS[found.group(2).lower()])
+    return int(size)
 
 
-_spilling: list[str] = []  # the process's folder for DuckDB's spilled data, once made
+def out_of_memory(population: str | Path) -> ResourceError:
+    """The error for a DuckDB database of the library that ran out of the memory it may use
+    (``duckdb.OutOfMemoryException``) while evaluating ``population``."""
+    return ResourceError(Diagnostic(
+        f"„{population}“: DuckDB braucht mehr Speicher als die {memory_limit() >> 20} MiB, die jede seiner "
+        "Datenbanken hier nutzen darf", code="speicher",
+        hint="TEILHABE_RULES_MEMORY höher setzen (etwa „4GiB“), oder die Population in Teilen auswerten"))
+
+
+def reading_whole(size: int) -> int:
+    """The memory limit of a database that reads a file of ``size`` bytes whole (DuckDB's
+    ``read_text`` of a JSON Lines file, and the lines split from it): :func:`memory_limit`, or
+    three times the file where that is more — but at most 80 % of the machine's memory, where
+    it is known (DuckDB's own default)."""
+    wanted = max(memory_limit(), 3 * size)
+    try:
+        machine = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (AttributeError, ValueError, OSError):  # no sysconf (Windows), or no such name
+        return wanted
+    return max(memory_limit(), min(wanted, machine * 4 // 5)) if machine > 0 else wanted
+
+
+_spilling: list[tuple[int, str]] = []  # the process id and its folder for DuckDB's spilled data, once made
+_spilling_lock = threading.Lock()
 
 
 def _spill_folder() -> str:
-    """A fresh name, in the process's private temporary folder (made once, 0700, removed at exit),
-    for one database to spill to: DuckDB makes the folder when it first spills and removes it
-    when the database closes."""
-    if not _spilling:
-        _spilling.append(tempfile.mkdtemp(prefix="teilhabe-duckdb-"))
-        atexit.register(shutil.rmtree, _spilling[0], True)
-    return os.path.join(_spilling[0], f"db-{secrets.token_hex(8)}")
+    """A fresh name, in the process's private temporary folder (made once per process, 0700, in
+    ``$TMPDIR``; removed at exit, and made again if it went), for one database to spill to:
+    DuckDB makes the folder when it first spills and removes it when the database closes."""
+    with _spilling_lock:
+        if not _spilling or _spilling[0][0] != os.getpid() or not os.path.isdir(_spilling[0][1]):
+            folder = tempfile.mkdtemp(prefix="teilhabe-duckdb-")
+            _spilling[:] = [(os.getpid(), folder)]
+            atexit.register(_remove_if_mine, os.getpid(), folder)
+        folder = _spilling[0][1]
+    return os.path.join(folder, f"db-{secrets.token_hex(8)}")
+
+
+def _remove_if_mine(pid: int, folder: str) -> None:
+    """At exit: the spill folder, by the process that made it (not by a forked child)."""
+    if os.getpid() == pid:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def connect(**config: Any) -> Any:
@@ -98,11 +142,11 @@ class Sandbox:
     the texts to give DuckDB for them, in order. A path need not exist yet (a file to be
     written). ``scratch``: a database of its own in a file of the temporary directory, with row
     groups of that many rows, is attached as :attr:`scratch` (see :meth:`_scratch`). Its memory
-    limit is :func:`memory_limit`, or three times the size of the files it reads where that is
-    more (DuckDB reads a JSON Lines file whole); it spills to the temporary directory. Failures
-    to make the links are OSError; the connection is ``duckdb``'s."""
+    limit is ``memory`` bytes (None: :func:`memory_limit`; :func:`reading_whole` for a file read
+    whole); it spills to the temporary directory. Failures to make the links are OSError; the
+    connection is ``duckdb``'s."""
 
-    def __init__(self, paths: Sequence[str | Path], *, scratch: int | None = None):
+    def __init__(self, paths: Sequence[str | Path], *, scratch: int | None = None, memory: int | None = None):
         import duckdb
 
         self._folder: str | None = None
@@ -114,9 +158,8 @@ class Sandbox:
             self._folder = tempfile.mkdtemp(prefix="teilhabe-")
             for number, path in enumerate(paths):
                 self.paths.append(self._literal(os.path.abspath(path), number))
-            read = sum(os.path.getsize(p) for p in paths if os.path.isfile(p))
             self.connection: Any = duckdb.connect(config={
-                "memory_limit": f"{max(memory_limit(), 3 * read) >> 20}MiB",
+                "memory_limit": f"{(memory or memory_limit()) >> 20}MiB",
                 "temp_directory": os.path.join(self._folder, "ausgelagert"), "threads": 1,
                 "autoload_known_extensions": False, "autoinstall_known_extensions": False})
             try:
@@ -164,8 +207,9 @@ class Sandbox:
         self.connection.execute(exp.Detach(this=exp.to_identifier(self.scratch)).sql("duckdb"))
         self.scratch = None
         files = [os.path.join(self._folder, name) for name in (f"{_SCRATCH}.duckdb", f"{_SCRATCH}.duckdb.wal")]
-        self._removing = threading.Thread(target=_unlink, args=(files,), name="teilhabe-scratch")
-        self._removing.start()
+        thread = threading.Thread(target=_unlink, args=(files,), name="teilhabe-scratch")
+        thread.start()  # (where it cannot start, close removes the files with the folder)
+        self._removing = thread
 
     def _literal(self, path: str, number: int) -> str:
         if not _PATTERN.intersection(path):
@@ -177,12 +221,14 @@ class Sandbox:
         return link
 
     def _remove(self) -> None:
-        if self._removing is not None:
-            self._removing.join()
-            self._removing = None
-        if self._folder is not None:
-            shutil.rmtree(self._folder, ignore_errors=True)
-            self._folder = None
+        removing, self._removing = self._removing, None
+        try:
+            if removing is not None:
+                removing.join()
+        finally:  # even where the wait is interrupted: both ignore what the other removed
+            if self._folder is not None:
+                shutil.rmtree(self._folder, ignore_errors=True)
+                self._folder = None
 
     def close(self) -> None:
         try:

@@ -23,6 +23,7 @@ __all__ = [
     "Diagnostic",
     "EvaluationError",
     "Location",
+    "ResourceError",
     "RuleSyntaxError",
     "TeilhabeError",
     "ValidityError",
@@ -167,6 +168,13 @@ class ValidityError(TeilhabeError):
     """A case's reference date lies outside the model's validity."""
 
     kind = "gültigkeit"
+
+
+class ResourceError(TeilhabeError):
+    """A population could not be evaluated within the memory the library may use
+    (``$TEILHABE_RULES_MEMORY``)."""
+
+    kind = "speicher"
 
 
 #: Words longer than this get no did-you-mean suggestion (the comparison grows with the square);

@@ -376,6 +376,31 @@ class TestJsonLinesIntake:
         summary.seconds = scalar.seconds = 0.0
         assert summary.render_text() == scalar.render_text()
 
+    @pytest.mark.parametrize("where", ["plan", "tally"])
+    def test_duckdb_out_of_its_memory_is_a_resource_error(self, where: str, tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+        """Where DuckDB needs more than the memory it may use, the comparison ends with the
+        library's error and its hint (on the command line: its message, exit code 1) — not a
+        traceback, not an internal error."""
+        def refuse(*args: Any, **options: Any) -> None:
+            raise duckdb.OutOfMemoryException("could not allocate block of size 256.0 KiB (64.0 MiB/64.0 MiB used)")
+
+        if where == "plan":
+            monkeypatch.setattr(batch_module, "execute_plan", refuse)
+        else:
+            monkeypatch.setattr(compare_module._ColumnarRun, "_tally", refuse)
+        mawo = model("mawo")
+        population = write(tmp_path / "p.jsonl", persons(list(sample_cases(mawo, 4, 2))))
+        with pytest.raises(teilhabe_rules.ResourceError) as raised:
+            compare(mawo, model("mawo_2025"), population, backend="spalten", at_old=AT_OLD, at_new=AT_NEW)
+        assert raised.value.diagnostics[0].code == "speicher"
+        assert "TEILHABE_RULES_MEMORY" in (raised.value.diagnostics[0].hint or "")
+        out, err = io.StringIO(), io.StringIO()
+        code = main(["compare", "mawo", "mawo_2025", str(population), "--stichtag-alt", "2024-07-01",
+                     "--stichtag-neu", "2025-07-01"], out, err)
+        assert code == 1 and "DuckDB braucht mehr Speicher" in err.getvalue()
+        assert "Traceback" not in err.getvalue() and "interner Fehler" not in err.getvalue()
+
     @pytest.mark.parametrize("name", ["mawo", "mawo_2025"])
     def test_generated_persons_with_bad_rows_anywhere(self, name: str,
                                                       tmp_path_factory: pytest.TempPathFactory) -> None:

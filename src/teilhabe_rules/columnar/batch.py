@@ -44,7 +44,7 @@ import attrs
 import duckdb
 from sqlglot import exp
 
-from ..duck import connect, published
+from ..duck import connect, out_of_memory, published
 from ..errors import CaseError, Diagnostic, TeilhabeError
 from ..inputs.cases import CaseLoader
 from ..ir import checked as c
@@ -232,10 +232,10 @@ class SharedStage:
     :func:`run_batch` given it reads the staged tables, puts its own date in where it has one
     and the stage was made without (``at`` None: each case's own date), and sets aside, for the
     scalar backend, the cases dated outside its own model's validity. :meth:`close` when every
-    batch is done."""
+    batch is done. ``path``: the file (for messages)."""
 
-    def __init__(self, intake: Intake, folder: str, at: _dt.date | None = None):
-        self.intake, self.folder, self.at = intake, folder, at
+    def __init__(self, intake: Intake, folder: str, at: _dt.date | None = None, path: Path | None = None):
+        self.intake, self.folder, self.at, self.path = intake, folder, at, path
 
     def one_element_each(self, model: c.CheckedModel, listed: str) -> bool | None:
         """Whether every case of the file that can be read has exactly one element in the list
@@ -280,7 +280,7 @@ def stage_shared(plan: Plan, model: c.CheckedModel, path: Path, at: _dt.date | N
     if intake is None:
         shutil.rmtree(folder, ignore_errors=True)
         return None
-    return SharedStage(intake, folder, at)
+    return SharedStage(intake, folder, at, path)
 
 
 def _outside_validity(con: duckdb.DuckDBPyConnection, plan: Plan, model: c.CheckedModel) -> list[int]:
@@ -310,7 +310,19 @@ def run_batch(plan: Plan | None, model: c.CheckedModel, cases: Iterable[Any], lo
     """Evaluate ``cases`` (see the module docstring). ``plan`` None: every case by ``scalar``
     (``note`` says why, in one line). ``cases`` may be a :class:`SharedStage` (with a plan).
     ``keep``: per scope the keys of the values the result tables hold (None: all; see
-    :func:`execute_plan`)."""
+    :func:`execute_plan`). DuckDB running out of the memory it may use is
+    :class:`~teilhabe_rules.errors.ResourceError`."""
+    try:
+        return _run_batch(plan, model, cases, loader, scalar, at, note, connection, progress, keep)
+    except duckdb.OutOfMemoryException:
+        where = cases.path if isinstance(cases, (PopulationFile, SharedStage)) else None
+        raise out_of_memory(where if where is not None else "Population") from None
+
+
+def _run_batch(plan: Plan | None, model: c.CheckedModel, cases: Iterable[Any], loader: CaseLoader,
+               scalar: Callable[[int, Any], ScalarOutcome], at: _dt.date | None, note: str | None,
+               connection: duckdb.DuckDBPyConnection | None, progress: Callable[[int, int], None] | None,
+               keep: Mapping[str, Collection[str]] | None) -> BatchResult:
     con = connection if connection is not None else connect()
     notes = [note] if note else []
     scopes = list(model.scopes)

@@ -58,7 +58,7 @@ from typing import Any
 import duckdb
 from sqlglot import exp
 
-from ..duck import Sandbox
+from ..duck import Sandbox, reading_whole
 from ..inputs.population import MAX_LINE
 from ..inputs.tabular import parse_column
 from ..ir import checked as c
@@ -482,18 +482,21 @@ def stage_jsonl(plan: Plan, model: c.CheckedModel, staging: Any, types: dict[str
     staging once for several models: each then sets those aside itself)."""
     if not path.is_file() or path.stat().st_size > MAX_FILE or not plain_text_file(path):
         return None
-    sandbox = _sandbox(model, path, folder)
+    sandbox = _sandbox(model, path, folder, whole=True)
     if sandbox is None:
         return None
     return _stage(plan, model, staging, types, sandbox, lambda: _jsonl_lines(sandbox.paths[0]),
                   _line_cases(sandbox.connection), at, validity, size=path.stat().st_size)
 
 
-def _sandbox(model: c.CheckedModel, path: Path, folder: str) -> Sandbox | None:
-    """A connection reaching ``path`` and the staged files of ``folder`` (None: it cannot be made)."""
+def _sandbox(model: c.CheckedModel, path: Path, folder: str, whole: bool = False) -> Sandbox | None:
+    """A connection reaching ``path`` and the staged files of ``folder`` (None: it cannot be made);
+    ``whole``: it reads ``path`` whole (a JSON Lines file), with the memory for that
+    (:func:`~teilhabe_rules.duck.reading_whole`)."""
     outputs = [os.path.join(folder, f"in{n}.parquet") for n in range(len(model.scopes))]
     try:
-        sandbox = Sandbox([path, *outputs], scratch=SCRATCH_ROWS)
+        memory = reading_whole(path.stat().st_size) if whole else None
+        sandbox = Sandbox([path, *outputs], scratch=SCRATCH_ROWS, memory=memory)
     except (OSError, duckdb.Error):
         return None
     try:

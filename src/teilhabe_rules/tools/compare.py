@@ -76,7 +76,7 @@ from typing import IO, Any, TextIO, cast
 import attrs
 
 from ..atomic import AtomicFile, open_partial, partial_path, write_atomic
-from ..duck import connect
+from ..duck import connect, out_of_memory
 from ..errors import CaseError, CheckError, Diagnostic, Location, TeilhabeError, ValidityError, did_you_mean
 from ..files import same_file
 from ..inputs.cases import MAX_NESTING, CaseLoader, read_data
@@ -1505,6 +1505,8 @@ class _ColumnarRun:
                 figures = self._tally(con, count, budget, packages)
             except duckdb.OutOfRangeException:
                 raise _TooLarge from None
+        except duckdb.OutOfMemoryException:  # (a side's run_batch says so itself)
+            raise out_of_memory(population) from None
         finally:
             if shared is not None:
                 shared.close()  # an early stage too: its caller's close then does nothing

@@ -347,8 +347,8 @@ def test_a_small_population_is_staged_in_the_scratch_database(below: int | None,
         def __getattr__(self, name: str) -> Any:
             return getattr(self.con, name)
 
-    def sandbox(*args: Any) -> Any:
-        found = made(*args)
+    def sandbox(*args: Any, **options: Any) -> Any:
+        found = made(*args, **options)
         if found is not None:
             found.connection = Recorded(found.connection)
         return found
@@ -465,3 +465,4 @@ def test_a_file_rewritten_in_place_with_its_old_time_is_read_again(tmp_path: Pat
     os.utime(path, ns=(state.st_atime_ns, state.st_mtime_ns))
     assert path.stat().st_ino == state.st_ino and path.stat().st_size == state.st_size
     assert not plain_text_file(path)
+

@@ -466,3 +466,23 @@ def test_a_file_rewritten_in_place_with_its_old_time_is_read_again(tmp_path: Pat
     assert path.stat().st_ino == state.st_ino and path.stat().st_size == state.st_size
     assert not plain_text_file(path)
 
+
+def test_a_case_asked_for_again_is_not_read_again() -> None:
+    """The batches of a shared stage mostly send the same cases to the scalar backend: each case
+    is read from the file once, and every batch gets it."""
+    from teilhabe_rules.columnar.intake import Intake
+    from teilhabe_rules.duck import Sandbox
+
+    asked: list[list[int]] = []
+
+    def read(indexes: Any) -> dict[int, Any]:
+        asked.append(list(indexes))
+        return {index: {"fall": index} for index in indexes if index != 99}  # 99: a line it cannot give
+
+    with Sandbox([]) as sandbox:
+        intake = Intake(sandbox, 100, read)
+        assert intake.cases([3, 5]) == {3: {"fall": 3}, 5: {"fall": 5}}
+        assert intake.cases([5, 7, 3]) == {5: {"fall": 5}, 7: {"fall": 7}, 3: {"fall": 3}}
+        assert intake.cases([3]) == {3: {"fall": 3}} and intake.cases([]) == {}
+        assert intake.cases([99, 3]) == {3: {"fall": 3}}
+        assert asked == [[3, 5], [7], [99]]

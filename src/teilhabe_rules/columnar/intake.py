@@ -98,16 +98,22 @@ class Intake:
         self._sandbox = sandbox
         self._lock = threading.Lock()
         self._read = read
+        self._given: dict[int, Any] = {}  # the cases read so far, by number
         self.count = count
         self.slow: list[tuple[int, Any]] = []
 
     def cases(self, indexes: Sequence[int]) -> dict[int, Any]:
         """The case data of the cases ``indexes`` (as
-        :func:`~teilhabe_rules.columnar.sources.read_source` gives them)."""
+        :func:`~teilhabe_rules.columnar.sources.read_source` gives them). A case asked for again
+        (the batches of a shared stage mostly send the same cases to the scalar backend) is not
+        read again: it is the same data, as :attr:`slow` is for every batch."""
         if not indexes:
             return {}
         with self._lock:
-            return self._read(indexes)
+            missing = [index for index in indexes if index not in self._given]
+            if missing:
+                self._given.update(self._read(missing))
+            return {index: self._given[index] for index in indexes if index in self._given}
 
     def one_element_each(self, number: int, name: str) -> bool:
         """Whether every case of the file that can be read has exactly one element in the list
@@ -136,6 +142,7 @@ class Intake:
         return found
 
     def close(self) -> None:
+        self._given.clear()
         self._sandbox.close()
 
 

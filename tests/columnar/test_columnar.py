@@ -312,3 +312,28 @@ def test_results_keeping_some_values_equal_those_of_all_values(name: str) -> Non
         names = set(key_columns(model.checked, sid)) | {"_skalar"} | keep[sid] | ({"_warnungen"} if not sid else set())
         assert [{k: v for k, v in row.items() if k in names} for row in full.rows(sid)] == kept.rows(sid)
         assert set(kept.rows(sid)[0]) == names
+
+
+@pytest.mark.parametrize("name", MODELS)
+def test_the_plan_is_the_one_of_fewest_wide_divisions(name: str) -> None:
+    """``compile_plan`` stops compiling a plan once it has more wide divisions than the best so far;
+    the plan it gives is still the one of every row limit with the fewest (on a tie the first)."""
+    from teilhabe_rules.columnar import plan as plan_module
+
+    model = teilhabe_rules.bundled(name)
+    parameters, tables = base_values(model.checked)
+    every = [plan_module._compile(model.checked, parameters, tables, None, limit) for limit in plan_module.ROW_LIMITS]
+    best = min(every, key=plan_module.wide_divisions)
+    chosen = compile_plan(model.checked, parameters, tables)
+    assert [s.query.sql("duckdb") for s in chosen.steps] == [s.query.sql("duckdb") for s in best.steps]
+    # held to a budget, a compile stops only where the whole plan has more wide divisions than it
+    stopped = 0
+    for limit, whole in zip(plan_module.ROW_LIMITS, every, strict=True):
+        count = plan_module.wide_divisions(whole)
+        for budget in sorted({0, count // 2, count - 1, count}):
+            try:
+                plan_module._compile(model.checked, parameters, tables, None, limit, wide_budget=budget)
+            except plan_module._TooWide:
+                stopped += 1
+                assert count > budget
+    assert stopped  # (some budget below a plan's count stops it)

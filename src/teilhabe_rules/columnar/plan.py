@@ -661,8 +661,11 @@ class _Batch:
 class _Compiler:
     def __init__(self, model: c.CheckedModel, parameters: Mapping[str, Any], tables: Mapping[str, Mapping[Any, Any]],
                  date: _dt.date | None, row_limit: int = NARROW_LIMIT, merged: frozenset[str] = frozenset(),
-                 prefix: str = "in"):
+                 prefix: str = "in", wide_budget: int | None = None):
         self.model = model
+        # more wide divisions in its steps than this: _TooWide (a plan another one beats already)
+        self.wide_budget = wide_budget
+        self.wide = _WideDivisions()
         self.merged = merged  # lists of one element per parent row, held in their parent's row
         self.prefix = prefix  # of the staged tables' names
         self.shared: dict[str, str] = {}
@@ -815,8 +818,11 @@ class _Compiler:
         name = self.fresh("s")
         self.steps.append(Step(name, sid, query, (source, *sorted(batch.reads))))
         self.state[sid] = name
+        if self.wide_budget is not None and self.wide.count(query) > self.wide_budget:
+            raise _TooWide
         for (scope, key), meta in batch.metas.items():
             self.meta[scope][key] = meta
+            self.wide.known(meta)
 
     # ---- nodes ----
 
@@ -1898,9 +1904,18 @@ def building_trees() -> Iterator[None]:
 
 def _compile_plan(model: c.CheckedModel, parameters: Mapping[str, Any], tables: Mapping[str, Mapping[Any, Any]],
                   date: _dt.date | None, kept: frozenset[str] | None) -> Plan:
-    plans = [(_compile(model, parameters, tables, date, limit, kept=kept), limit) for limit in ROW_LIMITS]
-    # the one with the fewest divisions in HUGEINT (each some 30× a BIGINT one); on a tie the first
-    plan, limit = min(plans, key=lambda p: wide_divisions(p[0]))
+    # the one with the fewest divisions in HUGEINT (each some 30× a BIGINT one); on a tie the first.
+    # A later one stops compiling once its steps have more than the best so far (it cannot win)
+    plan, limit = _compile(model, parameters, tables, date, ROW_LIMITS[0], kept=kept), ROW_LIMITS[0]
+    fewest = wide_divisions(plan)
+    for other_limit in ROW_LIMITS[1:]:
+        try:
+            other = _compile(model, parameters, tables, date, other_limit, kept=kept, wide_budget=fewest)
+        except _TooWide:
+            continue
+        count = wide_divisions(other)
+        if count < fewest:
+            plan, limit, fewest = other, other_limit, count
     listed = single_list(model)
     if listed is None:
         return plan
@@ -1928,8 +1943,8 @@ def single_list(model: c.CheckedModel) -> str | None:
 
 def _compile(model: c.CheckedModel, parameters: Mapping[str, Any], tables: Mapping[str, Mapping[Any, Any]],
              date: _dt.date | None, row_limit: int, merged: frozenset[str] = frozenset(),
-             prefix: str = "in", kept: frozenset[str] | None = None) -> Plan:
-    comp = _Compiler(model, parameters, tables, date, row_limit, merged, prefix)
+             prefix: str = "in", kept: frozenset[str] | None = None, wide_budget: int | None = None) -> Plan:
+    comp = _Compiler(model, parameters, tables, date, row_limit, merged, prefix, wide_budget)
     comp.stage()
     for node_id in _schedule(model, comp.home, kept):
         comp.node(model.nodes[node_id])
@@ -1942,26 +1957,46 @@ def _compile(model: c.CheckedModel, parameters: Mapping[str, Any], tables: Mappi
 def wide_divisions(plan: Plan) -> int:
     """How many integer divisions and remainders of the plan take a HUGEINT operand (by the types
     of the stored columns, the casts and the literals)."""
-    wide_columns = {meta.column for metas in plan.columns.values() for meta in metas.values()
-                    if meta.kind == c.TypeKind.ZAHL and numerator_bound(meta) >= NARROW_LIMIT}
-    known: dict[int, bool] = {}
+    counter = _WideDivisions()
+    for metas in plan.columns.values():
+        for meta in metas.values():
+            counter.known(meta)
+    return sum(counter.count(step.query) for step in plan.steps)
 
-    def wide(e: exp.Expr) -> bool:
-        found = known.get(id(e))
+
+class _TooWide(Exception):
+    """A plan being compiled has more wide divisions than its budget (:func:`_compile_plan`)."""
+
+
+class _WideDivisions:
+    """Counts the integer divisions and remainders of queries that take a HUGEINT operand, knowing
+    the stored columns given to :meth:`known` (a column is wide where its numerator's bound
+    reaches :data:`NARROW_LIMIT`)."""
+
+    def __init__(self) -> None:
+        self.columns: set[str] = set()
+        self.seen: dict[int, bool] = {}
+
+    def known(self, meta: Meta) -> None:
+        if meta.kind == c.TypeKind.ZAHL and numerator_bound(meta) >= NARROW_LIMIT:
+            self.columns.add(meta.column)
+
+    def wide(self, e: exp.Expr) -> bool:
+        found = self.seen.get(id(e))
         if found is None:
             if isinstance(e, exp.Cast):
                 found = e.to.this == exp.DataType.Type.INT128 or (
-                    e.to.this not in (exp.DataType.Type.BIGINT, exp.DataType.Type.INT) and wide(e.this))
+                    e.to.this not in (exp.DataType.Type.BIGINT, exp.DataType.Type.INT) and self.wide(e.this))
             elif isinstance(e, exp.Column):
-                found = e.name in wide_columns
+                found = e.name in self.columns
             elif isinstance(e, exp.Literal):
                 found = not e.is_string and abs(int(e.this)) >= NARROW_LIMIT if e.is_int else False
             elif isinstance(e, exp.Window):
-                found = wide(e.this)
+                found = self.wide(e.this)
             else:
-                found = any(wide(child) for child in e.iter_expressions())
-            known[id(e)] = found
+                found = any(self.wide(child) for child in e.iter_expressions())
+            self.seen[id(e)] = found
         return found
 
-    return sum(1 for step in plan.steps for e in step.query.find_all(exp.IntDiv, exp.Mod)
-               if wide(e.this) or wide(e.expression))
+    def count(self, query: exp.Expr) -> int:
+        return sum(1 for e in query.find_all(exp.IntDiv, exp.Mod) if self.wide(e.this) or self.wide(e.expression))

@@ -363,3 +363,30 @@ def test_building_trees_pauses_the_collector_and_gives_it_back_as_it_was() -> No
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+@pytest.mark.parametrize("suffix", [".parquet", ".csv", ".jsonl"])
+def test_writing_results_beyond_duckdb_s_memory_is_a_resource_error(suffix: str, tmp_path: Path) -> None:
+    """DuckDB out of the memory it may use while the results are written: the library's error with
+    its hint, and no file."""
+    model = teilhabe_rules.bundled("mawo")
+    result = model.evaluate_many([_person(model) for _ in range(3000)])
+    result.connection.execute("SET memory_limit = '1MB'")
+    target = tmp_path / f"ergebnis{suffix}"
+    with pytest.raises(teilhabe_rules.ResourceError) as raised:
+        result.write(str(target))
+    assert raised.value.diagnostics[0].code == "speicher" and str(target) in raised.value.message
+    assert not target.exists()
+
+
+def test_generating_beyond_duckdb_s_memory_is_a_resource_error(tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    from teilhabe_rules.tools import generate as generate_module
+
+    def refuse(*args: Any, **options: Any) -> None:
+        raise duckdb.OutOfMemoryException("could not allocate block of size 256.0 KiB")
+
+    monkeypatch.setattr(generate_module, "_write", refuse)
+    target = tmp_path / "p.parquet"
+    with pytest.raises(teilhabe_rules.ResourceError, match="DuckDB braucht mehr Speicher"):
+        generate_module.write_population(teilhabe_rules.bundled("mawo"), 10, 1, target)

@@ -132,12 +132,13 @@ class BatchResult:
         number of rows written. The file is complete or absent: DuckDB writes into a fresh
         temporary folder of a plain name (a pattern character or ``~`` of ``path`` never reaches
         it), the file is then copied beside ``path`` and renamed to it. A file that cannot be
-        written is a :class:`~teilhabe_rules.errors.CaseError`."""
+        written is a :class:`~teilhabe_rules.errors.CaseError`; DuckDB out of the memory it may
+        use a :class:`~teilhabe_rules.errors.ResourceError`."""
         lower = path.lower()
         if not lower.endswith((".parquet", ".csv", ".jsonl", ".json")):
             raise ValueError(path)
-        relation = self.combined(scope)
         try:
+            relation = self.combined(scope)
             with published(path, os.path.splitext(lower)[1]) as written:
                 if lower.endswith(".parquet"):
                     relation.write_parquet(written)
@@ -150,6 +151,8 @@ class BatchResult:
                             handle.write(json.dumps(dict(zip(names, row, strict=True)), ensure_ascii=False,
                                                     default=str))
                             handle.write("\n")
+        except duckdb.OutOfMemoryException:
+            raise out_of_memory(path) from None
         except (OSError, duckdb.Error) as exc:
             reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc).splitlines()[0]
             raise CaseError(Diagnostic(f"„{path}“ lässt sich nicht schreiben: {reason}", code="ausgabe")) from None
@@ -312,18 +315,20 @@ def run_batch(plan: Plan | None, model: c.CheckedModel, cases: Iterable[Any], lo
     ``keep``: per scope the keys of the values the result tables hold (None: all; see
     :func:`execute_plan`). DuckDB running out of the memory it may use is
     :class:`~teilhabe_rules.errors.ResourceError`."""
+    con = connection if connection is not None else connect()
     try:
-        return _run_batch(plan, model, cases, loader, scalar, at, note, connection, progress, keep)
+        return _run_batch(plan, model, cases, loader, scalar, at, note, con, progress, keep)
     except duckdb.OutOfMemoryException:
+        if connection is None:  # (the error would hold it, and its memory, as long as it lives)
+            con.close()
         where = cases.path if isinstance(cases, (PopulationFile, SharedStage)) else None
         raise out_of_memory(where if where is not None else "Population") from None
 
 
 def _run_batch(plan: Plan | None, model: c.CheckedModel, cases: Iterable[Any], loader: CaseLoader,
                scalar: Callable[[int, Any], ScalarOutcome], at: _dt.date | None, note: str | None,
-               connection: duckdb.DuckDBPyConnection | None, progress: Callable[[int, int], None] | None,
+               con: duckdb.DuckDBPyConnection, progress: Callable[[int, int], None] | None,
                keep: Mapping[str, Collection[str]] | None) -> BatchResult:
-    con = connection if connection is not None else connect()
     notes = [note] if note else []
     scopes = list(model.scopes)
     folder = tempfile.mkdtemp(prefix="teilhabe-columnar-")

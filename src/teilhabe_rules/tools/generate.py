@@ -40,7 +40,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 import attrs
 from sqlglot import exp
 
-from ..duck import Sandbox, published
+from ..duck import Sandbox, out_of_memory, published
 from ..errors import CaseError, Diagnostic
 from ..ir import checked as c
 from ..ir import toolkit
@@ -682,11 +682,13 @@ def write_population(model: Model, n: int, seed: int, out: str | Path | TextIO, 
     query = builder.query(n, numbered=file)
     import duckdb
 
+    where = str(out) if isinstance(out, (str, Path)) else "die Ausgabe"
     try:
         _write(query, out, chosen, workers, ascii_only, n if file else None)
+    except duckdb.OutOfMemoryException:
+        raise out_of_memory(where) from None
     except (OSError, duckdb.Error) as exc:
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc).splitlines()[0]
-        where = str(out) if isinstance(out, (str, Path)) else "die Ausgabe"
         raise CaseError(Diagnostic(f"„{where}“ lässt sich nicht schreiben: {reason}", code="ausgabe")) from None
     return n
 

@@ -337,3 +337,21 @@ def test_the_plan_is_the_one_of_fewest_wide_divisions(name: str) -> None:
                 stopped += 1
                 assert count > budget
     assert stopped  # (some budget below a plan's count stops it)
+
+
+def test_a_second_row_limit_the_compiler_cannot_express_leaves_the_first_plan(monkeypatch: pytest.MonkeyPatch) -> None:
+    from teilhabe_rules.columnar import plan as plan_module
+
+    model = teilhabe_rules.bundled("mawo")
+    parameters, tables = base_values(model.checked)
+    first = plan_module._compile(model.checked, parameters, tables, None, plan_module.ROW_LIMITS[0])
+    finish = plan_module._Compiler.finish
+
+    def refused(self: Any) -> None:
+        if self.row_limit != plan_module.ROW_LIMITS[0]:
+            raise plan_module.Unsupported("nicht hier")
+        finish(self)
+
+    monkeypatch.setattr(plan_module._Compiler, "finish", refused)
+    chosen = compile_plan(model.checked, parameters, tables)
+    assert [s.query.sql("duckdb") for s in chosen.steps] == [s.query.sql("duckdb") for s in first.steps]

@@ -666,6 +666,7 @@ class _Compiler:
         # more wide divisions in its steps than this: _TooWide (a plan another one beats already)
         self.wide_budget = wide_budget
         self.wide = _WideDivisions()
+        self.wide_found = 0  # in the steps so far
         self.merged = merged  # lists of one element per parent row, held in their parent's row
         self.prefix = prefix  # of the staged tables' names
         self.shared: dict[str, str] = {}
@@ -818,8 +819,10 @@ class _Compiler:
         name = self.fresh("s")
         self.steps.append(Step(name, sid, query, (source, *sorted(batch.reads))))
         self.state[sid] = name
-        if self.wide_budget is not None and self.wide.count(query) > self.wide_budget:
-            raise _TooWide
+        if self.wide_budget is not None:
+            self.wide_found += self.wide.count(query)
+            if self.wide_found > self.wide_budget:
+                raise _TooWide
         for (scope, key), meta in batch.metas.items():
             self.meta[scope][key] = meta
             self.wide.known(meta)
@@ -1905,13 +1908,14 @@ def building_trees() -> Iterator[None]:
 def _compile_plan(model: c.CheckedModel, parameters: Mapping[str, Any], tables: Mapping[str, Mapping[Any, Any]],
                   date: _dt.date | None, kept: frozenset[str] | None) -> Plan:
     # the one with the fewest divisions in HUGEINT (each some 30× a BIGINT one); on a tie the first.
-    # A later one stops compiling once its steps have more than the best so far (it cannot win)
+    # A later one stops compiling once its steps have more than the best so far (it cannot win);
+    # one the compiler cannot express leaves the first (whose plan is whole and exact)
     plan, limit = _compile(model, parameters, tables, date, ROW_LIMITS[0], kept=kept), ROW_LIMITS[0]
     fewest = wide_divisions(plan)
     for other_limit in ROW_LIMITS[1:]:
         try:
             other = _compile(model, parameters, tables, date, other_limit, kept=kept, wide_budget=fewest)
-        except _TooWide:
+        except (_TooWide, Unsupported):
             continue
         count = wide_divisions(other)
         if count < fewest:

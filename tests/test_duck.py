@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 import threading
 from pathlib import Path
 
@@ -215,3 +216,20 @@ def test_the_folder_goes_even_where_waiting_for_the_scratch_file_is_interrupted(
     gate.set()
     threading.Thread.join(thread)
     assert not os.path.exists(folder)
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="no fork on this platform")
+def test_a_forked_child_spills_into_its_parent_s_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A child made by fork (multiprocessing ends it without atexit) makes no folder of its own."""
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    monkeypatch.setattr(duck, "_spilling", [])
+    connect().close()
+    assert len(os.listdir(tmp_path)) == 1
+    child = os.fork()
+    if child == 0:  # pragma: no cover - the child
+        try:
+            connect().close()
+        finally:
+            os._exit(0)
+    os.waitpid(child, 0)
+    assert len(os.listdir(tmp_path)) == 1

@@ -108,16 +108,26 @@ _spilling_lock = threading.Lock()
 
 
 def _spill_folder() -> str:
-    """A fresh name, in the process's private temporary folder (made once per process, 0700, in
-    ``$TMPDIR``; removed at exit, and made again if it went), for one database to spill to:
-    DuckDB makes the folder when it first spills and removes it when the database closes."""
+    """A fresh name, in the process's private temporary folder (made once, 0700, in ``$TMPDIR``;
+    removed at exit by the process that made it — a forked child uses its parent's — and made
+    again if it went), for one database to spill to: DuckDB makes the folder when it first
+    spills and removes it when the database closes."""
     with _spilling_lock:
-        if not _spilling or _spilling[0][0] != os.getpid() or not os.path.isdir(_spilling[0][1]):
+        if not _spilling or not os.path.isdir(_spilling[0][1]):
             folder = tempfile.mkdtemp(prefix="teilhabe-duckdb-")
             _spilling[:] = [(os.getpid(), folder)]
             atexit.register(_remove_if_mine, os.getpid(), folder)
         folder = _spilling[0][1]
     return os.path.join(folder, f"db-{secrets.token_hex(8)}")
+
+
+def _new_lock_in_child() -> None:
+    global _spilling_lock  # a fork while another thread held it would leave the child's held
+    _spilling_lock = threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_new_lock_in_child)
 
 
 def _remove_if_mine(pid: int, folder: str) -> None:

@@ -560,7 +560,8 @@ def _stage(plan: Plan, model: c.CheckedModel, staging: Any, types: dict[str, dic
             copy = exp.Copy(this=select.subquery(), files=[_s(sandbox.paths[number + 1])],
                             params=[exp.CopyParameter(this=exp.var("FORMAT"), expression=exp.var("parquet"))])
             con.execute(copy.sql("duckdb"))
-        (count,) = con.execute("SELECT count(*) FROM zeilen").fetchone() or (0,)
+        # a row per line, of the same read as the staged rows (a view of the file reads it again)
+        (count,) = con.execute("SELECT count(*) FROM p0").fetchone() or (0,)
         intake = Intake(sandbox, int(count), read)
         slow = [int(row[0]) for row in con.execute("SELECT _c FROM langsam ORDER BY _c").fetchall()]
         intake.slow = sorted(read(slow).items()) if slow else []

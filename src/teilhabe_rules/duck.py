@@ -103,7 +103,7 @@ def reading_whole(size: int) -> int:
     return max(memory_limit(), min(wanted, machine * 4 // 5)) if machine > 0 else wanted
 
 
-_spilling: list[tuple[int, str]] = []  # the process id and its folder for DuckDB's spilled data, once made
+_spilling: list[str] = []  # the process's folder for DuckDB's spilled data, once made
 _spilling_lock = threading.Lock()
 
 
@@ -113,11 +113,11 @@ def _spill_folder() -> str:
     again if it went), for one database to spill to: DuckDB makes the folder when it first
     spills and removes it when the database closes."""
     with _spilling_lock:
-        if not _spilling or not os.path.isdir(_spilling[0][1]):
+        if not _spilling or not os.path.isdir(_spilling[0]):
             folder = tempfile.mkdtemp(prefix="teilhabe-duckdb-")
-            _spilling[:] = [(os.getpid(), folder)]
+            _spilling[:] = [folder]
             atexit.register(_remove_if_mine, os.getpid(), folder)
-        folder = _spilling[0][1]
+        folder = _spilling[0]
     return os.path.join(folder, f"db-{secrets.token_hex(8)}")
 
 
@@ -128,6 +128,11 @@ def _new_lock_in_child() -> None:
 
 if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_new_lock_in_child)
+
+
+def _mib(size: int) -> str:
+    """``size`` bytes as DuckDB's ``memory_limit`` takes them (whole MiB)."""
+    return f"{size >> 20}MiB"
 
 
 def _remove_if_mine(pid: int, folder: str) -> None:
@@ -141,8 +146,8 @@ def connect(**config: Any) -> Any:
     limit, its folder to spill to) and ``config``; DuckDB's progress bar off."""
     import duckdb
 
-    connection = duckdb.connect(config={"memory_limit": f"{memory_limit() >> 20}MiB",
-                                        "temp_directory": _spill_folder(), **config})
+    connection = duckdb.connect(config={"memory_limit": _mib(memory_limit()), "temp_directory": _spill_folder(),
+                                        **config})
     connection.execute("SET enable_progress_bar = false")  # DuckDB's own bar would write to the terminal
     return connection
 
@@ -169,7 +174,7 @@ class Sandbox:
             for number, path in enumerate(paths):
                 self.paths.append(self._literal(os.path.abspath(path), number))
             self.connection: Any = duckdb.connect(config={
-                "memory_limit": f"{(memory or memory_limit()) >> 20}MiB",
+                "memory_limit": _mib(memory or memory_limit()),
                 "temp_directory": os.path.join(self._folder, "ausgelagert"), "threads": 1,
                 "autoload_known_extensions": False, "autoinstall_known_extensions": False})
             try:

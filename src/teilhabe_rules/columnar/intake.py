@@ -148,7 +148,7 @@ class Intake:
 
 def _numbers_table(con: duckdb.DuckDBPyConnection, indexes: Sequence[int]) -> None:
     """The temporary table ``gesucht`` of the case numbers ``indexes``."""
-    con.execute(exp.Drop(tables=[exp.to_table("gesucht")], kind="TABLE", exists=True).sql("duckdb"))
+    con.execute(_drop("gesucht"))
     con.execute(exp.Create(this=exp.Schema(this=exp.to_table("gesucht"), expressions=[
         exp.ColumnDef(this=exp.to_identifier("_c"), kind=exp.DataType.build("BIGINT"))]), kind="TABLE",
         properties=exp.Properties(expressions=[exp.TemporaryProperty()])).sql("duckdb"))

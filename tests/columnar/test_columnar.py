@@ -298,6 +298,72 @@ def test_a_value_over_a_row_denominator_is_rounded_half_up_exactly(rows: list[tu
         assert Fraction(value) == Fraction(whole if n >= 0 else -whole, 10**places)
 
 
+@st.composite
+def _divisions(draw: st.DrawFn) -> tuple[int, int, list[tuple[int, int]]]:
+    """A dividend's bound (up to 2^125), a divisor's bound (up to 2^62) and rows of both within them."""
+    m_bound = draw(st.integers(min_value=1, max_value=125).map(lambda bits: 2**bits - 1))
+    d_bound = draw(st.integers(min_value=1, max_value=62).map(lambda bits: 2**bits - 1))
+    value = st.one_of(st.integers(min_value=-m_bound, max_value=m_bound), st.sampled_from([m_bound, -m_bound, 0]))
+    divisor = st.one_of(st.integers(min_value=1, max_value=d_bound), st.sampled_from([1, d_bound]))
+    return m_bound, d_bound, draw(st.lists(st.tuples(value, divisor), min_size=1, max_size=12))
+
+
+@settings(max_examples=examples(60), deadline=None)
+@given(_divisions(), st.booleans())
+def test_an_integer_division_in_limbs_is_duckdbs_own(found: tuple[int, int, list[tuple[int, int]]],
+                                                      heavy: bool) -> None:
+    """``_quot`` (truncated toward zero) and ``_rem`` give what DuckDB's ``//`` and ``%`` give —
+    limb by limb in BIGINT where the bounds allow, else DuckDB's own; the dividend light (a
+    column) or heavy (a ``CASE``, divided in HUGEINT)."""
+    from sqlglot import exp
+
+    from teilhabe_rules.columnar import plan as plan_module
+
+    m_bound, d_bound, rows = found
+    con = duckdb.connect()
+    con.execute("CREATE TABLE t (m HUGEINT, d BIGINT)")
+    con.executemany("INSERT INTO t VALUES (?, ?)", [[str(m), d] for m, d in rows])
+    m: exp.Expr = exp.column("m")
+    if heavy:  # CASE WHEN TRUE THEN m END: the same value, too costly to write once per limb
+        m = exp.Case(ifs=[exp.If(this=exp.Boolean(this=True), true=m)])
+    quotient = plan_module._quot(m, exp.column("d"), m_bound, d_bound)
+    rest = plan_module._rem(exp.Abs(this=m.copy()), exp.column("d"), m_bound, d_bound)
+    query = exp.select(exp.Cast(this=quotient, to=exp.DataType.build("VARCHAR")),
+                       exp.Cast(this=rest, to=exp.DataType.build("VARCHAR"))).from_("t")
+    got = con.execute(query.sql("duckdb")).fetchall()
+    for (value, divisor), (q, r) in zip(rows, got, strict=True):
+        whole = abs(value) // divisor
+        assert int(q) == (whole if value >= 0 else -whole), (value, divisor)
+        assert int(r) == abs(value) % divisor, (value, divisor)
+
+
+@settings(max_examples=examples(30), deadline=None)
+@given(st.lists(st.tuples(st.integers(min_value=-(2**64), max_value=2**64),
+                          st.integers(min_value=1, max_value=3_000_000)), min_size=1, max_size=20),
+       st.sampled_from([1, 7, 1650, 13200, 10**6, 36960000]),
+       st.integers(min_value=1, max_value=3_000_000))
+def test_a_wide_value_over_a_row_denominator_is_rounded_half_up_exactly(rows: list[tuple[int, int]], den: int,
+                                                                        bound: int) -> None:
+    """As the test before, for a HUGEINT numerator: its divisions limb by limb in BIGINT."""
+    from fractions import Fraction
+
+    from sqlglot import exp
+
+    from teilhabe_rules.columnar.plan import decimal_out
+
+    con = duckdb.connect()
+    con.execute("CREATE TABLE t (n HUGEINT, r BIGINT)")
+    rows = [(n, min(r, bound)) for n, r in rows]
+    con.executemany("INSERT INTO t VALUES (?, ?)", [[str(n), r] for n, r in rows])
+    sql, places = decimal_out(exp.column("n"), den, Fraction(2**64), (exp.column("r"), bound))
+    assert "//" in sql.sql("duckdb")
+    got = [row[0] for row in con.execute(exp.select(sql).from_("t").sql("duckdb")).fetchall()]
+    for (n, r), value in zip(rows, got, strict=True):
+        exact = Fraction(abs(n) * 10**places, den * r)
+        whole = int(exact) + (1 if exact - int(exact) >= Fraction(1, 2) else 0)
+        assert Fraction(value) == Fraction(whole if n >= 0 else -whole, 10**places)
+
+
 @pytest.mark.parametrize("name", ["mawo", "bei_nrw3"])
 def test_results_keeping_some_values_equal_those_of_all_values(name: str) -> None:
     model = teilhabe_rules.bundled(name)

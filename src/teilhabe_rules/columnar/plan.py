@@ -359,6 +359,86 @@ def _idiv(a: exp.Expr, b: exp.Expr) -> exp.Expr:
     return exp.IntDiv(this=_p(a), expression=_p(b))
 
 
+def _bigint(e: exp.Expr) -> exp.Expr:
+    return exp.Cast(this=_p(e), to=BIGINT.copy())
+
+
+def _divmod(m: exp.Expr, d: exp.Expr, m_bound: Fraction | int,
+            d_bound: Fraction | int) -> tuple[exp.Expr, exp.Expr] | None:
+    """``(m // d, m % d)`` for ``0 ≤ m ≤ m_bound`` and ``1 ≤ d ≤ d_bound``, in BIGINT divisions
+    alone — a HUGEINT division is 10–30× slower than the few BIGINT ones that replace it (DuckDB
+    divides a HUGEINT bit by bit): ``m`` is split into limbs of ``s`` bits, each small enough that
+    ``r·2^s + limb`` (``r`` < ``d``, the rest of the limbs above) stays below 2^62, and divided
+    limb by limb from the top, as by hand; the quotient's limbs put together by shifts (in
+    HUGEINT where it needs it). None where ``d_bound`` leaves less than 8 bits a limb (the caller
+    divides in HUGEINT)."""
+    bits = 62 - int(d_bound).bit_length()
+    if bits < 8 or _heavy(m):
+        return None
+    if not isinstance(d, exp.Literal):
+        d = _bigint(d)
+    width = max(1, math.ceil(int(m_bound).bit_length() / bits))
+    if width == 1:  # m < 2^62: one BIGINT division (m may be a HUGEINT expression of a small value)
+        m = _bigint(m)
+        return _idiv(m, d), exp.Mod(this=_p(m.copy()), expression=_p(d.copy()))
+    mask = exp.Literal.number((1 << bits) - 1)
+    rest: exp.Expr | None = None
+    quotient: exp.Expr | None = None
+    for number in reversed(range(width)):
+        shifted = m.copy() if number == 0 else exp.BitwiseRightShift(
+            this=_p(m.copy()), expression=exp.Literal.number(bits * number))
+        limb = _bigint(shifted if number == width - 1 else exp.BitwiseAnd(this=_p(shifted), expression=mask.copy()))
+        t = limb if rest is None else _add(exp.BitwiseLeftShift(
+            this=_p(rest), expression=exp.Literal.number(bits)), limb)
+        digit = _idiv(t, d.copy())
+        rest = exp.Mod(this=_p(t.copy()), expression=_p(d.copy()))
+        if number:
+            high = bits * (number + 1) >= 62
+            digit = exp.BitwiseLeftShift(this=_p(exp.Cast(this=_p(digit), to=HUGEINT.copy()) if high else digit),
+                                         expression=exp.Literal.number(bits * number))
+        quotient = digit if quotient is None else _add(quotient, digit)
+    assert quotient is not None and rest is not None
+    return quotient, rest
+
+
+LIGHT_NODES = 80
+"""A dividend of more nodes than this (of its tree: columns, literals, types and all), or holding
+a division or a ``CASE``, is divided in HUGEINT, not limb by limb: :func:`_divmod` writes it once
+per limb (DuckDB computes no common part inside ``TRY``), and its cost, not the division's,
+would then dominate."""
+
+
+def _heavy(e: exp.Expr) -> bool:
+    """Whether ``e`` is too costly to write once per limb (see :data:`LIGHT_NODES`)."""
+    for number, node in enumerate(e.walk()):
+        if number >= LIGHT_NODES or isinstance(node, (exp.IntDiv, exp.Mod, exp.Case)):
+            return True
+    return False
+
+
+def _quot(a: exp.Expr, d: exp.Expr, a_bound: Fraction | int, d_bound: Fraction | int,
+          signed: bool = True) -> exp.Expr:
+    """``a // d`` (truncated toward zero, as DuckDB's ``//``) for ``|a| ≤ a_bound`` and
+    ``1 ≤ d ≤ d_bound`` — by :func:`_divmod` where ``a`` may need HUGEINT, as
+    ``sign(a)·(|a| // d)``; ``signed`` False: ``a`` is known not to be negative."""
+    if a_bound < NARROW_LIMIT and d_bound < NARROW_LIMIT:
+        return _idiv(a, d)
+    found = _divmod(_abs(a.copy()) if signed else a, d, a_bound, d_bound)
+    if found is None:
+        return _idiv(a, d)
+    if not signed:
+        return found[0]
+    return exp.Mul(this=_p(_sign(a.copy())), expression=_p(found[0]))
+
+
+def _rem(a: exp.Expr, d: exp.Expr, a_bound: Fraction | int, d_bound: Fraction | int) -> exp.Expr:
+    """``a % d`` for ``0 ≤ a ≤ a_bound`` and ``1 ≤ d ≤ d_bound`` (see :func:`_quot`)."""
+    if a_bound < NARROW_LIMIT and d_bound < NARROW_LIMIT:
+        return exp.Mod(this=_p(a), expression=_p(d))
+    found = _divmod(a, d, a_bound, d_bound)
+    return exp.Mod(this=_p(a), expression=_p(d)) if found is None else found[1]
+
+
 def _abs(e: exp.Expr) -> exp.Expr:
     return exp.Abs(this=e)
 
@@ -389,19 +469,24 @@ def _round_half_up(n: exp.Expr, num: int, den: int, bound: Fraction | int | None
     (None: unknown, computed in HUGEINT)."""
     if den == 1:
         return _mul(n, num, bound)
-    n = _wide(n, None if bound is None else bound * 2 * num + den)
-    return _half_up(_mul(n, 2 * num, 0), n, den)
+    twice = None if bound is None else bound * 2 * num
+    n = _wide(n, None if twice is None else twice + den)
+    return _half_up(_mul(n, 2 * num, 0), n, den, twice)
 
 
 def _sign(n: exp.Expr) -> exp.Expr:
     return _fn("sign", n)
 
 
-def _half_up(twice: exp.Expr, n: exp.Expr, den: int) -> exp.Expr:
+def _half_up(twice: exp.Expr, n: exp.Expr, den: int, bound: Fraction | int | None = None) -> exp.Expr:
     """``twice/(2·den)`` rounded half away from zero, where ``twice`` has the sign of ``n``:
     ``(twice + sign(n)·den) // (2·den)`` — DuckDB's integer ``//`` truncates toward zero, so
     this is ``sign·((|twice| + den) // (2·den))`` with ``n`` (often itself a nested expression)
-    written twice rather than three times."""
+    written twice rather than three times. ``bound``: of ``|twice|`` (None: unknown); where it
+    needs HUGEINT, written as ``sign(n)·((|twice| + den) // (2·den))`` by :func:`_quot`."""
+    if bound is not None and bound + den >= NARROW_LIMIT and 2 * den < NARROW_LIMIT:
+        magnitude = _quot(_add(_abs(twice), _small(den)), _small(2 * den), bound + den, 2 * den, signed=False)
+        return exp.Mul(this=_p(_sign(n)), expression=_p(magnitude))
     return _idiv(_add(twice, exp.Mul(this=_p(_sign(n)), expression=_small(den))), _small(2 * den))
 
 
@@ -411,6 +496,10 @@ def _div_half_up(n: exp.Expr, d: exp.Expr, n_bound: Fraction | int, d_bound: Fra
     their magnitudes (BIGINT where ``2·n_bound + d_bound`` stays below :data:`NARROW_LIMIT`)."""
     wide = 2 * n_bound + d_bound
     n = _wide(n, wide)
+    if wide >= NARROW_LIMIT and 2 * d_bound < NARROW_LIMIT:
+        magnitude = _quot(_add(exp.Mul(this=_p(_abs(n)), expression=exp.Literal.number(2)), d),
+                          exp.Mul(this=exp.Literal.number(2), expression=_p(d.copy())), wide, 2 * d_bound, signed=False)
+        return exp.Mul(this=_p(_sign(n.copy())), expression=_p(magnitude))
     twice = exp.Mul(this=_p(n), expression=exp.Literal.number(2))
     return _idiv(_add(twice, exp.Mul(this=_p(_sign(n)), expression=_p(d))),
                  exp.Mul(this=exp.Literal.number(2), expression=_p(_wide(d, 2 * d_bound))))
@@ -490,8 +579,8 @@ def _fixed_rows(n: exp.Expr, den: int, n_bound: Fraction, rows: tuple[exp.Expr, 
     if 2 * d_bound * a + d_bound >= HUGE_LIMIT or q_bound * a >= HUGE_LIMIT:
         raise Unsupported("Division ohne Platz für Nachkommastellen")
     m = _abs(n)
-    q = _idiv(m, d)
-    r = exp.Mod(this=_p(m), expression=_p(d))
+    found = _divmod(m, d, n_bound, d_bound)
+    q, r = found if found is not None else (_idiv(m, d), exp.Mod(this=_p(m.copy()), expression=_p(d.copy())))
     magnitude = _add(_mul(q, a, q_bound), _div_half_up(_mul(r, a, d_bound), d, d_bound * a, d_bound))
     return _case((exp.LT(this=_p(n), expression=exp.Literal.number(0)), exp.Neg(this=_p(magnitude))),
                  default=magnitude)
@@ -1358,8 +1447,9 @@ class _Ctx:
         room = 2 * (top + bottom)
         numerator = _mul(_wide(left.sql, room), factor.numerator, 0)
         denominator = _mul(_wide(right.sql, room), factor.denominator, 0)
-        mag = _idiv(_add(exp.Mul(this=_p(_abs(numerator)), expression=exp.Literal.number(2)), _abs(denominator)),
-                    exp.Mul(this=_p(_abs(denominator)), expression=exp.Literal.number(2)))
+        mag = _quot(_add(exp.Mul(this=_p(_abs(numerator)), expression=exp.Literal.number(2)), _abs(denominator)),
+                    exp.Mul(this=_p(_abs(denominator.copy())), expression=exp.Literal.number(2)), 2 * top + bottom,
+                    2 * bottom, signed=False)
         negative = exp.NEQ(this=_p(exp.LT(this=_p(numerator), expression=exp.Literal.number(0))),
                            expression=_p(exp.LT(this=_p(denominator), expression=exp.Literal.number(0))))
         sql = _case((exp.EQ(this=_p(right.sql), expression=exp.Literal.number(0)), exp.Null()),
@@ -1712,23 +1802,24 @@ class _Ctx:
         if value.rows:
             return self.round_rows(value, den, mode)
         n, d = value.sql, value.den
-        n = _wide(n, numerator_bound(value) * den * 2 + d)
+        top = numerator_bound(value) * den  # of |value|·10^k over d
+        n = _wide(n, top * 2 + d)
         scaled = _mul(_abs(n), den, 0)  # |value|·10^k over d
         signed = _mul(n, den, 0)  # value·10^k over d; DuckDB's // truncates toward zero
         if mode == "kaufmännisch":
-            sql = _half_up(_mul(signed, 2, 0), n, d)
+            sql = _half_up(_mul(signed, 2, 0), n, d, 2 * top)
         elif mode == "abrunden":
-            sql = _idiv(signed, _small(d))
+            sql = _quot(signed, _small(d), top, d)
         else:
-            sql = _idiv(_add(signed, exp.Mul(this=_p(_sign(n)), expression=_small(d - 1))), _small(d))
+            sql = _quot(_add(signed, exp.Mul(this=_p(_sign(n)), expression=_small(d - 1))), _small(d), top + d, d)
         if value.err:
             # within the error of a rounding boundary: the scalar backend decides
             margin = math.ceil(value.err * den * d * 2)
             if mode == "kaufmännisch":
-                rest = exp.Mod(this=_p(_mul(scaled, 2, 0)), expression=_small(2 * d))
+                rest = _rem(_mul(scaled, 2, 0), _small(2 * d), 2 * top, 2 * d)
                 self.flags.append(exp.LTE(this=_p(_abs(_sub(rest, _small(d)))), expression=_small(margin)))
             else:
-                rest = exp.Mod(this=_p(scaled), expression=_small(d))
+                rest = _rem(scaled, _small(d), top, d)
                 self.flags.append(exp.Or(this=exp.LTE(this=_p(rest), expression=_small(margin)),
                                          expression=exp.GTE(this=_p(rest), expression=_small(d - margin))))
         bound = value.bound + value.err + 1
@@ -1752,10 +1843,11 @@ class _Ctx:
         if mode == "kaufmännisch":
             sql = _div_half_up(signed, product, top, product_bound)
         elif mode == "abrunden":
-            sql = _idiv(signed, product)
+            sql = _quot(signed, product, top, product_bound)
         else:
             less = _sub(product, exp.Literal.number(1))
-            sql = _idiv(_add(signed, exp.Mul(this=_p(_sign(n)), expression=_p(less))), product)
+            sql = _quot(_add(signed, exp.Mul(this=_p(_sign(n)), expression=_p(less))), product.copy(),
+                        top + product_bound, product_bound)
         self.digits_flag(sql, (value.bound + 1) * den)
         return Num(sql, den, value.bound + 1)
 

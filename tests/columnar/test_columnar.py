@@ -405,6 +405,22 @@ def test_the_plan_is_the_one_of_fewest_wide_divisions(name: str) -> None:
     assert stopped  # (some budget below a plan's count stops it)
 
 
+@pytest.mark.parametrize("name", MODELS)
+def test_a_step_names_the_tables_it_reads(name: str) -> None:
+    """``Step.reads`` holds each table of the step's query as often as the query names it:
+    ``Plan.with_steps`` puts the chain of steps together from it, not from the trees."""
+    from collections import Counter
+
+    from sqlglot import exp
+
+    model = teilhabe_rules.bundled(name)
+    for plan in _plan(model).exact_in:
+        for step in plan.steps:
+            assert Counter(t.name for t in step.query.find_all(exp.Table)) == Counter(step.reads), step.name
+        for narrow in plan.narrow:
+            assert [t.name for t in narrow.query(model.checked).find_all(exp.Table)] == [narrow.source]
+
+
 def test_a_second_row_limit_the_compiler_cannot_express_leaves_the_first_plan(monkeypatch: pytest.MonkeyPatch) -> None:
     from teilhabe_rules.columnar import plan as plan_module
 

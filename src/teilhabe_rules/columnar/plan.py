@@ -162,7 +162,8 @@ class Meta:
 @attrs.frozen
 class Step:
     """One ``SELECT`` of the plan: its ``name`` (a CTE or temporary table), the ``scope`` whose
-    table it extends, the query, and the names of the steps and staged tables it reads."""
+    table it extends, the query, and the names of the steps and staged tables it reads (each as
+    often as the query names it: :meth:`Plan.with_steps` counts a step's readers by them)."""
 
     name: str
     scope: str
@@ -222,39 +223,48 @@ class Plan:
         """The plans whose figures a result may hold: this one and its ``single`` variant."""
         return (self,) if self.single is None else (self, self.single)
 
-    def statements(self) -> list[tuple[str, str, exp.Select]]:
-        """Every table and view in order of creation: (name, ``TABLE`` or ``VIEW``, query). A
-        step is a view; what another scope reads of it is a narrow table, made before its first reader."""
+    def _order(self) -> list[tuple[str, str, Step | Narrow]]:
+        """Every step and narrow table in order of creation (see :meth:`statements`), unbuilt."""
         narrow = {n.name: n for n in self.narrow}
         made: set[str] = set()
-        out: list[tuple[str, str, exp.Select]] = []
+        out: list[tuple[str, str, Step | Narrow]] = []
         for step in self.steps:
             for name in step.reads:
                 if name in narrow and name not in made:
                     made.add(name)
-                    out.append((name, "TABLE", narrow[name].query(self.model)))
-            out.append((step.name, "VIEW", step.query))
+                    out.append((name, "TABLE", narrow[name]))
+            out.append((step.name, "VIEW", step))
         return out
+
+    def statements(self) -> list[tuple[str, str, exp.Select]]:
+        """Every table and view in order of creation: (name, ``TABLE`` or ``VIEW``, query). A
+        step is a view; what another scope reads of it is a narrow table, made before its first reader."""
+        return [(name, kind, item.query if isinstance(item, Step) else item.query(self.model))
+                for name, kind, item in self._order()]
 
     def with_steps(self, body: exp.Select, done: frozenset[str] = frozenset()) -> exp.Select:
         """``body`` with every step and narrow table it reads (directly or through others) as a
         CTE before it — but those named in ``done``, tables of the connection already; one read
-        more than once is ``MATERIALIZED`` (computed once; inlining it would repeat its whole chain)."""
-        statements = self.statements()
-        reads = {name: [t.name for t in query.find_all(exp.Table)] for name, _kind, query in statements}
+        more than once is ``MATERIALIZED`` (computed once; inlining it would repeat its whole chain).
+        What a statement reads is its :attr:`Step.reads` (a narrow table: its source) — its tree is
+        not walked (tens of thousands of nodes: a third of a second per run of the MAWo plan)."""
+        order = self._order()
+        reads = {name: item.reads if isinstance(item, Step) else (item.source,) for name, _kind, item in order}
+        first = [t.name for t in body.find_all(exp.Table)]
         needed: set[str] = set()
-        todo = [t.name for t in body.find_all(exp.Table)]
+        todo = list(first)
         while todo:
             name = todo.pop()
             if name in reads and name not in needed and name not in done:
                 needed.add(name)
                 todo.extend(reads[name])
-        statements = [s for s in statements if s[0] in needed]
+        order = [entry for entry in order if entry[0] in needed]
         readers: dict[str, int] = {}
-        for names in [[t.name for t in body.find_all(exp.Table)], *(reads[n] for n, _, _ in statements)]:
+        for names in [first, *(reads[name] for name, _kind, _item in order)]:
             for table in names:
                 readers[table] = readers.get(table, 0) + 1
-        for name, _kind, step_query in statements:
+        for name, _kind, item in order:
+            step_query = item.query if isinstance(item, Step) else item.query(self.model)
             body = body.with_(name, as_=step_query, materialized=True if readers.get(name, 0) > 1 else None,
                               copy=False)
         return body
@@ -744,7 +754,7 @@ class _Batch:
     ancestors: dict[str, str] = attrs.Factory(dict)  # scope id → alias of its joined table
     flags: list[exp.Expr] = attrs.Factory(list)
     warnings: list[exp.Expr] = attrs.Factory(list)
-    reads: set[str] = attrs.Factory(set)
+    reads: list[str] = attrs.Factory(list)  # each table as often as the step's query names it
 
 
 class _Compiler:
@@ -1167,7 +1177,7 @@ class _Ctx:
             keys = key_columns(self.model, scope)
             on = _all([exp.EQ(this=exp.column(k, self.alias), expression=exp.column(k, alias)) for k in keys])
             self.joins.append((alias, exp.to_table(table), on))
-            self.batch.reads.add(table)
+            self.batch.reads.append(table)
             self.ancestors[scope] = alias
         return alias
 
@@ -1206,7 +1216,7 @@ class _Ctx:
                    exp.EQ(this=exp.column(keys[-1], alias),
                           expression=exp.Sub(this=exp.column(keys[-1], self.alias), expression=exp.Literal.number(1)))])
         self.joins.append((alias, exp.to_table(table), on))
-        self.batch.reads.add(table)
+        self.batch.reads.append(table)
         # the previous row read as this scope's row: its enclosing scopes joined on its own keys
         previous = _Ctx(self.comp, self.batch, scope, alias, self.joins, {}, self.flags)
         current = previous.column_value(scope, ir.ref.key)
@@ -1665,7 +1675,7 @@ class _Ctx:
         sub = sub.group_by(*[exp.column(k, inner_alias) for k in keys], copy=False)
         on = _all([exp.EQ(this=exp.column(k, self.alias), expression=exp.column(k, alias)) for k in keys])
         self.joins.append((alias, sub.subquery(alias), on))
-        self.batch.reads.add(source)
+        self.batch.reads.append(source)
         if flags:
             self.flags.append(exp.column("f", alias))
         result: exp.Expr = exp.column("v", alias)

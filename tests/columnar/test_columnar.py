@@ -421,6 +421,25 @@ def test_a_step_names_the_tables_it_reads(name: str) -> None:
             assert [t.name for t in narrow.query(model.checked).find_all(exp.Table)] == [narrow.source]
 
 
+@pytest.mark.parametrize("name", MODELS)
+def test_a_chain_of_steps_generated_without_a_copy_is_the_same_and_leaves_the_plan_as_it_was(name: str) -> None:
+    from sqlglot import exp
+
+    from teilhabe_rules.columnar.batch import _chain_sql
+
+    model = teilhabe_rules.bundled(name)
+    for plan in _plan(model).exact_in:
+        before = [s.query.sql("duckdb") for s in plan.steps]
+        for final in plan.final.values():
+            def body(final: str = final) -> exp.Select:
+                return exp.select(exp.Star()).from_(exp.to_table(final).as_("t"))
+
+            copied = plan.with_steps(body()).sql("duckdb")
+            assert _chain_sql(plan.with_steps(body())) == copied
+            assert _chain_sql(plan.with_steps(body())) == copied  # (and again: nothing changed)
+        assert [s.query.sql("duckdb") for s in plan.steps] == before
+
+
 def test_a_second_row_limit_the_compiler_cannot_express_leaves_the_first_plan(monkeypatch: pytest.MonkeyPatch) -> None:
     from teilhabe_rules.columnar import plan as plan_module
 

@@ -586,9 +586,9 @@ def execute_plan(con: duckdb.DuckDBPyConnection, plan: Plan, model: c.CheckedMod
         # the variant's merged rows once as a table: every scope's results read it
         for step in single.shared.values():
             body = exp.select(exp.Star()).from_(exp.to_table(step))
-            con.execute(exp.Create(this=exp.to_table(step), kind="TABLE", expression=single.with_steps(body),
-                                   replace=True, properties=exp.Properties(
-                                       expressions=[exp.TemporaryProperty()])).sql("duckdb"))
+            con.execute(_chain_sql(exp.Create(this=exp.to_table(step), kind="TABLE", expression=single.with_steps(body),
+                                             replace=True, properties=exp.Properties(
+                                                 expressions=[exp.TemporaryProperty()]))))
         ones_tables = _results(con, single, model, "einzeln", frozenset(single.shared.values()), keep)
         for step in single.shared.values():
             con.execute(exp.Drop(tables=[exp.to_table(step)], kind="TABLE", exists=True).sql("duckdb"))
@@ -662,9 +662,18 @@ def _results(con: duckdb.DuckDBPyConnection, plan: Plan, model: c.CheckedModel, 
                               *[exp.alias_(exp.column(o.sql.name, "t"), o.key, quoted=True) for o in wanted]
                               ).from_(exp.to_table(steps[plan.final[sid]].reads[0]).as_("t"))
         con.execute(exp.Drop(tables=[exp.to_table(name)], kind="TABLE", exists=True).sql("duckdb"))
-        con.execute(exp.Create(this=exp.to_table(name), kind="TABLE", expression=plan.with_steps(body, done),
-                               properties=exp.Properties(expressions=[exp.TemporaryProperty()])).sql("duckdb"))
+        con.execute(_chain_sql(exp.Create(this=exp.to_table(name), kind="TABLE", expression=plan.with_steps(body, done),
+                                         properties=exp.Properties(expressions=[exp.TemporaryProperty()]))))
     return tables
+
+
+def _chain_sql(statement: exp.Expr) -> str:
+    """The DuckDB text of a statement holding a chain of a plan's steps (:meth:`Plan.with_steps`),
+    generated without copying the tree first: sqlglot copies it by default, as a dialect's
+    generator may change a tree, but DuckDB's changes none of the kinds a plan holds (only a
+    ``CONNECT BY``, a ``SEQ`` function, an array of structs or a ``PIVOT``), and copying the
+    MAWo plan's tens of thousands of nodes took more than generating their text."""
+    return statement.sql("duckdb", copy=False)
 
 
 def _renamed(con: duckdb.DuckDBPyConnection, table: str, name: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import decimal
 from decimal import Decimal
 from typing import Any
@@ -387,6 +388,90 @@ def test_the_plan_is_the_one_of_fewest_wide_divisions(name: str) -> None:
                 stopped += 1
                 assert count > budget
     assert stopped  # (some budget below a plan's count stops it)
+
+
+def _failing(case: dict[str, Any], how: int) -> dict[str, Any]:
+    """A MAWo case made to fail a ``prüfung``: 0 none, 1 of the case (a night's reference group
+    below the places), 2 of its first resident (LP 3b above its highest hours), 3 of a measure
+    (hours per year and per working day both), 4 both 1 and 3."""
+    case = copy.deepcopy(case)
+    residents = case.get("bewohner") or []
+    if how in (1, 4) and int(case.get("plaetze") or 0) > 1:
+        case["nacht_bezugsgroesse"] = 1
+    if how == 2 and residents:
+        residents[0]["lp3b"] = {"stunden": 10_000}
+    if how in (3, 4) and residents:
+        residents[-1]["massnahmen"] = [{"bezeichnung": "beides", "stunden": 10, "stunden_je_werktag": 1,
+                                        "personen": 1}]
+    return case
+
+
+def test_a_case_the_plan_finds_certainly_failing_fails_in_the_scalar_backend_too() -> None:
+    """``run_batch(certain=…)``: a case flagged only because a ``prüfung`` of its tree is exactly
+    false is not evaluated again — and every such case fails in the scalar backend; the other
+    results and errors are those of the run without it (both plan variants: offers, persons)."""
+    model = teilhabe_rules.bundled("mawo")
+    plan = _plan(model)
+    sampled = list(sample_cases(model, 12, 4))
+    cases = [_failing(case, n % 5) for n, case in enumerate(sampled + [one for case in sampled[:6]
+                                                                      for one in _one_element(model, case)])]
+    called: list[int] = []
+
+    def certain(index: int) -> ScalarOutcome:
+        called.append(index)
+        return ScalarOutcome(None, (("sicher", None),))
+
+    plain = run_batch(plan, model.checked, cases, model.loader, _scalar(model))
+    quick = run_batch(plan, model.checked, cases, model.loader, _scalar(model), certain=certain)
+    failed = {e.index for e in plain.errors}
+    assert called and set(called) <= failed  # (some cases fail for another reason first)
+    assert {e.index for e in quick.errors} == failed
+    assert any(i in called for i, case in enumerate(cases) if len(case.get("bewohner") or []) == 1)
+    assert quick.scalar_cases == plain.scalar_cases - len(called)
+    for sid in model.checked.scopes:
+        assert quick.rows(sid) == plain.rows(sid)
+    assert any("sicher fehlerhaft" in note for note in quick.notes)
+    for index in called:
+        with pytest.raises(TeilhabeError):
+            model.evaluate(cases[index])
+
+
+DOUBT = (
+    'modell probe "Probe"\n  version "1"\n  gültig ab 01.01.2024\nende\n'
+    "eingabe a: zahl von 0 bis 100\n"
+    "eingabe b: zahl von 0 bis 100\n"
+    'liste p "Personen" mindestens 0 höchstens 3\n'
+    "  eingabe x: zahl von 0 bis 100\n"
+    '  prüfung "x zu groß": x <= 50\n'
+    "ende\n"
+    'prüfung "a zu klein": a >= 10\n'
+    'prüfung "Quote": a / b >= 0\n'
+)
+
+
+def test_a_case_with_anything_else_in_doubt_is_not_certainly_failing() -> None:
+    """A ``prüfung`` exactly false makes a case certainly failing only where nothing else of its
+    tree is in doubt: here a ``prüfung`` whose test is NULL (a division by zero in the plan) —
+    of the case itself, or beside an element's failing ``prüfung`` — sends the case to the
+    scalar backend as before."""
+    model = teilhabe_rules.loads(DOUBT)
+    plan = _plan(model)
+    cases = [{"a": 5, "b": 2, "p": []},  # 0: the case's prüfung exactly false: certain
+             {"a": 5, "b": 0, "p": []},  # 1: … and a test in doubt (a / 0): scalar
+             {"a": 50, "b": 2, "p": [{"x": 60}]},  # 2: an element's prüfung exactly false: certain
+             {"a": 50, "b": 0, "p": [{"x": 60}]},  # 3: … and the case's test in doubt: scalar
+             {"a": 50, "b": 2, "p": [{"x": 1}, {"x": 70}, {"x": 2}]},  # 4: one of three elements: certain
+             {"a": 50, "b": 2, "p": [{"x": 1}]}]  # 5: fine
+    called: list[int] = []
+
+    def certain(index: int) -> ScalarOutcome:
+        called.append(index)
+        return ScalarOutcome(None, (("sicher", None),))
+
+    result = run_batch(plan, model.checked, cases, model.loader, _scalar(model), certain=certain)
+    assert sorted(called) == [0, 2, 4]
+    assert [e.index for e in result.errors] == [0, 1, 2, 3, 4]
+    assert result.scalar_cases == 2 and result.evaluated == 1
 
 
 @pytest.mark.parametrize("name", MODELS)

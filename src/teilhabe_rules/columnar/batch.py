@@ -309,15 +309,20 @@ def run_batch(plan: Plan | None, model: c.CheckedModel, cases: Iterable[Any], lo
               scalar: Callable[[int, Any], ScalarOutcome], *, at: _dt.date | None = None,
               note: str | None = None, connection: duckdb.DuckDBPyConnection | None = None,
               progress: Callable[[int, int], None] | None = None,
-              keep: Mapping[str, Collection[str]] | None = None) -> BatchResult:
+              keep: Mapping[str, Collection[str]] | None = None,
+              certain: Callable[[int], ScalarOutcome] | None = None) -> BatchResult:
     """Evaluate ``cases`` (see the module docstring). ``plan`` None: every case by ``scalar``
     (``note`` says why, in one line). ``cases`` may be a :class:`SharedStage` (with a plan).
     ``keep``: per scope the keys of the values the result tables hold (None: all; see
-    :func:`execute_plan`). DuckDB running out of the memory it may use is
+    :func:`execute_plan`). ``certain``: where given, a case that certainly fails — a ``prüfung``
+    of its tree exactly false, nothing else of it in doubt (``_sicher``, see
+    :func:`execute_plan`) — is not read again nor evaluated: its error row is what
+    ``certain(index)`` gives (for a caller that needs no message of its own for such a case:
+    ``compare`` counts them). DuckDB running out of the memory it may use is
     :class:`~teilhabe_rules.errors.ResourceError`."""
     con = connection if connection is not None else connect()
     try:
-        return _run_batch(plan, model, cases, loader, scalar, at, note, con, progress, keep)
+        return _run_batch(plan, model, cases, loader, scalar, at, note, con, progress, keep, certain)
     except duckdb.OutOfMemoryException:
         if connection is None:  # (the error would hold it, and its memory, as long as it lives)
             con.close()
@@ -328,7 +333,8 @@ def run_batch(plan: Plan | None, model: c.CheckedModel, cases: Iterable[Any], lo
 def _run_batch(plan: Plan | None, model: c.CheckedModel, cases: Iterable[Any], loader: CaseLoader,
                scalar: Callable[[int, Any], ScalarOutcome], at: _dt.date | None, note: str | None,
                con: duckdb.DuckDBPyConnection, progress: Callable[[int, int], None] | None,
-               keep: Mapping[str, Collection[str]] | None) -> BatchResult:
+               keep: Mapping[str, Collection[str]] | None,
+               certain: Callable[[int], ScalarOutcome] | None = None) -> BatchResult:
     notes = [note] if note else []
     scopes = list(model.scopes)
     folder = tempfile.mkdtemp(prefix="teilhabe-columnar-")
@@ -339,6 +345,7 @@ def _run_batch(plan: Plan | None, model: c.CheckedModel, cases: Iterable[Any], l
     intake: Intake | None = None
     tables: dict[str, str] = {}
     flagged: list[int] = []
+    sure: set[int] = set()  # flagged cases that certainly fail (``certain``)
     shared = cases if isinstance(cases, SharedStage) else None
     if shared is not None and plan is None:
         raise ValueError("run_batch: a SharedStage needs a plan")
@@ -360,13 +367,18 @@ def _run_batch(plan: Plan | None, model: c.CheckedModel, cases: Iterable[Any], l
                     con.execute(exp.update(plan.staged[""], {"_date": exp.cast(exp.Literal.string(at.isoformat()),
                                                                                "DATE")}).sql("duckdb"))
                 direct += sorted(shared.intake.cases(_outside_validity(con, plan, model)).items())
-            tables = execute_plan(con, plan, model, keep)
+            tables = execute_plan(con, plan, model, keep, certain=certain is not None)
             flagged = [int(r[0]) for r in con.execute(
                 exp.select("_c").from_(tables[""]).where(exp.column("_skalar")).sql("duckdb")).fetchall()]
+            if certain is not None:
+                sure = {int(r[0]) for r in con.execute(
+                    exp.select("_c").from_(tables[""]).where(exp.column("_sicher")).sql("duckdb")).fetchall()}
+                con.execute(exp.Alter(this=exp.to_table(tables[""]), kind="TABLE", actions=[
+                    exp.Drop(tables=[exp.column("_sicher")], kind="COLUMN")]).sql("duckdb"))
         else:
             tables = _empty_outputs(con, model)
         if intake is not None:
-            kept = intake.cases(flagged)
+            kept = intake.cases([index for index in flagged if index not in sure])
     finally:
         if intake is not None and shared is None:
             intake.close()
@@ -374,13 +386,15 @@ def _run_batch(plan: Plan | None, model: c.CheckedModel, cases: Iterable[Any], l
     if flagged:
         for sid in scopes:
             con.execute(exp.delete(tables[sid], where=exp.column("_c").isin(*flagged)).sql("duckdb"))
-    todo = sorted(direct + [(i, kept[i]) for i in flagged])
+    todo = sorted(direct + [(i, kept[i]) for i in flagged if i not in sure])
     if progress is not None:  # the plan's cases are done: only the scalar backend's are still to come
         progress(count - len(todo), count)
     errors: list[ErrorRow] = []
     result_columns = {sid: list(con.table(tables[sid]).columns) for sid in model.scopes}
     limits = {sid: _decimal_limits(con.table(tables[sid])) for sid in model.scopes}
     inserts: dict[str, list[list[Any]]] = {sid: [] for sid in model.scopes}
+    for index in sorted(sure):
+        errors.append(ErrorRow(index, certain(index).problems if certain is not None else ()))
     for done, (index, data) in enumerate(todo):
         outcome = scalar(index, data)
         if outcome.frame is None:
@@ -401,7 +415,10 @@ def _run_batch(plan: Plan | None, model: c.CheckedModel, cases: Iterable[Any], l
             con.executemany(insert.sql("duckdb"), pending)
     if plan is not None and todo:
         notes.append(f"{len(todo)} von {count} Fällen mit dem skalaren Backend ausgewertet "
-                     f"({len(direct)} bei der Eingabeprüfung, {len(flagged)} aus dem Plan)")
+                     f"({len(direct)} bei der Eingabeprüfung, {len(flagged) - len(sure)} aus dem Plan)")
+    if sure:
+        notes.append(f"{len(sure)} von {count} Fällen nach dem Plan sicher fehlerhaft (eine Prüfung schlägt "
+                     f"fehl), nicht einzeln ausgewertet")
     errors.sort(key=lambda e: e.index)
     return BatchResult(con, model, tables, errors, count, len(todo), notes)
 
@@ -543,7 +560,7 @@ def load_staged(con: duckdb.DuckDBPyConnection, plan: Plan, model: c.CheckedMode
 
 
 def execute_plan(con: duckdb.DuckDBPyConnection, plan: Plan, model: c.CheckedModel,
-                 keep: Mapping[str, Collection[str]] | None = None) -> dict[str, str]:
+                 keep: Mapping[str, Collection[str]] | None = None, *, certain: bool = False) -> dict[str, str]:
     """Run the plan over its staged tables. Where the plan has a ``single`` variant (a list held in
     the case's row), the cases with exactly one element of that list are moved to the variant's
     staged tables and computed by it — without a join or grouping per step — the others by the
@@ -553,7 +570,10 @@ def execute_plan(con: duckdb.DuckDBPyConnection, plan: Plan, model: c.CheckedMod
     list scope, touching only the cases concerned. Gives the result table per scope (keys,
     ``_skalar``, for the cases ``_warnungen``, then the values by their keys — ``keep``: only
     those named per scope; every value is still computed, as a fault in any flags its case, but
-    the others are not converted to their result type)."""
+    the others are not converted to their result type). ``certain``: the case's table holds
+    ``_sicher`` too, after ``_warnungen``: the case is flagged only because a ``prüfung`` of its
+    tree is exactly false, with nothing in doubt (a fault, a value near a boundary within its
+    error) anywhere in it — it certainly fails in the scalar backend."""
     single = plan.single
     taken = 0
     if single is not None:
@@ -605,9 +625,16 @@ def execute_plan(con: duckdb.DuckDBPyConnection, plan: Plan, model: c.CheckedMod
         child = tables[sid]
         concerned = exp.Or(this=exp.column("_f"),
                            expression=exp.GT(this=exp.column("_w"), expression=exp.Literal.number(0)))
+        # _o: an element flagged for anything but a prüfung exactly false
+        doubt = exp.and_(exp.column("_skalar"), exp.not_(exp.column("_sicher")))
         summary = (exp.select(exp.column("_c"), exp.alias_(exp.func("bool_or", exp.column("_skalar")), "_f"),
-                              exp.alias_(exp.func("sum", exp.column("_warnungen")), "_w"))
+                              exp.alias_(exp.func("sum", exp.column("_warnungen")), "_w"),
+                              exp.alias_(exp.func("bool_or", doubt), "_o"))
                    .from_(exp.to_table(child)).group_by(exp.column("_c")).having(concerned))
+        case = tables[""]
+        sure = exp.and_(exp.or_(exp.column("_skalar", case), exp.column("_f", "f")),
+                        exp.or_(exp.not_(exp.column("_skalar", case)), exp.column("_sicher", case)),
+                        exp.not_(exp.column("_o", "f")))
         con.execute(exp.Update(
             this=exp.to_table(tables[""]),
             expressions=[
@@ -615,12 +642,17 @@ def execute_plan(con: duckdb.DuckDBPyConnection, plan: Plan, model: c.CheckedMod
                     this=exp.column("_skalar", tables[""]), expression=exp.column("_f", "f"))),
                 exp.EQ(this=exp.column("_warnungen"), expression=exp.Cast(this=exp.Add(
                     this=exp.column("_warnungen", tables[""]), expression=exp.column("_w", "f")),
-                    to=exp.DataType.build("INTEGER")))],
+                    to=exp.DataType.build("INTEGER"))),
+                exp.EQ(this=exp.column("_sicher"), expression=sure)],
             from_=exp.From(this=summary.subquery("f")),
             where=exp.Where(this=exp.EQ(this=exp.column("_c", tables[""]), expression=exp.column("_c", "f"))),
         ).sql("duckdb"))
-        con.execute(exp.Alter(this=exp.to_table(child), kind="TABLE", actions=[
-            exp.Drop(tables=[exp.column("_warnungen")], kind="COLUMN")]).sql("duckdb"))
+        for column in ("_warnungen", "_sicher"):
+            con.execute(exp.Alter(this=exp.to_table(child), kind="TABLE", actions=[
+                exp.Drop(tables=[exp.column(column)], kind="COLUMN")]).sql("duckdb"))
+    if not certain:
+        con.execute(exp.Alter(this=exp.to_table(tables[""]), kind="TABLE", actions=[
+            exp.Drop(tables=[exp.column("_sicher")], kind="COLUMN")]).sql("duckdb"))
     return tables
 
 
@@ -648,6 +680,7 @@ def _results(con: duckdb.DuckDBPyConnection, plan: Plan, model: c.CheckedModel, 
         keys = [exp.column(k, "t") for k in key_columns(model, sid)]
         if keep is None:
             body = exp.select(*keys, exp.alias_(exp.column("_flag", "t"), "_skalar"), warnings,
+                              exp.alias_(exp.column("_sicher", "t"), "_sicher"),
                               *[exp.alias_(exp.column(o.key, "t", quoted=True), o.key, quoted=True)
                                 for o in plan.outputs[sid]]).from_(exp.to_table(plan.final[sid]).as_("t"))
         else:
@@ -656,9 +689,12 @@ def _results(con: duckdb.DuckDBPyConnection, plan: Plan, model: c.CheckedModel, 
             missing = sorted(set(keep.get(sid, ())) - {o.key for o in wanted})
             if missing:  # (a plan compiled for other values leaves some out: Model.columnar_plan(wanted=…))
                 raise ValueError(f"keep: the plan computes no value {', '.join(missing)} of scope {sid!r}")
-            flag = exp.or_(exp.column("_flag", "t"), *[exp.Is(this=exp.column(o.sql.name, "t"), expression=exp.Null())
-                                                       for o in wanted])
-            body = exp.select(*keys, exp.alias_(flag, "_skalar"), warnings,
+            # (from the step before the last: its _flag is the doubt alone, _fehler a prüfung exactly false)
+            unsure = exp.or_(exp.column("_flag", "t"), *[exp.Is(this=exp.column(o.sql.name, "t"),
+                                                                 expression=exp.Null()) for o in wanted])
+            flag = exp.or_(unsure, exp.column("_fehler", "t"))
+            sure = exp.and_(exp.column("_fehler", "t"), exp.not_(unsure.copy()))
+            body = exp.select(*keys, exp.alias_(flag, "_skalar"), warnings, exp.alias_(sure, "_sicher"),
                               *[exp.alias_(exp.column(o.sql.name, "t"), o.key, quoted=True) for o in wanted]
                               ).from_(exp.to_table(steps[plan.final[sid]].reads[0]).as_("t"))
         con.execute(exp.Drop(tables=[exp.to_table(name)], kind="TABLE", exists=True).sql("duckdb"))

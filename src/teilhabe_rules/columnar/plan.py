@@ -41,6 +41,10 @@ value is wrapped in ``TRY(…)`` so that an overflow or a division by zero becom
 stopping the query, and a NULL value flags the row. A ``warnung`` that fires is counted
 (``_warnungen``; the scalar backend gives its text); one whose condition is NULL (a fault) flags
 the row. Flagged rows are evaluated by the scalar backend, which renders the message and the path.
+A ``prüfung`` whose test is exactly false is a column of its own until the last step of its scope,
+which adds it to the flag and gives ``_sicher``: the row is flagged only by such a ``prüfung``,
+nothing else of it in doubt — it certainly fails in the scalar backend too (see
+:func:`~teilhabe_rules.columnar.batch.execute_plan`).
 
 **Cases of one element in one row.** :func:`compile_plan` gives the plan a second one,
 ``Plan.single``, for the cases with exactly one element of the list directly under the case that
@@ -275,8 +279,8 @@ class Plan:
         ``guarded`` False: without DuckDB's ``TRY(…)`` and ``MATERIALIZED`` (for other engines,
         which have no such function: there an overflow stops the query, a division by zero gives
         NULL or stops it as the engine's settings say)."""
-        body = exp.select(_row_star()).from_(
-            exp.to_table(self.final[""]).as_("t"))
+        body = exp.select(exp.Column(this=exp.Star(except_=[exp.column("_flag"), exp.column("_sicher")]),
+                                     table=exp.to_identifier("t"))).from_(exp.to_table(self.final[""]).as_("t"))
         flags: list[exp.Expr] = [exp.column("_flag", "t")]
         for number, sid in enumerate(s for s in self.model.scopes if s):
             alias = f"f{number}"
@@ -781,6 +785,7 @@ class _Compiler:
         self.counter = 0
         self.batch: _Batch | None = None
         self.outputs: dict[str, list[Output]] = {sid: [] for sid in model.scopes}
+        self.failing: dict[str, list[str]] = {sid: [] for sid in model.scopes}  # columns: a prüfung exactly false
         self.reads_date = False
         self.narrow: list[Narrow] = []
         self.recorded: dict[str, Narrow] = {}  # alias → the narrow table it reads
@@ -982,10 +987,17 @@ class _Compiler:
             self.store(batch, node, Other(_fn("coalesce", granted.sql, computed.sql), c.TypeKind.ENUM))
         elif isinstance(node, c.CheckNode):
             test = ctx.expr(node.expr)
-            fired = exp.Not(this=_p(_fn("coalesce", test.sql, FALSE)))
-            if node.kind == c.NodeKind.PRUEFUNG:  # a failed prüfung goes to the scalar backend
-                batch.flags.append(fired)
-            else:  # a warnung is counted (its text: the case evaluated alone); one that faults flags the row
+            if node.kind == c.NodeKind.PRUEFUNG:
+                # a failed prüfung goes to the scalar backend: one whose test is NULL (a fault) flags
+                # the row; one whose test is false is a column of its own, which the last step of
+                # the scope adds to the flag (see finish: ``_sicher``, a row that certainly fails)
+                batch.flags.append(exp.Is(this=_p(test.sql.copy()), expression=exp.Null()))
+                column = self.fresh("f")
+                batch.items.append(_as(exp.Not(this=_p(_fn("coalesce", test.sql, exp.Boolean(this=True)))), column))
+                self.failing[node.scope].append(column)
+            else:
+                # a warnung is counted (its text: the case evaluated alone); one that faults flags the row
+                fired = exp.Not(this=_p(_fn("coalesce", test.sql, FALSE)))
                 batch.warnings.append(fired)
                 batch.flags.append(exp.Is(this=_p(test.sql.copy()), expression=exp.Null()))
         else:  # pragma: no cover
@@ -1068,7 +1080,9 @@ class _Compiler:
                 outs.append(_as(exp.column(name, "t"), key, quoted=True))
                 self.outputs[sid].append(Output(key, meta.kind, exp.column(name)))
             keys = [exp.column(k, "t") for k in key_columns(self.model, sid)]
-            first = exp.select(*keys, *converted, _as(_any(nulls[:1]), "_flag"), warnings, copy=False)
+            failing = _any([exp.column(f, "t") for f in self.failing[sid]]) if self.failing[sid] else FALSE.copy()
+            first = exp.select(*keys, *converted, _as(_any(nulls[:1]), "_flag"), warnings,
+                               _as(failing, "_fehler"), copy=False)
             # the NULL tests read the converted columns: a second step evaluates them
             first = first.from_(exp.to_table(source).as_("t"), copy=False)
             source_cols = [exp.column(meta.column, "t") for key, meta in self.meta[sid].items()
@@ -1079,8 +1093,11 @@ class _Compiler:
             name = self.fresh("s")
             self.steps.append(Step(name, sid, first, (source,)))
             out_nulls = [exp.Is(this=exp.column(o.sql.name, "t"), expression=exp.Null()) for o in self.outputs[sid]]
-            last = exp.select(*keys, _as(_any([exp.column("_flag", "t"), *out_nulls]), "_flag"),
-                              exp.column("_warnungen", "t"), *outs)
+            unsure = _any([exp.column("_flag", "t"), *out_nulls])
+            last = exp.select(*keys, _as(exp.Or(this=_p(unsure), expression=exp.column("_fehler", "t")), "_flag"),
+                              exp.column("_warnungen", "t"),
+                              _as(exp.And(this=exp.column("_fehler", "t"), expression=exp.Not(this=_p(unsure.copy()))),
+                                  "_sicher"), *outs)
             last = last.from_(exp.to_table(name).as_("t"), copy=False)
             final = self.fresh("s")
             self.steps.append(Step(final, sid, last, (name,)))

@@ -803,6 +803,14 @@ class _Record:
         return self.error_old is None and self.error_new is None
 
 
+def _failing(index: int) -> Any:
+    """The outcome of a case the plan finds certainly failing (a ``prüfung`` exactly false): the
+    summary counts it as an error; no message is read of it (the scalar path words each)."""
+    from ..columnar import ScalarOutcome
+
+    return ScalarOutcome(None, (("eine Prüfung schlägt fehl", None),))
+
+
 def _message(exc: BaseException) -> str:
     if isinstance(exc, TeilhabeError):
         texts = [
@@ -1566,7 +1574,7 @@ class _ColumnarRun:
         for _name, scope, key in side.wanted:  # the rest is computed, never converted to its result type
             keep.setdefault(scope, set()).add(key)
         result = run_batch(side.plan, side.model.checked, cases, loader, self._scalar(side), at=side.at,
-                           connection=con, progress=progress, keep=keep)
+                           connection=con, progress=progress, keep=keep, certain=_failing)
         with self.lock:
             self.total = int(result.cases)
             if bar is not None:

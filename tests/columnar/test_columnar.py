@@ -436,6 +436,25 @@ def test_a_case_the_plan_finds_certainly_failing_fails_in_the_scalar_backend_too
             model.evaluate(cases[index])
 
 
+def test_a_boundary_test_that_overflows_flags_its_case_and_never_stops_the_batch() -> None:
+    """The test whether a rounded value lies within its error of a boundary multiplies past
+    HUGEINT for this case: the case goes to the scalar backend; the batch goes on."""
+    model = teilhabe_rules.loads(
+        'modell probe "Probe"\n  version "1"\n  gültig ab 01.01.2024\nende\n'
+        "eingabe a: zahl von -999999999999 bis 999999999999\n"
+        "eingabe c: zahl von -99999999 bis 99999999\n"
+        "eingabe p: ganzzahl von 0 bis 3000000\n"
+        "eingabe q: ganzzahl von 0 bis 40000000\n"
+        "wert jq = wenn q = 0 dann 0 sonst a * c / (p * q + 1)\n"
+        "wert jqk = runde(jq, 4, kaufmännisch)\n")
+    cases = [{"a": "924442866899.933438", "c": "83194499.049777", "p": 0, "q": 1},
+             {"a": "12.5", "c": "2", "p": 3, "q": 4}]
+    result = run_batch(_plan(model), model.checked, cases, model.loader, _scalar(model))
+    assert result.evaluated == 2 and not result.errors and result.scalar_cases >= 1
+    for row, case in zip(result.rows(), cases, strict=True):
+        assert row["jqk"] == model.evaluate(case).value("jqk")
+
+
 DOUBT = (
     'modell probe "Probe"\n  version "1"\n  gültig ab 01.01.2024\nende\n'
     "eingabe a: zahl von 0 bis 100\n"

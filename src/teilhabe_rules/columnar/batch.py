@@ -706,9 +706,13 @@ def _results(con: duckdb.DuckDBPyConnection, plan: Plan, model: c.CheckedModel, 
 def _chain_sql(statement: exp.Expr) -> str:
     """The DuckDB text of a statement holding a chain of a plan's steps (:meth:`Plan.with_steps`),
     generated without copying the tree first: sqlglot copies it by default, as a dialect's
-    generator may change a tree, but DuckDB's changes none of the kinds a plan holds (only a
-    ``CONNECT BY``, a ``SEQ`` function, an array of structs or a ``PIVOT``), and copying the
-    MAWo plan's tens of thousands of nodes took more than generating their text."""
+    generator may change a tree, but DuckDB's changes none of the kinds a plan holds (it changes
+    a ``CONNECT BY``, a ``SEQ`` function, an array of structs, a ``PIVOT``, a join without ``ON``,
+    ``TRIM``, time types and week differences), and copying the MAWo plan's tens of thousands of
+    nodes took more than generating their text. Without the copy, a node a plan holds twice keeps
+    the parent it was given last; the generator reads a parent only for ``%`` and bit shifts, whose
+    operands the plan always puts in parentheses (``plan._p``) — a test holds the text to the
+    copied one's."""
     return statement.sql("duckdb", copy=False)
 
 

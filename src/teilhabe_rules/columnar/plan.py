@@ -526,6 +526,12 @@ def _div_half_up(n: exp.Expr, d: exp.Expr, n_bound: Fraction | int, d_bound: Fra
                  exp.Mul(this=exp.Literal.number(2), expression=_p(_wide(d, 2 * d_bound))))
 
 
+def _doubt(condition: exp.Expr) -> exp.Expr:
+    """A condition that puts a row in doubt as a flag: NULL is no doubt, a failure to compute it —
+    an overflow in the arithmetic of a boundary test, say — is (``TRY``: it never stops the query)."""
+    return _fn("coalesce", _fn("try", _fn("coalesce", _p(condition), FALSE.copy())), TRUE.copy())
+
+
 def _guard(sql: exp.Expr) -> exp.Expr:
     """A divisor's numerator as a factor of a row denominator: at least 1 (where it is not
     positive the division's own numerator is NULL, and a value that does not depend on the
@@ -913,13 +919,13 @@ class _Compiler:
         source = self.state[sid]
         flag: exp.Expr = exp.column("_flag", "t")
         if batch.flags:
-            flag = _any([flag, *[_fn("coalesce", _p(f), FALSE) for f in batch.flags]])
+            flag = _any([flag, *[_doubt(f) for f in batch.flags]])
         # copy=False: the builders would copy the whole query at each call (the items are fresh trees)
         query = exp.select(_row_star(), *batch.items, _as(flag, "_flag"), copy=False)
         if batch.warnings:
             count: exp.Expr = exp.column("_warnungen", "t")
-            for fired in batch.warnings:
-                count = _add(count, exp.Cast(this=_p(fired), to=INTEGER.copy()))
+            for fired in batch.warnings:  # (one that fails is NULL: its flag sends the row to the scalar backend)
+                count = _add(count, exp.Cast(this=_fn("coalesce", _fn("try", fired), FALSE.copy()), to=INTEGER.copy()))
             query.expressions[0] = exp.Column(this=exp.Star(except_=[exp.column("_flag"), exp.column("_warnungen")]),
                                               table=exp.to_identifier("t"))
             query = query.select(_as(count, "_warnungen"), copy=False)
@@ -1000,7 +1006,8 @@ class _Compiler:
                 # the scope adds to the flag (see finish: ``_sicher``, a row that certainly fails)
                 batch.flags.append(exp.Is(this=_p(test.sql.copy()), expression=exp.Null()))
                 column = self.fresh("f")
-                batch.items.append(_as(exp.Not(this=_p(_fn("coalesce", test.sql, exp.Boolean(this=True)))), column))
+                failed = exp.Not(this=_p(_fn("coalesce", test.sql, exp.Boolean(this=True))))
+                batch.items.append(_as(_fn("coalesce", _fn("try", failed), FALSE.copy()), column))
                 self.failing[node.scope].append(column)
             else:
                 # a warnung is counted (its text: the case evaluated alone); one that faults flags the row
@@ -1042,7 +1049,9 @@ class _Compiler:
                 batch.items.append(_as(_fn("try", _guard(sql.copy())), held))
         else:
             meta = Meta(column, value.kind if node.type.kind != c.TypeKind.ENUM else c.TypeKind.ENUM)
-        batch.items.append(_as(_fn("try", sql) if isinstance(value, Num) else sql, column))
+        # (any value in TRY: an overflow, say in a comparison of two values over row denominators, is
+        # NULL, which flags the row — it never stops the query)
+        batch.items.append(_as(_fn("try", sql), column))
         batch.metas[(node.scope, node.key)] = meta
         batch.keys.add((node.scope, node.key))
 

@@ -455,6 +455,31 @@ def test_a_boundary_test_that_overflows_flags_its_case_and_never_stops_the_batch
         assert row["jqk"] == model.evaluate(case).value("jqk")
 
 
+def test_an_overflow_in_the_elements_of_an_aggregate_flags_its_case_and_never_stops_the_batch() -> None:
+    """As the test before, the overflowing rounding inside ``anzahl(… wo …)`` over a list of two
+    elements (a grouped subquery) and of one (the list held in the case's row)."""
+    model = teilhabe_rules.loads(
+        'modell probe "Probe"\n  version "1"\n  gültig ab 01.01.2024\nende\n'
+        'liste l "L" mindestens 0 höchstens 3\n'
+        "  eingabe a: zahl von -999999999999 bis 999999999999\n"
+        "  eingabe c: zahl von -99999999 bis 99999999\n"
+        "  eingabe p: ganzzahl von 0 bis 3000000\n"
+        "  eingabe q: ganzzahl von 0 bis 40000000\n"
+        "  wert jq = wenn q = 0 dann 0 sonst a * c / (p * q + 1)\n"
+        "ende\n"
+        "wert n = anzahl(l wo runde(jq, 4, kaufmännisch) > 1)\n"
+        "wert s = summe(l.jq wo q > 0)\n")
+    wide = {"a": "924442866899.933438", "c": "83194499.049777", "p": 0, "q": 1}
+    small = {"a": "12.5", "c": "2", "p": 3, "q": 4}
+    cases = [{"l": [wide, small]}, {"l": [small, small]}, {"l": [wide]}]
+    result = run_batch(_plan(model), model.checked, cases, model.loader, _scalar(model))
+    assert result.evaluated == 3 and not result.errors
+    for row, case in zip(result.rows(), cases, strict=True):
+        expected = model.evaluate(case)
+        assert row["n"] == expected.value("n")
+        assert abs(row["s"] - expected.value("s")) < Decimal("1e-17")  # (18 digits against the scalar's 28)
+
+
 DOUBT = (
     'modell probe "Probe"\n  version "1"\n  gültig ab 01.01.2024\nende\n'
     "eingabe a: zahl von 0 bis 100\n"

@@ -1018,8 +1018,8 @@ class _Compiler:
             raise Unsupported(type(node).__name__)
 
     def store(self, batch: _Batch, node: c.Node, value: Value) -> None:
-        """The value of ``node`` as a new column of the batch (a number in ``TRY(…)``: an overflow or
-        a division by zero is NULL); a NULL value flags the row (in the plan's last step)."""
+        """The value of ``node`` as a new column of the batch, in ``TRY(…)``: an overflow or a
+        division by zero is NULL; a NULL value flags the row (in the plan's last step)."""
         column = self.fresh("v")
         sql = value.sql
         if isinstance(value, Num):
@@ -1665,6 +1665,8 @@ class _Ctx:
         spec = self.model.scopes[child]
         count_bound = Fraction(spec.max_count if spec.max_count is not None else LIST_BOUND)
         where = inner.expr(ir.where) if ir.where is not None else None
+        if where is not None:  # (in TRY, as the element's values below: an overflow is NULL, a fault)
+            where = attrs.evolve(where, sql=_fn("try", where.sql))
         items: list[exp.Expr] = [exp.column(k, inner_alias) for k in keys]
         broken: list[exp.Expr] = []
         if where is not None:
@@ -1677,6 +1679,8 @@ class _Ctx:
                     not all(f.column is not None and self.encloses(f.scope) for f in value.rows)
                     or numerator_bound(value) * count_bound >= self.comp.row_limit):
                 value = inner.plain(value)  # a factor of the element: not one denominator for the group
+            # an element's value in TRY: an overflow is NULL, which makes the aggregate NULL and flags the row
+            value = attrs.evolve(value, sql=_fn("try", value.sql))
             present = exp.Is(this=_p(value.sql), expression=exp.Null())
             broken.append(exp.And(this=_p(selected), expression=_p(present)) if where is not None else present)
         bad = _fn("bool_or", _any(broken)) if broken else FALSE
@@ -1699,8 +1703,7 @@ class _Ctx:
         items.append(_as(_case((bad, exp.Null()), default=agg), "v"))
         items.append(_as(_fn("count_star"), "n"))
         if flags:
-            items.append(_as(_fn("bool_or", _any([_fn("coalesce", _p(f), FALSE) for f in flags])),
-                                    "f"))
+            items.append(_as(_fn("bool_or", _any([_doubt(f) for f in flags])), "f"))
         sub = exp.select(*items, copy=False).from_(exp.to_table(source).as_(inner_alias), copy=False)
         for join_alias, table, on in joins:
             sub = sub.join(table.as_(join_alias) if isinstance(table, exp.Table) else table, on=on, join_type="left",

@@ -430,7 +430,7 @@ chain of up to four. Measured on 200,000 rows: 4 limbs about 3× faster than one
 
 
 def _heavy(e: exp.Expr) -> bool:
-    """Whether ``e`` is too costly to write once per limb (see :data:`LIGHT_NODES`)."""
+    """Whether ``e`` is too costly to write once per step of a limb division (see :data:`LIGHT_NODES`)."""
     for number, node in enumerate(e.walk()):
         if number >= LIGHT_NODES or isinstance(node, (exp.IntDiv, exp.Mod, exp.Case)):
             return True

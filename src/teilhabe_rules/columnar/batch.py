@@ -373,8 +373,7 @@ def _run_batch(plan: Plan | None, model: c.CheckedModel, cases: Iterable[Any], l
             if certain is not None:
                 sure = {int(r[0]) for r in con.execute(
                     exp.select("_c").from_(tables[""]).where(exp.column("_sicher")).sql("duckdb")).fetchall()}
-                con.execute(exp.Alter(this=exp.to_table(tables[""]), kind="TABLE", actions=[
-                    exp.Drop(tables=[exp.column("_sicher")], kind="COLUMN")]).sql("duckdb"))
+                _drop_column(con, tables[""], "_sicher")
         else:
             tables = _empty_outputs(con, model)
         if intake is not None:
@@ -394,7 +393,8 @@ def _run_batch(plan: Plan | None, model: c.CheckedModel, cases: Iterable[Any], l
     limits = {sid: _decimal_limits(con.table(tables[sid])) for sid in model.scopes}
     inserts: dict[str, list[list[Any]]] = {sid: [] for sid in model.scopes}
     for index in sorted(sure):
-        errors.append(ErrorRow(index, certain(index).problems if certain is not None else ()))
+        assert certain is not None  # (``sure`` is found only with it)
+        errors.append(ErrorRow(index, certain(index).problems))
     for done, (index, data) in enumerate(todo):
         outcome = scalar(index, data)
         if outcome.frame is None:
@@ -648,12 +648,15 @@ def execute_plan(con: duckdb.DuckDBPyConnection, plan: Plan, model: c.CheckedMod
             where=exp.Where(this=exp.EQ(this=exp.column("_c", tables[""]), expression=exp.column("_c", "f"))),
         ).sql("duckdb"))
         for column in ("_warnungen", "_sicher"):
-            con.execute(exp.Alter(this=exp.to_table(child), kind="TABLE", actions=[
-                exp.Drop(tables=[exp.column(column)], kind="COLUMN")]).sql("duckdb"))
+            _drop_column(con, child, column)
     if not certain:
-        con.execute(exp.Alter(this=exp.to_table(tables[""]), kind="TABLE", actions=[
-            exp.Drop(tables=[exp.column("_sicher")], kind="COLUMN")]).sql("duckdb"))
+        _drop_column(con, tables[""], "_sicher")
     return tables
+
+
+def _drop_column(con: duckdb.DuckDBPyConnection, table: str, column: str) -> None:
+    con.execute(exp.Alter(this=exp.to_table(table), kind="TABLE", actions=[
+        exp.Drop(tables=[exp.column(column)], kind="COLUMN")]).sql("duckdb"))
 
 
 _SINGLE = "_einzeln"  # the cases a plan's single variant computes

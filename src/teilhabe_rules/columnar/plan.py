@@ -279,8 +279,7 @@ class Plan:
         ``guarded`` False: without DuckDB's ``TRY(…)`` and ``MATERIALIZED`` (for other engines,
         which have no such function: there an overflow stops the query, a division by zero gives
         NULL or stops it as the engine's settings say)."""
-        body = exp.select(exp.Column(this=exp.Star(except_=[exp.column("_flag"), exp.column("_sicher")]),
-                                     table=exp.to_identifier("t"))).from_(exp.to_table(self.final[""]).as_("t"))
+        body = exp.select(_row_star("_sicher")).from_(exp.to_table(self.final[""]).as_("t"))
         flags: list[exp.Expr] = [exp.column("_flag", "t")]
         for number, sid in enumerate(s for s in self.model.scopes if s):
             alias = f"f{number}"
@@ -297,9 +296,10 @@ class Plan:
         return query
 
 
-def _row_star() -> exp.Expr:
-    """``t.* EXCLUDE (_flag)``: the row's columns but its flag."""
-    return exp.Column(this=exp.Star(except_=[exp.column("_flag")]), table=exp.to_identifier("t"))
+def _row_star(*also: str) -> exp.Expr:
+    """``t.* EXCLUDE (_flag, …)``: the row's columns but its flag (and the columns ``also``)."""
+    return exp.Column(this=exp.Star(except_=[exp.column(name) for name in ("_flag", *also)]),
+                      table=exp.to_identifier("t"))
 
 
 def key_columns(model: c.CheckedModel, scope: str) -> list[str]:
@@ -529,7 +529,12 @@ def _div_half_up(n: exp.Expr, d: exp.Expr, n_bound: Fraction | int, d_bound: Fra
 def _doubt(condition: exp.Expr) -> exp.Expr:
     """A condition that puts a row in doubt as a flag: NULL is no doubt, a failure to compute it —
     an overflow in the arithmetic of a boundary test, say — is (``TRY``: it never stops the query)."""
-    return _fn("coalesce", _fn("try", _fn("coalesce", _p(condition), FALSE.copy())), TRUE.copy())
+    return _tried(_fn("coalesce", _p(condition), FALSE.copy()), TRUE)
+
+
+def _tried(condition: exp.Expr, failed: exp.Boolean) -> exp.Expr:
+    """``condition`` (never NULL) in ``TRY``, ``failed`` where computing it fails."""
+    return _fn("coalesce", _fn("try", condition), failed.copy())
 
 
 def _guard(sql: exp.Expr) -> exp.Expr:
@@ -925,9 +930,8 @@ class _Compiler:
         if batch.warnings:
             count: exp.Expr = exp.column("_warnungen", "t")
             for fired in batch.warnings:  # (one that fails is NULL: its flag sends the row to the scalar backend)
-                count = _add(count, exp.Cast(this=_fn("coalesce", _fn("try", fired), FALSE.copy()), to=INTEGER.copy()))
-            query.expressions[0] = exp.Column(this=exp.Star(except_=[exp.column("_flag"), exp.column("_warnungen")]),
-                                              table=exp.to_identifier("t"))
+                count = _add(count, exp.Cast(this=_tried(fired, FALSE), to=INTEGER.copy()))
+            query.expressions[0] = _row_star("_warnungen")
             query = query.select(_as(count, "_warnungen"), copy=False)
         query = query.from_(exp.to_table(source).as_("t"), copy=False)
         for alias, table, on in batch.joins:
@@ -1007,7 +1011,7 @@ class _Compiler:
                 batch.flags.append(exp.Is(this=_p(test.sql.copy()), expression=exp.Null()))
                 column = self.fresh("f")
                 failed = exp.Not(this=_p(_fn("coalesce", test.sql, exp.Boolean(this=True))))
-                batch.items.append(_as(_fn("coalesce", _fn("try", failed), FALSE.copy()), column))
+                batch.items.append(_as(_tried(failed, FALSE), column))
                 self.failing[node.scope].append(column)
             else:
                 # a warnung is counted (its text: the case evaluated alone); one that faults flags the row

@@ -1,7 +1,8 @@
 """A population file checked and staged by DuckDB: the loader only for the rows it does not take.
 
 Takes: a compiled :class:`~teilhabe_rules.columnar.plan.Plan`, its model, its
-:class:`~teilhabe_rules.columnar.batch.Staging` and a JSON Lines file. Gives: an :class:`Intake`
+:class:`~teilhabe_rules.columnar.batch.Staging` and a JSON Lines file (or a Parquet file, whose
+typed values take the same checks: :func:`stage_parquet`). Gives: an :class:`Intake`
 — the staged tables of the plan as Parquet files (``in<n>.parquet`` per scope, as
 :func:`~teilhabe_rules.columnar.batch.load_staged` reads them), the number of cases, and every row
 it did not stage with its case data as :func:`~teilhabe_rules.columnar.sources.read_source` gives
@@ -45,7 +46,6 @@ from __future__ import annotations
 import codecs
 import datetime as _dt
 import functools
-import json
 import os
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -303,17 +303,26 @@ def _keys_fit(keys: exp.Expr, allowed: Iterable[str]) -> exp.Expr:
 
 
 class _Scope:
-    """The SQL of one scope in layers: the JSON texts extracted at once (``v``: one list of
-    every path read, ``pk``: the key lists of the package tables), then per path its JSON text
-    as DuckDB writes it (``j<i>``: no blank, a text quoted and escaped, a number as its shortest
-    text), then the decimal texts of numbers (``x<i>``), then their numerators (``n<i>``), then
-    the staged values and checks."""
+    """The SQL of one scope in layers: its objects' values read at once (``e<n>``), then per path
+    its JSON text as DuckDB writes it (``j<i>``: no blank, a text quoted and escaped, a number as
+    its shortest text), then the decimal texts of numbers (``x<i>``), then their numerators
+    (``n<i>``), then the staged values and checks.
 
-    def __init__(self) -> None:
+    The objects are JSON texts (``typed`` False: ``e<n>`` holds ``v``, one list of every path's
+    text, and ``pk``, the key lists of the package tables), or typed values of a Parquet file
+    (``obj``: a STRUCT of ``fields``, its fields' names and types, or no object where ``fields``
+    is None): then ``e<n>`` holds each path's text ``j<i>`` as DuckDB writes the value (what it
+    reads back from the JSON text of the row), and the columns of :attr:`extra` — no JSON text
+    of a whole row is written or read."""
+
+    def __init__(self, typed: bool = False, fields: Sequence[tuple[str, Any]] | None = None) -> None:
         self.paths: list[str] = []
         self.package_paths: list[str] = []
         self.texts: dict[str, exp.Expr] = {}  # x<i>
         self.numerators: dict[str, exp.Expr] = {}  # n<i>
+        self.typed = typed
+        self.fields = list(fields) if fields is not None else None
+        self.extra: dict[str, exp.Expr] = {}  # typed: a package's fit (k<i>), a list's length (a<i>)
 
     def index(self, path: str) -> int:
         if path not in self.paths:
@@ -328,19 +337,138 @@ class _Scope:
             self.package_paths.append(path)
         return _f("list_extract", _col("pk"), exp.Literal.number(self.package_paths.index(path) + 1))
 
-    def layers(self, query: exp.Select, carried: list[str]) -> exp.Select:
-        """``query`` (giving ``carried`` and ``v``/``pk``) wrapped in the layers up to the numerators."""
-        columns: list[exp.Expr] = [_col(n) for n in carried]
-        for number in range(len(self.paths)):
-            columns.append(exp.alias_(exp.Cast(this=_f("list_extract", _col("v"), exp.Literal.number(number + 1)),
-                                               to=exp.DataType.build("VARCHAR")), f"j{number}"))
-        names = [*carried, *(f"j{n}" for n in range(len(self.paths)))]
-        values = exp.select(*columns).from_(query.subquery("l0"))
-        texts = exp.select(*[_col(n) for n in names], *[exp.alias_(e, k) for k, e in self.texts.items()]).from_(
+    def keys_fit(self, allowed: Iterable[str]) -> exp.Expr:
+        """Each key of the object once, and every key allowed (typed: ``ks``, no unknown field set)."""
+        return _col("ks") if self.typed else _keys_fit(_col("ks"), allowed)
+
+    def package(self, path: str, fields: Iterable[str]) -> tuple[exp.Expr, exp.Expr]:
+        """Whether the package table at ``path`` is there, and whether it is an object of the keys
+        ``fields`` (each once)."""
+        if not self.typed:
+            table = self.value(path)
+            return _present(table), _all([_object(table), _keys_fit(self.package_keys(path), fields)])
+        found = self._at(path)
+        flag: exp.Expr = exp.Cast(this=exp.Null(), to=exp.DataType.build("BOOLEAN"))
+        if found is not None:
+            value, kind = found
+            fit = _unset(value, kind.children, set(fields)) if kind.id == "struct" else exp.Boolean(this=False)
+            flag = _case(_present(value), fit)
+        name = f"k{len(self.extra)}"
+        self.extra[name] = flag
+        return _present(_col(name)), _col(name)
+
+    def listed(self, path: str, low: int, high: int) -> tuple[exp.Expr, exp.Expr]:
+        """Whether the list at ``path`` is there, and whether it is an array of ``low`` to ``high``
+        elements."""
+        if not self.typed:
+            items = self.value(path)
+            length = _f("json_array_length", items)
+            return _present(items), _all([_array(items), exp.Between(
+                this=length, low=exp.Literal.number(low), high=exp.Literal.number(high))])
+        found = self._at(path)
+        count: exp.Expr = exp.Cast(this=exp.Null(), to=exp.DataType.build("BIGINT"))
+        if found is not None:  # -1: there, and no list
+            value, kind = found
+            count = _f("len", value) if kind.id == "list" else _case(_present(value), exp.Literal.number(-1))
+        name = f"a{len(self.extra)}"
+        self.extra[name] = count
+        return _present(_col(name)), exp.Between(this=_col(name), low=exp.Literal.number(low),
+                                                 high=exp.Literal.number(high))
+
+    def elements(self, path: str, keys: Sequence[str], number: int, depth: int
+                 ) -> tuple[exp.Select, Sequence[tuple[str, Any]] | None]:
+        """The elements of the list at ``path`` of the objects of the scope's ``number``-th table,
+        an array of them (keys ``keys``, the element ``obj``, its number ``_i<depth>``), and,
+        typed, the fields of the elements (None: they are no objects)."""
+        index = exp.Literal.number(1)
+        if not self.typed:
+            items = _f("list_extract", _col("v"), exp.Literal.number(self.index(path) + 1))
+            arrays = exp.select(*[_col(k) for k in keys], exp.alias_(exp.TryCast(
+                this=items, to=exp.DataType.build("JSON[]", dialect="duckdb")), "a")).from_(f"e{number}").where(
+                _all([_present(items), _array(items)]))
+            listed, fields = _col("a"), None
+        else:
+            found = self._at(path)
+            if found is None or found[1].id != "list":  # no elements
+                nothing = exp.select(*[_col(k) for k in keys], exp.alias_(exp.Null(), "obj"), exp.alias_(
+                    exp.Cast(this=exp.Null(), to=exp.DataType.build("INTEGER")), f"_i{depth}")).from_(f"o{number}")
+                return nothing.where(exp.Boolean(this=False)), None
+            value, kind = found
+            arrays = exp.select(*[_col(k) for k in keys], exp.alias_(value, "a")).from_(f"o{number}").where(
+                _present(value.copy()))
+            listed = _col("a")
+            fields = kind.child.children if kind.child.id == "struct" else None
+        elements = exp.select(*[_col(k) for k in keys], exp.alias_(_f("unnest", listed), "obj"), exp.alias_(
+            exp.Cast(this=_f("generate_subscripts", listed.copy(), index), to=exp.DataType.build("INTEGER")),
+            f"_i{depth}")).from_(arrays.subquery("x"))
+        return elements, fields
+
+    def extracted(self, keys: Sequence[str], number: int, allowed: Iterable[str]) -> exp.Select:
+        """``e<n>``: of the objects of the scope's ``number``-th table, what the checks read at once."""
+        columns: list[exp.Expr] = [_col(k) for k in keys]
+        if not self.typed:  # TRY: a line that is no JSON gives NULL (and fails the checks)
+            paths = exp.Array(expressions=[_s(p) for p in self.paths])
+            packages = exp.Array(expressions=[_s(p) for p in self.package_paths])
+            columns += [exp.alias_(_object(_col("obj")), "_objekt"),
+                        exp.alias_(exp.Try(this=_f("json_keys", _col("obj"))), "ks"),
+                        exp.alias_(exp.Try(this=_f("json_extract", _col("obj"), paths)) if self.paths
+                                   else exp.Null(), "v"),
+                        exp.alias_(exp.Try(this=_f("json_keys", _col("obj"), packages)) if self.package_paths
+                                   else exp.Null(), "pk")]
+            return exp.select(*columns).from_(f"o{number}")
+        varchar = exp.DataType.build("VARCHAR")
+        objects = _present(_col("obj")) if number else _all([_present(_col("obj")), _col("lesbar")])
+        columns += [exp.alias_(objects if self.fields is not None else exp.Boolean(this=False), "_objekt"),
+                    exp.alias_(_unset(_col("obj"), self.fields or [], set(allowed)), "ks")]
+        for index, path in enumerate(self.paths):
+            found = self._at(path)
+            text = exp.Cast(this=_f("to_json", found[0]), to=varchar) if found is not None else exp.Cast(
+                this=exp.Null(), to=varchar)
+            columns.append(exp.alias_(text, f"j{index}"))
+        columns += [exp.alias_(e, k) for k, e in self.extra.items()]
+        return exp.select(*columns).from_(f"o{number}")
+
+    def layers(self, number: int, keys: Sequence[str]) -> exp.Select:
+        """The scope's ``e<n>`` (its ``number``-th) in the layers up to the numerators."""
+        names = [*keys, "_objekt", "ks", *(self.extra if self.typed else ["pk"])]
+        texts = [f"j{n}" for n in range(len(self.paths))]
+        if self.typed:
+            values = exp.select(*[_col(n) for n in [*names, *texts]]).from_(f"e{number}")
+        else:
+            columns: list[exp.Expr] = [_col(n) for n in names]
+            for index in range(len(self.paths)):
+                columns.append(exp.alias_(exp.Cast(this=_f("list_extract", _col("v"), exp.Literal.number(
+                    index + 1)), to=exp.DataType.build("VARCHAR")), texts[index]))
+            values = exp.select(*columns).from_(exp.select(*[_col(n) for n in names], _col("v")).from_(
+                f"e{number}").subquery("l0"))
+        names += texts
+        texts_layer = exp.select(*[_col(n) for n in names], *[exp.alias_(e, k) for k, e in self.texts.items()]).from_(
             values.subquery("l1"))
         names += list(self.texts)
         return exp.select(*[_col(n) for n in names], *[exp.alias_(e, k) for k, e in self.numerators.items()]).from_(
-            texts.subquery("l2"))
+            texts_layer.subquery("l2"))
+
+    def _at(self, path: str) -> tuple[exp.Expr, Any] | None:
+        """Typed: the value at ``path`` (of :func:`_path`) of the object ``obj`` and its type, None
+        where the object has no such field."""
+        value: exp.Expr = _col("obj")
+        fields, kind = self.fields, None
+        for step in path[3:-1].split('"."'):
+            names = [name for name, _kind in fields or []]
+            if step not in names:
+                return None
+            index = names.index(step)
+            kind = fields[index][1]  # type: ignore[index]
+            value = _f("struct_extract_at", value, exp.Literal.number(index + 1))
+            fields = kind.children if kind.id == "struct" else None
+        return value, kind
+
+
+def _unset(value: exp.Expr, fields: Sequence[tuple[str, Any]], allowed: set[str]) -> exp.Expr:
+    """Every field of the STRUCT ``value`` (of fields ``fields``) not named in ``allowed`` NULL —
+    a NULL field is no key of the row's case, as the population reader reads it."""
+    return _all([_is_null(_f("struct_extract_at", value.copy(), exp.Literal.number(index)))
+                 for index, (name, _kind) in enumerate(fields, start=1) if name not in allowed])
 
 
 class _Untranslated(Exception):
@@ -520,14 +648,14 @@ def _sandbox(model: c.CheckedModel, path: Path, folder: str, whole: bool = False
 def _stage(plan: Plan, model: c.CheckedModel, staging: Any, types: dict[str, dict[str, str]], sandbox: Sandbox,
            lines: Callable[[], exp.Select], read: Callable[[Sequence[int]], dict[int, Any]], at: _dt.date | None,
            validity: bool, *, kept: bool = True, rows: int | None = None, size: int | None = None,
-           screened: bool = False) -> Intake | None:
+           screened: bool = False, layout: Sequence[tuple[str, Any]] | None = None) -> Intake | None:
     """Check and stage the lines ``lines`` gives (a query of ``_c``, ``n`` and ``line``: the case's
     number, its line's number and its JSON text, NULL for a case that is to be read by ``read``)
     into the staged files of ``sandbox`` (its paths after the first); ``read`` gives the case
     data of cases by their numbers. ``kept``: the lines are a table (``read`` reads them; a line
     longer than :data:`~teilhabe_rules.inputs.population.MAX_LINE`: None), else a view, read
     once; ``rows``: how many lines there are (None: counted); ``size``: of the file, in bytes
-    (None: not known); ``screened``: see :func:`_queries`. The tables are made in the sandbox's
+    (None: not known); ``screened``, ``layout``: see :func:`_queries`. The tables are made in the sandbox's
     ``scratch`` database where there are fewer than :data:`SCRATCH_BELOW` lines (and the file has
     fewer than :data:`SCRATCH_BYTES` bytes: more would be lists of many elements).
     Closes ``sandbox`` where it gives None."""
@@ -535,7 +663,7 @@ def _stage(plan: Plan, model: c.CheckedModel, staging: Any, types: dict[str, dic
     try:
         con = sandbox.connection
         with building_trees():
-            queries = _queries(plan, model, staging, lines(), at, validity, kept, screened)
+            queries = _queries(plan, model, staging, lines(), at, validity, kept, screened, layout)
         con.execute(queries[0])
         if rows is None:
             (rows,) = con.execute("SELECT count(*) FROM zeilen").fetchone() or (0,)
@@ -618,14 +746,18 @@ def _jsonl_lines(file: str) -> exp.Select:
 
 
 def _queries(plan: Plan, model: c.CheckedModel, staging: Any, lines: exp.Select, at: _dt.date | None,
-             validity: bool = True, kept: bool = True, screened: bool = False) -> list[str]:
+             validity: bool = True, kept: bool = True, screened: bool = False,
+             layout: Sequence[tuple[str, Any]] | None = None) -> list[str]:
     """The statements that read ``lines`` (case number, line number, JSON text or NULL) into
     ``zeilen``, its scopes into ``e<n>`` (elements), checked and staged into ``p<n>``, and the
     cases not staged (a line NULL, or one failing a check) into ``langsam``; ``kept`` False:
     ``zeilen`` is a view; ``screened``: the lines hold no JSON that the two decoders read
     differently (made by DuckDB from typed values, and screened there: :func:`_risky`), so the
-    texts are not searched for it and ``o0`` is a view of them, read once. A table is dropped once
-    the last statement reading it is done (memory: DuckDB spills what passes its limit)."""
+    texts are not searched for it and ``o0`` is a view of them, read once. ``layout``: the lines
+    are no JSON texts but STRUCTs of these fields (names and types: the columns of a Parquet
+    file), read as :class:`_Scope` reads typed objects, and ``lines`` gives ``lesbar`` too: whether
+    the row may be staged (screened), else the loader reads it. A table is dropped once the last
+    statement reading it is done (memory: DuckDB spills what passes its limit)."""
     create = _create
     out: list[str] = [create("zeilen", lines, "TABLE" if kept else "VIEW", temporary=True)]
     # JSON the two decoders read differently: a number of 16 or more digits (dots between them
@@ -633,16 +765,19 @@ def _queries(plan: Plan, model: c.CheckedModel, staging: Any, lines: exp.Select,
     suspicious = "|".join([r"[0-9](\.?[0-9]){15}", r"(^|[^0-9A-Za-z_.\\])-?[0-9]+(\.[0-9]+)?[eE][-+]?[0-9]",
                       ",[ \t\r\n]*[\\]}]", r"\\u0000"])
     parsed = exp.select(_col("_c"), exp.alias_(_col("line") if screened else _case(
-        exp.not_(_f("regexp_matches", _col("line"), _s(suspicious))), _col("line")), "obj")).from_("zeilen")
+        exp.not_(_f("regexp_matches", _col("line"), _s(suspicious))), _col("line")), "obj"),
+        *([_col("lesbar")] if layout is not None else [])).from_("zeilen")
     out.append(create("o0", parsed, "VIEW" if screened else "TABLE", temporary=screened))
 
     fails: list[exp.Select] = [] if screened else [
         exp.select(_col("_c")).from_("o0").where(_is_null(_col("obj")))]
     info = model.info
+    typed = layout is not None
+    fields: dict[str, Sequence[tuple[str, Any]] | None] = {"": layout}  # typed: of each scope's objects
     for number, (sid, spec) in enumerate(model.scopes.items()):
         keys = key_columns(model, sid)
-        scope = _Scope()
-        checks: list[exp.Expr] = [_col("_objekt"), _keys_fit(_col("ks"), _allowed(model, sid))]
+        scope = _Scope(typed, fields[sid])
+        checks: list[exp.Expr] = [_col("_objekt"), scope.keys_fit(_allowed(model, sid))]
         # package tables: a table of known keys, each once; a granted level with its reason
         packages: dict[str, list[c.InputSpec]] = {}
         for inp in spec.inputs:
@@ -652,12 +787,11 @@ def _queries(plan: Plan, model: c.CheckedModel, staging: Any, lines: exp.Select,
             where = _path(name)
             if where is None:
                 raise _Untranslated(name)
-            table = scope.value(where)
-            fields = [m.path[1] for m in members]
+            names = [m.path[1] for m in members]
             required = any(m.required for m in members)
-            fit = _all([_object(table), _keys_fit(scope.package_keys(where), fields)])
-            checks.append(_case(_present(table), fit, exp.Boolean(this=not required)))
-            if "bewilligte_stufe" in fields:
+            present, fit = scope.package(where, names)
+            checks.append(_case(present, fit, exp.Boolean(this=not required)))
+            if "bewilligte_stufe" in names:
                 granted = scope.value(f'{where}."bewilligte_stufe"')
                 reason = scope.value(f'{where}."begründung"')
                 text = _eq(_f("left", reason, exp.Literal.number(1)), _s('"'))
@@ -692,26 +826,16 @@ def _queries(plan: Plan, model: c.CheckedModel, staging: Any, lines: exp.Select,
             where = _path(cspec.name)
             if where is None:
                 raise _Untranslated(cspec.name)
-            items = scope.value(where)
             most = min(cspec.max_count if cspec.max_count is not None else MAX_LIST_ITEMS, staging.bounds[child],
                        MAX_LIST_ITEMS, LIST_BOUND if cspec.max_count is None else cspec.max_count)
-            length = _f("json_array_length", items)
-            checks.append(_case(_present(items), _all([
-                _array(items), exp.Between(this=length, low=exp.Literal.number(cspec.min_count or 0),
-                                           high=exp.Literal.number(most))]), exp.Boolean(this=not cspec.min_count)))
-        # TRY: a line that is no JSON gives NULL (and fails the checks)
-        extracted = exp.select(*[_col(k) for k in keys], exp.alias_(_object(_col("obj")), "_objekt"),
-                               exp.alias_(exp.Try(this=_f("json_keys", _col("obj"))), "ks"),
-                               exp.alias_(exp.Try(this=_f("json_extract", _col("obj"), exp.Array(
-                                   expressions=[_s(p) for p in scope.paths]))) if scope.paths else exp.Null(), "v"),
-                               exp.alias_(exp.Try(this=_f("json_keys", _col("obj"), exp.Array(
-                                   expressions=[_s(p) for p in scope.package_paths]))) if scope.package_paths
-                               else exp.Null(), "pk")).from_(f"o{number}")
-        out.append(create(f"e{number}", extracted))
-        if number:  # a list's elements' texts: read by e<n> alone
+            present, fit = scope.listed(where, cspec.min_count or 0, most)
+            checks.append(_case(present, fit, exp.Boolean(this=not cspec.min_count)))
+        extracted = scope.extracted(keys, number, _allowed(model, sid))
+        # typed: a view, read once by p<n> (the lists' elements are read from o<n>)
+        out.append(create(f"e{number}", extracted, "VIEW" if typed else "TABLE", temporary=typed))
+        if number and not typed:  # a list's elements' texts: read by e<n> alone
             out.append(_drop(f"o{number}"))
-        layered = scope.layers(exp.select(*[_col(k) for k in keys], _col("_objekt"), _col("ks"), _col("pk"),
-                                          _col("v")).from_(f"e{number}"), [*keys, "_objekt", "ks", "pk"])
+        layered = scope.layers(number, keys)
         inner = exp.select(exp.Star(), *values).from_(layered.subquery("l3"))
         staged_query = exp.select(*carried, exp.alias_(_all(checks), "_ok")).from_(inner.subquery("l4"))
         if not sid:
@@ -728,17 +852,12 @@ def _queries(plan: Plan, model: c.CheckedModel, staging: Any, lines: exp.Select,
         for child in spec.lists:
             cspec = model.scopes[child]
             cnumber = list(model.scopes).index(child)
-            items = _f("list_extract", _col("v"), exp.Literal.number(scope.index(f'$."{cspec.name}"') + 1))
-            arrays = exp.select(*[_col(k) for k in keys], exp.alias_(exp.TryCast(
-                this=items, to=exp.DataType.build("JSON[]", dialect="duckdb")), "a")).from_(f"e{number}").where(
-                _all([_present(items), _array(items)]))
-            depth = cspec.depth
-            elements = exp.select(*[_col(k) for k in keys], exp.alias_(_f("unnest", _col("a")), "obj"),
-                                  exp.alias_(exp.Cast(this=_f("generate_subscripts", _col("a"), exp.Literal.number(1)),
-                                                      to=exp.DataType.build("INTEGER")), f"_i{depth}")).from_(
-                arrays.subquery("x"))
+            elements, fields[child] = scope.elements(f'$."{cspec.name}"', keys, number, cspec.depth)
             out.append(create(f"o{cnumber}", elements))
-        out.append(_drop(f"e{number}"))  # read by p<n> and the lists' o<child> alone
+        # read by p<n> and the lists' o<child> alone (typed: o<n> by e<n> and the lists' o<child>)
+        out.append(_drop(f"e{number}", "VIEW" if typed else "TABLE"))
+        if number and typed:
+            out.append(_drop(f"o{number}"))
     union: exp.Union | exp.Select = fails[0]
     for other in fails[1:]:
         union = exp.Union(this=union, expression=other, distinct=True)
@@ -797,10 +916,11 @@ _FIRST_DAY, _LAST_DAY = "0001-01-01", "9999-12-31"
 def stage_parquet(plan: Plan, model: c.CheckedModel, staging: Any, types: dict[str, dict[str, str]], path: Path,
                   at: _dt.date | None, folder: str, *, validity: bool = True) -> Intake | None:
     """Stage the Parquet file ``path`` into ``folder`` as :func:`stage_jsonl` stages a JSON Lines
-    file: DuckDB writes each row as the JSON text of its case — NULL fields left out, as the
-    population reader leaves them out — and the same checks take it or leave it to the loader;
-    the case data of a row not staged is read from the file by the population reader
-    (:func:`~teilhabe_rules.columnar.sources.table_rows`). None (the file is read case by case)
+    file, from its typed values: each value read as the JSON text DuckDB writes for it, the text
+    it would read back from the row's JSON text (NULL fields left out, as the population reader
+    leaves them out), and the same checks take it or leave it to the loader (see
+    :class:`_Scope`); the case data of a row not staged is read from the file by the population
+    reader (:func:`~teilhabe_rules.columnar.sources.table_rows`). None (the file is read case by case)
     where a row may be no case of its own or a value might be read otherwise than as its JSON
     text: a column not named like one input (a data path ``lp2a.kap4``, a list's column
     ``bewohner[].kuerzel``) or named ``file_row_number``, a key column (``fall``) that is not
@@ -833,19 +953,23 @@ def stage_parquet(plan: Plan, model: c.CheckedModel, staging: Any, types: dict[s
     except BaseException:
         sandbox.close()
         raise
-    pieces = [_member(name, exp.column(name, quoted=True), kind, 1) for name, kind in columns]
     plain = [exp.or_(_is_null(exp.column(n, quoted=True)), _match(exp.column(n, quoted=True), _INERT))
              for n, k in columns if k.id == "varchar"]
     # a row whose JSON text the two decoders would read differently goes to the loader
     plain.extend(exp.not_(_f("coalesce", r, exp.Boolean(this=False))) for r in risky)
-    text = _object_text(pieces)
+    # the row as one STRUCT (a placeholder field where there is no column but the key: no field is read)
+    row = exp.Struct(expressions=[exp.PropertyEQ(this=exp.to_identifier(name), expression=exp.column(name, quoted=True))
+                                  for name, _kind in columns] or [
+        exp.PropertyEQ(this=exp.to_identifier("_"), expression=exp.Boolean(this=True))])
     number = exp.column("file_row_number")
     rows = exp.Table(this=_f("read_parquet", _s(sandbox.paths[0]), exp.EQ(
         this=exp.column("file_row_number"), expression=exp.Boolean(this=True))))
+    # the condition apart from the row: the lists' elements are read without it (the case is left to
+    # the loader by its row's checks)
     lines = exp.select(exp.alias_(number, "_c"), exp.alias_(exp.Add(this=number.copy(), expression=exp.Literal.number(
-        1)), "n"), exp.alias_(_case(_all(plain), text) if plain else text, "line")).from_(rows)
+        1)), "n"), exp.alias_(row, "line"), exp.alias_(_all(plain), "lesbar")).from_(rows)
     return _stage(plan, model, staging, types, sandbox, lambda: lines, lambda wanted: table_rows(path, wanted), at,
-                  validity, kept=False, rows=int(found[0]), screened=True)
+                  validity, kept=False, rows=int(found[0]), screened=True, layout=columns)
 
 
 def _layout(con: duckdb.DuckDBPyConnection, source: exp.Expr) -> tuple[tuple[str, Any] | None, list[tuple[str, Any]]]:
@@ -981,50 +1105,17 @@ def _fits_any(kind: Any) -> bool:
     return kind.id in _SCALARS
 
 
-def _object_text(pieces: list[exp.Expr]) -> exp.Expr:
-    """The JSON object of the members ``pieces`` (each a ``"key":value`` text, NULL: left out)."""
-    inner = _f("concat_ws", _s(","), *pieces) if pieces else _s("")
-    return exp.DPipe(this=exp.DPipe(this=_s("{"), expression=inner), expression=_s("}"))
-
-
-def _member(name: str, value: exp.Expr, kind: Any, depth: int) -> exp.Expr:
-    """The member ``"name":value`` of a JSON object, NULL where ``value`` is NULL."""
-    key = _s(json.dumps(name, ensure_ascii=False) + ":")
-    return _case(_present(value), exp.DPipe(this=key, expression=_json(value.copy(), kind, depth)))
-
-
-def _json(value: exp.Expr, kind: Any, depth: int) -> exp.Expr:
-    """The JSON text of a value (not NULL) of Parquet type ``kind``, as the JSON decoder reads
-    the value the population reader gives for it: NULL fields of a struct left out, a NULL in a
-    list ``null``, numbers in full (DECIMAL with its scale), a DATE as its ``JJJJ-MM-TT`` text."""
-    varchar = exp.DataType.build("VARCHAR")
-    if kind.id == "struct":
-        return _object_text([_member(name, _f("struct_extract", value.copy(), _s(name)), inner, depth)
-                             for name, inner in kind.children])
-    if kind.id == "list":
-        item = exp.to_identifier(f"x{depth}")
-        each = _case(_is_null(exp.column(item.copy())), _s("null"), _json(exp.column(item.copy()), kind.child,
-                                                                         depth + 1))
-        joined = _f("array_to_string", _f("list_transform", value, exp.Lambda(this=each, expressions=[item])), _s(","))
-        return exp.DPipe(this=exp.DPipe(this=_s("["), expression=joined), expression=_s("]"))
-    if kind.id == "varchar":
-        return exp.Cast(this=_f("to_json", value), to=varchar)
-    if kind.id == "boolean":
-        return _case(value, _s("true"), _s("false"))
-    if kind.id == "date":
-        return exp.DPipe(this=exp.DPipe(this=_s('"'), expression=exp.Cast(this=value, to=varchar)), expression=_s('"'))
-    return exp.Cast(this=value, to=varchar)
-
-
 _SMALL_INTEGERS = frozenset({"tinyint", "smallint", "integer", "utinyint", "usmallint", "uinteger"})  # < 16 digits
 
 
 def _risky(value: exp.Expr, kind: Any, depth: int) -> exp.Expr | None:
-    """Where the JSON text of ``value`` (:func:`_json`) holds what Python's decoder and DuckDB's
-    read differently — a number of 16 or more digits (a DECIMAL's text has all its scale's
-    digits), a text with a NUL (its escape ``\\u0000``); of the JSON Lines intake's screening
-    (:func:`_queries`) nothing else can occur in such a text: no exponent, no comma before a
-    bracket — or None where ``kind`` can hold neither (NULL counts as none)."""
+    """Where the JSON text of ``value`` holds what Python's decoder and DuckDB's read differently
+    — a number of 16 or more digits (DuckDB writes a DECIMAL as a double, whose shortest text is
+    the number up to 15 digits; one of scale 15 or more counts whatever its value), a text with a
+    NUL (its escape ``\\u0000``); of the JSON Lines intake's screening (:func:`_queries`) nothing
+    else can occur in a text DuckDB writes (an exponent only where it writes one: the loader's
+    forms of a number have none, the row is the loader's) — or None where ``kind`` can hold
+    neither (NULL counts as none)."""
     return _anywhere(value, kind, depth, _risky_scalar)
 
 

@@ -486,3 +486,35 @@ def test_a_case_asked_for_again_is_not_read_again() -> None:
         assert intake.cases([3]) == {3: {"fall": 3}} and intake.cases([]) == {}
         assert intake.cases([99, 3]) == {3: {"fall": 3}}
         assert asked == [[3, 5], [7], [99]]
+
+
+@given(st.integers(min_value=0, max_value=9).flatmap(lambda scale: st.tuples(
+    st.just(scale), st.lists(st.tuples(st.booleans(), st.integers(min_value=0, max_value=20).flatmap(
+        lambda digits: st.integers(min_value=0, max_value=10**digits - 1)), st.integers(min_value=0, max_value=scale)),
+        min_size=1, max_size=40))))
+@example((6, [(False, 10**18 - 1, 6), (True, 10**18 - 1, 6), (False, 10**18, 6), (True, 1, 6), (True, 5, 0)]))
+@example((9, [(False, 10**18 - 1, 9), (True, 10**18 - 1, 9), (True, 10**9 - 1, 9)]))
+@settings(max_examples=examples(200), deadline=None)
+def test_a_numbers_numerator_is_its_units_of_the_last_place_exactly(drawn: tuple[int, list[tuple[bool, int, int]]]
+                                                                   ) -> None:
+    """A decimal text of at most ``scale`` fractional digits gives the integer ``text × 10^scale``
+    — both signs, whole numbers and fractions, up to the 18 digits ``DECIMAL(18, scale)`` holds —
+    and NULL beyond them."""
+    import duckdb
+    from sqlglot import exp
+
+    from teilhabe_rules.columnar.intake import _numerator
+
+    scale, numbers = drawn
+    texts, expected = [], []
+    for negative, units, places in numbers:
+        digits = str(units).rjust(places + 1, "0")
+        text = ("-" if negative else "") + (digits[:-places] + "." + digits[-places:] if places else digits)
+        texts.append(text)
+        value = Decimal(text).scaleb(scale)
+        expected.append(int(value) if abs(value) < 10**18 else None)
+    query = exp.select(_numerator(exp.column("x"), scale)).from_(exp.Table(this=exp.Unnest(
+        expressions=[exp.Placeholder()]), alias=exp.TableAlias(columns=[exp.to_identifier("x")])))
+    with duckdb.connect() as con:
+        found = [row[0] for row in con.execute(query.sql("duckdb"), [texts]).fetchall()]
+    assert found == expected, texts

@@ -447,7 +447,8 @@ _LONG_NUMBER = r"[0-9](\.?[0-9]){15}"  # the screening's number of 16 or more di
 
 @given(st.sampled_from(["BIGINT", "HUGEINT", "UBIGINT", "INTEGER", "DECIMAL(18, 0)", "DECIMAL(18, 6)",
                         "DECIMAL(38, 2)", "DECIMAL(38, 16)", "DECIMAL(15, 3)", "DECIMAL(16, 16)", "DECIMAL(15, 15)",
-                        "DECIMAL(20, 14)", "DECIMAL(20, 15)"]),
+                        "DECIMAL(20, 14)", "DECIMAL(20, 15)", "DECIMAL(9, 0)", "DECIMAL(4, 2)", "DECIMAL(10, 3)",
+                        "DECIMAL(4, 4)", "DECIMAL(12, 12)"]),
        st.integers(min_value=1, max_value=38).flatmap(
            lambda digits: st.integers(min_value=10 ** (digits - 1) if digits > 1 else 0, max_value=10**digits - 1)),
        st.booleans())
@@ -456,11 +457,11 @@ def test_a_number_is_risky_where_the_screening_finds_16_digits_in_its_text(kind:
                                                                            negative: bool) -> None:
     """A number of a Parquet column is screened on its typed value exactly where the JSON Lines
     screening would find 16 or more digits in its JSON text (all its scale's digits) — numbers of
-    every number of digits; one not screened is read as the text DuckDB writes for it, which is
-    the number exactly."""
+    every number of digits; one not screened is read as the text DuckDB reads back from the JSON
+    text of its row, which is the number exactly."""
     from sqlglot import exp
 
-    from teilhabe_rules.columnar.intake import _risky
+    from teilhabe_rules.columnar.intake import _risky, _value_text
 
     with duckdb.connect() as con:
         typed = con.sql(f"SELECT CAST(0 AS {kind}) AS v").types[0]
@@ -469,12 +470,16 @@ def test_a_number_is_risky_where_the_screening_finds_16_digits_in_its_text(kind:
         found = con.execute(f"SELECT TRY_CAST(? AS {kind})", [str(value)]).fetchone()
         assume(found is not None and found[0] is not None)
         risky = _risky(exp.column("v"), typed, 1)
+        # (TRY: a DECIMAL with no integer digit is written ".5", no JSON — it is screened)
+        read_back = "TRY(CAST(json_extract('{\"v\":' || CAST(v AS VARCHAR) || '}', '$.v') AS VARCHAR))"
         row = con.execute(f"SELECT CAST(v AS VARCHAR), regexp_matches(CAST(v AS VARCHAR), '{_LONG_NUMBER}'), "
-                          f"{risky.sql('duckdb') if risky is not None else 'false'}, CAST(to_json(v) AS VARCHAR) "
+                          f"{risky.sql('duckdb') if risky is not None else 'false'}, "
+                          f"{_value_text(exp.column('v'), typed).sql('duckdb')}, {read_back} "
                           f"FROM (SELECT CAST(? AS {kind}) AS v)", [str(value)]).fetchone()
     assert row is not None
     assert bool(row[2]) is bool(row[1]), (kind, value, row[0])
     if not row[2]:
+        assert row[3] == row[4] or row[4] is None, (kind, value)  # None: that text was no JSON
         assert Decimal(row[3]) == value, (kind, value, row[3])
 
 
@@ -537,3 +542,24 @@ def test_typed_values_of_another_shape_than_the_model_reads_go_to_the_loader(col
     assert _slow(model, spoiled) == expected
     result = _same(model, spoiled)
     assert set(expected) <= {e.index for e in result.errors}  # (a generated case may fail a prüfung too)
+
+
+@pytest.mark.parametrize("value", ["CAST(plaetze AS DECIMAL(18, 6)) AS plaetze",
+                                   "CAST(plaetze AS DECIMAL(38, 3)) AS plaetze",
+                                   "CAST(plaetze AS DECIMAL(9, 2)) AS plaetze",
+                                   "CAST(nachtdienst AS DECIMAL(9, 0)) AS nachtdienst",
+                                   "CAST(nachtdienst AS DECIMAL(18, 0)) AS nachtdienst",
+                                   "[struct_update(b, lp3a := struct_update(b.lp3a, kap1 := CAST(b.lp3a.kap1 AS "
+                                   "DECIMAL(18, 4)))) FOR b IN bewohner] AS bewohner"])
+def test_a_number_in_a_decimal_column_of_any_width_is_staged_as_in_a_json_text(value: str, tmp_path: Path) -> None:
+    """A number is read as the JSON number it is in a JSON text, whatever the width and scale of
+    its DECIMAL column (``12.000000`` as ``12.0``, a level ``2`` of a ``DECIMAL(9, 0)`` as ``2``):
+    the rows staged are those of the generated file, with the case-by-case path's results."""
+    model = teilhabe_rules.bundled("mawo")
+    path = tmp_path / "population.parquet"
+    write_population(model, 8, 62, path)
+    widened = tmp_path / "widened.parquet"
+    with duckdb.connect() as con:
+        con.execute(f"COPY (SELECT * REPLACE ({value}) FROM '{path}') TO '{widened}' (FORMAT parquet)")
+    assert _slow(model, widened) == _slow(model, path) == []
+    _same(model, widened)

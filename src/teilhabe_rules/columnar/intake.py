@@ -422,8 +422,7 @@ class _Scope:
                     exp.alias_(_unset(_col("obj"), self.fields or [], set(allowed)), "ks")]
         for index, path in enumerate(self.paths):
             found = self._at(path)
-            text = exp.Cast(this=_f("to_json", found[0]), to=varchar) if found is not None else exp.Cast(
-                this=exp.Null(), to=varchar)
+            text = _value_text(*found) if found is not None else exp.Cast(this=exp.Null(), to=varchar)
             columns.append(exp.alias_(text, f"j{index}"))
         columns += [exp.alias_(e, k) for k, e in self.extra.items()]
         return exp.select(*columns).from_(f"o{number}")
@@ -462,6 +461,21 @@ class _Scope:
             value = _f("struct_extract_at", value, exp.Literal.number(index + 1))
             fields = kind.children if kind.id == "struct" else None
         return value, kind
+
+
+def _value_text(value: exp.Expr, kind: Any) -> exp.Expr:
+    """The JSON text DuckDB reads back for the typed ``value`` from the JSON text of its row, as
+    it writes the value (``to_json``); a DECIMAL as the JSON number it parses from the DECIMAL's
+    text: a whole number where it has no fractional digits, else a double, written as its shortest
+    text (``12.0`` for ``12.000000``; ``to_json`` writes a DECIMAL of more than 9 digits with all
+    its scale's digits, and ``.5`` for one of no integer digits, which is no JSON). Exact where
+    :func:`_risky` lets the row be staged: a number of at most 15 digits is its double's shortest
+    text, as it is in a JSON Lines file."""
+    varchar = exp.DataType.build("VARCHAR")
+    if kind.id == "decimal":
+        whole = dict(kind.children)["scale"] == 0
+        value = exp.Cast(this=value, to=exp.DataType.build("HUGEINT" if whole else "DOUBLE", dialect="duckdb"))
+    return exp.Cast(this=_f("to_json", value), to=varchar)
 
 
 def _unset(value: exp.Expr, fields: Sequence[tuple[str, Any]], allowed: set[str]) -> exp.Expr:

@@ -563,3 +563,18 @@ def test_a_number_in_a_decimal_column_of_any_width_is_staged_as_in_a_json_text(v
         con.execute(f"COPY (SELECT * REPLACE ({value}) FROM '{path}') TO '{widened}' (FORMAT parquet)")
     assert _slow(model, widened) == _slow(model, path) == []
     _same(model, widened)
+
+
+def test_a_row_the_reader_joins_to_the_case_above_means_case_by_case(tmp_path: Path) -> None:
+    """A text cell where a list is read that starts like JSON and is none makes its row unreadable,
+    and the population reader continues the case above with it (its key is not read): the rows
+    are not one case each,
+    so the file is read case by case — the same error rows, no exception."""
+    model = teilhabe_rules.bundled("bei_nrw2")
+    cases = [{"fall": number + 1, **case} for number, case in enumerate(sample_cases(model, 5, 63))]
+    for number, case in enumerate(cases):
+        case["massnahmen"] = "[{'bezeichnung': x}]" if number in (1, 3) else "[]"
+    path = write_parquet(cases, tmp_path / "population.parquet", massnahmen="VARCHAR")
+    assert _staged(model, path) is None
+    result = _same(model, path)
+    assert result.cases == len(list(read_source(path))) < 5

@@ -64,7 +64,7 @@ from ..inputs.tabular import parse_column
 from ..ir import checked as c
 from ..limits import MAX_LIST_ITEMS
 from .plan import LIST_BOUND, Plan, building_trees, key_columns
-from .sources import line_case, table_rows
+from .sources import RowsJoined, line_case, table_rows
 
 __all__ = ["MAX_FILE", "Intake", "parquet_cases", "parquet_one_element_each", "stage_jsonl", "stage_parquet",
            "within_validity"]
@@ -714,7 +714,10 @@ def _stage(plan: Plan, model: c.CheckedModel, staging: Any, types: dict[str, dic
         (count,) = con.execute("SELECT count(*) FROM p0").fetchone() or (0,)
         intake = Intake(sandbox, int(count), read)
         slow = [int(row[0]) for row in con.execute("SELECT _c FROM langsam ORDER BY _c").fetchall()]
-        intake.slow = sorted(read(slow).items()) if slow else []
+        try:
+            intake.slow = sorted(read(slow).items()) if slow else []
+        except RowsJoined:  # the reader joins rows it cannot read to the case above: case by case
+            raise _Untranslated("Zeilen") from None
         for prefix in "oep":  # the lines stay, for the cases the plan flags
             for number in range(len(scopes)):
                 view = screened and (prefix, number) == ("o", 0)

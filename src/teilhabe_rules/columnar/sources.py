@@ -28,7 +28,7 @@ from ..inputs.cases import read_case_file
 from ..inputs.population import Population, PopulationRow, read_population
 from ..paths import PathError, parse_path, set_path
 
-__all__ = ["PopulationFile", "Unreadable", "line_case", "population", "read_source", "table_rows"]
+__all__ = ["PopulationFile", "RowsJoined", "Unreadable", "line_case", "population", "read_source", "table_rows"]
 
 
 @attrs.frozen
@@ -95,16 +95,22 @@ def line_case(number: int, line: str) -> Mapping[str, Any] | Unreadable:
                                                               f"Zeile {number}")
 
 
+class RowsJoined(Exception):
+    """Rows of a table that the population reader does not read as one case each: a row it
+    cannot read (a text cell that is no JSON where JSON begins, say) continues the case above it."""
+
+
 def table_rows(path: Path, indexes: Sequence[int]) -> dict[int, Mapping[str, Any] | Unreadable]:
     """The cases of the 0-based rows ``indexes`` of a Parquet file whose rows are one case each
     and in which no text cell outside the nested columns is read as a number, exactly as
-    :func:`read_source` gives them (only those rows are read)."""
+    :func:`read_source` gives them (only those rows are read); :class:`RowsJoined` where the
+    reader does not read them as one case each."""
     wanted = sorted({int(i) for i in indexes})
     if not wanted:
         return {}
     found = list(_population_rows(Population(path, rows=wanted)))
-    if len(found) != len(wanted):  # pragma: no cover - each row is one case
-        raise ValueError(f"{path}: {len(found)} Fälle aus {len(wanted)} Zeilen")
+    if len(found) != len(wanted):
+        raise RowsJoined(f"{path}: {len(found)} Fälle aus {len(wanted)} Zeilen")
     return dict(zip(wanted, found, strict=True))
 
 

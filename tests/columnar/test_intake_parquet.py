@@ -512,6 +512,16 @@ def test_a_row_whose_json_text_the_decoders_would_read_apart_goes_to_the_loader(
     _same(model, path)
 
 
+def _generated_and_replaced(model: Model, seed: int, replace: str, folder: Path) -> tuple[Path, Path]:
+    """A generated Parquet file of 8 cases, and a copy with the columns ``replace`` (``expr AS name, …``)."""
+    path = folder / "population.parquet"
+    write_population(model, 8, seed, path)
+    changed = folder / "changed.parquet"
+    with duckdb.connect() as con:
+        con.execute(f"COPY (SELECT * REPLACE ({replace}) FROM '{path}') TO '{changed}' (FORMAT parquet)")
+    return path, changed
+
+
 @pytest.mark.parametrize(("column", "value", "slow"), [
     # a record where a number is read, a number where a package table is, numbers where a list of
     # records is, one record where a list is: every row the loader's
@@ -530,11 +540,8 @@ def test_typed_values_of_another_shape_than_the_model_reads_go_to_the_loader(col
     shape than the input, package table or list it stands for, and a field no input has, leave the
     row to the loader exactly where its JSON text would, with the case-by-case path's results."""
     model = teilhabe_rules.bundled("mawo")
-    path = tmp_path / "population.parquet"
-    write_population(model, 8, 61, path)
-    spoiled = tmp_path / "spoiled.parquet"
+    _path, spoiled = _generated_and_replaced(model, 61, f"{value} AS {column}", tmp_path)
     with duckdb.connect() as con:
-        con.execute(f"COPY (SELECT * REPLACE ({value} AS {column}) FROM '{path}') TO '{spoiled}' (FORMAT parquet)")
         (fall,) = con.execute(f"SELECT list(fall ORDER BY file_row_number) FROM read_parquet('{spoiled}', "
                               "file_row_number = true)").fetchone() or ([],)
     expected = list(range(8)) if slow == "all" else [i for i, key in enumerate(fall) if key % 2 == 0]
@@ -556,11 +563,7 @@ def test_a_number_in_a_decimal_column_of_any_width_is_staged_as_in_a_json_text(v
     its DECIMAL column (``12.000000`` as ``12.0``, a level ``2`` of a ``DECIMAL(9, 0)`` as ``2``):
     the rows staged are those of the generated file, with the case-by-case path's results."""
     model = teilhabe_rules.bundled("mawo")
-    path = tmp_path / "population.parquet"
-    write_population(model, 8, 62, path)
-    widened = tmp_path / "widened.parquet"
-    with duckdb.connect() as con:
-        con.execute(f"COPY (SELECT * REPLACE ({value}) FROM '{path}') TO '{widened}' (FORMAT parquet)")
+    path, widened = _generated_and_replaced(model, 62, value, tmp_path)
     assert _slow(model, widened) == _slow(model, path) == []
     _same(model, widened)
 

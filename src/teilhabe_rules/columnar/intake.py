@@ -519,8 +519,8 @@ def _numerator(text: exp.Expr, scale: int) -> exp.Expr:
     whole part has at most ``18 − scale`` digits, the fraction's units at most ``2 · scale``.
     (``× CAST(10^scale AS BIGINT)`` is a ``DECIMAL(38, scale)``, whose cast to ``BIGINT`` divides
     a 128-bit number: ~30× slower.)"""
-    if not 0 <= scale <= 9:
-        raise ValueError(scale)
+    if not 0 <= scale <= 9:  # (an input's digits are IN_SCALE or 0)
+        raise _Untranslated(f"{scale} Nachkommastellen")
     bigint = exp.DataType.build("BIGINT")
     number = exp.TryCast(this=text, to=exp.DataType.build(f"DECIMAL(18, {scale})", dialect="duckdb"))
     whole = exp.Mul(this=exp.Cast(this=_f("trunc", number), to=bigint), expression=exp.Literal.number(10**scale))

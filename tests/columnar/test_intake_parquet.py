@@ -23,7 +23,7 @@ import teilhabe_rules
 from teilhabe_rules.columnar import run_batch
 from teilhabe_rules.columnar.batch import column_types, stage_shared, staging
 from teilhabe_rules.columnar.intake import Intake, stage_parquet
-from teilhabe_rules.columnar.sources import read_source
+from teilhabe_rules.columnar.sources import Unreadable, read_source
 from teilhabe_rules.inputs.cases import parse_document
 from teilhabe_rules.model import Model
 from teilhabe_rules.tools.generate import write_population
@@ -568,16 +568,19 @@ def test_a_number_in_a_decimal_column_of_any_width_is_staged_as_in_a_json_text(v
     _same(model, widened)
 
 
-def test_a_row_the_reader_joins_to_the_case_above_means_case_by_case(tmp_path: Path) -> None:
-    """A text cell where a list is read that starts like JSON and is none makes its row unreadable,
-    and the population reader continues the case above with it (its key is not read): the rows
-    are not one case each,
-    so the file is read case by case — the same error rows, no exception."""
+def test_a_row_with_an_unreadable_cell_is_an_error_of_its_own_case(tmp_path: Path) -> None:
+    """A text cell where a list is read that starts like JSON and is none makes its row
+    unreadable; the population reader reads its key all the same, so the row is an error of its
+    own case, not of the case above it: five rows, five cases, two of them error rows — on the
+    staged path as case by case."""
     model = teilhabe_rules.bundled("bei_nrw2")
     cases = [{"fall": number + 1, **case} for number, case in enumerate(sample_cases(model, 5, 63))]
     for number, case in enumerate(cases):
         case["massnahmen"] = "[{'bezeichnung': x}]" if number in (1, 3) else "[]"
     path = write_parquet(cases, tmp_path / "population.parquet", massnahmen="VARCHAR")
-    assert _staged(model, path) is None
+    read = list(read_source(path))
+    assert len(read) == 5 and [isinstance(data, Unreadable) for data in read] == [False, True, False, True, False]
+    assert _slow(model, path) is not None
     result = _same(model, path)
-    assert result.cases == len(list(read_source(path))) < 5
+    assert result.cases == 5 and sorted(error.index for error in result.errors if error.index in (1, 3)) == [1, 3]
+

@@ -564,6 +564,36 @@ class TestNothingIsLost:
         assert len(blank) == empty
         assert all((row.data is None) != (row.error is None) for row in found)
 
+    @settings(max_examples=examples(100), deadline=None)
+    @given(table=st.lists(st.tuples(st.sampled_from(["", "A", "B", "C"]), CELLS, CELLS, st.booleans()),
+                          max_size=12))
+    def test_a_row_belongs_to_the_case_its_key_names(self, table: list[tuple[str, str, str, bool]],
+                                                     tmp_path_factory: pytest.TempPathFactory) -> None:
+        """A row with a cell that is none (``[1``: JSON that is none) is an error of the case its
+        key names, never of the case above it: the cases are the runs of keys, as if every row
+        were readable. Only a row of the wrong width, whose key is not read, continues the case above."""
+        path = tmp_path_factory.mktemp("p") / "fälle.csv"
+        lines = ["fall;stunden;bewohner[].x"]
+        expected: list[str] = []
+        current: str | None = None
+        for number, (key, a, b, broken) in enumerate(table, start=2):
+            lines.append(f"{key};{a};{b}" + (";zu viel" if broken else ""))
+            if not (key or a or b or broken):
+                continue  # an empty row
+            name = key if key and not broken else None
+            if not expected or (name is not None and name != current):
+                expected.append(name or f"Zeile {number}")
+                current = name
+        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        with Population(path) as population:
+            found = list(population)
+        assert [row.id for row in found] == expected
+        for row in found:
+            rows = range(row.line or 0, (row.last_line or 0) + 1)
+            unreadable = any("[1" in (table[n - 2][1], table[n - 2][2]) for n in rows if n - 2 < len(table))
+            if unreadable:
+                assert row.error is not None
+
 
 class TestCompareLosesNoRow:
     """compare over any table: one output row per case the reader gives, in order, each a result or an error."""

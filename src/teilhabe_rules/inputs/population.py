@@ -193,6 +193,7 @@ class Population:
         self.sheet: str | None = None
         self._handle: IO[bytes] | None = None
         self._closers: list[Any] = []
+        self._key: int | None = None  # the 0-based index of a table's key column (see _typed)
         try:
             self.decimal = DecimalMark(decimal)
         except ValueError as exc:
@@ -341,6 +342,7 @@ class Population:
 
     def _tables(self, table: tuple[list[Column], Iterable[TableRow]]) -> Iterator[PopulationRow]:
         columns, rows = table
+        self._key = next((column.index - 1 for column in columns if column.key), None)  # before the first row
         for case in assemble(columns, rows):
             yield self._row(case)
 
@@ -412,16 +414,41 @@ class Population:
             yield self._typed(number, cells, len(line))
 
     def _typed(self, number: int, cells: Sequence[Any], size: int = 0) -> TableRow:
-        """A row's cells as values, or why one is none (naming its column)."""
+        """A row's cells as values, or why one is none (naming its column). A row with a cell
+        that is none keeps its key where the key cell is read (the other cells None): the row is
+        then an error of its own case, not of the case above it."""
         out = []
         for index, value in enumerate(cells, start=1):
             try:
                 out.append(self._cell(value, number, index))
             except JsonLineError as exc:
-                return number, None, f"die Zeile lässt sich nicht lesen: Spalte {index}: {exc}", size
+                problem = f"die Zeile lässt sich nicht lesen: Spalte {index}: {exc}"
             except ValueError as exc:
-                return number, None, f"Spalte {index}: {exc}", size
+                problem = f"Spalte {index}: {exc}"
+            else:
+                continue
+            return number, self._keyed(number, cells, out), problem, size
         return number, out, None, size
+
+    def _keyed(self, number: int, cells: Sequence[Any], read: list[Any]) -> list[Any] | None:
+        """The cells of a row that has a cell that is none: its key cell alone (None where the
+        table has no key column or the key cell is none too) — cells after the one that is none
+        are not read but the key's, so the decimal mark of the rows below is found as before."""
+        key = self._key
+        if key is None or key >= len(cells):
+            return None
+        if key < len(read):
+            value = read[key]
+        else:
+            try:
+                value = self._cell(cells[key], number, key + 1)
+            except ValueError:  # (a JsonLineError is one)
+                return None
+        if value is None:
+            return None
+        keyed: list[Any] = [None] * len(cells)
+        keyed[key] = value
+        return keyed
 
     # -- XLSX --
 

@@ -209,14 +209,16 @@ class _Open:
             self.error = f"Zeile {line}: {message}" if self.key is not None or line != self.line else message
 
 
-# a row as the readers give it: its line, its cells (None: empty) or why it has none, its size
-# in characters (0 where unknown)
+# a row as the readers give it: its line, its cells (None: empty), why it is no row (then its
+# cells are None, or only its key cell is filled: the row is an error of the case it keys), its
+# size in characters (0 where unknown)
 TableRow = tuple[int, "Sequence[Any] | None", "str | None", int]
 
 
 def assemble(columns: Sequence[Column], rows: Iterable[TableRow]) -> Iterator[TableCase]:
-    """The cases of a table's rows (see the module docstring). A row that is an error (its
-    cells None) makes its case an error; every row belongs to exactly one case."""
+    """The cases of a table's rows (see the module docstring). A row that is an error (a
+    problem given) makes its case an error — the case its key names where its key cell is read,
+    else the case above it; every row belongs to exactly one case."""
     key = next((c.index - 1 for c in columns if c.key), None)
     seen: set[str] = set()
     current: _Open | None = None

@@ -22,7 +22,7 @@ from test_intake import LINE_KINDS, _same, _spoil_line
 import teilhabe_rules
 from teilhabe_rules.columnar import run_batch
 from teilhabe_rules.columnar.batch import column_types, stage_shared, staging
-from teilhabe_rules.columnar.intake import Intake, stage_parquet
+from teilhabe_rules.columnar.intake import Intake, parquet_cases, stage_parquet
 from teilhabe_rules.columnar.sources import Unreadable, read_source
 from teilhabe_rules.inputs.cases import parse_document
 from teilhabe_rules.model import Model
@@ -584,3 +584,32 @@ def test_a_row_with_an_unreadable_cell_is_an_error_of_its_own_case(tmp_path: Pat
     result = _same(model, path)
     assert result.cases == 5 and sorted(error.index for error in result.errors if error.index in (1, 3)) == [1, 3]
 
+
+def test_a_row_the_reader_joins_to_the_case_above_means_case_by_case(tmp_path: Path) -> None:
+    """A row whose key cell is itself unreadable (a text starting like JSON that is none): the
+    population reader cannot tell its case and continues the case above with it, so the rows are
+    not one case each and the file is read case by case — four cases from five rows, as the
+    reader gives them, no exception."""
+    model = teilhabe_rules.bundled("bei_nrw2")
+    cases = [{"fall": str(number + 1), **case} for number, case in enumerate(sample_cases(model, 5, 63))]
+    cases[2]["fall"] = "[3"
+    path = write_parquet(cases, tmp_path / "population.parquet", fall="VARCHAR")
+    assert _staged(model, path) is None
+    result = _same(model, path)
+    assert result.cases == len(list(read_source(path))) == 4
+
+
+@pytest.mark.parametrize(("key", "staged"), [("1,5", False), ("12h", False), ("[3]", False), (" 3", False),
+                                             ("007", True), ("-3", True), ("Haus 3", True)])
+def test_a_key_text_the_reader_writes_anew_means_case_by_case(tmp_path: Path, key: str, staged: bool) -> None:
+    """A key text that the population reader reads as something else (a number in a notation it
+    writes anew, JSON, blanks around it) would name its case otherwise, or make two keys one: the
+    file is read case by case; digits alone and other texts are kept as they are and staged. Both
+    give the same results and ids."""
+    model = teilhabe_rules.bundled("bei_nrw2")
+    cases = [{"fall": str(number + 1), **case} for number, case in enumerate(sample_cases(model, 4, 63))]
+    cases[2]["fall"] = key
+    path = write_parquet(cases, tmp_path / "population.parquet", fall="VARCHAR")
+    assert (_staged(model, path) is not None) == staged
+    assert (parquet_cases(path) is not None) == staged
+    _same(model, path)

@@ -932,9 +932,9 @@ _SCALARS = _INTEGERS | {"decimal", "varchar", "boolean", "date"}
 # sign or JSON, or a date JJJJ-MM-TT or TT.MM.JJJJ (the population reader reads such a cell of a
 # table as it is, and no cell of another row changes that)
 _WHITE = r"\x00-\x20\x7f-\xa0\p{Z}"
-_TRIMMED = f"(?s)[^{_WHITE}](.*[^{_WHITE}])?"
 _INERT = (f"(?s)[^{_WHITE}" + r"+\-\[{\p{Nd}](.*[^" + _WHITE + "])?"
           + r"|[0-9]{4}-[0-9]{2}-[0-9]{2}|[0-9]{2}\.[0-9]{2}\.[0-9]{4}")  # a date: no number either
+_KEY_TEXT = _INERT + r"|[+-]?[0-9]+"  # a key text the table reader keeps as it is (digits alone: no mark)
 _FIRST_DAY, _LAST_DAY = "0001-01-01", "9999-12-31"
 
 
@@ -1019,14 +1019,16 @@ def _layout(con: duckdb.DuckDBPyConnection, source: exp.Expr) -> tuple[tuple[str
 
 def _key_checks(key: tuple[str, Any] | None) -> list[exp.Expr]:
     """Conditions (true, or NULL for no rows) that the key column gives each row a key of its
-    own, as the table reader reads it (none NULL, each once, a text without blanks around it)."""
+    own, as the table reader reads it (none NULL, each once; a text the reader keeps as it is:
+    neither JSON — a cell starting with ``[`` or ``{`` — nor a number it writes anew, such as
+    ``1,5`` or ``12h``, nor with blanks around it)."""
     if key is None:
         return []
     keyed = exp.column(key[0], quoted=True)
     checks: list[exp.Expr] = [_eq(exp.func("count", exp.Star()), exp.func("count", keyed)),
                               _eq(exp.func("count", exp.Star()), exp.Count(this=exp.Distinct(expressions=[keyed])))]
     if key[1].id == "varchar":
-        checks.append(_f("bool_and", _match(keyed.copy(), _TRIMMED)))
+        checks.append(_f("bool_and", _match(keyed.copy(), _KEY_TEXT)))
     return checks
 
 

@@ -587,9 +587,9 @@ def test_a_row_with_an_unreadable_cell_is_an_error_of_its_own_case(tmp_path: Pat
 
 def test_a_row_the_reader_joins_to_the_case_above_means_case_by_case(tmp_path: Path) -> None:
     """A row whose key cell is itself unreadable (a text starting like JSON that is none): the
-    population reader cannot tell its case and continues the case above with it, so the rows are
-    not one case each and the file is read case by case — four cases from five rows, as the
-    reader gives them, no exception."""
+    population reader cannot tell its case and continues the case above with it. The key check
+    leaves such a file to be read case by case — four cases from five rows, as the reader gives
+    them, no exception."""
     model = teilhabe_rules.bundled("bei_nrw2")
     cases = [{"fall": str(number + 1), **case} for number, case in enumerate(sample_cases(model, 5, 63))]
     cases[2]["fall"] = "[3"

@@ -140,6 +140,30 @@ class TestDecimalMark:
         with pytest.raises(ValueError, match="kein Dezimalzeichen"):
             DecimalMark(";")
 
+    @settings(max_examples=examples(300), deadline=None)
+    @given(st.text(st.sampled_from("0123456789.,+- hmin/Tag%EUR[{x"), max_size=12), st.sampled_from([None, ",", "."]))
+    @example("1,5", None)
+    @example("12h", None)
+    @example("007", ",")
+    def test_a_text_it_keeps_reads_as_itself_under_any_mark(self, text: str, mark: str | None) -> None:
+        """What :meth:`DecimalMark.keeps` keeps, :meth:`DecimalMark.read` gives back as it is
+        under either mark or none, and tells no mark with it."""
+        decimal = DecimalMark(mark)
+        if decimal.keeps(text):
+            assert decimal.read(text, 2, 1) == text
+            assert decimal.mark == mark
+
+    def test_a_broken_row_s_key_tells_no_mark(self, tmp_path: Path) -> None:
+        """The key of a row with a cell that is none is read only where reading it tells no
+        decimal mark and gives it as the row made whole would: else the row continues the case
+        above, and the rows below read as they did."""
+        path = tmp_path / "fälle.csv"
+        path.write_text("a;fall;b\n[1;1,5;\n2.5;B;\n", encoding="utf-8")
+        found = rows(path)
+        assert [(row[0], row[1]) for row in found] == [("Zeile 2", None), ("B", {"a": "2.5"})]
+        path.write_text("a;b;fall\n[1;2,5;7\n3;;8\n", encoding="utf-8")
+        assert [row[0] for row in rows(path)] == ["7", "8"]
+
     @settings(max_examples=examples(200), deadline=None)
     @given(st.decimals(min_value=-10**9, max_value=10**9, places=3, allow_nan=False), st.sampled_from([",", "."]))
     @example(Decimal("1234.5"), ",")
@@ -215,6 +239,28 @@ class TestXlsx:
                     data = data.replace(b"<f>1+2</f><v />", b"<f>1+2</f><v>3</v>")
                 target.writestr(item, data)
         assert rows(calculated)[1] == ("Zeile 3", {"beginn": dt.date(2025, 3, 1), "stunden": 3, "name": "Bert"}, None)
+
+    def test_a_row_that_is_no_row_is_an_error_of_the_case_its_key_names(self, tmp_path: Path) -> None:
+        """A keyed row with a formula without its value, or a value right of the header, is an
+        error of its own case: the case above stays whole and the case it names does not go on
+        without it (it would be evaluated without the row's values)."""
+        path = tmp_path / "fälle.xlsx"
+        book = openpyxl.Workbook()
+        sheet = book.active
+        assert sheet is not None
+        sheet.append(["fall", "stunden", "bewohner[].x"])
+        sheet.append(["A", 1, "a"])
+        sheet.append(["B", "=1+1", "p"])
+        sheet.append(["B", None, "q"])
+        sheet.append(["C", 3, "c", "rechts"])
+        sheet.append(["C", None, "d"])
+        sheet.append(["D", 4, "e"])
+        book.save(path)
+        found = rows(path)
+        assert [(row[0], row[2] is None) for row in found] == [("A", True), ("B", False), ("C", False), ("D", True)]
+        assert found[0][1] == {"stunden": 1, "bewohner": [{"x": "a"}]}
+        assert "Zeile 3: Spalte 2: die Zelle hat die Formel „=1+1“" in str(found[1][2])
+        assert "Zeile 5: die Zeile hat einen Wert in Spalte 4" in str(found[2][2])
 
     def test_numbers_to_excel_s_fifteen_digits(self, tmp_path: Path) -> None:
         """A number cell holds a double: read to the 15 significant digits Excel shows and
@@ -569,9 +615,9 @@ class TestNothingIsLost:
                           max_size=12))
     def test_a_row_belongs_to_the_case_its_key_names(self, table: list[tuple[str, str, str, bool]],
                                                      tmp_path_factory: pytest.TempPathFactory) -> None:
-        """A row with a cell that is none (``[1``: JSON that is none) is an error of the case its
-        key names, never of the case above it: the cases are the runs of keys, as if every row
-        were readable. Only a row of the wrong width, whose key is not read, continues the case above."""
+        """A row with a cell that is none (``[1``: JSON that is none) or of the wrong width is an
+        error of the case its key names, never of the case above it: the cases are the runs of
+        keys, as if every row were readable."""
         path = tmp_path_factory.mktemp("p") / "fälle.csv"
         lines = ["fall;stunden;bewohner[].x"]
         expected: list[str] = []
@@ -580,7 +626,7 @@ class TestNothingIsLost:
             lines.append(f"{key};{a};{b}" + (";zu viel" if broken else ""))
             if not (key or a or b or broken):
                 continue  # an empty row
-            name = key if key and not broken else None
+            name = key or None
             if not expected or (name is not None and name != current):
                 expected.append(name or f"Zeile {number}")
                 current = name

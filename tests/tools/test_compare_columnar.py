@@ -377,7 +377,7 @@ class TestJsonLinesIntake:
 
         mawo = model("mawo")
         population = write(tmp_path / "p.jsonl", persons(list(sample_cases(mawo, 4, 2))), BROKEN * 10)
-        done = subprocess.run([sys.executable, "-c", INTERRUPTED, str(population), AT_OLD.isoformat(),
+        done = subprocess.run([sys.executable, "-W", "error", "-c", INTERRUPTED, str(population), AT_OLD.isoformat(),
                                AT_NEW.isoformat()], capture_output=True, text=True, timeout=120, check=False)
         assert done.returncode == 0, done.stderr
         what, signalled, seconds = done.stdout.split()

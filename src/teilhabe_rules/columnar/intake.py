@@ -716,7 +716,8 @@ def _stage(plan: Plan, model: c.CheckedModel, staging: Any, types: dict[str, dic
         slow = [int(row[0]) for row in con.execute("SELECT _c FROM langsam ORDER BY _c").fetchall()]
         try:
             intake.slow = sorted(read(slow).items()) if slow else []
-        except RowsJoined:  # the reader joins rows it cannot read to the case above: case by case
+        except RowsJoined:  # the reader gives a row to the case above (its key not read): case by case —
+            # not expected where _key_checks held, kept so that such a file never stops the intake
             raise _Untranslated("Zeilen") from None
         for prefix in "oep":  # the lines stay, for the cases the plan flags
             for number in range(len(scopes)):

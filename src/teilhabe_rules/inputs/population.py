@@ -409,7 +409,8 @@ class Population:
                 self.empty += 1  # only separators: an empty row of a spreadsheet
                 continue
             if len(cells) != width:
-                yield number, None, f"die Zeile hat {len(cells)} Felder, die Kopfzeile {width}", len(line)
+                problem = f"die Zeile hat {len(cells)} Felder, die Kopfzeile {width}"
+                yield number, self._keyed(number, cells, []), problem, len(line)
                 continue
             yield self._typed(number, cells, len(line))
 
@@ -431,17 +432,24 @@ class Population:
         return number, out, None, size
 
     def _keyed(self, number: int, cells: Sequence[Any], read: list[Any]) -> list[Any] | None:
-        """The cells of a row that has a cell that is none: its key cell alone (None where the
-        table has no key column or the key cell is none too) — cells after the one that is none
-        are not read but the key's, so the decimal mark of the rows below is found as before."""
+        """The cells of a row that is no row (a cell that is none, a value right of the header,
+        …; ``read``: its cells read before the one that is none): its key cell alone, so that the
+        row is an error of the case its key names. None — the row continues the case above —
+        where the table has no key column, the key cell is empty or none, or it was not read yet
+        and reading it could tell the decimal mark or come out otherwise than in the row made
+        whole (a text :meth:`~teilhabe_rules.inputs.tabular.DecimalMark.keeps` does not keep,
+        or JSON): the cells before it are not read, and the rows below read as before."""
         key = self._key
         if key is None or key >= len(cells):
             return None
         if key < len(read):
             value = read[key]
         else:
+            raw = cells[key]
+            if isinstance(raw, str) and (raw.strip()[:1] in ("[", "{") or not self.decimal.keeps(raw.strip())):
+                return None
             try:
-                value = self._cell(cells[key], number, key + 1)
+                value = self._cell(raw, number, key + 1)
             except ValueError:  # (a JsonLineError is one)
                 return None
         if value is None:
@@ -549,20 +557,22 @@ class Population:
             uncalculated = [(index, text) for index, (value, text)
                             in enumerate(zip(values, written, strict=False), start=1)
                             if value is None and isinstance(text, str) and text.startswith("=")]
+            cells = [_sheet_value(v) for v in list(values[:width]) + [None] * (width - len(values))]
             if uncalculated:
                 index, text = uncalculated[0]
-                yield (number, None, f"Spalte {index}: die Zelle hat die Formel „{text}“, aber die Mappe keinen "
-                       "berechneten Wert dafür (in Excel öffnen und speichern: Excel rechnet und speichert ihn)", 0)
+                yield (number, self._keyed(number, cells, []), f"Spalte {index}: die Zelle hat die Formel „{text}“, "
+                       "aber die Mappe keinen berechneten Wert dafür (in Excel öffnen und speichern: Excel rechnet "
+                       "und speichert ihn)", 0)
                 continue
             if not any(_filled(v) for v in values):
                 self.empty += 1
                 continue
             extra = [i for i, v in enumerate(values[width:], start=width + 1) if _filled(v)]
             if extra:
-                yield number, None, f"die Zeile hat einen Wert in Spalte {extra[0]}, rechts der Kopfzeile", 0
+                yield (number, self._keyed(number, cells, []),
+                       f"die Zeile hat einen Wert in Spalte {extra[0]}, rechts der Kopfzeile", 0)
                 continue
-            cells = list(values[:width]) + [None] * (width - len(values))
-            yield self._typed(number, [_sheet_value(v) for v in cells])
+            yield self._typed(number, cells)
 
     # -- Parquet --
 

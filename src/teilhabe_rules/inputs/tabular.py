@@ -132,6 +132,17 @@ class DecimalMark:
             return _joined(sign, value, rest)
         raise ValueError(self._mismatch(text, options[0][0]))
 
+    def keeps(self, text: str) -> bool:
+        """Whether :meth:`read` gives ``text`` back as it is under either mark, telling none: no
+        number, or digits alone (no mark, no unit). Reading such a text changes nothing."""
+        match = _NUMBER.fullmatch(text)
+        if match is None:
+            return True
+        sign, digits, rest = match.groups()
+        if rest:
+            return not _is_unit(rest)
+        return not _readings(digits) or (_PLAIN.fullmatch(digits) is not None and text == sign + digits)
+
     def _mismatch(self, text: str, mark: str | None) -> str:
         shown = NAMES.get(mark or "", "")
         own = self.name or ""

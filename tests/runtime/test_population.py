@@ -163,6 +163,22 @@ class TestDecimalMark:
         assert [(row[0], row[1]) for row in found] == [("Zeile 2", None), ("B", {"a": "2.5"})]
         path.write_text("a;b;fall\n[1;2,5;7\n3;;8\n", encoding="utf-8")
         assert [row[0] for row in rows(path)] == ["7", "8"]
+        # the mark known (from the row above): the key is read as the row made whole reads it
+        path.write_text("bewohner[].x;fall\n2,5;A\n[1;1,5\n2;1,5\n", encoding="utf-8")
+        found = rows(path)
+        assert [(row[0], row[2] is None) for row in found] == [("A", True), ("1.5", False)]
+        assert found[0][1] == {"bewohner": [{"x": "2.5"}]}
+
+    def test_a_row_of_the_wrong_width_continues_the_case_above(self, tmp_path: Path) -> None:
+        """A field too many left of the key (a decimal comma unquoted in a comma-separated file)
+        moves it: the row's key is not read, and the row is an error of the case above, whose
+        rows below it stay in it."""
+        path = tmp_path / "fälle.csv"
+        path.write_text("bewohner[].stunden,fall,bewohner[].name\n2,4,Anna\n1,5,4,Bert\n3,5,Carl\n",
+                        encoding="utf-8")
+        found = rows(path)
+        assert [(row[0], row[2] is None) for row in found] == [("4", False), ("5", True)]
+        assert found[1][1] == {"bewohner": [{"stunden": "3", "name": "Carl"}]}
 
     @settings(max_examples=examples(200), deadline=None)
     @given(st.decimals(min_value=-10**9, max_value=10**9, places=3, allow_nan=False), st.sampled_from([",", "."]))
@@ -615,9 +631,10 @@ class TestNothingIsLost:
                           max_size=12))
     def test_a_row_belongs_to_the_case_its_key_names(self, table: list[tuple[str, str, str, bool]],
                                                      tmp_path_factory: pytest.TempPathFactory) -> None:
-        """A row with a cell that is none (``[1``: JSON that is none) or of the wrong width is an
-        error of the case its key names, never of the case above it: the cases are the runs of
-        keys, as if every row were readable."""
+        """A row with a cell that is none (``[1``: JSON that is none) is an error of the case its
+        key names, never of the case above it: the cases are the runs of keys, as if every row
+        were readable. Only a row of the wrong width, whose key is not read (a field too many or
+        too few left of it would move it), continues the case above."""
         path = tmp_path_factory.mktemp("p") / "fälle.csv"
         lines = ["fall;stunden;bewohner[].x"]
         expected: list[str] = []
@@ -626,7 +643,7 @@ class TestNothingIsLost:
             lines.append(f"{key};{a};{b}" + (";zu viel" if broken else ""))
             if not (key or a or b or broken):
                 continue  # an empty row
-            name = key or None
+            name = key if key and not broken else None
             if not expected or (name is not None and name != current):
                 expected.append(name or f"Zeile {number}")
                 current = name

@@ -409,8 +409,8 @@ class Population:
                 self.empty += 1  # only separators: an empty row of a spreadsheet
                 continue
             if len(cells) != width:
-                problem = f"die Zeile hat {len(cells)} Felder, die Kopfzeile {width}"
-                yield number, self._keyed(number, cells, []), problem, len(line)
+                # (its key not read: a field too many or too few left of it moves it)
+                yield number, None, f"die Zeile hat {len(cells)} Felder, die Kopfzeile {width}", len(line)
                 continue
             yield self._typed(number, cells, len(line))
 
@@ -436,9 +436,11 @@ class Population:
         …; ``read``: its cells read before the one that is none): its key cell alone, so that the
         row is an error of the case its key names. None — the row continues the case above —
         where the table has no key column, the key cell is empty or none, or it was not read yet
-        and reading it could tell the decimal mark or come out otherwise than in the row made
-        whole (a text :meth:`~teilhabe_rules.inputs.tabular.DecimalMark.keeps` does not keep,
-        or JSON): the cells before it are not read, and the rows below read as before."""
+        and is JSON or, while the file's decimal mark is not known, a text that reading could
+        tell the mark with (one :meth:`~teilhabe_rules.inputs.tabular.DecimalMark.keeps` does
+        not keep): the cells before it are not read, so it could come out otherwise than in the
+        row made whole, and the rows below would read otherwise. With the mark known, reading
+        the key gives what the row made whole gives."""
         key = self._key
         if key is None or key >= len(cells):
             return None
@@ -446,7 +448,8 @@ class Population:
             value = read[key]
         else:
             raw = cells[key]
-            if isinstance(raw, str) and (raw.strip()[:1] in ("[", "{") or not self.decimal.keeps(raw.strip())):
+            if isinstance(raw, str) and (raw.strip()[:1] in ("[", "{") or (
+                    self.decimal.mark is None and not self.decimal.keeps(raw.strip()))):
                 return None
             try:
                 value = self._cell(raw, number, key + 1)

@@ -9,6 +9,7 @@ import io
 import json
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import openpyxl
@@ -231,15 +232,9 @@ class TestXlsx:
     def test_a_formula_without_its_value_is_an_error_of_its_row(self, tmp_path: Path) -> None:
         """A workbook written by a program holds formulas but no calculated values: such a cell
         is no empty cell (an input would silently take its default), its row is an error."""
-        path = tmp_path / "formeln.xlsx"
-        book = openpyxl.Workbook()
-        sheet = book.active
-        assert sheet is not None
-        sheet.append(["beginn", "stunden", "name"])
-        sheet.append([dt.date(2025, 3, 1), 12, "=\"An\"&\"ne\""])
-        sheet.append([dt.date(2025, 3, 1), "=1+2", "Bert"])
-        sheet.append([dt.date(2025, 3, 1), 4, "Cem"])
-        book.save(path)
+        day = dt.date(2025, 3, 1)
+        path = sheet_of(tmp_path / "formeln.xlsx", [["beginn", "stunden", "name"], [day, 12, "=\"An\"&\"ne\""],
+                                                    [day, "=1+2", "Bert"], [day, 4, "Cem"]])
         found = rows(path)
         assert [row[0] for row in found] == ["Zeile 2", "Zeile 3", "Zeile 4"]
         assert found[0][1] is None and "Spalte 3: die Zelle hat die Formel „=\"An\"&\"ne\"“" in str(found[0][2])
@@ -260,18 +255,9 @@ class TestXlsx:
         """A keyed row with a formula without its value, or a value right of the header, is an
         error of its own case: the case above stays whole and the case it names does not go on
         without it (it would be evaluated without the row's values)."""
-        path = tmp_path / "fälle.xlsx"
-        book = openpyxl.Workbook()
-        sheet = book.active
-        assert sheet is not None
-        sheet.append(["fall", "stunden", "bewohner[].x"])
-        sheet.append(["A", 1, "a"])
-        sheet.append(["B", "=1+1", "p"])
-        sheet.append(["B", None, "q"])
-        sheet.append(["C", 3, "c", "rechts"])
-        sheet.append(["C", None, "d"])
-        sheet.append(["D", 4, "e"])
-        book.save(path)
+        path = sheet_of(tmp_path / "fälle.xlsx", [["fall", "stunden", "bewohner[].x"], ["A", 1, "a"],
+                                                  ["B", "=1+1", "p"], ["B", None, "q"], ["C", 3, "c", "rechts"],
+                                                  ["C", None, "d"], ["D", 4, "e"]])
         found = rows(path)
         assert [(row[0], row[2] is None) for row in found] == [("A", True), ("B", False), ("C", False), ("D", True)]
         assert found[0][1] == {"stunden": 1, "bewohner": [{"x": "a"}]}
@@ -559,6 +545,17 @@ class TestFlatLayout:
         assert error is not None
         assert "ein Element von „bewohner[].massnahmen[]“ ohne ein Element von „bewohner[]“" in error
 
+
+def sheet_of(path: Path, lines: list[list[Any]]) -> Path:
+    """A workbook at ``path`` whose first sheet holds ``lines`` (openpyxl writes a formula
+    without its calculated value)."""
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    for line in lines:
+        sheet.append(line)
+    book.save(path)
+    return path
 
 def flat_table(key: str, offer: dict, people: list[dict]) -> str:
     """The flat CSV of one offer: the offer's values in its first row, a row per resident, a row

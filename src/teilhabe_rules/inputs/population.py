@@ -40,7 +40,7 @@ import attrs
 from ..duck import Sandbox
 from ..errors import CaseError, Diagnostic, Location, did_you_mean
 from .cases import DocumentError, parse_document
-from .tabular import Column, DecimalMark, TableCase, TableRow, assemble, parse_column
+from .tabular import Column, DecimalMark, TableCase, TableRow, assemble, key_index, parse_column
 
 __all__ = ["FORMATS", "MAX_LINE", "MAX_XLSX_PART", "JsonLineError", "Population", "PopulationProperties",
            "PopulationRow", "case_files", "count_rows", "decode_json", "read_population", "unreadable"]
@@ -342,7 +342,7 @@ class Population:
 
     def _tables(self, table: tuple[list[Column], Iterable[TableRow]]) -> Iterator[PopulationRow]:
         columns, rows = table
-        self._key = next((column.index - 1 for column in columns if column.key), None)  # before the first row
+        self._key = key_index(columns)  # before the first row is read
         for case in assemble(columns, rows):
             yield self._row(case)
 

@@ -33,7 +33,7 @@ import attrs
 from ..paths import PathError, format_path, parse_path, set_path
 from ..units import UnitError, parse_unit
 
-__all__ = ["KEY", "Column", "DecimalMark", "TableCase", "assemble", "flatten", "parse_column"]
+__all__ = ["KEY", "Column", "DecimalMark", "TableCase", "assemble", "flatten", "key_index", "parse_column"]
 
 KEY = "fall"  # the column that names a case (and groups the rows of one case)
 _MAX_INDEX = 100_000  # the largest list index of a column
@@ -226,11 +226,16 @@ class _Open:
 TableRow = tuple[int, "Sequence[Any] | None", "str | None", int]
 
 
+def key_index(columns: Sequence[Column]) -> int | None:
+    """The 0-based position of the table's key column (``fall``) among its cells, or None."""
+    return next((c.index - 1 for c in columns if c.key), None)
+
+
 def assemble(columns: Sequence[Column], rows: Iterable[TableRow]) -> Iterator[TableCase]:
     """The cases of a table's rows (see the module docstring). A row that is an error (a
     problem given) makes its case an error — the case its key names where its key cell is read,
     else the case above it; every row belongs to exactly one case."""
-    key = next((c.index - 1 for c in columns if c.key), None)
+    key = key_index(columns)
     seen: set[str] = set()
     current: _Open | None = None
     for line, cells, problem, size in rows:

@@ -157,11 +157,14 @@ class TestDecimalMark:
     def test_a_broken_row_s_key_tells_no_mark(self, tmp_path: Path) -> None:
         """The key of a row with a cell that is none is read only where reading it tells no
         decimal mark and gives it as the row made whole would: else the row continues the case
-        above, and the rows below read as they did."""
+        above, the case below is an error (the row may be its first), and the rows below read
+        as they did."""
         path = tmp_path / "fälle.csv"
-        path.write_text("a;fall;b\n[1;1,5;\n2.5;B;\n", encoding="utf-8")
+        path.write_text("a;fall;b\n[1;1,5;\n2.5;B;\n3.5;C;\n", encoding="utf-8")
         found = rows(path)
-        assert [(row[0], row[1]) for row in found] == [("Zeile 2", None), ("B", {"a": "2.5"})]
+        assert [(row[0], row[1]) for row in found] == [("Zeile 2", None), ("B", None), ("C", {"a": "3.5"})]
+        assert found[1][2] == ("Zeile 3: die Zeile 2 darüber ist nicht lesbar, auch nicht, zu welchem Fall sie "
+                               "gehört — vielleicht zu diesem, der dann ohne sie gerechnet würde")
         path.write_text("a;b;fall\n[1;2,5;7\n3;;8\n", encoding="utf-8")
         assert [row[0] for row in rows(path)] == ["7", "8"]
         # the mark known (from the row above): the key is read as the row made whole reads it
@@ -173,9 +176,20 @@ class TestDecimalMark:
     def test_a_row_of_the_wrong_width_continues_the_case_above(self, tmp_path: Path) -> None:
         """A field too many left of the key (a decimal comma unquoted in a comma-separated file)
         moves it: the row's key is not read, and the row is an error of the case above, whose
-        rows below it stay in it."""
+        rows below it stay in it; the case starting below it is an error too (the row may be
+        its first), the one after that is read."""
         path = tmp_path / "fälle.csv"
-        path.write_text("bewohner[].stunden,fall,bewohner[].name\n2,4,Anna\n1,5,4,Bert\n3,5,Carl\n",
+        path.write_text("bewohner[].stunden,fall,bewohner[].name\n2,4,Anna\n1,5,4,Bert\n3,5,Carl\n3,6,Dora\n",
+                        encoding="utf-8")
+        found = rows(path)
+        assert [(row[0], row[2]) for row in found] == [
+            ("4", "Zeile 3: die Zeile hat 4 Felder, die Kopfzeile 3"),
+            ("5", "Zeile 4: die Zeile 3 darüber ist nicht lesbar, auch nicht, zu welchem Fall sie gehört — "
+                  "vielleicht zu diesem, der dann ohne sie gerechnet würde"),
+            ("6", None)]
+        assert found[2][1] == {"bewohner": [{"stunden": "3", "name": "Dora"}]}
+        # a row of the case above below it: the row lies inside that case, the case below is read
+        path.write_text("bewohner[].stunden,fall,bewohner[].name\n2,4,Anna\n1,5,4,Bert\n2,4,Berta\n3,5,Carl\n",
                         encoding="utf-8")
         found = rows(path)
         assert [(row[0], row[2] is None) for row in found] == [("4", False), ("5", True)]
@@ -653,6 +667,42 @@ class TestNothingIsLost:
             unreadable = any("[1" in (table[n - 2][1], table[n - 2][2]) for n in rows if n - 2 < len(table))
             if unreadable:
                 assert row.error is not None
+
+    @settings(max_examples=examples(150), deadline=None)
+    @given(table=st.lists(st.tuples(st.sampled_from(["", "A", "B", "C", "[1"]), CELLS, CELLS, st.booleans()),
+                          max_size=12))
+    @example(table=[("A", "1", "", False), ("B", "1", "", True), ("B", "2", "", False)])
+    @example(table=[("[1", "1", "", False), ("A", "2", "", False)])
+    def test_a_case_given_as_evaluable_holds_every_row_of_its_key(self, table: list[tuple[str, str, str, bool]],
+                                                                  tmp_path_factory: pytest.TempPathFactory) -> None:
+        """Whatever rows cannot be read — a cell that is none, a key that is none (``[1``), a
+        row of the wrong width —, a case the reader gives as data holds exactly the rows its key
+        names, as the writer meant them (a row without a key continues the one above): none
+        missing, none of another case. A row whose key is not read makes the case below it an
+        error, as it may be that case's first row. (A key whose rows are not together is an error
+        row of its own below: the later rows are reported, not evaluated.)"""
+        path = tmp_path_factory.mktemp("p") / "fälle.csv"
+        lines = ["fall;stunden;bewohner[].x"]
+        meant: dict[int, str] = {}  # line → the key its writer meant
+        current = ""
+        for number, (key, a, b, broken) in enumerate(table, start=2):
+            lines.append(f"{key};{a};{b}" + (";zu viel" if broken else ""))
+            if not (key or a or b or broken):
+                continue  # an empty row
+            current = key or current or f"Zeile {number}"
+            meant[number] = current
+        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        with Population(path) as population:
+            found = list(population)
+        ids = [row.id for row in found]
+        order = list(meant.values())
+        runs = [key for number, key in enumerate(order) if not number or order[number - 1] != key]
+        for row in found:
+            if row.data is None or ids.count(row.id) > 1 or runs.count(row.id) > 1:
+                continue
+            held = {n for n in meant if (row.line or 0) <= n <= (row.last_line or 0)}
+            assert {meant[n] for n in held} == {row.id}
+            assert held == {n for n, key in meant.items() if key == row.id}
 
 
 class TestCompareLosesNoRow:

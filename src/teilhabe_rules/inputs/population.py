@@ -434,13 +434,16 @@ class Population:
     def _keyed(self, number: int, cells: Sequence[Any], read: list[Any]) -> list[Any] | None:
         """The cells of a row that is no row (a cell that is none, a value right of the header,
         …; ``read``: its cells read before the one that is none): its key cell alone, so that the
-        row is an error of the case its key names. None — the row continues the case above —
-        where the table has no key column, the key cell is empty or none, or it was not read yet
-        and is JSON or, while the file's decimal mark is not known, a text that reading could
-        tell the mark with (one :meth:`~teilhabe_rules.inputs.tabular.DecimalMark.keeps` does
-        not keep): the cells before it are not read, so it could come out otherwise than in the
-        row made whole, and the rows below would read otherwise. With the mark known, reading
-        the key gives what the row made whole gives."""
+        row is an error of the case its key names; no cell at all where the key cell is empty
+        (the row continues the case above, as any row without a key). None — the key is not
+        known: the row continues the case above, and the case starting below it is an error
+        too (:func:`~teilhabe_rules.inputs.tabular.assemble`) — where the table has no key
+        column, the key cell is none, or it was not read yet and is JSON or, while the file's
+        decimal mark is not known, a text that reading could tell the mark with (one
+        :meth:`~teilhabe_rules.inputs.tabular.DecimalMark.keeps` does not keep): the cells
+        before it are not read, so it could come out otherwise than in the row made whole, and
+        the rows below would read otherwise. With the mark known, reading the key gives what
+        the row made whole gives."""
         key = self._key
         if key is None or key >= len(cells):
             return None
@@ -455,9 +458,9 @@ class Population:
                 value = self._cell(raw, number, key + 1)
             except ValueError:  # (a JsonLineError is one)
                 return None
-        if value is None:
-            return None
         keyed: list[Any] = [None] * len(cells)
+        if value is None:
+            return keyed
         keyed[key] = value
         return keyed
 

@@ -234,25 +234,34 @@ def key_index(columns: Sequence[Column]) -> int | None:
 def assemble(columns: Sequence[Column], rows: Iterable[TableRow]) -> Iterator[TableCase]:
     """The cases of a table's rows (see the module docstring). A row that is an error (a
     problem given) makes its case an error — the case its key names where its key cell is read,
-    else the case above it; every row belongs to exactly one case."""
+    else the case above it; every row belongs to exactly one case. A row whose key is not known
+    (its cells None in a table with a key column) may have been the first row of the case that
+    starts below it, which would then lack it: that case is an error too, naming the row."""
     key = key_index(columns)
     seen: set[str] = set()
     current: _Open | None = None
+    unknown: int | None = None  # the last row of the current case whose key is not known
     for line, cells, problem, size in rows:
         name = _key(cells[key]) if key is not None and cells is not None else None
         starts = current is None or key is None or (name is not None and name != current.key)
         if starts:
             if current is not None:
                 yield _closed(current)
+            current = _Open(name, line, line)
             if name is not None and name in seen:
-                current = _Open(name, line, line)
                 current.fail(line, f"Fall „{name}“ steht schon weiter oben; die Zeilen eines Falls "
                                    "stehen untereinander")
-            else:
-                current = _Open(name, line, line)
+            if unknown is not None:
+                current.fail(line, f"die Zeile {unknown} darüber ist nicht lesbar, auch nicht, zu welchem Fall sie "
+                                   "gehört — vielleicht zu diesem, der dann ohne sie gerechnet würde")
+            unknown = None
             if name is not None:
                 seen.add(name)
+        elif name is not None:
+            unknown = None  # a row of the same key below it: the row lies inside this case
         assert current is not None
+        if key is not None and cells is None:
+            unknown = line
         current.last_line = line
         current.size += size
         if problem is not None or cells is None:

@@ -195,6 +195,20 @@ class TestDecimalMark:
         assert [(row[0], row[2] is None) for row in found] == [("4", False), ("5", True)]
         assert found[1][1] == {"bewohner": [{"stunden": "3", "name": "Carl"}]}
 
+    def test_a_line_that_is_no_csv_keeps_a_key_left_of_its_quote(self, tmp_path: Path) -> None:
+        """A quote that never closes: the fields left of it hold no quoting, so a key there is
+        read and the line is an error of its own case; a key in or right of the quoted field is
+        not known, and the case below is an error too."""
+        path = tmp_path / "fälle.csv"
+        path.write_text('fall;name\n1;A\n2;"offen\n3;C\n', encoding="utf-8")
+        found = rows(path)
+        assert [(row[0], row[1]) for row in found] == [("1", {"name": "A"}), ("2", None), ("3", {"name": "C"})]
+        assert found[1][2] is not None and "Anführungszeichen wird nicht geschlossen" in found[1][2]
+        path.write_text('name;fall\nA;1\n"offen;2\nC;3\nD;4\n', encoding="utf-8")
+        found = rows(path)
+        assert [(row[0], row[1] is None) for row in found] == [("1", True), ("3", True), ("4", False)]
+        assert found[1][2] is not None and "die Zeile 3 darüber ist nicht lesbar" in found[1][2]
+
     @settings(max_examples=examples(200), deadline=None)
     @given(st.decimals(min_value=-10**9, max_value=10**9, places=3, allow_nan=False), st.sampled_from([",", "."]))
     @example(Decimal("1234.5"), ",")

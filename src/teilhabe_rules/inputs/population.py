@@ -403,7 +403,8 @@ class Population:
             try:
                 cells = next(csv.reader((line,), strict=True, delimiter=separator))
             except csv.Error as exc:
-                yield number, None, f"die Zeile ist kein gültiges CSV: {_csv_message(exc, separator)}", len(line)
+                yield (number, self._plain_key(number, line, separator),
+                       f"die Zeile ist kein gültiges CSV: {_csv_message(exc, separator)}", len(line))
                 continue
             if not any(cell.strip() for cell in cells):
                 self.empty += 1  # only separators: an empty row of a spreadsheet
@@ -413,6 +414,18 @@ class Population:
                 yield number, None, f"die Zeile hat {len(cells)} Felder, die Kopfzeile {width}", len(line)
                 continue
             yield self._typed(number, cells, len(line))
+
+    def _plain_key(self, number: int, line: str, separator: str) -> list[Any] | None:
+        """The key cell of a line that is no CSV record, as :meth:`_keyed` gives it, where the
+        key field ends left of the line's first quote (the fields there hold no quoting: they are
+        the line's text between separators); else None, the key not known."""
+        key = self._key
+        if key is None:
+            return None
+        plain = line.split('"', 1)[0].split(separator)
+        if len(plain) <= key + 1:  # the key field runs into the quote, or the line ends before it
+            return None
+        return self._keyed(number, plain[:key + 1], [])
 
     def _typed(self, number: int, cells: Sequence[Any], size: int = 0) -> TableRow:
         """A row's cells as values, or why one is none (naming its column). A row with a cell

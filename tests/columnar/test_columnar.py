@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import decimal
+from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
@@ -449,10 +451,45 @@ def test_a_boundary_test_that_overflows_flags_its_case_and_never_stops_the_batch
         "wert jqk = runde(jq, 4, kaufmännisch)\n")
     cases = [{"a": "924442866899.933438", "c": "83194499.049777", "p": 0, "q": 1},
              {"a": "12.5", "c": "2", "p": 3, "q": 4}]
-    result = run_batch(_plan(model), model.checked, cases, model.loader, _scalar(model))
-    assert result.evaluated == 2 and not result.errors and result.scalar_cases >= 1
-    for row, case in zip(result.rows(), cases, strict=True):
-        assert row["jqk"] == model.evaluate(case).value("jqk")
+    for population, guarded in ((cases, [False, True]), (cases[1:], [False])):
+        with _chains_recorded() as texts:
+            result = run_batch(_plan(model), model.checked, population, model.loader, _scalar(model))
+        # the chain first without TRY, which stops at the overflow; then with it
+        assert [("TRY(" in text) for text in texts][:2] == guarded
+        assert result.evaluated == len(population) and not result.errors
+        assert result.scalar_cases == len(population) - 1
+        for row, case in zip(result.rows(), population, strict=True):
+            assert row["jqk"] == model.evaluate(case).value("jqk")
+
+
+@contextlib.contextmanager
+def _chains_recorded() -> Iterator[list[str]]:
+    """The texts of the chain statements run meanwhile (as ``batch._chain_sql`` writes them)."""
+    from teilhabe_rules.columnar import batch
+
+    texts: list[str] = []
+    written = batch._chain_sql
+
+    def recorded(statement: Any, guarded: bool = True) -> str:
+        texts.append(written(statement, guarded))
+        return texts[-1]
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(batch, "_chain_sql", recorded)
+        yield texts
+
+
+@pytest.mark.parametrize("name", MODELS)
+def test_the_chains_of_sampled_cases_run_without_try(name: str) -> None:
+    """DuckDB finds no common part of an expression inside ``TRY``: a population whose values
+    stay within the compiler's bounds runs every chain without it."""
+    model = teilhabe_rules.bundled(name)
+    cases = list(sample_cases(model, 12, 9))
+    cases += [one for case in cases[:4] for one in _one_element(model, case)]
+    with _chains_recorded() as texts:
+        result = run_batch(_plan(model), model.checked, cases, model.loader, _scalar(model))
+    assert result.evaluated + len(result.errors) == len(cases)
+    assert len(texts) >= len(model.checked.scopes) and not any("TRY(" in text for text in texts)
 
 
 def test_an_overflow_in_the_elements_of_an_aggregate_flags_its_case_and_never_stops_the_batch() -> None:
@@ -550,6 +587,10 @@ def test_a_chain_of_steps_generated_without_a_copy_is_the_same_and_leaves_the_pl
             copied = plan.with_steps(body()).sql("duckdb")
             assert _chain_sql(plan.with_steps(body())) == copied
             assert _chain_sql(plan.with_steps(body())) == copied  # (and again: nothing changed)
+            # without TRY: each one's argument in parentheses, nothing else changed
+            bare = plan.with_steps(body()).transform(lambda n: exp.Paren(this=n.this) if isinstance(n, exp.Try) else n)
+            assert _chain_sql(plan.with_steps(body()), guarded=False) == bare.sql("duckdb")
+            assert "TRY(" in copied and "TRY(" not in bare.sql("duckdb")
         assert [s.query.sql("duckdb") for s in plan.steps] == before
 
 

@@ -208,6 +208,14 @@ class TestDecimalMark:
         found = rows(path)
         assert [(row[0], row[1] is None) for row in found] == [("1", True), ("3", True), ("4", False)]
         assert found[1][2] is not None and "die Zeile 3 darüber ist nicht lesbar" in found[1][2]
+        # lines joined by an odd quote (here rows of B), or a lone carriage return: the key is not known
+        for text, first in (('fall,notiz,bewohner[].pg\nA,ok,1\nA,"offen,2\nB,x,3\nB,"y,4\nB,ok,5\nC,ok,6\n', "A"),
+                            ('fall,notiz,bewohner[].pg\nA,5" Monitor,1\nA,ok,2\nB,7" Monitor,3\nB,ok,4\nC,ok,5\n',
+                             "Zeile 2"),
+                            ('fall,notiz,bewohner[].pg\nA,ok,1\nA,ok,2\rB,ok,3\nB,ok,4\nC,ok,5\n', "A")):
+            path.write_bytes(text.encode("utf-8"))
+            found = rows(path)
+            assert [(row[0], row[1] is None) for row in found] == [(first, True), ("B", True), ("C", False)], text
 
     @settings(max_examples=examples(200), deadline=None)
     @given(st.decimals(min_value=-10**9, max_value=10**9, places=3, allow_nan=False), st.sampled_from([",", "."]))
@@ -278,6 +286,15 @@ class TestXlsx:
                     data = data.replace(b"<f>1+2</f><v />", b"<f>1+2</f><v>3</v>")
                 target.writestr(item, data)
         assert rows(calculated)[1] == ("Zeile 3", {"beginn": dt.date(2025, 3, 1), "stunden": 3, "name": "Bert"}, None)
+
+    def test_a_formula_without_its_value_in_the_key_column_makes_the_case_below_an_error(
+            self, tmp_path: Path) -> None:
+        """Its key is not known (not empty): the row may be the first of the case below."""
+        path = sheet_of(tmp_path / "fälle.xlsx", [["fall", "bewohner[].pg"], ["A", 1], ['="B"', 2], ["B", 3],
+                                                  ["C", 4]])
+        found = rows(path)
+        assert [(row[0], row[1] is None) for row in found] == [("A", True), ("B", True), ("C", False)]
+        assert "die Zeile 3 darüber ist nicht lesbar" in str(found[1][2])
 
     def test_a_row_that_is_no_row_is_an_error_of_the_case_its_key_names(self, tmp_path: Path) -> None:
         """A keyed row with a formula without its value, or a value right of the header, is an

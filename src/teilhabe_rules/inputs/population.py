@@ -418,9 +418,11 @@ class Population:
     def _plain_key(self, number: int, line: str, separator: str) -> list[Any] | None:
         """The key cell of a line that is no CSV record, as :meth:`_keyed` gives it, where the
         key field ends left of the line's first quote (the fields there hold no quoting: they are
-        the line's text between separators); else None, the key not known."""
+        the line's text between separators); else None, the key not known — so too where the
+        record holds a line end (lines joined by an odd quote may hold rows of the case below,
+        and a lone carriage return ends a row for whoever wrote it)."""
         key = self._key
-        if key is None:
+        if key is None or "\n" in line or "\r" in line:
             return None
         plain = line.split('"', 1)[0].split(separator)
         if len(plain) <= key + 1:  # the key field runs into the quote, or the line ends before it
@@ -579,7 +581,9 @@ class Population:
             cells = [_sheet_value(v) for v in list(values[:width]) + [None] * (width - len(values))]
             if uncalculated:
                 index, text = uncalculated[0]
-                yield (number, self._keyed(number, cells, []), f"Spalte {index}: die Zelle hat die Formel „{text}“, "
+                # (a formula in the key cell: its key is not known, not empty)
+                keyed = None if any(i - 1 == self._key for i, _ in uncalculated) else self._keyed(number, cells, [])
+                yield (number, keyed, f"Spalte {index}: die Zelle hat die Formel „{text}“, "
                        "aber die Mappe keinen berechneten Wert dafür (in Excel öffnen und speichern: Excel rechnet "
                        "und speichert ihn)", 0)
                 continue

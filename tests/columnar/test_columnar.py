@@ -462,6 +462,33 @@ def test_a_boundary_test_that_overflows_flags_its_case_and_never_stops_the_batch
             assert row["jqk"] == model.evaluate(case).value("jqk")
 
 
+def test_a_computed_date_outside_the_years_1_to_9999_flags_its_case() -> None:
+    """DuckDB's dates go on where the scalar backend's end: such a date is a fault in the plan,
+    and its case the scalar backend's error — never a date of the year 10237 or before Christ."""
+    model = teilhabe_rules.loads(
+        'modell probe "Probe"\n  version "1"\n  gültig ab 01.01.2024\nende\n'
+        "eingabe beginn: datum\n"
+        "eingabe n: zahl Tage\n"
+        "eingabe k: ganzzahl von -1000000 bis 1000000\n"
+        "wert spaeter: datum = beginn + n\n"
+        "wert mplus: datum = datum_plus(beginn, k * 1 Monate)\n")
+    cases = [{"beginn": "2024-01-31", "n": n, "k": k}
+             for n, k in ((1, 1), (-800000, 1), (3000000, 1), (1, 100000), (2913143, 95711), (-738915, -24276),
+                          (2913144, 1), (1, 95712))]  # (9999-12-31 and 0001-01-01, each a day or month past)
+    result = run_batch(_plan(model), model.checked, cases, model.loader, _scalar(model))
+    assert result.evaluated + len(result.errors) == len(cases)
+    failing = set()
+    for index, case in enumerate(cases):
+        try:
+            frame = model.evaluate(case)
+        except TeilhabeError:
+            failing.add(index)
+            continue
+        row = next(r for r in result.rows() if r["_c"] == index)
+        assert (row["spaeter"], row["mplus"]) == (frame.value("spaeter"), frame.value("mplus"))
+    assert {error.index for error in result.errors} == failing == {1, 2, 3, 6, 7}
+
+
 @contextlib.contextmanager
 def _chains_recorded() -> Iterator[list[str]]:
     """The texts of the chain statements run meanwhile (as ``batch._chain_sql`` writes them)."""

@@ -618,6 +618,18 @@ def _fixed_rows(n: exp.Expr, den: int, n_bound: Fraction, rows: tuple[exp.Expr, 
                  default=magnitude)
 
 
+_FIRST_DAY = _dt.date(1, 1, 1)
+_LAST_DAY = _dt.date(9999, 12, 31)
+
+
+def _dated(shifted: exp.Expr) -> exp.Expr:
+    """A computed date, NULL (a fault: the case is flagged) outside the years 1 to 9999, where
+    the scalar backend's dates end and DuckDB's go on."""
+    within = exp.Between(this=_p(shifted), low=_literal(_FIRST_DAY, c.TypeKind.DATUM),
+                         high=_literal(_LAST_DAY, c.TypeKind.DATUM))
+    return _case((within, shifted.copy()))
+
+
 def _chunks(a: int, d_bound: int | Fraction) -> list[int] | None:
     """``a`` (a divisor of 10^18) as a product of factors each at most ``C`` with
     ``2·d_bound·C + d_bound`` below :data:`NARROW_LIMIT` (None: no such ``C`` ≥ 10)."""
@@ -1287,7 +1299,7 @@ class _Ctx:
             if ir.op == "-":
                 count = exp.Neg(this=_p(count))
             shifted = exp.Add(this=_p(date.sql), expression=_p(count))
-            return Other(_case((whole, shifted)), c.TypeKind.DATUM)
+            return Other(_case((whole, _dated(shifted))), c.TypeKind.DATUM)
         left, right = self.number(ir.left), self.number(ir.right)
         if ir.op in ("+", "-"):
             return self.add(left, right, ir.op)
@@ -1811,7 +1823,7 @@ class _Ctx:
                 months = count if unit == "Monate" else exp.Mul(this=_p(count), expression=exp.Literal.number(12))
                 shifted = exp.Cast(this=_p(exp.Add(this=_p(date.sql), expression=_fn("to_months", months))),
                                    to=exp.DataType.build("DATE"))
-            return Other(_case((whole, shifted)), c.TypeKind.DATUM)
+            return Other(_case((whole, _dated(shifted))), c.TypeKind.DATUM)
         if name in ("jahr", "monat"):
             date = self.expr(ir.args[0])
             part = _fn("year" if name == "jahr" else "month", date.sql)

@@ -614,8 +614,7 @@ def _fixed_rows(n: exp.Expr, den: int, n_bound: Fraction, rows: tuple[exp.Expr, 
     found = _divmod(m, d, n_bound, d_bound)
     q, r = found if found is not None else (_idiv(m, d), exp.Mod(this=_p(m.copy()), expression=_p(d.copy())))
     magnitude = _add(_mul(q, a, q_bound), _div_half_up(_mul(r, a, d_bound), d, d_bound * a, d_bound))
-    return _case((exp.LT(this=_p(n), expression=exp.Literal.number(0)), exp.Neg(this=_p(magnitude))),
-                 default=magnitude)
+    return _signed(n, magnitude)
 
 
 _FIRST_DAY = _dt.date(1, 1, 1)
@@ -628,6 +627,12 @@ def _dated(shifted: exp.Expr) -> exp.Expr:
     within = exp.Between(this=_p(shifted), low=_literal(_FIRST_DAY, c.TypeKind.DATUM),
                          high=_literal(_LAST_DAY, c.TypeKind.DATUM))
     return _case((within, shifted.copy()))
+
+
+def _signed(n: exp.Expr, magnitude: exp.Expr) -> exp.Expr:
+    """``magnitude`` with the sign of ``n``: ``sign(n)·magnitude`` — no ``CASE``, whose branches
+    DuckDB computes no common part of (a limb division writes its dividend several times)."""
+    return exp.Mul(this=_p(_sign(n.copy())), expression=_p(magnitude))
 
 
 def _chunks(a: int, d_bound: int | Fraction) -> list[int] | None:
@@ -685,8 +690,7 @@ def _split_fixed(n: exp.Expr, d: exp.Expr, a: int, q_bound: Fraction, chunks: li
         low = part if low is None else _add(low, part)
     assert low is not None
     magnitude = _add(_mul(q, a, q_bound), low)
-    return _case((exp.LT(this=_p(n), expression=exp.Literal.number(0)), exp.Neg(this=_p(magnitude))),
-                 default=magnitude)
+    return _signed(n, magnitude)
 
 
 def _fraction(value: Any) -> Fraction:

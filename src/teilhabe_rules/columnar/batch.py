@@ -716,7 +716,7 @@ _DATA_ERRORS = (duckdb.OutOfRangeException, duckdb.ConversionException, duckdb.I
 class _Chains:
     """Runs the statements of a plan's chains on ``con``: first without ``TRY`` — DuckDB computes
     no common part of an expression inside ``TRY``, and the plan's divisions repeat their
-    dividend; on the MAWo person plan this is about 15 % of the time — then, where that stops at
+    dividend; on the MAWo person plan this is about 13 % of the time — then, where that stops at
     an error (``TRY`` would have made it NULL, flagging the case: an overflow the compiler's
     bounds do not exclude, a value that does not fit its type), the statement once more as the
     plan has it, and every later one too. A failed statement changes nothing (it is a

@@ -936,7 +936,7 @@ _WHITE = r"\x00-\x20\x7f-\xa0\p{Z}"
 _INERT = (f"(?s)[^{_WHITE}" + r"+\-\[{\p{Nd}](.*[^" + _WHITE + "])?"
           + r"|[0-9]{4}-[0-9]{2}-[0-9]{2}|[0-9]{2}\.[0-9]{2}\.[0-9]{4}")  # a date: no number either
 _KEY_TEXT = _INERT + r"|[+-]?[0-9]+"  # a key text the table reader keeps as it is (digits alone: no mark)
-_FIRST_DAY, _LAST_DAY = "0001-01-01", "9999-12-31"
+_FIRST_DAY, _LAST_DAY = _dt.date.min.isoformat(), _dt.date.max.isoformat()  # Python's dates: the scalar backend's
 
 
 def stage_parquet(plan: Plan, model: c.CheckedModel, staging: Any, types: dict[str, dict[str, str]], path: Path,

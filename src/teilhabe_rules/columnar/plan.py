@@ -617,15 +617,11 @@ def _fixed_rows(n: exp.Expr, den: int, n_bound: Fraction, rows: tuple[exp.Expr, 
     return _signed(n, magnitude)
 
 
-_FIRST_DAY = _dt.date(1, 1, 1)
-_LAST_DAY = _dt.date(9999, 12, 31)
-
-
 def _dated(shifted: exp.Expr) -> exp.Expr:
-    """A computed date, NULL (a fault: the case is flagged) outside the years 1 to 9999, where
-    the scalar backend's dates end and DuckDB's go on."""
-    within = exp.Between(this=_p(shifted), low=_literal(_FIRST_DAY, c.TypeKind.DATUM),
-                         high=_literal(_LAST_DAY, c.TypeKind.DATUM))
+    """A computed date, NULL (a fault: the case is flagged) outside the years 1 to 9999 — the
+    range of Python's dates, where the scalar backend's end and DuckDB's go on."""
+    within = exp.Between(this=_p(shifted), low=_literal(_dt.date.min, c.TypeKind.DATUM),
+                         high=_literal(_dt.date.max, c.TypeKind.DATUM))
     return _case((within, shifted.copy()))
 
 

@@ -9,15 +9,17 @@ from typing import Any
 
 import attrs
 import pytest
-from test_columnar import _plan, _scalar, mismatches
+from test_columnar import _chains_recorded, _one_element, _plan, _scalar, mismatches
 
 import teilhabe_rules
-from teilhabe_rules.columnar import Plan, run_batch
+from teilhabe_rules.columnar import Plan, batch, run_batch
 from teilhabe_rules.columnar.plan import single_list
 from teilhabe_rules.errors import TeilhabeError
 from teilhabe_rules.model import Model
+from teilhabe_rules.tools.strategies import sample_cases
 
 HEAD = 'modell probe "Probe"\n  version "1"\n  gültig ab 01.01.2024\nende\n'
+DATED = HEAD.replace("\nende", "\n  stichtag beginn\nende")  # stichtag(): the case's ``beginn``
 
 
 def _problems(model: Model, plan: Plan, cases: list[dict[str, Any]]) -> list[str]:
@@ -50,10 +52,10 @@ def _problems(model: Model, plan: Plan, cases: list[dict[str, Any]]) -> list[str
     return found or mismatches(model, plan, cases)  # (it evaluates the case of each row alone)
 
 
-def _both(text: str, cases: list[dict[str, Any]]) -> list[str]:
+def _both(text: str, cases: list[dict[str, Any]], head: str = HEAD) -> list[str]:
     """The problems of the plan with its single variant, of the variant alone (on the cases with
     one element of its list) and of the plan without it."""
-    model = teilhabe_rules.loads(HEAD + text)
+    model = teilhabe_rules.loads(head + text)
     plan = _plan(model)
     listed = single_list(model.checked)
     assert plan.single is not None and listed is not None
@@ -323,7 +325,12 @@ def _hostile_cases(name: str, seed: int) -> list[dict[str, Any]]:
 def test_the_single_variant_agrees_with_the_scalar_backend_on_hostile_models(name: str) -> None:
     """Figures, error rows, rows per element and warnings of the plan with its single variant, of
     the variant alone and of the plan without it: those of the scalar backend, case by case."""
-    assert _both(HOSTILE[name], _hostile_cases(name, 12)) == []
+    assert _both(HOSTILE[name], _hostile_cases(name, 12), _head(name)) == []
+
+
+def _head(name: str) -> str:
+    """The head of the hostile model ``name``: the one with ``stichtag()`` takes it from the case."""
+    return DATED if name == "vermischt" else HEAD
 
 
 HUGE = """
@@ -345,3 +352,43 @@ def test_a_scalar_figure_beyond_the_result_column_is_an_error_row_not_a_stopped_
     assert {row["_c"]: row["v"] for row in result.rows()} == {1: 3, 2: 7}
     assert [e.index for e in result.errors] == [0, 3]
     assert all("Stellen vor dem Komma" in e.message and "„v“" in e.message for e in result.errors)
+
+
+def _rows_of(result: Any, model: Model) -> dict[str, list[dict[str, Any]]]:
+    return {sid: sorted(result.rows(sid), key=lambda row: [row[k] for k in sorted(row) if k.startswith("_")])
+            for sid in model.checked.scopes}
+
+
+@pytest.mark.parametrize("name", [*sorted(HOSTILE), "mawo", "bei_nrw3"])
+@pytest.mark.parametrize("kept", ["one", "all", "none"])
+def test_the_rows_held_in_the_case_row_stream_once_into_results_that_keep_few_values(name: str, kept: str) -> None:
+    """The single variant's merged rows — its widest state — are not written as a table where the
+    results keep few values (``keep``: a quarter of the values of the scopes reading them at
+    most): those results are computed side by side in one statement from them. Their rows are
+    those of the same plan with the merged rows made a table first, which it does where all
+    values are kept."""
+    if name in HOSTILE:
+        model = teilhabe_rules.loads(_head(name) + HOSTILE[name])
+        cases = _hostile_cases(name, 5)
+    else:
+        model = teilhabe_rules.bundled(name)
+        cases = list(sample_cases(model, 8, 3))
+        cases += [one for case in cases for one in _one_element(model, case)]
+    plan = _plan(model)
+    assert plan.single is not None
+    (shared,) = plan.single.shared.values()
+    keep = {"one": {"": {plan.outputs[""][-1].key}}, "all": None,
+            "none": {sid: set() for sid in model.checked.scopes}}[kept]
+    with _chains_recorded() as texts:
+        streamed = run_batch(plan, model.checked, cases, model.loader, _scalar(model), keep=keep)
+    made = [text for text in texts if text.startswith(f"CREATE OR REPLACE TEMPORARY TABLE {shared} ")]
+    together = [text for text in texts if "einzeln_gemeinsam" in text]
+    assert (len(together), len(made)) == ((0, 1) if kept == "all" else (1, 0))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(batch, "_merged_results", lambda *args: None)
+        with _chains_recorded() as texts:
+            tabled = run_batch(plan, model.checked, cases, model.loader, _scalar(model), keep=keep)
+    assert any(text.startswith(f"CREATE OR REPLACE TEMPORARY TABLE {shared} ") for text in texts)
+    assert streamed.evaluated == tabled.evaluated == len(cases) - len(tabled.errors) > 0
+    assert [(e.index, e.message) for e in streamed.errors] == [(e.index, e.message) for e in tabled.errors]
+    assert _rows_of(streamed, model) == _rows_of(tabled, model)

@@ -255,13 +255,7 @@ class Plan:
         order = self._order()
         reads = {name: item.reads if isinstance(item, Step) else (item.source,) for name, _kind, item in order}
         first = [t.name for t in body.find_all(exp.Table)]
-        needed: set[str] = set()
-        todo = list(first)
-        while todo:
-            name = todo.pop()
-            if name in reads and name not in needed and name not in done:
-                needed.add(name)
-                todo.extend(reads[name])
+        needed = self.upstream(body, done)
         order = [entry for entry in order if entry[0] in needed]
         readers: dict[str, int] = {}
         for names in [first, *(reads[name] for name, _kind, _item in order)]:
@@ -272,6 +266,19 @@ class Plan:
             body = body.with_(name, as_=step_query, materialized=True if readers.get(name, 0) > 1 else None,
                               copy=False)
         return body
+
+    def upstream(self, body: exp.Select, done: Collection[str] = frozenset()) -> set[str]:
+        """The steps and narrow tables ``body`` reads, directly or through others (not through
+        those named in ``done``, nor those themselves)."""
+        reads = {name: item.reads if isinstance(item, Step) else (item.source,) for name, _kind, item in self._order()}
+        needed: set[str] = set()
+        todo = [t.name for t in body.find_all(exp.Table)]
+        while todo:
+            name = todo.pop()
+            if name in reads and name not in needed and name not in done:
+                needed.add(name)
+                todo.extend(reads[name])
+        return needed
 
     def query(self, guarded: bool = True) -> exp.Expr:
         """The whole plan as ONE query (a ``WITH`` of every step) giving the case's results

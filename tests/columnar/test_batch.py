@@ -390,3 +390,19 @@ def test_generating_beyond_duckdb_s_memory_is_a_resource_error(tmp_path: Path,
     target = tmp_path / "p.parquet"
     with pytest.raises(teilhabe_rules.ResourceError, match="DuckDB braucht mehr Speicher"):
         generate_module.write_population(teilhabe_rules.bundled("mawo"), 10, 1, target)
+
+
+def test_names_of_one_scope_that_differ_in_case_alone_are_a_check_error() -> None:
+    """Result tables (DuckDB, CSV, Excel, Parquet) do not tell ``a`` from ``A``: a model with two
+    such names in one scope is refused where the second is defined — in another scope they may be."""
+    head = 'modell probe "Probe"\n  version "1"\n  gültig ab 01.01.2024\nende\n'
+    with pytest.raises(TeilhabeError) as info:
+        teilhabe_rules.loads(head + "eingabe basis: zahl von 0 bis 100\nwert a = basis + 1\nwert A = basis + 2\n")
+    (found,) = info.value.diagnostics
+    assert (found.message, found.location.line if found.location else None) == (
+        "„A“ unterscheidet sich von „a“ nur in Groß- und Kleinschreibung", 7)
+    assert found.hint is not None and "Zeile 6" in found.hint
+    model = teilhabe_rules.loads(head + "eingabe basis: zahl von 0 bis 100\nwert a = basis + 1\n"
+                                 'liste p "P" mindestens 0 höchstens 2\n  eingabe x: zahl\n  wert A = x * 2\nende\n')
+    result = model.evaluate_many([{"basis": "1", "p": [{"x": "4"}]}])
+    assert [row["a"] for row in result.rows()] == [2] and [row["A"] for row in result.rows("p")] == [8]

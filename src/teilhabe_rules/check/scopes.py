@@ -202,6 +202,13 @@ class _Declarer:
         if symbol.name in self.out.enums and symbol.kind != "aufzählung":
             self.report(f"„{symbol.name}“ ist bereits der Name einer Aufzählung", symbol.span)
             return
+        folded = symbol.name.casefold()
+        other = next((s for name, s in ns.names.items() if name.casefold() == folded), None)
+        if other is not None:
+            self.report(f"„{symbol.name}“ unterscheidet sich von „{other.name}“ nur in Groß- und Kleinschreibung",
+                        symbol.span, f"„{other.name}“ ist in Zeile {other.span.line} definiert; Spalten einer "
+                        "Tabelle (CSV, Excel, Parquet, DuckDB) unterscheiden sie nicht: wähle einen anderen Namen")
+            return
         ns.names[symbol.name] = symbol
         self.out.symbols[symbol.id] = symbol
 

@@ -9,6 +9,7 @@ from typing import Any
 
 import attrs
 import pytest
+import sqlglot
 from test_columnar import _chains_recorded, _one_element, _plan, _scalar, mismatches
 
 import teilhabe_rules
@@ -392,3 +393,26 @@ def test_the_rows_held_in_the_case_row_stream_once_into_results_that_keep_few_va
     assert streamed.evaluated == tabled.evaluated == len(cases) - len(tabled.errors) > 0
     assert [(e.index, e.message) for e in streamed.errors] == [(e.index, e.message) for e in tabled.errors]
     assert _rows_of(streamed, model) == _rows_of(tabled, model)
+
+
+@pytest.mark.parametrize(("query", "source"), [
+    ("SELECT t._c, t.a + 1 AS b, TRY(CAST(t.a AS BIGINT)) AS c FROM s AS t", "s"),
+    ("SELECT unnest(t.l) AS u FROM s AS t", None),
+    ("SELECT generate_series(1, t.n) AS g FROM s AS t", None),
+    ("SELECT range(t.n) AS g FROM s AS t", None),
+    ("SELECT sum(t.a) AS a FROM s AS t", None),
+    ("SELECT row_number() OVER () AS n FROM s AS t", None),
+    ("SELECT t.a AS a FROM s AS t(b, a)", None),
+    ("SELECT t.a AS a FROM s AS t TABLESAMPLE (50 PERCENT)", None),
+    ("SELECT t.* FROM s AS t", None),
+    ("SELECT t.a FROM s AS t WHERE t.a > 1", None),
+    ("SELECT t.a FROM s AS t JOIN r AS u ON t.a = u.a", None),
+    ("SELECT u.a FROM s AS u", None),
+    ("SELECT (SELECT 1) AS a FROM s AS t", None),
+    ("SELECT t.a FROM read_parquet('x') AS t", None),
+])
+def test_only_a_projection_row_by_row_is_merged_with_others(query: str, source: str | None) -> None:
+    """What the merged results compute side by side (:func:`batch._projection_of`): a ``SELECT`` of
+    expressions of ``t``'s columns, one row for each of ``t``'s — no set-returning function,
+    aggregate, window, named columns, sample, star, filter, join or subquery."""
+    assert batch._projection_of(sqlglot.parse_one(query, read="duckdb")) == source

@@ -750,30 +750,41 @@ def _merged_results(con: duckdb.DuckDBPyConnection, plan: Plan, model: c.Checked
     if keep is None or 4 * sum(1 for sid in merged for o in plan.outputs[sid] if o.key in keep.get(sid, ())) > values:
         return None
     tables = {sid: f"{prefix}_{number}" for number, sid in enumerate(model.scopes)}
-    for sid in model.scopes:
-        if sid not in merged:
-            _create_temporary(con, chains, tables[sid], plan.with_steps(bodies[sid]))
+    number_of = {sid: number for number, sid in enumerate(model.scopes)}
+    # each scope's columns at each level named by its number and their place (names may differ in case alone)
     query: exp.Select | None = None
     for level in range(len(chains_of[merged[0]] or ())):
         columns: list[exp.Expr] = []
         for sid in merged:
-            mark = f"_{list(model.scopes).index(sid)}_"
-            for item in (chains_of[sid] or [])[level].expressions:
-                value = item.this if isinstance(item, exp.Alias) else item
-                if level:  # reads the columns of the level before, marked
-                    value = value.transform(lambda node, m=mark: exp.column(m + node.name, "t", quoted=True)
-                                            if isinstance(node, exp.Column) else node)
-                columns.append(exp.Alias(this=value, alias=exp.to_identifier(mark + item.alias_or_name, quoted=True)))
+            before = (chains_of[sid] or [])[level - 1].expressions if level else []
+            places = {item.alias_or_name: place for place, item in enumerate(before)}
+            if len(places) != len(before):
+                return None
+            for place, item in enumerate((chains_of[sid] or [])[level].expressions):
+                value = (item.this if isinstance(item, exp.Alias) else item).copy()
+                if level:  # it reads the columns of the level before
+                    if any(col.name not in places for col in value.find_all(exp.Column)):
+                        return None
+
+                    def marked(node: exp.Expr, sid: str = sid, places: dict[str, int] = places) -> exp.Expr:
+                        if isinstance(node, exp.Column):
+                            return exp.column(f"_{number_of[sid]}_{places[node.name]}", "t", quoted=True)
+                        return node
+
+                    value = value.transform(marked, copy=False)
+                columns.append(exp.alias_(value, f"_{number_of[sid]}_{place}", quoted=True))
         source = exp.to_table(shared).as_("t") if query is None else query.subquery("t")
         query = exp.select(*columns).from_(source)
     assert query is not None
+    for sid in model.scopes:
+        if sid not in merged:
+            _create_temporary(con, chains, tables[sid], plan.with_steps(bodies[sid]))
     together = f"{prefix}_gemeinsam"
     _create_temporary(con, chains, together, plan.with_steps(query))
     for sid in merged:
-        mark = f"_{list(model.scopes).index(sid)}_"
         names = [item.alias_or_name for item in bodies[sid].expressions]
-        split = exp.select(*[exp.alias_(exp.column(mark + n, quoted=True), n, quoted=True) for n in names]).from_(
-            exp.to_table(together))
+        split = exp.select(*[exp.alias_(exp.column(f"_{number_of[sid]}_{place}", quoted=True), name, quoted=True)
+                             for place, name in enumerate(names)]).from_(exp.to_table(together))
         con.execute(exp.Drop(tables=[exp.to_table(tables[sid])], kind="TABLE", exists=True).sql("duckdb"))
         con.execute(exp.Create(this=exp.to_table(tables[sid]), kind="TABLE", expression=split,
                                properties=exp.Properties(expressions=[exp.TemporaryProperty()])).sql("duckdb"))
@@ -806,15 +817,28 @@ def _projection_of(query: exp.Expr) -> str | None:
         return None
     source = query.args.get("from_")
     table = source.this if source is not None else None
-    if not isinstance(table, exp.Table) or table.alias != "t" or table.args.get("db") or isinstance(
-            table.this, exp.Expr) and not isinstance(table.this, exp.Identifier):
+    if not isinstance(table, exp.Table) or table.alias != "t" or any(table.args.get(k) for k in (
+            "db", "catalog", "joins", "pivots", "sample", "laterals", "version")) or _named_columns(table) \
+            or not isinstance(table.this, exp.Identifier):
         return None
     for node in query.walk():
         if isinstance(node, (exp.Star, exp.Subquery, exp.Query)) and node is not query or \
                 isinstance(node, exp.Table) and node is not table or \
-                isinstance(node, exp.Column) and node.table != "t":
+                isinstance(node, exp.Column) and node.table != "t" or \
+                isinstance(node, (exp.AggFunc, exp.UDTF, exp.Window, exp.Unnest, exp.Explode, exp.GenerateSeries)) or \
+                isinstance(node, exp.Anonymous) and str(node.this).lower() in _ROWS:
             return None
     return table.name
+
+
+def _named_columns(table: exp.Table) -> bool:
+    """Whether ``table``'s alias names its columns (``AS t(a, b)``)."""
+    alias = table.args.get("alias")
+    return isinstance(alias, exp.TableAlias) and bool(alias.columns)
+
+
+_ROWS = frozenset({"unnest", "generate_series", "range", "generate_subscripts", "list_value_unnest"})
+"""Functions that give a row a number of rows (their sqlglot names where it has no type of its own)."""
 
 
 _DATA_ERRORS = (duckdb.OutOfRangeException, duckdb.ConversionException, duckdb.InvalidInputException)

@@ -311,9 +311,10 @@ class _Scope:
     The objects are JSON texts (``typed`` False: ``e<n>`` holds ``v``, one list of every path's
     text, and ``pk``, the key lists of the package tables), or typed values of a Parquet file
     (``obj``: a STRUCT of ``fields``, its fields' names and types, or no object where ``fields``
-    is None): then ``e<n>`` holds each path's text ``j<i>`` as DuckDB writes the value (what it
-    reads back from the JSON text of the row), and the columns of :attr:`extra` — no JSON text
-    of a whole row is written or read."""
+    is None): then ``e<n>`` holds the columns of :attr:`extra` — among them a value as the file
+    has it (``t<i>``: :meth:`typed_value`) — and each path read as text, ``j<i>``, as DuckDB
+    writes the value (what it reads back from the JSON text of the row): no JSON text of a
+    whole row is written or read."""
 
     def __init__(self, typed: bool = False, fields: Sequence[tuple[str, Any]] | None = None) -> None:
         self.paths: list[str] = []
@@ -322,7 +323,8 @@ class _Scope:
         self.numerators: dict[str, exp.Expr] = {}  # n<i>
         self.typed = typed
         self.fields = list(fields) if fields is not None else None
-        self.extra: dict[str, exp.Expr] = {}  # typed: a package's fit (k<i>), a list's length (a<i>)
+        self.extra: dict[str, exp.Expr] = {}  # typed: a package's fit (k<i>), a list's length (a<i>), a value (t<i>)
+        self.typed_names: dict[str, str] = {}  # typed: path → its value's column t<i>
 
     def index(self, path: str) -> int:
         if path not in self.paths:
@@ -447,6 +449,22 @@ class _Scope:
         return exp.select(*[_col(n) for n in names], *[exp.alias_(e, k) for k, e in self.numerators.items()]).from_(
             texts_layer.subquery("l2"))
 
+    def kind_at(self, path: str) -> Any:
+        """Typed: the type of the value at ``path`` (None where the object has no such field, or
+        the objects are JSON texts)."""
+        found = self._at(path) if self.typed else None
+        return found[1] if found is not None else None
+
+    def typed_value(self, path: str) -> exp.Expr:
+        """Typed: a column of ``e<n>`` holding the value at ``path`` as the file has it (``t<i>``),
+        for a path :meth:`kind_at` gives a type of."""
+        if path not in self.typed_names:
+            found = self._at(path)
+            assert found is not None
+            self.typed_names[path] = name = f"t{len(self.extra)}"
+            self.extra[name] = found[0]
+        return _col(self.typed_names[path])
+
     def _at(self, path: str) -> tuple[exp.Expr, Any] | None:
         """Typed: the value at ``path`` (of :func:`_path`) of the object ``obj`` and its type, None
         where the object has no such field."""
@@ -521,8 +539,13 @@ def _numerator(text: exp.Expr, scale: int) -> exp.Expr:
     a 128-bit number: ~30× slower.)"""
     if not 0 <= scale <= 9:  # (an input's digits are IN_SCALE or 0)
         raise _Untranslated(f"{scale} Nachkommastellen")
+    return _units(exp.TryCast(this=text, to=exp.DataType.build(f"DECIMAL(18, {scale})", dialect="duckdb")), scale)
+
+
+def _units(number: exp.Expr, scale: int) -> exp.Expr:
+    """The integer ``number × 10^scale`` of a DECIMAL ``number`` of at most ``scale`` fractional
+    digits whose whole part has at most ``18 − scale`` digits (see :func:`_numerator`)."""
     bigint = exp.DataType.build("BIGINT")
-    number = exp.TryCast(this=text, to=exp.DataType.build(f"DECIMAL(18, {scale})", dialect="duckdb"))
     whole = exp.Mul(this=exp.Cast(this=_f("trunc", number), to=bigint), expression=exp.Literal.number(10**scale))
     fraction = exp.Mod(this=number.copy(), expression=exp.Literal.number(1))
     units = exp.Cast(this=exp.Mul(this=exp.Paren(this=fraction), expression=exp.Literal.number(10**scale)), to=bigint)
@@ -551,20 +574,7 @@ def _input_value(scope: _Scope, spec: c.InputSpec, number: int, digits: int, lim
             raise _Untranslated("Prozentangabe als ganze Zahl")
         scope.texts[f"x{number}"] = _number_text(value, scale)
         scope.numerators[f"n{number}"] = _numerator(_col(f"x{number}"), scale)
-        numerator = _col(f"n{number}")
-        den = 10**digits
-        checks: list[exp.Expr] = []
-        low, high = -limit, limit
-        if vtype.low is not None:
-            low = max(low, ceil(Fraction(vtype.low) * den))
-        if vtype.high is not None:
-            high = min(high, floor(Fraction(vtype.high) * den))
-        checks.append(exp.Between(this=numerator, low=_n(low), high=_n(high)))
-        if vtype.choices is not None:
-            scaled = [Fraction(x) * den for x in vtype.choices]
-            allowed = sorted({int(x) for x in scaled if x.denominator == 1})
-            checks.append(numerator.isin(*[_n(x) for x in allowed]) if allowed else exp.Boolean(this=False))
-        return _case(_all(checks), numerator)
+        return _checked_number(_col(f"n{number}"), vtype, digits, limit)
     if kind == c.TypeKind.SCHLUESSEL:
         scope.texts[f"x{number}"] = _case(_match(value, f'"1:{_decimal(digits)[2:]}"'),
                                           _f("substr", _unquoted(value), exp.Literal.number(3)))
@@ -601,6 +611,76 @@ def _input_value(scope: _Scope, spec: c.InputSpec, number: int, digits: int, lim
                 case = case.when(_s(_quoted(key)), _s(key))
         return case if case.args.get("ifs") else exp.Null()
     raise _Untranslated(kind.value)
+
+
+_WHOLE = frozenset({"tinyint", "smallint", "integer", "bigint", "utinyint", "usmallint", "uinteger", "ubigint"})
+
+
+def _typed_input(scope: _Scope, spec: c.InputSpec, where: str, digits: int, limit: int
+                 ) -> tuple[exp.Expr, exp.Expr] | None:
+    """Of a Parquet file's typed values: the value at ``where`` and its staged value (NULL where
+    the loader might not take it as it is), converted directly where the file's type is the
+    input's — a whole number or a DECIMAL of at most the input's fractional digits for a
+    number, a BOOLEAN for ``ja_nein``, a DATE for a date, a VARCHAR for a text or a choice of
+    texts, a whole number for a level or a choice of numbers — exactly as its JSON text would be
+    read (:func:`_input_value`), without writing and reading that text; None for any other:
+    then its JSON text is read."""
+    kind = scope.kind_at(where)
+    if kind is None:
+        return None
+    vtype = spec.type
+    value = scope.typed_value(where) if _direct(vtype, kind, digits) else None
+    if value is None:
+        return None
+    if vtype.kind == c.TypeKind.ZAHL:
+        scale = digits - 2 if vtype.unit.percent else digits
+        most = 10 ** (18 - scale) - 1  # (its numerator within 64 bits; a larger one: the loader)
+        numerator = _units(value.copy(), scale) if kind.id == "decimal" else exp.Mul(
+            this=exp.Cast(this=value.copy(), to=exp.DataType.build("BIGINT")), expression=exp.Literal.number(10**scale))
+        name = f"d{len(scope.numerators)}"  # in the layer of the numerators, computed once
+        scope.numerators[name] = _case(exp.Between(this=value.copy(), low=_n(-most), high=_n(most)), numerator)
+        return value, _checked_number(_col(name), vtype, digits, limit)
+    if vtype.kind == c.TypeKind.ENUM and vtype.enum is not None:
+        if vtype.enum.numeric:
+            keys = [_typed(int(m.key), "INTEGER") for m in vtype.enum.members]
+            return value, _case(value.copy().isin(*keys), exp.Cast(this=value.copy(), to=exp.DataType.build("INTEGER")))
+        case = exp.Case(this=value.copy())
+        for member in vtype.enum.members:
+            if isinstance(member.key, str) and _written_plain(member.key):  # other keys: the loader
+                case = case.when(_s(member.key), _s(member.key))
+        return value, case if case.args.get("ifs") else exp.Null()
+    return value, value.copy()  # ja_nein, a date, a text: the value itself
+
+
+def _direct(vtype: c.ValueType, kind: Any, digits: int) -> bool:
+    """Whether an input of type ``vtype`` is read directly from a typed value of ``kind`` (see
+    :func:`_typed_input`)."""
+    if vtype.kind == c.TypeKind.ZAHL:
+        scale = digits - 2 if vtype.unit.percent else digits
+        if kind.id == "decimal":
+            return bool(0 <= dict(kind.children)["scale"] <= scale <= 9)
+        return kind.id in _WHOLE and 0 <= scale <= 9
+    if vtype.kind == c.TypeKind.ENUM and vtype.enum is not None:
+        return kind.id in _WHOLE if vtype.enum.numeric else kind.id == "varchar"
+    return (vtype.kind, kind.id) in ((c.TypeKind.JA_NEIN, "boolean"), (c.TypeKind.DATUM, "date"),
+                                     (c.TypeKind.TEXT, "varchar"))
+
+
+def _checked_number(numerator: exp.Expr, vtype: c.ValueType, digits: int, limit: int) -> exp.Expr:
+    """``numerator`` (units of ``10^-digits``) where it is within the input's range, the bound
+    ``limit`` and its choices, else NULL."""
+    den = 10**digits
+    low, high = -limit, limit
+    if vtype.low is not None:
+        low = max(low, ceil(Fraction(vtype.low) * den))
+    if vtype.high is not None:
+        high = min(high, floor(Fraction(vtype.high) * den))
+    checks: list[exp.Expr] = [exp.Between(this=numerator, low=_n(low), high=_n(high))]
+    if vtype.choices is not None:
+        scaled = [Fraction(x) * den for x in vtype.choices]
+        allowed = sorted({int(x) for x in scaled if x.denominator == 1})
+        checks.append(numerator.copy().isin(*[_n(x) for x in allowed]) if allowed else exp.Boolean(this=False))
+    return _case(_all(checks), numerator.copy())
 
 
 def _default(spec: c.InputSpec, digits: int, limit: int) -> exp.Expr | None:
@@ -778,11 +858,12 @@ def _queries(plan: Plan, model: c.CheckedModel, staging: Any, lines: exp.Select,
     ``zeilen``, its scopes into ``e<n>`` (elements), checked and staged into ``p<n>``, and the
     cases not staged (a line NULL, or one failing a check) into ``langsam``; ``kept`` False:
     ``zeilen`` is a view; ``screened``: the lines hold no JSON that the two decoders read
-    differently (made by DuckDB from typed values, and screened there: :func:`_risky`), so the
-    texts are not searched for it and ``o0`` is a view of them, read once. ``layout``: the lines
-    are no JSON texts but STRUCTs of these fields (names and types: the columns of a Parquet
-    file), read as :class:`_Scope` reads typed objects, and ``lines`` gives ``lesbar`` too: whether
-    the row may be staged (screened), else the loader reads it. A table is dropped once the last
+    differently (made by DuckDB from typed values), so the texts are not searched for it and
+    ``o0`` is a view of them, read once. ``layout``: the lines are no JSON texts but STRUCTs of
+    these fields (names and types: the columns of a Parquet file), read as :class:`_Scope` reads
+    typed objects — a value read as its JSON text that the two decoders would read differently
+    (:func:`_risky`) fails its scope's checks — and ``lines`` gives ``lesbar`` too: whether the
+    row may be staged, else the loader reads it. A table is dropped once the last
     statement reading it is done (memory: DuckDB spills what passes its limit)."""
     create = _create
     out: list[str] = [create("zeilen", lines, "TABLE" if kept else "VIEW", temporary=True)]
@@ -818,19 +899,19 @@ def _queries(plan: Plan, model: c.CheckedModel, staging: Any, lines: exp.Select,
             present, fit = scope.package(where, names)
             checks.append(_case(present, fit, exp.Boolean(this=not required)))
             if "bewilligte_stufe" in names:
-                granted = scope.value(f'{where}."bewilligte_stufe"')
-                reason = scope.value(f'{where}."begründung"')
-                text = _eq(_f("left", reason, exp.Literal.number(1)), _s('"'))
-                checks.append(exp.or_(_is_null(granted), _eq(granted, _s("null")),
-                                      _all([text, exp.NEQ(this=reason, expression=_s('""'))])))
+                checks.append(_granted_with_reason(scope, f'{where}."bewilligte_stufe"', f'{where}."begründung"'))
         values: list[exp.Expr] = []
         for staged in staging.inputs[sid]:
             inp = plan.inputs[sid][staged.key][1]
             where = _path(*inp.path)
             if where is None:
                 raise _Untranslated(inp.key)
-            value = scope.value(where)
-            converted = _input_value(scope, inp, scope.index(where), staged.digits, staged.limit)
+            direct = _typed_input(scope, inp, where, staged.digits, staged.limit) if typed else None
+            if direct is not None:
+                value, converted = direct
+            else:
+                value = scope.value(where)
+                converted = _input_value(scope, inp, scope.index(where), staged.digits, staged.limit)
             default = _default(inp, staged.digits, staged.limit)
             values.append(exp.alias_(_case(_present(value), converted, default if default is not None else exp.Null()),
                                      staged.column))
@@ -856,6 +937,12 @@ def _queries(plan: Plan, model: c.CheckedModel, staging: Any, lines: exp.Select,
                        MAX_LIST_ITEMS, LIST_BOUND if cspec.max_count is None else cspec.max_count)
             present, fit = scope.listed(where, cspec.min_count or 0, most)
             checks.append(_case(present, fit, exp.Boolean(this=not cspec.min_count)))
+        if typed:  # a value read as its JSON text that the two decoders would read differently: the loader
+            for where in list(scope.paths):
+                kind = scope.kind_at(where)
+                risky = _risky(scope.typed_value(where), kind, 1) if kind is not None else None
+                if risky is not None:
+                    checks.append(exp.not_(_f("coalesce", risky, exp.Boolean(this=False))))
         extracted = scope.extracted(keys, number, _allowed(model, sid))
         # typed: a view, read once by p<n> (the lists' elements are read from o<n>)
         out.append(create(f"e{number}", extracted, "VIEW" if typed else "TABLE", temporary=typed))
@@ -889,6 +976,26 @@ def _queries(plan: Plan, model: c.CheckedModel, staging: Any, lines: exp.Select,
         union = exp.Union(this=union, expression=other, distinct=True)
     out.append(create("langsam", exp.select(exp.Star()).from_(union.subquery("u"))))
     return out
+
+
+def _granted_with_reason(scope: _Scope, granted_at: str, reason_at: str) -> exp.Expr:
+    """A granted level (at ``granted_at``) given with a reason (at ``reason_at``): a text not
+    empty — of a Parquet file's typed values, read as they are where the level is there as a
+    whole number or not at all and the reason is a text or not there."""
+    granted_kind, reason_kind = scope.kind_at(granted_at), scope.kind_at(reason_at)
+    if scope.typed and (granted_kind is None or granted_kind.id in _WHOLE) and (
+            reason_kind is None or reason_kind.id == "varchar"):
+        if granted_kind is None:
+            return exp.Boolean(this=True)
+        given = scope.typed_value(granted_at)
+        if reason_kind is None:
+            return _is_null(given)
+        reason = scope.typed_value(reason_at)
+        return exp.or_(_is_null(given), _all([_present(reason), exp.NEQ(this=reason.copy(), expression=_s(""))]))
+    granted = scope.value(granted_at)
+    reason = scope.value(reason_at)
+    text = _eq(_f("left", reason, exp.Literal.number(1)), _s('"'))
+    return exp.or_(_is_null(granted), _eq(granted, _s("null")), _all([text, exp.NEQ(this=reason, expression=_s('""'))]))
 
 
 def _allowed(model: c.CheckedModel, sid: str) -> set[str]:
@@ -942,11 +1049,12 @@ _FIRST_DAY, _LAST_DAY = _dt.date.min.isoformat(), _dt.date.max.isoformat()  # Py
 def stage_parquet(plan: Plan, model: c.CheckedModel, staging: Any, types: dict[str, dict[str, str]], path: Path,
                   at: _dt.date | None, folder: str, *, validity: bool = True) -> Intake | None:
     """Stage the Parquet file ``path`` into ``folder`` as :func:`stage_jsonl` stages a JSON Lines
-    file, from its typed values: each value read as the JSON text DuckDB writes for it, the text
-    it would read back from the row's JSON text (NULL fields left out, as the population reader
-    leaves them out), and the same checks take it or leave it to the loader (see
-    :class:`_Scope`); the case data of a row not staged is read from the file by the population
-    reader (:func:`~teilhabe_rules.columnar.sources.table_rows`). None (the file is read case by case)
+    file, from its typed values: a value of the input's type read as it is (:func:`_typed_input`),
+    any other as the JSON text DuckDB writes for it, the text it would read back from the row's
+    JSON text (NULL fields left out, as the population reader leaves them out), and the same
+    checks take it or leave it to the loader (see :class:`_Scope`); the case data of a row not
+    staged is read from the file by the population reader
+    (:func:`~teilhabe_rules.columnar.sources.table_rows`). None (the file is read case by case)
     where a row may be no case of its own or a value might be read otherwise than as its JSON
     text: a column not named like one input (a data path ``lp2a.kap4``, a list's column
     ``bewohner[].kuerzel``) or named ``file_row_number``, a key column (``fall``) that is not
@@ -972,7 +1080,6 @@ def stage_parquet(plan: Plan, model: c.CheckedModel, staging: Any, types: dict[s
         found = con.execute(exp.select(*checks).from_(source).sql("duckdb")).fetchone()
         if found is None or found[1] or not all(x in (None, True) for x in found[2:]):
             raise _Untranslated("Zeilen")
-        risky = [r for n, k in columns if (r := _risky(exp.column(n, quoted=True), k, 1)) is not None]
     except (_Untranslated, ValueError, duckdb.Error):
         sandbox.close()
         return None
@@ -981,8 +1088,6 @@ def stage_parquet(plan: Plan, model: c.CheckedModel, staging: Any, types: dict[s
         raise
     plain = [exp.or_(_is_null(exp.column(n, quoted=True)), _match(exp.column(n, quoted=True), _INERT))
              for n, k in columns if k.id == "varchar"]
-    # a row whose JSON text the two decoders would read differently goes to the loader
-    plain.extend(exp.not_(_f("coalesce", r, exp.Boolean(this=False))) for r in risky)
     # the row as one STRUCT (a placeholder field where there is no column but the key: no field is read)
     row = exp.Struct(expressions=[exp.PropertyEQ(this=exp.to_identifier(name), expression=exp.column(name, quoted=True))
                                   for name, _kind in columns] or [

@@ -392,17 +392,33 @@ def test_generating_beyond_duckdb_s_memory_is_a_resource_error(tmp_path: Path,
         generate_module.write_population(teilhabe_rules.bundled("mawo"), 10, 1, target)
 
 
-def test_names_of_one_scope_that_differ_in_case_alone_are_a_check_error() -> None:
-    """Result tables (DuckDB, CSV, Excel, Parquet) do not tell ``a`` from ``A``: a model with two
-    such names in one scope is refused where the second is defined — in another scope they may be."""
-    head = 'modell probe "Probe"\n  version "1"\n  gültig ab 01.01.2024\nende\n'
+@pytest.mark.parametrize(("text", "message", "line"), [
+    ("wert a = basis + 1\nwert A = basis + 2\n", "„A“ unterscheidet sich von „a“ nur in Groß- und Kleinschreibung", 7),
+    ('paket lp "P"\n  stufen\n    0 "a"\n    1 "b"\n  ende\n  stufe nach einschätzung\n  wert Stufe = 1\nende\n',
+     "„Stufe“ unterscheidet sich von „stufe“ des Pakets nur in Groß- und Kleinschreibung", 12),
+    ("wert _C = 5\n", "„_C“ ist der Name einer Spalte der Ergebnisse", 6),
+    ('liste p "P" mindestens 0 höchstens 2\n  wert _i1 = 5\nende\n',
+     "„_i1“ ist der Name einer Spalte der Ergebnisse", 7),
+])
+def test_names_a_result_table_cannot_tell_apart_are_a_check_error(text: str, message: str, line: int) -> None:
+    """Result tables (DuckDB, Parquet, CSV) do not tell A–Z from a–z in their column names: a name
+    of a scope that differs in that alone from another of it, from a level of its package or from
+    a column every result has, is refused where it is defined."""
+    head = 'modell probe "Probe"\n  version "1"\n  gültig ab 01.01.2024\nende\neingabe basis: zahl von 0 bis 100\n'
     with pytest.raises(TeilhabeError) as info:
-        teilhabe_rules.loads(head + "eingabe basis: zahl von 0 bis 100\nwert a = basis + 1\nwert A = basis + 2\n")
+        teilhabe_rules.loads(head + text)
     (found,) = info.value.diagnostics
-    assert (found.message, found.location.line if found.location else None) == (
-        "„A“ unterscheidet sich von „a“ nur in Groß- und Kleinschreibung", 7)
-    assert found.hint is not None and "Zeile 6" in found.hint
-    model = teilhabe_rules.loads(head + "eingabe basis: zahl von 0 bis 100\nwert a = basis + 1\n"
+    assert (found.message, found.location.line if found.location else None) == (message, line)
+    assert found.hint is not None
+
+
+def test_names_that_a_result_table_tells_apart_are_fine() -> None:
+    """Other letters than A–Z are not folded (``maße`` beside ``masse``, ``Äpfel`` beside
+    ``äpfel``), and another scope may use a name that differs in case alone."""
+    head = 'modell probe "Probe"\n  version "1"\n  gültig ab 01.01.2024\nende\n'
+    model = teilhabe_rules.loads(head + "eingabe masse: zahl von 0 bis 100\nwert maße = masse + 1\n"
+                                 "wert Äpfel = masse + 2\nwert äpfel = masse + 3\nwert a = masse + 4\n"
                                  'liste p "P" mindestens 0 höchstens 2\n  eingabe x: zahl\n  wert A = x * 2\nende\n')
-    result = model.evaluate_many([{"basis": "1", "p": [{"x": "4"}]}])
-    assert [row["a"] for row in result.rows()] == [2] and [row["A"] for row in result.rows("p")] == [8]
+    result = model.evaluate_many([{"masse": "1", "p": [{"x": "4"}]}])
+    assert [(row["maße"], row["Äpfel"], row["äpfel"], row["a"]) for row in result.rows()] == [(2, 3, 4, 5)]
+    assert [row["A"] for row in result.rows("p")] == [8]

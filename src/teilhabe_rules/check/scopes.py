@@ -28,6 +28,13 @@ __all__ = [
 AGGREGATES = {"summe", "anzahl", "min", "max", "erstes", "letztes"}
 FUNCTIONS = {"min", "max", "runde", "kalendertage", "datum_plus", "jahr", "monat", "tage_im_monat", "stichtag"}
 _RESERVED_PACKAGE_MEMBERS = {"stufe", "berechnete_stufe", "bewilligte_stufe", "begründung"}
+_RESULT_COLUMNS = {"_c", "_skalar", "_warnungen", "_sicher"}  # and _i1, _i2 …: the columns of a result table
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+
+
+def _column_name(name: str) -> str:
+    """``name`` as DuckDB compares names of columns: A–Z as a–z (no other letter folded)."""
+    return name.translate(_ASCII_LOWER)
 
 
 @attrs.frozen(eq=False)
@@ -79,6 +86,7 @@ class Namespace:
     def __init__(self, owner: str):
         self.owner = owner
         self.names: dict[str, Symbol] = {}
+        self.columns: dict[str, Symbol] = {}  # by column_name
 
 
 class Place:
@@ -202,14 +210,27 @@ class _Declarer:
         if symbol.name in self.out.enums and symbol.kind != "aufzählung":
             self.report(f"„{symbol.name}“ ist bereits der Name einer Aufzählung", symbol.span)
             return
-        folded = symbol.name.casefold()
-        other = next((s for name, s in ns.names.items() if name.casefold() == folded), None)
+        column = _column_name(symbol.name)
+        other = ns.columns.get(column)
+        hint = "Spalten einer Tabelle (DuckDB, Parquet, CSV) unterscheiden A–Z nicht von a–z: wähle einen anderen Namen"
         if other is not None:
             self.report(f"„{symbol.name}“ unterscheidet sich von „{other.name}“ nur in Groß- und Kleinschreibung",
-                        symbol.span, f"„{other.name}“ ist in Zeile {other.span.line} definiert; Spalten einer "
-                        "Tabelle (CSV, Excel, Parquet, DuckDB) unterscheiden sie nicht: wähle einen anderen Namen")
+                        symbol.span, f"„{other.name}“ ist in Zeile {other.span.line} definiert; {hint}")
+            return
+        reserved = next((r for r in _RESERVED_PACKAGE_MEMBERS if _column_name(r) == column), None) if symbol.package \
+            else None
+        if reserved is not None:
+            self.report(f"„{symbol.name}“ unterscheidet sich von „{reserved}“ des Pakets nur in Groß- und "
+                        "Kleinschreibung", symbol.span, f"stufe, berechnete_stufe, bewilligte_stufe und begründung "
+                        f"setzt die Sprache selbst; {hint}")
+            return
+        if column in _RESULT_COLUMNS or column.startswith("_i") and column[2:].isdigit():
+            self.report(f"„{symbol.name}“ ist der Name einer Spalte der Ergebnisse", symbol.span,
+                        "_c, _i1, _i2 …, _skalar, _warnungen und _sicher setzt die Auswertung selbst; "
+                        "wähle einen anderen Namen")
             return
         ns.names[symbol.name] = symbol
+        ns.columns[column] = symbol
         self.out.symbols[symbol.id] = symbol
 
     def _declare_scope(self, sid: str, name: str, title: str | None, parent: str | None, min_count: int | None,

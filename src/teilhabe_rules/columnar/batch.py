@@ -772,9 +772,10 @@ def _merged_results(con: duckdb.DuckDBPyConnection, plan: Plan, model: c.Checked
                         return node
 
                     value = value.transform(marked, copy=False)
-                columns.append(exp.alias_(value, f"_{number_of[sid]}_{place}", quoted=True))
-        source = exp.to_table(shared).as_("t") if query is None else query.subquery("t")
-        query = exp.select(*columns).from_(source)
+                columns.append(exp.alias_(value, f"_{number_of[sid]}_{place}", quoted=True, copy=False))
+        # (built without copying again: each value is a copy of its own already)
+        source = exp.to_table(shared).as_("t") if query is None else query.subquery("t", copy=False)
+        query = exp.Select(expressions=columns).from_(source, copy=False)
     assert query is not None
     for sid in model.scopes:
         if sid not in merged:

@@ -751,7 +751,7 @@ def _merged_results(con: duckdb.DuckDBPyConnection, plan: Plan, model: c.Checked
         return None
     tables = {sid: f"{prefix}_{number}" for number, sid in enumerate(model.scopes)}
     number_of = {sid: number for number, sid in enumerate(model.scopes)}
-    # each scope's columns at each level named by its number and their place (names may differ in case alone)
+    # each scope's columns at each level named by its number and their place, not by the values' names
     query: exp.Select | None = None
     for level in range(len(chains_of[merged[0]] or ())):
         columns: list[exp.Expr] = []

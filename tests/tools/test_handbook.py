@@ -129,8 +129,8 @@ class TestPages:
             'eingabe stunden: zahl h/Jahr von 0 bis 1000 "Stunden"\n'
             + "".join(f'paket {name} "{title}"\n  wert w{number}: h/Jahr = stunden * {number} "W"\nende\n'
                       for number, (name, title) in enumerate(
-                          (("nächte", "Nächte"), ("naechte", "Naechte"), ("Ärzte", "Ärzte groß"), ("ärzte", "Ärzte klein")),
-                          start=1)), "kol.rules")
+                          (("nächte", "Nächte"), ("naechte", "Naechte"), ("Ärzte", "Ärzte groß"),
+                           ("ärzte", "Ärzte klein")), start=1)), "kol.rules")
         written = write_handbook(model, tmp_path)
         assert len(written) == 6
         pages = sorted(p.name for p in tmp_path.glob("paket-*.html"))

@@ -741,8 +741,8 @@ def _merged_results(con: duckdb.DuckDBPyConnection, plan: Plan, model: c.Checked
         return None
     (shared,) = plan.shared.values()
     bodies = {sid: _result_body(plan, model, sid, keep) for sid in model.scopes}
-    chains_of = {sid: _projections(plan, body, shared) for sid, body in bodies.items()}
     merged = [sid for sid in model.scopes if shared in plan.upstream(bodies[sid])]
+    chains_of = {sid: _projections(plan, bodies[sid], shared) for sid in merged}
     if not merged or any(chains_of[sid] is None for sid in merged) or len(
             {len(chains_of[sid] or ()) for sid in merged}) != 1:
         return None

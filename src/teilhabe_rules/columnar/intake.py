@@ -569,7 +569,7 @@ def _input_value(scope: _Scope, spec: c.InputSpec, number: int, digits: int, lim
     kind = vtype.kind
     value = _col(f"j{number}")
     if kind == c.TypeKind.ZAHL:
-        scale = digits - 2 if vtype.unit.percent else digits
+        scale = _written_digits(vtype, digits)
         if scale < 0:
             raise _Untranslated("Prozentangabe als ganze Zahl")
         scope.texts[f"x{number}"] = _number_text(value, scale)
@@ -613,7 +613,10 @@ def _input_value(scope: _Scope, spec: c.InputSpec, number: int, digits: int, lim
     raise _Untranslated(kind.value)
 
 
-_WHOLE = frozenset({"tinyint", "smallint", "integer", "bigint", "utinyint", "usmallint", "uinteger", "ubigint"})
+def _written_digits(vtype: c.ValueType, digits: int) -> int:
+    """The fractional digits of a number input as it is written (a percentage: two fewer than
+    its staged ``digits``, ``12.5`` for 0.125)."""
+    return digits - 2 if vtype.unit.percent else digits
 
 
 def _typed_input(scope: _Scope, spec: c.InputSpec, where: str, digits: int, limit: int
@@ -633,7 +636,7 @@ def _typed_input(scope: _Scope, spec: c.InputSpec, where: str, digits: int, limi
     if value is None:
         return None
     if vtype.kind == c.TypeKind.ZAHL:
-        scale = digits - 2 if vtype.unit.percent else digits
+        scale = _written_digits(vtype, digits)
         most = 10 ** (18 - scale) - 1  # (its numerator within 64 bits; a larger one: the loader)
         numerator = _units(value.copy(), scale) if kind.id == "decimal" else exp.Mul(
             this=exp.Cast(this=value.copy(), to=exp.DataType.build("BIGINT")), expression=exp.Literal.number(10**scale))
@@ -656,7 +659,7 @@ def _direct(vtype: c.ValueType, kind: Any, digits: int) -> bool:
     """Whether an input of type ``vtype`` is read directly from a typed value of ``kind`` (see
     :func:`_typed_input`)."""
     if vtype.kind == c.TypeKind.ZAHL:
-        scale = digits - 2 if vtype.unit.percent else digits
+        scale = _written_digits(vtype, digits)
         if kind.id == "decimal":
             return bool(0 <= dict(kind.children)["scale"] <= scale <= 9)
         return kind.id in _WHOLE and 0 <= scale <= 9
@@ -1035,6 +1038,7 @@ def _date_fits(info: c.ModelInfo, plan: Plan, validity: bool = True) -> exp.Expr
 
 _INTEGERS = frozenset({"tinyint", "smallint", "integer", "bigint", "hugeint", "utinyint", "usmallint", "uinteger",
                        "ubigint", "uhugeint"})
+_WHOLE = _INTEGERS - {"hugeint", "uhugeint"}  # read directly: within 64 bits
 _SCALARS = _INTEGERS | {"decimal", "varchar", "boolean", "date"}
 # a text that Python's ``str.strip`` leaves as it is, and that does not start like a number, a
 # sign or JSON, or a date JJJJ-MM-TT or TT.MM.JJJJ (the population reader reads such a cell of a

@@ -255,7 +255,7 @@ class Plan:
         order = self._order()
         reads = {name: item.reads if isinstance(item, Step) else (item.source,) for name, _kind, item in order}
         first = [t.name for t in body.find_all(exp.Table)]
-        needed = self.upstream(body, done)
+        needed = _upstream(reads, first, done)
         order = [entry for entry in order if entry[0] in needed]
         readers: dict[str, int] = {}
         for names in [first, *(reads[name] for name, _kind, _item in order)]:
@@ -271,14 +271,7 @@ class Plan:
         """The steps and narrow tables ``body`` reads, directly or through others (not through
         those named in ``done``, nor those themselves)."""
         reads = {name: item.reads if isinstance(item, Step) else (item.source,) for name, _kind, item in self._order()}
-        needed: set[str] = set()
-        todo = [t.name for t in body.find_all(exp.Table)]
-        while todo:
-            name = todo.pop()
-            if name in reads and name not in needed and name not in done:
-                needed.add(name)
-                todo.extend(reads[name])
-        return needed
+        return _upstream(reads, [t.name for t in body.find_all(exp.Table)], done)
 
     def query(self, guarded: bool = True) -> exp.Expr:
         """The whole plan as ONE query (a ``WITH`` of every step) giving the case's results
@@ -301,6 +294,19 @@ class Plan:
             for cte in query.find_all(exp.CTE):  # MATERIALIZED is DuckDB's and PostgreSQL's, not standard SQL
                 cte.set("materialized", None)
         return query
+
+
+def _upstream(reads: Mapping[str, tuple[str, ...]], first: list[str], done: Collection[str]) -> set[str]:
+    """The names ``first`` reads by ``reads`` (each name's readings), directly or through others,
+    not through those in ``done``, nor those themselves (:meth:`Plan.upstream`)."""
+    needed: set[str] = set()
+    todo = list(first)
+    while todo:
+        name = todo.pop()
+        if name in reads and name not in needed and name not in done:
+            needed.add(name)
+            todo.extend(reads[name])
+    return needed
 
 
 def _row_star(*also: str) -> exp.Expr:

@@ -1482,7 +1482,10 @@ class _Ctx:
         if right.rows:
             product, _ = _product(right.rows)
             numerator = exp.Mul(this=_p(_wide(numerator, top)), expression=_p(product))
-        numerator = _case((exp.GT(this=_p(right.sql), expression=exp.Literal.number(0)), numerator))
+        # NULL where the divisor is not positive: times 1 where it is, NULL where not — no CASE, as a
+        # limb division divides a dividend holding one in HUGEINT (:func:`_heavy`)
+        positive = _fn("nullif", _fn("greatest", _sign(right.sql), exp.Literal.number(0)), exp.Literal.number(0))
+        numerator = exp.Mul(this=_p(numerator), expression=_p(positive))
         inverse = top / numerator_bound(left)  # d2·R2 over the common factor: |1/right| ≤ this
         return Num(numerator, left.den // g, left.bound * inverse * g, left.err * inverse * g, None,
                    _sorted([*left.rows, self.factor_of(right)]), top)
@@ -1519,13 +1522,14 @@ class _Ctx:
         room = 2 * (top + bottom)
         numerator = _mul(_wide(left.sql, room), factor.numerator, 0)
         denominator = _mul(_wide(right.sql, room), factor.denominator, 0)
-        mag = _quot(_add(exp.Mul(this=_p(_abs(numerator)), expression=exp.Literal.number(2)), _abs(denominator)),
-                    exp.Mul(this=_p(_abs(denominator.copy())), expression=exp.Literal.number(2)), 2 * top + bottom,
-                    2 * bottom, signed=False)
-        negative = exp.NEQ(this=_p(exp.LT(this=_p(numerator), expression=exp.Literal.number(0))),
-                           expression=_p(exp.LT(this=_p(denominator), expression=exp.Literal.number(0))))
-        sql = _case((exp.EQ(this=_p(right.sql), expression=exp.Literal.number(0)), exp.Null()),
-                    (negative, exp.Neg(this=_p(mag))), default=mag)
+        # sign(n)·sign(d)·((2|n| + |d|) // 2|d|), NULL where d is 0 (its divisor NULL): no CASE, whose
+        # branches DuckDB computes no common part of — the limbs of the division repeat |n| and |d|
+        divisor = _fn("nullif", exp.Mul(this=_p(_abs(denominator.copy())), expression=exp.Literal.number(2)),
+                      exp.Literal.number(0))
+        mag = _quot(_add(exp.Mul(this=_p(_abs(numerator.copy())), expression=exp.Literal.number(2)),
+                         _abs(denominator.copy())), divisor, 2 * top + bottom, 2 * bottom, signed=False)
+        sql = exp.Mul(this=_p(exp.Mul(this=_p(_sign(numerator)), expression=_p(_sign(denominator)))),
+                      expression=_p(mag))
         bound = left.bound * right.den
         return Num(sql, MAX_DEN, bound, left.err * right.den + Fraction(1, 2 * MAX_DEN))
 

@@ -203,6 +203,32 @@ KINDS = ("falscher_typ", "unbekannter_schluessel", "fehlende_eingabe", "falscher
          "unbekannter_schluessel_im_element", "zahl_als_text")
 
 
+def test_a_keyed_parquet_population_names_its_largest_changes_by_their_keys(tmp_path: Path,
+                                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """A Parquet file of one case per row with a key column, staged by DuckDB: the ten largest
+    changes are named by their keys (read at once for all ten), as the scalar path names them."""
+    from teilhabe_rules.tools.generate import write_population
+
+    old, new = model("mawo"), model("mawo_2025")
+    generated = tmp_path / "erzeugt.parquet"
+    write_population(new, 40, 3, generated, split="bewohner")
+    population = tmp_path / "p.parquet"
+    duckdb.execute(f"COPY (SELECT * REPLACE ('P-' || (1000 - fall) AS fall) FROM read_parquet('{generated}')) "
+                   f"TO '{population}' (FORMAT parquet)")
+    stages: list[Any] = []
+    original = batch_module.stage_parquet
+
+    def stage(*args: Any, **options: Any) -> Any:
+        stages.append(original(*args, **options))
+        return stages[-1]
+
+    monkeypatch.setattr(batch_module, "stage_parquet", stage)
+    columnar, _scalar = both(old, new, population, at_old=AT_OLD, at_new=AT_NEW)
+    assert columnar.backend == "spalten" and len(stages) == 1 and None not in stages
+    ids = [item[2] for item in columnar.top()]
+    assert len(ids) == 10 and all(name.startswith("P-9") for name in ids)
+
+
 class TestJsonLinesIntake:
     """A JSON Lines population goes through DuckDB's intake on the columnar path: bad rows of every
     kind, empty lines and line ends leave the summary (errors, ids of the largest changes, empty

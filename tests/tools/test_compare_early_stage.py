@@ -159,3 +159,49 @@ def test_each_plan_is_compiled_once(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     summary = compare(old, new, population)
     assert (summary.backend, summary.basis) == ("spalten", "element")
     assert sorted(compiled) == ["alt.rules", "neu.rules"]
+
+
+def test_a_stage_begun_while_the_new_plan_is_compiled_is_let_go_where_it_has_none(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The new version's plan is compiled while the file is staged for the old one's: where the new
+    version then has no plan (a construct the compiler does not translate), the stage begun is
+    closed — its folder gone — before the scalar backend runs, and the comparison says why."""
+    import os
+
+    from teilhabe_rules.columnar import batch
+
+    old = teilhabe_rules.loads(EUROS.format(more=""), "alt.rules")
+    new = teilhabe_rules.loads(EUROS.format(more=""), "neu.rules")
+    original = teilhabe_rules.Model._columnar_plan
+
+    def refused(self: Any, agreed: Any, at: Any, *rest: Any) -> Any:
+        if self is new:
+            return None, "„neu“ läuft mit dem skalaren Backend: nicht übersetzt"
+        return original(self, agreed, at, *rest)
+
+    stages: list[Any] = []
+    stage_shared = batch.stage_shared
+
+    def recorded(plan: Any, model: Any, path: Path, at: Any) -> Any:
+        stage = stage_shared(plan, model, path, at)
+        stages.append(stage)
+        return stage
+
+    monkeypatch.setattr(teilhabe_rules.Model, "_columnar_plan", refused)
+    monkeypatch.setattr(batch, "stage_shared", recorded)
+    open_in_batches: list[bool] = []
+    run = compare_module._Batch.__call__
+
+    def scalar(self: Any, rows: list[Any]) -> Any:
+        open_in_batches.append(any(os.path.isdir(stage.folder) for stage in stages))
+        return run(self, rows)
+
+    monkeypatch.setattr(compare_module._Batch, "__call__", scalar)
+    population = tmp_path / "p.jsonl"
+    population.write_text("".join(f'{{"leute": [{{"x": {n}}}]}}\n' for n in range(5)), encoding="utf-8")
+    summary = compare(old, new, population)
+    assert (summary.backend, summary.rows, summary.errors) == ("skalar", 5, 0)
+    assert summary.notes == ["„neu“ läuft mit dem skalaren Backend: nicht übersetzt (Vergleich mit dem skalaren "
+                             "Backend)"]
+    assert len(stages) == 1 and stages[0] is not None  # begun at once, for the old version's plan
+    assert open_in_batches and not any(open_in_batches)

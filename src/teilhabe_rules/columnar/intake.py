@@ -1142,10 +1142,11 @@ def _key_checks(key: tuple[str, Any] | None) -> list[exp.Expr]:
     return checks
 
 
-def parquet_cases(path: Path) -> tuple[int, Callable[[int], str]] | None:
+def parquet_cases(path: Path) -> tuple[int, Callable[[Sequence[int]], list[str]]] | None:
     """Of a Parquet file whose rows are one case each, named like inputs as :func:`stage_parquet`
-    takes them: its number of rows and the id the population reader gives the case of a row by
-    its 0-based number (its key, or ``Zeile N``); None for any other file."""
+    takes them: its number of rows and a function giving the ids the population reader gives the
+    cases of rows by their 0-based numbers (their keys, or ``Zeile N``; those of many rows read at
+    once); None for any other file."""
     if not path.is_file():
         return None
     try:
@@ -1159,16 +1160,18 @@ def parquet_cases(path: Path) -> tuple[int, Callable[[int], str]] | None:
     if found is None or not all(x in (None, True) for x in found[1:]):
         return None
     if key is None:
-        return int(found[0]), lambda index: f"Zeile {index + 1}"
+        return int(found[0]), lambda indexes: [f"Zeile {index + 1}" for index in indexes]
 
-    def named(index: int) -> str:
+    def named(indexes: Sequence[int]) -> list[str]:
+        if not indexes:
+            return []
         with Sandbox([path]) as sandbox:
             rows = exp.Table(this=_f("read_parquet", _s(sandbox.paths[0]), exp.EQ(
                 this=exp.column("file_row_number"), expression=exp.Boolean(this=True))))
-            query = exp.select(exp.column(key[0], quoted=True)).from_(rows).where(
-                _eq(exp.column("file_row_number"), exp.Literal.number(int(index))))
-            value = sandbox.connection.execute(query.sql("duckdb")).fetchone()
-        return str(value[0]) if value else f"Zeile {index + 1}"
+            query = exp.select(exp.column("file_row_number"), exp.column(key[0], quoted=True)).from_(rows).where(
+                exp.column("file_row_number").isin(*[exp.Literal.number(int(index)) for index in set(indexes)]))
+            keys = {int(number): value for number, value in sandbox.connection.execute(query.sql("duckdb")).fetchall()}
+        return [str(keys[index]) if index in keys else f"Zeile {index + 1}" for index in indexes]
 
     return int(found[0]), named
 

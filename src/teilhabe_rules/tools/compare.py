@@ -606,13 +606,14 @@ def compare(
     bar: ProgressBar | None = None
     early: _EarlyStage | None = None
     try:
-        if backend == "spalten" and element is not None and _stages_early(old, new, values, population, out,
-                                                                          resume, reading):
+        stages, table = (_stages_early(old, new, values, population, out, resume, reading)
+                         if backend == "spalten" and element is not None else (False, None))
+        if stages:
             # staged first: whether each case has one element is then read from the stage
             if progress is not None and is_terminal(progress):
                 bar = ProgressBar(progress, count_rows(population))
                 bar.show(0)
-            early = _early_stage(old, new, dated, population)
+            early = _early_stage(old, new, dated, population, table)
         staged = early.shared if early is not None else None
         known = staged.one_element_each(old.checked, element[0]) if staged is not None and element else None
         per_element = element is not None and (known if known is not None else
@@ -1294,50 +1295,78 @@ class _EarlyStage:
     plans: tuple[tuple[Any, str | None], tuple[Any, str | None]]
     shared: Any
     seconds: float
+    table: tuple[int, Callable[[Sequence[int]], list[str]]] | None = None  # of a Parquet file: _stages_early's
 
 
 def _stages_early(old: Model, new: Model, values: str | Sequence[str] | None, population: str | Path, out: Any,
-                  resume: bool, reading: dict[str, str | None]) -> bool:
+                  resume: bool, reading: dict[str, str | None],
+                  ) -> tuple[bool, tuple[int, Callable[[Sequence[int]], list[str]]] | None]:
     """Whether a comparison of two versions with an element budget stages its population before
     its figures are chosen (:func:`_early_stage`): where it will run on the columnar backend with
     one stage — no reason for the scalar backend (:func:`_scalar_reason`), a JSON Lines file of
     plain UTF-8 or a Parquet file of one case per row, read as detected, the budget in money
     whether each case has one element or not. The figures are chosen once here, so that a value
-    that is not there fails before anything is drawn or staged."""
+    that is not there fails before anything is drawn or staged. Gives too, for a Parquet file,
+    :func:`~teilhabe_rules.columnar.intake.parquet_cases` of it (the run reads it once)."""
     from ..columnar.intake import parquet_cases, plain_text_file
 
     if _scalar_reason(population, resume, out) is not None or any(v is not None for v in reading.values()):
-        return False
+        return False, None
     for per_element in (False, True):
         budget = next(f for f in fields(old, new, values, None, per_element=per_element) if f.kind == "budget")
         if _MONEY not in _atoms(budget.unit):
-            return False
+            return False, None
     path = Path(population)
     suffix = path.suffix.lower()
-    return path.is_file() and (suffix in (".jsonl", ".ndjson") and plain_text_file(path)
-                               or suffix == ".parquet" and parquet_cases(path) is not None)
+    if not path.is_file():
+        return False, None
+    if suffix == ".parquet":
+        table = parquet_cases(path)
+        return table is not None, table
+    return suffix in (".jsonl", ".ndjson") and plain_text_file(path), None
 
 
 def _early_stage(old: Model, new: Model, sides: tuple[tuple[Any, _dt.date | None], ...],
-                 population: str | Path) -> _EarlyStage:
+                 population: str | Path, table: tuple[int, Callable[[Sequence[int]], list[str]]] | None = None,
+                 ) -> _EarlyStage:
     """Both versions' plans and the population staged once for both by DuckDB before the
     comparison's figures are chosen (see :func:`_stages_early`) — so that whether each case has
     one element (:func:`one_element_each`) is read from the stage
     (:meth:`~teilhabe_rules.columnar.batch.SharedStage.one_element_each`), not by reading the
     file once more (100,000 persons: ~1.2 s). No stage where the plans cannot share one
-    (:func:`_shareable`). The caller closes the stage."""
+    (:func:`_shareable`). The caller closes the stage.
+
+    The new version's plan is compiled while DuckDB stages the file for the old one's (its
+    statements let Python run): where the models have the inputs a shared stage needs
+    (:func:`_alike`), the stage is begun at once, and let go if the plans turn out not to share
+    it."""
     from ..columnar.batch import stage_shared
 
     # the levels and the budget, of a case or of its one element: what the run reads of a plan
     wanted = _read([f for each in (False, True) for f in fields(old, new, None, None, per_element=each)])
-    made = (_columnar_plan(old, *sides[0], wanted), _columnar_plan(new, *sides[1], wanted))
-    (plan, _), (other, _) = made
-    if plan is None or other is None or not _shareable(_ColumnarSide(old, *sides[0], plan, ()),
-                                                       _ColumnarSide(new, *sides[1], other, ())):
-        return _EarlyStage(made, None, 0.0)
-    start = time.perf_counter()
-    shared = stage_shared(plan, old.checked, Path(population), sides[0][1] if sides[0][1] == sides[1][1] else None)
-    return _EarlyStage(made, shared, time.perf_counter() - start)
+    first = _columnar_plan(old, *sides[0], wanted)
+    plan = first[0]
+    if plan is None or not _alike(old, new):
+        return _EarlyStage((first, _columnar_plan(new, *sides[1], wanted)), None, 0.0)
+    at = sides[0][1] if sides[0][1] == sides[1][1] else None
+    with ThreadPoolExecutor(1, thread_name_prefix="teilhabe-plan") as pool:
+        compiling = pool.submit(_columnar_plan, new, *sides[1], wanted)
+        start = time.perf_counter()
+        shared = stage_shared(plan, old.checked, Path(population), at)  # (interrupted: the pool waits for the plan)
+        seconds = time.perf_counter() - start
+        try:
+            second = compiling.result()
+        except BaseException:
+            if shared is not None:
+                shared.close()
+            raise
+    other = second[0]
+    if other is None or not _shareable(_ColumnarSide(old, *sides[0], plan, ()),
+                                       _ColumnarSide(new, *sides[1], other, ())):
+        if shared is not None:
+            shared.close()
+        return _EarlyStage((first, second), None, 0.0)
+    return _EarlyStage((first, second), shared, seconds, table)
 
 
 def _scalar_reason(population: str | Path, resume: bool, out: Any) -> str | None:
@@ -1372,10 +1401,17 @@ def _shareable(old: _ColumnarSide, new: _ColumnarSide) -> bool:
     from ..columnar.batch import column_types, staging
 
     a, b = old.model.checked, new.model.checked
-    return (old.plan.reads_date == new.plan.reads_date and list(a.scopes) == list(b.scopes)
-            and a.info.reference_date == b.info.reference_date and _same_inputs(old.model, new.model)
+    return (old.plan.reads_date == new.plan.reads_date and _alike(old.model, new.model)
             and staging(old.plan, a) == staging(new.plan, b)
             and all(column_types(old.plan, a, sid) == column_types(new.plan, b, sid) for sid in a.scopes))
+
+
+def _alike(old: Model, new: Model) -> bool:
+    """What :func:`_shareable` asks of the models themselves, before their plans: the same inputs,
+    scopes and reference date."""
+    a, b = old.checked, new.checked
+    return list(a.scopes) == list(b.scopes) and a.info.reference_date == b.info.reference_date and _same_inputs(
+        old, new)
 
 
 class _CompiledFirst:
@@ -1447,9 +1483,12 @@ class _ColumnarRun:
 
         path = Path(population)
         suffix = path.suffix.lower()
-        # a Parquet file whose rows are one case each, read without a given decimal mark
-        table = parquet_cases(path) if rows.format == "parquet" and suffix == ".parquet" and reading.get(
-            "decimal") is None else None
+        # a Parquet file whose rows are one case each, read without a given decimal mark (read before
+        # the early stage, if there is one)
+        table = None
+        if rows.format == "parquet" and suffix == ".parquet" and reading.get("decimal") is None:
+            table = self.early.table if self.early is not None and self.early.table is not None else parquet_cases(
+                path)
         staged = table is not None or rows.format == "jsonl" and suffix in (".jsonl", ".ndjson") and plain_text_file(
             path)
         if bar is not None and bar.total:
@@ -1497,15 +1536,15 @@ class _ColumnarRun:
             for said in notes:  # in the order of the sides, however they ran
                 self.notes.extend(note for note in said if note not in self.notes)
             empty = rows.empty
-            ids_of: Callable[[int], str]
+            ids_of: Callable[[Sequence[int]], list[str]]
             if table is not None:
                 count, ids_of = table
             elif staged:
                 lines, empty, count = _line_numbers(path)
-                ids_of = lambda index: f"Zeile {lines(index)}"  # noqa: E731
+                ids_of = lambda indexes: [f"Zeile {lines(index)}" for index in indexes]  # noqa: E731
             else:
                 count = len(ids)
-                ids_of = ids.__getitem__
+                ids_of = lambda indexes: [ids[index] for index in indexes]  # noqa: E731
             if any(found != count for found in counts):
                 raise CaseError(Diagnostic(f"„{population}“ hat sich während des Vergleichs geändert",
                                            code="population"))
@@ -1802,7 +1841,8 @@ class _Figures:
     largest: list[tuple[int, Decimal, Decimal]] = attrs.Factory(list)  # case number, old, new
     levels: list[tuple[int, int, int, int]] = attrs.Factory(list)  # cases, up, down, elements
 
-    def fill(self, summary: Summary, ident: Callable[[int], str]) -> None:
+    def fill(self, summary: Summary, idents: Callable[[Sequence[int]], list[str]]) -> None:
+        """Write the figures into ``summary``; ``idents``: the ids of cases by their numbers."""
         summary.rows = self.rows
         summary.evaluated = self.evaluated
         summary.errors = self.rows - self.evaluated
@@ -1815,8 +1855,9 @@ class _Figures:
         summary.unchanged = self.evaluated - self.increased - self.decreased
         summary.minimum, summary.maximum = self.minimum, self.maximum
         summary.quartiles = self.quartiles
-        summary.largest = [(abs(_EXACT.subtract(new, old)), -index, ident(index), old, new)
-                           for index, old, new in self.largest]
+        named = idents([index for index, _old, _new in self.largest])
+        summary.largest = [(abs(_EXACT.subtract(new, old)), -index, name, old, new)
+                           for (index, old, new), name in zip(self.largest, named, strict=True)]
 
 
 def _create(con: Any, name: str, query: Any, temporary: bool = True) -> None:

@@ -276,6 +276,44 @@ def test_a_division_by_a_value_of_the_row_stays_exact() -> None:
     assert mismatches(model, plan, cases) == []
 
 
+GENERAL_DIVISION = (
+    'modell probe "Probe"\n  version "1"\n  gültig ab 01.01.2024\nende\n'
+    "eingabe betrag: zahl EUR von -10000000000000 bis 10000000000000\n"
+    "eingabe teiler: zahl von -50 bis 50\n"
+    "wert geteilt: EUR = betrag / teiler\n"
+    "wert gerundet = runde(geteilt, 2, kaufmännisch)\n"
+)
+
+
+def test_a_division_by_a_value_of_the_row_of_either_sign_is_the_scalar_backends() -> None:
+    """A dividend too large for a row denominator: divided in fixed point, its sign the product
+    of both signs (``sign(n)·sign(d)·…``), a divisor of 0 NULL (the scalar backend faults) — the
+    rounded figure is the scalar backend's on every sign, and a negative divisor stays in the plan."""
+    from teilhabe_rules.columnar import plan as plan_module
+
+    model = teilhabe_rules.loads(GENERAL_DIVISION)
+    parameters, tables = base_values(model.checked)
+    # BIGINT numerators over a row denominator (the first row limit): the dividend is too large for one
+    plan = plan_module._compile(model.checked, parameters, tables, None, plan_module.ROW_LIMITS[0])
+    assert not plan.columns[""]["geteilt"].rows
+    cases = [{"betrag": b, "teiler": t} for b in ("0", "1.25", "-1.25", "9999999999999.99", "-7.77", "1000")
+             for t in ("3", "-3", "0", "0.7", "-0.7", "-7", "50", "-0.01")]
+    result = run_batch(plan, model.checked, cases, model.loader, _scalar(model))
+    assert len(result.rows()) + len(result.errors) == len(cases)
+    zero = {index for index, case in enumerate(cases) if case["teiler"] == "0"}
+    assert {error.index for error in result.errors} == zero
+    planned = 0
+    for row in result.rows():
+        case = cases[row["_c"]]
+        expected = model.evaluate(case)
+        assert row["gerundet"] == expected.value("gerundet"), case
+        if not row["_skalar"]:
+            planned += Decimal(case["teiler"]) < 0
+            exact = expected.value("geteilt")  # (the scalar backend's 28 digits: the plan's 18 places may be finer)
+            assert abs(row["geteilt"] - exact) <= Decimal("1e-17") + abs(exact).scaleb(-26), case
+    assert planned >= 12
+
+
 @st.composite
 def _over_rows(draw: st.DrawFn) -> tuple[int, int, int, list[tuple[int, int]]]:
     """A numerator's bound — 2^62 (``BIGINT``) or 2^64 (``HUGEINT``) —, a denominator, a bound of
@@ -346,6 +384,37 @@ def test_an_integer_division_in_limbs_is_duckdbs_own(found: tuple[int, int, list
                        exp.Cast(this=rest, to=exp.DataType.build("VARCHAR"))).from_("t")
     got = con.execute(query.sql("duckdb")).fetchall()
     for (value, divisor), (q, r) in zip(rows, got, strict=True):
+        whole = abs(value) // divisor
+        assert int(q) == (whole if value >= 0 else -whole), (value, divisor)
+        assert int(r) == abs(value) % divisor, (value, divisor)
+
+
+@settings(max_examples=examples(60), deadline=None)
+@given(st.integers(min_value=1, max_value=125), st.integers(min_value=0, max_value=61), st.data())
+def test_an_integer_division_by_a_constant_with_a_power_of_two_is_duckdbs_own(m_bits: int, shift: int,
+                                                                            data: st.DataObject) -> None:
+    """A constant divisor ``d'·2^k`` (``2·10^18``: ``5^18·2^19``): ``_quot`` and ``_rem`` divide
+    ``m >> k`` by ``d'`` — in limbs of as many more bits — and give DuckDB's ``//`` and ``%``."""
+    from sqlglot import exp
+
+    from teilhabe_rules.columnar import plan as plan_module
+
+    odd = data.draw(st.integers(min_value=0, max_value=max(0, (2**62 - 1 >> shift) - 1) // 2).map(lambda k: 2 * k + 1))
+    divisor = odd << shift
+    m_bound = 2**m_bits - 1
+    values = data.draw(st.lists(st.one_of(st.integers(min_value=-m_bound, max_value=m_bound),
+                                          st.sampled_from([m_bound, -m_bound, 0, divisor - 1, divisor, divisor + 1])),
+                                min_size=1, max_size=12))
+    values = [v for v in values if abs(v) <= m_bound] or [m_bound]
+    con = duckdb.connect()
+    con.execute("CREATE TABLE t (m HUGEINT)")
+    con.executemany("INSERT INTO t VALUES (?)", [[str(v)] for v in values])
+    m = exp.column("m")
+    quotient = plan_module._quot(m, exp.Literal.number(divisor), m_bound, divisor)
+    rest = plan_module._rem(exp.Abs(this=m.copy()), exp.Literal.number(divisor), m_bound, divisor)
+    query = exp.select(exp.Cast(this=quotient, to=exp.DataType.build("VARCHAR")),
+                       exp.Cast(this=rest, to=exp.DataType.build("VARCHAR"))).from_("t")
+    for value, (q, r) in zip(values, con.execute(query.sql("duckdb")).fetchall(), strict=True):
         whole = abs(value) // divisor
         assert int(q) == (whole if value >= 0 else -whole), (value, divisor)
         assert int(r) == abs(value) % divisor, (value, divisor)

@@ -399,7 +399,24 @@ def _divmod(m: exp.Expr, d: exp.Expr, m_bound: Fraction | int,
     the quotient's limbs put together by shifts (in HUGEINT where it needs it). Each limb's step
     holds the whole chain of the limbs above it (DuckDB computes no common part inside ``TRY``):
     ``w`` limbs write ``m`` and ``d`` and divide ``w·(w+1)/2`` times — so None (the caller
-    divides in HUGEINT) beyond :data:`MAX_LIMBS` limbs, or where ``m`` is heavy (:func:`_heavy`)."""
+    divides in HUGEINT) beyond :data:`MAX_LIMBS` limbs, or where ``m`` is heavy (:func:`_heavy`).
+
+    A constant ``d = d'·2^k`` (``k`` > 0: a power of ten, say) divides ``m >> k`` by ``d'``, the
+    rest put together from the rest of that and the low ``k`` bits of ``m``: ``2·10^18`` takes
+    limbs of 20 bits, not of one."""
+    if isinstance(d, exp.Literal) and d.is_int and int(d.this) > 1 and not int(d.this) & 1:
+        value = int(d.this)
+        shift = (value & -value).bit_length() - 1
+        mask = exp.Literal.number((1 << shift) - 1)
+        low = _bigint(exp.BitwiseAnd(this=_p(m.copy()), expression=mask))
+        high = exp.BitwiseRightShift(this=_p(m), expression=exp.Literal.number(shift))
+        if value >> shift == 1:
+            return (_bigint(high) if int(m_bound) >> shift < NARROW_LIMIT else high), low
+        found = _divmod(high, exp.Literal.number(value >> shift), int(m_bound) >> shift, value >> shift)
+        if found is None:
+            return None
+        rest = exp.BitwiseLeftShift(this=_p(found[1]), expression=exp.Literal.number(shift))
+        return found[0], _add(rest, low)
     bits = 62 - int(d_bound).bit_length()
     if bits < 8 or _heavy(m):
         return None

@@ -407,16 +407,14 @@ def _divmod(m: exp.Expr, d: exp.Expr, m_bound: Fraction | int,
     if isinstance(d, exp.Literal) and d.is_int and int(d.this) > 1 and not int(d.this) & 1:
         value = int(d.this)
         shift = (value & -value).bit_length() - 1
-        mask = exp.Literal.number((1 << shift) - 1)
-        low = _bigint(exp.BitwiseAnd(this=_p(m.copy()), expression=mask))
-        high = exp.BitwiseRightShift(this=_p(m), expression=exp.Literal.number(shift))
+        low = _bigint(exp.BitwiseAnd(this=_p(m.copy()), expression=exp.Literal.number((1 << shift) - 1)))
+        top: exp.Expr = exp.BitwiseRightShift(this=_p(m), expression=exp.Literal.number(shift))
         if value >> shift == 1:
-            return (_bigint(high) if int(m_bound) >> shift < NARROW_LIMIT else high), low
-        found = _divmod(high, exp.Literal.number(value >> shift), int(m_bound) >> shift, value >> shift)
+            return (_bigint(top) if int(m_bound) >> shift < NARROW_LIMIT else top), low
+        found = _divmod(top, exp.Literal.number(value >> shift), int(m_bound) >> shift, value >> shift)
         if found is None:
             return None
-        rest = exp.BitwiseLeftShift(this=_p(found[1]), expression=exp.Literal.number(shift))
-        return found[0], _add(rest, low)
+        return found[0], _add(exp.BitwiseLeftShift(this=_p(found[1]), expression=exp.Literal.number(shift)), low)
     bits = 62 - int(d_bound).bit_length()
     if bits < 8 or _heavy(m):
         return None

@@ -361,12 +361,13 @@ def _divisions(draw: st.DrawFn) -> tuple[int, int, list[tuple[int, int]]]:
 
 
 @settings(max_examples=examples(60), deadline=None)
-@given(_divisions(), st.booleans())
+@given(_divisions(), st.sampled_from(["Spalte", "CASE", "schwer"]))
 def test_an_integer_division_in_limbs_is_duckdbs_own(found: tuple[int, int, list[tuple[int, int]]],
-                                                      heavy: bool) -> None:
+                                                      dividend: str) -> None:
     """``_quot`` (truncated toward zero) and ``_rem`` give what DuckDB's ``//`` and ``%`` give —
-    limb by limb in BIGINT where the bounds allow, else DuckDB's own; the dividend light (a
-    column) or heavy (a ``CASE``, divided in HUGEINT)."""
+    limb by limb in BIGINT where the bounds allow, else DuckDB's own; the dividend a column, a
+    ``CASE`` (divided in limbs too: DuckDB computes it once) or heavy (of more nodes than
+    ``LIGHT_NODES``, divided in HUGEINT)."""
     from sqlglot import exp
 
     from teilhabe_rules.columnar import plan as plan_module
@@ -376,8 +377,13 @@ def test_an_integer_division_in_limbs_is_duckdbs_own(found: tuple[int, int, list
     con.execute("CREATE TABLE t (m HUGEINT, d BIGINT)")
     con.executemany("INSERT INTO t VALUES (?, ?)", [[str(m), d] for m, d in rows])
     m: exp.Expr = exp.column("m")
-    if heavy:  # CASE WHEN TRUE THEN m END: the same value, too costly to write once per limb
+    if dividend == "CASE":  # CASE WHEN TRUE THEN m END: the same value
         m = exp.Case(ifs=[exp.If(this=exp.Boolean(this=True), true=m)])
+        assert not plan_module._heavy(m)
+    if dividend == "schwer":  # m + 0 + 0 …: the same value, too costly to write once per limb
+        for _ in range(plan_module.LIGHT_NODES // 2):
+            m = exp.Add(this=m, expression=exp.Literal.number(0))
+        assert plan_module._heavy(m)
     quotient = plan_module._quot(m, exp.column("d"), m_bound, d_bound)
     rest = plan_module._rem(exp.Abs(this=m.copy()), exp.column("d"), m_bound, d_bound)
     query = exp.select(exp.Cast(this=quotient, to=exp.DataType.build("VARCHAR")),

@@ -397,8 +397,8 @@ def _divmod(m: exp.Expr, d: exp.Expr, m_bound: Fraction | int,
     split into limbs of ``s`` bits, each small enough that ``r·2^s + limb`` (``r`` < ``d``, the
     rest of the limbs above) stays below 2^62, and divided limb by limb from the top, as by hand;
     the quotient's limbs put together by shifts (in HUGEINT where it needs it). Each limb's step
-    holds the whole chain of the limbs above it (DuckDB computes no common part inside ``TRY``):
-    ``w`` limbs write ``m`` and ``d`` and divide ``w·(w+1)/2`` times — so None (the caller
+    holds the whole chain of the limbs above it (DuckDB computes a common part once, but not inside
+    ``TRY``): ``w`` limbs write ``m`` and ``d`` and divide ``w·(w+1)/2`` times — so None (the caller
     divides in HUGEINT) beyond :data:`MAX_LIMBS` limbs, or where ``m`` is heavy (:func:`_heavy`).
 
     A constant ``d = d'·2^k`` (``k`` > 0: a power of ten, say) divides ``m >> k`` by ``d'``, the
@@ -446,11 +446,13 @@ def _divmod(m: exp.Expr, d: exp.Expr, m_bound: Fraction | int,
     return quotient, rest
 
 
-LIGHT_NODES = 80
-"""A dividend of more nodes than this (of its tree: columns, literals, types and all), or holding
-a division or a ``CASE``, is divided in HUGEINT, not limb by limb: :func:`_divmod` writes it up
-to ten times (DuckDB computes no common part inside ``TRY``), and its cost, not the division's,
-would then dominate."""
+LIGHT_NODES = 400
+"""A dividend of more nodes than this (of its tree: columns, literals, types and all) is divided
+in HUGEINT, not limb by limb: :func:`_divmod` writes it up to ten times. DuckDB computes a part
+repeated in a projection once — also one holding a division or a ``CASE`` (so MAWo's plans divide
+no HUGEINT at all; before, such a dividend was divided in HUGEINT, ~0.3 s per 1,000,000 rows each)
+— but not inside ``TRY``, in which a statement runs again where it failed without
+(``batch._Chains``): the bound keeps the text of that statement, and its time, within reason."""
 MAX_LIMBS = 4
 """The most limbs of a division in BIGINT steps (:func:`_divmod`): ten BIGINT divisions, each of a
 chain of up to four. Measured on 200,000 rows: 4 limbs about 3× faster than one HUGEINT division;
@@ -459,10 +461,7 @@ chain of up to four. Measured on 200,000 rows: 4 limbs about 3× faster than one
 
 def _heavy(e: exp.Expr) -> bool:
     """Whether ``e`` is too costly to write once per step of a limb division (see :data:`LIGHT_NODES`)."""
-    for number, node in enumerate(e.walk()):
-        if number >= LIGHT_NODES or isinstance(node, (exp.IntDiv, exp.Mod, exp.Case)):
-            return True
-    return False
+    return any(number >= LIGHT_NODES for number, _node in enumerate(e.walk()))
 
 
 def _quot(a: exp.Expr, d: exp.Expr, a_bound: Fraction | int, d_bound: Fraction | int,
@@ -1497,8 +1496,8 @@ class _Ctx:
         if right.rows:
             product, _ = _product(right.rows)
             numerator = exp.Mul(this=_p(_wide(numerator, top)), expression=_p(product))
-        # NULL where the divisor is not positive: times 1 where it is, NULL where not — no CASE, as a
-        # limb division divides a dividend holding one in HUGEINT (:func:`_heavy`)
+        # NULL where the divisor is not positive: times 1 where it is, NULL where not — no CASE, whose
+        # branches DuckDB computes no common part of
         positive = _fn("nullif", _fn("greatest", _sign(right.sql), exp.Literal.number(0)), exp.Literal.number(0))
         numerator = exp.Mul(this=_p(numerator), expression=_p(positive))
         inverse = top / numerator_bound(left)  # d2·R2 over the common factor: |1/right| ≤ this

@@ -783,13 +783,13 @@ def _stage(plan: Plan, model: c.CheckedModel, staging: Any, types: dict[str, dic
                 return None
         for number, sid in enumerate(scopes):
             names = list(_staged_columns(plan, model, sid))
-            keys = key_columns(model, sid)
+            # in the order of the file, as made (no ORDER BY: sorting 1,000,000 persons' rows took
+            # ~0.5 s; what reads the results orders them by their keys itself)
             select = (exp.select(*[exp.alias_(exp.Cast(this=_col(n, "t"), to=exp.DataType.build(
                 "DECIMAL(38, 0)" if types[sid][n] in ("HUGEINT", "INT128") else types[sid][n], dialect="duckdb")), n)
                 for n in names]).from_(exp.to_table(f"p{number}").as_("t"))
                       .where(exp.not_(exp.Exists(this=exp.select("1").from_("langsam").where(
-                          _eq(_col("_c", "langsam"), _col("_c", "t"))))))
-                      .order_by(*[_col(k, "t") for k in keys]))
+                          _eq(_col("_c", "langsam"), _col("_c", "t")))))))
             copy = exp.Copy(this=select.subquery(), files=[_s(sandbox.paths[number + 1])],
                             params=[exp.CopyParameter(this=exp.var("FORMAT"), expression=exp.var("parquet"))])
             con.execute(copy.sql("duckdb"))

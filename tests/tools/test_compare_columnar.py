@@ -84,16 +84,17 @@ def persons(cases: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [{**case, "bewohner": [element]} for case in cases for element in case.get("bewohner") or ()]
 
 
-def counted_stages(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
-    """The stages ``stage_shared`` makes from now on (each appended as made; None: none made)."""
+def counted_stages(monkeypatch: pytest.MonkeyPatch, name: str = "stage_shared") -> list[Any]:
+    """The stages ``batch.<name>`` makes from now on (``stage_shared``, ``stage_parquet`` …: each
+    appended as made; None: none made)."""
     made: list[Any] = []
-    original = batch_module.stage_shared
+    original = getattr(batch_module, name)
 
     def stage(*args: Any, **options: Any) -> Any:
         made.append(original(*args, **options))
         return made[-1]
 
-    monkeypatch.setattr(batch_module, "stage_shared", stage)
+    monkeypatch.setattr(batch_module, name, stage)
     return made
 
 
@@ -215,14 +216,7 @@ def test_a_keyed_parquet_population_names_its_largest_changes_by_their_keys(tmp_
     population = tmp_path / "p.parquet"
     duckdb.execute(f"COPY (SELECT * REPLACE ('P-' || (1000 - fall) AS fall) FROM read_parquet('{generated}')) "
                    f"TO '{population}' (FORMAT parquet)")
-    stages: list[Any] = []
-    original = batch_module.stage_parquet
-
-    def stage(*args: Any, **options: Any) -> Any:
-        stages.append(original(*args, **options))
-        return stages[-1]
-
-    monkeypatch.setattr(batch_module, "stage_parquet", stage)
+    stages = counted_stages(monkeypatch, "stage_parquet")
     columnar, _scalar = both(old, new, population, at_old=AT_OLD, at_new=AT_NEW)
     assert columnar.backend == "spalten" and len(stages) == 1 and None not in stages
     ids = [item[2] for item in columnar.top()]

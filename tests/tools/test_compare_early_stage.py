@@ -15,6 +15,7 @@ from teilhabe_rules.tools import compare as compare_module
 from teilhabe_rules.tools.compare import compare
 from teilhabe_rules.tools.progress import ProgressBar
 from tests.tools.test_compare import jsonl, persons
+from tests.tools.test_compare_columnar import counted_stages
 
 
 class Terminal(io.StringIO):
@@ -100,17 +101,7 @@ class TestTheStageOnTheScalarPath:
                                                          how: str) -> None:
         import os
 
-        from teilhabe_rules.columnar import batch
-
-        stages: list[Any] = []
-        original = batch.stage_shared
-
-        def recorded(plan: Any, model: Any, path: Path, at: Any) -> Any:
-            stage = original(plan, model, path, at)
-            stages.append(stage)
-            return stage
-
-        monkeypatch.setattr(batch, "stage_shared", recorded)
+        stages = counted_stages(monkeypatch)
         open_in_batches: list[bool] = []
         run = compare_module._Batch.__call__
 
@@ -168,8 +159,6 @@ def test_a_stage_begun_while_the_new_plan_is_compiled_is_let_go_where_it_has_non
     closed — its folder gone — before the scalar backend runs, and the comparison says why."""
     import os
 
-    from teilhabe_rules.columnar import batch
-
     old = teilhabe_rules.loads(EUROS.format(more=""), "alt.rules")
     new = teilhabe_rules.loads(EUROS.format(more=""), "neu.rules")
     original = teilhabe_rules.Model._columnar_plan
@@ -179,16 +168,8 @@ def test_a_stage_begun_while_the_new_plan_is_compiled_is_let_go_where_it_has_non
             return None, "„neu“ läuft mit dem skalaren Backend: nicht übersetzt"
         return original(self, agreed, at, *rest)
 
-    stages: list[Any] = []
-    stage_shared = batch.stage_shared
-
-    def recorded(plan: Any, model: Any, path: Path, at: Any) -> Any:
-        stage = stage_shared(plan, model, path, at)
-        stages.append(stage)
-        return stage
-
     monkeypatch.setattr(teilhabe_rules.Model, "_columnar_plan", refused)
-    monkeypatch.setattr(batch, "stage_shared", recorded)
+    stages = counted_stages(monkeypatch)
     open_in_batches: list[bool] = []
     run = compare_module._Batch.__call__
 

@@ -426,6 +426,30 @@ def test_an_integer_division_by_a_constant_with_a_power_of_two_is_duckdbs_own(m_
         assert int(r) == abs(value) % divisor, (value, divisor)
 
 
+@pytest.mark.parametrize("divisor", [2**62, 2**40 * 5**10, 3 * 2**63, 2**100])
+def test_a_constant_divisor_of_62_bits_or_more_is_divided_as_duckdb_divides(divisor: int) -> None:
+    """Beyond 2^62 no rest of a limb fits BIGINT once shifted back: such a constant is divided in
+    HUGEINT, as DuckDB divides it — no overflow."""
+    from sqlglot import exp
+
+    from teilhabe_rules.columnar import plan as plan_module
+
+    m_bound = 2**126 - 1
+    values = [0, 1, divisor - 1, divisor, divisor + 1, m_bound, -m_bound, 12345678901234567890123456789]
+    con = duckdb.connect()
+    con.execute("CREATE TABLE t (m HUGEINT)")
+    con.executemany("INSERT INTO t VALUES (?)", [[str(v)] for v in values])
+    m = exp.column("m")
+    d = exp.Literal.number(divisor)
+    quotient = plan_module._quot(m, d, m_bound, divisor)
+    rest = plan_module._rem(exp.Abs(this=m.copy()), d.copy(), m_bound, divisor)
+    query = exp.select(exp.Cast(this=quotient, to=exp.DataType.build("VARCHAR")),
+                       exp.Cast(this=rest, to=exp.DataType.build("VARCHAR"))).from_("t")
+    for value, (q, r) in zip(values, con.execute(query.sql("duckdb")).fetchall(), strict=True):
+        whole = abs(value) // divisor
+        assert (int(q), int(r)) == (whole if value >= 0 else -whole, abs(value) % divisor), value
+
+
 @pytest.mark.parametrize("name", ["mawo", "bei_nrw3"])
 def test_results_keeping_some_values_equal_those_of_all_values(name: str) -> None:
     model = teilhabe_rules.bundled(name)

@@ -186,3 +186,36 @@ def test_a_stage_begun_while_the_new_plan_is_compiled_is_let_go_where_it_has_non
                              "Backend)"]
     assert len(stages) == 1 and stages[0] is not None  # begun at once, for the old version's plan
     assert open_in_batches and not any(open_in_batches)
+
+
+@pytest.mark.parametrize("has_plan", [False, True])
+def test_a_staging_that_fails_beside_the_new_plan_counts_only_where_the_plans_share_it(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, has_plan: bool) -> None:
+    """The stage begun while the new plan is compiled fails (DuckDB out of its memory, say): where
+    the new version has no plan the comparison runs on the scalar backend as if nothing had been
+    staged; where the plans share the stage, the failure is the comparison's."""
+    from teilhabe_rules.columnar import batch
+    from teilhabe_rules.errors import Diagnostic, ResourceError
+
+    old = teilhabe_rules.loads(EUROS.format(more=""), "alt.rules")
+    new = teilhabe_rules.loads(EUROS.format(more=""), "neu.rules")
+    original = teilhabe_rules.Model._columnar_plan
+
+    def refused(self: Any, agreed: Any, at: Any, *rest: Any) -> Any:
+        if self is new and not has_plan:
+            return None, "„neu“ läuft mit dem skalaren Backend: nicht übersetzt"
+        return original(self, agreed, at, *rest)
+
+    def failing(*args: Any) -> Any:
+        raise ResourceError(Diagnostic("zu wenig Speicher", code="speicher"))
+
+    monkeypatch.setattr(teilhabe_rules.Model, "_columnar_plan", refused)
+    monkeypatch.setattr(batch, "stage_shared", failing)
+    population = tmp_path / "p.jsonl"
+    population.write_text("".join(f'{{"leute": [{{"x": {n}}}]}}\n' for n in range(5)), encoding="utf-8")
+    if has_plan:
+        with pytest.raises(ResourceError, match="zu wenig Speicher"):
+            compare(old, new, population)
+        return
+    summary = compare(old, new, population)
+    assert (summary.backend, summary.rows, summary.errors) == ("skalar", 5, 0)

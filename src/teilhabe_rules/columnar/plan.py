@@ -401,10 +401,10 @@ def _divmod(m: exp.Expr, d: exp.Expr, m_bound: Fraction | int,
     ``TRY``): ``w`` limbs write ``m`` and ``d`` and divide ``w·(w+1)/2`` times — so None (the caller
     divides in HUGEINT) beyond :data:`MAX_LIMBS` limbs, or where ``m`` is heavy (:func:`_heavy`).
 
-    A constant ``d = d'·2^k`` (``k`` > 0: a power of ten, say) divides ``m >> k`` by ``d'``, the
-    rest put together from the rest of that and the low ``k`` bits of ``m``: ``2·10^18`` takes
-    limbs of 20 bits, not of one."""
-    if isinstance(d, exp.Literal) and d.is_int and int(d.this) > 1 and not int(d.this) & 1:
+    A constant ``d = d'·2^k`` below 2^62 (``k`` > 0: a power of ten, say) divides ``m >> k`` by
+    ``d'``, the rest put together from the rest of that and the low ``k`` bits of ``m`` (in BIGINT:
+    below ``d``): ``2·10^18`` takes limbs of 20 bits, not of one."""
+    if isinstance(d, exp.Literal) and d.is_int and 1 < int(d.this) < NARROW_LIMIT and not int(d.this) & 1:
         value = int(d.this)
         shift = (value & -value).bit_length() - 1
         low = _bigint(exp.BitwiseAnd(this=_p(m.copy()), expression=exp.Literal.number((1 << shift) - 1)))

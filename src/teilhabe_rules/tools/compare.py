@@ -1349,23 +1349,31 @@ def _early_stage(old: Model, new: Model, sides: tuple[tuple[Any, _dt.date | None
     if plan is None or not _alike(old, new):
         return _EarlyStage((first, _columnar_plan(new, *sides[1], wanted)), None, 0.0)
     at = sides[0][1] if sides[0][1] == sides[1][1] else None
-    with ThreadPoolExecutor(1, thread_name_prefix="teilhabe-plan") as pool:
-        compiling = pool.submit(_columnar_plan, new, *sides[1], wanted)
-        start = time.perf_counter()
-        shared = stage_shared(plan, old.checked, Path(population), at)  # (interrupted: the pool waits for the plan)
-        seconds = time.perf_counter() - start
-        try:
+    shared: Any = None
+    failed: Exception | None = None  # the staging's, raised only where the plans share the stage
+    try:
+        # (interrupted, the pool waits for the plan: ~0.4 s)
+        with ThreadPoolExecutor(1, thread_name_prefix="teilhabe-plan") as pool:
+            compiling = pool.submit(_columnar_plan, new, *sides[1], wanted)
+            start = time.perf_counter()
+            try:
+                shared = stage_shared(plan, old.checked, Path(population), at)
+            except Exception as exc:  # noqa: BLE001 - decided below, once the new plan is there
+                failed = exc
+            seconds = time.perf_counter() - start
             second = compiling.result()
-        except BaseException:
+        other = second[0]
+        if other is None or not _shareable(_ColumnarSide(old, *sides[0], plan, ()),
+                                           _ColumnarSide(new, *sides[1], other, ())):
             if shared is not None:
                 shared.close()
-            raise
-    other = second[0]
-    if other is None or not _shareable(_ColumnarSide(old, *sides[0], plan, ()),
-                                       _ColumnarSide(new, *sides[1], other, ())):
+            return _EarlyStage((first, second), None, 0.0)  # as where nothing was staged, failed or not
+    except BaseException:
         if shared is not None:
             shared.close()
-        return _EarlyStage((first, second), None, 0.0)
+        raise
+    if failed is not None:
+        raise failed
     return _EarlyStage((first, second), shared, seconds, table)
 
 

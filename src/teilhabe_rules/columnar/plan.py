@@ -1542,8 +1542,7 @@ class _Ctx:
                       exp.Literal.number(0))
         mag = _quot(_add(exp.Mul(this=_p(_abs(numerator.copy())), expression=exp.Literal.number(2)),
                          _abs(denominator.copy())), divisor, 2 * top + bottom, 2 * bottom, signed=False)
-        sql = exp.Mul(this=_p(exp.Mul(this=_p(_sign(numerator)), expression=_p(_sign(denominator)))),
-                      expression=_p(mag))
+        sql = _signed(numerator, _signed(denominator, mag))
         bound = left.bound * right.den
         return Num(sql, MAX_DEN, bound, left.err * right.den + Fraction(1, 2 * MAX_DEN))
 

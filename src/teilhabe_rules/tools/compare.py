@@ -106,6 +106,7 @@ __all__ = ["MAX_LINE", "Field", "JsonLineError", "Population", "PopulationRow", 
 _LIST_SEPARATOR = "; "
 _CHUNK = 1 << 20  # bytes hashed at a time
 _EXACT = decimal.Context(prec=100)  # sums and differences of the summary: exact for any population
+_Ids = Callable[[Sequence[int]], list[str]]  # the ids of cases by their 0-based numbers
 
 
 # ---- what is compared ------------------------------------------------------------------------
@@ -1295,12 +1296,12 @@ class _EarlyStage:
     plans: tuple[tuple[Any, str | None], tuple[Any, str | None]]
     shared: Any
     seconds: float
-    table: tuple[int, Callable[[Sequence[int]], list[str]]] | None = None  # of a Parquet file: _stages_early's
+    table: tuple[int, _Ids] | None = None  # of a Parquet file: _stages_early's
 
 
 def _stages_early(old: Model, new: Model, values: str | Sequence[str] | None, population: str | Path, out: Any,
                   resume: bool, reading: dict[str, str | None],
-                  ) -> tuple[bool, tuple[int, Callable[[Sequence[int]], list[str]]] | None]:
+                  ) -> tuple[bool, tuple[int, _Ids] | None]:
     """Whether a comparison of two versions with an element budget stages its population before
     its figures are chosen (:func:`_early_stage`): where it will run on the columnar backend with
     one stage — no reason for the scalar backend (:func:`_scalar_reason`), a JSON Lines file of
@@ -1327,7 +1328,7 @@ def _stages_early(old: Model, new: Model, values: str | Sequence[str] | None, po
 
 
 def _early_stage(old: Model, new: Model, sides: tuple[tuple[Any, _dt.date | None], ...],
-                 population: str | Path, table: tuple[int, Callable[[Sequence[int]], list[str]]] | None = None,
+                 population: str | Path, table: tuple[int, _Ids] | None = None,
                  ) -> _EarlyStage:
     """Both versions' plans and the population staged once for both by DuckDB before the
     comparison's figures are chosen (see :func:`_stages_early`) — so that whether each case has
@@ -1544,7 +1545,7 @@ class _ColumnarRun:
             for said in notes:  # in the order of the sides, however they ran
                 self.notes.extend(note for note in said if note not in self.notes)
             empty = rows.empty
-            ids_of: Callable[[Sequence[int]], list[str]]
+            ids_of: _Ids
             if table is not None:
                 count, ids_of = table
             elif staged:
@@ -1849,7 +1850,7 @@ class _Figures:
     largest: list[tuple[int, Decimal, Decimal]] = attrs.Factory(list)  # case number, old, new
     levels: list[tuple[int, int, int, int]] = attrs.Factory(list)  # cases, up, down, elements
 
-    def fill(self, summary: Summary, idents: Callable[[Sequence[int]], list[str]]) -> None:
+    def fill(self, summary: Summary, idents: _Ids) -> None:
         """Write the figures into ``summary``; ``idents``: the ids of cases by their numbers."""
         summary.rows = self.rows
         summary.evaluated = self.evaluated

@@ -80,8 +80,16 @@ def write(path: Path, cases: list[Any], extra: tuple[str, ...] = ()) -> Path:
 
 
 def persons(cases: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Every resident of ``cases`` as a case of its own (a person population)."""
-    return [{**case, "bewohner": [element]} for case in cases for element in case.get("bewohner") or ()]
+    """Every resident of ``cases`` as a case of its own (a person population); a case whose
+    residents are no list (spoiled: ``bewohner`` a number, say) stays one case, as it is."""
+    found: list[dict[str, Any]] = []
+    for case in cases:
+        elements = case.get("bewohner") or ()
+        if isinstance(elements, (list, tuple)):
+            found += [{**case, "bewohner": [element]} for element in elements]
+        else:
+            found.append(case)
+    return found
 
 
 def counted_stages(monkeypatch: pytest.MonkeyPatch, name: str = "stage_shared") -> list[Any]:

@@ -158,14 +158,15 @@ class Sandbox:
     written). ``scratch``: a database of its own in a file of the temporary directory, with row
     groups of that many rows, is attached as :attr:`scratch` (see :meth:`_scratch`). Its memory
     limit is ``memory`` bytes (None: :func:`memory_limit`; :func:`reading_whole` for a file read
-    whole); it spills to the temporary directory. Failures to make the links are OSError; the
-    connection is ``duckdb``'s."""
+    whole); it spills to the temporary directory. :attr:`home` is the name of the connection's
+    own (in-memory) database, where tables outlive the scratch database. Failures to make the
+    links are OSError; the connection is ``duckdb``'s."""
 
     def __init__(self, paths: Sequence[str | Path], *, scratch: int | None = None, memory: int | None = None):
         import duckdb
 
         self._folder: str | None = None
-        self._home: str | None = None  # the connection's own database (``scratch``: used before it)
+        self.home = ""  # the connection's own database (``scratch``: used before it)
         self._removing: threading.Thread | None = None  # removes the scratch database's file
         self.paths: list[str] = []
         self.scratch: str | None = None  # the name of the database ``scratch`` asks for
@@ -178,6 +179,7 @@ class Sandbox:
                 "temp_directory": os.path.join(self._folder, "ausgelagert"), "threads": 1,
                 "autoload_known_extensions": False, "autoinstall_known_extensions": False})
             try:
+                (self.home,) = self.connection.execute("SELECT current_database()").fetchone() or ("",)
                 self.scratch = self._scratch(scratch) if scratch is not None else None
                 self.connection.execute("SET allowed_paths = ?", [self.paths])
                 self.connection.execute("SET enable_external_access = false")
@@ -197,7 +199,6 @@ class Sandbox:
         from sqlglot import exp
 
         assert self._folder is not None
-        (self._home,) = self.connection.execute("SELECT current_database()").fetchone()
         attach = exp.Attach(this=exp.Alias(this=exp.Literal.string(os.path.join(self._folder, f"{_SCRATCH}.duckdb")),
                                            alias=exp.to_identifier(_SCRATCH)),
                             expressions=[exp.AttachOption(this=exp.var("ROW_GROUP_SIZE"),
@@ -216,9 +217,9 @@ class Sandbox:
         goes on; :meth:`close` waits for it. Nothing where there is no scratch database."""
         from sqlglot import exp
 
-        if self.scratch is None or self._folder is None or self._home is None:
+        if self.scratch is None or self._folder is None:
             return
-        self.connection.execute(exp.Use(this=exp.to_identifier(self._home)).sql("duckdb"))
+        self.connection.execute(exp.Use(this=exp.to_identifier(self.home)).sql("duckdb"))
         self.connection.execute(exp.Detach(this=exp.to_identifier(self.scratch)).sql("duckdb"))
         self.scratch = None
         files = [os.path.join(self._folder, name) for name in (f"{_SCRATCH}.duckdb", f"{_SCRATCH}.duckdb.wal")]

@@ -6,6 +6,7 @@ import copy
 import datetime as dt
 import decimal
 import json
+import os
 import random
 from decimal import Decimal
 from pathlib import Path
@@ -410,6 +411,37 @@ def test_a_stage_shared_by_two_versions_gives_each_the_results_of_its_own(names:
                 assert together.rows(sid) == alone.rows(sid), sid
             outside += sum("außerhalb der Gültigkeit" in e.message for e in together.errors)
         assert outside > 0  # mawo_2025 refuses the cases of 2024
+    finally:
+        shared.close()
+
+
+def test_a_shared_stage_keeps_its_rows_in_its_own_database(tmp_path: Path) -> None:
+    """A shared stage writes no staged files: its rows are tables of its own database, which its
+    batches read (as views, changed by none of them) in connections of that database — a batch
+    given any other connection is refused, and the stage serves the next batch the same."""
+    from teilhabe_rules.duck import connect
+
+    model = teilhabe_rules.bundled("mawo")
+    cases = list(sample_cases(model, 20, 51))
+    path = tmp_path / "population.jsonl"
+    path.write_text("\n".join(_line(case) for case in cases) + "\n", "utf-8")
+    plan = model.columnar_plan()
+    shared = stage_shared(plan, model.checked, path, None)
+    assert shared is not None
+    try:
+        assert not [name for name in os.listdir(shared.folder) if name.startswith("in")]
+        alone = model.evaluate_many(path)
+        foreign = connect()
+        try:
+            with pytest.raises(ValueError, match="SharedStage.cursor"):
+                run_batch(plan, model.checked, shared, model.loader, _scalar(model), connection=foreign)
+        finally:
+            foreign.close()
+        for connection in (None, shared.cursor(), None):
+            together = run_batch(plan, model.checked, shared, model.loader, _scalar(model), connection=connection)
+            assert together.cases == len(cases)
+            for sid in model.checked.scopes:
+                assert together.rows(sid) == alone.rows(sid), sid
     finally:
         shared.close()
 

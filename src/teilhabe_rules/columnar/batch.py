@@ -13,8 +13,10 @@ Staging: a JSON Lines or Parquet file given by its path
 (:class:`~teilhabe_rules.columnar.sources.PopulationFile`) is checked and staged by DuckDB
 (:mod:`teilhabe_rules.columnar.intake`); only its rows that fail those checks go to ``scalar``.
 A :class:`SharedStage` is such a file staged once for the plans of
-several models with the same inputs (:func:`stage_shared`, without the validity check): each batch
-given it sends the cases dated outside its own model's validity to ``scalar``. Any other source:
+several models with the same inputs (:func:`stage_shared`, without the validity check), its rows
+kept as tables of its own database, which each batch given it reads through views in a
+connection of that database: each sends the cases dated outside its own model's validity to
+``scalar``. Any other source:
 each case is validated by the case loader
 (:class:`~teilhabe_rules.inputs.cases.CaseLoader`, the same checks and messages as one
 evaluation) and its rows go to one JSON Lines file per scope,
@@ -237,8 +239,10 @@ class SharedStage:
     inputs and staging (:func:`stage_shared`; the two versions of a comparison): each
     :func:`run_batch` given it reads the staged tables, puts its own date in where it has one
     and the stage was made without (``at`` None: each case's own date), and sets aside, for the
-    scalar backend, the cases dated outside its own model's validity. :meth:`close` when every
-    batch is done. ``path``: the file (for messages)."""
+    scalar backend, the cases dated outside its own model's validity. The staged tables are
+    tables of the stage's own database (not files), so a batch given the stage runs in a
+    connection of it (:meth:`cursor`). :meth:`close` when every batch is done. ``path``: the
+    file (for messages)."""
 
     def __init__(self, intake: Intake, folder: str, at: _dt.date | None = None, path: Path | None = None):
         self.intake, self.folder, self.at, self.path = intake, folder, at, path
@@ -253,13 +257,18 @@ class SharedStage:
             return None
         return self.intake.one_element_each(list(model.scopes).index(listed), spec.name)
 
+    def cursor(self) -> duckdb.DuckDBPyConnection:
+        """A new connection to the stage's database, where a batch given the stage runs
+        (:func:`run_batch`: its ``connection``, or by default one of these); closed with the stage."""
+        return self.intake.cursor()
+
     def close(self) -> None:
         self.intake.close()
         shutil.rmtree(self.folder, ignore_errors=True)
 
 
 def _intake(plan: Plan, model: c.CheckedModel, path: Path, at: _dt.date | None, folder: str,
-            validity: bool = True) -> Intake | None:
+            validity: bool = True, tables: bool = False) -> Intake | None:
     """A JSON Lines or Parquet file staged by DuckDB (:mod:`~teilhabe_rules.columnar.intake`), or
     None: read case by case."""
     suffix = path.suffix.lower()
@@ -267,7 +276,7 @@ def _intake(plan: Plan, model: c.CheckedModel, path: Path, at: _dt.date | None, 
         return None
     stage = stage_parquet if suffix == ".parquet" else stage_jsonl
     types = {sid: column_types(plan, model, sid) for sid in model.scopes}
-    return stage(plan, model, staging(plan, model), types, path, at, folder, validity=validity)
+    return stage(plan, model, staging(plan, model), types, path, at, folder, validity=validity, tables=tables)
 
 
 def stage_shared(plan: Plan, model: c.CheckedModel, path: Path, at: _dt.date | None) -> SharedStage | None:
@@ -279,7 +288,7 @@ def stage_shared(plan: Plan, model: c.CheckedModel, path: Path, at: _dt.date | N
     be read case by case."""
     folder = tempfile.mkdtemp(prefix="teilhabe-columnar-")
     try:
-        intake = _intake(plan, model, path, at, folder, validity=False)
+        intake = _intake(plan, model, path, at, folder, validity=False, tables=True)
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
         raise
@@ -287,6 +296,16 @@ def stage_shared(plan: Plan, model: c.CheckedModel, path: Path, at: _dt.date | N
         shutil.rmtree(folder, ignore_errors=True)
         return None
     return SharedStage(intake, folder, at, path)
+
+
+def _sees(con: duckdb.DuckDBPyConnection, table: exp.Table) -> bool:
+    """Whether ``table`` (of a database, its schema, its name) is a table ``con`` reaches."""
+    found = exp.select(exp.func("count", exp.Star())).from_("duckdb_tables").where(exp.and_(
+        exp.column("database_name").eq(exp.Literal.string(table.catalog)),
+        exp.column("schema_name").eq(exp.Literal.string(table.db)),
+        exp.column("table_name").eq(exp.Literal.string(table.name))))
+    row = con.execute(found.sql("duckdb")).fetchone()
+    return row is not None and int(row[0]) > 0
 
 
 def _outside_validity(con: duckdb.DuckDBPyConnection, plan: Plan, model: c.CheckedModel) -> list[int]:
@@ -302,6 +321,7 @@ def _outside_validity(con: duckdb.DuckDBPyConnection, plan: Plan, model: c.Check
         "duckdb")).fetchall()]
     if found:
         for sid in model.scopes:
+            _materialized(con, plan.staged[sid])
             con.execute(exp.delete(plan.staged[sid], where=exp.column("_c").isin(
                 query=exp.select("_c").from_("ausserhalb"))).sql("duckdb"))
     con.execute(exp.Drop(tables=[exp.to_table("ausserhalb")], kind="TABLE").sql("duckdb"))
@@ -321,9 +341,15 @@ def run_batch(plan: Plan | None, model: c.CheckedModel, cases: Iterable[Any], lo
     of its tree exactly false, nothing else of it in doubt (``_sicher``, see
     :func:`execute_plan`) — is not read again nor evaluated: its error row is what
     ``certain(index)`` gives (for a caller that needs no message of its own for such a case:
-    ``compare`` counts them). DuckDB running out of the memory it may use is
+    ``compare`` counts them). Given a :class:`SharedStage`, ``connection`` must be one of its
+    :meth:`~SharedStage.cursor` (None: a new one). DuckDB running out of the memory it may use is
     :class:`~teilhabe_rules.errors.ResourceError`."""
-    con = connection if connection is not None else connect()
+    if connection is not None:
+        con = connection
+    elif isinstance(cases, SharedStage):
+        con = cases.cursor()
+    else:
+        con = connect()
     try:
         return _run_batch(plan, model, cases, loader, scalar, at, note, con, progress, keep, certain)
     except duckdb.OutOfMemoryException:
@@ -364,13 +390,21 @@ def _run_batch(plan: Plan | None, model: c.CheckedModel, cases: Iterable[Any], l
         else:
             count = _stage_cases(plan, model, cases, loader, at, how, folder, direct, kept)
         if plan is not None:
-            load_staged(con, plan, model, shared.folder if shared is not None else folder)
+            if shared is not None and shared.intake.tables is not None:
+                if not _sees(con, shared.intake.tables[0]):
+                    raise ValueError("run_batch: a SharedStage's batch runs in a connection of its own "
+                                     "(SharedStage.cursor())")
+                # this batch's date where the stage was made without one, not the case's own
+                load_staged(con, plan, model, shared.folder, shared.intake.tables,
+                            at if at is not None and shared.at is None else None)
+            else:
+                load_staged(con, plan, model, shared.folder if shared is not None else folder)
             if shared is not None:
-                if at is not None and shared.at is None:  # this batch's date, not the case's own
-                    con.execute(exp.update(plan.staged[""], {"_date": exp.cast(exp.Literal.string(at.isoformat()),
-                                                                               "DATE")}).sql("duckdb"))
                 direct += sorted(shared.intake.cases(_outside_validity(con, plan, model)).items())
             tables = execute_plan(con, plan, model, keep, certain=certain is not None)
+            if shared is not None and shared.intake.tables is not None:
+                for sid in scopes:  # (views of the stage, or what became of them: done with)
+                    _drop(con, plan.staged[sid])
             flagged = [int(r[0]) for r in con.execute(
                 exp.select("_c").from_(tables[""]).where(exp.column("_skalar")).sql("duckdb")).fetchall()]
             if certain is not None:
@@ -543,18 +577,31 @@ def column_types(plan: Plan, model: c.CheckedModel, scope: str) -> dict[str, str
     return types
 
 
-def load_staged(con: duckdb.DuckDBPyConnection, plan: Plan, model: c.CheckedModel, folder: str) -> None:
+def load_staged(con: duckdb.DuckDBPyConnection, plan: Plan, model: c.CheckedModel, folder: str,
+                tables: Sequence[exp.Table] | None = None, at: _dt.date | None = None) -> None:
     """The staged tables of the plan from ``folder``: ``in<n>.parquet`` per scope, in the order of
     the model's scopes (as :func:`~teilhabe_rules.columnar.intake.stage_jsonl` writes them), else
-    ``in<n>.jsonl`` (as :func:`stage_case` writes their lines)."""
+    ``in<n>.jsonl`` (as :func:`stage_case` writes their lines) — or, given ``tables`` (one per
+    scope, in that order: :attr:`~teilhabe_rules.columnar.intake.Intake.tables`, of ``con``'s
+    database, with the staged tables' columns and types), temporary views of those tables, not
+    copies (a batch that changes one's rows makes it a table of its own first:
+    :func:`_materialized`), the cases' date ``at`` where given."""
     for n, sid in enumerate(model.scopes):
         types = column_types(plan, model, sid)
         table = plan.staged[sid]
+        _drop(con, table)
+        if tables is not None:
+            view = exp.select(exp.Star()).from_(tables[n].copy())
+            if at is not None and not sid:
+                view = exp.select(*[exp.alias_(exp.cast(exp.Literal.string(at.isoformat()), "DATE"), name)
+                                    if name == "_date" else exp.column(name) for name in types]).from_(tables[n].copy())
+            con.execute(exp.Create(this=exp.to_table(table), kind="VIEW", expression=view, properties=exp.Properties(
+                expressions=[exp.TemporaryProperty()])).sql("duckdb"))
+            continue
         create = exp.Create(this=exp.Schema(this=exp.to_table(table), expressions=[
             exp.ColumnDef(this=exp.to_identifier(name), kind=exp.DataType.build(kind, dialect="duckdb"))
             for name, kind in types.items()]), kind="TABLE", properties=exp.Properties(
             expressions=[exp.TemporaryProperty()]))
-        con.execute(exp.Drop(tables=[exp.to_table(table)], kind="TABLE", exists=True).sql("duckdb"))
         con.execute(create.sql("duckdb"))
         parquet = os.path.join(folder, f"in{n}.parquet")
         if os.path.exists(parquet):
@@ -610,6 +657,7 @@ def execute_plan(con: duckdb.DuckDBPyConnection, plan: Plan, model: c.CheckedMod
             con.execute(exp.Create(this=exp.to_table(single.staged[sid]), kind="TABLE", expression=moved,
                                    replace=True, properties=exp.Properties(
                                        expressions=[exp.TemporaryProperty()])).sql("duckdb"))
+            _materialized(con, plan.staged[sid])
             con.execute(exp.delete(plan.staged[sid], where=chosen.copy()).sql("duckdb"))
         # the variant's merged rows streamed once into every scope's results, or made a table once
         merged = _merged_results(con, single, model, "einzeln", keep, chains)
@@ -625,7 +673,7 @@ def execute_plan(con: duckdb.DuckDBPyConnection, plan: Plan, model: c.CheckedMod
             for step in single.shared.values():
                 con.execute(exp.Drop(tables=[exp.to_table(step)], kind="TABLE", exists=True).sql("duckdb"))
         for table in [*single.staged.values(), _SINGLE]:
-            con.execute(exp.Drop(tables=[exp.to_table(table)], kind="TABLE", exists=True).sql("duckdb"))
+            _drop(con, table)
         if _count(con, plan.staged[""]):
             rest = _results(con, plan, model, "rest", frozenset(), keep, chains)
             tables = {sid: _together(con, f"ergebnis_{n}", rest[sid], ones_tables[sid])
@@ -898,10 +946,38 @@ def _unguarded() -> type[Generator]:
 
 
 def _renamed(con: duckdb.DuckDBPyConnection, table: str, name: str) -> str:
-    con.execute(exp.Drop(tables=[exp.to_table(name)], kind="TABLE", exists=True).sql("duckdb"))
-    con.execute(exp.Alter(this=exp.to_table(table), kind="TABLE", actions=[
+    """The table (or view: :func:`load_staged`) ``table`` renamed ``name``, replacing any of that name."""
+    _drop(con, name)
+    con.execute(exp.Alter(this=exp.to_table(table), kind=_kind(con, table), actions=[
         exp.AlterRename(this=exp.to_table(name))]).sql("duckdb"))
     return name
+
+
+def _kind(con: duckdb.DuckDBPyConnection, name: str) -> str:
+    """``VIEW`` where ``name`` is a temporary view of ``con`` (a staged table of a shared stage:
+    :func:`load_staged`), else ``TABLE``."""
+    views = exp.select(exp.func("count", exp.Star())).from_(exp.Table(this=exp.Anonymous(this="duckdb_views"))).where(
+        exp.and_(exp.column("temporary"), exp.column("view_name").eq(exp.Literal.string(name))))
+    row = con.execute(views.sql("duckdb")).fetchone()
+    return "VIEW" if row is not None and int(row[0]) else "TABLE"
+
+
+def _drop(con: duckdb.DuckDBPyConnection, name: str) -> None:
+    """The table or view ``name``, if there is one, dropped."""
+    con.execute(exp.Drop(tables=[exp.to_table(name)], kind=_kind(con, name), exists=True).sql("duckdb"))
+
+
+def _materialized(con: duckdb.DuckDBPyConnection, name: str) -> None:
+    """A view ``name`` (:func:`load_staged`) replaced by a temporary table of its rows, which a
+    batch may change; a table stays as it is."""
+    if _kind(con, name) != "VIEW":
+        return
+    copy = f"{name}_kopie"
+    rows = exp.select(exp.Star()).from_(name)
+    con.execute(exp.Create(this=exp.to_table(copy), kind="TABLE", expression=rows, replace=True,
+                           properties=exp.Properties(expressions=[exp.TemporaryProperty()])).sql("duckdb"))
+    con.execute(exp.Drop(tables=[exp.to_table(name)], kind="VIEW").sql("duckdb"))
+    _renamed(con, copy, name)
 
 
 def _together(con: duckdb.DuckDBPyConnection, name: str, first: str, second: str) -> str:

@@ -4,7 +4,9 @@ Takes: a compiled :class:`~teilhabe_rules.columnar.plan.Plan`, its model, its
 :class:`~teilhabe_rules.columnar.batch.Staging` and a JSON Lines file (or a Parquet file, whose
 typed values take the same checks: :func:`stage_parquet`). Gives: an :class:`Intake`
 — the staged tables of the plan as Parquet files (``in<n>.parquet`` per scope, as
-:func:`~teilhabe_rules.columnar.batch.load_staged` reads them), the number of cases, and every row
+:func:`~teilhabe_rules.columnar.batch.load_staged` reads them), or, for a stage shared by several
+batches, as tables of the sandbox's own database (:attr:`Intake.tables`; the batches run in
+connections of it), the number of cases, and every row
 it did not stage with its case data as :func:`~teilhabe_rules.columnar.sources.read_source` gives
 it (the case loader and the scalar backend then say what is wrong, with their own messages) — or
 None where the file is not plain enough to be read here (a byte order mark, bytes that are not
@@ -47,6 +49,7 @@ import codecs
 import datetime as _dt
 import functools
 import os
+import secrets
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import Decimal
@@ -94,13 +97,24 @@ class Intake:
     Holds its DuckDB connection until :meth:`close`; :meth:`cases` may be called from several
     threads (the batches of a shared stage run at once), one at a time."""
 
-    def __init__(self, sandbox: Sandbox, count: int, read: Callable[[Sequence[int]], dict[int, Any]]):
+    def __init__(self, sandbox: Sandbox, count: int, read: Callable[[Sequence[int]], dict[int, Any]],
+                 tables: Sequence[exp.Table] | None = None):
         self._sandbox = sandbox
         self._lock = threading.Lock()
         self._read = read
         self._given: dict[int, Any] = {}  # the cases read so far, by number
         self.count = count
         self.slow: list[tuple[int, Any]] = []
+        self.tables = tables
+        """The staged tables per scope in the sandbox's own database, where the intake was made
+        with ``tables`` (see :func:`stage_jsonl`), to be read through :meth:`cursor`; None: the
+        staged Parquet files."""
+
+    def cursor(self) -> duckdb.DuckDBPyConnection:
+        """A new connection to the database of the intake (its :attr:`tables`; closed with it)."""
+        with self._lock:
+            cursor: duckdb.DuckDBPyConnection = self._sandbox.connection.cursor()
+            return cursor
 
     def cases(self, indexes: Sequence[int]) -> dict[int, Any]:
         """The case data of the cases ``indexes`` (as
@@ -130,7 +144,8 @@ class Intake:
             found = True
         staged = self.count - len(self.slow)
         if staged:
-            table = exp.Table(this=_f("read_parquet", _s(self._sandbox.paths[number + 1])))
+            table = self.tables[number].copy() if self.tables is not None else exp.Table(
+                this=_f("read_parquet", _s(self._sandbox.paths[number + 1])))
             query = exp.select(exp.func("count", exp.Star()), _f(
                 "coalesce", exp.func("max", _col("_i1")), exp.Literal.number(0))).from_(table).sql("duckdb")
             with self._lock:  # the connection, as for :meth:`cases`
@@ -713,20 +728,23 @@ def _default(spec: c.InputSpec, digits: int, limit: int) -> exp.Expr | None:
 
 
 def stage_jsonl(plan: Plan, model: c.CheckedModel, staging: Any, types: dict[str, dict[str, str]], path: Path,
-                at: _dt.date | None, folder: str, *, validity: bool = True) -> Intake | None:
+                at: _dt.date | None, folder: str, *, validity: bool = True, tables: bool = False) -> Intake | None:
     """Stage the JSON Lines file ``path`` into ``folder`` (see the module docstring); None: the
     file is to be read case by case. ``staging``: the plan's
     :class:`~teilhabe_rules.columnar.batch.Staging`; ``types``: the staged tables' column types
     per scope (a ``HUGEINT`` numerator is written as ``DECIMAL(38, 0)``: Parquet has no 128-bit
     integer). ``validity`` False: a case dated outside the model's validity is staged too (for
-    staging once for several models: each then sets those aside itself)."""
+    staging once for several models: each then sets those aside itself). ``tables``: the staged
+    rows are kept as tables of the sandbox's own database, with the types ``types`` (a
+    ``HUGEINT`` as it is), not written to files (:attr:`Intake.tables`: the batches of a shared
+    stage read them there, through :meth:`Intake.cursor`)."""
     if not path.is_file() or path.stat().st_size > MAX_FILE or not plain_text_file(path):
         return None
     sandbox = _sandbox(model, path, folder, whole=True)
     if sandbox is None:
         return None
     return _stage(plan, model, staging, types, sandbox, lambda: _jsonl_lines(sandbox.paths[0]),
-                  _line_cases(sandbox.connection), at, validity, size=path.stat().st_size)
+                  _line_cases(sandbox.connection), at, validity, size=path.stat().st_size, tables=tables)
 
 
 def _sandbox(model: c.CheckedModel, path: Path, folder: str, whole: bool = False) -> Sandbox | None:
@@ -753,14 +771,16 @@ def _sandbox(model: c.CheckedModel, path: Path, folder: str, whole: bool = False
 def _stage(plan: Plan, model: c.CheckedModel, staging: Any, types: dict[str, dict[str, str]], sandbox: Sandbox,
            lines: Callable[[], exp.Select], read: Callable[[Sequence[int]], dict[int, Any]], at: _dt.date | None,
            validity: bool, *, kept: bool = True, rows: int | None = None, size: int | None = None,
-           screened: bool = False, layout: Sequence[tuple[str, Any]] | None = None) -> Intake | None:
+           screened: bool = False, layout: Sequence[tuple[str, Any]] | None = None,
+           tables: bool = False) -> Intake | None:
     """Check and stage the lines ``lines`` gives (a query of ``_c``, ``n`` and ``line``: the case's
     number, its line's number and its JSON text, NULL for a case that is to be read by ``read``)
     into the staged files of ``sandbox`` (its paths after the first); ``read`` gives the case
     data of cases by their numbers. ``kept``: the lines are a table (``read`` reads them; a line
     longer than :data:`~teilhabe_rules.inputs.population.MAX_LINE`: None), else a view, read
     once; ``rows``: how many lines there are (None: counted); ``size``: of the file, in bytes
-    (None: not known); ``screened``, ``layout``: see :func:`_queries`. The tables are made in the sandbox's
+    (None: not known); ``screened``, ``layout``: see :func:`_queries`; ``tables``: see
+    :func:`stage_jsonl`. The tables are made in the sandbox's
     ``scratch`` database where there are fewer than :data:`SCRATCH_BELOW` lines (and the file has
     fewer than :data:`SCRATCH_BYTES` bytes: more would be lists of many elements).
     Closes ``sandbox`` where it gives None."""
@@ -781,21 +801,29 @@ def _stage(plan: Plan, model: c.CheckedModel, staging: Any, types: dict[str, dic
             if int(longest) > MAX_LINE:
                 sandbox.close()
                 return None
+        # in the sandbox's own database (not the scratch one, which goes before the batches read them)
+        # (names of their own: a batch given another stage's connection finds none of them)
+        token = secrets.token_hex(6)
+        made = [exp.table_(f"eingang_{token}_{number}", db="main", catalog=sandbox.home, quoted=True)
+                for number in range(len(scopes))] if tables else None
         for number, sid in enumerate(scopes):
             names = list(_staged_columns(plan, model, sid))
             # in the order of the file, as made (no ORDER BY: sorting 1,000,000 persons' rows took
             # ~0.5 s; what reads the results orders them by their keys itself)
             select = (exp.select(*[exp.alias_(exp.Cast(this=_col(n, "t"), to=exp.DataType.build(
-                "DECIMAL(38, 0)" if types[sid][n] in ("HUGEINT", "INT128") else types[sid][n], dialect="duckdb")), n)
-                for n in names]).from_(exp.to_table(f"p{number}").as_("t"))
+                "DECIMAL(38, 0)" if types[sid][n] in ("HUGEINT", "INT128") and made is None else types[sid][n],
+                dialect="duckdb")), n) for n in names]).from_(exp.to_table(f"p{number}").as_("t"))
                       .where(exp.not_(exp.Exists(this=exp.select("1").from_("langsam").where(
                           _eq(_col("_c", "langsam"), _col("_c", "t")))))))
+            if made is not None:
+                con.execute(exp.Create(this=made[number].copy(), kind="TABLE", expression=select).sql("duckdb"))
+                continue
             copy = exp.Copy(this=select.subquery(), files=[_s(sandbox.paths[number + 1])],
                             params=[exp.CopyParameter(this=exp.var("FORMAT"), expression=exp.var("parquet"))])
             con.execute(copy.sql("duckdb"))
         # a row per line, of the same read as the staged rows (a view of the file reads it again)
         (count,) = con.execute("SELECT count(*) FROM p0").fetchone() or (0,)
-        intake = Intake(sandbox, int(count), read)
+        intake = Intake(sandbox, int(count), read, made)
         slow = [int(row[0]) for row in con.execute("SELECT _c FROM langsam ORDER BY _c").fetchall()]
         try:
             intake.slow = sorted(read(slow).items()) if slow else []
@@ -1051,7 +1079,7 @@ _FIRST_DAY, _LAST_DAY = _dt.date.min.isoformat(), _dt.date.max.isoformat()  # Py
 
 
 def stage_parquet(plan: Plan, model: c.CheckedModel, staging: Any, types: dict[str, dict[str, str]], path: Path,
-                  at: _dt.date | None, folder: str, *, validity: bool = True) -> Intake | None:
+                  at: _dt.date | None, folder: str, *, validity: bool = True, tables: bool = False) -> Intake | None:
     """Stage the Parquet file ``path`` into ``folder`` as :func:`stage_jsonl` stages a JSON Lines
     file, from its typed values: a value of the input's type read as it is (:func:`_typed_input`),
     any other as the JSON text DuckDB writes for it, the text it would read back from the row's
@@ -1104,7 +1132,7 @@ def stage_parquet(plan: Plan, model: c.CheckedModel, staging: Any, types: dict[s
     lines = exp.select(exp.alias_(number, "_c"), exp.alias_(exp.Add(this=number.copy(), expression=exp.Literal.number(
         1)), "n"), exp.alias_(row, "line"), exp.alias_(_all(plain), "lesbar")).from_(rows)
     return _stage(plan, model, staging, types, sandbox, lambda: lines, lambda wanted: table_rows(path, wanted), at,
-                  validity, kept=False, rows=int(found[0]), screened=True, layout=columns)
+                  validity, kept=False, rows=int(found[0]), screened=True, layout=columns, tables=tables)
 
 
 def _layout(con: duckdb.DuckDBPyConnection, source: exp.Expr) -> tuple[tuple[str, Any] | None, list[tuple[str, Any]]]:

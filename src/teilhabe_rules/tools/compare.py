@@ -1505,7 +1505,7 @@ class _ColumnarRun:
         if bar is not None:  # the first counts come once a side's plan is done: the bar from the start
             bar.show(0)
         ids: list[str] = []
-        con = connect()
+        con: Any = None
         shared: Any = None
         try:
             if self.early is not None:
@@ -1516,6 +1516,8 @@ class _ColumnarRun:
                 first = self.sides[0]
                 common = first.at if first.at == self.sides[1].at else None
                 shared = stage_shared(first.plan, first.model.checked, path, common)
+            # a shared stage's tables are in its own database: the sides and the tally run there
+            con = shared.cursor() if shared is not None else connect()
             counts = []
             notes: list[list[str]] = []
             if shared is not None:
@@ -1564,9 +1566,10 @@ class _ColumnarRun:
         except duckdb.OutOfMemoryException:  # (a side's run_batch says so itself)
             raise out_of_memory(population) from None
         finally:
+            if con is not None:
+                con.close()
             if shared is not None:
                 shared.close()  # an early stage too: its caller's close then does nothing
-            con.close()
         figures.fill(summary, ids_of)
         summary.empty = empty
 

@@ -109,6 +109,19 @@ def test_an_aggregate_over_a_list_of_an_enclosing_scope_is_over_the_whole_list()
     assert _both(BESIDE, _beside_cases()) == []
 
 
+def _own_cases(people: list[int]) -> list[dict[str, Any]]:
+    return [{"basis": ["0", "7.5", "9999.99"][n % 3],
+             "p": [{"stunden": ["0", "1.5", "33.333333"][(n + k) % 3]} for k in range(count)]}
+            for n, count in enumerate(people)]
+
+
+@pytest.mark.parametrize("people", [[1, 0, 1, 0, 1], [2, 0, 1, 1], [0, 3, 1, 1, 1]])
+def test_cases_of_one_element_are_told_from_cases_of_none_and_of_several(people: list[int]) -> None:
+    """Which cases are the single variant's, where the numbers deceive: as many elements as cases
+    with none a case's second, or as many elements as cases with a case of several and one of none."""
+    assert _both(OWN, _own_cases(people)) == []
+
+
 OWN = """
 eingabe basis: zahl EUR von 0 bis 10000
 liste p "Personen" mindestens 0 höchstens 5

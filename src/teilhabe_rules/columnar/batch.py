@@ -634,11 +634,20 @@ def execute_plan(con: duckdb.DuckDBPyConnection, plan: Plan, model: c.CheckedMod
     if single is not None:
         listed = next(iter(single.merged))
         cases = _count(con, plan.staged[""])
-        ones = (exp.select(exp.column("_c")).from_(exp.to_table(plan.staged[listed])).group_by(exp.column("_c"))
-                .having(exp.EQ(this=exp.func("count_star"), expression=exp.Literal.number(1))))
-        con.execute(exp.Create(this=exp.to_table(_SINGLE), kind="TABLE", expression=ones, replace=True,
-                               properties=exp.Properties(expressions=[exp.TemporaryProperty()])).sql("duckdb"))
-        taken = _count(con, _SINGLE)
+        figures = exp.select(exp.func("count", exp.Star()), exp.func("coalesce", exp.func("max", exp.column("_i1")),
+                                                                     exp.Literal.number(0)))
+        found = con.execute(figures.from_(exp.to_table(plan.staged[listed])).sql("duckdb")).fetchone()
+        elements, last = found if found is not None else (0, 0)
+        if cases and int(elements) == cases and int(last) == 1:
+            # every case's one element (as many elements as cases, each its case's first): every
+            # case is the variant's, without grouping the elements by their case
+            taken = cases
+        else:
+            ones = (exp.select(exp.column("_c")).from_(exp.to_table(plan.staged[listed])).group_by(exp.column("_c"))
+                    .having(exp.EQ(this=exp.func("count_star"), expression=exp.Literal.number(1))))
+            con.execute(exp.Create(this=exp.to_table(_SINGLE), kind="TABLE", expression=ones, replace=True,
+                                   properties=exp.Properties(expressions=[exp.TemporaryProperty()])).sql("duckdb"))
+            taken = _count(con, _SINGLE)
     if single is None or not taken:
         if single is not None:
             con.execute(exp.Drop(tables=[exp.to_table(_SINGLE)], kind="TABLE", exists=True).sql("duckdb"))
@@ -683,14 +692,16 @@ def execute_plan(con: duckdb.DuckDBPyConnection, plan: Plan, model: c.CheckedMod
     lists = [sid for sid in model.scopes if sid]
     for sid in lists:
         child = tables[sid]
-        concerned = exp.Or(this=exp.column("_f"),
-                           expression=exp.GT(this=exp.column("_w"), expression=exp.Literal.number(0)))
+        # the elements flagged or warned only (the others add nothing to the three figures): no
+        # grouping of every element
+        concerned = exp.Or(this=exp.column("_skalar"),
+                           expression=exp.GT(this=exp.column("_warnungen"), expression=exp.Literal.number(0)))
         # _o: an element flagged for anything but a prüfung exactly false
         doubt = exp.and_(exp.column("_skalar"), exp.not_(exp.column("_sicher")))
         summary = (exp.select(exp.column("_c"), exp.alias_(exp.func("bool_or", exp.column("_skalar")), "_f"),
                               exp.alias_(exp.func("sum", exp.column("_warnungen")), "_w"),
                               exp.alias_(exp.func("bool_or", doubt), "_o"))
-                   .from_(exp.to_table(child)).group_by(exp.column("_c")).having(concerned))
+                   .from_(exp.to_table(child)).where(concerned).group_by(exp.column("_c")))
         case = tables[""]
         sure = exp.and_(exp.or_(exp.column("_skalar", case), exp.column("_f", "f")),
                         exp.or_(exp.not_(exp.column("_skalar", case)), exp.column("_sicher", case)),

@@ -1709,8 +1709,12 @@ class _ColumnarRun:
             else:
                 elements.setdefault(scope, []).append(exp.alias_(value, alias))
         for scope, values in elements.items():
-            order = exp.Order(expressions=[exp.Ordered(this=exp.column(k)) for k in key_columns(model, scope)[1:]])
-            position = exp.Window(this=exp.RowNumber(), partition_by=[exp.column("_c")], order=order)
+            keys = key_columns(model, scope)[1:]
+            # a list of the case: its elements' 1-based positions are the positions (a case has all
+            # of its elements or none, from the plan or the scalar backend) — no window over the rows
+            position: exp.Expr = exp.cast(exp.column(keys[0]), "BIGINT") if len(keys) == 1 else exp.Window(
+                this=exp.RowNumber(), partition_by=[exp.column("_c")],
+                order=exp.Order(expressions=[exp.Ordered(this=exp.column(k)) for k in keys]))
             _create(con, self._element_table(number, scope), exp.select(
                 exp.column("_c"), exp.alias_(position, "_p"), *values).from_(result.tables[scope]), temporary=False)
         _create(con, f"seite{number}", query.select(*columns), temporary=False)
@@ -1823,10 +1827,16 @@ class _ColumnarRun:
                            exp.func("count_if", rose.copy()), exp.func("count_if", fell.copy()),
                            exp.func("coalesce", exp.func("sum", exp.Add(this=exp.column(up),
                                                                         expression=exp.column(down))), zero.copy())]
+            # only the element pairs that tell: one without the other, or a level not the same (the
+            # others add nothing to any figure; grouping every element by its case took most of the time)
+            telling = exp.or_(*[exp.Is(this=exp.column("_p", side), expression=exp.Null()) for side in "an"],
+                              *[exp.NullSafeNEQ(this=exp.column(f"w{index}", "n"), expression=exp.column(
+                                  f"w{index}", "a")) for index in group])
             pairs = exp.select(*per_case).from_(exp.to_table(self._element_table(0, scope)).as_("a")).join(
                 exp.to_table(self._element_table(1, other)).as_("n"), join_type="full",
                 on=exp.and_(exp.column("_c", "a").eq(exp.column("_c", "n")),
-                            exp.column("_p", "a").eq(exp.column("_p", "n")))).group_by(exp.Literal.number(1))
+                            exp.column("_p", "a").eq(exp.column("_p", "n")))).where(telling).group_by(
+                exp.Literal.number(1))
             query = exp.select(*counts).from_(pairs.subquery("p")).where(exp.column("_c").isin(query=evaluated.copy()))
             row = [int(number or 0) for number in _fetch(con, query)[0]]
             for at, index in enumerate(group):

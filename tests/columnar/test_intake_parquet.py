@@ -328,6 +328,34 @@ def test_a_file_with_a_column_the_json_text_might_change_is_read_case_by_case(ki
     assert result.cases == 6
 
 
+@pytest.mark.parametrize("date", ["DATE '10000-01-01'", "CAST(DATE '0001-01-01' - INTERVAL 1 DAY AS DATE)",
+                                  "'infinity'::DATE", "DATE '2024-01-01'", "NULL"])
+@pytest.mark.parametrize("where", ["bewohner", "zeitraum_ab"])
+def test_a_date_beyond_pythons_dates_anywhere_means_case_by_case(date: str, where: str, tmp_path: Path) -> None:
+    """A DATE Python cannot hold (after 9999, before the year 1, infinite) in a list's element or on
+    the top level: the whole file is read case by case, with the same results — whether the file's
+    statistics tell it (each row group's bounds) or its rows must be scanned; a date within them
+    (or only NULLs) leaves the file to the intake, its statistics telling so without a scan."""
+    from teilhabe_rules.columnar.intake import _dates_within
+
+    model = teilhabe_rules.bundled("mawo")
+    path = tmp_path / "population.parquet"
+    write_population(model, 6, 5, path)
+    spoiled = tmp_path / "spoiled.parquet"
+    value = f"CASE WHEN fall_nr = 3 THEN {date} ELSE zeitraum_ab END" if where == "zeitraum_ab" else (
+        f"CASE WHEN fall_nr = 3 THEN list_transform(bewohner, lambda b: struct_update(b, einstufung_bis := {date})) "
+        "ELSE bewohner END")
+    with duckdb.connect() as con:
+        con.execute(f"COPY (SELECT * EXCLUDE (fall_nr) REPLACE ({value} AS {where}) FROM (SELECT *, row_number() "
+                    f"OVER () AS fall_nr FROM '{path}')) TO '{spoiled}' (FORMAT parquet)")
+        within = _dates_within(con, str(spoiled), 2)
+    beyond = date not in ("DATE '2024-01-01'", "NULL")
+    assert within is not beyond
+    assert (_staged(model, spoiled) is None) is beyond
+    result = _same(model, spoiled)
+    assert result.cases == 6
+
+
 def test_a_date_where_a_text_is_read_means_case_by_case(tmp_path: Path) -> None:
     """A DATE is JSON text ``"2024-01-01"``, which a text input takes: where a text or choice is
     read, the loader must see the date itself."""

@@ -1107,6 +1107,8 @@ def stage_parquet(plan: Plan, model: c.CheckedModel, staging: Any, types: dict[s
         if not _fits(model, "", columns, ()):
             raise _Untranslated("Spalten")
         extreme = [e for n, k in columns if (e := _extreme(exp.column(n, quoted=True), k, 1)) is not None]
+        if extreme and _dates_within(con, sandbox.paths[0], sum(_dates(k) for _n, k in columns)):
+            extreme = []  # the file's statistics tell: no pass over its (nested) dates
         checks = [exp.func("count", exp.Star()), _f("bool_or", exp.or_(*extreme)) if extreme
                   else exp.Boolean(this=False), *_key_checks(key)]
         found = con.execute(exp.select(*checks).from_(source).sql("duckdb")).fetchone()
@@ -1133,6 +1135,45 @@ def stage_parquet(plan: Plan, model: c.CheckedModel, staging: Any, types: dict[s
         1)), "n"), exp.alias_(row, "line"), exp.alias_(_all(plain), "lesbar")).from_(rows)
     return _stage(plan, model, staging, types, sandbox, lambda: lines, lambda wanted: table_rows(path, wanted), at,
                   validity, kept=False, rows=int(found[0]), screened=True, layout=columns, tables=tables)
+
+
+def _dates(kind: Any) -> int:
+    """The number of DATE leaves in the type ``kind`` (of a struct's fields, a list's element)."""
+    if kind.id == "struct":
+        return sum(_dates(child) for _name, child in kind.children)
+    if kind.id == "list":
+        return _dates(kind.child)
+    return 1 if kind.id == "date" else 0
+
+
+def _dates_within(con: duckdb.DuckDBPyConnection, path: str, wanted: int) -> bool:
+    """Whether the Parquet file ``path``'s own statistics show every DATE in it within Python's
+    dates (the years 1 to 9999): each row group's minimum and maximum of each of its columns of
+    the DATE type — ``wanted`` of them, the DATE leaves DuckDB reads — or none but NULLs there.
+    False where they cannot tell (a column without statistics, another number of DATE columns, a
+    bound DuckDB writes otherwise than ``JJJJ-MM-TT``: a year beyond 9999, one before Christ,
+    infinity): the rows are then scanned (:func:`_extreme`). Read from the file's footer, not its
+    rows (DuckDB's own reader trusts the same statistics to skip row groups)."""
+    schema = exp.Table(this=_f("parquet_schema", _s(path)))
+    leaves = con.execute(exp.select("converted_type", "logical_type").from_(schema).where(
+        exp.not_(_is_null(exp.column("type")))).sql("duckdb")).fetchall()
+    dates = [number for number, (converted, logical) in enumerate(leaves)
+             if converted == "DATE" or "Date" in str(logical or "")]
+    if len(dates) != wanted:
+        return False
+    metadata = exp.Table(this=_f("parquet_metadata", _s(path)))
+    bounds = con.execute(exp.select("stats_min_value", "stats_max_value", "stats_null_count", "num_values").from_(
+        metadata).where(exp.column("column_id").isin(*[exp.Literal.number(n) for n in dates])).sql(
+        "duckdb")).fetchall()
+    for low, high, nulls, values in bounds:
+        if low is None and high is None and nulls is not None and nulls == values:
+            continue  # only NULLs
+        try:
+            _dt.date.fromisoformat(str(low))
+            _dt.date.fromisoformat(str(high))
+        except ValueError:
+            return False
+    return True
 
 
 def _layout(con: duckdb.DuckDBPyConnection, source: exp.Expr) -> tuple[tuple[str, Any] | None, list[tuple[str, Any]]]:

@@ -19,8 +19,8 @@ from hypothesis_budget import examples
 from test_columnar import _scalar
 
 import teilhabe_rules
-from teilhabe_rules.columnar import BatchResult, run_batch
-from teilhabe_rules.columnar.batch import stage_shared
+from teilhabe_rules.columnar import BatchResult, Plan, run_batch
+from teilhabe_rules.columnar.batch import SharedStage, stage_shared
 from teilhabe_rules.columnar.plan import FIX
 from teilhabe_rules.columnar.sources import read_source
 from teilhabe_rules.model import Model
@@ -415,6 +415,17 @@ def test_a_stage_shared_by_two_versions_gives_each_the_results_of_its_own(names:
         shared.close()
 
 
+def _staged_once(model: Model, cases: list[dict[str, Any]], folder: Path) -> tuple[Path, Plan, SharedStage]:
+    """``cases`` as a JSON Lines file in ``folder``, ``model``'s plan, and the file staged once
+    for it with each case's own date."""
+    path = folder / "population.jsonl"
+    path.write_text("\n".join(_line(case) for case in cases) + "\n", "utf-8")
+    plan = model.columnar_plan()
+    shared = stage_shared(plan, model.checked, path, None)
+    assert shared is not None
+    return path, plan, shared
+
+
 def test_a_shared_stage_keeps_its_rows_in_its_own_database(tmp_path: Path) -> None:
     """A shared stage writes no staged files: its rows are tables of its own database, which its
     batches read (as views, changed by none of them) in connections of that database — a batch
@@ -423,11 +434,7 @@ def test_a_shared_stage_keeps_its_rows_in_its_own_database(tmp_path: Path) -> No
 
     model = teilhabe_rules.bundled("mawo")
     cases = list(sample_cases(model, 20, 51))
-    path = tmp_path / "population.jsonl"
-    path.write_text("\n".join(_line(case) for case in cases) + "\n", "utf-8")
-    plan = model.columnar_plan()
-    shared = stage_shared(plan, model.checked, path, None)
-    assert shared is not None
+    path, plan, shared = _staged_once(model, cases, tmp_path)
     try:
         assert not [name for name in os.listdir(shared.folder) if name.startswith("in")]
         alone = model.evaluate_many(path)
@@ -453,11 +460,7 @@ def test_a_stage_without_a_date_serves_batches_with_dates_of_their_own(tmp_path:
     for one date refuses a batch of another."""
     model = teilhabe_rules.bundled("mawo_2025")
     cases = list(sample_cases(teilhabe_rules.bundled("mawo"), 30, 41))
-    path = tmp_path / "population.jsonl"
-    path.write_text("\n".join(_line(case) for case in cases) + "\n", "utf-8")
-    plan = model.columnar_plan()
-    shared = stage_shared(plan, model.checked, path, None)
-    assert shared is not None
+    path, plan, shared = _staged_once(model, cases, tmp_path)
     try:
         outcomes = []
         for day in (dt.date(2025, 7, 1), dt.date(2026, 7, 1), None):

@@ -87,7 +87,10 @@ class ScalarOutcome:
 class BatchResult:
     """The results of a population: per scope the name of a DuckDB table in ``connection``
     (see the module docstring), the error rows, how many cases the scalar backend evaluated and
-    why (``notes``: one line each)."""
+    why (``notes``: one line each). ``shared``: the results of a batch given a
+    :class:`SharedStage`, in a connection of the stage's database — readable until the stage is
+    closed, and not to be written to a file (that database reads and writes none but the
+    population's: :meth:`write` refuses)."""
 
     connection: duckdb.DuckDBPyConnection
     model: c.CheckedModel
@@ -96,6 +99,7 @@ class BatchResult:
     cases: int
     scalar_cases: int
     notes: list[str]
+    shared: bool = False
 
     def relation(self, scope: str = "") -> duckdb.DuckDBPyRelation:
         """The results of scope ``scope`` (a scope id; "" the cases) as a DuckDB relation."""
@@ -142,6 +146,9 @@ class BatchResult:
         lower = path.lower()
         if not lower.endswith((".parquet", ".csv", ".jsonl", ".json")):
             raise ValueError(path)
+        if self.shared:
+            raise ValueError("BatchResult.write: the results of a batch of a SharedStage are in the stage's "
+                             "database, which writes no file; evaluate the file on its own to write them")
         try:
             relation = self.combined(scope)
             with published(path, os.path.splitext(lower)[1]) as written:
@@ -259,7 +266,11 @@ class SharedStage:
 
     def cursor(self) -> duckdb.DuckDBPyConnection:
         """A new connection to the stage's database, where a batch given the stage runs
-        (:func:`run_batch`: its ``connection``, or by default one of these); closed with the stage."""
+        (:func:`run_batch`: its ``connection``, or by default one of these); closed with the
+        stage, and with it the batches' results (:attr:`BatchResult.shared`). The database has
+        the stage's memory limit (for a JSON Lines file read whole,
+        :func:`~teilhabe_rules.duck.reading_whole`) and reads and writes no file but the
+        population."""
         return self.intake.cursor()
 
     def close(self) -> None:
@@ -299,7 +310,9 @@ def stage_shared(plan: Plan, model: c.CheckedModel, path: Path, at: _dt.date | N
 
 
 def _sees(con: duckdb.DuckDBPyConnection, table: exp.Table) -> bool:
-    """Whether ``table`` (of a database, its schema, its name) is a table ``con`` reaches."""
+    """Whether ``con``'s catalog lists ``table`` (by its database's name, its schema and its
+    name: a stage's tables have names of their own, so only a connection of the stage's
+    database finds them)."""
     found = exp.select(exp.func("count", exp.Star())).from_("duckdb_tables").where(exp.and_(
         exp.column("database_name").eq(exp.Literal.string(table.catalog)),
         exp.column("schema_name").eq(exp.Literal.string(table.db)),
@@ -461,7 +474,7 @@ def _run_batch(plan: Plan | None, model: c.CheckedModel, cases: Iterable[Any], l
         notes.append(f"{len(sure)} von {count} Fällen nach dem Plan sicher fehlerhaft (eine Prüfung schlägt "
                      f"fehl), nicht einzeln ausgewertet")
     errors.sort(key=lambda e: e.index)
-    return BatchResult(con, model, tables, errors, count, len(todo), notes)
+    return BatchResult(con, model, tables, errors, count, len(todo), notes, shared=shared is not None)
 
 
 def _stage_cases(plan: Plan | None, model: c.CheckedModel, cases: Iterable[Any], loader: CaseLoader,

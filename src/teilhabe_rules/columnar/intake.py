@@ -729,8 +729,9 @@ def _default(spec: c.InputSpec, digits: int, limit: int) -> exp.Expr | None:
 
 def stage_jsonl(plan: Plan, model: c.CheckedModel, staging: Any, types: dict[str, dict[str, str]], path: Path,
                 at: _dt.date | None, folder: str, *, validity: bool = True, tables: bool = False) -> Intake | None:
-    """Stage the JSON Lines file ``path`` into ``folder`` (see the module docstring); None: the
-    file is to be read case by case. ``staging``: the plan's
+    """Stage the JSON Lines file ``path`` into ``folder`` (see the module docstring; with
+    ``tables``, into tables of the sandbox's database instead); None: the file is to be read
+    case by case. ``staging``: the plan's
     :class:`~teilhabe_rules.columnar.batch.Staging`; ``types``: the staged tables' column types
     per scope (a ``HUGEINT`` numerator is written as ``DECIMAL(38, 0)``: Parquet has no 128-bit
     integer). ``validity`` False: a case dated outside the model's validity is staged too (for
@@ -775,7 +776,8 @@ def _stage(plan: Plan, model: c.CheckedModel, staging: Any, types: dict[str, dic
            tables: bool = False) -> Intake | None:
     """Check and stage the lines ``lines`` gives (a query of ``_c``, ``n`` and ``line``: the case's
     number, its line's number and its JSON text, NULL for a case that is to be read by ``read``)
-    into the staged files of ``sandbox`` (its paths after the first); ``read`` gives the case
+    into the staged files of ``sandbox`` (its paths after the first; with ``tables``, tables of
+    its own database instead); ``read`` gives the case
     data of cases by their numbers. ``kept``: the lines are a table (``read`` reads them; a line
     longer than :data:`~teilhabe_rules.inputs.population.MAX_LINE`: None), else a view, read
     once; ``rows``: how many lines there are (None: counted); ``size``: of the file, in bytes

@@ -604,10 +604,9 @@ def load_staged(con: duckdb.DuckDBPyConnection, plan: Plan, model: c.CheckedMode
         table = plan.staged[sid]
         _drop(con, table)
         if tables is not None:
-            view = exp.select(exp.Star()).from_(tables[n].copy())
-            if at is not None and not sid:
-                view = exp.select(*[exp.alias_(exp.cast(exp.Literal.string(at.isoformat()), "DATE"), name)
-                                    if name == "_date" else exp.column(name) for name in types]).from_(tables[n].copy())
+            date = exp.cast(exp.Literal.string(at.isoformat()), "DATE") if at is not None and not sid else None
+            view = exp.select(*[exp.alias_(date.copy(), name) if date is not None and name == "_date"
+                                else exp.column(name) for name in types]).from_(tables[n].copy())
             con.execute(exp.Create(this=exp.to_table(table), kind="VIEW", expression=view, properties=exp.Properties(
                 expressions=[exp.TemporaryProperty()])).sql("duckdb"))
             continue

@@ -422,3 +422,29 @@ def test_names_that_a_result_table_tells_apart_are_fine() -> None:
     result = model.evaluate_many([{"masse": "1", "p": [{"x": "4"}]}])
     assert [(row["maße"], row["Äpfel"], row["äpfel"], row["a"]) for row in result.rows()] == [(2, 3, 4, 5)]
     assert [row["A"] for row in result.rows("p")] == [8]
+
+
+@pytest.mark.parametrize("name", MODELS)
+def test_a_model_s_inputs_stage_as_its_plans_do(name: str) -> None:
+    """A file staged for the plan of a model's inputs alone (before its plan is compiled: a
+    comparison's early stage) is staged for each compiled plan of the model: of every value or of
+    none read, on a date or on each case's own (a model whose parameters have dated values has no
+    plan without a date)."""
+    from teilhabe_rules.columnar.batch import stages_alike
+    from teilhabe_rules.columnar.plan import input_plan
+    from teilhabe_rules.errors import CheckError
+
+    model = teilhabe_rules.bundled(name)
+    inputs = input_plan(model.checked)
+    assert inputs.steps == () and set(inputs.inputs) == set(model.checked.scopes)
+    compared = 0
+    for at in (None, _dt.date(2025, 7, 1)):
+        for wanted in (None, frozenset()):
+            try:
+                plan = model.columnar_plan(at=at, wanted=wanted)
+            except CheckError:
+                assert at is None
+                continue
+            assert stages_alike(inputs, model.checked, plan, model.checked)
+            compared += 1
+    assert compared >= 2

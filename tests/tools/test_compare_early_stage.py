@@ -38,8 +38,8 @@ class TestTheBar:
 
         staged: list[Path] = []
         original = batch.stage_shared
-        monkeypatch.setattr(batch, "stage_shared", lambda plan, model, path, at: staged.append(path) or original(
-            plan, model, path, at))
+        monkeypatch.setattr(batch, "stage_shared", lambda plan, model, path, at, **options: staged.append(
+            path) or original(plan, model, path, at, **options))
         population = jsonl(tmp_path / "personen.jsonl", persons(3))
         terminal = Terminal()
         with pytest.raises(TeilhabeError):
@@ -206,7 +206,7 @@ def test_a_staging_that_fails_beside_the_new_plan_counts_only_where_the_plans_sh
             return None, "„neu“ läuft mit dem skalaren Backend: nicht übersetzt"
         return original(self, agreed, at, *rest)
 
-    def failing(*args: Any) -> Any:
+    def failing(*args: Any, **options: Any) -> Any:
         raise ResourceError(Diagnostic("zu wenig Speicher", code="speicher"))
 
     monkeypatch.setattr(teilhabe_rules.Model, "_columnar_plan", refused)
@@ -219,3 +219,83 @@ def test_a_staging_that_fails_beside_the_new_plan_counts_only_where_the_plans_sh
         return
     summary = compare(old, new, population)
     assert (summary.backend, summary.rows, summary.errors) == ("skalar", 5, 0)
+
+
+def test_the_stage_is_begun_before_either_plan_is_compiled(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The file is staged for the model's inputs alone (a plan without steps) while both plans are
+    compiled: neither compilation begins before the staging's statements are built (two threads
+    of Python would share one core) — and the comparison's figures are those of the scalar
+    backend."""
+    import threading
+
+    from teilhabe_rules.columnar import batch, intake
+    from tests.tools.test_compare_columnar import both
+
+    began, built = threading.Event(), threading.Event()
+    after_the_stage: list[bool] = []
+    staged_with: list[int] = []
+    original_plan, original_stage, original_queries = (teilhabe_rules.Model._columnar_plan, batch.stage_shared,
+                                                       intake._queries)
+
+    def compiled(self: Any, agreed: Any, at: Any, *rest: Any) -> Any:
+        began.wait(5)  # compiling first, then staging: 5 s, then on
+        after_the_stage.append(built.is_set())
+        return original_plan(self, agreed, at, *rest)
+
+    def queries(*args: Any, **options: Any) -> Any:
+        found = original_queries(*args, **options)
+        built.set()
+        return found
+
+    def stage(plan: Any, *args: Any, **options: Any) -> Any:
+        staged_with.append(len(plan.steps))
+        began.set()
+        return original_stage(plan, *args, **options)
+
+    population = jsonl(tmp_path / "personen.jsonl", persons(6))
+    with monkeypatch.context() as patch:
+        patch.setattr(teilhabe_rules.Model, "_columnar_plan", compiled)
+        patch.setattr(batch, "stage_shared", stage)
+        patch.setattr(intake, "_queries", queries)
+        summary = compare(mawo(), mawo("mawo_2025"), population)
+    assert (summary.backend, summary.rows) == ("spalten", 6)
+    assert staged_with == [0] and after_the_stage == [True, True]
+    both(mawo(), mawo("mawo_2025"), population)
+
+
+def test_a_plan_that_stages_otherwise_than_its_inputs_is_staged_again(tmp_path: Path,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """Where the compiled plan stages otherwise than the plan of the model's inputs the stage was
+    begun for (it reads the case's date where that one did not, say: a rule the compiler leaves
+    out), that stage is let go (its folder gone) and the file staged again for the old plan; the
+    figures are those of the scalar backend."""
+    import os
+
+    import attrs
+
+    from teilhabe_rules.columnar import batch
+    from teilhabe_rules.columnar import plan as plan_module
+    from tests.tools.test_compare_columnar import both
+
+    def other(model: Any) -> Any:
+        found = original_inputs(model)
+        return attrs.evolve(found, reads_date=not found.reads_date)
+
+    population = jsonl(tmp_path / "personen.jsonl", persons(6))
+    original_inputs = plan_module.input_plan
+    plans: list[int] = []
+    with monkeypatch.context() as patch:
+        stages = counted_stages(patch)
+        original = batch.stage_shared
+
+        def stage(plan: Any, *args: Any, **options: Any) -> Any:
+            plans.append(len(plan.steps))
+            return original(plan, *args, **options)
+
+        patch.setattr(batch, "stage_shared", stage)
+        patch.setattr(plan_module, "input_plan", other)
+        summary = compare(mawo(), mawo("mawo_2025"), population)
+    assert (summary.backend, summary.rows) == ("spalten", 6)
+    assert len(stages) == 2 and plans[0] == 0 and plans[1] > 0
+    assert not os.path.isdir(stages[0].folder) and not os.path.isdir(stages[1].folder)
+    both(mawo(), mawo("mawo_2025"), population)

@@ -59,7 +59,7 @@ from .plan import IN_SCALE, LIST_BOUND, Plan, int_type, key_columns, numerator_b
 from .sources import PopulationFile
 
 __all__ = ["BatchResult", "ErrorRow", "ScalarOutcome", "SharedStage", "Staging", "column_types", "execute_plan",
-           "load_staged", "run_batch", "stage_case", "stage_shared", "staging"]
+           "load_staged", "run_batch", "stage_case", "stage_shared", "stages_alike", "staging"]
 
 
 @attrs.frozen
@@ -279,27 +279,31 @@ class SharedStage:
 
 
 def _intake(plan: Plan, model: c.CheckedModel, path: Path, at: _dt.date | None, folder: str,
-            validity: bool = True, tables: bool = False) -> Intake | None:
+            validity: bool = True, tables: bool = False, begun: Callable[[], object] | None = None) -> Intake | None:
     """A JSON Lines or Parquet file staged by DuckDB (:mod:`~teilhabe_rules.columnar.intake`), or
-    None: read case by case."""
+    None: read case by case; ``begun``: see :func:`stage_shared`."""
     suffix = path.suffix.lower()
     if suffix not in (".jsonl", ".ndjson", ".parquet"):
         return None
     stage = stage_parquet if suffix == ".parquet" else stage_jsonl
     types = {sid: column_types(plan, model, sid) for sid in model.scopes}
-    return stage(plan, model, staging(plan, model), types, path, at, folder, validity=validity, tables=tables)
+    return stage(plan, model, staging(plan, model), types, path, at, folder, validity=validity, tables=tables,
+                 begun=begun)
 
 
-def stage_shared(plan: Plan, model: c.CheckedModel, path: Path, at: _dt.date | None) -> SharedStage | None:
+def stage_shared(plan: Plan, model: c.CheckedModel, path: Path, at: _dt.date | None, *,
+                 begun: Callable[[], object] | None = None) -> SharedStage | None:
     """The JSON Lines or Parquet file ``path`` staged for ``plan`` without the check of the
     model's validity (:func:`~teilhabe_rules.columnar.intake.stage_jsonl`,
     :func:`~teilhabe_rules.columnar.intake.stage_parquet`), to be given to :func:`run_batch` of
     every plan with the same :func:`staging`, :func:`column_types` and inputs, and with the date
     ``at`` — or, for ``at`` None (each case's own date), with any date; None where the file is to
-    be read case by case."""
+    be read case by case. ``begun``: called once the staging's statements are built, before
+    DuckDB runs them — Python is then free for other work (where the file is read case by case,
+    it may not be called)."""
     folder = tempfile.mkdtemp(prefix="teilhabe-columnar-")
     try:
-        intake = _intake(plan, model, path, at, folder, validity=False, tables=True)
+        intake = _intake(plan, model, path, at, folder, validity=False, tables=True, begun=begun)
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
         raise
@@ -588,6 +592,15 @@ def column_types(plan: Plan, model: c.CheckedModel, scope: str) -> dict[str, str
     if not scope:
         types["_date"] = "DATE"
     return types
+
+
+def stages_alike(a: Plan, model_a: c.CheckedModel, b: Plan, model_b: c.CheckedModel) -> bool:
+    """Whether a stage made for plan ``a`` of ``model_a`` (:func:`stage_shared`) is one for plan
+    ``b`` of ``model_b`` too: the same scopes, :func:`staging` and :func:`column_types`, and both
+    or neither reading the case's date (the stage then holds only cases that have one)."""
+    return (a.reads_date == b.reads_date and list(model_a.scopes) == list(model_b.scopes)
+            and staging(a, model_a) == staging(b, model_b)
+            and all(column_types(a, model_a, sid) == column_types(b, model_b, sid) for sid in model_a.scopes))
 
 
 def load_staged(con: duckdb.DuckDBPyConnection, plan: Plan, model: c.CheckedModel, folder: str,

@@ -728,7 +728,8 @@ def _default(spec: c.InputSpec, digits: int, limit: int) -> exp.Expr | None:
 
 
 def stage_jsonl(plan: Plan, model: c.CheckedModel, staging: Any, types: dict[str, dict[str, str]], path: Path,
-                at: _dt.date | None, folder: str, *, validity: bool = True, tables: bool = False) -> Intake | None:
+                at: _dt.date | None, folder: str, *, validity: bool = True, tables: bool = False,
+                begun: Callable[[], object] | None = None) -> Intake | None:
     """Stage the JSON Lines file ``path`` into ``folder`` (see the module docstring; with
     ``tables``, into tables of the sandbox's database instead); None: the file is to be read
     case by case. ``staging``: the plan's
@@ -738,14 +739,17 @@ def stage_jsonl(plan: Plan, model: c.CheckedModel, staging: Any, types: dict[str
     staging once for several models: each then sets those aside itself). ``tables``: the staged
     rows are kept as tables of the sandbox's own database, with the types ``types`` (a
     ``HUGEINT`` as it is), not written to files (:attr:`Intake.tables`: the batches of a shared
-    stage read them there, through :meth:`Intake.cursor`)."""
+    stage read them there, through :meth:`Intake.cursor`). ``begun``: called once the staging's
+    statements are built, before DuckDB runs them (not where the file is read case by case
+    before)."""
     if not path.is_file() or path.stat().st_size > MAX_FILE or not plain_text_file(path):
         return None
     sandbox = _sandbox(model, path, folder, whole=True)
     if sandbox is None:
         return None
     return _stage(plan, model, staging, types, sandbox, lambda: _jsonl_lines(sandbox.paths[0]),
-                  _line_cases(sandbox.connection), at, validity, size=path.stat().st_size, tables=tables)
+                  _line_cases(sandbox.connection), at, validity, size=path.stat().st_size, tables=tables,
+                  begun=begun)
 
 
 def _sandbox(model: c.CheckedModel, path: Path, folder: str, whole: bool = False) -> Sandbox | None:
@@ -773,7 +777,7 @@ def _stage(plan: Plan, model: c.CheckedModel, staging: Any, types: dict[str, dic
            lines: Callable[[], exp.Select], read: Callable[[Sequence[int]], dict[int, Any]], at: _dt.date | None,
            validity: bool, *, kept: bool = True, rows: int | None = None, size: int | None = None,
            screened: bool = False, layout: Sequence[tuple[str, Any]] | None = None,
-           tables: bool = False) -> Intake | None:
+           tables: bool = False, begun: Callable[[], object] | None = None) -> Intake | None:
     """Check and stage the lines ``lines`` gives (a query of ``_c``, ``n`` and ``line``: the case's
     number, its line's number and its JSON text, NULL for a case that is to be read by ``read``)
     into the staged files of ``sandbox`` (its paths after the first; with ``tables``, tables of
@@ -782,7 +786,8 @@ def _stage(plan: Plan, model: c.CheckedModel, staging: Any, types: dict[str, dic
     longer than :data:`~teilhabe_rules.inputs.population.MAX_LINE`: None), else a view, read
     once; ``rows``: how many lines there are (None: counted); ``size``: of the file, in bytes
     (None: not known); ``screened``, ``layout``: see :func:`_queries`; ``tables``: see
-    :func:`stage_jsonl`. The tables are made in the sandbox's
+    :func:`stage_jsonl`; ``begun``: called once the statements are built, before DuckDB runs
+    them (Python is then free for other work). The tables are made in the sandbox's
     ``scratch`` database where there are fewer than :data:`SCRATCH_BELOW` lines (and the file has
     fewer than :data:`SCRATCH_BYTES` bytes: more would be lists of many elements).
     Closes ``sandbox`` where it gives None."""
@@ -791,6 +796,8 @@ def _stage(plan: Plan, model: c.CheckedModel, staging: Any, types: dict[str, dic
         con = sandbox.connection
         with building_trees():
             queries = _queries(plan, model, staging, lines(), at, validity, kept, screened, layout)
+        if begun is not None:
+            begun()
         con.execute(queries[0])
         if rows is None:
             (rows,) = con.execute("SELECT count(*) FROM zeilen").fetchone() or (0,)
@@ -1081,7 +1088,8 @@ _FIRST_DAY, _LAST_DAY = _dt.date.min.isoformat(), _dt.date.max.isoformat()  # Py
 
 
 def stage_parquet(plan: Plan, model: c.CheckedModel, staging: Any, types: dict[str, dict[str, str]], path: Path,
-                  at: _dt.date | None, folder: str, *, validity: bool = True, tables: bool = False) -> Intake | None:
+                  at: _dt.date | None, folder: str, *, validity: bool = True, tables: bool = False,
+                  begun: Callable[[], object] | None = None) -> Intake | None:
     """Stage the Parquet file ``path`` into ``folder`` as :func:`stage_jsonl` stages a JSON Lines
     file, from its typed values: a value of the input's type read as it is (:func:`_typed_input`),
     any other as the JSON text DuckDB writes for it, the text it would read back from the row's
@@ -1136,7 +1144,8 @@ def stage_parquet(plan: Plan, model: c.CheckedModel, staging: Any, types: dict[s
     lines = exp.select(exp.alias_(number, "_c"), exp.alias_(exp.Add(this=number.copy(), expression=exp.Literal.number(
         1)), "n"), exp.alias_(row, "line"), exp.alias_(_all(plain), "lesbar")).from_(rows)
     return _stage(plan, model, staging, types, sandbox, lambda: lines, lambda wanted: table_rows(path, wanted), at,
-                  validity, kept=False, rows=int(found[0]), screened=True, layout=columns, tables=tables)
+                  validity, kept=False, rows=int(found[0]), screened=True, layout=columns, tables=tables,
+                  begun=begun)
 
 
 def _dates(kind: Any) -> int:

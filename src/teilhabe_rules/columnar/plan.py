@@ -79,7 +79,8 @@ from ..ir import checked as c
 
 __all__ = ["FIX", "HUGE_LIMIT", "IN_BOUND", "IN_SCALE", "LIST_BOUND", "MAX_DEN", "NARROW_LIMIT", "SINGLE_PREFIX",
            "Narrow", "Num", "Other", "Plan", "RowFactor", "Step", "Unsupported", "building_trees", "compile_plan",
-           "computed_nodes", "int_type", "key_columns", "numerator_bound", "single_list", "wide_divisions"]
+           "computed_nodes", "input_plan", "int_type", "key_columns", "numerator_bound", "single_list",
+           "wide_divisions"]
 
 FIX = 18  # fractional digits of fixed point (a value that leaves exact arithmetic, every inexact result)
 MAX_DEN = 10**FIX  # a larger denominator is rescaled to fixed point
@@ -818,6 +819,50 @@ class _Batch:
     reads: list[str] = attrs.Factory(list)  # each table as often as the step's query names it
 
 
+def _input_meta(column: str, vtype: c.ValueType) -> Meta:
+    if vtype.kind in (c.TypeKind.ZAHL, c.TypeKind.SCHLUESSEL):
+        den = 1 if vtype.integer else 10**IN_SCALE
+        bound = IN_BOUND
+        if vtype.low is not None and vtype.high is not None:
+            bound = max(abs(Fraction(vtype.low)), abs(Fraction(vtype.high)))
+        if vtype.choices:
+            bound = max(abs(Fraction(x)) for x in vtype.choices)
+        return Meta(column, c.TypeKind.ZAHL, den, bound)
+    return Meta(column, vtype.kind)
+
+
+def _stage_inputs(model: c.CheckedModel, prefix: str, staged: dict[str, str],
+                  inputs: dict[str, dict[str, tuple[str, c.InputSpec]]], meta: dict[str, dict[str, Meta]]) -> None:
+    """Every scope's staged table (``prefix`` and its number), its input columns and their metas:
+    the same for every plan of the model (the rules do not choose them)."""
+    for number, (sid, spec) in enumerate(model.scopes.items()):
+        staged[sid] = f"{prefix}{number}"
+        cols: dict[str, tuple[str, c.InputSpec]] = {}
+        for index, inp in enumerate(spec.inputs):
+            column = f"x{number}_{index}"
+            cols[inp.key] = (column, inp)
+            meta.setdefault(sid, {})[inp.key] = _input_meta(column, inp.type)
+        inputs[sid] = cols
+
+
+def input_plan(model: c.CheckedModel) -> Plan:
+    """A plan of ``model``'s staged inputs alone, without steps: what staging a file reads of a
+    plan (its inputs, their columns and types, whether it reads the case's date), so that a file
+    can be staged while the plan is compiled. Every plan of the model stages the same inputs; the
+    date is read where a rule calls ``stichtag()`` (a plan keeps every such rule: it may fail,
+    :func:`computed_nodes`). A compiled plan may still read it otherwise (a branch it leaves out),
+    so a stage made for this one is the compiled plan's only where they stage alike
+    (:func:`~teilhabe_rules.columnar.batch.stages_alike`)."""
+    from ..ir import toolkit
+
+    staged: dict[str, str] = {}
+    inputs: dict[str, dict[str, tuple[str, c.InputSpec]]] = {}
+    meta: dict[str, dict[str, Meta]] = {sid: {} for sid in model.scopes}
+    _stage_inputs(model, "in", staged, inputs, meta)
+    dated = any(isinstance(e, c.Func) and e.name == "stichtag" for e in toolkit.walk(model.nodes.values()))
+    return Plan(model, inputs, staged, (), {}, {sid: () for sid in model.scopes}, dated, meta)
+
+
 class _Compiler:
     def __init__(self, model: c.CheckedModel, parameters: Mapping[str, Any], tables: Mapping[str, Mapping[Any, Any]],
                  date: _dt.date | None, row_limit: int = NARROW_LIMIT, merged: frozenset[str] = frozenset(),
@@ -878,16 +923,8 @@ class _Compiler:
     # ---- staged inputs ----
 
     def stage(self) -> None:
-        for number, (sid, spec) in enumerate(self.model.scopes.items()):
-            table = f"{self.prefix}{number}"
-            self.staged[sid] = table
-            cols: dict[str, tuple[str, c.InputSpec]] = {}
-            for index, inp in enumerate(spec.inputs):
-                column = f"x{number}_{index}"
-                cols[inp.key] = (column, inp)
-                self.meta[sid][inp.key] = self.input_meta(column, inp.type)
-            self.inputs[sid] = cols
-            # the staged table has no flag yet: the first step adds it
+        _stage_inputs(self.model, self.prefix, self.staged, self.inputs, self.meta)
+        # the staged table has no flag yet: the first step adds it
         for sid in self.model.scopes:
             if sid in self.merged:
                 continue
@@ -930,17 +967,6 @@ class _Compiler:
             name = self.fresh("s")
             self.steps.append(Step(name, sid, query, tuple(self.staged[m] for m in members)))
             self.state[sid] = name
-
-    def input_meta(self, column: str, vtype: c.ValueType) -> Meta:
-        if vtype.kind in (c.TypeKind.ZAHL, c.TypeKind.SCHLUESSEL):
-            den = 1 if vtype.integer else 10**IN_SCALE
-            bound = IN_BOUND
-            if vtype.low is not None and vtype.high is not None:
-                bound = max(abs(Fraction(vtype.low)), abs(Fraction(vtype.high)))
-            if vtype.choices:
-                bound = max(abs(Fraction(x)) for x in vtype.choices)
-            return Meta(column, c.TypeKind.ZAHL, den, bound)
-        return Meta(column, vtype.kind)
 
     # ---- batches ----
 

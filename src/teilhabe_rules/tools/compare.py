@@ -1337,38 +1337,61 @@ def _early_stage(old: Model, new: Model, sides: tuple[tuple[Any, _dt.date | None
     file once more (100,000 persons: ~1.2 s). No stage where the plans cannot share one
     (:func:`_shareable`). The caller closes the stage.
 
-    The new version's plan is compiled while DuckDB stages the file for the old one's (its
-    statements let Python run): where the models have the inputs a shared stage needs
-    (:func:`_alike`), the stage is begun at once, and let go if the plans turn out not to share
-    it."""
-    from ..columnar.batch import stage_shared
+    Both plans are compiled while DuckDB stages the file (its statements let Python run; the
+    compilation waits until the staging's statements are built, as two threads of Python would
+    share one core): where the models have the inputs a shared stage needs (:func:`_alike`), the
+    stage is begun at once, for the old model's inputs
+    (:func:`~teilhabe_rules.columnar.plan.input_plan`), and let go if
+    the plans turn out not to share it — made again for the old plan where that stages otherwise
+    (:func:`~teilhabe_rules.columnar.batch.stages_alike`: it leaves out the rules that read the
+    case's date)."""
+    from ..columnar.batch import stage_shared, stages_alike
+    from ..columnar.plan import input_plan
 
     # the levels and the budget, of a case or of its one element: what the run reads of a plan
     wanted = _read([f for each in (False, True) for f in fields(old, new, None, None, per_element=each)])
-    first = _columnar_plan(old, *sides[0], wanted)
-    plan = first[0]
-    if plan is None or not _alike(old, new):
-        return _EarlyStage((first, _columnar_plan(new, *sides[1], wanted)), None, 0.0)
+    if not _alike(old, new):
+        return _EarlyStage((_columnar_plan(old, *sides[0], wanted), _columnar_plan(new, *sides[1], wanted)), None, 0.0)
     at = sides[0][1] if sides[0][1] == sides[1][1] else None
+    inputs = input_plan(old.checked)
     shared: Any = None
     failed: Exception | None = None  # the staging's, raised only where the plans share the stage
+    begun = threading.Event()  # the staging's statements built: Python is free to compile
+
+    def compile_both() -> tuple[tuple[Any, str | None], tuple[Any, str | None]]:
+        begun.wait()
+        return _columnar_plan(old, *sides[0], wanted), _columnar_plan(new, *sides[1], wanted)
+
     try:
-        # (interrupted, the pool waits for the plan: ~0.4 s)
+        # (interrupted, the pool waits for the plan being compiled: ~1 s)
         with ThreadPoolExecutor(1, thread_name_prefix="teilhabe-plan") as pool:
-            compiling = pool.submit(_columnar_plan, new, *sides[1], wanted)
+            compiling = pool.submit(compile_both)
             start = time.perf_counter()
             try:
-                shared = stage_shared(plan, old.checked, Path(population), at)
-            except Exception as exc:  # noqa: BLE001 - decided below, once the new plan is there
+                shared = stage_shared(inputs, old.checked, Path(population), at, begun=begun.set)
+            except Exception as exc:  # noqa: BLE001 - decided below, once the plans are there
                 failed = exc
+            finally:
+                begun.set()
             seconds = time.perf_counter() - start
-            second = compiling.result()
-        other = second[0]
-        if other is None or not _shareable(_ColumnarSide(old, *sides[0], plan, ()),
-                                           _ColumnarSide(new, *sides[1], other, ())):
+            first, second = compiling.result()
+        plan, other = first[0], second[0]
+        if plan is None or other is None or not _shareable(_ColumnarSide(old, *sides[0], plan, ()),
+                                                           _ColumnarSide(new, *sides[1], other, ())):
             if shared is not None:
                 shared.close()
             return _EarlyStage((first, second), None, 0.0)  # as where nothing was staged, failed or not
+        if not stages_alike(inputs, old.checked, plan, old.checked):
+            if shared is not None:
+                shared.close()
+                shared = None
+            start = time.perf_counter()
+            failed = None
+            try:
+                shared = stage_shared(plan, old.checked, Path(population), at)
+            except Exception as exc:  # noqa: BLE001 - raised below, as the first staging's
+                failed = exc
+            seconds = time.perf_counter() - start
     except BaseException:
         if shared is not None:
             shared.close()
@@ -1407,12 +1430,9 @@ def _shareable(old: _ColumnarSide, new: _ColumnarSide) -> bool:
     (:func:`~teilhabe_rules.columnar.batch.stage_shared`): the same inputs (:func:`_same_inputs`),
     scopes, reference date, staging and staged column types (the dates ``at`` may differ: the
     stage then holds each case's own date, and a side with a date of its own puts it in)."""
-    from ..columnar.batch import column_types, staging
+    from ..columnar.batch import stages_alike
 
-    a, b = old.model.checked, new.model.checked
-    return (old.plan.reads_date == new.plan.reads_date and _alike(old.model, new.model)
-            and staging(old.plan, a) == staging(new.plan, b)
-            and all(column_types(old.plan, a, sid) == column_types(new.plan, b, sid) for sid in a.scopes))
+    return _alike(old.model, new.model) and stages_alike(old.plan, old.model.checked, new.plan, new.model.checked)
 
 
 def _alike(old: Model, new: Model) -> bool:

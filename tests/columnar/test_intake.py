@@ -385,11 +385,25 @@ def test_duckdb_refusing_the_file_means_case_by_case(tmp_path: Path, monkeypatch
     assert result.cases == len(cases)
 
 
+def checked_in(where: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Where a shared stage checks its rows: the sandbox's ``scratch`` database (fewer lines than
+    ``SCRATCH_BELOW``; the stage's tables are copies) or its ``home`` one (the stage's tables are
+    views of the checked rows)."""
+    from teilhabe_rules.columnar import intake
+
+    if where == "home":
+        monkeypatch.setattr(intake, "SCRATCH_BELOW", 0)
+
+
+@pytest.mark.parametrize("where", ["scratch", "home"])
 @pytest.mark.parametrize("names", [("mawo", "mawo_2025"), ("mawo_2025", "mawo")])
-def test_a_stage_shared_by_two_versions_gives_each_the_results_of_its_own(names: tuple[str, str],
-                                                                          tmp_path: Path) -> None:
+def test_a_stage_shared_by_two_versions_gives_each_the_results_of_its_own(names: tuple[str, str], where: str,
+                                                                          tmp_path: Path,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
     """Staged once (without the validity check) for two versions with the same inputs: each version's
-    batch sets aside the cases outside its own validity and gets what staging for it alone gives."""
+    batch sets aside the cases outside its own validity and gets what staging for it alone gives —
+    the rows checked in the scratch database or in the stage's own."""
+    checked_in(where, monkeypatch)
     first, second = (teilhabe_rules.bundled(name) for name in names)
     good = list(sample_cases(first, 30, 31)) + list(sample_cases(second, 30, 32))
     pick = random.Random(33)
@@ -426,17 +440,24 @@ def _staged_once(model: Model, cases: list[dict[str, Any]], folder: Path) -> tup
     return path, plan, shared
 
 
-def test_a_shared_stage_keeps_its_rows_in_its_own_database(tmp_path: Path) -> None:
-    """A shared stage writes no staged files: its rows are tables of its own database, which its
-    batches read (as views, changed by none of them) in connections of that database — a batch
+@pytest.mark.parametrize("where", ["scratch", "home"])
+def test_a_shared_stage_keeps_its_rows_in_its_own_database(where: str, tmp_path: Path,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """A shared stage writes no staged files: its rows are tables of its own database — copies of
+    the rows checked in the scratch database, else views of those checked in its own — which its
+    batches read (as views, changed by none of them) in connections of that database; a batch
     given any other connection is refused, and the stage serves the next batch the same."""
     from teilhabe_rules.duck import connect
 
+    checked_in(where, monkeypatch)
     model = teilhabe_rules.bundled("mawo")
     cases = list(sample_cases(model, 20, 51))
     path, plan, shared = _staged_once(model, cases, tmp_path)
     try:
         assert not [name for name in os.listdir(shared.folder) if name.startswith("in")]
+        assert shared.intake.tables is not None
+        views = {name for (name,) in shared.cursor().execute("SELECT view_name FROM duckdb_views()").fetchall()}
+        assert all((table.name in views) == (where == "home") for table in shared.intake.tables)
         alone = model.evaluate_many(path)
         foreign = connect()
         try:

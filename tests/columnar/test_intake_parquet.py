@@ -409,12 +409,19 @@ def test_unknown_columns_and_a_list_too_long_go_to_the_loader(tmp_path: Path) ->
     assert [e.index for e in result.errors] == [1, 3]
 
 
+@pytest.mark.parametrize("where", ["scratch", "home"])
 @pytest.mark.parametrize("names", [("mawo", "mawo_2025"), ("mawo_2025", "mawo")])
-def test_a_parquet_stage_shared_by_two_versions_gives_each_the_results_of_its_own(names: tuple[str, str],
-                                                                                  tmp_path: Path) -> None:
+def test_a_parquet_stage_shared_by_two_versions_gives_each_the_results_of_its_own(
+        names: tuple[str, str], where: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """As a JSON Lines file's (``test_intake``): each version gets what staging for it alone gives,
+    the cases left to the loader (here one with too many places) among them."""
+    from tests.columnar.test_intake import checked_in
+
+    checked_in(where, monkeypatch)
     first, second = (teilhabe_rules.bundled(name) for name in names)
     cases = list(sample_cases(first, 20, 61)) + list(sample_cases(second, 20, 62))
     random.Random(63).shuffle(cases)
+    cases[3]["plaetze"] = 5000
     path = write_parquet(cases, tmp_path / "population.parquet")
     shared = stage_shared(first.columnar_plan(), first.checked, path, None)
     assert shared is not None
@@ -428,7 +435,8 @@ def test_a_parquet_stage_shared_by_two_versions_gives_each_the_results_of_its_ow
             for sid in model.checked.scopes:
                 assert together.rows(sid) == alone.rows(sid), sid
             outside += sum("außerhalb der Gültigkeit" in e.message for e in together.errors)
-        assert outside > 0
+            assert 3 in [e.index for e in together.errors]
+        assert outside > 0 and [index for index, _data in shared.intake.slow] == [3]
     finally:
         shared.close()
 

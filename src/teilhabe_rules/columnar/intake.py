@@ -801,7 +801,9 @@ def _stage(plan: Plan, model: c.CheckedModel, staging: Any, types: dict[str, dic
         con.execute(queries[0])
         if rows is None:
             (rows,) = con.execute("SELECT count(*) FROM zeilen").fetchone() or (0,)
-        if sandbox.scratch is not None and int(rows) < SCRATCH_BELOW and (size is None or size < SCRATCH_BYTES):
+        scratched = sandbox.scratch is not None and int(rows) < SCRATCH_BELOW and (
+            size is None or size < SCRATCH_BYTES)
+        if scratched:
             con.execute(exp.Use(this=exp.to_identifier(sandbox.scratch)).sql("duckdb"))
         for query in queries[1:]:
             con.execute(query)
@@ -815,25 +817,43 @@ def _stage(plan: Plan, model: c.CheckedModel, staging: Any, types: dict[str, dic
         token = secrets.token_hex(6)
         made = [exp.table_(f"eingang_{token}_{number}", db="main", catalog=sandbox.home, quoted=True)
                 for number in range(len(scopes))] if tables else None
+        checked = [exp.to_table(f"p{number}") for number in range(len(scopes))]
+        slow_table = exp.to_table("langsam")
+        if made is not None and not scratched:
+            # the checked rows are in the sandbox's own database already: the stage's tables are
+            # views of them (the staged columns, without the rows left to the loader), not copies
+            # (1,000,000 persons: ~0.5 s)
+            for number, table in enumerate(checked):
+                checked[number] = exp.table_(f"eingang_{token}_{number}_p", db="main", catalog=sandbox.home,
+                                             quoted=True)
+                con.execute(exp.Alter(this=table, kind="TABLE", actions=[exp.AlterRename(
+                    this=exp.to_table(checked[number].name))]).sql("duckdb"))
+            renamed = exp.table_(f"eingang_{token}_langsam", db="main", catalog=sandbox.home, quoted=True)
+            con.execute(exp.Alter(this=slow_table, kind="TABLE", actions=[exp.AlterRename(
+                this=exp.to_table(renamed.name))]).sql("duckdb"))
+            slow_table = renamed
         for number, sid in enumerate(scopes):
             names = list(_staged_columns(plan, model, sid))
             # in the order of the file, as made (no ORDER BY: sorting 1,000,000 persons' rows took
             # ~0.5 s; what reads the results orders them by their keys itself)
             select = (exp.select(*[exp.alias_(exp.Cast(this=_col(n, "t"), to=exp.DataType.build(
                 "DECIMAL(38, 0)" if types[sid][n] in ("HUGEINT", "INT128") and made is None else types[sid][n],
-                dialect="duckdb")), n) for n in names]).from_(exp.to_table(f"p{number}").as_("t"))
-                      .where(exp.not_(exp.Exists(this=exp.select("1").from_("langsam").where(
-                          _eq(_col("_c", "langsam"), _col("_c", "t")))))))
+                dialect="duckdb")), n) for n in names]).from_(checked[number].copy().as_("t"))
+                      .where(exp.not_(exp.Exists(this=exp.select("1").from_(slow_table.copy().as_("l")).where(
+                          _eq(_col("_c", "l"), _col("_c", "t")))))))
             if made is not None:
-                con.execute(exp.Create(this=made[number].copy(), kind="TABLE", expression=select).sql("duckdb"))
+                con.execute(exp.Create(this=made[number].copy(), kind="TABLE" if scratched else "VIEW",
+                                       expression=select).sql("duckdb"))
                 continue
             copy = exp.Copy(this=select.subquery(), files=[_s(sandbox.paths[number + 1])],
                             params=[exp.CopyParameter(this=exp.var("FORMAT"), expression=exp.var("parquet"))])
             con.execute(copy.sql("duckdb"))
         # a row per line, of the same read as the staged rows (a view of the file reads it again)
-        (count,) = con.execute("SELECT count(*) FROM p0").fetchone() or (0,)
+        (count,) = con.execute(exp.select(exp.func("count", exp.Star())).from_(checked[0].copy()).sql(
+            "duckdb")).fetchone() or (0,)
         intake = Intake(sandbox, int(count), read, made)
-        slow = [int(row[0]) for row in con.execute("SELECT _c FROM langsam ORDER BY _c").fetchall()]
+        slow = [int(row[0]) for row in con.execute(exp.select("_c").from_(slow_table.copy()).order_by("_c").sql(
+            "duckdb")).fetchall()]
         try:
             intake.slow = sorted(read(slow).items()) if slow else []
         except RowsJoined:  # the reader gives a row to the case above (its key not read): case by case —

@@ -584,3 +584,23 @@ def test_line_numbers_are_the_population_reader_s(lines: list[str], end: bool) -
             ids = [row.id for row in rows]
             assert (empty, cases) == (rows.empty, len(ids))
         assert [f"Zeile {line(index)}" for index in range(cases)] == ids
+
+
+@pytest.mark.parametrize(("positions", "expected"), [
+    ([], True), ([(1,)], True), ([(1,), (1,)], True), ([(1,), (2,)], False),
+    ([(1, 1), (1, 1)], True), ([(1, 1), (1, 2)], False), ([(1, 1), (2, 1)], False)])
+def test_an_element_budget_is_summed_without_grouping_only_where_no_case_has_a_second(
+        positions: list[tuple[int, ...]], expected: bool) -> None:
+    """A list's results hold at most one element of each case only where no position (1-based, of
+    each level of nested lists) is beyond the first."""
+    from teilhabe_rules.duck import connect
+
+    keys = [f"_i{depth}" for depth in range(1, len(positions[0]) + 1)] if positions else ["_i1"]
+    con = connect()
+    try:
+        con.execute(f"CREATE TABLE ergebnis (_c BIGINT, {', '.join(f'{k} INTEGER' for k in keys)})")
+        for number, position in enumerate(positions):
+            con.execute(f"INSERT INTO ergebnis VALUES ({number}, {', '.join(map(str, position))})")
+        assert compare_module._at_most_one_each(con, keys, "ergebnis") is expected
+    finally:
+        con.close()

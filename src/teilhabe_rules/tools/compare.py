@@ -1455,6 +1455,17 @@ class _CompiledFirst:
         return self.model.load_case(data)
 
 
+def _at_most_one_each(con: Any, keys: Sequence[str], table: str) -> bool:
+    """Whether the results ``table`` of a list scope (its position keys ``keys``, 1-based) hold at
+    most one element of each case: no position beyond the first (a case has all of its elements
+    or none)."""
+    from sqlglot import exp
+
+    found = con.execute(exp.select(*[exp.func("coalesce", exp.func("max", exp.column(k)), exp.Literal.number(0))
+                                     for k in keys]).from_(exp.to_table(table)).sql("duckdb")).fetchone()
+    return found is not None and all(int(x) <= 1 for x in found)
+
+
 class _TooLarge(Exception):
     """A sum or difference of the summary beyond the 38 digits of DuckDB's DECIMAL (DuckDB
     refuses it, never rounds): the comparison runs on the scalar backend."""
@@ -1722,6 +1733,12 @@ class _ColumnarRun:
             elif name in side.summed:
                 total = exp.select(exp.column("_c"), exp.alias_(exp.func("sum", value), alias)).from_(
                     result.tables[scope]).group_by(exp.column("_c"))
+                if _at_most_one_each(con, key_columns(model, scope)[1:], result.tables[scope]):
+                    # a case's one element's value is the sum (of the sum's type: bound, not run),
+                    # without grouping (1,000,000 persons: ~0.2 s a side)
+                    kind = exp.DataType.build(str(con.sql(total.sql("duckdb")).types[1]), dialect="duckdb")
+                    total = exp.select(exp.column("_c"), exp.alias_(exp.cast(value.copy(), kind), alias)).from_(
+                        result.tables[scope])
                 query = query.join(total.subquery(f"s{index}"), on=exp.column("_c", "r").eq(
                     exp.column("_c", f"s{index}")), join_type="left")
                 columns.append(exp.alias_(exp.func("coalesce", exp.column(alias, f"s{index}"),

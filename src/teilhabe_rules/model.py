@@ -283,15 +283,29 @@ class Model:
             raise CheckError(Diagnostic(note or "kein Plan", code="spalten"))
         return plan
 
+    def columnar_refusal(self, agreement: Agreement | str | Path | Mapping[str, Any] | None = None,
+                         at: _dt.date | None = None) -> str | None:
+        """Why this model has no columnar plan under ``agreement`` on ``at``, where that is known
+        without compiling it — an agreement with a validity of its own, parameters with values per
+        period and no ``at`` —: the one-line note; None where a plan may be compiled (the
+        compiler may still find a construct it does not translate: :meth:`columnar_plan`)."""
+        return self._refusal(self.load_agreement(agreement) if agreement is not None else None, at)
+
+    def _refusal(self, agreed: Agreement | None, at: _dt.date | None) -> str | None:
+        if agreed is not None and (agreed.valid_from is not None or agreed.valid_to is not None):
+            return "Vereinbarung mit Gültigkeitszeitraum: jeder Fall mit dem skalaren Backend"
+        if self._dated and at is None:
+            return "Parameter mit Werten je Zeitraum ohne Stichtag („at“): jeder Fall mit dem skalaren Backend"
+        return None
+
     def _columnar_plan(self, agreed: Agreement | None, at: _dt.date | None,
                        wanted: Collection[tuple[str, str]] | None = None) -> tuple[Plan | None, str | None]:
         """The plan, or None and the one-line note why every case runs on the scalar backend."""
         from .columnar import Unsupported, compile_plan
 
-        if agreed is not None and (agreed.valid_from is not None or agreed.valid_to is not None):
-            return None, "Vereinbarung mit Gültigkeitszeitraum: jeder Fall mit dem skalaren Backend"
-        if self._dated and at is None:
-            return None, "Parameter mit Werten je Zeitraum ohne Stichtag („at“): jeder Fall mit dem skalaren Backend"
+        refusal = self._refusal(agreed, at)
+        if refusal is not None:
+            return None, refusal
         try:
             parameters = self._values.on(at if self._dated else None, self._overrides_of(agreed))
             tables = agreed.tables if agreed is not None else self._tables

@@ -184,7 +184,7 @@ def test_a_stage_begun_while_the_new_plan_is_compiled_is_let_go_where_it_has_non
     assert (summary.backend, summary.rows, summary.errors) == ("skalar", 5, 0)
     assert summary.notes == ["„neu“ läuft mit dem skalaren Backend: nicht übersetzt (Vergleich mit dem skalaren "
                              "Backend)"]
-    assert len(stages) == 1 and stages[0] is not None  # begun at once, for the old version's plan
+    assert len(stages) == 1 and stages[0] is not None  # begun at once, for the model's inputs
     assert open_in_batches and not any(open_in_batches)
 
 
@@ -231,15 +231,14 @@ def test_the_stage_is_begun_before_either_plan_is_compiled(tmp_path: Path, monke
     from teilhabe_rules.columnar import batch, intake
     from tests.tools.test_compare_columnar import both
 
-    began, built = threading.Event(), threading.Event()
-    after_the_stage: list[bool] = []
+    built = threading.Event()
+    after_the_queries: list[bool] = []
     staged_with: list[int] = []
     original_plan, original_stage, original_queries = (teilhabe_rules.Model._columnar_plan, batch.stage_shared,
                                                        intake._queries)
 
     def compiled(self: Any, agreed: Any, at: Any, *rest: Any) -> Any:
-        began.wait(5)  # compiling first, then staging: 5 s, then on
-        after_the_stage.append(built.is_set())
+        after_the_queries.append(built.is_set())
         return original_plan(self, agreed, at, *rest)
 
     def queries(*args: Any, **options: Any) -> Any:
@@ -249,7 +248,6 @@ def test_the_stage_is_begun_before_either_plan_is_compiled(tmp_path: Path, monke
 
     def stage(plan: Any, *args: Any, **options: Any) -> Any:
         staged_with.append(len(plan.steps))
-        began.set()
         return original_stage(plan, *args, **options)
 
     population = jsonl(tmp_path / "personen.jsonl", persons(6))
@@ -259,7 +257,7 @@ def test_the_stage_is_begun_before_either_plan_is_compiled(tmp_path: Path, monke
         patch.setattr(intake, "_queries", queries)
         summary = compare(mawo(), mawo("mawo_2025"), population)
     assert (summary.backend, summary.rows) == ("spalten", 6)
-    assert staged_with == [0] and after_the_stage == [True, True]
+    assert staged_with == [0] and after_the_queries == [True, True]
     both(mawo(), mawo("mawo_2025"), population)
 
 
@@ -299,3 +297,21 @@ def test_a_plan_that_stages_otherwise_than_its_inputs_is_staged_again(tmp_path: 
     assert len(stages) == 2 and plans[0] == 0 and plans[1] > 0
     assert not os.path.isdir(stages[0].folder) and not os.path.isdir(stages[1].folder)
     both(mawo(), mawo("mawo_2025"), population)
+
+
+@pytest.mark.parametrize("side", ["old", "new"])
+def test_no_stage_where_a_side_has_no_plan_known_without_compiling(side: str, tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """An agreement with a validity of its own gives its side no plan, which is known without
+    compiling it (``Model.columnar_refusal``): the file is not staged for nothing; the comparison
+    runs on the scalar backend and says why."""
+    dated = {"vereinbarung": {"modell": "mawo", "gültig_ab": "2020-01-01"}, "parameter": {"fls_satz": "75 EUR/h"}}
+    assert mawo().columnar_refusal(dated) is not None and mawo().columnar_refusal() is None
+    stages = counted_stages(monkeypatch)
+    population = jsonl(tmp_path / "personen.jsonl", persons(3))
+    agreements: dict[str, Any] = {f"agreement_{side}": dated}
+    summary = compare(mawo(), mawo(), population, **agreements)
+    assert (summary.backend, summary.rows) == ("skalar", 3)
+    assert summary.notes == ["Vereinbarung mit Gültigkeitszeitraum: jeder Fall mit dem skalaren Backend "
+                             "(Vergleich mit dem skalaren Backend)"]
+    assert stages == []

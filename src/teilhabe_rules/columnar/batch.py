@@ -247,7 +247,7 @@ class SharedStage:
     :func:`run_batch` given it reads the staged tables, puts its own date in where it has one
     and the stage was made without (``at`` None: each case's own date), and sets aside, for the
     scalar backend, the cases dated outside its own model's validity. The staged tables are
-    tables of the stage's own database (not files), so a batch given the stage runs in a
+    tables or views of the stage's own database (not files), so a batch given the stage runs in a
     connection of it (:meth:`cursor`). :meth:`close` when every batch is done. ``path``: the
     file (for messages)."""
 
@@ -296,7 +296,8 @@ def stage_shared(plan: Plan, model: c.CheckedModel, path: Path, at: _dt.date | N
     """The JSON Lines or Parquet file ``path`` staged for ``plan`` without the check of the
     model's validity (:func:`~teilhabe_rules.columnar.intake.stage_jsonl`,
     :func:`~teilhabe_rules.columnar.intake.stage_parquet`), to be given to :func:`run_batch` of
-    every plan with the same :func:`staging`, :func:`column_types` and inputs, and with the date
+    every plan that stages alike (:func:`stages_alike`: the same scopes, :func:`staging`,
+    :func:`column_types` and reading of the case's date) and has the date
     ``at`` — or, for ``at`` None (each case's own date), with any date; None where the file is to
     be read case by case. ``begun``: called once the staging's statements are built, before
     DuckDB runs them — Python is then free for other work (where the file is read case by case,

@@ -106,8 +106,9 @@ class Intake:
         self.count = count
         self.slow: list[tuple[int, Any]] = []
         self.tables = tables
-        """The staged tables per scope in the sandbox's own database, where the intake was made
-        with ``tables`` (see :func:`stage_jsonl`), to be read through :meth:`cursor`; None: the
+        """The staged tables per scope in the sandbox's own database — views of the checked rows
+        where they were checked there (see :func:`_stage`) — where the intake was made with
+        ``tables`` (see :func:`stage_jsonl`), to be read through :meth:`cursor`; None: the
         staged Parquet files."""
 
     def cursor(self) -> duckdb.DuckDBPyConnection:
@@ -737,8 +738,9 @@ def stage_jsonl(plan: Plan, model: c.CheckedModel, staging: Any, types: dict[str
     per scope (a ``HUGEINT`` numerator is written as ``DECIMAL(38, 0)``: Parquet has no 128-bit
     integer). ``validity`` False: a case dated outside the model's validity is staged too (for
     staging once for several models: each then sets those aside itself). ``tables``: the staged
-    rows are kept as tables of the sandbox's own database, with the types ``types`` (a
-    ``HUGEINT`` as it is), not written to files (:attr:`Intake.tables`: the batches of a shared
+    rows are kept as tables of the sandbox's own database (views of the checked rows where those
+    were checked there: not in the scratch database), with the types ``types`` (a ``HUGEINT`` as
+    it is), not written to files (:attr:`Intake.tables`: the batches of a shared
     stage read them there, through :meth:`Intake.cursor`). ``begun``: called once the staging's
     statements are built, before DuckDB runs them (not where the file is read case by case
     before)."""

@@ -850,9 +850,9 @@ def input_plan(model: c.CheckedModel) -> Plan:
     plan (its inputs, their columns and types, whether it reads the case's date), so that a file
     can be staged while the plan is compiled. Every plan of the model stages the same inputs; the
     date is read where a rule calls ``stichtag()`` (a plan keeps every such rule: it may fail,
-    :func:`computed_nodes`). A compiled plan may still read it otherwise (a branch it leaves out),
-    so a stage made for this one is the compiled plan's only where they stage alike
-    (:func:`~teilhabe_rules.columnar.batch.stages_alike`)."""
+    :func:`computed_nodes`). A compiled plan may still not read it (where it leaves out the
+    branch that calls it), so a stage made for this one is the compiled plan's only where they
+    stage alike (:func:`~teilhabe_rules.columnar.batch.stages_alike`)."""
     from ..ir import toolkit
 
     staged: dict[str, str] = {}

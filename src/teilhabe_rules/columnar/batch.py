@@ -318,14 +318,10 @@ def _sees(con: duckdb.DuckDBPyConnection, table: exp.Table) -> bool:
     """Whether ``con``'s catalog lists ``table`` — a table or a view — (by its database's name, its
     schema and its name: a stage's tables have names of their own, so only a connection of the
     stage's database finds them)."""
-    def listed(catalog: str, name: str) -> exp.Select:
-        return exp.select(exp.func("count", exp.Star())).from_(catalog).where(exp.and_(
-            exp.column("database_name").eq(exp.Literal.string(table.catalog)),
-            exp.column("schema_name").eq(exp.Literal.string(table.db)),
-            exp.column(name).eq(exp.Literal.string(table.name))))
-
-    found = exp.select(exp.Add(this=listed("duckdb_tables", "table_name").subquery(),
-                               expression=listed("duckdb_views", "view_name").subquery()))
+    found = exp.select(exp.func("count", exp.Star())).from_("information_schema.tables").where(exp.and_(
+        exp.column("table_catalog").eq(exp.Literal.string(table.catalog)),
+        exp.column("table_schema").eq(exp.Literal.string(table.db)),
+        exp.column("table_name").eq(exp.Literal.string(table.name))))
     row = con.execute(found.sql("duckdb")).fetchone()
     return row is not None and int(row[0]) > 0
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import decimal
+import math
 from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
@@ -348,6 +349,53 @@ def test_a_value_over_a_row_denominator_is_rounded_half_up_exactly(found: tuple[
         exact = Fraction(abs(n) * 10**places, den * r)
         whole = int(exact) + (1 if exact - int(exact) >= Fraction(1, 2) else 0)
         assert Fraction(value) == Fraction(whole if n >= 0 else -whole, 10**places)
+
+
+@st.composite
+def _products_over_rows(draw: st.DrawFn) -> tuple[int, int, int, int, list[tuple[int, int]]]:
+    """A factor's bound (below 2^62), a constant it is multiplied by (as ``_mul`` writes it: in
+    HUGEINT), a denominator, a bound of the row factor and rows within them."""
+    k = draw(st.sampled_from([66000, 52000, 3 * 7 * 11 * 13, 2**20 * 999983, 10**12 + 39, 7**20]))
+    # m·k past BIGINT (else m·k is a BIGINT), m·k·10^18 within HUGEINT's room
+    m_bound = draw(st.integers(min_value=min(2**62 // k + 1, 2**61), max_value=min(2**64 // k, 2**62 - 1)))
+    den = draw(st.sampled_from([1, 7, 231, 1650, 36960000]))
+    bound = draw(st.integers(min_value=1, max_value=20_000_000))
+    value = st.one_of(st.integers(min_value=-m_bound, max_value=m_bound), st.sampled_from([m_bound, -m_bound, 0]))
+    rows = draw(st.lists(st.tuples(value, st.one_of(st.integers(min_value=1, max_value=bound), st.just(bound))),
+                         min_size=1, max_size=16))
+    return m_bound, k, den, bound, rows
+
+
+@settings(max_examples=examples(60), deadline=None)
+@given(_products_over_rows())
+def test_a_product_with_a_constant_over_a_row_denominator_is_rounded_half_up_exactly(
+        found: tuple[int, int, int, int, list[tuple[int, int]]]) -> None:
+    """A numerator ``m·k`` (``m`` a BIGINT, ``k`` a constant: past BIGINT together) over a row
+    denominator, rounded to 18 digits half up, exactly — where ``k·10^18/den``'s factors allow, by
+    long division of ``m`` in BIGINT steps (no HUGEINT shifts into limbs), else as before."""
+    from fractions import Fraction
+
+    from sqlglot import exp
+
+    from teilhabe_rules.columnar import plan as plan_module
+
+    m_bound, k, den, bound, rows = found
+    con = duckdb.connect()
+    con.execute("CREATE TABLE t (m BIGINT, r BIGINT)")
+    con.executemany("INSERT INTO t VALUES (?, ?)", [[m, r] for m, r in rows])
+    n = plan_module._mul(exp.column("m"), k, m_bound)
+    sql, places = plan_module.decimal_out(n, den, Fraction(m_bound * k), (exp.column("r"), bound))
+    text = exp.select(sql).from_("t").sql("duckdb")
+    g = math.gcd(plan_module.MAX_DEN, den)
+    chunks = plan_module._chunks(k * plan_module.MAX_DEN // g, bound * (den // g))
+    if chunks is not None and len(chunks) <= plan_module.SPLIT_STEPS and \
+            (m_bound * g // den + 1) * k * plan_module.MAX_DEN // g < plan_module.HUGE_LIMIT:
+        assert ">>" not in text  # the long division of m, not of the HUGEINT product in limbs
+    got = [row[0] for row in con.execute(text).fetchall()]
+    for (m, r), value in zip(rows, got, strict=True):
+        exact = Fraction(abs(m) * k * 10**places, den * r)
+        whole = int(exact) + (1 if exact - int(exact) >= Fraction(1, 2) else 0)
+        assert Fraction(value) == Fraction(whole if m >= 0 else -whole, 10**places), (m, r)
 
 
 @st.composite

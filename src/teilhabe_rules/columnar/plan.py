@@ -632,6 +632,13 @@ def _fixed_rows(n: exp.Expr, den: int, n_bound: Fraction, rows: tuple[exp.Expr, 
     chunks = _chunks(a, d_bound)
     if n_bound < NARROW_LIMIT and chunks is not None and len(chunks) <= SPLIT_STEPS:
         return _split_fixed(n, d, a, q_bound, chunks)
+    peeled = _peeled(n, n_bound)
+    if peeled is not None:  # n = m·k with a BIGINT m: m·(k·a)/d, still in BIGINT divisions alone
+        m, k, m_bound = peeled
+        chunks = _chunks(k * a, d_bound)
+        q_bound = m_bound * g / den + 1
+        if chunks is not None and len(chunks) <= SPLIT_STEPS and q_bound * k * a < HUGE_LIMIT:
+            return _split_fixed(m, d, k * a, q_bound, chunks)
     scaled_bound = n_bound * a
     if 2 * scaled_bound + d_bound < HUGE_LIMIT:
         return _div_half_up(_mul(n, a, n_bound), d, scaled_bound, d_bound)
@@ -659,9 +666,31 @@ def _signed(n: exp.Expr, magnitude: exp.Expr) -> exp.Expr:
     return exp.Mul(this=_p(_sign(n.copy())), expression=_p(magnitude))
 
 
+def _peeled(n: exp.Expr, n_bound: Fraction | int) -> tuple[exp.Expr, int, Fraction] | None:
+    """``n`` as ``m·k`` with ``k`` > 1 a constant and ``|m|`` below :data:`NARROW_LIMIT`, where
+    ``n`` is such a product as :func:`_mul` writes it (``m`` cast to HUGEINT, then times ``k``,
+    perhaps several times over): ``(m as BIGINT, k, bound of |m|)``; None for any other ``n``."""
+    k = 1
+    while isinstance(n, exp.Paren):
+        n = n.this
+    while isinstance(n, exp.Mul) and isinstance(n.expression, exp.Literal) and n.expression.is_int \
+            and int(n.expression.this) > 1:
+        k *= int(n.expression.this)
+        n = n.this
+        while isinstance(n, (exp.Paren, exp.Cast)) and (not isinstance(n, exp.Cast) or n.to.this in (
+                exp.DataType.Type.INT128, exp.DataType.Type.BIGINT)):
+            n = n.this
+    m_bound = Fraction(n_bound) / k
+    if k == 1 or m_bound >= NARROW_LIMIT:
+        return None
+    return _bigint(n), k, m_bound
+
+
 def _chunks(a: int, d_bound: int | Fraction) -> list[int] | None:
-    """``a`` (a divisor of 10^18) as a product of factors each at most ``C`` with
-    ``2·d_bound·C + d_bound`` below :data:`NARROW_LIMIT` (None: no such ``C`` ≥ 10)."""
+    """``a`` as a product of factors each at most ``C`` with ``2·d_bound·C + d_bound`` below
+    :data:`NARROW_LIMIT` (None: no such ``C`` ≥ 10, or a prime factor of ``a`` beyond it). A
+    divisor of 10^18 is split alternating fives and twos; other factors (a constant of the model
+    multiplied into ``a``: :func:`_peeled`) go first, the largest first."""
     limit = int((NARROW_LIMIT - 1 - d_bound) // (2 * d_bound)) if d_bound < NARROW_LIMIT else 0
     if limit < 10:
         return None
@@ -672,9 +701,24 @@ def _chunks(a: int, d_bound: int | Fraction) -> list[int] | None:
     while a % 5 == 0:
         a //= 5
         fives += 1
-    assert a == 1, "a divides 10^18"
+    others: list[int] = []  # a's other factors: its small primes, and the rest (≤ limit) as one
+    prime = 3
+    while a > limit and prime < 10_000:
+        while a % prime == 0:
+            others.append(prime)
+            a //= prime
+        prime += 2
+    if a > limit or any(p > limit for p in others):
+        return None
+    if a > 1:
+        others.append(a)
     chunks: list[int] = []
     current = 1
+    for p in sorted(others, reverse=True):
+        if current * p > limit:
+            chunks.append(current)
+            current = 1
+        current *= p
     while twos or fives:
         prime = 5 if fives and (not twos or fives >= twos) else 2
         if current * prime > limit:
@@ -710,7 +754,7 @@ def _split_fixed(n: exp.Expr, d: exp.Expr, a: int, q_bound: Fraction, chunks: li
             t = _mul(rest, chunk, 0)
             digit = _idiv(t, d)
             rest = exp.Mod(this=_p(t), expression=_p(d))
-        part = _mul(digit, weight, 0)
+        part = _mul(digit, weight, chunk)  # (digit ≤ chunk: in HUGEINT where a itself needs it)
         low = part if low is None else _add(low, part)
     assert low is not None
     magnitude = _add(_mul(q, a, q_bound), low)

@@ -146,11 +146,11 @@ def _text_of(value: Any, kind: str) -> Any:
     return str(value)
 
 
-def _staged(model: Model, path: Path) -> Intake | None:
+def _staged(model: Model, path: Path, rows: int | None = None) -> Intake | None:
     plan = model.columnar_plan()
     types = {sid: column_types(plan, model.checked, sid) for sid in model.checked.scopes}
     folder = tempfile.mkdtemp(dir=path.parent)  # a fresh one: DuckDB writes files it has not seen
-    return stage_parquet(plan, model.checked, staging(plan, model.checked), types, path, None, folder)
+    return stage_parquet(plan, model.checked, staging(plan, model.checked), types, path, None, folder, rows=rows)
 
 
 def _slow(model: Model, path: Path) -> list[int] | None:
@@ -395,6 +395,26 @@ def test_a_key_column_that_joins_rows_means_case_by_case(keys: list[Any], tmp_pa
     assert _staged(model, path) is None
     result = _same(model, path)
     assert result.cases == len(list(read_source(path)))
+
+
+def test_a_key_the_caller_has_checked_is_not_checked_again(tmp_path: Path) -> None:
+    """``rows`` given (the caller has had ``parquet_cases`` check the key): the file is staged
+    without reading its key again — the key of a file that ``parquet_cases`` refuses is then
+    the caller's doing; without ``rows``, such a file is read case by case."""
+    model = teilhabe_rules.bundled("bei_nrw2")
+    cases = [{"fall": key, **case} for key, case in zip([1, 2, 2, 3], sample_cases(model, 4, 56), strict=True)]
+    path = write_parquet(cases, tmp_path / "population.parquet")
+    assert parquet_cases(path) is None and _staged(model, path) is None
+    intake = _staged(model, path, rows=4)
+    assert intake is not None
+    intake.close()
+    unique = write_parquet([{**case, "fall": n} for n, case in enumerate(cases)], tmp_path / "unique.parquet")
+    found = parquet_cases(unique)
+    assert found is not None and found[0] == 4
+    for rows in (None, found[0]):
+        intake = _staged(model, unique, rows)
+        assert intake is not None and intake.count == 4
+        intake.close()
 
 
 def test_unknown_columns_and_a_list_too_long_go_to_the_loader(tmp_path: Path) -> None:

@@ -279,20 +279,23 @@ class SharedStage:
 
 
 def _intake(plan: Plan, model: c.CheckedModel, path: Path, at: _dt.date | None, folder: str,
-            validity: bool = True, tables: bool = False, begun: Callable[[], object] | None = None) -> Intake | None:
+            validity: bool = True, tables: bool = False, begun: Callable[[], object] | None = None,
+            rows: int | None = None) -> Intake | None:
     """A JSON Lines or Parquet file staged by DuckDB (:mod:`~teilhabe_rules.columnar.intake`), or
-    None: read case by case; ``begun``: see :func:`stage_shared`."""
+    None: read case by case; ``begun``, ``rows``: see :func:`stage_shared`."""
     suffix = path.suffix.lower()
     if suffix not in (".jsonl", ".ndjson", ".parquet"):
         return None
-    stage = stage_parquet if suffix == ".parquet" else stage_jsonl
     types = {sid: column_types(plan, model, sid) for sid in model.scopes}
-    return stage(plan, model, staging(plan, model), types, path, at, folder, validity=validity, tables=tables,
-                 begun=begun)
+    if suffix == ".parquet":
+        return stage_parquet(plan, model, staging(plan, model), types, path, at, folder, validity=validity,
+                             tables=tables, begun=begun, rows=rows)
+    return stage_jsonl(plan, model, staging(plan, model), types, path, at, folder, validity=validity, tables=tables,
+                       begun=begun)
 
 
 def stage_shared(plan: Plan, model: c.CheckedModel, path: Path, at: _dt.date | None, *,
-                 begun: Callable[[], object] | None = None) -> SharedStage | None:
+                 begun: Callable[[], object] | None = None, rows: int | None = None) -> SharedStage | None:
     """The JSON Lines or Parquet file ``path`` staged for ``plan`` without the check of the
     model's validity (:func:`~teilhabe_rules.columnar.intake.stage_jsonl`,
     :func:`~teilhabe_rules.columnar.intake.stage_parquet`), to be given to :func:`run_batch` of
@@ -301,10 +304,12 @@ def stage_shared(plan: Plan, model: c.CheckedModel, path: Path, at: _dt.date | N
     ``at`` — or, for ``at`` None (each case's own date), with any date; None where the file is to
     be read case by case. ``begun``: called once the staging's statements are built, before
     DuckDB runs them — Python is then free for other work (where the file is read case by case,
-    it may not be called)."""
+    it may not be called). ``rows``: of a Parquet file whose key the caller has checked
+    (:func:`~teilhabe_rules.columnar.intake.parquet_cases`), its number of rows — the key is then
+    not checked again."""
     folder = tempfile.mkdtemp(prefix="teilhabe-columnar-")
     try:
-        intake = _intake(plan, model, path, at, folder, validity=False, tables=True, begun=begun)
+        intake = _intake(plan, model, path, at, folder, validity=False, tables=True, begun=begun, rows=rows)
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
         raise

@@ -1111,7 +1111,7 @@ _FIRST_DAY, _LAST_DAY = _dt.date.min.isoformat(), _dt.date.max.isoformat()  # Py
 
 def stage_parquet(plan: Plan, model: c.CheckedModel, staging: Any, types: dict[str, dict[str, str]], path: Path,
                   at: _dt.date | None, folder: str, *, validity: bool = True, tables: bool = False,
-                  begun: Callable[[], object] | None = None) -> Intake | None:
+                  begun: Callable[[], object] | None = None, rows: int | None = None) -> Intake | None:
     """Stage the Parquet file ``path`` into ``folder`` as :func:`stage_jsonl` stages a JSON Lines
     file, from its typed values: a value of the input's type read as it is (:func:`_typed_input`),
     any other as the JSON text DuckDB writes for it, the text it would read back from the row's
@@ -1126,7 +1126,8 @@ def stage_parquet(plan: Plan, model: c.CheckedModel, staging: Any, types: dict[s
     VARCHAR, BOOLEAN, DATE, STRUCT and lists of them (a floating-point number, BLOB, a timestamp
     or a map) anywhere in the file; a DATE where a text or choice is read, or before the year 1
     or after 9999. A row with a text cell outside the nested columns that the reader would trim
-    or read as a number or JSON goes to the loader."""
+    or read as a number or JSON goes to the loader. ``rows``: the file's number of rows where the
+    caller has had its key checked (:func:`parquet_cases`), which is then not checked again."""
     if not path.is_file():
         return None
     sandbox = _sandbox(model, path, folder)
@@ -1142,9 +1143,11 @@ def stage_parquet(plan: Plan, model: c.CheckedModel, staging: Any, types: dict[s
         if extreme and _dates_within(con, sandbox.paths[0], sum(_dates(k) for _n, k in columns)):
             extreme = []  # the file's statistics tell: no pass over its (nested) dates
         checks = [exp.func("count", exp.Star()), _f("bool_or", exp.or_(*extreme)) if extreme
-                  else exp.Boolean(this=False), *_key_checks(key)]
-        found = con.execute(exp.select(*checks).from_(source).sql("duckdb")).fetchone()
-        if found is None or found[1] or not all(x in (None, True) for x in found[2:]):
+                  else exp.Boolean(this=False), *(_key_checks(key) if rows is None else [])]
+        found = con.execute(exp.select(*checks).from_(source).sql("duckdb")).fetchone() \
+            if rows is None or extreme else (rows, False)
+        if found is None or found[1] or not all(x in (None, True) for x in found[2:]) or \
+                rows is not None and found[0] != rows:
             raise _Untranslated("Zeilen")
     except (_Untranslated, ValueError, duckdb.Error):
         sandbox.close()
@@ -1159,12 +1162,12 @@ def stage_parquet(plan: Plan, model: c.CheckedModel, staging: Any, types: dict[s
                                   for name, _kind in columns] or [
         exp.PropertyEQ(this=exp.to_identifier("_"), expression=exp.Boolean(this=True))])
     number = exp.column("file_row_number")
-    rows = exp.Table(this=_f("read_parquet", _s(sandbox.paths[0]), exp.EQ(
+    numbered = exp.Table(this=_f("read_parquet", _s(sandbox.paths[0]), exp.EQ(
         this=exp.column("file_row_number"), expression=exp.Boolean(this=True))))
     # the condition apart from the row: the lists' elements are read without it (the case is left to
     # the loader by its row's checks)
     lines = exp.select(exp.alias_(number, "_c"), exp.alias_(exp.Add(this=number.copy(), expression=exp.Literal.number(
-        1)), "n"), exp.alias_(row, "line"), exp.alias_(_all(plain), "lesbar")).from_(rows)
+        1)), "n"), exp.alias_(row, "line"), exp.alias_(_all(plain), "lesbar")).from_(numbered)
     return _stage(plan, model, staging, types, sandbox, lambda: lines, lambda wanted: table_rows(path, wanted), at,
                   validity, kept=False, rows=int(found[0]), screened=True, layout=columns, tables=tables,
                   begun=begun)

@@ -1357,6 +1357,7 @@ def _early_stage(old: Model, new: Model, sides: tuple[tuple[Any, _dt.date | None
         return _EarlyStage((_columnar_plan(old, *sides[0], wanted), _columnar_plan(new, *sides[1], wanted)), None, 0.0)
     at = sides[0][1] if sides[0][1] == sides[1][1] else None
     inputs = input_plan(old.checked)
+    rows = table[0] if table is not None else None  # a Parquet file's key checked: not again
     shared: Any = None
     failed: Exception | None = None  # the staging's, raised only where the plans share the stage
     begun = threading.Event()  # the staging's statements built: Python is free to compile
@@ -1371,7 +1372,7 @@ def _early_stage(old: Model, new: Model, sides: tuple[tuple[Any, _dt.date | None
             compiling = pool.submit(compile_both)
             start = time.perf_counter()
             try:
-                shared = stage_shared(inputs, old.checked, Path(population), at, begun=begun.set)
+                shared = stage_shared(inputs, old.checked, Path(population), at, begun=begun.set, rows=rows)
             except Exception as exc:  # noqa: BLE001 - decided below, once the plans are there
                 failed = exc
             finally:
@@ -1391,7 +1392,7 @@ def _early_stage(old: Model, new: Model, sides: tuple[tuple[Any, _dt.date | None
             start = time.perf_counter()
             failed = None
             try:
-                shared = stage_shared(plan, old.checked, Path(population), at)
+                shared = stage_shared(plan, old.checked, Path(population), at, rows=rows)
             except Exception as exc:  # noqa: BLE001 - raised below, as the first staging's
                 failed = exc
             seconds += time.perf_counter() - start  # both stagings: the first was this run's too

@@ -408,6 +408,43 @@ def test_the_rows_held_in_the_case_row_stream_once_into_results_that_keep_few_va
     assert _rows_of(streamed, model) == _rows_of(tabled, model)
 
 
+@pytest.mark.parametrize("name", ["mawo", "bei_nrw3"])
+def test_a_statement_prepared_ahead_is_the_one_run_and_goes_with_its_plan(name: str) -> None:
+    """``batch.prepare`` builds the text of the statement of the cases of one element ahead (as
+    ``compare`` does while DuckDB stages the file): the run then builds none of its own and gives
+    the rows it gives without; a plan gone takes its prepared statement with it."""
+    import gc
+
+    model = teilhabe_rules.bundled(name)
+    cases = list(sample_cases(model, 8, 5))
+    cases += [one for case in cases for one in _one_element(model, case)]
+    plan = _plan(model)
+    keep = {"": {plan.outputs[""][-1].key}}
+    fresh = run_batch(plan, model.checked, cases, model.loader, _scalar(model), keep=keep)
+    again = _plan(model)  # another plan object: nothing prepared for it yet
+    assert again is not plan
+    batch.prepare(again, model.checked, keep)
+    given: list[str | None] = []
+    run = batch._Chains.run
+
+    def recorded(chains: Any, statement: Any, text: str | None = None) -> None:
+        given.append(text)
+        run(chains, statement, text)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(batch, "_built_merged", lambda *args: pytest.fail("built again"))
+        patch.setattr(batch._Chains, "run", recorded)
+        prepared = run_batch(again, model.checked, cases, model.loader, _scalar(model), keep=keep)
+    assert sum(text is not None and "einzeln_gemeinsam" in text for text in given) == 1
+    assert [(e.index, e.message) for e in prepared.errors] == [(e.index, e.message) for e in fresh.errors]
+    assert _rows_of(prepared, model) == _rows_of(fresh, model)
+    number = id(again.single)
+    assert number in batch._MERGED
+    del again
+    gc.collect()
+    assert number not in batch._MERGED
+
+
 @pytest.mark.parametrize(("query", "source"), [
     ("SELECT t._c, t.a + 1 AS b, TRY(CAST(t.a AS BIGINT)) AS c FROM s AS t", "s"),
     ("SELECT unnest(t.l) AS u FROM s AS t", None),

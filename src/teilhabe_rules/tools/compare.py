@@ -1281,6 +1281,20 @@ def _columnar_figures(model: Model, agreed: Any, at: _dt.date | None, field: Fie
     return [_ColumnarSide(model, agreed, at, plan, (("alt", "", keys[0]), ("neu", "", keys[1])))], None
 
 
+def _kept_of(wanted: Iterable[tuple[str, str, str]]) -> dict[str, set[str]]:
+    """Per scope the keys of the values a side reads (its ``wanted``: name, scope, key)."""
+    keep: dict[str, set[str]] = {}
+    for _name, scope, key in wanted:
+        keep.setdefault(scope, set()).add(key)
+    return keep
+
+
+def _kept(chosen: Sequence[Field]) -> dict[str, set[str]]:
+    """What a side of a comparison of two versions on the columnar backend keeps of its results
+    where ``chosen`` are its figures (as :func:`_columnar_versions` chooses them)."""
+    return _kept_of((f.name, f.scope, f.key) for f in chosen if f.kind in ("stufe", "budget"))
+
+
 def _read(chosen: Sequence[Field]) -> frozenset[tuple[str, str]]:
     """The (scope, key) of the values a comparison on the columnar backend reads of a plan's
     results: the levels and the budget (the summary reads nothing else on that path)."""
@@ -1347,7 +1361,7 @@ def _early_stage(old: Model, new: Model, sides: tuple[tuple[Any, _dt.date | None
     case's date), both stagings counted. Not where either model has no plan for a reason known
     without compiling it (:meth:`Model.columnar_refusal`); a model whose rules the compiler does
     not translate has its file staged for nothing (the bundled models all compile)."""
-    from ..columnar.batch import stage_shared, stages_alike
+    from ..columnar.batch import prepare, stage_shared, stages_alike
     from ..columnar.plan import input_plan
 
     # the levels and the budget, of a case or of its one element: what the run reads of a plan
@@ -1361,10 +1375,19 @@ def _early_stage(old: Model, new: Model, sides: tuple[tuple[Any, _dt.date | None
     shared: Any = None
     failed: Exception | None = None  # the staging's, raised only where the plans share the stage
     begun = threading.Event()  # the staging's statements built: Python is free to compile
+    staged = threading.Event()  # the staging done: the run waits for the plans
+    # what each side keeps of its results: the levels and the budget, of the case or of its element
+    keeps = [_kept(fields(old, new, None, None, per_element=each)) for each in (True, False)]
 
     def compile_both() -> tuple[tuple[Any, str | None], tuple[Any, str | None]]:
         begun.wait()
-        return _columnar_plan(old, *sides[0], wanted), _columnar_plan(new, *sides[1], wanted)
+        both = _columnar_plan(old, *sides[0], wanted), _columnar_plan(new, *sides[1], wanted)
+        # while DuckDB still stages: the text of each plan's statement for the cases of one element
+        for keep in keeps:
+            for (plan, _note), model in zip(both, (old, new), strict=True):
+                if plan is not None and not staged.is_set():
+                    prepare(plan, model.checked, keep)
+        return both
 
     try:
         # (interrupted, the pool waits for the plans being compiled: ~2 s)
@@ -1377,6 +1400,7 @@ def _early_stage(old: Model, new: Model, sides: tuple[tuple[Any, _dt.date | None
                 failed = exc
             finally:
                 begun.set()
+                staged.set()
             seconds = time.perf_counter() - start
             first, second = compiling.result()
         plan, other = first[0], second[0]
@@ -1656,9 +1680,7 @@ class _ColumnarRun:
                     bar.update(self.shown(number, done))
 
         loader = cast(CaseLoader, _CompiledFirst(side.model))
-        keep: dict[str, set[str]] = {}
-        for _name, scope, key in side.wanted:  # the rest is computed, never converted to its result type
-            keep.setdefault(scope, set()).add(key)
+        keep = _kept_of(side.wanted)  # the rest is computed, never converted to its result type
         result = run_batch(side.plan, side.model.checked, cases, loader, self._scalar(side), at=side.at,
                            connection=con, progress=progress, keep=keep, certain=_failing)
         with self.lock:

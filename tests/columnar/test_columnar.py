@@ -398,6 +398,20 @@ def test_a_product_with_a_constant_over_a_row_denominator_is_rounded_half_up_exa
         assert Fraction(value) == Fraction(whole if m >= 0 else -whole, 10**places), (m, r)
 
 
+def test_a_product_whose_quotient_leaves_no_room_for_18_places_is_refused_at_compile_time() -> None:
+    """``a / q · 66000 / p``: the numerator a product with a constant over a row denominator whose
+    quotient times 10^18 may pass ``HUGEINT`` within the inputs' bounds — the compiler refuses it
+    (the model runs on the scalar backend), rather than a plan that overflows at run time."""
+    model = teilhabe_rules.loads(
+        'modell probe "Probe"\n  version "1"\n  gültig ab 01.01.2024\nende\n'
+        "eingabe a: ganzzahl von 0 bis 4000000000000000000\n"
+        "eingabe q: ganzzahl von 1 bis 1000\n"
+        "eingabe p: ganzzahl von 1 bis 1000\n"
+        "wert x = (a / q * 66000) / p\n")
+    with pytest.raises(TeilhabeError):
+        model.columnar_plan()
+
+
 @st.composite
 def _divisions(draw: st.DrawFn) -> tuple[int, int, list[tuple[int, int]]]:
     """A dividend's bound (up to 2^125), a divisor's bound (up to 2^62) and rows of both within them."""

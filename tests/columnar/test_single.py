@@ -438,6 +438,9 @@ def test_a_statement_prepared_ahead_is_the_one_run_and_goes_with_its_plan(name: 
     assert sum(text is not None and "einzeln_gemeinsam" in text for text in given) == 1
     assert [(e.index, e.message) for e in prepared.errors] == [(e.index, e.message) for e in fresh.errors]
     assert _rows_of(prepared, model) == _rows_of(fresh, model)
+    # the same plan run again: the prepared statement is every run's, and unchanged by the runs
+    twice = run_batch(again, model.checked, cases, model.loader, _scalar(model), keep=keep)
+    assert _rows_of(twice, model) == _rows_of(fresh, model)
     number = id(again.single)
     assert number in batch._MERGED
     del again

@@ -840,7 +840,8 @@ def _merged_results(con: duckdb.DuckDBPyConnection, plan: Plan, model: c.Checked
     number_of = {sid: number for number, sid in enumerate(model.scopes)}
     for sid in model.scopes:
         if sid not in found.merged:
-            _create_temporary(con, chains, tables[sid], plan.with_steps(found.bodies[sid]))
+            # (a copy: with_steps puts the CTEs into the body it is given, and the memo's is every run's)
+            _create_temporary(con, chains, tables[sid], plan.with_steps(found.bodies[sid].copy()))
     together = f"{prefix}_gemeinsam"
     con.execute(exp.Drop(tables=[exp.to_table(together)], kind="TABLE", exists=True).sql("duckdb"))
     chains.run(found.statement, found.text)

@@ -635,10 +635,10 @@ def _fixed_rows(n: exp.Expr, den: int, n_bound: Fraction, rows: tuple[exp.Expr, 
     peeled = _peeled(n, n_bound)
     if peeled is not None:  # n = m·k with a BIGINT m: m·(k·a)/d, still in BIGINT divisions alone
         m, k, m_bound = peeled
-        chunks = _chunks(k * a, d_bound)
-        q_bound = m_bound * g / den + 1
-        if chunks is not None and len(chunks) <= SPLIT_STEPS and q_bound * k * a < HUGE_LIMIT:
-            return _split_fixed(m, d, k * a, q_bound, chunks)
+        factors = _chunks(k * a, d_bound)
+        m_q_bound = m_bound * g / den + 1  # of |m| // d
+        if factors is not None and len(factors) <= SPLIT_STEPS and m_q_bound * k * a < HUGE_LIMIT:
+            return _split_fixed(m, d, k * a, m_q_bound, factors)
     scaled_bound = n_bound * a
     if 2 * scaled_bound + d_bound < HUGE_LIMIT:
         return _div_half_up(_mul(n, a, n_bound), d, scaled_bound, d_bound)

@@ -4,6 +4,7 @@ lifetime and the scalar paths around it."""
 from __future__ import annotations
 
 import io
+import time
 from pathlib import Path
 from typing import Any
 
@@ -130,6 +131,39 @@ class TestTheStageOnTheScalarPath:
 EUROS = ('modell m "M"\n  gültig ab 01.01.2024\n  budget summe_a\n  budget leute.a\nende\n'
          'liste leute "Leute"\n  eingabe x: zahl EUR\n{more}  wert a: EUR = x\nende\n'
          "wert summe_a: EUR = summe(leute.a)\n")
+
+
+def test_a_statement_that_fails_to_be_prepared_ahead_leaves_the_comparison_as_it_is(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The statements built while DuckDB stages (``batch.prepare``) are a head start only: where
+    building one fails, the comparison runs as without it, and the run builds its own."""
+    from teilhabe_rules.columnar import batch
+
+    population = jsonl(tmp_path / "personen.jsonl", persons(40))
+    expected = compare(mawo(), mawo("mawo_2025"), population)
+    tried: list[int] = []
+
+    def failing(*args: Any) -> None:
+        tried.append(1)
+        raise RuntimeError("prepare")
+
+    staging = batch.stage_shared
+
+    def slow(*args: Any, **kwargs: Any) -> Any:  # still staging when both plans are compiled
+        shared = staging(*args, **kwargs)
+        for _ in range(400):
+            if tried:
+                break
+            time.sleep(0.05)
+        return shared
+
+    monkeypatch.setattr(batch, "prepare", failing)
+    monkeypatch.setattr(batch, "stage_shared", slow)
+    monkeypatch.setattr(batch, "_merged", batch._built_merged)  # nothing from the memo of the run before
+    summary = compare(mawo(), mawo("mawo_2025"), population)
+    assert tried
+    assert summary.backend == expected.backend == "spalten"
+    assert (summary.rows, summary.errors, summary.difference) == (expected.rows, expected.errors, expected.difference)
 
 
 def test_each_plan_is_compiled_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -1386,7 +1386,8 @@ def _early_stage(old: Model, new: Model, sides: tuple[tuple[Any, _dt.date | None
         for keep in keeps:
             for (plan, _note), model in zip(both, (old, new), strict=True):
                 if plan is not None and not staged.is_set():
-                    prepare(plan, model.checked, keep)
+                    with contextlib.suppress(Exception):  # (only a head start: the run builds it where not)
+                        prepare(plan, model.checked, keep)
         return both
 
     try:

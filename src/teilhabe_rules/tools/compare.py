@@ -1255,7 +1255,7 @@ def _columnar_versions(old: Model, new: Model, sides: tuple[tuple[Any, _dt.date 
             return None, (f"das Budget „{budget.name}“ ist im Spaltenplan von „{model.name}“ nicht exakt "
                           "(Festkomma mit 18 Nachkommastellen): Vergleich mit dem skalaren Backend")
         # no rows per case on this path: the summary reads the levels and the budget only
-        wanted = tuple((f.name, f.scope, f.key) for f in chosen if f.kind in ("stufe", "budget"))
+        wanted = tuple((f.name, f.scope, f.key) for f in _summed_up(chosen))
         summed = frozenset(f.name for f in chosen if f.kind == "budget" and f.scope)
         out_sides.append(_ColumnarSide(model, agreed, at, plan, wanted, summed))
     return out_sides, None
@@ -1289,16 +1289,21 @@ def _kept_of(wanted: Iterable[tuple[str, str, str]]) -> dict[str, set[str]]:
     return keep
 
 
+def _summed_up(chosen: Sequence[Field]) -> list[Field]:
+    """Of ``chosen``, the figures a comparison on the columnar backend reads of a plan's results:
+    the levels and the budget (the summary reads nothing else on that path)."""
+    return [f for f in chosen if f.kind in ("stufe", "budget")]
+
+
 def _kept(chosen: Sequence[Field]) -> dict[str, set[str]]:
     """What a side of a comparison of two versions on the columnar backend keeps of its results
     where ``chosen`` are its figures (as :func:`_columnar_versions` chooses them)."""
-    return _kept_of((f.name, f.scope, f.key) for f in chosen if f.kind in ("stufe", "budget"))
+    return _kept_of((f.name, f.scope, f.key) for f in _summed_up(chosen))
 
 
 def _read(chosen: Sequence[Field]) -> frozenset[tuple[str, str]]:
-    """The (scope, key) of the values a comparison on the columnar backend reads of a plan's
-    results: the levels and the budget (the summary reads nothing else on that path)."""
-    return frozenset((f.scope, f.key) for f in chosen if f.kind in ("stufe", "budget"))
+    """The (scope, key) of the values of :func:`_summed_up`."""
+    return frozenset((f.scope, f.key) for f in _summed_up(chosen))
 
 
 @attrs.frozen
@@ -1365,7 +1370,8 @@ def _early_stage(old: Model, new: Model, sides: tuple[tuple[Any, _dt.date | None
     from ..columnar.plan import input_plan
 
     # the levels and the budget, of a case or of its one element: what the run reads of a plan
-    wanted = _read([f for each in (False, True) for f in fields(old, new, None, None, per_element=each)])
+    chosen = {each: fields(old, new, None, None, per_element=each) for each in (True, False)}
+    wanted = _read([f for each in (False, True) for f in chosen[each]])
     if not _alike(old, new) or any(m.columnar_refusal(*side) is not None for m, side in zip((old, new), sides,
                                                                                            strict=True)):
         return _EarlyStage((_columnar_plan(old, *sides[0], wanted), _columnar_plan(new, *sides[1], wanted)), None, 0.0)
@@ -1377,7 +1383,7 @@ def _early_stage(old: Model, new: Model, sides: tuple[tuple[Any, _dt.date | None
     begun = threading.Event()  # the staging's statements built: Python is free to compile
     staged = threading.Event()  # the staging done: the run waits for the plans
     # what each side keeps of its results: the levels and the budget, of the case or of its element
-    keeps = [_kept(fields(old, new, None, None, per_element=each)) for each in (True, False)]
+    keeps = [_kept(chosen[each]) for each in (True, False)]
 
     def compile_both() -> tuple[tuple[Any, str | None], tuple[Any, str | None]]:
         begun.wait()

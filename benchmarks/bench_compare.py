@@ -9,7 +9,9 @@ Run: ``python benchmarks/bench_compare.py [--n 100000] [--n-parquet 1000000] [--
    ``generate mawo_2025 -n N --split bewohner --seed S`` (nested STRUCT and list columns, the
    layout DuckDB stages in SQL: :func:`~teilhabe_rules.columnar.intake.stage_parquet`).
 2. ``compare mawo → mawo_2025`` (stichtag 01.07.2024 / 01.07.2025) runs in a fresh process each,
-   which reports its wall time and its peak memory (``VmHWM`` of ``/proc/self/status``):
+   which reports its wall time and its peak memory (``VmHWM`` of ``/proc/self/status``). Byte
+   code is written and used, as in an installed package (whatever ``PYTHONDONTWRITEBYTECODE``
+   says), after one warm-up run over the small JSON Lines file:
    - JSON Lines, ``--n`` persons, columnar backend, summary only — target ≤ 5 s;
    - Parquet, ``--n-parquet`` persons, columnar backend — target ≤ 10 s and ≤ 2 GiB. Rows per
      case (``--out``) are written by the scalar backend (their numbers keep its digits), so this
@@ -26,6 +28,7 @@ from __future__ import annotations
 import argparse
 import itertools
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -95,8 +98,12 @@ def child(population: str, backend: str, out: str) -> None:
 
 
 def run_child(population: Path, backend: str, out: Path | None) -> dict[str, Any]:
+    """One comparison in a new process. Byte code is written and used as in an installed package,
+    whatever ``PYTHONDONTWRITEBYTECODE`` says: otherwise each child compiles sqlglot's and the
+    package's modules again (~1.5 s of the figure), which no installed copy does."""
+    env = {key: value for key, value in os.environ.items() if key != "PYTHONDONTWRITEBYTECODE"}
     done = subprocess.run([sys.executable, __file__, "--child", str(population), backend, str(out or "")],
-                          capture_output=True, text=True, check=False)
+                          capture_output=True, text=True, check=False, env=env)
     if done.returncode:
         raise SystemExit(done.stderr)
     figures: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
@@ -151,6 +158,8 @@ def main() -> None:
                 write_parquet(path, n, args.seed)
         print(f"Populationen erzeugt ({len(persons)} verschiedene Personen, wiederholt; Parquet generiert): "
               f"{time.perf_counter() - start:.1f} s")
+    warm = run_child(small["jsonl"], "spalten", None)  # byte code written: the runs below start as installed
+    print(f"Aufwärmen (Byte-Code geschrieben): {warm['rows']} Pers. {warm['seconds']:.1f} s")
     report("compare JSON Lines, Spalten, nur Zusammenfassung", run_child(files["jsonl"], "spalten", None),
            TARGET_JSONL)
     report("compare JSON Lines, skalar, nur Zusammenfassung", run_child(small["jsonl"], "skalar", None))

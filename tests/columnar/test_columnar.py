@@ -232,6 +232,45 @@ def test_every_rounding_mode_agrees_with_the_scalar_backend_on_both_signs() -> N
             assert row[key] == expected.value(key), (case, key)
 
 
+
+def _tie_model(limit: int, sign: str) -> Model:
+    """``x``: a third of ``betrag`` plus (``sign`` "+") or minus a trace (their denominators' multiple
+    beyond 10^18: fixed point, with an error), rounded to cents. Within that error of a tie (above
+    it or below, by at most one unit of 10^-18) where ``betrag`` is an odd multiple of 0.015 below
+    1.5 (the trace is |betrag|·10^-18); far from one where ``betrag`` has three places and is no
+    multiple of 0.015."""
+    return teilhabe_rules.loads(
+        'modell probe "Probe"\n  version "1"\n  gültig ab 01.01.2024\nende\n'
+        f"eingabe betrag: zahl EUR von -{limit} bis {limit}\n"
+        f"wert x = betrag / 3 {sign} betrag / 1000000000000000000\n"
+        "wert r = runde(x, 2, kaufmännisch)\n")
+
+
+# the rounded value's numerator bound: BIGINT with twice of it too (2), BIGINT but twice of it HUGEINT
+# (9: 3·10^18), HUGEINT (10^6): each writes the test for a rounding boundary otherwise
+@pytest.mark.parametrize("sign", ["+", "-"])
+@pytest.mark.parametrize("limit", [2, 9, 1_000_000])
+def test_a_value_with_an_error_near_a_rounding_boundary_goes_to_the_scalar_backend(limit: int, sign: str) -> None:
+    model = _tie_model(limit, sign)
+    plan = _plan(model)
+
+    @settings(max_examples=examples(25), deadline=None)
+    @given(st.lists(st.integers(min_value=-limit * 1000, max_value=limit * 1000), min_size=1, max_size=8),
+           st.integers(min_value=0, max_value=49))
+    def check(thousandths: list[int], odd: int) -> None:
+        tie = (2 * odd + 1) * 15  # 0.015 … 1.485: the trace rounded to at most one unit
+        thousandths = [*thousandths, tie, -tie]
+        cases = [{"betrag": str(Decimal(n) / 1000)} for n in thousandths]
+        result = run_batch(plan, model.checked, cases, model.loader, _scalar(model))
+        for n, row, case in zip(thousandths, result.rows(), cases, strict=True):
+            assert row["r"] == model.evaluate(case).value("r"), case
+            if n % 15:
+                assert row["_skalar"] is False, case
+            elif n % 30 and abs(n) < 1500:
+                assert row["_skalar"] is True, case
+
+    check()
+
 ROW_DIVISIONS = (
     'modell probe "Probe"\n  version "1"\n  gültig ab 01.01.2024\nende\n'
     "eingabe betrag: zahl EUR von -100000 bis 100000\n"

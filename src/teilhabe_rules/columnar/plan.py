@@ -515,9 +515,17 @@ def _null_if_any(args: list[exp.Expr], value: exp.Expr) -> exp.Expr:
 
 def _round_half_up(n: exp.Expr, num: int, den: int, bound: Fraction | int | None = None) -> exp.Expr:
     """``n·num/den`` rounded half away from zero, exactly (``den`` > 0); ``bound``: of ``|n|``
-    (None: unknown, computed in HUGEINT)."""
+    (None: unknown, computed in HUGEINT). A BIGINT ``n`` (``bound`` below :data:`NARROW_LIMIT`)
+    whose ``2·n·num`` would need HUGEINT is divided by ``den`` first, in BIGINT, and the rest
+    scaled by long division (:func:`_split_fixed`): DuckDB would divide that HUGEINT limb by limb,
+    in some 30 vector operations on 128-bit values."""
     if den == 1:
         return _mul(n, num, bound)
+    if bound is not None and bound < NARROW_LIMIT <= 2 * bound * num + den:
+        chunks = _chunks(num, den)
+        q_bound = Fraction(bound) / den + 1  # of |n| // den
+        if chunks is not None and len(chunks) <= SPLIT_STEPS and q_bound * num < HUGE_LIMIT:
+            return _split_fixed(_bigint(n), _small(den), num, q_bound, chunks)
     twice = None if bound is None else bound * 2 * num
     n = _wide(n, None if twice is None else twice + den)
     return _half_up(_mul(n, 2 * num, 0), n, den, twice)
@@ -1972,7 +1980,7 @@ class _Ctx:
         scaled = _mul(_abs(n), times, 0)  # |value|·10^k over d
         signed = _mul(n, times, 0)  # value·10^k over d; DuckDB's // truncates toward zero
         if mode == "kaufmännisch":
-            sql = _half_up(_mul(signed, 2, 0), n, d, 2 * top)
+            sql = _round_half_up(value.sql, times, d, numerator_bound(value))
         elif mode == "abrunden":
             sql = _quot(signed, _small(d), top, d)
         else:
@@ -1981,9 +1989,22 @@ class _Ctx:
             # within the error of a rounding boundary: the scalar backend decides (the rest over d,
             # an integer: within the margin over value.den where within its g-th part, rounded down)
             margin = math.ceil(value.err * den * value.den * 2) // g
-            if mode == "kaufmännisch":
+            if mode == "kaufmännisch" and 2 * top < NARROW_LIMIT:
                 rest = _rem(_mul(scaled, 2, 0), _small(2 * d), 2 * top, 2 * d)
                 self.flags.append(exp.LTE(this=_p(_abs(_sub(rest, _small(d)))), expression=_small(margin)))
+            elif mode == "kaufmännisch" and numerator_bound(value) < NARROW_LIMIT and 2 * d * times + d < NARROW_LIMIT:
+                # 2·|n|·times ≡ 2·(|n| mod d)·times (mod 2d): BIGINT steps only
+                part = _mul(exp.Mod(this=_p(_abs(_bigint(value.sql))), expression=_small(d)), 2 * times, 0)
+                rest = exp.Mod(this=_p(part), expression=_small(2 * d))
+                self.flags.append(exp.LTE(this=_p(_abs(_sub(rest, _small(d)))), expression=_small(margin)))
+            elif mode == "kaufmännisch":
+                # the rest of the rounded value's own division, (2·|n|·times + d) mod 2d, written as
+                # the value writes it (so DuckDB computes their common part once): near 0 or 2d
+                # where 2·|n|·times mod 2d is near d
+                shifted = _add(_abs(_mul(n, 2 * times, 0)), _small(d))
+                rest = _rem(shifted, _small(2 * d), 2 * top + d, 2 * d)
+                self.flags.append(exp.Or(this=exp.LTE(this=_p(rest), expression=_small(margin)),
+                                         expression=exp.GTE(this=_p(rest.copy()), expression=_small(2 * d - margin))))
             else:
                 rest = _rem(scaled, _small(d), top, d)
                 self.flags.append(exp.Or(this=exp.LTE(this=_p(rest), expression=_small(margin)),

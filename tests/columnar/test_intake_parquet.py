@@ -429,6 +429,31 @@ def test_unknown_columns_and_a_list_too_long_go_to_the_loader(tmp_path: Path) ->
     assert [e.index for e in result.errors] == [1, 3]
 
 
+def test_the_length_of_a_list_of_the_rows_is_checked_from_its_elements(tmp_path: Path) -> None:
+    """A list column of the rows is not read for its length (its elements' table gives it): a list
+    of 1 to 3 (``zeitabschnitte``) empty, missing or of 4 elements, one of 0 to 24
+    (``abrechnungsmonate``) of 25 go to the loader; that one missing or empty, or either at its
+    bounds, is staged."""
+    model = teilhabe_rules.bundled("bei_nrw3")
+    cases = list(sample_cases(model, 9, 61))
+    month = next(m for case in sample_cases(model, 20, 62) for m in case.get("abrechnungsmonate", []))
+    for case in cases:
+        case["zeitabschnitte"] = case["zeitabschnitte"][:1]
+        case.pop("abrechnungsmonate", None)
+    cases[1]["zeitabschnitte"] = []
+    del cases[2]["zeitabschnitte"]
+    cases[3]["zeitabschnitte"] = cases[3]["zeitabschnitte"] * 4
+    cases[4]["abrechnungsmonate"] = [month] * 25
+    cases[5]["abrechnungsmonate"] = []
+    cases[6]["zeitabschnitte"] = cases[6]["zeitabschnitte"] * 3
+    cases[7]["abrechnungsmonate"] = [month] * 24
+    cases[8]["abrechnungsmonate"] = [month]
+    path = write_parquet(cases, tmp_path / "population.parquet")
+    assert _slow(model, path) == [1, 2, 3, 4]
+    result = _same(model, path)
+    assert {1, 2, 3, 4} <= {e.index for e in result.errors}
+
+
 @pytest.mark.parametrize("where", ["scratch", "home"])
 @pytest.mark.parametrize("names", [("mawo", "mawo_2025"), ("mawo_2025", "mawo")])
 def test_a_parquet_stage_shared_by_two_versions_gives_each_the_results_of_its_own(

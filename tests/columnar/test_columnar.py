@@ -233,6 +233,33 @@ def test_every_rounding_mode_agrees_with_the_scalar_backend_on_both_signs() -> N
 
 
 
+@settings(max_examples=examples(40), deadline=None)
+@given(st.data(), st.sampled_from([3, 7, 365, 10**16, 2**30, 2**31 - 1, 2**31 + 11]),
+       st.sampled_from([1, 3, 10**2, 10**15, 10**18]))
+def test_a_bigint_rounded_half_up_past_bigint_once_doubled_is_exact(data: st.DataObject, den: int, num: int) -> None:
+    """``n·num/den`` rounded half away from zero for a BIGINT ``n`` whose ``2·n·num`` needs HUGEINT
+    (divided in BIGINT first, the rest by long division) — a divisor of 2^30 or more too."""
+    from fractions import Fraction
+
+    from sqlglot import exp
+
+    from teilhabe_rules.columnar.plan import NARROW_LIMIT, _round_half_up
+
+    bound = (NARROW_LIMIT - 1) // 2
+    numerators = data.draw(st.lists(st.integers(min_value=-bound, max_value=bound), min_size=1, max_size=12))
+    numerators += [den // 2, -(den // 2), den + den // 2, bound, -bound]  # ties, the bounds
+    con = duckdb.connect()
+    con.execute("CREATE TABLE t (i INTEGER, n BIGINT)")
+    con.executemany("INSERT INTO t VALUES (?, ?)", list(enumerate(numerators)))
+    sql = _round_half_up(exp.column("n"), num, den, Fraction(bound))
+    got = dict(con.execute(exp.select("i", exp.alias_(exp.Cast(this=sql, to=exp.DataType.build(
+        "VARCHAR")), "v")).from_("t").sql("duckdb")).fetchall())
+    for index, n in enumerate(numerators):
+        exact = Fraction(abs(n) * num, den)
+        whole = int(exact) + (1 if exact - int(exact) >= Fraction(1, 2) else 0)
+        assert int(got[index]) == (whole if n >= 0 else -whole), (n, num, den)
+
+
 def _tie_model(limit: int, sign: str) -> Model:
     """``x``: a third of ``betrag`` plus (``sign`` "+") or minus a trace (their denominators' multiple
     beyond 10^18: fixed point, with an error), rounded to cents. Within that error of a tie (above

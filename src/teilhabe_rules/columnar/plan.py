@@ -757,7 +757,10 @@ def _split_fixed(n: exp.Expr, d: exp.Expr, a: int, q_bound: Fraction, chunks: li
     for number, chunk in enumerate(chunks):
         weight //= chunk
         if number == len(chunks) - 1:
-            digit = _idiv(_add(_mul(rest, 2 * chunk, 0), d), exp.Mul(this=exp.Literal.number(2), expression=_p(d)))
+            # 2·d of a constant d computed here: DuckDB multiplies two INTEGER literals in INTEGER
+            twice = _small(2 * int(d.this)) if isinstance(d, exp.Literal) and d.is_int else exp.Mul(
+                this=exp.Literal.number(2), expression=_p(d))
+            digit = _idiv(_add(_mul(rest, 2 * chunk, 0), d), twice)
         else:
             t = _mul(rest, chunk, 0)
             digit = _idiv(t, d)
@@ -1999,8 +2002,8 @@ class _Ctx:
                 self.flags.append(exp.LTE(this=_p(_abs(_sub(rest, _small(d)))), expression=_small(margin)))
             elif mode == "kaufmännisch":
                 # the rest of the rounded value's own division, (2·|n|·times + d) mod 2d, written as
-                # the value writes it (so DuckDB computes their common part once): near 0 or 2d
-                # where 2·|n|·times mod 2d is near d
+                # a HUGEINT numerator's value writes it (so DuckDB computes their common part once):
+                # near 0 or 2d where 2·|n|·times mod 2d is near d
                 shifted = _add(_abs(_mul(n, 2 * times, 0)), _small(d))
                 rest = _rem(shifted, _small(2 * d), 2 * top + d, 2 * d)
                 self.flags.append(exp.Or(this=exp.LTE(this=_p(rest), expression=_small(margin)),

@@ -260,6 +260,31 @@ def test_a_bigint_rounded_half_up_past_bigint_once_doubled_is_exact(data: st.Dat
         assert int(got[index]) == (whole if n >= 0 else -whole), (n, num, den)
 
 
+@settings(max_examples=examples(30), deadline=None)
+@given(st.lists(st.integers(min_value=-(2**61), max_value=2**61), min_size=1, max_size=12),
+       st.sampled_from([3, 2**30, 2**31 - 1]), st.sampled_from([2**40, 2**61]))
+def test_a_division_by_a_constant_is_rounded_half_up_exactly(numerators: list[int], den: int, bound: int) -> None:
+    """``n/d`` rounded half away from zero for a constant ``d`` — of 2^30 or more too, whose double
+    is no INTEGER."""
+    from fractions import Fraction
+
+    from sqlglot import exp
+
+    from teilhabe_rules.columnar.plan import _div_half_up, _small
+
+    numerators = [n for n in numerators if abs(n) <= bound] + [den // 2, -(den // 2), bound, -bound]
+    con = duckdb.connect()
+    con.execute("CREATE TABLE t (i INTEGER, n BIGINT)")
+    con.executemany("INSERT INTO t VALUES (?, ?)", list(enumerate(numerators)))
+    sql = _div_half_up(exp.column("n"), _small(den), bound, den)
+    got = dict(con.execute(exp.select("i", exp.alias_(exp.Cast(this=sql, to=exp.DataType.build(
+        "VARCHAR")), "v")).from_("t").sql("duckdb")).fetchall())
+    for index, n in enumerate(numerators):
+        exact = Fraction(abs(n), den)
+        whole = int(exact) + (1 if exact - int(exact) >= Fraction(1, 2) else 0)
+        assert int(got[index]) == (whole if n >= 0 else -whole), (n, den)
+
+
 def _tie_model(limit: int, sign: str) -> Model:
     """``x``: a third of ``betrag`` plus (``sign`` "+") or minus a trace (their denominators' multiple
     beyond 10^18: fixed point, with an error), rounded to cents. Within that error of a tie (above

@@ -547,6 +547,14 @@ def _half_up(twice: exp.Expr, n: exp.Expr, den: int, bound: Fraction | int | Non
     return _idiv(_add(twice, exp.Mul(this=_p(_sign(n)), expression=_small(den))), _small(2 * den))
 
 
+def _twice(d: exp.Expr) -> exp.Expr:
+    """``2·d``; of a constant ``d`` computed here — DuckDB multiplies two INTEGER literals in INTEGER,
+    which overflows for ``d`` in [2^30, 2^31)."""
+    if isinstance(d, exp.Literal) and d.is_int:
+        return _small(2 * int(d.this))
+    return exp.Mul(this=exp.Literal.number(2), expression=_p(d))
+
+
 def _div_half_up(n: exp.Expr, d: exp.Expr, n_bound: Fraction | int, d_bound: Fraction | int) -> exp.Expr:
     """``n/d`` rounded half away from zero, exactly, for a positive ``d`` of the row:
     ``(2·n + sign(n)·d) // (2·d)`` (``//`` truncates toward zero); ``n_bound``, ``d_bound``: of
@@ -555,11 +563,11 @@ def _div_half_up(n: exp.Expr, d: exp.Expr, n_bound: Fraction | int, d_bound: Fra
     n = _wide(n, wide)
     if wide >= NARROW_LIMIT and 2 * d_bound < NARROW_LIMIT:
         magnitude = _quot(_add(exp.Mul(this=_p(_abs(n)), expression=exp.Literal.number(2)), d),
-                          exp.Mul(this=exp.Literal.number(2), expression=_p(d.copy())), wide, 2 * d_bound, signed=False)
+                          _twice(d.copy()), wide, 2 * d_bound, signed=False)
         return exp.Mul(this=_p(_sign(n.copy())), expression=_p(magnitude))
     twice = exp.Mul(this=_p(n), expression=exp.Literal.number(2))
     return _idiv(_add(twice, exp.Mul(this=_p(_sign(n)), expression=_p(d))),
-                 exp.Mul(this=exp.Literal.number(2), expression=_p(_wide(d, 2 * d_bound))))
+                 _twice(_wide(d, 2 * d_bound)))
 
 
 def _doubt(condition: exp.Expr) -> exp.Expr:
@@ -757,10 +765,7 @@ def _split_fixed(n: exp.Expr, d: exp.Expr, a: int, q_bound: Fraction, chunks: li
     for number, chunk in enumerate(chunks):
         weight //= chunk
         if number == len(chunks) - 1:
-            # 2·d of a constant d computed here: DuckDB multiplies two INTEGER literals in INTEGER
-            twice = _small(2 * int(d.this)) if isinstance(d, exp.Literal) and d.is_int else exp.Mul(
-                this=exp.Literal.number(2), expression=_p(d))
-            digit = _idiv(_add(_mul(rest, 2 * chunk, 0), d), twice)
+            digit = _idiv(_add(_mul(rest, 2 * chunk, 0), d), _twice(d))
         else:
             t = _mul(rest, chunk, 0)
             digit = _idiv(t, d)
@@ -1992,13 +1997,13 @@ class _Ctx:
             # within the error of a rounding boundary: the scalar backend decides (the rest over d,
             # an integer: within the margin over value.den where within its g-th part, rounded down)
             margin = math.ceil(value.err * den * value.den * 2) // g
-            if mode == "kaufmännisch" and 2 * top < NARROW_LIMIT:
-                rest = _rem(_mul(scaled, 2, 0), _small(2 * d), 2 * top, 2 * d)
-                self.flags.append(exp.LTE(this=_p(_abs(_sub(rest, _small(d)))), expression=_small(margin)))
-            elif mode == "kaufmännisch" and numerator_bound(value) < NARROW_LIMIT and 2 * d * times + d < NARROW_LIMIT:
-                # 2·|n|·times ≡ 2·(|n| mod d)·times (mod 2d): BIGINT steps only
-                part = _mul(exp.Mod(this=_p(_abs(_bigint(value.sql))), expression=_small(d)), 2 * times, 0)
-                rest = exp.Mod(this=_p(part), expression=_small(2 * d))
+            narrow = numerator_bound(value) < NARROW_LIMIT and 2 * d * times + d < NARROW_LIMIT
+            if mode == "kaufmännisch" and (2 * top < NARROW_LIMIT or narrow):
+                if 2 * top < NARROW_LIMIT:  # 2·|n|·times mod 2d
+                    rest = _rem(_mul(scaled, 2, 0), _small(2 * d), 2 * top, 2 * d)
+                else:  # the same, 2·(|n| mod d)·times mod 2d: BIGINT steps only
+                    part = _mul(exp.Mod(this=_p(_abs(_bigint(value.sql))), expression=_small(d)), 2 * times, 0)
+                    rest = exp.Mod(this=_p(part), expression=_small(2 * d))
                 self.flags.append(exp.LTE(this=_p(_abs(_sub(rest, _small(d)))), expression=_small(margin)))
             elif mode == "kaufmännisch":
                 # the rest of the rounded value's own division, (2·|n|·times + d) mod 2d, written as

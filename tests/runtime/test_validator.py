@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import copy
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
 from hypothesis_budget import examples
 
 import teilhabe_rules
@@ -113,3 +115,71 @@ def test_a_text_converted_before_is_taken_from_the_converters_texts() -> None:
             row = validator.row(case)
             assert row is not None and exact(row) == exact(CaseLoader(CHOICES.checked).load(case).row)
         assert validator.row({"x": "3 h/Woche", "n": 1}) is None
+
+
+BOUNDED = teilhabe_rules.loads("""
+modell bereich "Bereich"
+  version "1"
+  gültig ab 01.01.2024
+ende
+eingabe k: ganzzahl Plätze von 1 bis 30
+eingabe h: zahl h/Jahr von 0 bis 2.5
+eingabe w: zahl h/Jahr von -3000 bis 3000
+""", "bereich.rules")
+
+
+@settings(max_examples=examples(200), deadline=None, database=None)
+@given(k=st.one_of(st.integers(-2, 33), st.sampled_from([True, Decimal(4), Decimal("4.0"), "4", 4.0])),
+       h=st.one_of(st.integers(-2, 4), st.decimals(-1, 4, places=2), st.sampled_from([Decimal("NaN"), "2 h/Jahr"])),
+       w=st.one_of(st.integers(-3002, 3002), st.decimals(-3001, 3001, places=1)))
+def test_a_bounded_number_is_taken_as_the_loader_takes_it(k: Any, h: Any, w: Any) -> None:
+    """An int within a bounded number's range (its Decimal made once, where the range is small;
+    else made from the int) and a Decimal within it give the loader's values, digits and all;
+    anything else is the loader's to decide, and a value the loader refuses never gets a row."""
+    case = {"k": k, "h": h, "w": w}
+    row = MappingValidator(BOUNDED.checked).row(case)
+    try:
+        expected = CaseLoader(BOUNDED.checked).load(case).row
+    except CaseError:
+        assert row is None
+        return
+    assert row is None or exact(row) == exact(expected)
+    if type(k) is int and 1 <= k <= 30 and type(h) is int and 0 <= h <= 2 and type(w) is int:
+        assert row is not None
+
+
+@settings(max_examples=examples(60), deadline=None, suppress_health_check=list(HealthCheck), database=None)
+@given(case=valid_cases(MODELS["mawo"]), data=st.data())
+def test_a_package_table_with_a_key_too_many_or_instead_of_a_required_input_is_refused(
+        case: dict[str, Any], data: st.DataObject) -> None:
+    """A package table that holds as many keys as its required inputs is taken without looking
+    at its keys one by one: each required input is read, and a missing one refuses it. So a
+    required input swapped for an unknown key, a granted level (with or without its reason) or
+    the reason alone is refused, as the loader refuses it; so is such a key added to the
+    required inputs — except the reason, with the granted level or alone, which both take alike."""
+    model = MODELS["mawo"]
+    element = copy.deepcopy(case["bewohner"][0]) if case.get("bewohner") else None
+    assume(element is not None)
+    scope = next(sid for sid, spec in model.checked.scopes.items() if spec.name == "bewohner")
+    packages: dict[str, list[str]] = {}
+    for inp in model.checked.scopes[scope].inputs:
+        if len(inp.path) == 2 and inp.required:
+            packages.setdefault(inp.path[0], []).append(inp.path[1])
+    name = data.draw(st.sampled_from(sorted(name for name in packages if isinstance(element.get(name), dict))))
+    table = {key: value for key, value in element[name].items() if key in packages[name]}
+    swap = data.draw(st.booleans())
+    if swap:
+        del table[data.draw(st.sampled_from(packages[name]))]
+    added = data.draw(st.sampled_from([("unbekannt",), ("bewilligte_stufe",), ("begründung",),
+                                       ("bewilligte_stufe", "begründung")]))
+    for key in added:
+        table[key] = 1 if key == "bewilligte_stufe" else "weil"
+    element[name] = table
+    spoiled = {**case, "bewohner": [element, *case["bewohner"][1:]]}
+    row = MappingValidator(model.checked).row(spoiled)
+    if not swap and "begründung" in added:
+        assert row is not None and exact(row) == exact(model.loader.load(spoiled).row)
+        return
+    assert row is None
+    with pytest.raises(CaseError):
+        model.loader.load(spoiled)

@@ -18,6 +18,7 @@ read and a call per input.
 from __future__ import annotations
 
 import datetime as _dt
+import math
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
@@ -30,6 +31,7 @@ __all__ = ["MappingValidator"]
 
 _MISSING: Any = object()
 TEXTS_KEPT = 256  # number texts kept per input
+WHOLE_NUMBERS_KEPT = 1024  # a bounded number's ints whose Decimals are made once, at most
 _EMPTY: dict[str, Any] = {}
 _Converter = Callable[[Any], Any]
 
@@ -113,12 +115,17 @@ def _converter(vtype: c.ValueType) -> _Converter:
 def _inline(vtype: c.ValueType, converter: str, const: Callable[[Any], str], texts: str | None = None) -> str:
     """The conversion of ``v`` as an expression: the common case written out (a value of the
     right type taken as it is; a number in its range; a number's text converted before, from
-    ``texts``, the dict the converter keeps them in), anything else by ``converter``."""
+    ``texts``, the dict the converter keeps them in), anything else by ``converter``. A number's
+    tests read its type once (``_k``)."""
     kind = vtype.kind
-    if texts is not None:  # (what ``_number`` does for a text it converted before)
-        converter_call = f"(_t if type(v) is str and (_t := {texts}.get(v)) is not None else {converter}(v))"
-    else:
-        converter_call = f"{converter}(v)"
+
+    def otherwise(kind_of_v: str) -> str:
+        """``converter``'s call; before it, where ``texts`` is given, the look-up of a text
+        converted before (what ``_number`` does), the type of ``v`` read as ``kind_of_v``."""
+        if texts is None:
+            return f"{converter}(v)"
+        return f"(_t if {kind_of_v} is str and (_t := {texts}.get(v)) is not None else {converter}(v))"
+
     if kind == c.TypeKind.JA_NEIN:
         return f"(v if type(v) is bool else {converter}(v))"
     if kind == c.TypeKind.TEXT:
@@ -129,21 +136,30 @@ def _inline(vtype: c.ValueType, converter: str, const: Callable[[Any], str], tex
         keys = const(frozenset(member.key for member in vtype.enum.members))
         exact = "int" if vtype.enum.numeric else "str"
         return f"(v if type(v) is {exact} and v in {keys} else {converter}(v))"
-    if kind == c.TypeKind.ZAHL and vtype.choices is not None and not vtype.unit.percent:
-        # an int or a finite Decimal equal to a choice the converter accepts (its checks hang on
-        # the value alone: the choices it accepts are all that pass them)
-        accepted = const(frozenset(choice for choice in vtype.choices if _accepts(_converter(vtype), choice)))
-        return (f"(v if type(v) is Decimal and v.is_finite() and v in {accepted} else Decimal(v) "
-                f"if type(v) is int and v in {accepted} else {converter_call})")
+    if kind != c.TypeKind.ZAHL or vtype.unit.percent:
+        return otherwise("type(v)")
+    converter_call = otherwise("_k")
+    if vtype.choices is not None:
+        # an int or a Decimal equal to a choice the converter accepts (its checks hang on the
+        # value alone: the choices it accepts are all that pass them); an int's Decimal made once
+        # (``Decimal(v)``: the same digits and exponent)
+        chosen = frozenset(choice for choice in vtype.choices if _accepts(_converter(vtype), choice))
+        ints = {int(choice): Decimal(int(choice)) for choice in chosen if choice == choice.to_integral_value()}
+        return (f"(_t if (_k := type(v)) is int and (_t := {const(ints)}.get(v)) is not None else v if _k is "
+                f"Decimal and v in {const(chosen)} else {converter_call})")
     bounded = (vtype.low is not None and vtype.high is not None and vtype.low.is_finite() and vtype.high.is_finite()
                and max(abs(vtype.low), abs(vtype.high)) < Decimal(10) ** MAX_MAGNITUDE)
-    if kind == c.TypeKind.ZAHL and bounded and not vtype.unit.percent and vtype.choices is None:
-        # within bounds below 10**MAX_MAGNITUDE a number needs no check of its size
-        low, high = const(vtype.low), const(vtype.high)
-        whole = "" if vtype.integer else f" or type(v) is Decimal and v.is_finite() and {low} <= v <= {high}"
-        value = "(v if type(v) is Decimal else Decimal(v))" if whole else "Decimal(v)"
-        return f"({value} if type(v) is int and {low} <= v <= {high}{whole} else {converter_call})"
-    return converter_call
+    if not bounded:
+        return otherwise("type(v)")
+    # within bounds below 10**MAX_MAGNITUDE a number needs no check of its size
+    assert vtype.low is not None and vtype.high is not None
+    low, high = const(vtype.low), const(vtype.high)
+    fraction = "" if vtype.integer else f" else v if _k is Decimal and v.is_finite() and {low} <= v <= {high}"
+    first, last = math.ceil(vtype.low), math.floor(vtype.high)
+    if last - first < WHOLE_NUMBERS_KEPT:  # the Decimals of the ints in range made once
+        made = const({number: Decimal(number) for number in range(first, last + 1)})
+        return f"(_t if (_k := type(v)) is int and (_t := {made}.get(v)) is not None{fraction} else {converter_call})"
+    return f"(Decimal(v) if (_k := type(v)) is int and {low} <= v <= {high}{fraction} else {converter_call})"
 
 
 def _accepts(converter: _Converter, value: Any) -> bool:
@@ -189,30 +205,37 @@ def _scope_function(model: c.CheckedModel, scope: str, namespace: dict[str, Any]
             f"    if type(data) is not dict or not {const(frozenset(allowed))}.issuperset(data):",
             "        raise _Refused"]
     tables: dict[str, str] = {}
+    # the packages with a granted level (a package without inputs has no table: none is allowed)
+    granted = {model.packages[pid].name for pid in spec.packages}
     for number, (package, names) in enumerate(fields.items()):
         table = tables[package] = f"p{number}"
+        refused = f"not {const(frozenset(names))}.issuperset({table})"
+        if package in granted:
+            refused += f" or {table}.get('bewilligte_stufe') is not None and not {table}.get('begründung')"
+        # a table of exactly as many keys as the package has required inputs, each read below
+        # (refused where one is missing), holds no other key: no granted level either
+        # (required or not) — and its optional inputs are not given: ``f<number>`` is False
+        required = sum(1 for inp in spec.inputs if inp.required and len(inp.path) == 2 and inp.path[0] == package)
+        more = f"f{number} := len({table}) != {required}" if required else f"f{number} := {table} is not _EMPTY"
         body += [f"    {table} = data.get({package!r}, _EMPTY)",
-                 f"    if type({table}) is not dict or not {const(frozenset(names))}.issuperset({table}):",
+                 f"    if type({table}) is not dict or ({more}) and ({refused}):",
                  "        raise _Refused"]
-    for pid in spec.packages:
-        held = tables.get(model.packages[pid].name)  # a package without inputs: no table is allowed
-        if held is not None:
-            body += [f"    if {held}.get('bewilligte_stufe') is not None and not {held}.get('begründung'):",
-                     "        raise _Refused"]
     items = []
     for inp in spec.inputs:
         holder = "data" if len(inp.path) == 1 else tables[inp.path[0]]
         otherwise = "_missing()" if inp.required else const(inp.default)
+        given = "" if inp.required or len(inp.path) == 1 else f"f{tables[inp.path[0]][1:]} and "
         if inp.type.kind == c.TypeKind.ZAHL and not inp.type.unit.percent:
             texts: dict[str, Decimal] = {}
             converted = _inline(inp.type, const(_number(inp.type, texts)), const, const(texts))
         else:
             converted = _inline(inp.type, const(_converter(inp.type)), const)
-        items.append(f"        {inp.key!r}: ({converted} if (v := {holder}.get({inp.path[-1]!r}, "
+        items.append(f"        {inp.key!r}: ({converted} if {given}(v := {holder}.get({inp.path[-1]!r}, "
                      f"_MISSING)) is not _MISSING else {otherwise}),")
     for cspec, function in children:
         limits = const((cspec.name, cspec.min_count, min(MAX_LIST_ITEMS, list_limit(cspec.max_count))))
-        items.append(f"        {cspec.name!r}: [{function}(item) for item in _items(data, {limits})],")
+        items.append(f"        {cspec.name!r}: ([{function}(item) for item in v] if (v := _items(data, {limits})) "
+                     "else []),")
     body += ["    return {", *items, "    }"]
     lines.extend(body)
     return name
@@ -253,5 +276,5 @@ class MappingValidator:
         """The row of ``data``, or None: the full loader must look at it."""
         try:
             return self._root(data)
-        except (_Refused, RecursionError):
+        except (_Refused, RecursionError, TypeError):  # (TypeError: hashing a signalling NaN)
             return None

@@ -157,10 +157,57 @@ def test_a_value_that_reads_no_element_is_computed_before_the_loop() -> None:
     loop = next(number for number, line in enumerate(lines) if "for i1, e1 in enumerate(L1)" in line)
     computed = [number for number, line in enumerate(lines) if "* C" in line and "betrag" not in line]
     assert computed and all(number < loop for number in computed), program.source
-    # in the loop only kept for each element (its record: the values are put into the rows when read)
+    # kept once for all elements: the first item of the list of records, made before the loop
+    # (the values are put into the rows when read)
     hoisted = next(line.split(" = ")[0].strip() for line in lines[:loop] if line.strip().startswith("_l"))
     assert program.complete is not None
-    assert any(".append((" in line and f"{hoisted}, " in line for line in lines[loop:]), program.source
+    assert any(line.strip().startswith("V") and f" = [({hoisted}, " in line for line in lines[:loop]), program.source
+    assert not any(".append((" in line and f"{hoisted}, " in line for line in lines[loop:]), program.source
+
+
+NESTED = teilhabe_rules.loads("""
+modell verschachtelt "Verschachtelt"
+  version "1"
+  gültig ab 01.01.2024
+ende
+parameter faktor: zahl = 2 "Faktor"
+eingabe n: ganzzahl von 0 bis 3
+liste gruppen
+  eingabe gewicht: zahl von 0 bis 10
+  wert g_anteil: zahl = 100 / n * faktor
+  wert g_wert: zahl = gewicht * g_anteil
+  liste posten
+    eingabe betrag: zahl von 0 bis 100
+    wert p_anteil: zahl = gewicht * faktor
+    wert p_wert: zahl = betrag * p_anteil + g_anteil
+  ende
+  wert g_summe: zahl = summe(posten.p_wert)
+  wert g_quote: zahl = wenn gesamt = 0 dann 0 sonst g_wert / gesamt
+  wert g_mix: zahl = g_quote + g_anteil
+ende
+wert gesamt: zahl = summe(gruppen.g_wert)
+""", "verschachtelt.rules")
+
+
+@given(n=st.integers(0, 3), gruppen=st.lists(st.tuples(st.integers(0, 10), st.lists(st.integers(0, 100), max_size=3)),
+                                              max_size=3))
+@settings(max_examples=examples(60), deadline=None, database=None)
+def test_values_shared_by_the_elements_fill_the_rows_as_the_general_program(
+        n: int, gruppen: list[tuple[int, list[int]]]) -> None:
+    """Values the same for each element of a list (computed before its loop: ``g_anteil`` before
+    the groups', ``p_anteil`` before each group's items) are kept once, at the head of their list
+    of records, and read from there by a later loop over the list (``g_mix``, beside ``g_wert``
+    from the records behind them): every row gets the general program's values, in its order."""
+    program = compile_model(NESTED.checked, parameters=NESTED.parameters, tables=NESTED.tables)
+    heads = [line for line in program.source.splitlines() if line.strip().startswith("V") and " = [(" in line]
+    assert len(heads) == 2 and program.complete is not None, program.source
+    case = {"n": n, "gruppen": [{"gewicht": gewicht, "posten": [{"betrag": betrag} for betrag in posten]}
+                                for gewicht, posten in gruppen]}
+    found = both(NESTED, case)
+    assert found is not None
+    general, specialised = found
+    assert general == specialised
+    assert (general[3] is not None) == (n == 0 and bool(gruppen))
 
 
 @given(n=st.integers(0, 3), posten=st.lists(st.integers(0, 100), max_size=3))

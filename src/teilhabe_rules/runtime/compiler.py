@@ -26,7 +26,8 @@ with ``parameters`` and ``tables``; :class:`PythonBackend` makes one from the se
 with the same mappings): constants folded by their own generated code, running totals instead
 of aggregate functions, the loops over a list merged as far as the dependencies allow
 (:func:`merged_order`), values kept in locals, look-ups and levels written out, a value of a
-list's elements that reads no element computed once before the loop, one that depends on a level
+list's elements that reads no element computed once before the loop (and kept once for all
+of them), one that depends on a level
 alone computed for every level in advance and looked up (:meth:`_Gen.folded_by`), the elements'
 values kept apart from their rows until the frame is first read (``Program.complete``), no
 record of the node being computed (a fault is located by the general program, below). It computes
@@ -122,6 +123,19 @@ class Program(Record):
     complete: Callable[[tuple[Any, ...], dict[str, Any]], None] | None = None
 
 
+def _whole_enum(ir: c.Expr) -> bool:
+    """Whether ``ir`` is of a whole-numbered aufzählung (its values are ints at runtime)."""
+    return ir.type.kind == c.TypeKind.ENUM and ir.type.enum is not None and ir.type.enum.numeric
+
+
+def _whole_number(ir: c.Expr) -> int | None:
+    """The value of ``ir`` where it is a whole number written out, else None."""
+    if isinstance(ir, c.Const) and isinstance(ir.value, Decimal) and ir.value.is_finite() and (
+            ir.value == ir.value.to_integral_value()):
+        return int(ir.value)
+    return None
+
+
 _AGGREGATE_HELPERS = {"min": "_min", "max": "_max", "erstes": "_first", "letztes": "_last"}
 
 
@@ -147,6 +161,11 @@ class _Loop(Record):
     number: int = 0
     record: list[tuple[str, str]] = attrs.field(factory=list)
     inner: list[_Loop] = attrs.field(factory=list)
+    # the values the same for each element (computed before the loop: ``_Gen.hoisted``), which
+    # the list of records holds once, as its first item, where the elements have records
+    shared: list[tuple[str, str]] = attrs.field(factory=list)
+    # the order the rows get the values in: (key, whether it is a shared one)
+    order: list[tuple[str, bool]] = attrs.field(factory=list)
 
 
 @attrs.frozen(repr=False)
@@ -158,6 +177,10 @@ class _Plan(Record):
     name: str
     keys: tuple[str, ...]
     inner: tuple[_Plan, ...]
+    # where the records' list begins with the values shared by its elements: the keys in the
+    # order the rows get them, and for each its place in an element's record followed by the
+    # shared values (see :func:`_fill`)
+    places: tuple[int, ...] | None = None
 
 
 class _Gen:
@@ -345,7 +368,10 @@ class _Gen:
             self.undeferrable = True
             return f"{self.row(scope)}[{key!r}]"
         loop, place = found
-        return f"V{loop.number}[i{self.depth_of[scope]}][{place}]"
+        if place < 0:  # a shared value: its local, computed before the loop that wrote it
+            return loop.shared[-1 - place][1]
+        first = 1 if loop.shared else 0  # (the shared values first)
+        return f"V{loop.number}[i{self.depth_of[scope]}{' + 1' if first else ''}][{place}]"
 
     def _e_Position(self, ir: c.Position) -> str:
         depth = self.model.scopes[ir.scope].depth
@@ -394,7 +420,14 @@ class _Gen:
             x, y = self.decision_locals()
             return (f"((_decide_compare({x}, {y}) if ZERO < abs(({x} := {self.expr(ir.left)}) - "
                     f"({y} := {self.expr(ir.right)})) <= _NEAR else {x}) {op} {y})")
-        return f"({self.expr(ir.left)} {op} {self.expr(ir.right)})"
+        left, right = self.expr(ir.left), self.expr(ir.right)
+        # a whole-numbered aufzählung (an int at runtime) against a whole number: compared with
+        # that number as an int (``pflegegrad = 0``; an int against a Decimal converts it each time)
+        if _whole_enum(ir.left) and (whole := _whole_number(ir.right)) is not None:
+            right = repr(whole)
+        elif _whole_enum(ir.right) and (whole := _whole_number(ir.left)) is not None:
+            left = repr(whole)
+        return f"({left} {op} {right})"
 
     def decision_locals(self) -> tuple[str, str]:
         """Two new names of locals for a decision checked for a boundary."""
@@ -702,7 +735,7 @@ class _Gen:
         hoisted = self.hoisted_code(node, index)
         if hoisted is not None:  # computed before the loop (see ``hoisted``): stored in this row
             if deferred:
-                self.record(node.scope, node.key, hoisted)
+                self.record(node.scope, node.key, hoisted, shared=True)
             else:
                 self.emit(f"{row}[{node.key!r}] = {hoisted}", indent)
             return
@@ -778,13 +811,19 @@ class _Gen:
         else:  # pragma: no cover
             raise AssertionError(node.kind)
 
-    def record(self, scope: str, key: str, code: str) -> None:
+    def record(self, scope: str, key: str, code: str, shared: bool = False) -> None:
         """With deferred values: ``code`` (a local) is the value of ``key`` in the record of the
-        current element of list ``scope`` (the innermost open loop's)."""
+        current element of list ``scope`` (the innermost open loop's); ``shared``: the same for
+        each element, computed before the loop (its list of records holds it once)."""
         loop = self.open_loops[-1]
         assert loop.scope == scope
-        self.written[(scope, key)] = (loop, len(loop.record))
-        loop.record.append((key, code))
+        if shared:
+            self.written[(scope, key)] = (loop, -1 - len(loop.shared))
+            loop.shared.append((key, code))
+        else:
+            self.written[(scope, key)] = (loop, len(loop.record))
+            loop.record.append((key, code))
+        loop.order.append((key, shared))
 
     def deferred_corridor(self, node: c.CorridorLevelNode, index: int, indent: int) -> None:
         """A corridor's level with deferred values: as :meth:`node` writes it, the quantity and
@@ -1063,12 +1102,19 @@ class _Gen:
         the loop's list of records (made before the loop), where it has values or inner loops
         with records; the loop is one of the top loops or of its parent's inner ones."""
         if not loop.record and not loop.inner:
-            return
+            if not loop.shared:
+                return
+            # only shared values: each element's record holds them (there is no list to lead)
+            loop.record, loop.shared = loop.shared, []
+            loop.order = [(key, False) for key, _ in loop.order]
+            for place, (key, _code) in enumerate(loop.record):
+                self.written[(loop.scope, key)] = (loop, place)
         loop.number = self.loop_count
         self.loop_count += 1
         items = [code for _, code in loop.record] + [f"V{inner.number}" for inner in loop.inner]
         self.emit(f"V{loop.number}.append(({''.join(item + ', ' for item in items)}))", loop.indent + 1)
-        self.inserts.append((loop.start, 1, f"{'    ' * loop.indent}V{loop.number} = []"))
+        first = f"({''.join(code + ', ' for _, code in loop.shared)})" if loop.shared else ""
+        self.inserts.append((loop.start, 1, f"{'    ' * loop.indent}V{loop.number} = [{first}]"))
         if loop.parent is None:
             self.top_loops.append(loop)
         else:
@@ -1076,8 +1122,15 @@ class _Gen:
 
     def plan(self, loop: _Loop) -> _Plan:
         """The plan (:class:`_Plan`) of the records of ``loop``."""
-        return _Plan(self.model.scopes[loop.scope].name, tuple(key for key, _ in loop.record),
-                     tuple(self.plan(inner) for inner in loop.inner))
+        inner = tuple(self.plan(one) for one in loop.inner)
+        name = self.model.scopes[loop.scope].name
+        if not loop.shared:
+            return _Plan(name, tuple(key for key, _ in loop.record), inner)
+        length = len(loop.record) + len(loop.inner)
+        at = {key: place for place, (key, _) in enumerate(loop.record)}
+        shared = {key: length + place for place, (key, _) in enumerate(loop.shared)}
+        return _Plan(name, tuple(key for key, _ in loop.order), inner,
+                     tuple(shared[key] if is_shared else at[key] for key, is_shared in loop.order))
 
     def copy_rows(self, scope: str, indent: int) -> None:
         """Copy the case rows so that evaluation never changes the caller's data."""
@@ -1328,10 +1381,21 @@ def _copy_lists(model: c.CheckedModel, scope: str, row: dict[str, Any]) -> None:
                 _copy_lists(model, child, item)
 
 
-def _fill(rows: list[dict[str, Any]], records: list[tuple[Any, ...]], plan: _Plan) -> None:
-    count = len(plan.keys)
-    for row, record in zip(rows, records, strict=True):
-        row.update(zip(plan.keys, record, strict=False))  # (the keys are fewer: the inner loops' records follow)
+def _fill(rows: list[dict[str, Any]], records: list[Any], plan: _Plan) -> None:
+    places = plan.places
+    if places is None:
+        count = len(plan.keys)
+        for row, record in zip(rows, records, strict=True):
+            row.update(zip(plan.keys, record, strict=False))  # (the keys are fewer: the inner loops' records follow)
+            for number, inner in enumerate(plan.inner, count):
+                _fill(row[inner.name], record[number], inner)
+        return
+    # the list begins with the values its elements share; an element's values are its record's
+    # and those, in the order the rows get them
+    shared, count = records[0], len(places) - len(records[0])
+    for row, record in zip(rows, records[1:], strict=True):
+        values = record + shared
+        row.update(zip(plan.keys, [values[place] for place in places], strict=True))
         for number, inner in enumerate(plan.inner, count):
             _fill(row[inner.name], record[number], inner)
 

@@ -93,7 +93,7 @@ class TestOneElementEach:
         quick = compare_module._one_element_each_jsonl(population, "bewohner")
         assert quick is not None
         with pytest.MonkeyPatch.context() as patch:
-            patch.setattr(compare_module, "_one_element_each_jsonl", lambda path, listed: None)
+            patch.setattr(compare_module, "_one_element_each_jsonl", lambda path, listed, bounds=None: None)
             assert quick == one_element_each(population, "bewohner", {})
 
     @pytest.mark.parametrize("content", [b"\xef\xbb\xbf{}\n", b'{"a": "\xff"}\n', b"{}\x00\n", b"\xff\xfe{\x00"])
@@ -137,7 +137,7 @@ class TestOneElementEachFromTheStage:
         finally:
             stage.close()
         with pytest.MonkeyPatch.context() as patch:
-            patch.setattr(compare_module, "_one_element_each_jsonl", lambda path, listed: None)
+            patch.setattr(compare_module, "_one_element_each_jsonl", lambda path, listed, bounds=None: None)
             assert answer is one_element_each(population, "bewohner", {})
 
     MODEL = ('modell m "M"\n  gültig ab 01.01.2024\n  budget summe_a\n  budget leute.a\nende\n'
@@ -191,3 +191,44 @@ class TestTheHeader:
     def test_refused(self, second: str) -> None:
         with pytest.raises((CheckError, RuleSyntaxError), match="budget"):
             teilhabe_rules.loads(self.HEAD.format(second=second) + self.BODY, "m.rules")
+
+
+class TestRowsWhoseListFailsItsCheck:
+    """A row whose list fails its input check whatever else it holds is an error row under either
+    figure: it does not turn a person population's comparison to the whole case's budget."""
+
+    @staticmethod
+    def broken(case: dict[str, object]) -> list[dict[str, object]]:
+        without = {key: value for key, value in case.items() if key != "bewohner"}
+        return [{**case, "bewohner": 7}, {**case, "bewohner": None}, {**case, "bewohner": {"kuerzel": "A"}},
+                without, {**case, "bewohner": []}]
+
+    @pytest.mark.parametrize("backend", ["spalten", "skalar"])
+    def test_the_person_s_own_figure_is_still_summed(self, tmp_path: Path, backend: str) -> None:
+        cases = persons(3)
+        bad = self.broken(cases[0])
+        population = jsonl(tmp_path / "personen.jsonl", [*cases, *bad])
+        summary = compare(mawo(), mawo("mawo_2025"), population, backend=backend)
+        assert (summary.budget.name, summary.basis, summary.backend) == ("bewohner[].jahresbetrag", "element", backend)
+        assert (summary.evaluated, summary.errors) == (len(cases), len(bad))
+        assert summary.total_old == sum((mawo().evaluate(case).value("erloes_jahr") for case in cases), Decimal(0))
+
+    def test_a_case_of_two_persons_still_means_the_case_s_budget(self, tmp_path: Path) -> None:
+        one, other = persons(2)
+        two = {**one, "bewohner": [*one["bewohner"], *other["bewohner"]]}
+        population = jsonl(tmp_path / "p.jsonl", [one, two, *self.broken(one)])
+        assert compare(mawo(), mawo("mawo_2025"), population).basis == "modellkopf"
+
+    def test_the_bounds_are_those_every_version_allows(self, tmp_path: Path) -> None:
+        """A list that may be empty in one version and not in the other: its empty rows fail in
+        that other version, and do not count; in a model that allows them they decide."""
+        from teilhabe_rules.tools.compare import list_bounds
+
+        assert list_bounds((mawo(), mawo("mawo_2025")), "bewohner")[0] == 1
+        may = teilhabe_rules.loads(TestOneElementEachFromTheStage.MODEL, "m.rules")
+        assert list_bounds((may,), "leute") == (0, 10_000)
+        assert list_bounds((may, mawo()), "leute") == (0, 10_000)  # (a model without that list: no bound)
+        population = jsonl(tmp_path / "p.jsonl", [{"leute": [{"x": 1}]}, {"leute": []}])
+        assert not one_element_each(population, "leute", {}, list_bounds((may,), "leute"))
+        assert one_element_each(population, "leute", {}, (1, 5))
+        assert not one_element_each(population, "leute", {}, (2, 5))  # no case of one element passes

@@ -55,6 +55,7 @@ from ..duck import connect, out_of_memory, published
 from ..errors import CaseError, Diagnostic, TeilhabeError
 from ..inputs.cases import CaseLoader
 from ..ir import checked as c
+from ..limits import MAX_LIST_ITEMS
 from ..runtime.frame import Frame
 from .intake import Intake, stage_jsonl, stage_parquet, within_validity
 from .plan import IN_SCALE, LIST_BOUND, Plan, int_type, key_columns, numerator_bound, other_type
@@ -256,15 +257,16 @@ class SharedStage:
     def __init__(self, intake: Intake, folder: str, at: _dt.date | None = None, path: Path | None = None):
         self.intake, self.folder, self.at, self.path = intake, folder, at, path
 
-    def one_element_each(self, model: c.CheckedModel, listed: str) -> bool | None:
-        """Whether every case of the file that can be read has exactly one element in the list
-        ``listed`` (a list of the case in ``model``, the model the stage was made for), and there
-        is one (:meth:`~teilhabe_rules.columnar.intake.Intake.one_element_each`); None: not such
-        a list."""
+    def one_element_each(self, model: c.CheckedModel, listed: str,
+                         bounds: tuple[int, int] = (0, MAX_LIST_ITEMS)) -> bool | None:
+        """Whether every case of the file that can be read, and whose list ``listed`` has a
+        length within ``bounds``, has exactly one element in it (a list of the case in
+        ``model``, the model the stage was made for), and there is one
+        (:meth:`~teilhabe_rules.columnar.intake.Intake.one_element_each`); None: not such a list."""
         spec = model.scopes.get(listed)
         if spec is None or spec.depth != 1 or spec.name != listed:
             return None
-        return self.intake.one_element_each(list(model.scopes).index(listed), spec.name)
+        return self.intake.one_element_each(list(model.scopes).index(listed), spec.name, bounds)
 
     def cursor(self) -> duckdb.DuckDBPyConnection:
         """A new connection to the stage's database, where a batch given the stage runs

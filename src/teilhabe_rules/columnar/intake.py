@@ -51,7 +51,7 @@ import functools
 import os
 import secrets
 import threading
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
 from fractions import Fraction
 from math import ceil, floor
@@ -62,7 +62,7 @@ import duckdb
 from sqlglot import exp
 
 from ..duck import Sandbox, reading_whole
-from ..inputs.population import MAX_LINE
+from ..inputs.population import MAX_LINE, elements_one
 from ..inputs.tabular import parse_column
 from ..ir import checked as c
 from ..limits import MAX_LIST_ITEMS
@@ -130,17 +130,21 @@ class Intake:
                 self._given.update(self._read(missing))
             return {index: self._given[index] for index in indexes if index in self._given}
 
-    def one_element_each(self, number: int, name: str) -> bool:
+    def one_element_each(self, number: int, name: str, bounds: tuple[int, int] = (0, MAX_LIST_ITEMS)) -> bool:
         """Whether every case of the file that can be read has exactly one element in the list
         ``name`` (of the case; its staged table the ``number``-th), and there is one: the staged
         cases by the rows of that table — each case's elements checked and staged as the loader
-        reads them — the others (:attr:`slow`) by their data, as the population reader gives it."""
+        reads them — the others (:attr:`slow`) by their data, as the population reader gives it,
+        leaving out a case whose list fails its input check whatever else it holds
+        (:func:`~teilhabe_rules.inputs.population.elements_one`, ``bounds``: an error row)."""
+        if not bounds[0] <= 1 <= bounds[1]:
+            return False  # no case of one element passes its input check
         found = False
         for _index, data in self.slow:
-            if not isinstance(data, Mapping):
-                continue  # a row that cannot be read
-            elements = data.get(name)
-            if not isinstance(elements, list) or len(elements) != 1:
+            one = elements_one(data, name, bounds)  # (None too for a row that cannot be read)
+            if one is None:
+                continue
+            if not one:
                 return False
             found = True
         staged = self.count - len(self.slow)

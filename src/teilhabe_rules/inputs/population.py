@@ -30,7 +30,7 @@ import re
 import zipfile
 import zlib
 from collections import deque
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from decimal import Decimal
 from pathlib import Path
 from typing import IO, Any
@@ -43,7 +43,8 @@ from .cases import DocumentError, parse_document
 from .tabular import Column, DecimalMark, TableCase, TableRow, assemble, key_index, parse_column
 
 __all__ = ["FORMATS", "MAX_LINE", "MAX_XLSX_PART", "JsonLineError", "Population", "PopulationProperties",
-           "PopulationRow", "case_files", "count_rows", "decode_json", "read_population", "unreadable"]
+           "PopulationRow", "case_files", "count_rows", "decode_json", "elements_one", "read_population",
+           "unreadable"]
 
 MAX_LINE = 16 * 1024 * 1024  # characters of a population line (10,000 residents: about 5 MB)
 _CHUNK = 1 << 20
@@ -666,6 +667,24 @@ class Population:
 _XLSX_FAULTS = (OSError, EOFError, zlib.error, zipfile.BadZipFile, KeyError, ValueError, IndexError, TypeError,
                 AttributeError, SyntaxError)
 MAX_XLSX_PART = 256 * 1024 * 1024  # unpacked bytes of a part of a workbook read whole (shared strings, styles)
+
+
+def elements_one(data: Any, name: str, bounds: tuple[int, int]) -> bool | None:
+    """Of a population's case read as data (a mapping): whether its list ``name`` holds exactly
+    one element (True) or another number of them (False, no list given counting as none). None
+    where the case fails its input check on that list whatever else it holds — its ``name`` is
+    no list (the case loader takes nothing else, ``null`` included), or it holds fewer or more
+    elements than ``bounds`` (the least and the most every version compared allows) — and so is
+    an error row, with no budget of any kind; None too for data that is no mapping."""
+    if not isinstance(data, Mapping):
+        return None
+    elements = data.get(name, [])
+    if not isinstance(elements, list):
+        return None
+    count = len(elements)
+    if not bounds[0] <= count <= bounds[1]:
+        return None
+    return count == 1
 
 
 def _large_part(path: Path) -> zipfile.ZipInfo | None:

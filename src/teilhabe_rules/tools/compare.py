@@ -89,12 +89,14 @@ from ..inputs.population import (
     case_files,
     count_rows,
     decode_json,
+    elements_one,
     read_population,
     unreadable,
 )
 from ..ir import checked as c
 from ..ir.checked import NodeKind, TypeKind
 from ..ir.text import format_value
+from ..limits import MAX_LIST_ITEMS, list_limit
 from ..model import Model
 from ..version import __version__
 from .export import Column, Sheet, csv_cell, format_of, write_table, write_tables
@@ -616,9 +618,10 @@ def compare(
                 bar.show(0)
             early = _early_stage(old, new, dated, population, table)
         staged = early.shared if early is not None else None
-        known = staged.one_element_each(old.checked, element[0]) if staged is not None and element else None
+        bounds = list_bounds((old, new), element[0]) if element is not None else (0, 0)
+        known = staged.one_element_each(old.checked, element[0], bounds) if staged is not None and element else None
         per_element = element is not None and (known if known is not None else
-                                               one_element_each(population, element[0], reading))
+                                               one_element_each(population, element[0], reading, bounds))
         chosen = fields(old, new, values, budget, per_element=per_element)
         budget_field = next(f for f in chosen if f.kind == "budget")
         basis = "angegeben" if budget is not None else ("element" if per_element else "modellkopf")
@@ -867,14 +870,32 @@ def element_budget(old: Model, new: Model) -> tuple[str, str] | None:
     return mine
 
 
-def one_element_each(population: str | Path, listed: str, reading: dict[str, str | None]) -> bool:
-    """Whether every case of the population that can be read has exactly one element in the
-    list ``listed`` (a population split per element — per person), and there is one. Reads the
-    population once more (stops at the first case with another number; for 2,000 person cases
-    about 4 % of the comparison's time; a JSON Lines file of plain UTF-8 is read without the
-    population reader, :func:`_one_element_each_jsonl`, a Parquet file of one case per row by
-    DuckDB, :func:`~teilhabe_rules.columnar.intake.parquet_one_element_each`)."""
-    quick = _one_element_each_jsonl(Path(population), listed)
+def list_bounds(models: Sequence[Model], listed: str) -> tuple[int, int]:
+    """The least and the most elements every one of ``models`` allows in its list ``listed`` of
+    the case (its ``mindestens`` and ``höchstens``, or :data:`~teilhabe_rules.limits.MAX_LIST_ITEMS`)."""
+    least, most = 0, MAX_LIST_ITEMS
+    for model in models:
+        spec = next((s for s in model.checked.scopes.values() if s.depth == 1 and s.name == listed), None)
+        if spec is not None:
+            least = max(least, spec.min_count or 0)
+            most = min(most, list_limit(spec.max_count))
+    return least, most
+
+
+def one_element_each(population: str | Path, listed: str, reading: dict[str, str | None],
+                     bounds: tuple[int, int] = (0, MAX_LIST_ITEMS)) -> bool:
+    """Whether every case of the population that can be read, and whose list ``listed`` passes
+    its input check (:func:`~teilhabe_rules.inputs.population.elements_one`: a list of a length
+    within ``bounds``, :func:`list_bounds` — any other case is an error row under some version,
+    with no budget, whichever is compared), has exactly one element in that list (a population
+    split per element — per person), and there is one. Reads the population once more (stops
+    at the first case with another number; for 2,000 person cases about 4 % of the comparison's
+    time; a JSON Lines file of plain UTF-8 is read without the population reader,
+    :func:`_one_element_each_jsonl`, a Parquet file of one case per row by DuckDB,
+    :func:`~teilhabe_rules.columnar.intake.parquet_one_element_each`)."""
+    if not bounds[0] <= 1 <= bounds[1]:
+        return False  # no case of one element passes its input check
+    quick = _one_element_each_jsonl(Path(population), listed, bounds)
     if quick is None and Path(population).suffix.lower() == ".parquet" and reading.get("decimal") is None:
         from ..columnar.intake import parquet_one_element_each
 
@@ -892,16 +913,16 @@ def one_element_each(population: str | Path, listed: str, reading: dict[str, str
                     data = read_data(data)
                 except TeilhabeError:
                     continue
-            if not isinstance(data, dict):
+            one = elements_one(data, listed, bounds)
+            if one is None:
                 continue
-            elements = data.get(listed)
-            if not isinstance(elements, list) or len(elements) != 1:
+            if not one:
                 return False
             found = True
     return found
 
 
-def _one_element_each_jsonl(path: Path, listed: str) -> bool | None:
+def _one_element_each_jsonl(path: Path, listed: str, bounds: tuple[int, int] = (0, MAX_LIST_ITEMS)) -> bool | None:
     """:func:`one_element_each` of a JSON Lines file of plain UTF-8 (lines split as the population
     reader splits them, one ``\\r`` before the line end dropped, empty lines passed), or None
     where the file is not such — another format, a byte order mark, a NUL byte, bytes that are no
@@ -931,10 +952,10 @@ def _one_element_each_jsonl(path: Path, listed: str) -> bool | None:
             if found and text.count(key) == 1 and "\\u" not in text and _one_element(text, listed):
                 continue
             data, error = PopulationRow("", raw=text, size=len(text)).decoded()
-            if error is not None or not isinstance(data, dict):
+            one = elements_one(data, listed, bounds) if error is None else None
+            if one is None:
                 continue
-            elements = data.get(listed)
-            if not isinstance(elements, list) or len(elements) != 1:
+            if not one:
                 return False
             found = True
     except (OSError, _LineTooLong):

@@ -25,6 +25,7 @@ from teilhabe_rules.columnar.batch import column_types, stage_shared, staging
 from teilhabe_rules.columnar.intake import Intake, parquet_cases, stage_parquet
 from teilhabe_rules.columnar.sources import Unreadable, read_source
 from teilhabe_rules.inputs.cases import parse_document
+from teilhabe_rules.inputs.population import NO_BOUNDS, elements_one
 from teilhabe_rules.model import Model
 from teilhabe_rules.tools.generate import write_population
 from teilhabe_rules.tools.strategies import invalid_cases, sample_cases, sample_invalid_cases, valid_cases
@@ -486,14 +487,14 @@ def test_a_parquet_stage_shared_by_two_versions_gives_each_the_results_of_its_ow
         shared.close()
 
 
-def _one_each(path: Path, listed: str) -> bool:
+def _one_each(path: Path, listed: str, bounds: tuple[int, int] = NO_BOUNDS) -> bool:
     """``compare.one_element_each`` as the population reader answers it."""
     found = False
     for data in read_source(path):
-        if not isinstance(data, dict):
+        one = elements_one(data, listed, bounds)
+        if one is None:
             continue
-        elements = data.get(listed)
-        if not isinstance(elements, list) or len(elements) != 1:
+        if not one:
             return False
         found = True
     return found
@@ -513,8 +514,11 @@ def test_one_element_each_of_a_parquet_file_is_the_population_readers_answer(spl
         case["bewohner"] = case["bewohner"][:1]
     path = write_parquet(cases, tmp_path / "one.parquet")
     assert parquet_one_element_each(path, "bewohner") is _one_each(path, "bewohner") is True
+    cases[3]["bewohner"] = None  # a NULL list: none, which MAWo refuses, so it does not count there
+    path = write_parquet(cases, tmp_path / "null.parquet")
+    assert parquet_one_element_each(path, "bewohner") is _one_each(path, "bewohner") is False
+    assert parquet_one_element_each(path, "bewohner", (1, 9)) is _one_each(path, "bewohner", (1, 9)) is True
     cases[2]["name"] = "1,5"  # a text read as a number: the reader decides
-    cases[3]["bewohner"] = None
     path = write_parquet(cases, tmp_path / "two.parquet")
     assert parquet_one_element_each(path, "bewohner") is None
     assert _one_each(path, "bewohner") is False

@@ -183,3 +183,29 @@ def test_a_package_table_with_a_key_too_many_or_instead_of_a_required_input_is_r
     assert row is None
     with pytest.raises(CaseError):
         model.loader.load(spoiled)
+
+
+SHARE = teilhabe_rules.loads("""
+modell anteil "Anteil"
+  version "1"
+  gültig ab 01.01.2024
+ende
+eingabe d: zahl % von 0 bis 100
+""", "anteil.rules")
+
+
+@pytest.mark.parametrize("value", [Decimal("sNaN"), Decimal("NaN"), Decimal("Infinity"), "sNaN %", 50, Decimal("12.5")])
+def test_a_share_that_is_no_number_is_the_loaders_to_report(value: Any) -> None:
+    """A share (``%``) whose conversion signals (a signalling NaN divided by 100) is refused by
+    the compiled check and reported by the loader as a case error — never an arithmetic signal."""
+    case = {"d": value}
+    row = MappingValidator(SHARE.checked).row(case)
+    try:
+        expected = CaseLoader(SHARE.checked).load(case).row
+    except CaseError:
+        assert row is None
+        with pytest.raises(CaseError):
+            SHARE.load_case(case)
+        return
+    assert row is None or exact(row) == exact(expected)
+    assert exact(SHARE.load_case(case).row) == exact(expected)

@@ -213,6 +213,24 @@ class TestRowsWhoseListFailsItsCheck:
         assert (summary.evaluated, summary.errors) == (len(cases), len(bad))
         assert summary.total_old == sum((mawo().evaluate(case).value("erloes_jahr") for case in cases), Decimal(0))
 
+    @pytest.mark.parametrize("backend", ["spalten", "skalar"])
+    def test_so_in_a_parquet_file(self, tmp_path: Path, backend: str) -> None:
+        """A Parquet file's empty and NULL lists (typed list columns hold no other wrong list) fail
+        MAWo's check, which needs a resident, as the JSON Lines rows above do."""
+        import duckdb
+
+        cases = persons(3)
+        without = {key: value for key, value in cases[0].items() if key != "bewohner"}
+        lines = jsonl(tmp_path / "p.jsonl", [*cases, {**cases[0], "bewohner": []}, without])
+        population = tmp_path / "p.parquet"
+        with duckdb.connect() as con:
+            con.execute(f"COPY (SELECT * FROM read_json('{lines}')) TO '{population}' (FORMAT parquet)")
+            assert con.execute(f"SELECT count(*) FROM '{population}' WHERE bewohner IS NULL").fetchone() == (1,)
+        summary = compare(mawo(), mawo("mawo_2025"), population, backend=backend)
+        assert (summary.budget.name, summary.basis, summary.backend) == ("bewohner[].jahresbetrag", "element", backend)
+        assert (summary.evaluated, summary.errors) == (len(cases), 2)
+        assert summary.total_old == sum((mawo().evaluate(case).value("erloes_jahr") for case in cases), Decimal(0))
+
     def test_a_case_of_two_persons_still_means_the_case_s_budget(self, tmp_path: Path) -> None:
         one, other = persons(2)
         two = {**one, "bewohner": [*one["bewohner"], *other["bewohner"]]}
@@ -226,8 +244,13 @@ class TestRowsWhoseListFailsItsCheck:
 
         assert list_bounds((mawo(), mawo("mawo_2025")), "bewohner")[0] == 1
         may = teilhabe_rules.loads(TestOneElementEachFromTheStage.MODEL, "m.rules")
-        assert list_bounds((may,), "leute") == (0, 10_000)
+        assert list_bounds((may,), "leute") == (0, 10_000)  # (no ``höchstens``: the loader's bound)
         assert list_bounds((may, mawo()), "leute") == (0, 10_000)  # (a model without that list: no bound)
+        many = teilhabe_rules.loads(TestOneElementEachFromTheStage.MODEL.replace('"Leute"', '"Leute" höchstens 20000'),
+                                    "m.rules")
+        assert list_bounds((many,), "leute") == (0, 20_000)  # (a ``höchstens`` beyond 10,000 is the model's)
+        large = jsonl(tmp_path / "gross.jsonl", [{"leute": [{"x": 1}]}, {"leute": [{"x": 1}] * 15_000}])
+        assert not one_element_each(large, "leute", {}, list_bounds((many,), "leute"))  # a case of 15,000
         population = jsonl(tmp_path / "p.jsonl", [{"leute": [{"x": 1}]}, {"leute": []}])
         assert not one_element_each(population, "leute", {}, list_bounds((may,), "leute"))
         assert one_element_each(population, "leute", {}, (1, 5))

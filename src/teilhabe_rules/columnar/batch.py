@@ -54,8 +54,8 @@ from sqlglot.generator import Generator
 from ..duck import connect, out_of_memory, published
 from ..errors import CaseError, Diagnostic, TeilhabeError
 from ..inputs.cases import CaseLoader
+from ..inputs.population import NO_BOUNDS
 from ..ir import checked as c
-from ..limits import MAX_LIST_ITEMS
 from ..runtime.frame import Frame
 from .intake import Intake, stage_jsonl, stage_parquet, within_validity
 from .plan import IN_SCALE, LIST_BOUND, Plan, int_type, key_columns, numerator_bound, other_type
@@ -258,7 +258,7 @@ class SharedStage:
         self.intake, self.folder, self.at, self.path = intake, folder, at, path
 
     def one_element_each(self, model: c.CheckedModel, listed: str,
-                         bounds: tuple[int, int] = (0, MAX_LIST_ITEMS)) -> bool | None:
+                         bounds: tuple[int, int] = NO_BOUNDS) -> bool | None:
         """Whether every case of the file that can be read, and whose list ``listed`` has a
         length within ``bounds``, has exactly one element in it (a list of the case in
         ``model``, the model the stage was made for), and there is one

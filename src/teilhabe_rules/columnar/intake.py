@@ -62,7 +62,7 @@ import duckdb
 from sqlglot import exp
 
 from ..duck import Sandbox, reading_whole
-from ..inputs.population import MAX_LINE, elements_one
+from ..inputs.population import MAX_LINE, NO_BOUNDS, elements_one
 from ..inputs.tabular import parse_column
 from ..ir import checked as c
 from ..limits import MAX_LIST_ITEMS
@@ -130,7 +130,7 @@ class Intake:
                 self._given.update(self._read(missing))
             return {index: self._given[index] for index in indexes if index in self._given}
 
-    def one_element_each(self, number: int, name: str, bounds: tuple[int, int] = (0, MAX_LIST_ITEMS)) -> bool:
+    def one_element_each(self, number: int, name: str, bounds: tuple[int, int] = NO_BOUNDS) -> bool:
         """Whether every case of the file that can be read has exactly one element in the list
         ``name`` (of the case; its staged table the ``number``-th), and there is one: the staged
         cases by the rows of that table — each case's elements checked and staged as the loader
@@ -1343,12 +1343,14 @@ def parquet_cases(path: Path) -> tuple[int, Callable[[Sequence[int]], list[str]]
     return int(found[0]), named
 
 
-def parquet_one_element_each(path: Path, listed: str) -> bool | None:
-    """Whether every case of a Parquet file has exactly one element in its list column ``listed``
-    and there is one case, as the population reader would find, for a file whose rows are each
-    one case that reader reads without an error (as :func:`parquet_cases`; no floating-point
-    type, which may hold a value that is no finite number; no text cell outside the nested
-    columns that is read as a number or JSON); None for any other file."""
+def parquet_one_element_each(path: Path, listed: str, bounds: tuple[int, int] = NO_BOUNDS) -> bool | None:
+    """Whether every case of a Parquet file whose list column ``listed`` holds a number of
+    elements within ``bounds`` (a NULL cell none: the population reader leaves it out, as
+    :func:`~teilhabe_rules.inputs.population.elements_one` reads it) has exactly one element
+    there, and there is such a case, as the population reader would find, for a file whose rows
+    are each one case that reader reads without an error (as :func:`parquet_cases`; no
+    floating-point type, which may hold a value that is no finite number; no text cell outside
+    the nested columns that is read as a number or JSON); None for any other file."""
     if not path.is_file():
         return None
     try:
@@ -1360,11 +1362,16 @@ def parquet_one_element_each(path: Path, listed: str) -> bool | None:
             kinds = dict(columns)
             plain = [_f("bool_and", exp.or_(_is_null(exp.column(n, quoted=True)), _match(
                 exp.column(n, quoted=True), _INERT))) for n, k in columns if k.id == "varchar"]
+            counted: exp.Expr = exp.Literal.number(0)
             one: exp.Expr = exp.Boolean(this=False)
             if listed in kinds and kinds[listed].id == "list":
-                one = _f("bool_and", _f("coalesce", _eq(_f("len", exp.column(listed, quoted=True)),
-                                                        exp.Literal.number(1)), exp.Boolean(this=False)))
-            found = sandbox.connection.execute(exp.select(exp.func("count", exp.Star()), one, *plain,
+                length = _f("coalesce", _f("len", exp.column(listed, quoted=True)), exp.Literal.number(0))
+                within = exp.Between(this=length, low=exp.Literal.number(bounds[0]),
+                                     high=exp.Literal.number(min(bounds[1], 2**62)))
+                counted = exp.Filter(this=exp.func("count", exp.Star()), expression=exp.Where(this=within))
+                one = exp.Filter(this=_f("bool_and", _eq(length.copy(), exp.Literal.number(1))),
+                                 expression=exp.Where(this=within.copy()))
+            found = sandbox.connection.execute(exp.select(counted, one, *plain,
                                                           *_key_checks(key)).from_(source).sql("duckdb")).fetchone()
     except (_Untranslated, ValueError, OSError, duckdb.Error):
         return None

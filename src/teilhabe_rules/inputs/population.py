@@ -27,6 +27,7 @@ import csv
 import datetime as _dt
 import math
 import re
+import sys
 import zipfile
 import zlib
 from collections import deque
@@ -43,10 +44,11 @@ from .cases import DocumentError, parse_document
 from .tabular import Column, DecimalMark, TableCase, TableRow, assemble, key_index, parse_column
 
 __all__ = ["FORMATS", "MAX_LINE", "MAX_XLSX_PART", "JsonLineError", "Population", "PopulationProperties",
-           "PopulationRow", "case_files", "count_rows", "decode_json", "elements_one", "read_population",
-           "unreadable"]
+           "NO_BOUNDS", "PopulationRow", "case_files", "count_rows", "decode_json", "elements_one",
+           "read_population", "unreadable"]
 
 MAX_LINE = 16 * 1024 * 1024  # characters of a population line (10,000 residents: about 5 MB)
+NO_BOUNDS = (0, sys.maxsize)  # the bounds of :func:`elements_one` that leave out no length
 _CHUNK = 1 << 20
 _SNIFF = 4096  # bytes read first, to tell the encoding
 

@@ -44,7 +44,7 @@ def _general(vtype: c.ValueType) -> _Converter:
     def convert(value: Any) -> Any:
         try:
             return convert_value(value, vtype)
-        except ValueError:
+        except (ValueError, ArithmeticError):  # (a signalling NaN of a share: the loader reports it)
             raise _Refused from None
 
     return convert

@@ -82,6 +82,7 @@ from ..files import same_file
 from ..inputs.cases import MAX_NESTING, CaseLoader, read_data
 from ..inputs.population import (
     MAX_LINE,
+    NO_BOUNDS,
     JsonLineError,
     Population,
     PopulationProperties,
@@ -96,7 +97,7 @@ from ..inputs.population import (
 from ..ir import checked as c
 from ..ir.checked import NodeKind, TypeKind
 from ..ir.text import format_value
-from ..limits import MAX_LIST_ITEMS, list_limit
+from ..limits import list_limit
 from ..model import Model
 from ..version import __version__
 from .export import Column, Sheet, csv_cell, format_of, write_table, write_tables
@@ -872,8 +873,10 @@ def element_budget(old: Model, new: Model) -> tuple[str, str] | None:
 
 def list_bounds(models: Sequence[Model], listed: str) -> tuple[int, int]:
     """The least and the most elements every one of ``models`` allows in its list ``listed`` of
-    the case (its ``mindestens`` and ``höchstens``, or :data:`~teilhabe_rules.limits.MAX_LIST_ITEMS`)."""
-    least, most = 0, MAX_LIST_ITEMS
+    the case (its ``mindestens`` and ``höchstens``, else
+    :data:`~teilhabe_rules.limits.MAX_LIST_ITEMS`, as the case loader checks them); a model
+    without that list bounds nothing."""
+    least, most = NO_BOUNDS
     for model in models:
         spec = next((s for s in model.checked.scopes.values() if s.depth == 1 and s.name == listed), None)
         if spec is not None:
@@ -883,7 +886,7 @@ def list_bounds(models: Sequence[Model], listed: str) -> tuple[int, int]:
 
 
 def one_element_each(population: str | Path, listed: str, reading: dict[str, str | None],
-                     bounds: tuple[int, int] = (0, MAX_LIST_ITEMS)) -> bool:
+                     bounds: tuple[int, int] = NO_BOUNDS) -> bool:
     """Whether every case of the population that can be read, and whose list ``listed`` passes
     its input check (:func:`~teilhabe_rules.inputs.population.elements_one`: a list of a length
     within ``bounds``, :func:`list_bounds` — any other case is an error row under some version,
@@ -899,7 +902,7 @@ def one_element_each(population: str | Path, listed: str, reading: dict[str, str
     if quick is None and Path(population).suffix.lower() == ".parquet" and reading.get("decimal") is None:
         from ..columnar.intake import parquet_one_element_each
 
-        quick = parquet_one_element_each(Path(population), listed)
+        quick = parquet_one_element_each(Path(population), listed, bounds)
     if quick is not None:
         return quick
     found = False
@@ -922,7 +925,7 @@ def one_element_each(population: str | Path, listed: str, reading: dict[str, str
     return found
 
 
-def _one_element_each_jsonl(path: Path, listed: str, bounds: tuple[int, int] = (0, MAX_LIST_ITEMS)) -> bool | None:
+def _one_element_each_jsonl(path: Path, listed: str, bounds: tuple[int, int] = NO_BOUNDS) -> bool | None:
     """:func:`one_element_each` of a JSON Lines file of plain UTF-8 (lines split as the population
     reader splits them, one ``\\r`` before the line end dropped, empty lines passed), or None
     where the file is not such — another format, a byte order mark, a NUL byte, bytes that are no

@@ -205,10 +205,12 @@ def _scope_function(model: c.CheckedModel, scope: str, namespace: dict[str, Any]
             f"    if type(data) is not dict or not {const(frozenset(allowed))}.issuperset(data):",
             "        raise _Refused"]
     tables: dict[str, str] = {}
+    given: dict[str, str] = {}  # package → the flag that its optional inputs may be given (``f<n>``)
     # the packages with a granted level (a package without inputs has no table: none is allowed)
     granted = {model.packages[pid].name for pid in spec.packages}
     for number, (package, names) in enumerate(fields.items()):
         table = tables[package] = f"p{number}"
+        flag = given[package] = f"f{number}"
         refused = f"not {const(frozenset(names))}.issuperset({table})"
         if package in granted:
             refused += f" or {table}.get('bewilligte_stufe') is not None and not {table}.get('begründung')"
@@ -216,7 +218,7 @@ def _scope_function(model: c.CheckedModel, scope: str, namespace: dict[str, Any]
         # (refused where one is missing), holds no other key: no granted level either
         # (required or not) — and its optional inputs are not given: ``f<number>`` is False
         required = sum(1 for inp in spec.inputs if inp.required and len(inp.path) == 2 and inp.path[0] == package)
-        more = f"f{number} := len({table}) != {required}" if required else f"f{number} := {table} is not _EMPTY"
+        more = f"{flag} := len({table}) != {required}" if required else f"{flag} := {table} is not _EMPTY"
         body += [f"    {table} = data.get({package!r}, _EMPTY)",
                  f"    if type({table}) is not dict or ({more}) and ({refused}):",
                  "        raise _Refused"]
@@ -224,13 +226,13 @@ def _scope_function(model: c.CheckedModel, scope: str, namespace: dict[str, Any]
     for inp in spec.inputs:
         holder = "data" if len(inp.path) == 1 else tables[inp.path[0]]
         otherwise = "_missing()" if inp.required else const(inp.default)
-        given = "" if inp.required or len(inp.path) == 1 else f"f{tables[inp.path[0]][1:]} and "
+        read = "" if inp.required or len(inp.path) == 1 else f"{given[inp.path[0]]} and "
         if inp.type.kind == c.TypeKind.ZAHL and not inp.type.unit.percent:
             texts: dict[str, Decimal] = {}
             converted = _inline(inp.type, const(_number(inp.type, texts)), const, const(texts))
         else:
             converted = _inline(inp.type, const(_converter(inp.type)), const)
-        items.append(f"        {inp.key!r}: ({converted} if {given}(v := {holder}.get({inp.path[-1]!r}, "
+        items.append(f"        {inp.key!r}: ({converted} if {read}(v := {holder}.get({inp.path[-1]!r}, "
                      f"_MISSING)) is not _MISSING else {otherwise}),")
     for cspec, function in children:
         limits = const((cspec.name, cspec.min_count, min(MAX_LIST_ITEMS, list_limit(cspec.max_count))))

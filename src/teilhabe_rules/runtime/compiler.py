@@ -370,8 +370,8 @@ class _Gen:
         loop, place = found
         if place < 0:  # a shared value: its local, computed before the loop that wrote it
             return loop.shared[-1 - place][1]
-        first = 1 if loop.shared else 0  # (the shared values first)
-        return f"V{loop.number}[i{self.depth_of[scope]}{' + 1' if first else ''}][{place}]"
+        after = " + 1" if loop.shared else ""  # (the shared values first)
+        return f"V{loop.number}[i{self.depth_of[scope]}{after}][{place}]"
 
     def _e_Position(self, ir: c.Position) -> str:
         depth = self.model.scopes[ir.scope].depth

@@ -889,3 +889,67 @@ def test_a_second_row_limit_the_compiler_cannot_express_leaves_the_first_plan(mo
     monkeypatch.setattr(plan_module._Compiler, "finish", refused)
     chosen = compile_plan(model.checked, parameters, tables)
     assert [s.query.sql("duckdb") for s in chosen.steps] == [s.query.sql("duckdb") for s in first.steps]
+
+
+GROUPED = (
+    'modell probe "Probe"\n  version "1"\n  gültig ab 01.01.2024\nende\n'
+    "eingabe k: zahl von 0 bis 50\n"
+    'liste l "L" mindestens 0 höchstens 4\n'
+    "  eingabe x: zahl von -100 bis 100\n"
+    "  eingabe y: ganzzahl von 0 bis 9\n"
+    '  liste q "Q" mindestens 0 höchstens 3\n'
+    "    eingabe z: zahl von 0 bis 10\n"
+    "  ende\n"
+    "  wert w = summe(q.z) + anzahl(q wo z > k)\n"
+    "  wert u = max(q.z wo z < y)\n"
+    "  wert r = runde(x / 7, 2, kaufmännisch)\n"
+    "  wert d = x / (y + 1)\n"
+    "  wert g = x / 3 / 7 / 11 / 13 / 17 / 19 / 23 / 29 / 31 / 37 / 41 / 43 / 47 / 53\n"
+    "ende\n"
+    "wert s = summe(l.x)\n"
+    "wert t = summe(l.x wo y > 0)\n"
+    "wert n = anzahl(l wo x > k)\n"
+    "wert o = summe(l.y wo x < k)\n"
+    "wert e = erstes(l.y wo x > 1)\n"
+    "wert m = max(l.r) + summe(l.r wo y = 3)\n"
+    "wert v = summe(l.w) + min(l.d)\n"
+    "wert a = anzahl(l wo g > 0.000000000000000001)\n"
+    "wert b = summe(l.y wo g < -0.000000000000000001)\n"
+)
+
+
+def _grouped_by(plan: Plan, scope: str) -> list[int]:
+    """Per step of ``plan`` (and its variant's), the grouped subqueries over ``scope``'s elements;
+    each column such a subquery gives besides its keys is read by the step."""
+    from sqlglot import exp
+
+    found = []
+    for each in plan.exact_in:
+        narrow = {n.name for n in each.narrow if n.scope == scope}
+        for step in each.steps:
+            grouped = [sub for sub in step.query.find_all(exp.Subquery) if isinstance(sub.this, exp.Select)
+                       and sub.this.args.get("group") is not None and sub.this.args["from_"].this.name in narrow]
+            for sub in grouped:
+                given = {e.alias_or_name for e in sub.this.expressions} - {e.name for e in sub.this.args["group"]}
+                read = {col.name for col in step.query.find_all(exp.Column) if col.table == sub.alias}
+                assert given <= read, (step.name, given - read)
+            found.append(len(grouped))
+    return found
+
+
+def test_aggregates_over_one_list_in_one_step_are_grouped_once_and_equal_the_scalar_backend() -> None:
+    """``summe``, ``anzahl``, ``min``, ``max``, ``erstes`` over ``l`` (with and without ``wo``, two
+    reading the case's ``k``, of rounded and inexact element values, one list maybe empty) in one
+    step: one grouped subquery and one join for all of them, each its own figure; the same over
+    ``q`` in ``l``'s step."""
+    model = teilhabe_rules.loads(GROUPED)
+    plan = _plan(model)
+    for scope in ("l", "l.q"):  # a step with aggregates over the list has one grouped subquery of it
+        assert sorted(set(_grouped_by(plan, scope))) == [0, 1], scope
+
+    @settings(max_examples=examples(20), deadline=None, suppress_health_check=list(HealthCheck))
+    @given(st.lists(valid_cases(model), min_size=1, max_size=5))
+    def check(cases: list[dict[str, Any]]) -> None:
+        assert mismatches(model, plan, cases) == []
+
+    check()

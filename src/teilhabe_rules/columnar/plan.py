@@ -9,7 +9,8 @@ decide exactly (see below) and which the caller evaluates with the scalar backen
 Scopes are tables: the case (``_c``, the case's number) and each list as a child table keyed by
 its parent's keys and its own 1-based position (``_i1``, ``_i2`` …). A value of an enclosing scope
 is read through a join on the keys; an aggregate (``summe``, ``anzahl``, ``min``, ``max``,
-``erstes``, ``letztes``) is a grouped subquery of the list's table, joined on the parent's keys;
+``erstes``, ``letztes``) is a grouped subquery of the list's table, joined on the parent's keys
+(the aggregates of one step over one list: one subquery and one join for all of them);
 ``vorher`` a join of the list on the position before. Corridors, ``wenn`` and table lookups are ``CASE``
 expressions; dates use DuckDB's date functions.
 
@@ -877,6 +878,26 @@ class _Batch:
     flags: list[exp.Expr] = attrs.Factory(list)
     warnings: list[exp.Expr] = attrs.Factory(list)
     reads: list[str] = attrs.Factory(list)  # each table as often as the step's query names it
+    # (id of the join list, list scope, its state) → the aggregates over that list grouped so far
+    groups: dict[tuple[int, str, str], _Group] = attrs.Factory(dict)
+
+
+@attrs.define
+class _Group:
+    """The aggregates of one step over one list, read from the same rows: one grouped subquery
+    ``sub`` joined as ``alias`` — a grouping and a join for all of them, not one each. The
+    elements' row is ``inner``; ``joins`` and ``ancestors`` are its joins to enclosing scopes
+    (shared: an enclosing table is joined once), the first ``applied`` of them already in ``sub``.
+    ``owner``: the join list ``sub`` is in (held: its ``id`` is part of the key)."""
+
+    owner: list[tuple[str, exp.Expr, exp.Expr]]
+    alias: str
+    inner: str
+    sub: exp.Select
+    joins: list[tuple[str, exp.Expr, exp.Expr]] = attrs.Factory(list)
+    ancestors: dict[str, str] = attrs.Factory(dict)
+    applied: int = 0
+    members: int = 0
 
 
 def _input_meta(column: str, vtype: c.ValueType) -> Meta:
@@ -1782,12 +1803,24 @@ class _Ctx:
         child = ir.scope
         if child in self.comp.merged and self.comp.home(child) == self.comp.home(self.scope):
             return self.single(ir)  # a list held in this row (one element): no other element to group
-        alias = self.comp.fresh("g")
-        inner_alias = self.comp.fresh("e")
-        source = self.comp.narrow_of(child, inner_alias).name
-        joins: list[tuple[str, exp.Expr, exp.Expr]] = []
+        # an aggregate over the same list (its same state) in this step joins the group of the
+        # ones before it: its columns are added to their subquery
+        state = self.comp.state[self.comp.home(child)]
+        group = self.batch.groups.get((id(self.joins), child, state))
+        if group is not None and group.owner is not self.joins:  # pragma: no cover - an id reused
+            group = None
+        if group is None:
+            inner_alias = self.comp.fresh("e")
+            source: str | None = self.comp.narrow_of(child, inner_alias).name
+            alias = self.comp.fresh("g")
+            joins: list[tuple[str, exp.Expr, exp.Expr]] = []
+            ancestors: dict[str, str] = {}
+        else:
+            inner_alias, alias, source = group.inner, group.alias, None
+            joins, ancestors = group.joins, group.ancestors
+        suffix = f"_{group.members}" if group is not None else ""
         flags: list[exp.Expr] = []
-        inner = _Ctx(self.comp, self.batch, child, inner_alias, joins, {}, flags)
+        inner = _Ctx(self.comp, self.batch, child, inner_alias, joins, ancestors, flags)
         parent = self.model.scopes[child].parent
         assert parent is not None
         # grouped by the keys of the list's parent (this scope or an enclosing one: a row of this
@@ -1799,7 +1832,7 @@ class _Ctx:
         where = inner.expr(ir.where) if ir.where is not None else None
         if where is not None:  # (in TRY, as the element's values below: an overflow is NULL, a fault)
             where = attrs.evolve(where, sql=_fn("try", where.sql))
-        items: list[exp.Expr] = [exp.column(k, inner_alias) for k in keys]
+        items: list[exp.Expr] = []
         broken: list[exp.Expr] = []
         if where is not None:
             broken.append(exp.Is(this=_p(where.sql), expression=exp.Null()))
@@ -1832,21 +1865,29 @@ class _Ctx:
             agg = _fn("arg_min" if fn == "erstes" else "arg_max", value.sql, position)
         else:  # pragma: no cover
             raise Unsupported(fn)
-        items.append(_as(_case((bad, exp.Null()), default=agg), "v"))
-        items.append(_as(_fn("count_star"), "n"))
+        items.append(_as(_case((bad, exp.Null()), default=agg), "v" + suffix))
         if flags:
-            items.append(_as(_fn("bool_or", _any([_doubt(f) for f in flags])), "f"))
-        sub = exp.select(*items, copy=False).from_(exp.to_table(source).as_(inner_alias), copy=False)
-        for join_alias, table, on in joins:
-            sub = sub.join(table.as_(join_alias) if isinstance(table, exp.Table) else table, on=on, join_type="left",
-                           copy=False)
-        sub = sub.group_by(*[exp.column(k, inner_alias) for k in keys], copy=False)
-        on = _all([exp.EQ(this=exp.column(k, self.alias), expression=exp.column(k, alias)) for k in keys])
-        self.joins.append((alias, sub.subquery(alias), on))
-        self.batch.reads.append(source)
+            items.append(_as(_fn("bool_or", _any([_doubt(f) for f in flags])), "f" + suffix))
+        if group is None:
+            assert source is not None
+            sub = exp.select(*[exp.column(k, inner_alias) for k in keys], items[0], _as(_fn("count_star"), "n"),
+                             *items[1:], copy=False).from_(exp.to_table(source).as_(inner_alias), copy=False)
+            sub = sub.group_by(*[exp.column(k, inner_alias) for k in keys], copy=False)
+            on = _all([exp.EQ(this=exp.column(k, self.alias), expression=exp.column(k, alias)) for k in keys])
+            self.joins.append((alias, sub.subquery(alias, copy=False), on))  # (the same tree: more columns join it)
+            self.batch.reads.append(source)
+            group = self.batch.groups[(id(self.joins), child, state)] = _Group(
+                self.joins, alias, inner_alias, sub, joins, ancestors)
+        else:
+            group.sub.select(*items, append=True, copy=False)
+        for join_alias, table, on in joins[group.applied:]:
+            group.sub.join(table.as_(join_alias) if isinstance(table, exp.Table) else table, on=on,
+                           join_type="left", copy=False)
+        group.applied = len(joins)
+        group.members += 1
         if flags:
-            self.flags.append(exp.column("f", alias))
-        result: exp.Expr = exp.column("v", alias)
+            self.flags.append(exp.column("f" + suffix, alias))
+        result: exp.Expr = exp.column("v" + suffix, alias)
         empty = exp.Is(this=exp.column("n", alias), expression=exp.Null())
         if fn in ("anzahl", "summe"):
             result = _case((empty, exp.Literal.number(0)), default=result)

@@ -140,19 +140,24 @@ def test_generated_persons(case: dict[str, Any], which: int) -> None:
 
 def test_benchmark_lines(monkeypatch: pytest.MonkeyPatch) -> None:
     """``bench_openfisca.peer_lines``: OpenFisca's rate and the persons off by a cent, float32 and
-    float64, and the ratio to the columnar rate."""
+    float64, the ratio to the columnar rate, and the rate of the plan computing only the figures
+    OpenFisca computes — values of the model, each of them."""
     for folder in (BENCHMARKS, BENCHMARKS / "peers"):
         monkeypatch.syspath_prepend(str(folder))
     before = set(sys.modules)
     try:
         bench = _load(BENCHMARKS / "peers" / "bench_openfisca.py")
         lines = bench.peer_lines(MAWO, COLUMNAR.persons(MAWO, 40, 3), 400, 1234.0)
+        same = bench.same_figures()
     finally:
         for name in set(sys.modules) - before:
-            if name in ("mawo_hand", "openfisca_mawo"):
+            if name in ("mawo_hand", "openfisca_mawo", "bench_columnar"):
                 del sys.modules[name]
-    assert len(lines) == 3
+    assert len(lines) == 4
     assert lines[0].startswith("OpenFisca (float32, Standard): 400 Personen in ")
     assert "von 400 Personen" in lines[0]
     assert lines[1].startswith("OpenFisca (float64): 400 Personen in ")
     assert lines[2].startswith("Spaltenplan ÷ OpenFisca (float32): 1,234 ÷ ")
+    assert lines[3].startswith(f"  der Spaltenplan nur mit den {len(PEER.FIGURES)} Zahlen, die OpenFisca rechnet: ")
+    values = {(node.scope, node.key) for node in MAWO.checked.nodes.values()}
+    assert len(same) == len(PEER.FIGURES) and same <= values

@@ -4,6 +4,7 @@ the general program does."""
 from __future__ import annotations
 
 import datetime
+import re
 from pathlib import Path
 from typing import Any
 
@@ -298,15 +299,92 @@ def test_values_of_one_level_are_computed_for_each_level_in_advance(grade: list[
     loops = program.source.split("for i1, e1 in enumerate(L1):")
     assert len(loops) == 3
     first, second = (loop.split(".append(")[0] for loop in loops[1:])
-    assert first.count(" = _f0[") == 4  # zeit, stunden, kehrwert, betrag: only gesamt is computed
-    assert second.count(" = _f1[") == 1 and "_f0" not in second
+    # the looked-up row unpacked: zeit, stunden, kehrwert, betrag into their locals (only gesamt
+    # is computed), a part of a value into one of its own; ``menge``, read twice, read once
+    rows = [[name for name in found.split(", ") if name] for found in re.findall(r"((?:\w+, )+)= C\d+\[_b\]", first)]
+    assert len(rows) == 1 and [name[:2] for name in rows[0]] == ["_l"] * 4 + ["_f"], first
+    assert rows[0][4] == "_f0_4" and "_f0[" not in first and first.count("e1['menge']") == 1
+    assert second.count("= C") == 1 and "_f0" not in second
     # a part of a value (``zeit * faktor`` of ``teil``) is looked up where its level's table is
     # at hand and it fails at no level (``grad - 1``); ``1 / (grad - 1)`` fails at grad 1 and
     # stands in a branch that may not be taken: computed
-    assert "(_f0[4] * e1['menge'])" in first
-    assert " / _f1[1]) + e1['menge']) if" in second, second
+    read = re.search(r"(_n\d+) = e1\['menge'\]", first)
+    assert read is not None and f"(_f0_4 * {read[1]})" in first
+    read = re.search(r"(_n\d+) = e1\['menge'\]", second)
+    assert read is not None and f" / _f1_1) + {read[1]}) if" in second, second
     found = both(FOLDED, {"posten": [{"grad": grad, "menge": menge} for grad in grade]})
     assert found is not None
     general, specialised = found
     assert general == specialised
     assert (general[3] is not None) == any(grad in (1, 3) for grad in grade)
+
+
+READ_TWICE = teilhabe_rules.loads("""\
+modell gelesen "Gelesen"
+  version "1"
+  gültig ab 01.01.2024
+ende
+liste a "A" mindestens 0 höchstens 3
+  eingabe x: zahl von 0 bis 100
+  eingabe y: ja_nein standard nein
+  eingabe name: text standard "ohne"
+  eingabe einmal: zahl von 0 bis 9 standard 1
+  liste b "B" mindestens 0 höchstens 3
+    eingabe z: zahl von 0 bis 10
+    wert zx = z * x + z
+    wert xx = x / 2
+  ende
+  wert p = x * 2
+  wert q = wenn y dann x sonst 0
+  wert s = wenn y dann 1 sonst einmal
+  wert t = summe(b.zx) + x
+  prüfung "zu groß": p <= 150
+ende
+wert gesamt = summe(a.t) + summe(a.q)
+""", "gelesen.rules")
+
+
+def _loop_bodies(source: str, depth: int) -> list[str]:
+    """The bodies of the loops over lists of ``depth`` in ``source`` (their inner loops included)."""
+    bodies = []
+    lines = source.splitlines()
+    for number, line in enumerate(lines):
+        if line.strip() == f"for i{depth}, e{depth} in enumerate(L{depth}):":
+            indent = len(line) - len(line.lstrip())
+            body = []
+            for inner in lines[number + 1:]:
+                if inner.strip() and len(inner) - len(inner.lstrip()) <= indent:
+                    break
+                body.append(inner)
+            bodies.append("\n".join(body))
+    return bodies
+
+
+@given(case=valid_cases(READ_TWICE))
+@settings(max_examples=examples(30), deadline=None, suppress_health_check=list(HealthCheck), database=None)
+def test_an_input_of_the_elements_read_more_than_once_is_read_once_per_element(case: dict[str, Any]) -> None:
+    """In a specialised program ``x`` and ``y`` of an element of ``a``, each read by several rules
+    (``x`` also in the loop over ``b``), are read once at the head of the loop's body, and ``z``
+    once in the loop over ``b``; ``einmal``, read once, is read where it is read. The figures,
+    checks and faults are the general program's."""
+    program = compile_model(READ_TWICE.checked, parameters=READ_TWICE.parameters, tables=READ_TWICE.tables)
+    outer, = _loop_bodies(program.source, 1)
+    inner, = _loop_bodies(program.source, 2)
+    for key in ("x", "y"):
+        assert outer.count(f"e1[{key!r}]") == 1, outer
+        assert re.search(rf"^ +_n\d+ = e1\[{key!r}\]$", outer.split("for i2")[0], re.M), outer
+    assert inner.count("e2['z']") == 1 and inner.count("e1[") == 0, inner
+    assert outer.count("e1['einmal']") == 1 and not re.search(r"= e1\['einmal'\]$", outer, re.M)
+    found = both(READ_TWICE, case)
+    if found is not None:
+        assert found[0] == found[1]
+
+
+def test_a_read_only_where_a_check_fails_is_not_read_ahead() -> None:
+    """MAWo's ``kuerzel`` of a resident is read by the program only to name a failed check or a
+    warning: not at the head of the loop, where every resident would read it."""
+    mawo = MODELS["mawo"]
+    program = compile_model(mawo.checked, parameters=mawo.parameters, tables=mawo.tables)
+    outer = _loop_bodies(program.source, 1)[0]
+    assert "e1['kuerzel']" in outer and not re.search(r"= e1\['kuerzel'\]$", outer, re.M)
+    assert re.search(r"^ +_n\d+ = e1\['pflegegrad'\]$", outer, re.M)

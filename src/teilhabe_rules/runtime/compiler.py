@@ -64,6 +64,18 @@ from .frame import DATE_KEY, Frame, corridor_key
 __all__ = ["Program", "PythonBackend", "compile_condition", "compile_model"]
 
 
+_FOLD_ROW = re.compile(r"(\s*)(_f\d+) = (.*)")  # a row of a table of values per level, read
+_FOLD_ITEM = re.compile(r"\b(_f\d+)\[(\d+)\]")  # a value of that row
+_LIST_LINE = re.compile(r"(\s*)L(\d+) = (.*)")  # the list a loop runs over
+_LOOP_HEAD = re.compile(r"(\s*)for i(\d+), e\2 in enumerate\(L\2\):")
+_FOLD_COPY = re.compile(r"\s*(_l\d+) = (_f\d+)\[(\d+)\]")  # a value that is just a value of that row
+
+
+def _renamed(names: dict[str, str], found: re.Match[str]) -> str:
+    """A read of an element's input by its key (``found[1]``): the local holding it, if any."""
+    return names.get(found[1], found[0])
+
+
 def _no_level(value: Any) -> Any:
     """For a specialised program: a level with no row in a table of values computed for each
     level (see ``_Gen.folded_by``) — no int, or one whose values fault: the general program
@@ -1004,6 +1016,95 @@ class _Gen:
                 del rows[level]
         return f"{name}[{place}]", basis, values
 
+    def unpack_fold_rows(self) -> None:
+        """In a specialised program, each row of a table of values computed for each level
+        (``_f<n>``, see ``folded_by``) unpacked where it is read, not indexed at each use: into
+        the local of the value that is just that item (``_l<i> = _f<n>[k]``, a line then left
+        out, where the row is read once and that local set nowhere else), else into
+        ``_f<n>_<k>``."""
+        widths = {name: len(next(iter(rows.values()))) for name, rows, _ in self.fold_tables.values() if rows}
+        widths = {name: width for name, width in widths.items() if width}
+        if not widths:
+            return
+        heads = [found[2] for line in self.lines if (found := _FOLD_ROW.fullmatch(line)) is not None]
+        targets: dict[tuple[str, int], str] = {}
+        dropped: set[int] = set()
+        for number, line in enumerate(self.lines):
+            copy = _FOLD_COPY.fullmatch(line)
+            if (copy is not None and copy[2] in widths and heads.count(copy[2]) == 1
+                    and (copy[2], int(copy[3])) not in targets and self._set_once(copy[1])):
+                targets[(copy[2], int(copy[3]))] = copy[1]
+                dropped.add(number)
+
+        def item(found: re.Match[str]) -> str:
+            if found[1] not in widths:
+                return found[0]
+            return targets.get((found[1], int(found[2]))) or f"{found[1]}_{found[2]}"
+
+        lines = []
+        for number, line in enumerate(self.lines):
+            if number in dropped:
+                continue
+            head = _FOLD_ROW.fullmatch(line)
+            if head is not None and head[2] in widths:
+                name = head[2]
+                names = [targets.get((name, k)) or f"{name}_{k}" for k in range(widths[name])]
+                line = f"{head[1]}{''.join(n + ', ' for n in names)}= {head[3]}"
+            lines.append(_FOLD_ITEM.sub(item, line) if "_f" in line else line)
+        self.lines = lines
+
+    def hoist_element_inputs(self) -> None:
+        """In a program that keeps the elements' values apart (it writes no value into an
+        element's row), an input of a list's elements read more than once in the body of the
+        loop over them (not counting where a check fails or warns) is read once, at the head of
+        the body, into a local (``_n<k>``). Every
+        row holds every input (defaults filled in); a row that does not faults in the
+        specialised program, and the general one meets what there is to meet."""
+        lists = {self.list_of(sid): sid for sid in self.model.scopes if sid}
+        listed: dict[str, str] = {}  # L<depth> → the scope of the list it names
+        lines: list[str] = []
+        count = 0
+        position = 0
+        while position < len(self.lines):
+            line = self.lines[position]
+            named = _LIST_LINE.fullmatch(line)
+            if named is not None and named[3] in lists:
+                listed[named[2]] = lists[named[3]]
+            head = _LOOP_HEAD.fullmatch(line)
+            lines.append(line)
+            position += 1
+            if head is None or head[2] not in listed:
+                continue
+            indent, depth = len(head[1]), head[2]
+            end = position
+            while end < len(self.lines) and (not self.lines[end].strip()
+                                             or len(self.lines[end]) - len(self.lines[end].lstrip()) > indent):
+                end += 1
+            body = self.lines[position:end]
+            inputs = {repr(inp.key) for inp in self.model.scopes[listed[depth]].inputs}
+            reads = re.compile(rf"\be{depth}\[('[^'\\]*')\]")
+            # (a read where a check fails or warns is not counted: the rare path)
+            found = [key for text in body if not text.lstrip().startswith(("F.append(", "W.append("))
+                     for key in reads.findall(text)]
+            written = {key for text in body for key in re.findall(rf"\be{depth}\[('[^'\\]*')\] =[^=]", text)}
+            again = sorted({key for key in found if found.count(key) > 1 and key in inputs and key not in written},
+                           key=found.index)
+            if again:
+                names = {}
+                for key in again:
+                    names[key] = f"_n{count}"
+                    count += 1
+                    lines.append(f"{' ' * (indent + 4)}{names[key]} = e{depth}[{key}]")
+                body = [reads.sub(functools.partial(_renamed, names), text) for text in body]
+            # (the inner loops of the body: taken as they come)
+            self.lines[position:end] = body
+        self.lines = lines
+
+    def _set_once(self, local: str) -> bool:
+        """``local`` is set by one line of the program and nowhere else."""
+        pattern = re.compile(rf"\b{local}\b(?: =[^=]| :=)")
+        return sum(len(pattern.findall(line)) for line in self.lines) == 1
+
     def hoisted_code(self, node: c.Node, index: int) -> str | None:
         """In a specialised program, for a value (or an ``ausdruck`` level) of the elements of the
         innermost open loop's list that reads no element of that list — only its owners, constants
@@ -1178,6 +1279,9 @@ class _Gen:
                 lines.extend(text for _, text in sorted(at.get(index, ()), key=lambda item: item[0]))
                 lines.append(line)
             self.lines = lines[:-1]
+        self.unpack_fold_rows()
+        if self.deferred:
+            self.hoist_element_inputs()
         # the aggregates' functions stand before ``run``
         shift = len(self.functions)
         self.node_lines = [(line + shift, node) for line, node in self.node_lines]

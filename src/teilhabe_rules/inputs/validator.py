@@ -18,6 +18,7 @@ read and a call per input.
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import math
 from collections.abc import Callable
 from decimal import Decimal
@@ -112,32 +113,36 @@ def _converter(vtype: c.ValueType) -> _Converter:
     return _general(vtype)
 
 
-def _inline(vtype: c.ValueType, converter: str, const: Callable[[Any], str], texts: str | None = None) -> str:
+def _inline(vtype: c.ValueType, converter: str, const: Callable[[Any], str], texts: str | None = None,
+            read: str = "v") -> str:
     """The conversion of ``v`` as an expression: the common case written out (a value of the
     right type taken as it is; a number in its range; a number's text converted before, from
     ``texts``, the dict the converter keeps them in), anything else by ``converter``. A number's
-    tests read its type once (``_k``)."""
+    tests read its type once (``_k``). ``read``: the expression ``v`` is first read as (where it
+    is set: ``(v := data['key'])``); each expression reads it first where it tests its type, or
+    passes it to ``converter``."""
     kind = vtype.kind
+    typed = f"type({read})"
 
-    def otherwise(kind_of_v: str) -> str:
+    def otherwise(kind_of_v: str, argument: str = "v") -> str:
         """``converter``'s call; before it, where ``texts`` is given, the look-up of a text
         converted before (what ``_number`` does), the type of ``v`` read as ``kind_of_v``."""
         if texts is None:
-            return f"{converter}(v)"
+            return f"{converter}({argument})"
         return f"(_t if {kind_of_v} is str and (_t := {texts}.get(v)) is not None else {converter}(v))"
 
     if kind == c.TypeKind.JA_NEIN:
-        return f"(v if type(v) is bool else {converter}(v))"
+        return f"(v if {typed} is bool else {converter}(v))"
     if kind == c.TypeKind.TEXT:
-        return f"(v if type(v) is str else {converter}(v))"
+        return f"(v if {typed} is str else {converter}(v))"
     if kind == c.TypeKind.DATUM:
-        return f"(v if type(v) is _date else {converter}(v))"
+        return f"(v if {typed} is _date else {converter}(v))"
     if kind == c.TypeKind.ENUM and vtype.enum is not None:
         keys = const(frozenset(member.key for member in vtype.enum.members))
         exact = "int" if vtype.enum.numeric else "str"
-        return f"(v if type(v) is {exact} and v in {keys} else {converter}(v))"
+        return f"(v if {typed} is {exact} and v in {keys} else {converter}(v))"
     if kind != c.TypeKind.ZAHL or vtype.unit.percent:
-        return otherwise("type(v)")
+        return otherwise(typed, read)
     converter_call = otherwise("_k")
     if vtype.choices is not None:
         # an int or a Decimal equal to a choice the converter accepts (its checks hang on the
@@ -145,12 +150,12 @@ def _inline(vtype: c.ValueType, converter: str, const: Callable[[Any], str], tex
         # (``Decimal(v)``: the same digits and exponent)
         chosen = frozenset(choice for choice in vtype.choices if _accepts(_converter(vtype), choice))
         ints = {int(choice): Decimal(int(choice)) for choice in chosen if choice == choice.to_integral_value()}
-        return (f"(_t if (_k := type(v)) is int and (_t := {const(ints)}.get(v)) is not None else v if _k is "
+        return (f"(_t if (_k := {typed}) is int and (_t := {const(ints)}.get(v)) is not None else v if _k is "
                 f"Decimal and v in {const(chosen)} else {converter_call})")
     bounded = (vtype.low is not None and vtype.high is not None and vtype.low.is_finite() and vtype.high.is_finite()
                and max(abs(vtype.low), abs(vtype.high)) < Decimal(10) ** MAX_MAGNITUDE)
     if not bounded:
-        return otherwise("type(v)")
+        return otherwise(typed, read)
     # within bounds below 10**MAX_MAGNITUDE a number needs no check of its size
     assert vtype.low is not None and vtype.high is not None
     low, high = const(vtype.low), const(vtype.high)
@@ -158,8 +163,8 @@ def _inline(vtype: c.ValueType, converter: str, const: Callable[[Any], str], tex
     first, last = math.ceil(vtype.low), math.floor(vtype.high)
     if last - first < WHOLE_NUMBERS_KEPT:  # the Decimals of the ints in range made once
         made = const({number: Decimal(number) for number in range(first, last + 1)})
-        return f"(_t if (_k := type(v)) is int and (_t := {made}.get(v)) is not None{fraction} else {converter_call})"
-    return f"(Decimal(v) if (_k := type(v)) is int and {low} <= v <= {high}{fraction} else {converter_call})"
+        return f"(_t if (_k := {typed}) is int and (_t := {made}.get(v)) is not None{fraction} else {converter_call})"
+    return f"(Decimal(v) if (_k := {typed}) is int and {low} <= v <= {high}{fraction} else {converter_call})"
 
 
 def _accepts(converter: _Converter, value: Any) -> bool:
@@ -168,10 +173,6 @@ def _accepts(converter: _Converter, value: Any) -> bool:
         return bool(converter(value) == value)
     except _Refused:
         return False
-
-
-def _missing() -> Any:
-    raise _Refused
 
 
 def _scope_function(model: c.CheckedModel, scope: str, namespace: dict[str, Any], lines: list[str]) -> str:
@@ -225,19 +226,25 @@ def _scope_function(model: c.CheckedModel, scope: str, namespace: dict[str, Any]
     items = []
     for inp in spec.inputs:
         holder = "data" if len(inp.path) == 1 else tables[inp.path[0]]
-        otherwise = "_missing()" if inp.required else const(inp.default)
-        read = "" if inp.required or len(inp.path) == 1 else f"{given[inp.path[0]]} and "
         if inp.type.kind == c.TypeKind.ZAHL and not inp.type.unit.percent:
             texts: dict[str, Decimal] = {}
-            converted = _inline(inp.type, const(_number(inp.type, texts)), const, const(texts))
+            converted_as = functools.partial(_inline, inp.type, const(_number(inp.type, texts)), const, const(texts))
         else:
-            converted = _inline(inp.type, const(_converter(inp.type)), const)
-        items.append(f"        {inp.key!r}: ({converted} if {read}(v := {holder}.get({inp.path[-1]!r}, "
-                     f"_MISSING)) is not _MISSING else {otherwise}),")
+            converted_as = functools.partial(_inline, inp.type, const(_converter(inp.type)), const, None)
+        if inp.required:  # (a missing key: KeyError, which refuses the case)
+            converted = converted_as(f"(v := {holder}[{inp.path[-1]!r}])")
+            items.append(f"        {inp.key!r}: {converted},")
+            continue
+        read = "" if len(inp.path) == 1 else f"{given[inp.path[0]]} and "
+        items.append(f"        {inp.key!r}: ({converted_as('v')} if {read}(v := {holder}.get({inp.path[-1]!r}, "
+                     f"_MISSING)) is not _MISSING else {const(inp.default)}),")
     for cspec, function in children:
-        limits = const((cspec.name, cspec.min_count, min(MAX_LIST_ITEMS, list_limit(cspec.max_count))))
-        items.append(f"        {cspec.name!r}: ([{function}(item) for item in v] if (v := _items(data, {limits})) "
-                     "else []),")
+        least, most = cspec.min_count or 0, min(MAX_LIST_ITEMS, list_limit(cspec.max_count))
+        limits = const((cspec.name, cspec.min_count, most))
+        # a list of an allowed length taken as it is; anything else as ``_items`` says
+        each = f"{function}(item) for item in"
+        items.append(f"        {cspec.name!r}: ([{each} v] if type(v := data.get({cspec.name!r})) is list and "
+                     f"{least} <= len(v) <= {most} else [{each} _items(data, {limits})]),")
     body += ["    return {", *items, "    }"]
     lines.extend(body)
     return name
@@ -266,7 +273,7 @@ class MappingValidator:
 
     def __init__(self, model: c.CheckedModel):
         namespace: dict[str, Any] = {"_Refused": _Refused, "_EMPTY": _EMPTY, "_MISSING": _MISSING,
-                                     "_missing": _missing, "_items": _items, "_date": _dt.date,
+                                     "_items": _items, "_date": _dt.date,
                                      "Decimal": Decimal}
         lines: list[str] = []
         root = _scope_function(model, "", namespace, lines)
@@ -278,5 +285,6 @@ class MappingValidator:
         """The row of ``data``, or None: the full loader must look at it."""
         try:
             return self._root(data)
-        except (_Refused, RecursionError, TypeError):  # (TypeError: hashing a signalling NaN)
+        except (_Refused, KeyError, RecursionError, TypeError):  # (KeyError: a required input missing;
+            # TypeError: hashing a signalling NaN)
             return None

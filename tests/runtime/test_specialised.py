@@ -388,3 +388,88 @@ def test_a_read_only_where_a_check_fails_is_not_read_ahead() -> None:
     outer = _loop_bodies(program.source, 1)[0]
     assert "e1['kuerzel']" in outer and not re.search(r"= e1\['kuerzel'\]$", outer, re.M)
     assert re.search(r"^ +_n\d+ = e1\['pflegegrad'\]$", outer, re.M)
+
+
+IN_PLACE = teilhabe_rules.loads("""\
+modell vorher_anderswo "Vorher"
+  version "1"
+  gültig ab 01.01.2024
+ende
+liste a "A" mindestens 0 höchstens 4
+  eingabe x: zahl von 0 bis 100
+  eingabe name: text standard "ohne"
+  wert s = summe(a.x wo position = 1 oder vorher.x < x)
+  wert t = summe(c.x wo position = 1 oder vorher.x < x)
+  wert p = x * 2 + s + t
+  wert q = wenn name = "e1['x']" dann x * 2 sonst x + 1
+ende
+liste c "C" mindestens 0 höchstens 5
+  eingabe x: zahl von 0 bis 100
+ende
+wert gesamt = summe(a.p) + summe(a.q)
+""", "vorher.rules")
+
+
+def _rising(values: list[int]) -> int:
+    """The sum of the values that are first or greater than the one before."""
+    return sum(v for k, v in enumerate(values) if k == 0 or values[k - 1] < v)
+
+
+@given(a=st.lists(st.integers(0, 100), max_size=4), c=st.lists(st.integers(0, 100), max_size=5),
+       named=st.lists(st.booleans(), min_size=4, max_size=4))
+@settings(max_examples=examples(40), deadline=None, database=None)
+def test_an_aggregate_computed_in_place_reads_its_own_elements(a: list[int], c: list[int], named: list[bool]) -> None:
+    """``summe(… wo … vorher.x …)`` is computed in place, as a generator over its list with the
+    names of the loop around it: ``x`` there is the aggregated element's, not the loop's (which
+    the specialised program reads once per element), and ``vorher`` the element before it in that
+    list (``c``, not ``a``, which may be shorter); a text that reads like code stays a text."""
+    case = {"a": [{"x": x, "name": "e1['x']" if flag else "ohne"} for x, flag in zip(a, named, strict=False)],
+            "c": [{"x": x} for x in c]}
+    result = IN_PLACE.evaluate(case)
+    for element, x, flag in zip(result.frame.root.children("a"), a, named, strict=False):
+        assert element["s"] == _rising(a) and element["t"] == _rising(c)
+        assert element["q"] == (2 * x if flag else x + 1)
+    found = both(IN_PLACE, case)
+    assert found is not None and found[0] == found[1]
+
+
+def test_a_text_that_reads_like_a_value_of_a_looked_up_row_or_an_input_stays_a_text() -> None:
+    model = teilhabe_rules.loads(FOLDED_TEXT, "text.rules")
+    for name, x, y in (("_f0[0]", 1, 6), ("e1['menge']", 2, 10), ("ohne", 2, 6)):
+        case = {"posten": [{"grad": 1, "menge": 5, "name": name}]}
+        element = model.evaluate(case).frame.root.children("posten")[0]
+        assert (element["x"], element["y"]) == (x, y)
+        found = both(model, case)
+        assert found is not None and found[0] == found[1]
+    program = compile_model(model.checked, parameters=model.parameters, tables=model.tables)
+    assert "'_f0[0]'" in program.source and "_f0[" not in program.source.replace("'_f0[0]'", "")
+    assert "\"e1['menge']\"" in program.source and re.search(r"_n\d+ = e1\['menge'\]", program.source)
+
+
+FOLDED_TEXT = """\
+modell gefaltet "Gefaltet"
+  version "1"
+  gültig ab 01.01.2024
+ende
+aufzählung Grad "Grad"
+  0 "null"
+  1 "eins"
+  2 "zwei"
+ende
+parameter faktor: zahl = 1.10 "Faktor"
+tabelle minuten "Minuten": Grad -> zahl
+  0: 0
+  1: 12.5
+  2: 25
+ende
+liste posten
+  eingabe grad: Grad
+  eingabe menge: zahl von 0 bis 100
+  eingabe name: text standard "ohne"
+  wert zeit: zahl = minuten[grad]
+  wert stunden: zahl = zeit * faktor
+  wert x: zahl = wenn name = "_f0[0]" dann 1 sonst 2
+  wert y: zahl = wenn name = "e1['menge']" dann menge * 2 sonst menge + 1
+ende
+wert summe_gesamt: zahl = summe(posten.x)
+"""

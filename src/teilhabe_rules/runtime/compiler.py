@@ -65,15 +65,20 @@ __all__ = ["Program", "PythonBackend", "compile_condition", "compile_model"]
 
 
 _FOLD_ROW = re.compile(r"(\s*)(_f\d+) = (.*)")  # a row of a table of values per level, read
-_FOLD_ITEM = re.compile(r"\b(_f\d+)\[(\d+)\]")  # a value of that row
+# a string literal of the generated code (``repr`` of a text), which a rewrite of the code skips
+_STRING = r"'(?:[^'\\\n]|\\.)*'|\"(?:[^\"\\\n]|\\.)*\""
+_FOLD_ITEM = re.compile(rf"({_STRING})|\b(_f\d+)\[(\d+)\]")  # a value of that row (or a literal)
 _LIST_LINE = re.compile(r"(\s*)L(\d+) = (.*)")  # the list a loop runs over
 _LOOP_HEAD = re.compile(r"(\s*)for i(\d+), e\2 in enumerate\(L\2\):")
 _FOLD_COPY = re.compile(r"\s*(_l\d+) = (_f\d+)\[(\d+)\]")  # a value that is just a value of that row
 
 
 def _renamed(names: dict[str, str], found: re.Match[str]) -> str:
-    """A read of an element's input by its key (``found[1]``): the local holding it, if any."""
-    return names.get(found[1], found[0])
+    """A read of an element's input by its key (``found[2]``): the local holding it, if any (a
+    string literal, ``found[1]``, or a write stay as they are)."""
+    if found[1] is not None or found[3] is not None or found[2] not in names:
+        return found[0]
+    return names[found[2]]
 
 
 def _no_level(value: Any) -> Any:
@@ -401,7 +406,10 @@ class _Gen:
         depth = self.model.scopes[ir.ref.scope].depth
         if self.deferred and (ir.ref.scope, ir.ref.key) in self.value_nodes:
             self.undeferrable = True  # (the previous element's record is not at hand)
-        return f"(L{depth}[i{depth} - 1] if i{depth} else _no_previous({ir.ref.key!r}))[{ir.ref.key!r}]"
+        # the list by its owner's row, not by the loop's ``L<depth>``: in an aggregate computed in
+        # place over another list of that depth, ``i<depth>`` is a position in that list
+        return (f"({self.list_of(ir.ref.scope)}[i{depth} - 1] if i{depth} else _no_previous({ir.ref.key!r}))"
+                f"[{ir.ref.key!r}]")
 
     def _e_Unary(self, ir: c.Unary) -> str:
         if ir.op == "nicht":
@@ -1037,9 +1045,9 @@ class _Gen:
                 dropped.add(number)
 
         def item(found: re.Match[str]) -> str:
-            if found[1] not in widths:
+            if found[1] is not None or found[2] not in widths:  # (a string literal: as it is)
                 return found[0]
-            return targets.get((found[1], int(found[2]))) or f"{found[1]}_{found[2]}"
+            return targets.get((found[2], int(found[3]))) or f"{found[2]}_{found[3]}"
 
         lines = []
         for number, line in enumerate(self.lines):
@@ -1057,38 +1065,52 @@ class _Gen:
         """In a program that keeps the elements' values apart (it writes no value into an
         element's row), an input of a list's elements read more than once in the body of the
         loop over them (not counting where a check fails or warns) is read once, at the head of
-        the body, into a local (``_n<k>``). Every
-        row holds every input (defaults filled in); a row that does not faults in the
+        the body, into a local (``_n<k>``) — unless the body runs over a list itself with the
+        loop's names (an aggregate computed in place: its ``e<depth>`` is another element).
+        Every row holds every input (defaults filled in); a row that does not faults in the
         specialised program, and the general one meets what there is to meet."""
-        lists = {self.list_of(sid): sid for sid in self.model.scopes if sid}
-        listed: dict[str, str] = {}  # L<depth> → the scope of the list it names
+        lists: dict[str, list[str]] = {}  # the code of a list → the scopes it may name
+        for sid in self.model.scopes:
+            if sid:
+                lists.setdefault(self.list_of(sid), []).append(sid)
+        listed: dict[int, str] = {0: ""}  # the scope of the loop of each depth open here
         lines: list[str] = []
         count = 0
         position = 0
         while position < len(self.lines):
             line = self.lines[position]
             named = _LIST_LINE.fullmatch(line)
-            if named is not None and named[3] in lists:
-                listed[named[2]] = lists[named[3]]
+            if named is not None:
+                depth = int(named[2])
+                parent = listed.get(depth - 1)
+                found = [sid for sid in lists.get(named[3], ()) if self.model.scopes[sid].parent == parent]
+                if len(found) == 1:
+                    listed[depth] = found[0]
+                else:
+                    listed.pop(depth, None)
             head = _LOOP_HEAD.fullmatch(line)
             lines.append(line)
             position += 1
-            if head is None or head[2] not in listed:
+            if head is None or int(head[2]) not in listed:
                 continue
-            indent, depth = len(head[1]), head[2]
+            indent, depth = len(head[1]), int(head[2])
             end = position
             while end < len(self.lines) and (not self.lines[end].strip()
                                              or len(self.lines[end]) - len(self.lines[end].lstrip()) > indent):
                 end += 1
             body = self.lines[position:end]
+            reads = re.compile(rf"({_STRING})|\be{depth}\[('[^'\\]*')\]( =[^=])?")
+            rebound = re.compile(rf"({_STRING})|\bfor i{depth}, e{depth} in\b")
+            if any(found[1] is None for text in body for found in rebound.finditer(text)):
+                continue  # (the body's own ``e<depth>`` is another element in part of it)
             inputs = {repr(inp.key) for inp in self.model.scopes[listed[depth]].inputs}
-            reads = re.compile(rf"\be{depth}\[('[^'\\]*')\]")
             # (a read where a check fails or warns is not counted: the rare path)
-            found = [key for text in body if not text.lstrip().startswith(("F.append(", "W.append("))
-                     for key in reads.findall(text)]
-            written = {key for text in body for key in re.findall(rf"\be{depth}\[('[^'\\]*')\] =[^=]", text)}
-            again = sorted({key for key in found if found.count(key) > 1 and key in inputs and key not in written},
-                           key=found.index)
+            matches = [match for text in body for match in reads.finditer(text) if match[1] is None]
+            written = {match[2] for match in matches if match[3] is not None}
+            keys = [match[2] for text in body if not text.lstrip().startswith(("F.append(", "W.append("))
+                    for match in reads.finditer(text) if match[1] is None and match[3] is None]
+            again = sorted({key for key in keys if keys.count(key) > 1 and key in inputs and key not in written},
+                           key=keys.index)
             if again:
                 names = {}
                 for key in again:

@@ -953,3 +953,38 @@ def test_aggregates_over_one_list_in_one_step_are_grouped_once_and_equal_the_sca
         assert mismatches(model, plan, cases) == []
 
     check()
+
+
+TIMES_ZERO = (
+    'modell probe "Probe"\n  version "1"\n  gültig ab 01.01.2024\nende\n'
+    'liste l "L" mindestens 0 höchstens 3\n'
+    "  eingabe y: ganzzahl von 0 bis 9\n"
+    '  liste q "Q" mindestens 0 höchstens 3\n'
+    "    eingabe z: zahl von 0 bis 10\n"
+    "  ende\n"
+    "  wert w = erstes(q.z wo z < y) * 0 + anzahl(q)\n"
+    "  wert d = 0 * (1 / y)\n"
+    "ende\n"
+    "wert e = letztes(l.y wo y > 5) * 0\n"
+)
+
+
+@settings(max_examples=examples(30), deadline=None, suppress_health_check=list(HealthCheck))
+@given(st.lists(st.lists(st.tuples(st.integers(0, 9), st.lists(st.integers(0, 10), max_size=3)), max_size=3),
+                min_size=1, max_size=4))
+def test_a_fault_times_zero_is_a_fault_as_in_the_scalar_backend(populations: list[list[tuple[int, list[int]]]]) -> None:
+    """``erstes(…)`` of an empty selection, ``1 / 0``: times zero still a fault — the case an
+    error row with the scalar backend's message — never 0."""
+    model = teilhabe_rules.loads(TIMES_ZERO)
+    cases = [{"l": [{"y": y, "q": [{"z": z} for z in zs]} for y, zs in elements]} for elements in populations]
+    result = run_batch(_plan(model), model.checked, cases, model.loader, _scalar(model))
+    errors = {error.index: error.problems for error in result.errors}
+    for index, case in enumerate(cases):
+        try:
+            expected = model.evaluate(case)
+        except TeilhabeError as exc:
+            assert errors.get(index) == tuple((d.message, d.path) for d in exc.diagnostics)
+            continue
+        assert index not in errors
+        assert expected.value("e") == 0
+    assert mismatches(model, _plan(model), [c for i, c in enumerate(cases) if i not in errors]) == []

@@ -988,3 +988,19 @@ def test_a_fault_times_zero_is_a_fault_as_in_the_scalar_backend(populations: lis
         assert index not in errors
         assert expected.value("e") == 0
     assert mismatches(model, _plan(model), [c for i, c in enumerate(cases) if i not in errors]) == []
+
+
+def test_a_product_with_zero_is_a_64_bit_number_in_the_plan() -> None:
+    """``zuschlag * stunden`` with a surcharge of 0, then ``+ 2500`` and ``× 1.234567``: the
+    numerator 3,086,417,500 needs more than 32 bits — computed by the plan, no case sent to the
+    scalar backend."""
+    model = teilhabe_rules.loads(
+        'modell probe "Probe"\n  version "1"\n  gültig ab 01.01.2024\nende\n'
+        'parameter zuschlag: zahl = 0 "Zuschlag"\n'
+        'parameter faktor: zahl = 1.234567 "Faktor"\n'
+        "eingabe stunden: zahl von 0 bis 2000\n"
+        "wert betrag: zahl = (zuschlag * stunden + 2500) * faktor\n")
+    cases = [{"stunden": hours} for hours in (0, 10, 100)]
+    result = run_batch(_plan(model), model.checked, cases, model.loader, _scalar(model))
+    assert result.scalar_cases == 0 and not result.errors
+    assert [row["betrag"] for row in result.rows()] == [Decimal("3086.4175")] * 3

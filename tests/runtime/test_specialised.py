@@ -454,3 +454,56 @@ FOLDED_TEXT = FOLDED_SOURCE.replace(
     "  wert zeit: zahl = minuten[grad]\n"
     "  wert x: zahl = wenn name = \"_f0[0]\" dann 1 sonst 2\n"
     "  wert y: zahl = wenn name = \"e1['menge']\" dann menge * 2 sonst menge + 1\n")
+
+
+NESTED_PREVIOUS = teilhabe_rules.loads("""\
+modell vorher_tief "Vorher tief"
+  version "1"
+  gültig ab 01.01.2024
+ende
+liste a "A" mindestens 0 höchstens 3
+  eingabe x: zahl von 0 bis 20
+  liste b "B" mindestens 0 höchstens 3
+    eingabe y: zahl von 0 bis 20
+    liste bb "BB" mindestens 0 höchstens 3
+      eingabe z: zahl von 0 bis 20
+      wert r1 = summe(d.y wo position = 1 oder vorher.y < y) + z
+      wert r2 = summe(bb.z wo position = 1 oder vorher.z <= z)
+    ende
+  ende
+  liste d "D" mindestens 0 höchstens 3
+    eingabe y: zahl von 0 bis 20
+  ende
+  wert u = summe(d.y wo position = 1 oder vorher.y < y) + x
+ende
+wert g = summe(a.u)
+eigenschaft "steigend": summe(a.x wo position = 1 oder vorher.x < x) >= 0
+""", "vorher_tief.rules")
+
+_SMALL = st.integers(0, 20)
+
+
+@given(st.lists(st.tuples(_SMALL, st.lists(st.lists(_SMALL, max_size=3), max_size=3), st.lists(_SMALL, max_size=3)),
+                max_size=3))
+@settings(max_examples=examples(30), deadline=None, database=None)
+def test_vorher_in_aggregates_computed_in_place_in_nested_lists(data: list[tuple[int, list[list[int]], list[int]]]
+                                                                ) -> None:
+    """``vorher`` of ``d`` from an element of ``a.b.bb`` (a list beside ``b``, two levels up) and
+    of ``bb`` over its own list: each the element before in the list aggregated; the general and
+    the specialised program agree, and so does a property that reads ``vorher`` (compiled on its
+    own, over the frame)."""
+    from teilhabe_rules.runtime.compiler import compile_condition
+
+    case = {"a": [{"x": x, "b": [{"y": 0, "bb": [{"z": z} for z in zs]} for zs in bs], "d": [{"y": y} for y in ds]}
+                  for x, bs, ds in data]}
+    result = NESTED_PREVIOUS.evaluate(case)
+    for element, (x, bs, ds) in zip(result.frame.root.children("a"), data, strict=True):
+        assert element["u"] == _rising(ds) + x
+        for inner, zs in zip(element.children("a.b"), bs, strict=True):
+            for item, z in zip(inner.children("a.b.bb"), zs, strict=True):
+                assert item["r1"] == _rising(ds) + z
+                assert item["r2"] == sum(v for k, v in enumerate(zs) if k == 0 or zs[k - 1] <= v)
+    found = both(NESTED_PREVIOUS, case)
+    assert found is not None and found[0] == found[1]
+    condition = compile_condition(NESTED_PREVIOUS.checked, NESTED_PREVIOUS.checked.properties[0].expr)
+    assert condition(result.frame) is True

@@ -1539,8 +1539,10 @@ class _Ctx:
             left, right = right, left
         if right.const is not None:
             k = right.const
-            if k == 0:  # zero, but a fault of the other factor stays one (NULL, as the scalar backend stops)
-                return Num(_null_if_any([left.sql], exp.Literal.number(0)), 1, Fraction(0))
+            if k == 0:  # zero, but a fault of the other factor stays one (NULL, as the scalar backend stops);
+                # a BIGINT, as every numerator (an INTEGER would overflow what is added to it)
+                return Num(_null_if_any([left.sql], exp.Cast(this=exp.Literal.number(0), to=BIGINT.copy())), 1,
+                           Fraction(0))
             return self.normal(Num(_mul(left.sql, k.numerator, numerator_bound(left)), left.den * k.denominator,
                                    left.bound * abs(k), left.err * abs(k), None, left.rows,
                                    numerator_bound(left) * abs(k.numerator) if left.rows else None))

@@ -33,24 +33,28 @@ A_ATOMS = ("x", "y", "k", "p0", "p1", "2", "0.5", "3", "x", "y", "k", "tab[s]", 
 B_CONDITIONS = ("z > y", "z <= 5", "z > x / 20", "w > 3", "z > y", "z <= 5", "position = 1 oder vorher.z < z")
 B_AGGREGATES = ("summe(b.z wo {c})", "anzahl(b wo {c})", "max(b.z wo {c})", "min(b.z)", "erstes(b.z wo {c})",
                 "letztes(b.z)", "summe(b.z)", "summe(b.w wo {c})", "max(b.w2)")
+# over the list of the element itself (computed in place where it reads ``vorher``)
+A_AGGREGATES = ("summe(a.x wo position = 1 oder vorher.x < x)", "anzahl(a wo x > 50)", "max(a.y)")
 
 
 @st.composite
 def a_expressions(draw: st.DrawFn, depth: int = 0) -> str:
     """A number of an element of ``a``."""
-    choice = draw(st.integers(0, 9 if depth < 2 else 1))
+    choice = draw(st.integers(0, 10 if depth < 2 else 2))
     if choice == 0:
         return draw(st.sampled_from(A_ATOMS))
     if choice == 1:
         aggregate = draw(st.sampled_from(B_AGGREGATES))
         return aggregate.format(c=draw(st.sampled_from(B_CONDITIONS)))
+    if choice == 2:
+        return draw(st.sampled_from(A_AGGREGATES))
     left, right = draw(a_expressions(depth + 1)), draw(a_expressions(depth + 1))
-    if choice <= 5:
+    if choice <= 6:
         return f"({left} {draw(st.sampled_from(('+', '-', '*', '/')))} {right})"
-    if choice <= 7:
-        test = draw(st.sampled_from(("x > k", f't = "{draw(st.sampled_from(TEXTS))}"', "y = 0")))
+    if choice <= 8:
+        test = draw(st.sampled_from(("x > k", f't = "{draw(st.sampled_from(TEXTS))}"', "y = 0", 't = "e1[\'x\']"')))
         return f"(wenn {test} dann {left} sonst {right})"
-    if choice == 8:
+    if choice == 9:
         return f"runde({left}, {draw(st.integers(0, 3))}, kaufmännisch)"
     return f"({left} * 0)" if draw(st.booleans()) else f"({left} * p0 + {right})"
 

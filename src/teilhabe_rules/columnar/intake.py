@@ -62,7 +62,7 @@ import duckdb
 from sqlglot import exp
 
 from ..duck import Sandbox, reading_whole
-from ..inputs.population import MAX_LINE, NO_BOUNDS, elements_one
+from ..inputs.population import MAX_LINE, NO_BOUNDS, each_one_element
 from ..inputs.tabular import parse_column
 from ..ir import checked as c
 from ..limits import MAX_LIST_ITEMS
@@ -139,14 +139,10 @@ class Intake:
         (:func:`~teilhabe_rules.inputs.population.elements_one`, ``bounds``: an error row)."""
         if not bounds[0] <= 1 <= bounds[1]:
             return False  # no case of one element passes its input check
-        found = False
-        for _index, data in self.slow:
-            one = elements_one(data, name, bounds)  # (None too for a row that cannot be read)
-            if one is None:
-                continue
-            if not one:
-                return False
-            found = True
+        # (a row that cannot be read counts as none)
+        found = each_one_element((data for _index, data in self.slow), name, bounds)
+        if found is False:
+            return False
         staged = self.count - len(self.slow)
         if staged:
             table = self.tables[number].copy() if self.tables is not None else exp.Table(
@@ -159,7 +155,7 @@ class Intake:
             if row is None or int(row[0]) != staged or int(row[1]) != 1:
                 return False
             found = True
-        return found
+        return bool(found)
 
     def close(self) -> None:
         self._given.clear()

@@ -1808,9 +1808,7 @@ class _Ctx:
         # an aggregate over the same list (its same state) in this step joins the group of the
         # ones before it: its columns are added to their subquery
         state = self.comp.state[self.comp.home(child)]
-        group = self.batch.groups.get((id(self.joins), child, state))
-        if group is not None and group.owner is not self.joins:  # pragma: no cover - an id reused
-            group = None
+        group = self.batch.groups.get((id(self.joins), child, state))  # (the group holds the list: its id stays its)
         if group is None:
             inner_alias = self.comp.fresh("e")
             source: str | None = self.comp.narrow_of(child, inner_alias).name

@@ -45,7 +45,7 @@ from .tabular import Column, DecimalMark, TableCase, TableRow, assemble, key_ind
 
 __all__ = ["FORMATS", "MAX_LINE", "MAX_XLSX_PART", "JsonLineError", "Population", "PopulationProperties",
            "NO_BOUNDS", "PopulationRow", "case_files", "count_rows", "decode_json", "elements_one",
-           "read_population", "unreadable"]
+           "each_one_element", "read_population", "unreadable"]
 
 MAX_LINE = 16 * 1024 * 1024  # characters of a population line (10,000 residents: about 5 MB)
 NO_BOUNDS = (0, sys.maxsize)  # the bounds of :func:`elements_one` that leave out no length
@@ -687,6 +687,20 @@ def elements_one(data: Any, name: str, bounds: tuple[int, int]) -> bool | None:
     if not bounds[0] <= count <= bounds[1]:
         return None
     return count == 1
+
+
+def each_one_element(cases: Iterable[Any], name: str, bounds: tuple[int, int]) -> bool | None:
+    """Over cases read as data (:func:`elements_one` of each): False at the first whose list
+    ``name`` passes its input check and holds another number of elements than one (the rest is
+    not read), else True where there was such a case of one element, None where there was none."""
+    found: bool | None = None
+    for data in cases:
+        one = elements_one(data, name, bounds)
+        if one is False:
+            return False
+        if one:
+            found = True
+    return found
 
 
 def _large_part(path: Path) -> zipfile.ZipInfo | None:

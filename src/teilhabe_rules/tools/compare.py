@@ -90,6 +90,7 @@ from ..inputs.population import (
     case_files,
     count_rows,
     decode_json,
+    each_one_element,
     elements_one,
     read_population,
     unreadable,
@@ -905,24 +906,22 @@ def one_element_each(population: str | Path, listed: str, reading: dict[str, str
         quick = parquet_one_element_each(Path(population), listed, bounds)
     if quick is not None:
         return quick
-    found = False
     with read_population(population, **reading) as rows:
-        for row in rows:
-            data, error = row.decoded()
-            if error is not None:
+        return each_one_element(_read_cases(rows), listed, bounds) is True
+
+
+def _read_cases(rows: Iterable[PopulationRow]) -> Iterator[Any]:
+    """The data of each row that can be read (a case file named by a row: its data)."""
+    for row in rows:
+        data, error = row.decoded()
+        if error is not None:
+            continue
+        if isinstance(data, Path):
+            try:
+                data = read_data(data)
+            except TeilhabeError:
                 continue
-            if isinstance(data, Path):
-                try:
-                    data = read_data(data)
-                except TeilhabeError:
-                    continue
-            one = elements_one(data, listed, bounds)
-            if one is None:
-                continue
-            if not one:
-                return False
-            found = True
-    return found
+        yield data
 
 
 def _one_element_each_jsonl(path: Path, listed: str, bounds: tuple[int, int] = NO_BOUNDS) -> bool | None:
@@ -938,32 +937,43 @@ def _one_element_each_jsonl(path: Path, listed: str, bounds: tuple[int, int] = N
     the population reader's, in about a third of its time."""
     if path.suffix.lower() not in (".jsonl", ".ndjson"):
         return None
-    key = json.dumps(listed)
-    found = False
     try:
-        for piece in _byte_lines(path, MAX_LINE):
-            if len(piece) > MAX_LINE or b"\0" in piece or b"\xef\xbb\xbf" in piece:
-                return None
-            try:
-                text = piece.decode("utf-8")
-            except UnicodeDecodeError:
-                return None
-            if text.endswith("\r"):
-                text = text[:-1]
-            if not text.strip(" \t\r"):
-                continue
-            if found and text.count(key) == 1 and "\\u" not in text and _one_element(text, listed):
-                continue
-            data, error = PopulationRow("", raw=text, size=len(text)).decoded()
-            one = elements_one(data, listed, bounds) if error is None else None
-            if one is None:
-                continue
-            if not one:
-                return False
-            found = True
-    except (OSError, _LineTooLong):
+        return each_one_element(_plain_lines(path, json.dumps(listed), listed), listed, bounds) is True
+    except (OSError, _LineTooLong, _NotPlain):
         return None
-    return found
+
+
+class _NotPlain(Exception):
+    """A JSON Lines file that is not plain UTF-8 (:func:`_one_element_each_jsonl`)."""
+
+
+def _plain_lines(path: Path, key: str, listed: str) -> Iterator[Any]:
+    """The data of each line of ``path`` (see :func:`_one_element_each_jsonl`), None for one that
+    cannot be read; after a line of one element in ``listed`` (``key`` its JSON text), a line the
+    C decoder finds one element in, where the two decoders cannot differ, as one element alone.
+    :class:`_NotPlain` where the file is not plain UTF-8."""
+    confirmed = False
+    one = {listed: [None]}
+    for piece in _byte_lines(path, MAX_LINE):
+        if len(piece) > MAX_LINE or b"\0" in piece or b"\xef\xbb\xbf" in piece:
+            raise _NotPlain
+        try:
+            text = piece.decode("utf-8")
+        except UnicodeDecodeError:
+            raise _NotPlain from None
+        if text.endswith("\r"):
+            text = text[:-1]
+        if not text.strip(" \t\r"):
+            continue
+        if confirmed and text.count(key) == 1 and "\\u" not in text and _one_element(text, listed):
+            yield one
+            continue
+        data, error = PopulationRow("", raw=text, size=len(text)).decoded()
+        if error is not None:
+            yield None
+            continue
+        confirmed = confirmed or elements_one(data, listed, NO_BOUNDS) is True
+        yield data
 
 
 class _LineTooLong(Exception):

@@ -165,6 +165,16 @@ class TestAgreementErrors:
         found = agreement_error(model, {"tabellen": {"poolanteil": 5}}).diagnostics[0]
         assert "poolanteil" in found.message
 
+    def test_keys_of_a_mapping_that_are_not_text_are_named_by_their_text(self, model: tr.Model) -> None:
+        messages = [d.message for d in agreement_error(
+            model, {1: {}, "parameter": {None: 5}, "tabellen": {2.5: {}}, "vereinbarung": {3: "x"}}).diagnostics]
+        assert {"Unbekannter Abschnitt „1“", "Das Modell hat keinen Parameter „None“",
+                "Das Modell hat keine Tabelle „2.5“", "Unbekannter Eintrag „3“ in [vereinbarung]"} <= set(messages)
+
+    def test_a_row_key_of_a_mapping_may_be_a_number(self, model: tr.Model) -> None:
+        agreed = model.load_agreement({"tabellen": {"poolanteil": {2: "50 %"}}})
+        assert agreed.tables["poolanteil"][2] == Decimal("0.5")
+
     def test_row_with_too_many_keys(self, model: tr.Model) -> None:
         found = agreement_error(model, {"tabellen": {"poolanteil": {"1, 2": "50 %"}}}).diagnostics[0]
         assert "„1, 2“" in found.message

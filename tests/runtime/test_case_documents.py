@@ -76,6 +76,19 @@ class TestDeepNesting:
         assert "tief.json:1:" in err.getvalue()
 
 
+class TestMappings:
+    """A case given as a mapping in Python may have keys of any type."""
+
+    def test_keys_that_are_no_text_are_unknown_keys_named_by_their_text(self, klein: teilhabe_rules.Model) -> None:
+        data = {"beginn": "2025-01-01", "pflegegrad": 1, "kap4": 5, "lp2a": {"kap5": 2}, 1: "x", (2, 3): "y",
+                "massnahmen": [{"bezeichnung": "x", "stunden": 1, None: 2}]}
+        with pytest.raises(CaseError) as caught:
+            klein.evaluate(data)
+        found = {(d.message.split(" (")[0], d.path) for d in caught.value.diagnostics}
+        assert found == {("unbekannter Schlüssel „1“", "$.1"), ("unbekannter Schlüssel „(2, 3)“", "$.(2, 3)"),
+                         ("unbekannter Schlüssel „None“", "$.massnahmen[1].None")}
+
+
 class TestNumbers:
     """Integers of thousands of digits are not a Python error."""
 

@@ -196,7 +196,7 @@ def load_agreement(
     text = ""
     file = "<vereinbarung>"
     if isinstance(source, Mapping):
-        data: Any = dict(source)
+        data: Any = _text_keys(source)
     else:
         path = Path(source)
         file = str(path)
@@ -241,6 +241,8 @@ def load_agreement(
             report(f"„{section}“ ist ein Abschnitt [{section}] mit Einträgen „name = wert“, "
                    f"nicht {_brief(data[section])}", section, None)
             data.pop(section)
+        elif section in data:
+            data[section] = _text_keys(data[section])
     # a file names its model; a mapping without a header is the programmatic form
     header_required = not isinstance(source, Mapping) or "vereinbarung" in data
     head = data.pop("vereinbarung", {})
@@ -276,7 +278,7 @@ def load_agreement(
     agreed_at: dict[str, tuple[int, int, str | None]] = {}
     given = dict(data.pop("parameter", {}))
     if extra:
-        given.update(extra)
+        given.update(_text_keys(extra))
     for key, raw in given.items():
         pid = by_name.get(key)
         if pid is None:
@@ -349,6 +351,13 @@ def load_agreement(
                      valid_from, valid_to,
                      (place("gültig_ab", "vereinbarung") if valid_from else None,
                       place("gültig_bis", "vereinbarung") if valid_to else None))
+
+
+def _text_keys(mapping: Mapping[Any, Any]) -> dict[str, Any]:
+    """``mapping`` with its keys as text: a mapping given in Python may have keys of any type,
+    which are reported by their text (names are texts; a table's row keys are read from their
+    text)."""
+    return {key if isinstance(key, str) else str(key): value for key, value in mapping.items()}
 
 
 def _brief(value: Any) -> str:

@@ -848,7 +848,8 @@ def _flatten(exc: BaseException, path: str) -> list[tuple[str, str]]:
     out: list[tuple[str, str]] = []
     if isinstance(exc, ForbiddenExtraKeysError):
         allowed = [f.name for f in attrs.fields(exc.cl)] if attrs.has(exc.cl) else []
-        for number, key in enumerate(sorted(exc.extra_fields)):
+        # (a mapping given in Python may have keys of any type: each is named as text)
+        for number, key in enumerate(sorted(map(str, exc.extra_fields))):
             close = did_you_mean(key, allowed) if number < MAX_REPORTED else None
             hint = f" ({close})" if close else (f" (erlaubt: {', '.join(allowed)})" if allowed else "")
             out.append((f"unbekannter Schlüssel „{key}“{hint}", f"{path}.{key}" if path else key))

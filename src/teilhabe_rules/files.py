@@ -25,6 +25,7 @@ __all__ = [
     "MAX_CASE_BYTES",
     "MAX_CASE_TOTAL_BYTES",
     "MAX_RULE_BYTES",
+    "READ_WITHOUT_BLOCKING",
     "FileRefused",
     "confined",
     "read_text",
@@ -112,6 +113,12 @@ _ERRORS = {
 }
 
 
+READ_WITHOUT_BLOCKING = (os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+                         | getattr(os, "O_BINARY", 0))
+"""The flags of ``os.open`` for a file that may turn out to be a FIFO or a device: opening does
+not wait for a writer (check ``fstat`` before reading)."""
+
+
 def read_text(path: str | Path, limit: int) -> str:
     """The text of the regular file ``path`` (UTF-8, a byte order mark dropped).
 
@@ -119,9 +126,8 @@ def read_text(path: str | Path, limit: int) -> str:
     (directory, FIFO, device, socket — opened without blocking, never read), a file larger
     than ``limit`` bytes (at most ``limit + 1`` bytes are read, whatever ``stat`` says), a file
     that is not UTF-8."""
-    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
     try:
-        handle = os.open(path, flags)
+        handle = os.open(path, READ_WITHOUT_BLOCKING)
     except ValueError:  # a NUL character in the name
         raise FileRefused("enthält ein Nullzeichen im Namen") from None
     except OSError as exc:

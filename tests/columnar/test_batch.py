@@ -22,6 +22,7 @@ from teilhabe_rules.errors import TeilhabeError
 from teilhabe_rules.model import Model
 from teilhabe_rules.tools.strategies import sample_cases, sample_invalid_cases
 
+ROOT = Path(__file__).resolve().parents[2]
 MODELS = ("mawo", "mawo_2025", "bei_nrw2", "bei_nrw3")
 
 
@@ -52,6 +53,9 @@ def _bad_rows(model: Model) -> list[tuple[str, dict[str, Any]]]:
     variant("Auswahl", lambda d: d["bewohner"][0].__setitem__("pflegegrad", 9))
     variant("Pflichtfeld", lambda d: d["bewohner"][0].pop("kuerzel"))
     variant("unbekannter Schlüssel", lambda d: d.__setitem__("plaetzee", 3))
+    # a mapping given in Python may have keys that are no texts (a DuckDB MAP, say)
+    variant("Schlüssel, der kein Text ist", lambda d: d.__setitem__(1, "x"))
+    variant("Schlüssel eines Pakets, der kein Text ist", lambda d: d["bewohner"][0]["lp2a"].__setitem__(None, 2))
     variant("Gruppe ohne Poolanteil", lambda d: d["bewohner"][0].__setitem__(
         "massnahmen", [{"bezeichnung": "Ausflug zu viert", "stunden": 40, "personen": 4}]))
     variant("Prüfung", lambda d: d["bewohner"][0].__setitem__("massnahmen", [{"bezeichnung": "Ohne Angabe"}]))
@@ -100,6 +104,30 @@ def test_the_sources_give_the_same_results(tmp_path: Path) -> None:
     assert from_jsonl.rows() == from_list
     assert [e.index for e in from_jsonl.errors] == [8]
     assert model.evaluate_many(folder).rows() == from_list
+
+
+def test_every_case_file_of_a_folder_gives_a_result_or_an_error_row(tmp_path: Path) -> None:
+    """An entry named as a case file that is no regular file — a dangling link, a link in a
+    circle, a FIFO — is refused (a FIFO without blocking) with the message of the scalar
+    backend: an error row, never a case lost without a word. A folder named so is no case."""
+    model = teilhabe_rules.bundled("mawo")
+    folder = tmp_path / "faelle"
+    folder.mkdir()
+    (folder / "a.toml").write_text((ROOT / "examples/mawo/person_grundfall.toml").read_text("utf-8"), "utf-8")
+    (folder / "b.toml").symlink_to(tmp_path / "fehlt.toml")
+    (folder / "c.toml").symlink_to("c.toml")
+    (folder / "d.toml").mkdir()
+    if hasattr(os, "mkfifo"):
+        os.mkfifo(folder / "e.toml")
+    result = model.evaluate_many(folder)
+    named = sorted(p.name for p in folder.iterdir() if p.name != "d.toml")
+    assert result.cases == len(named) and result.evaluated == 1
+    for error in result.errors:
+        path = folder / named[error.index]
+        with pytest.raises(TeilhabeError) as scalar:
+            model.evaluate(path)
+        assert error.problems == tuple((d.render().splitlines()[0], d.path) for d in scalar.value.diagnostics)
+    assert sorted(named[e.index] for e in result.errors) == named[1:]
 
 
 def test_progress_is_reported_up_to_the_number_of_cases() -> None:

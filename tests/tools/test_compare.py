@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import csv
 import decimal
 import io
 import itertools
 import json
+import os
 import shutil
 import statistics
+import threading
+import time
 from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
@@ -328,6 +332,36 @@ class TestCli:
         out, err = io.StringIO(), io.StringIO()
         assert main(["compare", OLD, NEW, str(population), "--format", "json"], out, err) == 1
         assert json.loads(out.getvalue())["fehler"] == 1
+
+    def test_a_folder_entry_that_is_no_regular_file_is_an_error_row(self, tmp_path: Path) -> None:
+        """A dangling link and a FIFO named as case files: error rows (the run's identity, which
+        ``--out`` writes for ``--fortsetzen``, takes them without reading: a FIFO never blocks)."""
+        folder = tmp_path / "fälle"
+        folder.mkdir()
+        for number, case in enumerate(persons(2)):
+            (folder / f"{number}.json").write_text(json.dumps(case, default=str), encoding="utf-8")
+        (folder / "weg.toml").symlink_to(tmp_path / "fehlt.toml")
+        read: list[bool] = []  # a writer could open the FIFO: someone waited to read it
+        if hasattr(os, "mkfifo"):
+            pipe = folder / "rohr.toml"
+            os.mkfifo(pipe)
+
+            def unblock() -> None:  # should a regression open it for reading: the test fails, not hangs
+                time.sleep(5)
+                for _ in range(300):
+                    with contextlib.suppress(OSError):  # (no reader: the right outcome)
+                        os.close(os.open(pipe, os.O_WRONLY | os.O_NONBLOCK))
+                        read.append(True)
+                    time.sleep(0.1)
+
+            threading.Thread(target=unblock, daemon=True).start()
+        out, err = io.StringIO(), io.StringIO()
+        code = main(["compare", OLD, NEW, str(folder), "--out", str(tmp_path / "aus.jsonl"), "--format", "json"],
+                    out, err)
+        summary = json.loads(out.getvalue())
+        bad = len(list(folder.iterdir())) - 2
+        assert code == 1 and summary["ausgewertet"] == 2 and summary["fehler"] == bad, err.getvalue()
+        assert not read
 
     def test_bad_input_is_reported(self, tmp_path: Path) -> None:
         out, err = io.StringIO(), io.StringIO()

@@ -857,9 +857,12 @@ def unreadable(path: Path, exc: OSError, line: int | None = None) -> CaseError:
 
 
 def case_files(folder: Path) -> list[Path]:
-    """The case files of a population directory, by name."""
+    """The case files of a population directory, by name: its entries named ``*.toml`` or
+    ``*.json`` but its folders — an entry that is no regular file (a dangling link, a link in a
+    circle, a FIFO) is a case too, whose reading refuses it: its error row says why, rather than
+    the population losing it without a word."""
     suffixes = (".toml", ".json")
-    return sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in suffixes)
+    return sorted(p for p in folder.iterdir() if p.suffix.lower() in suffixes and not p.is_dir())
 
 
 def read_population(path: str | Path, *, separator: str | None = None, decimal: str | None = None,

@@ -64,7 +64,9 @@ import io
 import itertools
 import json
 import math
+import os
 import re
+import stat
 import threading
 import time
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
@@ -78,7 +80,7 @@ import attrs
 from ..atomic import AtomicFile, open_partial, partial_path, write_atomic
 from ..duck import connect, out_of_memory
 from ..errors import CaseError, CheckError, Diagnostic, Location, TeilhabeError, ValidityError, did_you_mean
-from ..files import same_file
+from ..files import READ_WITHOUT_BLOCKING, same_file
 from ..inputs.cases import MAX_NESTING, CaseLoader, read_data
 from ..inputs.population import (
     MAX_LINE,
@@ -2534,12 +2536,31 @@ def _population_identity(path: Path) -> str:
         if path.is_dir():
             for file in case_files(path):
                 digest.update(file.name.encode("utf-8", "backslashreplace") + b"\0")
-                _hash_file(digest, file)
+                _hash_case_file(digest, file)
         else:
             _hash_file(digest, path)
     except OSError as exc:
         raise unreadable(path, exc) from None
     return digest.hexdigest()
+
+
+def _hash_case_file(digest: Any, path: Path) -> None:
+    """A case file of a directory into ``digest``: its bytes, or — for an entry that is no
+    regular file (a dangling link, a FIFO: opened without blocking, never read), which gives an
+    error row — a mark of what it is."""
+    try:
+        handle = os.open(path, READ_WITHOUT_BLOCKING)
+    except OSError as exc:
+        digest.update(f"\1{exc.errno}\0".encode("ascii"))
+        return
+    with os.fdopen(handle, "rb") as opened:
+        mode = os.fstat(handle).st_mode
+        if not stat.S_ISREG(mode):
+            digest.update(f"\2{stat.S_IFMT(mode)}\0".encode("ascii"))
+            return
+        while chunk := opened.read(_CHUNK):
+            digest.update(chunk)
+    digest.update(b"\0")
 
 
 def _hash_file(digest: Any, path: Path) -> None:

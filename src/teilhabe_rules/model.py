@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from .errors import CaseError, CheckError, Diagnostic, EvaluationError, Location, TeilhabeError, ValidityError
-from .inputs.cases import Case, CaseLoader, CaseSources, read_case_file
+from .inputs.cases import Case, CaseLoader, CaseSources, day_of, read_case_file, reference_day
 from .inputs.validator import MappingValidator
 from .ir import checked as c
 from .ir import toolkit
@@ -123,6 +123,8 @@ class Model:
 
     def valid_on(self, date: _dt.date) -> bool:
         info = self.checked.info
+        if type(date) is not _dt.date:  # (the checks of each evaluation: a date, at once)
+            date = day_of(date, "Tag")
         return (info.valid_from is None or date >= info.valid_from) and (info.valid_to is None or date <= info.valid_to)
 
     def validity_text(self) -> str:
@@ -163,6 +165,12 @@ class Model:
         default the working directory — a file's are read next to it)."""
         if isinstance(data, Case):
             return data
+        if base_dir is not None and not isinstance(base_dir, Path):
+            try:
+                base_dir = Path(base_dir)
+            except TypeError:
+                raise CaseError(Diagnostic(f"base_dir: erwartet ein Verzeichnis (str oder Path), nicht "
+                                           f"{type(base_dir).__name__}", code="eingabe")) from None
         # the compiled check first; anything it does not accept, the loader's full path
         if type(data) is dict:
             row = self._checked_row(data)
@@ -204,6 +212,8 @@ class Model:
     ) -> Result:
         """Evaluate one case. ``at`` overrides the reference date (default: the case's own);
         ``base_dir`` as for :meth:`load_case`."""
+        if at is not None and type(at) is not _dt.date:
+            at = reference_day(at)
         try:
             loaded = self.load_case(case, base_dir=base_dir)
         except CaseError as exc:
@@ -255,6 +265,7 @@ class Model:
         from .columnar import ScalarOutcome, run_batch
         from .columnar.sources import Unreadable, population
 
+        at = reference_day(at)
         agreed = self.load_agreement(agreement) if agreement is not None else None
         plan, note = self._columnar_plan(agreed, at)
 
@@ -277,6 +288,7 @@ class Model:
         ``wanted``: the (scope, key) of the only values read of its results (the plan leaves out
         values none of them needs and no case can fail on:
         :func:`~teilhabe_rules.columnar.plan.computed_nodes`); None: every value."""
+        at = reference_day(at)
         agreed = self.load_agreement(agreement) if agreement is not None else None
         plan, note = self._columnar_plan(agreed, at, wanted)
         if plan is None:
@@ -289,7 +301,7 @@ class Model:
         without compiling it — an agreement with a validity of its own, parameters with values per
         period and no ``at`` —: the one-line note; None where a plan may be compiled (the
         compiler may still find a construct it does not translate: :meth:`columnar_plan`)."""
-        return self._refusal(self.load_agreement(agreement) if agreement is not None else None, at)
+        return self._refusal(self.load_agreement(agreement) if agreement is not None else None, reference_day(at))
 
     def _refusal(self, agreed: Agreement | None, at: _dt.date | None) -> str | None:
         if agreed is not None and (agreed.valid_from is not None or agreed.valid_to is not None):
@@ -386,7 +398,7 @@ class Model:
         period the one whose period holds the date. A date in no period of a parameter (after a
         last value that ends with ``bis``) is a :class:`ValidityError` — never the last value.
         (:meth:`teilhabe_rules.runtime.semantics.ParameterValues.on`; do not change the dict.)"""
-        return self._values.on(date)
+        return self._values.on(date if type(date) is _dt.date else day_of(date, "Tag"))
 
     def _check_validity(self, case: Case, at: _dt.date | None) -> None:
         info = self.checked.info
@@ -544,6 +556,10 @@ def loads(text: str, filename: str = "<modell>", *, search_path: Sequence[str | 
     """Parse, check and compile rule-file text. A variant's base is looked for in the directory
     of ``filename`` and below, in the directories of ``search_path`` and below, else among the
     bundled models (:func:`teilhabe_rules.check.variants.find_base`)."""
+    if not isinstance(text, str):
+        raise CheckError(Diagnostic(
+            f"Der Regeltext ist ein Text (str), nicht {type(text).__name__}",
+            hint="eine Regeldatei lädt load(pfad); Bytes erst dekodieren: text.decode('utf-8')", code="eingabe"))
     return Model(check_text(text, filename, search_path=search_path))
 
 

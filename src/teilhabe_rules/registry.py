@@ -16,6 +16,7 @@ from pathlib import Path
 
 from .catalog import BundledModel, bundled_models
 from .errors import Diagnostic, ValidityError
+from .inputs.cases import day_of
 from .model import Model, load
 from .shipped import model_files
 
@@ -50,6 +51,7 @@ def choose(family: str, date: _dt.date) -> Model:
     are — or, for the name of a model, that model if it is valid then.
 
     A date no candidate covers is a :class:`ValidityError` listing the candidates' validity."""
+    date = day_of(date, "Tag")
     candidates: list[BundledModel] = list(versions(family))
     by_name = [m for m in bundled_models() if m.name == family]
     if not candidates:

@@ -23,7 +23,7 @@ import attrs
 import duckdb
 
 from ..duck import connect
-from ..errors import TeilhabeError
+from ..errors import CaseError, Diagnostic, TeilhabeError
 from ..inputs.cases import read_case_file
 from ..inputs.population import Population, PopulationRow, read_population
 from ..paths import PathError, parse_path, set_path
@@ -63,7 +63,10 @@ def read_source(source: Any) -> Iterator[Mapping[str, Any] | Unreadable]:
             yield item if isinstance(item, (Mapping, Unreadable)) else Unreadable(
                 "Ein Fall ist eine Tabelle (Schlüssel = Wert)")
         return
-    raise TypeError(f"keine Population: {type(source).__name__}")
+    raise CaseError(Diagnostic(
+        f"Ein Wert vom Typ „{type(source).__name__}“ ist keine Population: erwartet Fälle (eine Folge von "
+        "Tabellen), eine DuckDB-Relation, eine Arrow-Tabelle, einen pandas- oder polars-DataFrame oder einen "
+        "Pfad", code="population"))
 
 
 @attrs.frozen

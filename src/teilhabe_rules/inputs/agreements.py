@@ -198,7 +198,12 @@ def load_agreement(
     if isinstance(source, Mapping):
         data: Any = _text_keys(source)
     else:
-        path = Path(source)
+        try:
+            path = Path(source)
+        except TypeError:
+            raise AgreementError(Diagnostic(
+                f"Eine Vereinbarung ist eine Datei (ihr Pfad) oder eine Tabelle (Schlüssel = Wert), nicht "
+                f"{type(source).__name__}", code="vereinbarung")) from None
         file = str(path)
         try:
             text = read_text(path, MAX_CASE_BYTES)

@@ -32,7 +32,7 @@ from typing import Any
 
 import attrs
 
-from ..errors import CaseError, Diagnostic, Location, did_you_mean
+from ..errors import CaseError, Diagnostic, Location, ValidityError, did_you_mean
 from ..files import MAX_CASE_BYTES, MAX_CASE_TOTAL_BYTES, FileRefused, confined, read_text, size_text
 from ..ir import checked as c
 from ..limits import MAX_LIST_ITEMS, list_length_problem, list_limit
@@ -64,7 +64,9 @@ __all__ = [
     "parse_document",
     "parse_quantity",
     "read_case_file",
+    "day_of",
     "read_data",
+    "reference_day",
 ]
 
 
@@ -115,12 +117,12 @@ def parse_quantity(value: Any, vtype: c.ValueType) -> Decimal:
                 raise ValueError(f"unbekannte Einheit „{unit_text}“ in {_show(value)}") from None
             if unit != vtype.unit:
                 raise ValueError(f"{_show(value)} hat die Einheit {unit}, erwartet ist {vtype.unit or 'keine Einheit'}")
-        if vtype.unit.percent:
+        if vtype.unit.percent and number.is_finite():  # (not a signalling NaN: refused as it is)
             number = number / 100
         return _check_number(number, vtype, value)
     else:
         raise ValueError(f"erwartet {vtype.describe()}, nicht {_show(value)}")
-    if vtype.unit.percent:
+    if vtype.unit.percent and number.is_finite():  # (not a signalling NaN: refused as it is)
         number = number / 100
     return _check_number(number, vtype, value)
 
@@ -177,6 +179,23 @@ def _show(value: Any) -> str:
     return text if len(text) <= 40 else f"{text[:20]}… ({len(text)} Zeichen)"
 
 
+def reference_day(value: Any) -> _dt.date | None:
+    """A reference date given to the API (``at``): None, or a day as :func:`day_of` takes it."""
+    return None if value is None else day_of(value, "Stichtag")
+
+
+def day_of(value: Any, what: str) -> _dt.date:
+    """A day given to the API: a date, or a text as a case's date input takes it
+    (``JJJJ-MM-TT``, ``TT.MM.JJJJ``). Anything else — a ``datetime`` too: a point in time is no
+    day — is a :class:`ValidityError` (code ``stichtag``) naming ``what``."""
+    try:
+        day: _dt.date = convert_value(value, c.DATE)
+    except ValueError as exc:
+        raise ValidityError(Diagnostic(f"{what}: {exc}", hint="ein Tag als datetime.date, z. B. date(2025, 1, 1)",
+                                       code="stichtag")) from None
+    return day
+
+
 def convert_value(value: Any, vtype: c.ValueType) -> Any:
     """Check and convert one input value; raise ValueError with a German message."""
     kind = vtype.kind
@@ -218,9 +237,9 @@ def convert_value(value: Any, vtype: c.ValueType) -> Any:
                 key = None
             elif isinstance(value, int):
                 key = value
-            elif (isinstance(value, Decimal) and _whole(value)) or (
-                isinstance(value, str) and re.fullmatch(r"-?\d+", value.strip())
-            ):
+            elif isinstance(value, (Decimal, float)):  # a whole number as the key; no other (a NaN)
+                key = int(value) if _whole(Decimal(value)) else None
+            elif isinstance(value, str) and re.fullmatch(r"-?\d+", value.strip()):
                 key = int(value)
         if key is None or vtype.enum.member(key) is None:
             allowed = ", ".join(str(m.key) for m in vtype.enum.members)

@@ -291,8 +291,11 @@ class Result:
                                 lambda: self._build_explanations(EXACT, True))
         return self._cached("explanations", lambda: self._build_explanations(EXACT))  # type: ignore[no-any-return]
 
-    def explain(self, path: str, level_changes: bool = False) -> Explanation:
-        """The explanation of one figure, rendered on demand (KeyError if there is none)."""
+    def explain(self, path: str | tuple[str | int, ...], level_changes: bool = False) -> Explanation:
+        """The explanation of one figure, rendered on demand (KeyError if there is none);
+        ``path`` as for :meth:`value`."""
+        if not isinstance(path, str):
+            path = format_path(_steps(path))
         if level_changes:
             return self.explanations(level_changes=True)[path]
         if "explanations" in self._cache:
@@ -415,7 +418,13 @@ def _join_path(prefix: str, key: str) -> str:
 
 
 def _steps(path: str | tuple[str | int, ...]) -> tuple[str | int, ...]:
+    """The steps of ``path``: a text, or a sequence of names (texts) and positions (from 1); a
+    KeyError for anything else, as for a path that names no value."""
     if not isinstance(path, str):
+        if not isinstance(path, (tuple, list)) or not all(
+                isinstance(step, str) or type(step) is int for step in path):
+            raise KeyError(f"{path!r} ist kein Pfad: erwartet einen Text wie „bewohner[1].lp2a.stufe“ "
+                           "oder ein Tupel von Namen und Positionen")
         return tuple(path)
     try:
         return parse_path(path)

@@ -81,7 +81,7 @@ from ..atomic import AtomicFile, open_partial, partial_path, write_atomic
 from ..duck import connect, out_of_memory
 from ..errors import CaseError, CheckError, Diagnostic, Location, TeilhabeError, ValidityError, did_you_mean
 from ..files import READ_WITHOUT_BLOCKING, same_file
-from ..inputs.cases import MAX_NESTING, CaseLoader, read_data
+from ..inputs.cases import MAX_NESTING, CaseLoader, read_data, reference_day
 from ..inputs.population import (
     MAX_LINE,
     NO_BOUNDS,
@@ -587,6 +587,7 @@ def compare(
     One process: on two cores a second one gained under a tenth (see benchmarks/bench_compare.py),
     not worth its complexity."""
     reading = {"separator": separator, "decimal": decimal, "sheet": sheet}
+    at, at_old, at_new = reference_day(at), reference_day(at_old), reference_day(at_new)
     backend = default_backend(population, out, resume) if backend is None else backend_name(backend)
     if figures is not None:
         others = {"agreement_old": agreement_old, "agreement_new": agreement_new,

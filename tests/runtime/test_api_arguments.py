@@ -1,0 +1,137 @@
+"""Wrong but plausible arguments to the public API end in the library's own errors (German, with
+the name of what is wrong) or are taken as documented — never in a Python error from inside."""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import teilhabe_rules as tr
+from teilhabe_rules import AgreementError, CaseError, CheckError, ValidityError
+
+CASES = Path(__file__).resolve().parents[1] / "fixtures" / "cases"
+CASE: dict[str, Any] = {"beginn": "2025-01-01", "pflegegrad": 1, "kap4": 5, "lp2a": {"kap5": 2},
+                        "massnahmen": [{"bezeichnung": "Freizeit", "stunden": 100, "personen": 2}]}
+
+
+@pytest.fixture(scope="module")
+def klein() -> tr.Model:
+    return tr.load(CASES / "klein.rules")
+
+
+def messages(error: tr.TeilhabeError) -> list[str]:
+    return [d.message for d in error.diagnostics]
+
+
+class TestReferenceDate:
+    """``at`` (and a day given to ``choose``, ``valid_on``, ``parameters_on``) is a date, or a
+    text as a case's date input takes it."""
+
+    def test_a_text_is_read_as_a_case_reads_a_date(self, klein: tr.Model) -> None:
+        day = dt.date(2025, 6, 1)
+        expected = klein.evaluate(CASE, at=day).to_dict()
+        assert klein.evaluate(CASE, at="2025-06-01").to_dict() == expected
+        assert klein.evaluate(CASE, at="01.06.2025").to_dict() == expected
+
+    @pytest.mark.parametrize(("at", "words"), [
+        (dt.datetime(2025, 6, 1, 12), "ohne Uhrzeit"), ("gestern", "erwartet ein Datum"),
+        (20250601, "erwartet ein Datum")])
+    def test_anything_else_is_a_validity_error(self, klein: tr.Model, at: Any, words: str) -> None:
+        for call in (lambda: klein.evaluate(CASE, at=at), lambda: klein.evaluate_many([CASE], at=at),
+                     lambda: klein.columnar_refusal(at=at)):
+            with pytest.raises(ValidityError) as caught:
+                call()
+            (message,) = messages(caught.value)
+            assert message.startswith("Stichtag: ") and words in message
+            assert caught.value.diagnostics[0].code == "stichtag"
+
+    def test_a_day_to_choose_and_to_the_model(self, klein: tr.Model) -> None:
+        assert tr.choose("MAWo", "2025-01-01").name == tr.choose("MAWo", dt.date(2025, 1, 1)).name
+        assert klein.valid_on("2025-01-01") and not klein.valid_on("01.01.2030")
+        for call in (lambda: tr.choose("MAWo", dt.datetime(2025, 1, 1)), lambda: klein.valid_on(None),
+                     lambda: klein.parameters_on(dt.datetime(2025, 1, 1))):
+            with pytest.raises(ValidityError) as caught:
+                call()
+            assert messages(caught.value)[0].startswith("Tag: ")
+
+
+class TestSources:
+    def test_base_dir_as_text_or_path(self, klein: tr.Model, tmp_path: Path) -> None:
+        (tmp_path / "m.toml").write_text('bezeichnung = "Freizeit"\nstunden = 100\npersonen = 2\n', encoding="utf-8")
+        data = dict(CASE, massnahmen=["m.toml"])
+        expected = klein.evaluate(CASE).to_dict()
+        assert klein.evaluate(data, base_dir=str(tmp_path)).to_dict() == expected
+        assert klein.evaluate(data, base_dir=tmp_path).to_dict() == expected
+        with pytest.raises(CaseError) as caught:
+            klein.evaluate(data, base_dir=5)  # type: ignore[arg-type]
+        assert messages(caught.value) == ["base_dir: erwartet ein Verzeichnis (str oder Path), nicht int"]
+
+    @pytest.mark.parametrize("agreement", [b"vereinbarung.toml", ["vereinbarung.toml"], 3])
+    def test_an_agreement_is_a_file_or_a_mapping(self, klein: tr.Model, agreement: Any) -> None:
+        with pytest.raises(AgreementError) as caught:
+            klein.evaluate(CASE, agreement)
+        assert messages(caught.value) == [
+            f"Eine Vereinbarung ist eine Datei (ihr Pfad) oder eine Tabelle (Schlüssel = Wert), nicht "
+            f"{type(agreement).__name__}"]
+
+    @pytest.mark.parametrize("source", [None, 5, 2.5])
+    def test_a_population_of_another_kind(self, klein: tr.Model, source: Any) -> None:
+        with pytest.raises(CaseError) as caught:
+            klein.evaluate_many(source)
+        assert messages(caught.value)[0].startswith(f"Ein Wert vom Typ „{type(source).__name__}“ ist keine Population")
+
+    @pytest.mark.parametrize("text", [b'modell m "M"\nende\n', None])
+    def test_rule_text_is_text(self, text: Any) -> None:
+        with pytest.raises(CheckError) as caught:
+            tr.loads(text)
+        assert messages(caught.value) == [f"Der Regeltext ist ein Text (str), nicht {type(text).__name__}"]
+
+
+class TestSignallingNaN:
+    """``Decimal('sNaN')`` (which raises on any arithmetic or comparison) is refused as any other
+    number that is not finite — in a percent input, a level, an agreed percent."""
+
+    @pytest.mark.parametrize(("change", "words"), [
+        (lambda d: d.__setitem__("zuschlag", Decimal("sNaN")), "sNaN ist keine endliche Zahl"),
+        (lambda d: d.__setitem__("pflegegrad", Decimal("sNaN")), "sNaN gehört nicht zu Pflegegrad"),
+        (lambda d: d.__setitem__("pflegegrad", float("nan")), "nan gehört nicht zu Pflegegrad"),
+    ])
+    def test_in_a_case(self, klein: tr.Model, change: Any, words: str) -> None:
+        data = copy.deepcopy(CASE)
+        change(data)
+        with pytest.raises(CaseError) as caught:
+            klein.evaluate(data)
+        assert any(words in m for m in messages(caught.value))
+        (error,) = klein.evaluate_many([data]).errors
+        assert error.problems == tuple((d.message, d.path) for d in caught.value.diagnostics)
+
+    def test_a_whole_float_is_the_level_it_names(self, klein: tr.Model) -> None:
+        whole = klein.evaluate(dict(CASE, pflegegrad=2.0))
+        assert whole.to_dict() == klein.evaluate(dict(CASE, pflegegrad=2)).to_dict()
+
+    def test_in_an_agreement(self, klein: tr.Model) -> None:
+        with pytest.raises(AgreementError) as caught:
+            klein.load_agreement({"tabellen": {"poolanteil": {"2": Decimal("sNaN")}}})
+        assert messages(caught.value) == ["Tabelle „poolanteil“, Zeile „2“: sNaN ist keine endliche Zahl"]
+
+
+class TestResultPaths:
+    """A path is a text or a sequence of names and positions; anything else is a KeyError, as a
+    path naming no value is."""
+
+    def test_a_tuple_wherever_a_text_is_taken(self, klein: tr.Model) -> None:
+        result = klein.evaluate(CASE)
+        assert result.value(("massnahmen", 1, "anteil")) == result.value("massnahmen[1].anteil")
+        assert result.explain(("lp2a", "stufe")) == result.explain("lp2a.stufe")
+
+    @pytest.mark.parametrize("path", [5, None, ("massnahmen", 1.0), ("massnahmen", True), {"lp2a": 1}])
+    def test_anything_else_is_a_key_error(self, klein: tr.Model, path: Any) -> None:
+        result = klein.evaluate(CASE)
+        for call in (result.value, result.quantity, result.type_at, result.explain):
+            with pytest.raises(KeyError, match="ist kein Pfad"):
+                call(path)

@@ -25,7 +25,8 @@ from typing import BinaryIO, cast
 
 from .errors import CaseError, Diagnostic
 
-__all__ = ["PARTIAL_SUFFIX", "AtomicFile", "open_partial", "partial_path", "rewrite_atomic", "write_atomic"]
+__all__ = ["PARTIAL_SUFFIX", "AtomicFile", "open_partial", "partial_path", "replaceable", "rewrite_atomic",
+           "write_atomic"]
 
 PARTIAL_SUFFIX = ".unvollständig"
 
@@ -58,6 +59,20 @@ def open_partial(path: Path, *, resume: bool = False) -> BinaryIO:
         raise
 
 
+def replaceable(target: str | Path) -> None:
+    """Refuse an output ``target`` that exists and is no regular file — a device (``/dev/full``),
+    a FIFO, what ``/dev/stdout`` names (a pipe, a terminal), a folder —: renaming the written
+    file onto it would replace it, never write into it (:class:`~teilhabe_rules.errors.CaseError`)."""
+    try:
+        mode = os.stat(target).st_mode
+    except (OSError, ValueError):
+        return  # absent, or unreachable: writing it says why
+    if not stat.S_ISREG(mode):
+        raise CaseError(Diagnostic(f"„{target}“ ist keine gewöhnliche Datei: die Ausgabe würde sie ersetzen",
+                                   hint="eine Ausgabe ist eine Datei; für die Standardausgabe ohne --out",
+                                   code="ausgabe"))
+
+
 def _failure(path: Path, exc: OSError) -> CaseError:
     reason = exc.strerror or exc
     if exc.errno == errno.ELOOP:
@@ -74,6 +89,7 @@ class AtomicFile:
 
     def __init__(self, target: str | Path, *, resume_at: int | None = None, keep: bool = False):
         self.target = Path(target)
+        replaceable(self.target)
         self.partial = partial_path(self.target)
         self.keep = keep
         self.handle: BinaryIO

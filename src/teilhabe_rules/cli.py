@@ -995,6 +995,12 @@ def run() -> NoReturn:
     that goes on leaves the collector as it was.)"""
     code = main()
     gc.freeze()
+    try:
+        sys.stdout.flush()
+    except OSError:  # (reported by main where it wrote; the interpreter's flush at exit would fail again)
+        with contextlib.suppress(OSError, ValueError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        code = code or EXIT_FINDINGS
     sys.exit(code)
 
 
@@ -1026,6 +1032,10 @@ def _main(argv: Sequence[str] | None, out: TextIO | None, err: TextIO | None) ->
     except KeyboardInterrupt:
         err.write("teilhabe-rules: abgebrochen\n")
         return EXIT_INTERRUPTED
+    except OSError as exc:  # what the commands read and write is checked: here the standard streams
+        with contextlib.suppress(OSError):
+            err.write(f"teilhabe-rules: die Ausgabe lässt sich nicht schreiben: {exc.strerror or exc}\n")
+        return EXIT_FINDINGS
     except Exception as exc:  # noqa: BLE001 - last resort: an internal error is reported, not dumped
         err.write(f"teilhabe-rules: interner Fehler ({type(exc).__name__}: {exc}) — bitte mit der Eingabe melden\n")
         return EXIT_INTERNAL

@@ -38,6 +38,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+from .atomic import replaceable
 from .errors import Diagnostic, ResourceError
 
 __all__ = ["MemoryWarning", "Sandbox", "connect", "memory_limit", "out_of_memory", "published", "reading_whole"]
@@ -271,7 +272,10 @@ def published(path: str | None, suffix: str) -> Iterator[str]:
     DuckDB to write (a pattern character or ``~`` of ``path`` never reaches it). When the block
     ends normally the file is copied beside ``path`` under a partial name and renamed to ``path``:
     ``path`` is complete or absent. ``path`` None: the file is only handed to the block. The
-    folder is removed in any case. Failures are the block's, or OSError."""
+    folder is removed in any case. Failures are the block's, or OSError; an existing ``path`` that
+    is no regular file is refused first (:func:`~teilhabe_rules.atomic.replaceable`)."""
+    if path is not None:
+        replaceable(path)
     staging = tempfile.mkdtemp(prefix="teilhabe-")
     written = os.path.join(staging, "datei" + suffix)
     partial: str | None = None

@@ -5,8 +5,10 @@ from __future__ import annotations
 import codecs
 import csv
 import datetime as dt
+import errno
 import io
 import json
+import os
 from decimal import Decimal
 from pathlib import Path
 
@@ -145,6 +147,30 @@ class TestTheOtherFormatsOfOneOffer:
         assert run("eval", "mawo", str(LINDE), "--out", str(tmp_path / "en.csv"))[0] == 0
         plain = {row["pfad"]: row for row in csv.DictReader(io.StringIO((tmp_path / "en.csv").read_text("utf-8")))}
         assert plain["budget_jahr"]["zahl"] == "373529.3639288354842717253496"
+
+    @pytest.mark.parametrize("suffix", [".csv", ".jsonl", ".xlsx", ".parquet"])
+    def test_an_output_that_is_no_regular_file_is_refused_not_replaced(self, tmp_path: Path, suffix: str) -> None:
+        """A FIFO (as a device such as ``/dev/full`` or what ``/dev/stdout`` names) under the
+        output's name: written files are renamed onto their target, which would replace it."""
+        for target in (tmp_path / f"rohr{suffix}", tmp_path / f"ordner{suffix}"):
+            if target.name.startswith("rohr"):
+                if not hasattr(os, "mkfifo"):
+                    continue
+                os.mkfifo(target)
+            else:
+                target.mkdir()
+            code, _, err = run("eval", "mawo", str(LINDE), "--out", str(target))
+            assert code == 1 and f"„{target}“ ist keine gewöhnliche Datei: die Ausgabe würde sie ersetzen" in err
+            assert target.is_fifo() if target.name.startswith("rohr") else target.is_dir()
+
+    def test_a_standard_output_that_fails_is_an_error_not_an_internal_one(self) -> None:
+        class Full(io.StringIO):
+            def write(self, text: str) -> int:
+                raise OSError(errno.ENOSPC, "No space left on device")
+
+        err = io.StringIO()
+        assert main(["eval", "mawo", str(LINDE)], Full(), err) == 1
+        assert err.getvalue() == "teilhabe-rules: die Ausgabe lässt sich nicht schreiben: No space left on device\n"
 
     def test_parquet_keeps_every_decimal(self, tmp_path: Path) -> None:
         path = tmp_path / "linde.parquet"

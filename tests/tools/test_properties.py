@@ -214,6 +214,18 @@ class TestBrokenModel:
         assert out.splitlines()[-1].endswith(f"{len(files)} failed")
 
 
+    def test_a_counterexample_folder_that_cannot_be_one(self, tmp_path) -> None:
+        broken = MAWO.replace('  3: 25 h/Jahr annahme "Mitte von 20–30 h/Jahr"',
+                              '  3: 2.5 h/Jahr annahme "Mitte von 20–30 h/Jahr"')
+        path = tmp_path / "mawo_kaputt.rules"
+        path.write_text(broken, encoding="utf-8")
+        (tmp_path / "datei").write_text("", encoding="utf-8")
+        for folder in (tmp_path / "datei", tmp_path / "datei" / "darunter"):
+            code, out, err = run("test", str(path), "--examples-count", "50", "--counterexamples", str(folder))
+            assert code == 1 and "interner Fehler" not in err
+            assert f"Das Verzeichnis „{folder}“ lässt sich nicht anlegen" in err + out
+
+
 class TestCommandLine:
     """``teilhabe-rules test --properties`` runs examples, properties and invariants."""
 

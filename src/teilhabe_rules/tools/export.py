@@ -34,7 +34,7 @@ from typing import IO, Any
 
 import attrs
 
-from ..atomic import AtomicFile, open_partial, partial_path
+from ..atomic import AtomicFile, open_partial, partial_path, replaceable
 from ..duck import Sandbox
 from ..errors import CaseError, Diagnostic
 from ..runtime.quantities import json_value
@@ -195,6 +195,7 @@ def _write_text(write: Callable[[str], Any], sheet: Sheet, fmt: str) -> None:
 
 def _replace(target: Path, produce: Callable[[Path], None], staging: Path | None = None) -> None:
     """Write ``target`` through ``produce(partial path)`` and rename it when complete."""
+    replaceable(target)
     partial = staging or partial_path(target)
     try:
         open_partial(partial).close()  # created afresh, never through a link

@@ -40,7 +40,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from ..errors import CaseError, EvaluationError, TeilhabeError
+from ..errors import CaseError, Diagnostic, EvaluationError, TeilhabeError
 from ..ir import checked as c
 from ..ir import toolkit
 from ..ir.checked import NodeKind, RefKind, TypeKind
@@ -653,7 +653,11 @@ def counterexample_toml(check: PropertyCheck, case: Any, message: str) -> str:
 def write_counterexample(check: PropertyCheck, text: str, directory: str | Path) -> Path:
     """Write a counterexample file ``gegenbeispiel-<modell>-<n>.toml`` (the first free n)."""
     folder = Path(directory)
-    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise CaseError(Diagnostic(f"Das Verzeichnis „{folder}“ lässt sich nicht anlegen: {exc.strerror or exc}",
+                                   code="ausgabe")) from None
     name = check.model.checked.info.name
     number = 1
     while True:
@@ -664,6 +668,9 @@ def write_counterexample(check: PropertyCheck, text: str, directory: str | Path)
             return path
         except FileExistsError:
             number += 1
+        except OSError as exc:
+            raise CaseError(Diagnostic(f"„{path}“ lässt sich nicht schreiben: {exc.strerror or exc}",
+                                       code="ausgabe")) from None
 
 
 def keep_hypothesis_files_in_cache() -> None:

@@ -1004,3 +1004,21 @@ def test_a_product_with_zero_is_a_64_bit_number_in_the_plan() -> None:
     result = run_batch(_plan(model), model.checked, cases, model.loader, _scalar(model))
     assert result.scalar_cases == 0 and not result.errors
     assert [row["betrag"] for row in result.rows()] == [Decimal("3086.4175")] * 3
+
+
+def test_a_value_squared_line_after_line_runs_on_the_scalar_backend_at_once() -> None:
+    """Each line squares the one before: the bounds of the plan's numbers double their digits
+    each time (and reckoning with them takes four times as long). Past 2^MAX_BOUND_BITS the
+    compiler stops — the model runs on the scalar backend with a note — rather than reckon on."""
+    lines = [f"wert v{n} = v{n - 1} * v{n - 1}\n" for n in range(1, 13)]
+    model = teilhabe_rules.loads("modell quadrat \"Quadrat\"\n  version \"1\"\n  gültig ab 01.01.2024\nende\n"
+                                 "eingabe x: zahl von 0 bis 10\nwert v0 = x / 1" + "0" * 49 + "\n" + "".join(lines),
+                                 "quadrat.rules")
+    with pytest.raises(TeilhabeError, match=r"über 2\^4096 wächst"):
+        model.columnar_plan()
+    cases = [{"x": 3}, {"x": Decimal("0.5")}]
+    batch = model.evaluate_many(cases)
+    assert batch.scalar_cases == 2 and any("2^4096" in note for note in batch.notes)
+    # (the results' tables hold a number that is no billed figure to the plan's 18 places)
+    assert [row["v12"] for row in batch.rows()] == [
+        model.evaluate(case).value("v12").quantize(Decimal(1).scaleb(-FIX)) for case in cases]

@@ -136,6 +136,21 @@ class Num:
     top: Fraction | None = None
     ref: tuple[str, str] | None = None
 
+    def __attrs_post_init__(self) -> None:
+        # A bound or denominator past MAX_BOUND_BITS is a number no 128-bit column holds, and
+        # reckoning with it would take ever longer (a value multiplied by itself, line after
+        # line, doubles their digits each time): the model is one for the scalar backend.
+        fractions = (self.bound, self.err) if self.top is None else (self.bound, self.err, self.top)
+        if self.den.bit_length() > MAX_BOUND_BITS or any(
+                f.numerator.bit_length() > MAX_BOUND_BITS or f.denominator.bit_length() > MAX_BOUND_BITS
+                for f in fractions):
+            raise Unsupported(f"eine Zahl, deren Schranke oder Nenner über 2^{MAX_BOUND_BITS} wächst")
+
+
+MAX_BOUND_BITS = 4096
+"""The largest bound, error or denominator (in bits of its numerator and denominator) the plan
+reckons with; far beyond any 128-bit figure, and what its arithmetic stays fast with."""
+
 
 @attrs.frozen
 class Other:

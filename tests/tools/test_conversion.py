@@ -54,3 +54,15 @@ class TestConversion:
         converted = teilhabe_rules.bundled("bei_nrw3").evaluate(target)
         original = teilhabe_rules.bundled("bei_nrw2").evaluate(CASE_2_0)
         assert converted.value("gesamtbudget") == original.value("gesamtbudget")
+
+    @pytest.mark.parametrize(("options", "words"), [
+        (["--erstellt-am", "2026-01-15", "--beginn", "2026-04-01", "--ende", "2025-03-31"], "liegt vor beginn"),
+        (["--erstellt-am", "2020-01-01"], "liegt außerhalb der Gültigkeit"),
+    ])
+    def test_a_case_the_3_0_model_refuses_is_an_error_and_not_written(self, tmp_path: Path, options: list[str],
+                                                                        words: str) -> None:
+        target = tmp_path / "neu.toml"
+        out, err = io.StringIO(), io.StringIO()
+        code = main(["umstellen", str(CASE_2_0), "--wohnform", "eigene_häuslichkeit", *options, "--out", str(target)],
+                    out, err)
+        assert code == 1 and words in err.getvalue() and not target.exists()

@@ -33,7 +33,9 @@ def bei_nrw_2_to_3(
 ) -> dict[str, Any]:
     """A 3.0 case from a 2.0 case. ``erstellt_am`` is the new Fortschreibung's creation date;
     the period stays the 2.0 period unless ``zeitraum_beginn``/``zeitraum_ende`` give the
-    following one. ``target`` is the 3.0 model (default: the bundled ``bei_nrw3``)."""
+    following one. ``target`` is the 3.0 model (default: the bundled ``bei_nrw3``). A case the
+    3.0 model does not evaluate (a period that ends before it begins, a date outside the model's
+    validity, …) is its error (:class:`~teilhabe_rules.errors.TeilhabeError`), not a result."""
     from ..registry import bundled
 
     source_model = bundled("bei_nrw2")
@@ -69,5 +71,7 @@ def bei_nrw_2_to_3(
         "abrechnungsmonate": [],
         "zeitabschnitte": [{"beginn": start, "schluss": end, "massnahmen": measures}],
     }
-    model.load_case(copy.deepcopy(new))  # the result must be a valid 3.0 case
+    # the result must be a valid 3.0 case: its inputs, and what only evaluating it checks (the
+    # model's prüfungen, its validity on the case's date) — an error says what is wrong with it
+    model.evaluate(copy.deepcopy(new))
     return new

@@ -865,12 +865,15 @@ def _cmd_handbook(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return EXIT_OK
 
 
+_MAX_GENERATED = 10**12  # cases one ``generate`` draws (the numbers of its cases are 64-bit)
+
+
 def _cmd_generate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from .tools.compare import generate_population, generated_format
     from .tools.export import FormatError
 
-    if args.n < 0:
-        raise _UsageError("-n: eine Zahl ab 0")
+    if not 0 <= args.n <= _MAX_GENERATED:
+        raise _UsageError(f"-n: eine Zahl von 0 bis {_MAX_GENERATED:,}".replace(",", "."))
     try:
         table = generated_format(args.out if args.out else out, args.format)
     except FormatError as exc:

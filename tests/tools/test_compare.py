@@ -401,6 +401,10 @@ class TestGenerate:
         assert main(["generate", NEW, "-n", "1", "--out", str(tmp_path / "fälle.txt")], out, err) == 2  # usage
         assert "die Endung „.txt“ ist kein Ausgabeformat" in err.getvalue()
         assert not (tmp_path / "fälle.txt").exists()
+        for count in ("-1", str(10**21)):  # (beyond 64 bits: no conversion error of DuckDB's)
+            err = io.StringIO()
+            assert main(["generate", NEW, "-n", count, "--out", str(tmp_path / "f.jsonl")], out, err) == 2
+            assert "-n: eine Zahl von 0 bis 1.000.000.000.000" in err.getvalue()
 
     def test_split_names_a_list(self) -> None:
         out, err = io.StringIO(), io.StringIO()

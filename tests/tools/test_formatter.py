@@ -178,8 +178,8 @@ def test_a_text_that_does_not_parse_is_refused_with_the_parsers_error() -> None:
 # ---- the bundled models, the documentation ---------------------------------------------------
 
 
-@pytest.mark.parametrize("path", MODELS, ids=lambda p: p.name)
-def test_every_bundled_model_is_formatted(path: Path) -> None:
+@pytest.mark.parametrize("path", [*MODELS, *sorted((ROOT / "examples").rglob("*.rules"))], ids=lambda p: p.name)
+def test_every_bundled_model_and_example_is_formatted(path: Path) -> None:
     text = path.read_text("utf-8")
     assert format_text(text, str(path)) == text, f"teilhabe-rules format {path.relative_to(ROOT)}"
 

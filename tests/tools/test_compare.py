@@ -396,6 +396,15 @@ class TestGenerate:
         assert [f.name for f in files] == [f"fall_000{n}.toml" for n in range(1, 6)]
         assert compare(model(OLD), model(NEW), tmp_path / "fälle").errors == 0
 
+    def test_a_folder_holding_cases_is_refused(self, tmp_path: Path) -> None:
+        """Five cases after ten would leave ten files: a population of cases nobody drew together."""
+        out, err = io.StringIO(), io.StringIO()
+        assert main(["generate", NEW, "-n", "3", "--out", str(tmp_path / "fälle")], out, err) == 0
+        before = sorted((tmp_path / "fälle").iterdir())
+        assert main(["generate", NEW, "-n", "2", "--seed", "7", "--out", str(tmp_path / "fälle")], out, err) == 1
+        assert "enthält schon 3 Falldateien" in err.getvalue()
+        assert sorted((tmp_path / "fälle").iterdir()) == before
+
     def test_the_target_is_a_directory_or_a_file_of_a_known_format(self, tmp_path: Path) -> None:
         out, err = io.StringIO(), io.StringIO()
         assert main(["generate", NEW, "-n", "1", "--out", str(tmp_path / "fälle.txt")], out, err) == 2  # usage

@@ -2807,10 +2807,16 @@ class _Sink:
             return
         try:
             path.mkdir(parents=True, exist_ok=True)
+            earlier = len(case_files(path))
         except OSError as exc:
             raise CaseError(Diagnostic(
                 f"„{path}“ lässt sich nicht schreiben: {exc.strerror or exc}", code="population"
             )) from None
+        if earlier:  # its cases and the new ones would be one population: cases nobody drew among them
+            raise CaseError(Diagnostic(
+                f"„{path}“ enthält schon {earlier} Falldatei{'en' if earlier > 1 else ''}: eine erzeugte "
+                "Population kommt in ein Verzeichnis ohne Fälle",
+                hint="wähle ein neues Verzeichnis (oder leere dieses)", code="population"))
         self.folder = path
 
     def write(self, number: int, case: dict[str, Any]) -> None:

@@ -45,6 +45,11 @@ def number_type(ir: c.Expr) -> c.ValueType:
     return ir.type
 
 
+MAX_ROUND_PLACES = 18
+"""The most places ``runde`` rounds to (or, negative, before the point): what a figure of 28
+digits still holds, and the columnar backend's fixed-point places."""
+
+
 class UnitlessNumbers(dict[int, c.Expr]):
     """Unit-less numbers that take the unit of their neighbour, by identity: the id of each
     expression, mapped to the expression itself, so that its id cannot be reused by a later object."""
@@ -506,6 +511,10 @@ class Resolver:
                 and places.value == places.value.to_integral_value()
             ):
                 raise self.fail("Die Stellen von runde(…) sind eine ganze Zahl", places.span)
+            if abs(places.value) > MAX_ROUND_PLACES:
+                raise self.fail(f"Die Stellen von runde(…) liegen zwischen {-MAX_ROUND_PLACES} und {MAX_ROUND_PLACES}, "
+                                f"nicht {places.value}", places.span,
+                                "auf Cent: 2, auf ganze Zahlen: 0, auf Hunderter: -2")
             if not (isinstance(mode, c.Const) and mode.type.kind == TypeKind.MODUS):
                 raise self.fail("Die Rundungsart ist kaufmännisch, abrunden oder aufrunden", mode.span)
             rounded = attrs.evolve(value.type, integer=True) if places.value == 0 else value.type

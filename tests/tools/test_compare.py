@@ -52,6 +52,22 @@ def persons(count: int) -> list[dict]:
     return out
 
 
+def _unblock(pipe: Path, read: list[bool]) -> None:
+    """Should a regression open the FIFO ``pipe`` for reading and wait for a writer: after five
+    seconds a thread opens it for writing, again and again for half a minute (each time noted in
+    ``read``), so that the test fails instead of hanging."""
+
+    def unblock() -> None:
+        time.sleep(5)
+        for _ in range(300):
+            with contextlib.suppress(OSError):  # (no reader: the right outcome)
+                os.close(os.open(pipe, os.O_WRONLY | os.O_NONBLOCK))
+                read.append(True)
+            time.sleep(0.1)
+
+    threading.Thread(target=unblock, daemon=True).start()
+
+
 def jsonl(path: Path, cases: list, extra_lines: tuple[str, ...] = ()) -> Path:
     lines = [json.dumps(case, ensure_ascii=False, default=str) for case in cases] + list(extra_lines)
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
@@ -341,20 +357,11 @@ class TestCli:
         for number, case in enumerate(persons(2)):
             (folder / f"{number}.json").write_text(json.dumps(case, default=str), encoding="utf-8")
         (folder / "weg.toml").symlink_to(tmp_path / "fehlt.toml")
-        read: list[bool] = []  # a writer could open the FIFO: someone waited to read it
+        read: list[bool] = []
         if hasattr(os, "mkfifo"):
             pipe = folder / "rohr.toml"
             os.mkfifo(pipe)
-
-            def unblock() -> None:  # should a regression open it for reading: the test fails, not hangs
-                time.sleep(5)
-                for _ in range(300):
-                    with contextlib.suppress(OSError):  # (no reader: the right outcome)
-                        os.close(os.open(pipe, os.O_WRONLY | os.O_NONBLOCK))
-                        read.append(True)
-                    time.sleep(0.1)
-
-            threading.Thread(target=unblock, daemon=True).start()
+            _unblock(pipe, read)
         out, err = io.StringIO(), io.StringIO()
         code = main(["compare", OLD, NEW, str(folder), "--out", str(tmp_path / "aus.jsonl"), "--format", "json"],
                     out, err)
@@ -362,6 +369,19 @@ class TestCli:
         bad = len(list(folder.iterdir())) - 2
         assert code == 1 and summary["ausgewertet"] == 2 and summary["fehler"] == bad, err.getvalue()
         assert not read
+
+    def test_a_population_that_is_a_fifo_is_refused_not_waited_on(self, tmp_path: Path) -> None:
+        """A comparison reads its population more than once: a FIFO's second reading would wait
+        for a writer that is gone."""
+        if not hasattr(os, "mkfifo"):
+            pytest.skip("no FIFOs on this platform")
+        pipe = tmp_path / "fälle.jsonl"
+        os.mkfifo(pipe)
+        read: list[bool] = []
+        _unblock(pipe, read)
+        out, err = io.StringIO(), io.StringIO()
+        assert main(["compare", OLD, NEW, str(pipe)], out, err) == 1
+        assert f"Die Population „{pipe}“ ist keine gewöhnliche Datei" in err.getvalue() and not read
 
     def test_bad_input_is_reported(self, tmp_path: Path) -> None:
         out, err = io.StringIO(), io.StringIO()

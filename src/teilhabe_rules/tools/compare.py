@@ -588,6 +588,7 @@ def compare(
     not worth its complexity."""
     reading = {"separator": separator, "decimal": decimal, "sheet": sheet}
     at, at_old, at_new = reference_day(at), reference_day(at_old), reference_day(at_new)
+    _readable_twice(Path(population))
     backend = default_backend(population, out, resume) if backend is None else backend_name(backend)
     if figures is not None:
         others = {"agreement_old": agreement_old, "agreement_new": agreement_new,
@@ -2529,26 +2530,41 @@ def _model_identity(model: Model) -> str:
     return f"{info.name} {info.version or ''} {digest.hexdigest()}"
 
 
+def _readable_twice(path: Path) -> None:
+    """Refuse a population file that is no regular file (a FIFO, a device): a comparison reads
+    its population more than once (whether each case has one element, the run's identity, the
+    rows), and a second reading of a FIFO would wait for a writer that is gone."""
+    try:
+        mode = os.stat(path).st_mode
+    except (OSError, ValueError):
+        return  # absent or unreadable: reading it says why
+    if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
+        raise CaseError(Diagnostic(
+            f"Die Population „{path}“ ist keine gewöhnliche Datei: ein Vergleich liest sie mehr als einmal",
+            hint="schreibe sie zuerst in eine Datei (eval-many liest eine Population nur einmal)", code="population"))
+
+
 def _population_identity(path: Path) -> str:
     """A digest of the population: the file's bytes, or the names and bytes of a directory's
-    case files."""
+    case files (a file that is no regular one, a FIFO say, by what it is: it is read once, by
+    the comparison)."""
     digest = hashlib.sha256()
     try:
         if path.is_dir():
             for file in case_files(path):
                 digest.update(file.name.encode("utf-8", "backslashreplace") + b"\0")
-                _hash_case_file(digest, file)
+                _hash_entry(digest, file)
         else:
-            _hash_file(digest, path)
+            _hash_entry(digest, path)
     except OSError as exc:
         raise unreadable(path, exc) from None
     return digest.hexdigest()
 
 
-def _hash_case_file(digest: Any, path: Path) -> None:
-    """A case file of a directory into ``digest``: its bytes, or — for an entry that is no
-    regular file (a dangling link, a FIFO: opened without blocking, never read), which gives an
-    error row — a mark of what it is."""
+def _hash_entry(digest: Any, path: Path) -> None:
+    """A population file or a case file of a directory into ``digest``: its bytes, or — for one
+    that is no regular file (a dangling link, a FIFO: opened without blocking, never read; a
+    case file of a directory gives an error row) — a mark of what it is."""
     try:
         handle = os.open(path, READ_WITHOUT_BLOCKING)
     except OSError as exc:

@@ -99,13 +99,20 @@ class _Tolerant(io.TextIOBase):
 
     def write(self, text: str) -> int:
         try:
-            return self.stream.write(text)
-        except UnicodeEncodeError:
-            encoding = self.encoding
-            return self.stream.write(text.encode(encoding, _SUBSTITUTE).decode(encoding))
+            try:
+                return self.stream.write(text)
+            except UnicodeEncodeError:
+                encoding = self.encoding
+                return self.stream.write(text.encode(encoding, _SUBSTITUTE).decode(encoding))
+        except OSError as exc:
+            raise _StreamError(exc) from None
 
     def flush(self) -> None:
-        self.stream.flush()
+        try:
+            self.stream.flush()
+        except OSError as exc:
+            raise _StreamError(exc) from None
+
 
     def isatty(self) -> bool:
         try:
@@ -115,6 +122,13 @@ class _Tolerant(io.TextIOBase):
 
     def writable(self) -> bool:
         return True
+
+
+class _StreamError(Exception):
+    """Writing to a standard stream failed (a full disk behind ``> datei``, a closed pipe)."""
+
+    def __init__(self, cause: OSError):
+        super().__init__(cause.strerror or str(cause))
 
 
 def _tolerant(stream: TextIO, own: bool) -> TextIO:
@@ -462,7 +476,11 @@ def _cmd_convert(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 def _model(name: str) -> Any:
     from .model import load
 
-    if Path(name).exists() or name.endswith(".rules"):
+    try:
+        given = Path(name).exists()
+    except (OSError, ValueError):  # a name too long for a path, a NUL in it: no file, maybe a model's name
+        given = False
+    if given or name.endswith(".rules"):
         return load(name)
     from .registry import bundled, model_path  # a bundled model's name (the catalog)
 
@@ -865,7 +883,7 @@ def _cmd_handbook(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return EXIT_OK
 
 
-_MAX_GENERATED = 10**12  # cases one ``generate`` draws (the numbers of its cases are 64-bit)
+_MAX_GENERATED = 10**12  # cases one ``generate`` draws (far beyond a population; its numbers are 64-bit in DuckDB)
 
 
 def _cmd_generate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
@@ -999,9 +1017,11 @@ def run() -> NoReturn:
     code = main()
     gc.freeze()
     try:
-        sys.stdout.flush()
-    except OSError:  # (reported by main where it wrote; the interpreter's flush at exit would fail again)
+        sys.stdout.flush()  # (what main wrote may still be in its buffer)
+    except OSError as exc:
         with contextlib.suppress(OSError, ValueError):
+            sys.stderr.write(f"teilhabe-rules: die Ausgabe lässt sich nicht schreiben: {exc.strerror or exc}\n")
+            # the interpreter's own flush at exit would fail again, and print a traceback
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         code = code or EXIT_FINDINGS
     sys.exit(code)
@@ -1035,9 +1055,9 @@ def _main(argv: Sequence[str] | None, out: TextIO | None, err: TextIO | None) ->
     except KeyboardInterrupt:
         err.write("teilhabe-rules: abgebrochen\n")
         return EXIT_INTERRUPTED
-    except OSError as exc:  # what the commands read and write is checked: here the standard streams
-        with contextlib.suppress(OSError):
-            err.write(f"teilhabe-rules: die Ausgabe lässt sich nicht schreiben: {exc.strerror or exc}\n")
+    except _StreamError as exc:
+        with contextlib.suppress(_StreamError):
+            err.write(f"teilhabe-rules: die Ausgabe lässt sich nicht schreiben: {exc}\n")
         return EXIT_FINDINGS
     except Exception as exc:  # noqa: BLE001 - last resort: an internal error is reported, not dumped
         err.write(f"teilhabe-rules: interner Fehler ({type(exc).__name__}: {exc}) — bitte mit der Eingabe melden\n")

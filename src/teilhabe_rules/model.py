@@ -384,9 +384,10 @@ class Model:
         return self._reads_date
 
     def reference_date(self, case: Case, at: _dt.date | None = None, required: bool = False) -> _dt.date | None:
-        """``at``, else the case's ``stichtag`` input; ``required``: a missing date is an error."""
+        """``at`` (as :meth:`evaluate` takes it), else the case's ``stichtag`` input; ``required``:
+        a missing date is an error."""
         info = self.checked.info
-        date = at
+        date = at if at is None or type(at) is _dt.date else reference_day(at)
         if date is None and info.reference_date is not None:
             date = case.row.get(".".join(info.reference_date))
         if date is None and required:

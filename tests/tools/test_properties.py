@@ -213,8 +213,7 @@ class TestBrokenModel:
         assert files and all(f"Gegenbeispiel: {f}" in out for f in files)
         assert out.splitlines()[-1].endswith(f"{len(files)} failed")
 
-
-    def test_a_counterexample_folder_that_cannot_be_one(self, tmp_path) -> None:
+    def test_a_counterexample_folder_that_cannot_be_one(self, tmp_path: Path) -> None:
         broken = MAWO.replace('  3: 25 h/Jahr annahme "Mitte von 20–30 h/Jahr"',
                               '  3: 2.5 h/Jahr annahme "Mitte von 20–30 h/Jahr"')
         path = tmp_path / "mawo_kaputt.rules"

@@ -45,9 +45,9 @@ def number_type(ir: c.Expr) -> c.ValueType:
     return ir.type
 
 
-MAX_ROUND_PLACES = 18
-"""The most places ``runde`` rounds to (or, negative, before the point): what a figure of 28
-digits still holds, and the columnar backend's fixed-point places."""
+MAX_ROUND_PLACES = 28
+"""The most places ``runde`` rounds to (or, negative, before the point): the digits a figure
+holds (28); more fail every evaluation."""
 
 
 class UnitlessNumbers(dict[int, c.Expr]):

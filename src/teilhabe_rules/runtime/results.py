@@ -8,6 +8,7 @@ Takes: the rows an evaluation filled in, the checked model and the values it ran
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -422,10 +423,11 @@ def _steps(path: str | tuple[str | int, ...]) -> tuple[str | int, ...]:
     KeyError for anything else, as for a path that names no value."""
     if not isinstance(path, str):
         if not isinstance(path, (tuple, list)) or not all(
-                isinstance(step, str) or type(step) is int for step in path):
+                isinstance(step, str) or isinstance(step, numbers.Integral) and not isinstance(step, bool)
+                for step in path):
             raise KeyError(f"{path!r} ist kein Pfad: erwartet einen Text wie „bewohner[1].lp2a.stufe“ "
                            "oder ein Tupel von Namen und Positionen")
-        return tuple(path)
+        return tuple(step if isinstance(step, str) else int(step) for step in path)
     try:
         return parse_path(path)
     except PathError as exc:

@@ -129,9 +129,11 @@ def test_an_output_that_cannot_be_written(out: str, tmp_path: Path) -> None:
     population.write_text(CSV, encoding="utf-8")
     for name in ("verzeichnis.xlsx", "verzeichnis.parquet", "verzeichnis.csv"):
         (tmp_path / name).mkdir(exist_ok=True)
+    # a folder of that name: refused before writing; a missing folder: the writing fails
+    says = "ist keine gewöhnliche Datei" if out.startswith("verzeichnis") else "lässt sich nicht schreiben"
     code, _, err = run("compare", str(rules), str(rules), str(population), "--out", str(tmp_path / out))
-    assert code == 1 and "lässt sich nicht schreiben" in err, err
+    assert code == 1 and says in err, err
     case = tmp_path / "fall.toml"
     case.write_text('beginn = 2025-03-01\nstunden = 1\n', encoding="utf-8")
     code, _, err = run("eval", str(rules), str(case), "--out", str(tmp_path / out))
-    assert code == 1 and "lässt sich nicht schreiben" in err, err
+    assert code == 1 and says in err, err

@@ -131,6 +131,11 @@ class _StreamError(Exception):
         super().__init__(cause.strerror or str(cause))
 
 
+def _unwritable(reason: object) -> str:
+    """The line reporting a standard output that cannot be written."""
+    return f"teilhabe-rules: die Ausgabe lässt sich nicht schreiben: {reason}\n"
+
+
 def _tolerant(stream: TextIO, own: bool) -> TextIO:
     """``stream`` wrapped so that writing never fails for the encoding. ``own``: it is the
     process's own standard stream, which is also told to replace (for writes that do not go
@@ -1020,7 +1025,7 @@ def run() -> NoReturn:
         sys.stdout.flush()  # (what main wrote may still be in its buffer)
     except OSError as exc:
         with contextlib.suppress(OSError, ValueError):
-            sys.stderr.write(f"teilhabe-rules: die Ausgabe lässt sich nicht schreiben: {exc.strerror or exc}\n")
+            sys.stderr.write(_unwritable(exc.strerror or exc))
             # the interpreter's own flush at exit would fail again, and print a traceback
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         code = code or EXIT_FINDINGS
@@ -1057,7 +1062,7 @@ def _main(argv: Sequence[str] | None, out: TextIO | None, err: TextIO | None) ->
         return EXIT_INTERRUPTED
     except _StreamError as exc:
         with contextlib.suppress(_StreamError):
-            err.write(f"teilhabe-rules: die Ausgabe lässt sich nicht schreiben: {exc}\n")
+            err.write(_unwritable(exc))
         return EXIT_FINDINGS
     except Exception as exc:  # noqa: BLE001 - last resort: an internal error is reported, not dumped
         err.write(f"teilhabe-rules: interner Fehler ({type(exc).__name__}: {exc}) — bitte mit der Eingabe melden\n")

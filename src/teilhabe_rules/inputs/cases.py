@@ -60,11 +60,11 @@ __all__ = [
     "CaseLoader",
     "CaseSources",
     "DocumentError",
+    "day_of",
     "decode_json",
     "parse_document",
     "parse_quantity",
     "read_case_file",
-    "day_of",
     "read_data",
     "reference_day",
 ]

@@ -13,6 +13,7 @@ import pytest
 
 import teilhabe_rules as tr
 from teilhabe_rules import AgreementError, CaseError, CheckError, ValidityError
+from teilhabe_rules.ir.text import READABLE
 
 CASES = Path(__file__).resolve().parents[1] / "fixtures" / "cases"
 CASE: dict[str, Any] = {"beginn": "2025-01-01", "pflegegrad": 1, "kap4": 5, "lp2a": {"kap5": 2},
@@ -128,6 +129,13 @@ class TestResultPaths:
         result = klein.evaluate(CASE)
         assert result.value(("massnahmen", 1, "anteil")) == result.value("massnahmen[1].anteil")
         assert result.explain(("lp2a", "stufe")) == result.explain("lp2a.stufe")
+
+    @pytest.mark.parametrize("figures", ["x", None, True])
+    def test_explanations_take_a_figures_object_only(self, klein: tr.Model, figures: Any) -> None:
+        result = klein.evaluate(CASE)
+        with pytest.raises(TypeError, match="keine Zahlendarstellung"):
+            result.explanations(figures=figures)
+        assert result.explanations(figures=READABLE).keys() == result.explanations().keys()
 
     @pytest.mark.parametrize("path", [5, None, ("massnahmen", 1.0), ("massnahmen", True), {"lp2a": 1}])
     def test_anything_else_is_a_key_error(self, klein: tr.Model, path: Any) -> None:

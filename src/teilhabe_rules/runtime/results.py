@@ -283,7 +283,9 @@ class Result:
         of each level decided by a corridor also names the single input values that would change
         it (see :meth:`level_changes`). ``figures``: how their numbers are shown (the default:
         every digit, as in :meth:`to_dict`; :data:`~teilhabe_rules.ir.text.READABLE`: as the
-        text report shows them)."""
+        text report shows them); anything else is a TypeError."""
+        if not isinstance(figures, Figures):
+            raise TypeError(f"figures: {figures!r} ist keine Zahlendarstellung (Figures, etwa EXACT oder READABLE)")
         if figures != EXACT:
             key = f"explanations:{figures.german}:{figures.rounded}{'+changes' if level_changes else ''}"
             return self._cached(key, lambda: self._build_explanations(figures, level_changes))  # type: ignore[no-any-return]

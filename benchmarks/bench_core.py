@@ -7,6 +7,7 @@ and compare ratios, not single runs.
 
 from __future__ import annotations
 
+import argparse
 import copy
 import functools
 import statistics
@@ -150,4 +151,5 @@ def main() -> None:
 
 
 if __name__ == "__main__":
+    argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0]).parse_args()
     main()

@@ -16,6 +16,7 @@ The machine is shared: read the figures as orders of magnitude.
 
 from __future__ import annotations
 
+import argparse
 import copy
 import datetime as dt
 import statistics
@@ -172,4 +173,5 @@ def main() -> None:
 
 
 if __name__ == "__main__":
+    argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0]).parse_args()
     main()

@@ -22,6 +22,7 @@ time hardly).
 
 from __future__ import annotations
 
+import argparse
 import copy
 import decimal
 import os
@@ -88,7 +89,12 @@ def offer(residents: int) -> dict[str, Any]:
 
 
 def main(argv: list[str]) -> int:
-    rounds = int(argv[0]) if argv else 7
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("rounds", nargs="?", type=int, default=7, metavar="ROUNDS",
+                        help="rounds of every figure; printed: their medians (default 7)")
+    rounds = parser.parse_args(argv).rounds
+    if rounds < 1:
+        parser.error("ROUNDS: mindestens 1")
     mawo_path = ROOT / "models/mawo.rules"
     person_path = ROOT / "examples/mawo/person_grundfall.toml"
     mawo = teilhabe_rules.load(mawo_path)

@@ -12,6 +12,7 @@ target ratio ≤ 1.10.
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import statistics
@@ -94,10 +95,13 @@ def run(tree: Path) -> dict[str, float]:
 
 
 def main(argv: list[str]) -> int:
-    if len(argv) != 1:
-        print(__doc__)
-        return 2
-    revision = argv[0]
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("revision", metavar="REVISION", help="the earlier revision, e.g. 1a414d2")
+    revision = parser.parse_args(argv).revision
+    found = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--verify", "--quiet", "--end-of-options",
+                            f"{revision}^{{commit}}"], capture_output=True, text=True, check=False)
+    if found.returncode != 0:
+        parser.error(f"REVISION: „{revision}“ ist keine Revision dieses Repositorys")
     with tempfile.TemporaryDirectory(prefix="bench-versions-") as folder:
         old_tree = Path(folder) / "alt"
         subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", str(old_tree), revision],

@@ -9,6 +9,7 @@ serialise with :meth:`Diagnostic.to_dict` for JSON output.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -28,6 +29,7 @@ __all__ = [
     "TeilhabeError",
     "ValidityError",
     "did_you_mean",
+    "visible",
 ]
 
 
@@ -68,7 +70,7 @@ class Diagnostic(Record):
             head += f" @ {self.path}"
         lines = [f"{self.location}: {head}" if self.location else head]
         if self.location and self.source_line is not None:
-            text = self.source_line.rstrip("\n")
+            text = visible(self.source_line.rstrip("\n").removesuffix("\r"))
             lines.append(f"    {text}")
             col = max(1, self.location.column)
             width = 1
@@ -96,6 +98,29 @@ class Diagnostic(Record):
         if self.hint:
             data["hinweis"] = self.hint
         return data
+
+
+#: The characters a source line shows otherwise (:func:`visible`) and a rule file may not hold
+#: (:func:`teilhabe_rules.limits.check_characters`): the control characters but tab, line feed and
+#: carriage return, the line and paragraph separators, and the bidirectional controls, which make
+#: text read in another order than it is parsed.
+CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+def visible(text: str) -> str:
+    """``text`` with each control character of :data:`CONTROL` (and a carriage return) shown as a
+    visible one in its place — a C0 character as its control picture (``␛``), any other as ``�``
+    — so that a source line printed to a terminal cannot move its cursor, colour it or reorder
+    it, and a caret below still lines up."""
+    return _SHOWN.sub(_shown, text) if _SHOWN.search(text) else text
+
+
+_SHOWN = re.compile(CONTROL.pattern[:-1] + "\r]")
+
+
+def _shown(found: re.Match[str]) -> str:
+    code = ord(found.group())
+    return chr(0x2400 + code) if code < 0x20 else "\u2421" if code == 0x7F else "\ufffd"
 
 
 def _caret_pad(text: str, count: int) -> str:

@@ -18,6 +18,8 @@ Case data: a list whose model declares no ``höchstens`` takes at most
 
 from __future__ import annotations
 
+import re
+
 from .errors import MAX_SUGGESTION_LENGTH, Diagnostic, Location, RuleSyntaxError
 
 __all__ = [
@@ -33,7 +35,9 @@ __all__ = [
     "MAX_WORD_LENGTH",
     "SHORTEST_TOKEN_LIMIT",
     "LimitExceeded",
+    "check_characters",
     "check_file_size",
+    "check_text",
     "clip_line",
     "depth_exceeded",
     "limit_error",
@@ -94,15 +98,56 @@ class LimitExceeded(Exception):
     lexers and the parsers; :func:`limit_error` turns it into the located user error."""
 
     def __init__(self, message: str, hint: str, offset: int, line: int, column: int,
-                 end_column: int | None = None):
+                 end_column: int | None = None, code: str = "grenze"):
         super().__init__(message)
-        self.message, self.hint = message, hint
+        self.message, self.hint, self.code = message, hint, code
         self.offset, self.line, self.column, self.end_column = offset, line, column, end_column
 
 
 def _number(value: int) -> str:
     """``10000`` as German readers write it: ``10.000``."""
     return f"{value:,}".replace(",", ".")
+
+
+def check_text(text: str) -> None:
+    """Raise :class:`LimitExceeded` for the first thing in ``text`` a rule file may not hold: more
+    than :data:`MAX_RULE_FILE_CHARS` characters (:func:`check_file_size`), a control character
+    (:func:`check_characters`)."""
+    check_file_size(text)
+    check_characters(text)
+
+
+# errors.CONTROL but the form feed (blank space to the grammar, as to Python), and a lone carriage return;
+# the grammar's texts and comments hold none of them either (``grammars/teilhabe.lark``)
+_REFUSED = re.compile("[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]|\r(?!\n)")
+
+
+def check_characters(text: str) -> None:
+    """Raise :class:`LimitExceeded` (``code="syntax"``) at the first character of
+    :data:`teilhabe_rules.errors.CONTROL` in ``text`` but a form feed, or a carriage return not
+    before a line feed: each ends a line for some readers and not for others (an editor, the terminal showing
+    an error), or shows the text in another order than it is read — so a position the library
+    reports would point elsewhere than the reader looks."""
+    found = _REFUSED.search(text)
+    if found is None:
+        return
+    offset = found.start()
+    line = text.count("\n", 0, offset) + 1
+    column = offset - (text.rfind("\n", 0, offset) + 1) + 1
+    code = ord(found.group())
+    if found.group() == "\r":
+        message = "Ein Wagenrücklauf (U+000D), dem kein Zeilenvorschub folgt, ist in einer Regeldatei nicht erlaubt"
+        hint = "eine Zeile endet mit LF oder CR LF; speichere die Datei mit diesen Zeilenenden"
+    elif code in (0x2028, 0x2029):
+        message = f"Der Zeilentrenner U+{code:04X} ist in einer Regeldatei nicht erlaubt"
+        hint = "eine Zeile endet mit LF oder CR LF; ersetze ihn durch einen Zeilenumbruch"
+    elif 0x202A <= code <= 0x202E or 0x2066 <= code <= 0x2069:
+        message = f"Das Steuerzeichen der Schreibrichtung U+{code:04X} ist in einer Regeldatei nicht erlaubt"
+        hint = "es lässt den Text in anderer Reihenfolge erscheinen, als er gelesen wird; entferne es"
+    else:
+        message = f"Das Steuerzeichen U+{code:04X} ist in einer Regeldatei nicht erlaubt"
+        hint = "entferne das unsichtbare Zeichen (es kommt oft mit kopiertem Text)"
+    raise LimitExceeded(message, hint, offset, line, column, code="syntax")
 
 
 def check_file_size(text: str) -> None:
@@ -207,7 +252,7 @@ def limit_error(exc: LimitExceeded, text: str, filename: str) -> RuleSyntaxError
             Location(filename, exc.line, exc.column, exc.line if end_column else None, end_column),
             hint=exc.hint,
             source_line=_line_at(text, exc),
-            code="grenze",
+            code=exc.code,
         )
     )
 

@@ -26,6 +26,7 @@ from .runtime.backend import CaseInput, CheckFailure, EvaluationFault
 from .runtime.compiler import Program, PythonBackend
 from .runtime.results import Result
 from .runtime.semantics import ParameterValues, base_values, date_required_error
+from .span import source_lines
 
 if TYPE_CHECKING:  # pragma: no cover - imported where an agreement is given
     from .columnar import BatchResult, Plan
@@ -549,7 +550,7 @@ def _show(value: Any, vtype: c.ValueType) -> str:
 
 
 def _line(source: str, line: int) -> str | None:
-    lines = source.splitlines()
+    lines = source_lines(source)
     return lines[line - 1] if 0 < line <= len(lines) else None
 
 

@@ -11,7 +11,7 @@ import attrs
 
 from .records import Record
 
-__all__ = ["NO_SPAN", "Span"]
+__all__ = ["NO_SPAN", "Span", "source_lines"]
 
 
 @attrs.frozen(repr=False)
@@ -27,3 +27,10 @@ class Span(Record):
 
 
 NO_SPAN = Span(0, 0, 0, 0)
+
+
+def source_lines(text: str) -> list[str]:
+    """The lines of a source text as spans count them: ended by ``\n`` (a ``\r`` before it
+    dropped) — not :meth:`str.splitlines`, which also ends a line at a form feed, a lone ``\r``,
+    U+2028 and more, and would then give another line than the one a span names."""
+    return [line[:-1] if line.endswith("\r") else line for line in text.split("\n")]

@@ -175,7 +175,9 @@ _DATES = st.dates(min_value=dt.date(1900, 1, 1), max_value=dt.date(2100, 12, 31)
 )
 _STRINGS = st.one_of(
     st.text(
-        st.characters(blacklist_characters='"\\\n\r', blacklist_categories=("Cs",)), max_size=8
+        # no control character but tab, no line or paragraph separator, no bidirectional control
+        st.characters(blacklist_characters='"\\\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069',
+                      blacklist_categories=("Cs", "Cc", "Zl", "Zp")) | st.just("\t"), max_size=8
     ).map(lambda s: f'"{s}"'),
     st.text(st.sampled_from(list("ab \n")), max_size=6).map(lambda s: f'"""{s}"""'),
 )

@@ -399,8 +399,8 @@ class TestGenericMessages:
         assert diagnostic.hint == "erwartet: „modell“"
 
     def test_unprintable_character_is_shown_as_code_point(self) -> None:
-        diagnostic = syntax_error(HEADER + "wert x = a\x00\n")
-        assert diagnostic.message == "Unerwartetes Zeichen „U+0000“"
+        diagnostic = syntax_error(HEADER + "wert x = a\u200b\n")
+        assert diagnostic.message == "Unerwartetes Zeichen „U+200B“"
         assert diagnostic.location.column == 11
 
     @pytest.mark.parametrize(

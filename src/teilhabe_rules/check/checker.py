@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from ..errors import CheckError, Diagnostic, Location
 from ..ir import checked as c
+from ..span import source_lines
 from ..syntax import ast
 from .coverage import SymbolDomains, check_coverage
 from .declared import TypeReader, resolve_declarations
@@ -108,7 +109,7 @@ def check_module(module: ast.Module, text: str) -> c.CheckedModel:
         return Checker(module, text).run()
     except RecursionError:
         span = module.header.span
-        lines = text.splitlines()
+        lines = source_lines(text)
         raise CheckError(Diagnostic(
             "Das Modell ist zu tief verschachtelt, um es zu prüfen",
             Location(module.file, max(span.line, 1), max(span.column, 1)),

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from ..errors import Diagnostic, Location
-from ..span import Span
+from ..span import Span, source_lines
 
 __all__ = ["Fail", "Findings", "join"]
 
@@ -30,9 +30,9 @@ class Findings:
 
     def __init__(self, file: str, text: str, sources: Iterable[tuple[str, str]] = ()):
         self.file = file
-        self.lines = text.splitlines()
+        self.lines = source_lines(text)
         # a variant merged with its base: the base files' lines, for spans that name them
-        self.other_lines = {name: source.splitlines() for name, source in sources}
+        self.other_lines = {name: source_lines(source) for name, source in sources}
         self.diagnostics: list[Diagnostic] = []
 
     def report(self, message: str, span: Span | None, hint: str | None = None, severity: str = "fehler",

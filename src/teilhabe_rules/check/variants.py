@@ -41,6 +41,7 @@ import attrs
 from ..errors import CheckError, Diagnostic, Location, did_you_mean
 from ..files import MAX_RULE_BYTES, FileRefused, confined, read_text
 from ..shipped import model_files
+from ..span import source_lines
 from ..syntax import ast
 from ..syntax.builder import parse_module
 from ..units import UnitError, parse_unit
@@ -218,7 +219,7 @@ def _extends_span(module: ast.Module, text: str) -> ast.Span:
 
 def _diag(module: ast.Module, text: str, message: str, span: ast.Span, hint: str | None = None,
           severity: str = "fehler") -> Diagnostic:
-    lines = [line.rstrip("\r") for line in text.split("\n")]
+    lines = source_lines(text)
     source_line = lines[span.line - 1] if 0 < span.line <= len(lines) else None
     return Diagnostic(message, Location(module.file, span.line, span.column, span.end_line, span.end_column),
                       severity, hint, source_line, code="variante")

@@ -33,6 +33,7 @@ from ..ir import toolkit
 from ..ir.domains import corridor_findings
 from ..runtime.faults import Fault, FaultError, FaultKind
 from ..runtime.semantics import base_values
+from ..span import source_lines
 from .cases import MAX_REPORTED, DocumentError, convert_value, parse_document, source_line_of
 
 __all__ = ["HEADER_KEYS", "NOT_AGREED", "AgreedTable", "Agreement", "base_values", "load_agreement"]
@@ -132,7 +133,7 @@ class _Located:
     bare or quoted), so that locating a problem costs no scan of the text."""
 
     def __init__(self, text: str, file: str):
-        self.lines = text.splitlines()
+        self.lines = source_lines(text)
         self.file = file
         self.headers: dict[str, int] = {}  # section name → index of its first header line
         self.keys: dict[str, int] = {}  # key → index of the first line that gives it

@@ -27,7 +27,7 @@ import attrs
 from attrs import frozen
 
 from ..records import Record
-from ..span import Span
+from ..span import Span, source_lines
 from ..units import DIMENSIONLESS, Unit
 
 # The arithmetic of every backend and of the toolkit's constant evaluator: 28 significant
@@ -622,4 +622,4 @@ class CheckedModel(Record):
 @functools.lru_cache(maxsize=16)
 def _lines(text: str) -> tuple[str, ...]:
     """A source text's lines, split once (messages of failed checks look up their line)."""
-    return tuple(text.splitlines())
+    return tuple(source_lines(text))

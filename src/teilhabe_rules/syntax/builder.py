@@ -22,7 +22,8 @@ from lark import Token, Transformer, v_args
 from lark.tree import Meta
 
 from ..errors import Diagnostic, Location, RuleSyntaxError
-from ..limits import LimitExceeded, check_file_size, limit_error
+from ..limits import LimitExceeded, check_text, limit_error
+from ..span import source_lines
 from . import ast
 from ._fastpath import Fallback, FastParser
 from .parser import find_syntax_error, make_parser, parse_text, syntax_error_at
@@ -842,7 +843,7 @@ def build_module(tree: lark.Tree[Token], filename: str, text: str) -> ast.Module
     except lark.exceptions.VisitError as exc:
         inner = exc.orig_exc
         if isinstance(inner, _BuildError):
-            lines = [line.rstrip("\r") for line in text.split("\n")]  # as the lexer counts lines
+            lines = source_lines(text)  # as the lexer counts lines
             span = inner.span
             source_line = lines[span.line - 1] if 0 < span.line <= len(lines) else None
             raise RuleSyntaxError(
@@ -870,7 +871,7 @@ def parse_module(text: str, filename: str = "<eingabe>", span_file: str | None =
     try:
         full = text if text.endswith("\n") else text + "\n"
         try:
-            check_file_size(full)
+            check_text(full)
             fast = _parse_fast(full, "start", span_file)
         except LimitExceeded as exc:
             raise limit_error(exc, full, filename) from None

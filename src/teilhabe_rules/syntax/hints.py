@@ -21,6 +21,8 @@ from typing import Any
 
 import attrs
 
+from ..span import source_lines
+
 __all__ = [
     "KEYWORDS",
     "MISTAKES",
@@ -140,7 +142,7 @@ class SyntaxErrorContext:
 
     @property
     def lines(self) -> list[str]:
-        return [line.rstrip("\r") for line in self.text.split("\n")]
+        return source_lines(self.text)
 
     @property
     def source_line(self) -> str:

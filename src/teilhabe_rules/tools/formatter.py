@@ -47,7 +47,7 @@ from lark.exceptions import UnexpectedInput
 from ..atomic import rewrite_atomic
 from ..errors import Diagnostic, Location, RuleSyntaxError
 from ..files import MAX_RULE_BYTES, FileRefused, read_text
-from ..limits import LimitExceeded
+from ..limits import LimitExceeded, check_characters, limit_error
 from ..syntax.parser import make_parser, parse_text
 
 __all__ = ["BLOCK_KEYWORDS", "INDENT", "format_file", "format_text", "is_formatted"]
@@ -132,6 +132,10 @@ def _tokens(text: str, filename: str) -> list[lark.Token]:
     """The tokens the parser reads (with an ``_NL`` ending each statement); the parser's located
     error for a text that does not parse."""
     full = text if text.endswith("\n") else text + "\n"
+    try:  # (a comment or text holding a control character would pass the parser)
+        check_characters(full)
+    except LimitExceeded as exc:
+        raise limit_error(exc, full, filename) from None
     parsing = make_parser().parse_interactive(full, start="start")
     try:
         tokens = list(parsing.iter_parse())

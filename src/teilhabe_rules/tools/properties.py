@@ -52,6 +52,7 @@ from ..runtime.explain import substituted
 from ..runtime.frame import Element
 from ..runtime.results import NoSuchElement, Result
 from ..runtime.semantics import DECIMAL_CONTEXT
+from ..span import source_lines
 from ..toml_writer import dumps
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -398,7 +399,7 @@ def _invariant(model: Model, name: str) -> Callable[[Any], None]:
     if name == "erklaerungen":
         sources = {checked.info.file: checked.source}
         sources.update(getattr(checked, "other_sources", {}) or {})
-        lines_of = {file: text.splitlines() for file, text in sources.items()}
+        lines_of = {file: source_lines(text) for file, text in sources.items()}
 
         def explanations(case: Any) -> None:
             result = _evaluate(model, case, explain=True, evaluation_errors_fail=False)

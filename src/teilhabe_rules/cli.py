@@ -446,8 +446,9 @@ def _cmd_format(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     total = len(args.files)
     files = "Datei" if total == 1 else "Dateien"
     if args.check_only:
+        fine = total - failed  # (a file that failed is not in any layout)
         summary = (f"{changed} von {total} {files} würden umformatiert" if changed
-                   else f"{total} {files} im einheitlichen Layout")
+                   else f"{fine} {'Datei' if fine == 1 else 'Dateien'} im einheitlichen Layout")
     else:
         summary = f"{changed} von {total} {files} umformatiert"
     out.write(summary + (f", {failed} mit Fehlern" if failed else "") + "\n")
@@ -1029,6 +1030,8 @@ def run() -> NoReturn:
             # the interpreter's own flush at exit would fail again, and print a traceback
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         code = code or EXIT_FINDINGS
+    except ValueError:  # closed by the command: the language server's at the editor's „exit“
+        pass
     sys.exit(code)
 
 

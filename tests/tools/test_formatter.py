@@ -348,6 +348,11 @@ def test_format_rewrites_files_and_check_mode_only_names_them(tmp_path: Path) ->
     assert main(["format", "--pruefen", str(messy)], out, err) == 0 and err.getvalue() == ""
     assert out.getvalue() == "1 Datei im einheitlichen Layout\n"
     assert format_file(messy, write=False) is False
+    # a file that cannot be read is counted once: with the errors, not in the layout
+    out, err = io.StringIO(), io.StringIO()
+    assert main(["format", "--prüfen", str(tmp_path / "fehlt.rules"), str(messy)], out, err) == 1
+    assert out.getvalue() == "1 Datei im einheitlichen Layout, 1 mit Fehlern\n"
+    assert "fehlt.rules" in err.getvalue()
 
 
 def test_format_reports_a_file_that_does_not_parse_and_leaves_it(tmp_path: Path) -> None:

@@ -250,3 +250,103 @@ def test_without_the_extra_the_command_says_what_to_install(monkeypatch: pytest.
     out, err = io.StringIO(), io.StringIO()
     assert main(["lsp"], out, err) == 2
     assert "pip install 'teilhabe-rules[editor]'" in err.getvalue()
+
+
+def test_a_document_not_opened_gets_no_answer_and_no_error(tmp_path: Path) -> None:
+    # a file on the disk (pygls would read it, as UTF-8) and one that is not
+    on_disk = tmp_path / "auf_platte.rules"
+    on_disk.write_bytes(MODEL.encode("latin-1", "replace"))
+    uris = [on_disk.as_uri(), (tmp_path / "fehlt.rules").as_uri()]
+
+    async def scenario(session: Session) -> None:
+        client = session.client
+        for uri in uris:
+            document = types.TextDocumentIdentifier(uri=uri)
+            position = types.Position(line=0, character=2)
+            assert await client.text_document_hover_async(types.HoverParams(
+                text_document=document, position=position)) is None
+            assert await client.text_document_definition_async(types.DefinitionParams(
+                text_document=document, position=position)) is None
+            completion: Any = await client.text_document_completion_async(types.CompletionParams(
+                text_document=document, position=position))
+            assert not completion.items
+            assert await client.text_document_formatting_async(types.DocumentFormattingParams(
+                text_document=document, options=types.FormattingOptions(tab_size=2, insert_spaces=True))) is None
+        # and the server still answers for an open one
+        uri = session.open(tmp_path / "probe.rules", MISTAKE)
+        assert (await session.diagnostics(uri, 1)).diagnostics
+
+    run(scenario, tmp_path)
+
+
+def test_a_byte_order_mark_is_read_past_and_positions_stay_the_editors(tmp_path: Path) -> None:
+    text = "\ufeff" + MISTAKE.replace('modell probe "Probe"', 'modell probe "Probe" # ä')
+
+    async def scenario(session: Session) -> None:
+        uri = session.open(tmp_path / "probe.rules", text)
+        (found,) = (await session.diagnostics(uri, 1)).diagnostics
+        assert found.range.start == _position(text, "satzz")  # only the mistake, where the editor has it
+        uri = session.open(tmp_path / "gut.rules", "\ufeff" + MODEL)
+        assert not (await session.diagnostics(uri, 1)).diagnostics
+        # hover on line 1, past the mark: the model's name is no symbol, the mark shifts nothing below
+        shown: Any = await session.client.text_document_hover_async(types.HoverParams(
+            text_document=types.TextDocumentIdentifier(uri=uri),
+            position=_position("\ufeff" + MODEL, "satz \"Betrag", 1)))
+        assert "**parameter** `satz`" in shown.contents.value
+
+    run(scenario, tmp_path)
+
+
+def test_a_lone_carriage_return_is_an_error_where_the_editor_sees_it(tmp_path: Path) -> None:
+    text = MODEL.replace("# ", "#").replace('eingabe minuten:', '# a\rb\neingabe minuten:')
+
+    async def scenario(session: Session) -> None:
+        uri = session.open(tmp_path / "probe.rules", text)
+        (found,) = (await session.diagnostics(uri, 1)).diagnostics
+        assert found.range.start == _position(text, "\rb")  # the end of the editor's line holding it
+        assert "U+000D" in found.message
+        edits = await session.client.text_document_formatting_async(types.DocumentFormattingParams(
+            text_document=types.TextDocumentIdentifier(uri=uri),
+            options=types.FormattingOptions(tab_size=2, insert_spaces=True)))
+        assert edits is None  # nothing formatted (that would have duplicated the text after it)
+
+    run(scenario, tmp_path)
+
+
+def test_a_range_ends_within_the_document(tmp_path: Path) -> None:
+    # without a final line break: a block's span ends on the line after its „ende“
+    texts = ['modell m "x"\nende', 'modell m "x"\n  gültig ab 01.01.2024\nende\ntabelle t: ganzzahl -> zahl\nende']
+
+    async def scenario(session: Session) -> None:
+        for number, text in enumerate(texts):
+            uri = session.open(tmp_path / f"m{number}.rules", text)
+            found = (await session.diagnostics(uri, 1)).diagnostics
+            assert found
+            lines = text.split("\n")
+            for diagnostic in found:
+                for point in (diagnostic.range.start, diagnostic.range.end):
+                    assert point.line < len(lines) and point.character <= len(lines[point.line])
+
+    run(scenario, tmp_path)
+
+
+def test_the_server_ends_with_exit_code_0_after_shutdown(tmp_path: Path) -> None:
+    import json
+    import subprocess
+
+    def message(payload: dict[str, Any]) -> bytes:
+        body = json.dumps(payload).encode()
+        return f"Content-Length: {len(body)}\r\n\r\n".encode() + body
+
+    requests = b"".join([
+        message({"jsonrpc": "2.0", "id": 1, "method": "initialize",
+                 "params": {"processId": None, "rootUri": tmp_path.as_uri(), "capabilities": {}}}),
+        message({"jsonrpc": "2.0", "method": "initialized", "params": {}}),
+        message({"jsonrpc": "2.0", "id": 2, "method": "shutdown"}),
+        message({"jsonrpc": "2.0", "method": "exit"}),
+    ])
+    done = subprocess.run([sys.executable, "-m", "teilhabe_rules", "lsp"], input=requests, capture_output=True,
+                          timeout=120, check=False)
+    assert done.returncode == 0, done.stderr.decode()
+    assert b"Traceback" not in done.stderr
+    assert b'"id": 2' in done.stdout.replace(b'"id":2', b'"id": 2')

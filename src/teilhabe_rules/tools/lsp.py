@@ -38,7 +38,7 @@ from ..errors import Diagnostic, TeilhabeError
 from ..ir import checked as c
 from ..ir.text import format_value, quantity_text
 from ..loading import check_file, check_text
-from ..span import Span
+from ..span import Span, source_lines
 from ..version import __version__
 from .formatter import format_text
 from .textmate import keywords
@@ -79,7 +79,9 @@ class Analysis:
 
     @classmethod
     def of(cls, text: str, filename: str, previous: Analysis | None = None) -> Analysis:
-        """Check ``text`` (as the file ``filename``, so a variant finds its base beside it)."""
+        """Check ``text`` (as the file ``filename``, so a variant finds its base beside it; a
+        byte order mark before it left out, as when the file is read)."""
+        text = _without_bom(text)
         try:
             model = check_text(text, filename)
         except TeilhabeError as exc:
@@ -306,27 +308,42 @@ def _column(line_text: str, character: int) -> int:
     return len(line_text) + 1
 
 
-def _position(lines: Sequence[str], line: int, column: int) -> types.Position:
+def _without_bom(text: str) -> str:
+    return text[1:] if text.startswith("\ufeff") else text
+
+
+def _client_lines(text: str) -> list[str]:
+    """The lines of a document as the protocol counts them: ended by CR LF, LF or a lone CR."""
+    return re.split(r"\r\n|\r|\n", text)
+
+
+def _position(lines: Sequence[str], line: int, column: int, shift: int = 0) -> types.Position:
+    """The protocol's position of a 1-based one in ``lines``; one past the last line: the end of
+    the last (a block's span ends on the line after its ``ende``). ``shift``: the characters
+    before the first line's text that the library did not read (a byte order mark)."""
+    if line > len(lines) and lines:
+        line, column = len(lines), len(lines[-1]) + 1
     text = lines[line - 1] if 0 < line <= len(lines) else ""
-    return types.Position(line=max(0, line - 1), character=_utf16(text, column))
+    return types.Position(line=max(0, line - 1), character=_utf16(text, column) + (shift if line <= 1 else 0))
 
 
-def _range(lines: Sequence[str], line: int, column: int, end_line: int | None, end_column: int | None) -> types.Range:
+def _range(lines: Sequence[str], line: int, column: int, end_line: int | None, end_column: int | None,
+           shift: int = 0) -> types.Range:
     """A range from 1-based positions; without an end, the word (or character) at the start."""
-    start = _position(lines, line, column)
+    start = _position(lines, line, column, shift)
     if end_line is None or end_column is None or (end_line, end_column) <= (line, column):
         text = lines[line - 1] if 0 < line <= len(lines) else ""
         word = _WORD.match(text, max(0, column - 1))
         end_line, end_column = line, (word.end() + 1 if word else min(column + 1, len(text) + 1))
-    return types.Range(start=start, end=_position(lines, end_line, end_column))
+    return types.Range(start=start, end=_position(lines, end_line, end_column, shift))
 
 
-def _diagnostic(found: Diagnostic, lines: Sequence[str], filename: str) -> types.Diagnostic:
+def _diagnostic(found: Diagnostic, lines: Sequence[str], filename: str, shift: int = 0) -> types.Diagnostic:
     """A finding of the library as the protocol's diagnostic (elsewhere: at the top, naming the place)."""
     message = found.message + (f"\nhinweis: {found.hint}" if found.hint else "")
     location = found.location
     if location is not None and Path(location.file).resolve() == Path(filename).resolve():
-        where = _range(lines, location.line, location.column, location.end_line, location.end_column)
+        where = _range(lines, location.line, location.column, location.end_line, location.end_column, shift)
     else:
         where = types.Range(start=types.Position(line=0, character=0), end=types.Position(line=0, character=0))
         if location is not None:
@@ -335,16 +352,20 @@ def _diagnostic(found: Diagnostic, lines: Sequence[str], filename: str) -> types
     return types.Diagnostic(range=where, message=message, severity=severity, source=_SOURCE, code=found.code)
 
 
-def _location_of(span: Span, lines: Sequence[str], filename: str) -> types.Location:
+def _location_of(span: Span, lines: Sequence[str], filename: str, shift: int = 0) -> types.Location:
     """Where a declaration lies, as the protocol's location (the start of its statement)."""
     if span.file is not None:
         path = Path(span.file)
         other = path if path.is_absolute() else Path(filename).parent / path
-        other_lines = other.read_text("utf-8").split("\n") if other.is_file() else []
-        point = _position(other_lines, span.line, span.column)
+        try:
+            other_text = other.read_text("utf-8", errors="replace") if other.is_file() else ""
+        except OSError:
+            other_text = ""
+        point = _position(source_lines(_without_bom(other_text)), span.line, span.column,
+                          1 if other_text.startswith("\ufeff") else 0)
         return types.Location(uri=from_fs_path(str(other.resolve())) or str(other),
                               range=types.Range(start=point, end=point))
-    point = _position(lines, span.line, span.column)
+    point = _position(lines, span.line, span.column, shift)
     return types.Location(uri=from_fs_path(str(Path(filename).resolve())) or filename,
                           range=types.Range(start=point, end=point))
 
@@ -375,22 +396,39 @@ def make_server() -> LanguageServer:
     def filename(uri: str) -> str:
         return to_fs_path(uri) or uri
 
-    def analyse(uri: str) -> None:
-        document = server.workspace.get_text_document(uri)
+    def source(uri: str) -> tuple[str, int] | None:
+        """An open document's text as the library reads it (a byte order mark left out) and the
+        characters left out; None for a document the editor has not opened (whose text pygls
+        would read from the disk)."""
+        document = server.workspace.text_documents.get(uri)
+        if document is None:
+            return None
         text = document.source
+        return (text[1:], 1) if text.startswith("\ufeff") else (text, 0)
+
+    def analyse(uri: str) -> None:
+        document = server.workspace.text_documents.get(uri)
+        found = source(uri)
+        if document is None or found is None:  # closed meanwhile
+            return
+        text, shift = found
         analysis = Analysis.of(text, filename(uri), analyses.get(uri))
         analyses[uri] = analysis
-        lines = text.split("\n")
+        lines = source_lines(text)
         server.text_document_publish_diagnostics(types.PublishDiagnosticsParams(
             uri=uri, version=document.version,
-            diagnostics=[_diagnostic(found, lines, filename(uri)) for found in analysis.diagnostics]))
+            diagnostics=[_diagnostic(found, lines, filename(uri), shift) for found in analysis.diagnostics]))
 
-    def at(uri: str, position: types.Position) -> tuple[str, Analysis, int, int]:
-        text = server.workspace.get_text_document(uri).source
-        lines = text.split("\n")
+    def at(uri: str, position: types.Position) -> tuple[str, Analysis, int, int, int] | None:
+        found = source(uri)
+        if found is None:
+            return None
+        text, shift = found
+        lines = _client_lines(text)
         line_text = lines[position.line] if position.line < len(lines) else ""
+        character = max(0, position.character - shift) if position.line == 0 else position.character
         analysis = analyses.get(uri) or Analysis.of(text, filename(uri))
-        return text, analysis, position.line + 1, _column(line_text, position.character)
+        return text, analysis, position.line + 1, _column(line_text, character), shift
 
     @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
     def did_open(params: types.DidOpenTextDocumentParams) -> None:
@@ -421,7 +459,10 @@ def make_server() -> LanguageServer:
 
     @server.feature(types.TEXT_DOCUMENT_HOVER)
     def hover(params: types.HoverParams) -> types.Hover | None:
-        text, analysis, line, column = at(params.text_document.uri, params.position)
+        found = at(params.text_document.uri, params.position)
+        if found is None:
+            return None
+        text, analysis, line, column, _shift = found
         symbol = analysis.symbol_at(text, line, column)
         if symbol is None:
             return None
@@ -430,25 +471,31 @@ def make_server() -> LanguageServer:
     @server.feature(types.TEXT_DOCUMENT_DEFINITION)
     def definition(params: types.DefinitionParams) -> types.Location | None:
         uri = params.text_document.uri
-        text, analysis, line, column = at(uri, params.position)
-        lines = text.split("\n")
+        found = at(uri, params.position)
+        if found is None:
+            return None
+        text, analysis, line, column, shift = found
+        lines = source_lines(text)
         base = base_name(text)
         if base is not None and re.match(r'[ \t]*erweitert[ \t]+"', lines[line - 1] if line <= len(lines) else ""):
             try:
-                found = find_base(base, Path(filename(uri)).parent)
+                base_file = find_base(base, Path(filename(uri)).parent)
             except BaseRefused:
                 return None
-            if found is None:
+            if base_file is None:
                 return None
             start = types.Position(line=0, character=0)
-            return types.Location(uri=from_fs_path(str(found.resolve())) or str(found),
+            return types.Location(uri=from_fs_path(str(base_file.resolve())) or str(base_file),
                                   range=types.Range(start=start, end=start))
         symbol = analysis.definition_at(text, line, column)
-        return None if symbol is None else _location_of(symbol.span, lines, filename(uri))
+        return None if symbol is None else _location_of(symbol.span, lines, filename(uri), shift)
 
     @server.feature(types.TEXT_DOCUMENT_COMPLETION, types.CompletionOptions(trigger_characters=["."]))
     def completion(params: types.CompletionParams) -> types.CompletionList:
-        text, analysis, line, column = at(params.text_document.uri, params.position)
+        found = at(params.text_document.uri, params.position)
+        if found is None:
+            return types.CompletionList(is_incomplete=False, items=[])
+        text, analysis, line, column, _shift = found
         items = [types.CompletionItem(label=label, kind=_COMPLETION_KINDS.get(kind), detail=f"{kind} {detail}".strip())
                  for label, kind, detail in analysis.completions(text, line, column)]
         return types.CompletionList(is_incomplete=False, items=items)
@@ -456,14 +503,17 @@ def make_server() -> LanguageServer:
     @server.feature(types.TEXT_DOCUMENT_FORMATTING)
     def formatting(params: types.DocumentFormattingParams) -> list[types.TextEdit] | None:
         uri = params.text_document.uri
-        text = server.workspace.get_text_document(uri).source
+        document = server.workspace.text_documents.get(uri)
+        if document is None:
+            return None
+        text = document.source
         try:
             formatted = format_text(text, filename(uri))
         except TeilhabeError:
             return None  # the diagnostics show why
         if formatted == text:
             return []
-        lines = text.split("\n")
+        lines = _client_lines(text)  # the whole document, to its end as the editor counts lines
         end = types.Position(line=len(lines) - 1, character=_utf16(lines[-1], len(lines[-1]) + 1))
         return [types.TextEdit(range=types.Range(start=types.Position(line=0, character=0), end=end),
                                new_text=formatted)]

@@ -151,6 +151,40 @@ class TestGenericInvariants:
         outcome = run_property(check_named(model, "invarianten::ungueltige-faelle"), max_examples=5)
         assert not outcome.passed and "angenommen" in outcome.message
 
+    # a BEI_NRW 3.0 case whose Zeitabschnitt total (decided on its exact number) is 6.4664…571,
+    # while its rounded parts add up to 6.4664…572 in 28 digits
+    SUM_CASE = {
+        "erstellt_am": "2025-08-27", "wohnform": "eigene_häuslichkeit", "zeitraum_beginn": "2024-08-27",
+        "zeitraum_ende": "2024-08-27", "leistungstyp": 0, "hilfebedarfsgruppe": 0, "leistungstyp_tagesstruktur": 0,
+        "abrechnungsmonate": [],
+        "zeitabschnitte": [{"beginn": "2024-08-27", "schluss": "2024-08-27", "massnahmen": [
+            {"bezeichnung": "0", "bereich": "b1", "art": art, "stunden": Decimal(stunden), "personen": personen}
+            for art, stunden, personen in [("ea", "40", 2), ("ea", "11.5", 2), ("qa", "0.1", 1), ("ua", "31.7", 3)]]}],
+    }
+
+    def test_a_sum_holds_within_the_rounding_of_its_last_digit(self) -> None:
+        model = teilhabe_rules.bundled("bei_nrw3")
+        zeitabschnitt = model.evaluate(self.SUM_CASE).frame.root.children("zeitabschnitte")[0]
+        assert zeitabschnitt["stunden_anrechenbar"] == Decimal("6.466428571428571428571428571")
+        check_named(model, "invarianten::summen-der-teile").check(self.SUM_CASE)  # no PropertyFailure
+
+    def test_a_sum_off_by_more_than_its_rounding_is_found(self, monkeypatch) -> None:
+        from teilhabe_rules.runtime.frame import Element
+
+        model = teilhabe_rules.bundled("bei_nrw3")
+        check = check_named(model, "invarianten::summen-der-teile")
+        original = Element.get
+
+        def off(self, key, default=None):
+            found = original(self, key, default)
+            if key == "stunden_anrechenbar" and isinstance(found, Decimal) and found:
+                return found + found.scaleb(-25)  # a few units of the 28th digit
+            return found
+
+        monkeypatch.setattr(Element, "get", off)
+        outcome = run_property(check, max_examples=20)
+        assert not outcome.passed and "die Summe der Teile" in outcome.message
+
     def test_inapplicable_invariants_are_not_collected(self) -> None:
         names = {c.name for c in property_checks(teilhabe_rules.loads(DIVISION, "teilen.rules"))}
         assert "invarianten::summen-der-teile" not in names and "invarianten::stufen-im-bereich" not in names

@@ -22,7 +22,8 @@ Generic invariants, for every model:
 ``erklaerungen``      every explanation names an existing rule line of the file
 ``wiederholbar``      evaluating twice gives equal results and leaves the case data unchanged
 ``json-rundreise``    ``json.loads(json.dumps(to_dict()))`` equals ``to_dict()``
-``summen-der-teile``  a value ``summe(liste.x)`` equals the sum of the elements' x
+``summen-der-teile``  a value ``summe(liste.x)`` equals the sum of the elements' x (within the
+                      rounding of 28 significant digits)
 ``ungueltige-faelle`` cases with one defect are rejected with a CaseError naming its place
 """
 
@@ -463,9 +464,10 @@ def _invariant(model: Model, name: str) -> Callable[[Any], None]:
                     ir = node.expr
                     assert isinstance(ir, c.Aggregate) and isinstance(ir.value, c.Ref)
                     items = row.children(ir.scope)
+                    parts = [Decimal(item[ir.value.key]) for item in items]
                     with decimal.localcontext(DECIMAL_CONTEXT):
-                        total = sum((Decimal(item[ir.value.key]) for item in items), Decimal(0))
-                    if row.get(node.key) != total:
+                        total = sum(parts, Decimal(0))
+                    if not _sum_of(row.get(node.key), parts):
                         raise PropertyFailure(
                             f"{_show(path, node.key)} = {row.get(node.key)}, die Summe der Teile "
                             f"({checked.scopes[ir.scope].name}[…].{ir.value.key}) ist {total}", case)
@@ -497,6 +499,23 @@ def _invariant(model: Model, name: str) -> Callable[[Any], None]:
         return invalid
 
     raise KeyError(name)
+
+
+def _sum_of(value: Any, parts: list[Decimal]) -> bool:
+    """Whether ``value`` is the sum of ``parts`` as far as numbers of 28 significant digits can
+    tell: each part and the value are their exact numbers rounded to 28 digits (those of an
+    evaluation decided at 100 digits too, ``semantics.exact_decisions``), so the value lies within
+    half a unit of the 28th digit, of the largest of them, per part and once more of the exact sum
+    of the parts — the 28-digit sum of the parts itself may differ from the value in its last digit."""
+    if not isinstance(value, Decimal) or not value.is_finite():
+        return False
+    with decimal.localcontext(decimal.Context(prec=decimal.MAX_PREC)):
+        exact = sum(parts, Decimal(0))  # (exact: the parts have at most 28 digits each)
+        largest = max((abs(x) for x in (value, exact, *parts) if x), default=Decimal(0))
+        if not largest:
+            return True
+        unit = Decimal(1).scaleb(largest.adjusted() - (DECIMAL_CONTEXT.prec - 1))
+        return abs(value - exact) * 2 <= unit * (len(parts) + 1)
 
 
 def _no_floats(data: Any, path: str, case: Any) -> None:

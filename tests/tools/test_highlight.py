@@ -206,6 +206,14 @@ def test_the_documentation_has_blocks() -> None:
                                                   (Number.Integer, "15"), (UNIT, "min"), (Operator, "+"),
                                                   (Number.Integer, "2"), (UNIT, "Schichten"), (Operator, "+"),
                                                   (Number.Integer, "1"), (UNIT, "€")]),
+        # a table row written without blanks: its key, colon and value, as the parser reads them —
+        # a staff key never begins a statement (but may begin a line inside brackets)
+        ("1:50 # Zeile", [(Number.Integer, "1"), (Punctuation, ":"), (Number.Integer, "50"),
+                          (Comment.Single, "# Zeile")]),
+        ("  1:1:48", [(Number.Integer, "1"), (Punctuation, ":"), (Number, "1:48")]),
+        ("wert w = max(\n1:48, 1)", [(Keyword, "wert"), (Name, "w"), (Operator, "="), (Name.Builtin, "max"),
+                                     (Punctuation, "("), (Number, "1:48"), (Punctuation, ","),
+                                     (Number.Integer, "1"), (Punctuation, ")")]),
         ("parameter leitung: schlüssel = 1:28.41",
          [(Keyword, "parameter"), (Name, "leitung"), (Punctuation, ":"), (Keyword, "schlüssel"), (Operator, "="),
           (Number, "1:28.41")]),

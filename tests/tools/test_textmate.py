@@ -115,6 +115,19 @@ def test_every_regex_compiles() -> None:
         assert not re.search(r"\\[hHGAzZK]|\(\?<[^=!]|[*+?}]\+", pattern), pattern
 
 
+def test_a_table_rows_key_at_the_start_of_a_line_is_no_staff_key() -> None:
+    """``1:50`` beginning a row is key 1, a colon and value 50 (as the parser reads it): the row
+    key's pattern comes before the staff key's, which still takes ``1:48`` after ``=``."""
+    includes = [entry["include"] for entry in GRAMMAR["patterns"]]
+    assert includes.index("#row-key") < includes.index("#staff-key")
+    repository = GRAMMAR["repository"]
+    row = re.compile(repository["row-key"]["match"])
+    found = row.match("  1:50")
+    assert found is not None and (found.group(1), found.group(2)) == ("1", ":")
+    assert row.match("parameter p: schlüssel = 1:48") is None
+    assert re.search(repository["staff-key"]["match"], "parameter p: schlüssel = 1:48").group() == "1:48"
+
+
 def test_the_keywords_are_the_grammars() -> None:
     """One source: the grammar's word terminals, as for the Pygments lexer and the syntax hints."""
     assert textmate.keywords() == set(KEYWORDS)

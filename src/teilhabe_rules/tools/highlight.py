@@ -108,6 +108,10 @@ class _Scanner(NamedTuple):
     pattern: re.Pattern[str]
     tokens: dict[str, _TokenType]
     words: frozenset[str]
+    # the pattern where a statement begins (a line's first token outside brackets): no staff key,
+    # which never begins one — ``1:50`` there is a table row's key, colon and value, as the
+    # parser's contextual lexer reads it
+    statement: re.Pattern[str]
 
 
 def terminal_tokens() -> dict[str, _TokenType]:
@@ -167,7 +171,8 @@ def _scanner() -> _Scanner:
         groups.append(((-terminal.priority, -pattern.max_width, -len(regexp)), terminal.name, regexp))
     groups.sort(key=lambda entry: entry[0])
     joined = "|".join(f"(?P<{group}>{regexp})" for _, group, regexp in groups)
-    return _Scanner(re.compile(joined), tokens, frozenset(words))
+    beginning = "|".join(f"(?P<{group}>{regexp})" for _, group, regexp in groups if group != "KEY")
+    return _Scanner(re.compile(joined), tokens, frozenset(words), re.compile(beginning))
 
 
 def keywords() -> frozenset[str]:
@@ -198,16 +203,25 @@ def _scan(text: str) -> list[_Token]:
     scanner = _scanner()
     found: list[_Token] = []
     position = 0
+    beginning = True  # nothing but blanks and comments since a line break
+    depth = 0  # brackets open (a statement goes on over line breaks inside them)
     while position < len(text):
-        match = scanner.pattern.match(text, position)
+        match = (scanner.statement if beginning and not depth else scanner.pattern).match(text, position)
         if match is None or match.end() == position:
             found.append(_Token(position, Error, text[position]))
             position += 1
+            beginning = False
             continue
         group = match.lastgroup
         assert group is not None
         value = match.group()
         kind = scanner.tokens[group]
+        if kind is Whitespace or kind is Comment.Single:
+            beginning = beginning or "\n" in value
+        else:
+            beginning = False
+            if len(value) == 1 and value in "([{)]}":
+                depth = max(0, depth + (1 if value in "([{" else -1))
         if group == "NAME" and value in scanner.words:
             found.append(_Token(position, KEYWORD_TOKENS.get(value, Keyword), value, keyword=True))
         elif kind is Number.Integer and "." in value:

@@ -111,6 +111,7 @@ def grammar() -> dict[str, Any]:
             {"include": "#string"},
             {"include": "#declaration"},
             {"include": "#date"},
+            {"include": "#row-key"},
             {"include": "#staff-key"},
             {"include": "#quantity"},
             {"include": "#number"},
@@ -165,6 +166,14 @@ def grammar() -> dict[str, Any]:
             },
             "date": {"name": "constant.other.date.teilhabe-rules",
                      "match": "(?<![\\w.])\\d{1,2}\\.\\d{1,2}\\.\\d{4}(?![\\w.])"},
+            "row-key": {
+                "comment": "a table row's key at the start of a line: 1:50 is key 1 and value 50, no staff key",
+                "match": "^[ \\t]*(\\d+(?:\\.\\d+)?)[ \\t]*(:)",
+                "captures": {
+                    "1": {"name": "constant.numeric.decimal.teilhabe-rules"},
+                    "2": {"name": "punctuation.separator.teilhabe-rules"},
+                },
+            },
             "staff-key": {"name": "constant.numeric.staff-key.teilhabe-rules",
                           "match": "(?<![\\w.])1:\\d+(?:\\.\\d+)?(?!\\w)"},
             "quantity": {

@@ -93,6 +93,13 @@ class Unit(Record):
     def is_dimensionless(self) -> bool:
         return not self.atoms
 
+    def takes_written(self, written: Unit) -> bool:
+        """Whether a figure written with the unit ``written`` is one of this unit: the same atoms,
+        a percentage where this is one, and a unit at all (``==`` treats ``%`` as a plain number,
+        as arithmetic does — but ``5 %`` for a number without a unit would read 5, ``5 Tage/Tage``
+        for a percentage 5 %, and ``5 Tage/Tage`` for a plain number is a unit that cancels)."""
+        return self == written and self.percent == written.percent and (written.percent or bool(written.atoms))
+
     def __mul__(self, other: Unit) -> Unit:
         return _combine(self.atoms, other.atoms, 1)
 

@@ -657,7 +657,7 @@ class TestAgreements:
         assert info.value.diagnostics[0].hint == "meinten Sie „satz“?"
         with pytest.raises(AgreementError, match="außerhalb von 0 bis 500"):
             RATES.evaluate({"stunden": 2}, {"parameter": {"satz": "600"}})
-        with pytest.raises(AgreementError, match="hat die Einheit EUR/Tag"):
+        with pytest.raises(AgreementError, match="hat die Einheit „EUR/Tag“"):
             RATES.evaluate({"stunden": 2}, {"parameter": {"satz": "60 EUR/Tag"}})
 
 

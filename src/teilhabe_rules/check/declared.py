@@ -113,9 +113,10 @@ class TypeReader:
     def _bound(self, number: ast.Number, unit: Unit) -> Decimal:
         if number.unit is not None:
             got = self.unit_of(number.unit)
-            if got != unit:
+            if not unit.takes_written(got):
                 raise self.findings.fail(
-                    f"Die Einheit „{number.unit.text}“ passt nicht zu {unit or 'einer Zahl ohne Einheit'}", number.span
+                    f"Die Einheit „{number.unit.text}“ passt nicht zu {str(unit) or 'einer Zahl ohne Einheit'}",
+                    number.span,
                 )
         return number.value / 100 if unit.percent else number.value
 
@@ -127,9 +128,9 @@ class TypeReader:
                 raise fail(f"{what} muss eine Zahl sein ({vtype.describe()})", expr.span)
             if expr.unit is not None:
                 unit = self.unit_of(expr.unit)
-                if unit != vtype.unit:
+                if not vtype.unit.takes_written(unit):
                     raise fail(
-                        f"{what} hat die Einheit „{expr.unit.text}“, erwartet ist {vtype.unit or 'keine Einheit'}",
+                        f"{what} hat die Einheit „{expr.unit.text}“, erwartet ist {str(vtype.unit) or 'keine Einheit'}",
                         expr.span, "ändere die Einheit oder rechne den Wert um",
                     )
             value = expr.value / 100 if vtype.unit.percent else expr.value

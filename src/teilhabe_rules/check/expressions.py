@@ -646,8 +646,8 @@ class Resolver:
             if got != declared.unit:
                 factor = conversion_factor(got, declared.unit)
                 hint = f"rechne mit „als {declared.unit}“ um" if factor is not None else None
-                raise self.fail(f"{what} ist als {declared.unit or 'Zahl ohne Einheit'} deklariert, "
-                                f"ergibt aber {got or 'eine Zahl ohne Einheit'}", span, hint, code="einheit")
+                raise self.fail(f"{what} ist als {str(declared.unit) or 'Zahl ohne Einheit'} deklariert, "
+                                f"ergibt aber {str(got) or 'eine Zahl ohne Einheit'}", span, hint, code="einheit")
             if declared.integer and not self.number_type(ir).integer:
                 raise self.fail(f"{what} ist als ganze Zahl deklariert, kann aber Nachkommastellen haben", span,
                                 "runde ausdrücklich, z. B. runde(…, 0, kaufmännisch), oder deklariere „zahl“",
@@ -663,6 +663,6 @@ class Resolver:
         """A corridor bound, in the corridor's ``unit``."""
         ir = self.adopt(self.resolve(expr, ctx), unit)
         if not self.numeric(ir) or self.number_type(ir).unit != unit:
-            raise self.fail(f"Die Grenze hat {self.number_type(ir).unit or 'keine Einheit'}, "
-                            f"der Korridor {unit or 'keine Einheit'}", expr.span, code="einheit")
+            raise self.fail(f"Die Grenze hat {str(self.number_type(ir).unit) or 'keine Einheit'}, "
+                            f"der Korridor {str(unit) or 'keine Einheit'}", expr.span, code="einheit")
         return ir

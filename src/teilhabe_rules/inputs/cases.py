@@ -115,8 +115,9 @@ def parse_quantity(value: Any, vtype: c.ValueType) -> Decimal:
                 unit = parse_unit(unit_text)
             except UnitError:
                 raise ValueError(f"unbekannte Einheit „{unit_text}“ in {_show(value)}") from None
-            if unit != vtype.unit:
-                raise ValueError(f"{_show(value)} hat die Einheit {unit}, erwartet ist {vtype.unit or 'keine Einheit'}")
+            if not vtype.unit.takes_written(unit):
+                raise ValueError(f"{_show(value)} hat die Einheit „{unit_text}“, erwartet ist "
+                                 f"{str(vtype.unit) or 'keine Einheit'}")
         if vtype.unit.percent and number.is_finite():  # (not a signalling NaN: refused as it is)
             number = number / 100
         return _check_number(number, vtype, value)

@@ -458,7 +458,7 @@ class Summary:
                 f"  Fälle: {self.rows} · ausgewertet: {self.evaluated} · Fehler: {self.errors}"
                 + empty,
                 "",
-                f"Budget ({unit or 'ohne Einheit'}), Summe über die ausgewerteten Fälle",
+                f"Budget ({str(unit) or 'ohne Einheit'}), Summe über die ausgewerteten Fälle",
             ]
         lines += [
             f"  alt:       {_grouped(data['budget']['alt'])}",
@@ -1282,7 +1282,7 @@ def _columnar_versions(old: Model, new: Model, sides: tuple[tuple[Any, _dt.date 
         return None, reason
     budget = next(f for f in chosen if f.kind == "budget")
     if _MONEY not in _atoms(budget.unit):
-        return None, (f"das Budget „{budget.name}“ ({budget.unit or 'ohne Einheit'}) wird nicht auf Cent "
+        return None, (f"das Budget „{budget.name}“ ({str(budget.unit) or 'ohne Einheit'}) wird nicht auf Cent "
                       "gerundet gezeigt: Vergleich mit dem skalaren Backend")
     out_sides: list[_ColumnarSide] = []
     for number, (model, (agreed, at)) in enumerate(zip((old, new), sides, strict=True)):
@@ -1307,7 +1307,7 @@ def _columnar_figures(model: Model, agreed: Any, at: _dt.date | None, field: Fie
     if reason is not None:
         return None, reason
     if _MONEY not in _atoms(field.unit):
-        return None, (f"die Werte ({field.unit or 'ohne Einheit'}) werden nicht auf Cent gerundet gezeigt: "
+        return None, (f"die Werte ({str(field.unit) or 'ohne Einheit'}) werden nicht auf Cent gerundet gezeigt: "
                       "Vergleich mit dem skalaren Backend")
     plan, note = _columnar_plan(model, agreed, at)
     if plan is None:

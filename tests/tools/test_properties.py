@@ -283,3 +283,30 @@ class TestCommandLine:
         ran = [line for line in out.splitlines() if line.startswith(("ok ", "FEHLER "))]
         assert code == 0 and out.splitlines()[-1] == f"{examples} passed, 0 failed"
         assert len(ran) == examples and not any("::eigenschaft::" in line or "::invarianten::" in line for line in ran)
+
+
+class TestExpectedErrors:
+    """``erwartet fehler "…"`` holds where a message of the rejection contains the text — the
+    source line or file name a rendered error quotes is no message."""
+
+    MODEL = """modell c "C"
+  gültig ab 01.01.2024
+ende
+eingabe stunden: zahl h/Jahr
+prüfung "Stunden zu viele": stunden < 500 h/Jahr
+wert x: h/Jahr = stunden
+beispiel "{title}"
+  eingabe stunden = 600 h/Jahr
+  erwartet fehler "{expected}"
+ende
+"""
+
+    @pytest.mark.parametrize(("expected", "passes"), [
+        ("zu viele", True), ("Stunden zu viele", True),
+        ("stunden < 500", False),  # only in the quoted source line
+        ("c.rules", False), ("prüfung", False),  # the file's name, the keyword of that line
+    ])
+    def test_the_message_decides(self, expected: str, passes: bool) -> None:
+        model = teilhabe_rules.loads(self.MODEL.format(title="b", expected=expected), "c.rules")
+        (outcome,) = run_examples(model)
+        assert outcome.passed is passes, outcome.failures

@@ -30,7 +30,7 @@ from ...model import Model
 from ...paths import format_path
 from ..diff import SECTIONS, diff_models
 from ..example_coverage import CoverageItem, example_coverage
-from ..testing import example_id
+from ..testing import example_id, names_the_rejection
 from .charts import Bounds, ChartBand, band_text, corridor_svg
 from .numbers import number_text, quantity_text, value_text
 
@@ -704,7 +704,7 @@ class _Builder:
             result = self.model.evaluate(copy.deepcopy(example.case), agreement, explain=True, at=example.at)
         except TeilhabeError as exc:
             outcome = "; ".join(d.message for d in exc.diagnostics) if exc.diagnostics else str(exc)
-            passed = bool(example.expected_errors) and all(e in outcome for e in example.expected_errors)
+            passed = bool(example.expected_errors) and all(names_the_rejection(exc, e) for e in example.expected_errors)
         else:
             passed = not example.expected_errors
             for expectation in example.expectations:

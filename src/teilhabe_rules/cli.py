@@ -660,12 +660,15 @@ def _cmd_test(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
     status = EXIT_OK
     report = []
+    unloaded: list[dict[str, Any]] = []  # the models that did not load: in the one JSON document
     passed = failed = 0
     for name in args.models:
         try:
             model = _model(name)
         except TeilhabeError as exc:
-            _print_error(exc, args.format, out, err)
+            unloaded.append({"modell": name, "fehler": exc.to_dict()})
+            if args.format != "json":
+                err.write(exc.render() + "\n")
             status = EXIT_FINDINGS
             continue
         for outcome in run_examples(model):
@@ -696,13 +699,15 @@ def _cmd_test(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                 out.write(coverage.render_text())
     if args.format == "json":
         data: dict[str, Any] = {"bestanden": passed, "fehlgeschlagen": failed, "beispiele": report}
+        if unloaded:
+            data["nicht_geladen"] = unloaded
         if properties:
             data["eigenschaften"] = property_report
         if args.coverage:
             data["abdeckung"] = coverage_report
         out.write(_json(data, out))
     else:
-        out.write(f"{passed} passed, {failed} failed\n")
+        out.write(f"{passed} passed, {failed} failed" + (f", {len(unloaded)} nicht geladen" if unloaded else "") + "\n")
     return status
 
 

@@ -310,3 +310,19 @@ ende
         model = teilhabe_rules.loads(self.MODEL.format(title="b", expected=expected), "c.rules")
         (outcome,) = run_examples(model)
         assert outcome.passed is passes, outcome.failures
+
+
+def test_a_model_that_does_not_load_is_in_the_one_json_document(tmp_path: Path) -> None:
+    import json
+
+    bad = tmp_path / "kaputt.rules"
+    bad.write_text('modell x "X"\n  gültig ab 01.01.2024\nende\nwert a = b\n', "utf-8")
+    code, out, _ = run("test", str(bad), "mawo", "--format", "json")
+    assert code == 1
+    data = json.loads(out)  # one document
+    (unloaded,) = data["nicht_geladen"]
+    assert unloaded["modell"] == str(bad) and unloaded["fehler"]
+    assert data["bestanden"] > 0 and data["fehlgeschlagen"] == 0
+    code, out, err = run("test", str(bad), "mawo")
+    assert code == 1 and "Unbekannter Name" in err
+    assert out.splitlines()[-1].endswith(" passed, 0 failed, 1 nicht geladen")

@@ -236,6 +236,11 @@ class TestRejectedByBoth:
         "Liste zu kurz": lambda c: c.update(bewohner=[]),
         "bewilligte Stufe ohne Begründung": lambda c: c["bewohner"][0]["lp2a"].update(bewilligte_stufe=3),
         "kein ja/nein": lambda c: c.update(lp1b_einfachbesetzung="vielleicht"),
+        "keine ganze Zahl (Text)": lambda c: c.update(plaetze="1.5"),
+        "keine ganze Zahl (Text mit Komma)": lambda c: c.update(plaetze="1,5"),
+        "Jahr 0": lambda c: c.update(zeitraum_ab="0000-01-01"),
+        "Jahr 0 (deutsch)": lambda c: c.update(zeitraum_ab="01.01.0000"),
+        "Prozent für eine Zahl ohne Einheit": lambda c: c.update(nachtwachen="2 %"),
     }
 
     @pytest.mark.parametrize("what", sorted(CASES))
@@ -248,6 +253,11 @@ class TestRejectedByBoth:
     def test_the_untouched_case_is_valid(self) -> None:
         model("mawo").load_case(grundfall())
         assert errors("mawo", "fall", grundfall()) == []
+
+    def test_a_whole_number_as_text(self) -> None:
+        case = _spoiled(lambda c: c.update(plaetze="24,0"))
+        model("mawo").load_case(copy.deepcopy(case))
+        assert errors("mawo", "fall", case) == []
 
     @pytest.mark.parametrize("value", ["2", "2 min/Tag", " 2,0 Minuten / Tag ", 2, Decimal("2.0")])
     def test_written_forms_the_library_accepts(self, value: Any) -> None:

@@ -42,13 +42,15 @@ KINDS = ("fall", "vereinbarung", "ergebnis")
 # the forms the case loader reads (teilhabe_rules.inputs.cases): numbers with a decimal point or
 # comma, dates as JJJJ-MM-TT or TT.MM.JJJJ, staff keys 1:x with x > 0
 _NUMBER_TEXT = r"-?\d+(?:[.,]\d+)?"
+_INTEGER_TEXT = r"-?\d+(?:[.,]0+)?"  # a whole number (``2,0`` is 2)
 # a day the month can have (the 29th of February in every year: leap years are not told apart)
 _DAY_31 = r"(?:0?[1-9]|[12]\d|3[01])"
 _DAY_30 = r"(?:0?[1-9]|[12]\d|30)"
 _DAY_29 = r"(?:0?[1-9]|1\d|2\d)"
 _MONTH_DAYS = ((r"(?:0?[13578]|1[02])", _DAY_31), (r"(?:0?[469]|11)", _DAY_30), (r"0?2", _DAY_29))
+_YEAR = r"(?!0000)\d{4}"  # (there is no year 0)
 _DATE_TEXT = (r"^\s*(?:"
-              + "|".join(rf"\d{{4}}-{month}-{day}|{day}\.{month}\.\d{{4}}" for month, day in _MONTH_DAYS)
+              + "|".join(rf"{_YEAR}-{month}-{day}|{day}\.{month}\.{_YEAR}" for month, day in _MONTH_DAYS)
               + r")\s*$")
 _KEY_TEXT = r"^\s*1\s*:\s*(?!0+(?:\.0+)?\s*$)\d+(?:\.\d+)?\s*$"
 _ELEMENT_FILE = r"\.(?:[tT][oO][mM][lL]|[jJ][sS][oO][nN])$"
@@ -170,7 +172,8 @@ def _number(vtype: c.ValueType) -> dict[str, Any]:
         number["minimum"] = _json_number(_written(vtype.low, percent))
     if vtype.high is not None:
         number["maximum"] = _json_number(_written(vtype.high, percent))
-    shown = _choices_pattern(vtype.choices, percent) if vtype.choices is not None else _NUMBER_TEXT
+    shown = (_choices_pattern(vtype.choices, percent) if vtype.choices is not None
+             else _INTEGER_TEXT if vtype.integer and not percent else _NUMBER_TEXT)
     unit_pattern = _unit_pattern(vtype.unit)
     text_pattern = rf"^\s*{shown}" + (rf"(?:\s*{unit_pattern})?" if unit_pattern else "") + r"\s*$"
     text = {"type": "string", "pattern": text_pattern}

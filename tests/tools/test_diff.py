@@ -302,3 +302,41 @@ def test_a_new_member_of_an_enumeration_is_reported_once() -> None:
         ("aufzählungen", "hinzugefügt", "Gruppe.c", None, "„Gruppe C“"),
         ("tabellen", "hinzugefügt", "faktor[c]", None, "80 %"),  # the row the new member needs
     }
+
+
+class TestWhatIsAndIsNotAChange:
+    """Found by review: order and spelling are no change; a bound's parameter and a second check
+    of the same message are; a changed condition is shown where it changed."""
+
+    def test_a_choice_set_in_another_order_is_no_change(self) -> None:
+        old = BASE.replace("eingabe stunden: zahl h/Jahr von 0 bis 100", "eingabe k: auswahl {0, 2, 5} min/Tag\n"
+                           "eingabe stunden: zahl h/Jahr von 0 bis 100")
+        assert diff_models(checked(old), checked(old.replace("{0, 2, 5}", "{5, 0, 2}"))).empty
+        assert not diff_models(checked(old), checked(old.replace("{0, 2, 5}", "{0, 2, 6}"))).empty
+
+    def test_a_period_value_written_otherwise_is_no_change(self) -> None:
+        old = BASE.replace('annahme "geschätzt"\n', 'annahme "geschätzt"\n  ab 01.01.2025 = 70.10 EUR/h\n')
+        assert diff_models(checked(old), checked(old.replace("70.10 EUR/h", "70.1 EUR/h"))).empty
+        found = changes(old, old.replace("70.10 EUR/h", "70.2 EUR/h"))
+        assert {(s, k, subject) for s, k, subject, _, _ in found} == {
+            ("gültigkeit", "geändert", "satz (Werte je Zeitraum)")}
+
+    def test_a_bound_that_reads_another_parameter_of_the_same_value_is_a_change(self) -> None:
+        old = BASE.replace('parameter grenze: min/Tag = 10 min/Tag "Grenze Stufe 1"\n',
+                           'parameter grenze: min/Tag = 10 min/Tag "Grenze Stufe 1"\n'
+                           'parameter grenze2: min/Tag = 10 min/Tag "gleich"\n')
+        new = old.replace("    2: über grenze\n", "    2: über grenze2\n")
+        assert changes(old, new) == {("korridore", "geändert", "lp Stufe 2, untere Grenze", "über grenze (10 min/Tag)",
+                                      "über grenze2 (10 min/Tag)")}
+
+    def test_a_second_check_of_the_same_message_is_added_not_the_first_changed(self) -> None:
+        line = 'prüfung "Zu viele Stunden ({stunden})": stunden <= 90 h/Jahr\n'
+        found = changes(BASE, BASE.replace(line, line + line.replace("<= 90", "<= 80")))
+        assert [(section, kind) for section, kind, *_ in found] == [("prüfungen", "hinzugefügt")]
+
+    def test_a_changed_condition_shows_what_changed(self) -> None:
+        long_message = "Die Stunden: " + "sehr " * 40 + "viele"
+        old = BASE.replace('prüfung "Zu viele Stunden ({stunden})"', f'prüfung "{long_message}"')
+        (change,) = diff_models(checked(old), checked(old.replace("<= 90 h/Jahr", "< 90 h/Jahr"))).changes
+        assert change.old != change.new
+        assert change.old is not None and "<= 90" in change.old and change.new is not None and "< 90" in change.new

@@ -246,7 +246,8 @@ def _type_key(vtype: c.ValueType) -> Any:
     """What makes two types the same for a diff. An aufzählung counts by its name: a member added
     or removed is reported once, under „Aufzählungen“, not again at every input and table that
     uses it."""
-    return (vtype.kind, str(vtype.unit), vtype.integer, vtype.low, vtype.high, vtype.choices,
+    return (vtype.kind, str(vtype.unit), vtype.integer, vtype.low, vtype.high,
+            tuple(sorted(vtype.choices)) if vtype.choices is not None else None,  # (a set: its order is no change)
             vtype.enum.name if vtype.enum is not None else None)
 
 
@@ -291,9 +292,15 @@ class _Diff:
         self.changed("gültigkeit", "Modell", _validity(self.old.info), _validity(self.new.info))
         for pid in sorted(set(self.old.parameters) & set(self.new.parameters)):
             a, b = self.old.parameters[pid], self.new.parameters[pid]
-            before, after = self._schedule(a, self.old.info), self._schedule(b, self.new.info)
-            if (len(a.periods), len(b.periods)) != (0, 0) and before != after:
-                self.add("gültigkeit", "geändert", f"{pid} (Werte je Zeitraum)", before, after)
+            if (len(a.periods), len(b.periods)) != (0, 0) and self._periods(a, self.old.info) != self._periods(
+                    b, self.new.info):  # (by value: 70.10 EUR/h is 70.1 EUR/h)
+                self.add("gültigkeit", "geändert", f"{pid} (Werte je Zeitraum)", self._schedule(a, self.old.info),
+                         self._schedule(b, self.new.info))
+
+    @staticmethod
+    def _periods(spec: c.ParameterSpec, info: c.ModelInfo) -> Any:
+        return (spec.default, info.valid_from,
+                tuple((period.value, period.valid_from, period.valid_to) for period in spec.periods))
 
     @staticmethod
     def _schedule(spec: c.ParameterSpec, info: c.ModelInfo) -> str:
@@ -374,10 +381,12 @@ class _Diff:
             text = f"{word} {symbol} ({shown} {unit})".replace(" )", ")")
         else:
             text = f"{word} {symbol}"
+        # a bound that reads a parameter is one that moves with it: one that now reads another
+        # parameter (of the same value) is a change — an agreement on the first no longer moves it
         key = (
             inclusive,
             Fraction(value) if isinstance(value, Decimal) else value,
-            None if value is not None else ir_key(expr),
+            None if isinstance(expr, c.Const) else ir_key(expr),
         )
         return key, text
 
@@ -525,12 +534,18 @@ class _Diff:
                 self.add("rundung", "geändert", where, _rounding_text(rounding_a), _rounding_text(rounding_b))
 
     def checks(self) -> None:
-        def collect(model: c.CheckedModel) -> dict[tuple[str, str | None, c.NodeKind, str | None], c.CheckNode]:
-            return {
-                (n.scope, n.package, n.kind, n.label): n
-                for n in model.nodes.values()
-                if isinstance(n, c.CheckNode)
-            }
+        def collect(model: c.CheckedModel) -> dict[tuple[str, str | None, c.NodeKind, str | None, int], c.CheckNode]:
+            # checks of one message in one place are told apart by their order (the second of
+            # two alike is a check added, not the first one changed)
+            found: dict[tuple[str, str | None, c.NodeKind, str | None, int], c.CheckNode] = {}
+            seen: dict[tuple[str, str | None, c.NodeKind, str | None], int] = {}
+            for nid in model.order:
+                n = model.nodes[nid]
+                if isinstance(n, c.CheckNode):
+                    alike = (n.scope, n.package, n.kind, n.label)
+                    found[(*alike, seen.get(alike, 0))] = n
+                    seen[alike] = seen.get(alike, 0) + 1
+            return found
 
         old, new = collect(self.old), collect(self.new)
         for key in [k for k in new if k not in old]:
@@ -542,7 +557,8 @@ class _Diff:
         for key in [k for k in old if k in new]:
             a, b = old[key], new[key]
             if not ir_equal(a.expr, b.expr):
-                self.add("prüfungen", "geändert", f"{a.kind} „{a.label}“", _condition(a), _condition(b), "Bedingung")
+                self.add("prüfungen", "geändert", f"{a.kind} „{a.label}“", *_told_apart(_condition(a), _condition(b)),
+                         "Bedingung")
 
 
 def _list_place(scope: c.ScopeSpec) -> str:
@@ -602,8 +618,24 @@ def _source(node: c.Node) -> str:
 
 
 def _condition(node: c.Node) -> str:
-    text = _source(node)
-    return text.split(":", 1)[-1].strip() if text.startswith(("prüfung", "warnung")) else text
+    """A check's condition (from the checked model: not cut from its line, where a message may
+    hold a colon)."""
+    return " ".join(toolkit.render(node.expr).split()) if isinstance(node, c.CheckNode) else _source(node)
+
+
+def _told_apart(old: str, new: str, width: int = 160) -> tuple[str, str]:
+    """``old`` and ``new`` each at most ``width`` characters, cut so that both show where they
+    first differ (a long condition changed at its end is not shown as two equal beginnings)."""
+    if len(old) <= width and len(new) <= width:
+        return old, new
+    first = next((i for i, (x, y) in enumerate(zip(old, new, strict=False)) if x != y), min(len(old), len(new)))
+    start = max(0, first - width // 3)
+
+    def cut(text: str) -> str:
+        shown = text[start:start + width]
+        return ("…" if start else "") + shown + ("…" if start + width < len(text) else "")
+
+    return cut(old), cut(new)
 
 
 def _scope_text(node: c.Node) -> str:

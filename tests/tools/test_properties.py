@@ -326,3 +326,37 @@ def test_a_model_that_does_not_load_is_in_the_one_json_document(tmp_path: Path) 
     code, out, err = run("test", str(bad), "mawo")
     assert code == 1 and "Unbekannter Name" in err
     assert out.splitlines()[-1].endswith(" passed, 0 failed, 1 nicht geladen")
+
+
+def test_every_example_and_property_has_an_id_of_its_own() -> None:
+    text = """modell u "U"
+  gültig ab 01.01.2024
+ende
+eingabe x: zahl
+wert y = x
+beispiel "a b"
+  eingabe x = 1
+  erwartet y = 1
+ende
+beispiel "a-b"
+  eingabe x = 2
+  erwartet y = 2
+ende
+beispiel "???"
+  eingabe x = 3
+  erwartet y = 3
+ende
+beispiel "!!!"
+  eingabe x = 4
+  erwartet y = 4
+ende
+eigenschaft "X": y >= x
+eigenschaft "X": y <= x
+eigenschaft "X 2": y = x
+"""
+    model = teilhabe_rules.loads(text, "u.rules")
+    ids = [outcome.id for outcome in run_examples(model)]
+    assert len(set(ids)) == 4 and all(i.startswith("u.rules::") and not i.endswith("::") for i in ids)
+    assert "u.rules::a-b-zeile-6" in ids and "u.rules::beispiel-zeile-14" in ids
+    names = [check.name for check in property_checks(model, invariants=False)]
+    assert names == ["eigenschaft::x", "eigenschaft::x-2", "eigenschaft::x-2-2"]

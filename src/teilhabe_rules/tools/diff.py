@@ -539,8 +539,7 @@ class _Diff:
             # two alike is a check added, not the first one changed)
             found: dict[tuple[str, str | None, c.NodeKind, str | None, int], c.CheckNode] = {}
             seen: dict[tuple[str, str | None, c.NodeKind, str | None], int] = {}
-            for nid in model.order:
-                n = model.nodes[nid]
+            for n in model.nodes.values():  # (in the order of the rule file)
                 if isinstance(n, c.CheckNode):
                     alike = (n.scope, n.package, n.kind, n.label)
                     found[(*alike, seen.get(alike, 0))] = n

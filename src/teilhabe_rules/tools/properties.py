@@ -551,11 +551,14 @@ def property_checks(model: Model, *, declared: bool = True, invariants: bool = T
     (``invarianten::…``) as checks."""
     out: list[PropertyCheck] = []
     if declared:
-        used: dict[str, int] = {}
+        taken: set[str] = set()
         for prop in model.checked.properties:
-            base = slug(prop.title)
-            used[base] = used.get(base, 0) + 1
-            name = base if used[base] == 1 else f"{base}-{used[base]}"
+            base = name = slug(prop.title)
+            number = 1
+            while name in taken:  # (numbered apart: „X“, „X“, „X 2“ → x, x-2, x-2-2)
+                number += 1
+                name = f"{base}-{number}"
+            taken.add(name)
             file_of = getattr(model.checked, "file_of", None)
             file = file_of(prop.span) if file_of is not None else model.checked.info.file
             if prop.expr is not None:

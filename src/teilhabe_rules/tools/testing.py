@@ -31,11 +31,20 @@ class ExampleOutcome:
     failures: tuple[str, ...]
 
 
+def _slug(text: str) -> str:
+    return re.sub(r"[^\w-]+", "-", text.strip().lower()).strip("-")
+
+
 def example_id(model: Model, example: c.ExampleSpec) -> str:
-    """``mawo.rules::lp2a::beispiel-15-minuten``."""
+    """``mawo.rules::lp2a::beispiel-15-minuten``: unique in the model — an example whose name
+    gives no id (``"???"``) or the id of another (``"a b"`` and ``"a-b"``) is told apart by its
+    line (``…::a-b-zeile-12``)."""
     from pathlib import Path
 
-    slug = re.sub(r"[^\w-]+", "-", example.id.strip().lower()).strip("-")
+    slug = _slug(example.id)
+    if not slug or sum(1 for other in model.checked.examples
+                       if other.package == example.package and _slug(other.id) == slug) > 1:
+        slug = f"{slug or 'beispiel'}-zeile-{example.span.line}"
     parts = [Path(model.checked.info.file).name]
     if example.package:
         parts.append(example.package)

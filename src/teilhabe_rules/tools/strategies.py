@@ -373,7 +373,7 @@ class CaseSpace:
                     refs = [k for k in lookup.keys if _is_input(k) and k.symbol in self.inputs]
                     if len(refs) == len(lookup.keys):  # every key is an input
                         self.key_lookups[(node.id, table.name)] = tuple(k.symbol for k in refs)
-        restricted: dict[str, set[Any]] = {}
+        restricted: dict[str, list[Any]] = {}
         keys: dict[str, list[Any]] = {}
         joint: list[_JointKeys] = []
         for lookup in self._lookups():
@@ -385,7 +385,9 @@ class CaseSpace:
                 keys.setdefault(spec.id, []).extend(row_keys)
                 if table.partial:
                     have = restricted.get(spec.id)
-                    restricted[spec.id] = set(row_keys) if have is None else have & set(row_keys)
+                    # (in the rows' order, not a set's: the drawn cases stay the same for a seed in
+                    # every process, whatever its hash seed)
+                    restricted[spec.id] = list(row_keys) if have is None else [k for k in have if k in row_keys]
             elif len(direct) == len(lookup.keys) > 1 and table.partial:
                 specs = [self.inputs[k.symbol] for k in direct]
                 if len({s.scope for s in specs}) == 1:

@@ -34,9 +34,14 @@ for folder in (HERE, HERE.parent):
     if str(folder) not in sys.path:
         sys.path.insert(0, str(folder))
 
-import numpy  # noqa: E402
+try:  # the extra „peers“ (numpy, openfisca-core): without it, main says so after reading its arguments
+    import numpy
+    from openfisca_mawo import BILLED, FIGURES, LEVELS, inputs, mawo_system, simulate
+except ImportError as missing:
+    _MISSING: ImportError | None = missing
+else:
+    _MISSING = None
 from mawo_hand import mawo_person  # noqa: E402
-from openfisca_mawo import BILLED, FIGURES, LEVELS, inputs, mawo_system, simulate  # noqa: E402
 
 from teilhabe_rules.ir.checked import DECIMAL_CONTEXT  # noqa: E402
 
@@ -132,6 +137,9 @@ def main() -> None:
     parser.add_argument("--pool", type=int, default=2_000)
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
+    if _MISSING is not None:
+        parser.exit(2, f"bench_openfisca.py braucht das Extra „peers“: pip install 'teilhabe-rules[peers]' "
+                       f"({_MISSING})\n")
     import bench_columnar
 
     import teilhabe_rules

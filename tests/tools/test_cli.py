@@ -306,7 +306,7 @@ class TestTestCommand:
         code, out, err = run("test", bad_model)
         assert code == 1
         assert f"{bad_model}:5:9" in err
-        assert out.splitlines()[-1] == "0 passed, 0 failed"
+        assert out.splitlines()[-1] == "0 passed, 0 failed, 1 nicht geladen"
 
 
 class TestInstalledCommand:

@@ -37,7 +37,7 @@ __all__ = [
     "LimitExceeded",
     "check_characters",
     "check_file_size",
-    "check_text",
+    "check_rule_text",
     "clip_line",
     "depth_exceeded",
     "limit_error",
@@ -109,7 +109,7 @@ def _number(value: int) -> str:
     return f"{value:,}".replace(",", ".")
 
 
-def check_text(text: str) -> None:
+def check_rule_text(text: str) -> None:
     """Raise :class:`LimitExceeded` for the first thing in ``text`` a rule file may not hold: more
     than :data:`MAX_RULE_FILE_CHARS` characters (:func:`check_file_size`), a control character
     (:func:`check_characters`)."""

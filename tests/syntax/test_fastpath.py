@@ -31,7 +31,7 @@ from test_parser_fuzz import (
 )
 
 from teilhabe_rules.errors import RuleSyntaxError
-from teilhabe_rules.limits import MAX_BRACKETS, MAX_DEPTH, LimitExceeded, check_text, limit_error
+from teilhabe_rules.limits import MAX_BRACKETS, MAX_DEPTH, LimitExceeded, check_rule_text, limit_error
 from teilhabe_rules.shipped import model_files
 from teilhabe_rules.syntax import ast
 from teilhabe_rules.syntax._fastpath import Fallback, FastParser
@@ -68,7 +68,7 @@ def fast_path(text: str) -> ast.Module | RuleSyntaxError | None:
     parser = fast_parser()
     full = text if text.endswith("\n") else text + "\n"
     try:
-        check_text(full)  # as parse_module does before either path
+        check_rule_text(full)  # as parse_module does before either path
         header, items = parser.parse(full)
     except Fallback:
         return None

@@ -22,7 +22,7 @@ from lark import Token, Transformer, v_args
 from lark.tree import Meta
 
 from ..errors import Diagnostic, Location, RuleSyntaxError
-from ..limits import LimitExceeded, check_text, limit_error
+from ..limits import LimitExceeded, check_rule_text, limit_error
 from ..span import source_lines
 from . import ast
 from ._fastpath import Fallback, FastParser
@@ -871,7 +871,7 @@ def parse_module(text: str, filename: str = "<eingabe>", span_file: str | None =
     try:
         full = text if text.endswith("\n") else text + "\n"
         try:
-            check_text(full)
+            check_rule_text(full)
             fast = _parse_fast(full, "start", span_file)
         except LimitExceeded as exc:
             raise limit_error(exc, full, filename) from None

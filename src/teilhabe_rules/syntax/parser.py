@@ -25,7 +25,7 @@ from lark.lexer import PatternStr
 
 from .. import cache
 from ..errors import Diagnostic, Location, RuleSyntaxError
-from ..limits import MAX_DEPTH, LimitExceeded, check_text, clip_line, depth_exceeded, limit_error
+from ..limits import MAX_DEPTH, LimitExceeded, check_rule_text, clip_line, depth_exceeded, limit_error
 from ..shipped import grammar_file
 from .hints import SyntaxErrorContext, explain_syntax_error
 from .postlex import BracketPostLexer
@@ -83,7 +83,7 @@ def parse_text(text: str, filename: str = "<eingabe>", start: str = "start") -> 
     if start == "start" and not text.endswith("\n"):
         text += "\n"
     try:
-        check_text(text)
+        check_rule_text(text)
         tree = make_parser().parse(text, start=start)
         _check_depth(tree)
     except LimitExceeded as exc:
@@ -103,7 +103,7 @@ def _first_failure(text: str, start: str) -> tuple[str, UnexpectedInput | LimitE
     if start == "start" and not text.endswith("\n"):
         text += "\n"
     try:
-        check_text(text)
+        check_rule_text(text)
         _parse_without_tree(text, start)
     except (UnexpectedInput, LimitExceeded) as exc:
         return text, exc

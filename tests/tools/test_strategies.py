@@ -95,6 +95,18 @@ eingabe satz: zahl EUR/h von 0 bis 99.5
 eingabe betrag: zahl EUR von 0 bis 1000.25
 """
 
+FINE_BOUNDS = """\
+modell fein "Grenzen feiner als das Raster"
+  version "1"
+  gültig ab 01.01.2024
+ende
+
+eingabe anteil: zahl von 0.004 bis 0.016
+eingabe klein: zahl von 0.004 bis 0.006
+eingabe ganz: ganzzahl Personen von 0.5 bis 3.5
+wert summe_x: zahl = anteil + klein
+"""
+
 
 @pytest.fixture(scope="module")
 def models() -> dict[str, teilhabe_rules.Model]:
@@ -220,6 +232,38 @@ class TestBoundaries:
         assert domains["satz"].step == Decimal("0.01")
         assert domains["betrag"].step == Decimal("0.01")
         assert {Decimal(1), Decimal(2), Decimal(8), Decimal(9)} <= set(domains["ganz"].candidates)
+
+    def test_values_stay_inside_bounds_finer_than_the_grid(self) -> None:
+        model = teilhabe_rules.loads(FINE_BOUNDS, "fein.rules")
+        cases = list(sample_cases(model, 200, seed=3))
+        for case in cases:
+            model.load_case(case)
+        assert {c["ganz"] for c in cases} == {1, 2, 3}
+        assert {c["klein"] for c in cases} == {Decimal("0.004"), Decimal("0.005"), Decimal("0.006")}
+        shares = {c["anteil"] for c in cases}
+        assert min(shares) == Decimal("0.004") and max(shares) == Decimal("0.016") and Decimal("0.01") in shares
+
+        @FAST
+        @given(valid_cases(model))
+        def inside(case) -> None:
+            assert Decimal("0.004") <= case["anteil"] <= Decimal("0.016") and 1 <= case["ganz"] <= 3
+            model.load_case(case)
+
+        inside()
+
+    def test_defects_of_fractional_bounds_are_the_named_ones(self) -> None:
+        model = teilhabe_rules.loads(FINE_BOUNDS, "fein.rules")
+        found = {}
+        for case, what in sample_invalid_cases(model, 300, seed=5):
+            if what.endswith("@ $.ganz") and ("ganze Zahl" in what or "Bereich" in what):
+                found[what.split(" ", 1)[1]] = case["ganz"]
+                with pytest.raises(CaseError) as info:
+                    model.load_case(case)
+                assert any(d.path == "$.ganz" for d in info.value.diagnostics)
+        not_whole = found["ist keine ganze Zahl @ $.ganz"]
+        assert not_whole != int(not_whole) and Decimal("0.5") <= not_whole <= Decimal("3.5")
+        outside = found["liegt außerhalb des Bereichs @ $.ganz"]
+        assert outside == int(outside) and not Decimal("0.5") <= outside <= Decimal("3.5")
 
 
 class TestInvalidCases:

@@ -11,7 +11,7 @@ and the keys each table writes (for the coverage pass).
 from __future__ import annotations
 
 import datetime as _dt
-from decimal import Decimal
+from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 
 import attrs
 
@@ -60,6 +60,10 @@ class TypeReader:
             high = self._bound(spec.high, unit) if spec.high else None
             if low is not None and high is not None and low > high:
                 raise fail(f"Der Bereich von {low} bis {high} ist leer", spec.span)
+            if (kind == "ganzzahl" and low is not None and high is not None
+                    and low.to_integral_value(rounding=ROUND_CEILING) > high.to_integral_value(rounding=ROUND_FLOOR)):
+                raise fail(f"Im Bereich von {low} bis {high} liegt keine ganze Zahl", spec.span,
+                           "eine ganzzahl-Eingabe braucht mindestens eine ganze Zahl in ihrem Bereich")
             return c.ValueType(TypeKind.ZAHL, unit, kind == "ganzzahl", low, high)
         if kind == "auswahl":
             unit = self.unit_of(spec.unit)

@@ -433,7 +433,7 @@ class CaseSpace:
             low, high = (Decimal(0), UNBOUNDED_SPAN) if high is None else (min(Decimal(0), high), high)
         elif high is None:
             high = low + UNBOUNDED_SPAN
-        if low > high:  # a check the declared range cannot meet: keep the declared range
+        if low > high or (vtype.integer and _ceiling(low) > high):  # a check the declared range cannot meet
             low = vtype.low if vtype.low is not None else Decimal(0)
             high = vtype.high if vtype.high is not None else UNBOUNDED_SPAN
         if restricted:
@@ -445,14 +445,24 @@ class CaseSpace:
             if values:
                 return InputDomain(spec, values, values)
         step = Decimal(1) if vtype.integer else _grid_step(self._scale_numbers(spec, low, high), vtype.unit.percent)
-        cands = [low, low + step, (low + high) / 2, high - step, high]
+        # the grid lies inside the range: a bound finer than the step (``von 0.004``) or a
+        # fractional bound of a whole number (``von 0.5``) is not rounded out of it
+        grid_low, grid_high = _on_grid(low, step, decimal.ROUND_CEILING), _on_grid(high, step, decimal.ROUND_FLOOR)
+        if grid_low > grid_high and not vtype.integer:  # no grid value in the range: the bounds' own scale
+            step = Decimal(1).scaleb(-max(_places(low), _places(high)))
+            grid_low, grid_high = low, high
+        if grid_low > grid_high:
+            raise GeneratorError(f"{spec.key}: keine ganze Zahl liegt im Bereich {low} bis {high}")
+        cands = [grid_low, grid_low + step, (low + high) / 2, grid_high - step, grid_high]
         if low <= 0 <= high:
             cands.append(Decimal(0))
         for key in table_keys:
             if isinstance(key, (int, Decimal)) and not isinstance(key, bool):
                 cands += [Decimal(key) - 1, Decimal(key), Decimal(key) + 1] if vtype.integer else [Decimal(key)]
         cands = [_snap(v, step, vtype.integer) for v in cands]
-        return InputDomain(spec, _unique(v for v in cands if low <= v <= high), None, low, high, step)
+        if not vtype.integer:  # the bounds themselves, also where finer than the grid
+            cands += [low, high]
+        return InputDomain(spec, _unique(v for v in cands if low <= v <= high), None, grid_low, grid_high, step)
 
     def _scale_numbers(self, spec: c.InputSpec, low: Decimal, high: Decimal) -> list[Decimal]:
         """The numbers whose decimal places set the grid step of ``spec``."""
@@ -1067,21 +1077,35 @@ def _spoil(space: CaseSpace, case: dict[str, Any], chooser: _Chooser) -> tuple[d
             holder[key] = case_value(vtype, _not_a_choice(vtype.choices))
         return case, f"nicht erlaubter Wert {holder[key]!r} @ {path}"
     if kind == "bereich":
-        step = Decimal(1) if vtype.integer else Decimal("0.01")
         if vtype.high is not None and (vtype.low is None or chooser.chance(0.5)):
-            value = vtype.high + step
+            value = (vtype.high.to_integral_value(rounding=decimal.ROUND_FLOOR) + 1 if vtype.integer
+                     else vtype.high + Decimal("0.01"))
         else:
             assert vtype.low is not None
-            value = vtype.low - step
+            value = (_ceiling(vtype.low) - 1 if vtype.integer
+                     else vtype.low - Decimal("0.01"))
         holder[key] = case_value(vtype, value)
         return case, f"{holder[key]} liegt außerhalb des Bereichs @ {path}"
     if kind == "ganzzahl":
-        base = vtype.low if vtype.low is not None else Decimal(0)
-        half = Decimal("0.5")
-        value = base + half if vtype.high is None or base + half <= vtype.high else base - half
+        value = _not_whole(vtype.low, vtype.high)
         holder[key] = case_value(vtype, value)
         return case, f"{holder[key]} ist keine ganze Zahl @ {path}"
     raise AssertionError(kind)  # pragma: no cover
+
+
+def _ceiling(value: Decimal) -> Decimal:
+    return value.to_integral_value(rounding=decimal.ROUND_CEILING)
+
+
+def _not_whole(low: Decimal | None, high: Decimal | None) -> Decimal:
+    """A number that is not whole, inside ``low``…``high`` where the range has one."""
+    half = Decimal("0.5")
+    base = _ceiling(low) if low is not None else Decimal(0)
+    for value in (base + half, base - half, low, high):
+        if (value is not None and value != value.to_integral_value()
+                and (low is None or value >= low) and (high is None or value <= high)):
+            return value
+    return base + half
 
 
 def _not_a_choice(choices: tuple[Decimal, ...]) -> Decimal:
@@ -1204,6 +1228,11 @@ def _places(value: Decimal) -> int:
 def _grid_step(numbers: list[Decimal], percent: bool) -> Decimal:
     places = max((_places(n) for n in numbers), default=0) + 1
     return Decimal(1).scaleb(-min(places, 4 if percent else 2))
+
+
+def _on_grid(value: Decimal, step: Decimal, rounding: str) -> Decimal:
+    """``value`` rounded (towards ``rounding``) to a multiple of ``step``, written as the grid writes it."""
+    return _snap((value / step).to_integral_value(rounding=rounding) * step, step, step == 1)
 
 
 def _snap(value: Decimal, step: Decimal, integer: bool) -> Decimal:

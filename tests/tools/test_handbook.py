@@ -25,6 +25,7 @@ from teilhabe_rules.tools.handbook.charts import Bounds, ChartBand, corridor_svg
 from teilhabe_rules.tools.handbook.numbers import number_text, quantity_text
 
 ROOT = Path(__file__).resolve().parents[2]
+FIXTURES = ROOT / "tests" / "fixtures" / "handbook"
 BUNDLED = ("mawo", "mawo_2025", "bei_nrw3", "bei_nrw2")
 
 
@@ -139,6 +140,35 @@ class TestPages:
                   for page in pages}
         assert len(titles) == 4, titles
         assert broken_references(tmp_path) == []
+
+    def test_anchors_of_names_alike_are_apart(self, tmp_path: Path) -> None:
+        """Parameters, tables, examples and lists whose anchors folded alike (``nächte``/``naechte``,
+        ``tä``/``tae``, ``"a b"``/``"a-b"``, a list named ``modell`` beside the model) each have their
+        own, and links land on their row; examples of packages of the same name in different
+        scopes are on their own package's page (a checker error as a duplicate before)."""
+        model = teilhabe_rules.load(FIXTURES / "anker_gleich.rules")
+        write_handbook(model, tmp_path)
+        assert broken_references(tmp_path) == []
+        index = (tmp_path / OVERVIEW).read_text("utf-8")
+
+        def element(anchor: str) -> str:
+            match = re.search(rf'<(\w+)[^>]*\bid="{re.escape(anchor)}"', index)
+            assert match, anchor
+            return _text(index[match.start():index.index(f"</{match[1]}>", match.end())])
+
+        upper = (tmp_path / "paket-p.html").read_text("utf-8")
+        lower = (tmp_path / "paket-modell-p.html").read_text("utf-8")
+        assert "Oben gerechnet" in upper and "Unten gerechnet" not in upper
+        assert "Unten gerechnet" in lower and "Oben gerechnet" not in lower
+        for page, parameter, table in ((upper, "Nächte mit Umlaut", "Tabelle mit Umlaut"),
+                                       (lower, "Naechte ohne Umlaut", "Tabelle ohne Umlaut")):
+            anchors = re.findall(rf'href="{OVERVIEW}#([^"]+)"', page)
+            assert len(anchors) == 2, anchors
+            assert parameter in element(anchors[0]) and table in element(anchors[1])
+        assert "Eine Liste namens modell" not in element("ebene-modell")
+        assert "Eine Liste namens modell" in element("ebene-modell-2")
+        titles = [element(a) for a in re.findall(r'id="(beispiel-a-b[^"]*)"', index)]
+        assert len(titles) == 2 and "Leerzeichen" in titles[0] and "Bindestrich" in titles[1]
 
     def test_broken_link_is_found(self, tmp_path: Path) -> None:
         (tmp_path / "index.html").write_text(

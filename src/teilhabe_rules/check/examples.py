@@ -68,16 +68,16 @@ class _Examples:
                 self.report(str(exc), assignment.span)
         return data
 
-    def examples(self, written: list[tuple[ast.Example, str | None]],
+    def examples(self, written: list[tuple[ast.Example, str | None, str | None]],
                  template_list: list[ast.Template]) -> list[c.ExampleSpec]:
         templates = {t.name: t for t in template_list}
         template_data: dict[str, dict[str, Any]] = {}
         out = []
         seen: set[tuple[str | None, str]] = set()
-        for example, package in written:
-            if (package, example.id) in seen:
+        for example, package, package_id in written:
+            if (package_id, example.id) in seen:
                 self.report(f"Das Beispiel „{example.id}“ ist doppelt", example.span)
-            seen.add((package, example.id))
+            seen.add((package_id, example.id))
             data: dict[str, Any] = {}
             if example.base is not None:
                 if example.base not in templates:
@@ -104,7 +104,7 @@ class _Examples:
                 self.report(f"Das Beispiel „{example.id}“ erwartet nichts", example.span,
                             "ergänze „erwartet PFAD = WERT“ oder „erwartet fehler \"…\"“")
             out.append(c.ExampleSpec(example.id, example.title, package, data, tuple(agreement), tuple(expectations),
-                                     example.expected_errors, example.span, at=example.at))
+                                     example.expected_errors, example.span, at=example.at, package_id=package_id))
         return out
 
     def _base_span(self, example: ast.Example) -> ast.Span:

@@ -108,7 +108,7 @@ class Declarations:
         self.symbols: dict[str, Symbol] = {}
         self.packages: dict[str, PackageInfo] = {}
         self.checks: list[tuple[ast.Check, str, str | None]] = []
-        self.examples: list[tuple[ast.Example, str | None]] = []
+        self.examples: list[tuple[ast.Example, str | None, str | None]] = []  # example, package name, id
         self.templates: list[ast.Template] = []
         self.properties: list[ast.Property] = []
         self.package_rules: dict[str, tuple[ast.LevelRule, str]] = {}
@@ -301,7 +301,7 @@ class _Declarer:
             elif isinstance(item, ast.Check):
                 out.checks.append((item, sid, package))
             elif isinstance(item, ast.Example):
-                out.examples.append((item, package))
+                out.examples.append((item, package, join(sid, package) if package else None))
             elif isinstance(item, ast.Template):
                 if package or sid:
                     self.report("Vorlagen stehen auf oberster Ebene des Modells", item.span)

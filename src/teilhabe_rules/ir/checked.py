@@ -551,6 +551,7 @@ class ExampleSpec(Record):
     expected_errors: tuple[str, ...]
     span: Span
     at: _dt.date | None = None  # the evaluation date given by ``stichtag`` in the example
+    package_id: str | None = None  # the package's id (``package`` is its name, the same in every scope)
 
 
 @frozen(repr=False)

@@ -53,21 +53,26 @@ def slug(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9_]+", "-", plain).strip("-").lower() or "x"
 
 
-def _unique_files(packages: Iterable[str]) -> dict[str, str]:
-    """The page of each package, ``paket-<slug>.html``; packages of the same slug (``Tage`` and
-    ``tage``, ``nächte`` and ``naechte``) numbered on in their order (``paket-tage-2.html``), so no
-    page overwrites another, on file systems that ignore case too."""
-    files: dict[str, str] = {}
+def _numbered(prefix: str, ids: Iterable[str], default: str = "x") -> dict[str, str]:
+    """``<prefix>-<slug>`` for each id; ids of the same slug (``Tage`` and ``tage``, ``nächte`` and
+    ``naechte``, ``"a b"`` and ``"a-b"``) numbered on in their order (``paket-tage-2``), so no
+    name is given twice — also where a file system ignores case."""
+    names: dict[str, str] = {}
     taken: set[str] = set()
-    for pid in packages:
-        base = f"paket-{slug(pid)}"
+    for ident in ids:
+        base = f"{prefix}-{slug(ident or default)}"
         name, number = base, 1
         while name in taken:
             number += 1
             name = f"{base}-{number}"
         taken.add(name)
-        files[pid] = name + ".html"
-    return files
+        names[ident] = name
+    return names
+
+
+def _unique_files(packages: Iterable[str]) -> dict[str, str]:
+    """The page of each package, ``paket-<slug>.html``, no two the same (:func:`_numbered`)."""
+    return {pid: name + ".html" for pid, name in _numbered("paket", packages).items()}
 
 
 # ---- records ----------------------------------------------------------------------------------
@@ -346,6 +351,13 @@ class _Builder:
             (item.kind, item.owner, item.location): item for item in self.coverage.items
         }
         self.package_files = _unique_files(self.checked.packages)
+        # the anchors of the overview page, each given once (the root scope before a list named ``modell``)
+        self.anchors = {
+            "parameter": _numbered("parameter", self.checked.parameters),
+            "tabelle": _numbered("tabelle", self.checked.tables),
+            "ebene": _numbered("ebene", self.checked.scopes, default="modell"),
+            "beispiel": _numbered("beispiel", (example_id(model, e).split("::", 1)[-1] for e in self.checked.examples)),
+        }
         self.package_of_node = {(p.scope, p.name): pid for pid, p in self.checked.packages.items()}
         self.used_by = self._readers()
         self.agreed_tables = self._agreed_tables()
@@ -387,16 +399,14 @@ class _Builder:
 
     def handbook(self) -> Handbook:
         examples = self._examples()
-        by_package: dict[tuple[str, str], list[ExampleView]] = {}
+        by_package: dict[str, list[ExampleView]] = {}
         loose: list[ExampleView] = []
-        scope_of_package = {p.name: p.scope for p in self.checked.packages.values()}
         for spec, view in examples:
-            if spec.package is not None and spec.package in scope_of_package:
-                by_package.setdefault((scope_of_package[spec.package], spec.package), []).append(view)
+            if spec.package_id is not None and spec.package_id in self.checked.packages:
+                by_package.setdefault(spec.package_id, []).append(view)
             else:
                 loose.append(view)
-        packages = tuple(self._package(pid, by_package.get((p.scope, p.name), []))
-                         for pid, p in self.checked.packages.items())
+        packages = tuple(self._package(pid, by_package.get(pid, [])) for pid in self.checked.packages)
         parameters = [self._parameter(spec) for spec in self.checked.parameters.values()]
         keys = tuple(row for row, spec in zip(parameters, self.checked.parameters.values(), strict=True)
                      if spec.type.kind is c.TypeKind.SCHLUESSEL)
@@ -453,7 +463,7 @@ class _Builder:
         if self.agreement is not None and spec.id in self.agreement.overridden:
             agreed = quantity_text(self.agreement.parameters[spec.id], spec.type)
         return ParameterRow(
-            anchor=f"parameter-{slug(spec.id)}", name=spec.name, doc=spec.doc,
+            anchor=self.anchors["parameter"][spec.id], name=spec.name, doc=spec.doc,
             value=quantity_text(spec.default, spec.type), periods=periods,
             unit=str(spec.type.unit) if spec.type.kind is c.TypeKind.ZAHL else "", range=_range_text(spec.type),
             agreed=agreed, assumptions=spec.assumptions, sources=spec.sources,
@@ -488,7 +498,7 @@ class _Builder:
                     doc=None, assumptions=(), agreed=quantity_text(value, spec.value_type), examples=None,
                 ))
         return TableView(
-            anchor=f"tabelle-{slug(spec.id)}", name=spec.name, title=spec.title,
+            anchor=self.anchors["tabelle"][spec.id], name=spec.name, title=spec.title,
             key_headers=tuple(_type_text(t) for t in spec.key_types), value_header=_type_text(spec.value_type),
             partial=spec.partial, rows=tuple(rows), assumptions=spec.assumptions, sources=spec.sources,
             used_by=tuple(self._package_link(pid, short=True) for pid in self.used_by.get(spec.id, ())),
@@ -537,7 +547,7 @@ class _Builder:
                      f"höchstens {spec.max_count}" if spec.max_count is not None else ""]
             count = ", ".join(p for p in parts if p) or "beliebig viele Einträge"
         name = spec.name if not spec.id else format_path(tuple(spec.id.split("."))).replace(".", "[].") + "[]"
-        return ScopeView(f"ebene-{slug(spec.id or 'modell')}", name, spec.title, count, self._inputs(spec.id, None),
+        return ScopeView(self.anchors["ebene"][spec.id], name, spec.title, count, self._inputs(spec.id, None),
                          values, checks)
 
     def _package(self, pid: str, examples: list[ExampleView]) -> PackageView:
@@ -555,10 +565,10 @@ class _Builder:
             elif isinstance(node, c.CorridorLevelNode) and node.bands:
                 corridor = self._corridor(spec, node)
         reads = [name for name, readers in self.used_by.items() if pid in readers]
-        parameters = tuple(Link(name, f"{OVERVIEW}#parameter-{slug(name)}") for name in reads
+        parameters = tuple(Link(name, f"{OVERVIEW}#{self.anchors['parameter'][name]}") for name in reads
                            if name in self.checked.parameters)
-        tables = tuple(Link(self.checked.tables[name].name, f"{OVERVIEW}#tabelle-{slug(name)}") for name in reads
-                       if name in self.checked.tables)
+        tables = tuple(Link(self.checked.tables[name].name, f"{OVERVIEW}#{self.anchors['tabelle'][name]}")
+                       for name in reads if name in self.checked.tables)
         rule = _RULE_TEXT.get(spec.rule or "", "ohne Stufen")
         scope = self.checked.scopes[spec.scope]
         where = "das Modell (einmal je Fall)" if not spec.scope else f"jedes Element der Liste „{scope.name}“"
@@ -722,7 +732,7 @@ class _Builder:
                 expectations.append(Expectation(path, quantity_text(expectation.value, expectation.type),
                                                 quantity_text(actual, expectation.type), ok, explanation))
         return ExampleView(
-            anchor=f"beispiel-{slug(ident.split('::', 1)[-1])}", ident=example.id, title=example.title,
+            anchor=self.anchors["beispiel"][ident.split("::", 1)[-1]], ident=example.id, title=example.title,
             line=example.span.line, template=template, inputs=inputs, agreement=agreed,
             at=value_text(example.at) if example.at else None, expectations=tuple(expectations),
             expected_errors=example.expected_errors, outcome=outcome, passed=passed,
@@ -739,7 +749,7 @@ class _Builder:
         unreached = []
         for item in self.coverage.unreached():
             if item.kind == "tabelle" and item.owner in tables:
-                owner = Link(item.owner, f"{OVERVIEW}#tabelle-{slug(tables[item.owner])}")
+                owner = Link(item.owner, f"{OVERVIEW}#{self.anchors['tabelle'][tables[item.owner]]}")
                 label = self._row_label(tables[item.owner], item)
             elif item.owner in packages:
                 owner = self._package_link(packages[item.owner])

@@ -635,6 +635,8 @@ def _test_properties(
                 out.write("".join(f"          {line}\n" if line else "\n" for line in lines))
             if outcome.counterexample_file is not None:
                 out.write(f"        Gegenbeispiel: {outcome.counterexample_file}\n")
+            if outcome.counterexample_error is not None:
+                out.write(f"        Gegenbeispiel nicht geschrieben: {outcome.counterexample_error}\n")
     return passed, failed
 
 

@@ -246,7 +246,8 @@ class TestBrokenModel:
         path = tmp_path / "mawo_kaputt.rules"
         path.write_text(broken, encoding="utf-8")
         folder = tmp_path / "gegen"
-        code, out, _ = run("test", str(path), "--examples-count", str(EXAMPLES_TO_FIND_IT), "--counterexamples", str(folder))
+        code, out, _ = run("test", str(path), "--examples-count", str(EXAMPLES_TO_FIND_IT),
+                           "--counterexamples", str(folder))
         assert code == 1
         assert "FEHLER  mawo_kaputt.rules::eigenschaft::mehr-stunden-in-lp-3b-senken-den-tagessatz-nie" in out
         assert "Gegenbeispiel: " in out and "Gegenbeispiel als Falldatei:" in out and "          [[bewohner]]" in out
@@ -255,15 +256,22 @@ class TestBrokenModel:
         assert out.splitlines()[-1].endswith(f"{len(files)} failed")
 
     def test_a_counterexample_folder_that_cannot_be_one(self, tmp_path: Path) -> None:
-        broken = MAWO.replace('  3: 25 h/Jahr annahme "Mitte von 20–30 h/Jahr"',
-                              '  3: 2.5 h/Jahr annahme "Mitte von 20–30 h/Jahr"')
-        path = tmp_path / "mawo_kaputt.rules"
-        path.write_text(broken, encoding="utf-8")
+        path = tmp_path / "klein.rules"
+        path.write_text('modell klein "Klein"\n  version "1"\n  gültig ab 01.01.2024\nende\n'
+                        'eingabe stunden: zahl h/Jahr von 0 bis 100\n'
+                        'wert doppelt: zahl h/Jahr = stunden * 2\n'
+                        'eigenschaft "Nie mehr als 150 h/Jahr": doppelt <= 150 h/Jahr\n'
+                        'eigenschaft "Nie mehr als 250 h/Jahr": doppelt <= 250 h/Jahr\n', encoding="utf-8")
         (tmp_path / "datei").write_text("", encoding="utf-8")
         for folder in (tmp_path / "datei", tmp_path / "datei" / "darunter"):
-            code, out, err = run("test", str(path), "--examples-count", str(EXAMPLES_TO_FIND_IT), "--counterexamples", str(folder))
+            code, out, err = run("test", str(path), "--counterexamples", str(folder))
             assert code == 1 and "interner Fehler" not in err
-            assert f"Das Verzeichnis „{folder}“ lässt sich nicht anlegen" in err + out
+            assert f"Gegenbeispiel nicht geschrieben: Das Verzeichnis „{folder}“ lässt sich nicht anlegen" in out
+            # the finding is reported and the run goes on to its other properties and its summary
+            assert "FEHLER  klein.rules::eigenschaft::nie-mehr-als-150-h-jahr" in out
+            assert "ok      klein.rules::eigenschaft::nie-mehr-als-250-h-jahr" in out
+            assert "ok      klein.rules::invarianten::ungueltige-faelle" in out
+            assert out.splitlines()[-1].endswith("1 failed")
 
 
 class TestCommandLine:

@@ -144,6 +144,7 @@ class PropertyOutcome:
     counterexample: Any = None
     counterexample_toml: str | None = None
     counterexample_file: Path | None = None
+    counterexample_error: str | None = None  # why the counterexample file could not be written
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -151,6 +152,7 @@ class PropertyOutcome:
             "meldung": self.message, "fälle": self.examples, "verworfen": self.rejected,
             "sekunden": round(self.seconds, 3),
             "gegenbeispiel": str(self.counterexample_file) if self.counterexample_file else None,
+            "gegenbeispiel_fehler": self.counterexample_error,
         }
 
 
@@ -595,7 +597,7 @@ def run_property(check: PropertyCheck, *, max_examples: int = DEFAULT_EXAMPLES, 
 
     On failure, hypothesis shrinks the case (for at most ``shrink_seconds``); the smallest
     failing case is returned as data and TOML text and, with ``counterexample_dir``, written to
-    ``gegenbeispiel-<modell>-<n>.toml``.
+    ``gegenbeispiel-<modell>-<n>.toml`` (where that fails, ``counterexample_error`` says why).
     """
     from hypothesis import HealthCheck, Phase, Verbosity, given, reject, settings
     from hypothesis import seed as hypothesis_seed
@@ -654,13 +656,16 @@ def run_property(check: PropertyCheck, *, max_examples: int = DEFAULT_EXAMPLES, 
     case = failures[-1].case if failures else None
     if isinstance(case, tuple):
         case = case[0]
-    text = file = None
+    text = file = unwritten = None
     if case is not None:
         text = counterexample_toml(check, case, message)
         if counterexample_dir is not None:
-            file = write_counterexample(check, text, counterexample_dir)
+            try:
+                file = write_counterexample(check, text, counterexample_dir)
+            except CaseError as exc:  # the finding stands; the other properties still run
+                unwritten = "; ".join(d.message for d in exc.diagnostics)
     return PropertyOutcome(check.id, check.title, check.kind, check.location, False, message, counts["fälle"],
-                           counts["verworfen"], seconds, case, text, file)
+                           counts["verworfen"], seconds, case, text, file, unwritten)
 
 
 def counterexample_toml(check: PropertyCheck, case: Any, message: str) -> str:

@@ -159,6 +159,8 @@ class PropertyItem(pytest.Item):
                 if outcome.counterexample_file is not None:
                     model_file = self.check.model.checked.info.file
                     text += f"\nAusführen: teilhabe-rules eval {model_file} {outcome.counterexample_file}"
+            if outcome.counterexample_error is not None:
+                text += f"\nGegenbeispiel nicht geschrieben: {outcome.counterexample_error}"
             raise PropertyFailed(text)
 
     def repr_failure(self, excinfo: Any, style: Any = None) -> str:

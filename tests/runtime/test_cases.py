@@ -11,6 +11,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis_budget import examples
 
 import teilhabe_rules as tr
 import teilhabe_rules.inputs.cases
@@ -168,6 +171,17 @@ class TestValues:
 
     def test_enum_member_as_number_or_text(self, model: tr.Model) -> None:
         assert model.load_case(with_changes(pflegegrad="2")).row["pflegegrad"] == 2
+
+    @given(digit=st.characters(categories=["Nd"]).filter(lambda ch: not "0" <= ch <= "9"),
+           where=st.sampled_from(["kap4", "pflegegrad", "m2_stunden", "m2_personen"]),
+           form=st.sampled_from(["{}", "1{}", "{}.5", "{} min/Tag", "1,{}"]))
+    @settings(max_examples=examples(60), deadline=None)
+    def test_digits_other_than_0_to_9_are_not_numbers(self, model: tr.Model, digit: str, where: str,
+                                                      form: str) -> None:
+        """"٣" or "３" is no number of a case (as in the JSON schema, and as DuckDB reads a
+        column): Python's ``Decimal`` and ``\\d`` took them for 3."""
+        error = case_error(model, with_changes(**{where: form.format(digit)}))
+        assert list(by_path(error)) == [f"$.massnahmen[2].{where[3:]}" if where.startswith("m2_") else f"$.{where}"]
 
 
 class TestKeys:

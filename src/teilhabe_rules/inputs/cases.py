@@ -91,7 +91,7 @@ class _InputValue:
     spec: c.InputSpec
 
 
-_NUMBER = re.compile(r"^\s*(-?\d+(?:\.\d+)?)\s*(.*?)\s*$")
+_NUMBER = re.compile(r"^\s*(-?[0-9]+(?:\.[0-9]+)?)\s*(.*?)\s*$")  # digits 0–9 only (not "٣")
 
 
 def parse_quantity(value: Any, vtype: c.ValueType) -> Decimal:
@@ -105,7 +105,7 @@ def parse_quantity(value: Any, vtype: c.ValueType) -> Decimal:
     elif isinstance(value, float):
         number = Decimal(repr(value))
     elif isinstance(value, str):
-        match = _NUMBER.match(value.replace(",", ".") if re.fullmatch(r"\s*-?\d+,\d+.*", value) else value)
+        match = _NUMBER.match(value.replace(",", ".") if re.fullmatch(r"\s*-?[0-9]+,[0-9]+.*", value) else value)
         if not match:
             raise ValueError(f"erwartet {vtype.describe()}, nicht {_show(value)}")
         number = Decimal(match.group(1))
@@ -226,7 +226,7 @@ def convert_value(value: Any, vtype: c.ValueType) -> Any:
         raise ValueError(f"erwartet einen Text, nicht {_show(value)}")
     if kind == _T_SCHLUESSEL:
         if isinstance(value, str):
-            match = re.fullmatch(r"\s*1\s*:\s*(\d+(?:\.\d+)?)\s*", value)
+            match = re.fullmatch(r"\s*1\s*:\s*([0-9]+(?:\.[0-9]+)?)\s*", value)
             if match and Decimal(match.group(1)) > 0:
                 return Decimal(match.group(1))
         raise ValueError(f"erwartet einen Schlüssel „1:x“, nicht {_show(value)}")
@@ -240,7 +240,7 @@ def convert_value(value: Any, vtype: c.ValueType) -> Any:
                 key = value
             elif isinstance(value, (Decimal, float)):  # a whole number as the key; no other (a NaN)
                 key = int(value) if _whole(Decimal(value)) else None
-            elif isinstance(value, str) and re.fullmatch(r"-?\d+", value.strip()):
+            elif isinstance(value, str) and re.fullmatch(r"-?[0-9]+", value.strip()):
                 key = int(value)
         if key is None or vtype.enum.member(key) is None:
             allowed = ", ".join(str(m.key) for m in vtype.enum.members)

@@ -38,12 +38,12 @@ __all__ = ["KEY", "Column", "DecimalMark", "TableCase", "assemble", "flatten", "
 KEY = "fall"  # the column that names a case (and groups the rows of one case)
 _MAX_INDEX = 100_000  # the largest list index of a column
 
-_NUMBER = re.compile(r"([+-]?)(\d[\d.,]*)\s*(.*)", re.S)
-_PLAIN = re.compile(r"\d+")
-_COMMA = re.compile(r"\d+,\d+")
-_POINT = re.compile(r"\d+\.\d+")
-_GROUPED_COMMA = re.compile(r"\d{1,3}(?:\.\d{3})+(?:,\d+)?")  # 1.234 / 1.234,5 (German)
-_GROUPED_POINT = re.compile(r"\d{1,3}(?:,\d{3})+\.\d+")  # 1,234.5 (English, with a fraction)
+_NUMBER = re.compile(r"([+-]?)([0-9][0-9.,]*)\s*(.*)", re.S)  # digits 0–9 only (not "٣")
+_PLAIN = re.compile(r"[0-9]+")
+_COMMA = re.compile(r"[0-9]+,[0-9]+")
+_POINT = re.compile(r"[0-9]+\.[0-9]+")
+_GROUPED_COMMA = re.compile(r"[0-9]{1,3}(?:\.[0-9]{3})+(?:,[0-9]+)?")  # 1.234 / 1.234,5 (German)
+_GROUPED_POINT = re.compile(r"[0-9]{1,3}(?:,[0-9]{3})+\.[0-9]+")  # 1,234.5 (English, with a fraction)
 
 NAMES = {",": "Dezimalkomma", ".": "Dezimalpunkt"}
 

@@ -240,6 +240,28 @@ def test_definition_in_a_variant_leads_into_its_base(tmp_path: Path) -> None:
     run(scenario, tmp_path)
 
 
+def test_a_variant_is_checked_again_when_its_base_is_saved(tmp_path: Path) -> None:
+    base = tmp_path / "basis.rules"
+    base.write_text(MODEL, "utf-8")
+    variant_text = ('modell variante "Variante"\n  erweitert "basis"\n  gültig ab 01.01.2025\nende\n'
+                    "parameter satz = 70 EUR/h annahme \"neu verhandelt\"\n")
+    variant = tmp_path / "variante.rules"
+    renamed = MODEL.replace("parameter satz:", "parameter stundensatz:").replace("* satz ", "* stundensatz ")
+
+    async def scenario(session: Session) -> None:
+        uri = session.open(variant, variant_text)
+        assert not (await session.diagnostics(uri, 1)).diagnostics
+        base_uri = session.open(base, MODEL)
+        await session.diagnostics(base_uri, 1)
+        base.write_text(renamed, "utf-8")  # the editor saves the base: the variant's parameter is gone
+        session.client.text_document_did_save(types.DidSaveTextDocumentParams(
+            text_document=types.TextDocumentIdentifier(uri=base_uri)))
+        again = await session.diagnostics(uri, 2)
+        assert any("satz" in d.message for d in again.diagnostics), again.diagnostics
+
+    run(scenario, tmp_path)
+
+
 def test_without_the_extra_the_command_says_what_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
     import io
 

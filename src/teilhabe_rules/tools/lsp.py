@@ -448,6 +448,14 @@ def make_server() -> LanguageServer:
         pending.pop(uri, None)
         analyse(uri)
 
+    @server.feature(types.TEXT_DOCUMENT_DID_SAVE)
+    def did_save(params: types.DidSaveTextDocumentParams) -> None:
+        # a variant reads its base from the disk: the open variants are checked again
+        for uri in list(server.workspace.text_documents):
+            found = source(uri)
+            if uri != params.text_document.uri and found is not None and base_name(found[0]) is not None:
+                analyse(uri)
+
     @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
     def did_close(params: types.DidCloseTextDocumentParams) -> None:
         waiting = pending.pop(params.text_document.uri, None)

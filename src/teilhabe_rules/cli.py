@@ -930,6 +930,10 @@ def _cmd_generate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 def _cmd_eval_many(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if not args.out.lower().endswith((".parquet", ".csv", ".jsonl")):
         raise _UsageError("--out: eine .parquet-, .csv- oder .jsonl-Datei")
+    from .files import same_file
+
+    if same_file(args.out, args.population):
+        raise _UsageError(f"--out: „{args.out}“ ist die Population selbst: die Ausgabe braucht eine eigene Datei")
     model = _model(args.model)
     scope = ""
     if args.scope:

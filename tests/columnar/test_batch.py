@@ -476,3 +476,24 @@ def test_a_model_s_inputs_stage_as_its_plans_do(name: str) -> None:
             assert stages_alike(inputs, model.checked, plan, model.checked)
             compared += 1
     assert compared >= 2
+
+
+@pytest.mark.parametrize("name", ["fälle.csv", "fälle.jsonl"])
+def test_eval_many_never_writes_over_its_population(name: str, tmp_path: Path,
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    """``--out`` naming the population itself (also through a symbolic link) is a usage error, and
+    the population is left as it was."""
+    model = str(DATEN / "stunden.rules")
+    population = tmp_path / name
+    if name.endswith(".csv"):
+        population.write_bytes((DATEN / "fälle.csv").read_bytes())
+    else:
+        population.write_text('{"beginn": "2025-03-01", "stunden": 12}\n', "utf-8")
+    before = population.read_bytes()
+    link = tmp_path / ("link" + population.suffix)
+    link.symlink_to(population)
+    for out in (population, link):
+        code = main(["eval-many", model, str(population), "--out", str(out)])
+        assert code == 2
+        assert "ist die Population selbst" in capsys.readouterr().err
+        assert population.read_bytes() == before

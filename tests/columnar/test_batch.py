@@ -15,6 +15,8 @@ from typing import Any
 import duckdb
 import pytest
 import sqlglot
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import teilhabe_rules
 from teilhabe_rules.cli import main
@@ -497,3 +499,39 @@ def test_eval_many_never_writes_over_its_population(name: str, tmp_path: Path,
         assert code == 2
         assert "ist die Population selbst" in capsys.readouterr().err
         assert population.read_bytes() == before
+
+
+_FINE = teilhabe_rules.loads(
+    'modell fein "Feine Stunden"\n  version "1"\n  gültig ab 01.01.2024\nende\n'
+    "eingabe stunden: zahl h/Jahr von 0 bis 1000\n"
+    "eingabe menge: zahl h/Jahr von 0 bis 100000000000000000000000000\n"
+    "parameter satz: EUR/h = 60\n"
+    "wert betrag: EUR/Jahr = stunden * satz\n"
+    "wert gross = menge + stunden\n", "fein.rules")
+
+
+@given(st.lists(st.decimals(min_value=0, max_value=1000, places=12, allow_nan=False), min_size=1, max_size=4))
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+def test_a_case_the_scalar_backend_evaluates_keeps_every_digit(hours: list[Decimal]) -> None:
+    """A case with more digits after the point than the plan stages goes to the scalar backend;
+    its figures reach the result table exactly (the column takes more digits), as
+    :meth:`Model.evaluate` gives them — never rounded to the plan's fixed point."""
+    cases = [{"stunden": format(h, "f"), "menge": "1"} for h in hours]
+    result = _FINE.evaluate_many(cases)
+    assert not result.errors
+    for row, case in zip(result.rows(), cases, strict=True):
+        figures = _FINE.evaluate(case).frame.root
+        assert (row["betrag"], row["gross"]) == (figures.get("betrag"), figures.get("gross"))
+
+
+def test_a_figure_no_result_column_holds_exactly_is_an_error_row() -> None:
+    """Where the digits before the point of one case and after it of another need more than a
+    128-bit decimal holds, the finer case is an error row that says so, never a rounded figure."""
+    cases = [{"stunden": "1", "menge": "10000000000000000000000000"},
+             {"stunden": "0.123456789012345678901234567", "menge": "0"}]
+    result = _FINE.evaluate_many(cases)
+    assert [row["_c"] for row in result.rows()] == [0]
+    assert result.rows()[0]["gross"] == Decimal("10000000000000000000000001")
+    (error,) = result.errors
+    assert error.index == 1
+    assert "Stellen nach dem Komma" in error.problems[0][0]

@@ -46,6 +46,16 @@ def _scalar(model: Model) -> Any:
     return scalar
 
 
+_WIDE = decimal.Context(prec=100)
+
+
+def _places(value: Decimal) -> int:
+    """The digits of ``value`` after its point, trailing zeros not counted."""
+    exponent = value.normalize(_WIDE).as_tuple().exponent
+    assert isinstance(exponent, int)
+    return max(0, -exponent)
+
+
 def mismatches(model: Model, plan: Plan, cases: list[dict[str, Any]]) -> list[str]:
     """Every figure of the plan's rows that differs from the scalar backend's: a figure with at
     most FIX exact digits digit for digit, any other within the plan's error bound."""
@@ -70,7 +80,10 @@ def mismatches(model: Model, plan: Plan, cases: list[dict[str, Any]]) -> list[st
                     metas = [p.columns[sid].get(key) for p in plan.exact_in]
                     meta = None if None in metas else max(metas, key=lambda m: m.err)  # type: ignore[union-attr]
                     if row["_skalar"] or meta is None or not meta.err and -places < FIX:
-                        same = expected.quantize(Decimal(1).scaleb(places), rounding=decimal.ROUND_HALF_UP) == value
+                        # (the scalar backend's figure: every digit its column holds, at least FIX)
+                        assert not row["_skalar"] or -places >= min(FIX, _places(expected))
+                        same = expected.quantize(Decimal(1).scaleb(places), rounding=decimal.ROUND_HALF_UP,
+                                                 context=_WIDE) == value
                     else:
                         tolerance = Decimal(float(meta.err)) + Decimal(2).scaleb(-FIX) + abs(expected).scaleb(-26)
                         same = abs(expected - value) <= tolerance

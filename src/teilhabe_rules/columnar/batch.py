@@ -58,7 +58,7 @@ from ..inputs.population import NO_BOUNDS
 from ..ir import checked as c
 from ..runtime.frame import Frame
 from .intake import Intake, stage_jsonl, stage_parquet, within_validity
-from .plan import IN_SCALE, LIST_BOUND, Plan, int_type, key_columns, numerator_bound, other_type
+from .plan import FIX, IN_SCALE, LIST_BOUND, Plan, int_type, key_columns, numerator_bound, other_type
 from .sources import PopulationFile
 
 __all__ = ["BatchResult", "ErrorRow", "ScalarOutcome", "SharedStage", "Staging", "column_types", "execute_plan",
@@ -475,6 +475,8 @@ def _run_batch(plan: Plan | None, model: c.CheckedModel, cases: Iterable[Any], l
                 _frame_rows(model, result_columns, inserts, index, outcome.frame)
         if progress is not None:
             progress(count - len(todo) + done + 1, count)
+    for index, problem in _widened(con, tables, result_columns, limits, inserts):
+        errors.append(ErrorRow(index, (problem,)))
     for sid, pending in inserts.items():
         if pending:
             names = result_columns[sid]
@@ -1188,6 +1190,72 @@ def _misfit(limits: dict[str, dict[str, tuple[int, int]]], frame: Frame) -> tupl
                 return (f"„{name}“ = {value} hat mehr als {whole} Stellen vor dem Komma: die Ergebnistabelle "
                         f"der Population hält es nicht (einzeln auswerten)", None)
     return None
+
+
+def _digits(value: Decimal) -> tuple[int, int]:
+    """The digits of a finite ``value`` before its point and after it (trailing zeros not counted)."""
+    if not value:
+        return 0, 0
+    sign, digits, exponent = value.as_tuple()
+    assert isinstance(exponent, int)
+    while exponent < 0 and digits and digits[-1] == 0:  # 1.500 has one digit after the point
+        digits, exponent = digits[:-1], exponent + 1
+    return max(0, len(digits) + exponent), max(0, -exponent)
+
+
+def _widened(con: duckdb.DuckDBPyConnection, tables: dict[str, str], columns: dict[str, list[str]],
+             limits: dict[str, dict[str, tuple[int, int]]],
+             inserts: dict[str, list[list[Any]]]) -> list[tuple[int, tuple[str, str | None]]]:
+    """Make the DECIMAL result columns hold the scalar backend's rows ``inserts``: a column whose
+    values have more digits after the point than the plan gave it takes more (``ALTER … TYPE
+    DECIMAL(38, k)``), as far as the digits before the point of its values — those in the table and
+    those to come — leave room. A value with still more digits is rounded half-up to them where
+    they are at least the plan's fixed point (:data:`FIX`, as the plan's own inexact figures);
+    a case with a value that needs more is taken out of ``inserts``. Gives (its index, its
+    problem) for each case taken out."""
+    for sid, pending in inserts.items():
+        names = columns[sid]
+        for name, (_whole, places) in list(limits[sid].items()):
+            position = names.index(name)
+            wanted = places
+            for row in pending:
+                value = row[position]
+                if isinstance(value, Decimal) and value.is_finite() and value.as_tuple().exponent < -places:  # type: ignore[operator]
+                    wanted = max(wanted, _digits(value)[1])
+            if wanted == places:
+                continue
+            whole = max((_digits(row[position])[0] for row in pending
+                         if isinstance(row[position], Decimal) and row[position].is_finite()), default=0)
+            largest = con.execute(exp.select(exp.func("max", exp.Abs(this=exp.column(name, quoted=True))))
+                                  .from_(tables[sid]).sql("duckdb")).fetchone()
+            if largest is not None and isinstance(largest[0], Decimal):
+                whole = max(whole, _digits(largest[0])[0])
+            scale = min(wanted, 38 - max(whole, 1))
+            if scale <= places:
+                continue
+            kind = exp.DataType.build(f"DECIMAL(38, {scale})")
+            con.execute(exp.Alter(this=exp.to_table(tables[sid]), kind="TABLE", actions=[
+                exp.AlterColumn(this=exp.to_identifier(name, quoted=True), dtype=kind)]).sql("duckdb"))
+            limits[sid][name] = (38 - scale, scale)
+    lost: dict[int, tuple[str, str | None]] = {}
+    for sid, pending in inserts.items():
+        names = columns[sid]
+        for name, (_whole, places) in limits[sid].items():
+            position = names.index(name)
+            for row in pending:
+                value = row[position]
+                if not isinstance(value, Decimal) or not value.is_finite() or _digits(value)[1] <= places:
+                    continue
+                if places >= FIX:
+                    row[position] = value.quantize(Decimal(1).scaleb(-places), rounding=decimal.ROUND_HALF_UP,
+                                                   context=_EXACT)
+                elif row[0] not in lost:
+                    lost[row[0]] = (f"„{name}“ = {value} hat mehr als {places} Stellen nach dem Komma: die "
+                                    f"Ergebnistabelle der Population hält es nicht genau (einzeln auswerten)", None)
+    if lost:
+        for pending in inserts.values():
+            pending[:] = [row for row in pending if row[0] not in lost]
+    return sorted(lost.items())
 
 
 def _frame_rows(model: c.CheckedModel, columns: dict[str, list[str]], inserts: dict[str, list[list[Any]]],

@@ -838,8 +838,8 @@ def _cmd_compare(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     except TeilhabeError as exc:
         _print_error(exc, args.format, out, err)
         return EXIT_FINDINGS
-    except KeyboardInterrupt:
-        if not args.out or not partial_path(args.out).exists():
+    except (KeyboardInterrupt, Exception) as exc:
+        if not _interruption(exc) or not args.out or not partial_path(args.out).exists():
             raise
         err.write(f"teilhabe-rules: abgebrochen; „{partial_path(args.out)}“ hält die bisher "
                   "geschriebenen Fälle, --fortsetzen macht dort weiter\n")
@@ -1017,9 +1017,46 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
     if young:  # 0: automatic collection is off, and stays off
         gc.set_threshold(max(young, _GC_YOUNG), older, oldest)
     try:
-        return _main(argv, out, err)
+        with _noting_interrupts():
+            return _main(argv, out, err)
     finally:
         gc.set_threshold(young, older, oldest)
+
+
+class _Interrupts:
+    """Whether Ctrl+C came while the command ran. DuckDB turns the ``KeyboardInterrupt`` of a
+    query into a ``RuntimeError``: an exception after Ctrl+C is the interruption, not a defect."""
+
+    seen = False
+
+
+@contextlib.contextmanager
+def _noting_interrupts() -> Iterator[None]:
+    """Note Ctrl+C in :class:`_Interrupts` (then raise ``KeyboardInterrupt`` as Python does), where
+    Python's own handler is in place — in the main thread; an application's handler is left alone."""
+    import signal
+    import threading
+
+    _Interrupts.seen = False
+    if threading.current_thread() is not threading.main_thread() \
+            or signal.getsignal(signal.SIGINT) is not signal.default_int_handler:
+        yield
+        return
+
+    def noting(signum: int, frame: Any) -> None:
+        _Interrupts.seen = True
+        signal.default_int_handler(signum, frame)
+
+    signal.signal(signal.SIGINT, noting)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+
+
+def _interruption(exc: BaseException) -> bool:
+    """Whether ``exc`` is Ctrl+C: a ``KeyboardInterrupt``, or what DuckDB made of one."""
+    return isinstance(exc, KeyboardInterrupt) or (isinstance(exc, Exception) and _Interrupts.seen)
 
 
 def run() -> NoReturn:
@@ -1079,6 +1116,9 @@ def _main(argv: Sequence[str] | None, out: TextIO | None, err: TextIO | None) ->
             err.write(_unwritable(exc))
         return EXIT_FINDINGS
     except Exception as exc:  # noqa: BLE001 - last resort: an internal error is reported, not dumped
+        if _interruption(exc):
+            err.write("teilhabe-rules: abgebrochen\n")
+            return EXIT_INTERRUPTED
         err.write(f"teilhabe-rules: interner Fehler ({type(exc).__name__}: {exc}) — bitte mit der Eingabe melden\n")
         return EXIT_INTERNAL
 

@@ -353,3 +353,56 @@ class TestInstalledCommand:
                                  capture_output=True, text=True, timeout=60, env=env)
         assert missing.returncode == 1
         assert "fehlt.toml" in missing.stderr
+
+
+
+_INTERRUPTED = """
+import os, signal, sys, threading, time
+import duckdb
+import teilhabe_rules.tools.compare
+from teilhabe_rules.cli import main
+from teilhabe_rules.model import Model
+
+def interrupted_query(*args, **kwargs):
+    if sys.argv[1] == "compare":  # a partial file is written: it stays, and compare says so
+        open(sys.argv[-1] + ".unvollständig", "w", encoding="utf-8").write("fall\\n")
+    con = duckdb.connect()
+
+    def press():  # Ctrl+C in the query; where DuckDB does not stop for it (it may miss one on a
+        # busy machine), its own interruption of the query a second later
+        time.sleep(0.3)
+        os.kill(os.getpid(), signal.SIGINT)
+        time.sleep(1.0)
+        con.interrupt()
+
+    threading.Thread(target=press, daemon=True).start()
+    con.execute("SELECT count(*) FROM range(1000000000000) t(x) WHERE x % 7 = 3").fetchall()
+
+Model.evaluate_many = interrupted_query
+teilhabe_rules.tools.compare.compare = interrupted_query
+code = main(sys.argv[1:])
+assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+sys.exit(code)
+"""
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGINT to the own process")
+@pytest.mark.parametrize("command", ["eval-many", "compare"])
+def test_ctrl_c_in_a_duckdb_query_is_an_interruption(command: str, tmp_path: Path) -> None:
+    """Ctrl+C (a real SIGINT) in the middle of a DuckDB query, which DuckDB turns into a
+    ``RuntimeError``: exit 130 and „abgebrochen“, not an internal error; ``compare --out`` keeps
+    its partial file and says so; Python's handler of SIGINT is in place again after the command.
+    (A process of its own: DuckDB notices only the first interruption of a process.)"""
+    population = tmp_path / "p.jsonl"
+    population.write_text('{"beginn": "2025-03-01", "stunden": 12}\n', "utf-8")
+    model = str(Path(__file__).resolve().parents[2] / "examples" / "daten" / "stunden.rules")
+    arguments = ([command, model, str(population), "--out", str(tmp_path / "e.jsonl")] if command == "eval-many"
+                 else [command, model, model, str(population), "--out", str(tmp_path / "v.csv")])
+    done = subprocess.run([sys.executable, "-c", _INTERRUPTED, *arguments], capture_output=True, text=True,
+                          timeout=120, check=False)
+    assert done.returncode == 130, done.stderr
+    if command == "eval-many":
+        assert done.stderr == "teilhabe-rules: abgebrochen\n"
+    else:
+        assert done.stderr.startswith("teilhabe-rules: abgebrochen; „")
+        assert "--fortsetzen macht dort weiter" in done.stderr

@@ -455,3 +455,36 @@ def test_summary_cents_are_rounded_half_up(tmp_path: Path) -> None:
     spread = summary.to_dict()["verteilung"]
     assert (spread["min"], spread["median"], spread["max"]) == ("0.00", "0.01", "0.01")
     assert summary.quartiles is not None and summary.quartiles[1] == Decimal("0.005")
+
+
+@pytest.mark.parametrize("backend", ["spalten", "skalar"])
+def test_summary_of_figures_beyond_28_digits(tmp_path: Path, backend: str) -> None:
+    """Budgets of 10^26 EUR and more have more digits with their cents than Python's default
+    context holds: the summary shows every digit instead of failing; a difference that rounds to
+    zero cents is „0.00“, never „-0.00“."""
+    old = tmp_path / "alt.rules"
+    old.write_text('modell alt "Alt"\n  version "1"\n  gültig ab 01.01.2024\n  budget betrag\nende\n'
+                   "eingabe grund: zahl EUR von 0 bis 1000000000000000000000000000000000000000\n"
+                   "eingabe zuschlag: zahl EUR von -1 bis 1\n"
+                   "wert betrag: EUR = grund\n", encoding="utf-8")
+    new = tmp_path / "neu.rules"
+    new.write_text(old.read_text(encoding="utf-8").replace('"Alt"', '"Neu"').replace(
+        "wert betrag: EUR = grund", "wert betrag: EUR = grund + zuschlag"), encoding="utf-8")
+    huge = "123456789012345678901234567.8"  # 28 digits: as many as a figure of the models holds
+    population = jsonl(tmp_path / "p.jsonl", [{"grund": huge, "zuschlag": "0"},
+                                              {"grund": "5", "zuschlag": "-0.004"}])
+    summary = compare(teilhabe_rules.load(old), teilhabe_rules.load(new), population,
+                      backend="columnar" if backend == "spalten" else "scalar")
+    assert summary.errors == 0
+    figures = summary.to_dict()
+    assert figures["budget"]["alt"] == "123456789012345678901234572.80"
+    assert figures["budget"]["neu"] == "123456789012345678901234572.80"  # ….796 half-up
+    assert figures["budget"]["differenz"] == "0.00"  # -0.004
+    assert figures["verteilung"]["min"] == figures["verteilung"]["max"] == "0.00"
+    assert {row["differenz"] for row in figures["größte_änderungen"]} == {"0.00"}
+    out, err = io.StringIO(), io.StringIO()
+    code = main(["compare", str(old), str(new), str(population), "--backend",
+                 "columnar" if backend == "spalten" else "scalar"], out, err)
+    assert code == 0, err.getvalue()
+    assert "123.456.789.012.345.678.901.234.572,80" in out.getvalue()
+    assert "-0,00" not in out.getvalue()

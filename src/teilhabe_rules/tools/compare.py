@@ -111,6 +111,7 @@ __all__ = ["MAX_LINE", "Field", "JsonLineError", "Population", "PopulationRow", 
 
 _LIST_SEPARATOR = "; "
 _CHUNK = 1 << 20  # bytes hashed at a time
+_CENT = Decimal("0.01")
 _EXACT = decimal.Context(prec=100)  # sums and differences of the summary: exact for any population
 _Ids = Callable[[Sequence[int]], list[str]]  # the ids of cases by their 0-based numbers
 
@@ -405,7 +406,7 @@ class Summary:
                 "unverändert": self.unchanged,
             },
             "größte_änderungen": [
-                {"fall": ident, "alt": money(old), "neu": money(new), "differenz": money(new - old)}
+                {"fall": ident, "alt": money(old), "neu": money(new), "differenz": money(_EXACT.subtract(new, old))}
                 for _, _, ident, old, new in self.top()
             ],
             "sekunden": round(self.seconds, 3),
@@ -500,8 +501,12 @@ class Summary:
 
 
 def _money(value: Decimal) -> str:
-    """Cents, rounded half-up (as the models round what they bill)."""
-    return format(value.quantize(Decimal("0.01"), rounding=decimal.ROUND_HALF_UP), "f")
+    """Cents, rounded half-up (as the models round what they bill), with every digit before the
+    decimal point however many there are; a figure that rounds to zero cents is ``0.00``, never
+    ``-0.00``."""
+    digits = max(value.adjusted() + 3, 28)  # the whole digits and the cents
+    cents = value.quantize(_CENT, context=decimal.Context(prec=digits, rounding=decimal.ROUND_HALF_UP))
+    return format(cents if cents else cents.copy_abs(), "f")
 
 
 def _plain(value: Decimal) -> str:
@@ -2056,7 +2061,7 @@ def _text(value: Any) -> str:
 
 def _delta(old: Any, new: Any) -> Any:
     if type(old) is Decimal and type(new) is Decimal:
-        return new - old
+        return _EXACT.subtract(new, old)
     if isinstance(old, tuple) and isinstance(new, tuple):
         if len(old) != len(new):
             return None

@@ -11,12 +11,17 @@ a ``stufe = …`` gives only declared levels; bands and levels no case reaches a
 
 from __future__ import annotations
 
+import datetime as _dt
 import itertools
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from decimal import Decimal
+
+import attrs
 
 from ..ir import checked as c
 from ..ir.checked import TypeKind
 from ..ir.domains import Domain, corridor_findings, domain_of
+from ..ir.text import format_value, quantity_text
 from ..span import Span
 from .declared import WrittenTable
 from .expressions import number_type
@@ -73,19 +78,66 @@ def _table_coverage(findings: Findings, table: WrittenTable) -> None:
 def _corridor_coverage(findings: Findings, node: c.CorridorLevelNode, levels: Iterable[c.LevelSpec], package: str,
                        package_span: Span, symbols: SymbolDomains) -> Domain:
     domain = domain_of(node.subject, symbols)
-    bounds = []
-    for band in node.bands:
+    bounds = _bounds(node, symbols)
+    if bounds is None:
+        findings.report("Korridorgrenzen sind feste Zahlen oder Parameter",
+                        next(b.span for b in node.bands if _bounds(node, symbols, b) is None))
+        return domain
+    unit = str(number_type(node.subject).unit)
+    declared = {lv.number: lv.span for lv in levels}
+    found = list(corridor_findings(domain, bounds, unit, declared, package))
+    for severity, message, span, hint in found:
+        findings.report(message, span or package_span, hint, severity=severity, code="korridor")
+    # the bands and the quantity once more with the values of every later period of the
+    # parameters (``ab TT.MM.JJJJ = …``): a corridor without gap or overlap on the model's start
+    # may have one from the day a bound or a factor of the quantity takes its next value
+    seen = {message for _, message, _, _ in found}
+    for date, changed in _parameter_periods(symbols.parameters):
+        dated = SymbolDomains(changed, symbols.tables, symbols.scopes, symbols.value_ir)
+        dated_bounds = _bounds(node, dated)
+        if dated_bounds is None:
+            continue
+        values = ", ".join(f"„{spec.name}“ = {quantity_text(spec.default, spec.type)}"
+                           for pid, spec in changed.items() if spec is not symbols.parameters[pid])
+        dated_domain = domain_of(node.subject, dated)
+        for severity, message, span, hint in corridor_findings(dated_domain, dated_bounds, unit, {}, package):
+            if message in seen:
+                continue
+            seen.add(message)
+            findings.report(f"Ab {format_value(date)} ({values}): {message}", span or package_span,
+                            (hint + "; " if hint else "")
+                            + "die Grenzen gelten mit den Parameterwerten dieses Zeitraums",
+                            severity=severity, code="korridor")
+    return domain
+
+
+def _bounds(node: c.CorridorLevelNode, symbols: SymbolDomains,
+            only: c.BandSpec | None = None) -> list[tuple[c.BandSpec, Decimal | None, Decimal | None]] | None:
+    """The bands of ``node`` with their bounds' values (``only``: just that band); None where a
+    bound is no fixed number or parameter."""
+    out = []
+    for band in node.bands if only is None else (only,):
         lo = domain_of(band.lower, symbols).single() if band.lower is not None else None
         hi = domain_of(band.upper, symbols).single() if band.upper is not None else None
         if band.lower is not None and lo is None or band.upper is not None and hi is None:
-            findings.report("Korridorgrenzen sind feste Zahlen oder Parameter", band.span)
-            return domain
-        bounds.append((band, lo, hi))
-    unit = str(number_type(node.subject).unit)
-    declared = {lv.number: lv.span for lv in levels}
-    for severity, message, span, hint in corridor_findings(domain, bounds, unit, declared, package):
-        findings.report(message, span or package_span, hint, severity=severity, code="korridor")
-    return domain
+            return None
+        out.append((band, lo, hi))
+    return out
+
+
+def _parameter_periods(parameters: Mapping[str, c.ParameterSpec]
+                       ) -> Iterator[tuple[_dt.date, dict[str, c.ParameterSpec]]]:
+    """Each day a parameter takes a later value, with the parameters as they are from that day
+    (a dated parameter's ``default`` set to its value then); a parameter without a value on that
+    day keeps its default (an evaluation on that day fails with its own error)."""
+    dated = [spec for spec in parameters.values() if spec.periods]
+    for date in sorted({period.valid_from for spec in dated for period in spec.periods}):
+        changed = dict(parameters)
+        for spec in dated:
+            value = spec.value_on(date)
+            if value is not None and value != spec.default:
+                changed[spec.id] = attrs.evolve(spec, default=value)
+        yield date, changed
 
 
 def _expression_coverage(findings: Findings, node: c.ExpressionLevelNode, numbers: list[int], package: str,

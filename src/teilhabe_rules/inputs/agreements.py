@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +31,7 @@ from ..files import MAX_CASE_BYTES, FileRefused, read_text
 from ..ir import checked as c
 from ..ir import toolkit
 from ..ir.domains import corridor_findings
+from ..ir.text import format_value, quantity_text
 from ..runtime.faults import Fault, FaultError, FaultKind
 from ..runtime.semantics import base_values
 from ..span import source_lines
@@ -350,7 +351,7 @@ def load_agreement(
                                    hint=f"gezeigt werden die ersten {MAX_REPORTED}; der nächste steht hier",
                                    source_line=source_line if text else None, code="vereinbarung"))
     if not problems:
-        problems.extend(_corridors(model, parameters, file, agreed_at if text else {}))
+        problems.extend(_corridors(model, parameters, overridden, file, agreed_at if text else {}))
     if problems:
         raise AgreementError(problems)
     return Agreement(name if isinstance(name, str) else None, file, parameters, tables, tuple(overridden),
@@ -405,35 +406,50 @@ def _table_names(model: c.CheckedModel) -> dict[str, str]:
     return names
 
 
-def _corridors(model: c.CheckedModel, parameters: dict[str, Any], file: str,
+def _corridors(model: c.CheckedModel, parameters: dict[str, Any], agreed: Collection[str], file: str,
                agreed_at: dict[str, tuple[int, int, str | None]]) -> list[Diagnostic]:
-    """Corridors whose bounds are parameters, re-checked with the agreed values.
+    """Corridors whose bounds are parameters, re-checked with the agreed values — and with the
+    model's values of every later period (``ab TT.MM.JJJJ = …``) of a parameter not agreed.
 
-    A finding points at the agreement line of the first agreed bound of that corridor
-    (``agreed_at``: parameter id → line, column, text).
+    ``agreed``: the ids of the agreed parameters. A finding points at the agreement line of the
+    first agreed bound of that corridor (``agreed_at``: parameter id → line, column, text).
     """
-    out = []
+    out: list[Diagnostic] = []
+    dated = [spec for pid, spec in model.parameters.items() if spec.periods and pid not in agreed]
+    days = sorted({period.valid_from for spec in dated for period in spec.periods})
     for node in model.nodes.values():
         if not isinstance(node, c.CorridorLevelNode) or not node.bands:
             continue
         refs = [r for r in toolkit.references(node.bands) if r.kind == c.RefKind.PARAMETER]
         if not refs:
             continue
-        bounds = [(band, toolkit.const_value(band.lower, parameters), toolkit.const_value(band.upper, parameters))
-                  for band in node.bands]
-        if any(value is None and bound is not None
-               for band, lo, hi in bounds for value, bound in ((lo, band.lower), (hi, band.upper))):
-            continue  # a bound this check cannot compute is left to evaluation
         domain = model.domains.get(node.id)
         if domain is None:
             continue
-        pkg = node.package
-        unit = str(node.subject.type.unit)
-        for severity, message, _span, hint in corridor_findings(domain, bounds, unit, {}, pkg):
-            if severity == "fehler":
-                line, column, source_line = next(
-                    (agreed_at[r.symbol] for r in refs if r.symbol in agreed_at), (1, 1, None)
-                )
-                out.append(Diagnostic(f"Mit den vereinbarten Grenzen: {message}", Location(file, line, column),
-                                      hint=hint, source_line=source_line, code="korridor"))
+        seen: set[str] = set()
+        for day in [None, *days]:
+            values, when = parameters, ""
+            if day is not None:
+                values = {**parameters, **{spec.id: spec.value_on(day) for spec in dated
+                                           if spec.value_on(day) is not None}}
+                changed = [spec for spec in dated if values[spec.id] != parameters[spec.id]]
+                if not any(r.symbol == spec.id for spec in changed for r in refs):
+                    continue
+                shown = ", ".join(f"„{spec.name}“ = {quantity_text(values[spec.id], spec.type)}" for spec in changed)
+                when = f" ab {format_value(day)} ({shown})"
+            bounds = [(band, toolkit.const_value(band.lower, values), toolkit.const_value(band.upper, values))
+                      for band in node.bands]
+            if any(value is None and bound is not None
+                   for band, lo, hi in bounds for value, bound in ((lo, band.lower), (hi, band.upper))):
+                continue  # a bound this check cannot compute is left to evaluation
+            unit = str(node.subject.type.unit)
+            for severity, message, _span, hint in corridor_findings(domain, bounds, unit, {}, node.package):
+                if severity == "fehler" and message not in seen:
+                    seen.add(message)
+                    line, column, source_line = next(
+                        (agreed_at[r.symbol] for r in refs if r.symbol in agreed_at), (1, 1, None)
+                    )
+                    out.append(Diagnostic(f"Mit den vereinbarten Grenzen{when}: {message}",
+                                          Location(file, line, column),
+                                          hint=hint, source_line=source_line, code="korridor"))
     return out

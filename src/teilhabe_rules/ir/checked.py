@@ -370,6 +370,23 @@ class ParameterSpec(Record):
     span: Span
     periods: tuple[ParameterPeriodSpec, ...] = ()
 
+    def period_on(self, date: _dt.date) -> int | None:
+        """The number of the period holding ``date`` (-1: before the first, the default value);
+        None where the period that began last ended before ``date`` (no value is carried on)."""
+        index = -1
+        for number, period in enumerate(self.periods):
+            if period.valid_from <= date:
+                index = number
+        end = self.periods[index].valid_to if index >= 0 else None
+        return None if end is not None and date > end else index
+
+    def value_on(self, date: _dt.date) -> Any:
+        """The value on ``date``; None where the parameter has none (see :meth:`period_on`)."""
+        index = self.period_on(date)
+        if index is None:
+            return None
+        return self.default if index < 0 else self.periods[index].value
+
 
 @frozen(repr=False)
 class TableRowSpec(Record):

@@ -434,12 +434,8 @@ def parameter_values(model: c.CheckedModel, date: _dt.date | None,
 
 def _period_index(model: c.CheckedModel, spec: c.ParameterSpec, date: _dt.date) -> int:
     """The number of the period of ``spec`` holding ``date``; -1: before the first (the default)."""
-    index = -1
-    for number, period in enumerate(spec.periods):
-        if period.valid_from <= date:
-            index = number
-    end = spec.periods[index].valid_to if index >= 0 else None
-    if end is not None and date > end:
+    index = spec.period_on(date)
+    if index is None:
         raise _no_value_error(model, spec, date)
     return index
 

@@ -60,3 +60,21 @@ def test_a_rule_file_figure_in_the_other_kind_is_a_located_error(line: str, expe
     (found,) = info.value.diagnostics
     assert expected in found.message
     assert found.location is not None and found.location.line == 4
+
+
+@pytest.mark.parametrize(("text", "line"), [
+    ("parameter q: % = 5\n", 4),
+    ('parameter q: % = 5 %\n  ab 01.07.2024 = 6\n', 5),
+    ('tabelle t "T": ganzzahl -> % teilweise\n  1: 5 %\n  2: 7\nende\n', 6),
+])
+def test_a_bare_number_for_a_percentage_in_a_rule_file_is_an_error(text: str, line: int) -> None:
+    """As in an expression: „5“ for a share could mean 5 % or 500 % — a parameter's or a table's
+    value says which (0 needs no unit)."""
+    with pytest.raises(CheckError) as info:
+        teilhabe_rules.loads(HEAD + text, "m.rules")
+    (found,) = info.value.diagnostics
+    assert "ohne Einheit steht für einen Prozentwert" in found.message
+    assert found.location is not None and found.location.line == line
+    assert found.hint is not None and "%“ oder, wenn das Ganze gemeint ist" in found.hint
+    zero = teilhabe_rules.loads(HEAD + "parameter z: % = 0\n", "m.rules")
+    assert zero.parameters["z"] == 0

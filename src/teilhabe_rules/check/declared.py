@@ -137,6 +137,11 @@ class TypeReader:
                         f"{what} hat die Einheit „{expr.unit.text}“, erwartet ist {str(vtype.unit) or 'keine Einheit'}",
                         expr.span, "ändere die Einheit oder rechne den Wert um",
                     )
+            elif vtype.unit.percent and expr.value != 0:
+                # as in an expression: „5“ for a share could mean 5 % or 500 %
+                raise fail(f"{what}: die Zahl {expr.value} ohne Einheit steht für einen Prozentwert", expr.span,
+                           f"schreibe „{expr.value} %“ oder, wenn das Ganze gemeint ist, „{expr.value * 100} %“",
+                           code="einheit")
             value = expr.value / 100 if vtype.unit.percent else expr.value
             if vtype.integer and value != value.to_integral_value():
                 raise fail(f"{what} muss eine ganze Zahl sein", expr.span)

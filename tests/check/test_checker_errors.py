@@ -54,7 +54,8 @@ def test_fixture_directory_holds_one_file_per_error_kind() -> None:
         "level_outside_declared", "unknown_package_member", "unknown_function", "round_without_mode",
         "aggregate_over_non_list", "previous_outside_list", "example_unknown_path", "example_unknown_template",
         "stichtag_not_date", "default_out_of_range", "default_not_in_choice", "duplicate_table_row",
-        "parameter_unit_mismatch", "corridor_gap_at_end", "corridor_values_missing",
+        "parameter_unit_mismatch", "corridor_gap_at_end", "corridor_values_missing", "cyclic_through_previous",
+        "corridor_overlap_in_a_later_period", "percent_value_without_unit",
     }
     assert kinds <= {p.stem for p in _fixtures()}
 

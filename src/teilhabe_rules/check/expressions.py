@@ -76,6 +76,7 @@ class Resolver:
         self.value_types: dict[str, c.ValueType] = {}
         self._failed: set[str] = set()
         self._in_progress: list[str] = []
+        self._through_previous: list[int] = []  # len(_in_progress) where a „vorher.x“ is being resolved
 
     # ---- unit-less numbers ----------------------------------------------------------------------
 
@@ -203,7 +204,12 @@ class Resolver:
             if not ctx.scope:
                 raise self.fail("„vorher“ gibt es nur in einer Liste", head_span)
             inner = self._rebuild(chain[1:])
-            resolved = self.resolve(inner, self.declarations.place(ctx.scope, None, ctx.node))
+            place = self.declarations.place(ctx.scope, None, ctx.node)
+            self._through_previous.append(len(self._in_progress))
+            try:
+                resolved = self.resolve(inner, place)
+            finally:
+                self._through_previous.pop()
             if not isinstance(resolved, c.Ref) or resolved.scope != ctx.scope or resolved.kind == RefKind.PARAMETER:
                 raise self.fail("„vorher.x“ verlangt eine Eingabe oder einen Wert dieses Listenelements", expr.span)
             return c.Previous(resolved, resolved.type, expr.span)
@@ -606,6 +612,12 @@ class Resolver:
             cycle = self._in_progress[self._in_progress.index(sym.id):] + [sym.id]
             symbols = self.declarations.symbols
             names = " → ".join(symbols[s].name if s in symbols else s for s in cycle)
+            start = self._in_progress.index(sym.id)
+            if any(start < depth for depth in self._through_previous):
+                # a recursion over a list's elements (a running total): no order of evaluation computes it
+                raise self.fail(f"Zyklische Definition über „vorher“: {names}", sym.span,
+                                "ein Wert darf nicht von sich selbst im vorigen Element abhängen: eine Rekursion "
+                                "über die Elemente einer Liste gibt es nicht", code="zyklus")
             raise self.fail(f"Zyklische Definition: {names}", sym.span,
                             "ein Wert darf nicht (über andere) von sich selbst abhängen", code="zyklus")
         self._in_progress.append(sym.id)

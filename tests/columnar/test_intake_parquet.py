@@ -718,3 +718,40 @@ def test_a_key_text_the_reader_writes_anew_means_case_by_case(tmp_path: Path, ke
     assert (_staged(model, path) is not None) == staged
     assert (parquet_cases(path) is not None) == staged
     _same(model, path)
+
+
+@pytest.mark.parametrize("kind", ["jsonl-ascii", "jsonl", "parquet"])
+def test_a_reason_of_blanks_only_is_no_reason_on_every_path(kind: str, tmp_path: Path) -> None:
+    """A granted level needs a reason; spaces, tabs, line breaks and other blanks (as
+    ``str.strip`` sees them, some written as JSON escapes) are none — the same error row on the
+    SQL intake as on the case loader, and the JSON Schema refuses it too."""
+    from jsonschema import Draft202012Validator
+
+    from teilhabe_rules.inputs.cases import no_reason
+    from teilhabe_rules.tools.schema import json_schema
+
+    model = teilhabe_rules.bundled("mawo")
+    reasons = ["Nachtunruhe", " ", "\t", " \n ", "\u00a0", "\u3000 ", "\u2028", "\x1c", " x ", "\ufeff"]
+    cases = []
+    for number, reason in enumerate(reasons):
+        case = next(iter(sample_cases(model, 1, 50 + number)))
+        case["bewohner"] = case["bewohner"][:1]
+        case["bewohner"][0]["lp2a"].update({"bewilligte_stufe": 1, "begründung": reason})
+        cases.append(case)
+    if kind == "parquet":
+        path = write_parquet(cases, tmp_path / "p.parquet")
+    else:
+        path = tmp_path / "p.jsonl"
+        path.write_text("".join(json.dumps(case, default=str, ensure_ascii=kind == "jsonl-ascii") + "\n"
+                                for case in cases), "utf-8")
+    result = _same(model, path)
+    blank = [number for number, reason in enumerate(reasons) if not reason.strip()]
+    assert result.scalar_cases == len(blank)  # the rest staged in SQL; a bad row's message from the loader
+    assert [error.index for error in result.errors] == blank == [1, 2, 3, 4, 5, 6, 7]
+    for error in result.errors:
+        assert error.problems == (("Die bewilligte Stufe 1 von „lp2a“ braucht eine Begründung",
+                                   "$.bewohner[1].lp2a.begründung"),)
+    assert [no_reason(reason) for reason in reasons] == [number in blank for number in range(len(reasons))]
+    schema = Draft202012Validator(json_schema(model.checked, "fall"))
+    assert [number for number, case in enumerate(cases) if not schema.is_valid(json.loads(json.dumps(
+        case, default=str)))] == blank

@@ -62,6 +62,7 @@ import duckdb
 from sqlglot import exp
 
 from ..duck import Sandbox, reading_whole
+from ..inputs.cases import BLANK_PATTERN
 from ..inputs.population import MAX_LINE, NO_BOUNDS, each_one_element
 from ..inputs.tabular import parse_column
 from ..ir import checked as c
@@ -1098,8 +1099,9 @@ def _uncounted(number: int, child: int, depth: int, low: int, high: int) -> exp.
 
 def _granted_with_reason(scope: _Scope, granted_at: str, reason_at: str) -> exp.Expr:
     """A granted level (at ``granted_at``) given with a reason (at ``reason_at``): a text not
-    empty — of a Parquet file's typed values, read as they are where the level is there as a
-    whole number or not at all and the reason is a text or not there."""
+    empty and not of blanks only (:func:`~teilhabe_rules.inputs.cases.no_reason`) — of a Parquet
+    file's typed values, read as they are where the level is there as a whole number or not at
+    all and the reason is a text or not there."""
     granted_kind, reason_kind = scope.kind_at(granted_at), scope.kind_at(reason_at)
     if scope.typed and (granted_kind is None or granted_kind.id in _WHOLE) and (
             reason_kind is None or reason_kind.id == "varchar"):
@@ -1109,11 +1111,13 @@ def _granted_with_reason(scope: _Scope, granted_at: str, reason_at: str) -> exp.
         if reason_kind is None:
             return _is_null(given)
         reason = scope.typed_value(reason_at)
-        return exp.or_(_is_null(given), _all([_present(reason), exp.NEQ(this=reason.copy(), expression=_s(""))]))
+        return exp.or_(_is_null(given), _all([_present(reason), exp.not_(_match(reason.copy(), BLANK_PATTERN))]))
     granted = scope.value(granted_at)
     reason = scope.value(reason_at)
     text = _eq(_f("left", reason, exp.Literal.number(1)), _s('"'))
-    return exp.or_(_is_null(granted), _eq(granted, _s("null")), _all([text, exp.NEQ(this=reason, expression=_s('""'))]))
+    content = _case(_f("contains", reason.copy(), _s("\\")), _f("json_extract_string", reason.copy(), _s("$")),
+                    _unquoted(reason.copy()))
+    return exp.or_(_is_null(granted), _eq(granted, _s("null")), _all([text, exp.not_(_match(content, BLANK_PATTERN))]))
 
 
 def _allowed(model: c.CheckedModel, sid: str) -> set[str]:

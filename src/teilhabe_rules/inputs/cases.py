@@ -60,8 +60,11 @@ __all__ = [
     "CaseLoader",
     "CaseSources",
     "DocumentError",
+    "BLANK_CHARACTERS",
+    "BLANK_PATTERN",
     "day_of",
     "decode_json",
+    "no_reason",
     "parse_document",
     "parse_quantity",
     "read_case_file",
@@ -163,6 +166,19 @@ def _plain(value: Decimal | None, vtype: c.ValueType | None = None) -> str:
         if value == value.to_integral_value():
             value = value.quantize(Decimal(1))
     return format(value, "f")
+
+
+# the characters str.strip() removes (str.isspace): a text of only these is blank; as an RE2
+# character class for SQL
+BLANK_CHARACTERS = ("\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005"
+                     "\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000")
+BLANK_PATTERN = "[" + "".join(f"\\x{{{ord(ch):x}}}" for ch in BLANK_CHARACTERS) + "]*"
+
+
+def no_reason(value: Any) -> bool:
+    """Whether ``value`` given as the ``begründung`` of a granted level is none: missing, empty,
+    or a text of only blanks (``"   "``); a value of another type is its own error."""
+    return not value or isinstance(value, str) and not value.strip()
 
 
 def _show(value: Any) -> str:
@@ -724,7 +740,9 @@ class CaseLoader:
         for pid in spec.packages:
             pkg = self.model.packages[pid]
             table = data.get(pkg.name)
-            if isinstance(table, Mapping) and table.get("bewilligte_stufe") is not None and not table.get("begründung"):
+            if not isinstance(table, Mapping):
+                continue
+            if table.get("bewilligte_stufe") is not None and no_reason(table.get("begründung")):
                 problems.append((
                     f"Die bewilligte Stufe {_show(table['bewilligte_stufe'])} von „{pkg.name}“ braucht eine Begründung",
                     f"{path}.{pkg.name}.begründung",

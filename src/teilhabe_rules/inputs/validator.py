@@ -26,7 +26,7 @@ from typing import Any
 
 from ..ir import checked as c
 from ..limits import MAX_LIST_ITEMS, list_limit
-from .cases import MAX_MAGNITUDE, convert_value
+from .cases import MAX_MAGNITUDE, convert_value, no_reason
 
 __all__ = ["MappingValidator"]
 
@@ -214,7 +214,7 @@ def _scope_function(model: c.CheckedModel, scope: str, namespace: dict[str, Any]
         flag = given[package] = f"f{number}"
         refused = f"not {const(frozenset(names))}.issuperset({table})"
         if package in granted:
-            refused += f" or {table}.get('bewilligte_stufe') is not None and not {table}.get('begründung')"
+            refused += f" or {table}.get('bewilligte_stufe') is not None and _no_reason({table}.get('begründung'))"
         # a table of exactly as many keys as the package has required inputs, each read below
         # (refused where one is missing), holds no other key: no granted level either
         # (required or not) — and its optional inputs are not given: ``f<number>`` is False
@@ -273,6 +273,7 @@ class MappingValidator:
 
     def __init__(self, model: c.CheckedModel):
         namespace: dict[str, Any] = {"_Refused": _Refused, "_EMPTY": _EMPTY, "_MISSING": _MISSING,
+                                     "_no_reason": no_reason,
                                      "_items": _items, "_date": _dt.date,
                                      "Decimal": Decimal}
         lines: list[str] = []

@@ -29,6 +29,7 @@ from decimal import Decimal
 from typing import Any
 
 from ..inputs.agreements import HEADER_KEYS, NOT_AGREED
+from ..inputs.cases import BLANK_CHARACTERS
 from ..ir import checked as c
 from ..limits import list_limit
 from ..runtime.results import SCHEMA_VERSION
@@ -59,6 +60,9 @@ _EXACT_NUMBER = r"^-?\d+(?:\.\d+)?$"
 _ISO_DATE = r"^\d{4}-\d{2}-\d{2}$"
 _RESULT_KEY = r"^1:\d+(?:\.\d+)?$"
 
+
+# a reason holds a character that is no blank (as str.strip() sees blanks: ``cases.no_reason``)
+_NOT_BLANK = "[^" + "".join(f"\\u{ord(ch):04x}" for ch in BLANK_CHARACTERS) + "]"
 
 def json_schema(model: Any, kind: str = "fall") -> dict[str, Any]:
     """The JSON Schema of ``model``'s documents of ``kind`` (one of :data:`KINDS`); ``model`` is a
@@ -112,7 +116,7 @@ def _scope_case(checked: c.CheckedModel, scope: str) -> dict[str, Any]:
         if "bewilligte_stufe" in table_properties and "begründung" in table_properties:
             # a granted level needs its reason (§ 127 SGB IX), as the case loader requires
             table["dependentSchemas"] = {
-                "bewilligte_stufe": {"required": ["begründung"], "properties": {"begründung": {"minLength": 1}}}
+                "bewilligte_stufe": {"required": ["begründung"], "properties": {"begründung": {"pattern": _NOT_BLANK}}}
             }
         properties[name] = table
     for child in spec.lists:

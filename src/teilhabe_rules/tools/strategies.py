@@ -992,6 +992,7 @@ def _spoil(space: CaseSpace, case: dict[str, Any], chooser: _Chooser) -> tuple[d
             if spec.id in space.grant_inputs:
                 if key == "bewilligte_stufe" and key in holder:
                     sites.append(("ohne-begründung", holder, key, where, spec))
+                    sites.append(("leere-begründung", holder, key, where, spec))
                     sites.append(("keine-stufe", holder, key, where, spec))
                 continue
             if key not in holder:
@@ -1056,6 +1057,10 @@ def _spoil(space: CaseSpace, case: dict[str, Any], chooser: _Chooser) -> tuple[d
     if kind == "ohne-begründung":
         holder.pop("begründung", None)
         return case, f"bewilligte Stufe ohne Begründung @ {path.rpartition('.')[0]}.begründung"
+    if kind == "leere-begründung":  # only blanks, some of them written as JSON escapes
+        blanks = [" ", "   ", "\t", " \n ", "\u00a0", "\u3000 "]
+        holder["begründung"] = blanks[chooser.index(len(blanks))]
+        return case, f"bewilligte Stufe mit leerer Begründung @ {path.rpartition('.')[0]}.begründung"
     spec: c.InputSpec = extra
     vtype = spec.type
     if kind == "keine-stufe":

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 import teilhabe_rules
-from teilhabe_rules import AgreementError, CaseError, EvaluationError, TeilhabeError, ValidityError
+from teilhabe_rules import AgreementError, CaseError, CheckError, EvaluationError, TeilhabeError, ValidityError
 
 HEAD = 'modell probe "Probe"\n  version "1"\n  gültig ab 01.01.2024\nende\n'
 
@@ -687,3 +687,49 @@ class TestValidity:
     def test_explicit_reference_date(self) -> None:
         with pytest.raises(ValidityError, match="Stichtag 01.01.2030"):
             DATED.evaluate({"erstellt_am": "2024-06-01"}, at=dt.date(2030, 1, 1))
+
+
+FAULTS_AT = """modell ort "Ort"
+  version "1"
+  gültig ab 01.01.2025
+ende
+eingabe d: datum
+eingabe n: ganzzahl von 1 bis 5
+tabelle t "T": ganzzahl -> EUR teilweise
+  1: 5 EUR
+  2: 6 EUR
+ende
+wert e: datum = d + n * 0.5 Tage
+wert f: EUR = 1 EUR + t[n / 2]
+"""
+
+
+def test_a_fault_of_a_lookup_or_a_date_is_shown_where_it_arises() -> None:
+    """The caret stands under the days added or the lookup, not at the start of the rule."""
+    model = teilhabe_rules.loads(FAULTS_AT, "ort.rules")
+    with pytest.raises(EvaluationError) as info:
+        model.evaluate({"d": "2025-03-01", "n": 3})
+    (found,) = info.value.diagnostics
+    assert found.message == "Zu einem Datum lassen sich nur ganze Tage addieren, nicht 1.5 (bei „e“)"
+    assert found.location is not None and found.location.end_column is not None
+    line = FAULTS_AT.splitlines()[found.location.line - 1]
+    assert line[found.location.column - 1:found.location.end_column - 1] == "n * 0.5 Tage"
+    fixed = FAULTS_AT.replace("n * 0.5 Tage", "n * 1 Tag")
+    with pytest.raises(EvaluationError) as info:
+        teilhabe_rules.loads(fixed, "ort.rules").evaluate({"d": "2025-03-01", "n": 3})
+    (found,) = info.value.diagnostics
+    assert found.message == "Die Tabelle „t“ hat keinen Eintrag für 1.5 (bei „f“)"
+    assert found.location is not None and found.location.end_column is not None
+    line = fixed.splitlines()[found.location.line - 1]
+    assert line[found.location.column - 1:found.location.end_column - 1] == "t[n / 2]"
+    assert "^~~~~~~~" in found.render()
+
+
+def test_a_constant_of_days_that_is_no_whole_number_is_a_check_error() -> None:
+    with pytest.raises(CheckError) as info:
+        teilhabe_rules.loads(FAULTS_AT.replace("n * 0.5 Tage", "1.5 Tage"), "ort.rules")
+    (found,) = info.value.diagnostics
+    assert found.message == "Zu einem Datum lassen sich nur ganze Tage addieren, nicht 1.5"
+    assert found.location is not None
+    assert (found.location.line, found.location.column) == (11, 21)
+    teilhabe_rules.loads(FAULTS_AT.replace("n * 0.5 Tage", "0.5 Wochen * 2"), "ort.rules")

@@ -13,12 +13,14 @@ neighbour), and the values (``wert``) are resolved on first use, with their cycl
 from __future__ import annotations
 
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Any
 
 import attrs
 
 from ..errors import did_you_mean
 from ..ir import checked as c
+from ..ir import toolkit
 from ..ir.checked import RefKind, TypeKind
 from ..syntax import ast
 from ..units import DIMENSIONLESS, PERCENT, Unit, conversion_factor, parse_unit
@@ -393,6 +395,11 @@ class Resolver:
                     if factor != 1:
                         days = c.ValueType(TypeKind.ZAHL, parse_unit("Tag"), True)
                         right = c.Convert(right, factor, days, right.span)
+                    known = toolkit.const_value(right)
+                    if isinstance(known, Decimal) and known != known.to_integral_value():
+                        shown = format(known.normalize(), "f")
+                        raise self.fail(f"Zu einem Datum lassen sich nur ganze Tage addieren, nicht {shown}",
+                                        right.span, "ein Datum rückt um ganze Tage (oder Wochen) vor", code="einheit")
                     return c.Arith(op, left, right, c.DATE, span)
             if right.type.kind == TypeKind.DATUM and op == "-":
                 raise self.fail("Datumsdifferenzen: kalendertage(von, bis)", span)

@@ -419,7 +419,7 @@ class _Gen:
     def _e_Arith(self, ir: c.Arith) -> str:
         if ir.type.kind == c.TypeKind.DATUM:
             left, right = self.expr(ir.left), self.expr(ir.right)
-            return f"_date_add({left}, {right}, {1 if ir.op == '+' else -1})"
+            return f"_date_add({left}, {right}, {1 if ir.op == '+' else -1}, {self.const(ir.right.span)})"
         left, right = self.number(ir.left), self.number(ir.right)
         code = f"({left} {ir.op} {right})"
         if left in self.const_names and right in self.const_names:  # (constants only in a specialised program)
@@ -520,7 +520,7 @@ class _Gen:
         key = keys[0] if len(keys) == 1 else "(" + ", ".join(keys) + ",)"
         name = self.model.tables[ir.table].name
         if self.tables is None:
-            return f"_lookup(T[{ir.table!r}], {key}, {name!r})"
+            return f"_lookup(T[{ir.table!r}], {key}, {name!r}, {self.const(ir.span)})"
         # a specialised program reads the row itself; a missing one (or a key that is no key) is
         # a fault, which the general program meets again and reports (see :class:`PythonBackend`)
         return f"{self.const(self.tables[ir.table])}[{key}]"

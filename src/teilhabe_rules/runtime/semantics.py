@@ -232,10 +232,11 @@ def calendar_days(start: _dt.date, end: _dt.date) -> Decimal:
     return Decimal((end - start).days + 1)
 
 
-def add_days(date: _dt.date, days: Decimal, sign: int = 1) -> _dt.date:
-    """``date + days`` (``sign`` 1) or ``date - days`` (``sign`` -1); only whole days."""
+def add_days(date: _dt.date, days: Decimal, sign: int = 1, span: Span | None = None) -> _dt.date:
+    """``date + days`` (``sign`` 1) or ``date - days`` (``sign`` -1); only whole days (else a
+    fault located at ``span``, the days added)."""
     if days != days.to_integral_value():
-        raise FaultError(Fault(FaultKind.NON_WHOLE_DAYS, value=days))
+        raise FaultError(Fault(FaultKind.NON_WHOLE_DAYS, value=days, span=span))
     try:
         return date + _dt.timedelta(days=sign * int(days))
     except OverflowError:
@@ -317,15 +318,16 @@ def effective_level(granted: T | None, computed: T) -> T:
 # ---- tables, lists, declared ranges ----------------------------------------------------------
 
 
-def table_lookup(table: Mapping[Any, Any], key: Any, name: str) -> Any:
-    """``table[key]``; a missing row is a fault naming the table (by ``name``) and its keys."""
+def table_lookup(table: Mapping[Any, Any], key: Any, name: str, span: Span | None = None) -> Any:
+    """``table[key]``; a missing row is a fault naming the table (by ``name``) and its keys,
+    located at ``span`` (the lookup)."""
     try:
         return table[key]
     except KeyError:
         known = tuple(sorted(table, key=str))
-        raise FaultError(Fault(FaultKind.TABLE_MISS, table=name, key=key, known=known)) from None
+        raise FaultError(Fault(FaultKind.TABLE_MISS, table=name, key=key, known=known, span=span)) from None
     except TypeError:  # pragma: no cover - unhashable keys cannot reach here
-        raise FaultError(Fault(FaultKind.TABLE_KEY_UNUSABLE, table=name, key=key)) from None
+        raise FaultError(Fault(FaultKind.TABLE_KEY_UNUSABLE, table=name, key=key, span=span)) from None
 
 
 def minimum(values: Iterable[Any], what: str) -> Any:

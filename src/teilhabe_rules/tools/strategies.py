@@ -795,7 +795,8 @@ class _Builder:
         if self.ch.chance(self.limits.grant):
             levels = pkg.level_type.keys()
             _put(data, (package, "bewilligte_stufe"), levels[self.ch.index(len(levels))])
-            _put(data, (package, "begründung"), self.ch.text())
+            reason = self.ch.text()  # a text of blanks only is no reason
+            _put(data, (package, "begründung"), reason if reason.strip() else TEXTS[0])
 
     def elements(self, scope: str, parent: Mapping[str, Any]) -> list[dict[str, Any]]:
         spec = self.checked.scopes[scope]

@@ -535,3 +535,33 @@ def test_a_figure_no_result_column_holds_exactly_is_an_error_row() -> None:
     (error,) = result.errors
     assert error.index == 1
     assert "Stellen nach dem Komma" in error.problems[0][0]
+
+
+_DAYS = teilhabe_rules.loads(
+    'modell kt "Kalendertage"\n  version "1"\n  gültig ab 01.01.2025\nende\n'
+    "eingabe von: datum\neingabe bis: datum\n"
+    "wert satz: EUR = wenn kalendertage(von, bis) > 5 Tage dann 10 EUR sonst 5 EUR\n"
+    "wert tage: Tage = wenn bis >= von dann kalendertage(von, bis) sonst 0 Tage\n", "kt.rules")
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.tuples(st.dates(_dt.date(2024, 1, 1), _dt.date(2026, 12, 31)), st.integers(-4, 8)),
+                min_size=1, max_size=6))
+def test_kalendertage_of_a_period_ending_before_it_begins_is_a_fault_on_both_backends(
+        periods: list[tuple[_dt.date, int]]) -> None:
+    """A period ending the day before it starts has 0 days; one ending earlier is an evaluation
+    error (it counted negative days) — the same error row on the columnar backend, and a rule
+    that asks first (``wenn bis >= von``) never meets it."""
+    cases = [{"von": start.isoformat(), "bis": (start + _dt.timedelta(days=shift)).isoformat()}
+             for start, shift in periods]
+    result = _DAYS.evaluate_many(cases)
+    backwards = [number for number, (_, shift) in enumerate(periods) if shift < -1]
+    assert [error.index for error in result.errors] == backwards
+    for error in result.errors:
+        assert error.problems == _problems(_DAYS, cases[error.index])
+        (message, path), = error.problems
+        assert message.startswith("kalendertage(von, bis): der Zeitraum vom ") and message.endswith(
+            " endet vor seinem Beginn (bei „satz“)")
+    for row in result.rows():
+        shift = periods[row["_c"]][1]
+        assert row["tage"] == max(shift + 1, 0) and row["satz"] == (10 if shift + 1 > 5 else 5)

@@ -30,7 +30,7 @@ wert heute = stichtag() "Stichtag der Auswertung"
 wert seit_beginn: Tage = kalendertage(beginn, stichtag())
 liste posten "Posten"
   eingabe ab: datum "ab"
-  wert tage: Tage = kalendertage(ab, stichtag())
+  wert tage: Tage = wenn ab <= stichtag() dann kalendertage(ab, stichtag()) sonst 0 Tage
 ende
 wert summe_tage = summe(posten.tage)
 warnung "Der Stichtag {stichtag()} liegt nach der Frist {frist}": stichtag() <= frist
@@ -141,7 +141,8 @@ class TestExplanation:
             "seit_beginn = kalendertage(beginn, stichtag()) = kalendertage(01.07.2024, 01.08.2024) = 32 Tage"
         )
         assert result.explain("posten[2].tage").text == (
-            "tage = kalendertage(ab, stichtag()) = kalendertage(01.06.2024, 01.08.2024) = 62 Tage"
+            "tage = wenn ab <= stichtag() dann kalendertage(ab, stichtag()) sonst 0 Tage = wenn 01.06.2024 <= "
+            "01.08.2024 dann kalendertage(01.06.2024, 01.08.2024) sonst 0 Tage = 62 Tage"
         )
         assert toolkit.render(WITH_INPUT.checked.nodes["seit_beginn"].expr) == "kalendertage(beginn, stichtag())"
 

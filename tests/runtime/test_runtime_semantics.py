@@ -555,6 +555,7 @@ SAMPLES: dict[FaultKind, Fault] = {
     FaultKind.NON_WHOLE_DAYS: Fault(FaultKind.NON_WHOLE_DAYS, value=Decimal("1.5")),
     FaultKind.NON_WHOLE_AMOUNT: Fault(FaultKind.NON_WHOLE_AMOUNT, value=Decimal("0.5"), unit="Jahre"),
     FaultKind.DATE_OUT_OF_RANGE: Fault(FaultKind.DATE_OUT_OF_RANGE),
+    FaultKind.PERIOD_BACKWARDS: Fault(FaultKind.PERIOD_BACKWARDS, start=dt.date(2025, 1, 5), end=dt.date(2025, 1, 3)),
     FaultKind.NOT_A_MONTH: Fault(FaultKind.NOT_A_MONTH, year=2024, month=13),
     FaultKind.NO_DATE: Fault(FaultKind.NO_DATE, span=Span(3, 10, 3, 20)),
     FaultKind.DIVISION_BY_ZERO: Fault(FaultKind.DIVISION_BY_ZERO, symbol="quote"),

@@ -1977,8 +1977,10 @@ class _Ctx:
         if name == "kalendertage":
             start, end = self.expr(ir.args[0]), self.expr(ir.args[1])
             days: exp.Expr = exp.DateDiff(this=end.sql, expression=start.sql, unit=exp.var("DAY"))
-            return Num(exp.Cast(this=_p(exp.Add(this=_p(days), expression=exp.Literal.number(1))), to=BIGINT.copy()),
-                       1, Fraction(4_000_000))
+            counted = exp.Cast(this=_p(exp.Add(this=_p(days), expression=exp.Literal.number(1))), to=BIGINT.copy())
+            # a period ending before the day before it starts: NULL, the scalar backend's fault
+            forward = exp.GTE(this=_p(days.copy()), expression=exp.Literal.number(-1))
+            return Num(_case((forward, counted)), 1, Fraction(4_000_000))
         if name == "datum_plus":
             date = self.expr(ir.args[0])
             amount = self.plain(self.number(ir.args[1]))

@@ -205,8 +205,8 @@ def domain_of(ir: c.Expr | None, checker: SymbolTables) -> Domain:
             return Domain.of(range(1, 13))
         if ir.name == "tage_im_monat":
             return Domain.of(range(28, 32))
-        if ir.name == "kalendertage":
-            return Domain(None, None, None, True)
+        if ir.name == "kalendertage":  # (a period ending before the day before it starts is a fault)
+            return Domain(None, Decimal(0), None, True)
         return UNKNOWN
     if isinstance(ir, c.Aggregate):
         scope = checker.scopes.get(ir.scope, {})

@@ -710,7 +710,7 @@ class _Gen:
                     return self.checked_rounding(args[0], quantum, rounding)
             return f"_round({args[0]}, {args[1]}, {mode.value!r})"
         if ir.name == "kalendertage":
-            return f"_days({args[0]}, {args[1]})"
+            return f"_days({args[0]}, {args[1]}, {self.const(ir.span)})"
         if ir.name == "datum_plus":
             return f"_date_plus({args[0]}, {args[1]}, {str(ir.args[1].type.unit)!r})"
         if ir.name == "jahr":

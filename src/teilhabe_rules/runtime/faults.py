@@ -14,6 +14,7 @@ Code that reacts to a fault decides by ``fault.kind`` and the record's fields, n
 
 from __future__ import annotations
 
+import datetime as _dt
 import decimal
 import enum
 from collections.abc import Callable
@@ -44,6 +45,7 @@ class FaultKind(enum.Enum):
     NON_WHOLE_DAYS = "keine_ganzen_tage"  # value (days added to a date)
     NON_WHOLE_AMOUNT = "keine_ganze_anzahl"  # value, unit (datum_plus by Tage/Wochen/Monate/Jahre)
     DATE_OUT_OF_RANGE = "datum_außerhalb"  # –
+    PERIOD_BACKWARDS = "zeitraum_rückwärts"  # start, end (kalendertage: the end before the day before the start)
     NOT_A_MONTH = "kein_monat"  # year, month
     NO_DATE = "kein_stichtag"  # span (the call of stichtag())
     DIVISION_BY_ZERO = "division_durch_null"  # symbol
@@ -82,6 +84,8 @@ class Fault(Record):
     month: int | None = None
     where: str | None = None  # where an agreement removes a table row (file:line)
     detail: str | None = None  # the text of an unexpected exception
+    start: _dt.date | None = None  # the days of a period (kalendertage)
+    end: _dt.date | None = None
     span: Span | None = None  # where in the model the fault arose, where it is more exact than the rule
 
     def message(self, at: str | None = None) -> str:
@@ -124,6 +128,10 @@ def _bounds_text(fault: Fault) -> str:
     return f"{low} bis {high}"
 
 
+def _day(date: _dt.date | None) -> str:
+    return date.strftime("%d.%m.%Y") if date is not None else "?"
+
+
 def _other(fault: Fault) -> str:
     if fault.symbol is None:
         return f"Auswertung fehlgeschlagen: {fault.detail}"
@@ -147,6 +155,8 @@ _MESSAGES: dict[FaultKind, Callable[[Fault], str]] = {
     FaultKind.NON_WHOLE_AMOUNT: lambda f: f"datum_plus(…) rechnet mit ganzen {f.unit}, nicht {f.value}",
     FaultKind.DATE_OUT_OF_RANGE: lambda f: "Das Datum liegt außerhalb des darstellbaren Bereichs",
     FaultKind.NOT_A_MONTH: lambda f: f"{f.month}/{f.year} ist kein Monat",
+    FaultKind.PERIOD_BACKWARDS: lambda f: (f"kalendertage(von, bis): der Zeitraum vom {_day(f.start)} bis "
+                                           f"{_day(f.end)} endet vor seinem Beginn"),
     FaultKind.NO_DATE: lambda f: "stichtag() braucht den Stichtag der Auswertung; weder „at“ noch der Fall gibt ihn",
     FaultKind.DIVISION_BY_ZERO: lambda f: f"Division durch null beim Berechnen von „{f.symbol}“",
     FaultKind.INVALID_OPERATION: lambda f: f"Ungültige Rechnung beim Berechnen von „{f.symbol}“ (z. B. 0/0)",
@@ -160,6 +170,8 @@ _HINTS: dict[FaultKind, Callable[[Fault], str]] = {
     FaultKind.LEVEL_NOT_DECLARED: lambda f: "deklarierte Stufen: " + ", ".join(str(v) for v in f.levels),
     FaultKind.OUT_OF_RANGE: lambda f: "der Wert ergibt sich aus den Eingaben; prüfe sie oder den deklarierten Bereich",
     FaultKind.NO_PREVIOUS: lambda f: "prüfe zuerst „position > 1“",
+    FaultKind.PERIOD_BACKWARDS: lambda f: ("ein Zeitraum, der am Tag vor seinem Beginn endet, hat 0 Tage; prüfe die "
+                                           "Daten oder frage zuerst „wenn bis >= von dann … sonst 0 Tage“"),
     FaultKind.DIVISION_BY_ZERO: lambda f: "prüfe die Eingaben und Parameter im Nenner",
     FaultKind.NO_DATE: lambda f: "gib den Stichtag an: --at TT.MM.JJJJ (Model.evaluate(…, at=datum))",
 }

@@ -227,9 +227,14 @@ def decide_bands(value: Decimal, bounds: tuple[Decimal | None, ...]) -> Decimal:
 DATE_UNITS = ("Tage", "Wochen", "Monate", "Jahre")
 
 
-def calendar_days(start: _dt.date, end: _dt.date) -> Decimal:
-    """``kalendertage(start, end)``: the days from ``start`` to ``end``, both counted."""
-    return Decimal((end - start).days + 1)
+def calendar_days(start: _dt.date, end: _dt.date, span: Span | None = None) -> Decimal:
+    """``kalendertage(start, end)``: the days from ``start`` to ``end``, both counted; 0 for a
+    period ending the day before it starts, a fault (at ``span``, the call) for one ending
+    earlier."""
+    days = (end - start).days + 1
+    if days < 0:
+        raise FaultError(Fault(FaultKind.PERIOD_BACKWARDS, start=start, end=end, span=span))
+    return Decimal(days)
 
 
 def add_days(date: _dt.date, days: Decimal, sign: int = 1, span: Span | None = None) -> _dt.date:

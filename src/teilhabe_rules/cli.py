@@ -836,14 +836,18 @@ def _cmd_compare(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         if args.summary:
             write_atomic(args.summary, json.dumps(data, ensure_ascii=False, indent=2) + "\n")
     except TeilhabeError as exc:
-        _print_error(exc, args.format, out, err)
-        return EXIT_FINDINGS
+        if not (_Interrupts.seen and _from_a_stopped_query(exc)):  # (else: a query stopped by Ctrl+C)
+            _print_error(exc, args.format, out, err)
+            return EXIT_FINDINGS
+        if not args.out or not partial_path(args.out).exists():
+            raise
+        return _aborted(err, f"; „{partial_path(args.out)}“ hält die bisher geschriebenen Fälle, "
+                             "--fortsetzen macht dort weiter")
     except (KeyboardInterrupt, Exception) as exc:
         if not _interruption(exc) or not args.out or not partial_path(args.out).exists():
             raise
-        err.write(f"teilhabe-rules: abgebrochen; „{partial_path(args.out)}“ hält die bisher "
-                  "geschriebenen Fälle, --fortsetzen macht dort weiter\n")
-        return EXIT_INTERRUPTED
+        return _aborted(err, f"; „{partial_path(args.out)}“ hält die bisher geschriebenen Fälle, "
+                             "--fortsetzen macht dort weiter")
     if args.backend is not None:  # (the default backend's choice is not reported)
         for note in summary.notes:
             err.write(note + "\n")
@@ -1018,45 +1022,115 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
         gc.set_threshold(max(young, _GC_YOUNG), older, oldest)
     try:
         with _noting_interrupts():
-            return _main(argv, out, err)
+            try:
+                return _main(argv, out, err)
+            except KeyboardInterrupt:  # Ctrl+C while the command's end was being written
+                return _aborted(_tolerant(err if err is not None else sys.stderr, own=err is None))
     finally:
         gc.set_threshold(young, older, oldest)
 
 
 class _Interrupts:
     """Whether Ctrl+C came while the command ran. DuckDB turns the ``KeyboardInterrupt`` of a
-    query into a ``RuntimeError``: an exception after Ctrl+C is the interruption, not a defect."""
+    query into a ``RuntimeError``: an exception after Ctrl+C is the interruption, not a defect.
+    ``reported``: „abgebrochen“ is written."""
 
     seen = False
+    reported = False
+
+
+def _from_a_stopped_query(exc: BaseException | None) -> bool:
+    """Whether ``exc`` is, or arose from, DuckDB's interruption of a query (also where the
+    library turned it into an error of its own: its ``__context__``)."""
+    duckdb = sys.modules.get("duckdb")
+    seen: set[int] = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        if duckdb is not None and isinstance(exc, duckdb.InterruptException) or (
+                isinstance(exc, RuntimeError) and "interrupted" in str(exc).lower()):
+            return True
+        exc = exc.__cause__ or exc.__context__
+    return False
 
 
 @contextlib.contextmanager
 def _noting_interrupts() -> Iterator[None]:
     """Note Ctrl+C in :class:`_Interrupts` (then raise ``KeyboardInterrupt`` as Python does), where
-    Python's own handler is in place — in the main thread; an application's handler is left alone."""
+    Python's own handler is in place — in the main thread; an application's handler is left alone.
+
+    Python runs its handler only between the main thread's byte codes: while a DuckDB query runs,
+    DuckDB must notice the signal itself, and on a busy machine it may not. So the signal is also
+    written to a pipe (:func:`signal.set_wakeup_fd`, at the moment it arrives), which a thread of
+    its own reads: it interrupts every query of the library's connections
+    (:func:`teilhabe_rules.duck.interrupt_all`)."""
     import signal
     import threading
 
-    _Interrupts.seen = False
+    _Interrupts.seen = _Interrupts.reported = False
     if threading.current_thread() is not threading.main_thread() \
             or signal.getsignal(signal.SIGINT) is not signal.default_int_handler:
         yield
         return
 
     def noting(signum: int, frame: Any) -> None:
+        if _Interrupts.seen and _from_a_stopped_query(sys.exception()):
+            # the watcher stopped the query this Ctrl+C came in, and its error is on its way:
+            # a KeyboardInterrupt now would only take its place, somewhere in its handling
+            return
         _Interrupts.seen = True
         signal.default_int_handler(signum, frame)
 
+    reading, writing = os.pipe()
+    os.set_blocking(writing, False)
+    try:
+        previous = signal.set_wakeup_fd(writing, warn_on_full_buffer=False)
+    except (ValueError, OSError):  # (no wakeup descriptor here: Python's handler alone)
+        os.close(reading)
+        os.close(writing)
+        reading = writing = previous = -1
+
+    def watch() -> None:
+        while True:
+            try:
+                numbers = os.read(reading, 64)
+            except OSError:
+                return
+            if not numbers:  # the command is over (its end of the pipe closed)
+                return
+            if signal.SIGINT in numbers:
+                duck = sys.modules.get("teilhabe_rules.duck")  # (no module: no connection to interrupt)
+                if duck is not None:
+                    _Interrupts.seen = True  # (before the interruption: the handler then knows it)
+                    duck.interrupt_all()
+
+    watcher = None
+    if reading >= 0:
+        watcher = threading.Thread(target=watch, name="teilhabe-rules: Strg+C", daemon=True)
+        watcher.start()
     signal.signal(signal.SIGINT, noting)
     try:
         yield
     finally:
         signal.signal(signal.SIGINT, signal.default_int_handler)
+        if watcher is not None:
+            signal.set_wakeup_fd(previous)
+            os.close(writing)
+            watcher.join(timeout=5)  # (a process forked meanwhile may hold the pipe open)
+            if not watcher.is_alive():
+                os.close(reading)
 
 
 def _interruption(exc: BaseException) -> bool:
     """Whether ``exc`` is Ctrl+C: a ``KeyboardInterrupt``, or what DuckDB made of one."""
     return isinstance(exc, KeyboardInterrupt) or (isinstance(exc, Exception) and _Interrupts.seen)
+
+
+def _aborted(err: TextIO, text: str = "") -> int:
+    """Say „abgebrochen“ (once, ``text`` after it) and give the exit code of Ctrl+C."""
+    if not _Interrupts.reported:
+        _Interrupts.reported = True
+        err.write(f"teilhabe-rules: abgebrochen{text}\n")
+    return EXIT_INTERRUPTED
 
 
 def run() -> NoReturn:
@@ -1104,21 +1178,21 @@ def _main(argv: Sequence[str] | None, out: TextIO | None, err: TextIO | None) ->
         err.write(exc.usage or parser.format_usage())
         return EXIT_USAGE
     except TeilhabeError as exc:
+        if _Interrupts.seen and _from_a_stopped_query(exc):  # (a query stopped by Ctrl+C, as the library says it)
+            return _aborted(err)
         err.write(exc.render() + "\n")
         return EXIT_FINDINGS
     except SystemExit as exc:  # --help
         return int(exc.code or 0) if isinstance(exc.code, int) else EXIT_OK
     except KeyboardInterrupt:
-        err.write("teilhabe-rules: abgebrochen\n")
-        return EXIT_INTERRUPTED
+        return _aborted(err)
     except _StreamError as exc:
         with contextlib.suppress(_StreamError):
             err.write(_unwritable(exc))
         return EXIT_FINDINGS
     except Exception as exc:  # noqa: BLE001 - last resort: an internal error is reported, not dumped
         if _interruption(exc):
-            err.write("teilhabe-rules: abgebrochen\n")
-            return EXIT_INTERRUPTED
+            return _aborted(err)
         err.write(f"teilhabe-rules: interner Fehler ({type(exc).__name__}: {exc}) — bitte mit der Eingabe melden\n")
         return EXIT_INTERNAL
 

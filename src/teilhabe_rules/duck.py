@@ -34,6 +34,7 @@ import secrets
 import shutil
 import tempfile
 import threading
+import weakref
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -41,7 +42,8 @@ from typing import Any
 from .atomic import replaceable
 from .errors import Diagnostic, ResourceError
 
-__all__ = ["MemoryWarning", "Sandbox", "connect", "memory_limit", "out_of_memory", "published", "reading_whole"]
+__all__ = ["MemoryWarning", "Sandbox", "connect", "interrupt_all", "memory_limit", "out_of_memory", "published",
+           "reading_whole"]
 
 _PATTERN = frozenset("*?[]{}~")  # characters DuckDB may read as a pattern in a path
 _SCRATCH = "arbeit"  # the scratch database's name, and its file's
@@ -142,6 +144,21 @@ def _remove_if_mine(pid: int, folder: str) -> None:
         shutil.rmtree(folder, ignore_errors=True)
 
 
+# every connection the library made and has not closed: what Ctrl+C interrupts (interrupt_all)
+_OPEN: weakref.WeakSet[Any] = weakref.WeakSet()
+
+
+def interrupt_all() -> int:
+    """Interrupt the query each connection of the library runs (a connection without one is left
+    as it is); the number of connections. Safe from any thread: the command line calls it from
+    the thread that watches for Ctrl+C, as DuckDB may miss the signal while a query runs."""
+    connections = list(_OPEN)
+    for connection in connections:
+        with contextlib.suppress(Exception):  # (closed meanwhile)
+            connection.interrupt()
+    return len(connections)
+
+
 def connect(**config: Any) -> Any:
     """A DuckDB connection to a new in-memory database with the library's settings (its memory
     limit, its folder to spill to) and ``config``; DuckDB's progress bar off."""
@@ -150,6 +167,7 @@ def connect(**config: Any) -> Any:
     connection = duckdb.connect(config={"memory_limit": _mib(memory_limit()), "temp_directory": _spill_folder(),
                                         **config})
     connection.execute("SET enable_progress_bar = false")  # DuckDB's own bar would write to the terminal
+    _OPEN.add(connection)
     return connection
 
 
@@ -179,6 +197,7 @@ class Sandbox:
                 "memory_limit": _mib(memory or memory_limit()),
                 "temp_directory": os.path.join(self._folder, "ausgelagert"), "threads": 1,
                 "autoload_known_extensions": False, "autoinstall_known_extensions": False})
+            _OPEN.add(self.connection)
             try:
                 (self.home,) = self.connection.execute("SELECT current_database()").fetchone() or ("",)
                 self.scratch = self._scratch(scratch) if scratch is not None else None

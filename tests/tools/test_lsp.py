@@ -372,3 +372,27 @@ def test_the_server_ends_with_exit_code_0_after_shutdown(tmp_path: Path) -> None
     assert done.returncode == 0, done.stderr.decode()
     assert b"Traceback" not in done.stderr
     assert b'"id": 2' in done.stdout.replace(b'"id":2', b'"id": 2')
+
+
+def test_a_change_of_a_document_not_opened_is_left_alone(tmp_path: Path) -> None:
+    """A client that sends a change (or a close) of a document it never opened gets no error
+    message („Error in server: KeyError“), and the server goes on."""
+    shown: list[str] = []
+
+    async def scenario(session: Session) -> None:
+        @session.client.feature(types.WINDOW_SHOW_MESSAGE)
+        def message(params: types.ShowMessageParams) -> None:
+            shown.append(params.message)
+
+        stranger = (tmp_path / "nie_geöffnet.rules").as_uri()
+        session.change(stranger, 2, MODEL)
+        session.client.text_document_did_close(types.DidCloseTextDocumentParams(
+            text_document=types.TextDocumentIdentifier(uri=stranger)))
+        uri = session.open(tmp_path / "probe.rules", MISTAKE)
+        assert (await session.diagnostics(uri, 1)).diagnostics
+        session.change(uri, 2, MODEL)  # an open one is still checked again on a change
+        assert not (await session.diagnostics(uri, 2)).diagnostics
+        assert all(not found.diagnostics for found in session.published.get(stranger, []))  # (the close clears)
+
+    run(scenario, tmp_path)
+    assert shown == []

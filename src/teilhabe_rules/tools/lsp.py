@@ -26,10 +26,12 @@ import asyncio
 import re
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 import attrs
 from lsprotocol import types
 from pygls.lsp.server import LanguageServer
+from pygls.protocol.language_server import LanguageServerProtocol, lsp_method
 from pygls.uris import from_fs_path, to_fs_path
 
 from .. import units
@@ -387,9 +389,21 @@ _COMPLETION_KINDS = {
 }
 
 
+class _Protocol(LanguageServerProtocol):
+    """pygls's protocol, but a change of a document the editor has not opened (or has closed) —
+    which a client should not send — is left alone: pygls would fail on it, and the editor would
+    show „Error in server: KeyError“."""
+
+    @lsp_method(types.TEXT_DOCUMENT_DID_CHANGE)
+    def lsp_text_document__did_change(self, params: types.DidChangeTextDocumentParams) -> Iterator[Any]:
+        if params.text_document.uri in self.workspace.text_documents:
+            yield from super().lsp_text_document__did_change(params)
+
+
 def make_server() -> LanguageServer:
     """A new language server of rule files (not yet running)."""
-    server = LanguageServer(_SOURCE, __version__, text_document_sync_kind=types.TextDocumentSyncKind.Full)
+    server = LanguageServer(_SOURCE, __version__, protocol_cls=_Protocol,
+                            text_document_sync_kind=types.TextDocumentSyncKind.Full)
     analyses: dict[str, Analysis] = {}
     pending: dict[str, asyncio.Future[None]] = {}  # a check waiting for typing to pause, by document
 

@@ -26,7 +26,8 @@ def model_info(findings: Findings, module: ast.Module, inputs: Mapping[str, list
     report = findings.report
     h = module.header
     if h.valid_from is not None and h.valid_to is not None and h.valid_to < h.valid_from:
-        report("„gültig bis“ liegt vor „gültig ab“", h.span)
+        report(f"„gültig bis {h.valid_to:%d.%m.%Y}“ liegt vor „gültig ab {h.valid_from:%d.%m.%Y}“",
+               h.valid_to_span or h.span, "ein Modell gilt vom Tag „gültig ab“ bis einschließlich „gültig bis“")
     ref = None
     if h.reference_date is not None:
         steps = h.reference_date.steps

@@ -216,6 +216,7 @@ class Header:
     budget: Path | None = None  # budget PFAD: the value that is a case's total budget
     # a second „budget LISTE.WERT“: a list element's own budget (the figure of a case that holds one element)
     element_budget: Path | None = None
+    valid_to_span: Span | None = None  # where „gültig bis“ is written
 
 
 @frozen

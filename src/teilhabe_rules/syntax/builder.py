@@ -437,6 +437,8 @@ class AstBuilder(Transformer[Token, Any]):
                 raise _BuildError(f"„{marker.tag}“ steht im Modellkopf doppelt", marker.span)
             else:
                 fields[marker.tag] = marker.value
+                if marker.tag == "valid_to":
+                    fields["valid_to_span"] = marker.span
         return ast.Header(name, title, _span(meta), sources=tuple(sources), **fields)
 
 

@@ -66,6 +66,12 @@ EXPECTED: dict[str, tuple[str, int, int, str]] = {
         r"„1: 100 %“",
     ),
     "doppelpunkt-statt-gleich": (r"Gleichheitszeichen „=“, kein Doppelpunkt", 4, 7, r"„kap4 = 0“"),
+    "teilweise-vorne": (
+        r"„teilweise“ steht am Ende der Kopfzeile einer Tabelle",
+        3,
+        9,
+        r"„tabelle anteil \"Anteil\": ganzzahl -> % teilweise“",
+    ),
     "doppelpunkt-fehlt": (
         r"Nach „eingabe stunden“ fehlt ein Doppelpunkt",
         3,

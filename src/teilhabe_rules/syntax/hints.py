@@ -568,9 +568,23 @@ _FORMS = {
 }
 
 
+_PARTIAL_FIRST = re.compile(r"^(?P<indent>\s*)tabelle\s+(?P<word>teilweise)\s+(?P<rest>\S.*?)\s*$")
+
+
+def _partial_first(ctx: SyntaxErrorContext) -> Finding | None:
+    """``tabelle teilweise NAME …``: the word belongs at the end of the line."""
+    match = _PARTIAL_FIRST.match(ctx.source_line)
+    if not match or ctx.column - 1 < match.end("word"):
+        return None
+    fixed = f"tabelle {match['rest']} teilweise"
+    return Finding(match.start("word") + 1, end_column=match.end("word") + 1, details={"fixed": fixed})
+
+
 def _missing_colon(ctx: SyntaxErrorContext) -> Finding | None:
     if "COLON" not in ctx.expected or ctx.token in (":", None) or ctx.token_type == "_NL":
         return None
+    if _PARTIAL_FIRST.match(ctx.source_line):
+        return None  # (_partial_first)
     match = _DECLARATION_HEAD.match(ctx.source_line)
     if not match or match.end() != ctx.column - 1:
         return None
@@ -679,6 +693,13 @@ MISTAKES: tuple[Mistake, ...] = (
         "Hier steht ein Gleichheitszeichen „=“, kein Doppelpunkt",
         "schreibe „{fixed}“",
         _colon_for_equals,
+    ),
+    Mistake(
+        "teilweise-vorne",
+        _MODEL + 'tabelle teilweise anteil "Anteil": ganzzahl -> %\n  1: 100 %\nende\n',
+        "„teilweise“ steht am Ende der Kopfzeile einer Tabelle, nicht vor ihrem Namen",
+        "schreibe „{fixed}“",
+        _partial_first,
     ),
     Mistake(
         "doppelpunkt-fehlt",

@@ -110,6 +110,18 @@ def test_all_errors_of_a_file_are_reported_in_one_run() -> None:
     assert all(d.to_dict()["datei"] == "drei.rules" for d in errors)
 
 
+def test_every_unknown_name_of_one_formula_is_reported() -> None:
+    """Not only the first: the operands of a formula and the parts of a „wenn“ are each checked."""
+    text = MODEL_HEAD + ("eingabe kap4: zahl min/Tag\n"
+                         "wert a = kapp4 + kap5 * kap4\n"
+                         "wert b = wenn x dann y sonst kap4\n")
+    with pytest.raises(CheckError) as info:
+        teilhabe_rules.loads(text, "namen.rules")
+    found = [(d.message, d.location.line, d.location.column) for d in info.value.errors if d.location]
+    assert found == [("Unbekannter Name „kapp4“", 6, 10), ("Unbekannter Name „kap5“", 6, 18),
+                     ("Unbekannter Name „x“", 7, 15), ("Unbekannter Name „y“", 7, 22)]
+
+
 def test_warnings_do_not_stop_loading_and_are_kept_on_the_model() -> None:
     """An unreachable band and an unreachable level warn, but the model loads and evaluates."""
     text = MODEL_HEAD + (

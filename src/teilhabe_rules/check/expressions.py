@@ -12,7 +12,7 @@ neighbour), and the values (``wert``) are resolved on first use, with their cycl
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -332,9 +332,22 @@ class Resolver:
             raise self.fail(f"„-“ braucht eine Zahl, nicht {operand.type.describe()}", expr.span)
         return c.Unary("-", operand, self.number_type(operand), expr.span)
 
+    def resolve_each(self, exprs: Sequence[ast.Expression], ctx: Place) -> list[c.Expr]:
+        """Each of ``exprs`` resolved; where one fails, the others are resolved all the same (so
+        that every unknown name of ``b + c`` is reported in one run), then the failure raised."""
+        resolved: list[c.Expr] = []
+        failed = False
+        for expr in exprs:
+            try:
+                resolved.append(self.resolve(expr, ctx))
+            except Fail:
+                failed = True
+        if failed:
+            raise Fail()
+        return resolved
+
     def _r_Binary(self, expr: ast.Binary, ctx: Place) -> c.Expr:
-        left = self.resolve(expr.left, ctx)
-        right = self.resolve(expr.right, ctx)
+        left, right = self.resolve_each((expr.left, expr.right), ctx)
         op = expr.op
         if op in ("und", "oder"):
             for side in (left, right):
@@ -444,11 +457,9 @@ class Resolver:
         return c.Arith(op, left, right, c.ValueType(TypeKind.ZAHL, unit, integer), span)
 
     def _r_Conditional(self, expr: ast.Conditional, ctx: Place) -> c.Expr:
-        test = self.resolve(expr.test, ctx)
+        test, then, other = self.resolve_each((expr.test, expr.then, expr.otherwise), ctx)
         if test.type.kind != TypeKind.JA_NEIN:
             raise self.fail(f"Nach „wenn“ steht eine Bedingung (ja/nein), nicht {test.type.describe()}", expr.test.span)
-        then = self.resolve(expr.then, ctx)
-        other = self.resolve(expr.otherwise, ctx)
         if self.numeric(then) and self.numeric(other):
             then, other = self._same_units(then, other, expr.span, "„dann“ und „sonst“")
             vtype = (self.number_type(then) if then.type.kind == TypeKind.ZAHL or other.type.kind != TypeKind.ZAHL

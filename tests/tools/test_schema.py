@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from hypothesis_budget import examples
 from jsonschema import Draft202012Validator
 
@@ -264,6 +265,20 @@ class TestRejectedByBoth:
         case = _spoiled(lambda c: c["bewohner"][0]["lp2a"].update(kap5=value))
         model("mawo").load_case(copy.deepcopy(case))
         assert errors("mawo", "fall", case) == []
+
+    @settings(max_examples=examples(200), deadline=None, database=None, derandomize=True,
+              suppress_health_check=list(HealthCheck))
+    @given(st.from_regex(r"\A *[-+]?0*(0|2|5|9|16|24)([.,]0{0,2}[05]?)? *(min/Tag)?\Z"))
+    def test_a_choice_written_as_text_fits_the_schema_as_the_library_takes_it(self, text: str) -> None:
+        """„-0“, „02“, „2,0“, „24.5“, „+2“: the schema's pattern of a choice takes a text exactly
+        where the case loader takes it."""
+        case = _spoiled(lambda c: c["bewohner"][0]["lp2a"].update(kap5=text))
+        try:
+            model("mawo").load_case(copy.deepcopy(case))
+            taken = True
+        except CaseError:
+            taken = False
+        assert (errors("mawo", "fall", case) == []) == taken, text
 
     def test_a_range_in_text_form_is_left_to_the_library(self) -> None:
         """Documented limit: a number written as text is checked for its form and unit only."""

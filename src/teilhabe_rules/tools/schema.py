@@ -219,8 +219,9 @@ def _choices_pattern(choices: tuple[Decimal, ...], percent: bool) -> str:
     parts = []
     for choice in choices:
         text = format(_written(choice, percent).normalize(), "f")
-        sign = "-" if text.startswith("-") else ""
         whole, _, fraction = text.lstrip("-").partition(".")
+        # (the loader reads „-0“ as 0, as int() reads it)
+        sign = "-" if text.startswith("-") else "-?" if whole == "0" and not fraction else ""
         head = "0+" if whole == "0" else f"0*{whole}"
         tail = r"(?:[.,]0+)?" if not fraction else rf"[.,]{fraction}0*"
         parts.append(f"{sign}{head}{tail}")

@@ -1046,8 +1046,7 @@ def _from_a_stopped_query(exc: BaseException | None) -> bool:
     seen: set[int] = set()
     while exc is not None and id(exc) not in seen:
         seen.add(id(exc))
-        if duckdb is not None and isinstance(exc, duckdb.InterruptException) or (
-                isinstance(exc, RuntimeError) and "interrupted" in str(exc).lower()):
+        if duckdb is not None and isinstance(exc, duckdb.InterruptException):
             return True
         exc = exc.__cause__ or exc.__context__
     return False

@@ -27,6 +27,7 @@ from ..ir.text import format_value, quantity_text
 from ..model import Model
 from ..runtime.compiler import PythonBackend
 from ..runtime.semantics import band_contains, table_lookup
+from ..span import Span
 
 __all__ = ["CoverageItem", "CoverageReport", "example_coverage"]
 
@@ -108,8 +109,8 @@ class _Recorder:
         self.hits: list[tuple[int, Any]] = []
         hits = self.hits
 
-        def lookup(table: dict[Any, Any], key: Any, name: str) -> Any:
-            value = table_lookup(table, key, name)
+        def lookup(table: dict[Any, Any], key: Any, name: str, span: Span | None = None) -> Any:
+            value = table_lookup(table, key, name, span)
             hits.append((id(table), key))
             return value
 

@@ -1039,6 +1039,9 @@ class _Interrupts:
     reported = False
 
 
+_STUCK = 0.5  # seconds DuckDB may take to stop a query for Ctrl+C before the watcher stops it
+
+
 def _from_a_stopped_query(exc: BaseException | None) -> bool:
     """Whether ``exc`` is, or arose from, DuckDB's interruption of a query (also where the
     library turned it into an error of its own: its ``__context__``)."""
@@ -1060,10 +1063,14 @@ def _noting_interrupts() -> Iterator[None]:
     Python runs its handler only between the main thread's byte codes: while a DuckDB query runs,
     DuckDB must notice the signal itself, and on a busy machine it may not. So the signal is also
     written to a pipe (:func:`signal.set_wakeup_fd`, at the moment it arrives), which a thread of
-    its own reads: it interrupts every query of the library's connections
-    (:func:`teilhabe_rules.duck.interrupt_all`)."""
+    its own reads: a query of the library's connections still running half a second later, it
+    interrupts (:func:`teilhabe_rules.duck.interrupt_running`) and tells the main thread once
+    more (:func:`_thread.interrupt_main`), whose ``KeyboardInterrupt`` follows when the query has
+    ended."""
+    import _thread
     import signal
     import threading
+    import time
 
     _Interrupts.seen = _Interrupts.reported = False
     if threading.current_thread() is not threading.main_thread() \
@@ -1072,21 +1079,19 @@ def _noting_interrupts() -> Iterator[None]:
         return
 
     def noting(signum: int, frame: Any) -> None:
-        if _Interrupts.seen and _from_a_stopped_query(sys.exception()):
-            # the watcher stopped the query this Ctrl+C came in, and its error is on its way:
-            # a KeyboardInterrupt now would only take its place, somewhere in its handling
-            return
         _Interrupts.seen = True
         signal.default_int_handler(signum, frame)
 
-    reading, writing = os.pipe()
-    os.set_blocking(writing, False)
-    try:
-        previous = signal.set_wakeup_fd(writing, warn_on_full_buffer=False)
-    except (ValueError, OSError):  # (no wakeup descriptor here: Python's handler alone)
-        os.close(reading)
-        os.close(writing)
-        reading = writing = previous = -1
+    reading = writing = previous = -1
+    if sys.platform != "win32":  # (there the wakeup descriptor is a socket; Python's handler alone)
+        reading, writing = os.pipe()
+        try:
+            os.set_blocking(writing, False)
+            previous = signal.set_wakeup_fd(writing, warn_on_full_buffer=False)
+        except (ValueError, OSError):  # (no wakeup descriptor here: Python's handler alone)
+            os.close(reading)
+            os.close(writing)
+            reading = writing = previous = -1
 
     def watch() -> None:
         while True:
@@ -1096,11 +1101,16 @@ def _noting_interrupts() -> Iterator[None]:
                 return
             if not numbers:  # the command is over (its end of the pipe closed)
                 return
-            if signal.SIGINT in numbers:
-                duck = sys.modules.get("teilhabe_rules.duck")  # (no module: no connection to interrupt)
-                if duck is not None:
-                    _Interrupts.seen = True  # (before the interruption: the handler then knows it)
-                    duck.interrupt_all()
+            if signal.SIGINT not in numbers:
+                continue
+            # DuckDB stops a query for Ctrl+C itself, but not always: a query of the library's
+            # still running a moment later is interrupted, and the main thread is told once more
+            # (its KeyboardInterrupt comes when the query has ended, wherever it is handled)
+            time.sleep(_STUCK)
+            duck = sys.modules.get("teilhabe_rules.duck")  # (no module: no connection to interrupt)
+            if duck is not None and duck.interrupt_running():
+                _Interrupts.seen = True
+                _thread.interrupt_main()
 
     watcher = None
     if reading >= 0:

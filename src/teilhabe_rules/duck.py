@@ -42,7 +42,7 @@ from typing import Any
 from .atomic import replaceable
 from .errors import Diagnostic, ResourceError
 
-__all__ = ["MemoryWarning", "Sandbox", "connect", "interrupt_all", "memory_limit", "out_of_memory", "published",
+__all__ = ["MemoryWarning", "Sandbox", "connect", "interrupt_running", "memory_limit", "out_of_memory", "published",
            "reading_whole"]
 
 _PATTERN = frozenset("*?[]{}~")  # characters DuckDB may read as a pattern in a path
@@ -144,19 +144,37 @@ def _remove_if_mine(pid: int, folder: str) -> None:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-# every connection the library made and has not closed: what Ctrl+C interrupts (interrupt_all)
+# every connection the library made and has not closed: what Ctrl+C interrupts (interrupt_running)
 _OPEN: weakref.WeakSet[Any] = weakref.WeakSet()
+_OPEN_LOCK = threading.Lock()  # (the watcher of Ctrl+C reads _OPEN from a thread of its own)
 
 
-def interrupt_all() -> int:
-    """Interrupt the query each connection of the library runs (a connection without one is left
-    as it is); the number of connections. Safe from any thread: the command line calls it from
-    the thread that watches for Ctrl+C, as DuckDB may miss the signal while a query runs."""
-    connections = list(_OPEN)
+def _opened(connection: Any) -> Any:
+    with _OPEN_LOCK:
+        _OPEN.add(connection)
+    return connection
+
+
+def interrupt_running() -> int:
+    """Interrupt the query each connection of the library is running now (a connection without
+    one is left as it is); the number interrupted. Safe from any thread: the command line calls
+    it from the thread that watches for Ctrl+C, as DuckDB may miss the signal in a query."""
+    with _OPEN_LOCK:
+        connections = list(_OPEN)
+    stopped = 0
     for connection in connections:
         with contextlib.suppress(Exception):  # (closed meanwhile)
-            connection.interrupt()
-    return len(connections)
+            if connection.query_progress() >= 0:  # (-1: no query)
+                connection.interrupt()
+                stopped += 1
+    return stopped
+
+
+def _quiet_progress(connection: Any) -> None:
+    """DuckDB keeps track of a query's progress (which :func:`interrupt_running` reads) without
+    writing its bar to the terminal."""
+    connection.execute("SET enable_progress_bar = true")
+    connection.execute("SET enable_progress_bar_print = false")
 
 
 def connect(**config: Any) -> Any:
@@ -166,9 +184,8 @@ def connect(**config: Any) -> Any:
 
     connection = duckdb.connect(config={"memory_limit": _mib(memory_limit()), "temp_directory": _spill_folder(),
                                         **config})
-    connection.execute("SET enable_progress_bar = false")  # DuckDB's own bar would write to the terminal
-    _OPEN.add(connection)
-    return connection
+    _quiet_progress(connection)
+    return _opened(connection)
 
 
 class Sandbox:
@@ -197,10 +214,11 @@ class Sandbox:
                 "memory_limit": _mib(memory or memory_limit()),
                 "temp_directory": os.path.join(self._folder, "ausgelagert"), "threads": 1,
                 "autoload_known_extensions": False, "autoinstall_known_extensions": False})
-            _OPEN.add(self.connection)
+            _opened(self.connection)
             try:
                 (self.home,) = self.connection.execute("SELECT current_database()").fetchone() or ("",)
                 self.scratch = self._scratch(scratch) if scratch is not None else None
+                _quiet_progress(self.connection)
                 self.connection.execute("SET allowed_paths = ?", [self.paths])
                 self.connection.execute("SET enable_external_access = false")
             except BaseException:

@@ -793,7 +793,6 @@ def _sandbox(model: c.CheckedModel, path: Path, folder: str, whole: bool = False
         con = sandbox.connection
         threads = exp.EQ(this=exp.var("threads"), expression=exp.Literal.number(os.cpu_count() or 1))
         con.execute(exp.Set(expressions=[exp.SetItem(this=threads)]).sql("duckdb"))  # the sandbox has one
-        con.execute("SET enable_progress_bar = false")
     except duckdb.Error:
         sandbox.close()
         return None

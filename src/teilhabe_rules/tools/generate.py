@@ -712,7 +712,6 @@ def _write(query: str, out: str | Path | TextIO, chosen: str, threads: int, asci
 def _connection(sandbox: Sandbox, threads: int) -> Any:
     con = sandbox.connection
     con.execute(f"SET threads = {int(threads)}")
-    con.execute("SET enable_progress_bar = false")
     con.execute("SET preserve_insertion_order = true")
     return con
 

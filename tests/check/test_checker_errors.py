@@ -122,6 +122,17 @@ def test_every_unknown_name_of_one_formula_is_reported() -> None:
                      ("Unbekannter Name „x“", 7, 15), ("Unbekannter Name „y“", 7, 22)]
 
 
+def test_a_cycle_is_reported_once_however_often_its_values_are_named() -> None:
+    text = MODEL_HEAD + ("wert a: h = a + a\n"
+                         "wert b = wenn b > 1 dann b sonst b\n"
+                         'liste l "L"\n  eingabe e: zahl\n'
+                         "  wert k = wenn position = 1 dann j sonst vorher.k\n  wert j = k\nende\n")
+    with pytest.raises(CheckError) as info:
+        teilhabe_rules.loads(text, "zyklen.rules")
+    assert [d.message for d in info.value.errors] == [
+        "Zyklische Definition: a → a", "Zyklische Definition: b → b", "Zyklische Definition: k → j → k"]
+
+
 def test_warnings_do_not_stop_loading_and_are_kept_on_the_model() -> None:
     """An unreachable band and an unreachable level warn, but the model loads and evaluates."""
     text = MODEL_HEAD + (

@@ -488,3 +488,10 @@ def test_summary_of_figures_beyond_28_digits(tmp_path: Path, backend: str) -> No
     assert code == 0, err.getvalue()
     assert "123.456.789.012.345.678.901.234.572,80" in out.getvalue()
     assert "-0,00" not in out.getvalue()
+
+
+def test_cents_of_a_figure_whose_rounding_carries_into_a_new_digit() -> None:
+    from teilhabe_rules.tools.compare import _money
+
+    assert _money(Decimal("99999999999999999999999999.995")) == "100000000000000000000000000.00"
+    assert _money(Decimal("-0.004")) == "0.00"

@@ -631,6 +631,7 @@ class Resolver:
             symbols = self.declarations.symbols
             names = " → ".join(symbols[s].name if s in symbols else s for s in cycle)
             start = self._in_progress.index(sym.id)
+            self._failed.update(cycle)  # reported once: a further reference to them fails silently
             if any(start < depth for depth in self._through_previous):
                 # a recursion over a list's elements (a running total): no order of evaluation computes it
                 raise self.fail(f"Zyklische Definition über „vorher“: {names}", sym.span,

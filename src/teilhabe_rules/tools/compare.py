@@ -504,7 +504,7 @@ def _money(value: Decimal) -> str:
     """Cents, rounded half-up (as the models round what they bill), with every digit before the
     decimal point however many there are; a figure that rounds to zero cents is ``0.00``, never
     ``-0.00``."""
-    digits = max(value.adjusted() + 3, 28)  # the whole digits and the cents
+    digits = max(value.adjusted() + 4, 28)  # the whole digits, the cents and a carry of the rounding
     cents = value.quantize(_CENT, context=decimal.Context(prec=digits, rounding=decimal.ROUND_HALF_UP))
     return format(cents if cents else cents.copy_abs(), "f")
 

@@ -119,3 +119,19 @@ def test_an_agreement_is_checked_with_the_later_values_of_the_parameters_it_leav
     (error,) = info.value.errors
     assert error.message == ("Mit den vereinbarten Grenzen ab 01.07.2025 („a“ = 25 h): Die Korridorbänder von "
                              "Stufe 1 (ab 0 bis 25 h) und Stufe 2 (über 20 h) überschneiden sich")
+
+
+def test_an_agreement_is_checked_only_in_the_periods_it_is_valid_in() -> None:
+    """An agreed ``b`` of 20 h fits until ``a`` becomes 30 h: refused for an agreement that is
+    still valid then, taken for one that ends before; one that begins then starts from 30 h."""
+    moving = [(_dt.date(2027, 1, 1), 30)]
+    model = teilhabe_rules.loads(HEAD + _parameter("a", 20, moving) + _parameter("b", 20, moving)
+                                 + CORRIDOR.format(subject="x", low="a", high="b"), "probe.rules")
+    head = {"modell": "probe", "gültig_ab": "2025-01-01"}
+    model.load_agreement({"vereinbarung": {**head, "gültig_bis": "2026-12-31"}, "parameter": {"b": 20}})
+    with pytest.raises(teilhabe_rules.AgreementError, match="ab 01.01.2027"):
+        model.load_agreement({"vereinbarung": head, "parameter": {"b": 20}})
+    with pytest.raises(teilhabe_rules.AgreementError) as info:
+        model.load_agreement({"vereinbarung": {"modell": "probe", "gültig_ab": "2027-03-01"}, "parameter": {"b": 20}})
+    assert info.value.errors[0].message.startswith("Mit den vereinbarten Grenzen: Die Korridorbänder von Stufe 1 "
+                                                   "(ab 0 bis 30 h)")

@@ -351,7 +351,8 @@ def load_agreement(
                                    hint=f"gezeigt werden die ersten {MAX_REPORTED}; der nächste steht hier",
                                    source_line=source_line if text else None, code="vereinbarung"))
     if not problems:
-        problems.extend(_corridors(model, parameters, overridden, file, agreed_at if text else {}))
+        problems.extend(_corridors(model, parameters, overridden, (valid_from, valid_to), file,
+                                   agreed_at if text else {}))
     if problems:
         raise AgreementError(problems)
     return Agreement(name if isinstance(name, str) else None, file, parameters, tables, tuple(overridden),
@@ -406,17 +407,24 @@ def _table_names(model: c.CheckedModel) -> dict[str, str]:
     return names
 
 
-def _corridors(model: c.CheckedModel, parameters: dict[str, Any], agreed: Collection[str], file: str,
+def _corridors(model: c.CheckedModel, parameters: dict[str, Any], agreed: Collection[str],
+               validity: tuple[_dt.date | None, _dt.date | None], file: str,
                agreed_at: dict[str, tuple[int, int, str | None]]) -> list[Diagnostic]:
     """Corridors whose bounds are parameters, re-checked with the agreed values — and with the
-    model's values of every later period (``ab TT.MM.JJJJ = …``) of a parameter not agreed.
+    model's values of every later period (``ab TT.MM.JJJJ = …``) of a parameter not agreed, in
+    the agreement's ``validity`` (from, to; None: open): from the values on its first day.
 
     ``agreed``: the ids of the agreed parameters. A finding points at the agreement line of the
     first agreed bound of that corridor (``agreed_at``: parameter id → line, column, text).
     """
     out: list[Diagnostic] = []
+    first, last = validity
     dated = [spec for pid, spec in model.parameters.items() if spec.periods and pid not in agreed]
-    days = sorted({period.valid_from for spec in dated for period in spec.periods})
+    if first is not None:  # the values the agreement starts with
+        parameters = {**parameters, **{spec.id: spec.value_on(first) for spec in dated
+                                       if spec.value_on(first) is not None}}
+    days = sorted({period.valid_from for spec in dated for period in spec.periods
+                   if (first is None or period.valid_from > first) and (last is None or period.valid_from <= last)})
     for node in model.nodes.values():
         if not isinstance(node, c.CorridorLevelNode) or not node.bands:
             continue

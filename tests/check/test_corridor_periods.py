@@ -40,6 +40,7 @@ def _parameter(name: str, default: int, periods: list[tuple[_dt.date, int]]) -> 
 
 def test_an_overlap_from_a_later_period_is_an_error_at_its_band() -> None:
     text = HEAD + _parameter("grenze", 20, [(_dt.date(2025, 7, 1), 30)]) + _parameter("grenze2", 20, []) \
+        + _parameter("anderes", 5, [(_dt.date(2025, 7, 1), 6)]) \
         + CORRIDOR.format(subject="x", low="grenze", high="grenze2")
     with pytest.raises(CheckError) as info:
         teilhabe_rules.loads(text, "probe.rules")

@@ -19,6 +19,7 @@ from decimal import Decimal
 import attrs
 
 from ..ir import checked as c
+from ..ir import toolkit
 from ..ir.checked import TypeKind
 from ..ir.domains import Domain, corridor_findings, domain_of
 from ..ir.text import format_value, quantity_text
@@ -78,29 +79,33 @@ def _table_coverage(findings: Findings, table: WrittenTable) -> None:
 def _corridor_coverage(findings: Findings, node: c.CorridorLevelNode, levels: Iterable[c.LevelSpec], package: str,
                        package_span: Span, symbols: SymbolDomains) -> Domain:
     domain = domain_of(node.subject, symbols)
-    bounds = _bounds(node, symbols)
-    if bounds is None:
-        findings.report("Korridorgrenzen sind feste Zahlen oder Parameter",
-                        next(b.span for b in node.bands if _bounds(node, symbols, b) is None))
+    bounds = [_bound_values(band, symbols) for band in node.bands]
+    unbounded = next((band for band, found in zip(node.bands, bounds, strict=True) if found is None), None)
+    if unbounded is not None:
+        findings.report("Korridorgrenzen sind feste Zahlen oder Parameter", unbounded.span)
         return domain
     unit = str(number_type(node.subject).unit)
     declared = {lv.number: lv.span for lv in levels}
-    found = list(corridor_findings(domain, bounds, unit, declared, package))
+    found = list(corridor_findings(domain, [b for b in bounds if b is not None], unit, declared, package))
     for severity, message, span, hint in found:
         findings.report(message, span or package_span, hint, severity=severity, code="korridor")
     # the bands and the quantity once more with the values of every later period of the
-    # parameters (``ab TT.MM.JJJJ = …``): a corridor without gap or overlap on the model's start
-    # may have one from the day a bound or a factor of the quantity takes its next value
+    # parameters they read (``ab TT.MM.JJJJ = …``): a corridor without gap or overlap on the
+    # model's start may have one from the day a bound or a factor of the quantity changes
     seen = {message for _, message, _, _ in found}
+    read = _parameters_read([node.subject, *node.bands], symbols.value_ir)
     for date, changed in _parameter_periods(symbols.parameters):
-        dated = SymbolDomains(changed, symbols.tables, symbols.scopes, symbols.value_ir)
-        dated_bounds = _bounds(node, dated)
-        if dated_bounds is None:
+        moved = [spec for pid, spec in changed.items() if pid in read and spec is not symbols.parameters[pid]]
+        if not moved:
             continue
-        values = ", ".join(f"„{spec.name}“ = {quantity_text(spec.default, spec.type)}"
-                           for pid, spec in changed.items() if spec is not symbols.parameters[pid])
+        dated = SymbolDomains(changed, symbols.tables, symbols.scopes, symbols.value_ir)
+        dated_bounds = [_bound_values(band, dated) for band in node.bands]
+        if None in dated_bounds:
+            continue
+        values = ", ".join(f"„{spec.name}“ = {quantity_text(spec.default, spec.type)}" for spec in moved)
         dated_domain = domain_of(node.subject, dated)
-        for severity, message, span, hint in corridor_findings(dated_domain, dated_bounds, unit, {}, package):
+        for severity, message, span, hint in corridor_findings(dated_domain, [b for b in dated_bounds if b is not None],
+                                                               unit, {}, package):
             if message in seen:
                 continue
             seen.add(message)
@@ -111,18 +116,28 @@ def _corridor_coverage(findings: Findings, node: c.CorridorLevelNode, levels: It
     return domain
 
 
-def _bounds(node: c.CorridorLevelNode, symbols: SymbolDomains,
-            only: c.BandSpec | None = None) -> list[tuple[c.BandSpec, Decimal | None, Decimal | None]] | None:
-    """The bands of ``node`` with their bounds' values (``only``: just that band); None where a
-    bound is no fixed number or parameter."""
-    out = []
-    for band in node.bands if only is None else (only,):
-        lo = domain_of(band.lower, symbols).single() if band.lower is not None else None
-        hi = domain_of(band.upper, symbols).single() if band.upper is not None else None
-        if band.lower is not None and lo is None or band.upper is not None and hi is None:
-            return None
-        out.append((band, lo, hi))
-    return out
+def _bound_values(band: c.BandSpec, symbols: SymbolDomains) -> tuple[c.BandSpec, Decimal | None, Decimal | None] | None:
+    """``band`` with its bounds' values; None where a bound is no fixed number or parameter."""
+    lo = domain_of(band.lower, symbols).single() if band.lower is not None else None
+    hi = domain_of(band.upper, symbols).single() if band.upper is not None else None
+    if band.lower is not None and lo is None or band.upper is not None and hi is None:
+        return None
+    return band, lo, hi
+
+
+def _parameters_read(roots: list[toolkit.Walkable], value_ir: Mapping[str, c.Expr]) -> set[str]:
+    """The parameters ``roots`` read, also through the values they read."""
+    read: set[str] = set()
+    values: set[str] = set()
+    pending = list(roots)
+    while pending:
+        for ref in toolkit.references(pending.pop()):
+            if ref.kind == c.RefKind.PARAMETER:
+                read.add(ref.symbol)
+            elif ref.kind == c.RefKind.WERT and ref.symbol in value_ir and ref.symbol not in values:
+                values.add(ref.symbol)
+                pending.append(value_ir[ref.symbol])
+    return read
 
 
 def _parameter_periods(parameters: Mapping[str, c.ParameterSpec]

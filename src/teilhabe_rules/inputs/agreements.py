@@ -440,8 +440,9 @@ def _corridors(model: c.CheckedModel, parameters: dict[str, Any], agreed: Collec
             if day is not None:
                 values = {**parameters, **{spec.id: spec.value_on(day) for spec in dated
                                            if spec.value_on(day) is not None}}
-                changed = [spec for spec in dated if values[spec.id] != parameters[spec.id]]
-                if not any(r.symbol == spec.id for spec in changed for r in refs):
+                read = {r.symbol for r in refs}
+                changed = [spec for spec in dated if spec.id in read and values[spec.id] != parameters[spec.id]]
+                if not changed:
                     continue
                 shown = ", ".join(f"„{spec.name}“ = {quantity_text(values[spec.id], spec.type)}" for spec in changed)
                 when = f" ab {format_value(day)} ({shown})"

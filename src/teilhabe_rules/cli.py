@@ -835,19 +835,14 @@ def _cmd_compare(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         data = summary.to_dict()
         if args.summary:
             write_atomic(args.summary, json.dumps(data, ensure_ascii=False, indent=2) + "\n")
-    except TeilhabeError as exc:
-        if not (_Interrupts.seen and _from_a_stopped_query(exc)):  # (else: a query stopped by Ctrl+C)
+    except (KeyboardInterrupt, Exception) as exc:
+        if _interruption(exc) and args.out and partial_path(args.out).exists():
+            return _aborted(err, f"; „{partial_path(args.out)}“ hält die bisher geschriebenen Fälle, "
+                                 "--fortsetzen macht dort weiter")
+        if isinstance(exc, TeilhabeError) and not _interruption(exc):
             _print_error(exc, args.format, out, err)
             return EXIT_FINDINGS
-        if not args.out or not partial_path(args.out).exists():
-            raise
-        return _aborted(err, f"; „{partial_path(args.out)}“ hält die bisher geschriebenen Fälle, "
-                             "--fortsetzen macht dort weiter")
-    except (KeyboardInterrupt, Exception) as exc:
-        if not _interruption(exc) or not args.out or not partial_path(args.out).exists():
-            raise
-        return _aborted(err, f"; „{partial_path(args.out)}“ hält die bisher geschriebenen Fälle, "
-                             "--fortsetzen macht dort weiter")
+        raise
     if args.backend is not None:  # (the default backend's choice is not reported)
         for note in summary.notes:
             err.write(note + "\n")
@@ -1130,7 +1125,11 @@ def _noting_interrupts() -> Iterator[None]:
 
 
 def _interruption(exc: BaseException) -> bool:
-    """Whether ``exc`` is Ctrl+C: a ``KeyboardInterrupt``, or what DuckDB made of one."""
+    """Whether ``exc`` is Ctrl+C: a ``KeyboardInterrupt``, or what DuckDB made of one (after
+    Ctrl+C, any exception; an error of the library's own only where it arose from a query
+    stopped — a finding stays a finding)."""
+    if isinstance(exc, TeilhabeError):
+        return _Interrupts.seen and _from_a_stopped_query(exc)
     return isinstance(exc, KeyboardInterrupt) or (isinstance(exc, Exception) and _Interrupts.seen)
 
 
@@ -1187,7 +1186,7 @@ def _main(argv: Sequence[str] | None, out: TextIO | None, err: TextIO | None) ->
         err.write(exc.usage or parser.format_usage())
         return EXIT_USAGE
     except TeilhabeError as exc:
-        if _Interrupts.seen and _from_a_stopped_query(exc):  # (a query stopped by Ctrl+C, as the library says it)
+        if _interruption(exc):  # (a query stopped by Ctrl+C, as the library says it)
             return _aborted(err)
         err.write(exc.render() + "\n")
         return EXIT_FINDINGS

@@ -427,3 +427,17 @@ class TestGenericMessages:
         diagnostic = syntax_error(HEADER + 'wert x = 1 "Doku" "' + "a" * 80 + '"\n')
         assert len(diagnostic.message) < 60
         assert diagnostic.message.endswith("…“")
+
+
+@pytest.mark.parametrize(("line", "message", "hint"), [
+    ('tabelle teilweise "Anteil" ganzzahl -> % teilweise', "Nach „tabelle teilweise \"Anteil\"“ fehlt ein Doppelpunkt",
+     "„tabelle teilweise \"Anteil\": SCHLÜSSELTYP -> WERTTYP“"),
+    ('tabelle teilweise anteil "Anteil": ganzzahl -> %  # Kommentar', "„teilweise“ steht am Ende der Kopfzeile",
+     "„tabelle anteil \"Anteil\": ganzzahl -> % teilweise  # Kommentar“"),
+])
+def test_a_table_named_teilweise_and_a_comment_after_the_line(line: str, message: str, hint: str) -> None:
+    """The hint on „teilweise“ before the name is not given for a table of that name; a comment
+    stays after the line it suggests."""
+    diagnostic = syntax_error('modell m "M"\nende\n' + line + "\n  1: 100 %\nende\n")
+    assert message in diagnostic.message
+    assert diagnostic.hint is not None and hint in diagnostic.hint

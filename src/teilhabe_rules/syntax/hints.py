@@ -568,15 +568,18 @@ _FORMS = {
 }
 
 
-_PARTIAL_FIRST = re.compile(r"^(?P<indent>\s*)tabelle\s+(?P<word>teilweise)\s+(?P<rest>\S.*?)\s*$")
+# ``tabelle teilweise NAME …`` (a name after it, not the title of a table named „teilweise“),
+# the line not ending in „teilweise“ already; a comment kept after the line
+_PARTIAL_FIRST = re.compile(r"^(?P<indent>\s*)tabelle\s+(?P<word>teilweise)\s+(?P<rest>[^\W\d]\w*\b[^#]*?)\s*"
+                            r"(?P<comment>#.*)?$")
 
 
 def _partial_first(ctx: SyntaxErrorContext) -> Finding | None:
     """``tabelle teilweise NAME …``: the word belongs at the end of the line."""
     match = _PARTIAL_FIRST.match(ctx.source_line)
-    if not match or ctx.column - 1 < match.end("word"):
+    if not match or ctx.column - 1 < match.end("word") or re.search(r"\bteilweise$", match["rest"]):
         return None
-    fixed = f"tabelle {match['rest']} teilweise"
+    fixed = f"tabelle {match['rest']} teilweise" + (f"  {match['comment']}" if match["comment"] else "")
     return Finding(match.start("word") + 1, end_column=match.end("word") + 1, details={"fixed": fixed})
 
 

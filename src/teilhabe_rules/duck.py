@@ -179,7 +179,7 @@ def _quiet_progress(connection: Any) -> None:
 
 def connect(**config: Any) -> Any:
     """A DuckDB connection to a new in-memory database with the library's settings (its memory
-    limit, its folder to spill to) and ``config``; DuckDB's progress bar off."""
+    limit, its folder to spill to) and ``config``; DuckDB tracks a query's progress without printing it."""
     import duckdb
 
     connection = duckdb.connect(config={"memory_limit": _mib(memory_limit()), "temp_directory": _spill_folder(),

@@ -548,6 +548,12 @@ class _Untranslated(Exception):
     """A construct of the model this module does not translate (the file is read case by case)."""
 
 
+def _json_text(value: exp.Expr) -> exp.Expr:
+    """The text a JSON string (``value``, quotes included) holds: its escapes decoded."""
+    return _case(_f("contains", value, _s("\\")), _f("json_extract_string", value.copy(), _s("$")),
+                 _unquoted(value.copy()))
+
+
 def _unquoted(value: exp.Expr) -> exp.Expr:
     """A JSON text's content without its quotes (for a text without escapes)."""
     inner = exp.Sub(this=_f("length", value), expression=exp.Literal.number(2))
@@ -637,9 +643,7 @@ def _input_value(scope: _Scope, spec: c.InputSpec, number: int, digits: int, lim
                                     expression=_s("0000"))]),
                       exp.TryCast(this=_f("try_strptime", inner.copy(), _s("%d.%m.%Y")), to=date.copy())))
     if kind == c.TypeKind.TEXT:
-        return _case(_eq(_f("left", value, exp.Literal.number(1)), _s('"')),
-                     _case(_f("contains", value, _s("\\")), _f("json_extract_string", value, _s("$")),
-                           _unquoted(value)))
+        return _case(_eq(_f("left", value, exp.Literal.number(1)), _s('"')), _json_text(value))
     if kind == c.TypeKind.ENUM and vtype.enum is not None:
         members = [m.key for m in vtype.enum.members]
         case = exp.Case(this=value)
@@ -1114,9 +1118,8 @@ def _granted_with_reason(scope: _Scope, granted_at: str, reason_at: str) -> exp.
     granted = scope.value(granted_at)
     reason = scope.value(reason_at)
     text = _eq(_f("left", reason, exp.Literal.number(1)), _s('"'))
-    content = _case(_f("contains", reason.copy(), _s("\\")), _f("json_extract_string", reason.copy(), _s("$")),
-                    _unquoted(reason.copy()))
-    return exp.or_(_is_null(granted), _eq(granted, _s("null")), _all([text, exp.not_(_match(content, BLANK_PATTERN))]))
+    return exp.or_(_is_null(granted), _eq(granted, _s("null")),
+                   _all([text, exp.not_(_match(_json_text(reason.copy()), BLANK_PATTERN))]))
 
 
 def _allowed(model: c.CheckedModel, sid: str) -> set[str]:

@@ -407,6 +407,12 @@ def _table_names(model: c.CheckedModel) -> dict[str, str]:
     return names
 
 
+def _values_on(specs: Iterable[c.ParameterSpec], day: _dt.date) -> dict[str, Any]:
+    """The values of the parameters ``specs`` that have one on ``day``, by id."""
+    values = {spec.id: spec.value_on(day) for spec in specs}
+    return {pid: value for pid, value in values.items() if value is not None}
+
+
 def _corridors(model: c.CheckedModel, parameters: dict[str, Any], agreed: Collection[str],
                validity: tuple[_dt.date | None, _dt.date | None], file: str,
                agreed_at: dict[str, tuple[int, int, str | None]]) -> list[Diagnostic]:
@@ -421,8 +427,7 @@ def _corridors(model: c.CheckedModel, parameters: dict[str, Any], agreed: Collec
     first, last = validity
     dated = [spec for pid, spec in model.parameters.items() if spec.periods and pid not in agreed]
     if first is not None:  # the values the agreement starts with
-        parameters = {**parameters, **{spec.id: spec.value_on(first) for spec in dated
-                                       if spec.value_on(first) is not None}}
+        parameters = {**parameters, **_values_on(dated, first)}
     days = sorted({period.valid_from for spec in dated for period in spec.periods
                    if (first is None or period.valid_from > first) and (last is None or period.valid_from <= last)})
     for node in model.nodes.values():
@@ -435,12 +440,12 @@ def _corridors(model: c.CheckedModel, parameters: dict[str, Any], agreed: Collec
         if domain is None:
             continue
         seen: set[str] = set()
+        read = {r.symbol for r in refs}
+        unit = str(node.subject.type.unit)
         for day in [None, *days]:
             values, when = parameters, ""
             if day is not None:
-                values = {**parameters, **{spec.id: spec.value_on(day) for spec in dated
-                                           if spec.value_on(day) is not None}}
-                read = {r.symbol for r in refs}
+                values = {**parameters, **_values_on(dated, day)}
                 changed = [spec for spec in dated if spec.id in read and values[spec.id] != parameters[spec.id]]
                 if not changed:
                     continue
@@ -451,7 +456,6 @@ def _corridors(model: c.CheckedModel, parameters: dict[str, Any], agreed: Collec
             if any(value is None and bound is not None
                    for band, lo, hi in bounds for value, bound in ((lo, band.lower), (hi, band.upper))):
                 continue  # a bound this check cannot compute is left to evaluation
-            unit = str(node.subject.type.unit)
             for severity, message, _span, hint in corridor_findings(domain, bounds, unit, {}, node.package):
                 if severity == "fehler" and message not in seen:
                     seen.add(message)

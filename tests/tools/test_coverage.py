@@ -116,6 +116,58 @@ class TestReport:
         assert "Tabelle zuschlag: a → 1 EUR/h" in text
 
 
+FAILING = SOURCE + """
+beispiel "kaputt" "3 Minuten, aber eine Stufe erwartet"
+  basis grund
+  eingabe p.minuten = 3
+  erwartet p.stufe = 1
+ende
+"""
+KAPUTT = 1 + FAILING.splitlines().index('beispiel "kaputt" "3 Minuten, aber eine Stufe erwartet"')
+
+
+@pytest.fixture(scope="module")
+def failing():
+    return example_coverage(teilhabe_rules.loads(FAILING, "abdeckung.rules"))
+
+
+class TestFailedExamples:
+    """An example that expects no error but fails reaches nothing — and the report says which
+    and why, in text, JSON and the handbook, never counting it silently."""
+
+    def test_named_with_its_message(self, failing) -> None:
+        assert (failing.examples, failing.evaluated, failing.expecting_errors) == (4, 2, 1)
+        [failed] = failing.failed
+        assert failed.id == "abdeckung.rules::kaputt"
+        assert failed.location == f"abdeckung.rules:{KAPUTT}"
+        assert "3" in failed.message and "@ $.p.minuten" in failed.message
+        # it reaches nothing: the counts are those without it
+        assert failing.counts() == {"korridor": (2, 3), "tabelle": (1, 4), "stufe": (2, 3)}
+
+    def test_text_and_json(self, failing, report) -> None:
+        text = failing.render_text()
+        assert "Nicht ausgewertet, weil die Auswertung scheiterte (erreichen nichts):" in text
+        assert "    abdeckung.rules::kaputt: " in text and f"[abdeckung.rules:{KAPUTT}]" in text
+        data = failing.to_dict()
+        assert [f["beispiel"] for f in data["gescheitert"]] == ["abdeckung.rules::kaputt"]
+        assert data["gescheitert"][0]["ort"] == f"abdeckung.rules:{KAPUTT}"
+        # a model whose examples all evaluate says nothing of the kind
+        assert "scheiterte" not in report.render_text() and report.to_dict()["gescheitert"] == []
+        assert report.failed == () and report.expecting_errors == 1
+
+    def test_handbook(self) -> None:
+        from teilhabe_rules.tools.handbook import render_handbook
+
+        html = render_handbook(teilhabe_rules.loads(FAILING, "abdeckung.rules"))["index.html"]
+        assert "4 Beispiele, davon 2 ausgewertet; 1 erwartet einen Fehler." in html
+        assert 'Nicht ausgewertet, weil die Auswertung scheiterte (erreichen nichts): <a href="index.html#' in html
+        assert ">kaputt</a></p>" in html
+        assert "die übrigen erwarten einen Fehler" not in html
+        html = render_handbook(teilhabe_rules.loads(SOURCE, "abdeckung.rules"))["index.html"]
+        assert "3 Beispiele, davon 2 ausgewertet; 1 erwartet einen Fehler." in html
+        assert "scheiterte" not in html
+
+
 class TestBundledModel:
     """MAWo: bands are found with the parameters an example's agreement sets."""
 

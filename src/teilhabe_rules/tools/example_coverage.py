@@ -9,7 +9,9 @@ table lookups are recorded (the generated code calls ``_lookup``; the recording 
 the table and key); the model's own evaluator is not touched. Afterwards, the band of each
 corridor is found from the quantity evaluation keeps (``…#korridor``) and the band bounds with
 the parameters of that evaluation, and the levels are read from the result rows. Examples that
-expect an error reach nothing.
+expect an error reach nothing; an example that expects none but whose evaluation fails reaches
+nothing either, and the report names it with the first message (:attr:`CoverageReport.failed`):
+it is never counted silently as not evaluated.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from ..runtime.compiler import PythonBackend
 from ..runtime.semantics import band_contains, table_lookup
 from ..span import Span
 
-__all__ = ["CoverageItem", "CoverageReport", "example_coverage"]
+__all__ = ["CoverageItem", "CoverageReport", "FailedExample", "example_coverage"]
 
 
 @attrs.frozen
@@ -54,6 +56,18 @@ class CoverageItem:
         }
 
 
+@attrs.frozen
+class FailedExample:
+    """An example that expects no error but whose evaluation failed: it reaches nothing."""
+
+    id: str
+    location: str  # file:line of the example
+    message: str  # the first error's message (``teilhabe-rules test`` shows them all)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"beispiel": self.id, "ort": self.location, "meldung": self.message}
+
+
 _KIND_TEXT = {"korridor": "Korridorbänder", "tabelle": "Tabellenzeilen", "stufe": "Stufen"}
 
 
@@ -64,6 +78,12 @@ class CoverageReport:
     examples: int
     evaluated: int
     items: tuple[CoverageItem, ...]
+    failed: tuple[FailedExample, ...] = ()  # evaluated with an error though none was expected
+
+    @property
+    def expecting_errors(self) -> int:
+        """The examples that expect an error (not evaluated for coverage)."""
+        return self.examples - self.evaluated - len(self.failed)
 
     def unreached(self) -> list[CoverageItem]:
         return [item for item in self.items if not item.reached]
@@ -80,6 +100,9 @@ class CoverageReport:
         lines = [
             f"Abdeckung durch die Beispiele: {self.file} ({self.examples} Beispiele, {self.evaluated} ausgewertet)"
         ]
+        if self.failed:
+            lines.append("  Nicht ausgewertet, weil die Auswertung scheiterte (erreichen nichts):")
+            lines.extend(f"    {f.id}: {f.message}  [{f.location}]" for f in self.failed)
         for kind, (reached, total) in self.counts().items():
             if total:
                 lines.append(f"  {_KIND_TEXT[kind]}: {reached} von {total} erreicht")
@@ -96,6 +119,7 @@ class CoverageReport:
     def to_dict(self) -> dict[str, Any]:
         return {
             "modell": self.model, "datei": self.file, "beispiele": self.examples, "ausgewertet": self.evaluated,
+            "gescheitert": [f.to_dict() for f in self.failed],
             "zählung": {kind: {"erreicht": r, "gesamt": t} for kind, (r, t) in self.counts().items()},
             "einträge": [i.to_dict() for i in self.items],
         }
@@ -144,6 +168,7 @@ def example_coverage(model: Model) -> CoverageReport:
         tid: {_row_key(t, row): number for number, row in enumerate(t.rows)} for tid, t in checked.tables.items()
     }
     evaluated = 0
+    failed: list[FailedExample] = []
     for example in checked.examples:
         if example.expected_errors:
             continue
@@ -152,7 +177,11 @@ def example_coverage(model: Model) -> CoverageReport:
         try:
             agreement = _agreement(model, example)
             result = recorder.model.evaluate(copy.deepcopy(example.case), agreement, at=example.at)
-        except TeilhabeError:
+        except TeilhabeError as exc:
+            first = next(iter(exc.errors or exc.diagnostics), None)
+            message = type(exc).__name__ if first is None else first.message + (
+                f" @ {first.path}" if first.path and first.path != "$" else "")
+            failed.append(FailedExample(ident, f"{checked.info.file}:{example.span.line}", message))
             continue
         evaluated += 1
         tables = result.frame.tables
@@ -207,7 +236,8 @@ def example_coverage(model: Model) -> CoverageReport:
             items.append(CoverageItem("stufe", pkg.name, f"{level_spec.number} ({level_spec.label})",
                                       _where(checked, level_spec.span),
                                       tuple(sorted(level_hits.get((pkg.id, level_spec.number), ())))))
-    return CoverageReport(checked.info.name, checked.info.file, len(checked.examples), evaluated, tuple(items))
+    return CoverageReport(checked.info.name, checked.info.file, len(checked.examples), evaluated, tuple(items),
+                          tuple(failed))
 
 
 def _where(model: c.CheckedModel, span: Any) -> str:

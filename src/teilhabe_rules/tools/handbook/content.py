@@ -264,6 +264,8 @@ class CoverageView:
     evaluated: int
     counts: tuple[tuple[str, int, int], ...]
     unreached: tuple[UnreachedRow, ...]
+    expecting_errors: int = 0
+    failed: tuple[Link, ...] = ()  # examples expecting no error whose evaluation failed
 
 
 @attrs.frozen
@@ -758,7 +760,10 @@ class _Builder:
                 owner, label = Link(item.owner, OVERVIEW), item.label
             kind = {"korridor": "Korridorband", "tabelle": "Tabellenzeile", "stufe": "Stufe"}[item.kind]
             unreached.append(UnreachedRow(kind, owner, label))
-        return CoverageView(self.coverage.examples, self.coverage.evaluated, counts, tuple(unreached))
+        failed = tuple(Link(f.id.split("::", 1)[-1], f"{OVERVIEW}#{self.anchors['beispiel'][f.id.split('::', 1)[-1]]}")
+                       for f in self.coverage.failed)
+        return CoverageView(self.coverage.examples, self.coverage.evaluated, counts, tuple(unreached),
+                            self.coverage.expecting_errors, failed)
 
     def _row_label(self, tid: str, item: CoverageItem) -> str:
         table = self.checked.tables[tid]

@@ -200,13 +200,21 @@ def statement_too_long(offset: int, line: int, column: int) -> LimitExceeded:
     )
 
 
-def depth_exceeded(chain: bool, offset: int, line: int, column: int) -> LimitExceeded:
+def depth_exceeded(chain: bool, offset: int, line: int, column: int,
+                   links: tuple[int, int] | None = None) -> LimitExceeded:
     """The error for a parse-tree node more than :data:`MAX_DEPTH` levels high; ``chain``: the
-    node continues a chain of the same operator (``a + b + c + …``)."""
+    node continues a chain of the same operator (``a + b + c + …``); ``links``: the node does
+    not, but most of its levels are those of a chain below it (located at the chain's last
+    operator): the chain's terms and the levels it adds."""
     if chain:
         message = (
             f"Der Ausdruck ist zu lang: mehr als {MAX_DEPTH} Glieder in einer Kette von "
             "Rechenzeichen"
+        )
+    elif links is not None:
+        message = (
+            f"Der Ausdruck ist zu lang: mehr als {MAX_DEPTH} Ebenen, davon {links[1]} aus einer "
+            f"Kette von {links[0]} Gliedern (jedes Rechenzeichen ist eine Ebene)"
         )
     else:
         message = f"Zu tief verschachtelt: mehr als {MAX_DEPTH} Ebenen"

@@ -105,6 +105,65 @@ class TestNesting:
         source_line = error.diagnostics[0].source_line or ""
         assert source_line.startswith("wert x = a + a") and source_line.endswith(" …")
 
+    @pytest.mark.parametrize(
+        ("prefix", "suffix"),
+        [
+            ("wert x = ", ""),
+            ("wert x = runde(", ", 2, kaufmännisch)"),
+            ("wert x = wenn a > 1 dann ", " sonst 0"),
+        ],
+        ids=["wert", "runde", "wenn"],
+    )
+    def test_a_chain_too_deep_with_its_context_is_named(self, prefix: str, suffix: str, no_lark_path: None) -> None:
+        """The shortest chain that its context makes pass the limit has at most MAX_DEPTH terms
+        (the context's levels count too): the message names the chain's terms and points at
+        it — on the fast and the lark path alike."""
+
+        def text(terms: int) -> str:
+            return HEAD + "eingabe a: zahl\n" + prefix + " + ".join(["a"] * terms) + suffix + "\n"
+
+        def passes(terms: int) -> bool:
+            try:
+                parse_module(text(terms), "grenze.rules")
+            except RuleSyntaxError:
+                return False
+            return True
+
+        terms = next(n for n in range(MAX_DEPTH // 2, MAX_DEPTH + 2) if not passes(n))
+        assert terms <= MAX_DEPTH
+        error = rejected(text(terms))
+        assert error.message == (f"Der Ausdruck ist zu lang: mehr als {MAX_DEPTH} Ebenen, davon {terms - 1} aus "
+                                 f"einer Kette von {terms} Gliedern (jedes Rechenzeichen ist eine Ebene)")
+        location = error.diagnostics[0].location
+        assert location is not None and (location.line, location.column) == (HEAD_LINES + 2, len(prefix) + 1)
+        with pytest.raises(RuleSyntaxError) as slow:
+            parse_text(text(terms), "grenze.rules")
+        with pytest.raises(RuleSyntaxError) as fast:
+            parse_module(text(terms), "grenze.rules")
+        assert slow.value.diagnostics == fast.value.diagnostics
+        # a chain past the limit on its own keeps its own message
+        own = rejected(text(MAX_DEPTH + 1)).message
+        assert own.startswith(f"Der Ausdruck ist zu lang: mehr als {MAX_DEPTH} Glieder")
+
+    @pytest.mark.parametrize(
+        "body",
+        [
+            "wert x = " + "-" * (MAX_DEPTH + 5) + "a + a + a",  # nesting, a short chain inside
+            # a long chain, but the path too deep leaves it at its last operator (a deeper operand)
+            "wert x = " + " + ".join(["a"] * (MAX_DEPTH - 20)) + " + " + "-" * (MAX_DEPTH - 1) + "a",
+            # a short chain continued by a node too deep through its first operand, not its terms
+            "wert x = " + "-" * (MAX_DEPTH - 1) + "a + a + a",
+        ],
+        ids=["verschachtelt", "kette-mit-tiefem-glied", "tiefes-erstes-glied"],
+    )
+    def test_deep_nesting_without_a_long_chain_keeps_its_message(self, body: str) -> None:
+        text = HEAD + "eingabe a: zahl\n" + body + "\n"
+        error = rejected(text)
+        assert error.message == f"Zu tief verschachtelt: mehr als {MAX_DEPTH} Ebenen"
+        with pytest.raises(RuleSyntaxError) as slow:
+            parse_text(text, "grenze.rules")
+        assert slow.value.diagnostics == error.diagnostics
+
     def test_a_wide_expression_stops_at_the_statement_limit(self, no_lark_path: None) -> None:
         text = HEAD + "eingabe a: zahl\nwert x = max(a" + ", a" * 100_000 + ")\n"
         error = rejected(text)

@@ -47,6 +47,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import attrs
 import lark
 from lark.grammar import Rule, Terminal
 from lark.lexer import PatternRE, PatternStr, TerminalDef, Token
@@ -70,6 +71,65 @@ _CLOSE = frozenset({"RPAR", "RSQB", "RBRACE"})
 # Builder methods whose first child of the same kind makes a chain (``a + b + c``).
 _CHAIN_RULES = frozenset({"binary", "or_", "and_"})
 _CHAIN_OPS = frozenset({"+", "-", "*", "/", "und", "oder"})
+
+
+def _nodes(value: Any) -> list[Any]:
+    """The AST nodes directly below ``value`` (a node, or the children of a reduction): its
+    attrs fields' nodes and those in their tuples, in field order."""
+    found: list[Any] = []
+    fields = value if isinstance(value, list) else [
+        getattr(value, f.name) for f in attrs.fields(type(value))] if attrs.has(type(value)) else []
+    for field in fields:
+        for item in field if isinstance(field, (tuple, list)) else (field,):
+            if attrs.has(type(item)) and not isinstance(item, ast.Span):
+                found.append(item)
+    return found
+
+
+def _chain_on_path(chain_node: bool, children: list[Any]) -> tuple[ast.Binary | None, int, int] | None:
+    """What :func:`teilhabe_rules.syntax.parser._chain_on_path` finds in the parse tree, found in
+    the AST of a reduction too deep (``children``; ``chain_node``: the node reduced is a chain's
+    operator — then it is the chain found, given as None): the first chain on the deepest
+    path, its terms and the levels it adds there. Only on the way to an error."""
+    heights: dict[int, int] = {}
+
+    def height(node: Any) -> int:
+        if id(node) not in heights:
+            pending = [(node, False)]
+            while pending:
+                current, done = pending.pop()
+                below = _nodes(current)
+                if done:
+                    heights[id(current)] = 1 + max((heights[id(b)] for b in below), default=0)
+                elif id(current) not in heights:
+                    pending.append((current, True))
+                    pending.extend((b, False) for b in below if id(b) not in heights)
+        return heights[id(node)]
+
+    def highest(nodes: list[Any]) -> Any:
+        if not nodes:
+            return None
+        most = max(height(n) for n in nodes)
+        return next(n for n in nodes if height(n) == most)
+
+    top: ast.Binary | None
+    if chain_node:
+        below = _nodes(children)
+        top, terms, levels, current = None, 2, 1, below[0] if below else None
+        on_path = current is not None and highest(below) is current
+    else:
+        found = highest(_nodes(children))
+        while found is not None and not (isinstance(found, ast.Binary) and found.op in _CHAIN_OPS):
+            found = highest(_nodes(found))
+        if found is None:
+            return None
+        top, terms, levels, on_path, current = found, 1, 0, True, found
+    while isinstance(current, ast.Binary) and current.op in _CHAIN_OPS:
+        terms += 1
+        levels += on_path
+        on_path = on_path and highest(_nodes(current)) is current.left
+        current = current.left
+    return top, terms, levels
 
 
 _TRAILING_BLANKS = re.compile(r"[\t \f]*\Z").match
@@ -344,13 +404,13 @@ class FastParser:
                     else:
                         depth += 1
                         if depth > MAX_DEPTH and origin != "start":  # the file holds any number
-                            head = filtered[0] if filtered else None
-                            chain = (
-                                getattr(callback, "__name__", "") in _CHAIN_RULES
-                                and isinstance(head, ast.Binary)
-                                and head.op in _CHAIN_OPS
-                            )
-                            raise depth_exceeded(chain, -1, entry[0], entry[1])
+                            on_path = _chain_on_path(getattr(callback, "__name__", "") in _CHAIN_RULES, filtered)
+                            links, at = None, (entry[0], entry[1])
+                            if on_path is not None and on_path[2] >= MAX_DEPTH // 2:
+                                if on_path[0] is not None:
+                                    at = (on_path[0].span.line, on_path[0].span.column)
+                                links = on_path[1:]
+                            raise depth_exceeded(links is not None and links[1] >= MAX_DEPTH, -1, *at, links)
                         try:
                             result = callback(Span(*entry, span_file), filtered)
                         except refused:  # the builder's own error: the lark path reports it

@@ -250,6 +250,53 @@ def _diagnostic(ctx: SyntaxErrorContext, filename: str) -> Diagnostic:
     )
 
 
+def _heights(tree: lark.Tree[lark.Token]) -> dict[int, int]:
+    """The height of every node of ``tree`` (by ``id``), as :func:`_check_depth` counts it."""
+    heights: dict[int, int] = {}
+    stack: list[tuple[lark.Tree[lark.Token], bool]] = [(tree, False)]
+    while stack:
+        node, done = stack.pop()
+        trees = [child for child in node.children if isinstance(child, lark.Tree)]
+        if done:
+            heights[id(node)] = 1 + max((heights[id(child)] for child in trees), default=0)
+        else:
+            stack.append((node, True))
+            stack.extend((child, False) for child in trees)
+    return heights
+
+
+def _highest(node: lark.Tree[lark.Token], heights: dict[int, int]) -> lark.Tree[lark.Token] | None:
+    """The highest child of ``node`` that is a tree (the first of equals), if any."""
+    trees = [child for child in node.children if isinstance(child, lark.Tree)]
+    if not trees:
+        return None
+    highest = max(heights[id(child)] for child in trees)
+    return next(child for child in trees if heights[id(child)] == highest)
+
+
+def _chain_on_path(node: lark.Tree[lark.Token]) -> tuple[lark.Tree[lark.Token], int, int] | None:
+    """For a node too deep: the first chain on its deepest path (the node, its highest child —
+    the first of equals —, and so on down): its last operator, its terms, and the levels it adds
+    to the path (its operators the path goes through, down to where an operand other than the
+    chain's own is higher); None without a chain on the path. Only on the way to an error: the
+    heights are counted again. :func:`teilhabe_rules.syntax._fastpath._chain_on_path` finds the
+    same in the AST."""
+    heights = _heights(node)
+    top: lark.Tree[lark.Token] | None = node
+    while top is not None and top.data not in _CHAIN_RULES:
+        top = _highest(top, heights)
+    if top is None:
+        return None
+    terms, levels, on_path, current = 1, 0, True, top
+    while isinstance(current, lark.Tree) and current.data in _CHAIN_RULES:
+        terms += 1
+        levels += on_path
+        first = current.children[0]
+        on_path = on_path and _highest(current, heights) is first
+        current = first  # type: ignore[assignment]
+    return top, terms, levels
+
+
 def _check_depth(tree: lark.Tree[lark.Token]) -> None:
     """Raise :class:`LimitExceeded` at the first node (in the order the parser reduces them:
     children first, left to right) that is more than :data:`MAX_DEPTH` levels high — the node
@@ -270,14 +317,14 @@ def _check_depth(tree: lark.Tree[lark.Token]) -> None:
         height = highest + 1
         if height > MAX_DEPTH and node.data != "start":  # the file holds any number of items
             meta = node.meta
-            first = node.children[0] if node.children else None
-            chain = (
-                node.data in _CHAIN_RULES
-                and isinstance(first, lark.Tree)
-                and first.data in _CHAIN_RULES
-            )
+            found = _chain_on_path(node)
+            links = None
+            if found is not None and found[2] >= MAX_DEPTH // 2:
+                meta = found[0].meta  # (the node itself where its own chain passes the limit)
+                links = found[1:]
+            chain = links is not None and links[1] >= MAX_DEPTH
             if meta.empty:  # pragma: no cover - every node of this grammar spans a token
                 raise depth_exceeded(chain, 0, 1, 1)
-            raise depth_exceeded(chain, meta.start_pos, meta.line, meta.column)
+            raise depth_exceeded(chain, meta.start_pos, meta.line, meta.column, links)
         if stack and height > stack[-1][2]:
             stack[-1][2] = height

@@ -814,6 +814,14 @@ def _cmd_compare(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.resume and not args.out:
         raise _UsageError("--fortsetzen: setzt einen Lauf mit --out DATEI fort")
     reading = _reading(args)
+    if args.out:  # an interrupted run names its partial file, wherever the interruption is caught
+        partial = partial_path(args.out)
+
+        def kept() -> str:
+            return (f"; „{partial}“ hält die bisher geschriebenen Fälle, --fortsetzen macht dort weiter"
+                    if partial.exists() else "")
+
+        _Interrupts.after = kept
     taken = [name for name in (args.cases, args.out) if name]
     if args.summary and any(same_file(args.summary, name) for name in taken):
         raise _UsageError(f"--summary: „{args.summary}“ ist die Population oder die Ausgabe")
@@ -836,10 +844,9 @@ def _cmd_compare(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         if args.summary:
             write_atomic(args.summary, json.dumps(data, ensure_ascii=False, indent=2) + "\n")
     except (KeyboardInterrupt, Exception) as exc:
-        if _interruption(exc) and args.out and partial_path(args.out).exists():
-            return _aborted(err, f"; „{partial_path(args.out)}“ hält die bisher geschriebenen Fälle, "
-                                 "--fortsetzen macht dort weiter")
-        if isinstance(exc, TeilhabeError) and not _interruption(exc):
+        if _interruption(exc):
+            return _aborted(err)
+        if isinstance(exc, TeilhabeError):
             _print_error(exc, args.format, out, err)
             return EXIT_FINDINGS
         raise
@@ -1032,6 +1039,7 @@ class _Interrupts:
 
     seen = False
     reported = False
+    after: Callable[[], str] | None = None  # what „abgebrochen“ is followed by, as the command has it then
 
 
 _STUCK = 0.5  # seconds DuckDB may take to stop a query for Ctrl+C before the watcher stops it
@@ -1068,6 +1076,7 @@ def _noting_interrupts() -> Iterator[None]:
     import time
 
     _Interrupts.seen = _Interrupts.reported = False
+    _Interrupts.after = None
     if threading.current_thread() is not threading.main_thread() \
             or signal.getsignal(signal.SIGINT) is not signal.default_int_handler:
         yield
@@ -1133,10 +1142,14 @@ def _interruption(exc: BaseException) -> bool:
     return isinstance(exc, KeyboardInterrupt) or (isinstance(exc, Exception) and _Interrupts.seen)
 
 
-def _aborted(err: TextIO, text: str = "") -> int:
-    """Say „abgebrochen“ (once, ``text`` after it) and give the exit code of Ctrl+C."""
+def _aborted(err: TextIO) -> int:
+    """Say „abgebrochen“ (once; after it what the command has to say then: ``_Interrupts.after``)
+    and give the exit code of Ctrl+C. Wherever the interruption is caught — by the command, or
+    by :func:`main` where a ``KeyboardInterrupt`` came while the command was handling it — the
+    text is the same."""
     if not _Interrupts.reported:
         _Interrupts.reported = True
+        text = _Interrupts.after() if _Interrupts.after is not None else ""
         err.write(f"teilhabe-rules: abgebrochen{text}\n")
     return EXIT_INTERRUPTED
 

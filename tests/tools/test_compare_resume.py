@@ -162,6 +162,32 @@ class TestInterrupted:
     """Ctrl+C (KeyboardInterrupt) in the middle: exit 130, the partial file stays, resuming gives
     the same bytes as an uninterrupted run."""
 
+    def test_a_second_interrupt_while_the_first_is_handled_still_names_the_file(
+        self, folder: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """The command-line watcher stops a query DuckDB did not stop and tells the main thread
+        once more: that KeyboardInterrupt may come while compare handles the stopped query, and
+        is then caught by ``main`` — the partial file is named all the same."""
+        from teilhabe_rules import cli
+
+        cases = population(folder / "fälle.jsonl", 1_000)
+        original = cli._interruption
+        calls = []
+
+        def late(exc: BaseException) -> bool:
+            calls.append(exc)
+            if len(calls) == 1:
+                raise KeyboardInterrupt  # (Python's handler, run between two byte codes here)
+            return original(exc)
+
+        with monkeypatch.context() as patched:
+            Interrupt(patched, after=4)
+            patched.setattr(cli, "_interruption", late)
+            code, _, err = run("compare", "flach.rules", "flach.rules", str(cases), "--out", "aus.csv")
+        assert calls and code == EXIT_INTERRUPTED
+        assert err == ("teilhabe-rules: abgebrochen; „aus.csv.unvollständig“ hält die bisher "
+                       "geschriebenen Fälle, --fortsetzen macht dort weiter\n")
+
     @pytest.mark.parametrize("suffix", ["csv", "jsonl"])
     def test_resumed_output_equals_an_uninterrupted_run(
         self, folder: Path, monkeypatch: pytest.MonkeyPatch, suffix: str

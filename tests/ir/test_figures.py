@@ -21,6 +21,7 @@ from teilhabe_rules.ir.text import (
     display_places,
     format_value,
     german_number,
+    group_digits,
     quantity_text,
 )
 from teilhabe_rules.units import DIMENSIONLESS, PERCENT, parse_unit
@@ -135,6 +136,21 @@ def test_the_display_text_reads_back_as_the_value_rounded_half_up(value: Decimal
     assert all(len(group) == 3 for group in whole.split(".")[1:]) and 1 <= len(whole.split(".")[0]) <= 3
     # every digit, in German notation: reads back as the value itself
     assert parse_german(format_value(value, vtype, FULL)) == shown
+
+
+@given(st.integers(min_value=0, max_value=10**60))
+@example(0)
+@example(999)
+@example(1000)
+def test_digits_are_grouped_as_python_groups_them(number: int) -> None:
+    assert group_digits(str(number)) == f"{number:,}".replace(",", ".")
+
+
+def test_a_number_longer_than_python_reads_as_int_is_grouped() -> None:
+    """A value of more digits than ``int`` takes of a text (4,300) is shown, not an error."""
+    text = german_number(Decimal("1E+5000"))
+    assert text.startswith("100.000.") and text.replace(".", "") == "1" + "0" * 5000
+    assert german_number(Decimal("-1E+5000"), (2, 2)).endswith(".000,00")
 
 
 class TestReport:

@@ -43,6 +43,7 @@ __all__ = [
     "display_places",
     "format_value",
     "german_number",
+    "group_digits",
     "quantity_text",
     "unit_text",
 ]
@@ -122,8 +123,14 @@ def german_number(value: Decimal, places: tuple[int, int] | None = None) -> str:
         whole, _, fraction = text.partition(".")
     negative = whole.startswith("-")
     digits = whole.lstrip("-")
-    grouped = f"{int(digits):,}".replace(",", ".") if len(digits) > 3 else digits
-    return ("-" if negative else "") + grouped + ("," + fraction if fraction else "")
+    return ("-" if negative else "") + group_digits(digits) + ("," + fraction if fraction else "")
+
+
+def group_digits(digits: str) -> str:
+    """``1234567`` → ``1.234.567``: the digits of a whole number in groups of three from the
+    right (as text: a number of any length, not limited as ``int`` of a text is)."""
+    head = len(digits) % 3 or 3
+    return ".".join([digits[:head], *(digits[i:i + 3] for i in range(head, len(digits), 3))])
 
 
 def _plain(value: Decimal) -> str:

@@ -99,7 +99,7 @@ from ..inputs.population import (
 )
 from ..ir import checked as c
 from ..ir.checked import NodeKind, TypeKind
-from ..ir.text import format_value
+from ..ir.text import format_value, group_digits
 from ..limits import list_limit
 from ..model import Model
 from ..version import __version__
@@ -520,7 +520,7 @@ def _grouped(text: str | None, sign: bool = False) -> str:
     negative = text.startswith("-")
     digits = text.lstrip("+-")
     whole, _, fraction = digits.partition(".")
-    groups = f"{int(whole):,}".replace(",", ".")
+    groups = group_digits(whole)
     out = groups + ("," + fraction if fraction else "")
     if negative:
         return "−" + out

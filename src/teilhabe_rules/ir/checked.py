@@ -19,6 +19,7 @@ import datetime as _dt
 import decimal
 import enum
 import functools
+from collections.abc import Mapping
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any, ClassVar, TypeAlias
@@ -38,6 +39,12 @@ DECIMAL_CONTEXT = decimal.Context(
     rounding=decimal.ROUND_HALF_EVEN,
     traps=[decimal.InvalidOperation, decimal.DivisionByZero, decimal.Overflow],
 )
+
+# The rounding modes of ``runde(…)``: ``kaufmännisch`` rounds half up (away from zero), ``abrunden``
+# toward zero, ``aufrunden`` away from zero — each a non-decreasing function of the value.
+ROUNDING_MODES: Mapping[str, str] = {
+    "kaufmännisch": decimal.ROUND_HALF_UP, "abrunden": decimal.ROUND_DOWN, "aufrunden": decimal.ROUND_UP,
+}
 
 
 # --------------------------------------------------------------------------------------

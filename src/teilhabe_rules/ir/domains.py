@@ -8,6 +8,7 @@ corridor cover that domain without gap or overlap and finds bands no case can re
 
 from __future__ import annotations
 
+import decimal
 import itertools
 from collections.abc import Iterable, Iterator, Mapping
 from decimal import Decimal
@@ -68,6 +69,45 @@ class SymbolTables(Protocol):
     def domains(self) -> dict[str, Domain]: ...
 
 
+# Bounds are computed rounded outward (a lower bound down, an upper bound up: :func:`_low`,
+# :func:`_high`), so that a domain holds every value its expression can take; a bound of 10^60 or
+# more is taken as none (the checker proves nothing there, and never fails on a number's size —
+# with every bound below it, no product of two overflows the contexts' exponents).
+_LARGEST = 60
+_DOWN = decimal.Context(prec=34, rounding=decimal.ROUND_FLOOR, Emax=decimal.MAX_EMAX, Emin=decimal.MIN_EMIN,
+                        traps=[decimal.InvalidOperation, decimal.DivisionByZero])
+_UP = _DOWN.copy()
+_UP.rounding = decimal.ROUND_CEILING
+
+
+def _apply(op: str, a: Decimal, b: Decimal) -> Decimal:
+    return a + b if op == "+" else a - b if op == "-" else a * b if op == "*" else a / b
+
+
+def _capped(value: Decimal) -> Decimal | None:
+    return value if value.is_finite() and value.adjusted() < _LARGEST else None
+
+
+def _low(op: str, a: Decimal, b: Decimal) -> Decimal | None:
+    """``a op b`` rounded down; None where it is 10^60 or more in size."""
+    with decimal.localcontext(_DOWN):
+        return _capped(_apply(op, a, b))
+
+
+def _high(op: str, a: Decimal, b: Decimal) -> Decimal | None:
+    """``a op b`` rounded up; None where it is 10^60 or more in size."""
+    with decimal.localcontext(_UP):
+        return _capped(_apply(op, a, b))
+
+
+def _extreme(op: str, pairs: list[tuple[Decimal, Decimal]], lowest: bool) -> Decimal | None:
+    """The least (``lowest``) or greatest of ``a op b`` over ``pairs``, rounded outward; None
+    where it is 10^60 or more in size."""
+    with decimal.localcontext(_DOWN if lowest else _UP):
+        values = [_apply(op, a, b) for a, b in pairs]
+        return _capped(min(values) if lowest else max(values))
+
+
 def _interval(lo: Decimal | None, hi: Decimal | None, integral: bool = False) -> Domain:
     if lo is not None and hi is not None and integral and hi - lo <= _MAX_VALUES:
         start = int(lo.to_integral_value(rounding="ROUND_CEILING"))
@@ -81,28 +121,40 @@ def _combine(left: Domain, right: Domain, op: str) -> Domain:
         and right.values is not None
         and len(left.values) * len(right.values) <= _MAX_VALUES
     ):
+        if op == "/" and Decimal(0) in right.values:
+            return UNKNOWN
+        # (a quotient not exact in 34 digits is no decimal: no bound of a band is equal to it,
+        # and its 34 digits lie on its side of each)
         out: set[Decimal] = set()
-        for a, b in itertools.product(left.values, right.values):
-            if op == "/" and b == 0:
-                return UNKNOWN
-            out.add(a + b if op == "+" else a - b if op == "-" else a * b if op == "*" else a / b)
-        return Domain.of(out)
+        with decimal.localcontext(_DOWN):
+            for a, b in itertools.product(left.values, right.values):
+                value = _apply(op, a, b)
+                if _capped(value) is None:
+                    break  # too large: bounds instead
+                out.add(value)
+            else:
+                return Domain.of(out)
     integral = left.integral and right.integral and op != "/"
     if op == "+":
-        lo = None if left.lo is None or right.lo is None else left.lo + right.lo
-        hi = None if left.hi is None or right.hi is None else left.hi + right.hi
+        lo = None if left.lo is None or right.lo is None else _low("+", left.lo, right.lo)
+        hi = None if left.hi is None or right.hi is None else _high("+", left.hi, right.hi)
         return _interval(lo, hi, integral)
     if op == "-":
-        lo = None if left.lo is None or right.hi is None else left.lo - right.hi
-        hi = None if left.hi is None or right.lo is None else left.hi - right.lo
+        lo = None if left.lo is None or right.hi is None else _low("-", left.lo, right.hi)
+        hi = None if left.hi is None or right.lo is None else _high("-", left.hi, right.lo)
         return _interval(lo, hi, integral)
     if op == "*" and left.lo is not None and left.hi is not None and right.lo is not None and right.hi is not None:
-        products = [a * b for a in (left.lo, left.hi) for b in (right.lo, right.hi)]
-        return _interval(min(products), max(products), integral)
+        pairs = [(a, b) for a in (left.lo, left.hi) for b in (right.lo, right.hi)]
+        return _interval(_extreme("*", pairs, True), _extreme("*", pairs, False), integral)
     if op == "*" and left.lo is not None and right.lo is not None and left.lo >= 0 and right.lo >= 0:
-        return Domain(None, left.lo * right.lo, None, integral)
+        return Domain(None, _low("*", left.lo, right.lo) or Decimal(0), None, integral)
+    divisor = right.single()
+    if op == "/" and divisor is not None and divisor > 0:  # (a conversion's denominator)
+        lo = None if left.lo is None else _low("/", left.lo, divisor)
+        hi = None if left.hi is None else _high("/", left.hi, divisor)
+        return Domain(None, lo, hi)
     if op == "/" and left.lo is not None and right.lo is not None and left.lo >= 0 and right.lo > 0:
-        hi = left.hi / right.lo if left.hi is not None else None
+        hi = _high("/", left.hi, right.lo) if left.hi is not None else None
         return Domain(None, Decimal(0), hi)
     return UNKNOWN
 
@@ -166,13 +218,9 @@ def domain_of(ir: c.Expr | None, checker: SymbolTables) -> Domain:
     if isinstance(ir, c.Arith) and ir.type.kind == c.TypeKind.ZAHL:
         return _combine(domain_of(ir.left, checker), domain_of(ir.right, checker), ir.op)
     if isinstance(ir, c.Convert):
-        factor = Decimal(ir.factor.numerator) / Decimal(ir.factor.denominator)
-        inner = domain_of(ir.operand, checker)
-        if inner.values is not None:
-            return Domain.of(v * ir.factor.numerator / ir.factor.denominator for v in inner.values)
-        lo = inner.lo * factor if inner.lo is not None else None
-        hi = inner.hi * factor if inner.hi is not None else None
-        return Domain(None, lo, hi)
+        factor = Domain.of([Decimal(ir.factor.numerator)])
+        scaled = _combine(domain_of(ir.operand, checker), factor, "*")
+        return _combine(scaled, Domain.of([Decimal(ir.factor.denominator)]), "/")
     if isinstance(ir, c.Cond):
         return _union([domain_of(ir.then, checker), domain_of(ir.otherwise, checker)])
     if isinstance(ir, c.Lookup):
@@ -199,8 +247,7 @@ def domain_of(ir: c.Expr | None, checker: SymbolTables) -> Domain:
                 hi = max(his) if len(his) == len(parts) else None
             return Domain(None, lo, hi, all(p.integral for p in parts))
         if ir.name == "runde":
-            inner = domain_of(ir.args[0], checker)
-            return Domain(None, inner.lo, inner.hi)
+            return _rounded(domain_of(ir.args[0], checker), ir.args[1], ir.args[2])
         if ir.name == "monat":
             return Domain.of(range(1, 13))
         if ir.name == "tage_im_monat":
@@ -216,7 +263,7 @@ def domain_of(ir: c.Expr | None, checker: SymbolTables) -> Domain:
         inner = domain_of(ir.value, checker)
         if ir.function == "summe":
             if inner.lo is not None and inner.lo >= 0:
-                hi = inner.hi * most if inner.hi is not None and most is not None else None
+                hi = _high("*", inner.hi, Decimal(most)) if inner.hi is not None and most is not None else None
                 return Domain(None, Decimal(0), hi, inner.integral)
             return Domain(None, None, None, inner.integral)
         return Domain(None, inner.lo, inner.hi, inner.integral)
@@ -227,6 +274,30 @@ def domain_of(ir: c.Expr | None, checker: SymbolTables) -> Domain:
     if isinstance(ir, c.KeyApply):
         return Domain(None, Decimal(0), None)
     return UNKNOWN
+
+
+def _rounded(inner: Domain, places: c.Expr, mode: c.Expr) -> Domain:
+    """The domain of ``runde(x, places, mode)`` for ``x`` in ``inner``: each mode is a
+    non-decreasing function, so the bounds rounded are the bounds (a value set: each value
+    rounded) — a rounded value may lie outside ``inner`` (0.3 rounds to 0 when ``inner`` starts
+    at 0.2)."""
+    if not (isinstance(places, c.Const) and isinstance(mode, c.Const) and mode.value in c.ROUNDING_MODES):
+        return UNKNOWN
+    quantum = Decimal(1).scaleb(-int(places.value))
+    rounding = c.ROUNDING_MODES[mode.value]
+    whole = int(places.value) <= 0
+
+    def rounded(value: Decimal | None) -> Decimal | None:
+        if value is None:
+            return None
+        with decimal.localcontext(_UP):
+            return _capped(value.quantize(quantum, rounding=rounding))
+
+    if inner.values is not None:
+        values = [rounded(v) for v in inner.values]
+        if None not in values:
+            return Domain.of(v for v in values if v is not None)
+    return _interval(rounded(inner.lo), rounded(inner.hi), whole)
 
 
 # ---- corridors -------------------------------------------------------------------------------

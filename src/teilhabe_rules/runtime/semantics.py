@@ -38,12 +38,12 @@ import datetime as _dt
 import decimal
 from collections.abc import Iterable, Iterator, Mapping
 from contextvars import ContextVar
-from decimal import ROUND_DOWN, ROUND_HALF_EVEN, ROUND_HALF_UP, ROUND_UP, Decimal
+from decimal import ROUND_DOWN, ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
 from typing import Any, NoReturn, TypeVar
 
 from ..errors import Diagnostic, ValidityError
 from ..ir import checked as c
-from ..ir.checked import band_contains
+from ..ir.checked import ROUNDING_MODES, band_contains
 from ..ir.text import format_value, quantity_text
 from ..span import Span
 from .faults import Fault, FaultError, FaultKind
@@ -92,7 +92,6 @@ T = TypeVar("T")
 # the decimal context of the rules language (defined with the IR, which states what numbers are)
 DECIMAL_CONTEXT = c.DECIMAL_CONTEXT
 
-ROUNDING_MODES: Mapping[str, str] = {"kaufmännisch": ROUND_HALF_UP, "abrunden": ROUND_DOWN, "aufrunden": ROUND_UP}
 
 
 def round_value(value: Decimal, places: Decimal | int, mode: str) -> Decimal:

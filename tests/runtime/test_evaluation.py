@@ -733,3 +733,17 @@ def test_a_constant_of_days_that_is_no_whole_number_is_a_check_error() -> None:
     assert found.location is not None
     assert (found.location.line, found.location.column) == (11, 21)
     teilhabe_rules.loads(FAULTS_AT.replace("n * 0.5 Tage", "0.5 Wochen * 2"), "ort.rules")
+
+
+@pytest.mark.parametrize("added", ["1 Jahr", "2 Jahre", "n * 1 Jahr", "1 Monat"])
+def test_years_and_months_are_no_days_added_to_a_date(added: str) -> None:
+    """A calendar year is no 365 days (nor a month 30): ``datum + 1 Jahr`` is a check error that
+    points to ``datum_plus``, never a date 365 days on (31.12.2024 for 01.01.2024)."""
+    with pytest.raises(CheckError) as info:
+        teilhabe_rules.loads(FAULTS_AT.replace("n * 0.5 Tage", added), "ort.rules")
+    (found,) = info.value.diagnostics
+    assert found.message.startswith("Zu einem Datum lassen sich nur Tage oder Wochen addieren, nicht ")
+    assert found.hint == "für Monate und Jahre: datum_plus(datum, n Monate)"
+    # weeks are whole days
+    model = teilhabe_rules.loads(FAULTS_AT.replace("n * 0.5 Tage", "n * 1 Woche"), "ort.rules")
+    assert model.evaluate({"d": "2025-03-01", "n": 2}).value("e") == dt.date(2025, 3, 15)

@@ -404,7 +404,9 @@ class Resolver:
             right = self.adopt(right, parse_unit("Tag"))
             if right.type.kind == TypeKind.ZAHL:
                 factor = conversion_factor(right.type.unit, parse_unit("Tag"))
-                if factor is not None and right.type.unit.dimension() == parse_unit("Tag").dimension():
+                # (a calendar year is no 365 days: in a date's arithmetic Jahre are datum_plus's)
+                calendar = all(atom in ("Tag", "Woche") for atom, _ in right.type.unit.atoms)
+                if factor is not None and calendar and right.type.unit.dimension() == parse_unit("Tag").dimension():
                     if factor != 1:
                         days = c.ValueType(TypeKind.ZAHL, parse_unit("Tag"), True)
                         right = c.Convert(right, factor, days, right.span)

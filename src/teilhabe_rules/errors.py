@@ -29,15 +29,31 @@ __all__ = [
     "TeilhabeError",
     "ValidityError",
     "did_you_mean",
+    "encodable",
     "visible",
 ]
+
+
+def encodable(text: str) -> str:
+    """``text`` with each lone surrogate — a JSON escape ``"\\ud800"`` of a case, an undecodable
+    byte of a file name — written as its escape (``\\ud800``): every text of a diagnostic is
+    valid Unicode, so that a message can be printed and an error row written (UTF-8, Parquet)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "backslashreplace").decode("utf-8")
+    return text
+
+
+def _encodable_or_none(text: str | None) -> str | None:
+    return None if text is None else encodable(text)
 
 
 @attrs.frozen(repr=False)
 class Location(Record):
     """A place in a source file: 1-based line and column, optional end."""
 
-    file: str
+    file: str = attrs.field(converter=encodable)
     line: int
     column: int
     end_line: int | None = None
@@ -51,12 +67,12 @@ class Location(Record):
 class Diagnostic(Record):
     """One finding: an error or a warning, with where it is and how to fix it."""
 
-    message: str
+    message: str = attrs.field(converter=encodable)
     location: Location | None = None
     severity: str = "fehler"  # "fehler" or "warnung"
-    hint: str | None = None
-    source_line: str | None = None
-    path: str | None = None  # a data path such as $.massnahmen[2].stunden
+    hint: str | None = attrs.field(default=None, converter=_encodable_or_none)
+    source_line: str | None = attrs.field(default=None, converter=_encodable_or_none)
+    path: str | None = attrs.field(default=None, converter=_encodable_or_none)  # a data path: $.massnahmen[2].stunden
     code: str = "fehler"
 
     @property

@@ -6,6 +6,7 @@ from __future__ import annotations
 import codecs
 import io
 import zipfile
+from decimal import Decimal
 from pathlib import Path
 
 import duckdb
@@ -137,3 +138,26 @@ def test_an_output_that_cannot_be_written(out: str, tmp_path: Path) -> None:
     case.write_text('beginn = 2025-03-01\nstunden = 1\n', encoding="utf-8")
     code, _, err = run("eval", str(rules), str(case), "--out", str(tmp_path / out))
     assert code == 1 and says in err, err
+
+
+@pytest.mark.parametrize("suffix", ["csv", "jsonl", "parquet"])
+@pytest.mark.parametrize("row", ['{"beginn": "\\ud800", "stunden": 1}',  # in a value the message shows
+                                 '{"beginn": "2025-03-01", "stunden": 1, "\\udfff": 1}'],  # in a key and path
+                         ids=["wert", "schluessel"])
+def test_a_lone_surrogate_in_a_row_is_an_error_row(row: str, suffix: str, tmp_path: Path) -> None:
+    """JSON's ``"\\ud800"`` is a lone surrogate, no text: the row's message shows it escaped, the
+    other rows are written — no batch lost (eval-many), no internal error (compare)."""
+    rules = tmp_path / "stunden.rules"
+    rules.write_text(RULES, "utf-8")
+    population = tmp_path / "p.jsonl"
+    population.write_text(row + '\n{"beginn": "2025-03-01", "stunden": 2}\n', "utf-8")
+    out = tmp_path / f"e.{suffix}"
+    code, _, err = run("eval-many", str(rules), str(population), "--out", str(out))
+    assert code == 1, err
+    rows = duckdb.sql(f"SELECT _c, betrag, _fehler FROM '{out}' ORDER BY _c").fetchall()
+    assert [r[0] for r in rows] == [0, 1] and Decimal(str(rows[1][1])) == 120 and rows[1][2] is None
+    assert "\\ud800" in rows[0][2] or "\\udfff" in rows[0][2]
+    compared = tmp_path / f"v.{suffix}"
+    code, _, err = run("compare", str(rules), str(rules), str(population), "--out", str(compared))
+    assert code == 1, err
+    assert compared.exists() and not Path(f"{compared}.unvollständig").exists()

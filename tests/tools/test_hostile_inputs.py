@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import codecs
 import io
+import sys
 import zipfile
 from decimal import Decimal
 from pathlib import Path
@@ -161,3 +162,30 @@ def test_a_lone_surrogate_in_a_row_is_an_error_row(row: str, suffix: str, tmp_pa
     code, _, err = run("compare", str(rules), str(rules), str(population), "--out", str(compared))
     assert code == 1, err
     assert compared.exists() and not Path(f"{compared}.unvollständig").exists()
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="symbolic links")
+def test_a_case_file_linking_out_of_its_population_directory_is_not_read(tmp_path: Path) -> None:
+    """A population directory's case file that is a symbolic link leading out of it is an error
+    row (as an element file would be), in eval-many and compare alike; a link inside is read."""
+    rules = tmp_path / "stunden.rules"
+    rules.write_text(RULES, "utf-8")
+    outside, folder = tmp_path / "aussen", tmp_path / "population"
+    outside.mkdir()
+    folder.mkdir()
+    (outside / "geheim.toml").write_text('beginn = 2025-03-01\nstunden = 5\nkennwort = "x"\n', "utf-8")
+    (folder / "a.toml").write_text("beginn = 2025-03-01\nstunden = 5\n", "utf-8")
+    (folder / "b.toml").symlink_to(outside / "geheim.toml")
+    (folder / "c.toml").symlink_to(folder / "a.toml")
+    out = tmp_path / "e.csv"
+    code, _, err = run("eval-many", str(rules), str(folder), "--out", str(out))
+    assert code == 1, err
+    text = out.read_text("utf-8")
+    assert f"Die Falldatei „b.toml“ ist ein symbolischer Link, der aus {folder} hinausführt" in text
+    assert "kennwort" not in text and text.count("300.000000") == 2
+    compared = tmp_path / "v.csv"
+    code, _, err = run("compare", str(rules), str(rules), str(folder), "--out", str(compared))
+    assert code == 1, err
+    rows = compared.read_text("utf-8").splitlines()
+    assert [row.split(",")[:2] for row in rows[1:]] == [["a.toml", "ok"], ["b.toml", "fehler"], ["c.toml", "ok"]]
+    assert "hinausführt" in rows[2] and "kennwort" not in compared.read_text("utf-8")

@@ -40,6 +40,7 @@ import attrs
 
 from ..duck import Sandbox
 from ..errors import CaseError, Diagnostic, Location, did_you_mean
+from ..files import FileRefused, confined
 from .cases import DocumentError, parse_document
 from .tabular import Column, DecimalMark, TableCase, TableRow, assemble, key_index, parse_column
 
@@ -211,7 +212,7 @@ class Population:
                 files = case_files(path)
             except OSError as exc:
                 raise unreadable(path, exc) from None
-            self._rows: Iterator[PopulationRow] = (PopulationRow(file.name, file) for file in files)
+            self._rows: Iterator[PopulationRow] = (_folder_row(file, path) for file in files)
             return
         fmt = FORMATS.get(path.suffix.lower())
         if fmt is None:
@@ -854,6 +855,16 @@ def unreadable(path: Path, exc: OSError, line: int | None = None) -> CaseError:
     return CaseError(Diagnostic(
         f"Die Population lässt sich nicht lesen{where}: {exc.strerror or exc}",
         Location(str(path), line or 1, 1), code="population"))
+
+
+def _folder_row(file: Path, folder: Path) -> PopulationRow:
+    """A case file of a population directory as its row: refused (an error row) where it is a
+    symbolic link leading out of the directory — a case reads no file outside its tree."""
+    try:
+        confined(file.name, folder)
+    except FileRefused as exc:
+        return PopulationRow(file.name, error=f"Die Falldatei „{file.name}“ {exc.reason}")
+    return PopulationRow(file.name, file)
 
 
 def case_files(folder: Path) -> list[Path]:

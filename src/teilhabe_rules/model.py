@@ -264,17 +264,18 @@ class Model:
         model the plan cannot express, are evaluated by the scalar backend (counted in
         ``notes``). ``progress(done, total)`` is called as cases are finished."""
         from .columnar import ScalarOutcome, run_batch
-        from .columnar.sources import Unreadable, population
+        from .columnar.sources import Unreadable, element_folder, population
 
         at = reference_day(at)
         agreed = self.load_agreement(agreement) if agreement is not None else None
         plan, note = self._columnar_plan(agreed, at)
+        base_dir = element_folder(source)  # (a row's element files: beside its population file)
 
         def scalar(index: int, data: Any) -> ScalarOutcome:
             if isinstance(data, Unreadable):
                 return ScalarOutcome(None, ((data.message, None),))
             try:
-                result = self.evaluate(data, agreed, at=at)
+                result = self.evaluate(data, agreed, at=at, base_dir=base_dir)
             except TeilhabeError as exc:
                 return ScalarOutcome(None, tuple((d.message, d.path) for d in exc.diagnostics))
             return ScalarOutcome(result.frame)

@@ -116,7 +116,7 @@ def test_every_case_file_of_a_folder_gives_a_result_or_an_error_row(tmp_path: Pa
     folder = tmp_path / "faelle"
     folder.mkdir()
     (folder / "a.toml").write_text((ROOT / "examples/mawo/person_grundfall.toml").read_text("utf-8"), "utf-8")
-    (folder / "b.toml").symlink_to(tmp_path / "fehlt.toml")
+    (folder / "b.toml").symlink_to(folder / "fehlt.toml")  # (one leading out: test_hostile_inputs)
     (folder / "c.toml").symlink_to("c.toml")
     (folder / "d.toml").mkdir()
     if hasattr(os, "mkfifo"):
@@ -565,3 +565,30 @@ def test_kalendertage_of_a_period_ending_before_it_begins_is_a_fault_on_both_bac
     for row in result.rows():
         shift = periods[row["_c"]][1]
         assert row["tage"] == max(shift + 1, 0) and row["satz"] == (10 if shift + 1 > 5 else 5)
+
+
+@pytest.mark.parametrize("where", ["datei", "api"])
+def test_element_files_of_a_population_file_are_read_beside_it(where: str, tmp_path: Path,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """A row's element files are read from the population file's folder (as ``compare`` reads
+    them), not from the working directory — which may hold a file of the same name."""
+    model = teilhabe_rules.bundled("mawo")
+    folder, elsewhere = tmp_path / "population", tmp_path / "anderswo"
+    (folder / "bewohner").mkdir(parents=True)
+    (elsewhere / "bewohner").mkdir(parents=True)
+    resident = (ROOT / "examples/mawo/bewohner/linde_1.toml").read_text("utf-8")
+    (folder / "bewohner" / "b.toml").write_text(resident, "utf-8")
+    (elsewhere / "bewohner" / "b.toml").write_text("kuerzel = 1\n", "utf-8")  # no resident
+    case = _person(model)
+    case["bewohner"] = ["bewohner/b.toml"]
+    population = folder / "p.jsonl"
+    population.write_text(json.dumps(case, default=str) + "\n", "utf-8")
+    monkeypatch.chdir(elsewhere)
+    if where == "api":
+        result = model.evaluate_many(population)
+        assert result.errors == [] and result.evaluated == 1
+    else:
+        out = tmp_path / "e.csv"
+        assert main(["eval-many", "mawo", str(population), "--out", str(out)]) == 0
+        header, row = out.read_text("utf-8").splitlines()
+        assert row.endswith(",")  # (no error: the last column, _fehler, empty)

@@ -181,7 +181,8 @@ def test_a_case_file_linking_out_of_its_population_directory_is_not_read(tmp_pat
     code, _, err = run("eval-many", str(rules), str(folder), "--out", str(out))
     assert code == 1, err
     text = out.read_text("utf-8")
-    assert f"Die Falldatei „b.toml“ ist ein symbolischer Link, der aus {folder} hinausführt" in text
+    assert (f"{folder / 'b.toml'}:1:1: fehler: Die Falldatei „{folder / 'b.toml'}“ ist ein symbolischer Link, "
+            f"der aus {folder} hinausführt") in text
     assert "kennwort" not in text and text.count("300.000000") == 2
     compared = tmp_path / "v.csv"
     code, _, err = run("compare", str(rules), str(rules), str(folder), "--out", str(compared))

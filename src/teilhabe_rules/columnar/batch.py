@@ -59,7 +59,7 @@ from ..ir import checked as c
 from ..runtime.frame import Frame
 from .intake import Intake, stage_jsonl, stage_parquet, within_validity
 from .plan import FIX, IN_SCALE, LIST_BOUND, Plan, int_type, key_columns, numerator_bound, other_type
-from .sources import PopulationFile
+from .sources import PopulationFile, element_folder
 
 __all__ = ["BatchResult", "ErrorRow", "ScalarOutcome", "SharedStage", "Staging", "column_types", "execute_plan",
            "load_staged", "run_batch", "stage_case", "stage_shared", "stages_alike", "staging"]
@@ -415,7 +415,7 @@ def _run_batch(plan: Plan | None, model: c.CheckedModel, cases: Iterable[Any], l
         if intake is not None:
             count, direct = intake.count, list(intake.slow)
         else:
-            count = _stage_cases(plan, model, cases, loader, at, how, folder, direct, kept)
+            count = _stage_cases(plan, model, cases, loader, at, how, folder, direct, kept, element_folder(cases))
         if plan is not None:
             if shared is not None and shared.intake.tables is not None:
                 if not _sees(con, shared.intake.tables[0]):
@@ -495,9 +495,10 @@ def _run_batch(plan: Plan | None, model: c.CheckedModel, cases: Iterable[Any], l
 
 def _stage_cases(plan: Plan | None, model: c.CheckedModel, cases: Iterable[Any], loader: CaseLoader,
                  at: _dt.date | None, how: Staging | None, folder: str, direct: list[tuple[int, Any]],
-                 kept: dict[int, Mapping[str, Any]]) -> int:
+                 kept: dict[int, Mapping[str, Any]], base_dir: Path | None = None) -> int:
     """Stage ``cases`` one by one (:func:`stage_case`) into ``in<n>.jsonl`` of ``folder``; a case
-    not staged goes to ``direct``, a staged one's data to ``kept``. Gives the number of cases."""
+    not staged goes to ``direct``, a staged one's data to ``kept``. Gives the number of cases.
+    ``base_dir``: where the cases' element files are read from (:func:`element_folder`)."""
     scopes = list(model.scopes)
     files = {sid: open(os.path.join(folder, f"in{n}.jsonl"), "w", encoding="utf-8")  # noqa: SIM115
              for n, sid in enumerate(scopes)}
@@ -508,7 +509,8 @@ def _stage_cases(plan: Plan | None, model: c.CheckedModel, cases: Iterable[Any],
             if plan is None:
                 direct.append((index, data))
                 continue
-            rows = stage_case(plan, model, loader, index, data, at, how) if isinstance(data, Mapping) else None
+            rows = (stage_case(plan, model, loader, index, data, at, how, base_dir) if isinstance(data, Mapping)
+                    else None)
             if rows is not None and not all(_encodable(line) for lines in rows.values() for line in lines):
                 rows = None  # a text that is no Unicode (a lone surrogate): the scalar backend takes it
             if rows is None:
@@ -537,11 +539,13 @@ def _encodable(line: str) -> bool:
 
 
 def stage_case(plan: Plan, model: c.CheckedModel, loader: CaseLoader, index: int, data: Mapping[str, Any],
-               at: _dt.date | None, how: Staging | None = None) -> dict[str, list[str]] | None:
+               at: _dt.date | None, how: Staging | None = None,
+               base_dir: Path | None = None) -> dict[str, list[str]] | None:
     """The staged JSON lines of one case per scope (for :func:`load_staged`), or None: the case goes
-    to the scalar backend. ``how``: :func:`staging` of the plan (worked out here if None)."""
+    to the scalar backend. ``how``: :func:`staging` of the plan (worked out here if None);
+    ``base_dir``: where its element files are read from (None: the working directory)."""
     try:
-        case = loader.load(data)
+        case = loader.load(data, base_dir=base_dir)
     except TeilhabeError:
         return None
     info = model.info

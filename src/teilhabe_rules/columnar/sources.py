@@ -81,6 +81,18 @@ class PopulationFile:
         return _read_path(self.path)
 
 
+def element_folder(source: Any) -> Path | None:
+    """Where the element files the rows of ``source`` name are read from (and confined to): the
+    folder of a population file, a population directory itself; None for cases given otherwise
+    (mappings: the working directory, as for :meth:`~teilhabe_rules.model.Model.load_case`)."""
+    if isinstance(source, PopulationFile):
+        source = source.path
+    if not isinstance(source, (str, Path)):
+        return None
+    path = Path(source)
+    return path if path.is_dir() else path.parent
+
+
 def population(source: Any) -> Iterable[Mapping[str, Any] | Unreadable]:
     """The cases of ``source`` as :func:`read_source` gives them; a path as a :class:`PopulationFile`."""
     if isinstance(source, (str, Path)):

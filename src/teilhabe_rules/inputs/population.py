@@ -862,8 +862,9 @@ def _folder_row(file: Path, folder: Path) -> PopulationRow:
     symbolic link leading out of the directory — a case reads no file outside its tree."""
     try:
         confined(file.name, folder)
-    except FileRefused as exc:
-        return PopulationRow(file.name, error=f"Die Falldatei „{file.name}“ {exc.reason}")
+    except FileRefused as exc:  # (as the case loader's refusal of a case file reads)
+        where = Location(str(file), 1, 1)
+        return PopulationRow(file.name, error=Diagnostic(f"Die Falldatei „{file}“ {exc.reason}", where).render())
     return PopulationRow(file.name, file)
 
 

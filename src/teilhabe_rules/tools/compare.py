@@ -798,9 +798,12 @@ def _run(summary: Summary, chosen: list[Field], evaluator: _Evaluator | _FigureE
 
 def _base_dir(population: str | Path) -> Path:
     """Where the element files a population's rows name are read from: the folder of a JSON
-    Lines or CSV file, a directory population itself."""
-    path = Path(population)
-    return path if path.is_dir() else path.parent
+    Lines or CSV file, a directory population itself (as in ``evaluate_many``)."""
+    from ..columnar.sources import element_folder
+
+    folder = element_folder(population)
+    assert folder is not None  # (a path)
+    return folder
 
 
 # ---- one case under both versions -------------------------------------------------------------

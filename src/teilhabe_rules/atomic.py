@@ -61,8 +61,15 @@ def open_partial(path: Path, *, resume: bool = False) -> BinaryIO:
 
 def replaceable(target: str | Path) -> None:
     """Refuse an output ``target`` that exists and is no regular file — a device (``/dev/full``),
-    a FIFO, what ``/dev/stdout`` names (a pipe, a terminal), a folder —: renaming the written
-    file onto it would replace it, never write into it (:class:`~teilhabe_rules.errors.CaseError`)."""
+    a FIFO, a folder — or is a symbolic link (``/dev/stdout`` too, whatever it leads to): renaming
+    the written file onto it would replace it, never write into it
+    (:class:`~teilhabe_rules.errors.CaseError`)."""
+    if os.path.islink(target):  # (/dev/stdout, /proc/self/fd/1 and any other link: renaming the
+        # written file onto the link replaces the link, and the file it leads to stays as it was)
+        raise CaseError(Diagnostic(f"„{target}“ ist ein symbolischer Link: die Ausgabe würde den Link ersetzen, "
+                                   "nicht in die Datei schreiben, zu der er führt",
+                                   hint="gib die Datei selbst an; für die Standardausgabe ohne --out",
+                                   code="ausgabe"))
     try:
         mode = os.stat(target).st_mode
     except (OSError, ValueError):

@@ -7,6 +7,7 @@ import csv
 import datetime as dt
 import errno
 import io
+import sys
 import json
 import os
 from decimal import Decimal
@@ -162,6 +163,23 @@ class TestTheOtherFormatsOfOneOffer:
             code, _, err = run("eval", "mawo", str(LINDE), "--out", str(target))
             assert code == 1 and f"„{target}“ ist keine gewöhnliche Datei: die Ausgabe würde sie ersetzen" in err
             assert target.is_fifo() if target.name.startswith("rohr") else target.is_dir()
+
+    @pytest.mark.skipif(sys.platform == "win32", reason="symbolic links")
+    @pytest.mark.parametrize("command", ["eval", "eval-many", "compare"])
+    def test_an_output_that_is_a_symbolic_link_is_refused_not_replaced(self, tmp_path: Path, command: str) -> None:
+        """A link — to a regular file, or to the process's standard output (``/dev/stdout``,
+        ``/proc/self/fd/1``, which ``os.stat`` sees as the file stdout is redirected to) — is
+        refused: renaming the written file onto it would replace the link, never write through it."""
+        real = tmp_path / "wirklich.csv"
+        real.write_text("alt\n", "utf-8")
+        for target in (tmp_path / "link.csv", tmp_path / "stdout.csv"):
+            target.symlink_to(real if target.name == "link.csv" else "/proc/self/fd/1")
+            argv = {"eval": ["eval", "mawo", str(LINDE)],
+                    "eval-many": ["eval-many", "mawo", str(LINDE.parent)],
+                    "compare": ["compare", "mawo", "mawo_2025", str(LINDE.parent)]}[command]
+            code, _, err = run(*argv, "--out", str(target))
+            assert code == 1 and f"„{target}“ ist ein symbolischer Link: die Ausgabe würde den Link ersetzen" in err
+            assert target.is_symlink() and real.read_text("utf-8") == "alt\n"
 
     def test_a_standard_output_that_fails_is_an_error_not_an_internal_one(self) -> None:
         class Full(io.StringIO):

@@ -7,9 +7,9 @@ import csv
 import datetime as dt
 import errno
 import io
-import sys
 import json
 import os
+import sys
 from decimal import Decimal
 from pathlib import Path
 

@@ -6,6 +6,7 @@ import copy
 import datetime as _dt
 import decimal
 import json
+import numbers
 import os
 import stat
 from decimal import Decimal
@@ -592,3 +593,64 @@ def test_element_files_of_a_population_file_are_read_beside_it(where: str, tmp_p
         assert main(["eval-many", "mawo", str(population), "--out", str(out)]) == 0
         header, row = out.read_text("utf-8").splitlines()
         assert row.endswith(",")  # (no error: the last column, _fehler, empty)
+
+
+class _Whole(numbers.Integral):  # a whole number of another library (numpy's int64, say)
+    def __init__(self, value: int) -> None:
+        self.value = value
+
+    def __int__(self) -> int:
+        return self.value
+
+    def __index__(self) -> int:
+        return self.value
+
+    def __hash__(self) -> int:
+        return hash(self.value)
+
+    def __eq__(self, other: object) -> bool:
+        return other == self.value
+
+    def __repr__(self) -> str:
+        return f"_Whole({self.value})"
+
+    def __getattr__(self, name: str) -> Any:  # (the other operations of the ABC are not used)
+        raise AttributeError(name)
+
+
+for _name in ("__abs__", "__add__", "__and__", "__ceil__", "__floor__", "__floordiv__", "__invert__", "__le__",
+              "__lshift__", "__lt__", "__mod__", "__mul__", "__neg__", "__or__", "__pos__", "__pow__", "__radd__",
+              "__rand__", "__rfloordiv__", "__rlshift__", "__rmod__", "__rmul__", "__ror__", "__round__",
+              "__rpow__", "__rrshift__", "__rshift__", "__rtruediv__", "__rxor__", "__truediv__", "__trunc__",
+              "__xor__"):
+    setattr(_Whole, _name, lambda self, *args: NotImplemented)
+_Whole.__abstractmethods__ = frozenset()
+
+
+def _wholes() -> list[Any]:
+    found: list[Any] = [_Whole]
+    try:
+        import numpy
+    except ImportError:
+        return found
+    return [*found, numpy.int64]
+
+
+@pytest.mark.parametrize("whole", _wholes(), ids=lambda w: w.__name__)
+def test_whole_numbers_of_other_types_are_taken_as_ints(whole: Any) -> None:
+    """A level, a choice and a whole number given as another library's integer (a case from a
+    data frame) are read as ints — by the plan and the scalar backend alike; the batch never
+    stops at such a case."""
+    model = teilhabe_rules.bundled("mawo")
+    cases = list(sample_cases(model, 3, 2))
+    odd = copy.deepcopy(cases[0])
+    odd["nachtdienst"] = whole(int(odd["nachtdienst"]))
+    odd["plaetze"] = whole(int(odd["plaetze"]))
+    for resident in odd["bewohner"]:
+        resident["pflegegrad"] = whole(int(resident["pflegegrad"]))
+        resident["lp1a"]["stufe"] = whole(int(resident["lp1a"]["stufe"]))
+    assert model.evaluate(odd).frame == model.evaluate(cases[0]).frame
+    result = model.evaluate_many([cases[1], odd, cases[2]])
+    assert result.errors == [] and result.evaluated == 3
+    same = model.evaluate_many([cases[1], cases[0], cases[2]])
+    assert result.rows() == same.rows()

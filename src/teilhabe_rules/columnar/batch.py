@@ -578,7 +578,10 @@ def _stage_rows(how: Staging, scope: str, rows: Sequence[Mapping[str, Any]], key
             record[spec.column] = value
         if not scope:
             record["_date"] = date.isoformat() if date is not None else None
-        lines.append(json.dumps(record, ensure_ascii=False))
+        try:
+            lines.append(json.dumps(record, ensure_ascii=False))
+        except (TypeError, ValueError):  # a value of a type JSON has no form for: the scalar backend
+            return False                 # takes the case (a batch never stops at one case)
         for child, name in how.lists[scope]:
             if not _stage_rows(how, child, row.get(name) or [], own, out, date):
                 return False

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
+import numbers
 import os
 import re
 import sys
@@ -103,10 +104,10 @@ def parse_quantity(value: Any, vtype: c.ValueType) -> Decimal:
         raise ValueError(f"erwartet {vtype.describe()}, nicht {_show(value)}")
     if isinstance(value, Decimal):
         number = value
-    elif isinstance(value, int):
-        number = Decimal(value)
+    elif isinstance(value, numbers.Integral):  # (an int, or numpy's: a case from a data frame)
+        number = Decimal(int(value))
     elif isinstance(value, float):
-        number = Decimal(repr(value))
+        number = Decimal(repr(float(value)))  # (numpy's float64 is a float with another repr)
     elif isinstance(value, str):
         match = _NUMBER.match(value.replace(",", ".") if re.fullmatch(r"\s*-?[0-9]+,[0-9]+.*", value) else value)
         if not match:
@@ -252,16 +253,17 @@ def convert_value(value: Any, vtype: c.ValueType) -> Any:
         if vtype.enum.numeric:
             if isinstance(value, bool):
                 key = None
-            elif isinstance(value, int):
-                key = value
+            elif isinstance(value, numbers.Integral):  # (an int, or numpy's)
+                key = int(value)
             elif isinstance(value, (Decimal, float)):  # a whole number as the key; no other (a NaN)
                 key = int(value) if _whole(Decimal(value)) else None
             elif isinstance(value, str) and re.fullmatch(r"-?[0-9]+", value.strip()):
                 key = int(value)
-        if key is None or vtype.enum.member(key) is None:
+        member = None if key is None else vtype.enum.member(key)
+        if member is None:
             allowed = ", ".join(str(m.key) for m in vtype.enum.members)
             raise ValueError(f"{_show(value)} gehört nicht zu {vtype.enum.name}; erlaubt: {allowed}")
-        return key
+        return member.key  # (the member's own key: an int or a str, whatever type was given)
     raise ValueError(f"Typ {vtype.describe()} ist als Eingabe nicht möglich")  # pragma: no cover
 
 

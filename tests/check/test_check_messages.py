@@ -32,3 +32,19 @@ def test_a_part_the_checker_rejects_is_reported_where_it_stands() -> None:
     (diagnostic,) = raised.value.errors
     assert "Unbekannter Name „unbekannt“" in diagnostic.message
     assert diagnostic.location is not None and (diagnostic.location.line, diagnostic.location.column) == (6, 20)
+
+
+@pytest.mark.parametrize(("rule", "message"), [
+    ("wert a = 1 h als h/h", "h lässt sich nicht in eine Zahl ohne Einheit umrechnen"),
+    ("wert a = 2 als h", None),  # (a bare number takes the unit: no error)
+    ("eingabe n: zahl\nwert a = n als h", "Zahl ohne Einheit lässt sich nicht in h umrechnen"),
+    ("eingabe n: zahl\nwert a = n + 1 h", "Einheiten passen nicht zusammen: Summe von Zahl ohne Einheit und h"),
+])
+def test_a_number_without_a_unit_is_named_in_unit_messages(rule: str, message: str | None) -> None:
+    """A unit message never shows an empty unit („in  umrechnen“)."""
+    if message is None:
+        teilhabe_rules.loads(HEAD + rule + "\n", "m.rules")
+        return
+    with pytest.raises(CheckError) as raised:
+        teilhabe_rules.loads(HEAD + rule + "\n", "m.rules")
+    assert [d.message for d in raised.value.errors] == [message]

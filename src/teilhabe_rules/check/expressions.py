@@ -371,8 +371,8 @@ class Resolver:
             hint = (f"rechne mit „als {ru}“ oder „als {lu}“ um" if factor is not None
                     else "die Größen haben verschiedene Dimensionen")
             raise self.fail(
-                f"Einheiten passen nicht zusammen: {what} von {lu or 'Zahl ohne Einheit'} "
-                f"und {ru or 'Zahl ohne Einheit'}",
+                f"Einheiten passen nicht zusammen: {what} von {str(lu) or 'Zahl ohne Einheit'} "
+                f"und {str(ru) or 'Zahl ohne Einheit'}",
                 span, hint, code="einheit",
             )
         return left, right
@@ -488,7 +488,8 @@ class Resolver:
         source = self.number_type(operand).unit
         factor = conversion_factor(source, target)
         if factor is None:
-            raise self.fail(f"{source or 'Zahl ohne Einheit'} lässt sich nicht in {target} umrechnen", expr.span,
+            raise self.fail(f"{str(source) or 'Zahl ohne Einheit'} lässt sich nicht in "
+                            f"{str(target) or 'eine Zahl ohne Einheit'} umrechnen", expr.span,
                             "umrechenbar sind nur Einheiten gleicher Dimension (min↔h, Tag↔Woche↔Jahr)", code="einheit")
         return c.Convert(operand, factor, c.ValueType(TypeKind.ZAHL, target), expr.span)
 

@@ -890,6 +890,8 @@ def _cmd_schema(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 def _cmd_handbook(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from .tools.handbook import OVERVIEW, write_handbook
 
+    if not args.out.strip():  # (an empty name would be the working directory)
+        raise _UsageError("--out: ein Verzeichnis für das Handbuch (ein leerer Name ist keins)")
     try:
         model = _model(args.model)
         agreement = model.load_agreement(args.agreement) if args.agreement else None

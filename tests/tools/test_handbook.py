@@ -342,6 +342,16 @@ class TestCommand:
         text = _text((tmp_path / "hb" / OVERVIEW).read_text("utf-8"))
         assert "Haus Linde" in text and "Änderungen gegenüber mawo_2025 2025.1" in text
 
+    @pytest.mark.parametrize("name", ["", "  "])
+    def test_an_empty_output_name_is_a_usage_error(self, name: str, tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+        """``--out ""`` is no folder: not the working directory, which would get the pages."""
+        monkeypatch.chdir(tmp_path)
+        assert main(["handbuch", "mawo", "--out", name]) == 2
+        assert "--out: ein Verzeichnis für das Handbuch" in capsys.readouterr().err
+        assert list(tmp_path.iterdir()) == []
+
     def test_a_bad_agreement_is_a_finding(self, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
         code = main(["handbuch", "mawo", "--out", str(tmp_path), "--vereinbarung",
                      str(ROOT / "tests" / "fixtures" / "agreements" / "anderes_modell.toml")])

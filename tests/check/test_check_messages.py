@@ -48,3 +48,17 @@ def test_a_number_without_a_unit_is_named_in_unit_messages(rule: str, message: s
     with pytest.raises(CheckError) as raised:
         teilhabe_rules.loads(HEAD + rule + "\n", "m.rules")
     assert [d.message for d in raised.value.errors] == [message]
+
+
+@pytest.mark.parametrize("declaration", ["parameter p: ganzzahl % = 50 %", "eingabe p: ganzzahl % von 0 bis 100",
+                                         "tabelle t \"T\": ganzzahl -> ganzzahl % teilweise\n  1: 50 %\nende"])
+def test_a_whole_share_is_a_check_error(declaration: str) -> None:
+    """A share is held as a fraction (50 % is 0.5): „ganzzahl %“ would allow 0 % and 100 % only."""
+    with pytest.raises(CheckError) as raised:
+        teilhabe_rules.loads(HEAD + declaration + "\n", "m.rules")
+    (error,) = raised.value.errors
+    assert error.message == "Ein Anteil in % ist keine ganze Zahl: „ganzzahl %“ ließe nur 0 % und 100 % zu"
+    assert error.hint == "schreibe „zahl %“; ganze Prozentpunkte: „auswahl {0, 5, 10} %“"
+    # whole percentage points as a choice
+    model = teilhabe_rules.loads(HEAD + "eingabe a: auswahl {0, 5, 10} %\nwert b = a * 100 EUR\n", "m.rules")
+    assert str(model.evaluate({"a": 5}).value("b")) == "5.00"

@@ -56,6 +56,9 @@ class TypeReader:
         kind = spec.kind
         if kind in ("zahl", "ganzzahl"):
             unit = self.unit_of(spec.unit)
+            if kind == "ganzzahl" and unit.percent:  # (a share is held as a fraction: 50 % is 0.5)
+                raise fail("Ein Anteil in % ist keine ganze Zahl: „ganzzahl %“ ließe nur 0 % und 100 % zu",
+                           spec.span, "schreibe „zahl %“; ganze Prozentpunkte: „auswahl {0, 5, 10} %“")
             low = self._bound(spec.low, unit) if spec.low else None
             high = self._bound(spec.high, unit) if spec.high else None
             if low is not None and high is not None and low > high:

@@ -62,3 +62,36 @@ def test_a_whole_share_is_a_check_error(declaration: str) -> None:
     # whole percentage points as a choice
     model = teilhabe_rules.loads(HEAD + "eingabe a: auswahl {0, 5, 10} %\nwert b = a * 100 EUR\n", "m.rules")
     assert str(model.evaluate({"a": 5}).value("b")) == "5.00"
+
+
+def test_a_list_no_case_fits_is_a_check_error() -> None:
+    text = HEAD + 'liste l "L" mindestens 5 höchstens 2\n  eingabe y: zahl h\nende\n'
+    with pytest.raises(CheckError) as raised:
+        teilhabe_rules.loads(text, "m.rules")
+    (error,) = raised.value.errors
+    assert error.message == "Die Liste „l“ braucht mindestens 5 und erlaubt höchstens 2 Einträge: kein Fall passt"
+    assert error.location is not None and error.location.line == 5
+    teilhabe_rules.loads(text.replace("mindestens 5", "mindestens 2"), "m.rules")  # exactly two: fits
+
+
+@pytest.mark.parametrize(("band", "shown"), [("ab 5 bis 2", "ab 5 bis 2 h"), ("über 5 unter 5", "über 5 unter 5 h"),
+                                             ("ab 5 unter 5", "ab 5 unter 5 h")])
+def test_an_empty_band_is_warned_of(band: str, shown: str) -> None:
+    text = HEAD + f"""eingabe x: zahl h von 0 bis 10
+paket p "P"
+  stufen
+    0 "a"
+    1 "b"
+  ende
+  stufe nach korridor x
+    0: {band}
+    1: ab 0
+  ende
+ende
+"""
+    model = teilhabe_rules.loads(text, "m.rules")
+    messages = [d.message for d in model.warnings]
+    assert f"Das Band von Stufe 0 ({shown}) ist leer: kein Wert liegt darin" in messages
+    model = teilhabe_rules.loads(text.replace(band, "ab 5 bis 5").replace("1: ab 0", "1: ab 0 unter 5\n    2: über 5")
+                                 .replace('1 "b"', '1 "b"\n    2 "c"'), "m.rules")
+    assert not any("ist leer" in d.message for d in model.warnings)  # a single value is no empty band

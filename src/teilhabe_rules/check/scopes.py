@@ -236,6 +236,9 @@ class _Declarer:
     def _declare_scope(self, sid: str, name: str, title: str | None, parent: str | None, min_count: int | None,
                        max_count: int | None, items: Iterable[ast.Declaration], span: ast.Span) -> None:
         scopes = self.out.scopes
+        if min_count is not None and max_count is not None and min_count > max_count:
+            self.report(f"Die Liste „{name}“ braucht mindestens {min_count} und erlaubt höchstens {max_count} "
+                        "Einträge: kein Fall passt", span, "„mindestens“ darf nicht größer sein als „höchstens“")
         depth = 0 if parent is None else scopes[parent]["depth"] + 1
         scopes[sid] = {
             "name": name, "title": title, "parent": parent, "depth": depth, "min": min_count, "max": max_count,

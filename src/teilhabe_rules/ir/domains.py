@@ -388,6 +388,14 @@ def corridor_findings(
     and its hint names that band; a finding without a band to point at has no span (the caller
     puts it at the package). A level without a band is located at its declaration (``levels``:
     the package's levels with their spans)."""
+    for b, lo, hi in bands:
+        if lo is not None and hi is not None and (lo > hi or lo == hi and not (b.lower_inclusive and b.upper_inclusive)):
+            yield (  # (a warning, as a band no value reaches: an agreement may empty a band on purpose)
+                "warnung",
+                f"Das Band von Stufe {b.level} ({_describe(b, lo, hi, unit)}) ist leer: kein Wert liegt darin",
+                b.span,
+                "die untere Grenze liegt unter der oberen; ein einzelner Wert: „ab x bis x“",
+            )
     for (b1, lo1, hi1), (b2, lo2, hi2) in itertools.combinations(bands, 2):
         start = max(_start(lo1, b1.lower_inclusive), _start(lo2, b2.lower_inclusive))
         end = min(_after(hi1, b1.upper_inclusive), _after(hi2, b2.upper_inclusive))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 import teilhabe_rules
@@ -47,3 +49,76 @@ class TestExpressionBounds:
         model = teilhabe_rules.loads(shifted, "m.rules")
         with pytest.raises(teilhabe_rules.AgreementError, match="8"):
             model.load_agreement({"parameter": {"g": 7}})
+
+
+AGREED_THROUGH = """modell a "A"
+  version "1"
+  gültig ab 01.01.2024
+ende
+aufzählung Grad "G"
+  1 "eins"
+  2 "zwei"
+ende
+eingabe g: Grad
+eingabe x: zahl h von 0 bis 10
+tabelle minuten "M": Grad -> min/Tag
+  1: 5
+  2: 10
+ende
+parameter faktor: zahl von 0 bis 10 = 1
+parameter grenze: min/Tag = 10
+wert obergrenze: min/Tag = grenze
+wert menge: h = x * faktor
+paket p "P"
+  stufen
+    0 "a"
+    1 "b"
+  ende
+  stufe nach korridor menge
+    0: ab 0 bis 5
+    1: über 5 bis 10
+  ende
+ende
+paket q "Q"
+  stufen
+    0 "a"
+    1 "b"
+  ende
+  stufe nach korridor minuten[g]
+    0: ab 0 bis 5
+    1: über 5 bis obergrenze
+  ende
+ende
+"""
+
+
+@pytest.fixture(scope="module")
+def model() -> teilhabe_rules.Model:
+    return teilhabe_rules.loads(AGREED_THROUGH, "a.rules")
+
+
+class TestAgreedValuesBeyondTheBounds:
+    """An agreed value that moves a corridor's quantity — a factor of it, a table row it looks up
+    — or a bound through a value is judged by the corridor it gives, located at the agreement's
+    line: no agreement is accepted that leaves a case in no band."""
+
+    @pytest.mark.parametrize(("agreement", "message", "line"), [
+        ('[parameter]\nfaktor = 2\n', "„p“ lässt eine Lücke: Werte über 10 bis 20 h liegen in keinem Band", 5),
+        ('[tabellen.minuten]\n"2" = "12 min/Tag"\n', "„q“ deckt mögliche Werte nicht ab: 12 min/Tag", 4),
+        ('[parameter]\ngrenze = 8\n', "„q“ deckt mögliche Werte nicht ab: 10 min/Tag", 5),
+    ], ids=["faktor", "tabelle", "wert"])
+    def test_refused_at_its_line(self, model: teilhabe_rules.Model, agreement: str, message: str, line: int,
+                                 tmp_path: Path) -> None:
+        path = tmp_path / "v.toml"
+        path.write_text('[vereinbarung]\nname = "x"\nmodell = "a"\n' + agreement, "utf-8")
+        with pytest.raises(teilhabe_rules.AgreementError) as raised:
+            model.load_agreement(path)
+        (error,) = raised.value.errors
+        assert error.message == f"Mit den vereinbarten Werten: Der Korridor von {message}"
+        assert error.location is not None and error.location.line == line
+
+    @pytest.mark.parametrize("agreement", [{"parameter": {"faktor": "1"}}, {"parameter": {"grenze": "12 min/Tag"}},
+                                           {"tabellen": {"minuten": {"2": "8 min/Tag"}}}])
+    def test_values_the_bands_still_cover_are_accepted(self, model: teilhabe_rules.Model,
+                                                       agreement: dict[str, object]) -> None:
+        model.load_agreement(agreement)

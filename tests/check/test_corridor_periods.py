@@ -118,7 +118,7 @@ def test_an_agreement_is_checked_with_the_later_values_of_the_parameters_it_leav
     with pytest.raises(teilhabe_rules.AgreementError) as info:
         model.load_agreement({"parameter": {"b": 20}})
     (error,) = info.value.errors
-    assert error.message == ("Mit den vereinbarten Grenzen ab 01.07.2025 („a“ = 25 h): Die Korridorbänder von "
+    assert error.message == ("Mit den vereinbarten Werten ab 01.07.2025 („a“ = 25 h): Die Korridorbänder von "
                              "Stufe 1 (ab 0 bis 25 h) und Stufe 2 (über 20 h) überschneiden sich")
 
 
@@ -134,5 +134,31 @@ def test_an_agreement_is_checked_only_in_the_periods_it_is_valid_in() -> None:
         model.load_agreement({"vereinbarung": head, "parameter": {"b": 20}})
     with pytest.raises(teilhabe_rules.AgreementError) as info:
         model.load_agreement({"vereinbarung": {"modell": "probe", "gültig_ab": "2027-03-01"}, "parameter": {"b": 20}})
-    assert info.value.errors[0].message.startswith("Mit den vereinbarten Grenzen: Die Korridorbänder von Stufe 1 "
+    assert info.value.errors[0].message.startswith("Mit den vereinbarten Werten: Die Korridorbänder von Stufe 1 "
                                                    "(ab 0 bis 30 h)")
+
+
+def test_a_level_rule_is_checked_with_every_period_of_its_parameters() -> None:
+    """A ``stufe = …`` rule gives only declared levels with the parameters' later values too."""
+    text = """modell s "S"
+  version "1"
+  gültig ab 01.01.2024
+ende
+eingabe x: zahl h von 0 bis 10
+parameter hoch: ganzzahl = 1
+  ab 01.07.2024 = 3
+paket p "P"
+  stufen
+    0 "a"
+    1 "b"
+  ende
+  stufe = wenn x > 5 h dann hoch sonst 0
+ende
+"""
+    with pytest.raises(CheckError) as raised:
+        teilhabe_rules.loads(text, "s.rules")
+    (error,) = raised.value.errors
+    assert error.message == ("Ab 01.07.2024 („hoch“ = 3): Die Stufenregel von „p“ kann 3 ergeben; "
+                             "deklariert sind 0, 1")
+    assert error.location is not None and error.location.line == 13
+    teilhabe_rules.loads(text.replace("ab 01.07.2024 = 3", "ab 01.07.2024 = 0"), "s.rules")

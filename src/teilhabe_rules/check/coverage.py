@@ -19,9 +19,8 @@ from decimal import Decimal
 import attrs
 
 from ..ir import checked as c
-from ..ir import toolkit
 from ..ir.checked import TypeKind
-from ..ir.domains import Domain, corridor_findings, domain_of
+from ..ir.domains import Domain, corridor_findings, domain_of, symbols_read_through
 from ..ir.text import format_value, quantity_text
 from ..span import Span
 from .declared import WrittenTable
@@ -93,7 +92,7 @@ def _corridor_coverage(findings: Findings, node: c.CorridorLevelNode, levels: It
     # parameters they read (``ab TT.MM.JJJJ = …``): a corridor without gap or overlap on the
     # model's start may have one from the day a bound or a factor of the quantity changes
     seen = {message for _, message, _, _ in found}
-    read = _parameters_read([node.subject, *node.bands], symbols.value_ir)
+    read = symbols_read_through([node.subject, *node.bands], symbols.value_ir)
     for date, changed in _parameter_periods(symbols.parameters):
         moved = [spec for pid, spec in changed.items() if pid in read and spec is not symbols.parameters[pid]]
         if not moved:
@@ -125,21 +124,6 @@ def _bound_values(band: c.BandSpec, symbols: SymbolDomains) -> tuple[c.BandSpec,
     return band, lo, hi
 
 
-def _parameters_read(roots: list[toolkit.Walkable], value_ir: Mapping[str, c.Expr]) -> set[str]:
-    """The parameters ``roots`` read, also through the values they read."""
-    read: set[str] = set()
-    values: set[str] = set()
-    pending = list(roots)
-    while pending:
-        for ref in toolkit.references(pending.pop()):
-            if ref.kind == c.RefKind.PARAMETER:
-                read.add(ref.symbol)
-            elif ref.kind == c.RefKind.WERT and ref.symbol in value_ir and ref.symbol not in values:
-                values.add(ref.symbol)
-                pending.append(value_ir[ref.symbol])
-    return read
-
-
 def _parameter_periods(parameters: Mapping[str, c.ParameterSpec]
                        ) -> Iterator[tuple[_dt.date, dict[str, c.ParameterSpec]]]:
     """Each day a parameter takes a later value, with the parameters as they are from that day
@@ -167,3 +151,20 @@ def _expression_coverage(findings: Findings, node: c.ExpressionLevelNode, number
         for n in unreachable:
             findings.report(f"Stufe {n} von „{package}“ wird nie erreicht", package_span, severity="warnung",
                             code="unerreichbar")
+    # again with the values of every later period of the parameters the rule reads (as corridors)
+    read = symbols_read_through([node.expr], symbols.value_ir)
+    seen: set[Decimal] = set(outside) if dom.values is not None else set()
+    for date, changed in _parameter_periods(symbols.parameters):
+        moved = [spec for pid, spec in changed.items() if pid in read and spec is not symbols.parameters[pid]]
+        if not moved:
+            continue
+        dated = domain_of(node.expr, SymbolDomains(changed, symbols.tables, symbols.scopes, symbols.value_ir))
+        if dated.values is None:
+            continue
+        later = sorted(v for v in dated.values if v not in numbers and v not in seen)
+        if later:
+            seen.update(later)
+            values = ", ".join(f"„{spec.name}“ = {quantity_text(spec.default, spec.type)}" for spec in moved)
+            findings.report(f"Ab {format_value(date)} ({values}): Die Stufenregel von „{package}“ kann "
+                            f"{', '.join(map(str, later))} ergeben; deklariert sind {', '.join(map(str, numbers))}",
+                            node.span, "die Regel gilt mit den Parameterwerten dieses Zeitraums", code="stufe")

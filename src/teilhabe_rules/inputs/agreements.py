@@ -29,8 +29,7 @@ import attrs
 from ..errors import AgreementError, Diagnostic, Location, did_you_mean
 from ..files import MAX_CASE_BYTES, FileRefused, read_text
 from ..ir import checked as c
-from ..ir import toolkit
-from ..ir.domains import corridor_findings
+from ..ir.domains import ModelSymbols, corridor_findings, domain_of, symbols_read_through
 from ..ir.text import format_value, quantity_text
 from ..runtime.faults import Fault, FaultError, FaultKind
 from ..runtime.semantics import base_values
@@ -341,6 +340,7 @@ def load_agreement(
             table[row] = value
         tables[tid] = AgreedTable(table, table_spec.name, removed) if removed else table
         overridden.append(tid)
+        agreed_at[tid] = where.find(key, "tabellen")
     for section in data:
         report(f"Unbekannter Abschnitt „{section}“", section, None,
                "erlaubt: [vereinbarung], [parameter], [tabellen.NAME]")
@@ -351,7 +351,7 @@ def load_agreement(
                                    hint=f"gezeigt werden die ersten {MAX_REPORTED}; der nächste steht hier",
                                    source_line=source_line if text else None, code="vereinbarung"))
     if not problems:
-        problems.extend(_corridors(model, parameters, overridden, (valid_from, valid_to), file,
+        problems.extend(_corridors(model, parameters, overridden, tables, (valid_from, valid_to), file,
                                    agreed_at if text else {}))
     if problems:
         raise AgreementError(problems)
@@ -414,15 +414,17 @@ def _values_on(specs: Iterable[c.ParameterSpec], day: _dt.date) -> dict[str, Any
 
 
 def _corridors(model: c.CheckedModel, parameters: dict[str, Any], agreed: Collection[str],
-               validity: tuple[_dt.date | None, _dt.date | None], file: str,
-               agreed_at: dict[str, tuple[int, int, str | None]]) -> list[Diagnostic]:
-    """Corridors whose bounds are parameters, re-checked with the agreed values — and with the
-    model's values of every later period (``ab TT.MM.JJJJ = …``) of a parameter not agreed, in
-    the agreement's ``validity`` (from, to; None: open): from the values on its first day.
+               tables: Mapping[str, Mapping[Any, Any]], validity: tuple[_dt.date | None, _dt.date | None],
+               file: str, agreed_at: dict[str, tuple[int, int, str | None]]) -> list[Diagnostic]:
+    """The corridors that read an agreed parameter or table — in a bound or in their quantity,
+    also through the values they read — re-checked with the agreed values (the quantity's
+    domain and the bounds computed anew), and with the model's values of every later period
+    (``ab TT.MM.JJJJ = …``) of a parameter not agreed, in the agreement's ``validity`` (from, to;
+    None: open): from the values on its first day.
 
-    ``agreed``: the ids of the agreed parameters. A finding points at the agreement line of the
-    first agreed bound of that corridor (``agreed_at``: parameter id → line, column, text).
-    """
+    ``agreed``: the ids of the agreed parameters and tables; ``tables``: the tables by id, as
+    the agreement has them. A finding points at the agreement line of the first agreed symbol
+    that corridor reads (``agreed_at``: id → line, column, text)."""
     out: list[Diagnostic] = []
     first, last = validity
     dated = [spec for pid, spec in model.parameters.items() if spec.periods and pid not in agreed]
@@ -430,17 +432,16 @@ def _corridors(model: c.CheckedModel, parameters: dict[str, Any], agreed: Collec
         parameters = {**parameters, **_values_on(dated, first)}
     days = sorted({period.valid_from for spec in dated for period in spec.periods
                    if (first is None or period.valid_from > first) and (last is None or period.valid_from <= last)})
+    changed_tables = {tid: tables[tid] for tid in agreed if tid in tables}
+    base = ModelSymbols(model)
     for node in model.nodes.values():
         if not isinstance(node, c.CorridorLevelNode) or not node.bands:
             continue
-        refs = [r for r in toolkit.references(node.bands) if r.kind == c.RefKind.PARAMETER]
-        if not refs:
-            continue
-        domain = model.domains.get(node.id)
-        if domain is None:
-            continue
+        read = symbols_read_through([node.subject, *node.bands], base.value_ir)
+        moved_by = [sid for sid in agreed if sid in read]
+        if not moved_by and first is None:
+            continue  # (the model's own values: the checker proved this corridor)
         seen: set[str] = set()
-        read = {r.symbol for r in refs}
         unit = str(node.subject.type.unit)
         for day in [None, *days]:
             values, when = parameters, ""
@@ -451,18 +452,24 @@ def _corridors(model: c.CheckedModel, parameters: dict[str, Any], agreed: Collec
                     continue
                 shown = ", ".join(f"„{spec.name}“ = {quantity_text(values[spec.id], spec.type)}" for spec in changed)
                 when = f" ab {format_value(day)} ({shown})"
-            bounds = [(band, toolkit.const_value(band.lower, values), toolkit.const_value(band.upper, values))
+            elif not moved_by and not any(values.get(pid) != spec.default for pid, spec in model.parameters.items()
+                                          if pid in read):
+                continue
+            symbols = ModelSymbols(model, values, changed_tables)
+            bounds = [(band, domain_of(band.lower, symbols).single() if band.lower is not None else None,
+                       domain_of(band.upper, symbols).single() if band.upper is not None else None)
                       for band in node.bands]
             if any(value is None and bound is not None
                    for band, lo, hi in bounds for value, bound in ((lo, band.lower), (hi, band.upper))):
                 continue  # a bound this check cannot compute is left to evaluation
+            domain = domain_of(node.subject, symbols)
             for severity, message, _span, hint in corridor_findings(domain, bounds, unit, {}, node.package):
                 if severity == "fehler" and message not in seen:
                     seen.add(message)
                     line, column, source_line = next(
-                        (agreed_at[r.symbol] for r in refs if r.symbol in agreed_at), (1, 1, None)
+                        (agreed_at[sid] for sid in moved_by if sid in agreed_at), (1, 1, None)
                     )
-                    out.append(Diagnostic(f"Mit den vereinbarten Grenzen{when}: {message}",
+                    out.append(Diagnostic(f"Mit den vereinbarten Werten{when}: {message}",
                                           Location(file, line, column),
                                           hint=hint, source_line=source_line, code="korridor"))
     return out

@@ -19,9 +19,10 @@ import attrs
 from ..records import Record
 from ..span import Span
 from . import checked as c
+from . import toolkit
 from .checked import band_contains
 
-__all__ = ["Domain", "SymbolTables", "corridor_findings", "domain_of"]
+__all__ = ["Domain", "ModelSymbols", "SymbolTables", "corridor_findings", "domain_of", "symbols_read_through"]
 
 _MAX_VALUES = 5000
 
@@ -106,6 +107,50 @@ def _extreme(op: str, pairs: list[tuple[Decimal, Decimal]], lowest: bool) -> Dec
     with decimal.localcontext(_DOWN if lowest else _UP):
         values = [_apply(op, a, b) for a, b in pairs]
         return _capped(min(values) if lowest else max(values))
+
+
+class ModelSymbols:
+    """What :func:`domain_of` reads, taken from a checked model — with other values of its
+    parameters (by id) and other tables (by id, as lookup mappings: an agreement's), where given."""
+
+    def __init__(self, model: c.CheckedModel, parameters: Mapping[str, Any] | None = None,
+                 tables: Mapping[str, Mapping[Any, Any]] | None = None):
+        given, agreed = parameters or {}, tables or {}
+        self.parameters: dict[str, c.ParameterSpec] = {
+            pid: attrs.evolve(spec, default=given[pid]) if pid in given and given[pid] != spec.default else spec
+            for pid, spec in model.parameters.items()}
+        self.tables: dict[str, c.TableSpec] = {
+            tid: _table_of(spec, agreed[tid]) if tid in agreed else spec for tid, spec in model.tables.items()}
+        self.scopes: dict[str, dict[str, Any]] = {sid: {"max": spec.max_count} for sid, spec in model.scopes.items()}
+        self.value_ir: dict[str, c.Expr] = {nid: node.expr for nid, node in model.nodes.items()
+                                            if isinstance(node, c.ValueNode)}
+        self.domains: dict[str, Domain] = {}
+
+
+def _table_of(spec: c.TableSpec, mapping: Mapping[Any, Any]) -> c.TableSpec:
+    """``spec`` with the rows of ``mapping`` (key or tuple of keys → value)."""
+    rows = tuple(c.TableRowSpec(key if isinstance(key, tuple) else (key,), value, None, (), spec.span)
+                 for key, value in mapping.items())
+    return attrs.evolve(spec, rows=rows)
+
+
+def symbols_read_through(roots: Iterable[Any], value_ir: Mapping[str, c.Expr]) -> set[str]:
+    """The parameters and tables (by id) that ``roots`` (expressions, bands) read — also through
+    the values they read."""
+    read: set[str] = set()
+    values: set[str] = set()
+    pending = list(roots)
+    while pending:
+        for expr in toolkit.walk(pending.pop()):
+            if isinstance(expr, c.Lookup):
+                read.add(expr.table)
+            elif isinstance(expr, c.Ref) and expr.kind == c.RefKind.PARAMETER:
+                read.add(expr.symbol)
+            elif isinstance(expr, c.Ref) and expr.kind == c.RefKind.WERT and expr.symbol in value_ir \
+                    and expr.symbol not in values:
+                values.add(expr.symbol)
+                pending.append(value_ir[expr.symbol])
+    return read
 
 
 def _interval(lo: Decimal | None, hi: Decimal | None, integral: bool = False) -> Domain:
@@ -389,7 +434,9 @@ def corridor_findings(
     puts it at the package). A level without a band is located at its declaration (``levels``:
     the package's levels with their spans)."""
     for b, lo, hi in bands:
-        if lo is not None and hi is not None and (lo > hi or lo == hi and not (b.lower_inclusive and b.upper_inclusive)):
+        empty = lo is not None and hi is not None and (
+            lo > hi or lo == hi and not (b.lower_inclusive and b.upper_inclusive))
+        if empty:
             yield (  # (a warning, as a band no value reaches: an agreement may empty a band on purpose)
                 "warnung",
                 f"Das Band von Stufe {b.level} ({_describe(b, lo, hi, unit)}) ist leer: kein Wert liegt darin",

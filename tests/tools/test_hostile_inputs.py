@@ -190,3 +190,38 @@ def test_a_case_file_linking_out_of_its_population_directory_is_not_read(tmp_pat
     rows = compared.read_text("utf-8").splitlines()
     assert [row.split(",")[:2] for row in rows[1:]] == [["a.toml", "ok"], ["b.toml", "fehler"], ["c.toml", "ok"]]
     assert "hinausführt" in rows[2] and "kennwort" not in compared.read_text("utf-8")
+
+
+_ENGLISH = ("Expecting", "Unterminated", "Extra data", "Invalid", "Cannot", "Duplicate", "Escaped", "Expected",
+            "Found", "Illegal", "Unclosed", "Unescaped")
+
+
+@pytest.mark.parametrize(("text", "json_format", "message", "column"), [
+    ('name = "a"\nname = "b"\n', False, "ein Schlüssel steht doppelt", 1),
+    ("stunden = abc\n", False, "ein ungültiger Wert (ein Text steht in Anführungszeichen)", 11),
+    ("a = [1, 2\n", False, "eine Liste […] ist nicht geschlossen (am Dateiende)", None),
+    ("[a]\nx = 1\n[a]\n", False, "ein Schlüssel oder eine Tabelle steht doppelt", 1),
+    ('{"a": 1, b: 2}', True, "ein Schlüssel in doppelten Anführungszeichen fehlt", 10),
+    ('{"a": 1} x', True, "nach dem Fall folgt weiterer Text", 10),
+])
+def test_a_broken_case_document_is_told_in_german(text: str, json_format: bool, message: str,
+                                                  column: int | None) -> None:
+    from teilhabe_rules.inputs.cases import DocumentError, parse_document
+
+    with pytest.raises(DocumentError) as raised:
+        parse_document(text, json_format=json_format)
+    assert raised.value.message == message and raised.value.syntax
+    if column is not None:
+        assert raised.value.column == column
+
+
+@settings(suppress_health_check=[HealthCheck.too_slow], max_examples=examples(300))
+@given(st.lists(st.sampled_from([*'{}[]"=,:.\n \\ab1-', 'true', '\\u12', "'''", '[[', ']]', '2024-13-01']),
+                max_size=25).map(''.join), st.booleans())
+def test_no_decoder_message_stays_english(text: str, json_format: bool) -> None:
+    from teilhabe_rules.inputs.cases import DocumentError, parse_document
+
+    try:
+        parse_document(text, json_format=json_format)
+    except DocumentError as exc:
+        assert not exc.message.startswith(_ENGLISH), exc.message

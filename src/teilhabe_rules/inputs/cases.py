@@ -278,9 +278,10 @@ class DocumentError(ValueError):
     """A TOML or JSON document that cannot be read as case data: German ``message``, 1-based
     ``line`` and ``column`` in the document's text."""
 
-    def __init__(self, message: str, line: int = 1, column: int = 1):
+    def __init__(self, message: str, line: int = 1, column: int = 1, *, syntax: bool = False):
         super().__init__(message)
         self.message, self.line, self.column = message, line, column
+        self.syntax = syntax  # the text does not parse (not: too deep, too long, too many digits)
 
 
 def parse_document(text: str, *, json_format: bool) -> Any:
@@ -306,7 +307,10 @@ def parse_document(text: str, *, json_format: bool) -> Any:
         raise DocumentError(_TOO_DEEP, line, column) from None
     except (tomllib.TOMLDecodeError, json.JSONDecodeError) as exc:
         line, column, message = decode_location(exc)
-        raise DocumentError(message, line, column) from None
+        if "steht doppelt" in message:  # (TOML points behind the value given twice: the caret goes to its key)
+            shown = source_line_of(text, line) or ""
+            column = len(shown) - len(shown.lstrip()) + 1
+        raise DocumentError(message, line, column, syntax=True) from None
     except ValueError as exc:  # an integer too long to convert (Python's digit limit)
         digits = re.search(r"[0-9][0-9_]{4000,}", text)
         where = _line_column(text, digits.start()) if digits else (1, 1)
@@ -925,8 +929,42 @@ def _inside_any(path: str, elements: set[str]) -> bool:
     return path in elements or any(path[:end + 1] in elements for end in _closing_brackets(path))
 
 
+# The messages of Python's JSON and TOML decoders (their beginnings) in German.
+_DECODER_MESSAGES = {
+    "Expecting value": "ein Wert fehlt",
+    "Expecting property name enclosed in double quotes": "ein Schlüssel in doppelten Anführungszeichen fehlt",
+    "Expecting ',' delimiter": "ein Komma fehlt",
+    "Expecting ':' delimiter": "ein Doppelpunkt fehlt",
+    "Unterminated string": "ein Text ist nicht geschlossen",
+    "Extra data": "nach dem Fall folgt weiterer Text",
+    "Invalid control character": "ein Steuerzeichen im Text",
+    "Invalid \\escape": "eine ungültige Escape-Sequenz",
+    "Invalid \\uXXXX escape": "eine ungültige Escape-Sequenz",
+    "Cannot declare": "ein Schlüssel oder eine Tabelle steht doppelt",
+    "Cannot mutate immutable namespace": "eine Tabelle {…} wird später noch erweitert (sie ist abgeschlossen)",
+    "Cannot overwrite a value": "ein Schlüssel steht doppelt",
+    "Cannot redefine namespace": "eine Tabelle steht doppelt",
+    "Duplicate inline table key": "ein Schlüssel steht doppelt in einer Tabelle {…}",
+    "Escaped character is not a Unicode scalar value": "eine Escape-Sequenz ist kein Unicode-Zeichen",
+    "Expected '=' after a key in a key/value pair": "nach dem Schlüssel fehlt „=“",
+    "Expected ']' at the end of a table declaration": "am Ende der Tabellenüberschrift fehlt „]“",
+    "Expected ']]' at the end of an array declaration": "am Ende der Überschrift fehlt „]]“",
+    "Expected newline or end of document after a statement": "nach einer Angabe folgt weiterer Text in der Zeile",
+    "Found invalid character": "ein ungültiges Zeichen",
+    "Illegal character": "ein unzulässiges Zeichen",
+    "Invalid date or datetime": "ein ungültiges Datum",
+    "Invalid hex value": "eine ungültige Escape-Sequenz",
+    "Invalid initial character for a key part": "ein Schlüssel beginnt mit einem unzulässigen Zeichen",
+    "Invalid statement": "eine ungültige Zeile",
+    "Invalid value": "ein ungültiger Wert (ein Text steht in Anführungszeichen)",
+    "Unclosed array": "eine Liste […] ist nicht geschlossen",
+    "Unclosed inline table": "eine Tabelle {…} ist nicht geschlossen",
+    "Unescaped '\\' in a string": "ein „\\“ ohne Escape in einem Text",
+}
+
+
 def decode_location(exc: Exception) -> tuple[int, int, str]:
-    """Line, column and message of a TOML/JSON decoding error.
+    """Line, column and message (in German) of a TOML/JSON decoding error.
 
     ``json.JSONDecodeError`` has ``lineno``/``colno``; ``tomllib.TOMLDecodeError`` only has them
     from Python 3.14 on and otherwise ends its message with ``(at line L, column C)``.
@@ -940,8 +978,12 @@ def decode_location(exc: Exception) -> tuple[int, int, str]:
         column = column or int(match.group(2))
         message = message[: match.start()]
     elif "(at end of document)" in message:
-        message = message.replace("(at end of document)", "(am Dateiende)").strip()
-    return line or 1, column or 1, message
+        message = message.replace("(at end of document)", "").strip()
+        line, column = line or -1, column or 1
+    german = next((text for english, text in _DECODER_MESSAGES.items() if message.startswith(english)), message)
+    if line == -1:
+        return 1, 1, german + " (am Dateiende)"
+    return line or 1, column or 1, german
 
 
 def _document_diagnostic(exc: DocumentError, file: str, text: str, path: str | None = None) -> Diagnostic:

@@ -888,16 +888,6 @@ def read_population(path: str | Path, *, separator: str | None = None, decimal: 
 
 
 # the decoder's messages in German
-_JSON_MESSAGES = {
-    "Expecting value": "ein Wert fehlt",
-    "Expecting property name enclosed in double quotes": "ein Schlüssel in doppelten Anführungszeichen fehlt",
-    "Expecting ',' delimiter": "ein Komma fehlt",
-    "Expecting ':' delimiter": "ein Doppelpunkt fehlt",
-    "Unterminated string starting at": "ein Text ist nicht geschlossen",
-    "Extra data": "nach dem Fall folgt weiterer Text",
-    "Invalid control character at": "ein Steuerzeichen im Text",
-    "Invalid \\escape": "eine ungültige Escape-Sequenz",
-}
 
 
 class JsonLineError(ValueError):
@@ -919,10 +909,7 @@ def decode_json(text: str) -> Any:
 def _json_message(exc: DocumentError) -> str:
     """The message of a JSON text that could not be decoded, in German, with its place."""
     where = f"Stelle {exc.column}" if exc.line == 1 else f"Zeile {exc.line}, Stelle {exc.column}"
-    for english, german in _JSON_MESSAGES.items():
-        if exc.message.startswith(english):
-            return f"kein gültiges JSON: {german} ({where})"
-    return f"{exc.message} ({where})"
+    return f"kein gültiges JSON: {exc.message} ({where})" if exc.syntax else f"{exc.message} ({where})"
 
 
 def _json_kind(value: Any) -> str:

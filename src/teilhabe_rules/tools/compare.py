@@ -1532,8 +1532,8 @@ class _CompiledFirst:
     def __init__(self, model: Model):
         self.model = model
 
-    def load(self, data: Any) -> Any:
-        return self.model.load_case(data)
+    def load(self, data: Any, base_dir: Path | None = None) -> Any:
+        return self.model.load_case(data, base_dir=base_dir)
 
 
 def _at_most_one_each(con: Any, keys: Sequence[str], table: str) -> bool:

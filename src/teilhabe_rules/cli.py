@@ -29,7 +29,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, TextIO, TypeVar, cast, overload
 
-from .errors import TeilhabeError
+from .errors import TeilhabeError, did_you_mean
 
 if TYPE_CHECKING:  # pragma: no cover
     from .tools.progress import ProgressBar
@@ -1004,10 +1004,20 @@ def _cmd_sql(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     at = _date(args.at) if args.at else None
     model = _model(args.model)
     plan = model.columnar_plan(args.agreement, at)
+    from sqlglot.dialects.dialect import Dialect
+
+    try:
+        Dialect.get_or_raise(args.dialect)
+    except ValueError:
+        known = sorted(name for name in Dialect.classes if name)
+        hint = did_you_mean(args.dialect.lower(), known)
+        raise _UsageError(f"--dialect: „{args.dialect}“ ist kein SQL-Dialekt von sqlglot"
+                          + (f" — {hint}" if hint else "") + f" (bekannt: {', '.join(known)})") from None
     try:
         text = plan.query(guarded=args.dialect == "duckdb").sql(args.dialect, pretty=True)
-    except ValueError as exc:
-        raise _UsageError(f"--dialect: {exc}") from None
+    except ValueError as exc:  # (a dialect that cannot write this query)
+        raise _UsageError(f"--dialect: der Dialekt „{args.dialect}“ kann diese Abfrage nicht schreiben "
+                          f"({exc})") from None
     out.write(text + "\n")
     return EXIT_OK
 

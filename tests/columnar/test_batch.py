@@ -170,6 +170,10 @@ def test_the_sql_command_prints_the_plan(capsys: pytest.CaptureFixture[str]) -> 
     spark = capsys.readouterr
     assert main(["sql", "bei_nrw2", "--dialect", "spark"]) == 0
     assert "TRY(" not in spark().out
+    # an unknown dialect: a German usage error with a suggestion, not sqlglot's English
+    assert main(["sql", "bei_nrw2", "--dialect", "sprak"]) == 2
+    said = capsys.readouterr().err
+    assert said.startswith("teilhabe-rules: --dialect: „sprak“ ist kein SQL-Dialekt von sqlglot — meinten Sie „spark“?")
 
 
 def test_eval_many_writes_results_and_error_rows(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

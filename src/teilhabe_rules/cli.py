@@ -23,6 +23,7 @@ import gc
 import io
 import json
 import os
+import re
 import sys
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -176,11 +177,40 @@ class _CompareUsageError(_UsageError):
 _N = TypeVar("_N")
 
 
+# argparse's messages (Python 3.11–3.13) in German: pattern → replacement (``\\g<name>``)
+_ARGPARSE_GERMAN = (
+    (r"the following arguments are required: (?P<a>.*)", r"es fehlt: \g<a>"),
+    (r"unrecognized arguments: (?P<a>.*)", r"unbekannte Angaben: \g<a>"),
+    (r"argument (?P<o>.+?): invalid int value: (?P<v>.*)", r"\g<o>: \g<v> ist keine ganze Zahl"),
+    (r"argument (?P<o>.+?): invalid float value: (?P<v>.*)", r"\g<o>: \g<v> ist keine Zahl"),
+    (r"argument (?P<o>.+?): invalid (?P<t>\w+) value: (?P<v>.*)", r"\g<o>: \g<v> ist kein gültiger Wert"),
+    (r"argument (?P<o>.+?): invalid choice: (?P<v>.*?) \(choose from (?P<c>.*)\)",
+     r"\g<o>: \g<v> gibt es nicht (möglich: \g<c>)"),
+    (r"argument (?P<o>.+?): expected one argument", r"\g<o>: es fehlt ein Wert"),
+    (r"argument (?P<o>.+?): expected at least one argument", r"\g<o>: es fehlt mindestens ein Wert"),
+    (r"argument (?P<o>.+?): expected at most one argument", r"\g<o>: höchstens ein Wert"),
+    (r"argument (?P<o>.+?): expected (?P<n>\d+) arguments?", r"\g<o>: erwartet \g<n> Werte"),
+    (r"argument (?P<o>.+?): not allowed with argument (?P<p>.*)", r"\g<o>: nicht zusammen mit \g<p>"),
+    (r"argument (?P<o>.+?): ignored explicit argument (?P<v>.*)", r"\g<o>: nimmt keinen Wert (\g<v>)"),
+    (r"ambiguous option: (?P<o>.+?) could match (?P<c>.*)", r"\g<o> ist mehrdeutig: \g<c>"),
+    (r"one of the arguments (?P<a>.*) is required", r"eine der Angaben \g<a> ist nötig"),
+)
+
+
+def _german_usage_message(message: str) -> str:
+    """An argparse error message in German (an unknown one as it is)."""
+    for pattern, german in _ARGPARSE_GERMAN:
+        match = re.fullmatch(pattern, message, re.S)
+        if match:
+            return match.expand(german)
+    return message
+
+
 class _Parser(argparse.ArgumentParser):
     gather: str | None = None  # a ``+`` positional that also takes positionals after options
 
     def error(self, message: str) -> NoReturn:
-        raise _UsageError(message)
+        raise _UsageError(_german_usage_message(message))
 
     @overload
     def parse_known_args(

@@ -465,3 +465,17 @@ def test_ctrl_c_in_a_query_the_intake_falls_back_from_is_not_lost(tmp_path: Path
     assert done.returncode == 130, done.stderr
     assert done.stderr == "teilhabe-rules: abgebrochen\n"
     assert not out.exists()
+
+
+@pytest.mark.parametrize(("argv", "said"), [
+    (["test", "models/mawo.rules", "--seed", "1e5"], "teilhabe-rules: --seed: '1e5' ist keine ganze Zahl"),
+    (["eval"], "teilhabe-rules: es fehlt: MODELL, FALL"),
+    (["evl"], "teilhabe-rules: BEFEHL: 'evl' gibt es nicht (möglich: 'check', 'eval', "),
+    (["eval", "mawo", "x.toml", "--bogus"], "teilhabe-rules: unbekannte Angaben: --bogus"),
+    (["eval", "mawo", "x.toml", "--format"], "teilhabe-rules: --format: es fehlt ein Wert"),
+])
+def test_a_bad_command_line_is_told_in_german(argv: list[str], said: str) -> None:
+    """argparse's messages are German, and the exit code is 2 (a usage error)."""
+    err = io.StringIO()
+    assert main(argv, io.StringIO(), err) == 2
+    assert err.getvalue().startswith(said), err.getvalue()

@@ -95,3 +95,48 @@ ende
     model = teilhabe_rules.loads(text.replace(band, "ab 5 bis 5").replace("1: ab 0", "1: ab 0 unter 5\n    2: über 5")
                                  .replace('1 "b"', '1 "b"\n    2 "c"'), "m.rules")
     assert not any("ist leer" in d.message for d in model.warnings)  # a single value is no empty band
+
+
+EXAMPLES = HEAD + """eingabe x: zahl h von 0 bis 100
+parameter satz: EUR/h = 60
+liste posten "Posten"
+  eingabe betrag: zahl EUR von 0 bis 100
+ende
+paket p "P"
+  stufen
+    0 "a"
+  ende
+  eingabe kap: zahl min/Tag von 0 bis 10
+  stufe = 0
+ende
+wert summe: EUR = runde(x * satz, 2, kaufmännisch)
+
+beispiel "gut" "Eingaben, eine Liste und ein Paket"
+  eingabe x = 2
+  eingabe posten[1].betrag = 5
+  eingabe p = {kap = 3}
+  eingabe p.kap = 4
+  vereinbarung satz = 70 EUR/h
+  erwartet summe = 140 EUR
+ende
+"""
+
+
+@pytest.mark.parametrize(("line", "message", "hint"), [
+    ("  eingabe y = 2", "„y“ bezeichnet keine Eingabe des Modells", None),
+    ("  eingabe p.kapp = 2", "„p.kapp“ bezeichnet keine Eingabe des Modells", "meinten Sie „p.kap“?"),
+    ("  eingabe posten[1].betrg = 2", "„posten[1].betrg“ bezeichnet keine Eingabe des Modells",
+     "meinten Sie „betrag“?"),
+    ("  vereinbarung satx = 70 EUR/h", "Das Modell hat keinen Parameter „satx“", "meinten Sie „satz“?"),
+])
+def test_an_example_naming_no_input_or_parameter_is_a_check_error(line: str, message: str,
+                                                                  hint: str | None) -> None:
+    """The checker finds what an example sets that the model does not have, at its line — not
+    only ``teilhabe-rules test`` when it runs the example."""
+    teilhabe_rules.loads(EXAMPLES, "m.rules")  # inputs, an element, a package table, a parameter: in order
+    text = EXAMPLES.replace("  erwartet summe = 140 EUR", line + "\n  erwartet summe = 140 EUR")
+    with pytest.raises(CheckError) as raised:
+        teilhabe_rules.loads(text, "m.rules")
+    (error,) = raised.value.errors
+    assert (error.message, error.hint) == (message, hint)
+    assert error.location is not None and error.source_line == line

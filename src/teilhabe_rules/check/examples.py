@@ -42,7 +42,9 @@ class Examples:
 def check_examples(findings: Findings, declarations: Declarations, nodes: Mapping[str, c.Node],
                    inputs: Mapping[str, list[c.InputSpec]], reader: TypeReader, resolver: Resolver) -> Examples:
     """The examples, then the properties, then the templates (each template read on its own)."""
-    reading = _Examples(findings, declarations.scopes, nodes, inputs, reader)
+    parameters = {sym.id for sym in declarations.symbols.values() if sym.kind == "parameter"}
+    parameters |= {sym.name for sym in declarations.symbols.values() if sym.kind == "parameter"}
+    reading = _Examples(findings, declarations.scopes, nodes, inputs, reader, parameters)
     examples = reading.examples(declarations.examples, declarations.templates)
     properties = reading.properties(declarations.properties, resolver, declarations)
     templates = {t.name: reading.template_data(t) for t in declarations.templates}
@@ -51,7 +53,8 @@ def check_examples(findings: Findings, declarations: Declarations, nodes: Mappin
 
 class _Examples:
     def __init__(self, findings: Findings, scopes: Mapping[str, ScopeInfo], nodes: Mapping[str, c.Node],
-                 inputs: Mapping[str, list[c.InputSpec]], reader: TypeReader):
+                 inputs: Mapping[str, list[c.InputSpec]], reader: TypeReader, parameters: set[str]):
+        self.parameters = parameters  # the names an example's agreement may set (ids and names)
         self.findings = findings
         self.report = findings.report
         self.scopes = scopes
@@ -92,9 +95,15 @@ class _Examples:
                     set_path(data, assignment.path.steps, literal_to_data(assignment.value))
                 except PathError as exc:
                     self.report(str(exc), assignment.span)
+                    continue
+                self._input_path(assignment.path)
             agreement = []
             for assignment in example.agreement:
                 agreement.append((str(assignment.path), literal_to_data(assignment.value), assignment.span))
+                name = str(assignment.path)
+                if name not in self.parameters:
+                    self.report(f"Das Modell hat keinen Parameter „{name}“", assignment.path.span,
+                                did_you_mean(name, self.parameters))
             expectations = []
             for assignment in example.expectations:
                 expectation = self._expectation(assignment)
@@ -106,6 +115,29 @@ class _Examples:
             out.append(c.ExampleSpec(example.id, example.title, package, data, tuple(agreement), tuple(expectations),
                                      example.expected_errors, example.span, at=example.at, package_id=package_id))
         return out
+
+    def _input_path(self, path: ast.Path) -> None:
+        """Report an example's ``eingabe PATH`` that names no input of the model (a list, an
+        element of one or a package's table given whole names its inputs)."""
+        scope, names = "", list[str]()
+        for step in path.steps:
+            if isinstance(step, int):
+                child = join(scope, names[0]) if len(names) == 1 else None
+                if child is None or child not in self.scopes:
+                    return  # (the shape of the path: set_path's, then the case loader's, to report)
+                scope, names = child, []
+            else:
+                names.append(step)
+        if not names:
+            return  # an element given whole
+        written = tuple(names)
+        paths = [spec.path for spec in self.inputs.get(scope, [])]
+        lists = [self.scopes[child]["name"] for child in self.scopes[scope]["lists"]] if scope in self.scopes else []
+        if any(p[:len(written)] == written for p in paths) or len(written) == 1 and written[0] in lists:
+            return
+        wrong = ".".join(written)
+        self.report(f"„{path}“ bezeichnet keine Eingabe des Modells", path.span,
+                    did_you_mean(wrong, [".".join(p) for p in paths] + lists))
 
     def _base_span(self, example: ast.Example) -> ast.Span:
         """The span of the template name in ``basis NAME`` (the AST keeps only the example's span)."""

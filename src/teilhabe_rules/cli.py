@@ -544,7 +544,7 @@ def _reading_arguments(command: argparse.ArgumentParser) -> None:
 
 
 def _date(text: str) -> _dt.date:
-    for pattern in ("%Y-%m-%d", "%d.%m.%Y"):
+    for pattern in ("%Y-%m-%d", "%d.%m.%Y") if text.isascii() else ():  # (digits 0–9, as in case data)
         try:
             return _dt.datetime.strptime(text, pattern).date()
         except ValueError:

@@ -225,3 +225,28 @@ def test_no_decoder_message_stays_english(text: str, json_format: bool) -> None:
         parse_document(text, json_format=json_format)
     except DocumentError as exc:
         assert not exc.message.startswith(_ENGLISH), exc.message
+
+
+@pytest.mark.parametrize("digits", ["١٢", "１２", "१२"])
+def test_numbers_and_dates_are_written_in_the_digits_0_to_9(digits: str, tmp_path: Path) -> None:
+    """A digit of another script is refused alike in a rule file, a case date and ``--at`` —
+    as in a case's number — never read as 12 in one place and refused in another."""
+    rules = tmp_path / "stunden.rules"
+    rules.write_text(RULES.replace("stunden * satz", f"stunden * satz * {digits}"), "utf-8")
+    code, _, err = run("check", str(rules))
+    assert code == 1 and f"Unerwartetes Zeichen „{digits[0]}“" in err
+    assert "hinweis: Zahlen und Daten stehen in den Ziffern 0–9" in err
+    rules.write_text(RULES, "utf-8")
+    case = tmp_path / "fall.json"
+    case.write_text(f'{{"beginn": "01.03.20{digits}", "stunden": 5}}', "utf-8")
+    code, _, err = run("eval", str(rules), str(case))
+    assert code == 1 and "erwartet ein Datum (JJJJ-MM-TT oder TT.MM.JJJJ)" in err
+    case.write_text('{"beginn": "01.03.2025", "stunden": 5}', "utf-8")
+    assert run("eval", str(rules), str(case))[0] == 0
+    code, _, err = run("eval", str(rules), str(case), "--at", f"20{digits}-03-01")
+    assert code == 2 and "ist kein Datum" in err
+    population = tmp_path / "p.jsonl"
+    population.write_text(f'{{"beginn": "01.03.20{digits}", "stunden": 5}}\n{{"beginn": "01.03.2025", "stunden": 5}}\n',
+                          "utf-8")
+    code, _, err = run("eval-many", str(rules), str(population), "--out", str(tmp_path / "e.csv"))
+    assert code == 1 and "erwartet ein Datum" in (tmp_path / "e.csv").read_text("utf-8")

@@ -230,7 +230,7 @@ def convert_value(value: Any, vtype: c.ValueType) -> Any:
             raise ValueError(f"erwartet ein Datum ohne Uhrzeit, nicht {value}")
         if isinstance(value, _dt.date):
             return value
-        if isinstance(value, str):
+        if isinstance(value, str) and value.isascii():  # (digits 0–9 only: strptime takes ٣ and ３ too)
             for pattern in ("%Y-%m-%d", "%d.%m.%Y"):
                 try:
                     return _dt.datetime.strptime(value.strip(), pattern).date()

@@ -769,6 +769,8 @@ def explain_syntax_error(ctx: SyntaxErrorContext) -> Explanation:
             hint = 'ein Text steht in doppelten Anführungszeichen: "…"'
         elif token == ";":
             hint = "eine Angabe endet mit dem Zeilenende; „;“ gibt es nicht"
+        elif len(token) == 1 and token.isdigit():  # ٣, ３: a digit of another script
+            hint = "Zahlen und Daten stehen in den Ziffern 0–9"
         return Explanation(f"Unerwartetes Zeichen „{shown}“", hint, ctx.line, ctx.column)
     return Explanation(f"Unerwartetes „{_shorten(token)}“", hint, ctx.line, ctx.column)
 

@@ -140,3 +140,15 @@ def test_an_example_naming_no_input_or_parameter_is_a_check_error(line: str, mes
     (error,) = raised.value.errors
     assert (error.message, error.hint) == (message, hint)
     assert error.location is not None and error.source_line == line
+
+
+def test_a_misspelt_keyword_read_as_a_unit_is_suggested() -> None:
+    """After a number a word is its unit: a misspelt ``annahme`` there gets the keyword as hint."""
+    with pytest.raises(CheckError) as raised:
+        teilhabe_rules.loads(HEAD + 'parameter p: h = 1 anahme "x"\n', "m.rules")
+    (error,) = raised.value.errors
+    assert error.message == "Unbekannte Einheit „anahme“"
+    assert error.hint == "meinten Sie „annahme“? (nach einer Zahl wird ein Wort als ihre Einheit gelesen)"
+    with pytest.raises(CheckError) as raised:  # a misspelt unit keeps its own suggestion
+        teilhabe_rules.loads(HEAD + "parameter p: h = 1 Wcohe\n", "m.rules")
+    assert raised.value.errors[0].hint == "meinten Sie „Woche“?"

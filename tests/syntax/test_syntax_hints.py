@@ -78,6 +78,12 @@ EXPECTED: dict[str, tuple[str, int, int, str]] = {
         16,
         r"„eingabe stunden: TYP“",
     ),
+    "schluesselwort-als-einheit": (
+        r"Unbekanntes Schlüsselwort „snst“",
+        4,
+        28,
+        r"meinten Sie „sonst“\? \(nach einer Zahl wird ein Wort als ihre Einheit gelesen\)",
+    ),
     "schluesselwort-vertippt": (
         r"Unbekanntes Schlüsselwort „paramter“",
         3,

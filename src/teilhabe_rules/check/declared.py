@@ -19,6 +19,7 @@ from ..errors import did_you_mean
 from ..ir import checked as c
 from ..ir.checked import TypeKind
 from ..syntax import ast
+from ..syntax.hints import KEYWORDS
 from ..units import DIMENSIONLESS, Unit, UnitError, parse_unit
 from .findings import Fail, Findings, join
 from .scopes import Declarations, Symbol
@@ -44,7 +45,10 @@ class TypeReader:
         except UnitError as exc:
             parts = [p.strip() for p in text.text.split("/")]
             bad = next((p for p in parts if p not in exc.candidates), text.text)
+            keyword = did_you_mean(bad, KEYWORDS) if bad == text.text else None
             hint = did_you_mean(bad, exc.candidates) or (
+                # a misspelt keyword after a number reads as its unit (``1 anahme "…"``)
+                f"{keyword} (nach einer Zahl wird ein Wort als ihre Einheit gelesen)" if keyword else
                 "bekannte Einheiten: min, h, Tag, Woche, Jahr, Monat, EUR, VK, Person, Platz, %"
             )
             where = f" in „{text.text}“" if bad != text.text else ""

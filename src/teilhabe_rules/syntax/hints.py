@@ -618,6 +618,23 @@ def _misspelt_keyword(ctx: SyntaxErrorContext) -> Finding | None:
     )
 
 
+def _keyword_read_as_unit(ctx: SyntaxErrorContext) -> Finding | None:
+    """A misspelt keyword right after a number (``dann 1 snst 2``): the number took it as its
+    unit, and the parser stops only at what follows — the word is what to point at."""
+    before = ctx.source_line[: ctx.column - 1]
+    match = re.search(r"(?<![\w.])-?[0-9]+(?:\.[0-9]+)?\s+([^\W\d]\w*)\s*$", before)
+    if match is None or ctx.token_type in (None, "$END", "_NL"):
+        return None
+    word = match.group(1)
+    if word in KEYWORDS or word in _declared_names(ctx.text):
+        return None
+    suggestion = _closest_keyword(word, ctx.expected_keywords)
+    if suggestion is None:
+        return None
+    return Finding(match.start(1) + 1, end_column=match.end(1) + 1,
+                   details={"word": word, "suggestion": suggestion})
+
+
 # ======================================================================================
 # The table
 # ======================================================================================
@@ -710,6 +727,13 @@ MISTAKES: tuple[Mistake, ...] = (
         "Nach „{head}“ fehlt ein Doppelpunkt",
         "schreibe „{form}“",
         _missing_colon,
+    ),
+    Mistake(
+        "schluesselwort-als-einheit",
+        _MODEL + "eingabe x: zahl\nwert a = wenn x > 1 dann 1 snst 2\n",
+        "Unbekanntes Schlüsselwort „{word}“",
+        "meinten Sie „{suggestion}“? (nach einer Zahl wird ein Wort als ihre Einheit gelesen)",
+        _keyword_read_as_unit,
     ),
     Mistake(
         "schluesselwort-vertippt",

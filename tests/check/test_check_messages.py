@@ -152,3 +152,27 @@ def test_a_misspelt_keyword_read_as_a_unit_is_suggested() -> None:
     with pytest.raises(CheckError) as raised:  # a misspelt unit keeps its own suggestion
         teilhabe_rules.loads(HEAD + "parameter p: h = 1 Wcohe\n", "m.rules")
     assert raised.value.errors[0].hint == "meinten Sie „Woche“?"
+
+
+def test_a_packages_level_named_without_its_package_gets_the_full_name_as_hint() -> None:
+    text = HEAD + """eingabe x: zahl h von 0 bis 10
+tabelle preis "P": stufe von p -> EUR/Tag
+  0: 5
+  1: 10
+ende
+paket p "P"
+  stufen
+    0 "a"
+    1 "b"
+  ende
+  stufe = wenn x > 5 h dann 1 sonst 0
+  wert betrag: EUR/Tag = preis[stufe]
+ende
+"""
+    with pytest.raises(CheckError) as raised:
+        teilhabe_rules.loads(text, "m.rules")
+    (error,) = raised.value.errors
+    assert (error.message, error.hint) == ("Unbekannter Name „stufe“",
+                                           "die Stufe eines Pakets heißt auch darin mit dem Paket: „p.stufe“")
+    model = teilhabe_rules.loads(text.replace("preis[stufe]", "preis[p.stufe]"), "m.rules")
+    assert str(model.evaluate({"x": 6}).value("p.betrag")) == "10"

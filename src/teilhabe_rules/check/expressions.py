@@ -182,6 +182,10 @@ class Resolver:
                             "schreibe " + " oder ".join(f"{e.name}.{expr.name}" for e, _ in members))
         if expr.name in _ROUNDING:
             return c.Const(expr.name, c.ValueType(TypeKind.MODUS), expr.span)
+        package = self.declarations.symbols.get(ctx.package) if ctx.package is not None else None
+        if expr.name in ("stufe", "berechnete_stufe", "bewilligte_stufe") and package is not None:
+            raise self.fail(f"Unbekannter Name „{expr.name}“", expr.span,  # (a package's levels: by its name)
+                            f"die Stufe eines Pakets heißt auch darin mit dem Paket: „{package.name}.{expr.name}“")
         raise self.fail(f"Unbekannter Name „{expr.name}“", expr.span,
                         did_you_mean(expr.name, self.declarations.visible_names(ctx)))
 

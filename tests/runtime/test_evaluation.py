@@ -580,10 +580,12 @@ class TestFailures:
         assert quotient.evaluate({"teiler": 4}).value("quote") == Decimal("2.5")
 
     def test_level_rule_outside_the_levels_at_runtime(self) -> None:
-        lookup = model(
-            "eingabe x: zahl von 0 bis 10\n"
-            "paket p\n  stufen\n    0 \"a\"\n    1 \"b\"\n  ende\n  stufe = runde(x / 5, 0, abrunden)\nende\n"
-        )
+        # (x without a range: the checker cannot know the rule's values — with „von 0 bis 10“ it
+        # finds the 2 itself)
+        rule = "paket p\n  stufen\n    0 \"a\"\n    1 \"b\"\n  ende\n  stufe = runde(x / 5, 0, abrunden)\nende\n"
+        with pytest.raises(CheckError, match="kann 2 ergeben"):
+            model("eingabe x: zahl von 0 bis 10\n" + rule)
+        lookup = model("eingabe x: zahl\n" + rule)
         assert lookup.evaluate({"x": 9}).value("p.stufe") == 1
         with pytest.raises(EvaluationError, match="ergibt 2, das ist keine Stufe des Pakets"):
             lookup.evaluate({"x": 10})

@@ -263,7 +263,7 @@ class TestUsage:
         an unknown one is told of still shows its own usage and options."""
         code, _, err = run("evl", "modell.rules", "fall.toml")
         assert code == 2
-        listed = re.findall(r"'([\w-]+)'", err.split("choose from", 1)[1])
+        listed = re.findall(r"'([\w-]+)'", err.split("möglich:", 1)[1])
         assert {"check", "eval", "test", "compare", "eval-many", "sql", "lsp"} <= set(listed)
         for command in listed:
             code, out, _ = run(command, "--help")

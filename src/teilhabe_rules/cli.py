@@ -1190,8 +1190,11 @@ def _aborted(err: TextIO) -> int:
     by :func:`main` where a ``KeyboardInterrupt`` came while the command was handling it — the
     text is the same."""
     if not _Interrupts.reported:
+        try:
+            text = _Interrupts.after() if _Interrupts.after is not None else ""
+        except KeyboardInterrupt:  # (the watcher's second interrupt while the text is made)
+            text = ""
         _Interrupts.reported = True
-        text = _Interrupts.after() if _Interrupts.after is not None else ""
         err.write(f"teilhabe-rules: abgebrochen{text}\n")
     return EXIT_INTERRUPTED
 

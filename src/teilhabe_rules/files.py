@@ -82,6 +82,15 @@ def confined(name: str, folder: Path, root: Path | None = None) -> Path:
     return candidate
 
 
+def links_out(path: Path, top: Path) -> bool:
+    """Whether ``path`` (an entry of the folder ``top``, by its name as listed: any name) leads
+    out of ``top`` by symbolic links — or cannot be resolved (a link in a circle)."""
+    try:
+        return not _inside(os.path.realpath(path), os.path.realpath(top))
+    except (OSError, ValueError, RuntimeError):
+        return True
+
+
 def same_file(a: str | Path, b: str | Path) -> bool:
     """Whether two names lead to the same file (after symbolic links); False when either cannot
     be resolved."""

@@ -176,3 +176,42 @@ ende
                                            "die Stufe eines Pakets heißt auch darin mit dem Paket: „p.stufe“")
     model = teilhabe_rules.loads(text.replace("preis[stufe]", "preis[p.stufe]"), "m.rules")
     assert str(model.evaluate({"x": 6}).value("p.betrag")) == "10"
+
+
+def test_an_examples_agreement_naming_a_name_of_several_parameters_is_told_so() -> None:
+    """As the agreement's loader: a bare name of several parameters names none of them."""
+    text = HEAD + """eingabe x: zahl von 0 bis 10
+paket p "P"
+  stufen
+    0 "a"
+  ende
+  parameter f: zahl = 1
+  stufe = 0
+ende
+paket q "Q"
+  stufen
+    0 "a"
+  ende
+  parameter f: zahl = 2
+  stufe = 0
+ende
+wert w = x * p.f
+
+beispiel "e"
+  eingabe x = 1
+  vereinbarung f = 3
+  erwartet w = 3
+ende
+"""
+    with pytest.raises(CheckError) as raised:
+        teilhabe_rules.loads(text, "m.rules")
+    (error,) = raised.value.errors
+    assert error.message == "„f“ heißen mehrere Parameter"
+    assert error.hint == "schreibe den vollen Namen: „p.f“ oder „q.f“"
+    teilhabe_rules.loads(text.replace("vereinbarung f = 3", "vereinbarung p.f = 3"), "m.rules")
+
+
+def test_a_misspelt_keyword_is_suggested_for_a_unit_only_after_a_number() -> None:
+    with pytest.raises(CheckError) as raised:  # a type's unit: no keyword stands there
+        teilhabe_rules.loads(HEAD + 'eingabe x: zahl quele "x"\n', "m.rules")
+    assert "meinten Sie" not in (raised.value.errors[0].hint or "")

@@ -99,3 +99,40 @@ ende
     teilhabe_rules.loads(text, "d.rules")  # in order: no overflow, no gap
     with pytest.raises(CheckError, match="Lücke: Werte unter 0"):
         teilhabe_rules.loads(text.replace("von 0 bis", "von -1 bis"), "d.rules")
+
+
+def test_runde_of_bounds_with_more_digits_than_the_context_holds_is_no_internal_error() -> None:
+    text = HEAD + """eingabe x: zahl EUR von 0 bis 10000000
+wert b: EUR = runde(x, 28, kaufmännisch)
+paket p "P"
+  stufen
+    0 "a"
+    1 "b"
+  ende
+  stufe nach korridor b
+    0: ab 0 EUR bis 10 EUR
+    1: über 10 EUR
+  ende
+ende
+"""
+    teilhabe_rules.loads(text, "d.rules")
+
+
+def test_a_conversion_keeps_the_one_bound_its_quantity_has() -> None:
+    """``y als h`` of a quantity bounded above only (``min(x, 100 min)``) stays bounded above."""
+    text = HEAD + """eingabe x: zahl min
+wert y: min = min(x, 100 min)
+paket p "P"
+  stufen
+    0 "a"
+    1 "b"
+  ende
+  stufe nach korridor y als h
+    0: bis 1 h
+    1: über 1 h bis 2 h
+  ende
+ende
+"""
+    teilhabe_rules.loads(text, "d.rules")  # in order: no gap above 2 h (100 min is 1 2/3 h)
+    with pytest.raises(CheckError, match=r"Lücke: Werte über 1 bis 1\.6666"):
+        teilhabe_rules.loads(text.replace("1: über 1 h bis 2 h", "1: über 2 h"), "d.rules")

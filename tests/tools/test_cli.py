@@ -479,3 +479,18 @@ def test_a_bad_command_line_is_told_in_german(argv: list[str], said: str) -> Non
     err = io.StringIO()
     assert main(argv, io.StringIO(), err) == 2
     assert err.getvalue().startswith(said), err.getvalue()
+
+
+def test_an_interrupt_while_the_abort_text_is_made_still_says_abgebrochen(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The watcher's second KeyboardInterrupt may come while „abgebrochen“'s text is made: the
+    word is written all the same (without the text), once."""
+    from teilhabe_rules import cli
+
+    def late() -> str:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli._Interrupts, "reported", False)
+    monkeypatch.setattr(cli._Interrupts, "after", late)
+    err = io.StringIO()
+    assert cli._aborted(err) == 130 and cli._aborted(err) == 130
+    assert err.getvalue() == "teilhabe-rules: abgebrochen\n"

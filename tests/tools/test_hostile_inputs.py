@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import codecs
 import io
+import json
 import sys
 import zipfile
 from decimal import Decimal
@@ -203,6 +204,7 @@ _ENGLISH = ("Expecting", "Unterminated", "Extra data", "Invalid", "Cannot", "Dup
     ("[a]\nx = 1\n[a]\n", False, "ein Schlüssel oder eine Tabelle steht doppelt", 1),
     ('{"a": 1, b: 2}', True, "ein Schlüssel in doppelten Anführungszeichen fehlt", 10),
     ('{"a": 1} x', True, "nach dem Fall folgt weiterer Text", 10),
+    ("k = 'abc", False, "es fehlt „'“ (am Dateiende)", None),
 ])
 def test_a_broken_case_document_is_told_in_german(text: str, json_format: bool, message: str,
                                                   column: int | None) -> None:
@@ -216,7 +218,7 @@ def test_a_broken_case_document_is_told_in_german(text: str, json_format: bool, 
 
 
 @settings(suppress_health_check=[HealthCheck.too_slow], max_examples=examples(300))
-@given(st.lists(st.sampled_from([*'{}[]"=,:.\n \\ab1-', 'true', '\\u12', "'''", '[[', ']]', '2024-13-01']),
+@given(st.lists(st.sampled_from([*'{}[]"=,:.\n \\ab1-\'', 'true', '\\u12', "'''", '[[', ']]', '2024-13-01']),
                 max_size=25).map(''.join), st.booleans())
 def test_no_decoder_message_stays_english(text: str, json_format: bool) -> None:
     from teilhabe_rules.inputs.cases import DocumentError, parse_document
@@ -250,3 +252,29 @@ def test_numbers_and_dates_are_written_in_the_digits_0_to_9(digits: str, tmp_pat
                           "utf-8")
     code, _, err = run("eval-many", str(rules), str(population), "--out", str(tmp_path / "e.csv"))
     assert code == 1 and "erwartet ein Datum" in (tmp_path / "e.csv").read_text("utf-8")
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="file names with ':'")
+def test_any_file_name_of_a_population_directory_is_a_case(tmp_path: Path) -> None:
+    """Names that would be refused as written paths (``~a.toml``, ``c:1.toml``) are plain
+    entries of the directory: only a link leading out of it is refused."""
+    rules = tmp_path / "stunden.rules"
+    rules.write_text(RULES, "utf-8")
+    folder = tmp_path / "population"
+    folder.mkdir()
+    for name in ("~a.toml", "c:1.toml", "b.toml"):
+        (folder / name).write_text("beginn = 2025-03-01\nstunden = 5\n", "utf-8")
+    out = tmp_path / "e.csv"
+    code, _, err = run("eval-many", str(rules), str(folder), "--out", str(out))
+    assert code == 0, err
+    assert out.read_text("utf-8").count("300.000000") == 3
+
+
+@pytest.mark.parametrize("date", ["01.07.2024\u00a0", "\u202f2024-07-01", " 2024-07-01 "])
+def test_a_date_with_blanks_of_any_kind_around_it_is_read(date: str, tmp_path: Path) -> None:
+    """A no-break space (as spreadsheets export it) around a date is a blank, not a foreign digit."""
+    rules = tmp_path / "stunden.rules"
+    rules.write_text(RULES, "utf-8")
+    case = tmp_path / "fall.json"
+    case.write_text(json.dumps({"beginn": date, "stunden": 5}), "utf-8")
+    assert run("eval", str(rules), str(case))[0] == 0

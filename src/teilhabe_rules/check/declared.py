@@ -37,7 +37,9 @@ class TypeReader:
         self.findings = findings
         self.declarations = declarations
 
-    def unit_of(self, text: ast.UnitText | None) -> Unit:
+    def unit_of(self, text: ast.UnitText | None, after_number: bool = False) -> Unit:
+        """The unit written as ``text``; ``after_number``: it follows a number (``1 h``), where a
+        misspelt keyword reads as a unit (``1 anahme``)."""
         if text is None:
             return DIMENSIONLESS
         try:
@@ -45,7 +47,7 @@ class TypeReader:
         except UnitError as exc:
             parts = [p.strip() for p in text.text.split("/")]
             bad = next((p for p in parts if p not in exc.candidates), text.text)
-            keyword = did_you_mean(bad, KEYWORDS) if bad == text.text else None
+            keyword = did_you_mean(bad, KEYWORDS) if after_number and bad == text.text else None
             hint = did_you_mean(bad, exc.candidates) or (
                 # a misspelt keyword after a number reads as its unit (``1 anahme "…"``)
                 f"{keyword} (nach einer Zahl wird ein Wort als ihre Einheit gelesen)" if keyword else
@@ -123,7 +125,7 @@ class TypeReader:
 
     def _bound(self, number: ast.Number, unit: Unit) -> Decimal:
         if number.unit is not None:
-            got = self.unit_of(number.unit)
+            got = self.unit_of(number.unit, after_number=True)
             if not unit.takes_written(got):
                 raise self.findings.fail(
                     f"Die Einheit „{number.unit.text}“ passt nicht zu {str(unit) or 'einer Zahl ohne Einheit'}",
@@ -138,7 +140,7 @@ class TypeReader:
             if not isinstance(expr, ast.Number):
                 raise fail(f"{what} muss eine Zahl sein ({vtype.describe()})", expr.span)
             if expr.unit is not None:
-                unit = self.unit_of(expr.unit)
+                unit = self.unit_of(expr.unit, after_number=True)
                 if not vtype.unit.takes_written(unit):
                     raise fail(
                         f"{what} hat die Einheit „{expr.unit.text}“, erwartet ist {str(vtype.unit) or 'keine Einheit'}",

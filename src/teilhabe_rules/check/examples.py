@@ -42,9 +42,13 @@ class Examples:
 def check_examples(findings: Findings, declarations: Declarations, nodes: Mapping[str, c.Node],
                    inputs: Mapping[str, list[c.InputSpec]], reader: TypeReader, resolver: Resolver) -> Examples:
     """The examples, then the properties, then the templates (each template read on its own)."""
-    parameters = {sym.id for sym in declarations.symbols.values() if sym.kind == "parameter"}
-    parameters |= {sym.name for sym in declarations.symbols.values() if sym.kind == "parameter"}
-    reading = _Examples(findings, declarations.scopes, nodes, inputs, reader, parameters)
+    # what an agreement may name a parameter by (as the agreement's loader takes it): its id, and
+    # its name where no other parameter has that name
+    declared = [sym for sym in declarations.symbols.values() if sym.kind == "parameter"]
+    names = [sym.name for sym in declared]
+    parameters = {sym.id for sym in declared} | {name for name in names if names.count(name) == 1}
+    shared = {name: sorted(sym.id for sym in declared if sym.name == name) for name in names if names.count(name) > 1}
+    reading = _Examples(findings, declarations.scopes, nodes, inputs, reader, parameters, shared)
     examples = reading.examples(declarations.examples, declarations.templates)
     properties = reading.properties(declarations.properties, resolver, declarations)
     templates = {t.name: reading.template_data(t) for t in declarations.templates}
@@ -53,8 +57,10 @@ def check_examples(findings: Findings, declarations: Declarations, nodes: Mappin
 
 class _Examples:
     def __init__(self, findings: Findings, scopes: Mapping[str, ScopeInfo], nodes: Mapping[str, c.Node],
-                 inputs: Mapping[str, list[c.InputSpec]], reader: TypeReader, parameters: set[str]):
+                 inputs: Mapping[str, list[c.InputSpec]], reader: TypeReader, parameters: set[str],
+                 shared_names: dict[str, list[str]]):
         self.parameters = parameters  # the names an example's agreement may set (ids and names)
+        self.shared_names = shared_names  # a name of several parameters: their ids
         self.findings = findings
         self.report = findings.report
         self.scopes = scopes
@@ -101,7 +107,11 @@ class _Examples:
             for assignment in example.agreement:
                 agreement.append((str(assignment.path), literal_to_data(assignment.value), assignment.span))
                 name = str(assignment.path)
-                if name not in self.parameters:
+                if name in self.shared_names:
+                    full = " oder ".join(f"„{i}“" for i in self.shared_names[name])
+                    self.report(f"„{name}“ heißen mehrere Parameter", assignment.path.span,
+                                f"schreibe den vollen Namen: {full}")
+                elif name not in self.parameters:
                     self.report(f"Das Modell hat keinen Parameter „{name}“", assignment.path.span,
                                 did_you_mean(name, self.parameters))
             expectations = []

@@ -114,7 +114,7 @@ class Resolver:
         if expr.unit is None:
             integer = expr.value == expr.value.to_integral_value()
             return self.flex(c.Const(expr.value, c.ValueType(TypeKind.ZAHL, DIMENSIONLESS, integer), expr.span))
-        unit = self.reader.unit_of(expr.unit)
+        unit = self.reader.unit_of(expr.unit, after_number=True)
         value = expr.value / 100 if unit.percent else expr.value
         return c.Const(value, c.ValueType(TypeKind.ZAHL, unit), expr.span)
 

@@ -230,7 +230,7 @@ def convert_value(value: Any, vtype: c.ValueType) -> Any:
             raise ValueError(f"erwartet ein Datum ohne Uhrzeit, nicht {value}")
         if isinstance(value, _dt.date):
             return value
-        if isinstance(value, str) and value.isascii():  # (digits 0–9 only: strptime takes ٣ and ３ too)
+        if isinstance(value, str) and value.strip().isascii():  # (digits 0–9 only: strptime takes ٣, ３ too)
             for pattern in ("%Y-%m-%d", "%d.%m.%Y"):
                 try:
                     return _dt.datetime.strptime(value.strip(), pattern).date()
@@ -980,7 +980,11 @@ def decode_location(exc: Exception) -> tuple[int, int, str]:
     elif "(at end of document)" in message:
         message = message.replace("(at end of document)", "").strip()
         line, column = line or -1, column or 1
-    german = next((text for english, text in _DECODER_MESSAGES.items() if message.startswith(english)), message)
+    german = next((text for english, text in _DECODER_MESSAGES.items() if message.startswith(english)), None)
+    expected = re.fullmatch(r"Expected (['\"])(.*)\1", message) if german is None else None
+    if expected is not None:  # tomllib's „Expected '\''“: what a closing is missing
+        german = f"es fehlt „{expected.group(2)}“"
+    german = message if german is None else german
     if line == -1:
         return 1, 1, german + " (am Dateiende)"
     return line or 1, column or 1, german

@@ -26,6 +26,7 @@ import codecs
 import csv
 import datetime as _dt
 import math
+import os
 import re
 import sys
 import zipfile
@@ -40,7 +41,7 @@ import attrs
 
 from ..duck import Sandbox
 from ..errors import CaseError, Diagnostic, Location, did_you_mean
-from ..files import FileRefused, confined
+from ..files import links_out
 from .cases import DocumentError, parse_document
 from .tabular import Column, DecimalMark, TableCase, TableRow, assemble, key_index, parse_column
 
@@ -860,11 +861,10 @@ def unreadable(path: Path, exc: OSError, line: int | None = None) -> CaseError:
 def _folder_row(file: Path, folder: Path) -> PopulationRow:
     """A case file of a population directory as its row: refused (an error row) where it is a
     symbolic link leading out of the directory — a case reads no file outside its tree."""
-    try:
-        confined(file.name, folder)
-    except FileRefused as exc:  # (as the case loader's refusal of a case file reads)
+    if links_out(file, folder):  # (as the case loader's refusal of an element file reads)
+        reason = f"ist ein symbolischer Link, der aus {os.path.abspath(folder)} hinausführt"
         where = Location(str(file), 1, 1)
-        return PopulationRow(file.name, error=Diagnostic(f"Die Falldatei „{file}“ {exc.reason}", where).render())
+        return PopulationRow(file.name, error=Diagnostic(f"Die Falldatei „{file}“ {reason}", where).render())
     return PopulationRow(file.name, file)
 
 

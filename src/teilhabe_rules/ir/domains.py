@@ -188,6 +188,12 @@ def _combine(left: Domain, right: Domain, op: str) -> Domain:
         lo = None if left.lo is None or right.hi is None else _low("-", left.lo, right.hi)
         hi = None if left.hi is None or right.lo is None else _high("-", left.hi, right.lo)
         return _interval(lo, hi, integral)
+    factor = right.single()
+    if op == "*" and factor is not None and factor > 0 and (left.lo is None or left.hi is None):
+        # (a conversion's factor: each known bound of the other side stays one)
+        lo = None if left.lo is None else _low("*", left.lo, factor)
+        hi = None if left.hi is None else _high("*", left.hi, factor)
+        return _interval(lo, hi, integral)
     if op == "*" and left.lo is not None and left.hi is not None and right.lo is not None and right.hi is not None:
         pairs = [(a, b) for a in (left.lo, left.hi) for b in (right.lo, right.hi)]
         return _interval(_extreme("*", pairs, True), _extreme("*", pairs, False), integral)
@@ -335,8 +341,11 @@ def _rounded(inner: Domain, places: c.Expr, mode: c.Expr) -> Domain:
     def rounded(value: Decimal | None) -> Decimal | None:
         if value is None:
             return None
-        with decimal.localcontext(_UP):
-            return _capped(value.quantize(quantum, rounding=rounding))
+        try:
+            with decimal.localcontext(_UP):
+                return _capped(value.quantize(quantum, rounding=rounding))
+        except decimal.InvalidOperation:  # more digits than the context holds: no bound
+            return None
 
     if inner.values is not None:
         values = [rounded(v) for v in inner.values]

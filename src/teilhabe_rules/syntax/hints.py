@@ -120,7 +120,7 @@ _TERMINAL_WORDS = {
 
 _WORD = r"[^\W\d]\w*"
 _STRING = r'"(?:[^"\\\n]|\\.)*"'
-_NUMBER = r"-?\d+(?:\.\d+)?"
+_NUMBER = r"-?[0-9]+(?:\.[0-9]+)?"
 
 
 # ======================================================================================
@@ -219,7 +219,7 @@ class Explanation:
 # ======================================================================================
 
 _SCAN = re.compile(
-    r'"""[\s\S]*?"""|"(?:[^"\\\n]|\\.)*"?|#[^\n]*|\n|' + _WORD + r"|\d+(?:[.:]\d+)*|\S"
+    r'"""[\s\S]*?"""|"(?:[^"\\\n]|\\.)*"?|#[^\n]*|\n|' + _WORD + r"|[0-9]+(?:[.:][0-9]+)*|\S"
 )
 
 # Block kind -> the first words of the lines that may stand directly inside it.
@@ -364,7 +364,7 @@ def _looks_like_entry(kind: str, line: str) -> bool:
     if kind == "tabelle":
         return re.match(rf"\s*{key}(?:\s*,\s*{key})*\s*:", line) is not None
     if kind == "vorlage":
-        return re.match(rf"\s*{_WORD}(?:\s*\.\s*{_WORD}|\s*\[\s*\d+\s*\])*\s*=", line) is not None
+        return re.match(rf"\s*{_WORD}(?:\s*\.\s*{_WORD}|\s*\[\s*[0-9]+\s*\])*\s*=", line) is not None
     return False
 
 
@@ -388,8 +388,8 @@ def _decimal_comma(ctx: SyntaxErrorContext) -> Finding | None:
     if ctx.token != ",":
         return None
     line, at = ctx.source_line, ctx.column - 1
-    left = re.search(r"(\d+(?:\.\d{3})*)$", line[:at])
-    right = re.match(r"\d+", line[at + 1 :])
+    left = re.search(r"([0-9]+(?:\.[0-9]{3})*)$", line[:at])
+    right = re.match(r"[0-9]+", line[at + 1 :])
     if not left or not right or re.search(r"[\w.]$", line[: left.start()]):
         return None
     written = f"{left.group()},{right.group()}"
@@ -398,8 +398,8 @@ def _decimal_comma(ctx: SyntaxErrorContext) -> Finding | None:
 
 
 _DATE_LIKE = re.compile(
-    r"(?<![\d.])(?:(?P<y1>\d{4})-(?P<m1>\d{1,2})-(?P<d1>\d{1,2})"
-    r"|(?P<d2>\d{1,2})[-/](?P<m2>\d{1,2})[-/](?P<y2>\d{4}))(?![\d.])"
+    r"(?<![0-9.])(?:(?P<y1>[0-9]{4})-(?P<m1>[0-9]{1,2})-(?P<d1>[0-9]{1,2})"
+    r"|(?P<d2>[0-9]{1,2})[-/](?P<m2>[0-9]{1,2})[-/](?P<y2>[0-9]{4}))(?![0-9.])"
 )
 
 
@@ -424,7 +424,7 @@ def _date_format(ctx: SyntaxErrorContext) -> Finding | None:
 
 _SPACED_UNIT = re.compile(rf"(?:{_WORD}|€)(?:\s*/\s*{_WORD})+")
 # What may stand before a unit: a number (a quantity) or the start of a type.
-_BEFORE_UNIT = re.compile(r"(?:\d|:|\bzahl|\bganzzahl|\}|->|→|,)\s*$")
+_BEFORE_UNIT = re.compile(r"(?:[0-9]|:|\bzahl|\bganzzahl|\}|->|→|,)\s*$")
 
 
 def _unit_spaces(ctx: SyntaxErrorContext) -> Finding | None:
@@ -538,7 +538,7 @@ def _equals_for_colon(ctx: SyntaxErrorContext) -> Finding | None:
 # template, after eingabe/erwartet/vereinbarung in an example, or ``stufe``) or in a record.
 _ASSIGNED = re.compile(
     rf"(?:^\s*(?:(?:eingabe|erwartet|vereinbarung)\s+)?|[{{,]\s*)"
-    rf"{_WORD}(?:\s*\.\s*{_WORD}|\s*\[\s*\d+\s*\])*\s*$"
+    rf"{_WORD}(?:\s*\.\s*{_WORD}|\s*\[\s*[0-9]+\s*\])*\s*$"
 )
 
 

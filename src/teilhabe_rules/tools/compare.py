@@ -80,7 +80,7 @@ import attrs
 from ..atomic import AtomicFile, open_partial, partial_path, write_atomic
 from ..duck import connect, out_of_memory
 from ..errors import CaseError, CheckError, Diagnostic, Location, TeilhabeError, ValidityError, did_you_mean
-from ..files import READ_WITHOUT_BLOCKING, FileRefused, confined, same_file
+from ..files import READ_WITHOUT_BLOCKING, links_out, same_file
 from ..inputs.cases import MAX_NESTING, CaseLoader, read_data, reference_day
 from ..inputs.population import (
     MAX_LINE,
@@ -2561,9 +2561,7 @@ def _population_identity(path: Path) -> str:
         if path.is_dir():
             for file in case_files(path):
                 digest.update(file.name.encode("utf-8", "backslashreplace") + b"\0")
-                try:
-                    confined(file.name, path)
-                except FileRefused:  # (a link leading out of the directory: an error row, never read)
+                if links_out(file, path):  # (a link leading out of the directory: an error row, never read)
                     digest.update(b"\0hinaus\0")
                     continue
                 _hash_entry(digest, file)

@@ -122,3 +122,26 @@ class TestAgreedValuesBeyondTheBounds:
     def test_values_the_bands_still_cover_are_accepted(self, model: teilhabe_rules.Model,
                                                        agreement: dict[str, object]) -> None:
         model.load_agreement(agreement)
+
+
+def test_an_agreed_value_that_makes_a_level_rule_give_no_level_is_refused() -> None:
+    model = teilhabe_rules.loads("""modell s "S"
+  version "1"
+  gültig ab 01.01.2024
+ende
+eingabe x: zahl h von 0 bis 10
+parameter hoch: ganzzahl = 1
+paket p "P"
+  stufen
+    0 "a"
+    1 "b"
+  ende
+  stufe = wenn x > 5 h dann hoch sonst 0
+ende
+""", "s.rules")
+    with pytest.raises(teilhabe_rules.AgreementError) as raised:
+        model.load_agreement({"parameter": {"hoch": 3}})
+    (error,) = raised.value.errors
+    assert error.message == ("Mit den vereinbarten Werten: Die Stufenregel von „p“ kann 3 ergeben; "
+                             "deklariert sind 0, 1")
+    model.load_agreement({"parameter": {"hoch": 0}})

@@ -413,6 +413,26 @@ def _values_on(specs: Iterable[c.ParameterSpec], day: _dt.date) -> dict[str, Any
     return {pid: value for pid, value in values.items() if value is not None}
 
 
+def _level_rule(model: c.CheckedModel, node: c.ExpressionLevelNode, parameters: dict[str, Any],
+                tables: Mapping[str, Mapping[Any, Any]], agreed: Collection[str], base: ModelSymbols, file: str,
+                agreed_at: dict[str, tuple[int, int, str | None]]) -> list[Diagnostic]:
+    """A ``stufe = …`` rule reading an agreed parameter or table, checked as the checker checks
+    it: with the agreed values it gives only declared levels."""
+    moved_by = [sid for sid in agreed if sid in symbols_read_through([node.expr], base.value_ir)]
+    if not moved_by:
+        return []
+    domain = domain_of(node.expr, ModelSymbols(model, parameters, tables))
+    package = model.packages[node.package]
+    numbers = [level.number for level in package.levels]
+    outside = sorted(v for v in domain.values or () if v not in numbers)
+    if not outside:
+        return []
+    line, column, source_line = next((agreed_at[sid] for sid in moved_by if sid in agreed_at), (1, 1, None))
+    return [Diagnostic(f"Mit den vereinbarten Werten: Die Stufenregel von „{package.name}“ kann "
+                       f"{', '.join(map(str, outside))} ergeben; deklariert sind {', '.join(map(str, numbers))}",
+                       Location(file, line, column), source_line=source_line, code="stufe")]
+
+
 def _corridors(model: c.CheckedModel, parameters: dict[str, Any], agreed: Collection[str],
                tables: Mapping[str, Mapping[Any, Any]], validity: tuple[_dt.date | None, _dt.date | None],
                file: str, agreed_at: dict[str, tuple[int, int, str | None]]) -> list[Diagnostic]:
@@ -420,7 +440,8 @@ def _corridors(model: c.CheckedModel, parameters: dict[str, Any], agreed: Collec
     also through the values they read — re-checked with the agreed values (the quantity's
     domain and the bounds computed anew), and with the model's values of every later period
     (``ab TT.MM.JJJJ = …``) of a parameter not agreed, in the agreement's ``validity`` (from, to;
-    None: open): from the values on its first day.
+    None: open): from the values on its first day. A ``stufe = …`` rule reading an agreed value
+    likewise gives only declared levels (:func:`_level_rule`, with the values it starts with).
 
     ``agreed``: the ids of the agreed parameters and tables; ``tables``: the tables by id, as
     the agreement has them. A finding points at the agreement line of the first agreed symbol
@@ -435,6 +456,9 @@ def _corridors(model: c.CheckedModel, parameters: dict[str, Any], agreed: Collec
     changed_tables = {tid: tables[tid] for tid in agreed if tid in tables}
     base = ModelSymbols(model)
     for node in model.nodes.values():
+        if isinstance(node, c.ExpressionLevelNode):
+            out.extend(_level_rule(model, node, parameters, changed_tables, agreed, base, file, agreed_at))
+            continue
         if not isinstance(node, c.CorridorLevelNode) or not node.bands:
             continue
         read = symbols_read_through([node.subject, *node.bands], base.value_ir)

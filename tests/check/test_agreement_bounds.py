@@ -125,23 +125,13 @@ class TestAgreedValuesBeyondTheBounds:
 
 
 def test_an_agreed_value_that_makes_a_level_rule_give_no_level_is_refused() -> None:
-    model = teilhabe_rules.loads("""modell s "S"
-  version "1"
-  gültig ab 01.01.2024
-ende
-eingabe x: zahl h von 0 bis 10
-parameter hoch: ganzzahl = 1
-paket p "P"
-  stufen
-    0 "a"
-    1 "b"
-  ende
-  stufe = wenn x > 5 h dann hoch sonst 0
-ende
-""", "s.rules")
+    text = MODEL.split("eingabe x", 1)[0] + (
+        'eingabe n: ganzzahl von 0 bis 3\nparameter grenze: ganzzahl = 1\n'
+        'paket q "Q"\n  stufen\n    0 "keine"\n    1 "eine"\n  ende\n  stufe = min(n, grenze)\nende\n')
+    model = teilhabe_rules.loads(text, "s.rules")
     with pytest.raises(teilhabe_rules.AgreementError) as raised:
-        model.load_agreement({"parameter": {"hoch": 3}})
+        model.load_agreement({"parameter": {"grenze": 2}})
     (error,) = raised.value.errors
-    assert error.message == ("Mit den vereinbarten Werten: Die Stufenregel von „p“ kann 3 ergeben; "
+    assert error.message == ("Mit den vereinbarten Werten: Die Stufenregel von „q“ kann 2 ergeben; "
                              "deklariert sind 0, 1")
-    model.load_agreement({"parameter": {"hoch": 0}})
+    model.load_agreement({"parameter": {"grenze": 0}})

@@ -44,6 +44,7 @@ __all__ = [
     "list_length_problem",
     "list_limit",
     "statement_too_long",
+    "telling_chain",
     "token_too_long",
     "too_many_brackets",
 ]
@@ -200,13 +201,18 @@ def statement_too_long(offset: int, line: int, column: int) -> LimitExceeded:
     )
 
 
-def depth_exceeded(chain: bool, offset: int, line: int, column: int,
-                   links: tuple[int, int] | None = None) -> LimitExceeded:
-    """The error for a parse-tree node more than :data:`MAX_DEPTH` levels high; ``chain``: the
-    node continues a chain of the same operator (``a + b + c + …``); ``links``: the node does
-    not, but most of its levels are those of a chain below it (located at the chain's last
-    operator): the chain's terms and the levels it adds."""
-    if chain:
+def telling_chain(terms: int, levels: int) -> bool:
+    """Whether a chain of ``terms`` terms adding ``levels`` levels to the deepest path of a node
+    too deep makes most of its depth: the error then names the chain, located at it."""
+    return levels >= MAX_DEPTH // 2
+
+
+def depth_exceeded(offset: int, line: int, column: int, links: tuple[int, int] | None = None) -> LimitExceeded:
+    """The error for a parse-tree node more than :data:`MAX_DEPTH` levels high; ``links``: the
+    chain of operators (``a + b + c + …``) on its deepest path that makes most of its levels
+    (:func:`telling_chain`): its terms and the levels it adds — where these alone pass the limit,
+    a chain too long."""
+    if links is not None and links[1] >= MAX_DEPTH:
         message = (
             f"Der Ausdruck ist zu lang: mehr als {MAX_DEPTH} Glieder in einer Kette von "
             "Rechenzeichen"

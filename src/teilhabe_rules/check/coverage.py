@@ -15,12 +15,13 @@ import datetime as _dt
 import itertools
 from collections.abc import Iterable, Iterator, Mapping
 from decimal import Decimal
+from typing import Any
 
 import attrs
 
 from ..ir import checked as c
 from ..ir.checked import TypeKind
-from ..ir.domains import Domain, corridor_findings, domain_of, symbols_read_through
+from ..ir.domains import Domain, corridor_findings, domain_of, level_rule_problem, symbols_read_through
 from ..ir.text import format_value, quantity_text
 from ..span import Span
 from .declared import WrittenTable
@@ -92,16 +93,10 @@ def _corridor_coverage(findings: Findings, node: c.CorridorLevelNode, levels: It
     # parameters they read (``ab TT.MM.JJJJ = …``): a corridor without gap or overlap on the
     # model's start may have one from the day a bound or a factor of the quantity changes
     seen = {message for _, message, _, _ in found}
-    read = symbols_read_through([node.subject, *node.bands], symbols.value_ir)
-    for date, changed in _parameter_periods(symbols.parameters):
-        moved = [spec for pid, spec in changed.items() if pid in read and spec is not symbols.parameters[pid]]
-        if not moved:
-            continue
-        dated = SymbolDomains(changed, symbols.tables, symbols.scopes, symbols.value_ir)
+    for date, dated, values in _later_periods(symbols, [node.subject, *node.bands]):
         dated_bounds = [_bound_values(band, dated) for band in node.bands]
         if None in dated_bounds:
             continue
-        values = ", ".join(f"„{spec.name}“ = {quantity_text(spec.default, spec.type)}" for spec in moved)
         dated_domain = domain_of(node.subject, dated)
         for severity, message, span, hint in corridor_findings(dated_domain, [b for b in dated_bounds if b is not None],
                                                                unit, {}, package):
@@ -124,6 +119,17 @@ def _bound_values(band: c.BandSpec, symbols: SymbolDomains) -> tuple[c.BandSpec,
     return band, lo, hi
 
 
+def _later_periods(symbols: SymbolDomains, roots: list[Any]) -> Iterator[tuple[_dt.date, SymbolDomains, str]]:
+    """Each day a parameter that ``roots`` read (also through values) takes a later value: the
+    symbols with the parameters' values from that day, and those it changes, as text."""
+    read = symbols_read_through(roots, symbols.value_ir)
+    for date, changed in _parameter_periods(symbols.parameters):
+        moved = [spec for pid, spec in changed.items() if pid in read and spec is not symbols.parameters[pid]]
+        if moved:
+            yield (date, SymbolDomains(changed, symbols.tables, symbols.scopes, symbols.value_ir),
+                   ", ".join(f"„{spec.name}“ = {quantity_text(spec.default, spec.type)}" for spec in moved))
+
+
 def _parameter_periods(parameters: Mapping[str, c.ParameterSpec]
                        ) -> Iterator[tuple[_dt.date, dict[str, c.ParameterSpec]]]:
     """Each day a parameter takes a later value, with the parameters as they are from that day
@@ -142,29 +148,19 @@ def _parameter_periods(parameters: Mapping[str, c.ParameterSpec]
 def _expression_coverage(findings: Findings, node: c.ExpressionLevelNode, numbers: list[int], package: str,
                          package_span: Span, symbols: SymbolDomains) -> None:
     dom = domain_of(node.expr, symbols)
+    problem = level_rule_problem(dom, numbers, package)
+    if problem is not None:
+        findings.report(problem, node.span, code="stufe")
     if dom.values is not None:
-        outside = sorted(v for v in dom.values if v not in numbers)
-        if outside:
-            findings.report(f"Die Stufenregel von „{package}“ kann {', '.join(map(str, outside))} ergeben; "
-                            f"deklariert sind {', '.join(map(str, numbers))}", node.span, code="stufe")
-        unreachable = [n for n in numbers if n not in dom.values]
-        for n in unreachable:
+        for n in [n for n in numbers if n not in dom.values]:
             findings.report(f"Stufe {n} von „{package}“ wird nie erreicht", package_span, severity="warnung",
                             code="unerreichbar")
     # again with the values of every later period of the parameters the rule reads (as corridors)
-    read = symbols_read_through([node.expr], symbols.value_ir)
-    seen: set[Decimal] = set(outside) if dom.values is not None else set()
-    for date, changed in _parameter_periods(symbols.parameters):
-        moved = [spec for pid, spec in changed.items() if pid in read and spec is not symbols.parameters[pid]]
-        if not moved:
-            continue
-        dated = domain_of(node.expr, SymbolDomains(changed, symbols.tables, symbols.scopes, symbols.value_ir))
-        if dated.values is None:
-            continue
-        later = sorted(v for v in dated.values if v not in numbers and v not in seen)
-        if later:
-            seen.update(later)
-            values = ", ".join(f"„{spec.name}“ = {quantity_text(spec.default, spec.type)}" for spec in moved)
-            findings.report(f"Ab {format_value(date)} ({values}): Die Stufenregel von „{package}“ kann "
-                            f"{', '.join(map(str, later))} ergeben; deklariert sind {', '.join(map(str, numbers))}",
-                            node.span, "die Regel gilt mit den Parameterwerten dieses Zeitraums", code="stufe")
+    seen = set(dom.values or ())
+    for date, dated, values in _later_periods(symbols, [node.expr]):
+        later = domain_of(node.expr, dated).values
+        problem = level_rule_problem(Domain.of(v for v in later or () if v not in seen), numbers, package)
+        if problem is not None:
+            seen.update(later or ())
+            findings.report(f"Ab {format_value(date)} ({values}): {problem}", node.span,
+                            "die Regel gilt mit den Parameterwerten dieses Zeitraums", code="stufe")

@@ -44,10 +44,12 @@ def check_examples(findings: Findings, declarations: Declarations, nodes: Mappin
     """The examples, then the properties, then the templates (each template read on its own)."""
     # what an agreement may name a parameter by (as the agreement's loader takes it): its id, and
     # its name where no other parameter has that name
-    declared = [sym for sym in declarations.symbols.values() if sym.kind == "parameter"]
-    names = [sym.name for sym in declared]
-    parameters = {sym.id for sym in declared} | {name for name in names if names.count(name) == 1}
-    shared = {name: sorted(sym.id for sym in declared if sym.name == name) for name in names if names.count(name) > 1}
+    by_name: dict[str, list[str]] = {}
+    for sym in declarations.symbols.values():
+        if sym.kind == "parameter":
+            by_name.setdefault(sym.name, []).append(sym.id)
+    parameters = {pid for ids in by_name.values() for pid in ids} | {n for n, ids in by_name.items() if len(ids) == 1}
+    shared = {name: sorted(ids) for name, ids in by_name.items() if len(ids) > 1}
     reading = _Examples(findings, declarations.scopes, nodes, inputs, reader, parameters, shared)
     examples = reading.examples(declarations.examples, declarations.templates)
     properties = reading.properties(declarations.properties, resolver, declarations)

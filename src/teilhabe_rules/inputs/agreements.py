@@ -29,7 +29,7 @@ import attrs
 from ..errors import AgreementError, Diagnostic, Location, did_you_mean
 from ..files import MAX_CASE_BYTES, FileRefused, read_text
 from ..ir import checked as c
-from ..ir.domains import ModelSymbols, corridor_findings, domain_of, symbols_read_through
+from ..ir.domains import ModelSymbols, corridor_findings, domain_of, level_rule_problem, symbols_read_through
 from ..ir.text import format_value, quantity_text
 from ..runtime.faults import Fault, FaultError, FaultKind
 from ..runtime.semantics import base_values
@@ -421,16 +421,14 @@ def _level_rule(model: c.CheckedModel, node: c.ExpressionLevelNode, parameters: 
     moved_by = [sid for sid in agreed if sid in symbols_read_through([node.expr], base.value_ir)]
     if not moved_by:
         return []
-    domain = domain_of(node.expr, ModelSymbols(model, parameters, tables))
     package = model.packages[node.package]
-    numbers = [level.number for level in package.levels]
-    outside = sorted(v for v in domain.values or () if v not in numbers)
-    if not outside:
+    problem = level_rule_problem(domain_of(node.expr, ModelSymbols(model, parameters, tables)),
+                                 (level.number for level in package.levels), package.name)
+    if problem is None:
         return []
     line, column, source_line = next((agreed_at[sid] for sid in moved_by if sid in agreed_at), (1, 1, None))
-    return [Diagnostic(f"Mit den vereinbarten Werten: Die Stufenregel von „{package.name}“ kann "
-                       f"{', '.join(map(str, outside))} ergeben; deklariert sind {', '.join(map(str, numbers))}",
-                       Location(file, line, column), source_line=source_line, code="stufe")]
+    return [Diagnostic(f"Mit den vereinbarten Werten: {problem}", Location(file, line, column),
+                       source_line=source_line, code="stufe")]
 
 
 def _corridors(model: c.CheckedModel, parameters: dict[str, Any], agreed: Collection[str],
@@ -455,6 +453,7 @@ def _corridors(model: c.CheckedModel, parameters: dict[str, Any], agreed: Collec
                    if (first is None or period.valid_from > first) and (last is None or period.valid_from <= last)})
     changed_tables = {tid: tables[tid] for tid in agreed if tid in tables}
     base = ModelSymbols(model)
+    symbols_on: dict[_dt.date | None, ModelSymbols] = {}  # (the symbols of a day, made once for all corridors)
     for node in model.nodes.values():
         if isinstance(node, c.ExpressionLevelNode):
             out.extend(_level_rule(model, node, parameters, changed_tables, agreed, base, file, agreed_at))
@@ -479,7 +478,7 @@ def _corridors(model: c.CheckedModel, parameters: dict[str, Any], agreed: Collec
             elif not moved_by and not any(values.get(pid) != spec.default for pid, spec in model.parameters.items()
                                           if pid in read):
                 continue
-            symbols = ModelSymbols(model, values, changed_tables)
+            symbols = symbols_on.get(day) or symbols_on.setdefault(day, ModelSymbols(model, values, changed_tables))
             bounds = [(band, domain_of(band.lower, symbols).single() if band.lower is not None else None,
                        domain_of(band.upper, symbols).single() if band.upper is not None else None)
                       for band in node.bands]

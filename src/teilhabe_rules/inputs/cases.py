@@ -104,7 +104,7 @@ def parse_quantity(value: Any, vtype: c.ValueType) -> Decimal:
         raise ValueError(f"erwartet {vtype.describe()}, nicht {_show(value)}")
     if isinstance(value, Decimal):
         number = value
-    elif isinstance(value, numbers.Integral):  # (an int, or numpy's: a case from a data frame)
+    elif isinstance(value, (int, numbers.Integral)):  # (numpy's too: from a data frame)
         number = Decimal(int(value))
     elif isinstance(value, float):
         number = Decimal(repr(float(value)))  # (numpy's float64 is a float with another repr)
@@ -253,7 +253,7 @@ def convert_value(value: Any, vtype: c.ValueType) -> Any:
         if vtype.enum.numeric:
             if isinstance(value, bool):
                 key = None
-            elif isinstance(value, numbers.Integral):  # (an int, or numpy's)
+            elif isinstance(value, (int, numbers.Integral)):  # (numpy's too)
                 key = int(value)
             elif isinstance(value, (Decimal, float)):  # a whole number as the key; no other (a NaN)
                 key = int(value) if _whole(Decimal(value)) else None
@@ -306,10 +306,7 @@ def parse_document(text: str, *, json_format: bool) -> Any:
         line, column = _too_deep_at(text, json_format)
         raise DocumentError(_TOO_DEEP, line, column) from None
     except (tomllib.TOMLDecodeError, json.JSONDecodeError) as exc:
-        line, column, message = decode_location(exc)
-        if "steht doppelt" in message:  # (TOML points behind the value given twice: the caret goes to its key)
-            shown = source_line_of(text, line) or ""
-            column = len(shown) - len(shown.lstrip()) + 1
+        line, column, message = decode_location(exc, text)
         raise DocumentError(message, line, column, syntax=True) from None
     except ValueError as exc:  # an integer too long to convert (Python's digit limit)
         digits = re.search(r"[0-9][0-9_]{4000,}", text)
@@ -961,10 +958,13 @@ _DECODER_MESSAGES = {
     "Unclosed inline table": "eine Tabelle {…} ist nicht geschlossen",
     "Unescaped '\\' in a string": "ein „\\“ ohne Escape in einem Text",
 }
+# Those of a key given twice: TOML points behind the value, the caret goes to the line's key.
+_AT_KEY = ("Cannot declare", "Cannot overwrite a value", "Cannot redefine namespace", "Duplicate inline table key")
 
 
-def decode_location(exc: Exception) -> tuple[int, int, str]:
-    """Line, column and message (in German) of a TOML/JSON decoding error.
+def decode_location(exc: Exception, text: str | None = None) -> tuple[int, int, str]:
+    """Line, column and message (in German) of a TOML/JSON decoding error; ``text``: the document
+    (a key given twice is then pointed at).
 
     ``json.JSONDecodeError`` has ``lineno``/``colno``; ``tomllib.TOMLDecodeError`` only has them
     from Python 3.14 on and otherwise ends its message with ``(at line L, column C)``.
@@ -977,16 +977,16 @@ def decode_location(exc: Exception) -> tuple[int, int, str]:
         line = line or int(match.group(1))
         column = column or int(match.group(2))
         message = message[: match.start()]
-    elif "(at end of document)" in message:
-        message = message.replace("(at end of document)", "").strip()
-        line, column = line or -1, column or 1
-    german = next((text for english, text in _DECODER_MESSAGES.items() if message.startswith(english)), None)
+    at_end = "(at end of document)" in message
+    message = message.replace("(at end of document)", "").strip()
+    german = next((german for english, german in _DECODER_MESSAGES.items() if message.startswith(english)), None)
     expected = re.fullmatch(r"Expected (['\"])(.*)\1", message) if german is None else None
     if expected is not None:  # tomllib's „Expected '\''“: what a closing is missing
         german = f"es fehlt „{expected.group(2)}“"
-    german = message if german is None else german
-    if line == -1:
-        return 1, 1, german + " (am Dateiende)"
+    german = (message if german is None else german) + (" (am Dateiende)" if at_end else "")
+    if text is not None and line is not None and message.startswith(_AT_KEY):
+        shown = source_line_of(text, line) or ""
+        column = len(shown) - len(shown.lstrip()) + 1
     return line or 1, column or 1, german
 
 

@@ -22,7 +22,8 @@ from . import checked as c
 from . import toolkit
 from .checked import band_contains
 
-__all__ = ["Domain", "ModelSymbols", "SymbolTables", "corridor_findings", "domain_of", "symbols_read_through"]
+__all__ = ["Domain", "ModelSymbols", "SymbolTables", "corridor_findings", "domain_of", "level_rule_problem",
+           "symbols_read_through"]
 
 _MAX_VALUES = 5000
 
@@ -188,7 +189,7 @@ def _combine(left: Domain, right: Domain, op: str) -> Domain:
         lo = None if left.lo is None or right.hi is None else _low("-", left.lo, right.hi)
         hi = None if left.hi is None or right.lo is None else _high("-", left.hi, right.lo)
         return _interval(lo, hi, integral)
-    factor = right.single()
+    factor = right.single()  # (a conversion's factor or denominator)
     if op == "*" and factor is not None and factor > 0 and (left.lo is None or left.hi is None):
         # (a conversion's factor: each known bound of the other side stays one)
         lo = None if left.lo is None else _low("*", left.lo, factor)
@@ -199,10 +200,9 @@ def _combine(left: Domain, right: Domain, op: str) -> Domain:
         return _interval(_extreme("*", pairs, True), _extreme("*", pairs, False), integral)
     if op == "*" and left.lo is not None and right.lo is not None and left.lo >= 0 and right.lo >= 0:
         return Domain(None, _low("*", left.lo, right.lo) or Decimal(0), None, integral)
-    divisor = right.single()
-    if op == "/" and divisor is not None and divisor > 0:  # (a conversion's denominator)
-        lo = None if left.lo is None else _low("/", left.lo, divisor)
-        hi = None if left.hi is None else _high("/", left.hi, divisor)
+    if op == "/" and factor is not None and factor > 0:
+        lo = None if left.lo is None else _low("/", left.lo, factor)
+        hi = None if left.hi is None else _high("/", left.hi, factor)
         return Domain(None, lo, hi)
     if op == "/" and left.lo is not None and right.lo is not None and left.lo >= 0 and right.lo > 0:
         hi = _high("/", left.hi, right.lo) if left.hi is not None else None
@@ -352,6 +352,17 @@ def _rounded(inner: Domain, places: c.Expr, mode: c.Expr) -> Domain:
         if None not in values:
             return Domain.of(v for v in values if v is not None)
     return _interval(rounded(inner.lo), rounded(inner.hi), whole)
+
+
+def level_rule_problem(domain: Domain, numbers: Iterable[int], package: str) -> str | None:
+    """The message where a ``stufe = …`` rule of ``package`` whose values are ``domain`` can
+    give a level not among ``numbers`` (its declared levels); None where it cannot."""
+    declared = list(numbers)
+    outside = sorted(v for v in domain.values or () if v not in declared)
+    if not outside:
+        return None
+    return (f"Die Stufenregel von „{package}“ kann {', '.join(map(str, outside))} ergeben; "
+            f"deklariert sind {', '.join(map(str, declared))}")
 
 
 # ---- corridors -------------------------------------------------------------------------------

@@ -59,6 +59,7 @@ from ..limits import (
     SHORTEST_TOKEN_LIMIT,
     depth_exceeded,
     statement_too_long,
+    telling_chain,
     token_too_long,
     too_many_brackets,
 )
@@ -76,9 +77,13 @@ _CHAIN_OPS = frozenset({"+", "-", "*", "/", "und", "oder"})
 def _nodes(value: Any) -> list[Any]:
     """The AST nodes directly below ``value`` (a node, or the children of a reduction): its
     attrs fields' nodes and those in their tuples, in field order."""
+    if isinstance(value, list):
+        fields = value
+    elif attrs.has(type(value)):
+        fields = [getattr(value, f.name) for f in attrs.fields(type(value))]
+    else:
+        return []
     found: list[Any] = []
-    fields = value if isinstance(value, list) else [
-        getattr(value, f.name) for f in attrs.fields(type(value))] if attrs.has(type(value)) else []
     for field in fields:
         for item in field if isinstance(field, (tuple, list)) else (field,):
             if attrs.has(type(item)) and not isinstance(item, ast.Span):
@@ -406,11 +411,11 @@ class FastParser:
                         if depth > MAX_DEPTH and origin != "start":  # the file holds any number
                             on_path = _chain_on_path(getattr(callback, "__name__", "") in _CHAIN_RULES, filtered)
                             links, at = None, (entry[0], entry[1])
-                            if on_path is not None and on_path[2] >= MAX_DEPTH // 2:
+                            if on_path is not None and telling_chain(*on_path[1:]):
                                 if on_path[0] is not None:
                                     at = (on_path[0].span.line, on_path[0].span.column)
                                 links = on_path[1:]
-                            raise depth_exceeded(links is not None and links[1] >= MAX_DEPTH, -1, *at, links)
+                            raise depth_exceeded(-1, *at, links)
                         try:
                             result = callback(Span(*entry, span_file), filtered)
                         except refused:  # the builder's own error: the lark path reports it

@@ -25,7 +25,15 @@ from lark.lexer import PatternStr
 
 from .. import cache
 from ..errors import Diagnostic, Location, RuleSyntaxError
-from ..limits import MAX_DEPTH, LimitExceeded, check_rule_text, clip_line, depth_exceeded, limit_error
+from ..limits import (
+    MAX_DEPTH,
+    LimitExceeded,
+    check_rule_text,
+    clip_line,
+    depth_exceeded,
+    limit_error,
+    telling_chain,
+)
 from ..shipped import grammar_file
 from .hints import SyntaxErrorContext, explain_syntax_error
 from .postlex import BracketPostLexer
@@ -319,12 +327,11 @@ def _check_depth(tree: lark.Tree[lark.Token]) -> None:
             meta = node.meta
             found = _chain_on_path(node)
             links = None
-            if found is not None and found[2] >= MAX_DEPTH // 2:
+            if found is not None and telling_chain(*found[1:]):
                 meta = found[0].meta  # (the node itself where its own chain passes the limit)
                 links = found[1:]
-            chain = links is not None and links[1] >= MAX_DEPTH
             if meta.empty:  # pragma: no cover - every node of this grammar spans a token
-                raise depth_exceeded(chain, 0, 1, 1)
-            raise depth_exceeded(chain, meta.start_pos, meta.line, meta.column, links)
+                raise depth_exceeded(0, 1, 1, links)
+            raise depth_exceeded(meta.start_pos, meta.line, meta.column, links)
         if stack and height > stack[-1][2]:
             stack[-1][2] = height

@@ -162,3 +162,34 @@ ende
                              "deklariert sind 0, 1")
     assert error.location is not None and error.location.line == 13
     teilhabe_rules.loads(text.replace("ab 01.07.2024 = 3", "ab 01.07.2024 = 0"), "s.rules")
+
+
+def test_an_agreed_level_rule_is_checked_with_the_later_values_of_the_parameters_it_leaves() -> None:
+    """``stufe = min(n, grenze) + extra``: an agreed ``grenze`` of 1 gives only declared levels
+    while ``extra`` is 0, not from 01.07.2025, when the model's ``extra`` becomes 1 — refused for
+    an agreement valid then, taken for one that ends before."""
+    text = """modell s "S"
+  version "1"
+  gültig ab 01.01.2024
+ende
+eingabe n: ganzzahl von 0 bis 3
+parameter grenze: ganzzahl = 0
+parameter extra: ganzzahl = 0
+  ab 01.07.2025 = 1
+paket q "Q"
+  stufen
+    0 "keine"
+    1 "eine"
+  ende
+  stufe = min(n, grenze) + extra
+ende
+"""
+    model = teilhabe_rules.loads(text, "s.rules")
+    head = {"modell": "s", "gültig_ab": "2025-01-01"}
+    model.load_agreement({"vereinbarung": {**head, "gültig_bis": "2025-06-30"}, "parameter": {"grenze": 1}})
+    with pytest.raises(teilhabe_rules.AgreementError) as info:
+        model.load_agreement({"vereinbarung": head, "parameter": {"grenze": 1}})
+    (error,) = info.value.errors
+    assert error.message == ("Mit den vereinbarten Werten ab 01.07.2025 („extra“ = 1): Die Stufenregel von „q“ "
+                             "kann 2 ergeben; deklariert sind 0, 1")
+    model.load_agreement({"vereinbarung": head, "parameter": {"grenze": 0}})

@@ -19,8 +19,9 @@ removed; looking it up during evaluation is an evaluation error naming the table
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import re
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -413,22 +414,74 @@ def _values_on(specs: Iterable[c.ParameterSpec], day: _dt.date) -> dict[str, Any
     return {pid: value for pid, value in values.items() if value is not None}
 
 
-def _level_rule(model: c.CheckedModel, node: c.ExpressionLevelNode, parameters: dict[str, Any],
-                tables: Mapping[str, Mapping[Any, Any]], agreed: Collection[str], base: ModelSymbols, file: str,
+def _level_rule(model: c.CheckedModel, node: c.ExpressionLevelNode, periods: Iterable[_Period],
+                agreed: Collection[str], base: ModelSymbols, file: str,
                 agreed_at: dict[str, tuple[int, int, str | None]]) -> list[Diagnostic]:
     """A ``stufe = …`` rule reading an agreed parameter or table, checked as the checker checks
-    it: with the agreed values it gives only declared levels."""
-    moved_by = [sid for sid in agreed if sid in symbols_read_through([node.expr], base.value_ir)]
+    it: with the agreed values it gives only declared levels, from the first day on and in every
+    later period (``periods``: see :func:`_periods`); the first problem is reported."""
+    read = symbols_read_through([node.expr], base.value_ir)
+    moved_by = [sid for sid in agreed if sid in read]
     if not moved_by:
         return []
     package = model.packages[node.package]
-    problem = level_rule_problem(domain_of(node.expr, ModelSymbols(model, parameters, tables)),
-                                 (level.number for level in package.levels), package.name)
-    if problem is None:
-        return []
-    line, column, source_line = next((agreed_at[sid] for sid in moved_by if sid in agreed_at), (1, 1, None))
-    return [Diagnostic(f"Mit den vereinbarten Werten: {problem}", Location(file, line, column),
-                       source_line=source_line, code="stufe")]
+    for symbols, when in _periods_read(periods, read):
+        problem = level_rule_problem(domain_of(node.expr, symbols), (level.number for level in package.levels),
+                                     package.name)
+        if problem is not None:
+            line, column, source_line = next((agreed_at[sid] for sid in moved_by if sid in agreed_at), (1, 1, None))
+            return [Diagnostic(f"Mit den vereinbarten Werten{when}: {problem}", Location(file, line, column),
+                               source_line=source_line, code="stufe")]
+    return []
+
+
+@attrs.frozen
+class _Period:
+    """The values an agreement is checked with from one day on (None: its first day): the
+    parameters with the model's values of that day where the agreement leaves them, the
+    agreement's tables as symbols (made when first asked for, once for all rules), and the
+    parameters whose value that day changes, from the first day's."""
+
+    day: _dt.date | None
+    values: dict[str, Any]
+    changed: tuple[c.ParameterSpec, ...]
+    symbols: Callable[[], ModelSymbols]
+
+
+def _periods(model: c.CheckedModel, parameters: dict[str, Any], agreed: Collection[str],
+             tables: Mapping[str, Mapping[Any, Any]],
+             validity: tuple[_dt.date | None, _dt.date | None]) -> list[_Period]:
+    """The first day's values of an agreement (valid ``validity``: from, to; None: open) and those
+    of each later day in it on which a parameter it leaves takes the model's next value
+    (``ab TT.MM.JJJJ = …``)."""
+    first, last = validity
+    dated = [spec for pid, spec in model.parameters.items() if spec.periods and pid not in agreed]
+    if first is not None:  # the values the agreement starts with
+        parameters = {**parameters, **_values_on(dated, first)}
+    days = sorted({period.valid_from for spec in dated for period in spec.periods
+                   if (first is None or period.valid_from > first) and (last is None or period.valid_from <= last)})
+    changed_tables = {tid: tables[tid] for tid in agreed if tid in tables}
+    out = []
+    for day in [None, *days]:
+        values = parameters if day is None else {**parameters, **_values_on(dated, day)}
+        changed = () if day is None else tuple(spec for spec in dated if values[spec.id] != parameters[spec.id])
+        out.append(_Period(day, values, changed, functools.cache(
+            functools.partial(ModelSymbols, model, values, changed_tables))))
+    return out
+
+
+def _periods_read(periods: Iterable[_Period], read: Collection[str]) -> Iterator[tuple[ModelSymbols, str]]:
+    """The symbols of the first day, and of each later period in which a parameter in ``read``
+    changes, with the words naming that period in a message (empty for the first day)."""
+    for period in periods:
+        if period.day is None:
+            yield period.symbols(), ""
+            continue
+        changed = [spec for spec in period.changed if spec.id in read]
+        if changed:
+            shown = ", ".join(f"„{spec.name}“ = {quantity_text(period.values[spec.id], spec.type)}"
+                              for spec in changed)
+            yield period.symbols(), f" ab {format_value(period.day)} ({shown})"
 
 
 def _corridors(model: c.CheckedModel, parameters: dict[str, Any], agreed: Collection[str],
@@ -439,46 +492,31 @@ def _corridors(model: c.CheckedModel, parameters: dict[str, Any], agreed: Collec
     domain and the bounds computed anew), and with the model's values of every later period
     (``ab TT.MM.JJJJ = …``) of a parameter not agreed, in the agreement's ``validity`` (from, to;
     None: open): from the values on its first day. A ``stufe = …`` rule reading an agreed value
-    likewise gives only declared levels (:func:`_level_rule`, with the values it starts with).
+    likewise gives only declared levels in each of those periods (:func:`_level_rule`).
 
     ``agreed``: the ids of the agreed parameters and tables; ``tables``: the tables by id, as
     the agreement has them. A finding points at the agreement line of the first agreed symbol
     that corridor reads (``agreed_at``: id → line, column, text)."""
     out: list[Diagnostic] = []
-    first, last = validity
-    dated = [spec for pid, spec in model.parameters.items() if spec.periods and pid not in agreed]
-    if first is not None:  # the values the agreement starts with
-        parameters = {**parameters, **_values_on(dated, first)}
-    days = sorted({period.valid_from for spec in dated for period in spec.periods
-                   if (first is None or period.valid_from > first) and (last is None or period.valid_from <= last)})
-    changed_tables = {tid: tables[tid] for tid in agreed if tid in tables}
+    periods = _periods(model, parameters, agreed, tables, validity)
+    starting = periods[0].values
     base = ModelSymbols(model)
-    symbols_on: dict[_dt.date | None, ModelSymbols] = {}  # (the symbols of a day, made once for all corridors)
     for node in model.nodes.values():
         if isinstance(node, c.ExpressionLevelNode):
-            out.extend(_level_rule(model, node, parameters, changed_tables, agreed, base, file, agreed_at))
+            out.extend(_level_rule(model, node, periods, agreed, base, file, agreed_at))
             continue
         if not isinstance(node, c.CorridorLevelNode) or not node.bands:
             continue
         read = symbols_read_through([node.subject, *node.bands], base.value_ir)
         moved_by = [sid for sid in agreed if sid in read]
-        if not moved_by and first is None:
+        if not moved_by and validity[0] is None:
             continue  # (the model's own values: the checker proved this corridor)
+        # the first day: where an agreed value is read, or a value that day is not the default
+        first_too = bool(moved_by) or any(starting.get(pid) != spec.default
+                                          for pid, spec in model.parameters.items() if pid in read)
         seen: set[str] = set()
         unit = str(node.subject.type.unit)
-        for day in [None, *days]:
-            values, when = parameters, ""
-            if day is not None:
-                values = {**parameters, **_values_on(dated, day)}
-                changed = [spec for spec in dated if spec.id in read and values[spec.id] != parameters[spec.id]]
-                if not changed:
-                    continue
-                shown = ", ".join(f"„{spec.name}“ = {quantity_text(values[spec.id], spec.type)}" for spec in changed)
-                when = f" ab {format_value(day)} ({shown})"
-            elif not moved_by and not any(values.get(pid) != spec.default for pid, spec in model.parameters.items()
-                                          if pid in read):
-                continue
-            symbols = symbols_on.get(day) or symbols_on.setdefault(day, ModelSymbols(model, values, changed_tables))
+        for symbols, when in _periods_read(periods if first_too else periods[1:], read):
             bounds = [(band, domain_of(band.lower, symbols).single() if band.lower is not None else None,
                        domain_of(band.upper, symbols).single() if band.upper is not None else None)
                       for band in node.bands]

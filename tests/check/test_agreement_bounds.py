@@ -135,3 +135,22 @@ def test_an_agreed_value_that_makes_a_level_rule_give_no_level_is_refused() -> N
     assert error.message == ("Mit den vereinbarten Werten: Die Stufenregel von „q“ kann 2 ergeben; "
                              "deklariert sind 0, 1")
     model.load_agreement({"parameter": {"grenze": 0}})
+
+
+def test_a_level_rule_of_a_package_in_a_list_is_checked_with_the_agreed_table(tmp_path: Path) -> None:
+    """MAWo's LP 2b (in ``bewohner``) reads its level from ``lp2b_stufe_je_pg``: an agreed row
+    with a declared level is taken and moves the level, one with an undeclared level is refused
+    at the table's line."""
+    model = teilhabe_rules.bundled("mawo")
+    case = Path(__file__).resolve().parents[2] / "examples/mawo/person_grundfall.toml"
+    before = model.evaluate(case).frame.root.children("bewohner")[0]["lp2b.stufe"]
+    agreed = model.load_agreement({"tabellen": {"lp2b_stufe_je_pg": {"3": 3}}})
+    assert before == 2
+    assert model.evaluate(case, agreed).frame.root.children("bewohner")[0]["lp2b.stufe"] == 3
+    file = tmp_path / "v.toml"
+    file.write_text('[vereinbarung]\nmodell = "mawo"\n\n[tabellen.lp2b_stufe_je_pg]\n"3" = 7\n', encoding="utf-8")
+    with pytest.raises(teilhabe_rules.AgreementError) as raised:
+        model.load_agreement(file)
+    (error,) = raised.value.errors
+    assert error.message.startswith("Mit den vereinbarten Werten: Die Stufenregel von „lp2b“ kann 7 ergeben")
+    assert error.location is not None and error.location.line == 4

@@ -424,7 +424,8 @@ def _level_rule(model: c.CheckedModel, node: c.ExpressionLevelNode, periods: Ite
     moved_by = [sid for sid in agreed if sid in read]
     if not moved_by:
         return []
-    package = model.packages[node.package]
+    package = next(model.packages[pid] for pid in model.scopes[node.scope].packages
+                   if model.packages[pid].name == node.package)
     for symbols, when in _periods_read(periods, read):
         problem = level_rule_problem(domain_of(node.expr, symbols), (level.number for level in package.levels),
                                      package.name)

@@ -489,9 +489,10 @@ def _cmd_convert(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from .toml_writer import dumps
     from .tools.conversions import bei_nrw_2_to_3
 
-    created = _date(args.erstellt_am)
-    start = _date(args.beginn) if args.beginn else None
-    end = _date(args.ende) if args.ende else None
+    created = _date(args.erstellt_am, "--erstellt-am")
+    start = _date(args.beginn, "--beginn") if args.beginn else None
+    end = _date(args.ende, "--ende") if args.ende else None
+    _outputs_apart(args)
     try:
         case = bei_nrw_2_to_3(
             args.case, erstellt_am=created, wohnform=args.wohnform, zeitraum_beginn=start, zeitraum_ende=end
@@ -543,13 +544,34 @@ def _reading_arguments(command: argparse.ArgumentParser) -> None:
                          help="Blatt einer Excel-Population: Name oder Nummer (Standard: das erste)")
 
 
-def _date(text: str) -> _dt.date:
+def _date(text: str, option: str = "--at") -> _dt.date:
+    """The day of a command line option (``option``: its name, for the message)."""
     for pattern in ("%Y-%m-%d", "%d.%m.%Y") if text.isascii() else ():  # (digits 0–9, as in case data)
         try:
             return _dt.datetime.strptime(text, pattern).date()
         except ValueError:
             continue
-    raise _UsageError(f"--at: „{text}“ ist kein Datum (JJJJ-MM-TT oder TT.MM.JJJJ)")
+    raise _UsageError(f"{option}: „{text}“ ist kein Datum (JJJJ-MM-TT oder TT.MM.JJJJ)")
+
+
+_INPUTS = (("model", "das Modell"), ("old", "die alte Version"), ("new", "die neue Version"), ("case", "der Fall"),
+           ("cases", "die Population"), ("population", "die Population"), ("agreement", "die Vereinbarung"),
+           ("agreement_old", "die alte Vereinbarung"), ("agreement_new", "die neue Vereinbarung"))
+
+
+def _outputs_apart(args: argparse.Namespace) -> None:
+    """A usage error where ``--out`` or ``--summary`` names a file the command reads (the model,
+    the case, the population, an agreement): writing it would replace an input."""
+    from .files import same_file
+
+    for option, attribute in (("--out", "out"), ("--summary", "summary")):
+        target = getattr(args, attribute, None)
+        if not target:
+            continue
+        for name, what in _INPUTS:
+            given = getattr(args, name, None)
+            if isinstance(given, str) and os.path.lexists(given) and same_file(target, given):
+                raise _UsageError(f"{option}: „{target}“ ist {what} selbst: die Ausgabe braucht eine eigene Datei")
 
 
 def _print_error(exc: TeilhabeError, fmt: str, out: TextIO, err: TextIO) -> None:
@@ -611,6 +633,7 @@ def _file_format(args: argparse.Namespace, command: str) -> str | None:
 
 
 def _cmd_eval(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    _outputs_apart(args)
     at = _date(args.at) if args.at else None
     table = _file_format(args, "eval")
     try:
@@ -837,10 +860,11 @@ def _cmd_compare(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from .tools.compare import compare
 
     _compare_form(args)
+    _outputs_apart(args)
     rows_format = _file_format(args, "compare")
     at = _date(args.at) if args.at else None
-    at_old = _date(args.at_old) if args.at_old else at
-    at_new = _date(args.at_new) if args.at_new else at
+    at_old = _date(args.at_old, "--at-old") if args.at_old else at
+    at_new = _date(args.at_new, "--at-new") if args.at_new else at
     if args.resume and not args.out:
         raise _UsageError("--fortsetzen: setzt einen Lauf mit --out DATEI fort")
     reading = _reading(args)
@@ -901,6 +925,8 @@ def _cmd_compare(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 def _cmd_schema(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from .tools.schema import json_schema
 
+    _outputs_apart(args)
+
     try:
         model = _model(args.model)
     except TeilhabeError as exc:
@@ -943,6 +969,7 @@ def _cmd_generate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
     if not 0 <= args.n <= _MAX_GENERATED:
         raise _UsageError(f"-n: eine Zahl von 0 bis {_MAX_GENERATED:,}".replace(",", "."))
+    _outputs_apart(args)
     try:
         table = generated_format(args.out if args.out else out, args.format)
     except FormatError as exc:
@@ -968,10 +995,7 @@ def _cmd_generate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 def _cmd_eval_many(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if not args.out.lower().endswith((".parquet", ".csv", ".jsonl")):
         raise _UsageError("--out: eine .parquet-, .csv- oder .jsonl-Datei")
-    from .files import same_file
-
-    if same_file(args.out, args.population):
-        raise _UsageError(f"--out: „{args.out}“ ist die Population selbst: die Ausgabe braucht eine eigene Datei")
+    _outputs_apart(args)
     model = _model(args.model)
     scope = ""
     if args.scope:

@@ -494,3 +494,30 @@ def test_an_interrupt_while_the_abort_text_is_made_still_says_abgebrochen(monkey
     err = io.StringIO()
     assert cli._aborted(err) == 130 and cli._aborted(err) == 130
     assert err.getvalue() == "teilhabe-rules: abgebrochen\n"
+
+
+@pytest.mark.parametrize(("command", "victim", "what"), [
+    (["eval", "{model}", "{case}", "--format", "csv", "--out", "{model}"], "model", "das Modell"),
+    (["eval", "{model}", "{case}", "--format", "jsonl", "--out", "{case}"], "case", "der Fall"),
+    (["eval", "{model}", "{case}", "--vereinbarung", "{agreement}", "--format", "csv", "--out", "{agreement}"],
+     "agreement", "die Vereinbarung"),
+    (["compare", "{model}", "{model}", "{folder}", "--out", "{model}", "--format", "csv"], "model",
+     "die alte Version"),
+    (["schema", "{model}", "--out", "{model}"], "model", "das Modell"),
+    (["generate", "{model}", "-n", "1", "--out", "{model}", "--format", "jsonl"], "model", "das Modell"),
+])
+def test_an_output_naming_a_file_the_command_reads_is_refused_and_the_file_kept(
+        tmp_path: Path, command: list[str], victim: str, what: str) -> None:
+    folder = tmp_path / "faelle"
+    folder.mkdir()
+    files = {"model": tmp_path / "m.rules", "case": folder / "fall.toml", "agreement": tmp_path / "v.toml"}
+    files["model"].write_bytes(Path(MODEL).read_bytes())
+    files["case"].write_bytes(Path(CASE).read_bytes())
+    files["agreement"].write_text('[vereinbarung]\nmodell = "klein"\n', encoding="utf-8")
+    before = files[victim].read_bytes()
+    names = {key: str(path) for key, path in files.items()} | {"folder": str(folder)}
+    out, err = io.StringIO(), io.StringIO()
+    code = main([part.format(**names) for part in command], out, err)
+    assert code == 2, err.getvalue()
+    assert f"„{files[victim]}“ ist {what} selbst" in err.getvalue()
+    assert files[victim].read_bytes() == before

@@ -66,3 +66,22 @@ class TestConversion:
         code = main(["umstellen", str(CASE_2_0), "--wohnform", "eigene_häuslichkeit", *options, "--out", str(target)],
                     out, err)
         assert code == 1 and words in err.getvalue() and not target.exists()
+
+
+def test_an_output_that_is_the_2_0_case_itself_is_refused_and_the_case_kept(tmp_path: Path) -> None:
+    case = tmp_path / "fall.toml"
+    case.write_bytes(CASE_2_0.read_bytes())
+    out, err = io.StringIO(), io.StringIO()
+    code = main(["umstellen", str(case), "--erstellt-am", "2026-01-15", "--wohnform", "eigene_häuslichkeit",
+                 "--out", str(tmp_path / "." / "fall.toml")], out, err)
+    assert code == 2 and "ist der Fall selbst" in err.getvalue()
+    assert case.read_bytes() == CASE_2_0.read_bytes()
+
+
+@pytest.mark.parametrize("option", ["--erstellt-am", "--beginn", "--ende"])
+def test_a_date_that_is_none_is_named_by_its_option(option: str) -> None:
+    dates = {"--erstellt-am": "2026-01-15", "--beginn": "2026-04-01", "--ende": "2027-03-31", option: "2026-13-01"}
+    out, err = io.StringIO(), io.StringIO()
+    code = main(["umstellen", str(CASE_2_0), "--wohnform", "eigene_häuslichkeit",
+                 *[part for pair in dates.items() for part in pair]], out, err)
+    assert code == 2 and f"{option}: „2026-13-01“ ist kein Datum" in err.getvalue()

@@ -10,6 +10,7 @@ import pytest
 
 import teilhabe_rules
 from teilhabe_rules.cli import main
+from teilhabe_rules.inputs.cases import read_data
 from teilhabe_rules.tools.conversions import bei_nrw_2_to_3
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -85,3 +86,17 @@ def test_a_date_that_is_none_is_named_by_its_option(option: str) -> None:
     code = main(["umstellen", str(CASE_2_0), "--wohnform", "eigene_häuslichkeit",
                  *[part for pair in dates.items() for part in pair]], out, err)
     assert code == 2 and f"{option}: „2026-13-01“ ist kein Datum" in err.getvalue()
+
+
+def test_a_2_0_case_with_as_many_measures_as_2_0_allows_is_converted() -> None:
+    """2.0 takes up to 40 measures in a case; 3.0 takes as many in a Zeitabschnitt, so every
+    2.0 case converts into one — with the same budget."""
+    old = teilhabe_rules.bundled("bei_nrw2")
+    (spec,) = [s for s in old.checked.scopes.values() if s.name == "massnahmen"]
+    data = read_data(CASE_2_0)
+    data["massnahmen"] = [dict(data["massnahmen"][i % len(data["massnahmen"])], bezeichnung=f"M{i}")
+                          for i in range(spec.max_count)]
+    converted = bei_nrw_2_to_3(data, erstellt_am=dt.date(2026, 1, 15), wohnform="eigene_häuslichkeit")
+    assert len(converted["zeitabschnitte"][0]["massnahmen"]) == spec.max_count == 40
+    assert teilhabe_rules.bundled("bei_nrw3").evaluate(converted).value("gesamtbudget") == \
+        old.evaluate(data).value("gesamtbudget")

@@ -389,3 +389,26 @@ def test_a_file_rewritten_in_place_keeps_its_permissions_and_its_link(tmp_path: 
     assert is_formatted(real.read_text(encoding="utf-8"))
     assert stat.S_IMODE(real.stat().st_mode) == 0o640
     assert sorted(p.name for p in tmp_path.iterdir()) == ["echt.rules", "privat.rules", "verweis.rules"]
+
+
+def test_a_layout_beyond_the_size_of_a_rule_file_is_refused_and_the_file_kept(tmp_path: Path) -> None:
+    """A file just within the limit, whose package's rules the layout indents past it: checking
+    it works, formatting it would give a file the checker refuses — so the file is kept."""
+    from teilhabe_rules.limits import MAX_RULE_FILE_CHARS
+
+    head = 'modell m "M"\n  version "1"\n  gültig ab 01.01.2024\nende\npaket p "P"\n'
+    label = "x" * 230
+    rules = [f'wert w{i} = {i} "{label}"\n' for i in range(2_200)]
+    text = head + "".join(rules) + "ende\n"
+    while len(text) > MAX_RULE_FILE_CHARS:
+        rules.pop()
+        text = head + "".join(rules) + "ende\n"
+    check_text(text, "gross.rules")
+    path = tmp_path / "gross.rules"
+    path.write_text(text, "utf-8")
+    out, err = io.StringIO(), io.StringIO()
+    assert main(["format", str(path)], out, err) == 1
+    assert f"{path}:1:1: fehler: Im einheitlichen Layout wäre die Regeldatei zu groß" in err.getvalue()
+    assert path.read_text("utf-8") == text
+    with pytest.raises(RuleSyntaxError, match="Die Regeldatei ist zu groß"):
+        format_text(text + "#" * (MAX_RULE_FILE_CHARS - len(text) + 1) + "\n")

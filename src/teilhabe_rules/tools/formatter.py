@@ -47,7 +47,8 @@ from lark.exceptions import UnexpectedInput
 from ..atomic import rewrite_atomic
 from ..errors import Diagnostic, Location, RuleSyntaxError
 from ..files import MAX_RULE_BYTES, FileRefused, read_text
-from ..limits import LimitExceeded, check_characters, limit_error
+from ..ir.text import group_digits
+from ..limits import MAX_RULE_FILE_CHARS, LimitExceeded, check_characters, check_file_size, limit_error
 from ..syntax.parser import make_parser, parse_text
 
 __all__ = ["BLOCK_KEYWORDS", "INDENT", "format_file", "format_text", "is_formatted"]
@@ -112,12 +113,25 @@ def format_text(text: str, filename: str = "<eingabe>") -> str:
         result, offsets = _render(gaps_before, statements, forced)
         mismatch = _first_mismatch(result, expected)
         if mismatch is None:
+            _within_limit(result, filename)
             return result
         index = max((i for i, start in enumerate(offsets) if start <= mismatch), default=0)
         before = len(forced)
         forced.update(range(max(1, index - 1), min(count, index + 3)))
         if len(forced) == before:  # pragma: no cover - defensive: a blank between all tokens reads as the text
             raise AssertionError(f"the formatter could not keep the tokens of {filename}")
+
+
+def _within_limit(result: str, filename: str) -> None:
+    """A layout longer than a rule file may be (by the indentation it adds) is an error: the
+    file is not written, as the checker would refuse it."""
+    if len(result) > MAX_RULE_FILE_CHARS:
+        raise RuleSyntaxError(Diagnostic(
+            f"Im einheitlichen Layout wäre die Regeldatei zu groß: {group_digits(str(len(result)))} Zeichen, "
+            f"erlaubt sind höchstens {group_digits(str(MAX_RULE_FILE_CHARS))}",
+            Location(filename, 1, 1), code="grenze",
+            hint="die Datei bleibt, wie sie ist; ein Tarifmodell hat einige tausend Zeilen — große "
+                 "Datenmengen gehören in Fälle und Vereinbarungen"))
 
 
 def is_formatted(text: str, filename: str = "<eingabe>") -> bool:
@@ -133,6 +147,7 @@ def _tokens(text: str, filename: str) -> list[lark.Token]:
     error for a text that does not parse."""
     full = text if text.endswith("\n") else text + "\n"
     try:  # (a comment or text holding a control character would pass the parser)
+        check_file_size(full)
         check_characters(full)
     except LimitExceeded as exc:
         raise limit_error(exc, full, filename) from None

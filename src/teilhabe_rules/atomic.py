@@ -24,6 +24,7 @@ from types import TracebackType
 from typing import BinaryIO, cast
 
 from .errors import CaseError, Diagnostic
+from .files import write_problem
 
 __all__ = ["PARTIAL_SUFFIX", "AtomicFile", "open_partial", "partial_path", "replaceable", "rewrite_atomic",
            "write_atomic"]
@@ -81,7 +82,7 @@ def replaceable(target: str | Path) -> None:
 
 
 def _failure(path: Path, exc: OSError) -> CaseError:
-    reason = exc.strerror or exc
+    reason = write_problem(exc)
     if exc.errno == errno.ELOOP:
         reason = "die unvollständige Datei ist ein symbolischer Link (er wird nicht verfolgt)"
     return CaseError(Diagnostic(f"„{path}“ lässt sich nicht schreiben: {reason}", code="ausgabe"))

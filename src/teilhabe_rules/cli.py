@@ -129,7 +129,9 @@ class _StreamError(Exception):
     """Writing to a standard stream failed (a full disk behind ``> datei``, a closed pipe)."""
 
     def __init__(self, cause: OSError):
-        super().__init__(cause.strerror or str(cause))
+        from .files import write_problem
+
+        super().__init__(write_problem(cause))
 
 
 def _unwritable(reason: object) -> str:
@@ -1238,7 +1240,9 @@ def run() -> NoReturn:
         sys.stdout.flush()  # (what main wrote may still be in its buffer)
     except OSError as exc:
         with contextlib.suppress(OSError, ValueError):
-            sys.stderr.write(_unwritable(exc.strerror or exc))
+            from .files import write_problem
+
+            sys.stderr.write(_unwritable(write_problem(exc)))
             # the interpreter's own flush at exit would fail again, and print a traceback
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         code = code or EXIT_FINDINGS

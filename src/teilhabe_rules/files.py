@@ -31,6 +31,7 @@ __all__ = [
     "read_text",
     "same_file",
     "size_text",
+    "write_problem",
 ]
 
 MIB = 1024 * 1024
@@ -120,6 +121,34 @@ _ERRORS = {
     errno.ELOOP: "ist ein symbolischer Link im Kreis",
     errno.ENOTDIR: "gibt es nicht (ein Teil des Pfads ist kein Verzeichnis)",
 }
+
+
+_WRITE_ERRORS = {
+    errno.ENOENT: "das Verzeichnis gibt es nicht",
+    errno.ENOTDIR: "ein Teil des Pfads ist kein Verzeichnis",
+    errno.EACCES: "keine Schreibberechtigung",
+    errno.EPERM: "keine Berechtigung",
+    errno.EROFS: "das Dateisystem ist nur lesbar",
+    errno.ENOSPC: "kein Platz mehr auf dem Datenträger",
+    errno.EDQUOT: "das Speicherkontingent ist erschöpft",
+    errno.EFBIG: "die Datei würde zu groß",
+    errno.EISDIR: "das ist ein Verzeichnis",
+    errno.ENAMETOOLONG: "der Name ist zu lang",
+    errno.ELOOP: "ein symbolischer Link im Kreis",
+    errno.EEXIST: "die Datei gibt es schon",
+    errno.EBUSY: "die Datei ist in Gebrauch",
+    errno.EPIPE: "die Gegenseite hat die Ausgabe geschlossen",
+    errno.EIO: "Ein-/Ausgabefehler des Geräts",
+}
+
+
+def write_problem(exc: OSError) -> str:
+    """Why writing failed, in German (the system's text, which may be English, only for a
+    cause not named here, with its number)."""
+    known = _WRITE_ERRORS.get(exc.errno or 0)
+    if known is not None:
+        return known
+    return f"Fehler {exc.errno} des Betriebssystems ({exc.strerror})" if exc.errno else str(exc)
 
 
 READ_WITHOUT_BLOCKING = (os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)

@@ -521,3 +521,29 @@ def test_an_output_naming_a_file_the_command_reads_is_refused_and_the_file_kept(
     assert code == 2, err.getvalue()
     assert f"„{files[victim]}“ ist {what} selbst" in err.getvalue()
     assert files[victim].read_bytes() == before
+
+
+@pytest.mark.parametrize("command", [
+    ["umstellen", str(Path(__file__).resolve().parents[2] / "examples/bei_nrw2/fall_2_0.toml"),
+     "--erstellt-am", "2026-01-15", "--wohnform", "eigene_häuslichkeit", "--out", "{missing}/neu.toml"],
+    ["eval", MODEL, CASE, "--format", "csv", "--out", "{missing}/ergebnis.csv"],
+    ["schema", MODEL, "--out", "{missing}/schema.json"],
+])
+def test_an_output_that_cannot_be_written_is_told_in_german(tmp_path: Path, command: list[str]) -> None:
+    missing = tmp_path / "fehlt"
+    out, err = io.StringIO(), io.StringIO()
+    code = main([part.format(missing=missing) for part in command], out, err)
+    assert code == 1
+    assert "lässt sich nicht schreiben: das Verzeichnis gibt es nicht" in err.getvalue(), err.getvalue()
+
+
+def test_every_cause_of_a_failed_write_has_german_words() -> None:
+    import errno as codes
+
+    from teilhabe_rules.files import write_problem
+
+    for number in (codes.ENOENT, codes.EACCES, codes.ENOSPC, codes.EROFS, codes.EISDIR, codes.EPIPE):
+        told = write_problem(OSError(number, os.strerror(number)))
+        assert told != os.strerror(number) and not re.search(r"\b(No|Permission|Read-only|Is a|Broken)\b", told)
+    assert write_problem(OSError(codes.ETIMEDOUT, "Connection timed out")) == \
+        f"Fehler {codes.ETIMEDOUT} des Betriebssystems (Connection timed out)"

@@ -53,6 +53,7 @@ from sqlglot.generator import Generator
 
 from ..duck import connect, out_of_memory, published
 from ..errors import CaseError, Diagnostic, TeilhabeError
+from ..files import write_problem
 from ..inputs.cases import CaseLoader
 from ..inputs.population import NO_BOUNDS
 from ..ir import checked as c
@@ -169,7 +170,7 @@ class BatchResult:
         except duckdb.OutOfMemoryException:
             raise out_of_memory(path) from None
         except (OSError, duckdb.Error) as exc:
-            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc).splitlines()[0]
+            reason = write_problem(exc) if isinstance(exc, OSError) else str(exc).splitlines()[0]
             raise CaseError(Diagnostic(f"„{path}“ lässt sich nicht schreiben: {reason}", code="ausgabe")) from None
         counted = self.connection.execute(exp.select(exp.func("count", exp.Star())).from_(self.tables[scope])
                                           .sql("duckdb")).fetchone()

@@ -80,7 +80,7 @@ import attrs
 from ..atomic import AtomicFile, open_partial, partial_path, write_atomic
 from ..duck import connect, out_of_memory
 from ..errors import CaseError, CheckError, Diagnostic, Location, TeilhabeError, ValidityError, did_you_mean
-from ..files import READ_WITHOUT_BLOCKING, links_out, same_file
+from ..files import READ_WITHOUT_BLOCKING, links_out, same_file, write_problem
 from ..inputs.cases import MAX_NESTING, CaseLoader, read_data, reference_day
 from ..inputs.population import (
     MAX_LINE,
@@ -2386,7 +2386,7 @@ class _RowFile(_Rows):
         return handle
 
     def _failure(self, exc: OSError) -> CaseError:
-        reason = exc.strerror or exc
+        reason = write_problem(exc)
         if exc.errno == errno.ELOOP:
             reason = "die Datei ist ein symbolischer Link (er wird nicht verfolgt)"
         return CaseError(Diagnostic(f"„{self.state_path}“ lässt sich nicht schreiben: {reason}",
@@ -2837,7 +2837,7 @@ class _Sink:
             earlier = len(case_files(path))
         except OSError as exc:
             raise CaseError(Diagnostic(
-                f"„{path}“ lässt sich nicht schreiben: {exc.strerror or exc}", code="population"
+                f"„{path}“ lässt sich nicht schreiben: {write_problem(exc)}", code="population"
             )) from None
         if earlier:  # its cases and the new ones would be one population: cases nobody drew among them
             raise CaseError(Diagnostic(

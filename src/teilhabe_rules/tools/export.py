@@ -37,6 +37,7 @@ import attrs
 from ..atomic import AtomicFile, open_partial, partial_path, replaceable
 from ..duck import Sandbox
 from ..errors import CaseError, Diagnostic
+from ..files import write_problem
 from ..runtime.quantities import json_value
 
 __all__ = ["FORMATS", "SUFFIXES", "Column", "FormatError", "Sheet", "cell_text", "csv_cell", "format_of",
@@ -205,7 +206,7 @@ def _replace(target: Path, produce: Callable[[Path], None], staging: Path | None
         os.replace(partial, target)
     except OSError as exc:
         partial.unlink(missing_ok=True)
-        raise CaseError(Diagnostic(f"„{target}“ lässt sich nicht schreiben: {exc.strerror or exc}",
+        raise CaseError(Diagnostic(f"„{target}“ lässt sich nicht schreiben: {write_problem(exc)}",
                                    code="ausgabe")) from None
     except BaseException:
         partial.unlink(missing_ok=True)

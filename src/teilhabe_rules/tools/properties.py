@@ -42,6 +42,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from ..errors import CaseError, Diagnostic, EvaluationError, TeilhabeError
+from ..files import write_problem
 from ..ir import checked as c
 from ..ir import toolkit
 from ..ir.checked import NodeKind, RefKind, TypeKind
@@ -684,7 +685,7 @@ def write_counterexample(check: PropertyCheck, text: str, directory: str | Path)
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise CaseError(Diagnostic(f"Das Verzeichnis „{folder}“ lässt sich nicht anlegen: {exc.strerror or exc}",
+        raise CaseError(Diagnostic(f"Das Verzeichnis „{folder}“ lässt sich nicht anlegen: {write_problem(exc)}",
                                    code="ausgabe")) from None
     name = check.model.checked.info.name
     number = 1
@@ -697,7 +698,7 @@ def write_counterexample(check: PropertyCheck, text: str, directory: str | Path)
         except FileExistsError:
             number += 1
         except OSError as exc:
-            raise CaseError(Diagnostic(f"„{path}“ lässt sich nicht schreiben: {exc.strerror or exc}",
+            raise CaseError(Diagnostic(f"„{path}“ lässt sich nicht schreiben: {write_problem(exc)}",
                                        code="ausgabe")) from None
 
 

@@ -26,6 +26,7 @@ import jinja2
 
 from ...atomic import write_atomic
 from ...errors import CaseError, Diagnostic
+from ...files import write_problem
 from ...inputs.agreements import Agreement
 from ...model import Model
 from .content import OVERVIEW, Handbook, build
@@ -71,7 +72,7 @@ def write_handbook(model: Model, out: str | Path, agreement: Agreement | None = 
     try:
         directory.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise CaseError(Diagnostic(f"Das Verzeichnis „{directory}“ lässt sich nicht anlegen: {exc.strerror or exc}",
+        raise CaseError(Diagnostic(f"Das Verzeichnis „{directory}“ lässt sich nicht anlegen: {write_problem(exc)}",
                                    hint="--out nennt das Verzeichnis, in das das Handbuch geschrieben wird",
                                    code="ausgabe")) from None
     written = []

@@ -87,8 +87,11 @@ class Session:
             content_changes=[types.TextDocumentContentChangeWholeDocument(text=text)]))
 
 
-def run(scenario: Callable[[Session], Awaitable[None]], folder: Path) -> None:
-    """Start ``teilhabe-rules lsp`` as a process, initialise it, play ``scenario``, shut it down."""
+def run(scenario: Callable[[Session], Awaitable[None]], folder: Path,
+        capabilities: types.ClientCapabilities | None = None,
+        initialized: Callable[[types.InitializeResult], None] | None = None) -> None:
+    """Start ``teilhabe-rules lsp`` as a process, initialise it (the client's ``capabilities``;
+    ``initialized`` sees the server's answer), play ``scenario``, shut it down."""
 
     async def main() -> None:
         client = LanguageClient("test-client", "1")
@@ -104,7 +107,9 @@ def run(scenario: Callable[[Session], Awaitable[None]], folder: Path) -> None:
         await client.start_io(sys.executable, "-m", "teilhabe_rules", "lsp")
         try:
             result = await asyncio.wait_for(client.initialize_async(types.InitializeParams(
-                capabilities=types.ClientCapabilities(), root_uri=folder.as_uri())), 60)
+                capabilities=capabilities or types.ClientCapabilities(), root_uri=folder.as_uri())), 60)
+            if initialized is not None:
+                initialized(result)
             assert result.capabilities.hover_provider and result.capabilities.definition_provider
             assert result.capabilities.document_formatting_provider
             client.initialized(types.InitializedParams())
@@ -396,3 +401,49 @@ def test_a_change_of_a_document_not_opened_is_left_alone(tmp_path: Path) -> None
 
     run(scenario, tmp_path)
     assert shown == []
+
+
+def test_a_document_whose_name_the_editor_escapes_is_served(tmp_path: Path) -> None:
+    """An editor sends ``Verg%C3%BCtung%201.rules`` for „Vergütung 1.rules“: its diagnostics,
+    formatting and hover are those of any other document."""
+    path = tmp_path / "Vergütung 1.rules"
+    messy = MODEL.replace("  wert summe: min/Tag = minuten * anteil[2]", "wert   summe:min/Tag=minuten*anteil [2]")
+
+    async def scenario(session: Session) -> None:
+        uri = session.open(path, MISTAKE)
+        assert "%C3%BC" in uri and "%20" in uri
+        published = await session.diagnostics(uri, 1)
+        (found,) = published.diagnostics
+        assert "Unbekannter Name „satzz“" in found.message
+        session.change(uri, 2, messy)
+        assert not (await session.diagnostics(uri, 2)).diagnostics
+        edits = await session.client.text_document_formatting_async(types.DocumentFormattingParams(
+            text_document=types.TextDocumentIdentifier(uri=uri),
+            options=types.FormattingOptions(tab_size=2, insert_spaces=True)))
+        assert edits is not None and edits[0].new_text == format_text(messy)
+        hover = await session.client.text_document_hover_async(types.HoverParams(
+            text_document=types.TextDocumentIdentifier(uri=uri), position=_position(messy, "satz \"Betrag")))
+        assert hover is not None and "Stundensatz" in str(hover.contents)
+
+    run(scenario, tmp_path)
+
+
+def test_positions_are_utf_16_whatever_encodings_the_client_offers_first(tmp_path: Path) -> None:
+    """Neovim offers UTF-8 first: the server answers UTF-16 — the units it counts in — and a
+    diagnostic after umlauts is where UTF-16 puts it, not where UTF-8 would."""
+    path = tmp_path / "probe.rules"
+    text = MISTAKE.replace("wert betrag: EUR/Tag = lp.summe", "wert höhe_über: EUR/Tag = lp.summe")
+    offered = types.ClientCapabilities(general=types.GeneralClientCapabilities(position_encodings=[
+        types.PositionEncodingKind.Utf8, types.PositionEncodingKind.Utf16, types.PositionEncodingKind.Utf32]))
+    answers: list[types.InitializeResult] = []
+
+    async def scenario(session: Session) -> None:
+        uri = session.open(path, text)
+        (found,) = (await session.diagnostics(uri, 1)).diagnostics
+        line = text.splitlines()[found.range.start.line]
+        before = line[:line.index("satzz")]
+        assert found.range.start.character == len(before.encode("utf-16-le")) // 2 == len(before)
+        assert len(before.encode("utf-8")) == len(before) + 2
+
+    run(scenario, tmp_path, offered, answers.append)
+    assert answers[0].capabilities.position_encoding == types.PositionEncodingKind.Utf16

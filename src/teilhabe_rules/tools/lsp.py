@@ -24,9 +24,10 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Iterator, Sequence
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 import attrs
 from lsprotocol import types
@@ -389,14 +390,33 @@ _COMPLETION_KINDS = {
 }
 
 
+def _document_key(uri: str) -> str:
+    """The key pygls keeps an open document under: its URI with ``%XX`` escapes decoded (an
+    editor escapes „ü“, a blank or a drive's colon: ``Verg%C3%BCtung.rules``)."""
+    return unquote(uri)
+
+
 class _Protocol(LanguageServerProtocol):
-    """pygls's protocol, but a change of a document the editor has not opened (or has closed) —
-    which a client should not send — is left alone: pygls would fail on it, and the editor would
-    show „Error in server: KeyError“."""
+    """pygls's protocol, but
+
+    - positions are counted in UTF-16 code units, whatever encodings the client offers: the
+      server counts them so (the protocol's default, which every client supports); pygls would
+      take the client's first choice (Neovim offers UTF-8 first), and every position after an
+      umlaut would be off;
+    - a change of a document the editor has not opened (or has closed) — which a client should
+      not send — is left alone: pygls would fail on it, and the editor would show „Error in
+      server: KeyError“."""
+
+    @lsp_method(types.INITIALIZE)
+    def lsp_initialize(self, params: types.InitializeParams) -> Generator[Any, Any, types.InitializeResult]:
+        general = params.capabilities.general
+        if general is not None and general.position_encodings is not None:
+            general.position_encodings = [types.PositionEncodingKind.Utf16]
+        return (yield from super().lsp_initialize(params))
 
     @lsp_method(types.TEXT_DOCUMENT_DID_CHANGE)
     def lsp_text_document__did_change(self, params: types.DidChangeTextDocumentParams) -> Iterator[Any]:
-        if params.text_document.uri in self.workspace.text_documents:
+        if _document_key(params.text_document.uri) in self.workspace.text_documents:
             yield from super().lsp_text_document__did_change(params)
 
 
@@ -406,6 +426,7 @@ def make_server() -> LanguageServer:
                             text_document_sync_kind=types.TextDocumentSyncKind.Full)
     analyses: dict[str, Analysis] = {}
     pending: dict[str, asyncio.Future[None]] = {}  # a check waiting for typing to pause, by document
+    opened: dict[str, str] = {}  # the URI of each open document as the editor wrote it, by its key
 
     def filename(uri: str) -> str:
         return to_fs_path(uri) or uri
@@ -414,14 +435,14 @@ def make_server() -> LanguageServer:
         """An open document's text as the library reads it (a byte order mark left out) and the
         characters left out; None for a document the editor has not opened (whose text pygls
         would read from the disk)."""
-        document = server.workspace.text_documents.get(uri)
+        document = server.workspace.text_documents.get(_document_key(uri))
         if document is None:
             return None
         text = document.source
         return (text[1:], 1) if text.startswith("\ufeff") else (text, 0)
 
     def analyse(uri: str) -> None:
-        document = server.workspace.text_documents.get(uri)
+        document = server.workspace.text_documents.get(_document_key(uri))
         found = source(uri)
         if document is None or found is None:  # closed meanwhile
             return
@@ -446,6 +467,7 @@ def make_server() -> LanguageServer:
 
     @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
     def did_open(params: types.DidOpenTextDocumentParams) -> None:
+        opened[_document_key(params.text_document.uri)] = params.text_document.uri
         analyse(params.text_document.uri)
 
     @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
@@ -465,9 +487,10 @@ def make_server() -> LanguageServer:
     @server.feature(types.TEXT_DOCUMENT_DID_SAVE)
     def did_save(params: types.DidSaveTextDocumentParams) -> None:
         # a variant reads its base from the disk: the open variants are checked again
-        for uri in list(server.workspace.text_documents):
+        saved = _document_key(params.text_document.uri)
+        for key, uri in list(opened.items()):
             found = source(uri)
-            if uri != params.text_document.uri and found is not None and base_name(found[0]) is not None:
+            if key != saved and found is not None and base_name(found[0]) is not None:
                 analyse(uri)
 
     @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
@@ -476,6 +499,7 @@ def make_server() -> LanguageServer:
         if waiting is not None:
             waiting.cancel()
         analyses.pop(params.text_document.uri, None)
+        opened.pop(_document_key(params.text_document.uri), None)
         server.text_document_publish_diagnostics(
             types.PublishDiagnosticsParams(uri=params.text_document.uri, diagnostics=[]))
 
@@ -525,7 +549,7 @@ def make_server() -> LanguageServer:
     @server.feature(types.TEXT_DOCUMENT_FORMATTING)
     def formatting(params: types.DocumentFormattingParams) -> list[types.TextEdit] | None:
         uri = params.text_document.uri
-        document = server.workspace.text_documents.get(uri)
+        document = server.workspace.text_documents.get(_document_key(uri))
         if document is None:
             return None
         text = document.source

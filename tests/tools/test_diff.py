@@ -340,3 +340,47 @@ class TestWhatIsAndIsNotAChange:
         (change,) = diff_models(checked(old), checked(old.replace("<= 90 h/Jahr", "< 90 h/Jahr"))).changes
         assert change.old != change.new
         assert change.old is not None and "<= 90" in change.old and change.new is not None and "< 90" in change.new
+
+
+class TestSeveralBandsOfOneLevel:
+    """A level may have several bands (``1`` below 50 and again from 60): each of them counts."""
+
+    SPLIT = BASE.replace("""    0: ab 0 bis 0
+    1: über 0 bis grenze
+    2: über grenze
+""", """    0: ab 0 bis 0
+    1: über 0 unter 30 min/Tag
+    2: ab 30 min/Tag unter 40 min/Tag
+    1: ab 40 min/Tag unter 50 min/Tag
+    2: ab 50 min/Tag
+""")
+
+    def test_a_moved_bound_between_bands_of_levels_with_several_is_found(self) -> None:
+        moved = self.SPLIT.replace("1: über 0 unter 30 min/Tag\n    2: ab 30 min/Tag",
+                                   "1: über 0 unter 25 min/Tag\n    2: ab 25 min/Tag")
+        assert changes(self.SPLIT, moved) == {
+            ("korridore", "geändert", "lp Stufe 1, Bänder",
+             "über 0 min/Tag unter 30 min/Tag; ab 40 min/Tag unter 50 min/Tag",
+             "über 0 min/Tag unter 25 min/Tag; ab 40 min/Tag unter 50 min/Tag"),
+            ("korridore", "geändert", "lp Stufe 2, Bänder", "ab 30 min/Tag unter 40 min/Tag; ab 50 min/Tag",
+             "ab 25 min/Tag unter 40 min/Tag; ab 50 min/Tag"),
+        }
+
+    def test_the_bands_of_a_level_in_another_order_are_no_change(self) -> None:
+        reordered = self.SPLIT.replace("""    1: über 0 unter 30 min/Tag
+    2: ab 30 min/Tag unter 40 min/Tag
+    1: ab 40 min/Tag unter 50 min/Tag
+    2: ab 50 min/Tag
+""", """    2: ab 50 min/Tag
+    1: ab 40 min/Tag unter 50 min/Tag
+    2: ab 30 min/Tag unter 40 min/Tag
+    1: über 0 unter 30 min/Tag
+""")
+        assert changes(self.SPLIT, reordered) == set()
+
+    def test_a_band_split_in_two_is_a_change_of_the_levels_bands(self) -> None:
+        assert changes(BASE, self.SPLIT) == {
+            ("korridore", "geändert", "lp Stufe 1, Bänder", "über 0 min/Tag bis grenze (10 min/Tag)",
+             "über 0 min/Tag unter 30 min/Tag; ab 40 min/Tag unter 50 min/Tag"),
+            ("korridore", "geändert", "lp Stufe 2, Bänder", "über grenze (10 min/Tag)",
+             "ab 30 min/Tag unter 40 min/Tag; ab 50 min/Tag")}

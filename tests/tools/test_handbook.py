@@ -417,3 +417,71 @@ class TestComparison:
         pages = render_handbook(mawo, previous=mawo)
         assert "Keine inhaltlichen Unterschiede." in pages[OVERVIEW]
         assert 'class="balken bisher"' not in pages["paket-bewohner-lp2a.html"]
+
+
+def test_a_level_of_several_bands_is_compared_band_by_band(tmp_path: Path) -> None:
+    """Level 1 has two bands; the newer version moves the bound between the first and level 2
+    from 50 to 40: that band shows its former bounds, the level's other band none."""
+    def model(bound: int) -> teilhabe_rules.Model:
+        text = f'''modell probe "Probe"
+  gültig ab 01.01.2024
+ende
+eingabe minuten: zahl min/Tag von 0 bis 100 "Minuten am Tag"
+paket lp "Ein Paket"
+  stufen
+    0 "kein"
+    1 "Bedarf"
+    2 "viel"
+  ende
+  stufe nach korridor minuten
+    0: ab 0 min/Tag bis 5 min/Tag
+    1: über 5 min/Tag unter {bound} min/Tag
+    2: ab {bound} min/Tag unter 60 min/Tag
+    1: ab 60 min/Tag unter 70 min/Tag
+    2: ab 70 min/Tag
+  ende
+ende
+'''
+        path = tmp_path / f"probe_{bound}.rules"
+        path.write_text(text, "utf-8")
+        return teilhabe_rules.load(path)
+
+    page = render_handbook(model(40), previous=model(50))["paket-lp.html"]
+    chart = re.search(r"<svg.*?</svg>", page, re.S)
+    assert chart is not None
+    assert chart.group(0).count('class="balken bisher"') == 2
+    assert "Stufe 1 (Bedarf): über 5 unter 40\u00a0min/Tag, bisher über 5 unter 50\u00a0min/Tag" in chart.group(0)
+    assert "Stufe 2 (viel): ab 40 unter 60\u00a0min/Tag, bisher ab 50 unter 60\u00a0min/Tag" in chart.group(0)
+    assert "bisher ab 60" not in chart.group(0) and "bisher ab 70" not in chart.group(0)
+
+
+def test_a_failing_example_of_a_package_is_linked_on_the_packages_page(tmp_path: Path) -> None:
+    """An example inside a package is shown on the package's page: the coverage's link to it,
+    as one that fails, leads there (not to the overview, which has no such anchor)."""
+    path = tmp_path / "probe.rules"
+    path.write_text('''modell probe "Probe"
+  gültig ab 01.01.2024
+ende
+eingabe minuten: zahl min/Tag von 0 bis 100 "Minuten am Tag"
+parameter grenze: zahl min/Tag = 5 min/Tag
+  ab 01.07.2024 = 6 min/Tag
+paket lp "Ein Paket"
+  stufen
+    0 "kein"
+    1 "Bedarf"
+  ende
+  stufe nach korridor minuten
+    0: ab 0 min/Tag bis grenze
+    1: über grenze
+  ende
+  beispiel "bsp" "ohne Stichtag: scheitert"
+    eingabe minuten = 10 min/Tag
+    erwartet lp.stufe = 1
+  ende
+ende
+''', "utf-8")
+    model = teilhabe_rules.load(path)
+    write_handbook(model, tmp_path / "buch")
+    overview = (tmp_path / "buch" / OVERVIEW).read_text("utf-8")
+    assert re.search(r'href="paket-lp\.html#beispiel-[^"]*bsp[^"]*"', overview), overview
+    assert broken_references(tmp_path / "buch") == []

@@ -15,6 +15,7 @@ positions. Reordering or reformatting a file therefore shows no difference.
 from __future__ import annotations
 
 import datetime as _dt
+from collections.abc import Iterable
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any
@@ -349,21 +350,35 @@ class _Diff:
             self.add("korridore", "geändert", f"{where}: Größe des Korridors", _symbolic(node_a.subject),
                      _symbolic(node_b.subject))
         unit = str(node_b.subject.type.unit)
-        bands_a = {band.level: band for band in node_a.bands}
-        bands_b = {band.level: band for band in node_b.bands}
+        bands_a = _bands_by_level(node_a.bands)
+        bands_b = _bands_by_level(node_b.bands)
         for level in sorted(set(bands_b) - set(bands_a)):
             self.add("korridore", "hinzugefügt", f"{where} Stufe {level}",
-                     new=self._band(bands_b[level], self.new, unit))
+                     new=self._bands(bands_b[level], self.new, unit))
         for level in sorted(set(bands_a) - set(bands_b)):
-            self.add("korridore", "entfernt", f"{where} Stufe {level}", old=self._band(bands_a[level], self.old, unit))
+            self.add("korridore", "entfernt", f"{where} Stufe {level}", old=self._bands(bands_a[level], self.old, unit))
         for level in sorted(set(bands_a) & set(bands_b)):
-            band_a, band_b = bands_a[level], bands_b[level]
-            for side in ("lower", "upper"):
-                before = self._bound(band_a, side, self.old, unit)
-                after = self._bound(band_b, side, self.new, unit)
-                if before[0] != after[0]:
-                    name = "untere Grenze" if side == "lower" else "obere Grenze"
-                    self.add("korridore", "geändert", f"{where} Stufe {level}, {name}", before[1], after[1])
+            if len(bands_a[level]) == len(bands_b[level]) == 1:
+                (band_a,), (band_b,) = bands_a[level], bands_b[level]
+                for side in ("lower", "upper"):
+                    before = self._bound(band_a, side, self.old, unit)
+                    after = self._bound(band_b, side, self.new, unit)
+                    if before[0] != after[0]:
+                        name = "untere Grenze" if side == "lower" else "obere Grenze"
+                        self.add("korridore", "geändert", f"{where} Stufe {level}, {name}", before[1], after[1])
+                continue
+            # a level of several bands: its bands, compared as a whole (in any order)
+            if self._band_keys(bands_a[level], self.old, unit) != self._band_keys(bands_b[level], self.new, unit):
+                self.add("korridore", "geändert", f"{where} Stufe {level}, Bänder",
+                         self._bands(bands_a[level], self.old, unit), self._bands(bands_b[level], self.new, unit))
+
+    def _band_keys(self, bands: list[c.BandSpec], model: c.CheckedModel, unit: str) -> list[str]:
+        """What is compared of a level's bands: each band's bounds, in an order of their own."""
+        return sorted(repr(tuple(self._bound(band, side, model, unit)[0] for side in ("lower", "upper")))
+                      for band in bands)
+
+    def _bands(self, bands: list[c.BandSpec], model: c.CheckedModel, unit: str) -> str:
+        return "; ".join(self._band(band, model, unit) for band in bands)
 
     def _bound(self, band: c.BandSpec, side: str, model: c.CheckedModel, unit: str) -> tuple[Any, str]:
         """(what is compared, the text shown) of one side of a band."""
@@ -603,6 +618,15 @@ def _value_of(expr: c.Expr, model: c.CheckedModel) -> Any:
     if not isinstance(expr, (c.Const, c.Ref)):
         return None
     return toolkit.const_value(expr, toolkit.parameter_values({pid: p.default for pid, p in model.parameters.items()}))
+
+
+def _bands_by_level(bands: Iterable[c.BandSpec]) -> dict[int, list[c.BandSpec]]:
+    """A corridor's bands by their level (a level may have several), each level's in the
+    corridor's order."""
+    out: dict[int, list[c.BandSpec]] = {}
+    for band in bands:
+        out.setdefault(band.level, []).append(band)
+    return out
 
 
 def _symbolic(expr: c.Expr | None) -> str:

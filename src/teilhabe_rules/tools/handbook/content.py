@@ -404,8 +404,8 @@ class _Builder:
         by_package: dict[str, list[ExampleView]] = {}
         loose: list[ExampleView] = []
         for spec, view in examples:
-            if spec.package_id is not None and spec.package_id in self.checked.packages:
-                by_package.setdefault(spec.package_id, []).append(view)
+            if self._example_page(spec) != OVERVIEW:
+                by_package.setdefault(spec.package_id or "", []).append(view)
             else:
                 loose.append(view)
         packages = tuple(self._package(pid, by_package.get(pid, [])) for pid in self.checked.packages)
@@ -604,12 +604,16 @@ class _Builder:
     def _corridor(self, spec: c.PackageSpec, node: c.CorridorLevelNode) -> CorridorView:
         unit = str(node.subject.type.unit)
         labels = {level.number: level.label for level in spec.levels}
-        old_bands: dict[int, Bounds | None] = {}
+        # the former bands of each level (a level may have several), in the former corridor's order
+        old_bands: dict[int, list[Bounds | None]] = {}
         if self.previous is not None:
             for former in self.previous.checked.nodes.values():
                 if (isinstance(former, c.CorridorLevelNode) and former.scope == node.scope
                         and former.package == node.package):
-                    old_bands = {band.level: self._bounds(band, self.previous.parameters) for band in former.bands}
+                    old_bands = {}
+                    for band in former.bands:
+                        old_bands.setdefault(band.level, []).append(self._bounds(band, self.previous.parameters))
+        seen: dict[int, int] = {}  # the bands of each level so far
         agreed_values = self.agreement.parameters if self.agreement is not None else None
         chart: list[ChartBand] = []
         rows: list[BandRow] = []
@@ -617,7 +621,7 @@ class _Builder:
         for band in node.bands:
             bounds = self._bounds(band, self.defaults)
             agreed = self._bounds(band, agreed_values) if agreed_values is not None else None
-            old = old_bands.get(band.level) if self.previous is not None else None
+            nth = seen[band.level] = seen.get(band.level, -1) + 1
             label = labels.get(band.level, "")
             lower_text = self._bound_text(band.lower, band.lower_inclusive, "lower",
                                           bounds.lower if bounds else None, unit)
@@ -627,11 +631,13 @@ class _Builder:
             shown_old = None
             old_text = None
             if self.previous is not None:
-                if band.level not in old_bands:
+                # unchanged where the level had a band of these bounds; else its band of the same place
+                formers = old_bands.get(band.level, [])
+                if nth >= len(formers):
                     old_text = "neu"
-                elif old != bounds:
-                    shown_old = old
-                    old_text = band_text(old, unit) if old is not None else "anders"
+                elif bounds not in formers:
+                    shown_old = formers[nth]
+                    old_text = band_text(shown_old, unit) if shown_old is not None else "anders"
             rows.append(BandRow(
                 level=str(band.level), label=label, lower=lower_text, upper=upper_text,
                 agreed=band_text(shown_agreed, unit) if shown_agreed is not None else None,
@@ -760,10 +766,19 @@ class _Builder:
                 owner, label = Link(item.owner, OVERVIEW), item.label
             kind = {"korridor": "Korridorband", "tabelle": "Tabellenzeile", "stufe": "Stufe"}[item.kind]
             unreached.append(UnreachedRow(kind, owner, label))
-        failed = tuple(Link(f.id.split("::", 1)[-1], f"{OVERVIEW}#{self.anchors['beispiel'][f.id.split('::', 1)[-1]]}")
-                       for f in self.coverage.failed)
+        pages = {example_id(self.model, spec): self._example_page(spec) for spec in self.checked.examples}
+        failed = []
+        for example in self.coverage.failed:  # (named as teilhabe-rules test names them)
+            name = example.id.split("::", 1)[-1]
+            failed.append(Link(name, f"{pages.get(example.id, OVERVIEW)}#{self.anchors['beispiel'][name]}"))
         return CoverageView(self.coverage.examples, self.coverage.evaluated, counts, tuple(unreached),
-                            self.coverage.expecting_errors, failed)
+                            self.coverage.expecting_errors, tuple(failed))
+
+    def _example_page(self, spec: c.ExampleSpec) -> str:
+        """The page an example is shown on: its package's, else the overview."""
+        if spec.package_id is not None and spec.package_id in self.checked.packages:
+            return self.package_files[spec.package_id]
+        return OVERVIEW
 
     def _row_label(self, tid: str, item: CoverageItem) -> str:
         table = self.checked.tables[tid]

@@ -188,7 +188,8 @@ class TestTheOtherFormatsOfOneOffer:
 
         err = io.StringIO()
         assert main(["eval", "mawo", str(LINDE)], Full(), err) == 1
-        assert err.getvalue() == "teilhabe-rules: die Ausgabe lässt sich nicht schreiben: kein Platz mehr auf dem Datenträger\n"
+        assert err.getvalue() == ("teilhabe-rules: die Ausgabe lässt sich nicht schreiben: "
+                                  "kein Platz mehr auf dem Datenträger\n")
 
     def test_parquet_keeps_every_decimal(self, tmp_path: Path) -> None:
         path = tmp_path / "linde.parquet"

@@ -384,3 +384,19 @@ class TestSeveralBandsOfOneLevel:
              "über 0 min/Tag unter 30 min/Tag; ab 40 min/Tag unter 50 min/Tag"),
             ("korridore", "geändert", "lp Stufe 2, Bänder", "über grenze (10 min/Tag)",
              "ab 30 min/Tag unter 40 min/Tag; ab 50 min/Tag")}
+
+
+def test_an_assumption_of_a_table_or_of_a_period_is_compared() -> None:
+    """Every ``annahme`` is reported when it changes — a table's, a row's, a parameter's and a
+    later period's of a parameter."""
+    old = BASE.replace('tabelle faktor "Faktor je Gruppe": Gruppe -> %',
+                       'tabelle faktor "Faktor je Gruppe": Gruppe -> % annahme "alt"').replace(
+        'parameter grenze: min/Tag = 10 min/Tag "Grenze Stufe 1"\n',
+        'parameter grenze: min/Tag = 10 min/Tag "Grenze Stufe 1"\n  ab 01.07.2024 = 12 min/Tag annahme "erste"\n')
+    new = old.replace('-> % annahme "alt"', '-> % annahme "neu"').replace('annahme "erste"', 'annahme "zweite"')
+    assert changes(old, new) == {
+        ("tabellen", "geändert", "faktor", "„alt“", "„neu“"),
+        ("parameter", "geändert", "grenze ab 01.07.2024", "„erste“", "„zweite“"),
+    }
+    assert changes(old, old.replace(' annahme "erste"', "")) == {
+        ("parameter", "geändert", "grenze ab 01.07.2024", "„erste“", "—")}

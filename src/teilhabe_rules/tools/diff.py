@@ -444,6 +444,7 @@ class _Diff:
                 self.add("tabellen", "geändert", tid, before, after, "Typ")
             self.changed("tabellen", tid, "teilweise" if a.partial else "vollständig",
                          "teilweise" if b.partial else "vollständig", "Abdeckung")
+            self.changed("tabellen", tid, _quoted(a.assumptions), _quoted(b.assumptions), "Annahme")
             rows_a = {tuple(row.keys): row for row in a.rows}
             rows_b = {tuple(row.keys): row for row in b.rows}
             for key in [k for k in rows_b if k not in rows_a]:
@@ -480,6 +481,14 @@ class _Diff:
                 self.add("parameter", "geändert", pid, quantity_text(a.default, a.type),
                          quantity_text(b.default, b.type), b.doc or a.doc)
             self.changed("parameter", pid, _quoted(a.assumptions), _quoted(b.assumptions), "Annahme")
+            # a period's assumption, of a period both versions have (a period added or moved is a
+            # change of the values per period: validity)
+            periods_b = {period.valid_from: period for period in b.periods}
+            for period in a.periods:
+                later = periods_b.get(period.valid_from)
+                if later is not None:
+                    self.changed("parameter", f"{pid} ab {format_value(period.valid_from)}",
+                                 _quoted(period.assumptions), _quoted(later.assumptions), "Annahme")
 
     def inputs(self) -> None:
         def collect(model: c.CheckedModel) -> dict[str, c.InputSpec]:

@@ -547,12 +547,13 @@ def _reading_arguments(command: argparse.ArgumentParser) -> None:
 
 
 def _date(text: str, option: str = "--at") -> _dt.date:
-    """The day of a command line option (``option``: its name, for the message)."""
-    for pattern in ("%Y-%m-%d", "%d.%m.%Y") if text.isascii() else ():  # (digits 0–9, as in case data)
-        try:
-            return _dt.datetime.strptime(text, pattern).date()
-        except ValueError:
-            continue
+    """The day of a command line option (``option``: its name, for the message), written as a
+    case's date is."""
+    from .inputs.cases import day_of_text
+
+    day = day_of_text(text)
+    if day is not None:
+        return day
     raise _UsageError(f"{option}: „{text}“ ist kein Datum (JJJJ-MM-TT oder TT.MM.JJJJ)")
 
 

@@ -547,3 +547,10 @@ def test_every_cause_of_a_failed_write_has_german_words() -> None:
         assert told != os.strerror(number) and not re.search(r"\b(No|Permission|Read-only|Is a|Broken)\b", told)
     assert write_problem(OSError(codes.ETIMEDOUT, "Connection timed out")) == \
         f"Fehler {codes.ETIMEDOUT} des Betriebssystems (Connection timed out)"
+
+
+@pytest.mark.parametrize("day", ["2025-01- 5", "2025-\u0660\u0661-05", "1.1.2025x"])
+def test_a_day_on_the_command_line_is_read_as_a_cases_date(day: str) -> None:
+    out, err = io.StringIO(), io.StringIO()
+    assert main(["eval", MODEL, CASE, "--at", day], out, err) == 2
+    assert f"--at: „{day}“ ist kein Datum" in err.getvalue()

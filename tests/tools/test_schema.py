@@ -242,6 +242,9 @@ class TestRejectedByBoth:
         "Jahr 0": lambda c: c.update(zeitraum_ab="0000-01-01"),
         "Jahr 0 (deutsch)": lambda c: c.update(zeitraum_ab="01.01.0000"),
         "Prozent für eine Zahl ohne Einheit": lambda c: c.update(nachtwachen="2 %"),
+        "Leerzeichen im Datum": lambda c: c.update(zeitraum_ab="2024-07- 1"),
+        "Ziffern einer anderen Schrift": lambda c: c.update(plaetze="\u0662\u0664"),
+        "Ziffern einer anderen Schrift (Datum)": lambda c: c.update(zeitraum_ab="\u0662\u0660\u0662\u0664-07-01"),
     }
 
     @pytest.mark.parametrize("what", sorted(CASES))

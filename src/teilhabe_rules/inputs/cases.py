@@ -64,6 +64,7 @@ __all__ = [
     "BLANK_CHARACTERS",
     "BLANK_PATTERN",
     "day_of",
+    "day_of_text",
     "decode_json",
     "no_reason",
     "parse_document",
@@ -197,6 +198,24 @@ def _show(value: Any) -> str:
     return text if len(text) <= 40 else f"{text[:20]}… ({len(text)} Zeichen)"
 
 
+_DAY_TEXTS = ((re.compile(r"[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}"), "%Y-%m-%d"),
+              (re.compile(r"[0-9]{1,2}\.[0-9]{1,2}\.[0-9]{4}"), "%d.%m.%Y"))
+
+
+def day_of_text(text: str) -> _dt.date | None:
+    """The day a text names, ``JJJJ-MM-TT`` or ``TT.MM.JJJJ`` (a blank before or after; digits
+    0–9 and nothing else between them — strptime would also take ``٣``, ``３`` and a blank
+    before a day: ``2025-01- 5``), or None."""
+    text = text.strip()
+    for form, pattern in _DAY_TEXTS:
+        if form.fullmatch(text):
+            try:
+                return _dt.datetime.strptime(text, pattern).date()
+            except ValueError:
+                return None
+    return None
+
+
 def reference_day(value: Any) -> _dt.date | None:
     """A reference date given to the API (``at``): None, or a day as :func:`day_of` takes it."""
     return None if value is None else day_of(value, "Stichtag")
@@ -230,12 +249,9 @@ def convert_value(value: Any, vtype: c.ValueType) -> Any:
             raise ValueError(f"erwartet ein Datum ohne Uhrzeit, nicht {value}")
         if isinstance(value, _dt.date):
             return value
-        if isinstance(value, str) and value.strip().isascii():  # (digits 0–9 only: strptime takes ٣, ３ too)
-            for pattern in ("%Y-%m-%d", "%d.%m.%Y"):
-                try:
-                    return _dt.datetime.strptime(value.strip(), pattern).date()
-                except ValueError:
-                    continue
+        day = day_of_text(value) if isinstance(value, str) else None
+        if day is not None:
+            return day
         raise ValueError(f"erwartet ein Datum (JJJJ-MM-TT oder TT.MM.JJJJ), nicht {_show(value)}")
     if kind == _T_TEXT:
         if isinstance(value, str):

@@ -42,23 +42,23 @@ KINDS = ("fall", "vereinbarung", "ergebnis")
 
 # the forms the case loader reads (teilhabe_rules.inputs.cases): numbers with a decimal point or
 # comma, dates as JJJJ-MM-TT or TT.MM.JJJJ, staff keys 1:x with x > 0
-_NUMBER_TEXT = r"-?\d+(?:[.,]\d+)?"
-_INTEGER_TEXT = r"-?\d+(?:[.,]0+)?"  # a whole number (``2,0`` is 2)
+_NUMBER_TEXT = r"-?[0-9]+(?:[.,][0-9]+)?"
+_INTEGER_TEXT = r"-?[0-9]+(?:[.,]0+)?"  # a whole number (``2,0`` is 2)
 # a day the month can have (the 29th of February in every year: leap years are not told apart)
-_DAY_31 = r"(?:0?[1-9]|[12]\d|3[01])"
-_DAY_30 = r"(?:0?[1-9]|[12]\d|30)"
-_DAY_29 = r"(?:0?[1-9]|1\d|2\d)"
+_DAY_31 = r"(?:0?[1-9]|[12][0-9]|3[01])"
+_DAY_30 = r"(?:0?[1-9]|[12][0-9]|30)"
+_DAY_29 = r"(?:0?[1-9]|1[0-9]|2[0-9])"
 _MONTH_DAYS = ((r"(?:0?[13578]|1[02])", _DAY_31), (r"(?:0?[469]|11)", _DAY_30), (r"0?2", _DAY_29))
-_YEAR = r"(?!0000)\d{4}"  # (there is no year 0)
+_YEAR = r"(?!0000)[0-9]{4}"  # (there is no year 0)
 _DATE_TEXT = (r"^\s*(?:"
               + "|".join(rf"{_YEAR}-{month}-{day}|{day}\.{month}\.{_YEAR}" for month, day in _MONTH_DAYS)
               + r")\s*$")
-_KEY_TEXT = r"^\s*1\s*:\s*(?!0+(?:\.0+)?\s*$)\d+(?:\.\d+)?\s*$"
+_KEY_TEXT = r"^\s*1\s*:\s*(?!0+(?:\.0+)?\s*$)[0-9]+(?:\.[0-9]+)?\s*$"
 _ELEMENT_FILE = r"\.(?:[tT][oO][mM][lL]|[jJ][sS][oO][nN])$"
 # the forms of a result (Result.to_dict): exact decimal strings, ISO dates, staff keys 1:x
-_EXACT_NUMBER = r"^-?\d+(?:\.\d+)?$"
-_ISO_DATE = r"^\d{4}-\d{2}-\d{2}$"
-_RESULT_KEY = r"^1:\d+(?:\.\d+)?$"
+_EXACT_NUMBER = r"^-?[0-9]+(?:\.[0-9]+)?$"
+_ISO_DATE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+_RESULT_KEY = r"^1:[0-9]+(?:\.[0-9]+)?$"
 
 
 # a reason holds a character that is no blank (as str.strip() sees blanks: ``cases.no_reason``)
@@ -346,7 +346,7 @@ def _row_key_pattern(vtype: c.ValueType) -> str:
         return "(?:" + "|".join(re.escape(str(k)) for k in members) + ")"
     if vtype.kind == c.TypeKind.ZAHL:
         unit = _unit_pattern(vtype.unit)
-        return r"-?\d+(?:\.0+)?" + (rf"(?:\s*{unit})?" if unit else "")
+        return r"-?[0-9]+(?:\.0+)?" + (rf"(?:\s*{unit})?" if unit else "")
     return r"[^,]*"
 
 

@@ -166,14 +166,14 @@ class _UsageError(Exception):
 
 
 _COMPARE_USAGE = ("teilhabe-rules compare ALT NEU FÄLLE [Optionen]\n"
-                  "       teilhabe-rules compare MODELL FÄLLE --alt FIGUR --neu FIGUR [Optionen]")
+                  "        teilhabe-rules compare MODELL FÄLLE --alt FIGUR --neu FIGUR [Optionen]")
 
 
 class _CompareUsageError(_UsageError):
     """A bad command line of ``compare``: shown with both of its forms."""
 
     def __init__(self, message: str):
-        super().__init__(message, f"usage: {_COMPARE_USAGE}\n")
+        super().__init__(message, f"Aufruf: {_COMPARE_USAGE}\n")
 
 
 _N = TypeVar("_N")
@@ -209,7 +209,18 @@ def _german_usage_message(message: str) -> str:
 
 
 class _Parser(argparse.ArgumentParser):
+    """argparse's parser, its help in German: „Aufruf:“, „Angaben“, „Optionen“ and ``-h``'s own
+    text (argparse writes them in English), its errors as :func:`_german_usage_message` gives them."""
+
     gather: str | None = None  # a ``+`` positional that also takes positionals after options
+
+    def __init__(self, *args: Any, **options: Any) -> None:
+        options["add_help"] = False
+        super().__init__(*args, **options)
+        self._positionals.title = "Angaben"
+        self._optionals.title = "Optionen"
+        self.add_argument("-h", "--help", "--hilfe", action="help", default=argparse.SUPPRESS,
+                          help="diese Hilfe zeigen und beenden")
 
     def error(self, message: str) -> NoReturn:
         raise _UsageError(_german_usage_message(message))
@@ -247,6 +258,10 @@ class _Formatter(argparse.HelpFormatter):
         if width is None:
             width = _terminal_columns() - 2
         super().__init__(prog, indent_increment, max_help_position, width)
+
+    def add_usage(self, usage: str | None, actions: Iterable[argparse.Action],
+                  groups: Iterable[argparse._MutuallyExclusiveGroup], prefix: str | None = None) -> None:
+        super().add_usage(usage, actions, groups, "Aufruf: " if prefix is None else prefix)
 
 
 def _terminal_columns() -> int:

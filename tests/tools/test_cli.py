@@ -247,7 +247,7 @@ class TestUsage:
     def test_usage_errors(self, argv: list[str]) -> None:
         code, out, err = run(*argv)
         assert code == 2
-        assert "usage:" in out + err
+        assert "Aufruf:" in out + err and "usage:" not in out + err
 
     def test_bad_at_names_the_value(self) -> None:
         _, _, err = run("eval", MODEL, CASE, "--at", "gestern")
@@ -268,7 +268,9 @@ class TestUsage:
         for command in listed:
             code, out, _ = run(command, "--help")
             assert code == 0, command
-            assert out.startswith(f"usage: teilhabe-rules {command} "), command
+            assert out.startswith(f"Aufruf: teilhabe-rules {command} "), command
+            assert "Optionen:" in out and "diese Hilfe zeigen und beenden" in out, command
+            assert not re.search(r"usage|positional arguments|options:|show this help", out), command
         _, out, _ = run("eval", "--help")
         assert "--agreement" in out and "--genau" in out and "--trennzeichen" not in out
 

@@ -354,8 +354,8 @@ class TestUsage:
         assert code == 2 and out == ""
         assert err.startswith(f"teilhabe-rules: {message}")
         assert err.endswith(
-            "usage: teilhabe-rules compare ALT NEU FÄLLE [Optionen]\n"
-            "       teilhabe-rules compare MODELL FÄLLE --alt FIGUR --neu FIGUR [Optionen]\n"
+            "Aufruf: teilhabe-rules compare ALT NEU FÄLLE [Optionen]\n"
+            "        teilhabe-rules compare MODELL FÄLLE --alt FIGUR --neu FIGUR [Optionen]\n"
         )
         assert list(tmp_path.iterdir()) == []
 

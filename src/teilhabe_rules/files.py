@@ -14,6 +14,7 @@ their own located error. No message carries any of the file's content.
 
 from __future__ import annotations
 
+import codecs
 import errno
 import os
 import stat
@@ -43,11 +44,15 @@ MAX_RULE_BYTES = 4 * MAX_RULE_FILE_CHARS
 
 
 class FileRefused(Exception):
-    """A file that is not read, and why: ``reason`` completes „Die Datei „NAME“ …“."""
+    """A file that is not read, and why: ``reason`` completes „Die Datei „NAME“ …“; ``line``,
+    ``column`` and ``source_line``: where in the file, where that is known (a byte that is not
+    UTF-8), else its start."""
 
-    def __init__(self, reason: str, hint: str | None = None):
+    def __init__(self, reason: str, hint: str | None = None, line: int = 1, column: int = 1,
+                 source_line: str | None = None):
         super().__init__(reason)
         self.reason, self.hint = reason, hint
+        self.line, self.column, self.source_line = line, column, source_line
 
 
 def size_text(size: int) -> str:
@@ -199,6 +204,12 @@ def read_text(path: str | Path, limit: int) -> str:
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
+        bom = len(codecs.BOM_UTF8) if data.startswith(codecs.BOM_UTF8) else 0
+        at = exc.start + bom  # (the decoder counts from after a byte order mark)
+        line = data.count(b"\n", 0, at) + 1
+        start = max(data.rfind(b"\n", 0, at) + 1, bom)
+        end = data.find(b"\n", at)
+        before = data[start:at].decode("utf-8", errors="replace")
+        shown = data[start:end if end >= 0 else len(data)].decode("utf-8", errors="replace").rstrip("\r")
         raise FileRefused(f"ist nicht in UTF-8 geschrieben (ungültiges Byte in Zeile {line})",
-                          "speichere die Datei als UTF-8") from None
+                          "speichere die Datei als UTF-8", line, len(before) + 1, shown) from None

@@ -40,8 +40,9 @@ def check_file(path: str | Path, *, search_path: Sequence[str | Path] = ()) -> c
     try:
         text = read_text(path, MAX_RULE_BYTES)
     except FileRefused as exc:
-        raise RuleSyntaxError(Diagnostic(f"Die Regeldatei „{path}“ {exc.reason}", Location(str(path), 1, 1),
-                                         hint=exc.hint)) from None
+        raise RuleSyntaxError(Diagnostic(f"Die Regeldatei „{path}“ {exc.reason}",
+                                         Location(str(path), exc.line, exc.column), hint=exc.hint,
+                                         source_line=exc.source_line)) from None
     if _is_variant(text):
         from .check.variants import base_files
 

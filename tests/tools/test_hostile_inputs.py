@@ -278,3 +278,30 @@ def test_a_date_with_blanks_of_any_kind_around_it_is_read(date: str, tmp_path: P
     case = tmp_path / "fall.json"
     case.write_text(json.dumps({"beginn": date, "stunden": 5}), "utf-8")
     assert run("eval", str(rules), str(case))[0] == 0
+
+
+@settings(max_examples=examples(40), deadline=None, database=None, suppress_health_check=list(HealthCheck))
+@given(head=st.lists(st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs", "Cc"))), max_size=3),
+       before=st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), max_size=8),
+       bom=st.booleans())
+def test_a_byte_that_is_no_utf_8_is_pointed_at(head: list[str], before: str, bom: bool) -> None:
+    """A rule, case or agreement file with a byte that is not UTF-8: the finding is at its line
+    and column (as the library counts them, after a byte order mark), the line shown."""
+    import tempfile
+
+    before = before.replace("\n", "").replace("\r", "")
+    head = [line.replace("\n", "").replace("\r", "") for line in head]
+    data = (codecs.BOM_UTF8 if bom else b"") + "".join(line + "\n" for line in head).encode() \
+        + before.encode() + b"\xff rest\n"
+    with tempfile.TemporaryDirectory() as folder:
+        for name, command in (("m.rules", ["check", "{}"]), ("f.toml", ["eval", "mawo", "{}"]),
+                              ("v.toml", ["eval", "mawo", "examples/mawo/person_grundfall.toml",
+                                          "--vereinbarung", "{}"])):
+            path = Path(folder) / name
+            path.write_bytes(data)
+            out, err = io.StringIO(), io.StringIO()
+            root = Path(__file__).resolve().parents[2]
+            assert main([str(root / part) if part.startswith("examples") else part.format(path)
+                         for part in command], out, err) == 1
+            assert f"{path}:{len(head) + 1}:{len(before) + 1}: fehler: " in err.getvalue(), err.getvalue()
+            assert "nicht in UTF-8 geschrieben" in err.getvalue()

@@ -211,8 +211,9 @@ def load_agreement(
             text = read_text(path, MAX_CASE_BYTES)
             data = parse_document(text, json_format=False)
         except FileRefused as exc:
-            raise AgreementError(Diagnostic(f"Die Vereinbarung „{file}“ {exc.reason}", Location(file, 1, 1),
-                                            hint=exc.hint, code="vereinbarung")) from None
+            raise AgreementError(Diagnostic(f"Die Vereinbarung „{file}“ {exc.reason}",
+                                            Location(file, exc.line, exc.column), hint=exc.hint,
+                                            source_line=exc.source_line, code="vereinbarung")) from None
         except DocumentError as exc:
             raise AgreementError(Diagnostic(f"Die Vereinbarung ist kein gültiges TOML: {exc.message}",
                                             Location(file, exc.line, exc.column),

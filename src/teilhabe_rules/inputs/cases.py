@@ -453,7 +453,8 @@ def read_case_file(path: str | Path, limit: int | None = None) -> tuple[Any, str
         text = read_text(path, MAX_CASE_BYTES if limit is None else limit)
     except FileRefused as exc:
         raise CaseError(Diagnostic(
-            f"Die Falldatei „{file}“ {exc.reason}", Location(file, 1, 1), hint=exc.hint, code="eingabe"
+            f"Die Falldatei „{file}“ {exc.reason}", Location(file, exc.line, exc.column), hint=exc.hint,
+            source_line=exc.source_line, code="eingabe"
         )) from None
     try:
         return parse_document(text, json_format=file.lower().endswith(".json")), text

@@ -454,8 +454,9 @@ def format_file(path: str | Path, *, write: bool = True) -> bool:
     try:
         text = read_text(path, MAX_RULE_BYTES)
     except FileRefused as exc:
-        raise RuleSyntaxError(Diagnostic(f"Die Regeldatei „{path}“ {exc.reason}", Location(str(path), 1, 1),
-                                         hint=exc.hint)) from None
+        raise RuleSyntaxError(Diagnostic(f"Die Regeldatei „{path}“ {exc.reason}",
+                                         Location(str(path), exc.line, exc.column), hint=exc.hint,
+                                         source_line=exc.source_line)) from None
     formatted = format_text(text, str(path))
     if formatted == text:
         return False

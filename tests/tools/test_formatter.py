@@ -412,3 +412,14 @@ def test_a_layout_beyond_the_size_of_a_rule_file_is_refused_and_the_file_kept(tm
     assert path.read_text("utf-8") == text
     with pytest.raises(RuleSyntaxError, match="Die Regeldatei ist zu groß"):
         format_text(text + "#" * (MAX_RULE_FILE_CHARS - len(text) + 1) + "\n")
+
+
+def test_a_crlf_file_formats_to_lf_also_inside_a_text_of_several_lines() -> None:
+    """``\\r\\n`` ends a line of a ``\\"\\"\\"text\\"\\"\\"`` too: the text's value is the same in a CRLF
+    file and in an LF file, and the formatted file holds no ``\\r``."""
+    lf = 'modell m "M"\n  gültig ab 01.01.2024\n  beschreibung """zwei\nZeilen"""\nende\neingabe x: zahl\n'
+    crlf = lf.replace("\n", "\r\n")
+    formatted = format_text(crlf)
+    assert "\r" not in formatted and formatted == format_text(lf)
+    assert check_text(crlf, "m.rules").info.description == check_text(lf, "m.rules").info.description \
+        == "zwei\nZeilen"

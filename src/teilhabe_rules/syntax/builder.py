@@ -59,7 +59,7 @@ _ESCAPES = {"n": "\n", "t": "\t", '"': '"', "\\": "\\"}
 def _string(token: Token) -> str:
     raw = str(token)
     if raw.startswith('"""'):
-        return raw[3:-3]
+        return raw[3:-3].replace("\r\n", "\n")  # (its line ends are \n, as the file's are read)
     return re.sub(r"\\(.)", lambda m: _ESCAPES.get(m.group(1), m.group(1)), raw[1:-1])
 
 

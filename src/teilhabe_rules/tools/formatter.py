@@ -164,9 +164,10 @@ def _tokens(text: str, filename: str) -> list[lark.Token]:
 
 
 def _key(token: lark.Token) -> tuple[str, str]:
-    """What a token is, layout aside: its terminal and its text (one spelling of an operator)."""
-    value = "\n" if token.type == "_NL" else str(token)
-    return token.type, _SPELLING.get(value, value)
+    """What a token is, layout aside: its terminal and its text (one spelling of an operator;
+    a text's line ends as ``\n``)."""
+    value = "\n" if token.type == "_NL" else _spelled(token)
+    return token.type, value
 
 
 def _without_leading_breaks(tokens: Iterable[lark.Token]) -> Iterator[lark.Token]:
@@ -283,7 +284,10 @@ def _space(before: lark.Token, after: lark.Token) -> bool:
 
 
 def _spelled(token: lark.Token) -> str:
+    """A token as the layout writes it: one spelling of an operator, a text's line ends ``\n``."""
     value = str(token)
+    if token.type == "STRING":
+        return value.replace("\r\n", "\n")
     return _SPELLING.get(value, value)
 
 

@@ -8,6 +8,7 @@ import decimal
 import json
 import numbers
 import os
+import re
 import stat
 from decimal import Decimal
 from pathlib import Path
@@ -658,3 +659,43 @@ def test_whole_numbers_of_other_types_are_taken_as_ints(whole: Any) -> None:
     assert result.errors == [] and result.evaluated == 3
     same = model.evaluate_many([cases[1], cases[0], cases[2]])
     assert result.rows() == same.rows()
+
+
+def test_a_result_written_is_still_read_and_queried(tmp_path: Path) -> None:
+    """``write`` leaves the connection free: the rows, the relation and the caller's own query
+    work after it as before."""
+    model = teilhabe_rules.bundled("mawo")
+    result = model.evaluate_many([_person(model) for _ in range(3)])
+    before = result.rows("bewohner")
+    assert result.write(tmp_path / "ergebnis.parquet", "bewohner") == 3
+    assert result.rows("bewohner") == before
+    assert len(result.relation("").fetchall()) == 3
+    assert result.connection.sql("SELECT 42").fetchall() == [(42,)]
+
+
+def test_json_lines_give_numbers_as_exact_decimal_texts_without_exponent(tmp_path: Path) -> None:
+    model = teilhabe_rules.bundled("mawo")
+    result = model.evaluate_many([_person(model) for _ in range(3)])
+    target = tmp_path / "ergebnis.jsonl"
+    result.write(str(target), "bewohner")
+    rows = [json.loads(line) for line in target.read_text("utf-8").splitlines()]
+    texts = [value for row in rows for value in row.values() if isinstance(value, str)]
+    assert any(re.fullmatch(r"-?[0-9]+\.[0-9]+", text) for text in texts)
+    assert not [text for text in texts if re.fullmatch(r"-?[0-9.]+E[-+]?[0-9]+", text)]
+
+
+@pytest.mark.parametrize("path", [None, 5, b"x.parquet", "ergebnis.txt", "a\x00b.csv"])
+def test_writing_to_what_is_no_output_file_is_the_librarys_error(path: Any) -> None:
+    model = teilhabe_rules.bundled("mawo")
+    result = model.evaluate_many([_person(model)])
+    with pytest.raises(teilhabe_rules.CaseError) as raised:
+        result.write(path)
+    assert raised.value.diagnostics[0].code == "ausgabe"
+
+
+def test_a_scope_the_model_has_not_is_named_in_german() -> None:
+    model = teilhabe_rules.bundled("mawo")
+    result = model.evaluate_many([_person(model)])
+    for call in (result.rows, result.relation, result.combined):
+        with pytest.raises(KeyError, match="ist keine Ebene des Modells"):
+            call("xyz")

@@ -395,3 +395,24 @@ class TestResultsDocumentation:
         code, printed = self.run("eval", "beispiel.rules", "falsch.toml", "--format", "json")
         assert code == 1
         assert printed == documented
+
+
+def test_what_to_dict_and_explanations_give_is_the_callers_to_change() -> None:
+    """Each call gives its own copy: changing one changes neither the result nor the next call."""
+    result = evaluate(explain=True)
+    first = result.to_dict()
+    expected = json.dumps(first, sort_keys=True)
+    first["warnungen"].append("von mir")
+    first["ergebnis"]["werte"].clear()
+    assert json.dumps(result.to_dict(), sort_keys=True) == expected
+    assert result == evaluate(explain=True)
+    explanations = result.explanations()
+    path = next(iter(explanations))
+    explanations.pop(path)
+    assert path in result.explanations() and result.explain(path) is not None
+
+
+def test_explaining_what_is_no_figure_says_so_in_german() -> None:
+    result = evaluate(explain=True)
+    with pytest.raises(KeyError, match="ist kein berechneter Wert des Ergebnisses"):
+        result.explain("gibt_es_nicht")

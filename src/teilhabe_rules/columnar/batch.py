@@ -106,8 +106,16 @@ class BatchResult:
     shared: bool = False
 
     def relation(self, scope: str = "") -> duckdb.DuckDBPyRelation:
-        """The results of scope ``scope`` (a scope id; "" the cases) as a DuckDB relation."""
-        return self.connection.table(self.tables[scope])
+        """The results of scope ``scope`` (a scope id; "" the cases) as a DuckDB relation; a
+        KeyError (in German) for a scope the model has not."""
+        return self.connection.table(self._table(scope))
+
+    def _table(self, scope: str) -> str:
+        found = self.tables.get(scope) if isinstance(scope, str) else None
+        if found is None:
+            known = ", ".join(f"„{sid}“" for sid in self.tables)
+            raise KeyError(f"{scope!r} ist keine Ebene des Modells (möglich: {known}; „“ die Fälle)")
+        return found
 
     def rows(self, scope: str = "") -> list[dict[str, Any]]:
         """The results of ``scope`` as dicts, ordered by their keys."""
@@ -122,6 +130,7 @@ class BatchResult:
     def combined(self, scope: str = "") -> duckdb.DuckDBPyRelation:
         """The results of ``scope`` and the error rows in one relation ordered by ``_c``: an error
         row has ``_fehler`` (its messages) and NULL values; a result has ``_fehler`` NULL."""
+        table = self._table(scope)
         con = self.connection
         name = "fehlerzeilen"
         con.execute(exp.Drop(tables=[exp.to_table(name)], kind="TABLE", exists=True).sql("duckdb"))
@@ -134,22 +143,28 @@ class BatchResult:
             con.executemany(insert.sql("duckdb"), [[e.index, e.message] for e in self.errors])
         no_error = exp.alias_(exp.cast(exp.Null(), "VARCHAR"), "_fehler")
         query = exp.Union(
-            this=exp.select(exp.Star(), no_error).from_(self.tables[scope]),
+            this=exp.select(exp.Star(), no_error).from_(table),
             expression=exp.select(exp.Star()).from_(name), distinct=False, by_name=True)
         ordered = exp.select(exp.Star()).from_(query.subquery("u")).order_by(
             *[exp.column(k) for k in key_columns(self.model, scope)])
         return con.sql(ordered.sql("duckdb"))
 
-    def write(self, path: str, scope: str = "") -> int:
+    def write(self, path: str | os.PathLike[str], scope: str = "") -> int:
         """Results and error rows of ``scope`` to ``path`` (.parquet, .csv or .jsonl); gives the
         number of rows written. The file is complete or absent: DuckDB writes into a fresh
         temporary folder of a plain name (a pattern character or ``~`` of ``path`` never reaches
         it), the file is then copied beside ``path`` and renamed to it. A file that cannot be
         written is a :class:`~teilhabe_rules.errors.CaseError`; DuckDB out of the memory it may
         use a :class:`~teilhabe_rules.errors.ResourceError`."""
+        if not isinstance(path, (str, os.PathLike)) or not isinstance(os.fspath(path), str):
+            raise CaseError(Diagnostic(f"Die Ausgabe {path!r} ist kein Dateiname", code="ausgabe"))
+        path = os.fspath(path)
         lower = path.lower()
-        if not lower.endswith((".parquet", ".csv", ".jsonl", ".json")):
-            raise ValueError(path)
+        if "\x00" in path or not lower.endswith((".parquet", ".csv", ".jsonl", ".json")):
+            shown = path.replace("\x00", "\\0")
+            raise CaseError(Diagnostic(f"Die Ausgabe „{shown}“ ist keine .parquet-, .csv- oder .jsonl-Datei",
+                                       code="ausgabe"))
+        self._table(scope)
         if self.shared:
             raise ValueError("BatchResult.write: the results of a batch of a SharedStage are in the stage's "
                              "database, which writes no file; evaluate the file on its own to write them")
@@ -165,16 +180,27 @@ class BatchResult:
                     with open(written, "w", encoding="utf-8") as handle:
                         for row in relation.fetchall():
                             handle.write(json.dumps(dict(zip(names, row, strict=True)), ensure_ascii=False,
-                                                    default=str))
+                                                    default=_json_text))
                             handle.write("\n")
         except duckdb.OutOfMemoryException:
             raise out_of_memory(path) from None
         except (OSError, duckdb.Error) as exc:
             reason = write_problem(exc) if isinstance(exc, OSError) else str(exc).splitlines()[0]
             raise CaseError(Diagnostic(f"„{path}“ lässt sich nicht schreiben: {reason}", code="ausgabe")) from None
-        counted = self.connection.execute(exp.select(exp.func("count", exp.Star())).from_(self.tables[scope])
-                                          .sql("duckdb")).fetchone()
-        return len(self.errors) + (int(counted[0]) if counted else 0)
+        # (every row fetched: a result left unread keeps the connection from any other query)
+        counted = self.connection.execute(exp.select(exp.func("count", exp.Star())).from_(self._table(scope))
+                                          .sql("duckdb")).fetchall()
+        return len(self.errors) + (int(counted[0][0]) if counted else 0)
+
+
+def _json_text(value: Any) -> str:
+    """A value JSON has no type for, as the results' JSON gives it: a number as its exact
+    decimal text without exponent (``0.000000000000000000``, not ``0E-18``), a date as ISO text."""
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    if isinstance(value, _dt.date):
+        return value.isoformat()
+    return str(value)
 
 
 _EXACT = decimal.Context(prec=200, Emax=decimal.MAX_EMAX, Emin=decimal.MIN_EMIN)

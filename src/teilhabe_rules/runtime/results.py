@@ -133,10 +133,10 @@ class Result:
         return found
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, Result) and self.to_dict() == other.to_dict()
+        return isinstance(other, Result) and self._dict() == other._dict()
 
     def __hash__(self) -> int:  # pragma: no cover - results are not meant as dict keys
-        return hash(repr(self.to_dict()))
+        return hash(repr(self._dict()))
 
     # ---- values ----
 
@@ -284,6 +284,10 @@ class Result:
         it (see :meth:`level_changes`). ``figures``: how their numbers are shown (the default:
         every digit, as in :meth:`to_dict`; :data:`~teilhabe_rules.ir.text.READABLE`: as the
         text report shows them); anything else is a TypeError."""
+        return dict(self._explanations(level_changes, figures))  # (the caller's to change)
+
+    def _explanations(self, level_changes: bool = False, figures: Figures = EXACT) -> dict[str, Explanation]:
+        """:meth:`explanations`, the result's own (built once)."""
         if not isinstance(figures, Figures):
             raise TypeError(f"figures: {figures!r} ist keine Zahlendarstellung (Figures, etwa EXACT oder READABLE)")
         if figures != EXACT:
@@ -299,15 +303,19 @@ class Result:
         ``path`` as for :meth:`value`."""
         if not isinstance(path, str):
             path = format_path(_steps(path))
-        if level_changes:
-            return self.explanations(level_changes=True)[path]
-        if "explanations" in self._cache:
-            return self._cache["explanations"][path]  # type: ignore[no-any-return]
-        return explain_module.explain_one(self.frame, self._model.explanation_plan, path)
+        try:
+            if level_changes:
+                return self._explanations(level_changes=True)[path]
+            if "explanations" in self._cache:
+                return self._cache["explanations"][path]  # type: ignore[no-any-return]
+            return explain_module.explain_one(self.frame, self._model.explanation_plan, path)
+        except KeyError:
+            raise KeyError(f"„{path}“ ist kein berechneter Wert des Ergebnisses (erklärt werden die Werte "
+                           "und Stufen, etwa „bewohner[1].lp2a.stufe“)") from None
 
     def _build_explanations(self, figures: Figures, level_changes: bool = False) -> dict[str, Explanation]:
         if level_changes:
-            out = dict(self.explanations(False, figures))
+            out = dict(self._explanations(False, figures))
         else:
             return explain_module.explain_rows(self.frame, self._model.explanation_plan, figures)
         from .changes import changes_text
@@ -324,13 +332,17 @@ class Result:
     def to_dict(self, level_changes: bool = False) -> dict[str, Any]:
         """The stable JSON form (see ``docs/04_results.md``). ``level_changes``: each level
         decided by a corridor also carries ``stufenwechsel`` (see :meth:`level_changes`)."""
+        return _fresh(self._dict(level_changes))  # type: ignore[no-any-return]  # (the caller's to change)
+
+    def _dict(self, level_changes: bool = False) -> dict[str, Any]:
+        """:meth:`to_dict`, the result's own (built once)."""
         if level_changes:
             return self._cached("dict+changes", lambda: self._build_dict(True))  # type: ignore[no-any-return]
         return self._cached("dict", self._build_dict)  # type: ignore[no-any-return]
 
     def _build_dict(self, level_changes: bool = False) -> dict[str, Any]:
         info = self.checked.info
-        explanations = self.explanations(level_changes) if self._explain else None
+        explanations = self._explanations(level_changes) if self._explain else None
         out = {
             "schema": SCHEMA_VERSION,
             "modell": {"name": info.name, "titel": info.title, "version": info.version, "datei": info.file},
@@ -444,3 +456,12 @@ def __getattr__(name: str) -> Any:
 
         return LevelChange
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def _fresh(value: Any) -> Any:
+    """A copy of a JSON-like value (dicts and lists copied, everything else is immutable)."""
+    if isinstance(value, dict):
+        return {key: _fresh(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_fresh(item) for item in value]
+    return value

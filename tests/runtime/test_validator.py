@@ -88,6 +88,7 @@ eingabe n: auswahl {1, 3}
 
 
 @pytest.mark.parametrize("value", [0, 2, 3, Decimal("2.0"), Decimal("0.50"), Decimal("2.5"), Decimal("0E+3"),
+                                   Decimal("0E-30"), Decimal("0E-31"), Decimal("0E-999999"),
                                    Decimal("NaN"), Decimal("sNaN"), Decimal("Infinity"), True, "2", "2 h/Woche", 0.5])
 def test_a_choice_is_taken_as_the_loader_takes_it(value: Any) -> None:
     """A choice written out (an int or a finite Decimal equal to a choice) gives the loader's
@@ -130,7 +131,9 @@ eingabe w: zahl h/Jahr von -3000 bis 3000
 
 @settings(max_examples=examples(200), deadline=None, database=None)
 @given(k=st.one_of(st.integers(-2, 33), st.sampled_from([True, Decimal(4), Decimal("4.0"), "4", 4.0])),
-       h=st.one_of(st.integers(-2, 4), st.decimals(-1, 4, places=2), st.sampled_from([Decimal("NaN"), "2 h/Jahr"])),
+       h=st.one_of(st.integers(-2, 4), st.decimals(-1, 4, places=2), st.sampled_from([Decimal("NaN"), "2 h/Jahr"]),
+                   st.sampled_from([Decimal("1E-30"), Decimal("1E-31"), Decimal("0E-31"), Decimal("1E-999999999"),
+                                    Decimal("1.000000000000000000000000000000000001")])),
        w=st.one_of(st.integers(-3002, 3002), st.decimals(-3001, 3001, places=1)))
 def test_a_bounded_number_is_taken_as_the_loader_takes_it(k: Any, h: Any, w: Any) -> None:
     """An int within a bounded number's range (its Decimal made once, where the range is small;
@@ -209,3 +212,17 @@ def test_a_share_that_is_no_number_is_the_loaders_to_report(value: Any) -> None:
         return
     assert row is None or exact(row) == exact(expected)
     assert exact(SHARE.load_case(case).row) == exact(expected)
+
+
+@pytest.mark.parametrize(("value", "words"), [(Decimal("1E-999999999"), "ist zu klein"),
+                                              (Decimal("0E-999999"), "hat mehr als 30 Stellen nach dem Komma"),
+                                              (Decimal("-1E-31"), "ist zu klein"),
+                                              ("0.0000000000000000000000000000000", "hat mehr als 30 Stellen")])
+def test_a_number_nearer_to_0_than_its_text_can_be_long_is_refused(value: Any, words: str) -> None:
+    """A Decimal of a few bytes whose exact text (results give every digit) would be a thousand
+    million characters long is refused by both paths, with the loader's message."""
+    case = {"k": 1, "h": value, "w": 0}
+    assert MappingValidator(BOUNDED.checked).row(case) is None
+    with pytest.raises(CaseError, match=words):
+        CaseLoader(BOUNDED.checked).load(case)
+    assert MappingValidator(BOUNDED.checked).row({"k": 1, "h": Decimal("1E-30"), "w": 0}) is not None

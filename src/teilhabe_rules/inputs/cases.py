@@ -134,7 +134,9 @@ def parse_quantity(value: Any, vtype: c.ValueType) -> Decimal:
 
 
 #: Numbers of a case are below 10**MAX_MAGNITUDE (no tariff figure comes near; a larger
-#: exponent would make whole-number tests and conversions slow).
+#: exponent would make whole-number tests and conversions slow), and 0 or at least
+#: 10**-MAX_MAGNITUDE (a smaller one's exact text — results give every digit — would be as long
+#: as its exponent is far: ``1E-999999999`` a thousand million characters).
 MAX_MAGNITUDE = 30
 
 
@@ -148,6 +150,11 @@ def _check_number(number: Decimal, vtype: c.ValueType, raw: Any) -> Decimal:
         raise ValueError(f"{_show(raw)} ist keine endliche Zahl")
     if number and number.adjusted() >= MAX_MAGNITUDE:
         raise ValueError(f"{_show(raw)} ist zu groß: Zahlen eines Falls liegen unter 10^{MAX_MAGNITUDE}")
+    if number.adjusted() < -MAX_MAGNITUDE:  # (its exact text would be as long as its exponent is far)
+        if number:
+            raise ValueError(f"{_show(raw)} ist zu klein: Zahlen eines Falls sind 0 oder mindestens "
+                             f"10^-{MAX_MAGNITUDE}")
+        raise ValueError(f"{_show(raw)} hat mehr als {MAX_MAGNITUDE} Stellen nach dem Komma")
     if vtype.integer and number != number.to_integral_value():
         raise ValueError(f"erwartet eine ganze Zahl, nicht {_show(raw)}")
     if vtype.choices is not None and number not in vtype.choices:

@@ -78,6 +78,7 @@ def _number(vtype: c.ValueType, texts: dict[str, Decimal] | None = None) -> _Con
             number = number / 100
         if (
             number and number.adjusted() >= MAX_MAGNITUDE
+            or number.adjusted() < -MAX_MAGNITUDE
             or integer and number != number.to_integral_value()
             or choices is not None and number not in choices
             or low is not None and number < low
@@ -151,7 +152,7 @@ def _inline(vtype: c.ValueType, converter: str, const: Callable[[Any], str], tex
         chosen = frozenset(choice for choice in vtype.choices if _accepts(_converter(vtype), choice))
         ints = {int(choice): Decimal(int(choice)) for choice in chosen if choice == choice.to_integral_value()}
         return (f"(_t if (_k := {typed}) is int and (_t := {const(ints)}.get(v)) is not None else v if _k is "
-                f"Decimal and v in {const(chosen)} else {converter_call})")
+                f"Decimal and v in {const(chosen)} and v.adjusted() >= {-MAX_MAGNITUDE} else {converter_call})")
     bounded = (vtype.low is not None and vtype.high is not None and vtype.low.is_finite() and vtype.high.is_finite()
                and max(abs(vtype.low), abs(vtype.high)) < Decimal(10) ** MAX_MAGNITUDE)
     if not bounded:
@@ -159,7 +160,8 @@ def _inline(vtype: c.ValueType, converter: str, const: Callable[[Any], str], tex
     # within bounds below 10**MAX_MAGNITUDE a number needs no check of its size
     assert vtype.low is not None and vtype.high is not None
     low, high = const(vtype.low), const(vtype.high)
-    fraction = "" if vtype.integer else f" else v if _k is Decimal and v.is_finite() and {low} <= v <= {high}"
+    fraction = "" if vtype.integer else (f" else v if _k is Decimal and v.is_finite() and {low} <= v <= {high} "
+                                         f"and v.adjusted() >= {-MAX_MAGNITUDE}")
     first, last = math.ceil(vtype.low), math.floor(vtype.high)
     if last - first < WHOLE_NUMBERS_KEPT:  # the Decimals of the ints in range made once
         made = const({number: Decimal(number) for number in range(first, last + 1)})

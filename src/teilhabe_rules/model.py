@@ -8,6 +8,7 @@ failure is one of the library's own errors (:mod:`teilhabe_rules.errors`).
 from __future__ import annotations
 
 import datetime as _dt
+import os
 import threading
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from pathlib import Path
@@ -571,6 +572,10 @@ def load(path: str | Path, *, search_path: Sequence[str | Path] = ()) -> Model:
 
     ``search_path``: directories besides the rule file's own in which the base of a variant
     (``erweitert "…"``) may lie; a base never comes from anywhere else but the bundled models."""
+    if not isinstance(path, (str, os.PathLike)) or not isinstance(os.fspath(path), str):
+        raise CheckError(Diagnostic(
+            f"Eine Regeldatei ist ein Pfad (str oder Path), nicht {type(path).__name__}",
+            hint="einen Regeltext lädt loads(text); Bytes erst dekodieren: name.decode('utf-8')", code="eingabe"))
     return Model(check_file(path, search_path=search_path), Path(path))
 
 

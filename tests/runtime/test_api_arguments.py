@@ -80,11 +80,21 @@ class TestSources:
             f"Eine Vereinbarung ist eine Datei (ihr Pfad) oder eine Tabelle (Schlüssel = Wert), nicht "
             f"{type(agreement).__name__}"]
 
-    @pytest.mark.parametrize("source", [None, 5, 2.5])
+    @pytest.mark.parametrize("source", [None, 5, 2.5, b"faelle.jsonl", bytearray(b"x")])
     def test_a_population_of_another_kind(self, klein: tr.Model, source: Any) -> None:
         with pytest.raises(CaseError) as caught:
             klein.evaluate_many(source)
         assert messages(caught.value)[0].startswith(f"Ein Wert vom Typ „{type(source).__name__}“ ist keine Population")
+
+    def test_a_loaded_case_in_a_population_is_an_error_row_saying_so(self, klein: tr.Model) -> None:
+        result = klein.evaluate_many([klein.load_case(CASE)])
+        assert result.evaluated == 0 and "Ein geladener Fall (Case)" in result.errors[0].message
+
+    @pytest.mark.parametrize("path", [None, 5, b"/x.rules"])
+    def test_a_rule_file_is_a_path(self, path: Any) -> None:
+        with pytest.raises(CheckError) as caught:
+            tr.load(path)
+        assert messages(caught.value) == [f"Eine Regeldatei ist ein Pfad (str oder Path), nicht {type(path).__name__}"]
 
     @pytest.mark.parametrize("text", [b'modell m "M"\nende\n', None])
     def test_rule_text_is_text(self, text: Any) -> None:

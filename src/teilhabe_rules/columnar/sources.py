@@ -14,6 +14,7 @@ mappings — or :class:`Unreadable` for a line or file that is no case (one erro
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from decimal import Decimal
 from pathlib import Path
@@ -24,11 +25,19 @@ import duckdb
 
 from ..duck import connect
 from ..errors import CaseError, Diagnostic, TeilhabeError
-from ..inputs.cases import read_case_file
+from ..inputs.cases import Case, read_case_file
 from ..inputs.population import Population, PopulationRow, read_population
 from ..paths import PathError, parse_path, set_path
 
 __all__ = ["PopulationFile", "RowsJoined", "Unreadable", "line_case", "population", "read_source", "table_rows"]
+
+
+def _no_case(item: Any) -> str:
+    """Why an element of a population given as a sequence is no case."""
+    if isinstance(item, Case):
+        return ("Ein geladener Fall (Case) ist hier kein Fall: evaluate_many nimmt Fälle als Tabellen "
+                "(Schlüssel = Wert), einen geladenen wertet Model.evaluate aus")
+    return "Ein Fall ist eine Tabelle (Schlüssel = Wert)"
 
 
 @attrs.frozen
@@ -41,7 +50,7 @@ class Unreadable:
 
 def read_source(source: Any) -> Iterator[Mapping[str, Any] | Unreadable]:
     """The cases of ``source`` (see the module docstring)."""
-    if isinstance(source, (str, Path)):
+    if isinstance(source, (str, os.PathLike)) and isinstance(os.fspath(source), str):
         yield from _read_path(Path(source))
         return
     if isinstance(source, Population):
@@ -58,10 +67,9 @@ def read_source(source: Any) -> Iterator[Mapping[str, Any] | Unreadable]:
     if isinstance(source, Mapping):
         yield source
         return
-    if isinstance(source, Iterable):
+    if isinstance(source, Iterable) and not isinstance(source, (bytes, bytearray, memoryview)):
         for item in source:
-            yield item if isinstance(item, (Mapping, Unreadable)) else Unreadable(
-                "Ein Fall ist eine Tabelle (Schlüssel = Wert)")
+            yield item if isinstance(item, (Mapping, Unreadable)) else Unreadable(_no_case(item))
         return
     raise CaseError(Diagnostic(
         f"Ein Wert vom Typ „{type(source).__name__}“ ist keine Population: erwartet Fälle (eine Folge von "

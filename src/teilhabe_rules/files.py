@@ -31,6 +31,7 @@ __all__ = [
     "confined",
     "read_text",
     "same_file",
+    "read_problem",
     "size_text",
     "write_problem",
 ]
@@ -147,12 +148,28 @@ _WRITE_ERRORS = {
 }
 
 
+_READ_ERRORS = {
+    **_WRITE_ERRORS,
+    errno.ENOENT: "die Datei gibt es nicht",
+    errno.EACCES: "keine Leseberechtigung",
+}
+
+
 def write_problem(exc: OSError) -> str:
     """Why writing failed, in German (the system's text, which may be English, only for a
     cause not named here, with its number)."""
-    known = _WRITE_ERRORS.get(exc.errno or 0)
-    if known is not None:
-        return known
+    return _problem(exc, _WRITE_ERRORS)
+
+
+def read_problem(exc: OSError) -> str:
+    """Why reading failed, in German (as :func:`write_problem`)."""
+    return _problem(exc, _READ_ERRORS)
+
+
+def _problem(exc: OSError, known: dict[int, str]) -> str:
+    found = known.get(exc.errno or 0)
+    if found is not None:
+        return found
     return f"Fehler {exc.errno} des Betriebssystems ({exc.strerror})" if exc.errno else str(exc)
 
 

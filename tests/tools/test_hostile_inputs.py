@@ -6,6 +6,7 @@ from __future__ import annotations
 import codecs
 import io
 import json
+import re
 import sys
 import zipfile
 from decimal import Decimal
@@ -305,3 +306,14 @@ def test_a_byte_that_is_no_utf_8_is_pointed_at(head: list[str], before: str, bom
                          for part in command], out, err) == 1
             assert f"{path}:{len(head) + 1}:{len(before) + 1}: fehler: " in err.getvalue(), err.getvalue()
             assert "nicht in UTF-8 geschrieben" in err.getvalue()
+
+
+@pytest.mark.parametrize("command", [["eval-many", "mawo", "{missing}", "--out", "{out}"],
+                                     ["compare", "mawo", "mawo_2025", "{missing}"]])
+@pytest.mark.parametrize("suffix", [".jsonl", ".csv", ".xlsx", ".parquet"])
+def test_a_population_that_is_not_there_is_told_in_german(command: list[str], suffix: str, tmp_path: Path) -> None:
+    missing = tmp_path / f"fehlt{suffix}"
+    out, err = io.StringIO(), io.StringIO()
+    code = main([part.format(missing=missing, out=tmp_path / "e.parquet") for part in command], out, err)
+    assert code == 1 and "lässt sich nicht lesen" in err.getvalue(), err.getvalue()
+    assert re.search(r"die Datei (gibt es nicht|fehlt)", err.getvalue()) and "No such" not in err.getvalue()

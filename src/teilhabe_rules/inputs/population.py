@@ -41,7 +41,7 @@ import attrs
 
 from ..duck import Sandbox
 from ..errors import CaseError, Diagnostic, Location, did_you_mean
-from ..files import links_out
+from ..files import links_out, read_problem
 from .cases import DocumentError, parse_document
 from .tabular import Column, DecimalMark, TableCase, TableRow, assemble, key_index, parse_column
 
@@ -498,7 +498,7 @@ class Population:
         faults = (*_XLSX_FAULTS, InvalidFileException)
 
         def failure(exc: BaseException, number: int = 0) -> CaseError:
-            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else "keine gültige Excel-Mappe (.xlsx)"
+            reason = read_problem(exc) if isinstance(exc, OSError) else "keine gültige Excel-Mappe (.xlsx)"
             where = f" (nach Zeile {number})" if number else ""
             return CaseError(Diagnostic(f"Die Population „{name}“ lässt sich nicht lesen{where}: {reason}",
                                         Location(name, number + 1, 1), code="population"))
@@ -620,7 +620,7 @@ class Population:
         try:
             sandbox = Sandbox([self.path])
         except OSError as exc:
-            raise failure(exc.strerror or str(exc)) from None
+            raise failure(read_problem(exc)) from None
         wanted = self._wanted
         # the rows wanted (with their number in the file as the last column), or all
         source = "read_parquet(?)" if wanted is None else (
@@ -854,7 +854,7 @@ def unreadable(path: Path, exc: OSError, line: int | None = None) -> CaseError:
     """The error of a population that cannot be read (after ``line``)."""
     where = f" (nach Zeile {line})" if line else ""
     return CaseError(Diagnostic(
-        f"Die Population lässt sich nicht lesen{where}: {exc.strerror or exc}",
+        f"Die Population lässt sich nicht lesen{where}: {read_problem(exc)}",
         Location(str(path), line or 1, 1), code="population"))
 
 

@@ -42,6 +42,7 @@ from sqlglot import exp
 
 from ..duck import Sandbox, out_of_memory, published
 from ..errors import CaseError, Diagnostic
+from ..files import write_problem
 from ..ir import checked as c
 from ..ir import toolkit
 from ..ir.checked import NodeKind, RefKind, TypeKind
@@ -688,7 +689,7 @@ def write_population(model: Model, n: int, seed: int, out: str | Path | TextIO, 
     except duckdb.OutOfMemoryException:
         raise out_of_memory(where) from None
     except (OSError, duckdb.Error) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc).splitlines()[0]
+        reason = write_problem(exc) if isinstance(exc, OSError) else str(exc).splitlines()[0]
         raise CaseError(Diagnostic(f"„{where}“ lässt sich nicht schreiben: {reason}", code="ausgabe")) from None
     return n
 

@@ -699,3 +699,24 @@ def test_a_scope_the_model_has_not_is_named_in_german() -> None:
     for call in (result.rows, result.relation, result.combined):
         with pytest.raises(KeyError, match="ist keine Ebene des Modells"):
             call("xyz")
+
+
+def test_a_relation_is_read_as_the_same_table_in_a_file(tmp_path: Path) -> None:
+    """A DuckDB relation is a table as a Parquet or CSV file is one: its ``fall`` column keys the
+    cases, ``bewohner[].kuerzel`` lays a list out flat — the same cases, results and error rows as
+    from the file."""
+    model = teilhabe_rules.bundled("mawo")
+    parquet = tmp_path / "p.parquet"
+    assert main(["generate", "mawo", "-n", "30", "--seed", "3", "--out", str(parquet)]) == 0
+    con = duckdb.connect()
+    from_file = model.evaluate_many(parquet)
+    from_relation = model.evaluate_many(con.sql("SELECT * FROM read_parquet(?)", params=[str(parquet)]))
+    assert from_file.cases == from_relation.cases == 30 and from_file.evaluated > 20
+    assert from_relation.rows("bewohner") == from_file.rows("bewohner")
+    assert [(e.index, e.message) for e in from_relation.errors] == [(e.index, e.message) for e in from_file.errors]
+    flat = ROOT / "examples/daten/angebote_flach.csv"
+    relation = con.sql("SELECT * FROM read_csv(?, delim = ';', header = true, all_varchar = true)",
+                       params=[str(flat)])
+    expected = model.evaluate_many(flat)
+    found = model.evaluate_many(relation)
+    assert found.cases == expected.cases == 2 and found.rows("bewohner") == expected.rows("bewohner")

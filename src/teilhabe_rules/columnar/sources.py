@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +26,6 @@ from ..duck import connect
 from ..errors import CaseError, Diagnostic, TeilhabeError
 from ..inputs.cases import Case, read_case_file
 from ..inputs.population import Population, PopulationRow, read_population
-from ..paths import PathError, parse_path, set_path
 
 __all__ = ["PopulationFile", "RowsJoined", "Unreadable", "line_case", "population", "read_source", "table_rows"]
 
@@ -57,12 +55,12 @@ def read_source(source: Any) -> Iterator[Mapping[str, Any] | Unreadable]:
         yield from _population_rows(source)
         return
     if isinstance(source, duckdb.DuckDBPyRelation):
-        yield from _relation_rows(source)
+        yield from _population_rows(Population.of_relation(source))
         return
     if hasattr(source, "__arrow_c_stream__") or type(source).__module__.split(".")[0] in ("pandas", "polars"):
         con = connect()
         relation = con.from_arrow(source) if hasattr(source, "__arrow_c_stream__") else con.from_df(source)
-        yield from _relation_rows(relation)
+        yield from _population_rows(Population.of_relation(relation, "Tabelle"))
         return
     if isinstance(source, Mapping):
         yield source
@@ -164,42 +162,3 @@ def _population_rows(population: Population) -> Iterator[Mapping[str, Any] | Unr
                 yield Unreadable("Ein Fall ist eine Tabelle (Schlüssel = Wert)", where)
 
 
-def _relation_rows(relation: duckdb.DuckDBPyRelation) -> Iterator[Mapping[str, Any] | Unreadable]:
-    """Rows as case data: a column named by a data path fills that place; empty cells are left out."""
-    columns = relation.columns
-    steps: list[tuple[str | int, ...] | None] = []
-    for name in columns:
-        try:
-            steps.append(parse_path(name))
-        except PathError:
-            steps.append(None)
-    yield from _rows(relation.fetchall(), columns, steps)
-
-
-def _plain(value: Any) -> Any:
-    """A cell as case data: nested structs and lists without their empty (NULL) fields, a float
-    as its shortest decimal text (never the binary value)."""
-    if isinstance(value, float):
-        return Decimal(repr(value))
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items() if v is not None}
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    return value
-
-
-def _rows(rows: Iterable[tuple[Any, ...]], columns: list[str],
-          steps: list[tuple[str | int, ...] | None]) -> Iterator[Mapping[str, Any] | Unreadable]:
-    for row in rows:
-        data: dict[str, Any] = {}
-        for name, path, value in zip(columns, steps, row, strict=True):
-            if value is None or value == "":
-                continue
-            value = _plain(value)
-            try:
-                set_path(data, path if path is not None else (name,), value, pad=True)
-            except PathError as exc:
-                yield Unreadable(f"Spalte „{name}“: {exc}")
-                break
-        else:
-            yield data

@@ -186,23 +186,23 @@ class Population:
     cases of those rows as reading the whole file gives them, where no cell of another row tells
     the decimal mark)."""
 
+    path: Path
+    _wanted: list[int] | None
+    empty: int
+    encoding: str
+    bom: bool
+    separator: str | None
+    sheet: str | None
+    _handle: IO[bytes] | None
+    _closers: list[Any]
+    _key: int | None
+    _given_separator: str | None
+    decimal: DecimalMark
+
     def __init__(self, path: str | Path, *, separator: str | None = None, decimal: str | None = None,
                  sheet: str | None = None, rows: Sequence[int] | None = None):
         path = Path(path)
-        self.path = path
-        self._wanted = sorted({int(row) for row in rows}) if rows is not None else None
-        self.empty = 0
-        self.encoding = "UTF-8"
-        self.bom = False
-        self.separator: str | None = None
-        self.sheet: str | None = None
-        self._handle: IO[bytes] | None = None
-        self._closers: list[Any] = []
-        self._key: int | None = None  # the 0-based index of a table's key column (see _typed)
-        try:
-            self.decimal = DecimalMark(decimal)
-        except ValueError as exc:
-            raise CaseError(Diagnostic(str(exc), code="population")) from None
+        self._start(path, rows, decimal)
         if separator is not None and separator.lower() not in _SEPARATORS:
             raise CaseError(Diagnostic(f"kein Trennzeichen: „{separator}“ (erlaubt: „,“, „;“ oder „tab“)",
                                        code="population"))
@@ -248,12 +248,55 @@ class Population:
         else:
             self._rows = self._jsonl_rows(lines)
 
+    def _start(self, path: Path, rows: Sequence[int] | None, decimal: str | None) -> None:
+        """The state of a population not yet read."""
+        self.path = path
+        self._wanted = sorted({int(row) for row in rows}) if rows is not None else None
+        self.empty = 0
+        self.encoding = "UTF-8"
+        self.bom = False
+        self.separator = None
+        self.sheet = None
+        self._handle = None
+        self._closers = []
+        self._key = None  # the 0-based index of a table's key column (see _typed)
+        self._given_separator = None
+        try:
+            self.decimal = DecimalMark(decimal)
+        except ValueError as exc:
+            raise CaseError(Diagnostic(str(exc), code="population")) from None
+
+    @classmethod
+    def of_relation(cls, relation: Any, name: str = "DuckDB-Relation") -> Population:
+        """The rows of a DuckDB relation (also of an Arrow table or a data frame made one), read
+        as a Parquet file's: a column ``fall`` keys the cases, ``bewohner[].kuerzel`` lays a list
+        out flat (see the module docstring), DECIMAL as Decimal, a floating-point number as the
+        Decimal of its shortest text. ``name`` stands for the file in messages."""
+        population = cls.__new__(cls)
+        population._start(Path(name), None, None)
+        population.format = "relation"
+        kinds = [str(kind) for kind in relation.types]
+        if any(_FLOAT.search(kind) for kind in kinds):  # (as in a Parquet file: 250.1, not 250.10000610351562)
+            quoted = ['"' + column.replace('"', '""') + '"' for column in relation.columns]
+            relation = relation.project(", ".join(
+                f"CAST(CAST({column} AS {_FLOAT.sub('VARCHAR', kind)}) AS {_FLOAT.sub('DOUBLE', kind)}) AS {column}"
+                if _FLOAT.search(kind) else column for column, kind in zip(quoted, kinds, strict=True)))
+        columns = _columns(list(relation.columns), name, 1)
+
+        def rows() -> Iterator[TableRow]:
+            for number, values in enumerate(relation.iter_rows(), start=1):
+                yield population._typed(number, [_without_nulls(value) for value in values])
+
+        population._rows = population._tables((columns, rows()))
+        return population
+
     @property
     def properties(self) -> PopulationProperties:
         """How the population is read (the decimal mark as far as detected)."""
         text = self.format in ("jsonl", "csv")
         return PopulationProperties(
-            self.format, self.separator, self.decimal.mark if self.format in ("csv", "xlsx", "parquet") else None,
+            self.format, self.separator,
+            self.decimal.mark if self.format in ("csv", "xlsx", "parquet", "relation") else None,
             self.decimal.given, self.encoding if text else None, self.bom if text else False, self.sheet)
 
     def __iter__(self) -> Population:

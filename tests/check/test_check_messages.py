@@ -98,7 +98,7 @@ ende
 
 
 EXAMPLES = HEAD + """eingabe x: zahl h von 0 bis 100
-parameter satz: EUR/h = 60
+parameter satz: zahl EUR/h von 0 bis 100 = 60
 liste posten "Posten"
   eingabe betrag: zahl EUR von 0 bis 100
 ende
@@ -128,6 +128,10 @@ ende
     ("  eingabe posten[1].betrg = 2", "„posten[1].betrg“ bezeichnet keine Eingabe des Modells",
      "meinten Sie „betrag“?"),
     ("  vereinbarung satx = 70 EUR/h", "Das Modell hat keinen Parameter „satx“", "meinten Sie „satz“?"),
+    ("  vereinbarung satz = 20 min", "Der vereinbarte Wert von „satz“ hat die Einheit „min“, erwartet ist EUR/h",
+     "ändere die Einheit oder rechne den Wert um"),
+    ("  vereinbarung satz = 200 EUR/h", "Der vereinbarte Wert von „satz“ 200 liegt außerhalb von 0 bis 100 EUR/h",
+     None),
 ])
 def test_an_example_naming_no_input_or_parameter_is_a_check_error(line: str, message: str,
                                                                   hint: str | None) -> None:

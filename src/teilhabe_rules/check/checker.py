@@ -66,7 +66,8 @@ class Checker:
         corridor_domains = check_coverage(findings, declared.written_tables, built.level_rules, symbols)
         order = order_nodes(findings, built.nodes, declarations.scopes)
         info = model_info(findings, module, declared.inputs, built.nodes, declarations.symbols)
-        examples = check_examples(findings, declarations, built.nodes, declared.inputs, reader, resolver)
+        examples = check_examples(findings, declarations, built.nodes, declared.inputs, reader, resolver,
+                                  declared.parameters)
         if findings.has_errors:
             raise CheckError(findings.sorted())
         scopes = {

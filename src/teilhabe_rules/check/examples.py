@@ -11,6 +11,7 @@ templates and paths (with did-you-mean), duplicate examples and examples that ex
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -40,7 +41,8 @@ class Examples:
 
 
 def check_examples(findings: Findings, declarations: Declarations, nodes: Mapping[str, c.Node],
-                   inputs: Mapping[str, list[c.InputSpec]], reader: TypeReader, resolver: Resolver) -> Examples:
+                   inputs: Mapping[str, list[c.InputSpec]], reader: TypeReader, resolver: Resolver,
+                   parameter_specs: Mapping[str, c.ParameterSpec]) -> Examples:
     """The examples, then the properties, then the templates (each template read on its own)."""
     # what an agreement may name a parameter by (as the agreement's loader takes it): its id, and
     # its name where no other parameter has that name
@@ -48,9 +50,12 @@ def check_examples(findings: Findings, declarations: Declarations, nodes: Mappin
     for sym in declarations.symbols.values():
         if sym.kind == "parameter":
             by_name.setdefault(sym.name, []).append(sym.id)
-    parameters = {pid for ids in by_name.values() for pid in ids} | {n for n, ids in by_name.items() if len(ids) == 1}
+    parameters = {pid: pid for ids in by_name.values() for pid in ids}
+    parameters.update({name: ids[0] for name, ids in by_name.items() if len(ids) == 1})
     shared = {name: sorted(ids) for name, ids in by_name.items() if len(ids) > 1}
-    reading = _Examples(findings, declarations.scopes, nodes, inputs, reader, parameters, shared)
+    reading = _Examples(findings, declarations.scopes, nodes, inputs, reader,
+                        {name: parameter_specs[pid] for name, pid in parameters.items() if pid in parameter_specs},
+                        shared)
     examples = reading.examples(declarations.examples, declarations.templates)
     properties = reading.properties(declarations.properties, resolver, declarations)
     templates = {t.name: reading.template_data(t) for t in declarations.templates}
@@ -59,9 +64,9 @@ def check_examples(findings: Findings, declarations: Declarations, nodes: Mappin
 
 class _Examples:
     def __init__(self, findings: Findings, scopes: Mapping[str, ScopeInfo], nodes: Mapping[str, c.Node],
-                 inputs: Mapping[str, list[c.InputSpec]], reader: TypeReader, parameters: set[str],
-                 shared_names: dict[str, list[str]]):
-        self.parameters = parameters  # the names an example's agreement may set (ids and names)
+                 inputs: Mapping[str, list[c.InputSpec]], reader: TypeReader,
+                 parameters: Mapping[str, c.ParameterSpec], shared_names: dict[str, list[str]]):
+        self.parameters = parameters  # what an example's agreement may set, by its ids and names
         self.shared_names = shared_names  # a name of several parameters: their ids
         self.findings = findings
         self.report = findings.report
@@ -116,6 +121,10 @@ class _Examples:
                 elif name not in self.parameters:
                     self.report(f"Das Modell hat keinen Parameter „{name}“", assignment.path.span,
                                 did_you_mean(name, self.parameters))
+                else:  # its unit, range and kind, as the agreement's loader checks them
+                    with contextlib.suppress(Fail):
+                        self.reader.literal_value(assignment.value, self.parameters[name].type,
+                                                  f"Der vereinbarte Wert von „{name}“")
             expectations = []
             for assignment in example.expectations:
                 expectation = self._expectation(assignment)

@@ -255,3 +255,23 @@ class TestRowsWhoseListFailsItsCheck:
         assert not one_element_each(population, "leute", {}, list_bounds((may,), "leute"))
         assert one_element_each(population, "leute", {}, (1, 5))
         assert not one_element_each(population, "leute", {}, (2, 5))  # no case of one element passes
+
+
+@settings(max_examples=examples(40), deadline=None, database=None, suppress_health_check=list(HealthCheck))
+@given(amounts=st.lists(st.integers(1, 10**7), min_size=1, max_size=6), divisor=st.sampled_from([3, 7, 9]))
+def test_the_shown_old_total_and_difference_give_the_shown_new_total(amounts: list[int], divisor: int) -> None:
+    """A budget the model does not round (a third of a cent): the totals are shown rounded to
+    cents each, and the difference is theirs — old + difference = new as shown, in the summary
+    and in the largest changes."""
+    import tempfile
+
+    head = 'modell b "B"\n  gültig ab 01.01.2024\n  budget betrag\nende\neingabe x: zahl EUR von 0 bis 100000\n'
+    old = teilhabe_rules.loads(head + f"wert betrag: EUR = x / {divisor}\n", "alt.rules")
+    new = teilhabe_rules.loads(head + f"wert betrag: EUR = x / {divisor} + 1 EUR / 3\n", "neu.rules")
+    cases = [{"x": Decimal(a) / 100} for a in amounts]
+    with tempfile.TemporaryDirectory() as folder:
+        data = compare(old, new, jsonl(Path(folder) / "f.jsonl", cases), backend="skalar").to_dict()
+    budget = data["budget"]
+    assert Decimal(budget["alt"]) + Decimal(budget["differenz"]) == Decimal(budget["neu"])
+    for change in data["größte_änderungen"]:
+        assert Decimal(change["alt"]) + Decimal(change["differenz"]) == Decimal(change["neu"])

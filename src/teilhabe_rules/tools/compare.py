@@ -393,7 +393,8 @@ class Summary:
                               for name, lv in self.levels.items()},
             "budget": {"wert": self.budget.name, "grundlage": self.basis, "einheit": unit,
                        "alt": money(self.total_old),
-                       "neu": money(self.total_new), "differenz": money(self.difference)},
+                       "neu": money(self.total_new), "differenz": _shown_difference(money, self.total_old,
+                                                                                     self.total_new)},
             "verteilung": {
                 "einheit": unit,
                 "min": money(self.minimum) if self.minimum is not None else None,
@@ -406,7 +407,7 @@ class Summary:
                 "unverändert": self.unchanged,
             },
             "größte_änderungen": [
-                {"fall": ident, "alt": money(old), "neu": money(new), "differenz": money(_EXACT.subtract(new, old))}
+                {"fall": ident, "alt": money(old), "neu": money(new), "differenz": _shown_difference(money, old, new)}
                 for _, _, ident, old, new in self.top()
             ],
             "sekunden": round(self.seconds, 3),
@@ -498,6 +499,13 @@ class Summary:
         else:
             lines.append("  keine")
         return "\n".join(lines) + "\n"
+
+
+def _shown_difference(shown: Callable[[Decimal], str], old: Decimal, new: Decimal) -> str:
+    """``new − old`` of two figures as they are shown (each rounded to cents on its own), so that
+    the shown old figure and the shown difference give the shown new one — within a cent of the
+    exact difference, which a figure the model does not round can be off from."""
+    return shown(_EXACT.subtract(Decimal(shown(new)), Decimal(shown(old))))
 
 
 def _money(value: Decimal) -> str:

@@ -160,3 +160,13 @@ def test_every_example_of_every_bundled_model_is_an_item(pytester: pytest.Pytest
     properties = [item for item in items if isinstance(item, PropertyItem)]
     assert len(properties) == (sum(len(property_checks(model)) for model in models) if cases else 0)
     assert len(items) == len(examples) + len(properties)
+
+
+@pytest.mark.parametrize(("given", "words"), [(["--teilhabe-faelle", "-3"], "die Zahl der Fälle ist 0 oder mehr"),
+                                              (["--teilhabe-faelle", "viele"], "ist keine ganze Zahl"),
+                                              (["-o", "teilhabe_faelle=-1"], "die Zahl der Fälle ist 0 oder mehr")])
+def test_a_number_of_cases_that_is_none_is_a_usage_error(pytester: pytest.Pytester, mini: Path, given: list[str],
+                                                        words: str) -> None:
+    result = pytester.runpytest("-p", "no:cacheprovider", *given)
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    assert words in result.stderr.str()

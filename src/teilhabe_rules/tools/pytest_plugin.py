@@ -16,6 +16,7 @@ pytest cache, ``.pytest_cache/d/teilhabe-gegenbeispiele``).
 
 from __future__ import annotations
 
+import argparse
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -29,7 +30,7 @@ CI_EXAMPLES = 25
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("teilhabe-rules", "Tarifmodelle (*.rules)")
-    group.addoption("--teilhabe-faelle", type=int, default=None, metavar="N",
+    group.addoption("--teilhabe-faelle", type=_count, default=None, metavar="N",
                     help="erzeugte Fälle je Eigenschaft und Invariante (0: keine Eigenschaften sammeln)")
     group.addoption("--teilhabe-seed", type=int, default=0, metavar="S", help="Startwert der Fallerzeugung")
     group.addoption("--teilhabe-gegenbeispiele", default=None, metavar="DIR",
@@ -38,14 +39,30 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                   default=str(CI_EXAMPLES))
 
 
+def _count(text: str) -> int:
+    """A number of cases as the option gives it: a whole number from 0 (a usage error else)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"„{text}“ ist keine ganze Zahl") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"„{text}“: die Zahl der Fälle ist 0 oder mehr")
+    return value
+
+
 def _examples_count(config: pytest.Config) -> int:
     count = config.getoption("teilhabe_faelle", default=None)
     if count is None:
+        written = config.getini("teilhabe_faelle")
         try:
-            count = int(config.getini("teilhabe_faelle"))
-        except (ValueError, KeyError):
-            count = CI_EXAMPLES
-    return max(0, int(count))
+            count = _count(str(written))
+        except argparse.ArgumentTypeError as exc:
+            raise pytest.UsageError(f"teilhabe_faelle: {exc}") from None
+    return int(count)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    _examples_count(config)  # (a number of cases in the ini that is none: a usage error before collecting)
 
 
 def pytest_collect_file(parent: pytest.Collector, file_path: Path) -> pytest.Collector | None:

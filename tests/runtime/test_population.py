@@ -499,8 +499,10 @@ class TestParquet:
     def test_not_parquet(self, tmp_path: Path) -> None:
         path = tmp_path / "fälle.parquet"
         path.write_text("kein Parquet", encoding="utf-8")
-        with pytest.raises(CaseError, match="keine gültige Parquet-Datei"):
+        with pytest.raises(CaseError, match="keine gültige Parquet-Datei") as raised:
             read_population(path)
+        message = raised.value.diagnostics[0].message
+        assert "(DuckDB: " in message and "\n" not in message and "SELECT" not in message
 
     def test_a_float_column_is_read_as_its_shortest_text(self, tmp_path: Path) -> None:
         """FLOAT (32 bits, pandas' float32) holds 250.1 as 250.100006103515625: read as 250.1, as

@@ -684,7 +684,7 @@ class Population:
                     f"SELECT {select} FROM {source} AS t({', '.join(names)})", parameters)
         except duckdb.Error as exc:
             sandbox.close()
-            raise failure(f"keine gültige Parquet-Datei ({exc})") from None
+            raise failure(f"keine gültige Parquet-Datei ({_engine_words(exc)})") from None
         self._closers.append(sandbox.close)
         if wanted is not None:
             described.pop()  # the row's number in the file
@@ -699,7 +699,7 @@ class Population:
                 except duckdb.Error as exc:
                     raise CaseError(Diagnostic(
                         f"Die Population lässt sich nicht lesen (nach Zeile {number}): keine gültige Parquet-Datei "
-                        f"({exc})", Location(name, number + 1, 1), code="population")) from None
+                        f"({_engine_words(exc)})", Location(name, number + 1, 1), code="population")) from None
                 if not batch:
                     return
                 for values in batch:
@@ -708,6 +708,13 @@ class Population:
                     yield self._typed(number, [_without_nulls(value) for value in cells])
 
         return columns, rows()
+
+
+def _engine_words(exc: BaseException) -> str:
+    """DuckDB's own words on a file it cannot read, marked as its, in one line (not the query
+    it shows below them)."""
+    first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return f"DuckDB: {first}"
 
 
 # what openpyxl raises for a part of a workbook that does not parse (XML, numbers, dates, the zip)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["PathError", "format_path", "parse_path", "set_path"]
+__all__ = ["PathError", "copy_data", "format_path", "parse_path", "set_path"]
 
 
 class PathError(ValueError):
@@ -73,3 +73,13 @@ def set_path(data: dict[str, Any], steps: tuple[str | int, ...], value: Any, pad
                 current[step] = value
             else:
                 current = current.setdefault(step, [] if isinstance(following, int) else {})
+
+
+def copy_data(data: Any) -> Any:
+    """A copy of JSON-like data (case data, a result's JSON form): its tables (dicts) and arrays
+    (lists) new, its values shared (immutable)."""
+    if isinstance(data, dict):
+        return {key: copy_data(value) for key, value in data.items()}
+    if isinstance(data, list):
+        return [copy_data(value) for value in data]
+    return data

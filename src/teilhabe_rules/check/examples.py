@@ -21,7 +21,7 @@ import attrs
 from ..errors import did_you_mean
 from ..ir import checked as c
 from ..ir.checked import TypeKind
-from ..paths import PathError, set_path
+from ..paths import PathError, copy_data, set_path
 from ..syntax import ast
 from .declared import TypeReader
 from .expressions import Resolver
@@ -102,7 +102,7 @@ class _Examples:
                     continue
                 if example.base not in template_data:
                     template_data[example.base] = self.template_data(templates[example.base])
-                data = _copy_data(template_data[example.base])
+                data = copy_data(template_data[example.base])
             for assignment in example.inputs:
                 try:
                     set_path(data, assignment.path.steps, literal_to_data(assignment.value))
@@ -254,15 +254,6 @@ class _Examples:
                 out.append(c.PropertySpec(prop.title, prop.span, direction=prop.direction, target=prop.target.steps,
                                           by=prop.by.steps))
         return out
-
-
-def _copy_data(data: Any) -> Any:
-    """A copy of case data (nested dicts and lists of immutable values)."""
-    if isinstance(data, dict):
-        return {key: _copy_data(value) for key, value in data.items()}
-    if isinstance(data, list):
-        return [_copy_data(value) for value in data]
-    return data
 
 
 def literal_to_data(expr: ast.Expression) -> Any:

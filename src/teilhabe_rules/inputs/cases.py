@@ -37,7 +37,7 @@ from ..errors import CaseError, Diagnostic, Location, ValidityError, did_you_mea
 from ..files import MAX_CASE_BYTES, MAX_CASE_TOTAL_BYTES, FileRefused, confined, read_text, size_text
 from ..ir import checked as c
 from ..limits import MAX_LIST_ITEMS, list_length_problem, list_limit
-from ..paths import PathError, parse_path
+from ..paths import PathError, copy_data, parse_path
 from ..records import Record
 from ..units import UnitError, parse_unit
 
@@ -809,15 +809,6 @@ class _UnreadableDocument(Exception):
         self.error, self.file, self.text = error, file, text
 
 
-def _copy_document(data: Any) -> Any:
-    """A copy of decoded data: its tables and arrays new, its values shared (immutable)."""
-    if isinstance(data, dict):
-        return {key: _copy_document(value) for key, value in data.items()}
-    if isinstance(data, list):
-        return [_copy_document(value) for value in data]
-    return data
-
-
 class _ElementFiles:
     """Reads the files a case names as list elements: only regular ``.toml``/``.json`` files
     (a file of any other kind is never read, so no message shows its content) of at most
@@ -846,7 +837,7 @@ class _ElementFiles:
             self.documents[real] = found
         if isinstance(found, DocumentError):
             raise _UnreadableDocument(found, path, text)
-        return path, text, _copy_document(found)
+        return path, text, copy_data(found)
 
     def read(self, name: str, folder: Path | None) -> tuple[Path, str]:
         """The path (as named, relative to ``folder``, default the root) and the text of an

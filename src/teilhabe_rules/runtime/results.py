@@ -16,7 +16,7 @@ import attrs
 
 from ..ir import checked as c
 from ..ir.text import EXACT, FULL, READABLE, Figures, format_value, unit_text
-from ..paths import PathError, format_path, parse_path
+from ..paths import PathError, copy_data, format_path, parse_path
 from ..records import Record
 from . import explain as explain_module
 from .frame import Element, Frame
@@ -332,7 +332,7 @@ class Result:
     def to_dict(self, level_changes: bool = False) -> dict[str, Any]:
         """The stable JSON form (see ``docs/04_results.md``). ``level_changes``: each level
         decided by a corridor also carries ``stufenwechsel`` (see :meth:`level_changes`)."""
-        return _fresh(self._dict(level_changes))  # type: ignore[no-any-return]  # (the caller's to change)
+        return copy_data(self._dict(level_changes))  # type: ignore[no-any-return]  # (the caller's to change)
 
     def _dict(self, level_changes: bool = False) -> dict[str, Any]:
         """:meth:`to_dict`, the result's own (built once)."""
@@ -456,12 +456,3 @@ def __getattr__(name: str) -> Any:
 
         return LevelChange
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def _fresh(value: Any) -> Any:
-    """A copy of a JSON-like value (dicts and lists copied, everything else is immutable)."""
-    if isinstance(value, dict):
-        return {key: _fresh(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_fresh(item) for item in value]
-    return value

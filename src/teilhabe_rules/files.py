@@ -191,7 +191,7 @@ def read_text(path: str | Path, limit: int) -> str:
     except ValueError:  # a NUL character in the name
         raise FileRefused("enthält ein Nullzeichen im Namen") from None
     except OSError as exc:
-        raise FileRefused(_ERRORS.get(exc.errno or 0, f"lässt sich nicht lesen ({exc.strerror or exc})")) from None
+        raise FileRefused(_ERRORS.get(exc.errno or 0, f"lässt sich nicht lesen ({read_problem(exc)})")) from None
     try:
         info = os.fstat(handle)
         if not stat.S_ISREG(info.st_mode):
@@ -208,7 +208,7 @@ def read_text(path: str | Path, limit: int) -> str:
             except BlockingIOError:  # pragma: no cover - only special files; refused above
                 raise FileRefused("ist keine gewöhnliche Datei") from None
             except OSError as exc:
-                raise FileRefused(f"lässt sich nicht lesen ({exc.strerror or exc})") from None
+                raise FileRefused(f"lässt sich nicht lesen ({read_problem(exc)})") from None
             if not chunk:
                 break
             chunks.append(chunk)

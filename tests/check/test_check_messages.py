@@ -3,6 +3,8 @@ the checked node holds the text and the resolved expressions, each where it is w
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 
 import teilhabe_rules
@@ -219,3 +221,28 @@ def test_a_misspelt_keyword_is_suggested_for_a_unit_only_after_a_number() -> Non
     with pytest.raises(CheckError) as raised:  # a type's unit: no keyword stands there
         teilhabe_rules.loads(HEAD + 'eingabe x: zahl quele "x"\n', "m.rules")
     assert "meinten Sie" not in (raised.value.errors[0].hint or "")
+
+
+def test_an_agreed_share_without_unit_in_an_example_is_read_as_the_agreement_reads_it() -> None:
+    """``vereinbarung quote = 50`` for a share: the agreement's loader reads 50 %, so the
+    checker takes it (it refuses such a number only as a default in the rule file)."""
+    text = HEAD + """eingabe x: zahl EUR von 0 bis 100
+parameter quote: zahl % von 0 bis 100 = 10 %
+wert summe: EUR = runde(x * quote, 2, kaufmännisch)
+
+beispiel "gut" "Quote"
+  eingabe x = 100
+  vereinbarung quote = 50
+  erwartet summe = 50 EUR
+ende
+"""
+    model = teilhabe_rules.loads(text, "m.rules")
+    assert model.load_agreement({"parameter": {"quote": 50}}).parameters["quote"] == Decimal("0.5")
+
+
+def test_an_example_agreeing_a_parameter_whose_declaration_is_wrong_gets_no_second_error() -> None:
+    text = EXAMPLES.replace("parameter satz: zahl EUR/h von 0 bis 100 = 60",
+                            "parameter satz: zahl EUR/h von 0 bis 100 = 500")
+    with pytest.raises(CheckError) as raised:
+        teilhabe_rules.loads(text, "m.rules")
+    assert not any("keinen Parameter" in error.message for error in raised.value.errors)

@@ -54,8 +54,7 @@ def check_examples(findings: Findings, declarations: Declarations, nodes: Mappin
     parameters.update({name: ids[0] for name, ids in by_name.items() if len(ids) == 1})
     shared = {name: sorted(ids) for name, ids in by_name.items() if len(ids) > 1}
     reading = _Examples(findings, declarations.scopes, nodes, inputs, reader,
-                        {name: parameter_specs[pid] for name, pid in parameters.items() if pid in parameter_specs},
-                        shared)
+                        {name: parameter_specs.get(pid) for name, pid in parameters.items()}, shared)
     examples = reading.examples(declarations.examples, declarations.templates)
     properties = reading.properties(declarations.properties, resolver, declarations)
     templates = {t.name: reading.template_data(t) for t in declarations.templates}
@@ -65,8 +64,10 @@ def check_examples(findings: Findings, declarations: Declarations, nodes: Mappin
 class _Examples:
     def __init__(self, findings: Findings, scopes: Mapping[str, ScopeInfo], nodes: Mapping[str, c.Node],
                  inputs: Mapping[str, list[c.InputSpec]], reader: TypeReader,
-                 parameters: Mapping[str, c.ParameterSpec], shared_names: dict[str, list[str]]):
-        self.parameters = parameters  # what an example's agreement may set, by its ids and names
+                 parameters: Mapping[str, c.ParameterSpec | None], shared_names: dict[str, list[str]]):
+        # what an example's agreement may set, by its ids and names (None: a parameter whose own
+        # declaration is in error, reported there)
+        self.parameters = parameters
         self.shared_names = shared_names  # a name of several parameters: their ids
         self.findings = findings
         self.report = findings.report
@@ -121,10 +122,13 @@ class _Examples:
                 elif name not in self.parameters:
                     self.report(f"Das Modell hat keinen Parameter „{name}“", assignment.path.span,
                                 did_you_mean(name, self.parameters))
-                else:  # its unit, range and kind, as the agreement's loader checks them
+                elif (spec := self.parameters[name]) is not None and not (
+                        spec.type.unit.percent and isinstance(assignment.value, ast.Number)
+                        and assignment.value.unit is None):
+                    # its unit, range and kind, as the agreement's loader checks them (a number
+                    # without a unit for a share it reads as percent: checked when it is read)
                     with contextlib.suppress(Fail):
-                        self.reader.literal_value(assignment.value, self.parameters[name].type,
-                                                  f"Der vereinbarte Wert von „{name}“")
+                        self.reader.literal_value(assignment.value, spec.type, f"Der vereinbarte Wert von „{name}“")
             expectations = []
             for assignment in example.expectations:
                 expectation = self._expectation(assignment)

@@ -284,7 +284,7 @@ class Population:
         columns = _columns(list(relation.columns), name, 1)
 
         def rows() -> Iterator[TableRow]:
-            for number, values in enumerate(relation.iter_rows(), start=1):
+            for number, values in enumerate(_relation_rows(relation), start=1):
                 yield population._typed(number, [_without_nulls(value) for value in values])
 
         population._rows = population._tables((columns, rows()))
@@ -708,6 +708,17 @@ class Population:
                     yield self._typed(number, [_without_nulls(value) for value in cells])
 
         return columns, rows()
+
+
+def _relation_rows(relation: Any) -> Iterator[tuple[Any, ...]]:
+    """The rows of a DuckDB relation, a batch at a time: ``iter_rows`` where DuckDB has it
+    (from 2.0; a relation there keeps no result between calls), else ``fetchmany`` of the
+    relation's one run."""
+    if hasattr(type(relation), "iter_rows"):
+        yield from relation.iter_rows()
+        return
+    while batch := relation.fetchmany(1024):  # pragma: no cover - DuckDB before 2.0
+        yield from batch
 
 
 def _engine_words(exc: BaseException) -> str:

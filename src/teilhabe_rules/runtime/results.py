@@ -118,6 +118,11 @@ class Result:
         return self.frame.exact_decisions
 
     @property
+    def source(self) -> str | None:
+        """Where the case came from (its file), as ``to_dict()["fall"]`` names it."""
+        return self._source
+
+    @property
     def agreement_name(self) -> str | None:
         return None if self._agreement is None else (self._agreement.name or self._agreement.source)
 
@@ -347,7 +352,7 @@ class Result:
             "schema": SCHEMA_VERSION,
             "modell": {"name": info.name, "titel": info.title, "version": info.version, "datei": info.file},
             "vereinbarung": self.agreement_name,
-            "fall": self._source,
+            "fall": self.source,
             "ergebnis": _scope_dict(self.root, explanations, self._changes_of if level_changes else None),
             "warnungen": list(self.warnings),
         }

@@ -469,7 +469,7 @@ def result_sheets(result: Any) -> tuple[list[Sheet], list[tuple[str, Any]]]:
     budget = ".".join(info.budget) if info.budget else None
     summary: list[tuple[str, Any]] = [
         ("Modell", info.name), ("Version", info.version), ("Titel", info.title),
-        ("Fall", result.to_dict().get("fall")), ("Vereinbarung", result.agreement_name),
+        ("Fall", result.source), ("Vereinbarung", result.agreement_name),
     ]
     if budget is not None:
         summary.append((f"Budget ({budget})", _cell(result.quantity(budget))[0]))

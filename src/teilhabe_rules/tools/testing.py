@@ -94,7 +94,10 @@ def run_example(model: Model, example: c.ExampleSpec) -> ExampleOutcome:
             failures.append(f"{path}: {exc}")
             continue
         if actual != expectation.value or type(actual) is bool and type(expectation.value) is not bool:
-            expl = result.explanations().get(path)
+            try:  # (only this figure's: explanations() would copy them all, once per expectation)
+                expl = result.explain(path)
+            except KeyError:
+                expl = None
             detail = f"\n    Erklärung: {expl.text}  [{expl.rule}]" if expl else ""
             failures.append(
                 f"{path}: erwartet {quantity_text(expectation.value, expectation.type)}, "

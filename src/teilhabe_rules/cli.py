@@ -894,9 +894,8 @@ def _cmd_compare(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                     if partial.exists() else "")
 
         _Interrupts.after = kept
-    taken = [name for name in (args.cases, args.out) if name]
-    if args.summary and any(same_file(args.summary, name) for name in taken):
-        raise _UsageError(f"--summary: „{args.summary}“ ist die Population oder die Ausgabe")
+    if args.summary and args.out and same_file(args.summary, args.out):  # (the inputs: _outputs_apart)
+        raise _UsageError(f"--summary: „{args.summary}“ ist die Ausgabe (--out)")
     try:
         if args.new is None:  # two values of one model
             model = _model(args.old)

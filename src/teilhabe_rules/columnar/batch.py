@@ -58,6 +58,7 @@ from ..inputs.cases import CaseLoader
 from ..inputs.population import NO_BOUNDS
 from ..ir import checked as c
 from ..runtime.frame import Frame
+from ..runtime.quantities import json_value
 from .intake import Intake, stage_jsonl, stage_parquet, within_validity
 from .plan import FIX, IN_SCALE, LIST_BOUND, Plan, int_type, key_columns, numerator_bound, other_type
 from .sources import PopulationFile, element_folder
@@ -180,7 +181,7 @@ class BatchResult:
                     with open(written, "w", encoding="utf-8") as handle:
                         for row in relation.fetchall():
                             handle.write(json.dumps(dict(zip(names, row, strict=True)), ensure_ascii=False,
-                                                    default=_json_text))
+                                                    default=_untyped_json))
                             handle.write("\n")
         except duckdb.OutOfMemoryException:
             raise out_of_memory(path) from None
@@ -193,14 +194,11 @@ class BatchResult:
         return len(self.errors) + (int(counted[0][0]) if counted else 0)
 
 
-def _json_text(value: Any) -> str:
-    """A value JSON has no type for, as the results' JSON gives it: a number as its exact
-    decimal text without exponent (``0.000000000000000000``, not ``0E-18``), a date as ISO text."""
-    if isinstance(value, Decimal):
-        return format(value, "f")
-    if isinstance(value, _dt.date):
-        return value.isoformat()
-    return str(value)
+
+def _untyped_json(value: Any) -> Any:
+    """A value JSON has no type for, as the results' JSON gives it (``json_value``: a number as
+    its exact decimal text without exponent, a date as ISO text)."""
+    return json_value(value, None)
 
 
 _EXACT = decimal.Context(prec=200, Emax=decimal.MAX_EMAX, Emin=decimal.MIN_EMIN)

@@ -175,7 +175,7 @@ class Model:
                                            f"{type(base_dir).__name__}", code="eingabe")) from None
         # the compiled check first; anything it does not accept, the loader's full path
         if type(data) is dict:
-            row = self._checked_row(data)
+            row = (self._validator or self._new_validator()).row(data)
             if row is not None:
                 return Case(row, source)
         elif isinstance(data, (str, Path)):
@@ -189,10 +189,12 @@ class Model:
 
     def _checked_row(self, data: dict[str, Any]) -> dict[str, Any] | None:
         """The row of ``data`` by the compiled input check (None: it does not accept it)."""
-        validator = self._validator
-        if validator is None:
-            validator = self._validator = MappingValidator(self.checked)  # concurrent first uses: equal
-        return validator.row(data)
+        return (self._validator or self._new_validator()).row(data)
+
+    def _new_validator(self) -> MappingValidator:
+        """The compiled input check, made on first use (concurrent first uses: equal ones)."""
+        validator = self._validator = MappingValidator(self.checked)
+        return validator
 
     def load_agreement(self, agreement: Agreement | str | Path | Mapping[str, Any]) -> Agreement:
         from .inputs.agreements import Agreement, load_agreement  # (not on import: most evaluations have none)

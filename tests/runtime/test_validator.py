@@ -77,6 +77,28 @@ def test_the_example_persons_take_the_fast_path() -> None:
         assert exact(model.load_case(data).row) == exact(row)
 
 
+def test_each_row_is_its_own() -> None:
+    """The rows of two checks share nothing: a caller changing one (a value, a package's optional
+    input, a list) leaves the next as the loader gives it."""
+    model = MODELS["mawo"]
+    validator = MappingValidator(model.checked)
+    data = read_data(ROOT / "examples" / "mawo" / "person_grundfall.toml")
+    data["bewohner"][0]["lp0"] = {"bewilligte_stufe": 2, "begründung": "Bescheid vom 1.3."}
+    expected = exact(model.loader.load(data).row)
+    first = validator.row(data)
+    assert first is not None and exact(first) == expected
+    resident = first["bewohner"][0]
+    first["plaetze"] = Decimal(99)
+    resident["lp0.bewilligte_stufe"] = 4
+    resident["einstufung"] = "geändert"
+    resident["massnahmen"].append({})
+    first["bewohner"].append(resident)
+    again = validator.row(data)
+    assert again is not None and exact(again) == expected
+    del data["bewohner"][0]["lp0"]  # the package's defaults, not the values of the case before
+    assert exact(validator.row(data)) == exact(model.loader.load(data).row)
+
+
 CHOICES = teilhabe_rules.loads("""
 modell auswahl "Auswahl"
   version "1"

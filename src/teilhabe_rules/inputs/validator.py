@@ -12,7 +12,9 @@ problem; this one only ever accepts what that path accepts.
 
 The check is generated from the model's scopes as one Python function per scope, compiled once
 per model, with one converter (a closure) per input: checking a valid case costs a dictionary
-read and a call per input.
+read and a call per input. A row starts as a copy of a template holding every key in order (a
+dictionary of its final size: built key by key, it would grow as it fills), and a package's
+optional inputs are read only where its table holds more than its required ones.
 """
 
 from __future__ import annotations
@@ -115,33 +117,40 @@ def _converter(vtype: c.ValueType) -> _Converter:
 
 
 def _inline(vtype: c.ValueType, converter: str, const: Callable[[Any], str], texts: str | None = None,
-            read: str = "v") -> str:
+            read: str = "v", missing: str | None = None) -> str:
     """The conversion of ``v`` as an expression: the common case written out (a value of the
     right type taken as it is; a number in its range; a number's text converted before, from
     ``texts``, the dict the converter keeps them in), anything else by ``converter``. A number's
     tests read its type once (``_k``). ``read``: the expression ``v`` is first read as (where it
     is set: ``(v := data['key'])``); each expression reads it first where it tests its type, or
-    passes it to ``converter``."""
+    passes it to ``converter``. ``missing``: the default of an optional input, read with
+    ``_MISSING`` for a key left out — which no test of the common case takes, so that it is
+    told from a value only before ``converter``'s call."""
     kind = vtype.kind
     typed = f"type({read})"
+
+    def call(argument: str) -> str:
+        if missing is None:
+            return f"{converter}({argument})"
+        return f"({missing} if {argument} is _MISSING else {converter}(v))"
 
     def otherwise(kind_of_v: str, argument: str = "v") -> str:
         """``converter``'s call; before it, where ``texts`` is given, the look-up of a text
         converted before (what ``_number`` does), the type of ``v`` read as ``kind_of_v``."""
         if texts is None:
-            return f"{converter}({argument})"
-        return f"(_t if {kind_of_v} is str and (_t := {texts}.get(v)) is not None else {converter}(v))"
+            return call(argument)
+        return f"(_t if {kind_of_v} is str and (_t := {texts}.get(v)) is not None else {call('v')})"
 
     if kind == c.TypeKind.JA_NEIN:
-        return f"(v if {typed} is bool else {converter}(v))"
+        return f"(v if {typed} is bool else {call('v')})"
     if kind == c.TypeKind.TEXT:
-        return f"(v if {typed} is str else {converter}(v))"
+        return f"(v if {typed} is str else {call('v')})"
     if kind == c.TypeKind.DATUM:
-        return f"(v if {typed} is _date else {converter}(v))"
+        return f"(v if {typed} is _date else {call('v')})"
     if kind == c.TypeKind.ENUM and vtype.enum is not None:
         keys = const(frozenset(member.key for member in vtype.enum.members))
         exact = "int" if vtype.enum.numeric else "str"
-        return f"(v if {typed} is {exact} and v in {keys} else {converter}(v))"
+        return f"(v if {typed} is {exact} and v in {keys} else {call('v')})"
     if kind != c.TypeKind.ZAHL or vtype.unit.percent:
         return otherwise(typed, read)
     converter_call = otherwise("_k")
@@ -151,8 +160,10 @@ def _inline(vtype: c.ValueType, converter: str, const: Callable[[Any], str], tex
         # (``Decimal(v)``: the same digits and exponent)
         chosen = frozenset(choice for choice in vtype.choices if _accepts(_converter(vtype), choice))
         ints = {int(choice): Decimal(int(choice)) for choice in chosen if choice == choice.to_integral_value()}
+        # a Decimal equal to a choice other than 0 has that choice's size; a 0 may have any exponent
+        tiny = f" and (v or v.adjusted() >= {-MAX_MAGNITUDE})" if 0 in chosen else ""
         return (f"(_t if (_k := {typed}) is int and (_t := {const(ints)}.get(v)) is not None else v if _k is "
-                f"Decimal and v in {const(chosen)} and v.adjusted() >= {-MAX_MAGNITUDE} else {converter_call})")
+                f"Decimal and v in {const(chosen)}{tiny} else {converter_call})")
     bounded = (vtype.low is not None and vtype.high is not None and vtype.low.is_finite() and vtype.high.is_finite()
                and max(abs(vtype.low), abs(vtype.high)) < Decimal(10) ** MAX_MAGNITUDE)
     if not bounded:
@@ -226,6 +237,9 @@ def _scope_function(model: c.CheckedModel, scope: str, namespace: dict[str, Any]
                  f"    if type({table}) is not dict or ({more}) and ({refused}):",
                  "        raise _Refused"]
     items = []
+    template: dict[str, Any] = {}  # the row's keys in order, the optional inputs' defaults
+    # a package's optional inputs, read only where its table may hold them (``f<number>``)
+    optional: dict[str, list[str]] = {}
     for inp in spec.inputs:
         holder = "data" if len(inp.path) == 1 else tables[inp.path[0]]
         if inp.type.kind == c.TypeKind.ZAHL and not inp.type.unit.percent:
@@ -233,21 +247,29 @@ def _scope_function(model: c.CheckedModel, scope: str, namespace: dict[str, Any]
             converted_as = functools.partial(_inline, inp.type, const(_number(inp.type, texts)), const, const(texts))
         else:
             converted_as = functools.partial(_inline, inp.type, const(_converter(inp.type)), const, None)
+        template[inp.key] = inp.default
         if inp.required:  # (a missing key: KeyError, which refuses the case)
             converted = converted_as(f"(v := {holder}[{inp.path[-1]!r}])")
-            items.append(f"        {inp.key!r}: {converted},")
+            items.append(f"    r[{inp.key!r}] = {converted}")
             continue
-        read = "" if len(inp.path) == 1 else f"{given[inp.path[0]]} and "
-        items.append(f"        {inp.key!r}: ({converted_as('v')} if {read}(v := {holder}.get({inp.path[-1]!r}, "
-                     f"_MISSING)) is not _MISSING else {const(inp.default)}),")
+        converted = converted_as(f"(v := {holder}.get({inp.path[-1]!r}, _MISSING))", missing=const(inp.default))
+        if len(inp.path) == 1:
+            items.append(f"    r[{inp.key!r}] = {converted}")
+        else:
+            optional.setdefault(given[inp.path[0]], []).append(f"        r[{inp.key!r}] = {converted}")
     for cspec, function in children:
         least, most = cspec.min_count or 0, min(MAX_LIST_ITEMS, list_limit(cspec.max_count))
         limits = const((cspec.name, cspec.min_count, most))
         # a list of an allowed length taken as it is; anything else as ``_items`` says
         each = f"{function}(item) for item in"
-        items.append(f"        {cspec.name!r}: ([{each} v] if type(v := data.get({cspec.name!r})) is list and "
-                     f"{least} <= len(v) <= {most} else [{each} _items(data, {limits})]),")
-    body += ["    return {", *items, "    }"]
+        template[cspec.name] = None
+        items.append(f"    r[{cspec.name!r}] = (([{each} v] if v else []) if type(v := data.get({cspec.name!r})) is "
+                     f"list and {least} <= len(v) <= {most} else [{each} _items(data, {limits})])")
+    # the row: a copy of the template (its size known: no growing), every value set in place
+    body += [f"    r = {const(template)}.copy()", *items]
+    for flag, statements in optional.items():
+        body += [f"    if {flag}:", *statements]
+    body.append("    return r")
     lines.extend(body)
     return name
 

@@ -23,6 +23,7 @@ from .ir import checked as c
 from .ir import toolkit
 from .ir.text import format_value, quantity_text
 from .loading import check_file, check_text
+from .paths import file_path
 from .runtime.backend import CaseInput, CheckFailure, EvaluationFault
 from .runtime.compiler import Program, PythonBackend
 from .runtime.results import Result
@@ -178,13 +179,13 @@ class Model:
             row = (self._validator or self._new_validator()).row(data)
             if row is not None:
                 return Case(row, source)
-        elif isinstance(data, (str, Path)):
-            file = str(Path(data))
+        elif (named := file_path(data)) is not None:
+            file = str(named)
             document, text = read_case_file(file)  # a file that cannot be read: as the loader reports it
             row = self._checked_row(document) if type(document) is dict else None
             if row is not None:
                 return Case(row, file, CaseSources(file, {file: text}))
-            return self.loader.load(data, source, base_dir=base_dir, read=(document, text))
+            return self.loader.load(named, source, base_dir=base_dir, read=(document, text))
         return self.loader.load(data, source, base_dir=base_dir)
 
     def _checked_row(self, data: dict[str, Any]) -> dict[str, Any] | None:
@@ -221,7 +222,7 @@ class Model:
         try:
             loaded = self.load_case(case, base_dir=base_dir)
         except CaseError as exc:
-            self._check_raw_validity(case, at, exc)
+            self._check_raw_validity(file_path(case) or case, at, exc)
             raise
         agreed = self.load_agreement(agreement) if agreement is not None else None
         self._check_validity(loaded, at)
@@ -270,6 +271,8 @@ class Model:
         from .columnar.sources import Unreadable, element_folder, population
 
         at = reference_day(at)
+        if not isinstance(source, (str, Path)):
+            source = file_path(source) or source  # (another library's path type)
         agreed = self.load_agreement(agreement) if agreement is not None else None
         plan, note = self._columnar_plan(agreed, at)
         base_dir = element_folder(source)  # (a row's element files: beside its population file)

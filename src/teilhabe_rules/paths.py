@@ -2,14 +2,17 @@
 
 Takes: path text or steps. Gives: :func:`parse_path` (text → steps, 1-based indexes),
 :func:`format_path` (steps → text) and :func:`set_path` (put a value into nested case data).
-Used by examples and templates, results, explanations and population files alike.
+Used by examples and templates, results, explanations and population files alike. Beside them
+:func:`file_path`: a file system path given to the API, whatever its type.
 """
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
 from typing import Any
 
-__all__ = ["PathError", "copy_data", "format_path", "parse_path", "set_path"]
+__all__ = ["PathError", "copy_data", "file_path", "format_path", "parse_path", "set_path"]
 
 
 class PathError(ValueError):
@@ -83,3 +86,16 @@ def copy_data(data: Any) -> Any:
     if isinstance(data, list):
         return [copy_data(value) for value in data]
     return data
+
+
+def file_path(value: Any) -> Path | None:
+    """``value`` as the path of a file where it names one: a ``str``, or any ``os.PathLike`` whose
+    path is a ``str`` (``pathlib.Path``, another library's path type); else None (data, a text
+    stream, a path as bytes)."""
+    if isinstance(value, Path):
+        return value
+    if isinstance(value, (str, os.PathLike)):
+        name = os.fspath(value)
+        if isinstance(name, str):
+            return Path(name)
+    return None

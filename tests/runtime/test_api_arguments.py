@@ -103,6 +103,57 @@ class TestSources:
         assert messages(caught.value) == [f"Der Regeltext ist ein Text (str), nicht {type(text).__name__}"]
 
 
+class _OtherPath:
+    """A path type of another library: only ``os.PathLike``."""
+
+    def __init__(self, path: Path | str) -> None:
+        self.path = str(path)
+
+    def __fspath__(self) -> str:
+        return self.path
+
+
+class TestPathsOfAnyType:
+    """Wherever the API takes a file's path, any ``os.PathLike`` naming it is taken as its text
+    would be."""
+
+    def test_a_case_file(self, klein: tr.Model, tmp_path: Path) -> None:
+        file = tmp_path / "fall.json"
+        file.write_text('{"beginn": "2025-01-01", "pflegegrad": 1, "kap4": 5, "lp2a": {"kap5": 2}, "massnahmen": [{"bezeichnung": "F", "stunden": 10, "personen": 1}]}', "utf-8")
+        expected = klein.evaluate(str(file)).to_dict()
+        assert klein.evaluate(_OtherPath(file)).to_dict() == expected
+        assert klein.load_case(_OtherPath(file)).source == str(file)
+        file.write_text('{"beginn": "2031-01-01", "pflegegrad": 1, "kap4": 5, "lp2a": {"kap5": 2}, "massnahmen": [{"bezeichnung": "F", "stunden": 10, "personen": 1}]}', "utf-8")
+        with pytest.raises(tr.TeilhabeError) as named:
+            klein.evaluate(str(file))
+        with pytest.raises(type(named.value)) as other:
+            klein.evaluate(_OtherPath(file))
+        assert [str(d) for d in other.value.diagnostics] == [str(d) for d in named.value.diagnostics]
+        with pytest.raises(CaseError):
+            klein.evaluate(_OtherPath(b"/fall.json"))  # type: ignore[arg-type]
+
+    def test_a_population_and_the_files_written(self, tmp_path: Path) -> None:
+        from teilhabe_rules.tools.compare import compare
+        from teilhabe_rules.tools.export import Column, Sheet, write_table
+        from teilhabe_rules.tools.generate import write_population
+
+        mawo = tr.bundled("mawo")
+        population = tmp_path / "population.jsonl"
+        assert write_population(mawo, 5, 1, _OtherPath(population)) == 5
+        assert len(population.read_text("utf-8").splitlines()) == 5
+        many = mawo.evaluate_many(_OtherPath(population))
+        assert (many.cases, many.evaluated) == (5, mawo.evaluate_many(str(population)).evaluated)
+        summary = compare(mawo, mawo, _OtherPath(population), out=_OtherPath(tmp_path / "delta.csv"),
+                          backend="skalar")
+        assert summary.rows == 5 and summary.population == str(population)
+        assert len((tmp_path / "delta.csv").read_text("utf-8").splitlines()) == 6
+        write_table(_OtherPath(tmp_path / "t.csv"), Sheet("t", (Column("a", "h", "ganzzahl"),), [(1,)]), "csv")
+        assert (tmp_path / "t.csv").read_text("utf-8").splitlines() == ["a [h]", "1"]
+        with pytest.raises(CaseError) as caught:
+            compare(mawo, mawo, 5)  # type: ignore[arg-type]
+        assert messages(caught.value) == ["Eine Population ist eine Datei oder ein Verzeichnis (ihr Pfad), nicht int"]
+
+
 class TestSignallingNaN:
     """``Decimal('sNaN')`` (which raises on any arithmetic or comparison) is refused as any other
     number that is not finite — in a percent input, a level, an agreed percent."""

@@ -102,6 +102,7 @@ from ..ir.checked import NodeKind, TypeKind
 from ..ir.text import format_value, group_digits
 from ..limits import list_limit
 from ..model import Model
+from ..paths import file_path
 from ..version import __version__
 from .export import Column, Sheet, csv_cell, format_of, write_table, write_tables
 from .progress import ProgressBar, is_terminal
@@ -601,6 +602,14 @@ def compare(
     not worth its complexity."""
     reading = {"separator": separator, "decimal": decimal, "sheet": sheet}
     at, at_old, at_new = reference_day(at), reference_day(at_old), reference_day(at_new)
+    if not isinstance(population, (str, Path)):  # another library's path type, or no path
+        named = file_path(population)
+        if named is None:
+            raise CaseError(Diagnostic(f"Eine Population ist eine Datei oder ein Verzeichnis (ihr Pfad), nicht "
+                                       f"{type(population).__name__}", code="population"))
+        population = named
+    if out is not None and not isinstance(out, (str, Path)):
+        out = file_path(out) or out  # (a text stream as it is)
     _readable_twice(Path(population))
     backend = default_backend(population, out, resume) if backend is None else backend_name(backend)
     if figures is not None:

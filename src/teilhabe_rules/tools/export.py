@@ -38,6 +38,7 @@ from ..atomic import AtomicFile, open_partial, partial_path, replaceable
 from ..duck import Sandbox
 from ..errors import CaseError, Diagnostic
 from ..files import write_problem
+from ..paths import file_path
 from ..runtime.quantities import json_value
 
 __all__ = ["FORMATS", "SUFFIXES", "Column", "FormatError", "Sheet", "cell_text", "csv_cell", "format_of",
@@ -147,6 +148,8 @@ def write_table(target: str | Path | IO[str], sheet: Sheet, fmt: str, staging: P
     """One table as ``fmt`` (``csv``, ``csv-de``, ``jsonl`` — also to an open text stream —
     ``parquet``, or ``xlsx`` with one sheet). ``staging``: where a binary file is written before
     it is renamed (default ``<target>.unvollständig``)."""
+    if not isinstance(target, (str, Path)):
+        target = file_path(target) or target  # (another library's path type; a text stream as it is)
     if fmt == "xlsx":
         write_tables(_path(target), [sheet], None, staging=staging)
     elif fmt == "parquet":

@@ -46,6 +46,7 @@ from ..files import write_problem
 from ..ir import checked as c
 from ..ir import toolkit
 from ..ir.checked import NodeKind, RefKind, TypeKind
+from ..paths import file_path
 from .strategies import OFFSETS, TEXTS, InputDomain, Limits, case_space, case_value
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -669,6 +670,8 @@ def write_population(model: Model, n: int, seed: int, out: str | Path | TextIO, 
     cases are the same for any number); ``ascii_only``: JSON escapes for every other character
     (a text stream only, for a console that cannot show them; a file is UTF-8). A file is
     complete or absent (:func:`~teilhabe_rules.duck.published`). Gives the number of cases."""
+    if not isinstance(out, (str, Path)):
+        out = file_path(out) or out  # (another library's path type; a text stream as it is)
     if n < 0:
         raise ValueError(f"n: {n} (a number of cases, at least 0)")
     if isinstance(out, (str, Path)):

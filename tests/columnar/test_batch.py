@@ -691,6 +691,16 @@ def test_writing_to_what_is_no_output_file_is_the_librarys_error(path: Any) -> N
     with pytest.raises(teilhabe_rules.CaseError) as raised:
         result.write(path)
     assert raised.value.diagnostics[0].code == "ausgabe"
+    if path == "ergebnis.txt":  # every kind of file it writes named
+        assert all(kind in raised.value.diagnostics[0].message for kind in (".parquet", ".csv", ".jsonl", ".json-"))
+
+
+def test_a_json_file_is_written_as_json_lines(tmp_path: Path) -> None:
+    model = teilhabe_rules.bundled("mawo")
+    result = model.evaluate_many([_person(model) for _ in range(2)])
+    assert result.write(tmp_path / "ergebnis.json", "bewohner") == 2
+    lines = (tmp_path / "ergebnis.json").read_text("utf-8").splitlines()
+    assert [json.loads(line)["_c"] for line in lines] == [0, 1]
 
 
 def test_a_scope_the_model_has_not_is_named_in_german() -> None:

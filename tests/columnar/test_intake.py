@@ -470,8 +470,9 @@ def test_a_shared_stage_keeps_its_rows_in_its_own_database(where: str, tmp_path:
             assert together.cases == len(cases)
             for sid in model.checked.scopes:
                 assert together.rows(sid) == alone.rows(sid), sid
-        with pytest.raises(ValueError, match="SharedStage"):  # its database writes no file
+        with pytest.raises(teilhabe_rules.CaseError, match="geteilte Stufe") as caught:  # its database writes no file
             together.write(str(tmp_path / "ergebnis.parquet"))
+        assert caught.value.diagnostics[0].code == "ausgabe"
         assert not (tmp_path / "ergebnis.parquet").exists()
     finally:
         shared.close()

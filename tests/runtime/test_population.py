@@ -772,3 +772,20 @@ def test_jsonl_and_folders_state_their_format(tmp_path: Path) -> None:
         assert population.properties.describe() == "JSON Lines · UTF-8"
     with read_population(ROOT / "examples/mawo/bewohner") as population:
         assert population.properties.describe() == "Verzeichnis von Falldateien"
+
+
+def test_a_relation_states_what_it_is_and_its_decimal_mark() -> None:
+    import duckdb
+
+    from teilhabe_rules.inputs.population import Population
+
+    connection = duckdb.connect()
+    try:
+        texts = Population.of_relation(connection.sql("SELECT 1 AS fall, '2,5' AS stunden"))
+        assert [row.decoded() for row in texts] == [({"stunden": "2.5"}, None)]
+        assert texts.properties.describe() == ("Tabelle im Speicher (DuckDB-Relation, Arrow-Tabelle oder Data Frame) · "
+                                               "Dezimalkomma (erkannt)")
+        plain = Population.of_relation(connection.sql("SELECT 1 AS fall, 'a' AS name"))
+        assert plain.properties.describe().endswith("Data Frame) · keine Dezimalzahl in Textzellen")
+    finally:
+        connection.close()

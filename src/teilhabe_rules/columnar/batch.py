@@ -151,8 +151,8 @@ class BatchResult:
         return con.sql(ordered.sql("duckdb"))
 
     def write(self, path: str | os.PathLike[str], scope: str = "") -> int:
-        """Results and error rows of ``scope`` to ``path`` (.parquet, .csv or .jsonl); gives the
-        number of rows written. The file is complete or absent: DuckDB writes into a fresh
+        """Results and error rows of ``scope`` to ``path`` (.parquet, .csv, or JSON Lines: .jsonl or
+        .json); gives the number of rows written. The file is complete or absent: DuckDB writes into a fresh
         temporary folder of a plain name (a pattern character or ``~`` of ``path`` never reaches
         it), the file is then copied beside ``path`` and renamed to it. A file that cannot be
         written is a :class:`~teilhabe_rules.errors.CaseError`; DuckDB out of the memory it may
@@ -163,12 +163,14 @@ class BatchResult:
         lower = path.lower()
         if "\x00" in path or not lower.endswith((".parquet", ".csv", ".jsonl", ".json")):
             shown = path.replace("\x00", "\\0")
-            raise CaseError(Diagnostic(f"Die Ausgabe „{shown}“ ist keine .parquet-, .csv- oder .jsonl-Datei",
-                                       code="ausgabe"))
+            raise CaseError(Diagnostic(f"Die Ausgabe „{shown}“ ist keine .parquet-, .csv-, .jsonl- oder .json-Datei",
+                                       hint=".json und .jsonl: JSON Lines, ein Objekt je Zeile", code="ausgabe"))
         self._table(scope)
         if self.shared:
-            raise ValueError("BatchResult.write: the results of a batch of a SharedStage are in the stage's "
-                             "database, which writes no file; evaluate the file on its own to write them")
+            raise CaseError(Diagnostic(
+                "Die Ergebnisse eines Laufs über eine geteilte Stufe (SharedStage) liegen in deren Datenbank, die "
+                "keine Datei schreibt", hint="die Population für sich auswerten (evaluate_many), um sie zu schreiben",
+                code="ausgabe"))
         try:
             relation = self.combined(scope)
             with published(path, os.path.splitext(lower)[1]) as written:

@@ -112,13 +112,14 @@ class PopulationProperties:
     def describe(self) -> str:
         """One line in German: ``CSV · Trennzeichen „;“ · Dezimalkomma (erkannt) · UTF-8 mit BOM``."""
         names = {"verzeichnis": "Verzeichnis von Falldateien", "jsonl": "JSON Lines", "csv": "CSV",
-                 "xlsx": "Excel (XLSX)", "parquet": "Parquet"}
+                 "xlsx": "Excel (XLSX)", "parquet": "Parquet",
+                 "relation": "Tabelle im Speicher (DuckDB-Relation, Arrow-Tabelle oder Data Frame)"}
         parts = [names.get(self.format, self.format)]
         if self.sheet is not None:
             parts.append(f"Blatt „{self.sheet}“")
         if self.separator is not None:
             parts.append("Trennzeichen " + ("Tabulator" if self.separator == "\t" else f"„{self.separator}“"))
-        if self.format in ("csv", "xlsx", "parquet"):
+        if self.format in ("csv", "xlsx", "parquet", "relation"):
             if self.decimal is None:
                 parts.append("keine Dezimalzahl in Textzellen")
             else:

@@ -416,3 +416,22 @@ def test_explaining_what_is_no_figure_says_so_in_german() -> None:
     result = evaluate(explain=True)
     with pytest.raises(KeyError, match="ist kein berechneter Wert des Ergebnisses"):
         result.explain("gibt_es_nicht")
+    with pytest.raises(KeyError, match="ist kein berechneter Wert des Ergebnisses"):
+        result.explain("gibt_es_nicht", level_changes=True)
+
+
+def test_a_fault_inside_an_explanation_is_not_taken_for_a_missing_figure(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Only a path naming no figure is „kein berechneter Wert“; a KeyError of any other cause
+    (a defect where the explanation is made) is raised as it is, not hidden behind that message."""
+    from teilhabe_rules.runtime import explain as explain_module
+    from teilhabe_rules.runtime.frame import NoFigure
+
+    result = evaluate()
+
+    def broken(*_args: object, **_kwargs: object) -> None:
+        raise KeyError("intern")
+
+    monkeypatch.setattr(explain_module, "explain_one", broken)
+    with pytest.raises(KeyError) as caught:
+        result.explain("massnahmen[1].abrechenbar")
+    assert not isinstance(caught.value, NoFigure) and caught.value.args == ("intern",)

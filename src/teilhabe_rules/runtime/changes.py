@@ -39,7 +39,7 @@ from ..ir import toolkit
 from ..ir.text import EXACT, Figures, unit_text
 from ..paths import PathError, parse_path
 from .backend import Backend, CaseInput
-from .frame import Element, Frame
+from .frame import Element, Frame, NoFigure
 from .margins import band_level
 from .quantities import Quantity
 
@@ -105,13 +105,13 @@ def level_changes(frame: Frame, backend: Backend, path: str) -> tuple[LevelChang
         steps = parse_path(path)
         element, names = frame.element(steps)
     except (PathError, KeyError, IndexError):
-        raise KeyError(f"„{path}“ ist kein Paket mit einer Stufe nach Korridor") from None
+        raise NoFigure(f"„{path}“ ist kein Paket mit einer Stufe nach Korridor") from None
     package = ".".join(names)
     if package.endswith((".stufe", ".berechnete_stufe")):
         package = package.rsplit(".", 1)[0]
     node = _corridor_node(frame.model, element.scope, package)
     if node is None:
-        raise KeyError(f"„{path}“ ist kein Paket mit einer Stufe nach Korridor")
+        raise NoFigure(f"„{path}“ ist kein Paket mit einer Stufe nach Korridor")
     current = element.levels(package).computed
     if not isinstance(current, int):
         return ()

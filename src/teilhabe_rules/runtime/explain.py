@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from ..ir import checked as c
 from ..ir import toolkit
 from ..ir.text import EXACT, READABLE, Figures, format_value, quantity_text
-from .frame import Element, Frame
+from .frame import Element, Frame, NoFigure
 from .margins import LevelMargin, corridor_margin
 from .quantities import Explanation
 from .semantics import band_contains
@@ -102,7 +102,7 @@ def explain_one(frame: Frame, plan: ExplanationPlan, path: str, figures: Figures
     for node in plan.nodes_of.get(scope, ()):
         if node.key == key:
             return _explain_node(plan, node, scope, rows, prefix, frame.parameters, figures)
-    raise KeyError(path)
+    raise NoFigure(path)
 
 
 def _walk(frame: Frame, path: str) -> tuple[Rows, str, list[str]]:
@@ -115,11 +115,11 @@ def _walk(frame: Frame, path: str) -> tuple[Rows, str, list[str]]:
             name, index_text = part.rstrip("]").split("[", 1)
             child = f"{element.scope}.{name}" if element.scope else name
             if child not in model.scopes or names or not index_text.isdigit():
-                raise KeyError(path)
+                raise NoFigure(path)
             items = element.children(child) if model.scopes[child].parent == element.scope else ()
             index = int(index_text)
             if not 1 <= index <= len(items):
-                raise KeyError(path)
+                raise NoFigure(path)
             element = items[index - 1]
         else:
             names.append(part)
@@ -262,11 +262,11 @@ def level_margin(frame: Frame, plan: ExplanationPlan, path: str) -> LevelMargin:
         package = package.rsplit(".", 1)[0]
     node = plan.nodes_by_id.get(f"{scope}.{package}.berechnete_stufe" if scope else f"{package}.berechnete_stufe")
     if not isinstance(node, c.CorridorLevelNode) or not node.bands:
-        raise KeyError(f"„{path}“ ist kein Paket mit einer Stufe nach Korridor")
+        raise NoFigure(f"„{path}“ ist kein Paket mit einer Stufe nach Korridor")
     granted = rows[-1].levels(package).granted
     margin = margin_of(plan, node, rows, parameters, granted, path)
     if margin is None:
-        raise KeyError(f"„{path}“: die Korridormenge ist nicht bekannt")
+        raise NoFigure(f"„{path}“: die Korridormenge ist nicht bekannt")
     return margin
 
 
@@ -329,7 +329,7 @@ def _render_scope(scope: Any, prefix: str, explanations: dict[str, Explanation],
                 head += f" — bewilligt, berechnet war Stufe {pkg.computed_level}; Begründung: {pkg.reason}"
         lines.append(head)
         if changes_of is not None and pkg.computed_level is not None:
-            with contextlib.suppress(KeyError):  # a level no corridor decides
+            with contextlib.suppress(NoFigure):  # a level no corridor decides
                 from .changes import changes_text  # only where level changes are asked for
 
                 lines.append(f"{pad}    ↳ {changes_text(changes_of(_path(prefix, name)), prefix, figures)}")

@@ -26,7 +26,7 @@ import attrs
 from ..ir import checked as c
 from ..records import Record
 
-__all__ = ["DATE_KEY", "Element", "Frame", "PackageLevels", "corridor_key"]
+__all__ = ["DATE_KEY", "Element", "Frame", "NoFigure", "PackageLevels", "corridor_key"]
 
 # The key under which the Python backend keeps the reference date of the evaluation in the case's
 # row, for a model that reads it (``stichtag()``); like every key with ``#`` it is no value.
@@ -39,6 +39,12 @@ _COMPLETING = threading.Lock()
 def corridor_key(node: c.Node) -> str:
     """The key under which the Python backend keeps the quantity a corridor was decided on."""
     return f"{node.key}#korridor"
+
+
+class NoFigure(KeyError):
+    """A path that names no figure of a result, or no package whose level a corridor decides,
+    where one is asked for (its message in German). A KeyError; told apart from a KeyError of
+    any other cause, which is not taken for it."""
 
 
 @attrs.frozen(repr=False)

@@ -19,7 +19,7 @@ from ..ir.text import EXACT, FULL, READABLE, Figures, format_value, unit_text
 from ..paths import PathError, copy_data, format_path, parse_path
 from ..records import Record
 from . import explain as explain_module
-from .frame import Element, Frame
+from .frame import Element, Frame, NoFigure
 from .margins import LevelMargin, LevelStep
 from .quantities import Explanation, Quantity
 
@@ -257,7 +257,7 @@ class Result:
         (``"bewohner[1].lp2a"``) is from the neighbouring levels and from a granted level.
         KeyError for a path that is not a package whose level a corridor decides."""
         if not isinstance(path, str):
-            raise KeyError(f"{path!r} ist kein Pfad")
+            raise NoFigure(f"{path!r} ist kein Pfad")
         return explain_module.level_margin(self.frame, self._model.explanation_plan, path)
 
     def level_changes(self, path: str) -> tuple[LevelChange, ...]:
@@ -268,7 +268,7 @@ class Result:
         use: it costs evaluations). KeyError for a path that is not a package whose level a
         corridor decides. See ``docs/04_results.md``."""
         if not isinstance(path, str):
-            raise KeyError(f"{path!r} ist kein Pfad")
+            raise NoFigure(f"{path!r} ist kein Pfad")
         from .changes import level_changes as find_level_changes
 
         return self._cached(f"changes:{path}",  # type: ignore[no-any-return]
@@ -278,7 +278,7 @@ class Result:
         """The level changes of a package, None for a package whose level no corridor decides."""
         try:
             return self.level_changes(package_path)
-        except KeyError:
+        except NoFigure:
             return None
 
     # ---- explanations ----
@@ -309,13 +309,14 @@ class Result:
         if not isinstance(path, str):
             path = format_path(_steps(path))
         try:
-            if level_changes:
-                return self._explanations(level_changes=True)[path]
-            if "explanations" in self._cache:
-                return self._cache["explanations"][path]  # type: ignore[no-any-return]
+            if level_changes or "explanations" in self._cache:
+                every = self._explanations(level_changes=True) if level_changes else self._cache["explanations"]
+                if path not in every:
+                    raise NoFigure(path)
+                return every[path]
             return explain_module.explain_one(self.frame, self._model.explanation_plan, path)
-        except KeyError:
-            raise KeyError(f"„{path}“ ist kein berechneter Wert des Ergebnisses (erklärt werden die Werte "
+        except NoFigure:
+            raise NoFigure(f"„{path}“ ist kein berechneter Wert des Ergebnisses (erklärt werden die Werte "
                            "und Stufen, etwa „bewohner[1].lp2a.stufe“)") from None
 
     def _build_explanations(self, figures: Figures, level_changes: bool = False) -> dict[str, Explanation]:

@@ -749,3 +749,17 @@ def test_years_and_months_are_no_days_added_to_a_date(added: str) -> None:
     # weeks are whole days
     model = teilhabe_rules.loads(FAULTS_AT.replace("n * 0.5 Tage", "n * 1 Woche"), "ort.rules")
     assert model.evaluate({"d": "2025-03-01", "n": 2}).value("e") == dt.date(2025, 3, 15)
+
+
+def test_the_euro_sign_alone_is_eur_not_percent() -> None:
+    """``5 €`` is 5 EUR, as ``5 EUR`` and ``5 €/h`` are (it was read as ``5 %``)."""
+    from teilhabe_rules.syntax.builder import parse_expression
+
+    assert parse_expression("5 €").unit.text == "€"  # type: ignore[attr-defined]
+    euro = model("eingabe stunden: zahl h von 0 bis 100\nwert zuschlag = 5 €\n"
+                 "wert betrag: EUR = stunden * 10 EUR/h + zuschlag\n")
+    result = euro.evaluate({"stunden": 2})
+    assert result.quantity("zuschlag").unit == "EUR" and result.value("betrag") == Decimal(25)
+    with pytest.raises(CheckError, match="ergibt aber"):
+        model("wert a: EUR = 5 %\n")
+    model("wert a: EUR = 5 €\n")  # (was: „a“ ist als EUR deklariert, ergibt aber %)

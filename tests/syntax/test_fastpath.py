@@ -280,6 +280,15 @@ GRAMMAR_CORPUS = [
 ]
 
 
+def test_a_sign_alone_is_its_unit_on_both_paths() -> None:
+    """``1 €`` and ``1 %``: literals lark leaves out of the tree, each its own unit."""
+    for sign in ("€", "%"):
+        module = assert_same(f"modell m\nende\nwert h = 1 {sign}\n")
+        assert isinstance(module, ast.Module)
+        (item,) = module.items
+        assert item.expr.unit.text == sign  # type: ignore[attr-defined]
+
+
 @pytest.mark.parametrize("text", GRAMMAR_CORPUS)
 def test_grammar_corpus_takes_the_fast_path(text: str) -> None:
     assert fast_path(text) is not None

@@ -278,10 +278,14 @@ class AstBuilder(Transformer[Token, Any]):
         return int(value)
 
     def unit(self, meta: _Meta, children: list[Token]) -> ast.UnitText:
-        """?unit: NAME | COMPOUND_UNIT | "%" | "€" """
+        """?unit: NAME | COMPOUND_UNIT | "%" """
         if children:
             return ast.UnitText(str(children[0]), _tspan(children[0]))
         return ast.UnitText("%", _span(meta))
+
+    def unit_euro(self, meta: _Meta, children: list[Token]) -> ast.UnitText:
+        """"€" -> unit_euro (the sign alone: a literal lark leaves out of the tree, as "%")"""
+        return ast.UnitText("€", _span(meta))
 
     def number_literal(self, meta: _Meta, children: list[Any]) -> ast.Number:
         """number_literal: NUMBER unit?"""

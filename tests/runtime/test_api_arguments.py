@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import json
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -119,11 +120,11 @@ class TestPathsOfAnyType:
 
     def test_a_case_file(self, klein: tr.Model, tmp_path: Path) -> None:
         file = tmp_path / "fall.json"
-        file.write_text('{"beginn": "2025-01-01", "pflegegrad": 1, "kap4": 5, "lp2a": {"kap5": 2}, "massnahmen": [{"bezeichnung": "F", "stunden": 10, "personen": 1}]}', "utf-8")
+        file.write_text(json.dumps(CASE), "utf-8")
         expected = klein.evaluate(str(file)).to_dict()
         assert klein.evaluate(_OtherPath(file)).to_dict() == expected
         assert klein.load_case(_OtherPath(file)).source == str(file)
-        file.write_text('{"beginn": "2031-01-01", "pflegegrad": 1, "kap4": 5, "lp2a": {"kap5": 2}, "massnahmen": [{"bezeichnung": "F", "stunden": 10, "personen": 1}]}', "utf-8")
+        file.write_text(json.dumps({**CASE, "beginn": "2031-01-01"}), "utf-8")
         with pytest.raises(tr.TeilhabeError) as named:
             klein.evaluate(str(file))
         with pytest.raises(type(named.value)) as other:

@@ -271,3 +271,29 @@ def test_many_unreadable_elements_and_errors_stay_linear(tmp_path: Path) -> None
     error = case_error(model, path)
     assert time.perf_counter() - started < 30  # about 1 s; checking every pair took about 40 s
     assert sum("fehlt.txt" in d.message for d in error.diagnostics) == 2_500
+
+
+def test_a_key_twice_in_one_json_object_is_located_never_guessed(tmp_path: Path) -> None:
+    """JSON lets an object name a key twice, and Python's decoder keeps the last value; a case
+    may not (as TOML may not): a located error, in a case file and in a population's line alike."""
+    model = teilhabe_rules.bundled("mawo")
+    case = json.loads(json.dumps(teilhabe_rules.inputs.cases.read_data(ROOT / "examples/mawo/person_grundfall.toml"),
+                                 default=str))
+    text = json.dumps(case, ensure_ascii=False)
+    twice = text.replace('"plaetze": 24', '"plaetze": 24,\n "plaetze": 12', 1)
+    assert twice != text
+    file = tmp_path / "fall.json"
+    file.write_text(twice, "utf-8")
+    error = case_error(model, file)
+    (diagnostic,) = error.diagnostics
+    assert "„plaetze“ steht zweimal im selben Objekt" in diagnostic.message
+    assert diagnostic.location is not None and (diagnostic.location.line, diagnostic.location.column) == (2, 2)
+    population = tmp_path / "p.jsonl"
+    population.write_text(text + "\n" + twice.replace("\n", "") + "\n", "utf-8")
+    result = model.evaluate_many(population)
+    assert (result.cases, result.evaluated, len(result.errors)) == (2, 1, 1)
+    assert "„plaetze“ steht zweimal" in result.errors[0].message
+    # the same key in two objects, or in an object and one inside it, is no key twice
+    assert parse_document('{"a": {"a": 1}, "b": [{"a": 2}, {"a": 3}]}', json_format=True)["b"][1] == {"a": 3}
+    with pytest.raises(DocumentError, match="„ab“ steht zweimal"):  # (an escape is the same key)
+        parse_document('{"a\\u0062": 1, "ab": 2}', json_format=True)

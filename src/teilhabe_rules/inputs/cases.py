@@ -322,9 +322,13 @@ def parse_document(text: str, *, json_format: bool) -> Any:
         _check_dotted_keys(text)
     try:
         if json_format:
-            data = json.loads(text, parse_float=Decimal, parse_int=_json_int)
+            data = json.loads(text, parse_float=Decimal, parse_int=_json_int, object_pairs_hook=_unique_keys)
         else:
             data = tomllib.loads(text, parse_float=Decimal)
+    except _DuplicateKey:
+        key, offset = _duplicate_key_at(text)
+        raise DocumentError(f"der Schlüssel „{key}“ steht zweimal im selben Objekt (welcher Wert gilt, bliebe "
+                            "geraten)", *_line_column(text, offset)) from None
     except RecursionError:
         line, column = _too_deep_at(text, json_format)
         raise DocumentError(_TOO_DEEP, line, column) from None
@@ -354,6 +358,41 @@ _TOO_DEEP = f"Tabellen und Listen sind tiefer als {MAX_NESTING} Ebenen ineinande
 def _json_int(text: str) -> int | Decimal:
     """A JSON integer; one of thousands of digits stays a Decimal (Python limits int parsing)."""
     return int(text) if len(text) < 4000 else Decimal(text)
+
+
+class _DuplicateKey(Exception):
+    """A JSON object names a key twice (Python's decoder would keep the last value)."""
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object's dict, where no key stands twice in it (as TOML demands of a table)."""
+    data = dict(pairs)
+    if len(data) != len(pairs):
+        raise _DuplicateKey
+    return data
+
+
+_JSON_KEY_TOKENS = re.compile(r'"(?:[^"\\]|\\.)*"|[{}\[\]:]')  # strings, brackets, colons
+
+
+def _duplicate_key_at(text: str) -> tuple[str, int]:
+    """The first key that stands twice in one object of a JSON ``text`` (that parses), and the
+    offset of its second occurrence."""
+    objects: list[set[str] | None] = []  # per open bracket: the keys of an object (None: an array)
+    before: re.Match[str] | None = None  # the string just before this token
+    for token in _JSON_KEY_TOKENS.finditer(text):
+        mark = token.group()
+        if mark == ":" and before is not None and objects and objects[-1] is not None:
+            key = json.loads(before.group())
+            if key in objects[-1]:
+                return key, before.start()
+            objects[-1].add(key)
+        elif mark in "{[":
+            objects.append(set() if mark == "{" else None)
+        elif mark in "}]" and objects:
+            objects.pop()
+        before = token if mark.startswith('"') else None
+    return "", 0  # (not reached: the decoder found one)
 
 
 def _line_column(text: str, offset: int) -> tuple[int, int]:

@@ -3,6 +3,7 @@ large bounds — and never end a check in an internal error."""
 
 from __future__ import annotations
 
+import decimal
 from decimal import Decimal
 from typing import Any
 
@@ -136,3 +137,58 @@ ende
     teilhabe_rules.loads(text, "d.rules")  # in order: no gap above 2 h (100 min is 1 2/3 h)
     with pytest.raises(CheckError, match=r"Lücke: Werte über 1 bis 1\.6666"):
         teilhabe_rules.loads(text.replace("1: über 1 h bis 2 h", "1: über 2 h"), "d.rules")
+
+
+def _named(name: str, low: Decimal, high: Decimal) -> c.Ref:
+    return c.Ref(name, name, "", c.RefKind.EINGABE, c.ValueType(c.TypeKind.ZAHL, low=low, high=high), NO_SPAN)
+
+
+_bounds = st.tuples(_numbers, _numbers).map(sorted)
+_divisors = st.tuples(st.decimals(min_value=Decimal("0.1"), max_value=Decimal(50), places=1),
+                      st.decimals(min_value=Decimal("0.1"), max_value=Decimal(50), places=1), st.booleans()).map(
+    lambda t: (sorted((-t[0], -t[1])) if t[2] else sorted(t[:2])))
+
+
+@given(_bounds, _divisors, st.floats(0, 1), st.floats(0, 1))
+@example([Decimal(10), Decimal(10)], [Decimal(1), Decimal(5)], 0.0, 0.0)  # 10 / x of x in 1..5: 2 to 10
+def test_a_quotient_by_a_divisor_of_one_sign_lies_between_its_corners(numerator: list[Decimal],
+                                                                      divisor: list[Decimal], s: float,
+                                                                      t: float) -> None:
+    """``a / b`` for ``b`` of one sign: every quotient within the domain, whose bounds are
+    quotients of the bounds (no bound 0 claimed for a quotient that cannot be 0)."""
+    quotient = c.Arith("/", _named("a", *numerator), _named("b", *divisor), c.NUMBER, NO_SPAN)
+    domain = domain_of(quotient, _Tables())  # type: ignore[arg-type]
+    assert domain.lo is not None and domain.hi is not None
+    with decimal.localcontext(prec=60):  # (the domain's bounds: 34 digits, rounded outward)
+        corners = [a / b for a in numerator for b in divisor]
+        assert domain.lo <= min(corners) <= domain.lo + Decimal("1e-30") * (1 + abs(domain.lo))
+        assert domain.hi - Decimal("1e-30") * (1 + abs(domain.hi)) <= max(corners) <= domain.hi
+        a = numerator[0] + (numerator[1] - numerator[0]) * Decimal(s)
+        b = divisor[0] + (divisor[1] - divisor[0]) * Decimal(t)
+        assert domain.lo <= a / b <= domain.hi
+
+
+@given(_bounds, st.integers(1, 100))
+def test_a_staff_key_applied_keeps_the_sign_of_its_count(count: list[Decimal], divisor: int) -> None:
+    """``1:k * n`` is ``n / k``: a count below 0 gives VK below 0 (the key's domain was taken
+    to start at 0, whatever the count)."""
+    applied = c.KeyApply(c.Const(Decimal(divisor), c.KEY, NO_SPAN), _named("n", *count), c.NUMBER, NO_SPAN)
+    domain = domain_of(applied, _Tables())  # type: ignore[arg-type]
+    assert domain.lo is not None and domain.hi is not None
+    with decimal.localcontext(prec=60):
+        assert domain.lo <= count[0] / divisor <= domain.lo + Decimal("1e-30")
+        assert domain.hi >= count[1] / divisor
+
+
+def test_the_checker_reads_quotients_and_staff_keys_by_their_bounds() -> None:
+    """A quotient's band from its least value on is no gap; a key of a count that can be below
+    0 leaves the values below 0 to a band."""
+    stufen = '  stufen\n    0 "a"\n    1 "b"\n  ende\n'
+    quotient = (HEAD + 'eingabe x: zahl von 1 bis 5\npaket p "P"\n' + stufen +
+                "  stufe nach korridor 10 / x\n    0: ab 2 bis 5\n    1: über 5 bis 10\n  ende\nende\n")
+    teilhabe_rules.loads(quotient, "d.rules")  # (was: „Werte ab 0 unter 2 liegen in keinem Band“)
+    keyed = (HEAD + 'eingabe x: zahl Personen von -10 bis 10\npaket p "P"\n' + stufen +
+             "  stufe nach korridor 1:10 * x\n    0: ab 0 bis 0.5\n    1: über 0.5\n  ende\nende\n")
+    with pytest.raises(CheckError, match="Lücke: Werte ab -1 unter 0 VK"):
+        teilhabe_rules.loads(keyed, "d.rules")
+    teilhabe_rules.loads(keyed.replace("zahl Personen von -10", "zahl Personen von 0"), "d.rules")

@@ -204,9 +204,15 @@ def _combine(left: Domain, right: Domain, op: str) -> Domain:
         lo = None if left.lo is None else _low("/", left.lo, factor)
         hi = None if left.hi is None else _high("/", left.hi, factor)
         return Domain(None, lo, hi)
+    if (op == "/" and left.lo is not None and left.hi is not None and right.lo is not None
+            and right.hi is not None and (right.lo > 0 or right.hi < 0)):
+        # a divisor of one sign: the quotient is monotonic in each side, its extremes at the corners
+        pairs = [(a, b) for a in (left.lo, left.hi) for b in (right.lo, right.hi)]
+        return Domain(None, _extreme("/", pairs, True), _extreme("/", pairs, False))
     if op == "/" and left.lo is not None and right.lo is not None and left.lo >= 0 and right.lo > 0:
+        lo = _low("/", left.lo, right.hi) if right.hi is not None else None
         hi = _high("/", left.hi, right.lo) if left.hi is not None else None
-        return Domain(None, Decimal(0), hi)
+        return Domain(None, lo if lo is not None else Decimal(0), hi)
     return UNKNOWN
 
 
@@ -322,8 +328,12 @@ def domain_of(ir: c.Expr | None, checker: SymbolTables) -> Domain:
         return Domain(None, Decimal(1), None, True)
     if isinstance(ir, c.Previous):
         return _type_domain(ir.type)
-    if isinstance(ir, c.KeyApply):
-        return Domain(None, Decimal(0), None)
+    if isinstance(ir, c.KeyApply):  # count ÷ the key's divisor (which is greater than 0)
+        count = domain_of(ir.count, checker)
+        applied = _combine(count, domain_of(ir.key, checker), "/")
+        if applied is UNKNOWN and count.lo is not None and count.lo >= 0:
+            return Domain(None, Decimal(0), None)
+        return applied
     return UNKNOWN
 
 

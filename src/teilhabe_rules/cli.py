@@ -440,7 +440,7 @@ def _parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     sql = sub.add_parser("sql", help="den Spaltenplan eines Modells als SQL ausgeben")
     sql.add_argument("model", metavar="MODELL", help="Regeldatei oder Name eines mitgelieferten Modells")
     sql.add_argument("--dialect", "--dialekt", default="duckdb", metavar="DIALEKT",
-                     help="SQL-Dialekt von sqlglot (duckdb, spark, postgres, …; Standard duckdb)")
+                     help="SQL-Dialekt von sqlglot (duckdb, spark, …; Standard duckdb; geprüft sind duckdb und spark)")
     sql.add_argument("--agreement", "--vereinbarung", metavar="DATEI")
     sql.add_argument("--at", "--stichtag", metavar="DATUM", help="Stichtag (JJJJ-MM-TT)")
     conv = sub.add_parser("umstellen", help="einen BEI_NRW-2.0-Fall in einen 3.0-Fall umstellen (Kapitel → Bereich)")
@@ -1084,11 +1084,15 @@ def _cmd_sql(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         hint = did_you_mean(args.dialect.lower(), known)
         raise _UsageError(f"--dialect: „{args.dialect}“ ist kein SQL-Dialekt von sqlglot"
                           + (f" — {hint}" if hint else "") + f" (bekannt: {', '.join(known)})") from None
-    try:
-        text = plan.query(guarded=args.dialect == "duckdb").sql(args.dialect, pretty=True)
-    except ValueError as exc:  # (a dialect that cannot write this query)
+    from sqlglot import ErrorLevel
+    from sqlglot.errors import UnsupportedError
+
+    try:  # (a construct the dialect has not: refused, not written as it would not run there)
+        text = plan.query(guarded=args.dialect == "duckdb").sql(args.dialect, pretty=True,
+                                                                unsupported_level=ErrorLevel.RAISE)
+    except (ValueError, UnsupportedError) as exc:  # (a dialect that cannot write this query)
         raise _UsageError(f"--dialect: der Dialekt „{args.dialect}“ kann diese Abfrage nicht schreiben "
-                          f"({exc})") from None
+                          f"(sqlglot: {str(exc).splitlines()[0]})") from None
     out.write(text + "\n")
     return EXIT_OK
 

@@ -175,6 +175,14 @@ def test_the_sql_command_prints_the_plan(capsys: pytest.CaptureFixture[str]) -> 
     assert main(["sql", "bei_nrw2", "--dialect", "sprak"]) == 2
     said = capsys.readouterr().err
     assert said.startswith("teilhabe-rules: --dialect: „sprak“ ist kein SQL-Dialekt von sqlglot — meinten Sie „spark“?")
+    # a dialect sqlglot knows to lack a construct of the plan: refused, no query that would not run
+    assert main(["sql", "mawo", "--dialect", "postgres"]) == 2
+    written = capsys.readouterr()
+    assert written.out == ""
+    assert written.err.splitlines()[0] == ("teilhabe-rules: --dialect: der Dialekt „postgres“ kann diese Abfrage "
+                                           "nicht schreiben (sqlglot: PostgreSQL does not support EXCEPT in the "
+                                           "SELECT projection)")
+    assert len(written.err.splitlines()) == 2  # (and the usage line: no warnings of sqlglot's)
 
 
 def test_eval_many_writes_results_and_error_rows(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

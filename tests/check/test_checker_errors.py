@@ -175,3 +175,30 @@ def test_level_rule_that_misses_a_level_warns() -> None:
     )
     model = teilhabe_rules.loads(text)
     assert [(w.code, w.message) for w in model.warnings] == [("unerreichbar", "Stufe 2 von „lp“ wird nie erreicht")]
+
+
+def test_a_value_whose_declaration_failed_is_not_reported_again_where_it_is_named(tmp_path: Path) -> None:
+    """One error in a declaration is one error: a list's budget and a property naming the value
+    it fails are not reported as naming nothing (a second budget, „bezeichnet keinen Wert“)."""
+    text = ('modell casc "C"\n  version "1"\n  gültig ab 01.01.2024\n  budget summe_betrag\n  budget l.betrag\nende\n'
+            'parameter satz: zahl EUR/h von 0 bis 100 = 500 EUR/h "Satz"\nliste l "L"\n'
+            "  eingabe stunden: zahl h von 0 bis 10\n  wert betrag: EUR = stunden * satz\nende\n"
+            "wert summe_betrag: EUR = summe(l.betrag)\n"
+            'eigenschaft "steigend": steigend l[1].betrag mit l[1].stunden\n')
+    with pytest.raises(CheckError) as caught:
+        teilhabe_rules.loads(text, "casc.rules")
+    assert [d.message for d in caught.value.diagnostics] == [
+        "Der Wert von „satz“ 500 liegt außerhalb von 0 bis 100 EUR/h"]
+    with pytest.raises(CheckError) as caught:  # named nowhere: still reported as naming nothing
+        teilhabe_rules.loads(text.replace("  budget l.betrag", "  budget l.betrg").replace("l[1].betrag mit",
+                                                                                           "l[1].betrg mit"), "c.rules")
+    messages = [d.message for d in caught.value.diagnostics]
+    assert any("ein Modellkopf nennt ein Budget des Falls" in m for m in messages)
+    assert "„l[1].betrg“ bezeichnet keinen Wert des Modells" in messages
+    variant = tmp_path / "variante.rules"  # a value of the base failing by the variant's parameter
+    variant.write_text('modell mawo_x "X"\n  erweitert "mawo"\n  version "x"\n  gültig ab 01.01.2025\nende\n'
+                       "parameter njaz = 2500 h/VK/Jahr\n", "utf-8")
+    with pytest.raises(CheckError) as caught:
+        teilhabe_rules.load(variant)
+    assert [d.message for d in caught.value.diagnostics] == [
+        "Der Wert von „njaz“ 2500 liegt außerhalb von 1200 bis 2000 h/Jahr/VK"]

@@ -26,7 +26,7 @@ from ..syntax import ast
 from .declared import TypeReader
 from .expressions import Resolver
 from .findings import Fail, Findings, join
-from .scopes import Declarations, ScopeInfo
+from .scopes import Declarations, ScopeInfo, failed_values
 
 __all__ = ["Examples", "check_examples", "literal_to_data"]
 
@@ -54,7 +54,8 @@ def check_examples(findings: Findings, declarations: Declarations, nodes: Mappin
     parameters.update({name: ids[0] for name, ids in by_name.items() if len(ids) == 1})
     shared = {name: sorted(ids) for name, ids in by_name.items() if len(ids) > 1}
     reading = _Examples(findings, declarations.scopes, nodes, inputs, reader,
-                        {name: parameter_specs.get(pid) for name, pid in parameters.items()}, shared)
+                        {name: parameter_specs.get(pid) for name, pid in parameters.items()}, shared,
+                        failed_values(declarations.symbols.values(), nodes.values()))
     examples = reading.examples(declarations.examples, declarations.templates)
     properties = reading.properties(declarations.properties, resolver, declarations)
     templates = {t.name: reading.template_data(t) for t in declarations.templates}
@@ -64,7 +65,8 @@ def check_examples(findings: Findings, declarations: Declarations, nodes: Mappin
 class _Examples:
     def __init__(self, findings: Findings, scopes: Mapping[str, ScopeInfo], nodes: Mapping[str, c.Node],
                  inputs: Mapping[str, list[c.InputSpec]], reader: TypeReader,
-                 parameters: Mapping[str, c.ParameterSpec | None], shared_names: dict[str, list[str]]):
+                 parameters: Mapping[str, c.ParameterSpec | None], shared_names: dict[str, list[str]],
+                 failed: frozenset[str] = frozenset()):
         # what an example's agreement may set, by its ids and names (None: a parameter whose own
         # declaration is in error, reported there)
         self.parameters = parameters
@@ -75,6 +77,7 @@ class _Examples:
         self.nodes = nodes
         self.inputs = inputs
         self.reader = reader
+        self.failed = failed  # the values whose declaration is in error (reported there)
 
     def template_data(self, template: ast.Template) -> dict[str, Any]:
         data: dict[str, Any] = {}
@@ -200,6 +203,8 @@ class _Examples:
         spec = next((i for i in self.inputs.get(scope, []) if i.key == key), None)
         if spec is not None:
             return spec.type, True
+        if join(scope, key) in self.failed:
+            return None
         candidates = [n.key for n in self.nodes.values() if n.scope == scope]
         candidates += [i.key for i in self.inputs.get(scope, [])]
         hint = did_you_mean(key, candidates)

@@ -16,7 +16,7 @@ from ..ir import checked as c
 from ..ir.checked import NodeKind, TypeKind
 from ..syntax import ast
 from .findings import Findings
-from .scopes import Symbol
+from .scopes import Symbol, failed_values
 
 __all__ = ["model_info"]
 
@@ -45,11 +45,13 @@ def model_info(findings: Findings, module: ast.Module, inputs: Mapping[str, list
     if h.valid_from is None:
         report("Der Modellkopf braucht „gültig ab TT.MM.JJJJ“", h.span)
     budget = None
+    failed = failed_values(symbols.values(), nodes.values())
     paths = [p for p in (h.budget, h.element_budget) if p is not None]
     in_lists = [p for p in paths if _element_budget(p, nodes) is not None]
     top = [p for p in paths if p not in in_lists]
     element = _element_budget(in_lists[0], nodes) if in_lists else None
-    if len(in_lists) > 1 or (h.element_budget is not None and not in_lists):
+    if len(in_lists) > 1 or (h.element_budget is not None and not in_lists
+                             and ".".join(str(s) for s in h.element_budget.steps) not in failed):
         second = in_lists[1] if len(in_lists) > 1 else paths[1]
         report(f"„budget {second}“: ein Modellkopf nennt ein Budget des Falls und höchstens eines "
                "je Listenelement", second.span,
@@ -61,8 +63,7 @@ def model_info(findings: Findings, module: ast.Module, inputs: Mapping[str, list
         node = next(
             (n for n in nodes.values() if n.scope == "" and n.key == key and n.kind == NodeKind.WERT), None
         )
-        failed = node is None and key in symbols and symbols[key].kind == "wert"  # reported already
-        if not failed and (node is None or node.type.kind != TypeKind.ZAHL):
+        if key not in failed and (node is None or node.type.kind != TypeKind.ZAHL):
             values = [
                 n.key for n in nodes.values()
                 if n.scope == "" and n.kind == NodeKind.WERT and n.type.kind == TypeKind.ZAHL

@@ -23,6 +23,7 @@ from .findings import Findings, join
 
 __all__ = [
     "AGGREGATES", "FUNCTIONS", "Declarations", "Namespace", "PackageInfo", "Place", "ScopeInfo", "Symbol", "declare",
+    "failed_values",
 ]
 
 AGGREGATES = {"summe", "anzahl", "min", "max", "erstes", "letztes"}
@@ -30,6 +31,13 @@ FUNCTIONS = {"min", "max", "runde", "kalendertage", "datum_plus", "jahr", "monat
 _RESERVED_PACKAGE_MEMBERS = {"stufe", "berechnete_stufe", "bewilligte_stufe", "begründung"}
 _RESULT_COLUMNS = {"_c", "_skalar", "_warnungen", "_sicher"}  # and _i1, _i2 …: the columns of a result table
 _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+
+
+def failed_values(symbols: Iterable[Symbol], nodes: Iterable[c.Node]) -> frozenset[str]:
+    """The ids of the values declared whose node was not built: the error in their declaration
+    is reported already, and what names them is not reported again as naming nothing."""
+    built = {(node.scope, node.key) for node in nodes}
+    return frozenset(s.id for s in symbols if s.kind == "wert" and (s.scope, s.key) not in built)
 
 
 def _column_name(name: str) -> str:

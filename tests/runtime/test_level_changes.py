@@ -362,3 +362,25 @@ def test_the_documented_sentences_are_what_eval_prints() -> None:
     printed = [line.strip().removeprefix("↳ ") for line in out.getvalue().splitlines()]
     for sentence in block.splitlines():
         assert sentence in printed
+
+
+@pytest.mark.parametrize(("quantity", "declarations"), [
+    ("1:10 * x", ""),
+    ("x + zuschlag[k]", 'tabelle zuschlag "Z": ganzzahl -> zahl teilweise\n  1: 0\n  2: 10\n  3: 20\nende\n'),
+])
+def test_a_staff_key_or_a_table_row_of_another_input_keeps_the_quantity_linear(quantity: str,
+                                                                              declarations: str) -> None:
+    """``1:10 * x`` and ``x + zuschlag[k]`` are linear in ``x``: the change of ``x`` that moves
+    the level is found (it was „keiner“: a term the analysis could not fold made the whole
+    quantity count as not linear)."""
+    model = teilhabe_rules.loads(
+        HEAD + declarations + "eingabe x: zahl von 0 bis 100\neingabe k: ganzzahl von 1 bis 3\n"
+        'paket p "P"\n  stufen\n    0 "a"\n    1 "b"\n  ende\n'
+        f"  stufe nach korridor {quantity}\n    0: ab 0 bis 5\n    1: über 5\n  ende\nende\n", "m.rules")
+    result = model.evaluate({"x": 90, "k": 1})
+    assert result.value("p.stufe") == 1
+    (change,) = result.level_changes("p")
+    assert change.input == "x" and change.level == 0 and change.beyond is None
+    assert model.evaluate({"x": change.new.value, "k": 1}).value("p.stufe") == 0
+    nearer = change.new.value + Decimal("0.01")
+    assert model.evaluate({"x": nearer, "k": 1}).value("p.stufe") == 1

@@ -258,8 +258,20 @@ class _Linear:
                     return None
                 total = (total[0] + part[0], total[1] + part[1])
             return total
+        if isinstance(expr, c.KeyApply):  # the count ÷ the key's divisor
+            count, divisor = self.of(expr.count, context), self.of(expr.key, context)
+            if count is None or divisor is None or divisor[0] or not divisor[1]:
+                return None
+            return count[0] / divisor[1], count[1] / divisor[1]
         if self.reads.depends(expr, context, self.target):
             return None
+        if isinstance(expr, c.Lookup):  # a row by keys that do not read ``x``: the evaluation's table
+            keys = [toolkit.const_value(key, self.known(context)) for key in expr.keys]
+            table = self.frame.tables.get(expr.table)
+            if table is None or any(key is None for key in keys):
+                return None
+            row = _fraction(table.get(keys[0] if len(keys) == 1 else tuple(keys)))
+            return None if row is None else (Fraction(0), row)
         value = _fraction(toolkit.const_value(expr, self.known(context)))
         return None if value is None else (Fraction(0), value)
 

@@ -56,6 +56,28 @@ def test_a_gap_at_the_end_of_an_interval_is_reported_at_the_last_band() -> None:
     assert gap.hint is not None and gap.hint.startswith("die Lücke liegt nach dem Band von Stufe 1 (über 5 bis 10")
 
 
+@pytest.mark.parametrize(("bands", "low", "message", "hint"), [
+    ("0: ab 0 unter 10\n    1: über 10 bis 20", "0", "der Wert 10 min/Tag liegt in keinem Band",
+     "schließe die Lücke vor dem Band von Stufe 1 (über 10 bis 20 min/Tag): „ab 10“ statt „über 10“ (oder "
+     "„bis 10“ statt „unter 10“ im Band davor)"),
+    ("0: ab 0 bis 5\n    1: über 8 bis 20", "0", "Werte über 5 bis 8 min/Tag liegen in keinem Band",
+     "schließe die Lücke vor dem Band von Stufe 1 (über 8 bis 20 min/Tag), z. B. mit „über x“ direkt nach „bis x“"),
+    ("0: ab 5 bis 10\n    1: über 10 bis 20", "0", "Werte ab 0 unter 5 min/Tag liegen in keinem Band",
+     "die Lücke liegt vor dem Band von Stufe 0 (ab 5 bis 10 min/Tag); ergänze ein Band oder begrenze den "
+     "Wertebereich der Eingaben"),
+])
+def test_a_gap_is_told_in_words_that_fit_it(bands: str, low: str, message: str, hint: str) -> None:
+    """One value „liegt“, values „liegen“; the hint says what closes the gap: for one value the
+    bound that takes it in, before the first band no band to move."""
+    text = MODEL.replace("auswahl {0, 5, 10, 15} min/Tag", f"zahl min/Tag von {low} bis 20").replace(
+        "0: bis 5\n    1: über 5 bis 10", bands)
+    with pytest.raises(CheckError) as info:
+        teilhabe_rules.loads(text, "probe.rules")
+    (gap,) = info.value.errors
+    assert gap.message == f"Der Korridor von „lp2a“ lässt eine Lücke: {message}"
+    assert gap.hint == hint
+
+
 _bounds = st.lists(st.integers(0, 30), min_size=2, max_size=8, unique=True).map(sorted)
 
 

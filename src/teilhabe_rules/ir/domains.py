@@ -421,11 +421,21 @@ def _gap_text(a: tuple[int, Decimal, int], b: tuple[int, Decimal, int], unit: st
         return f"Werte {'unter' if b[2] == 0 else 'bis'} {_fmt(b[1])}{u}"
     if b[0] == 1:
         return f"Werte {'ab' if a[2] == 0 else 'über'} {_fmt(a[1])}{u}"
-    if a[1] == b[1] and a[2] == 0:
+    if _single(a, b):
         return f"der Wert {_fmt(a[1])}{u}"
     left = ("ab " if a[2] == 0 else "über ") + _fmt(a[1])
     right = ("unter " if b[2] == 0 else "bis ") + _fmt(b[1])
     return f"Werte {left} {right}{u}"
+
+
+def _single(a: tuple[int, Decimal, int], b: tuple[int, Decimal, int]) -> bool:
+    """Whether the gap from ``a`` to ``b`` is one value (``unter x`` … ``über x``)."""
+    return a[0] == b[0] == 0 and a[1] == b[1] and a[2] == 0
+
+
+def _gap_sentence(package: str, a: tuple[int, Decimal, int], b: tuple[int, Decimal, int], unit: str) -> str:
+    verb = "liegt" if _single(a, b) else "liegen"
+    return f"Der Korridor von „{package}“ lässt eine Lücke: {_gap_text(a, b, unit)} {verb} in keinem Band"
 
 
 def _has_integer(a: tuple[int, Decimal, int], b: tuple[int, Decimal, int]) -> bool:
@@ -512,26 +522,31 @@ def corridor_findings(
         ordered = sorted(bands, key=lambda t: _start(t[1], t[0].lower_inclusive))
         cursor = _start(domain.lo, True)
         end = _after(domain.hi, True)
+        opening = True  # no band before the gap: the values start below the first band
         for b, lo, hi in ordered:
             begin = _start(lo, b.lower_inclusive)
             if begin > cursor and cursor < end:
                 gap_end = min(begin, end)
                 if not domain.integral or _has_integer(cursor, gap_end):
-                    gap = _gap_text(cursor, gap_end, unit)
-                    yield (
-                        "fehler",
-                        f"Der Korridor von „{package}“ lässt eine Lücke: {gap} liegen in keinem Band",
-                        b.span,
-                        f"schließe die Lücke vor {_band_text((b, lo, hi), unit)}, "
-                        "z. B. mit „über x“ direkt nach „bis x“",
-                    )
+                    before = _band_text((b, lo, hi), unit)
+                    if opening:
+                        hint = f"die Lücke liegt vor {before}; ergänze ein Band oder begrenze den Wertebereich " \
+                               "der Eingaben"
+                    elif _single(cursor, gap_end):
+                        x = _fmt(cursor[1])
+                        hint = (f"schließe die Lücke vor {before}: „ab {x}“ statt „über {x}“ (oder „bis {x}“ statt "
+                                f"„unter {x}“ im Band davor)")
+                    else:
+                        hint = f"schließe die Lücke vor {before}, z. B. mit „über x“ direkt nach „bis x“"
+                    yield "fehler", _gap_sentence(package, cursor, gap_end, unit), b.span, hint
+            opening = False
             cursor = max(cursor, _after(hi, b.upper_inclusive))
         if cursor < end and (not domain.integral or _has_integer(cursor, end)):
             # the gap follows the band that ends last
             last = max(bands, key=lambda t: _after(t[2], t[0].upper_inclusive), default=None)
             yield (
                 "fehler",
-                f"Der Korridor von „{package}“ lässt eine Lücke: {_gap_text(cursor, end, unit)} liegen in keinem Band",
+                _gap_sentence(package, cursor, end, unit),
                 None if last is None else last[0].span,
                 ("" if last is None else f"die Lücke liegt nach {_band_text(last, unit)}; ")
                 + "ergänze ein Band oder begrenze den Wertebereich der Eingaben",

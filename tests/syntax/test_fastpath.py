@@ -536,3 +536,16 @@ def test_every_rule_has_a_builder_method() -> None:
     with pytest.raises(TypeError, match="value_decl"):
         FastParser(parser, missing(), _Refused)
     FastParser(parser, AstBuilder(), _Refused)
+
+
+@pytest.mark.parametrize("line", ["  gültig ab 31.02.2024", "  gültig bis 30.02.2025", "wert d = 31.02.2024"])
+def test_a_date_that_is_none_is_shown_where_it_stands(line: str) -> None:
+    """The caret under the date, on both paths (a header line's stood at its keyword), with the
+    form of a date as the hint."""
+    text = f'modell m "M"\n  version "1"\n{line}\nende\n' if line.startswith("  ") else HEADER + line + "\n"
+    error = assert_same(text)
+    assert isinstance(error, RuleSyntaxError)
+    (diagnostic,) = error.diagnostics
+    assert diagnostic.location is not None and diagnostic.hint == "Datumsangaben als TT.MM.JJJJ"
+    assert diagnostic.location.column == line.index("3") + 1
+    assert diagnostic.location.end_column == diagnostic.location.column + 10

@@ -252,7 +252,8 @@ def _header_marker(tag: str, kind: str = "string") -> Callable[[AstBuilder, _Met
             try:
                 value = _dt.date(year, month, day)
             except ValueError:
-                raise _BuildError(f"„{children[0]}“ ist kein gültiges Datum", _span(meta)) from None
+                raise _BuildError(f"„{children[0]}“ ist kein gültiges Datum", _tspan(children[0]),
+                                  "Datumsangaben als TT.MM.JJJJ") from None
         return _Marker(tag, value, _span(meta))
 
     method.__doc__ = f"header line -> {tag}"

@@ -246,3 +246,39 @@ def test_an_example_agreeing_a_parameter_whose_declaration_is_wrong_gets_no_seco
     with pytest.raises(CheckError) as raised:
         teilhabe_rules.loads(text, "m.rules")
     assert not any("keinen Parameter" in error.message for error in raised.value.errors)
+
+
+STUFEN = '  stufen\n    0 "a"\n    1 "b"\n    2 "c"\n  ende\n'
+
+
+@pytest.mark.parametrize(("text", "words"), [
+    (HEAD + "wert a = xyzzy_qwert + 1\n", "Unbekannter Name „xyzzy_qwert“"),
+    ('modell m "M"\n  version "1"\n  version "2"\n  gültig ab 01.01.2024\nende\n', "steht im Modellkopf doppelt"),
+    (HEAD + 'eingabe x: ganzzahl von 0 bis 4\npaket p "P"\n' + STUFEN + "  stufe = x\nende\n", "kann 3, 4"),
+    (HEAD + 'eingabe x: ganzzahl von 0 bis 1\npaket p "P"\n' + STUFEN + "  stufe = x\nende\n", "wird nie erreicht"),
+    (HEAD + 'eingabe x: zahl von 0 bis 10\npaket p "P"\n' + STUFEN
+     + "  stufe nach korridor x\n    0: ab 0 bis 5\n    1: über 5\n  ende\nende\n", "hat kein Korridorband"),
+])
+def test_every_finding_of_these_kinds_has_a_hint(text: str, words: str) -> None:
+    """A finding says what to do about it, not only what is wrong (these had no hint line)."""
+    try:
+        model = teilhabe_rules.loads(text, "m.rules")
+        found = list(model.checked.warnings)
+    except (CheckError, teilhabe_rules.RuleSyntaxError) as exc:
+        found = list(exc.diagnostics)
+    (finding,) = [d for d in found if words in d.message]
+    assert finding.hint
+
+
+def test_an_evaluation_fault_of_a_corridor_or_an_empty_list_has_a_hint() -> None:
+    from teilhabe_rules.runtime.faults import Fault, FaultKind
+
+    model = teilhabe_rules.loads(HEAD + 'liste l "L"\n  eingabe y: zahl\nende\nwert kleinstes = min(l.y)\n', "m.rules")
+    with pytest.raises(teilhabe_rules.TeilhabeError) as raised:
+        model.evaluate({"l": []})
+    (fault,) = [d for d in raised.value.diagnostics if "die Liste ist leer" in d.message]
+    assert fault.hint and "anzahl(l) > 0" in fault.hint
+    # a value in no band: the checker reports a gap for every value the declared ranges allow,
+    # so an evaluation seldom meets one — its message and hint as the record gives them
+    no_band = Fault(FaultKind.NO_BAND, value=Decimal(-5), unit="h", package="p")
+    assert "liegt in keinem Korridorband" in no_band.message() and no_band.hint()

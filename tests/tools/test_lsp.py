@@ -145,7 +145,8 @@ def test_a_mistake_is_a_diagnostic_at_its_range_with_the_checkers_message(tmp_pa
         session.change(uri, 3, WARNING)
         (warning,) = (await session.diagnostics(uri, 3)).diagnostics
         assert warning.severity == types.DiagnosticSeverity.Warning
-        assert warning.message == "Stufe 2 von „lp“ hat kein Korridorband und wird nie erreicht"
+        assert warning.message == ("Stufe 2 von „lp“ hat kein Korridorband und wird nie erreicht\nhinweis: ergänze ein "
+                                   "Band für diese Stufe, oder streiche die Stufe, wenn sie nicht vorgesehen ist")
         assert warning.range.start == _position(WARNING, '2 "viel Bedarf"')  # at the level without a band
         # changes in quick succession: checked once typing pauses, the last text only
         session.change(uri, 4, MISTAKE)

@@ -21,7 +21,14 @@ import attrs
 
 from ..ir import checked as c
 from ..ir.checked import TypeKind
-from ..ir.domains import Domain, corridor_findings, domain_of, level_rule_problem, symbols_read_through
+from ..ir.domains import (
+    LEVEL_RULE_HINT,
+    Domain,
+    corridor_findings,
+    domain_of,
+    level_rule_problem,
+    symbols_read_through,
+)
 from ..ir.text import format_value, quantity_text
 from ..span import Span
 from .declared import WrittenTable
@@ -150,11 +157,12 @@ def _expression_coverage(findings: Findings, node: c.ExpressionLevelNode, number
     dom = domain_of(node.expr, symbols)
     problem = level_rule_problem(dom, numbers, package)
     if problem is not None:
-        findings.report(problem, node.span, code="stufe")
+        findings.report(problem, node.span, LEVEL_RULE_HINT, code="stufe")
     if dom.values is not None:
         for n in [n for n in numbers if n not in dom.values]:
-            findings.report(f"Stufe {n} von „{package}“ wird nie erreicht", package_span, severity="warnung",
-                            code="unerreichbar")
+            findings.report(f"Stufe {n} von „{package}“ wird nie erreicht", package_span,
+                            "die Stufenregel ergibt sie für keinen möglichen Wert; prüfe die Regel, oder streiche die "
+                            "Stufe, wenn sie nicht vorgesehen ist", severity="warnung", code="unerreichbar")
     # again with the values of every later period of the parameters the rule reads (as corridors)
     seen = set(dom.values or ())
     for date, dated, values in _later_periods(symbols, [node.expr]):

@@ -52,6 +52,10 @@ MAX_ROUND_PLACES = 28
 holds (28); more fail every evaluation."""
 
 
+# a name that is like no name the place can see
+_UNKNOWN_HINT = ("ein Name muss deklariert sein (eingabe, parameter, tabelle, wert, liste, paket, aufzählung), "
+                 "in einer Liste oder einem Paket auch der eines umgebenden")
+
 class UnitlessNumbers(dict[int, c.Expr]):
     """Unit-less numbers that take the unit of their neighbour, by identity: the id of each
     expression, mapped to the expression itself, so that its id cannot be reused by a later object."""
@@ -187,7 +191,7 @@ class Resolver:
             raise self.fail(f"Unbekannter Name „{expr.name}“", expr.span,  # (a package's levels: by its name)
                             f"die Stufe eines Pakets heißt auch darin mit dem Paket: „{package.name}.{expr.name}“")
         raise self.fail(f"Unbekannter Name „{expr.name}“", expr.span,
-                        did_you_mean(expr.name, self.declarations.visible_names(ctx)))
+                        did_you_mean(expr.name, self.declarations.visible_names(ctx)) or _UNKNOWN_HINT)
 
     @staticmethod
     def _attribute_chain(expr: ast.Expression) -> list[tuple[str, ast.Span]] | None:
@@ -232,7 +236,7 @@ class Resolver:
                                     did_you_mean(chain[1][0], list(map(str, enums[head].keys()))))
                 return c.Const(member.key, c.ValueType(TypeKind.ENUM, enum=enums[head]), expr.span)
             raise self.fail(f"Unbekannter Name „{head}“", head_span,
-                            did_you_mean(head, self.declarations.visible_names(ctx)))
+                            did_you_mean(head, self.declarations.visible_names(ctx)) or _UNKNOWN_HINT)
         if sym.kind == "paket":
             return self._package_member(sym, chain, expr.span, ctx)
         if sym.kind == "liste":

@@ -269,7 +269,8 @@ def load_agreement(
     elif "modell" in head and (not isinstance(head["modell"], str) or head["modell"] not in fitting):
         shown = head["modell"] if isinstance(head["modell"], str) else _brief(head["modell"])
         report(f"Die Vereinbarung gilt für das Modell „{shown}“, nicht für „{model.info.name}“",
-               "modell", "vereinbarung")
+               "modell", "vereinbarung", f"eine Vereinbarung zu „{model.info.name}“ angeben, oder das Modell, "
+               "für das sie geschlossen ist")
     validity: list[_dt.date | None] = []
     for key in ("gültig_ab", "gültig_bis"):
         raw = head.get(key)
@@ -433,6 +434,7 @@ def _level_rule(model: c.CheckedModel, node: c.ExpressionLevelNode, periods: Ite
         if problem is not None:
             line, column, source_line = next((agreed_at[sid] for sid in moved_by if sid in agreed_at), (1, 1, None))
             return [Diagnostic(f"Mit den vereinbarten Werten{when}: {problem}", Location(file, line, column),
+                               hint="vereinbare Werte, mit denen die Regel eine deklarierte Stufe ergibt",
                                source_line=source_line, code="stufe")]
     return []
 

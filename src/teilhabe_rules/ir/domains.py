@@ -22,8 +22,8 @@ from . import checked as c
 from . import toolkit
 from .checked import band_contains
 
-__all__ = ["Domain", "ModelSymbols", "SymbolTables", "corridor_findings", "domain_of", "level_rule_problem",
-           "symbols_read_through"]
+__all__ = ["LEVEL_RULE_HINT", "Domain", "ModelSymbols", "SymbolTables", "corridor_findings", "domain_of",
+           "level_rule_problem", "symbols_read_through"]
 
 _MAX_VALUES = 5000
 
@@ -375,6 +375,10 @@ def level_rule_problem(domain: Domain, numbers: Iterable[int], package: str) -> 
             f"deklariert sind {', '.join(map(str, declared))}")
 
 
+LEVEL_RULE_HINT = ("begrenze die Regel auf die deklarierten Stufen (etwa mit min(…, höchste Stufe)), oder "
+                   "deklariere die fehlende Stufe im Block „stufen“")
+
+
 # ---- corridors -------------------------------------------------------------------------------
 
 _NEG_INF = (0, Decimal(0), 0)
@@ -572,5 +576,6 @@ def corridor_findings(
     for level, span in levels.items():
         if level not in covered:
             yield (
-                "warnung", f"Stufe {level} von „{package}“ hat kein Korridorband und wird nie erreicht", span, None
+                "warnung", f"Stufe {level} von „{package}“ hat kein Korridorband und wird nie erreicht", span,
+                "ergänze ein Band für diese Stufe, oder streiche die Stufe, wenn sie nicht vorgesehen ist"
             )

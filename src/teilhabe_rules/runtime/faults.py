@@ -174,6 +174,11 @@ _HINTS: dict[FaultKind, Callable[[Fault], str]] = {
                                            "Daten oder frage zuerst „wenn bis >= von dann … sonst 0 Tage“"),
     FaultKind.DIVISION_BY_ZERO: lambda f: "prüfe die Eingaben und Parameter im Nenner",
     FaultKind.NO_DATE: lambda f: "gib den Stichtag an: --at TT.MM.JJJJ (Model.evaluate(…, at=datum))",
+    FaultKind.NO_BAND: lambda f: (f"die Bänder von „{f.package}“ decken diesen Wert nicht; der Wert ergibt sich aus "
+                                  "den Eingaben — prüfe sie, oder das Modell (teilhabe-rules check meldet Lücken "
+                                  "für die deklarierten Wertebereiche)"),
+    FaultKind.EMPTY_LIST: lambda f: (f"{f.function} über eine leere Liste hat keinen Wert; gib ein Element an, oder "
+                                     f"frage zuerst „wenn anzahl({f.symbol}) > 0 dann … sonst …“"),
 }
 
 

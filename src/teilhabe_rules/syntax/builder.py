@@ -439,7 +439,9 @@ class AstBuilder(Transformer[Token, Any]):
             elif marker.tag == "budget" and "budget" in fields and "element_budget" not in fields:
                 fields["element_budget"] = marker.value  # the checker tells which is the element's
             elif marker.tag in fields:
-                raise _BuildError(f"„{marker.tag}“ steht im Modellkopf doppelt", marker.span)
+                raise _BuildError(f"„{marker.tag}“ steht im Modellkopf doppelt", marker.span,
+                                  "jede Angabe steht einmal im Modellkopf; nur „quelle“ mehrfach, „budget“ "
+                                  "zweimal (das des Falls und das eines Listenelements)")
             else:
                 fields[marker.tag] = marker.value
                 if marker.tag == "valid_to":

@@ -424,6 +424,9 @@ class Model:
                 f"{other.file}"
             )
         what = ".".join(info.reference_date) if at is None and info.reference_date else "Stichtag"
+        if hint is None:
+            hint = f"ein Tag in der Gültigkeit ({self.validity_text()}), oder ein Modell, das am " \
+                   f"{format_value(date)} gilt"
         message = (
             f"{what} {format_value(date)} liegt außerhalb der Gültigkeit von „{info.name}“ {info.version or ''} "
             f"({self.validity_text()})"

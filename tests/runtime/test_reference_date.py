@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis_budget import examples
 
+import teilhabe_rules
 from teilhabe_rules import CheckError, EvaluationError
 from teilhabe_rules.ir import checked as c
 from teilhabe_rules.ir import toolkit
@@ -156,3 +158,14 @@ class TestTools:
     def test_default_date_lies_in_the_validity(self) -> None:
         model: Model = WITHOUT_INPUT
         assert model.valid_on(default_date(model))
+
+
+def test_a_day_outside_the_validity_says_what_would_do() -> None:
+    """Where no other version of the family covers the day, the hint names the model's validity."""
+    model = teilhabe_rules.bundled("mawo")
+    with pytest.raises(teilhabe_rules.ValidityError) as raised:
+        model.evaluate(Path(__file__).resolve().parents[2] / "examples/mawo/person_grundfall.toml",
+                       at=dt.date(2019, 1, 1))
+    (diagnostic,) = raised.value.diagnostics
+    assert diagnostic.hint == ("ein Tag in der Gültigkeit (gültig ab 01.01.2024), oder ein Modell, das am "
+                               "01.01.2019 gilt")

@@ -1071,6 +1071,10 @@ def _counted(items: Iterable[_N], done: Callable[[int], None]) -> Iterator[_N]:
         done(number)
 
 
+# the dialects whose engines take „SELECT * EXCEPT (…)“ (or EXCLUDE, as sqlglot writes it for them)
+_STAR_EXCEPT = frozenset({"duckdb", "spark", "spark2", "databricks", "bigquery", "snowflake", "clickhouse", "redshift"})
+
+
 def _cmd_sql(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     at = _date(args.at) if args.at else None
     model = _model(args.model)
@@ -1084,12 +1088,17 @@ def _cmd_sql(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         hint = did_you_mean(args.dialect.lower(), known)
         raise _UsageError(f"--dialect: „{args.dialect}“ ist kein SQL-Dialekt von sqlglot"
                           + (f" — {hint}" if hint else "") + f" (bekannt: {', '.join(known)})") from None
-    from sqlglot import ErrorLevel
+    from sqlglot import ErrorLevel, exp
     from sqlglot.errors import UnsupportedError
 
-    try:  # (a construct the dialect has not: refused, not written as it would not run there)
-        text = plan.query(guarded=args.dialect == "duckdb").sql(args.dialect, pretty=True,
-                                                                unsupported_level=ErrorLevel.RAISE)
+    query = plan.query(guarded=args.dialect == "duckdb")
+    dialect = args.dialect.lower()
+    if dialect not in _STAR_EXCEPT and any(star.args.get("except_") for star in query.find_all(exp.Star)):
+        # (sqlglot writes „* EXCEPT (…)“ for these too, which they cannot run)
+        raise _UsageError(f"--dialect: der Dialekt „{args.dialect}“ kennt kein „SELECT * EXCEPT (…)“, das der Plan "
+                          f"braucht (es kennen es: {', '.join(sorted(_STAR_EXCEPT))})")
+    try:  # (a construct sqlglot knows the dialect has not: refused, not written as it would not run there)
+        text = query.sql(args.dialect, pretty=True, unsupported_level=ErrorLevel.RAISE)
     except (ValueError, UnsupportedError) as exc:  # (a dialect that cannot write this query)
         raise _UsageError(f"--dialect: der Dialekt „{args.dialect}“ kann diese Abfrage nicht schreiben "
                           f"(sqlglot: {str(exc).splitlines()[0]})") from None

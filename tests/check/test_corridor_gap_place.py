@@ -62,6 +62,13 @@ def test_a_gap_at_the_end_of_an_interval_is_reported_at_the_last_band() -> None:
      "„bis 10“ statt „unter 10“ im Band davor)"),
     ("0: ab 0 bis 5\n    1: über 8 bis 20", "0", "Werte über 5 bis 8 min/Tag liegen in keinem Band",
      "schließe die Lücke vor dem Band von Stufe 1 (über 8 bis 20 min/Tag), z. B. mit „über x“ direkt nach „bis x“"),
+    ("0: über 0 bis 5\n    1: über 5 bis 20", "0", "der Wert 0 min/Tag liegt in keinem Band",
+     "schließe die Lücke vor dem Band von Stufe 0 (über 0 bis 5 min/Tag): „ab 0“ statt „über 0“"),
+    ("0: ab 0 bis 5\n    1: über 5 unter 20", "0", "der Wert 20 min/Tag liegt in keinem Band",
+     "die Lücke liegt nach dem Band von Stufe 1 (über 5 unter 20 min/Tag); „bis 20“ statt „unter 20“ schließt sie"),
+    ("0: ab -5 bis -1\n    1: ab 2 bis 20", "0", "Werte ab 0 unter 2 min/Tag liegen in keinem Band",  # (a band below)
+     "die Lücke liegt vor dem Band von Stufe 1 (ab 2 bis 20 min/Tag); ergänze ein Band oder begrenze den "
+     "Wertebereich der Eingaben"),
     ("0: ab 5 bis 10\n    1: über 10 bis 20", "0", "Werte ab 0 unter 5 min/Tag liegen in keinem Band",
      "die Lücke liegt vor dem Band von Stufe 0 (ab 5 bis 10 min/Tag); ergänze ein Band oder begrenze den "
      "Wertebereich der Eingaben"),

@@ -524,37 +524,35 @@ def corridor_findings(
                 )
     else:
         ordered = sorted(bands, key=lambda t: _start(t[1], t[0].lower_inclusive))
-        cursor = _start(domain.lo, True)
+        lowest = cursor = _start(domain.lo, True)
         end = _after(domain.hi, True)
-        opening = True  # no band before the gap: the values start below the first band
         for b, lo, hi in ordered:
             begin = _start(lo, b.lower_inclusive)
             if begin > cursor and cursor < end:
                 gap_end = min(begin, end)
                 if not domain.integral or _has_integer(cursor, gap_end):
                     before = _band_text((b, lo, hi), unit)
-                    if opening:
+                    x = _fmt(cursor[1])
+                    if _single(cursor, gap_end):  # one value: the bound that takes it in
+                        hint = f"schließe die Lücke vor {before}: „ab {x}“ statt „über {x}“" + (
+                            "" if cursor == lowest else f" (oder „bis {x}“ statt „unter {x}“ im Band davor)")
+                    elif cursor == lowest:  # below every band the domain reaches: no band before it
                         hint = f"die Lücke liegt vor {before}; ergänze ein Band oder begrenze den Wertebereich " \
                                "der Eingaben"
-                    elif _single(cursor, gap_end):
-                        x = _fmt(cursor[1])
-                        hint = (f"schließe die Lücke vor {before}: „ab {x}“ statt „über {x}“ (oder „bis {x}“ statt "
-                                f"„unter {x}“ im Band davor)")
                     else:
                         hint = f"schließe die Lücke vor {before}, z. B. mit „über x“ direkt nach „bis x“"
                     yield "fehler", _gap_sentence(package, cursor, gap_end, unit), b.span, hint
-            opening = False
             cursor = max(cursor, _after(hi, b.upper_inclusive))
         if cursor < end and (not domain.integral or _has_integer(cursor, end)):
             # the gap follows the band that ends last
             last = max(bands, key=lambda t: _after(t[2], t[0].upper_inclusive), default=None)
-            yield (
-                "fehler",
-                _gap_sentence(package, cursor, end, unit),
-                None if last is None else last[0].span,
-                ("" if last is None else f"die Lücke liegt nach {_band_text(last, unit)}; ")
-                + "ergänze ein Band oder begrenze den Wertebereich der Eingaben",
-            )
+            after = "" if last is None else f"die Lücke liegt nach {_band_text(last, unit)}; "
+            if last is not None and _single(cursor, end):
+                x = _fmt(cursor[1])
+                hint = f"{after}„bis {x}“ statt „unter {x}“ schließt sie"
+            else:
+                hint = after + "ergänze ein Band oder begrenze den Wertebereich der Eingaben"
+            yield "fehler", _gap_sentence(package, cursor, end, unit), None if last is None else last[0].span, hint
         for b, lo, hi in bands:
             if (
                 domain.hi is not None

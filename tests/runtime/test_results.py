@@ -418,6 +418,11 @@ def test_explaining_what_is_no_figure_says_so_in_german() -> None:
         result.explain("gibt_es_nicht")
     with pytest.raises(KeyError, match="ist kein berechneter Wert des Ergebnisses"):
         result.explain("gibt_es_nicht", level_changes=True)
+    from teilhabe_rules.runtime.frame import NoFigure
+
+    for method in (result.explain, result.level_margin, result.level_changes):  # no path at all: alike
+        with pytest.raises(NoFigure):
+            method(123)  # type: ignore[arg-type]
 
 
 def test_a_fault_inside_an_explanation_is_not_taken_for_a_missing_figure(monkeypatch: pytest.MonkeyPatch) -> None:

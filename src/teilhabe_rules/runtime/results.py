@@ -307,7 +307,10 @@ class Result:
         """The explanation of one figure, rendered on demand (KeyError if there is none);
         ``path`` as for :meth:`value`."""
         if not isinstance(path, str):
-            path = format_path(_steps(path))
+            try:
+                path = format_path(_steps(path))
+            except KeyError as exc:  # (no path at all: no figure either)
+                raise NoFigure(*exc.args) from None
         try:
             if level_changes or "explanations" in self._cache:
                 every = self._explanations(level_changes=True) if level_changes else self._cache["explanations"]

@@ -8,7 +8,6 @@ failure is one of the library's own errors (:mod:`teilhabe_rules.errors`).
 from __future__ import annotations
 
 import datetime as _dt
-import os
 import threading
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from pathlib import Path
@@ -271,8 +270,6 @@ class Model:
         from .columnar.sources import Unreadable, element_folder, population
 
         at = reference_day(at)
-        if not isinstance(source, (str, Path)):
-            source = file_path(source) or source  # (another library's path type)
         agreed = self.load_agreement(agreement) if agreement is not None else None
         plan, note = self._columnar_plan(agreed, at)
         base_dir = element_folder(source)  # (a row's element files: beside its population file)
@@ -580,11 +577,12 @@ def load(path: str | Path, *, search_path: Sequence[str | Path] = ()) -> Model:
 
     ``search_path``: directories besides the rule file's own in which the base of a variant
     (``erweitert "…"``) may lie; a base never comes from anywhere else but the bundled models."""
-    if not isinstance(path, (str, os.PathLike)) or not isinstance(os.fspath(path), str):
+    named = file_path(path)
+    if named is None:
         raise CheckError(Diagnostic(
             f"Eine Regeldatei ist ein Pfad (str oder Path), nicht {type(path).__name__}",
             hint="einen Regeltext lädt loads(text); Bytes erst dekodieren: name.decode('utf-8')", code="eingabe"))
-    return Model(check_file(path, search_path=search_path), Path(path))
+    return Model(check_file(path, search_path=search_path), named)
 
 
 _ = TeilhabeError

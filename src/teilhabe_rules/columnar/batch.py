@@ -57,6 +57,7 @@ from ..files import write_problem
 from ..inputs.cases import CaseLoader
 from ..inputs.population import NO_BOUNDS
 from ..ir import checked as c
+from ..paths import file_path
 from ..runtime.frame import Frame
 from ..runtime.quantities import json_value
 from .intake import Intake, stage_jsonl, stage_parquet, within_validity
@@ -157,9 +158,10 @@ class BatchResult:
         it), the file is then copied beside ``path`` and renamed to it. A file that cannot be
         written is a :class:`~teilhabe_rules.errors.CaseError`; DuckDB out of the memory it may
         use a :class:`~teilhabe_rules.errors.ResourceError`."""
-        if not isinstance(path, (str, os.PathLike)) or not isinstance(os.fspath(path), str):
+        named = file_path(path)
+        if named is None:
             raise CaseError(Diagnostic(f"Die Ausgabe {path!r} ist kein Dateiname", code="ausgabe"))
-        path = os.fspath(path)
+        path = str(named)
         lower = path.lower()
         if "\x00" in path or not lower.endswith((".parquet", ".csv", ".jsonl", ".json")):
             shown = path.replace("\x00", "\\0")

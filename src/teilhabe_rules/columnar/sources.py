@@ -14,7 +14,6 @@ mappings — or :class:`Unreadable` for a line or file that is no case (one erro
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -26,6 +25,7 @@ from ..duck import connect
 from ..errors import CaseError, Diagnostic, TeilhabeError
 from ..inputs.cases import Case, read_case_file
 from ..inputs.population import Population, PopulationRow, read_population
+from ..paths import file_path
 
 __all__ = ["PopulationFile", "RowsJoined", "Unreadable", "line_case", "population", "read_source", "table_rows"]
 
@@ -48,8 +48,9 @@ class Unreadable:
 
 def read_source(source: Any) -> Iterator[Mapping[str, Any] | Unreadable]:
     """The cases of ``source`` (see the module docstring)."""
-    if isinstance(source, (str, os.PathLike)) and isinstance(os.fspath(source), str):
-        yield from _read_path(Path(source))
+    named = file_path(source)
+    if named is not None:
+        yield from _read_path(named)
         return
     if isinstance(source, Population):
         yield from _population_rows(source)
@@ -91,19 +92,16 @@ def element_folder(source: Any) -> Path | None:
     """Where the element files the rows of ``source`` name are read from (and confined to): the
     folder of a population file, a population directory itself; None for cases given otherwise
     (mappings: the working directory, as for :meth:`~teilhabe_rules.model.Model.load_case`)."""
-    if isinstance(source, PopulationFile):
-        source = source.path
-    if not isinstance(source, (str, Path)):
+    path = source.path if isinstance(source, PopulationFile) else file_path(source)
+    if path is None:
         return None
-    path = Path(source)
     return path if path.is_dir() else path.parent
 
 
 def population(source: Any) -> Iterable[Mapping[str, Any] | Unreadable]:
     """The cases of ``source`` as :func:`read_source` gives them; a path as a :class:`PopulationFile`."""
-    if isinstance(source, (str, Path)):
-        return PopulationFile(Path(source))
-    return read_source(source)
+    named = file_path(source)
+    return PopulationFile(named) if named is not None else read_source(source)
 
 
 def line_case(number: int, line: str) -> Mapping[str, Any] | Unreadable:

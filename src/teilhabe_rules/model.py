@@ -175,7 +175,7 @@ class Model:
                                            f"{type(base_dir).__name__}", code="eingabe")) from None
         # the compiled check first; anything it does not accept, the loader's full path
         if type(data) is dict:
-            row = (self._validator or self._new_validator()).row(data)
+            row = self._checked_row(data)
             if row is not None:
                 return Case(row, source)
         elif (named := file_path(data)) is not None:

@@ -56,6 +56,7 @@ holds (28); more fail every evaluation."""
 _UNKNOWN_HINT = ("ein Name muss deklariert sein (eingabe, parameter, tabelle, wert, liste, paket, aufzählung), "
                  "in einer Liste oder einem Paket auch der eines umgebenden")
 
+
 class UnitlessNumbers(dict[int, c.Expr]):
     """Unit-less numbers that take the unit of their neighbour, by identity: the id of each
     expression, mapped to the expression itself, so that its id cannot be reused by a later object."""

@@ -198,7 +198,6 @@ class BatchResult:
         return len(self.errors) + (int(counted[0][0]) if counted else 0)
 
 
-
 def _untyped_json(value: Any) -> Any:
     """A value JSON has no type for, as the results' JSON gives it (``json_value``: a number as
     its exact decimal text without exponent, a date as ISO text)."""

@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 import teilhabe_rules
-from teilhabe_rules import CheckError, ValidityError
+from teilhabe_rules import CaseError, CheckError, ValidityError
 from teilhabe_rules.cli import main
 from teilhabe_rules.inputs.cases import read_data
 from teilhabe_rules.tools.compare import PopulationRow, _Batch, _batches, compare, fields, read_population
@@ -309,6 +309,32 @@ class TestOptions:
         plain = compare(model(OLD), model(NEW), population)
         agreed = compare(model(OLD), model(NEW), population, agreement_new={"parameter": {"fls_satz": "75 EUR/h"}})
         assert agreed.total_new > plain.total_new and agreed.total_old == plain.total_old
+
+    def test_out_naming_an_input_is_refused_before_anything_is_written(self, tmp_path: Path) -> None:
+        rules = tmp_path / "flach.rules"
+        rules.write_text(FLAT, encoding="utf-8")
+        flat = teilhabe_rules.load(rules)
+        agreement = tmp_path / "vereinbarung.toml"
+        agreement.write_text('[vereinbarung]\nmodell = "flach"\n[parameter]\nsatz = "70 EUR/h"\n', encoding="utf-8")
+        population = tmp_path / "fälle.csv"
+        population.write_text("beginn,stunden\n2025-03-01,10\n", encoding="utf-8")
+        link = tmp_path / "verweis.rules"
+        link.symlink_to(rules)
+        inputs = {path: path.read_bytes() for path in (rules, agreement, population)}
+        for out, what in ((rules, "die Regeldatei eines der Modelle"), (link, "die Regeldatei eines der Modelle"),
+                          (agreement, "eine der Vereinbarungen"), (population, "die Population")):
+            with pytest.raises(CaseError, match=f"ist {what} selbst") as caught:
+                compare(flat, flat, population, out=out, out_format="jsonl", agreement_new=agreement)
+            assert caught.value.diagnostics[0].hint
+        for figures in (False, True):  # (the comparison of two figures of one model too)
+            with pytest.raises(CaseError, match="ist die Regeldatei eines der Modelle selbst"):
+                if figures:
+                    compare(flat, None, population, out=rules, out_format="csv", figures=("betrag", "betrag"))
+                else:
+                    compare(flat, flat, population, out=rules, out_format="csv")
+        assert {path: path.read_bytes() for path in inputs} == inputs
+        summary = compare(flat, flat, population, out=tmp_path / "zeilen.jsonl", agreement_new=agreement)
+        assert (summary.evaluated, summary.total_old, summary.total_new) == (1, Decimal(600), Decimal(700))
 
 
 class TestProgress:

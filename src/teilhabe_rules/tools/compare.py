@@ -610,6 +610,8 @@ def compare(
         population = named
     if out is not None and not isinstance(out, (str, Path)):
         out = file_path(out) or out  # (a text stream as it is)
+    if isinstance(out, (str, Path)):
+        _apart_from_inputs(out, population, (old, new), (agreement_old, agreement_new, agreement))
     _readable_twice(Path(population))
     backend = default_backend(population, out, resume) if backend is None else backend_name(backend)
     if figures is not None:
@@ -684,6 +686,22 @@ def compare(
                 bar.close()
 
 
+def _apart_from_inputs(out: str | Path, population: str | Path, models: tuple[Model | None, ...],
+                       agreements: tuple[Any, ...]) -> None:
+    """A :class:`CaseError` where ``out`` names a file the comparison reads — the population, a
+    model's rule file, an agreement file: writing the rows would replace an input."""
+    inputs: list[tuple[str | Path, str, str]] = [(population, "die Population", "population")]
+    inputs += [(m.path, "die Regeldatei eines der Modelle", "ausgabe") for m in models if m is not None and m.path]
+    for agreement in agreements:
+        named = agreement if isinstance(agreement, (str, Path)) else file_path(agreement)
+        if named is not None:
+            inputs.append((named, "eine der Vereinbarungen", "ausgabe"))
+    for given, what, code in inputs:
+        if same_file(out, given):
+            raise CaseError(Diagnostic(f"„{out}“ ist {what} selbst: die Ausgabe braucht eine eigene Datei",
+                                       hint="gib für die Zeilen je Fall eine neue Datei an", code=code))
+
+
 def _compare_figures(model: Model, other: Model | None, population: str | Path,
                      figures: tuple[str, str], *, out: str | Path | TextIO | None,
                      out_format: str | None, agreement: Any, at: _dt.date | None,
@@ -744,9 +762,6 @@ def _run(summary: Summary, chosen: list[Field], evaluator: _Evaluator | _FigureE
     for name in packages:
         summary.levels[name.rsplit(".stufe", 1)[0]] = _Level()
     fmt = _output_format(out, out_format)
-    if isinstance(out, (str, Path)) and same_file(out, population):
-        message = f"„{out}“ ist die Population selbst: die Ausgabe braucht eine eigene Datei"
-        raise CaseError(Diagnostic(message, code="population"))
     single = summary.figures is not None
     formatter = _Formatter(fmt, chosen, single=single) if out is not None else None
     batch = _Batch(evaluator, formatter, budget_field.name, packages)

@@ -517,6 +517,43 @@ class TestParquet:
                                            "satz": {"a": Decimal("0.7")}, "doppelt": Decimal("0.1"),
                                            'name "z"': "x y"}, None)]
 
+    def test_an_infinite_date_is_no_last_day(self, tmp_path: Path) -> None:
+        """DuckDB gives Python ``DATE 'infinity'`` as 31.12.9999 and ``-infinity`` as 01.01.0001: read
+        as those words (which no date input takes), in lists, records and maps too, while a real
+        31.12.9999 stays a date; a BIT string is bytes, not a number's digits; a record field
+        may be named like a type."""
+        path = tmp_path / "unendlich.parquet"
+        with duckdb.connect() as connection:
+            connection.execute(
+                "COPY (SELECT * FROM (VALUES (1, DATE 'infinity', [DATE '2025-01-01'], {'FLOAT': 0.5::FLOAT}),"
+                " (2, DATE '9999-12-31', [DATE '9999-12-31', NULL], {'FLOAT': NULL}),"
+                " (3, DATE '2025-03-01', [DATE '-infinity'], {'FLOAT': 1.5::FLOAT})) t(nr, beginn, tage, satz))"
+                f" TO '{path}' (FORMAT parquet)")
+            relation = connection.sql("SELECT 1 AS nr, {'bis': DATE 'infinity'} AS zeit, MAP {'a': DATE 'infinity'} "
+                                      "AS k, '0101'::BIT AS stunden UNION ALL SELECT 2, {'bis': DATE '9999-12-31'}, "
+                                      "MAP {'a': DATE '2025-01-01'}, '1'::BIT")
+            found = [(row.id, *row.decoded()) for row in Population.of_relation(relation)]
+        last = dt.date(9999, 12, 31)
+        assert rows(path) == [
+            ("Zeile 1", {"nr": 1, "beginn": "infinity", "tage": [dt.date(2025, 1, 1)],
+                         "satz": {"FLOAT": Decimal("0.5")}}, None),
+            ("Zeile 2", {"nr": 2, "beginn": last, "tage": [last, None], "satz": {}}, None),
+            ("Zeile 3", {"nr": 3, "beginn": dt.date(2025, 3, 1), "tage": ["-infinity"],
+                         "satz": {"FLOAT": Decimal("1.5")}}, None),
+        ]
+        assert found == [
+            ("Zeile 1", {"nr": 1, "zeit": {"bis": "infinity"}, "k": {"a": "infinity"}, "stunden": b"\x05"}, None),
+            ("Zeile 2", {"nr": 2, "zeit": {"bis": last}, "k": {"a": dt.date(2025, 1, 1)}, "stunden": b"\x01"}, None),
+        ]
+        model = teilhabe_rules.loads(
+            'modell d "D"\n  version "1"\n  gültig ab 01.01.2024\n  stichtag beginn\nende\n'
+            "eingabe beginn: datum\nwert tage: Tage = kalendertage(01.01.2024, beginn)\n", "d.rules")
+        result = model.evaluate_many(_dates_file(tmp_path))
+        assert [row["tage"] for row in result.rows()] == [Decimal(367)]
+        assert [problems[0][0] for problems in (e.problems for e in result.errors)] == [
+            "erwartet ein Datum (JJJJ-MM-TT oder TT.MM.JJJJ), nicht „infinity“",
+            "erwartet ein Datum (JJJJ-MM-TT oder TT.MM.JJJJ), nicht „-infinity“"]
+
     @staticmethod
     def one_row(path: Path, name: str) -> None:
         with duckdb.connect() as connection:
@@ -789,3 +826,12 @@ def test_a_relation_states_what_it_is_and_its_decimal_mark() -> None:
         assert plain.properties.describe().endswith("Data Frame) · keine Dezimalzahl in Textzellen")
     finally:
         connection.close()
+
+
+def _dates_file(folder: Path) -> Path:
+    """A Parquet population of three dates: infinite, 01.01.2025, minus infinite."""
+    path = folder / "daten.parquet"
+    with duckdb.connect() as connection:
+        connection.execute("COPY (SELECT * FROM (VALUES (DATE 'infinity'), (DATE '2025-01-01'), (DATE '-infinity'))"
+                           f" t(beginn)) TO '{path}' (FORMAT parquet)")
+    return path

@@ -276,17 +276,23 @@ class Population:
         population = cls.__new__(cls)
         population._start(Path(name), None, None)
         population.format = "relation"
-        kinds = [str(kind) for kind in relation.types]
-        if any(_FLOAT.search(kind) for kind in kinds):  # (as in a Parquet file: 250.1, not 250.10000610351562)
-            quoted = ['"' + column.replace('"', '""') + '"' for column in relation.columns]
+        header = list(relation.columns)
+        quoted = [_quoted(column) for column in header]
+        cells = _cells(quoted, list(relation.types))
+        flagged = cells is not None and cells[1]
+        if cells is not None:  # (as a Parquet file's)
             relation = relation.project(", ".join(
-                f"CAST(CAST({column} AS {_FLOAT.sub('VARCHAR', kind)}) AS {_FLOAT.sub('DOUBLE', kind)}) AS {column}"
-                if _FLOAT.search(kind) else column for column, kind in zip(quoted, kinds, strict=True)))
-        columns = _columns(list(relation.columns), name, 1)
+                f"{cell} AS {column}" for cell, column in zip(cells[0], [*quoted, '"_unendlich"'], strict=False)))
+        columns = _columns(header, name, 1)
 
         def rows() -> Iterator[TableRow]:
             for number, values in enumerate(_relation_rows(relation), start=1):
-                yield population._typed(number, [_without_nulls(value) for value in values])
+                row: Sequence[Any] = values
+                if flagged:
+                    *row, infinite = values
+                    if infinite:
+                        row = _infinite_dates(row)
+                yield population._typed(number, [_without_nulls(value) for value in row])
 
         population._rows = population._tables((columns, rows()))
         return population
@@ -674,15 +680,12 @@ class Population:
         try:
             result = sandbox.connection.execute(f"SELECT * FROM {source}", parameters)
             described = list(result.description or ())
-            kinds = [str(item[1]) for item in described]
-            if any(_FLOAT.search(kind) for kind in kinds):
-                # a FLOAT (32 bits) is read as the double of its shortest text: 250.1, not 250.10000610351562
-                names = [f"c{index}" for index in range(len(kinds))]
-                select = ", ".join(
-                    f"CAST(CAST({column} AS {_FLOAT.sub('VARCHAR', kind)}) AS {_FLOAT.sub('DOUBLE', kind)})"
-                    if _FLOAT.search(kind) else column for column, kind in zip(names, kinds, strict=True))
+            names = [f"c{index}" for index in range(len(described))]
+            cells = _cells(names, [item[1] for item in described])
+            if cells is not None:
                 result = sandbox.connection.execute(
-                    f"SELECT {select} FROM {source} AS t({', '.join(names)})", parameters)
+                    f"SELECT {', '.join(cells[0])} FROM {source} AS t({', '.join(names)})", parameters)
+            flagged = cells is not None and cells[1]
         except duckdb.Error as exc:
             sandbox.close()
             raise failure(f"keine gültige Parquet-Datei ({_engine_words(exc)})") from None
@@ -704,9 +707,14 @@ class Population:
                 if not batch:
                     return
                 for values in batch:
+                    infinite = False
+                    if flagged:
+                        *values, infinite = values
                     number = number + 1 if wanted is None else int(values[-1]) + 1
-                    cells = values if wanted is None else values[:-1]
-                    yield self._typed(number, [_without_nulls(value) for value in cells])
+                    row = values if wanted is None else values[:-1]
+                    if infinite:
+                        row = _infinite_dates(row)
+                    yield self._typed(number, [_without_nulls(value) for value in row])
 
         return columns, rows()
 
@@ -780,7 +788,96 @@ def _large_part(path: Path) -> zipfile.ZipInfo | None:
                  and not re.fullmatch(r"xl/worksheets/[^/]+\.xml", part.filename)), None)
 
 
-_FLOAT = re.compile(r"\bFLOAT\b")  # DuckDB's 32-bit floating-point type in a column's type
+def _cells(columns: list[str], kinds: list[Any]) -> tuple[list[str], bool] | None:
+    """How the columns of a table DuckDB reads (their names in SQL, their DuckDB types) are
+    selected so that each cell reaches Python as the case loader must see it, anywhere in a
+    nested type: a FLOAT (32 bits) as the double of its shortest text (250.1, not
+    250.10000610351562), a BIT string as bytes (not a text of digits that reads as a number).
+    Where a DATE is in a column, a last column tells whether a DATE of the row is infinite
+    (``infinity`` reaches Python as its last day, 31.12.9999, ``-infinity`` as 01.01.0001:
+    :func:`_infinite_dates` gives them back as texts, which the loader refuses as no date).
+    None where every column is read as it is; else the selected columns and whether the flag is
+    the last."""
+    select: list[str] = []
+    changed = False
+    for column, kind in zip(columns, kinds, strict=True):
+        via, read = _type_sql(kind, _VIA), _type_sql(kind, _READ)
+        if read == _type_sql(kind, {}):
+            select.append(column)
+            continue
+        changed = True
+        select.append(f"CAST(CAST({column} AS {via}) AS {read})" if via != read else f"CAST({column} AS {read})")
+    infinite = [found for column, kind in zip(columns, kinds, strict=True)
+                if (found := _infinite(column, kind, 0)) is not None]
+    if infinite:
+        select.append(" OR ".join(f"coalesce({found}, false)" for found in infinite))
+    return (select, bool(infinite)) if changed or infinite else None
+
+
+# the leaf types _cells reads otherwise: first cast to (a FLOAT to the text of its shortest form) …
+_VIA = {"float": "VARCHAR", "bit": "BLOB"}
+# … then read as (that text as a double)
+_READ = {"float": "DOUBLE", "bit": "BLOB"}
+
+
+def _infinite(value: str, kind: Any, depth: int) -> str | None:
+    """SQL telling whether a DATE in ``value`` (of DuckDB type ``kind``) is infinite (NULL: not
+    known, where nothing is), or None where ``kind`` holds no DATE."""
+    if kind.id == "date":
+        return f"isinf({value})"
+    if kind.id == "struct":
+        inner = [found for name, child in kind.children
+                 if (found := _infinite(f"struct_extract({value}, {_text(name)})", child, depth)) is not None]
+        return " OR ".join(f"coalesce({found}, false)" for found in inner) if inner else None
+    if kind.id in ("list", "array", "map"):
+        item = f"x{depth}"
+        if kind.id == "map":
+            parts = [(f"map_keys({value})", kind.children[0][1]), (f"map_values({value})", kind.children[1][1])]
+        else:
+            parts = [(value, kind.children[0][1])]
+        inner = [f"len(list_filter({items}, lambda {item}: coalesce({found}, false))) > 0" for items, child in parts
+                 if (found := _infinite(item, child, depth + 1)) is not None]
+        return " OR ".join(inner) if inner else None
+    return None
+
+
+def _infinite_dates(value: Any) -> Any:
+    """A cell of a row holding an infinite DATE (:func:`_cells`) with Python's first and last
+    day — what DuckDB gives for ``-infinity`` and ``infinity`` — written as those words."""
+    if isinstance(value, _dt.date) and not isinstance(value, _dt.datetime):
+        return "infinity" if value == _dt.date.max else "-infinity" if value == _dt.date.min else value
+    if isinstance(value, dict):
+        return {key: _infinite_dates(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_infinite_dates(item) for item in value]
+    return value
+
+
+def _text(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _type_sql(kind: Any, leaves: Mapping[str, str]) -> str:
+    """A DuckDB type's SQL with its leaf types of ``leaves`` (by DuckDB's type id) replaced, field
+    names quoted (a struct field may be named like a type)."""
+    kids = kind.children if kind.id in ("struct", "union", "list", "array", "map") else []
+    if kind.id in ("struct", "union"):
+        fields = [(name, child) for name, child in kids if not (kind.id == "union" and name == "")]
+        inner = ", ".join(f"{_quoted(name)} {_type_sql(child, leaves)}" for name, child in fields)
+        return f"{kind.id.upper()}({inner})"
+    if kind.id == "list":
+        return f"{_type_sql(kids[0][1], leaves)}[]"
+    if kind.id == "array":
+        return f"{_type_sql(kids[0][1], leaves)}[{int(kids[1][1])}]"
+    if kind.id == "map":
+        return f"MAP({_type_sql(kids[0][1], leaves)}, {_type_sql(kids[1][1], leaves)})"
+    return leaves.get(kind.id, str(kind))
+
+
+def _quoted(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
 _MAX_RECORD_LINES = 1000  # lines of one CSV row whose quoted cells hold line ends
 
 

@@ -161,6 +161,20 @@ class TestAgreementErrors:
         assert section in found.message
         assert found.location is not None and found.location.line == 1
 
+    def test_an_entry_above_every_section_is_told_where_it_belongs(self, model: tr.Model, tmp_path: Path) -> None:
+        """``modell = …`` or a parameter written before its section's header: one error each, saying
+        which section takes it (not "unknown section", nor the model missing besides)."""
+        file = tmp_path / "oben.toml"
+        file.write_text('modell = "klein"\nsatz = "70 EUR/h"\nfoo = 1\n\n[parameter]\n', encoding="utf-8")
+        found = agreement_error(model, file).diagnostics
+        assert [(d.message, d.hint, d.location.line if d.location else None) for d in found] == [
+            ("„modell“ steht vor jedem Abschnitt: es gehört in [vereinbarung]",
+             "schreibe [vereinbarung] in eine Zeile über „modell = …“", 1),
+            ("„satz“ steht vor jedem Abschnitt: es gehört in [parameter]",
+             "schreibe [parameter] in eine Zeile über „satz = …“", 2),
+            ("Unbekannter Eintrag „foo“ vor jedem Abschnitt",
+             "Einträge stehen in [vereinbarung], [parameter] oder [tabellen.NAME]", 3)]
+
     def test_table_that_is_not_rows(self, model: tr.Model) -> None:
         found = agreement_error(model, {"tabellen": {"poolanteil": 5}}).diagnostics[0]
         assert "poolanteil" in found.message

@@ -263,7 +263,8 @@ def load_agreement(
         report(f"„name“ ist ein Text, nicht {_brief(name)}", "name", "vereinbarung")
     # an agreement for a base model also fits its variants (they keep its parameters and tables)
     fitting = {model.info.name, model.info.extends, *(Path(f).stem for f in model.info.base_files)} - {None}
-    if header_required and "modell" not in head:
+    misplaced = "modell" in data and not isinstance(data["modell"], Mapping)  # (above [vereinbarung]: below)
+    if header_required and "modell" not in head and not misplaced:
         report("Die Vereinbarung nennt ihr Modell nicht: in [vereinbarung] fehlt „modell“", "vereinbarung", None,
                f'modell = "{model.info.name}"')
     elif "modell" in head and (not isinstance(head["modell"], str) or head["modell"] not in fitting):
@@ -345,8 +346,18 @@ def load_agreement(
         overridden.append(tid)
         agreed_at[tid] = where.find(key, "tabellen")
     for section in data:
-        report(f"Unbekannter Abschnitt „{section}“", section, None,
-               "erlaubt: [vereinbarung], [parameter], [tabellen.NAME]")
+        # a plain entry above every section: in the section it belongs to, where it is known
+        home = None if isinstance(data[section], Mapping) else (
+            "vereinbarung" if section in HEADER_KEYS else "parameter" if section in parameters else None)
+        if home is not None:
+            report(f"„{section}“ steht vor jedem Abschnitt: es gehört in [{home}]", section, None,
+                   f"schreibe [{home}] in eine Zeile über „{section} = …“")
+        elif not isinstance(data[section], Mapping):
+            report(f"Unbekannter Eintrag „{section}“ vor jedem Abschnitt", section, None,
+                   "Einträge stehen in [vereinbarung], [parameter] oder [tabellen.NAME]")
+        else:
+            report(f"Unbekannter Abschnitt „{section}“", section, None,
+                   "erlaubt: [vereinbarung], [parameter], [tabellen.NAME]")
     if unreported[0]:
         line, column, source_line = where.find(*unreported[1])
         problems.append(Diagnostic(f"… und {unreported[0]} weitere Fehler in dieser Vereinbarung",

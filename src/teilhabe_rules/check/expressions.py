@@ -426,7 +426,8 @@ class Resolver:
                                         right.span, "ein Datum rückt um ganze Tage (oder Wochen) vor", code="einheit")
                     return c.Arith(op, left, right, c.DATE, span)
             if right.type.kind == TypeKind.DATUM and op == "-":
-                raise self.fail("Datumsdifferenzen: kalendertage(von, bis)", span)
+                raise self.fail("Ein Datum lässt sich nicht von einem Datum abziehen", span,
+                                "die Tage dazwischen: kalendertage(von, bis), beide Tage mitgezählt (bis − von + 1)")
             raise self.fail(f"Zu einem Datum lassen sich nur Tage oder Wochen addieren, nicht {right.type.describe()}",
                             span, "für Monate und Jahre: datum_plus(datum, n Monate)")
         for side in (left, right):

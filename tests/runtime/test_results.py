@@ -440,3 +440,22 @@ def test_a_fault_inside_an_explanation_is_not_taken_for_a_missing_figure(monkeyp
     with pytest.raises(KeyError) as caught:
         result.explain("massnahmen[1].abrechenbar")
     assert not isinstance(caught.value, NoFigure) and caught.value.args == ("intern",)
+
+
+@given(st.sampled_from(["-0", "-0.0", "-0.000", -0.0, Decimal("-0"), Decimal("-0E+2")]))
+@settings(max_examples=6, deadline=None)
+def test_a_zero_has_no_sign_in_any_output(zero: Any) -> None:
+    """``-0`` given for a number (or ``0 × -60`` computed) is 0: no „-0“ in the JSON form, the
+    explanations, the CSV cells or the comparison's rows."""
+    from teilhabe_rules.tools.export import cell_text
+
+    flat = tr.loads('modell n "N"\n  version "1"\n  gültig ab 01.01.2024\nende\n'
+                    'eingabe x: zahl h/Jahr von -10 bis 10\nparameter satz: EUR/h = -60\n'
+                    'wert betrag: EUR/Jahr = x * satz\nwert gegen: EUR/Jahr = betrag * -1\n', "n.rules")
+    result = flat.evaluate({"x": zero})
+    assert result.value("betrag") == 0
+    leaves = walk(result.to_dict())
+    assert not [(path, leaf) for path, leaf in leaves if isinstance(leaf, str) and leaf.startswith("-0")]
+    assert "-0" not in result.explain("gegen").text
+    assert not cell_text(result.value("gegen")).startswith("-")
+    assert "-0" not in result.render_text(explain=True)

@@ -40,6 +40,7 @@ __all__ = [
     "FULL",
     "READABLE",
     "Figures",
+    "decimal_text",
     "display_places",
     "format_value",
     "german_number",
@@ -102,6 +103,13 @@ def _places(atoms: tuple[tuple[str, int], ...]) -> tuple[int, int]:
     return DEFAULT_PLACES
 
 
+def decimal_text(value: Decimal) -> str:
+    """Every digit of ``value`` in plain notation (``format(value, "f")``), a zero without a sign:
+    ``0 × -60`` and an input ``-0`` are 0, not „-0“, in results, tables and explanations."""
+    text = format(value, "f")
+    return text[1:] if text[0] == "-" and not value else text
+
+
 def german_number(value: Decimal, places: tuple[int, int] | None = None) -> str:
     """``value`` in German number formatting (``130.515,15``, ``-0,5``); with ``places`` (at
     least, at most) rounded half-up to at most that many decimal places and padded with zeros to
@@ -135,7 +143,7 @@ def group_digits(digits: str) -> str:
 
 def _plain(value: Decimal) -> str:
     """Every digit of ``value`` with a decimal point; a whole number without its trailing zeros."""
-    text = format(value, "f")
+    text = decimal_text(value)
     if "." in text and value == value.to_integral_value():
         text = text.rstrip("0").rstrip(".")
     return text
@@ -151,7 +159,7 @@ def format_value(value: Any, vtype: c.ValueType | None = None, figures: Figures 
         if vtype is not None and vtype.unit.percent:
             value = value.scaleb(2)  # 0.6550 → 65.50: the decimal point moves, no digits are added
         if not figures.german:  # _plain, written out: the exact style is the hot path of explanations
-            text = format(value, "f")
+            text = decimal_text(value)
             if "." in text and value == value.to_integral_value():
                 text = text.rstrip("0").rstrip(".")
             return text
@@ -173,7 +181,7 @@ def quantity_text(value: Any, vtype: c.ValueType | None, figures: Figures = EXAC
         measure = vtype.unit
         if measure.percent:
             value = value.scaleb(2)
-        text = format(value, "f")
+        text = decimal_text(value)
         if "." in text and value == value.to_integral_value():
             text = text.rstrip("0").rstrip(".")
         shown = str(measure)

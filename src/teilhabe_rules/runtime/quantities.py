@@ -16,7 +16,7 @@ from typing import Any
 import attrs
 
 from ..ir import checked as c
-from ..ir.text import EXACT, Figures, format_value, quantity_text
+from ..ir.text import EXACT, Figures, decimal_text, format_value, quantity_text
 from ..records import Record
 
 # enum members bound once: reading a member off an Enum class costs several times a global
@@ -55,8 +55,8 @@ def json_value(value: Any, vtype: c.ValueType | None) -> Any:
         return value
     if isinstance(value, Decimal):
         if vtype is not None and vtype.kind == _T_SCHLUESSEL:
-            return f"1:{format(value, 'f')}"  # as written in rule files, agreements and cases
-        return format_value(value, vtype) if vtype is not None and vtype.unit.percent else format(value, "f")
+            return f"1:{decimal_text(value)}"  # as written in rule files, agreements and cases
+        return format_value(value, vtype) if vtype is not None and vtype.unit.percent else decimal_text(value)
     if isinstance(value, int):
         return value
     if isinstance(value, _dt.date):

@@ -99,7 +99,7 @@ from ..inputs.population import (
 )
 from ..ir import checked as c
 from ..ir.checked import NodeKind, TypeKind
-from ..ir.text import format_value, group_digits
+from ..ir.text import decimal_text, format_value, group_digits
 from ..limits import list_limit
 from ..model import Model
 from ..paths import file_path
@@ -2086,7 +2086,7 @@ def _line_numbers(path: Path) -> tuple[Callable[[int], int], int, int]:
 def _text(value: Any) -> str:
     kind = type(value)
     if kind is Decimal:
-        return format(value, "f")
+        return decimal_text(value)
     if kind is tuple:
         return _LIST_SEPARATOR.join(map(_text, value))
     if value is None:
@@ -2110,7 +2110,7 @@ def _json_value(value: Any) -> Any:
     if isinstance(value, tuple):
         return [_json_value(v) for v in value]
     if isinstance(value, Decimal):
-        return format(value, "f")
+        return decimal_text(value)
     return value
 
 

@@ -38,6 +38,7 @@ from ..atomic import AtomicFile, open_partial, partial_path, replaceable
 from ..duck import Sandbox
 from ..errors import CaseError, Diagnostic
 from ..files import write_problem
+from ..ir.text import decimal_text
 from ..paths import file_path
 from ..runtime.quantities import json_value
 
@@ -108,7 +109,7 @@ def cell_text(value: Any, german: bool = False) -> str:
     if isinstance(value, bool):
         return ("ja" if value else "nein") if german else ("true" if value else "false")
     if isinstance(value, Decimal):
-        text = format(value, "f")
+        text = decimal_text(value)
         return text.replace(".", ",") if german else text
     if isinstance(value, _dt.date):
         return value.strftime("%d.%m.%Y") if german else value.isoformat()
@@ -133,7 +134,7 @@ def csv_cell(value: Any, german: bool = False) -> str:
 
 def _json(value: Any) -> Any:
     if isinstance(value, Decimal):
-        return format(value, "f")
+        return decimal_text(value)
     if isinstance(value, _dt.date):
         return value.isoformat()
     if isinstance(value, (tuple, list)):

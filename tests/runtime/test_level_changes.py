@@ -384,3 +384,45 @@ def test_a_staff_key_or_a_table_row_of_another_input_keeps_the_quantity_linear(q
     assert model.evaluate({"x": change.new.value, "k": 1}).value("p.stufe") == 0
     nearer = change.new.value + Decimal("0.01")
     assert model.evaluate({"x": nearer, "k": 1}).value("p.stufe") == 1
+
+
+UNTRIED = teilhabe_rules.loads(
+    HEAD
+    + "eingabe stunden: zahl h/Jahr von 0 bis 100\n"
+    "eingabe doppelt: ja_nein standard nein \"zählt doppelt\"\n"
+    "eingabe extra: zahl h/Jahr von 0 bis 100 standard 0\n"
+    "wert menge: h/Jahr = (wenn doppelt dann stunden * 2 sonst stunden) + min(extra, 5 h/Jahr)\n"
+    "paket p \"P\"\n"
+    "  stufen\n    0 \"kein\"\n    1 \"wenig\"\n    2 \"viel\"\n  ende\n"
+    "  stufe nach korridor menge\n    0: ab 0 bis 0\n    1: über 0 bis 10\n    2: über 10\n  ende\n"
+    "ende\n"
+)
+
+
+class TestUntried:
+    """The inputs the corridor reads that are not tried are named: „keiner“ alone only where every
+    one was tried (a ja/nein, a number behind ``wenn`` or ``min`` is not)."""
+
+    def test_no_change_found_among_the_inputs_tried(self) -> None:
+        result = UNTRIED.evaluate({"stunden": 20, "doppelt": True, "extra": 2})
+        changes = result.level_changes("p")
+        assert list(changes) == [] and changes.unexamined == ("doppelt", "stunden", "extra")
+        assert result.explain("p.berechnete_stufe", level_changes=True).text.endswith(
+            "; Stufenwechsel durch eine einzelne Eingabe: keiner unter den geprüften Eingaben; "
+            "nicht geprüft: doppelt, stunden, extra")
+        level = result.to_dict(level_changes=True)["ergebnis"]["pakete"]["p"]["stufe"]
+        assert level["stufenwechsel"] == [] and level["stufenwechsel_nicht_geprüft"] == ["doppelt", "stunden", "extra"]
+        from jsonschema import Draft202012Validator
+
+        from teilhabe_rules.tools.schema import json_schema
+
+        document = json.loads(json.dumps(result.to_dict(level_changes=True)))
+        assert not list(Draft202012Validator(json_schema(UNTRIED, "ergebnis")).iter_errors(document))
+        # and the claim is right to be careful: a change of one of them does change the level
+        assert UNTRIED.evaluate({"stunden": 4, "doppelt": False, "extra": 2}).value("p.berechnete_stufe") == 1
+
+    def test_every_input_tried_says_none(self) -> None:
+        result = HOURS.evaluate({"stunden": 0})
+        assert result.level_changes("lp3b").unexamined == ()
+        level = result.to_dict(level_changes=True)["ergebnis"]["pakete"]["lp3b"]["stufe"]
+        assert "stufenwechsel_nicht_geprüft" not in level

@@ -43,7 +43,7 @@ from .frame import Element, Frame, NoFigure
 from .margins import band_level
 from .quantities import Quantity
 
-__all__ = ["LevelChange", "changes_text", "level_changes"]
+__all__ = ["LevelChange", "LevelChanges", "changes_text", "level_changes"]
 
 UP = "höher"
 DOWN = "niedriger"
@@ -89,18 +89,41 @@ class LevelChange:
         }
 
 
+class LevelChanges(tuple[LevelChange, ...]):
+    """The changes :func:`level_changes` found (a tuple of :class:`LevelChange`), and in
+    ``unexamined`` the paths of the inputs the corridor reads that it did not try: an aufzählung,
+    ja/nein, a date, a text, an unbounded number, or a bounded one the corridor's quantity does not
+    follow linearly (``wenn``, tables, ``min``/``max``, ``runde``) — a change of one of them may
+    still change the level."""
+
+    unexamined: tuple[str, ...]
+
+    def __new__(cls, changes: tuple[LevelChange, ...] | list[LevelChange] = (),
+                unexamined: tuple[str, ...] = ()) -> LevelChanges:
+        made = super().__new__(cls, changes)
+        made.unexamined = unexamined
+        return made
+
+
 def changes_text(changes: tuple[LevelChange, ...], within: str = "", figures: Figures = EXACT) -> str:
-    """The German sentence appended to the explanation of a computed level."""
+    """The German sentence appended to the explanation of a computed level: the changes found,
+    or „keiner“ — where inputs the corridor reads were not tried (:class:`LevelChanges`), „keiner
+    unter den geprüften Eingaben“ and which were not."""
+    unexamined = changes.unexamined if isinstance(changes, LevelChanges) else ()
+    shown = [name[len(within) + 1:] if within and name.startswith(within + ".") else name for name in unexamined]
+    untried = f"; nicht geprüft: {', '.join(shown)}" if shown else ""
     if not changes:
-        return "Stufenwechsel durch eine einzelne Eingabe: keiner"
+        return "Stufenwechsel durch eine einzelne Eingabe: " + (
+            f"keiner unter den geprüften Eingaben{untried}" if shown else "keiner")
     return "Stufenwechsel durch eine einzelne Eingabe: " + ", ".join(
-        change.text(within, figures) for change in changes)
+        change.text(within, figures) for change in changes) + untried
 
 
-def level_changes(frame: Frame, backend: Backend, path: str) -> tuple[LevelChange, ...]:
+def level_changes(frame: Frame, backend: Backend, path: str) -> LevelChanges:
     """The single-input changes of the package at ``path`` (``bewohner[1].lp2a``, also
-    ``….stufe``/``….berechnete_stufe``): for each input, the nearest change up, then down.
-    KeyError for a path that is not a package whose level a corridor decides."""
+    ``….stufe``/``….berechnete_stufe``): for each input, the nearest change up, then down; with
+    the inputs not tried (:class:`LevelChanges`). KeyError for a path that is not a package
+    whose level a corridor decides."""
     try:
         steps = parse_path(path)
         element, names = frame.element(steps)
@@ -114,7 +137,7 @@ def level_changes(frame: Frame, backend: Backend, path: str) -> tuple[LevelChang
         raise NoFigure(f"„{path}“ ist kein Paket mit einer Stufe nach Korridor")
     current = element.levels(package).computed
     if not isinstance(current, int):
-        return ()
+        return LevelChanges()
     return _Search(frame, backend, element, package, node, current).run()
 
 
@@ -345,18 +368,29 @@ class _Search:
         self.reads = _Reads(frame)
         self.row = _input_row(frame.root)
 
-    def run(self) -> tuple[LevelChange, ...]:
+    def run(self) -> LevelChanges:
         found: list[LevelChange] = []
+        unexamined: list[str] = []
         for owner, spec in self.reads.inputs_read(self.node, self.element):
             value = owner.get(spec.key)
             vtype = spec.type
-            if vtype.kind != c.TypeKind.ZAHL or not isinstance(value, Decimal):
-                continue
-            if vtype.choices is not None:
+            if vtype.kind == c.TypeKind.ZAHL and isinstance(value, Decimal) and vtype.choices is not None:
                 found.extend(self.from_choices(owner, spec, value))
-            elif vtype.low is not None and vtype.high is not None:
-                found.extend(self.from_bounds(owner, spec, value))
-        return tuple(found)
+                continue
+            if vtype.kind == c.TypeKind.ZAHL and isinstance(value, Decimal) and vtype.low is not None \
+                    and vtype.high is not None:
+                changes = self.from_bounds(owner, spec, value)
+                if changes is not None:
+                    found.extend(changes)
+                    continue
+            unexamined.append(self.input_path(owner, spec))
+        return LevelChanges(tuple(found), tuple(unexamined))
+
+    def input_path(self, owner: Element, spec: c.InputSpec) -> str:
+        """The case path of ``spec`` in ``owner`` (``bewohner[1].lp2a.kap5``)."""
+        prefix = owner.path[2:] if owner.path.startswith("$.") else ""
+        name = ".".join(spec.path)
+        return f"{prefix}.{name}" if prefix else name
 
     # -- evaluating the case with one input changed --
 
@@ -372,10 +406,8 @@ class _Search:
 
     def change(self, owner: Element, spec: c.InputSpec, current: Decimal, new: Decimal, level: int,
                beyond: str | None = None) -> LevelChange:
-        prefix = owner.path[2:] if owner.path.startswith("$.") else ""
-        name = ".".join(spec.path)
         unit = unit_text(spec.type)
-        return LevelChange(f"{prefix}.{name}" if prefix else name, spec.label, Quantity(current, unit, spec.type),
+        return LevelChange(self.input_path(owner, spec), spec.label, Quantity(current, unit, spec.type),
                            Quantity(new, unit, spec.type), level, UP if level > self.current else DOWN, beyond)
 
     # -- a choice set: try every other value, nearest first --
@@ -398,17 +430,21 @@ class _Search:
 
     # -- a bounded number: the nearest value from the corridor's edges --
 
-    def from_bounds(self, owner: Element, spec: c.InputSpec, value: Decimal) -> list[LevelChange]:
+    def from_bounds(self, owner: Element, spec: c.InputSpec, value: Decimal) -> list[LevelChange] | None:
+        """The changes of a bounded number, None where the corridor does not follow it linearly
+        (the input is not tried)."""
         target: Instance = (spec.id, owner.scope, owner.indexes)
         linear = _Linear(self.frame, self.reads, target)
         subject = linear.of(self.node.subject, self.element)
-        if subject is None or not subject[0]:
-            return []
+        if subject is None:
+            return None
+        if not subject[0]:
+            return []  # the quantity does not change with it
         a, b = subject
         x0 = Fraction(value)
         quantity = self.element.corridor_quantity(self.node)
         if _fraction(quantity) != a * x0 + b:  # the analysis must give what evaluation gave
-            return []
+            return None
         bounds: list[tuple[int, Any, bool, Any, bool]] = []
         for band in self.node.bands:
             edges: list[Fraction | None] = []
@@ -418,7 +454,7 @@ class _Search:
                     continue
                 known = linear.of(bound, self.element)
                 if known is None or known[0]:
-                    return []
+                    return None  # a band's edge moves with the input
                 edges.append(known[1])
             bounds.append((band.level, edges[0], band.lower_inclusive, edges[1], band.upper_inclusive))
         assert spec.type.low is not None and spec.type.high is not None

@@ -24,7 +24,7 @@ from .margins import LevelMargin, LevelStep
 from .quantities import Explanation, Quantity
 
 if TYPE_CHECKING:  # pragma: no cover - imported on first use (below): most results never ask
-    from .changes import LevelChange
+    from .changes import LevelChange, LevelChanges
 
 # enum members bound once: reading a member off an Enum class costs several times a global
 _N_WERT = c.NodeKind.WERT
@@ -260,13 +260,15 @@ class Result:
             raise NoFigure(f"{path!r} ist kein Pfad")
         return explain_module.level_margin(self.frame, self._model.explanation_plan, path)
 
-    def level_changes(self, path: str) -> tuple[LevelChange, ...]:
+    def level_changes(self, path: str) -> LevelChanges:
         """Which single input value would change the level a corridor decided for the package at
         ``path`` (``"bewohner[1].lp2a"``): for each input the corridor's quantity depends on, the
         nearest value that gives a higher and the one that gives a lower computed level, each
         confirmed by evaluating the case again with only that input changed (computed on first
-        use: it costs evaluations). KeyError for a path that is not a package whose level a
-        corridor decides. See ``docs/04_results.md``."""
+        use: it costs evaluations). The tuple is a
+        :class:`~teilhabe_rules.runtime.changes.LevelChanges`: its ``unexamined`` names the inputs
+        the corridor reads that were not tried. KeyError for a path that is not a package whose
+        level a corridor decides. See ``docs/04_results.md``."""
         if not isinstance(path, str):
             raise NoFigure(f"{path!r} ist kein Pfad")
         from .changes import level_changes as find_level_changes
@@ -424,6 +426,9 @@ def _scope_dict(scope: ScopeResult, explanations: dict[str, Explanation] | None,
             changes = changes_of(_join_path(prefix, name)) if changes_of is not None else None
             if changes is not None:
                 entry["stufe"]["stufenwechsel"] = [change.to_dict() for change in changes]
+                untried = getattr(changes, "unexamined", ())
+                if untried:
+                    entry["stufe"]["stufenwechsel_nicht_geprüft"] = list(untried)
             if explanations is not None:
                 for key in ("berechnete_stufe", "stufe"):
                     expl = explanations.get(_join_path(prefix, f"{name}.{key}"))

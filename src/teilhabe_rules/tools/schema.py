@@ -488,6 +488,7 @@ def _level(levels: c.EnumType) -> dict[str, Any]:
             "begründung": {"type": ["string", "null"]},
             "korridor": {"$ref": "#/$defs/korridor"},
             "stufenwechsel": {"type": "array", "items": {"$ref": "#/$defs/stufenwechsel"}},
+            "stufenwechsel_nicht_geprüft": {"type": "array", "items": {"type": "string"}, "minItems": 1},
             "erklärung": {"$ref": "#/$defs/erklärung"},
             "erklärung_berechnet": {"$ref": "#/$defs/erklärung"},
         },

@@ -174,6 +174,18 @@ class TestAgreementErrors:
              "schreibe [parameter] in eine Zeile über „satz = …“", 2),
             ("Unbekannter Eintrag „foo“ vor jedem Abschnitt",
              "Einträge stehen in [vereinbarung], [parameter] oder [tabellen.NAME]", 3)]
+        # written twice, a table, an array of tables, and the mapping form (no header lines there)
+        DELETE_ABOVE = "lösche die Zeile vor den Abschnitten"  # noqa: N806
+        file.write_text('modell = "klein"\nsatz = "70 EUR/h"\npoolanteil = 5\n[vereinbarung]\nmodell = "klein"\n'
+                        '[parameter]\nsatz = "70 EUR/h"\n[[liste]]\na = 1\n', encoding="utf-8")
+        assert [(d.message, d.hint) for d in agreement_error(model, file).diagnostics] == [
+            ("„modell“ steht zweimal: vor jedem Abschnitt und in [vereinbarung]", DELETE_ABOVE),
+            ("„satz“ steht zweimal: vor jedem Abschnitt und in [parameter]", DELETE_ABOVE),
+            ("„poolanteil“ steht vor jedem Abschnitt: es gehört in [tabellen.poolanteil]",
+             "eine Tabelle steht als Abschnitt [tabellen.poolanteil] mit einer Zeile „Schlüssel = Wert“ je Zeile"),
+            ("Unbekannter Abschnitt „liste“", "erlaubt: [vereinbarung], [parameter], [tabellen.NAME]")]
+        assert [(d.message, d.hint) for d in agreement_error(model, {"satz": "70 EUR/h"}).diagnostics] == [
+            ("„satz“ steht außerhalb jedes Abschnitts: es gehört unter „parameter“", '{"parameter": {"satz": …}}')]
 
     def test_table_that_is_not_rows(self, model: tr.Model) -> None:
         found = agreement_error(model, {"tabellen": {"poolanteil": 5}}).diagnostics[0]

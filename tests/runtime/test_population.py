@@ -529,9 +529,12 @@ class TestParquet:
                 " (2, DATE '9999-12-31', [DATE '9999-12-31', NULL], {'FLOAT': NULL}),"
                 " (3, DATE '2025-03-01', [DATE '-infinity'], {'FLOAT': 1.5::FLOAT})) t(nr, beginn, tage, satz))"
                 f" TO '{path}' (FORMAT parquet)")
-            relation = connection.sql("SELECT 1 AS nr, {'bis': DATE 'infinity'} AS zeit, MAP {'a': DATE 'infinity'} "
-                                      "AS k, '0101'::BIT AS stunden UNION ALL SELECT 2, {'bis': DATE '9999-12-31'}, "
-                                      "MAP {'a': DATE '2025-01-01'}, '1'::BIT")
+            relation = connection.sql(
+                "SELECT 1 AS nr, {'bis': DATE 'infinity'} AS zeit, MAP {'a': DATE 'infinity'} AS k, '0101'::BIT AS "
+                "stunden, DATE '9999-12-31' AS echt, union_value(d := DATE '-infinity')::UNION(d DATE, n INT) AS u, "
+                "MAP {DATE 'infinity': 1} AS schluessel UNION ALL SELECT 2, {'bis': DATE '9999-12-31'}, "
+                "MAP {'a': DATE '2025-01-01'}, '1'::BIT, DATE '9999-12-31', union_value(n := 3), "
+                "MAP {DATE '2025-01-01': 2}")
             found = [(row.id, *row.decoded()) for row in Population.of_relation(relation)]
         last = dt.date(9999, 12, 31)
         assert rows(path) == [
@@ -541,9 +544,11 @@ class TestParquet:
             ("Zeile 3", {"nr": 3, "beginn": dt.date(2025, 3, 1), "tage": ["-infinity"],
                          "satz": {"FLOAT": Decimal("1.5")}}, None),
         ]
-        assert found == [
-            ("Zeile 1", {"nr": 1, "zeit": {"bis": "infinity"}, "k": {"a": "infinity"}, "stunden": b"\x05"}, None),
-            ("Zeile 2", {"nr": 2, "zeit": {"bis": last}, "k": {"a": dt.date(2025, 1, 1)}, "stunden": b"\x01"}, None),
+        assert found == [  # (a real 31.12.9999 beside an infinite date stays a date)
+            ("Zeile 1", {"nr": 1, "zeit": {"bis": "infinity"}, "k": {"a": "infinity"}, "stunden": b"\x05",
+                         "echt": last, "u": "-infinity", "schluessel": {"infinity": 1}}, None),
+            ("Zeile 2", {"nr": 2, "zeit": {"bis": last}, "k": {"a": dt.date(2025, 1, 1)}, "stunden": b"\x01",
+                         "echt": last, "u": 3, "schluessel": {"2025-01-01": 2}}, None),
         ]
         model = teilhabe_rules.loads(
             'modell d "D"\n  version "1"\n  gültig ab 01.01.2024\n  stichtag beginn\nende\n'

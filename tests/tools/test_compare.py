@@ -332,6 +332,13 @@ class TestOptions:
                     compare(flat, None, population, out=rules, out_format="csv", figures=("betrag", "betrag"))
                 else:
                     compare(flat, flat, population, out=rules, out_format="csv")
+        # a variant: the base file it extends too (it is read whenever the variant is loaded)
+        variant_file = tmp_path / "variante.rules"
+        variant_file.write_text('modell variante "V"\n  erweitert "flach"\n  version "2"\n  gültig ab 01.01.2024\n'
+                                "ende\nparameter satz = 70 EUR/h\n", encoding="utf-8")
+        variant = teilhabe_rules.load(variant_file)
+        with pytest.raises(CaseError, match="ist die Regeldatei eines Grundmodells selbst"):
+            compare(variant, variant, population, out=rules, out_format="jsonl")
         assert {path: path.read_bytes() for path in inputs} == inputs
         summary = compare(flat, flat, population, out=tmp_path / "zeilen.jsonl", agreement_new=agreement)
         assert (summary.evaluated, summary.total_old, summary.total_new) == (1, Decimal(600), Decimal(700))

@@ -346,13 +346,27 @@ def load_agreement(
         overridden.append(tid)
         agreed_at[tid] = where.find(key, "tabellen")
     for section in data:
-        # a plain entry above every section: in the section it belongs to, where it is known
-        home = None if isinstance(data[section], Mapping) else (
-            "vereinbarung" if section in HEADER_KEYS else "parameter" if section in parameters else None)
+        value = data[section]
+        # a plain entry above every section (not a table, nor an array of tables ``[[…]]``): in
+        # the section it belongs to, where it is known
+        plain = not isinstance(value, Mapping) and not (
+            isinstance(value, list) and value and all(isinstance(item, Mapping) for item in value))
+        home = None if not plain else "vereinbarung" if section in HEADER_KEYS else "parameter" if (
+            section in by_name) else f"tabellen.{section}" if section in table_names else None
         if home is not None:
-            report(f"„{section}“ steht vor jedem Abschnitt: es gehört in [{home}]", section, None,
-                   f"schreibe [{home}] in eine Zeile über „{section} = …“")
-        elif not isinstance(data[section], Mapping):
+            twice = section in head if home == "vereinbarung" else home == "parameter" and section in given
+            if twice:
+                report(f"„{section}“ steht zweimal: vor jedem Abschnitt und in [{home}]", section, None,
+                       "lösche die Zeile vor den Abschnitten")
+            elif isinstance(source, Mapping):  # (the programmatic form: no header lines to write)
+                report(f"„{section}“ steht außerhalb jedes Abschnitts: es gehört unter „{home}“", section, None,
+                       f"{{\"{home.split('.')[0]}\": {{\"{section}\": …}}}}" if home != f"tabellen.{section}"
+                       else f"{{\"tabellen\": {{\"{section}\": {{Zeile: Wert, …}}}}}}")
+            else:
+                report(f"„{section}“ steht vor jedem Abschnitt: es gehört in [{home}]", section, None,
+                       f"schreibe [{home}] in eine Zeile über „{section} = …“" if not home.startswith("tabellen.")
+                       else f"eine Tabelle steht als Abschnitt [{home}] mit einer Zeile „Schlüssel = Wert“ je Zeile")
+        elif plain:
             report(f"Unbekannter Eintrag „{section}“ vor jedem Abschnitt", section, None,
                    "Einträge stehen in [vereinbarung], [parameter] oder [tabellen.NAME]")
         else:

@@ -279,20 +279,16 @@ class Population:
         header = list(relation.columns)
         quoted = [_quoted(column) for column in header]
         cells = _cells(quoted, list(relation.types))
-        flagged = cells is not None and cells[1]
-        if cells is not None:  # (as a Parquet file's)
+        dated = cells.dated if cells is not None else ()
+        if cells is not None:  # (as a Parquet file's; each flag named after its column's place)
             relation = relation.project(", ".join(
-                f"{cell} AS {column}" for cell, column in zip(cells[0], [*quoted, '"_unendlich"'], strict=False)))
+                f"{cell} AS {column}" for cell, column in zip(
+                    cells.select, [*quoted, *(f'"_unendlich_{index}"' for index in dated)], strict=True)))
         columns = _columns(header, name, 1)
 
         def rows() -> Iterator[TableRow]:
             for number, values in enumerate(_relation_rows(relation), start=1):
-                row: Sequence[Any] = values
-                if flagged:
-                    *row, infinite = values
-                    if infinite:
-                        row = _infinite_dates(row)
-                yield population._typed(number, [_without_nulls(value) for value in row])
+                yield population._typed(number, [_without_nulls(value) for value in _read_back(values, dated)])
 
         population._rows = population._tables((columns, rows()))
         return population
@@ -678,14 +674,18 @@ class Population:
             "(SELECT unnest(CAST(? AS BIGINT[]))) ORDER BY file_row_number)")
         parameters: list[Any] = [sandbox.paths[0]] if wanted is None else [sandbox.paths[0], wanted]
         try:
+            # the column types of a relation (a description names only DB-API type codes before DuckDB
+            # 1.4), taken first and of no rows: there a relation with parameters runs, closing a
+            # result made before it
+            kinds = list(sandbox.connection.sql(f"SELECT * FROM {source} LIMIT 0", params=parameters).types)
             result = sandbox.connection.execute(f"SELECT * FROM {source}", parameters)
             described = list(result.description or ())
             names = [f"c{index}" for index in range(len(described))]
-            cells = _cells(names, [item[1] for item in described])
+            cells = _cells(names, kinds)
             if cells is not None:
                 result = sandbox.connection.execute(
-                    f"SELECT {', '.join(cells[0])} FROM {source} AS t({', '.join(names)})", parameters)
-            flagged = cells is not None and cells[1]
+                    f"SELECT {', '.join(cells.select)} FROM {source} AS t({', '.join(names)})", parameters)
+            dated = cells.dated if cells is not None else ()
         except duckdb.Error as exc:
             sandbox.close()
             raise failure(f"keine gültige Parquet-Datei ({_engine_words(exc)})") from None
@@ -707,13 +707,8 @@ class Population:
                 if not batch:
                     return
                 for values in batch:
-                    infinite = False
-                    if flagged:
-                        *values, infinite = values
-                    number = number + 1 if wanted is None else int(values[-1]) + 1
-                    row = values if wanted is None else values[:-1]
-                    if infinite:
-                        row = _infinite_dates(row)
+                    row = _read_back(values, dated)
+                    number = number + 1 if wanted is None else int(row.pop()) + 1
                     yield self._typed(number, [_without_nulls(value) for value in row])
 
         return columns, rows()
@@ -788,16 +783,24 @@ def _large_part(path: Path) -> zipfile.ZipInfo | None:
                  and not re.fullmatch(r"xl/worksheets/[^/]+\.xml", part.filename)), None)
 
 
-def _cells(columns: list[str], kinds: list[Any]) -> tuple[list[str], bool] | None:
+@attrs.frozen
+class _Selection:
+    """How :func:`_cells` selects a table's columns: ``select`` the SQL of each column, then one
+    flag per column of ``dated`` (the places of the columns holding a DATE)."""
+
+    select: list[str]
+    dated: tuple[int, ...]
+
+
+def _cells(columns: list[str], kinds: list[Any]) -> _Selection | None:
     """How the columns of a table DuckDB reads (their names in SQL, their DuckDB types) are
     selected so that each cell reaches Python as the case loader must see it, anywhere in a
     nested type: a FLOAT (32 bits) as the double of its shortest text (250.1, not
     250.10000610351562), a BIT string as bytes (not a text of digits that reads as a number).
-    Where a DATE is in a column, a last column tells whether a DATE of the row is infinite
-    (``infinity`` reaches Python as its last day, 31.12.9999, ``-infinity`` as 01.01.0001:
-    :func:`_infinite_dates` gives them back as texts, which the loader refuses as no date).
-    None where every column is read as it is; else the selected columns and whether the flag is
-    the last."""
+    Each column holding a DATE gets a flag at the end telling whether a DATE of its cell is
+    infinite (``infinity`` reaches Python as its last day, 31.12.9999, ``-infinity`` as
+    01.01.0001: :func:`_read_back` gives them back as those words, which the loader refuses as no
+    date). None where every column is read as it is."""
     select: list[str] = []
     changed = False
     for column, kind in zip(columns, kinds, strict=True):
@@ -807,11 +810,13 @@ def _cells(columns: list[str], kinds: list[Any]) -> tuple[list[str], bool] | Non
             continue
         changed = True
         select.append(f"CAST(CAST({column} AS {via}) AS {read})" if via != read else f"CAST({column} AS {read})")
-    infinite = [found for column, kind in zip(columns, kinds, strict=True)
-                if (found := _infinite(column, kind, 0)) is not None]
-    if infinite:
-        select.append(" OR ".join(f"coalesce({found}, false)" for found in infinite))
-    return (select, bool(infinite)) if changed or infinite else None
+    dated: list[int] = []
+    for index, (column, kind) in enumerate(zip(columns, kinds, strict=True)):
+        found = _infinite(column, kind, 0)
+        if found is not None:
+            select.append(f"coalesce({found}, false)")
+            dated.append(index)
+    return _Selection(select, tuple(dated)) if changed or dated else None
 
 
 # the leaf types _cells reads otherwise: first cast to (a FLOAT to the text of its shortest form) …
@@ -822,12 +827,16 @@ _READ = {"float": "DOUBLE", "bit": "BLOB"}
 
 def _infinite(value: str, kind: Any, depth: int) -> str | None:
     """SQL telling whether a DATE in ``value`` (of DuckDB type ``kind``) is infinite (NULL: not
-    known, where nothing is), or None where ``kind`` holds no DATE."""
+    known, where nothing is), or None where ``kind`` holds no DATE. A struct's fields are read by
+    their place (DuckDB 1.4 reads a Parquet UNION as a struct without field names)."""
     if kind.id == "date":
         return f"isinf({value})"
-    if kind.id == "struct":
-        inner = [found for name, child in kind.children
-                 if (found := _infinite(f"struct_extract({value}, {_text(name)})", child, depth)) is not None]
+    if kind.id in ("struct", "union"):
+        members = [(place, name, child) for place, (name, child) in enumerate(kind.children, start=1)
+                   if not (kind.id == "union" and place == 1)]  # (a union's first child is its tag)
+        inner = [found for place, name, child in members if (found := _infinite(
+            f"union_extract({value}, {_text(name)})" if kind.id == "union" else f"struct_extract_at({value}, {place})",
+            child, depth)) is not None]
         return " OR ".join(f"coalesce({found}, false)" for found in inner) if inner else None
     if kind.id in ("list", "array", "map"):
         item = f"x{depth}"
@@ -841,13 +850,26 @@ def _infinite(value: str, kind: Any, depth: int) -> str | None:
     return None
 
 
+def _read_back(values: Sequence[Any], dated: tuple[int, ...]) -> list[Any]:
+    """The cells of a row :func:`_cells` selected, its flags taken off, each flagged cell with
+    Python's first and last day — what DuckDB gives for ``-infinity`` and ``infinity`` — written
+    as those words (a real 31.12.9999 in another cell stays a date)."""
+    if not dated:
+        return list(values)
+    cells = list(values[:len(values) - len(dated)])
+    for index, infinite in zip(dated, values[len(cells):], strict=True):
+        if infinite:
+            cells[index] = _infinite_dates(cells[index])
+    return cells
+
+
 def _infinite_dates(value: Any) -> Any:
-    """A cell of a row holding an infinite DATE (:func:`_cells`) with Python's first and last
-    day — what DuckDB gives for ``-infinity`` and ``infinity`` — written as those words."""
+    """``value`` with Python's first and last day written ``-infinity`` and ``infinity``, in
+    lists, records and maps (keys too)."""
     if isinstance(value, _dt.date) and not isinstance(value, _dt.datetime):
         return "infinity" if value == _dt.date.max else "-infinity" if value == _dt.date.min else value
     if isinstance(value, dict):
-        return {key: _infinite_dates(item) for key, item in value.items()}
+        return {_infinite_dates(key): _infinite_dates(item) for key, item in value.items()}
     if isinstance(value, (list, tuple)):
         return [_infinite_dates(item) for item in value]
     return value

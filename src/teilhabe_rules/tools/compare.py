@@ -689,9 +689,12 @@ def compare(
 def _apart_from_inputs(out: str | Path, population: str | Path, models: tuple[Model | None, ...],
                        agreements: tuple[Any, ...]) -> None:
     """A :class:`CaseError` where ``out`` names a file the comparison reads — the population, a
-    model's rule file, an agreement file: writing the rows would replace an input."""
+    model's rule file or one it extends, an agreement file: writing the rows would replace an
+    input."""
     inputs: list[tuple[str | Path, str, str]] = [(population, "die Population", "population")]
     inputs += [(m.path, "die Regeldatei eines der Modelle", "ausgabe") for m in models if m is not None and m.path]
+    inputs += [(base, "die Regeldatei eines Grundmodells", "ausgabe") for m in models if m is not None
+               for base in m.info.base_files]  # (the files a variant extends: read when it is loaded again)
     for agreement in agreements:
         named = agreement if isinstance(agreement, (str, Path)) else file_path(agreement)
         if named is not None:

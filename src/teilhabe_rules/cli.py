@@ -582,6 +582,11 @@ def _outputs_apart(args: argparse.Namespace) -> None:
     the case, the population, an agreement): writing it would replace an input."""
     from .files import same_file
 
+    bases: list[Path] = []  # the files a variant named extends: read whenever it is loaded
+    for name in ("model", "old", "new"):
+        given = getattr(args, name, None)
+        if isinstance(given, str) and given.endswith(".rules") and os.path.isfile(given):
+            bases += [path for path, _text in _base_files(given)]
     for option, attribute in (("--out", "out"), ("--summary", "summary")):
         target = getattr(args, attribute, None)
         if not target:
@@ -590,6 +595,22 @@ def _outputs_apart(args: argparse.Namespace) -> None:
             given = getattr(args, name, None)
             if isinstance(given, str) and os.path.lexists(given) and same_file(target, given):
                 raise _UsageError(f"{option}: „{target}“ ist {what} selbst: die Ausgabe braucht eine eigene Datei")
+        for base in bases:
+            if same_file(target, base):
+                raise _UsageError(f"{option}: „{target}“ ist die Regeldatei eines Grundmodells: die Ausgabe braucht "
+                                  "eine eigene Datei")
+
+
+def _base_files(path: str) -> list[tuple[Path, str]]:
+    """The base files the variant at ``path`` builds on (none where it is no variant or cannot be
+    read: loading then says why)."""
+    from .check.variants import base_files
+    from .files import MAX_RULE_BYTES, FileRefused, read_text
+
+    try:
+        return base_files(read_text(Path(path), MAX_RULE_BYTES), path) or []
+    except (FileRefused, OSError, ValueError):
+        return []
 
 
 def _print_error(exc: TeilhabeError, fmt: str, out: TextIO, err: TextIO) -> None:

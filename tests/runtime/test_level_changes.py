@@ -426,3 +426,16 @@ class TestUntried:
         assert result.level_changes("lp3b").unexamined == ()
         level = result.to_dict(level_changes=True)["ergebnis"]["pakete"]["lp3b"]["stufe"]
         assert "stufenwechsel_nicht_geprüft" not in level
+
+    def test_a_change_the_edges_promise_but_no_evaluation_confirms_leaves_the_input_untried(self) -> None:
+        """Above 10 h the level is 2, but the value tried there (midway to the bound, 55 h) fails
+        the ``prüfung``: the input is named as not tried, not „keiner“."""
+        checked = teilhabe_rules.loads(
+            HEAD + "eingabe stunden: zahl h/Jahr von 0 bis 100\n"
+            "prüfung \"zu viel\": stunden >= 1 und stunden <= 50\n"
+            "paket p \"P\"\n  stufen\n    0 \"kein\"\n    1 \"wenig\"\n    2 \"viel\"\n  ende\n"
+            "  stufe nach korridor stunden\n    0: ab 0 bis 0\n    1: über 0 bis 10\n    2: über 10\n  ende\nende\n")
+        changes = checked.evaluate({"stunden": 5}).level_changes("p")
+        assert list(changes) == [] and changes.unexamined == ("stunden",)
+        assert repr(changes) == "LevelChanges((), unexamined=('stunden',))"
+        assert checked.evaluate({"stunden": 20}).value("p.berechnete_stufe") == 2

@@ -526,6 +526,28 @@ def test_an_output_naming_a_file_the_command_reads_is_refused_and_the_file_kept(
 
 
 @pytest.mark.parametrize("command", [
+    ["eval", "{variant}", "{case}", "--format", "csv", "--out", "{base}"],
+    ["compare", "{variant}", "{variant}", "{folder}", "--summary", "{base}"],
+    ["compare", "{variant}", "{variant}", "{folder}", "--out", "{base}", "--format", "jsonl"],
+])
+def test_an_output_naming_the_base_file_of_a_variant_is_refused(tmp_path: Path, command: list[str]) -> None:
+    """The file a variant extends is read whenever the variant is loaded: no output replaces it."""
+    folder = tmp_path / "faelle"
+    folder.mkdir()
+    base, variant = tmp_path / "klein.rules", tmp_path / "variante.rules"
+    base.write_bytes(Path(MODEL).read_bytes())
+    variant.write_text('modell variante "V"\n  erweitert "klein"\n  version "2"\n  gültig ab 01.01.2024\nende\n',
+                       encoding="utf-8")
+    (folder / "fall.toml").write_bytes(Path(CASE).read_bytes())
+    before = base.read_bytes()
+    names = {"variant": str(variant), "base": str(base), "case": str(folder / "fall.toml"), "folder": str(folder)}
+    out, err = io.StringIO(), io.StringIO()
+    assert main([part.format(**names) for part in command], out, err) == 2, err.getvalue()
+    assert f"„{base}“ ist die Regeldatei eines Grundmodells" in err.getvalue()
+    assert base.read_bytes() == before
+
+
+@pytest.mark.parametrize("command", [
     ["umstellen", str(Path(__file__).resolve().parents[2] / "examples/bei_nrw2/fall_2_0.toml"),
      "--erstellt-am", "2026-01-15", "--wohnform", "eigene_häuslichkeit", "--out", "{missing}/neu.toml"],
     ["eval", MODEL, CASE, "--format", "csv", "--out", "{missing}/ergebnis.csv"],

@@ -355,7 +355,7 @@ def load_agreement(
             section in by_name) else f"tabellen.{section}" if section in table_names else None
         if home is not None:
             twice = section in head if home == "vereinbarung" else home == "parameter" and section in given
-            if twice:
+            if twice and not isinstance(source, Mapping):
                 report(f"„{section}“ steht zweimal: vor jedem Abschnitt und in [{home}]", section, None,
                        "lösche die Zeile vor den Abschnitten")
             elif isinstance(source, Mapping):  # (the programmatic form: no header lines to write)

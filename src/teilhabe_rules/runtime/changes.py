@@ -94,15 +94,26 @@ class LevelChanges(tuple[LevelChange, ...]):
     ``unexamined`` the paths of the inputs the corridor reads that it did not try: an aufzählung,
     ja/nein, a date, a text, an unbounded number, or a bounded one the corridor's quantity does not
     follow linearly (``wenn``, tables, ``min``/``max``, ``runde``) — a change of one of them may
-    still change the level."""
+    still change the level, or tried without a confirmed change (the value found failed a
+    ``prüfung`` or has no finite decimal). Compares as the tuple of changes."""
 
-    unexamined: tuple[str, ...]
+    _unexamined: tuple[str, ...]
 
     def __new__(cls, changes: tuple[LevelChange, ...] | list[LevelChange] = (),
                 unexamined: tuple[str, ...] = ()) -> LevelChanges:
         made = super().__new__(cls, changes)
-        made.unexamined = unexamined
+        made._unexamined = tuple(unexamined)
         return made
+
+    def __getnewargs__(self) -> tuple[tuple[LevelChange, ...], tuple[str, ...]]:  # (copy and pickle)
+        return tuple(self), self._unexamined
+
+    @property
+    def unexamined(self) -> tuple[str, ...]:
+        return self._unexamined
+
+    def __repr__(self) -> str:
+        return f"LevelChanges({tuple(self)!r}, unexamined={self._unexamined!r})"
 
 
 def changes_text(changes: tuple[LevelChange, ...], within: str = "", figures: Figures = EXACT) -> str:
@@ -379,10 +390,12 @@ class _Search:
                 continue
             if vtype.kind == c.TypeKind.ZAHL and isinstance(value, Decimal) and vtype.low is not None \
                     and vtype.high is not None:
-                changes = self.from_bounds(owner, spec, value)
-                if changes is not None:
+                tried = self.from_bounds(owner, spec, value)
+                if tried is not None:
+                    changes, complete = tried
                     found.extend(changes)
-                    continue
+                    if complete:
+                        continue
             unexamined.append(self.input_path(owner, spec))
         return LevelChanges(tuple(found), tuple(unexamined))
 
@@ -430,16 +443,17 @@ class _Search:
 
     # -- a bounded number: the nearest value from the corridor's edges --
 
-    def from_bounds(self, owner: Element, spec: c.InputSpec, value: Decimal) -> list[LevelChange] | None:
-        """The changes of a bounded number, None where the corridor does not follow it linearly
-        (the input is not tried)."""
+    def from_bounds(self, owner: Element, spec: c.InputSpec, value: Decimal) -> tuple[list[LevelChange], bool] | None:
+        """The changes of a bounded number and whether every one the corridor's edges promise was
+        confirmed (a value failing a ``prüfung`` or without a finite decimal is not); None where
+        the corridor does not follow it linearly (the input is not tried)."""
         target: Instance = (spec.id, owner.scope, owner.indexes)
         linear = _Linear(self.frame, self.reads, target)
         subject = linear.of(self.node.subject, self.element)
         if subject is None:
             return None
         if not subject[0]:
-            return []  # the quantity does not change with it
+            return [], True  # the quantity does not change with it
         a, b = subject
         x0 = Fraction(value)
         quantity = self.element.corridor_quantity(self.node)
@@ -465,6 +479,7 @@ class _Search:
             return band_level(bounds, a * x + b)
 
         found: list[LevelChange] = []
+        complete = True
         for wanted in (lambda level: level > self.current, lambda level: level < self.current):
             options = []
             for sign in (1, -1):
@@ -479,9 +494,10 @@ class _Search:
             best = min(options, key=lambda o: (abs(o.value - x0), o.beyond is not None, o.value))
             new, probe = _decimal(best.value), _decimal(best.probe)
             if new is None or probe is None or self.level_with(owner, spec, probe) != best.level:
+                complete = False  # a change the edges promise that is not confirmed
                 continue
             found.append(self.change(owner, spec, value, new, best.level, best.beyond))
-        return found
+        return found, complete
 
 
 def _nearest(points: set[Fraction], x0: Fraction, low: Fraction, high: Fraction, sign: int,

@@ -23,6 +23,7 @@ from typing import Any
 
 import attrs
 
+from ..ir.text import decimal_text
 from ..records import Record
 from ..span import Span
 
@@ -60,7 +61,7 @@ def key_text(key: Any) -> str:
     if isinstance(key, tuple):
         return "(" + ", ".join(key_text(k) for k in key) + ")"
     if isinstance(key, Decimal):
-        return format(key.normalize(), "f") if key == key.to_integral_value() else format(key, "f")
+        return decimal_text(key.normalize() if key == key.to_integral_value() else key)
     return str(key)
 
 

@@ -585,7 +585,8 @@ def _outputs_apart(args: argparse.Namespace) -> None:
     bases: list[Path] = []  # the files a variant named extends: read whenever it is loaded
     for name in ("model", "old", "new"):
         given = getattr(args, name, None)
-        if isinstance(given, str) and given.endswith(".rules") and os.path.isfile(given):
+        if (getattr(args, "out", None) or getattr(args, "summary", None)) and isinstance(given, str) \
+                and given.endswith(".rules") and os.path.isfile(given):
             bases += [path for path, _text in _base_files(given)]
     for option, attribute in (("--out", "out"), ("--summary", "summary")):
         target = getattr(args, attribute, None)

@@ -91,11 +91,12 @@ class LevelChange:
 
 class LevelChanges(tuple[LevelChange, ...]):
     """The changes :func:`level_changes` found (a tuple of :class:`LevelChange`), and in
-    ``unexamined`` the paths of the inputs the corridor reads that it did not try: an aufzählung,
-    ja/nein, a date, a text, an unbounded number, or a bounded one the corridor's quantity does not
-    follow linearly (``wenn``, tables, ``min``/``max``, ``runde``) — a change of one of them may
-    still change the level, or tried without a confirmed change (the value found failed a
-    ``prüfung`` or has no finite decimal). Compares as the tuple of changes."""
+    ``unexamined`` the paths of the inputs the corridor reads that it did not try — an aufzählung,
+    ja/nein, a date, a text, an unbounded number, a bounded one the corridor's quantity does not
+    follow linearly (``wenn``, tables, ``min``/``max``, ``runde``), or one whose change the
+    corridor's edges promise but no evaluation confirmed (the value tried failed a ``prüfung`` or
+    has no finite decimal): a change of one of them may still change the level. Compares as the
+    tuple of changes."""
 
     _unexamined: tuple[str, ...]
 

@@ -354,18 +354,19 @@ def load_agreement(
         home = None if not plain else "vereinbarung" if section in HEADER_KEYS else "parameter" if (
             section in by_name) else f"tabellen.{section}" if section in table_names else None
         if home is not None:
+            a_table = home.startswith("tabellen.")
             twice = section in head if home == "vereinbarung" else home == "parameter" and section in given
-            if twice and not isinstance(source, Mapping):
+            if isinstance(source, Mapping):  # (the programmatic form: no header lines to write)
+                report(f"„{section}“ steht außerhalb jedes Abschnitts: es gehört unter „{home}“", section, None,
+                       f'{{"tabellen": {{"{section}": {{Zeile: Wert, …}}}}}}' if a_table
+                       else f'{{"{home}": {{"{section}": …}}}}')
+            elif twice:
                 report(f"„{section}“ steht zweimal: vor jedem Abschnitt und in [{home}]", section, None,
                        "lösche die Zeile vor den Abschnitten")
-            elif isinstance(source, Mapping):  # (the programmatic form: no header lines to write)
-                report(f"„{section}“ steht außerhalb jedes Abschnitts: es gehört unter „{home}“", section, None,
-                       f"{{\"{home.split('.')[0]}\": {{\"{section}\": …}}}}" if home != f"tabellen.{section}"
-                       else f"{{\"tabellen\": {{\"{section}\": {{Zeile: Wert, …}}}}}}")
             else:
                 report(f"„{section}“ steht vor jedem Abschnitt: es gehört in [{home}]", section, None,
-                       f"schreibe [{home}] in eine Zeile über „{section} = …“" if not home.startswith("tabellen.")
-                       else f"eine Tabelle steht als Abschnitt [{home}] mit einer Zeile „Schlüssel = Wert“ je Zeile")
+                       f"eine Tabelle steht als Abschnitt [{home}] mit einer Zeile „Schlüssel = Wert“ je Zeile"
+                       if a_table else f"schreibe [{home}] in eine Zeile über „{section} = …“")
         elif plain:
             report(f"Unbekannter Eintrag „{section}“ vor jedem Abschnitt", section, None,
                    "Einträge stehen in [vereinbarung], [parameter] oder [tabellen.NAME]")

@@ -674,14 +674,10 @@ class Population:
             "(SELECT unnest(CAST(? AS BIGINT[]))) ORDER BY file_row_number)")
         parameters: list[Any] = [sandbox.paths[0]] if wanted is None else [sandbox.paths[0], wanted]
         try:
-            # the column types of a relation (a description names only DB-API type codes before DuckDB
-            # 1.4), taken first and of no rows: there a relation with parameters runs, closing a
-            # result made before it
-            kinds = list(sandbox.connection.sql(f"SELECT * FROM {source} LIMIT 0", params=parameters).types)
             result = sandbox.connection.execute(f"SELECT * FROM {source}", parameters)
-            described = list(result.description or ())
+            described = list(result.description or ())  # (its types: DuckDBPyType, as a relation's)
             names = [f"c{index}" for index in range(len(described))]
-            cells = _cells(names, kinds)
+            cells = _cells(names, [item[1] for item in described])
             if cells is not None:
                 result = sandbox.connection.execute(
                     f"SELECT {', '.join(cells.select)} FROM {source} AS t({', '.join(names)})", parameters)
@@ -828,7 +824,7 @@ _READ = {"float": "DOUBLE", "bit": "BLOB"}
 def _infinite(value: str, kind: Any, depth: int) -> str | None:
     """SQL telling whether a DATE in ``value`` (of DuckDB type ``kind``) is infinite (NULL: not
     known, where nothing is), or None where ``kind`` holds no DATE. A struct's fields are read by
-    their place (DuckDB 1.4 reads a Parquet UNION as a struct without field names)."""
+    their place (a struct's fields may have no names)."""
     if kind.id == "date":
         return f"isinf({value})"
     if kind.id in ("struct", "union"):

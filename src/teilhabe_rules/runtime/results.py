@@ -276,7 +276,7 @@ class Result:
         return self._cached(f"changes:{path}",  # type: ignore[no-any-return]
                             lambda: find_level_changes(self.frame, self._model.backend, path))
 
-    def _changes_of(self, package_path: str) -> tuple[LevelChange, ...] | None:
+    def _changes_of(self, package_path: str) -> LevelChanges | None:
         """The level changes of a package, None for a package whose level no corridor decides."""
         try:
             return self.level_changes(package_path)
@@ -395,7 +395,7 @@ def _packages(scope: ScopeResult) -> list[tuple[str, str]]:
     return found
 
 
-ChangesOf = Callable[[str], "tuple[LevelChange, ...] | None"]
+ChangesOf = Callable[[str], "LevelChanges | None"]
 
 
 def _scope_dict(scope: ScopeResult, explanations: dict[str, Explanation] | None,
@@ -426,9 +426,8 @@ def _scope_dict(scope: ScopeResult, explanations: dict[str, Explanation] | None,
             changes = changes_of(_join_path(prefix, name)) if changes_of is not None else None
             if changes is not None:
                 entry["stufe"]["stufenwechsel"] = [change.to_dict() for change in changes]
-                untried = getattr(changes, "unexamined", ())
-                if untried:
-                    entry["stufe"]["stufenwechsel_nicht_geprüft"] = list(untried)
+                if changes.unexamined:
+                    entry["stufe"]["stufenwechsel_nicht_geprüft"] = list(changes.unexamined)
             if explanations is not None:
                 for key in ("berechnete_stufe", "stufe"):
                     expl = explanations.get(_join_path(prefix, f"{name}.{key}"))

@@ -695,10 +695,8 @@ def _apart_from_inputs(out: str | Path, population: str | Path, models: tuple[Mo
     inputs += [(m.path, "die Regeldatei eines der Modelle", "ausgabe") for m in models if m is not None and m.path]
     inputs += [(base, "die Regeldatei eines Grundmodells", "ausgabe") for m in models if m is not None
                for base in m.info.base_files]  # (the files a variant extends: read when it is loaded again)
-    for agreement in agreements:
-        named = agreement if isinstance(agreement, (str, Path)) else file_path(agreement)
-        if named is not None:
-            inputs.append((named, "eine der Vereinbarungen", "ausgabe"))
+    inputs += [(named, "eine der Vereinbarungen", "ausgabe") for agreement in agreements
+               if (named := file_path(agreement)) is not None]
     for given, what, code in inputs:
         if same_file(out, given):
             raise CaseError(Diagnostic(f"„{out}“ ist {what} selbst: die Ausgabe braucht eine eigene Datei",

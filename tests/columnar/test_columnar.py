@@ -381,6 +381,36 @@ def test_a_division_by_a_value_of_the_row_stays_exact() -> None:
     assert mismatches(model, plan, cases) == []
 
 
+CHOICES = (
+    'modell probe "Probe"\n  version "1"\n  gültig ab 01.01.2024\nende\n'
+    "eingabe a: auswahl {0, 0.5, 1.0, 1.5, 2.5} h\n"
+    "eingabe b: auswahl {0, 0.25, 0.75} h\n"
+    "eingabe c: auswahl {1, 2, 3} h\n"
+    "eingabe betrag: zahl EUR von 0 bis 100000\n"
+    "wert summe: h = a + b + c\n"
+    "wert anteil = wenn a + b = 0 dann 0 sonst a / (a + b)\n"
+    "wert je_stunde: EUR/h = betrag / summe\n"
+    "wert gerundet: EUR/h = runde(je_stunde * anteil, 2, kaufmännisch)\n"
+)
+
+
+def test_a_choice_input_is_carried_over_its_choices_denominator() -> None:
+    """An ``auswahl`` of decimals is staged with six fractional digits, but each value is one of
+    its choices: the plan carries it over the least common multiple of their denominators (2 and
+    4 here), so a division by a sum of choices has a row factor of at most 4·(2.5 + 0.75 + 3)
+    rather than of 10^6 times that — small enough that what is computed from it stays exact."""
+    model = teilhabe_rules.loads(CHOICES)
+    plan = _plan(model)
+    columns = plan.columns[""]
+    assert (columns["a"].den, columns["b"].den, columns["c"].den) == (2, 4, 1)
+    assert max(bound for _, _, bound, _ in columns["anteil"].rows) <= 4 * 4 + 1
+    for key in ("summe", "anteil", "je_stunde", "gerundet"):
+        assert columns[key].err == 0, key
+    cases = [{"a": a, "b": b, "c": c, "betrag": betrag} for a in ("0", "0.5", "2.5") for b in ("0", "0.25", "0.75")
+             for c in (1, 3) for betrag in ("0", "1234.56", "99999.99")]
+    assert mismatches(model, plan, cases) == []
+
+
 GENERAL_DIVISION = (
     'modell probe "Probe"\n  version "1"\n  gültig ab 01.01.2024\nende\n'
     "eingabe betrag: zahl EUR von -10000000000000 bis 10000000000000\n"

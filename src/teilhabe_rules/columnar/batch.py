@@ -61,7 +61,7 @@ from ..paths import file_path
 from ..runtime.frame import Frame
 from ..runtime.quantities import json_value
 from .intake import Intake, stage_jsonl, stage_parquet, within_validity
-from .plan import FIX, IN_SCALE, LIST_BOUND, Plan, int_type, key_columns, numerator_bound, other_type
+from .plan import FIX, IN_SCALE, LIST_BOUND, Plan, int_type, key_columns, other_type
 from .sources import PopulationFile, element_folder
 
 __all__ = ["BatchResult", "ErrorRow", "ScalarOutcome", "SharedStage", "Staging", "column_types", "execute_plan",
@@ -630,10 +630,11 @@ def column_types(plan: Plan, model: c.CheckedModel, scope: str) -> dict[str, str
     """The column types (DuckDB's names) of ``scope``'s staged table: keys, inputs (numbers as
     integer numerators), ``_date`` for the cases."""
     types = {k: "BIGINT" if k == "_c" else "INTEGER" for k in key_columns(model, scope)}
-    for key, (column, spec) in plan.inputs[scope].items():
+    for column, spec in plan.inputs[scope].values():
         if spec.type.kind in (c.TypeKind.ZAHL, c.TypeKind.SCHLUESSEL):
             # a staged numerator is within the input's bound (else the case went to the scalar backend)
-            types[column] = int_type(numerator_bound(plan.columns[scope][key])).sql("duckdb")
+            digits = 0 if spec.type.integer else IN_SCALE
+            types[column] = int_type(_bound_of(spec.type) * 10**digits + 1).sql("duckdb")
         else:
             types[column] = other_type(spec.type).sql("duckdb")
     if not scope:

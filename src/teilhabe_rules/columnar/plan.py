@@ -1046,7 +1046,8 @@ class _Compiler:
             cols_sql: list[exp.Expr] = []
             for member in members:
                 alias = aliases[member]
-                cols_sql.extend(exp.column(col, alias) for col, _ in self.inputs[member].values())
+                for key, (column, inp) in self.inputs[member].items():
+                    cols_sql.append(self.staged_input(member, key, column, inp.type, alias))
                 for key, (column, _inp) in self.inputs[member].items():
                     if (member, key) in self.divisors and self.meta[member][key].kind == c.TypeKind.ZAHL:
                         held = self.guarded[(sid, column)] = self.fresh("h")
@@ -1063,6 +1064,25 @@ class _Compiler:
             name = self.fresh("s")
             self.steps.append(Step(name, sid, query, tuple(self.staged[m] for m in members)))
             self.state[sid] = name
+
+    def staged_input(self, scope: str, key: str, column: str, vtype: c.ValueType, alias: str) -> exp.Expr:
+        """The first step's column of a staged input: as staged, or a number of a choice set over
+        the least common multiple of its choices' denominators (staged over ``10^IN_SCALE``; a
+        staged value is one of the choices, so the division is exact) — a smaller denominator and
+        bound keep what is computed from it exact longer (a divisor among them: a small row factor)."""
+        col = exp.column(column, alias)
+        meta = self.meta[scope][key]
+        if meta.kind != c.TypeKind.ZAHL or meta.den == 1 or not vtype.choices:
+            return col
+        den = 1
+        for choice in vtype.choices:
+            d = Fraction(choice).denominator
+            if meta.den % d == 0:  # (a choice the staging scale does not hold is never staged)
+                den = math.lcm(den, d)
+        if den == meta.den:
+            return col
+        self.meta[scope][key] = attrs.evolve(meta, den=den)
+        return _as(_idiv(col, _small(meta.den // den)), column)
 
     # ---- batches ----
 

@@ -192,3 +192,75 @@ def test_the_checker_reads_quotients_and_staff_keys_by_their_bounds() -> None:
     with pytest.raises(CheckError, match="Lücke: Werte ab -1 unter 0 VK"):
         teilhabe_rules.loads(keyed, "d.rules")
     teilhabe_rules.loads(keyed.replace("zahl Personen von -10", "zahl Personen von 0"), "d.rules")
+
+
+_TEST_OPS = ("=", "<>", "<", "<=", ">", ">=")
+_PY_OPS = {"=": lambda a, b: a == b, "<>": lambda a, b: a != b, "<": lambda a, b: a < b,
+           "<=": lambda a, b: a <= b, ">": lambda a, b: a > b, ">=": lambda a, b: a >= b}
+
+
+def _whole(name: str, low: int, high: int) -> c.Ref:
+    return c.Ref(name, name, "", c.RefKind.EINGABE,
+                 c.ValueType(c.TypeKind.ZAHL, low=Decimal(low), high=Decimal(high), integer=True), NO_SPAN)
+
+
+def _compare(op: str, left: c.Expr, right: c.Expr) -> c.Compare:
+    return c.Compare(op, left, right, c.ValueType(c.TypeKind.JA_NEIN), NO_SPAN)
+
+
+@given(st.sampled_from(_TEST_OPS), st.integers(-5, 5), st.tuples(st.integers(-5, 5), st.integers(0, 8)),
+       st.booleans(), st.booleans(), st.integers(0, 8))
+def test_a_branch_of_wenn_narrows_the_domain_of_what_its_test_compares(op: str, bound: int, span: tuple[int, int],
+                                                                       whole: bool, mirrored: bool,
+                                                                       offset: int) -> None:
+    """``facts_of``: in the branch a ``wenn`` takes, the input its test compares with a number
+    has a domain holding the input's value — a finite domain and an interval alike, the number
+    on either side, ``nicht`` and ``und``/``oder`` of tests."""
+    from teilhabe_rules.ir.domains import facts_of
+
+    low, high = span[0], span[0] + span[1]
+    x = _whole("x", low, high) if whole else _named("x", Decimal(low), Decimal(high))
+    number = c.Const(Decimal(bound), c.NUMBER, NO_SPAN)
+    test: c.Expr = _compare(op, number, x) if mirrored else _compare(op, x, number)
+    value = low + min(offset, span[1])  # (a value of the input's range)
+    holds = _PY_OPS[op](Decimal(bound), value) if mirrored else _PY_OPS[op](value, Decimal(bound))
+    tables = _Tables()
+    for form, truth in ((test, holds), (c.Unary("nicht", test, test.type, NO_SPAN), not holds)):
+        for taken in (True, False):
+            if truth != taken:
+                continue
+            facts = facts_of(form, tables, taken)  # type: ignore[arg-type]
+            narrowed = domain_of(x, tables, facts)  # type: ignore[arg-type]
+            if narrowed.values is not None:
+                assert Decimal(value) in narrowed.values
+            else:
+                assert (narrowed.lo is None or narrowed.lo <= value) and (narrowed.hi is None or value <= narrowed.hi)
+    # ``x = bound und x >= low`` holds only where both do; its ``sonst`` branch narrows nothing
+    both = c.Logic("und", test, _compare(">=", x, c.Const(Decimal(low), c.NUMBER, NO_SPAN)), test.type, NO_SPAN)
+    assert facts_of(both, tables, False) is None  # type: ignore[arg-type]
+    if holds:
+        facts = facts_of(both, tables, True)  # type: ignore[arg-type]
+        narrowed = domain_of(x, tables, facts)  # type: ignore[arg-type]
+        assert narrowed.values is None or Decimal(value) in narrowed.values
+
+
+def test_a_division_guarded_by_wenn_has_a_bounded_domain() -> None:
+    """``wenn x = 0 dann 0 sonst y / x``: the quotient's divisor leaves out 0 in the branch that
+    divides, so the value is bounded (before: no bound at all); ``anzahl`` of a list of at least
+    one element is at least 1."""
+    x, y = _whole("x", 0, 4), _named("y", Decimal(0), Decimal(10))
+    zero = c.Const(Decimal(0), c.NUMBER, NO_SPAN)
+    guarded = c.Cond(_compare("=", x, zero), zero, c.Arith("/", y, x, c.NUMBER, NO_SPAN), c.NUMBER, NO_SPAN)
+    domain = domain_of(guarded, _Tables())  # type: ignore[arg-type]
+    assert (domain.lo, domain.hi) == (Decimal(0), Decimal(10))
+    unguarded = c.Cond(_compare("=", x, zero), zero, c.Arith("/", y, _named("z", Decimal(0), Decimal(4)), c.NUMBER,
+                                                               NO_SPAN), c.NUMBER, NO_SPAN)
+    assert domain_of(unguarded, _Tables()).hi is None  # type: ignore[arg-type]
+    model = teilhabe_rules.loads(HEAD + 'liste a "A" mindestens 1 höchstens 5\n  eingabe x: zahl\nende\n'
+                                 "wert n: ganzzahl = anzahl(a)\nwert m: ganzzahl = anzahl(a wo x > 1)\n", "d.rules")
+    from teilhabe_rules.ir.domains import ModelSymbols
+
+    symbols = ModelSymbols(model.checked)
+    counts = {node.key: domain_of(node.expr, symbols) for node in model.checked.nodes.values()}
+    assert counts["n"].values == frozenset(Decimal(k) for k in range(1, 6))
+    assert counts["m"].values == frozenset(Decimal(k) for k in range(0, 6))

@@ -4,6 +4,7 @@ same error rows as the plan of every value."""
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -85,3 +86,79 @@ def test_the_same_results_and_error_rows_as_the_plan_of_every_value(name: str) -
     assert results[0][1]  # the invalid cases gave error rows
     full, pruned = (len(p.steps) for p in (model.columnar_plan(None, at), model.columnar_plan(None, at, wanted=wanted)))
     assert pruned <= full
+
+
+DOMAINS = """modell m "M"
+  gültig ab 01.01.2024
+  budget summe_a
+ende
+parameter tage: zahl von 300 bis 365 = 365
+tabelle satz "Satz": ganzzahl von 1 bis 3 -> zahl teilweise
+  1: 0.5
+  2: 1
+  3: 1.5
+ende
+eingabe teiler: ganzzahl von 0 bis 9
+eingabe x: zahl EUR von 0 bis 1000
+eingabe stufe: ganzzahl von 1 bis 3
+eingabe groesse: ganzzahl von 1 bis 4
+eingabe frei: zahl EUR
+liste l "L" mindestens 1 höchstens 5
+  eingabe y: zahl von 0 bis 10
+ende
+wert summe_a: EUR = x * 2
+wert geschuetzt: EUR = wenn teiler = 0 dann 0 EUR sonst x / teiler
+wert ungeschuetzt: EUR = x / teiler
+wert je_tag: EUR = x / tage
+wert gerundet: EUR = runde(x / tage, 2, kaufmännisch)
+wert frei_gerundet: EUR = runde(frei, 2, kaufmännisch)
+wert nachgeschlagen = satz[stufe]
+wert nicht_jede_zeile = satz[groesse]
+wert kleinstes = min(l.y)
+wert ganz: zahl EUR von 0 bis 1000 = runde(x, 0, abrunden)
+"""
+
+
+def test_the_value_domains_prove_more_values_infallible() -> None:
+    """With the plan's parameter values and tables, the domains of the IR toolkit show that the
+    scalar backend cannot fail on a division guarded by ``wenn``, a division by a parameter that
+    is not 0, ``runde`` of a bounded number, a lookup whose keys are all in the table, ``min`` of
+    a list of at least one element, a value its declared range holds: none of them is computed
+    for a reader of ``summe_a``. A division by an input that may be 0, ``runde`` of an unbounded
+    number, a lookup of a key the table may lack still are (they may make an error row)."""
+    from teilhabe_rules.runtime.semantics import base_values
+
+    loaded = teilhabe_rules.loads(DOMAINS, "m.rules")
+    model = loaded.checked
+    parameters, tables = base_values(model)
+
+    def kept(*given: Any) -> set[str]:
+        found = computed_nodes(model, {("", "summe_a")}, *given)
+        assert found is not None
+        return {model.nodes[nid].key for nid in found if model.nodes[nid].kind != "prüfung"}
+
+    assert kept(parameters, tables) == {"summe_a", "ungeschuetzt", "frei_gerundet", "nicht_jede_zeile"}
+    assert kept() == {"summe_a", "geschuetzt", "ungeschuetzt", "je_tag", "gerundet", "frei_gerundet",
+                      "nachgeschlagen", "nicht_jede_zeile", "kleinstes", "ganz"}
+    # an agreement's value: a parameter the domains read is the plan's, not the model's
+    assert "gerundet" not in kept({**parameters, "tage": Decimal(300)}, tables)
+    plan = loaded.columnar_plan(wanted={("", "summe_a")})
+    cases = [{"teiler": 0, "x": 5, "stufe": 2, "groesse": 4, "frei": 1, "l": [{"y": 1}]},
+             {"teiler": 2, "x": 5, "stufe": 3, "groesse": 2, "frei": 1, "l": [{"y": 1}, {"y": 0}]},
+             {"teiler": 2, "x": 5, "stufe": 1, "groesse": 1, "frei": "1e40", "l": [{"y": 1}]}]
+    result = run_batch(plan, loaded.checked, cases, loaded.loader, _scalar(loaded), keep={"": ["summe_a"]})
+    # a division by 0 and a missing row of the table; ``runde`` of 10^40 (more than 28 digits)
+    assert [e.index for e in result.errors] == [0, 2]
+    assert result.connection.execute(f"SELECT summe_a FROM {result.tables['']} ORDER BY _c").fetchall() == [(10,)]
+
+
+def test_the_plan_of_the_levels_and_the_budget_leaves_out_what_cannot_fail() -> None:
+    """MAWo's plan for ``compare`` of offers (levels and the offer's budget) computes neither the Tagessatz nor the
+    Euro per day of a package: a rounding of a bounded number, divisions by a parameter and by
+    a value guarded by ``wenn`` (the domains prove them infallible)."""
+    model = teilhabe_rules.bundled("mawo")
+    wanted = {(f.scope, f.key) for f in fields(model, model, None, None) if f.kind in ("stufe", "budget")}
+    plan = model.columnar_plan(wanted=wanted)
+    computed = {key for metas in plan.columns.values() for key in metas}
+    assert not {"tagessatz", "tagessatz_ungerundet", "jahresbetrag", "lp3a.eur_tag", "pflegekasse_43a"} & computed
+    assert {"lp3a.kosten_jahr", "lp3a.anteil_gemeinschaftlich"} <= computed

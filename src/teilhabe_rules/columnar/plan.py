@@ -67,6 +67,7 @@ import contextlib
 import datetime as _dt
 import functools
 import gc
+import itertools
 import math
 from collections.abc import Callable, Collection, Iterator, Mapping
 from decimal import Decimal
@@ -77,6 +78,7 @@ import attrs
 from sqlglot import exp
 
 from ..ir import checked as c
+from ..ir.domains import Domain, Facts, ModelSymbols, domain_of, facts_of
 
 __all__ = ["FIX", "HUGE_LIMIT", "IN_BOUND", "IN_SCALE", "LIST_BOUND", "MAX_DEN", "NARROW_LIMIT", "SINGLE_PREFIX",
            "Narrow", "Num", "Other", "Plan", "RowFactor", "Step", "Unsupported", "building_trees", "compile_plan",
@@ -2158,53 +2160,146 @@ def _refs_of(node: c.Node) -> list[c.Ref]:
 
 
 # built-in functions the scalar backend cannot fail on — not ``runde`` (a result of more than 28
-# digits), ``datum_plus`` (past the year 9999), ``tage_im_monat`` (a month 13), ``stichtag`` (no
-# reference date), ``kalendertage``
+# digits: safe where the domain of what it rounds proves it smaller), ``datum_plus`` (past the
+# year 9999), ``tage_im_monat`` (a month 13), ``stichtag`` (no reference date), ``kalendertage``
 _SAFE_FUNCTIONS = frozenset({"min", "max", "jahr", "monat"})
+ROUNDED_LIMIT = Decimal(10) ** 26  # |x|·10^places below this: runde(x, places, …) has at most 27 digits
 
 
-def _infallible(node: c.Node) -> bool:
+def _infallible(node: c.Node, model: c.CheckedModel, symbols: ModelSymbols | None = None) -> bool:
     """Whether the scalar backend can never fail on ``node`` for a case its loader took: a
-    ``wert`` of no declared range, choice set or whole-number type whose expression only adds,
-    subtracts, multiplies by a constant or parameter, divides by a constant other than 0, converts
-    units, compares, chooses (``wenn … sonst``), sums or counts a list's elements, or applies a function of
-    :data:`_SAFE_FUNCTIONS`. Anything else can: a level (no band holds the quantity, a level not
-    declared), a ``prüfung`` or ``warnung``, a table lookup, a division by a value or a staff key,
-    ``vorher``, ``min``/``max``/``erstes``/``letztes`` of a list that may be empty, rounding."""
+    ``wert`` whose expression only adds, subtracts, multiplies by a constant or parameter, divides
+    by a constant other than 0, converts units, compares, chooses (``wenn … sonst``), sums or
+    counts a list's elements, or applies a function of :data:`_SAFE_FUNCTIONS`, and has no
+    declared range, choice set or whole-number type. Anything else can: a level (no band holds
+    the quantity, a level not declared), a ``prüfung`` or ``warnung``, a table lookup, a division
+    by a value or a staff key, ``vorher``, ``min``/``max``/``erstes``/``letztes`` of a list that
+    may be empty, rounding.
+
+    With ``symbols`` (the parameter values and tables of one plan), the value domains of the IR
+    toolkit (:func:`~teilhabe_rules.ir.domains.domain_of`, bounds rounded outward) prove more:
+    a product of two bounded numbers, a division or a staff key whose divisor's domain leaves
+    out 0, ``runde`` of a number bounded well below 28 digits, a lookup whose keys' domain holds
+    only keys of the table, ``min``/``max``/``erstes``/``letztes`` of a list of at least one
+    element (no ``wo``), a declared range, choice set or whole-number type the value's domain
+    lies in."""
+    if not isinstance(node, c.ValueNode):
+        return False
+    vtype = node.type
+    declared = vtype.integer or vtype.choices is not None or vtype.low is not None or vtype.high is not None
+    if declared and (symbols is None or not _within(domain_of(node.expr, symbols), vtype)):
+        return False
+    return _safe(node.expr, model, symbols, None)
+
+
+def _safe(e: c.Expr, model: c.CheckedModel, symbols: ModelSymbols | None, facts: Facts | None) -> bool:
+    """Whether the scalar backend cannot fail on ``e`` (see :func:`_infallible`); ``facts``: what
+    holds where it is evaluated (a branch of a ``wenn``: its test, :func:`~teilhabe_rules.ir.domains.facts_of`)."""
     from ..ir import toolkit
 
-    if not isinstance(node, c.ValueNode) or node.type.integer or node.type.choices is not None or (
-            node.type.low is not None or node.type.high is not None):
+    if isinstance(e, c.Cond) and symbols is not None:
+        return (_safe(e.test, model, symbols, facts)
+                and _safe(e.then, model, symbols, facts_of(e.test, symbols, True, facts))
+                and _safe(e.otherwise, model, symbols, facts_of(e.test, symbols, False, facts)))
+    if not _safe_operation(e, model, symbols, facts):
         return False
-    for e in toolkit.walk(node):
-        if isinstance(e, (c.Const, c.Ref, c.Position, c.Unary, c.Compare, c.Logic, c.Cond, c.Convert)):
-            continue
-        if isinstance(e, c.Arith) and e.type.kind == c.TypeKind.ZAHL and (  # (a date past 9999: not here)
-                e.op in ("+", "-")
-                # a product of values can pass the decimal context's largest exponent
-                or e.op == "*" and any(isinstance(side, c.Const) or isinstance(side, c.Ref)
-                                       and side.kind == c.RefKind.PARAMETER for side in (e.left, e.right))
-                or e.op == "/" and isinstance(e.right, c.Const)
-                and isinstance(e.right.value, (int, Decimal)) and e.right.value != 0):
-            continue
-        if isinstance(e, c.Aggregate) and e.function in ("summe", "anzahl"):
-            continue
-        if isinstance(e, c.Func) and e.name in _SAFE_FUNCTIONS:
-            continue
-        return False
-    return True
+    inner = None if isinstance(e, c.Aggregate) else facts  # (an element's expression: another row)
+    return all(_safe(sub, model, symbols, inner) for sub in toolkit.children(e))
 
 
-def computed_nodes(model: c.CheckedModel, wanted: Collection[tuple[str, str]] | None) -> frozenset[str] | None:
+def _safe_operation(e: c.Expr, model: c.CheckedModel, symbols: ModelSymbols | None, facts: Facts | None) -> bool:
+    """Whether the scalar backend cannot fail on the operation ``e`` itself, its operands apart."""
+    if isinstance(e, (c.Const, c.Ref, c.Position, c.Unary, c.Compare, c.Logic, c.Cond, c.Convert)):
+        return True
+    if isinstance(e, c.Arith) and e.type.kind == c.TypeKind.ZAHL and (  # (a date past 9999: not here)
+            e.op in ("+", "-")
+            # a product of values can pass the decimal context's largest exponent
+            or e.op == "*" and any(isinstance(side, c.Const) or isinstance(side, c.Ref)
+                                   and side.kind == c.RefKind.PARAMETER for side in (e.left, e.right))
+            or e.op == "/" and isinstance(e.right, c.Const)
+            and isinstance(e.right.value, (int, Decimal)) and e.right.value != 0):
+        return True
+    if isinstance(e, c.Aggregate) and e.function in ("summe", "anzahl"):
+        return True
+    if isinstance(e, c.Func) and e.name in _SAFE_FUNCTIONS:
+        return True
+    return symbols is not None and _proven(e, model, symbols, facts)
+
+
+def _bounded(domain: Domain, limit: Decimal | None = None) -> bool:
+    """Whether ``domain`` has both bounds (of magnitude below ``limit`` where given)."""
+    if domain.lo is None or domain.hi is None:
+        return False
+    return limit is None or max(abs(domain.lo), abs(domain.hi)) < limit
+
+
+def _nonzero(domain: Domain) -> bool:
+    """Whether ``domain`` leaves out 0."""
+    if domain.values is not None:
+        return bool(domain.values) and Decimal(0) not in domain.values
+    return domain.lo is not None and domain.lo > 0 or domain.hi is not None and domain.hi < 0
+
+
+def _within(domain: Domain, vtype: c.ValueType) -> bool:
+    """Whether every value of ``domain`` has type ``vtype`` (its range, choices, whole numbers)."""
+    if vtype.kind != c.TypeKind.ZAHL:
+        return False
+    if vtype.choices is not None:
+        return domain.values is not None and domain.values <= {Decimal(x) for x in vtype.choices}
+    if vtype.integer and not domain.integral:
+        return False
+    if vtype.low is not None and (domain.lo is None or domain.lo < vtype.low):
+        return False
+    return vtype.high is None or domain.hi is not None and domain.hi <= vtype.high
+
+
+def _proven(e: c.Expr, model: c.CheckedModel, symbols: ModelSymbols, facts: Facts | None) -> bool:
+    """Whether the domains prove that the scalar backend cannot fail on the operation ``e``
+    itself (its operands are taken one by one: see :func:`_infallible`)."""
+    if isinstance(e, c.Arith) and e.type.kind == c.TypeKind.ZAHL:
+        left, right = domain_of(e.left, symbols, facts), domain_of(e.right, symbols, facts)
+        if e.op == "*":
+            return _bounded(left) and _bounded(right)
+        return e.op == "/" and _nonzero(right)
+    if isinstance(e, c.KeyApply):
+        return _nonzero(domain_of(e.key, symbols, facts))
+    if isinstance(e, c.Func) and e.name == "runde":
+        places = e.args[1]
+        if not isinstance(places, c.Const) or not isinstance(places.value, (int, Decimal)) \
+                or isinstance(places.value, bool) or not -20 <= places.value <= 20:
+            return False
+        return _bounded(domain_of(e.args[0], symbols, facts), ROUNDED_LIMIT.scaleb(-int(places.value)))
+    if isinstance(e, c.Lookup):
+        table = symbols.tables.get(e.table)
+        keys = [domain_of(k, symbols, facts).values for k in e.keys]
+        if table is None or any(k is None for k in keys):
+            return False
+        held = {tuple(row.keys) for row in table.rows}
+        combos = 1
+        for k in keys:
+            combos *= len(k or ())
+        return combos <= 5000 and all(combo in held for combo in itertools.product(*(k or () for k in keys)))
+    if isinstance(e, c.Aggregate) and e.function in ("min", "max", "erstes", "letztes"):
+        return e.where is None and (model.scopes[e.scope].min_count or 0) >= 1
+    return False
+
+
+def computed_nodes(model: c.CheckedModel, wanted: Collection[tuple[str, str]] | None,
+                   parameters: Mapping[str, Any] | None = None,
+                   tables: Mapping[str, Mapping[Any, Any]] | None = None) -> frozenset[str] | None:
     """The ids of the nodes a plan computes where only the values ``wanted`` ((scope, key)) are
     read of it (None: every node): those, every node the scalar backend may fail on (a fault
     flags the case, as the scalar backend's error makes it an error row: :func:`_infallible`),
-    and everything they read. A value left out is one no result needs and no case can fail on."""
+    and everything they read. A value left out is one no result needs and no case can fail on.
+    ``parameters`` and ``tables`` (by id; given: the values of the plan's one agreement and date)
+    let the value domains prove more values infallible."""
     if wanted is None:
         return None
     wanted = set(wanted)
+    symbols = ModelSymbols(model, parameters, tables) if parameters is not None else None
     by_value = {(n.scope, n.key): nid for nid, n in model.nodes.items() if not isinstance(n, c.CheckNode)}
-    stack = [nid for nid, n in model.nodes.items() if (n.scope, n.key) in wanted or not _infallible(n)]
+    stack = [nid for nid, n in model.nodes.items()
+             if (n.scope, n.key) in wanted or not _infallible(n, model, symbols)]
     kept: set[str] = set()
     while stack:
         nid = stack.pop()
@@ -2253,7 +2348,7 @@ def compile_plan(model: c.CheckedModel, parameters: Mapping[str, Any], tables: M
     the cyclic garbage collector: the expression trees (tens of thousands of nodes linking to
     their parents) made it walk every new object again and again — more than half the time."""
     with building_trees():
-        return _compile_plan(model, parameters, tables, date, computed_nodes(model, wanted))
+        return _compile_plan(model, parameters, tables, date, computed_nodes(model, wanted, parameters, tables))
 
 
 @contextlib.contextmanager

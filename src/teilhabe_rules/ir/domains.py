@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import decimal
 import itertools
-from collections.abc import Iterable, Iterator, Mapping
+import operator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from decimal import Decimal
 from typing import Any, Protocol, cast
 
@@ -22,8 +23,8 @@ from . import checked as c
 from . import toolkit
 from .checked import band_contains
 
-__all__ = ["LEVEL_RULE_HINT", "Domain", "ModelSymbols", "SymbolTables", "corridor_findings", "domain_of",
-           "level_rule_problem", "symbols_read_through"]
+__all__ = ["LEVEL_RULE_HINT", "Domain", "Facts", "ModelSymbols", "SymbolTables", "corridor_findings", "domain_of",
+           "facts_of", "level_rule_problem", "symbols_read_through"]
 
 _MAX_VALUES = 5000
 
@@ -122,7 +123,8 @@ class ModelSymbols:
             for pid, spec in model.parameters.items()}
         self.tables: dict[str, c.TableSpec] = {
             tid: _table_of(spec, agreed[tid]) if tid in agreed else spec for tid, spec in model.tables.items()}
-        self.scopes: dict[str, dict[str, Any]] = {sid: {"max": spec.max_count} for sid, spec in model.scopes.items()}
+        self.scopes: dict[str, dict[str, Any]] = {sid: {"max": spec.max_count, "min": spec.min_count}
+                                                  for sid, spec in model.scopes.items()}
         self.value_ir: dict[str, c.Expr] = {nid: node.expr for nid, node in model.nodes.items()
                                             if isinstance(node, c.ValueNode)}
         self.domains: dict[str, Domain] = {}
@@ -237,10 +239,14 @@ def _type_domain(vtype: c.ValueType) -> Domain:
     return _interval(vtype.low, vtype.high, vtype.integer)
 
 
-def domain_of(ir: c.Expr | None, checker: SymbolTables) -> Domain:
-    """The domain of ``ir``; ``checker`` supplies symbols, parameters, tables and value IR."""
+def domain_of(ir: c.Expr | None, checker: SymbolTables, facts: Facts | None = None) -> Domain:
+    """The domain of ``ir``; ``checker`` supplies symbols, parameters, tables and value IR.
+    ``facts``: what holds where ``ir`` is evaluated (:func:`facts_of` a ``wenn``'s test, in its
+    branch): the domain of an input or value of the row by (scope, key), narrowed."""
     if ir is None:
         return UNKNOWN
+    if facts and isinstance(ir, c.Ref) and (ir.scope, ir.key) in facts:
+        return facts[(ir.scope, ir.key)]
     if isinstance(ir, c.Const):
         if isinstance(ir.value, (Decimal, int)) and not isinstance(ir.value, bool):
             return Domain.of([ir.value])
@@ -265,7 +271,7 @@ def domain_of(ir: c.Expr | None, checker: SymbolTables) -> Domain:
         return _type_domain(ir.type)
     if isinstance(ir, c.Unary):
         if ir.op == "-":
-            inner = domain_of(ir.operand, checker)
+            inner = domain_of(ir.operand, checker, facts)
             if inner.values is not None:
                 return Domain.of(-v for v in inner.values)
             lo = -inner.hi if inner.hi is not None else None
@@ -273,13 +279,14 @@ def domain_of(ir: c.Expr | None, checker: SymbolTables) -> Domain:
             return Domain(None, lo, hi, inner.integral)
         return UNKNOWN
     if isinstance(ir, c.Arith) and ir.type.kind == c.TypeKind.ZAHL:
-        return _combine(domain_of(ir.left, checker), domain_of(ir.right, checker), ir.op)
+        return _combine(domain_of(ir.left, checker, facts), domain_of(ir.right, checker, facts), ir.op)
     if isinstance(ir, c.Convert):
         factor = Domain.of([Decimal(ir.factor.numerator)])
-        scaled = _combine(domain_of(ir.operand, checker), factor, "*")
+        scaled = _combine(domain_of(ir.operand, checker, facts), factor, "*")
         return _combine(scaled, Domain.of([Decimal(ir.factor.denominator)]), "/")
     if isinstance(ir, c.Cond):
-        return _union([domain_of(ir.then, checker), domain_of(ir.otherwise, checker)])
+        return _union([domain_of(ir.then, checker, facts_of(ir.test, checker, True, facts)),
+                       domain_of(ir.otherwise, checker, facts_of(ir.test, checker, False, facts))])
     if isinstance(ir, c.Lookup):
         table = checker.tables.get(ir.table)
         if table is not None and table.value_type.kind in (c.TypeKind.ZAHL, c.TypeKind.ENUM):
@@ -289,7 +296,7 @@ def domain_of(ir: c.Expr | None, checker: SymbolTables) -> Domain:
         return _type_domain(ir.type)
     if isinstance(ir, c.Func):
         if ir.name in ("min", "max"):
-            parts = [domain_of(a, checker) for a in ir.args]
+            parts = [domain_of(a, checker, facts) for a in ir.args]
             value_sets = [p.values for p in parts if p.values is not None]
             if len(value_sets) == len(parts) == 2 and len(value_sets[0]) * len(value_sets[1]) <= _MAX_VALUES:
                 fn = min if ir.name == "min" else max
@@ -304,7 +311,7 @@ def domain_of(ir: c.Expr | None, checker: SymbolTables) -> Domain:
                 hi = max(his) if len(his) == len(parts) else None
             return Domain(None, lo, hi, all(p.integral for p in parts))
         if ir.name == "runde":
-            return _rounded(domain_of(ir.args[0], checker), ir.args[1], ir.args[2])
+            return _rounded(domain_of(ir.args[0], checker, facts), ir.args[1], ir.args[2])
         if ir.name == "monat":
             return Domain.of(range(1, 13))
         if ir.name == "tage_im_monat":
@@ -315,8 +322,9 @@ def domain_of(ir: c.Expr | None, checker: SymbolTables) -> Domain:
     if isinstance(ir, c.Aggregate):
         scope = checker.scopes.get(ir.scope, {})
         most = scope.get("max") if isinstance(scope, dict) else None
-        if ir.function == "anzahl":
-            return _interval(Decimal(0), Decimal(most) if most is not None else None, True)
+        if ir.function == "anzahl":  # (every element counted: at least the list's declared least)
+            least = scope.get("min") if isinstance(scope, dict) and ir.where is None else None
+            return _interval(Decimal(least or 0), Decimal(most) if most is not None else None, True)
         inner = domain_of(ir.value, checker)
         if ir.function == "summe":
             if inner.lo is not None and inner.lo >= 0:
@@ -329,12 +337,59 @@ def domain_of(ir: c.Expr | None, checker: SymbolTables) -> Domain:
     if isinstance(ir, c.Previous):
         return _type_domain(ir.type)
     if isinstance(ir, c.KeyApply):  # count ÷ the key's divisor (which is greater than 0)
-        count = domain_of(ir.count, checker)
-        applied = _combine(count, domain_of(ir.key, checker), "/")
+        count = domain_of(ir.count, checker, facts)
+        applied = _combine(count, domain_of(ir.key, checker, facts), "/")
         if applied is UNKNOWN and count.lo is not None and count.lo >= 0:
             return Domain(None, Decimal(0), None)
         return applied
     return UNKNOWN
+
+
+Facts = Mapping[tuple[str, str], Domain]
+"""The narrowed domains of inputs and values of the row, by (scope, key), where a test holds."""
+
+
+def facts_of(test: c.Expr, checker: SymbolTables, holds: bool, facts: Facts | None = None) -> Facts | None:
+    """``facts`` and what they become where ``test`` is ``holds`` (``wenn test dann … sonst …``):
+    a comparison of an input or value of the row with a number narrows its domain (a finite one
+    to the values that pass, an interval to its bounds); ``und``, ``oder`` and ``nicht`` combine
+    them. Anything else adds nothing."""
+    if isinstance(test, c.Unary) and test.op == "nicht":
+        return facts_of(test.operand, checker, not holds, facts)
+    if isinstance(test, c.Logic):
+        if (test.op == "und") == holds:  # both hold (a conjunction holds, a disjunction fails)
+            return facts_of(test.right, checker, holds, facts_of(test.left, checker, holds, facts))
+        return facts
+    if not isinstance(test, c.Compare) or test.op not in _TESTS:
+        return facts
+    ref, other, op = test.left, test.right, test.op
+    if not isinstance(ref, c.Ref):
+        ref, other, op = test.right, test.left, _MIRRORED[test.op]
+    if not isinstance(ref, c.Ref) or ref.kind == c.RefKind.PARAMETER or ref.type.kind != c.TypeKind.ZAHL:
+        return facts
+    bound = domain_of(other, checker, facts).single()
+    if bound is None:
+        return facts
+    if not holds:
+        op = _NEGATED[op]
+    domain = domain_of(ref, checker, facts)
+    passes = _TESTS[op]
+    if domain.values is not None:
+        narrowed = Domain.of(v for v in domain.values if passes(v, bound))
+    else:
+        lo, hi = domain.lo, domain.hi
+        if op in (">", ">=", "=") and (lo is None or lo < bound):
+            lo = bound
+        if op in ("<", "<=", "=") and (hi is None or hi > bound):
+            hi = bound
+        narrowed = Domain(None, lo, hi, domain.integral) if op != "<>" else domain
+    return {**(facts or {}), (ref.scope, ref.key): narrowed}
+
+
+_TESTS: dict[str, Callable[[Decimal, Decimal], bool]] = {
+    "=": operator.eq, "<>": operator.ne, "<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge}
+_MIRRORED = {"=": "=", "<>": "<>", "<": ">", "<=": ">=", ">": "<", ">=": "<="}
+_NEGATED = {"=": "<>", "<>": "=", "<": ">=", "<=": ">", ">": "<=", ">=": "<"}
 
 
 def _rounded(inner: Domain, places: c.Expr, mode: c.Expr) -> Domain:

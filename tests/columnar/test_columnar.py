@@ -391,6 +391,8 @@ CHOICES = (
     "wert anteil = wenn a + b = 0 dann 0 sonst a / (a + b)\n"
     "wert je_stunde: EUR/h = betrag / summe\n"
     "wert gerundet: EUR/h = runde(je_stunde * anteil, 2, kaufmännisch)\n"
+    "wert je_a: EUR/h = betrag / a\n"
+    "wert je_b_gerundet: EUR/h = runde(betrag / b, 2, kaufmännisch)\n"
 )
 
 
@@ -404,11 +406,18 @@ def test_a_choice_input_is_carried_over_its_choices_denominator() -> None:
     columns = plan.columns[""]
     assert (columns["a"].den, columns["b"].den, columns["c"].den) == (2, 4, 1)
     assert max(bound for _, _, bound, _ in columns["anteil"].rows) <= 4 * 4 + 1
-    for key in ("summe", "anteil", "je_stunde", "gerundet"):
+    for key in ("summe", "anteil", "je_stunde", "gerundet", "je_a", "je_b_gerundet"):
         assert columns[key].err == 0, key
+    # a choice input divided by directly: its row factor is its numerator over that denominator too
+    assert {bound for _, _, bound, _ in columns["je_a"].rows} == {2 * 2 + 2}
     cases = [{"a": a, "b": b, "c": c, "betrag": betrag} for a in ("0", "0.5", "2.5") for b in ("0", "0.25", "0.75")
              for c in (1, 3) for betrag in ("0", "1234.56", "99999.99")]
     assert mismatches(model, plan, cases) == []
+    result = run_batch(plan, model.checked, cases, model.loader, _scalar(model))
+    zero = {i for i, case in enumerate(cases) if case["a"] == "0" or case["b"] == "0"}  # (a division by 0)
+    assert {error.index for error in result.errors} == zero
+    row = next(r for r in result.rows() if cases[r["_c"]] == {"a": "2.5", "b": "0.75", "c": 3, "betrag": "1234.56"})
+    assert (row["je_a"], row["je_b_gerundet"]) == (Decimal("493.824"), Decimal("1646.08"))
 
 
 GENERAL_DIVISION = (

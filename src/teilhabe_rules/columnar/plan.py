@@ -1048,12 +1048,16 @@ class _Compiler:
             cols_sql: list[exp.Expr] = []
             for member in members:
                 alias = aliases[member]
-                for key, (column, inp) in self.inputs[member].items():
-                    cols_sql.append(self.staged_input(member, key, column, inp.type, alias))
+                values = {key: self.staged_input(member, key, column, inp.type, alias)
+                          for key, (column, inp) in self.inputs[member].items()}
+                cols_sql.extend(value if isinstance(value, exp.Column) else _as(value, column)
+                                for value, (column, _inp) in zip(values.values(), self.inputs[member].values(),
+                                                                 strict=True))
                 for key, (column, _inp) in self.inputs[member].items():
                     if (member, key) in self.divisors and self.meta[member][key].kind == c.TypeKind.ZAHL:
                         held = self.guarded[(sid, column)] = self.fresh("h")
-                        cols_sql.append(_as(_guard(exp.column(column, alias)), held))
+                        # (over the denominator the plan carries the input over: see staged_input)
+                        cols_sql.append(_as(_guard(values[key].copy()), held))
             if sid == "":
                 cols_sql.append(exp.column("_date", "t"))
             query = exp.select(*keys, *cols_sql, _as(FALSE, "_flag"),
@@ -1068,7 +1072,8 @@ class _Compiler:
             self.state[sid] = name
 
     def staged_input(self, scope: str, key: str, column: str, vtype: c.ValueType, alias: str) -> exp.Expr:
-        """The first step's column of a staged input: as staged, or a number of a choice set over
+        """The first step's value of a staged input (its column, or an expression the caller names
+        as the column): as staged, or a number of a choice set over
         the least common multiple of its choices' denominators (staged over ``10^IN_SCALE``; a
         staged value is one of the choices, so the division is exact) — a smaller denominator and
         bound keep what is computed from it exact longer (a divisor among them: a small row factor)."""
@@ -1084,7 +1089,7 @@ class _Compiler:
         if den == meta.den:
             return col
         self.meta[scope][key] = attrs.evolve(meta, den=den)
-        return _as(_idiv(col, _small(meta.den // den)), column)
+        return _idiv(col, _small(meta.den // den))
 
     # ---- batches ----
 

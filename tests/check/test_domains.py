@@ -264,3 +264,59 @@ def test_a_division_guarded_by_wenn_has_a_bounded_domain() -> None:
     counts = {node.key: domain_of(node.expr, symbols) for node in model.checked.nodes.values()}
     assert counts["n"].values == frozenset(Decimal(k) for k in range(1, 6))
     assert counts["m"].values == frozenset(Decimal(k) for k in range(0, 6))
+
+
+_small_sets = st.lists(st.decimals(min_value=Decimal(-20), max_value=Decimal(20), places=1), min_size=1, max_size=4)
+
+
+@given(_small_sets, _small_sets, _small_sets, st.sampled_from("+-*/"), st.sampled_from("+-*/"))
+@example([Decimal(1), Decimal(2)], [Decimal(3)], [Decimal(3)], "/", "*")  # a / 3 * 3: exactly a, not 0.99…9
+def test_every_exact_value_lies_in_the_domain_of_a_computed_value(a: list[Decimal], b: list[Decimal],
+                                                                  k: list[Decimal], first: str,
+                                                                  second: str) -> None:
+    """``(a ∘ b) ∘ k`` of inputs with finite domains: the domain holds every exact value, also
+    where a value in between is no decimal of 34 digits (a third): a value set holds exact values
+    only (before, such a value was kept rounded down and carried on: ``2 − 2/3·3`` had the domain
+    {1E-33}, so a division by it was taken for one that cannot divide by zero)."""
+    from fractions import Fraction
+
+    def chosen(name: str, values: list[Decimal]) -> c.Ref:
+        return c.Ref(name, name, "", c.RefKind.EINGABE,
+                     c.ValueType(c.TypeKind.ZAHL, choices=tuple(values)), NO_SPAN)
+
+    inner = c.Arith(first, chosen("a", a), chosen("b", b), c.NUMBER, NO_SPAN)
+    outer = c.Arith(second, inner, chosen("k", k), c.NUMBER, NO_SPAN)
+    domain = domain_of(outer, _Tables())  # type: ignore[arg-type]
+    ops = {"+": lambda x, y: x + y, "-": lambda x, y: x - y, "*": lambda x, y: x * y, "/": lambda x, y: x / y}
+    for x in a:
+        for y in b:
+            for z in k:
+                if first == "/" and y == 0:
+                    continue
+                middle = ops[first](Fraction(x), Fraction(y))
+                if second == "/" and middle == 0 or second == "/" and z == 0:
+                    continue
+                exact = ops[second](middle, Fraction(z))
+                if domain.values is not None:
+                    assert exact in {Fraction(v) for v in domain.values}, (x, y, z)
+                else:
+                    assert (domain.lo is None or Fraction(domain.lo) <= exact) and (
+                        domain.hi is None or exact <= Fraction(domain.hi)), (x, y, z)
+
+
+def test_a_test_narrows_by_its_exact_bound_within_snap() -> None:
+    """A branch of ``wenn x >= b`` keeps the values within SNAP below ``b`` (the evaluation takes
+    a value within SNAP of the bound to be on it); a bound that is no exact decimal (``1/3·3``
+    taken with 34 digits) narrows nothing."""
+    from teilhabe_rules.ir.domains import facts_of
+
+    x = c.Ref("x", "x", "", c.RefKind.EINGABE, c.ValueType(c.TypeKind.ZAHL, choices=(Decimal(0), Decimal(1))),
+               NO_SPAN)
+    tiny = c.Const(Decimal("1e-61"), c.NUMBER, NO_SPAN)
+    facts = facts_of(_compare(">=", x, tiny), _Tables(), True)  # type: ignore[arg-type]
+    assert domain_of(x, _Tables(), facts).values == {Decimal(0), Decimal(1)}  # type: ignore[arg-type]
+    assert domain_of(x, _Tables(), facts_of(_compare(">", x, tiny), _Tables(), True)).values == {  # type: ignore[arg-type]
+        Decimal(1)}
+    third = c.Arith("*", c.Arith("/", c.Const(Decimal(1), c.NUMBER, NO_SPAN), c.Const(Decimal(3), c.NUMBER, NO_SPAN),
+                                 c.NUMBER, NO_SPAN), c.Const(Decimal(3), c.NUMBER, NO_SPAN), c.NUMBER, NO_SPAN)
+    assert facts_of(_compare("<=", x, third), _Tables(), True) is None  # type: ignore[arg-type]

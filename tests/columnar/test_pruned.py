@@ -13,6 +13,7 @@ from test_columnar import _scalar
 import teilhabe_rules
 from teilhabe_rules.columnar import run_batch
 from teilhabe_rules.columnar.plan import computed_nodes
+from teilhabe_rules.errors import TeilhabeError
 from teilhabe_rules.tools.compare import fields
 from teilhabe_rules.tools.strategies import sample_cases, sample_invalid_cases
 
@@ -162,3 +163,33 @@ def test_the_plan_of_the_levels_and_the_budget_leaves_out_what_cannot_fail() -> 
     computed = {key for metas in plan.columns.values() for key in metas}
     assert not {"tagessatz", "tagessatz_ungerundet", "jahresbetrag", "lp3a.eur_tag", "pflegekasse_43a"} & computed
     assert {"lp3a.kosten_jahr", "lp3a.anteil_gemeinschaftlich"} <= computed
+
+
+HEAD = 'modell m "M"\n  gültig ab 01.01.2024\n  budget summe_a\nende\n'
+
+
+@pytest.mark.parametrize(("body", "cases", "failing"), [
+    # 2 − 2/3·3 is exactly 0: a value set of the domains holds exact values only
+    ("eingabe a: auswahl {1, 2}\nwert summe_a = a * 2\nwert d = a - a / 3 * 3\nwert q = 1 / d\n",
+     [{"a": 2}], [0]),
+    # the bound 1/3·3 is no decimal: it narrows nothing (rounded down, x ≤ 0.99…9 left out 1)
+    ("parameter tage: zahl = 3\nparameter budget: zahl = 1\neingabe x: zahl von 0 bis 5\nwert summe_a = x * 2\n"
+     "wert r = wenn x <= budget / tage * tage dann 1 / (x - budget) sonst 0\n", [{"x": 1}, {"x": 0}], [0]),
+    # x ≥ 10^-61 holds of 0: within SNAP of the bound, the evaluation takes 0 to be on it
+    ("eingabe a: zahl von 0 bis 10\nwert summe_a = a * 2\nwert x = a / 3\n"
+     "wert r = wenn x >= 0.0000000000000000000000000000001 * 0.000000000000000000000000000001 dann 1 / x sonst 0\n",
+     [{"a": 0}, {"a": 1}], [0]),
+])
+def test_a_division_the_domains_cannot_prove_safe_still_makes_its_error_row(body: str, cases: list[dict[str, Any]],
+                                                                           failing: list[int]) -> None:
+    loaded = teilhabe_rules.loads(HEAD + body, "m.rules")
+    scalar = []  # the cases the scalar backend fails on
+    for index, case in enumerate(cases):
+        try:
+            loaded.evaluate(case)
+        except TeilhabeError:
+            scalar.append(index)
+    assert scalar == failing
+    plan = loaded.columnar_plan(wanted={("", "summe_a")})
+    result = run_batch(plan, loaded.checked, cases, loaded.loader, _scalar(loaded), keep={"": ["summe_a"]})
+    assert [e.index for e in result.errors] == failing

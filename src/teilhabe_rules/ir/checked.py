@@ -40,6 +40,10 @@ DECIMAL_CONTEXT = decimal.Context(
     traps=[decimal.InvalidOperation, decimal.DivisionByZero, decimal.Overflow],
 )
 
+# A decision at a boundary (``runtime.semantics.exact_decisions``) takes a value within SNAP of
+# the boundary, on the exact value, to be on it (the value domains narrow by it too).
+SNAP = Decimal("1e-60")
+
 # The rounding modes of ``runde(…)``: ``kaufmännisch`` rounds half up (away from zero), ``abrunden``
 # toward zero, ``aufrunden`` away from zero — each a non-decreasing function of the value.
 ROUNDING_MODES: Mapping[str, str] = {

@@ -21,7 +21,7 @@ from ..records import Record
 from ..span import Span
 from . import checked as c
 from . import toolkit
-from .checked import band_contains
+from .checked import SNAP, band_contains
 
 __all__ = ["LEVEL_RULE_HINT", "Domain", "Facts", "ModelSymbols", "SymbolTables", "corridor_findings", "domain_of",
            "facts_of", "level_rule_problem", "symbols_read_through"]
@@ -81,6 +81,8 @@ _DOWN = decimal.Context(prec=34, rounding=decimal.ROUND_FLOOR, Emax=decimal.MAX_
                         traps=[decimal.InvalidOperation, decimal.DivisionByZero])
 _UP = _DOWN.copy()
 _UP.rounding = decimal.ROUND_CEILING
+_EXACT = _DOWN.copy()  # a result of a value set: exact in 34 digits, else Inexact is raised
+_EXACT.traps[decimal.Inexact] = True
 
 
 def _apply(op: str, a: Decimal, b: Decimal) -> Decimal:
@@ -171,12 +173,16 @@ def _combine(left: Domain, right: Domain, op: str) -> Domain:
     ):
         if op == "/" and Decimal(0) in right.values:
             return UNKNOWN
-        # (a quotient not exact in 34 digits is no decimal: no bound of a band is equal to it,
-        # and its 34 digits lie on its side of each)
+        # a set of exact values only: a result not exact in 34 digits (a third) goes to bounds
+        # rounded outward — its 34 digits rounded down, taken as a value, would be carried into
+        # what is computed from it (2 − 2/3·3 would be 1E-33, not 0)
         out: set[Decimal] = set()
-        with decimal.localcontext(_DOWN):
+        with decimal.localcontext(_EXACT):
             for a, b in itertools.product(left.values, right.values):
-                value = _apply(op, a, b)
+                try:
+                    value = _apply(op, a, b)
+                except decimal.Inexact:
+                    break  # not exact: bounds instead
                 if _capped(value) is None:
                     break  # too large: bounds instead
                 out.add(value)
@@ -367,23 +373,39 @@ def facts_of(test: c.Expr, checker: SymbolTables, holds: bool, facts: Facts | No
         ref, other, op = test.right, test.left, _MIRRORED[test.op]
     if not isinstance(ref, c.Ref) or ref.kind == c.RefKind.PARAMETER or ref.type.kind != c.TypeKind.ZAHL:
         return facts
-    bound = domain_of(other, checker, facts).single()
+    bound = domain_of(other, checker, facts).single()  # (a value set's value: exact)
     if bound is None:
         return facts
     if not holds:
         op = _NEGATED[op]
     domain = domain_of(ref, checker, facts)
-    passes = _TESTS[op]
+    # the evaluation decides a comparison within NEAR on the exact values, and there takes a
+    # value within SNAP of the bound to be on it: where ``x >= b`` holds, x ≥ b − SNAP (not b),
+    # where ``x = b`` holds, |x − b| ≤ SNAP; ``>``, ``<`` and ``<>`` hold of the exact values
+    low = bound - SNAP if op in (">=", "=") else bound
+    high = bound + SNAP if op in ("<=", "=") else bound
     if domain.values is not None:
-        narrowed = Domain.of(v for v in domain.values if passes(v, bound))
+        narrowed = Domain.of(v for v in domain.values if _passes(op, v, bound, low, high))
+    elif op == "<>":
+        narrowed = domain
     else:
         lo, hi = domain.lo, domain.hi
-        if op in (">", ">=", "=") and (lo is None or lo < bound):
-            lo = bound
-        if op in ("<", "<=", "=") and (hi is None or hi > bound):
-            hi = bound
-        narrowed = Domain(None, lo, hi, domain.integral) if op != "<>" else domain
+        if op in (">", ">=", "=") and (lo is None or lo < low):
+            lo = low
+        if op in ("<", "<=", "=") and (hi is None or hi > high):
+            hi = high
+        narrowed = Domain(None, lo, hi, domain.integral)
     return {**(facts or {}), (ref.scope, ref.key): narrowed}
+
+
+def _passes(op: str, value: Decimal, bound: Decimal, low: Decimal, high: Decimal) -> bool:
+    """Whether a value of a finite domain may pass ``value op bound`` (``low``..``high``: the
+    values a test that holds leaves, see :func:`facts_of`)."""
+    if op == "<>":
+        return value != bound
+    if op in (">", "<"):
+        return bool(_TESTS[op](value, bound))
+    return (op == "<=" or low <= value) and (op == ">=" or value <= high)
 
 
 _TESTS: dict[str, Callable[[Decimal, Decimal], bool]] = {

@@ -116,7 +116,7 @@ NEAR = Decimal("1e-12")
 WIDE_CONTEXT = decimal.Context(prec=100, rounding=DECIMAL_CONTEXT.rounding, Emin=DECIMAL_CONTEXT.Emin,
                                Emax=DECIMAL_CONTEXT.Emax,
                                traps=[trap for trap, on in DECIMAL_CONTEXT.traps.items() if on])
-SNAP = Decimal("1e-60")
+SNAP = c.SNAP
 
 # the decisions at a boundary of the evaluation under way in :func:`exact_decisions` (None: a
 # 28-digit evaluation, which raises :class:`ExactDecisionNeeded` instead)

@@ -159,10 +159,10 @@ def test_a_quotient_by_a_divisor_of_one_sign_lies_between_its_corners(numerator:
     quotient = c.Arith("/", _named("a", *numerator), _named("b", *divisor), c.NUMBER, NO_SPAN)
     domain = domain_of(quotient, _Tables())  # type: ignore[arg-type]
     assert domain.lo is not None and domain.hi is not None
-    with decimal.localcontext(prec=60):  # (the domain's bounds: 34 digits, rounded outward)
+    with decimal.localcontext(prec=60):  # (the domain's bounds: 28 digits, rounded outward)
         corners = [a / b for a in numerator for b in divisor]
-        assert domain.lo <= min(corners) <= domain.lo + Decimal("1e-30") * (1 + abs(domain.lo))
-        assert domain.hi - Decimal("1e-30") * (1 + abs(domain.hi)) <= max(corners) <= domain.hi
+        assert domain.lo <= min(corners) <= domain.lo + Decimal("1e-26") * (1 + abs(domain.lo))
+        assert domain.hi - Decimal("1e-26") * (1 + abs(domain.hi)) <= max(corners) <= domain.hi
         a = numerator[0] + (numerator[1] - numerator[0]) * Decimal(s)
         b = divisor[0] + (divisor[1] - divisor[0]) * Decimal(t)
         assert domain.lo <= a / b <= domain.hi
@@ -176,7 +176,7 @@ def test_a_staff_key_applied_keeps_the_sign_of_its_count(count: list[Decimal], d
     domain = domain_of(applied, _Tables())  # type: ignore[arg-type]
     assert domain.lo is not None and domain.hi is not None
     with decimal.localcontext(prec=60):
-        assert domain.lo <= count[0] / divisor <= domain.lo + Decimal("1e-30")
+        assert domain.lo <= count[0] / divisor <= domain.lo + Decimal("1e-26")
         assert domain.hi >= count[1] / divisor
 
 
@@ -275,7 +275,7 @@ def test_every_exact_value_lies_in_the_domain_of_a_computed_value(a: list[Decima
                                                                   k: list[Decimal], first: str,
                                                                   second: str) -> None:
     """``(a ∘ b) ∘ k`` of inputs with finite domains: the domain holds every exact value, also
-    where a value in between is no decimal of 34 digits (a third): a value set holds exact values
+    where a value in between is no decimal of 28 digits (a third): a value set holds exact values
     only (before, such a value was kept rounded down and carried on: ``2 − 2/3·3`` had the domain
     {1E-33}, so a division by it was taken for one that cannot divide by zero)."""
     from fractions import Fraction
@@ -307,7 +307,7 @@ def test_every_exact_value_lies_in_the_domain_of_a_computed_value(a: list[Decima
 def test_a_test_narrows_by_its_exact_bound_within_snap() -> None:
     """A branch of ``wenn x >= b`` keeps the values within SNAP below ``b`` (the evaluation takes
     a value within SNAP of the bound to be on it); a bound that is no exact decimal (``1/3·3``
-    taken with 34 digits) narrows nothing."""
+    taken with 28 digits) narrows nothing."""
     from teilhabe_rules.ir.domains import facts_of
 
     x = c.Ref("x", "x", "", c.RefKind.EINGABE, c.ValueType(c.TypeKind.ZAHL, choices=(Decimal(0), Decimal(1))),

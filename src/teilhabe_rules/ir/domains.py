@@ -73,15 +73,17 @@ class SymbolTables(Protocol):
 
 
 # Bounds are computed rounded outward (a lower bound down, an upper bound up: :func:`_low`,
-# :func:`_high`), so that a domain holds every value its expression can take; a bound of 10^60 or
+# :func:`_high`) with the 28 digits of the evaluation, so that a domain holds every value its
+# expression can take, exactly and as the evaluation rounds it (1 + 1E-30 is 1 there); a bound of 10^60 or
 # more is taken as none (the checker proves nothing there, and never fails on a number's size —
 # with every bound below it, no product of two overflows the contexts' exponents).
 _LARGEST = 60
-_DOWN = decimal.Context(prec=34, rounding=decimal.ROUND_FLOOR, Emax=decimal.MAX_EMAX, Emin=decimal.MIN_EMIN,
+_DOWN = decimal.Context(prec=28, rounding=decimal.ROUND_FLOOR, Emax=decimal.MAX_EMAX, Emin=decimal.MIN_EMIN,
                         traps=[decimal.InvalidOperation, decimal.DivisionByZero])
 _UP = _DOWN.copy()
 _UP.rounding = decimal.ROUND_CEILING
-_EXACT = _DOWN.copy()  # a result of a value set: exact in 34 digits, else Inexact is raised
+_WIDE = decimal.Context(prec=200, Emax=decimal.MAX_EMAX, Emin=decimal.MIN_EMIN)
+_EXACT = _DOWN.copy()  # a result of a value set: exact in 28 digits (the evaluation's), else Inexact is raised
 _EXACT.traps[decimal.Inexact] = True
 
 
@@ -173,8 +175,8 @@ def _combine(left: Domain, right: Domain, op: str) -> Domain:
     ):
         if op == "/" and Decimal(0) in right.values:
             return UNKNOWN
-        # a set of exact values only: a result not exact in 34 digits (a third) goes to bounds
-        # rounded outward — its 34 digits rounded down, taken as a value, would be carried into
+        # a set of exact values only: a result not exact in 28 digits (a third) goes to bounds
+        # rounded outward — its 28 digits rounded down, taken as a value, would be carried into
         # what is computed from it (2 − 2/3·3 would be 1E-33, not 0)
         out: set[Decimal] = set()
         with decimal.localcontext(_EXACT):
@@ -279,9 +281,9 @@ def domain_of(ir: c.Expr | None, checker: SymbolTables, facts: Facts | None = No
         if ir.op == "-":
             inner = domain_of(ir.operand, checker, facts)
             if inner.values is not None:
-                return Domain.of(-v for v in inner.values)
-            lo = -inner.hi if inner.hi is not None else None
-            hi = -inner.lo if inner.lo is not None else None
+                return Domain.of(v.copy_negate() for v in inner.values)
+            lo = inner.hi.copy_negate() if inner.hi is not None else None
+            hi = inner.lo.copy_negate() if inner.lo is not None else None
             return Domain(None, lo, hi, inner.integral)
         return UNKNOWN
     if isinstance(ir, c.Arith) and ir.type.kind == c.TypeKind.ZAHL:
@@ -382,8 +384,9 @@ def facts_of(test: c.Expr, checker: SymbolTables, holds: bool, facts: Facts | No
     # the evaluation decides a comparison within NEAR on the exact values, and there takes a
     # value within SNAP of the bound to be on it: where ``x >= b`` holds, x ≥ b − SNAP (not b),
     # where ``x = b`` holds, |x − b| ≤ SNAP; ``>``, ``<`` and ``<>`` hold of the exact values
-    low = bound - SNAP if op in (">=", "=") else bound
-    high = bound + SNAP if op in ("<=", "=") else bound
+    with decimal.localcontext(_WIDE):  # (exactly: 1 − SNAP is no 28-digit number)
+        low = bound - SNAP if op in (">=", "=") else bound
+        high = bound + SNAP if op in ("<=", "=") else bound
     if domain.values is not None:
         narrowed = Domain.of(v for v in domain.values if _passes(op, v, bound, low, high))
     elif op == "<>":

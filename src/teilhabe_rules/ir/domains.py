@@ -177,7 +177,7 @@ def _combine(left: Domain, right: Domain, op: str) -> Domain:
             return UNKNOWN
         # a set of exact values only: a result not exact in 28 digits (a third) goes to bounds
         # rounded outward — its 28 digits rounded down, taken as a value, would be carried into
-        # what is computed from it (2 − 2/3·3 would be 1E-33, not 0)
+        # what is computed from it (2 − 2/3·3 would be a tiny number, not 0)
         out: set[Decimal] = set()
         with decimal.localcontext(_EXACT):
             for a, b in itertools.product(left.values, right.values):

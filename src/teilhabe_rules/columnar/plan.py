@@ -78,6 +78,7 @@ import attrs
 from sqlglot import exp
 
 from ..ir import checked as c
+from ..ir import toolkit
 from ..ir.domains import Domain, Facts, ModelSymbols, domain_of, facts_of
 
 __all__ = ["FIX", "HUGE_LIMIT", "IN_BOUND", "IN_SCALE", "LIST_BOUND", "MAX_DEN", "NARROW_LIMIT", "SINGLE_PREFIX",
@@ -951,8 +952,6 @@ def input_plan(model: c.CheckedModel) -> Plan:
     :func:`computed_nodes`). A compiled plan may still not read it (where it leaves out the
     branch that calls it), so a stage made for this one is the compiled plan's only where they
     stage alike (:func:`~teilhabe_rules.columnar.batch.stages_alike`)."""
-    from ..ir import toolkit
-
     staged: dict[str, str] = {}
     inputs: dict[str, dict[str, tuple[str, c.InputSpec]]] = {}
     meta: dict[str, dict[str, Meta]] = {sid: {} for sid in model.scopes}
@@ -2143,8 +2142,6 @@ def _all(conds: list[exp.Expr]) -> exp.Expr:
 
 def _divisors(model: c.CheckedModel) -> set[tuple[str, str]]:
     """(scope, key) of every value or input a rule divides by (``x / wert``, a staff key's ``wert``)."""
-    from ..ir import toolkit
-
     found: set[tuple[str, str]] = set()
     for node in model.nodes.values():
         for expr in toolkit.walk(node):
@@ -2156,8 +2153,6 @@ def _divisors(model: c.CheckedModel) -> set[tuple[str, str]]:
 
 
 def _refs_of(node: c.Node) -> list[c.Ref]:
-    from ..ir import toolkit
-
     found = [r for r in toolkit.references(node) if r.kind != c.RefKind.PARAMETER]
     if isinstance(node, c.GrantedLevelNode):
         found.append(node.expr)
@@ -2200,8 +2195,6 @@ def _infallible(node: c.Node, model: c.CheckedModel, symbols: ModelSymbols | Non
 def _safe(e: c.Expr, model: c.CheckedModel, symbols: ModelSymbols | None, facts: Facts | None) -> bool:
     """Whether the scalar backend cannot fail on ``e`` (see :func:`_infallible`); ``facts``: what
     holds where it is evaluated (a branch of a ``wenn``: its test, :func:`~teilhabe_rules.ir.domains.facts_of`)."""
-    from ..ir import toolkit
-
     if isinstance(e, c.Cond) and symbols is not None:
         return (_safe(e.test, model, symbols, facts)
                 and _safe(e.then, model, symbols, facts_of(e.test, symbols, True, facts))

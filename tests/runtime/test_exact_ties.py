@@ -240,6 +240,65 @@ class TestProperties:
         assert abs(Fraction(result.value("x")) - x) <= abs(x) * Fraction(1, 10**27)
 
 
+# ``a / b * b - a`` is exactly 0: in 28 digits a hair off it wherever ``1 / b`` does not terminate
+# (1/3·3 − 1 = −10^-28, 5/3·3 − 5 = 10^-27) — on a declared range's bound and a divisor's zero
+RESTS = loads(HEAD + """\
+eingabe a: zahl von -1000 bis 1000
+eingabe b: zahl von 1 bis 100
+wert rest = a / b * b - a
+wert unten: zahl von 0 bis 1 = rest
+wert oben: zahl von -1 bis 0 = rest
+wert x: zahl von 0 bis 5 = wenn a >= 0 und a <= 5 dann a / b * b sonst 0
+""", "rest.rules")
+DIVIDED = loads(HEAD + """\
+eingabe a: zahl von -1000 bis 1000
+eingabe b: zahl von 1 bis 100
+wert rest = a / b * b - a
+wert q = 1 / rest
+""", "geteilt.rules")
+REST_CASES = st.fixed_dictionaries({"a": st.decimals(min_value=-1000, max_value=1000, places=2),
+                                    "b": st.integers(1, 100).map(Decimal)})
+
+
+class TestRangesAndDivisorsDecideOnTheExactValue:
+    """A declared range's bound and a divisor's zero are boundaries too: a value a hair past the
+    bound, or a hair off 0, in 28 digits and exactly on it is decided on the exact value — as the
+    columnar backend, which computes it exactly, decides."""
+
+    @settings(max_examples=examples(150), deadline=None)
+    @given(REST_CASES)
+    @example({"a": Decimal(1), "b": Decimal(3)})  # −10^-28: below the bound 0
+    @example({"a": Decimal(5), "b": Decimal(3)})  # 10^-27 above 0; x 5.000…001, above 5
+    def test_a_value_exactly_on_its_bound_is_within_its_range(self, case: dict[str, Decimal]) -> None:
+        result = RESTS.evaluate(case)  # no fault
+        assert abs(result.value("unten")) < Decimal("1e-50") and abs(result.value("oben")) < Decimal("1e-50")
+        if 0 <= case["a"] <= 5:
+            assert abs(result.value("x") - case["a"]) <= Decimal("1e-27")
+
+    @settings(max_examples=examples(150), deadline=None)
+    @given(REST_CASES)
+    @example({"a": Decimal(1), "b": Decimal(3)})  # 1 / −10^-28 in 28 digits
+    def test_a_divisor_exactly_zero_divides_by_zero(self, case: dict[str, Decimal]) -> None:
+        with pytest.raises(EvaluationError, match="Division durch null beim Berechnen von „q“"):
+            DIVIDED.evaluate(case)
+
+    def test_the_columnar_backend_agrees(self) -> None:
+        cases = [{"a": Decimal(a), "b": Decimal(b)} for a in (-5, -1, 0, 1, 2, 5, 7) for b in (1, 3, 7, 9)]
+        rests = RESTS.evaluate_many(cases)
+        assert not rests.errors and len(rests.rows()) == len(cases)
+        divided = DIVIDED.evaluate_many(cases)
+        assert [e.index for e in divided.errors] == list(range(len(cases)))
+        assert {e.message for e in divided.errors} == {"Division durch null beim Berechnen von „q“"}
+
+    def test_a_value_a_hair_past_its_bound_is_outside(self) -> None:
+        """An exact value 10^-13 past the bound (within NEAR, off SNAP) is outside its range."""
+        near = loads(HEAD + "eingabe a: zahl\nwert y: zahl von 0 bis 1 = a / 3 * 3\n", "nah.rules")
+        with pytest.raises(EvaluationError, match=r"„y“ = -0\.0{12}10* liegt außerhalb"):
+            near.evaluate({"a": Decimal("-0.0000000000001")})
+        with pytest.raises(EvaluationError, match=r"„y“ = 1\.0{12}10* liegt außerhalb"):
+            near.evaluate({"a": Decimal("1.0000000000001")})
+
+
 class TestColumnarDifferential:
     """Over a grid of ties the columnar backend (exact numerators over 3) and the scalar backend agree."""
 

@@ -92,6 +92,7 @@ def _no_level(value: Any) -> Any:
 # (a global lookup, no attribute access per call).
 _HELPERS = {
     "_in_range": semantics.check_range,
+    "_divisor": semantics.checked_divisor,
     "Decimal": Decimal,
     "FaultError": FaultError,
     "_lookup": semantics.table_lookup,
@@ -421,10 +422,13 @@ class _Gen:
             left, right = self.expr(ir.left), self.expr(ir.right)
             return f"_date_add({left}, {right}, {1 if ir.op == '+' else -1}, {self.const(ir.right.span)})"
         left, right = self.number(ir.left), self.number(ir.right)
-        code = f"({left} {ir.op} {right})"
         if left in self.const_names and right in self.const_names:  # (constants only in a specialised program)
-            return self.folded_code(code)  # ``(0 + 0) + x`` where a ``wenn`` took its constant branch
-        return code
+            # ``(0 + 0) + x`` where a ``wenn`` took its constant branch
+            return self.folded_code(f"({left} {ir.op} {right})")
+        if ir.op == "/" and self.inexact(ir.right):
+            # a divisor within NEAR of 0 is decided on its exact value (``semantics.exact_decisions``)
+            right = f"_divisor({right})"
+        return f"({left} {ir.op} {right})"
 
     def _e_KeyApply(self, ir: c.KeyApply) -> str:
         return f"({self.expr(ir.count)} / {self.expr(ir.key)})"

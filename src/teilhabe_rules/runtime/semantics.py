@@ -20,7 +20,8 @@ every operation of the rules language that is more than a Python operator:
 * levels: :func:`declared_level` (a level rule's result must be a declared level) and
   :func:`effective_level` (the granted level, else the computed one);
 * tables, lists, declared ranges: :func:`table_lookup`, :func:`minimum`, :func:`maximum`,
-  :func:`first`, :func:`last`, :func:`no_previous`, :func:`check_range`;
+  :func:`first`, :func:`last`, :func:`no_previous`, :func:`check_range`; a divisor that may be
+  inexact: :func:`checked_divisor`;
 * parameters: :func:`parameter_values` / :class:`ParameterValues` — the model's defaults, the
   value of the period (``ab TT.MM.JJJJ = …``) holding the date, and an agreement's values.
 
@@ -62,6 +63,7 @@ __all__ = [
     "base_values",
     "calendar_days",
     "check_range",
+    "checked_divisor",
     "date_plus",
     "date_required_error",
     "days_in_month",
@@ -117,6 +119,7 @@ WIDE_CONTEXT = decimal.Context(prec=100, rounding=DECIMAL_CONTEXT.rounding, Emin
                                Emax=DECIMAL_CONTEXT.Emax,
                                traps=[trap for trap, on in DECIMAL_CONTEXT.traps.items() if on])
 SNAP = c.SNAP
+_ZERO = Decimal(0)
 
 # the decisions at a boundary of the evaluation under way in :func:`exact_decisions` (None: a
 # 28-digit evaluation, which raises :class:`ExactDecisionNeeded` instead)
@@ -371,9 +374,24 @@ def no_previous(what: str) -> NoReturn:
 
 
 def check_range(value: Decimal, low: Decimal | None, high: Decimal | None, name: str) -> None:
-    """A computed value ``name`` must lie in its declared range ``low``..``high`` (None: open)."""
+    """A computed value ``name`` must lie in its declared range ``low``..``high`` (None: open).
+    A value past a bound by at most :data:`NEAR` is decided on its exact value (see
+    :func:`exact_decisions`): ``a / 3 * 3`` is 5.000…001 in 28 digits for ``a`` = 5, and exactly 5."""
     if low is not None and value < low or high is not None and value > high:
+        bound = low if low is not None and value < low else high
+        if bound is not None and abs(value - bound) <= NEAR and _on_boundary(value, bound):
+            return
         raise FaultError(Fault(FaultKind.OUT_OF_RANGE, symbol=name, value=value, low=low, high=high))
+
+
+def checked_divisor(value: Decimal) -> Decimal:
+    """The divisor ``value`` of a division whose divisor may be inexact (see ``inexact`` of the
+    program's compiler): within :data:`NEAR` of 0, not 0, it is decided on its exact value (see
+    :func:`exact_decisions`) — 0 where it is exactly 0, so the division faults as it does on an
+    exact 0 (``1 − 1/3 · 3`` is 10^-28 in 28 digits, and exactly 0)."""
+    if value and abs(value) <= NEAR and _on_boundary(value, _ZERO):
+        return _ZERO
+    return value
 
 
 # ---- parameters on a date --------------------------------------------------------------------

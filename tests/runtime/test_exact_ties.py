@@ -271,9 +271,10 @@ class TestRangesAndDivisorsDecideOnTheExactValue:
     @example({"a": Decimal(5), "b": Decimal(3)})  # 10^-27 above 0; x 5.000…001, above 5
     def test_a_value_exactly_on_its_bound_is_within_its_range(self, case: dict[str, Decimal]) -> None:
         result = RESTS.evaluate(case)  # no fault
-        assert abs(result.value("unten")) < Decimal("1e-50") and abs(result.value("oben")) < Decimal("1e-50")
+        # a value decided onto its bound is the bound (no 100-digit leftover past it)
+        assert 0 <= result.value("unten") < Decimal("1e-50") and -Decimal("1e-50") < result.value("oben") <= 0
         if 0 <= case["a"] <= 5:
-            assert abs(result.value("x") - case["a"]) <= Decimal("1e-27")
+            assert abs(result.value("x") - case["a"]) <= Decimal("1e-27") and result.value("x") <= 5
 
     @settings(max_examples=examples(150), deadline=None)
     @given(REST_CASES)
@@ -286,9 +287,36 @@ class TestRangesAndDivisorsDecideOnTheExactValue:
         cases = [{"a": Decimal(a), "b": Decimal(b)} for a in (-5, -1, 0, 1, 2, 5, 7) for b in (1, 3, 7, 9)]
         rests = RESTS.evaluate_many(cases)
         assert not rests.errors and len(rests.rows()) == len(cases)
+        assert rests.scalar_cases < len(cases)  # (the plan computes most of them itself)
+        for row in rests.rows():
+            assert row["unten"] == row["oben"] == 0
+        # (the plan leaves each of these cases, a division by a value it cannot tell from 0, to
+        # the scalar backend: its error rows are the scalar backend's)
         divided = DIVIDED.evaluate_many(cases)
         assert [e.index for e in divided.errors] == list(range(len(cases)))
         assert {e.message for e in divided.errors} == {"Division durch null beim Berechnen von „q“"}
+
+    def test_a_divisor_of_parameters_alone_divides_by_zero_in_every_program(self) -> None:
+        """A specialised program folds what reads parameters alone, but not a division whose
+        divisor is to be decided: every case, the first as the later ones, divides by zero."""
+        model = loads(HEAD + """\
+eingabe a: zahl von 0 bis 10
+parameter p: zahl = 1
+wert q = a + 1 / (p - p / 3 * 3)
+""", "parameter.rules")
+        for _ in range(SPECIALISE_AFTER + 3):
+            with pytest.raises(EvaluationError, match="Division durch null beim Berechnen von „q“"):
+                model.evaluate({"a": Decimal(1)})
+
+    def test_an_exact_value_past_its_bound_is_outside_however_near(self) -> None:
+        """A value of inputs without a division is exact in 28 digits: −10^-60 lies outside the
+        range ``0 bis 1`` (no decision on a value that cannot be inexact)."""
+        model = loads(HEAD + "eingabe a: zahl\neingabe b: zahl\nwert y: zahl von 0 bis 1 = 0 - a * b\n",
+                      "winzig.rules")
+        case = {"a": Decimal("1E-30"), "b": Decimal("1E-30")}
+        with pytest.raises(EvaluationError, match="„y“ = -0\\.0{59}1 liegt außerhalb"):
+            model.evaluate(case)
+        assert [e.index for e in model.evaluate_many([case]).errors] == [0]
 
     def test_a_value_a_hair_past_its_bound_is_outside(self) -> None:
         """An exact value 10^-13 past the bound (within NEAR, off SNAP) is outside its range."""

@@ -93,6 +93,7 @@ def _no_level(value: Any) -> Any:
 _HELPERS = {
     "_in_range": semantics.check_range,
     "_divisor": semantics.checked_divisor,
+    "_ranged": semantics.ranged,
     "Decimal": Decimal,
     "FaultError": FaultError,
     "_lookup": semantics.table_lookup,
@@ -422,13 +423,15 @@ class _Gen:
             left, right = self.expr(ir.left), self.expr(ir.right)
             return f"_date_add({left}, {right}, {1 if ir.op == '+' else -1}, {self.const(ir.right.span)})"
         left, right = self.number(ir.left), self.number(ir.right)
-        if left in self.const_names and right in self.const_names:  # (constants only in a specialised program)
-            # ``(0 + 0) + x`` where a ``wenn`` took its constant branch
-            return self.folded_code(f"({left} {ir.op} {right})")
+        constants = left in self.const_names and right in self.const_names  # (only in a specialised program)
         if ir.op == "/" and self.inexact(ir.right):
-            # a divisor within NEAR of 0 is decided on its exact value (``semantics.exact_decisions``)
+            # a divisor within NEAR of 0 is decided on its exact value (``semantics.exact_decisions``;
+            # folded below only where it is not: the decision is the case's evaluation's)
             right = f"_divisor({right})"
-        return f"({left} {ir.op} {right})"
+        code = f"({left} {ir.op} {right})"
+        if constants:  # ``(0 + 0) + x`` where a ``wenn`` took its constant branch
+            return self.folded_code(code)
+        return code
 
     def _e_KeyApply(self, ir: c.KeyApply) -> str:
         return f"({self.expr(ir.count)} / {self.expr(ir.key)})"
@@ -781,7 +784,10 @@ class _Gen:
             if node.type.kind == c.TypeKind.ZAHL and (node.type.low is not None or node.type.high is not None):
                 low, high = self.const(node.type.low), self.const(node.type.high)
                 value = f"_l{index}" if deferred else f"{row}[{node.key!r}]"
-                self.emit(f"_in_range({value}, {low}, {high}, {node.key!r})", indent)
+                if self.inexact(node.expr):  # a hair past a bound: decided on the exact value, kept as the bound
+                    self.emit(f"{store}{kept}_ranged({value}, {low}, {high}, {node.key!r})", indent)
+                else:
+                    self.emit(f"_in_range({value}, {low}, {high}, {node.key!r})", indent)
         elif isinstance(node, c.CorridorLevelNode) and node.bands and deferred:
             self.deferred_corridor(node, index, indent)
         elif isinstance(node, c.CorridorLevelNode) and node.bands:

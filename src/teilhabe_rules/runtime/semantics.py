@@ -20,8 +20,8 @@ every operation of the rules language that is more than a Python operator:
 * levels: :func:`declared_level` (a level rule's result must be a declared level) and
   :func:`effective_level` (the granted level, else the computed one);
 * tables, lists, declared ranges: :func:`table_lookup`, :func:`minimum`, :func:`maximum`,
-  :func:`first`, :func:`last`, :func:`no_previous`, :func:`check_range`; a divisor that may be
-  inexact: :func:`checked_divisor`;
+  :func:`first`, :func:`last`, :func:`no_previous`, :func:`check_range` (of a value that may be
+  inexact: :func:`ranged`); a divisor that may be inexact: :func:`checked_divisor`;
 * parameters: :func:`parameter_values` / :class:`ParameterValues` — the model's defaults, the
   value of the period (``ab TT.MM.JJJJ = …``) holding the date, and an agreement's values.
 
@@ -64,6 +64,7 @@ __all__ = [
     "calendar_days",
     "check_range",
     "checked_divisor",
+    "ranged",
     "date_plus",
     "date_required_error",
     "days_in_month",
@@ -374,14 +375,22 @@ def no_previous(what: str) -> NoReturn:
 
 
 def check_range(value: Decimal, low: Decimal | None, high: Decimal | None, name: str) -> None:
-    """A computed value ``name`` must lie in its declared range ``low``..``high`` (None: open).
-    A value past a bound by at most :data:`NEAR` is decided on its exact value (see
-    :func:`exact_decisions`): ``a / 3 * 3`` is 5.000…001 in 28 digits for ``a`` = 5, and exactly 5."""
+    """A computed value ``name`` must lie in its declared range ``low``..``high`` (None: open)."""
+    if low is not None and value < low or high is not None and value > high:
+        raise FaultError(Fault(FaultKind.OUT_OF_RANGE, symbol=name, value=value, low=low, high=high))
+
+
+def ranged(value: Decimal, low: Decimal | None, high: Decimal | None, name: str) -> Decimal:
+    """:func:`check_range` of a value that may be inexact (it divides, or reads a value that
+    does): one past a bound by at most :data:`NEAR` is decided on its exact value (see
+    :func:`exact_decisions`) and, exactly on the bound, is the bound — ``a / 3 * 3`` is 5.000…001
+    in 28 digits for ``a`` = 5, and exactly 5. Gives the value to keep."""
     if low is not None and value < low or high is not None and value > high:
         bound = low if low is not None and value < low else high
         if bound is not None and abs(value - bound) <= NEAR and _on_boundary(value, bound):
-            return
+            return bound
         raise FaultError(Fault(FaultKind.OUT_OF_RANGE, symbol=name, value=value, low=low, high=high))
+    return value
 
 
 def checked_divisor(value: Decimal) -> Decimal:

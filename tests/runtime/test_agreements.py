@@ -277,6 +277,14 @@ class TestHeader:
         assert "fehlt „modell“" in agreement_error(model, {"vereinbarung": {"name": "x"}}).message
         assert model.load_agreement({"parameter": {"satz": 70}}).parameters["satz"] == Decimal(70)
 
+    @pytest.mark.parametrize("source", ["file", "mapping"])
+    def test_a_header_that_is_no_section_is_one_problem(self, model: tr.Model, tmp_path: Path, source: str) -> None:
+        """``vereinbarung = 5``: the header is no section — said once, not its missing ``modell`` too."""
+        file = tmp_path / "kopf.toml"
+        file.write_text("vereinbarung = 5\n", encoding="utf-8")
+        (found,) = agreement_error(model, file if source == "file" else {"vereinbarung": 5}).diagnostics
+        assert found.message == "„vereinbarung“ ist ein Abschnitt [vereinbarung] mit Einträgen „name = wert“, nicht „5“"
+
     def test_a_model_name_that_is_not_text(self, model: tr.Model) -> None:
         (found,) = agreement_error(model, {"vereinbarung": {"modell": [1] * 10_000}}).diagnostics
         assert found.message == "Die Vereinbarung gilt für das Modell „eine Liste“, nicht für „klein“"

@@ -244,11 +244,13 @@ def load_agreement(
 
     parameters, tables = base_values(model)
     overridden: list[str] = []
+    broken: set[str] = set()  # the sections that are no sections (reported once: not their missing entries too)
     for section in ("vereinbarung", "parameter", "tabellen"):
         if not isinstance(data.get(section, {}), Mapping):
             report(f"„{section}“ ist ein Abschnitt [{section}] mit Einträgen „name = wert“, "
                    f"nicht {_brief(data[section])}", section, None)
             data.pop(section)
+            broken.add(section)
         elif section in data:
             data[section] = _text_keys(data[section])
     # a file names its model; a mapping without a header is the programmatic form
@@ -264,7 +266,7 @@ def load_agreement(
     # an agreement for a base model also fits its variants (they keep its parameters and tables)
     fitting = {model.info.name, model.info.extends, *(Path(f).stem for f in model.info.base_files)} - {None}
     misplaced = "modell" in data and not isinstance(data["modell"], Mapping)  # (above [vereinbarung]: below)
-    if header_required and "modell" not in head and not misplaced:
+    if header_required and "modell" not in head and not misplaced and "vereinbarung" not in broken:
         report("Die Vereinbarung nennt ihr Modell nicht: in [vereinbarung] fehlt „modell“", "vereinbarung", None,
                f'modell = "{model.info.name}"')
     elif "modell" in head and (not isinstance(head["modell"], str) or head["modell"] not in fitting):

@@ -320,3 +320,70 @@ def test_a_test_narrows_by_its_exact_bound_within_snap() -> None:
     third = c.Arith("*", c.Arith("/", c.Const(Decimal(1), c.NUMBER, NO_SPAN), c.Const(Decimal(3), c.NUMBER, NO_SPAN),
                                  c.NUMBER, NO_SPAN), c.Const(Decimal(3), c.NUMBER, NO_SPAN), c.NUMBER, NO_SPAN)
     assert facts_of(_compare("<=", x, third), _Tables(), True) is None  # type: ignore[arg-type]
+
+
+def _func(name: str, *args: c.Expr) -> c.Func:
+    return c.Func(name, tuple(args), c.NUMBER, NO_SPAN)
+
+
+_SPREADS = {
+    "max(x, y) - min(x, y)": lambda x, y: c.Arith("-", _func("max", x, y), _func("min", x, y), c.NUMBER, NO_SPAN),
+    "max(y, x) - min(x, y)": lambda x, y: c.Arith("-", _func("max", y, x), _func("min", x, y), c.NUMBER, NO_SPAN),
+    "x - min(x, y)": lambda x, y: c.Arith("-", x, _func("min", x, y), c.NUMBER, NO_SPAN),
+    "max(x, y) - y": lambda x, y: c.Arith("-", _func("max", x, y), y, c.NUMBER, NO_SPAN),
+    "max(x, y) - x": lambda x, y: c.Arith("-", _func("max", x, y), x, c.NUMBER, NO_SPAN),
+}
+
+
+@given(st.sampled_from(sorted(_SPREADS)), _bounds, _bounds, st.lists(st.tuples(st.floats(0, 1), st.floats(0, 1)),
+                                                                     min_size=1, max_size=5))
+def test_a_difference_of_a_maximum_and_a_term_below_it_is_not_negative(form: str, xs: list[Decimal],
+                                                                       ys: list[Decimal],
+                                                                       points: list[tuple[float, float]]) -> None:
+    """``max(x, y) − min(x, y)`` and its kin are at least 0 (before, the interval difference
+    reached below 0, so a corridor from 0 on had a gap the model cannot reach), and every value of
+    inputs in their ranges lies in the domain."""
+    x, y = _named("x", *xs), _named("y", *ys)
+    domain = domain_of(_SPREADS[form](x, y), _Tables())  # type: ignore[arg-type]
+    assert domain.lo is not None and domain.lo >= 0
+    for s, t in points:
+        a = xs[0] + (xs[1] - xs[0]) * Decimal(s)
+        b = ys[0] + (ys[1] - ys[0]) * Decimal(t)
+        value = {"max(x, y) - min(x, y)": max(a, b) - min(a, b), "max(y, x) - min(x, y)": max(a, b) - min(a, b),
+                 "x - min(x, y)": a - min(a, b), "max(x, y) - y": max(a, b) - b, "max(x, y) - x": max(a, b) - a}[form]
+        assert domain.lo <= value and (domain.hi is None or value <= domain.hi)
+
+
+def test_a_difference_of_two_other_terms_keeps_its_negative_part() -> None:
+    """``max(x, y) − z`` and ``x − y``: nothing is known of their sign."""
+    x, y, z = (_named(n, Decimal(0), Decimal(10)) for n in "xyz")
+    for expr in (c.Arith("-", _func("max", x, y), z, c.NUMBER, NO_SPAN), c.Arith("-", x, y, c.NUMBER, NO_SPAN),
+                 c.Arith("-", _func("min", x, y), _func("max", x, y), c.NUMBER, NO_SPAN)):
+        assert domain_of(expr, _Tables()).lo == -10  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("spread", ["max(x, y) - min(x, y)", "x - min(x, y)", "max(l.x) - min(l.x)",
+                                    "max(l.x wo x > 1) - min(l.x wo x > 1)"])
+def test_a_corridor_over_a_spread_from_0_has_no_gap(spread: str) -> None:
+    """A corridor ``ab 0 bis 5`` / ``über 5`` over a difference that is never negative is complete;
+    ``über 0`` leaves the value 0 (``x = y``) in no band."""
+    text = HEAD + f"""eingabe x: zahl von 0 bis 10
+eingabe y: zahl von 0 bis 10
+liste l mindestens 1
+  eingabe x: zahl von 0 bis 10
+ende
+wert d = {spread}
+paket p
+  stufen
+    0 "klein"
+    1 "groß"
+  ende
+  stufe nach korridor d
+    0: ab 0 bis 5
+    1: über 5
+  ende
+ende
+"""
+    teilhabe_rules.loads(text, "spanne.rules")  # no check error
+    with pytest.raises(CheckError, match="der Wert 0 liegt in keinem Band"):
+        teilhabe_rules.loads(text.replace("0: ab 0 bis 5", "0: über 0 bis 5"), "spanne.rules")

@@ -287,7 +287,10 @@ def domain_of(ir: c.Expr | None, checker: SymbolTables, facts: Facts | None = No
             return Domain(None, lo, hi, inner.integral)
         return UNKNOWN
     if isinstance(ir, c.Arith) and ir.type.kind == c.TypeKind.ZAHL:
-        return _combine(domain_of(ir.left, checker, facts), domain_of(ir.right, checker, facts), ir.op)
+        found = _combine(domain_of(ir.left, checker, facts), domain_of(ir.right, checker, facts), ir.op)
+        if ir.op == "-" and _not_less(ir.left, ir.right):
+            return _not_negative(found)
+        return found
     if isinstance(ir, c.Convert):
         factor = Domain.of([Decimal(ir.factor.numerator)])
         scaled = _combine(domain_of(ir.operand, checker, facts), factor, "*")
@@ -476,6 +479,53 @@ def _after(value: Decimal | None, inclusive: bool) -> tuple[int, Decimal, int]:
     if value is None:
         return (1, Decimal(0), 0)
     return (0, value, 1 if inclusive else 0)
+
+
+def _shape(item: Any) -> Any:
+    """An expression's structure without its spans: equal for two writings of one value of a case
+    (``x`` here and ``x`` there)."""
+    if isinstance(item, tuple):
+        return tuple(_shape(part) for part in item)
+    if attrs.has(type(item)):
+        return (type(item).__name__,
+                *(_shape(getattr(item, f.name)) for f in attrs.fields(type(item)) if f.name != "span"))
+    return item
+
+
+def _above(ir: c.Expr) -> list[Any]:
+    """Shapes of terms ``ir`` is at least: itself; the arguments of ``max(…)``; a ``max`` over a
+    list stands for what its ``min`` over the same elements is at most."""
+    if isinstance(ir, c.Func) and ir.name == "max":
+        return [_shape(ir), *(_shape(a) for a in ir.args)]
+    if isinstance(ir, c.Aggregate) and ir.function == "max":
+        return [_shape(ir), ("extremes", ir.scope, _shape(ir.value), _shape(ir.where))]
+    return [_shape(ir)]
+
+
+def _below(ir: c.Expr) -> list[Any]:
+    """Shapes of terms ``ir`` is at most (the mirror of :func:`_above`)."""
+    if isinstance(ir, c.Func) and ir.name == "min":
+        return [_shape(ir), *(_shape(a) for a in ir.args)]
+    if isinstance(ir, c.Aggregate) and ir.function == "min":
+        return [_shape(ir), ("extremes", ir.scope, _shape(ir.value), _shape(ir.where))]
+    return [_shape(ir)]
+
+
+def _not_less(left: c.Expr, right: c.Expr) -> bool:
+    """Whether ``left ≥ right`` in every case, by their form: a term ``left`` is at least and
+    ``right`` at most — ``max(x, y) − min(x, y)``, ``x − min(x, y)``, ``max(l.x) − min(l.x)``."""
+    below = _below(right)
+    return any(term in below for term in _above(left))
+
+
+def _not_negative(found: Domain) -> Domain:
+    """``found`` of a difference known to be at least 0: its negative part left out."""
+    if found.values is not None:
+        return Domain.of(v for v in found.values if v >= 0)
+    lo = Decimal(0) if found.lo is None or found.lo < 0 else found.lo
+    if found.hi is not None and found.hi < lo:  # (bounds rounded outward: never below 0 by more)
+        return found
+    return Domain(None, lo, found.hi, found.integral)
 
 
 _Bounds = tuple[c.BandSpec, Decimal | None, Decimal | None]  # a band and its bounds' values

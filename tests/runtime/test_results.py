@@ -459,3 +459,19 @@ def test_a_zero_has_no_sign_in_any_output(zero: Any) -> None:
     assert "-0" not in result.explain("gegen").text
     assert not cell_text(result.value("gegen")).startswith("-")
     assert "-0" not in result.render_text(explain=True)
+    # the values themselves: a Decimal zero without its sign (``str`` of one is what a caller shows)
+    for name in ("betrag", "gegen"):
+        for value in (result.value(name), result.root.values[name].value, result.quantity(name).value):
+            assert value == 0 and not value.is_signed(), (name, value)
+
+
+@given(st.decimals(min_value=Decimal("-0.004"), max_value=Decimal("-0.001"), places=3))
+@settings(max_examples=examples(20), deadline=None)
+def test_a_negative_amount_rounded_to_zero_is_zero_without_a_sign(amount: Decimal) -> None:
+    """``runde(-0.003, 2)`` is Decimal's ``-0.00``; a result gives ``0.00``, as the columnar
+    backend does."""
+    rounded = tr.loads('modell r "R"\n  gültig ab 01.01.2024\nende\neingabe a: zahl EUR von -1 bis 1\n'
+                       'wert r: EUR = runde(a, 2, kaufmännisch)\n', "r.rules")
+    result = rounded.evaluate({"a": amount})
+    assert str(result.value("r")) == str(result.root.values["r"].value) == "0.00"
+    assert str(rounded.evaluate_many([{"a": amount}] * 2).rows()[0]["r"]) == "0.00"

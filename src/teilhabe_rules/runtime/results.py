@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numbers
 from collections.abc import Callable, Mapping
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 import attrs
@@ -172,7 +173,7 @@ class Result:
             if scope in self.checked.scopes[element.scope].lists:  # a whole list: its elements' values
                 return [_plain(item) for item in element.children(scope)]
             raise KeyError(f"„{format_path(steps)}“ ist kein Wert des Ergebnisses")
-        return element[key]
+        return _unsigned(element[key])
 
     def quantity(self, path: str | tuple[str | int, ...]) -> Quantity:
         steps = _steps(path)
@@ -215,11 +216,11 @@ class Result:
         nodes = _scope_nodes(model, scope)
         for node in nodes:
             if node.kind in (_N_WERT,) and node.package is None:
-                values[node.key] = Quantity(element[node.key], unit_text(node.type), node.type)
+                values[node.key] = Quantity(_unsigned(element[node.key]), unit_text(node.type), node.type)
         for pid in model.scopes[scope].packages:
             pkg = model.packages[pid]
             pvalues = {
-                node.key.split(".", 1)[1]: Quantity(element[node.key], unit_text(node.type), node.type)
+                node.key.split(".", 1)[1]: Quantity(_unsigned(element[node.key]), unit_text(node.type), node.type)
                 for node in nodes
                 if node.kind == _N_WERT and node.package == pkg.name
             }
@@ -372,9 +373,15 @@ class Result:
         return explain_module.render_text(self, explain, level_changes, FULL if full_precision else READABLE)
 
 
+def _unsigned(value: Any) -> Any:
+    """``value``, a zero without its sign: ``runde(-0.001, 2)`` is ``0.00`` (Decimal's ``-0.00``
+    equals it, but reads as a negative amount), as in every text and table of a result."""
+    return value.copy_abs() if type(value) is Decimal and not value and value.is_signed() else value
+
+
 def _plain(element: Element) -> dict[str, Any]:
     """An element's values as a dict, its lists as lists of such dicts."""
-    out: dict[str, Any] = dict(element)
+    out: dict[str, Any] = {key: _unsigned(value) for key, value in element.items()}
     for scope in element.frame.model.scopes[element.scope].lists:
         out[element.frame.model.scopes[scope].name] = [_plain(item) for item in element.children(scope)]
     return out

@@ -79,7 +79,7 @@ from sqlglot import exp
 
 from ..ir import checked as c
 from ..ir import toolkit
-from ..ir.domains import Domain, Facts, ModelSymbols, domain_of, facts_of
+from ..ir.domains import MAX_VALUES, Domain, Facts, ModelSymbols, domain_of, facts_of
 
 __all__ = ["FIX", "HUGE_LIMIT", "IN_BOUND", "IN_SCALE", "LIST_BOUND", "MAX_DEN", "NARROW_LIMIT", "SINGLE_PREFIX",
            "Narrow", "Num", "Other", "Plan", "RowFactor", "Step", "Unsupported", "building_trees", "compile_plan",
@@ -2276,7 +2276,7 @@ def _proven(e: c.Expr, model: c.CheckedModel, symbols: ModelSymbols, facts: Fact
         combos = 1
         for k in keys:
             combos *= len(k or ())
-        return combos <= 5000 and all(combo in held for combo in itertools.product(*(k or () for k in keys)))
+        return combos <= MAX_VALUES and all(combo in held for combo in itertools.product(*(k or () for k in keys)))
     if isinstance(e, c.Aggregate) and e.function in ("min", "max", "erstes", "letztes"):
         return e.where is None and (model.scopes[e.scope].min_count or 0) >= 1
     return False

@@ -23,10 +23,12 @@ from . import checked as c
 from . import toolkit
 from .checked import SNAP, band_contains
 
-__all__ = ["LEVEL_RULE_HINT", "Domain", "Facts", "ModelSymbols", "SymbolTables", "corridor_findings", "domain_of",
-           "facts_of", "level_rule_problem", "symbols_read_through"]
+__all__ = ["LEVEL_RULE_HINT", "MAX_VALUES", "Domain", "Facts", "ModelSymbols", "SymbolTables", "corridor_findings",
+           "domain_of", "facts_of", "level_rule_problem", "symbols_read_through"]
 
-_MAX_VALUES = 5000
+MAX_VALUES = 5000
+"""The most values a value set of a domain holds (the product of two sets' sizes, a whole-number
+interval's length); beyond it, a domain is an interval. Its readers' limit of combinations too."""
 
 
 @attrs.frozen(repr=False)
@@ -161,7 +163,7 @@ def symbols_read_through(roots: Iterable[Any], value_ir: Mapping[str, c.Expr]) -
 
 
 def _interval(lo: Decimal | None, hi: Decimal | None, integral: bool = False) -> Domain:
-    if lo is not None and hi is not None and integral and hi - lo <= _MAX_VALUES:
+    if lo is not None and hi is not None and integral and hi - lo <= MAX_VALUES:
         start = int(lo.to_integral_value(rounding="ROUND_CEILING"))
         return Domain.of(range(start, int(hi.to_integral_value(rounding="ROUND_FLOOR")) + 1))
     return Domain(None, lo, hi, integral)
@@ -171,7 +173,7 @@ def _combine(left: Domain, right: Domain, op: str) -> Domain:
     if (
         left.values is not None
         and right.values is not None
-        and len(left.values) * len(right.values) <= _MAX_VALUES
+        and len(left.values) * len(right.values) <= MAX_VALUES
     ):
         if op == "/" and Decimal(0) in right.values:
             return UNKNOWN
@@ -309,7 +311,7 @@ def domain_of(ir: c.Expr | None, checker: SymbolTables, facts: Facts | None = No
         if ir.name in ("min", "max"):
             parts = [domain_of(a, checker, facts) for a in ir.args]
             value_sets = [p.values for p in parts if p.values is not None]
-            if len(value_sets) == len(parts) == 2 and len(value_sets[0]) * len(value_sets[1]) <= _MAX_VALUES:
+            if len(value_sets) == len(parts) == 2 and len(value_sets[0]) * len(value_sets[1]) <= MAX_VALUES:
                 fn = min if ir.name == "min" else max
                 return Domain.of(fn(a, b) for a, b in itertools.product(*value_sets))
             los = [p.lo for p in parts if p.lo is not None]

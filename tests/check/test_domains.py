@@ -387,3 +387,27 @@ ende
     teilhabe_rules.loads(text, "spanne.rules")  # no check error
     with pytest.raises(CheckError, match="der Wert 0 liegt in keinem Band"):
         teilhabe_rules.loads(text.replace("0: ab 0 bis 5", "0: über 0 bis 5"), "spanne.rules")
+
+
+@pytest.mark.parametrize("spread", ["max(x, y) - min(x, y)", "x - x", "max(x, 2) - 2"])
+def test_a_whole_number_zero_in_no_band_is_named_without_a_sign(spread: str) -> None:
+    """Of whole-number inputs the difference's domain is a value set; its 0 (``-0`` in the exact
+    context, which rounds toward −∞) is named „0“."""
+    text = HEAD + f"""eingabe x: ganzzahl von 0 bis 10
+eingabe y: ganzzahl von 0 bis 10
+wert d = {spread}
+paket p
+  stufen
+    0 "klein"
+    1 "groß"
+  ende
+  stufe nach korridor d
+    0: über 0 bis 5
+    1: über 5
+  ende
+ende
+"""
+    with pytest.raises(CheckError) as caught:
+        teilhabe_rules.loads(text, "ganz.rules")
+    (found,) = caught.value.diagnostics
+    assert found.message.endswith("deckt mögliche Werte nicht ab: 0") and "-0" not in str(caught.value)

@@ -548,7 +548,10 @@ def _describe(b: c.BandSpec, lo: Decimal | None, hi: Decimal | None, unit: str) 
 
 
 def _fmt(value: Decimal) -> str:
-    return format(value.normalize(), "f")
+    """A bound or value in a message: its digits, a zero without a sign (a value set's ``2 − 2``
+    is ``-0`` where the exact context rounds toward −∞)."""
+    text = format(value.normalize(), "f")
+    return text[1:] if not value and text.startswith("-") else text
 
 
 def _gap_text(a: tuple[int, Decimal, int], b: tuple[int, Decimal, int], unit: str) -> str:

@@ -367,46 +367,35 @@ def test_a_difference_of_two_other_terms_keeps_its_negative_part() -> None:
 def test_a_corridor_over_a_spread_from_0_has_no_gap(spread: str) -> None:
     """A corridor ``ab 0 bis 5`` / ``über 5`` over a difference that is never negative is complete;
     ``über 0`` leaves the value 0 (``x = y``) in no band."""
-    text = HEAD + f"""eingabe x: zahl von 0 bis 10
-eingabe y: zahl von 0 bis 10
-liste l mindestens 1
-  eingabe x: zahl von 0 bis 10
-ende
-wert d = {spread}
+    inputs = "eingabe x: zahl von 0 bis 10\neingabe y: zahl von 0 bis 10\nliste l mindestens 1\n" \
+             "  eingabe x: zahl von 0 bis 10\nende\n"
+    teilhabe_rules.loads(_spread_model(inputs, spread, "ab 0"), "spanne.rules")  # no check error
+    with pytest.raises(CheckError, match="der Wert 0 liegt in keinem Band"):
+        teilhabe_rules.loads(_spread_model(inputs, spread, "über 0"), "spanne.rules")
+
+
+def _spread_model(inputs: str, spread: str, start: str) -> str:
+    """A model with ``inputs``, ``wert d = spread`` and a corridor over ``d`` with bands ``start
+    bis 5`` and ``über 5``."""
+    return HEAD + inputs + f"""wert d = {spread}
 paket p
   stufen
     0 "klein"
     1 "groß"
   ende
   stufe nach korridor d
-    0: ab 0 bis 5
+    0: {start} bis 5
     1: über 5
   ende
 ende
 """
-    teilhabe_rules.loads(text, "spanne.rules")  # no check error
-    with pytest.raises(CheckError, match="der Wert 0 liegt in keinem Band"):
-        teilhabe_rules.loads(text.replace("0: ab 0 bis 5", "0: über 0 bis 5"), "spanne.rules")
 
 
 @pytest.mark.parametrize("spread", ["max(x, y) - min(x, y)", "x - x", "max(x, 2) - 2"])
 def test_a_whole_number_zero_in_no_band_is_named_without_a_sign(spread: str) -> None:
     """Of whole-number inputs the difference's domain is a value set; its 0 (``-0`` in the exact
     context, which rounds toward −∞) is named „0“."""
-    text = HEAD + f"""eingabe x: ganzzahl von 0 bis 10
-eingabe y: ganzzahl von 0 bis 10
-wert d = {spread}
-paket p
-  stufen
-    0 "klein"
-    1 "groß"
-  ende
-  stufe nach korridor d
-    0: über 0 bis 5
-    1: über 5
-  ende
-ende
-"""
+    text = _spread_model("eingabe x: ganzzahl von 0 bis 10\neingabe y: ganzzahl von 0 bis 10\n", spread, "über 0")
     with pytest.raises(CheckError) as caught:
         teilhabe_rules.loads(text, "ganz.rules")
     (found,) = caught.value.diagnostics

@@ -261,10 +261,18 @@ def compute_and_compare(model: Any, plan: Any, pool: list[dict[str, Any]], n: in
     import attrs
 
     general = attrs.evolve(plan, single=None)  # every case through the plan of joined list tables
-    general_seconds, _, _ = compute(model, general, pool, n)
-    seconds, rows, _ = compute(model, plan, pool, n)
+    # each figure's connection and tables let go before the next is measured (1,000,000 persons'
+    # every value is ~2 GB, which the next one would otherwise compute beside)
+    general_seconds, _, held = compute(model, general, pool, n)
+    held[0].close()
+    del held
+    seconds, rows, held = compute(model, plan, pool, n)
+    held[0].close()
+    del held
     levels_plan, levels_keep = pruned(model, compared(model))
-    levels_seconds, _, _ = compute(model, levels_plan, pool, n, levels_keep)
+    levels_seconds, _, held = compute(model, levels_plan, pool, n, levels_keep)
+    held[0].close()
+    del held
     rate = rows / seconds
     print(f"Spaltenplan MAWo, jeder Wert jeder Person: {rows:,} Personen in {seconds:.2f} s = {rate:,.0f} Personen/s "
           f"(Ziel ≥ {GOAL_PERSONS_PER_SECOND:,}/s: {rate / GOAL_PERSONS_PER_SECOND:.2f}×)")

@@ -261,18 +261,18 @@ def compute_and_compare(model: Any, plan: Any, pool: list[dict[str, Any]], n: in
     import attrs
 
     general = attrs.evolve(plan, single=None)  # every case through the plan of joined list tables
-    # each figure's connection and tables let go before the next is measured (1,000,000 persons'
-    # every value is ~2 GB, which the next one would otherwise compute beside)
-    general_seconds, _, held = compute(model, general, pool, n)
-    held[0].close()
-    del held
-    seconds, rows, held = compute(model, plan, pool, n)
-    held[0].close()
-    del held
+
+    def measured(which: Any, keep: dict[str, set[str]] | None = None) -> tuple[float, int]:
+        """:func:`compute`, its connection and tables let go before the next figure is measured
+        (1,000,000 persons' every value is ~2 GB, which the next one would otherwise compute beside)."""
+        seconds, rows, (con, _) = compute(model, which, pool, n, keep)
+        con.close()
+        return seconds, rows
+
+    general_seconds, _ = measured(general)
+    seconds, rows = measured(plan)
     levels_plan, levels_keep = pruned(model, compared(model))
-    levels_seconds, _, held = compute(model, levels_plan, pool, n, levels_keep)
-    held[0].close()
-    del held
+    levels_seconds, _ = measured(levels_plan, levels_keep)
     rate = rows / seconds
     print(f"Spaltenplan MAWo, jeder Wert jeder Person: {rows:,} Personen in {seconds:.2f} s = {rate:,.0f} Personen/s "
           f"(Ziel ≥ {GOAL_PERSONS_PER_SECOND:,}/s: {rate / GOAL_PERSONS_PER_SECOND:.2f}×)")

@@ -22,6 +22,7 @@ from ..span import Span
 from . import checked as c
 from . import toolkit
 from .checked import SNAP, band_contains
+from .text import decimal_text
 
 __all__ = ["LEVEL_RULE_HINT", "MAX_VALUES", "Domain", "Facts", "ModelSymbols", "SymbolTables", "corridor_findings",
            "domain_of", "facts_of", "level_rule_problem", "symbols_read_through"]
@@ -483,41 +484,29 @@ def _after(value: Decimal | None, inclusive: bool) -> tuple[int, Decimal, int]:
     return (0, value, 1 if inclusive else 0)
 
 
-def _shape(item: Any) -> Any:
-    """An expression's structure without its spans: equal for two writings of one value of a case
-    (``x`` here and ``x`` there)."""
-    if isinstance(item, tuple):
-        return tuple(_shape(part) for part in item)
-    if attrs.has(type(item)):
-        return (type(item).__name__,
-                *(_shape(getattr(item, f.name)) for f in attrs.fields(type(item)) if f.name != "span"))
-    return item
-
-
-def _above(ir: c.Expr) -> list[Any]:
-    """Shapes of terms ``ir`` is at least: itself; the arguments of ``max(…)``; a ``max`` over a
-    list stands for what its ``min`` over the same elements is at most."""
-    if isinstance(ir, c.Func) and ir.name == "max":
-        return [_shape(ir), *(_shape(a) for a in ir.args)]
-    if isinstance(ir, c.Aggregate) and ir.function == "max":
-        return [_shape(ir), ("extremes", ir.scope, _shape(ir.value), _shape(ir.where))]
-    return [_shape(ir)]
-
-
-def _below(ir: c.Expr) -> list[Any]:
-    """Shapes of terms ``ir`` is at most (the mirror of :func:`_above`)."""
-    if isinstance(ir, c.Func) and ir.name == "min":
-        return [_shape(ir), *(_shape(a) for a in ir.args)]
-    if isinstance(ir, c.Aggregate) and ir.function == "min":
-        return [_shape(ir), ("extremes", ir.scope, _shape(ir.value), _shape(ir.where))]
-    return [_shape(ir)]
+def _terms(ir: c.Expr, extreme: str) -> list[Any]:
+    """Keys (:func:`~teilhabe_rules.ir.toolkit.ir_key`) of terms ``ir`` is at least (``extreme``
+    ``max``) or at most (``min``): itself and the arguments of ``max(…)``/``min(…)``; a ``max``
+    over a list and its ``min`` over the same elements share a key of their own."""
+    if isinstance(ir, c.Func) and ir.name == extreme:
+        return [toolkit.ir_key(ir), *(toolkit.ir_key(a) for a in ir.args)]
+    if isinstance(ir, c.Aggregate) and ir.function == extreme:
+        return [toolkit.ir_key(ir), ("extremes", ir.scope, toolkit.ir_key(ir.value), toolkit.ir_key(ir.where))]
+    return [toolkit.ir_key(ir)]
 
 
 def _not_less(left: c.Expr, right: c.Expr) -> bool:
     """Whether ``left ≥ right`` in every case, by their form: a term ``left`` is at least and
     ``right`` at most — ``max(x, y) − min(x, y)``, ``x − min(x, y)``, ``max(l.x) − min(l.x)``."""
-    below = _below(right)
-    return any(term in below for term in _above(left))
+    if not (_bounding(left, "max") or _bounding(right, "min") or type(left) is type(right)):
+        return False  # (no keys built for the differences that cannot match)
+    below = _terms(right, "min")
+    return any(term in below for term in _terms(left, "max"))
+
+
+def _bounding(ir: c.Expr, name: str) -> bool:
+    """Whether ``ir`` is ``max(…)``/``min(…)`` (``name``) of arguments or over a list."""
+    return isinstance(ir, c.Func) and ir.name == name or isinstance(ir, c.Aggregate) and ir.function == name
 
 
 def _not_negative(found: Domain) -> Domain:
@@ -550,8 +539,7 @@ def _describe(b: c.BandSpec, lo: Decimal | None, hi: Decimal | None, unit: str) 
 def _fmt(value: Decimal) -> str:
     """A bound or value in a message: its digits, a zero without a sign (a value set's ``2 − 2``
     is ``-0`` where the exact context rounds toward −∞)."""
-    text = format(value.normalize(), "f")
-    return text[1:] if not value and text.startswith("-") else text
+    return decimal_text(value.normalize())
 
 
 def _gap_text(a: tuple[int, Decimal, int], b: tuple[int, Decimal, int], unit: str) -> str:

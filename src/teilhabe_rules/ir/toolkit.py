@@ -24,7 +24,10 @@ from __future__ import annotations
 import decimal
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from decimal import Decimal
+from fractions import Fraction
 from typing import Any
+
+import attrs
 
 from . import checked as c
 from .checked import DECIMAL_CONTEXT
@@ -48,6 +51,8 @@ __all__ = [
     "ValueOf",
     "children",
     "const_value",
+    "ir_equal",
+    "ir_key",
     "node_expressions",
     "parameter_values",
     "reads_date",
@@ -310,3 +315,44 @@ def _render(ir: c.Expr | None, value_of: ValueOf | None, parent: int, date: Any 
             return quantity_text(date, ir.type, figures)
         return f"{ir.name}({', '.join(_render(a, value_of, 0, date, figures) for a in ir.args)})"
     raise TypeError(f"not an expression: {type(ir).__name__}")  # pragma: no cover
+
+
+# ---- structural equality of resolved expressions --------------------------------------------------
+
+
+def ir_key(node: Any, ignore_rounding: bool = False) -> Any:
+    """A hashable form of a resolved expression without source positions.
+
+    Two expressions are the same formula exactly when their keys are equal (:func:`ir_equal`).
+    Types enter with their kind, unit and enumeration name — not with ranges or labels.
+    ``ignore_rounding`` leaves out the places and mode of ``runde`` (compared separately).
+    """
+    if isinstance(node, tuple):
+        return tuple(ir_key(item, ignore_rounding) for item in node)
+    if isinstance(node, c.ValueType):
+        return ("typ", node.kind, str(node.unit), node.enum.name if node.enum is not None else None)
+    if isinstance(node, c.EnumType):
+        return ("aufzählung", node.name)
+    if isinstance(node, c.Func) and node.name == "runde" and ignore_rounding:
+        return ("runde", ir_key(node.args[0], ignore_rounding), ir_key(node.type))
+    cls = type(node)
+    if attrs.has(cls):
+        return (cls.__name__, *(ir_key(getattr(node, field.name), ignore_rounding) for field in _fields(cls)))
+    if isinstance(node, (Decimal, Fraction)):
+        return ("zahl", Fraction(node))  # 7 and 7.0 are the same number
+    return node
+
+
+def ir_equal(left: Any, right: Any, ignore_rounding: bool = False) -> bool:
+    """Whether two resolved expressions are the same formula (spans ignored)."""
+    return bool(ir_key(left, ignore_rounding) == ir_key(right, ignore_rounding))
+
+
+_FIELD_CACHE: dict[type, tuple[Any, ...]] = {}
+
+
+def _fields(cls: type) -> tuple[Any, ...]:
+    found = _FIELD_CACHE.get(cls)
+    if found is None:
+        found = _FIELD_CACHE[cls] = tuple(f for f in attrs.fields(cls) if f.name != "span")
+    return found

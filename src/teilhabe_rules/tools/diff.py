@@ -25,6 +25,7 @@ import attrs
 from ..ir import checked as c
 from ..ir import toolkit
 from ..ir.text import format_value, quantity_text
+from ..ir.toolkit import ir_equal, ir_key
 
 __all__ = ["SECTIONS", "Change", "ModelDiff", "diff_models", "ir_equal", "ir_key", "roundings"]
 
@@ -138,47 +139,6 @@ def _who(info: c.ModelInfo) -> str:
 
 def _info_dict(info: c.ModelInfo) -> dict[str, Any]:
     return {"name": info.name, "version": info.version, "datei": info.file, "erweitert": info.extends}
-
-
-# ---- structural equality of resolved expressions --------------------------------------------------
-
-
-def ir_key(node: Any, ignore_rounding: bool = False) -> Any:
-    """A hashable form of a resolved expression without source positions.
-
-    Two expressions are the same formula exactly when their keys are equal (:func:`ir_equal`).
-    Types enter with their kind, unit and enumeration name — not with ranges or labels.
-    ``ignore_rounding`` leaves out the places and mode of ``runde`` (compared separately).
-    """
-    if isinstance(node, tuple):
-        return tuple(ir_key(item, ignore_rounding) for item in node)
-    if isinstance(node, c.ValueType):
-        return ("typ", node.kind, str(node.unit), node.enum.name if node.enum is not None else None)
-    if isinstance(node, c.EnumType):
-        return ("aufzählung", node.name)
-    if isinstance(node, c.Func) and node.name == "runde" and ignore_rounding:
-        return ("runde", ir_key(node.args[0], ignore_rounding), ir_key(node.type))
-    cls = type(node)
-    if attrs.has(cls):
-        return (cls.__name__, *(ir_key(getattr(node, field.name), ignore_rounding) for field in _fields(cls)))
-    if isinstance(node, (Decimal, Fraction)):
-        return ("zahl", Fraction(node))  # 7 and 7.0 are the same number
-    return node
-
-
-def ir_equal(left: Any, right: Any, ignore_rounding: bool = False) -> bool:
-    """Whether two resolved expressions are the same formula (spans ignored)."""
-    return bool(ir_key(left, ignore_rounding) == ir_key(right, ignore_rounding))
-
-
-_FIELD_CACHE: dict[type, tuple[Any, ...]] = {}
-
-
-def _fields(cls: type) -> tuple[Any, ...]:
-    found = _FIELD_CACHE.get(cls)
-    if found is None:
-        found = _FIELD_CACHE[cls] = tuple(f for f in attrs.fields(cls) if f.name != "span")
-    return found
 
 
 def roundings(node: Any) -> tuple[tuple[int, str], ...]:

@@ -13,9 +13,12 @@ Run: ``python benchmarks/bench_compare.py [--n 100000] [--n-parquet 1000000] [--
    code is written and used, as in an installed package (whatever ``PYTHONDONTWRITEBYTECODE``
    says), after one warm-up run over the small JSON Lines file:
    - JSON Lines, ``--n`` persons, columnar backend, summary only — target ≤ 5 s;
-   - Parquet, ``--n-parquet`` persons, columnar backend — target ≤ 10 s and ≤ 2 GiB. Rows per
-     case (``--out``) are written by the scalar backend (their numbers keep its digits), so this
-     run writes the summary as JSON; the scalar run beside it writes the rows as Parquet;
+   - Parquet, ``--n-parquet`` persons, columnar backend, summary only — target ≤ 10 s and ≤ 2 GiB;
+   - Parquet in and out: the same with the rows per case written as Parquet (``--out
+     zeilen.parquet``, by DuckDB from the plan's tables), once with the levels and the budget
+     (``--werte keine``) and once with the default values (hours, VK and money of the top level:
+     each version's plan then computes those too) — target ≤ 10 s and ≤ 2 GiB; the scalar run
+     beside writes the default rows as Parquet;
    - beside each, the scalar backend over the first ``--n-scalar`` persons of the same file.
 
 Each line prints persons per second, the time, the peak memory and, for a target, the ratio of
@@ -76,7 +79,7 @@ def write_parquet(path: Path, n: int, seed: int) -> None:
     write_population(teilhabe_rules.bundled("mawo_2025"), n, seed, path, split="bewohner")
 
 
-def child(population: str, backend: str, out: str) -> None:
+def child(population: str, backend: str, out: str, values: str) -> None:
     """One comparison in this (fresh) process; prints its figures as JSON."""
     import datetime as dt
 
@@ -85,7 +88,7 @@ def child(population: str, backend: str, out: str) -> None:
 
     old, new = teilhabe_rules.bundled("mawo"), teilhabe_rules.bundled("mawo_2025")
     start = time.perf_counter()
-    summary = compare(old, new, population, out=out or None, backend=backend,
+    summary = compare(old, new, population, out=out or None, backend=backend, values=values or None,
                       at_old=dt.date.fromisoformat(AT_OLD), at_new=dt.date.fromisoformat(AT_NEW))
     seconds = time.perf_counter() - start
     peak = 0
@@ -97,12 +100,12 @@ def child(population: str, backend: str, out: str) -> None:
                       "difference": str(summary.difference)}))
 
 
-def run_child(population: Path, backend: str, out: Path | None) -> dict[str, Any]:
+def run_child(population: Path, backend: str, out: Path | None, values: str = "") -> dict[str, Any]:
     """One comparison in a new process. Byte code is written and used as in an installed package,
     whatever ``PYTHONDONTWRITEBYTECODE`` says: otherwise each child compiles sqlglot's and the
     package's modules again (~1.5 s of the figure), which no installed copy does."""
     env = {key: value for key, value in os.environ.items() if key != "PYTHONDONTWRITEBYTECODE"}
-    done = subprocess.run([sys.executable, __file__, "--child", str(population), backend, str(out or "")],
+    done = subprocess.run([sys.executable, __file__, "--child", str(population), backend, str(out or ""), values],
                           capture_output=True, text=True, check=False, env=env)
     if done.returncode:
         raise SystemExit(done.stderr)
@@ -136,7 +139,7 @@ def main() -> None:
     parser.add_argument("--pool", type=int, default=2_000, help="distinct generated persons, repeated")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--keep", metavar="DIR", help="keep (and reuse) the populations in DIR")
-    parser.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
+    parser.add_argument("--child", nargs=4, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         child(*args.child)
@@ -168,11 +171,15 @@ def main() -> None:
     ratio = big["peak"] / TARGET_RSS
     measured = "" if big["rows"] == TARGET_PARQUET[0] else f" (gemessen bei {big['rows']} Pers.)"
     print(f"{'':<52} Ziel ≤ 2 GiB Spitze: Verhältnis {ratio:.2f}{measured}")
+    for label, values in (("Stufen, Budget", "keine"), ("Standardwerte", "")):
+        rows = run_child(files["parquet"], "spalten", folder / "zeilen_spalten.parquet", values)
+        report(f"compare Parquet → Zeilen Parquet, Spalten ({label})", rows, TARGET_PARQUET)
+        print(f"{'':<52} Ziel ≤ 2 GiB Spitze: Verhältnis {rows['peak'] / TARGET_RSS:.2f}")
     scalar = run_child(small["parquet"], "skalar", None)
     report("compare Parquet, skalar, nur Zusammenfassung", scalar)
     speedup = (big["rows"] / big["seconds"]) / (scalar["rows"] / scalar["seconds"])
     print(f"{'':<52} Spalten/skalar (Pers./s): {speedup:.1f}×")
-    report("compare Parquet, skalar, Zeilen als Parquet",
+    report("compare Parquet, skalar, Zeilen als Parquet (Standardwerte)",
            run_child(small["parquet"], "skalar", folder / "zeilen.parquet"))
     print(f"Dateien: {folder}")
 

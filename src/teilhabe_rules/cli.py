@@ -392,8 +392,9 @@ def _parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     cmp.add_argument("--backend", default=None, choices=("spalten", "skalar", "columnar", "scalar"),
                      metavar="spalten|skalar",
                      help="spalten: jede Version wertet die ganze Population auf einmal aus (DuckDB); "
-                          "skalar: Fall für Fall. Standard: spalten für eine JSON-Lines- oder Parquet-Datei ohne --out "
-                          "und --fortsetzen, sonst skalar (siehe docs/batch.md)")
+                          "skalar: Fall für Fall. Standard: spalten für eine JSON-Lines- oder Parquet-Datei ohne "
+                          "--fortsetzen, deren Zeilen (--out) nicht als Text geschrieben werden (Parquet), sonst "
+                          "skalar (siehe docs/batch.md)")
     schema = sub.add_parser("schema",
                             help="JSON Schema (2020-12) der Fälle, Vereinbarungen oder Ergebnisse eines Modells")
     schema.add_argument("model", metavar="MODELL", help="Regeldatei oder Name eines mitgelieferten Modells")

@@ -315,21 +315,30 @@ def published(path: str | None, suffix: str) -> Iterator[str]:
         replaceable(path)
     staging = tempfile.mkdtemp(prefix="teilhabe-")
     written = os.path.join(staging, "datei" + suffix)
-    partial: str | None = None
     try:
         yield written
         if path is not None:
-            target = os.path.abspath(path)
-            descriptor, partial = _fresh_beside(target)
-            with os.fdopen(descriptor, "wb") as out, open(written, "rb") as source:
-                shutil.copyfileobj(source, out)
-            os.replace(partial, target)
-            partial = None
+            publish(written, path)
     finally:
-        if partial is not None:
-            with contextlib.suppress(OSError):
-                os.unlink(partial)
         shutil.rmtree(staging, ignore_errors=True)
+
+
+def publish(written: str, path: str | Path) -> None:
+    """Copy the file ``written`` (DuckDB's, in a folder of the library's own) beside ``path``
+    under a fresh partial name, never through a link planted there, and rename it to ``path``:
+    ``path`` is complete or as it was. Failures are OSError; an existing ``path`` that is no
+    regular file is refused (:func:`~teilhabe_rules.atomic.replaceable`)."""
+    replaceable(path)
+    target = os.path.abspath(path)
+    descriptor, partial = _fresh_beside(target)
+    try:
+        with os.fdopen(descriptor, "wb") as out, open(written, "rb") as source:
+            shutil.copyfileobj(source, out)
+        os.replace(partial, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(partial)
+        raise
 
 
 _FRESH = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0) \

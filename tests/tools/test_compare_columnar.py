@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -491,12 +492,12 @@ class TestScalarPath:
         assert summary.notes == ["das Budget „budget_jahr“ ist im Spaltenplan von „mawo“ nicht exakt "
                                  "(Festkomma mit 18 Nachkommastellen): Vergleich mit dem skalaren Backend"]
 
-    def test_rows_per_case(self, tmp_path: Path) -> None:
+    def test_resuming(self, tmp_path: Path) -> None:
         mawo = model("mawo")
         population = write(tmp_path / "p.jsonl", persons(list(sample_cases(mawo, 3, 1))))
-        summary = compare(mawo, mawo, population, out=tmp_path / "aus.csv", backend="spalten")
+        summary = compare(mawo, mawo, population, out=tmp_path / "aus.csv", backend="spalten", resume=True)
         assert summary.backend == "skalar" and len(summary.notes) == 1
-        assert summary.notes[0].startswith("--out:")
+        assert summary.notes[0].startswith("--fortsetzen:")
 
     def test_a_directory_of_case_files(self, tmp_path: Path) -> None:
         root = Path(__file__).resolve().parents[2]
@@ -546,15 +547,20 @@ class TestCli:
         assert err.getvalue().count("\n") == 1 and "Festkomma" in err.getvalue()
 
     def test_the_default_is_columnar_for_a_json_lines_summary(self, tmp_path: Path) -> None:
-        """Without --backend: the columnar backend for the summary of a JSON Lines file (its notes
-        not reported), the scalar one where rows are written or for another population."""
+        """Without --backend: the columnar backend for a JSON Lines file, without rows per case or
+        with rows as Parquet (its notes not reported), the scalar one for rows of text, where a run
+        is resumed or for another population."""
         mawo = model("mawo")
         population = write(tmp_path / "p.jsonl", persons(list(sample_cases(mawo, 3, 3))))
         out, err = io.StringIO(), io.StringIO()
         assert main(["compare", "mawo", "mawo", str(population), "--format", "json"], out, err) == 0
         assert err.getvalue() == ""
         assert compare(mawo, mawo, population).backend == "spalten"
+        summary = compare(mawo, mawo, population, out=tmp_path / "aus.parquet")
+        assert summary.backend == "spalten" and (tmp_path / "aus.parquet").is_file()
         summary = compare(mawo, mawo, population, out=tmp_path / "aus.csv")
+        assert summary.backend == "skalar" and summary.notes == []
+        summary = compare(mawo, mawo, population, out=tmp_path / "weiter.parquet", resume=True)
         assert summary.backend == "skalar" and summary.notes == []
         root = Path(__file__).resolve().parents[2]
         assert compare(mawo, model("mawo_2025"), root / "examples/mawo", at_old=AT_OLD,
@@ -604,3 +610,249 @@ def test_an_element_budget_is_summed_without_grouping_only_where_no_case_has_a_s
         assert compare_module._at_most_one_each(con, keys, "ergebnis") is expected
     finally:
         con.close()
+
+
+def row_files(old: teilhabe_rules.Model, new: teilhabe_rules.Model | None, population: Path, folder: Path,
+              suffix: str = ".jsonl", **options: Any) -> tuple[Path, Path, Summary]:
+    """The rows per case of the comparison on each backend (files ``spalten<suffix>`` and
+    ``skalar<suffix>`` in ``folder``), their summaries the same (:func:`both`); gives both files
+    and the columnar summary."""
+    columnar_rows, scalar_rows = folder / f"spalten{suffix}", folder / f"skalar{suffix}"
+    columnar = compare(old, new, population, out=columnar_rows, backend="spalten", **options)
+    scalar = compare(old, new, population, out=scalar_rows, backend="skalar", **options)
+    assert columnar.backend == "spalten", columnar.notes
+    left, right = columnar.to_dict(), scalar.to_dict()
+    left.pop("sekunden"), right.pop("sekunden")
+    assert left == right
+    return columnar_rows, scalar_rows, columnar
+
+
+def same_number(plan: Any, scalar: Any) -> bool:
+    """Whether a number of the columnar rows is the scalar path's: the same value where the scalar
+    figure has at most 6 places (a billed, rounded or otherwise exact figure, which the plan holds
+    exactly), else within the plan's fixed-point error (18 places) of the 28-digit figure."""
+    if plan is None or scalar is None:
+        return plan is None and scalar is None
+    a, b = Decimal(plan), Decimal(scalar)
+    exponent = b.as_tuple().exponent
+    assert isinstance(exponent, int)
+    if exponent >= -6:
+        return a == b
+    return abs(a - b) <= Decimal("1e-15") * max(1, abs(b))
+
+
+def same_json_rows(columnar: Path, scalar: Path) -> int:
+    """Compare two JSON Lines files of rows per case: ids, status and messages alike, levels the
+    same, every number :func:`same_number`; gives the number of rows."""
+    left = [json.loads(line) for line in columnar.read_text(encoding="utf-8").splitlines()]
+    right = [json.loads(line) for line in scalar.read_text(encoding="utf-8").splitlines()]
+    assert len(left) == len(right)
+    for mine, theirs in zip(left, right, strict=True):
+        assert (mine["fall"], mine["status"], mine.get("fehler")) == (
+            theirs["fall"], theirs["status"], theirs.get("fehler"))
+        assert mine.get("stufen") == theirs.get("stufen")
+        assert (mine.get("werte") or {}).keys() == (theirs.get("werte") or {}).keys()
+        for name, figure in (theirs.get("werte") or {}).items():
+            ours = mine["werte"][name]
+            assert ours["einheit"] == figure["einheit"]
+            for part in ("alt", "neu", "differenz"):
+                if isinstance(figure[part], list):
+                    assert len(ours[part]) == len(figure[part]), (name, part)
+                    assert all(same_number(a, b) for a, b in zip(ours[part], figure[part], strict=True)), (name, part)
+                else:
+                    assert same_number(ours[part], figure[part]), (mine["fall"], name, part, ours[part], figure[part])
+    return len(left)
+
+
+def same_parquet_rows(columnar: Path, scalar: Path) -> int:
+    """Compare two Parquet files of rows per case: the same columns; ids, status, messages and
+    levels alike, every number :func:`same_number`; no floating-point column. Gives the number
+    of rows."""
+    tables = [duckdb.sql(f"SELECT * FROM '{path}'") for path in (columnar, scalar)]
+    assert tables[0].columns == tables[1].columns
+    assert not any(kind in str(t) for t in tables[0].types for kind in ("DOUBLE", "FLOAT", "REAL"))
+    rows = [table.fetchall() for table in tables]
+    assert len(rows[0]) == len(rows[1])
+    for mine, theirs in zip(*rows, strict=True):
+        for name, a, b in zip(tables[0].columns, mine, theirs, strict=True):
+            if isinstance(b, list):
+                assert isinstance(a, list) and len(a) == len(b), name
+                assert all(same_number(x, y) for x, y in zip(a, b, strict=True)), (name, a, b)
+            elif isinstance(b, (Decimal, int)) and not isinstance(b, bool):
+                assert same_number(a, b), (mine[0], name, a, b)
+            else:
+                assert a == b, (mine[0], name, a, b)
+    return len(rows[0])
+
+
+class TestRowsPerCase:
+    """``--out`` on the columnar backend: every row of the scalar path, in its order, with its id,
+    status and messages; its levels and billed figures digit for digit, unrounded figures within
+    the plan's fixed-point error."""
+
+    @pytest.mark.parametrize("name", ["mawo", "mawo_2025", "bei_nrw3"])
+    def test_generated_populations_with_injected_bad_rows(self, name: str,
+                                                          tmp_path_factory: pytest.TempPathFactory) -> None:
+        """Hypothesis: valid cases, spoiled cases (every input check) and unreadable lines, under
+        two versions (MAWo, every value and list value) or two values of one model (BEI_NRW 3)."""
+        subject = model(name)
+        at = {"at_old": AT_NEW, "at_new": AT_NEW} if subject.needs_date else {}
+        folder = tmp_path_factory.mktemp("rows")
+
+        @settings(max_examples=examples(3), deadline=None, suppress_health_check=list(HealthCheck))
+        @given(st.lists(valid_cases(subject), min_size=1, max_size=3),
+               st.lists(invalid_cases(subject), max_size=2), st.lists(st.sampled_from(BROKEN), max_size=2))
+        def check(valid: list[dict[str, Any]], spoiled: list[tuple[dict[str, Any], str]], broken: list[str]) -> None:
+            cases = valid + [case for case, _ in spoiled]
+            if name.startswith("mawo"):
+                cases = persons(cases)
+            population = write(folder / "p.jsonl", cases, tuple(broken))
+            if name == "bei_nrw3":
+                columnar, scalar, summary = row_files(subject, None, population, folder,
+                                                      figures=("budgetvergleich_alt", "budgetvergleich_neu"))
+            else:
+                columnar, scalar, summary = row_files(subject, subject, population, folder, values="alle", **at)
+            assert same_json_rows(columnar, scalar) == len(cases) + len(broken) == summary.rows
+
+        check()
+
+    @pytest.mark.parametrize("name", ["mawo", "bei_nrw3"])
+    def test_parquet_rows_written_by_duckdb(self, name: str, tmp_path_factory: pytest.TempPathFactory,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+        """Hypothesis: Parquet rows (levels, budget and the default values) are written by DuckDB
+        from the plan's tables — no row is formatted in Python — and hold the scalar path's cells."""
+        subject = model(name)
+        folder = tmp_path_factory.mktemp("parquet")
+        formatted = []
+        monkeypatch.setattr(compare_module, "_write_records", lambda *args: formatted.append(args))
+
+        @settings(max_examples=examples(3), deadline=None, suppress_health_check=list(HealthCheck))
+        @given(st.lists(valid_cases(subject), min_size=1, max_size=3),
+               st.lists(invalid_cases(subject), max_size=2), st.lists(st.sampled_from(BROKEN), max_size=2),
+               st.booleans())
+        def check(valid: list[dict[str, Any]], spoiled: list[tuple[dict[str, Any], str]], broken: list[str],
+                  empty_lines: bool) -> None:
+            cases = valid + [case for case, _ in spoiled]
+            if name == "mawo":
+                cases = persons(cases)
+            population = write(folder / "p.jsonl", cases, tuple(broken) + (("", " ") if empty_lines else ()))
+            if name == "bei_nrw3":
+                columnar, scalar, summary = row_files(subject, None, population, folder, ".parquet",
+                                                      figures=("budgetvergleich_alt", "budgetvergleich_neu"))
+            else:
+                columnar, scalar, summary = row_files(subject, model("mawo_2025"), population, folder, ".parquet",
+                                                      at_old=AT_NEW, at_new=AT_NEW)
+            assert same_parquet_rows(columnar, scalar) == len(cases) + len(broken) == summary.rows
+            assert not formatted
+
+        check()
+
+    def test_offers_of_several_residents(self, tmp_path: Path) -> None:
+        """Whole offers (several residents, one without any; the budget the offer's billed
+        revenue): each level a list over the residents in their order, on both ways of writing
+        rows (Parquet by DuckDB, JSON Lines)."""
+        old = model("mawo")
+        cases = list(sample_cases(old, 12, 8)) + [{**next(iter(sample_cases(old, 1, 2))), "bewohner": []}]
+        assert any(len(case.get("bewohner") or ()) > 1 for case in cases)
+        population = write(tmp_path / "p.jsonl", cases, BROKEN[:1])
+        columnar, scalar, summary = row_files(old, model("mawo_2025"), population, tmp_path, ".parquet",
+                                              at_old=AT_NEW, at_new=AT_NEW, budget="erloes_jahr")
+        assert same_parquet_rows(columnar, scalar) == len(cases) + 1 == summary.rows
+        levels = duckdb.sql(f'SELECT len("bewohner[].lp2a.stufe.alt") FROM \'{columnar}\'').fetchall()
+        assert max(n for (n,) in levels if n is not None) > 1
+        columnar, scalar, summary = row_files(old, model("mawo_2025"), population, tmp_path, at_old=AT_NEW,
+                                              at_new=AT_NEW, values="alle", budget="erloes_jahr")
+        assert same_json_rows(columnar, scalar) == len(cases) + 1
+
+    def test_two_versions_with_failures_on_one_side(self, tmp_path: Path) -> None:
+        """MAWo against MAWo 2025 on the old date: the new version refuses every case (its
+        validity), each row says so on its side; bad lines fail on both."""
+        old = model("mawo")
+        cases = persons(list(sample_cases(old, 12, 5)))
+        population = write(tmp_path / "p.jsonl", cases, BROKEN)
+        columnar, scalar, summary = row_files(old, model("mawo_2025"), population, tmp_path,
+                                              at_old=AT_OLD, at_new=AT_OLD)
+        assert same_json_rows(columnar, scalar) == len(cases) + len(BROKEN)
+        rows = [json.loads(line) for line in columnar.read_text(encoding="utf-8").splitlines()]
+        assert summary.errors_new == len(rows) and all("neu" in row["fehler"] for row in rows)
+        assert sum("alt" in row["fehler"] for row in rows) == summary.errors_old >= len(BROKEN)
+
+    @pytest.mark.parametrize("suffix", [".csv", ".parquet", ".xlsx"])
+    def test_every_format(self, suffix: str, tmp_path: Path) -> None:
+        """CSV, Parquet and XLSX hold the same cells on both backends (numbers as values)."""
+        import openpyxl
+
+        old = model("mawo")
+        population = write(tmp_path / "p.jsonl", persons(list(sample_cases(old, 8, 9))), BROKEN[:1])
+        columnar, scalar, _ = row_files(old, model("mawo_2025"), population, tmp_path, suffix, at_old=AT_NEW,
+                                        at_new=AT_NEW)
+        if suffix == ".csv":
+            tables = [[line.split(",") for line in path.read_text(encoding="utf-8").splitlines()]
+                      for path in (columnar, scalar)]
+        elif suffix == ".parquet":
+            tables = [[[str(cell) if cell is not None else "" for cell in row]
+                       for row in duckdb.sql(f"SELECT * FROM '{path}'").fetchall()] for path in (columnar, scalar)]
+        else:
+            tables = []
+            for path in (columnar, scalar):
+                book = openpyxl.load_workbook(path, read_only=True)
+                try:
+                    tables.append([["" if cell is None else str(cell) for cell in row]
+                                   for row in book["Fälle"].iter_rows(values_only=True)])
+                finally:
+                    book.close()
+        assert len(tables[0]) == len(tables[1]) > 8
+        for mine, theirs in zip(*tables, strict=True):
+            assert len(mine) == len(theirs)
+            for a, b in zip(mine, theirs, strict=True):
+                try:
+                    assert same_number(Decimal(str(a)), Decimal(str(b)))
+                except ArithmeticError:
+                    assert a == b
+
+    def test_a_keyed_parquet_population(self, tmp_path: Path) -> None:
+        """The rows of a Parquet population with a key column are named by their keys."""
+        from teilhabe_rules.tools.generate import write_population
+
+        old, new = model("mawo"), model("mawo_2025")
+        generated = tmp_path / "erzeugt.parquet"
+        write_population(new, 30, 4, generated, split="bewohner")
+        population = tmp_path / "p.parquet"
+        duckdb.execute(f"COPY (SELECT * REPLACE ('P-' || (1000 - fall) AS fall) FROM read_parquet('{generated}')) "
+                       f"TO '{population}' (FORMAT parquet)")
+        columnar, scalar, summary = row_files(old, new, population, tmp_path, at_old=AT_NEW, at_new=AT_NEW)
+        assert same_json_rows(columnar, scalar) == summary.rows
+        first = json.loads(columnar.read_text(encoding="utf-8").splitlines()[0])
+        assert first["fall"].startswith("P-9")
+        columnar, scalar, summary = row_files(old, new, population, tmp_path, ".parquet", at_old=AT_NEW,
+                                              at_new=AT_NEW)
+        assert same_parquet_rows(columnar, scalar) == summary.rows
+        assert duckdb.sql(f"SELECT fall FROM '{columnar}' LIMIT 1").fetchall()[0][0].startswith("P-9")
+
+    def test_the_rows_can_be_taken_over_by_a_resumed_run(self, tmp_path: Path) -> None:
+        """The columnar run writes the state of its partial file as the scalar path does: a run
+        stopped after its rows are written (before the file is renamed) is resumed, on the scalar
+        path, with every row taken over and the same summary."""
+        old = model("mawo")
+        population = write(tmp_path / "p.jsonl", persons(list(sample_cases(old, 10, 4))), BROKEN[:2])
+        target = tmp_path / "zeilen.jsonl"
+        finish = compare_module._RowFile.finish
+
+        def stop(self: Any, summary: Summary) -> None:
+            raise KeyboardInterrupt
+
+        compare_module._RowFile.finish = stop  # type: ignore[method-assign]
+        try:
+            with pytest.raises(KeyboardInterrupt):
+                compare(old, old, population, out=target, backend="spalten", values="alle")
+        finally:
+            compare_module._RowFile.finish = finish  # type: ignore[method-assign]
+        assert not target.exists()
+        resumed = compare(old, old, population, out=target, resume=True, values="alle")
+        whole = compare(old, old, population, out=tmp_path / "ganz.jsonl", backend="skalar", values="alle")
+        assert resumed.backend == "skalar" and resumed.resumed == whole.rows
+        left, right = resumed.to_dict(), whole.to_dict()
+        for data in (left, right):
+            data.pop("sekunden"), data.pop("fortgesetzt", None)
+        assert left == right
+        assert same_json_rows(target, tmp_path / "ganz.jsonl") == whole.rows

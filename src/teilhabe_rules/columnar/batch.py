@@ -60,7 +60,7 @@ from ..ir import checked as c
 from ..paths import file_path
 from ..runtime.frame import Frame
 from ..runtime.quantities import json_value
-from .intake import Intake, stage_jsonl, stage_parquet, within_validity
+from .intake import ROWS_FILE, Intake, stage_jsonl, stage_parquet, within_validity
 from .plan import FIX, IN_SCALE, LIST_BOUND, Plan, int_type, key_columns, other_type
 from .sources import PopulationFile, element_folder
 
@@ -304,6 +304,14 @@ class SharedStage:
         :func:`~teilhabe_rules.duck.reading_whole`) and reads and writes no file but the
         population."""
         return self.intake.cursor()
+
+    def rows_file(self) -> tuple[str, str]:
+        """The one file the stage's database may write besides the staged ones, in the stage's own
+        folder (:data:`~teilhabe_rules.columnar.intake.ROWS_FILE`): the text naming it to a
+        connection of the stage (:meth:`cursor`), and its path — for a caller that writes a table
+        of its results there (``COPY … TO``) and then publishes the file
+        (:func:`~teilhabe_rules.duck.publish`). Removed with the stage."""
+        return self.intake.rows_file, os.path.join(self.folder, ROWS_FILE)
 
     def close(self) -> None:
         self.intake.close()

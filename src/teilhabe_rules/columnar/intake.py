@@ -112,6 +112,12 @@ class Intake:
         ``tables`` (see :func:`stage_jsonl`), to be read through :meth:`cursor`; None: the
         staged Parquet files."""
 
+    @property
+    def rows_file(self) -> str:
+        """The text naming :data:`ROWS_FILE` of the intake's folder to its connection (the last
+        of the sandbox's paths): the one file besides the staged ones it may write."""
+        return self._sandbox.paths[-1]
+
     def cursor(self) -> duckdb.DuckDBPyConnection:
         """A new connection to the database of the intake (its :attr:`tables`; closed with it)."""
         with self._lock:
@@ -783,11 +789,17 @@ def stage_jsonl(plan: Plan, model: c.CheckedModel, staging: Any, types: dict[str
                   begun=begun)
 
 
+ROWS_FILE = "zeilen.parquet"
+"""The file of ``folder`` an intake's connection may write besides the staged files: rows the
+caller builds from a shared stage's results (:meth:`Intake.rows_file`)."""
+
+
 def _sandbox(model: c.CheckedModel, path: Path, folder: str, whole: bool = False) -> Sandbox | None:
-    """A connection reaching ``path`` and the staged files of ``folder`` (None: it cannot be made);
-    ``whole``: it reads ``path`` whole (a JSON Lines file), with the memory for that
-    (:func:`~teilhabe_rules.duck.reading_whole`)."""
+    """A connection reaching ``path``, the staged files of ``folder`` and its :data:`ROWS_FILE`
+    (None: it cannot be made); ``whole``: it reads ``path`` whole (a JSON Lines file), with the
+    memory for that (:func:`~teilhabe_rules.duck.reading_whole`)."""
     outputs = [os.path.join(folder, f"in{n}.parquet") for n in range(len(model.scopes))]
+    outputs.append(os.path.join(folder, ROWS_FILE))
     try:
         memory = reading_whole(path.stat().st_size) if whole else None
         sandbox = Sandbox([path, *outputs], scratch=SCRATCH_ROWS, memory=memory)
@@ -1311,11 +1323,19 @@ def _key_checks(key: tuple[str, Any] | None) -> list[exp.Expr]:
     return checks
 
 
+def numbered(indexes: Sequence[int]) -> list[str]:
+    """The ids of cases by their 0-based numbers where each is its row: ``Zeile N``."""
+    return [f"Zeile {index + 1}" for index in indexes]
+
+
+_KEYS_AT_ONCE = 1000  # more keys asked for: every key of the file is read in one scan
+
+
 def parquet_cases(path: Path) -> tuple[int, Callable[[Sequence[int]], list[str]]] | None:
     """Of a Parquet file whose rows are one case each, named like inputs as :func:`stage_parquet`
     takes them: its number of rows and a function giving the ids the population reader gives the
-    cases of rows by their 0-based numbers (their keys, or ``Zeile N``; those of many rows read at
-    once); None for any other file."""
+    cases of rows by their 0-based numbers (their keys, or ``Zeile N``: then the function is
+    :func:`numbered`; those of many rows read at once); None for any other file."""
     if not path.is_file():
         return None
     try:
@@ -1329,16 +1349,19 @@ def parquet_cases(path: Path) -> tuple[int, Callable[[Sequence[int]], list[str]]
     if found is None or not all(x in (None, True) for x in found[1:]):
         return None
     if key is None:
-        return int(found[0]), lambda indexes: [f"Zeile {index + 1}" for index in indexes]
+        return int(found[0]), numbered
 
     def named(indexes: Sequence[int]) -> list[str]:
         if not indexes:
             return []
+        asked = set(indexes)
         with Sandbox([path]) as sandbox:
             rows = exp.Table(this=_f("read_parquet", _s(sandbox.paths[0]), exp.EQ(
                 this=exp.column("file_row_number"), expression=exp.Boolean(this=True))))
-            query = exp.select(exp.column("file_row_number"), exp.column(key[0], quoted=True)).from_(rows).where(
-                exp.column("file_row_number").isin(*[exp.Literal.number(int(index)) for index in set(indexes)]))
+            query = exp.select(exp.column("file_row_number"), exp.column(key[0], quoted=True)).from_(rows)
+            if len(asked) <= _KEYS_AT_ONCE:
+                query = query.where(exp.column("file_row_number").isin(
+                    *[exp.Literal.number(int(index)) for index in asked]))
             keys = {int(number): value for number, value in sandbox.connection.execute(query.sql("duckdb")).fetchall()}
         return [str(keys[index]) if index in keys else f"Zeile {index + 1}" for index in indexes]
 

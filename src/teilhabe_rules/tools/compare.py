@@ -58,6 +58,7 @@ import csv
 import datetime as _dt
 import decimal
 import errno
+import functools
 import hashlib
 import heapq
 import io
@@ -586,17 +587,20 @@ def compare(
     ``backend``: ``spalten`` (also ``columnar``) evaluates with the columnar backend
     (:mod:`teilhabe_rules.columnar`, each version's whole population at once; a JSON Lines file is
     checked and staged by DuckDB, once for two versions with the same inputs); ``skalar`` (also
-    ``scalar``) one case at a time, streaming. Both give the same summary. None (the default):
-    ``spalten`` for a JSON Lines file without ``out`` and ``resume`` (:func:`default_backend`;
-    100,000 MAWo persons: about a fifth less CPU time than the scalar path, but ~1.2 GB of memory
-    against 55 MB), ``skalar`` for any other population, whose rows the columnar path would stage
-    one by one in Python (slower, and holding every case). Where the
-    columnar backend cannot promise the same summary — rows per case (``out``: the plan's numbers carry other
-    trailing places than the scalar arithmetic), ``resume``, a directory of case files, a model
-    without a plan, a budget that is no amount of money or that the plan holds only to 18
-    places — the comparison runs on the scalar backend and ``Summary.notes`` says why in one line
-    (``Summary.backend``: which one ran; the columnar backend's own notes, such as how many cases
-    it evaluated with the scalar backend, are there too).
+    ``scalar``) one case at a time, streaming. Both give the same summary and the same rows —
+    on the columnar backend a row's number has the places of its column in the plan (``0.000000``
+    where the scalar arithmetic has ``0``; an unrounded figure with a non-terminating division 18
+    places within the plan's error bound), and Parquet rows are written by DuckDB. None (the
+    default): ``spalten`` for a JSON Lines or Parquet file without ``resume`` where rows, if any,
+    are Parquet (:func:`default_backend`; 100,000 MAWo persons: about a fifth less CPU time than
+    the scalar path, but ~1.2 GB of memory against 55 MB), ``skalar`` for rows of text and any other
+    population, whose rows the columnar path would stage one by one in Python (slower, and holding
+    every case). Where the columnar backend cannot promise the same summary — ``resume``, a
+    directory of case files, a model without a plan, a budget that is no amount of money or that
+    the plan holds only to 18 places — the comparison runs on the scalar backend and
+    ``Summary.notes`` says why in one line (``Summary.backend``: which one ran; the columnar
+    backend's own notes, such as how many cases it evaluated with the scalar backend, are there
+    too).
 
     One process: on two cores a second one gained under a tenth (see benchmarks/bench_compare.py),
     not worth its complexity."""
@@ -613,7 +617,7 @@ def compare(
     if isinstance(out, (str, Path)):
         _apart_from_inputs(out, population, (old, new), (agreement_old, agreement_new, agreement))
     _readable_twice(Path(population))
-    backend = default_backend(population, out, resume) if backend is None else backend_name(backend)
+    backend = default_backend(population, out, resume, out_format) if backend is None else backend_name(backend)
     if figures is not None:
         others = {"agreement_old": agreement_old, "agreement_new": agreement_new,
                   "at_old": at_old, "at_new": at_new, "values": values, "budget": budget}
@@ -732,7 +736,7 @@ def _compare_figures(model: Model, other: Model | None, population: str | Path,
     columnar: _ColumnarRun | None = None
     if backend == "spalten":
         keys = (nodes[old_name].key, nodes[new_name].key)
-        sides, note = _columnar_figures(model, agreed, at, field, keys, population, resume, out)
+        sides, note = _columnar_figures(model, agreed, at, field, keys, population, resume)
         if sides is not None:
             columnar = _ColumnarRun(sides, True, _base_dir(population))
             summary.backend = "spalten"
@@ -769,7 +773,12 @@ def _run(summary: Summary, chosen: list[Field], evaluator: _Evaluator | _FigureE
     diffs: list[Decimal] = []
     rows = read_population(population, **reading)  # opens the population: a missing file fails here, before any output
     sink: _Rows | None = None
-    try:
+    # Parquet rows of the columnar backend: written by DuckDB from its tables, no partial file
+    parquet = (_ParquetRows(Path(out), chosen, [column.header for column in formatter.columns()])
+               if columnar is not None and formatter is not None and fmt == "parquet" and isinstance(out, (str, Path))
+               and not any(f.scope and f.kind == "wert" for f in chosen) else None)
+
+    def open_sink() -> _Rows | None:
         if isinstance(out, (str, Path)):
             assert formatter is not None
             target = _RowFile(Path(out), identity(fmt), formatter if fmt in _TABLES else None)
@@ -779,19 +788,28 @@ def _run(summary: Summary, chosen: list[Field], evaluator: _Evaluator | _FigureE
                 target.open_again(restored)
             else:
                 target.open(formatter.header())
-            sink = target
-        elif out is not None:
+            return target
+        if out is not None:
             assert formatter is not None
-            sink = _StreamRows(out)
-            sink.write(formatter.header(), [], 0, 0.0)
+            stream = _StreamRows(out)
+            stream.write(formatter.header(), [], 0, 0.0)
+            return stream
+        return None
+
+    try:
+        sink = open_sink() if parquet is None else None
         if bar is None and progress is not None and is_terminal(progress):
             bar = ProgressBar(progress, count_rows(population), summary.rows)
         before = summary.seconds
         start = time.perf_counter()
         if columnar is not None:
-            assert sink is None  # rows per case are the scalar path's (:func:`_scalar_reason`)
+            write = None
+            if sink is not None:
+                write = functools.partial(_write_records, batch, sink, before, start)
+            columnar.rows = out is not None
             try:
-                columnar.summarize(summary, rows, population, reading, bar, budget_field.name, packages)
+                columnar.summarize(summary, rows, population, reading, bar, budget_field.name, packages, write,
+                                   parquet)
             except _TooLarge:
                 summary.backend = "skalar"
                 summary.notes.append("die Summen des Vergleichs haben mehr als 38 Stellen: Vergleich mit dem "
@@ -799,6 +817,8 @@ def _run(summary: Summary, chosen: list[Field], evaluator: _Evaluator | _FigureE
                 rows.close()
                 rows = read_population(population, **reading)
                 columnar = None
+                if parquet is not None:
+                    sink = open_sink()
             else:
                 summary.notes.extend(columnar.notes)
                 summary.seconds = before + columnar.staged_before + time.perf_counter() - start
@@ -827,6 +847,31 @@ def _run(summary: Summary, chosen: list[Field], evaluator: _Evaluator | _FigureE
         if bar is not None:
             bar.close()
     return summary
+
+
+@attrs.frozen
+class _ParquetRows:
+    """Rows per case written as Parquet by DuckDB from the columnar backend's tables
+    (:meth:`_ColumnarRun._parquet`): the file, the compared figures and the columns' names."""
+
+    target: Path
+    fields: Sequence[Field]
+    headers: Sequence[str]
+
+
+def _write_records(batch: _Batch, sink: _Rows, before: float, start: float, records: Iterator[_Record]) -> None:
+    """Write ``records`` (the columnar backend's, every case in order) to ``sink`` as the scalar
+    path writes its rows: ``_BATCH`` at a time, each batch with its tallies (the state of a
+    partial file, which a resumed comparison takes over) and the seconds taken so far
+    (``before`` those of an earlier run, ``start`` this run's ``time.perf_counter()``)."""
+    done = 0
+    while True:
+        chunk = list(itertools.islice(records, _BATCH))
+        if not chunk:
+            return
+        text, tallies = batch.records(chunk)
+        done += len(chunk)
+        sink.write(text, tallies, done, before + time.perf_counter() - start)
 
 
 def _base_dir(population: str | Path) -> Path:
@@ -1129,11 +1174,14 @@ class _Batch:
         self.evaluate, self.formatter, self.budget, self.packages = evaluate, formatter, budget, packages
 
     def __call__(self, rows: list[PopulationRow]) -> tuple[str, list[_Tally]]:
+        return self.records(self.evaluate(row) for row in rows)
+
+    def records(self, records: Iterable[_Record]) -> tuple[str, list[_Tally]]:
+        """The output text and the tallies of ``records`` (evaluated already)."""
         buffer = io.StringIO()
         writer = self.formatter.writer(buffer) if self.formatter is not None else None
         tallies = []
-        for row in rows:
-            record = self.evaluate(row)
+        for record in records:
             if writer is not None:
                 writer(record)
             tallies.append(self.tally(record))
@@ -1250,13 +1298,17 @@ def backend_name(backend: str) -> str:
         raise ValueError(f"compare: backend {backend!r} (spalten or skalar)") from None
 
 
-def default_backend(population: str | Path, out: Any = None, resume: bool = False) -> str:
+def default_backend(population: str | Path, out: Any = None, resume: bool = False,
+                    out_format: str | None = None) -> str:
     """The backend of :func:`compare` when none is given: ``spalten`` for a JSON Lines file DuckDB
     stages (:data:`~teilhabe_rules.columnar.intake.MAX_FILE` bytes at most) or a Parquet file
-    when only the summary is made (no ``out``, no ``resume``), else ``skalar``."""
+    where only the summary is made or the rows per case are written as Parquet (``out``,
+    ``out_format``) and the run is not resumed, else ``skalar`` — which writes rows of text
+    (CSV, JSON Lines, XLSX) as they are evaluated, with the digits of its arithmetic, resumable."""
     path = Path(population)
     suffix = path.suffix.lower()
-    if out is not None or resume or suffix not in (".jsonl", ".ndjson", ".parquet") or not path.is_file():
+    rows = out is not None and _output_format(out, out_format) != "parquet"
+    if rows or resume or suffix not in (".jsonl", ".ndjson", ".parquet") or not path.is_file():
         return "skalar"
     if suffix == ".parquet":
         return "spalten"
@@ -1317,8 +1369,9 @@ def _columnar_versions(old: Model, new: Model, sides: tuple[tuple[Any, _dt.date 
                        ) -> tuple[list[_ColumnarSide] | None, str | None]:
     """The two sides of a comparison of two versions by the columnar backend, or None and the
     one-line note why the comparison runs on the scalar backend (``plans``: compiled already,
-    each with the note why there is none)."""
-    reason = _scalar_reason(population, resume, out)
+    each with the note why there is none). With ``out`` (rows per case) each side reads every
+    figure of ``chosen``, else the levels and the budget."""
+    reason = _scalar_reason(population, resume)
     if reason is not None:
         return None, reason
     budget = next(f for f in chosen if f.kind == "budget")
@@ -1327,24 +1380,24 @@ def _columnar_versions(old: Model, new: Model, sides: tuple[tuple[Any, _dt.date 
                       "gerundet gezeigt: Vergleich mit dem skalaren Backend")
     out_sides: list[_ColumnarSide] = []
     for number, (model, (agreed, at)) in enumerate(zip((old, new), sides, strict=True)):
-        plan, note = plans[number] if plans is not None else _columnar_plan(model, agreed, at, _read(chosen))
+        plan, note = plans[number] if plans is not None else _columnar_plan(model, agreed, at,
+                                                                              _read(chosen, out is not None))
         if plan is None:
             return None, f"{note} (Vergleich mit dem skalaren Backend)"
         if not _exact(plan, budget.scope, budget.key):
             return None, (f"das Budget „{budget.name}“ ist im Spaltenplan von „{model.name}“ nicht exakt "
                           "(Festkomma mit 18 Nachkommastellen): Vergleich mit dem skalaren Backend")
-        # no rows per case on this path: the summary reads the levels and the budget only
-        wanted = tuple((f.name, f.scope, f.key) for f in _summed_up(chosen))
+        wanted = tuple((f.name, f.scope, f.key) for f in _summed_up(chosen, out is not None))
         summed = frozenset(f.name for f in chosen if f.kind == "budget" and f.scope)
         out_sides.append(_ColumnarSide(model, agreed, at, plan, wanted, summed))
     return out_sides, None
 
 
 def _columnar_figures(model: Model, agreed: Any, at: _dt.date | None, field: Field, keys: tuple[str, str],
-                      population: str | Path, resume: bool, out: Any) -> tuple[list[_ColumnarSide] | None, str | None]:
+                      population: str | Path, resume: bool) -> tuple[list[_ColumnarSide] | None, str | None]:
     """The one side of a comparison of two values of one model by the columnar backend, or None
     and the note why it runs on the scalar backend."""
-    reason = _scalar_reason(population, resume, out)
+    reason = _scalar_reason(population, resume)
     if reason is not None:
         return None, reason
     if _MONEY not in _atoms(field.unit):
@@ -1368,10 +1421,11 @@ def _kept_of(wanted: Iterable[tuple[str, str, str]]) -> dict[str, set[str]]:
     return keep
 
 
-def _summed_up(chosen: Sequence[Field]) -> list[Field]:
+def _summed_up(chosen: Sequence[Field], rows: bool = False) -> list[Field]:
     """Of ``chosen``, the figures a comparison on the columnar backend reads of a plan's results:
-    the levels and the budget (the summary reads nothing else on that path)."""
-    return [f for f in chosen if f.kind in ("stufe", "budget")]
+    the levels and the budget (the summary reads nothing else on that path); ``rows``: every one
+    (rows per case are written)."""
+    return list(chosen) if rows else [f for f in chosen if f.kind in ("stufe", "budget")]
 
 
 def _kept(chosen: Sequence[Field]) -> dict[str, set[str]]:
@@ -1380,9 +1434,9 @@ def _kept(chosen: Sequence[Field]) -> dict[str, set[str]]:
     return _kept_of((f.name, f.scope, f.key) for f in _summed_up(chosen))
 
 
-def _read(chosen: Sequence[Field]) -> frozenset[tuple[str, str]]:
+def _read(chosen: Sequence[Field], rows: bool = False) -> frozenset[tuple[str, str]]:
     """The (scope, key) of the values of :func:`_summed_up`."""
-    return frozenset((f.scope, f.key) for f in _summed_up(chosen))
+    return frozenset((f.scope, f.key) for f in _summed_up(chosen, rows))
 
 
 @attrs.frozen
@@ -1402,14 +1456,16 @@ def _stages_early(old: Model, new: Model, values: str | Sequence[str] | None, po
                   ) -> tuple[bool, tuple[int, _Ids] | None]:
     """Whether a comparison of two versions with an element budget stages its population before
     its figures are chosen (:func:`_early_stage`): where it will run on the columnar backend with
-    one stage — no reason for the scalar backend (:func:`_scalar_reason`), a JSON Lines file of
+    one stage and no rows per case (``out``: the plans then compute every figure of the rows,
+    not only the summary's) — no reason for the scalar backend (:func:`_scalar_reason`), a JSON Lines file of
     plain UTF-8 or a Parquet file of one case per row, read as detected, the budget in money
     whether each case has one element or not. The figures are chosen once here, so that a value
     that is not there fails before anything is drawn or staged. Gives too, for a Parquet file,
     :func:`~teilhabe_rules.columnar.intake.parquet_cases` of it (the run reads it once)."""
     from ..columnar.intake import parquet_cases, plain_text_file
 
-    if _scalar_reason(population, resume, out) is not None or any(v is not None for v in reading.values()):
+    if out is not None or _scalar_reason(population, resume) is not None or any(
+            v is not None for v in reading.values()):
         return False, None
     for per_element in (False, True):
         budget = next(f for f in fields(old, new, values, None, per_element=per_element) if f.kind == "budget")
@@ -1515,13 +1571,9 @@ def _early_stage(old: Model, new: Model, sides: tuple[tuple[Any, _dt.date | None
     return _EarlyStage((first, second), shared, seconds, table)
 
 
-def _scalar_reason(population: str | Path, resume: bool, out: Any) -> str | None:
-    """Why a comparison runs on the scalar backend whatever its models: rows written per case
-    (their numbers keep the digits of the scalar backend's arithmetic — ``65.00`` where the plan
-    holds ``65`` — which the plan does not track), resuming, a directory of case files."""
-    if out is not None:
-        return ("--out: die Zeilen je Fall (Zahlen mit den Nachkommastellen der skalaren Rechnung) "
-                "schreibt das skalare Backend")
+def _scalar_reason(population: str | Path, resume: bool) -> str | None:
+    """Why a comparison runs on the scalar backend whatever its models: resuming, a directory of
+    case files."""
     if resume:
         return "--fortsetzen: Vergleich mit dem skalaren Backend (es setzt Zeile für Zeile fort)"
     if Path(population).is_dir():
@@ -1607,6 +1659,8 @@ class _ColumnarRun:
         self.sides, self.single, self.base_dir = sides, single, base_dir
         self.early = early  # the population staged already (closed when the run is done, and by its caller)
         self.notes: list[str] = []
+        self.rows = False  # rows per case are written: every failing case is worded (no ``certain``)
+        self.errors: list[dict[int, str]] = [{} for _ in sides]  # per side the failed cases' messages
         self.total = 0  # rows of the population (known once the first side has read it)
         self.done = [0] * len(sides)
         self.lock = threading.Lock()  # the sides of a shared stage run at once: one bar, one note list
@@ -1626,13 +1680,18 @@ class _ColumnarRun:
 
     def summarize(self, summary: Summary, rows: Population, population: str | Path,
                   reading: dict[str, str | None], bar: ProgressBar | None, budget: str,
-                  packages: list[str]) -> None:
+                  packages: list[str], write: Callable[[Iterator[_Record]], None] | None = None,
+                  parquet: _ParquetRows | None = None) -> None:
         """Evaluate every row and write the figures into ``summary`` (its counts, levels, sums,
-        distribution and largest changes; ``rows`` is the population opened by the caller). A
-        :class:`_TooLarge` leaves ``summary`` as it was."""
+        distribution and largest changes; ``rows`` is the population opened by the caller) and,
+        where ``write`` is given, the record of every case in order (:meth:`_records`) to it, or
+        where ``parquet`` is, the rows as Parquet (:meth:`_parquet`) — once the summary's figures
+        are found, so a :class:`_TooLarge`, which leaves ``summary`` as it was, comes before any
+        row is written (a difference of Parquet rows beyond 38 digits is one too: nothing is
+        written then)."""
         import duckdb
 
-        from ..columnar.intake import parquet_cases, plain_text_file
+        from ..columnar.intake import numbered, parquet_cases, plain_text_file
         from ..columnar.sources import PopulationFile
 
         path = Path(population)
@@ -1697,7 +1756,8 @@ class _ColumnarRun:
                 count, ids_of = table
             elif staged:
                 lines, empty, count = _line_numbers(path)
-                ids_of = lambda indexes: [f"Zeile {lines(index)}" for index in indexes]  # noqa: E731
+                ids_of = numbered if not empty else (
+                    lambda indexes: [f"Zeile {lines(index)}" for index in indexes])
             else:
                 count = len(ids)
                 ids_of = lambda indexes: [ids[index] for index in indexes]  # noqa: E731
@@ -1708,6 +1768,13 @@ class _ColumnarRun:
                 figures = self._tally(con, count, budget, packages)
             except duckdb.OutOfRangeException:
                 raise _TooLarge from None
+            if write is not None:
+                write(self._records(con, count, ids_of))
+            if parquet is not None:
+                try:
+                    self._publish(con, shared, count, ids_of, parquet)
+                except duckdb.OutOfRangeException:
+                    raise _TooLarge from None
         except duckdb.OutOfMemoryException:  # (a side's run_batch says so itself)
             raise out_of_memory(population) from None
         finally:
@@ -1768,7 +1835,8 @@ class _ColumnarRun:
         loader = cast(CaseLoader, _CompiledFirst(side.model))
         keep = _kept_of(side.wanted)  # the rest is computed, never converted to its result type
         result = run_batch(side.plan, side.model.checked, cases, loader, self._scalar(side), at=side.at,
-                           connection=con, progress=progress, keep=keep, certain=_failing)
+                           connection=con, progress=progress, keep=keep, certain=None if self.rows else _failing)
+        self.errors[number] = {error.index: error.message for error in result.errors}
         with self.lock:
             self.total = int(result.cases)
             if bar is not None:
@@ -1925,6 +1993,188 @@ class _ColumnarRun:
         figures.levels.extend(self._levels(con, [names.index(name) for name in packages]))
         return figures
 
+    def _joined(self, con: Any, count: int) -> tuple[Any, list[tuple[Any, dict[str, tuple[Any, bool]]]]]:
+        """The ``count`` cases (``i._c``) joined to the kept tables of every side (:meth:`_keep`;
+        the values of a list's elements as a list per case, in the order of the elements: NULL for
+        a case without elements), and per side the column that is not NULL where the case has a
+        result there and per figure name its column and whether it is a list's."""
+        from sqlglot import exp
+
+        query = exp.select().from_(exp.select(exp.alias_(exp.column("range"), "_c")).from_(
+            exp.Table(this=exp.func("range", exp.Literal.number(count)))).subquery("i"))
+        sides: list[tuple[Any, dict[str, tuple[Any, bool]]]] = []
+        for number, side in enumerate(self.sides):
+            alias = f"s{number}"
+            query = query.join(exp.to_table(f"seite{number}").as_(alias), join_type="left",
+                               on=exp.column("_c", "i").eq(exp.column("_c", alias)))
+            found: dict[str, tuple[Any, bool]] = {}
+            lists: dict[str, list[int]] = {}  # element table → the wanted values it holds
+            for index, (name, scope, _key) in enumerate(side.wanted):
+                if scope and name not in side.summed:
+                    lists.setdefault(self._element_table(number, scope), []).append(index)
+                else:
+                    found[name] = (exp.column(f"w{index}", alias), False)
+            for position, (table, indexes) in enumerate(lists.items()):
+                listed = f"l{number}_{position}"
+                if _at_most_one_each(con, ["_p"], table):
+                    # (a population of persons) each value as a list of its one element, not grouped
+                    # with an ordered aggregate (1,000,000 persons: ~2 s a side)
+                    query = query.join(exp.to_table(table).as_(listed), join_type="left",
+                                       on=exp.column("_c", "i").eq(exp.column("_c", listed)))
+                    for index in indexes:
+                        found[side.wanted[index][0]] = (exp.Case(ifs=[exp.If(
+                            this=exp.Not(this=exp.Is(this=exp.column("_c", listed), expression=exp.Null())),
+                            true=exp.Array(expressions=[exp.column(f"w{index}", listed)]))]), True)
+                    continue
+                grouped = exp.select(exp.column("_c"), *[exp.alias_(exp.ArrayAgg(this=exp.Order(
+                    this=exp.column(f"w{index}"), expressions=[exp.Ordered(this=exp.column("_p"))])), f"w{index}")
+                    for index in indexes]).from_(table).group_by(exp.column("_c"))
+                query = query.join(grouped.subquery(listed), join_type="left",
+                                   on=exp.column("_c", "i").eq(exp.column("_c", listed)))
+                for index in indexes:
+                    found[side.wanted[index][0]] = (exp.column(f"w{index}", listed), True)
+            sides.append((exp.column("_c", alias), found))
+        return query, sides
+
+    def _records(self, con: Any, count: int, ids_of: _Ids) -> Iterator[_Record]:
+        """The record of each of the ``count`` cases in order, as the scalar path makes it
+        (:class:`_Evaluator`, :class:`_FigureEvaluator`), from the kept tables (:meth:`_keep`)
+        and the messages of the failed cases: a value of the top level or summed over its list as
+        the plan gives it (``Decimal`` with the places of its column), the values of a list's
+        elements as a tuple in the order of the elements (a case without elements has none)."""
+        from sqlglot import exp
+
+        query, sides = self._joined(con, count)
+        query = query.select(exp.column("_c", "i"))
+        # per side: the place of its presence column in the fetched row, and of each figure
+        reads: list[tuple[int, list[tuple[str, int, bool]]]] = []
+        width = 1
+        for present, found in sides:
+            query = query.select(present)
+            here, width = width, width + 1
+            places = []
+            for name, (column, listed) in found.items():
+                query = query.select(column)
+                places.append((name, width, listed))
+                width += 1
+            reads.append((here, places))
+        cursor = con.execute(query.order_by(exp.column("_c", "i")).sql("duckdb"))
+        idents = iter(ids_of(range(count)))
+        names = [name for name, _, _ in self.sides[0].wanted]
+        errors = self.errors
+        while True:
+            chunk = cursor.fetchmany(_FETCHED)
+            if not chunk:
+                return
+            for row in chunk:
+                record = _Record(next(idents))
+                case = row[0]
+                figures = [None if row[here] is None else {
+                    name: tuple(row[at] or ()) if listed else row[at] for name, at, listed in places}
+                    for here, places in reads]
+                if self.single:
+                    if figures[0] is None:
+                        record.error_old = record.error_new = errors[0].get(case, _UNWORDED)
+                    else:
+                        record.old, record.new = {FIGURE: figures[0][names[0]]}, {FIGURE: figures[0][names[1]]}
+                else:
+                    record.old, record.new = figures
+                    if record.old is None:
+                        record.error_old = errors[0].get(case, _UNWORDED)
+                    if record.new is None:
+                        record.error_new = errors[1].get(case, _UNWORDED)
+                yield record
+
+    def _publish(self, con: Any, shared: Any, count: int, ids_of: _Ids, parquet: _ParquetRows) -> None:
+        """Write the rows per case as Parquet (:meth:`_parquet`) and publish the file as
+        ``parquet.target`` (complete or absent): where the stage ``shared`` holds the tables, into
+        the one file its database may write (:meth:`~teilhabe_rules.columnar.batch.SharedStage.rows_file`),
+        else into a fresh folder of the library's (:func:`~teilhabe_rules.duck.published`). A file
+        that cannot be written is a CaseError."""
+        from ..duck import publish, published
+
+        try:
+            if shared is not None:
+                written, path = shared.rows_file()
+                self._parquet(con, count, ids_of, parquet.fields, parquet.headers, written)
+                publish(path, parquet.target)
+            else:
+                with published(str(parquet.target), ".parquet") as written:
+                    self._parquet(con, count, ids_of, parquet.fields, parquet.headers, written)
+        except OSError as exc:
+            raise CaseError(Diagnostic(f"„{parquet.target}“ lässt sich nicht schreiben: {write_problem(exc)}",
+                                       code="ausgabe")) from None
+        partial = partial_path(parquet.target)  # a partial file of an earlier run of it: replaced
+        for left in (partial, partial.with_name(partial.name + STATE_SUFFIX)):
+            with contextlib.suppress(OSError):
+                left.unlink(missing_ok=True)
+
+    def _parquet(self, con: Any, count: int, ids_of: _Ids, fields: Sequence[Field], headers: Sequence[str],
+                 written: str) -> None:
+        """The rows per case as one Parquet file, ``COPY``'d by DuckDB to ``written`` (the text naming
+        it to ``con``): the columns ``headers`` of the scalar path's rows (:meth:`_Formatter.columns`,
+        of ``fields``; not for a list value's differences) with the plan's types — ``fall``,
+        ``status`` (``ok``/``fehler``), ``fehler`` (the messages as the scalar path joins them),
+        a level ``BIGINT`` (a list's levels ``BIGINT[]``), a number the plan's ``DECIMAL``, its
+        difference the new less the old; every figure NULL on an error row."""
+        from sqlglot import exp
+
+        from ..columnar.intake import numbered
+
+        query, sides = self._joined(con, count)
+        case = exp.column("_c", "i")
+        if ids_of is numbered:
+            ident: exp.Expr = exp.DPipe(this=exp.Literal.string("Zeile "), expression=exp.cast(
+                exp.Add(this=case.copy(), expression=exp.Literal.number(1)), "VARCHAR"))
+        else:
+            _listed_table(con, "_faelle", ["fall"], [ids_of(range(count))])
+            query = query.join(exp.to_table("_faelle").as_("f"), join_type="left",
+                               on=case.copy().eq(exp.column("_c", "f")))
+            ident = exp.column("fall", "f")
+        messages: list[exp.Expr] = []
+        for number, errors in enumerate(self.errors):
+            if not errors:
+                continue
+            table = f"_fehler{number}"
+            _listed_table(con, table, ["m"], [list(errors.values())], list(errors))
+            query = query.join(exp.to_table(table).as_(f"e{number}"), join_type="left",
+                               on=case.copy().eq(exp.column("_c", f"e{number}")))
+            message = exp.column("m", f"e{number}")
+            messages.append(message if self.single else exp.DPipe(
+                this=exp.Literal.string(("alt", "neu")[number] + ": "), expression=message))
+        ok = exp.and_(*[exp.Not(this=exp.Is(this=present.copy(), expression=exp.Null())) for present, _ in sides])
+        error: exp.Expr = exp.Null()
+        if len(messages) == 1:
+            error = messages[0]
+        elif messages:  # (concat_ws leaves NULLs out; no message at all is NULL, as on the scalar path)
+            error = exp.Nullif(this=exp.Anonymous(this="concat_ws", expressions=[exp.Literal.string("; "), *messages]),
+                               expression=exp.Literal.string(""))
+        columns: list[exp.Expr] = [ident, exp.Case(ifs=[exp.If(this=ok.copy(), true=exp.Literal.string("ok"))],
+                                                   default=exp.Literal.string("fehler")), error]
+        for f in fields:
+            if self.single:
+                pair = [sides[0][1][name][0] for name, _, _ in self.sides[0].wanted]
+                listed = False
+            else:
+                pair = [sides[number][1][f.name][0] for number in (0, 1)]
+                listed = sides[0][1][f.name][1]
+            values: list[exp.Expr]
+            if f.kind == "stufe":
+                kind = exp.DataType.build("BIGINT[]" if listed else "BIGINT", dialect="duckdb")
+                values = [exp.cast(exp.func("coalesce", value.copy(), exp.Array()) if listed else value.copy(),
+                                   kind) for value in pair]
+            else:
+                assert not listed  # (a list value's differences: the rows of :meth:`_records`)
+                values = [value.copy() for value in pair]
+                values.append(exp.Sub(this=values[1].copy(), expression=values[0].copy()))
+            columns += [exp.Case(ifs=[exp.If(this=ok.copy(), true=value)]) for value in values]
+        query = query.select(*[exp.alias_(column, header, quoted=True)
+                               for column, header in zip(columns, headers, strict=True)])
+        # (no temporary file beside ``written``: a stage's database may write that one file only)
+        con.execute(exp.Copy(this=query.order_by(case.copy()).subquery(), files=[exp.Literal.string(written)], params=[
+            exp.CopyParameter(this=exp.var("FORMAT"), expression=exp.var("parquet")),
+            exp.CopyParameter(this=exp.var("USE_TMP_FILE"), expression=exp.false())]).sql("duckdb"))
+
     def _element_table(self, number: int, scope: str) -> str:
         """The table of side ``number`` holding the wanted values of the elements of its list
         ``scope`` (:meth:`_keep`), named by the first of those values (``w<i>``: the same names on
@@ -2029,6 +2279,32 @@ class _Figures:
         named = idents([index for index, _old, _new in self.largest])
         summary.largest = [(abs(_EXACT.subtract(new, old)), -index, name, old, new)
                            for (index, old, new), name in zip(self.largest, named, strict=True)]
+
+
+_FETCHED = 2000  # rows per case fetched at a time (:meth:`_ColumnarRun._records`)
+
+
+def _listed_table(con: Any, name: str, columns: Sequence[str], values: Sequence[list[Any]],
+                  cases: list[int] | None = None) -> None:
+    """A temporary table ``name`` of the columns ``_c`` (``cases``, else 0, 1, …) and ``columns``
+    (``values``: a list each), made from lists handed to DuckDB as parameters."""
+    from sqlglot import exp
+
+    lists = [cases, *values] if cases is not None else list(values)
+    given = [exp.Placeholder(this=str(number + 1)) for number in range(len(lists))]
+    if cases is None:
+        number = exp.Sub(this=exp.func("generate_subscripts", given[0].copy(), exp.Literal.number(1)),
+                         expression=exp.Literal.number(1))
+        selected = [exp.alias_(number, "_c")] + [exp.alias_(exp.func("unnest", g), c)
+                                                  for g, c in zip(given, columns, strict=True)]
+    else:
+        selected = [exp.alias_(exp.func("unnest", g), c) for g, c in zip(given, ["_c", *columns], strict=True)]
+    con.execute(exp.Drop(tables=[exp.to_table(name)], kind="TABLE", exists=True).sql("duckdb"))
+    con.execute(exp.Create(this=exp.to_table(name), kind="TABLE", expression=exp.select(*selected),
+                           properties=exp.Properties(expressions=[exp.TemporaryProperty()])).sql("duckdb"), lists)
+
+
+_UNWORDED = "der Fall hat kein Ergebnis"  # (a failed case always has its message: not met)
 
 
 def _create(con: Any, name: str, query: Any, temporary: bool = True) -> None:

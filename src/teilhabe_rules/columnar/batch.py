@@ -305,6 +305,11 @@ class SharedStage:
         population."""
         return self.intake.cursor()
 
+    @property
+    def population_file(self) -> str:
+        """The text naming the population file to a connection of the stage (:meth:`cursor`)."""
+        return self.intake.population_file
+
     def rows_file(self) -> tuple[str, str]:
         """The one file the stage's database may write besides the staged ones, in the stage's own
         folder (:data:`~teilhabe_rules.columnar.intake.ROWS_FILE`): the text naming it to a

@@ -113,6 +113,11 @@ class Intake:
         staged Parquet files."""
 
     @property
+    def population_file(self) -> str:
+        """The text naming the staged population file to the intake's connection."""
+        return self._sandbox.paths[0]
+
+    @property
     def rows_file(self) -> str:
         """The text naming :data:`ROWS_FILE` of the intake's folder to its connection (the last
         of the sandbox's paths): the one file besides the staged ones it may write."""
@@ -1350,22 +1355,35 @@ def parquet_cases(path: Path) -> tuple[int, Callable[[Sequence[int]], list[str]]
         return None
     if key is None:
         return int(found[0]), numbered
+    return int(found[0]), ParquetKeys(path, key[0])
 
-    def named(indexes: Sequence[int]) -> list[str]:
+
+class ParquetKeys:
+    """The ids of the cases of a Parquet file with a key column ``key`` (:func:`parquet_cases`),
+    by their 0-based row numbers: called with numbers, their keys as text; :meth:`table` in SQL."""
+
+    def __init__(self, path: Path, key: str):
+        self.path, self.key = path, key
+
+    def __call__(self, indexes: Sequence[int]) -> list[str]:
         if not indexes:
             return []
         asked = set(indexes)
-        with Sandbox([path]) as sandbox:
-            rows = exp.Table(this=_f("read_parquet", _s(sandbox.paths[0]), exp.EQ(
-                this=exp.column("file_row_number"), expression=exp.Boolean(this=True))))
-            query = exp.select(exp.column("file_row_number"), exp.column(key[0], quoted=True)).from_(rows)
+        with Sandbox([self.path]) as sandbox:
+            query = self.table(sandbox.paths[0])
             if len(asked) <= _KEYS_AT_ONCE:
                 query = query.where(exp.column("file_row_number").isin(
                     *[exp.Literal.number(int(index)) for index in asked]))
             keys = {int(number): value for number, value in sandbox.connection.execute(query.sql("duckdb")).fetchall()}
-        return [str(keys[index]) if index in keys else f"Zeile {index + 1}" for index in indexes]
+        return [keys[index] if index in keys else f"Zeile {index + 1}" for index in indexes]
 
-    return int(found[0]), named
+    def table(self, source: str) -> exp.Select:
+        """``_c`` (the row number) and ``fall`` (the key as text) of every row of the file, which
+        ``source`` names to the connection that runs it (a sandbox's text for it)."""
+        rows = exp.Table(this=_f("read_parquet", _s(source), exp.EQ(
+            this=exp.column("file_row_number"), expression=exp.Boolean(this=True))))
+        return exp.select(exp.alias_(exp.column("file_row_number"), "_c"), exp.alias_(
+            exp.cast(exp.column(self.key, quoted=True), "VARCHAR"), "fall")).from_(rows)
 
 
 def parquet_one_element_each(path: Path, listed: str, bounds: tuple[int, int] = NO_BOUNDS) -> bool | None:

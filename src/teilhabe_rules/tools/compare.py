@@ -2096,7 +2096,7 @@ class _ColumnarRun:
         try:
             if shared is not None:
                 written, path = shared.rows_file()
-                self._parquet(con, count, ids_of, parquet.fields, parquet.headers, written)
+                self._parquet(con, count, ids_of, parquet.fields, parquet.headers, written, shared.population_file)
                 publish(path, parquet.target)
             else:
                 with published(str(parquet.target), ".parquet") as written:
@@ -2110,16 +2110,18 @@ class _ColumnarRun:
                 left.unlink(missing_ok=True)
 
     def _parquet(self, con: Any, count: int, ids_of: _Ids, fields: Sequence[Field], headers: Sequence[str],
-                 written: str) -> None:
+                 written: str, population: str | None = None) -> None:
         """The rows per case as one Parquet file, ``COPY``'d by DuckDB to ``written`` (the text naming
         it to ``con``): the columns ``headers`` of the scalar path's rows (:meth:`_Formatter.columns`,
         of ``fields``; not for a list value's differences) with the plan's types — ``fall``,
         ``status`` (``ok``/``fehler``), ``fehler`` (the messages as the scalar path joins them),
         a level ``BIGINT`` (a list's levels ``BIGINT[]``), a number the plan's ``DECIMAL``, its
-        difference the new less the old; every figure NULL on an error row."""
+        difference the new less the old; every figure NULL on an error row. ``population``: the text
+        naming the population file to ``con``, where it may read it (a Parquet file's keys are then
+        read there, not handed over from Python)."""
         from sqlglot import exp
 
-        from ..columnar.intake import numbered
+        from ..columnar.intake import ParquetKeys, numbered
 
         query, sides = self._joined(con, count)
         case = exp.column("_c", "i")
@@ -2127,9 +2129,12 @@ class _ColumnarRun:
             ident: exp.Expr = exp.DPipe(this=exp.Literal.string("Zeile "), expression=exp.cast(
                 exp.Add(this=case.copy(), expression=exp.Literal.number(1)), "VARCHAR"))
         else:
-            _listed_table(con, "_faelle", ["fall"], [ids_of(range(count))])
-            query = query.join(exp.to_table("_faelle").as_("f"), join_type="left",
-                               on=case.copy().eq(exp.column("_c", "f")))
+            if isinstance(ids_of, ParquetKeys) and population is not None:
+                keys: exp.Expr = ids_of.table(population).subquery("f")
+            else:
+                _listed_table(con, "_faelle", ["fall"], [ids_of(range(count))])
+                keys = exp.to_table("_faelle").as_("f")
+            query = query.join(keys, join_type="left", on=case.copy().eq(exp.column("_c", "f")))
             ident = exp.column("fall", "f")
         messages: list[exp.Expr] = []
         for number, errors in enumerate(self.errors):

@@ -3,6 +3,7 @@ says in one line where it takes the scalar path."""
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import io
 import json
@@ -641,11 +642,15 @@ def same_number(plan: Any, scalar: Any) -> bool:
     return abs(a - b) <= Decimal("1e-15") * max(1, abs(b))
 
 
+def json_lines(path: Path) -> list[Any]:
+    """The objects of a JSON Lines file (its lines ended by ``\n`` only: a text may hold U+2028)."""
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").split("\n") if line]
+
+
 def same_json_rows(columnar: Path, scalar: Path) -> int:
     """Compare two JSON Lines files of rows per case: ids, status and messages alike, levels the
     same, every number :func:`same_number`; gives the number of rows."""
-    left = [json.loads(line) for line in columnar.read_text(encoding="utf-8").splitlines()]
-    right = [json.loads(line) for line in scalar.read_text(encoding="utf-8").splitlines()]
+    left, right = json_lines(columnar), json_lines(scalar)
     assert len(left) == len(right)
     for mine, theirs in zip(left, right, strict=True):
         assert (mine["fall"], mine["status"], mine.get("fehler")) == (
@@ -773,7 +778,7 @@ class TestRowsPerCase:
         columnar, scalar, summary = row_files(old, model("mawo_2025"), population, tmp_path,
                                               at_old=AT_OLD, at_new=AT_OLD)
         assert same_json_rows(columnar, scalar) == len(cases) + len(BROKEN)
-        rows = [json.loads(line) for line in columnar.read_text(encoding="utf-8").splitlines()]
+        rows = json_lines(columnar)
         assert summary.errors_new == len(rows) and all("neu" in row["fehler"] for row in rows)
         assert sum("alt" in row["fehler"] for row in rows) == summary.errors_old >= len(BROKEN)
 
@@ -787,7 +792,7 @@ class TestRowsPerCase:
         columnar, scalar, _ = row_files(old, model("mawo_2025"), population, tmp_path, suffix, at_old=AT_NEW,
                                         at_new=AT_NEW)
         if suffix == ".csv":
-            tables = [[line.split(",") for line in path.read_text(encoding="utf-8").splitlines()]
+            tables = [list(csv.reader(io.StringIO(path.read_text(encoding="utf-8"), newline="")))
                       for path in (columnar, scalar)]
         elif suffix == ".parquet":
             tables = [[[str(cell) if cell is not None else "" for cell in row]
@@ -822,7 +827,7 @@ class TestRowsPerCase:
                        f"TO '{population}' (FORMAT parquet)")
         columnar, scalar, summary = row_files(old, new, population, tmp_path, at_old=AT_NEW, at_new=AT_NEW)
         assert same_json_rows(columnar, scalar) == summary.rows
-        first = json.loads(columnar.read_text(encoding="utf-8").splitlines()[0])
+        first = json_lines(columnar)[0]
         assert first["fall"].startswith("P-9")
         columnar, scalar, summary = row_files(old, new, population, tmp_path, ".parquet", at_old=AT_NEW,
                                               at_new=AT_NEW)

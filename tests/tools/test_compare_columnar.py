@@ -769,6 +769,50 @@ class TestRowsPerCase:
                                               at_new=AT_NEW, values="alle", budget="erloes_jahr")
         assert same_json_rows(columnar, scalar) == len(cases) + 1
 
+    def test_a_temporary_folder_with_a_pattern_character(self, tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+        """The stage's folder holds ``~``: its database reaches the rows file only through a link,
+        which DuckDB does not write through — the rows go through the scalar path's writer."""
+        import tempfile
+
+        folder = tmp_path / "tmp~[x]"
+        folder.mkdir()
+        monkeypatch.setattr(tempfile, "tempdir", str(folder))
+        old = model("mawo")
+        population = write(tmp_path / "p.jsonl", persons(list(sample_cases(old, 6, 4))), BROKEN[:1])
+        columnar, scalar, summary = row_files(old, model("mawo_2025"), population, tmp_path, ".parquet",
+                                              at_old=AT_NEW, at_new=AT_NEW)
+        assert same_parquet_rows(columnar, scalar) == summary.rows > 6
+
+    def test_parquet_columns_are_typed_without_any_error_or_case(self, tmp_path: Path) -> None:
+        """``fehler`` is text where no case fails, ``fall`` where there is no case (as the scalar path
+        writes them), never Parquet's null type."""
+        old = model("mawo")
+        clean = write(tmp_path / "p.jsonl", persons(list(sample_cases(old, 4, 6)))[:3])
+        empty = tmp_path / "leer.jsonl"
+        empty.write_text("\n \n", encoding="utf-8")
+        for number, population in enumerate((clean, empty)):
+            folder = tmp_path / f"aus{number}"
+            folder.mkdir()
+            columnar, scalar, summary = row_files(old, old, population, folder, ".parquet", budget="erloes_jahr")
+            assert summary.errors == 0
+            kinds = [dict(duckdb.sql(f"SELECT name, type FROM parquet_schema('{path}')").fetchall())
+                     for path in (columnar, scalar)]
+            assert kinds[0]["fall"] == kinds[0]["fehler"] == kinds[1]["fehler"] == "BYTE_ARRAY"
+
+    def test_a_target_that_cannot_be_written_fails_before_the_evaluation(self, tmp_path: Path,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+        old = model("mawo")
+        population = write(tmp_path / "p.jsonl", persons(list(sample_cases(old, 2, 6))))
+
+        def evaluated(*args: Any, **options: Any) -> None:
+            raise AssertionError("evaluated before the target was checked")
+
+        monkeypatch.setattr(compare_module._ColumnarRun, "summarize", evaluated)
+        for target in (tmp_path / "fehlt" / "x.parquet", tmp_path):
+            with pytest.raises(teilhabe_rules.CaseError):
+                compare(old, old, population, out=target, out_format="parquet", backend="spalten")
+
     def test_two_versions_with_failures_on_one_side(self, tmp_path: Path) -> None:
         """MAWo against MAWo 2025 on the old date: the new version refuses every case (its
         validity), each row says so on its side; bad lines fail on both."""

@@ -311,10 +311,10 @@ class SharedStage:
         return self.intake.population_file
 
     def rows_file(self) -> tuple[str, str]:
-        """The one file the stage's database may write besides the staged ones, in the stage's own
-        folder (:data:`~teilhabe_rules.columnar.intake.ROWS_FILE`): the text naming it to a
-        connection of the stage (:meth:`cursor`), and its path — for a caller that writes a table
-        of its results there (``COPY … TO``) and then publishes the file
+        """The file the stage's database may write besides the staged ones (and the population it
+        reads), in the stage's own folder (:data:`~teilhabe_rules.columnar.intake.ROWS_FILE`):
+        the text naming it to a connection of the stage (:meth:`cursor`), and its path — for a
+        caller that writes a table of its results there (``COPY … TO``) and then publishes the file
         (:func:`~teilhabe_rules.duck.publish`). Removed with the stage."""
         return self.intake.rows_file, os.path.join(self.folder, ROWS_FILE)
 

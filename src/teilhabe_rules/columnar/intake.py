@@ -120,7 +120,7 @@ class Intake:
     @property
     def rows_file(self) -> str:
         """The text naming :data:`ROWS_FILE` of the intake's folder to its connection (the last
-        of the sandbox's paths): the one file besides the staged ones it may write."""
+        of the sandbox's paths): the file it may write besides the staged ones (and the population)."""
         return self._sandbox.paths[-1]
 
     def cursor(self) -> duckdb.DuckDBPyConnection:

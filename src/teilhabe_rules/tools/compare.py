@@ -773,8 +773,16 @@ def _run(summary: Summary, chosen: list[Field], evaluator: _Evaluator | _FigureE
     diffs: list[Decimal] = []
     rows = read_population(population, **reading)  # opens the population: a missing file fails here, before any output
     sink: _Rows | None = None
+
+    def through_writer() -> Callable[[Iterator[_Record]], None]:
+        """Rows per case of the columnar backend written by the writer of the scalar path."""
+        nonlocal sink
+        sink = open_sink()
+        assert sink is not None
+        return functools.partial(_write_records, batch, sink, before, start)
+
     # Parquet rows of the columnar backend: written by DuckDB from its tables, no partial file
-    parquet = (_ParquetRows(Path(out), chosen, [column.header for column in formatter.columns()])
+    parquet = (_ParquetRows(Path(out), chosen, [column.header for column in formatter.columns()], through_writer)
                if columnar is not None and formatter is not None and fmt == "parquet" and isinstance(out, (str, Path))
                and not any(f.scope and f.kind == "wert" for f in chosen) else None)
 
@@ -797,10 +805,13 @@ def _run(summary: Summary, chosen: list[Field], evaluator: _Evaluator | _FigureE
         return None
 
     try:
-        sink = open_sink() if parquet is None else None
+        if parquet is None:
+            sink = open_sink()
+        else:  # a target that cannot be written fails now, as on the scalar path, not once all is evaluated
+            AtomicFile(parquet.target).close()
         if bar is None and progress is not None and is_terminal(progress):
             bar = ProgressBar(progress, count_rows(population), summary.rows)
-        before = summary.seconds
+        before = summary.seconds  # (a resumed run's: taken over by open_sink)
         start = time.perf_counter()
         if columnar is not None:
             write = None
@@ -810,14 +821,14 @@ def _run(summary: Summary, chosen: list[Field], evaluator: _Evaluator | _FigureE
             try:
                 columnar.summarize(summary, rows, population, reading, bar, budget_field.name, packages, write,
                                    parquet)
-            except _TooLarge:
+            except _TooLarge as exc:
                 summary.backend = "skalar"
-                summary.notes.append("die Summen des Vergleichs haben mehr als 38 Stellen: Vergleich mit dem "
-                                     "skalaren Backend")
+                summary.notes.append(exc.args[0] if exc.args else "die Summen des Vergleichs haben mehr als 38 "
+                                     "Stellen: Vergleich mit dem skalaren Backend")
                 rows.close()
                 rows = read_population(population, **reading)
                 columnar = None
-                if parquet is not None:
+                if parquet is not None and sink is None:
                     sink = open_sink()
             else:
                 summary.notes.extend(columnar.notes)
@@ -852,11 +863,14 @@ def _run(summary: Summary, chosen: list[Field], evaluator: _Evaluator | _FigureE
 @attrs.frozen
 class _ParquetRows:
     """Rows per case written as Parquet by DuckDB from the columnar backend's tables
-    (:meth:`_ColumnarRun._parquet`): the file, the compared figures and the columns' names."""
+    (:meth:`_ColumnarRun._parquet`): the file, the compared figures and the columns' names;
+    ``fallback()`` opens the scalar path's writer for them instead (where DuckDB cannot write the
+    file) and gives the function that writes the records."""
 
     target: Path
     fields: Sequence[Field]
     headers: Sequence[str]
+    fallback: Callable[[], Callable[[Iterator[_Record]], None]]
 
 
 def _write_records(batch: _Batch, sink: _Rows, before: float, start: float, records: Iterator[_Record]) -> None:
@@ -1633,8 +1647,13 @@ def _at_most_one_each(con: Any, keys: Sequence[str], table: str) -> bool:
 
 
 class _TooLarge(Exception):
-    """A sum or difference of the summary beyond the 38 digits of DuckDB's DECIMAL (DuckDB
-    refuses it, never rounds): the comparison runs on the scalar backend."""
+    """A sum or difference of the summary, or a difference of a Parquet row, beyond the 38 digits
+    of DuckDB's DECIMAL (DuckDB refuses it, never rounds): the comparison runs on the scalar
+    backend. Its argument, where given, is the note that says so (else the summary's)."""
+
+
+_DIFFERENCE = ("eine Differenz der Zeilen je Fall hat mehr als 38 Stellen: Vergleich mit dem skalaren "
+               "Backend")
 
 
 class _Stopped(Exception):
@@ -1650,10 +1669,12 @@ class _ColumnarRun:
     over by its path, so DuckDB checks and stages its rows
     (:mod:`teilhabe_rules.columnar.intake`) and only the rows those checks do not take are read
     in Python; any other population is read row by row and staged case by case. Of each side
-    only what the summary reads is kept (per case the budget, per package its levels), and the
-    summary is tallied in SQL (:meth:`_tally`): counts, sums, extremes, the order statistics of
-    the quartiles and the ten largest changes are fetched, never a row per case. A row that
-    fails is evaluated by the scalar backend (:meth:`_scalar`), as on the scalar path."""
+    only what the summary reads is kept (per case the budget, per package its levels) — every
+    compared figure where rows per case are written — and the summary is tallied in SQL
+    (:meth:`_tally`): counts, sums, extremes, the order statistics of the quartiles and the ten
+    largest changes are fetched, not a row per case. Rows per case are made from the kept tables
+    afterwards (:meth:`_records`, :meth:`_parquet`). A row that fails is evaluated by the scalar
+    backend (:meth:`_scalar`), as on the scalar path."""
 
     def __init__(self, sides: list[_ColumnarSide], single: bool, base_dir: Path, early: _EarlyStage | None = None):
         self.sides, self.single, self.base_dir = sides, single, base_dir
@@ -1774,7 +1795,7 @@ class _ColumnarRun:
                 try:
                     self._publish(con, shared, count, ids_of, parquet)
                 except duckdb.OutOfRangeException:
-                    raise _TooLarge from None
+                    raise _TooLarge(_DIFFERENCE) from None
         except duckdb.OutOfMemoryException:  # (a side's run_batch says so itself)
             raise out_of_memory(population) from None
         finally:
@@ -1890,12 +1911,12 @@ class _ColumnarRun:
         return scalar
 
     def _keep(self, con: Any, number: int, side: _ColumnarSide, result: Any) -> None:
-        """Of ``side``'s results, what the summary reads: the table ``seite<number>`` (``_c`` and,
-        per wanted value ``w<i>`` on the top level or summed over its list, its value) and per
-        list scope with wanted values of its elements ``seite<number>_l<k>`` (:meth:`_element_table`:
-        ``_c``, ``_p`` the element's position among the case's elements — nested lists in order,
-        as the scalar path reads them — and those values ``w<i>``). The side's result and staged
-        tables are dropped (memory)."""
+        """Of ``side``'s results, what the summary (and the rows per case) read: the table
+        ``seite<number>`` (``_c`` and, per wanted value ``w<i>`` on the top level or summed over its
+        list, its value) and per list scope with wanted values of its elements
+        ``seite<number>_l<k>`` (:meth:`_element_table`: ``_c``, ``_p`` the element's position
+        among the case's elements — nested lists in order, as the scalar path reads them — and
+        those values ``w<i>``). The side's result and staged tables are dropped (memory)."""
         from sqlglot import exp
 
         from ..columnar.plan import key_columns
@@ -2091,11 +2112,16 @@ class _ColumnarRun:
         the one file its database may write (:meth:`~teilhabe_rules.columnar.batch.SharedStage.rows_file`),
         else into a fresh folder of the library's (:func:`~teilhabe_rules.duck.published`). A file
         that cannot be written is a CaseError."""
+        import duckdb
+
         from ..duck import publish, published
 
         try:
             if shared is not None:
                 written, path = shared.rows_file()
+                if written != path:  # (reached through a link: a temporary folder with a pattern character)
+                    parquet.fallback()(self._records(con, count, ids_of))  # DuckDB writes through no link
+                    return
                 self._parquet(con, count, ids_of, parquet.fields, parquet.headers, written, shared.population_file)
                 publish(path, parquet.target)
             else:
@@ -2103,6 +2129,9 @@ class _ColumnarRun:
                     self._parquet(con, count, ids_of, parquet.fields, parquet.headers, written)
         except OSError as exc:
             raise CaseError(Diagnostic(f"„{parquet.target}“ lässt sich nicht schreiben: {write_problem(exc)}",
+                                       code="ausgabe")) from None
+        except (duckdb.IOException, duckdb.PermissionException) as exc:
+            raise CaseError(Diagnostic(f"„{parquet.target}“ lässt sich nicht schreiben: {str(exc).splitlines()[0]}",
                                        code="ausgabe")) from None
         partial = partial_path(parquet.target)  # a partial file of an earlier run of it: replaced
         for left in (partial, partial.with_name(partial.name + STATE_SUFFIX)):
@@ -2148,7 +2177,7 @@ class _ColumnarRun:
             messages.append(message if self.single else exp.DPipe(
                 this=exp.Literal.string(("alt", "neu")[number] + ": "), expression=message))
         ok = exp.and_(*[exp.Not(this=exp.Is(this=present.copy(), expression=exp.Null())) for present, _ in sides])
-        error: exp.Expr = exp.Null()
+        error: exp.Expr = exp.cast(exp.Null(), "VARCHAR")  # (a column of text, whether any case fails or not)
         if len(messages) == 1:
             error = messages[0]
         elif messages:  # (concat_ws leaves NULLs out; no message at all is NULL, as on the scalar path)
@@ -2291,19 +2320,23 @@ _FETCHED = 2000  # rows per case fetched at a time (:meth:`_ColumnarRun._records
 
 def _listed_table(con: Any, name: str, columns: Sequence[str], values: Sequence[list[Any]],
                   cases: list[int] | None = None) -> None:
-    """A temporary table ``name`` of the columns ``_c`` (``cases``, else 0, 1, …) and ``columns``
-    (``values``: a list each), made from lists handed to DuckDB as parameters."""
+    """A temporary table ``name`` of the columns ``_c`` (``cases``, else 0, 1, …) and the text
+    columns ``columns`` (``values``: a list of texts each), made from lists handed to DuckDB as
+    parameters."""
     from sqlglot import exp
 
     lists = [cases, *values] if cases is not None else list(values)
     given = [exp.Placeholder(this=str(number + 1)) for number in range(len(lists))]
+    def text(value: exp.Expr) -> exp.Expr:  # (typed even where the lists are empty)
+        return exp.cast(exp.func("unnest", exp.cast(value, "VARCHAR[]")), "VARCHAR")
+
     if cases is None:
         number = exp.Sub(this=exp.func("generate_subscripts", given[0].copy(), exp.Literal.number(1)),
                          expression=exp.Literal.number(1))
-        selected = [exp.alias_(number, "_c")] + [exp.alias_(exp.func("unnest", g), c)
-                                                  for g, c in zip(given, columns, strict=True)]
+        selected = [exp.alias_(number, "_c")] + [exp.alias_(text(g), c) for g, c in zip(given, columns, strict=True)]
     else:
-        selected = [exp.alias_(exp.func("unnest", g), c) for g, c in zip(given, ["_c", *columns], strict=True)]
+        selected = [exp.alias_(exp.cast(exp.func("unnest", exp.cast(given[0], "BIGINT[]")), "BIGINT"), "_c")] + [
+            exp.alias_(text(g), c) for g, c in zip(given[1:], columns, strict=True)]
     con.execute(exp.Drop(tables=[exp.to_table(name)], kind="TABLE", exists=True).sql("duckdb"))
     con.execute(exp.Create(this=exp.to_table(name), kind="TABLE", expression=exp.select(*selected),
                            properties=exp.Properties(expressions=[exp.TemporaryProperty()])).sql("duckdb"), lists)

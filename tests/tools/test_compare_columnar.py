@@ -94,6 +94,21 @@ def persons(cases: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return found
 
 
+def with_bad_rows(subject: teilhabe_rules.Model) -> st.SearchStrategy[tuple[list[dict[str, Any]], list[str]]]:
+    """Populations of ``subject``: valid cases, spoiled cases (every input check) — each resident
+    a case of its own for MAWo — and unreadable lines (the second item)."""
+
+    def made(drawn: tuple[list[dict[str, Any]], list[tuple[dict[str, Any], str]], list[str]]
+             ) -> tuple[list[dict[str, Any]], list[str]]:
+        valid, spoiled, broken = drawn
+        cases = valid + [case for case, _ in spoiled]
+        return (persons(cases) if subject.name.startswith("mawo") else cases), broken
+
+    return st.tuples(st.lists(valid_cases(subject), min_size=1, max_size=3),
+                     st.lists(invalid_cases(subject), max_size=2),
+                     st.lists(st.sampled_from(BROKEN), max_size=2)).map(made)
+
+
 def counted_stages(monkeypatch: pytest.MonkeyPatch, name: str = "stage_shared") -> list[Any]:
     """The stages ``batch.<name>`` makes from now on (``stage_shared``, ``stage_parquet`` …: each
     appended as made; None: none made)."""
@@ -174,12 +189,9 @@ class TestSameSummary:
         folder = tmp_path_factory.mktemp("gen")
 
         @settings(max_examples=examples(3), deadline=None, suppress_health_check=list(HealthCheck))
-        @given(st.lists(valid_cases(subject), min_size=1, max_size=3),
-               st.lists(invalid_cases(subject), max_size=2), st.lists(st.sampled_from(BROKEN), max_size=2))
-        def check(valid: list[dict[str, Any]], spoiled: list[tuple[dict[str, Any], str]], broken: list[str]) -> None:
-            cases = valid + [case for case, _ in spoiled]
-            if name.startswith("mawo"):
-                cases = persons(cases)
+        @given(with_bad_rows(subject))
+        def check(drawn: tuple[list[dict[str, Any]], list[str]]) -> None:
+            cases, broken = drawn
             population = write(folder / "p.jsonl", cases, tuple(broken))
             columnar, scalar = both(subject, subject, population, **at)
             assert columnar.backend == "spalten", columnar.notes
@@ -705,12 +717,9 @@ class TestRowsPerCase:
         folder = tmp_path_factory.mktemp("rows")
 
         @settings(max_examples=examples(3), deadline=None, suppress_health_check=list(HealthCheck))
-        @given(st.lists(valid_cases(subject), min_size=1, max_size=3),
-               st.lists(invalid_cases(subject), max_size=2), st.lists(st.sampled_from(BROKEN), max_size=2))
-        def check(valid: list[dict[str, Any]], spoiled: list[tuple[dict[str, Any], str]], broken: list[str]) -> None:
-            cases = valid + [case for case, _ in spoiled]
-            if name.startswith("mawo"):
-                cases = persons(cases)
+        @given(with_bad_rows(subject))
+        def check(drawn: tuple[list[dict[str, Any]], list[str]]) -> None:
+            cases, broken = drawn
             population = write(folder / "p.jsonl", cases, tuple(broken))
             if name == "bei_nrw3":
                 columnar, scalar, summary = row_files(subject, None, population, folder,
@@ -732,14 +741,9 @@ class TestRowsPerCase:
         monkeypatch.setattr(compare_module, "_write_records", lambda *args: formatted.append(args))
 
         @settings(max_examples=examples(3), deadline=None, suppress_health_check=list(HealthCheck))
-        @given(st.lists(valid_cases(subject), min_size=1, max_size=3),
-               st.lists(invalid_cases(subject), max_size=2), st.lists(st.sampled_from(BROKEN), max_size=2),
-               st.booleans())
-        def check(valid: list[dict[str, Any]], spoiled: list[tuple[dict[str, Any], str]], broken: list[str],
-                  empty_lines: bool) -> None:
-            cases = valid + [case for case, _ in spoiled]
-            if name == "mawo":
-                cases = persons(cases)
+        @given(with_bad_rows(subject), st.booleans())
+        def check(drawn: tuple[list[dict[str, Any]], list[str]], empty_lines: bool) -> None:
+            cases, broken = drawn
             population = write(folder / "p.jsonl", cases, tuple(broken) + (("", " ") if empty_lines else ()))
             if name == "bei_nrw3":
                 columnar, scalar, summary = row_files(subject, None, population, folder, ".parquet",

@@ -722,14 +722,20 @@ def test_a_case_the_plan_finds_certainly_failing_fails_in_the_scalar_backend_too
     cases = [_failing(case, n % 5) for n, case in enumerate(sampled + [one for case in sampled[:6]
                                                                       for one in _one_element(model, case)])]
     called: list[int] = []
+    worded: dict[int, tuple[str, str] | None] = {}
 
-    def certain(index: int) -> ScalarOutcome:
+    def certain(index: int, problem: tuple[str, str] | None) -> ScalarOutcome:
         called.append(index)
+        worded[index] = problem
         return ScalarOutcome(None, (("sicher", None),))
 
     plain = run_batch(plan, model.checked, cases, model.loader, _scalar(model))
     quick = run_batch(plan, model.checked, cases, model.loader, _scalar(model), certain=certain)
     failed = {e.index for e in plain.errors}
+    # the plan's wording of a case's one failure is the scalar backend's, message and path
+    scalar_problems = {e.index: e.problems for e in plain.errors}
+    assert {index: (problem,) for index, problem in worded.items() if problem is not None} == {
+        index: scalar_problems[index] for index, problem in worded.items() if problem is not None}
     assert called and set(called) <= failed  # (some cases fail for another reason first)
     assert {e.index for e in quick.errors} == failed
     assert any(i in called for i, case in enumerate(cases) if len(case.get("bewohner") or []) == 1)
@@ -876,7 +882,7 @@ def test_a_case_with_anything_else_in_doubt_is_not_certainly_failing() -> None:
              {"a": 50, "b": 2, "p": [{"x": 1}]}]  # 5: fine
     called: list[int] = []
 
-    def certain(index: int) -> ScalarOutcome:
+    def certain(index: int, problem: tuple[str, str] | None) -> ScalarOutcome:
         called.append(index)
         return ScalarOutcome(None, (("sicher", None),))
 
@@ -1074,3 +1080,93 @@ def test_a_value_squared_line_after_line_runs_on_the_scalar_backend_at_once() ->
     # (the results' tables hold a number that is no billed figure to the plan's 18 places)
     assert [row["v12"] for row in batch.rows()] == [
         model.evaluate(case).value("v12").quantize(Decimal(1).scaleb(-FIX)) for case in cases]
+
+
+WORDED = (
+    'modell probe "Probe"\n  version "1"\n  gültig ab 01.01.2024\nende\n'
+    'parameter grenze: zahl h/Woche = 40 "Grenze"\n'
+    "eingabe k: zahl h/Woche von 0 bis 100\n"
+    "eingabe name: text\n"
+    "eingabe an: ja_nein standard nein\n"
+    'prüfung "Fall {name}: {k} über {grenze} ({an})": k <= 90\n'
+    'prüfung "Fall {name}: {k} zu groß ({an})": k <= 80\n'
+    'liste l "L" mindestens 0 höchstens 3\n'
+    "  eingabe x: zahl von 0 bis 100\n"
+    "  eingabe t: text\n"
+    "  wert h: zahl h/Woche = x / 4 * 1 h/Woche\n"
+    '  prüfung "Element {position} „{t}“: {h} über 20": h <= 20 h/Woche\n'
+    '  liste q "Q" mindestens 0 höchstens 3\n'
+    "    eingabe z: ganzzahl von 0 bis 10\n"
+    "    eingabe p: zahl % von 0 bis 100\n"
+    '    prüfung "Q {position} in „{t}“: z = {z}": z < 8\n'
+    '    prüfung "Q {position}: {p} über 50 %": p <= 50 %\n'
+    "  ende\n"
+    "ende\n"
+)
+
+
+def test_the_plan_words_a_case_s_one_failure_as_the_scalar_backend_does() -> None:
+    """``run_batch(certain=…)`` is given the message and path of a case whose one failure the plan
+    can word — a whole number with its unit, a text, ja/nein, a position, a value of an enclosing
+    element — exactly as the scalar backend reports it; None where it cannot: two failures, a
+    parameter or a share in % in the message, a number that is not whole, a text with white
+    space at an end (each then evaluated by the scalar backend, its error row the same)."""
+    model = teilhabe_rules.loads(WORDED)
+    plan = _plan(model)
+
+    def case(k: Any = 1, name: str = "A", an: bool = False, **lists: list[Any]) -> dict[str, Any]:
+        return {"k": k, "name": name, "an": an, "l": lists.get("l", [])}
+
+    element = {"x": 8, "t": "eins", "q": []}
+    worded_cases = [
+        case(k=85, name="Anna", an=True),  # the case's own prüfung, its path $
+        case(k=85, name=""),  # an empty text
+        case(l=[element, {"x": 100, "t": "zwei  mitte", "q": []}]),  # the second element: 25 h/Woche
+        case(l=[element, {"x": 8, "t": "drei", "q": [{"z": 1, "p": 0}, {"z": 9, "p": 10}]}]),  # nested, t of l
+        case(l=[{"x": 8, "t": "Zeile 1\nZeile 2", "q": [{"z": 9, "p": 0}]}]),
+    ]
+    unworded_cases = [
+        case(k=95),  # two prüfungen fail (over 90 with the parameter, over 80)
+        case(l=[{"x": 82, "t": "a", "q": []}]),  # 20.5 h/Woche: not whole
+        case(k=85, name=" A"),  # white space at an end: the scalar backend strips it
+        case(k=85, name="A\u3000"),
+        case(l=[{"x": 8, "t": "a", "q": [{"z": 1, "p": 60}]}]),  # a share in %
+        case(l=[{"x": 8, "t": "a", "q": [{"z": 9, "p": 0}]}, {"x": 100, "t": "b", "q": []}]),  # two, two scopes
+    ]
+    cases = [case(), *worded_cases, *unworded_cases]
+    given: dict[int, tuple[str, str] | None] = {}
+
+    def certain(index: int, problem: tuple[str, str] | None) -> ScalarOutcome | None:
+        given[index] = problem
+        return None if problem is None else ScalarOutcome(None, (problem,))
+
+    plain = run_batch(plan, model.checked, cases, model.loader, _scalar(model))
+    quick = run_batch(plan, model.checked, cases, model.loader, _scalar(model), certain=certain)
+    assert [(e.index, e.problems) for e in quick.errors] == [(e.index, e.problems) for e in plain.errors]
+    assert len(plain.errors) == len(cases) - 1
+    assert sorted(given) == list(range(1, len(cases)))  # each certainly fails in the plan
+    worded = {i for i, problem in given.items() if problem is not None}
+    assert worded == set(range(1, 1 + len(worded_cases)))
+    assert quick.scalar_cases == plain.scalar_cases - len(worded)
+    shown = {e.index: e.message for e in plain.errors}
+    assert shown[1] == "Fall Anna: 85 h/Woche zu groß (ja)"
+    assert shown[3] == "Element 2 „zwei  mitte“: 25 h/Woche über 20 @ $.l[2]"
+    assert shown[4] == "Q 2 in „drei“: z = 9 @ $.l[2].q[2]"
+
+
+@settings(max_examples=examples(25), deadline=None, suppress_health_check=list(HealthCheck))
+@given(st.lists(valid_cases(teilhabe_rules.loads(WORDED)), min_size=1, max_size=6))
+def test_a_worded_failure_is_the_scalar_backend_s_error_row(cases: list[dict[str, Any]]) -> None:
+    """Over generated cases: every failure the plan words is the scalar backend's error row,
+    and a run taking them has the same error rows as one evaluating each in the scalar backend."""
+    model = teilhabe_rules.loads(WORDED)
+    plan = _plan(model)
+
+    def certain(index: int, problem: tuple[str, str] | None) -> ScalarOutcome | None:
+        return None if problem is None else ScalarOutcome(None, (problem,))
+
+    plain = run_batch(plan, model.checked, cases, model.loader, _scalar(model))
+    quick = run_batch(plan, model.checked, cases, model.loader, _scalar(model), certain=certain)
+    assert [(e.index, e.problems) for e in quick.errors] == [(e.index, e.problems) for e in plain.errors]
+    for sid in model.checked.scopes:
+        assert quick.rows(sid) == plain.rows(sid)

@@ -61,7 +61,7 @@ from ..paths import file_path
 from ..runtime.frame import Frame
 from ..runtime.quantities import json_value
 from .intake import ROWS_FILE, Intake, stage_jsonl, stage_parquet, within_validity
-from .plan import FIX, IN_SCALE, LIST_BOUND, Plan, int_type, key_columns, other_type
+from .plan import FAILURE_COLUMNS, FIX, IN_SCALE, LIST_BOUND, Plan, int_type, key_columns, other_type
 from .sources import PopulationFile, element_folder
 
 __all__ = ["BatchResult", "ErrorRow", "ScalarOutcome", "SharedStage", "Staging", "column_types", "execute_plan",
@@ -401,15 +401,18 @@ def run_batch(plan: Plan | None, model: c.CheckedModel, cases: Iterable[Any], lo
               note: str | None = None, connection: duckdb.DuckDBPyConnection | None = None,
               progress: Callable[[int, int], None] | None = None,
               keep: Mapping[str, Collection[str]] | None = None,
-              certain: Callable[[int], ScalarOutcome] | None = None) -> BatchResult:
+              certain: Callable[[int, tuple[str, str] | None], ScalarOutcome | None] | None = None) -> BatchResult:
     """Evaluate ``cases`` (see the module docstring). ``plan`` None: every case by ``scalar``
     (``note`` says why, in one line). ``cases`` may be a :class:`SharedStage` (with a plan).
     ``keep``: per scope the keys of the values the result tables hold (None: all; see
-    :func:`execute_plan`). ``certain``: where given, a case that certainly fails — a ``prüfung``
-    of its tree exactly false, nothing else of it in doubt (``_sicher``, see
-    :func:`execute_plan`) — is not read again nor evaluated: its error row is what
-    ``certain(index)`` gives (for a caller that needs no message of its own for such a case:
-    ``compare`` counts them). Given a :class:`SharedStage`, ``connection`` must be one of its
+    :func:`execute_plan`). ``certain``: where given, it is asked of each case that certainly
+    fails — a ``prüfung`` of its tree exactly false, nothing else of it in doubt (``_sicher``, see
+    :func:`execute_plan`) — with the problem as the scalar backend reports it (message, ``$.path``)
+    where the plan words it (the case has one failure and each value in its message is worded
+    exactly, see :data:`~teilhabe_rules.columnar.plan.FAILURE_COLUMNS`), else None. What it gives is the
+    case's error row, and the case is not read again nor evaluated; None: the scalar backend
+    evaluates it (``compare`` counts such cases without their messages; its rows per case take
+    the plan's message). Given a :class:`SharedStage`, ``connection`` must be one of its
     :meth:`~SharedStage.cursor` (None: a new one). DuckDB running out of the memory it may use is
     :class:`~teilhabe_rules.errors.ResourceError`."""
     if connection is not None:
@@ -431,7 +434,8 @@ def _run_batch(plan: Plan | None, model: c.CheckedModel, cases: Iterable[Any], l
                scalar: Callable[[int, Any], ScalarOutcome], at: _dt.date | None, note: str | None,
                con: duckdb.DuckDBPyConnection, progress: Callable[[int, int], None] | None,
                keep: Mapping[str, Collection[str]] | None,
-               certain: Callable[[int], ScalarOutcome] | None = None) -> BatchResult:
+               certain: Callable[[int, tuple[str, str] | None], ScalarOutcome | None] | None = None
+               ) -> BatchResult:
     notes = [note] if note else []
     scopes = list(model.scopes)
     folder = tempfile.mkdtemp(prefix="teilhabe-columnar-")
@@ -442,7 +446,7 @@ def _run_batch(plan: Plan | None, model: c.CheckedModel, cases: Iterable[Any], l
     intake: Intake | None = None
     tables: dict[str, str] = {}
     flagged: list[int] = []
-    sure: set[int] = set()  # flagged cases that certainly fail (``certain``)
+    sure: dict[int, ScalarOutcome] = {}  # flagged cases that certainly fail, and their error (``certain``)
     shared = cases if isinstance(cases, SharedStage) else None
     if shared is not None and plan is None:
         raise ValueError("run_batch: a SharedStage needs a plan")
@@ -476,9 +480,16 @@ def _run_batch(plan: Plan | None, model: c.CheckedModel, cases: Iterable[Any], l
             flagged = [int(r[0]) for r in con.execute(
                 exp.select("_c").from_(tables[""]).where(exp.column("_skalar")).sql("duckdb")).fetchall()]
             if certain is not None:
-                sure = {int(r[0]) for r in con.execute(
-                    exp.select("_c").from_(tables[""]).where(exp.column("_sicher")).sql("duckdb")).fetchall()}
-                _drop_column(con, tables[""], "_sicher")
+                failures, message, path = FAILURE_COLUMNS
+                one = exp.EQ(this=exp.column(failures), expression=exp.Literal.number(1))
+                worded = exp.select("_c", exp.Case().when(one, exp.column(message)).else_(exp.Null()),
+                                    exp.column(path)).from_(tables[""]).where(exp.column("_sicher"))
+                for number, text, where in con.execute(worded.sql("duckdb")).fetchall():
+                    outcome = certain(int(number), (str(text), str(where)) if text is not None else None)
+                    if outcome is not None:
+                        sure[int(number)] = outcome
+                for column in ("_sicher", *FAILURE_COLUMNS):
+                    _drop_column(con, tables[""], column)
         else:
             tables = _empty_outputs(con, model)
         if intake is not None:
@@ -502,8 +513,7 @@ def _run_batch(plan: Plan | None, model: c.CheckedModel, cases: Iterable[Any], l
     limits = {sid: _decimal_limits(con.table(tables[sid])) for sid in model.scopes}
     inserts: dict[str, list[list[Any]]] = {sid: [] for sid in model.scopes}
     for index in sorted(sure):
-        assert certain is not None  # (``sure`` is found only with it)
-        errors.append(ErrorRow(index, certain(index).problems))
+        errors.append(ErrorRow(index, sure[index].problems))
     for done, (index, data) in enumerate(todo):
         outcome = scalar(index, data)
         if outcome.frame is None:
@@ -713,7 +723,9 @@ def execute_plan(con: duckdb.DuckDBPyConnection, plan: Plan, model: c.CheckedMod
     the others are not converted to their result type). ``certain``: the case's table holds
     ``_sicher`` too, after ``_warnungen``: the case is flagged only because a ``prüfung`` of its
     tree is exactly false, with nothing in doubt (a fault, a value near a boundary within its
-    error) anywhere in it — it certainly fails in the scalar backend."""
+    error) anywhere in it — it certainly fails in the scalar backend — and the
+    :data:`~teilhabe_rules.columnar.plan.FAILURE_COLUMNS` summed over its tree (the number of
+    failures; a message and path where one is worded)."""
     single = plan.single
     taken = 0
     chains = _Chains(con)
@@ -784,9 +796,13 @@ def execute_plan(con: duckdb.DuckDBPyConnection, plan: Plan, model: c.CheckedMod
                            expression=exp.GT(this=exp.column("_warnungen"), expression=exp.Literal.number(0)))
         # _o: an element flagged for anything but a prüfung exactly false
         doubt = exp.and_(exp.column("_skalar"), exp.not_(exp.column("_sicher")))
+        count, message, path = FAILURE_COLUMNS
         summary = (exp.select(exp.column("_c"), exp.alias_(exp.func("bool_or", exp.column("_skalar")), "_f"),
                               exp.alias_(exp.func("sum", exp.column("_warnungen")), "_w"),
-                              exp.alias_(exp.func("bool_or", doubt), "_o"))
+                              exp.alias_(exp.func("bool_or", doubt), "_o"),
+                              exp.alias_(exp.func("sum", exp.column(count)), "_z"),
+                              exp.alias_(exp.func("max", exp.column(message)), "_m"),
+                              exp.alias_(exp.func("max", exp.column(path)), "_q"))
                    .from_(exp.to_table(child)).where(concerned).group_by(exp.column("_c")))
         case = tables[""]
         sure = exp.and_(exp.or_(exp.column("_skalar", case), exp.column("_f", "f")),
@@ -800,14 +816,24 @@ def execute_plan(con: duckdb.DuckDBPyConnection, plan: Plan, model: c.CheckedMod
                 exp.EQ(this=exp.column("_warnungen"), expression=exp.Cast(this=exp.Add(
                     this=exp.column("_warnungen", tables[""]), expression=exp.column("_w", "f")),
                     to=exp.DataType.build("INTEGER"))),
-                exp.EQ(this=exp.column("_sicher"), expression=sure)],
+                exp.EQ(this=exp.column("_sicher"), expression=sure),
+                # (a message and path are read only of a case whose tree has one failure: the
+                # largest of those of its elements is then the one)
+                exp.EQ(this=exp.column(count), expression=exp.Cast(this=exp.Add(
+                    this=exp.column(count, tables[""]), expression=exp.column("_z", "f")),
+                    to=exp.DataType.build("INTEGER"))),
+                exp.EQ(this=exp.column(message), expression=exp.func(
+                    "coalesce", exp.column(message, tables[""]), exp.column("_m", "f"))),
+                exp.EQ(this=exp.column(path), expression=exp.func(
+                    "coalesce", exp.column(path, tables[""]), exp.column("_q", "f")))],
             from_=exp.From(this=summary.subquery("f")),
             where=exp.Where(this=exp.EQ(this=exp.column("_c", tables[""]), expression=exp.column("_c", "f"))),
         ).sql("duckdb"))
-        for column in ("_warnungen", "_sicher"):
+        for column in ("_warnungen", "_sicher", *FAILURE_COLUMNS):
             _drop_column(con, child, column)
     if not certain:
-        _drop_column(con, tables[""], "_sicher")
+        for column in ("_sicher", *FAILURE_COLUMNS):
+            _drop_column(con, tables[""], column)
     return tables
 
 
@@ -847,13 +873,15 @@ def _create_temporary(con: duckdb.DuckDBPyConnection, chains: _Chains, name: str
 def _result_body(plan: Plan, model: c.CheckedModel, sid: str,
                  keep: Mapping[str, Collection[str]] | None) -> exp.Select:
     """The query of scope ``sid``'s result table from the step it reads (``keep``: see
-    :func:`execute_plan`): keys, ``_skalar``, ``_warnungen``, ``_sicher``, the values."""
+    :func:`execute_plan`): keys, ``_skalar``, ``_warnungen``, ``_sicher``, the
+    :data:`~teilhabe_rules.columnar.plan.FAILURE_COLUMNS`, the values."""
     warnings = exp.alias_(exp.Cast(this=exp.column("_warnungen", "t"), to=exp.DataType.build("INTEGER")),
                           "_warnungen")
     keys = [exp.column(k, "t") for k in key_columns(model, sid)]
     if keep is None:
         return exp.select(*keys, exp.alias_(exp.column("_flag", "t"), "_skalar"), warnings,
                           exp.alias_(exp.column("_sicher", "t"), "_sicher"),
+                          *[exp.column(name, "t") for name in FAILURE_COLUMNS],
                           *[exp.alias_(exp.column(o.key, "t", quoted=True), o.key, quoted=True)
                             for o in plan.outputs[sid]]).from_(exp.to_table(plan.final[sid]).as_("t"))
     # from the step converting the values: the ones not kept are never converted
@@ -868,6 +896,7 @@ def _result_body(plan: Plan, model: c.CheckedModel, sid: str,
     flag = exp.or_(unsure, exp.column("_fehler", "t"))
     sure = exp.and_(exp.column("_fehler", "t"), exp.not_(unsure.copy()))
     return exp.select(*keys, exp.alias_(flag, "_skalar"), warnings, exp.alias_(sure, "_sicher"),
+                      *[exp.column(name, "t") for name in FAILURE_COLUMNS],
                       *[exp.alias_(exp.column(o.sql.name, "t"), o.key, quoted=True) for o in wanted]
                       ).from_(exp.to_table(steps[plan.final[sid]].reads[0]).as_("t"))
 

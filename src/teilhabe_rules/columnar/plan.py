@@ -45,7 +45,8 @@ the row. Flagged rows are evaluated by the scalar backend, which renders the mes
 A ``prüfung`` whose test is exactly false is a column of its own until the last step of its scope,
 which adds it to the flag and gives ``_sicher``: the row is flagged only by such a ``prüfung``,
 nothing else of it in doubt — it certainly fails in the scalar backend too (see
-:func:`~teilhabe_rules.columnar.batch.execute_plan`).
+:func:`~teilhabe_rules.columnar.batch.execute_plan`); beside it, how many such ``prüfung`` the row
+has and, where the plan can word it, the message of one (:data:`FAILURE_COLUMNS`).
 
 **Cases of one element in one row.** :func:`compile_plan` gives the plan a second one,
 ``Plan.single``, for the cases with exactly one element of the list directly under the case that
@@ -80,6 +81,7 @@ from sqlglot import exp
 from ..ir import checked as c
 from ..ir import toolkit
 from ..ir.domains import MAX_VALUES, Domain, Facts, ModelSymbols, domain_of, facts_of
+from ..ir.text import quantity_text
 
 __all__ = ["FIX", "HUGE_LIMIT", "IN_BOUND", "IN_SCALE", "LIST_BOUND", "MAX_DEN", "NARROW_LIMIT", "SINGLE_PREFIX",
            "Narrow", "Num", "Other", "Plan", "RowFactor", "Step", "Unsupported", "building_trees", "compile_plan",
@@ -99,6 +101,7 @@ DIGITS_LIMIT = 10**28  # a rounded result's coefficient from here on: the scalar
 SPLIT_STEPS = 4  # a conversion to fixed point in more BIGINT long-division steps than this: one HUGEINT division
 ROW_LIMITS = (NARROW_LIMIT, HUGE_LIMIT)  # numerators over a row denominator: BIGINT only, or HUGEINT too
 INTEGER = exp.DataType.build("INTEGER")
+VARCHAR = exp.DataType.build("VARCHAR")
 TRUE = exp.Boolean(this=True)
 FALSE = exp.Boolean(this=False)
 
@@ -299,7 +302,7 @@ class Plan:
         ``guarded`` False: without DuckDB's ``TRY(…)`` and ``MATERIALIZED`` (for other engines,
         which have no such function: there an overflow stops the query, a division by zero gives
         NULL or stops it as the engine's settings say)."""
-        body = exp.select(_row_star("_sicher")).from_(exp.to_table(self.final[""]).as_("t"))
+        body = exp.select(_row_star("_sicher", *FAILURE_COLUMNS)).from_(exp.to_table(self.final[""]).as_("t"))
         flags: list[exp.Expr] = [exp.column("_flag", "t")]
         for number, sid in enumerate(s for s in self.model.scopes if s):
             alias = f"f{number}"
@@ -985,6 +988,7 @@ class _Compiler:
         self.batch: _Batch | None = None
         self.outputs: dict[str, list[Output]] = {sid: [] for sid in model.scopes}
         self.failing: dict[str, list[str]] = {sid: [] for sid in model.scopes}  # columns: a prüfung exactly false
+        self.worded: dict[str, list[str]] = {sid: [] for sid in model.scopes}  # columns: its message where it fails
         self.reads_date = False
         self.narrow: list[Narrow] = []
         self.recorded: dict[str, Narrow] = {}  # alias → the narrow table it reads
@@ -1200,6 +1204,11 @@ class _Compiler:
                 failed = exp.Not(this=_p(_fn("coalesce", test.sql, exp.Boolean(this=True))))
                 batch.items.append(_as(_tried(failed, FALSE), column))
                 self.failing[node.scope].append(column)
+                words = ctx.words(node)
+                if words is not None:  # the message where it fails (see finish: ``_meldung``)
+                    message = self.fresh("m")
+                    batch.items.append(_as(_case((_tried(failed.copy(), FALSE), words)), message))
+                    self.worded[node.scope].append(message)
             else:
                 # a warnung is counted (its text: the case evaluated alone); one that faults flags the row
                 fired = exp.Not(this=_p(_fn("coalesce", test.sql, FALSE)))
@@ -1289,7 +1298,7 @@ class _Compiler:
             keys = [exp.column(k, "t") for k in key_columns(self.model, sid)]
             failing = _any([exp.column(f, "t") for f in self.failing[sid]]) if self.failing[sid] else FALSE.copy()
             first = exp.select(*keys, *converted, _as(_any(nulls[:1]), "_flag"), warnings,
-                               _as(failing, "_fehler"), copy=False)
+                               _as(failing, "_fehler"), *self.failures(sid), copy=False)
             # the NULL tests read the converted columns: a second step evaluates them
             first = first.from_(exp.to_table(source).as_("t"), copy=False)
             source_cols = [exp.column(meta.column, "t") for key, meta in self.meta[sid].items()
@@ -1304,11 +1313,84 @@ class _Compiler:
             last = exp.select(*keys, _as(exp.Or(this=_p(unsure), expression=exp.column("_fehler", "t")), "_flag"),
                               exp.column("_warnungen", "t"),
                               _as(exp.And(this=exp.column("_fehler", "t"), expression=exp.Not(this=_p(unsure.copy()))),
-                                  "_sicher"), *outs)
+                                  "_sicher"), *[exp.column(name, "t") for name in FAILURE_COLUMNS], *outs)
             last = last.from_(exp.to_table(name).as_("t"), copy=False)
             final = self.fresh("s")
             self.steps.append(Step(final, sid, last, (name,)))
             self.state[sid] = final
+
+
+    def failures(self, sid: str) -> list[exp.Expr]:
+        """The columns :data:`FAILURE_COLUMNS` of scope ``sid``'s row (its step before the last):
+        how many of its ``prüfung`` are exactly false, and where one is, its message and path
+        (NULL where the plan cannot word it, see :meth:`_Ctx.words`)."""
+        count: exp.Expr = exp.Literal.number(0)
+        for column in self.failing[sid]:
+            count = exp.Add(this=count, expression=_case((exp.column(column, "t"), exp.Literal.number(1)),
+                                                         default=exp.Literal.number(0)))
+        worded = [exp.column(column, "t") for column in self.worded[sid]]
+        message: exp.Expr = (worded[0] if len(worded) == 1 else _fn("coalesce", *worded)) if worded else exp.Null()
+        path: exp.Expr = exp.Literal.string("$")
+        chain: list[str] = []
+        scope: str | None = sid
+        while scope:
+            chain.append(scope)
+            scope = self.model.scopes[scope].parent
+        for depth, listed in enumerate(reversed(chain), start=1):
+            path = exp.DPipe(this=exp.DPipe(this=path, expression=exp.Literal.string(
+                f".{self.model.scopes[listed].name}[")), expression=exp.Cast(
+                this=exp.column(f"_i{depth}", "t"), to=VARCHAR.copy()))
+            path = exp.DPipe(this=path, expression=exp.Literal.string("]"))
+        message = exp.Cast(this=_p(message), to=VARCHAR.copy())
+        return [_as(exp.Cast(this=_p(count), to=INTEGER.copy()), FAILURE_COLUMNS[0]),
+                _as(message, FAILURE_COLUMNS[1]),
+                _as(_case((exp.Not(this=exp.Is(this=_p(message.copy()), expression=exp.Null())), path)),
+                    FAILURE_COLUMNS[2])]
+
+
+def _text_of(value: Value, vtype: c.ValueType) -> exp.Expr | None:
+    """``value`` (of type ``vtype``) as text exactly as :func:`~teilhabe_rules.ir.text.quantity_text`
+    shows it, or NULL in a row where it may not be (see :meth:`_Ctx.words`); None for a kind not worded here."""
+    if isinstance(value, Num):
+        if vtype.kind != c.TypeKind.ZAHL or value.rows or value.err or vtype.unit.percent:
+            return None
+        sample = quantity_text(Decimal(7), vtype)  # a whole number's digits, then its unit
+        if not sample.startswith("7") or sample[1:2].isdigit():
+            return None
+        text: exp.Expr = exp.Cast(this=_p(value.sql if value.den == 1 else _idiv(value.sql, _small(value.den))),
+                                  to=VARCHAR.copy())
+        if value.den != 1:
+            whole = exp.EQ(this=exp.Mod(this=_p(value.sql.copy()), expression=_small(value.den)),
+                           expression=exp.Literal.number(0))
+            text = _case((whole, text))
+        return exp.DPipe(this=text, expression=exp.Literal.string(sample[1:])) if sample[1:] else text
+    if value.kind == c.TypeKind.TEXT and vtype.kind == c.TypeKind.TEXT:
+        # quantity_text strips white space at either end (str.strip): such a text is the scalar's to word
+        ends = [exp.Literal.string(ch) for ch in WHITE_SPACE]
+        clean = exp.and_(*[exp.Not(this=exp.In(this=_fn(side, value.sql.copy(), exp.Literal.number(1)),
+                                               expressions=[e.copy() for e in ends]))
+                           for side in ("left", "right")])
+        return _case((clean, value.sql))
+    if value.kind == c.TypeKind.JA_NEIN and vtype.kind == c.TypeKind.JA_NEIN:
+        return _case((_p(value.sql), exp.Literal.string(quantity_text(True, vtype))),
+                     (exp.Not(this=_p(value.sql.copy())), exp.Literal.string(quantity_text(False, vtype))))
+    return None
+
+
+WHITE_SPACE = ("\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006"
+               "\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000")
+"""The characters ``str.strip()`` takes away (``str.isspace``)."""
+
+
+FAILURE_COLUMNS = ("_fehlerzahl", "_meldung", "_pfad")
+"""The columns of each scope's last step beside ``_sicher``: how many ``prüfung`` of the row are
+exactly false, and the message and path of such a one where the plan words it, NULL elsewhere.
+The plan words a message where each value it shows is written as
+:func:`~teilhabe_rules.ir.text.quantity_text` writes it: a whole number with its unit, a text
+without white space at either end (which ``quantity_text`` strips), ja/nein, a position — not a
+level, date, ratio, share in %, parameter, or a number that is not whole (its digits follow the
+scalar arithmetic). Read for a case of exactly one failure (``_fehlerzahl`` summed over its tree,
+see :func:`~teilhabe_rules.columnar.batch.execute_plan`)."""
 
 
 class _Ctx:
@@ -1333,6 +1415,31 @@ class _Ctx:
         return self.alias if home == self.comp.home(self.scope) else self.ancestor(home)
 
     # ---- values ----
+
+    def words(self, node: c.CheckNode) -> exp.Expr | None:
+        """The text of ``node``'s message as the scalar backend words it (each value as
+        :func:`~teilhabe_rules.ir.text.quantity_text` shows it), as a VARCHAR: None where a part
+        is not a value or input of the case, or of a kind worded only there (a level, a date, a
+        ratio, a share in %); NULL in a row where a value's text is not this one (a number that is
+        not whole, whose digits depend on the scalar arithmetic; a text with white space at
+        either end). A NULL or None sends the case's failure to the scalar backend for its message."""
+        pieces: list[exp.Expr] = []
+        for part in node.message:
+            if isinstance(part, str):
+                pieces.append(exp.Literal.string(part))
+                continue
+            if not (isinstance(part, c.Position) or (isinstance(part, c.Ref) and part.kind != c.RefKind.PARAMETER)):
+                return None
+            try:
+                piece = _text_of(self.expr(part), part.type)
+            except Unsupported:
+                return None
+            if piece is None:
+                return None
+            pieces.append(piece)
+        if not pieces:
+            return exp.Literal.string("")
+        return functools.reduce(lambda a, b: exp.DPipe(this=a, expression=b), pieces)
 
     def const_num(self, value: Fraction) -> Num:
         return Num(_small(value.numerator) if abs(value.numerator) < 2**62 else _int(value.numerator),

@@ -914,12 +914,21 @@ class _Record:
         return self.error_old is None and self.error_new is None
 
 
-def _failing(index: int) -> Any:
+def _failing(index: int, worded: tuple[str, str] | None) -> Any:
     """The outcome of a case the plan finds certainly failing (a ``prüfung`` exactly false): the
     summary counts it as an error; no message is read of it (the scalar path words each)."""
     from ..columnar import ScalarOutcome
 
     return ScalarOutcome(None, (("eine Prüfung schlägt fehl", None),))
+
+
+def _worded(index: int, worded: tuple[str, str] | None) -> Any:
+    """The outcome of a case the plan finds certainly failing, for its row: the plan's message
+    where it words it (one failure, as the scalar backend words it), else None — the scalar
+    backend evaluates the case for its message."""
+    from ..columnar import ScalarOutcome
+
+    return ScalarOutcome(None, (worded,)) if worded is not None else None
 
 
 def _message(exc: BaseException) -> str:
@@ -1680,7 +1689,7 @@ class _ColumnarRun:
         self.sides, self.single, self.base_dir = sides, single, base_dir
         self.early = early  # the population staged already (closed when the run is done, and by its caller)
         self.notes: list[str] = []
-        self.rows = False  # rows per case are written: every failing case is worded (no ``certain``)
+        self.rows = False  # rows per case are written: every failing case is worded (``_worded``)
         self.errors: list[dict[int, str]] = [{} for _ in sides]  # per side the failed cases' messages
         self.total = 0  # rows of the population (known once the first side has read it)
         self.done = [0] * len(sides)
@@ -1856,7 +1865,7 @@ class _ColumnarRun:
         loader = cast(CaseLoader, _CompiledFirst(side.model))
         keep = _kept_of(side.wanted)  # the rest is computed, never converted to its result type
         result = run_batch(side.plan, side.model.checked, cases, loader, self._scalar(side), at=side.at,
-                           connection=con, progress=progress, keep=keep, certain=None if self.rows else _failing)
+                           connection=con, progress=progress, keep=keep, certain=_worded if self.rows else _failing)
         self.errors[number] = {error.index: error.message for error in result.errors}
         with self.lock:
             self.total = int(result.cases)

@@ -377,7 +377,7 @@ def _rows_of(result: Any, model: Model) -> dict[str, list[dict[str, Any]]]:
 @pytest.mark.parametrize("kept", ["one", "all", "none"])
 def test_the_rows_held_in_the_case_row_stream_once_into_results_that_keep_few_values(name: str, kept: str) -> None:
     """The single variant's merged rows — its widest state — are not written as a table where the
-    results keep few values (``keep``: a quarter of the values of the scopes reading them at
+    results keep few values (``keep``: a third of the values of the scopes reading them at
     most): those results are computed side by side in one statement from them. Their rows are
     those of the same plan with the merged rows made a table first, which it does where all
     values are kept."""
@@ -406,6 +406,25 @@ def test_the_rows_held_in_the_case_row_stream_once_into_results_that_keep_few_va
     assert streamed.evaluated == tabled.evaluated == len(cases) - len(tabled.errors) > 0
     assert [(e.index, e.message) for e in streamed.errors] == [(e.index, e.message) for e in tabled.errors]
     assert _rows_of(streamed, model) == _rows_of(tabled, model)
+
+
+def test_the_values_compare_keeps_by_default_stream_from_the_rows_held_in_the_case_row() -> None:
+    """MAWo's values ``compare`` keeps by default (its levels, budget and figures: 32 of the 127
+    values of the case and its resident) are computed from the merged rows in one statement,
+    not from a table of them; every value kept, the merged rows are made a table."""
+    from teilhabe_rules.tools.compare import fields
+
+    model = teilhabe_rules.bundled("mawo")
+    keep: dict[str, set[str]] = {}
+    for f in fields(model, model, None, None):
+        keep.setdefault(f.scope, set()).add(f.key)
+    plan = model.columnar_plan(wanted={(sid, key) for sid, keys in keep.items() for key in keys})
+    assert plan.single is not None
+    kept = sum(len(keys) for keys in keep.values())
+    values = sum(len(plan.single.outputs[sid]) for sid in ("", *plan.single.merged))
+    assert 4 * kept > values >= 3 * kept  # (more than a quarter, at most a third)
+    assert batch._merged(plan.single, model.checked, "einzeln", keep) is not None
+    assert batch._merged(plan.single, model.checked, "einzeln", None) is None
 
 
 @pytest.mark.parametrize("name", ["mawo", "bei_nrw3"])

@@ -83,10 +83,10 @@ from ..ir import toolkit
 from ..ir.domains import MAX_VALUES, Domain, Facts, ModelSymbols, domain_of, facts_of
 from ..ir.text import quantity_text
 
-__all__ = ["FIX", "HUGE_LIMIT", "IN_BOUND", "IN_SCALE", "LIST_BOUND", "MAX_DEN", "NARROW_LIMIT", "SINGLE_PREFIX",
-           "Narrow", "Num", "Other", "Plan", "RowFactor", "Step", "Unsupported", "building_trees", "compile_plan",
-           "computed_nodes", "input_plan", "int_type", "key_columns", "numerator_bound", "single_list",
-           "wide_divisions"]
+__all__ = ["FAILURE_COLUMNS", "FIX", "HUGE_LIMIT", "IN_BOUND", "IN_SCALE", "LIST_BOUND", "MAX_DEN", "NARROW_LIMIT",
+           "SCALAR_DIGITS", "SINGLE_PREFIX", "WHITE_SPACE", "Narrow", "Num", "Other", "Plan", "RowFactor", "Step",
+           "Unsupported", "building_trees", "compile_plan", "computed_nodes", "input_plan", "int_type", "key_columns",
+           "numerator_bound", "single_list", "wide_divisions"]
 
 FIX = 18  # fractional digits of fixed point (a value that leaves exact arithmetic, every inexact result)
 MAX_DEN = 10**FIX  # a larger denominator is rescaled to fixed point
@@ -995,6 +995,8 @@ class _Compiler:
         self.rdens: dict[tuple[str, tuple[str, ...]], str] = {}  # (scope, row factors) → column of their product
         self.divisors = _divisors(model)  # (scope, key) of the values and inputs some rule divides by
         self.guarded: dict[tuple[str, str], str] = {}  # (scope, column) → column of its copy at least 1
+        self.symbols: ModelSymbols | None = None  # the value domains of this plan's parameters and tables
+        self.scales: dict[str, int | None] = {}  # value id → its scale where the scalar backend holds it exactly
 
     def home(self, scope: str) -> str:
         """The scope whose table holds ``scope``'s rows: itself, or for a merged list its parent's."""
@@ -1320,6 +1322,13 @@ class _Compiler:
             self.state[sid] = final
 
 
+    def scale(self, e: c.Expr) -> int | None:
+        """How many fractional digits every value of ``e`` has at most, where the scalar backend
+        computes it exactly (see :func:`_decimal_scale`); None where that is not proven."""
+        if self.symbols is None:
+            self.symbols = ModelSymbols(self.model, self.parameters, self.tables)
+        return _decimal_scale(e, self.symbols, self.scales)
+
     def failures(self, sid: str) -> list[exp.Expr]:
         """The columns :data:`FAILURE_COLUMNS` of scope ``sid``'s row (its step before the last):
         how many of its ``prüfung`` are exactly false, and where one is, its message and path
@@ -1348,13 +1357,110 @@ class _Compiler:
                     FAILURE_COLUMNS[2])]
 
 
+SCALAR_DIGITS = 28
+"""The significant digits of the scalar backend's decimal arithmetic (its rounding beyond them)."""
+
+
+def _decimal_scale(e: c.Expr, symbols: ModelSymbols, memo: dict[str, int | None]) -> int | None:
+    """A number of fractional digits every value of ``e`` has at most, where the scalar backend's
+    value of ``e`` is its exact value in every case the plan is certain of; None where that is not
+    proven. Its decimal arithmetic rounds a result to :data:`SCALAR_DIGITS` significant digits, so
+    a value is exact where each operation's exact result has no more: an input (at most
+    :data:`IN_SCALE` digits, else the case is the scalar backend's), parameter, constant or
+    position; a sum, difference, product, a division by a constant 2^a·5^b, ``summe``, ``anzahl``,
+    ``min``/``max`` or choice (``wenn``) of exact values, whose result's domain bounds it below
+    10^(28 − its digits). Not ``x / 3 * 3`` (1 / 3 has no end), nor a product of 30 digits."""
+    if isinstance(e, c.Const):
+        return _digits_of(e.value)
+    if isinstance(e, c.Position):
+        return 0
+    if isinstance(e, c.Ref):
+        if e.kind == c.RefKind.EINGABE:
+            return 0 if e.type.integer else IN_SCALE
+        if e.kind == c.RefKind.PARAMETER:
+            spec = symbols.parameters.get(e.symbol)
+            return None if spec is None else _digits_of(spec.default)
+        if e.symbol not in memo:
+            memo[e.symbol] = None  # (a cycle is no proof)
+            expr = symbols.value_ir.get(e.symbol)
+            memo[e.symbol] = None if expr is None else _decimal_scale(expr, symbols, memo)
+        return memo[e.symbol]
+    parts: list[c.Expr]
+    if isinstance(e, c.Unary) and e.op == "-":
+        return _decimal_scale(e.operand, symbols, memo)
+    if isinstance(e, c.Cond):
+        parts = [e.then, e.otherwise]
+    elif isinstance(e, c.Func) and e.name in ("min", "max"):
+        parts = list(e.args)
+    elif isinstance(e, c.Aggregate) and e.function == "anzahl":
+        return 0
+    elif isinstance(e, c.Aggregate) and e.function == "summe" and e.value is not None:
+        inner = _decimal_scale(e.value, symbols, memo)
+        return None if inner is None else _fits(e, inner, symbols)  # (each partial sum: at most the whole)
+    elif isinstance(e, c.Arith) and e.type.kind == c.TypeKind.ZAHL and e.op in ("+", "-", "*", "/"):
+        left = _decimal_scale(e.left, symbols, memo)
+        if left is None:
+            return None
+        if e.op == "/":
+            divisor = e.right.value if isinstance(e.right, c.Const) else None
+            if isinstance(divisor, bool) or not isinstance(divisor, (int, Decimal)) or divisor == 0:
+                return None
+            ratio = Fraction(1) / Fraction(divisor)
+            twos = _power_in(ratio.denominator, 2)
+            fives = _power_in(ratio.denominator, 5)
+            if ratio.denominator != 2**twos * 5**fives:
+                return None
+            return _fits(e, left + max(twos, fives), symbols)
+        right = _decimal_scale(e.right, symbols, memo)
+        if right is None:
+            return None
+        return _fits(e, left + right if e.op == "*" else max(left, right), symbols)
+    else:
+        return None
+    scales = [_decimal_scale(part, symbols, memo) for part in parts]
+    return None if any(s is None for s in scales) else max(s for s in scales if s is not None)
+
+
+def _digits_of(number: object) -> int | None:
+    """The fractional digits of ``number`` (None: not a number, or beyond the scalar backend's digits)."""
+    if isinstance(number, bool) or not isinstance(number, (int, Decimal)):
+        return None
+    value = Decimal(number)
+    if not value.is_finite():
+        return None
+    exponent = value.normalize().as_tuple().exponent
+    assert isinstance(exponent, int)
+    digits = max(0, -exponent)
+    return digits if abs(value).scaleb(digits) < Decimal(10) ** SCALAR_DIGITS else None
+
+
+def _power_in(number: int, prime: int) -> int:
+    """How often ``prime`` divides ``number``."""
+    count = 0
+    while number and number % prime == 0:
+        number //= prime
+        count += 1
+    return count
+
+
+def _fits(e: c.Expr, digits: int, symbols: ModelSymbols) -> int | None:
+    """``digits`` where every value of ``e`` (its domain) with as many fractional digits has at
+    most :data:`SCALAR_DIGITS` significant ones, else None."""
+    if digits > SCALAR_DIGITS:
+        return None
+    limit = Decimal(10) ** (SCALAR_DIGITS - digits)
+    return digits if _bounded(domain_of(e, symbols), limit) else None
+
+
 def _text_of(value: Value, vtype: c.ValueType) -> exp.Expr | None:
     """``value`` (of type ``vtype``) as text exactly as :func:`~teilhabe_rules.ir.text.quantity_text`
     shows it, or NULL in a row where it may not be (see :meth:`_Ctx.words`); None for a kind not worded here."""
     if isinstance(value, Num):
         if vtype.kind != c.TypeKind.ZAHL or value.rows or value.err or vtype.unit.percent:
             return None
-        sample = quantity_text(Decimal(7), vtype)  # a whole number's digits, then its unit
+        # the plan words a whole number as its digits followed by what quantity_text writes after
+        # them (its unit); a type whose numbers quantity_text writes otherwise is not worded here
+        sample = quantity_text(Decimal(7), vtype)
         if not sample.startswith("7") or sample[1:2].isdigit():
             return None
         text: exp.Expr = exp.Cast(this=_p(value.sql if value.den == 1 else _idiv(value.sql, _small(value.den))),
@@ -1388,9 +1494,11 @@ exactly false, and the message and path of such a one where the plan words it, N
 The plan words a message where each value it shows is written as
 :func:`~teilhabe_rules.ir.text.quantity_text` writes it: a whole number with its unit, a text
 without white space at either end (which ``quantity_text`` strips), ja/nein, a position — not a
-level, date, ratio, share in %, parameter, or a number that is not whole (its digits follow the
-scalar arithmetic). Read for a case of exactly one failure (``_fehlerzahl`` summed over its tree,
-see :func:`~teilhabe_rules.columnar.batch.execute_plan`)."""
+level, date, ratio, share in %, parameter, a number that is not whole, nor one the scalar
+backend's 28 digits may hold only rounded (``x / 3 * 3``, a product past 28 digits: see
+:func:`_decimal_scale`), whose digits follow the scalar arithmetic. Read for a case of exactly
+one failure (``_fehlerzahl`` summed over its tree, see
+:func:`~teilhabe_rules.columnar.batch.execute_plan`)."""
 
 
 class _Ctx:
@@ -1420,7 +1528,8 @@ class _Ctx:
         """The text of ``node``'s message as the scalar backend words it (each value as
         :func:`~teilhabe_rules.ir.text.quantity_text` shows it), as a VARCHAR: None where a part
         is not a value or input of the case, or of a kind worded only there (a level, a date, a
-        ratio, a share in %); NULL in a row where a value's text is not this one (a number that is
+        ratio, a share in %), or a number the scalar backend may hold only rounded (no
+        :meth:`_Compiler.scale` proven); NULL in a row where a value's text is not this one (a number that is
         not whole, whose digits depend on the scalar arithmetic; a text with white space at
         either end). A NULL or None sends the case's failure to the scalar backend for its message."""
         pieces: list[exp.Expr] = []
@@ -1430,6 +1539,8 @@ class _Ctx:
                 continue
             if not (isinstance(part, c.Position) or (isinstance(part, c.Ref) and part.kind != c.RefKind.PARAMETER)):
                 return None
+            if part.type.kind == c.TypeKind.ZAHL and self.comp.scale(part) is None:
+                return None  # the scalar backend's digits of it may not be its exact value
             try:
                 piece = _text_of(self.expr(part), part.type)
             except Unsupported:

@@ -916,7 +916,8 @@ class _Record:
 
 def _failing(index: int, worded: tuple[str, str] | None) -> Any:
     """The outcome of a case the plan finds certainly failing (a ``prüfung`` exactly false): the
-    summary counts it as an error; no message is read of it (the scalar path words each)."""
+    summary counts it as an error; it shows no message, so ``worded`` (the plan's message, where
+    it has one) is not read."""
     from ..columnar import ScalarOutcome
 
     return ScalarOutcome(None, (("eine Prüfung schlägt fehl", None),))

@@ -17,8 +17,9 @@ Run: ``python benchmarks/bench_compare.py [--n 100000] [--n-parquet 1000000] [--
    - Parquet in and out: the same with the rows per case written as Parquet (``--out
      zeilen.parquet``, by DuckDB from the plan's tables), once with the levels and the budget
      (``--werte keine``) and once with the default values (hours, VK and money of the top level:
-     each version's plan then computes those too) — target ≤ 10 s and ≤ 2 GiB; the scalar run
-     beside writes the default rows as Parquet;
+     each version's plan then computes those too) — target ≤ 10 s and ≤ 2 GiB; beside each, the
+     time DuckDB alone takes to write the same rows from a table (:func:`write_floor`), and the
+     scalar run writes the default rows as Parquet;
    - beside each, the scalar backend over the first ``--n-scalar`` persons of the same file.
 
 Each line prints persons per second, the time, the peak memory and, for a target, the ratio of
@@ -113,6 +114,24 @@ def run_child(population: Path, backend: str, out: Path | None, values: str = ""
     return figures
 
 
+def write_floor(rows: Path, copy: Path) -> float:
+    """Seconds DuckDB alone takes to write the rows per case of ``rows`` — loaded into a table of
+    a connection with the library's settings (memory limit, spilling) first, untimed — as Parquet
+    to ``copy``: what any run writing those columns pays (a number of the plan's DECIMAL(38, 18) is
+    16 bytes, however few its digits)."""
+    from teilhabe_rules import duck
+
+    con = duck.connect()
+    try:
+        con.execute("CREATE TABLE zeilen AS SELECT * FROM read_parquet(?)", [str(rows)])
+        start = time.perf_counter()
+        con.execute(f"COPY zeilen TO '{copy}' (FORMAT parquet)")
+        return time.perf_counter() - start
+    finally:
+        con.close()
+        copy.unlink(missing_ok=True)
+
+
 def report(label: str, figures: dict[str, Any], target: tuple[int, float] | None = None) -> None:
     rate = figures["rows"] / figures["seconds"]
     print(f"{label:<52} {figures['rows']:>9} Pers. {figures['seconds']:8.1f} s {rate:9.0f} Pers./s "
@@ -175,6 +194,9 @@ def main() -> None:
         rows = run_child(files["parquet"], "spalten", folder / "zeilen_spalten.parquet", values)
         report(f"compare Parquet → Zeilen Parquet, Spalten ({label})", rows, TARGET_PARQUET)
         print(f"{'':<52} Ziel ≤ 2 GiB Spitze: Verhältnis {rows['peak'] / TARGET_RSS:.2f}")
+        floor = write_floor(folder / "zeilen_spalten.parquet", folder / "zeilen_kopie.parquet")
+        print(f"{'':<52} DuckDB allein, dieselben Zeilen aus einer Tabelle geschrieben: {floor:.1f} s "
+              f"(Verhältnis compare/Schreiben {rows['seconds'] / floor:.1f})")
     scalar = run_child(small["parquet"], "skalar", None)
     report("compare Parquet, skalar, nur Zusammenfassung", scalar)
     speedup = (big["rows"] / big["seconds"]) / (scalar["rows"] / scalar["seconds"])

@@ -1156,26 +1156,34 @@ def test_the_plan_words_a_case_s_one_failure_as_the_scalar_backend_does() -> Non
 
 ROUNDED = (
     'modell probe "Probe"\n  version "1"\n  gültig ab 01.01.2024\nende\n'
-    "eingabe welche: ganzzahl von 1 bis 5\n"
+    "eingabe welche: ganzzahl von 1 bis 8\n"
     "eingabe x: zahl von 0 bis 10\n"
-    "eingabe y: zahl\n"
+    "eingabe y: ganzzahl von 0 bis 10000000000000000\n"
+    "eingabe g: ganzzahl von 0 bis 999999999999999999999999999999 standard 0\n"
     "eingabe n: ganzzahl von 0 bis 1000000\n"
     "wert drittel: zahl = x / 3 * 3\n"
     "wert quadrat: zahl = y * y\n"
     "wert achtel: zahl = n / 8 * 8 + 0.5 * 2\n"
     "wert viele: zahl = n * n * n * n * n\n"
     "wert kubus: zahl = n * n * n\n"
+    "wert fein: zahl = ((12345678901.000000000000000001 + n) - 12345678901 - n) * 1000000000000000000\n"
+    "wert minus: zahl = -g\n"
     'prüfung "drittel ist {drittel}": welche <> 1 oder drittel > 100\n'
     'prüfung "quadrat ist {quadrat}": welche <> 2 oder quadrat < 0\n'
     'prüfung "achtel ist {achtel}": welche <> 3 oder achtel > 2000000\n'
     'prüfung "viele ist {viele}": welche <> 4 oder viele < 0\n'
     'prüfung "kubus ist {kubus}": welche <> 5 oder kubus < 0\n'
+    'prüfung "fein ist {fein}": welche <> 6 oder fein > 5\n'
+    'prüfung "minus ist {minus}": welche <> 7 oder minus > 0\n'
+    'prüfung "g ist {g}": welche <> 8 oder x / 3 * 3 <> x\n'
 )
 
 
 def test_the_plan_words_no_number_the_scalar_backend_rounds() -> None:
     """A number the scalar backend's 28 digits hold only rounded — ``x / 3 * 3`` (0.999…), a
-    product past 28 digits — is not worded by the plan from its exact value: the case goes to the
+    product past 28 digits, a constant of 29 digits, the negation of a number of 29 digits, an
+    input of 29 digits in the message of a case decided again exactly — is not worded by the plan
+    from its exact value: the case goes to the
     scalar backend, whose message shows its digits; so is a product whose domain passes 28
     digits (n⁵ of n up to 10⁶), exact as it is in the case. A division by 8 and a product whose
     domain stays within 28 digits are exact there too, and worded."""
@@ -1185,7 +1193,11 @@ def test_the_plan_words_no_number_the_scalar_backend_rounds() -> None:
              {"welche": 2, "x": 0, "y": 1000000000000001, "n": 0},  # 31 digits
              {"welche": 3, "x": 0, "y": 0, "n": 999999},
              {"welche": 4, "x": 0, "y": 0, "n": 99999},
-             {"welche": 5, "x": 0, "y": 0, "n": 999999}]
+             {"welche": 5, "x": 0, "y": 0, "n": 999999},
+             {"welche": 6, "x": 0, "y": 0, "n": 0},  # a constant of 29 digits: 0 there, not 1
+             {"welche": 7, "x": 0, "y": 0, "n": 0, "g": 12345678901234567890123456789},  # -g rounded
+             # decided again exactly (1 / 3 * 3 is near 1): the message's input rounded to 28 digits
+             {"welche": 8, "x": 1, "y": 0, "n": 0, "g": 12345678901234567890123456789}]
     given: dict[int, tuple[str, str] | None] = {}
 
     def certain(index: int, problem: tuple[str, str] | None) -> ScalarOutcome | None:
@@ -1201,9 +1213,36 @@ def test_the_plan_words_no_number_the_scalar_backend_rounds() -> None:
     assert shown[2] == "achtel ist 1000000"
     assert shown[3] == "viele ist 9999500009999900000499999"
     assert shown[4] == "kubus ist 999997000002999999"
-    assert given.get(0) is None and given.get(1) is None and given.get(3) is None
+    assert shown[5] == "fein ist 0"
+    assert shown[6] == "minus ist -12345678901234567890123456790"
+    assert shown[7] == "g ist 12345678901234567890123456790"
+    assert sorted(given) == list(range(len(cases)))  # each certainly fails in the plan
+    assert all(given[i] is None for i in (0, 1, 3, 5, 6, 7))
     assert given[2] == ("achtel ist 1000000", "$")
     assert given[4] == ("kubus ist 999997000002999999", "$")
+
+
+@settings(max_examples=examples(25), deadline=None, suppress_health_check=list(HealthCheck))
+@given(st.lists(st.fixed_dictionaries({
+    "welche": st.integers(1, 8), "x": st.decimals(0, 10, places=2), "y": st.integers(0, 10**16),
+    "n": st.integers(0, 10**6), "g": st.integers(0, 10**30 - 1)}), min_size=1, max_size=6))
+def test_a_failure_s_numbers_are_the_scalar_backend_s_digits(cases: list[dict[str, Any]]) -> None:
+    """Over generated cases of ROUNDED, each failing one ``prüfung``: the error rows of a run
+    taking the plan's messages are those of the scalar backend, digit for digit."""
+    model = ROUNDED_MODEL
+    plan = _plan(model)
+
+    def certain(index: int, problem: tuple[str, str] | None) -> ScalarOutcome | None:
+        return None if problem is None else ScalarOutcome(None, (problem,))
+
+    plain = run_batch(plan, model.checked, cases, model.loader, _scalar(model))
+    quick = run_batch(plan, model.checked, cases, model.loader, _scalar(model), certain=certain)
+    assert [(e.index, e.problems) for e in quick.errors] == [(e.index, e.problems) for e in plain.errors]
+    failing = {e.index for e in plain.errors}
+    assert all(i in failing for i, case in enumerate(cases) if case["welche"] != 8)
+
+
+ROUNDED_MODEL = teilhabe_rules.loads(ROUNDED)
 
 
 def test_white_space_is_what_str_strip_takes_away() -> None:

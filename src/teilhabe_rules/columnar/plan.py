@@ -1357,26 +1357,30 @@ class _Compiler:
                     FAILURE_COLUMNS[2])]
 
 
-SCALAR_DIGITS = 28
+SCALAR_DIGITS: int = c.DECIMAL_CONTEXT.prec
 """The significant digits of the scalar backend's decimal arithmetic (its rounding beyond them)."""
 
 
 def _decimal_scale(e: c.Expr, symbols: ModelSymbols, memo: dict[str, int | None]) -> int | None:
     """A number of fractional digits every value of ``e`` has at most, where the scalar backend's
     value of ``e`` is its exact value in every case the plan is certain of; None where that is not
-    proven. Its decimal arithmetic rounds a result to :data:`SCALAR_DIGITS` significant digits, so
-    a value is exact where each operation's exact result has no more: an input (at most
-    :data:`IN_SCALE` digits, else the case is the scalar backend's), parameter, constant or
-    position; a sum, difference, product, a division by a constant 2^a·5^b, ``summe``, ``anzahl``,
-    ``min``/``max`` or choice (``wenn``) of exact values, whose result's domain bounds it below
-    10^(28 − its digits). Not ``x / 3 * 3`` (1 / 3 has no end), nor a product of 30 digits."""
+    proven. Its decimal arithmetic rounds a result to :data:`SCALAR_DIGITS` significant digits (a
+    case decided again exactly has its message's values rounded to them too), so a value is exact
+    where each operand and result has no more: a constant or parameter of at most that many
+    digits, a position, ``anzahl``, an input whose bound in the plan (its declared range, else
+    :data:`IN_BOUND`; at most :data:`IN_SCALE` fractional digits, else the case is the scalar
+    backend's) leaves room for them; a negation, sum, difference, product, a division by a
+    constant 2^a·5^b, ``summe``, ``min``/``max`` or choice (``wenn``) of such values whose domain
+    bounds it below 10^(28 − its fractional digits). Not ``x / 3 * 3`` (1 / 3 has no end), a
+    product that may pass 28 digits, a unit conversion (``als``), ``runde`` or a table's value."""
     if isinstance(e, c.Const):
         return _digits_of(e.value)
     if isinstance(e, c.Position):
         return 0
     if isinstance(e, c.Ref):
-        if e.kind == c.RefKind.EINGABE:
-            return 0 if e.type.integer else IN_SCALE
+        if e.kind == c.RefKind.EINGABE:  # (its bound: the plan's, beyond which a case is the scalar backend's)
+            digits = 0 if e.type.integer else IN_SCALE
+            return digits if _input_meta("", e.type).bound * 10**digits < 10**SCALAR_DIGITS else None
         if e.kind == c.RefKind.PARAMETER:
             spec = symbols.parameters.get(e.symbol)
             return None if spec is None else _digits_of(spec.default)
@@ -1387,7 +1391,8 @@ def _decimal_scale(e: c.Expr, symbols: ModelSymbols, memo: dict[str, int | None]
         return memo[e.symbol]
     parts: list[c.Expr]
     if isinstance(e, c.Unary) and e.op == "-":
-        return _decimal_scale(e.operand, symbols, memo)
+        inner = _decimal_scale(e.operand, symbols, memo)
+        return None if inner is None else _fits(e, inner, symbols)
     if isinstance(e, c.Cond):
         parts = [e.then, e.otherwise]
     elif isinstance(e, c.Func) and e.name in ("min", "max"):
@@ -1396,7 +1401,8 @@ def _decimal_scale(e: c.Expr, symbols: ModelSymbols, memo: dict[str, int | None]
         return 0
     elif isinstance(e, c.Aggregate) and e.function == "summe" and e.value is not None:
         inner = _decimal_scale(e.value, symbols, memo)
-        return None if inner is None else _fits(e, inner, symbols)  # (each partial sum: at most the whole)
+        # (each partial sum is at most the whole: domain_of bounds a summe only of elements ≥ 0)
+        return None if inner is None else _fits(e, inner, symbols)
     elif isinstance(e, c.Arith) and e.type.kind == c.TypeKind.ZAHL and e.op in ("+", "-", "*", "/"):
         left = _decimal_scale(e.left, symbols, memo)
         if left is None:
@@ -1418,7 +1424,7 @@ def _decimal_scale(e: c.Expr, symbols: ModelSymbols, memo: dict[str, int | None]
     else:
         return None
     scales = [_decimal_scale(part, symbols, memo) for part in parts]
-    return None if any(s is None for s in scales) else max(s for s in scales if s is not None)
+    return None if any(s is None for s in scales) else _fits(e, max(s for s in scales if s is not None), symbols)
 
 
 def _digits_of(number: object) -> int | None:
@@ -1428,10 +1434,13 @@ def _digits_of(number: object) -> int | None:
     value = Decimal(number)
     if not value.is_finite():
         return None
-    exponent = value.normalize().as_tuple().exponent
+    sign, digits, exponent = value.as_tuple()  # (no arithmetic: a context would round it first)
     assert isinstance(exponent, int)
-    digits = max(0, -exponent)
-    return digits if abs(value).scaleb(digits) < Decimal(10) ** SCALAR_DIGITS else None
+    figures = "".join(map(str, digits)).lstrip("0")
+    while figures.endswith("0") and exponent < 0:
+        figures, exponent = figures[:-1], exponent + 1
+    fractional = max(0, -exponent)
+    return fractional if len(figures) + max(0, exponent) <= SCALAR_DIGITS else None
 
 
 def _power_in(number: int, prime: int) -> int:

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from hypothesis_budget import examples
 
 import teilhabe_rules
-from teilhabe_rules.columnar import Plan, ScalarOutcome, compile_plan, run_batch
+from teilhabe_rules.columnar import BatchResult, Plan, ScalarOutcome, compile_plan, run_batch
 from teilhabe_rules.columnar.plan import FIX, WHITE_SPACE, key_columns, single_list
 from teilhabe_rules.columnar.sources import Unreadable
 from teilhabe_rules.errors import TeilhabeError
@@ -1082,6 +1082,23 @@ def test_a_value_squared_line_after_line_runs_on_the_scalar_backend_at_once() ->
         model.evaluate(case).value("v12").quantize(Decimal(1).scaleb(-FIX)) for case in cases]
 
 
+def _with_and_without_words(model: Model, plan: Plan, cases: list[dict[str, Any]]
+                            ) -> tuple[BatchResult, BatchResult, dict[int, tuple[str, str] | None]]:
+    """``cases`` run once with every failing case evaluated by the scalar backend and once taking
+    the plan's message where it words one (``certain``); asserts both give the same error rows.
+    Gives both results and what the plan gave ``certain`` for each case it found certainly failing."""
+    given: dict[int, tuple[str, str] | None] = {}
+
+    def certain(index: int, problem: tuple[str, str] | None) -> ScalarOutcome | None:
+        given[index] = problem
+        return None if problem is None else ScalarOutcome(None, (problem,))
+
+    plain = run_batch(plan, model.checked, cases, model.loader, _scalar(model))
+    quick = run_batch(plan, model.checked, cases, model.loader, _scalar(model), certain=certain)
+    assert [(e.index, e.problems) for e in quick.errors] == [(e.index, e.problems) for e in plain.errors]
+    return plain, quick, given
+
+
 WORDED = (
     'modell probe "Probe"\n  version "1"\n  gültig ab 01.01.2024\nende\n'
     'parameter grenze: zahl h/Woche = 40 "Grenze"\n'
@@ -1134,15 +1151,7 @@ def test_the_plan_words_a_case_s_one_failure_as_the_scalar_backend_does() -> Non
         case(l=[{"x": 8, "t": "a", "q": [{"z": 9, "p": 0}]}, {"x": 100, "t": "b", "q": []}]),  # two, two scopes
     ]
     cases = [case(), *worded_cases, *unworded_cases]
-    given: dict[int, tuple[str, str] | None] = {}
-
-    def certain(index: int, problem: tuple[str, str] | None) -> ScalarOutcome | None:
-        given[index] = problem
-        return None if problem is None else ScalarOutcome(None, (problem,))
-
-    plain = run_batch(plan, model.checked, cases, model.loader, _scalar(model))
-    quick = run_batch(plan, model.checked, cases, model.loader, _scalar(model), certain=certain)
-    assert [(e.index, e.problems) for e in quick.errors] == [(e.index, e.problems) for e in plain.errors]
+    plain, quick, given = _with_and_without_words(model, plan, cases)
     assert len(plain.errors) == len(cases) - 1
     assert sorted(given) == list(range(1, len(cases)))  # each certainly fails in the plan
     worded = {i for i, problem in given.items() if problem is not None}
@@ -1198,15 +1207,7 @@ def test_the_plan_words_no_number_the_scalar_backend_rounds() -> None:
              {"welche": 7, "x": 0, "y": 0, "n": 0, "g": 12345678901234567890123456789},  # -g rounded
              # decided again exactly (1 / 3 * 3 is near 1): the message's input rounded to 28 digits
              {"welche": 8, "x": 1, "y": 0, "n": 0, "g": 12345678901234567890123456789}]
-    given: dict[int, tuple[str, str] | None] = {}
-
-    def certain(index: int, problem: tuple[str, str] | None) -> ScalarOutcome | None:
-        given[index] = problem
-        return None if problem is None else ScalarOutcome(None, (problem,))
-
-    plain = run_batch(plan, model.checked, cases, model.loader, _scalar(model))
-    quick = run_batch(plan, model.checked, cases, model.loader, _scalar(model), certain=certain)
-    assert [(e.index, e.problems) for e in quick.errors] == [(e.index, e.problems) for e in plain.errors]
+    plain, quick, given = _with_and_without_words(model, plan, cases)
     shown = {e.index: e.message for e in plain.errors}
     assert shown[0] == "drittel ist 0.9999999999999999999999999999"
     assert shown[1].startswith("quadrat ist 1000000000000002000000000")
@@ -1231,13 +1232,7 @@ def test_a_failure_s_numbers_are_the_scalar_backend_s_digits(cases: list[dict[st
     taking the plan's messages are those of the scalar backend, digit for digit."""
     model = ROUNDED_MODEL
     plan = _plan(model)
-
-    def certain(index: int, problem: tuple[str, str] | None) -> ScalarOutcome | None:
-        return None if problem is None else ScalarOutcome(None, (problem,))
-
-    plain = run_batch(plan, model.checked, cases, model.loader, _scalar(model))
-    quick = run_batch(plan, model.checked, cases, model.loader, _scalar(model), certain=certain)
-    assert [(e.index, e.problems) for e in quick.errors] == [(e.index, e.problems) for e in plain.errors]
+    plain, quick, _given = _with_and_without_words(model, plan, cases)
     failing = {e.index for e in plain.errors}
     assert all(i in failing for i, case in enumerate(cases) if case["welche"] != 8)
 
@@ -1285,16 +1280,8 @@ def test_a_worded_failure_is_the_scalar_backend_s_error_row(cases: list[dict[str
     in the scalar backend."""
     model = WORDED_MODEL
     plan = _plan(model)
-    worded: list[int] = []
-
-    def certain(index: int, problem: tuple[str, str] | None) -> ScalarOutcome | None:
-        if problem is not None:
-            worded.append(index)
-        return None if problem is None else ScalarOutcome(None, (problem,))
-
-    plain = run_batch(plan, model.checked, cases, model.loader, _scalar(model))
-    quick = run_batch(plan, model.checked, cases, model.loader, _scalar(model), certain=certain)
-    assert [(e.index, e.problems) for e in quick.errors] == [(e.index, e.problems) for e in plain.errors]
+    plain, quick, given = _with_and_without_words(model, plan, cases)
+    worded = [index for index, problem in given.items() if problem is not None]
     for sid in model.checked.scopes:
         assert quick.rows(sid) == plain.rows(sid)
     event("worded" if worded else "none worded")

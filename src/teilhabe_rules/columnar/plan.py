@@ -1434,7 +1434,7 @@ def _digits_of(number: object) -> int | None:
     value = Decimal(number)
     if not value.is_finite():
         return None
-    sign, digits, exponent = value.as_tuple()  # (no arithmetic: a context would round it first)
+    _sign, digits, exponent = value.as_tuple()  # (no arithmetic: a context would round it first)
     assert isinstance(exponent, int)
     figures = "".join(map(str, digits)).lstrip("0")
     while figures.endswith("0") and exponent < 0:

@@ -119,13 +119,16 @@ def write_floor(rows: Path, copy: Path) -> float:
     a connection with the library's settings (memory limit, spilling) first, untimed — as Parquet
     to ``copy``: what any run writing those columns pays (a number of the plan's DECIMAL(38, 18) is
     16 bytes, however few its digits)."""
+    from sqlglot import exp
+
     from teilhabe_rules import duck
 
     con = duck.connect()
     try:
         con.execute("CREATE TABLE zeilen AS SELECT * FROM read_parquet(?)", [str(rows)])
         start = time.perf_counter()
-        con.execute(f"COPY zeilen TO '{copy}' (FORMAT parquet)")
+        con.execute(exp.Copy(this=exp.to_table("zeilen"), files=[exp.Literal.string(str(copy))], params=[
+            exp.CopyParameter(this=exp.var("FORMAT"), expression=exp.var("parquet"))]).sql("duckdb"))
         return time.perf_counter() - start
     finally:
         con.close()

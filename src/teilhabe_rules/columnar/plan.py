@@ -1411,12 +1411,8 @@ def _decimal_scale(e: c.Expr, symbols: ModelSymbols, memo: dict[str, int | None]
             divisor = e.right.value if isinstance(e.right, c.Const) else None
             if isinstance(divisor, bool) or not isinstance(divisor, (int, Decimal)) or divisor == 0:
                 return None
-            ratio = Fraction(1) / Fraction(divisor)
-            twos = _power_in(ratio.denominator, 2)
-            fives = _power_in(ratio.denominator, 5)
-            if ratio.denominator != 2**twos * 5**fives:
-                return None
-            return _fits(e, left + max(twos, fives), symbols)
+            places = _digits((Fraction(1) / Fraction(divisor)).denominator)  # (2^a·5^b: max(a, b))
+            return None if places is None else _fits(e, left + places, symbols)
         right = _decimal_scale(e.right, symbols, memo)
         if right is None:
             return None
@@ -1441,15 +1437,6 @@ def _digits_of(number: object) -> int | None:
         figures, exponent = figures[:-1], exponent + 1
     fractional = max(0, -exponent)
     return fractional if len(figures) + max(0, exponent) <= SCALAR_DIGITS else None
-
-
-def _power_in(number: int, prime: int) -> int:
-    """How often ``prime`` divides ``number``."""
-    count = 0
-    while number and number % prime == 0:
-        number //= prime
-        count += 1
-    return count
 
 
 def _fits(e: c.Expr, digits: int, symbols: ModelSymbols) -> int | None:

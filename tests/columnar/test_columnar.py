@@ -1192,10 +1192,9 @@ def test_the_plan_words_no_number_the_scalar_backend_rounds() -> None:
     """A number the scalar backend's 28 digits hold only rounded — ``x / 3 * 3`` (0.999…), a
     product past 28 digits, a constant of 29 digits, the negation of a number of 29 digits, an
     input of 29 digits in the message of a case decided again exactly — is not worded by the plan
-    from its exact value: the case goes to the
-    scalar backend, whose message shows its digits; so is a product whose domain passes 28
-    digits (n⁵ of n up to 10⁶), exact as it is in the case. A division by 8 and a product whose
-    domain stays within 28 digits are exact there too, and worded."""
+    from its exact value: the case goes to the scalar backend, whose message shows its digits; so
+    is a product whose domain passes 28 digits (n⁵ of n up to 10⁶), exact as it is in the case. A
+    division by 8 and a product whose domain stays within 28 digits are exact there too, and worded."""
     model = teilhabe_rules.loads(ROUNDED)
     plan = _plan(model)
     cases = [{"welche": 1, "x": 1, "y": 0, "n": 0},  # 1 / 3 * 3: 0.9999999999999999999999999999
@@ -1248,7 +1247,8 @@ def test_white_space_is_what_str_strip_takes_away() -> None:
 
 
 def _spoiling(model: Model) -> st.SearchStrategy[dict[str, Any]]:
-    """Valid cases of ``model`` with some inputs drawn anew past its checks: cases that fail."""
+    """Valid cases of ``model`` — WORDED, whose inputs :func:`_spoiled` knows — with some inputs
+    drawn anew past its checks: cases that fail."""
     return st.tuples(valid_cases(model), st.integers(0, 3), st.integers(0, 2**16)).map(_spoiled)
 
 

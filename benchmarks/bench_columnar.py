@@ -8,7 +8,8 @@ Run: ``python benchmarks/bench_columnar.py [-n 1000000] [--diff-n 100000] [--io-
    to ``-n`` persons; the plan of ``mawo`` is then run over them (all result tables materialized)
    and timed alone: persons per second (goal ≥ 1,000,000/s on 2 cores) — every value of every
    person, and the plan computing only the package levels and the budget, as ``compare`` computes
-   each version. Beside it, OpenFisca's throughput on the same persons and formulas, and the
+   each version; beside every value, its floor: DuckDB alone copying the same result tables
+   (:func:`copy_floor`). Beside it, OpenFisca's throughput on the same persons and formulas, and the
    plan computing only the figures OpenFisca computes (``benchmarks/peers/bench_openfisca.py``;
    one line saying it is skipped without the ``peers`` extra).
 2. **Differential**: ``--diff-n`` persons (the pool replicated) through the plan; every figure of
@@ -98,6 +99,25 @@ def compute(model: Any, plan: Any, pool: list[dict[str, Any]], n: int,
     tables = execute_plan(con, plan, model.checked, keep)
     seconds = time.perf_counter() - start
     return seconds, rows, (con, tables)
+
+
+def copy_floor(con: Any, tables: dict[str, str]) -> float:
+    """Seconds DuckDB alone takes to make a copy of the result ``tables`` (each ``CREATE TABLE … AS
+    SELECT *`` of it; the copies dropped after): a floor under any computation that materializes
+    those columns — a number of 18 fractional digits is a DECIMAL(38, 18), 16 bytes a value."""
+    from sqlglot import exp
+
+    start = time.perf_counter()
+    copies = []
+    for number, table in enumerate(tables.values()):
+        copy = f"kopie_{number}"
+        con.execute(exp.Create(this=exp.to_table(copy), kind="TABLE", expression=exp.select(exp.Star()).from_(table),
+                               properties=exp.Properties(expressions=[exp.TemporaryProperty()])).sql("duckdb"))
+        copies.append(copy)
+    seconds = time.perf_counter() - start
+    for copy in copies:
+        con.execute(exp.Drop(tables=[exp.to_table(copy)], kind="TABLE").sql("duckdb"))
+    return seconds
 
 
 def pruned(model: Any, wanted: set[tuple[str, str]]) -> tuple[Any, dict[str, set[str]]]:
@@ -262,20 +282,24 @@ def compute_and_compare(model: Any, plan: Any, pool: list[dict[str, Any]], n: in
 
     general = attrs.evolve(plan, single=None)  # every case through the plan of joined list tables
 
-    def measured(which: Any, keep: dict[str, set[str]] | None = None) -> tuple[float, int]:
-        """:func:`compute`, its connection and tables let go before the next figure is measured
-        (1,000,000 persons' every value is ~2 GB, which the next one would otherwise compute beside)."""
-        seconds, rows, (con, _) = compute(model, which, pool, n, keep)
+    def measured(which: Any, keep: dict[str, set[str]] | None = None) -> tuple[float, int, float]:
+        """:func:`compute` and the :func:`copy_floor` of its result tables, its connection and tables
+        let go before the next figure is measured (1,000,000 persons' every value is ~2 GB, which
+        the next one would otherwise compute beside)."""
+        seconds, rows, (con, tables) = compute(model, which, pool, n, keep)
+        floor = copy_floor(con, tables)
         con.close()
-        return seconds, rows
+        return seconds, rows, floor
 
-    general_seconds, _ = measured(general)
-    seconds, rows = measured(plan)
+    general_seconds, _, _ = measured(general)
+    seconds, rows, floor = measured(plan)
     levels_plan, levels_keep = pruned(model, compared(model))
-    levels_seconds, _ = measured(levels_plan, levels_keep)
+    levels_seconds, _, _ = measured(levels_plan, levels_keep)
     rate = rows / seconds
     print(f"Spaltenplan MAWo, jeder Wert jeder Person: {rows:,} Personen in {seconds:.2f} s = {rate:,.0f} Personen/s "
           f"(Ziel ≥ {GOAL_PERSONS_PER_SECOND:,}/s: {rate / GOAL_PERSONS_PER_SECOND:.2f}×)")
+    print(f"  Boden: dieselben Ergebnistabellen nur kopiert (DuckDB allein, ohne zu rechnen): {floor:.2f} s = "
+          f"{rows / floor:,.0f} Personen/s ({rows / floor / GOAL_PERSONS_PER_SECOND:.2f}× des Ziels)")
     levels_rate = rows / levels_seconds
     print(f"  die Stufen und das Budget, wie compare sie je Version rechnet: {levels_seconds:.2f} s = "
           f"{levels_rate:,.0f} Personen/s (Ziel: {levels_rate / GOAL_PERSONS_PER_SECOND:.2f}×)")

@@ -15,7 +15,8 @@ checkout, with the package and its ``peers`` extra installed: ``pip install 'tei
 3. **Columnar**: the plan of ``mawo`` over the same ``-n`` persons in the same run
    (``bench_columnar.compute``), every value of every person, and its ratio to OpenFisca's rate;
    then the plan computing only the figures of :data:`FIGURES` (``bench_columnar.pruned``) and its
-   ratio.
+   ratio, beside the floor under it: DuckDB alone copying its result tables
+   (``bench_columnar.copy_floor``).
 
 The machine is shared: read the figures as an order of magnitude.
 """
@@ -118,10 +119,12 @@ def peer_lines(model: Any, pool: list[dict[str, Any]], n: int, columnar_rate: fl
     import bench_columnar
 
     plan, keep = bench_columnar.pruned(model, same_figures())
-    seconds, rows, held = bench_columnar.compute(model, plan, pool, n, keep)
-    del held
+    seconds, rows, (con, tables) = bench_columnar.compute(model, plan, pool, n, keep)
+    floor = bench_columnar.copy_floor(con, tables)
+    con.close()
     lines.append(f"  der Spaltenplan nur mit den {len(FIGURES)} Zahlen, die OpenFisca rechnet: {rows / seconds:,.0f} ÷ "
-                 f"{base:,.0f} Personen/s = {rows / seconds / base:.2f}×")
+                 f"{base:,.0f} Personen/s = {rows / seconds / base:.2f}×; Boden: dieselben Ergebnistabellen nur "
+                 f"kopiert {rows / floor:,.0f} Personen/s = {rows / floor / base:.2f}×")
     return lines
 
 

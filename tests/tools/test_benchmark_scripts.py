@@ -43,3 +43,28 @@ def test_bench_versions_refuses_a_revision_that_is_none() -> None:
     found = _run(BENCHMARKS / "bench_versions.py", "keine-revision-xyz")
     assert found.returncode == 2
     assert "keine Revision" in found.stderr and "Traceback" not in found.stderr
+
+
+def test_the_copy_floor_copies_the_result_tables_and_leaves_them_as_they_were() -> None:
+    """``bench_columnar.copy_floor`` times DuckDB copying the result tables: every row of each is
+    read (a table DuckDB cannot read stops it), the copies are gone after, the tables unchanged."""
+    import importlib.util
+
+    import duckdb
+
+    spec = importlib.util.spec_from_file_location("bench_columnar_floor", BENCHMARKS / "bench_columnar.py")
+    assert spec is not None and spec.loader is not None
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    con = duckdb.connect()
+    con.execute("CREATE TEMP TABLE ergebnis_0 AS SELECT range AS _c, CAST(range AS DECIMAL(38, 18)) / 3 AS v "
+                "FROM range(5000)")
+    con.execute("CREATE TEMP TABLE ergebnis_1 AS SELECT range AS _c, range % 7 AS stufe FROM range(3000)")
+    before = {t: con.execute(f"SELECT * FROM {t} ORDER BY _c").fetchall() for t in ("ergebnis_0", "ergebnis_1")}
+    seconds = bench.copy_floor(con, {"": "ergebnis_0", "bewohner": "ergebnis_1"})
+    assert seconds > 0
+    names = {row[0] for row in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+    assert names == {"ergebnis_0", "ergebnis_1"}
+    assert {t: con.execute(f"SELECT * FROM {t} ORDER BY _c").fetchall() for t in before} == before
+    with pytest.raises(duckdb.CatalogException):
+        bench.copy_floor(con, {"": "keine_solche_tabelle"})

@@ -159,5 +159,6 @@ def test_benchmark_lines(monkeypatch: pytest.MonkeyPatch) -> None:
     assert lines[1].startswith("OpenFisca (float64): 400 Personen in ")
     assert lines[2].startswith("Spaltenplan ÷ OpenFisca (float32): 1,234 ÷ ")
     assert lines[3].startswith(f"  der Spaltenplan nur mit den {len(PEER.FIGURES)} Zahlen, die OpenFisca rechnet: ")
+    assert "; Boden: dieselben Ergebnistabellen nur kopiert " in lines[3]
     values = {(node.scope, node.key) for node in MAWO.checked.nodes.values()}
     assert len(same) == len(PEER.FIGURES) and same <= values

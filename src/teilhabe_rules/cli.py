@@ -437,6 +437,11 @@ def _parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
                       help="Stichtag (JJJJ-MM-TT); Standard: das Datum jedes Falls")
     many.add_argument("--liste", "--list", dest="scope", metavar="LISTE",
                       help="die Ergebnisse je Element dieser Liste statt je Fall (z. B. bewohner)")
+    many.add_argument("--backend", default="spalten", choices=("spalten", "skalar", "columnar", "scalar"),
+                      metavar="spalten|skalar",
+                      help="spalten: die Population auf einmal (DuckDB), Fälle, die der Plan nicht exakt "
+                           "entscheidet, skalar; skalar: jeder Fall einzeln mit dem skalaren Backend, "
+                           "dieselbe Ausgabe (Standard: spalten)")
     _reading_arguments(many)
     sql = sub.add_parser("sql", help="den Spaltenplan eines Modells als SQL ausgeben")
     sql.add_argument("model", metavar="MODELL", help="Regeldatei oder Name eines mitgelieferten Modells")
@@ -1065,7 +1070,7 @@ def _cmd_eval_many(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             source = _counted(source, bar.update)
     finished: int | None = None
     try:
-        result = model.evaluate_many(source, args.agreement, at=at, progress=progress)
+        result = model.evaluate_many(source, args.agreement, at=at, progress=progress, backend=args.backend)
         finished = result.cases
     finally:
         if bar is not None:

@@ -33,7 +33,21 @@ if TYPE_CHECKING:  # pragma: no cover - imported where an agreement is given
     from .columnar import BatchResult, Plan
     from .inputs.agreements import Agreement
 
-__all__ = ["Model", "load", "loads"]
+__all__ = ["BACKENDS", "Model", "backend_name", "load", "loads"]
+
+BACKENDS = {"spalten": "spalten", "columnar": "spalten", "skalar": "skalar", "scalar": "skalar"}
+"""The backends of a population by the names they may be given: ``spalten`` — the columnar plan
+on DuckDB, with the cases it cannot decide exactly evaluated by the scalar backend — and
+``skalar``: every case by the scalar backend, one at a time."""
+
+
+def backend_name(backend: str, caller: str = "evaluate_many") -> str:
+    """``spalten`` or ``skalar`` for a backend as written (see :data:`BACKENDS`); a ValueError
+    naming ``caller`` for anything else."""
+    try:
+        return BACKENDS[backend]
+    except (KeyError, TypeError):
+        raise ValueError(f"{caller}: backend {backend!r} (spalten or skalar)") from None
 
 
 class Model:
@@ -257,6 +271,7 @@ class Model:
         *,
         at: _dt.date | None = None,
         progress: Callable[[int, int], None] | None = None,
+        backend: str = "spalten",
     ) -> BatchResult:
         """Evaluate a population with the columnar backend (:mod:`teilhabe_rules.columnar`):
         ``source`` is an iterable of case mappings, a DuckDB relation, an Arrow table or a
@@ -265,13 +280,20 @@ class Model:
         results and one error row per case without a result (with the messages and paths
         :meth:`evaluate` reports). Cases the plan cannot decide exactly, and every case of a
         model the plan cannot express, are evaluated by the scalar backend (counted in
-        ``notes``). ``progress(done, total)`` is called as cases are finished."""
+        ``notes``). ``progress(done, total)`` is called as cases are finished. ``backend``
+        ``skalar`` (or ``scalar``): every case evaluated by the scalar backend, one at a time, into
+        a result of the same form — no plan compiled (:data:`BACKENDS`; a ValueError for a name
+        not there)."""
         from .columnar import ScalarOutcome, run_batch
         from .columnar.sources import Unreadable, element_folder, population
 
+        chosen = backend_name(backend)
         at = reference_day(at)
         agreed = self.load_agreement(agreement) if agreement is not None else None
-        plan, note = self._columnar_plan(agreed, at)
+        plan: Plan | None = None
+        note: str | None = "Backend „skalar“ gewählt: jeder Fall mit dem skalaren Backend, einer nach dem anderen"
+        if chosen == "spalten":
+            plan, note = self._columnar_plan(agreed, at)
         base_dir = element_folder(source)  # (a row's element files: beside its population file)
 
         def scalar(index: int, data: Any) -> ScalarOutcome:

@@ -19,6 +19,7 @@ import pytest
 import sqlglot
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from hypothesis_budget import examples
 
 import teilhabe_rules
 from teilhabe_rules.cli import main
@@ -83,6 +84,77 @@ def test_a_population_with_bad_rows_gives_exactly_one_error_row_per_bad_row() ->
     assert {e.index: e.problems for e in result.errors} == expected
     assert len(result.rows()) + len(result.errors) == len(population)
     assert sorted(r["_c"] for r in result.rows()) == [i for i in range(len(population)) if i not in expected]
+
+
+@pytest.mark.parametrize("name", ["mawo", "bei_nrw3"])
+def test_the_scalar_backend_gives_a_result_of_the_same_form(name: str, tmp_path: Path) -> None:
+    """``evaluate_many(…, backend="skalar")``: no plan compiled (one note says so), every case
+    through the scalar backend — the same error rows, the same cases with results and the
+    same figures as the columnar backend (rounded to the places of its columns), from a list
+    and from a JSON Lines file with a line that is no JSON."""
+    model = teilhabe_rules.bundled(name)
+    good = list(sample_cases(model, 8, 6))
+    spoiled = [case for case, _ in sample_invalid_cases(model, 4, 6)]
+    cases = [*good[:4], *spoiled, *good[4:]]
+    population = tmp_path / "p.jsonl"
+    population.write_text("".join(json.dumps(c, default=str) + "\n" for c in cases) + "{kaputt\n", "utf-8")
+    for source in (cases, population):
+        columnar = model.evaluate_many(source)
+        scalar = model.evaluate_many(source, backend="skalar")
+        assert scalar.notes == ["Backend „skalar“ gewählt: jeder Fall mit dem skalaren Backend, einer nach dem anderen"]
+        assert [(e.index, e.problems) for e in scalar.errors] == [(e.index, e.problems) for e in columnar.errors]
+        assert len(scalar.errors) == len(spoiled) + (source is population)
+        by_case = {row["_c"]: row for row in columnar.rows()}
+        assert sorted(by_case) == sorted(row["_c"] for row in scalar.rows())
+        for row in scalar.rows():
+            expected = model.evaluate(cases[row["_c"]]).frame.root
+            for key, value in row.items():
+                if not key.startswith("_"):
+                    assert value == expected[key], key
+                    shown = by_case[row["_c"]][key]
+                    if isinstance(shown, Decimal) and isinstance(value, Decimal):
+                        places = shown.as_tuple().exponent
+                        assert isinstance(places, int)
+                        if places > -18:  # (an unrounded quotient: within the plan's error, elsewhere)
+                            assert shown == value.quantize(Decimal(1).scaleb(places),
+                                                           rounding=decimal.ROUND_HALF_UP), key
+    assert model.evaluate_many(cases, backend="scalar").rows() == model.evaluate_many(cases, backend="skalar").rows()
+
+
+_KINDS = teilhabe_rules.loads(
+    'modell arten "Arten"\n  version "1"\n  gültig ab 01.01.2024\nende\n'
+    "eingabe stunden: zahl h/Jahr von -2000 bis 2000\neingabe name: text\neingabe aktiv: ja_nein\n"
+    "eingabe beginn: datum\n"
+    "wert drittel: h/Jahr = stunden / 3\nwert gross: h/Jahr = stunden * 1000000000000000\n"
+    "wert wer: text = name\nwert an: ja_nein = aktiv\nwert ab: datum = beginn\n", "arten.rules")
+
+
+@settings(max_examples=examples(30), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.fixed_dictionaries({
+    "stunden": st.decimals(min_value=-2000, max_value=2000, places=6, allow_nan=False),
+    "name": st.text(st.characters(blacklist_categories=("Cs",)), max_size=12),
+    "aktiv": st.booleans(),
+    "beginn": st.dates(_dt.date(1, 1, 1), _dt.date(9999, 12, 31)).map(_dt.date.isoformat)}), min_size=1, max_size=9))
+def test_the_scalar_backend_s_values_reach_the_result_tables_as_they_are(cases: list[dict[str, Any]]) -> None:
+    """Every value the scalar backend gives — numbers of every sign and up to 28 digits, texts of
+    any characters (quotes, line breaks, separators), truth values, dates — is in its result
+    table as it is, in chunks of any size (here 4 rows a statement)."""
+    with pytest.MonkeyPatch.context() as patch:
+        from teilhabe_rules.columnar import batch
+
+        patch.setattr(batch, "INSERT_CHUNK", 4)
+        result = _KINDS.evaluate_many(cases, backend="skalar")
+    assert not result.errors and [row["_c"] for row in result.rows()] == list(range(len(cases)))
+    for row in result.rows():
+        expected = _KINDS.evaluate(cases[row["_c"]]).frame.root
+        for key in ("drittel", "gross", "wer", "an", "ab"):
+            assert row[key] == expected[key] and type(row[key]) is type(expected[key]), key
+
+
+def test_a_backend_evaluate_many_has_not_is_a_value_error() -> None:
+    model = teilhabe_rules.bundled("mawo")
+    with pytest.raises(ValueError, match="evaluate_many: backend 'schnell' \\(spalten or skalar\\)"):
+        model.evaluate_many([], backend="schnell")
 
 
 def test_invalid_generated_cases_each_give_the_scalar_backends_messages() -> None:
@@ -290,6 +362,28 @@ def test_eval_many_usage_errors_exit_2(arguments: list[str], expected: str, tmp_
     code = main(["eval-many", str(DATEN / "stunden.rules"), str(DATEN / "fälle.csv"),
                  "--out", str(tmp_path / "e.jsonl"), *arguments])
     assert code == 2 and expected in capsys.readouterr().err
+
+
+def test_eval_many_on_the_scalar_backend_writes_the_same_rows(tmp_path: Path,
+                                                            capsys: pytest.CaptureFixture[str]) -> None:
+    """``eval-many --backend skalar`` evaluates case by case and writes the file the default
+    writes: the same cases, errors and levels; ``--backend`` takes only the backends' names."""
+    model = teilhabe_rules.bundled("mawo")
+    cases = [*sample_cases(model, 5, 2), {"plaetze": "viele"}]
+    population = tmp_path / "p.jsonl"
+    population.write_text("".join(json.dumps(c, default=str) + "\n" for c in cases), "utf-8")
+    written = {}
+    for backend in ("spalten", "skalar"):
+        out = tmp_path / f"{backend}.parquet"
+        code = main(["eval-many", "mawo", str(population), "--out", str(out), "--backend", backend])
+        captured = capsys.readouterr()
+        assert code == 1 and "5 von 6 Fällen ausgewertet, 1 Fehlerzeilen" in captured.out
+        assert ("Backend „skalar“ gewählt" in captured.err) == (backend == "skalar")
+        written[backend] = duckdb.sql(f"SELECT _c, _fehler, erloes_jahr FROM '{out}' ORDER BY _c").fetchall()  # noqa: S608
+    assert written["skalar"] == written["spalten"]
+    assert main(["eval-many", "mawo", str(population), "--out", str(tmp_path / "x.csv"), "--backend", "schnell"]) == 2
+    err = capsys.readouterr().err
+    assert "--backend" in err and "Traceback" not in err and not (tmp_path / "x.csv").exists()
 
 
 def test_sql_with_a_bad_date_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:

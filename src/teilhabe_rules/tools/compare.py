@@ -103,6 +103,7 @@ from ..ir.checked import NodeKind, TypeKind
 from ..ir.text import decimal_text, format_value, group_digits
 from ..limits import list_limit
 from ..model import Model
+from ..model import backend_name as model_backend_name
 from ..paths import file_path
 from ..version import __version__
 from .export import Column, Sheet, csv_cell, format_of, write_table, write_tables
@@ -1309,17 +1310,13 @@ def _quartiles_of(count: int, at: Callable[[int], Decimal]) -> tuple[Decimal, De
 
 # ---- the columnar backend ---------------------------------------------------------------------
 
-BACKENDS = {"spalten": "spalten", "columnar": "spalten", "skalar": "skalar", "scalar": "skalar"}
 _MONEY = "EUR"
 
 
 def backend_name(backend: str) -> str:
-    """``spalten`` or ``skalar`` for a backend as written (also ``columnar``/``scalar``); a
-    ValueError for anything else."""
-    try:
-        return BACKENDS[backend]
-    except KeyError:
-        raise ValueError(f"compare: backend {backend!r} (spalten or skalar)") from None
+    """``spalten`` or ``skalar`` for a backend as written (also ``columnar``/``scalar``:
+    :data:`~teilhabe_rules.model.BACKENDS`); a ValueError for anything else."""
+    return model_backend_name(backend, "compare")
 
 
 def default_backend(population: str | Path, out: Any = None, resume: bool = False,

@@ -20,7 +20,8 @@ Run: ``python benchmarks/bench_columnar.py [-n 1000000] [--diff-n 100000] [--io-
    file with the results written as Parquet (``teilhabe-rules eval-many``'s path): wall time and peak
    RSS (``ru_maxrss``), in a fresh process — the file checked and staged in SQL
    (:mod:`teilhabe_rules.columnar.intake`), and beside it, in another fresh process, the same file
-   case by case through the case loader (the path before), with the ratio.
+   case by case through the case loader (the path before), and every case by the scalar backend
+   (``eval-many --backend skalar``), each with the ratio.
    ``--nur-dateien``: this part alone.
 
 The machine is shared: read the figures as an order of magnitude.
@@ -194,8 +195,8 @@ def files_child(population: str, out: str, mode: str = "sql") -> None:
 
     model = teilhabe_rules.bundled("mawo")
     start = time.perf_counter()
-    if mode == "sql":
-        result = model.evaluate_many(population)
+    if mode in ("sql", "skalar"):
+        result = model.evaluate_many(population, backend="skalar" if mode == "skalar" else "spalten")
     else:  # case by case through the case loader: evaluate_many before the SQL intake
         from teilhabe_rules.columnar import ScalarOutcome, run_batch
         from teilhabe_rules.columnar.sources import read_source
@@ -252,7 +253,7 @@ def main() -> None:
     parser.add_argument("--pool", type=int, default=2_000)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--child", nargs=2, metavar=("POPULATION", "OUT"))
-    parser.add_argument("--modus", choices=("sql", "einzeln"), default="sql")
+    parser.add_argument("--modus", choices=("sql", "einzeln", "skalar"), default="sql")
     parser.add_argument("--nur-dateien", action="store_true", help="only the files part")
     args = parser.parse_args()
     if args.child:
@@ -275,6 +276,10 @@ def main() -> None:
     print(f"  dieselbe Datei Fall für Fall durch den Fall-Lader (der Weg zuvor): {before['cases']:,} Personen in "
           f"{before['seconds']:.2f} s ({before['cases'] / before['seconds']:,.0f}/s; CPU {before['cpu']:.1f} s), "
           f"Spitzen-RSS {before['peak_kb'] / 1024:.0f} MiB — SQL {before['seconds'] / io['seconds']:.1f}× so schnell")
+    scalar = files(pool, args.io_n, "skalar")
+    print(f"  dieselbe Datei mit --backend skalar (jeder Fall mit dem skalaren Backend): {scalar['cases']:,} Personen "
+          f"in {scalar['seconds']:.2f} s ({scalar['cases'] / scalar['seconds']:,.0f}/s; CPU {scalar['cpu']:.1f} s), "
+          f"Spitzen-RSS {scalar['peak_kb'] / 1024:.0f} MiB — SQL {scalar['seconds'] / io['seconds']:.1f}× so schnell")
 
 
 def compute_and_compare(model: Any, plan: Any, pool: list[dict[str, Any]], n: int, diff_n: int) -> None:

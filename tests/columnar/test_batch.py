@@ -452,6 +452,23 @@ def test_a_text_with_a_lone_surrogate_is_evaluated_by_the_scalar_backend() -> No
     model.evaluate(cases[1])
 
 
+@pytest.mark.parametrize("backend", ["spalten", "skalar"])
+def test_a_result_text_no_table_can_hold_is_an_error_row_and_the_batch_goes_on(backend: str, tmp_path: Path) -> None:
+    """A text value with a lone surrogate (``"\\ud800"`` in JSON) — which the scalar backend
+    gives, and no DuckDB text holds — makes that case an error row saying so, not the end of the
+    batch: the other cases have their results, a file of them is written."""
+    cases = [{"stunden": "1", "name": "gut", "aktiv": True, "beginn": "2024-05-01"},
+             {"stunden": "2", "name": "x\ud800", "aktiv": False, "beginn": "2024-05-01"},
+             {"stunden": "3", "name": "auch gut", "aktiv": True, "beginn": "2024-05-01"}]
+    assert _KINDS.evaluate(cases[1]).frame.root["wer"] == "x\ud800"
+    result = _KINDS.evaluate_many(cases, backend=backend)
+    assert [row["wer"] for row in result.rows()] == ["gut", "auch gut"]
+    assert [(e.index, e.problems) for e in result.errors] == [(1, (
+        ("„wer“ enthält das Zeichen U+D800, ein einzelnes Surrogat, das kein UTF-8-Text hält: die "
+         "Ergebnistabelle der Population hält es nicht (einzeln auswerten)", None),))]
+    assert result.write(tmp_path / "e.jsonl") == 3
+
+
 def test_eval_many_stages_a_json_lines_file_in_sql(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                                    capsys: pytest.CaptureFixture[str]) -> None:
     """``teilhabe-rules eval-many`` hands a JSON Lines path to the SQL intake (not case by case), with

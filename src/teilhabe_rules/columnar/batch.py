@@ -519,7 +519,7 @@ def _run_batch(plan: Plan | None, model: c.CheckedModel, cases: Iterable[Any], l
         if outcome.frame is None:
             errors.append(ErrorRow(index, outcome.problems))
         else:
-            misfit = _misfit(limits, outcome.frame)
+            misfit = _misfit(limits, outcome.frame) or _unencodable(result_columns, outcome.frame)
             if misfit is not None:
                 errors.append(ErrorRow(index, (misfit,)))
             else:
@@ -1268,6 +1268,24 @@ def _misfit(limits: dict[str, dict[str, tuple[int, int]]], frame: Frame) -> tupl
     return None
 
 
+def _unencodable(columns: dict[str, list[str]], frame: Frame) -> tuple[str, str | None] | None:
+    """The problem of a scalar result with a text no result table can hold — one with a lone
+    surrogate (JSON may write ``"\\ud800"``), which UTF-8, the encoding of DuckDB's texts, has
+    no bytes for —: its message and path, or None."""
+    for element in frame.elements():
+        for name in columns[element.scope]:
+            value = element.get(name)
+            if not isinstance(value, str):
+                continue
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError as exc:
+                return (f"„{name}“ enthält das Zeichen U+{ord(value[exc.start]):04X}, ein einzelnes Surrogat, "
+                        f"das kein UTF-8-Text hält: die Ergebnistabelle der Population hält es nicht "
+                        f"(einzeln auswerten)", None)
+    return None
+
+
 def _digits(value: Decimal) -> tuple[int, int]:
     """The digits of a finite ``value`` before its point and after it (trailing zeros not counted)."""
     if not value:
@@ -1340,13 +1358,12 @@ INSERT_CHUNK = 4096
 
 def _insert_rows(con: duckdb.DuckDBPyConnection, table: str, names: list[str], rows: list[list[Any]]) -> None:
     """``rows`` (values in the order of the columns ``names``) added to ``table``: per chunk of
-    :data:`INSERT_CHUNK` rows one statement, each column handed over as one list — of texts, cast
+    :data:`INSERT_CHUNK` rows one statement, each column handed over as one list of texts, cast
     to the column's type in SQL (a number as its exact decimal text, no exponent: no DOUBLE on
-    the way), a text column's values as they are. Row by row (``executemany``) a row of a MAWo
-    person's ~150 values took about 12 ms."""
+    the way). Row by row (``executemany``) a row of a MAWo person's ~150 values took about 12 ms.
+    A text must be one UTF-8 holds (:func:`_unencodable`)."""
     kinds = dict(zip(con.table(table).columns, con.table(table).types, strict=True))
     types = [exp.DataType.build(str(kinds[name]), dialect="duckdb") for name in names]
-    as_text = [kind.this not in exp.DataType.TEXT_TYPES for kind in types]
     unnested = exp.select(*[exp.alias_(exp.Explode(this=exp.Placeholder()), f"v{number}")
                             for number in range(len(names))])
     query = exp.select(*[exp.Cast(this=exp.column(f"v{number}", "u"), to=kind)
@@ -1354,8 +1371,7 @@ def _insert_rows(con: duckdb.DuckDBPyConnection, table: str, names: list[str], r
     statement = exp.insert(query, table, columns=[exp.to_identifier(n, quoted=True) for n in names]).sql("duckdb")
     for start in range(0, len(rows), INSERT_CHUNK):
         chunk = rows[start:start + INSERT_CHUNK]
-        columns = [[_text(row[number]) if text else row[number] for row in chunk]
-                   for number, text in enumerate(as_text)]
+        columns = [[_text(row[number]) for row in chunk] for number in range(len(names))]
         con.execute(statement, columns)
 
 

@@ -23,7 +23,7 @@ TOP = {
     "base": {"errors", "limits", "files", "paths", "atomic", "duck", "units", "shipped", "toml_writer", "span",
              "version", "records"},
     "store": {"cache"},
-    "api": {"", "model", "loading", "catalog", "registry"},
+    "api": {"", "model", "loading", "catalog", "registry", "backends"},
     "cli": {"cli", "__main__"},
 }
 CORE = {"runtime.semantics": "semantics", "runtime.faults": "semantics"}

@@ -30,6 +30,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, TextIO, TypeVar, cast, overload
 
+from .backends import BACKENDS
 from .errors import TeilhabeError, did_you_mean
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -389,7 +390,7 @@ def _parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     cmp.add_argument("--fortsetzen", "--resume", dest="resume", action="store_true",
                      help="einen abgebrochenen Lauf fortsetzen: die Zeilen in "
                           "AUSGABE.unvollständig werden übernommen")
-    cmp.add_argument("--backend", default=None, choices=("spalten", "skalar", "columnar", "scalar"),
+    cmp.add_argument("--backend", default=None, choices=tuple(BACKENDS),
                      metavar="spalten|skalar",
                      help="spalten: jede Version wertet die ganze Population auf einmal aus (DuckDB); "
                           "skalar: Fall für Fall. Standard: spalten für eine JSON-Lines- oder Parquet-Datei ohne "
@@ -437,7 +438,7 @@ def _parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
                       help="Stichtag (JJJJ-MM-TT); Standard: das Datum jedes Falls")
     many.add_argument("--liste", "--list", dest="scope", metavar="LISTE",
                       help="die Ergebnisse je Element dieser Liste statt je Fall (z. B. bewohner)")
-    many.add_argument("--backend", default="spalten", choices=("spalten", "skalar", "columnar", "scalar"),
+    many.add_argument("--backend", default="spalten", choices=tuple(BACKENDS),
                       metavar="spalten|skalar",
                       help="spalten: die Population auf einmal (DuckDB), Fälle, die der Plan nicht exakt "
                            "entscheidet, skalar; skalar: jeder Fall einzeln mit dem skalaren Backend, "

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
+from .backends import backend_name
 from .errors import CaseError, CheckError, Diagnostic, EvaluationError, Location, TeilhabeError, ValidityError
 from .inputs.cases import Case, CaseLoader, CaseSources, day_of, read_case_file, reference_day
 from .inputs.validator import MappingValidator
@@ -33,21 +34,7 @@ if TYPE_CHECKING:  # pragma: no cover - imported where an agreement is given
     from .columnar import BatchResult, Plan
     from .inputs.agreements import Agreement
 
-__all__ = ["BACKENDS", "Model", "backend_name", "load", "loads"]
-
-BACKENDS = {"spalten": "spalten", "columnar": "spalten", "skalar": "skalar", "scalar": "skalar"}
-"""The backends of a population by the names they may be given: ``spalten`` — the columnar plan
-on DuckDB, with the cases it cannot decide exactly evaluated by the scalar backend — and
-``skalar``: every case by the scalar backend, one at a time."""
-
-
-def backend_name(backend: str, caller: str = "evaluate_many") -> str:
-    """``spalten`` or ``skalar`` for a backend as written (see :data:`BACKENDS`); a ValueError
-    naming ``caller`` for anything else."""
-    try:
-        return BACKENDS[backend]
-    except (KeyError, TypeError):
-        raise ValueError(f"{caller}: backend {backend!r} (spalten or skalar)") from None
+__all__ = ["Model", "load", "loads"]
 
 
 class Model:
@@ -282,8 +269,8 @@ class Model:
         model the plan cannot express, are evaluated by the scalar backend (counted in
         ``notes``). ``progress(done, total)`` is called as cases are finished. ``backend``
         ``skalar`` (or ``scalar``): every case evaluated by the scalar backend, one at a time, into
-        a result of the same form — no plan compiled (:data:`BACKENDS`; a ValueError for a name
-        not there)."""
+        a result of the same form — no plan compiled (:data:`~teilhabe_rules.backends.BACKENDS`; a
+        ValueError for a name not there)."""
         from .columnar import ScalarOutcome, run_batch
         from .columnar.sources import Unreadable, element_folder, population
 
@@ -291,8 +278,10 @@ class Model:
         at = reference_day(at)
         agreed = self.load_agreement(agreement) if agreement is not None else None
         plan: Plan | None = None
-        note: str | None = "Backend „skalar“ gewählt: jeder Fall mit dem skalaren Backend, einer nach dem anderen"
-        if chosen == "spalten":
+        note: str | None = None
+        if chosen == "skalar":
+            note = "Backend „skalar“ gewählt: jeder Fall mit dem skalaren Backend, einer nach dem anderen"
+        else:
             plan, note = self._columnar_plan(agreed, at)
         base_dir = element_folder(source)  # (a row's element files: beside its population file)
 

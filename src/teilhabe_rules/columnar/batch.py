@@ -1275,14 +1275,11 @@ def _unencodable(columns: dict[str, list[str]], frame: Frame) -> tuple[str, str 
     for element in frame.elements():
         for name in columns[element.scope]:
             value = element.get(name)
-            if not isinstance(value, str):
-                continue
-            try:
-                value.encode("utf-8")
-            except UnicodeEncodeError as exc:
-                return (f"„{name}“ enthält das Zeichen U+{ord(value[exc.start]):04X}, ein einzelnes Surrogat, "
-                        f"das kein UTF-8-Text hält: die Ergebnistabelle der Population hält es nicht "
-                        f"(einzeln auswerten)", None)
+            if isinstance(value, str) and not _encodable(value):
+                lone = next(ch for ch in value if not _encodable(ch))
+                return (f"„{name}“ enthält das Zeichen U+{ord(lone):04X}, ein einzelnes Surrogat, das kein "
+                        f"UTF-8-Text hält: die Ergebnistabelle der Population hält es nicht (einzeln auswerten)",
+                        None)
     return None
 
 
@@ -1362,7 +1359,8 @@ def _insert_rows(con: duckdb.DuckDBPyConnection, table: str, names: list[str], r
     to the column's type in SQL (a number as its exact decimal text, no exponent: no DOUBLE on
     the way). Row by row (``executemany``) a row of a MAWo person's ~150 values took about 12 ms.
     A text must be one UTF-8 holds (:func:`_unencodable`)."""
-    kinds = dict(zip(con.table(table).columns, con.table(table).types, strict=True))
+    relation = con.table(table)
+    kinds = dict(zip(relation.columns, relation.types, strict=True))
     types = [exp.DataType.build(str(kinds[name]), dialect="duckdb") for name in names]
     unnested = exp.select(*[exp.alias_(exp.Explode(this=exp.Placeholder()), f"v{number}")
                             for number in range(len(names))])

@@ -79,6 +79,7 @@ from typing import IO, Any, TextIO, cast
 import attrs
 
 from ..atomic import AtomicFile, open_partial, partial_path, write_atomic
+from ..backends import backend_name as batch_backend_name
 from ..duck import connect, out_of_memory
 from ..errors import CaseError, CheckError, Diagnostic, Location, TeilhabeError, ValidityError, did_you_mean
 from ..files import READ_WITHOUT_BLOCKING, links_out, same_file, write_problem
@@ -103,7 +104,6 @@ from ..ir.checked import NodeKind, TypeKind
 from ..ir.text import decimal_text, format_value, group_digits
 from ..limits import list_limit
 from ..model import Model
-from ..model import backend_name as model_backend_name
 from ..paths import file_path
 from ..version import __version__
 from .export import Column, Sheet, csv_cell, format_of, write_table, write_tables
@@ -1315,8 +1315,8 @@ _MONEY = "EUR"
 
 def backend_name(backend: str) -> str:
     """``spalten`` or ``skalar`` for a backend as written (also ``columnar``/``scalar``:
-    :data:`~teilhabe_rules.model.BACKENDS`); a ValueError for anything else."""
-    return model_backend_name(backend, "compare")
+    :data:`~teilhabe_rules.backends.BACKENDS`); a ValueError for anything else."""
+    return batch_backend_name(backend, "compare")
 
 
 def default_backend(population: str | Path, out: Any = None, resume: bool = False,

@@ -664,6 +664,31 @@ def test_a_figure_no_result_column_holds_exactly_is_an_error_row() -> None:
     assert "Stellen nach dem Komma" in error.problems[0][0]
 
 
+_CHECKED = teilhabe_rules.loads(
+    'modell fein "Feine Stunden"\n  version "1"\n  gültig ab 01.01.2024\nende\n'
+    "eingabe stunden: zahl h/Jahr von 0 bis 1000\n"
+    "eingabe menge: zahl h/Jahr von 0 bis 100000000000000000000000000\n"
+    "wert gross = menge + stunden\n"
+    'prüfung "menge {menge} ist zu groß": menge < 1000000 h/Jahr\n', "geprüft.rules")
+
+
+@pytest.mark.parametrize("order", [1, -1])
+def test_a_failing_case_s_large_figure_does_not_keep_a_finer_case_from_the_table(order: int) -> None:
+    """A case that fails a check leaves the result tables, but its figures stay in DuckDB's
+    storage until a checkpoint: a column that takes more places after the point for a finer
+    case of the scalar backend must not fail on them — one error row, one result, no exception."""
+    large = {"stunden": "1", "menge": "10000000000000000000000000"}
+    fine = {"stunden": "0.123456789012345678901234567", "menge": "0"}
+    cases = [large, fine][::order]
+    result = _CHECKED.evaluate_many(cases)
+    (row,) = result.rows()
+    assert row["_c"] == cases.index(fine)
+    assert row["gross"] == Decimal("0.123456789012345678901234567")
+    (error,) = result.errors
+    assert error.index == cases.index(large)
+    assert error.problems == _problems(_CHECKED, large)
+
+
 _DAYS = teilhabe_rules.loads(
     'modell kt "Kalendertage"\n  version "1"\n  gültig ab 01.01.2025\nende\n'
     "eingabe von: datum\neingabe bis: datum\n"

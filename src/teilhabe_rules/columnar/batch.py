@@ -1325,8 +1325,11 @@ def _widened(con: duckdb.DuckDBPyConnection, tables: dict[str, str], columns: di
             if scale <= places:
                 continue
             kind = exp.DataType.build(f"DECIMAL(38, {scale})")
-            con.execute(exp.Alter(this=exp.to_table(tables[sid]), kind="TABLE", actions=[
-                exp.AlterColumn(this=exp.to_identifier(name, quoted=True), dtype=kind)]).sql("duckdb"))
+            # TRY_CAST: ALTER … TYPE casts the rows deleted from the table too (the flagged cases',
+            # DuckDB keeps them until a checkpoint), whose figures may not fit; every live value does
+            con.execute(exp.Alter(this=exp.to_table(tables[sid]), kind="TABLE", actions=[exp.AlterColumn(
+                this=exp.to_identifier(name, quoted=True), dtype=kind,
+                using=exp.TryCast(this=exp.column(name, quoted=True), to=kind.copy()))]).sql("duckdb"))
             limits[sid][name] = (38 - scale, scale)
     lost: dict[int, tuple[str, str | None]] = {}
     for sid, pending in inserts.items():

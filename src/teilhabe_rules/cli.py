@@ -1053,9 +1053,10 @@ def _cmd_eval_many(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     reading = _reading(args)
     from .columnar.sources import read_source
     from .inputs.population import count_rows, read_population
-    from .tools.progress import progress_bar
+    from .tools.progress import is_terminal, progress_bar
 
-    bar = progress_bar(err, count_rows(args.population))
+    # (counting the cases reads the population once more: only for a bar drawn)
+    bar = progress_bar(err, count_rows(args.population, reading["separator"])) if is_terminal(err) else None
     source: Any
     progress: Callable[[int, int], None] | None = None
     if Path(args.population).suffix.lower() in (".jsonl", ".ndjson") and not any(reading.values()):

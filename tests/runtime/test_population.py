@@ -840,3 +840,49 @@ def _dates_file(folder: Path) -> Path:
         connection.execute("COPY (SELECT * FROM (VALUES (DATE 'infinity'), (DATE '2025-01-01'), (DATE '-infinity'))"
                            f" t(beginn)) TO '{path}' (FORMAT parquet)")
     return path
+
+
+_KEYS = st.sampled_from(["", "1", "2", " 2 ", "x", "10"])
+_CELLS = st.text(st.sampled_from('ab ,;"\n\r1.5'), max_size=6)
+
+
+@settings(max_examples=examples(150), deadline=None)
+@given(st.lists(st.tuples(_KEYS, _CELLS, st.booleans()), max_size=12), st.booleans(), st.sampled_from([",", ";"]))
+def test_the_progress_bar_counts_the_cases_reading_gives(table: list[tuple[str, str, bool]], keyed: bool,
+                                                         separator: str) -> None:
+    """``count_rows`` of a CSV file — with a ``fall`` column whose cases span rows, key cells
+    empty or repeated, cells with quotes, separators and line ends, blank lines between — is
+    the number of rows (cases and error rows) reading it gives; so of the same table as Parquet."""
+    import tempfile
+
+    from teilhabe_rules.inputs.population import count_rows
+
+    text = io.StringIO()
+    writer = csv.writer(text, delimiter=separator, lineterminator="\n")
+    writer.writerow(["fall", "name"] if keyed else ["name", "stunden"])
+    for key, cell, blank in table:
+        writer.writerow([key, cell])
+        if blank:
+            text.write("\n")
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "f.csv"
+        path.write_text(text.getvalue(), encoding="utf-8")
+        with read_population(path) as population:
+            assert count_rows(path) == sum(1 for _ in population)
+        if keyed:  # the same rows in a Parquet file (an empty key cell: null)
+            parquet = Path(folder) / "f.parquet"
+            duckdb.sql("SELECT * FROM (VALUES " + ", ".join("(?, ?)" for _ in table) + ") t(fall, name)"
+                       if table else "SELECT NULL::VARCHAR AS fall, NULL::VARCHAR AS name LIMIT 0",
+                       params=[v for key, cell, _ in table for v in (key or None, cell)] or None
+                       ).write_parquet(str(parquet))
+            with read_population(parquet) as population:
+                assert count_rows(parquet) == sum(1 for _ in population)
+
+
+def test_a_csv_population_with_a_fall_column_is_counted_by_its_cases(tmp_path: Path) -> None:
+    """Three cases in six lines (one with a quoted line end in a cell): three, not five."""
+    path = tmp_path / "f.csv"
+    path.write_text('fall,stunden,name\n1,10,"a\nb"\n1,,c\n2,5,d\n\n3,1,e\n', encoding="utf-8")
+    from teilhabe_rules.inputs.population import count_rows
+
+    assert count_rows(path) == 3

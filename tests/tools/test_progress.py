@@ -132,3 +132,21 @@ def test_the_bar_as_a_person_sees_it_in_a_terminal(command: str, tmp_path: Path)
     during: list[Any] = [line for screen in screens[:-1] for line in screen.splitlines()
                          if "Fälle/s" in line and "(100%)" not in line]
     assert during, "no bar was seen before the end"
+
+
+@pytest.mark.parametrize("command", ["compare", "eval-many"])
+def test_a_population_whose_cases_span_rows_ends_at_its_number_of_cases(command: str, tmp_path: Path) -> None:
+    """A CSV file with a ``fall`` column lays each BEI_NRW case over several rows: the bar counts
+    its cases, and ends at all of them, not at a share of its rows."""
+    from teilhabe_rules.cli import main
+
+    population = tmp_path / "fälle.csv"
+    assert main(["generate", "bei_nrw3", "-n", "30", "--out", str(population)], io.StringIO(), io.StringIO()) == 0
+    rows = population.read_text(encoding="utf-8").count("\n") - 1
+    assert rows > 60  # the cases do span rows
+    err = Terminal()
+    args = (["compare", "bei_nrw3", "bei_nrw3", str(population), "--out", str(tmp_path / "v.csv")]
+            if command == "compare" else ["eval-many", "bei_nrw3", str(population), "--out", str(tmp_path / "e.csv")])
+    assert main(args, io.StringIO(), err) in (0, 1), err.getvalue()
+    last = err.getvalue().rsplit("\r", 1)[1]
+    assert "30/30 Fälle (100%)" in last, err.getvalue()

@@ -198,6 +198,7 @@ class Population:
     _closers: list[Any]
     _key: int | None
     _given_separator: str | None
+    _csv: tuple[list[Column], Iterator[tuple[int, str | None]]]
     decimal: DecimalMark
 
     def __init__(self, path: str | Path, *, separator: str | None = None, decimal: str | None = None,
@@ -245,6 +246,7 @@ class Population:
                 self._handle.close()
                 raise
             keyed = any(column.key for column in columns)  # a case may span lines: so may a cell
+            self._csv = columns, lines
             self._rows = self._tables((columns, self._csv_rows(_records(lines) if keyed else lines, len(columns))))
         else:
             self._rows = self._jsonl_rows(lines)
@@ -465,6 +467,33 @@ class Population:
                 yield number, None, f"die Zeile hat {len(cells)} Felder, die Kopfzeile {width}", len(line)
                 continue
             yield self._typed(number, cells, len(line))
+
+    def count_csv(self) -> int:
+        """The rows still to read of a CSV file, counted without reading their cells: with a
+        ``fall`` column the runs of its key cells, as :func:`~teilhabe_rules.inputs.tabular.assemble`
+        starts cases (a record with a quoted line end one row). Reads the file to its end."""
+        columns, lines = self._csv
+        key = key_index(columns)
+        separator = self.separator or ","
+        count = 0
+        current: str | None = None
+        for _number, line in _records(lines) if key is not None else lines:
+            if line is not None and not line.strip(_BLANK):
+                continue
+            try:
+                cells: list[str] | None = next(csv.reader((line,), strict=True, delimiter=separator)) if line else None
+            except csv.Error:
+                cells = None  # (its key unknown: it continues the case above)
+            if cells is not None and not any(cell.strip() for cell in cells):
+                continue  # only separators: an empty row of a spreadsheet
+            if key is None:
+                count += 1
+                continue
+            name = cells[key].strip() or None if cells is not None and len(cells) == len(columns) else None
+            if count == 0 or (name is not None and name != current):
+                count += 1
+                current = name
+        return count
 
     def _plain_key(self, number: int, line: str, separator: str) -> list[Any] | None:
         """The key cell of a line that is no CSV record, as :meth:`_keyed` gives it, where the
@@ -1099,9 +1128,12 @@ def _json_kind(value: Any) -> str:
     return "eine Zahl"
 
 
-def count_rows(path: str | Path) -> int | None:
-    """How many rows a population has (for the progress bar), or None if unknown (a workbook;
-    a table whose rows are list elements has fewer cases than rows)."""
+def count_rows(path: str | Path, separator: str | None = None) -> int | None:
+    """How many rows (cases) a population has, for the progress bar, or None if unknown (a
+    workbook). A table with a ``fall`` column, whose cases span rows, is counted by its key cells
+    as reading starts its cases (:func:`~teilhabe_rules.inputs.tabular.assemble`); ``separator``:
+    a CSV file's, as given to :func:`read_population`. Reads the file once more: call it only
+    where a bar is drawn."""
     path = Path(path)
     try:
         if path.is_dir():
@@ -1109,26 +1141,65 @@ def count_rows(path: str | Path) -> int | None:
         fmt = FORMATS.get(path.suffix.lower())
         if fmt == "parquet":
             return _parquet_count(path)
-        if fmt not in ("jsonl", "csv"):
+        if fmt == "csv":
+            return _csv_count(path, separator)
+        if fmt != "jsonl":
             return None
         with path.open("rb") as handle:
-            lines = _count_lines(handle)
-        return lines - 1 if fmt == "csv" else lines
+            return _count_lines(handle)
     except OSError:
         return None
 
 
+def _csv_count(path: Path, separator: str | None) -> int | None:
+    """The cases of a CSV file: its rows, or with a ``fall`` column its runs of key cells (a
+    row with an empty key cell continues the case above; a record spanning lines is one row)."""
+    try:
+        population = Population(path, separator=separator)
+    except CaseError:
+        return None
+    with population:
+        if population.format != "csv":
+            return None
+        return population.count_csv()
+
+
 def _parquet_count(path: Path) -> int | None:
+    """The cases of a Parquet file: its rows, or with a ``fall`` column its runs of key values,
+    in the file's order (a row with an empty key continues the case above)."""
     import duckdb
+    from sqlglot import exp
 
     if not path.is_file():
         return None
     try:
         with Sandbox([path]) as sandbox:
-            found = sandbox.connection.execute("SELECT count(*) FROM read_parquet(?)", sandbox.paths).fetchone()
+            con = sandbox.connection
+            described = con.execute("SELECT * FROM read_parquet(?) LIMIT 0", sandbox.paths).description or ()
+            names = [str(item[0]) for item in described]
+            try:
+                key = key_index(_columns(names, str(path), 1))
+            except CaseError:
+                key = None
+            if key is None:
+                found = con.execute("SELECT count(*) FROM read_parquet(?)", sandbox.paths).fetchone()
+            else:  # (the key's name quoted as an identifier: a value, never SQL text)
+                cell = exp.Nullif(this=exp.Trim(this=exp.cast(exp.column(names[key], quoted=True), "VARCHAR")),
+                                  expression=exp.Literal.string(""))
+                row = exp.column("file_row_number")
+                before = exp.Window(this=exp.IgnoreNulls(this=exp.func("lag", exp.column("k"))),
+                                    order=exp.Order(expressions=[exp.Ordered(this=row.copy())]))
+                starts = exp.or_(exp.EQ(this=row.copy(), expression=exp.Literal.number(0)),
+                                 exp.and_(exp.column("k").is_(exp.Null()).not_(),
+                                          exp.NullSafeNEQ(this=exp.column("k"), expression=before)))
+                keyed = exp.select(exp.alias_(cell, "k"), "file_row_number").from_(
+                    "read_parquet(?, file_row_number = true)")
+                marked = exp.select(exp.alias_(starts, "s")).from_(keyed.subquery("t"))
+                query = exp.select(exp.func("count_if", exp.column("s"))).from_(marked.subquery("u"))
+                found = con.execute(query.sql("duckdb"), sandbox.paths).fetchone()
     except (duckdb.Error, OSError):
         return None
-    return int(found[0]) if found else None
+    return int(found[0] or 0) if found else None
 
 
 def _count_lines(handle: IO[bytes]) -> int:

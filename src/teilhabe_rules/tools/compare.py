@@ -649,7 +649,7 @@ def compare(
         if stages:
             # staged first: whether each case has one element is then read from the stage
             if progress is not None and is_terminal(progress):
-                bar = ProgressBar(progress, count_rows(population))
+                bar = ProgressBar(progress, count_rows(population, reading["separator"]))
                 bar.show(0)
             early = _early_stage(old, new, dated, population, table)
         staged = early.shared if early is not None else None
@@ -811,7 +811,7 @@ def _run(summary: Summary, chosen: list[Field], evaluator: _Evaluator | _FigureE
         else:  # a target that cannot be written fails now, as on the scalar path, not once all is evaluated
             AtomicFile(parquet.target).close()
         if bar is None and progress is not None and is_terminal(progress):
-            bar = ProgressBar(progress, count_rows(population), summary.rows)
+            bar = ProgressBar(progress, count_rows(population, reading["separator"]), summary.rows)
         before = summary.seconds  # (a resumed run's: taken over by open_sink)
         start = time.perf_counter()
         if columnar is not None:

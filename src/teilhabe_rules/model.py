@@ -303,8 +303,12 @@ class Model:
         a :class:`~teilhabe_rules.errors.CheckError` where the plan cannot express the model.
         ``wanted``: the (scope, key) of the only values read of its results (the plan leaves out
         values none of them needs and no case can fail on:
-        :func:`~teilhabe_rules.columnar.plan.computed_nodes`); None: every value."""
+        :func:`~teilhabe_rules.columnar.plan.computed_nodes`); None: every value. An ``at``
+        outside the model's validity is a :class:`~teilhabe_rules.errors.ValidityError`, as
+        :meth:`evaluate` gives it: no plan of a tariff for a day it does not cover."""
         at = reference_day(at)
+        if at is not None:
+            self._check_validity(Case({}), at)
         agreed = self.load_agreement(agreement) if agreement is not None else None
         plan, note = self._columnar_plan(agreed, at, wanted)
         if plan is None:

@@ -391,6 +391,26 @@ def test_sql_with_a_bad_date_is_a_usage_error(capsys: pytest.CaptureFixture[str]
     assert "--at: „31.02.2025“ ist kein Datum" in capsys.readouterr().err
 
 
+
+@pytest.mark.parametrize(("name", "day", "other"), [("mawo", "1990-01-01", None), ("mawo_2025", "2024-06-01", "mawo")])
+def test_no_plan_for_a_day_outside_the_model_s_validity(name: str, day: str, other: str | None,
+                                                         capsys: pytest.CaptureFixture[str]) -> None:
+    """``sql --at`` and ``Model.columnar_plan(at=…)`` refuse a day the tariff does not cover, with
+    the message and hint ``eval`` gives for it — never a plan of parameters that do not hold then."""
+    model = teilhabe_rules.bundled(name)
+    with pytest.raises(teilhabe_rules.errors.ValidityError) as info:
+        model.columnar_plan(at=_dt.date.fromisoformat(day))
+    (diagnostic,) = info.value.diagnostics
+    assert main(["sql", name, "--at", day]) == 1
+    captured = capsys.readouterr()
+    assert captured.out == "" and "Traceback" not in captured.err
+    assert diagnostic.message in captured.err and diagnostic.hint is not None and diagnostic.hint in captured.err
+    assert (f"„{other}“" in diagnostic.hint) if other else ("gültig ab" in diagnostic.hint)
+    case = ROOT / "examples" / "mawo" / "person_grundfall.toml"
+    assert main(["eval", name, str(case), "--at", day]) == 1
+    assert diagnostic.message in capsys.readouterr().err
+
+
 def test_eval_many_on_a_missing_population_is_a_finding(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code = main(["eval-many", str(DATEN / "stunden.rules"), str(tmp_path / "fehlt.csv"),
                  "--out", str(tmp_path / "e.jsonl")])

@@ -34,6 +34,7 @@ from .backends import BACKENDS
 from .errors import TeilhabeError, did_you_mean
 
 if TYPE_CHECKING:  # pragma: no cover
+    from .model import Model
     from .tools.progress import ProgressBar
 
 __all__ = ["EXIT_FINDINGS", "EXIT_INTERNAL", "EXIT_INTERRUPTED", "EXIT_OK", "EXIT_USAGE", "main", "run"]
@@ -1006,6 +1007,15 @@ def _cmd_handbook(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return EXIT_OK
 
 
+def _unknown_list(option: str, name: str, where: str, model: Model, lists: Sequence[str]) -> _UsageError:
+    """The usage error of an option naming a list ``model`` has not (``where``: which lists count),
+    with the closest name and the lists it has."""
+    hint = did_you_mean(name, lists)
+    known = f"Listen: {', '.join(dict.fromkeys(lists))}" if lists else "das Modell hat keine Listen"
+    return _UsageError(f"{option}: „{name}“ ist keine Liste{where} von „{model.name}“"
+                       + (f" — {hint}" if hint else "") + f" ({known})")
+
+
 _MAX_GENERATED = 10**12  # cases one ``generate`` draws (far beyond a population; its numbers are 64-bit in DuckDB)
 
 
@@ -1024,6 +1034,11 @@ def _cmd_generate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                                or args.out.lower().endswith((".jsonl", ".ndjson")))
     if args.method == "spaltenweise" and table != "parquet" and not jsonl:
         raise _UsageError("generate: --verfahren spaltenweise schreibt Parquet oder JSON Lines")
+    if args.split is not None:  # (a name on the command line: a usage error, as eval-many's --liste)
+        model = _model(args.model)
+        lists = [model.checked.scopes[sid].name for sid in model.checked.scopes[""].lists]
+        if args.split not in lists:
+            raise _unknown_list("--split", args.split, " auf der obersten Ebene", model, lists)
     try:
         model = _model(args.model)
         written = generate_population(model, args.n, args.seed, args.out if args.out else out, split=args.split,
@@ -1047,7 +1062,8 @@ def _cmd_eval_many(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.scope:
         found = [sid for sid in model.checked.scopes if sid and model.checked.scopes[sid].name == args.scope]
         if not found:
-            raise _UsageError(f"--liste: „{args.scope}“ ist keine Liste von „{model.name}“")
+            lists = [model.checked.scopes[sid].name for sid in model.checked.scopes if sid]
+            raise _unknown_list("--liste", args.scope, "", model, lists)
         scope = found[0]
     at = _date(args.at) if args.at else None
     reading = _reading(args)

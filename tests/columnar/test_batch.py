@@ -623,7 +623,7 @@ def test_a_model_s_inputs_stage_as_its_plans_do(name: str) -> None:
     inputs = input_plan(model.checked)
     assert inputs.steps == () and set(inputs.inputs) == set(model.checked.scopes)
     compared = 0
-    for at in (None, _dt.date(2025, 7, 1)):
+    for at in (None, model.checked.info.valid_from):  # (a day of its validity: no plan for any other)
         for wanted in (None, frozenset()):
             try:
                 plan = model.columnar_plan(at=at, wanted=wanted)

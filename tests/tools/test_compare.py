@@ -24,7 +24,15 @@ import teilhabe_rules
 from teilhabe_rules import CaseError, CheckError, ValidityError
 from teilhabe_rules.cli import main
 from teilhabe_rules.inputs.cases import read_data
-from teilhabe_rules.tools.compare import PopulationRow, _Batch, _batches, compare, fields, read_population
+from teilhabe_rules.tools.compare import (
+    PopulationRow,
+    _Batch,
+    _batches,
+    compare,
+    fields,
+    generate_population,
+    read_population,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 OLD, NEW = "mawo", "mawo_2025"
@@ -469,9 +477,20 @@ class TestGenerate:
             assert "-n: eine Zahl von 0 bis 1.000.000.000.000" in err.getvalue()
 
     def test_split_names_a_list(self) -> None:
+        """A list the model has not is a usage error (exit 2, as ``eval-many --liste``), naming the
+        closest list and the lists there are; the library's own check stays a CaseError."""
         out, err = io.StringIO(), io.StringIO()
-        assert main(["generate", NEW, "-n", "1", "--split", "bewohnerin"], out, err) == 1
-        assert "„bewohnerin“ ist keine Liste auf der obersten Ebene von „mawo_2025“" in err.getvalue()
+        assert main(["generate", NEW, "-n", "1", "--split", "bewohnerin"], out, err) == 2
+        assert err.getvalue().startswith("teilhabe-rules: --split: „bewohnerin“ ist keine Liste auf der obersten Ebene "
+                                         "von „mawo_2025“ — meinten Sie „bewohner“? (Listen: bewohner)\n")
+        assert out.getvalue() == ""
+        err = io.StringIO()
+        code = main(["eval-many", NEW, str(ROOT / "examples" / "mawo" / "bewohner"), "--out", "x.parquet",
+                     "--liste", "bewohnerin"], out, err)
+        assert code == 2
+        assert "--liste: „bewohnerin“ ist keine Liste von „mawo_2025“ — meinten Sie „bewohner“?" in err.getvalue()
+        with pytest.raises(CaseError, match="keine Liste auf der obersten Ebene"):
+            generate_population(teilhabe_rules.bundled(NEW), 1, 0, io.StringIO(), split="bewohnerin")
 
 
 def test_summary_cents_are_rounded_half_up(tmp_path: Path) -> None:

@@ -1124,6 +1124,8 @@ _STAR_EXCEPT = frozenset({"duckdb", "spark", "spark2", "databricks", "bigquery",
 def _cmd_sql(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     at = _date(args.at) if args.at else None
     model = _model(args.model)
+    if at is not None:  # (no plan of a tariff for a day it does not cover)
+        model.check_date(at)
     plan = model.columnar_plan(args.agreement, at)
     from sqlglot.dialects.dialect import Dialect
 

@@ -303,17 +303,22 @@ class Model:
         a :class:`~teilhabe_rules.errors.CheckError` where the plan cannot express the model.
         ``wanted``: the (scope, key) of the only values read of its results (the plan leaves out
         values none of them needs and no case can fail on:
-        :func:`~teilhabe_rules.columnar.plan.computed_nodes`); None: every value. An ``at``
-        outside the model's validity is a :class:`~teilhabe_rules.errors.ValidityError`, as
-        :meth:`evaluate` gives it: no plan of a tariff for a day it does not cover."""
+        :func:`~teilhabe_rules.columnar.plan.computed_nodes`); None: every value. The plan does
+        not check a case's day against the model's validity: :func:`~teilhabe_rules.columnar.run_batch`
+        gives each case outside it the scalar backend's error row; :meth:`check_date` refuses
+        an ``at`` outside it."""
         at = reference_day(at)
-        if at is not None:
-            self._check_validity(Case({}), at)
         agreed = self.load_agreement(agreement) if agreement is not None else None
         plan, note = self._columnar_plan(agreed, at, wanted)
         if plan is None:
             raise CheckError(Diagnostic(note or "kein Plan", code="spalten"))
         return plan
+
+    def check_date(self, at: _dt.date) -> None:
+        """A :class:`~teilhabe_rules.errors.ValidityError` where the day ``at`` lies outside the
+        model's validity — the message and hint :meth:`evaluate` gives for it, naming the
+        version of the family that holds that day."""
+        self._check_validity(Case({}), reference_day(at))
 
     def columnar_refusal(self, agreement: Agreement | str | Path | Mapping[str, Any] | None = None,
                          at: _dt.date | None = None) -> str | None:

@@ -403,11 +403,12 @@ def test_sql_with_a_bad_date_is_a_usage_error(capsys: pytest.CaptureFixture[str]
 @pytest.mark.parametrize(("name", "day", "other"), [("mawo", "1990-01-01", None), ("mawo_2025", "2024-06-01", "mawo")])
 def test_no_plan_for_a_day_outside_the_model_s_validity(name: str, day: str, other: str | None,
                                                          capsys: pytest.CaptureFixture[str]) -> None:
-    """``sql --at`` and ``Model.columnar_plan(at=…)`` refuse a day the tariff does not cover, with
-    the message and hint ``eval`` gives for it — never a plan of parameters that do not hold then."""
+    """``sql --at`` (and ``Model.check_date``) refuse a day the tariff does not cover, with the
+    message and hint ``eval`` gives for it — never a plan of parameters that do not hold then."""
     model = teilhabe_rules.bundled(name)
     with pytest.raises(teilhabe_rules.errors.ValidityError) as info:
-        model.columnar_plan(at=_dt.date.fromisoformat(day))
+        model.check_date(_dt.date.fromisoformat(day))
+    model.check_date(model.checked.info.valid_from)  # (its first day: fine)
     (diagnostic,) = info.value.diagnostics
     assert main(["sql", name, "--at", day]) == 1
     captured = capsys.readouterr()

@@ -1370,7 +1370,7 @@ def _columnar_plan(model: Model, agreed: Any, at: _dt.date | None,
     one-line note why it has none."""
     try:
         return model.columnar_plan(agreed, at, wanted=wanted), None
-    except (CheckError, ValidityError) as exc:  # (a day outside the validity: each case's error row says so)
+    except CheckError as exc:
         return None, exc.diagnostics[0].message
 
 

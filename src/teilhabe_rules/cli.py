@@ -1142,15 +1142,15 @@ def _cmd_sql(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     dialect = args.dialect.lower()
     query = plan.query(guarded=dialect == "duckdb")
     parts = [query]
-    if dialect != "duckdb":  # DuckDB's integer arithmetic written exactly, each step a table of its own
-        from .columnar.engines import statements
-
-        parts = statements(query)
     if dialect not in _STAR_EXCEPT and any(star.args.get("except_") for star in query.find_all(exp.Star)):
         # (sqlglot writes „* EXCEPT (…)“ for these too, which they cannot run)
         raise _UsageError(f"--dialect: der Dialekt „{args.dialect}“ kennt kein „SELECT * EXCEPT (…)“, das der Plan "
                           f"braucht (es kennen es: {', '.join(sorted(_STAR_EXCEPT))})")
     try:  # (a construct sqlglot knows the dialect has not: refused, not written as it would not run there)
+        if dialect != "duckdb":  # DuckDB's integer arithmetic written exactly, each step a table of its own
+            from .columnar.engines import statements
+
+            parts = statements(query)
         text = ";\n\n".join(part.sql(args.dialect, pretty=True, unsupported_level=ErrorLevel.RAISE) for part in parts)
         if len(parts) > 1:
             text += ";"

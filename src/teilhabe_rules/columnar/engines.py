@@ -13,7 +13,8 @@ number:
   with ``a' = CAST(a AS DECIMAL(38, 0))`` — the remainder takes the dividend's sign in DuckDB
   and Spark alike, so the difference is an exact multiple of ``b`` and the decimal quotient
   exact. Spark's ``DIV`` casts the quotient to BIGINT and wraps past 2^63 without an error even
-  in ANSI mode (``1e23 DIV 3`` gives 66792140173563221).
+  in ANSI mode (``CAST('100000000000000000000000' AS DECIMAL(38, 0)) DIV 3`` gives
+  66792140173563221).
 - ``m >> k``, ``m & (2^k - 1)`` and ``x << k`` (only of numbers that are not negative: the plan's
   long division, :func:`~teilhabe_rules.columnar.plan._divmod`): ``m // 2^k``, ``m % 2^k`` and
   ``x · 2^k`` — Spark shifts only integers of 64 bits.
@@ -23,6 +24,8 @@ number:
   read exactly.
 - ``date + to_months(n)``: ``add_months(date, n)`` (both keep the day, or take the month's last
   where it has fewer).
+- ``sum(x)`` (of integer numerators): ``sum(CAST(x AS DECIMAL(38, 0)))`` — DuckDB sums BIGINTs
+  into a HUGEINT, Spark into a BIGINT, which overflows (ANSI) or wraps.
 - ``sign(x)``: cast to BIGINT (Spark's ``SIGN`` is a DOUBLE, which would make the product a float).
 - DuckDB's ``count_star()``: ``COUNT(*)``.
 
@@ -113,6 +116,9 @@ def _node(node: exp.Expr) -> exp.Expr:
     months = _months(node.expression) if isinstance(node, exp.Add) else None
     if months is not None:
         return exp.AddMonths(this=node.this, expression=months)
+    if isinstance(node, exp.Sum) and not (isinstance(node.this, exp.Cast) and node.this.to == DECIMAL_INTEGER):
+        # (the plan sums integer numerators, each below 2^62: DuckDB's sum of BIGINT is a HUGEINT)
+        return exp.Sum(this=exp.Cast(this=node.this, to=DECIMAL_INTEGER.copy()))
     if isinstance(node, exp.Sign):
         return exp.Cast(this=node, to=exp.DataType.build("BIGINT"))
     if isinstance(node, exp.Anonymous) and node.name.lower() == "count_star" and not node.expressions:

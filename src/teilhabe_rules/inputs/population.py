@@ -469,27 +469,43 @@ class Population:
             yield self._typed(number, cells, len(line))
 
     def count_csv(self) -> int:
-        """The rows still to read of a CSV file, counted without reading their cells: with a
+        """The rows still to read of a CSV file, counted without reading every cell: with a
         ``fall`` column the runs of its key cells, as :func:`~teilhabe_rules.inputs.tabular.assemble`
-        starts cases (a record with a quoted line end one row). Reads the file to its end."""
+        starts cases — a line that is no row (bytes that are not UTF-8, a NUL, too long, a
+        field count other than the header's) continues the case above, a line that is no CSV
+        record has the key :meth:`_plain_key` reads, a key cell is read as reading reads it (a
+        record with a quoted line end is one row). Reads the file to its end."""
         columns, lines = self._csv
-        key = key_index(columns)
+        key = self._key = key_index(columns)
         separator = self.separator or ","
         count = 0
         current: str | None = None
-        for _number, line in _records(lines) if key is not None else lines:
+        for number, line in _records(lines) if key is not None else lines:
             if line is not None and not line.strip(_BLANK):
                 continue
-            try:
-                cells: list[str] | None = next(csv.reader((line,), strict=True, delimiter=separator)) if line else None
-            except csv.Error:
-                cells = None  # (its key unknown: it continues the case above)
-            if cells is not None and not any(cell.strip() for cell in cells):
-                continue  # only separators: an empty row of a spreadsheet
+            cells: Sequence[Any] | None = None  # (None: its key is not known)
+            if self._problem(line) is None:
+                assert line is not None
+                try:
+                    record = next(csv.reader((line,), strict=True, delimiter=separator))
+                except csv.Error:
+                    cells = self._plain_key(number, line, separator) if key is not None else None
+                else:
+                    if not any(cell.strip() for cell in record):
+                        continue  # only separators: an empty row of a spreadsheet
+                    if key is not None and len(record) == len(columns):
+                        if self.decimal.mark is None:  # (the row whole, as reading it may tell the mark)
+                            cells = self._typed(number, record)[1]
+                        else:
+                            try:
+                                cells = [None] * key + [self._cell(record[key], number, key + 1)]
+                            except ValueError:  # (a JsonLineError is one)
+                                cells = self._keyed(number, record, [])
             if key is None:
                 count += 1
                 continue
-            name = cells[key].strip() or None if cells is not None and len(cells) == len(columns) else None
+            value = cells[key] if cells is not None and len(cells) > key else None
+            name = str(value).strip() or None if value is not None else None
             if count == 0 or (name is not None and name != current):
                 count += 1
                 current = name
@@ -1164,9 +1180,14 @@ def _csv_count(path: Path, separator: str | None) -> int | None:
         return population.count_csv()
 
 
+_WHITE = "".join(c for c in map(chr, range(0x3001)) if c.isspace())  # what str.strip() takes away
+
+
 def _parquet_count(path: Path) -> int | None:
     """The cases of a Parquet file: its rows, or with a ``fall`` column its runs of key values,
-    in the file's order (a row with an empty key continues the case above)."""
+    in the file's order (a row with an empty key continues the case above). A key written as
+    text in a notation a later cell tells (``1.000`` in a file of decimal commas) is taken as
+    its text: such keys may count apart where reading takes them as one number."""
     import duckdb
     from sqlglot import exp
 
@@ -1184,7 +1205,9 @@ def _parquet_count(path: Path) -> int | None:
             if key is None:
                 found = con.execute("SELECT count(*) FROM read_parquet(?)", sandbox.paths).fetchone()
             else:  # (the key's name quoted as an identifier: a value, never SQL text)
-                cell = exp.Nullif(this=exp.Trim(this=exp.cast(exp.column(names[key], quoted=True), "VARCHAR")),
+                # (the key as reading takes it: its text without white space at either end, as str.strip)
+                cell = exp.Nullif(this=exp.Trim(this=exp.cast(exp.column(names[key], quoted=True), "VARCHAR"),
+                                                expression=exp.Literal.string(_WHITE)),
                                   expression=exp.Literal.string(""))
                 row = exp.column("file_row_number")
                 before = exp.Window(this=exp.IgnoreNulls(this=exp.func("lag", exp.column("k"))),
@@ -1196,7 +1219,10 @@ def _parquet_count(path: Path) -> int | None:
                     "read_parquet(?, file_row_number = true)")
                 marked = exp.select(exp.alias_(starts, "s")).from_(keyed.subquery("t"))
                 query = exp.select(exp.func("count_if", exp.column("s"))).from_(marked.subquery("u"))
-                found = con.execute(query.sql("duckdb"), sandbox.paths).fetchone()
+                try:
+                    found = con.execute(query.sql("duckdb"), sandbox.paths).fetchone()
+                except duckdb.Error:  # (a file with a column file_row_number of its own: its rows)
+                    found = con.execute("SELECT count(*) FROM read_parquet(?)", sandbox.paths).fetchone()
     except (duckdb.Error, OSError):
         return None
     return int(found[0] or 0) if found else None

@@ -1034,13 +1034,12 @@ def _cmd_generate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                                or args.out.lower().endswith((".jsonl", ".ndjson")))
     if args.method == "spaltenweise" and table != "parquet" and not jsonl:
         raise _UsageError("generate: --verfahren spaltenweise schreibt Parquet oder JSON Lines")
-    if args.split is not None:  # (a name on the command line: a usage error, as eval-many's --liste)
-        model = _model(args.model)
-        lists = [model.checked.scopes[sid].name for sid in model.checked.scopes[""].lists]
-        if args.split not in lists:
-            raise _unknown_list("--split", args.split, " auf der obersten Ebene", model, lists)
     try:
         model = _model(args.model)
+        if args.split is not None:  # (a name on the command line: a usage error, as eval-many's --liste)
+            lists = [model.checked.scopes[sid].name for sid in model.checked.scopes[""].lists]
+            if args.split not in lists:
+                raise _unknown_list("--split", args.split, " auf der obersten Ebene", model, lists)
         written = generate_population(model, args.n, args.seed, args.out if args.out else out, split=args.split,
                                       fmt=args.format, method=args.method)
     except TeilhabeError as exc:

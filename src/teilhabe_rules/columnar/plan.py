@@ -81,7 +81,7 @@ from sqlglot import exp
 from ..ir import checked as c
 from ..ir import toolkit
 from ..ir.domains import MAX_VALUES, Domain, Facts, ModelSymbols, domain_of, facts_of
-from ..ir.text import quantity_text
+from ..ir.text import WHITE_SPACE, quantity_text
 
 __all__ = ["FAILURE_COLUMNS", "FIX", "HUGE_LIMIT", "IN_BOUND", "IN_SCALE", "LIST_BOUND", "MAX_DEN", "NARROW_LIMIT",
            "SCALAR_DIGITS", "SINGLE_PREFIX", "WHITE_SPACE", "Narrow", "Num", "Other", "Plan", "RowFactor", "Step",
@@ -1477,11 +1477,6 @@ def _text_of(value: Value, vtype: c.ValueType) -> exp.Expr | None:
         return _case((_p(value.sql), exp.Literal.string(quantity_text(True, vtype))),
                      (exp.Not(this=_p(value.sql.copy())), exp.Literal.string(quantity_text(False, vtype))))
     return None
-
-
-WHITE_SPACE = ("\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006"
-               "\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000")
-"""The characters ``str.strip()`` takes away (``str.isspace``)."""
 
 
 FAILURE_COLUMNS = ("_fehlerzahl", "_meldung", "_pfad")

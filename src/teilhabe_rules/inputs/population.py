@@ -42,6 +42,7 @@ import attrs
 from ..duck import Sandbox
 from ..errors import CaseError, Diagnostic, Location, did_you_mean
 from ..files import links_out, read_problem
+from ..ir.text import WHITE_SPACE
 from .cases import DocumentError, parse_document
 from .tabular import Column, DecimalMark, TableCase, TableRow, assemble, key_index, parse_column
 
@@ -482,6 +483,10 @@ class Population:
         current: str | None = None
         for number, line in _records(lines) if key is not None else lines:
             if line is not None and not line.strip(_BLANK):
+                continue
+            if key is None and (line is None or self._problem(line) is not None
+                                or line.strip(WHITE_SPACE + separator + '"')):
+                count += 1  # (an error row, or a row with a cell of more than white space)
                 continue
             cells: Sequence[Any] | None = None  # (None: its key is not known)
             if self._problem(line) is None:
@@ -1180,9 +1185,6 @@ def _csv_count(path: Path, separator: str | None) -> int | None:
         return population.count_csv()
 
 
-_WHITE = "".join(c for c in map(chr, range(0x3001)) if c.isspace())  # what str.strip() takes away
-
-
 def _parquet_count(path: Path) -> int | None:
     """The cases of a Parquet file: its rows, or with a ``fall`` column its runs of key values,
     in the file's order (a row with an empty key continues the case above). A key written as
@@ -1207,7 +1209,7 @@ def _parquet_count(path: Path) -> int | None:
             else:  # (the key's name quoted as an identifier: a value, never SQL text)
                 # (the key as reading takes it: its text without white space at either end, as str.strip)
                 cell = exp.Nullif(this=exp.Trim(this=exp.cast(exp.column(names[key], quoted=True), "VARCHAR"),
-                                                expression=exp.Literal.string(_WHITE)),
+                                                expression=exp.Literal.string(WHITE_SPACE)),
                                   expression=exp.Literal.string(""))
                 row = exp.column("file_row_number")
                 before = exp.Window(this=exp.IgnoreNulls(this=exp.func("lag", exp.column("k"))),

@@ -39,6 +39,7 @@ __all__ = [
     "EXACT",
     "FULL",
     "READABLE",
+    "WHITE_SPACE",
     "Figures",
     "decimal_text",
     "display_places",
@@ -48,6 +49,10 @@ __all__ = [
     "quantity_text",
     "unit_text",
 ]
+
+WHITE_SPACE = ("\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006"
+               "\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000")
+"""The characters ``str.strip()`` takes away (``str.isspace``)."""
 
 
 @attrs.frozen(repr=False)

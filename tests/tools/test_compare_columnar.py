@@ -882,6 +882,35 @@ class TestRowsPerCase:
         assert same_parquet_rows(columnar, scalar) == summary.rows
         assert duckdb.sql(f"SELECT fall FROM '{columnar}' LIMIT 1").fetchall()[0][0].startswith("P-9")
 
+    def test_a_large_population_s_rows_keep_its_order(self, tmp_path: Path) -> None:
+        """60,000 generated persons, some of them failing (row groups and threads enough for DuckDB
+        to join its tables out of order): the Parquet rows are the population's in its order, each
+        with its own key, status, message and figures — those of the person compared alone."""
+        from teilhabe_rules.tools.generate import write_population
+
+        old, new = model("mawo"), model("mawo_2025")
+        generated = tmp_path / "erzeugt.parquet"
+        write_population(new, 60_000, 7, generated, split="bewohner")
+        population = tmp_path / "p.parquet"  # keys falling as the rows go on
+        duckdb.execute(f"COPY (SELECT * REPLACE ('P-' || (100000 - fall) AS fall) FROM read_parquet('{generated}')) "
+                       f"TO '{population}' (FORMAT parquet)")
+        rows = tmp_path / "zeilen.parquet"
+        summary = compare(old, new, population, out=rows, backend="spalten", at_old=AT_NEW, at_new=AT_NEW)
+        assert summary.backend == "spalten" and summary.rows == 60_000
+        keys = [key for (key,) in duckdb.sql(f"SELECT fall FROM '{population}'").fetchall()]
+        table = duckdb.sql(f"SELECT * FROM '{rows}'").fetchall()
+        assert [row[0] for row in table] == keys
+        failed = [index for index, row in enumerate(table) if row[1] == "fehler"]
+        assert 0 < len(failed) < 60_000 // 2
+        picked = [59_999, 0, 2047, 2048, 30_001, *failed[:2], failed[-1]]  # compared again, by themselves
+        few, again = tmp_path / "einige.parquet", tmp_path / "zeilen_einige.parquet"
+        duckdb.execute(f"COPY (SELECT p.* EXCLUDE (file_row_number) FROM read_parquet('{population}', "
+                       f"file_row_number = true) AS p JOIN (SELECT unnest({picked}) AS n, "
+                       f"generate_subscripts({picked}, 1) AS k) ON file_row_number = n ORDER BY k) "
+                       f"TO '{few}' (FORMAT parquet)")
+        compare(old, new, few, out=again, backend="spalten", at_old=AT_NEW, at_new=AT_NEW)
+        assert duckdb.sql(f"SELECT * FROM '{again}'").fetchall() == [table[index] for index in picked]
+
     def test_the_rows_can_be_taken_over_by_a_resumed_run(self, tmp_path: Path) -> None:
         """The columnar run writes the state of its partial file as the scalar path does: a run
         stopped after its rows are written (before the file is renamed) is resumed, on the scalar

@@ -236,50 +236,25 @@ def test_a_forked_child_spills_into_its_parent_s_folder(tmp_path: Path, monkeypa
     assert len(os.listdir(tmp_path)) == 1
 
 
-class TestPublish:
-    """:func:`duck.publish`: the written file becomes ``path`` whole, never written through a link."""
+def test_a_published_file_is_made_in_its_folder(tmp_path: Path) -> None:
+    """:func:`duck.publish` makes the output in the output's folder — it takes that folder's group
+    where the folder hands its group down (set-group-ID), as any file made there; DuckDB's file,
+    made in a temporary folder, is copied, not moved — and leaves nothing else there."""
+    import grp
+    import stat
 
-    def test_renamed_on_the_same_file_system(self, tmp_path: Path) -> None:
-        written, target = tmp_path / "datei.parquet", tmp_path / "aus" / "zeilen.parquet"
-        target.parent.mkdir()
-        written.write_bytes(b"PAR1 rows")
-        inode = written.stat().st_ino
-        duck.publish(str(written), target)
-        assert target.read_bytes() == b"PAR1 rows" and target.stat().st_ino == inode
-        assert not written.exists()
-        assert sorted(p.name for p in target.parent.iterdir()) == ["zeilen.parquet"]
-
-    def test_copied_across_file_systems(self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-        import errno
-
-        written, target = tmp_path / "datei.parquet", tmp_path / "zeilen.parquet"
-        written.write_bytes(b"PAR1 rows")
-        replace = os.replace
-
-        def across(source: str, destination: str) -> None:
-            if source == str(written):
-                raise OSError(errno.EXDEV, "Invalid cross-device link")
-            replace(source, destination)
-
-        monkeypatch.setattr(os, "replace", across)
-        duck.publish(str(written), target)
-        assert target.read_bytes() == b"PAR1 rows"
-        assert sorted(p.name for p in tmp_path.iterdir()) == ["datei.parquet", "zeilen.parquet"]
-
-    def test_a_link_at_the_target_is_refused_and_nothing_written_through_it(self, tmp_path: Path) -> None:
-        from teilhabe_rules.errors import CaseError
-
-        elsewhere = tmp_path / "fremd.txt"
-        elsewhere.write_text("bleibt", encoding="utf-8")
-        written, target = tmp_path / "datei.parquet", tmp_path / "zeilen.parquet"
-        written.write_bytes(b"PAR1 rows")
-        target.symlink_to(elsewhere)
-        with pytest.raises(CaseError, match="symbolischer Link"):
-            duck.publish(str(written), target)
-        assert target.is_symlink() and elsewhere.read_text(encoding="utf-8") == "bleibt"
-        assert written.read_bytes() == b"PAR1 rows"
-
-    def test_another_failure_is_the_caller_s(self, tmp_path: Path) -> None:
-        with pytest.raises(FileNotFoundError):
-            duck.publish(str(tmp_path / "fehlt.parquet"), tmp_path / "zeilen.parquet")
-        assert not (tmp_path / "zeilen.parquet").exists()
+    folder = tmp_path / "geteilt"
+    folder.mkdir()
+    others = [g.gr_gid for g in grp.getgrall() if g.gr_gid != os.getegid()]
+    try:
+        os.chown(folder, -1, others[0])
+    except (IndexError, PermissionError):
+        pytest.skip("no other group to hand down")
+    folder.chmod(0o2775)
+    assert folder.stat().st_mode & stat.S_ISGID
+    written = tmp_path / "datei.parquet"
+    written.write_bytes(b"PAR1 rows")
+    duck.publish(str(written), folder / "zeilen.parquet")
+    made = folder / "zeilen.parquet"
+    assert made.read_bytes() == b"PAR1 rows" and made.stat().st_gid == others[0] != written.stat().st_gid
+    assert [p.name for p in folder.iterdir()] == ["zeilen.parquet"]

@@ -2166,15 +2166,25 @@ class _ColumnarRun:
         order of the cases, as one table per side with a row for every case (:meth:`_dense`; the
         side's kept tables are dropped then); the file's rows are those tables side by side, row by
         row (``POSITIONAL JOIN``: scanned in their order, so nothing is sorted that wide — 1,000,000
-        persons with the default values: ~7 s, before ~15 s sorting the joined rows and spilling)."""
+        persons with the default values: the ordered tables ~3 s and the file ~6 s, before ~15 s
+        sorting the joined rows, spilling beyond the memory limit, and writing them)."""
         from sqlglot import exp
 
         from ..columnar.intake import numbered
 
         dense = [self._dense(con, count, number, ids_of, population) for number in range(len(self.sides))]
         query = exp.select().from_(exp.to_table("dicht0"))
-        for number in range(1, len(dense)):
-            query = query.join(exp.Join(this=exp.to_table(f"dicht{number}"), method="POSITIONAL"))
+        others = [f"dicht{number}" for number in range(1, len(dense))]
+        if not others:
+            # every column may be NULL, as on the scalar path: DuckDB writes a column it knows to
+            # hold no NULL as REQUIRED, which a stored table's column read alone is — not one
+            # read beside another table, whose rows it pads with NULLs (here none)
+            others.append("_ohne")
+            con.execute(exp.Create(this=exp.Schema(this=exp.to_table("_ohne"), expressions=[exp.ColumnDef(
+                this=exp.to_identifier("x"), kind=exp.DataType.build("BOOLEAN"))]), kind="TABLE", replace=True,
+                properties=exp.Properties(expressions=[exp.TemporaryProperty()])).sql("duckdb"))
+        for other in others:
+            query = query.join(exp.Join(this=exp.to_table(other), method="POSITIONAL"))
         if ids_of is numbered:
             ident: exp.Expr = exp.DPipe(this=exp.Literal.string("Zeile "), expression=exp.cast(
                 exp.Add(this=exp.column("_c", "dicht0"), expression=exp.Literal.number(1)), "VARCHAR"))
@@ -2193,8 +2203,9 @@ class _ColumnarRun:
         elif messages:  # (concat_ws leaves NULLs out; no message at all is NULL, as on the scalar path)
             error = exp.Nullif(this=exp.Anonymous(this="concat_ws", expressions=[exp.Literal.string("; "), *messages]),
                                expression=exp.Literal.string(""))
-        columns: list[exp.Expr] = [ident, exp.Case(ifs=[exp.If(this=ok.copy(), true=exp.Literal.string("ok"))],
-                                                   default=exp.Literal.string("fehler")), error]
+        status = exp.Case(ifs=[exp.If(this=ok.copy(), true=exp.Literal.string("ok")), exp.If(
+            this=exp.not_(ok.copy()), true=exp.Literal.string("fehler"))])  # (no ELSE: a column that may be NULL)
+        columns: list[exp.Expr] = [ident, status, error]
         for f in fields:
             if self.single:
                 pair = [dense[0][1][name][0] for name, _, _ in self.sides[0].wanted]

@@ -1066,7 +1066,7 @@ def _cmd_eval_many(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         scope = found[0]
     at = _date(args.at) if args.at else None
     reading = _reading(args)
-    from .columnar.sources import read_source
+    from .columnar.sources import element_folder, read_source
     from .inputs.population import count_rows, read_population
     from .tools.progress import is_terminal, progress_bar
 
@@ -1074,6 +1074,8 @@ def _cmd_eval_many(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     bar = progress_bar(err, count_rows(args.population, reading["separator"])) if is_terminal(err) else None
     source: Any
     progress: Callable[[int, int], None] | None = None
+    # the rows' element files: beside the population file (a case file's beside it), whatever it is read as
+    base_dir = element_folder(Path(args.population))
     if Path(args.population).suffix.lower() in (".jsonl", ".ndjson") and not any(reading.values()):
         # a JSON Lines file is checked, staged and computed by DuckDB as a whole (columnar/intake.py):
         # the bar stands until the plan's cases are done, then moves with those of the scalar backend
@@ -1087,7 +1089,8 @@ def _cmd_eval_many(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             source = _counted(source, bar.update)
     finished: int | None = None
     try:
-        result = model.evaluate_many(source, args.agreement, at=at, progress=progress, backend=args.backend)
+        result = model.evaluate_many(source, args.agreement, at=at, progress=progress, backend=args.backend,
+                                     base_dir=base_dir)
         finished = result.cases
     finally:
         if bar is not None:

@@ -168,12 +168,8 @@ class Model:
         default the working directory — a file's are read next to it)."""
         if isinstance(data, Case):
             return data
-        if base_dir is not None and not isinstance(base_dir, Path):
-            try:
-                base_dir = Path(base_dir)
-            except TypeError:
-                raise CaseError(Diagnostic(f"base_dir: erwartet ein Verzeichnis (str oder Path), nicht "
-                                           f"{type(base_dir).__name__}", code="eingabe")) from None
+        if base_dir is not None:
+            base_dir = _folder(base_dir)
         # the compiled check first; anything it does not accept, the loader's full path
         if type(data) is dict:
             row = self._checked_row(data)
@@ -259,6 +255,7 @@ class Model:
         at: _dt.date | None = None,
         progress: Callable[[int, int], None] | None = None,
         backend: str = "spalten",
+        base_dir: str | Path | None = None,
     ) -> BatchResult:
         """Evaluate a population with the columnar backend (:mod:`teilhabe_rules.columnar`):
         ``source`` is an iterable of case mappings, a DuckDB relation, an Arrow table or a
@@ -270,9 +267,12 @@ class Model:
         ``notes``). ``progress(done, total)`` is called as cases are finished. ``backend``
         ``skalar`` (or ``scalar``): every case evaluated by the scalar backend, one at a time, into
         a result of the same form — no plan compiled (:data:`~teilhabe_rules.backends.BACKENDS`; a
-        ValueError for a name not there)."""
+        ValueError for a name not there). ``base_dir``: where list elements given as file names
+        are read from, and confined to (as for :meth:`load_case`) — None: the folder of a population
+        file, a population directory itself, else the working directory; the case read from a
+        case file of a folder reads its own next to it, whatever ``base_dir`` says."""
         from .columnar import ScalarOutcome, run_batch
-        from .columnar.sources import Unreadable, element_folder, population
+        from .columnar.sources import Unreadable, case_folder, element_folder, population
 
         chosen = backend_name(backend)
         at = reference_day(at)
@@ -283,19 +283,20 @@ class Model:
             note = "Backend „skalar“ gewählt: jeder Fall mit dem skalaren Backend, einer nach dem anderen"
         else:
             plan, note = self._columnar_plan(agreed, at)
-        base_dir = element_folder(source)  # (a row's element files: beside its population file)
+        # (a row's element files: beside its population file, or where the caller says)
+        folder = element_folder(source) if base_dir is None else _folder(base_dir)
 
         def scalar(index: int, data: Any) -> ScalarOutcome:
             if isinstance(data, Unreadable):
                 return ScalarOutcome(None, ((data.message, None),))
             try:
-                result = self.evaluate(data, agreed, at=at, base_dir=base_dir)
+                result = self.evaluate(data, agreed, at=at, base_dir=case_folder(data, folder))
             except TeilhabeError as exc:
                 return ScalarOutcome(None, tuple((d.message, d.path) for d in exc.diagnostics))
             return ScalarOutcome(result.frame)
 
         return run_batch(plan, self.checked, population(source), self.loader, scalar, at=at, note=note,
-                         progress=progress)
+                         progress=progress, base_dir=folder)
 
     def columnar_plan(self, agreement: Agreement | str | Path | Mapping[str, Any] | None = None,
                       at: _dt.date | None = None, *, wanted: Collection[tuple[str, str]] | None = None) -> Plan:
@@ -606,3 +607,14 @@ def load(path: str | Path, *, search_path: Sequence[str | Path] = ()) -> Model:
 
 
 _ = TeilhabeError
+
+
+def _folder(base_dir: Any) -> Path:
+    """``base_dir`` as a :class:`~pathlib.Path` (a ``str`` or path); anything else is a CaseError."""
+    if isinstance(base_dir, Path):
+        return base_dir
+    try:
+        return Path(base_dir)
+    except TypeError:
+        raise CaseError(Diagnostic(f"base_dir: erwartet ein Verzeichnis (str oder Path), nicht "
+                                   f"{type(base_dir).__name__}", code="eingabe")) from None

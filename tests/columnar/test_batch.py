@@ -22,7 +22,8 @@ from hypothesis_budget import examples
 
 import teilhabe_rules
 from teilhabe_rules.cli import main
-from teilhabe_rules.errors import TeilhabeError
+from teilhabe_rules.errors import CaseError, TeilhabeError
+from teilhabe_rules.inputs.population import read_population
 from teilhabe_rules.model import Model
 from teilhabe_rules.tools.strategies import sample_cases, sample_invalid_cases
 
@@ -748,13 +749,11 @@ def test_kalendertage_of_a_period_ending_before_it_begins_is_a_fault_on_both_bac
         assert row["tage"] == max(shift + 1, 0) and row["satz"] == (10 if shift + 1 > 5 else 5)
 
 
-@pytest.mark.parametrize("where", ["datei", "api"])
-def test_element_files_of_a_population_file_are_read_beside_it(where: str, tmp_path: Path,
-                                                               monkeypatch: pytest.MonkeyPatch) -> None:
-    """A row's element files are read from the population file's folder (as ``compare`` reads
-    them), not from the working directory — which may hold a file of the same name."""
+def _population_naming_files(form: str, folder: Path, elsewhere: Path) -> tuple[Model, Path]:
+    """A population of one MAWo person whose resident is the file ``bewohner/b.toml`` beside it
+    (``form``: a JSON Lines file, a Parquet file, or a folder holding the case as a JSON case
+    file), and in ``elsewhere`` a file of the same name that is no resident."""
     model = teilhabe_rules.bundled("mawo")
-    folder, elsewhere = tmp_path / "population", tmp_path / "anderswo"
     (folder / "bewohner").mkdir(parents=True)
     (elsewhere / "bewohner").mkdir(parents=True)
     resident = (ROOT / "examples/mawo/bewohner/linde_1.toml").read_text("utf-8")
@@ -762,17 +761,86 @@ def test_element_files_of_a_population_file_are_read_beside_it(where: str, tmp_p
     (elsewhere / "bewohner" / "b.toml").write_text("kuerzel = 1\n", "utf-8")  # no resident
     case = _person(model)
     case["bewohner"] = ["bewohner/b.toml"]
-    population = folder / "p.jsonl"
-    population.write_text(json.dumps(case, default=str) + "\n", "utf-8")
+    lines = folder / "p.jsonl"
+    lines.write_text(json.dumps(case, default=str) + "\n", "utf-8")
+    if form == "jsonl":
+        return model, lines
+    if form == "parquet":
+        population = folder / "p.parquet"
+        con = duckdb.connect()
+        con.execute(f"COPY (SELECT * FROM read_json('{lines}')) TO '{population}' (FORMAT parquet)")
+        con.close()
+        lines.unlink()
+        return model, population
+    lines.rename(folder / "fall.json")  # a folder of case files: the folder itself
+    return model, folder
+
+
+@pytest.mark.parametrize("backend", ["spalten", "skalar"])
+@pytest.mark.parametrize("form", ["jsonl", "parquet", "ordner"])
+@pytest.mark.parametrize("where", ["datei", "api"])
+def test_element_files_of_a_population_file_are_read_beside_it(where: str, form: str, backend: str, tmp_path: Path,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """A row's element files are read from the population file's folder, or from a folder
+    population's own (as ``compare`` reads them), not from the working directory — which may
+    hold a file of the same name —, whatever the population's form and the backend, on the
+    command line too (which reads any population but JSON Lines row by row)."""
+    folder, elsewhere = tmp_path / "population", tmp_path / "anderswo"
+    model, population = _population_naming_files(form, folder, elsewhere)
     monkeypatch.chdir(elsewhere)
     if where == "api":
-        result = model.evaluate_many(population)
+        result = model.evaluate_many(population, backend=backend)
         assert result.errors == [] and result.evaluated == 1
     else:
         out = tmp_path / "e.csv"
-        assert main(["eval-many", "mawo", str(population), "--out", str(out)]) == 0
+        assert main(["eval-many", "mawo", str(population), "--out", str(out), "--backend", backend]) == 0
         header, row = out.read_text("utf-8").splitlines()
         assert row.endswith(",")  # (no error: the last column, _fehler, empty)
+
+
+@pytest.mark.parametrize("backend", ["spalten", "skalar"])
+def test_a_case_file_of_a_folder_reads_its_element_files_beside_it_and_no_further(
+        backend: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Cases read from a folder of case files, given to ``evaluate_many`` as a population
+    object (no path to take a folder from), read their element files beside their file, as a
+    case file read alone does — not from the working directory, which holds a file a case
+    names: that one is not found. ``base_dir`` changes nothing for them."""
+    folder, elsewhere = tmp_path / "population", tmp_path / "anderswo"
+    model, population = _population_naming_files("ordner", folder, elsewhere)
+    stray = json.loads((population / "fall.json").read_text("utf-8"))
+    stray["bewohner"] = ["geheim/x.toml"]
+    (population / "zweiter.json").write_text(json.dumps(stray), "utf-8")
+    (elsewhere / "geheim").mkdir()
+    (elsewhere / "geheim" / "x.toml").write_text(
+        (ROOT / "examples/mawo/bewohner/linde_1.toml").read_text("utf-8"), "utf-8")
+    monkeypatch.chdir(elsewhere)
+    for base_dir in (None, elsewhere):
+        result = model.evaluate_many(read_population(population), backend=backend, base_dir=base_dir)
+        assert result.evaluated == 1
+        (error,) = result.errors
+        assert error.index == 1 and error.problems == (("Die Datei „geheim/x.toml“ gibt es nicht", "$.bewohner[1]"),)
+
+
+@pytest.mark.parametrize("backend", ["spalten", "skalar"])
+def test_base_dir_says_where_the_element_files_of_mappings_are_read_from(
+        backend: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``evaluate_many(…, base_dir=…)``: the element files of cases given as mappings are read
+    there and confined to it, not to the working directory; a ``base_dir`` that is no folder
+    name is a CaseError."""
+    folder, elsewhere = tmp_path / "population", tmp_path / "anderswo"
+    model, population = _population_naming_files("jsonl", folder, elsewhere)
+    case = json.loads(population.read_text("utf-8"))
+    monkeypatch.chdir(elsewhere)
+    assert model.evaluate_many([case], backend=backend).errors != []  # the working directory's is no resident
+    for named in (folder, str(folder)):
+        result = model.evaluate_many([case], backend=backend, base_dir=named)
+        assert result.errors == [] and result.evaluated == 1
+    outside = dict(case, bewohner=["../anderswo/bewohner/b.toml"])
+    (error,) = model.evaluate_many([outside], backend=backend, base_dir=folder).errors
+    ((message, path),) = error.problems
+    assert "außerhalb von" in message and path == "$.bewohner[1]"
+    with pytest.raises(CaseError):
+        model.evaluate_many([case], backend=backend, base_dir=3)  # type: ignore[arg-type]
 
 
 class _Whole(numbers.Integral):  # a whole number of another library (numpy's int64, say)

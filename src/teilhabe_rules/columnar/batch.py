@@ -62,7 +62,7 @@ from ..runtime.frame import Frame
 from ..runtime.quantities import json_value
 from .intake import ROWS_FILE, Intake, stage_jsonl, stage_parquet, within_validity
 from .plan import FAILURE_COLUMNS, FIX, IN_SCALE, LIST_BOUND, Plan, int_type, key_columns, other_type
-from .sources import PopulationFile, element_folder
+from .sources import PopulationFile, case_folder, element_folder
 
 __all__ = ["BatchResult", "ErrorRow", "ScalarOutcome", "SharedStage", "Staging", "column_types", "execute_plan",
            "load_staged", "run_batch", "stage_case", "stage_shared", "stages_alike", "staging"]
@@ -401,9 +401,14 @@ def run_batch(plan: Plan | None, model: c.CheckedModel, cases: Iterable[Any], lo
               note: str | None = None, connection: duckdb.DuckDBPyConnection | None = None,
               progress: Callable[[int, int], None] | None = None,
               keep: Mapping[str, Collection[str]] | None = None,
-              certain: Callable[[int, tuple[str, str] | None], ScalarOutcome | None] | None = None) -> BatchResult:
+              certain: Callable[[int, tuple[str, str] | None], ScalarOutcome | None] | None = None,
+              base_dir: Path | None = None) -> BatchResult:
     """Evaluate ``cases`` (see the module docstring). ``plan`` None: every case by ``scalar``
     (``note`` says why, in one line). ``cases`` may be a :class:`SharedStage` (with a plan).
+    ``base_dir``: where the element files named by cases given as mappings are read from and
+    confined to (a case file's: its own folder, :func:`~teilhabe_rules.columnar.sources.case_folder`);
+    None: :func:`~teilhabe_rules.columnar.sources.element_folder` of ``cases`` — ``scalar``
+    must read them from the same place.
     ``keep``: per scope the keys of the values the result tables hold (None: all; see
     :func:`execute_plan`). ``certain``: where given, it is asked of each case that certainly
     fails — a ``prüfung`` of its tree exactly false, nothing else of it in doubt (``_sicher``, see
@@ -422,7 +427,7 @@ def run_batch(plan: Plan | None, model: c.CheckedModel, cases: Iterable[Any], lo
     else:
         con = connect()
     try:
-        return _run_batch(plan, model, cases, loader, scalar, at, note, con, progress, keep, certain)
+        return _run_batch(plan, model, cases, loader, scalar, at, note, con, progress, keep, certain, base_dir)
     except duckdb.OutOfMemoryException:
         if connection is None:  # (the error would hold it, and its memory, as long as it lives)
             con.close()
@@ -434,8 +439,8 @@ def _run_batch(plan: Plan | None, model: c.CheckedModel, cases: Iterable[Any], l
                scalar: Callable[[int, Any], ScalarOutcome], at: _dt.date | None, note: str | None,
                con: duckdb.DuckDBPyConnection, progress: Callable[[int, int], None] | None,
                keep: Mapping[str, Collection[str]] | None,
-               certain: Callable[[int, tuple[str, str] | None], ScalarOutcome | None] | None = None
-               ) -> BatchResult:
+               certain: Callable[[int, tuple[str, str] | None], ScalarOutcome | None] | None = None,
+               base_dir: Path | None = None) -> BatchResult:
     notes = [note] if note else []
     scopes = list(model.scopes)
     folder = tempfile.mkdtemp(prefix="teilhabe-columnar-")
@@ -460,7 +465,8 @@ def _run_batch(plan: Plan | None, model: c.CheckedModel, cases: Iterable[Any], l
         if intake is not None:
             count, direct = intake.count, list(intake.slow)
         else:
-            count = _stage_cases(plan, model, cases, loader, at, how, folder, direct, kept, element_folder(cases))
+            count = _stage_cases(plan, model, cases, loader, at, how, folder, direct, kept,
+                                 base_dir if base_dir is not None else element_folder(cases))
         if plan is not None:
             if shared is not None and shared.intake.tables is not None:
                 if not _sees(con, shared.intake.tables[0]):
@@ -546,7 +552,8 @@ def _stage_cases(plan: Plan | None, model: c.CheckedModel, cases: Iterable[Any],
                  kept: dict[int, Mapping[str, Any]], base_dir: Path | None = None) -> int:
     """Stage ``cases`` one by one (:func:`stage_case`) into ``in<n>.jsonl`` of ``folder``; a case
     not staged goes to ``direct``, a staged one's data to ``kept``. Gives the number of cases.
-    ``base_dir``: where the cases' element files are read from (:func:`element_folder`)."""
+    ``base_dir``: where the cases' element files are read from (:func:`element_folder`; a case
+    file's: its own folder, :func:`case_folder`)."""
     scopes = list(model.scopes)
     files = {sid: open(os.path.join(folder, f"in{n}.jsonl"), "w", encoding="utf-8")  # noqa: SIM115
              for n, sid in enumerate(scopes)}
@@ -557,8 +564,8 @@ def _stage_cases(plan: Plan | None, model: c.CheckedModel, cases: Iterable[Any],
             if plan is None:
                 direct.append((index, data))
                 continue
-            rows = (stage_case(plan, model, loader, index, data, at, how, base_dir) if isinstance(data, Mapping)
-                    else None)
+            rows = (stage_case(plan, model, loader, index, data, at, how, case_folder(data, base_dir))
+                    if isinstance(data, Mapping) else None)
             if rows is not None and not all(_encodable(line) for lines in rows.values() for line in lines):
                 rows = None  # a text that is no Unicode (a lone surrogate): the scalar backend takes it
             if rows is None:

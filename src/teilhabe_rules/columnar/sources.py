@@ -7,7 +7,8 @@ relation, an Arrow table or a pandas/polars frame (where installed; read through
 (:func:`~teilhabe_rules.inputs.population.read_population`: JSON Lines, CSV with its separator and
 decimal mark detected, XLSX, Parquet, a folder of case files; a column named by a data path,
 ``bewohner[1].lp2a.kap4``, fills that place; never a float). Gives: the cases, in order, as
-mappings — or :class:`Unreadable` for a line or file that is no case (one error row each).
+mappings (a case file's as :class:`CaseFileData`, which knows the file's folder) — or
+:class:`Unreadable` for a line or file that is no case (one error row each).
 :func:`population` keeps a path as a :class:`PopulationFile`, which the batch may stage in SQL
 (:mod:`teilhabe_rules.columnar.intake`) instead of reading it case by case.
 """
@@ -27,7 +28,8 @@ from ..inputs.cases import Case, read_case_file
 from ..inputs.population import Population, PopulationRow, read_population
 from ..paths import file_path
 
-__all__ = ["PopulationFile", "RowsJoined", "Unreadable", "line_case", "population", "read_source", "table_rows"]
+__all__ = ["CaseFileData", "PopulationFile", "RowsJoined", "Unreadable", "case_folder", "element_folder", "line_case",
+           "population", "read_source", "table_rows"]
 
 
 def _no_case(item: Any) -> str:
@@ -76,6 +78,25 @@ def read_source(source: Any) -> Iterator[Mapping[str, Any] | Unreadable]:
         "Pfad", code="population"))
 
 
+class CaseFileData(dict[str, Any]):
+    """The data of a case read from a case file of a population folder (:func:`read_source`): a
+    mapping as the file gives it, and ``folder``, the file's own folder — where the element
+    files it names are read from and confined to, as :meth:`~teilhabe_rules.model.Model.load_case`
+    reads them for the file itself (:func:`case_folder`)."""
+
+    __slots__ = ("folder",)
+
+    def __init__(self, data: Mapping[str, Any], folder: Path) -> None:
+        super().__init__(data)
+        self.folder = folder
+
+
+def case_folder(data: Any, default: Path | None) -> Path | None:
+    """Where the element files named by the case ``data`` are read from: the folder of the case
+    file it was read from (:class:`CaseFileData`), else ``default`` (None: the working directory)."""
+    return data.folder if isinstance(data, CaseFileData) else default
+
+
 @attrs.frozen
 class PopulationFile:
     """A population given by its path: iterated, its cases as :func:`read_source` gives them;
@@ -90,8 +111,9 @@ class PopulationFile:
 
 def element_folder(source: Any) -> Path | None:
     """Where the element files the rows of ``source`` name are read from (and confined to): the
-    folder of a population file, a population directory itself; None for cases given otherwise
-    (mappings: the working directory, as for :meth:`~teilhabe_rules.model.Model.load_case`)."""
+    folder of a population file, a population directory itself (a case file's own folder for
+    the case read from it: :func:`case_folder`); None for cases given otherwise (mappings: the
+    working directory, as for :meth:`~teilhabe_rules.model.Model.load_case`)."""
     path = source.path if isinstance(source, PopulationFile) else file_path(source)
     if path is None:
         return None
@@ -151,11 +173,13 @@ def _population_rows(population: Population) -> Iterator[Mapping[str, Any] | Unr
                 yield data
             elif isinstance(data, Path):
                 try:
-                    data, _text = read_case_file(data)
+                    read, _text = read_case_file(data)
                 except TeilhabeError as exc:
                     yield Unreadable(str(exc).splitlines()[0], where)
                     continue
-                yield data if isinstance(data, Mapping) else Unreadable("Ein Fall ist eine Tabelle", where)
+                # (its element files beside it, as where the file is read alone)
+                yield CaseFileData(read, data.parent) if isinstance(read, Mapping) else Unreadable(
+                    "Ein Fall ist eine Tabelle", where)
             else:
                 yield Unreadable("Ein Fall ist eine Tabelle (Schlüssel = Wert)", where)
 

@@ -476,3 +476,24 @@ class TestOmittedLists:
         with pytest.raises(tr.CaseError) as caught:
             model.evaluate(data)
         assert any(d.path == "$.zeitabschnitte" and "fehlt" in d.message for d in caught.value.diagnostics)
+
+
+@pytest.mark.parametrize(("value", "shown"), [(None, "leer (null)"), (b"\x00ab", "Binärdaten (3 Bytes)"),
+                                              (bytearray(b"x"), "Binärdaten (1 Bytes)"),
+                                              (dt.timedelta(days=3), "eine Zeitspanne")])
+def test_a_value_of_no_input_type_is_shown_in_the_words_of_its_data(model: tr.Model, value: Any,
+                                                                      shown: str) -> None:
+    """A message shows a value the input cannot take as the data holds it — JSON's ``null``, a
+    table's binary cell or interval — never as Python writes it (``None``, ``b'…'``,
+    ``3 days, 0:00:00``): as a number, a choice and a list element alike."""
+    for changed, path in ((with_changes(kap4=value), "$.kap4"), (with_changes(pflegegrad=value), "$.pflegegrad")):
+        with pytest.raises(CaseError) as caught:
+            model.load_case(changed)
+        (diagnostic,) = [d for d in caught.value.diagnostics if d.path == path]
+        assert shown in diagnostic.message
+        assert "None" not in diagnostic.message and "b'" not in diagnostic.message and "days" not in diagnostic.message
+    element = base_case()
+    element["massnahmen"].append(value)
+    with pytest.raises(CaseError) as caught:
+        model.load_case(element)
+    assert any(shown in d.message and d.path == "$.massnahmen[3]" for d in caught.value.diagnostics)

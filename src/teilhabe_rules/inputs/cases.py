@@ -191,6 +191,13 @@ def no_reason(value: Any) -> bool:
 
 
 def _show(value: Any) -> str:
+    """``value`` as a message shows it: in the words of the data it came from, not Python's."""
+    if value is None:  # (JSON's null, a table's empty cell of a list: no value)
+        return "leer (null)"
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return f"Binärdaten ({len(value)} Bytes)"
+    if isinstance(value, _dt.timedelta):
+        return "eine Zeitspanne"
     if isinstance(value, str):
         return f"„{value}“" if len(value) <= 200 else f"„{value[:200]}…“ ({len(value)} Zeichen)"
     if isinstance(value, bool):

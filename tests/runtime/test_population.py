@@ -195,25 +195,15 @@ class TestDecimalMark:
         assert [(row[0], row[2] is None) for row in found] == [("4", False), ("5", True)]
         assert found[1][1] == {"bewohner": [{"stunden": "3", "name": "Carl"}]}
 
-    def test_a_row_of_the_wrong_width_keeps_a_key_in_its_first_cell(self, tmp_path: Path) -> None:
-        """A field too many or too few cannot move the first cell: where the key is there, the
-        row is an error of the case its key names, and the cases around it are read — every
-        case gives one row (and the progress count is that number)."""
-        from teilhabe_rules.inputs.population import count_rows
-
+    def test_a_row_of_the_wrong_width_keyed_in_its_first_cell_is_no_case_of_its_own(self, tmp_path: Path) -> None:
+        """A separator unquoted inside the key cell itself cuts the key short and adds a field: the
+        first cell of such a row is no key to trust. The row continues the case above and no case
+        is evaluated without it — not „Müller, Anna“ with one of its three rows."""
         path = tmp_path / "fälle.csv"
-        path.write_text("fall,bewohner[].stunden,bewohner[].name\n4,2,Anna\n5,1,5,Bert\n5,2,Berta\n6,3\n"
-                        "7,3,Carl\n", encoding="utf-8")
+        path.write_text('fall,bewohner[].stunden,bewohner[].name\n"Müller, Anna",2,Anna\nMüller, Anna,1,Bert\n'
+                        '"Müller, Anna",3,Carl\n"Schulz",4,Dora\n', encoding="utf-8")
         found = rows(path)
-        assert [(row[0], row[2]) for row in found] == [
-            ("4", None), ("5", "Zeile 3: die Zeile hat 4 Felder, die Kopfzeile 3"),
-            ("6", "Zeile 5: die Zeile hat 2 Felder, die Kopfzeile 3"), ("7", None)]
-        assert found[3][1] == {"bewohner": [{"stunden": "3", "name": "Carl"}]}
-        assert count_rows(path) == 4
-        # a key cell reading could read otherwise in the row made whole (JSON): not known
-        path.write_text('fall,bewohner[].stunden\n4,2\n"[5]",1,5\n6,3\n', encoding="utf-8")
-        assert [(row[0], row[2] is None) for row in rows(path)] == [("4", False), ("6", False)]
-        assert count_rows(path) == 2
+        assert [(row[0], row[1] is None) for row in found] == [("Müller, Anna", True), ("Schulz", False)]
 
     def test_a_line_that_is_no_csv_keeps_a_key_left_of_its_quote(self, tmp_path: Path) -> None:
         """A quote that never closes: the fields left of it hold no quoting, so a key there is
@@ -734,23 +724,22 @@ class TestNothingIsLost:
 
     @settings(max_examples=examples(100), deadline=None)
     @given(table=st.lists(st.tuples(st.sampled_from(["", "A", "B", "C"]), CELLS, CELLS, st.booleans()),
-                          max_size=12), first=st.booleans())
-    def test_a_row_belongs_to_the_case_its_key_names(self, table: list[tuple[str, str, str, bool]], first: bool,
+                          max_size=12))
+    def test_a_row_belongs_to_the_case_its_key_names(self, table: list[tuple[str, str, str, bool]],
                                                      tmp_path_factory: pytest.TempPathFactory) -> None:
         """A row with a cell that is none (``[1``: JSON that is none) is an error of the case its
         key names, never of the case above it: the cases are the runs of keys, as if every row
-        were readable. Only a row of the wrong width whose key is not its first cell — its key
-        not read, as a field too many or too few left of it would move it — continues the case
-        above (``first``: the key column is the first)."""
+        were readable. Only a row of the wrong width, whose key is not read (a field too many or
+        too few left of it would move it), continues the case above."""
         path = tmp_path_factory.mktemp("p") / "fälle.csv"
-        lines = ["fall;stunden;bewohner[].x" if first else "stunden;fall;bewohner[].x"]
+        lines = ["fall;stunden;bewohner[].x"]
         expected: list[str] = []
         current: str | None = None
         for number, (key, a, b, broken) in enumerate(table, start=2):
-            lines.append((f"{key};{a};{b}" if first else f"{a};{key};{b}") + (";zu viel" if broken else ""))
+            lines.append(f"{key};{a};{b}" + (";zu viel" if broken else ""))
             if not (key or a or b or broken):
                 continue  # an empty row
-            name = key if key and (first or not broken) else None
+            name = key if key and not broken else None
             if not expected or (name is not None and name != current):
                 expected.append(name or f"Zeile {number}")
                 current = name
@@ -865,9 +854,8 @@ def _dates_file(folder: Path) -> Path:
 
 _KEYS = st.sampled_from(["", "1", "2", " 2 ", "x", "10", "1.000", "1000", "\t3"])
 _CELLS = st.text(st.sampled_from('ab ,;"\n\r1.5'), max_size=6) | st.sampled_from(["1,5", "2.5", "[1]"])
-# a row as CSV, or one reading makes an error row of: bytes that are not UTF-8, a NUL, a quote inside a cell,
-# a field too many or too few
-_KINDS = st.sampled_from([None, None, None, "latin", "nul", "quote", "wide", "narrow"])
+# a row as CSV, or one reading makes an error row of: bytes that are not UTF-8, a NUL, a quote inside a cell
+_KINDS = st.sampled_from([None, None, None, "latin", "nul", "quote"])
 
 
 @settings(max_examples=examples(150), deadline=None)
@@ -900,10 +888,6 @@ def test_the_progress_bar_counts_the_cases_reading_gives(table: list[tuple[str, 
             data += f"{key}{separator}b\x00\n".encode()
         elif kind == "quote":
             data += f'{key}{separator}"b"x\n'.encode()
-        elif kind == "wide":
-            data += f"{key}{separator}b{separator}c\n".encode()
-        elif kind == "narrow":
-            data += f"{key}\n".encode()
         if blank:
             data += b"\n"
     data += text.getvalue().encode("utf-8")

@@ -464,10 +464,8 @@ class Population:
                 self.empty += 1  # only separators: an empty row of a spreadsheet
                 continue
             if len(cells) != width:
-                # its key read only where it is the first cell: a field too many or too few left of
-                # it would move it
-                yield (number, self._keyed(number, cells, []) if self._key == 0 else None,
-                       f"die Zeile hat {len(cells)} Felder, die Kopfzeile {width}", len(line))
+                # (its key not read: a field too many or too few left of it moves it)
+                yield number, None, f"die Zeile hat {len(cells)} Felder, die Kopfzeile {width}", len(line)
                 continue
             yield self._typed(number, cells, len(line))
 
@@ -475,8 +473,7 @@ class Population:
         """The rows still to read of a CSV file, counted without reading every cell: with a
         ``fall`` column the runs of its key cells, as :func:`~teilhabe_rules.inputs.tabular.assemble`
         starts cases — a line that is no row (bytes that are not UTF-8, a NUL, too long, a
-        field count other than the header's, unless the key is its first cell) continues the case
-        above, a line that is no CSV
+        field count other than the header's) continues the case above, a line that is no CSV
         record has the key :meth:`_plain_key` reads, a key cell is read as reading reads it (a
         record with a quoted line end is one row). Reads the file to its end."""
         columns, lines = self._csv
@@ -501,9 +498,7 @@ class Population:
                 else:
                     if not any(cell.strip() for cell in record):
                         continue  # only separators: an empty row of a spreadsheet
-                    if key == 0 and len(record) != len(columns):
-                        cells = self._keyed(number, record, [])  # (the first cell: moved by no field)
-                    elif key is not None and len(record) == len(columns):
+                    if key is not None and len(record) == len(columns):
                         if self.decimal.mark is None:  # (the row whole, as reading it may tell the mark)
                             cells = self._typed(number, record)[1]
                         else:

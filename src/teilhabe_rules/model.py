@@ -17,7 +17,7 @@ import attrs
 
 from .backends import backend_name
 from .errors import CaseError, CheckError, Diagnostic, EvaluationError, Location, TeilhabeError, ValidityError
-from .inputs.cases import Case, CaseLoader, CaseSources, day_of, read_case_file, reference_day
+from .inputs.cases import Case, CaseFileData, CaseLoader, CaseSources, day_of, read_case_file, reference_day
 from .inputs.validator import MappingValidator
 from .ir import checked as c
 from .ir import toolkit
@@ -171,8 +171,8 @@ class Model:
         if base_dir is not None:
             base_dir = _folder(base_dir)
         # the compiled check first; anything it does not accept, the loader's full path
-        if type(data) is dict:
-            row = self._checked_row(data)
+        if type(data) is dict or type(data) is CaseFileData:  # (the check takes a dict itself)
+            row = self._checked_row(data if type(data) is dict else dict(data))
             if row is not None:
                 return Case(row, source)
         elif (named := file_path(data)) is not None:
@@ -275,6 +275,7 @@ class Model:
         from .columnar.sources import Unreadable, case_folder, element_folder, population
 
         chosen = backend_name(backend)
+        folder = _folder(base_dir) if base_dir is not None else None  # (before any work)
         at = reference_day(at)
         agreed = self.load_agreement(agreement) if agreement is not None else None
         plan: Plan | None = None
@@ -284,7 +285,7 @@ class Model:
         else:
             plan, note = self._columnar_plan(agreed, at)
         # (a row's element files: beside its population file, or where the caller says)
-        folder = element_folder(source) if base_dir is None else _folder(base_dir)
+        folder = element_folder(source) if folder is None else folder
 
         def scalar(index: int, data: Any) -> ScalarOutcome:
             if isinstance(data, Unreadable):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import csv
 import datetime as _dt
 import decimal
 import json
@@ -765,6 +766,15 @@ def _population_naming_files(form: str, folder: Path, elsewhere: Path) -> tuple[
     lines.write_text(json.dumps(case, default=str) + "\n", "utf-8")
     if form == "jsonl":
         return model, lines
+    if form == "csv":  # (the resident as a JSON cell naming the file)
+        population = folder / "p.csv"
+        with population.open("w", encoding="utf-8", newline="") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(list(case))
+            writer.writerow([json.dumps(value) if isinstance(value, list) else ("ja" if value else "nein")
+                             if isinstance(value, bool) else str(value) for value in case.values()])
+        lines.unlink()
+        return model, population
     if form == "parquet":
         population = folder / "p.parquet"
         con = duckdb.connect()
@@ -777,19 +787,20 @@ def _population_naming_files(form: str, folder: Path, elsewhere: Path) -> tuple[
 
 
 @pytest.mark.parametrize("backend", ["spalten", "skalar"])
-@pytest.mark.parametrize("form", ["jsonl", "parquet", "ordner"])
-@pytest.mark.parametrize("where", ["datei", "api"])
+@pytest.mark.parametrize("form", ["jsonl", "parquet", "csv", "ordner"])
+@pytest.mark.parametrize("where", ["datei", "api", "objekt"])
 def test_element_files_of_a_population_file_are_read_beside_it(where: str, form: str, backend: str, tmp_path: Path,
                                                                monkeypatch: pytest.MonkeyPatch) -> None:
     """A row's element files are read from the population file's folder, or from a folder
     population's own (as ``compare`` reads them), not from the working directory — which may
     hold a file of the same name —, whatever the population's form and the backend, on the
-    command line too (which reads any population but JSON Lines row by row)."""
+    command line too (which reads any population but JSON Lines row by row), and given to
+    ``evaluate_many`` as its path or as the population read from it (``objekt``)."""
     folder, elsewhere = tmp_path / "population", tmp_path / "anderswo"
     model, population = _population_naming_files(form, folder, elsewhere)
     monkeypatch.chdir(elsewhere)
-    if where == "api":
-        result = model.evaluate_many(population, backend=backend)
+    if where != "datei":
+        result = model.evaluate_many(population if where == "api" else read_population(population), backend=backend)
         assert result.errors == [] and result.evaluated == 1
     else:
         out = tmp_path / "e.csv"

@@ -479,7 +479,7 @@ class TestOmittedLists:
 
 
 @pytest.mark.parametrize(("value", "shown"), [(None, "leer (null)"), (b"\x00ab", "Binärdaten (3 Bytes)"),
-                                              (bytearray(b"x"), "Binärdaten (1 Bytes)"),
+                                              (bytearray(b"x"), "Binärdaten (1 Byte)"),
                                               (dt.timedelta(days=3), "eine Zeitspanne")])
 def test_a_value_of_no_input_type_is_shown_in_the_words_of_its_data(model: tr.Model, value: Any,
                                                                       shown: str) -> None:

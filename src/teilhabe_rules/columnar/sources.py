@@ -24,7 +24,7 @@ import duckdb
 
 from ..duck import connect
 from ..errors import CaseError, Diagnostic, TeilhabeError
-from ..inputs.cases import Case, read_case_file
+from ..inputs.cases import Case, CaseFileData, read_case_file
 from ..inputs.population import Population, PopulationRow, read_population
 from ..paths import file_path
 
@@ -78,19 +78,6 @@ def read_source(source: Any) -> Iterator[Mapping[str, Any] | Unreadable]:
         "Pfad", code="population"))
 
 
-class CaseFileData(dict[str, Any]):
-    """The data of a case read from a case file of a population folder (:func:`read_source`): a
-    mapping as the file gives it, and ``folder``, the file's own folder — where the element
-    files it names are read from and confined to, as :meth:`~teilhabe_rules.model.Model.load_case`
-    reads them for the file itself (:func:`case_folder`)."""
-
-    __slots__ = ("folder",)
-
-    def __init__(self, data: Mapping[str, Any], folder: Path) -> None:
-        super().__init__(data)
-        self.folder = folder
-
-
 def case_folder(data: Any, default: Path | None) -> Path | None:
     """Where the element files named by the case ``data`` are read from: the folder of the case
     file it was read from (:class:`CaseFileData`), else ``default`` (None: the working directory)."""
@@ -112,9 +99,16 @@ class PopulationFile:
 def element_folder(source: Any) -> Path | None:
     """Where the element files the rows of ``source`` name are read from (and confined to): the
     folder of a population file, a population directory itself (a case file's own folder for
-    the case read from it: :func:`case_folder`); None for cases given otherwise (mappings: the
-    working directory, as for :meth:`~teilhabe_rules.model.Model.load_case`)."""
-    path = source.path if isinstance(source, PopulationFile) else file_path(source)
+    the case read from it: :func:`case_folder`), also given as a
+    :class:`~teilhabe_rules.inputs.population.Population` read from one; None for cases given
+    otherwise (mappings, relations, frames: the working directory, as for
+    :meth:`~teilhabe_rules.model.Model.load_case`)."""
+    if isinstance(source, PopulationFile):
+        path: Path | None = source.path
+    elif isinstance(source, Population):  # (one read from a file or folder; not a relation's)
+        path = source.path if source.format != "relation" else None
+    else:
+        path = file_path(source)
     if path is None:
         return None
     return path if path.is_dir() else path.parent

@@ -57,6 +57,7 @@ else:  # pragma: no cover
 __all__ = [
     "MAX_NESTING",
     "Case",
+    "CaseFileData",
     "CaseDocumentError",
     "CaseLoader",
     "CaseSources",
@@ -190,12 +191,27 @@ def no_reason(value: Any) -> bool:
     return not value or isinstance(value, str) and not value.strip()
 
 
+class CaseFileData(dict[str, Any]):
+    """The data of a case read from a case file of a population folder
+    (:func:`~teilhabe_rules.columnar.sources.read_source`): a mapping as the file gives it, and
+    ``folder``, the file's own folder — where the element files it names are read from and
+    confined to, as :meth:`~teilhabe_rules.model.Model.load_case` reads them for the file itself
+    (:func:`~teilhabe_rules.columnar.sources.case_folder`)."""
+
+    __slots__ = ("folder",)
+
+    def __init__(self, data: Mapping[str, Any], folder: Path) -> None:
+        super().__init__(data)
+        self.folder = folder
+
+
 def _show(value: Any) -> str:
     """``value`` as a message shows it: in the words of the data it came from, not Python's."""
     if value is None:  # (JSON's null, a table's empty cell of a list: no value)
         return "leer (null)"
     if isinstance(value, (bytes, bytearray, memoryview)):
-        return f"Binärdaten ({len(value)} Bytes)"
+        size = len(value)
+        return f"Binärdaten ({size} Byte{'' if size == 1 else 's'})"
     if isinstance(value, _dt.timedelta):
         return "eine Zeitspanne"
     if isinstance(value, str):

@@ -25,7 +25,7 @@ from teilhabe_rules.columnar.batch import column_types, stage_shared, staging
 from teilhabe_rules.columnar.intake import Intake, parquet_cases, stage_parquet
 from teilhabe_rules.columnar.sources import Unreadable, read_source
 from teilhabe_rules.inputs.cases import parse_document
-from teilhabe_rules.inputs.population import NO_BOUNDS, elements_one
+from teilhabe_rules.inputs.population import NO_BOUNDS, elements_one, read_population
 from teilhabe_rules.model import Model
 from teilhabe_rules.tools.generate import write_population
 from teilhabe_rules.tools.strategies import invalid_cases, sample_cases, sample_invalid_cases, valid_cases
@@ -690,27 +690,30 @@ def test_a_row_with_an_unreadable_cell_is_an_error_of_its_own_case(tmp_path: Pat
     assert result.cases == 5 and sorted(error.index for error in result.errors if error.index in (1, 3)) == [1, 3]
 
 
-def test_a_row_the_reader_joins_to_the_case_above_means_case_by_case(tmp_path: Path) -> None:
-    """A row whose key cell is itself unreadable (a text starting like JSON that is none): the
-    population reader cannot tell its case and continues the case above with it. The key check
-    leaves such a file to be read case by case — four cases from five rows, as the reader gives
-    them, no exception."""
+def test_a_key_that_starts_like_json_names_its_case(tmp_path: Path) -> None:
+    """A key cell that starts like JSON but is none (``[3``) is the text of its case's key, as
+    every key cell: the file is staged, five cases from five rows, with the ids the population
+    reader gives — the same results as case by case."""
     model = teilhabe_rules.bundled("bei_nrw2")
     cases = [{"fall": str(number + 1), **case} for number, case in enumerate(sample_cases(model, 5, 63))]
     cases[2]["fall"] = "[3"
     path = write_parquet(cases, tmp_path / "population.parquet", fall="VARCHAR")
-    assert _staged(model, path) is None
+    assert _staged(model, path) is not None
     result = _same(model, path)
-    assert result.cases == len(list(read_source(path))) == 4
+    assert result.cases == 5
+    assert [row.id for row in read_population(path)] == ["1", "2", "[3", "4", "5"]
+    found = parquet_cases(path)
+    assert found is not None and found[1]([0, 2, 4]) == ["1", "[3", "5"]
 
 
-@pytest.mark.parametrize(("key", "staged"), [("1,5", False), ("12h", False), ("[3]", False), (" 3", False),
-                                             ("007", True), ("-3", True), ("Haus 3", True)])
+@pytest.mark.parametrize(("key", "staged"), [("1,5", True), ("12h", True), ("[3]", True), ('{"a":1}', True),
+                                             (" 3", False), ("3\t", False), ("007", True), ("-3", True),
+                                             ("Haus 3", True)])
 def test_a_key_text_the_reader_writes_anew_means_case_by_case(tmp_path: Path, key: str, staged: bool) -> None:
-    """A key text that the population reader reads as something else (a number in a notation it
-    writes anew, JSON, blanks around it) would name its case otherwise, or make two keys one: the
-    file is read case by case; digits alone and other texts are kept as they are and staged. Both
-    give the same results and ids."""
+    """A key text with blanks around it, which the population reader takes without them, would
+    name its case otherwise, or make two keys one: the file is read case by case. Every other
+    text — a number in any notation, JSON — is a key as it is, and staged. Both give the same
+    results and ids."""
     model = teilhabe_rules.bundled("bei_nrw2")
     cases = [{"fall": str(number + 1), **case} for number, case in enumerate(sample_cases(model, 4, 63))]
     cases[2]["fall"] = key
@@ -718,6 +721,7 @@ def test_a_key_text_the_reader_writes_anew_means_case_by_case(tmp_path: Path, ke
     assert (_staged(model, path) is not None) == staged
     assert (parquet_cases(path) is not None) == staged
     _same(model, path)
+    assert [row.id for row in read_population(path)][2] == key.strip()
 
 
 @pytest.mark.parametrize("kind", ["jsonl-ascii", "jsonl", "parquet"])

@@ -154,23 +154,33 @@ class TestDecimalMark:
             assert decimal.read(text, 2, 1) == text
             assert decimal.mark == mark
 
-    def test_a_broken_row_s_key_tells_no_mark(self, tmp_path: Path) -> None:
-        """The key of a row with a cell that is none is read only where reading it tells no
-        decimal mark and gives it as the row made whole would: else the row continues the case
-        above, the case below is an error (the row may be its first), and the rows below read
-        as they did."""
+    def test_a_key_is_the_text_of_its_cell(self, tmp_path: Path) -> None:
+        """A key cell is read as the text it is, without the blanks around it: never as JSON or a
+        number. ``1,5`` and ``1.5`` are two cases, ``{"a":1}``, ``[3``, ``007`` and ``12h`` name
+        their cases as written, under either decimal mark or none, and no key tells the file's mark."""
+        path = tmp_path / "fälle.csv"
+        path.write_text('fall;x\n1,5;1\n1.5;2\n"{""a"":1}";3\n[3;4\n007;5\n 12h ;6\n', encoding="utf-8")
+        for mark in (None, ",", "."):
+            with Population(path, decimal=mark) as population:
+                found = [(row.id, row.data) for row in population]
+                assert population.decimal.mark == mark
+            assert found == [("1,5", {"x": "1"}), ("1.5", {"x": "2"}), ('{"a":1}', {"x": "3"}), ("[3", {"x": "4"}),
+                             ("007", {"x": "5"}), ("12h", {"x": "6"})]
+
+    def test_a_broken_row_is_an_error_of_the_case_its_key_names(self, tmp_path: Path) -> None:
+        """A row with a cell that is none is an error of the case its key names, whatever its key
+        holds and whatever the cells left of it hold; the rows below read as they did."""
         path = tmp_path / "fälle.csv"
         path.write_text("a;fall;b\n[1;1,5;\n2.5;B;\n3.5;C;\n", encoding="utf-8")
         found = rows(path)
-        assert [(row[0], row[1]) for row in found] == [("Zeile 2", None), ("B", None), ("C", {"a": "3.5"})]
-        assert found[1][2] == ("Zeile 3: die Zeile 2 darüber ist nicht lesbar, auch nicht, zu welchem Fall sie "
-                               "gehört — vielleicht zu diesem, der dann ohne sie gerechnet würde")
+        assert [(row[0], row[1]) for row in found] == [("1,5", None), ("B", {"a": "2.5"}), ("C", {"a": "3.5"})]
+        assert found[0][2] is not None and found[0][2].startswith("Zeile 2: die Zeile lässt sich nicht lesen: Spalte 1")
         path.write_text("a;b;fall\n[1;2,5;7\n3;;8\n", encoding="utf-8")
         assert [row[0] for row in rows(path)] == ["7", "8"]
-        # the mark known (from the row above): the key is read as the row made whole reads it
+        # the case of the broken row holds the row below it of the same key, and is an error as a whole
         path.write_text("bewohner[].x;fall\n2,5;A\n[1;1,5\n2;1,5\n", encoding="utf-8")
         found = rows(path)
-        assert [(row[0], row[2] is None) for row in found] == [("A", True), ("1.5", False)]
+        assert [(row[0], row[2] is None) for row in found] == [("A", True), ("1,5", False)]
         assert found[0][1] == {"bewohner": [{"x": "2.5"}]}
 
     def test_a_row_of_the_wrong_width_continues_the_case_above(self, tmp_path: Path) -> None:

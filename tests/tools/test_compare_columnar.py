@@ -886,6 +886,37 @@ class TestRowsPerCase:
         assert same_parquet_rows(columnar, scalar) == summary.rows
         assert duckdb.sql(f"SELECT fall FROM '{columnar}' LIMIT 1").fetchall()[0][0].startswith("P-9")
 
+    def test_keys_are_written_as_the_population_writes_them(self, tmp_path: Path) -> None:
+        """A key that reads like a number in either notation or like JSON names its case as the
+        population writes it, on both backends, from Parquet and from CSV: ``1,5`` stays
+        ``1,5``, ``{"a":1}`` stays ``{"a":1}`` (not Python's ``{'a': 1}``); only the blanks
+        around a key are not part of it."""
+        from teilhabe_rules.tools.generate import write_population
+
+        old, new = model("mawo"), model("mawo_2025")
+        keys = ["1,5", '{"a":1}', "1.5", "[3", "007", " 12h ", "1e3"]
+        generated = tmp_path / "erzeugt.parquet"
+        write_population(new, len(keys), 5, generated, split="bewohner")
+        population = tmp_path / "p.parquet"
+        duckdb.execute(f"COPY (SELECT * REPLACE (list_extract(?, fall::INTEGER) AS fall) "
+                       f"FROM read_parquet('{generated}')) TO '{population}' (FORMAT parquet)", [keys])
+        expected = [key.strip() for key in keys]
+        columnar, scalar, summary = row_files(old, new, population, tmp_path, ".parquet", at_old=AT_NEW,
+                                              at_new=AT_NEW)
+        assert same_parquet_rows(columnar, scalar) == summary.rows
+        assert [row[0] for row in duckdb.sql(f"SELECT fall FROM '{columnar}'").fetchall()] == expected
+        written, table = tmp_path / "erzeugt.csv", tmp_path / "p.csv"
+        generate_population(new, len(keys), 5, written, split="bewohner")
+        with written.open(encoding="utf-8", newline="") as source, table.open("w", encoding="utf-8", newline="") as out:
+            lines = list(csv.reader(source))
+            assert lines[0][0] == "fall"
+            csv.writer(out).writerows([lines[0], *([keys[int(line[0]) - 1], *line[1:]] for line in lines[1:])])
+        for backend in ("spalten", "skalar"):
+            out = tmp_path / f"{backend}.csv"
+            compare(old, new, table, out=out, backend=backend, at_old=AT_NEW, at_new=AT_NEW)
+            with out.open(encoding="utf-8", newline="") as handle:
+                assert [row["fall"] for row in csv.DictReader(handle)] == expected, backend
+
     def test_a_large_population_s_rows_keep_its_order(self, tmp_path: Path) -> None:
         """60,000 generated persons, some of them failing (row groups and threads enough for DuckDB
         to join its tables out of order): the Parquet rows are the population's in its order, each

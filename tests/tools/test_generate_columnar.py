@@ -241,6 +241,21 @@ def test_a_file_that_cannot_be_written_is_a_case_error(tmp_path: Path) -> None:
         write_population(MODELS["mawo"], 10, 1, tmp_path / "fehlt" / "f.parquet")
 
 
+@pytest.mark.parametrize("suffix", ["csv", "CSV", "xlsx"])
+def test_a_csv_or_excel_file_is_never_written_as_json_lines(tmp_path: Path, suffix: str) -> None:
+    """A CSV or Excel file name without ``fmt`` is refused (a FormatError, nothing written), not
+    filled with JSON Lines; with ``fmt`` the caller chose the format."""
+    from teilhabe_rules.tools.export import FormatError
+
+    target = tmp_path / f"f.{suffix}"
+    with pytest.raises(FormatError, match="schreibt Parquet oder JSON Lines") as caught:
+        write_population(MODELS["mawo"], 3, 1, target)
+    assert caught.value.diagnostics[0].hint is not None and "generate_population" in caught.value.diagnostics[0].hint
+    assert list(tmp_path.iterdir()) == []
+    assert write_population(MODELS["mawo"], 3, 1, target, fmt="jsonl") == 3
+    assert len(target.read_text(encoding="utf-8").splitlines()) == 3
+
+
 def test_a_negative_number_of_cases_is_refused(tmp_path: Path) -> None:
     from teilhabe_rules.tools.generate import write_population
 

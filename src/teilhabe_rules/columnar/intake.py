@@ -1184,7 +1184,7 @@ _SCALARS = _INTEGERS | {"decimal", "varchar", "boolean", "date"}
 _WHITE = r"\x00-\x20\x7f-\xa0\p{Z}"
 _INERT = (f"(?s)[^{_WHITE}" + r"+\-\[{\p{Nd}](.*[^" + _WHITE + "])?"
           + r"|[0-9]{4}-[0-9]{2}-[0-9]{2}|[0-9]{2}\.[0-9]{2}\.[0-9]{4}")  # a date: no number either
-_KEY_TEXT = _INERT + r"|[+-]?[0-9]+"  # a key text the table reader keeps as it is (digits alone: no mark)
+_KEY_TEXT = f"(?s)[^{_WHITE}](.*[^{_WHITE}])?"  # a key text the table reader keeps as it is: no blanks around
 _FIRST_DAY, _LAST_DAY = _dt.date.min.isoformat(), _dt.date.max.isoformat()  # Python's dates: the scalar backend's
 
 
@@ -1315,9 +1315,9 @@ def _layout(con: duckdb.DuckDBPyConnection, source: exp.Expr) -> tuple[tuple[str
 
 def _key_checks(key: tuple[str, Any] | None) -> list[exp.Expr]:
     """Conditions (true, or NULL for no rows) that the key column gives each row a key of its
-    own, as the table reader reads it (none NULL, each once; a text the reader keeps as it is:
-    neither JSON — a cell starting with ``[`` or ``{`` — nor a number it writes anew, such as
-    ``1,5`` or ``12h``, nor with blanks around it)."""
+    own, as the table reader reads it (none NULL, each once; a text without blanks around it,
+    which the reader keeps as it is — ``1,5``, ``007`` and ``[3`` too: a key is never read as a
+    number or JSON)."""
     if key is None:
         return []
     keyed = exp.column(key[0], quoted=True)

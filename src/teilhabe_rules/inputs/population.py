@@ -407,7 +407,10 @@ class Population:
     def _cell(self, value: Any, line: int, column: int) -> Any:
         """A cell's value: None (empty), JSON data (a text starting with ``[`` or ``{``), a number
         of a text cell in the file's notation (:class:`~teilhabe_rules.inputs.tabular.DecimalMark`),
-        or the value; a ValueError (German) if it is none of these."""
+        or the value; a ValueError (German) if it is none of these. The key column's cell is
+        :func:`_key_cell`."""
+        if column - 1 == self._key:
+            return _key_cell(value)
         if isinstance(value, str):
             text = value.strip()
             if not text:
@@ -474,7 +477,7 @@ class Population:
         ``fall`` column the runs of its key cells, as :func:`~teilhabe_rules.inputs.tabular.assemble`
         starts cases — a line that is no row (bytes that are not UTF-8, a NUL, too long, a
         field count other than the header's) continues the case above, a line that is no CSV
-        record has the key :meth:`_plain_key` reads, a key cell is read as reading reads it (a
+        record has the key :meth:`_plain_key` reads, a key cell is its text (:func:`_key_cell`; a
         record with a quoted line end is one row). Reads the file to its end."""
         columns, lines = self._csv
         key = self._key = key_index(columns)
@@ -499,13 +502,7 @@ class Population:
                     if not any(cell.strip() for cell in record):
                         continue  # only separators: an empty row of a spreadsheet
                     if key is not None and len(record) == len(columns):
-                        if self.decimal.mark is None:  # (the row whole, as reading it may tell the mark)
-                            cells = self._typed(number, record)[1]
-                        else:
-                            try:
-                                cells = [None] * key + [self._cell(record[key], number, key + 1)]
-                            except ValueError:  # (a JsonLineError is one)
-                                cells = self._keyed(number, record, [])
+                        cells = [None] * key + [_key_cell(record[key])]  # (its text: no other cell changes it)
             if key is None:
                 count += 1
                 continue
@@ -554,26 +551,12 @@ class Population:
         (the row continues the case above, as any row without a key). None — the key is not
         known: the row continues the case above, and the case starting below it is an error
         too (:func:`~teilhabe_rules.inputs.tabular.assemble`) — where the table has no key
-        column, the key cell is none, or it was not read yet and is JSON or, while the file's
-        decimal mark is not known, a text that reading could tell the mark with (one
-        :meth:`~teilhabe_rules.inputs.tabular.DecimalMark.keeps` does not keep): the cells
-        before it are not read, so it could come out otherwise than in the row made whole, and
-        the rows below would read otherwise. With the mark known, reading the key gives what
-        the row made whole gives."""
+        column or the row ends before it. The key cell is read as its text
+        (:func:`_key_cell`): what the row made whole gives, whatever the cells left of it hold."""
         key = self._key
         if key is None or key >= len(cells):
             return None
-        if key < len(read):
-            value = read[key]
-        else:
-            raw = cells[key]
-            if isinstance(raw, str) and (raw.strip()[:1] in ("[", "{") or (
-                    self.decimal.mark is None and not self.decimal.keeps(raw.strip()))):
-                return None
-            try:
-                value = self._cell(raw, number, key + 1)
-            except ValueError:  # (a JsonLineError is one)
-                return None
+        value = read[key] if key < len(read) else _key_cell(cells[key])
         keyed: list[Any] = [None] * len(cells)
         if value is None:
             return keyed
@@ -921,6 +904,16 @@ def _infinite_dates(value: Any) -> Any:
     return value
 
 
+def _key_cell(value: Any) -> Any:
+    """The value of a cell of the key column ``fall``: a text as it is written, without the blanks
+    around it (None if that is empty) — never read as JSON or as a number, so that ``1,5``,
+    ``007``, ``12h`` and ``{"a":1}`` each name their case as written, under any decimal mark;
+    a value of another type (a number of a Parquet or Excel cell) as any cell's."""
+    if isinstance(value, str):
+        return value.strip() or None
+    return _exact(value)
+
+
 def _text(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
@@ -1187,9 +1180,8 @@ def _csv_count(path: Path, separator: str | None) -> int | None:
 
 def _parquet_count(path: Path) -> int | None:
     """The cases of a Parquet file: its rows, or with a ``fall`` column its runs of key values,
-    in the file's order (a row with an empty key continues the case above). A key written as
-    text in a notation a later cell tells (``1.000`` in a file of decimal commas) is taken as
-    its text: such keys may count apart where reading takes them as one number."""
+    in the file's order (a row with an empty key continues the case above), each key its text
+    as the reader takes it."""
     import duckdb
     from sqlglot import exp
 

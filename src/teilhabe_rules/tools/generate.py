@@ -47,6 +47,7 @@ from ..ir import checked as c
 from ..ir import toolkit
 from ..ir.checked import NodeKind, RefKind, TypeKind
 from ..paths import file_path
+from .export import SUFFIXES, FormatError
 from .strategies import OFFSETS, TEXTS, InputDomain, Limits, case_space, case_value
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -675,7 +676,12 @@ def write_population(model: Model, n: int, seed: int, out: str | Path | TextIO, 
     if n < 0:
         raise ValueError(f"n: {n} (a number of cases, at least 0)")
     if isinstance(out, (str, Path)):
-        chosen = fmt or ("parquet" if str(out).lower().endswith(".parquet") else "jsonl")
+        suffix = Path(out).suffix.lower()
+        if fmt is None and SUFFIXES.get(suffix) not in (None, *FORMATS):  # (a CSV or Excel file: never JSON Lines)
+            raise FormatError(Diagnostic(
+                f"„{out}“: write_population schreibt Parquet oder JSON Lines, keine {suffix}-Datei",
+                hint="CSV und Excel: tools.compare.generate_population, oder fmt angeben", code="ausgabe"))
+        chosen = fmt or ("parquet" if suffix == ".parquet" else "jsonl")
     else:
         chosen = "jsonl"
     if chosen not in FORMATS or (chosen == "parquet" and not isinstance(out, (str, Path))):

@@ -104,6 +104,27 @@ def test_the_frame_of_a_bundled_example_agrees_with_its_result(name: str) -> Non
                 assert isinstance(element.corridor_quantity(node), Decimal)
 
 
+@pytest.mark.parametrize("name", ["haus_linde.toml", "person_bewilligte_stufe_ilb4.toml"])
+def test_values_and_columns_read_many_symbols_as_value_and_column_read_each(name: str) -> None:
+    """``Frame.values`` and ``Frame.columns`` give what ``value`` and ``column`` give for each
+    symbol, in the order asked — nested lists flattened, None where an element has no value."""
+    model = teilhabe_rules.bundled("mawo")
+    frame = model.evaluate(ROOT / "examples" / "mawo" / name).frame
+    checked = model.checked
+    top = [node.key for node in checked.nodes.values() if not node.scope and node.key in frame.root]
+    assert len(top) > 10
+    assert frame.values(top) == tuple(frame.value(key) for key in top)
+    assert frame.values(list(reversed(top))) == tuple(frame.value(key) for key in reversed(top))
+    with pytest.raises(KeyError):
+        frame.values([top[0], "kein_wert"])
+    for sid in checked.scopes:
+        if not sid:
+            continue
+        keys = [node.key for node in checked.nodes.values() if node.scope == sid][:12] + ["kein_wert"]
+        assert frame.columns(sid, keys) == tuple(frame.column(sid, key) for key in keys)
+        assert frame.columns(sid, []) == ()
+
+
 def test_a_frame_pickles_to_an_equal_frame() -> None:
     model = teilhabe_rules.bundled("mawo")
     frame = model.evaluate(ROOT / "examples" / "mawo" / "haus_linde.toml").frame

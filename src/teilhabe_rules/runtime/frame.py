@@ -18,7 +18,7 @@ the key under which the case's row keeps the reference date ``stichtag()`` reads
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 import attrs
@@ -231,9 +231,24 @@ class Frame:
         """The value of symbol ``key`` of the case itself (KeyError if it has none)."""
         return self.root[key]
 
+    def values(self, keys: Sequence[str]) -> tuple[Any, ...]:
+        """The values of the symbols ``keys`` of the case itself, in their order (KeyError for
+        one it has not): :meth:`value` of each, the case read once."""
+        root = self.root
+        return tuple([root[key] for key in keys])
+
     def column(self, scope: str, key: str) -> tuple[Any, ...]:
         """The values of symbol ``key`` in every element of list ``scope`` (a scope id), in
         order; the elements of a nested list flattened (None where an element has no such value)."""
+        return tuple(item.get(key) for item in self._list_rows(scope))
+
+    def columns(self, scope: str, keys: Sequence[str]) -> tuple[tuple[Any, ...], ...]:
+        """:meth:`column` of each of ``keys``, in their order, the list's elements found once."""
+        rows = self._list_rows(scope)
+        return tuple([tuple([item.get(key) for item in rows]) for key in keys])
+
+    def _list_rows(self, scope: str) -> list[dict[str, Any]]:
+        """The rows of the elements of list ``scope``, nested lists flattened in order."""
         names: list[str] = []
         sid: str | None = scope
         while sid:
@@ -243,7 +258,7 @@ class Frame:
         rows = [self._rows()]
         for name in reversed(names):
             rows = [item for holder in rows for item in holder.get(name, ())]
-        return tuple(item.get(key) for item in rows)
+        return rows
 
     def elements(self) -> Iterator[Element]:
         """Every element: the case, then each list's elements, depth first in order."""

@@ -105,6 +105,7 @@ from ..ir.text import decimal_text, format_value, group_digits
 from ..limits import list_limit
 from ..model import Model
 from ..paths import file_path
+from ..runtime.frame import Frame
 from ..version import __version__
 from .export import Column, Sheet, csv_cell, format_of, write_table, write_tables
 from .progress import ProgressBar, is_terminal
@@ -962,16 +963,30 @@ def _same_inputs(old: Model, new: Model) -> bool:
     return True
 
 
-def _getter(f: Field) -> Any:
-    """A function reading ``f`` from an evaluation's frame: one value on the top level, a tuple
-    over the elements of a list (nested lists flattened in order); a budget in a list: the sum
-    over the elements."""
-    key, scope = f.key, f.scope
-    if not scope:
-        return lambda frame: frame.value(key)
-    if f.kind == "budget":
-        return lambda frame: sum(frame.column(scope, key), Decimal(0))
-    return lambda frame: frame.column(scope, key)
+class _Reading:
+    """Reads the figures ``chosen`` from an evaluation's frame, by name in their order: a value of
+    the top level as it is, of a list the tuple over its elements (nested lists flattened in
+    order), a budget in a list the sum over the elements. The top level's values are read at
+    once, each list's elements found once."""
+
+    def __init__(self, chosen: Sequence[Field]):
+        self.names = [f.name for f in chosen]
+        self.top = [f.key for f in chosen if not f.scope]
+        lists: dict[str, list[Field]] = {}
+        for f in chosen:
+            if f.scope:
+                lists.setdefault(f.scope, []).append(f)
+        self.lists = [(scope, [f.key for f in fields], [f.kind == "budget" for f in fields])
+                      for scope, fields in lists.items()]
+        read = [f.name for f in chosen if not f.scope] + [f.name for fields in lists.values() for f in fields]
+        self.order = [read.index(name) for name in self.names]  # (a name is chosen once)
+
+    def __call__(self, frame: Frame) -> dict[str, Any]:
+        found = list(frame.values(self.top))
+        for scope, keys, summed in self.lists:
+            for column, budget in zip(frame.columns(scope, keys), summed, strict=True):
+                found.append(sum(column, Decimal(0)) if budget else column)
+        return dict(zip(self.names, [found[index] for index in self.order], strict=True))
 
 
 def element_budget(old: Model, new: Model) -> tuple[str, str] | None:
@@ -1132,7 +1147,7 @@ class _Evaluator:
     def __init__(self, old: Model, new: Model, agreed_old: Any, agreed_new: Any, at_old: _dt.date | None,
                  at_new: _dt.date | None, chosen: list[Field], base_dir: Path | None = None):
         self.sides = (("old", old, agreed_old, at_old), ("new", new, agreed_new, at_new))
-        self.getters = [(f.name, _getter(f)) for f in chosen]
+        self.reading = _Reading(chosen)
         self.shared = _same_inputs(old, new)
         self.old = old
         self.base_dir = base_dir  # where a row's element files are read from
@@ -1140,7 +1155,7 @@ class _Evaluator:
     def figures(self, model: Model, data: Any, agreed: Any, at: _dt.date | None) -> dict[str, Any]:
         # the evaluation's frame, read directly: no views built
         frame = model.evaluate(data, agreed, at=at, base_dir=self.base_dir).frame
-        return {name: get(frame) for name, get in self.getters}
+        return self.reading(frame)
 
     def __call__(self, row: PopulationRow) -> _Record:
         record = _Record(row.id)

@@ -537,6 +537,19 @@ class TestParquet:
                                            "satz": {"a": Decimal("0.7")}, "doppelt": Decimal("0.1"),
                                            'name "z"': "x y"}, None)]
 
+    @pytest.mark.parametrize("bad", ["nan", "inf", "-inf"])
+    def test_a_key_that_is_no_finite_number_is_an_unreadable_row(self, tmp_path: Path, bad: str) -> None:
+        """A floating-point key column holding NaN or an infinity: that row's key is not known —
+        the row continues the case above, which is an error, and the case below it too — never
+        an exception; a finite key is its number's text."""
+        path = tmp_path / "schluessel.parquet"
+        with duckdb.connect() as connection:
+            connection.execute(f"COPY (SELECT * FROM (VALUES (1.0::DOUBLE, 1), ('{bad}'::DOUBLE, 2), (2.5::DOUBLE, 3),"
+                               f" (4.0::DOUBLE, 4)) t(fall, x)) TO '{path}' (FORMAT parquet)")
+        found = rows(path)
+        assert [(row[0], row[2] is None) for row in found] == [("1.0", False), ("2.5", False), ("4.0", True)]
+        assert "keine endliche Zahl" in found[0][2]
+
     def test_an_infinite_date_is_no_last_day(self, tmp_path: Path) -> None:
         """DuckDB gives Python ``DATE 'infinity'`` as 31.12.9999 and ``-infinity`` as 01.01.0001: read
         as those words (which no date input takes), in lists, records and maps too, while a real

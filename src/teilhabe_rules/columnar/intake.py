@@ -1201,7 +1201,7 @@ def stage_parquet(plan: Plan, model: c.CheckedModel, staging: Any, types: dict[s
     where a row may be no case of its own or a value might be read otherwise than as its JSON
     text: a column not named like one input (a data path ``lp2a.kap4``, a list's column
     ``bewohner[].kuerzel``) or named ``file_row_number``, a key column (``fall``) that is not
-    whole numbers or plain texts, each given once; a type other than whole numbers, DECIMAL,
+    whole numbers or texts without blanks around them, each given once; a type other than whole numbers, DECIMAL,
     VARCHAR, BOOLEAN, DATE, STRUCT and lists of them (a floating-point number, BLOB, a timestamp
     or a map) anywhere in the file; a DATE where a text or choice is read, or before the year 1
     or after 9999. A row with a text cell outside the nested columns that the reader would trim

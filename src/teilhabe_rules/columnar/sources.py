@@ -131,9 +131,8 @@ def line_case(number: int, line: str) -> Mapping[str, Any] | Unreadable:
 
 
 class RowsJoined(Exception):
-    """Rows of a table that the population reader does not read as one case each: a row it
-    cannot read whose key cell it cannot read either (a key text that starts like JSON and is
-    none, say) continues the case above it."""
+    """Rows of a table that the population reader does not read as one case each: a row whose
+    key it cannot read (a NaN in a floating-point key column) continues the case above it."""
 
 
 def table_rows(path: Path, indexes: Sequence[int]) -> dict[int, Mapping[str, Any] | Unreadable]:

@@ -551,12 +551,19 @@ class Population:
         (the row continues the case above, as any row without a key). None — the key is not
         known: the row continues the case above, and the case starting below it is an error
         too (:func:`~teilhabe_rules.inputs.tabular.assemble`) — where the table has no key
-        column or the row ends before it. The key cell is read as its text
-        (:func:`_key_cell`): what the row made whole gives, whatever the cells left of it hold."""
+        column, the row ends before it or the key cell is none (a number that is no finite number).
+        The key cell is read as its text (:func:`_key_cell`): what the row made whole gives,
+        whatever the cells left of it hold."""
         key = self._key
         if key is None or key >= len(cells):
             return None
-        value = read[key] if key < len(read) else _key_cell(cells[key])
+        if key < len(read):
+            value = read[key]
+        else:
+            try:
+                value = _key_cell(cells[key])
+            except ValueError:  # (NaN or an infinity of a floating-point column)
+                return None
         keyed: list[Any] = [None] * len(cells)
         if value is None:
             return keyed

@@ -1066,25 +1066,27 @@ def _cmd_eval_many(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         scope = found[0]
     at = _date(args.at) if args.at else None
     reading = _reading(args)
-    from .columnar.sources import element_folder, read_source
+    from .columnar.sources import case_ids, element_folder, read_source
     from .inputs.population import count_rows, read_population
     from .tools.progress import is_terminal, progress_bar
 
     # (counting the cases reads the population once more: only for a bar drawn)
     bar = progress_bar(err, count_rows(args.population, reading["separator"])) if is_terminal(err) else None
     source: Any
+    read: list[str] = []  # the ids of the cases, as the population reader reads them
     progress: Callable[[int, int], None] | None = None
     # the rows' element files: beside the population file (a case file's beside it), whatever it is read as
     base_dir = element_folder(Path(args.population))
-    if Path(args.population).suffix.lower() in (".jsonl", ".ndjson") and not any(reading.values()):
-        # a JSON Lines file is checked, staged and computed by DuckDB as a whole (columnar/intake.py):
-        # the bar stands until the plan's cases are done, then moves with those of the scalar backend
+    if Path(args.population).suffix.lower() in (".jsonl", ".ndjson", ".parquet") and not any(reading.values()):
+        # a JSON Lines or Parquet file is checked, staged and computed by DuckDB as a whole, where it
+        # can be (columnar/intake.py; else read case by case): the bar stands until the plan's cases
+        # are done, then moves with those of the scalar backend
         source = Path(args.population)
         if bar is not None:
             bar.draw(0, bar.start)
             progress = _updating(bar)
     else:
-        source = read_source(read_population(args.population, **reading))
+        source = read_source(read_population(args.population, **reading), read)
         if bar is not None:
             source = _counted(source, bar.update)
     finished: int | None = None
@@ -1095,6 +1097,8 @@ def _cmd_eval_many(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     finally:
         if bar is not None:
             bar.close(finished)
+    if result.ids is None:
+        result.ids = case_ids(Path(args.population), read, result.cases)
     result.write(args.out, scope)
     for note in result.notes:
         err.write(note + "\n")

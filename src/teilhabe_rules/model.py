@@ -270,9 +270,12 @@ class Model:
         ValueError for a name not there). ``base_dir``: where list elements given as file names
         are read from, and confined to (as for :meth:`load_case`) — None: the folder of a population
         file, a population directory itself, else the working directory; the case read from a
-        case file of a folder reads its own next to it, whatever ``base_dir`` says."""
+        case file of a folder reads its own next to it, whatever ``base_dir`` says. The result's
+        ``ids`` name the cases as the population does (``fall``, ``Zeile N``, a case file's name) for
+        a path, a population read from one, a relation or a frame; its :meth:`write` gives each
+        row that name as ``_fall``."""
         from .columnar import ScalarOutcome, run_batch
-        from .columnar.sources import Unreadable, case_folder, element_folder, population
+        from .columnar.sources import Unreadable, case_folder, case_ids, element_folder, population
 
         chosen = backend_name(backend)
         folder = _folder(base_dir) if base_dir is not None else None  # (before any work)
@@ -296,8 +299,11 @@ class Model:
                 return ScalarOutcome(None, tuple((d.message, d.path) for d in exc.diagnostics))
             return ScalarOutcome(result.frame)
 
-        return run_batch(plan, self.checked, population(source), self.loader, scalar, at=at, note=note,
-                         progress=progress, base_dir=folder)
+        read: list[str] = []  # the ids of the cases the population reader reads
+        result = run_batch(plan, self.checked, population(source, read), self.loader, scalar, at=at, note=note,
+                           progress=progress, base_dir=folder)
+        result.ids = case_ids(source, read, result.cases)
+        return result
 
     def columnar_plan(self, agreement: Agreement | str | Path | Mapping[str, Any] | None = None,
                       at: _dt.date | None = None, *, wanted: Collection[tuple[str, str]] | None = None) -> Plan:

@@ -585,6 +585,9 @@ def test_generating_beyond_duckdb_s_memory_is_a_resource_error(tmp_path: Path,
     ('paket lp "P"\n  stufen\n    0 "a"\n    1 "b"\n  ende\n  stufe nach einschätzung\n  wert Stufe = 1\nende\n',
      "„Stufe“ unterscheidet sich von „stufe“ des Pakets nur in Groß- und Kleinschreibung", 12),
     ("wert _C = 5\n", "„_C“ ist der Name einer Spalte der Ergebnisse", 6),
+    ("wert _Fall = 5\n", "„_Fall“ ist der Name einer Spalte der Ergebnisse", 6),
+    ('liste p "P" mindestens 0 höchstens 2\n  wert _fehler = 5\nende\n',
+     "„_fehler“ ist der Name einer Spalte der Ergebnisse", 7),
     ('liste p "P" mindestens 0 höchstens 2\n  wert _i1 = 5\nende\n',
      "„_i1“ ist der Name einer Spalte der Ergebnisse", 7),
 ])
@@ -794,8 +797,9 @@ def test_element_files_of_a_population_file_are_read_beside_it(where: str, form:
     """A row's element files are read from the population file's folder, or from a folder
     population's own (as ``compare`` reads them), not from the working directory — which may
     hold a file of the same name —, whatever the population's form and the backend, on the
-    command line too (which reads any population but JSON Lines row by row), and given to
-    ``evaluate_many`` as its path or as the population read from it (``objekt``)."""
+    command line too (which reads CSV, Excel and folders case by case, JSON Lines and Parquet as
+    the API does), and given to ``evaluate_many`` as its path or as the population read from it
+    (``objekt``)."""
     folder, elsewhere = tmp_path / "population", tmp_path / "anderswo"
     model, population = _population_naming_files(form, folder, elsewhere)
     monkeypatch.chdir(elsewhere)
@@ -984,3 +988,84 @@ def test_a_relation_is_read_as_the_same_table_in_a_file(tmp_path: Path) -> None:
     expected = model.evaluate_many(flat)
     found = model.evaluate_many(relation)
     assert found.cases == expected.cases == 2 and found.rows("bewohner") == expected.rows("bewohner")
+
+
+def _population_of(form: str, folder: Path) -> Path:
+    """Six generated MAWo persons (the third made bad, so that its case is an error row) as a
+    population of ``form``: JSON Lines with empty lines, a keyed CSV (cases of several rows),
+    a Parquet file with a key column, or a folder of case files."""
+    from teilhabe_rules.tools.compare import generate_population
+
+    model = teilhabe_rules.bundled("mawo")
+    folder.mkdir()
+    cases = list(sample_cases(model, 6, 17))
+    cases[2]["plaetze"] = -5
+    if form == "jsonl":
+        path = folder / "p.jsonl"
+        lines = [json.dumps(case, default=str, ensure_ascii=False) for case in cases]
+        path.write_text("\n".join([lines[0], "", *lines[1:4], "  ", *lines[4:]]) + "\n", "utf-8")
+    elif form == "ordner":
+        path = folder
+        for number, case in enumerate(cases):
+            (folder / f"fall_{number}.json").write_text(json.dumps(case, default=str, ensure_ascii=False), "utf-8")
+    elif form == "csv":
+        path = folder / "p.csv"
+        generate_population(model, 6, 17, path, split="bewohner")
+        with path.open(encoding="utf-8", newline="") as handle:
+            header, *rows = list(csv.reader(handle))
+        keys, places = {"1": "AZ 1/7", "3": "[3", "4": "1,5"}, header.index("plaetze")
+        for row in rows:
+            if row[0] == "3" and row[places]:
+                row[places] = "-5"
+            row[0] = keys.get(row[0], row[0])
+        with path.open("w", encoding="utf-8", newline="") as handle:
+            csv.writer(handle).writerows([header, *rows])
+    else:
+        path = folder / "p.parquet"
+        generate_population(model, 6, 17, path, split="bewohner")
+        key = "" if form == "parquet-ohne-schlüssel" else \
+            "CASE fall WHEN 2 THEN '1,5' ELSE 'AZ-' || fall END AS fall, "
+        duckdb.execute(f"COPY (SELECT * {'EXCLUDE (fall) ' if not key else ''}REPLACE ({key}"
+                       f"CASE fall WHEN 3 THEN -5 ELSE plaetze END AS plaetze) FROM read_parquet('{path}')) "
+                       f"TO '{folder / 'k.parquet'}' (FORMAT parquet)")
+        path.unlink()
+        path = folder / "k.parquet"
+    return path
+
+
+@pytest.mark.parametrize("backend", ["spalten", "skalar"])
+@pytest.mark.parametrize("form", ["jsonl", "csv", "parquet", "parquet-ohne-schlüssel", "ordner"])
+def test_every_row_written_names_its_case_as_the_population_does(form: str, backend: str, tmp_path: Path) -> None:
+    """``eval-many`` and ``BatchResult.write`` give each row — result or error — its case's id as
+    ``_fall`` after ``_c``: the key ``fall`` of a table as written (a case of several CSV rows once),
+    ``Zeile N`` of a JSON Lines line (empty lines counted), a case file's name — the ids the
+    population reader gives, on both backends, from the path and from the population read."""
+    path = _population_of(form, tmp_path / "population")
+    model = teilhabe_rules.bundled("mawo")
+    with read_population(path) as population:
+        expected = [row.id for row in population]
+    assert len(set(expected)) == len(expected) >= 5
+    for how in ("cli", "pfad", "objekt"):
+        out = tmp_path / f"{how}.csv"
+        if how == "cli":
+            assert main(["eval-many", "mawo", str(path), "--out", str(out), "--backend", backend]) in (0, 1)
+        else:
+            result = model.evaluate_many(path if how == "pfad" else read_population(path), backend=backend)
+            assert result.ids is not None and result.ids(range(result.cases)) == expected
+            result.write(out)
+        with out.open(encoding="utf-8", newline="") as handle:
+            rows = list(csv.DictReader(handle))
+        assert list(rows[0])[:2] == ["_c", "_fall"], how
+        assert [row["_fall"] for row in rows] == expected, how
+        assert [row["_c"] for row in rows] == [str(number) for number in range(len(expected))]
+        assert sum(1 for row in rows if row["_fehler"]) >= 1, how
+
+
+def test_cases_given_as_mappings_have_no_ids(tmp_path: Path) -> None:
+    """Cases given as mappings name no case: the result has no ids, its file no ``_fall``."""
+    model = teilhabe_rules.bundled("mawo")
+    result = model.evaluate_many(list(sample_cases(model, 3, 5)))
+    assert result.ids is None
+    out = tmp_path / "e.csv"
+    result.write(out)
+    assert "_fall" not in out.read_text("utf-8").splitlines()[0].split(",")

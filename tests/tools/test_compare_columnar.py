@@ -590,19 +590,23 @@ class TestCli:
 @settings(max_examples=examples(80), deadline=None)
 @given(st.lists(st.sampled_from(["{}", "", " ", "\t", "\r", " \r", "x", '{"a": 1}  ']), max_size=12), st.booleans())
 def test_line_numbers_are_the_population_reader_s(lines: list[str], end: bool) -> None:
-    """The ids of the largest changes: the line of each case and the empty lines as the reader counts them."""
+    """The ids of the largest changes, and of a written batch result's rows: the line of each case
+    and the empty lines as the reader counts them."""
     import tempfile
 
-    from teilhabe_rules.inputs.population import read_population
+    from teilhabe_rules.columnar.sources import FileIds
+    from teilhabe_rules.inputs.population import line_numbers, read_population
 
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "p.jsonl"
         path.write_bytes(("\n".join(lines) + ("\n" if end else "")).encode())
-        line, empty, cases = compare_module._line_numbers(path)
+        line, empty, cases = line_numbers(path)
         with read_population(path) as rows:
             ids = [row.id for row in rows]
             assert (empty, cases) == (rows.empty, len(ids))
         assert [f"Zeile {line(index)}" for index in range(cases)] == ids
+        named = FileIds(path)
+        assert named(range(cases)) == ids and named.every_line() == (empty == 0)
 
 
 @pytest.mark.parametrize(("positions", "expected"), [

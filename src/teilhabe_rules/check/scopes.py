@@ -29,7 +29,8 @@ __all__ = [
 AGGREGATES = {"summe", "anzahl", "min", "max", "erstes", "letztes"}
 FUNCTIONS = {"min", "max", "runde", "kalendertage", "datum_plus", "jahr", "monat", "tage_im_monat", "stichtag"}
 _RESERVED_PACKAGE_MEMBERS = {"stufe", "berechnete_stufe", "bewilligte_stufe", "begründung"}
-_RESULT_COLUMNS = {"_c", "_skalar", "_warnungen", "_sicher"}  # and _i1, _i2 …: the columns of a result table
+# and _i1, _i2 …: the columns of a result table, and those its file adds (the case's id, its messages)
+_RESULT_COLUMNS = {"_c", "_skalar", "_warnungen", "_sicher", "_fall", "_fehler"}
 _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 
 
@@ -234,7 +235,8 @@ class _Declarer:
             return
         if column in _RESULT_COLUMNS or column.startswith("_i") and column[2:].isdigit():
             self.report(f"„{symbol.name}“ ist der Name einer Spalte der Ergebnisse", symbol.span,
-                        "_c, _i1, _i2 …, _skalar, _warnungen und _sicher setzt die Auswertung selbst; "
+                        "_c, _i1, _i2 …, _skalar, _warnungen, _sicher, _fall und _fehler setzt die Auswertung "
+                        "selbst; "
                         "wähle einen anderen Namen")
             return
         ns.names[symbol.name] = symbol

@@ -60,12 +60,15 @@ from ..ir import checked as c
 from ..paths import file_path
 from ..runtime.frame import Frame
 from ..runtime.quantities import json_value
-from .intake import ROWS_FILE, Intake, stage_jsonl, stage_parquet, within_validity
+from .intake import ROWS_FILE, Intake, numbered, stage_jsonl, stage_parquet, within_validity
 from .plan import FAILURE_COLUMNS, FIX, IN_SCALE, LIST_BOUND, Plan, int_type, key_columns, other_type
-from .sources import PopulationFile, case_folder, element_folder
+from .sources import FileIds, PopulationFile, case_folder, element_folder
 
 __all__ = ["BatchResult", "ErrorRow", "ScalarOutcome", "SharedStage", "Staging", "column_types", "execute_plan",
            "load_staged", "run_batch", "stage_case", "stage_shared", "stages_alike", "staging"]
+
+
+_IDS = "fallnamen"  # the ids of the cases (BatchResult.combined), a temporary table
 
 
 @attrs.frozen
@@ -96,7 +99,11 @@ class BatchResult:
     why (``notes``: one line each). ``shared``: the results of a batch given a
     :class:`SharedStage`, in a connection of the stage's database — readable until the stage is
     closed, and not to be written to a file (that database reads and writes none but the
-    population's: :meth:`write` refuses)."""
+    population's: :meth:`write` refuses). ``ids``: where the population names its cases, the
+    function giving the ids of cases by their 0-based numbers ``_c`` — the key ``fall`` of a
+    table, ``Zeile N`` of a line or row, a case file's name, as the population reader names them
+    (:attr:`~teilhabe_rules.inputs.population.PopulationRow.id`); None for cases given as mappings.
+    :meth:`combined` and :meth:`write` then give each row its case's id as ``_fall``."""
 
     connection: duckdb.DuckDBPyConnection
     model: c.CheckedModel
@@ -106,6 +113,8 @@ class BatchResult:
     scalar_cases: int
     notes: list[str]
     shared: bool = False
+    ids: Callable[[Sequence[int]], list[str]] | None = None
+    _ids_made: bool | None = attrs.field(default=None, init=False, repr=False)
 
     def relation(self, scope: str = "") -> duckdb.DuckDBPyRelation:
         """The results of scope ``scope`` (a scope id; "" the cases) as a DuckDB relation; a
@@ -131,7 +140,8 @@ class BatchResult:
 
     def combined(self, scope: str = "") -> duckdb.DuckDBPyRelation:
         """The results of ``scope`` and the error rows in one relation ordered by ``_c``: an error
-        row has ``_fehler`` (its messages) and NULL values; a result has ``_fehler`` NULL."""
+        row has ``_fehler`` (its messages) and NULL values; a result has ``_fehler`` NULL. With
+        :attr:`ids`, ``_fall`` (the case's id) follows ``_c``."""
         table = self._table(scope)
         con = self.connection
         name = "fehlerzeilen"
@@ -147,9 +157,37 @@ class BatchResult:
         query = exp.Union(
             this=exp.select(exp.Star(), no_error).from_(table),
             expression=exp.select(exp.Star()).from_(name), distinct=False, by_name=True)
-        ordered = exp.select(exp.Star()).from_(query.subquery("u")).order_by(
-            *[exp.column(k) for k in key_columns(self.model, scope)])
-        return con.sql(ordered.sql("duckdb"))
+        keys = key_columns(self.model, scope)
+        plain = self.ids is numbered or (isinstance(self.ids, FileIds) and self.ids.every_line())
+        if self.ids is None or (isinstance(self.ids, FileIds) and not self.ids.known()):
+            ordered = exp.select(exp.Star()).from_(query.subquery("u")).order_by(*[exp.column(k) for k in keys])
+            return con.sql(ordered.sql("duckdb"))
+        ordered = exp.select(exp.column("_c", "u"), exp.alias_(self._ids_of(exp.column("_c", "u"), plain), "_fall"),
+                             exp.Column(this=exp.Star(except_=[exp.column("_c")]), table=exp.to_identifier("u"))
+                             ).from_(query.subquery("u"))
+        if not plain:
+            ordered = ordered.join(exp.to_table(_IDS).as_("f"), on=exp.column("_c", "u").eq(exp.column("_c", "f")),
+                                   join_type="left")
+        return con.sql(ordered.order_by(*[exp.column(k, "u") for k in keys]).sql("duckdb"))
+
+    def _ids_of(self, case: exp.Expr, plain: bool) -> exp.Expr:
+        """The id of the case ``case`` (its ``_c``): ``Zeile N`` made in SQL where each case is
+        its row or line (``plain``), else read from the table :data:`_IDS` of every case's id,
+        made here (once)."""
+        if plain:
+            return exp.DPipe(this=exp.Literal.string("Zeile "), expression=exp.cast(
+                exp.Add(this=case, expression=exp.Literal.number(1)), "VARCHAR"), safe=True)
+        if self._ids_made is None:
+            assert self.ids is not None
+            names = self.ids(range(self.cases))
+            rows = exp.select(
+                exp.alias_(exp.func("unnest", exp.func("range", exp.cast(exp.Placeholder(), "BIGINT"))), "_c"),
+                exp.alias_(exp.func("unnest", exp.cast(exp.Placeholder(), "VARCHAR[]")), "_fall"))
+            made = exp.Create(this=exp.to_table(_IDS), kind="TABLE", replace=True, expression=rows,
+                              properties=exp.Properties(expressions=[exp.TemporaryProperty()]))
+            self.connection.execute(made.sql("duckdb"), [len(names), names])
+            self._ids_made = True
+        return exp.column("_fall", "f")
 
     def write(self, path: str | os.PathLike[str], scope: str = "") -> int:
         """Results and error rows of ``scope`` to ``path`` (.parquet, .csv, or JSON Lines: .jsonl or

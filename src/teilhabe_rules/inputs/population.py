@@ -22,6 +22,7 @@ one, every line is a row.
 
 from __future__ import annotations
 
+import bisect
 import codecs
 import csv
 import datetime as _dt
@@ -32,7 +33,7 @@ import sys
 import zipfile
 import zlib
 from collections import deque
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from decimal import Decimal
 from pathlib import Path
 from typing import IO, Any
@@ -46,9 +47,9 @@ from ..ir.text import WHITE_SPACE
 from .cases import DocumentError, parse_document
 from .tabular import Column, DecimalMark, TableCase, TableRow, assemble, key_index, parse_column
 
-__all__ = ["FORMATS", "MAX_LINE", "MAX_XLSX_PART", "JsonLineError", "Population", "PopulationProperties",
-           "NO_BOUNDS", "PopulationRow", "case_files", "count_rows", "decode_json", "elements_one",
-           "each_one_element", "read_population", "unreadable"]
+__all__ = ["FORMATS", "MAX_LINE", "MAX_XLSX_PART", "JsonLineError", "LineTooLong", "Population",
+           "PopulationProperties", "NO_BOUNDS", "PopulationRow", "byte_lines", "case_files", "count_rows",
+           "decode_json", "elements_one", "each_one_element", "line_numbers", "read_population", "unreadable"]
 
 MAX_LINE = 16 * 1024 * 1024  # characters of a population line (10,000 residents: about 5 MB)
 NO_BOUNDS = (0, sys.maxsize)  # the bounds of :func:`elements_one` that leave out no length
@@ -1227,6 +1228,63 @@ def _parquet_count(path: Path) -> int | None:
     except (duckdb.Error, OSError):
         return None
     return int(found[0] or 0) if found else None
+
+
+class LineTooLong(Exception):
+    """A line of a file longer than the bound :func:`byte_lines` was given."""
+
+
+def byte_lines(path: Path, longest: int | None = None) -> Iterator[bytes]:
+    """The lines of ``path`` as bytes, split at ``\\n`` only and read in chunks (a line end at the
+    end of the file ends the last line); ``longest``: a line longer than that many bytes raises
+    :class:`LineTooLong` as soon as so much of it is read. An OSError as reading gives it."""
+    rest = b""
+    with path.open("rb") as handle:
+        while True:
+            chunk = handle.read(_CHUNK)
+            if not chunk:
+                if rest:
+                    yield rest
+                return
+            pieces = (rest + chunk).split(b"\n")
+            rest = pieces.pop()
+            if longest is not None and len(rest) > longest:
+                raise LineTooLong
+            yield from pieces
+
+
+def line_numbers(path: Path) -> tuple[Callable[[int], int], int, int]:
+    """Of a JSON Lines file of plain UTF-8: a function giving the line number (1-based) of a
+    case by its 0-based number, the number of empty lines, and the number of cases — as
+    :class:`Population` counts them (a line holding only
+    blanks, tabs and carriage returns is empty; a line end at the end of the file ends the last
+    line). Kept: the number of each case that follows empty lines and its line, not one per case."""
+    firsts: list[int] = []  # cases that follow empty lines
+    lines: list[int] = []  # their line numbers
+    number = cases = empty = 0
+    after_empty = False
+    try:
+        for piece in byte_lines(path):
+            number += 1
+            if not piece.strip(b" \t\r"):
+                empty += 1
+                after_empty = True
+                continue
+            if after_empty:
+                firsts.append(cases)
+                lines.append(number)
+                after_empty = False
+            cases += 1
+    except OSError as exc:
+        raise unreadable(path, exc, number) from None
+
+    def line(index: int) -> int:
+        position = bisect.bisect_right(firsts, index) - 1
+        if position < 0:
+            return index + 1
+        return lines[position] + index - firsts[position]
+
+    return line, empty, cases
 
 
 def _count_lines(handle: IO[bytes]) -> int:

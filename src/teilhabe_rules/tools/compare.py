@@ -51,7 +51,6 @@ comparison of two versions; levels are not compared (one evaluation has one leve
 
 from __future__ import annotations
 
-import bisect
 import codecs
 import contextlib
 import csv
@@ -88,14 +87,17 @@ from ..inputs.population import (
     MAX_LINE,
     NO_BOUNDS,
     JsonLineError,
+    LineTooLong,
     Population,
     PopulationProperties,
     PopulationRow,
+    byte_lines,
     case_files,
     count_rows,
     decode_json,
     each_one_element,
     elements_one,
+    line_numbers,
     read_population,
     unreadable,
 )
@@ -1069,7 +1071,7 @@ def _one_element_each_jsonl(path: Path, listed: str, bounds: tuple[int, int] = N
         return None
     try:
         return each_one_element(_plain_lines(path, json.dumps(listed), listed), listed, bounds) is True
-    except (OSError, _LineTooLong, _NotPlain):
+    except (OSError, LineTooLong, _NotPlain):
         return None
 
 
@@ -1084,7 +1086,7 @@ def _plain_lines(path: Path, key: str, listed: str) -> Iterator[Any]:
     :class:`_NotPlain` where the file is not plain UTF-8."""
     confirmed = False
     one = {listed: [None]}
-    for piece in _byte_lines(path, MAX_LINE):
+    for piece in byte_lines(path, MAX_LINE):
         if len(piece) > MAX_LINE or b"\0" in piece or b"\xef\xbb\xbf" in piece:
             raise _NotPlain
         try:
@@ -1104,29 +1106,6 @@ def _plain_lines(path: Path, key: str, listed: str) -> Iterator[Any]:
             continue
         confirmed = confirmed or elements_one(data, listed, NO_BOUNDS) is True
         yield data
-
-
-class _LineTooLong(Exception):
-    """A line of a file longer than the bound :func:`_byte_lines` was given."""
-
-
-def _byte_lines(path: Path, longest: int | None = None) -> Iterator[bytes]:
-    """The lines of ``path`` as bytes, split at ``\\n`` only and read in chunks (a line end at the
-    end of the file ends the last line); ``longest``: a line longer than that many bytes raises
-    :class:`_LineTooLong` as soon as so much of it is read. An OSError as reading gives it."""
-    rest = b""
-    with path.open("rb") as handle:
-        while True:
-            chunk = handle.read(_CHUNK)
-            if not chunk:
-                if rest:
-                    yield rest
-                return
-            pieces = (rest + chunk).split(b"\n")
-            rest = pieces.pop()
-            if longest is not None and len(rest) > longest:
-                raise _LineTooLong
-            yield from pieces
 
 
 def _one_element(text: str, listed: str) -> bool:
@@ -1798,7 +1777,7 @@ class _ColumnarRun:
             if table is not None:
                 count, ids_of = table
             elif staged:
-                lines, empty, count = _line_numbers(path)
+                lines, empty, count = line_numbers(path)
                 ids_of = numbered if not empty else (
                     lambda indexes: [f"Zeile {lines(index)}" for index in indexes])
             else:
@@ -2446,40 +2425,6 @@ def _create(con: Any, name: str, query: Any, temporary: bool = True) -> None:
 
 def _fetch(con: Any, query: Any) -> list[tuple[Any, ...]]:
     return list(con.execute(query.sql("duckdb")).fetchall())
-
-
-def _line_numbers(path: Path) -> tuple[Callable[[int], int], int, int]:
-    """Of a JSON Lines file of plain UTF-8: a function giving the line number (1-based) of a
-    case by its 0-based number, the number of empty lines, and the number of cases — as
-    :class:`~teilhabe_rules.inputs.population.Population` counts them (a line holding only
-    blanks, tabs and carriage returns is empty; a line end at the end of the file ends the last
-    line). Kept: the number of each case that follows empty lines and its line, not one per case."""
-    firsts: list[int] = []  # cases that follow empty lines
-    lines: list[int] = []  # their line numbers
-    number = cases = empty = 0
-    after_empty = False
-    try:
-        for piece in _byte_lines(path):
-            number += 1
-            if not piece.strip(b" \t\r"):
-                empty += 1
-                after_empty = True
-                continue
-            if after_empty:
-                firsts.append(cases)
-                lines.append(number)
-                after_empty = False
-            cases += 1
-    except OSError as exc:
-        raise unreadable(path, exc, number) from None
-
-    def line(index: int) -> int:
-        position = bisect.bisect_right(firsts, index) - 1
-        if position < 0:
-            return index + 1
-        return lines[position] + index - firsts[position]
-
-    return line, empty, cases
 
 
 # ---- output ---------------------------------------------------------------------------------------

@@ -1066,7 +1066,8 @@ def _cmd_eval_many(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         scope = found[0]
     at = _date(args.at) if args.at else None
     reading = _reading(args)
-    from .columnar.sources import case_ids, element_folder, read_source
+    from .columnar.batch import case_ids
+    from .columnar.sources import element_folder, read_source
     from .inputs.population import count_rows, read_population
     from .tools.progress import is_terminal, progress_bar
 

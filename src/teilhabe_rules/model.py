@@ -275,7 +275,8 @@ class Model:
         a path, a population read from one, a relation or a frame; its :meth:`write` gives each
         row that name as ``_fall``."""
         from .columnar import ScalarOutcome, run_batch
-        from .columnar.sources import Unreadable, case_folder, case_ids, element_folder, population
+        from .columnar.batch import case_ids
+        from .columnar.sources import Unreadable, case_folder, element_folder, population
 
         chosen = backend_name(backend)
         folder = _folder(base_dir) if base_dir is not None else None  # (before any work)

@@ -594,7 +594,7 @@ def test_line_numbers_are_the_population_reader_s(lines: list[str], end: bool) -
     and the empty lines as the reader counts them."""
     import tempfile
 
-    from teilhabe_rules.columnar.sources import FileIds
+    from teilhabe_rules.columnar.batch import FileIds
     from teilhabe_rules.inputs.population import line_numbers, read_population
 
     with tempfile.TemporaryDirectory() as folder:

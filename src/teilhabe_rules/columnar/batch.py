@@ -55,20 +55,80 @@ from ..duck import connect, out_of_memory, published
 from ..errors import CaseError, Diagnostic, TeilhabeError
 from ..files import write_problem
 from ..inputs.cases import CaseLoader
-from ..inputs.population import NO_BOUNDS
+from ..inputs.population import NO_BOUNDS, line_numbers
 from ..ir import checked as c
 from ..paths import file_path
 from ..runtime.frame import Frame
 from ..runtime.quantities import json_value
-from .intake import ROWS_FILE, Intake, numbered, stage_jsonl, stage_parquet, within_validity
+from .intake import ROWS_FILE, Intake, numbered, parquet_cases, stage_jsonl, stage_parquet, within_validity
 from .plan import FAILURE_COLUMNS, FIX, IN_SCALE, LIST_BOUND, Plan, int_type, key_columns, other_type
-from .sources import FileIds, PopulationFile, case_folder, element_folder
+from .sources import PopulationFile, case_folder, element_folder
 
-__all__ = ["BatchResult", "ErrorRow", "ScalarOutcome", "SharedStage", "Staging", "column_types", "execute_plan",
-           "load_staged", "run_batch", "stage_case", "stage_shared", "stages_alike", "staging"]
+__all__ = ["BatchResult", "ErrorRow", "FileIds", "ScalarOutcome", "SharedStage", "Staging", "case_ids", "column_types",
+           "execute_plan", "load_staged", "run_batch", "stage_case", "stage_shared", "stages_alike", "staging"]
 
 
 _IDS = "fallnamen"  # the ids of the cases (BatchResult.combined), a temporary table
+
+
+class FileIds:
+    """The ids of the cases of a JSON Lines or Parquet file by their 0-based numbers, as the
+    population reader names them: ``Zeile N`` (N the line, empty lines counted, or the row) or a
+    Parquet file's key ``fall`` (:func:`~teilhabe_rules.columnar.intake.parquet_cases`). The file
+    is read once, when first asked."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self._read = False
+        self._known = False
+        self._line: Callable[[int], int] | None = None  # the line of a case, where lines are empty
+        self._keys: Callable[[Sequence[int]], list[str]] | None = None  # a Parquet file's keys
+
+    def _reading(self) -> None:
+        if self._read:
+            return
+        if self.path.suffix.lower() == ".parquet":
+            cases = parquet_cases(self.path)
+            self._known = cases is not None
+            if cases is not None and cases[1] is not numbered:
+                self._keys = cases[1]
+        else:
+            line, empty, _count = line_numbers(self.path)
+            self._known, self._line = True, line if empty else None
+        self._read = True
+
+    def known(self) -> bool:
+        """Whether the file names its cases as the reader does (not: a Parquet file the reader does
+        not read one case a row — one changed since it was staged)."""
+        self._reading()
+        return self._known
+
+    def every_line(self) -> bool:
+        """Whether case ``i`` is ``Zeile i + 1`` for every case."""
+        self._reading()
+        return self._known and self._line is None and self._keys is None
+
+    def __call__(self, indexes: Sequence[int]) -> list[str]:
+        if not self.known():
+            raise ValueError(f"{self.path}: die Datei nennt ihre Fälle nicht so, wie sie gelesen wurden")
+        if self._keys is not None:
+            return self._keys(indexes)
+        line = self._line
+        return [f"Zeile {line(index) if line is not None else index + 1}" for index in indexes]
+
+
+def case_ids(source: Any, read: list[str], cases: int) -> Callable[[Sequence[int]], list[str]] | None:
+    """The ids of the ``cases`` cases of a batch over ``source`` by their 0-based numbers
+    (:attr:`BatchResult.ids`): ``read``, the ids the population reader gave as it read them
+    (:func:`~teilhabe_rules.columnar.sources.read_source`), where it read every case; else, of a
+    JSON Lines or Parquet file that was staged in SQL (its rows that SQL does not take read apart), the
+    ids its reader gives (:class:`FileIds`); None for cases given as mappings."""
+    if read and len(read) == cases:
+        return lambda indexes: [read[index] for index in indexes]
+    named = file_path(source)
+    if named is None or not named.is_file() or named.suffix.lower() not in (".jsonl", ".ndjson", ".parquet"):
+        return None
+    return FileIds(named)
 
 
 @attrs.frozen

@@ -15,7 +15,7 @@ mappings (a case file's as :class:`CaseFileData`, which knows the file's folder)
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -25,11 +25,11 @@ import duckdb
 from ..duck import connect
 from ..errors import CaseError, Diagnostic, TeilhabeError
 from ..inputs.cases import Case, CaseFileData, read_case_file
-from ..inputs.population import Population, PopulationRow, line_numbers, read_population
+from ..inputs.population import Population, PopulationRow, read_population
 from ..paths import file_path
 
-__all__ = ["CaseFileData", "FileIds", "PopulationFile", "RowsJoined", "Unreadable", "case_folder", "case_ids",
-           "element_folder", "line_case", "population", "read_source", "table_rows"]
+__all__ = ["CaseFileData", "PopulationFile", "RowsJoined", "Unreadable", "case_folder", "element_folder",
+           "line_case", "population", "read_source", "table_rows"]
 
 
 def _no_case(item: Any) -> str:
@@ -124,68 +124,6 @@ def population(source: Any, ids: list[str] | None = None) -> Iterable[Mapping[st
     :class:`PopulationFile`."""
     named = file_path(source)
     return PopulationFile(named, ids) if named is not None else read_source(source, ids)
-
-
-class FileIds:
-    """The ids of the cases of a JSON Lines or Parquet file by their 0-based numbers, as the
-    population reader names them: ``Zeile N`` (N the line, empty lines counted, or the row) or a
-    Parquet file's key ``fall`` (:func:`~teilhabe_rules.columnar.intake.parquet_cases`). The file
-    is read once, when first asked."""
-
-    def __init__(self, path: Path):
-        self.path = path
-        self._read = False
-        self._known = False
-        self._line: Callable[[int], int] | None = None  # the line of a case, where lines are empty
-        self._keys: Callable[[Sequence[int]], list[str]] | None = None  # a Parquet file's keys
-
-    def _reading(self) -> None:
-        if self._read:
-            return
-        if self.path.suffix.lower() == ".parquet":
-            from .intake import numbered, parquet_cases
-
-            cases = parquet_cases(self.path)
-            self._known = cases is not None
-            if cases is not None and cases[1] is not numbered:
-                self._keys = cases[1]
-        else:
-            line, empty, _count = line_numbers(self.path)
-            self._known, self._line = True, line if empty else None
-        self._read = True
-
-    def known(self) -> bool:
-        """Whether the file names its cases as the reader does (not: a Parquet file the reader does
-        not read one case a row — one changed since it was staged)."""
-        self._reading()
-        return self._known
-
-    def every_line(self) -> bool:
-        """Whether case ``i`` is ``Zeile i + 1`` for every case."""
-        self._reading()
-        return self._known and self._line is None and self._keys is None
-
-    def __call__(self, indexes: Sequence[int]) -> list[str]:
-        if not self.known():
-            raise ValueError(f"{self.path}: die Datei nennt ihre Fälle nicht so, wie sie gelesen wurden")
-        if self._keys is not None:
-            return self._keys(indexes)
-        line = self._line
-        return [f"Zeile {line(index) if line is not None else index + 1}" for index in indexes]
-
-
-def case_ids(source: Any, read: list[str], cases: int) -> Callable[[Sequence[int]], list[str]] | None:
-    """The ids of the ``cases`` cases of a batch over ``source`` by their 0-based numbers
-    (:attr:`~teilhabe_rules.columnar.batch.BatchResult.ids`): ``read``, the ids the population
-    reader gave as it read them (:func:`read_source`), where it read every case; else, of a JSON
-    Lines or Parquet file that was staged in SQL (its rows that SQL does not take read apart), the
-    ids its reader gives (:class:`FileIds`); None for cases given as mappings."""
-    if read and len(read) == cases:
-        return lambda indexes: [read[index] for index in indexes]
-    named = file_path(source)
-    if named is None or not named.is_file() or named.suffix.lower() not in (".jsonl", ".ndjson", ".parquet"):
-        return None
-    return FileIds(named)
 
 
 def line_case(number: int, line: str) -> Mapping[str, Any] | Unreadable:

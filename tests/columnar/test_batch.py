@@ -586,6 +586,8 @@ def test_generating_beyond_duckdb_s_memory_is_a_resource_error(tmp_path: Path,
      "„Stufe“ unterscheidet sich von „stufe“ des Pakets nur in Groß- und Kleinschreibung", 12),
     ("wert _C = 5\n", "„_C“ ist der Name einer Spalte der Ergebnisse", 6),
     ("wert _Fall = 5\n", "„_Fall“ ist der Name einer Spalte der Ergebnisse", 6),
+    ("wert _Flag = 5\n", "„_Flag“ ist der Name einer Spalte der Ergebnisse", 6),
+    ("wert _meldung = 5\n", "„_meldung“ ist der Name einer Spalte der Ergebnisse", 6),
     ('liste p "P" mindestens 0 höchstens 2\n  wert _fehler = 5\nende\n',
      "„_fehler“ ist der Name einer Spalte der Ergebnisse", 7),
     ('liste p "P" mindestens 0 höchstens 2\n  wert _i1 = 5\nende\n',
@@ -601,6 +603,54 @@ def test_names_a_result_table_cannot_tell_apart_are_a_check_error(text: str, mes
     (found,) = info.value.diagnostics
     assert (found.message, found.location.line if found.location else None) == (message, line)
     assert found.hint is not None
+
+
+_PROBE_HEAD = 'modell probe "Probe"\n  version "1"\n  gültig ab 01.01.2024\nende\neingabe basis: zahl von 0 bis 100\n'
+
+
+def _probe(name: str) -> str:
+    """A model whose case and list each have a value ``name``, read by other values, beside a
+    ``prüfung`` and a ``warnung`` (the plan's columns of rows in doubt and of failures)."""
+    return (_PROBE_HEAD + f"wert {name} = basis + 1\nwert b = {name} * 2\n"
+            'prüfung "zu groß": basis < 50\nwarnung "groß": basis < 40\n'
+            'liste p "P" mindestens 0 höchstens 3\n  eingabe x: zahl von 0 bis 9\n'
+            f"  wert {name} = x + 1\n  wert y = {name} + b\nende\nwert s = summe(p.y)\n")
+
+
+def test_no_name_of_a_model_is_lost_among_the_columns_its_plan_adds(tmp_path: Path) -> None:
+    """Every name the columnar plan gives a column of its own (``_flag``, ``_meldung`` …) is
+    either refused as a model's name where it is defined, or a value of that name is computed as
+    the scalar backend computes it — never a column the plan's own overwrites or renames."""
+    from sqlglot import exp
+
+    model = teilhabe_rules.loads(_probe("a"))
+    names: set[str] = set()
+    for plan in (model.columnar_plan(), model.columnar_plan().single):
+        assert plan is not None
+        for step in plan.steps:
+            for node in step.query.walk():
+                if isinstance(node, (exp.Alias, exp.Column, exp.TableAlias)) and node.name.startswith("_"):
+                    names.add(node.name)
+    cases = [{"basis": "1", "p": [{"x": "2"}]}, {"basis": "45", "p": []}, {"basis": "60", "p": [{"x": "1"}]},
+             {"basis": "3", "p": [{"x": "1"}, {"x": "2"}]}]
+    written = tmp_path / "r.csv"
+    model.evaluate_many(cases).write(written)
+    with written.open(encoding="utf-8") as handle:
+        names |= {name for name in next(csv.reader(handle)) if name.startswith("_")}
+    assert {"_c", "_flag", "_meldung", "_skalar", "_fehler"} <= names
+    for name in sorted(names - {"_i1"}):
+        try:
+            probe = teilhabe_rules.loads(_probe(name))
+        except TeilhabeError as exc:
+            messages = [found.message for found in exc.diagnostics]
+            assert messages.count(f"„{name}“ ist der Name einer Spalte der Ergebnisse") == 2, name  # (case, list)
+            continue
+        columnar, scalar = probe.evaluate_many(cases), probe.evaluate_many(cases, backend="skalar")
+        for scope in ("", "p"):
+            got = [{key: row[key] for key in (name, "b", "s", "y") if key in row} for row in columnar.rows(scope)]
+            want = [{key: row[key] for key in (name, "b", "s", "y") if key in row} for row in scalar.rows(scope)]
+            assert got == want and all(name in row for row in got), name
+        assert [e.index for e in columnar.errors] == [e.index for e in scalar.errors] == [2], name
 
 
 def test_names_that_a_result_table_tells_apart_are_fine() -> None:

@@ -22,15 +22,18 @@ from ..syntax import ast
 from .findings import Findings, join
 
 __all__ = [
-    "AGGREGATES", "FUNCTIONS", "Declarations", "Namespace", "PackageInfo", "Place", "ScopeInfo", "Symbol", "declare",
-    "failed_values",
+    "AGGREGATES", "FUNCTIONS", "RESULT_COLUMNS", "Declarations", "Namespace", "PackageInfo", "Place", "ScopeInfo",
+    "Symbol", "declare", "failed_values",
 ]
 
 AGGREGATES = {"summe", "anzahl", "min", "max", "erstes", "letztes"}
 FUNCTIONS = {"min", "max", "runde", "kalendertage", "datum_plus", "jahr", "monat", "tage_im_monat", "stichtag"}
 _RESERVED_PACKAGE_MEMBERS = {"stufe", "berechnete_stufe", "bewilligte_stufe", "begründung"}
-# and _i1, _i2 …: the columns of a result table, and those its file adds (the case's id, its messages)
-_RESULT_COLUMNS = {"_c", "_skalar", "_warnungen", "_sicher", "_fall", "_fehler"}
+RESULT_COLUMNS = frozenset({"_c", "_skalar", "_warnungen", "_sicher", "_flag", "_fehlerzahl", "_meldung", "_pfad",
+                            "_fall", "_fehler"})
+"""With ``_i1``, ``_i2`` …: the names of the columns the columnar plan gives every scope's table
+beside its values (a row's keys, the rows it flags and why), and those a written result adds
+(the case's id, its messages) — no name of a model may be one of them, A–Z folded to a–z."""
 _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 
 
@@ -233,10 +236,10 @@ class _Declarer:
                         "Kleinschreibung", symbol.span, f"stufe, berechnete_stufe, bewilligte_stufe und begründung "
                         f"setzt die Sprache selbst; {hint}")
             return
-        if column in _RESULT_COLUMNS or column.startswith("_i") and column[2:].isdigit():
+        if column in RESULT_COLUMNS or column.startswith("_i") and column[2:].isdigit():
             self.report(f"„{symbol.name}“ ist der Name einer Spalte der Ergebnisse", symbol.span,
-                        "_c, _i1, _i2 …, _skalar, _warnungen, _sicher, _fall und _fehler setzt die Auswertung "
-                        "selbst; "
+                        "_c, _i1, _i2 …, _skalar, _warnungen, _sicher, _flag, _fehlerzahl, _meldung, _pfad, "
+                        "_fall und _fehler setzt die Auswertung selbst; "
                         "wähle einen anderen Namen")
             return
         ns.names[symbol.name] = symbol

@@ -241,13 +241,14 @@ def test_a_file_that_cannot_be_written_is_a_case_error(tmp_path: Path) -> None:
         write_population(MODELS["mawo"], 10, 1, tmp_path / "fehlt" / "f.parquet")
 
 
-@pytest.mark.parametrize("suffix", ["csv", "CSV", "xlsx"])
+@pytest.mark.parametrize("suffix", [".csv", ".CSV", ".xlsx", ".tsv", ".json", ""])
 def test_a_csv_or_excel_file_is_never_written_as_json_lines(tmp_path: Path, suffix: str) -> None:
-    """A CSV or Excel file name without ``fmt`` is refused (a FormatError, nothing written), not
-    filled with JSON Lines; with ``fmt`` the caller chose the format."""
+    """A CSV or Excel file name without ``fmt`` — or any other that is not ``.parquet``,
+    ``.jsonl`` or ``.ndjson`` — is refused (a FormatError, nothing written), not filled with JSON
+    Lines; with ``fmt`` the caller chose the format."""
     from teilhabe_rules.tools.export import FormatError
 
-    target = tmp_path / f"f.{suffix}"
+    target = tmp_path / f"f{suffix}"
     with pytest.raises(FormatError, match="schreibt Parquet oder JSON Lines") as caught:
         write_population(MODELS["mawo"], 3, 1, target)
     assert caught.value.diagnostics[0].hint is not None and "generate_population" in caught.value.diagnostics[0].hint

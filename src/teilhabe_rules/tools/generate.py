@@ -663,7 +663,8 @@ def write_population(model: Model, n: int, seed: int, out: str | Path | TextIO, 
                      split: str | None = None, threads: int | None = None, ascii_only: bool = False,
                      repair: bool = True, **limits: Any) -> int:
     """Write ``n`` generated cases (:func:`population_query`) to ``out`` — a ``.parquet`` or
-    ``.jsonl`` file (``fmt``: ``parquet`` or ``jsonl``; default by the suffix) or a text stream
+    ``.jsonl`` (``.ndjson``) file (``fmt``: ``parquet`` or ``jsonl``; default by the suffix, a
+    :class:`~teilhabe_rules.tools.export.FormatError` for any other without ``fmt``) or a text stream
     (JSON Lines). Parquet: one row per case, the columns of :func:`population_query` (numbers as
     DECIMAL). JSON Lines: one case per line, left-out inputs absent; each line's JSON text is made
     in the query, a file written by DuckDB itself (on all ``threads``), a stream line by line from
@@ -677,10 +678,12 @@ def write_population(model: Model, n: int, seed: int, out: str | Path | TextIO, 
         raise ValueError(f"n: {n} (a number of cases, at least 0)")
     if isinstance(out, (str, Path)):
         suffix = Path(out).suffix.lower()
-        if fmt is None and SUFFIXES.get(suffix) not in (None, *FORMATS):  # (a CSV or Excel file: never JSON Lines)
+        if fmt is None and SUFFIXES.get(suffix) not in FORMATS:  # (a CSV or Excel file, any other: never guessed)
+            what = f"keine {suffix}-Datei" if suffix else "und die Datei hat keine Endung"
             raise FormatError(Diagnostic(
-                f"„{out}“: write_population schreibt Parquet oder JSON Lines, keine {suffix}-Datei",
-                hint="CSV und Excel: tools.compare.generate_population, oder fmt angeben", code="ausgabe"))
+                f"„{out}“: write_population schreibt Parquet oder JSON Lines, {what}",
+                hint="eine Datei auf .parquet, .jsonl oder .ndjson, oder fmt angeben; CSV und Excel: "
+                     "tools.compare.generate_population", code="ausgabe"))
         chosen = fmt or ("parquet" if suffix == ".parquet" else "jsonl")
     else:
         chosen = "jsonl"

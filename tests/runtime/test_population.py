@@ -94,9 +94,9 @@ class TestGermanExcelCsv:
                         encoding="utf-8")
         found = rows(path)
         assert found[0][1] == {"beginn": "2025-03-01", "stunden": "250.5"}
-        assert found[1][2] == ("Spalte 2: „250.5“ ist mit Dezimalpunkt geschrieben, die Datei schreibt Zahlen mit "
-                               "Dezimalkomma (erkannt an „250,5“ in Zeile 2, Spalte 2); eine Datei verwendet "
-                               "ein Dezimalzeichen")
+        assert found[1][2] == ("Spalte 2 „stunden“: „250.5“ ist mit Dezimalpunkt geschrieben, die Datei schreibt "
+                               "Zahlen mit Dezimalkomma (erkannt an „250,5“ in Zeile 2, Spalte 2); eine Datei "
+                               "verwendet ein Dezimalzeichen")
         assert found[2][1] == {"beginn": "2025-03-01", "stunden": "1250.5"}
 
     def test_a_decimal_point_file_refuses_a_comma(self, tmp_path: Path) -> None:
@@ -293,8 +293,8 @@ class TestXlsx:
                                                     [day, "=1+2", "Bert"], [day, 4, "Cem"]])
         found = rows(path)
         assert [row[0] for row in found] == ["Zeile 2", "Zeile 3", "Zeile 4"]
-        assert found[0][1] is None and "Spalte 3: die Zelle hat die Formel „=\"An\"&\"ne\"“" in str(found[0][2])
-        assert found[1][1] is None and "Spalte 2: die Zelle hat die Formel „=1+2“" in str(found[1][2])
+        assert found[0][1] is None and "Spalte 3 „name“: die Zelle hat die Formel „=\"An\"&\"ne\"“" in str(found[0][2])
+        assert found[1][1] is None and "Spalte 2 „stunden“: die Zelle hat die Formel „=1+2“" in str(found[1][2])
         assert found[2] == ("Zeile 4", {"beginn": dt.date(2025, 3, 1), "stunden": 4, "name": "Cem"}, None)
         # as Excel saves it: the formula with its calculated value, which is read
         import zipfile
@@ -326,7 +326,7 @@ class TestXlsx:
         found = rows(path)
         assert [(row[0], row[2] is None) for row in found] == [("A", True), ("B", False), ("C", False), ("D", True)]
         assert found[0][1] == {"stunden": 1, "bewohner": [{"x": "a"}]}
-        assert "Zeile 3: Spalte 2: die Zelle hat die Formel „=1+1“" in str(found[1][2])
+        assert "Zeile 3: Spalte 2 „stunden“: die Zelle hat die Formel „=1+1“" in str(found[1][2])
         assert "Zeile 5: die Zeile hat einen Wert in Spalte 4" in str(found[2][2])
 
     def test_numbers_to_excel_s_fifteen_digits(self, tmp_path: Path) -> None:
@@ -536,6 +536,23 @@ class TestParquet:
         assert rows(path) == [("Zeile 1", {"stunden": Decimal("250.1"), "liste": [Decimal("0.1"), Decimal("2.5")],
                                            "satz": {"a": Decimal("0.7")}, "doppelt": Decimal("0.1"),
                                            'name "z"': "x y"}, None)]
+
+    def test_a_cell_that_is_no_value_is_named_by_its_column_s_header(self, tmp_path: Path) -> None:
+        """A cell that is none — NaN in a Parquet DOUBLE column, a broken JSON text in a CSV
+        cell — is named by its column's number and header, as the file writes it."""
+        parquet = tmp_path / "nan.parquet"
+        with duckdb.connect() as connection:
+            connection.execute(f"COPY (SELECT * FROM (VALUES ('a', 1.5::DOUBLE), ('b', 'nan'::DOUBLE)) "
+                               f"t(fall, \"bewohner[].stunden\")) TO '{parquet}' (FORMAT parquet)")
+        (first, second) = rows(parquet)
+        assert first[2] is None and second[0] == "b"
+        assert str(second[2]) == "Zeile 2: Spalte 2 „bewohner[].stunden“: „nan“ ist keine endliche Zahl"
+        csv_file = tmp_path / "json.csv"
+        csv_file.write_text('fall,plaetze,name\na,3,x\nb,"[3",y\n', encoding="utf-8")
+        (first, second) = rows(csv_file)
+        assert first[2] is None and second[0] == "b"
+        assert str(second[2]) == ("Zeile 3: die Zeile lässt sich nicht lesen: Spalte 2 „plaetze“: kein gültiges JSON: "
+                                  "ein Komma fehlt (Stelle 3)")
 
     @pytest.mark.parametrize("bad", ["nan", "inf", "-inf"])
     def test_a_key_that_is_no_finite_number_is_an_unreadable_row(self, tmp_path: Path, bad: str) -> None:

@@ -199,6 +199,7 @@ class Population:
     _handle: IO[bytes] | None
     _closers: list[Any]
     _key: int | None
+    _headers: dict[int, str]
     _given_separator: str | None
     _csv: tuple[list[Column], Iterator[tuple[int, str | None]]]
     decimal: DecimalMark
@@ -265,6 +266,7 @@ class Population:
         self._handle = None
         self._closers = []
         self._key = None  # the 0-based index of a table's key column (see _typed)
+        self._headers = {}  # a table's header texts by their 1-based column (see _column)
         self._given_separator = None
         try:
             self.decimal = DecimalMark(decimal)
@@ -398,6 +400,7 @@ class Population:
     def _tables(self, table: tuple[list[Column], Iterable[TableRow]]) -> Iterator[PopulationRow]:
         columns, rows = table
         self._key = key_index(columns)  # before the first row is read
+        self._headers = {column.index: column.text for column in columns}
         for case in assemble(columns, rows):
             yield self._row(case)
 
@@ -537,13 +540,19 @@ class Population:
             try:
                 out.append(self._cell(value, number, index))
             except JsonLineError as exc:
-                problem = f"die Zeile lässt sich nicht lesen: Spalte {index}: {exc}"
+                problem = f"die Zeile lässt sich nicht lesen: {self._column(index)}: {exc}"
             except ValueError as exc:
-                problem = f"Spalte {index}: {exc}"
+                problem = f"{self._column(index)}: {exc}"
             else:
                 continue
             return number, self._keyed(number, cells, out), problem, size
         return number, out, None, size
+
+    def _column(self, index: int) -> str:
+        """A cell's column as a message names it: ``Spalte 4 „plaetze“`` (its header as written),
+        or ``Spalte 4`` where the table has no header there."""
+        header = self._headers.get(index)
+        return f"Spalte {index} „{header}“" if header else f"Spalte {index}"
 
     def _keyed(self, number: int, cells: Sequence[Any], read: list[Any]) -> list[Any] | None:
         """The cells of a row that is no row (a cell that is none, a value right of the header,
@@ -675,7 +684,7 @@ class Population:
                 index, text = uncalculated[0]
                 # (a formula in the key cell: its key is not known, not empty)
                 keyed = None if any(i - 1 == self._key for i, _ in uncalculated) else self._keyed(number, cells, [])
-                yield (number, keyed, f"Spalte {index}: die Zelle hat die Formel „{text}“, "
+                yield (number, keyed, f"{self._column(index)}: die Zelle hat die Formel „{text}“, "
                        "aber die Mappe keinen berechneten Wert dafür (in Excel öffnen und speichern: Excel rechnet "
                        "und speichert ihn)", 0)
                 continue

@@ -926,6 +926,7 @@ def _cmd_compare(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         _Interrupts.after = kept
     if args.summary and args.out and same_file(args.summary, args.out):  # (the inputs: _outputs_apart)
         raise _UsageError(f"--summary: „{args.summary}“ ist die Ausgabe (--out)")
+    nothing_to_resume = _nothing_to_resume(args.out) if args.resume else ""
     try:
         if args.new is None:  # two values of one model
             model = _model(args.old)
@@ -960,8 +961,8 @@ def _cmd_compare(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             resumed = summary.resumed
             err.write(f"teilhabe-rules: fortgesetzt nach {resumed} Fällen aus „{partial}“\n")
         else:
-            err.write(f"teilhabe-rules: nichts fortzusetzen („{partial}“ fehlt oder ist leer), "
-                      "der Vergleich lief von vorn\n")
+            err.write(f"teilhabe-rules: nichts fortzusetzen ({nothing_to_resume}), der Vergleich lief von vorn\n")
+    _no_case_files(args.cases, summary.rows, err)
     if args.format == "json":
         out.write(_json({"ok": True, **data}, out))
     else:
@@ -1103,9 +1104,37 @@ def _cmd_eval_many(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     result.write(args.out, scope)
     for note in result.notes:
         err.write(note + "\n")
+    _no_case_files(args.population, result.cases, err)
     out.write(f"{result.evaluated} von {result.cases} Fällen ausgewertet, "
               f"{len(result.errors)} Fehlerzeilen: {args.out}\n")
     return EXIT_FINDINGS if result.errors else EXIT_OK
+
+
+def _nothing_to_resume(out: str) -> str:
+    """Why a comparison to be resumed into ``out`` may find nothing to take over, as things stand
+    before it runs (said only if it then starts over): its partial file is missing or empty, or
+    the state beside it (:data:`~teilhabe_rules.tools.compare.STATE_SUFFIX`) that tells which of
+    its rows are complete."""
+    from .atomic import partial_path
+    from .tools.compare import STATE_SUFFIX
+
+    partial = partial_path(out)
+    state = partial.with_name(partial.name + STATE_SUFFIX)
+    try:
+        if not partial.is_file() or partial.stat().st_size == 0:
+            return f"„{partial}“ fehlt oder ist leer"
+        if not state.is_file():
+            return f"„{state}“ fehlt, der festhält, welche Zeilen von „{partial}“ fertig sind"
+    except OSError:
+        return f"„{partial}“ ist nicht lesbar"
+    return f"„{state}“ beschreibt keine fertige Zeile dieses Vergleichs"
+
+
+def _no_case_files(population: str, cases: int, err: TextIO) -> None:
+    """A note where a population folder held no case file: a run over nothing, said rather than
+    taken for a population of no cases."""
+    if cases == 0 and Path(population).is_dir():
+        err.write(f"teilhabe-rules: „{population}“ enthält keine Falldatei (*.toml, *.json)\n")
 
 
 def _updating(bar: ProgressBar) -> Callable[[int, int], None]:

@@ -339,8 +339,45 @@ class TestResumeChecks:
         code, _, err = run(
             "compare", "flach.rules", "flach.rules", str(cases), "--out", "aus.csv", "--fortsetzen"
         )
-        assert code == 0 and "nichts fortzusetzen" in err
+        assert code == 0 and "nichts fortzusetzen („aus.csv.unvollständig“ fehlt oder ist leer)" in err
         assert (folder / "aus.csv").read_text(encoding="utf-8").count("\n") == 11
+
+    @pytest.mark.parametrize("loss", ["stand", "fortschritt"])
+    def test_nothing_to_resume_says_what_is_missing(self, folder: Path, monkeypatch: pytest.MonkeyPatch,
+                                                    loss: str) -> None:
+        """A partial file whose state is gone, or whose state records no complete row: the run
+        starts over and says which file lacks what — not that the partial file is missing."""
+        cases = self.interrupted(folder, monkeypatch)
+        written = state(folder / "aus.csv")
+        if loss == "stand":
+            written.unlink()
+        else:
+            written.write_bytes(written.read_bytes().split(b"\n", 1)[0] + b"\n")  # the run's identity alone
+        code, _, err = run(
+            "compare", "flach.rules", "flach.rules", str(cases), "--out", "aus.csv", "--fortsetzen"
+        )
+        assert code == 1 and "fehlt oder ist leer" not in err, err  # (1: every 97th row is an error)
+        said = {"stand": "nichts fortzusetzen („aus.csv.unvollständig.stand“ fehlt, der festhält, welche Zeilen von "
+                         "„aus.csv.unvollständig“ fertig sind), der Vergleich lief von vorn",
+                "fortschritt": "nichts fortzusetzen („aus.csv.unvollständig.stand“ beschreibt keine fertige Zeile "
+                               "dieses Vergleichs), der Vergleich lief von vorn"}[loss]
+        assert said in err
+        assert (folder / "aus.csv").read_text(encoding="utf-8").count("\n") == 1_001
+
+    def test_a_folder_without_case_files_is_said(self, folder: Path) -> None:
+        """A population folder that holds no case file: compare and eval-many say so (a note;
+        the run over no case is not an error), a folder of cases does not."""
+        empty = folder / "leer"
+        empty.mkdir()
+        (empty / "notiz.txt").write_text("keine Fälle\n", encoding="utf-8")
+        note = "„leer“ enthält keine Falldatei (*.toml, *.json)"
+        code, _, err = run("compare", "flach.rules", "flach.rules", "leer")
+        assert code == 0 and note in err
+        code, _, err = run("eval-many", "flach.rules", "leer", "--out", "aus.csv")
+        assert code == 0 and note in err
+        (empty / "a.json").write_text('{"beginn": "2025-01-01", "stunden": 1}', encoding="utf-8")
+        code, _, err = run("eval-many", "flach.rules", "leer", "--out", "aus.csv")
+        assert code == 0 and "Falldatei" not in err
 
     def test_resume_needs_an_output_file(self, folder: Path) -> None:
         cases = population(folder / "fälle.jsonl", 10)

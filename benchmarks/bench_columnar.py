@@ -21,7 +21,8 @@ Run: ``python benchmarks/bench_columnar.py [-n 1000000] [--diff-n 100000] [--io-
    RSS (``ru_maxrss``), in a fresh process — the file checked and staged in SQL
    (:mod:`teilhabe_rules.columnar.intake`), and beside it, in another fresh process, the same file
    case by case through the case loader (the path before), and every case by the scalar backend
-   (``eval-many --backend skalar``), each with the ratio.
+   (``eval-many --backend skalar``), each with the ratio; and the same file with every row an
+   error row (a key misspelt), beside the valid file's time.
    ``--nur-dateien``: this part alone.
 
 The machine is shared: read the figures as an order of magnitude.
@@ -215,12 +216,18 @@ def files_child(population: str, out: str, mode: str = "sql") -> None:
                       "cases": result.cases, "scalar": result.scalar_cases}))
 
 
-def files(pool: list[dict[str, Any]], n: int, mode: str = "sql") -> dict[str, Any]:
+def files(pool: list[dict[str, Any]], n: int, mode: str = "sql", broken: bool = False) -> dict[str, Any]:
+    """``n`` persons of ``pool`` as JSON Lines through :func:`files_child` in a fresh process;
+    ``broken``: every row with ``plaetze`` misspelt ``plaetz`` (each an error row: a missing
+    required input and an unknown key with its did-you-mean hint)."""
     folder = tempfile.mkdtemp(prefix="bench-columnar-io-")
     jsonl = os.path.join(folder, "p.jsonl")
     with open(jsonl, "w", encoding="utf-8") as handle:
         for index in range(n):
-            handle.write(json.dumps(pool[index % len(pool)], default=str) + "\n")
+            case = pool[index % len(pool)]
+            if broken:
+                case = {("plaetz" if key == "plaetze" else key): value for key, value in case.items()}
+            handle.write(json.dumps(case, default=str) + "\n")
     # JSON Lines in (generated cases mix numbers and decimal texts in one field, which a nested
     # Parquet file DuckDB infers from them would carry as JSON text), Parquet out
     out = os.path.join(folder, "ergebnis.parquet")
@@ -280,6 +287,10 @@ def main() -> None:
     print(f"  dieselbe Datei mit --backend skalar (jeder Fall mit dem skalaren Backend): {scalar['cases']:,} Personen "
           f"in {scalar['seconds']:.2f} s ({scalar['cases'] / scalar['seconds']:,.0f}/s; CPU {scalar['cpu']:.1f} s), "
           f"Spitzen-RSS {scalar['peak_kb'] / 1024:.0f} MiB — SQL {scalar['seconds'] / io['seconds']:.1f}× so schnell")
+    broken = files(pool, args.io_n, broken=True)
+    print(f"  dieselbe Datei, jede Zeile fehlerhaft („plaetze“ vertippt): {broken['cases']:,} Fehlerzeilen in "
+          f"{broken['seconds']:.2f} s ({broken['cases'] / broken['seconds']:,.0f}/s; CPU {broken['cpu']:.1f} s) — "
+          f"{broken['seconds'] / io['seconds']:.1f}× die Zeit der gültigen Datei")
 
 
 def compute_and_compare(model: Any, plan: Any, pool: list[dict[str, Any]], n: int, diff_n: int) -> None:

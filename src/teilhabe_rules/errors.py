@@ -9,6 +9,7 @@ serialise with :meth:`Diagnostic.to_dict` for JSON output.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -229,11 +230,17 @@ def did_you_mean(name: str, candidates: Iterable[str]) -> str | None:
     Words longer than :data:`~teilhabe_rules.limits.MAX_SUGGESTION_LENGTH` are neither given a
     suggestion nor suggested: the comparison grows with the product of the lengths, and nobody
     misspells a word of that length."""
-    import difflib
-
     if len(name) > MAX_SUGGESTION_LENGTH:
         return None
-    usable = sorted({c for c in candidates if len(c) <= MAX_SUGGESTION_LENGTH})
+    return _closest(name, tuple(sorted({c for c in candidates if len(c) <= MAX_SUGGESTION_LENGTH})))
+
+
+@functools.lru_cache(maxsize=1024)
+def _closest(name: str, usable: tuple[str, ...]) -> str | None:
+    """:func:`did_you_mean` of ``usable`` (sorted), remembered: a population whose rows all
+    misspell one key asks it of every row."""
+    import difflib
+
     close = difflib.get_close_matches(name, usable, n=1, cutoff=0.6)
     return f"meinten Sie „{close[0]}“?" if close else None
 

@@ -210,9 +210,11 @@ class BatchResult:
             exp.ColumnDef(this=exp.to_identifier("_c"), kind=exp.DataType.build("BIGINT")),
             exp.ColumnDef(this=exp.to_identifier("_fehler"), kind=exp.DataType.build("VARCHAR"))]),
             kind="TABLE", properties=exp.Properties(expressions=[exp.TemporaryProperty()])).sql("duckdb"))
-        if self.errors:
-            insert = exp.insert(exp.values([(exp.Placeholder(), exp.Placeholder())]), name)
-            con.executemany(insert.sql("duckdb"), [[e.index, e.message] for e in self.errors])
+        if self.errors:  # (in one statement of two lists: row by row, executemany, took ~0.4 ms a row)
+            rows = exp.select(exp.func("unnest", exp.cast(exp.Placeholder(), "BIGINT[]")),
+                              exp.func("unnest", exp.cast(exp.Placeholder(), "VARCHAR[]")))
+            con.execute(exp.insert(rows, name).sql("duckdb"),
+                        [[e.index for e in self.errors], [e.message for e in self.errors]])
         no_error = exp.alias_(exp.cast(exp.Null(), "VARCHAR"), "_fehler")
         query = exp.Union(
             this=exp.select(exp.Star(), no_error).from_(table),

@@ -167,6 +167,19 @@ class TestDecimalMark:
             assert found == [("1,5", {"x": "1"}), ("1.5", {"x": "2"}), ('{"a":1}', {"x": "3"}), ("[3", {"x": "4"}),
                              ("007", {"x": "5"}), ("12h", {"x": "6"})]
 
+    def test_a_case_value_given_twice_otherwise_is_quoted_as_data_not_python(self, tmp_path: Path) -> None:
+        """A value of the case in two rows of it, given otherwise in the second: the message
+        quotes both as read — JSON data in JSON's notation, a number with its decimal point —
+        never as Python writes them (``[Decimal('1.5'), 3]``)."""
+        path = tmp_path / "zweimal.csv"
+        path.write_text('fall,name,bewohner[].kuerzel\na,"[1.5, {""x"": ""ja""}]",x\na,"[1.5, 3]",y\n'
+                        'b,"2,5",x\nb,"3,5",y\n', encoding="utf-8")
+        assert [row[2] for row in rows(path)] == [
+            'Zeile 3: Spalte „name“: „[1.5, 3]“, weiter oben (Zeile 2) „[1.5, {"x": "ja"}]“ — ein Wert des Falls '
+            "steht einmal oder überall gleich",
+            "Zeile 5: Spalte „name“: „3.5“, weiter oben (Zeile 4) „2.5“ — ein Wert des Falls steht einmal oder "
+            "überall gleich"]
+
     def test_a_broken_row_is_an_error_of_the_case_its_key_names(self, tmp_path: Path) -> None:
         """A row with a cell that is none is an error of the case its key names, whatever its key
         holds and whatever the cells left of it hold; the rows below read as they did."""

@@ -30,6 +30,7 @@ from typing import Any
 
 import attrs
 
+from ..ir.text import decimal_text
 from ..paths import PathError, format_path, parse_path, set_path
 from ..units import UnitError, parse_unit
 
@@ -299,8 +300,8 @@ def _add_row(case: _Open, columns: Sequence[Column], cells: Sequence[Any], line:
         if not column.lists:
             known = case.given.get(column.steps)
             if known is not None and known[0] != value:
-                raise ValueError(f"Spalte „{column.text}“: „{value}“, weiter oben (Zeile {known[1]}) "
-                                 f"„{known[0]}“ — ein Wert des Falls steht einmal oder überall gleich")
+                raise ValueError(f"Spalte „{column.text}“: „{_shown(value)}“, weiter oben (Zeile {known[1]}) "
+                                 f"„{_shown(known[0])}“ — ein Wert des Falls steht einmal oder überall gleich")
             case.given[column.steps] = (value, line)
             _put(case.data, column.steps, value)
         else:
@@ -322,6 +323,25 @@ def _add_row(case: _Open, columns: Sequence[Column], cells: Sequence[Any], line:
         case.elements[path] = element
         for column, value in lists[path]:
             _put(element, column.steps, value)
+
+
+def _shown(value: Any, inner: bool = False) -> str:
+    """A cell's value as a message quotes it: a text as it is, a number's every digit, JSON data
+    (a list, an object) in JSON's notation with its texts quoted, anything else (a date, bytes)
+    as its text — never as Python writes it (``Decimal('1.5')``). ``inner``: inside JSON data."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, Decimal):
+        return decimal_text(value)
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_shown(item, True) for item in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{json.dumps(str(key), ensure_ascii=False)}: {_shown(item, True)}"
+                               for key, item in value.items()) + "}"
+    if value is None:
+        return "null"
+    text = value.decode("utf-8", "backslashreplace") if isinstance(value, bytes) else str(value)
+    return json.dumps(text, ensure_ascii=False) if inner and not isinstance(value, int) else text
 
 
 def _text(steps: tuple[str | int, ...]) -> str:

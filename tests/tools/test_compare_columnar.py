@@ -890,6 +890,34 @@ class TestRowsPerCase:
         assert same_parquet_rows(columnar, scalar) == summary.rows
         assert duckdb.sql(f"SELECT fall FROM '{columnar}' LIMIT 1").fetchall()[0][0].startswith("P-9")
 
+    @pytest.mark.parametrize(("notation", "mark"), [(("1,0", "1.0"), ","), (("1.0", "1,0"), "."), ((None, None), None)])
+    def test_a_parquet_file_s_decimal_mark_is_told_on_both_backends(self, tmp_path: Path,
+                                                                      notation: tuple[str | None, ...],
+                                                                      mark: str | None) -> None:
+        """A Parquet population with numbers in a text column (``plaetze`` as ``199,0``, a later
+        row in the other notation, an error): the columnar backend stages it in SQL, yet its
+        summary tells the decimal mark as the scalar backend's reader does — the first text cell
+        that tells — with or without rows written; so too a file whose text cells tell none."""
+        from teilhabe_rules.tools.generate import write_population
+
+        old, new = model("mawo"), model("mawo_2025")
+        generated = tmp_path / "erzeugt.parquet"
+        write_population(new, 12, 3, generated, split="bewohner")
+        first, later = notation
+        text = "plaetze::VARCHAR" if first is None else (
+            f"CASE WHEN fall = 3 THEN plaetze::VARCHAR || '{first[1:]}' WHEN fall = 8 THEN plaetze::VARCHAR || "
+            f"'{later[1:]}' ELSE plaetze::VARCHAR END")
+        population = tmp_path / "text.parquet"
+        duckdb.execute(f"COPY (SELECT * REPLACE ({text} AS plaetze) FROM read_parquet('{generated}') ORDER BY fall) "
+                       f"TO '{population}' (FORMAT parquet)")
+        columnar, scalar, summary = row_files(old, new, population, tmp_path, ".parquet", at_old=AT_NEW,
+                                              at_new=AT_NEW)
+        assert same_parquet_rows(columnar, scalar) == summary.rows == 12
+        assert summary.reading is not None and summary.reading.decimal == mark
+        assert summary.errors == (0 if mark is None else 1)
+        alone = compare(old, new, population, backend="spalten", at_old=AT_NEW, at_new=AT_NEW)
+        assert alone.backend == "spalten" and alone.reading == summary.reading
+
     def test_keys_are_written_as_the_population_writes_them(self, tmp_path: Path) -> None:
         """A key that reads like a number in either notation or like JSON names its case as the
         population writes it, on both backends, from Parquet and from CSV: ``1,5`` stays

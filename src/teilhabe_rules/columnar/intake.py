@@ -63,14 +63,15 @@ from sqlglot import exp
 
 from ..duck import Sandbox, reading_whole
 from ..inputs.cases import BLANK_PATTERN
-from ..inputs.population import MAX_LINE, NO_BOUNDS, each_one_element
+from ..inputs.population import MAX_LINE, NO_BOUNDS, Population, PopulationProperties, each_one_element
 from ..inputs.tabular import parse_column
 from ..ir import checked as c
 from ..limits import MAX_LIST_ITEMS
 from .plan import LIST_BOUND, Plan, building_trees, key_columns
 from .sources import RowsJoined, line_case, table_rows
 
-__all__ = ["MAX_FILE", "Intake", "parquet_cases", "parquet_one_element_each", "stage_jsonl", "stage_parquet",
+__all__ = ["MAX_FILE", "Intake", "parquet_cases", "parquet_one_element_each", "parquet_reading", "stage_jsonl",
+           "stage_parquet",
            "within_validity"]
 
 MAX_FILE = 1 << 30
@@ -1356,6 +1357,40 @@ def parquet_cases(path: Path) -> tuple[int, Callable[[Sequence[int]], list[str]]
     if key is None:
         return int(found[0]), numbered
     return int(found[0]), ParquetKeys(path, key[0])
+
+
+_TOLD_AT_ONCE = 10_000  # rows read at a time for the decimal mark (parquet_reading)
+
+
+def parquet_reading(path: Path) -> PopulationProperties:
+    """How the population reader reads the Parquet file ``path`` as :func:`stage_parquet` stages it
+    (its properties, with the decimal mark of numbers in text cells), found without reading every
+    row: the mark is told by the first text cell that tells, and only a row with a text cell the
+    intake leaves to the reader (a text that may be a number) can hold one — those rows, in the
+    file's order, are read by the reader until one tells. No mark where none tells, or where the
+    intake cannot look into the file (it is then not staged either)."""
+    plain = PopulationProperties("parquet")
+    try:
+        with Sandbox([path]) as sandbox:
+            _key, columns = _layout(sandbox.connection, exp.Table(this=_f("read_parquet", _s(sandbox.paths[0]))))
+            source = exp.Table(this=_f("read_parquet", _s(sandbox.paths[0]), exp.EQ(
+                this=exp.column("file_row_number"), expression=exp.Boolean(this=True))))
+            texts = [exp.and_(_present(exp.column(n, quoted=True)),
+                              exp.not_(_match(exp.column(n, quoted=True), _INERT)))
+                     for n, kind in columns if kind.id == "varchar"]
+            if not texts:
+                return plain
+            rows = [int(number) for (number,) in sandbox.connection.execute(
+                exp.select(exp.column("file_row_number")).from_(source).where(exp.or_(*texts))
+                .order_by(exp.column("file_row_number")).sql("duckdb")).fetchall()]
+    except (_Untranslated, ValueError, OSError, duckdb.Error):
+        return plain
+    for start in range(0, len(rows), _TOLD_AT_ONCE):
+        with Population(path, rows=rows[start:start + _TOLD_AT_ONCE]) as some:
+            for _row in some:
+                if some.decimal.mark is not None:
+                    return some.properties
+    return plain
 
 
 class ParquetKeys:

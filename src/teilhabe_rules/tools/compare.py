@@ -850,7 +850,8 @@ def _run(summary: Summary, chosen: list[Field], evaluator: _Evaluator | _FigureE
                 if bar is not None:
                     bar.update(summary.rows)
             summary.empty = rows.empty
-        summary.reading = rows.properties
+        summary.reading = columnar.reading if columnar is not None and columnar.reading is not None else \
+            rows.properties
         if diffs:
             summary.quartiles = _quartiles(diffs)
         if sink is not None:
@@ -1687,6 +1688,8 @@ class _ColumnarRun:
         self.done = [0] * len(sides)
         self.lock = threading.Lock()  # the sides of a shared stage run at once: one bar, one note list
         self.stopped = threading.Event()  # a side of a shared stage failed: the others stop
+        # how a Parquet population staged in SQL is read (the caller's reader never reads its rows)
+        self.reading: PopulationProperties | None = None
 
     @property
     def staged_before(self) -> float:
@@ -1713,7 +1716,7 @@ class _ColumnarRun:
         written then)."""
         import duckdb
 
-        from ..columnar.intake import numbered, parquet_cases, plain_text_file
+        from ..columnar.intake import numbered, parquet_cases, parquet_reading, plain_text_file
         from ..columnar.sources import PopulationFile
 
         path = Path(population)
@@ -1724,6 +1727,8 @@ class _ColumnarRun:
         if rows.format == "parquet" and suffix == ".parquet" and reading.get("decimal") is None:
             table = self.early.table if self.early is not None and self.early.table is not None else parquet_cases(
                 path)
+            if table is not None:
+                self.reading = parquet_reading(path)
         staged = table is not None or rows.format == "jsonl" and suffix in (".jsonl", ".ndjson") and plain_text_file(
             path)
         if bar is not None and bar.total:

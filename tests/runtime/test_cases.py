@@ -497,3 +497,35 @@ def test_a_value_of_no_input_type_is_shown_in_the_words_of_its_data(model: tr.Mo
     with pytest.raises(CaseError) as caught:
         model.load_case(element)
     assert any(shown in d.message and d.path == "$.massnahmen[3]" for d in caught.value.diagnostics)
+
+
+@pytest.mark.parametrize(("first", "second"), [
+    ("_x", "x"), ("_1", "y"), ("in", "class"), ("__x", "_x"), ("_p", "None"), ("ä", "_ä"),
+])
+def test_input_names_python_treats_apart_load_on_every_path(first: str, second: str) -> None:
+    """Names a model may give inputs that Python's generated code would not take as arguments
+    (a leading underscore, which attrs drops: ``_x`` beside ``x``, ``_1``; a Python keyword) —
+    in the case, a package and a list: a case with them is loaded, checked (its faults with
+    their paths) and evaluated on every path, never an internal error."""
+    text = ('modell probe "Probe"\n  version "1"\n  gültig ab 01.01.2024\nende\n'
+            f"eingabe {first}: zahl von 0 bis 9\neingabe {second}: zahl von 0 bis 9\n"
+            'paket pk "P"\n  stufen\n    0 "a"\n    1 "b"\n  ende\n'
+            f"  eingabe {first}: zahl von 0 bis 9\n  eingabe {second}: zahl von 0 bis 9\n"
+            f"  stufe nach einschätzung\n  wert s = {first} + {second}\nende\n"
+            f'liste {first}_l "L" mindestens 0 höchstens 3\n'
+            f"  eingabe {first}: zahl von 0 bis 9\n  eingabe {second}: zahl von 0 bis 9\n"
+            f"  wert e = {first} * 10 + {second}\nende\n"
+            f"wert summe_e = summe({first}_l.e)\nwert a = {first} * 10 + {second} + pk.s\n")
+    model = tr.loads(text)
+    good = {first: 1, second: 2, "pk": {first: 3, second: 4, "stufe": 1}, f"{first}_l": [{first: 5, second: 6}]}
+    bad = copy.deepcopy(good)
+    bad[f"{first}_l"][0][second] = 60
+    assert model.evaluate(good).frame.values(["a", "summe_e"]) == (Decimal(19), Decimal(56))
+    with pytest.raises(tr.TeilhabeError) as info:
+        model.evaluate(bad)
+    assert [d.path for d in info.value.diagnostics] == [f"$.{first}_l[1].{second}"]  # (positions from 1)
+    for backend in ("spalten", "skalar"):
+        result = model.evaluate_many([good, bad], backend=backend)
+        assert [(row["a"], row["summe_e"]) for row in result.rows()] == [(19, 56)], backend
+        assert [error.index for error in result.errors] == [1], backend
+        assert f"@ $.{first}_l[1].{second}" in result.errors[0].message, backend

@@ -620,7 +620,7 @@ class CaseLoader:
                 packages.setdefault(inp.path[0], {})[inp.path[1]] = field
         for name, pkg_fields in packages.items():
             pkg_class = attrs.make_class(
-                _class_name("Paket", _join(scope, name)), _required_first(pkg_fields), frozen=True
+                _class_name("Paket", _join(scope, name)), _required_first(pkg_fields), **_RECORD_CLASS
             )
             self._require_record(pkg_class, f"einen Datensatz (Tabelle) mit den Eingaben von „{name}“")
             required = any(f._default is attrs.NOTHING for f in pkg_fields.values())
@@ -634,7 +634,7 @@ class CaseLoader:
                 attrs.field(type=list[child_class], factory=list) if optional  # type: ignore[valid-type]
                 else attrs.field(type=list[child_class])  # type: ignore[valid-type]
             )
-        cls = attrs.make_class(_class_name("Bereich", scope or "modell"), _required_first(fields), frozen=True)
+        cls = attrs.make_class(_class_name("Bereich", scope or "modell"), _required_first(fields), **_RECORD_CLASS)
         if scope:
             self._require_record(cls, "einen Datensatz (Tabelle) oder den Pfad einer TOML-/JSON-Datei")
         self.classes[scope] = cls
@@ -953,10 +953,22 @@ def _join(*parts: str) -> str:
     return ".".join(p for p in parts if p)
 
 
+# a record class's options: no __repr__ nor __eq__, whose code names each field as an attribute
+# (``self.in``: no code for a field named like a Python keyword); its records are only read
+_RECORD_CLASS: dict[str, Any] = {"frozen": True, "repr": False, "eq": False}
+
+
 def _required_first(fields: dict[str, Any]) -> dict[str, Any]:
+    """The fields of a record class, required ones first, each with an ``__init__`` argument
+    of its own (``a0``, ``a1`` …): attrs names an argument after its field with leading
+    underscores dropped, so ``_x`` beside ``x``, ``_1`` or a name Python reserves (``in``)
+    would make no ``__init__`` at all. The data's keys are the fields' names (cattrs reads them)."""
     required = {k: v for k, v in fields.items() if v._default is attrs.NOTHING}
     optional = {k: v for k, v in fields.items() if v._default is not attrs.NOTHING}
-    return {**required, **optional}
+    ordered = {**required, **optional}
+    for number, field in enumerate(ordered.values()):
+        field.alias = f"a{number}"
+    return ordered
 
 
 def _flatten(exc: BaseException, path: str) -> list[tuple[str, str]]:

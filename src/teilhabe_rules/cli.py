@@ -1112,9 +1112,10 @@ def _cmd_eval_many(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 def _nothing_to_resume(out: str) -> str:
     """Why a comparison to be resumed into ``out`` may find nothing to take over, as things stand
-    before it runs (said only if it then starts over): its partial file is missing or empty, or
-    the state beside it (:data:`~teilhabe_rules.tools.compare.STATE_SUFFIX`) that tells which of
-    its rows are complete."""
+    before it runs (said only if it then starts over): its partial file is missing or empty, the
+    state beside it (:data:`~teilhabe_rules.tools.compare.STATE_SUFFIX`) that tells which of its
+    rows are complete is missing, or the two do not name one complete row together (a state
+    unreadable, of another format, or naming more than the partial file holds)."""
     from .atomic import partial_path
     from .tools.compare import STATE_SUFFIX
 
@@ -1124,10 +1125,10 @@ def _nothing_to_resume(out: str) -> str:
         if not partial.is_file() or partial.stat().st_size == 0:
             return f"„{partial}“ fehlt oder ist leer"
         if not state.is_file():
-            return f"„{state}“ fehlt, der festhält, welche Zeilen von „{partial}“ fertig sind"
+            return f"„{state}“ fehlt, die Datei, die festhält, welche Zeilen von „{partial}“ fertig sind"
     except OSError:
         return f"„{partial}“ ist nicht lesbar"
-    return f"„{state}“ beschreibt keine fertige Zeile dieses Vergleichs"
+    return f"„{state}“ nennt keine fertige Zeile, die „{partial}“ hält"
 
 
 def _no_case_files(population: str, cases: int, err: TextIO) -> None:

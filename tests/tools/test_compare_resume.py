@@ -357,10 +357,10 @@ class TestResumeChecks:
             "compare", "flach.rules", "flach.rules", str(cases), "--out", "aus.csv", "--fortsetzen"
         )
         assert code == 1 and "fehlt oder ist leer" not in err, err  # (1: every 97th row is an error)
-        said = {"stand": "nichts fortzusetzen („aus.csv.unvollständig.stand“ fehlt, der festhält, welche Zeilen von "
-                         "„aus.csv.unvollständig“ fertig sind), der Vergleich lief von vorn",
-                "fortschritt": "nichts fortzusetzen („aus.csv.unvollständig.stand“ beschreibt keine fertige Zeile "
-                               "dieses Vergleichs), der Vergleich lief von vorn"}[loss]
+        said = {"stand": "nichts fortzusetzen („aus.csv.unvollständig.stand“ fehlt, die Datei, die festhält, welche "
+                         "Zeilen von „aus.csv.unvollständig“ fertig sind), der Vergleich lief von vorn",
+                "fortschritt": "nichts fortzusetzen („aus.csv.unvollständig.stand“ nennt keine fertige Zeile, die "
+                               "„aus.csv.unvollständig“ hält), der Vergleich lief von vorn"}[loss]
         assert said in err
         assert (folder / "aus.csv").read_text(encoding="utf-8").count("\n") == 1_001
 

@@ -255,6 +255,9 @@ def test_a_csv_or_excel_file_is_never_written_as_json_lines(tmp_path: Path, suff
     assert list(tmp_path.iterdir()) == []
     assert write_population(MODELS["mawo"], 3, 1, target, fmt="jsonl") == 3
     assert len(target.read_text(encoding="utf-8").splitlines()) == 3
+    lines = tmp_path / "g.NDJSON"  # (the suffixes it writes, in any case)
+    assert write_population(MODELS["mawo"], 2, 1, lines) == 2
+    assert len(lines.read_text(encoding="utf-8").splitlines()) == 2
 
 
 def test_a_negative_number_of_cases_is_refused(tmp_path: Path) -> None:

@@ -679,9 +679,9 @@ def write_population(model: Model, n: int, seed: int, out: str | Path | TextIO, 
     if isinstance(out, (str, Path)):
         suffix = Path(out).suffix.lower()
         if fmt is None and SUFFIXES.get(suffix) not in FORMATS:  # (a CSV or Excel file, any other: never guessed)
-            what = f"keine {suffix}-Datei" if suffix else "und die Datei hat keine Endung"
+            what = f", keine {suffix}-Datei" if suffix else "; der Name hat keine Endung, die eins davon sagt"
             raise FormatError(Diagnostic(
-                f"„{out}“: write_population schreibt Parquet oder JSON Lines, {what}",
+                f"„{out}“: write_population schreibt Parquet oder JSON Lines{what}",
                 hint="eine Datei auf .parquet, .jsonl oder .ndjson, oder fmt angeben; CSV und Excel: "
                      "tools.compare.generate_population", code="ausgabe"))
         chosen = fmt or ("parquet" if suffix == ".parquet" else "jsonl")

@@ -529,3 +529,32 @@ def test_input_names_python_treats_apart_load_on_every_path(first: str, second: 
         assert [(row["a"], row["summe_e"]) for row in result.rows()] == [(19, 56)], backend
         assert [error.index for error in result.errors] == [1], backend
         assert f"@ $.{first}_l[1].{second}" in result.errors[0].message, backend
+
+
+@pytest.mark.parametrize(("name", "message"), [
+    ("ǅx", "„ǅx“ ist kein Name in Unicode-Normalform (NFKC)"),
+    ("ｆｕｌｌ", "„ｆｕｌｌ“ ist kein Name in Unicode-Normalform (NFKC)"),
+    ("µ", "„µ“ ist kein Name in Unicode-Normalform (NFKC)"),
+    ("ﬁx", "„ﬁx“ ist kein Name in Unicode-Normalform (NFKC)"),
+    ("__new__", "„__new__“ ist ein Name, den Python selbst verwendet"),
+    ("__slots__", "„__slots__“ ist ein Name, den Python selbst verwendet"),
+])
+def test_a_name_python_would_read_otherwise_is_a_check_error(name: str, message: str) -> None:
+    """A name Python reads as another (its NFKC form: ``ǅx`` as ``Džx``, ``ﬁx`` as ``fix``) or
+    uses itself (``__new__``) made the case loader end in an internal error, every row of a
+    batch lost: it is refused where it is defined, with the form to write as the hint."""
+    text = ('modell probe "Probe"\n  version "1"\n  gültig ab 01.01.2024\nende\n'
+            f"eingabe {name}: zahl von 0 bis 9\n")
+    with pytest.raises(tr.TeilhabeError) as info:
+        tr.loads(text)
+    (found,) = info.value.diagnostics
+    assert (found.message, found.location.line if found.location else None) == (message, 5)
+    assert found.hint
+
+
+@pytest.mark.parametrize("name", ["__x", "x__", "__", "Straße", "Äpfel", "dz_x"])
+def test_names_in_normal_form_are_loaded(name: str) -> None:
+    model = tr.loads('modell probe "Probe"\n  version "1"\n  gültig ab 01.01.2024\nende\n'
+                     f"eingabe {name}: zahl von 0 bis 9\nwert a = {name} + 1\n")
+    result = model.evaluate_many([{name: 2}, {name: 20}])
+    assert [row["a"] for row in result.rows()] == [3] and [e.index for e in result.errors] == [1]

@@ -10,6 +10,7 @@ with. Reports duplicate and reserved names, misplaced declarations and malformed
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterable
 from decimal import Decimal
 from typing import TypedDict
@@ -221,6 +222,17 @@ class _Declarer:
             return
         if symbol.name in self.out.enums and symbol.kind != "aufzählung":
             self.report(f"„{symbol.name}“ ist bereits der Name einer Aufzählung", symbol.span)
+            return
+        normal = unicodedata.normalize("NFKC", symbol.name)
+        if normal != symbol.name:  # (Python reads a name in its code so: two names would be one)
+            self.report(f"„{symbol.name}“ ist kein Name in Unicode-Normalform (NFKC)", symbol.span,
+                        f"schreibe „{normal}“: Zeichen wie „ǅ“, „ﬁ“, „µ“ oder Vollbreite-Buchstaben haben "
+                        "eine Grundform, die Programme und Tabellen an ihrer Stelle lesen")
+            return
+        if len(symbol.name) > 4 and symbol.name.startswith("__") and symbol.name.endswith("__"):
+            self.report(f"„{symbol.name}“ ist ein Name, den Python selbst verwendet", symbol.span,
+                        "Namen mit zwei Unterstrichen am Anfang und am Ende (wie __new__) sind vergeben; "
+                        "wähle einen anderen Namen")
             return
         column = _column_name(symbol.name)
         other = ns.columns.get(column)

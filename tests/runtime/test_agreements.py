@@ -458,3 +458,26 @@ def test_a_computed_value_in_an_agreement_is_named_as_such(tmp_path: Path) -> No
     )
     assert diagnostic.location is not None and diagnostic.location.line == 5
     assert "meinten Sie" not in (diagnostic.hint or "")
+
+
+def test_an_agreed_table_row_is_checked_as_a_rule_file_row(tmp_path: Path) -> None:
+    """A row of an agreed table whose key lies outside the key's range, or that names a row
+    given above once more in another spelling (``1.0``, `` 01 `` beside ``1``), is an error at its
+    line — as in a rule file — not a row no case reads, nor the last spelling silently winning."""
+    model = tr.loads('modell tk "T"\n  version "1"\n  gültig ab 01.01.2024\nende\n'
+                     "eingabe s: ganzzahl von 0 bis 3\n"
+                     'tabelle z "Z": ganzzahl von 0 bis 3 -> h teilweise\n  0: 0 h\n  1: 1 h\nende\n'
+                     "wert w: h = z[s]\n")
+    agreement = tmp_path / "v.toml"
+    agreement.write_text('[vereinbarung]\nname = "x"\nmodell = "tk"\n[tabellen.z]\n"7" = "5 h"\n"1" = "2 h"\n'
+                         '"1.0" = "3 h"\n" 01 " = "4 h"\n"3" = "6 h"\n', encoding="utf-8")
+    error = agreement_error(model, agreement)
+    found = [(d.message, d.location.line if d.location else None) for d in error.diagnostics]
+    assert found == [("Tabelle „z“, Zeile „7“: der Schlüssel 7 liegt außerhalb von 0 bis 3", 5),
+                     ("Tabelle „z“: die Zeile „1.0“ ist dieselbe wie „1“ (doppelt)", 7),
+                     ("Tabelle „z“: die Zeile „ 01 “ ist dieselbe wie „1“ (doppelt)", 8)]
+    agreement.write_text('[vereinbarung]\nname = "x"\nmodell = "tk"\n[tabellen.z]\n"1" = "2 h"\n"3" = "6 h"\n',
+                         encoding="utf-8")
+    agreed = model.load_agreement(agreement)
+    assert [model.evaluate({"s": s}, agreed).frame.values(["w"]) for s in (0, 1, 3)] == [
+        (Decimal(0),), (Decimal(2),), (Decimal(6),)]

@@ -22,6 +22,7 @@ import datetime as _dt
 import functools
 import re
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -322,6 +323,7 @@ def load_agreement(
             continue
         table = dict(tables[tid])
         removed: dict[Any, str] = {}
+        given: dict[Any, str] = {}  # the rows given, by their keys read: as each is written first
         for row_key, raw in rows.items():
             parts = [p.strip() for p in str(row_key).split(",")]
             if len(parts) != len(table_spec.key_types):
@@ -333,6 +335,19 @@ def load_agreement(
                              else convert_value(p, c.ValueType(c.TypeKind.ZAHL, kt.unit, True))
                              for p, kt in zip(parts, table_spec.key_types, strict=True))
                 row = keys[0] if len(keys) == 1 else keys
+                outside = next((k for k, kt in zip(keys, table_spec.key_types, strict=True)
+                                if isinstance(k, (int, Decimal)) and not isinstance(k, bool)
+                                and (kt.low is not None and k < kt.low or kt.high is not None and k > kt.high)), None)
+                if outside is not None:
+                    kt = table_spec.key_types[keys.index(outside)]
+                    report(f"Tabelle „{key}“, Zeile „{row_key}“: der Schlüssel {outside} liegt außerhalb von "
+                           f"{kt.low} bis {kt.high}", str(row_key), f"tabellen.{key}")
+                    continue
+                if row in given:
+                    report(f"Tabelle „{key}“: die Zeile „{row_key}“ ist dieselbe wie „{given[row]}“ (doppelt)",
+                           str(row_key), f"tabellen.{key}", "eine Zeile steht einmal in der Vereinbarung")
+                    continue
+                given[row] = str(row_key)
                 if isinstance(raw, str) and raw.strip() == NOT_AGREED:
                     table.pop(row, None)
                     line, _, _ = where.find(str(row_key), f"tabellen.{key}")

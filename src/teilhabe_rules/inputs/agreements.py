@@ -323,7 +323,7 @@ def load_agreement(
             continue
         table = dict(tables[tid])
         removed: dict[Any, str] = {}
-        given: dict[Any, str] = {}  # the rows given, by their keys read: as each is written first
+        spelled: dict[Any, str] = {}  # the rows given, by their keys read: as the first is written
         for row_key, raw in rows.items():
             parts = [p.strip() for p in str(row_key).split(",")]
             if len(parts) != len(table_spec.key_types):
@@ -343,11 +343,11 @@ def load_agreement(
                     report(f"Tabelle „{key}“, Zeile „{row_key}“: der Schlüssel {outside} liegt außerhalb von "
                            f"{kt.low} bis {kt.high}", str(row_key), f"tabellen.{key}")
                     continue
-                if row in given:
-                    report(f"Tabelle „{key}“: die Zeile „{row_key}“ ist dieselbe wie „{given[row]}“ (doppelt)",
+                if row in spelled:
+                    report(f"Tabelle „{key}“: die Zeile „{row_key}“ ist dieselbe wie „{spelled[row]}“ (doppelt)",
                            str(row_key), f"tabellen.{key}", "eine Zeile steht einmal in der Vereinbarung")
                     continue
-                given[row] = str(row_key)
+                spelled[row] = str(row_key)
                 if isinstance(raw, str) and raw.strip() == NOT_AGREED:
                     table.pop(row, None)
                     line, _, _ = where.find(str(row_key), f"tabellen.{key}")

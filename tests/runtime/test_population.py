@@ -137,6 +137,26 @@ class TestDecimalMark:
         with pytest.raises(ValueError, match="so angegeben"):
             decimal.read("1.5", 2, 1)
 
+    def test_a_number_of_both_notations_tells_nothing(self, tmp_path: Path) -> None:
+        """``1.500`` is 1.5 with a decimal point and 1500 with a decimal comma grouping thousands:
+        before a cell has told the file's mark it is an error (never one reading guessed), after
+        one has it is read in the file's notation; ``--dezimalzeichen`` settles it."""
+        unknown = DecimalMark()
+        with pytest.raises(ValueError, match="„1.500“ ist mehrdeutig: mit Dezimalpunkt geschrieben 1.500, mit "
+                                             "Dezimalkomma \\(und Tausenderpunkt\\) 1500"):
+            unknown.read("1.500", 2, 2)
+        assert unknown.mark is None
+        assert unknown.read("2,5", 3, 2) == "2.5" and unknown.read("1.500", 4, 2) == "1500"
+        point = DecimalMark()
+        assert point.read("2.25", 2, 2) == "2.25" and point.read("1.500", 3, 2) == "1.500"
+        path = tmp_path / "deutsch.csv"
+        path.write_text("beginn;stunden;name\n01.03.2025;1.500;a\n01.03.2025;12;b\n01.03.2025;2,5;c\n",
+                        encoding="utf-8")
+        found = rows(path)
+        assert found[0][1] is None and "ist mehrdeutig" in str(found[0][2]) and "--dezimalzeichen" in str(found[0][2])
+        assert [row[1]["stunden"] for row in found[1:]] == ["12", "2.5"]
+        assert rows(path, decimal=",")[0][1] == {"beginn": "01.03.2025", "stunden": "1500", "name": "a"}
+
     def test_only_two_marks(self) -> None:
         with pytest.raises(ValueError, match="kein Dezimalzeichen"):
             DecimalMark(";")

@@ -128,6 +128,11 @@ class DecimalMark:
             if mark is None or mark == self.mark:
                 return _joined(sign, value, rest)
         if self.mark is None:
+            if len({mark for mark, _value in options}) > 1:  # (1.500: 1,5 or 1500 — which, no cell has told)
+                point, comma = (dict(options)[mark] for mark in (".", ","))
+                raise ValueError(f"„{text}“ ist mehrdeutig: mit Dezimalpunkt geschrieben {sign}{point}, mit "
+                                 f"Dezimalkomma (und Tausenderpunkt) {sign}{comma}; keine Zelle davor zeigt, welches "
+                                 "Dezimalzeichen die Datei verwendet (--dezimalzeichen angeben)")
             mark, value = options[0]
             self.mark, self.where = mark, (text, line, column)
             return _joined(sign, value, rest)

@@ -438,7 +438,9 @@ def _parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     many.add_argument("--at", "--stichtag", metavar="DATUM",
                       help="Stichtag (JJJJ-MM-TT); Standard: das Datum jedes Falls")
     many.add_argument("--liste", "--list", dest="scope", metavar="LISTE",
-                      help="die Ergebnisse je Element dieser Liste statt je Fall (z. B. bewohner)")
+                      help="die Ergebnisse je Element dieser Liste statt je Fall (z. B. bewohner; eine "
+                           "innere Liste gleichen Namens mit ihrem Pfad: a.posten); ein Fall ohne Element hat "
+                           "dort keine Zeile")
     many.add_argument("--backend", default="spalten", choices=tuple(BACKENDS),
                       metavar="spalten|skalar",
                       help="spalten: die Population auf einmal (DuckDB), Fälle, die der Plan nicht exakt "
@@ -1060,10 +1062,14 @@ def _cmd_eval_many(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     model = _model(args.model)
     scope = ""
     if args.scope:
-        found = [sid for sid in model.checked.scopes if sid and model.checked.scopes[sid].name == args.scope]
+        # a list by its name, or by its path where the name is that of several (a.posten, b.posten)
+        found = [sid for sid in model.checked.scopes if sid and args.scope in (model.checked.scopes[sid].name, sid)]
         if not found:
             lists = [model.checked.scopes[sid].name for sid in model.checked.scopes if sid]
             raise _unknown_list("--liste", args.scope, "", model, lists)
+        if len(found) > 1:
+            raise _UsageError(f"--liste: „{args.scope}“ ist der Name mehrerer Listen von „{model.name}“: "
+                              + " oder ".join(f"„{sid}“" for sid in found) + " angeben")
         scope = found[0]
     at = _date(args.at) if args.at else None
     reading = _reading(args)

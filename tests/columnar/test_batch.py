@@ -284,6 +284,28 @@ def test_eval_many_writes_results_and_error_rows(tmp_path: Path, capsys: pytest.
         assert rows[0][1] is None and rows[1][1]
 
 
+def test_eval_many_names_an_inner_list_by_its_path(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Two inner lists of one name (``a.posten``, ``b.posten``): ``--liste posten`` is a usage
+    error naming both paths (it wrote the first one's elements without a word), ``--liste b.posten``
+    writes that list's elements."""
+    rules = tmp_path / "zwei.rules"
+    rules.write_text('modell zwei "Z"\n  version "1"\n  gültig ab 01.01.2024\nende\n'
+                     'liste a "A"\n  eingabe x: zahl von 0 bis 10\n  liste posten "P"\n'
+                     "    eingabe k: zahl von 0 bis 10\n  ende\nende\n"
+                     'liste b "B"\n  eingabe y: zahl von 0 bis 10\n  liste posten "P2"\n'
+                     "    eingabe k: zahl von 0 bis 10\n    wert kk = k * 100\n  ende\nende\n", encoding="utf-8")
+    population = tmp_path / "p.jsonl"
+    population.write_text('{"a": [{"x": 1, "posten": [{"k": 1}]}], "b": [{"y": 1, "posten": [{"k": 2}, {"k": 3}]}]}\n',
+                          encoding="utf-8")
+    out = tmp_path / "e.csv"
+    assert main(["eval-many", str(rules), str(population), "--out", str(out), "--liste", "posten"]) == 2
+    assert "„posten“ ist der Name mehrerer Listen von „zwei“: „a.posten“ oder „b.posten“ angeben" in \
+        capsys.readouterr().err
+    assert not out.exists()
+    assert main(["eval-many", str(rules), str(population), "--out", str(out), "--liste", "b.posten"]) == 0
+    assert [row[0] for row in duckdb.sql(f"SELECT kk FROM '{out}' ORDER BY _i2").fetchall()] == [200, 300]
+
+
 def _same_as_scalar(model: Model, cases: list[Any], **options: Any) -> None:
     """Every figure of the cases' table equals Model.evaluate's under the same options: exactly
     (rounded to the column's places), or within the plan's error bound where it carries one."""

@@ -14,6 +14,7 @@ import functools
 
 import attrs
 
+from .ir.text import date_text
 from .loading import check_file
 from .shipped import model_files
 
@@ -35,8 +36,8 @@ class BundledModel:
         return (self.valid_from is None or date >= self.valid_from) and (self.valid_to is None or date <= self.valid_to)
 
     def validity_text(self) -> str:
-        start = self.valid_from.strftime("%d.%m.%Y") if self.valid_from else "?"
-        return f"gültig ab {start}" + (f" bis {self.valid_to.strftime('%d.%m.%Y')}" if self.valid_to else "")
+        start = date_text(self.valid_from) if self.valid_from else "?"
+        return f"gültig ab {start}" + (f" bis {date_text(self.valid_to)}" if self.valid_to else "")
 
 
 @functools.lru_cache(maxsize=1)

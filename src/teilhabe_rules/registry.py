@@ -17,6 +17,7 @@ from pathlib import Path
 from .catalog import BundledModel, bundled_models
 from .errors import Diagnostic, ValidityError
 from .inputs.cases import day_of
+from .ir.text import date_text
 from .model import Model, load
 from .shipped import model_files
 
@@ -71,7 +72,7 @@ def choose(family: str, date: _dt.date) -> Model:
         others = [m for m in versions(by_name[0].family) if m.valid_on(date)]
         if others:
             latest = max(others, key=lambda m: m.valid_from or _dt.date.min)
-            hint += f"; am {date.strftime('%d.%m.%Y')} gilt „{latest.name}“"
-    message = (f"Das Modell „{family}“ gilt am {date.strftime('%d.%m.%Y')} nicht" if what == "das Modell"
-               else f"Kein Modell der Familie „{family}“ gilt am {date.strftime('%d.%m.%Y')}")
+            hint += f"; am {date_text(date)} gilt „{latest.name}“"
+    message = (f"Das Modell „{family}“ gilt am {date_text(date)} nicht" if what == "das Modell"
+               else f"Kein Modell der Familie „{family}“ gilt am {date_text(date)}")
     raise ValidityError(Diagnostic(message, hint=hint, code="gültigkeit"))

@@ -558,3 +558,24 @@ def test_names_in_normal_form_are_loaded(name: str) -> None:
                      f"eingabe {name}: zahl von 0 bis 9\nwert a = {name} + 1\n")
     result = model.evaluate_many([{name: 2}, {name: 20}])
     assert [row["a"] for row in result.rows()] == [3] and [e.index for e in result.errors] == [1]
+
+
+@settings(max_examples=examples(200), deadline=None)
+@given(st.dates())
+def test_a_date_is_written_with_a_four_digit_year(day: dt.date) -> None:
+    """``TT.MM.JJJJ`` for every date Python has, the year in four digits (``strftime`` writes the
+    year 1 as ``1``), read back as the same day."""
+    from teilhabe_rules.ir.text import date_text
+
+    text = date_text(day)
+    assert re.fullmatch(r"[0-9]{2}\.[0-9]{2}\.[0-9]{4}", text)
+    assert dt.datetime.strptime(text, "%d.%m.%Y").date() == day
+
+
+def test_a_date_before_the_year_1000_is_named_in_full() -> None:
+    model = tr.loads('modell probe "Probe"\n  version "1"\n  gültig ab 01.01.2024\n  stichtag beginn\nende\n'
+                     "eingabe beginn: datum\neingabe x: zahl von 0 bis 9\nwert a = x + 1\n")
+    with pytest.raises(tr.TeilhabeError) as info:
+        model.evaluate({"beginn": "0001-01-01", "x": 1})
+    assert [d.message for d in info.value.diagnostics] == [
+        "beginn 01.01.0001 liegt außerhalb der Gültigkeit von „probe“ 1 (gültig ab 01.01.2024)"]

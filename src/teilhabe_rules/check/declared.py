@@ -18,6 +18,7 @@ import attrs
 from ..errors import did_you_mean
 from ..ir import checked as c
 from ..ir.checked import TypeKind
+from ..ir.text import date_text
 from ..syntax import ast
 from ..syntax.hints import KEYWORDS
 from ..units import DIMENSIONLESS, Unit, UnitError, parse_unit
@@ -312,29 +313,29 @@ class _Resolver:
             last = number == len(decl.periods) - 1
             try:
                 value = self.reader.literal_value(
-                    period.value, vtype, f"Der Wert von „{decl.name}“ ab {period.valid_from:%d.%m.%Y}"
+                    period.value, vtype, f"Der Wert von „{decl.name}“ ab {date_text(period.valid_from)}"
                 )
             except Fail:
                 continue
             if previous is not None and period.valid_from <= previous:
                 what = "dem Beginn der Gültigkeit des Modells" if number == 0 else "dem vorigen Wert"
-                self.report(f"„ab {period.valid_from:%d.%m.%Y}“ von „{decl.name}“ liegt nicht nach {what} "
-                            f"({previous:%d.%m.%Y})", period.span,
+                self.report(f"„ab {date_text(period.valid_from)}“ von „{decl.name}“ liegt nicht nach {what} "
+                            f"({date_text(previous)})", period.span,
                             "die Werte eines Parameters stehen in zeitlicher Reihenfolge; "
                             "der erste gilt ab Beginn der Gültigkeit",
                             code="gültigkeit")
             if header.valid_to is not None and period.valid_from > header.valid_to:
-                self.report(f"„ab {period.valid_from:%d.%m.%Y}“ von „{decl.name}“ liegt nach dem Ende der Gültigkeit "
-                            f"des Modells ({header.valid_to:%d.%m.%Y})", period.span, code="gültigkeit")
+                self.report(f"„ab {date_text(period.valid_from)}“ von „{decl.name}“ liegt nach dem Ende der Gültigkeit "
+                            f"des Modells ({date_text(header.valid_to)})", period.span, code="gültigkeit")
             if period.valid_to is not None and not last:
                 self.report(f"Nur der letzte Wert von „{decl.name}“ kann mit „bis“ enden", period.span,
                             "das Ende eines Werts ist sonst der Tag vor dem nächsten „ab“", code="gültigkeit")
             if period.valid_to is not None and period.valid_to < period.valid_from:
-                self.report(f"„bis {period.valid_to:%d.%m.%Y}“ liegt vor „ab {period.valid_from:%d.%m.%Y}“",
+                self.report(f"„bis {date_text(period.valid_to)}“ liegt vor „ab {date_text(period.valid_from)}“",
                             period.span, code="gültigkeit")
             if period.valid_to is not None and header.valid_to is not None and period.valid_to > header.valid_to:
-                self.report(f"„bis {period.valid_to:%d.%m.%Y}“ von „{decl.name}“ liegt nach dem Ende der Gültigkeit "
-                            f"des Modells ({header.valid_to:%d.%m.%Y})", period.span, code="gültigkeit")
+                self.report(f"„bis {date_text(period.valid_to)}“ von „{decl.name}“ liegt nach dem Ende der Gültigkeit "
+                            f"des Modells ({date_text(header.valid_to)})", period.span, code="gültigkeit")
             previous = period.valid_from
             out.append(c.ParameterPeriodSpec(period.valid_from, period.valid_to, value, period.assumptions,
                                              period.sources, period.span))

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from ..errors import did_you_mean
 from ..ir import checked as c
 from ..ir.checked import NodeKind, TypeKind
+from ..ir.text import date_text
 from ..syntax import ast
 from .findings import Findings
 from .scopes import Symbol, failed_values
@@ -26,7 +27,7 @@ def model_info(findings: Findings, module: ast.Module, inputs: Mapping[str, list
     report = findings.report
     h = module.header
     if h.valid_from is not None and h.valid_to is not None and h.valid_to < h.valid_from:
-        report(f"„gültig bis {h.valid_to:%d.%m.%Y}“ liegt vor „gültig ab {h.valid_from:%d.%m.%Y}“",
+        report(f"„gültig bis {date_text(h.valid_to)}“ liegt vor „gültig ab {date_text(h.valid_from)}“",
                h.valid_to_span or h.span, "ein Modell gilt vom Tag „gültig ab“ bis einschließlich „gültig bis“")
     ref = None
     if h.reference_date is not None:

@@ -32,7 +32,7 @@ from ..errors import AgreementError, Diagnostic, Location, did_you_mean
 from ..files import MAX_CASE_BYTES, FileRefused, read_text
 from ..ir import checked as c
 from ..ir.domains import ModelSymbols, corridor_findings, domain_of, level_rule_problem, symbols_read_through
-from ..ir.text import format_value, quantity_text
+from ..ir.text import date_text, format_value, quantity_text
 from ..runtime.faults import Fault, FaultError, FaultKind
 from ..runtime.semantics import base_values
 from ..span import source_lines
@@ -87,8 +87,8 @@ class Agreement:
         return (self.valid_from is None or date >= self.valid_from) and (self.valid_to is None or date <= self.valid_to)
 
     def validity_text(self) -> str:
-        parts = [f"ab {self.valid_from.strftime('%d.%m.%Y')}" if self.valid_from else "",
-                 f"bis {self.valid_to.strftime('%d.%m.%Y')}" if self.valid_to else ""]
+        parts = [f"ab {date_text(self.valid_from)}" if self.valid_from else "",
+                 f"bis {date_text(self.valid_to)}" if self.valid_to else ""]
         return "gültig " + " ".join(p for p in parts if p)
 
     def check_date(self, date: _dt.date | None, source: str | None = None) -> None:
@@ -111,7 +111,7 @@ class Agreement:
         location, line = self.validity_at[0 if early else 1] or (None, None)
         from_source = f" ({source})" if source else ""
         raise AgreementError(Diagnostic(
-            f"{what} gilt am {date.strftime('%d.%m.%Y')}{from_source} nicht ({self.validity_text()})",
+            f"{what} gilt am {date_text(date)}{from_source} nicht ({self.validity_text()})",
             location, source_line=line,
             hint="eine Vereinbarung gilt nur in ihrem Zeitraum; ausgewertet wird am Stichtag des Falls oder an --at",
             code="gültigkeit"))
@@ -285,7 +285,7 @@ def load_agreement(
             validity.append(None)
     valid_from, valid_to = validity
     if valid_from is not None and valid_to is not None and valid_to < valid_from:
-        report(f"„gültig_bis“ {valid_to.strftime('%d.%m.%Y')} liegt vor „gültig_ab“ {valid_from.strftime('%d.%m.%Y')}",
+        report(f"„gültig_bis“ {date_text(valid_to)} liegt vor „gültig_ab“ {date_text(valid_from)}",
                "gültig_bis", "vereinbarung")
     by_name = _parameter_names(model)
     agreed_at: dict[str, tuple[int, int, str | None]] = {}

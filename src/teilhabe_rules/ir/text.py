@@ -41,6 +41,7 @@ __all__ = [
     "READABLE",
     "WHITE_SPACE",
     "Figures",
+    "date_text",
     "decimal_text",
     "display_places",
     "format_value",
@@ -108,6 +109,12 @@ def _places(atoms: tuple[tuple[str, int], ...]) -> tuple[int, int]:
     return DEFAULT_PLACES
 
 
+def date_text(value: _dt.date) -> str:
+    """A date as ``TT.MM.JJJJ``, the year in four digits (``01.01.0001``, where ``strftime``
+    writes ``01.01.1``)."""
+    return f"{value.day:02d}.{value.month:02d}.{value.year:04d}"
+
+
 def decimal_text(value: Decimal) -> str:
     """Every digit of ``value`` in plain notation (``format(value, "f")``), a zero without a sign:
     ``0 × -60`` and an input ``-0`` are 0, not „-0“, in results, tables and explanations."""
@@ -172,7 +179,7 @@ def format_value(value: Any, vtype: c.ValueType | None = None, figures: Figures 
             return german_number(value)
         return german_number(value, display_places(vtype.unit) if vtype is not None else DEFAULT_PLACES)
     if isinstance(value, _dt.date):
-        return value.strftime("%d.%m.%Y")
+        return date_text(value)
     if value is None:
         return "—"
     return str(value)

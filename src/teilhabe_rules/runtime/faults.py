@@ -23,7 +23,7 @@ from typing import Any
 
 import attrs
 
-from ..ir.text import decimal_text
+from ..ir.text import date_text, decimal_text
 from ..records import Record
 from ..span import Span
 
@@ -130,7 +130,7 @@ def _bounds_text(fault: Fault) -> str:
 
 
 def _day(date: _dt.date | None) -> str:
-    return date.strftime("%d.%m.%Y") if date is not None else "?"
+    return date_text(date) if date is not None else "?"
 
 
 def _other(fault: Fault) -> str:

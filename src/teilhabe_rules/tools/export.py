@@ -38,7 +38,7 @@ from ..atomic import AtomicFile, open_partial, partial_path, replaceable
 from ..duck import Sandbox
 from ..errors import CaseError, Diagnostic
 from ..files import write_problem
-from ..ir.text import decimal_text
+from ..ir.text import date_text, decimal_text
 from ..paths import file_path
 from ..runtime.quantities import json_value
 
@@ -112,7 +112,7 @@ def cell_text(value: Any, german: bool = False) -> str:
         text = decimal_text(value)
         return text.replace(".", ",") if german else text
     if isinstance(value, _dt.date):
-        return value.strftime("%d.%m.%Y") if german else value.isoformat()
+        return date_text(value) if german else value.isoformat()
     if isinstance(value, (tuple, list)):
         return " | ".join(cell_text(item, german) for item in value)
     return str(value)

@@ -15,6 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from ...ir import checked as c
+from ...ir.text import date_text
 
 __all__ = ["number_text", "quantity_text", "value_text"]
 
@@ -51,7 +52,7 @@ def value_text(value: Any, vtype: c.ValueType | None = None) -> str:
             number = number.scaleb(2)  # the decimal point moves, no digits are added
         return number_text(number)
     if isinstance(value, _dt.date):
-        return value.strftime("%d.%m.%Y")
+        return date_text(value)
     if value is None:
         return "—"
     return str(value)

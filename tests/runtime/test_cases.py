@@ -579,3 +579,15 @@ def test_a_date_before_the_year_1000_is_named_in_full() -> None:
         model.evaluate({"beginn": "0001-01-01", "x": 1})
     assert [d.message for d in info.value.diagnostics] == [
         "beginn 01.01.0001 liegt außerhalb der Gültigkeit von „probe“ 1 (gültig ab 01.01.2024)"]
+
+
+@pytest.mark.parametrize("written", ["1e400", "2E-3 h", "1e4h"])
+def test_a_number_with_an_exponent_is_named_so(written: str) -> None:
+    """``1e400`` in a case (a text cell, an agreement) is a number with an exponent, which a case
+    does not take — said so, not „unbekannte Einheit „e400““."""
+    model = tr.loads('modell probe "Probe"\n  version "1"\n  gültig ab 01.01.2024\nende\n'
+                     "eingabe x: zahl h von 0 bis 9\nwert a: h = x\n")
+    with pytest.raises(tr.TeilhabeError) as info:
+        model.evaluate({"x": written})
+    assert [d.message for d in info.value.diagnostics] == [
+        f"„{written}“ ist eine Zahl mit Exponent; Zahlen werden ausgeschrieben (0.002, nicht 2e-3)"]

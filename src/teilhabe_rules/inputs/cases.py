@@ -120,6 +120,9 @@ def parse_quantity(value: Any, vtype: c.ValueType) -> Decimal:
             try:
                 unit = parse_unit(unit_text)
             except UnitError:
+                if re.match(r"[eE][+-]?[0-9]", unit_text):  # (1e400: a number with an exponent, no unit)
+                    raise ValueError(f"{_show(value)} ist eine Zahl mit Exponent; Zahlen werden ausgeschrieben "
+                                     "(0.002, nicht 2e-3)") from None
                 raise ValueError(f"unbekannte Einheit „{unit_text}“ in {_show(value)}") from None
             if not vtype.unit.takes_written(unit):
                 raise ValueError(f"{_show(value)} hat die Einheit „{unit_text}“, erwartet ist "

@@ -591,3 +591,17 @@ def test_a_number_with_an_exponent_is_named_so(written: str) -> None:
         model.evaluate({"x": written})
     assert [d.message for d in info.value.diagnostics] == [
         f"„{written}“ ist eine Zahl mit Exponent; Zahlen werden ausgeschrieben (0.002, nicht 2e-3)"]
+
+
+@pytest.mark.parametrize("suffix", [".jsonl", ".NDJSON", ".csv"])
+def test_a_population_file_given_as_a_case_points_to_eval_many(tmp_path: Path, suffix: str) -> None:
+    """A JSON Lines or CSV population given where one case is read (``eval``) is no TOML: the
+    error's hint says it is a population, which ``eval-many`` evaluates."""
+    path = tmp_path / f"fälle{suffix}"
+    path.write_text('{"plaetze": 1}\n{"plaetze": 2}\n', encoding="utf-8")
+    with pytest.raises(CaseError) as info:
+        tr.bundled("mawo").load_case(path)
+    (found,) = info.value.diagnostics
+    assert found.message.startswith("Die Datei ist kein gültiges TOML/JSON")
+    assert found.hint == (f"eine {suffix.lower()}-Datei ist eine Population: eval-many wertet sie aus (ein Fall "
+                          "ist eine .toml- oder .json-Datei)")

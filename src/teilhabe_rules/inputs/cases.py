@@ -531,7 +531,13 @@ def read_case_file(path: str | Path, limit: int | None = None) -> tuple[Any, str
     try:
         return parse_document(text, json_format=file.lower().endswith(".json")), text
     except DocumentError as exc:
-        raise CaseError(_document_diagnostic(exc, file, text)) from None
+        suffix = Path(file).suffix.lower()
+        hint = (f"eine {suffix}-Datei ist eine Population: eval-many wertet sie aus (ein Fall ist eine .toml- "
+                "oder .json-Datei)" if suffix in _POPULATION_SUFFIXES else None)
+        raise CaseError(_document_diagnostic(exc, file, text, hint=hint)) from None
+
+
+_POPULATION_SUFFIXES = (".jsonl", ".ndjson", ".csv", ".xlsx", ".parquet")  # a file of many cases, not one
 
 
 def read_data(path: str | Path) -> Any:
@@ -1082,9 +1088,10 @@ def decode_location(exc: Exception, text: str | None = None) -> tuple[int, int, 
     return line or 1, column or 1, german
 
 
-def _document_diagnostic(exc: DocumentError, file: str, text: str, path: str | None = None) -> Diagnostic:
+def _document_diagnostic(exc: DocumentError, file: str, text: str, path: str | None = None,
+                         hint: str | None = None) -> Diagnostic:
     return Diagnostic(f"Die Datei ist kein gültiges TOML/JSON: {exc.message}", Location(file, exc.line, exc.column),
-                      path=path, source_line=source_line_of(text, exc.line), code="eingabe")
+                      path=path, source_line=source_line_of(text, exc.line), hint=hint, code="eingabe")
 
 
 def source_line_of(text: str, line: int) -> str | None:

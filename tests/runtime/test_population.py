@@ -142,10 +142,13 @@ class TestDecimalMark:
         before a cell has told the file's mark it is an error (never one reading guessed), after
         one has it is read in the file's notation; ``--dezimalzeichen`` settles it."""
         unknown = DecimalMark()
-        with pytest.raises(ValueError, match="„1.500“ ist mehrdeutig: mit Dezimalpunkt geschrieben 1.500, mit "
-                                             "Dezimalkomma \\(und Tausenderpunkt\\) 1500"):
+        with pytest.raises(ValueError, match="„1.500“ ist mehrdeutig: mit Dezimalpunkt 1,5, mit Dezimalkomma und "
+                                             "Punkten zwischen den Tausendern 1500"):
             unknown.read("1.500", 2, 2)
         assert unknown.mark is None
+        assert DecimalMark().read("0.125", 2, 2) == "0.125"  # (no thousands group starts with 0: one reading)
+        with pytest.raises(ValueError, match="mit Dezimalpunkt geschrieben"):
+            DecimalMark(",").read("0.125", 2, 2)  # (it was 125)
         assert unknown.read("2,5", 3, 2) == "2.5" and unknown.read("1.500", 4, 2) == "1500"
         point = DecimalMark()
         assert point.read("2.25", 2, 2) == "2.25" and point.read("1.500", 3, 2) == "1.500"
@@ -156,6 +159,12 @@ class TestDecimalMark:
         assert found[0][1] is None and "ist mehrdeutig" in str(found[0][2]) and "--dezimalzeichen" in str(found[0][2])
         assert [row[1]["stunden"] for row in found[1:]] == ["12", "2.5"]
         assert rows(path, decimal=",")[0][1] == {"beginn": "01.03.2025", "stunden": "1500", "name": "a"}
+        told = tmp_path / "zeile.csv"  # a later cell of the same row tells: the cell is read in its notation
+        told.write_text("beginn;stunden;satz\n01.03.2025;1.500;2,5\n01.03.2025;2.250;1\n", encoding="utf-8")
+        assert [(row[1]["stunden"], row[2]) for row in rows(told)] == [("1500", None), ("2250", None)]
+        commas = tmp_path / "komma.csv"  # separated by commas: a decimal comma would be quoted, 1.500 is 1.5
+        commas.write_text("beginn,stunden\n2025-03-01,1.500\n2025-03-01,2.5\n", encoding="utf-8")
+        assert [row[1]["stunden"] for row in rows(commas)] == ["1.500", "2.5"]
 
     def test_only_two_marks(self) -> None:
         with pytest.raises(ValueError, match="kein Dezimalzeichen"):

@@ -45,7 +45,7 @@ from ..errors import CaseError, Diagnostic, Location, did_you_mean
 from ..files import links_out, read_problem
 from ..ir.text import WHITE_SPACE
 from .cases import DocumentError, parse_document
-from .tabular import Column, DecimalMark, TableCase, TableRow, assemble, key_index, parse_column
+from .tabular import AmbiguousNumber, Column, DecimalMark, TableCase, TableRow, assemble, key_index, parse_column
 
 __all__ = ["FORMATS", "MAX_LINE", "MAX_XLSX_PART", "JsonLineError", "LineTooLong", "Population",
            "PopulationProperties", "NO_BOUNDS", "PopulationRow", "byte_lines", "case_files", "count_rows",
@@ -446,6 +446,8 @@ class Population:
                 raise CaseError(Diagnostic(
                     f"Die Kopfzeile der CSV-Datei ist nicht lesbar: {problem}",
                     Location(name, number, 1), code="population"))
+            # a file separated by commas writes a decimal comma only quoted: 1.500 there is 1.5
+            self.decimal.point_first = self.separator == ","
             return _columns(header, name, number)
         self.separator = self._given_separator or ","
         return []
@@ -535,10 +537,15 @@ class Population:
         """A row's cells as values, or why one is none (naming its column). A row with a cell
         that is none keeps its key where the key cell is read (the other cells None): the row is
         then an error of its own case, not of the case above it."""
-        out = []
+        out: list[Any] = []
+        waiting: list[int] = []  # cells of both notations (1.500): read again once the row's others are
         for index, value in enumerate(cells, start=1):
             try:
                 out.append(self._cell(value, number, index))
+            except AmbiguousNumber:
+                out.append(None)
+                waiting.append(index)
+                continue
             except JsonLineError as exc:
                 problem = f"die Zeile lässt sich nicht lesen: {self._column(index)}: {exc}"
             except ValueError as exc:
@@ -546,6 +553,11 @@ class Population:
             else:
                 continue
             return number, self._keyed(number, cells, out), problem, size
+        for index in waiting:  # (a later cell of the row may have told the file's mark)
+            try:
+                out[index - 1] = self._cell(cells[index - 1], number, index)
+            except ValueError as exc:
+                return number, self._keyed(number, cells, out[:index - 1]), f"{self._column(index)}: {exc}", size
         return number, out, None, size
 
     def _column(self, index: int) -> str:

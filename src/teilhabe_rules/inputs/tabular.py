@@ -34,7 +34,8 @@ from ..ir.text import decimal_text
 from ..paths import PathError, format_path, parse_path, set_path
 from ..units import UnitError, parse_unit
 
-__all__ = ["KEY", "Column", "DecimalMark", "TableCase", "assemble", "flatten", "key_index", "parse_column"]
+__all__ = ["KEY", "AmbiguousNumber", "Column", "DecimalMark", "TableCase", "assemble", "flatten", "key_index",
+           "parse_column"]
 
 KEY = "fall"  # the column that names a case (and groups the rows of one case)
 _MAX_INDEX = 100_000  # the largest list index of a column
@@ -43,7 +44,7 @@ _NUMBER = re.compile(r"([+-]?)([0-9][0-9.,]*)\s*(.*)", re.S)  # digits 0–9 onl
 _PLAIN = re.compile(r"[0-9]+")
 _COMMA = re.compile(r"[0-9]+,[0-9]+")
 _POINT = re.compile(r"[0-9]+\.[0-9]+")
-_GROUPED_COMMA = re.compile(r"[0-9]{1,3}(?:\.[0-9]{3})+(?:,[0-9]+)?")  # 1.234 / 1.234,5 (German)
+_GROUPED_COMMA = re.compile(r"[1-9][0-9]{0,2}(?:\.[0-9]{3})+(?:,[0-9]+)?")  # 1.234 / 1.234,5 (German; no 0.125)
 _GROUPED_POINT = re.compile(r"[0-9]{1,3}(?:,[0-9]{3})+\.[0-9]+")  # 1,234.5 (English, with a fraction)
 
 NAMES = {",": "Dezimalkomma", ".": "Dezimalpunkt"}
@@ -95,6 +96,10 @@ def parse_column(index: int, text: str) -> Column:
     raise AssertionError("unreachable")  # pragma: no cover
 
 
+class AmbiguousNumber(ValueError):
+    """A number cell read in both notations (``1.500``) before the file's mark is known."""
+
+
 class DecimalMark:
     """The decimal mark of one file: given (``","`` or ``"."``), or detected from the first cell
     that tells. ``where``: the cell it was detected at (text, line, column)."""
@@ -105,6 +110,9 @@ class DecimalMark:
         self.mark = given
         self.given = given is not None
         self.where: tuple[str, int, int] | None = None
+        # a cell of both notations (1.500) tells a decimal point: a CSV file separated by commas,
+        # whose writer quotes a decimal comma (else it is an AmbiguousNumber until a cell tells)
+        self.point_first = False
 
     @property
     def name(self) -> str | None:
@@ -128,11 +136,13 @@ class DecimalMark:
             if mark is None or mark == self.mark:
                 return _joined(sign, value, rest)
         if self.mark is None:
-            if len({mark for mark, _value in options}) > 1:  # (1.500: 1,5 or 1500 — which, no cell has told)
+            if len({mark for mark, _value in options}) > 1 and not self.point_first:  # (1.500: 1,5 or 1500)
                 point, comma = (dict(options)[mark] for mark in (".", ","))
-                raise ValueError(f"„{text}“ ist mehrdeutig: mit Dezimalpunkt geschrieben {sign}{point}, mit "
-                                 f"Dezimalkomma (und Tausenderpunkt) {sign}{comma}; keine Zelle davor zeigt, welches "
-                                 "Dezimalzeichen die Datei verwendet (--dezimalzeichen angeben)")
+                shown = decimal_text(Decimal(point).normalize()).replace(".", ",")
+                raise AmbiguousNumber(
+                    f"„{text}“ ist mehrdeutig: mit Dezimalpunkt {sign}{shown}, mit Dezimalkomma und Punkten "
+                    f"zwischen den Tausendern {sign}{comma}; keine Zelle davor zeigt, welches Dezimalzeichen die "
+                    "Datei verwendet (--dezimalzeichen angeben)")
             mark, value = options[0]
             self.mark, self.where = mark, (text, line, column)
             return _joined(sign, value, rest)

@@ -1063,7 +1063,8 @@ def _cmd_eval_many(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     scope = ""
     if args.scope:
         # a list by its name, or by its path where the name is that of several (a.posten, b.posten)
-        found = [sid for sid in model.checked.scopes if sid and args.scope in (model.checked.scopes[sid].name, sid)]
+        found = [args.scope] if args.scope and args.scope in model.checked.scopes else [
+            sid for sid in model.checked.scopes if sid and model.checked.scopes[sid].name == args.scope]
         if not found:
             lists = [model.checked.scopes[sid].name for sid in model.checked.scopes if sid]
             raise _unknown_list("--liste", args.scope, "", model, lists)

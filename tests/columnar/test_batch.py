@@ -304,6 +304,12 @@ def test_eval_many_names_an_inner_list_by_its_path(tmp_path: Path, capsys: pytes
     assert not out.exists()
     assert main(["eval-many", str(rules), str(population), "--out", str(out), "--liste", "b.posten"]) == 0
     assert [row[0] for row in duckdb.sql(f"SELECT kk FROM '{out}' ORDER BY _i2").fetchall()] == [200, 300]
+    # a list of the case named as an inner one: its name is its path, and names it
+    rules.write_text(rules.read_text(encoding="utf-8").replace('liste a "A"', 'liste posten "Oben"\n'
+                     "  eingabe o: zahl von 0 bis 10\n  wert oo = o * 2\nende\nliste a \"A\"", 1), encoding="utf-8")
+    population.write_text('{"posten": [{"o": 4}], "a": [], "b": []}\n', encoding="utf-8")
+    assert main(["eval-many", str(rules), str(population), "--out", str(out), "--liste", "posten"]) == 0
+    assert duckdb.sql(f"SELECT oo FROM '{out}'").fetchall() == [(8,)]
 
 
 def _same_as_scalar(model: Model, cases: list[Any], **options: Any) -> None:

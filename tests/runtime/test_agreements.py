@@ -481,3 +481,11 @@ def test_an_agreed_table_row_is_checked_as_a_rule_file_row(tmp_path: Path) -> No
     agreed = model.load_agreement(agreement)
     assert [model.evaluate({"s": s}, agreed).frame.values(["w"]) for s in (0, 1, 3)] == [
         (Decimal(0),), (Decimal(2),), (Decimal(6),)]
+    two = tr.loads('modell tk "T"\n  version "1"\n  gültig ab 01.01.2024\nende\n'
+                   "eingabe s: ganzzahl von 0 bis 9\neingabe t: ganzzahl von 0 bis 3\n"
+                   'tabelle z "Z": ganzzahl von 0 bis 9, ganzzahl von 0 bis 3 -> h teilweise\n  0, 0: 0 h\nende\n'
+                   "wert w: h = z[s, t]\n")
+    agreement.write_text('[vereinbarung]\nname = "x"\nmodell = "tk"\n[tabellen.z]\n"5, 5" = "5 h"\n',
+                         encoding="utf-8")
+    assert [d.message for d in agreement_error(two, agreement).diagnostics] == [
+        "Tabelle „z“, Zeile „5, 5“: der Schlüssel 5 liegt außerhalb von 0 bis 3"]  # (the second key's range)

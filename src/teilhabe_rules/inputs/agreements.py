@@ -335,13 +335,12 @@ def load_agreement(
                              else convert_value(p, c.ValueType(c.TypeKind.ZAHL, kt.unit, True))
                              for p, kt in zip(parts, table_spec.key_types, strict=True))
                 row = keys[0] if len(keys) == 1 else keys
-                outside = next((k for k, kt in zip(keys, table_spec.key_types, strict=True)
+                outside = next(((k, kt) for k, kt in zip(keys, table_spec.key_types, strict=True)
                                 if isinstance(k, (int, Decimal)) and not isinstance(k, bool)
                                 and (kt.low is not None and k < kt.low or kt.high is not None and k > kt.high)), None)
                 if outside is not None:
-                    kt = table_spec.key_types[keys.index(outside)]
-                    report(f"Tabelle „{key}“, Zeile „{row_key}“: der Schlüssel {outside} liegt außerhalb von "
-                           f"{kt.low} bis {kt.high}", str(row_key), f"tabellen.{key}")
+                    report(f"Tabelle „{key}“, Zeile „{row_key}“: der Schlüssel {outside[0]} liegt außerhalb von "
+                           f"{outside[1].low} bis {outside[1].high}", str(row_key), f"tabellen.{key}")
                     continue
                 if row in spelled:
                     report(f"Tabelle „{key}“: die Zeile „{row_key}“ ist dieselbe wie „{spelled[row]}“ (doppelt)",

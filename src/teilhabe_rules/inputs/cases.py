@@ -525,19 +525,25 @@ def read_case_file(path: str | Path, limit: int | None = None) -> tuple[Any, str
         text = read_text(path, MAX_CASE_BYTES if limit is None else limit)
     except FileRefused as exc:
         raise CaseError(Diagnostic(
-            f"Die Falldatei „{file}“ {exc.reason}", Location(file, exc.line, exc.column), hint=exc.hint,
-            source_line=exc.source_line, code="eingabe"
+            f"Die Falldatei „{file}“ {exc.reason}", Location(file, exc.line, exc.column),
+            hint=_population_hint(file) or exc.hint, source_line=exc.source_line, code="eingabe"
         )) from None
     try:
         return parse_document(text, json_format=file.lower().endswith(".json")), text
     except DocumentError as exc:
-        suffix = Path(file).suffix.lower()
-        hint = (f"eine {suffix}-Datei ist eine Population: eval-many wertet sie aus (ein Fall ist eine .toml- "
-                "oder .json-Datei)" if suffix in _POPULATION_SUFFIXES else None)
-        raise CaseError(_document_diagnostic(exc, file, text, hint=hint)) from None
+        raise CaseError(_document_diagnostic(exc, file, text, hint=_population_hint(file))) from None
 
 
-_POPULATION_SUFFIXES = (".jsonl", ".ndjson", ".csv", ".xlsx", ".parquet")  # a file of many cases, not one
+_POPULATION_SUFFIXES = (".jsonl", ".ndjson", ".csv", ".tsv", ".xlsx", ".parquet")  # a file of many cases, not one
+
+
+def _population_hint(file: str) -> str | None:
+    """The hint for a population file read as one case (its suffix tells), else None."""
+    suffix = Path(file).suffix.lower()
+    if suffix not in _POPULATION_SUFFIXES:
+        return None
+    return (f"eine {suffix}-Datei ist eine Population: eval-many wertet sie aus (ein Fall ist eine .toml- oder "
+            ".json-Datei)")
 
 
 def read_data(path: str | Path) -> Any:

@@ -1120,14 +1120,14 @@ def _cmd_eval_many(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 def _nothing_to_resume(out: str) -> str:
     """Why a comparison to be resumed into ``out`` may find nothing to take over, as things stand
     before it runs (said only if it then starts over): its partial file is missing or empty, the
-    state beside it (:data:`~teilhabe_rules.tools.compare.STATE_SUFFIX`) that tells which of its
+    state beside it (:func:`~teilhabe_rules.tools.compare.state_path`) that tells which of its
     rows are complete is missing, or the two do not name one complete row together (a state
     unreadable, of another format, or naming more than the partial file holds)."""
     from .atomic import partial_path
-    from .tools.compare import STATE_SUFFIX
+    from .tools.compare import state_path
 
     partial = partial_path(out)
-    state = partial.with_name(partial.name + STATE_SUFFIX)
+    state = state_path(partial)
     try:
         if not partial.is_file() or partial.stat().st_size == 0:
             return f"„{partial}“ fehlt oder ist leer"

@@ -113,7 +113,7 @@ from .export import Column, Sheet, csv_cell, format_of, write_table, write_table
 from .progress import ProgressBar, is_terminal
 
 __all__ = ["MAX_LINE", "Field", "JsonLineError", "Population", "PopulationRow", "default_backend",
-           "Summary", "compare", "decode_json", "fields", "figure_field", "read_population"]
+           "Summary", "compare", "decode_json", "fields", "figure_field", "read_population", "state_path"]
 
 _LIST_SEPARATOR = "; "
 _CHUNK = 1 << 20  # bytes hashed at a time
@@ -2146,7 +2146,7 @@ class _ColumnarRun:
             raise CaseError(Diagnostic(f"„{parquet.target}“ lässt sich nicht schreiben: {str(exc).splitlines()[0]}",
                                        code="ausgabe")) from None
         partial = partial_path(parquet.target)  # a partial file of an earlier run of it: replaced
-        for left in (partial, partial.with_name(partial.name + STATE_SUFFIX)):
+        for left in (partial, state_path(partial)):
             with contextlib.suppress(OSError):
                 left.unlink(missing_ok=True)
 
@@ -2623,6 +2623,11 @@ class _StreamRows(_Rows):
 
 
 STATE_SUFFIX = ".stand"  # after PARTIAL_SUFFIX: the state of a partial output
+
+
+def state_path(partial: Path) -> Path:
+    """The state file beside the partial output ``partial`` (:class:`_RowFile`)."""
+    return partial.with_name(partial.name + STATE_SUFFIX)
 _STATE_VERSION = 1
 
 
@@ -2652,7 +2657,7 @@ class _RowFile(_Rows):
         self.target = target
         self.table = table  # XLSX or Parquet: written from the partial file's rows at the end
         self.partial = partial_path(target)
-        self.state_path = self.partial.with_name(self.partial.name + STATE_SUFFIX)
+        self.state_path = state_path(self.partial)
         self.run = run
         self.digest = hashlib.sha256(json.dumps(run, sort_keys=True).encode("ascii")).hexdigest()
         self.rows: AtomicFile | None = None

@@ -42,8 +42,8 @@ from typing import Any
 from .atomic import replaceable
 from .errors import Diagnostic, ResourceError
 
-__all__ = ["MemoryWarning", "Sandbox", "connect", "interrupt_running", "memory_limit", "out_of_memory", "published",
-           "reading_whole"]
+__all__ = ["MemoryWarning", "Sandbox", "connect", "interrupt_running", "listed_table", "memory_limit", "out_of_memory",
+           "published", "reading_whole"]
 
 _PATTERN = frozenset("*?[]{}~")  # characters DuckDB may read as a pattern in a path
 _SCRATCH = "arbeit"  # the scratch database's name, and its file's
@@ -358,3 +358,27 @@ def _fresh_beside(target: str) -> tuple[int, str]:
             continue
     raise FileExistsError(target)  # pragma: no cover - 100 random names taken
 
+
+def listed_table(con: Any, name: str, columns: Sequence[str], values: Sequence[list[Any]],
+                  cases: list[int] | None = None) -> None:
+    """A temporary table ``name`` of the columns ``_c`` (``cases``, else 0, 1, …) and the text
+    columns ``columns`` (``values``: a list of texts each), made from lists handed to DuckDB as
+    parameters."""
+    from sqlglot import exp
+
+    lists = [cases, *values] if cases is not None else list(values)
+    given = [exp.Placeholder(this=str(number + 1)) for number in range(len(lists))]
+
+    def text(value: exp.Expr) -> exp.Expr:  # (typed even where the lists are empty)
+        return exp.cast(exp.func("unnest", exp.cast(value, "VARCHAR[]")), "VARCHAR")
+
+    if cases is None:
+        number = exp.Sub(this=exp.func("generate_subscripts", given[0].copy(), exp.Literal.number(1)),
+                         expression=exp.Literal.number(1))
+        selected = [exp.alias_(number, "_c")] + [exp.alias_(text(g), c) for g, c in zip(given, columns, strict=True)]
+    else:
+        selected = [exp.alias_(exp.cast(exp.func("unnest", exp.cast(given[0], "BIGINT[]")), "BIGINT"), "_c")] + [
+            exp.alias_(text(g), c) for g, c in zip(given[1:], columns, strict=True)]
+    con.execute(exp.Drop(tables=[exp.to_table(name)], kind="TABLE", exists=True).sql("duckdb"))
+    con.execute(exp.Create(this=exp.to_table(name), kind="TABLE", expression=exp.select(*selected),
+                           properties=exp.Properties(expressions=[exp.TemporaryProperty()])).sql("duckdb"), lists)

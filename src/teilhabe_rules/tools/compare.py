@@ -79,7 +79,7 @@ import attrs
 
 from ..atomic import AtomicFile, open_partial, partial_path, write_atomic
 from ..backends import backend_name as batch_backend_name
-from ..duck import connect, out_of_memory
+from ..duck import connect, listed_table, out_of_memory
 from ..errors import CaseError, CheckError, Diagnostic, Location, TeilhabeError, ValidityError, did_you_mean
 from ..files import READ_WITHOUT_BLOCKING, links_out, same_file, write_problem
 from ..inputs.cases import MAX_NESTING, CaseLoader, read_data, reference_day
@@ -2250,14 +2250,14 @@ class _ColumnarRun:
             if isinstance(ids_of, ParquetKeys) and population is not None:
                 keys: exp.Expr = ids_of.table(population).subquery("f")
             else:
-                _listed_table(con, "_faelle", ["fall"], [ids_of(range(count))])
+                listed_table(con, "_faelle", ["fall"], [ids_of(range(count))])
                 keys = exp.to_table("_faelle").as_("f")
             query = query.join(keys, join_type="left", on=case.copy().eq(exp.column("_c", "f")))
             columns.append(exp.alias_(exp.column("fall", "f"), "fall"))
         errors = self.errors[number]
         if errors:
             listed = f"_fehler{number}"
-            _listed_table(con, listed, ["m"], [list(errors.values())], list(errors))
+            listed_table(con, listed, ["m"], [list(errors.values())], list(errors))
             query = query.join(exp.to_table(listed).as_("e"), join_type="left",
                                on=case.copy().eq(exp.column("_c", "e")))
             columns.append(exp.alias_(exp.column("m", "e"), "_m"))
@@ -2387,30 +2387,6 @@ def _cases_query(count: int) -> Any:
 
     return exp.select().from_(exp.select(exp.alias_(exp.column("range"), "_c")).from_(
         exp.Table(this=exp.func("range", exp.Literal.number(count)))).subquery("i"))
-
-
-def _listed_table(con: Any, name: str, columns: Sequence[str], values: Sequence[list[Any]],
-                  cases: list[int] | None = None) -> None:
-    """A temporary table ``name`` of the columns ``_c`` (``cases``, else 0, 1, …) and the text
-    columns ``columns`` (``values``: a list of texts each), made from lists handed to DuckDB as
-    parameters."""
-    from sqlglot import exp
-
-    lists = [cases, *values] if cases is not None else list(values)
-    given = [exp.Placeholder(this=str(number + 1)) for number in range(len(lists))]
-    def text(value: exp.Expr) -> exp.Expr:  # (typed even where the lists are empty)
-        return exp.cast(exp.func("unnest", exp.cast(value, "VARCHAR[]")), "VARCHAR")
-
-    if cases is None:
-        number = exp.Sub(this=exp.func("generate_subscripts", given[0].copy(), exp.Literal.number(1)),
-                         expression=exp.Literal.number(1))
-        selected = [exp.alias_(number, "_c")] + [exp.alias_(text(g), c) for g, c in zip(given, columns, strict=True)]
-    else:
-        selected = [exp.alias_(exp.cast(exp.func("unnest", exp.cast(given[0], "BIGINT[]")), "BIGINT"), "_c")] + [
-            exp.alias_(text(g), c) for g, c in zip(given[1:], columns, strict=True)]
-    con.execute(exp.Drop(tables=[exp.to_table(name)], kind="TABLE", exists=True).sql("duckdb"))
-    con.execute(exp.Create(this=exp.to_table(name), kind="TABLE", expression=exp.select(*selected),
-                           properties=exp.Properties(expressions=[exp.TemporaryProperty()])).sql("duckdb"), lists)
 
 
 _UNWORDED = "der Fall hat kein Ergebnis"  # (a failed case always has its message: not met)

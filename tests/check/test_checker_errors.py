@@ -202,3 +202,49 @@ def test_a_value_whose_declaration_failed_is_not_reported_again_where_it_is_name
         teilhabe_rules.load(variant)
     assert [d.message for d in caught.value.diagnostics] == [
         "Der Wert von „njaz“ 2500 liegt außerhalb von 1200 bis 2000 h/Jahr/VK"]
+
+
+@pytest.mark.parametrize(("name", "message"), [
+    ("__neu__", "„__neu__“ ist ein Name, den Python selbst verwendet"),
+    ("ǅx", "„ǅx“ ist kein Name in Unicode-Normalform (NFKC)"),
+    ("x\u09f4", "„x\u09f4“ enthält ein Zeichen, das in Namen nicht vorkommt"),
+    ("_flag", "„_flag“ ist der Name einer Spalte der Ergebnisse"),
+    ("Satz", "„Satz“ unterscheidet sich von „satz“ nur in Groß- und Kleinschreibung"),
+])
+def test_a_refused_name_is_one_error_however_often_it_is_named(name: str, message: str) -> None:
+    """A name refused where it is defined is reported there alone: not again as an unknown name
+    wherever a formula, a package's formula, a list's formula or the model's budget names it."""
+    text = ('modell probe "Probe"\n  version "1"\n  gültig ab 01.01.2024\n'
+            f"  budget {name}\nende\n"
+            "eingabe satz: zahl EUR von 0 bis 9\n"
+            f"wert {name}: EUR = satz * 2\n"
+            f"wert a: EUR = {name} + 1 EUR\n"
+            f"wert b: EUR = wenn {name} > 1 EUR dann {name} sonst a\n"
+            'paket p "P"\n  stufen\n    0 "a"\n    1 "b"\n  ende\n'
+            f"  stufe = wenn {name} > 2 EUR dann 1 sonst 0\n"
+            f"  wert c: EUR = {name} * 2\nende\n"
+            'liste l "L"\n  eingabe e: zahl EUR von 0 bis 9\n'
+            f"  wert d: EUR = e + {name}\nende\n")
+    with pytest.raises(CheckError) as info:
+        teilhabe_rules.loads(text, "namen.rules")
+    found = [(d.message, d.location.line if d.location else None) for d in info.value.errors]
+    assert found == [(message, 7)]
+    assert "„a“" not in str(info.value.render())  # (a value naming it is not reported either)
+    # an input refused: an example giving it, a property varying it
+    inputs = ('modell probe "Probe"\n  version "1"\n  gültig ab 01.01.2024\nende\n'
+              f"eingabe satz: zahl EUR von 0 bis 9\neingabe {name}: zahl EUR von 0 bis 9\n"
+              f"wert a: EUR = {name} + satz\n"
+              f'beispiel "b"\n  eingabe satz = 1 EUR\n  eingabe {name} = 1 EUR\n  erwartet a = 2 EUR\nende\n'
+              f'eigenschaft "s": steigend a mit {name}\n')
+    with pytest.raises(CheckError) as info:
+        teilhabe_rules.loads(inputs, "eingaben.rules")
+    assert [(d.message, d.location.line if d.location else None) for d in info.value.errors] == [(message, 6)]
+    if name == "Satz":  # (in the list, beside no „satz“, the name is taken)
+        return
+    # a name refused in one list is unknown in another scope that cannot see it: still said
+    with pytest.raises(CheckError) as info:
+        teilhabe_rules.loads(text.replace(f"wert {name}: EUR = satz * 2\n", "", 1).replace(
+            "  eingabe e: zahl EUR von 0 bis 9\n", f"  eingabe e: zahl EUR von 0 bis 9\n  eingabe {name}: zahl EUR\n"),
+            "namen.rules")
+    messages = [d.message for d in info.value.errors]
+    assert message in messages and f"Unbekannter Name „{name}“" in messages

@@ -65,7 +65,8 @@ class Checker:
         symbols = SymbolDomains(declared.parameters, declared.tables, declarations.scopes, resolver.value_ir)
         corridor_domains = check_coverage(findings, declared.written_tables, built.level_rules, symbols)
         order = order_nodes(findings, built.nodes, declarations.scopes)
-        info = model_info(findings, module, declared.inputs, built.nodes, declarations.symbols)
+        info = model_info(findings, module, declared.inputs, built.nodes, declarations.symbols,
+                          declarations.refused)
         examples = check_examples(findings, declarations, built.nodes, declared.inputs, reader, resolver,
                                   declared.parameters)
         if findings.has_errors:

@@ -55,7 +55,7 @@ def check_examples(findings: Findings, declarations: Declarations, nodes: Mappin
     shared = {name: sorted(ids) for name, ids in by_name.items() if len(ids) > 1}
     reading = _Examples(findings, declarations.scopes, nodes, inputs, reader,
                         {name: parameter_specs.get(pid) for name, pid in parameters.items()}, shared,
-                        failed_values(declarations.symbols.values(), nodes.values()))
+                        failed_values(declarations.symbols.values(), nodes.values(), declarations.refused))
     examples = reading.examples(declarations.examples, declarations.templates)
     properties = reading.properties(declarations.properties, resolver, declarations)
     templates = {t.name: reading.template_data(t) for t in declarations.templates}
@@ -164,6 +164,8 @@ class _Examples:
         if any(p[:len(written)] == written for p in paths) or len(written) == 1 and written[0] in lists:
             return
         wrong = ".".join(written)
+        if join(scope, wrong) in self.failed:  # (an input refused where it is defined)
+            return
         self.report(f"„{path}“ bezeichnet keine Eingabe des Modells", path.span,
                     did_you_mean(wrong, [".".join(p) for p in paths] + lists))
 

@@ -191,6 +191,8 @@ class Resolver:
         if expr.name in ("stufe", "berechnete_stufe", "bewilligte_stufe") and package is not None:
             raise self.fail(f"Unbekannter Name „{expr.name}“", expr.span,  # (a package's levels: by its name)
                             f"die Stufe eines Pakets heißt auch darin mit dem Paket: „{package.name}.{expr.name}“")
+        if self.declarations.refused_at(expr.name, ctx):
+            raise Fail()
         raise self.fail(f"Unbekannter Name „{expr.name}“", expr.span,
                         did_you_mean(expr.name, self.declarations.visible_names(ctx)) or _UNKNOWN_HINT)
 
@@ -236,6 +238,8 @@ class Resolver:
                     raise self.fail(f"„{chain[1][0]}“ gehört nicht zu {head}", expr.span,
                                     did_you_mean(chain[1][0], list(map(str, enums[head].keys()))))
                 return c.Const(member.key, c.ValueType(TypeKind.ENUM, enum=enums[head]), expr.span)
+            if self.declarations.refused_at(head, ctx):
+                raise Fail()
             raise self.fail(f"Unbekannter Name „{head}“", head_span,
                             did_you_mean(head, self.declarations.visible_names(ctx)) or _UNKNOWN_HINT)
         if sym.kind == "paket":
@@ -271,6 +275,8 @@ class Resolver:
         names_of_package = self.declarations.package_ns[pid].names
         inner = names_of_package.get(member)
         if inner is None:
+            if member in self.declarations.package_ns[pid].refused:
+                raise Fail()
             names = list(names_of_package) + (["stufe", "berechnete_stufe"] if pkg.level_type else [])
             raise self.fail(f"Das Paket „{sym.name}“ hat kein „{member}“", chain[1][1], did_you_mean(member, names))
         return self.ref(inner, span, ctx)

@@ -9,7 +9,7 @@ variant whose base was not read.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 
 from ..errors import did_you_mean
 from ..ir import checked as c
@@ -23,7 +23,7 @@ __all__ = ["model_info"]
 
 
 def model_info(findings: Findings, module: ast.Module, inputs: Mapping[str, list[c.InputSpec]],
-               nodes: Mapping[str, c.Node], symbols: Mapping[str, Symbol]) -> c.ModelInfo:
+               nodes: Mapping[str, c.Node], symbols: Mapping[str, Symbol], refused: Collection[str] = ()) -> c.ModelInfo:
     report = findings.report
     h = module.header
     if h.valid_from is not None and h.valid_to is not None and h.valid_to < h.valid_from:
@@ -46,7 +46,7 @@ def model_info(findings: Findings, module: ast.Module, inputs: Mapping[str, list
     if h.valid_from is None:
         report("Der Modellkopf braucht „gültig ab TT.MM.JJJJ“", h.span)
     budget = None
-    failed = failed_values(symbols.values(), nodes.values())
+    failed = failed_values(symbols.values(), nodes.values(), refused)
     paths = [p for p in (h.budget, h.element_budget) if p is not None]
     in_lists = [p for p in paths if _element_budget(p, nodes) is not None]
     top = [p for p in paths if p not in in_lists]

@@ -38,11 +38,12 @@ beside its values (a row's keys, the rows it flags and why), and those a written
 _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 
 
-def failed_values(symbols: Iterable[Symbol], nodes: Iterable[c.Node]) -> frozenset[str]:
-    """The ids of the values declared whose node was not built: the error in their declaration
+def failed_values(symbols: Iterable[Symbol], nodes: Iterable[c.Node], refused: Iterable[str] = ()) -> frozenset[str]:
+    """The ids of the values declared whose node was not built, and the ids ``refused`` (names
+    refused where they are defined, :attr:`Declarations.refused`): the error in their declaration
     is reported already, and what names them is not reported again as naming nothing."""
     built = {(node.scope, node.key) for node in nodes}
-    return frozenset(s.id for s in symbols if s.kind == "wert" and (s.scope, s.key) not in built)
+    return frozenset(s.id for s in symbols if s.kind == "wert" and (s.scope, s.key) not in built) | set(refused)
 
 
 def _column_name(name: str) -> str:
@@ -100,6 +101,7 @@ class Namespace:
         self.owner = owner
         self.names: dict[str, Symbol] = {}
         self.columns: dict[str, Symbol] = {}  # by column_name
+        self.refused: set[str] = set()  # names defined here that a rule of names refused (reported there)
 
 
 class Place:
@@ -125,6 +127,7 @@ class Declarations:
         self.templates: list[ast.Template] = []
         self.properties: list[ast.Property] = []
         self.package_rules: dict[str, tuple[ast.LevelRule, str]] = {}
+        self.refused: set[str] = set()  # the ids of the names refused where they are defined
 
     def place(self, scope: str, package: str | None, node: str | None = None) -> Place:
         """The place of an expression in ``scope`` (and ``package``), belonging to ``node``."""
@@ -147,6 +150,11 @@ class Declarations:
             if name in ns.names:
                 return ns.names[name]
         return None
+
+    def refused_at(self, name: str, place: Place) -> bool:
+        """Whether ``name``, found nowhere at ``place``, is a name defined there that a rule of
+        names refused: its error is reported where it is defined, not again where it is named."""
+        return any(name in ns.refused for ns in place.chain)
 
     def lookup_package(self, name: str, scope: str) -> Symbol | None:
         """The package ``name`` declared in ``scope`` or a scope around it."""
@@ -228,39 +236,45 @@ class _Declarer:
             self.report(f"„{symbol.name}“ ist kein Name in Unicode-Normalform (NFKC)", symbol.span,
                         f"schreibe „{normal}“: Zeichen wie „ǅ“, „ﬁ“, „µ“ oder Vollbreite-Buchstaben haben "
                         "eine Grundform, die Programme und Tabellen an ihrer Stelle lesen")
-            return
+            return self._refused(ns, symbol)
         if not symbol.name.isidentifier():  # (a character the grammar takes as a letter, Python not: ৴)
             self.report(f"„{symbol.name}“ enthält ein Zeichen, das in Namen nicht vorkommt", symbol.span,
                         "Namen bestehen aus Buchstaben, Ziffern und „_“ und beginnen nicht mit einer Ziffer")
-            return
+            return self._refused(ns, symbol)
         if len(symbol.name) > 4 and symbol.name.startswith("__") and symbol.name.endswith("__"):
             self.report(f"„{symbol.name}“ ist ein Name, den Python selbst verwendet", symbol.span,
                         "Namen mit zwei Unterstrichen am Anfang und am Ende (wie __new__) sind vergeben; "
                         "wähle einen anderen Namen")
-            return
+            return self._refused(ns, symbol)
         column = _column_name(symbol.name)
         other = ns.columns.get(column)
         hint = "Spalten einer Tabelle (DuckDB, Parquet, CSV) unterscheiden A–Z nicht von a–z: wähle einen anderen Namen"
         if other is not None:
             self.report(f"„{symbol.name}“ unterscheidet sich von „{other.name}“ nur in Groß- und Kleinschreibung",
                         symbol.span, f"„{other.name}“ ist in Zeile {other.span.line} definiert; {hint}")
-            return
+            return self._refused(ns, symbol)
         reserved = next((r for r in _RESERVED_PACKAGE_MEMBERS if _column_name(r) == column), None) if symbol.package \
             else None
         if reserved is not None:
             self.report(f"„{symbol.name}“ unterscheidet sich von „{reserved}“ des Pakets nur in Groß- und "
                         "Kleinschreibung", symbol.span, f"stufe, berechnete_stufe, bewilligte_stufe und begründung "
                         f"setzt die Sprache selbst; {hint}")
-            return
+            return self._refused(ns, symbol)
         if column in RESULT_COLUMNS or column.startswith("_i") and column[2:].isdigit():
             self.report(f"„{symbol.name}“ ist der Name einer Spalte der Ergebnisse", symbol.span,
                         "_c, _i1, _i2 …, _skalar, _warnungen, _sicher, _flag, _fehlerzahl, _meldung, _pfad, "
                         "_fall und _fehler setzt die Auswertung selbst; "
                         "wähle einen anderen Namen")
-            return
+            return self._refused(ns, symbol)
         ns.names[symbol.name] = symbol
         ns.columns[column] = symbol
         self.out.symbols[symbol.id] = symbol
+
+    def _refused(self, ns: Namespace, symbol: Symbol) -> None:
+        """Keep ``symbol``'s name as refused by a rule of names (reported): what names it is not
+        reported again (:meth:`Declarations.refused_at`, :func:`failed_values`)."""
+        ns.refused.add(symbol.name)
+        self.out.refused.add(symbol.id)
 
     def _declare_scope(self, sid: str, name: str, title: str | None, parent: str | None, min_count: int | None,
                        max_count: int | None, items: Iterable[ast.Declaration], span: ast.Span) -> None:

@@ -160,7 +160,8 @@ def _spoil_line(case: dict[str, Any], kind: str, pick: random.Random) -> str:
         return _line(data)
     if kind == "Zahl als Text" and numbers:
         holder, key = pick.choice(numbers)
-        holder[key] = pick.choice(["2,5", " 2.5", "2.5 h/Woche", "1:48", "+1", "-0", "0.50", "٣"])
+        holder[key] = pick.choice(["2,5", " 2.5", "2.5 h/Woche", "1:48", "+1", "-0", "0.50", "٣",
+                                   "1.500", "-2.250", "1,500", "1.500,5", "0.125"])
         return _line(data)
     if kind == "Liste als Datei":
         lists = [k for k, v in data.items() if isinstance(v, list)]

@@ -609,3 +609,46 @@ def test_a_population_file_given_as_a_case_points_to_eval_many(tmp_path: Path, s
     (found,) = info.value.diagnostics
     assert found.hint == (f"eine {suffix.lower()}-Datei ist eine Population: eval-many wertet sie aus (ein Fall "
                           "ist eine .toml- oder .json-Datei)")
+
+
+@pytest.mark.parametrize(("text", "read"), [
+    ("1.200 h", None), ("-1.200 h", None), ("66.000 h", None), ("1,200 h", Decimal("1.2")),
+    ("1.200,5 h", Decimal("1200.5")), ("1.234.567,5", Decimal("1234567.5")), ("1,234.5 h", Decimal("1234.5")),
+    ("0.125 h", Decimal("0.125")), ("1.2345", Decimal("1.2345")), ("1234.567 h", Decimal("1234.567")),
+    ("12,5 Stunden", Decimal("12.5")), ("1.200", Decimal("1.2")), ("-1.485", Decimal("-1.485")),
+    ("1.234,5", Decimal("1234.5")),
+])
+def test_a_number_text_of_both_notations_is_an_error_on_every_path(text: str, read: Decimal | None,
+                                                                   tmp_path: Path) -> None:
+    """A number in a text of a case or an agreement is read as a CSV cell's: a decimal comma or a
+    decimal point, thousands grouped (``1.234,5``); a quantity with a unit that reads both ways
+    (``1.200 h``: 1.2 with a decimal point, 1200 with points grouping thousands) is an error —
+    before, it was silently 1.2, in a case and in an agreement alike, on both backends. A number
+    alone is read as JSON and programs write it (``str(Decimal("1.200"))``: 1.2)."""
+    text_model = ('modell probe "Probe"\n  version "1"\n  gültig ab 01.01.2024\nende\n'
+                  "eingabe x: zahl h von -10000000 bis 10000000\n"
+                  'parameter p: zahl h von -10000000 bis 10000000 = 1 h "P"\n'
+                  "wert a: h = x + p\n")
+    model = tr.loads(text_model)
+    cases = [{"x": text}, {"x": 1}]
+    if read is None:
+        with pytest.raises(tr.TeilhabeError, match="ist mehrdeutig: mit Dezimalpunkt"):
+            model.evaluate(cases[0])
+    else:
+        assert model.evaluate(cases[0]).value("a") == read + 1
+    population = tmp_path / "f.jsonl"
+    population.write_text("".join(json.dumps(case) + "\n" for case in cases), encoding="utf-8")
+    for backend in ("spalten", "skalar"):
+        result = model.evaluate_many(population, backend=backend)
+        if read is None:
+            assert [error.index for error in result.errors] == [0], backend
+            assert "ist mehrdeutig" in result.errors[0].message, backend
+        else:
+            assert [row["a"] for row in result.rows()] == [read + 1, 2], backend
+    agreement = tmp_path / "v.toml"
+    agreement.write_text(f'[vereinbarung]\nmodell = "probe"\n[parameter]\np = "{text}"\n', encoding="utf-8")
+    if read is None:
+        with pytest.raises(tr.TeilhabeError, match="ist mehrdeutig"):
+            model.evaluate({"x": 1}, agreement)
+    else:
+        assert model.evaluate({"x": 1}, agreement).value("a") == read + 1

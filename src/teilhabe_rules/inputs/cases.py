@@ -40,6 +40,7 @@ from ..limits import MAX_LIST_ITEMS, list_length_problem, list_limit
 from ..paths import PathError, copy_data, parse_path
 from ..records import Record
 from ..units import UnitError, parse_unit
+from .tabular import number_text
 
 # enum members bound once: reading a member off an Enum class costs several times a global
 _T_DATUM = c.TypeKind.DATUM
@@ -111,7 +112,8 @@ def parse_quantity(value: Any, vtype: c.ValueType) -> Decimal:
     elif isinstance(value, float):
         number = Decimal(repr(float(value)))  # (numpy's float64 is a float with another repr)
     elif isinstance(value, str):
-        match = _NUMBER.match(value.replace(",", ".") if re.fullmatch(r"\s*-?[0-9]+,[0-9]+.*", value) else value)
+        read = number_text(value)  # (a decimal comma, thousands grouped; "1.500 h", read both ways: refused)
+        match = _NUMBER.match(read.replace(",", ".") if re.fullmatch(r"\s*-?[0-9]+,[0-9]+.*", read) else read)
         if not match:
             raise ValueError(f"erwartet {vtype.describe()}, nicht {_show(value)}")
         number = Decimal(match.group(1))

@@ -35,7 +35,7 @@ from ..paths import PathError, format_path, parse_path, set_path
 from ..units import UnitError, parse_unit
 
 __all__ = ["KEY", "AmbiguousNumber", "Column", "DecimalMark", "TableCase", "assemble", "flatten", "key_index",
-           "parse_column"]
+           "number_text", "parse_column"]
 
 KEY = "fall"  # the column that names a case (and groups the rows of one case)
 _MAX_INDEX = 100_000  # the largest list index of a column
@@ -171,6 +171,36 @@ class DecimalMark:
             origin = "erkannt"
         return (f"„{text}“ ist mit {shown} geschrieben, die Datei schreibt Zahlen mit {own} ({origin}); "
                 "eine Datei verwendet ein Dezimalzeichen")
+
+
+def number_text(text: str) -> str:
+    """``text``, a number (perhaps with a unit) of a case or an agreement, where no file's notation
+    tells the decimal mark, with its number written with a decimal point as a CSV cell's is read
+    (``12,5 min/Tag`` → ``12.5 min/Tag``, ``1.234,5 h`` → ``1234.5 h``, ``1,234.5`` → ``1234.5``);
+    other text unchanged. A number alone with one point is read with a decimal point, as JSON and
+    programs write numbers (``"1.500"``, ``str(Decimal("1.500"))``: 1.5); with a unit, as a person
+    writes a quantity, a number that reads in both notations (``1.500 h``: 1.5 with a decimal
+    point, 1500 with points grouping thousands) is a ValueError (German) — never silently one of
+    them."""
+    stripped = text.strip()
+    match = _NUMBER.fullmatch(stripped)
+    if match is None:
+        return text
+    sign, digits, rest = match.groups()
+    if rest and not _is_unit(rest):
+        return text
+    options = _readings(digits)
+    if not options:
+        return text
+    if not rest and _POINT.fullmatch(digits):  # a number alone: as JSON and programs write it (str(Decimal))
+        return _joined(sign, digits, rest)
+    if len(options) > 1:
+        point, comma = (dict(options)[mark] for mark in (".", ","))
+        shown = decimal_text(Decimal(point).normalize()).replace(".", ",")  # (a decimal comma: one reading)
+        readings = [f"„{_joined(sign, number, rest)}“" for number in (shown, comma)]
+        raise ValueError(f"„{stripped}“ ist mehrdeutig: mit Dezimalpunkt {sign}{shown}, mit Punkten zwischen den "
+                         f"Tausendern {sign}{comma}; schreibe {' oder '.join(readings)}")
+    return _joined(sign, options[0][1], rest)
 
 
 def _is_unit(text: str) -> bool:

@@ -297,3 +297,49 @@ def test_a_key_twice_in_one_json_object_is_located_never_guessed(tmp_path: Path)
     assert parse_document('{"a": {"a": 1}, "b": [{"a": 2}, {"a": 3}]}', json_format=True)["b"][1] == {"a": 3}
     with pytest.raises(DocumentError, match="„ab“ steht zweimal"):  # (an escape is the same key)
         parse_document('{"a\\u0062": 1, "ab": 2}', json_format=True)
+
+
+@pytest.mark.parametrize(("text", "line", "column", "part", "char"), [
+    ('kap4 = 5\n[lp2a]\nbegründung = "weil"\n', 3, 5, "begründung", "ü"),
+    ("äpfel = 1\n", 1, 1, "äpfel", "ä"),
+    ("kap4 = 5\n[bewohner.größe]\n", 2, 13, "größe", "ö"),
+    ("kap4 = 5\n[[bewohner.maß]]\n", 2, 14, "maß", "ß"),
+    ("kap4 = 5\nlp2a.begründung = 1\n", 2, 10, "begründung", "ü"),
+])
+def test_an_umlaut_in_a_key_without_quotes_says_to_quote_it(klein: teilhabe_rules.Model, tmp_path: Path, text: str,
+                                                           line: int, column: int, part: str, char: str) -> None:
+    """TOML takes a key with an umlaut (``begründung``, which every granted level needs) only in
+    quotes; before, the message said that „=“ was missing after the key, or that the line was not
+    valid — at the umlaut."""
+    path = tmp_path / "fall.toml"
+    path.write_text(text, encoding="utf-8")
+    (diagnostic,) = case_error(klein, path).diagnostics
+    assert diagnostic.message.endswith(f"„{part}“ enthält „{char}“, das in TOML nur in einem Schlüssel in "
+                                       f"Anführungszeichen stehen darf: schreibe „\"{part}\"“")
+    assert diagnostic.location is not None and (diagnostic.location.line, diagnostic.location.column) == (line, column)
+    (path.parent / "ok.toml").write_text(text.replace(part, f'"{part}"'), encoding="utf-8")
+    assert "Anführungszeichen" not in str(getattr(_document_error(klein, path.parent / "ok.toml"), "message", ""))
+
+
+def _document_error(model: teilhabe_rules.Model, path: Path) -> object:
+    """The first diagnostic of evaluating ``path`` (None: evaluated)."""
+    try:
+        model.evaluate(path)
+    except CaseError as error:
+        return error.diagnostics[0]
+    return None
+
+
+def test_a_key_in_decomposed_unicode_is_named_so(tmp_path: Path) -> None:
+    """A key typed with „ü“ as „u“ and U+0308 (copied from some systems) looks like the key it
+    misses; the message says what differs, not „meinten Sie „begründung“?“ of an equal-looking key."""
+    import unicodedata
+
+    model = teilhabe_rules.bundled("mawo")
+    text = (ROOT / "examples" / "mawo" / "person_grundfall.toml").read_text(encoding="utf-8")
+    decomposed = unicodedata.normalize("NFD", "begründung")
+    path = tmp_path / "fall.toml"
+    path.write_text(text.replace("[bewohner.lp2a]\n", f'[bewohner.lp2a]\n"{decomposed}" = "weil"\n', 1), "utf-8")
+    messages = [d.message for d in case_error(model, path).diagnostics]
+    assert f"unbekannter Schlüssel „{decomposed}“ („begründung“ in zerlegter Unicode-Form: Buchstabe und Zeichen " \
+           "U+0308 getrennt; schreibe den Schlüssel mit Umlauten als einem Zeichen (Unicode NFC))" in messages

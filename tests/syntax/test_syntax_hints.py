@@ -16,6 +16,8 @@ HEADER = 'modell m "M"\nende\n'
 # Mistake name -> (pattern of the message, line, column, pattern of the hint). Written out here,
 # independent of the table, so that a changed message or position fails a test.
 EXPECTED: dict[str, tuple[str, int, int, str]] = {
+    "zerlegter-buchstabe": (r"„e\u0301“ ist aus „e“ und dem Zeichen U\+0301 zusammengesetzt", 3, 10,
+                            r"schreibe „é“ als ein Zeichen \(Unicode NFC\)"),
     "text-nicht-geschlossen": (r"Der Text ist nicht abgeschlossen", 1, 10, r'"…"'),
     "dezimalkomma": (
         r"mit Punkt geschrieben, nicht mit Komma: 68,95",
@@ -421,6 +423,22 @@ class TestGenericMessages:
     def test_foreign_punctuation(self, char: str, hint: str) -> None:
         diagnostic = syntax_error(HEADER + f"wert x = 1{char}\n")
         assert diagnostic.message == f"Unerwartetes Zeichen „{char}“"
+        assert hint in (diagnostic.hint or "")
+
+    @pytest.mark.parametrize(("text", "shown", "hint"), [
+        ("„Hallo“", "„", 'geraden doppelten Anführungszeichen: "…"'),
+        ("“Hallo”", "“", 'geraden doppelten Anführungszeichen: "…"'),
+        ("»Hallo«", "»", 'geraden doppelten Anführungszeichen: "…"'),
+        ("5 – 3", "–", "das Minuszeichen ist „-“"),
+        ("5 − 3", "−", "das Minuszeichen ist „-“"),
+        ("5\u00a0+ 3", "U+00A0", "ein geschütztes Leerzeichen (U+00A0): schreibe ein gewöhnliches Leerzeichen"),
+    ])
+    def test_what_a_word_processor_writes_is_named(self, text: str, shown: str, hint: str) -> None:
+        """German quotes, a dash for a minus and a no-break space, which a formula copied from a
+        document brings along: the hint says what to write (before, it listed what the parser
+        expected — among it „ein Text in Anführungszeichen“ for a „)."""
+        diagnostic = syntax_error(HEADER + f"wert x = {text}\n")
+        assert diagnostic.message == f"Unerwartetes Zeichen „{shown}“"
         assert hint in (diagnostic.hint or "")
 
     def test_expected_lists_only_what_fits(self) -> None:

@@ -988,6 +988,19 @@ def _required_first(fields: dict[str, Any]) -> dict[str, Any]:
     return ordered
 
 
+def _decomposed(key: str, allowed: Sequence[str]) -> str | None:
+    """Where ``key`` is an allowed key written in decomposed Unicode (``ü`` as ``u`` and U+0308,
+    as text copied from some systems is): what to write; else None."""
+    import unicodedata
+
+    composed = unicodedata.normalize("NFC", key)
+    if composed == key or composed not in allowed:
+        return None
+    marks = ", ".join(f"U+{ord(char):04X}" for char in key if unicodedata.combining(char))
+    return (f"„{composed}“ in zerlegter Unicode-Form: Buchstabe und Zeichen {marks} getrennt; schreibe den Schlüssel "
+            "mit Umlauten als einem Zeichen (Unicode NFC)")
+
+
 def _flatten(exc: BaseException, path: str) -> list[tuple[str, str]]:
     """German messages with data paths from a cattrs validation error tree."""
     from cattrs.errors import ClassValidationError, ForbiddenExtraKeysError, IterableValidationError
@@ -998,7 +1011,9 @@ def _flatten(exc: BaseException, path: str) -> list[tuple[str, str]]:
         # (a mapping given in Python may have keys of any type: each is named as text)
         for number, key in enumerate(sorted(map(str, exc.extra_fields))):
             close = did_you_mean(key, allowed) if number < MAX_REPORTED else None
-            hint = f" ({close})" if close else (f" (erlaubt: {', '.join(allowed)})" if allowed else "")
+            decomposed = _decomposed(key, allowed)
+            hint = f" ({decomposed or close})" if decomposed or close else (
+                f" (erlaubt: {', '.join(allowed)})" if allowed else "")
             out.append((f"unbekannter Schlüssel „{key}“{hint}", f"{path}.{key}" if path else key))
         return out
     if isinstance(exc, (ClassValidationError, IterableValidationError)):
@@ -1093,7 +1108,33 @@ def decode_location(exc: Exception, text: str | None = None) -> tuple[int, int, 
     if text is not None and line is not None and message.startswith(_AT_KEY):
         shown = source_line_of(text, line) or ""
         column = len(shown) - len(shown.lstrip()) + 1
+    elif text is not None and line is not None and column is not None and message.startswith(_IN_KEY):
+        german = _unquoted_key(source_line_of(text, line) or "", column) or german
     return line or 1, column or 1, german
+
+
+# Where TOML stops at a character a bare key may not hold (A–Z, a–z, 0–9, „_“, „-“): ``begründung = …``.
+_IN_KEY = ("Expected '=' after a key", "Expected ']' at the end of a table", "Expected ']]' at the end of an array",
+           "Invalid initial character for a key part", "Invalid statement")
+_KEY_END = frozenset(' \t.=[]"\'')
+
+
+def _unquoted_key(shown: str, column: int) -> str | None:
+    """The message for a key of the line ``shown`` written without quotes that holds, at
+    ``column``, a letter TOML takes only in a key in quotes (an umlaut); None for any other
+    character there."""
+    char = shown[column - 1:column]
+    if not char or char.isascii() or not (char.isalnum() or char == "ß"):
+        return None
+    start = column - 1
+    while start > 0 and shown[start - 1] not in _KEY_END:
+        start -= 1
+    end = column
+    while end < len(shown) and shown[end] not in _KEY_END:
+        end += 1
+    part = shown[start:end]
+    return (f"„{part}“ enthält „{char}“, das in TOML nur in einem Schlüssel in Anführungszeichen stehen darf: "
+            f"schreibe „\"{part}\"“")
 
 
 def _document_diagnostic(exc: DocumentError, file: str, text: str, path: str | None = None,

@@ -16,6 +16,7 @@ parser expected.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -384,6 +385,25 @@ def _unclosed_string(ctx: SyntaxErrorContext) -> Finding | None:
     return Finding(column, details={"quote": '"'})
 
 
+def _combining_mark(ctx: SyntaxErrorContext) -> Finding | None:
+    """A letter written in decomposed Unicode (``é`` as ``e`` and U+0301, as text copied from
+    some systems is): the parser stops at the combining mark."""
+    line, at = ctx.source_line, ctx.column - 1
+    if not 0 < at < len(line) or not unicodedata.combining(line[at]):
+        return None
+    end = at
+    while end < len(line) and unicodedata.combining(line[end]):
+        end += 1
+    written = line[at - 1:end]
+    composed = unicodedata.normalize("NFC", written)
+    marks = ", ".join(f"U+{ord(char):04X}" for char in line[at:end])
+    advice = (f"schreibe „{composed}“ als ein Zeichen (Unicode NFC)" if len(composed) == 1
+              else f"lösche {marks}: ein Name besteht aus Buchstaben, Ziffern und „_“")
+    named = ("dem Zeichen " if end - at == 1 else "den Zeichen ") + marks
+    return Finding(ctx.column - 1, end_column=end + 1, details={
+        "written": written, "base": line[at - 1], "marks": named, "advice": advice})
+
+
 def _decimal_comma(ctx: SyntaxErrorContext) -> Finding | None:
     if ctx.token != ",":
         return None
@@ -588,6 +608,8 @@ def _missing_colon(ctx: SyntaxErrorContext) -> Finding | None:
         return None
     if _PARTIAL_FIRST.match(ctx.source_line):
         return None  # (_partial_first)
+    if _combining_mark(ctx) is not None:
+        return None  # (a name that goes on in a combining mark)
     match = _DECLARATION_HEAD.match(ctx.source_line)
     if not match or match.end() != ctx.column - 1:
         return None
@@ -642,6 +664,13 @@ def _keyword_read_as_unit(ctx: SyntaxErrorContext) -> Finding | None:
 _MODEL = 'modell m "M"\nende\n'
 
 MISTAKES: tuple[Mistake, ...] = (
+    Mistake(
+        "zerlegter-buchstabe",
+        _MODEL + "eingabe be\u0301trag: zahl\n",
+        "„{written}“ ist aus „{base}“ und {marks} zusammengesetzt",
+        "{advice}",
+        _combining_mark,
+    ),
     Mistake(
         "text-nicht-geschlossen",
         'modell m "M\nende\n',
@@ -791,12 +820,28 @@ def explain_syntax_error(ctx: SyntaxErrorContext) -> Explanation:
         )
         if token == "'":
             hint = 'ein Text steht in doppelten Anführungszeichen: "…"'
+        elif token in _TYPOGRAPHIC_QUOTES:  # („…“, »…«, “…”: the quotes a word processor writes)
+            hint = 'ein Text steht in geraden doppelten Anführungszeichen: "…" (nicht „…“ oder “…”)'
+        elif token in _DASHES:
+            hint = "das Minuszeichen ist „-“ (nicht „–“, „—“ oder „−“)"
+        elif token in _SPACES:
+            hint = f"ein geschütztes Leerzeichen ({_code(token)}): schreibe ein gewöhnliches Leerzeichen"
         elif token == ";":
             hint = "eine Angabe endet mit dem Zeilenende; „;“ gibt es nicht"
         elif len(token) == 1 and token.isdigit():  # ٣, ３: a digit of another script
             hint = "Zahlen und Daten stehen in den Ziffern 0–9"
         return Explanation(f"Unerwartetes Zeichen „{shown}“", hint, ctx.line, ctx.column)
     return Explanation(f"Unerwartetes „{_shorten(token)}“", hint, ctx.line, ctx.column)
+
+
+_TYPOGRAPHIC_QUOTES = frozenset("„“”‟«»‹›‚‘’")
+_DASHES = frozenset("–—−‐‑‒")
+_SPACES = frozenset("\u00a0\u2007\u202f\u2009\u200a\u2002\u2003\u3000")
+
+
+def _code(char: str) -> str:
+    """``U+00A0`` for a character."""
+    return f"U+{ord(char):04X}"
 
 
 def describe_expected(

@@ -400,3 +400,35 @@ def test_an_assumption_of_a_table_or_of_a_period_is_compared() -> None:
     }
     assert changes(old, old.replace(' annahme "erste"', "")) == {
         ("parameter", "geändert", "grenze ab 01.07.2024", "„erste“", "—")}
+
+
+def test_the_budget_of_a_list_s_element_is_compared() -> None:
+    """``budget LISTE.WERT`` decides what ``compare`` sums per case: a changed, added or removed one
+    is a change of the model's head."""
+    head = 'modell l "L"\n  version "1"\n  gültig ab 01.01.2024\n{budget}ende\n'
+    body = ('liste p "P"\n  eingabe h: zahl h von 0 bis 9\n  wert a: EUR = h * 2 EUR/h\n'
+            "  wert b: EUR = h * 3 EUR/h\nende\n")
+
+    def model(budget: str) -> c.CheckedModel:
+        return teilhabe_rules.loads(head.format(budget=budget) + body).checked
+
+    def changes(old: str, new: str) -> list[tuple[str, str, str | None, str | None]]:
+        return [(ch.section, ch.subject, ch.old, ch.new) for ch in diff_models(model(old), model(new)).changes]
+
+    assert changes("  budget p.a\n", "  budget p.a\n") == []
+    assert changes("  budget p.a\n", "  budget p.b\n") == [("modell", "Budget je Element", "p.a", "p.b")]
+    assert changes("", "  budget p.a\n") == [("modell", "Budget je Element", "—", "p.a")]
+
+
+@pytest.mark.parametrize("name", ["mawo", "bei_nrw3"])
+def test_a_model_with_windows_line_ends_is_the_same_model(name: str) -> None:
+    """CRLF and LF are one line end: a bundled model, and one with a check message of several lines
+    (before, its text kept the ``\\r``: the formatter, which writes LF, changed the message), saved
+    with Windows line ends is the same model."""
+    text = teilhabe_rules.bundled(name).path.read_text(encoding="utf-8")
+    text += 'eingabe zz: zahl h von 0 bis 10\nprüfung """Zeile\n{zz} über der zz-Grenze""": zz < 5\n'
+    lf = teilhabe_rules.loads(text, "lf.rules")
+    crlf = teilhabe_rules.loads(text.replace("\n", "\r\n"), "crlf.rules")
+    assert diff_models(lf.checked, crlf.checked).empty
+    (check,) = [n for n in crlf.checked.nodes.values() if isinstance(n, c.CheckNode) and "zz-Grenze" in str(n.message)]
+    assert [part for part in check.message if isinstance(part, str)] == ["Zeile\n", " über der zz-Grenze"]

@@ -86,7 +86,11 @@ class _StringPlaces:
         self.ends: list[tuple[int, int]] = []
         if raw.startswith('"""'):  # written as it reads, across lines
             column += 3
-            for char in raw[3:-3]:
+            body = raw[3:-3]
+            for index, char in enumerate(body):
+                if char == "\r" and body[index + 1:index + 2] == "\n":  # (a line end \n, as _string reads it)
+                    column += 1
+                    continue
                 chars.append(char)
                 self.starts.append((line, column))
                 self.ends.append((line, column + 1))

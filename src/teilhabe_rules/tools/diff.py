@@ -241,6 +241,8 @@ class _Diff:
         self.changed("modell", "Familie", a.family, b.family)
         self.changed("modell", "Stichtag", ".".join(a.reference_date or ()), ".".join(b.reference_date or ()))
         self.changed("modell", "Budget", ".".join(a.budget or ()), ".".join(b.budget or ()))
+        self.changed("modell", "Budget je Element", ".".join(a.element_budget or ()),
+                     ".".join(b.element_budget or ()))
         self.changed("modell", "erweitert", a.extends, b.extends)
         self.changed("modell", "Vorgänger", a.predecessor, b.predecessor)
         self.changed("modell", "Beschreibung", a.description, b.description)

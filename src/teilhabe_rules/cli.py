@@ -517,8 +517,8 @@ def _cmd_convert(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from .tools.conversions import bei_nrw_2_to_3
 
     created = _date(args.erstellt_am, "--erstellt-am")
-    start = _date(args.beginn, "--beginn") if args.beginn else None
-    end = _date(args.ende, "--ende") if args.ende else None
+    start = _date(args.beginn, "--beginn") if args.beginn is not None else None
+    end = _date(args.ende, "--ende") if args.ende is not None else None
     _outputs_apart(args)
     try:
         case = bei_nrw_2_to_3(
@@ -684,7 +684,7 @@ def _file_format(args: argparse.Namespace, command: str) -> str | None:
 
 def _cmd_eval(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     _outputs_apart(args)
-    at = _date(args.at) if args.at else None
+    at = _date(args.at) if args.at is not None else None
     table = _file_format(args, "eval")
     try:
         model = _model(args.model)
@@ -759,7 +759,7 @@ def _cmd_test(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             err.write("teilhabe-rules: --properties braucht das Paket hypothesis (pip install hypothesis)\n")
             return EXIT_USAGE
     if args.examples_count is not None and args.examples_count < 1:
-        raise _UsageError("--examples-count: mindestens 1")
+        raise _UsageError("--anzahl (--examples-count): mindestens 1")
     property_report: list[dict[str, Any]] = []
     coverage_report: list[dict[str, Any]] = []
 
@@ -912,9 +912,9 @@ def _cmd_compare(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     _compare_form(args)
     _outputs_apart(args)
     rows_format = _file_format(args, "compare")
-    at = _date(args.at) if args.at else None
-    at_old = _date(args.at_old, "--at-old") if args.at_old else at
-    at_new = _date(args.at_new, "--at-new") if args.at_new else at
+    at = _date(args.at) if args.at is not None else None
+    at_old = _date(args.at_old, "--at-old") if args.at_old is not None else at
+    at_new = _date(args.at_new, "--at-new") if args.at_new is not None else at
     if args.resume and not args.out:
         raise _UsageError("--fortsetzen: setzt einen Lauf mit --out DATEI fort")
     reading = _reading(args)
@@ -1072,7 +1072,7 @@ def _cmd_eval_many(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             raise _UsageError(f"--liste: „{args.scope}“ ist der Name mehrerer Listen von „{model.name}“: "
                               + " oder ".join(f"„{sid}“" for sid in found) + " angeben")
         scope = found[0]
-    at = _date(args.at) if args.at else None
+    at = _date(args.at) if args.at is not None else None
     reading = _reading(args)
     from .columnar.batch import case_ids
     from .columnar.sources import element_folder, read_source
@@ -1166,7 +1166,7 @@ _STAR_EXCEPT = frozenset({"duckdb", "spark", "spark2", "databricks", "bigquery",
 
 
 def _cmd_sql(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    at = _date(args.at) if args.at else None
+    at = _date(args.at) if args.at is not None else None
     model = _model(args.model)
     if at is not None:  # (no plan of a tariff for a day it does not cover)
         model.check_date(at)

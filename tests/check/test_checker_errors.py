@@ -248,3 +248,11 @@ def test_a_refused_name_is_one_error_however_often_it_is_named(name: str, messag
             "namen.rules")
     messages = [d.message for d in info.value.errors]
     assert message in messages and f"Unbekannter Name „{name}“" in messages
+
+
+def test_a_misspelt_rounding_mode_is_named() -> None:
+    text = MODEL_HEAD + "eingabe x: zahl h von 0 bis 9\nwert a: h = runde(x, 2, kaufmaennisch)\n"
+    with pytest.raises(CheckError) as info:
+        teilhabe_rules.loads(text, "runden.rules")
+    (found,) = info.value.errors
+    assert (found.message, found.hint) == ("Unbekannter Name „kaufmaennisch“", "meinten Sie „kaufmännisch“?")

@@ -239,6 +239,9 @@ class TestUsage:
             ["eval", MODEL],
             ["eval", MODEL, CASE, "--at", "gestern"],
             ["eval", MODEL, CASE, "--at", "2025-13-01"],
+            ["eval", MODEL, CASE, "--at", ""],  # (an empty date, a script's unset variable: never ignored)
+            ["compare", MODEL, MODEL, CASE, "--at-old", ""],
+            ["sql", MODEL, "--stichtag", ""],
             ["eval", MODEL, CASE, "--format", "xml"],
             ["eval", MODEL, CASE, "--unbekannt"],
             ["test"],
@@ -248,6 +251,10 @@ class TestUsage:
         code, out, err = run(*argv)
         assert code == 2
         assert "Aufruf:" in out + err and "usage:" not in out + err
+
+    def test_a_count_of_no_examples_names_the_option_in_german_too(self) -> None:
+        code, _, err = run("test", MODEL, "--anzahl", "0")
+        assert code == 2 and "--anzahl (--examples-count): mindestens 1" in err
 
     def test_bad_at_names_the_value(self) -> None:
         _, _, err = run("eval", MODEL, CASE, "--at", "gestern")

@@ -194,7 +194,8 @@ class Resolver:
         if self.declarations.refused_at(expr.name, ctx):
             raise Fail()
         raise self.fail(f"Unbekannter Name „{expr.name}“", expr.span,
-                        did_you_mean(expr.name, self.declarations.visible_names(ctx)) or _UNKNOWN_HINT)
+                        did_you_mean(expr.name, [*self.declarations.visible_names(ctx), *sorted(_ROUNDING)])
+                        or _UNKNOWN_HINT)
 
     @staticmethod
     def _attribute_chain(expr: ast.Expression) -> list[tuple[str, ast.Span]] | None:

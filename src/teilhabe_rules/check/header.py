@@ -23,7 +23,8 @@ __all__ = ["model_info"]
 
 
 def model_info(findings: Findings, module: ast.Module, inputs: Mapping[str, list[c.InputSpec]],
-               nodes: Mapping[str, c.Node], symbols: Mapping[str, Symbol], refused: Collection[str] = ()) -> c.ModelInfo:
+               nodes: Mapping[str, c.Node], symbols: Mapping[str, Symbol],
+               refused: Collection[str] = ()) -> c.ModelInfo:
     report = findings.report
     h = module.header
     if h.valid_from is not None and h.valid_to is not None and h.valid_to < h.valid_from:

@@ -432,3 +432,15 @@ def test_a_model_with_windows_line_ends_is_the_same_model(name: str) -> None:
     assert diff_models(lf.checked, crlf.checked).empty
     (check,) = [n for n in crlf.checked.nodes.values() if isinstance(n, c.CheckNode) and "zz-Grenze" in str(n.message)]
     assert [part for part in check.message if isinstance(part, str)] == ["Zeile\n", " über der zz-Grenze"]
+
+
+def test_a_text_of_several_lines_goes_on_under_its_change() -> None:
+    """Each line of the text report is a change or continues the one above, indented: a message
+    of several lines does not start a line of its own at the margin."""
+    text = 'modell c "C"\n  version "1"\n  gültig ab 01.01.2024\nende\neingabe a: zahl h von 0 bis 10\n'
+    old = teilhabe_rules.loads(text + 'prüfung """Zeile eins\nZeile {a} zwei""": a < 5\n').checked
+    new = teilhabe_rules.loads(text + 'prüfung """Zeile eins\nZeile {a} drei""": a < 5\n').checked
+    report = diff_models(old, new).render_text()
+    body = report.split("Prüfungen\n", 1)[1].split("\n\n", 1)[0].splitlines()
+    assert body == ["  neu       prüfung in Modell: „Zeile eins", "            Zeile {a} drei“",
+                    "  entfällt  prüfung in Modell: war „Zeile eins", "            Zeile {a} zwei“"]

@@ -109,7 +109,8 @@ class ModelDiff:
             if not changes:
                 continue
             lines.append(heading)
-            lines.extend("  " + change.text() for change in changes)
+            # (a text of several lines — a description, a check's message — goes on under the change)
+            lines.extend("  " + change.text().replace("\n", "\n" + " " * 12) for change in changes)
             lines.append("")
         sections = len({change.section for change in self.changes})
         lines.append(f"{len(self.changes)} Änderung{'en' if len(self.changes) != 1 else ''} in {sections} "

@@ -256,3 +256,16 @@ def test_a_misspelt_rounding_mode_is_named() -> None:
         teilhabe_rules.loads(text, "runden.rules")
     (found,) = info.value.errors
     assert (found.message, found.hint) == ("Unbekannter Name „kaufmaennisch“", "meinten Sie „kaufmännisch“?")
+
+
+@pytest.mark.parametrize(("formula", "message"), [
+    ("wert b: h = a * a", "„b“ ist als h deklariert, ergibt aber h·h"),
+    ("wert b: ja_nein = a", "„b“ ist als ja/nein deklariert, ergibt aber"),
+    ("wert b: h = runde(a, 2 h, kaufmännisch)", "Die Stellen von runde(…) sind eine ganze Zahl"),
+    ("wert b = runde(a, a, kaufmännisch)", "Die Stellen von runde(…) sind eine ganze Zahl"),
+])
+def test_a_type_the_formula_does_not_give_has_a_hint(formula: str, message: str) -> None:
+    with pytest.raises(CheckError) as info:
+        teilhabe_rules.loads(MODEL_HEAD + f"eingabe a: zahl h von 0 bis 9\n{formula}\n", "typ.rules")
+    (found,) = info.value.errors
+    assert found.message.startswith(message) and found.hint, (found.message, found.hint)

@@ -575,6 +575,7 @@ class TestFaults:
         message = fault.message()
         assert message.strip() and "None" not in message
         assert "None" not in (fault.hint() or "")
+        assert fault.hint() or kind == FaultKind.OTHER  # (every fault the runtime words says what to do)
         assert str(FaultError(fault)) == message
         at = fault.message(at="irgendwo")
         assert at == message + " (bei „irgendwo“)"

@@ -554,7 +554,8 @@ class Resolver:
                 and places.type.unit.is_dimensionless
                 and places.value == places.value.to_integral_value()
             ):
-                raise self.fail("Die Stellen von runde(…) sind eine ganze Zahl", places.span)
+                raise self.fail("Die Stellen von runde(…) sind eine ganze Zahl", places.span,
+                                "eine Zahl ohne Einheit, wie geschrieben: runde(x, 2, kaufmännisch) rundet auf Cent")
             if abs(places.value) > MAX_ROUND_PLACES:
                 raise self.fail(f"Die Stellen von runde(…) liegen zwischen {-MAX_ROUND_PLACES} und {MAX_ROUND_PLACES}, "
                                 f"nicht {places.value}", places.span,
@@ -692,11 +693,13 @@ class Resolver:
             ir = self.adopt(ir, declared.unit)
             if not self.numeric(ir):
                 raise self.fail(f"{what} ist als {declared.describe()} deklariert, ergibt aber {ir.type.describe()}",
-                                span)
+                                span, "deklariere den Typ, den die Formel ergibt, oder ändere die Formel")
             got = self.number_type(ir).unit
             if got != declared.unit:
                 factor = conversion_factor(got, declared.unit)
-                hint = f"rechne mit „als {declared.unit}“ um" if factor is not None else None
+                hint = f"rechne mit „als {declared.unit}“ um" if factor is not None else (
+                    "die Einheit folgt aus der Formel: prüfe, ob ein Faktor oder ein Divisor fehlt oder zu viel ist, "
+                    f"oder deklariere den Wert als {str(got) or 'Zahl ohne Einheit'}")
                 raise self.fail(f"{what} ist als {str(declared.unit) or 'Zahl ohne Einheit'} deklariert, "
                                 f"ergibt aber {str(got) or 'eine Zahl ohne Einheit'}", span, hint, code="einheit")
             if declared.integer and not self.number_type(ir).integer:
@@ -707,7 +710,8 @@ class Resolver:
                 return attrs.evolve(ir, type=c.ValueType(TypeKind.ZAHL, declared.unit, ir.type.integer))
             return ir
         if declared.kind != ir.type.kind or declared.kind == TypeKind.ENUM and declared.enum != ir.type.enum:
-            raise self.fail(f"{what} ist als {declared.describe()} deklariert, ergibt aber {ir.type.describe()}", span)
+            raise self.fail(f"{what} ist als {declared.describe()} deklariert, ergibt aber {ir.type.describe()}", span,
+                            "deklariere den Typ, den die Formel ergibt, oder ändere die Formel")
         return ir
 
     def bound(self, expr: ast.Expression, unit: Unit, ctx: Place) -> c.Expr:

@@ -174,6 +174,14 @@ _HINTS: dict[FaultKind, Callable[[Fault], str]] = {
     FaultKind.PERIOD_BACKWARDS: lambda f: ("ein Zeitraum, der am Tag vor seinem Beginn endet, hat 0 Tage; prüfe die "
                                            "Daten oder frage zuerst „wenn bis >= von dann … sonst 0 Tage“"),
     FaultKind.DIVISION_BY_ZERO: lambda f: "prüfe die Eingaben und Parameter im Nenner",
+    FaultKind.INVALID_OPERATION: lambda f: "prüfe die Eingaben und Parameter, aus denen der Wert berechnet wird",
+    FaultKind.TABLE_KEY_UNUSABLE: lambda f: f"der Schlüssel hat nicht den Typ, den die Tabelle „{f.table}“ erwartet",
+    FaultKind.NON_WHOLE_AMOUNT: lambda f: "runde die Zahl, z. B. runde(…, 0, abrunden)",
+    FaultKind.NOT_A_MONTH: lambda f: "ein Monat ist eine ganze Zahl von 1 bis 12",
+    FaultKind.OVERFLOW: lambda f: ("der Wert wird größer, als eine Zahl sein kann: prüfe die Eingaben auf "
+                                   "unmögliche Größen, oder den deklarierten Bereich der Eingaben"),
+    FaultKind.NON_WHOLE_DAYS: lambda f: "runde die Zahl der Tage, z. B. runde(…, 0, abrunden)",
+    FaultKind.DATE_OUT_OF_RANGE: lambda f: "Daten liegen zwischen 01.01.0001 und 31.12.9999; prüfe die Eingaben",
     FaultKind.NO_DATE: lambda f: "gib den Stichtag an: --at TT.MM.JJJJ (Model.evaluate(…, at=datum))",
     FaultKind.NO_BAND: lambda f: (f"die Bänder von „{f.package}“ decken diesen Wert nicht; der Wert ergibt sich aus "
                                   "den Eingaben — prüfe sie, oder das Modell (teilhabe-rules check meldet Lücken "

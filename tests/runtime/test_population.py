@@ -996,3 +996,35 @@ def test_a_csv_population_with_a_fall_column_is_counted_by_its_cases(tmp_path: P
     from teilhabe_rules.inputs.population import count_rows
 
     assert count_rows(path) == 3
+
+
+@pytest.mark.parametrize(("text", "decimal"), [
+    ("fall;x;h\na;2,5;2\nb;1,250;1.500,5 h/Jahr\nc;1,250;1,500 h/Jahr\n", None),
+    ("fall,x,h\na,2.5,2\nb,1.500,1.500 h/Jahr\nc,1.250,1.5 h/Jahr\n", None),
+    ("fall,x,h\nb,1.500,1.500 h/Jahr\n", "."),
+    ("fall;x;h\nb;1,250;1.500 h/Jahr\n", ","),
+])
+def test_a_cell_read_in_its_file_s_notation_is_that_number_on_both_backends(text: str, decimal: str | None,
+                                                                           tmp_path: Path) -> None:
+    """A quantity whose number reads both ways in a text of a case (``1.500 h``) is an error there;
+    in a table its file's notation has told (or ``--dezimalzeichen`` says) which it is, and the
+    cell is that number: 1.5 h in a decimal-point file, 1500 h in a decimal-comma file."""
+    model = teilhabe_rules.loads('modell m "M"\n  version "1"\n  gültig ab 01.01.2024\nende\n'
+                                 "eingabe x: zahl\neingabe h: zahl h/Jahr\nwert y: zahl = x + h / 1 h/Jahr\n")
+    path = tmp_path / "f.csv"
+    path.write_text(text, encoding="utf-8")
+    expected = []
+    for line in text.splitlines()[1:]:
+        cells = line.split(";" if ";" in line else ",")
+        mark = decimal or ("," if ";" in line else ".")
+        number = [(cell.split()[0].replace(".", "").replace(",", ".") if mark == "," else cell.split()[0])
+                  for cell in cells[1:]]
+        expected.append(Decimal(number[0]) + Decimal(number[1]))
+    for backend in ("skalar", "spalten"):
+        source: Any = path
+        if decimal:  # (as eval-many --dezimalzeichen reads the file)
+            with read_population(path, decimal=decimal) as population:
+                source = [row.data for row in population]
+        result = model.evaluate_many(source, backend=backend)
+        assert not result.errors, (backend, [error.message for error in result.errors])
+        assert [row["y"] for row in result.rows()] == expected, backend

@@ -441,6 +441,13 @@ class TestGenericMessages:
         assert diagnostic.message == f"Unerwartetes Zeichen „{shown}“"
         assert hint in (diagnostic.hint or "")
 
+    @pytest.mark.parametrize("line", ["wert y „Y“: zahl = 1", "eingabe x „X“: zahl"])
+    def test_a_title_in_german_quotes_after_the_name(self, line: str) -> None:
+        """Where a title in „…“ follows the name, the quotes are the mistake, not a missing colon."""
+        diagnostic = syntax_error(HEADER + line + "\n")
+        assert diagnostic.message == "Unerwartetes Zeichen „„“"
+        assert 'geraden doppelten Anführungszeichen: "…"' in (diagnostic.hint or "")
+
     def test_expected_lists_only_what_fits(self) -> None:
         diagnostic = syntax_error(HEADER + "wert x = foo bar\n")
         assert diagnostic.message == "Unerwartetes „bar“"

@@ -355,3 +355,25 @@ def test_the_documented_example_runs(monkeypatch: pytest.MonkeyPatch) -> None:
     assert len(blocks) == 1
     monkeypatch.chdir(ROOT)
     exec(compile(blocks[0], "06_daten.md", "exec"), {"__name__": "docs"})
+
+
+@pytest.mark.parametrize(("text", "taken"), [
+    ("1.234,5 min/Tag", True), ("1.500 min/Tag", False), ("1.500", True), ("1.5000 min/Tag", True),
+    ("1,500 min/Tag", True), ("1,234.5 min/Tag", True), ("2.000 min/Tag", False), ("02.000 min/Tag", True),
+])
+def test_a_number_text_fits_the_schema_as_the_loader_takes_it(text: str, taken: bool) -> None:
+    """Thousands grouped (``1.234,5``) are taken, a quantity whose number reads both ways
+    (``1.500 min/Tag``) is not — by the schema as by the case loader."""
+    model_text = ('modell m "M"\n  version "1"\n  gültig ab 01.01.2024\nende\n'
+                  "eingabe x: zahl min/Tag\neingabe k: auswahl {2, 5} min/Tag\n")
+    loaded = teilhabe_rules.loads(model_text)
+    schema = Draft202012Validator(json_schema(loaded, "fall"))
+    for key in ("x", "k") if text.startswith(("2", "02")) else ("x",):
+        case = {"x": 1, "k": 2, key: text}
+        try:
+            loaded.load_case(copy.deepcopy(case))
+            loads = True
+        except CaseError:
+            loads = False
+        assert loads == taken, (key, text)
+        assert (list(schema.iter_errors(case)) == []) == taken, (key, text)

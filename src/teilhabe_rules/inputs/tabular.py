@@ -134,7 +134,7 @@ class DecimalMark:
             return text
         for mark, value in options:
             if mark is None or mark == self.mark:
-                return _joined(sign, value, rest)
+                return _decided(sign, value, rest)
         if self.mark is None:
             if len({mark for mark, _value in options}) > 1 and not self.point_first:  # (1.500: 1,5 or 1500)
                 point, comma = (dict(options)[mark] for mark in (".", ","))
@@ -145,7 +145,7 @@ class DecimalMark:
                     "Datei verwendet (--dezimalzeichen angeben)")
             mark, value = options[0]
             self.mark, self.where = mark, (text, line, column)
-            return _joined(sign, value, rest)
+            return _decided(sign, value, rest)
         raise ValueError(self._mismatch(text, options[0][0]))
 
     def keeps(self, text: str) -> bool:
@@ -197,6 +197,7 @@ def number_text(text: str) -> str:
     if len(options) > 1:
         point, comma = (dict(options)[mark] for mark in (".", ","))
         shown = decimal_text(Decimal(point).normalize()).replace(".", ",")  # (a decimal comma: one reading)
+        sign = sign.lstrip("+")  # (a number is written without „+“)
         readings = [f"„{_joined(sign, number, rest)}“" for number in (shown, comma)]
         raise ValueError(f"„{stripped}“ ist mehrdeutig: mit Dezimalpunkt {sign}{shown}, mit Punkten zwischen den "
                          f"Tausendern {sign}{comma}; schreibe {' oder '.join(readings)}")
@@ -213,6 +214,18 @@ def _is_unit(text: str) -> bool:
 
 def _joined(sign: str, value: str, rest: str) -> str:
     return f"{sign}{value} {rest}" if rest else f"{sign}{value}"
+
+
+_BOTH_WAYS = re.compile(r"[1-9][0-9]{0,2}\.[0-9]{3}")  # a number of both notations, as a decimal point writes it
+
+
+def _decided(sign: str, value: str, rest: str) -> str:
+    """A number read in its file's notation, written as :func:`number_text` reads it as the same
+    number again: with a unit, a decimal of both notations (``1.500 h``, once the file's mark
+    has told 1.5) with a decimal comma (``1,500 h``), which reads one way."""
+    if rest and _BOTH_WAYS.fullmatch(value):
+        value = value.replace(".", ",")
+    return _joined(sign, value, rest)
 
 
 def _readings(digits: str) -> list[tuple[str | None, str]]:

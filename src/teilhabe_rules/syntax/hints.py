@@ -389,7 +389,7 @@ def _combining_mark(ctx: SyntaxErrorContext) -> Finding | None:
     """A letter written in decomposed Unicode (``é`` as ``e`` and U+0301, as text copied from
     some systems is): the parser stops at the combining mark."""
     line, at = ctx.source_line, ctx.column - 1
-    if not 0 < at < len(line) or not unicodedata.combining(line[at]):
+    if not 0 < at < len(line) or not unicodedata.combining(line[at]) or not line[at - 1].isalpha():
         return None
     end = at
     while end < len(line) and unicodedata.combining(line[end]):
@@ -608,8 +608,8 @@ def _missing_colon(ctx: SyntaxErrorContext) -> Finding | None:
         return None
     if _PARTIAL_FIRST.match(ctx.source_line):
         return None  # (_partial_first)
-    if _combining_mark(ctx) is not None:
-        return None  # (a name that goes on in a combining mark)
+    if _combining_mark(ctx) is not None or ctx.source_line[ctx.column - 1:ctx.column] in _TYPOGRAPHIC_QUOTES:
+        return None  # (a name that goes on in a combining mark; a title in „…“: the quotes' hint)
     match = _DECLARATION_HEAD.match(ctx.source_line)
     if not match or match.end() != ctx.column - 1:
         return None

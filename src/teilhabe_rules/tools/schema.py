@@ -42,8 +42,12 @@ KINDS = ("fall", "vereinbarung", "ergebnis")
 
 # the forms the case loader reads (teilhabe_rules.inputs.cases): numbers with a decimal point or
 # comma, dates as JJJJ-MM-TT or TT.MM.JJJJ, staff keys 1:x with x > 0
-_NUMBER_TEXT = r"-?[0-9]+(?:[.,][0-9]+)?"
-_INTEGER_TEXT = r"-?[0-9]+(?:[.,]0+)?"  # a whole number (``2,0`` is 2)
+# (and thousands grouped: 1.234,5 and 1,234.5 — teilhabe_rules.inputs.tabular.number_text)
+_NUMBER_TEXT = (r"-?(?:[0-9]+(?:[.,][0-9]+)?|[1-9][0-9]{0,2}(?:\.[0-9]{3})+(?:,[0-9]+)?"
+                r"|[0-9]{1,3}(?:,[0-9]{3})+\.[0-9]+)")
+_NOT_BOTH_WAYS = r"(?!-?[1-9][0-9]{0,2}\.[0-9]{3}\s*[^\s0-9.,])"
+_INTEGER_TEXT = (r"-?(?:[0-9]+(?:[.,]0+)?|[1-9][0-9]{0,2}(?:\.[0-9]{3})+(?:,0+)?"  # a whole number (``2,0`` is 2)
+                 r"|[0-9]{1,3}(?:,[0-9]{3})+\.0+)")
 # a day the month can have (the 29th of February in every year: leap years are not told apart)
 _DAY_31 = r"(?:0?[1-9]|[12][0-9]|3[01])"
 _DAY_30 = r"(?:0?[1-9]|[12][0-9]|30)"
@@ -179,7 +183,9 @@ def _number(vtype: c.ValueType) -> dict[str, Any]:
     shown = (_choices_pattern(vtype.choices, percent) if vtype.choices is not None
              else _INTEGER_TEXT if vtype.integer and not percent else _NUMBER_TEXT)
     unit_pattern = _unit_pattern(vtype.unit)
-    text_pattern = rf"^\s*{shown}" + (rf"(?:\s*{unit_pattern})?" if unit_pattern else "") + r"\s*$"
+    # (not a quantity whose number reads both ways, „1.500 h“: teilhabe_rules.inputs.tabular.number_text)
+    text_pattern = (rf"^\s*{_NOT_BOTH_WAYS}{shown}" + (rf"(?:\s*{unit_pattern})?" if unit_pattern else "")
+                    + r"\s*$")
     text = {"type": "string", "pattern": text_pattern}
     whole = "eine ganze Zahl" if vtype.integer else "eine Zahl"
     sample = "12" if vtype.integer else "12,5"

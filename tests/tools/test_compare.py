@@ -17,6 +17,7 @@ import time
 from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -547,3 +548,46 @@ def test_cents_of_a_figure_whose_rounding_carries_into_a_new_digit() -> None:
 
     assert _money(Decimal("99999999999999999999999999.995")) == "100000000000000000000000000.00"
     assert _money(Decimal("-0.004")) == "0.00"
+
+
+@pytest.mark.parametrize("backend", ["spalten", "skalar"])
+def test_a_share_in_percent_is_shown_in_percent_in_every_row_format(backend: str, tmp_path: Path) -> None:
+    """A value in „%“ is 45 for 45 % in the rows of ``compare``, as ``eval`` writes it — in every
+    format, on both backends, its difference in percentage points; before, the rows held 0.45
+    under the header „[%]“."""
+    import duckdb
+    import openpyxl
+
+    rules = tmp_path / "p.rules"
+    rules.write_text('modell p "P"\n  version "1"\n  gültig ab 01.01.2024\n  budget betrag\nende\n'
+                     "eingabe anteil: zahl % von 0 % bis 100 %\neingabe stunden: zahl h von 0 bis 1000\n"
+                     "wert quote: % = anteil\nwert betrag: EUR = stunden * 60 EUR/h * anteil\n", "utf-8")
+    newer = tmp_path / "q.rules"
+    newer.write_text(rules.read_text("utf-8").replace("wert quote: % = anteil", "wert quote: % = anteil * 2")
+                     .replace('version "1"', 'version "2"'), "utf-8")
+    population = tmp_path / "f.jsonl"
+    population.write_text('{"anteil": 45, "stunden": 10}\n{"anteil": "12,5 %", "stunden": 10}\n', "utf-8")
+    found: dict[str, list[tuple[Any, ...]]] = {}
+    for fmt in ("jsonl", "csv", "xlsx", "parquet"):
+        out = tmp_path / f"z.{fmt}"
+        code = main(["compare", str(rules), str(newer), str(population), "--werte", "quote", "--out", str(out),
+                     "--backend", backend], io.StringIO(), io.StringIO())
+        assert code == 0, fmt
+        if fmt == "jsonl":
+            rows = [json.loads(line)["werte"]["quote"] for line in out.read_text("utf-8").splitlines()]
+            found[fmt] = [(Decimal(r["alt"]), Decimal(r["neu"]), Decimal(r["differenz"]), r["einheit"]) for r in rows]
+        elif fmt == "csv":
+            table = list(csv.DictReader(io.StringIO(out.read_text("utf-8-sig"))))
+            found[fmt] = [(Decimal(r["quote.alt [%]"]), Decimal(r["quote.neu [%]"]),
+                           Decimal(r["quote.differenz [%]"]), "%") for r in table]
+        elif fmt == "xlsx":
+            sheet = openpyxl.load_workbook(out)["Fälle"]
+            header = [cell.value for cell in sheet[1]]
+            at = [header.index(f"quote.{part} [%]") for part in ("alt", "neu", "differenz")]
+            found[fmt] = [(*(Decimal(str(row[i])) for i in at), "%") for row in sheet.iter_rows(min_row=2,
+                                                                                             values_only=True)]
+        else:
+            rows = duckdb.sql(f"SELECT \"quote.alt [%]\", \"quote.neu [%]\", \"quote.differenz [%]\" FROM '{out}'")
+            found[fmt] = [(*row, "%") for row in rows.fetchall()]
+    expected = [(Decimal(45), Decimal(90), Decimal(45), "%"), (Decimal("12.5"), Decimal(25), Decimal("12.5"), "%")]
+    assert found == {fmt: expected for fmt in found}, found

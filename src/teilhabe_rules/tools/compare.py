@@ -2220,6 +2220,8 @@ class _ColumnarRun:
             else:
                 assert not listed  # (a list value's differences: the rows of :meth:`_records`)
                 values = [value.copy() for value in pair]
+                if f.type.unit.percent:  # (a share in percent, as the other formats show it: :func:`_shown`)
+                    values = [exp.Mul(this=exp.paren(value), expression=exp.Literal.number(100)) for value in values]
                 values.append(exp.Sub(this=values[1].copy(), expression=values[0].copy()))
             columns += [exp.Case(ifs=[exp.If(this=ok.copy(), true=value)]) for value in values]
         query = query.select(*[exp.alias_(column, header, quoted=True)
@@ -2434,6 +2436,18 @@ def _delta(old: Any, new: Any) -> Any:
     return None
 
 
+def _shown(value: Any, field: Field) -> Any:
+    """A figure of ``field`` as the rows show it: a share in percent (0.45 is 45 for „%“, as
+    ``eval`` writes it), a list's figures each; any other as it is."""
+    if not field.type.unit.percent:
+        return value
+    if type(value) is Decimal:
+        return value.scaleb(2)
+    if isinstance(value, tuple):
+        return tuple(_shown(item, field) for item in value)
+    return value
+
+
 def _json_value(value: Any) -> Any:
     if isinstance(value, tuple):
         return [_json_value(v) for v in value]
@@ -2497,7 +2511,7 @@ class _Formatter:
             return [record.id, "fehler", errors, *([None] * (len(self.columns()) - 3))]
         cells: list[Any] = [record.id, "ok", None]
         for f in self.fields:
-            before, after = record.old[f.name], record.new[f.name]
+            before, after = _shown(record.old[f.name], f), _shown(record.new[f.name], f)
             cells += [before, after]
             if f.kind != "stufe":
                 cells.append(_delta(before, after))
@@ -2533,7 +2547,7 @@ class _Formatter:
             return {"fall": record.id, "status": "fehler", "fehler": errors}
         levels, figures = {}, {}
         for f in self.fields:
-            before, after = record.old[f.name], record.new[f.name]
+            before, after = _shown(record.old[f.name], f), _shown(record.new[f.name], f)
             if f.kind == "stufe":
                 levels[f.name] = {"alt": _json_value(before), "neu": _json_value(after)}
             else:

@@ -652,3 +652,35 @@ def test_a_number_text_of_both_notations_is_an_error_on_every_path(text: str, re
             model.evaluate({"x": 1}, agreement)
     else:
         assert model.evaluate({"x": 1}, agreement).value("a") == read + 1
+
+
+@pytest.mark.parametrize(("text", "read"), [
+    ("1:1.000", None), ("1:28.410", None), ("1:28.41", Decimal("28.41")), ("1:1000", Decimal(1000)),
+    ("1:0.125", Decimal("0.125")), ("1:1234.5", Decimal("1234.5")),
+])
+def test_a_staff_key_that_reads_both_ways_is_an_error_on_every_path(text: str, read: Decimal | None,
+                                                                   tmp_path: Path) -> None:
+    """``1:1.000`` is 1:1 with a decimal point and 1:1000 with a point grouping thousands: an error
+    naming both, in a case (both backends) and in an agreement; before, it was 1:1 — a thousand
+    times the staff."""
+    model = tr.loads('modell probe "Probe"\n  version "1"\n  gültig ab 01.01.2024\nende\n'
+                     "eingabe k: schlüssel\nparameter p: schlüssel = 1:50 \"P\"\n"
+                     "eingabe n: zahl von 0 bis 100\nwert a = k * n\nwert b = p * n\n")
+    population = tmp_path / "f.jsonl"
+    population.write_text(json.dumps({"k": text, "n": 30}) + "\n" + json.dumps({"k": "1:2", "n": 30}) + "\n", "utf-8")
+    for backend in ("spalten", "skalar"):
+        result = model.evaluate_many(population, backend=backend)
+        if read is None:
+            assert [error.index for error in result.errors] == [0], backend
+            assert "ist mehrdeutig" in result.errors[0].message, backend
+        else:
+            places = Decimal("1e-12")  # (the plan's fixed point: 18 digits)
+            assert [row["a"].quantize(places) for row in result.rows()] == [
+                (Decimal(30) / read).quantize(places), 15], backend
+    agreement = tmp_path / "v.toml"
+    agreement.write_text(f'[vereinbarung]\nmodell = "probe"\n[parameter]\np = "{text}"\n', encoding="utf-8")
+    if read is None:
+        with pytest.raises(tr.TeilhabeError, match="ist mehrdeutig"):
+            model.evaluate({"k": "1:2", "n": 30}, agreement)
+    else:
+        assert model.evaluate({"k": "1:2", "n": 30}, agreement).value("b") == Decimal(30) / read

@@ -377,3 +377,18 @@ def test_a_number_text_fits_the_schema_as_the_loader_takes_it(text: str, taken: 
             loads = False
         assert loads == taken, (key, text)
         assert (list(schema.iter_errors(case)) == []) == taken, (key, text)
+
+
+@pytest.mark.parametrize(("text", "taken"), [("1:1.000", False), ("1:28.41", True), ("1:1000", True),
+                                             ("1:28.410", False), ("1:0.125", True)])
+def test_a_staff_key_fits_the_schema_as_the_loader_takes_it(text: str, taken: bool) -> None:
+    loaded = teilhabe_rules.loads('modell m "M"\n  version "1"\n  gültig ab 01.01.2024\nende\n'
+                                  "eingabe k: schlüssel\n")
+    case = {"k": text}
+    try:
+        loaded.load_case(copy.deepcopy(case))
+        loads = True
+    except CaseError:
+        loads = False
+    assert loads == taken
+    assert (list(Draft202012Validator(json_schema(loaded, "fall")).iter_errors(case)) == []) == taken

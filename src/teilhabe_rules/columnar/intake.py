@@ -635,8 +635,10 @@ def _input_value(scope: _Scope, spec: c.InputSpec, number: int, digits: int, lim
         scope.numerators[f"n{number}"] = _numerator(_col(f"x{number}"), scale)
         return _checked_number(_col(f"n{number}"), vtype, digits, limit)
     if kind == c.TypeKind.SCHLUESSEL:
-        scope.texts[f"x{number}"] = _case(_match(value, f'"1:{_decimal(digits)[2:]}"'),
-                                          _f("substr", _unquoted(value), exp.Literal.number(3)))
+        # (not 1:1.000, read both ways: the loader's error)
+        plain = exp.and_(_match(value, f'"1:{_decimal(digits)[2:]}"'),
+                         exp.not_(_match(value.copy(), '"1:[1-9][0-9]{0,2}[.][0-9]{3}"')))
+        scope.texts[f"x{number}"] = _case(plain, _f("substr", _unquoted(value.copy()), exp.Literal.number(3)))
         scope.numerators[f"n{number}"] = _numerator(_col(f"x{number}"), digits)
         numerator = _col(f"n{number}")
         return _case(exp.Between(this=numerator, low=exp.Literal.number(1), high=_n(limit)), numerator)

@@ -36,6 +36,7 @@ import attrs
 from ..errors import CaseError, Diagnostic, Location, ValidityError, did_you_mean
 from ..files import MAX_CASE_BYTES, MAX_CASE_TOTAL_BYTES, FileRefused, confined, read_text, size_text
 from ..ir import checked as c
+from ..ir.text import decimal_text
 from ..limits import MAX_LIST_ITEMS, list_length_problem, list_limit
 from ..paths import PathError, copy_data, parse_path
 from ..records import Record
@@ -295,6 +296,11 @@ def convert_value(value: Any, vtype: c.ValueType) -> Any:
     if kind == _T_SCHLUESSEL:
         if isinstance(value, str):
             match = re.fullmatch(r"\s*1\s*:\s*([0-9]+(?:\.[0-9]+)?)\s*", value)
+            if match and re.fullmatch(r"[1-9][0-9]{0,2}\.[0-9]{3}", match.group(1)):  # (1:1.000: 1 or 1000)
+                point = decimal_text(Decimal(match.group(1)).normalize())
+                grouped = match.group(1).replace(".", "")
+                raise ValueError(f"„{value.strip()}“ ist mehrdeutig: mit Dezimalpunkt 1:{point}, mit Punkten zwischen "
+                                 f"den Tausendern 1:{grouped}; schreibe „1:{point}“ oder „1:{grouped}“")
             if match and Decimal(match.group(1)) > 0:
                 return Decimal(match.group(1))
         raise ValueError(f"erwartet einen Schlüssel „1:x“, nicht {_show(value)}")

@@ -57,7 +57,7 @@ _YEAR = r"(?!0000)[0-9]{4}"  # (there is no year 0)
 _DATE_TEXT = (r"^\s*(?:"
               + "|".join(rf"{_YEAR}-{month}-{day}|{day}\.{month}\.{_YEAR}" for month, day in _MONTH_DAYS)
               + r")\s*$")
-_KEY_TEXT = r"^\s*1\s*:\s*(?!0+(?:\.0+)?\s*$)[0-9]+(?:\.[0-9]+)?\s*$"
+_KEY_TEXT = r"^\s*1\s*:\s*(?!0+(?:\.0+)?\s*$)(?![1-9][0-9]{0,2}\.[0-9]{3}\s*$)[0-9]+(?:\.[0-9]+)?\s*$"
 _ELEMENT_FILE = r"\.(?:[tT][oO][mM][lL]|[jJ][sS][oO][nN])$"
 # the forms of a result (Result.to_dict): exact decimal strings, ISO dates, staff keys 1:x
 _EXACT_NUMBER = r"^-?[0-9]+(?:\.[0-9]+)?$"

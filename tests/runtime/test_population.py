@@ -1028,3 +1028,27 @@ def test_a_cell_read_in_its_file_s_notation_is_that_number_on_both_backends(text
         result = model.evaluate_many(source, backend=backend)
         assert not result.errors, (backend, [error.message for error in result.errors])
         assert [row["y"] for row in result.rows()] == expected, backend
+
+
+def test_a_cell_formatted_as_a_percentage_is_the_percentage_it_shows(tmp_path: Path) -> None:
+    """Excel stores 45 % as 0.45 with the format ``0%``: such a cell is the quantity „45 %“ —
+    for an input in %, 45 % on both backends (before, 0.45 %: a hundredth of the figure); for an
+    input without a unit an error, as the text „45 %“ is."""
+    model = teilhabe_rules.loads('modell m "M"\n  version "1"\n  gültig ab 01.01.2024\nende\n'
+                                 "eingabe anteil: zahl % von 0 % bis 100 %\neingabe faktor: zahl von 0 bis 2\n"
+                                 "wert betrag: EUR = 6000 EUR * anteil * faktor\n")
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["anteil", "faktor"])
+    for share, formatted in ((0.45, "0%"), (45, "General"), (0.01234, "0.00%"), (1, "0%")):
+        sheet.append([share, 1])
+        sheet.cell(sheet.max_row, 1).number_format = formatted
+    sheet.append([45, 0.5])
+    sheet.cell(sheet.max_row, 2).number_format = "0%"
+    path = tmp_path / "f.xlsx"
+    book.save(path)
+    for backend in ("skalar", "spalten"):
+        result = model.evaluate_many(path, backend=backend)
+        assert [row["betrag"] for row in result.rows()] == [2700, 2700, Decimal("74.04"), 6000], backend
+        assert [(error.index, "„50 %“ hat die Einheit „%“" in error.message) for error in result.errors] == [
+            (4, True)], backend

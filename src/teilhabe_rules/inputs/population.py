@@ -43,7 +43,7 @@ import attrs
 from ..duck import Sandbox
 from ..errors import CaseError, Diagnostic, Location, did_you_mean
 from ..files import links_out, read_problem
-from ..ir.text import WHITE_SPACE
+from ..ir.text import WHITE_SPACE, decimal_text
 from .cases import DocumentError, parse_document
 from .tabular import AmbiguousNumber, Column, DecimalMark, TableCase, TableRow, assemble, key_index, parse_column
 
@@ -415,6 +415,8 @@ class Population:
         :func:`_key_cell`."""
         if column - 1 == self._key:
             return _key_cell(value)
+        if isinstance(value, _Percent):
+            return str(value)
         if isinstance(value, str):
             text = value.strip()
             if not text:
@@ -669,7 +671,8 @@ class Population:
             sheets = book[chosen], with_formulas[chosen]
             for each in sheets:  # rows as long as their cells, not as the sheet's stated size (A1:XFD1048576)
                 each.reset_dimensions()
-            readers = [each.iter_rows(values_only=True) for each in sheets]
+            # (the second: cells, for the formula's text and the number's format: 45 % is stored as 0.45)
+            readers = [sheets[0].iter_rows(values_only=True), sheets[1].iter_rows()]
             self._closers += [reader.close for reader in readers]  # each holds its part of the file open
             rows, formulas = (guarded(reader) for reader in readers)
         except faults as exc:
@@ -688,10 +691,12 @@ class Population:
                     width: int) -> Iterator[TableRow]:
         for number, values in enumerate(rows, start=header + 1):
             written = next(formulas, ())
-            uncalculated = [(index, text) for index, (value, text)
+            uncalculated = [(index, cell.value) for index, (value, cell)
                             in enumerate(zip(values, written, strict=False), start=1)
-                            if value is None and isinstance(text, str) and text.startswith("=")]
-            cells = [_sheet_value(v) for v in list(values[:width]) + [None] * (width - len(values))]
+                            if value is None and isinstance(cell.value, str) and cell.value.startswith("=")]
+            formats = [getattr(cell, "number_format", None) for cell in written[:width]]
+            cells = [_sheet_value(v, formats[i] if i < len(formats) else None)
+                     for i, v in enumerate(list(values[:width]) + [None] * (width - len(values)))]
             if uncalculated:
                 index, text = uncalculated[0]
                 # (a formula in the key cell: its key is not known, not empty)
@@ -1012,11 +1017,21 @@ def _filled(value: Any) -> bool:
     return value is not None and not (isinstance(value, str) and not value.strip())
 
 
-def _sheet_value(value: Any) -> Any:
+class _Percent(str):
+    """A number cell formatted as a percentage, as the quantity it shows (``45 %``, its decimal
+    comma reading one way): read as it is, not in the file's notation of text cells."""
+
+
+def _sheet_value(value: Any, number_format: str | None = None) -> Any:
     """A spreadsheet cell's value for a case: a number as the Decimal of its text (exact as
     shown: ``250.5``, not the binary fraction) to Excel's 15 significant digits (a computed
     ``0,1 + 0,2`` is stored as 0.30000000000000004 and shown and used by Excel as 0,3), a
-    date-time at midnight as its date."""
+    date-time at midnight as its date. A number formatted as a percentage (``0%``, ``0,00%``:
+    Excel stores 45 % as 0.45) is the quantity ``45 %`` (:class:`_Percent`)."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and number_format and "%" in number_format \
+            and (not isinstance(value, float) or math.isfinite(value)):
+        shown = decimal_text(Decimal(format(value, ".15g")).scaleb(2).normalize())
+        return _Percent(shown.replace(".", ",") + " %")
     if isinstance(value, float) and math.isfinite(value):
         return Decimal(format(value, ".15g"))
     if isinstance(value, _dt.datetime):

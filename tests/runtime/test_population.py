@@ -1052,3 +1052,26 @@ def test_a_cell_formatted_as_a_percentage_is_the_percentage_it_shows(tmp_path: P
         assert [row["betrag"] for row in result.rows()] == [2700, 2700, Decimal("74.04"), 6000], backend
         assert [(error.index, "„50 %“ hat die Einheit „%“" in error.message) for error in result.errors] == [
             (4, True)], backend
+
+
+@pytest.mark.parametrize(("header", "column", "message"), [
+    ("fall,x,fall", 3, "Spalte 3 „fall“ nennt dasselbe wie Spalte 1 „fall“"),
+    ("x,y,x", 3, "Spalte 3 „x“ nennt dasselbe wie Spalte 1 „x“"),
+    ("x,y, x ", 3, "Spalte 3 „ x “ nennt dasselbe wie Spalte 1 „x“"),
+    ("x,,y", 2, "Spalte 2 hat keinen Namen"),
+    ("x,y,", 3, "Spalte 3 hat keinen Namen"),
+])
+def test_a_column_given_twice_or_without_a_name_is_a_header_error(header: str, column: int, message: str,
+                                                                   tmp_path: Path) -> None:
+    """Two columns of one input were merged (a cell of either taken, their values compared as
+    rows of one case), a second key column was dropped — without a word; an empty header cell
+    was reported as „nach „[]“ folgt …“."""
+    model = teilhabe_rules.loads('modell m "M"\n  version "1"\n  gültig ab 01.01.2024\nende\n'
+                                 "eingabe x: zahl\neingabe y: zahl\nwert a = x + y\n")
+    path = tmp_path / "f.csv"
+    path.write_text(header + "\n" + ",".join("1" for _ in header.split(",")) + "\n", encoding="utf-8")
+    with pytest.raises(CaseError) as info:
+        model.evaluate_many(path)
+    (found,) = info.value.diagnostics
+    assert found.message == message and found.hint
+    assert found.location is not None and (found.location.line, found.location.column) == (1, column)

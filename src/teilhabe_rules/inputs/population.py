@@ -1071,17 +1071,33 @@ def _separator_of(header: str) -> str:
 
 
 def _columns(header: Sequence[str], name: str, line: int) -> list[Column]:
-    """The columns of a header; an unusable name is a CaseError located at its cell."""
-    out = []
+    """The columns of a header; an unusable name, an empty one or one given twice (its cells
+    would be merged or one of them dropped) is a CaseError located at its cell."""
+    out: list[Column] = []
+    seen: dict[tuple[Any, ...], Column] = {}
     for index, text in enumerate(header, start=1):
+        if not text.strip():
+            raise CaseError(Diagnostic(
+                f"Spalte {index} hat keinen Namen", Location(name, line, index), code="population",
+                hint="jede Spalte der Kopfzeile nennt eine Eingabe; eine Spalte ohne Namen löschen (auch ein "
+                     "Trennzeichen am Ende der Zeilen)"))
         try:
-            out.append(parse_column(index, text))
+            column = parse_column(index, text)
         except ValueError as exc:
             raise CaseError(Diagnostic(
                 f"Spalte {index} „{text}“: {exc}", Location(name, line, index), code="population",
                 hint="Spalten heißen wie die Eingaben: plaetze, lp2a.kap4, bewohner[1].pflegegrad, "
                      "bewohner[].kuerzel (ein Element je Zeile), fall (Kennung des Falls)",
             )) from None
+        same = (column.key, column.lists, column.steps)
+        first = seen.get(same)
+        if first is not None:
+            raise CaseError(Diagnostic(
+                f"Spalte {index} „{text}“ nennt dasselbe wie Spalte {first.index} „{first.text}“",
+                Location(name, line, index), code="population",
+                hint="jede Eingabe hat eine Spalte (und ein Fall eine Kennung „fall“); lösche eine der beiden"))
+        seen[same] = column
+        out.append(column)
     return out
 
 

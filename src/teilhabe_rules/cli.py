@@ -552,8 +552,11 @@ def _model(name: str) -> Any:
     return bundled(name)
 
 
-def _reading(args: argparse.Namespace) -> dict[str, Any]:
-    """How a population file is read (--trennzeichen, --dezimalzeichen, --blatt), checked."""
+def _reading(args: argparse.Namespace, population: str) -> dict[str, Any]:
+    """How the population file ``population`` is read (--trennzeichen, --dezimalzeichen, --blatt),
+    checked: a sheet is chosen only of a workbook."""
+    if args.sheet is not None and Path(population).suffix.lower() != ".xlsx":
+        raise _UsageError(f"--blatt: „{population}“ ist keine Excel-Mappe (.xlsx); nur eine Mappe hat Blätter")
     if args.separator is not None and args.separator.lower() not in (",", ";", "tab", "\\t", "\t"):
         raise _UsageError(f"--trennzeichen: „{args.separator}“ ist kein Trennzeichen (erlaubt: „,“, „;“ oder tab)")
     if args.decimal is not None and args.decimal not in (",", "."):
@@ -917,7 +920,7 @@ def _cmd_compare(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     at_new = _date(args.at_new, "--at-new") if args.at_new is not None else at
     if args.resume and not args.out:
         raise _UsageError("--fortsetzen: setzt einen Lauf mit --out DATEI fort")
-    reading = _reading(args)
+    reading = _reading(args, args.cases)
     if args.out:  # an interrupted run names its partial file, wherever the interruption is caught
         partial = partial_path(args.out)
 
@@ -1073,7 +1076,7 @@ def _cmd_eval_many(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                               + " oder ".join(f"„{sid}“" for sid in found) + " angeben")
         scope = found[0]
     at = _date(args.at) if args.at is not None else None
-    reading = _reading(args)
+    reading = _reading(args, args.population)
     from .columnar.batch import case_ids
     from .columnar.sources import element_folder, read_source
     from .inputs.population import count_rows, read_population

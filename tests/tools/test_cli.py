@@ -242,6 +242,7 @@ class TestUsage:
             ["eval", MODEL, CASE, "--at", ""],  # (an empty date, a script's unset variable: never ignored)
             ["compare", MODEL, MODEL, CASE, "--at-old", ""],
             ["sql", MODEL, "--stichtag", ""],
+            ["compare", MODEL, MODEL, CASE, "--blatt", "1"],  # (a sheet of a file that has none)
             ["eval", MODEL, CASE, "--format", "xml"],
             ["eval", MODEL, CASE, "--unbekannt"],
             ["test"],

@@ -19,6 +19,8 @@ CASES = FIXTURES / "cases"
 AGREEMENTS = FIXTURES / "agreements"
 MODEL = str(CASES / "klein.rules")
 CASE = str(CASES / "grundfall.toml")
+CASES_CSV = str(Path(__file__).resolve().parents[2] / "examples" / "daten" / "fälle.csv")
+HOURS = str(Path(__file__).resolve().parents[2] / "examples" / "daten" / "stunden.rules")
 
 BAD_MODEL = """\
 modell kaputt "Mit Einheitenfehler"
@@ -560,13 +562,17 @@ def test_an_output_naming_the_base_file_of_a_variant_is_refused(tmp_path: Path, 
      "--erstellt-am", "2026-01-15", "--wohnform", "eigene_häuslichkeit", "--out", "{missing}/neu.toml"],
     ["eval", MODEL, CASE, "--format", "csv", "--out", "{missing}/ergebnis.csv"],
     ["schema", MODEL, "--out", "{missing}/schema.json"],
+    ["compare", HOURS, HOURS, CASES_CSV, "--out", "{missing}/vergleich.csv"],
+    ["eval-many", HOURS, CASES_CSV, "--out", "{missing}/ergebnis.csv"],
 ])
 def test_an_output_that_cannot_be_written_is_told_in_german(tmp_path: Path, command: list[str]) -> None:
+    """… naming the output given (before, compare named its state file beside it)."""
     missing = tmp_path / "fehlt"
     out, err = io.StringIO(), io.StringIO()
     code = main([part.format(missing=missing) for part in command], out, err)
     assert code == 1
-    assert "lässt sich nicht schreiben: das Verzeichnis gibt es nicht" in err.getvalue(), err.getvalue()
+    given = next(part for part in command if part.startswith("{missing}")).format(missing=missing)
+    assert f"„{given}“ lässt sich nicht schreiben: das Verzeichnis gibt es nicht" in err.getvalue(), err.getvalue()
 
 
 def test_every_cause_of_a_failed_write_has_german_words() -> None:

@@ -2768,6 +2768,9 @@ class _RowFile(_Rows):
         reason = write_problem(exc)
         if exc.errno == errno.ELOOP:
             reason = "die Datei ist ein symbolischer Link (er wird nicht verfolgt)"
+        if exc.errno == errno.ENOENT:  # (the folder of the output is missing: the output is named)
+            return CaseError(Diagnostic(f"„{self.target}“ lässt sich nicht schreiben: {reason}", code="ausgabe",
+                                        hint="lege den Ordner an, oder gib mit --out einen vorhandenen an"))
         return CaseError(Diagnostic(f"„{self.state_path}“ lässt sich nicht schreiben: {reason}",
                                     code="ausgabe"))
 

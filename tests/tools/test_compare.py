@@ -591,3 +591,15 @@ def test_a_share_in_percent_is_shown_in_percent_in_every_row_format(backend: str
             found[fmt] = [(*row, "%") for row in rows.fetchall()]
     expected = [(Decimal(45), Decimal(90), Decimal(45), "%"), (Decimal("12.5"), Decimal(25), Decimal("12.5"), "%")]
     assert found == {fmt: expected for fmt in found}, found
+
+
+def test_a_budget_given_that_is_no_value_names_the_closest(tmp_path: Path) -> None:
+    """``--budget`` naming no value of the top level: its did-you-mean, and no place in the model
+    file (the name was given on the command line); before, the message pointed at the model's
+    first line, without a hint."""
+    rules = str(Path(__file__).resolve().parents[2] / "examples" / "daten" / "stunden.rules")
+    population = str(Path(__file__).resolve().parents[2] / "examples" / "daten" / "fälle.csv")
+    err = io.StringIO()
+    assert main(["compare", rules, rules, population, "--budget", "betrg"], io.StringIO(), err) == 1
+    assert err.getvalue() == ("fehler: Das Budget „betrg“ ist kein Wert auf oberster Ebene von „stunden“\n"
+                              "    hinweis: meinten Sie „betrag“?\n")

@@ -179,8 +179,15 @@ def fields(old: Model, new: Model, values: str | Sequence[str] | None = None, bu
     node_a, node_b = _root_value(a, key), _root_value(b, key)
     if node_a is None or node_b is None:
         missing = a.info if node_a is None else b.info
+        model = a if node_a is None else b
+        numbers = [n.key for n in model.nodes.values()
+                   if n.scope == "" and n.kind == c.NodeKind.WERT and n.type.kind == c.TypeKind.ZAHL]
+        hint = did_you_mean(key, numbers) or ("Zahlen auf oberster Ebene: " + ", ".join(numbers[:12])
+                                               + (" …" if len(numbers) > 12 else "") if numbers else None)
+        # (a --budget given is no place of the model file; the head's „budget“ is)
         raise CheckError(Diagnostic(f"Das Budget „{key}“ ist kein Wert auf oberster Ebene von „{missing.name}“",
-                                    Location(missing.file, 1, 1), code="budget"))
+                                    None if budget is not None else Location(missing.file, 1, 1), code="budget",
+                                    hint=hint))
     if str(node_a.type.unit) != str(node_b.type.unit):
         raise CheckError(Diagnostic(
             f"Das Budget „{key}“ hat verschiedene Einheiten: {node_a.type.unit} und {node_b.type.unit}", code="budget"

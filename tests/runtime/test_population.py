@@ -1040,7 +1040,8 @@ def test_a_cell_formatted_as_a_percentage_is_the_percentage_it_shows(tmp_path: P
     book = openpyxl.Workbook()
     sheet = book.active
     sheet.append(["anteil", "faktor"])
-    for share, formatted in ((0.45, "0%"), (45, "General"), (0.01234, "0.00%"), (1, "0%")):
+    for share, formatted in ((0.45, "0%"), (45, "General"), (0.01234, "0.00%"), (1, "0%"), (45, '0" %"'),
+                             (45, "0\\%")):
         sheet.append([share, 1])
         sheet.cell(sheet.max_row, 1).number_format = formatted
     sheet.append([45, 0.5])
@@ -1049,9 +1050,10 @@ def test_a_cell_formatted_as_a_percentage_is_the_percentage_it_shows(tmp_path: P
     book.save(path)
     for backend in ("skalar", "spalten"):
         result = model.evaluate_many(path, backend=backend)
-        assert [row["betrag"] for row in result.rows()] == [2700, 2700, Decimal("74.04"), 6000], backend
+        # (a „%“ in quotes or escaped is shown as written: 45 is 45 %, not 4500 %)
+        assert [row["betrag"] for row in result.rows()] == [2700, 2700, Decimal("74.04"), 6000, 2700, 2700], backend
         assert [(error.index, "„50 %“ hat die Einheit „%“" in error.message) for error in result.errors] == [
-            (4, True)], backend
+            (6, True)], backend
 
 
 @pytest.mark.parametrize(("header", "column", "message"), [

@@ -1017,6 +1017,15 @@ def _filled(value: Any) -> bool:
     return value is not None and not (isinstance(value, str) and not value.strip())
 
 
+def _percent_format(number_format: str | None) -> bool:
+    """Whether Excel shows a number of ``number_format`` as a percentage, 100 times its value: a
+    „%“ of the format itself — not one in quotes (``0" %"`` shows 45 as „45 %“) or escaped
+    (``0\\%``)."""
+    if not number_format or "%" not in number_format:
+        return False
+    return "%" in re.sub(r'"[^"]*"|\\.', "", number_format)
+
+
 class _Percent(str):
     """A number cell formatted as a percentage, as the quantity it shows (``45 %``, its decimal
     comma reading one way): read as it is, not in the file's notation of text cells."""
@@ -1028,7 +1037,7 @@ def _sheet_value(value: Any, number_format: str | None = None) -> Any:
     ``0,1 + 0,2`` is stored as 0.30000000000000004 and shown and used by Excel as 0,3), a
     date-time at midnight as its date. A number formatted as a percentage (``0%``, ``0,00%``:
     Excel stores 45 % as 0.45) is the quantity ``45 %`` (:class:`_Percent`)."""
-    if isinstance(value, (int, float)) and not isinstance(value, bool) and number_format and "%" in number_format \
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and _percent_format(number_format) \
             and (not isinstance(value, float) or math.isfinite(value)):
         shown = decimal_text(Decimal(format(value, ".15g")).scaleb(2).normalize())
         return _Percent(shown.replace(".", ",") + " %")

@@ -41,7 +41,7 @@ from ..limits import MAX_LIST_ITEMS, list_length_problem, list_limit
 from ..paths import PathError, copy_data, parse_path
 from ..records import Record
 from ..units import UnitError, parse_unit
-from .tabular import number_text
+from .tabular import number_text, reads_both_ways
 
 # enum members bound once: reading a member off an Enum class costs several times a global
 _T_DATUM = c.TypeKind.DATUM
@@ -296,7 +296,7 @@ def convert_value(value: Any, vtype: c.ValueType) -> Any:
     if kind == _T_SCHLUESSEL:
         if isinstance(value, str):
             match = re.fullmatch(r"\s*1\s*:\s*([0-9]+(?:\.[0-9]+)?)\s*", value)
-            if match and re.fullmatch(r"[1-9][0-9]{0,2}\.[0-9]{3}", match.group(1)):  # (1:1.000: 1 or 1000)
+            if match and reads_both_ways(match.group(1)):  # (1:1.000: 1 or 1000)
                 point = decimal_text(Decimal(match.group(1)).normalize())
                 grouped = match.group(1).replace(".", "")
                 raise ValueError(f"„{value.strip()}“ ist mehrdeutig: mit Dezimalpunkt 1:{point}, mit Punkten zwischen "

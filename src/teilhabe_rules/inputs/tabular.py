@@ -35,7 +35,7 @@ from ..paths import PathError, format_path, parse_path, set_path
 from ..units import UnitError, parse_unit
 
 __all__ = ["KEY", "AmbiguousNumber", "Column", "DecimalMark", "TableCase", "assemble", "flatten", "key_index",
-           "number_text", "parse_column"]
+           "number_text", "parse_column", "reads_both_ways"]
 
 KEY = "fall"  # the column that names a case (and groups the rows of one case)
 _MAX_INDEX = 100_000  # the largest list index of a column
@@ -219,11 +219,17 @@ def _joined(sign: str, value: str, rest: str) -> str:
 _BOTH_WAYS = re.compile(r"[1-9][0-9]{0,2}\.[0-9]{3}")  # a number of both notations, as a decimal point writes it
 
 
+def reads_both_ways(digits: str) -> bool:
+    """Whether ``digits`` (a number without sign) is a decimal with a point that reads as a number
+    with a point grouping thousands too: ``1.500`` (1.5 or 1500), not ``0.125`` or ``1.5``."""
+    return _BOTH_WAYS.fullmatch(digits) is not None
+
+
 def _decided(sign: str, value: str, rest: str) -> str:
     """A number read in its file's notation, written as :func:`number_text` reads it as the same
     number again: with a unit, a decimal of both notations (``1.500 h``, once the file's mark
     has told 1.5) with a decimal comma (``1,500 h``), which reads one way."""
-    if rest and _BOTH_WAYS.fullmatch(value):
+    if rest and reads_both_ways(value):
         value = value.replace(".", ",")
     return _joined(sign, value, rest)
 

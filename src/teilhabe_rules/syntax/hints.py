@@ -396,7 +396,7 @@ def _combining_mark(ctx: SyntaxErrorContext) -> Finding | None:
         end += 1
     written = line[at - 1:end]
     composed = unicodedata.normalize("NFC", written)
-    marks = ", ".join(f"U+{ord(char):04X}" for char in line[at:end])
+    marks = ", ".join(_code(char) for char in line[at:end])
     advice = (f"schreibe „{composed}“ als ein Zeichen (Unicode NFC)" if len(composed) == 1
               else f"lösche {marks}: ein Name besteht aus Buchstaben, Ziffern und „_“")
     named = ("dem Zeichen " if end - at == 1 else "den Zeichen ") + marks
@@ -814,7 +814,7 @@ def explain_syntax_error(ctx: SyntaxErrorContext) -> Explanation:
         shown = (
             token
             if token.isprintable()
-            else f"U+{ord(token):04X}"
+            else _code(token)
             if len(token) == 1
             else repr(token)
         )

@@ -4,6 +4,7 @@ the frictions of the case format."""
 
 from __future__ import annotations
 
+import calendar
 import copy
 import datetime as dt
 import json
@@ -469,3 +470,72 @@ class TestCaseFormat:
     def test_every_parameter_is_an_assumption_or_sourced(self, model) -> None:
         for spec in model.checked.parameters.values():
             assert spec.assumptions or spec.sources, spec.name
+
+
+class TestMeasureBounds:
+    """The bounds of a measure's hours and group size guard against typing mistakes only: which
+    group sizes are priced is the table ``gruppenanteil`` (an agreement may add a row)."""
+
+    def test_a_group_size_an_agreement_adds_is_priced(self, model) -> None:
+        case = copy.deepcopy(model.load_case(EXAMPLES / "eigene_haeuslichkeit.toml").row)
+        case["zeitabschnitte"][0]["massnahmen"][0]["personen"] = 13
+        with pytest.raises(teilhabe_rules.EvaluationError, match="gruppenanteil"):
+            model.evaluate(case)  # no row 13: an error naming the table, not a guess
+        larger = {**agreement(), "tabellen": {"gruppenanteil": {"13": "10 %"}}}
+        result = model.evaluate(case, larger)
+        assert result.value(("zeitabschnitte", 1, "massnahmen", 1, "anteil")) == Decimal("0.1")
+        # 6 h/Woche × 10 % × 181/7 Wochen × 60 EUR/h
+        betrag = result.value(("zeitabschnitte", 1, "massnahmen", 1, "betrag"))
+        assert cents(betrag) == cents(Fraction(6 * 181 * 60, 7 * 10)) == Decimal("930.86")
+
+    def test_hours_up_to_a_whole_week(self, model) -> None:
+        case = copy.deepcopy(model.load_case(EXAMPLES / "eigene_haeuslichkeit.toml").row)
+        case["zeitabschnitte"][0]["massnahmen"][0]["stunden"] = Decimal(100)
+        assert model.evaluate(case).value(("zeitabschnitte", 1, "massnahmen", 1, "stunden")) == 100
+        case["zeitabschnitte"][0]["massnahmen"][0]["stunden"] = Decimal("168.5")
+        with pytest.raises(CaseError, match="168"):
+            model.evaluate(case)
+
+
+def period_end(start: dt.date, months: int) -> dt.date:
+    """The last day of a period of ``months`` from ``start`` (§ 26 SGB X with § 188 Abs. 2 and 3
+    BGB): the day before the day of the same number, or the last day of the month that lacks it."""
+    year, month = divmod(start.month - 1 + months, 12)
+    year, month = start.year + year, month + 1
+    last = calendar.monthrange(year, month)[1]
+    if start.day > last:
+        return dt.date(year, month, last)
+    return dt.date(year, month, start.day) - dt.timedelta(days=1)
+
+
+class TestPeriodEnds:
+    """Two years and half a year from the start of the review period end as § 188 BGB says, also
+    where the start's day is missing in the last month (29.02., 31.03. + six months)."""
+
+    @PROPS
+    @given(start=st.one_of(st.dates(dt.date(2024, 1, 1), dt.date(2036, 12, 31)), st.builds(
+        lambda year, month: dt.date(year, month, calendar.monthrange(year, month)[1]),
+        st.integers(2024, 2036), st.integers(1, 12))))
+    def test_latest_end_and_half_year(self, model, start) -> None:
+        case = copy.deepcopy(model.load_case(EXAMPLES / "eigene_haeuslichkeit.toml").row)
+        case["zeitraum_beginn"] = case["zeitraum_ende"] = start
+        case["zeitabschnitte"] = [{**case["zeitabschnitte"][0], "beginn": start, "schluss": start}]
+        result = model.evaluate(case)
+        assert result.value("spätestes_ende") == period_end(start, 24)
+        assert result.value("halbjahr_ende") == period_end(start, 6)
+
+    @pytest.mark.parametrize(("start", "end", "fails"), [
+        (dt.date(2028, 2, 29), dt.date(2030, 2, 28), False),
+        (dt.date(2028, 2, 29), dt.date(2030, 3, 1), True),
+        (dt.date(2026, 3, 1), dt.date(2028, 2, 29), False),
+        (dt.date(2026, 3, 1), dt.date(2028, 3, 1), True),
+    ])
+    def test_two_years_from_or_to_a_leap_day(self, model, start, end, fails) -> None:
+        case = copy.deepcopy(model.load_case(EXAMPLES / "eigene_haeuslichkeit.toml").row)
+        case["zeitraum_beginn"], case["zeitraum_ende"] = start, end
+        case["zeitabschnitte"] = [{**case["zeitabschnitte"][0], "beginn": start, "schluss": end}]
+        if fails:
+            with pytest.raises(CaseError, match="länger als zwei Jahre"):
+                model.evaluate(case)
+        else:
+            assert model.evaluate(case).value("zeitraum_tage") in (730, 731)

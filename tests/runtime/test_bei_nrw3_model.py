@@ -539,3 +539,15 @@ class TestPeriodEnds:
                 model.evaluate(case)
         else:
             assert model.evaluate(case).value("zeitraum_tage") in (730, 731)
+
+    @PROPS
+    @given(start=st.one_of(st.dates(dt.date(2020, 1, 1), dt.date(2036, 12, 31)), st.builds(
+        lambda year, month: dt.date(year, month, calendar.monthrange(year, month)[1]),
+        st.integers(2020, 2036), st.integers(1, 12))))
+    def test_bei_nrw2_alike(self, start) -> None:
+        earlier = teilhabe_rules.bundled("bei_nrw2")
+        case = copy.deepcopy(earlier.load_case(ROOT / "examples" / "bei_nrw2" / "fall_2_0.toml").row)
+        case["zeitraum_beginn"] = case["zeitraum_ende"] = start
+        result = earlier.evaluate(case)
+        assert result.value("spätestes_ende") == period_end(start, 24)
+        assert result.value("halbjahr_ende") == period_end(start, 6)

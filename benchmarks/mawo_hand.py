@@ -25,6 +25,18 @@ CENT = Decimal("0.01")
 OPEN_END = _dt.date(9999, 12, 31)  # „unbefristet“
 
 
+def pflegekasse_43a(tagessatz: Decimal, berechnungstage: Decimal, budget: Decimal, P: Mapping[str, Any]) -> Decimal:
+    """§ 43a SGB XI per calendar month: 15 % of a month's fee (the Berechnungstage spread as the days
+    of a year without 29 February, the ILB-4 budget in twelfths), at most the monthly cap (a
+    twelfth of ``pflegekasse_hoechstbetrag``); the twelve months summed, rounded to the cent."""
+    cap = P["pflegekasse_hoechstbetrag"] / 12
+
+    def month(days: int) -> Decimal:
+        return min((tagessatz * berechnungstage * days / 365 + budget / 12) * P["pflegekasse_anteil"], cap)
+
+    return (7 * month(31) + 4 * month(30) + month(28)).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
 def _level(granted: Any, computed: Any) -> Any:
     return computed if granted is None else granted
 
@@ -234,11 +246,7 @@ def mawo_offer(row: Mapping[str, Any], P: Mapping[str, Any], T: Mapping[str, Map
         budget = (geplant * fls).quantize(CENT, rounding=ROUND_HALF_UP)
         ungeplant = ((abrechenbar - geplant) * fls).quantize(CENT, rounding=ROUND_HALF_UP)
         jahresbetrag = tagessatz * berechnungstage + budget
-        if pflegegrad == 0 or pflegegrad == 1:
-            pflegekasse = ZERO
-        else:
-            pflegekasse = min(jahresbetrag * P["pflegekasse_anteil"], P["pflegekasse_hoechstbetrag"]).quantize(
-                CENT, rounding=ROUND_HALF_UP)
+        pflegekasse = ZERO if pflegegrad in (0, 1) else pflegekasse_43a(tagessatz, berechnungstage, budget, P)
         return {
             "lp0.vk": lp0_vk,
             "lp1b.vk": lp1b_vk,
@@ -493,11 +501,7 @@ def mawo_person(row: Mapping[str, Any], P: Mapping[str, Any], T: Mapping[str, Ma
     budget = (geplant * fls).quantize(CENT, rounding=ROUND_HALF_UP)
     ungeplant = ((abrechenbar - geplant) * fls).quantize(CENT, rounding=ROUND_HALF_UP)
     jahresbetrag = tagessatz * berechnungstage + budget
-    if pflegegrad == 0 or pflegegrad == 1:
-        pflegekasse = ZERO
-    else:
-        pflegekasse = min(jahresbetrag * P["pflegekasse_anteil"], P["pflegekasse_hoechstbetrag"]).quantize(
-            CENT, rounding=ROUND_HALF_UP)
+    pflegekasse = ZERO if pflegegrad in (0, 1) else pflegekasse_43a(tagessatz, berechnungstage, budget, P)
     vk_regie = regie_vk + vk_fachdienst_zusatz_summe
     budget_jahr = ZERO + (personalkosten + budget) + angebot_kosten
     return {

@@ -572,6 +572,7 @@ ALLOWED: dict[str, dict[str, str]] = {
         "18,27": "the Regie row per day: its checked EUR/Jahr ÷ 365 Berechnungstage",
         "7,50": "the Sach- und Investitionskosten row per day: its checked EUR/Jahr ÷ 365 Berechnungstage",
         "6.333,48": "15 % (pflegekasse_anteil) of the Jahresbetrag before the cap pflegekasse_hoechstbetrag",
+        "485,86": "the Grundfall's February, 28 × 115,68 × 15 %: above the monthly cap as every month",
         "5 Tage weg": "the days of the information event's example trip (5 × 10 h = 50 h are checked)",
     },
     "bei_nrw3": {

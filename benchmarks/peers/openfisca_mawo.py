@@ -494,7 +494,14 @@ def jahresbetrag(person: Any, period: Any, parameters: Any) -> Any:
 
 def pflegekasse_43a(person: Any, period: Any, parameters: Any) -> Any:
     p = parameters(period).mawo
-    anteil = _cents(numpy.minimum(person("jahresbetrag", period) * p.pflegekasse_anteil, p.pflegekasse_hoechstbetrag))
+    cap = p.pflegekasse_hoechstbetrag / 12  # § 43a SGB XI: the cap of a calendar month
+    fee = person("tagessatz", period) * p.berechnungstage
+    twelfth = person("ilb4_budget", period) / 12
+
+    def month(days: int) -> Any:
+        return numpy.minimum((fee * days / 365 + twelfth) * p.pflegekasse_anteil, cap)
+
+    anteil = _cents(7 * month(31) + 4 * month(30) + month(28))
     return where(person("pflegegrad", period) <= 1, 0, anteil)
 
 

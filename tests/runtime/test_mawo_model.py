@@ -9,6 +9,7 @@ import datetime as dt
 import decimal
 import re
 from decimal import Decimal
+from fractions import Fraction
 from pathlib import Path
 
 import pytest
@@ -305,6 +306,34 @@ class TestAssumptionsAndLabels:
         share = round(result.value("bewohner[1].jahresbetrag") * Decimal("0.15"), 2)
         assert result.value("bewohner[1].pflegekasse_43a") == min(cap, share)
         assert chosen.checked.parameters["pflegekasse_hoechstbetrag"].sources
+
+    @SETTINGS
+    @given(costs=st.integers(0, 5000), pflegegrad=st.integers(2, 5), which=st.sampled_from(["mawo", "mawo_2025"]))
+    def test_section_43a_caps_each_calendar_month(self, model, model_2025, person, costs, pflegegrad, which) -> None:
+        """§ 43a SGB XI: 15 % of each calendar month's fee, at most the month's cap (266 EUR in
+        2024, 278 EUR from 2025): twelve months of 31, 28 and 30 days, summed and rounded once —
+        a rate near 60 EUR/Tag leaves February under the cap and pays less than twelve caps. (A
+        person of little need in an offer of 24 places without night service: ~62 EUR/Tag, moved
+        by the Sachkosten per place.)"""
+        chosen = model if which == "mawo" else model_2025
+        monthly = {"mawo": 266, "mawo_2025": 278}[which]
+        low = with_changes(person, nachtdienst=0, lp1b_einfachbesetzung=False,
+                           zeitraum_ab="2024-07-01" if which == "mawo" else "2025-03-01")
+        low["bewohner"][0].update(pflegegrad=pflegegrad, lp2a={"kap4": 0, "kap5": 0, "kap6": 0},
+                                  lp2c={"speiseversorgung": False, "reinigung": False, "waesche": False},
+                                  lp3a={f"kap{n}": 0 for n in range(1, 10)}, lp3b={"stunden": 0})
+        agreed = {"vereinbarung": {"name": "Test", "modell": which},
+                  "parameter": {"sachkosten_je_platz": f"{costs} EUR/Platz/Jahr"}}
+        result = chosen.evaluate(low, agreed)
+        rate = Fraction(result.value("bewohner[1].tagessatz"))
+        ilb4 = Fraction(result.value("bewohner[1].ilb4.budget"))
+        months = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
+        exact = sum(min((rate * days + ilb4 / 12) * Fraction(15, 100), Fraction(monthly)) for days in months)
+        expected = (Decimal(exact.numerator) / Decimal(exact.denominator)).quantize(Decimal("0.01"),
+                                                                                     rounding=decimal.ROUND_HALF_UP)
+        assert result.value("bewohner[1].pflegekasse_43a") == expected
+        if 28 * rate * Fraction(15, 100) < monthly < 30 * rate * Fraction(15, 100):
+            assert expected < 12 * monthly  # (February alone under the cap)
 
 
 class TestPublishedAndDocumentedFigures:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as _dt
 from collections.abc import Mapping
 from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
 from typing import Any
 
 ZERO = Decimal(0)
@@ -28,13 +29,18 @@ OPEN_END = _dt.date(9999, 12, 31)  # „unbefristet“
 def pflegekasse_43a(tagessatz: Decimal, berechnungstage: Decimal, budget: Decimal, P: Mapping[str, Any]) -> Decimal:
     """§ 43a SGB XI per calendar month: 15 % of a month's fee (the Berechnungstage spread as the days
     of a year without 29 February, the ILB-4 budget in twelfths), at most the monthly cap (a
-    twelfth of ``pflegekasse_hoechstbetrag``); the twelve months summed, rounded to the cent."""
-    cap = P["pflegekasse_hoechstbetrag"] / 12
+    twelfth of ``pflegekasse_hoechstbetrag``), each month's payment rounded half up to the cent
+    — exactly (as fractions: the model decides a half-cent tie on the exact value) — and summed."""
+    cap = Fraction(P["pflegekasse_hoechstbetrag"]) / 12
+    share = Fraction(P["pflegekasse_anteil"])
 
     def month(days: int) -> Decimal:
-        return min((tagessatz * berechnungstage * days / 365 + budget / 12) * P["pflegekasse_anteil"], cap)
+        fee = (Fraction(tagessatz) * Fraction(berechnungstage) * days / 365 + Fraction(budget) / 12) * share
+        cents = min(fee, cap) * 100
+        whole = (2 * cents.numerator + cents.denominator) // (2 * cents.denominator)  # half up (not negative)
+        return Decimal(whole).scaleb(-2)
 
-    return (7 * month(31) + 4 * month(30) + month(28)).quantize(CENT, rounding=ROUND_HALF_UP)
+    return 7 * month(31) + 4 * month(30) + month(28)
 
 
 def _level(granted: Any, computed: Any) -> Any:

@@ -573,6 +573,9 @@ ALLOWED: dict[str, dict[str, str]] = {
         "7,50": "the Sach- und Investitionskosten row per day: its checked EUR/Jahr ÷ 365 Berechnungstage",
         "6.333,48": "15 % (pflegekasse_anteil) of the Jahresbetrag before the cap pflegekasse_hoechstbetrag",
         "485,86": "the Grundfall's February, 28 × 115,68 × 15 %: above the monthly cap as every month",
+        "57,21": "the lowest Tagessatz whose 31-day months reach 266 EUR (266 / 31 / 15 %, rounded up)",
+        "63,33": "the highest Tagessatz whose February stays under 266 EUR (266 / 28 / 15 %, rounded down)",
+        "59,11": "the highest Tagessatz whose 30-day months stay under 266 EUR (266 / 30 / 15 %, rounded down)",
         "5 Tage weg": "the days of the information event's example trip (5 × 10 h = 50 h are checked)",
     },
     "bei_nrw3": {

@@ -498,10 +498,10 @@ def pflegekasse_43a(person: Any, period: Any, parameters: Any) -> Any:
     fee = person("tagessatz", period) * p.berechnungstage
     twelfth = person("ilb4_budget", period) / 12
 
-    def month(days: int) -> Any:
-        return numpy.minimum((fee * days / 365 + twelfth) * p.pflegekasse_anteil, cap)
+    def month(days: int) -> Any:  # each month's payment in cents
+        return _cents(numpy.minimum((fee * days / 365 + twelfth) * p.pflegekasse_anteil, cap))
 
-    anteil = _cents(7 * month(31) + 4 * month(30) + month(28))
+    anteil = 7 * month(31) + 4 * month(30) + month(28)
     return where(person("pflegegrad", period) <= 1, 0, anteil)
 
 

@@ -308,31 +308,46 @@ class TestAssumptionsAndLabels:
         assert chosen.checked.parameters["pflegekasse_hoechstbetrag"].sources
 
     @SETTINGS
-    @given(costs=st.integers(0, 5000), pflegegrad=st.integers(2, 5), which=st.sampled_from(["mawo", "mawo_2025"]))
-    def test_section_43a_caps_each_calendar_month(self, model, model_2025, person, costs, pflegegrad, which) -> None:
+    @given(costs=st.integers(0, 5000), days=st.sampled_from(["365", "354.05", "333.33", "300"]),
+           pflegegrad=st.integers(0, 5), which=st.sampled_from(["mawo", "mawo_2025"]))
+    def test_section_43a_caps_each_calendar_month(self, model, model_2025, person, costs, days, pflegegrad,
+                                                  which) -> None:
         """§ 43a SGB XI: 15 % of each calendar month's fee, at most the month's cap (266 EUR in
-        2024, 278 EUR from 2025): twelve months of 31, 28 and 30 days, summed and rounded once —
-        a rate near 60 EUR/Tag leaves February under the cap and pays less than twelve caps. (A
-        person of little need in an offer of 24 places without night service: ~62 EUR/Tag, moved
-        by the Sachkosten per place.)"""
+        2024, 278 EUR from 2025), each month's payment in cents: seven months of 31 days, four of
+        30 and a February of 28 (the Berechnungstage spread alike, the ILB-4 budget in twelfths) —
+        a rate near 60 EUR/Tag leaves February under the cap and pays less than twelve caps;
+        nothing for Pflegegrad 0 and 1. (A person of little need in an offer of 24 places without
+        night service: ~62 EUR/Tag, moved by the Sachkosten per place; the ILB-4 measures of the
+        example with a granted level.)"""
         chosen = model if which == "mawo" else model_2025
         monthly = {"mawo": 266, "mawo_2025": 278}[which]
         low = with_changes(person, nachtdienst=0, lp1b_einfachbesetzung=False,
                            zeitraum_ab="2024-07-01" if which == "mawo" else "2025-03-01")
+        measures = read_data(EXAMPLES / "person_bewilligte_stufe_ilb4.toml")["bewohner"][0]["massnahmen"]
         low["bewohner"][0].update(pflegegrad=pflegegrad, lp2a={"kap4": 0, "kap5": 0, "kap6": 0},
                                   lp2c={"speiseversorgung": False, "reinigung": False, "waesche": False},
-                                  lp3a={f"kap{n}": 0 for n in range(1, 10)}, lp3b={"stunden": 0})
+                                  lp3a={f"kap{n}": 0 for n in range(1, 10)}, lp3b={"stunden": 0},
+                                  massnahmen=measures if costs % 2 else [])
         agreed = {"vereinbarung": {"name": "Test", "modell": which},
-                  "parameter": {"sachkosten_je_platz": f"{costs} EUR/Platz/Jahr"}}
+                  "parameter": {"sachkosten_je_platz": f"{costs} EUR/Platz/Jahr",
+                                "berechnungstage": f"{days} Tage/Jahr"}}
         result = chosen.evaluate(low, agreed)
         rate = Fraction(result.value("bewohner[1].tagessatz"))
         ilb4 = Fraction(result.value("bewohner[1].ilb4.budget"))
-        months = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
-        exact = sum(min((rate * days + ilb4 / 12) * Fraction(15, 100), Fraction(monthly)) for days in months)
-        expected = (Decimal(exact.numerator) / Decimal(exact.denominator)).quantize(Decimal("0.01"),
-                                                                                     rounding=decimal.ROUND_HALF_UP)
+
+        def paid(length: int) -> Decimal:
+            if pflegegrad < 2:
+                return Decimal(0)
+            fee = (rate * Fraction(days) * length / 365 + ilb4 / 12) * Fraction(15, 100)
+            cents = min(fee, Fraction(monthly)) * 100
+            return Decimal((2 * cents.numerator + cents.denominator) // (2 * cents.denominator)).scaleb(-2)
+
+        for length in (31, 30, 28):
+            assert result.value(f"bewohner[1].pflegekasse_monat_{length}") == paid(length)
+        expected = 7 * paid(31) + 4 * paid(30) + paid(28)
         assert result.value("bewohner[1].pflegekasse_43a") == expected
-        if 28 * rate * Fraction(15, 100) < monthly < 30 * rate * Fraction(15, 100):
+        fee28 = (rate * Fraction(days) * 28 / 365 + ilb4 / 12) * Fraction(15, 100)
+        if pflegegrad >= 2 and fee28 < monthly - Fraction(1, 100) and expected == 11 * monthly + paid(28):
             assert expected < 12 * monthly  # (February alone under the cap)
 
 

@@ -5,6 +5,7 @@ columnar backend and fractions.Fraction do — and counts the decision on the re
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 from decimal import Decimal
 from fractions import Fraction
@@ -361,3 +362,64 @@ class TestBundledModels:
         assert result.exact_decisions == 1
         batch = model.evaluate_many([case])
         assert batch.rows()[0]["gesamtbudget"] == Decimal("160.88")
+
+
+LITERALS = HEAD + """\
+eingabe y: zahl von 0 bis 1000
+eingabe betrag: zahl EUR von 0 bis 1000
+wert q = 1 / 3 * 18
+wert r_q = runde(q, 0, abrunden)
+wert r_direkt = runde(1 / 3 * 18, 0, abrunden)
+wert r_teil = runde(y * (1 / 3) * 3, 0, abrunden)
+wert r_halb = runde(0.01 / 3 * 16.5 * y, 2, kaufmännisch)
+wert e: EUR = betrag + 1 / 3
+wert ganz = 10 * 12
+"""
+
+
+@functools.cache
+def literal_model() -> Any:
+    return loads(LITERALS, "literale.rules")
+
+
+class TestLiteralArithmetic:
+    """Arithmetic of numbers written in the rule file is one number where it is exact (``10 * 12``
+    is 120) and is otherwise computed as written, where the model is evaluated — exactly as a
+    division of an input (``1 / 3 * 18`` is 6, not the 5.99… of a 28-digit constant)."""
+
+    @settings(max_examples=examples(25), deadline=None)
+    @given(y=st.integers(0, 1000))
+    def test_decisions_are_the_exact_ones(self, y: int) -> None:
+        result = literal_model().evaluate({"y": y, "betrag": 1})
+        assert result.value("r_q") == result.value("r_direkt") == 6
+        assert result.value("r_teil") == y  # y × (1/3) × 3 is y, never y − 1
+        exact = Fraction(1, 100) / 3 * Fraction(33, 2) * y  # 0.055 y: a half-cent tie for odd y
+        assert result.value("r_halb") == Decimal(math.floor(exact * 100 + Fraction(1, 2))) / 100
+
+    def test_the_columnar_backend_agrees(self) -> None:
+        model = literal_model()
+        cases = [{"y": y, "betrag": b} for y, b in ((1, 1), (3, "0.5"), (999, 7))]
+        batch = model.evaluate_many(cases)
+        assert not batch.errors
+        for row, case in zip(batch.rows(""), cases, strict=True):
+            scalar = model.evaluate(case)
+            for key in ("r_q", "r_direkt", "r_teil", "r_halb"):
+                assert row[key] == scalar.value(key), key
+
+    def test_a_kept_calculation_takes_the_unit_of_its_neighbour(self) -> None:
+        model = literal_model()
+        assert str(model.checked.nodes["e"].type.unit) == "EUR"
+        assert model.evaluate({"y": 0, "betrag": "1.5"}).value("e") == Decimal("1.5") + Decimal(1) / 3
+
+    def test_an_exact_calculation_is_one_number_an_inexact_one_as_written(self) -> None:
+        from teilhabe_rules.ir import checked as c
+
+        model = literal_model()
+        whole = model.checked.nodes["ganz"].expr
+        assert isinstance(whole, c.Const) and whole.value == 120
+        assert isinstance(model.checked.nodes["q"].expr, c.Arith)
+        assert "1 / 3 * 18" in model.evaluate({"y": 1, "betrag": 1}).explain("q").text
+
+    def test_a_share_beside_kept_literals_still_needs_its_sign(self) -> None:
+        with pytest.raises(teilhabe_rules.CheckError, match="ohne Einheit steht neben einem Prozentwert"):
+            loads(HEAD + "eingabe anteil: zahl %\nwert h: % = anteil + 1 / 3\n", "anteil.rules")

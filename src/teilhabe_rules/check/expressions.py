@@ -12,6 +12,7 @@ neighbour), and the values (``wert``) are resolved on first use, with their cycl
 
 from __future__ import annotations
 
+import decimal
 from collections.abc import Callable, Sequence
 from decimal import Decimal
 from typing import Any
@@ -95,6 +96,12 @@ class Resolver:
         return self.unitless.get(id(ir)) is ir  # UnitlessNumbers.holds, without a call (a hot path)
 
     def adopt(self, ir: c.Expr, unit: Unit) -> c.Expr:
+        if self.is_flex(ir) and isinstance(ir, c.Arith):
+            # arithmetic of unit-less numbers kept as written (:meth:`_folded`): the sum's parts, a
+            # product's or quotient's first factor take the unit
+            left = self.adopt(ir.left, unit)
+            right = self.adopt(ir.right, unit) if ir.op in ("+", "-") else ir.right
+            return c.Arith(ir.op, left, right, c.ValueType(TypeKind.ZAHL, unit, ir.type.integer), ir.span)
         if self.is_flex(ir) and isinstance(ir, c.Const) and ir.type.kind == TypeKind.ZAHL:
             if unit.percent and ir.value != 0:
                 # „1 + zuschlag“ would silently mean 1 %: a share is always written with its sign
@@ -443,10 +450,27 @@ class Resolver:
         left, right = self._same_units(left, right, span, "Summe" if op == "+" else "Differenz")
         result = self.number_type(left)
         integer = self.number_type(left).integer and self.number_type(right).integer
-        if self.is_flex(left) and self.is_flex(right) and isinstance(left, c.Const) and isinstance(right, c.Const):
-            value = left.value + right.value if op == "+" else left.value - right.value
-            return self.flex(c.Const(value, c.ValueType(TypeKind.ZAHL, DIMENSIONLESS, integer), span))
+        if self.is_flex(left) and self.is_flex(right):
+            return self._folded(op, left, right, c.ValueType(TypeKind.ZAHL, DIMENSIONLESS, integer), span)
         return c.Arith(op, left, right, c.ValueType(TypeKind.ZAHL, result.unit, integer), span)
+
+    def _folded(self, op: str, left: c.Expr, right: c.Expr, vtype: c.ValueType, span: ast.Span) -> c.Expr:
+        """``left op right`` of two unit-less numbers, itself unit-less: one number where the
+        arithmetic of two numbers is exact in the 28 digits of a ``Decimal``, else (``1 / 3``, or
+        a part that is itself kept) the arithmetic as written — computed where the model is
+        evaluated, exactly as any other division, not a rounded constant here (``1 / 3 * 18`` is 6,
+        not 5.99…)."""
+        if isinstance(left, c.Const) and isinstance(right, c.Const):
+            with decimal.localcontext() as context:
+                context.clear_flags()
+                value = {"+": left.value + right.value, "-": left.value - right.value,
+                         "*": left.value * right.value}[op] if op != "/" else left.value / right.value
+                exact = not context.flags[decimal.Inexact]
+            if exact:
+                return self.flex(c.Const(value, vtype, span))
+        kept = c.Arith(op, left, right, vtype, span)
+        self.unitless.add(kept)
+        return kept
 
     def _multiplicative(self, op: str, left: c.Expr, right: c.Expr, span: ast.Span) -> c.Expr:
         if op == "*" and (left.type.kind == TypeKind.SCHLUESSEL or right.type.kind == TypeKind.SCHLUESSEL):
@@ -468,11 +492,10 @@ class Resolver:
         ):
             unit = PERCENT if not (lt.unit.percent and rt.unit.percent) else DIMENSIONLESS
         integer = lt.integer and rt.integer and op == "*"
-        if self.is_flex(left) and self.is_flex(right) and isinstance(left, c.Const) and isinstance(right, c.Const):
-            if op == "/" and right.value == 0:
+        if self.is_flex(left) and self.is_flex(right):
+            if op == "/" and isinstance(right, c.Const) and right.value == 0:
                 raise self.fail("Division durch null", span)
-            value = left.value * right.value if op == "*" else left.value / right.value
-            return self.flex(c.Const(value, c.ValueType(TypeKind.ZAHL, DIMENSIONLESS, integer), span))
+            return self._folded(op, left, right, c.ValueType(TypeKind.ZAHL, DIMENSIONLESS, integer), span)
         return c.Arith(op, left, right, c.ValueType(TypeKind.ZAHL, unit, integer), span)
 
     def _r_Conditional(self, expr: ast.Conditional, ctx: Place) -> c.Expr:

@@ -311,7 +311,9 @@ class _Gen:
     # ---- expressions ----
 
     def expr(self, ir: c.Expr) -> str:
-        if self.parameters is not None and self.is_constant(ir):
+        if self.parameters is not None and self.is_constant(ir) and not self.inexact(ir):
+            # (a constant that divides is computed with the case: an evaluation with exact
+            # decisions computes it in its digits, not in the 28 of a value folded here)
             return self.folded(ir)
         if self.folding_parts:
             part = self.folded_part(ir)
@@ -429,7 +431,8 @@ class _Gen:
             # folded below only where it is not: the decision is the case's evaluation's)
             right = f"_divisor({right})"
         code = f"({left} {ir.op} {right})"
-        if constants:  # ``(0 + 0) + x`` where a ``wenn`` took its constant branch
+        if constants and ir.op != "/":  # ``(0 + 0) + x`` where a ``wenn`` took its constant branch
+            # (a quotient is computed with the case: see :meth:`expr`)
             return self.folded_code(code)
         return code
 

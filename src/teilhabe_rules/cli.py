@@ -918,6 +918,10 @@ def _cmd_compare(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     at = _date(args.at) if args.at is not None else None
     at_old = _date(args.at_old, "--at-old") if args.at_old is not None else at
     at_new = _date(args.at_new, "--at-new") if args.at_new is not None else at
+    if args.values is not None and not any(name.strip() for name in args.values.split(",")):
+        # (an empty choice, a script's unset variable, is no „keine“)
+        raise _UsageError(f"--werte: „{args.values}“ nennt keine Werte (alle, keine oder Namen mit Komma; "
+                          "ohne --werte: Stunden, VK und Geld der obersten Ebene)")
     if args.resume and not args.out:
         raise _UsageError("--fortsetzen: setzt einen Lauf mit --out DATEI fort")
     reading = _reading(args, args.cases)

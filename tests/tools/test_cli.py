@@ -259,6 +259,13 @@ class TestUsage:
         code, _, err = run("test", MODEL, "--anzahl", "0")
         assert code == 2 and "--anzahl (--examples-count): mindestens 1" in err
 
+    @pytest.mark.parametrize("values", ["", " ", ","])
+    def test_an_empty_choice_of_values_is_no_none(self, values: str) -> None:
+        """``--werte ""`` (a script's unset variable) is a usage error, not ``--werte keine``."""
+        code, out, err = run("compare", MODEL, MODEL, CASE, "--werte", values)
+        assert code == 2 and out == ""
+        assert f"--werte: „{values}“ nennt keine Werte" in err and "Aufruf:" in err
+
     def test_bad_at_names_the_value(self) -> None:
         _, _, err = run("eval", MODEL, CASE, "--at", "gestern")
         assert "„gestern“" in err

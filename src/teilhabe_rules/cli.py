@@ -652,8 +652,10 @@ def _cmd_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         if args.format == "text":
             for warning in model.warnings:
                 err.write(warning.render() + "\n")
-            out.write(f"{file}: in Ordnung ({len(model.checked.nodes)} Regeln, {len(model.checked.examples)} Beispiele"
-                      f"{', ' + str(len(model.warnings)) + ' Warnungen' if model.warnings else ''})\n")
+            rules, examples, warnings = len(model.checked.nodes), len(model.checked.examples), len(model.warnings)
+            warned = f", {warnings} {'Warnung' if warnings == 1 else 'Warnungen'}" if warnings else ""
+            out.write(f"{file}: in Ordnung ({rules} {'Regel' if rules == 1 else 'Regeln'}, "
+                      f"{examples} {'Beispiel' if examples == 1 else 'Beispiele'}{warned})\n")
     if args.format == "json":
         out.write(_json(report, out))
     return status
@@ -729,7 +731,8 @@ def _test_properties(
         if outcome.passed:
             passed += 1
             if args.format == "text":
-                out.write(f"ok      {outcome.id}  ({outcome.examples} Fälle)\n")
+                cases = "Fall" if outcome.examples == 1 else "Fälle"
+                out.write(f"ok      {outcome.id}  ({outcome.examples} {cases})\n")
             continue
         failed += 1
         if args.format == "text":
@@ -968,7 +971,8 @@ def _cmd_compare(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         partial = partial_path(args.out)
         if summary.resumed:
             resumed = summary.resumed
-            err.write(f"teilhabe-rules: fortgesetzt nach {resumed} Fällen aus „{partial}“\n")
+            err.write(f"teilhabe-rules: fortgesetzt nach {resumed} {'Fall' if resumed == 1 else 'Fällen'} "
+                      f"aus „{partial}“\n")
         else:
             err.write(f"teilhabe-rules: nichts fortzusetzen ({nothing_to_resume}), der Vergleich lief von vorn\n")
     _no_case_files(args.cases, summary.rows, err)
@@ -1058,7 +1062,8 @@ def _cmd_generate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     except BrokenPipeError:  # the reader of the standard output stopped early (… | head)
         return EXIT_OK
     if args.out:
-        out.write(f"{written} Fälle von „{model.name}“ (Startwert {args.seed}) geschrieben: {args.out}\n")
+        cases = "Fall" if written == 1 else "Fälle"
+        out.write(f"{written} {cases} von „{model.name}“ (Startwert {args.seed}) geschrieben: {args.out}\n")
     return EXIT_OK
 
 
@@ -1119,8 +1124,9 @@ def _cmd_eval_many(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     for note in result.notes:
         err.write(note + "\n")
     _no_case_files(args.population, result.cases, err)
-    out.write(f"{result.evaluated} von {result.cases} Fällen ausgewertet, "
-              f"{len(result.errors)} Fehlerzeilen: {args.out}\n")
+    errors = len(result.errors)
+    out.write(f"{result.evaluated} von {result.cases} {'Fall' if result.cases == 1 else 'Fällen'} ausgewertet, "
+              f"{errors} {'Fehlerzeile' if errors == 1 else 'Fehlerzeilen'}: {args.out}\n")
     return EXIT_FINDINGS if result.errors else EXIT_OK
 
 

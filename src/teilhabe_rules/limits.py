@@ -285,7 +285,8 @@ def list_length_problem(
     if count <= list_limit(declared):
         return None
     if declared is not None:
-        return f"„{name}“ erlaubt höchstens {declared} Einträge, angegeben sind {count}", None
+        return (f"„{name}“ erlaubt höchstens {declared} {'Eintrag' if declared == 1 else 'Einträge'}, "
+                f"angegeben {'ist' if count == 1 else 'sind'} {count}", None)
     return (
         f"„{name}“ hat {_number(count)} Einträge, ohne „höchstens“ im Modell sind höchstens "
         f"{_number(MAX_LIST_ITEMS)} erlaubt",

@@ -62,7 +62,8 @@ def set_path(data: dict[str, Any], steps: tuple[str | int, ...], value: Any, pad
                 while len(current) < step:
                     current.append({})
             elif not 1 <= step <= len(current) + 1:
-                raise PathError(f"Index [{step}] gibt es nicht (die Liste hat {len(current)} Einträge)")
+                raise PathError(f"Index [{step}] gibt es nicht (die Liste hat {len(current)} "
+                                f"{'Eintrag' if len(current) == 1 else 'Einträge'})")
             elif step == len(current) + 1:
                 current.append({})
             if last:

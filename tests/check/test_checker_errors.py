@@ -269,3 +269,12 @@ def test_a_type_the_formula_does_not_give_has_a_hint(formula: str, message: str)
         teilhabe_rules.loads(MODEL_HEAD + f"eingabe a: zahl h von 0 bis 9\n{formula}\n", "typ.rules")
     (found,) = info.value.errors
     assert found.message.startswith(message) and found.hint, (found.message, found.hint)
+
+
+def test_an_example_index_beyond_a_list_of_one_names_its_one_entry() -> None:
+    text = (MODEL_HEAD + 'liste l "L"\n  eingabe x: zahl h von 0 bis 9\nende\nwert s: zahl = 1\n'
+            'vorlage grund\n  l[1].x = 1\nende\nbeispiel "b"\n  basis grund\n  eingabe l[3].x = 2\n'
+            '  erwartet s = 1\nende\n')
+    with pytest.raises(CheckError) as info:
+        teilhabe_rules.loads(text, "index.rules")
+    assert [d.message for d in info.value.errors] == ["Index [3] gibt es nicht (die Liste hat 1 Eintrag)"]

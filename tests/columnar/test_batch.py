@@ -278,7 +278,7 @@ def test_eval_many_writes_results_and_error_rows(tmp_path: Path, capsys: pytest.
         out = tmp_path / f"e.{suffix}"
         code = main(["eval-many", "mawo", str(population), "--out", str(out), "--liste", "bewohner"])
         assert code == 1  # an error row
-        assert "1 von 2 Fällen ausgewertet, 1 Fehlerzeilen" in capsys.readouterr().out
+        assert "1 von 2 Fällen ausgewertet, 1 Fehlerzeile" in capsys.readouterr().out
         rows = duckdb.sql(f"SELECT _c, _fehler FROM '{out}' ORDER BY _c").fetchall()  # noqa: S608 - test path
         assert [r[0] for r in rows] == [0, 1]
         assert rows[0][1] is None and rows[1][1]
@@ -402,6 +402,20 @@ def test_eval_many_usage_errors_exit_2(arguments: list[str], expected: str, tmp_
     assert code == 2 and expected in capsys.readouterr().err
 
 
+def test_one_case_is_counted_in_the_singular(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    population = tmp_path / "p.jsonl"
+    assert main(["generate", "mawo", "-n", "1", "--out", str(population)]) == 0
+    assert capsys.readouterr().out == f"1 Fall von „mawo“ (Startwert 0) geschrieben: {population}\n"
+    out = tmp_path / "e.jsonl"
+    assert main(["eval-many", "mawo", str(population), "--out", str(out)]) == 0
+    assert capsys.readouterr().out == f"1 von 1 Fall ausgewertet, 0 Fehlerzeilen: {out}\n"
+    population.write_text('{"plaetze": "viele"}\n', "utf-8")
+    assert main(["eval-many", "mawo", str(population), "--out", str(out)]) == 1
+    captured = capsys.readouterr()
+    assert captured.out == f"0 von 1 Fall ausgewertet, 1 Fehlerzeile: {out}\n"
+    assert captured.err.startswith("1 von 1 Fall mit dem skalaren Backend ausgewertet")
+
+
 def test_eval_many_on_the_scalar_backend_writes_the_same_rows(tmp_path: Path,
                                                             capsys: pytest.CaptureFixture[str]) -> None:
     """``eval-many --backend skalar`` evaluates case by case and writes the file the default
@@ -415,7 +429,7 @@ def test_eval_many_on_the_scalar_backend_writes_the_same_rows(tmp_path: Path,
         out = tmp_path / f"{backend}.parquet"
         code = main(["eval-many", "mawo", str(population), "--out", str(out), "--backend", backend])
         captured = capsys.readouterr()
-        assert code == 1 and "5 von 6 Fällen ausgewertet, 1 Fehlerzeilen" in captured.out
+        assert code == 1 and "5 von 6 Fällen ausgewertet, 1 Fehlerzeile" in captured.out
         assert ("Backend „skalar“ gewählt" in captured.err) == (backend == "skalar")
         written[backend] = duckdb.sql(f"SELECT _c, _fehler, erloes_jahr FROM '{out}' ORDER BY _c").fetchall()  # noqa: S608
     assert written["skalar"] == written["spalten"]

@@ -272,6 +272,14 @@ class TestWrongValues:
         assert "0 bis 50 %" in message
         assert "0.5" not in message
 
+    def test_a_count_of_one_entry_is_singular(self, model: tr.Model) -> None:
+        from teilhabe_rules.limits import list_length_problem
+
+        assert by_path(case_error(model, with_changes(massnahmen=[]))) == {
+            "$.massnahmen": "„massnahmen“ braucht mindestens 1 Eintrag, angegeben sind 0"}
+        assert list_length_problem("l", 2, 1) == ("„l“ erlaubt höchstens 1 Eintrag, angegeben sind 2", None)
+        assert list_length_problem("l", 1, 0) == ("„l“ erlaubt höchstens 0 Einträge, angegeben ist 1", None)
+
     def test_record_where_a_list_is_expected(self, model: tr.Model) -> None:
         error = case_error(model, with_changes(massnahmen={"bezeichnung": "A", "stunden": 1}))
         assert by_path(error).keys() == {"$.massnahmen"}

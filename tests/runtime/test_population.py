@@ -247,6 +247,13 @@ class TestDecimalMark:
         assert [(row[0], row[2] is None) for row in found] == [("4", False), ("5", True)]
         assert found[1][1] == {"bewohner": [{"stunden": "3", "name": "Carl"}]}
 
+    def test_a_row_or_header_of_one_field_is_counted_in_the_singular(self, tmp_path: Path) -> None:
+        path = tmp_path / "fälle.csv"
+        path.write_text("name,stunden,personen\nAnna,2,1\nBert\n", encoding="utf-8")
+        assert [row[2] for row in rows(path)] == [None, "die Zeile hat 1 Feld, die Kopfzeile 3"]
+        path.write_text("name\nAnna\nBert,Carl\n", encoding="utf-8")
+        assert [row[2] for row in rows(path)] == [None, "die Zeile hat 2 Felder, die Kopfzeile 1"]
+
     def test_a_row_of_the_wrong_width_keyed_in_its_first_cell_is_no_case_of_its_own(self, tmp_path: Path) -> None:
         """A separator unquoted inside the key cell itself cuts the key short and adds a field: the
         first cell of such a row is no key to trust. The row continues the case above and no case

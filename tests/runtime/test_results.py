@@ -250,6 +250,15 @@ class TestAccess:
                 result.value(path)
             assert not isinstance(caught.value, NoSuchElement)
 
+    def test_an_element_beyond_a_list_of_one_says_it_has_one_entry(self) -> None:
+        from teilhabe_rules.inputs.cases import read_data
+
+        case = read_data(CASES / "grundfall.toml")
+        case["massnahmen"] = case["massnahmen"][:1]
+        with pytest.raises(KeyError) as caught:
+            evaluate(case).value("massnahmen[2].anteil")
+        assert caught.value.args[0] == "„massnahmen[2]“ gibt es nicht: die Liste hat 1 Eintrag (ab 1 gezählt)"
+
     def test_equal_cases_give_equal_results(self) -> None:
         from_toml = evaluate(CASES / "grundfall.toml")
         from_json = evaluate(CASES / "grundfall.json")

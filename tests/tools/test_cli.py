@@ -303,6 +303,13 @@ class TestTestCommand:
         assert out.splitlines()[-1] == "1 passed, 0 failed"
         assert "ok      beispiele.rules::stimmt" in out
 
+    def test_one_example_and_one_generated_case_are_singular(self, tmp_path: Path) -> None:
+        path = tmp_path / "beispiele.rules"
+        path.write_text(EXAMPLES_MODEL, encoding="utf-8")
+        assert run("check", str(path))[1] == f"{path}: in Ordnung (2 Regeln, 1 Beispiel)\n"
+        code, out, _ = run("test", str(path), "--anzahl", "1")
+        assert code == 0 and "ok      beispiele.rules::invarianten::auswertbar  (1 Fall)\n" in out
+
     def test_one_fails(self, tmp_path: Path) -> None:
         path = tmp_path / "beispiele.rules"
         path.write_text(EXAMPLES_MODEL + FAILING_EXAMPLE, encoding="utf-8")

@@ -168,6 +168,16 @@ class TestFailedExamples:
         assert "scheiterte" not in html
 
 
+def test_one_example_is_counted_in_the_singular() -> None:
+    from teilhabe_rules.tools.handbook import render_handbook
+
+    one = SOURCE[:SOURCE.index('beispiel "viel"')]
+    assert one.count("\nbeispiel ") == 1
+    model = teilhabe_rules.loads(one, "abdeckung.rules")
+    assert "(1 Beispiel, 1 ausgewertet)" in example_coverage(model).render_text()
+    assert "<p>1 Beispiel, davon 1 ausgewertet.</p>" in render_handbook(model)["index.html"]
+
+
 class TestBundledModel:
     """MAWo: bands are found with the parameters an example's agreement sets."""
 

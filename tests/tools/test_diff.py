@@ -191,6 +191,15 @@ def test_each_kind_of_change_is_found(change: tuple[str, str], expected: set) ->
     assert changes(BASE, BASE.replace(old, new)) == expected
 
 
+def test_a_table_of_one_row_added_or_removed_has_one_row() -> None:
+    new = BASE + 'tabelle zuschlag "Zuschlag je Gruppe": Gruppe -> % teilweise\n  a: 5 %\nende\n'
+    assert ("tabellen", "hinzugefügt", "zuschlag", None, "1 Zeile") in changes(BASE, new)
+    assert ("tabellen", "entfernt", "zuschlag", "1 Zeile", None) in changes(new, BASE)
+    assert ("tabellen", "entfernt", "faktor", "2 Zeilen", None) in changes(new, new.replace(
+        'tabelle faktor "Faktor je Gruppe": Gruppe -> %\n  a: 100 %\n  b: 80 %\nende\n', "").replace(
+        " * faktor[gruppe]", ""))
+
+
 def test_additions_and_removals() -> None:
     new = BASE.replace("eingabe stunden: zahl h/Jahr von 0 bis 100\n",
                        "eingabe stunden: zahl h/Jahr von 0 bis 100\neingabe tage: Tage\n")

@@ -291,9 +291,10 @@ class TestInvalidCases:
                         "Einträge", "ohne Begründung", "gibt es nicht"):
             assert any(pattern in t for t in texts), pattern
 
-    def test_too_many_elements(self, models) -> None:
+    def test_too_many_and_too_few_elements(self, models) -> None:
         texts = [what for _case, what in sample_invalid_cases(models["bei_nrw3"], 300, seed=8)]
         assert any(re.match(r"4 statt höchstens 3 Einträge @ \$\.zeitabschnitte$", t) for t in texts)
+        assert "0 statt mindestens 1 Eintrag @ $.zeitabschnitte" in texts
 
 
 class TestSampler:

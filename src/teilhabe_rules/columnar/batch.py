@@ -622,11 +622,12 @@ def _run_batch(plan: Plan | None, model: c.CheckedModel, cases: Iterable[Any], l
     for sid, pending in inserts.items():
         if pending:
             _insert_rows(con, tables[sid], result_columns[sid], pending)
+    of_cases = "Fall" if count == 1 else "Fällen"
     if plan is not None and todo:
-        notes.append(f"{len(todo)} von {count} Fällen mit dem skalaren Backend ausgewertet "
+        notes.append(f"{len(todo)} von {count} {of_cases} mit dem skalaren Backend ausgewertet "
                      f"({len(direct)} bei der Eingabeprüfung, {len(flagged) - len(sure)} aus dem Plan)")
     if sure:
-        notes.append(f"{len(sure)} von {count} Fällen nach dem Plan sicher fehlerhaft (eine Prüfung schlägt "
+        notes.append(f"{len(sure)} von {count} {of_cases} nach dem Plan sicher fehlerhaft (eine Prüfung schlägt "
                      f"fehl), nicht einzeln ausgewertet")
     errors.sort(key=lambda e: e.index)
     return BatchResult(con, model, tables, errors, count, len(todo), notes, shared=shared is not None)

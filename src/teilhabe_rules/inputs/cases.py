@@ -869,7 +869,9 @@ class CaseLoader:
             count = len(items)
             if cspec.min_count is not None and count < cspec.min_count:
                 problems.append((
-                    f"„{cspec.name}“ braucht mindestens {cspec.min_count} Einträge, angegeben sind {count}",
+                    f"„{cspec.name}“ braucht mindestens {cspec.min_count} "
+                    f"{'Eintrag' if cspec.min_count == 1 else 'Einträge'}, angegeben {'ist' if count == 1 else 'sind'} "
+                    f"{count}",
                     f"{path}.{cspec.name}",
                     None,
                     None,

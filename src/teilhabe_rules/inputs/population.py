@@ -476,7 +476,8 @@ class Population:
                 continue
             if len(cells) != width:
                 # (its key not read: a field too many or too few left of it moves it)
-                yield number, None, f"die Zeile hat {len(cells)} Felder, die Kopfzeile {width}", len(line)
+                fields = "Feld" if len(cells) == 1 else "Felder"
+                yield number, None, f"die Zeile hat {len(cells)} {fields}, die Kopfzeile {width}", len(line)
                 continue
             yield self._typed(number, cells, len(line))
 

@@ -160,7 +160,8 @@ class Result:
                 items = element.children(scope)
                 if not 1 <= step <= len(items):
                     raise NoSuchElement(
-                        f"„{format_path(steps[:number + 1])}“ gibt es nicht: die Liste hat {len(items)} Einträge"
+                        f"„{format_path(steps[:number + 1])}“ gibt es nicht: die Liste hat {len(items)} "
+                        f"{'Eintrag' if len(items) == 1 else 'Einträge'}"
                         " (ab 1 gezählt)"
                     )
                 element = items[step - 1]

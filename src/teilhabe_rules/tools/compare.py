@@ -498,7 +498,8 @@ class Summary:
             lines.append("  nicht verglichen: alt und neu sind zwei Werte derselben Auswertung "
                          "desselben Modells")
         elif changed:
-            lines.extend(f"  {name}: {lv.cases} Fälle (höher {lv.up}, niedriger {lv.down})" for name, lv in changed)
+            lines.extend(f"  {name}: {lv.cases} {'Fall' if lv.cases == 1 else 'Fälle'} "
+                         f"(höher {lv.up}, niedriger {lv.down})" for name, lv in changed)
         else:
             lines.append("  keine")
         lines += ["", "Größte Änderungen des Budgets"]

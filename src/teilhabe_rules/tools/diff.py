@@ -394,9 +394,9 @@ class _Diff:
     def tables(self) -> None:
         old, new = self.old.tables, self.new.tables
         for tid in [t for t in new if t not in old]:
-            self.add("tabellen", "hinzugefügt", tid, new=f"{len(new[tid].rows)} Zeilen", note=new[tid].title)
+            self.add("tabellen", "hinzugefügt", tid, new=_rows_text(new[tid]), note=new[tid].title)
         for tid in [t for t in old if t not in new]:
-            self.add("tabellen", "entfernt", tid, old=f"{len(old[tid].rows)} Zeilen", note=old[tid].title)
+            self.add("tabellen", "entfernt", tid, old=_rows_text(old[tid]), note=old[tid].title)
         for tid in [t for t in old if t in new]:
             a, b = old[tid], new[tid]
             keys_a = tuple(_type_key(t) for t in a.key_types)
@@ -557,6 +557,11 @@ def _count_text(scope: c.ScopeSpec) -> str:
     parts = [f"mindestens {scope.min_count}" if scope.min_count is not None else "",
              f"höchstens {scope.max_count}" if scope.max_count is not None else ""]
     return ", ".join(p for p in parts if p) or "beliebig viele Einträge"
+
+
+def _rows_text(table: c.TableSpec) -> str:
+    """``12 Zeilen``, ``1 Zeile``."""
+    return f"{len(table.rows)} {'Zeile' if len(table.rows) == 1 else 'Zeilen'}"
 
 
 def _rule_text(rule: str | None) -> str:

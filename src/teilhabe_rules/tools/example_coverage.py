@@ -97,8 +97,9 @@ class CoverageReport:
         return out
 
     def render_text(self) -> str:
+        examples = "Beispiel" if self.examples == 1 else "Beispiele"
         lines = [
-            f"Abdeckung durch die Beispiele: {self.file} ({self.examples} Beispiele, {self.evaluated} ausgewertet)"
+            f"Abdeckung durch die Beispiele: {self.file} ({self.examples} {examples}, {self.evaluated} ausgewertet)"
         ]
         if self.failed:
             lines.append("  Nicht ausgewertet, weil die Auswertung scheiterte (erreichen nichts):")

@@ -664,6 +664,23 @@ def _cmd_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 _SCREEN = ("text", "json")
 
 
+def _format_fits_suffix(command: str, given: str, out: str) -> None:
+    """A usage error where ``--format`` names a file format and the suffix of ``--out`` another
+    one (``--format parquet --out x.jsonl``: the file would hold what its name denies); a suffix
+    that names no format, or none, goes with any."""
+    from .tools.export import SUFFIXES
+
+    suffix = Path(out).suffix.lower()
+    named = SUFFIXES.get(suffix)
+    family = "csv" if given == "csv-de" else given  # (csv-de is a CSV file: .csv)
+    if named is None or named == family:
+        return
+    endings = " oder ".join(s for s, f in SUFFIXES.items() if f == family)
+    raise _UsageError(f"{command}: --format {given} und --out „{out}“ widersprechen sich: die Endung „{suffix}“ "
+                      f"steht für {named} — eine {given}-Datei endet auf {endings}, oder --format weglassen "
+                      "(dann gilt die Endung)")
+
+
 def _file_format(args: argparse.Namespace, command: str) -> str | None:
     """The format of ``--out`` (``--format`` if it names a file format, else the suffix), or
     None without ``--out``; a usage error if there is none — and ``args.format`` becomes the
@@ -681,6 +698,8 @@ def _file_format(args: argparse.Namespace, command: str) -> str | None:
         args.format = "text"
     if not args.out:
         return None
+    if given not in _SCREEN:
+        _format_fits_suffix(command, given, args.out)
     try:
         return format_of(args.out, None if given in _SCREEN else given)
     except FormatError as exc:
@@ -1044,6 +1063,8 @@ def _cmd_generate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         table = generated_format(args.out if args.out else out, args.format)
     except FormatError as exc:
         raise _UsageError(f"generate: {exc.message}") from None
+    if args.format is not None and args.out:
+        _format_fits_suffix("generate", args.format, args.out)
     jsonl = table is None and (not args.out or args.format == "jsonl"
                                or args.out.lower().endswith((".jsonl", ".ndjson")))
     if args.method == "spaltenweise" and table != "parquet" and not jsonl:

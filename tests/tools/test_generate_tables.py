@@ -28,6 +28,7 @@ from teilhabe_rules.tools.strategies import sample_cases  # noqa: E402
 MODELS = {path.stem: teilhabe_rules.load(path) for path in model_files()}
 TABLES = ("csv", "csv-de", "xlsx", "parquet")
 SUFFIX = {"csv": ".csv", "csv-de": ".csv", "xlsx": ".xlsx", "parquet": ".parquet"}
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def read_back(path: Path) -> list[dict[str, Any]]:
@@ -229,3 +230,33 @@ def test_the_format_named_wins_over_the_suffix(tmp_path: Path) -> None:
     target = tmp_path / "fälle.txt"
     assert main(["generate", "bei_nrw2", "-n", "2", "--format", "jsonl", "--out", str(target)], out, err) == 0
     assert len(target.read_text(encoding="utf-8").splitlines()) == 2
+
+
+@pytest.mark.parametrize(("fmt", "name", "named", "endings"), [
+    ("parquet", "fälle.jsonl", "jsonl", ".parquet"),
+    ("jsonl", "fälle.PARQUET", "parquet", ".jsonl oder .ndjson"),
+    ("csv", "fälle.xlsx", "xlsx", ".csv"),
+    ("csv-de", "fälle.ndjson", "jsonl", ".csv"),
+    ("xlsx", "fälle.csv", "csv", ".xlsx"),
+])
+def test_a_format_the_suffix_contradicts_is_a_usage_error(fmt: str, name: str, named: str, endings: str,
+                                                          tmp_path: Path) -> None:
+    """``--format parquet --out fälle.jsonl`` would write a Parquet file under a JSON Lines name:
+    refused, nothing written — on ``eval`` and ``compare`` too. A suffix that names no format, or
+    ``csv-de`` with ``.csv``, goes with the format named."""
+    target = tmp_path / name
+    suffix = target.suffix
+    for command in (["generate", "bei_nrw2", "-n", "2"],
+                    ["eval", "bei_nrw2", str(ROOT / "examples" / "bei_nrw2" / "fall_2_0.toml")],
+                    ["compare", "mawo", "mawo_2025", str(ROOT / "examples" / "mawo"), "--at", "2025-03-01"]):
+        out, err = io.StringIO(), io.StringIO()
+        assert main([*command, "--format", fmt, "--out", str(target)], out, err) == 2
+        assert err.getvalue().splitlines()[0] == (
+            f"teilhabe-rules: {command[0]}: --format {fmt} und --out „{target}“ widersprechen sich: die Endung "
+            f"„{suffix.lower()}“ steht für {named} — eine {fmt}-Datei endet auf {endings}, oder --format weglassen "
+            "(dann gilt die Endung)")
+        assert out.getvalue() == "" and list(tmp_path.iterdir()) == []
+    for fine, free in (("csv-de", "fälle.csv"), ("jsonl", "fälle.ndjson"), ("parquet", "fälle")):
+        out, err = io.StringIO(), io.StringIO()
+        assert main(["generate", "bei_nrw2", "-n", "2", "--format", fine, "--out", str(tmp_path / free)],
+                    out, err) == 0, err.getvalue()

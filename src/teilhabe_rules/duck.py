@@ -42,8 +42,8 @@ from typing import Any
 from .atomic import replaceable
 from .errors import Diagnostic, ResourceError
 
-__all__ = ["MemoryWarning", "Sandbox", "connect", "interrupt_running", "listed_table", "memory_limit", "out_of_memory",
-           "published", "reading_whole"]
+__all__ = ["MemoryWarning", "Sandbox", "connect", "file_faults", "interrupt_running", "listed_table", "memory_limit",
+           "out_of_memory", "published", "reading_whole"]
 
 _PATTERN = frozenset("*?[]{}~")  # characters DuckDB may read as a pattern in a path
 _SCRATCH = "arbeit"  # the scratch database's name, and its file's
@@ -82,6 +82,16 @@ def _memory_setting(setting: str) -> int:
                       MemoryWarning, stacklevel=4)
         return MEMORY_DEFAULT
     return int(size)
+
+
+def file_faults() -> tuple[type[Exception], ...]:
+    """What reading a file with DuckDB raises where the file is none DuckDB can read (a Parquet
+    file cut short or broken, or no Parquet file at all): DuckDB's own errors, and those of its
+    Python binding where a name the file gives (a column's, a field's) is no UTF-8 — a
+    :class:`UnicodeDecodeError`, or the :class:`RuntimeError` of its conversion of a text."""
+    import duckdb
+
+    return (duckdb.Error, UnicodeDecodeError, RuntimeError)
 
 
 def out_of_memory(population: str | Path) -> ResourceError:

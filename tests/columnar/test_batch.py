@@ -402,6 +402,42 @@ def test_eval_many_usage_errors_exit_2(arguments: list[str], expected: str, tmp_
     assert code == 2 and expected in capsys.readouterr().err
 
 
+def _unreadable_parquet(folder: Path, kind: str) -> Path:
+    """A file named ``.parquet`` that DuckDB cannot read as one: text, a file cut in the middle,
+    a name in its footer that is no UTF-8 (a column's, or a field of a list's elements)."""
+    path = folder / "fälle.parquet"
+    if kind == "text":
+        path.write_text("fall,name\n1,A\n", encoding="utf-8")
+        return path
+    select = {"halb": "SELECT range AS fall, 'A' AS name FROM range(100)",
+              "spalte": "SELECT 1 AS fall, 'A' AS kuerzelXY",
+              "feld": "SELECT 1 AS fall, [{'kuerzelXY': 'A'}] AS bewohner"}[kind]
+    with duckdb.connect() as connection:
+        connection.execute(f"COPY ({select}) TO '{path}' (FORMAT parquet)")
+    data = path.read_bytes()
+    path.write_bytes(data[:len(data) // 2] if kind == "halb" else data.replace(b"kuerzelXY", b"kuerzel\xff\xfe"))
+    return path
+
+
+@pytest.mark.parametrize("kind", ["text", "halb", "spalte", "feld"])
+def test_a_population_that_is_no_readable_parquet_file_is_an_input_error(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], kind: str) -> None:
+    """``eval-many`` and ``compare`` on both backends: the library's German error naming the file
+    (DuckDB's words after it, as context), exit code 1 — never DuckDB's text alone, an internal
+    error or a traceback."""
+    path = _unreadable_parquet(tmp_path, kind)
+    for backend in ("spalten", "skalar"):
+        for command in (["eval-many", "mawo", str(path), "--out", str(tmp_path / "e.jsonl")],
+                        ["compare", "mawo", "mawo_2025", str(path), "--at", "2025-03-01"]):
+            assert main([*command, "--backend", backend]) == 1, (command, backend)
+            said = capsys.readouterr()
+            assert said.out == "" and said.err.startswith(
+                f"{path}:1:1: fehler: Die Population „{path}“ lässt sich nicht lesen: keine gültige Parquet-Datei ("), \
+                (command, backend, said.err)
+            assert "interner Fehler" not in said.err and "Traceback" not in said.err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["fälle.parquet"]
+
+
 def test_one_case_is_counted_in_the_singular(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     population = tmp_path / "p.jsonl"
     assert main(["generate", "mawo", "-n", "1", "--out", str(population)]) == 0

@@ -547,6 +547,18 @@ class TestXlsx:
             read_population(path)
 
 
+def no_utf8_name(folder: Path, select: str) -> Path:
+    """A Parquet file of ``select`` whose name ``kuerzelXY`` is written ``kuerzel`` and two bytes
+    that are no UTF-8 (as a broken footer may give)."""
+    path = folder / "name.parquet"
+    with duckdb.connect() as connection:
+        connection.execute(f"COPY ({select}) TO '{path}' (FORMAT parquet)")
+    data = path.read_bytes()
+    assert b"kuerzelXY" in data
+    path.write_bytes(data.replace(b"kuerzelXY", b"kuerzel\xff\xfe"))
+    return path
+
+
 class TestParquet:
     """Parquet through DuckDB: DECIMAL as Decimal, never a float; nested columns as lists."""
 
@@ -572,6 +584,35 @@ class TestParquet:
             read_population(path)
         message = raised.value.diagnostics[0].message
         assert "(DuckDB: " in message and "\n" not in message and "SELECT" not in message
+
+    @pytest.mark.parametrize("select", ["SELECT 1 AS fall, 'A' AS kuerzelXY",  # a column's name
+                                        "SELECT 1 AS fall, [{'kuerzelXY': 'A'}] AS bewohner"])  # a field's
+    def test_a_name_that_is_no_utf8_is_no_readable_parquet_file(self, tmp_path: Path, select: str) -> None:
+        """A name in the file that is no UTF-8 (a broken footer): DuckDB's binding raises a
+        UnicodeDecodeError or RuntimeError, not one of its errors — the file is still none."""
+        path = no_utf8_name(tmp_path, select)
+        with pytest.raises(CaseError) as raised:
+            read_population(path)
+        message = raised.value.diagnostics[0].message
+        assert message.startswith(f"Die Population „{path}“ lässt sich nicht lesen: keine gültige Parquet-Datei (")
+        assert "\n" not in message
+
+    def test_a_row_group_that_does_not_read_names_the_file(self, tmp_path: Path) -> None:
+        path = tmp_path / "spät.parquet"
+        with duckdb.connect() as connection:
+            connection.execute(f"COPY (SELECT range AS nr, 'Name ' || range AS name FROM range(6000)) TO '{path}' "
+                               "(FORMAT parquet, ROW_GROUP_SIZE 2048)")
+            (start, end), = connection.execute(
+                "SELECT min(data_page_offset), max(data_page_offset + total_compressed_size) FROM parquet_metadata(?) "
+                "WHERE row_group_id = 2", [str(path)]).fetchall()
+        data = bytearray(path.read_bytes())
+        data[start:end] = bytes(end - start)
+        path.write_bytes(bytes(data))
+        with pytest.raises(CaseError) as raised:
+            rows(path)
+        message = raised.value.diagnostics[0].message
+        assert message.startswith(f"Die Population „{path}“ lässt sich nicht lesen") and "(nach Zeile 0)" not in message
+        assert "keine gültige Parquet-Datei (DuckDB: " in message
 
     def test_a_float_column_is_read_as_its_shortest_text(self, tmp_path: Path) -> None:
         """FLOAT (32 bits, pandas' float32) holds 250.1 as 250.100006103515625: read as 250.1, as

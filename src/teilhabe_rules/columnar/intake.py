@@ -61,7 +61,7 @@ from typing import Any
 import duckdb
 from sqlglot import exp
 
-from ..duck import Sandbox, reading_whole
+from ..duck import Sandbox, file_faults, reading_whole
 from ..inputs.cases import BLANK_PATTERN
 from ..inputs.population import MAX_LINE, NO_BOUNDS, Population, PopulationProperties, each_one_element
 from ..inputs.tabular import parse_column
@@ -558,6 +558,11 @@ def _unset(value: exp.Expr, fields: Sequence[tuple[str, Any]], allowed: set[str]
 
 class _Untranslated(Exception):
     """A construct of the model this module does not translate (the file is read case by case)."""
+
+
+# what leaves a Parquet file to the population reader, which reads it case by case or says why it
+# cannot: a construct not translated, a value it does not take, or a file DuckDB cannot read
+_DECLINED = (_Untranslated, ValueError, OSError) + file_faults()
 
 
 def _json_text(value: exp.Expr) -> exp.Expr:
@@ -1231,7 +1236,7 @@ def stage_parquet(plan: Plan, model: c.CheckedModel, staging: Any, types: dict[s
         if found is None or found[1] or not all(x in (None, True) for x in found[2:]) or \
                 rows is not None and found[0] != rows:
             raise _Untranslated("Zeilen")
-    except (_Untranslated, ValueError, duckdb.Error):
+    except _DECLINED:
         sandbox.close()
         return None
     except BaseException:
@@ -1352,7 +1357,7 @@ def parquet_cases(path: Path) -> tuple[int, Callable[[Sequence[int]], list[str]]
             key, _columns = _layout(sandbox.connection, source)
             found = sandbox.connection.execute(exp.select(exp.func("count", exp.Star()), *_key_checks(key)).from_(
                 source).sql("duckdb")).fetchone()
-    except (_Untranslated, ValueError, OSError, duckdb.Error):
+    except _DECLINED:
         return None
     if found is None or not all(x in (None, True) for x in found[1:]):
         return None
@@ -1385,7 +1390,7 @@ def parquet_reading(path: Path) -> PopulationProperties:
             rows = [int(number) for (number,) in sandbox.connection.execute(
                 exp.select(exp.column("file_row_number")).from_(source).where(exp.or_(*texts))
                 .order_by(exp.column("file_row_number")).sql("duckdb")).fetchall()]
-    except (_Untranslated, ValueError, OSError, duckdb.Error):
+    except _DECLINED:
         return plain
     for start in range(0, len(rows), _TOLD_AT_ONCE):
         with Population(path, rows=rows[start:start + _TOLD_AT_ONCE]) as some:
@@ -1453,7 +1458,7 @@ def parquet_one_element_each(path: Path, listed: str, bounds: tuple[int, int] = 
                                  expression=exp.Where(this=within.copy()))
             found = sandbox.connection.execute(exp.select(counted, one, *plain,
                                                           *_key_checks(key)).from_(source).sql("duckdb")).fetchone()
-    except (_Untranslated, ValueError, OSError, duckdb.Error):
+    except _DECLINED:
         return None
     if found is None or not all(x in (None, True) for x in found[2:]):
         return None

@@ -40,7 +40,7 @@ from typing import IO, Any
 
 import attrs
 
-from ..duck import Sandbox
+from ..duck import Sandbox, file_faults
 from ..errors import CaseError, Diagnostic, Location, did_you_mean
 from ..files import links_out, read_problem
 from ..ir.text import WHITE_SPACE, decimal_text
@@ -721,8 +721,6 @@ class Population:
     def _parquet(self) -> tuple[list[Column], Iterable[TableRow]]:
         """The columns and rows of a Parquet file, read with DuckDB in batches (DECIMAL as
         Decimal; DOUBLE as the Decimal of its shortest text)."""
-        import duckdb
-
         name = str(self.path)
 
         def failure(reason: str) -> CaseError:
@@ -750,7 +748,7 @@ class Population:
                 result = sandbox.connection.execute(
                     f"SELECT {', '.join(cells.select)} FROM {source} AS t({', '.join(names)})", parameters)
             dated = cells.dated if cells is not None else ()
-        except duckdb.Error as exc:
+        except file_faults() as exc:
             sandbox.close()
             raise failure(f"keine gültige Parquet-Datei ({_engine_words(exc)})") from None
         self._closers.append(sandbox.close)
@@ -764,9 +762,10 @@ class Population:
             while True:
                 try:
                     batch = result.fetchmany(1024)
-                except duckdb.Error as exc:
+                except file_faults() as exc:
+                    after = f" (nach Zeile {number})" if number else ""
                     raise CaseError(Diagnostic(
-                        f"Die Population lässt sich nicht lesen (nach Zeile {number}): keine gültige Parquet-Datei "
+                        f"Die Population „{name}“ lässt sich nicht lesen{after}: keine gültige Parquet-Datei "
                         f"({_engine_words(exc)})", Location(name, number + 1, 1), code="population")) from None
                 if not batch:
                     return
@@ -791,7 +790,10 @@ def _relation_rows(relation: Any) -> Iterator[tuple[Any, ...]]:
 
 def _engine_words(exc: BaseException) -> str:
     """DuckDB's own words on a file it cannot read, marked as its, in one line (not the query
-    it shows below them)."""
+    it shows below them); a name in the file that is no UTF-8 (its Python binding cannot make it
+    a text) said so."""
+    if isinstance(exc, UnicodeDecodeError):
+        return "ein Name in der Datei ist kein UTF-8"
     first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
     return f"DuckDB: {first}"
 
@@ -1287,7 +1289,7 @@ def _parquet_count(path: Path) -> int | None:
                     found = con.execute(query.sql("duckdb"), sandbox.paths).fetchone()
                 except duckdb.Error:  # (a file with a column file_row_number of its own: its rows)
                     found = con.execute("SELECT count(*) FROM read_parquet(?)", sandbox.paths).fetchone()
-    except (duckdb.Error, OSError):
+    except file_faults() + (OSError,):
         return None
     return int(found[0] or 0) if found else None
 

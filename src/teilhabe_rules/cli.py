@@ -1412,6 +1412,22 @@ def run() -> NoReturn:
     sys.exit(code)
 
 
+# options naming a file or a value: given empty (a script's unset variable), they would be taken as
+# not given (no agreement, the header's budget, no earlier model)
+_NAMING_OPTIONS = {"agreement": ("--vereinbarung", "eine Vereinbarung"),
+                   "agreement_old": ("--vereinbarung-alt", "eine Vereinbarung"),
+                   "agreement_new": ("--vereinbarung-neu", "eine Vereinbarung"),
+                   "budget": ("--budget", "einen Wert"), "previous": ("--vergleich", "ein Modell")}
+
+
+def _named_files(args: argparse.Namespace) -> None:
+    """A usage error where an option of :data:`_NAMING_OPTIONS` is given with an empty value."""
+    for dest, (option, named) in _NAMING_OPTIONS.items():
+        value = getattr(args, dest, None)
+        if isinstance(value, str) and not value.strip():
+            raise _UsageError(f"{option}: „{value}“ nennt nichts — die Option weglassen oder {named} nennen")
+
+
 def _main(argv: Sequence[str] | None, out: TextIO | None, err: TextIO | None) -> int:
     out = _tolerant(out if out is not None else sys.stdout, own=out is None)
     err = _tolerant(err if err is not None else sys.stderr, own=err is None)
@@ -1423,6 +1439,7 @@ def _main(argv: Sequence[str] | None, out: TextIO | None, err: TextIO | None) ->
         if args.command is None:
             parser.print_help(out)
             return EXIT_USAGE
+        _named_files(args)
         command = {"check": _cmd_check, "eval": _cmd_eval, "test": _cmd_test, "modelle": _cmd_models, "diff": _cmd_diff,
                    "compare": _cmd_compare, "generate": _cmd_generate, "umstellen": _cmd_convert,
                    "schema": _cmd_schema, "handbuch": _cmd_handbook, "format": _cmd_format,

@@ -266,6 +266,23 @@ class TestUsage:
         assert code == 2 and out == ""
         assert f"--werte: „{values}“ nennt keine Werte" in err and "Aufruf:" in err
 
+    @pytest.mark.parametrize(("arguments", "option"), [
+        (("eval", MODEL, CASE, "--vereinbarung", ""), "--vereinbarung"),
+        (("eval-many", MODEL, CASE, "--out", "r.jsonl", "--vereinbarung", " "), "--vereinbarung"),
+        (("compare", MODEL, MODEL, CASE, "--budget", ""), "--budget"),
+        (("compare", MODEL, MODEL, CASE, "--vereinbarung-alt", ""), "--vereinbarung-alt"),
+        (("handbuch", MODEL, "--out", "hb", "--vergleich", ""), "--vergleich"),
+    ])
+    def test_an_option_naming_nothing_is_no_option_left_out(self, arguments: tuple[str, ...], option: str,
+                                                             tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        """An agreement, budget or earlier model given empty (a script's unset variable) is a
+        usage error — before, it was taken as not given: no agreement, the header's budget."""
+        monkeypatch.chdir(tmp_path)
+        code, out, err = run(*arguments)
+        assert code == 2 and out == ""
+        assert f"{option}: „{arguments[-1]}“ nennt nichts" in err and "Aufruf:" in err
+        assert not (tmp_path / "hb").exists()
+
     def test_bad_at_names_the_value(self) -> None:
         _, _, err = run("eval", MODEL, CASE, "--at", "gestern")
         assert "„gestern“" in err

@@ -14,8 +14,9 @@ Formats (:data:`FORMATS`; :func:`format_of` takes it from the suffix or a given 
   by unit (EUR ``#.##0,00``, VK ``0,0000``, hours ``#.##0,00``, minutes ``0,0``), dates are
   dates, the header row is frozen and the columns are as wide as their content (a workbook
   holds a number as a binary double, written with 16 significant digits);
-- ``parquet`` (written with DuckDB): numbers as ``DECIMAL(38, s)`` (decimal128, exact; ``s`` the
-  largest scale of the column), never a float;
+- ``parquet`` (written with DuckDB): numbers as ``DECIMAL(38, s)`` (decimal128; ``s`` the
+  largest scale of the column, less where the largest whole part needs those digits: then the
+  smallest places are rounded), never a float;
 - ``jsonl``: one object per row, numbers as exact decimal strings.
 """
 
@@ -395,7 +396,7 @@ def _duck_type(column: Column, values: list[Any]) -> str:
                    for item in (value if isinstance(value, (tuple, list)) else (value,)) if item is not None]
         before = max((_scale(n)[0] for n in numbers), default=1)
         after = max((_scale(n)[1] for n in numbers), default=0)
-        after = min(after, 38 - min(before, 38))  # (digits beyond 38 in all: rounded — not met by any model)
+        after = min(after, 38 - min(before, 38))  # (beyond 38 digits in all: the smallest places rounded)
         kind = f"DECIMAL(38, {after})"
         return f"{kind}[]" if column.kind == "liste" else kind
     if column.kind == "datum":

@@ -4,8 +4,8 @@ Takes: nothing (constants), and for the helpers a rule file's text and where a l
 Gives: the documented limits every stage checks where text or data enters, the internal
 :class:`LimitExceeded` the lexers raise, and the located German diagnostic that reports it.
 
-Why: a hand-written tariff model is a few thousand lines (the bundled ones are under 70,000
-characters, no word longer than 40 characters, no statement of more than 160 tokens, nesting at
+Why: a hand-written tariff model is a few thousand lines (the bundled ones are under 100,000
+characters, no word longer than 50 characters, no statement of more than 160 tokens, nesting at
 most 4 brackets deep). Input far beyond that is a mistake or an attack; each limit rejects it
 with a located :class:`~teilhabe_rules.errors.RuleSyntaxError` (``code="grenze"``) as soon as the
 lexer or parser reaches the place, before any stage does work that grows faster than the text.
@@ -49,7 +49,7 @@ __all__ = [
     "too_many_brackets",
 ]
 
-#: Characters of one rule file (about 500 KB; the bundled models have under 70,000). Parsing this
+#: Characters of one rule file (about 500 KB; the bundled models have under 100,000). Parsing this
 #: much takes about half a second: a limit passed at the very end is found within a second.
 MAX_RULE_FILE_CHARS = 500_000
 #: Levels of the parse tree of one declaration (``- - - … x``, ``[[[…]]]``, ``{a = {a = …}}``,
@@ -162,7 +162,7 @@ def check_file_size(text: str) -> None:
     raise LimitExceeded(
         f"Die Regeldatei ist zu groß: {_number(len(text))} Zeichen, erlaubt sind höchstens "
         f"{_number(MAX_RULE_FILE_CHARS)}; hier ist die Grenze überschritten",
-        "ein Tarifmodell hat einige tausend Zeilen (die mitgelieferten unter 70.000 Zeichen); "
+        "ein Tarifmodell hat einige tausend Zeilen (die mitgelieferten unter 100.000 Zeichen); "
         "große Datenmengen gehören in Fälle und Vereinbarungen",
         offset, line, column,
     )

@@ -17,7 +17,6 @@ from __future__ import annotations
 import datetime as _dt
 from collections.abc import Mapping
 from decimal import ROUND_HALF_UP, Decimal
-from fractions import Fraction
 from typing import Any
 
 ZERO = Decimal(0)
@@ -29,18 +28,27 @@ OPEN_END = _dt.date(9999, 12, 31)  # „unbefristet“
 def pflegekasse_43a(tagessatz: Decimal, berechnungstage: Decimal, budget: Decimal, P: Mapping[str, Any]) -> Decimal:
     """§ 43a SGB XI per calendar month: 15 % of a month's fee (the Berechnungstage spread as the days
     of a year without 29 February, the ILB-4 budget in twelfths), at most the monthly cap (a
-    twelfth of ``pflegekasse_hoechstbetrag``), each month's payment rounded half up to the cent
-    — exactly (as fractions: the model decides a half-cent tie on the exact value) — and summed."""
-    cap = Fraction(P["pflegekasse_hoechstbetrag"]) / 12
-    share = Fraction(P["pflegekasse_anteil"])
+    twelfth of ``pflegekasse_hoechstbetrag``), each month's payment rounded half up to the cent —
+    exactly, as the model decides a half-cent tie on the exact value: the month's cents are the
+    exact decimal ``(tagessatz · berechnungstage · days · 12 + budget · 365) · anteil · 100`` over
+    365 · 12, rounded by integer arithmetic — and summed."""
+    share, cap = P["pflegekasse_anteil"], P["pflegekasse_hoechstbetrag"]
+    capped = _half_up(cap * 100, 12)
 
     def month(days: int) -> Decimal:
-        fee = (Fraction(tagessatz) * Fraction(berechnungstage) * days / 365 + Fraction(budget) / 12) * share
-        cents = min(fee, cap) * 100
-        whole = (2 * cents.numerator + cents.denominator) // (2 * cents.denominator)  # half up (not negative)
-        return Decimal(whole).scaleb(-2)
+        cents = (tagessatz * berechnungstage * days * 12 + budget * 365) * share * 100
+        return capped if cents * 12 >= cap * 100 * 4380 else _half_up(cents, 4380)
 
     return 7 * month(31) + 4 * month(30) + month(28)
+
+
+def _half_up(numerator: Decimal, denominator: int) -> Decimal:
+    """``numerator / denominator`` cents (not negative) rounded half up, as euros."""
+    exponent = numerator.as_tuple().exponent
+    assert isinstance(exponent, int)
+    scale = 10 ** max(-exponent, 0)
+    whole, over = int(numerator * scale), denominator * scale
+    return Decimal((2 * whole + over) // (2 * over)).scaleb(-2)
 
 
 def _level(granted: Any, computed: Any) -> Any:

@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, TextIO, TypeVar, cast, overload
 
 from .backends import BACKENDS
-from .errors import TeilhabeError, did_you_mean
+from .errors import TeilhabeError, counted, did_you_mean
 
 if TYPE_CHECKING:  # pragma: no cover
     from .model import Model
@@ -501,13 +501,13 @@ def _cmd_format(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             if args.check_only:
                 status = EXIT_FINDINGS
     total = len(args.files)
-    files = "Datei" if total == 1 else "Dateien"
+    files = counted(total, "Datei", "Dateien")
     if args.check_only:
         fine = total - failed  # (a file that failed is not in any layout)
-        summary = (f"{changed} von {total} {files} würden umformatiert" if changed
-                   else f"{fine} {'Datei' if fine == 1 else 'Dateien'} im einheitlichen Layout")
+        summary = (f"{changed} von {files} würden umformatiert" if changed
+                   else f"{counted(fine, 'Datei', 'Dateien')} im einheitlichen Layout")
     else:
-        summary = f"{changed} von {total} {files} umformatiert"
+        summary = f"{changed} von {files} umformatiert"
     out.write(summary + (f", {failed} mit Fehlern" if failed else "") + "\n")
     return status
 
@@ -652,10 +652,9 @@ def _cmd_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         if args.format == "text":
             for warning in model.warnings:
                 err.write(warning.render() + "\n")
-            rules, examples, warnings = len(model.checked.nodes), len(model.checked.examples), len(model.warnings)
-            warned = f", {warnings} {'Warnung' if warnings == 1 else 'Warnungen'}" if warnings else ""
-            out.write(f"{file}: in Ordnung ({rules} {'Regel' if rules == 1 else 'Regeln'}, "
-                      f"{examples} {'Beispiel' if examples == 1 else 'Beispiele'}{warned})\n")
+            warned = f", {counted(len(model.warnings), 'Warnung', 'Warnungen')}" if model.warnings else ""
+            out.write(f"{file}: in Ordnung ({counted(len(model.checked.nodes), 'Regel', 'Regeln')}, "
+                      f"{counted(len(model.checked.examples), 'Beispiel', 'Beispiele')}{warned})\n")
     if args.format == "json":
         out.write(_json(report, out))
     return status
@@ -750,8 +749,7 @@ def _test_properties(
         if outcome.passed:
             passed += 1
             if args.format == "text":
-                cases = "Fall" if outcome.examples == 1 else "Fälle"
-                out.write(f"ok      {outcome.id}  ({outcome.examples} {cases})\n")
+                out.write(f"ok      {outcome.id}  ({counted(outcome.examples, 'Fall', 'Fälle')})\n")
             continue
         failed += 1
         if args.format == "text":
@@ -990,8 +988,7 @@ def _cmd_compare(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         partial = partial_path(args.out)
         if summary.resumed:
             resumed = summary.resumed
-            err.write(f"teilhabe-rules: fortgesetzt nach {resumed} {'Fall' if resumed == 1 else 'Fällen'} "
-                      f"aus „{partial}“\n")
+            err.write(f"teilhabe-rules: fortgesetzt nach {counted(resumed, 'Fall', 'Fällen')} aus „{partial}“\n")
         else:
             err.write(f"teilhabe-rules: nichts fortzusetzen ({nothing_to_resume}), der Vergleich lief von vorn\n")
     _no_case_files(args.cases, summary.rows, err)
@@ -1083,8 +1080,8 @@ def _cmd_generate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     except BrokenPipeError:  # the reader of the standard output stopped early (… | head)
         return EXIT_OK
     if args.out:
-        cases = "Fall" if written == 1 else "Fälle"
-        out.write(f"{written} {cases} von „{model.name}“ (Startwert {args.seed}) geschrieben: {args.out}\n")
+        out.write(f"{counted(written, 'Fall', 'Fälle')} von „{model.name}“ (Startwert {args.seed}) "
+                  f"geschrieben: {args.out}\n")
     return EXIT_OK
 
 
@@ -1145,9 +1142,8 @@ def _cmd_eval_many(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     for note in result.notes:
         err.write(note + "\n")
     _no_case_files(args.population, result.cases, err)
-    errors = len(result.errors)
-    out.write(f"{result.evaluated} von {result.cases} {'Fall' if result.cases == 1 else 'Fällen'} ausgewertet, "
-              f"{errors} {'Fehlerzeile' if errors == 1 else 'Fehlerzeilen'}: {args.out}\n")
+    out.write(f"{result.evaluated} von {counted(result.cases, 'Fall', 'Fällen')} ausgewertet, "
+              f"{counted(len(result.errors), 'Fehlerzeile', 'Fehlerzeilen')}: {args.out}\n")
     return EXIT_FINDINGS if result.errors else EXIT_OK
 
 

@@ -29,6 +29,7 @@ __all__ = [
     "RuleSyntaxError",
     "TeilhabeError",
     "ValidityError",
+    "counted",
     "did_you_mean",
     "encodable",
     "visible",
@@ -222,6 +223,12 @@ class ResourceError(TeilhabeError):
 #: Words longer than this get no did-you-mean suggestion (the comparison grows with the square);
 #: one of the limits of :mod:`teilhabe_rules.limits`, defined here where it is used.
 MAX_SUGGESTION_LENGTH = 100
+
+
+def counted(count: int, one: str, many: str) -> str:
+    """``count`` and its noun as a message says it: ``1 Fall``, ``2 Fälle`` (``many`` in the case
+    the sentence needs: ``von 2 Fällen``)."""
+    return f"{count} {one if count == 1 else many}"
 
 
 def did_you_mean(name: str, candidates: Iterable[str]) -> str | None:

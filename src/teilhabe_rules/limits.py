@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 
-from .errors import MAX_SUGGESTION_LENGTH, Diagnostic, Location, RuleSyntaxError
+from .errors import MAX_SUGGESTION_LENGTH, Diagnostic, Location, RuleSyntaxError, counted
 
 __all__ = [
     "MAX_BRACKETS",
@@ -285,7 +285,7 @@ def list_length_problem(
     if count <= list_limit(declared):
         return None
     if declared is not None:
-        return (f"„{name}“ erlaubt höchstens {declared} {'Eintrag' if declared == 1 else 'Einträge'}, "
+        return (f"„{name}“ erlaubt höchstens {counted(declared, 'Eintrag', 'Einträge')}, "
                 f"angegeben {'ist' if count == 1 else 'sind'} {count}", None)
     return (
         f"„{name}“ hat {_number(count)} Einträge, ohne „höchstens“ im Modell sind höchstens "

@@ -12,6 +12,8 @@ import os
 from pathlib import Path
 from typing import Any
 
+from .errors import counted
+
 __all__ = ["PathError", "copy_data", "file_path", "format_path", "parse_path", "set_path"]
 
 
@@ -62,8 +64,8 @@ def set_path(data: dict[str, Any], steps: tuple[str | int, ...], value: Any, pad
                 while len(current) < step:
                     current.append({})
             elif not 1 <= step <= len(current) + 1:
-                raise PathError(f"Index [{step}] gibt es nicht (die Liste hat {len(current)} "
-                                f"{'Eintrag' if len(current) == 1 else 'Einträge'})")
+                raise PathError(f"Index [{step}] gibt es nicht (die Liste hat "
+                                f"{counted(len(current), 'Eintrag', 'Einträge')})")
             elif step == len(current) + 1:
                 current.append({})
             if last:

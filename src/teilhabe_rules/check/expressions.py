@@ -463,8 +463,8 @@ class Resolver:
         if isinstance(left, c.Const) and isinstance(right, c.Const):
             with decimal.localcontext() as context:
                 context.clear_flags()
-                value = {"+": left.value + right.value, "-": left.value - right.value,
-                         "*": left.value * right.value}[op] if op != "/" else left.value / right.value
+                value = (left.value + right.value if op == "+" else left.value - right.value if op == "-"
+                         else left.value * right.value if op == "*" else left.value / right.value)
                 exact = not context.flags[decimal.Inexact]
             if exact:
                 return self.flex(c.Const(value, vtype, span))

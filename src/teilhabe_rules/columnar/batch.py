@@ -52,7 +52,7 @@ from sqlglot.dialects.duckdb import DuckDB
 from sqlglot.generator import Generator
 
 from ..duck import connect, listed_table, out_of_memory, published
-from ..errors import CaseError, Diagnostic, TeilhabeError
+from ..errors import CaseError, Diagnostic, TeilhabeError, counted
 from ..files import write_problem
 from ..inputs.cases import CaseLoader
 from ..inputs.population import NO_BOUNDS, line_numbers
@@ -622,13 +622,12 @@ def _run_batch(plan: Plan | None, model: c.CheckedModel, cases: Iterable[Any], l
     for sid, pending in inserts.items():
         if pending:
             _insert_rows(con, tables[sid], result_columns[sid], pending)
-    of_cases = "Fall" if count == 1 else "Fällen"
     if plan is not None and todo:
-        notes.append(f"{len(todo)} von {count} {of_cases} mit dem skalaren Backend ausgewertet "
+        notes.append(f"{len(todo)} von {counted(count, 'Fall', 'Fällen')} mit dem skalaren Backend ausgewertet "
                      f"({len(direct)} bei der Eingabeprüfung, {len(flagged) - len(sure)} aus dem Plan)")
     if sure:
-        notes.append(f"{len(sure)} von {count} {of_cases} nach dem Plan sicher fehlerhaft (eine Prüfung schlägt "
-                     f"fehl), nicht einzeln ausgewertet")
+        notes.append(f"{len(sure)} von {counted(count, 'Fall', 'Fällen')} nach dem Plan sicher fehlerhaft (eine "
+                     f"Prüfung schlägt fehl), nicht einzeln ausgewertet")
     errors.sort(key=lambda e: e.index)
     return BatchResult(con, model, tables, errors, count, len(todo), notes, shared=shared is not None)
 

@@ -33,7 +33,7 @@ from typing import Any
 
 import attrs
 
-from ..errors import CaseError, Diagnostic, Location, ValidityError, did_you_mean
+from ..errors import CaseError, Diagnostic, Location, ValidityError, counted, did_you_mean
 from ..files import MAX_CASE_BYTES, MAX_CASE_TOTAL_BYTES, FileRefused, confined, read_text, size_text
 from ..ir import checked as c
 from ..ir.text import decimal_text
@@ -869,9 +869,8 @@ class CaseLoader:
             count = len(items)
             if cspec.min_count is not None and count < cspec.min_count:
                 problems.append((
-                    f"„{cspec.name}“ braucht mindestens {cspec.min_count} "
-                    f"{'Eintrag' if cspec.min_count == 1 else 'Einträge'}, angegeben {'ist' if count == 1 else 'sind'} "
-                    f"{count}",
+                    f"„{cspec.name}“ braucht mindestens {counted(cspec.min_count, 'Eintrag', 'Einträge')}, "
+                    f"angegeben {'ist' if count == 1 else 'sind'} {count}",
                     f"{path}.{cspec.name}",
                     None,
                     None,

@@ -41,7 +41,7 @@ from typing import IO, Any
 import attrs
 
 from ..duck import Sandbox, file_faults
-from ..errors import CaseError, Diagnostic, Location, did_you_mean
+from ..errors import CaseError, Diagnostic, Location, counted, did_you_mean
 from ..files import links_out, read_problem
 from ..ir.text import WHITE_SPACE, decimal_text
 from .cases import DocumentError, parse_document
@@ -476,8 +476,8 @@ class Population:
                 continue
             if len(cells) != width:
                 # (its key not read: a field too many or too few left of it moves it)
-                fields = "Feld" if len(cells) == 1 else "Felder"
-                yield number, None, f"die Zeile hat {len(cells)} {fields}, die Kopfzeile {width}", len(line)
+                yield number, None, f"die Zeile hat {counted(len(cells), 'Feld', 'Felder')}, die Kopfzeile {width}", \
+                    len(line)
                 continue
             yield self._typed(number, cells, len(line))
 

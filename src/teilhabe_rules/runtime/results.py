@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
+from ..errors import counted
 from ..ir import checked as c
 from ..ir.text import EXACT, FULL, READABLE, Figures, format_value, unit_text
 from ..paths import PathError, copy_data, format_path, parse_path
@@ -160,8 +161,8 @@ class Result:
                 items = element.children(scope)
                 if not 1 <= step <= len(items):
                     raise NoSuchElement(
-                        f"„{format_path(steps[:number + 1])}“ gibt es nicht: die Liste hat {len(items)} "
-                        f"{'Eintrag' if len(items) == 1 else 'Einträge'}"
+                        f"„{format_path(steps[:number + 1])}“ gibt es nicht: die Liste hat "
+                        f"{counted(len(items), 'Eintrag', 'Einträge')}"
                         " (ab 1 gezählt)"
                     )
                 element = items[step - 1]

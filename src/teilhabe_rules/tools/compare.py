@@ -80,7 +80,7 @@ import attrs
 from ..atomic import AtomicFile, open_partial, partial_path, write_atomic
 from ..backends import backend_name as batch_backend_name
 from ..duck import connect, listed_table, out_of_memory
-from ..errors import CaseError, CheckError, Diagnostic, Location, TeilhabeError, ValidityError, did_you_mean
+from ..errors import CaseError, CheckError, Diagnostic, Location, TeilhabeError, ValidityError, counted, did_you_mean
 from ..files import READ_WITHOUT_BLOCKING, links_out, same_file, write_problem
 from ..inputs.cases import MAX_NESTING, CaseLoader, read_data, reference_day
 from ..inputs.population import (
@@ -498,7 +498,7 @@ class Summary:
             lines.append("  nicht verglichen: alt und neu sind zwei Werte derselben Auswertung "
                          "desselben Modells")
         elif changed:
-            lines.extend(f"  {name}: {lv.cases} {'Fall' if lv.cases == 1 else 'Fälle'} "
+            lines.extend(f"  {name}: {counted(lv.cases, 'Fall', 'Fälle')} "
                          f"(höher {lv.up}, niedriger {lv.down})" for name, lv in changed)
         else:
             lines.append("  keine")

@@ -22,6 +22,7 @@ from typing import Any
 
 import attrs
 
+from ..errors import counted
 from ..ir import checked as c
 from ..ir import toolkit
 from ..ir.text import format_value, quantity_text
@@ -561,7 +562,7 @@ def _count_text(scope: c.ScopeSpec) -> str:
 
 def _rows_text(table: c.TableSpec) -> str:
     """``12 Zeilen``, ``1 Zeile``."""
-    return f"{len(table.rows)} {'Zeile' if len(table.rows) == 1 else 'Zeilen'}"
+    return counted(len(table.rows), "Zeile", "Zeilen")
 
 
 def _rule_text(rule: str | None) -> str:

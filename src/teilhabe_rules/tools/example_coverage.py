@@ -22,7 +22,7 @@ from typing import Any
 
 import attrs
 
-from ..errors import TeilhabeError
+from ..errors import TeilhabeError, counted
 from ..ir import checked as c
 from ..ir import toolkit
 from ..ir.text import format_value, quantity_text
@@ -97,9 +97,9 @@ class CoverageReport:
         return out
 
     def render_text(self) -> str:
-        examples = "Beispiel" if self.examples == 1 else "Beispiele"
         lines = [
-            f"Abdeckung durch die Beispiele: {self.file} ({self.examples} {examples}, {self.evaluated} ausgewertet)"
+            f"Abdeckung durch die Beispiele: {self.file} ({counted(self.examples, 'Beispiel', 'Beispiele')}, "
+            f"{self.evaluated} ausgewertet)"
         ]
         if self.failed:
             lines.append("  Nicht ausgewertet, weil die Auswertung scheiterte (erreichen nichts):")

@@ -57,7 +57,7 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeGuard
 
 import attrs
 
-from ..errors import CaseError, TeilhabeError
+from ..errors import CaseError, TeilhabeError, counted
 from ..ir import checked as c
 from ..ir import toolkit
 from ..ir.checked import NodeKind, RefKind, TypeKind
@@ -1051,10 +1051,10 @@ def _spoil(space: CaseSpace, case: dict[str, Any], chooser: _Chooser) -> tuple[d
     if kind == "zu-viele":
         items = holder[key]
         holder[key] = [copy.deepcopy(items[i % len(items)]) for i in range(extra + 1)]
-        return case, f"{extra + 1} statt höchstens {extra} {'Eintrag' if extra == 1 else 'Einträge'} @ {path}"
+        return case, f"{extra + 1} statt höchstens {counted(extra, 'Eintrag', 'Einträge')} @ {path}"
     if kind == "zu-wenige":
         holder[key] = holder[key][: extra - 1]
-        return case, f"{extra - 1} statt mindestens {extra} {'Eintrag' if extra == 1 else 'Einträge'} @ {path}"
+        return case, f"{extra - 1} statt mindestens {counted(extra, 'Eintrag', 'Einträge')} @ {path}"
     if kind == "ohne-begründung":
         holder.pop("begründung", None)
         return case, f"bewilligte Stufe ohne Begründung @ {path.rpartition('.')[0]}.begründung"

@@ -215,6 +215,8 @@ class _Parser(argparse.ArgumentParser):
     text (argparse writes them in English), its errors as :func:`_german_usage_message` gives them."""
 
     gather: str | None = None  # a ``+`` positional that also takes positionals after options
+    commands: dict[str, argparse.ArgumentParser]  # the commands' parsers built (the program's)
+    command: str | None = None  # the command this parser is of (None: the program's)
 
     def __init__(self, *args: Any, **options: Any) -> None:
         options["add_help"] = False
@@ -223,9 +225,16 @@ class _Parser(argparse.ArgumentParser):
         self._optionals.title = "Optionen"
         self.add_argument("-h", "--help", "--hilfe", action="help", default=argparse.SUPPRESS,
                           help="diese Hilfe zeigen und beenden")
+        self.commands = {}
 
     def error(self, message: str) -> NoReturn:
-        raise _UsageError(_german_usage_message(message))
+        # (a command's parser shows its own usage; the program's, that of the command named)
+        raise _UsageError(_german_usage_message(message), self.format_usage() if self.command is not None else None)
+
+    def usage_of(self, command: str | None) -> str:
+        """The usage of ``command`` (of the program where it has no parser)."""
+        found = self.commands.get(command) if command is not None else None
+        return (found or self).format_usage()
 
     @overload
     def parse_known_args(
@@ -284,17 +293,21 @@ class _Commands:
     line names its command — only that one's (the others are neither parsed nor shown, and
     building them would cost a new process some milliseconds)."""
 
-    def __init__(self, parent: argparse.ArgumentParser, only: str | None):
+    def __init__(self, parent: _Parser, only: str | None):
         self.action = parent.add_subparsers(dest="command", metavar="BEFEHL")
         self.only = only
         self.found = False
+        self.built = parent.commands
 
     def add_parser(self, name: str, **options: Any) -> _Parser:
         if self.only is not None and name != self.only:
             return cast(_Parser, _Unbuilt())
         self.found = True
         options.setdefault("formatter_class", _Formatter)
-        return cast(_Parser, self.action.add_parser(name, **options))  # the parent's class
+        made = self.action.add_parser(name, **options)  # the parent's class
+        made.command = name
+        self.built[name] = made
+        return made
 
 
 class _Unbuilt:
@@ -305,7 +318,7 @@ class _Unbuilt:
         return lambda *args, **kwargs: self
 
 
-def _parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+def _parser(argv: Sequence[str] | None = None) -> _Parser:
     """The command line's parser; ``argv``: the arguments it will parse, whose first one, where
     it names a command, is the only command built."""
     only = argv[0] if argv else None
@@ -431,7 +444,8 @@ def _parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     many = sub.add_parser("eval-many", help="eine Population spaltenweise auswerten (DuckDB)")
     many.add_argument("model", metavar="MODELL", help="Regeldatei oder Name eines mitgelieferten Modells")
     many.add_argument("population", metavar="POPULATION",
-                      help="JSON-Lines-, CSV- oder Parquet-Datei oder Verzeichnis von Falldateien")
+                      help="JSON-Lines- (.jsonl, .ndjson), CSV- (.csv, .tsv), Excel- (.xlsx) oder Parquet-Datei "
+                           "oder Verzeichnis von Falldateien")
     many.add_argument("--out", "--ausgabe", required=True, metavar="DATEI",
                       help="Ergebnisse als .parquet, .csv oder .jsonl")
     many.add_argument("--agreement", "--vereinbarung", metavar="DATEI")
@@ -1429,6 +1443,7 @@ def _main(argv: Sequence[str] | None, out: TextIO | None, err: TextIO | None) ->
     err = _tolerant(err if err is not None else sys.stderr, own=err is None)
     arguments = list(argv) if argv is not None else sys.argv[1:]
     parser = _parser(arguments)
+    args: argparse.Namespace | None = None
     try:
         with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):  # --help goes to ``out``
             args = parser.parse_args(arguments)
@@ -1443,7 +1458,8 @@ def _main(argv: Sequence[str] | None, out: TextIO | None, err: TextIO | None) ->
         return command(args, out, err)
     except _UsageError as exc:
         err.write(f"teilhabe-rules: {exc}\n")
-        err.write(exc.usage or parser.format_usage())
+        named = arguments[0] if arguments and arguments[0] in parser.commands else None
+        err.write(exc.usage or parser.usage_of(getattr(args, "command", None) or named))
         return EXIT_USAGE
     except TeilhabeError as exc:
         if _interruption(exc):  # (a query stopped by Ctrl+C, as the library says it)

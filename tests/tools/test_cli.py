@@ -524,6 +524,24 @@ def test_a_bad_command_line_is_told_in_german(argv: list[str], said: str) -> Non
     assert err.getvalue().startswith(said), err.getvalue()
 
 
+@pytest.mark.parametrize(("argv", "usage"), [
+    (["eval"], "Aufruf: teilhabe-rules eval "),  # found by argparse in the command's arguments
+    (["eval", "mawo", "x.toml", "--bogus"], "Aufruf: teilhabe-rules eval "),
+    (["eval", "mawo", "x.toml", "--format", "xlsx"], "Aufruf: teilhabe-rules eval "),  # found by the command
+    (["eval-many", "mawo", "p.jsonl", "--out", "r.xlsx"], "Aufruf: teilhabe-rules eval-many "),
+    (["generate", "mawo", "-n", "3", "--out", "p.txt"], "Aufruf: teilhabe-rules generate "),
+    (["evl"], "Aufruf: teilhabe-rules [-h] BEFEHL"),  # no command: the program's
+    (["--bogus"], "Aufruf: teilhabe-rules [-h] BEFEHL"),
+])
+def test_a_bad_command_line_shows_the_usage_of_its_command(argv: list[str], usage: str) -> None:
+    """The usage after a usage error is that of the command named, wherever the error was found
+    (by argparse or by the command), so it shows the options that were wrong."""
+    err = io.StringIO()
+    assert main(argv, io.StringIO(), err) == 2
+    lines = err.getvalue().splitlines()
+    assert lines[0].startswith("teilhabe-rules: ") and lines[1].startswith(usage), err.getvalue()
+
+
 def test_an_interrupt_while_the_abort_text_is_made_still_says_abgebrochen(monkeypatch: pytest.MonkeyPatch) -> None:
     """The watcher's second KeyboardInterrupt may come while „abgebrochen“'s text is made: the
     word is written all the same (without the text), once."""

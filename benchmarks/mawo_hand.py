@@ -61,6 +61,8 @@ def mawo_offer(row: Mapping[str, Any], P: Mapping[str, Any], T: Mapping[str, Map
     plaetze = row["plaetze"]
     nacht_bezugsgroesse = row["nacht_bezugsgroesse"]
     nachtdienst = row["nachtdienst"]
+    if not (nachtdienst == 0 or nacht_bezugsgroesse > ZERO):
+        raise ValueError("Bezugsgröße des Nachtdienstes fehlt")
     if not (nacht_bezugsgroesse == ZERO or nacht_bezugsgroesse >= plaetze):
         raise ValueError("Bezugsgröße des Nachtdienstes kleiner als die Plätze")
     njaz = P["njaz"]
@@ -317,6 +319,8 @@ def mawo_person(row: Mapping[str, Any], P: Mapping[str, Any], T: Mapping[str, Ma
     plaetze = row["plaetze"]
     nacht_bezugsgroesse = row["nacht_bezugsgroesse"]
     nachtdienst = row["nachtdienst"]
+    if not (nachtdienst == 0 or nacht_bezugsgroesse > ZERO):
+        raise ValueError("Bezugsgröße des Nachtdienstes fehlt")
     if not (nacht_bezugsgroesse == ZERO or nacht_bezugsgroesse >= plaetze):
         raise ValueError("Bezugsgröße des Nachtdienstes kleiner als die Plätze")
     njaz = P["njaz"]

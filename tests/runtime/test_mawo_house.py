@@ -48,7 +48,7 @@ class TestHouseTotals:
     @given(residents=st.lists(resident, min_size=1, max_size=24), special=st.booleans())
     def test_totals_are_sums_of_parts(self, model, house, residents, special) -> None:
         case = copy.deepcopy(house)
-        case["plaetze"] = max(len(residents), 6)
+        case["plaetze"] = case["nacht_bezugsgroesse"] = max(len(residents), 6)
         case["besondere_personenkreise"] = special
         people = []
         for index, pg, kap4, kap5, lp1a, flag in residents:

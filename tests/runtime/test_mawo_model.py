@@ -66,18 +66,34 @@ def resident(case: dict, **changes) -> dict:
 
 
 class TestNightBezugsgroesse:
-    """Point 8: LP 0 is spread over the agreed Bezugsgröße; by default the offer's places."""
+    """Point 8: LP 0 is spread over the agreed Bezugsgröße — given, never guessed: a night service
+    without one is an error (a six-place house must not carry a whole night post by default)."""
+
+    @SETTINGS
+    @given(places=st.integers(1, 200), level=st.integers(1, 4))
+    def test_a_night_service_without_a_bezugsgroesse_is_an_error(self, model, person, places, level) -> None:
+        case = with_changes(person, plaetze=places, nachtdienst=level, nacht_bezugsgroesse=0)
+        with pytest.raises(teilhabe_rules.TeilhabeError) as caught:
+            model.evaluate(case)
+        assert f"LP 0 Stufe {level}: Die vereinbarte Bezugsgröße des Nachtdienstes fehlt" in str(caught.value)
+        assert "nacht_bezugsgroesse" in str(caught.value)
+
+    @SETTINGS
+    @given(places=st.integers(1, 200), given_size=st.sampled_from([0, None]))
+    def test_without_a_night_service_none_is_needed(self, model, person, places, given_size) -> None:
+        size = places if given_size is None else given_size
+        without = model.evaluate(with_changes(person, plaetze=places, nachtdienst=0, nacht_bezugsgroesse=size))
+        assert without.value("nacht.stunden") == 0
+        assert without.value("vk_lp0") == 0
+        assert without.value("bewohner[1].lp0.kosten_jahr") == 0
 
     @SETTINGS
     @given(places=st.integers(1, 200), level=st.integers(0, 4))
-    def test_the_default_is_the_offers_places(self, model, person, places, level) -> None:
-        case = with_changes(person, plaetze=places, nachtdienst=level)
-        default, explicit = model.evaluate(case), model.evaluate(with_changes(case, nacht_bezugsgroesse=places))
-        assert default.value("nacht.bezugsgroesse") == places
-        assert default.value("nacht.anteil_angebot") == 1
-        assert default.value("vk_lp0") == default.value("nacht.vk")
-        assert default.value("budget_jahr") == explicit.value("budget_jahr")
-        assert default.value("bewohner[1].tagessatz") == explicit.value("bewohner[1].tagessatz")
+    def test_the_offers_own_places_carry_the_whole_service(self, model, person, places, level) -> None:
+        own = model.evaluate(with_changes(person, plaetze=places, nachtdienst=level, nacht_bezugsgroesse=places))
+        assert own.value("nacht.bezugsgroesse") == places
+        assert own.value("nacht.anteil_angebot") == 1
+        assert own.value("vk_lp0") == own.value("nacht.vk")
 
     @SETTINGS
     @given(places=st.integers(1, 60), extra=st.integers(0, 200), level=st.sampled_from([1, 2, 3, 4]))
@@ -89,7 +105,7 @@ class TestNightBezugsgroesse:
             assert abs(result.value("bewohner[1].lp0.kosten_jahr") - night / covered) < Decimal("1e-20")
             assert abs(result.value("nacht.kosten_angebot_jahr") - night * places / covered) < Decimal("1e-20")
         # the whole night service does not depend on how many persons it covers
-        alone = model.evaluate(with_changes(person, plaetze=places, nachtdienst=level))
+        alone = model.evaluate(with_changes(person, plaetze=places, nachtdienst=level, nacht_bezugsgroesse=places))
         assert result.value("nacht.vk") == alone.value("nacht.vk")
 
     @SETTINGS
@@ -102,10 +118,10 @@ class TestNightBezugsgroesse:
         assert second.value("bewohner[1].tagessatz") <= first.value("bewohner[1].tagessatz")
 
     def test_six_places_with_a_night_watch_for_eighteen(self, model, person) -> None:
-        own = model.evaluate(with_changes(person, plaetze=6))
+        own = model.evaluate(with_changes(person, plaetze=6, nacht_bezugsgroesse=6))
         shared = model.evaluate(with_changes(person, plaetze=6, nacht_bezugsgroesse=18))
         # the earlier version's figure: LP 0 + LP 1b came to ~88 EUR/day per person in a six-place house
-        before = model.evaluate(with_changes(person, plaetze=6), agreement=EARLIER_VERSION)
+        before = model.evaluate(with_changes(person, plaetze=6, nacht_bezugsgroesse=6), agreement=EARLIER_VERSION)
         lp0, lp1b = "bewohner[1].lp0.eur_tag", "bewohner[1].lp1b.eur_tag"
         assert round(before.value(lp0) + before.value(lp1b), 2) == Decimal("88.17")
         assert round(own.value(lp0), 2) == Decimal("59.60")
@@ -127,7 +143,7 @@ class TestEinfachbesetzung:
         agreement = model.load_agreement({"parameter": {"lp1b_krankheitstage": f"{sick} Tage/Platz/Jahr",
                                                         "lp1b_urlaubstage": f"{holiday} Tage/Platz/Jahr",
                                                         "lp1b_tage": f"{opening} Tage/Jahr"}})
-        result = model.evaluate(with_changes(person, plaetze=places), agreement=agreement)
+        result = model.evaluate(with_changes(person, plaetze=places, nacht_bezugsgroesse=places), agreement=agreement)
         expected = min((sick + holiday) * places, opening)
         assert result.value("einfachbesetzung.tage_erwartet") == (sick + holiday) * places
         assert result.value("einfachbesetzung.tage") == expected
@@ -135,7 +151,7 @@ class TestEinfachbesetzung:
 
     def test_defaults(self, model, person) -> None:
         assert model.evaluate(person).value("einfachbesetzung.stunden") == 1750  # 24 × 30 = 720 > 250 days
-        six = model.evaluate(with_changes(person, plaetze=6))
+        six = model.evaluate(with_changes(person, plaetze=6, nacht_bezugsgroesse=6))
         assert (six.value("einfachbesetzung.tage"), six.value("einfachbesetzung.stunden")) == (180, 1260)
         assert model.evaluate(with_changes(person, lp1b_einfachbesetzung=False)).value("einfachbesetzung.stunden") == 0
 

@@ -232,11 +232,12 @@ class TestFormats:
     @pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig"], ids=["utf8", "utf8-bom-wie-excel"])
     def test_csv_with_list_columns(self, tmp_path: Path, encoding: str) -> None:
         population = tmp_path / "personen.csv"
-        header = ["name", "zeitraum_ab", "plaetze", "nachtdienst", "lp1b_einfachbesetzung", "bewohner[1].kuerzel",
+        header = ["name", "zeitraum_ab", "plaetze", "nachtdienst", "nacht_bezugsgroesse", "lp1b_einfachbesetzung",
+                  "bewohner[1].kuerzel",
                   "bewohner[1].pflegegrad", "bewohner[1].lp1a.stufe", "bewohner[1].lp2a.kap4", "bewohner[1].lp2a.kap5",
                   "bewohner[1].lp2a.kap6", "bewohner[1].lp3b.stunden", "bewohner[1].massnahmen"]
         header += [f"bewohner[1].lp3a.kap{n}" for n in range(1, 10)]
-        rows = [["Haus", "01.03.2025", "24", "3", "ja", "A", str(pg), "1", "0", "2", "13", "12",
+        rows = [["Haus", "01.03.2025", "24", "3", "24", "ja", "A", str(pg), "1", "0", "2", "13", "12",
                  '[{"bezeichnung": "x", "stunden": 10}]' if pg == 2 else "[]"] + ["0"] * 9 for pg in (2, 5)]
         with population.open("w", encoding=encoding, newline="") as handle:
             csv.writer(handle).writerows([header, *rows])

@@ -26,6 +26,7 @@ import os
 import re
 import sys
 import unicodedata
+import warnings
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, TextIO, TypeVar, cast, overload
@@ -1438,6 +1439,23 @@ def _named_files(args: argparse.Namespace) -> None:
             raise _UsageError(f"{option}: „{value}“ nennt nichts — die Option weglassen oder {named} nennen")
 
 
+def _warning_printer(err: TextIO) -> Callable[..., None]:
+    """``warnings.showwarning`` for a command: a warning of the library (a cache directory it
+    does not use, a memory setting that is no size) is one line ``teilhabe-rules: warnung: …``
+    on ``err``; any other warning is shown as Python shows it, on ``err``."""
+
+    def show(message: Warning | str, category: type[Warning], filename: str, lineno: int,
+             file: TextIO | None = None, line: str | None = None) -> None:
+        if category.__module__.split(".")[0] == "teilhabe_rules":
+            text = f"teilhabe-rules: warnung: {message}\n"
+        else:
+            text = warnings.formatwarning(message, category, filename, lineno, line)
+        with contextlib.suppress(_StreamError, OSError):
+            err.write(text)
+
+    return show
+
+
 def _main(argv: Sequence[str] | None, out: TextIO | None, err: TextIO | None) -> int:
     out = _tolerant(out if out is not None else sys.stdout, own=out is None)
     err = _tolerant(err if err is not None else sys.stderr, own=err is None)
@@ -1445,17 +1463,21 @@ def _main(argv: Sequence[str] | None, out: TextIO | None, err: TextIO | None) ->
     parser = _parser(arguments)
     args: argparse.Namespace | None = None
     try:
-        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):  # --help goes to ``out``
-            args = parser.parse_args(arguments)
-        if args.command is None:
-            parser.print_help(out)
-            return EXIT_USAGE
-        _named_files(args)
-        command = {"check": _cmd_check, "eval": _cmd_eval, "test": _cmd_test, "modelle": _cmd_models, "diff": _cmd_diff,
-                   "compare": _cmd_compare, "generate": _cmd_generate, "umstellen": _cmd_convert,
-                   "schema": _cmd_schema, "handbuch": _cmd_handbook, "format": _cmd_format,
-                   "lsp": _cmd_lsp, "eval-many": _cmd_eval_many, "sql": _cmd_sql}[args.command]
-        return command(args, out, err)
+        with warnings.catch_warnings():
+            # (the library's warnings as the program's lines, not as Python's source lines)
+            warnings.showwarning = _warning_printer(err)
+            with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):  # --help goes to ``out``
+                args = parser.parse_args(arguments)
+            if args.command is None:
+                parser.print_help(out)
+                return EXIT_USAGE
+            _named_files(args)
+            command = {"check": _cmd_check, "eval": _cmd_eval, "test": _cmd_test, "modelle": _cmd_models,
+                       "diff": _cmd_diff, "compare": _cmd_compare, "generate": _cmd_generate,
+                       "umstellen": _cmd_convert, "schema": _cmd_schema, "handbuch": _cmd_handbook,
+                       "format": _cmd_format, "lsp": _cmd_lsp, "eval-many": _cmd_eval_many,
+                       "sql": _cmd_sql}[args.command]
+            return command(args, out, err)
     except _UsageError as exc:
         err.write(f"teilhabe-rules: {exc}\n")
         named = arguments[0] if arguments and arguments[0] in parser.commands else None

@@ -685,7 +685,7 @@ class TestDirectory:
             timeout=120,
         )
         assert done.returncode == 0, done.stderr
-        assert "CacheWarning: Der Cache ist ausgeschaltet" in done.stderr
+        assert "teilhabe-rules: warnung: Der Cache ist ausgeschaltet" in done.stderr
         assert list(folder.iterdir()) == []
 
 

@@ -641,3 +641,30 @@ def test_a_day_on_the_command_line_is_read_as_a_cases_date(day: str) -> None:
     out, err = io.StringIO(), io.StringIO()
     assert main(["eval", MODEL, CASE, "--at", day], out, err) == 2
     assert f"--at: „{day}“ ist kein Datum" in err.getvalue()
+
+
+@pytest.mark.parametrize(("setting", "said"), [
+    ({"TEILHABE_RULES_MEMORY": "viel"}, "teilhabe-rules: warnung: TEILHABE_RULES_MEMORY='viel' ist keine Größe"),
+    ({"TEILHABE_RULES_CACHE": "{shared}"}, "teilhabe-rules: warnung: Der Cache ist ausgeschaltet: das "
+                                           "Cache-Verzeichnis „{shared}“ ist für andere beschreibbar"),
+], ids=["speicher", "cache"])
+def test_a_warning_of_the_library_is_one_line_of_the_program(tmp_path: Path, setting: dict[str, str],
+                                                              said: str) -> None:
+    """A warning of the library on the command line is the program's line, as its errors are —
+    not Python's ``datei.py:614: CacheWarning: …`` with the source line that warned."""
+    shared = tmp_path / "geteilt"
+    shared.mkdir()
+    shared.chmod(0o777)
+    env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[2] / "src"),
+               TEILHABE_RULES_CACHE=str(tmp_path / "cache"))
+    env.update({name: value.format(shared=shared) for name, value in setting.items()})
+    population = tmp_path / "p.jsonl"
+    population.write_text(json.dumps({"beginn": "2025-03-01", "stunden": 250.5, "name": "A"}) + "\n",
+                          encoding="utf-8")
+    done = subprocess.run([sys.executable, "-m", "teilhabe_rules", "eval-many", HOURS, str(population),
+                           "--out", str(tmp_path / "r.jsonl")],
+                          capture_output=True, text=True, env=env, timeout=300, check=False)
+    assert done.returncode == 0, done.stderr
+    warned = [line for line in done.stderr.splitlines() if "warnung" in line]
+    assert len(warned) == 1 and warned[0].startswith(said.format(shared=shared)), done.stderr
+    assert "Warning" not in done.stderr and ".py:" not in done.stderr, done.stderr

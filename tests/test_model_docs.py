@@ -685,3 +685,26 @@ def test_a_changed_date_is_reported() -> None:
     right, wrong = "ab 27.08.2025 (offenes Ende)", "ab 28.08.2025 (offenes Ende)"
     assert right in text and unknown_dates("bei_nrw3", text) == []
     assert [date for _, date in unknown_dates("bei_nrw3", text.replace(right, wrong))] == [_dt.date(2025, 8, 28)]
+
+
+def test_the_sample_output_is_what_the_command_prints() -> None:
+    """The excerpt of ``teilhabe-rules eval … --explain`` in docs/models/mawo.md (section 9) is
+    what the command prints today: each of its lines, rule-file line numbers included."""
+    import contextlib
+    import io
+
+    from teilhabe_rules.cli import main
+
+    text = DOCS["mawo"].read_text(encoding="utf-8")
+    section = text[text.index("## 9. Beispielausgabe"):]
+    command, excerpt = re.findall(r"```\n(.*?)```", section, re.S)[:2]
+    argv = command.split()
+    assert argv[:2] == ["teilhabe-rules", "eval"], command
+    out = io.StringIO()
+    with contextlib.chdir(ROOT):
+        assert main(argv[1:], out, io.StringIO()) == 0
+    printed = out.getvalue().splitlines()
+    shown = [line for line in excerpt.splitlines() if line.strip() != "…"]
+    assert len(shown) > 20
+    missing = [line for line in shown if line not in printed]
+    assert not missing, missing

@@ -77,7 +77,7 @@ def offer_with(model: teilhabe_rules.Model, residents: int) -> teilhabe_rules.Ca
     folder = ROOT / "examples/mawo"
     people = [read_data(folder / item) if isinstance(item, str) else item for item in base["bewohner"]]
     base["bewohner"] = [copy.deepcopy(people[i % len(people)]) for i in range(residents)]
-    base["plaetze"] = max(base.get("plaetze", residents), residents)
+    base["plaetze"] = base["nacht_bezugsgroesse"] = max(base.get("plaetze", residents), residents)
     return model.load_case(base)
 
 

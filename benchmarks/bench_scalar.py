@@ -84,7 +84,7 @@ def offer(residents: int) -> dict[str, Any]:
     folder = ROOT / "examples/mawo"
     people = [read_data(folder / item) if isinstance(item, str) else item for item in base["bewohner"]]
     base["bewohner"] = [copy.deepcopy(people[i % len(people)]) for i in range(residents)]
-    base["plaetze"] = max(base.get("plaetze", residents), residents)
+    base["plaetze"] = base["nacht_bezugsgroesse"] = max(base.get("plaetze", residents), residents)
     return dict(base)
 
 

@@ -70,7 +70,7 @@ for item in base["bewohner"]:
     else:
         people.append(item)
 base["bewohner"] = [copy.deepcopy(people[i % len(people)]) for i in range(24)]
-base["plaetze"] = max(base.get("plaetze", 24), 24)
+base["plaetze"] = base["nacht_bezugsgroesse"] = max(base.get("plaetze", 24), 24)
 house = mawo.load_case(base)
 figures["MAWo: Angebot mit 24 Bewohnern auswerten [µs]"] = median(lambda: mawo.evaluate(house), 7, 30)
 with open(root / "examples/mawo/person_grundfall.toml", "rb") as handle:

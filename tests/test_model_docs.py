@@ -495,8 +495,9 @@ ENGLISH = re.compile(r"(?<![\w.,/])(\d+(?:\.\d+)?)(…)?(?:/(\d+)\b)?(?![\w]|\.\
 
 
 def _segments(text: str) -> list[tuple[int, str, bool]]:
-    """(line, text, English notation) for every piece of a page: prose and German code blocks in German
-    notation, inline code (rule syntax), TOML, Python and library output (``--explain``) in English."""
+    """(line, text, English notation) for every piece of a page: prose, German code blocks and the
+    command line's output (``--explain``) in German notation, inline code (rule syntax), TOML, Python
+    and command lines in English."""
     found: list[tuple[int, str, bool]] = []
     lines = text.splitlines()
     fence: str | None = None
@@ -507,7 +508,7 @@ def _segments(text: str) -> list[tuple[int, str, bool]]:
                 fence = line[3:].strip()
                 block = "\n".join(lines[number:lines.index("```", number)]) if "```" in lines[number:] else ""
                 commands = all(re.match(r"\s*(?:teilhabe-rules |--)", row) for row in block.splitlines() if row)
-                english_block = fence in ("toml", "python") or ".rules:" in block or commands
+                english_block = fence in ("toml", "python") or commands
             else:
                 fence = None
             continue
@@ -624,16 +625,17 @@ def test_the_allowed_numbers_are_on_the_page(page: tuple[str, str]) -> None:
 
 
 def test_numbers_are_read_as_the_pages_write_them() -> None:
-    """German notation in prose, the library's in code; dates, paragraphs, sections and versions are no figures."""
+    """German notation in prose and in the command's output, the library's in rule syntax; dates, paragraphs,
+    sections and versions are no figures."""
     text = ("## 3.1 LP 0\n\n1. Schritt: 1.650 h, 52,33 %, 25,857142… Wochen, 174.840/7, `1:28.41`, ab 01.01.2024,"
             " § 82 LRV, § 78 Abs. 2 Nr. 1 SGB IX, Abschnitt 4, (3.1), Version 2024.1, BEI_NRW 3.0, seit 2024\n"
-            "```\n    vk   0.0311 VK  [models/mawo.rules:658]\n```\n")
+            "```\n    vk   0,0311 VK  [models/mawo.rules:658]\n```\n")
     assert [(s.text, s.value, s.places, s.cut, s.over) for s in stated_numbers(text)] == [
         ("0", Decimal(0), 0, False, None), ("1.650", Decimal(1650), 0, False, None),
         ("52,33", Decimal("52.33"), 2, False, None),
         ("25,857142", Decimal("25.857142"), 6, True, None), ("174.840", Decimal(174840), 0, False, 7),
         ("1", Decimal(1), 0, False, None), ("28.41", Decimal("28.41"), 2, False, None),
-        ("0.0311", Decimal("0.0311"), 4, False, None)]
+        ("0,0311", Decimal("0.0311"), 4, False, None)]
     # inline code that goes on over a line break; a list ``0 / 7`` is no fraction
     assert [s.value for s in stated_numbers("ab `x = 1.5\nh/Woche` und 2,5 h, 0 / 7 / 21")] == [
         Decimal("1.5"), Decimal("2.5"), 0, 7, 21]
@@ -687,16 +689,18 @@ def test_a_changed_date_is_reported() -> None:
     assert [date for _, date in unknown_dates("bei_nrw3", text.replace(right, wrong))] == [_dt.date(2025, 8, 28)]
 
 
-def test_the_sample_output_is_what_the_command_prints() -> None:
-    """The excerpt of ``teilhabe-rules eval … --explain`` in docs/models/mawo.md (section 9) is
-    what the command prints today: each of its lines, rule-file line numbers included."""
+@pytest.mark.parametrize(("page", "heading"), [("mawo", "## 9. Beispielausgabe"),
+                                               ("bei_nrw3", "### Ausgabe mit `--explain`")])
+def test_the_sample_output_is_what_the_command_prints(page: str, heading: str) -> None:
+    """The excerpt of ``teilhabe-rules eval … --explain`` on a model's page is what the command
+    prints today: each of its lines, rule-file line numbers included."""
     import contextlib
     import io
 
     from teilhabe_rules.cli import main
 
-    text = DOCS["mawo"].read_text(encoding="utf-8")
-    section = text[text.index("## 9. Beispielausgabe"):]
+    text = DOCS[page].read_text(encoding="utf-8")
+    section = text[text.index(heading):]
     command, excerpt = re.findall(r"```\n(.*?)```", section, re.S)[:2]
     argv = command.split()
     assert argv[:2] == ["teilhabe-rules", "eval"], command

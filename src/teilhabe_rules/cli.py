@@ -25,6 +25,7 @@ import json
 import os
 import re
 import sys
+import threading
 import unicodedata
 import warnings
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -1440,17 +1441,24 @@ def _named_files(args: argparse.Namespace) -> None:
 
 
 def _warning_printer(err: TextIO) -> Callable[..., None]:
-    """``warnings.showwarning`` for a command: a warning of the library (a cache directory it
-    does not use, a memory setting that is no size) is one line ``teilhabe-rules: warnung: …``
-    on ``err``; any other warning is shown as Python shows it, on ``err``."""
+    """``warnings.showwarning`` for a command run by this thread: a warning of the library (a
+    cache directory it does not use, a memory setting that is no size) is one line
+    ``teilhabe-rules: warnung: …`` on ``err``; any other warning is shown as Python shows it, on
+    ``err``. A warning of another thread goes where it went before (``main`` may run in several
+    threads of one process, each with its own ``err``)."""
+    previous = warnings.showwarning
+    owner = threading.get_ident()
 
     def show(message: Warning | str, category: type[Warning], filename: str, lineno: int,
              file: TextIO | None = None, line: str | None = None) -> None:
+        if threading.get_ident() != owner:
+            previous(message, category, filename, lineno, file, line)
+            return
         if category.__module__.split(".")[0] == "teilhabe_rules":
             text = f"teilhabe-rules: warnung: {message}\n"
         else:
             text = warnings.formatwarning(message, category, filename, lineno, line)
-        with contextlib.suppress(_StreamError, OSError):
+        with contextlib.suppress(_StreamError, OSError, ValueError):  # (ValueError: ``err`` closed)
             err.write(text)
 
     return show

@@ -668,3 +668,25 @@ def test_a_warning_of_the_library_is_one_line_of_the_program(tmp_path: Path, set
     warned = [line for line in done.stderr.splitlines() if "warnung" in line]
     assert len(warned) == 1 and warned[0].startswith(said.format(shared=shared)), done.stderr
     assert "Warning" not in done.stderr and ".py:" not in done.stderr, done.stderr
+
+
+def test_the_warning_printer_keeps_to_its_thread_and_survives_a_closed_stream(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A command's warning printer writes the warnings of its own thread to its ``err``; those of
+    another thread go where they went before; a closed ``err`` makes no error of a warning."""
+    import threading
+    import warnings
+
+    from teilhabe_rules import cli
+    from teilhabe_rules.cache import CacheWarning
+
+    before: list[str] = []
+    monkeypatch.setattr(warnings, "showwarning", lambda message, *rest: before.append(str(message)))
+    err = io.StringIO()
+    show = cli._warning_printer(err)
+    show(CacheWarning("eigene"), CacheWarning, "x.py", 1)
+    other = threading.Thread(target=show, args=(CacheWarning("fremde"), CacheWarning, "x.py", 1))
+    other.start()
+    other.join()
+    assert err.getvalue() == "teilhabe-rules: warnung: eigene\n" and before == ["fremde"]
+    err.close()
+    show(CacheWarning("spät"), CacheWarning, "x.py", 1)  # no ValueError

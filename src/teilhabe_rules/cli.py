@@ -1504,6 +1504,9 @@ def _main(argv: Sequence[str] | None, out: TextIO | None, err: TextIO | None) ->
         with contextlib.suppress(_StreamError):
             err.write(_unwritable(exc))
         return EXIT_FINDINGS
+    except Warning as exc:  # a warning the interpreter was told to make an error (``python -W error``)
+        err.write(f"teilhabe-rules: {exc}\n")
+        return EXIT_FINDINGS
     except Exception as exc:  # noqa: BLE001 - last resort: an internal error is reported, not dumped
         if _interruption(exc):
             return _aborted(err)

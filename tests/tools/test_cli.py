@@ -690,3 +690,19 @@ def test_the_warning_printer_keeps_to_its_thread_and_survives_a_closed_stream(mo
     assert err.getvalue() == "teilhabe-rules: warnung: eigene\n" and before == ["fremde"]
     err.close()
     show(CacheWarning("spät"), CacheWarning, "x.py", 1)  # no ValueError
+
+
+def test_a_warning_made_an_error_is_an_error_of_the_program(tmp_path: Path) -> None:
+    """``python -W error``: the library's warning is the command's error (exit 1), said in one
+    line — not „interner Fehler“ with exit 3."""
+    env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[2] / "src"),
+               TEILHABE_RULES_CACHE=str(tmp_path / "cache"), TEILHABE_RULES_MEMORY="viel")
+    population = tmp_path / "p.jsonl"
+    population.write_text(json.dumps({"beginn": "2025-03-01", "stunden": 250.5, "name": "A"}) + "\n",
+                          encoding="utf-8")
+    done = subprocess.run([sys.executable, "-W", "error::UserWarning", "-m", "teilhabe_rules", "eval-many", HOURS,
+                           str(population), "--out", str(tmp_path / "r.jsonl")],
+                          capture_output=True, text=True, env=env, timeout=300, check=False)
+    assert done.returncode == 1, done.stderr
+    assert done.stderr.startswith("teilhabe-rules: TEILHABE_RULES_MEMORY='viel' ist keine Größe"), done.stderr
+    assert "interner Fehler" not in done.stderr and "Traceback" not in done.stderr

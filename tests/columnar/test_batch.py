@@ -265,7 +265,9 @@ def test_the_sql_command_prints_the_plan(capsys: pytest.CaptureFixture[str]) -> 
         assert written.out == ""
         assert written.err.splitlines()[0].startswith(f"teilhabe-rules: --dialect: der Dialekt „{dialect}“ kennt kein "
                                                       "„SELECT * EXCEPT (…)“, das der Plan braucht")
-        assert len(written.err.splitlines()) == 2  # (and the usage line: no warnings of sqlglot's)
+        # then the command's usage, its lines indented after the first: no warnings of sqlglot's
+        usage = written.err.splitlines()[1:]
+        assert usage[0].startswith("Aufruf: teilhabe-rules sql ") and all(line.startswith(" ") for line in usage[1:])
     assert main(["sql", "mawo", "--dialect", "snowflake"]) == 0 and "EXCLUDE (" in capsys.readouterr().out
 
 

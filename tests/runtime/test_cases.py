@@ -148,6 +148,22 @@ class TestValues:
     def test_dates(self, model: tr.Model, given: Any) -> None:
         assert model.load_case(with_changes(beginn=given)).row["beginn"] == dt.date(2026, 1, 1)
 
+    @given(year=st.integers(0, 9999), month=st.integers(0, 99), day=st.integers(0, 99),
+           german=st.booleans(), pad=st.booleans(), blank=st.sampled_from(["", " ", "\t", "\u00a0"]))
+    @settings(max_examples=examples(300))
+    def test_a_day_is_read_as_its_calendar_says(self, year: int, month: int, day: int, german: bool, pad: bool,
+                                                blank: str) -> None:
+        """Any text of either form, of real days and of none (month 13, 30 February, year 0,
+        one or two digits of day and month): the day ``strptime`` reads in it, or none."""
+        width = 2 if pad else 1
+        d, m = f"{day:0{width}d}", f"{month:0{width}d}"
+        text, pattern = (f"{d}.{m}.{year:04d}", "%d.%m.%Y") if german else (f"{year:04d}-{m}-{d}", "%Y-%m-%d")
+        try:
+            expected: dt.date | None = dt.datetime.strptime(text, pattern).date()
+        except ValueError:
+            expected = None
+        assert teilhabe_rules.inputs.cases.day_of_text(blank + text + blank) == expected
+
     def test_toml_date_from_file(self, model: tr.Model) -> None:
         assert model.load_case(CASES / "grundfall.toml").row["beginn"] == dt.date(2025, 1, 1)
 

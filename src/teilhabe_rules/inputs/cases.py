@@ -234,19 +234,22 @@ def _show(value: Any) -> str:
     return text if len(text) <= 40 else f"{text[:20]}… ({len(text)} Zeichen)"
 
 
-_DAY_TEXTS = ((re.compile(r"[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}"), "%Y-%m-%d"),
-              (re.compile(r"[0-9]{1,2}\.[0-9]{1,2}\.[0-9]{4}"), "%d.%m.%Y"))
+_DAY_TEXTS = (re.compile(r"(?P<y>[0-9]{4})-(?P<m>[0-9]{1,2})-(?P<d>[0-9]{1,2})"),
+              re.compile(r"(?P<d>[0-9]{1,2})\.(?P<m>[0-9]{1,2})\.(?P<y>[0-9]{4})"))
 
 
 def day_of_text(text: str) -> _dt.date | None:
     """The day a text names, ``JJJJ-MM-TT`` or ``TT.MM.JJJJ`` (a blank before or after; digits
     0–9 and nothing else between them — strptime would also take ``٣``, ``３`` and a blank
-    before a day: ``2025-01- 5``), or None."""
+    before a day: ``2025-01- 5``), or None (no such day: ``2025-02-30``, year 0). Read from the
+    digits themselves: ``strptime`` took 15 µs a date, a tenth of the loading of a case the
+    compiled check refuses."""
     text = text.strip()
-    for form, pattern in _DAY_TEXTS:
-        if form.fullmatch(text):
+    for form in _DAY_TEXTS:
+        found = form.fullmatch(text)
+        if found is not None:
             try:
-                return _dt.datetime.strptime(text, pattern).date()
+                return _dt.date(int(found["y"]), int(found["m"]), int(found["d"]))
             except ValueError:
                 return None
     return None

@@ -2475,8 +2475,12 @@ class _Formatter:
     def __init__(self, fmt: str, chosen: list[Field], single: bool = False):
         self.fmt, self.fields = fmt, chosen
         self.single = single  # two values of one model: a failed case has one message
+        self._columns = self._built_columns()  # (made once: each failed case's row is as wide)
 
     def columns(self) -> tuple[Column, ...]:
+        return self._columns
+
+    def _built_columns(self) -> tuple[Column, ...]:
         out = [Column("fall"), Column("status"), Column("fehler")]
         for f in self.fields:
             listed = bool(f.scope) and f.kind != "budget"

@@ -164,6 +164,12 @@ class TestValues:
             expected = None
         assert teilhabe_rules.inputs.cases.day_of_text(blank + text + blank) == expected
 
+    @pytest.mark.parametrize("text", ["2025-01- 5", "2025-\u0660\u0661-05", "\uff12025-01-05", "+2025-01-05",
+                                      "0000-01-01", "29.02.2100", "2025-01-05x", "2025/01/05", "2025-01-\ud800",
+                                      "1.1.25", "2025-001-05", ""])
+    def test_a_text_of_no_day_is_none(self, text: str) -> None:
+        assert teilhabe_rules.inputs.cases.day_of_text(text) is None
+
     def test_toml_date_from_file(self, model: tr.Model) -> None:
         assert model.load_case(CASES / "grundfall.toml").row["beginn"] == dt.date(2025, 1, 1)
 

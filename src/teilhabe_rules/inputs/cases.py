@@ -242,8 +242,7 @@ def day_of_text(text: str) -> _dt.date | None:
     """The day a text names, ``JJJJ-MM-TT`` or ``TT.MM.JJJJ`` (a blank before or after; digits
     0–9 and nothing else between them — strptime would also take ``٣``, ``３`` and a blank
     before a day: ``2025-01- 5``), or None (no such day: ``2025-02-30``, year 0). Read from the
-    digits themselves: ``strptime`` took 15 µs a date, a tenth of the loading of a case the
-    compiled check refuses."""
+    digits the pattern matched (about four times faster than ``strptime``, with the same days)."""
     text = text.strip()
     for form in _DAY_TEXTS:
         found = form.fullmatch(text)

@@ -489,3 +489,27 @@ def test_an_agreed_table_row_is_checked_as_a_rule_file_row(tmp_path: Path) -> No
                          encoding="utf-8")
     assert [d.message for d in agreement_error(two, agreement).diagnostics] == [
         "Tabelle „z“, Zeile „5, 5“: der Schlüssel 5 liegt außerhalb von 0 bis 3"]  # (the second key's range)
+
+
+@pytest.mark.parametrize(("bundled", "table", "row", "value"), [
+    ("bei_nrw3", "gruppenanteil", "2", "-55 %"),
+    ("bei_nrw3", "gruppenanteil", "2", "155 %"),
+    ("bei_nrw3", "massnahmepauschale", "9, 1", "-68.40 EUR/Tag"),
+    ("bei_nrw2", "gruppenanteil", "3", "-1 %"),
+    ("mawo", "poolanteil", "2", "101 %"),
+    ("mawo", "lp0_bewertung", "2", "-25 %"),
+    ("mawo", "pflegeminuten", "3", "-5 min/Tag"),
+    ("mawo_2025", "pflegeminuten", "5", "1441 min/Tag"),
+])
+def test_a_bundled_tables_value_outside_its_range_is_refused(bundled: str, table: str, row: str, value: str,
+                                                             tmp_path: Path) -> None:
+    """A share below 0 % or above 100 %, a negative amount or time in an agreement's table is an
+    error at its row — not a negative number of hours or euros."""
+    file = tmp_path / "vereinbarung.toml"
+    file.write_text(f'[vereinbarung]\nmodell = "{bundled}"\n\n[tabellen.{table}]\n"{row}" = "{value}"\n',
+                    encoding="utf-8")
+    error = agreement_error(tr.bundled(bundled), file)
+    (diagnostic,) = error.diagnostics
+    assert diagnostic.message.startswith(f"Tabelle „{table}“, Zeile „{row}“: „{value}“ liegt außerhalb von ")
+    assert diagnostic.location is not None and diagnostic.location.line == 5
+    assert diagnostic.hint is not None and "deklariert als" in diagnostic.hint

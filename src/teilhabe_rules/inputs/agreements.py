@@ -354,7 +354,8 @@ def load_agreement(
                     continue
                 value = convert_value(raw, table_spec.value_type)
             except ValueError as exc:
-                hint = f"eine Zeile ohne Wert: „{NOT_AGREED}“" if isinstance(raw, str) and "vereinbar" in raw else None
+                hint = (f"eine Zeile ohne Wert: „{NOT_AGREED}“" if isinstance(raw, str) and "vereinbar" in raw
+                        else f"die Werte der Tabelle sind deklariert als {table_spec.value_type.describe()}")
                 report(f"Tabelle „{key}“, Zeile „{row_key}“: {exc}", str(row_key), f"tabellen.{key}", hint)
                 continue
             table[row] = value

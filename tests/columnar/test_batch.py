@@ -1191,6 +1191,30 @@ def test_every_row_written_names_its_case_as_the_population_does(form: str, back
         assert sum(1 for row in rows if row["_fehler"]) >= 1, how
 
 
+@pytest.mark.parametrize("backend", ["spalten", "skalar"])
+@pytest.mark.parametrize(("name", "text"), [("leer.jsonl", ""), ("kopf.csv", "name,plaetze\n"),
+                                            ("kopf-de.csv", "\ufeffname;plaetze\n")])
+def test_a_population_of_no_case_has_the_same_columns(name: str, text: str, backend: str, tmp_path: Path) -> None:
+    """A population file of no case — an empty JSON Lines file, a CSV table of its header alone —
+    gives a file of no row with the columns of any population's results, ``_fall`` after ``_c``,
+    whatever the format and the way in (command line, path, population opened)."""
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    model = teilhabe_rules.bundled("mawo")
+    for how in ("cli", "pfad", "objekt"):
+        out = tmp_path / f"{how}.csv"
+        if how == "cli":
+            assert main(["eval-many", "mawo", str(path), "--out", str(out), "--backend", backend]) == 0
+        else:
+            with read_population(path) as population:
+                result = model.evaluate_many(path if how == "pfad" else population, backend=backend)
+                assert result.cases == 0
+                result.write(out)
+        header, *rows = out.read_text("utf-8").splitlines()
+        assert header.split(",")[:3] == ["_c", "_fall", "_skalar"], (how, header)
+        assert rows == []
+
+
 def test_cases_given_as_mappings_have_no_ids(tmp_path: Path) -> None:
     """Cases given as mappings name no case: the result has no ids, its file no ``_fall``."""
     model = teilhabe_rules.bundled("mawo")

@@ -55,7 +55,7 @@ from ..duck import connect, listed_table, out_of_memory, published
 from ..errors import CaseError, Diagnostic, TeilhabeError, counted
 from ..files import write_problem
 from ..inputs.cases import CaseLoader
-from ..inputs.population import NO_BOUNDS, line_numbers
+from ..inputs.population import NO_BOUNDS, Population, line_numbers
 from ..ir import checked as c
 from ..paths import file_path
 from ..runtime.frame import Frame
@@ -122,10 +122,14 @@ def case_ids(source: Any, read: list[str], cases: int) -> Callable[[Sequence[int
     (:attr:`BatchResult.ids`): ``read``, the ids the population reader gave as it read them
     (:func:`~teilhabe_rules.columnar.sources.read_source`), where it read every case; else, of a
     JSON Lines or Parquet file that was staged in SQL (its rows that SQL does not take read apart), the
-    ids its reader gives (:class:`FileIds`); None for cases given as mappings."""
+    ids its reader gives (:class:`FileIds`); None for cases given as mappings. A population (a
+    file, a folder, or one opened) of no case has ids all the same (none), so its results have the
+    column ``_fall`` as any population's have, whatever its format."""
     if read and len(read) == cases:
         return lambda indexes: [read[index] for index in indexes]
     named = file_path(source)
+    if not cases and not read and (named is not None or isinstance(source, Population)):
+        return lambda indexes: []
     if named is None or not named.is_file() or named.suffix.lower() not in (".jsonl", ".ndjson", ".parquet"):
         return None
     return FileIds(named)

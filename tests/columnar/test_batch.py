@@ -1215,6 +1215,19 @@ def test_a_population_of_no_case_has_the_same_columns(name: str, text: str, back
         assert rows == []
 
 
+def test_an_empty_relation_has_the_same_columns_as_a_full_one(tmp_path: Path) -> None:
+    """A DuckDB relation names its cases (``Zeile N``): with no row, its results have ``_fall`` too."""
+    model = teilhabe_rules.bundled("mawo")
+    con = duckdb.connect()
+    headers = []
+    for where in ("true", "false"):
+        relation = con.sql(f"SELECT 'Haus' AS name, 12 AS plaetze WHERE {where}")
+        out = tmp_path / f"{where}.csv"
+        model.evaluate_many(relation).write(out)
+        headers.append(out.read_text("utf-8").splitlines()[0])
+    assert headers[0] == headers[1] and headers[0].startswith("_c,_fall,")
+
+
 def test_cases_given_as_mappings_have_no_ids(tmp_path: Path) -> None:
     """Cases given as mappings name no case: the result has no ids, its file no ``_fall``."""
     model = teilhabe_rules.bundled("mawo")

@@ -500,6 +500,11 @@ def test_an_agreed_table_row_is_checked_as_a_rule_file_row(tmp_path: Path) -> No
     ("mawo", "lp0_bewertung", "2", "-25 %"),
     ("mawo", "pflegeminuten", "3", "-5 min/Tag"),
     ("mawo_2025", "pflegeminuten", "5", "1441 min/Tag"),
+    ("mawo", "lp1a_zeit", "1", "-5 min/Tag"),
+    ("mawo", "lp2a_zeit", "2", "-14 min/Tag"),
+    ("mawo", "lp3a_zeit", "2", "-6.75 h/Woche"),
+    ("mawo", "lp3b_zeit", "2", "-20 h/Jahr"),
+    ("bei_nrw3", "massnahmepauschale", "9, 1", "6840 EUR/Tag"),
 ])
 def test_a_bundled_tables_value_outside_its_range_is_refused(bundled: str, table: str, row: str, value: str,
                                                              tmp_path: Path) -> None:
@@ -513,3 +518,12 @@ def test_a_bundled_tables_value_outside_its_range_is_refused(bundled: str, table
     assert diagnostic.message.startswith(f"Tabelle „{table}“, Zeile „{row}“: „{value}“ liegt außerhalb von ")
     assert diagnostic.location is not None and diagnostic.location.line == 5
     assert diagnostic.hint is not None and "deklariert als" in diagnostic.hint
+
+
+@pytest.mark.parametrize(("table", "row", "value"), [("poolanteil", "x", "50 %"), ("lp0_bewertung", "7", "50 %")])
+def test_a_refused_row_key_has_no_hint_about_the_tables_values(table: str, row: str, value: str) -> None:
+    """The hint naming a table's value type belongs to a refused value, not to a refused key."""
+    error = agreement_error(tr.bundled("mawo"), {"tabellen": {table: {row: value}}})
+    (diagnostic,) = error.diagnostics
+    assert f"Zeile „{row}“" in diagnostic.message
+    assert diagnostic.hint is None or "deklariert als" not in diagnostic.hint

@@ -83,14 +83,13 @@ class TestNightBezugsgroesse:
            given_size=st.one_of(st.sampled_from([0, None]), st.integers(1, 2000)))
     def test_without_a_night_service_none_is_needed(self, model, person, places, given_size) -> None:
         """At Stufe 0 the Bezugsgröße does not matter: none, the offer's places, or any other
-        (smaller ones too) is accepted, and the offer's places stand for it."""
+        (smaller ones too) is accepted, and nothing of a night service is priced."""
         size = places if given_size is None else given_size
         without = model.evaluate(with_changes(person, plaetze=places, nachtdienst=0, nacht_bezugsgroesse=size))
         assert without.value("nacht.stunden") == 0
         assert without.value("vk_lp0") == 0
         assert without.value("bewohner[1].lp0.kosten_jahr") == 0
-        assert without.value("nacht.bezugsgroesse") == places
-        assert without.value("nacht.anteil_angebot") == 1
+        assert without.value("nacht.kosten_angebot_jahr") == 0
 
     @SETTINGS
     @given(places=st.integers(1, 200), level=st.integers(0, 4))

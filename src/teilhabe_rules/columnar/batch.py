@@ -55,14 +55,14 @@ from ..duck import connect, listed_table, out_of_memory, published
 from ..errors import CaseError, Diagnostic, TeilhabeError, counted
 from ..files import write_problem
 from ..inputs.cases import CaseLoader
-from ..inputs.population import NO_BOUNDS, Population, line_numbers
+from ..inputs.population import NO_BOUNDS, line_numbers
 from ..ir import checked as c
 from ..paths import file_path
 from ..runtime.frame import Frame
 from ..runtime.quantities import json_value
 from .intake import ROWS_FILE, Intake, numbered, parquet_cases, stage_jsonl, stage_parquet, within_validity
 from .plan import FAILURE_COLUMNS, FIX, IN_SCALE, LIST_BOUND, Plan, int_type, key_columns, other_type
-from .sources import PopulationFile, case_folder, element_folder
+from .sources import PopulationFile, case_folder, element_folder, names_its_cases
 
 __all__ = ["BatchResult", "ErrorRow", "FileIds", "ScalarOutcome", "SharedStage", "Staging", "case_ids", "column_types",
            "execute_plan", "load_staged", "run_batch", "stage_case", "stage_shared", "stages_alike", "staging"]
@@ -122,13 +122,14 @@ def case_ids(source: Any, read: list[str], cases: int) -> Callable[[Sequence[int
     (:attr:`BatchResult.ids`): ``read``, the ids the population reader gave as it read them
     (:func:`~teilhabe_rules.columnar.sources.read_source`), where it read every case; else, of a
     JSON Lines or Parquet file that was staged in SQL (its rows that SQL does not take read apart), the
-    ids its reader gives (:class:`FileIds`); None for cases given as mappings. A population (a
-    file, a folder, or one opened) of no case has ids all the same (none), so its results have the
-    column ``_fall`` as any population's have, whatever its format."""
+    ids its reader gives (:class:`FileIds`); None for cases given as mappings. A population of no
+    case whose reader names its cases (:func:`~teilhabe_rules.columnar.sources.names_its_cases`)
+    has ids all the same (none), so its results have the column ``_fall`` as any such population's
+    have, whatever its form."""
     if read and len(read) == cases:
         return lambda indexes: [read[index] for index in indexes]
     named = file_path(source)
-    if not cases and not read and (named is not None or isinstance(source, Population)):
+    if not cases and not read and names_its_cases(source):
         return lambda indexes: []
     if named is None or not named.is_file() or named.suffix.lower() not in (".jsonl", ".ndjson", ".parquet"):
         return None

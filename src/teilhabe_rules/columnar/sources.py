@@ -48,6 +48,14 @@ class Unreadable:
     where: str | None = None
 
 
+def names_its_cases(source: Any) -> bool:
+    """Whether :func:`read_source` reads ``source`` as a population whose reader names its cases
+    (a path, a population opened, a DuckDB relation, an Arrow table, a pandas/polars frame) —
+    not as cases given as mappings."""
+    return (file_path(source) is not None or isinstance(source, (Population, duckdb.DuckDBPyRelation))
+            or hasattr(source, "__arrow_c_stream__") or type(source).__module__.split(".")[0] in ("pandas", "polars"))
+
+
 def read_source(source: Any, ids: list[str] | None = None) -> Iterator[Mapping[str, Any] | Unreadable]:
     """The cases of ``source`` (see the module docstring). ``ids``: where given, the id of each
     case read by the population reader is appended to it as the case is given — its key ``fall``,

@@ -325,6 +325,7 @@ def load_agreement(
         removed: dict[Any, str] = {}
         spelled: dict[Any, str] = {}  # the rows given, by their keys read: as the first is written
         for row_key, raw in rows.items():
+            valued = False
             parts = [p.strip() for p in str(row_key).split(",")]
             if len(parts) != len(table_spec.key_types):
                 report(f"Tabelle „{key}“: die Zeile „{row_key}“ hat {len(parts)} Schlüssel, "
@@ -352,10 +353,12 @@ def load_agreement(
                     line, _, _ = where.find(str(row_key), f"tabellen.{key}")
                     removed[row] = f"{file}:{line}" if text else file
                     continue
+                valued = True  # (the keys are read: a failure now is the value's)
                 value = convert_value(raw, table_spec.value_type)
             except ValueError as exc:
                 hint = (f"eine Zeile ohne Wert: „{NOT_AGREED}“" if isinstance(raw, str) and "vereinbar" in raw
-                        else f"die Werte der Tabelle sind deklariert als {table_spec.value_type.describe()}")
+                        else f"die Werte der Tabelle sind deklariert als {table_spec.value_type.describe()}"
+                        if valued else None)
                 report(f"Tabelle „{key}“, Zeile „{row_key}“: {exc}", str(row_key), f"tabellen.{key}", hint)
                 continue
             table[row] = value

@@ -29,7 +29,7 @@ from ..inputs.population import Population, PopulationRow, read_population
 from ..paths import file_path
 
 __all__ = ["CaseFileData", "PopulationFile", "RowsJoined", "Unreadable", "case_folder", "element_folder",
-           "line_case", "population", "read_source", "table_rows"]
+           "line_case", "names_its_cases", "population", "read_source", "table_rows"]
 
 
 def _no_case(item: Any) -> str:

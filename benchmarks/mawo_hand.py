@@ -63,7 +63,7 @@ def mawo_offer(row: Mapping[str, Any], P: Mapping[str, Any], T: Mapping[str, Map
     nachtdienst = row["nachtdienst"]
     if not (nachtdienst == 0 or nacht_bezugsgroesse > ZERO):
         raise ValueError("Bezugsgröße des Nachtdienstes fehlt")
-    if not (nacht_bezugsgroesse == ZERO or nacht_bezugsgroesse >= plaetze):
+    if not (nachtdienst == 0 or nacht_bezugsgroesse == ZERO or nacht_bezugsgroesse >= plaetze):
         raise ValueError("Bezugsgröße des Nachtdienstes kleiner als die Plätze")
     njaz = P["njaz"]
     pk_fachkraft = P["pk_fachkraft"]
@@ -321,7 +321,7 @@ def mawo_person(row: Mapping[str, Any], P: Mapping[str, Any], T: Mapping[str, Ma
     nachtdienst = row["nachtdienst"]
     if not (nachtdienst == 0 or nacht_bezugsgroesse > ZERO):
         raise ValueError("Bezugsgröße des Nachtdienstes fehlt")
-    if not (nacht_bezugsgroesse == ZERO or nacht_bezugsgroesse >= plaetze):
+    if not (nachtdienst == 0 or nacht_bezugsgroesse == ZERO or nacht_bezugsgroesse >= plaetze):
         raise ValueError("Bezugsgröße des Nachtdienstes kleiner als die Plätze")
     njaz = P["njaz"]
     pk_fachkraft = P["pk_fachkraft"]

@@ -78,6 +78,13 @@ def test_example_persons(name: str) -> None:
     assert_same(read(name), AGREEMENT)
 
 
+def test_without_a_night_service_a_small_bezugsgroesse_is_taken_as_the_model_takes_it() -> None:
+    """At Stufe 0 the Bezugsgröße is not checked against the offer's places (0 night hours)."""
+    case = read("person_grundfall")
+    case.update(nachtdienst=0, nacht_bezugsgroesse=case["plaetze"] // 2)
+    assert_same(case)
+
+
 @settings(max_examples=examples(60), deadline=None, suppress_health_check=list(HealthCheck))
 @given(case=valid_cases(MAWO), which=st.integers(0, 3), agreed=st.booleans())
 def test_generated_persons(case: dict[str, Any], which: int, agreed: bool) -> None:

@@ -53,7 +53,12 @@ def names_its_cases(source: Any) -> bool:
     (a path, a population opened, a DuckDB relation, an Arrow table, a pandas/polars frame) —
     not as cases given as mappings."""
     return (file_path(source) is not None or isinstance(source, (Population, duckdb.DuckDBPyRelation))
-            or hasattr(source, "__arrow_c_stream__") or type(source).__module__.split(".")[0] in ("pandas", "polars"))
+            or _is_frame(source))
+
+
+def _is_frame(source: Any) -> bool:
+    """Whether ``source`` is an Arrow table (anything with an Arrow stream) or a pandas/polars frame."""
+    return hasattr(source, "__arrow_c_stream__") or type(source).__module__.split(".")[0] in ("pandas", "polars")
 
 
 def read_source(source: Any, ids: list[str] | None = None) -> Iterator[Mapping[str, Any] | Unreadable]:
@@ -71,7 +76,7 @@ def read_source(source: Any, ids: list[str] | None = None) -> Iterator[Mapping[s
     if isinstance(source, duckdb.DuckDBPyRelation):
         yield from _population_rows(Population.of_relation(source), ids)
         return
-    if hasattr(source, "__arrow_c_stream__") or type(source).__module__.split(".")[0] in ("pandas", "polars"):
+    if _is_frame(source):
         con = connect()
         relation = con.from_arrow(source) if hasattr(source, "__arrow_c_stream__") else con.from_df(source)
         yield from _population_rows(Population.of_relation(relation, "Tabelle"), ids)

@@ -132,7 +132,7 @@ ende
     ("  vereinbarung satx = 70 EUR/h", "Das Modell hat keinen Parameter „satx“", "meinten Sie „satz“?"),
     ("  vereinbarung satz = 20 min", "Der vereinbarte Wert von „satz“ hat die Einheit „min“, erwartet ist EUR/h",
      "ändere die Einheit oder rechne den Wert um"),
-    ("  vereinbarung satz = 200 EUR/h", "Der vereinbarte Wert von „satz“ 200 liegt außerhalb von 0 bis 100 EUR/h",
+    ("  vereinbarung satz = 200 EUR/h", "Der vereinbarte Wert von „satz“ (200) liegt außerhalb von 0 bis 100 EUR/h",
      None),
 ])
 def test_an_example_naming_no_input_or_parameter_is_a_check_error(line: str, message: str,

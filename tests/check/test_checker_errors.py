@@ -188,7 +188,7 @@ def test_a_value_whose_declaration_failed_is_not_reported_again_where_it_is_name
     with pytest.raises(CheckError) as caught:
         teilhabe_rules.loads(text, "casc.rules")
     assert [d.message for d in caught.value.diagnostics] == [
-        "Der Wert von „satz“ 500 liegt außerhalb von 0 bis 100 EUR/h"]
+        "Der Wert von „satz“ (500) liegt außerhalb von 0 bis 100 EUR/h"]
     with pytest.raises(CheckError) as caught:  # named nowhere: still reported as naming nothing
         teilhabe_rules.loads(text.replace("  budget l.betrag", "  budget l.betrg").replace("l[1].betrag mit",
                                                                                            "l[1].betrg mit"), "c.rules")
@@ -201,7 +201,7 @@ def test_a_value_whose_declaration_failed_is_not_reported_again_where_it_is_name
     with pytest.raises(CheckError) as caught:
         teilhabe_rules.load(variant)
     assert [d.message for d in caught.value.diagnostics] == [
-        "Der Wert von „njaz“ 2500 liegt außerhalb von 1200 bis 2000 h/Jahr/VK"]
+        "Der Wert von „njaz“ (2500) liegt außerhalb von 1200 bis 2000 h/Jahr/VK"]
 
 
 @pytest.mark.parametrize(("name", "message"), [

@@ -165,10 +165,12 @@ class TestOverrides:
         [
             ("parameter fls_satz = 70 EUR/Tag\n",
              "Der Wert von „fls_satz“ hat die Einheit „EUR/Tag“, erwartet ist EUR/h", 22),
-            ("parameter fls_satz = 700\n", "Der Wert von „fls_satz“ 700 liegt außerhalb von 0 bis 500 EUR/h", 22),
+            ("parameter fls_satz = 700\n", "Der Wert von „fls_satz“ (700) liegt außerhalb von 0 bis 500 EUR/h", 22),
             ("tabelle pflegeminuten\n  6: 40 min/Tag\nende\n", "„6“ gehört nicht zu Pflegegrad", 3),
+            ("tabelle pflegeminuten\n  5: 1500 min/Tag\nende\n",
+             "Der Tabellenwert der Zeile 5 (1500) liegt außerhalb von 0 bis 1440 min/Tag", 6),
         ],
-        ids=["einheit", "bereich", "zeilenschluessel"],
+        ids=["einheit", "bereich", "zeilenschluessel", "tabellenwert"],
     )
     def test_values_are_checked_like_the_base(self, folder: Path, body: str, words: str, column: int) -> None:
         path = write(folder, body)

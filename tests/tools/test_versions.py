@@ -134,7 +134,7 @@ class TestPeriodChecks:
              "Nur der letzte Wert von „satz“ kann mit „bis“ enden", 12),
             ("  ab 01.01.2028 = 61\n", "liegt nach dem Ende der Gültigkeit des Modells (31.12.2027)", 12),
             ("  ab 01.01.2025 = 61 bis 31.12.2024\n", "„bis 31.12.2024“ liegt vor „ab 01.01.2025“", 12),
-            ("  ab 01.01.2025 = 600\n", "Der Wert von „satz“ ab 01.01.2025 600 liegt außerhalb von 0 bis 500", 12),
+            ("  ab 01.01.2025 = 600\n", "Der Wert von „satz“ ab 01.01.2025 (600) liegt außerhalb von 0 bis 500", 12),
             ("  ab 01.01.2025 = 61 EUR/Tag\n", "hat die Einheit „EUR/Tag“, erwartet ist EUR/h", 12),
         ],
         ids=["vor-beginn", "reihenfolge", "bis-nicht-zuletzt", "nach-ende", "bis-vor-ab", "bereich", "einheit"],

@@ -157,13 +157,13 @@ class TypeReader:
                 raise fail(f"{what} muss eine ganze Zahl sein", expr.span)
             if vtype.choices is not None and value not in vtype.choices:
                 allowed = ", ".join(map(str, vtype.choices))
-                raise fail(f"{what} {value} ist keiner der erlaubten Werte {{{allowed}}}", expr.span)
+                raise fail(f"{what} ({value}) ist keiner der erlaubten Werte {{{allowed}}}", expr.span)
             if vtype.low is not None and value < vtype.low or vtype.high is not None and value > vtype.high:
                 scale = 100 if vtype.unit.percent else 1
                 low = "−∞" if vtype.low is None else format(vtype.low * scale, "f")
                 high = "∞" if vtype.high is None else format(vtype.high * scale, "f")
                 unit_text = " " + str(vtype.unit) if str(vtype.unit) else ""
-                raise fail(f"{what} {expr.value} liegt außerhalb von {low} bis {high}{unit_text}", expr.span)
+                raise fail(f"{what} ({expr.value}) liegt außerhalb von {low} bis {high}{unit_text}", expr.span)
             return value
         if vtype.kind == TypeKind.JA_NEIN:
             if not isinstance(expr, ast.Truth):
@@ -376,7 +376,7 @@ class _Resolver:
             seen[tuple(keys)] = row
             try:
                 value = self.reader.literal_value(row.value, value_type,
-                                                  f"Der Tabellenwert für {', '.join(map(str, keys))}")
+                                                  f"Der Tabellenwert der Zeile {', '.join(map(str, keys))}")
             except Fail:
                 continue
             rows.append(c.TableRowSpec(tuple(keys), value, row.doc, row.assumptions, row.span))

@@ -211,6 +211,23 @@ class TestEinfacheAssistenz:
         expected = Fraction(hours) * Fraction(365, 7) * (45 - 36)
         assert abs(Fraction(difference) - expected) < Fraction(1, 10**15)
 
+    @pytest.mark.parametrize("backend", ["skalar", "spalten"])
+    def test_an_agreement_without_it_refuses_an_ea_measure(self, model, backend: str) -> None:
+        """Where the einfache Assistenz is not agreed (the LWL area), an ea measure is an error row
+        naming it, on both backends; its other measures and an agreement with it are priced."""
+        case = copy.deepcopy(model.load_case(EXAMPLES / "eigene_haeuslichkeit.toml").row)
+        case["zeitabschnitte"][1]["massnahmen"].append(
+            {"bezeichnung": "Freizeit", "bereich": "b3", "art": "ea", "stunden": Decimal(3), "personen": 1})
+        plain = copy.deepcopy(model.load_case(EXAMPLES / "eigene_haeuslichkeit.toml").row)
+        without = model.evaluate_many([case, plain], agreement(ea_vereinbart="nein"), backend=backend)
+        assert [row.index for row in without.errors] == [0]
+        ((message, path),) = without.errors[0].problems
+        assert path == "$.zeitabschnitte[2].massnahmen[2]"
+        assert message.startswith("Zeitabschnitt 2, Maßnahme 2 „Freizeit“: die einfache Assistenz (art = ea) "
+                                  "ist nicht vereinbart")
+        assert without.cases == 2 and len(without.rows()) == 1
+        assert model.evaluate_many([case], agreement(ea_vereinbart="ja"), backend=backend).errors == []
+
     def test_the_doc_no_longer_treats_ua_as_einfache_assistenz(self) -> None:
         doc = (ROOT / "docs" / "models" / "bei_nrw3.md").read_text(encoding="utf-8")
         rows = {

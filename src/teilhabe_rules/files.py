@@ -158,6 +158,9 @@ _READ_ERRORS = {
 def write_problem(exc: OSError) -> str:
     """Why writing failed, in German (the system's text, which may be English, only for a
     cause not named here, with its number)."""
+    if exc.errno == errno.ENOENT and isinstance(exc.filename, str) and os.path.isdir(os.path.dirname(exc.filename)):
+        # (the folder is there, yet takes no new file: /proc, a virtual file system)
+        return "in diesem Verzeichnis lassen sich keine Dateien anlegen"
     return _problem(exc, _WRITE_ERRORS)
 
 

@@ -636,6 +636,15 @@ def test_every_cause_of_a_failed_write_has_german_words() -> None:
         f"Fehler {codes.ETIMEDOUT} des Betriebssystems (Connection timed out)"
 
 
+@pytest.mark.skipif(not os.path.isdir("/proc/self"), reason="no /proc")
+def test_a_folder_that_takes_no_file_is_not_called_missing(tmp_path: Path) -> None:
+    """/proc is there, yet no file can be made in it: said so, not „das Verzeichnis gibt es nicht“."""
+    out, err = io.StringIO(), io.StringIO()
+    assert main(["eval-many", HOURS, CASES_CSV, "--out", "/proc/ergebnis.csv"], out, err) == 1
+    assert "„/proc/ergebnis.csv“ lässt sich nicht schreiben: in diesem Verzeichnis lassen sich keine Dateien anlegen" \
+        in err.getvalue(), err.getvalue()
+
+
 @pytest.mark.parametrize("day", ["2025-01- 5", "2025-\u0660\u0661-05", "1.1.2025x"])
 def test_a_day_on_the_command_line_is_read_as_a_cases_date(day: str) -> None:
     out, err = io.StringIO(), io.StringIO()

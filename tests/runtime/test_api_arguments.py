@@ -205,3 +205,29 @@ class TestResultPaths:
         for call in (result.value, result.quantity, result.type_at, result.explain):
             with pytest.raises(KeyError, match="ist kein Pfad"):
                 call(path)
+
+
+class TestReadOnlyValues:
+    """The values a model or a result hands out cannot be changed through them: an edit would
+    otherwise change every later evaluation of the model (of the bundled one: in the process)."""
+
+    GRUNDFALL = Path(__file__).resolve().parents[2] / "examples" / "mawo" / "person_grundfall.toml"
+
+    def test_a_model_and_a_result_give_read_only_mappings(self) -> None:
+        model = tr.bundled("mawo")
+        result = model.evaluate(self.GRUNDFALL)
+        before = result.value("bewohner[1].tagessatz")
+        day = dt.date(2024, 7, 1)
+        for values in (model.parameters, result.parameters, model.parameters_on(day)):
+            with pytest.raises(TypeError):
+                values["pk_fachkraft"] = Decimal(1)  # type: ignore[index]
+        with pytest.raises(TypeError):
+            model.tables["lp0_bewertung"] = {}  # type: ignore[index]
+        table = model.tables["lp0_bewertung"]
+        with pytest.raises(TypeError):
+            table[next(iter(table))] = Decimal(3)  # type: ignore[index]
+        with pytest.raises(AttributeError):
+            table.clear()  # type: ignore[attr-defined]
+        assert tr.bundled("mawo").evaluate(self.GRUNDFALL).value("bewohner[1].tagessatz") == before
+        assert model.parameters_on(day) is model.parameters_on(dt.date(2024, 8, 1))  # one view per period
+        assert model.tables is model.tables and model.parameters["pk_fachkraft"] == result.parameters["pk_fachkraft"]

@@ -240,7 +240,8 @@ def test_element_values_are_put_into_the_rows_when_first_read() -> None:
     for case in cases:
         model = teilhabe_rules.load(ROOT / "models" / "mawo.rules")  # a fresh backend: the first evaluation is general
         results = [model.evaluate(case, base_dir=folder) for _ in range(SPECIALISE_AFTER + 1)]
-        assert model.backend.program_for(results[-1].parameters, model.tables) is not model.backend.program
+        frame = results[-1].frame  # (the values the evaluation passed to the backend, by identity)
+        assert model.backend.program_for(frame.parameters, frame.tables) is not model.backend.program
         seen = [([(e.path, [(k, str(v)) for k, v in e.items()]) for e in r.frame.elements()], r.warnings)
                 for r in results]
         assert seen[-1] == seen[0]

@@ -423,3 +423,15 @@ def test_a_crlf_file_formats_to_lf_also_inside_a_text_of_several_lines() -> None
     assert "\r" not in formatted and formatted == format_text(lf)
     assert check_text(crlf, "m.rules").info.description == check_text(lf, "m.rules").info.description \
         == "zwei\nZeilen"
+
+
+def test_a_file_whose_only_difference_is_a_byte_order_mark_is_rewritten(tmp_path: Path) -> None:
+    """The layout has no byte order mark: ``format --prüfen`` reports it, ``format`` drops it."""
+    path = tmp_path / "b.rules"
+    canonical = 'modell x "X"\n  version "1"\n  gültig ab 01.01.2024\nende\n'
+    assert format_text(canonical) == canonical
+    path.write_bytes(b"\xef\xbb\xbf" + canonical.encode())
+    assert format_file(path, write=False) is True and path.read_bytes().startswith(b"\xef\xbb\xbf")
+    assert format_file(path) is True
+    assert path.read_bytes() == canonical.encode()
+    assert format_file(path) is False

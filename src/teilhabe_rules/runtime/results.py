@@ -9,6 +9,7 @@ Takes: the rows an evaluation filled in, the checked model and the values it ran
 from __future__ import annotations
 
 import numbers
+import types
 from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -104,8 +105,9 @@ class Result:
 
     @property
     def parameters(self) -> Mapping[str, Any]:
-        """The parameter values (by id) the evaluation used: the model's on its date, agreed ones."""
-        return self.frame.parameters
+        """The parameter values (by id) the evaluation used: the model's on its date, agreed ones
+        (a read-only mapping)."""
+        return types.MappingProxyType(self.frame.parameters)
 
     @property
     def warnings(self) -> tuple[str, ...]:

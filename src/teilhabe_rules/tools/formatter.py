@@ -462,8 +462,15 @@ def format_file(path: str | Path, *, write: bool = True) -> bool:
                                          Location(str(path), exc.line, exc.column), hint=exc.hint,
                                          source_line=exc.source_line)) from None
     formatted = format_text(text, str(path))
-    if formatted == text:
+    if formatted == text and not _starts_with_bom(path):  # (read_text drops a byte order mark; the layout has none)
         return False
     if write:
         rewrite_atomic(path, formatted)
     return True
+
+
+def _starts_with_bom(path: str | Path) -> bool:
+    """Whether the file ``path`` (a regular file: :func:`read_text` read it) begins with a UTF-8
+    byte order mark."""
+    with open(path, "rb") as handle:
+        return handle.read(3) == b"\xef\xbb\xbf"

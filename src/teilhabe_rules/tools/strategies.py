@@ -897,7 +897,7 @@ class _Generator:
         except CaseError as exc:
             raise GeneratorError("Der Generator hat einen ungültigen Fall erzeugt:\n" + exc.render()) from None
         out: list[tuple[str, tuple[int, ...], tuple[str, ...] | None]] = []
-        parameters = self.space.parameters
+        parameters: Mapping[str, Any] = self.space.parameters
         if self.model.has_periods:  # parameters with values per period: those of the case's date
             with contextlib.suppress(TeilhabeError):
                 day = self.model.reference_date(loaded, None, required=True) or default_date(self.model)

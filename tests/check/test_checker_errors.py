@@ -278,3 +278,16 @@ def test_an_example_index_beyond_a_list_of_one_names_its_one_entry() -> None:
     with pytest.raises(CheckError) as info:
         teilhabe_rules.loads(text, "index.rules")
     assert [d.message for d in info.value.errors] == ["Index [3] gibt es nicht (die Liste hat 1 Eintrag)"]
+
+
+@pytest.mark.parametrize("formula", ["a / 0", "a / 0 h", "1 / 0", "(a + 1 h) / 0"])
+def test_a_division_by_a_written_zero_is_an_error_at_the_zero(formula: str) -> None:
+    """Dividing by the number 0 — with a unit or none, by an input or a constant — fails every
+    case: the checker says so, with the caret at the 0."""
+    text = f'modell d "D"\n  version "1"\n  gültig ab 01.01.2024\nende\neingabe a: zahl h von 0 bis 10\nwert x = {formula}\n'
+    with pytest.raises(CheckError) as caught:
+        teilhabe_rules.loads(text, "d.rules")
+    (diagnostic,) = caught.value.diagnostics
+    assert diagnostic.message == "Division durch null" and diagnostic.hint
+    assert diagnostic.location is not None and diagnostic.location.line == 6
+    assert diagnostic.location.column == len("wert x = ") + formula.rindex("0") + 1

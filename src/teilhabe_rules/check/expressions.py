@@ -492,9 +492,10 @@ class Resolver:
         ):
             unit = PERCENT if not (lt.unit.percent and rt.unit.percent) else DIMENSIONLESS
         integer = lt.integer and rt.integer and op == "*"
+        if op == "/" and isinstance(right, c.Const) and right.value == 0:  # (a written 0, with a unit or none)
+            raise self.fail("Division durch null", right.span, "der Nenner ist die Zahl 0; gemeint ist wohl ein Wert "
+                            "oder Parameter, der nicht 0 ist")
         if self.is_flex(left) and self.is_flex(right):
-            if op == "/" and isinstance(right, c.Const) and right.value == 0:
-                raise self.fail("Division durch null", span)
             return self._folded(op, left, right, c.ValueType(TypeKind.ZAHL, DIMENSIONLESS, integer), span)
         return c.Arith(op, left, right, c.ValueType(TypeKind.ZAHL, unit, integer), span)
 

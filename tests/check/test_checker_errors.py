@@ -284,7 +284,8 @@ def test_an_example_index_beyond_a_list_of_one_names_its_one_entry() -> None:
 def test_a_division_by_a_written_zero_is_an_error_at_the_zero(formula: str) -> None:
     """Dividing by the number 0 — with a unit or none, by an input or a constant — fails every
     case: the checker says so, with the caret at the 0."""
-    text = f'modell d "D"\n  version "1"\n  gültig ab 01.01.2024\nende\neingabe a: zahl h von 0 bis 10\nwert x = {formula}\n'
+    text = (f'modell d "D"\n  version "1"\n  gültig ab 01.01.2024\nende\n'
+            f"eingabe a: zahl h von 0 bis 10\nwert x = {formula}\n")
     with pytest.raises(CheckError) as caught:
         teilhabe_rules.loads(text, "d.rules")
     (diagnostic,) = caught.value.diagnostics

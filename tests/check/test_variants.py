@@ -278,6 +278,17 @@ class TestBaseResolution:
         b = write(tmp_path, "", name="b.rules", head='modell b "B"\n  erweitert "a"\n  gültig ab 01.01.2024\nende\n')
         (diagnostic,) = errors(b)
         assert diagnostic.message == "Die Varianten erweitern sich im Kreis: b.rules → a.rules → b.rules"
+        assert diagnostic.location is not None and (diagnostic.location.line, diagnostic.location.column) == (2, 13)
+        assert "erweitert" in (diagnostic.hint or "")
+
+    def test_a_file_extending_its_own_name_is_told_why(self, tmp_path: Path) -> None:
+        """A local mawo.rules with „erweitert "mawo"“ (meant: the bundled one) finds itself first."""
+        own = write(tmp_path, "", name="mawo.rules",
+                    head='modell mawo "M"\n  erweitert "mawo"\n  gültig ab 01.01.2024\nende\n')
+        (diagnostic,) = errors(own)
+        assert diagnostic.message == "Die Varianten erweitern sich im Kreis: mawo.rules → mawo.rules"
+        assert diagnostic.location is not None and diagnostic.location.line == 2
+        assert "mitgelieferten Modellen" in (diagnostic.hint or "")
 
     def test_a_variant_of_a_variant(self, folder: Path) -> None:
         write(folder, "parameter fls_satz = 75 EUR/h\n")

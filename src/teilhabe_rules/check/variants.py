@@ -97,7 +97,12 @@ def _load(text: str, filename: str, seen: tuple[str, ...], warnings: list[Diagno
     own = str(Path(filename).resolve())
     if key in (*seen, own):
         chain = " → ".join(Path(s).name for s in (*seen, own, key))
-        raise CheckError(_diag(module, text, f"Die Varianten erweitern sich im Kreis: {chain}", module.header.span))
+        hint = (f"„erweitert \"{module.header.extends}\"“ findet die Datei selbst: eine Basis wird zuerst im Ordner "
+                "der Variante gesucht, erst dann unter den mitgelieferten Modellen — für ein mitgeliefertes "
+                "Modell die Variante anders nennen" if key == own
+                else "eine Basis erweitert keine ihrer Varianten: eine „erweitert“-Zeile der Kette entfernen")
+        raise CheckError(_diag(module, text, f"Die Varianten erweitern sich im Kreis: {chain}",
+                               _extends_span(module, text), hint))
     if key in known:
         base_text = known[key]
     else:

@@ -268,6 +268,28 @@ def test_a_variant_is_checked_again_when_its_base_is_saved(tmp_path: Path) -> No
     run(scenario, tmp_path)
 
 
+def test_an_error_in_the_base_is_shown_at_the_variants_erweitert_line(tmp_path: Path) -> None:
+    """A finding in the base file is placed at the line naming the base (not at the top), with
+    its place in the base as related information."""
+    base = tmp_path / "basis.rules"
+    base.write_text(MISTAKE, "utf-8")
+    variant_text = ('modell variante "Variante"\n  erweitert "basis"\n  gültig ab 01.01.2025\nende\n'
+                    "parameter satz = 70 EUR/h\n")
+    variant = tmp_path / "variante.rules"
+
+    async def scenario(session: Session) -> None:
+        uri = session.open(variant, variant_text)
+        (found,) = (await session.diagnostics(uri, 1)).diagnostics
+        assert "satzz" in found.message and found.message.startswith(str(base))
+        assert found.range.start == types.Position(line=1, character=2)
+        assert found.range.end == types.Position(line=1, character=len('  erweitert "basis"'))
+        (related,) = found.related_information or []
+        assert related.location.uri == base.resolve().as_uri()
+        assert related.location.range.start.line == MISTAKE[:MISTAKE.index("satzz")].count("\n")
+
+    run(scenario, tmp_path)
+
+
 def test_without_the_extra_the_command_says_what_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
     import io
 

@@ -345,14 +345,27 @@ def _diagnostic(found: Diagnostic, lines: Sequence[str], filename: str, shift: i
     """A finding of the library as the protocol's diagnostic (elsewhere: at the top, naming the place)."""
     message = found.message + (f"\nhinweis: {found.hint}" if found.hint else "")
     location = found.location
+    related = None
     if location is not None and Path(location.file).resolve() == Path(filename).resolve():
         where = _range(lines, location.line, location.column, location.end_line, location.end_column, shift)
     else:
-        where = types.Range(start=types.Position(line=0, character=0), end=types.Position(line=0, character=0))
+        # in another file (a variant's base): at the line naming the base, else at the top
+        line = next((number for number, text in enumerate(lines, start=1) if _EXTENDS_LINE.match(text)), None)
+        where = (_range(lines, line, len(lines[line - 1]) - len(lines[line - 1].lstrip()) + 1, line,
+                        len(lines[line - 1].rstrip()) + 1, shift) if line is not None
+                 else types.Range(start=types.Position(line=0, character=0), end=types.Position(line=0, character=0)))
         if location is not None:
             message = f"{location}: {message}"
+            related = [types.DiagnosticRelatedInformation(
+                location=_location_of(Span(location.line, location.column, location.line, location.column,
+                                           file=location.file), lines, filename),
+                message=found.message)]
     severity = types.DiagnosticSeverity.Error if found.is_error else types.DiagnosticSeverity.Warning
-    return types.Diagnostic(range=where, message=message, severity=severity, source=_SOURCE, code=found.code)
+    return types.Diagnostic(range=where, message=message, severity=severity, source=_SOURCE, code=found.code,
+                            related_information=related)
+
+
+_EXTENDS_LINE = re.compile(r"[ \t]*erweitert[ \t]+\"")
 
 
 def _location_of(span: Span, lines: Sequence[str], filename: str, shift: int = 0) -> types.Location:

@@ -56,10 +56,14 @@ class FileRefused(Exception):
         self.line, self.column, self.source_line = line, column, source_line
 
 
+_TOO_LARGE = ("die Grenze schützt vor einer versehentlich gewählten Datei (einem Export, einem Archiv): "
+              "ist es die gemeinte?")
+
+
 def size_text(size: int) -> str:
-    """``16 MiB``, ``1.5 MiB``, ``800 Bytes``."""
+    """``16 MiB``, ``1,5 MiB``, ``800 Bytes`` (German decimal mark)."""
     if size >= MIB:
-        return f"{size / MIB:.1f}".removesuffix(".0") + " MiB"
+        return f"{size / MIB:.1f}".removesuffix(".0").replace(".", ",") + " MiB"
     return f"{size} Bytes"
 
 
@@ -202,7 +206,8 @@ def read_text(path: str | Path, limit: int) -> str:
             raise FileRefused(f"ist keine gewöhnliche Datei, sondern {kind}" if kind != "keine gewöhnliche Datei"
                               else "ist keine gewöhnliche Datei")
         if info.st_size > limit:
-            raise FileRefused(f"ist {size_text(info.st_size)} groß; erlaubt sind höchstens {size_text(limit)}")
+            raise FileRefused(f"ist {size_text(info.st_size)} groß; erlaubt sind höchstens {size_text(limit)}",
+                              hint=_TOO_LARGE)
         chunks: list[bytes] = []
         total = 0
         while total <= limit:
@@ -217,7 +222,7 @@ def read_text(path: str | Path, limit: int) -> str:
             chunks.append(chunk)
             total += len(chunk)
         if total > limit:
-            raise FileRefused(f"ist größer als erlaubt (höchstens {size_text(limit)})")
+            raise FileRefused(f"ist größer als erlaubt (höchstens {size_text(limit)})", hint=_TOO_LARGE)
     finally:
         os.close(handle)
     data = b"".join(chunks)

@@ -268,6 +268,13 @@ class TestBaseResolution:
         assert diagnostic.hint == "meinten Sie „mawo“?"
         assert diagnostic.location is not None and (diagnostic.location.line, diagnostic.location.column) == (2, 13)
 
+    def test_an_empty_base_name_is_told_what_to_write(self, tmp_path: Path) -> None:
+        path = write(tmp_path, "", head=HEAD.replace('"mawo"', '""'))
+        (diagnostic,) = errors(path)
+        assert diagnostic.message == "Das Basismodell „“ wurde nicht gefunden"
+        assert diagnostic.hint is not None and diagnostic.hint.startswith("„erweitert“ nennt das Basismodell, etwa")
+        assert "gesucht:" not in diagnostic.hint
+
     def test_a_bundled_base(self, tmp_path: Path) -> None:
         model = teilhabe_rules.load(write(tmp_path, "parameter fls_satz = 75 EUR/h\n"))
         assert Path(model.info.base_files[0]).name == "mawo.rules"

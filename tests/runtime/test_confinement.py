@@ -108,6 +108,14 @@ class TestVariantBases:
         monkeypatch.setattr(variants, "MAX_RULE_BYTES", 1000)
         error = refused(variant(tmp_path, "mawo"))
         assert "erlaubt sind höchstens 1000 Bytes" in error.message
+        assert "versehentlich" in (error.diagnostics[0].hint or "")
+
+
+def test_sizes_are_written_with_the_german_decimal_mark() -> None:
+    from teilhabe_rules.files import size_text
+
+    assert [size_text(n) for n in (800, 2**20, 1536 * 1024, 2_300_000)] == [
+        "800 Bytes", "1 MiB", "1,5 MiB", "2,2 MiB"]
 
     def test_a_base_below_the_variant_and_a_bundled_base_load(self, tmp_path: Path) -> None:
         (tmp_path / "unten").mkdir()

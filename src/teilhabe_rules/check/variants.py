@@ -208,8 +208,10 @@ def _resolve(module: ast.Module, text: str, search_path: tuple[Path, ...]) -> Pa
     )
     span = _extends_span(module, text)
     hint = did_you_mean(name, (p.stem for p in bundled)) or (
-        f"gesucht: {', '.join(tried)} und die mitgelieferten Modelle "
-        f"({', '.join(p.stem for p in bundled)})"
+        f"gesucht: {', '.join(tried)} und die mitgelieferten Modelle ({', '.join(p.stem for p in bundled)})"
+        if tried else
+        f"„erweitert“ nennt das Basismodell, etwa erweitert \"{bundled[0].stem}\" (mitgeliefert: "
+        f"{', '.join(p.stem for p in bundled)})"
     )
     raise CheckError(_diag(module, text, f"Das Basismodell „{name}“ wurde nicht gefunden", span, hint))
 

@@ -132,6 +132,20 @@ class TestNightBezugsgroesse:
         assert round(shared.value(lp0), 2) == Decimal("19.87")
         assert round(shared.value(lp0) + shared.value(lp1b), 2) == Decimal("40.44")
 
+    @pytest.mark.parametrize("backend", ["skalar", "spalten"])
+    def test_an_agreement_rating_stufe_0_with_hours_is_refused(self, model, person, backend: str) -> None:
+        """Stufe 0 is „kein Bedarf“: an agreement that rates it with hours would price night hours
+        without a checked Bezugsgröße (none given takes the places, a small one passes). Refused
+        for every case, on both backends; an agreement keeping 0 % is taken."""
+        rated = {"vereinbarung": {"name": "Test", "modell": "mawo"}, "tabellen": {"lp0_bewertung": {"0": "12.5 %"}}}
+        case = with_changes(person, nachtdienst=0, nacht_bezugsgroesse=0)
+        batch = model.evaluate_many([case, with_changes(person, nachtdienst=3)], rated, backend=backend)
+        assert [row.index for row in batch.errors] == [0, 1]
+        assert all(row.problems[0][0] == "LP 0 Stufe 0 ist „kein Bedarf“ (ohne Nachtdienst), die Tabelle "
+                   "lp0_bewertung bewertet sie aber mit 12.5 % statt 0 %" for row in batch.errors)
+        rated["tabellen"]["lp0_bewertung"]["0"] = "0 %"
+        assert model.evaluate(case, agreement=rated).value("nacht.stunden") == 0
+
     def test_a_bezugsgroesse_below_the_places_is_an_error(self, model, person) -> None:
         with pytest.raises(teilhabe_rules.TeilhabeError,
                            match=r"Bezugsgröße des Nachtdienstes \(23 Plätze\) ist kleiner als die Plätze"):

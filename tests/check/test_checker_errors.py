@@ -255,7 +255,8 @@ def test_a_misspelt_rounding_mode_is_named() -> None:
     with pytest.raises(CheckError) as info:
         teilhabe_rules.loads(text, "runden.rules")
     (found,) = info.value.errors
-    assert (found.message, found.hint) == ("Unbekannter Name „kaufmaennisch“", "meinten Sie „kaufmännisch“?")
+    assert (found.message, found.hint) == ("„kaufmaennisch“ ist keine Rundungsart: kaufmännisch, abrunden oder "
+                                           "aufrunden", "meinten Sie „kaufmännisch“?")
 
 
 @pytest.mark.parametrize(("formula", "message"), [
@@ -292,3 +293,16 @@ def test_a_division_by_a_written_zero_is_an_error_at_the_zero(formula: str) -> N
     assert diagnostic.message == "Division durch null" and diagnostic.hint
     assert diagnostic.location is not None and diagnostic.location.line == 6
     assert diagnostic.location.column == len("wert x = ") + formula.rindex("0") + 1
+
+
+@pytest.mark.parametrize(("mode", "hint"), [("mathematisch", "kaufmännisch rundet die Hälfte auf"),
+                                             ("kaufmänisch", "meinten Sie „kaufmännisch“?")])
+def test_a_rounding_mode_that_is_none_is_named_as_such(mode: str, hint: str) -> None:
+    text = (f'modell r "R"\n  version "1"\n  gültig ab 01.01.2024\nende\n'
+            f"eingabe a: zahl h von 0 bis 10\nwert w: h = runde(a, 2, {mode})\n")
+    with pytest.raises(CheckError) as caught:
+        teilhabe_rules.loads(text, "r.rules")
+    (diagnostic,) = caught.value.diagnostics
+    assert diagnostic.message == f"„{mode}“ ist keine Rundungsart: kaufmännisch, abrunden oder aufrunden"
+    assert hint in (diagnostic.hint or "")
+    assert diagnostic.location is not None and (diagnostic.location.line, diagnostic.location.column) == (6, 25)

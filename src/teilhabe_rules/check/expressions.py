@@ -552,6 +552,13 @@ class Resolver:
                 raise self.fail(f"stichtag() hat keine Angaben, nicht {len(expr.args)}", expr.span,
                                 "der Stichtag der Auswertung: stichtag() — ein anderes Datum ist eine Eingabe")
             return c.Func(name, (), c.DATE, expr.span)
+        if name == "runde" and len(expr.args) == 3 and isinstance(expr.args[2], ast.Name) \
+                and expr.args[2].name not in _ROUNDING:  # (a mode misspelt or made up: no unknown name)
+            mode_name = expr.args[2]
+            raise self.fail(f"„{mode_name.name}“ ist keine Rundungsart: kaufmännisch, abrunden oder aufrunden",
+                            mode_name.span, did_you_mean(mode_name.name, sorted(_ROUNDING))
+                            or "kaufmännisch rundet die Hälfte auf (0,005 → 0,01), abrunden und aufrunden zur "
+                               "Null hin und von ihr weg")
         args = [self.resolve(a, ctx) for a in expr.args]
         if name in ("min", "max"):
             if len(args) < 2:

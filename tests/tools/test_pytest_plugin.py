@@ -65,6 +65,7 @@ eigenschaft "Die Stunden sind nie negativ": stunden >= 0 h/Jahr
 eigenschaft "Weniger als 50 Stunden": stunden < 50 h/Jahr
 """
 FAILING_EXAMPLE_LINE = MINI.splitlines().index('  beispiel "Grenze 8" "8 min/Tag → Stufe 1 (falsch erwartet)"') + 1
+FAILING_EXPECTATION_LINE = FAILING_EXAMPLE_LINE + 2  # its „erwartet lp.stufe = 1“
 FAILING_PROPERTY_LINE = MINI.splitlines().index('eigenschaft "Weniger als 50 Stunden": stunden < 50 h/Jahr') + 1
 
 
@@ -94,7 +95,7 @@ def test_examples_are_items_with_ids_outcomes_and_failure_text(pytester: pytest.
     # the failure names file, line and example, expected and computed value, and explains the computed one
     result.stdout.fnmatch_lines([
         f"*mini.rules:{FAILING_EXAMPLE_LINE}: Beispiel „Grenze 8“",
-        "lp.stufe: erwartet 1 (gering), berechnet 2 (mittel)",
+        f"lp.stufe: erwartet 1 (gering), berechnet 2 (mittel)  [[]*mini.rules:{FAILING_EXPECTATION_LINE}]",
         "*Erklärung: *8 min/Tag liegt im Korridor über 7 min/Tag → Stufe 2 (mittel)*",
     ])
     assert "Traceback" not in result.stdout.str()

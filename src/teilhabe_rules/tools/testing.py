@@ -101,7 +101,8 @@ def run_example(model: Model, example: c.ExampleSpec) -> ExampleOutcome:
             detail = f"\n    Erklärung: {expl.text}  [{expl.rule}]" if expl else ""
             failures.append(
                 f"{path}: erwartet {quantity_text(expectation.value, expectation.type)}, "
-                f"berechnet {quantity_text(actual, expectation.type)}{detail}"
+                f"berechnet {quantity_text(actual, expectation.type)}  "
+                f"[{model.checked.info.file}:{expectation.span.line}]{detail}"
             )
     return ExampleOutcome(example_id(model, example), example.title, location, not failures, tuple(failures))
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import re
+import unicodedata
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -94,7 +95,8 @@ class Diagnostic(Record):
             width = 1
             if self.location.end_line == self.location.line and self.location.end_column:
                 width = max(1, self.location.end_column - col)
-            lines.append("    " + _caret_pad(text, col - 1) + "^" + "~" * (width - 1))
+            cells = max(1, sum(_cells(ch) for ch in text[col - 1:col - 1 + width]))  # (as a terminal shows them)
+            lines.append("    " + _caret_pad(text, col - 1) + "^" + "~" * (cells - 1))
         if self.hint:
             lines.append(f"    hinweis: {self.hint}")
         return "\n".join(lines)
@@ -142,8 +144,17 @@ def _shown(found: re.Match[str]) -> str:
 
 
 def _caret_pad(text: str, count: int) -> str:
-    """Whitespace that lines a caret up under column ``count`` (tabs kept as tabs)."""
-    return "".join("\t" if ch == "\t" else " " for ch in text[:count]).ljust(count)
+    """Whitespace that lines a caret up under column ``count`` as a terminal shows the line: tabs
+    kept as tabs, a wide character (an emoji, a CJK one) two blanks, a combining or invisible one
+    none."""
+    return "".join("\t" if ch == "\t" else " " * _cells(ch) for ch in text[:count]) + " " * max(0, count - len(text))
+
+
+def _cells(char: str) -> int:
+    """The terminal cells ``char`` takes: 2 for a wide one, 0 for a combining or invisible one."""
+    if unicodedata.east_asian_width(char) in ("W", "F"):
+        return 2
+    return 0 if unicodedata.combining(char) or unicodedata.category(char) in ("Mn", "Me", "Cf") else 1
 
 
 class TeilhabeError(Exception):

@@ -125,3 +125,16 @@ class TestInsideValues:
             line, column, exact = locate_exact(text, (f"k{i}", "v"), json=True)
             assert exact and text[column - 1:].startswith('"v"')
         assert len(scans) == 2001  # the root once, each inner object once
+
+
+@pytest.mark.parametrize(("line", "column", "end", "caret"), [
+    ("wert 🙂 = 1 + satzz", 14, 19, " " * 14 + "^~~~~"),  # an emoji takes two cells
+    ("wert 漢字 = 1", 6, 8, " " * 5 + "^~~~"),  # wide characters: two cells each, the ~ too
+    ("wert e\u0301 = satzz", 11, 16, " " * 9 + "^~~~~"),  # a combining accent takes none
+    ("\twert = satzz", 9, 14, "\t" + " " * 7 + "^~~~~"),  # a tab stays a tab
+])
+def test_the_caret_lines_up_as_a_terminal_shows_the_line(line: str, column: int, end: int, caret: str) -> None:
+    from teilhabe_rules.errors import Diagnostic, Location
+
+    rendered = Diagnostic("x", Location("a.rules", 1, column, 1, end), source_line=line).render().splitlines()
+    assert rendered[2] == "    " + caret

@@ -6,11 +6,14 @@ import io
 import json
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis_budget import examples
 
 import teilhabe_rules
 from teilhabe_rules.cli import main
 from teilhabe_rules.ir import checked as c
-from teilhabe_rules.tools.diff import diff_models, ir_equal, ir_key, roundings
+from teilhabe_rules.tools.diff import WIDTH, diff_models, ir_equal, ir_key, roundings, told_apart
 
 BASE = """\
 modell tarif "Tarif"
@@ -453,3 +456,55 @@ def test_a_text_of_several_lines_goes_on_under_its_change() -> None:
     body = report.split("Prüfungen\n", 1)[1].split("\n\n", 1)[0].splitlines()
     assert body == ["  neu       prüfung in Modell: „Zeile eins", "            Zeile {a} drei“",
                     "  entfällt  prüfung in Modell: war „Zeile eins", "            Zeile {a} zwei“"]
+
+
+class TestLongRuleTexts:
+    """A rule text longer than the text report's width is shown cut around its first difference;
+    the JSON holds it whole."""
+
+    LONG = BASE.replace("wert jahresstunden: h/Jahr = lp.zeit als h/Jahr + stunden",
+                        "wert jahresstunden: h/Jahr = " + " + ".join(["lp.zeit als h/Jahr"] * 12) + " + stunden")
+
+    def test_a_formula_changed_beyond_the_cut_shows_the_change_on_both_sides(self) -> None:
+        changed = self.LONG.replace("+ stunden", "+ stunden * 2")
+        (change,) = diff_models(checked(self.LONG), checked(changed)).changes
+        assert change.old is not None and change.new is not None and len(change.old) > 250
+        assert change.new.endswith('+ stunden * 2 "Stunden im Jahr"')  # whole, not cut
+        old, new = change.shown()
+        assert old != new
+        assert old is not None and new is not None and old.startswith("…") and new.startswith("…")
+        assert "+ stunden * 2" in new and "+ stunden * 2" not in old
+        line = change.text()
+        assert line.count("stunden * 2") == 1 and line == f"geändert  jahresstunden (Formel): {old} → {new}"
+
+    def test_the_json_holds_the_whole_texts(self, tmp_path) -> None:
+        (tmp_path / "alt.rules").write_text(self.LONG, encoding="utf-8")
+        (tmp_path / "neu.rules").write_text(self.LONG.replace("+ stunden", "+ stunden * 2"), encoding="utf-8")
+        out, err = io.StringIO(), io.StringIO()
+        assert main(["diff", str(tmp_path / "alt.rules"), str(tmp_path / "neu.rules"), "--format", "json"],
+                    out, err) == 0
+        (row,) = json.loads(out.getvalue())["abschnitte"]["Werte (Formeln)"]
+        assert row["alt"] == " ".join(checked(self.LONG).nodes["jahresstunden"].source.split())
+        assert row["neu"].endswith('+ stunden * 2 "Stunden im Jahr"') and "…" not in row["neu"]
+        out = io.StringIO()
+        assert main(["diff", str(tmp_path / "alt.rules"), str(tmp_path / "neu.rules")], out, err) == 0
+        assert "+ stunden * 2" in out.getvalue()
+
+    @settings(max_examples=examples(300), deadline=None)
+    @given(prefix=st.text("ab (+)", max_size=400), old=st.text("ab (+)", max_size=40),
+           new=st.text("ab (+)", max_size=40), suffix=st.text("ab (+)", max_size=400))
+    def test_two_different_texts_are_always_shown_differently(self, prefix: str, old: str, new: str,
+                                                             suffix: str) -> None:
+        before, after = prefix + old + suffix, prefix + new + suffix
+        shown_before, shown_after = told_apart(before, after)
+        if before != after:
+            assert shown_before != shown_after
+        for whole, shown in ((before, shown_before), (after, shown_after)):
+            if len(before) <= WIDTH and len(after) <= WIDTH:
+                assert shown == whole
+                continue
+            assert len(shown) <= WIDTH + 2
+            inner = shown.removeprefix("…").removesuffix("…")
+            assert inner in whole
+            assert shown.startswith("…") or whole.startswith(inner)  # cut only where marked
+            assert shown.endswith("…") or whole.endswith(inner)

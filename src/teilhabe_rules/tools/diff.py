@@ -28,7 +28,7 @@ from ..ir import toolkit
 from ..ir.text import format_value, quantity_text
 from ..ir.toolkit import ir_equal, ir_key
 
-__all__ = ["SECTIONS", "Change", "ModelDiff", "diff_models", "ir_equal", "ir_key", "roundings"]
+__all__ = ["SECTIONS", "WIDTH", "Change", "ModelDiff", "diff_models", "ir_equal", "ir_key", "roundings", "told_apart"]
 
 # Sections in reading order, with their German headings.
 SECTIONS: tuple[tuple[str, str], ...] = (
@@ -48,11 +48,18 @@ _HEADINGS = dict(SECTIONS)
 _ORDER = {key: number for number, (key, _) in enumerate(SECTIONS)}
 _KINDS = {"hinzugefügt": "neu", "entfernt": "entfällt", "geändert": "geändert"}
 
+#: How many characters of a rule text the text report shows (at most, besides the „…“ of a cut).
+WIDTH = 160
+
 
 @attrs.frozen
 class Change:
     """One difference: its section, ``art`` (hinzugefügt / entfernt / geändert), what changed
-    (``subject``, e.g. ``pflegeminuten[5]``), the old and new value as text, and a note."""
+    (``subject``, e.g. ``pflegeminuten[5]``), the old and new value as text, and a note.
+
+    ``old`` and ``new`` are whole texts. With ``formula`` they are rule texts (a formula, a
+    check's condition), which the text report shows cut around their first difference
+    (:meth:`shown`); the JSON holds them in full."""
 
     section: str
     kind: str
@@ -60,18 +67,29 @@ class Change:
     old: str | None = None
     new: str | None = None
     note: str | None = None
+    formula: bool = False
+
+    def shown(self) -> tuple[str | None, str | None]:
+        """``old`` and ``new`` as the text report shows them: a rule text of more than
+        :data:`WIDTH` characters cut so that both sides show where they first differ."""
+        if not self.formula:
+            return self.old, self.new
+        if self.old is not None and self.new is not None:
+            return told_apart(self.old, self.new)
+        return _beginning(self.old), _beginning(self.new)
 
     def text(self) -> str:
         label = _KINDS[self.kind]
+        old, new = self.shown()
         line = f"{label:<9} {self.subject}"
         if self.note:
             line += f" ({self.note})"
         if self.kind == "geändert":
-            line += f": {self.old} → {self.new}"
-        elif self.kind == "hinzugefügt" and self.new:
-            line += f": {self.new}"
-        elif self.kind == "entfernt" and self.old:
-            line += f": war {self.old}"
+            line += f": {old} → {new}"
+        elif self.kind == "hinzugefügt" and new:
+            line += f": {new}"
+        elif self.kind == "entfernt" and old:
+            line += f": war {old}"
         return line
 
     def to_dict(self) -> dict[str, Any]:
@@ -311,8 +329,8 @@ class _Diff:
         if not node_a.bands or not node_b.bands:
             return
         if not ir_equal(node_a.subject, node_b.subject):
-            self.add("korridore", "geändert", f"{where}: Größe des Korridors", _symbolic(node_a.subject),
-                     _symbolic(node_b.subject))
+            self.changes.append(Change("korridore", "geändert", f"{where}: Größe des Korridors",
+                                       _symbolic(node_a.subject), _symbolic(node_b.subject), formula=True))
         unit = str(node_b.subject.type.unit)
         bands_a = _bands_by_level(node_a.bands)
         bands_b = _bands_by_level(node_b.bands)
@@ -516,7 +534,7 @@ class _Diff:
             if str(a.type.unit) != str(b.type.unit) or a.type.kind != b.type.kind:
                 self.add("werte", "geändert", where, a.type.describe(), b.type.describe(), "Typ")
             if not ir_equal(a.expr, b.expr, ignore_rounding=True):
-                self.add("werte", "geändert", where, _source(a), _source(b), "Formel")
+                self.changes.append(Change("werte", "geändert", where, _source(a), _source(b), "Formel", formula=True))
             rounding_a, rounding_b = roundings(a.expr), roundings(b.expr)
             if rounding_a != rounding_b:
                 self.add("rundung", "geändert", where, _rounding_text(rounding_a), _rounding_text(rounding_b))
@@ -544,8 +562,8 @@ class _Diff:
         for key in [k for k in old if k in new]:
             a, b = old[key], new[key]
             if not ir_equal(a.expr, b.expr):
-                self.add("prüfungen", "geändert", f"{a.kind} „{a.label}“", *_told_apart(_condition(a), _condition(b)),
-                         "Bedingung")
+                self.changes.append(Change("prüfungen", "geändert", f"{a.kind} „{a.label}“", _condition(a),
+                                           _condition(b), "Bedingung", formula=True))
 
 
 def _list_place(scope: c.ScopeSpec) -> str:
@@ -613,9 +631,8 @@ def _symbolic(expr: c.Expr | None) -> str:
 
 
 def _source(node: c.Node) -> str:
-    """The rule as written, on one line (from the checked model, not re-read)."""
-    text = " ".join((node.source or "").split())
-    return text if len(text) <= 160 else text[:157] + "…"
+    """The rule as written, on one line (from the checked model, not re-read), whole."""
+    return " ".join((node.source or "").split())
 
 
 def _condition(node: c.Node) -> str:
@@ -624,17 +641,34 @@ def _condition(node: c.Node) -> str:
     return " ".join(toolkit.render(node.expr).split()) if isinstance(node, c.CheckNode) else _source(node)
 
 
-def _told_apart(old: str, new: str, width: int = 160) -> tuple[str, str]:
-    """``old`` and ``new`` each at most ``width`` characters, cut so that both show where they
-    first differ (a long condition changed at its end is not shown as two equal beginnings)."""
+def _beginning(text: str | None) -> str | None:
+    """A rule text of one side (added, removed): its first :data:`WIDTH` characters."""
+    return text if text is None or len(text) <= WIDTH else text[:WIDTH] + "…"
+
+
+def told_apart(old: str, new: str, width: int = WIDTH) -> tuple[str, str]:
+    """``old`` and ``new`` each at most ``width`` characters (and a „…“ where cut), cut alike so
+    that both show where they first differ: a third of ``width`` before it, the rest after it,
+    begun and ended at a space where one is near. A long formula changed near its end is not shown
+    as two equal beginnings; two texts that differ are always shown differently."""
     if len(old) <= width and len(new) <= width:
         return old, new
     first = next((i for i, (x, y) in enumerate(zip(old, new, strict=False)) if x != y), min(len(old), len(new)))
     start = max(0, first - width // 3)
+    if start:
+        # (the texts are alike before ``first``: a space there is a space in both)
+        space = old.find(" ", start, max(start, first - 12))
+        if space >= 0:
+            start = space + 1
 
     def cut(text: str) -> str:
-        shown = text[start:start + width]
-        return ("…" if start else "") + shown + ("…" if start + width < len(text) else "")
+        end = start + width
+        if end < len(text):
+            space = text.rfind(" ", first + width // 3, end)
+            if space > first:
+                end = space
+        shown = text[start:end]
+        return ("…" if start else "") + shown + ("…" if end < len(text) else "")
 
     return cut(old), cut(new)
 

@@ -809,8 +809,8 @@ class _Builder:
         sections = []
         for key, heading in SECTIONS:
             german = _german_numbers if key in _QUANTITY_SECTIONS else _unchanged
-            rows = tuple(ChangeRow(_CHANGE_WORDS.get(ch.kind, ch.kind), ch.subject, german(ch.old), german(ch.new),
-                                   ch.note) for ch in changes.section(key))
+            rows = tuple(ChangeRow(_CHANGE_WORDS.get(ch.kind, ch.kind), ch.subject, german(ch.shown()[0]),
+                                   german(ch.shown()[1]), ch.note) for ch in changes.section(key))
             if rows:
                 sections.append((heading, rows))
         old, new = self.previous.checked.info, self.checked.info

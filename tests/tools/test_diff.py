@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+from decimal import Decimal
 
 import pytest
 from hypothesis import given, settings
@@ -508,3 +509,51 @@ class TestLongRuleTexts:
             assert inner in whole
             assert shown.startswith("…") or whole.startswith(inner)  # cut only where marked
             assert shown.endswith("…") or whole.endswith(inner)
+
+
+class TestNumbersSideBySide:
+    """An old and a new number are shown with as many decimal places each; a whole number alone
+    without its zeros, as everywhere."""
+
+    def test_a_rate_written_with_cents(self) -> None:
+        old = BASE.replace("= 60 EUR/h", "= 45.00 EUR/h")
+        assert changes(old, old.replace("= 45.00 EUR/h", "= 45.50 EUR/h")) == {
+            ("parameter", "geändert", "satz", "45.00 EUR/h", "45.50 EUR/h")}
+        assert changes(BASE, BASE.replace("= 60 EUR/h", "= 60.5 EUR/h")) == {
+            ("parameter", "geändert", "satz", "60.0 EUR/h", "60.5 EUR/h")}
+        assert changes(old, old.replace("= 45.00 EUR/h", "= 46.00 EUR/h")) == {
+            ("parameter", "geändert", "satz", "45 EUR/h", "46 EUR/h")}
+
+    def test_table_rows_bounds_periods_and_defaults(self) -> None:
+        assert ("tabellen", "geändert", "faktor[b]", "80.0 %", "82.5 %") in changes(
+            BASE, BASE.replace("  b: 80 %\n", "  b: 82.5 %\n"))
+        moved = BASE.replace("    0: ab 0 bis 0\n    1: über 0", "    0: ab 0 bis 0.5\n    1: über 0.5")
+        assert changes(BASE, moved) == {
+            ("korridore", "geändert", "lp Stufe 0, obere Grenze", "bis 0.0 min/Tag", "bis 0.5 min/Tag"),
+            ("korridore", "geändert", "lp Stufe 1, untere Grenze", "über 0.0 min/Tag", "über 0.5 min/Tag")}
+        new = BASE.replace('annahme "geschätzt"\n', 'annahme "geschätzt"\n  ab 01.01.2025 = 65.25 EUR/h\n')
+        assert changes(BASE, new) == {("gültigkeit", "geändert", "satz (Werte je Zeitraum)",
+                                       "60.00 EUR/h ab 01.01.2024",
+                                       "60.00 EUR/h ab 01.01.2024, 65.25 EUR/h ab 01.01.2025")}
+        optional = BASE.replace("eingabe stunden: zahl h/Jahr von 0 bis 100",
+                                "eingabe stunden: zahl h/Jahr von 0 bis 100 standard 10 h/Jahr")
+        assert changes(optional, optional.replace("standard 10 h/Jahr", "standard 12.5 h/Jahr")) == {
+            ("eingaben", "geändert", "stunden", "Standard 10.0 h/Jahr", "Standard 12.5 h/Jahr")}
+
+    @settings(max_examples=examples(40), deadline=None)
+    @given(old=st.decimals(0, 200, places=2), new=st.decimals(0, 200, places=2), cut=st.booleans())
+    def test_both_sides_have_as_many_places_and_read_back(self, old: Decimal, new: Decimal, cut: bool) -> None:
+        def written(value: Decimal) -> str:
+            return str(value.normalize()) if cut and value == value.to_integral_value() else str(value)
+
+        before = BASE.replace("= 60 EUR/h", f"= {written(old)} EUR/h")
+        found = [ch for ch in diff_models(checked(before), checked(before.replace(
+            f"= {written(old)} EUR/h", f"= {written(new)} EUR/h"))).changes]
+        if old == new:
+            assert found == []
+            return
+        (change,) = found
+        assert change.old is not None and change.new is not None
+        shown_old, shown_new = change.old.removesuffix(" EUR/h"), change.new.removesuffix(" EUR/h")
+        assert (Decimal(shown_old), Decimal(shown_new)) == (old, new)
+        assert len(shown_old.partition(".")[2]) == len(shown_new.partition(".")[2])

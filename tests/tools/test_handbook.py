@@ -409,7 +409,7 @@ class TestComparison:
         assert section is not None
         text = _text(section.group(1))
         assert "Änderungen gegenüber mawo 2024.1" in _text(pages[OVERVIEW])
-        assert "fls_satz 68,95 EUR/h 70,5 EUR/h" in text
+        assert "fls_satz 68,95 EUR/h 70,50 EUR/h" in text  # (written 70.5: as many places as the old)
         assert "bewohner[].lp2a Stufe 1, obere Grenze bis lp2a_grenze_1 (7 min/Tag) bis lp2a_grenze_1 (9 min/Tag)" \
             in text
 

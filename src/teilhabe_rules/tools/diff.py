@@ -25,7 +25,7 @@ import attrs
 from ..errors import counted
 from ..ir import checked as c
 from ..ir import toolkit
-from ..ir.text import format_value, quantity_text
+from ..ir.text import decimal_text, format_value, quantity_text, unit_text
 from ..ir.toolkit import ir_equal, ir_key
 
 __all__ = ["SECTIONS", "WIDTH", "Change", "ModelDiff", "diff_models", "ir_equal", "ir_key", "roundings", "told_apart"]
@@ -277,8 +277,10 @@ class _Diff:
             a, b = self.old.parameters[pid], self.new.parameters[pid]
             if (len(a.periods), len(b.periods)) != (0, 0) and self._periods(a, self.old.info) != self._periods(
                     b, self.new.info):  # (by value: 70.10 EUR/h is 70.1 EUR/h)
-                self.add("gültigkeit", "geändert", f"{pid} (Werte je Zeitraum)", self._schedule(a, self.old.info),
-                         self._schedule(b, self.new.info))
+                places = max(_places(value, spec.type) for spec in (a, b)
+                             for value in (spec.default, *(period.value for period in spec.periods)))
+                self.add("gültigkeit", "geändert", f"{pid} (Werte je Zeitraum)",
+                         self._schedule(a, self.old.info, places), self._schedule(b, self.new.info, places))
 
     @staticmethod
     def _periods(spec: c.ParameterSpec, info: c.ModelInfo) -> Any:
@@ -286,11 +288,11 @@ class _Diff:
                 tuple((period.value, period.valid_from, period.valid_to) for period in spec.periods))
 
     @staticmethod
-    def _schedule(spec: c.ParameterSpec, info: c.ModelInfo) -> str:
-        parts = [f"{quantity_text(spec.default, spec.type)} ab {_date(info.valid_from)}"]
+    def _schedule(spec: c.ParameterSpec, info: c.ModelInfo, places: int) -> str:
+        parts = [f"{_quantity(spec.default, spec.type, places)} ab {_date(info.valid_from)}"]
         for period in spec.periods:
             end = f" bis {format_value(period.valid_to)}" if period.valid_to else ""
-            parts.append(f"{quantity_text(period.value, spec.type)} ab {format_value(period.valid_from)}{end}")
+            parts.append(f"{_quantity(period.value, spec.type, places)} ab {format_value(period.valid_from)}{end}")
         return ", ".join(parts)
 
     # ---- packages, levels, corridors ----
@@ -346,8 +348,12 @@ class _Diff:
                     before = self._bound(band_a, side, self.old, unit)
                     after = self._bound(band_b, side, self.new, unit)
                     if before[0] != after[0]:
+                        # (shown again with as many decimal places on both sides)
+                        places = max(self._places(band_a, side, self.old), self._places(band_b, side, self.new))
                         name = "untere Grenze" if side == "lower" else "obere Grenze"
-                        self.add("korridore", "geändert", f"{where} Stufe {level}, {name}", before[1], after[1])
+                        self.add("korridore", "geändert", f"{where} Stufe {level}, {name}",
+                                 self._bound(band_a, side, self.old, unit, places)[1],
+                                 self._bound(band_b, side, self.new, unit, places)[1])
                 continue
             # a level of several bands: its bands, compared as a whole (in any order)
             if self._band_keys(bands_a[level], self.old, unit) != self._band_keys(bands_b[level], self.new, unit):
@@ -362,15 +368,23 @@ class _Diff:
     def _bands(self, bands: list[c.BandSpec], model: c.CheckedModel, unit: str) -> str:
         return "; ".join(self._band(band, model, unit) for band in bands)
 
-    def _bound(self, band: c.BandSpec, side: str, model: c.CheckedModel, unit: str) -> tuple[Any, str]:
-        """(what is compared, the text shown) of one side of a band."""
+    @staticmethod
+    def _places(band: c.BandSpec, side: str, model: c.CheckedModel) -> int:
+        """The decimal places of a bound's value as shown alone."""
+        expr = band.lower if side == "lower" else band.upper
+        return 0 if expr is None else _places(_value_of(expr, model), expr.type)
+
+    def _bound(self, band: c.BandSpec, side: str, model: c.CheckedModel, unit: str,
+               places: int = 0) -> tuple[Any, str]:
+        """(what is compared, the text shown — its number with at least ``places`` decimal places)
+        of one side of a band."""
         expr = band.lower if side == "lower" else band.upper
         inclusive = band.lower_inclusive if side == "lower" else band.upper_inclusive
         if expr is None:
             return (None,), "offen"
         word = ("ab" if inclusive else "über") if side == "lower" else ("bis" if inclusive else "unter")
         value = _value_of(expr, model)
-        shown = format_value(value, expr.type) if value is not None else None
+        shown = _number_text(value, expr.type, places) if value is not None else None
         symbol = _symbolic(expr)
         if isinstance(expr, c.Const):
             text = f"{word} {shown} {unit}".rstrip()
@@ -439,8 +453,8 @@ class _Diff:
                 row_a, row_b = rows_a[key], rows_b[key]
                 if _same_value(row_a.value, row_b.value):
                     continue
-                self.add("tabellen", "geändert", _row(tid, key), quantity_text(row_a.value, a.value_type),
-                         quantity_text(row_b.value, b.value_type), b.title)
+                self.add("tabellen", "geändert", _row(tid, key),
+                         *_side_by_side(row_a.value, a.value_type, row_b.value, b.value_type), b.title)
             for key in [k for k in rows_a if k in rows_b]:
                 self.changed("tabellen", _row(tid, key), _quoted(rows_a[key].assumptions),
                              _quoted(rows_b[key].assumptions), "Annahme")
@@ -460,8 +474,8 @@ class _Diff:
             if _type_key(a.type) != _type_key(b.type):
                 self.add("parameter", "geändert", pid, _type_text(a.type), _type_text(b.type), "Typ")
             if not _same_value(a.default, b.default) or str(a.type.unit) != str(b.type.unit):
-                self.add("parameter", "geändert", pid, quantity_text(a.default, a.type),
-                         quantity_text(b.default, b.type), b.doc or a.doc)
+                self.add("parameter", "geändert", pid, *_side_by_side(a.default, a.type, b.default, b.type),
+                         b.doc or a.doc)
             self.changed("parameter", pid, _quoted(a.assumptions), _quoted(b.assumptions), "Annahme")
             # a period's assumption, of a period both versions have (a period added or moved is a
             # change of the values per period: validity)
@@ -495,8 +509,9 @@ class _Diff:
             where = _place(a.scope, a.key)
             if _type_key(a.type) != _type_key(b.type):
                 self.add("eingaben", "geändert", where, _type_text(a.type), _type_text(b.type), "Typ")
-            req_a = "Pflichtangabe" if a.required else f"Standard {quantity_text(a.default, a.type)}"
-            req_b = "Pflichtangabe" if b.required else f"Standard {quantity_text(b.default, b.type)}"
+            default_a, default_b = _side_by_side(a.default, a.type, b.default, b.type)
+            req_a = "Pflichtangabe" if a.required else f"Standard {default_a}"
+            req_b = "Pflichtangabe" if b.required else f"Standard {default_b}"
             if a.required != b.required or not a.required and not _same_value(a.default, b.default):
                 self.add("eingaben", "geändert", where, req_a, req_b)
 
@@ -595,6 +610,47 @@ def _rule_text(rule: str | None) -> str:
 
 def _row(tid: str, key: tuple[Any, ...]) -> str:
     return f"{tid}[{', '.join(format_value(k) for k in key)}]"
+
+
+def _number(value: Any, vtype: c.ValueType | None) -> Decimal | None:
+    """The number a value of a ``zahl`` shows (a percentage in percent), else None."""
+    if type(value) is not Decimal or vtype is None or vtype.kind != c.TypeKind.ZAHL:
+        return None
+    return value.scaleb(2) if vtype.unit.percent else value
+
+
+def _places(value: Any, vtype: c.ValueType | None) -> int:
+    """How many decimal places :func:`quantity_text` shows of a value (``70.10``: 2, ``45.00``: 0)."""
+    number = _number(value, vtype)
+    if number is None or number == number.to_integral_value():
+        return 0
+    exponent = number.as_tuple().exponent
+    return -exponent if isinstance(exponent, int) else 0
+
+
+def _number_text(value: Any, vtype: c.ValueType | None, places: int) -> str:
+    """A value as :func:`format_value` shows it, a number with at least ``places`` decimal places
+    (zeros added, never rounded)."""
+    number = _number(value, vtype)
+    if number is None or _places(value, vtype) >= places:
+        return format_value(value, vtype)
+    return decimal_text(number.quantize(Decimal(1).scaleb(-places)))
+
+
+def _quantity(value: Any, vtype: c.ValueType, places: int) -> str:
+    """A value with its unit as :func:`quantity_text` shows it, a number with at least ``places``
+    decimal places."""
+    if _number(value, vtype) is None or _places(value, vtype) >= places:
+        return quantity_text(value, vtype)
+    text, unit = _number_text(value, vtype, places), unit_text(vtype)
+    return f"{text} %" if unit == "%" else f"{text} {unit}".strip()
+
+
+def _side_by_side(old: Any, old_type: c.ValueType, new: Any, new_type: c.ValueType) -> tuple[str, str]:
+    """An old and a new value with as many decimal places each (``45.00 EUR/h → 45.50 EUR/h``, not
+    ``45 EUR/h → 45.50 EUR/h``: a whole number alone is shown without its zeros)."""
+    places = max(_places(old, old_type), _places(new, new_type))
+    return _quantity(old, old_type, places), _quantity(new, new_type, places)
 
 
 def _same_value(a: Any, b: Any) -> bool:

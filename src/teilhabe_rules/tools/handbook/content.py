@@ -830,7 +830,16 @@ def _german_numbers(text: str | None) -> str | None:
     and so does quoted text (an assumption, a label: „…“), which is prose as its author wrote it."""
     if text is None or text.startswith("„"):
         return text
-    return _PLAIN_NUMBER.sub(lambda match: number_text(Decimal(match.group(0))), text)
+    return _PLAIN_NUMBER.sub(_german_number, text)
+
+
+def _german_number(match: re.Match[str]) -> str:
+    """One number of a diff's value text German style, with its decimal places: the diff writes
+    a whole number beside one with places with as many (``45.00 EUR/h → 45.50 EUR/h``)."""
+    written = match.group(0)
+    text = number_text(Decimal(written))
+    places = len(written.partition(".")[2])
+    return text + "," + "0" * places if places and "," not in text else text
 
 
 def _unchanged(text: str | None) -> str | None:

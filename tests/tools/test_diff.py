@@ -146,6 +146,9 @@ def test_the_bundled_mawo_versions_differ_exactly_by_what_the_variant_changes() 
         # § 43a SGB XI: the cap of 2025 (278 EUR/Monat)
         ("parameter", "pflegekasse_hoechstbetrag", "§ 43a SGB XI: Höchstbetrag je Jahr (12 × Monatsbetrag)"),
         ("parameter", "pflegekasse_hoechstbetrag", "Annahme"),
+        # the variant replaces the legal source of the cap, and its fls_satz has none of its own
+        ("parameter", "fls_satz", "Quelle"),
+        ("parameter", "pflegekasse_hoechstbetrag", "Quelle"),
     }
     by_subject = {(ch.subject, ch.note): ch for ch in result.changes}
     row = by_subject[("fls_satz", "Fachleistungsstundensatz (FLS) ab 01.01.2025")]
@@ -153,6 +156,10 @@ def test_the_bundled_mawo_versions_differ_exactly_by_what_the_variant_changes() 
     row = by_subject[("pflegeminuten[5]", "LP 2b – Pflegezeit je Pflegegrad")]
     assert (row.old, row.new) == ("36 min/Tag", "40 min/Tag")
     assert by_subject[("Modell", None)].new == "ab 01.01.2025"
+    assert by_subject[("fls_satz", "Quelle")].new == "—"
+    source = by_subject[("pflegekasse_hoechstbetrag", "Quelle")]
+    assert source.old is not None and source.old.startswith("„§ 43a Satz 2 SGB XI: 266 EUR/Monat")
+    assert source.new is not None and "Dynamisierung der Leistungsbeträge um 4,5 %" in source.new
 
 
 @pytest.mark.parametrize(
@@ -184,10 +191,12 @@ def test_the_bundled_mawo_versions_differ_exactly_by_what_the_variant_changes() 
            "stunden <= 90 h/Jahr", "stunden <= 95 h/Jahr")}),
         (('annahme "geschätzt"', 'annahme "verhandelt"'),
          {("parameter", "geändert", "satz", "„geschätzt“", "„verhandelt“")}),
+        (('annahme "geschätzt"', 'annahme "geschätzt" quelle "Vereinbarung 2024"'),
+         {("parameter", "geändert", "satz", "—", "„Vereinbarung 2024“")}),
         (('    2 "hoch"\n', '    2 "sehr hoch"\n'), {("pakete", "geändert", "lp Stufe 2", "„hoch“", "„sehr hoch“")}),
     ],
     ids=["parametergrenze", "korridorgrenze", "tabellenzeile", "rundung", "formel", "eingabe-bereich", "gültigkeit",
-         "prüfung", "annahme", "stufenbezeichnung"],
+         "prüfung", "annahme", "quelle", "stufenbezeichnung"],
 )
 def test_each_kind_of_change_is_found(change: tuple[str, str], expected: set) -> None:
     old, new = change
@@ -259,11 +268,11 @@ def test_cli_diff_text_and_json() -> None:
     text = out.getvalue()
     assert ("Parameter\n  geändert  fls_satz (Fachleistungsstundensatz (FLS) ab 01.01.2025): 68.95 EUR/h → 70.10 EUR/h"
             in text)
-    assert text.rstrip().endswith("13 Änderungen in 4 Abschnitten.")
+    assert text.rstrip().endswith("15 Änderungen in 4 Abschnitten.")
     out = io.StringIO()
     assert main(["diff", "mawo", "mawo_2025", "--format", "json"], out, err) == 0
     data = json.loads(out.getvalue())
-    assert data["anzahl"] == 13 and list(data["abschnitte"]) == ["Modell", "Gültigkeit", "Tabellen", "Parameter"]
+    assert data["anzahl"] == 15 and list(data["abschnitte"]) == ["Modell", "Gültigkeit", "Tabellen", "Parameter"]
     assert data["abschnitte"]["Tabellen"][0] == {"abschnitt": "tabellen", "art": "geändert",
                                                  "gegenstand": "pflegeminuten[5]", "alt": "36 min/Tag",
                                                  "neu": "40 min/Tag", "hinweis": "LP 2b – Pflegezeit je Pflegegrad"}
@@ -413,6 +422,23 @@ def test_an_assumption_of_a_table_or_of_a_period_is_compared() -> None:
     }
     assert changes(old, old.replace(' annahme "erste"', "")) == {
         ("parameter", "geändert", "grenze ab 01.07.2024", "„erste“", "—")}
+
+
+def test_a_source_of_a_parameter_a_period_or_a_table_is_compared() -> None:
+    """Every ``quelle`` is reported when it changes, as every ``annahme``: both justify a figure."""
+    old = BASE.replace('tabelle faktor "Faktor je Gruppe": Gruppe -> %',
+                       'tabelle faktor "Faktor je Gruppe": Gruppe -> % quelle "Anlage 1"').replace(
+        'parameter grenze: min/Tag = 10 min/Tag "Grenze Stufe 1"\n',
+        'parameter grenze: min/Tag = 10 min/Tag "Grenze Stufe 1" quelle "LRV § 5"\n'
+        '  ab 01.07.2024 = 12 min/Tag quelle "Nachtrag 1"\n')
+    new = (old.replace('quelle "Anlage 1"', 'quelle "Anlage 2"').replace('quelle "LRV § 5"', 'quelle "LRV § 6"')
+           .replace('quelle "Nachtrag 1"', 'quelle "Nachtrag 2"'))
+    assert changes(old, new) == {
+        ("tabellen", "geändert", "faktor", "„Anlage 1“", "„Anlage 2“"),
+        ("parameter", "geändert", "grenze", "„LRV § 5“", "„LRV § 6“"),
+        ("parameter", "geändert", "grenze ab 01.07.2024", "„Nachtrag 1“", "„Nachtrag 2“"),
+    }
+    assert changes(old, old.replace(' quelle "LRV § 5"', "")) == {("parameter", "geändert", "grenze", "„LRV § 5“", "—")}
 
 
 def test_the_budget_of_a_list_s_element_is_compared() -> None:

@@ -441,6 +441,7 @@ class _Diff:
             self.changed("tabellen", tid, "teilweise" if a.partial else "vollständig",
                          "teilweise" if b.partial else "vollständig", "Abdeckung")
             self.changed("tabellen", tid, _quoted(a.assumptions), _quoted(b.assumptions), "Annahme")
+            self.changed("tabellen", tid, _quoted(a.sources), _quoted(b.sources), "Quelle")
             rows_a = {tuple(row.keys): row for row in a.rows}
             rows_b = {tuple(row.keys): row for row in b.rows}
             for key in [k for k in rows_b if k not in rows_a]:
@@ -477,26 +478,20 @@ class _Diff:
                 self.add("parameter", "geändert", pid, *_side_by_side(a.default, a.type, b.default, b.type),
                          b.doc or a.doc)
             self.changed("parameter", pid, _quoted(a.assumptions), _quoted(b.assumptions), "Annahme")
-            # a period's assumption, of a period both versions have (a period added or moved is a
-            # change of the values per period: validity)
+            self.changed("parameter", pid, _quoted(a.sources), _quoted(b.sources), "Quelle")
+            # a period's assumption and source, of a period both versions have (a period added or
+            # moved is a change of the values per period: validity)
             periods_b = {period.valid_from: period for period in b.periods}
             for period in a.periods:
                 later = periods_b.get(period.valid_from)
                 if later is not None:
                     self.changed("parameter", f"{pid} ab {format_value(period.valid_from)}",
                                  _quoted(period.assumptions), _quoted(later.assumptions), "Annahme")
+                    self.changed("parameter", f"{pid} ab {format_value(period.valid_from)}",
+                                 _quoted(period.sources), _quoted(later.sources), "Quelle")
 
     def inputs(self) -> None:
-        def collect(model: c.CheckedModel) -> dict[str, c.InputSpec]:
-            out = {}
-            for scope in model.scopes.values():
-                for spec in scope.inputs:
-                    if spec.key.rsplit(".", 1)[-1] in ("bewilligte_stufe", "begründung", "berechnete_stufe"):
-                        continue  # follow the packages' levels, reported there
-                    out[spec.id] = spec
-            return out
-
-        old, new = collect(self.old), collect(self.new)
+        old, new = _inputs(self.old), _inputs(self.new)
         for iid in [i for i in new if i not in old]:
             spec = new[iid]
             self.add("eingaben", "hinzugefügt", _place(spec.scope, spec.key),
@@ -579,6 +574,17 @@ class _Diff:
             if not ir_equal(a.expr, b.expr):
                 self.changes.append(Change("prüfungen", "geändert", f"{a.kind} „{a.label}“", _condition(a),
                                            _condition(b), "Bedingung", formula=True))
+
+
+def _inputs(model: c.CheckedModel) -> dict[str, c.InputSpec]:
+    """The inputs of a model that a diff compares, by id."""
+    out = {}
+    for scope in model.scopes.values():
+        for spec in scope.inputs:
+            if spec.key.rsplit(".", 1)[-1] in ("bewilligte_stufe", "begründung", "berechnete_stufe"):
+                continue  # follow the packages' levels, reported there
+            out[spec.id] = spec
+    return out
 
 
 def _list_place(scope: c.ScopeSpec) -> str:

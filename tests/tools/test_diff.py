@@ -583,3 +583,33 @@ class TestNumbersSideBySide:
         shown_old, shown_new = change.old.removesuffix(" EUR/h"), change.new.removesuffix(" EUR/h")
         assert (Decimal(shown_old), Decimal(shown_new)) == (old, new)
         assert len(shown_old.partition(".")[2]) == len(shown_new.partition(".")[2])
+
+
+class TestProperties:
+    """``eigenschaft``: what the model's tests prove of every case is part of the model."""
+
+    WITH = BASE + ('eigenschaft "Nie negativ": betrag >= 0 EUR/Jahr\n'
+                   'eigenschaft "Mehr Stunden, nie weniger Geld": steigend betrag mit stunden\n')
+
+    def test_a_monotonicity_turned_round_is_a_change(self) -> None:
+        assert changes(self.WITH, self.WITH.replace("steigend betrag", "fallend betrag")) == {
+            ("eigenschaften", "geändert", "eigenschaft „Mehr Stunden, nie weniger Geld“", "steigend betrag mit stunden",
+             "fallend betrag mit stunden")}
+        assert changes(self.WITH, self.WITH.replace("mit stunden", "mit minuten")) == {
+            ("eigenschaften", "geändert", "eigenschaft „Mehr Stunden, nie weniger Geld“", "steigend betrag mit stunden",
+             "steigend betrag mit minuten")}
+
+    def test_a_condition_changed_added_or_removed(self) -> None:
+        assert changes(self.WITH, self.WITH.replace(">= 0 EUR/Jahr", "> 0 EUR/Jahr")) == {
+            ("eigenschaften", "geändert", "eigenschaft „Nie negativ“", "betrag >= 0 EUR/Jahr", "betrag > 0 EUR/Jahr")}
+        assert changes(BASE, self.WITH) == {
+            ("eigenschaften", "hinzugefügt", "eigenschaft „Nie negativ“", None, "betrag >= 0 EUR/Jahr"),
+            ("eigenschaften", "hinzugefügt", "eigenschaft „Mehr Stunden, nie weniger Geld“", None,
+             "steigend betrag mit stunden")}
+        assert ("eigenschaften", "entfernt", "eigenschaft „Nie negativ“", "betrag >= 0 EUR/Jahr", None) in changes(
+            self.WITH, BASE)
+
+    def test_properties_reordered_or_reformatted_are_no_change(self) -> None:
+        lines = self.WITH.splitlines(keepends=True)
+        reordered = "".join(lines[:-2]) + lines[-1] + lines[-2].replace(">= 0 EUR/Jahr", ">=0.0 EUR/Jahr")
+        assert diff_models(checked(self.WITH), checked(reordered)).empty

@@ -5,7 +5,8 @@ Takes: two :class:`~teilhabe_rules.ir.checked.CheckedModel` (an old and a new ve
 model's header, validity (of the model and of parameter values), packages and their levels,
 corridor bounds per band (old → new, with unit and the value a parameter bound stands for),
 enumerations, tables row by row, parameters (value and unit, range, assumptions), inputs,
-values whose formula changed, rounding (``runde`` places and mode) and checks.
+values whose formula changed, rounding (``runde`` places and mode), checks and properties
+(``eigenschaft``).
 
 Nothing textual is compared: declarations are matched by name (checks by their message), table
 rows by key, formulas as resolved expressions with :func:`ir_equal`, which ignores source
@@ -27,6 +28,7 @@ from ..ir import checked as c
 from ..ir import toolkit
 from ..ir.text import decimal_text, format_value, quantity_text, unit_text
 from ..ir.toolkit import ir_equal, ir_key
+from ..paths import format_path
 
 __all__ = ["SECTIONS", "WIDTH", "Change", "ModelDiff", "diff_models", "ir_equal", "ir_key", "roundings", "told_apart"]
 
@@ -43,6 +45,7 @@ SECTIONS: tuple[tuple[str, str], ...] = (
     ("werte", "Werte (Formeln)"),
     ("rundung", "Rundung"),
     ("prüfungen", "Prüfungen"),
+    ("eigenschaften", "Eigenschaften"),
 )
 _HEADINGS = dict(SECTIONS)
 _ORDER = {key: number for number, (key, _) in enumerate(SECTIONS)}
@@ -194,6 +197,7 @@ def diff_models(old: c.CheckedModel, new: c.CheckedModel) -> ModelDiff:
     out.lists()
     out.values()
     out.checks()
+    out.properties()
     changes = sorted(out.changes, key=lambda ch: _ORDER[ch.section])  # stable: the order within a section stays
     return ModelDiff(old.info, new.info, tuple(changes))
 
@@ -575,6 +579,30 @@ class _Diff:
                 self.changes.append(Change("prüfungen", "geändert", f"{a.kind} „{a.label}“", _condition(a),
                                            _condition(b), "Bedingung", formula=True))
 
+    def properties(self) -> None:
+        """``eigenschaft``: what ``teilhabe-rules test`` proves of every case, matched by title (the
+        second of two alike by order, as checks) and compared by its condition or monotonicity."""
+        def collect(model: c.CheckedModel) -> dict[tuple[str, int], c.PropertySpec]:
+            found: dict[tuple[str, int], c.PropertySpec] = {}
+            seen: dict[str, int] = {}
+            for prop in model.properties:
+                found[(prop.title, seen.get(prop.title, 0))] = prop
+                seen[prop.title] = seen.get(prop.title, 0) + 1
+            return found
+
+        old, new = collect(self.old), collect(self.new)
+        for key in [k for k in new if k not in old]:
+            self.add("eigenschaften", "hinzugefügt", f"eigenschaft „{key[0]}“", new=_property_text(new[key]))
+        for key in [k for k in old if k not in new]:
+            self.add("eigenschaften", "entfernt", f"eigenschaft „{key[0]}“", old=_property_text(old[key]))
+        for key in [k for k in old if k in new]:
+            a, b = old[key], new[key]
+            same = (a.direction, a.target, a.by) == (b.direction, b.target, b.by) and (
+                ir_equal(a.expr, b.expr) if a.expr is not None and b.expr is not None else a.expr is b.expr)
+            if not same:
+                self.changes.append(Change("eigenschaften", "geändert", f"eigenschaft „{key[0]}“", _property_text(a),
+                                           _property_text(b), "Bedingung", formula=True))
+
 
 def _inputs(model: c.CheckedModel) -> dict[str, c.InputSpec]:
     """The inputs of a model that a diff compares, by id."""
@@ -585,6 +613,13 @@ def _inputs(model: c.CheckedModel) -> dict[str, c.InputSpec]:
                 continue  # follow the packages' levels, reported there
             out[spec.id] = spec
     return out
+
+
+def _property_text(prop: c.PropertySpec) -> str:
+    """An ``eigenschaft`` as written after its title: its condition, or ``steigend A mit B``."""
+    if prop.expr is not None:
+        return " ".join(toolkit.render(prop.expr).split())
+    return f"{prop.direction} {format_path(prop.target or ())} mit {format_path(prop.by or ())}"
 
 
 def _list_place(scope: c.ScopeSpec) -> str:

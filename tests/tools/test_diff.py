@@ -149,6 +149,9 @@ def test_the_bundled_mawo_versions_differ_exactly_by_what_the_variant_changes() 
         # the variant replaces the legal source of the cap, and its fls_satz has none of its own
         ("parameter", "fls_satz", "Quelle"),
         ("parameter", "pflegekasse_hoechstbetrag", "Quelle"),
+        # the variant's texts: the new rate's description, and none for the new row 5
+        ("beschreibungen", "Parameter fls_satz", "Beschreibung"),
+        ("beschreibungen", "Tabelle pflegeminuten[5]", "Beschreibung"),
     }
     by_subject = {(ch.subject, ch.note): ch for ch in result.changes}
     row = by_subject[("fls_satz", "Fachleistungsstundensatz (FLS) ab 01.01.2025")]
@@ -268,11 +271,12 @@ def test_cli_diff_text_and_json() -> None:
     text = out.getvalue()
     assert ("Parameter\n  geändert  fls_satz (Fachleistungsstundensatz (FLS) ab 01.01.2025): 68.95 EUR/h → 70.10 EUR/h"
             in text)
-    assert text.rstrip().endswith("15 Änderungen in 4 Abschnitten.")
+    assert text.rstrip().endswith("17 Änderungen in 5 Abschnitten.")
     out = io.StringIO()
     assert main(["diff", "mawo", "mawo_2025", "--format", "json"], out, err) == 0
     data = json.loads(out.getvalue())
-    assert data["anzahl"] == 15 and list(data["abschnitte"]) == ["Modell", "Gültigkeit", "Tabellen", "Parameter"]
+    assert data["anzahl"] == 17 and list(data["abschnitte"]) == ["Modell", "Gültigkeit", "Tabellen", "Parameter",
+                                                                "Beschreibungen und Titel"]
     assert data["abschnitte"]["Tabellen"][0] == {"abschnitt": "tabellen", "art": "geändert",
                                                  "gegenstand": "pflegeminuten[5]", "alt": "36 min/Tag",
                                                  "neu": "40 min/Tag", "hinweis": "LP 2b – Pflegezeit je Pflegegrad"}
@@ -613,3 +617,43 @@ class TestProperties:
         lines = self.WITH.splitlines(keepends=True)
         reordered = "".join(lines[:-2]) + lines[-1] + lines[-2].replace(">= 0 EUR/Jahr", ">=0.0 EUR/Jahr")
         assert diff_models(checked(self.WITH), checked(reordered)).empty
+
+
+def test_descriptions_and_titles_are_listed_apart_from_the_figures() -> None:
+    """A changed description or title is documentation, not a figure: it is listed in its own
+    last section, and a model that only changes texts has no change in any other section."""
+    new = (BASE.replace('"Stundensatz" annahme', '"Stundensatz der Assistenz" annahme')
+           .replace('tabelle faktor "Faktor je Gruppe"', 'tabelle faktor "Faktor nach Gruppe"')
+           .replace('aufzählung Gruppe "Gruppe"', 'aufzählung Gruppe "Gruppen"')
+           .replace('"Minuten am Tag"', '"Minuten je Tag"')
+           .replace('"Stunden im Jahr"\n', '"Jahresstunden"\n'))
+    assert changes(BASE, new) == {
+        ("beschreibungen", "geändert", "Parameter satz", "„Stundensatz“", "„Stundensatz der Assistenz“"),
+        ("beschreibungen", "geändert", "Tabelle faktor", "„Faktor je Gruppe“", "„Faktor nach Gruppe“"),
+        ("beschreibungen", "geändert", "Aufzählung Gruppe", "„Gruppe“", "„Gruppen“"),
+        ("beschreibungen", "geändert", "Eingabe minuten", "„Minuten am Tag“", "„Minuten je Tag“"),
+        ("beschreibungen", "geändert", "Wert jahresstunden", "„Stunden im Jahr“", "„Jahresstunden“"),
+    }
+    assert changes(BASE, BASE.replace('eingabe stunden: zahl h/Jahr von 0 bis 100',
+                                      'eingabe stunden: zahl h/Jahr von 0 bis 100 "Stunden im Jahr"')) == {
+        ("beschreibungen", "geändert", "Eingabe stunden", "—", "„Stunden im Jahr“")}
+    report = diff_models(checked(BASE), checked(new)).render_text()
+    assert report.endswith("\nBeschreibungen und Titel\n" + report.split("Beschreibungen und Titel\n", 1)[1])
+    assert "5 Änderungen in 1 Abschnitt." in report
+
+
+def test_a_parameter_s_description_or_source_alone_is_a_difference() -> None:
+    """Adding ``quelle "LRV"`` to BEI_NRW 3.0's ``ua_satz``, or rewording its description, was
+    „Keine inhaltlichen Unterschiede“."""
+    text = teilhabe_rules.bundled("bei_nrw3").path.read_text(encoding="utf-8")
+    line = '= 45.00 "Stundensatz Unterstützende Assistenz" annahme'
+    assert line in text
+    model = teilhabe_rules.loads(text, "bei_nrw3.rules").checked
+    sourced = teilhabe_rules.loads(text.replace(line, line.replace(" annahme", ' quelle "LRV" annahme')),
+                                   "quelle.rules").checked
+    reworded = teilhabe_rules.loads(text.replace(line, line.replace("Assistenz", "Assistenz (UA)")),
+                                    "text.rules").checked
+    assert [(ch.section, ch.subject, ch.note, ch.new) for ch in diff_models(model, sourced).changes] == [
+        ("parameter", "ua_satz", "Quelle", "„LRV“")]
+    assert [(ch.section, ch.subject, ch.new) for ch in diff_models(model, reworded).changes] == [
+        ("beschreibungen", "Parameter ua_satz", "„Stundensatz Unterstützende Assistenz (UA)“")]

@@ -5,12 +5,14 @@ Takes: two :class:`~teilhabe_rules.ir.checked.CheckedModel` (an old and a new ve
 model's header, validity (of the model and of parameter values), packages and their levels,
 corridor bounds per band (old → new, with unit and the value a parameter bound stands for),
 enumerations, tables row by row, parameters (value and unit, range, assumptions), inputs,
-values whose formula changed, rounding (``runde`` places and mode), checks and properties
-(``eigenschaft``).
+values whose formula changed, rounding (``runde`` places and mode), checks, properties
+(``eigenschaft``) and, last, the descriptions and titles of declarations both versions have.
 
-Nothing textual is compared: declarations are matched by name (checks by their message), table
-rows by key, formulas as resolved expressions with :func:`ir_equal`, which ignores source
-positions. Reordering or reformatting a file therefore shows no difference.
+No rule is compared as text: declarations are matched by name (checks by their message,
+properties by their title), table rows by key, formulas as resolved expressions with
+:func:`ir_equal`, which ignores source positions; only the texts a model states (descriptions,
+titles, assumptions, sources) are compared as texts. Reordering or reformatting a file therefore
+shows no difference.
 """
 
 from __future__ import annotations
@@ -46,6 +48,7 @@ SECTIONS: tuple[tuple[str, str], ...] = (
     ("rundung", "Rundung"),
     ("prüfungen", "Prüfungen"),
     ("eigenschaften", "Eigenschaften"),
+    ("beschreibungen", "Beschreibungen und Titel"),
 )
 _HEADINGS = dict(SECTIONS)
 _ORDER = {key: number for number, (key, _) in enumerate(SECTIONS)}
@@ -198,6 +201,7 @@ def diff_models(old: c.CheckedModel, new: c.CheckedModel) -> ModelDiff:
     out.values()
     out.checks()
     out.properties()
+    out.descriptions()
     changes = sorted(out.changes, key=lambda ch: _ORDER[ch.section])  # stable: the order within a section stays
     return ModelDiff(old.info, new.info, tuple(changes))
 
@@ -603,6 +607,43 @@ class _Diff:
                 self.changes.append(Change("eigenschaften", "geändert", f"eigenschaft „{key[0]}“", _property_text(a),
                                            _property_text(b), "Bedingung", formula=True))
 
+    def descriptions(self) -> None:
+        """The texts that document a declaration both versions have — its description or title —
+        apart from the figures (a declaration added or removed shows its text where it is listed)."""
+        def text(subject: str, old: str | None, new: str | None, note: str) -> None:
+            if (old or None) != (new or None):
+                self.add("beschreibungen", "geändert", subject, _quoted_text(old), _quoted_text(new), note)
+
+        for name in [n for n in self.old.enums if n in self.new.enums]:
+            enum_a, enum_b = self.old.enums[name], self.new.enums[name]
+            text(f"Aufzählung {name}", enum_a.title, enum_b.title, "Titel")
+            members = {m.key: m for m in enum_b.members}
+            for member in enum_a.members:
+                if member.key in members:
+                    text(f"Aufzählung {name}.{member.key}", member.description, members[member.key].description,
+                         "Beschreibung")
+        for tid in [t for t in self.old.tables if t in self.new.tables]:
+            table_a, table_b = self.old.tables[tid], self.new.tables[tid]
+            text(f"Tabelle {tid}", table_a.title, table_b.title, "Titel")
+            rows = {tuple(row.keys): row for row in table_b.rows}
+            for row in table_a.rows:
+                if tuple(row.keys) in rows:
+                    text(f"Tabelle {_row(tid, tuple(row.keys))}", row.doc, rows[tuple(row.keys)].doc, "Beschreibung")
+        for pid in [p for p in self.old.parameters if p in self.new.parameters]:
+            text(f"Parameter {pid}", self.old.parameters[pid].doc, self.new.parameters[pid].doc, "Beschreibung")
+        lists_old = {s.id: s for s in self.old.scopes.values() if s.id}
+        lists_new = {s.id: s for s in self.new.scopes.values() if s.id}
+        for sid in [i for i in lists_old if i in lists_new]:
+            text(f"Liste {_list_place(lists_old[sid])}", lists_old[sid].title, lists_new[sid].title, "Titel")
+        inputs_old, inputs_new = _inputs(self.old), _inputs(self.new)
+        for iid in [i for i in inputs_old if i in inputs_new]:
+            spec = inputs_old[iid]
+            text(f"Eingabe {_place(spec.scope, spec.key)}", spec.label, inputs_new[iid].label, "Beschreibung")
+        for nid in [n for n in self.old.nodes if n in self.new.nodes]:
+            node_a, node_b = self.old.nodes[nid], self.new.nodes[nid]
+            if node_a.kind == node_b.kind == c.NodeKind.WERT:
+                text(f"Wert {_place(node_a.scope, node_a.key)}", node_a.doc, node_b.doc, "Beschreibung")
+
 
 def _inputs(model: c.CheckedModel) -> dict[str, c.InputSpec]:
     """The inputs of a model that a diff compares, by id."""
@@ -613,6 +654,10 @@ def _inputs(model: c.CheckedModel) -> dict[str, c.InputSpec]:
                 continue  # follow the packages' levels, reported there
             out[spec.id] = spec
     return out
+
+
+def _quoted_text(text: str | None) -> str:
+    return f"„{text}“" if text else "—"
 
 
 def _property_text(prop: c.PropertySpec) -> str:

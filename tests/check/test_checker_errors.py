@@ -55,7 +55,7 @@ def test_fixture_directory_holds_one_file_per_error_kind() -> None:
         "aggregate_over_non_list", "previous_outside_list", "example_unknown_path", "example_unknown_template",
         "stichtag_not_date", "default_out_of_range", "default_not_in_choice", "duplicate_table_row",
         "parameter_unit_mismatch", "corridor_gap_at_end", "corridor_values_missing", "cyclic_through_previous",
-        "corridor_overlap_in_a_later_period", "percent_value_without_unit",
+        "corridor_overlap_in_a_later_period", "percent_value_without_unit", "level_rule_in_error_names_its_level",
     }
     assert kinds <= {p.stem for p in _fixtures()}
 
@@ -131,6 +131,23 @@ def test_a_cycle_is_reported_once_however_often_its_values_are_named() -> None:
         teilhabe_rules.loads(text, "zyklen.rules")
     assert [d.message for d in info.value.errors] == [
         "Zyklische Definition: a → a", "Zyklische Definition: b → b", "Zyklische Definition: k → j → k"]
+
+
+def test_the_level_of_a_package_whose_level_rule_is_in_error_is_not_reported_again() -> None:
+    """A package with levels but no level rule still has its levels: an example or a property
+    naming them is not a second error; a package without levels has none to name."""
+    text = MODEL_HEAD + ("eingabe x: zahl h/Jahr von 0 bis 10\n"
+                         'paket lp "LP"\n  stufen\n    0 "kein"\n    1 "eins"\n  ende\nende\n'
+                         'paket ohne "Ohne Stufen"\n  wert w = x\nende\n'
+                         'beispiel "e"\n  eingabe x = 1\n  erwartet lp.stufe = 0\n'
+                         "  erwartet lp.berechnete_stufe = 0\n  erwartet ohne.stufe = 0\nende\n"
+                         'eigenschaft "monoton": steigend lp.stufe mit x\n')
+    with pytest.raises(CheckError) as info:
+        teilhabe_rules.loads(text, "stufen.rules")
+    assert [(d.message, d.location.line if d.location else 0) for d in info.value.errors] == [
+        ("Das Paket „lp“ hat Stufen, aber keine Regel „stufe …“", 6),
+        ("„ohne.stufe“ bezeichnet keinen Wert des Modells", 19),
+    ]
 
 
 def test_warnings_do_not_stop_loading_and_are_kept_on_the_model() -> None:

@@ -55,7 +55,8 @@ def check_examples(findings: Findings, declarations: Declarations, nodes: Mappin
     shared = {name: sorted(ids) for name, ids in by_name.items() if len(ids) > 1}
     reading = _Examples(findings, declarations.scopes, nodes, inputs, reader,
                         {name: parameter_specs.get(pid) for name, pid in parameters.items()}, shared,
-                        failed_values(declarations.symbols.values(), nodes.values(), declarations.refused))
+                        failed_values(declarations.symbols.values(), nodes.values(), declarations.refused,
+                                      declarations.packages))
     examples = reading.examples(declarations.examples, declarations.templates)
     properties = reading.properties(declarations.properties, resolver, declarations)
     templates = {t.name: reading.template_data(t) for t in declarations.templates}

@@ -11,7 +11,7 @@ with. Reports duplicate and reserved names, misplaced declarations and malformed
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import TypedDict
 
@@ -38,12 +38,19 @@ beside its values (a row's keys, the rows it flags and why), and those a written
 _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 
 
-def failed_values(symbols: Iterable[Symbol], nodes: Iterable[c.Node], refused: Iterable[str] = ()) -> frozenset[str]:
-    """The ids of the values declared whose node was not built, and the ids ``refused`` (names
-    refused where they are defined, :attr:`Declarations.refused`): the error in their declaration
-    is reported already, and what names them is not reported again as naming nothing."""
+def failed_values(symbols: Iterable[Symbol], nodes: Iterable[c.Node], refused: Iterable[str] = (),
+                  packages: Mapping[str, PackageInfo] | None = None) -> frozenset[str]:
+    """The ids of the values declared whose node was not built, the levels (``PAKET.stufe``,
+    ``PAKET.berechnete_stufe``) of the ``packages`` with levels whose level rule gave no node, and
+    the ids ``refused`` (names refused where they are defined, :attr:`Declarations.refused`): the
+    error in their declaration is reported already, and what names them is not reported again as
+    naming nothing."""
     built = {(node.scope, node.key) for node in nodes}
-    return frozenset(s.id for s in symbols if s.kind == "wert" and (s.scope, s.key) not in built) | set(refused)
+    failed = {s.id for s in symbols if s.kind == "wert" and (s.scope, s.key) not in built}
+    for pid, pkg in (packages or {}).items():
+        if pkg.level_type is not None and (pkg.scope, join(pkg.name, "stufe")) not in built:
+            failed.update((join(pid, "stufe"), join(pid, "berechnete_stufe")))
+    return frozenset(failed) | set(refused)
 
 
 def _column_name(name: str) -> str:

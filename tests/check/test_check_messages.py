@@ -148,6 +148,22 @@ def test_an_example_naming_no_input_or_parameter_is_a_check_error(line: str, mes
     assert error.location is not None and error.source_line == line
 
 
+@pytest.mark.parametrize("used", [0, 1, 2])
+def test_a_template_key_naming_no_input_is_a_check_error_at_its_line(used: int) -> None:
+    """A template's keys are checked like an example's inputs, once, whether no, one or two
+    examples build on it — not only by ``teilhabe-rules test``, at the example's line."""
+    template = "vorlage v\n  x = 1\n  posten = [{betrag = 5}]\n  p = {kap = 3}\n  p.kapp = 2\n  x[1] = 1\nende\n"
+    text = EXAMPLES + template + "".join(
+        f'beispiel "b{n}"\n  basis v\n  erwartet summe = 60 EUR\nende\n' for n in range(used))
+    with pytest.raises(CheckError) as raised:
+        teilhabe_rules.loads(text, "m.rules")
+    found = [(d.message, d.hint, d.source_line) for d in raised.value.errors]
+    assert found == [
+        ("„p.kapp“ bezeichnet keine Eingabe des Modells", "meinten Sie „p.kap“?", "  p.kapp = 2"),
+        ("Index [1] folgt auf keine Liste", None, "  x[1] = 1"),
+    ]
+
+
 def test_a_misspelt_keyword_read_as_a_unit_is_suggested() -> None:
     """After a number a word is its unit: a misspelt ``annahme`` there gets the keyword as hint."""
     with pytest.raises(CheckError) as raised:

@@ -43,7 +43,8 @@ class Examples:
 def check_examples(findings: Findings, declarations: Declarations, nodes: Mapping[str, c.Node],
                    inputs: Mapping[str, list[c.InputSpec]], reader: TypeReader, resolver: Resolver,
                    parameter_specs: Mapping[str, c.ParameterSpec]) -> Examples:
-    """The examples, then the properties, then the templates (each template read on its own)."""
+    """The templates (each read once, its keys checked whether or not an example uses it), then
+    the examples, then the properties."""
     # what an agreement may name a parameter by (as the agreement's loader takes it): its id, and
     # its name where no other parameter has that name
     by_name: dict[str, list[str]] = {}
@@ -57,9 +58,9 @@ def check_examples(findings: Findings, declarations: Declarations, nodes: Mappin
                         {name: parameter_specs.get(pid) for name, pid in parameters.items()}, shared,
                         failed_values(declarations.symbols.values(), nodes.values(), declarations.refused,
                                       declarations.packages))
-    examples = reading.examples(declarations.examples, declarations.templates)
-    properties = reading.properties(declarations.properties, resolver, declarations)
     templates = {t.name: reading.template_data(t) for t in declarations.templates}
+    examples = reading.examples(declarations.examples, templates)
+    properties = reading.properties(declarations.properties, resolver, declarations)
     return Examples(tuple(examples), tuple(properties), templates)
 
 
@@ -81,18 +82,20 @@ class _Examples:
         self.failed = failed  # the values whose declaration is in error (reported there)
 
     def template_data(self, template: ast.Template) -> dict[str, Any]:
+        """A template as case data; a key that names no input is reported, as in an example."""
         data: dict[str, Any] = {}
         for assignment in template.assignments:
             try:
                 set_path(data, assignment.path.steps, literal_to_data(assignment.value))
             except PathError as exc:
                 self.report(str(exc), assignment.span)
+                continue
+            self._input_path(assignment.path)
         return data
 
     def examples(self, written: list[tuple[ast.Example, str | None, str | None]],
-                 template_list: list[ast.Template]) -> list[c.ExampleSpec]:
-        templates = {t.name: t for t in template_list}
-        template_data: dict[str, dict[str, Any]] = {}
+                 templates: Mapping[str, dict[str, Any]]) -> list[c.ExampleSpec]:
+        """The examples, each on a copy of its template's data (``templates``, by name)."""
         out = []
         seen: set[tuple[str | None, str]] = set()
         for example, package, package_id in written:
@@ -105,9 +108,7 @@ class _Examples:
                     self.report(f"Unbekannte Vorlage „{example.base}“", self._base_span(example),
                                 did_you_mean(example.base, templates))
                     continue
-                if example.base not in template_data:
-                    template_data[example.base] = self.template_data(templates[example.base])
-                data = copy_data(template_data[example.base])
+                data = copy_data(templates[example.base])
             for assignment in example.inputs:
                 try:
                     set_path(data, assignment.path.steps, literal_to_data(assignment.value))

@@ -76,9 +76,18 @@ def test_a_list_no_case_fits_is_a_check_error() -> None:
     teilhabe_rules.loads(text.replace("mindestens 5", "mindestens 2"), "m.rules")  # exactly two: fits
 
 
-@pytest.mark.parametrize(("band", "shown"), [("ab 5 bis 2", "ab 5 bis 2 h"), ("über 5 unter 5", "über 5 unter 5 h"),
-                                             ("ab 5 unter 5", "ab 5 unter 5 h")])
-def test_an_empty_band_is_warned_of(band: str, shown: str) -> None:
+@pytest.mark.parametrize(("band", "shown", "hint"), [
+    ("ab 5 bis 2", "ab 5 bis 2 h",
+     "die untere Grenze (5 h) liegt über der oberen (2 h); sie muss darunter liegen — "
+     "ein einzelner Wert: „ab x bis x“"),
+    ("über 5 unter 5", "über 5 unter 5 h",
+     "beide Grenzen sind 5 h, und „über“ und „unter“ schließen diesen Wert aus: nur „ab 5 bis 5“ hält ihn, sonst "
+     "muss die untere Grenze unter der oberen liegen"),
+    ("ab 5 unter 5", "ab 5 unter 5 h",
+     "beide Grenzen sind 5 h, und „unter“ schließt diesen Wert aus: nur „ab 5 bis 5“ hält ihn, sonst muss die "
+     "untere Grenze unter der oberen liegen"),
+])
+def test_an_empty_band_is_warned_of_with_what_empties_it(band: str, shown: str, hint: str) -> None:
     text = HEAD + f"""eingabe x: zahl h von 0 bis 10
 paket p "P"
   stufen
@@ -92,8 +101,8 @@ paket p "P"
 ende
 """
     model = teilhabe_rules.loads(text, "m.rules")
-    messages = [d.message for d in model.warnings]
-    assert f"Das Band von Stufe 0 ({shown}) ist leer: kein Wert liegt darin" in messages
+    (empty,) = [d for d in model.warnings if "ist leer" in d.message]
+    assert (empty.message, empty.hint) == (f"Das Band von Stufe 0 ({shown}) ist leer: kein Wert liegt darin", hint)
     model = teilhabe_rules.loads(text.replace(band, "ab 5 bis 5").replace("1: ab 0", "1: ab 0 unter 5\n    2: über 5")
                                  .replace('1 "b"', '1 "b"\n    2 "c"'), "m.rules")
     assert not any("ist leer" in d.message for d in model.warnings)  # a single value is no empty band

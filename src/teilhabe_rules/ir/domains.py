@@ -592,6 +592,21 @@ def _band_next_to(bands: list[_Bounds], value: Decimal) -> tuple[_Bounds, bool] 
     return None
 
 
+def _empty_band_hint(b: c.BandSpec, lo: Decimal, hi: Decimal, unit: str) -> str:
+    """What makes the band ``lo``–``hi`` empty: its lower bound above its upper one, or equal
+    bounds with one of them excluded."""
+    u = f" {unit}" if unit else ""
+    if lo > hi:
+        return (f"die untere Grenze ({_fmt(lo)}{u}) liegt über der oberen ({_fmt(hi)}{u}); "
+                "sie muss darunter liegen — ein einzelner Wert: „ab x bis x“")
+    excluding = [word for word, inclusive in (("über", b.lower_inclusive), ("unter", b.upper_inclusive))
+                 if not inclusive]
+    words = " und ".join(f"„{w}“" for w in excluding)
+    return (f"beide Grenzen sind {_fmt(lo)}{u}, und {words} {'schließt' if len(excluding) == 1 else 'schließen'} "
+            f"diesen Wert aus: nur „ab {_fmt(lo)} bis {_fmt(hi)}“ hält ihn, sonst muss die untere Grenze unter "
+            "der oberen liegen")
+
+
 def corridor_findings(
     domain: Domain, bands: list[_Bounds], unit: str, levels: Mapping[int, Span | None], package: str
 ) -> Iterator[tuple[str, str, Span | None, str | None]]:
@@ -601,14 +616,13 @@ def corridor_findings(
     puts it at the package). A level without a band is located at its declaration (``levels``:
     the package's levels with their spans)."""
     for b, lo, hi in bands:
-        empty = lo is not None and hi is not None and (
-            lo > hi or lo == hi and not (b.lower_inclusive and b.upper_inclusive))
-        if empty:
+        if lo is not None and hi is not None and (
+                lo > hi or lo == hi and not (b.lower_inclusive and b.upper_inclusive)):
             yield (  # (a warning, as a band no value reaches: an agreement may empty a band on purpose)
                 "warnung",
                 f"Das Band von Stufe {b.level} ({_describe(b, lo, hi, unit)}) ist leer: kein Wert liegt darin",
                 b.span,
-                "die untere Grenze liegt unter der oberen; ein einzelner Wert: „ab x bis x“",
+                _empty_band_hint(b, lo, hi, unit),
             )
     for (b1, lo1, hi1), (b2, lo2, hi2) in itertools.combinations(bands, 2):
         start = max(_start(lo1, b1.lower_inclusive), _start(lo2, b2.lower_inclusive))

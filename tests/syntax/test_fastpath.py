@@ -332,6 +332,24 @@ def test_malformed_check_messages_are_reported_alike(text: str) -> None:
     assert raised.value.diagnostics == error.diagnostics
 
 
+# Declarations the grammar reads and the builder refuses where they stand (an aufzählung without
+# a member: with ``enum_member+`` its „ende“ was read as a member's name).
+BUILDER_ERRORS = [
+    HEADER + 'aufzählung E "T"\nende\nwert x = 1\n',
+    HEADER + "aufzählung E\nende",
+]
+
+
+@pytest.mark.parametrize("text", BUILDER_ERRORS)
+def test_declarations_the_builder_refuses_are_reported_alike(text: str) -> None:
+    assert fast_path(text) is None
+    error = assert_same(text)
+    assert isinstance(error, RuleSyntaxError)
+    with pytest.raises(RuleSyntaxError) as raised:
+        parse_module(text, "f.rules")
+    assert raised.value.diagnostics == error.diagnostics
+
+
 def _record(into: set[Any], rule: Any, children: list[Any]) -> None:
     into.add(rule)
 
@@ -368,7 +386,7 @@ def test_the_corpus_reaches_every_grammar_rule() -> None:
         *(path.read_text("utf-8") for path in model_files()),
         *(path.read_text("utf-8") for path in RULE_FILES),
         *(code for _, code in DOC_BLOCKS),
-        SPAN_TEXT, KEYWORD_TEXT, SAMPLE, DEFECT_TEXT, *GRAMMAR_CORPUS, *MESSAGE_TEXTS,
+        SPAN_TEXT, KEYWORD_TEXT, SAMPLE, DEFECT_TEXT, *GRAMMAR_CORPUS, *MESSAGE_TEXTS, *BUILDER_ERRORS,
     ]
     reached = _reached(modules, "start") | _reached(EXPRESSIONS, "expr")
     missing = [f"{rule}" + (f" -> {rule.alias}" if rule.alias else "") for rule in make_parser().rules

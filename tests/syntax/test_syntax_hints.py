@@ -472,3 +472,17 @@ def test_a_table_named_teilweise_and_a_comment_after_the_line(line: str, message
     diagnostic = syntax_error('modell m "M"\nende\n' + line + "\n  1: 100 %\nende\n")
     assert message in diagnostic.message
     assert diagnostic.hint is not None and hint in diagnostic.hint
+
+
+@pytest.mark.parametrize("text", [
+    HEADER + 'aufzählung Art "Art"\nende\nwert x = 1\n',
+    HEADER + 'aufzählung Art "Art"\nende',
+    HEADER + "aufzählung Art\n  # noch keine\n\nende\n",
+])
+def test_an_aufzaehlung_without_a_member_is_reported_at_its_name(text: str) -> None:
+    """Not its „ende“ read as a member's name and what follows as unexpected."""
+    diagnostic = syntax_error(text)
+    assert diagnostic.message == "Die Aufzählung „Art“ hat kein Element; sie braucht mindestens eines"
+    assert (diagnostic.location.line, diagnostic.location.column) == (3, 12)
+    assert diagnostic.source_line is not None and diagnostic.source_line.startswith("aufzählung Art")
+    assert diagnostic.hint is not None and diagnostic.hint.startswith("schreibe je Element eine Zeile vor „ende“")

@@ -489,8 +489,13 @@ class AstBuilder(Transformer[Token, Any]):
         return ast.EnumMember(key, label, description, _span(meta))
 
     def enum_decl(self, meta: _Meta, children: list[Any]) -> ast.Enumeration:
-        """enum_decl: "aufzählung" NAME STRING? _NL enum_member+ "ende" _NL"""
+        """enum_decl: "aufzählung" NAME STRING? _NL enum_member* "ende" _NL"""
         name, title, rest = _name_and_title(children)
+        if not rest:
+            raise _BuildError(f"Die Aufzählung „{name}“ hat kein Element; sie braucht mindestens eines",
+                              _tspan(children[0]),
+                              'schreibe je Element eine Zeile vor „ende“: SCHLÜSSEL "Bezeichnung", '
+                              'z. B. 0 "kein Pflegegrad" oder qa "qualifizierte Assistenz"')
         return ast.Enumeration(name, title, tuple(rest), _span(meta))
 
     def default(self, meta: _Meta, children: list[Any]) -> _Marker:

@@ -173,6 +173,23 @@ def test_a_template_key_naming_no_input_is_a_check_error_at_its_line(used: int) 
     ]
 
 
+@pytest.mark.parametrize(("package", "where"), [(None, "im Modell"), ("p", "im Paket „p“")])
+def test_a_duplicate_example_names_the_first_in_its_hint(package: str | None, where: str) -> None:
+    examples = 'beispiel "gut"\n  eingabe x = 2\n  erwartet summe = 140 EUR\nende\n'
+    if package is None:
+        text = EXAMPLES + examples
+    else:  # two examples of one id in the package; the model's own „gut“ is another test
+        text = EXAMPLES.replace("  stufe = 0\nende\n", "  stufe = 0\n" + examples * 2 + "ende\n")
+    with pytest.raises(CheckError) as raised:
+        teilhabe_rules.loads(text, "m.rules")
+    (error,) = raised.value.errors
+    first = next(n for n, line in enumerate(text.splitlines(), 1) if line.lstrip().startswith('beispiel "gut"'))
+    assert error.message == "Das Beispiel „gut“ ist doppelt"
+    assert error.location is not None and error.location.line > first
+    assert error.hint == (f"zuerst in Zeile {first}; die Kennung ist die Test-ID des Beispiels und darf {where} "
+                          "nur einmal vorkommen — benenne eines um")
+
+
 def test_a_misspelt_keyword_read_as_a_unit_is_suggested() -> None:
     """After a number a word is its unit: a misspelt ``annahme`` there gets the keyword as hint."""
     with pytest.raises(CheckError) as raised:

@@ -486,3 +486,12 @@ def test_an_aufzaehlung_without_a_member_is_reported_at_its_name(text: str) -> N
     assert (diagnostic.location.line, diagnostic.location.column) == (3, 12)
     assert diagnostic.source_line is not None and diagnostic.source_line.startswith("aufzählung Art")
     assert diagnostic.hint is not None and diagnostic.hint.startswith("schreibe je Element eine Zeile vor „ende“")
+
+
+@pytest.mark.parametrize("key", ["1:0", "1:0.0"])
+def test_a_staff_key_of_zero_is_refused_with_a_hint(key: str) -> None:
+    diagnostic = syntax_error(HEADER + f"parameter k: schlüssel = {key}\n")
+    assert diagnostic.message == "Ein Schlüssel 1:x braucht ein x größer 0"
+    assert (diagnostic.location.line, diagnostic.location.column) == (3, 26)
+    assert diagnostic.hint == ("1:x ist eine Vollzeitkraft je x Personen (1:48 * 24 Personen = 0.5 VK); "
+                               "x = 0 teilte durch null")

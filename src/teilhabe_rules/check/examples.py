@@ -97,11 +97,14 @@ class _Examples:
                  templates: Mapping[str, dict[str, Any]]) -> list[c.ExampleSpec]:
         """The examples, each on a copy of its template's data (``templates``, by name)."""
         out = []
-        seen: set[tuple[str | None, str]] = set()
+        seen: dict[tuple[str | None, str], ast.Example] = {}
         for example, package, package_id in written:
-            if (package_id, example.id) in seen:
-                self.report(f"Das Beispiel „{example.id}“ ist doppelt", example.span)
-            seen.add((package_id, example.id))
+            first = seen.setdefault((package_id, example.id), example)
+            if first is not example:
+                where = f"im Paket „{package}“" if package else "im Modell"
+                self.report(f"Das Beispiel „{example.id}“ ist doppelt", example.span,
+                            f"zuerst in Zeile {first.span.line}; die Kennung ist die Test-ID des Beispiels und "
+                            f"darf {where} nur einmal vorkommen — benenne eines um")
             data: dict[str, Any] = {}
             if example.base is not None:
                 if example.base not in templates:

@@ -303,7 +303,9 @@ class AstBuilder(Transformer[Token, Any]):
         """KEY -> key_literal (``1:48``)"""
         divisor = Decimal(str(children[0]).split(":", 1)[1])
         if divisor <= 0:
-            raise _BuildError("Ein Schlüssel 1:x braucht ein x größer 0", _span(meta))
+            raise _BuildError("Ein Schlüssel 1:x braucht ein x größer 0", _span(meta),
+                              "1:x ist eine Vollzeitkraft je x Personen (1:48 * 24 Personen = 0.5 VK); "
+                              "x = 0 teilte durch null")
         return ast.KeyLiteral(divisor, _span(meta))
 
     def string(self, meta: _Meta, children: list[Token]) -> ast.Text:

@@ -142,6 +142,10 @@ class _Examples:
                 expectation = self._expectation(assignment)
                 if expectation is not None:
                     expectations.append(expectation)
+            if any(not text.strip() for text in example.expected_errors):
+                self.report(f"Das Beispiel „{example.id}“ erwartet einen Fehler ohne Text: jeder Fehler passt dazu",
+                            example.span, "nenne ein Stück der erwarteten Meldung, z. B. "
+                            "erwartet fehler \"liegt außerhalb\"")
             if not example.expectations and not example.expected_errors:
                 self.report(f"Das Beispiel „{example.id}“ erwartet nichts", example.span,
                             "ergänze „erwartet PFAD = WERT“ oder „erwartet fehler \"…\"“")

@@ -589,6 +589,14 @@ class TestNumbersSideBySide:
         assert len(shown_old.partition(".")[2]) == len(shown_new.partition(".")[2])
 
 
+    def test_a_large_number_beside_one_of_many_places_is_shown_whole(self) -> None:
+        """Padding with zeros takes as many digits as it needs (beyond the 28 of a Decimal context)."""
+        head = 'modell a "A"\n  version "1"\n  gültig ab 01.01.2024\nende\n'
+        large = head + 'parameter p: zahl = 100000000000000000000000 "P"\nwert w = p\n'
+        ((_, _, _, old, new),) = changes(large, large.replace("100000000000000000000000", "1.1234567890123"))
+        assert (old, new) == ("100000000000000000000000.0000000000000", "1.1234567890123")
+
+
 class TestProperties:
     """``eigenschaft``: what the model's tests prove of every case is part of the model."""
 

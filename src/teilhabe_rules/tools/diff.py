@@ -18,6 +18,7 @@ shows no difference.
 from __future__ import annotations
 
 import datetime as _dt
+import decimal
 from collections.abc import Iterable
 from decimal import Decimal
 from fractions import Fraction
@@ -720,7 +721,9 @@ def _number_text(value: Any, vtype: c.ValueType | None, places: int) -> str:
     number = _number(value, vtype)
     if number is None or _places(value, vtype) >= places:
         return format_value(value, vtype)
-    return decimal_text(number.quantize(Decimal(1).scaleb(-places)))
+    with decimal.localcontext() as exact:  # (zeros only: as many digits as that takes, whatever the size)
+        exact.prec = max(exact.prec, number.adjusted() + places + 2)
+        return decimal_text(number.quantize(Decimal(1).scaleb(-places)))
 
 
 def _quantity(value: Any, vtype: c.ValueType, places: int) -> str:

@@ -407,10 +407,16 @@ class TestGenericMessages:
         assert (diagnostic.location.line, diagnostic.location.column) == (3, 8)
         assert diagnostic.hint == "erwartet: ein Name"
 
-    def test_empty_file(self) -> None:
-        diagnostic = syntax_error("")
-        assert diagnostic.message == "Unerwartetes Dateiende"
-        assert diagnostic.hint == "erwartet: „modell“"
+    @pytest.mark.parametrize("text", ["", "   \n\t\n", "# nur ein Kommentar\n\n  # und noch einer\n"])
+    def test_empty_file(self, text: str) -> None:
+        diagnostic = syntax_error(text)
+        assert diagnostic.message == "Die Regeldatei ist leer (nur Leerzeilen und Kommentare)"
+        assert (diagnostic.location.line, diagnostic.location.column) == (1, 1)
+        assert diagnostic.hint is not None and "modell NAME" in diagnostic.hint
+
+    def test_a_file_that_ends_after_its_start_is_no_empty_one(self) -> None:
+        diagnostic = syntax_error("# Kopf\nmodell m\n")
+        assert diagnostic.message == "Der Block „modell m“ aus Zeile 2 ist nicht mit „ende“ abgeschlossen"
 
     def test_unprintable_character_is_shown_as_code_point(self) -> None:
         diagnostic = syntax_error(HEADER + "wert x = a\u200b\n")

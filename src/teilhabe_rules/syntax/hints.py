@@ -804,6 +804,11 @@ def explain_syntax_error(ctx: SyntaxErrorContext) -> Explanation:
     wanted = describe_expected(ctx.expected, ctx.literals)
     hint = f"erwartet: {wanted}" if wanted else None
     if ctx.token_type == "$END":
+        if "modell" in {ctx.literals.get(t) for t in ctx.expected} and all(  # (a file, not an expression)
+                not line.strip() or line.lstrip().startswith("#") for line in ctx.lines):
+            return Explanation("Die Regeldatei ist leer (nur Leerzeilen und Kommentare)",
+                               'eine Regeldatei beginnt mit dem Modellkopf: modell NAME "Titel", darunter '
+                               "„gültig ab TT.MM.JJJJ“ und „ende“", 1, 1)
         return Explanation("Unerwartetes Dateiende", hint, ctx.line, ctx.column)
     if ctx.token_type == "_NL":
         return Explanation(

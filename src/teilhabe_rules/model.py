@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as _dt
 import threading
-import types
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -25,6 +24,7 @@ from .ir import toolkit
 from .ir.text import format_value, quantity_text
 from .loading import check_file, check_text
 from .paths import file_path
+from .records import FrozenDict
 from .runtime.backend import CaseInput, CheckFailure, EvaluationFault
 from .runtime.compiler import Program, PythonBackend
 from .runtime.results import Result
@@ -68,13 +68,10 @@ class Model:
         self._loader: CaseLoader | None = None
         self._validator: MappingValidator | None = None
         self._explanation_plan: Any = None
-        self._parameters, self._tables = base_values(checked)
-        # what :attr:`parameters`, :attr:`tables` and :meth:`parameters_on` give: read-only views, each
-        # the same object every time (a backend keys its specialised programs by their identity)
-        self._parameters_view = types.MappingProxyType(self._parameters)
-        self._tables_view = types.MappingProxyType(
-            {tid: types.MappingProxyType(dict(rows)) for tid, rows in self._tables.items()})
-        self._period_views: dict[int, Mapping[str, Any]] = {}
+        # read-only, as :attr:`parameters` and :attr:`tables` hand them out and evaluation uses them
+        parameters, tables = base_values(checked)
+        self._parameters = FrozenDict(parameters)
+        self._tables = FrozenDict({tid: FrozenDict(rows) for tid, rows in tables.items()})
         # the parameter values by date and agreement (``ab TT.MM.JJJJ = …`` chosen per reference date)
         self._values = ParameterValues(checked)
         self._dated = self._values.dated
@@ -87,13 +84,14 @@ class Model:
     @property
     def parameters(self) -> Mapping[str, Any]:
         """The model's own parameter values by id (from its start; no agreement, no later period):
-        a read-only mapping."""
-        return self._parameters_view
+        a read-only dict (:class:`~teilhabe_rules.records.FrozenDict`)."""
+        return self._parameters
 
     @property
     def tables(self) -> Mapping[str, Mapping[Any, Any]]:
-        """The model's own table rows by table id (no agreement): read-only mappings."""
-        return self._tables_view
+        """The model's own table rows by table id (no agreement): read-only dicts, as evaluation
+        uses them."""
+        return self._tables
 
     @property
     def name(self) -> str:
@@ -440,13 +438,9 @@ class Model:
         """The parameter values (by id) valid on ``date``: for each parameter with values per
         period the one whose period holds the date. A date in no period of a parameter (after a
         last value that ends with ``bis``) is a :class:`ValidityError` — never the last value.
-        A read-only mapping, the same one for every date of a period
+        A read-only dict, the same one for every date of a period
         (:meth:`teilhabe_rules.runtime.semantics.ParameterValues.on`)."""
-        values = self._values.on(date if type(date) is _dt.date else day_of(date, "Tag"))
-        view = self._period_views.get(id(values))
-        if view is None:  # (the values of a period are kept as long as the model: their id stays theirs)
-            view = self._period_views.setdefault(id(values), types.MappingProxyType(values))
-        return view
+        return self._values.on(date if type(date) is _dt.date else day_of(date, "Tag"))
 
     def _check_validity(self, case: Case, at: _dt.date | None) -> None:
         info = self.checked.info

@@ -12,11 +12,11 @@ a case needs.
 from __future__ import annotations
 
 import threading
-from typing import Any
+from typing import Any, NoReturn, TypeVar
 
 import attrs
 
-__all__ = ["Record"]
+__all__ = ["FrozenDict", "Record"]
 
 _context = threading.local()
 
@@ -39,3 +39,27 @@ class Record:
             return f"{cls.__qualname__.rsplit('>.', 1)[-1]}({shown})"
         finally:
             active.discard(id(self))
+
+
+_K = TypeVar("_K")
+_V = TypeVar("_V")
+
+
+class FrozenDict(dict[_K, _V]):
+    """A dict that cannot be changed: what the library hands out of a model's values
+    (``Model.parameters``, ``Model.tables``, ``Result.parameters``), so that an assignment
+    through it cannot change later evaluations. Reading, copying (``dict(d)``, ``d.copy()`` give a
+    plain dict), pickling and ``json.dumps`` work as for a dict; every change is a ``TypeError``."""
+
+    __slots__ = ()
+
+    def _refuse(self, *args: Any, **kwargs: Any) -> NoReturn:
+        raise TypeError("die Werte sind nur lesbar (eine Kopie zum Ändern: dict(werte))")
+
+    __setitem__ = __delitem__ = clear = pop = popitem = setdefault = update = _refuse
+
+    def __ior__(self, other: Any) -> NoReturn:  # type: ignore[misc]
+        self._refuse()
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (dict(self),))

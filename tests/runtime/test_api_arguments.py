@@ -209,25 +209,35 @@ class TestResultPaths:
 
 class TestReadOnlyValues:
     """The values a model or a result hands out cannot be changed through them: an edit would
-    otherwise change every later evaluation of the model (of the bundled one: in the process)."""
+    otherwise change every later evaluation of the model (of the bundled one: in the process).
+    They stay dicts otherwise: copied, pickled and written as JSON as before."""
 
     GRUNDFALL = Path(__file__).resolve().parents[2] / "examples" / "mawo" / "person_grundfall.toml"
 
-    def test_a_model_and_a_result_give_read_only_mappings(self) -> None:
+    def test_a_model_and_a_result_give_read_only_dicts(self) -> None:
+        import pickle
+
         model = tr.bundled("mawo")
         result = model.evaluate(self.GRUNDFALL)
         before = result.value("bewohner[1].tagessatz")
         day = dt.date(2024, 7, 1)
-        for values in (model.parameters, result.parameters, model.parameters_on(day)):
-            with pytest.raises(TypeError):
-                values["pk_fachkraft"] = Decimal(1)  # type: ignore[index]
-        with pytest.raises(TypeError):
-            model.tables["lp0_bewertung"] = {}  # type: ignore[index]
         table = model.tables["lp0_bewertung"]
-        with pytest.raises(TypeError):
-            table[next(iter(table))] = Decimal(3)  # type: ignore[index]
-        with pytest.raises(AttributeError):
-            table.clear()  # type: ignore[attr-defined]
+        for values in (model.parameters, result.parameters, model.parameters_on(day), model.tables, table,
+                       result.frame.parameters, result.frame.tables, result.frame.tables["lp0_bewertung"]):
+            key = next(iter(values))
+            with pytest.raises(TypeError):
+                values[key] = Decimal(1)
+            with pytest.raises(TypeError):
+                values.pop(key)
+            with pytest.raises(TypeError):
+                values.clear()
+            with pytest.raises(TypeError):
+                values.update({key: Decimal(1)})
+            assert isinstance(values, dict) and dict(values) == values
+            assert pickle.loads(pickle.dumps(values)) == values == copy.deepcopy(values) == copy.copy(values)
+        assert json.loads(json.dumps(model.parameters, default=str))["njaz"] == "1650"
         assert tr.bundled("mawo").evaluate(self.GRUNDFALL).value("bewohner[1].tagessatz") == before
-        assert model.parameters_on(day) is model.parameters_on(dt.date(2024, 8, 1))  # one view per period
-        assert model.tables is model.tables and model.parameters["pk_fachkraft"] == result.parameters["pk_fachkraft"]
+        assert model.parameters_on(day) is model.parameters_on(dt.date(2024, 8, 1))  # one dict per period
+        assert result.parameters is result.parameters and model.tables is model.tables
+        assert model.parameters["pk_fachkraft"] == result.parameters["pk_fachkraft"]
+        assert result.frame.tables["lp0_bewertung"] is table  # what is shown is what is evaluated

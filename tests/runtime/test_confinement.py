@@ -110,13 +110,6 @@ class TestVariantBases:
         assert "erlaubt sind höchstens 1000 Bytes" in error.message
         assert "versehentlich" in (error.diagnostics[0].hint or "")
 
-
-def test_sizes_are_written_with_the_german_decimal_mark() -> None:
-    from teilhabe_rules.files import size_text
-
-    assert [size_text(n) for n in (800, 2**20, 1536 * 1024, 2_300_000)] == [
-        "800 Bytes", "1 MiB", "1,5 MiB", "2,2 MiB"]
-
     def test_a_base_below_the_variant_and_a_bundled_base_load(self, tmp_path: Path) -> None:
         (tmp_path / "unten").mkdir()
         shutil.copy(MAWO, tmp_path / "unten" / "basis.rules")
@@ -291,3 +284,10 @@ class TestCaseFile:
         assert "erlaubt sind höchstens 10 Bytes" in error.message
         location = error.diagnostics[0].location
         assert location is not None and location.file == str(CASES / "grundfall.toml")
+
+
+def test_sizes_are_written_with_the_german_decimal_mark() -> None:
+    from teilhabe_rules.files import size_text
+
+    assert [size_text(n) for n in (800, 2**20, 1536 * 1024, 2_300_000)] == [
+        "800 Bytes", "1 MiB", "1,5 MiB", "2,2 MiB"]

@@ -9,7 +9,6 @@ Takes: the rows an evaluation filled in, the checked model and the values it ran
 from __future__ import annotations
 
 import numbers
-import types
 from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -20,7 +19,7 @@ from ..errors import counted
 from ..ir import checked as c
 from ..ir.text import EXACT, FULL, READABLE, Figures, format_value, unit_text
 from ..paths import PathError, copy_data, format_path, parse_path
-from ..records import Record
+from ..records import FrozenDict, Record
 from . import explain as explain_module
 from .frame import Element, Frame, NoFigure
 from .margins import LevelMargin, LevelStep
@@ -106,8 +105,9 @@ class Result:
     @property
     def parameters(self) -> Mapping[str, Any]:
         """The parameter values (by id) the evaluation used: the model's on its date, agreed ones
-        (a read-only mapping)."""
-        return types.MappingProxyType(self.frame.parameters)
+        (a read-only dict)."""
+        values = self.frame.parameters
+        return values if isinstance(values, FrozenDict) else FrozenDict(values)
 
     @property
     def warnings(self) -> tuple[str, ...]:

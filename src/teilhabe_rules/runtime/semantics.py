@@ -46,6 +46,7 @@ from ..errors import Diagnostic, ValidityError
 from ..ir import checked as c
 from ..ir.checked import ROUNDING_MODES, band_contains
 from ..ir.text import format_value, quantity_text
+from ..records import FrozenDict
 from ..span import Span
 from .faults import Fault, FaultError, FaultKind
 
@@ -418,7 +419,7 @@ class ParameterValues:
 
     def __init__(self, model: c.CheckedModel):
         self.model = model
-        self.defaults: dict[str, Any] = base_values(model)[0]
+        self.defaults: dict[str, Any] = FrozenDict(base_values(model)[0])
         # parameters with values per period (``ab TT.MM.JJJJ = …``): chosen per date
         self.dated: tuple[c.ParameterSpec, ...] = tuple(p for p in model.parameters.values() if p.periods)
         self._by_period: dict[tuple[int, ...], dict[str, Any]] = {}
@@ -433,7 +434,7 @@ class ParameterValues:
         value; so is ``date`` None where a parameter has values per period.
 
         The dict returned is shared (kept for the next call with the same periods, and with the
-        same ``overrides`` object): do not change it."""
+        same ``overrides`` object) and read-only (:class:`~teilhabe_rules.records.FrozenDict`)."""
         values = self.defaults
         if self.dated:
             if date is None:
@@ -445,13 +446,14 @@ class ParameterValues:
                 for spec, index in zip(self.dated, chosen, strict=True):
                     if index >= 0:
                         found[spec.id] = spec.periods[index].value
-                found = self._by_period.setdefault(chosen, found)  # a concurrent first use: one wins
+                found = self._by_period.setdefault(chosen, FrozenDict(found))  # a concurrent first use: one wins
             values = found
         if overrides:
             merged = self._merged
             if merged is not None and merged[0] is overrides and merged[1] is values:
                 return merged[2]
-            result = {**values, **{pid: value for pid, value in overrides.items() if pid in values}}
+            result: dict[str, Any] = FrozenDict(
+                {**values, **{pid: value for pid, value in overrides.items() if pid in values}})
             self._merged = (overrides, values, result)
             return result
         return values

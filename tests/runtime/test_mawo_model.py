@@ -143,8 +143,9 @@ class TestNightBezugsgroesse:
         night = with_changes(person, nachtdienst=3)
         batch = model.evaluate_many([case, night], rated, backend=backend)
         assert [row.index for row in batch.errors] == [0]
-        assert batch.errors[0].problems[0][0] == ("LP 0 Stufe 0 ist „kein Bedarf“ (ohne Nachtdienst), die "
-                                                  "Vereinbarung bewertet sie aber in lp0_bewertung mit 12.5 % statt 0 %")
+        assert batch.errors[0].problems[0][0] == (
+            "LP 0 Stufe 0 ist „kein Bedarf“ (ohne Nachtdienst), die Vereinbarung bewertet sie aber in "
+            "lp0_bewertung mit 12.5 % statt 0 %")
         rated["tabellen"]["lp0_bewertung"]["0"] = "nicht vereinbart"
         assert model.evaluate_many([night], rated, backend=backend).errors == []
         rated["tabellen"]["lp0_bewertung"]["0"] = "0 %"

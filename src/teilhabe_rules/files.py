@@ -56,8 +56,9 @@ class FileRefused(Exception):
         self.line, self.column, self.source_line = line, column, source_line
 
 
-_TOO_LARGE = ("die Grenze schützt vor einer versehentlich gewählten Datei (einem Export, einem Archiv): "
-              "ist es die gemeinte?")
+_TOO_LARGE = ("die Grenze schützt vor einer versehentlich gewählten Datei (einem Export, einem Archiv); ist es "
+              "die gemeinte, teile sie: ein Modell in Basis und Varianten („erweitert“), viele Fälle in eine "
+              "Population (JSON Lines, CSV, Parquet)")
 
 
 def size_text(size: int) -> str:

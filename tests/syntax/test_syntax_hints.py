@@ -499,5 +499,5 @@ def test_a_staff_key_of_zero_is_refused_with_a_hint(key: str) -> None:
     diagnostic = syntax_error(HEADER + f"parameter k: schlüssel = {key}\n")
     assert diagnostic.message == "Ein Schlüssel 1:x braucht ein x größer 0"
     assert (diagnostic.location.line, diagnostic.location.column) == (3, 26)
-    assert diagnostic.hint == ("1:x ist eine Vollzeitkraft je x Personen (1:48 * 24 Personen = 0.5 VK); "
+    assert diagnostic.hint == ("1:x ist eine Vollzeitkraft je x Personen (1:48 * 24 Personen = 0,5 VK); "
                                "x = 0 teilte durch null")

@@ -621,6 +621,20 @@ class TestProperties:
         assert ("eigenschaften", "entfernt", "eigenschaft „Nie negativ“", "betrag >= 0 EUR/Jahr", None) in changes(
             self.WITH, BASE)
 
+    def test_a_long_property_added_is_shown_cut(self) -> None:
+        """An added or removed condition is a rule text too: the text report cuts one that is long."""
+        from teilhabe_rules.tools.diff import WIDTH
+
+        long = " und ".join(["betrag >= 0 EUR/Jahr"] * 12)
+        added = BASE + f'eigenschaft "Lang": {long}\n'
+        found = diff_models(checked(BASE), checked(added)).changes
+        (change,) = [ch for ch in found if ch.section == "eigenschaften"]
+        assert change.new is not None and len(change.new) > WIDTH  # whole in the JSON
+        shown = change.shown()[1]
+        assert shown is not None and shown.endswith("…") and len(shown) <= WIDTH + 1
+        (gone,) = [ch for ch in diff_models(checked(added), checked(BASE)).changes if ch.section == "eigenschaften"]
+        assert (gone.shown()[0] or "").endswith("…")
+
     def test_properties_reordered_or_reformatted_are_no_change(self) -> None:
         lines = self.WITH.splitlines(keepends=True)
         reordered = "".join(lines[:-2]) + lines[-1] + lines[-2].replace(">= 0 EUR/Jahr", ">=0.0 EUR/Jahr")

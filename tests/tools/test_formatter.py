@@ -435,3 +435,17 @@ def test_a_file_whose_only_difference_is_a_byte_order_mark_is_rewritten(tmp_path
     assert format_file(path) is True
     assert path.read_bytes() == canonical.encode()
     assert format_file(path) is False
+
+
+def test_a_file_gone_after_reading_is_formatted_as_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """If the file cannot be opened again to look for a byte order mark, what was read decides."""
+    from teilhabe_rules.tools import formatter
+
+    path = tmp_path / "b.rules"
+    path.write_text('modell x "X"\n  version "1"\n  gültig ab 01.01.2024\nende\n', "utf-8")
+
+    def gone(*args: object, **kwargs: object) -> object:
+        raise FileNotFoundError(2, "No such file or directory")
+
+    monkeypatch.setattr(formatter, "open", gone, raising=False)
+    assert format_file(path, write=False) is False

@@ -304,7 +304,7 @@ class AstBuilder(Transformer[Token, Any]):
         divisor = Decimal(str(children[0]).split(":", 1)[1])
         if divisor <= 0:
             raise _BuildError("Ein Schlüssel 1:x braucht ein x größer 0", _span(meta),
-                              "1:x ist eine Vollzeitkraft je x Personen (1:48 * 24 Personen = 0.5 VK); "
+                              "1:x ist eine Vollzeitkraft je x Personen (1:48 * 24 Personen = 0,5 VK); "
                               "x = 0 teilte durch null")
         return ast.KeyLiteral(divisor, _span(meta))
 

@@ -597,9 +597,11 @@ class _Diff:
 
         old, new = collect(self.old), collect(self.new)
         for key in [k for k in new if k not in old]:
-            self.add("eigenschaften", "hinzugefügt", f"eigenschaft „{key[0]}“", new=_property_text(new[key]))
+            self.changes.append(Change("eigenschaften", "hinzugefügt", f"eigenschaft „{key[0]}“",
+                                       new=_property_text(new[key]), formula=True))
         for key in [k for k in old if k not in new]:
-            self.add("eigenschaften", "entfernt", f"eigenschaft „{key[0]}“", old=_property_text(old[key]))
+            self.changes.append(Change("eigenschaften", "entfernt", f"eigenschaft „{key[0]}“",
+                                       old=_property_text(old[key]), formula=True))
         for key in [k for k in old if k in new]:
             a, b = old[key], new[key]
             same = (a.direction, a.target, a.by) == (b.direction, b.target, b.by) and (

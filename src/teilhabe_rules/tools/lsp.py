@@ -350,7 +350,8 @@ def _diagnostic(found: Diagnostic, lines: Sequence[str], filename: str, shift: i
         where = _range(lines, location.line, location.column, location.end_line, location.end_column, shift)
     else:
         # in another file (a variant's base): at the line naming the base, else at the top
-        line = next((number for number, text in enumerate(lines, start=1) if _EXTENDS_LINE.match(text)), None)
+        line = None if location is None else next(
+            (number for number, text in enumerate(lines, start=1) if _EXTENDS_LINE.match(text)), None)
         where = (_range(lines, line, len(lines[line - 1]) - len(lines[line - 1].lstrip()) + 1, line,
                         len(lines[line - 1].rstrip()) + 1, shift) if line is not None
                  else types.Range(start=types.Position(line=0, character=0), end=types.Position(line=0, character=0)))

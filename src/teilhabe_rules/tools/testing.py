@@ -91,7 +91,7 @@ def run_example(model: Model, example: c.ExampleSpec) -> ExampleOutcome:
         try:
             actual = result.value(expectation.path)
         except (KeyError, IndexError) as exc:
-            failures.append(f"{path}: {exc}")
+            failures.append(f"{path}: {exc}  [{model.checked.info.file}:{expectation.span.line}]")
             continue
         if actual != expectation.value or type(actual) is bool and type(expectation.value) is not bool:
             try:  # (only this figure's: explanations() would copy them all, once per expectation)

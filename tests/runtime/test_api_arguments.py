@@ -241,3 +241,19 @@ class TestReadOnlyValues:
         assert result.parameters is result.parameters and model.tables is model.tables
         assert model.parameters["pk_fachkraft"] == result.parameters["pk_fachkraft"]
         assert result.frame.tables["lp0_bewertung"] is table  # what is shown is what is evaluated
+
+    def test_an_agreement_gives_read_only_dicts_too(self) -> None:
+        import pickle
+
+        model = tr.bundled("mawo")
+        agreed = model.load_agreement(self.GRUNDFALL.parent / "vereinbarung_haus_linde.toml")
+        struck = model.load_agreement({"tabellen": {"lp0_bewertung": {"0": "nicht vereinbart"}}})
+        for values in (agreed.parameters, agreed.tables, agreed.tables["lp0_bewertung"],
+                       struck.tables["lp0_bewertung"]):
+            key = next(iter(values))
+            with pytest.raises(TypeError):
+                values[key] = Decimal(1)
+            assert pickle.loads(pickle.dumps(values)) == values
+        again = pickle.loads(pickle.dumps(struck.tables["lp0_bewertung"]))
+        with pytest.raises(Exception, match="nicht vereinbart"):
+            again[0]  # noqa: B018 - (a row the agreement strikes, after pickling too)

@@ -33,6 +33,7 @@ from ..files import MAX_CASE_BYTES, FileRefused, read_text
 from ..ir import checked as c
 from ..ir.domains import ModelSymbols, corridor_findings, domain_of, level_rule_problem, symbols_read_through
 from ..ir.text import date_text, format_value, quantity_text
+from ..records import FrozenDict
 from ..runtime.faults import Fault, FaultError, FaultKind
 from ..runtime.semantics import base_values
 from ..span import source_lines
@@ -44,8 +45,8 @@ HEADER_KEYS = ("modell", "name", "gültig_ab", "gültig_bis")
 NOT_AGREED = "nicht vereinbart"  # the value of a table row an agreement removes
 
 
-class AgreedTable(dict):  # type: ignore[type-arg]
-    """The rows of a table under an agreement that removes some (``"nicht vereinbart"``).
+class AgreedTable(FrozenDict[Any, Any]):
+    """The rows of a table under an agreement that removes some (``"nicht vereinbart"``), read-only.
 
     Looking up a removed row raises a :class:`~teilhabe_rules.runtime.faults.FaultError` (kind
     ``TABLE_NOT_AGREED``) — reported like any table miss, as an EvaluationError at the rule that
@@ -56,6 +57,9 @@ class AgreedTable(dict):  # type: ignore[type-arg]
         self.name = name
         self.removed = dict(removed)  # key → where the agreement removes it
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (dict(self), self.name, self.removed))
+
     def __missing__(self, key: Any) -> Any:
         where = self.removed.get(key)
         if where is None:
@@ -63,15 +67,25 @@ class AgreedTable(dict):  # type: ignore[type-arg]
         raise FaultError(Fault(FaultKind.TABLE_NOT_AGREED, table=self.name, key=key, where=where))
 
 
+def _frozen(values: Mapping[Any, Any]) -> dict[Any, Any]:
+    """``values`` read-only, as the model's (an agreement's values are evaluated as they are)."""
+    return values if isinstance(values, FrozenDict) else FrozenDict(values)
+
+
+def _frozen_tables(tables: Mapping[str, Mapping[Any, Any]]) -> dict[str, dict[Any, Any]]:
+    return _frozen({tid: _frozen(rows) for tid, rows in tables.items()})
+
+
 @attrs.frozen
 class Agreement:
-    """Agreed values: ``parameters`` by parameter id, ``tables`` as lookup dicts by table id;
-    the validity ``valid_from``/``valid_to`` (header ``gültig_ab``/``gültig_bis``, inclusive)."""
+    """Agreed values: ``parameters`` by parameter id, ``tables`` as lookup dicts by table id (each
+    read-only: :class:`~teilhabe_rules.records.FrozenDict`); the validity ``valid_from``/``valid_to``
+    (header ``gültig_ab``/``gültig_bis``, inclusive)."""
 
     name: str | None
     source: str | None
-    parameters: dict[str, Any] = attrs.field(eq=False)
-    tables: dict[str, dict[Any, Any]] = attrs.field(eq=False)
+    parameters: dict[str, Any] = attrs.field(eq=False, converter=_frozen)
+    tables: dict[str, dict[Any, Any]] = attrs.field(eq=False, converter=_frozen_tables)
     overridden: tuple[str, ...] = ()
     valid_from: _dt.date | None = None
     valid_to: _dt.date | None = None

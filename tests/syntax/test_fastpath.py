@@ -113,6 +113,17 @@ def assert_same(text: str) -> Any:
     return expected
 
 
+def assert_refused_on_the_lark_path(text: str, compared: bool = False) -> None:
+    """The fast path steps aside for ``text``; the lark path's error (``compared``: checked against
+    the fast path's resumption too) is the one ``parse_module`` reports."""
+    assert fast_path(text) is None
+    error = assert_same(text) if compared else lark_path(text)
+    assert isinstance(error, RuleSyntaxError)
+    with pytest.raises(RuleSyntaxError) as raised:
+        parse_module(text, "f.rules")
+    assert raised.value.diagnostics == error.diagnostics
+
+
 @pytest.mark.parametrize("path", RULE_FILES, ids=lambda p: str(p.relative_to(ROOT)))
 def test_every_rule_file_gives_the_same_ast(path: Path) -> None:
     assert_same(path.read_text("utf-8"))
@@ -164,12 +175,7 @@ def test_a_keyword_is_a_name_where_no_keyword_fits() -> None:
     ids=["komma", "ende-fehlt", "zeichen", "datum", "schluessel"],
 )
 def test_errors_come_from_the_lark_path(text: str) -> None:
-    assert fast_path(text) is None
-    error = lark_path(text)
-    assert isinstance(error, RuleSyntaxError)
-    with pytest.raises(RuleSyntaxError) as raised:
-        parse_module(text, "f.rules")
-    assert raised.value.diagnostics == error.diagnostics
+    assert_refused_on_the_lark_path(text)
 
 
 @pytest.mark.parametrize(
@@ -324,12 +330,7 @@ def test_check_messages_take_the_fast_path(text: str) -> None:
 def test_malformed_check_messages_are_reported_alike(text: str) -> None:
     """The builder refuses the message on the fast path too: it steps aside, and the lark path
     reports the error ``parse_module`` reports."""
-    assert fast_path(text) is None
-    error = assert_same(text)
-    assert isinstance(error, RuleSyntaxError)
-    with pytest.raises(RuleSyntaxError) as raised:
-        parse_module(text, "f.rules")
-    assert raised.value.diagnostics == error.diagnostics
+    assert_refused_on_the_lark_path(text, compared=True)
 
 
 # Declarations the grammar reads and the builder refuses where they stand (an aufzählung without
@@ -342,12 +343,7 @@ BUILDER_ERRORS = [
 
 @pytest.mark.parametrize("text", BUILDER_ERRORS)
 def test_declarations_the_builder_refuses_are_reported_alike(text: str) -> None:
-    assert fast_path(text) is None
-    error = assert_same(text)
-    assert isinstance(error, RuleSyntaxError)
-    with pytest.raises(RuleSyntaxError) as raised:
-        parse_module(text, "f.rules")
-    assert raised.value.diagnostics == error.diagnostics
+    assert_refused_on_the_lark_path(text, compared=True)
 
 
 def _record(into: set[Any], rule: Any, children: list[Any]) -> None:

@@ -221,12 +221,17 @@ def test_hover_definition_completion_and_formatting(tmp_path: Path) -> None:
     run(scenario, tmp_path)
 
 
+def a_variant(folder: Path, base_text: str, body: str) -> tuple[Path, Path, str]:
+    """A base ``basis.rules`` of ``base_text`` in ``folder`` and beside it the path and text of a
+    variant of it whose declarations are ``body``."""
+    base = folder / "basis.rules"
+    base.write_text(base_text, "utf-8")
+    text = 'modell variante "Variante"\n  erweitert "basis"\n  gültig ab 01.01.2025\nende\n' + body
+    return base, folder / "variante.rules", text
+
+
 def test_definition_in_a_variant_leads_into_its_base(tmp_path: Path) -> None:
-    base = tmp_path / "basis.rules"
-    base.write_text(MODEL, "utf-8")
-    variant_text = ('modell variante "Variante"\n  erweitert "basis"\n  gültig ab 01.01.2025\nende\n'
-                    "parameter satz = 70 EUR/h annahme \"neu verhandelt\"\n")
-    variant = tmp_path / "variante.rules"
+    base, variant, variant_text = a_variant(tmp_path, MODEL, "parameter satz = 70 EUR/h annahme \"neu verhandelt\"\n")
 
     async def scenario(session: Session) -> None:
         uri = session.open(variant, variant_text)
@@ -247,11 +252,7 @@ def test_definition_in_a_variant_leads_into_its_base(tmp_path: Path) -> None:
 
 
 def test_a_variant_is_checked_again_when_its_base_is_saved(tmp_path: Path) -> None:
-    base = tmp_path / "basis.rules"
-    base.write_text(MODEL, "utf-8")
-    variant_text = ('modell variante "Variante"\n  erweitert "basis"\n  gültig ab 01.01.2025\nende\n'
-                    "parameter satz = 70 EUR/h annahme \"neu verhandelt\"\n")
-    variant = tmp_path / "variante.rules"
+    base, variant, variant_text = a_variant(tmp_path, MODEL, "parameter satz = 70 EUR/h annahme \"neu verhandelt\"\n")
     renamed = MODEL.replace("parameter satz:", "parameter stundensatz:").replace("* satz ", "* stundensatz ")
 
     async def scenario(session: Session) -> None:
@@ -271,11 +272,7 @@ def test_a_variant_is_checked_again_when_its_base_is_saved(tmp_path: Path) -> No
 def test_an_error_in_the_base_is_shown_at_the_variants_erweitert_line(tmp_path: Path) -> None:
     """A finding in the base file is placed at the line naming the base (not at the top), with
     its place in the base as related information."""
-    base = tmp_path / "basis.rules"
-    base.write_text(MISTAKE, "utf-8")
-    variant_text = ('modell variante "Variante"\n  erweitert "basis"\n  gültig ab 01.01.2025\nende\n'
-                    "parameter satz = 70 EUR/h\n")
-    variant = tmp_path / "variante.rules"
+    base, variant, variant_text = a_variant(tmp_path, MISTAKE, "parameter satz = 70 EUR/h\n")
 
     async def scenario(session: Session) -> None:
         uri = session.open(variant, variant_text)

@@ -56,9 +56,9 @@ class FileRefused(Exception):
         self.line, self.column, self.source_line = line, column, source_line
 
 
-_TOO_LARGE = ("die Grenze schützt vor einer versehentlich gewählten Datei (einem Export, einem Archiv); ist es "
-              "die gemeinte, teile sie: ein Modell in Basis und Varianten („erweitert“), viele Fälle in eine "
-              "Population (JSON Lines, CSV, Parquet)")
+_TOO_LARGE = ("die Grenze schützt vor einer versehentlich gewählten Datei (einem Export, einem Archiv). Ist es "
+              "die gemeinte Datei, teile sie auf: viele Fälle in eine Population (JSON Lines, CSV, Parquet), "
+              "ein Modell in Basis und Varianten („erweitert“)")
 
 
 def size_text(size: int) -> str:

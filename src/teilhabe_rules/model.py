@@ -69,11 +69,11 @@ class Model:
         self._validator: MappingValidator | None = None
         self._explanation_plan: Any = None
         # read-only, as :attr:`parameters` and :attr:`tables` hand them out and evaluation uses them
-        parameters, tables = base_values(checked)
-        self._parameters = FrozenDict(parameters)
-        self._tables = FrozenDict({tid: FrozenDict(rows) for tid, rows in tables.items()})
         # the parameter values by date and agreement (``ab TT.MM.JJJJ = …`` chosen per reference date)
         self._values = ParameterValues(checked)
+        self._parameters = self._values.defaults
+        tables = base_values(checked)[1]
+        self._tables: dict[str, dict[Any, Any]] = FrozenDict({tid: FrozenDict(rows) for tid, rows in tables.items()})
         self._dated = self._values.dated
         self._overrides: tuple[Agreement, dict[str, Any]] | None = None  # the last agreement's parameter values
         self._reads: dict[str, tuple[c.InputSpec, ...]] = {}  # node id → inputs its check reads
@@ -575,8 +575,13 @@ class Model:
             location = Location(model.file_of(span), span.line, span.column)
         else:
             location = Location(model.file_of(span), span.line, span.column, span.end_line, span.end_column)
+        if isinstance(node, c.CheckNode):  # (its key is an internal label: named by its place instead)
+            word = "Prüfung" if node.kind == c.NodeKind.PRUEFUNG else "Warnung"
+            message = f"{stop.fault.message()} (bei der {word} in {Path(location.file).name}:{node.span.line})"
+        else:
+            message = stop.fault.message(at=node.key)
         return Diagnostic(
-            stop.fault.message(at=node.key), location,
+            message, location,
             hint=stop.fault.hint(), path=self._path(node.scope, stop.indexes), source_line=model.line_of(span),
             code="auswertung",
         )

@@ -51,7 +51,13 @@ class FrozenDict(dict[_K, _V]):
     through it cannot change later evaluations. Reading, copying (``dict(d)``, ``d.copy()`` give a
     plain dict), pickling and ``json.dumps`` work as for a dict; every change is a ``TypeError``."""
 
-    __slots__ = ()
+    __slots__ = ("_made",)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        if getattr(self, "_made", False):  # (``d.__init__(…)`` again would change it in place)
+            self._refuse()
+        super().__init__(*args, **kwargs)
+        self._made = True
 
     def _refuse(self, *args: Any, **kwargs: Any) -> NoReturn:
         raise TypeError("die Werte sind nur lesbar (eine Kopie zum Ändern: dict(werte))")

@@ -241,6 +241,12 @@ class TestReadOnlyValues:
         assert result.parameters is result.parameters and model.tables is model.tables
         assert model.parameters["pk_fachkraft"] == result.parameters["pk_fachkraft"]
         assert result.frame.tables["lp0_bewertung"] is table  # what is shown is what is evaluated
+        with pytest.raises(TypeError):  # (nor made anew in place)
+            model.parameters_on(day).__init__({"pk_fachkraft": Decimal(1)})  # type: ignore[misc]
+        again = pickle.loads(pickle.dumps(result))
+        with pytest.raises(TypeError):
+            again.frame.parameters["pk_fachkraft"] = Decimal(1)
+        assert again.parameters is again.parameters == result.parameters
 
     def test_an_agreement_gives_read_only_dicts_too(self) -> None:
         import pickle

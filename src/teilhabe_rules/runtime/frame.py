@@ -24,7 +24,7 @@ from typing import Any
 import attrs
 
 from ..ir import checked as c
-from ..records import Record
+from ..records import FrozenDict, Record
 
 __all__ = ["DATE_KEY", "Element", "Frame", "NoFigure", "PackageLevels", "corridor_key"]
 
@@ -206,8 +206,8 @@ class Frame:
         return self._root
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return (Frame, (self.model, self._rows(), dict(self.parameters), dict(self.tables), self.warnings,
-                        self.exact_decisions))
+        return (Frame, (self.model, self._rows(), FrozenDict(self.parameters), FrozenDict(self.tables),
+                        self.warnings, self.exact_decisions))
 
     def __eq__(self, other: object) -> bool:
         return (isinstance(other, Frame) and self.model == other.model and self._rows() == other._rows()

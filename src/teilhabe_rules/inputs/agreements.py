@@ -339,41 +339,44 @@ def load_agreement(
         removed: dict[Any, str] = {}
         spelled: dict[Any, str] = {}  # the rows given, by their keys read: as the first is written
         for row_key, raw in rows.items():
-            valued = False
             parts = [p.strip() for p in str(row_key).split(",")]
             if len(parts) != len(table_spec.key_types):
                 report(f"Tabelle „{key}“: die Zeile „{row_key}“ hat {len(parts)} Schlüssel, "
                        f"die Tabelle {len(table_spec.key_types)}", str(row_key), f"tabellen.{key}")
                 continue
+            # a row meant to be struck, misspelt: say how it is written (else a key has no hint, a value its type)
+            struck_hint = (f"eine Zeile ohne Wert: „{NOT_AGREED}“" if isinstance(raw, str) and "vereinbar" in raw
+                           else None)
             try:
                 keys = tuple(convert_value(p, kt) if kt.kind != c.TypeKind.ZAHL
                              else convert_value(p, c.ValueType(c.TypeKind.ZAHL, kt.unit, True))
                              for p, kt in zip(parts, table_spec.key_types, strict=True))
-                row = keys[0] if len(keys) == 1 else keys
-                outside = next(((k, kt) for k, kt in zip(keys, table_spec.key_types, strict=True)
-                                if isinstance(k, (int, Decimal)) and not isinstance(k, bool)
-                                and (kt.low is not None and k < kt.low or kt.high is not None and k > kt.high)), None)
-                if outside is not None:
-                    report(f"Tabelle „{key}“, Zeile „{row_key}“: der Schlüssel {outside[0]} liegt außerhalb von "
-                           f"{outside[1].low} bis {outside[1].high}", str(row_key), f"tabellen.{key}")
-                    continue
-                if row in spelled:
-                    report(f"Tabelle „{key}“: die Zeile „{row_key}“ ist dieselbe wie „{spelled[row]}“ (doppelt)",
-                           str(row_key), f"tabellen.{key}", "eine Zeile steht einmal in der Vereinbarung")
-                    continue
-                spelled[row] = str(row_key)
-                if isinstance(raw, str) and raw.strip() == NOT_AGREED:
-                    table.pop(row, None)
-                    line, _, _ = where.find(str(row_key), f"tabellen.{key}")
-                    removed[row] = f"{file}:{line}" if text else file
-                    continue
-                valued = True  # (the keys are read: a failure now is the value's)
+            except ValueError as exc:
+                report(f"Tabelle „{key}“, Zeile „{row_key}“: {exc}", str(row_key), f"tabellen.{key}", struck_hint)
+                continue
+            row = keys[0] if len(keys) == 1 else keys
+            outside = next(((k, kt) for k, kt in zip(keys, table_spec.key_types, strict=True)
+                            if isinstance(k, (int, Decimal)) and not isinstance(k, bool)
+                            and (kt.low is not None and k < kt.low or kt.high is not None and k > kt.high)), None)
+            if outside is not None:
+                report(f"Tabelle „{key}“, Zeile „{row_key}“: der Schlüssel {outside[0]} liegt außerhalb von "
+                       f"{outside[1].low} bis {outside[1].high}", str(row_key), f"tabellen.{key}")
+                continue
+            if row in spelled:
+                report(f"Tabelle „{key}“: die Zeile „{row_key}“ ist dieselbe wie „{spelled[row]}“ (doppelt)",
+                       str(row_key), f"tabellen.{key}", "eine Zeile steht einmal in der Vereinbarung")
+                continue
+            spelled[row] = str(row_key)
+            if isinstance(raw, str) and raw.strip() == NOT_AGREED:
+                table.pop(row, None)
+                line, _, _ = where.find(str(row_key), f"tabellen.{key}")
+                removed[row] = f"{file}:{line}" if text else file
+                continue
+            try:
                 value = convert_value(raw, table_spec.value_type)
             except ValueError as exc:
-                hint = (f"eine Zeile ohne Wert: „{NOT_AGREED}“" if isinstance(raw, str) and "vereinbar" in raw
-                        else f"die Werte der Tabelle sind deklariert als {table_spec.value_type.describe()}"
-                        if valued else None)
-                report(f"Tabelle „{key}“, Zeile „{row_key}“: {exc}", str(row_key), f"tabellen.{key}", hint)
+                report(f"Tabelle „{key}“, Zeile „{row_key}“: {exc}", str(row_key), f"tabellen.{key}",
+                       struck_hint or f"die Werte der Tabelle sind deklariert als {table_spec.value_type.describe()}")
                 continue
             table[row] = value
         tables[tid] = AgreedTable(table, table_spec.name, removed) if removed else table

@@ -190,6 +190,18 @@ def test_a_duplicate_example_names_the_first_in_its_hint(package: str | None, wh
                           "nur einmal vorkommen — benenne eines um")
 
 
+def test_a_template_written_twice_is_an_error_naming_the_first() -> None:
+    """An example based on a template of two definitions would read the last one silently."""
+    text = EXAMPLES + "vorlage v\n  x = 1\nende\nvorlage v\n  x = 2\nende\n"
+    with pytest.raises(CheckError) as raised:
+        teilhabe_rules.loads(text, "m.rules")
+    (error,) = raised.value.errors
+    first = text.splitlines().index("vorlage v") + 1
+    assert error.message == "Die Vorlage „v“ ist doppelt definiert"
+    assert error.location is not None and error.location.line == first + 3
+    assert error.hint == f"zuerst in Zeile {first}; benenne eine der beiden um"
+
+
 def test_a_misspelt_keyword_read_as_a_unit_is_suggested() -> None:
     """After a number a word is its unit: a misspelt ``annahme`` there gets the keyword as hint."""
     with pytest.raises(CheckError) as raised:

@@ -251,6 +251,25 @@ ende
         assert diagnostic.location is not None and diagnostic.location.file == str(folder / "mawo.rules")
         assert diagnostic.source_line is not None and diagnostic.source_line.startswith("prüfung")
 
+    @pytest.mark.parametrize(("body", "name", "what"), [
+        ('wert regie_kosten_jahr: EUR/Jahr = 1 EUR/Jahr\nwert regie_kosten_jahr: EUR/Jahr = 2 EUR/Jahr\n',
+         "regie_kosten_jahr", "definiert"),  # a replacement of a base declaration
+        ("wert neu: h = 1 h\nwert neu: h = 2 h\n", "neu", "definiert"),  # a new one
+        ("vorlage v\n  plaetze = 1\nende\nvorlage v\n  plaetze = 2\nende\n", "v", "definiert"),
+        ("parameter fls_satz = 70 EUR/h\nparameter fls_satz = 71 EUR/h\n", "fls_satz", "überschrieben"),
+        ("tabelle lp1a_zeit\n  1: 10 min/Tag\nende\ntabelle lp1a_zeit\n  2: 20 min/Tag\nende\n",
+         "lp1a_zeit", "überschrieben"),
+    ])
+    def test_a_name_written_twice_in_the_variant_is_an_error(self, folder: Path, body: str, name: str,
+                                                              what: str) -> None:
+        """The second of two would silently win over the first."""
+        (error,) = errors(write(folder, body))
+        lines = (HEAD + body).splitlines()
+        first = next(n for n, line in enumerate(lines, 1) if line.split(":")[0].split(" =")[0].endswith(f" {name}"))
+        assert error.message == f"„{name}“ ist in der Variante doppelt {what}"
+        assert error.location is not None and error.location.line > first
+        assert error.hint == f"zuerst in Zeile {first}; eine Variante ersetzt oder ergänzt jede Deklaration einmal"
+
     def test_header_lines_are_inherited_but_not_the_version(self, folder: Path) -> None:
         model = teilhabe_rules.load(write(folder, "", head='modell ohne_version "X"\n  erweitert "mawo"\nende\n'))
         assert model.info.version is None

@@ -358,6 +358,11 @@ class _Declarer:
             elif isinstance(item, ast.Template):
                 if package or sid:
                     self.report("Vorlagen stehen auf oberster Ebene des Modells", item.span)
+                first = next((t for t in out.templates if t.name == item.name), None)
+                if first is not None:  # (an example would read the last one silently)
+                    self.report(f"Die Vorlage „{item.name}“ ist doppelt definiert", item.span,
+                                f"zuerst in Zeile {first.span.line}; benenne eine der beiden um")
+                    continue
                 out.templates.append(item)
             elif isinstance(item, ast.Property):
                 if package or sid:

@@ -356,7 +356,21 @@ class _Merger:
         self, base_items: tuple[ast.Declaration, ...], variant_items: Iterable[ast.Declaration], where: str
     ) -> tuple[ast.Declaration, ...]:
         items = list(base_items)
+        # the variant's declarations and overrides here, by name or path: a second one of a name
+        # would silently win over the first
+        written: dict[tuple[bool, str], ast.Declaration] = {}
         for item in variant_items:
+            key = ((True, str(item.path)) if isinstance(item, (ast.ParameterOverride, ast.TableOverride))
+                   else (False, item.name) if _is_named(item) else None)
+            if key is not None:
+                overrides, name = key
+                first = written.setdefault(key, item)
+                if first is not item:
+                    what = "überschrieben" if overrides else "definiert"
+                    self.report(f"„{name}“ ist in der Variante doppelt {what}", item.span,
+                                f"zuerst in Zeile {first.span.line}; eine Variante ersetzt oder ergänzt "
+                                "jede Deklaration einmal")
+                    continue
             if isinstance(item, ast.ParameterOverride):
                 self.override_parameter(items, item, item.path.steps, where)
             elif isinstance(item, ast.TableOverride):

@@ -202,6 +202,16 @@ def test_a_template_written_twice_is_an_error_naming_the_first() -> None:
     assert error.hint == f"zuerst in Zeile {first}; benenne eine der beiden um"
 
 
+def test_a_partial_table_without_rows_is_a_warning() -> None:
+    """Every lookup of it would fail; the model still loads (an agreement may give it rows)."""
+    model = teilhabe_rules.loads(HEAD + "tabelle t: ganzzahl -> zahl h teilweise\nende\n", "m.rules")
+    (warning,) = model.warnings
+    assert (warning.message, warning.code, warning.is_error) == ("Die Tabelle „t“ hat keine Zeile", "tabelle-leer",
+                                                                  False)
+    assert warning.location is not None and warning.location.line == 5
+    assert warning.hint == "jede Abfrage ist ein Auswertungsfehler, solange keine Vereinbarung ihr Zeilen gibt"
+
+
 def test_a_misspelt_keyword_read_as_a_unit_is_suggested() -> None:
     """After a number a word is its unit: a misspelt ``annahme`` there gets the keyword as hint."""
     with pytest.raises(CheckError) as raised:

@@ -55,6 +55,12 @@ EXPECTED: dict[str, tuple[str, int, int, str]] = {
         1,
         r"am Dateiende",
     ),
+    "block-leer": (
+        r"Der Block „stufen“ hat keinen Eintrag",
+        4,
+        3,
+        r"jede Stufe steht vor „ende“ in einer Zeile: ihre Nummer und Bezeichnung",
+    ),
     "ende-zu-viel": (
         r"Zu diesem „ende“ gibt es keinen offenen Block",
         4,
@@ -157,6 +163,16 @@ def test_keywords_are_the_grammars_words() -> None:
         if type(t.pattern).__name__ == "PatternStr" and re.fullmatch(r"[^\W\d]\w*", t.pattern.value)
     }
     assert set(KEYWORDS) == words
+
+
+def test_an_empty_corridor_is_named_at_its_first_line() -> None:
+    """A corridor without bands is told what a band is, at the line it opens (not „erwartet: eine Zahl“)."""
+    text = HEADER + 'paket p "P"\n  stufen\n    0 "a"\n  ende\n  eingabe x: zahl\n  stufe nach korridor x\n  ende\nende\n'
+    diagnostic = syntax_error(text)
+    assert diagnostic.message == "Der Block „stufe nach korridor“ hat keinen Eintrag"
+    assert diagnostic.location is not None and (diagnostic.location.line, diagnostic.location.column) == (8, 3)
+    assert diagnostic.hint == ("jedes Band steht vor „ende“ in einer Zeile: die Stufe, ein Doppelpunkt und die "
+                               "Grenzen, z. B. „1: über 0 bis 25“")
 
 
 class TestMisspeltKeyword:

@@ -71,7 +71,11 @@ def check_coverage(findings: Findings, tables: Iterable[WrittenTable], level_rul
 
 def _table_coverage(findings: Findings, table: WrittenTable) -> None:
     decl, key_types = table.decl, table.key_types
-    if not decl.partial and all(kt.kind == TypeKind.ENUM for kt in key_types):
+    if decl.partial and not table.keys:
+        findings.report(f"Die Tabelle „{table.name}“ hat keine Zeile", decl.span,
+                        "jede Abfrage ist ein Auswertungsfehler, solange keine Vereinbarung ihr Zeilen gibt",
+                        severity="warnung", code="tabelle-leer")
+    elif not decl.partial and all(kt.kind == TypeKind.ENUM for kt in key_types):
         combos = itertools.product(*[kt.enum.keys() for kt in key_types if kt.enum is not None])
         missing = [combo for combo in combos if combo not in table.keys]
         if missing:

@@ -536,6 +536,26 @@ def _extra_ende(ctx: SyntaxErrorContext) -> Finding | None:
     return Finding(ctx.column, end_column=ctx.column + 4)
 
 
+def _empty_block(ctx: SyntaxErrorContext) -> Finding | None:
+    """An ``ende`` right after ``stufen`` or ``stufe nach korridor``: a block of no entries."""
+    if ctx.token != "ende" or not ctx.at_line_start:
+        return None
+    state = _structure(ctx.text, ctx.line_offset)
+    if not state.blocks or state.brackets or state.innermost not in _ENTRIES:
+        return None
+    block = state.blocks[-1]
+    return Finding(block.column, line=block.line, end_column=block.end_column,
+                   details={"block": block.label, "entry": _ENTRIES[block.kind]})
+
+
+# A block that needs entries -> what an entry is, with an example line.
+_ENTRIES = {
+    "stufen": "jede Stufe steht vor „ende“ in einer Zeile: ihre Nummer und Bezeichnung, z. B. „0 \"kein Bedarf\"“",
+    "korridor": "jedes Band steht vor „ende“ in einer Zeile: die Stufe, ein Doppelpunkt und die Grenzen, "
+                "z. B. „1: über 0 bis 25“",
+}
+
+
 _ROW_KEYS = re.compile(
     rf"\s*(?:{_NUMBER}|{_WORD}|{_STRING})(?:\s*,\s*(?:{_NUMBER}|{_WORD}|{_STRING}))*\s*$"
 )
@@ -728,6 +748,13 @@ MISTAKES: tuple[Mistake, ...] = (
         "Zu diesem „ende“ gibt es keinen offenen Block",
         "lösche die Zeile oder prüfe, ob ein Block doppelt geschlossen wird",
         _extra_ende,
+    ),
+    Mistake(
+        "block-leer",
+        _MODEL + 'paket lp1 "LP 1"\n  stufen\n  ende\nende\n',
+        "Der Block „{block}“ hat keinen Eintrag",
+        "{entry}",
+        _empty_block,
     ),
     Mistake(
         "gleich-statt-doppelpunkt",

@@ -134,7 +134,8 @@ ende
 
 
 @pytest.mark.parametrize(("line", "message", "hint"), [
-    ("  eingabe y = 2", "„y“ bezeichnet keine Eingabe des Modells", None),
+    ("  eingabe y = 2", "„y“ bezeichnet keine Eingabe des Modells",  # (no close name: the inputs there)
+     "Eingaben auf oberster Ebene: x, p.kap, p.bewilligte_stufe, p.begründung, posten"),
     ("  eingabe p.kapp = 2", "„p.kapp“ bezeichnet keine Eingabe des Modells", "meinten Sie „p.kap“?"),
     ("  eingabe posten[1].betrg = 2", "„posten[1].betrg“ bezeichnet keine Eingabe des Modells",
      "meinten Sie „betrag“?"),
@@ -210,6 +211,16 @@ def test_a_partial_table_without_rows_is_a_warning() -> None:
                                                                   False)
     assert warning.location is not None and warning.location.line == 5
     assert warning.hint == "jede Abfrage ist ein Auswertungsfehler, solange keine Vereinbarung ihr Zeilen gibt"
+
+
+def test_an_unknown_input_of_a_list_with_no_close_name_is_told_the_inputs_there() -> None:
+    path, hint = "posten[1].qqq", "Eingaben in „posten“: betrag"
+    text = EXAMPLES.replace("  eingabe x = 2\n", f"  eingabe x = 2\n  eingabe {path} = 1\n", 1)
+    with pytest.raises(CheckError) as raised:
+        teilhabe_rules.loads(text, "m.rules")
+    (error,) = raised.value.errors
+    assert error.message == f"„{path}“ bezeichnet keine Eingabe des Modells"
+    assert error.hint == hint
 
 
 def test_a_misspelt_keyword_read_as_a_unit_is_suggested() -> None:

@@ -167,7 +167,8 @@ def test_keywords_are_the_grammars_words() -> None:
 
 def test_an_empty_corridor_is_named_at_its_first_line() -> None:
     """A corridor without bands is told what a band is, at the line it opens (not „erwartet: eine Zahl“)."""
-    text = HEADER + 'paket p "P"\n  stufen\n    0 "a"\n  ende\n  eingabe x: zahl\n  stufe nach korridor x\n  ende\nende\n'
+    text = HEADER + 'paket p "P"\n  stufen\n    0 "a"\n  ende\n  eingabe x: zahl\n'
+    text += '  stufe nach korridor x\n  ende\nende\n'
     diagnostic = syntax_error(text)
     assert diagnostic.message == "Der Block „stufe nach korridor“ hat keinen Eintrag"
     assert diagnostic.location is not None and (diagnostic.location.line, diagnostic.location.column) == (8, 3)

@@ -175,8 +175,9 @@ class _Examples:
         wrong = ".".join(written)
         if join(scope, wrong) in self.failed:  # (an input refused where it is defined)
             return
+        known = [".".join(p) for p in paths] + lists
         self.report(f"„{path}“ bezeichnet keine Eingabe des Modells", path.span,
-                    did_you_mean(wrong, [".".join(p) for p in paths] + lists))
+                    did_you_mean(wrong, known) or _named_here(known, scope))
 
     def _base_span(self, example: ast.Example) -> ast.Span:
         """The span of the template name in ``basis NAME`` (the AST keeps only the example's span)."""
@@ -293,3 +294,12 @@ def literal_to_data(expr: ast.Expression) -> Any:
     if isinstance(expr, ast.RecordLiteral):
         return {k: literal_to_data(v) for k, v in expr.fields}
     raise PathError("Hier steht nur ein fester Wert (Zahl, Text, Datum, ja/nein, Liste, Datensatz)")
+
+
+def _named_here(known: list[str], scope: str) -> str:
+    """The hint naming the inputs (and lists) a path of ``scope`` may name: the first few."""
+    where = f"in „{scope}“" if scope else "auf oberster Ebene"
+    if not known:
+        return f"das Modell hat {where} keine Eingaben"
+    shown = ", ".join(known[:8]) + (" …" if len(known) > 8 else "")
+    return f"Eingaben {where}: {shown}"

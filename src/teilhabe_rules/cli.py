@@ -611,6 +611,11 @@ def _outputs_apart(args: argparse.Namespace) -> None:
     the case, the population, an agreement): writing it would replace an input."""
     from .files import same_file
 
+    for option, attribute in (("--out", "out"), ("--summary", "summary")):
+        target = getattr(args, attribute, None)
+        if isinstance(target, str) and not target.strip():  # (not the screen, not the working directory)
+            raise _UsageError(f"{option}: ein leerer Dateiname nennt keine Datei für die Ausgabe; ohne {option} "
+                              "geht sie auf den Bildschirm")
     bases: list[Path] = []  # the files a variant named extends: read whenever it is loaded
     for name in ("model", "old", "new"):
         given = getattr(args, name, None)

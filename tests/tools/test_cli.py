@@ -267,6 +267,20 @@ class TestUsage:
         assert f"--werte: „{values}“ nennt keine Werte" in err and "Aufruf:" in err
 
     @pytest.mark.parametrize(("arguments", "option"), [
+        (("eval", MODEL, CASE, "--out", ""), "--out"),
+        (("schema", MODEL, "--out", " "), "--out"),
+        (("generate", MODEL, "-n", "1", "--out", ""), "--out"),
+        (("compare", MODEL, MODEL, CASE, "--out", ""), "--out"),
+        (("compare", MODEL, MODEL, CASE, "--summary", ""), "--summary"),
+    ])
+    def test_an_empty_output_name_is_a_usage_error(self, arguments: tuple[str, ...], option: str) -> None:
+        """``--out ""`` (a script's unset variable) names no file: not the screen, as no option would."""
+        code, out, err = run(*arguments)
+        assert code == 2 and out == ""
+        assert (f"{option}: ein leerer Dateiname nennt keine Datei für die Ausgabe; ohne {option} geht sie auf den "
+                "Bildschirm") in err
+
+    @pytest.mark.parametrize(("arguments", "option"), [
         (("eval", MODEL, CASE, "--vereinbarung", ""), "--vereinbarung"),
         (("eval-many", MODEL, CASE, "--out", "r.jsonl", "--vereinbarung", " "), "--vereinbarung"),
         (("compare", MODEL, MODEL, CASE, "--budget", ""), "--budget"),

@@ -248,6 +248,36 @@ class TestContent:
         explained = re.search(r'id="beispiel-lp2a-15-minuten">(.*?)</article>', page, re.S)
         assert explained is not None and 'class="herleitung"' in explained.group(1)
 
+    def test_example_inputs_written_with_their_unit(self, tmp_path: Path) -> None:
+        """An input an example writes with its unit (``45 %``, ``31 Tage``) or a share without one
+        (``45``: 45 %) is shown once with its unit, in German: not ``45 % %`` nor ``4.500 %``."""
+        path = tmp_path / "anteil.rules"
+        path.write_text('''modell anteil "Anteil"
+  gültig ab 01.01.2024
+ende
+eingabe quote: zahl % von 0 bis 100 "Quote"
+eingabe rest: zahl % von 0 bis 100 "Rest"
+eingabe stunden: zahl h/Jahr von 0 bis 5000 "Stunden"
+eingabe tage: ganzzahl Tage von 0 bis 31 "Tage"
+wert betrag: h/Jahr = stunden * quote "Stunden mal Quote"
+vorlage grund
+  quote = 50 %
+  rest = 50
+  stunden = 10
+  tage = 1
+ende
+beispiel "halb" "mit Einheiten"
+  basis grund
+  eingabe quote = 45 %
+  eingabe rest = 45
+  eingabe stunden = 1500.5 h/Jahr
+  eingabe tage = 31 Tage
+  erwartet betrag = 675.225 h/Jahr
+ende
+''', "utf-8")
+        text = _text(render_handbook(teilhabe_rules.load(path))[OVERVIEW])
+        assert "quote 45 % rest 45 % stunden 1.500,5 h/Jahr tage 31 Tage" in text, text
+
     def test_coverage_names_what_no_example_reaches(self, mawo_pages: dict[str, str]) -> None:
         pages = render_handbook(teilhabe_rules.bundled("mawo_2025"))
         text = _text(pages[OVERVIEW])

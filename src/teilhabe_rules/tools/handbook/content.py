@@ -11,6 +11,7 @@ staff keys, tables, the examples evaluated with their explanations, the example 
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import re
 import unicodedata
@@ -24,6 +25,7 @@ from markupsafe import Markup
 
 from ...errors import TeilhabeError
 from ...inputs.agreements import AgreedTable, Agreement
+from ...inputs.cases import convert_value
 from ...ir import checked as c
 from ...ir import toolkit
 from ...model import Model
@@ -704,7 +706,12 @@ class _Builder:
     def _case_value(self, path: tuple[str | int, ...], value: Any) -> str:
         if isinstance(value, (list, tuple)) and not value:
             return "keine Einträge"
-        return quantity_text(value, self._input_type(path))
+        vtype = self._input_type(path)
+        if vtype is not None:
+            with contextlib.suppress(ValueError):  # (else shown as written)
+                # as the case loader reads it: "45 %" is 0.45, 45 (a share) is 45 %, "31 Tage" is 31
+                value = convert_value(value, vtype)
+        return quantity_text(value, vtype)
 
     def _example(self, example: c.ExampleSpec) -> ExampleView:
         ident = example_id(self.model, example)

@@ -278,6 +278,18 @@ ende
         text = _text(render_handbook(teilhabe_rules.load(path))[OVERVIEW])
         assert "quote 45 % rest 45 % stunden 1.500,5 h/Jahr tage 31 Tage" in text, text
 
+    def test_an_example_list_in_place_of_the_templates_is_not_left_out(self, mawo_pages: dict[str, str]) -> None:
+        """An example that gives a list the template has empty (MAWo's ``massnahmen = []``) shows
+        the list's elements, and not the list as left out („entfällt“)."""
+        text = _text(mawo_pages["paket-bewohner-ilb4.html"])
+        assert "bewohner[1].massnahmen[1].bezeichnung" in text
+        assert "entfällt" not in text
+        # an example emptying a list the template fills: „keine Einträge“, not each field left out
+        page = render_handbook(teilhabe_rules.bundled("bei_nrw3"))[OVERVIEW]
+        emptied = [_text(article) for article in re.findall(r'<article class="beispiel".*?</article>', page, re.S)
+                   if "keine Einträge" in article]
+        assert emptied and all("entfällt" not in text for text in emptied), emptied
+
     def test_coverage_names_what_no_example_reaches(self, mawo_pages: dict[str, str]) -> None:
         pages = render_handbook(teilhabe_rules.bundled("mawo_2025"))
         text = _text(pages[OVERVIEW])

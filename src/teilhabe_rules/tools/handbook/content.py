@@ -340,6 +340,12 @@ def _flatten(data: Any, prefix: tuple[str | int, ...] = ()) -> Iterator[tuple[tu
         yield prefix, data
 
 
+def _inside(path: tuple[str | int, ...], outer: tuple[str | int, ...]) -> bool:
+    """Whether ``path`` lies within ``outer`` (``bewohner[1].massnahmen[1].stunden`` within
+    ``bewohner[1].massnahmen``)."""
+    return len(path) > len(outer) and path[:len(outer)] == outer
+
+
 class _Builder:
     """Reads one model (with its agreement and older version) into a :class:`Handbook`; the
     example coverage is computed once and matched to bands, rows and levels by their place."""
@@ -697,6 +703,8 @@ class _Builder:
         for path in sorted(leaves.keys() | base.keys(), key=lambda p: tuple(str(s) for s in p)):
             if path in leaves and path in base and _same(leaves[path], base[path]):
                 continue
+            if path not in leaves and any(_inside(leaf, path) or _inside(path, leaf) for leaf in leaves):
+                continue  # a list the example gives other elements, or none: its own rows say so
             text = "entfällt" if path not in leaves else self._case_value(path, leaves[path])
             shown.append((format_path(path), text))
         order = {format_path(path): number for number, path in enumerate(leaves)}

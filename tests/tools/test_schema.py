@@ -303,6 +303,8 @@ class TestAgreements:
         ("unbekannte Tabelle", lambda a: a["tabellen"].update(lp9={"1": "2 %"})),
         ("unbekannter Abschnitt", lambda a: a.update(werte={})),
         ("falscher Zeilenschlüssel", lambda a: a["tabellen"]["lp0_bewertung"].update({"9": "30 %"})),
+        ("Zeilenschlüssel über dem Bereich", lambda a: a["tabellen"].update(lp2a_zeit={"5": "10 min/Tag"})),
+        ("Zeilenschlüssel unter dem Bereich", lambda a: a["tabellen"].update(lp2b_pg_je_stufe={"-2": 1})),
     ], ids=lambda v: v if isinstance(v, str) else "")
     def test_rejected(self, what: str, change: Any) -> None:
         data = documents(self.BASE)[0]
@@ -310,6 +312,14 @@ class TestAgreements:
         with pytest.raises(AgreementError):
             model("mawo").load_agreement(data)
         assert errors("mawo", "vereinbarung", data), what
+
+    def test_row_keys_within_the_range(self) -> None:
+        """A whole-number key inside its column's range, in every form the library reads, fits."""
+        data = documents(self.BASE)[0]
+        data["tabellen"]["lp2a_zeit"] = {"0": "1 min/Tag", "02": "10 min/Tag", "4.0": "40 min/Tag"}
+        data["tabellen"]["lp2b_pg_je_stufe"] = {"-1": 1, "-0": 1}
+        model("mawo").load_agreement(copy.deepcopy(data))
+        assert errors("mawo", "vereinbarung", data) == []
 
     def test_a_row_not_agreed(self) -> None:
         data = documents(self.BASE)[0]

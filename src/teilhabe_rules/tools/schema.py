@@ -24,6 +24,7 @@ corridor bounds are not part of the schema.
 from __future__ import annotations
 
 import itertools
+import math
 import re
 from decimal import Decimal
 from typing import Any
@@ -343,6 +344,10 @@ def _stem(file: str) -> str:
     return name.rsplit(".", 1)[0] if "." in name else name
 
 
+#: a whole-number key column's range up to this many values is spelt out in a row key's pattern
+_MAX_KEYS_LISTED = 1000
+
+
 def _row_key_pattern(vtype: c.ValueType) -> str:
     """One key column of a table row as an agreement writes it (``"2"``, ``"qa"``, ``"9, 1"``)."""
     if vtype.kind == c.TypeKind.ENUM and vtype.enum is not None:
@@ -352,7 +357,12 @@ def _row_key_pattern(vtype: c.ValueType) -> str:
         return "(?:" + "|".join(re.escape(str(k)) for k in members) + ")"
     if vtype.kind == c.TypeKind.ZAHL:
         unit = _unit_pattern(vtype.unit)
-        return r"-?[0-9]+(?:\.0+)?" + (rf"(?:\s*{unit})?" if unit else "")
+        number = r"-?[0-9]+"
+        if vtype.low is not None and vtype.high is not None and vtype.high - vtype.low <= _MAX_KEYS_LISTED:
+            # the keys within the column's range (``ganzzahl von 0 bis 4``), as the library checks them
+            keys = range(math.ceil(vtype.low), math.floor(vtype.high) + 1)
+            number = "(?:" + "|".join(_integer_pattern(k) for k in keys) + ")"
+        return number + r"(?:\.0+)?" + (rf"(?:\s*{unit})?" if unit else "")
     return r"[^,]*"
 
 

@@ -136,6 +136,20 @@ class TestGenericInvariants:
         assert "je_person" in outcome.message
         assert outcome.counterexample["personen"] == 0
 
+    def test_checks_that_never_hold_are_named_as_such(self) -> None:
+        """Where no generated case meets the model's checks, the report says so; not that
+        „0“ cases were rejected by checks."""
+        model = teilhabe_rules.loads('modell nie "Nie"\n  gültig ab 01.01.2024\nende\n'
+                                     'eingabe a: zahl von 0 bis 10\neingabe b: zahl von 0 bis 10\n'
+                                     'wert s: zahl = a + b\n'
+                                     'prüfung "a größer b": a > b\nprüfung "b größer a": b > a\n'
+                                     'eigenschaft "s nie negativ": s >= 0\n', "nie.rules")
+        outcome = run_property(check_named(model, "eigenschaft::s-nie-negativ"), max_examples=2,
+                               limits={"repair_rounds": 0, "restarts": 0})
+        assert not outcome.passed and outcome.examples == 0
+        assert "Es ließ sich kein Fall erzeugen, der alle Prüfungen des Modells erfüllt" in (outcome.message or "")
+        assert "0 verworfen" not in (outcome.message or "")
+
     def test_floats_in_results_are_found(self, monkeypatch) -> None:
         model = teilhabe_rules.loads(DIVISION.replace("von 0 bis 4", "von 1 bis 4"), "teilen.rules")
         original = teilhabe_rules.Result.to_dict

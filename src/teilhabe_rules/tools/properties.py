@@ -644,8 +644,12 @@ def run_property(check: PropertyCheck, *, max_examples: int = DEFAULT_EXAMPLES, 
     except (PropertyFailure, _ShrinkBudget):
         message = failures[-1].message if failures else "Die Eigenschaft gilt nicht"
     except Unsatisfiable:
-        message = (f"Kein erzeugter Fall zählte für diese Eigenschaft ({counts['verworfen']} verworfen): "
-                   "die Fälle wurden von Prüfungen abgelehnt oder der Pfad fehlt")
+        if not counts["fälle"]:  # (the generator gave up on every case: it met no check's repair)
+            message = ("Es ließ sich kein Fall erzeugen, der alle Prüfungen des Modells erfüllt: jeder erzeugte Fall "
+                       "verletzte nach der Reparatur noch eine Prüfung (widersprechen sich Prüfungen?)")
+        else:
+            message = (f"Kein erzeugter Fall zählte für diese Eigenschaft ({counts['verworfen']} von "
+                       f"{counts['fälle']} verworfen): die Fälle wurden von Prüfungen abgelehnt oder der Pfad fehlt")
         failures.clear()
     except Exception as exc:  # noqa: BLE001 - e.g. the generator found no valid case
         message = f"{type(exc).__name__}: {exc}"

@@ -324,3 +324,13 @@ def test_a_rounding_mode_that_is_none_is_named_as_such(mode: str, hint: str) -> 
     assert diagnostic.message == f"„{mode}“ ist keine Rundungsart: kaufmännisch, abrunden oder aufrunden"
     assert hint in (diagnostic.hint or "")
     assert diagnostic.location is not None and (diagnostic.location.line, diagnostic.location.column) == (6, 25)
+
+
+def test_a_level_is_named_once_as_a_level() -> None:
+    """A package's levels are a type „Stufe von lp“: a message naming it says so once."""
+    text = (MODEL_HEAD + 'eingabe minuten: zahl min/Tag von 0 bis 100\npaket lp "P"\n  stufen\n    0 "kein"\n'
+            '    1 "Bedarf"\n  ende\n  stufe nach korridor minuten\n    0: ab 0 min/Tag bis 5 min/Tag\n'
+            '    1: über 5 min/Tag\n  ende\nende\nwert x: ja_nein = lp.stufe und ja\n')
+    with pytest.raises(CheckError) as caught:
+        teilhabe_rules.loads(text, "stufe.rules")
+    assert [d.message for d in caught.value.diagnostics] == ["„und“ verbindet ja/nein-Werte, nicht Stufe von lp"]

@@ -244,6 +244,7 @@ class TestContent:
         assert "bewohner[1].lp2a.kap5 9 min/Tag" in text  # 2 in the template
         assert "kap6" not in text  # 13, as in the template
         assert "bewohner[1].lp2a.stufe 3 (hoch) 3 (hoch)" in text
+        assert "lp2a.bewilligte_stufe Stufe von lp2a Standard" in _text(page)  # (not „Stufe von Stufe von“)
         assert "erfüllt" in text and "nicht erfüllt" not in text
         explained = re.search(r'id="beispiel-lp2a-15-minuten">(.*?)</article>', page, re.S)
         assert explained is not None and 'class="herleitung"' in explained.group(1)

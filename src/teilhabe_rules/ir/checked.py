@@ -163,7 +163,7 @@ class ValueType(Record):
             unit = f" in {self.unit}" if str(self.unit) else ""
             return base + unit
         if self.kind is TypeKind.ENUM and self.enum is not None:
-            return ("Stufe von " if self.enum.is_levels else "") + self.enum.name
+            return self.enum.name  # (a package's levels are named „Stufe von lp2a“ already)
         if self.kind is TypeKind.LISTE and self.element is not None:
             return f"Liste von {self.element.describe()}"
         return _TYPE_WORDS.get(self.kind, str(self.kind))

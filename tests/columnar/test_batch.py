@@ -207,6 +207,28 @@ def test_every_case_file_of_a_folder_gives_a_result_or_an_error_row(tmp_path: Pa
     assert sorted(named[e.index] for e in result.errors) == named[1:]
 
 
+@pytest.mark.parametrize("suffix", [".jsonl", ".csv", ".parquet"])
+@pytest.mark.parametrize("backend", ["spalten", "skalar"])
+def test_a_case_file_whose_name_is_no_utf8_is_written_with_its_escape(suffix: str, backend: str,
+                                                                      tmp_path: Path) -> None:
+    """A case file of a folder whose name holds a byte that is no UTF-8 (its id a lone surrogate)
+    does not keep the results from being written: its ``_fall`` is the name with the escape."""
+    model = teilhabe_rules.bundled("mawo")
+    folder = tmp_path / "faelle"
+    folder.mkdir()
+    person = (ROOT / "examples/mawo/person_grundfall.toml").read_bytes()
+    (folder / "a.toml").write_bytes(person)
+    with open(os.path.join(os.fsencode(folder), b"b\xff.toml"), "wb") as handle:
+        handle.write(person)
+    out = tmp_path / f"ergebnis{suffix}"
+    assert main(["eval-many", "mawo", str(folder), "--out", str(out), "--backend", backend]) == 0
+    assert model.evaluate_many(folder, backend=backend).write(out) == 2
+    with duckdb.connect() as con:
+        read = ("read_json_auto" if suffix == ".jsonl" else f"read_{suffix[1:]}")
+        names = con.sql(f"SELECT _fall FROM {read}('{out}') ORDER BY _c").fetchall()
+    assert names == [("a.toml",), ("b\\udcff.toml",)]
+
+
 def test_progress_is_reported_up_to_the_number_of_cases() -> None:
     model = teilhabe_rules.bundled("bei_nrw2")
     seen: list[tuple[int, int]] = []

@@ -52,7 +52,7 @@ from sqlglot.dialects.duckdb import DuckDB
 from sqlglot.generator import Generator
 
 from ..duck import connect, listed_table, out_of_memory, published
-from ..errors import CaseError, Diagnostic, TeilhabeError, counted
+from ..errors import CaseError, Diagnostic, TeilhabeError, counted, encodable
 from ..files import write_problem
 from ..inputs.cases import CaseLoader
 from ..inputs.population import NO_BOUNDS, line_numbers
@@ -237,7 +237,8 @@ class BatchResult:
                 exp.Add(this=case, expression=exp.Literal.number(1)), "VARCHAR"), safe=True)
         if self._ids_made is None:
             assert self.ids is not None
-            listed_table(self.connection, _IDS, ["_fall"], [self.ids(range(self.cases))])
+            # (a case file's name may hold a byte that is no UTF-8: written as its escape)
+            listed_table(self.connection, _IDS, ["_fall"], [[encodable(i) for i in self.ids(range(self.cases))]])
             self._ids_made = True
         return exp.column("_fall", "f")
 

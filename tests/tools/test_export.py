@@ -384,3 +384,24 @@ def test_csv_de_writes_formula_like_texts_as_text(text: str) -> None:
     assert csv_cell(Decimal("-2.5"), german=True) == "-2,5"
     assert csv_cell(dt.date(2025, 3, 1), german=True) == "01.03.2025"
     assert csv_cell("Haus Linde", german=True) == "Haus Linde"
+
+
+@pytest.mark.parametrize("fmt", ["parquet", "csv", "jsonl"])
+def test_a_lone_surrogate_is_written_as_its_escape(fmt: str, tmp_path: Path) -> None:
+    """A text with a lone surrogate — the name of a case file with a byte that is no UTF-8 — is
+    written as its escape in every format; in Parquet it was an internal error (exit 3) of
+    compare --out x.parquet over such a folder."""
+    path = tmp_path / f"t.{fmt}"
+    write_table(path, Sheet("t", (Column("fall"),), [("b\udcff.toml",)]), fmt)
+    if fmt == "jsonl":  # (the JSON escape of the surrogate: Python's decoder reads it back)
+        assert json.loads(path.read_text(encoding="utf-8")) == {"fall": "b\udcff.toml"}
+    else:
+        with duckdb.connect() as con:
+            assert con.sql(f"SELECT fall FROM read_{fmt}('{path}')").fetchall() == [("b\\udcff.toml",)]
+    folder = tmp_path / "faelle"
+    folder.mkdir()
+    person = (ROOT / "examples/mawo/person_grundfall.toml").read_bytes()
+    with open(os.path.join(os.fsencode(folder), b"b\xff.toml"), "wb") as handle:
+        handle.write(person)
+    code, _, err = run("compare", "mawo", "mawo", str(folder), "--out", str(tmp_path / f"v.{fmt}"))
+    assert code == 0, err

@@ -347,7 +347,7 @@ def _write_parquet(target: Path, sheet: Sheet, staging: Path | None = None) -> N
             writer.writerow([_duck_text(value) for value in row])
         staged = path.with_name(path.name + ".csv")
         with open_partial(staged) as handle:  # created afresh, never through a link planted under its name
-            handle.write(buffer.getvalue().encode("utf-8"))
+            handle.write(buffer.getvalue().encode("utf-8", "backslashreplace"))  # a lone surrogate: its escape
         try:
             names = [column.header for column in sheet.columns]
             select = ", ".join(

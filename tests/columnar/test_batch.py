@@ -1121,6 +1121,24 @@ def test_a_scope_the_model_has_not_is_named_in_german() -> None:
             call("xyz")
 
 
+@pytest.mark.parametrize("backend", ["spalten", "skalar"])
+def test_a_relation_that_cannot_be_read_is_an_error_of_the_library(backend: str) -> None:
+    """A relation DuckDB cannot read — its connection closed, its query failing — is a
+    CaseError saying so, with a hint, never DuckDB's own exception."""
+    model = teilhabe_rules.bundled("mawo")
+    con = duckdb.connect()
+    closed = con.sql("SELECT 'Haus' AS name, 12 AS plaetze")
+    con.close()
+    with duckdb.connect() as other:
+        failing = other.sql("SELECT 'Haus' AS name, error('kaputt') AS plaetze")
+        for relation, words in ((closed, "closed"), (failing, "kaputt")):
+            with pytest.raises(CaseError) as info:
+                model.evaluate_many(relation, backend=backend)
+            (diagnostic,) = info.value.diagnostics
+            assert diagnostic.message.startswith("Die Population (DuckDB-Relation) lässt sich nicht lesen: DuckDB: ")
+            assert words in diagnostic.message and diagnostic.hint
+
+
 def test_a_relation_is_read_as_the_same_table_in_a_file(tmp_path: Path) -> None:
     """A DuckDB relation is a table as a Parquet or CSV file is one: its ``fall`` column keys the
     cases, ``bewohner[].kuerzel`` lays a list out flat — the same cases, results and error rows as

@@ -73,13 +73,8 @@ def read_source(source: Any, ids: list[str] | None = None) -> Iterator[Mapping[s
     if isinstance(source, Population):
         yield from _population_rows(source, ids)
         return
-    if isinstance(source, duckdb.DuckDBPyRelation):
-        yield from _population_rows(Population.of_relation(source), ids)
-        return
-    if _is_frame(source):
-        con = connect()
-        relation = con.from_arrow(source) if hasattr(source, "__arrow_c_stream__") else con.from_df(source)
-        yield from _population_rows(Population.of_relation(relation, "Tabelle"), ids)
+    if isinstance(source, duckdb.DuckDBPyRelation) or _is_frame(source):
+        yield from _table_rows(source, ids)
         return
     if isinstance(source, Mapping):
         yield source
@@ -92,6 +87,25 @@ def read_source(source: Any, ids: list[str] | None = None) -> Iterator[Mapping[s
         f"Ein Wert vom Typ „{type(source).__name__}“ ist keine Population: erwartet Fälle (eine Folge von "
         "Tabellen), eine DuckDB-Relation, eine Arrow-Tabelle, einen pandas- oder polars-DataFrame oder einen "
         "Pfad", code="population"))
+
+
+def _table_rows(source: Any, ids: list[str] | None) -> Iterator[Mapping[str, Any] | Unreadable]:
+    """The cases of a DuckDB relation, an Arrow table or a data frame; a CaseError where DuckDB
+    cannot read it (its connection closed, an Arrow stream read before, its query failing)."""
+    relation = isinstance(source, duckdb.DuckDBPyRelation)
+    try:
+        if not relation:
+            con = connect()
+            source = con.from_arrow(source) if hasattr(source, "__arrow_c_stream__") else con.from_df(source)
+        yield from _population_rows(Population.of_relation(source, "DuckDB-Relation" if relation else "Tabelle"), ids)
+    except duckdb.Error as exc:
+        words = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise CaseError(Diagnostic(
+            f"Die Population ({'DuckDB-Relation' if relation else 'Tabelle'}) lässt sich nicht lesen: DuckDB: {words}",
+            code="population",
+            hint="sie wird gelesen, während evaluate_many läuft: die Verbindung der Relation offen lassen; ein "
+                 "Arrow-Datenstrom (RecordBatchReader) lässt sich nur einmal lesen, für mehrere Läufe eine "
+                 "Tabelle daraus machen (read_all())")) from None
 
 
 def case_folder(data: Any, default: Path | None) -> Path | None:

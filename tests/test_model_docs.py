@@ -580,7 +580,6 @@ ALLOWED: dict[str, dict[str, str]] = {
         "5 Tage weg": "the days of the information event's example trip (5 × 10 h = 50 h are checked)",
     },
     "bei_nrw3": {
-        "24.977,15": "the sum of the separately rounded budgets: the contrast to the model's rounding of the sum",
         "30.416667": "365/12 to six places: a value an agreement may set for tage_je_monat",
         "16.033,928": "the measures' part of vergleich_neu, (4 × 60 + 1,5 × 45) × 365/7, before the modules",
         "20 % × ": "100 % − qa_fachkraftanteil (80 %), the share of the other staff in the QA rate",

@@ -94,7 +94,8 @@ class TestNightBezugsgroesse:
     @SETTINGS
     @given(places=st.integers(1, 200), level=st.integers(0, 4))
     def test_the_offers_own_places_carry_the_whole_service(self, model, person, places, level) -> None:
-        own = model.evaluate(with_changes(person, plaetze=places, nachtdienst=level, nacht_bezugsgroesse=places))
+        own = model.evaluate(with_changes(person, plaetze=places, nachtdienst=level, nacht_bezugsgroesse=places,
+                                              nachtwachen=2))
         assert own.value("nacht.bezugsgroesse") == places
         assert own.value("nacht.anteil_angebot") == 1
         assert own.value("vk_lp0") == own.value("nacht.vk")
@@ -103,13 +104,15 @@ class TestNightBezugsgroesse:
     @given(places=st.integers(1, 60), extra=st.integers(0, 200), level=st.sampled_from([1, 2, 3, 4]))
     def test_each_place_carries_one_part_of_the_bezugsgroesse(self, model, person, places, extra, level) -> None:
         covered = places + extra
-        result = model.evaluate(with_changes(person, plaetze=places, nachtdienst=level, nacht_bezugsgroesse=covered))
+        result = model.evaluate(with_changes(person, plaetze=places, nachtdienst=level, nacht_bezugsgroesse=covered,
+                                             nachtwachen=2))
         night = result.value("nacht.kosten_jahr")
         with decimal.localcontext(decimal.Context(prec=28)):
             assert abs(result.value("bewohner[1].lp0.kosten_jahr") - night / covered) < Decimal("1e-20")
             assert abs(result.value("nacht.kosten_angebot_jahr") - night * places / covered) < Decimal("1e-20")
         # the whole night service does not depend on how many persons it covers
-        alone = model.evaluate(with_changes(person, plaetze=places, nachtdienst=level, nacht_bezugsgroesse=places))
+        alone = model.evaluate(with_changes(person, plaetze=places, nachtdienst=level, nacht_bezugsgroesse=places,
+                                            nachtwachen=2))
         assert result.value("nacht.vk") == alone.value("nacht.vk")
 
     @SETTINGS

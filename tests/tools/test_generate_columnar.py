@@ -187,6 +187,28 @@ def test_the_population_evaluates_row_for_row(name: str, tmp_path: Path) -> None
             assert [d.message for d in alone.value.diagnostics] == [m for m, _path in error.problems]
 
 
+def test_checks_on_the_number_of_elements_and_on_own_inputs_are_met(tmp_path: Path) -> None:
+    """A list its element's checks bound is cut to what they allow (MAWo: no more residents than
+    places; BEI_NRW 3: billing months only with a Leistungstyp), and a group of checks that shares
+    no input with the others is met on its own (BEI_NRW 3: the second Leistungstyp 24 or none,
+    whatever the other checks' draws) — the offers of MAWo and BEI_NRW 3 evaluate far more often."""
+    offers = tmp_path / "mawo.jsonl"
+    write_population(MODELS["mawo"], 1000, 5, offers)
+    cases = [json.loads(line) for line in offers.read_text(encoding="utf-8").splitlines()]
+    assert all(len(case["bewohner"]) <= case["plaetze"] for case in cases)
+    assert len({len(case["bewohner"]) for case in cases}) == 4  # (one to four residents, still)
+    result = MODELS["mawo"].evaluate_many(offers)
+    assert len(result.errors) <= 50, [e.message for e in result.errors][:5]  # (ILB-4 hours now and then)
+    plans = tmp_path / "bei_nrw3.jsonl"
+    write_population(MODELS["bei_nrw3"], 1000, 5, plans)
+    cases = [json.loads(line) for line in plans.read_text(encoding="utf-8").splitlines()]
+    assert all(case.get("leistungstyp_tagesstruktur", 0) in (0, 24) for case in cases)
+    assert all(case.get("leistungstyp", 0) not in (0, 24) for case in cases if case.get("abrechnungsmonate"))
+    assert any(case.get("abrechnungsmonate") for case in cases)
+    result = MODELS["bei_nrw3"].evaluate_many(plans)
+    assert result.evaluated >= 700, [e.message for e in result.errors][:5]  # (before: about a quarter)
+
+
 def test_the_cli_writes_columnar_by_default_and_hypothesis_on_request(tmp_path: Path) -> None:
     out, err = io.StringIO(), io.StringIO()
     target = tmp_path / "p.parquet"

@@ -18,9 +18,12 @@ and the same seed gives the same file byte for byte (with the same DuckDB versio
 
 What the hypothesis sampler does and this generator does not: it repairs ``prüfung`` checks by
 evaluating each case and drawing again. Here the checks shape the palettes as far as the analysis
-sees them (a range narrowed by ``eingabe <= Konstante``, date pairs, partitions); a level whose
-granting a check reads is never granted; other checks may fail in some cases, which an evaluation
-reports as error rows (results + error rows = cases). Every case passes the case loader.
+sees them (a range narrowed by ``eingabe <= Konstante``, date pairs, partitions); the checks of an
+element on its own inputs are met by the first of several draws, each group of checks sharing no
+input on its own, else by the group's defaults; a list whose length an element's check bounds
+(``C oder anzahl(liste) = 0``, ``anzahl(liste) <= X``) is cut to it; a level whose granting a
+check reads is never granted; other checks may fail in some cases, which an evaluation reports as
+error rows (results + error rows = cases). Every case passes the case loader.
 
 Numbers are DECIMAL with the palette's decimal places (never DOUBLE); whole numbers have none,
 shares in % are written in percent as the case files hold them.
@@ -114,6 +117,31 @@ def palettes(model: Model, **limits: Any) -> dict[str, Palette]:
 # --------------------------------------------------------------------------------------
 # SQL pieces (every text of the model goes through sqlglot's quoting)
 # --------------------------------------------------------------------------------------
+
+
+def _independent(checks: list[tuple[c.CheckNode, set[str]]]) -> list[tuple[list[c.CheckNode], set[str]]]:
+    """``checks`` (each with the inputs it reads) in groups that read no input in common, each
+    with its inputs; in the order of their first check."""
+    groups: list[tuple[list[c.CheckNode], set[str]]] = []
+    for node, read in checks:
+        joined = [g for g in groups if g[1] & read]
+        members = [m for g in joined for m in g[0]] + [node]
+        inputs = set(read).union(*(g[1] for g in joined))
+        at = min((groups.index(g) for g in joined), default=len(groups))
+        groups = [g for g in groups if g not in joined]
+        groups.insert(min(at, len(groups)), (members, inputs))
+    return groups
+
+
+def _emptied_list(e: Any) -> str | None:
+    """The list ``e`` says is empty, where it is ``anzahl(liste) = 0`` (or ``0 = anzahl(liste)``)."""
+    if not (isinstance(e, c.Compare) and e.op == "="):
+        return None
+    for count, zero in ((e.left, e.right), (e.right, e.left)):
+        if (isinstance(count, c.Aggregate) and count.function == "anzahl" and count.where is None
+                and isinstance(zero, c.Const) and zero.value == 0):
+            return str(count.scope)
+    return None
 
 
 def _string(text: str) -> str:
@@ -347,7 +375,7 @@ class _Query:
         # checks of this element on its own inputs: up to ATTEMPTS draws of the inputs they read,
         # the first draw that meets them all is taken
         group: set[str] = set()
-        checks: list[c.CheckNode] = []
+        checks: list[tuple[c.CheckNode, set[str]]] = []  # each with the inputs it reads
         for node in self.checked.nodes.values():
             if isinstance(node, c.CheckNode) and node.kind == NodeKind.PRUEFUNG and node.scope == scope:
                 read: set[str] = set()
@@ -358,7 +386,7 @@ class _Query:
                 if self.check_sql(node.expr, scope, reading) is None:
                     continue
                 if read and all(i in field and i not in fixed for i in read):
-                    checks.append(node)
+                    checks.append((node, read))
                     group |= read
         attempts = self.attempts if checks else 1
         late: dict[tuple[str, int], str] = {}
@@ -413,22 +441,30 @@ class _Query:
                     layers["b"][f"{drawn(spec.id, attempt)}_v"] = value
                     value = f"{drawn(spec.id, attempt)}_v"
                 values[spec.id if not attempt else f"{spec.id}#{attempt}"] = value
-        if checks:
-            by_id = {s.id: s for s in specs}
+        # the checks in groups that share no input: each group takes the first draw that meets all
+        # of its checks, whatever the draws of the others (one group's failing draws do not throw
+        # away another's good one); where none does, the first draw with the group's optional
+        # inputs left out (their defaults, which most often meet the checks), else the first draw
+        draws = attempts + 1 if self.attempts > 1 else attempts  # (and the draw of defaults, when repairing)
+        if checks and draws > attempts:
+            for spec in specs:
+                if spec.id in group:
+                    values[f"{spec.id}#{attempts}"] = "NULL" if not spec.required else values[spec.id]
+        for part, (members, inputs) in enumerate(_independent(checks)):
             tries = []
-            for attempt in range(attempts):
+            for attempt in range(draws):
                 def current(spec: c.InputSpec, attempt: int = attempt) -> str:
                     return values[spec.id if not attempt else f"{spec.id}#{attempt}"]
-                met = " AND ".join(f"coalesce({self.check_sql(node.expr, scope, current)}, TRUE)" for node in checks)
+                met = " AND ".join(f"coalesce({self.check_sql(node.expr, scope, current)}, TRUE)" for node in members)
                 tries.append(f"WHEN {met} THEN {attempt}")
-            layers["c"][f"{prefix}_try"] = f"CASE {' '.join(tries)} ELSE 0 END"
-            for spec_id in sorted(group):
+            chosen = f"{prefix}_try{part}"
+            layers["c"][chosen] = f"CASE {' '.join(tries)} ELSE 0 END"
+            for spec_id in sorted(inputs):
                 name = f"{field[spec_id]}_x"
                 whens = " ".join(f"WHEN {attempt} THEN {values[spec_id if not attempt else f'{spec_id}#{attempt}']}"
-                                 for attempt in range(attempts))
-                layers["d"][name] = f"CASE {prefix}_try {whens} END"
+                                 for attempt in range(draws))
+                layers["d"][name] = f"CASE {chosen} {whens} END"
                 values[spec_id] = name
-            del by_id
         # the element as case data
         out: dict[str, str] = {}
         package_fields: dict[str, dict[str, str]] = {}
@@ -453,6 +489,7 @@ class _Query:
             out[name] = self._object(fields)
         for name, expression in a_layer.items():
             layers["a"][name] = expression if present is None else f"CASE WHEN {present} THEN {expression} END"
+        bounded = self.bounded(scope, values, fixed) if self.attempts > 1 else {}
         for n, child in enumerate(self.checked.scopes[scope].lists):
             listed_spec = self.checked.scopes[child]
             most = self.most(child)
@@ -469,6 +506,12 @@ class _Query:
                 items = [self.instances(child, (*idx, k), layers, None,
                                         f"{count} > {k}" if present is None else f"({present}) AND {count} > {k}")
                          for k in range(most)]
+                if child in bounded:
+                    # the element's checks on the number of elements, met: the list is cut to what
+                    # they allow (the draws of the elements cut off are not used)
+                    kept = f"{prefix}_m{n}"
+                    r_layer[kept] = bounded[child](count, listed_spec.min_count or 0)
+                    count = kept
             existing = [f"CASE WHEN {count} > {k} THEN {item} END" for k, item in enumerate(items)]
             if not self.json:
                 out[listed_spec.name] = f"list_slice([{', '.join(existing)}], 1, {count})" if items else "[]"
@@ -480,6 +523,74 @@ class _Query:
             else:
                 out[listed_spec.name] = "'[]'"
         return self._object(out)
+
+    def bounded(self, scope: str, values: dict[str, str],
+                fixed: dict[str, str]) -> dict[str, Callable[[str, int], str]]:
+        """Per list of the element of ``scope`` whose number of elements its checks bound: the
+        number cut to what they allow, as a function of the drawn number and the list's
+        ``mindestens``. The checks taken: ``C oder anzahl(liste) = 0`` (no elements unless ``C``)
+        and ``anzahl(liste) <= X`` (``X >= anzahl(liste)``; ``anzahl`` also through a value or
+        times a 1 of a unit, as in ``belegung * 1 Platz <= plaetze``), where ``C`` and ``X`` read
+        the element's own inputs (as :meth:`check_sql` takes them)."""
+        unless: dict[str, list[str]] = {}
+        most: dict[str, list[str]] = {}
+
+        def own(e: Any) -> str | None:
+            read: set[str] = set()
+
+            def value_of(spec: c.InputSpec) -> str:
+                read.add(spec.id)
+                return values[spec.id]
+
+            found = self.check_sql(e, scope, value_of)
+            return None if found is None or read & fixed.keys() else found
+
+        def child(listed: str | None) -> bool:
+            return listed is not None and self.checked.scopes[listed].parent == scope
+
+        for node in self.checked.nodes.values():
+            if not (isinstance(node, c.CheckNode) and node.kind == NodeKind.PRUEFUNG and node.scope == scope):
+                continue
+            e = node.expr
+            if isinstance(e, c.Logic) and e.op == "oder":
+                for side, other in ((e.left, e.right), (e.right, e.left)):
+                    listed = _emptied_list(side)
+                    if child(listed) and (condition := own(other)) is not None:
+                        assert listed is not None
+                        unless.setdefault(listed, []).append(f"coalesce({condition}, TRUE)")
+            elif isinstance(e, c.Compare) and e.op in ("<=", ">="):
+                counted, bound = (e.left, e.right) if e.op == "<=" else (e.right, e.left)
+                listed = self._counted_list(counted)
+                if child(listed) and (limit := own(bound)) is not None:
+                    assert listed is not None
+                    most.setdefault(listed, []).append(f"CAST(floor({limit}) AS BIGINT)")
+
+        def cut(listed: str) -> Callable[[str, int], str]:
+            def kept(count: str, low: int) -> str:
+                for limit in most.get(listed, []):  # (a bound below mindestens: the check fails anyway)
+                    count = f"CASE WHEN {limit} >= {low} THEN least({count}, {limit}) ELSE {count} END"
+                if listed in unless and not low:
+                    count = f"CASE WHEN {' AND '.join(unless[listed])} THEN {count} ELSE 0 END"
+                return count
+            return kept
+
+        return {listed: cut(listed) for listed in {*unless, *most}}
+
+    def _counted_list(self, e: Any) -> str | None:
+        """The list whose number of elements ``e`` is: ``anzahl(liste)``, through a value of the
+        same element or times a constant 1 (``belegung * 1 Platz``)."""
+        for _ in range(8):
+            if isinstance(e, c.Ref) and isinstance(node := self.checked.nodes.get(e.symbol), c.ValueNode):
+                e = node.expr
+            elif isinstance(e, c.Arith) and e.op == "*" and isinstance(e.right, c.Const) and e.right.value == 1:
+                e = e.left
+            elif isinstance(e, c.Arith) and e.op == "*" and isinstance(e.left, c.Const) and e.left.value == 1:
+                e = e.right
+            else:
+                break
+        if isinstance(e, c.Aggregate) and e.function == "anzahl" and e.where is None:
+            return str(e.scope)
+        return None
 
     def _object(self, fields: dict[str, str]) -> str:
         """A STRUCT of ``fields`` — or, for JSON Lines, its JSON text without the NULL fields

@@ -257,8 +257,6 @@ ende
         ("wert neu: h = 1 h\nwert neu: h = 2 h\n", "neu", "definiert"),  # a new one
         ("vorlage v\n  plaetze = 1\nende\nvorlage v\n  plaetze = 2\nende\n", "v", "definiert"),
         ("parameter fls_satz = 70 EUR/h\nparameter fls_satz = 71 EUR/h\n", "fls_satz", "überschrieben"),
-        ("tabelle lp1a_zeit\n  1: 10 min/Tag\nende\ntabelle lp1a_zeit\n  2: 20 min/Tag\nende\n",
-         "lp1a_zeit", "überschrieben"),
     ])
     def test_a_name_written_twice_in_the_variant_is_an_error(self, folder: Path, body: str, name: str,
                                                               what: str) -> None:
@@ -269,6 +267,28 @@ ende
         assert error.message == f"„{name}“ ist in der Variante doppelt {what}"
         assert error.location is not None and error.location.line > first
         assert error.hint == f"zuerst in Zeile {first}; eine Variante ersetzt oder ergänzt jede Deklaration einmal"
+
+    @pytest.mark.parametrize("body", [
+        "tabelle lp1a_zeit\n  1: 10 min/Tag\nende\ntabelle lp1a_zeit\n  1: 20 min/Tag\nende\n",
+        "tabelle lp1a_zeit\n  1: 10 min/Tag\n  1: 20 min/Tag\nende\n",
+    ])
+    def test_a_table_row_overridden_twice_is_an_error(self, folder: Path, body: str) -> None:
+        (error,) = errors(write(folder, body))
+        lines = (HEAD + body).splitlines()
+        first = lines.index("  1: 10 min/Tag") + 1
+        assert error.message == "Die Zeile 1 von „lp1a_zeit“ ist in der Variante doppelt überschrieben"
+        assert error.location is not None and error.location.line == lines.index("  1: 20 min/Tag") + 1
+        assert error.hint == f"zuerst in Zeile {first}; die spätere ersetzte die frühere"
+
+    def test_two_blocks_of_a_list_or_of_other_rows_of_a_table_are_merged(self, folder: Path) -> None:
+        body = ("tabelle lp1a_zeit\n  1: 10 min/Tag\nende\ntabelle lp1a_zeit\n  2: 20 min/Tag\nende\n"
+                "liste bewohner\n  eingabe notiz_a: text standard \"\" \"A\"\nende\n"
+                "liste bewohner\n  eingabe notiz_b: text standard \"\" \"B\"\nende\n")
+        model = teilhabe_rules.load(write(folder, body))
+        rows = dict(model.tables["lp1a_zeit"])
+        assert (rows[1], rows[2]) == (Decimal(10), Decimal(20))
+        inputs = {spec.key for spec in model.checked.scopes["bewohner"].inputs}
+        assert {"notiz_a", "notiz_b"} <= inputs
 
     def test_header_lines_are_inherited_but_not_the_version(self, folder: Path) -> None:
         model = teilhabe_rules.load(write(folder, "", head='modell ohne_version "X"\n  erweitert "mawo"\nende\n'))

@@ -209,6 +209,48 @@ def test_checks_on_the_number_of_elements_and_on_own_inputs_are_met(tmp_path: Pa
     assert result.evaluated >= 700, [e.message for e in result.errors][:5]  # (before: about a quarter)
 
 
+BOUNDED = """\
+modell g "G"
+  version "1"
+  gültig ab 01.01.2024
+ende
+eingabe aktiv: ja_nein "aktiv"
+eingabe plaetze: ganzzahl von 0 bis 5 "Plätze"
+eingabe grenze: zahl von 0 bis 99999999999999999 "eine Grenze jenseits von BIGINT, mal 1000"
+liste leute "Leute"
+  eingabe n: ganzzahl von 0 bis 3 "n"
+  liste dinge "Dinge"
+    eingabe w: zahl h von 0 bis 10 "w"
+  ende
+  prüfung "zu viele Dinge": anzahl(dinge) <= n
+ende
+liste posten "Posten"
+  eingabe b: zahl von 0 bis 10 "b"
+ende
+prüfung "Leute nur, wenn aktiv": aktiv oder anzahl(leute) = 0
+prüfung "nicht mehr Leute als Plätze": anzahl(leute) <= plaetze
+prüfung "Grenze": anzahl(posten) <= grenze * 1000
+wert s = anzahl(leute)
+"""
+
+
+def test_a_bounded_list_is_cut_but_a_split_list_keeps_its_element(tmp_path: Path) -> None:
+    """Nested lists are cut to their checks; a bound beyond BIGINT cuts nothing (and fails
+    nothing); the list a population is split by keeps exactly one element in every case."""
+    model = teilhabe_rules.loads(BOUNDED, "g.rules")
+    target = tmp_path / "g.jsonl"
+    write_population(model, 500, 3, target)
+    cases = [json.loads(line) for line in target.read_text(encoding="utf-8").splitlines()]
+    for case in cases:
+        assert len(case["leute"]) <= case.get("plaetze", 0) and (case.get("aktiv") or not case["leute"])
+        assert all(len(person.get("dinge", [])) <= person.get("n", 0) for person in case["leute"])
+    assert {len(case["posten"]) for case in cases} == {0, 1, 2, 3, 4}
+    assert model.evaluate_many(target).evaluated == 500
+    split = tmp_path / "split.jsonl"
+    write_population(model, 500, 3, split, split="leute")
+    assert {len(json.loads(line)["leute"]) for line in split.read_text(encoding="utf-8").splitlines()} == {1}
+
+
 def test_the_cli_writes_columnar_by_default_and_hypothesis_on_request(tmp_path: Path) -> None:
     out, err = io.StringIO(), io.StringIO()
     target = tmp_path / "p.parquet"

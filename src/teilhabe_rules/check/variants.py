@@ -356,12 +356,21 @@ class _Merger:
         self, base_items: tuple[ast.Declaration, ...], variant_items: Iterable[ast.Declaration], where: str
     ) -> tuple[ast.Declaration, ...]:
         items = list(base_items)
-        # the variant's declarations and overrides here, by name or path: a second one of a name
-        # would silently win over the first
+        # what the variant replaces here, by name or path, and the table rows it overrides: a
+        # second one would silently win over the first (two blocks of one list, or of one table
+        # with other rows, are merged: they are not refused)
         written: dict[tuple[bool, str], ast.Declaration] = {}
+        rows: dict[tuple[str, tuple[str, ...]], ast.TableRow] = {}
         for item in variant_items:
-            key = ((True, str(item.path)) if isinstance(item, (ast.ParameterOverride, ast.TableOverride))
-                   else (False, item.name) if _is_named(item) else None)
+            if isinstance(item, ast.TableOverride):
+                for row in item.rows:
+                    first_row = rows.setdefault((str(item.path), _row_key(row)), row)
+                    if first_row is not row:
+                        self.report(f"Die Zeile {', '.join(_row_key(row))} von „{item.path}“ ist in der Variante "
+                                    "doppelt überschrieben", row.span,
+                                    f"zuerst in Zeile {first_row.span.line}; die spätere ersetzte die frühere")
+            key = ((True, str(item.path)) if isinstance(item, ast.ParameterOverride)
+                   else (False, item.name) if _is_named(item) and not isinstance(item, ast.ListDecl) else None)
             if key is not None:
                 overrides, name = key
                 first = written.setdefault(key, item)

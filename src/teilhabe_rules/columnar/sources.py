@@ -103,9 +103,9 @@ def _table_rows(source: Any, ids: list[str] | None) -> Iterator[Mapping[str, Any
         raise CaseError(Diagnostic(
             f"Die Population ({'DuckDB-Relation' if relation else 'Tabelle'}) lässt sich nicht lesen: DuckDB: {words}",
             code="population",
-            hint="sie wird gelesen, während evaluate_many läuft: die Verbindung der Relation offen lassen; ein "
-                 "Arrow-Datenstrom (RecordBatchReader) lässt sich nur einmal lesen, für mehrere Läufe eine "
-                 "Tabelle daraus machen (read_all())")) from None
+            hint="evaluate_many liest sie, während es läuft: ihre Abfrage muss sich dann ausführen lassen, "
+                 "die Verbindung der Relation offen sein; ein Arrow-Datenstrom (RecordBatchReader) lässt sich "
+                 "nur einmal lesen – für mehrere Läufe eine Tabelle daraus machen (read_all())")) from None
 
 
 def case_folder(data: Any, default: Path | None) -> Path | None:

@@ -493,7 +493,8 @@ class _Query:
         for n, child in enumerate(self.checked.scopes[scope].lists):
             listed_spec = self.checked.scopes[child]
             most = self.most(child)
-            if self.split is not None and not scope and listed_spec.name == self.split:
+            split = self.split is not None and not scope and listed_spec.name == self.split
+            if split:
                 most = 1
             if child in space.partitions:
                 column = f"{prefix}_r{n}"
@@ -506,7 +507,7 @@ class _Query:
                 items = [self.instances(child, (*idx, k), layers, None,
                                         f"{count} > {k}" if present is None else f"({present}) AND {count} > {k}")
                          for k in range(most)]
-                if child in bounded:
+                if child in bounded and not split:  # (a split list has one element in every case)
                     # the element's checks on the number of elements, met: the list is cut to what
                     # they allow (the draws of the elements cut off are not used)
                     kept = f"{prefix}_m{n}"
@@ -563,7 +564,8 @@ class _Query:
                 listed = self._counted_list(counted)
                 if child(listed) and (limit := own(bound)) is not None:
                     assert listed is not None
-                    most.setdefault(listed, []).append(f"CAST(floor({limit}) AS BIGINT)")
+                    # (NULL beyond BIGINT: then no cut — the list has at most a few elements anyway)
+                    most.setdefault(listed, []).append(f"TRY_CAST(floor({limit}) AS BIGINT)")
 
         def cut(listed: str) -> Callable[[str, int], str]:
             def kept(count: str, low: int) -> str:

@@ -372,8 +372,8 @@ class _Query:
                 a_layer[f"{prefix}_g{pkg.name}"] = (
                     f"CASE WHEN {self._chance(h, chance)} THEN {self._index(h, len(levels))} ELSE -1 END")
                 a_layer[f"{prefix}_t{pkg.name}"] = self._pick(h, TEXTS, "VARCHAR")
-        # checks of this element on its own inputs: up to ATTEMPTS draws of the inputs they read,
-        # the first draw that meets them all is taken
+        # checks of this element on its own inputs: up to ATTEMPTS draws of the inputs they read
+        # (which draw each group of them takes: below)
         group: set[str] = set()
         checks: list[tuple[c.CheckNode, set[str]]] = []  # each with the inputs it reads
         for node in self.checked.nodes.values():

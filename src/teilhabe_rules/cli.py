@@ -1159,6 +1159,8 @@ def _cmd_eval_many(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             bar.close(finished)
     if result.ids is None:
         result.ids = case_ids(Path(args.population), read, result.cases)
+    if result.source is None:
+        result.source = Path(args.population)
     result.write(args.out, scope)
     for note in result.notes:
         err.write(note + "\n")

@@ -310,6 +310,7 @@ class Model:
         result = run_batch(plan, self.checked, population(source, read), self.loader, scalar, at=at, note=note,
                            progress=progress, base_dir=folder)
         result.ids = case_ids(source, read, result.cases)
+        result.source = file_path(source)
         return result
 
     def columnar_plan(self, agreement: Agreement | str | Path | Mapping[str, Any] | None = None,

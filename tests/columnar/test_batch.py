@@ -24,6 +24,7 @@ from hypothesis_budget import examples
 import teilhabe_rules
 from teilhabe_rules.cli import main
 from teilhabe_rules.errors import CaseError, TeilhabeError
+from teilhabe_rules.inputs.cases import read_data
 from teilhabe_rules.inputs.population import read_population
 from teilhabe_rules.model import Model
 from teilhabe_rules.tools.strategies import sample_cases, sample_invalid_cases
@@ -1276,3 +1277,25 @@ def test_cases_given_as_mappings_have_no_ids(tmp_path: Path) -> None:
     out = tmp_path / "e.csv"
     result.write(out)
     assert "_fall" not in out.read_text("utf-8").splitlines()[0].split(",")
+
+
+@pytest.mark.parametrize("backend", ["spalten", "skalar"])
+def test_the_results_never_replace_the_population_file(backend: str, tmp_path: Path) -> None:
+    """``BatchResult.write`` to the very file the population was read from (by another name too)
+    is refused, as ``eval-many --out`` refuses it: the population is not replaced by its results."""
+    model = teilhabe_rules.bundled("mawo")
+    case = read_data(Path(__file__).resolve().parents[2] / "examples" / "mawo" / "person_grundfall.toml")
+    case = json.loads(json.dumps(case, default=str))
+    population = tmp_path / "personen.jsonl"
+    population.write_text(json.dumps(case, ensure_ascii=False) + "\n", encoding="utf-8")
+    before = population.read_bytes()
+    result = model.evaluate_many(population, backend=backend)
+    assert result.evaluated == 1
+    for target in (population, tmp_path / "." / "personen.jsonl"):
+        with pytest.raises(CaseError) as refused:
+            result.write(target)
+        (diagnostic,) = refused.value.diagnostics
+        assert diagnostic.message == f"„{target}“ ist die Population selbst: die Ergebnisse würden sie ersetzen"
+        assert diagnostic.hint == "die Ergebnisse in eine eigene Datei schreiben"
+    assert population.read_bytes() == before
+    assert result.write(tmp_path / "ergebnisse.jsonl") == 1

@@ -53,7 +53,7 @@ from sqlglot.generator import Generator
 
 from ..duck import connect, listed_table, out_of_memory, published
 from ..errors import CaseError, Diagnostic, TeilhabeError, counted, encodable
-from ..files import write_problem
+from ..files import same_file, write_problem
 from ..inputs.cases import CaseLoader
 from ..inputs.population import NO_BOUNDS, line_numbers
 from ..ir import checked as c
@@ -168,7 +168,8 @@ class BatchResult:
     function giving the ids of cases by their 0-based numbers ``_c`` — the key ``fall`` of a
     table, ``Zeile N`` of a line or row, a case file's name, as the population reader names them
     (:attr:`~teilhabe_rules.inputs.population.PopulationRow.id`); None for cases given as mappings.
-    :meth:`combined` and :meth:`write` then give each row its case's id as ``_fall``."""
+    :meth:`combined` and :meth:`write` then give each row its case's id as ``_fall``. ``source``:
+    the population's file or folder, where the batch read one — :meth:`write` does not replace it."""
 
     connection: duckdb.DuckDBPyConnection
     model: c.CheckedModel
@@ -179,6 +180,7 @@ class BatchResult:
     notes: list[str]
     shared: bool = False
     ids: Callable[[Sequence[int]], list[str]] | None = None
+    source: Path | None = None  # the population's file or folder, where it was read from one
     _ids_made: bool | None = attrs.field(default=None, init=False, repr=False)
 
     def relation(self, scope: str = "") -> duckdb.DuckDBPyRelation:
@@ -259,6 +261,9 @@ class BatchResult:
             raise CaseError(Diagnostic(f"Die Ausgabe „{shown}“ ist keine .parquet-, .csv-, .jsonl- oder .json-Datei",
                                        hint=".json und .jsonl: JSON Lines, ein Objekt je Zeile", code="ausgabe"))
         self._table(scope)
+        if self.source is not None and same_file(path, self.source):
+            raise CaseError(Diagnostic(f"„{path}“ ist die Population selbst: die Ergebnisse würden sie ersetzen",
+                                       hint="die Ergebnisse in eine eigene Datei schreiben", code="ausgabe"))
         if self.shared:
             raise CaseError(Diagnostic(
                 "Die Ergebnisse eines Laufs über eine geteilte Stufe (SharedStage) liegen in deren Datenbank, die "

@@ -679,3 +679,22 @@ def test_a_parameter_s_description_or_source_alone_is_a_difference() -> None:
         ("parameter", "ua_satz", "Quelle", "„LRV“")]
     assert [(ch.section, ch.subject, ch.new) for ch in diff_models(model, reworded).changes] == [
         ("beschreibungen", "Parameter ua_satz", "„Stundensatz Unterstützende Assistenz (UA)“")]
+
+
+def test_a_changed_formula_is_shown_without_the_comments_below_it() -> None:
+    """The comment lines between a changed ``wert`` and the next statement were shown as part of
+    its formula, old and new; a comment inside the formula's brackets and a text of several lines
+    stay."""
+    tail = ('wert t: text = """a\n# b"""\n# danach\n'
+            'wert u: h/Jahr = (stunden\n  # innen\n  + stunden)\n# Ende\n')
+    line = '+ stunden "Stunden im Jahr"\n'
+    old = BASE.replace(line, line + "\n# Kommentar zur nächsten Regel\n\n  # noch einer\n") + tail
+    (change,) = diff_models(checked(old), checked(old.replace(line, line.replace("stunden", "stunden * 2", 1)))).changes
+    assert (change.section, change.old, change.new) == (
+        "werte", 'wert jahresstunden: h/Jahr = lp.zeit als h/Jahr + stunden "Stunden im Jahr"',
+        'wert jahresstunden: h/Jahr = lp.zeit als h/Jahr + stunden * 2 "Stunden im Jahr"')
+    after = BASE.replace('"Betrag im Jahr"\n', '"Betrag im Jahr"\n  # zum Betrag\n')
+    model = checked(after + tail)
+    assert model.nodes["betrag"].source.endswith('"Betrag im Jahr"')
+    assert model.nodes["t"].source == 'wert t: text = """a\n# b"""'
+    assert model.nodes["u"].source == "wert u: h/Jahr = (stunden\n  # innen\n  + stunden)"

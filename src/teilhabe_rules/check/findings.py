@@ -55,7 +55,8 @@ class Findings:
         return self.other_lines.get(span.file, []) if span.file else self.lines
 
     def source_of(self, span: Span) -> str:
-        """The source text of a declaration, without the indentation of the line after it."""
+        """The source text of a declaration, without the indentation of the line after it and
+        without the blank and comment lines between it and the next statement."""
         if span.line <= 0:
             return ""
         lines = self.lines_of(span)
@@ -65,8 +66,12 @@ class Findings:
             span.end_column <= 1 or 0 < end <= len(lines) and not lines[end - 1][: span.end_column - 1].strip()
         ):
             end -= 1
-        text = "\n".join(lines[span.line - 1 : max(end, span.line)])
-        return text.strip()
+        kept = lines[span.line - 1 : max(end, span.line)]
+        # ... and the line end it ends with takes the blank and comment lines after it along: they
+        # are not the rule (a line of a """text""" that begins with „#“ is: its quotes are open)
+        while len(kept) > 1 and _blank_or_comment(kept[-1]) and "\n".join(kept[:-1]).count('"""') % 2 == 0:
+            kept.pop()
+        return "\n".join(kept).strip()
 
     @property
     def has_errors(self) -> bool:
@@ -78,3 +83,9 @@ class Findings:
                                                        d.location.file if d.location else "",
                                                        d.location.line if d.location else 0,
                                                        d.location.column if d.location else 0))
+
+
+def _blank_or_comment(line: str) -> bool:
+    """Whether a source line holds nothing but blanks and perhaps a comment."""
+    stripped = line.strip(" \t\f")
+    return not stripped or stripped.startswith("#")

@@ -342,13 +342,15 @@ ende
 
 
 def test_an_expectation_that_names_no_figure_names_its_line() -> None:
-    """An ``erwartet`` of an element the case does not have fails at its own line."""
+    """An ``erwartet`` of an element the case does not have fails at its own line, with the
+    message as it reads (not in the quotes of a Python ``KeyError``)."""
     text = ('modell l "L"\n  version "1"\n  gültig ab 01.01.2024\nende\nliste posten "P"\n'
             '  eingabe stunden: zahl h von 0 bis 10\nende\nbeispiel "zwei"\n'
             '  eingabe posten = [{stunden = 1 h}]\n  erwartet posten[2].stunden = 1 h\nende\n')
     (outcome,) = run_examples(teilhabe_rules.loads(text, "l.rules"))
     assert not outcome.passed
-    assert outcome.failures[0].startswith("posten[2].stunden: ") and outcome.failures[0].endswith("  [l.rules:10]")
+    assert outcome.failures[0] == (
+        "posten[2].stunden: „posten[2]“ gibt es nicht: die Liste hat 1 Eintrag (ab 1 gezählt)  [l.rules:10]")
 
 
 def test_a_model_that_does_not_load_is_in_the_one_json_document(tmp_path: Path) -> None:

@@ -90,8 +90,9 @@ def run_example(model: Model, example: c.ExampleSpec) -> ExampleOutcome:
         path = format_path(expectation.path)
         try:
             actual = result.value(expectation.path)
-        except (KeyError, IndexError) as exc:
-            failures.append(f"{path}: {exc}  [{model.checked.info.file}:{expectation.span.line}]")
+        except (KeyError, IndexError) as exc:  # (the message, not str(): a KeyError's is its repr in quotes)
+            message = exc.args[0] if exc.args else exc
+            failures.append(f"{path}: {message}  [{model.checked.info.file}:{expectation.span.line}]")
             continue
         if actual != expectation.value or type(actual) is bool and type(expectation.value) is not bool:
             try:  # (only this figure's: explanations() would copy them all, once per expectation)

@@ -1223,6 +1223,10 @@ def _cmd_sql(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     model = _model(args.model)
     if at is not None:  # (no plan of a tariff for a day it does not cover)
         model.check_date(at)
+    elif model.has_periods:  # (a plan holds the values of one day; eval-many's scalar fallback is no answer here)
+        dated = ", ".join(sorted(name for name, spec in model.checked.parameters.items() if spec.periods))
+        raise _UsageError(f"--at: „{model.name}“ hat Parameter mit Werten je Zeitraum ({dated}); sein Spaltenplan "
+                          "gilt für einen Stichtag: gib ihn mit --at JJJJ-MM-TT an")
     plan = model.columnar_plan(args.agreement, at)
     from sqlglot.dialects.dialect import Dialect
 

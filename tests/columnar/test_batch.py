@@ -504,6 +504,28 @@ def test_sql_with_a_bad_date_is_a_usage_error(capsys: pytest.CaptureFixture[str]
     assert "--at: „31.02.2025“ ist kein Datum" in capsys.readouterr().err
 
 
+def test_sql_of_a_model_with_values_per_period_asks_for_its_day(tmp_path: Path,
+                                                               capsys: pytest.CaptureFixture[str]) -> None:
+    """A model whose parameter has a later value (``ab 01.07.2025 = …``) has a plan for one day:
+    without ``--at``, ``sql`` said „fehler: Parameter mit Werten je Zeitraum ohne Stichtag („at“):
+    jeder Fall mit dem skalaren Backend“ — eval-many's note, no case here, no option named."""
+    rules = tmp_path / "satz.rules"
+    rules.write_text('modell satz "Satz"\n  version "1"\n  gültig ab 01.01.2025\nende\n'
+                     "eingabe stunden: zahl h von 0 bis 100\n"
+                     'parameter satz: EUR/h = 68.95 EUR/h "Satz"\n  ab 01.07.2025 = 70.10 EUR/h\n'
+                     "wert betrag: EUR = stunden * satz\n", encoding="utf-8")
+    assert main(["sql", str(rules)]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == "" and "skalaren Backend" not in captured.err
+    assert captured.err.startswith("teilhabe-rules: --at: „satz“ hat Parameter mit Werten je Zeitraum (satz); sein "
+                                   "Spaltenplan gilt für einen Stichtag: gib ihn mit --at JJJJ-MM-TT an\nAufruf: ")
+    plans = []
+    for day in ("2025-06-30", "2025-07-01"):
+        assert main(["sql", str(rules), "--at", day]) == 0
+        plans.append(capsys.readouterr().out)
+    assert plans[0].startswith("WITH ") and plans[0] != plans[1]  # (each day's rate)
+
+
 
 @pytest.mark.parametrize(("name", "day", "other"), [("mawo", "1990-01-01", None), ("mawo_2025", "2024-06-01", "mawo")])
 def test_no_plan_for_a_day_outside_the_model_s_validity(name: str, day: str, other: str | None,

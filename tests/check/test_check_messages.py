@@ -52,6 +52,26 @@ def test_a_number_without_a_unit_is_named_in_unit_messages(rule: str, message: s
     assert [d.message for d in raised.value.errors] == [message]
 
 
+@pytest.mark.parametrize(("rule", "place"), [
+    ("wert s: h = a + b + c + m", (9, 25, 26)),  # the last operand brings the other unit
+    ("wert s: h = a + b - c - (m + a)", (9, 26, 31)),  # (m + a) disagrees in itself
+    ("wert s: h = a + m + b + c", (9, 13, 18)),  # the first pair that disagrees: both
+    ("wert s: h = m + a", (9, 13, 18)),
+    ("wert s: h = (a + b) + m", (9, 23, 24)),
+])
+def test_a_sum_of_other_units_is_reported_at_the_operand_that_brings_it(rule: str,
+                                                                         place: tuple[int, int, int]) -> None:
+    """A long sum (MAWo's nine Lebensbereiche, one of them in min/Tag) was underlined from its first
+    operand to its last; the operand whose unit does not fit the sum before it is what is shown."""
+    inputs = "eingabe a: zahl h\neingabe b: zahl h\neingabe c: zahl h\neingabe m: zahl min\n"
+    with pytest.raises(CheckError) as raised:
+        teilhabe_rules.loads(HEAD + inputs + rule + "\n", "m.rules")
+    (diagnostic,) = raised.value.errors
+    assert diagnostic.message.startswith("Einheiten passen nicht zusammen: ")
+    where = diagnostic.location
+    assert where is not None and (where.line, where.column, where.end_column) == place
+
+
 @pytest.mark.parametrize("declaration", ["parameter p: ganzzahl % = 50 %", "eingabe p: ganzzahl % von 0 bis 100",
                                          "tabelle t \"T\": ganzzahl -> ganzzahl % teilweise\n  1: 50 %\nende"])
 def test_a_whole_share_is_a_check_error(declaration: str) -> None:

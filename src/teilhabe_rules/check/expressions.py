@@ -447,7 +447,11 @@ class Resolver:
         for side in (left, right):
             if not self.numeric(side):
                 raise self.fail(f"„{op}“ braucht Zahlen, nicht {side.type.describe()}", side.span)
-        left, right = self._same_units(left, right, span, "Summe" if op == "+" else "Differenz")
+        # a chain (a + b + … + z) whose last operand brings the other unit: shown at that operand,
+        # not under the whole chain, whose units agree up to it
+        chained = isinstance(left, c.Arith) and left.op in ("+", "-") and right.span.line > 0
+        left, right = self._same_units(left, right, right.span if chained else span,
+                                       "Summe" if op == "+" else "Differenz")
         result = self.number_type(left)
         integer = self.number_type(left).integer and self.number_type(right).integer
         if self.is_flex(left) and self.is_flex(right):

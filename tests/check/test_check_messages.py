@@ -178,6 +178,43 @@ def test_an_example_naming_no_input_or_parameter_is_a_check_error(line: str, mes
     assert error.location is not None and error.source_line == line
 
 
+VALUE_HINT = 'ein Beispiel, das diesen Fehler prüft, erwartet ihn: erwartet fehler "…"'
+
+
+@pytest.mark.parametrize(("line", "message", "column"), [
+    ("  eingabe x = 200", "Die Eingabe „x“ nimmt diesen Wert nicht: 200 liegt außerhalb von 0 bis 100 h", 15),
+    ("  eingabe x = \"zwölf\"", "Die Eingabe „x“ nimmt diesen Wert nicht: erwartet Zahl in h, nicht „zwölf“", 15),
+    ("  eingabe x = 2 min/Tag", "Die Eingabe „x“ nimmt diesen Wert nicht: „2 min/Tag“ hat die Einheit „min/Tag“, "
+     "erwartet ist h", 15),
+    ("  eingabe p.kap = 11", "Die Eingabe „p.kap“ nimmt diesen Wert nicht: 11 liegt außerhalb von 0 bis 10 min/Tag",
+     19),
+    ("  eingabe p = {kap = -1}", "Die Eingabe „p.kap“ nimmt diesen Wert nicht: -1 liegt außerhalb von 0 bis 10 "
+     "min/Tag", 22),
+    ("  eingabe posten = [{betrag = 5}, {betrag = 101}]", "Die Eingabe „posten[2].betrag“ nimmt diesen Wert nicht: "
+     "101 liegt außerhalb von 0 bis 100 EUR", 45),
+    ("  eingabe posten[2] = {betrag = ja}", "Die Eingabe „posten[2].betrag“ nimmt diesen Wert nicht: erwartet Zahl "
+     "in EUR, nicht ja", 33),
+])
+def test_an_example_input_its_input_does_not_take_is_a_check_error_at_the_value(line: str, message: str,
+                                                                                 column: int) -> None:
+    """An example's value out of its input's range, of another unit or kind is found by the
+    checker at the value — not only by ``teilhabe-rules test``, which names its data path alone."""
+    text = EXAMPLES.replace("  erwartet summe = 140 EUR", line + "\n  erwartet summe = 140 EUR")
+    with pytest.raises(CheckError) as raised:
+        teilhabe_rules.loads(text, "m.rules")
+    (error,) = raised.value.errors
+    assert (error.message, error.hint) == (message, VALUE_HINT)
+    assert error.source_line == line
+    assert error.location is not None and error.location.column == column
+
+
+def test_an_example_expecting_an_error_may_give_a_value_its_input_does_not_take() -> None:
+    """An example that checks an input error gives the wrong value on purpose: evaluated, not refused."""
+    text = EXAMPLES + 'beispiel "zu-viel" "x über 100"\n  eingabe x = 200\n  erwartet fehler "liegt außerhalb"\nende\n'
+    model = teilhabe_rules.loads(text, "m.rules")
+    assert [e.id for e in model.checked.examples] == ["gut", "zu-viel"]
+
+
 @pytest.mark.parametrize("used", [0, 1, 2])
 def test_a_template_key_naming_no_input_is_a_check_error_at_its_line(used: int) -> None:
     """A template's keys are checked like an example's inputs, once, whether no, one or two

@@ -19,6 +19,7 @@ from typing import Any
 import attrs
 
 from ..errors import did_you_mean
+from ..inputs.cases import convert_value
 from ..ir import checked as c
 from ..ir.checked import TypeKind
 from ..paths import PathError, copy_data, set_path
@@ -118,7 +119,9 @@ class _Examples:
                 except PathError as exc:
                     self.report(str(exc), assignment.span)
                     continue
-                self._input_path(assignment.path)
+                if self._input_path(assignment.path) and not example.expected_errors:
+                    # (an example expecting an error may give a wrong value on purpose)
+                    self._input_values(assignment)
             agreement = []
             for assignment in example.agreement:
                 agreement.append((str(assignment.path), literal_to_data(assignment.value), assignment.span))
@@ -153,31 +156,71 @@ class _Examples:
                                      example.expected_errors, example.span, at=example.at, package_id=package_id))
         return out
 
-    def _input_path(self, path: ast.Path) -> None:
+    def _input_path(self, path: ast.Path) -> bool:
         """Report an example's ``eingabe PATH`` that names no input of the model (a list, an
-        element of one or a package's table given whole names its inputs)."""
+        element of one or a package's table given whole names its inputs); whether it names one."""
+        place = self._place(path)
+        if place is None:
+            return False  # (the shape of the path: set_path's, then the case loader's, to report)
+        scope, names = place
+        if not names:
+            return True  # an element given whole
+        written = tuple(names)
+        paths = [spec.path for spec in self.inputs.get(scope, [])]
+        lists = [self.scopes[child]["name"] for child in self.scopes[scope]["lists"]] if scope in self.scopes else []
+        if any(p[:len(written)] == written for p in paths) or len(written) == 1 and written[0] in lists:
+            return True
+        wrong = ".".join(written)
+        if join(scope, wrong) in self.failed:  # (an input refused where it is defined)
+            return False
+        known = [".".join(p) for p in paths] + lists
+        self.report(f"„{path}“ bezeichnet keine Eingabe des Modells", path.span,
+                    did_you_mean(wrong, known) or _named_here(known, scope))
+        return False
+
+    def _place(self, path: ast.Path) -> tuple[str, list[str]] | None:
+        """The scope a data path leads into and the names after its last index (none: an element
+        given whole); None where an index follows no list of the model."""
         scope, names = "", list[str]()
         for step in path.steps:
             if isinstance(step, int):
                 child = join(scope, names[0]) if len(names) == 1 else None
                 if child is None or child not in self.scopes:
-                    return  # (the shape of the path: set_path's, then the case loader's, to report)
+                    return None
                 scope, names = child, []
             else:
                 names.append(step)
-        if not names:
-            return  # an element given whole
+        return scope, names
+
+    def _input_values(self, assignment: ast.Assignment) -> None:
+        """Report a value of an example's ``eingabe`` that its input does not take (a number out
+        of its range or choices, a fraction for a whole number, a member its enumeration lacks, a
+        text for a date …), with the message the case loader gives — at the value, where
+        evaluating the example would name its data path alone. A table, an element or a list
+        given whole: each of its values that names an input."""
+        place = self._place(assignment.path)
+        if place is not None:
+            self._value_at(place[0], place[1], assignment.value, str(assignment.path))
+
+    def _value_at(self, scope: str, names: list[str], value: ast.Expression, shown: str) -> None:
         written = tuple(names)
-        paths = [spec.path for spec in self.inputs.get(scope, [])]
-        lists = [self.scopes[child]["name"] for child in self.scopes[scope]["lists"]] if scope in self.scopes else []
-        if any(p[:len(written)] == written for p in paths) or len(written) == 1 and written[0] in lists:
+        spec = next((s for s in self.inputs.get(scope, []) if s.path == written), None)
+        if spec is not None:
+            try:
+                convert_value(literal_to_data(value), spec.type)
+            except (ValueError, PathError) as exc:
+                self.report(f"Die Eingabe „{shown}“ nimmt diesen Wert nicht: {exc}", value.span,
+                            "ein Beispiel, das diesen Fehler prüft, erwartet ihn: erwartet fehler \"…\"")
             return
-        wrong = ".".join(written)
-        if join(scope, wrong) in self.failed:  # (an input refused where it is defined)
-            return
-        known = [".".join(p) for p in paths] + lists
-        self.report(f"„{path}“ bezeichnet keine Eingabe des Modells", path.span,
-                    did_you_mean(wrong, known) or _named_here(known, scope))
+        child = join(scope, names[0]) if len(names) == 1 else None
+        if isinstance(value, ast.ListLiteral) and child is not None and child in self.scopes:
+            for number, element in enumerate(value.items, start=1):
+                if isinstance(element, ast.RecordLiteral):
+                    for key, item in element.fields:
+                        self._value_at(child, [key], item, f"{shown}[{number}].{key}")
+        elif isinstance(value, ast.RecordLiteral):
+            for key, item in value.fields:
+                self._value_at(scope, [*names, key], item, f"{shown}.{key}")
 
     def _base_span(self, example: ast.Example) -> ast.Span:
         """The span of the template name in ``basis NAME`` (the AST keeps only the example's span)."""

@@ -570,9 +570,21 @@ def _model(name: str) -> Any:
 
 def _reading(args: argparse.Namespace, population: str) -> dict[str, Any]:
     """How the population file ``population`` is read (--trennzeichen, --dezimalzeichen, --blatt),
-    checked: a sheet is chosen only of a workbook."""
-    if args.sheet is not None and Path(population).suffix.lower() != ".xlsx":
-        raise _UsageError(f"--blatt: „{population}“ ist keine Excel-Mappe (.xlsx); nur eine Mappe hat Blätter")
+    checked: each option given only for the formats it applies to, as the population is read
+    (:data:`~teilhabe_rules.inputs.population.FORMATS`) — a separator of a CSV file, a decimal
+    mark of a table's text cells, a sheet of a workbook."""
+    from .inputs.population import FORMATS
+
+    path = Path(population)
+    kind = "verzeichnis" if path.is_dir() else FORMATS.get(path.suffix.lower())
+    if args.separator is not None and kind != "csv":
+        raise _UsageError(f"--trennzeichen: „{population}“ ist keine CSV-Datei (.csv, .tsv); "
+                          "nur eine CSV-Population hat ein Trennzeichen")
+    if args.decimal is not None and kind not in ("csv", "xlsx", "parquet"):
+        raise _UsageError(f"--dezimalzeichen: „{population}“ ist keine Tabelle (CSV, Excel, Parquet); "
+                          "nur in den Textzellen einer Tabelle stehen Zahlen mit Dezimalzeichen")
+    if args.sheet is not None and kind != "xlsx":
+        raise _UsageError(f"--blatt: „{population}“ ist keine Excel-Mappe (.xlsx, .xlsm); nur eine Mappe hat Blätter")
     if args.separator is not None and args.separator.lower() not in (",", ";", "tab", "\\t", "\t"):
         raise _UsageError(f"--trennzeichen: „{args.separator}“ ist kein Trennzeichen (erlaubt: „,“, „;“ oder tab)")
     if args.decimal is not None and args.decimal not in (",", "."):
@@ -585,7 +597,8 @@ def _reading_arguments(command: argparse.ArgumentParser) -> None:
                          help="Trennzeichen der CSV-Population: „,“, „;“ oder tab "
                               "(Standard: aus der Kopfzeile erkannt)")
     command.add_argument("--dezimalzeichen", "--decimal", dest="decimal", metavar="ZEICHEN",
-                         help="Dezimalzeichen der Zahlen in Textzellen: „,“ oder „.“ (Standard: je Datei erkannt)")
+                         help="Dezimalzeichen der Zahlen in Textzellen einer CSV-, Excel- oder Parquet-Population: "
+                              "„,“ oder „.“ (Standard: je Datei erkannt)")
     command.add_argument("--blatt", "--sheet", dest="sheet", metavar="BLATT",
                          help="Blatt einer Excel-Population: Name oder Nummer (Standard: das erste)")
 

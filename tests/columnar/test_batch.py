@@ -427,6 +427,96 @@ def test_eval_many_usage_errors_exit_2(arguments: list[str], expected: str, tmp_
     assert code == 2 and expected in capsys.readouterr().err
 
 
+def _population_of_format(folder: Path, suffix: str) -> Path:
+    """The two cases of ``fälle.csv`` as a population of another format: a JSON Lines, Parquet
+    or Excel file (``.xlsx``, ``.xlsm``), or a folder of case files (``suffix`` empty)."""
+    rows = (("2025-03-01", "250.5", "Jürgen Müller"), ("2025-03-01", "12", "Änne"))
+    path = folder / f"fälle{suffix}"
+    if suffix == "":
+        path.mkdir()
+        for number, (beginn, stunden, name) in enumerate(rows, 1):
+            (path / f"fall{number}.toml").write_text(f'beginn = {beginn}\nstunden = {stunden}\nname = "{name}"\n',
+                                                     encoding="utf-8")
+    elif suffix == ".jsonl":
+        path.write_text("".join(json.dumps({"beginn": b, "stunden": s, "name": n}) + "\n" for b, s, n in rows),
+                        encoding="utf-8")
+    elif suffix == ".parquet":
+        with duckdb.connect() as connection:
+            connection.execute("COPY (SELECT * FROM (VALUES (DATE '2025-03-01', '250.5', 'Jürgen Müller'), "
+                               "(DATE '2025-03-01', '12', 'Änne')) AS t(beginn, stunden, name)) "
+                               f"TO '{path}' (FORMAT parquet)")
+    else:
+        import openpyxl
+
+        book = openpyxl.Workbook()
+        sheet = book.active
+        assert sheet is not None
+        for row in (("beginn", "stunden", "name"), *rows):
+            sheet.append(row)
+        book.save(path)
+    return path
+
+
+_NOT_CSV = "ist keine CSV-Datei (.csv, .tsv); nur eine CSV-Population hat ein Trennzeichen"
+_NO_TABLE = ("ist keine Tabelle (CSV, Excel, Parquet); nur in den Textzellen einer Tabelle stehen Zahlen mit "
+             "Dezimalzeichen")
+_NO_BOOK = "ist keine Excel-Mappe (.xlsx, .xlsm); nur eine Mappe hat Blätter"
+
+
+@pytest.mark.parametrize("command", ["eval-many", "compare"])
+@pytest.mark.parametrize(("suffix", "option", "expected"), [
+    (".jsonl", ["--trennzeichen", ";"], _NOT_CSV),
+    (".parquet", ["--separator", ";"], _NOT_CSV),
+    (".xlsx", ["--trennzeichen", ";"], _NOT_CSV),
+    ("", ["--trennzeichen", ";"], _NOT_CSV),
+    (".jsonl", ["--dezimalzeichen", ","], _NO_TABLE),
+    ("", ["--decimal", ","], _NO_TABLE),
+    (".jsonl", ["--blatt", "1"], _NO_BOOK),
+    (".parquet", ["--sheet", "1"], _NO_BOOK),
+    ("", ["--blatt", "1"], _NO_BOOK),
+], ids=["jsonl-trennzeichen", "parquet-separator", "xlsx-trennzeichen", "ordner-trennzeichen",
+        "jsonl-dezimalzeichen", "ordner-decimal", "jsonl-blatt", "parquet-sheet", "ordner-blatt"])
+def test_a_reading_option_of_another_format_is_a_usage_error(
+        command: str, suffix: str, option: list[str], expected: str, tmp_path: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """``--trennzeichen`` (of a CSV file), ``--dezimalzeichen`` (of a table's text cells) and
+    ``--blatt`` (of a workbook) for a population they do not apply to: exit 2 naming the option
+    (by its German name, as every message does), never the option ignored."""
+    population = _population_of_format(tmp_path, suffix)
+    model = str(DATEN / "stunden.rules")
+    out = tmp_path / "e.jsonl"
+    argv = ["eval-many", model, str(population), "--out", str(out)] if command == "eval-many" else [
+        "compare", model, model, str(population)]
+    code = main([*argv, *option])
+    err = capsys.readouterr().err
+    assert code == 2, err
+    german = {"--separator": "--trennzeichen", "--decimal": "--dezimalzeichen", "--sheet": "--blatt"}
+    assert f"{german.get(option[0], option[0])}: „{population}“ {expected}" in err and "Aufruf:" in err
+    assert not out.exists()
+
+
+@pytest.mark.parametrize(("suffix", "option"), [
+    (".xlsx", ["--dezimalzeichen", "."]),
+    (".parquet", ["--dezimalzeichen", "."]),
+    (".xlsm", ["--blatt", "1"]),
+    (".tsv", ["--trennzeichen", ","]),
+], ids=["xlsx-dezimalzeichen", "parquet-dezimalzeichen", "xlsm-blatt", "tsv-trennzeichen"])
+def test_a_reading_option_applies_to_each_format_that_has_it(
+        suffix: str, option: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A decimal mark of an Excel or Parquet file's text cells, a sheet of a workbook with macros,
+    a separator of a ``.tsv`` file: read as given."""
+    if suffix == ".tsv":
+        population = tmp_path / "fälle.tsv"
+        population.write_text((DATEN / "fälle.csv").read_text("utf-8"), encoding="utf-8")
+    else:
+        population = _population_of_format(tmp_path, suffix)
+    out = tmp_path / "e.jsonl"
+    code = main(["eval-many", str(DATEN / "stunden.rules"), str(population), "--out", str(out), *option])
+    assert code == 0, capsys.readouterr()
+    rows = [json.loads(line) for line in out.read_text("utf-8").splitlines()]
+    assert [Decimal(str(r["betrag"])) for r in rows] == [Decimal("15030"), Decimal("720")]
+
+
 def _unreadable_parquet(folder: Path, kind: str) -> Path:
     """A file named ``.parquet`` that DuckDB cannot read as one: text, a file cut in the middle,
     a name in its footer that is no UTF-8 (a column's, or a field of a list's elements)."""

@@ -31,6 +31,7 @@ __all__ = [
     "confined",
     "read_text",
     "same_file",
+    "path_problem",
     "read_problem",
     "size_text",
     "write_problem",
@@ -174,6 +175,11 @@ def read_problem(exc: OSError) -> str:
     return _problem(exc, _READ_ERRORS)
 
 
+def path_problem(exc: OSError) -> str:
+    """Why a path could not be opened, in German, as said of it: „„x“ gibt es nicht“."""
+    return _ERRORS.get(exc.errno or 0, f"lässt sich nicht lesen ({read_problem(exc)})")
+
+
 def _problem(exc: OSError, known: dict[int, str]) -> str:
     found = known.get(exc.errno or 0)
     if found is not None:
@@ -199,7 +205,7 @@ def read_text(path: str | Path, limit: int) -> str:
     except ValueError:  # a NUL character in the name
         raise FileRefused("enthält ein Nullzeichen im Namen") from None
     except OSError as exc:
-        raise FileRefused(_ERRORS.get(exc.errno or 0, f"lässt sich nicht lesen ({read_problem(exc)})")) from None
+        raise FileRefused(path_problem(exc)) from None
     try:
         info = os.fstat(handle)
         if not stat.S_ISREG(info.st_mode):

@@ -8,6 +8,8 @@ failure is one of the library's own errors (:mod:`teilhabe_rules.errors`).
 from __future__ import annotations
 
 import datetime as _dt
+import os
+import stat
 import threading
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from pathlib import Path
@@ -17,6 +19,7 @@ import attrs
 
 from .backends import backend_name
 from .errors import CaseError, CheckError, Diagnostic, EvaluationError, Location, TeilhabeError, ValidityError
+from .files import path_problem
 from .inputs.cases import Case, CaseFileData, CaseLoader, CaseSources, day_of, read_case_file, reference_day
 from .inputs.validator import MappingValidator
 from .ir import checked as c
@@ -171,7 +174,8 @@ class Model:
                   base_dir: Path | None = None) -> Case:
         """Validate case data (TOML/JSON file path or mapping) against the model's inputs.
         ``base_dir``: where list elements given as file names are read from (for a mapping;
-        default the working directory — a file's are read next to it)."""
+        default the working directory — a file's are read next to it); a CaseError where it
+        names no folder there is."""
         if isinstance(data, Case):
             return data
         if base_dir is not None:
@@ -274,7 +278,8 @@ class Model:
         ``skalar`` (or ``scalar``): every case evaluated by the scalar backend, one at a time, into
         a result of the same form — no plan compiled (:data:`~teilhabe_rules.backends.BACKENDS`; a
         ValueError for a name not there). ``base_dir``: where list elements given as file names
-        are read from, and confined to (as for :meth:`load_case`) — None: the folder of a population
+        are read from, and confined to (as for :meth:`load_case`: a folder there is, else a
+        CaseError before any case is read) — None: the folder of a population
         file, a population directory itself, else the working directory; the case read from a
         case file of a folder reads its own next to it, whatever ``base_dir`` says. The result's
         ``ids`` name the cases as the population does (``fall``, ``Zeile N``, a case file's name) for
@@ -631,11 +636,24 @@ _ = TeilhabeError
 
 
 def _folder(base_dir: Any) -> Path:
-    """``base_dir`` as a :class:`~pathlib.Path` (a ``str`` or path); anything else is a CaseError."""
-    if isinstance(base_dir, Path):
-        return base_dir
+    """``base_dir`` as a :class:`~pathlib.Path` (a ``str`` or path) of a directory there is;
+    anything else — another type, a name of nothing, of a file — is a CaseError."""
     try:
-        return Path(base_dir)
+        folder = base_dir if isinstance(base_dir, Path) else Path(base_dir)
     except TypeError:
         raise CaseError(Diagnostic(f"base_dir: erwartet ein Verzeichnis (str oder Path), nicht "
                                    f"{type(base_dir).__name__}", code="eingabe")) from None
+    problem: str | None = None
+    try:
+        if not stat.S_ISDIR(os.stat(folder).st_mode):
+            problem = "ist kein Verzeichnis"
+    except ValueError:  # a NUL character in the name (shown as \0)
+        problem = "enthält ein Nullzeichen im Namen"
+    except OSError as exc:
+        problem = path_problem(exc)
+    if problem is not None:
+        shown = str(folder).replace("\x00", "\\0")
+        raise CaseError(Diagnostic(f"base_dir: „{shown}“ {problem}", code="eingabe",
+                                   hint="base_dir nennt das Verzeichnis, aus dem ein Fall die Listenelemente liest, "
+                                        "die er als Dateinamen angibt"))
+    return folder

@@ -1123,6 +1123,31 @@ def test_base_dir_says_where_the_element_files_of_mappings_are_read_from(
         model.evaluate_many([case], backend=backend, base_dir=3)  # type: ignore[arg-type]
 
 
+@pytest.mark.parametrize("backend", ["spalten", "skalar"])
+@pytest.mark.parametrize(("named", "problem"), [
+    ("fehlt", "gibt es nicht"),
+    ("datei.toml", "ist kein Verzeichnis"),
+    ("datei.toml/darunter", "gibt es nicht (ein Teil des Pfads ist kein Verzeichnis)"),
+])
+@pytest.mark.parametrize("kind", ["str", "Path"])
+def test_a_base_dir_that_is_no_folder_is_a_case_error(backend: str, named: str, problem: str, kind: str,
+                                                      tmp_path: Path) -> None:
+    """``evaluate_many(…, base_dir=…)`` naming nothing, or a file: the library's German error
+    naming it, before any case is read — never each case naming an element file an error row
+    of a missing file, nor the cases naming none evaluated as if all were well."""
+    (tmp_path / "datei.toml").write_text("", encoding="utf-8")
+    folder = tmp_path / named
+    model = teilhabe_rules.load(DATEN / "stunden.rules")
+    cases = [{"beginn": "2025-03-01", "stunden": 12}]
+    with pytest.raises(CaseError) as caught:
+        model.evaluate_many(cases, backend=backend, base_dir=str(folder) if kind == "str" else folder)
+    (diagnostic,) = caught.value.diagnostics
+    assert diagnostic.message == f"base_dir: „{folder}“ {problem}"
+    assert diagnostic.hint is not None and "Listenelemente" in diagnostic.hint
+    with pytest.raises(CaseError, match=re.escape(f"base_dir: „{folder}“ {problem}")):
+        model.evaluate(cases[0], base_dir=folder)
+
+
 class _Whole(numbers.Integral):  # a whole number of another library (numpy's int64, say)
     def __init__(self, value: int) -> None:
         self.value = value

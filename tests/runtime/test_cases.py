@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import json
+import os
 import re
 from decimal import Decimal
 from pathlib import Path
@@ -435,6 +436,35 @@ class TestElementFiles:
         monkeypatch.chdir(CASES)
         row = model.load_case(with_changes(massnahmen=["massnahmen/gruppe.toml"])).row
         assert row["massnahmen"] == EXPECTED_ROW["massnahmen"][:1]
+
+    @pytest.mark.parametrize("kind", ["Path", "PathLike"])
+    def test_an_element_file_given_as_a_path_object_is_read_as_its_text(
+        self, model: tr.Model, kind: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """A ``pathlib.Path`` (or another ``os.PathLike``) naming an element file in a mapping
+        is read as the ``str`` of its path is — never „erwartet … den Pfad einer TOML-/JSON-Datei“
+        — and confined as it is: ``..`` out of the folder is refused."""
+
+        class Named(os.PathLike[str]):  # another library's path type
+            def __init__(self, name: str) -> None:
+                self.name = name
+
+            def __fspath__(self) -> str:
+                return self.name
+
+        def named(name: str) -> Any:
+            return Path(name) if kind == "Path" else Named(name)
+
+        monkeypatch.chdir(CASES)
+        data = with_changes(massnahmen=[named("massnahmen/gruppe.toml")])
+        assert model.load_case(data).row == model.load_case(with_changes(massnahmen=["massnahmen/gruppe.toml"])).row
+        assert model.evaluate(data, base_dir=CASES).to_dict() == model.evaluate(
+            with_changes(massnahmen=["massnahmen/gruppe.toml"]), base_dir=CASES).to_dict()
+        (result,) = model.evaluate_many([data], base_dir=CASES).rows()
+        assert result == model.evaluate_many([with_changes(massnahmen=["massnahmen/gruppe.toml"])]).rows()[0]
+        outside = with_changes(massnahmen=[named("../cases/massnahmen/gruppe.toml")])
+        with pytest.raises(CaseError, match="außerhalb von"):
+            model.load_case(outside, base_dir=CASES / "massnahmen")
 
 
 class TestBadDocuments:

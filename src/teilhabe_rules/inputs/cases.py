@@ -38,7 +38,7 @@ from ..files import MAX_CASE_BYTES, MAX_CASE_TOTAL_BYTES, FileRefused, confined,
 from ..ir import checked as c
 from ..ir.text import decimal_text
 from ..limits import MAX_LIST_ITEMS, list_length_problem, list_limit
-from ..paths import PathError, copy_data, parse_path
+from ..paths import PathError, copy_data, file_path, parse_path
 from ..records import Record
 from ..units import UnitError, parse_unit
 from .tabular import number_text, reads_both_ways
@@ -753,7 +753,8 @@ class CaseLoader:
     def _inline_files(self, data: dict[str, Any], scope: str, path: str, folder: Path | None,
                       problems: list[Diagnostic], sources: CaseSources, unreadable: set[str],
                       reader: _ElementFiles) -> dict[str, Any]:
-        """Replace list elements given as file names by the records in those files.
+        """Replace list elements given as file names (a ``str`` or a path object) by the records
+        in those files.
 
         ``sources.files`` collects which element path came from which file (its errors name
         that file); an element whose file is refused or cannot be read stays in place as an
@@ -768,6 +769,8 @@ class CaseLoader:
             new_items: list[Any] = []
             for index, item in enumerate(items, start=1):
                 item_path = f"{path}.{name}[{index}]"
+                if not isinstance(item, str) and file_path(item) is not None:
+                    item = os.fspath(item)  # a path object (pathlib.Path) names its file as its text does
                 if isinstance(item, str):
                     try:
                         file, text, loaded = reader.document(item, folder)

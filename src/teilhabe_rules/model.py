@@ -269,7 +269,9 @@ class Model:
     ) -> BatchResult:
         """Evaluate a population with the columnar backend (:mod:`teilhabe_rules.columnar`):
         ``source`` is an iterable of case mappings, a DuckDB relation, an Arrow table or a
-        pandas/polars frame, or a path (JSON Lines, CSV, Parquet, a directory of case files).
+        pandas/polars frame, or a path (``str`` or path object: JSON Lines, CSV, XLSX, Parquet, a
+        directory of case files); an element of the iterable that is no mapping — a path of a case
+        file among them — is an error row saying so.
         Gives a :class:`~teilhabe_rules.columnar.BatchResult`: per scope a DuckDB table of
         results and one error row per case without a result (with the messages and paths
         :meth:`evaluate` reports). Cases the plan cannot decide exactly, and every case of a

@@ -6,6 +6,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import json
+import os
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -90,6 +91,25 @@ class TestSources:
     def test_a_loaded_case_in_a_population_is_an_error_row_saying_so(self, klein: tr.Model) -> None:
         result = klein.evaluate_many([klein.load_case(CASE)])
         assert result.evaluated == 0 and "Ein geladener Fall (Case)" in result.errors[0].message
+
+    @pytest.mark.parametrize("backend", ["spalten", "skalar"])
+    def test_a_path_in_a_population_is_an_error_row_saying_what_a_population_is(
+            self, klein: tr.Model, backend: str, tmp_path: Path) -> None:
+        """Case files listed one by one — as ``str`` or as path objects alike — are no
+        population: each is an error row naming what is (a folder of case files, a population
+        file, cases as tables) and that one case file is for ``evaluate``."""
+
+        class Named(os.PathLike[str]):  # another library's path type
+            def __fspath__(self) -> str:
+                return str(tmp_path / "fall.toml")
+
+        (tmp_path / "fall.toml").write_text("", encoding="utf-8")
+        result = klein.evaluate_many([str(tmp_path / "fall.toml"), tmp_path / "fall.toml", Named()], backend=backend)
+        assert result.evaluated == 0 and len(result.errors) == 3
+        assert {error.message for error in result.errors} == {
+            "Ein Text oder Pfad ist hier kein Fall: evaluate_many nimmt Fälle als Tabellen (Schlüssel = Wert) "
+            "oder die ganze Population als einen Pfad (ein Verzeichnis von Falldateien, eine JSON-Lines-, "
+            "CSV-, Excel- oder Parquet-Datei); eine einzelne Falldatei wertet Model.evaluate aus"}
 
     @pytest.mark.parametrize("path", [None, 5, b"/x.rules"])
     def test_a_rule_file_is_a_path(self, path: Any) -> None:

@@ -37,6 +37,10 @@ def _no_case(item: Any) -> str:
     if isinstance(item, Case):
         return ("Ein geladener Fall (Case) ist hier kein Fall: evaluate_many nimmt Fälle als Tabellen "
                 "(Schlüssel = Wert), einen geladenen wertet Model.evaluate aus")
+    if file_path(item) is not None:  # a str or a path object alike
+        return ("Ein Text oder Pfad ist hier kein Fall: evaluate_many nimmt Fälle als Tabellen (Schlüssel = Wert) "
+                "oder die ganze Population als einen Pfad (ein Verzeichnis von Falldateien, eine JSON-Lines-, "
+                "CSV-, Excel- oder Parquet-Datei); eine einzelne Falldatei wertet Model.evaluate aus")
     return "Ein Fall ist eine Tabelle (Schlüssel = Wert)"
 
 

@@ -78,3 +78,13 @@ def test_a_bare_number_for_a_percentage_in_a_rule_file_is_an_error(text: str, li
     assert found.hint is not None and "%“ oder, wenn das Ganze gemeint ist" in found.hint
     zero = teilhabe_rules.loads(HEAD + "parameter z: % = 0\n", "m.rules")
     assert zero.parameters["z"] == 0
+
+
+@pytest.mark.parametrize("written", ["€", "EUR", "zahl €", "zahl EUR"])
+def test_the_euro_sign_alone_is_a_type_as_eur_is(written: str) -> None:
+    """``€`` alone declares an amount of money, as ``EUR``, ``%`` and ``€/h`` alone declare theirs
+    (it was a syntax error „Unerwartetes „€““ whose hint offered a unit)."""
+    model = teilhabe_rules.loads(HEAD + f"eingabe a: {written}\nparameter p: {written} = 3 €\n"
+                                 "wert f: € = a + p\n", "m.rules")
+    result = model.evaluate({"a": "2 EUR"})
+    assert result.value("f") == 5 and str(model.checked.nodes["f"].type.unit) == "EUR"

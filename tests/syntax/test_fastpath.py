@@ -267,7 +267,7 @@ GRAMMAR_CORPUS = [
     'modell m\n  version "1"\nende\n',
     "modell m\nende\naufzählung E\n  a\n  1\nende\n",  # members without labels
     "modell m\nende\neingabe a: zahl EUR\neingabe b: zahl\neingabe c: auswahl {1, 2}\neingabe d: stufe\n"
-    "eingabe e: zahl standard {}\n",
+    "eingabe e: zahl standard {}\neingabe f: €\n",
     'modell m\nende\nliste l1 "T" mindestens 1\nende\nliste l2 "T"\nende\nliste l3 höchstens 2\nende\n'
     "liste l4\n  eingabe x: zahl\nende\nliste l5\nende\n",
     'modell m\nende\nparameter p1: zahl = 1 annahme "a"\n  ab 01.01.2025 = 2\n'

@@ -579,6 +579,10 @@ class AstBuilder(Transformer[Token, Any]):
         """"%" -> t_percent"""
         return ast.TypeSpec("zahl", _span(meta), unit=ast.UnitText("%", _span(meta)))
 
+    def t_euro(self, meta: _Meta, children: list[Any]) -> ast.TypeSpec:
+        """"€" -> t_euro (the sign alone, as EUR written alone)"""
+        return ast.TypeSpec("zahl", _span(meta), unit=ast.UnitText("€", _span(meta)))
+
     def list_min(self, meta: _Meta, children: list[Token]) -> _Marker:
         """"mindestens" NUMBER -> list_min"""
         return _Marker("min", self._int(children[0], "mindestens"), _span(meta))

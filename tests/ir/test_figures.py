@@ -22,6 +22,7 @@ from teilhabe_rules.ir.text import (
     format_value,
     german_number,
     group_digits,
+    groups_thousands,
     quantity_text,
 )
 from teilhabe_rules.units import DIMENSIONLESS, PERCENT, parse_unit
@@ -79,6 +80,12 @@ class TestExamples:
         ("-0.001", "EUR", "0,00 EUR"),  # no negative zero
         ("1234567.5", "EUR", "1.234.567,50 EUR"),
         ("999.995", "EUR", "1.000,00 EUR"),
+        ("2019", "", "2019"),  # a year: a whole number without a unit, four digits
+        ("-2019", "", "-2019"),
+        ("12345", "", "12.345"),  # five digits: grouped
+        ("2019.5", "", "2.019,5"),  # places: grouped
+        ("2019", "EUR", "2.019,00 EUR"),  # a unit: grouped
+        ("2019", "Plätze", "2.019 Plätze"),
     ])
     def test_readable(self, value: str, unit: str, text: str) -> None:
         assert quantity_text(Decimal(value), number(unit), READABLE) == text
@@ -106,6 +113,18 @@ class TestExamples:
         assert german_number(Decimal("-1234.50"), (0, 1)) == "-1.234,5"
         assert german_number(Decimal("100.00")) == "100"
         assert german_number(Decimal("7"), (2, 2)) == "7,00"
+        assert german_number(Decimal("2019"), grouped=False) == "2019"
+
+    def test_a_year_is_never_grouped(self) -> None:
+        """A year — an input ``ganzzahl von 2000 bis 2100``, ``jahr(datum)`` — is written without
+        the thousands dot in every German style, as given and as a computed figure."""
+        year = c.ValueType(c.TypeKind.ZAHL, DIMENSIONLESS, integer=True, low=Decimal(2000), high=Decimal(2100))
+        for figures in (READABLE, FULL):
+            assert quantity_text(Decimal(2019), year, figures) == "2019"
+            assert quantity_text(Decimal(2019), year, figures, given=True) == "2019"
+        assert not groups_thousands(Decimal(2019), year)
+        assert groups_thousands(Decimal(2019), None)  # (a number of no known type: grouped)
+        assert groups_thousands(Decimal(2019), number("%"))
 
     def test_other_values(self) -> None:
         key = c.ValueType(c.TypeKind.SCHLUESSEL)
@@ -123,6 +142,8 @@ class TestExamples:
 @example(Decimal("-2.5"), "min")
 @example(Decimal("0.00005"), "")
 @example(Decimal("9999.99995"), "VK")
+@example(Decimal("2019"), "")
+@example(Decimal("10000"), "")
 def test_the_display_text_reads_back_as_the_value_rounded_half_up(value: Decimal, unit: str) -> None:
     """Parsing the German display text gives the exact value rounded half-up to the unit's places."""
     vtype = number(unit)
@@ -133,7 +154,10 @@ def test_the_display_text_reads_back_as_the_value_rounded_half_up(value: Decimal
     fraction = text.partition(",")[2]
     assert least <= len(fraction) <= most
     whole = text.partition(",")[0].lstrip("-")
-    assert all(len(group) == 3 for group in whole.split(".")[1:]) and 1 <= len(whole.split(".")[0]) <= 3
+    if groups_thousands(value, vtype):
+        assert all(len(group) == 3 for group in whole.split(".")[1:]) and 1 <= len(whole.split(".")[0]) <= 3
+    else:  # a whole number without a unit of at most four digits (a year): no dot
+        assert "." not in whole and len(whole) <= 4
     # every digit, in German notation: reads back as the value itself
     assert parse_german(format_value(value, vtype, FULL)) == shown
 

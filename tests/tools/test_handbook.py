@@ -66,6 +66,16 @@ class TestNumbers:
     def test_examples(self, value: str, text: str) -> None:
         assert number_text(Decimal(value)) == text
 
+    def test_a_year_is_not_grouped(self) -> None:
+        """A whole number without a unit of four digits (a year) has no thousands dot; money,
+        five digits and a number of no known type have."""
+        year = c.ValueType(c.TypeKind.ZAHL, integer=True, low=Decimal(2000), high=Decimal(2100))
+        assert quantity_text(Decimal(2019), year) == "2019"
+        assert quantity_text(Decimal(12345), year) == "12.345"
+        assert number_text(Decimal(2019)) == "2.019"
+        euro = teilhabe_rules.load(ROOT / "models" / "mawo.rules").checked.parameters["fls_satz"].type
+        assert quantity_text(Decimal(2019), euro) == "2.019\u00a0EUR/h"
+
     def test_units_shares_and_keys(self) -> None:
         percent = c.ValueType(c.TypeKind.ZAHL, unit=teilhabe_rules.load(ROOT / "models" / "mawo.rules")
                               .checked.parameters["lp2a_poolanteil"].type.unit)
@@ -278,6 +288,39 @@ ende
 ''', "utf-8")
         text = _text(render_handbook(teilhabe_rules.load(path))[OVERVIEW])
         assert "quote 45 % rest 45 % stunden 1.500,5 h/Jahr tage 31 Tage" in text, text
+
+    def test_a_year_is_written_without_a_thousands_dot(self, tmp_path: Path) -> None:
+        """A year (a whole number without a unit) is „2019“ where an example gives it and where the
+        comparison view lists its input's range, not „2.019“; money and hours keep their dot."""
+        def model(name: str, year: bool) -> teilhabe_rules.Model:
+            path = tmp_path / f"{name}.rules"
+            path.write_text(f'''modell {name} "Jahre"
+  gültig ab 01.01.2024
+ende
+parameter satz: zahl EUR/Jahr = 1650 EUR/Jahr "Satz"
+eingabe stunden: zahl h/Jahr von 0 bis 5000 "Stunden"
+{'eingabe jahr: ganzzahl von 2000 bis 2100 "Jahr"' if year else ""}
+wert betrag: EUR/Jahr = satz "Betrag"
+vorlage grund
+  stunden = 10
+  {"jahr = 2024" if year else ""}
+ende
+beispiel "jahr" "ein Jahr"
+  basis grund
+  eingabe stunden = 1500 h/Jahr
+  {"eingabe jahr = 2019" if year else ""}
+  erwartet betrag = 1650 EUR/Jahr
+ende
+''', "utf-8")
+            return teilhabe_rules.load(path)
+
+        pages = render_handbook(model("neu", year=True), previous=model("alt", year=False))
+        text = _text(pages[OVERVIEW])
+        assert "stunden 1.500 h/Jahr jahr 2019" in text, text
+        assert "1.650 EUR/Jahr" in text
+        section = re.search(r'<section id="aenderungen">(.*?)</section>', pages[OVERVIEW], re.S)
+        assert section is not None
+        assert "jahr ganze Zahl von 2000 bis 2100" in _text(section.group(1)), _text(section.group(1))
 
     def test_an_example_list_in_place_of_the_templates_is_not_left_out(self, mawo_pages: dict[str, str]) -> None:
         """An example that gives a list the template has empty (MAWo's ``massnahmen = []``) shows

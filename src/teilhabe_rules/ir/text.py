@@ -14,6 +14,9 @@ readable style is :func:`display_places` (documented in ``docs/04_results.md``):
   computed figure rounded half-up to its unit's places — the text of ``eval`` and ``--explain``;
 - :data:`FULL`: German number formatting with every digit (``eval --genau``).
 
+German formatting writes a whole number without a unit of at most four digits — a year — without
+the thousands dot (:func:`groups_thousands`).
+
 A figure shown *as given* (an input, a parameter, a constant of a rule) is never rounded.
 """
 
@@ -47,6 +50,7 @@ __all__ = [
     "format_value",
     "german_number",
     "group_digits",
+    "groups_thousands",
     "quantity_text",
     "unit_text",
 ]
@@ -122,10 +126,11 @@ def decimal_text(value: Decimal) -> str:
     return text[1:] if text[0] == "-" and not value else text
 
 
-def german_number(value: Decimal, places: tuple[int, int] | None = None) -> str:
+def german_number(value: Decimal, places: tuple[int, int] | None = None, *, grouped: bool = True) -> str:
     """``value`` in German number formatting (``130.515,15``, ``-0,5``); with ``places`` (at
     least, at most) rounded half-up to at most that many decimal places and padded with zeros to
-    at least as many; without, every digit of ``value`` (trailing zeros of a whole number dropped)."""
+    at least as many; without, every digit of ``value`` (trailing zeros of a whole number dropped).
+    Not ``grouped``: the whole part without its thousands dot (``2019``)."""
     if places is not None:
         least, most = places
         exponent = value.as_tuple().exponent
@@ -143,7 +148,23 @@ def german_number(value: Decimal, places: tuple[int, int] | None = None) -> str:
         whole, _, fraction = text.partition(".")
     negative = whole.startswith("-")
     digits = whole.lstrip("-")
-    return ("-" if negative else "") + group_digits(digits) + ("," + fraction if fraction else "")
+    return ("-" if negative else "") + (group_digits(digits) if grouped else digits) + (
+        "," + fraction if fraction else "")
+
+
+def groups_thousands(value: Decimal, vtype: c.ValueType | None) -> bool:
+    """Whether German text writes ``value`` (of type ``vtype``) with a thousands dot: not a whole
+    number without a unit of at most four digits, a year above all (``2019``, as an input
+    ``ganzzahl von 2000 bis 2100`` and ``jahr(datum)`` hold it), a month, a number of a code —
+    four digits need no dot, and a year never takes one. A number with a unit (``1.650 EUR``), a
+    share, a number with places and one of five digits or more are grouped, and so is a number of
+    no known type."""
+    if vtype is None or vtype.kind != _T_ZAHL or not vtype.unit.is_dimensionless or vtype.unit.percent:
+        return True
+    return not (value == value.to_integral_value() and abs(value) < _UNGROUPED_BELOW)
+
+
+_UNGROUPED_BELOW = Decimal(10000)
 
 
 def group_digits(digits: str) -> str:
@@ -175,9 +196,11 @@ def format_value(value: Any, vtype: c.ValueType | None = None, figures: Figures 
             if "." in text and value == value.to_integral_value():
                 text = text.rstrip("0").rstrip(".")
             return text
+        grouped = groups_thousands(value, vtype)
         if not figures.rounded or given or (vtype is not None and vtype.kind == _T_SCHLUESSEL):
-            return german_number(value)
-        return german_number(value, display_places(vtype.unit) if vtype is not None else DEFAULT_PLACES)
+            return german_number(value, grouped=grouped)
+        return german_number(value, display_places(vtype.unit) if vtype is not None else DEFAULT_PLACES,
+                             grouped=grouped)
     if isinstance(value, _dt.date):
         return date_text(value)
     if value is None:

@@ -29,7 +29,7 @@ import attrs
 from ..errors import counted
 from ..ir import checked as c
 from ..ir import toolkit
-from ..ir.text import decimal_text, format_value, quantity_text, unit_text
+from ..ir.text import EXACT, Figures, decimal_text, format_value, german_number, groups_thousands, unit_text
 from ..ir.toolkit import ir_equal, ir_key
 from ..paths import format_path
 
@@ -188,9 +188,11 @@ def _rounding_text(items: tuple[tuple[int, str], ...]) -> str:
 # ---- the diff ------------------------------------------------------------------------------------------
 
 
-def diff_models(old: c.CheckedModel, new: c.CheckedModel) -> ModelDiff:
-    """The semantic differences from ``old`` to ``new``."""
-    out = _Diff(old, new)
+def diff_models(old: c.CheckedModel, new: c.CheckedModel, figures: Figures = EXACT) -> ModelDiff:
+    """The semantic differences from ``old`` to ``new``; the values they show (of parameters,
+    table rows, corridor bounds, inputs' ranges and defaults) written as ``figures`` writes a
+    value as given — every digit (``FULL``: German, as the handbook shows them)."""
+    out = _Diff(old, new, figures)
     out.header()
     out.validity()
     out.packages()
@@ -223,11 +225,11 @@ def _validity(info: c.ModelInfo) -> str:
     return start + (f" bis {format_value(info.valid_to)}" if info.valid_to else "")
 
 
-def _type_text(vtype: c.ValueType) -> str:
+def _type_text(vtype: c.ValueType, figures: Figures) -> str:
     text = vtype.describe()
     if vtype.kind == c.TypeKind.ZAHL and (vtype.low is not None or vtype.high is not None) and vtype.choices is None:
-        low = format_value(vtype.low, vtype) if vtype.low is not None else "−∞"
-        high = format_value(vtype.high, vtype) if vtype.high is not None else "∞"
+        low = figures.value(vtype.low, vtype, given=True) if vtype.low is not None else "−∞"
+        high = figures.value(vtype.high, vtype, given=True) if vtype.high is not None else "∞"
         text += f" von {low} bis {high}"
     return text
 
@@ -246,8 +248,9 @@ def _quoted(texts: tuple[str, ...]) -> str:
 
 
 class _Diff:
-    def __init__(self, old: c.CheckedModel, new: c.CheckedModel):
+    def __init__(self, old: c.CheckedModel, new: c.CheckedModel, figures: Figures):
         self.old, self.new = old, new
+        self.figures = figures
         self.changes: list[Change] = []
 
     def add(self, section: str, kind: str, subject: str, old: str | None = None, new: str | None = None,
@@ -296,12 +299,12 @@ class _Diff:
         return (spec.default, info.valid_from,
                 tuple((period.value, period.valid_from, period.valid_to) for period in spec.periods))
 
-    @staticmethod
-    def _schedule(spec: c.ParameterSpec, info: c.ModelInfo, places: int) -> str:
-        parts = [f"{_quantity(spec.default, spec.type, places)} ab {_date(info.valid_from)}"]
+    def _schedule(self, spec: c.ParameterSpec, info: c.ModelInfo, places: int) -> str:
+        parts = [f"{_quantity(spec.default, spec.type, places, self.figures)} ab {_date(info.valid_from)}"]
         for period in spec.periods:
             end = f" bis {format_value(period.valid_to)}" if period.valid_to else ""
-            parts.append(f"{_quantity(period.value, spec.type, places)} ab {format_value(period.valid_from)}{end}")
+            parts.append(f"{_quantity(period.value, spec.type, places, self.figures)} "
+                         f"ab {format_value(period.valid_from)}{end}")
         return ", ".join(parts)
 
     # ---- packages, levels, corridors ----
@@ -393,7 +396,7 @@ class _Diff:
             return (None,), "offen"
         word = ("ab" if inclusive else "über") if side == "lower" else ("bis" if inclusive else "unter")
         value = _value_of(expr, model)
-        shown = _number_text(value, expr.type, places) if value is not None else None
+        shown = _number_text(value, expr.type, places, self.figures) if value is not None else None
         symbol = _symbolic(expr)
         if isinstance(expr, c.Const):
             text = f"{word} {shown} {unit}".rstrip()
@@ -444,8 +447,8 @@ class _Diff:
             keys_a = tuple(_type_key(t) for t in a.key_types)
             keys_b = tuple(_type_key(t) for t in b.key_types)
             if keys_a != keys_b or _type_key(a.value_type) != _type_key(b.value_type):
-                before = ", ".join(_type_text(t) for t in a.key_types) + " → " + _type_text(a.value_type)
-                after = ", ".join(_type_text(t) for t in b.key_types) + " → " + _type_text(b.value_type)
+                before = ", ".join(self._type(t) for t in a.key_types) + " → " + self._type(a.value_type)
+                after = ", ".join(self._type(t) for t in b.key_types) + " → " + self._type(b.value_type)
                 self.add("tabellen", "geändert", tid, before, after, "Typ")
             self.changed("tabellen", tid, "teilweise" if a.partial else "vollständig",
                          "teilweise" if b.partial else "vollständig", "Abdeckung")
@@ -454,17 +457,18 @@ class _Diff:
             rows_a = {tuple(row.keys): row for row in a.rows}
             rows_b = {tuple(row.keys): row for row in b.rows}
             for key in [k for k in rows_b if k not in rows_a]:
-                self.add("tabellen", "hinzugefügt", _row(tid, key), new=quantity_text(rows_b[key].value, b.value_type),
+                self.add("tabellen", "hinzugefügt", _row(tid, key), new=self._quantity(rows_b[key].value, b.value_type),
                          note=b.title)
             for key in [k for k in rows_a if k not in rows_b]:
-                self.add("tabellen", "entfernt", _row(tid, key), old=quantity_text(rows_a[key].value, a.value_type),
+                self.add("tabellen", "entfernt", _row(tid, key), old=self._quantity(rows_a[key].value, a.value_type),
                          note=a.title)
             for key in [k for k in rows_a if k in rows_b]:
                 row_a, row_b = rows_a[key], rows_b[key]
                 if _same_value(row_a.value, row_b.value):
                     continue
                 self.add("tabellen", "geändert", _row(tid, key),
-                         *_side_by_side(row_a.value, a.value_type, row_b.value, b.value_type), b.title)
+                         *_side_by_side(row_a.value, a.value_type, row_b.value, b.value_type, self.figures),
+                         b.title)
             for key in [k for k in rows_a if k in rows_b]:
                 self.changed("tabellen", _row(tid, key), _quoted(rows_a[key].assumptions),
                              _quoted(rows_b[key].assumptions), "Annahme")
@@ -475,17 +479,17 @@ class _Diff:
         old, new = self.old.parameters, self.new.parameters
         for pid in [p for p in new if p not in old]:
             spec = new[pid]
-            self.add("parameter", "hinzugefügt", pid, new=quantity_text(spec.default, spec.type), note=spec.doc)
+            self.add("parameter", "hinzugefügt", pid, new=self._quantity(spec.default, spec.type), note=spec.doc)
         for pid in [p for p in old if p not in new]:
             spec = old[pid]
-            self.add("parameter", "entfernt", pid, old=quantity_text(spec.default, spec.type), note=spec.doc)
+            self.add("parameter", "entfernt", pid, old=self._quantity(spec.default, spec.type), note=spec.doc)
         for pid in [p for p in old if p in new]:
             a, b = old[pid], new[pid]
             if _type_key(a.type) != _type_key(b.type):
-                self.add("parameter", "geändert", pid, _type_text(a.type), _type_text(b.type), "Typ")
+                self.add("parameter", "geändert", pid, self._type(a.type), self._type(b.type), "Typ")
             if not _same_value(a.default, b.default) or str(a.type.unit) != str(b.type.unit):
-                self.add("parameter", "geändert", pid, *_side_by_side(a.default, a.type, b.default, b.type),
-                         b.doc or a.doc)
+                self.add("parameter", "geändert", pid,
+                         *_side_by_side(a.default, a.type, b.default, b.type, self.figures), b.doc or a.doc)
             self.changed("parameter", pid, _quoted(a.assumptions), _quoted(b.assumptions), "Annahme")
             self.changed("parameter", pid, _quoted(a.sources), _quoted(b.sources), "Quelle")
             # a period's assumption and source, of a period both versions have (a period added or
@@ -504,20 +508,26 @@ class _Diff:
         for iid in [i for i in new if i not in old]:
             spec = new[iid]
             self.add("eingaben", "hinzugefügt", _place(spec.scope, spec.key),
-                     new=_type_text(spec.type) + ("" if spec.required else " (optional)"))
+                     new=self._type(spec.type) + ("" if spec.required else " (optional)"))
         for iid in [i for i in old if i not in new]:
             spec = old[iid]
-            self.add("eingaben", "entfernt", _place(spec.scope, spec.key), old=_type_text(spec.type))
+            self.add("eingaben", "entfernt", _place(spec.scope, spec.key), old=self._type(spec.type))
         for iid in [i for i in old if i in new]:
             a, b = old[iid], new[iid]
             where = _place(a.scope, a.key)
             if _type_key(a.type) != _type_key(b.type):
-                self.add("eingaben", "geändert", where, _type_text(a.type), _type_text(b.type), "Typ")
-            default_a, default_b = _side_by_side(a.default, a.type, b.default, b.type)
+                self.add("eingaben", "geändert", where, self._type(a.type), self._type(b.type), "Typ")
+            default_a, default_b = _side_by_side(a.default, a.type, b.default, b.type, self.figures)
             req_a = "Pflichtangabe" if a.required else f"Standard {default_a}"
             req_b = "Pflichtangabe" if b.required else f"Standard {default_b}"
             if a.required != b.required or not a.required and not _same_value(a.default, b.default):
                 self.add("eingaben", "geändert", where, req_a, req_b)
+
+    def _type(self, vtype: c.ValueType) -> str:
+        return _type_text(vtype, self.figures)
+
+    def _quantity(self, value: Any, vtype: c.ValueType) -> str:
+        return self.figures.quantity(value, vtype, given=True)
 
     def lists(self) -> None:
         """Lists of the case added or removed, and changes of how many elements they take."""
@@ -717,31 +727,35 @@ def _places(value: Any, vtype: c.ValueType | None) -> int:
     return -exponent if isinstance(exponent, int) else 0
 
 
-def _number_text(value: Any, vtype: c.ValueType | None, places: int) -> str:
-    """A value as :func:`format_value` shows it, a number with at least ``places`` decimal places
+def _number_text(value: Any, vtype: c.ValueType | None, places: int, figures: Figures) -> str:
+    """A value as ``figures`` shows it as given, a number with at least ``places`` decimal places
     (zeros added, never rounded)."""
     number = _number(value, vtype)
     if number is None or _places(value, vtype) >= places:
-        return format_value(value, vtype)
+        return figures.value(value, vtype, given=True)
     with decimal.localcontext() as exact:  # (zeros only: as many digits as that takes, whatever the size)
         exact.prec = max(exact.prec, number.adjusted() + places + 2)
-        return decimal_text(number.quantize(Decimal(1).scaleb(-places)))
+        padded = number.quantize(Decimal(1).scaleb(-places))
+    if figures.german:
+        return german_number(padded, (places, places), grouped=groups_thousands(padded, vtype))
+    return decimal_text(padded)
 
 
-def _quantity(value: Any, vtype: c.ValueType, places: int) -> str:
-    """A value with its unit as :func:`quantity_text` shows it, a number with at least ``places``
+def _quantity(value: Any, vtype: c.ValueType, places: int, figures: Figures) -> str:
+    """A value with its unit as ``figures`` shows it as given, a number with at least ``places``
     decimal places."""
     if _number(value, vtype) is None or _places(value, vtype) >= places:
-        return quantity_text(value, vtype)
-    text, unit = _number_text(value, vtype, places), unit_text(vtype)
+        return figures.quantity(value, vtype, given=True)
+    text, unit = _number_text(value, vtype, places, figures), unit_text(vtype)
     return f"{text} %" if unit == "%" else f"{text} {unit}".strip()
 
 
-def _side_by_side(old: Any, old_type: c.ValueType, new: Any, new_type: c.ValueType) -> tuple[str, str]:
+def _side_by_side(old: Any, old_type: c.ValueType, new: Any, new_type: c.ValueType,
+                  figures: Figures) -> tuple[str, str]:
     """An old and a new value with as many decimal places each (``45.00 EUR/h → 45.50 EUR/h``, not
     ``45 EUR/h → 45.50 EUR/h``: a whole number alone is shown without its zeros)."""
     places = max(_places(old, old_type), _places(new, new_type))
-    return _quantity(old, old_type, places), _quantity(new, new_type, places)
+    return _quantity(old, old_type, places, figures), _quantity(new, new_type, places, figures)
 
 
 def _same_value(a: Any, b: Any) -> bool:

@@ -28,13 +28,14 @@ from ...inputs.agreements import AgreedTable, Agreement
 from ...inputs.cases import convert_value
 from ...ir import checked as c
 from ...ir import toolkit
+from ...ir.text import FULL
 from ...model import Model
 from ...paths import format_path
 from ..diff import SECTIONS, diff_models
 from ..example_coverage import CoverageItem, example_coverage
 from ..testing import example_id, names_the_rejection
 from .charts import Bounds, ChartBand, band_text, corridor_svg
-from .numbers import number_text, quantity_text, value_text
+from .numbers import quantity_text, value_text
 
 __all__ = ["Handbook", "build"]
 
@@ -820,45 +821,16 @@ class _Builder:
     def _diff(self) -> DiffView | None:
         if self.previous is None:
             return None
-        changes = diff_models(self.previous.checked, self.checked)
+        changes = diff_models(self.previous.checked, self.checked, FULL)  # (values German, every digit)
         sections = []
         for key, heading in SECTIONS:
-            german = _german_numbers if key in _QUANTITY_SECTIONS else _unchanged
-            rows = tuple(ChangeRow(_CHANGE_WORDS.get(ch.kind, ch.kind), ch.subject, german(ch.shown()[0]),
-                                   german(ch.shown()[1]), ch.note) for ch in changes.section(key))
+            rows = tuple(ChangeRow(_CHANGE_WORDS.get(ch.kind, ch.kind), ch.subject, *ch.shown(), ch.note)
+                         for ch in changes.section(key))
             if rows:
                 sections.append((heading, rows))
         old, new = self.previous.checked.info, self.checked.info
         return DiffView(f"{old.name} {old.version or ''}".strip(), f"{new.name} {new.version or ''}".strip(),
                         tuple(sections), len(changes.changes))
-
-
-# the sections of a diff whose old and new texts are values (``7 min/Tag``, ``1:28.41``, ``ab
-# lp2a_grenze_1 (7 min/Tag)``), not formulas or names: their numbers are shown German style
-_QUANTITY_SECTIONS = {"gültigkeit", "korridore", "tabellen", "parameter", "eingaben"}
-_PLAIN_NUMBER = re.compile(r"(?<![\w.])-?\d+(?:\.\d+)?(?![\w.])")
-
-
-def _german_numbers(text: str | None) -> str | None:
-    """The numbers of a diff's value text German style (``12.5 %`` → ``12,5 %``, ``1650`` →
-    ``1.650``); a date (``01.01.2025``) and a name with digits (``lp2a_grenze_1``) stay as they are,
-    and so does quoted text (an assumption, a label: „…“), which is prose as its author wrote it."""
-    if text is None or text.startswith("„"):
-        return text
-    return _PLAIN_NUMBER.sub(_german_number, text)
-
-
-def _german_number(match: re.Match[str]) -> str:
-    """One number of a diff's value text German style, with its decimal places: the diff writes
-    a whole number beside one with places with as many (``45.00 EUR/h → 45.50 EUR/h``)."""
-    written = match.group(0)
-    text = number_text(Decimal(written))
-    places = len(written.partition(".")[2])
-    return text + "," + "0" * places if places and "," not in text else text
-
-
-def _unchanged(text: str | None) -> str | None:
-    return text
 
 
 def _same(left: Any, right: Any) -> bool:

@@ -1,6 +1,7 @@
 """The MAWo handbook as a person sees it: rendered by headless Chromium (Debian's ``chromium``),
 with screenshots of the overview and of a corridor chart, every page loaded without a console
-message and without a request for a file that is not there.
+message and without a request for a file that is not there; and the overview of a comparison
+laid out in a window 1200 pixels wide without growing wider than it.
 
 Chromium is looked for on the PATH; without it these tests are skipped — except in CI
 (``CI=true``), where ``.ci/run`` installs it and a missing browser fails. Console messages are
@@ -130,6 +131,34 @@ def test_corridor_chart_screenshot(chromium: str, handbook: Path, tmp_path: Path
         assert bytes.fromhex(colour[1:]) in seen, colour
     assert bytes.fromhex("ffffff") in seen
     assert _console(log) == []
+
+
+# reports, once the page is laid out, how wide it is against the window and how many table frames
+# scroll, as a console message (read from Chromium's log as the others are)
+WIDTH_PROBE = """<script>addEventListener("load", () => {
+  const page = document.documentElement;
+  const frames = [...document.querySelectorAll(".tabellenrahmen")].filter(f => f.scrollWidth > f.clientWidth);
+  const wide = [...document.querySelectorAll("table")].filter(t => t.getBoundingClientRect().right > page.clientWidth)
+    .map(t => (t.closest("section, article") || {}).id);
+  console.log(`Breite ${page.scrollWidth} ${page.clientWidth} ${frames.length} ${wide.join(",")}`);
+});</script>"""
+
+
+@pytest.mark.parametrize(("new", "old"), [("mawo_2025", "mawo"), ("bei_nrw3", "bei_nrw2")])
+def test_a_comparison_fits_a_window_1200_pixels_wide(chromium: str, tmp_path: Path, new: str, old: str) -> None:
+    """The overview of a comparison (``--vergleich``) at 1200 × 900: the page is no wider than the
+    window; a table wider than its column (long paths, exact numbers) scrolls in its own frame."""
+    out = tmp_path / "handbuch"
+    write_handbook(teilhabe_rules.bundled(new), out, previous=teilhabe_rules.bundled(old))
+    probe = out / "breite.html"
+    probe.write_text((out / OVERVIEW).read_text("utf-8").replace("</body>", WIDTH_PROBE + "</body>"), "utf-8")
+    log = _run(chromium, tmp_path / "profil", probe.as_uri(), "--dump-dom", "--virtual-time-budget=5000",
+               "--window-size=1200,900")
+    (measured,) = [found for m in _console(log) if (found := re.match(r'"Breite (\d+) (\d+) (\d+) ([^"]*)"', m))]
+    page_width, window_width, scrolling = (int(measured.group(n)) for n in (1, 2, 3))
+    assert window_width == 1200
+    assert page_width <= window_width, f"breiter als das Fenster: {page_width} px; Tabellen: {measured.group(4)}"
+    assert scrolling >= 1  # a wide table is there, and it scrolls in its frame
 
 
 def test_no_console_messages_and_no_missing_files(chromium: str, handbook: Path, tmp_path: Path) -> None:

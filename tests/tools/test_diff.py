@@ -137,6 +137,7 @@ def test_the_bundled_mawo_versions_differ_exactly_by_what_the_variant_changes() 
         ("modell", "Version", None),
         ("modell", "erweitert", None),
         ("modell", "Vorgänger", None),
+        ("modell", "Beschreibung", None),
         ("modell", "Quelle", None),
         ("gültigkeit", "Modell", None),
         ("tabellen", "pflegeminuten[5]", "LP 2b – Pflegezeit je Pflegegrad"),
@@ -271,11 +272,11 @@ def test_cli_diff_text_and_json() -> None:
     text = out.getvalue()
     assert ("Parameter\n  geändert  fls_satz (Fachleistungsstundensatz (FLS) ab 01.01.2025): 68.95 EUR/h → 70.10 EUR/h"
             in text)
-    assert text.rstrip().endswith("17 Änderungen in 5 Abschnitten.")
+    assert text.rstrip().endswith("18 Änderungen in 5 Abschnitten.")
     out = io.StringIO()
     assert main(["diff", "mawo", "mawo_2025", "--format", "json"], out, err) == 0
     data = json.loads(out.getvalue())
-    assert data["anzahl"] == 17 and list(data["abschnitte"]) == ["Modell", "Gültigkeit", "Tabellen", "Parameter",
+    assert data["anzahl"] == 18 and list(data["abschnitte"]) == ["Modell", "Gültigkeit", "Tabellen", "Parameter",
                                                                 "Beschreibungen und Titel"]
     assert data["abschnitte"]["Tabellen"][0] == {"abschnitt": "tabellen", "art": "geändert",
                                                  "gegenstand": "pflegeminuten[5]", "alt": "36 min/Tag",

@@ -13,6 +13,7 @@ import pytest
 import teilhabe_rules
 from teilhabe_rules import CheckError, ValidityError
 from teilhabe_rules.cli import main
+from teilhabe_rules.ir.text import format_value
 from teilhabe_rules.registry import choose, versions
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -181,6 +182,18 @@ class TestRegistry:
         assert found["mawo_2025"].extends == "mawo"
         assert found["mawo_2025"].family == "MAWo"
         assert found["mawo"].extends is None
+
+    def test_a_bundled_variant_describes_its_own_version(self) -> None:
+        """A variant that inherited its base's ``beschreibung`` would show the base's text (MAWo's
+        „Der Gültigkeitsbeginn 01.01.2024 ist eine Annahme“) as its own in the handbook."""
+        variants = [m for m in teilhabe_rules.bundled_models() if m.extends]
+        assert [m.name for m in variants] == ["mawo_2025"]
+        for info in variants:
+            base = teilhabe_rules.bundled(info.extends or "").checked.info
+            own = teilhabe_rules.bundled(info.name).checked.info
+            assert own.description and own.description != base.description
+            assert own.valid_from is not None and format_value(own.valid_from) in own.description
+            assert base.valid_from is not None and format_value(base.valid_from) not in own.description
 
     def test_versions_are_in_date_order(self) -> None:
         assert [m.name for m in versions("BEI_NRW")] == ["bei_nrw2", "bei_nrw3"]

@@ -926,6 +926,9 @@ def _compare_form(args: argparse.Namespace) -> None:
                 "--vereinbarung gilt für zwei Werte eines Modells (--alt/--neu); für zwei Modelle: "
                 "--vereinbarung-alt DATEI und/oder --vereinbarung-neu DATEI")
         args.old, args.new, args.cases = operands
+        for argument, named, value in (("ALT", _A_MODEL, args.old), ("NEU", _A_MODEL, args.new),
+                                       ("FÄLLE", "eine Population", args.cases)):
+            _refuse_empty(argument, named, value)
         return
     if args.figure_old is None or args.figure_new is None:
         given, missing = ("--neu", "--alt") if args.figure_old is None else ("--alt", "--neu")
@@ -945,6 +948,8 @@ def _compare_form(args: argparse.Namespace) -> None:
                 f"{written} gilt für den Vergleich zweier Modelle; mit --alt/--neu wird jeder "
                 f"Fall einmal ausgewertet und die beiden Werte sind das Budget{use}")
     args.old, args.new, args.cases = operands[0], None, operands[1]
+    _refuse_empty("MODELL", _A_MODEL, args.old)
+    _refuse_empty("FÄLLE", "eine Population", args.cases)
 
 
 def _figures(model: Any, args: argparse.Namespace) -> None:
@@ -1456,12 +1461,36 @@ _NAMING_OPTIONS = {"agreement": ("--vereinbarung", "eine Vereinbarung"),
                    "budget": ("--budget", "einen Wert"), "previous": ("--vergleich", "ein Modell")}
 
 
+_A_MODEL = "eine Regeldatei oder den Namen eines mitgelieferten Modells"
+
+# arguments naming a file or a model: given empty, the path "" would be read as „.“, the working
+# directory, and named so („Die Regeldatei „.“ ist keine gewöhnliche Datei …“); compare's are
+# checked where its form is known (_compare_form)
+_NAMING_ARGUMENTS = {"model": ("MODELL", _A_MODEL), "models": ("MODELL", _A_MODEL),
+                     "old": ("ALT", _A_MODEL), "new": ("NEU", _A_MODEL),
+                     "case": ("FALL", "eine Falldatei"),
+                     "population": ("POPULATION", "eine Population"), "files": ("DATEI", "eine Regeldatei")}
+
+
 def _named_files(args: argparse.Namespace) -> None:
-    """A usage error where an option of :data:`_NAMING_OPTIONS` is given with an empty value."""
+    """A usage error where an option of :data:`_NAMING_OPTIONS` is given with an empty value, or
+    an argument of :data:`_NAMING_ARGUMENTS` is empty."""
     for dest, (option, named) in _NAMING_OPTIONS.items():
         value = getattr(args, dest, None)
         if isinstance(value, str) and not value.strip():
             raise _UsageError(f"{option}: „{value}“ nennt nichts — die Option weglassen oder {named} nennen")
+    for dest, (argument, named) in _NAMING_ARGUMENTS.items():
+        _refuse_empty(argument, named, getattr(args, dest, None))
+
+
+def _refuse_empty(argument: str, named: str, given: Any) -> None:
+    """A usage error where ``given`` — the value of ``argument`` (``MODELL``) or the list of its
+    values — is empty; ``named``: what it should name."""
+    values = given if isinstance(given, list) else [given]
+    for number, value in enumerate(values, start=1):
+        if isinstance(value, str) and not value.strip():
+            which = f" (die {number}. Angabe)" if len(values) > 1 else ""
+            raise _UsageError(f"{argument} ist leer{which}: {named} angeben")
 
 
 def _warning_printer(err: TextIO) -> Callable[..., None]:

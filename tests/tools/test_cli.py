@@ -297,6 +297,30 @@ class TestUsage:
         assert f"{option}: „{arguments[-1]}“ nennt nichts" in err and "Aufruf:" in err
         assert not (tmp_path / "hb").exists()
 
+    @pytest.mark.parametrize(("arguments", "said"), [
+        (("check", ""), "DATEI ist leer"),
+        (("eval", "", CASE), "MODELL ist leer"),
+        (("eval", MODEL, " "), "FALL ist leer"),
+        (("test", MODEL, ""), "MODELL ist leer (die 2. Angabe)"),
+        (("diff", MODEL, ""), "NEU ist leer"),
+        (("schema", ""), "MODELL ist leer"),
+        (("handbuch", "", "--out", "hb"), "MODELL ist leer"),
+        (("eval-many", "", CASE, "--out", "r.jsonl"), "MODELL ist leer"),
+        (("compare", "", MODEL, CASE), "ALT ist leer"),
+        (("compare", MODEL, MODEL, ""), "FÄLLE ist leer"),
+        (("compare", "", CASE, "--alt", "a", "--neu", "b"), "MODELL ist leer"),
+        (("format", ""), "DATEI ist leer"),
+    ])
+    def test_an_empty_argument_is_a_usage_error(self, arguments: tuple[str, ...], said: str,
+                                                tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        """A model, case or file given empty (a script's unset variable) is a usage error saying
+        so — before, the path "" was read as the working directory and named „.“."""
+        monkeypatch.chdir(tmp_path)
+        code, out, err = run(*arguments)
+        assert code == 2 and out == ""
+        assert f"teilhabe-rules: {said}: " in err and "Aufruf:" in err
+        assert "„.“" not in err and not (tmp_path / "hb").exists()
+
     def test_bad_at_names_the_value(self) -> None:
         _, _, err = run("eval", MODEL, CASE, "--at", "gestern")
         assert "„gestern“" in err

@@ -520,7 +520,7 @@ def _cmd_format(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     files = counted(total, "Datei", "Dateien")
     if args.check_only:
         fine = total - failed  # (a file that failed is not in any layout)
-        summary = (f"{changed} von {files} würden umformatiert" if changed
+        summary = (f"{changed} von {files} {'würde' if changed == 1 else 'würden'} umformatiert" if changed
                    else f"{counted(fine, 'Datei', 'Dateien')} im einheitlichen Layout")
     else:
         summary = f"{changed} von {files} umformatiert"

@@ -337,7 +337,7 @@ def test_format_rewrites_files_and_check_mode_only_names_them(tmp_path: Path) ->
     tidy.write_text('modell m\n  version "1"\nende\nwert x = 1\n', "utf-8")
     out, err = io.StringIO(), io.StringIO()
     assert main(["format", "--prüfen", str(messy), str(tidy)], out, err) == 1
-    assert out.getvalue() == f"{messy}: nicht formatiert\n1 von 2 Dateien würden umformatiert\n"
+    assert out.getvalue() == f"{messy}: nicht formatiert\n1 von 2 Dateien würde umformatiert\n"
     assert messy.read_text("utf-8") == "modell m\n    version \"1\"\nende\nwert x=1\n"  # nothing written
     out = io.StringIO()
     assert main(["format", str(messy), str(tidy)], out, err) == 0
@@ -353,6 +353,11 @@ def test_format_rewrites_files_and_check_mode_only_names_them(tmp_path: Path) ->
     assert main(["format", "--prüfen", str(tmp_path / "fehlt.rules"), str(messy)], out, err) == 1
     assert out.getvalue() == "1 Datei im einheitlichen Layout, 1 mit Fehlern\n"
     assert "fehlt.rules" in err.getvalue()
+    for file in (messy, tidy):  # two to be formatted: the verb in the plural
+        file.write_text("modell m\n    version \"1\"\nende\n", "utf-8")
+    out = io.StringIO()
+    assert main(["format", "--prüfen", str(messy), str(tidy)], out, io.StringIO()) == 1
+    assert out.getvalue().endswith("\n2 von 2 Dateien würden umformatiert\n")
 
 
 def test_format_reports_a_file_that_does_not_parse_and_leaves_it(tmp_path: Path) -> None:

@@ -414,3 +414,40 @@ def test_an_evaluation_fault_of_a_corridor_or_an_empty_list_has_a_hint() -> None
     # so an evaluation seldom meets one — its message and hint as the record gives them
     no_band = Fault(FaultKind.NO_BAND, value=Decimal(-5), unit="h", package="p")
     assert "liegt in keinem Korridorband" in no_band.message() and no_band.hint()
+
+
+CORRIDOR = HEAD + """eingabe x: zahl h/Woche
+paket p "P"
+  stufen
+    0 "a"
+    1 "b"
+  ende
+  stufe nach korridor x
+    0: BOUND
+    1: über 30 h/Woche
+  ende
+ende
+"""
+
+
+@pytest.mark.parametrize(("bound", "message", "hint"), [
+    ("bis 30 min/Tag", "Die Grenze hat min/Tag, der Korridor h/Woche",
+     "schreibe die Grenze in h/Woche oder rechne sie mit „als h/Woche“ um"),
+    ("bis 30 EUR", "Die Grenze hat EUR, der Korridor h/Woche",
+     "die Grenze hat eine andere Dimension als die Menge; schreibe sie in h/Woche"),
+    ('bis "x"', "Die Grenze ist Text, keine Zahl; der Korridor hat h/Woche",
+     "eine Grenze ist eine Zahl in der Einheit der Menge des Korridors"),
+])
+def test_a_corridor_bound_of_another_unit_says_what_to_write(bound: str, message: str, hint: str) -> None:
+    with pytest.raises(CheckError) as raised:
+        teilhabe_rules.loads(CORRIDOR.replace("BOUND", bound), "m.rules")
+    (error,) = raised.value.errors
+    assert (error.message, error.hint) == (message, hint)
+    assert error.location is not None and error.location.column == 12
+
+
+def test_a_corridor_bound_converted_to_the_corridors_unit_is_taken() -> None:
+    text = CORRIDOR.replace("BOUND", "bis 30 min/Tag als h/Woche").replace("über 30 h/Woche", "über 3.5 h/Woche")
+    model = teilhabe_rules.loads(text, "m.rules")  # (30 min/Tag = 3.5 h/Woche)
+    assert model.evaluate({"x": "3 h/Woche"}).value("p.stufe") == 0
+    assert model.evaluate({"x": "4 h/Woche"}).value("p.stufe") == 1

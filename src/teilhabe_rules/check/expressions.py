@@ -752,7 +752,16 @@ class Resolver:
     def bound(self, expr: ast.Expression, unit: Unit, ctx: Place) -> c.Expr:
         """A corridor bound, in the corridor's ``unit``."""
         ir = self.adopt(self.resolve(expr, ctx), unit)
-        if not self.numeric(ir) or self.number_type(ir).unit != unit:
-            raise self.fail(f"Die Grenze hat {str(self.number_type(ir).unit) or 'keine Einheit'}, "
-                            f"der Korridor {str(unit) or 'keine Einheit'}", expr.span, code="einheit")
+        if not self.numeric(ir):
+            raise self.fail(f"Die Grenze ist {ir.type.describe()}, keine Zahl; der Korridor hat "
+                            f"{str(unit) or 'keine Einheit'}", expr.span,
+                            "eine Grenze ist eine Zahl in der Einheit der Menge des Korridors", code="einheit")
+        have = self.number_type(ir).unit
+        if have != unit:
+            hint = (f"schreibe die Grenze in {unit} oder rechne sie mit „als {unit}“ um"
+                    if conversion_factor(have, unit) is not None
+                    else f"die Grenze hat eine andere Dimension als die Menge; schreibe sie in {unit}"
+                    if str(unit) else "die Menge des Korridors hat keine Einheit; schreibe die Grenze ohne")
+            raise self.fail(f"Die Grenze hat {str(have) or 'keine Einheit'}, "
+                            f"der Korridor {str(unit) or 'keine Einheit'}", expr.span, hint, code="einheit")
         return ir

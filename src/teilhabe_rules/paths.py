@@ -18,7 +18,12 @@ __all__ = ["PathError", "copy_data", "file_path", "format_path", "parse_path", "
 
 
 class PathError(ValueError):
-    """A path that is malformed or does not fit the data (message in German)."""
+    """A path that is malformed or does not fit the data (message in German; ``hint``: what to
+    write instead, where one helps)."""
+
+    def __init__(self, message: str, hint: str | None = None):
+        super().__init__(message)
+        self.hint = hint
 
 
 def parse_path(text: str) -> tuple[str | int, ...]:
@@ -65,7 +70,9 @@ def set_path(data: dict[str, Any], steps: tuple[str | int, ...], value: Any, pad
                     current.append({})
             elif not 1 <= step <= len(current) + 1:
                 raise PathError(f"Index [{step}] gibt es nicht (die Liste hat "
-                                f"{counted(len(current), 'Eintrag', 'Einträge')})")
+                                f"{counted(len(current), 'Eintrag', 'Einträge')})",
+                                f"ein weiteres Element hat den Index [{len(current) + 1}], eines nach dem letzten; "
+                                "oder gib die ganze Liste an: … = [{…}, {…}]")
             elif step == len(current) + 1:
                 current.append({})
             if last:

@@ -296,7 +296,12 @@ def test_an_example_index_beyond_a_list_of_one_names_its_one_entry() -> None:
             '  erwartet s = 1\nende\n')
     with pytest.raises(CheckError) as info:
         teilhabe_rules.loads(text, "index.rules")
-    assert [d.message for d in info.value.errors] == ["Index [3] gibt es nicht (die Liste hat 1 Eintrag)"]
+    (found,) = info.value.errors
+    assert found.message == "Index [3] gibt es nicht (die Liste hat 1 Eintrag)"
+    # at the path, not under „eingabe“, with the index an element more would take
+    assert found.location is not None and (found.location.column, found.location.end_column) == (11, 17)
+    assert found.hint == ("ein weiteres Element hat den Index [2], eines nach dem letzten; oder gib die ganze "
+                          "Liste an: … = [{…}, {…}]")
 
 
 @pytest.mark.parametrize("formula", ["a / 0", "a / 0 h", "1 / 0", "(a + 1 h) / 0"])

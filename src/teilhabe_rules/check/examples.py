@@ -86,13 +86,24 @@ class _Examples:
         """A template as case data; a key that names no input is reported, as in an example."""
         data: dict[str, Any] = {}
         for assignment in template.assignments:
-            try:
-                set_path(data, assignment.path.steps, literal_to_data(assignment.value))
-            except PathError as exc:
-                self.report(str(exc), assignment.span)
-                continue
-            self._input_path(assignment.path)
+            if self._set(data, assignment):
+                self._input_path(assignment.path)
         return data
+
+    def _set(self, data: dict[str, Any], assignment: ast.Assignment) -> bool:
+        """Put an ``eingabe``'s value into the case ``data``; whether it went in (else reported:
+        a value that is no literal at the value, a path that does not fit the data at the path)."""
+        try:
+            value = literal_to_data(assignment.value)
+        except PathError as exc:
+            self.report(str(exc), assignment.value.span, exc.hint)
+            return False
+        try:
+            set_path(data, assignment.path.steps, value)
+        except PathError as exc:
+            self.report(str(exc), assignment.path.span, exc.hint)
+            return False
+        return True
 
     def examples(self, written: list[tuple[ast.Example, str | None, str | None]],
                  templates: Mapping[str, dict[str, Any]]) -> list[c.ExampleSpec]:
@@ -114,10 +125,7 @@ class _Examples:
                     continue
                 data = copy_data(templates[example.base])
             for assignment in example.inputs:
-                try:
-                    set_path(data, assignment.path.steps, literal_to_data(assignment.value))
-                except PathError as exc:
-                    self.report(str(exc), assignment.span)
+                if not self._set(data, assignment):
                     continue
                 if self._input_path(assignment.path) and not example.expected_errors:
                     # (an example expecting an error may give a wrong value on purpose)

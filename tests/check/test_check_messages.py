@@ -141,6 +141,9 @@ paket p "P"
   stufe = 0
 ende
 wert summe: EUR = runde(x * satz, 2, kaufmännisch)
+tabelle sätze: ganzzahl -> EUR/h teilweise
+  1: 60 EUR/h
+ende
 
 beispiel "gut" "Eingaben, eine Liste und ein Paket"
   eingabe x = 2
@@ -160,6 +163,8 @@ ende
     ("  eingabe posten[1].betrg = 2", "„posten[1].betrg“ bezeichnet keine Eingabe des Modells",
      "meinten Sie „betrag“?"),
     ("  vereinbarung satx = 70 EUR/h", "Das Modell hat keinen Parameter „satx“", "meinten Sie „satz“?"),
+    ("  vereinbarung sätze = 70 EUR/h", "„sätze“ ist eine Tabelle: ein Beispiel vereinbart nur Parameter",
+     "die Zeilen einer Tabelle ändert eine Vereinbarungsdatei ([tabellen.sätze]) oder eine Variante des Modells"),
     ("  vereinbarung satz = 20 min", "Der vereinbarte Wert von „satz“ hat die Einheit „min“, erwartet ist EUR/h",
      "ändere die Einheit oder rechne den Wert um"),
     ("  vereinbarung satz = 200 EUR/h", "Der vereinbarte Wert von „satz“ (200) liegt außerhalb von 0 bis 100 EUR/h",

@@ -55,10 +55,12 @@ def check_examples(findings: Findings, declarations: Declarations, nodes: Mappin
     parameters = {pid: pid for ids in by_name.values() for pid in ids}
     parameters.update({name: ids[0] for name, ids in by_name.items() if len(ids) == 1})
     shared = {name: sorted(ids) for name, ids in by_name.items() if len(ids) > 1}
+    tables = {key: sym.id for sym in declarations.symbols.values() if sym.kind == "tabelle"
+              for key in (sym.id, sym.name)}
     reading = _Examples(findings, declarations.scopes, nodes, inputs, reader,
                         {name: parameter_specs.get(pid) for name, pid in parameters.items()}, shared,
                         failed_values(declarations.symbols.values(), nodes.values(), declarations.refused,
-                                      declarations.packages))
+                                      declarations.packages), tables)
     templates = {t.name: reading.template_data(t) for t in declarations.templates}
     examples = reading.examples(declarations.examples, templates)
     properties = reading.properties(declarations.properties, resolver, declarations)
@@ -69,7 +71,7 @@ class _Examples:
     def __init__(self, findings: Findings, scopes: Mapping[str, ScopeInfo], nodes: Mapping[str, c.Node],
                  inputs: Mapping[str, list[c.InputSpec]], reader: TypeReader,
                  parameters: Mapping[str, c.ParameterSpec | None], shared_names: dict[str, list[str]],
-                 failed: frozenset[str] = frozenset()):
+                 failed: frozenset[str] = frozenset(), tables: Mapping[str, str] | None = None):
         # what an example's agreement may set, by its ids and names (None: a parameter whose own
         # declaration is in error, reported there)
         self.parameters = parameters
@@ -81,6 +83,7 @@ class _Examples:
         self.inputs = inputs
         self.reader = reader
         self.failed = failed  # the values whose declaration is in error (reported there)
+        self.tables = tables or {}  # the tables' ids by id and name: an agreement file's to set
 
     def template_data(self, template: ast.Template) -> dict[str, Any]:
         """A template as case data; a key that names no input is reported, as in an example."""
@@ -138,6 +141,10 @@ class _Examples:
                     full = " oder ".join(f"„{i}“" for i in self.shared_names[name])
                     self.report(f"„{name}“ heißen mehrere Parameter", assignment.path.span,
                                 f"schreibe den vollen Namen: {full}")
+                elif name not in self.parameters and name in self.tables:
+                    self.report(f"„{name}“ ist eine Tabelle: ein Beispiel vereinbart nur Parameter",
+                                assignment.path.span, f"die Zeilen einer Tabelle ändert eine Vereinbarungsdatei "
+                                f"([tabellen.{self.tables[name]}]) oder eine Variante des Modells")
                 elif name not in self.parameters:
                     self.report(f"Das Modell hat keinen Parameter „{name}“", assignment.path.span,
                                 did_you_mean(name, self.parameters))

@@ -183,34 +183,37 @@ def test_an_example_naming_no_input_or_parameter_is_a_check_error(line: str, mes
     assert error.location is not None and error.source_line == line
 
 
-VALUE_HINT = 'ein Beispiel, das diesen Fehler prüft, erwartet ihn: erwartet fehler "…"'
-
-
-@pytest.mark.parametrize(("line", "message", "column"), [
-    ("  eingabe x = 200", "Die Eingabe „x“ nimmt diesen Wert nicht: 200 liegt außerhalb von 0 bis 100 h", 15),
-    ("  eingabe x = \"zwölf\"", "Die Eingabe „x“ nimmt diesen Wert nicht: erwartet Zahl in h, nicht „zwölf“", 15),
-    ("  eingabe x = 2 min/Tag", "Die Eingabe „x“ nimmt diesen Wert nicht: „2 min/Tag“ hat die Einheit „min/Tag“, "
-     "erwartet ist h", 15),
-    ("  eingabe p.kap = 11", "Die Eingabe „p.kap“ nimmt diesen Wert nicht: 11 liegt außerhalb von 0 bis 10 min/Tag",
-     19),
-    ("  eingabe p = {kap = -1}", "Die Eingabe „p.kap“ nimmt diesen Wert nicht: -1 liegt außerhalb von 0 bis 10 "
-     "min/Tag", 22),
-    ("  eingabe posten = [{betrag = 5}, {betrag = 101}]", "Die Eingabe „posten[2].betrag“ nimmt diesen Wert nicht: "
-     "101 liegt außerhalb von 0 bis 100 EUR", 45),
-    ("  eingabe posten[2] = {betrag = ja}", "Die Eingabe „posten[2].betrag“ nimmt diesen Wert nicht: erwartet Zahl "
-     "in EUR, nicht ja", 33),
+@pytest.mark.parametrize(("line", "message", "hint", "column"), [
+    ("  eingabe x = 200", "Die Eingabe „x“ (200) liegt außerhalb von 0 bis 100 h", None, 15),
+    ("  eingabe x = 2 min/Tag", "Die Eingabe „x“ hat die Einheit „min/Tag“, erwartet ist h",
+     "ändere die Einheit oder rechne den Wert um", 15),
+    ("  eingabe p.kap = 11", "Die Eingabe „p.kap“ (11) liegt außerhalb von 0 bis 10 min/Tag", None, 19),
+    ("  eingabe p = {kap = -1}", "Die Eingabe „p.kap“ (-1) liegt außerhalb von 0 bis 10 min/Tag", None, 22),
+    ("  eingabe posten = [{betrag = 5}, {betrag = 101}]",
+     "Die Eingabe „posten[2].betrag“ (101) liegt außerhalb von 0 bis 100 EUR", None, 45),
+    ("  eingabe posten[2] = {betrag = ja}", "Die Eingabe „posten[2].betrag“ muss eine Zahl sein (Zahl in EUR)",
+     None, 33),
 ])
 def test_an_example_input_its_input_does_not_take_is_a_check_error_at_the_value(line: str, message: str,
+                                                                                 hint: str | None,
                                                                                  column: int) -> None:
     """An example's value out of its input's range, of another unit or kind is found by the
-    checker at the value — not only by ``teilhabe-rules test``, which names its data path alone."""
+    checker at the value, as a literal of the rule file is — not only by ``teilhabe-rules test``,
+    which names its data path alone."""
     text = EXAMPLES.replace("  erwartet summe = 140 EUR", line + "\n  erwartet summe = 140 EUR")
     with pytest.raises(CheckError) as raised:
         teilhabe_rules.loads(text, "m.rules")
     (error,) = raised.value.errors
-    assert (error.message, error.hint) == (message, VALUE_HINT)
+    assert (error.message, error.hint) == (message, hint)
     assert error.source_line == line
     assert error.location is not None and error.location.column == column
+
+
+@pytest.mark.parametrize("line", ['  eingabe x = "2 h"', "  eingabe x = 2", '  eingabe p = {kap = "5 min/Tag"}'])
+def test_an_example_input_the_case_loader_reads_is_taken(line: str) -> None:
+    """A text the case loader reads as a quantity, a number without a unit: as the case data they are."""
+    text = EXAMPLES.replace("  erwartet summe = 140 EUR", line + "\n  erwartet summe = 140 EUR")
+    assert teilhabe_rules.loads(text, "m.rules").checked.examples
 
 
 def test_an_example_expecting_an_error_may_give_a_value_its_input_does_not_take() -> None:

@@ -699,3 +699,12 @@ def test_a_changed_formula_is_shown_without_the_comments_below_it() -> None:
     assert model.nodes["betrag"].source.endswith('"Betrag im Jahr"')
     assert model.nodes["t"].source == 'wert t: text = """a\n# b"""'
     assert model.nodes["u"].source == "wert u: h/Jahr = (stunden\n  # innen\n  + stunden)"
+
+
+def test_a_changed_table_type_is_written_with_the_rule_file_s_arrow() -> None:
+    """„→“ is old to new in the diff: a table's type between them takes the ``->`` of the rule file."""
+    new = BASE.replace("Gruppe -> %\n  a: 100 %\n  b: 80 %", "Gruppe -> zahl\n  a: 1\n  b: 0.8")
+    result = diff_models(checked(BASE), checked(new))
+    (change,) = [ch for ch in result.changes if ch.note == "Typ"]
+    assert (change.subject, change.old, change.new) == ("faktor", "Gruppe -> Zahl in %", "Gruppe -> Zahl")
+    assert "faktor (Typ): Gruppe -> Zahl in % → Gruppe -> Zahl" in result.render_text()

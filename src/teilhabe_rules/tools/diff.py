@@ -447,8 +447,9 @@ class _Diff:
             keys_a = tuple(_type_key(t) for t in a.key_types)
             keys_b = tuple(_type_key(t) for t in b.key_types)
             if keys_a != keys_b or _type_key(a.value_type) != _type_key(b.value_type):
-                before = ", ".join(self._type(t) for t in a.key_types) + " → " + self._type(a.value_type)
-                after = ", ".join(self._type(t) for t in b.key_types) + " → " + self._type(b.value_type)
+                # (a table's type as the rule file writes it, „->“: „→“ is old to new in the diff)
+                before = ", ".join(self._type(t) for t in a.key_types) + " -> " + self._type(a.value_type)
+                after = ", ".join(self._type(t) for t in b.key_types) + " -> " + self._type(b.value_type)
                 self.add("tabellen", "geändert", tid, before, after, "Typ")
             self.changed("tabellen", tid, "teilweise" if a.partial else "vollständig",
                          "teilweise" if b.partial else "vollständig", "Abdeckung")

@@ -72,8 +72,10 @@ def _check_variant(text: str, filename: str, bases: Sequence[tuple[Path, str]] =
     module, merge_warnings = load_variant(text, filename, bases, search_path)
     try:
         checked = check_module(module, text)
-    except CheckError as exc:
-        raise CheckError(tuple(exc.diagnostics) + tuple(merge_warnings)) from None
+    except CheckError as exc:  # (the merge's errors first: they are the variant's own lines)
+        raise CheckError(tuple(merge_warnings) + tuple(exc.diagnostics)) from None
+    if any(d.is_error for d in merge_warnings):
+        raise CheckError(tuple(merge_warnings) + tuple(checked.warnings))
     if merge_warnings:
         checked = attrs.evolve(checked, warnings=tuple(merge_warnings) + tuple(checked.warnings))
     return checked

@@ -123,6 +123,14 @@ class TestOverrides:
         assert model.evaluate(person("2025-03-01", massnahmen=cases)).value(budget) == Decimal("700.00")
         assert model.evaluate(person("2025-08-01", massnahmen=cases)).value(budget) == Decimal("720.00")
 
+    def test_an_unknown_override_and_the_variant_s_other_errors_are_reported_together(self, folder: Path) -> None:
+        """A model author fixes them in one go: the merge's errors and those of checking the rest."""
+        body = "parameter fls_sats = 72 EUR/h\nparameter lp3b_grenze_1 = 12 min\ntabelle poolanteil\n  4: 35\nende\n"
+        found = [(d.location.line if d.location else 0, d.message) for d in errors(write(folder, body))]
+        assert [line for line, _ in found] == [6, 7, 9], found
+        assert "keinen Parameter „fls_sats“" in found[0][1] and "„lp3b_grenze_1“ hat die Einheit „min“" in found[1][1]
+        assert "ohne Einheit steht für einen Prozentwert" in found[2][1]
+
     @pytest.mark.parametrize(
         ("body", "words", "where", "hint"),
         [

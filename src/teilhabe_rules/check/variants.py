@@ -73,8 +73,10 @@ def load_variant(text: str, filename: str, bases: Sequence[tuple[Path, str]] = (
 
     ``bases``: base files already read (:func:`base_files`), used instead of reading them again.
     ``search_path``: further directories a base may lie in (see :func:`find_base`).
-    Gives the merged module and the merge's warnings (a new declaration whose name is close to
-    one of the base — most likely a typo)."""
+    Gives the merged module and the merge's findings: its warnings (a new declaration whose name
+    is close to one of the base — most likely a typo) and its errors (an override of what the base
+    lacks, a name declared twice …; the module then without what failed, to be checked for the
+    rest of the variant's errors). A base's own merge that fails raises its CheckError."""
     warnings: list[Diagnostic] = []
     known = {str(path.resolve()): base_text for path, base_text in bases}
     return _load(text, filename, (), warnings, known, _folders(search_path)), tuple(warnings)
@@ -113,7 +115,9 @@ def _load(text: str, filename: str, seen: tuple[str, ...], warnings: list[Diagno
             raise CheckError(_diag(module, text, message, _extends_span(module, text), exc.hint)) from None
     base = _load(base_text, str(base_path), (*seen, own), warnings, known, search_path, str(base_path))
     merger = _Merger(base, base_text, module, text)
-    merged = merger.merge()
+    # the variant read first: its merge's errors go with the check's findings of the merged model
+    # (an override that fails leaves the base's declaration as it is); a base's end the reading
+    merged = merger.merge(collect=not seen)
     warnings.extend(merger.diagnostics)
     return merged
 
@@ -311,16 +315,14 @@ class _Merger:
     def report(self, message: str, span: ast.Span, hint: str | None = None, severity: str = "fehler") -> None:
         self.diagnostics.append(_diag(self.variant, self.text, message, span, hint, severity))
 
-    def merge(self) -> ast.Module:
+    def merge(self, collect: bool = False) -> ast.Module:
+        """The merged module; an error of the merge raises a CheckError, unless ``collect``: then
+        the module without what failed, and the errors in :attr:`diagnostics`."""
         base_items = _strip_examples(self.base.items)  # its spans name its file already
         items = self.merge_items(base_items, self.variant.items, "")
-        if any(d.is_error for d in self.diagnostics):
-            raise CheckError(
-                sorted(
-                    self.diagnostics,
-                    key=lambda d: (d.location.line, d.location.column) if d.location else (0, 0),
-                )
-            )
+        self.diagnostics.sort(key=lambda d: (d.location.line, d.location.column) if d.location else (0, 0))
+        if not collect and any(d.is_error for d in self.diagnostics):
+            raise CheckError(list(self.diagnostics))
         header = self.merge_header(self.base.header, self.variant.header)
         sources = ((self.base.file, self.base_text), *self.base.sources)
         return ast.Module(header, items, self.variant.file, sources)

@@ -178,8 +178,14 @@ class Model:
         names no folder there is."""
         if isinstance(data, Case):
             return data
-        if base_dir is not None:
-            base_dir = _folder(base_dir)
+        return self._load_case(data, source, _folder(base_dir) if base_dir is not None else None)
+
+    def _load_case(self, data: Case | Mapping[str, Any] | str | Path, source: str | None,
+                   base_dir: Path | None) -> Case:
+        """:meth:`load_case` with ``base_dir`` a folder already checked (:func:`_folder`): a case of
+        a population is loaded without a look at the file system for a folder that is known."""
+        if isinstance(data, Case):
+            return data
         # the compiled check first; anything it does not accept, the loader's full path
         if type(data) is dict or type(data) is CaseFileData:  # (the check takes a dict itself)
             row = self._checked_row(data if type(data) is dict else dict(data))
@@ -223,10 +229,18 @@ class Model:
     ) -> Result:
         """Evaluate one case. ``at`` overrides the reference date (default: the case's own);
         ``base_dir`` as for :meth:`load_case`."""
+        return self._evaluate(case, agreement, explain, at, base_dir)
+
+    def _evaluate(self, case: Case | Mapping[str, Any] | str | Path,
+                  agreement: Agreement | str | Path | Mapping[str, Any] | None, explain: bool,
+                  at: _dt.date | None, base_dir: Path | None, folder_checked: bool = False) -> Result:
+        """:meth:`evaluate`; ``folder_checked``: ``base_dir`` is a folder already checked (a case
+        of a population, whose folder :meth:`evaluate_many` checked once, or a case file's)."""
         if at is not None and type(at) is not _dt.date:
             at = reference_day(at)
         try:
-            loaded = self.load_case(case, base_dir=base_dir)
+            loaded = (self._load_case(case, None, base_dir) if folder_checked
+                      else self.load_case(case, base_dir=base_dir))
         except CaseError as exc:
             self._check_raw_validity(file_path(case) or case, at, exc)
             raise
@@ -308,7 +322,8 @@ class Model:
             if isinstance(data, Unreadable):
                 return ScalarOutcome(None, ((data.message, None),))
             try:
-                result = self.evaluate(data, agreed, at=at, base_dir=case_folder(data, folder))
+                # (the folder checked above, or a case file's: not looked up again per case)
+                result = self._evaluate(data, agreed, False, at, case_folder(data, folder), True)
             except TeilhabeError as exc:
                 return ScalarOutcome(None, tuple((d.message, d.path) for d in exc.diagnostics))
             return ScalarOutcome(result.frame)

@@ -1148,6 +1148,32 @@ def test_a_base_dir_that_is_no_folder_is_a_case_error(backend: str, named: str, 
         model.evaluate(cases[0], base_dir=folder)
 
 
+@pytest.mark.parametrize("population", ["cases", "file"])
+def test_a_base_dir_is_looked_up_once_not_per_case(population: str, tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """The scalar backend evaluates case after case: the folder ``base_dir`` names (or the
+    population file's) is checked once, not looked up on the file system again for each case."""
+    import teilhabe_rules.model as model_module
+
+    model = teilhabe_rules.load(DATEN / "stunden.rules")
+    cases = [{"beginn": "2025-03-01", "stunden": number} for number in range(1, 6)]
+    source: Any = cases
+    if population == "file":
+        source = tmp_path / "fälle.jsonl"
+        source.write_text("".join(json.dumps(case) + "\n" for case in cases), encoding="utf-8")
+    looked_up: list[Any] = []
+    checked = model_module._folder
+
+    def counting(base_dir: Any) -> Path:
+        looked_up.append(base_dir)
+        return checked(base_dir)
+
+    monkeypatch.setattr(model_module, "_folder", counting)
+    result = model.evaluate_many(source, backend="skalar", base_dir=tmp_path)
+    assert result.evaluated == 5 and result.errors == []
+    assert looked_up == [tmp_path]
+
+
 class _Whole(numbers.Integral):  # a whole number of another library (numpy's int64, say)
     def __init__(self, value: int) -> None:
         self.value = value

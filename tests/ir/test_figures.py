@@ -126,6 +126,17 @@ class TestExamples:
         assert groups_thousands(Decimal(2019), None)  # (a number of no known type: grouped)
         assert groups_thousands(Decimal(2019), number("%"))
 
+    def test_a_whole_number_is_grouped_as_it_is_shown(self) -> None:
+        """Rounded for reading, a figure without a unit that shows as a whole number of at most
+        four digits is written as one is — ``1234``, whatever digits the rounding dropped."""
+        plain = c.ValueType(c.TypeKind.ZAHL, DIMENSIONLESS)
+        for value in ("1234", "1233.99999", "1234.00001"):
+            assert quantity_text(Decimal(value), plain, READABLE) == "1234"
+        assert quantity_text(Decimal("999.99999"), plain, READABLE) == "1000"
+        assert quantity_text(Decimal("9999.99999"), plain, READABLE) == "10.000"
+        assert quantity_text(Decimal("1234.5"), plain, READABLE) == "1.234,5"
+        assert quantity_text(Decimal("1233.99999"), plain, FULL) == "1.233,99999"
+
     def test_other_values(self) -> None:
         key = c.ValueType(c.TypeKind.SCHLUESSEL)
         assert quantity_text(Decimal("3.5"), key, READABLE) == "1:3,5"

@@ -133,10 +133,7 @@ def german_number(value: Decimal, places: tuple[int, int] | None = None, *, grou
     Not ``grouped``: the whole part without its thousands dot (``2019``)."""
     if places is not None:
         least, most = places
-        exponent = value.as_tuple().exponent
-        if isinstance(exponent, int) and exponent < -most:  # more digits than shown: round
-            value = value.quantize(Decimal(1).scaleb(-most), ROUND_HALF_UP,
-                                   Context(prec=max(28, value.adjusted() + most + 2)))
+        value = _rounded(value, most)
         if value.is_zero():
             value = abs(value)  # no "-0,00"
         text = format(value, "f")
@@ -150,6 +147,15 @@ def german_number(value: Decimal, places: tuple[int, int] | None = None, *, grou
     digits = whole.lstrip("-")
     return ("-" if negative else "") + (group_digits(digits) if grouped else digits) + (
         "," + fraction if fraction else "")
+
+
+def _rounded(value: Decimal, most: int) -> Decimal:
+    """``value`` rounded half-up to at most ``most`` decimal places (as it is, with no more)."""
+    exponent = value.as_tuple().exponent
+    if isinstance(exponent, int) and exponent < -most:  # more digits than shown: round
+        return value.quantize(Decimal(1).scaleb(-most), ROUND_HALF_UP,
+                              Context(prec=max(28, value.adjusted() + most + 2)))
+    return value
 
 
 def groups_thousands(value: Decimal, vtype: c.ValueType | None) -> bool:
@@ -196,11 +202,11 @@ def format_value(value: Any, vtype: c.ValueType | None = None, figures: Figures 
             if "." in text and value == value.to_integral_value():
                 text = text.rstrip("0").rstrip(".")
             return text
-        grouped = groups_thousands(value, vtype)
         if not figures.rounded or given or (vtype is not None and vtype.kind == _T_SCHLUESSEL):
-            return german_number(value, grouped=grouped)
-        return german_number(value, display_places(vtype.unit) if vtype is not None else DEFAULT_PLACES,
-                             grouped=grouped)
+            return german_number(value, grouped=groups_thousands(value, vtype))
+        places = display_places(vtype.unit) if vtype is not None else DEFAULT_PLACES
+        # (grouped as the number is shown: 1233.99999 rounded to 1234 is a whole number, as 1234 is)
+        return german_number(value, places, grouped=groups_thousands(_rounded(value, places[1]), vtype))
     if isinstance(value, _dt.date):
         return date_text(value)
     if value is None:

@@ -1125,3 +1125,30 @@ def test_a_column_given_twice_or_without_a_name_is_a_header_error(header: str, c
     (found,) = info.value.diagnostics
     assert found.message == message and found.hint
     assert found.location is not None and (found.location.line, found.location.column) == (1, column)
+
+
+@pytest.mark.parametrize(("name", "option", "words"), [
+    ("p.jsonl", {"separator": ";"}, "ein Trennzeichen („;“) gilt nur für eine CSV-Population"),
+    ("p.parquet", {"separator": ";"}, "ein Trennzeichen („;“) gilt nur für eine CSV-Population"),
+    ("p.jsonl", {"decimal": ","}, "ein Dezimalzeichen („,“) gilt nur für die Textzellen einer Tabelle"),
+    ("ordner", {"decimal": ","}, "ein Dezimalzeichen („,“) gilt nur für die Textzellen einer Tabelle"),
+    ("p.csv", {"sheet": "Fälle"}, "ein Blatt („Fälle“) gibt es nur in einer Excel-Mappe"),
+])
+def test_a_reading_option_for_a_population_it_does_not_apply_to_is_refused(
+        tmp_path: Path, name: str, option: dict[str, str], words: str) -> None:
+    """As the CLI refuses it (exit 2): given through the API, not silently left unused."""
+    path = tmp_path / name
+    if name == "ordner":
+        path.mkdir()
+    elif name.endswith(".parquet"):
+        duckdb.sql("SELECT 1 AS plaetze").write_parquet(str(path))
+    else:
+        path.write_text("plaetze\n12\n" if name.endswith(".csv") else '{"plaetze": 12}\n', "utf-8")
+    with pytest.raises(CaseError) as caught:
+        read_population(path, **option)
+    (error,) = caught.value.errors
+    assert error.message.startswith(f"„{path}“: {words}")
+    assert error.hint == "die Angabe weglassen: diese Population liest sich ohne sie"
+    ok = {"p.jsonl": {}, "p.parquet": {"decimal": ","}, "ordner": {}, "p.csv": {"separator": ",", "decimal": ","}}
+    with read_population(path, **ok[name]) as rows:  # the options it takes, it takes
+        list(rows)

@@ -213,6 +213,7 @@ class Population:
                                        code="population"))
         self._given_separator = _SEPARATORS[separator.lower()] if separator is not None else None
         if path.is_dir():
+            _options_apply(path, "verzeichnis", separator, decimal, sheet)
             self.format = "verzeichnis"
             try:
                 files = case_files(path)
@@ -224,8 +225,9 @@ class Population:
         if fmt is None:
             raise CaseError(Diagnostic(
                 f"„{path}“ ist keine Population: erwartet ein Verzeichnis von TOML-Dateien, "
-                "eine JSON-Lines-Datei (.jsonl), eine CSV-Datei (.csv), eine Excel-Mappe (.xlsx) "
+                "eine JSON-Lines-Datei (.jsonl), eine CSV-Datei (.csv), eine Excel-Mappe (.xlsx, .xlsm) "
                 "oder eine Parquet-Datei (.parquet)", code="population"))
+        _options_apply(path, fmt, separator, decimal, sheet)
         self.format = fmt
         if fmt == "xlsx":
             try:
@@ -1167,6 +1169,23 @@ def case_files(folder: Path) -> list[Path]:
     the population losing it without a word."""
     suffixes = (".toml", ".json")
     return sorted(p for p in folder.iterdir() if p.suffix.lower() in suffixes and not p.is_dir())
+
+
+def _options_apply(path: Path, fmt: str, separator: str | None, decimal: str | None, sheet: str | None) -> None:
+    """A CaseError where a reading option is given for a population it does not apply to — a
+    separator but for CSV, a decimal mark but for a table's text cells (CSV, Excel, Parquet), a
+    sheet but for a workbook — rather than left unused."""
+    if separator is not None and fmt != "csv":
+        problem = f"ein Trennzeichen („{separator}“) gilt nur für eine CSV-Population (.csv, .tsv)"
+    elif decimal is not None and fmt not in ("csv", "xlsx", "parquet"):
+        problem = (f"ein Dezimalzeichen („{decimal}“) gilt nur für die Textzellen einer Tabelle (CSV, Excel, "
+                   "Parquet)")
+    elif sheet is not None and fmt != "xlsx":
+        problem = f"ein Blatt („{sheet}“) gibt es nur in einer Excel-Mappe (.xlsx, .xlsm)"
+    else:
+        return
+    raise CaseError(Diagnostic(f"„{path}“: {problem}", code="population",
+                               hint="die Angabe weglassen: diese Population liest sich ohne sie"))
 
 
 def read_population(path: str | Path, *, separator: str | None = None, decimal: str | None = None,

@@ -967,7 +967,7 @@ def _figures(model: Any, args: argparse.Namespace) -> None:
 
 
 def _cmd_compare(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from .atomic import partial_path, write_atomic
+    from .atomic import AtomicFile, partial_path, write_atomic
     from .files import same_file
     from .tools.compare import compare
 
@@ -996,6 +996,8 @@ def _cmd_compare(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         raise _UsageError(f"--summary: „{args.summary}“ ist die Ausgabe (--out)")
     nothing_to_resume = _nothing_to_resume(args.out) if args.resume else ""
     try:
+        if args.summary:  # a summary that cannot be written fails now, as --out does, not once all is evaluated
+            AtomicFile(args.summary).close()
         if args.new is None:  # two values of one model
             model = _model(args.old)
             _figures(model, args)

@@ -662,6 +662,15 @@ def test_an_output_that_cannot_be_written_is_told_in_german(tmp_path: Path, comm
     assert f"„{given}“ lässt sich nicht schreiben: das Verzeichnis gibt es nicht" in err.getvalue(), err.getvalue()
 
 
+def test_a_summary_that_cannot_be_written_fails_before_any_case_is_evaluated(tmp_path: Path) -> None:
+    """As --out does: not after the whole population is compared, its rows written and the summary lost."""
+    rows, summary = tmp_path / "vergleich.csv", tmp_path / "fehlt" / "zusammenfassung.json"
+    code, out, err = run("compare", HOURS, HOURS, CASES_CSV, "--out", str(rows), "--summary", str(summary))
+    assert code == 1
+    assert f"„{summary}“ lässt sich nicht schreiben: das Verzeichnis gibt es nicht" in err, err
+    assert not out and sorted(tmp_path.iterdir()) == []
+
+
 def test_every_cause_of_a_failed_write_has_german_words() -> None:
     import errno as codes
 

@@ -629,24 +629,43 @@ def _outputs_apart(args: argparse.Namespace) -> None:
         if isinstance(target, str) and not target.strip():  # (not the screen, not the working directory)
             raise _UsageError(f"{option}: ein leerer Dateiname nennt keine Datei für die Ausgabe; ohne {option} "
                               "geht sie auf den Bildschirm")
+    if not (getattr(args, "out", None) or getattr(args, "summary", None)):
+        return
+    read: dict[str, object] = {name: getattr(args, name, None) for name, _what in _INPUTS}
+    for name in ("model", "old", "new"):  # a bundled model's name: its installed rule file is read
+        given = read[name]
+        if isinstance(given, str):
+            read[name] = _rule_file(given)
     bases: list[Path] = []  # the files a variant named extends: read whenever it is loaded
     for name in ("model", "old", "new"):
-        given = getattr(args, name, None)
-        if (getattr(args, "out", None) or getattr(args, "summary", None)) and isinstance(given, str) \
-                and given.endswith(".rules") and os.path.isfile(given):
+        given = read[name]
+        if isinstance(given, str) and given.endswith(".rules") and os.path.isfile(given):
             bases += [path for path, _text in _base_files(given)]
     for option, attribute in (("--out", "out"), ("--summary", "summary")):
         target = getattr(args, attribute, None)
         if not target:
             continue
         for name, what in _INPUTS:
-            given = getattr(args, name, None)
+            given = read[name]
             if isinstance(given, str) and os.path.lexists(given) and same_file(target, given):
                 raise _UsageError(f"{option}: „{target}“ ist {what} selbst: die Ausgabe braucht eine eigene Datei")
         for base in bases:
             if same_file(target, base):
                 raise _UsageError(f"{option}: „{target}“ ist die Regeldatei eines Grundmodells: die Ausgabe braucht "
                                   "eine eigene Datei")
+
+
+def _rule_file(given: str) -> str:
+    """The rule file a model operand ``given`` names: the path as given, or — for the name of a
+    bundled model (``mawo``), where no file of that name is — the model's installed rule file."""
+    from .registry import model_path
+
+    try:
+        if os.path.lexists(given) or given.endswith(".rules"):
+            return given
+        return str(model_path(given))
+    except (TeilhabeError, OSError, ValueError):  # no bundled model of that name: loading says why
+        return given
 
 
 def _base_files(path: str) -> list[tuple[Path, str]]:

@@ -644,6 +644,30 @@ def test_an_output_naming_the_base_file_of_a_variant_is_refused(tmp_path: Path, 
     assert base.read_bytes() == before
 
 
+@pytest.mark.parametrize(("command", "victim", "said"), [
+    (["schema", "mawo", "--out", "{mawo}"], "mawo", "ist das Modell selbst"),
+    (["compare", "mawo", "mawo_2025", CASES_CSV, "--summary", "{mawo_2025}"], "mawo_2025",
+     "ist die neue Version selbst"),
+    (["compare", "mawo", "mawo_2025", CASES_CSV, "--summary", "{mawo}"], "mawo", "ist die alte Version selbst"),
+    (["schema", "mawo_2025", "--out", "{mawo}"], "mawo", "ist die Regeldatei eines Grundmodells"),
+], ids=["schema", "compare-neu", "compare-alt", "grundmodell"])
+def test_an_output_naming_the_rule_file_of_a_bundled_model_given_by_name_is_refused(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, command: list[str], victim: str, said: str) -> None:
+    """`schema mawo --out …/models/mawo.rules` replaced the installed model: a name reads its file too."""
+    from teilhabe_rules import registry
+
+    shipped = Path(__file__).resolve().parents[2] / "models"
+    files = {name: tmp_path / f"{name}.rules" for name in ("mawo", "mawo_2025")}
+    for name, path in files.items():
+        path.write_bytes((shipped / f"{name}.rules").read_bytes())
+    monkeypatch.setattr(registry, "model_files", lambda: list(files.values()))
+    before = files[victim].read_bytes()
+    code, _out, err = run(*[part.format(**{name: str(path) for name, path in files.items()}) for part in command])
+    assert code == 2, err
+    assert f"„{files[victim]}“ {said}" in err
+    assert files[victim].read_bytes() == before
+
+
 @pytest.mark.parametrize("command", [
     ["umstellen", str(Path(__file__).resolve().parents[2] / "examples/bei_nrw2/fall_2_0.toml"),
      "--erstellt-am", "2026-01-15", "--wohnform", "eigene_häuslichkeit", "--out", "{missing}/neu.toml"],

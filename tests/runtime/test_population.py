@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 import teilhabe_rules
 from teilhabe_rules import CaseError
-from teilhabe_rules.inputs.population import Population, read_population
+from teilhabe_rules.inputs.population import Population, count_rows, read_population
 from teilhabe_rules.inputs.tabular import DecimalMark, parse_column
 from teilhabe_rules.tools.compare import compare
 from tests.hypothesis_budget import examples
@@ -277,14 +277,28 @@ class TestDecimalMark:
         found = rows(path)
         assert [(row[0], row[1] is None) for row in found] == [("1", True), ("3", True), ("4", False)]
         assert found[1][2] is not None and "die Zeile 3 darüber ist nicht lesbar" in found[1][2]
-        # lines joined by an odd quote (here rows of B), or a lone carriage return: the key is not known
+        # an odd quote whose lines joined are no row (here with rows of B) stands alone: its key is
+        # read left of the quote; a lone carriage return: the key is not known
         for text, first in (('fall,notiz,bewohner[].pg\nA,ok,1\nA,"offen,2\nB,x,3\nB,"y,4\nB,ok,5\nC,ok,6\n', "A"),
                             ('fall,notiz,bewohner[].pg\nA,5" Monitor,1\nA,ok,2\nB,7" Monitor,3\nB,ok,4\nC,ok,5\n',
-                             "Zeile 2"),
+                             "A"),
                             ('fall,notiz,bewohner[].pg\nA,ok,1\nA,ok,2\rB,ok,3\nB,ok,4\nC,ok,5\n', "A")):
             path.write_bytes(text.encode("utf-8"))
             found = rows(path)
             assert [(row[0], row[1] is None) for row in found] == [(first, True), ("B", True), ("C", False)], text
+
+    def test_a_stray_quote_takes_no_cases_below_it_up_to_the_next_cell_with_a_line_end(self, tmp_path: Path) -> None:
+        """`2;"Haus Linde` and, cases later, a cell with a line end (Alt+Enter): the lines between
+        were one broken row, and the cases 3 and 4 were in no row of the result at all."""
+        path = tmp_path / "fälle.csv"
+        path.write_text('fall;name\n1;A\n2;"Haus Linde\n3;C\n4;D\n5;"E\nzwei"\n6;F\n', encoding="utf-8")
+        found = rows(path)
+        assert [(row[0], row[1]) for row in found] == [("1", {"name": "A"}), ("2", None), ("3", {"name": "C"}),
+                                                      ("4", {"name": "D"}), ("5", {"name": "E\nzwei"}),
+                                                      ("6", {"name": "F"})]
+        assert found[1][2] is not None and "Zeile 3: die Zeile ist kein gültiges CSV: ein Anführungszeichen " \
+            "wird nicht geschlossen" in found[1][2]
+        assert count_rows(path) == 6  # (the progress bar's count)
 
     @settings(max_examples=examples(200), deadline=None)
     @given(st.decimals(min_value=-10**9, max_value=10**9, places=3, allow_nan=False), st.sampled_from([",", "."]))

@@ -252,7 +252,8 @@ class Population:
                 raise
             keyed = any(column.key for column in columns)  # a case may span lines: so may a cell
             self._csv = columns, lines
-            self._rows = self._tables((columns, self._csv_rows(_records(lines) if keyed else lines, len(columns))))
+            records = _records(lines, self.separator or ",", len(columns)) if keyed else lines
+            self._rows = self._tables((columns, self._csv_rows(records, len(columns))))
         else:
             self._rows = self._jsonl_rows(lines)
 
@@ -495,7 +496,7 @@ class Population:
         separator = self.separator or ","
         count = 0
         current: str | None = None
-        for number, line in _records(lines) if key is not None else lines:
+        for number, line in _records(lines, separator, len(columns)) if key is not None else lines:
             if line is not None and not line.strip(_BLANK):
                 continue
             if key is None and (line is None or self._problem(line) is not None
@@ -981,11 +982,14 @@ def _quoted(name: str) -> str:
 _MAX_RECORD_LINES = 1000  # lines of one CSV row whose quoted cells hold line ends
 
 
-def _records(lines: Iterator[tuple[int, str | None]]) -> Iterator[tuple[int, str | None]]:
+def _records(lines: Iterator[tuple[int, str | None]], separator: str, width: int) -> Iterator[tuple[int, str | None]]:
     """The rows of the lines of a CSV file with a ``fall`` column: a line ending inside a quoted cell (an odd number of
     ``"``: a cell with a line end, as Excel writes Alt+Enter) is joined with the lines below
     until the cell closes — within :data:`_MAX_RECORD_LINES` lines and :data:`MAX_LINE`
-    characters; else the line stands alone (and is an error of its own)."""
+    characters, and where the joined lines read as one row of the header's ``width`` fields
+    (separated by ``separator``); else the line stands alone (and is an error of its own) and the
+    lines below are rows of their own: a stray quote (``"Haus Linde``) takes no rows of the cases
+    below into its row, up to the next quoted cell with a line end."""
     waiting: deque[tuple[int, str | None]] = deque()
     while True:
         if waiting:
@@ -1011,11 +1015,20 @@ def _records(lines: Iterator[tuple[int, str | None]]) -> Iterator[tuple[int, str
             if following[1].count('"') % 2 == 1:
                 closed = True
                 break
-        if closed:
+        if closed and _one_row(text, separator, width):
             yield number, text
         else:
             yield number, line
             waiting.extendleft(reversed(taken))
+
+
+def _one_row(text: str, separator: str, width: int) -> bool:
+    """Whether ``text``, lines joined at a quoted line end, is one CSV row of ``width`` fields."""
+    try:
+        cells = next(csv.reader((text,), strict=True, delimiter=separator))
+    except csv.Error:
+        return False
+    return len(cells) == width
 
 
 def _filled(value: Any) -> bool:

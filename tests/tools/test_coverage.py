@@ -119,10 +119,10 @@ class TestReport:
 FAILING = SOURCE + """
 beispiel "kaputt" "3 Minuten, aber eine Stufe erwartet"
   basis grund
-  eingabe p.minuten = 3
+  eingabe p.minuten = "3"
   erwartet p.stufe = 1
 ende
-"""
+"""  # (a text the case loader reads: the checker leaves it to it, and 3 is no choice — a failed example)
 KAPUTT = 1 + FAILING.splitlines().index('beispiel "kaputt" "3 Minuten, aber eine Stufe erwartet"')
 
 

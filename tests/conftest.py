@@ -10,7 +10,9 @@ derandomised — the same cases on every run, no example database, no deadline, 
 its reproduction blob; ``gründlich`` (or ``gruendlich``) generates ten times as many cases at
 random and keeps failing ones in ``.hypothesis/`` for the next run (docs/05_testing.md)."""
 
+import atexit
 import os
+import shutil
 import tempfile
 
 from hypothesis import settings
@@ -30,8 +32,12 @@ settings.load_profile(_PROFILE)
 
 collect_ignore = ["fixtures"]
 
-os.environ["TEILHABE_RULES_CACHE"] = tempfile.mkdtemp(prefix="teilhabe-rules-cache-")
-os.environ["TEILHABE_RULES_CACHE_KEY"] = os.path.join(tempfile.mkdtemp(prefix="teilhabe-rules-key-"), "schluessel")
+_CACHE = tempfile.mkdtemp(prefix="teilhabe-rules-cache-")
+_KEY = tempfile.mkdtemp(prefix="teilhabe-rules-key-")
+os.environ["TEILHABE_RULES_CACHE"] = _CACHE
+os.environ["TEILHABE_RULES_CACHE_KEY"] = os.path.join(_KEY, "schluessel")
+for _folder in (_CACHE, _KEY):  # each process (every xdist worker too) removes the folders it made
+    atexit.register(shutil.rmtree, _folder, ignore_errors=True)
 
 # imported after the cache is pointed elsewhere
 from teilhabe_rules import cache  # noqa: E402

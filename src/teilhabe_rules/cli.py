@@ -449,7 +449,11 @@ def _parser(argv: Sequence[str] | None = None) -> _Parser:
                       help="JSON-Lines- (.jsonl, .ndjson), CSV- (.csv, .tsv), Excel- (.xlsx) oder Parquet-Datei "
                            "oder Verzeichnis von Falldateien")
     many.add_argument("--out", "--ausgabe", required=True, metavar="DATEI",
-                      help="Ergebnisse als .parquet, .csv oder .jsonl")
+                      help="Ergebnisse als .parquet, .csv, .jsonl oder .xlsx (eine Excel-Mappe: Zusammenfassung "
+                           "und Tabelle)")
+    many.add_argument("--format", metavar="FORMAT",
+                      help="das Format von --out: parquet, csv, csv-de (Komma als Dezimalzeichen, für ein "
+                           "deutsches Excel), jsonl, xlsx (Standard: nach der Endung)")
     many.add_argument("--agreement", "--vereinbarung", metavar="DATEI")
     many.add_argument("--at", "--stichtag", metavar="DATUM",
                       help="Stichtag (JJJJ-MM-TT); Standard: das Datum jedes Falls")
@@ -1146,8 +1150,17 @@ def _cmd_generate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def _cmd_eval_many(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    if not args.out.lower().endswith((".parquet", ".csv", ".jsonl")):
-        raise _UsageError("--out: eine .parquet-, .csv- oder .jsonl-Datei")
+    from .tools.export import BATCH_FORMATS, write_batch
+
+    formats = ("parquet", "csv", "csv-de", "jsonl", "xlsx")
+    if args.format is not None and args.format not in formats:
+        raise _UsageError(f"--format: unbekanntes Format „{args.format}“ (möglich: {', '.join(formats)})")
+    if args.format is not None:
+        _format_fits_suffix("eval-many", args.format, args.out)
+    suffix = Path(args.out).suffix.lower()
+    if suffix not in (".parquet", ".csv", ".jsonl", ".xlsx"):
+        raise _UsageError("--out: eine .parquet-, .csv-, .jsonl- oder .xlsx-Datei")
+    fmt = args.format or suffix[1:]
     _outputs_apart(args)
     model = _model(args.model)
     scope = ""
@@ -1200,7 +1213,10 @@ def _cmd_eval_many(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         result.ids = case_ids(Path(args.population), read, result.cases)
     if result.source is None:
         result.source = Path(args.population)
-    result.write(args.out, scope)
+    if fmt in BATCH_FORMATS:
+        write_batch(args.out, result, fmt, scope)
+    else:
+        result.write(args.out, scope)
     for note in result.notes:
         err.write(note + "\n")
     _no_case_files(args.population, result.cases, err)

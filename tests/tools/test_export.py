@@ -405,3 +405,118 @@ def test_a_lone_surrogate_is_written_as_its_escape(fmt: str, tmp_path: Path) -> 
         handle.write(person)
     code, _, err = run("compare", "mawo", "mawo", str(folder), "--out", str(tmp_path / f"v.{fmt}"))
     assert code == 0, err
+
+
+class TestEvalManyOutputs:
+    """``eval-many --out`` as an Excel workbook and as the CSV of German Excel: every figure the
+    Parquet file holds, a share in percent, a number's unit in its header, error rows kept."""
+
+    POPULATION = ROOT / "examples/mawo"  # six cases and an agreement, which is an error row
+
+    @pytest.fixture(scope="class")
+    @classmethod
+    def written(cls, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+        folder = tmp_path_factory.mktemp("viele")
+        files = {"parquet": folder / "e.parquet", "xlsx": folder / "e.xlsx", "csv-de": folder / "e.csv"}
+        for fmt, path in files.items():
+            code, out, err = run("eval-many", "mawo", str(cls.POPULATION), "--liste", "bewohner", "--out", str(path),
+                                 *(("--format", fmt) if fmt == "csv-de" else ()),
+                                 *(("--backend", "skalar") if fmt != "parquet" else ()))  # (the same rows, sooner)
+            assert code == 1, err  # (the error row)
+            assert out.endswith(f"Fehlerzeile: {path}\n")
+        return files
+
+    @staticmethod
+    def parquet_rows(path: Path) -> tuple[list[str], list[tuple[object, ...]]]:
+        with duckdb.connect() as connection:
+            relation = connection.sql(f"SELECT * FROM read_parquet('{path}')")
+            return list(relation.columns), relation.fetchall()
+
+    def headers(self) -> dict[str, str]:
+        """Each result column's header: the name, with a number's unit in brackets."""
+        model = teilhabe_rules.bundled("mawo").checked
+        shown = {}
+        for node in model.nodes.values():
+            if node.scope == "bewohner" and node.type.kind is node.type.kind.ZAHL and str(node.type.unit):
+                shown[node.key] = f"{node.key} [{node.type.unit}]"
+        return shown
+
+    def test_the_workbook_holds_every_figure_of_the_parquet_file(self, written: dict[str, Path]) -> None:
+        names, exact = self.parquet_rows(written["parquet"])
+        book = openpyxl.load_workbook(written["xlsx"])
+        assert book.sheetnames == ["Zusammenfassung", "bewohner"]
+        summary = dict(book["Zusammenfassung"].iter_rows(min_row=2, values_only=True))
+        figures = (summary["Modell"], summary["Fälle"], summary["ausgewertet"], summary["Fehlerzeilen"])
+        assert figures == ("mawo", 7, 6, 1)
+        header, rows = header_index(book["bewohner"])
+        headers = self.headers()
+        percent = {key for key, text in headers.items() if text.endswith("[%]")}
+        assert percent and len(rows) == len(exact) == 12  # eleven residents and the error row
+        checked = 0
+        for row, truth in zip(rows, exact, strict=True):
+            for name, value in zip(names, truth, strict=True):
+                cell = row[header[headers.get(name, name)]]
+                if isinstance(value, Decimal):
+                    expected = value * 100 if name in percent else value
+                    assert cell == pytest.approx(float(expected), rel=1e-15, abs=1e-15), name
+                    checked += 1
+                elif name not in ("_fehler", "_skalar"):  # (_skalar: which backend evaluated the row)
+                    assert cell == value, name
+        assert checked > 500
+        error = rows[-1] if rows[-1][header["_fehler"]] else next(r for r in rows if r[header["_fehler"]])
+        assert "vereinbarung_haus_linde.toml" in error and "Pflichtangabe" in error[header["_fehler"]]
+        sheet = book["bewohner"]
+        formats = {sheet.cell(1, n).value: sheet.cell(2, n).number_format for n in range(1, sheet.max_column + 1)}
+        assert formats["lp2a.kosten_jahr [EUR/Jahr]"] == "#,##0.00"
+        assert formats["lp2a.vk [VK]"] == "0.0000"
+        assert formats["lp2a.minuten [min/Tag]"] == "0"  # a whole number
+        assert formats["lp3a.stunden_woche [h/Woche]"] == "#,##0.00"
+
+    def test_the_german_csv_holds_every_figure(self, written: dict[str, Path]) -> None:
+        names, exact = self.parquet_rows(written["parquet"])
+        text = written["csv-de"].read_bytes()
+        assert text.startswith(codecs.BOM_UTF8 + b"_c;_fall;_i1;")
+        rows = list(csv.DictReader(io.StringIO(text.decode("utf-8-sig")), delimiter=";"))
+        headers = self.headers()
+        assert len(rows) == len(exact)
+        for row, truth in zip(rows, exact, strict=True):
+            for name, value in zip(names, truth, strict=True):
+                cell = row[headers.get(name, name)]
+                if isinstance(value, Decimal):
+                    shown = Decimal(cell.replace(",", "."))  # (the scalar backend's 28 digits: within the
+                    expected = value * 100 if headers.get(name, "").endswith("[%]") else value  # plan's 18)
+                    assert abs(shown - expected) <= Decimal("1e-16"), name
+                elif isinstance(value, bool) and name != "_skalar":
+                    assert cell == ("ja" if value else "nein"), name
+
+    @pytest.mark.parametrize(("extra", "message"), [
+        (("--format", "xls", "--out", "v.xlsx"), "--format: unbekanntes Format „xls“"),
+        (("--format", "parquet", "--out", "v.csv"), "--format parquet und --out"),
+        (("--out", "v.ods"), "--out: eine .parquet-, .csv-, .jsonl- oder .xlsx-Datei"),
+    ])
+    def test_usage_errors(self, tmp_path: Path, extra: tuple[str, ...], message: str) -> None:
+        code, _, err = run("eval-many", "mawo", str(self.POPULATION),
+                           *(str(tmp_path / e) if e.startswith("v.") else e for e in extra))
+        assert code == 2 and message in err
+        assert not list(tmp_path.iterdir())
+
+    def test_the_population_s_own_workbook_is_not_replaced(self, tmp_path: Path) -> None:
+        from teilhabe_rules.tools.export import write_batch
+
+        population = tmp_path / "fälle.xlsx"
+        book = openpyxl.Workbook()
+        book.active.append(["beginn", "stunden", "name"])
+        book.active.append([dt.date(2025, 3, 1), 12, "Änne"])
+        book.save(population)
+        before = population.read_bytes()
+        model = teilhabe_rules.load(ROOT / "examples/daten/stunden.rules")
+        batch = model.evaluate_many(population)
+        with pytest.raises(teilhabe_rules.CaseError, match="ist die Population selbst"):
+            write_batch(population, batch, "xlsx")
+        refused = "keine .parquet-, .csv-, .jsonl- oder .json-Datei"
+        with pytest.raises(teilhabe_rules.CaseError, match=refused) as caught:
+            batch.write(tmp_path / "x.xlsx")
+        assert "write_batch" in (caught.value.diagnostics[0].hint or "")
+        assert population.read_bytes() == before
+        assert write_batch(tmp_path / "x.xlsx", batch, "xlsx") == 1
+        assert list(openpyxl.load_workbook(tmp_path / "x.xlsx")["Fälle"].iter_rows(values_only=True))[1][-1] is None

@@ -244,22 +244,23 @@ class BatchResult:
             self._ids_made = True
         return exp.column("_fall", "f")
 
-    def write(self, path: str | os.PathLike[str], scope: str = "") -> int:
-        """Results and error rows of ``scope`` to ``path`` (.parquet, .csv, or JSON Lines: .jsonl or
-        .json); gives the number of rows written. The file is complete or absent: DuckDB writes into a fresh
-        temporary folder of a plain name (a pattern character or ``~`` of ``path`` never reaches
-        it), the file is then copied beside ``path`` and renamed to it. A file that cannot be
-        written is a :class:`~teilhabe_rules.errors.CaseError`; DuckDB out of the memory it may
-        use a :class:`~teilhabe_rules.errors.ResourceError`."""
+    def target(self, path: str | os.PathLike[str], suffixes: Sequence[str], scope: str = "") -> str:
+        """``path`` as the name of a file the results of ``scope`` may be written to, ending in one
+        of ``suffixes`` (lower case, with the dot): a :class:`~teilhabe_rules.errors.CaseError`
+        where it is no file name or ends otherwise, where it is the population's own file
+        (:attr:`source`: the results would replace it) or where the batch ran over a shared stage,
+        which writes no file; a KeyError (in German) for a scope the model has not."""
         named = file_path(path)
         if named is None:
             raise CaseError(Diagnostic(f"Die Ausgabe {path!r} ist kein Dateiname", code="ausgabe"))
         path = str(named)
-        lower = path.lower()
-        if "\x00" in path or not lower.endswith((".parquet", ".csv", ".jsonl", ".json")):
+        if "\x00" in path or not path.lower().endswith(tuple(suffixes)):
             shown = path.replace("\x00", "\\0")
-            raise CaseError(Diagnostic(f"Die Ausgabe „{shown}“ ist keine .parquet-, .csv-, .jsonl- oder .json-Datei",
-                                       hint=".json und .jsonl: JSON Lines, ein Objekt je Zeile", code="ausgabe"))
+            listed = "-, ".join(suffixes[:-1]) + "- oder " + suffixes[-1] if len(suffixes) > 1 else suffixes[0]
+            hint = ".json und .jsonl: JSON Lines, ein Objekt je Zeile" if ".json" in suffixes else None
+            if ".xlsx" not in suffixes and path.lower().endswith(".xlsx"):
+                hint = "eine Excel-Mappe schreibt teilhabe_rules.tools.export.write_batch (teilhabe-rules eval-many)"
+            raise CaseError(Diagnostic(f"Die Ausgabe „{shown}“ ist keine {listed}-Datei", hint=hint, code="ausgabe"))
         self._table(scope)
         if self.source is not None and same_file(path, self.source):
             raise CaseError(Diagnostic(f"„{path}“ ist die Population selbst: die Ergebnisse würden sie ersetzen",
@@ -269,6 +270,18 @@ class BatchResult:
                 "Die Ergebnisse eines Laufs über eine geteilte Stufe (SharedStage) liegen in deren Datenbank, die "
                 "keine Datei schreibt", hint="die Population für sich auswerten (evaluate_many), um sie zu schreiben",
                 code="ausgabe"))
+        return path
+
+    def write(self, path: str | os.PathLike[str], scope: str = "") -> int:
+        """Results and error rows of ``scope`` to ``path`` (.parquet, .csv, or JSON Lines: .jsonl or
+        .json); gives the number of rows written. The file is complete or absent: DuckDB writes into a fresh
+        temporary folder of a plain name (a pattern character or ``~`` of ``path`` never reaches
+        it), the file is then copied beside ``path`` and renamed to it. A file that cannot be
+        written, or one :meth:`target` refuses, is a :class:`~teilhabe_rules.errors.CaseError`;
+        DuckDB out of the memory it may use a :class:`~teilhabe_rules.errors.ResourceError`. An Excel
+        workbook or a CSV file of German Excel: :func:`teilhabe_rules.tools.export.write_batch`."""
+        path = self.target(path, (".parquet", ".csv", ".jsonl", ".json"), scope)
+        lower = path.lower()
         try:
             relation = self.combined(scope)
             with published(path, os.path.splitext(lower)[1]) as written:

@@ -31,7 +31,7 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 import attrs
 
@@ -39,13 +39,17 @@ from ..atomic import AtomicFile, open_partial, partial_path, replaceable
 from ..duck import Sandbox
 from ..errors import CaseError, Diagnostic
 from ..files import write_problem
+from ..ir import checked as c
 from ..ir.text import date_text, decimal_text
 from ..paths import file_path
 from ..runtime.quantities import json_value
 
-__all__ = ["FORMATS", "SUFFIXES", "Column", "FormatError", "Sheet", "cell_text", "csv_cell", "format_of",
-           "number_format", "result_sheets", "result_table", "text_lines", "write_result", "write_table",
-           "write_tables"]
+if TYPE_CHECKING:
+    from ..columnar.batch import BatchResult
+
+__all__ = ["BATCH_FORMATS", "FORMATS", "SUFFIXES", "Column", "FormatError", "Sheet", "batch_sheet", "cell_text",
+           "csv_cell", "format_of", "number_format", "result_sheets", "result_table", "text_lines", "write_batch",
+           "write_result", "write_table", "write_tables"]
 
 FORMATS = ("csv", "csv-de", "jsonl", "xlsx", "parquet")
 SUFFIXES = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".xlsx": "xlsx", ".parquet": "parquet"}
@@ -559,3 +563,96 @@ def result_table(result: Any) -> Sheet:
     walk(result.root, "")
     columns = (Column("pfad"), Column("bezeichnung"), Column("zahl", kind="zahl"), Column("text"), Column("einheit"))
     return Sheet("Werte", columns, rows, unit_column=4)
+
+
+# ---- the results of a population -----------------------------------------------------------------
+
+BATCH_FORMATS = ("xlsx", "csv-de")  # the formats of :func:`write_batch`; DuckDB writes the others (BatchResult.write)
+
+
+def write_batch(target: str | Path, batch: BatchResult, fmt: str, scope: str = "") -> int:
+    """The results and error rows of ``scope`` of a population (:func:`batch_sheet`) as ``fmt``:
+    ``xlsx`` (a workbook: a summary sheet and the table) or ``csv-de`` (the CSV of German
+    Excel); gives the number of rows written. The file is complete or absent. A file
+    :meth:`~teilhabe_rules.columnar.batch.BatchResult.target` refuses (the population's own, another
+    ending), a format none of :data:`BATCH_FORMATS`, a table too long for a sheet or a file that
+    cannot be written is a :class:`~teilhabe_rules.errors.CaseError`."""
+    if fmt not in BATCH_FORMATS:
+        raise FormatError(Diagnostic(f"unbekanntes Ausgabeformat „{fmt}“ (möglich: {', '.join(BATCH_FORMATS)})",
+                                     hint="Parquet, CSV und JSON Lines schreibt BatchResult.write", code="ausgabe"))
+    path = Path(batch.target(target, (".xlsx",) if fmt == "xlsx" else (".csv",), scope))
+    sheet = batch_sheet(batch, scope)
+    rows = list(sheet.rows)
+    sheet = attrs.evolve(sheet, rows=rows)
+    if fmt == "xlsx":
+        info = batch.model.info
+        summary: list[tuple[str, Any]] = [
+            ("Modell", info.name), ("Version", info.version), ("Titel", info.title),
+            ("Population", str(batch.source) if batch.source is not None else None),
+            ("Ebene", scope or "Fälle"), ("Fälle", batch.cases), ("ausgewertet", batch.evaluated),
+            ("Fehlerzeilen", len(batch.errors)), ("skalar ausgewertet", batch.scalar_cases),
+        ]
+        summary += [("Hinweis", note) for note in batch.notes]
+        write_tables(path, [sheet], summary)
+    else:
+        write_table(path, sheet, fmt)
+    return len(rows)
+
+
+def batch_sheet(batch: BatchResult, scope: str = "") -> Sheet:
+    """The results and error rows of ``scope`` of a population, as
+    :meth:`~teilhabe_rules.columnar.batch.BatchResult.combined` gives them, as a table named
+    after the scope: a column per result column, a number's header with its unit
+    (``nacht.vk [VK]``), its cells as in the results' JSON (a share in percent, a staff key as
+    the text ``1:x``), a level as its number; an error row has its messages in ``_fehler``."""
+    relation = batch.combined(scope)
+    types = {node.key: node.type for node in batch.model.nodes.values() if node.scope == scope}
+    columns: list[Column] = []
+    cells: list[Callable[[Any], Any]] = []
+    for name, duck_type in zip(relation.columns, relation.types, strict=True):
+        column, cell = _batch_column(name, types.get(name), str(duck_type))
+        columns.append(column)
+        cells.append(cell)
+    rows = ([cell(value) for cell, value in zip(cells, row, strict=True)] for row in relation.fetchall())
+    title = batch.model.scopes[scope].name if scope else "Fälle"
+    return Sheet(title or "Fälle", tuple(columns), rows)
+
+
+def _batch_column(name: str, vtype: c.ValueType | None, duck_type: str) -> tuple[Column, Callable[[Any], Any]]:
+    """The column of a population's result column ``name`` (of the model's type ``vtype``, None for
+    the columns every result has: ``_c``, ``_fall`` …) and how a cell of it is written."""
+    plain: Callable[[Any], Any] = _same
+    if vtype is None:
+        kind = ("ganzzahl" if duck_type in ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UBIGINT")
+                else "ja_nein" if duck_type == "BOOLEAN" else "text")
+        return Column(name, kind=kind), plain
+    if vtype.kind is c.TypeKind.ZAHL:
+        unit = str(vtype.unit)
+        if vtype.unit.percent:
+            return Column(name, unit, "zahl"), _percent(vtype)
+        return Column(name, unit, "ganzzahl" if vtype.integer else "zahl"), plain
+    if vtype.kind is c.TypeKind.SCHLUESSEL:
+        return Column(name), _keyed(vtype)
+    if vtype.kind is c.TypeKind.ENUM and vtype.enum is not None and vtype.enum.is_levels:
+        return Column(name, kind="ganzzahl"), plain
+    if vtype.kind is c.TypeKind.JA_NEIN:
+        return Column(name, kind="ja_nein"), plain
+    if vtype.kind is c.TypeKind.DATUM:
+        return Column(name, kind="datum"), plain
+    return Column(name), plain
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+def _percent(vtype: c.ValueType) -> Callable[[Any], Any]:
+    def cell(value: Any) -> Any:
+        return None if value is None else Decimal(json_value(value, vtype))
+    return cell
+
+
+def _keyed(vtype: c.ValueType) -> Callable[[Any], Any]:
+    def cell(value: Any) -> Any:
+        return None if value is None else json_value(value, vtype)
+    return cell

@@ -173,6 +173,11 @@ class TeilhabeError(Exception):
         self.diagnostics: tuple[Diagnostic, ...] = tuple(diagnostics)
         super().__init__(self.render())
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # (rebuilt from its diagnostics, whatever a subclass's constructor takes: an error raised in
+        # a worker process comes back whole, and one that did not would break the process pool)
+        return _rebuilt, (type(self), self.diagnostics), self.__dict__
+
     @property
     def errors(self) -> tuple[Diagnostic, ...]:
         return tuple(d for d in self.diagnostics if d.is_error)
@@ -186,6 +191,14 @@ class TeilhabeError(Exception):
 
     def to_dict(self) -> dict[str, Any]:
         return {"fehlerart": self.kind, "meldungen": [d.to_dict() for d in self.diagnostics]}
+
+
+def _rebuilt(kind: type[TeilhabeError], diagnostics: tuple[Diagnostic, ...]) -> TeilhabeError:
+    """An error of class ``kind`` with ``diagnostics``, made without calling ``kind``'s own
+    constructor (for :meth:`TeilhabeError.__reduce__`; the rest of its state follows)."""
+    error = kind.__new__(kind)
+    TeilhabeError.__init__(error, diagnostics)
+    return error
 
 
 class RuleSyntaxError(TeilhabeError):

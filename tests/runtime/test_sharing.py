@@ -145,6 +145,43 @@ def test_unequal_results_stay_unequal() -> None:
     assert first != second and roundtrip(first) != second
 
 
+def raised(call: Callable[[], object]) -> teilhabe_rules.TeilhabeError:
+    with pytest.raises(teilhabe_rules.TeilhabeError) as info:
+        call()
+    return info.value
+
+
+def library_errors(folder: Path) -> list[teilhabe_rules.TeilhabeError]:
+    """One error of each kind the API raises, among them the subclasses with constructors of
+    their own (a case file that was read but does not fit: its document comes with it)."""
+    from teilhabe_rules.tools.export import format_of
+
+    model = teilhabe_rules.loads(DATED, "zeit.rules")
+    (folder / "fall.json").write_text('{\n  "stunden": true\n}', encoding="utf-8")
+    (folder / "kaputt.toml").write_text("stunden = [", encoding="utf-8")
+    return [
+        raised(lambda: model.evaluate(str(folder / "fall.json"))),
+        raised(lambda: model.evaluate({"stunden": "viel"})),
+        raised(lambda: model.evaluate(str(folder / "kaputt.toml"))),
+        raised(lambda: model.evaluate({"stunden": 1}, at=_dt.date(2023, 1, 1))),
+        raised(lambda: model.evaluate({"stunden": 1}, {"parameter": {"satz": "viel"}})),
+        raised(lambda: teilhabe_rules.loads("modell x\n", "x.rules")),
+        raised(lambda: format_of("aus.txt", None)),
+    ]
+
+
+def test_errors_pickle_and_copy_whole(tmp_path: Path) -> None:
+    """Every error of the library, whatever its class's constructor takes, comes back from pickle
+    and from a copy as the same class with the same diagnostics and message."""
+    errors = library_errors(tmp_path)
+    assert {type(error).__name__ for error in errors} >= {"CaseDocumentError", "FormatError"}
+    for error in errors:
+        for restored in (roundtrip(error), copy.deepcopy(error), copy.copy(error)):
+            assert type(restored) is type(error)
+            assert restored.diagnostics == error.diagnostics
+            assert restored.to_dict() == error.to_dict() and str(restored) == str(error)
+
+
 @pytest.fixture(scope="module")
 def pool() -> Iterator[concurrent.futures.ProcessPoolExecutor]:
     """Two worker processes started afresh ("spawn"): everything they get comes by pickle."""
@@ -168,6 +205,21 @@ def test_evaluated_in_a_process_pool(name: str, pool: concurrent.futures.Process
         expected = call.run(model)
         assert result == expected, call.name
         assert views(result) == views(expected), call.name
+
+
+def test_a_case_error_comes_back_from_a_process_pool(tmp_path: Path,
+                                                      pool: concurrent.futures.ProcessPoolExecutor) -> None:
+    """A case file that does not fit, evaluated in a worker process, raises there the error it
+    raises here — located at its key — and the pool stays usable."""
+    (tmp_path / "fall.json").write_text('{\n  "stunden": true\n}', encoding="utf-8")
+    model = teilhabe_rules.loads(DATED, "zeit.rules")
+    expected = raised(lambda: model.evaluate(str(tmp_path / "fall.json")))
+    future = pool.submit(model.evaluate, str(tmp_path / "fall.json"))
+    with pytest.raises(teilhabe_rules.CaseError) as info:
+        future.result(timeout=120)
+    assert type(info.value) is type(expected) and info.value.to_dict() == expected.to_dict()
+    assert info.value.to_dict()["meldungen"][0]["zeile"] == 2
+    assert pool.submit(model.evaluate, {"stunden": 2}, at=DATED_DAYS[0]).result(timeout=120).value("kosten") == 20
 
 
 def test_the_cache_never_uses_pickle() -> None:

@@ -27,24 +27,33 @@ class PathError(ValueError):
 
 
 def parse_path(text: str) -> tuple[str | int, ...]:
-    """``bewohner[1].lp2a.kap4`` → ("bewohner", 1, "lp2a", "kap4")."""
+    """``bewohner[1].lp2a.kap4`` → ("bewohner", 1, "lp2a", "kap4"): names (no „.“, „[“ or „]“ in
+    them) joined by „.“, each followed by any number of 1-based indexes in brackets, written in
+    the digits 0–9. Anything else is a :class:`PathError` — an empty name (``a..b``, ``a.``), an
+    unclosed or stray bracket (``a[1``, ``a]``), an index that is no such number (``[0]``,
+    ``[²]``) — never a path read otherwise than it is written."""
     if not text:
         raise PathError("ein leerer Pfad")
     steps: list[str | int] = []
-    for part in text.split("."):
-        name, _, rest = part.partition("[")
-        if not name and not steps:
-            raise PathError("ein Pfad beginnt mit einem Namen")
-        if name:
-            steps.append(name)
-        while rest:
-            index, _, rest = rest.partition("]")
-            if not index.isdigit() or int(index) < 1:
+    for number, part in enumerate(text.split(".")):
+        name, bracket, rest = part.partition("[")
+        if "]" in name:
+            raise PathError(f"unerwartet „]“ in „{part}“")
+        if not name:
+            if number == 0:
+                raise PathError("ein Pfad beginnt mit einem Namen")
+            raise PathError("nach einem Punkt fehlt ein Name")
+        steps.append(name)
+        while bracket:
+            index, closed, rest = rest.partition("]")
+            if not closed:
+                raise PathError(f"„[{index}“ ist nicht mit „]“ geschlossen")
+            if not (index.isascii() and index.isdigit()) or int(index) < 1:
                 raise PathError(f"„[{index}]“ ist kein Listenindex (ab 1)")
             steps.append(int(index))
-            rest = rest[1:] if rest.startswith("[") else rest
-            if rest:
+            if rest and not rest.startswith("["):
                 raise PathError(f"unerwartet „{rest}“")
+            bracket, rest = rest[:1], rest[1:]
     return tuple(steps)
 
 

@@ -227,6 +227,18 @@ class TestResultPaths:
                 call(path)
 
 
+    @pytest.mark.parametrize("path", ["massnahmen[1].anteil.", "massnahmen[1]..anteil", "massnahmen[1.anteil",
+                                      "massnahmen[²].anteil", "massnahmen[١].anteil", "massnahmen[1].5]"])
+    def test_a_malformed_text_is_a_key_error(self, klein: tr.Model, path: str) -> None:
+        """A text that is no path is a KeyError saying so: never read as another path (the value of
+        „massnahmen[1].anteil“), nor a ValueError of Python's own."""
+        result = klein.evaluate(CASE)
+        for call in (result.value, result.quantity, result.type_at):
+            with pytest.raises(KeyError, match="ist kein Pfad"):
+                call(path)
+        with pytest.raises(KeyError):
+            result.explain(path)
+
 class TestReadOnlyValues:
     """The values a model or a result hands out cannot be changed through them: an edit would
     otherwise change every later evaluation of the model (of the bundled one: in the process).

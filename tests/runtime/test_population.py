@@ -755,6 +755,19 @@ class TestFlatLayout:
             with pytest.raises(ValueError):
                 parse_column(1, bad)
 
+    @pytest.mark.parametrize(("header", "words"), [
+        ("plaetze.", "nach einem Punkt fehlt ein Name"),
+        ("bewohner[1]..pflegegrad", "nach einem Punkt fehlt ein Name"),
+        ("bewohner[1.pflegegrad", "„[1“ ist nicht mit „]“ geschlossen"),
+        ("bewohner[²].pflegegrad", "„[²]“ ist kein Listenindex (ab 1)"),
+    ])
+    def test_a_header_that_is_no_path_is_refused_in_german(self, header: str, words: str) -> None:
+        """A header cell with a dot, bracket or digit too many or too few names no input: it is
+        refused, saying why — not read as the column it nearly names."""
+        with pytest.raises(ValueError) as info:
+            parse_column(1, header)
+        assert str(info.value) == words
+
     def test_the_six_residents_of_haus_linde_as_one_table(self, tmp_path: Path) -> None:
         """Haus Linde as a flat CSV (offer, residents, measures) evaluates like its TOML files."""
         mawo = teilhabe_rules.bundled("mawo")

@@ -313,11 +313,10 @@ class Result:
     def explain(self, path: str | tuple[str | int, ...], level_changes: bool = False) -> Explanation:
         """The explanation of one figure, rendered on demand (KeyError if there is none);
         ``path`` as for :meth:`value`."""
-        if not isinstance(path, str):
-            try:
-                path = format_path(_steps(path))
-            except KeyError as exc:  # (no path at all: no figure either)
-                raise NoFigure(*exc.args) from None
+        try:  # (a text too: read as value() reads it, so that a malformed one names no figure)
+            path = format_path(_steps(path))
+        except KeyError as exc:  # (no path at all: no figure either)
+            raise NoFigure(*exc.args) from None
         try:
             if level_changes or "explanations" in self._cache:
                 every = self._explanations(level_changes=True) if level_changes else self._cache["explanations"]

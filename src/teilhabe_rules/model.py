@@ -8,6 +8,7 @@ failure is one of the library's own errors (:mod:`teilhabe_rules.errors`).
 from __future__ import annotations
 
 import datetime as _dt
+import hashlib
 import os
 import stat
 import threading
@@ -18,7 +19,16 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from .backends import backend_name
-from .errors import CaseError, CheckError, Diagnostic, EvaluationError, Location, TeilhabeError, ValidityError
+from .errors import (
+    AgreementError,
+    CaseError,
+    CheckError,
+    Diagnostic,
+    EvaluationError,
+    Location,
+    TeilhabeError,
+    ValidityError,
+)
 from .files import path_problem
 from .inputs.cases import Case, CaseFileData, CaseLoader, CaseSources, day_of, read_case_file, reference_day
 from .inputs.validator import MappingValidator
@@ -81,6 +91,7 @@ class Model:
         self._overrides: tuple[Agreement, dict[str, Any]] | None = None  # the last agreement's parameter values
         self._reads: dict[str, tuple[c.InputSpec, ...]] = {}  # node id → inputs its check reads
         self._reads_date = self.backend.program.reads_date  # toolkit.reads_date, found by the compiler
+        self._identity: tuple[str, str] | None = None  # model_identity(checked), made on first use
 
     # ---- description ----
 
@@ -212,9 +223,14 @@ class Model:
     def load_agreement(self, agreement: Agreement | str | Path | Mapping[str, Any]) -> Agreement:
         from .inputs.agreements import Agreement, load_agreement  # (not on import: most evaluations have none)
 
+        identity = self._identity
+        if identity is None:
+            identity = self._identity = model_identity(self.checked)
         if isinstance(agreement, Agreement):
+            if agreement.loaded_for is not None and agreement.loaded_for != identity:
+                raise AgreementError(_foreign_agreement(agreement, self.name))
             return agreement
-        return load_agreement(self.checked, agreement)
+        return load_agreement(self.checked, agreement, loaded_for=identity)
 
     # ---- evaluation ----
 
@@ -608,6 +624,32 @@ class Model:
             hint=stop.fault.hint(), path=self._path(node.scope, stop.indexes), source_line=model.line_of(span),
             code="auswertung",
         )
+
+
+def model_identity(checked: c.CheckedModel) -> tuple[str, str]:
+    """The name of ``checked`` and a digest of the texts it was checked from (its file's name and
+    text, and its base files'): equal for the models :meth:`Model.__eq__` finds equal apart from
+    their path — a model handed to another process, the same file loaded again."""
+    digest = hashlib.sha256()
+    for name, text in ((checked.info.file, checked.source), *sorted(checked.other_sources.items())):
+        for part in (name or "", text):
+            digest.update(part.encode("utf-8", "surrogatepass"))
+            digest.update(b"\0")
+    return checked.info.name, digest.hexdigest()
+
+
+def _foreign_agreement(agreement: Agreement, name: str) -> Diagnostic:
+    """Why an agreement loaded for another model is not applied to model ``name``: its tables
+    hold the other model's rows, its values were checked against the other's declarations."""
+    assert agreement.loaded_for is not None
+    other = agreement.loaded_for[0]
+    called = f"Die Vereinbarung „{agreement.name}“" if agreement.name else "Die Vereinbarung"
+    whose = f"eine andere Fassung des Modells „{other}“" if other == name else f"das Modell „{other}“"
+    filed = agreement.source is not None and agreement.source != "<vereinbarung>"
+    return Diagnostic(f"{called} wurde für {whose} geladen, nicht für „{name}“: ihre Tabellen und Werte "
+                      "sind die jenes Modells", code="vereinbarung",
+                      hint=f"lade sie mit diesem Modell (Model.load_agreement) oder gib "
+                           f"{'ihre Datei' if filed else 'die Tabelle (Schlüssel = Wert)'} statt der geladenen an")
 
 
 def _refs(node: c.Node) -> list[c.Ref]:

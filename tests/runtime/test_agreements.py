@@ -527,3 +527,52 @@ def test_a_refused_row_key_has_no_hint_about_the_tables_values(table: str, row: 
     (diagnostic,) = error.diagnostics
     assert f"Zeile „{row}“" in diagnostic.message
     assert diagnostic.hint is None or "deklariert als" not in diagnostic.hint
+
+
+class TestLoadedForAnotherModel:
+    """An agreement loaded by one model holds that model's tables and was checked against its
+    declarations: another model refuses it rather than evaluate with them. The same model loaded
+    again, or handed to another process, takes it."""
+
+    PERSON = Path(__file__).resolve().parents[2] / "examples" / "mawo"
+
+    def person_2025(self, tmp_path: Path) -> Path:
+        """The MAWo Grundfall in 2025, with care level 5 (whose minutes mawo_2025 raises 36 → 40)."""
+        text = (self.PERSON / "person_grundfall.toml").read_text(encoding="utf-8")
+        case = tmp_path / "person_2025.toml"
+        case.write_text(text.replace("zeitraum_ab = 2024-07-01", "zeitraum_ab = 2025-07-01")
+                        .replace("pflegegrad = 3", "pflegegrad = 5"), encoding="utf-8")
+        return case
+
+    @pytest.mark.parametrize("source", ["file", "mapping"])
+    def test_a_variant_refuses_its_base_models_agreement(self, tmp_path: Path, source: str) -> None:
+        base, variant = tr.bundled("mawo"), tr.bundled("mawo_2025")
+        agreement: Path | dict[str, object] = (self.PERSON / "vereinbarung_haus_linde.toml" if source == "file"
+                                              else {"parameter": {"njaz": "1620 h/VK/Jahr"}})
+        case = self.person_2025(tmp_path)
+        expected = variant.evaluate(case, agreement)  # given as it is, the variant loads it itself
+        assert expected.value("bewohner[1].lp2b.zeit") == 40
+        loaded = base.load_agreement(agreement)
+        for call in (lambda: variant.evaluate(case, loaded), lambda: variant.evaluate_many([{}], loaded),
+                     lambda: variant.load_agreement(loaded)):
+            with pytest.raises(AgreementError) as info:
+                call()
+            (found,) = info.value.diagnostics
+            assert "wurde für das Modell „mawo“ geladen, nicht für „mawo_2025“" in found.message
+            assert found.hint is not None and "Model.load_agreement" in found.hint
+        assert variant.evaluate(case, variant.load_agreement(agreement)) == expected
+
+    def test_another_model_refuses_it_with_its_message_not_a_missing_table(self) -> None:
+        loaded = tr.bundled("mawo").load_agreement({})
+        bei = tr.bundled("bei_nrw3")
+        with pytest.raises(AgreementError, match="für das Modell „mawo“ geladen, nicht für „bei_nrw3“"):
+            bei.evaluate(Path(__file__).resolve().parents[2] / "examples/bei_nrw3/eigene_haeuslichkeit.toml", loaded)
+
+    def test_the_same_model_loaded_again_or_unpickled_takes_it(self, model: tr.Model) -> None:
+        import pickle
+
+        loaded = model.load_agreement(AGREEMENTS / "gueltigkeit.toml")
+        expected = model.evaluate(CASES / "grundfall.toml", loaded)
+        for again in (tr.load(CASES / "klein.rules"), pickle.loads(pickle.dumps(model))):
+            assert again.evaluate(CASES / "grundfall.toml", loaded) == expected
+            assert again.evaluate(CASES / "grundfall.toml", pickle.loads(pickle.dumps(loaded))) == expected

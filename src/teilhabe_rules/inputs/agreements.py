@@ -92,6 +92,9 @@ class Agreement:
     # where gültig_ab and gültig_bis stand in the agreement file: location and source line
     validity_at: tuple[tuple[Location, str | None] | None, tuple[Location, str | None] | None] = attrs.field(
         default=(None, None), eq=False, repr=False)
+    # the model it was checked against and applied to: its name and a digest of its rule texts
+    # (:meth:`~teilhabe_rules.model.Model.load_agreement` refuses it for another); None: any model
+    loaded_for: tuple[str, str] | None = attrs.field(default=None, repr=False)
 
     def parameter_overrides(self) -> dict[str, Any]:
         """The agreed parameter values (by id), without the model's own values."""
@@ -207,9 +210,11 @@ class _Located:
 
 
 def load_agreement(
-    model: c.CheckedModel, source: str | Path | Mapping[str, Any], extra: Mapping[str, Any] | None = None
+    model: c.CheckedModel, source: str | Path | Mapping[str, Any], extra: Mapping[str, Any] | None = None,
+    *, loaded_for: tuple[str, str] | None = None,
 ) -> Agreement:
-    """Check an agreement against ``model`` and apply it to the model's values."""
+    """Check an agreement against ``model`` and apply it to the model's values (``loaded_for``:
+    the model's identity, kept in the agreement)."""
     text = ""
     file = "<vereinbarung>"
     if isinstance(source, Mapping):
@@ -424,7 +429,7 @@ def load_agreement(
     return Agreement(name if isinstance(name, str) else None, file, parameters, tables, tuple(overridden),
                      valid_from, valid_to,
                      (place("gültig_ab", "vereinbarung") if valid_from else None,
-                      place("gültig_bis", "vereinbarung") if valid_to else None))
+                      place("gültig_bis", "vereinbarung") if valid_to else None), loaded_for)
 
 
 def _text_keys(mapping: Mapping[Any, Any]) -> dict[str, Any]:

@@ -92,6 +92,7 @@ class Model:
         self._reads: dict[str, tuple[c.InputSpec, ...]] = {}  # node id → inputs its check reads
         self._reads_date = self.backend.program.reads_date  # toolkit.reads_date, found by the compiler
         self._identity: tuple[str, str] | None = None  # model_identity(checked), made on first use
+        self._inputs: tuple[str, str] | None = None  # input_identity(checked), made on first use
 
     # ---- description ----
 
@@ -188,7 +189,7 @@ class Model:
         default the working directory — a file's are read next to it); a CaseError where it
         names no folder there is."""
         if isinstance(data, Case):
-            return data
+            return self._own_case(data)
         return self._load_case(data, source, _folder(base_dir) if base_dir is not None else None)
 
     def _load_case(self, data: Case | Mapping[str, Any] | str | Path, source: str | None,
@@ -196,20 +197,39 @@ class Model:
         """:meth:`load_case` with ``base_dir`` a folder already checked (:func:`_folder`): a case of
         a population is loaded without a look at the file system for a folder that is known."""
         if isinstance(data, Case):
-            return data
+            return self._own_case(data)
+        inputs = self._inputs or self._input_identity()
         # the compiled check first; anything it does not accept, the loader's full path
         if type(data) is dict or type(data) is CaseFileData:  # (the check takes a dict itself)
             row = self._checked_row(data if type(data) is dict else dict(data))
             if row is not None:
-                return Case(row, source)
+                return Case(row, source, loaded_for=inputs)
         elif (named := file_path(data)) is not None:
             file = str(named)
             document, text = read_case_file(file)  # a file that cannot be read: as the loader reports it
             row = self._checked_row(document) if type(document) is dict else None
             if row is not None:
-                return Case(row, file, CaseSources(file, {file: text}))
-            return self.loader.load(named, source, base_dir=base_dir, read=(document, text))
-        return self.loader.load(data, source, base_dir=base_dir)
+                return Case(row, file, CaseSources(file, {file: text}), inputs)
+            loaded = self.loader.load(named, source, base_dir=base_dir, read=(document, text))
+            return attrs.evolve(loaded, loaded_for=inputs)
+        return attrs.evolve(self.loader.load(data, source, base_dir=base_dir), loaded_for=inputs)
+
+    def _input_identity(self) -> tuple[str, str]:
+        found = self._inputs = input_identity(self.checked)
+        return found
+
+    def _own_case(self, case: Case) -> Case:
+        """``case`` where it was loaded by a model of this model's inputs (or made by hand); a
+        CaseError where another model's inputs checked it: its values would be taken unchecked."""
+        inputs = self._inputs or self._input_identity()
+        if case.loaded_for is None or case.loaded_for[1] == inputs[1]:  # (a variant: another name, the same inputs)
+            return case
+        named = f"Der Fall „{case.source}“" if case.source else "Der Fall"
+        raise CaseError(Diagnostic(
+            f"{named} wurde für das Modell „{case.loaded_for[0]}“ geladen; „{self.name}“ hat andere Eingaben",
+            path="$", code="eingabe",
+            hint="gib die Falldatei oder die Tabelle (Schlüssel = Wert) selbst an: das Modell prüft sie gegen seine "
+                 "Eingaben (Model.load_case)"))
 
     def _checked_row(self, data: dict[str, Any]) -> dict[str, Any] | None:
         """The row of ``data`` by the compiled input check (None: it does not accept it)."""
@@ -636,6 +656,16 @@ def model_identity(checked: c.CheckedModel) -> tuple[str, str]:
             digest.update(part.encode("utf-8", "surrogatepass"))
             digest.update(b"\0")
     return checked.info.name, digest.hexdigest()
+
+
+def input_identity(checked: c.CheckedModel) -> tuple[str, str]:
+    """The name of ``checked`` and a digest of its input declarations (each list's name, parent
+    and bounds, each input's id, key, path, type, whether required and its default): equal for
+    models that accept and read the same cases alike — a variant that changes values only."""
+    declared = [(sid, scope.name if sid else "", scope.parent, scope.min_count, scope.max_count,
+                 [(i.id, i.key, i.path, i.type, i.required, i.default) for i in scope.inputs])
+                for sid, scope in sorted(checked.scopes.items())]
+    return checked.info.name, hashlib.sha256(repr(declared).encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def _foreign_agreement(agreement: Agreement, name: str) -> Diagnostic:

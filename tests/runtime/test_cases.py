@@ -744,3 +744,43 @@ def test_a_staff_key_that_reads_both_ways_is_an_error_on_every_path(text: str, r
             model.evaluate({"k": "1:2", "n": 30}, agreement)
     else:
         assert model.evaluate({"k": "1:2", "n": 30}, agreement).value("b") == Decimal(30) / read
+
+
+class TestCaseLoadedForAnotherModel:
+    """A case loaded by one model was checked against that model's inputs: a model of other
+    inputs refuses it rather than take its values unchecked; one of the same inputs (a variant
+    that changes values only) evaluates it as the data itself."""
+
+    NARROW = """modell schmal "Schmal"
+  gültig ab 01.01.2024
+ende
+eingabe x: zahl h von 0 bis 5
+wert kosten: EUR = x * 10 EUR/h
+"""
+
+    def test_a_model_of_other_inputs_refuses_it(self) -> None:
+        wide = tr.loads(self.NARROW.replace("schmal", "breit").replace("bis 5", "bis 10"), "breit.rules")
+        narrow = tr.loads(self.NARROW, "schmal.rules")
+        loaded = wide.load_case({"x": 8})
+        with pytest.raises(CaseError) as info:  # (not 80 EUR from an x outside 0 bis 5)
+            narrow.evaluate(loaded)
+        (found,) = info.value.diagnostics
+        assert found.message == "Der Fall wurde für das Modell „breit“ geladen; „schmal“ hat andere Eingaben"
+        assert found.path == "$" and found.hint is not None and "Model.load_case" in found.hint
+        with pytest.raises(CaseError, match="8 liegt außerhalb von 0 bis 5 h"):
+            narrow.evaluate({"x": 8})
+
+    def test_an_unrelated_model_names_the_case_not_a_missing_list(self) -> None:
+        loaded = tr.bundled("mawo").load_case(Path(__file__).resolve().parents[2] / "examples/mawo/haus_linde.toml")
+        with pytest.raises(CaseError, match="für das Modell „mawo“ geladen; „bei_nrw3“ hat andere Eingaben"):
+            tr.bundled("bei_nrw3").evaluate(loaded)
+
+    def test_a_variant_of_the_same_inputs_and_the_model_itself_take_it(self, model: tr.Model) -> None:
+        import pickle
+
+        case = Path(__file__).resolve().parents[2] / "examples/mawo/haus_linde.toml"
+        base, variant = tr.bundled("mawo"), tr.bundled("mawo_2025")
+        loaded = base.load_case(case)
+        assert variant.evaluate(loaded, at=dt.date(2025, 3, 1)) == variant.evaluate(case, at=dt.date(2025, 3, 1))
+        assert pickle.loads(pickle.dumps(base)).evaluate(pickle.loads(pickle.dumps(loaded))) == base.evaluate(case)
+        assert model.evaluate(model.load_case(CASES / "grundfall.toml")) == model.evaluate(CASES / "grundfall.toml")

@@ -86,6 +86,9 @@ class Case(Record):
     row: dict[str, Any] = attrs.field(eq=False)
     source: str | None = None
     sources: CaseSources | None = attrs.field(default=None, eq=False, repr=False)
+    # the model it was checked against: its name and a digest of its input declarations
+    # (:meth:`~teilhabe_rules.model.Model.load_case` refuses it for a model of other inputs); None: any
+    loaded_for: tuple[str, str] | None = attrs.field(default=None, eq=False, repr=False)
 
     def where(self, path: str) -> tuple[Location | None, str | None, bool]:
         """Where data path ``path`` stands in the files the case was read from (see

@@ -285,9 +285,20 @@ class TestHeader:
         (found,) = agreement_error(model, file if source == "file" else {"vereinbarung": 5}).diagnostics
         assert found.message == "„vereinbarung“ ist ein Abschnitt [vereinbarung] mit Einträgen „name = wert“, nicht „5“"
 
-    def test_a_model_name_that_is_not_text(self, model: tr.Model) -> None:
-        (found,) = agreement_error(model, {"vereinbarung": {"modell": [1] * 10_000}}).diagnostics
-        assert found.message == "Die Vereinbarung gilt für das Modell „eine Liste“, nicht für „klein“"
+    @pytest.mark.parametrize(("given", "shown"), [([1] * 10_000, "eine Liste"), (None, "leer (null)"),
+                                                  (5, "„5“"), (True, "ja"), ({"a": 1}, "ein Datensatz")])
+    def test_a_model_name_that_is_not_text(self, model: tr.Model, given: object, shown: str) -> None:
+        """Said as what it is — not a list's content, nor a value in doubled quotes („„5““)."""
+        (found,) = agreement_error(model, {"vereinbarung": {"modell": given}}).diagnostics
+        assert found.message == f"„modell“ ist der Name eines Modells (ein Text), nicht {shown}"
+        assert found.hint == 'modell = "klein"'
+
+    def test_a_model_name_that_is_a_number_in_the_file(self, model: tr.Model, tmp_path: Path) -> None:
+        file = tmp_path / "vereinbarung.toml"
+        file.write_text("[vereinbarung]\nmodell = 5\n", encoding="utf-8")
+        (found,) = agreement_error(model, file).diagnostics
+        assert found.message == "„modell“ ist der Name eines Modells (ein Text), nicht „5“"
+        assert found.location is not None and found.location.line == 2
 
 
 class TestValidity:

@@ -289,9 +289,11 @@ def load_agreement(
     if header_required and "modell" not in head and not misplaced and "vereinbarung" not in broken:
         report("Die Vereinbarung nennt ihr Modell nicht: in [vereinbarung] fehlt „modell“", "vereinbarung", None,
                f'modell = "{model.info.name}"')
-    elif "modell" in head and (not isinstance(head["modell"], str) or head["modell"] not in fitting):
-        shown = head["modell"] if isinstance(head["modell"], str) else _brief(head["modell"])
-        report(f"Die Vereinbarung gilt für das Modell „{shown}“, nicht für „{model.info.name}“",
+    elif "modell" in head and not isinstance(head["modell"], str):
+        report(f"„modell“ ist der Name eines Modells (ein Text), nicht {_brief(head['modell'])}", "modell",
+               "vereinbarung", f'modell = "{model.info.name}"')
+    elif "modell" in head and head["modell"] not in fitting:
+        report(f"Die Vereinbarung gilt für das Modell „{head['modell']}“, nicht für „{model.info.name}“",
                "modell", "vereinbarung", f"eine Vereinbarung zu „{model.info.name}“ angeben, oder das Modell, "
                "für das sie geschlossen ist")
     validity: list[_dt.date | None] = []
@@ -445,6 +447,10 @@ def _brief(value: Any) -> str:
         return "ein Datensatz"
     if isinstance(value, (list, tuple)):
         return "eine Liste"
+    if value is None:  # (a mapping's None: no value)
+        return "leer (null)"
+    if isinstance(value, bool):  # (as the agreement writes it)
+        return "ja" if value else "nein"
     shown = str(value)
     return f"„{shown[:80]}…“" if len(shown) > 80 else f"„{shown}“"
 

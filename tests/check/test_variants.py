@@ -407,3 +407,77 @@ def test_inherited_declarations_name_the_base_file_in_every_span(tmp_path: Path)
     assert {span.file for span in _spans(by_name["fls_satz"].value)} == {str(tmp_path / "mitte.rules")}
     assert {span.file for span in _spans(by_name["neu"])} == {None}
     assert module.header.span.file is None
+
+
+RATE_BASE = """\
+modell satz_basis "Satz"
+  version "1"
+  gültig ab 01.01.2024
+ende
+
+eingabe stunden: zahl h von 0 bis 1000
+parameter satz: zahl EUR/h von 0 bis 200 = 68.95 EUR/h "Satz" quelle "Vereinbarung 2024"
+  ab 01.01.2025 = 70.10 EUR/h quelle "Vereinbarung 2025"
+  ab 01.01.2026 = 71.50 EUR/h bis 30.06.2026 annahme "offen"
+paket p "P"
+  parameter zuschlag: zahl % von 0 % bis 50 % = 10 % "Zuschlag"
+    ab 01.07.2025 = 12 %
+ende
+wert betrag: EUR = stunden * satz * (100 % + p.zuschlag)
+"""
+
+
+def rate_variant(folder: Path, head: str, body: str = "", name: str = "neu.rules",
+                 base: str = "satz_basis") -> Path:
+    (folder / "satz_basis.rules").write_text(RATE_BASE, encoding="utf-8")
+    head = f'modell {Path(name).stem} "Neu"\n  erweitert "{base}"\n  version "2"\n{head}ende\n'
+    return write(folder, body, name, head)
+
+
+class TestValuesPerPeriodOfTheBase:
+    """A variant valid from a later day, or up to an earlier one, than its base takes the base's
+    values per period that fall in its own validity: a new tariff version need not repeat them."""
+
+    def test_a_later_start_takes_the_value_in_force_on_its_first_day(self, tmp_path: Path) -> None:
+        model = teilhabe_rules.load(rate_variant(tmp_path, "  gültig ab 01.07.2025\n"))
+        assert model.parameters_on(dt.date(2025, 7, 1))["satz"] == Decimal("70.10")
+        assert model.parameters_on(dt.date(2025, 7, 1))["p.zuschlag"] == Decimal("0.12")
+        assert model.parameters_on(dt.date(2026, 1, 1))["satz"] == Decimal("71.50")
+        spec = model.checked.parameters["satz"]
+        assert spec.default == Decimal("70.10") and spec.sources == ("Vereinbarung 2025",)
+        assert [p.valid_from for p in spec.periods] == [dt.date(2026, 1, 1)]
+        with pytest.raises(teilhabe_rules.ValidityError, match="hat am 01.07.2026 keinen Wert"):
+            model.parameters_on(dt.date(2026, 7, 1))
+
+    def test_a_variant_of_a_variant_starting_later_still(self, tmp_path: Path) -> None:
+        rate_variant(tmp_path, "  gültig ab 01.01.2025\n", "parameter satz = 70 EUR/h\n  ab 01.07.2025 = 72 EUR/h\n",
+                     name="mitte.rules")
+        model = teilhabe_rules.load(rate_variant(tmp_path, "  gültig ab 01.01.2026\n", base="mitte"))
+        assert model.parameters_on(dt.date(2026, 3, 1))["satz"] == Decimal(72)
+        assert model.checked.parameters["satz"].periods == ()
+
+    def test_an_earlier_end_leaves_the_later_values_out(self, tmp_path: Path) -> None:
+        model = teilhabe_rules.load(rate_variant(tmp_path, "  gültig bis 31.12.2025\n"))
+        assert [p.valid_from for p in model.checked.parameters["satz"].periods] == [dt.date(2025, 1, 1)]
+        assert model.parameters_on(dt.date(2025, 12, 31))["satz"] == Decimal("70.10")
+
+    def test_a_start_after_the_last_value_ended_is_an_error_at_the_variant_s_start(self, tmp_path: Path) -> None:
+        path = rate_variant(tmp_path, "  gültig ab 01.01.2027\n")
+        (diagnostic,) = errors(path)
+        assert diagnostic.message == (
+            "„satz“ hat am 01.01.2027, dem Beginn der Gültigkeit der Variante, keinen Wert: sein letzter Wert "
+            f"im Basismodell „satz_basis“ endet am 30.06.2026 ({tmp_path / 'satz_basis.rules'}:9)")
+        assert diagnostic.location is not None and diagnostic.location.file == str(path)
+        assert (diagnostic.location.line, diagnostic.location.column) == (4, 3)
+        assert diagnostic.hint == "gib ihn in der Variante an: parameter satz = WERT"
+        model = teilhabe_rules.load(rate_variant(tmp_path, "  gültig ab 01.01.2027\n", "parameter satz = 75 EUR/h\n"))
+        assert model.parameters_on(dt.date(2027, 1, 1))["satz"] == Decimal(75)
+
+    def test_a_value_the_base_itself_misplaces_is_still_reported_in_the_base(self, tmp_path: Path) -> None:
+        wrong = RATE_BASE.replace("satz_basis", "falsch").replace("ab 01.01.2025 = 70.10", "ab 01.01.2023 = 70.10")
+        (tmp_path / "falsch.rules").write_text(wrong, encoding="utf-8")
+        head = 'modell neu "Neu"\n  erweitert "falsch"\n  gültig ab 01.07.2025\nende\n'
+        path = write(tmp_path, "", "neu.rules", head)
+        (diagnostic,) = errors(path)
+        assert diagnostic.message.startswith("„ab 01.01.2023“ von „satz“ liegt nicht nach dem Beginn")
+        assert diagnostic.location is not None and diagnostic.location.file == str(tmp_path / "falsch.rules")

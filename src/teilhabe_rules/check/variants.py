@@ -29,6 +29,7 @@ file.
 
 from __future__ import annotations
 
+import datetime as _dt
 import difflib
 import os
 import re
@@ -40,6 +41,7 @@ import attrs
 
 from ..errors import CheckError, Diagnostic, Location, did_you_mean
 from ..files import MAX_RULE_BYTES, FileRefused, confined, read_text
+from ..ir.text import date_text
 from ..shipped import model_files
 from ..span import source_lines
 from ..syntax import ast
@@ -319,11 +321,11 @@ class _Merger:
         """The merged module; an error of the merge raises a CheckError, unless ``collect``: then
         the module without what failed, and the errors in :attr:`diagnostics`."""
         base_items = _strip_examples(self.base.items)  # its spans name its file already
-        items = self.merge_items(base_items, self.variant.items, "")
+        header = self.merge_header(self.base.header, self.variant.header)
+        items = self.within_validity(self.merge_items(base_items, self.variant.items, ""), header)
         self.diagnostics.sort(key=lambda d: (d.location.line, d.location.column) if d.location else (0, 0))
         if not collect and any(d.is_error for d in self.diagnostics):
             raise CheckError(list(self.diagnostics))
-        header = self.merge_header(self.base.header, self.variant.header)
         sources = ((self.base.file, self.base_text), *self.base.sources)
         return ast.Module(header, items, self.variant.file, sources)
 
@@ -353,6 +355,77 @@ class _Merger:
             budget=variant.budget or base.budget,
             element_budget=variant.element_budget or base.element_budget,
         )
+
+    def within_validity(self, items: tuple[ast.Declaration, ...], header: ast.Header) -> tuple[ast.Declaration, ...]:
+        """The merged ``items`` with the parameters taken from the base (spans naming the base's
+        file; the variant's own and its overrides name none) reduced to the values per period that
+        fall in the variant's validity (``header``, the merged one): a variant that starts later
+        than its base takes the value in force on its first day as its first value, and one that
+        ends earlier leaves the values of later periods out. Only periods within the base's own
+        validity move: one the base itself places wrongly stays, for the checker to report in
+        the base file."""
+        base = self.base.header
+        start = header.valid_from if base.valid_from is not None and header.valid_from is not None \
+            and header.valid_from > base.valid_from else None
+        end = header.valid_to if header.valid_to is not None and (
+            base.valid_to is None or header.valid_to < base.valid_to) else None
+        if start is None and end is None:
+            return items
+        out: list[ast.Declaration] = []
+        for item in items:
+            if isinstance(item, ast.Parameter) and item.periods and item.span.file is not None:
+                item = self.parameter_within(item, base, start, end)
+            elif isinstance(item, (ast.Package, ast.ListDecl)):
+                item = attrs.evolve(item, items=self.within_validity(item.items, header))
+            out.append(item)
+        return tuple(out)
+
+    def parameter_within(self, param: ast.Parameter, base: ast.Header, start: _dt.date | None,
+                         end: _dt.date | None) -> ast.Parameter:
+        periods = param.periods
+        if start is not None:
+            # the leading periods, in order and inside the base's validity, that begin by the
+            # variant's first day: the last of them is the value in force on that day
+            passed = 0
+            previous = base.valid_from
+            for period in periods:
+                if previous is None or not previous < period.valid_from <= start \
+                        or base.valid_to is not None and period.valid_from > base.valid_to:
+                    break
+                previous = period.valid_from
+                passed += 1
+            if passed:
+                current = periods[passed - 1]
+                periods = periods[passed:]
+                if current.valid_to is not None and current.valid_to < start:
+                    where = f"{current.span.file}:{current.span.line}" if current.span.file else \
+                        f"Zeile {current.span.line}"
+                    self.report(f"„{param.name}“ hat am {date_text(start)}, dem Beginn der Gültigkeit der Variante, "
+                                f"keinen Wert: sein letzter Wert im Basismodell „{base.name}“ endet am "
+                                f"{date_text(current.valid_to)} ({where})", self.valid_from_span(),
+                                f"gib ihn in der Variante an: parameter {param.name} = WERT")
+                    return attrs.evolve(param, periods=())
+                param = attrs.evolve(param, value=current.value, assumptions=current.assumptions,
+                                     sources=current.sources, periods=periods)
+        if end is not None and periods:
+            limit = base.valid_to
+            kept = tuple(p for p in periods if not end < p.valid_from or limit is not None and p.valid_from > limit)
+            if kept and kept[-1] is periods[-1] and (to := kept[-1].valid_to) is not None and end < to \
+                    and (limit is None or to <= limit):
+                kept = (*kept[:-1], attrs.evolve(kept[-1], valid_to=None))
+            param = attrs.evolve(param, periods=kept)
+        return param
+
+    def valid_from_span(self) -> ast.Span:
+        """Where the variant writes ``gültig ab`` (else its header)."""
+        header = self.variant.header
+        lines = source_lines(self.text)
+        for number in range(header.span.line, min(header.span.end_line, len(lines)) + 1):
+            line = lines[number - 1]
+            match = re.match(r"^([ \t]*)gültig[ \t]+ab\b", line)
+            if match:
+                return ast.Span(number, match.end(1) + 1, number, len(line.rstrip()) + 1)
+        return header.span
 
     def merge_items(
         self, base_items: tuple[ast.Declaration, ...], variant_items: Iterable[ast.Declaration], where: str

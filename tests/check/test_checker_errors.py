@@ -56,7 +56,8 @@ def test_fixture_directory_holds_one_file_per_error_kind() -> None:
         "stichtag_not_date", "default_out_of_range", "default_not_in_choice", "duplicate_table_row",
         "parameter_unit_mismatch", "corridor_gap_at_end", "corridor_values_missing", "cyclic_through_previous",
         "corridor_overlap_in_a_later_period", "percent_value_without_unit", "level_rule_in_error_names_its_level",
-        "example_expects_an_empty_error", "duplicate_template",
+        "example_expects_an_empty_error", "duplicate_template", "example_date_outside_validity",
+        "example_reference_date_outside_validity",
     }
     assert kinds <= {p.stem for p in _fixtures()}
 
@@ -339,3 +340,19 @@ def test_a_level_is_named_once_as_a_level() -> None:
     with pytest.raises(CheckError) as caught:
         teilhabe_rules.loads(text, "stufe.rules")
     assert [d.message for d in caught.value.diagnostics] == ["„und“ verbindet ja/nein-Werte, nicht Stufe von lp"]
+
+
+def test_an_example_s_own_reference_date_outside_the_validity_is_shown_at_its_value() -> None:
+    """A date the example gives its ``stichtag`` input is checked against the model's validity at
+    the value; one the case loader reads from a text, and a model without a validity start, are
+    left to evaluation."""
+    head = ('modell s "S"\n  version "1"\n  gültig ab 01.01.2025\n  stichtag beginn\nende\n'
+            "eingabe beginn: datum\n")
+    text = head + 'beispiel "vorher"\n  eingabe beginn = 31.12.2024\n  erwartet beginn = 31.12.2024\nende\n'
+    with pytest.raises(CheckError) as caught:
+        teilhabe_rules.loads(text, "s.rules")
+    (diagnostic,) = caught.value.diagnostics
+    assert diagnostic.message.startswith("Das Beispiel „vorher“ wird am 31.12.2024 ausgewertet (Stichtag „beginn“)")
+    assert diagnostic.location is not None and (diagnostic.location.line, diagnostic.location.column) == (8, 20)
+    as_text = head + 'beispiel "als-text"\n  eingabe beginn = "2024-12-31"\n  erwartet fehler "außerhalb"\nende\n'
+    assert teilhabe_rules.loads(as_text, "t.rules").checked.examples

@@ -12,6 +12,7 @@ templates and paths (with did-you-mean), duplicate examples and examples that ex
 from __future__ import annotations
 
 import contextlib
+import datetime as _dt
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -21,6 +22,7 @@ import attrs
 from ..errors import did_you_mean
 from ..ir import checked as c
 from ..ir.checked import TypeKind
+from ..ir.text import date_text
 from ..paths import PathError, copy_data, set_path
 from ..syntax import ast
 from .declared import TypeReader
@@ -42,9 +44,10 @@ class Examples:
 
 def check_examples(findings: Findings, declarations: Declarations, nodes: Mapping[str, c.Node],
                    inputs: Mapping[str, list[c.InputSpec]], reader: TypeReader, resolver: Resolver,
-                   parameter_specs: Mapping[str, c.ParameterSpec]) -> Examples:
+                   parameter_specs: Mapping[str, c.ParameterSpec], header: ast.Header | None = None) -> Examples:
     """The templates (each read once, its keys checked whether or not an example uses it), then
-    the examples, then the properties."""
+    the examples, then the properties. ``header``: the model's, whose validity an example's date
+    (``stichtag`` of the example, else its reference-date input) must lie in."""
     # what an agreement may name a parameter by (as the agreement's loader takes it): its id, and
     # its name where no other parameter has that name
     by_name: dict[str, list[str]] = {}
@@ -59,7 +62,7 @@ def check_examples(findings: Findings, declarations: Declarations, nodes: Mappin
     reading = _Examples(findings, declarations.scopes, nodes, inputs, reader,
                         {name: parameter_specs.get(pid) for name, pid in parameters.items()}, shared,
                         failed_values(declarations.symbols.values(), nodes.values(), declarations.refused,
-                                      declarations.packages), tables)
+                                      declarations.packages), tables, header)
     templates = {t.name: reading.template_data(t) for t in declarations.templates}
     examples = reading.examples(declarations.examples, templates)
     properties = reading.properties(declarations.properties, resolver, declarations)
@@ -70,7 +73,8 @@ class _Examples:
     def __init__(self, findings: Findings, scopes: Mapping[str, ScopeInfo], nodes: Mapping[str, c.Node],
                  inputs: Mapping[str, list[c.InputSpec]], reader: TypeReader,
                  parameters: Mapping[str, c.ParameterSpec | None], shared_names: dict[str, list[str]],
-                 failed: frozenset[str] = frozenset(), tables: Mapping[str, str] | None = None):
+                 failed: frozenset[str] = frozenset(), tables: Mapping[str, str] | None = None,
+                 header: ast.Header | None = None):
         # what an example's agreement may set, by its ids and names (None: a parameter whose own
         # declaration is in error, reported there)
         self.parameters = parameters
@@ -83,6 +87,7 @@ class _Examples:
         self.reader = reader
         self.failed = failed  # the values whose declaration is in error (reported there)
         self.tables = tables or {}  # the tables' ids by id and name: an agreement file's to set
+        self.header = header
 
     def template_data(self, template: ast.Template) -> dict[str, Any]:
         """A template as case data; a key that names no input is reported, as in an example."""
@@ -132,6 +137,8 @@ class _Examples:
                 if self._input_path(assignment.path) and not example.expected_errors:
                     # (an example expecting an error may give a wrong value on purpose)
                     self._input_values(assignment)
+            if not example.expected_errors:
+                self._date_in_validity(example, data)
             agreement = []
             for assignment in example.agreement:
                 agreement.append((str(assignment.path), literal_to_data(assignment.value), assignment.span))
@@ -169,6 +176,56 @@ class _Examples:
             out.append(c.ExampleSpec(example.id, example.title, package, data, tuple(agreement), tuple(expectations),
                                      example.expected_errors, example.span, at=example.at, package_id=package_id))
         return out
+
+    def _date_in_validity(self, example: ast.Example, data: Mapping[str, Any]) -> None:
+        """Report an example whose evaluation date lies outside the model's validity — its
+        ``stichtag`` line, else the date its reference-date input is given (by the example or its
+        template): evaluating it could only refuse the case. (A date the case loader reads from a
+        text is left to it.)"""
+        header = self.header
+        if header is None or header.valid_from is None:
+            return
+        span: ast.Span | None = None
+        hint = None
+        if example.at is not None:
+            day, source = example.at, "„stichtag“ des Beispiels"
+            span = self._line_span(example, re.compile(r"^(\s*)stichtag\b"))
+            hint = "gib mit „stichtag TT.MM.JJJJ“ einen Tag in der Gültigkeit an"
+        elif header.reference_date is not None:
+            steps = header.reference_date.steps
+            node: Any = data
+            for step in steps:
+                node = node.get(step) if isinstance(node, dict) and isinstance(step, str) else None
+            if type(node) is not _dt.date:
+                return
+            day = node
+            shown = str(header.reference_date)
+            source = f"Stichtag „{shown}“"
+            written = [a for a in example.inputs if a.path.steps == steps]
+            if written:
+                span = written[-1].value.span
+            else:
+                span = self._base_span(example)
+                source += f" aus der Vorlage „{example.base}“"
+            hint = f"gib im Beispiel einen Tag in der Gültigkeit an: eingabe {shown} = TT.MM.JJJJ"
+        else:
+            return
+        if header.valid_from <= day and (header.valid_to is None or day <= header.valid_to):
+            return
+        validity = f"gültig ab {date_text(header.valid_from)}" + (
+            f" bis {date_text(header.valid_to)}" if header.valid_to is not None else "")
+        self.report(f"Das Beispiel „{example.id}“ wird am {date_text(day)} ausgewertet ({source}), außerhalb der "
+                    f"Gültigkeit von „{header.name}“ ({validity}): der Fall würde abgelehnt", span or example.span,
+                    hint, code="gültigkeit")
+
+    def _line_span(self, example: ast.Example, pattern: re.Pattern[str]) -> ast.Span | None:
+        """The span of the first line of ``example`` that ``pattern`` matches (from its indent)."""
+        lines = self.findings.lines
+        for number in range(example.span.line, min(example.span.end_line, len(lines)) + 1):
+            match = pattern.match(lines[number - 1])
+            if match:
+                return ast.Span(number, match.end(1) + 1, number, len(lines[number - 1].rstrip()) + 1)
+        return None
 
     def _input_path(self, path: ast.Path) -> bool:
         """Report an example's ``eingabe PATH`` that names no input of the model (a list, an

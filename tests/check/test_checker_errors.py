@@ -57,7 +57,7 @@ def test_fixture_directory_holds_one_file_per_error_kind() -> None:
         "parameter_unit_mismatch", "corridor_gap_at_end", "corridor_values_missing", "cyclic_through_previous",
         "corridor_overlap_in_a_later_period", "percent_value_without_unit", "level_rule_in_error_names_its_level",
         "example_expects_an_empty_error", "duplicate_template", "example_date_outside_validity",
-        "example_reference_date_outside_validity",
+        "example_reference_date_outside_validity", "property_index_beyond_list",
     }
     assert kinds <= {p.stem for p in _fixtures()}
 

@@ -320,6 +320,14 @@ class _Examples:
                 if names:
                     self.report(f"„{path}“ ist kein Pfad zu einem Wert", path.span)
                     return None
+                most = self.scopes[scope]["max"]
+                if most is not None and step > most:
+                    listed = self.scopes[scope]["name"]
+                    elements = "Element" if most == 1 else "Elemente"
+                    self.report(f"„{path}“: die Liste „{listed}“ hat höchstens {most} {elements}, ein Element "
+                                f"[{step}] gibt es in keinem Fall", path.span,
+                                f"das letzte mögliche Element ist {listed}[{most}] (gezählt ab 1)")
+                    return None
             else:
                 names.append(step)
         key = ".".join(names)

@@ -43,6 +43,19 @@ EXPECTED: dict[str, tuple[str, int, int, str]] = {
         13,
         r"es fehlt „\)“.*Zeile 4",
     ),
+    "zeile-endet-im-ausdruck": (
+        r"Die Zeile endet, bevor die Angabe vollständig ist",
+        4,
+        20,
+        r"^eine Angabe endet am Zeilenende: soll sie in Zeile 5 weitergehen, setze den Ausdruck in Klammern "
+        r"\( … \), in ihnen geht er über mehrere Zeilen \(erwartet hier: „dann“\)$",
+    ),
+    "zeile-setzt-ausdruck-fort": (
+        r"„\+“ am Anfang der Zeile setzt den Ausdruck aus Zeile 4 fort, aber eine Angabe endet am Zeilenende",
+        5,
+        3,
+        r"^setze den Ausdruck in Klammern \( … \), in ihnen geht er über mehrere Zeilen$",
+    ),
     "klammer-zu-viel": (
         r"schließenden Klammer „\)“ gibt es keine öffnende",
         3,
@@ -518,3 +531,34 @@ def test_a_staff_key_of_zero_is_refused_with_a_hint(key: str) -> None:
     assert (diagnostic.location.line, diagnostic.location.column) == (3, 26)
     assert diagnostic.hint == ("1:x ist eine Vollzeitkraft je x Personen (1:48 * 24 Personen = 0,5 VK); "
                                "x = 0 teilte durch null")
+
+
+class TestExpressionOverSeveralLines:
+    """An expression broken over lines without brackets is told to use brackets; a line that is
+    merely incomplete before a new statement keeps the plain list of what may follow."""
+
+    @pytest.mark.parametrize(("body", "message", "where"), [
+        ("wert b: h = a +\n  2 h\n", "Die Zeile endet, bevor die Angabe vollständig ist", (4, 16)),
+        ('prüfung "klein": a <\n  # höchstens\n  3 h\n', "Die Zeile endet, bevor die Angabe vollständig ist",
+         (4, 21)),
+        ("wert b: h = a\n  + 2 h\n", "„+“ am Anfang der Zeile setzt den Ausdruck aus Zeile 4 fort, aber eine Angabe "
+         "endet am Zeilenende", (5, 3)),
+        ('paket p "P"\n  wert w = wenn a > 1 h dann 1\n    sonst 2\nende\n',
+         "Die Zeile endet, bevor die Angabe vollständig ist", (5, 31)),
+        ('paket p "P"\n  wert w = wenn a > 1 h\n    dann 1 sonst 2\nende\n',
+         "Die Zeile endet, bevor die Angabe vollständig ist", (5, 24)),
+        ("wert w: ja_nein = a > 1 h\n  und a < 3 h\n",
+         "„und“ am Anfang der Zeile setzt den Ausdruck aus Zeile 4 fort, aber eine Angabe endet am Zeilenende",
+         (5, 3)),
+    ])
+    def test_brackets_are_suggested(self, body: str, message: str, where: tuple[int, int]) -> None:
+        diagnostic = syntax_error(HEADER + "eingabe a: zahl h\n" + body)
+        assert diagnostic.message == message
+        assert diagnostic.location is not None and (diagnostic.location.line, diagnostic.location.column) == where
+        assert "setze den Ausdruck in Klammern ( … )" in (diagnostic.hint or "")
+
+    @pytest.mark.parametrize("body", ["wert b: h = a +\nwert c = 1\n", "vorlage v\n  a =\n  b = 2\nende\n"])
+    def test_an_incomplete_line_before_a_new_statement_is_not_a_continuation(self, body: str) -> None:
+        diagnostic = syntax_error(HEADER + "eingabe a: zahl h\n" + body)
+        assert diagnostic.message == "Die Zeile endet, bevor die Angabe vollständig ist"
+        assert (diagnostic.hint or "").startswith("erwartet: ")

@@ -491,6 +491,56 @@ def _unclosed_bracket(ctx: SyntaxErrorContext) -> Finding | None:
     )
 
 
+# The statements whose expression an author may want to write over several lines, and the
+# tokens that can only continue an expression begun on the line before.
+_EXPRESSION_STATEMENT = re.compile(r"\s*(?:wert|prüfung|warnung|eigenschaft|stufe\s*=)(?!\w)")
+_CONTINUATION = re.compile(r"(?:dann|sonst|und|oder|als|wo|mit)(?!\w)|(?:[-+*/=<>≤≥≠]|->|→)")
+
+
+def _code_line(lines: list[str], number: int, step: int) -> int | None:
+    """The number of the nearest line from ``number`` on (``step`` 1: down, -1: up) that holds
+    code, not only blanks or a comment; None if there is none."""
+    while 0 < number <= len(lines):
+        text = lines[number - 1].strip()
+        if text and not text.startswith("#"):
+            return number
+        number += step
+    return None
+
+
+def _line_ends_statement(ctx: SyntaxErrorContext) -> Finding | None:
+    """An expression broken over two lines without brackets: the line ends before the
+    expression is complete (``wert b = a +``), and the next line goes on with it."""
+    if ctx.token_type != "_NL" or not _EXPRESSION_STATEMENT.match(ctx.source_line):
+        return None
+    lines = ctx.lines
+    following = _code_line(lines, ctx.line + 1, 1)
+    if following is None:
+        return None
+    first = re.match(rf"\s*({_WORD})", lines[following - 1])
+    if first is not None and first.group(1) in _STARTERS | {"ende"}:
+        return None  # a new statement: the line is simply incomplete
+    if _structure(ctx.text, ctx.offset).brackets:
+        return None
+    wanted = describe_expected(ctx.expected, ctx.literals)
+    shown = f" (erwartet hier: {wanted})" if wanted and wanted.count(",") < 3 else ""
+    return Finding(ctx.column, details={"next": following, "expected": shown})
+
+
+def _line_continues_statement(ctx: SyntaxErrorContext) -> Finding | None:
+    """An expression broken over two lines without brackets: the first line was complete
+    (``wert b = a``), and the next begins with what can only continue it (``+ 2 h``, ``dann …``)."""
+    if ctx.token is None or not ctx.at_line_start or not _CONTINUATION.match(ctx.token):
+        return None
+    previous = _code_line(ctx.lines, ctx.line - 1, -1)
+    if previous is None or not _EXPRESSION_STATEMENT.match(ctx.lines[previous - 1]):
+        return None
+    if _structure(ctx.text, ctx.line_offset).brackets:
+        return None
+    return Finding(ctx.column, end_column=ctx.column + len(ctx.token),
+                   details={"token": ctx.token, "previous": previous})
+
+
 def _extra_bracket(ctx: SyntaxErrorContext) -> Finding | None:
     if ctx.token not in (")", "]", "}") or ctx.token_type is None:
         return None
@@ -726,6 +776,22 @@ MISTAKES: tuple[Mistake, ...] = (
         "es fehlt „{closing}“; in Klammern geht die Zeile weiter, "
         "deshalb fällt das erst {noticed} auf",
         _unclosed_bracket,
+    ),
+    Mistake(
+        "zeile-endet-im-ausdruck",
+        _MODEL + "eingabe a: zahl\nwert b = wenn a > 1\n  dann 1 sonst 2\n",
+        "Die Zeile endet, bevor die Angabe vollständig ist",
+        "eine Angabe endet am Zeilenende: soll sie in Zeile {next} weitergehen, setze den Ausdruck in "
+        "Klammern ( … ), in ihnen geht er über mehrere Zeilen{expected}",
+        _line_ends_statement,
+    ),
+    Mistake(
+        "zeile-setzt-ausdruck-fort",
+        _MODEL + "eingabe a: zahl\nwert b = a\n  + 2\n",
+        "„{token}“ am Anfang der Zeile setzt den Ausdruck aus Zeile {previous} fort, aber eine Angabe endet "
+        "am Zeilenende",
+        "setze den Ausdruck in Klammern ( … ), in ihnen geht er über mehrere Zeilen",
+        _line_continues_statement,
     ),
     Mistake(
         "klammer-zu-viel",

@@ -57,7 +57,7 @@ def test_fixture_directory_holds_one_file_per_error_kind() -> None:
         "parameter_unit_mismatch", "corridor_gap_at_end", "corridor_values_missing", "cyclic_through_previous",
         "corridor_overlap_in_a_later_period", "percent_value_without_unit", "level_rule_in_error_names_its_level",
         "example_expects_an_empty_error", "duplicate_template", "example_date_outside_validity",
-        "example_reference_date_outside_validity", "property_index_beyond_list",
+        "example_reference_date_outside_validity", "property_index_beyond_list", "template_unknown_key_in_list",
     }
     assert kinds <= {p.stem for p in _fixtures()}
 
@@ -356,3 +356,18 @@ def test_an_example_s_own_reference_date_outside_the_validity_is_shown_at_its_va
     assert diagnostic.location is not None and (diagnostic.location.line, diagnostic.location.column) == (8, 20)
     as_text = head + 'beispiel "als-text"\n  eingabe beginn = "2024-12-31"\n  erwartet fehler "außerhalb"\nende\n'
     assert teilhabe_rules.loads(as_text, "t.rules").checked.examples
+
+
+def test_a_key_inside_a_record_given_whole_that_names_no_input_is_an_error_at_the_key() -> None:
+    """In an example's ``eingabe`` of an element or a package's table given whole too — also in an
+    example that expects an error (it may give a wrong value on purpose, not a key the model lacks)."""
+    text = (MODEL_HEAD + 'liste l "L" mindestens 1\n  eingabe x: zahl h von 0 bis 5\n  paket p "P"\n'
+            "    eingabe y: zahl h von 0 bis 5\n  ende\nende\n"
+            'beispiel "b"\n  eingabe l = [{x = 1, p = {y = 9}}]\n  eingabe l[1].p = {yy = 3}\n'
+            '  erwartet fehler "zu groß"\nende\n')
+    with pytest.raises(CheckError) as caught:
+        teilhabe_rules.loads(text, "k.rules")
+    (diagnostic,) = caught.value.diagnostics
+    assert diagnostic.message == "„l[1].p.yy“ bezeichnet keine Eingabe des Modells"
+    assert diagnostic.hint == "meinten Sie „y“?"
+    assert diagnostic.location is not None and (diagnostic.location.line, diagnostic.location.column) == (13, 21)

@@ -93,8 +93,8 @@ class _Examples:
         """A template as case data; a key that names no input is reported, as in an example."""
         data: dict[str, Any] = {}
         for assignment in template.assignments:
-            if self._set(data, assignment):
-                self._input_path(assignment.path)
+            if self._set(data, assignment) and self._input_path(assignment.path):
+                self._input_values(assignment, values=False)
         return data
 
     def _set(self, data: dict[str, Any], assignment: ast.Assignment) -> bool:
@@ -134,9 +134,9 @@ class _Examples:
             for assignment in example.inputs:
                 if not self._set(data, assignment):
                     continue
-                if self._input_path(assignment.path) and not example.expected_errors:
+                if self._input_path(assignment.path):
                     # (an example expecting an error may give a wrong value on purpose)
-                    self._input_values(assignment)
+                    self._input_values(assignment, values=not example.expected_errors)
             if not example.expected_errors:
                 self._date_in_validity(example, data)
             agreement = []
@@ -263,16 +263,18 @@ class _Examples:
                 names.append(step)
         return scope, names
 
-    def _input_values(self, assignment: ast.Assignment) -> None:
-        """Report a value of an example's ``eingabe`` that its input does not take (a number out
-        of its range or choices, of another unit, a fraction for a whole number, a member its
-        enumeration lacks …) — at the value, where evaluating the example would name its data path
-        alone. A table, an element or a list given whole: each of its values that names an input."""
+    def _input_values(self, assignment: ast.Assignment, values: bool = True) -> None:
+        """Report a key of a table, an element or a list given whole that names no input (a
+        typo inside a template's ``bewohner = [{…}]``), and — with ``values`` — a value of an
+        example's ``eingabe`` that its input does not take (a number out of its range or choices,
+        of another unit, a fraction for a whole number, a member its enumeration lacks …): at the
+        key or value, where evaluating the example would name its data path alone."""
         place = self._place(assignment.path)
         if place is not None:
-            self._value_at(place[0], place[1], assignment.value, str(assignment.path))
+            self._value_at(place[0], place[1], assignment.value, str(assignment.path), values)
 
-    def _value_at(self, scope: str, names: list[str], value: ast.Expression, shown: str) -> None:
+    def _value_at(self, scope: str, names: list[str], value: ast.Expression, shown: str,
+                  values: bool = True) -> None:
         written = tuple(names)
         spec = next((s for s in self.inputs.get(scope, []) if s.path == written), None)
         if spec is not None:
@@ -280,8 +282,8 @@ class _Examples:
             # as a literal of the rule file is checked (a default, a parameter), where the case
             # loader reads the example's data alike: not a text it reads as a number, date, key or
             # member, nor a number without a unit, which it reads in percent for a share
-            if not (isinstance(value, ast.Text) and vtype.kind != TypeKind.TEXT or vtype.unit.percent
-                    and isinstance(value, ast.Number) and value.unit is None):
+            if values and not (isinstance(value, ast.Text) and vtype.kind != TypeKind.TEXT or vtype.unit.percent
+                               and isinstance(value, ast.Number) and value.unit is None):
                 with contextlib.suppress(Fail):
                     self.reader.literal_value(value, vtype, f"Die Eingabe „{shown}“")
             return
@@ -290,10 +292,42 @@ class _Examples:
             for number, element in enumerate(value.items, start=1):
                 if isinstance(element, ast.RecordLiteral):
                     for key, item in element.fields:
-                        self._value_at(child, [key], item, f"{shown}[{number}].{key}")
+                        if self._known_key(child, [key], item, f"{shown}[{number}].{key}"):
+                            self._value_at(child, [key], item, f"{shown}[{number}].{key}", values)
         elif isinstance(value, ast.RecordLiteral):
             for key, item in value.fields:
-                self._value_at(scope, [*names, key], item, f"{shown}.{key}")
+                if self._known_key(scope, [*names, key], item, f"{shown}.{key}"):
+                    self._value_at(scope, [*names, key], item, f"{shown}.{key}", values)
+
+    def _known_key(self, scope: str, names: list[str], value: ast.Expression, shown: str) -> bool:
+        """Whether the key ending ``names`` (inside a record or element given whole) leads to an
+        input of ``scope`` — an input, a package's table of inputs or a list; else reported at
+        the key, with the keys that may stand there."""
+        written = tuple(names)
+        paths = [spec.path for spec in self.inputs.get(scope, [])]
+        lists = [self.scopes[c]["name"] for c in self.scopes[scope]["lists"]] if scope in self.scopes else []
+        if any(p[:len(written)] == written for p in paths) or len(written) == 1 and written[0] in lists:
+            return True
+        if join(scope, ".".join(written)) in self.failed:  # (an input refused where it is defined)
+            return False
+        prefix = written[:-1]
+        here = sorted({p[len(prefix)] for p in paths if p[:len(prefix)] == prefix and len(p) > len(prefix)}
+                      | (set(lists) if not prefix else set()))
+        where = f"„{'.'.join(prefix)}“ hat" if prefix else f"„{self.scopes[scope]['name']}“ hat" if scope else "es gibt"
+        hint = did_you_mean(written[-1], here) or (f"{where} die Eingaben: {', '.join(here[:8])}"
+                                                   + (" …" if len(here) > 8 else "") if here else None)
+        self.report(f"„{shown}“ bezeichnet keine Eingabe des Modells", self._key_span(written[-1], value), hint)
+        return False
+
+    def _key_span(self, key: str, value: ast.Expression) -> ast.Span:
+        """The span of ``key`` in ``key = value`` inside a record (the AST keeps the value's)."""
+        span = value.span
+        lines = self.findings.lines_of(span)
+        if 0 < span.line <= len(lines):
+            match = re.search(rf"(?<!\w)({re.escape(key)})\s*=\s*$", lines[span.line - 1][:span.column - 1])
+            if match:
+                return ast.Span(span.line, match.start(1) + 1, span.line, match.end(1) + 1, span.file)
+        return span
 
     def _base_span(self, example: ast.Example) -> ast.Span:
         """The span of the template name in ``basis NAME`` (the AST keeps only the example's span)."""

@@ -481,3 +481,19 @@ class TestValuesPerPeriodOfTheBase:
         (diagnostic,) = errors(path)
         assert diagnostic.message.startswith("„ab 01.01.2023“ von „satz“ liegt nicht nach dem Beginn")
         assert diagnostic.location is not None and diagnostic.location.file == str(tmp_path / "falsch.rules")
+
+
+def test_a_replaced_package_lacking_what_a_base_rule_reads_is_told_so(tmp_path: Path) -> None:
+    """The base's rule is not the variant author's to change: the hint names the package the
+    variant declares anew, not a did-you-mean for the base's rule."""
+    (tmp_path / "basis.rules").write_text(
+        'modell basis "B"\n  version "1"\n  gültig ab 01.01.2024\nende\n'
+        'eingabe h: zahl h von 0 bis 10\npaket p "P"\n  wert vk: h = h\n  wert vk_fach: h = h\nende\n'
+        "wert summe: h = p.vk + p.vk_fach\n", encoding="utf-8")
+    path = write(tmp_path, 'paket p "P neu"\n  wert vk: h = h * 2\nende\n', name="neu.rules",
+                 head='modell neu "N"\n  erweitert "basis"\n  gültig ab 01.01.2025\nende\n')
+    (diagnostic,) = errors(path)
+    assert diagnostic.message == "Das Paket „p“ hat kein „vk_fach“"
+    assert diagnostic.location is not None and diagnostic.location.file == str(tmp_path / "basis.rules")
+    assert diagnostic.hint == (f"das Paket „p“ ist in {path}:5 neu deklariert und ersetzt das des Basismodells, "
+                               "dessen Regeln „p.vk_fach“ lesen: deklariere „vk_fach“ auch im neuen Paket")

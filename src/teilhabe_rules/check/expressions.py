@@ -286,7 +286,14 @@ class Resolver:
             if member in self.declarations.package_ns[pid].refused:
                 raise Fail()
             names = list(names_of_package) + (["stufe", "berechnete_stufe"] if pkg.level_type else [])
-            raise self.fail(f"Das Paket „{sym.name}“ hat kein „{member}“", chain[1][1], did_you_mean(member, names))
+            hint = did_you_mean(member, names)
+            if sym.span.file is None and chain[1][1].file is not None:
+                # a rule of the base reading a package the variant replaced: the variant's package
+                # lacks what the base's rules read (the base is not the variant author's to change)
+                where = f"{self.findings.file}:{sym.span.line}"
+                hint = (f"das Paket „{sym.name}“ ist in {where} neu deklariert und ersetzt das des Basismodells, "
+                        f"dessen Regeln „{sym.name}.{member}“ lesen: deklariere „{member}“ auch im neuen Paket")
+            raise self.fail(f"Das Paket „{sym.name}“ hat kein „{member}“", chain[1][1], hint)
         return self.ref(inner, span, ctx)
 
     def _r_Lookup(self, expr: ast.Lookup, ctx: Place) -> c.Expr:

@@ -19,11 +19,17 @@ and the same seed gives the same file byte for byte (with the same DuckDB versio
 What the hypothesis sampler does and this generator does not: it repairs ``prüfung`` checks by
 evaluating each case and drawing again. Here the checks shape the palettes as far as the analysis
 sees them (a range narrowed by ``eingabe <= Konstante``, date pairs, partitions); the checks of an
-element on its own inputs are met by the first of several draws, each group of checks sharing no
-input on its own, else by the group's defaults; a list whose length an element's check bounds
-(``C oder anzahl(liste) = 0``, ``anzahl(liste) <= X``) is cut to it; a level whose granting a
-check reads is never granted; other checks may fail in some cases, which an evaluation reports as
-error rows (results + error rows = cases). Every case passes the case loader.
+element on its inputs — reading also the inputs and values of the elements enclosing it, dates
+± days, ``datum_plus`` by a constant, ``jahr``, ``monat``, ``tage_im_monat`` — and the lookups
+of its values in ``teilweise`` tables (a row for the keys, where a ``wenn``/``und``/``oder``
+reaches the lookup) are met by the first of several draws, each group of them sharing no input
+on its own, else by the group's defaults, else by the first draw with one optional input left
+out or one number at its lowest; the later draws are made only where the first fails. A list
+whose length an element's check bounds (``C oder anzahl(liste) = 0``, ``anzahl(liste) <= X``) is
+cut to it; the list a population is split by has one element (``anzahl`` 1 in the checks; a
+partition of the period: the whole period); a level whose granting a check reads is never
+granted; other checks (over lists, several draws failing) may fail in some cases, which an
+evaluation reports as error rows (results + error rows = cases). Every case passes the case loader.
 
 Numbers are DECIMAL with the palette's decimal places (never DOUBLE); whole numbers have none,
 shares in % are written in percent as the case files hold them.
@@ -32,10 +38,11 @@ shares in % are written in percent as the case files hold them.
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import json
 import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
@@ -119,10 +126,13 @@ def palettes(model: Model, **limits: Any) -> dict[str, Palette]:
 # --------------------------------------------------------------------------------------
 
 
-def _independent(checks: list[tuple[c.CheckNode, set[str]]]) -> list[tuple[list[c.CheckNode], set[str]]]:
+_Condition = Callable[[Callable[[c.InputSpec], str]], "str | None"]  # SQL given the columns of the inputs
+
+
+def _independent(checks: list[tuple[_Condition, set[str]]]) -> list[tuple[list[_Condition], set[str]]]:
     """``checks`` (each with the inputs it reads) in groups that read no input in common, each
     with its inputs; in the order of their first check."""
-    groups: list[tuple[list[c.CheckNode], set[str]]] = []
+    groups: list[tuple[list[_Condition], set[str]]] = []
     for node, read in checks:
         joined = [g for g in groups if g[1] & read]
         members = [m for g in joined for m in g[0]] + [node]
@@ -182,18 +192,26 @@ class _Query:
         read = {atom[1] for atoms in self.space.check_atoms.values() for atom in atoms if atom[0] == "grant"}
         self.no_grant = read
         self.scale: dict[str, int] = {}
+        # while drawing the later draws of an element: the layer of their hashes and the condition
+        # under which they are made (its first draw fails a check)
+        self.lazy: tuple[dict[str, str], str] | None = None
 
     # ---- draws ----
 
     def _hash(self, keys: list[str]) -> str:
         """A fresh draw for the element at ``keys``: a column of the first layer (computed once),
-        or inside a lambda (a key ``j``) the expression."""
+        or of the layer :attr:`lazy` names, made only under its condition, or inside a lambda (a
+        key ``j``) the expression."""
         self.draws += 1
         expression = f"hash({self.seed}, {', '.join(keys)}, {self.draws})"
         if "j" in keys:
             return expression
         name = f"h{self.draws}"
-        self.hashes[name] = expression
+        if self.lazy is not None:
+            layer, when = self.lazy
+            layer[name] = f"CASE WHEN {when} THEN {expression} END"
+        else:
+            self.hashes[name] = expression
         return name
 
     @staticmethod
@@ -324,12 +342,15 @@ class _Query:
     # each list the first ``count`` of its instances.
 
     def instances(self, scope: str, idx: tuple[int, ...], layers: dict[str, dict[str, str]],
-                  ranges: tuple[str, int] | None = None, present: str | None = None) -> str:
+                  ranges: tuple[str, int] | None = None, present: str | None = None,
+                  outer: Mapping[str, str] | None = None) -> str:
         """Adds the columns of the element of ``scope`` at positions ``idx`` to ``layers`` and
         gives its expression in the last layer (``ranges``: the column of its partition's
         ``{b, e}`` dates and its position there; ``present``: the condition under which the
-        element exists — its draws are made only then)."""
+        element exists — its draws are made only then; ``outer``: the final columns of the
+        enclosing elements' inputs by input id, which its checks may read)."""
         space = self.space
+        depth = self.checked.scopes[scope].depth
         number = list(self.checked.scopes).index(scope)
         prefix = f"x{number}" + "".join(f"_{i}" for i in idx)
         keys = ["_c", *(str(i) for i in idx)]
@@ -374,32 +395,43 @@ class _Query:
                 a_layer[f"{prefix}_t{pkg.name}"] = self._pick(h, TEXTS, "VARCHAR")
         # checks of this element on its own inputs: up to ATTEMPTS draws of the inputs they read
         # (which draw each group of them takes: below)
+        # — and the lookups of its values and checks in ``teilweise`` tables, which must find a row
         group: set[str] = set()
-        checks: list[tuple[c.CheckNode, set[str]]] = []  # each with the inputs it reads
-        for node in self.checked.nodes.values():
-            if isinstance(node, c.CheckNode) and node.kind == NodeKind.PRUEFUNG and node.scope == scope:
-                read: set[str] = set()
-                def reading(spec: c.InputSpec, read: set[str] = read) -> str:
-                    read.add(spec.id)
-                    return "x"
+        checks: list[tuple[_Condition, set[str]]] = []  # each with the inputs it reads
+        for condition in self.conditions(scope, outer):
+            read: set[str] = set()
+            def reading(spec: c.InputSpec, read: set[str] = read) -> str:
+                read.add(spec.id)
+                return "x"
 
-                if self.check_sql(node.expr, scope, reading) is None:
-                    continue
-                if read and all(i in field and i not in fixed for i in read):
-                    checks.append((node, read))
-                    group |= read
+            if condition(reading) is None:
+                continue
+            if read and all(i in field and i not in fixed for i in read):
+                checks.append((condition, read))
+                group |= read
         attempts = self.attempts if checks else 1
         late: dict[tuple[str, int], str] = {}
+        parts = _independent(checks)
+        part_of = {i: n for n, (_members, inputs) in enumerate(parts) for i in inputs}
+        # the later draws of a group's inputs are made only where the first draw fails one of its
+        # checks (an element that exists), a few percent of the cases: their hashes and values in
+        # layers after the first draw's check
+        hashes, later = layers.setdefault(f"h{depth}", {}), layers.setdefault(f"e{depth}", {})
         for attempt in range(1, attempts):
             for spec in specs:
                 if spec.id in group:
+                    need = f"NOT {prefix}_ok{part_of[spec.id]}"
+                    if present is not None:
+                        need = f"({present}) AND {need}"
+                    self.lazy = (hashes, need)
                     # the later draws leave optional inputs out more often (their default applies)
                     omit = 0.5 if attempt >= ATTEMPTS // 2 else None
                     late[(spec.id, attempt)] = name = f"{field[spec.id]}_a{attempt}"
-                    a_layer[name] = self.base(spec, keys, omit)
+                    later[name] = f"CASE WHEN {need} THEN {self.base(spec, keys, omit)} END"
                     if spec.id in offsets:
                         late[(offsets[spec.id], attempt)] = name = f"{offsets[spec.id]}{attempt}"
-                        a_layer[name] = self.offset(keys)
+                        later[name] = f"CASE WHEN {need} THEN {self.offset(keys)} END"
+                    self.lazy = None
 
         def drawn(spec_id: str, attempt: int) -> str:
             return late[(spec_id, attempt)] if attempt and spec_id in group else field[spec_id]
@@ -444,26 +476,34 @@ class _Query:
         # the checks in groups that share no input: each group takes the first draw that meets all
         # of its checks, whatever the draws of the others (one group's failing draws do not throw
         # away another's good one); where none does, the first draw with the group's optional
-        # inputs left out (their defaults, which most often meet the checks), else the first draw
+        # inputs left out (their defaults, which most often meet the checks), then with one of
+        # them left out (``a = 0 oder b = 0`` where both were drawn), then with one number at the
+        # lowest value of its palette (``a + b <= c``), else the first draw
         draws = attempts + 1 if self.attempts > 1 else attempts  # (and the draw of defaults, when repairing)
         if checks and draws > attempts:
             for spec in specs:
                 if spec.id in group:
                     values[f"{spec.id}#{attempts}"] = "NULL" if not spec.required else values[spec.id]
-        for part, (members, inputs) in enumerate(_independent(checks)):
+        for part, (members, inputs) in enumerate(parts):
+            options = [{i: values[i if not attempt else f"{i}#{attempt}"] for i in inputs} for attempt in range(draws)]
+            if draws > attempts:
+                options += [{**options[0], i: "NULL"} for i in sorted(inputs) if not space.inputs[i].required]
+                options += [{**options[0], i: low} for i in sorted(inputs) if (low := self._lowest(i)) is not None]
             tries = []
-            for attempt in range(draws):
-                def current(spec: c.InputSpec, attempt: int = attempt) -> str:
-                    return values[spec.id if not attempt else f"{spec.id}#{attempt}"]
-                met = " AND ".join(f"coalesce({self.check_sql(node.expr, scope, current)}, TRUE)" for node in members)
-                tries.append(f"WHEN {met} THEN {attempt}")
+            for number, option in enumerate(options):
+                def current(spec: c.InputSpec, option: dict[str, str] = option) -> str:
+                    return option[spec.id]
+                met = " AND ".join(f"coalesce({condition(current)}, TRUE)" for condition in members)
+                if not number:
+                    layers.setdefault(f"f{depth}", {})[f"{prefix}_ok{part}"] = met
+                    met = f"{prefix}_ok{part}"
+                tries.append(f"WHEN {met} THEN {number}")
             chosen = f"{prefix}_try{part}"
-            layers["c"][chosen] = f"CASE {' '.join(tries)} ELSE 0 END"
+            layers[f"c{depth}"][chosen] = f"CASE {' '.join(tries)} ELSE 0 END"
             for spec_id in sorted(inputs):
                 name = f"{field[spec_id]}_x"
-                whens = " ".join(f"WHEN {attempt} THEN {values[spec_id if not attempt else f'{spec_id}#{attempt}']}"
-                                 for attempt in range(draws))
-                layers["d"][name] = f"CASE {chosen} {whens} END"
+                whens = " ".join(f"WHEN {number} THEN {option[spec_id]}" for number, option in enumerate(options))
+                layers[f"d{depth}"][name] = f"CASE {chosen} {whens} END"
                 values[spec_id] = name
         # the element as case data
         out: dict[str, str] = {}
@@ -489,7 +529,10 @@ class _Query:
             out[name] = self._object(fields)
         for name, expression in a_layer.items():
             layers["a"][name] = expression if present is None else f"CASE WHEN {present} THEN {expression} END"
-        bounded = self.bounded(scope, values, fixed) if self.attempts > 1 else {}
+        bounded = self.bounded(scope, values, fixed, outer) if self.attempts > 1 else {}
+        # what the elements of its lists read of this one: its inputs' final columns (not the dates
+        # of a partition, made in the last layer)
+        inner = {**(outer or {}), **{sid: values[sid] for sid in field if sid not in fixed}}
         for n, child in enumerate(self.checked.scopes[scope].lists):
             listed_spec = self.checked.scopes[child]
             most = self.most(child)
@@ -498,14 +541,15 @@ class _Query:
                 most = 1
             if child in space.partitions:
                 column = f"{prefix}_r{n}"
-                r_layer[column] = self.ranges(child, keys, field, values)
-                items = [self.instances(child, (*idx, k), layers, (column, k)) for k in range(most)]
+                r_layer[column] = self.ranges(child, keys, field, values, split)
+                items = [self.instances(child, (*idx, k), layers, (column, k), outer=inner) for k in range(most)]
                 count = f"len({column})"
             else:
                 count = f"{prefix}_n{n}"
                 layers["n"][count] = self.count(child, keys)
                 items = [self.instances(child, (*idx, k), layers, None,
-                                        f"{count} > {k}" if present is None else f"({present}) AND {count} > {k}")
+                                        f"{count} > {k}" if present is None else f"({present}) AND {count} > {k}",
+                                        inner)
                          for k in range(most)]
                 if child in bounded and not split:  # (a split list has one element in every case)
                     # the element's checks on the number of elements, met: the list is cut to what
@@ -525,8 +569,100 @@ class _Query:
                 out[listed_spec.name] = "'[]'"
         return self._object(out)
 
-    def bounded(self, scope: str, values: dict[str, str],
-                fixed: dict[str, str]) -> dict[str, Callable[[str, int], str]]:
+    def conditions(self, scope: str, outer: Mapping[str, str] | None) -> list[_Condition]:
+        """What an element of ``scope`` must meet, as SQL given the columns of its inputs: its
+        ``prüfung`` checks, and that each lookup of its values and checks in a ``teilweise``
+        table finds a row (where the evaluation reaches it) — as far as :meth:`check_sql` takes
+        them (None: not taken)."""
+        out: list[_Condition] = []
+        for node in self.checked.nodes.values():
+            if node.scope != scope or isinstance(node, c.CorridorLevelNode):
+                continue
+            if isinstance(node, c.CheckNode) and node.kind == NodeKind.PRUEFUNG:
+                out.append(functools.partial(self._check, node.expr, scope, outer))
+            if isinstance(node, (c.ValueNode, c.CheckNode)) and any(
+                    isinstance(e, c.Lookup) and self.checked.tables[e.table].partial for e in toolkit.walk(node.expr)):
+                out.append(functools.partial(self.lookups_met, node.expr, scope, outer))
+        return out
+
+    def _check(self, ir: Any, scope: str, outer: Mapping[str, str] | None,
+               value_of: Callable[[c.InputSpec], str]) -> str | None:
+        return self.check_sql(ir, scope, value_of, outer=outer)
+
+    def lookups_met(self, ir: Any, scope: str, outer: Mapping[str, str] | None,
+                    value_of: Callable[[c.InputSpec], str], depth: int = 0) -> str | None:
+        """SQL that is true where evaluating ``ir`` finds a row in every ``teilweise`` table it
+        looks up — in the branches of ``wenn``, ``und`` and ``oder`` it reaches (as the
+        evaluation takes them: the right side of ``und`` only where the left holds) —, over the
+        columns :meth:`check_sql` takes; None where there is nothing it can say (no such lookup,
+        or one whose keys or whose branch's test it cannot write). Values read are not followed
+        (each has its own)."""
+        if depth > 20:
+            return None
+
+        def sub(x: Any) -> str | None:
+            return self.lookups_met(x, scope, outer, value_of, depth + 1)
+
+        def sql(x: Any) -> str | None:
+            return self.check_sql(x, scope, value_of, outer=outer)
+
+        def both(*parts: str | None) -> str | None:
+            found = [p for p in parts if p is not None]
+            return f"({' AND '.join(found)})" if found else None
+
+        if isinstance(ir, c.Lookup):
+            table = self.checked.tables[ir.table]
+            keys = [sql(k) for k in ir.keys] if table.partial and not self._always_found(ir) else []
+            found: str | None = None
+            if keys and all(k is not None for k in keys):
+                rows: list[str] | None = []
+                for row in table.rows:
+                    literals = [self._runtime_literal(v) for v in row.keys]
+                    if rows is None or any(x is None for x in literals):
+                        rows = None
+                        break
+                    rows.append("(" + " AND ".join(f"{k} = {x}" for k, x in zip(keys, literals, strict=True)) + ")")
+                if rows is not None:
+                    found = f"({' OR '.join(rows)})" if rows else "FALSE"
+            return both(*(sub(k) for k in ir.keys), found)
+        if isinstance(ir, c.Cond):
+            then, otherwise = sub(ir.then), sub(ir.otherwise)
+            test = sql(ir.test) if then is not None or otherwise is not None else None
+            branches = (None if test is None
+                        else f"(CASE WHEN {test} THEN {then or 'TRUE'} ELSE {otherwise or 'TRUE'} END)")
+            return both(sub(ir.test), branches)
+        if isinstance(ir, c.Logic):
+            right = sub(ir.right)
+            left = sql(ir.left) if right is not None else None
+            reached = None if left is None else (
+                f"(CASE WHEN {left} THEN {right} ELSE TRUE END)" if ir.op == "und"
+                else f"(CASE WHEN {left} THEN TRUE ELSE {right} END)")
+            return both(sub(ir.left), reached)
+        if isinstance(ir, (c.Aggregate, c.Ref, c.Previous)):
+            return None  # (another scope's expressions; a value has its own)
+        return both(*(sub(x) for x in toolkit.children(ir)))
+
+    def _always_found(self, lookup: c.Lookup) -> bool:
+        """Whether ``lookup`` has one key, an input that takes only the table's keys (its
+        palette, and its default where it has one)."""
+        key = lookup.keys[0] if len(lookup.keys) == 1 else None
+        spec = self.space.inputs.get(key.symbol) if isinstance(key, c.Ref) else None
+        if spec is None or spec.id in self.space.grant_inputs:
+            return False
+        rows = [row.keys[0] for row in self.checked.tables[lookup.table].rows]
+        taken = self.space.domains[spec.id].values
+        return taken is not None and all(v in rows for v in taken) and (spec.required or spec.default in rows)
+
+    def _lowest(self, spec_id: str) -> str | None:
+        """The lowest value of the palette of a number input, as a literal of its column."""
+        spec, dom = self.space.inputs[spec_id], self.space.domains[spec_id]
+        if spec.type.kind != TypeKind.ZAHL:
+            return None
+        low = min(dom.values) if dom.values is not None else dom.low
+        return None if low is None else self._literal(self._case(spec, low), self.kind(spec))
+
+    def bounded(self, scope: str, values: dict[str, str], fixed: dict[str, str],
+                outer: Mapping[str, str] | None = None) -> dict[str, Callable[[str, int], str]]:
         """Per list of the element of ``scope`` whose number of elements its checks bound: the
         number cut to what they allow, as a function of the drawn number and the list's
         ``mindestens``. The checks taken: ``C oder anzahl(liste) = 0`` (no elements unless ``C``)
@@ -543,7 +679,7 @@ class _Query:
                 read.add(spec.id)
                 return values[spec.id]
 
-            found = self.check_sql(e, scope, value_of)
+            found = self.check_sql(e, scope, value_of, outer=outer)
             return None if found is None or read & fixed.keys() else found
 
         def child(listed: str | None) -> bool:
@@ -620,15 +756,19 @@ class _Query:
         cap = self.limits.max_list if spec.max_count is None else min(spec.max_count, self.limits.max_list)
         return max(low, cap, 1 if child in self.space.partitions else 0)
 
-    def check_sql(self, ir: Any, scope: str, value_of: Callable[[c.InputSpec], str], depth: int = 0) -> str | None:
+    def check_sql(self, ir: Any, scope: str, value_of: Callable[[c.InputSpec], str], depth: int = 0,
+                  outer: Mapping[str, str] | None = None) -> str | None:
         """A check's expression as SQL over the element's inputs (``value_of``: the column of an
-        input, in case units), or None where it reads anything else (another scope, a list, a
-        table, a level, a function other than min/max, a division)."""
+        input, in case units) and, through ``outer``, over the final columns of its enclosing
+        elements' inputs (by input id), or None where it reads anything else (a scope not given,
+        a list — but the number of elements of the list a population is split by, 1 —, a table,
+        a level, a function other than min/max, jahr, monat, tage_im_monat and datum_plus by a
+        constant, a division)."""
         if depth > 20:
             return None
 
         def sub(x: Any) -> str | None:
-            return self.check_sql(x, scope, value_of, depth + 1)
+            return self.check_sql(x, scope, value_of, depth + 1, outer)
 
         if isinstance(ir, c.Const):
             return self._runtime_literal(ir.value)
@@ -637,9 +777,14 @@ class _Query:
                 return self._runtime_literal(toolkit.const_value(ir, self.space.parameters))
             spec = self.space.inputs.get(ir.symbol)
             if spec is not None:
-                if spec.scope != scope or spec.id in self.space.grant_inputs:
+                if spec.id in self.space.grant_inputs:
                     return None
-                value = value_of(spec)
+                if spec.scope == scope:
+                    value = value_of(spec)
+                elif outer is not None and spec.id in outer:
+                    value = outer[spec.id]
+                else:
+                    return None
                 if spec.type.kind == TypeKind.ZAHL and spec.type.unit.percent:
                     value = f"({value} * CAST('0.01' AS DECIMAL(3, 2)))"
                 if spec.default is not None:
@@ -649,7 +794,8 @@ class _Query:
                     value = f"coalesce({value}, {default})"
                 return value
             node = self.checked.nodes.get(ir.symbol)
-            if isinstance(node, c.ValueNode) and node.scope == scope:
+            if isinstance(node, c.ValueNode) and (node.scope == scope
+                                                  or (outer and node.scope in self.enclosing(scope))):
                 return sub(node.expr)
             return None
         if isinstance(ir, c.Unary):
@@ -657,12 +803,28 @@ class _Query:
             if operand is None:
                 return None
             return f"(NOT {operand})" if ir.op == "nicht" else f"(- {operand})"
+        if isinstance(ir, c.Arith) and ir.type.kind == TypeKind.DATUM and ir.op in ("+", "-"):
+            # a date and whole days (a constant: other numbers of days may not be whole)
+            days = ir.right.value if isinstance(ir.right, c.Const) else None
+            left = sub(ir.left)
+            if left is None or not isinstance(days, Decimal) or days != days.to_integral_value() or abs(days) > 10**6:
+                return None
+            return f"({left} {ir.op} {int(days)})"
+        if isinstance(ir, c.Aggregate):
+            listed = self.checked.scopes[ir.scope]
+            if (ir.function == "anzahl" and ir.where is None and not scope and self.split is not None
+                    and listed.parent == "" and listed.name == self.split):
+                return "1"  # (the list a population is split by has one element in every case)
+            return None
         if isinstance(ir, (c.Arith, c.Compare, c.Logic)):
             ops = {"+": "+", "-": "-", "*": "*", "=": "=", "<>": "<>", "<": "<", "<=": "<=", ">": ">", ">=": ">=",
                    "und": "AND", "oder": "OR"}
             if ir.op not in ops or (isinstance(ir, c.Arith) and ir.type.kind != TypeKind.ZAHL):
                 return None
-            left, right = sub(ir.left), sub(ir.right)
+            left = sub(ir.left)
+            if isinstance(ir, c.Logic) and left == ("TRUE" if ir.op == "oder" else "FALSE"):
+                return left  # (a parameter decides it: the right side is not read)
+            right = sub(ir.right)
             return None if left is None or right is None else f"({left} {ops[ir.op]} {right})"
         if isinstance(ir, c.Cond):
             parts = [sub(ir.test), sub(ir.then), sub(ir.otherwise)]
@@ -674,7 +836,41 @@ class _Query:
             if any(x is None for x in args):
                 return None
             return f"{'least' if ir.name == 'min' else 'greatest'}({', '.join(str(x) for x in args)})"
+        if isinstance(ir, c.Func) and ir.name in ("jahr", "monat") and len(ir.args) == 1:
+            date = sub(ir.args[0])
+            return None if date is None else f"CAST({'year' if ir.name == 'jahr' else 'month'}({date}) AS BIGINT)"
+        if isinstance(ir, c.Func) and ir.name == "tage_im_monat" and len(ir.args) == 2:
+            year, month = sub(ir.args[0]), sub(ir.args[1])
+            if year is None or month is None:
+                return None
+            # (as semantics.days_in_month: whole parts; a month outside 1 … 12 is NULL, no error)
+            y, m = f"trunc({year})", f"trunc({month})"
+            leap = f"(({y} % 4 = 0 AND {y} % 100 <> 0) OR {y} % 400 = 0)"
+            return (f"(CASE WHEN {m} = 2 THEN CASE WHEN {leap} THEN 29 ELSE 28 END WHEN {m} IN (4, 6, 9, 11) "
+                    f"THEN 30 WHEN {m} BETWEEN 1 AND 12 THEN 31 END)")
+        if isinstance(ir, c.Func) and ir.name == "datum_plus" and len(ir.args) == 2:
+            # months and years keep the day, at most the month's last (as DuckDB's interval arithmetic)
+            amount, unit = ir.args[1], str(ir.args[1].type.unit)
+            date = sub(ir.args[0])
+            if (date is None or not isinstance(amount, c.Const) or not isinstance(amount.value, Decimal)
+                    or amount.value != amount.value.to_integral_value() or abs(amount.value) > 10**4):
+                return None
+            n = int(amount.value)
+            intervals = {"Tage": f"({n}) DAY", "Wochen": f"({7 * n}) DAY", "Monate": f"({n}) MONTH",
+                         "Jahre": f"({n}) YEAR"}
+            if unit not in intervals:
+                return None
+            return f"CAST({date} + INTERVAL {intervals[unit]} AS DATE)"
         return None
+
+    def enclosing(self, scope: str) -> set[str]:
+        """The scopes that enclose ``scope`` (its parent, the parent's parent, …, "")."""
+        out = set()
+        parent = self.checked.scopes[scope].parent
+        while parent is not None:
+            out.add(parent)
+            parent = self.checked.scopes[parent].parent
+        return out
 
     def _runtime_literal(self, value: Any) -> str | None:
         if isinstance(value, (bool, _dt.date)):
@@ -702,15 +898,19 @@ class _Query:
         h = self._hash(keys)
         return f"CASE WHEN {self._chance(h, 0.25)} THEN {low} ELSE {low} + {self._index(h, high - low + 1)} END"
 
-    def ranges(self, child: str, keys: list[str], field: dict[str, str], values: dict[str, str]) -> str:
+    def ranges(self, child: str, keys: list[str], field: dict[str, str], values: dict[str, str],
+               split: bool = False) -> str:
         """The ``{b, e}`` dates of a partition's elements: a contiguous partition of the
-        enclosing period, or without one a contiguous chain from a drawn start."""
+        enclosing period, or without one a contiguous chain from a drawn start. ``split``: the
+        list a population is split by — one element (the whole period)."""
         space = self.space
         spec = self.checked.scopes[child]
         partition = space.partitions[child]
         low = spec.min_count or 0
         cap = self.limits.max_list if spec.max_count is None else min(spec.max_count, self.limits.max_list)
         high = max(low, cap)
+        if split:
+            low = high = 1
         start = self._draw(space.domains[partition.start], space.inputs[partition.start], self._hash(keys), "DATE")
         hc = self._hash(keys)
         chain_count = f"({low} + {self._index(hc, high - low + 1)})"
@@ -744,7 +944,11 @@ class _Query:
         scans on every thread (a ``range`` is read by one); the query then has no ORDER BY and
         keeps the order by DuckDB's order preservation (a table scan and the projections over it
         keep the table's order while ``preserve_insertion_order`` is set, as :func:`_connection` does)."""
-        layers: dict[str, dict[str, str]] = {"n": {}, "a": {}, "b": {}, "c": {}, "d": {}, "r": {}}
+        # the checks of the elements of depth k (layer ck) read the final values of their enclosing
+        # elements (layers d0 … dk-1)
+        deepest = max(scope.depth for scope in self.checked.scopes.values())
+        order = ["n", "a", "b", *(f"{x}{k}" for k in range(deepest + 1) for x in "fhecd"), "r"]
+        layers: dict[str, dict[str, str]] = {layer: {} for layer in order}
         case = self.instances("", (), layers)
 
         def select(columns: dict[str, str], source: str) -> str:
@@ -754,12 +958,13 @@ class _Query:
         n = int(n)
         cases = _NUMBERS if numbered else f"range(CAST({n} AS BIGINT))"
         source = f"(SELECT _c{''.join(f', {v} AS {k}' for k, v in self.hashes.items())} FROM {cases} AS t(_c))"
-        for layer in "nabcdr":
-            source = select(layers[layer], source)
-        order = "" if numbered else " ORDER BY _c"
+        for layer in order:
+            if layers[layer]:
+                source = select(layers[layer], source)
+        ordered = "" if numbered else " ORDER BY _c"
         if self.json:
-            return f"SELECT {case} AS j FROM {source}{order}"
-        return f"SELECT _c + 1 AS fall, unnest({case}) FROM {source}{order}"
+            return f"SELECT {case} AS j FROM {source}{ordered}"
+        return f"SELECT _c + 1 AS fall, unnest({case}) FROM {source}{ordered}"
 
 
 def population_query(model: Model, n: int, seed: int, split: str | None = None, repair: bool = True,

@@ -577,7 +577,7 @@ def _reading(args: argparse.Namespace, population: str) -> dict[str, Any]:
     checked: each option given only for the formats it applies to, as the population is read
     (:data:`~teilhabe_rules.inputs.population.FORMATS`) — a separator of a CSV file, a decimal
     mark of a table's text cells, a sheet of a workbook."""
-    from .inputs.population import FORMATS
+    from .inputs.population import FORMATS, SEPARATORS
 
     path = Path(population)
     kind = "verzeichnis" if path.is_dir() else FORMATS.get(path.suffix.lower())
@@ -589,8 +589,9 @@ def _reading(args: argparse.Namespace, population: str) -> dict[str, Any]:
                           "nur in den Textzellen einer Tabelle stehen Zahlen mit Dezimalzeichen")
     if args.sheet is not None and kind != "xlsx":
         raise _UsageError(f"--blatt: „{population}“ ist keine Excel-Mappe (.xlsx, .xlsm); nur eine Mappe hat Blätter")
-    if args.separator is not None and args.separator.lower() not in (",", ";", "tab", "\\t", "\t"):
-        raise _UsageError(f"--trennzeichen: „{args.separator}“ ist kein Trennzeichen (erlaubt: „,“, „;“ oder tab)")
+    if args.separator is not None and args.separator.lower() not in SEPARATORS:
+        raise _UsageError(f"--trennzeichen: „{args.separator}“ ist kein Trennzeichen "
+                          "(erlaubt: „,“, „;“ oder tab, auch „tabulator“)")
     if args.decimal is not None and args.decimal not in (",", "."):
         raise _UsageError(f"--dezimalzeichen: „{args.decimal}“ ist kein Dezimalzeichen (erlaubt: „,“ oder „.“)")
     return {"separator": args.separator, "decimal": args.decimal, "sheet": args.sheet}
@@ -598,7 +599,7 @@ def _reading(args: argparse.Namespace, population: str) -> dict[str, Any]:
 
 def _reading_arguments(command: argparse.ArgumentParser) -> None:
     command.add_argument("--trennzeichen", "--separator", dest="separator", metavar="ZEICHEN",
-                         help="Trennzeichen der CSV-Population: „,“, „;“ oder tab "
+                         help="Trennzeichen der CSV-Population: „,“, „;“ oder tab (auch „tabulator“) "
                               "(Standard: aus der Kopfzeile erkannt)")
     command.add_argument("--dezimalzeichen", "--decimal", dest="decimal", metavar="ZEICHEN",
                          help="Dezimalzeichen der Zahlen in Textzellen einer CSV-, Excel- oder Parquet-Population: "

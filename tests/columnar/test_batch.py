@@ -517,6 +517,34 @@ def test_a_reading_option_applies_to_each_format_that_has_it(
     assert [Decimal(str(r["betrag"])) for r in rows] == [Decimal("15030"), Decimal("720")]
 
 
+@pytest.mark.parametrize("command", ["eval-many", "compare"])
+@pytest.mark.parametrize("spelling", ["tab", "TAB", "tabulator", "Tabulator", "\\t", "\t", "|", "tabs"])
+def test_the_command_line_takes_the_separators_the_api_takes(
+        command: str, spelling: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """``--trennzeichen`` takes exactly the spellings ``read_population(…, separator=…)`` takes
+    (``tabulator`` as well as ``tab``): a tab-separated file is read with each of them, any other
+    is refused by both."""
+    population = tmp_path / "fälle.csv"
+    population.write_text((DATEN / "fälle.csv").read_text("utf-8").replace(",", "\t"), encoding="utf-8")
+    try:
+        with read_population(population, separator=spelling) as rows:
+            api = [row.data["stunden"] for row in rows]
+    except CaseError:
+        api = None
+    model, out = str(DATEN / "stunden.rules"), tmp_path / "e.jsonl"
+    argv = (["eval-many", model, str(population), "--out", str(out)] if command == "eval-many"
+            else ["compare", model, model, str(population), "--out", str(out)])
+    code = main([*argv, "--trennzeichen", spelling])
+    err = capsys.readouterr().err
+    if api is None:
+        assert code == 2 and f"--trennzeichen: „{spelling}“ ist kein Trennzeichen" in err
+        assert not out.exists()
+        return
+    assert api == ["250.5", "12"]
+    assert code == 0, err
+    assert len(out.read_text("utf-8").splitlines()) == 2
+
+
 def _unreadable_parquet(folder: Path, kind: str) -> Path:
     """A file named ``.parquet`` that DuckDB cannot read as one: text, a file cut in the middle,
     a name in its footer that is no UTF-8 (a column's, or a field of a list's elements)."""

@@ -59,7 +59,9 @@ _SNIFF = 4096  # bytes read first, to tell the encoding
 # the formats by suffix: (format, what it is called)
 FORMATS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".tsv": "csv", ".xlsx": "xlsx",
            ".xlsm": "xlsx", ".parquet": "parquet"}
-_SEPARATORS = {",": ",", ";": ";", "\t": "\t", "tab": "\t", "\\t": "\t", "tabulator": "\t"}
+#: the separators of a CSV population as they may be given (``separator=``, ``--trennzeichen``;
+#: compared in lower case) and the character each stands for
+SEPARATORS = {",": ",", ";": ";", "\t": "\t", "tab": "\t", "\\t": "\t", "tabulator": "\t"}
 
 
 @attrs.frozen
@@ -208,10 +210,11 @@ class Population:
                  sheet: str | None = None, rows: Sequence[int] | None = None):
         path = Path(path)
         self._start(path, rows, decimal)
-        if separator is not None and separator.lower() not in _SEPARATORS:
-            raise CaseError(Diagnostic(f"kein Trennzeichen: „{separator}“ (erlaubt: „,“, „;“ oder „tab“)",
+        if separator is not None and separator.lower() not in SEPARATORS:
+            raise CaseError(Diagnostic(f"kein Trennzeichen: „{separator}“ "
+                                       "(erlaubt: „,“, „;“ oder „tab“, auch „tabulator“)",
                                        code="population"))
-        self._given_separator = _SEPARATORS[separator.lower()] if separator is not None else None
+        self._given_separator = SEPARATORS[separator.lower()] if separator is not None else None
         if path.is_dir():
             _options_apply(path, "verzeichnis", separator, decimal, sheet)
             self.format = "verzeichnis"

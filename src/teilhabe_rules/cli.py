@@ -581,13 +581,15 @@ def _reading(args: argparse.Namespace, population: str) -> dict[str, Any]:
 
     path = Path(population)
     kind = "verzeichnis" if path.is_dir() else FORMATS.get(path.suffix.lower())
-    if args.separator is not None and kind != "csv":
+    if kind is None and not path.suffix and not os.path.lexists(path):
+        kind = "fehlt"  # a folder's name that names nothing: reading the population says so, not an option
+    if args.separator is not None and kind not in ("csv", "fehlt"):
         raise _UsageError(f"--trennzeichen: „{population}“ ist keine CSV-Datei (.csv, .tsv); "
                           "nur eine CSV-Population hat ein Trennzeichen")
-    if args.decimal is not None and kind not in ("csv", "xlsx", "parquet"):
+    if args.decimal is not None and kind not in ("csv", "xlsx", "parquet", "fehlt"):
         raise _UsageError(f"--dezimalzeichen: „{population}“ ist keine Tabelle (CSV, Excel, Parquet); "
                           "nur in den Textzellen einer Tabelle stehen Zahlen mit Dezimalzeichen")
-    if args.sheet is not None and kind != "xlsx":
+    if args.sheet is not None and kind not in ("xlsx", "fehlt"):
         raise _UsageError(f"--blatt: „{population}“ ist keine Excel-Mappe (.xlsx, .xlsm); nur eine Mappe hat Blätter")
     if args.separator is not None and args.separator.lower() not in SEPARATORS:
         raise _UsageError(f"--trennzeichen: „{args.separator}“ ist kein Trennzeichen "

@@ -495,6 +495,36 @@ def test_a_reading_option_of_another_format_is_a_usage_error(
     assert not out.exists()
 
 
+@pytest.mark.parametrize("command", ["eval-many", "compare"])
+@pytest.mark.parametrize("option", [[], ["--dezimalzeichen", ","], ["--decimal", "."], ["--trennzeichen", ";"],
+                                    ["--blatt", "1"]],
+                         ids=["ohne", "dezimalzeichen", "decimal", "trennzeichen", "blatt"])
+def test_a_population_folder_that_does_not_exist_is_said_to_be_missing(
+        command: str, option: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A population named without a file's suffix that names nothing (a mistyped folder) is an
+    input error saying it does not exist — with a reading option too, which is then no usage
+    error claiming the population is not a table (or no CSV file, no workbook)."""
+    population = tmp_path / "bestand_2024"
+    model, out = str(DATEN / "stunden.rules"), tmp_path / "e.jsonl"
+    argv = (["eval-many", model, str(population), "--out", str(out)] if command == "eval-many"
+            else ["compare", model, model, str(population)])
+    code = main([*argv, *option])
+    err = capsys.readouterr().err
+    assert code == 1, err
+    assert f"Die Population „{population}“ gibt es nicht: kein Verzeichnis und keine Datei dieses Namens" in err
+    assert "ist keine" not in err and "Aufruf:" not in err
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("reading", [{}, {"decimal": ","}, {"separator": ";"}, {"sheet": "1"}],
+                         ids=["ohne", "decimal", "separator", "sheet"])
+def test_read_population_of_a_folder_that_does_not_exist(reading: dict[str, str], tmp_path: Path) -> None:
+    """Through the API the same: a CaseError saying the population does not exist, whatever
+    reading option is given."""
+    with pytest.raises(CaseError, match="gibt es nicht: kein Verzeichnis und keine Datei dieses Namens"):
+        read_population(tmp_path / "bestand_2024", **reading)
+
+
 @pytest.mark.parametrize(("suffix", "option"), [
     (".xlsx", ["--dezimalzeichen", "."]),
     (".parquet", ["--dezimalzeichen", "."]),

@@ -225,6 +225,11 @@ class Population:
             self._rows: Iterator[PopulationRow] = (_folder_row(file, path) for file in files)
             return
         fmt = FORMATS.get(path.suffix.lower())
+        if fmt is None and not path.suffix and not os.path.lexists(path):  # (a folder's name, mistyped)
+            raise CaseError(Diagnostic(
+                f"Die Population „{path}“ gibt es nicht: kein Verzeichnis und keine Datei dieses Namens",
+                code="population", hint=f"den Pfad prüfen (gelesen vom Arbeitsverzeichnis {os.getcwd()} aus)"
+                if not path.is_absolute() else "den Pfad prüfen"))
         if fmt is None:
             raise CaseError(Diagnostic(
                 f"„{path}“ ist keine Population: erwartet ein Verzeichnis von TOML-Dateien, "

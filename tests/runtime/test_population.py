@@ -1105,6 +1105,49 @@ def test_a_cell_read_in_its_file_s_notation_is_that_number_on_both_backends(text
         assert [row["y"] for row in result.rows()] == expected, backend
 
 
+@st.composite
+def _refused_comma_cells(draw: st.DrawFn) -> str:
+    """A cell with a decimal comma (thousands grouped by points or not, a unit or none) whose
+    number lies outside ``0 bis 1000 h/Jahr`` or whose unit is not h/Jahr."""
+    whole = draw(st.integers(min_value=1001, max_value=9_999_999))
+    grouped = f"{whole:,}".replace(",", ".") if draw(st.booleans()) else str(whole)
+    number = f"{grouped},{draw(st.from_regex(r'[0-9]{1,3}', fullmatch=True))}"
+    unit = draw(st.sampled_from(["", " h/Jahr", " h/Woche"]))
+    if unit == " h/Woche":  # (a number in range, refused for its unit)
+        number = f"{draw(st.integers(min_value=0, max_value=99))},{draw(st.integers(min_value=1, max_value=9))}"
+    return number + unit
+
+
+@settings(max_examples=examples(15), deadline=None)
+@given(cell=_refused_comma_cells())
+@example(cell="24,2 h/Woche")
+@example(cell="1.234,5")
+def test_a_refused_cell_is_quoted_as_it_is_written(cell: str) -> None:
+    """A text cell read in its file's notation and then refused by the model's input check is
+    quoted in the error row as the file writes it („24,2 h/Woche“), not as it was rewritten for
+    reading („24.2 h/Woche“) — on both backends, from a CSV file and from an Excel text cell."""
+    import tempfile
+
+    model = teilhabe_rules.loads('modell m "M"\n  version "1"\n  gültig ab 01.01.2024\nende\n'
+                                 "eingabe h: zahl h/Jahr von 0 bis 1000\nwert y: zahl = h / 1 h/Jahr\n")
+    with tempfile.TemporaryDirectory() as folder:
+        csv_file = Path(folder) / "f.csv"
+        csv_file.write_text(f"fall;h\na;2,5\nb;{cell}\n", encoding="utf-8")
+        workbook = Path(folder) / "f.xlsx"
+        book = openpyxl.Workbook()
+        sheet = book.active
+        assert sheet is not None
+        for row in (("fall", "h"), ("a", "2,5"), ("b", cell)):
+            sheet.append(row)
+        book.save(workbook)
+        for source in (csv_file, workbook):
+            for backend in ("skalar", "spalten"):
+                result = model.evaluate_many(source, backend=backend)
+                assert [row["y"] for row in result.rows()] == [Decimal("2.5")], (source, backend)
+                (error,) = result.errors
+                assert f"„{cell}“" in error.message, (source.suffix, backend, error.message)
+
+
 def test_a_cell_formatted_as_a_percentage_is_the_percentage_it_shows(tmp_path: Path) -> None:
     """Excel stores 45 % as 0.45 with the format ``0%``: such a cell is the quantity „45 %“ —
     for an input in %, 45 % on both backends (before, 0.45 %: a hundredth of the figure); for an

@@ -41,7 +41,7 @@ from ..limits import MAX_LIST_ITEMS, list_length_problem, list_limit
 from ..paths import PathError, copy_data, file_path, parse_path
 from ..records import Record
 from ..units import UnitError, parse_unit
-from .tabular import number_text, reads_both_ways
+from .tabular import CellNumber, number_text, reads_both_ways
 
 # enum members bound once: reading a member off an Enum class costs several times a global
 _T_DATUM = c.TypeKind.DATUM
@@ -224,6 +224,8 @@ def _show(value: Any) -> str:
     if isinstance(value, _dt.timedelta):
         return "eine Zeitspanne"
     if isinstance(value, str):
+        if isinstance(value, CellNumber):  # (a table's cell read in the file's notation: as written)
+            value = value.written
         return f"„{value}“" if len(value) <= 200 else f"„{value[:200]}…“ ({len(value)} Zeichen)"
     if isinstance(value, bool):
         return "ja" if value else "nein"

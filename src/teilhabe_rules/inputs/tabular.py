@@ -34,8 +34,8 @@ from ..ir.text import decimal_text
 from ..paths import PathError, format_path, parse_path, set_path
 from ..units import UnitError, parse_unit
 
-__all__ = ["KEY", "AmbiguousNumber", "Column", "DecimalMark", "TableCase", "assemble", "flatten", "key_index",
-           "number_text", "parse_column", "reads_both_ways"]
+__all__ = ["KEY", "AmbiguousNumber", "CellNumber", "Column", "DecimalMark", "TableCase", "assemble", "flatten",
+           "key_index", "number_text", "parse_column", "reads_both_ways"]
 
 KEY = "fall"  # the column that names a case (and groups the rows of one case)
 _MAX_INDEX = 100_000  # the largest list index of a column
@@ -100,6 +100,28 @@ class AmbiguousNumber(ValueError):
     """A number cell read in both notations (``1.500``) before the file's mark is known."""
 
 
+class CellNumber(str):
+    """A number of a table's text cell as :meth:`DecimalMark.read` rewrites it for the case
+    loader (``24,2 h/Woche`` → ``24.2 h/Woche``), a text like any other; ``written`` is the cell
+    as the file writes it, which a message quoting the value shows (so a refused cell is quoted
+    as the user wrote it, not as it was rewritten)."""
+
+    written: str
+
+    def __new__(cls, read: str, written: str) -> CellNumber:
+        number = super().__new__(cls, read)
+        number.written = written
+        return number
+
+    def __getnewargs__(self) -> tuple[str, str]:  # type: ignore[override]  # (copied, pickled: both texts)
+        return str(self), self.written
+
+    @classmethod
+    def of(cls, read: str, written: str) -> str:
+        """``read``, remembering ``written`` where the two differ."""
+        return read if read == written else cls(read, written)
+
+
 class DecimalMark:
     """The decimal mark of one file: given (``","`` or ``"."``), or detected from the first cell
     that tells. ``where``: the cell it was detected at (text, line, column)."""
@@ -134,7 +156,7 @@ class DecimalMark:
             return text
         for mark, value in options:
             if mark is None or mark == self.mark:
-                return _decided(sign, value, rest)
+                return CellNumber.of(_decided(sign, value, rest), text)
         if self.mark is None:
             if len({mark for mark, _value in options}) > 1 and not self.point_first:  # (1.500: 1,5 or 1500)
                 point, comma = (dict(options)[mark] for mark in (".", ","))
@@ -145,7 +167,7 @@ class DecimalMark:
                     "Datei verwendet (--dezimalzeichen angeben)")
             mark, value = options[0]
             self.mark, self.where = mark, (text, line, column)
-            return _decided(sign, value, rest)
+            return CellNumber.of(_decided(sign, value, rest), text)
         raise ValueError(self._mismatch(text, options[0][0]))
 
     def keeps(self, text: str) -> bool:

@@ -325,6 +325,61 @@ class TestXlsx:
         data.append(["01.03.2025", 0.1, None])
         book.save(path)
 
+    @staticmethod
+    def sheet_of(path: Path, rows: list[list[Any]]) -> Path:
+        book = openpyxl.Workbook()
+        sheet = book.active
+        assert sheet is not None
+        for row in rows:
+            sheet.append(row)
+        book.save(path)
+        return path
+
+    CASES = [["2025-03-01", 250.5, "Jürgen Müller"], ["2025-03-01", 12, "Änne"]]
+
+    @pytest.mark.parametrize(("above", "header_row", "titles"), [
+        ([["Bestand 31.12.2024"]], 2, ("Bestand 31.12.2024",)),
+        ([["Bestand 31.12.2024"], [], [None, "Träger: Stadt X"]], 4, ("Bestand 31.12.2024", "Träger: Stadt X")),
+        ([[], [dt.datetime(2024, 12, 31)], ["Eingliederungshilfe", None, None]], 4, ("31.12.2024",
+                                                                                      "Eingliederungshilfe")),
+    ], ids=["titel", "zwei-titel-und-leerzeile", "datum-als-titel"])
+    def test_title_rows_above_the_header_are_passed_over(
+            self, flat: teilhabe_rules.Model, tmp_path: Path, above: list[list[Any]], header_row: int,
+            titles: tuple[str, ...]) -> None:
+        """Rows of one filled cell above the header („Bestand 31.12.2024“) are the sheet's title:
+        the row of more cells below them is the header, the cases are read as without the title
+        (numbered by their rows in the sheet), and how the population was read says so."""
+        path = self.sheet_of(tmp_path / "fälle.xlsx", [*above, ["beginn", "stunden", "name"], *self.CASES])
+        with read_population(path) as population:
+            found = [(row.id, row.data, row.error) for row in population]
+            properties = population.properties
+        assert found == [(f"Zeile {header_row + 1}", {"beginn": "2025-03-01", "stunden": Decimal("250.5"),
+                                                       "name": "Jürgen Müller"}, None),
+                         (f"Zeile {header_row + 2}", {"beginn": "2025-03-01", "stunden": Decimal("12"),
+                                                       "name": "Änne"}, None)]
+        assert (properties.header_row, properties.titles) == (header_row, titles)
+        shown = ", ".join(f"„{title}“" for title in titles)
+        assert f"Kopfzeile in Zeile {header_row} (darüber als Titel übergangen: {shown})" in properties.describe()
+        summary = compare(flat, flat, path)
+        assert summary.errors == 0 and summary.total_old == Decimal("15750.0")
+        assert summary.to_dict()["eingabe"]["kopfzeile"] == {"zeile": header_row, "titel": list(titles)}
+
+    @pytest.mark.parametrize("rows", [
+        [["beginn", "stunden", "name"], *CASES],
+        [["name"], ["Jürgen Müller"], ["Änne"], ["Anna"], ["Ben"], ["x", "y"]],
+        [["name"], ["Jürgen Müller"], ["Änne"]],
+    ], ids=["kopfzeile-zuerst", "eine-spalte", "eine-spalte-kurz"])
+    def test_a_header_in_the_first_row_is_the_header(self, tmp_path: Path, rows: list[list[Any]]) -> None:
+        """A header in the first filled row is taken as before — also of a table of one column,
+        whose rows of one cell are cases, not a title."""
+        path = self.sheet_of(tmp_path / "fälle.xlsx", rows)
+        with read_population(path) as population:
+            found = [row.id for row in population]
+            properties = population.properties
+        assert found == [f"Zeile {n}" for n in range(2, len(rows) + 1)]
+        assert properties.header_row is None and "Kopfzeile" not in properties.describe()
+        assert properties.to_dict()["kopfzeile"] is None
+
     def test_a_named_sheet(self, flat: teilhabe_rules.Model, tmp_path: Path) -> None:
         path = tmp_path / "fälle.xlsx"
         self.workbook(path)

@@ -26,6 +26,7 @@ import bisect
 import codecs
 import csv
 import datetime as _dt
+import itertools
 import math
 import os
 import re
@@ -103,7 +104,9 @@ class PopulationRow:
 class PopulationProperties:
     """How a population was read: ``format`` (verzeichnis, jsonl, csv, xlsx, parquet), the CSV
     ``separator``, the ``decimal`` mark of numbers in text cells (``,``, ``.``, None: no cell
-    told), the ``encoding`` and whether the file had a byte order mark, the ``sheet`` read."""
+    told), the ``encoding`` and whether the file had a byte order mark, the ``sheet`` read; of a
+    sheet whose header is not its first row that is not empty, the ``header_row`` (1-based) and
+    the ``titles`` above it, rows of one cell passed over (``Bestand 31.12.2024``)."""
 
     format: str
     separator: str | None = None
@@ -112,6 +115,8 @@ class PopulationProperties:
     encoding: str | None = None
     bom: bool = False
     sheet: str | None = None
+    header_row: int | None = None
+    titles: tuple[str, ...] = ()
 
     def describe(self) -> str:
         """One line in German: ``CSV · Trennzeichen „;“ · Dezimalkomma (erkannt) · UTF-8 mit BOM``."""
@@ -121,6 +126,9 @@ class PopulationProperties:
         parts = [names.get(self.format, self.format)]
         if self.sheet is not None:
             parts.append(f"Blatt „{self.sheet}“")
+        if self.header_row is not None:
+            shown = ", ".join(f"„{_shortened(title)}“" for title in self.titles)
+            parts.append(f"Kopfzeile in Zeile {self.header_row} (darüber als Titel übergangen: {shown})")
         if self.separator is not None:
             parts.append("Trennzeichen " + ("Tabulator" if self.separator == "\t" else f"„{self.separator}“"))
         if self.format in ("csv", "xlsx", "parquet", "relation"):
@@ -136,7 +144,24 @@ class PopulationProperties:
     def to_dict(self) -> dict[str, Any]:
         return {"format": self.format, "trennzeichen": self.separator, "dezimalzeichen": self.decimal,
                 "dezimalzeichen_angegeben": self.decimal_given, "kodierung": self.encoding,
-                "bom": self.bom, "blatt": self.sheet}
+                "bom": self.bom, "blatt": self.sheet,
+                "kopfzeile": {"zeile": self.header_row, "titel": list(self.titles)}
+                if self.header_row is not None else None}
+
+
+def _title_text(value: Any) -> str:
+    """The one cell of a sheet's title row as a text (a date as Excel shows it in German)."""
+    if isinstance(value, _dt.datetime) and value.time() == _dt.time():
+        value = value.date()
+    if isinstance(value, _dt.date):
+        return value.strftime("%d.%m.%Y" if not isinstance(value, _dt.datetime) else "%d.%m.%Y %H:%M")
+    return str(value).strip()
+
+
+def _shortened(text: str, limit: int = 60) -> str:
+    """``text`` in one line of at most ``limit`` characters (a title shown in a summary)."""
+    line = " ".join(text.split())
+    return line if len(line) <= limit else line[:limit - 1] + "…"
 
 
 _MARK = "teilhabe_rules.markieren"
@@ -198,6 +223,8 @@ class Population:
     bom: bool
     separator: str | None
     sheet: str | None
+    header_row: int | None  # a sheet's header row where rows of its title stand above it (see _xlsx)
+    titles: tuple[str, ...]  # the texts of those rows
     _handle: IO[bytes] | None
     _closers: list[Any]
     _key: int | None
@@ -274,6 +301,8 @@ class Population:
         self.bom = False
         self.separator = None
         self.sheet = None
+        self.header_row = None
+        self.titles = ()
         self._handle = None
         self._closers = []
         self._key = None  # the 0-based index of a table's key column (see _typed)
@@ -317,7 +346,8 @@ class Population:
         return PopulationProperties(
             self.format, self.separator,
             self.decimal.mark if self.format in ("csv", "xlsx", "parquet", "relation") else None,
-            self.decimal.given, self.encoding if text else None, self.bom if text else False, self.sheet)
+            self.decimal.given, self.encoding if text else None, self.bom if text else False, self.sheet,
+            self.header_row, self.titles)
 
     def __iter__(self) -> Population:
         return self
@@ -689,15 +719,41 @@ class Population:
             rows, formulas = (guarded(reader) for reader in readers)
         except faults as exc:
             raise failure(exc) from None
-        for number, values in enumerate(rows, start=1):
-            next(formulas, ())
-            if any(_filled(v) for v in values):
-                header = [("" if v is None else str(v)) for v in values]
-                while header and not header[-1].strip():
-                    header.pop()
-                columns = _columns(header, name, number)
-                return columns, self._sheet_rows(rows, formulas, number, len(columns))
-        return [], iter(())
+        # the header: the first row that is not empty — or, where it and up to MAX_TITLE_ROWS rows
+        # below have one filled cell each and a row of more cells follows, that row: the rows of
+        # one cell above it are the sheet's title („Bestand 31.12.2024“), not its header
+        read: list[tuple[tuple[Any, ...], tuple[Any, ...]]] = []  # the rows read to find it
+        first: int | None = None  # (places in ``read``)
+        titles: list[int] = []
+        place: int | None = None
+        for values in rows:
+            read.append((values, next(formulas, ())))
+            filled = [v for v in values if _filled(v)]
+            if not filled:
+                continue
+            if first is None:
+                first = len(read) - 1
+            if len(filled) > 1:
+                place = len(read) - 1
+                break
+            titles.append(len(read) - 1)
+            if len(titles) > MAX_TITLE_ROWS:
+                break  # rows of one cell: a table of one column
+        if place is None or place == first:
+            place, titles = first, []
+        if place is None:
+            return [], iter(())
+        if titles:
+            self.header_row = place + 1
+            self.titles = tuple(_title_text(next(v for v in read[i][0] if _filled(v))) for i in titles)
+        values = read[place][0]
+        header = [("" if v is None else str(v)) for v in values]
+        while header and not header[-1].strip():
+            header.pop()
+        columns = _columns(header, name, place + 1)
+        rest = read[place + 1:]
+        return columns, self._sheet_rows(itertools.chain((r for r, _ in rest), rows),
+                                         itertools.chain((f for _, f in rest), formulas), place + 1, len(columns))
 
     def _sheet_rows(self, rows: Iterator[tuple[Any, ...]], formulas: Iterator[tuple[Any, ...]], header: int,
                     width: int) -> Iterator[TableRow]:
@@ -810,6 +866,7 @@ def _engine_words(exc: BaseException) -> str:
 
 
 # what openpyxl raises for a part of a workbook that does not parse (XML, numbers, dates, the zip)
+MAX_TITLE_ROWS = 3  # rows of one cell above a sheet's header taken as its title (see Population._xlsx)
 _XLSX_FAULTS = (OSError, EOFError, zlib.error, zipfile.BadZipFile, KeyError, ValueError, IndexError, TypeError,
                 AttributeError, SyntaxError)
 MAX_XLSX_PART = 256 * 1024 * 1024  # unpacked bytes of a part of a workbook read whole (shared strings, styles)

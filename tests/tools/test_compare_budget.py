@@ -57,6 +57,54 @@ class TestPersonPopulations:
         assert (summary.budget.name, summary.basis) == ("budget_jahr", "modellkopf")
         assert "summiert: „budget_jahr“, das Budget des ganzen Falls laut Modellkopf" in summary.render_text()
 
+    @pytest.mark.parametrize("backend", ["skalar", "spalten"])
+    @pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig"], ids=["utf8", "bom"])
+    def test_the_cases_that_decide_for_the_case_s_budget_are_named(
+            self, tmp_path: Path, backend: str, encoding: str) -> None:
+        """One case of two residents among persons makes the summary sum the whole case's budget
+        (an offer's, with every place: many times the persons' own) — and the summary names that
+        case, by the name its rows and the largest changes give it, with how many cases have one
+        element; the same from a file read line by line quickly (UTF-8) or by the population
+        reader (a byte order mark), on both backends."""
+        cases = persons(6)
+        cases[2]["bewohner"] = cases[2]["bewohner"] * 2
+        path = tmp_path / "personen.jsonl"
+        lines = [json.dumps(case, ensure_ascii=False, default=str) for case in cases]
+        path.write_text("\n".join([*lines[:2], "", *lines[2:]]) + "\n", encoding=encoding)  # (an empty line 3)
+        summary = compare(mawo(), mawo("mawo_2025"), path, backend=backend)
+        assert (summary.budget.name, summary.basis) == ("budget_jahr", "modellkopf")
+        assert summary.other_elements == compare_module.OtherElements(
+            "bewohner", "bewohner[].jahresbetrag", 1, (("Zeile 4", 2),), 5)
+        text = summary.render_text()
+        assert ("  summiert: „budget_jahr“, das Budget des ganzen Falls laut Modellkopf — nicht jeder Fall hat "
+                "genau ein Element in „bewohner“\n  wegen 1 Fall: Zeile 4 (2 Elemente); 5 Fälle haben genau eines "
+                "(hätten alle genau eines: „bewohner[].jahresbetrag“ summiert, der eigene Betrag des Elements)\n"
+                ) in text
+        assert "Zeile 4:" in text  # (the same name among the largest changes)
+        assert summary.to_dict()["budget"]["nicht_ein_element"] == {
+            "liste": "bewohner", "fälle": 1, "ein_element": 5, "beispiele": [{"fall": "Zeile 4", "elemente": 2}]}
+
+    def test_many_such_cases_are_counted_and_the_first_named(self, tmp_path: Path) -> None:
+        cases = persons(9)
+        for number in (1, 2, 4, 5, 6, 7, 8):
+            cases[number]["bewohner"] = cases[number]["bewohner"] * (2 + number % 2)
+        summary = compare(mawo(), mawo("mawo_2025"), jsonl(tmp_path / "p.jsonl", cases), values="keine")
+        assert summary.other_elements is not None
+        assert (summary.other_elements.count, summary.other_elements.ones) == (7, 2)
+        assert ("wegen 7 Fällen: Zeile 2 (3 Elemente), Zeile 3 (2 Elemente), Zeile 5 (2 Elemente), Zeile 6 "
+                "(3 Elemente), Zeile 7 (2 Elemente) und 2 weitere; 2 Fälle haben genau eines") in summary.render_text()
+
+    def test_no_case_of_one_element_names_none(self, tmp_path: Path) -> None:
+        """Whole offers only, or persons only: nothing to name (the summed figure is the one the
+        population's form gives)."""
+        offer = teilhabe_rules.inputs.cases.read_data(ROOT / "examples/mawo/haus_linde.toml")
+        offer["bewohner"] = [str(ROOT / "examples/mawo" / name) for name in offer["bewohner"]]
+        offers = compare(mawo(), mawo("mawo_2025"), jsonl(tmp_path / "angebote.jsonl", [offer, offer]))
+        assert offers.basis == "modellkopf" and offers.other_elements is None
+        assert offers.to_dict()["budget"]["nicht_ein_element"] is None and "wegen" not in offers.render_text()
+        people = compare(mawo(), mawo("mawo_2025"), jsonl(tmp_path / "personen.jsonl", persons(3)))
+        assert people.basis == "element" and people.other_elements is None
+
     def test_the_cli_says_which_figure(self, tmp_path: Path) -> None:
         population = jsonl(tmp_path / "personen.jsonl", persons(2))
         out, err = io.StringIO(), io.StringIO()

@@ -370,6 +370,9 @@ class Summary:
     # which figure is summed: modellkopf (the case's budget), element (the one element's own
     # budget, on a population of one element per case), angegeben (budget=…), figuren
     basis: str = "figuren"
+    # where the whole case's budget is summed though the models declare an element budget and
+    # some cases have one element: the cases that have another number (named in the summary)
+    other_elements: OtherElements | None = None
     case_budget: str | None = None  # the case's budget of the model header (for the hint)
     # how the rows were evaluated (not part of the summary's figures): ``spalten`` (the columnar
     # backend) or ``skalar``, and one line each on why a case or the whole run took the scalar path
@@ -405,6 +408,7 @@ class Summary:
             "stufenwechsel": {name: {"fälle": lv.cases, "höher": lv.up, "niedriger": lv.down, "elemente": lv.elements}
                               for name, lv in self.levels.items()},
             "budget": {"wert": self.budget.name, "grundlage": self.basis, "einheit": unit,
+                       "nicht_ein_element": self.other_elements.to_dict() if self.other_elements else None,
                        "alt": money(self.total_old),
                        "neu": money(self.total_new), "differenz": _shown_difference(money, self.total_old,
                                                                                      self.total_new)},
@@ -436,7 +440,9 @@ class Summary:
                     f"Element in „{listed}“{other}")
         if self.basis == "angegeben":
             return f"„{name}“, wie mit --budget angegeben"
-        return f"„{name}“, das Budget des ganzen Falls laut Modellkopf"
+        why = (f" — nicht jeder Fall hat genau ein Element in „{self.other_elements.listed}“\n  "
+               f"{self.other_elements.text()}" if self.other_elements is not None else "")
+        return f"„{name}“, das Budget des ganzen Falls laut Modellkopf{why}"
 
     def top(self) -> list[tuple[Decimal, int, str, Decimal, Decimal]]:
         """The ten largest changes of the budget by amount, largest first (ties: input order)."""
@@ -671,8 +677,10 @@ def compare(
         chosen = fields(old, new, values, budget, per_element=per_element)
         budget_field = next(f for f in chosen if f.kind == "budget")
         basis = "angegeben" if budget is not None else ("element" if per_element else "modellkopf")
+        other_cases = (other_elements(population, element, reading, bounds)
+                       if basis == "modellkopf" and element is not None and bounds[0] <= 1 <= bounds[1] else None)
         summary = Summary(old.info, new.info, str(population), budget_field, basis=basis,
-                          case_budget=".".join(old.info.budget or ()) or None)
+                          case_budget=".".join(old.info.budget or ()) or None, other_elements=other_cases)
         evaluator = _Evaluator(old, new, agreed_old, agreed_new, at_old, at_new, chosen,
                                _base_dir(population))
         columnar: _ColumnarRun | None = None
@@ -1048,11 +1056,11 @@ def one_element_each(population: str | Path, listed: str, reading: dict[str, str
     if quick is not None:
         return quick
     with read_population(population, **reading) as rows:
-        return each_one_element(_read_cases(rows), listed, bounds) is True
+        return each_one_element((data for _name, data in _read_cases(rows)), listed, bounds) is True
 
 
-def _read_cases(rows: Iterable[PopulationRow]) -> Iterator[Any]:
-    """The data of each row that can be read (a case file named by a row: its data)."""
+def _read_cases(rows: Iterable[PopulationRow]) -> Iterator[tuple[str, Any]]:
+    """The name and data of each row that can be read (a case file named by a row: its data)."""
     for row in rows:
         data, error = row.decoded()
         if error is not None:
@@ -1062,7 +1070,7 @@ def _read_cases(rows: Iterable[PopulationRow]) -> Iterator[Any]:
                 data = read_data(data)
             except TeilhabeError:
                 continue
-        yield data
+        yield row.id, data
 
 
 def _one_element_each_jsonl(path: Path, listed: str, bounds: tuple[int, int] = NO_BOUNDS) -> bool | None:
@@ -1079,7 +1087,8 @@ def _one_element_each_jsonl(path: Path, listed: str, bounds: tuple[int, int] = N
     if path.suffix.lower() not in (".jsonl", ".ndjson"):
         return None
     try:
-        return each_one_element(_plain_lines(path, json.dumps(listed), listed), listed, bounds) is True
+        lines = _plain_lines(path, json.dumps(listed), listed)
+        return each_one_element((data for _number, data in lines), listed, bounds) is True
     except (OSError, LineTooLong, _NotPlain):
         return None
 
@@ -1088,14 +1097,83 @@ class _NotPlain(Exception):
     """A JSON Lines file that is not plain UTF-8 (:func:`_one_element_each_jsonl`)."""
 
 
-def _plain_lines(path: Path, key: str, listed: str) -> Iterator[Any]:
-    """The data of each line of ``path`` (see :func:`_one_element_each_jsonl`), None for one that
-    cannot be read; after a line of one element in ``listed`` (``key`` its JSON text), a line the
-    C decoder finds one element in, where the two decoders cannot differ, as one element alone.
-    :class:`_NotPlain` where the file is not plain UTF-8."""
+#: how many of the cases that kept a population from summing its elements' own budget a
+#: summary names (:class:`OtherElements`)
+OTHER_CASES_SHOWN = 5
+
+
+@attrs.frozen
+class OtherElements:
+    """Why a population that is mostly one element per case sums the whole case's budget: of the
+    cases whose list ``listed`` passes its input check, ``count`` have another number of
+    elements than one (the first :data:`OTHER_CASES_SHOWN` in ``shown``: their names, as the
+    rows name them, and their numbers of elements) and ``ones`` have exactly one; ``figure`` is
+    the element's own budget that a population of one element per case would sum."""
+
+    listed: str
+    figure: str
+    count: int
+    shown: tuple[tuple[str, int], ...]
+    ones: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"liste": self.listed, "fälle": self.count, "ein_element": self.ones,
+                "beispiele": [{"fall": name, "elemente": number} for name, number in self.shown]}
+
+    def text(self) -> str:
+        """The cases in German, for the summary's line ``wegen …`` below ``summiert: …``."""
+        named = ", ".join(f"{name} ({number} Element{'' if number == 1 else 'e'})" for name, number in self.shown)
+        more = f" und {self.count - len(self.shown)} weitere" if self.count > len(self.shown) else ""
+        cases = "1 Fall" if self.count == 1 else f"{self.count} Fällen"
+        ones = "1 Fall hat" if self.ones == 1 else f"{self.ones} Fälle haben"
+        return (f"wegen {cases}: {named}{more}; {ones} genau eines (hätten alle genau eines: "
+                f"„{self.figure}“ summiert, der eigene Betrag des Elements)")
+
+
+def other_elements(population: str | Path, element: tuple[str, str], reading: dict[str, str | None],
+                   bounds: tuple[int, int] = NO_BOUNDS) -> OtherElements | None:
+    """The cases that keep a population from having one element each in the list of the element
+    budget ``element`` (list, value), where some of its cases have exactly one
+    (:class:`OtherElements`); None where none has one or none has another number — a population
+    of whole cases, or of one element each. Reads the whole population once more (a JSON Lines
+    file of plain UTF-8 as :func:`one_element_each` reads it); called only where the whole case's
+    budget is summed though the models declare an element budget."""
+    listed = element[0]
+
+    def tally(cases: Iterable[tuple[str, Any]]) -> OtherElements | None:
+        count = ones = 0
+        shown: list[tuple[str, int]] = []
+        for name, data in cases:
+            one = elements_one(data, listed, bounds)
+            if one:
+                ones += 1
+            elif one is False:
+                count += 1
+                if len(shown) < OTHER_CASES_SHOWN:
+                    shown.append((name, len(data.get(listed, []))))
+        if not count or not ones:
+            return None
+        return OtherElements(listed, f"{listed}[].{element[1]}", count, tuple(shown), ones)
+
+    path = Path(population)
+    if path.suffix.lower() in (".jsonl", ".ndjson"):
+        try:
+            return tally((f"Zeile {number}", data) for number, data in _plain_lines(path, json.dumps(listed), listed))
+        except (OSError, LineTooLong, _NotPlain):
+            pass  # (the population reader decides)
+    with read_population(population, **reading) as rows:
+        return tally(_read_cases(rows))
+
+
+def _plain_lines(path: Path, key: str, listed: str) -> Iterator[tuple[int, Any]]:
+    """The number (1-based, empty lines counted) and data of each line of ``path`` that is not
+    empty (see :func:`_one_element_each_jsonl`), None for one that cannot be read; after a line
+    of one element in ``listed`` (``key`` its JSON text), a line the C decoder finds one element
+    in, where the two decoders cannot differ, as one element alone. :class:`_NotPlain` where the
+    file is not plain UTF-8."""
     confirmed = False
     one = {listed: [None]}
-    for piece in byte_lines(path, MAX_LINE):
+    for number, piece in enumerate(byte_lines(path, MAX_LINE), start=1):
         if len(piece) > MAX_LINE or b"\0" in piece or b"\xef\xbb\xbf" in piece:
             raise _NotPlain
         try:
@@ -1107,14 +1185,14 @@ def _plain_lines(path: Path, key: str, listed: str) -> Iterator[Any]:
         if not text.strip(" \t\r"):
             continue
         if confirmed and text.count(key) == 1 and "\\u" not in text and _one_element(text, listed):
-            yield one
+            yield number, one
             continue
         data, error = PopulationRow("", raw=text, size=len(text)).decoded()
         if error is not None:
-            yield None
+            yield number, None
             continue
         confirmed = confirmed or elements_one(data, listed, NO_BOUNDS) is True
-        yield data
+        yield number, data
 
 
 def _one_element(text: str, listed: str) -> bool:

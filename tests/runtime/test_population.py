@@ -118,6 +118,44 @@ class TestGermanExcelCsv:
         assert compare(flat, flat, path).errors == 1
 
 
+@pytest.mark.parametrize(("text", "header_row", "titles"), [
+    ("Bestand 31.12.2024\nbeginn;stunden;name\n01.03.2025;250,5;A\n01.03.2025;12;B\n", 2, ("Bestand 31.12.2024",)),
+    ("Bestand 31.12.2024;;\nbeginn;stunden;name\n01.03.2025;250,5;A\n01.03.2025;12;B\n", 2, ("Bestand 31.12.2024",)),
+    ('"Bestand 31.12.2024",,\n\n;Träger X;\nbeginn,stunden,name\n01.03.2025,"250,5",A\n01.03.2025,12,B\n', 4,
+     ("Bestand 31.12.2024", "Träger X")),
+    ("beginn;stunden;name\n01.03.2025;250,5;A\n01.03.2025;12;B\n", None, ()),
+], ids=["titel", "titel-mit-trennzeichen", "zwei-titel-und-leerzeile", "ohne-titel"])
+def test_title_lines_above_a_csv_header_are_passed_over(text: str, header_row: int | None, titles: tuple[str, ...],
+                                                       tmp_path: Path) -> None:
+    """As in a sheet: lines of one cell above the header of a CSV file (Excel saves a title row
+    as „Bestand 31.12.2024;;“) are its title, and the line of more cells below them the header;
+    the cases keep their line numbers, are counted as read, and the reading says so."""
+    path = tmp_path / "fälle.csv"
+    path.write_text(text, encoding="utf-8")
+    with read_population(path) as population:
+        found = [(row.id, row.data, row.error) for row in population]
+        properties = population.properties
+    first = (header_row or 1) + 1
+    assert found == [(f"Zeile {first}", {"beginn": "01.03.2025", "stunden": "250.5", "name": "A"}, None),
+                     (f"Zeile {first + 1}", {"beginn": "01.03.2025", "stunden": "12", "name": "B"}, None)]
+    assert (properties.header_row, properties.titles, properties.decimal) == (header_row, titles, ",")
+    assert ("Kopfzeile in Zeile" in properties.describe()) == (header_row is not None)
+    assert count_rows(path) == 2
+
+
+@pytest.mark.parametrize("text", ["name\nA\nB\nC\nD\nE\n", "name\nA\nB\n", "name\n\nA\n",
+                                  "name\nAnna Maria\nA\n"])
+def test_a_csv_file_of_one_column_keeps_its_first_line_as_header(text: str, tmp_path: Path) -> None:
+    """Lines of one cell and no line of more below: a table of one column, read as before."""
+    path = tmp_path / "namen.csv"
+    path.write_text(text, encoding="utf-8")
+    with read_population(path) as population:
+        found = [row.data for row in population]
+        assert population.properties.header_row is None
+    assert found == [{"name": line} for line in text.split("\n")[1:] if line]
+    assert count_rows(path) == len(found)
+
+
 class TestDecimalMark:
     """A number reads in one notation per file; text that is no number stays as it is."""
 
@@ -340,8 +378,8 @@ class TestXlsx:
     @pytest.mark.parametrize(("above", "header_row", "titles"), [
         ([["Bestand 31.12.2024"]], 2, ("Bestand 31.12.2024",)),
         ([["Bestand 31.12.2024"], [], [None, "Träger: Stadt X"]], 4, ("Bestand 31.12.2024", "Träger: Stadt X")),
-        ([[], [dt.datetime(2024, 12, 31)], ["Eingliederungshilfe", None, None]], 4, ("31.12.2024",
-                                                                                      "Eingliederungshilfe")),
+        ([[], [dt.datetime(2024, 12, 31)], ["Eingliederungshilfe Stadt X", None, None]], 4,
+         ("31.12.2024", "Eingliederungshilfe Stadt X")),
     ], ids=["titel", "zwei-titel-und-leerzeile", "datum-als-titel"])
     def test_title_rows_above_the_header_are_passed_over(
             self, flat: teilhabe_rules.Model, tmp_path: Path, above: list[list[Any]], header_row: int,
@@ -368,10 +406,12 @@ class TestXlsx:
         [["beginn", "stunden", "name"], *CASES],
         [["name"], ["Jürgen Müller"], ["Änne"], ["Anna"], ["Ben"], ["x", "y"]],
         [["name"], ["Jürgen Müller"], ["Änne"]],
-    ], ids=["kopfzeile-zuerst", "eine-spalte", "eine-spalte-kurz"])
+        [["name"], ["Jürgen Müller"], ["Änne", "Bert"]],
+    ], ids=["kopfzeile-zuerst", "eine-spalte", "eine-spalte-kurz", "eine-spalte-und-eine-breite-zeile"])
     def test_a_header_in_the_first_row_is_the_header(self, tmp_path: Path, rows: list[list[Any]]) -> None:
         """A header in the first filled row is taken as before — also of a table of one column,
-        whose rows of one cell are cases, not a title."""
+        whose rows of one cell are cases, not a title, even where a row of more cells follows:
+        a cell that names a column (``name``) is no title."""
         path = self.sheet_of(tmp_path / "fälle.xlsx", rows)
         with read_population(path) as population:
             found = [row.id for row in population]

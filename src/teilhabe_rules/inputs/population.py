@@ -128,7 +128,8 @@ class PopulationProperties:
             parts.append(f"Blatt „{self.sheet}“")
         if self.header_row is not None:
             shown = ", ".join(f"„{_shortened(title)}“" for title in self.titles)
-            parts.append(f"Kopfzeile in Zeile {self.header_row} (darüber als Titel übergangen: {shown})")
+            parts.append(f"Kopfzeile in Zeile {self.header_row}"
+                         + (f" (darüber als Titel übergangen: {shown})" if shown else ""))
         if self.separator is not None:
             parts.append("Trennzeichen " + ("Tabulator" if self.separator == "\t" else f"„{self.separator}“"))
         if self.format in ("csv", "xlsx", "parquet", "relation"):
@@ -225,6 +226,7 @@ class Population:
     sheet: str | None
     header_row: int | None  # a sheet's header row where rows of its title stand above it (see _xlsx)
     titles: tuple[str, ...]  # the texts of those rows
+    _read_ahead: list[tuple[int, str | None]]  # a CSV file's lines read below a title that was none
     _handle: IO[bytes] | None
     _closers: list[Any]
     _key: int | None
@@ -281,7 +283,7 @@ class Population:
         lines = self._lines(self._handle)
         if fmt == "csv":
             try:
-                columns = self._csv_header(lines)
+                columns, lines = self._csv_header(lines)
             except BaseException:
                 self._handle.close()
                 raise
@@ -303,6 +305,7 @@ class Population:
         self.sheet = None
         self.header_row = None
         self.titles = ()
+        self._read_ahead = []
         self._handle = None
         self._closers = []
         self._key = None  # the 0-based index of a table's key column (see _typed)
@@ -469,10 +472,14 @@ class Population:
 
     # -- CSV --
 
-    def _csv_header(self, lines: Iterator[tuple[int, str | None]]) -> list[Column]:
+    def _csv_header(self, lines: Iterator[tuple[int, str | None]]
+                    ) -> tuple[list[Column], Iterator[tuple[int, str | None]]]:
         """The columns of the header (the first line that is not empty; none in an empty file),
-        or a CaseError. The separator is given, or the one of ``;``, ``,`` and tab found most
-        often in the header (``,`` if none)."""
+        or a CaseError, and the lines below it. The separator is given, or the one of ``;``,
+        ``,`` and tab found most often in the header (``,`` if none). Where the first line and up
+        to :data:`MAX_TITLE_ROWS` lines below hold one cell each that names no column
+        (:func:`_title_like`) and a line of more cells follows, that line is the header and the
+        lines above it the file's title (as a sheet's, :meth:`_xlsx`)."""
         name = str(self.path)
         for number, line in lines:
             if line is not None and not line.strip(_BLANK):
@@ -489,11 +496,51 @@ class Population:
                 raise CaseError(Diagnostic(
                     f"Die Kopfzeile der CSV-Datei ist nicht lesbar: {problem}",
                     Location(name, number, 1), code="population"))
+            if _cells_filled(header) <= 1 and all(_title_like(c) for c in header if c.strip(_BLANK)):
+                found = self._below_title(lines, [(number, header)])
+                if found is not None:
+                    number, header, lines = found
+                else:  # (no header below: the first line is the header, the lines read are rows)
+                    lines = itertools.chain(self._read_ahead, lines)
             # a file separated by commas writes a decimal comma only quoted: 1.500 there is 1.5
             self.decimal.point_first = self.separator == ","
-            return _columns(header, name, number)
+            return _columns(header, name, number), lines
         self.separator = self._given_separator or ","
-        return []
+        return [], lines
+
+    def _below_title(self, lines: Iterator[tuple[int, str | None]], titles: list[tuple[int, list[str]]]
+                     ) -> tuple[int, list[str], Iterator[tuple[int, str | None]]] | None:
+        """The header below the title lines ``titles`` of a CSV file (their numbers and cells):
+        the next line of more than one cell, where no more than :data:`MAX_TITLE_ROWS` lines of
+        one cell stand above it, with its number and the lines below it; None where there is none
+        (then :attr:`_read_ahead` holds the lines read, and the separator is the first line's)."""
+        self._read_ahead = []
+        first_separator = self.separator
+        for number, line in lines:
+            self._read_ahead.append((number, line))
+            if line is not None and not line.strip(_BLANK):
+                continue
+            if line is None or self._problem(line) is not None:
+                break
+            separator = self._given_separator or _separator_of(line)
+            try:
+                cells = next(csv.reader((line,), strict=True, delimiter=separator))
+            except csv.Error:
+                break
+            if _cells_filled(cells) <= 1 and not all(_title_like(c) for c in cells if c.strip(_BLANK)):
+                break  # a column's name: no title above
+            if _cells_filled(cells) > 1:
+                self.separator = separator
+                self.header_row = number
+                self.titles = tuple(next(c.strip() for c in row if c.strip(_BLANK)) for _n, row in titles
+                                    if _cells_filled(row))
+                self._read_ahead = []
+                return number, cells, lines
+            titles.append((number, cells))
+            if len(titles) > MAX_TITLE_ROWS:
+                break
+        self.separator = first_separator
+        return None
 
     def _csv_rows(self, lines: Iterator[tuple[int, str | None]], width: int) -> Iterator[TableRow]:
         separator = self.separator or ","
@@ -720,8 +767,8 @@ class Population:
         except faults as exc:
             raise failure(exc) from None
         # the header: the first row that is not empty — or, where it and up to MAX_TITLE_ROWS rows
-        # below have one filled cell each and a row of more cells follows, that row: the rows of
-        # one cell above it are the sheet's title („Bestand 31.12.2024“), not its header
+        # below have one filled cell each that names no column (_title_like) and a row of more
+        # cells follows, that row: the rows above it are the sheet's title („Bestand 31.12.2024“)
         read: list[tuple[tuple[Any, ...], tuple[Any, ...]]] = []  # the rows read to find it
         first: int | None = None  # (places in ``read``)
         titles: list[int] = []
@@ -736,6 +783,8 @@ class Population:
             if len(filled) > 1:
                 place = len(read) - 1
                 break
+            if not _title_like(filled[0]):
+                break  # a column's name: the header of a table of one column
             titles.append(len(read) - 1)
             if len(titles) > MAX_TITLE_ROWS:
                 break  # rows of one cell: a table of one column
@@ -1154,6 +1203,21 @@ def _exact(value: Any) -> Any:
     if isinstance(value, (list, tuple)):
         return [_exact(item) for item in value]
     return value
+
+
+def _title_like(value: Any) -> bool:
+    """Whether the one filled cell of a row above a table's header may be a title rather than the
+    name of a column: not a text, or one with white space inside („Bestand 31.12.2024“) or not
+    starting with a letter or ``_`` — a column is named like an input (``name``, ``lp2a.kap4``)."""
+    if not isinstance(value, str):
+        return True
+    text = value.strip()
+    return any(ch.isspace() for ch in text) or not (text[:1].isalpha() or text[:1] == "_")
+
+
+def _cells_filled(cells: Sequence[str]) -> int:
+    """How many of a CSV line's cells hold more than white space."""
+    return sum(1 for cell in cells if cell.strip(_BLANK))
 
 
 def _separator_of(header: str) -> str:

@@ -105,8 +105,8 @@ class PopulationProperties:
     """How a population was read: ``format`` (verzeichnis, jsonl, csv, xlsx, parquet), the CSV
     ``separator``, the ``decimal`` mark of numbers in text cells (``,``, ``.``, None: no cell
     told), the ``encoding`` and whether the file had a byte order mark, the ``sheet`` read; of a
-    sheet whose header is not its first row that is not empty, the ``header_row`` (1-based) and
-    the ``titles`` above it, rows of one cell passed over (``Bestand 31.12.2024``)."""
+    sheet or CSV file whose header is not its first row that is not empty, the ``header_row``
+    (1-based) and the ``titles`` above it, rows of one cell passed over (``Bestand 31.12.2024``)."""
 
     format: str
     separator: str | None = None
@@ -224,7 +224,7 @@ class Population:
     bom: bool
     separator: str | None
     sheet: str | None
-    header_row: int | None  # a sheet's header row where rows of its title stand above it (see _xlsx)
+    header_row: int | None  # a table's header row where rows of its title stand above it (_xlsx, _csv_header)
     titles: tuple[str, ...]  # the texts of those rows
     _read_ahead: list[tuple[int, str | None]]  # a CSV file's lines read below a title that was none
     _handle: IO[bytes] | None

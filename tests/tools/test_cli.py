@@ -566,7 +566,7 @@ def test_a_bad_command_line_is_told_in_german(argv: list[str], said: str) -> Non
     (["eval"], "Aufruf: teilhabe-rules eval "),  # found by argparse in the command's arguments
     (["eval", "mawo", "x.toml", "--bogus"], "Aufruf: teilhabe-rules eval "),
     (["eval", "mawo", "x.toml", "--format", "xlsx"], "Aufruf: teilhabe-rules eval "),  # found by the command
-    (["eval-many", "mawo", "p.jsonl", "--out", "r.xlsx"], "Aufruf: teilhabe-rules eval-many "),
+    (["eval-many", "mawo", "p.jsonl", "--out", "r.ods"], "Aufruf: teilhabe-rules eval-many "),
     (["generate", "mawo", "-n", "3", "--out", "p.txt"], "Aufruf: teilhabe-rules generate "),
     (["evl"], "Aufruf: teilhabe-rules [-h] BEFEHL"),  # no command: the program's
     (["--bogus"], "Aufruf: teilhabe-rules [-h] BEFEHL"),

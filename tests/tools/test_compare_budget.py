@@ -77,7 +77,7 @@ class TestPersonPopulations:
             "bewohner", "bewohner[].jahresbetrag", 1, (("Zeile 4", 2),), 5)
         text = summary.render_text()
         assert ("  summiert: „budget_jahr“, das Budget des ganzen Falls laut Modellkopf — nicht jeder Fall hat "
-                "genau ein Element in „bewohner“\n  wegen 1 Fall: Zeile 4 (2 Elemente); 5 Fälle haben genau eines "
+                "genau ein Element in „bewohner“\n  wegen 1 Fall: „Zeile 4“ (2 Elemente); 5 Fälle haben genau eines "
                 "(hätten alle genau eines: „bewohner[].jahresbetrag“ summiert, der eigene Betrag des Elements)\n"
                 ) in text
         assert "Zeile 4:" in text  # (the same name among the largest changes)
@@ -91,8 +91,9 @@ class TestPersonPopulations:
         summary = compare(mawo(), mawo("mawo_2025"), jsonl(tmp_path / "p.jsonl", cases), values="keine")
         assert summary.other_elements is not None
         assert (summary.other_elements.count, summary.other_elements.ones) == (7, 2)
-        assert ("wegen 7 Fällen: Zeile 2 (3 Elemente), Zeile 3 (2 Elemente), Zeile 5 (2 Elemente), Zeile 6 "
-                "(3 Elemente), Zeile 7 (2 Elemente) und 2 weitere; 2 Fälle haben genau eines") in summary.render_text()
+        assert ("wegen 7 Fällen: „Zeile 2“ (3 Elemente), „Zeile 3“ (2 Elemente), „Zeile 5“ (2 Elemente), "
+                "„Zeile 6“ (3 Elemente), „Zeile 7“ (2 Elemente) und 2 weitere; 2 Fälle haben genau eines"
+                ) in summary.render_text()
 
     def test_no_case_of_one_element_names_none(self, tmp_path: Path) -> None:
         """Whole offers only, or persons only: nothing to name (the summed figure is the one the

@@ -1122,7 +1122,7 @@ class OtherElements:
 
     def text(self) -> str:
         """The cases in German, for the summary's line ``wegen …`` below ``summiert: …``."""
-        named = ", ".join(f"{name} ({number} Element{'' if number == 1 else 'e'})" for name, number in self.shown)
+        named = ", ".join(f"„{name}“ ({number} Element{'' if number == 1 else 'e'})" for name, number in self.shown)
         more = f" und {self.count - len(self.shown)} weitere" if self.count > len(self.shown) else ""
         cases = "1 Fall" if self.count == 1 else f"{self.count} Fällen"
         ones = "1 Fall hat" if self.ones == 1 else f"{self.ones} Fälle haben"

@@ -311,6 +311,18 @@ class TestLists:
         result = no_min.evaluate({"m": []})
         assert result.value("s") == 0 and result.value("n") == 0
 
+    @pytest.mark.parametrize("function", ["min", "max", "erstes", "letztes"])
+    def test_a_filter_no_element_meets_is_named_not_an_empty_list(self, function: str) -> None:
+        """The list has elements; the ``wo`` condition left none: the message and the hint say so."""
+        filtered = model(f"liste m\n  eingabe x: zahl EUR von 0 bis 9\nende\nwert k: EUR = {function}(m.x wo x > 5)\n")
+        with pytest.raises(EvaluationError) as info:
+            filtered.evaluate({"m": [{"x": 1}, {"x": 2}]})
+        (diagnostic,) = info.value.diagnostics
+        assert diagnostic.message == f"{function}(…) über m wo …: kein Element erfüllt die Bedingung (bei „k“)"
+        assert diagnostic.hint == (f"{function} über kein Element hat keinen Wert; frage zuerst mit derselben "
+                                   "Bedingung „wenn anzahl(m wo …) > 0 dann … sonst …“")
+        assert filtered.evaluate({"m": [{"x": 1}, {"x": 7}]}).value("k") == 7
+
     def test_position_and_previous(self) -> None:
         result = LISTS.evaluate(LIST_CASE)
         assert [result.value(f"massnahmen[{i}].nummer") for i in (1, 2, 3)] == [1, 2, 3]

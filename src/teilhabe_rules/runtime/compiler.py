@@ -565,7 +565,7 @@ class _Gen:
                 code = f"sum({gen}, ZERO)"
             else:
                 helper = _AGGREGATE_HELPERS[ir.function]
-                code = f"{helper}({gen}, {name!r})"
+                code = f"{helper}({gen}, {name!r}{', True' if ir.where is not None else ''})"
         return self._function(ir, code)
 
     def running_total(self, ir: c.Aggregate) -> str | None:

@@ -81,6 +81,7 @@ class Fault(Record):
     package: str | None = None
     unit: str | None = None
     function: str | None = None  # min, max, erstes, letztes
+    filtered: bool = False  # the aggregate of an empty list has a ``wo`` condition (no element met it)
     year: int | None = None
     month: int | None = None
     where: str | None = None  # where an agreement removes a table row (file:line)
@@ -150,7 +151,8 @@ _MESSAGES: dict[FaultKind, Callable[[Fault], str]] = {
         lambda f: f"Die Stufenregel von „{f.package}“ ergibt {f.value}, das ist keine Stufe des Pakets",
     FaultKind.OUT_OF_RANGE:
         lambda f: f"„{f.symbol}“ = {key_text(f.value)} liegt außerhalb des deklarierten Bereichs {_bounds_text(f)}",
-    FaultKind.EMPTY_LIST: lambda f: f"{f.function}(…) über {f.symbol}: die Liste ist leer",
+    FaultKind.EMPTY_LIST: lambda f: (f"{f.function}(…) über {f.symbol} wo …: kein Element erfüllt die Bedingung"
+                                     if f.filtered else f"{f.function}(…) über {f.symbol}: die Liste ist leer"),
     FaultKind.NO_PREVIOUS: lambda f: f"„vorher.{f.symbol}“ gibt es beim ersten Element nicht",
     FaultKind.NON_WHOLE_DAYS: lambda f: f"Zu einem Datum lassen sich nur ganze Tage addieren, nicht {f.value}",
     FaultKind.NON_WHOLE_AMOUNT: lambda f: f"datum_plus(…) rechnet mit ganzen {f.unit}, nicht {f.value}",
@@ -186,8 +188,11 @@ _HINTS: dict[FaultKind, Callable[[Fault], str]] = {
     FaultKind.NO_BAND: lambda f: (f"die Bänder von „{f.package}“ decken diesen Wert nicht; der Wert ergibt sich aus "
                                   "den Eingaben — prüfe sie, oder das Modell (teilhabe-rules check meldet Lücken "
                                   "für die deklarierten Wertebereiche)"),
-    FaultKind.EMPTY_LIST: lambda f: (f"{f.function} über eine leere Liste hat keinen Wert; gib ein Element an, oder "
-                                     f"frage zuerst „wenn anzahl({f.symbol}) > 0 dann … sonst …“"),
+    FaultKind.EMPTY_LIST: lambda f: (
+        f"{f.function} über kein Element hat keinen Wert; frage zuerst mit derselben Bedingung "
+        f"„wenn anzahl({f.symbol} wo …) > 0 dann … sonst …“" if f.filtered else
+        f"{f.function} über eine leere Liste hat keinen Wert; gib ein Element an, oder "
+        f"frage zuerst „wenn anzahl({f.symbol}) > 0 dann … sonst …“"),
 }
 
 

@@ -339,34 +339,35 @@ def table_lookup(table: Mapping[Any, Any], key: Any, name: str, span: Span | Non
         raise FaultError(Fault(FaultKind.TABLE_KEY_UNUSABLE, table=name, key=key, span=span)) from None
 
 
-def minimum(values: Iterable[Any], what: str) -> Any:
-    """``min(liste.x)``; ``what``: the list's name (an empty list is a fault)."""
+def minimum(values: Iterable[Any], what: str, filtered: bool = False) -> Any:
+    """``min(liste.x)``; ``what``: the list's name (an empty list is a fault; ``filtered``: the
+    aggregate has a ``wo`` condition, which may have left no element of a list that has some)."""
     items = list(values)
     if not items:
-        raise FaultError(Fault(FaultKind.EMPTY_LIST, function="min", symbol=what))
+        raise FaultError(Fault(FaultKind.EMPTY_LIST, function="min", symbol=what, filtered=filtered))
     return min(items)
 
 
-def maximum(values: Iterable[Any], what: str) -> Any:
+def maximum(values: Iterable[Any], what: str, filtered: bool = False) -> Any:
     """``max(liste.x)``; an empty list is a fault."""
     items = list(values)
     if not items:
-        raise FaultError(Fault(FaultKind.EMPTY_LIST, function="max", symbol=what))
+        raise FaultError(Fault(FaultKind.EMPTY_LIST, function="max", symbol=what, filtered=filtered))
     return max(items)
 
 
-def first(values: Iterable[Any], what: str) -> Any:
+def first(values: Iterable[Any], what: str, filtered: bool = False) -> Any:
     """``erstes(liste.x)``; an empty list is a fault."""
     for item in values:
         return item
-    raise FaultError(Fault(FaultKind.EMPTY_LIST, function="erstes", symbol=what))
+    raise FaultError(Fault(FaultKind.EMPTY_LIST, function="erstes", symbol=what, filtered=filtered))
 
 
-def last(values: Iterable[Any], what: str) -> Any:
+def last(values: Iterable[Any], what: str, filtered: bool = False) -> Any:
     """``letztes(liste.x)``; an empty list is a fault."""
     items = list(values)
     if not items:
-        raise FaultError(Fault(FaultKind.EMPTY_LIST, function="letztes", symbol=what))
+        raise FaultError(Fault(FaultKind.EMPTY_LIST, function="letztes", symbol=what, filtered=filtered))
     return items[-1]
 
 

@@ -647,14 +647,14 @@ class Model:
 
 
 def model_identity(checked: c.CheckedModel) -> tuple[str, str]:
-    """The name of ``checked`` and a digest of the texts it was checked from (its file's name and
-    text, and its base files'): equal for the models :meth:`Model.__eq__` finds equal apart from
-    their path — a model handed to another process, the same file loaded again."""
+    """The name of ``checked`` and a digest of the texts it was checked from (its file's text,
+    then its base files' in order of their texts; not the files' names): equal for the models
+    :meth:`Model.__eq__` finds equal apart from their path — a model handed to another process,
+    the same file loaded again, by another spelling of its path or from a copy elsewhere."""
     digest = hashlib.sha256()
-    for name, text in ((checked.info.file, checked.source), *sorted(checked.other_sources.items())):
-        for part in (name or "", text):
-            digest.update(part.encode("utf-8", "surrogatepass"))
-            digest.update(b"\0")
+    for text in (checked.source, *sorted(checked.other_sources.values())):
+        digest.update(text.encode("utf-8", "surrogatepass"))
+        digest.update(b"\0")
     return checked.info.name, digest.hexdigest()
 
 

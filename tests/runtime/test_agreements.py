@@ -587,3 +587,22 @@ class TestLoadedForAnotherModel:
         for again in (tr.load(CASES / "klein.rules"), pickle.loads(pickle.dumps(model))):
             assert again.evaluate(CASES / "grundfall.toml", loaded) == expected
             assert again.evaluate(CASES / "grundfall.toml", pickle.loads(pickle.dumps(loaded))) == expected
+
+    def test_the_same_file_by_another_path_or_a_copy_elsewhere_takes_it(self, tmp_path: Path,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+        """The identity is the rule texts, not the files' names: the same file loaded by a relative
+        and by an absolute path, or a copy of it (and of its base file) in another folder, takes
+        the agreement loaded by the other."""
+        rules = Path(__file__).resolve().parents[2] / "models"
+        for name in ("mawo.rules", "mawo_2025.rules"):
+            (tmp_path / name).write_text((rules / name).read_text(encoding="utf-8"), encoding="utf-8")
+        monkeypatch.chdir(rules.parent)
+        case = self.person_2025(tmp_path)
+        agreement = self.PERSON / "vereinbarung_haus_linde.toml"
+        for name in ("mawo.rules", "mawo_2025.rules"):
+            loaded = tr.load(Path("models") / name).load_agreement(agreement)
+            expected = tr.load(rules / name).evaluate(case, agreement)
+            for again in (tr.load(rules / name), tr.load(tmp_path / name)):
+                found = again.evaluate(case, loaded)
+                for path in ("budget_jahr", "bewohner[1].lp2b.zeit"):
+                    assert found.value(path) == expected.value(path)

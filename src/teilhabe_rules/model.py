@@ -13,6 +13,7 @@ import os
 import stat
 import threading
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -661,11 +662,41 @@ def model_identity(checked: c.CheckedModel) -> tuple[str, str]:
 def input_identity(checked: c.CheckedModel) -> tuple[str, str]:
     """The name of ``checked`` and a digest of its input declarations (each list's name, parent
     and bounds, each input's id, key, path, type, whether required and its default): equal for
-    models that accept and read the same cases alike — a variant that changes values only."""
+    models that accept and read the same cases alike — a variant that changes values only, also
+    one that declares an input anew with its numbers written otherwise (``bis 1000.0`` for ``bis
+    1000``): the digest is of the values as equality compares them (:func:`_canonical`), as
+    ``compare`` finds two models' inputs the same."""
     declared = [(sid, scope.name if sid else "", scope.parent, scope.min_count, scope.max_count,
                  [(i.id, i.key, i.path, i.type, i.required, i.default) for i in scope.inputs])
                 for sid, scope in sorted(checked.scopes.items())]
-    return checked.info.name, hashlib.sha256(repr(declared).encode("utf-8", "surrogatepass")).hexdigest()
+    text = repr(_canonical(declared))
+    return checked.info.name, hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _canonical(value: Any) -> Any:
+    """``value`` in a form whose ``repr`` is the same for values equality finds equal: a number
+    (int or Decimal, not a bool) as its digits without trailing zeros, an attrs record as its
+    class and the fields it is compared by, a sequence or mapping item by item."""
+    if value is None or isinstance(value, (bool, str)):
+        return value
+    if isinstance(value, (int, Decimal)):
+        number = Decimal(value)
+        if not number.is_finite():
+            return ("zahl", str(number))
+        sign, digits, exponent = number.as_tuple()
+        if not any(digits):
+            return ("zahl", "0")
+        while digits[-1] == 0:
+            digits, exponent = digits[:-1], int(exponent) + 1
+        return ("zahl", sign, digits, exponent)
+    if attrs.has(type(value)):
+        return (type(value).__qualname__,
+                tuple(_canonical(getattr(value, a.name)) for a in attrs.fields(type(value)) if a.eq))
+    if isinstance(value, (tuple, list)):
+        return tuple(_canonical(item) for item in value)
+    if isinstance(value, Mapping):
+        return tuple(sorted((repr(_canonical(k)), _canonical(v)) for k, v in value.items()))
+    return value
 
 
 def _foreign_agreement(agreement: Agreement, name: str) -> Diagnostic:

@@ -784,3 +784,22 @@ wert kosten: EUR = x * 10 EUR/h
         assert variant.evaluate(loaded, at=dt.date(2025, 3, 1)) == variant.evaluate(case, at=dt.date(2025, 3, 1))
         assert pickle.loads(pickle.dumps(base)).evaluate(pickle.loads(pickle.dumps(loaded))) == base.evaluate(case)
         assert model.evaluate(model.load_case(CASES / "grundfall.toml")) == model.evaluate(CASES / "grundfall.toml")
+
+    def test_a_variant_declaring_an_input_anew_with_its_numbers_written_otherwise_takes_it(
+            self, tmp_path: Path) -> None:
+        """``bis 5.0`` is ``bis 5`` and ``standard 1.0 h`` is ``standard 1 h``: the inputs are the
+        same, as ``compare`` finds them (and shares each case's check between the versions)."""
+        from teilhabe_rules.tools.compare import compare
+
+        base = self.NARROW.replace("gültig ab 01.01.2024", "gültig ab 01.01.2024\n  budget kosten").replace(
+            "bis 5", "bis 5 standard 1 h")
+        (tmp_path / "schmal.rules").write_text(base, encoding="utf-8")
+        (tmp_path / "neu.rules").write_text(
+            'modell neu "Neu"\n  erweitert "schmal"\nende\n'
+            "eingabe x: zahl h von 0.0 bis 5.0 standard 1.0 h\nwert kosten: EUR = x * 11 EUR/h\n", encoding="utf-8")
+        old, new = tr.load(tmp_path / "schmal.rules"), tr.load(tmp_path / "neu.rules")
+        assert new.evaluate(old.load_case({"x": 2})).value("kosten") == Decimal(22)
+        assert new.evaluate(old.load_case({})).value("kosten") == Decimal(11)
+        (tmp_path / "faelle.jsonl").write_text('{"x": 2}\n{}\n', encoding="utf-8")
+        summary = compare(old, new, tmp_path / "faelle.jsonl", backend="skalar")
+        assert (summary.evaluated, summary.total_old, summary.total_new) == (2, Decimal(30), Decimal(33))

@@ -8,6 +8,7 @@ failure is one of the library's own errors (:mod:`teilhabe_rules.errors`).
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import hashlib
 import os
 import stat
@@ -31,7 +32,16 @@ from .errors import (
     ValidityError,
 )
 from .files import path_problem
-from .inputs.cases import Case, CaseFileData, CaseLoader, CaseSources, day_of, read_case_file, reference_day
+from .inputs.cases import (
+    Case,
+    CaseFileData,
+    CaseLoader,
+    CaseSources,
+    LoadedFor,
+    day_of,
+    read_case_file,
+    reference_day,
+)
 from .inputs.validator import MappingValidator
 from .ir import checked as c
 from .ir import toolkit
@@ -93,7 +103,9 @@ class Model:
         self._reads: dict[str, tuple[c.InputSpec, ...]] = {}  # node id → inputs its check reads
         self._reads_date = self.backend.program.reads_date  # toolkit.reads_date, found by the compiler
         self._identity: tuple[str, str] | None = None  # model_identity(checked), made on first use
-        self._inputs: tuple[str, str] | None = None  # input_identity(checked), made on first use
+        # handed to every case this model loads; its digest (input_identity) made only where a case of
+        # another model object is given (or a case is pickled)
+        self._loaded_for = LoadedFor(checked.info.name, functools.partial(_input_digest, checked))
 
     # ---- description ----
 
@@ -199,7 +211,7 @@ class Model:
         a population is loaded without a look at the file system for a folder that is known."""
         if isinstance(data, Case):
             return self._own_case(data)
-        inputs = self._inputs or self._input_identity()
+        inputs = self._loaded_for
         # the compiled check first; anything it does not accept, the loader's full path
         if type(data) is dict or type(data) is CaseFileData:  # (the check takes a dict itself)
             row = self._checked_row(data if type(data) is dict else dict(data))
@@ -215,19 +227,14 @@ class Model:
             return attrs.evolve(loaded, loaded_for=inputs)
         return attrs.evolve(self.loader.load(data, source, base_dir=base_dir), loaded_for=inputs)
 
-    def _input_identity(self) -> tuple[str, str]:
-        found = self._inputs = input_identity(self.checked)
-        return found
-
     def _own_case(self, case: Case) -> Case:
         """``case`` where it was loaded by a model of this model's inputs (or made by hand); a
         CaseError where another model's inputs checked it: its values would be taken unchecked."""
-        inputs = self._inputs or self._input_identity()
-        if case.loaded_for is None or case.loaded_for[1] == inputs[1]:  # (a variant: another name, the same inputs)
+        if case.loaded_for is None or case.loaded_for.same_inputs(self._loaded_for):  # (a variant: the same inputs)
             return case
         named = f"Der Fall „{case.source}“" if case.source else "Der Fall"
         raise CaseError(Diagnostic(
-            f"{named} wurde für das Modell „{case.loaded_for[0]}“ geladen; „{self.name}“ hat andere Eingaben",
+            f"{named} wurde für das Modell „{case.loaded_for.name}“ geladen; „{self.name}“ hat andere Eingaben",
             path="$", code="eingabe",
             hint="gib die Falldatei oder die Tabelle (Schlüssel = Wert) selbst an: das Modell prüft sie gegen seine "
                  "Eingaben (Model.load_case)"))
@@ -671,6 +678,10 @@ def input_identity(checked: c.CheckedModel) -> tuple[str, str]:
                 for sid, scope in sorted(checked.scopes.items())]
     text = repr(_canonical(declared))
     return checked.info.name, hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _input_digest(checked: c.CheckedModel) -> str:
+    return input_identity(checked)[1]
 
 
 def _canonical(value: Any) -> Any:

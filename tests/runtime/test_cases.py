@@ -770,6 +770,26 @@ wert kosten: EUR = x * 10 EUR/h
         with pytest.raises(CaseError, match="8 liegt außerhalb von 0 bis 5 h"):
             narrow.evaluate({"x": 8})
 
+    def test_the_digest_of_the_inputs_is_made_only_for_a_case_of_another_model(
+            self, monkeypatch: pytest.MonkeyPatch) -> None:
+        """Loading and evaluating a model's own cases makes no digest of its inputs (a new process
+        evaluating one case pays nothing for the check); a case of another model object makes it
+        once per model."""
+        import teilhabe_rules.model as model_module
+
+        made: list[str] = []
+        real = model_module.input_identity
+        monkeypatch.setattr(model_module, "input_identity",
+                            lambda checked: made.append(checked.info.name) or real(checked))
+        narrow = tr.loads(self.NARROW, "schmal.rules")
+        for x in (1, 2, 3):
+            assert narrow.evaluate(narrow.load_case({"x": x})).value("kosten") == Decimal(x * 10)
+        assert made == []
+        twin = tr.loads(self.NARROW.replace("Schmal", "Zwilling"), "zwilling.rules")
+        assert twin.evaluate(narrow.load_case({"x": 4})).value("kosten") == Decimal(40)
+        assert twin.evaluate(narrow.load_case({"x": 5})).value("kosten") == Decimal(50)
+        assert sorted(made) == ["schmal", "schmal"]  # (each model object once: twin and narrow are both „schmal“)
+
     def test_an_unrelated_model_names_the_case_not_a_missing_list(self) -> None:
         loaded = tr.bundled("mawo").load_case(Path(__file__).resolve().parents[2] / "examples/mawo/haus_linde.toml")
         with pytest.raises(CaseError, match="für das Modell „mawo“ geladen; „bei_nrw3“ hat andere Eingaben"):

@@ -26,7 +26,7 @@ import numbers
 import os
 import re
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
@@ -60,6 +60,7 @@ __all__ = [
     "MAX_NESTING",
     "Case",
     "CaseFileData",
+    "LoadedFor",
     "CaseDocumentError",
     "CaseLoader",
     "CaseSources",
@@ -78,6 +79,38 @@ __all__ = [
 ]
 
 
+class LoadedFor:
+    """Which model's inputs checked a case: the model's ``name`` and a digest of its input
+    declarations (:attr:`digest`), made by ``make`` when first asked — a model hands the same
+    object to every case it loads, so a case given back to it is told its own without any digest
+    (:meth:`same_inputs`). Pickled with its digest: a process the case is sent to compares it with
+    the digest of its own model."""
+
+    __slots__ = ("_digest", "_make", "name")
+
+    def __init__(self, name: str, make: Callable[[], str] | None = None, digest: str | None = None):
+        self.name = name
+        self._make = make
+        self._digest = digest
+
+    @property
+    def digest(self) -> str:
+        if self._digest is None:
+            assert self._make is not None
+            self._digest, self._make = self._make(), None
+        return self._digest
+
+    def same_inputs(self, other: LoadedFor) -> bool:
+        """Whether the model ``other`` names declares the same inputs (a variant that changes values only)."""
+        return self is other or self.digest == other.digest
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return LoadedFor, (self.name, None, self.digest)
+
+    def __repr__(self) -> str:
+        return f"LoadedFor({self.name!r})"
+
+
 @attrs.frozen(repr=False)
 class Case(Record):
     """A validated case: the model's root row (lists hold element rows) and where it came from
@@ -86,9 +119,9 @@ class Case(Record):
     row: dict[str, Any] = attrs.field(eq=False)
     source: str | None = None
     sources: CaseSources | None = attrs.field(default=None, eq=False, repr=False)
-    # the model it was checked against: its name and a digest of its input declarations
-    # (:meth:`~teilhabe_rules.model.Model.load_case` refuses it for a model of other inputs); None: any
-    loaded_for: tuple[str, str] | None = attrs.field(default=None, eq=False, repr=False)
+    # the model it was checked against (:meth:`~teilhabe_rules.model.Model.load_case` refuses it
+    # for a model of other inputs); None: any
+    loaded_for: LoadedFor | None = attrs.field(default=None, eq=False, repr=False)
 
     def where(self, path: str) -> tuple[Location | None, str | None, bool]:
         """Where data path ``path`` stands in the files the case was read from (see

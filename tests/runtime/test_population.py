@@ -1317,3 +1317,38 @@ def test_a_reading_option_for_a_population_it_does_not_apply_to_is_refused(
     ok = {"p.jsonl": {}, "p.parquet": {"decimal": ","}, "ordner": {}, "p.csv": {"separator": ",", "decimal": ","}}
     with read_population(path, **ok[name]) as rows:  # the options it takes, it takes
         list(rows)
+
+
+_TEXT_MODEL = """modell kennung "Kennung"
+  gültig ab 01.01.2024
+  stichtag beginn
+ende
+eingabe beginn: datum
+eingabe stunden: zahl h/Jahr von 0 bis 1000
+eingabe name: text
+wert kennung: text = name
+wert betrag: EUR/Jahr = stunden * 60 EUR/h
+"""
+
+
+@pytest.mark.parametrize("backend", ["spalten", "skalar"])
+@pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
+@given(text=st.sampled_from(["1,5", "1.234,5", "-3,25", "12", "0,5 h", "1,5 EUR"]))
+@settings(max_examples=examples(6), deadline=None)
+def test_a_text_cell_that_reads_as_a_number_is_the_text_as_written(backend: str, suffix: str, text: str,
+                                                                    tmp_path_factory: pytest.TempPathFactory) -> None:
+    """In a file of decimal commas, a text input's cell that looks like a number (``1,5``) is its
+    text as the file writes it — never the number the reader made of it for a number's input."""
+    folder = tmp_path_factory.mktemp("text")
+    rows = [["beginn", "stunden", "name"], ["2025-03-01", "250,5", text], ["2025-03-01", "12", "Änne"]]
+    path = folder / f"fälle{suffix}"
+    if suffix == ".csv":
+        path.write_text("\n".join(";".join(row) for row in rows) + "\n", encoding="utf-8")
+    else:
+        book = openpyxl.Workbook()
+        for row in rows:
+            book.active.append(row)
+        book.save(path)
+    result = teilhabe_rules.loads(_TEXT_MODEL, "kennung.rules").evaluate_many(path, backend=backend)
+    assert not result.errors
+    assert [(row["kennung"], row["betrag"]) for row in result.rows()] == [(text, Decimal("15030")), ("Änne", 720)]

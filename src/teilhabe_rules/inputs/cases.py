@@ -330,8 +330,8 @@ def convert_value(value: Any, vtype: c.ValueType) -> Any:
             return day
         raise ValueError(f"erwartet ein Datum (JJJJ-MM-TT oder TT.MM.JJJJ), nicht {_show(value)}")
     if kind == _T_TEXT:
-        if isinstance(value, str):
-            return value
+        if isinstance(value, str):  # (a table's cell the reader took for a number: the text as written)
+            return value.written if isinstance(value, CellNumber) else value
         raise ValueError(f"erwartet einen Text, nicht {_show(value)}")
     if kind == _T_SCHLUESSEL:
         if isinstance(value, str):

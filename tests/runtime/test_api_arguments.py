@@ -182,7 +182,7 @@ class TestSignallingNaN:
     @pytest.mark.parametrize(("change", "words"), [
         (lambda d: d.__setitem__("zuschlag", Decimal("sNaN")), "sNaN ist keine endliche Zahl"),
         (lambda d: d.__setitem__("pflegegrad", Decimal("sNaN")), "sNaN gehört nicht zu Pflegegrad"),
-        (lambda d: d.__setitem__("pflegegrad", float("nan")), "nan gehört nicht zu Pflegegrad"),
+        (lambda d: d.__setitem__("pflegegrad", float("nan")), "NaN gehört nicht zu Pflegegrad"),
     ])
     def test_in_a_case(self, klein: tr.Model, change: Any, words: str) -> None:
         data = copy.deepcopy(CASE)

@@ -823,3 +823,29 @@ wert kosten: EUR = x * 10 EUR/h
         (tmp_path / "faelle.jsonl").write_text('{"x": 2}\n{}\n', encoding="utf-8")
         summary = compare(old, new, tmp_path / "faelle.jsonl", backend="skalar")
         assert (summary.evaluated, summary.total_old, summary.total_new) == (2, Decimal(30), Decimal(33))
+
+
+@pytest.mark.parametrize(("value", "shown"), [
+    (float("nan"), "NaN"), (float("inf"), "Infinity"), (float("-inf"), "-Infinity"),
+    (Decimal("NaN"), "NaN"), (Decimal("-Infinity"), "-Infinity"), (Decimal("sNaN"), "sNaN"),
+])
+def test_a_number_that_is_not_finite_is_named_in_json_s_words(value: object, shown: str) -> None:
+    """NaN and the infinities (JSON's ``NaN``, ``Infinity``; a float or a Decimal) are named as
+    a file writes them, not as Python prints a float (``nan``, ``inf``)."""
+    model = tr.load(Path(__file__).resolve().parents[2] / "examples/daten/stunden.rules")
+    with pytest.raises(CaseError) as info:
+        model.evaluate({"beginn": "2025-03-01", "stunden": value})
+    assert info.value.diagnostics[0].message == f"{shown} ist keine endliche Zahl"
+    assert info.value.diagnostics[0].path == "$.stunden"
+
+
+@pytest.mark.parametrize("text", ['{"beginn": "2025-03-01", "stunden": 1}', "stunden = 1", "beginn = 2025-03-01\nx=1"])
+def test_a_case_s_data_as_text_given_for_a_file_name_is_told_to_be_read_first(text: str) -> None:
+    model = tr.load(Path(__file__).resolve().parents[2] / "examples/daten/stunden.rules")
+    with pytest.raises(CaseError) as info:
+        model.evaluate(text)
+    hint = info.value.diagnostics[0].hint or ""
+    assert "gilt hier als Name einer Falldatei" in hint and "json.loads" in hint
+    with pytest.raises(CaseError) as info:
+        model.evaluate("fehlt.toml")
+    assert info.value.diagnostics[0].hint is None

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
+import math
 import numbers
 import os
 import re
@@ -268,6 +269,8 @@ def _show(value: Any) -> str:
         return "ein Datensatz"
     if isinstance(value, int) and value.bit_length() > 128:  # str() of a huge int is slow or refused
         return f"eine Zahl mit etwa {int(value.bit_length() * 0.30103) + 1} Stellen"
+    if isinstance(value, float) and not math.isfinite(value):  # (JSON's words, as a Decimal's: not „nan“, „inf“)
+        return "NaN" if math.isnan(value) else ("-Infinity" if value < 0 else "Infinity")
     text = str(value)
     return text if len(text) <= 40 else f"{text[:20]}… ({len(text)} Zeichen)"
 
@@ -586,7 +589,12 @@ _POPULATION_SUFFIXES = (".jsonl", ".ndjson", ".csv", ".tsv", ".xlsx", ".parquet"
 
 
 def _population_hint(file: str) -> str | None:
-    """The hint for a population file read as one case (its suffix tells), else None."""
+    """The hint for a population file read as one case (its suffix tells), or for a text of a
+    case's data given where a file name is read (``{"stunden": 1}``, ``stunden = 1``), else None."""
+    stripped = file.strip()
+    if stripped.startswith(("{", "[")) or "\n" in stripped or re.match(r"^[^\s=/\\]+\s*=", stripped):
+        return ("ein Text gilt hier als Name einer Falldatei; die Daten eines Falls als Text erst lesen "
+                "(in Python: json.loads oder tomllib.loads) und die Tabelle übergeben")
     suffix = Path(file).suffix.lower()
     if suffix not in _POPULATION_SUFFIXES:
         return None

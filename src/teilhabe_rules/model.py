@@ -364,7 +364,7 @@ class Model:
 
         def scalar(index: int, data: Any) -> ScalarOutcome:
             if isinstance(data, Unreadable):
-                return ScalarOutcome(None, ((data.message, None),))
+                return ScalarOutcome(None, ((data.message, data.path),))
             try:
                 # (the folder checked above, or a case file's: not looked up again per case)
                 result = self._evaluate(data, agreed, False, at, case_folder(data, folder), True)

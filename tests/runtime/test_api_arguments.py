@@ -295,3 +295,17 @@ class TestReadOnlyValues:
         again = pickle.loads(pickle.dumps(struck.tables["lp0_bewertung"]))
         with pytest.raises(Exception, match="nicht vereinbart"):
             again[0]  # noqa: B018 - (a row the agreement strikes, after pickling too)
+
+
+@pytest.mark.parametrize("backend", ["spalten", "skalar"])
+@pytest.mark.parametrize("item", [None, 5, [], b"x", 1.5])
+def test_an_element_that_is_no_record_is_the_error_row_evaluate_reports(klein: tr.Model, backend: str,
+                                                                         item: Any) -> None:
+    """An element of a population given as a sequence that is no record (and no file name) is
+    an error row with the message and path ``Model.evaluate`` reports for it — the rest evaluated."""
+    with pytest.raises(CaseError) as caught:
+        klein.evaluate(item)
+    result = klein.evaluate_many([item, copy.deepcopy(CASE)], backend=backend)
+    (error,) = result.errors
+    assert error.index == 0 and error.problems == tuple((d.message, d.path) for d in caught.value.diagnostics)
+    assert result.evaluated == 1

@@ -41,7 +41,7 @@ def _no_case(item: Any) -> str:
         return ("Ein Text oder Pfad ist hier kein Fall: evaluate_many nimmt Fälle als Tabellen (Schlüssel = Wert) "
                 "oder die ganze Population als einen Pfad (ein Verzeichnis von Falldateien, eine JSON-Lines-, "
                 "CSV-, Excel- oder Parquet-Datei); eine einzelne Falldatei wertet Model.evaluate aus")
-    return "Ein Fall ist eine Tabelle (Schlüssel = Wert)"
+    return NO_RECORD
 
 
 @attrs.frozen
@@ -50,6 +50,10 @@ class Unreadable:
 
     message: str
     where: str | None = None
+    path: str | None = None  # ``$`` where the data read is no record, as evaluating it alone says
+
+
+NO_RECORD = "Ein Fall ist ein Datensatz (Tabelle/Objekt)"  # (Model.evaluate's words for data that is no record)
 
 
 def names_its_cases(source: Any) -> bool:
@@ -85,7 +89,8 @@ def read_source(source: Any, ids: list[str] | None = None) -> Iterator[Mapping[s
         return
     if isinstance(source, Iterable) and not isinstance(source, (bytes, bytearray, memoryview)):
         for item in source:
-            yield item if isinstance(item, (Mapping, Unreadable)) else Unreadable(_no_case(item))
+            yield item if isinstance(item, (Mapping, Unreadable)) else Unreadable(
+                why := _no_case(item), path="$" if why == NO_RECORD else None)
         return
     raise CaseError(Diagnostic(
         f"Ein Wert vom Typ „{type(source).__name__}“ ist keine Population: erwartet Fälle (eine Folge von "
@@ -163,8 +168,7 @@ def line_case(number: int, line: str) -> Mapping[str, Any] | Unreadable:
     data, error = PopulationRow(f"Zeile {number}", raw=line, size=len(line), line=number, last_line=number).decoded()
     if error is not None:
         return Unreadable(error, f"Zeile {number}")
-    return data if isinstance(data, Mapping) else Unreadable("Ein Fall ist eine Tabelle (Schlüssel = Wert)",
-                                                              f"Zeile {number}")
+    return data if isinstance(data, Mapping) else Unreadable(NO_RECORD, f"Zeile {number}", "$")
 
 
 class RowsJoined(Exception):
@@ -211,8 +215,8 @@ def _population_rows(population: Population, ids: list[str] | None = None) -> It
                     continue
                 # (its element files beside it, as where the file is read alone)
                 yield CaseFileData(read, data.parent) if isinstance(read, Mapping) else Unreadable(
-                    "Ein Fall ist eine Tabelle", where)
+                    NO_RECORD, where, "$")
             else:
-                yield Unreadable("Ein Fall ist eine Tabelle (Schlüssel = Wert)", where)
+                yield Unreadable(NO_RECORD, where, "$")
 
 

@@ -1993,7 +1993,7 @@ class _ColumnarRun:
                     return ScalarOutcome(None, ((data.error, None),))
                 data = data.data
             elif isinstance(data, Unreadable):
-                return ScalarOutcome(None, ((data.message, None),))
+                return ScalarOutcome(None, ((data.message, data.path),))
             try:
                 frame = side.model.evaluate(data, side.agreed, at=side.at, base_dir=self.base_dir).frame
             except Exception as exc:  # noqa: BLE001 - every failure of a case becomes its error row

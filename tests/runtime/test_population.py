@@ -363,16 +363,6 @@ class TestXlsx:
         data.append(["01.03.2025", 0.1, None])
         book.save(path)
 
-    @staticmethod
-    def sheet_of(path: Path, rows: list[list[Any]]) -> Path:
-        book = openpyxl.Workbook()
-        sheet = book.active
-        assert sheet is not None
-        for row in rows:
-            sheet.append(row)
-        book.save(path)
-        return path
-
     CASES = [["2025-03-01", 250.5, "Jürgen Müller"], ["2025-03-01", 12, "Änne"]]
 
     @pytest.mark.parametrize(("above", "header_row", "titles"), [
@@ -387,7 +377,7 @@ class TestXlsx:
         """Rows of one filled cell above the header („Bestand 31.12.2024“) are the sheet's title:
         the row of more cells below them is the header, the cases are read as without the title
         (numbered by their rows in the sheet), and how the population was read says so."""
-        path = self.sheet_of(tmp_path / "fälle.xlsx", [*above, ["beginn", "stunden", "name"], *self.CASES])
+        path = sheet_of(tmp_path / "fälle.xlsx", [*above, ["beginn", "stunden", "name"], *self.CASES])
         with read_population(path) as population:
             found = [(row.id, row.data, row.error) for row in population]
             properties = population.properties
@@ -412,7 +402,7 @@ class TestXlsx:
         """A header in the first filled row is taken as before — also of a table of one column,
         whose rows of one cell are cases, not a title, even where a row of more cells follows:
         a cell that names a column (``name``) is no title."""
-        path = self.sheet_of(tmp_path / "fälle.xlsx", rows)
+        path = sheet_of(tmp_path / "fälle.xlsx", rows)
         with read_population(path) as population:
             found = [row.id for row in population]
             properties = population.properties

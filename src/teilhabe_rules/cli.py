@@ -581,8 +581,8 @@ def _reading(args: argparse.Namespace, population: str) -> dict[str, Any]:
 
     path = Path(population)
     kind = "verzeichnis" if path.is_dir() else FORMATS.get(path.suffix.lower())
-    if kind is None and not path.suffix and not os.path.lexists(path):
-        kind = "fehlt"  # a folder's name that names nothing: reading the population says so, not an option
+    if kind is None and not os.path.lexists(path):
+        kind = "fehlt"  # a name of nothing (a folder's, mistyped): reading the population says so, not an option
     if args.separator is not None and kind not in ("csv", "fehlt"):
         raise _UsageError(f"--trennzeichen: „{population}“ ist keine CSV-Datei (.csv, .tsv); "
                           "nur eine CSV-Population hat ein Trennzeichen")

@@ -499,12 +499,14 @@ def test_a_reading_option_of_another_format_is_a_usage_error(
 @pytest.mark.parametrize("option", [[], ["--dezimalzeichen", ","], ["--decimal", "."], ["--trennzeichen", ";"],
                                     ["--blatt", "1"]],
                          ids=["ohne", "dezimalzeichen", "decimal", "trennzeichen", "blatt"])
+@pytest.mark.parametrize("name", ["bestand_2024", "bestand_2024.12"])
 def test_a_population_folder_that_does_not_exist_is_said_to_be_missing(
-        command: str, option: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    """A population named without a file's suffix that names nothing (a mistyped folder) is an
-    input error saying it does not exist — with a reading option too, which is then no usage
-    error claiming the population is not a table (or no CSV file, no workbook)."""
-    population = tmp_path / "bestand_2024"
+        command: str, option: list[str], name: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A population named without a population file's suffix that names nothing (a mistyped
+    folder, also one whose name has a dot) is an input error saying it does not exist — with a
+    reading option too, which is then no usage error claiming the population is not a table (or
+    no CSV file, no workbook)."""
+    population = tmp_path / name
     model, out = str(DATEN / "stunden.rules"), tmp_path / "e.jsonl"
     argv = (["eval-many", model, str(population), "--out", str(out)] if command == "eval-many"
             else ["compare", model, model, str(population)])
@@ -518,11 +520,12 @@ def test_a_population_folder_that_does_not_exist_is_said_to_be_missing(
 
 @pytest.mark.parametrize("reading", [{}, {"decimal": ","}, {"separator": ";"}, {"sheet": "1"}],
                          ids=["ohne", "decimal", "separator", "sheet"])
-def test_read_population_of_a_folder_that_does_not_exist(reading: dict[str, str], tmp_path: Path) -> None:
+@pytest.mark.parametrize("name", ["bestand_2024", "bestand_2024.12"])
+def test_read_population_of_a_folder_that_does_not_exist(reading: dict[str, str], name: str, tmp_path: Path) -> None:
     """Through the API the same: a CaseError saying the population does not exist, whatever
     reading option is given."""
     with pytest.raises(CaseError, match="gibt es nicht: kein Verzeichnis und keine Datei dieses Namens"):
-        read_population(tmp_path / "bestand_2024", **reading)
+        read_population(tmp_path / name, **reading)
 
 
 @pytest.mark.parametrize(("suffix", "option"), [

@@ -276,6 +276,7 @@ class TestFormats:
         assert len(tallies) == 250 and text == ""
 
     def test_an_unknown_population_format(self, tmp_path: Path) -> None:
+        (tmp_path / "fälle.ods").write_bytes(b"PK")  # (a file there is: of no format a population has)
         with pytest.raises(teilhabe_rules.CaseError, match="ist keine Population"):
             list(read_population(tmp_path / "fälle.ods"))
 

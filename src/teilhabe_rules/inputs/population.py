@@ -254,7 +254,7 @@ class Population:
             self._rows: Iterator[PopulationRow] = (_folder_row(file, path) for file in files)
             return
         fmt = FORMATS.get(path.suffix.lower())
-        if fmt is None and not path.suffix and not os.path.lexists(path):  # (a folder's name, mistyped)
+        if fmt is None and not os.path.lexists(path):  # (a folder's name, mistyped — ``bestand_2024.12`` too)
             raise CaseError(Diagnostic(
                 f"Die Population „{path}“ gibt es nicht: kein Verzeichnis und keine Datei dieses Namens",
                 code="population", hint=f"den Pfad prüfen (gelesen vom Arbeitsverzeichnis {os.getcwd()} aus)"

@@ -100,6 +100,7 @@ class TestTheBundledPopulation:
             "wert": "budget",
             "grundlage": "figuren",
             "einheit": "EUR",
+            "nicht_ein_element": None,  # (the figure of the model named: no case decides it)
             "alt": "337597.00",
             "neu": "319777.54",
             "differenz": "-17819.46",

@@ -158,6 +158,12 @@ class Model:
     def __hash__(self) -> int:
         return hash((self.path, self.checked.info.file, self.checked.source))
 
+    def same_inputs(self, other: Model) -> bool:
+        """Whether ``other`` declares the same inputs (:func:`input_identity`): it accepts and
+        reads the same cases alike — a variant that changes values only. A case loaded by one is
+        evaluated by the other as it is; ``compare`` reads and checks such a population once."""
+        return self._loaded_for.same_inputs(other._loaded_for)
+
     def valid_on(self, date: _dt.date) -> bool:
         info = self.checked.info
         if type(date) is not _dt.date:  # (the checks of each evaluation: a date, at once)

@@ -823,6 +823,16 @@ wert kosten: EUR = x * 10 EUR/h
         (tmp_path / "faelle.jsonl").write_text('{"x": 2}\n{}\n', encoding="utf-8")
         summary = compare(old, new, tmp_path / "faelle.jsonl", backend="skalar")
         assert (summary.evaluated, summary.total_old, summary.total_new) == (2, Decimal(30), Decimal(33))
+        assert old.same_inputs(new) and new.same_inputs(old)
+
+    def test_models_of_other_inputs_are_told_apart_as_compare_tells_them(self) -> None:
+        """:meth:`Model.same_inputs` is the one notion of „the same inputs“: a variant that changes
+        values only has them, a model of other bounds or another list has not."""
+        narrow = tr.loads(self.NARROW, "schmal.rules")
+        assert narrow.same_inputs(tr.loads(self.NARROW.replace("Schmal", "Zwilling"), "zwilling.rules"))
+        assert not narrow.same_inputs(tr.loads(self.NARROW.replace("bis 5", "bis 6"), "weit.rules"))
+        assert tr.bundled("mawo").same_inputs(tr.bundled("mawo_2025"))
+        assert not tr.bundled("mawo").same_inputs(tr.bundled("bei_nrw3"))
 
 
 @pytest.mark.parametrize(("value", "shown"), [

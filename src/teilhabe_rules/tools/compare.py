@@ -964,24 +964,6 @@ def _message(exc: BaseException) -> str:
     return f"interner Fehler ({type(exc).__name__}: {exc})"
 
 
-def _same_inputs(old: Model, new: Model) -> bool:
-    """Whether both versions declare the same inputs (a variant that changes values only): then
-    a case is read and checked once and evaluated under both."""
-    a, b = old.checked.scopes, new.checked.scopes
-    if set(a) != set(b):
-        return False
-    for sid, scope in a.items():
-        other = b[sid]
-        shape = (scope.name, scope.parent, scope.min_count, scope.max_count)
-        if sid and shape != (other.name, other.parent, other.min_count, other.max_count):
-            return False  # (the top level is named after the model)
-        left = [(i.id, i.key, i.path, i.type, i.required, i.default) for i in scope.inputs]
-        right = [(i.id, i.key, i.path, i.type, i.required, i.default) for i in other.inputs]
-        if left != right:
-            return False
-    return True
-
-
 class _Reading:
     """Reads the figures ``chosen`` from an evaluation's frame, by name in their order: a value of
     the top level as it is, of a list the tuple over its elements (nested lists flattened in
@@ -1214,7 +1196,7 @@ class _Evaluator:
                  at_new: _dt.date | None, chosen: list[Field], base_dir: Path | None = None):
         self.sides = (("old", old, agreed_old, at_old), ("new", new, agreed_new, at_new))
         self.reading = _Reading(chosen)
-        self.shared = _same_inputs(old, new)
+        self.shared = old.same_inputs(new)
         self.old = old
         self.base_dir = base_dir  # where a row's element files are read from
 
@@ -1695,7 +1677,7 @@ def _names_files(data: Any) -> bool:
 
 def _shareable(old: _ColumnarSide, new: _ColumnarSide) -> bool:
     """Whether DuckDB may stage a JSON Lines file once for both sides
-    (:func:`~teilhabe_rules.columnar.batch.stage_shared`): the same inputs (:func:`_same_inputs`),
+    (:func:`~teilhabe_rules.columnar.batch.stage_shared`): the same inputs (:meth:`Model.same_inputs`),
     scopes, reference date, staging and staged column types (the dates ``at`` may differ: the
     stage then holds each case's own date, and a side with a date of its own puts it in)."""
     from ..columnar.batch import stages_alike
@@ -1707,8 +1689,7 @@ def _alike(old: Model, new: Model) -> bool:
     """What :func:`_shareable` asks of the models themselves, before their plans: the same inputs,
     scopes and reference date."""
     a, b = old.checked, new.checked
-    return list(a.scopes) == list(b.scopes) and a.info.reference_date == b.info.reference_date and _same_inputs(
-        old, new)
+    return list(a.scopes) == list(b.scopes) and a.info.reference_date == b.info.reference_date and old.same_inputs(new)
 
 
 class _CompiledFirst:

@@ -32,16 +32,18 @@ __all__ = ["CaseFileData", "PopulationFile", "RowsJoined", "Unreadable", "case_f
            "line_case", "names_its_cases", "population", "read_source", "table_rows"]
 
 
-def _no_case(item: Any) -> str:
-    """Why an element of a population given as a sequence is no case."""
+def _no_case(item: Any) -> Unreadable:
+    """Why an element of a population given as a sequence is no case: a loaded case or a path is
+    named as such; any other value is data that is no record, at ``$`` as evaluating it alone says."""
     if isinstance(item, Case):
-        return ("Ein geladener Fall (Case) ist hier kein Fall: evaluate_many nimmt Fälle als Tabellen "
-                "(Schlüssel = Wert), einen geladenen wertet Model.evaluate aus")
+        return Unreadable("Ein geladener Fall (Case) ist hier kein Fall: evaluate_many nimmt Fälle als Tabellen "
+                          "(Schlüssel = Wert), einen geladenen wertet Model.evaluate aus")
     if file_path(item) is not None:  # a str or a path object alike
-        return ("Ein Text oder Pfad ist hier kein Fall: evaluate_many nimmt Fälle als Tabellen (Schlüssel = Wert) "
-                "oder die ganze Population als einen Pfad (ein Verzeichnis von Falldateien, eine JSON-Lines-, "
-                "CSV-, Excel- oder Parquet-Datei); eine einzelne Falldatei wertet Model.evaluate aus")
-    return NO_RECORD
+        return Unreadable(
+            "Ein Text oder Pfad ist hier kein Fall: evaluate_many nimmt Fälle als Tabellen (Schlüssel = Wert) "
+            "oder die ganze Population als einen Pfad (ein Verzeichnis von Falldateien, eine JSON-Lines-, "
+            "CSV-, Excel- oder Parquet-Datei); eine einzelne Falldatei wertet Model.evaluate aus")
+    return Unreadable(NO_RECORD, path="$")
 
 
 @attrs.frozen
@@ -89,8 +91,7 @@ def read_source(source: Any, ids: list[str] | None = None) -> Iterator[Mapping[s
         return
     if isinstance(source, Iterable) and not isinstance(source, (bytes, bytearray, memoryview)):
         for item in source:
-            yield item if isinstance(item, (Mapping, Unreadable)) else Unreadable(
-                why := _no_case(item), path="$" if why == NO_RECORD else None)
+            yield item if isinstance(item, (Mapping, Unreadable)) else _no_case(item)
         return
     raise CaseError(Diagnostic(
         f"Ein Wert vom Typ „{type(source).__name__}“ ist keine Population: erwartet Fälle (eine Folge von "

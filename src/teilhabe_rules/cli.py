@@ -1153,17 +1153,19 @@ def _cmd_generate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def _cmd_eval_many(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from .tools.export import BATCH_FORMATS, write_batch
+    from .tools.export import BATCH_FORMATS, FormatError, format_of, write_batch
 
-    formats = ("parquet", "csv", "csv-de", "jsonl", "xlsx")
+    files = ("parquet", "csv", "jsonl", "xlsx")  # (by the suffix of --out; csv-de only by --format: a .csv file)
+    formats = (*files, "csv-de")
     if args.format is not None and args.format not in formats:
         raise _UsageError(f"--format: unbekanntes Format „{args.format}“ (möglich: {', '.join(formats)})")
     if args.format is not None:
         _format_fits_suffix("eval-many", args.format, args.out)
-    suffix = Path(args.out).suffix.lower()
-    if suffix not in (".parquet", ".csv", ".jsonl", ".xlsx"):
-        raise _UsageError("--out: eine .parquet-, .csv-, .jsonl- oder .xlsx-Datei")
-    fmt = args.format or suffix[1:]
+    try:
+        by_suffix = format_of(args.out, None, files)  # (with --format too: a suffix naming no format is refused)
+    except FormatError as exc:
+        raise _UsageError(f"eval-many --out: {exc.message}") from None
+    fmt = args.format or by_suffix
     _outputs_apart(args)
     model = _model(args.model)
     scope = ""

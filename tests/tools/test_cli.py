@@ -786,3 +786,21 @@ def test_a_warning_made_an_error_is_an_error_of_the_program(tmp_path: Path) -> N
     assert done.returncode == 1, done.stderr
     assert done.stderr.startswith("teilhabe-rules: TEILHABE_RULES_MEMORY='viel' ist keine Größe"), done.stderr
     assert "interner Fehler" not in done.stderr and "Traceback" not in done.stderr
+
+
+def test_eval_many_reads_the_format_of_its_file_from_the_suffix_as_every_command_does(tmp_path: Path) -> None:
+    """``--out`` names its format by the suffixes every command knows (``.ndjson`` is JSON
+    Lines, as for ``eval``); a suffix of no format is refused with the formats there are."""
+    out, err = io.StringIO(), io.StringIO()
+    written = tmp_path / "ergebnis.ndjson"
+    assert main(["eval-many", HOURS, CASES_CSV, "--out", str(written)], out, err) in (0, 1), err.getvalue()
+    rows = [json.loads(line) for line in written.read_text(encoding="utf-8").splitlines()]
+    assert rows and all(isinstance(row, dict) for row in rows)
+    err = io.StringIO()
+    assert main(["eval-many", HOURS, CASES_CSV, "--out", str(tmp_path / "r.ods")], io.StringIO(), err) == 2
+    assert "die Endung „.ods“ ist kein Ausgabeformat (möglich: .csv, .jsonl, .ndjson, .xlsx, .parquet" \
+        in err.getvalue(), err.getvalue()
+    err = io.StringIO()
+    assert main(["eval-many", HOURS, CASES_CSV, "--format", "csv-de", "--out", str(tmp_path / "r.txt")],
+                io.StringIO(), err) == 2
+    assert "die Endung „.txt“ ist kein Ausgabeformat" in err.getvalue(), err.getvalue()

@@ -492,7 +492,8 @@ class TestEvalManyOutputs:
     @pytest.mark.parametrize(("extra", "message"), [
         (("--format", "xls", "--out", "v.xlsx"), "--format: unbekanntes Format „xls“"),
         (("--format", "parquet", "--out", "v.csv"), "--format parquet und --out"),
-        (("--out", "v.ods"), "--out: eine .parquet-, .csv-, .jsonl- oder .xlsx-Datei"),
+        (("--out", "v.ods"), "die Endung „.ods“ ist kein Ausgabeformat (möglich: .csv, .jsonl, .ndjson, .xlsx, "
+                              ".parquet; oder --format parquet|csv|jsonl|xlsx)"),
     ])
     def test_usage_errors(self, tmp_path: Path, extra: tuple[str, ...], message: str) -> None:
         code, _, err = run("eval-many", "mawo", str(self.POPULATION),
@@ -513,7 +514,7 @@ class TestEvalManyOutputs:
         batch = model.evaluate_many(population)
         with pytest.raises(teilhabe_rules.CaseError, match="ist die Population selbst"):
             write_batch(population, batch, "xlsx")
-        refused = "keine .parquet-, .csv-, .jsonl- oder .json-Datei"
+        refused = "keine .parquet-, .csv-, .jsonl-, .ndjson- oder .json-Datei"
         with pytest.raises(teilhabe_rules.CaseError, match=refused) as caught:
             batch.write(tmp_path / "x.xlsx")
         assert "write_batch" in (caught.value.diagnostics[0].hint or "")

@@ -257,7 +257,7 @@ class BatchResult:
         if "\x00" in path or not path.lower().endswith(tuple(suffixes)):
             shown = path.replace("\x00", "\\0")
             listed = "-, ".join(suffixes[:-1]) + "- oder " + suffixes[-1] if len(suffixes) > 1 else suffixes[0]
-            hint = ".json und .jsonl: JSON Lines, ein Objekt je Zeile" if ".json" in suffixes else None
+            hint = ".json, .jsonl und .ndjson: JSON Lines, ein Objekt je Zeile" if ".json" in suffixes else None
             if ".xlsx" not in suffixes and path.lower().endswith(".xlsx"):
                 hint = "eine Excel-Mappe schreibt teilhabe_rules.tools.export.write_batch (teilhabe-rules eval-many)"
             raise CaseError(Diagnostic(f"Die Ausgabe „{shown}“ ist keine {listed}-Datei", hint=hint, code="ausgabe"))
@@ -273,14 +273,14 @@ class BatchResult:
         return path
 
     def write(self, path: str | os.PathLike[str], scope: str = "") -> int:
-        """Results and error rows of ``scope`` to ``path`` (.parquet, .csv, or JSON Lines: .jsonl or
-        .json); gives the number of rows written. The file is complete or absent: DuckDB writes into a fresh
+        """Results and error rows of ``scope`` to ``path`` (.parquet, .csv, or JSON Lines: .jsonl,
+        .ndjson or .json); gives the number of rows written. The file is complete or absent: DuckDB writes into a fresh
         temporary folder of a plain name (a pattern character or ``~`` of ``path`` never reaches
         it), the file is then copied beside ``path`` and renamed to it. A file that cannot be
         written, or one :meth:`target` refuses, is a :class:`~teilhabe_rules.errors.CaseError`;
         DuckDB out of the memory it may use a :class:`~teilhabe_rules.errors.ResourceError`. An Excel
         workbook or a CSV file of German Excel: :func:`teilhabe_rules.tools.export.write_batch`."""
-        path = self.target(path, (".parquet", ".csv", ".jsonl", ".json"), scope)
+        path = self.target(path, (".parquet", ".csv", ".jsonl", ".ndjson", ".json"), scope)
         lower = path.lower()
         try:
             relation = self.combined(scope)

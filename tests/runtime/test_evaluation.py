@@ -775,3 +775,16 @@ def test_the_euro_sign_alone_is_eur_not_percent() -> None:
     with pytest.raises(CheckError, match="ergibt aber"):
         model("wert a: EUR = 5 %\n")
     model("wert a: EUR = 5 €\n")  # (was: „a“ ist als EUR deklariert, ergibt aber %)
+
+
+def test_an_equation_is_explained_in_parentheses_not_as_a_chain_of_equals() -> None:
+    """The explanation is a chain ``label = formula = values = result``: a value that is an
+    equation shows it and its values in parentheses (``(typ = 24) = (0 = 24) = nein``), else it
+    reads as one chain of equations; other values keep their lines as they were."""
+    equations = model("eingabe typ: ganzzahl von 0 bis 99\neingabe n: ganzzahl von 0 bis 9\n"
+                      'wert gilt: ja_nein = typ = 24 "Typ 24"\nwert beide: ja_nein = typ = 24 und n > 1\n'
+                      "wert groesser: ja_nein = typ > 24\n")
+    result = equations.evaluate({"typ": 0, "n": 2})
+    assert result.explain("gilt").text == "Typ 24 = (typ = 24) = (0 = 24) = nein"
+    assert result.explain("beide").text == "beide = (typ = 24 und n > 1) = (0 = 24 und 2 > 1) = nein"
+    assert result.explain("groesser").text == "groesser = typ > 24 = 0 > 24 = nein"

@@ -191,9 +191,13 @@ def _explain_node(plan: ExplanationPlan, node: c.Node, scope: str, rows: Rows, p
     else:
         formula = plan.formula[node.id]
         with_values = substituted(node.expr, rows, parameters, depth_of, figures)
-        text = f"{label} = {formula}"
-        if with_values != (formula if figures is EXACT else toolkit.render(node.expr, figures=figures)):
-            text += f" = {with_values}"
+        written = formula if figures is EXACT else toolkit.render(node.expr, figures=figures)
+        if with_values == written:
+            with_values = ""
+        if _an_equation(node.expr):  # (``a = 24 = 0 = 24 = nein`` would read as one chain of equations)
+            text = f"{label} = ({formula})" + (f" = ({with_values})" if with_values else "")
+        else:
+            text = f"{label} = {formula}" + (f" = {with_values}" if with_values else "")
         text += f" = {result}"
     return Explanation(path, rule, formula, tuple(used), text)
 
@@ -358,3 +362,13 @@ def _path(prefix: str, key: str) -> str:
 
 
 _ = Decimal
+
+
+def _an_equation(expr: c.Expr) -> bool:
+    """Whether ``expr`` is an equation at its top level (``a = b``, also joined by ``und``/``oder``):
+    its explanation, itself a chain of ``=``, shows it and its values in parentheses."""
+    if isinstance(expr, c.Compare):
+        return expr.op == "="
+    if isinstance(expr, c.Logic):
+        return _an_equation(expr.left) or _an_equation(expr.right)
+    return False

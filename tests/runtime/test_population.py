@@ -731,11 +731,14 @@ class TestParquet:
         cell — is named by its column's number and header, as the file writes it."""
         parquet = tmp_path / "nan.parquet"
         with duckdb.connect() as connection:
-            connection.execute(f"COPY (SELECT * FROM (VALUES ('a', 1.5::DOUBLE), ('b', 'nan'::DOUBLE)) "
-                               f"t(fall, \"bewohner[].stunden\")) TO '{parquet}' (FORMAT parquet)")
-        (first, second) = rows(parquet)
+            connection.execute(f"COPY (SELECT * FROM (VALUES ('a', 1.5::DOUBLE), ('b', 'nan'::DOUBLE), "
+                               f"('c', '-inf'::DOUBLE)) t(fall, \"bewohner[].stunden\")) TO '{parquet}' "
+                               "(FORMAT parquet)")
+        (first, second, third) = rows(parquet)
         assert first[2] is None and second[0] == "b"
-        assert str(second[2]) == "Zeile 2: Spalte 2 „bewohner[].stunden“: „nan“ ist keine endliche Zahl"
+        # (in JSON's words, as the same value given to Model.evaluate is named — not Python's „nan“)
+        assert str(second[2]) == "Zeile 2: Spalte 2 „bewohner[].stunden“: NaN ist keine endliche Zahl"
+        assert str(third[2]) == "Zeile 3: Spalte 2 „bewohner[].stunden“: -Infinity ist keine endliche Zahl"
         csv_file = tmp_path / "json.csv"
         csv_file.write_text('fall,plaetze,name\na,3,x\nb,"[3",y\n', encoding="utf-8")
         (first, second) = rows(csv_file)

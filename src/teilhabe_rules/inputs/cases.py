@@ -70,6 +70,7 @@ __all__ = [
     "BLANK_PATTERN",
     "day_of",
     "day_of_text",
+    "infinite_name",
     "decode_json",
     "no_reason",
     "parse_document",
@@ -269,10 +270,16 @@ def _show(value: Any) -> str:
         return "ein Datensatz"
     if isinstance(value, int) and value.bit_length() > 128:  # str() of a huge int is slow or refused
         return f"eine Zahl mit etwa {int(value.bit_length() * 0.30103) + 1} Stellen"
-    if isinstance(value, float) and not math.isfinite(value):  # (JSON's words, as a Decimal's: not „nan“, „inf“)
-        return "NaN" if math.isnan(value) else ("-Infinity" if value < 0 else "Infinity")
+    if isinstance(value, float) and not math.isfinite(value):
+        return infinite_name(value)
     text = str(value)
     return text if len(text) <= 40 else f"{text[:20]}… ({len(text)} Zeichen)"
+
+
+def infinite_name(value: float) -> str:
+    """A float that is no finite number in JSON's words, as a Decimal's are: ``NaN``,
+    ``Infinity``, ``-Infinity`` (not Python's „nan“, „inf“)."""
+    return "NaN" if math.isnan(value) else ("-Infinity" if value < 0 else "Infinity")
 
 
 _DAY_TEXTS = (re.compile(r"(?P<y>[0-9]{4})-(?P<m>[0-9]{1,2})-(?P<d>[0-9]{1,2})"),

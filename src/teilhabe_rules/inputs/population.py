@@ -45,7 +45,7 @@ from ..duck import Sandbox, file_faults
 from ..errors import CaseError, Diagnostic, Location, counted, did_you_mean
 from ..files import links_out, read_problem
 from ..ir.text import WHITE_SPACE, decimal_text
-from .cases import DocumentError, parse_document
+from .cases import DocumentError, infinite_name, parse_document
 from .tabular import AmbiguousNumber, Column, DecimalMark, TableCase, TableRow, assemble, key_index, parse_column
 
 __all__ = ["FORMATS", "MAX_LINE", "MAX_XLSX_PART", "JsonLineError", "LineTooLong", "Population",
@@ -1196,7 +1196,7 @@ def _exact(value: Any) -> Any:
     """Cell data with every float as the Decimal of its shortest text (never a float)."""
     if isinstance(value, float):
         if not math.isfinite(value):
-            raise ValueError(f"„{value}“ ist keine endliche Zahl")
+            raise ValueError(f"{infinite_name(value)} ist keine endliche Zahl")
         return Decimal(repr(value))
     if isinstance(value, dict):
         return {str(key): _exact(item) for key, item in value.items()}

@@ -497,3 +497,93 @@ def test_a_replaced_package_lacking_what_a_base_rule_reads_is_told_so(tmp_path: 
     assert diagnostic.location is not None and diagnostic.location.file == str(tmp_path / "basis.rules")
     assert diagnostic.hint == (f"das Paket „p“ ist in {path}:5 neu deklariert und ersetzt das des Basismodells, "
                                "dessen Regeln „p.vk_fach“ lesen: deklariere „vk_fach“ auch im neuen Paket")
+
+
+TEMPLATE_BASE = """\
+modell basis "Basis"
+  version "1"
+  gültig ab 01.01.2024
+ende
+
+eingabe stunden: zahl h von 0 bis 100
+parameter satz: EUR/h = 60 "Satz"
+wert betrag: EUR = runde(stunden * satz, 2, kaufmännisch)
+liste bewohner "Bewohner"
+  paket lp "Paket"
+    eingabe minuten: zahl min/Tag von 0 bis 100
+    wert summe: min/Tag = minuten
+  ende
+ende
+
+vorlage grundfall
+  stunden = 10
+  bewohner = [{lp = {minuten = 10}}, {lp = {minuten = 20}}]
+ende
+"""
+
+
+class TestInheritedTemplates:
+    """A required input a variant declares that a template of its base does not give is found
+    by the checker where an example builds on that template, not only when the example runs."""
+
+    HEAD = 'modell variante "Variante"\n  erweitert "basis"\n  version "2"\n  gültig ab 01.01.2025\nende\n'
+
+    def variant(self, folder: Path, body: str) -> Path:
+        (folder / "basis.rules").write_text(TEMPLATE_BASE, encoding="utf-8")
+        return write(folder, body, "variante.rules", self.HEAD)
+
+    def test_a_new_required_input_is_reported_at_its_line_naming_the_template(self, tmp_path: Path) -> None:
+        path = self.variant(tmp_path, "eingabe zuschlag: zahl EUR von 0 bis 100\n"
+                                      'beispiel "zehn"\n  basis grundfall\n  erwartet betrag = 600.00 EUR\nende\n'
+                                      'beispiel "auch"\n  basis grundfall\n  erwartet betrag = 600.00 EUR\nende\n')
+        (diagnostic,) = errors(path)
+        assert diagnostic.message == (f"Die Pflichtangabe „zuschlag“ fehlt in der Vorlage „grundfall“ des Basismodells "
+                                      f"({tmp_path / 'basis.rules'}:16): die Beispiele „zehn“, „auch“ würden abgelehnt")
+        assert diagnostic.location is not None
+        assert (diagnostic.location.file, diagnostic.location.line, diagnostic.location.column) == (str(path), 6, 1)
+        assert diagnostic.hint == ("gib „zuschlag“ im Beispiel an (eingabe zuschlag = WERT), ersetze die Vorlage in "
+                                   "der Variante (vorlage grundfall … ende, mit „zuschlag“) oder gib der Eingabe einen "
+                                   "Standardwert (standard WERT)")
+
+    def test_an_input_of_a_replaced_package_in_a_list(self, tmp_path: Path) -> None:
+        path = self.variant(tmp_path, 'liste bewohner\n  paket lp "Paket neu"\n'
+                                      "    eingabe minuten: zahl min/Tag von 0 bis 100\n"
+                                      "    eingabe pflege: zahl min/Tag von 0 bis 100\n"
+                                      "    wert summe: min/Tag = minuten + pflege\n  ende\nende\n"
+                                      'beispiel "zehn"\n  basis grundfall\n  eingabe bewohner[2].lp.pflege = 5\n'
+                                      "  erwartet bewohner[2].lp.summe = 25 min/Tag\nende\n")
+        (diagnostic,) = errors(path)
+        assert diagnostic.message.startswith(
+            "Die Pflichtangabe „bewohner[1].lp.pflege“ fehlt in der Vorlage „grundfall“")
+        assert diagnostic.message.endswith(": das Beispiel „zehn“ würde abgelehnt")
+        assert diagnostic.location is not None
+        assert (diagnostic.location.file, diagnostic.location.line, diagnostic.location.column) == (str(path), 9, 5)
+
+    @pytest.mark.parametrize("body", [
+        # the example gives it
+        'eingabe zuschlag: zahl EUR von 0 bis 100\nbeispiel "zehn"\n  basis grundfall\n  eingabe zuschlag = 5\n'
+        "  erwartet betrag = 600.00 EUR\nende\n",
+        # it has a default
+        'eingabe zuschlag: zahl EUR von 0 bis 100 standard 0\nbeispiel "zehn"\n  basis grundfall\n'
+        "  erwartet betrag = 600.00 EUR\nende\n",
+        # the example expects the case to be refused
+        'eingabe zuschlag: zahl EUR von 0 bis 100\nbeispiel "ohne"\n  basis grundfall\n'
+        '  erwartet fehler "fehlt"\nende\n',
+        # the variant replaces the template
+        'eingabe zuschlag: zahl EUR von 0 bis 100\nvorlage grundfall\n  stunden = 10\n  zuschlag = 5\n'
+        '  bewohner = [{lp = {minuten = 10}}]\nende\nbeispiel "zehn"\n  basis grundfall\n'
+        "  erwartet betrag = 600.00 EUR\nende\n",
+    ])
+    def test_what_runs_is_not_reported(self, tmp_path: Path, body: str) -> None:
+        model = teilhabe_rules.load(self.variant(tmp_path, body))
+        assert [o.id for o in run_examples(model) if not o.passed] == []
+
+    def test_through_a_middle_variant_at_the_middle_s_line(self, tmp_path: Path) -> None:
+        self.variant(tmp_path, "eingabe zuschlag: zahl EUR von 0 bis 100\n")
+        path = write(tmp_path, 'beispiel "zehn"\n  basis grundfall\n  erwartet betrag = 600.00 EUR\nende\n',
+                     "aussen.rules", self.HEAD.replace('variante "Variante"', 'aussen "A"').replace('"basis"',
+                                                                                                    '"variante"'))
+        (diagnostic,) = errors(path)
+        assert diagnostic.message.startswith("Die Pflichtangabe „zuschlag“ fehlt in der Vorlage „grundfall“")
+        assert diagnostic.location is not None
+        assert (diagnostic.location.file, diagnostic.location.line) == (str(tmp_path / "variante.rules"), 6)

@@ -68,7 +68,7 @@ class Checker:
         info = model_info(findings, module, declared.inputs, built.nodes, declarations.symbols,
                           declarations.refused)
         examples = check_examples(findings, declarations, built.nodes, declared.inputs, reader, resolver,
-                                  declared.parameters, module.header)
+                                  declared.parameters, module.header, [name for name, _ in module.sources])
         if findings.has_errors:
             raise CheckError(findings.sorted())
         scopes = {

@@ -6,7 +6,9 @@ inputs, a :class:`~teilhabe_rules.check.declared.TypeReader` (expected values) a
 Gives: :class:`Examples` (from :func:`check_examples`) — each template as case data, each example
 as a :class:`checked.ExampleSpec` (its template's data with its own inputs set, its expectations
 typed by the value they name), each property as a :class:`checked.PropertySpec`; reports unknown
-templates and paths (with did-you-mean), duplicate examples and examples that expect nothing.
+templates and paths (with did-you-mean), duplicate examples, examples that expect nothing and — in
+a variant — a required input the variant declares that a template of its base leaves out where an
+example builds on that template without giving it.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from __future__ import annotations
 import contextlib
 import datetime as _dt
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 import attrs
@@ -44,10 +46,12 @@ class Examples:
 
 def check_examples(findings: Findings, declarations: Declarations, nodes: Mapping[str, c.Node],
                    inputs: Mapping[str, list[c.InputSpec]], reader: TypeReader, resolver: Resolver,
-                   parameter_specs: Mapping[str, c.ParameterSpec], header: ast.Header | None = None) -> Examples:
+                   parameter_specs: Mapping[str, c.ParameterSpec], header: ast.Header | None = None,
+                   bases: Sequence[str] = ()) -> Examples:
     """The templates (each read once, its keys checked whether or not an example uses it), then
     the examples, then the properties. ``header``: the model's, whose validity an example's date
-    (``stichtag`` of the example, else its reference-date input) must lie in."""
+    (``stichtag`` of the example, else its reference-date input) must lie in. ``bases``: a
+    variant's base files, nearest first (the files the spans of inherited declarations name)."""
     # what an agreement may name a parameter by (as the agreement's loader takes it): its id, and
     # its name where no other parameter has that name
     by_name: dict[str, list[str]] = {}
@@ -62,9 +66,10 @@ def check_examples(findings: Findings, declarations: Declarations, nodes: Mappin
     reading = _Examples(findings, declarations.scopes, nodes, inputs, reader,
                         {name: parameter_specs.get(pid) for name, pid in parameters.items()}, shared,
                         failed_values(declarations.symbols.values(), nodes.values(), declarations.refused,
-                                      declarations.packages), tables, header)
+                                      declarations.packages), tables, header, bases)
     templates = {t.name: reading.template_data(t) for t in declarations.templates}
     examples = reading.examples(declarations.examples, templates)
+    reading.inherited_templates_complete(declarations.examples, declarations.templates, templates)
     properties = reading.properties(declarations.properties, resolver, declarations)
     return Examples(tuple(examples), tuple(properties), templates)
 
@@ -74,7 +79,7 @@ class _Examples:
                  inputs: Mapping[str, list[c.InputSpec]], reader: TypeReader,
                  parameters: Mapping[str, c.ParameterSpec | None], shared_names: dict[str, list[str]],
                  failed: frozenset[str] = frozenset(), tables: Mapping[str, str] | None = None,
-                 header: ast.Header | None = None):
+                 header: ast.Header | None = None, bases: Sequence[str] = ()):
         # what an example's agreement may set, by its ids and names (None: a parameter whose own
         # declaration is in error, reported there)
         self.parameters = parameters
@@ -88,6 +93,9 @@ class _Examples:
         self.failed = failed  # the values whose declaration is in error (reported there)
         self.tables = tables or {}  # the tables' ids by id and name: an agreement file's to set
         self.header = header
+        # how far back in a variant's chain each file lies: the variant's own declarations (whose
+        # spans name no file) 0, its base 1, the base's base 2 …
+        self.depth = {name: number for number, name in enumerate(bases, start=1)}
 
     def template_data(self, template: ast.Template) -> dict[str, Any]:
         """A template as case data; a key that names no input is reported, as in an example."""
@@ -176,6 +184,58 @@ class _Examples:
             out.append(c.ExampleSpec(example.id, example.title, package, data, tuple(agreement), tuple(expectations),
                                      example.expected_errors, example.span, at=example.at, package_id=package_id))
         return out
+
+    def inherited_templates_complete(self, written: list[tuple[ast.Example, str | None, str | None]],
+                                     declared: Sequence[ast.Template], templates: Mapping[str, dict[str, Any]]) -> None:
+        """Report a required input a variant declares (anew, or in a package or list it replaces)
+        that a template of its base does not give, where an example built on that template does
+        not give it either: running the example would refuse its case. Reported once per template
+        and input, at the input's declaration (the variant's line), naming the template."""
+        spans = {t.name: t.span for t in declared}
+        missing: dict[tuple[str, str], tuple[str, c.InputSpec, list[str]]] = {}
+        for example, _package, _id in written:
+            name = example.base or ""
+            span = spans.get(name)
+            if span is None or span.file is None or example.expected_errors or name not in templates:
+                continue  # (no template, the variant's own, or a case meant to be refused)
+            data = copy_data(templates[name])
+            for assignment in example.inputs:
+                with contextlib.suppress(PathError):  # (reported with the example)
+                    set_path(data, assignment.path.steps, literal_to_data(assignment.value))
+            for shown, spec in self._missing_inputs("", data, ""):
+                if self._depth(spec.span) < self._depth(span):
+                    found = missing.setdefault((name, spec.id), (shown, spec, []))
+                    found[2].append(example.id)
+        for (name, _), (shown, spec, ids) in missing.items():
+            span = spans[name]
+            cases = (f"das Beispiel „{ids[0]}“ würde" if len(ids) == 1
+                     else "die Beispiele " + ", ".join(f"„{i}“" for i in ids) + " würden")
+            self.report(f"Die Pflichtangabe „{shown}“ fehlt in der Vorlage „{name}“ des Basismodells "
+                        f"({span.file}:{span.line}): {cases} abgelehnt", spec.span,
+                        f"gib „{shown}“ im Beispiel an (eingabe {shown} = WERT), ersetze die Vorlage in der "
+                        f"Variante (vorlage {name} … ende, mit „{shown}“) oder gib der Eingabe einen Standardwert "
+                        "(standard WERT)")
+
+    def _depth(self, span: ast.Span) -> int:
+        """How far back in a variant's chain the file of ``span`` lies (0: the variant itself)."""
+        return 0 if span.file is None else self.depth.get(span.file, len(self.depth) + 1)
+
+    def _missing_inputs(self, scope: str, data: Mapping[str, Any], prefix: str) -> Iterator[tuple[str, c.InputSpec]]:
+        """The required inputs of ``scope`` that ``data`` (a case, or an element of a list) does
+        not give, each with its data path; into the elements of lists given as lists."""
+        for spec in self.inputs.get(scope, []):
+            node: Any = data
+            for step in spec.path:
+                node = node.get(step) if isinstance(node, dict) else None
+            if spec.required and node is None:
+                yield prefix + ".".join(spec.path), spec
+        for child in self.scopes[scope]["lists"] if scope in self.scopes else []:
+            name = self.scopes[child]["name"]
+            elements = data.get(name)
+            if isinstance(elements, list):
+                for number, element in enumerate(elements, start=1):
+                    if isinstance(element, dict):
+                        yield from self._missing_inputs(child, element, f"{prefix}{name}[{number}].")
 
     def _date_in_validity(self, example: ast.Example, data: Mapping[str, Any]) -> None:
         """Report an example whose evaluation date lies outside the model's validity — its

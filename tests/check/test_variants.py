@@ -587,3 +587,51 @@ class TestInheritedTemplates:
         assert diagnostic.message.startswith("Die Pflichtangabe „zuschlag“ fehlt in der Vorlage „grundfall“")
         assert diagnostic.location is not None
         assert (diagnostic.location.file, diagnostic.location.line) == (str(tmp_path / "variante.rules"), 6)
+
+
+PACKAGE_BASE = """\
+modell basis "Basis"
+  version "1"
+  gültig ab 01.01.2024
+ende
+
+eingabe stunden: zahl h von 0 bis 100
+paket p "Paket"
+  parameter satz: EUR/h = 60 "Satz"
+  wert betrag: EUR = stunden * satz
+ende
+"""
+
+NEW_PACKAGE = 'paket p "Paket neu"\n  parameter tarif: EUR/h = 65 "Tarif"\n  wert betrag: EUR = stunden * tarif\nende\n'
+
+
+class TestOverridesIntoAReplacedPackage:
+    """An override of a parameter in a package the variant replaces targets the variant's package,
+    wherever in the file the override stands: its did-you-mean names what is in force there."""
+
+    HEAD = 'modell variante "Variante"\n  erweitert "basis"\n  version "2"\n  gültig ab 01.01.2025\nende\n'
+
+    def variant(self, folder: Path, body: str) -> Path:
+        (folder / "basis.rules").write_text(PACKAGE_BASE, encoding="utf-8")
+        return write(folder, body, "variante.rules", self.HEAD)
+
+    @pytest.mark.parametrize("before", [True, False])
+    def test_a_misspelt_name_is_told_the_variant_s_name(self, tmp_path: Path, before: bool) -> None:
+        override = "parameter p.tarf = 70 EUR/h\n"
+        path = self.variant(tmp_path, override + NEW_PACKAGE if before else NEW_PACKAGE + override)
+        (diagnostic,) = errors(path)
+        assert diagnostic.message == "Das Paket „p“ der Variante hat keinen Parameter „tarf“"
+        assert diagnostic.hint == "meinten Sie „p.tarif“?"
+        assert diagnostic.location is not None
+        assert (diagnostic.location.file, diagnostic.location.line, diagnostic.location.column) == (
+            str(path), 6 if before else 10, 11)
+
+    def test_a_name_of_the_replaced_package_is_not_overridden_silently(self, tmp_path: Path) -> None:
+        path = self.variant(tmp_path, "parameter p.satz = 70 EUR/h\n" + NEW_PACKAGE)
+        (diagnostic,) = errors(path)
+        assert diagnostic.message == "Das Paket „p“ der Variante hat keinen Parameter „satz“"
+        assert diagnostic.hint == "vorhanden: p.tarif"
+
+    def test_the_variant_s_package_takes_the_override(self, tmp_path: Path) -> None:
+        model = teilhabe_rules.load(self.variant(tmp_path, "parameter p.tarif = 70 EUR/h\n" + NEW_PACKAGE))
+        assert model.checked.parameters["p.tarif"].default == Decimal(70)

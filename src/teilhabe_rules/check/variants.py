@@ -436,7 +436,10 @@ class _Merger:
         # with other rows, are merged: they are not refused)
         written: dict[tuple[bool, str], ast.Declaration] = {}
         rows: dict[tuple[str, tuple[str, ...]], ast.TableRow] = {}
-        for item in variant_items:
+        # the overrides last: a parameter or table override targets what is in force in the
+        # variant — in a package the variant replaces, its package, wherever the override stands
+        ordered = sorted(variant_items, key=lambda item: isinstance(item, (ast.ParameterOverride, ast.TableOverride)))
+        for item in ordered:
             if isinstance(item, ast.TableOverride):
                 for row in item.rows:
                     first_row = rows.setdefault((str(item.path), _row_key(row)), row)
@@ -572,9 +575,11 @@ class _Merger:
         kind: type[_Overridden],
         what: str,
         change: Callable[[_Overridden], _Overridden],
+        own: ast.Package | ast.ListDecl | None = None,
     ) -> None:
         """Replace the declaration at ``steps`` by ``change(old)``, rebuilding the lists and
-        packages on the way (the AST is immutable)."""
+        packages on the way (the AST is immutable). ``own``: the package or list ``items`` belong
+        to where the variant declares it itself (a target missing there is not the base's)."""
         names = tuple(step for step in steps if isinstance(step, str))
         if len(names) < len(steps):
             self.report(f"„{'.'.join(map(str, steps))}“: ein Pfad einer {what} hat keinen Index", item.path.span)
@@ -583,7 +588,8 @@ class _Merger:
         if len(names) > 1 and index is not None and isinstance(holder := items[index], (ast.ListDecl, ast.Package)):
             inner = list(holder.items)
             before = len(self.diagnostics)
-            self.apply(inner, item, names[1:], _join(where, names[0]), kind, what, change)
+            own = holder if holder.span.file == self.variant.header.span.file else None
+            self.apply(inner, item, names[1:], _join(where, names[0]), kind, what, change, own)
             if len(self.diagnostics) == before:
                 items[index] = attrs.evolve(holder, items=tuple(inner))
             return
@@ -593,10 +599,16 @@ class _Merger:
         candidates = _paths(items, kind)
         wanted = _join(where, ".".join(names))
         hint = difflib.get_close_matches(".".join(names), candidates, n=1, cutoff=0.6)
+        article = "keinen" if kind is ast.Parameter else "keine"
         if index is not None and len(steps) == 1:
             message = f"„{wanted}“ ist im Basismodell {_a(items[index])}, {_NO[kind]}"
+            if own is not None:
+                message = f"„{wanted}“ ist in der Variante {_a(items[index])}, {_NO[kind]}"
+        elif own is not None and len(steps) == 1:
+            # a package or list the variant declares itself (anew, or replacing the base's)
+            holder_kind = "Das Paket" if isinstance(own, ast.Package) else "Die Liste"
+            message = f"{holder_kind} „{where}“ der Variante hat {article} {what} „{wanted[len(where) + 1:]}“"
         else:
-            article = "keinen" if kind is ast.Parameter else "keine"
             message = f"Das Basismodell „{self.base.header.name}“ hat {article} {what} „{wanted}“"
         self.report(message, item.path.span, f"meinten Sie „{_join(where, hint[0])}“?" if hint else
                     (f"vorhanden: {', '.join(_join(where, c) for c in candidates[:12])}" if candidates else None))

@@ -635,3 +635,13 @@ class TestOverridesIntoAReplacedPackage:
     def test_the_variant_s_package_takes_the_override(self, tmp_path: Path) -> None:
         model = teilhabe_rules.load(self.variant(tmp_path, "parameter p.tarif = 70 EUR/h\n" + NEW_PACKAGE))
         assert model.checked.parameters["p.tarif"].default == Decimal(70)
+
+
+def test_a_new_name_close_to_another_new_name_is_no_typo_of_the_base(tmp_path: Path) -> None:
+    """The warning about a new name close to a base name compares with the base's names only:
+    two new declarations of the variant with similar names are not told the base has one."""
+    (tmp_path / "basis.rules").write_text(PACKAGE_BASE, encoding="utf-8")
+    path = write(tmp_path, "vorlage eigene\n  stunden = 1\nende\nvorlage eigene2\n  stunden = 2\nende\n"
+                 'parameter satz_neu: EUR/h = 1 "neu"\nparameter satz_neu2: EUR/h = 2 "neu"\n',
+                 "variante.rules", TestOverridesIntoAReplacedPackage.HEAD)
+    assert teilhabe_rules.load(path).warnings == ()

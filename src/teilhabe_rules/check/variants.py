@@ -465,7 +465,7 @@ class _Merger:
             elif isinstance(item, ast.ListDecl):
                 index = self.find(items, item.name)
                 if index is None:
-                    self.add(items, item, where)
+                    self.add(items, item, where, base_items)
                 elif not isinstance(old := items[index], ast.ListDecl):
                     self.kind_clash(old, item)
                 else:
@@ -479,7 +479,7 @@ class _Merger:
             elif _is_named(item):
                 index = self.find(items, item.name)
                 if index is None:
-                    self.add(items, item, where)
+                    self.add(items, item, where, base_items)
                 elif type(items[index]) is not type(item):
                     self.kind_clash(items[index], item)
                 else:
@@ -496,10 +496,12 @@ class _Merger:
                 return index
         return None
 
-    def add(self, items: list[ast.Declaration], item: _Named, where: str) -> None:
+    def add(self, items: list[ast.Declaration], item: _Named, where: str,
+            base_items: Iterable[ast.Declaration]) -> None:
         """A declaration the base does not have; a name close to a base name of the same kind
-        is most likely a typo of it, and reported as a warning."""
-        same_kind = [other.name for other in items if type(other) is type(item) and _is_named(other)]
+        (one of ``base_items``, not another new declaration of the variant) is most likely a typo
+        of it, and reported as a warning."""
+        same_kind = [other.name for other in base_items if type(other) is type(item) and _is_named(other)]
         close = difflib.get_close_matches(item.name, same_kind, n=1, cutoff=0.75)
         if close:
             place = f" in „{where}“" if where else ""

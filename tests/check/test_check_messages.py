@@ -241,7 +241,7 @@ def test_a_template_key_naming_no_input_is_a_check_error_at_its_line(used: int) 
 
 @pytest.mark.parametrize(("package", "where"), [(None, "im Modell"), ("p", "im Paket „p“")])
 def test_a_duplicate_example_names_the_first_in_its_hint(package: str | None, where: str) -> None:
-    examples = 'beispiel "gut"\n  eingabe x = 2\n  erwartet summe = 140 EUR\nende\n'
+    examples = 'beispiel "gut"\n  eingabe x = 2\n  eingabe p.kap = 1\n  erwartet summe = 140 EUR\nende\n'
     if package is None:
         text = EXAMPLES + examples
     else:  # two examples of one id in the package; the model's own „gut“ is another test
@@ -459,3 +459,32 @@ def test_a_corridor_bound_converted_to_the_corridors_unit_is_taken() -> None:
     model = teilhabe_rules.loads(text, "m.rules")  # (30 min/Tag = 3.5 h/Woche)
     assert model.evaluate({"x": "3 h/Woche"}).value("p.stufe") == 0
     assert model.evaluate({"x": "4 h/Woche"}).value("p.stufe") == 1
+
+
+def test_an_example_leaving_out_a_required_input_is_a_check_error_at_the_example() -> None:
+    """An example (with its template) that gives no value to a required input, and expects no
+    error, is told by the checker — before, only ``teilhabe-rules test`` found it, by the case
+    loader's „fehlt (Pflichtangabe)“. An example expecting the refusal is not told."""
+    model = HEAD + ("eingabe x: zahl h von 0 bis 100\neingabe y: zahl h von 0 bis 100\n"
+                    "eingabe z: zahl h von 0 bis 100 standard 0 h\nwert s: h = x + y + z\n"
+                    "vorlage v\n  x = 1\nende\n")
+    text = model + ('beispiel "eins"\n  basis v\n  erwartet s = 1 h\nende\n'
+                    'beispiel "zwei"\n  erwartet s = 1 h\nende\n'
+                    'beispiel "gut"\n  basis v\n  eingabe y = 2\n  erwartet s = 3 h\nende\n'
+                    'beispiel "abgelehnt"\n  erwartet fehler "Pflichtangabe"\nende\n')
+    with pytest.raises(CheckError) as raised:
+        teilhabe_rules.loads(text, "m.rules")
+    found = [(d.message, d.location.line if d.location else None, d.hint) for d in raised.value.errors]
+    first = text.splitlines().index('beispiel "eins"') + 1
+    assert found == [
+        ("Im Beispiel „eins“ fehlt die Pflichtangabe „y“ (auch in der Vorlage „v“): der Fall würde abgelehnt",
+         first, 'gib sie an (eingabe y = WERT) oder erwarte die Ablehnung (erwartet fehler "Pflichtangabe")'),
+        ("Im Beispiel „zwei“ fehlen die Pflichtangaben „x“, „y“: der Fall würde abgelehnt",
+         first + 4, 'gib sie an (eingabe x = WERT) oder erwarte die Ablehnung (erwartet fehler "Pflichtangabe")'),
+    ]
+    # what the checker tells is what running the examples finds
+    fixed = model + ('beispiel "gut"\n  basis v\n  eingabe y = 2\n  erwartet s = 3 h\nende\n'
+                     'beispiel "abgelehnt"\n  erwartet fehler "Pflichtangabe"\nende\n')
+    from teilhabe_rules.tools.testing import run_examples
+
+    assert [outcome.passed for outcome in run_examples(teilhabe_rules.loads(fixed, "m.rules"))] == [True, True]

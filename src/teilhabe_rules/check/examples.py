@@ -6,9 +6,9 @@ inputs, a :class:`~teilhabe_rules.check.declared.TypeReader` (expected values) a
 Gives: :class:`Examples` (from :func:`check_examples`) — each template as case data, each example
 as a :class:`checked.ExampleSpec` (its template's data with its own inputs set, its expectations
 typed by the value they name), each property as a :class:`checked.PropertySpec`; reports unknown
-templates and paths (with did-you-mean), duplicate examples, examples that expect nothing and — in
-a variant — a required input the variant declares that a template of its base leaves out where an
-example builds on that template without giving it.
+templates and paths (with did-you-mean), duplicate examples, examples that expect nothing and
+examples that leave out a required input (in a variant: one the variant declares that a template
+of its base leaves out, at the input).
 """
 
 from __future__ import annotations
@@ -69,7 +69,7 @@ def check_examples(findings: Findings, declarations: Declarations, nodes: Mappin
                                       declarations.packages), tables, header, bases)
     templates = {t.name: reading.template_data(t) for t in declarations.templates}
     examples = reading.examples(declarations.examples, templates)
-    reading.inherited_templates_complete(declarations.examples, declarations.templates, templates)
+    reading.required_inputs_given(declarations.examples, declarations.templates, templates)
     properties = reading.properties(declarations.properties, resolver, declarations)
     return Examples(tuple(examples), tuple(properties), templates)
 
@@ -93,6 +93,9 @@ class _Examples:
         self.failed = failed  # the values whose declaration is in error (reported there)
         self.tables = tables or {}  # the tables' ids by id and name: an agreement file's to set
         self.header = header
+        # the templates and examples whose inputs are reported (a misspelt key): an input they
+        # then leave out is no finding of its own
+        self.flawed: set[tuple[str, str]] = set()
         # how far back in a variant's chain each file lies: the variant's own declarations (whose
         # spans name no file) 0, its base 1, the base's base 2 …
         self.depth = {name: number for number, name in enumerate(bases, start=1)}
@@ -100,10 +103,17 @@ class _Examples:
     def template_data(self, template: ast.Template) -> dict[str, Any]:
         """A template as case data; a key that names no input is reported, as in an example."""
         data: dict[str, Any] = {}
+        reported = self._errors()
         for assignment in template.assignments:
             if self._set(data, assignment) and self._input_path(assignment.path):
                 self._input_values(assignment, values=False)
+        if self._errors() > reported:
+            self.flawed.add(("vorlage", template.name))
         return data
+
+    def _errors(self) -> int:
+        """How many errors are reported so far."""
+        return sum(1 for d in self.findings.diagnostics if d.severity == "fehler")
 
     def _set(self, data: dict[str, Any], assignment: ast.Assignment) -> bool:
         """Put an ``eingabe``'s value into the case ``data``; whether it went in (else reported:
@@ -139,12 +149,15 @@ class _Examples:
                                 did_you_mean(example.base, templates))
                     continue
                 data = copy_data(templates[example.base])
+            reported = self._errors()
             for assignment in example.inputs:
                 if not self._set(data, assignment):
                     continue
                 if self._input_path(assignment.path):
                     # (an example expecting an error may give a wrong value on purpose)
                     self._input_values(assignment, values=not example.expected_errors)
+            if self._errors() > reported:
+                self.flawed.add(("beispiel", example.id))
             if not example.expected_errors:
                 self._date_in_validity(example, data)
             agreement = []
@@ -185,28 +198,43 @@ class _Examples:
                                      example.expected_errors, example.span, at=example.at, package_id=package_id))
         return out
 
-    def inherited_templates_complete(self, written: list[tuple[ast.Example, str | None, str | None]],
-                                     declared: Sequence[ast.Template], templates: Mapping[str, dict[str, Any]]) -> None:
-        """Report a required input a variant declares (anew, or in a package or list it replaces)
-        that a template of its base does not give, where an example built on that template does
-        not give it either: running the example would refuse its case. Reported once per template
-        and input, at the input's declaration (the variant's line), naming the template."""
+    def required_inputs_given(self, written: list[tuple[ast.Example, str | None, str | None]],
+                              declared: Sequence[ast.Template], templates: Mapping[str, dict[str, Any]]) -> None:
+        """Report a required input that an example (with its template) does not give, where it
+        expects no error: running it would refuse its case (``fehlt (Pflichtangabe)``), as
+        ``teilhabe-rules test`` would tell only then. Reported once per example at the example,
+        naming the inputs — except a required input a variant declares (anew, or in a package or
+        list it replaces) that a template of its base does not give: that is reported once per
+        template and input, at the input's declaration (the variant's line), naming the template
+        and the examples built on it."""
         spans = {t.name: t.span for t in declared}
-        missing: dict[tuple[str, str], tuple[str, c.InputSpec, list[str]]] = {}
+        inherited: dict[tuple[str, str], tuple[str, c.InputSpec, list[str]]] = {}
         for example, _package, _id in written:
-            name = example.base or ""
-            span = spans.get(name)
-            if span is None or span.file is None or example.expected_errors or name not in templates:
-                continue  # (no template, the variant's own, or a case meant to be refused)
-            data = copy_data(templates[name])
+            name = example.base
+            if (example.expected_errors or (name is not None and name not in templates)
+                    or ("beispiel", example.id) in self.flawed or ("vorlage", name) in self.flawed):
+                continue  # (a case meant to be refused; an unknown template or a misspelt key, reported)
+            data = copy_data(templates[name]) if name is not None else {}
             for assignment in example.inputs:
                 with contextlib.suppress(PathError):  # (reported with the example)
                     set_path(data, assignment.path.steps, literal_to_data(assignment.value))
+            span = spans.get(name) if name is not None else None
+            own: list[str] = []
             for shown, spec in self._missing_inputs("", data, ""):
-                if self._depth(spec.span) < self._depth(span):
-                    found = missing.setdefault((name, spec.id), (shown, spec, []))
+                if span is not None and span.file is not None and self._depth(spec.span) < self._depth(span):
+                    assert name is not None
+                    found = inherited.setdefault((name, spec.id), (shown, spec, []))
                     found[2].append(example.id)
-        for (name, _), (shown, spec, ids) in missing.items():
+                else:
+                    own.append(shown)
+            if own:
+                listed = ", ".join(f"„{shown}“" for shown in own)
+                which = f"fehlt die Pflichtangabe {listed}" if len(own) == 1 else f"fehlen die Pflichtangaben {listed}"
+                template = f" (auch in der Vorlage „{name}“)" if name is not None else ""
+                self.report(f"Im Beispiel „{example.id}“ {which}{template}: der Fall würde abgelehnt",
+                            example.span, f"gib sie an (eingabe {own[0]} = WERT) oder erwarte die Ablehnung "
+                                          "(erwartet fehler \"Pflichtangabe\")")
+        for (name, _), (shown, spec, ids) in inherited.items():
             span = spans[name]
             cases = (f"das Beispiel „{ids[0]}“ würde" if len(ids) == 1
                      else "die Beispiele " + ", ".join(f"„{i}“" for i in ids) + " würden")

@@ -488,3 +488,35 @@ def test_an_example_leaving_out_a_required_input_is_a_check_error_at_the_example
     from teilhabe_rules.tools.testing import run_examples
 
     assert [outcome.passed for outcome in run_examples(teilhabe_rules.loads(fixed, "m.rules"))] == [True, True]
+
+
+LIST = 'liste l "L"\n  eingabe y: zahl\n  eingabe z: zahl\n'
+
+
+@pytest.mark.parametrize(("text", "place", "hint"), [
+    (LIST + '  prüfung "Wert {l.y}": y < 50\nende\n', (8, 18, 21),
+     "im Element von „l“ heißt sein eigener Wert „y“, ohne „l.“"),
+    (LIST + 'ende\nprüfung "Wert {l.y}": anzahl(l) < 5\n', (9, 16, 19), None),
+    (LIST + '  liste m "M"\n    eingabe w: zahl\n    prüfung "{l.z}": w > 0\n  ende\nende\n', (10, 15, 18),
+     "im Element von „l“ heißt sein eigener Wert „z“, ohne „l.“"),
+])
+def test_a_lists_values_in_a_checks_message_are_named_as_written(text: str, place: tuple[int, int, int],
+                                                                 hint: str | None) -> None:
+    """``{l.y}`` in a check's message (inside the list ``l`` or over it) was named „l.…“; it is
+    named as written, and inside an element the hint names the element's own value."""
+    with pytest.raises(CheckError) as raised:
+        teilhabe_rules.loads(HEAD + text, "m.rules")
+    (diagnostic,) = raised.value.errors
+    written = "l.z" if "{l.z}" in text else "l.y"
+    assert diagnostic.message == (f"„{written}“ ist eine Liste von Werten; nutze summe(…), anzahl(…), min(…), max(…), "
+                                  "erstes(…) oder letztes(…)")
+    assert diagnostic.hint == hint
+    where = diagnostic.location
+    assert where is not None and (where.line, where.column, where.end_column) == place
+
+
+def test_a_field_a_lists_element_does_not_have_is_reported_as_unknown() -> None:
+    with pytest.raises(CheckError) as raised:
+        teilhabe_rules.loads(HEAD + LIST + 'ende\nprüfung "{l.yy}": anzahl(l) < 5\n', "m.rules")
+    (diagnostic,) = raised.value.errors
+    assert diagnostic.message == "Unbekannter Name „yy“" and diagnostic.hint == "meinten Sie „y“?"

@@ -253,9 +253,26 @@ class Resolver:
         if sym.kind == "paket":
             return self._package_member(sym, chain, expr.span, ctx)
         if sym.kind == "liste":
-            raise self.fail(f"„{head}.…“ ist eine Liste von Werten; nutze summe(…), anzahl(…), min(…), max(…), "
-                            "erstes(…) oder letztes(…)", expr.span)
+            raise self._list_values(sym, chain, expr.span, ctx)
         raise self.fail(f"„{head}“ hat keine Felder", expr.span)
+
+    def _list_values(self, sym: Symbol, chain: list[tuple[str, ast.Span]], span: ast.Span, ctx: Place) -> Fail:
+        """``l.y`` outside an aggregate: the values of the list ``sym``, named as written; a field
+        the list's element does not have is reported as in ``summe(l.y)``. Inside an element of
+        the list, the hint names the element's own value."""
+        field = self._rebuild(chain[1:])
+        self.resolve(field, self.declarations.place(sym.id, None, ctx.node))  # (an unknown field: reported)
+        written = ".".join(name for name, _ in chain)
+        own = ".".join(name for name, _ in chain[1:])
+        hint = None
+        sid: str | None = ctx.scope
+        while sid is not None:
+            if sid == sym.id:
+                hint = f"im Element von „{sym.name}“ heißt sein eigener Wert „{own}“, ohne „{sym.name}.“"
+                break
+            sid = self.declarations.scopes[sid]["parent"]
+        return self.fail(f"„{written}“ ist eine Liste von Werten; nutze summe(…), anzahl(…), min(…), max(…), "
+                         "erstes(…) oder letztes(…)", span, hint)
 
     @staticmethod
     def _rebuild(chain: list[tuple[str, ast.Span]]) -> ast.Expression:

@@ -53,7 +53,7 @@ from .runtime.backend import CaseInput, CheckFailure, EvaluationFault
 from .runtime.compiler import Program, PythonBackend
 from .runtime.results import Result
 from .runtime.semantics import ParameterValues, base_values, date_required_error
-from .span import source_lines
+from .span import Span, source_lines
 
 if TYPE_CHECKING:  # pragma: no cover - imported where an agreement is given
     from .columnar import BatchResult, Plan
@@ -583,10 +583,11 @@ class Model:
                     text.append(part)
                 else:
                     text.append(_show(next(values_iter), part.type))
-            at = Location(model.file_of(node.span), node.span.line, node.span.column)
+            span = _rule_span(node)
+            at = Location(model.file_of(span), span.line, span.column, span.end_line, span.end_column)
             diagnostic = Diagnostic(
                 "".join(text), at, severity=severity, path=self._path(node.scope, indexes),
-                source_line=model.line_of(node.span), code="prüfung" if severity == "fehler" else "warnung",
+                source_line=model.line_of(span), code="prüfung" if severity == "fehler" else "warnung",
             )
             if case is not None and case.sources is not None:
                 diagnostic = self._in_case(diagnostic, node, indexes, case)
@@ -642,12 +643,8 @@ class Model:
         if stop.node is None:
             return Diagnostic(stop.fault.message(), code="auswertung")
         node = model.nodes[stop.node]
-        span = stop.fault.span
-        if span is None:
-            span = node.span
-            location = Location(model.file_of(span), span.line, span.column)
-        else:
-            location = Location(model.file_of(span), span.line, span.column, span.end_line, span.end_column)
+        span = stop.fault.span or _rule_span(node)
+        location = Location(model.file_of(span), span.line, span.column, span.end_line, span.end_column)
         if isinstance(node, c.CheckNode):  # (its key is an internal label: named by its place instead)
             word = "Prüfung" if node.kind == c.NodeKind.PRUEFUNG else "Warnung"
             message = f"{stop.fault.message()} (bei der {word} in {Path(location.file).name}:{node.span.line})"
@@ -658,6 +655,16 @@ class Model:
             hint=stop.fault.hint(), path=self._path(node.scope, stop.indexes), source_line=model.line_of(span),
             code="auswertung",
         )
+
+
+def _rule_span(node: c.Node) -> Span:
+    """Where the expression of the rule ``node`` stands — a value's, a level rule's, a check's
+    condition, a corridor's quantity — not the line's start, where its keyword is."""
+    if isinstance(node, (c.ValueNode, c.ExpressionLevelNode, c.CheckNode)):
+        return node.expr.span
+    if isinstance(node, c.CorridorLevelNode):
+        return node.subject.span
+    return node.span
 
 
 def model_identity(checked: c.CheckedModel) -> tuple[str, str]:

@@ -21,6 +21,8 @@ BEI_NRW3_LINES = (ROOT / "models" / "bei_nrw3.rules").read_text(encoding="utf-8"
 # the model's check that the period does not end before it begins
 CHECK_LINE = next(number for number, line in enumerate(BEI_NRW3_LINES, 1)
                   if line.startswith('prüfung "Der Überprüfungszeitraum endet'))
+# the column of its condition
+CHECK_COLUMN = BEI_NRW3_LINES[CHECK_LINE - 1].index(": zeitraum_ende >=") + 3
 
 
 def changed(source: Path, target: Path, old: str, new: str) -> Path:
@@ -56,7 +58,8 @@ class TestFailedChecks:
         assert reversed_.location is not None and reversed_.location.file == str(path)
         assert (reversed_.location.line, reversed_.location.column) == (line_of(path, "zeitraum_ende"), 1)
         assert reversed_.source_line == "zeitraum_ende = 2025-12-31"
-        assert reversed_.hint is not None and re.search(rf"bei_nrw3\.rules:{CHECK_LINE}:1$", reversed_.hint)
+        assert reversed_.hint is not None
+        assert re.search(rf"bei_nrw3\.rules:{CHECK_LINE}:{CHECK_COLUMN}$", reversed_.hint)
         assert "zeitraum_ende = 2025-12-31\n    ^" in reversed_.render()
 
     def test_a_check_of_a_list_element_points_into_that_element(self, bei: teilhabe_rules.Model,
@@ -84,7 +87,8 @@ class TestFailedChecks:
         data["zeitraum_ende"] = "2025-12-31"
         reversed_ = next(d for d in errors(bei, data) if "vor seinem Beginn" in d.message)
         assert reversed_.location is not None and reversed_.location.file.endswith("bei_nrw3.rules")
-        assert reversed_.location.line == CHECK_LINE and reversed_.path == "$"
+        assert (reversed_.location.line, reversed_.location.column) == (CHECK_LINE, CHECK_COLUMN)
+        assert reversed_.path == "$"
 
 
 class TestListBounds:

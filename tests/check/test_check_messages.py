@@ -520,3 +520,30 @@ def test_a_field_a_lists_element_does_not_have_is_reported_as_unknown() -> None:
         teilhabe_rules.loads(HEAD + LIST + 'ende\nprüfung "{l.yy}": anzahl(l) < 5\n', "m.rules")
     (diagnostic,) = raised.value.errors
     assert diagnostic.message == "Unbekannter Name „yy“" and diagnostic.hint == "meinten Sie „y“?"
+
+
+@pytest.mark.parametrize(("rule", "branch"), [
+    ("wert s = wenn n > 5 dann 10 EUR sonst wenn n > 3 dann 5 h sonst wenn n > 1 dann 2 EUR sonst 0 EUR", "5 h"),
+    ("wert s = wenn n > 5 dann 10 EUR sonst wenn n > 3 dann 5 EUR sonst wenn n > 1 dann 2 EUR sonst 3 h", "3 h"),
+    ("wert s = wenn n > 5 dann 0 sonst wenn n > 3 dann 5 EUR sonst wenn n > 1 dann 2 sonst 3 h", "3 h"),
+    ("wert s = wenn n > 5 dann 10 EUR sonst 3 h", "3 h"),
+    ("wert s = wenn n > 5 dann 10 EUR sonst (wenn n > 3 dann 5 EUR sonst 3 h)", "3 h"),
+])
+def test_a_unit_clash_in_a_chain_of_conditions_is_reported_at_the_branch_that_brings_it(rule: str,
+                                                                                        branch: str) -> None:
+    """A long „wenn … dann … sonst wenn …“ whose one branch has another unit was underlined from
+    the „wenn“ before it to the chain's end; the branch whose unit differs from the first is shown."""
+    with pytest.raises(CheckError) as raised:
+        teilhabe_rules.loads(HEAD + "eingabe n: ganzzahl von 0 bis 10\n" + rule + "\n", "m.rules")
+    (diagnostic,) = raised.value.errors
+    assert diagnostic.message == "Einheiten passen nicht zusammen: „dann“ und „sonst“ von EUR und h"
+    assert diagnostic.hint == "die Größen haben verschiedene Dimensionen"
+    where = diagnostic.location
+    column = rule.index(branch) + 1
+    assert where is not None and (where.line, where.column, where.end_column) == (6, column, column + len(branch))
+
+
+def test_a_chain_of_conditions_of_one_unit_is_taken() -> None:
+    rule = "wert s: EUR = wenn n > 5 dann 0 sonst wenn n > 3 dann 5 EUR sonst wenn n > 1 dann 2 sonst 3 EUR"
+    model = teilhabe_rules.loads(HEAD + "eingabe n: ganzzahl von 0 bis 10\n" + rule + "\n", "m.rules")
+    assert [model.evaluate({"n": n}).value("s") for n in (6, 4, 2, 0)] == [0, 5, 2, 3]

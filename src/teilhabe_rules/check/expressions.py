@@ -414,15 +414,18 @@ class Resolver:
             right = self.adopt(right, left.type.unit)
         lu, ru = self.number_type(left).unit, self.number_type(right).unit
         if lu != ru:
-            factor = conversion_factor(lu, ru)
-            hint = (f"rechne mit „als {ru}“ oder „als {lu}“ um" if factor is not None
-                    else "die Größen haben verschiedene Dimensionen")
-            raise self.fail(
-                f"Einheiten passen nicht zusammen: {what} von {str(lu) or 'Zahl ohne Einheit'} "
-                f"und {str(ru) or 'Zahl ohne Einheit'}",
-                span, hint, code="einheit",
-            )
+            raise self._unit_clash(lu, ru, span, what)
         return left, right
+
+    def _unit_clash(self, lu: Unit, ru: Unit, span: ast.Span, what: str) -> Fail:
+        factor = conversion_factor(lu, ru)
+        hint = (f"rechne mit „als {ru}“ oder „als {lu}“ um" if factor is not None
+                else "die Größen haben verschiedene Dimensionen")
+        return self.fail(
+            f"Einheiten passen nicht zusammen: {what} von {str(lu) or 'Zahl ohne Einheit'} "
+            f"und {str(ru) or 'Zahl ohne Einheit'}",
+            span, hint, code="einheit",
+        )
 
     def _compare(self, op: str, left: c.Expr, right: c.Expr, span: ast.Span) -> c.Expr:
         lk, rk = left.type.kind, right.type.kind
@@ -528,7 +531,32 @@ class Resolver:
         return c.Arith(op, left, right, c.ValueType(TypeKind.ZAHL, unit, integer), span)
 
     def _r_Conditional(self, expr: ast.Conditional, ctx: Place) -> c.Expr:
-        test, then, other = self.resolve_each((expr.test, expr.then, expr.otherwise), ctx)
+        # a chain „wenn … dann … sonst wenn … sonst …“ as one: its branches resolved in the order
+        # written, a unit that differs from the first branch's shown at the branch that brings it
+        links = [expr]
+        while isinstance(links[-1].otherwise, ast.Conditional):
+            links.append(links[-1].otherwise)
+        parts = self.resolve_each([*(e for link in links for e in (link.test, link.then)), links[-1].otherwise], ctx)
+        self._branch_units([*parts[1::2], parts[-1]])
+        other = parts[-1]
+        for index in reversed(range(len(links))):
+            other = self._conditional(links[index], parts[2 * index], parts[2 * index + 1], other)
+        return other
+
+    def _branch_units(self, branches: list[c.Expr]) -> None:
+        """The first branch whose unit is not the first branch's is a unit error at that branch
+        (numbers without a unit take the unit of the others; other types are checked pairwise)."""
+        first: Unit | None = None
+        for branch in branches:
+            if not self.numeric(branch) or self.is_flex(branch):
+                continue
+            unit = self.number_type(branch).unit
+            if first is None:
+                first = unit
+            elif unit != first:
+                raise self._unit_clash(first, unit, branch.span, "„dann“ und „sonst“")
+
+    def _conditional(self, expr: ast.Conditional, test: c.Expr, then: c.Expr, other: c.Expr) -> c.Expr:
         if test.type.kind != TypeKind.JA_NEIN:
             raise self.fail(f"Nach „wenn“ steht eine Bedingung (ja/nein), nicht {test.type.describe()}", expr.test.span)
         if self.numeric(then) and self.numeric(other):

@@ -138,7 +138,7 @@ class Model:
         return tuple(self.checked.warnings)
 
     def __repr__(self) -> str:
-        return f"<Model {self.name} {self.version or ''} from {self.checked.info.file}>"
+        return f"<Model {self.checked.info.named()} from {self.checked.info.file}>"
 
     def __reduce__(self) -> tuple[Any, ...]:
         """Pickled as the checked model and the path; compiled anew when unpickled."""

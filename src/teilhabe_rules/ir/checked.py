@@ -612,6 +612,11 @@ class ModelInfo(Record):
     # header „budget LISTE.WERT“: a list element's own budget — (list name, value key in its scope)
     element_budget: tuple[str, str] | None = None
 
+    def named(self) -> str:
+        """The model's name and its version where its header gives one („mawo 2024.1“; „demo“
+        without one): how results, comparisons, schemas and the handbook name a model."""
+        return f"{self.name} {self.version}" if self.version else self.name
+
 
 @frozen(repr=False)
 class CheckedModel(Record):

@@ -311,7 +311,8 @@ def render_text(result: Result, explain: bool, level_changes: bool = False, figu
     shown (readable: German, each rounded to its unit's places; ``--genau``: every digit)."""
     model = result.checked
     info = model.info
-    lines = [f"{info.title or info.name} — Version {info.version or '?'}"]
+    title = info.title or info.name
+    lines = [f"{title} — Version {info.version}" if info.version else title]
     if result.agreement_name:
         lines.append(f"Vereinbarung: {result.agreement_name}")
     explanations = result.explanations(level_changes, figures) if explain else {}

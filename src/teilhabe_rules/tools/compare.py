@@ -454,10 +454,8 @@ class Summary:
         empty = f" · leere Zeilen: {self.empty}" if self.empty else ""
         read = [f"  Eingabe: {self.reading.describe()}"] if self.reading is not None else []
         if self.figures is None:
-            old_model = f"{self.old.name} {self.old.version or ''}"
-            new_model = f"{self.new.name} {self.new.version or ''}"
             lines = [
-                f"Budgetvergleich {old_model} → {new_model}".replace("  ", " "),
+                f"Budgetvergleich {self.old.named()} → {self.new.named()}",
                 f"  Population: {self.population}",
                 *read,
                 f"  Fälle: {self.rows} · ausgewertet: {self.evaluated} · Fehler: {self.errors}"
@@ -468,7 +466,7 @@ class Summary:
             ]
         else:  # one model, named once; one evaluation per case, so one count of errors
             old, new = self.figures
-            model = f"{self.old.name} {self.old.version or ''}".rstrip()
+            model = self.old.named()
             lines = [f"Budgetvergleich {model}: {old} → {new}"]
             named = zip(("alt", "neu"), self.figures, self.figure_labels, strict=True)
             lines += [f"  {side}: {name}" + (f" – {label}" if label else "")

@@ -155,10 +155,7 @@ class ModelDiff:
 
 
 def _who(info: c.ModelInfo) -> str:
-    parts = [info.name]
-    if info.version:
-        parts.append(info.version)
-    text = " ".join(parts) + f" — {info.file}"
+    text = f"{info.named()} — {info.file}"
     if info.extends:
         text += f" (erweitert „{info.extends}“)"
     return text

@@ -678,7 +678,7 @@ def counterexample_toml(check: PropertyCheck, case: Any, message: str) -> str:
     header = (
         f"Gegenbeispiel: {check.title}\n"
         f"Eigenschaft {check.id} ({check.location})\n"
-        f"Modell {info.name} {info.version or ''}\n\n" + message + "\n"
+        f"Modell {info.named()}\n\n" + message + "\n"
     )
     return dumps(case, header=header)
 

@@ -75,7 +75,7 @@ def json_schema(model: Any, kind: str = "fall") -> dict[str, Any]:
     ValueError for another kind."""
     checked: c.CheckedModel = model if isinstance(model, c.CheckedModel) else model.checked
     info = checked.info
-    named = f"„{info.title or info.name}“ ({info.name} {info.version or ''})".replace(" )", ")")
+    named = f"„{info.title or info.name}“ ({info.named()})"
     if kind == "fall":
         body = _scope_case(checked, "")
         title, what = f"Fall für {named}", "Die Falldaten, die das Modell annimmt (JSON; TOML mit denselben Daten)."

@@ -453,7 +453,7 @@ class _Builder:
         previous = None
         if self.previous is not None:
             old = self.previous.checked.info
-            previous = f"{old.name} {old.version or ''}".strip() + f" ({Path(old.file).name})"
+            previous = f"{old.named()} ({Path(old.file).name})"
         return Header(
             name=info.name, title=info.title or info.name, long_title=info.long_title, version=info.version,
             validity=validity, family=info.family,
@@ -829,7 +829,7 @@ class _Builder:
             if rows:
                 sections.append((heading, rows))
         old, new = self.previous.checked.info, self.checked.info
-        return DiffView(f"{old.name} {old.version or ''}".strip(), f"{new.name} {new.version or ''}".strip(),
+        return DiffView(old.named(), new.named(),
                         tuple(sections), len(changes.changes))
 
 

@@ -547,3 +547,19 @@ def test_a_chain_of_conditions_of_one_unit_is_taken() -> None:
     rule = "wert s: EUR = wenn n > 5 dann 0 sonst wenn n > 3 dann 5 EUR sonst wenn n > 1 dann 2 sonst 3 EUR"
     model = teilhabe_rules.loads(HEAD + "eingabe n: ganzzahl von 0 bis 10\n" + rule + "\n", "m.rules")
     assert [model.evaluate({"n": n}).value("s") for n in (6, 4, 2, 0)] == [0, 5, 2, 3]
+
+
+@pytest.mark.parametrize(("body", "written", "hint"), [
+    # a value of the element whose rule reads this one: the mistake is l.s, not a cycle
+    ('  wert s = r + 1\n  wert r = l.s\nende\n', "l.s", "im Element von „l“ heißt sein eigener Wert „s“, ohne „l.“"),
+    ('  wert s = l.s + 1\nende\n', "l.s", "im Element von „l“ heißt sein eigener Wert „s“, ohne „l.“"),
+    # a list in the list: named whole, and no hint to write „m.w“, which is again a list's values
+    ('  liste m "M"\n    eingabe w: zahl\n    prüfung "{l.m.w}": w > 0\n  ende\nende\n', "l.m.w", None),
+])
+def test_a_lists_values_are_told_before_a_cycle_and_whole_when_nested(body: str, written: str,
+                                                                         hint: str | None) -> None:
+    with pytest.raises(CheckError) as raised:
+        teilhabe_rules.loads(HEAD + LIST + body, "m.rules")
+    (diagnostic,) = raised.value.errors
+    assert diagnostic.message.startswith(f"„{written}“ ist eine Liste von Werten")
+    assert diagnostic.hint == hint

@@ -260,12 +260,20 @@ class Resolver:
         """``l.y`` outside an aggregate: the values of the list ``sym``, named as written; a field
         the list's element does not have is reported as in ``summe(l.y)``. Inside an element of
         the list, the hint names the element's own value."""
-        field = self._rebuild(chain[1:])
-        self.resolve(field, self.declarations.place(sym.id, None, ctx.node))  # (an unknown field: reported)
+        # a field the element has not is reported as such; one it has is not resolved here (its
+        # rule may read this one: the mistake is the list's values, not a cycle)
+        head, head_span = chain[1]
+        place = self.declarations.place(sym.id, None, ctx.node)
+        field = self.declarations.find(head, place)
+        if field is None:
+            if self.declarations.refused_at(head, place):
+                return Fail()
+            return self.fail(f"Unbekannter Name „{head}“", head_span,
+                             did_you_mean(head, self.declarations.visible_names(place)) or _UNKNOWN_HINT)
         written = ".".join(name for name, _ in chain)
         own = ".".join(name for name, _ in chain[1:])
         hint = None
-        sid: str | None = ctx.scope
+        sid: str | None = ctx.scope if field.kind != "liste" else None  # (``l.m.w`` inside l: again a list's)
         while sid is not None:
             if sid == sym.id:
                 hint = f"im Element von „{sym.name}“ heißt sein eigener Wert „{own}“, ohne „{sym.name}.“"

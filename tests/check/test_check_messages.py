@@ -563,3 +563,24 @@ def test_a_lists_values_are_told_before_a_cycle_and_whole_when_nested(body: str,
     (diagnostic,) = raised.value.errors
     assert diagnostic.message.startswith(f"„{written}“ ist eine Liste von Werten")
     assert diagnostic.hint == hint
+
+
+def test_required_inputs_of_examples_of_one_id_in_two_packages_and_a_part_of_another_kind() -> None:
+    """A misspelt key in one package's example does not hide the input another package's example
+    of the same id leaves out; a part given as something else (``p = 5`` for a package) is no
+    missing input (the loader refuses it for its kind)."""
+    text = HEAD + ('eingabe y: zahl h von 0 bis 9\npaket a "A"\n  beispiel "fall"\n    eingabe yy = 1\n'
+                   '    erwartet y = 1 h\n  ende\nende\npaket b "B"\n  beispiel "fall"\n    erwartet y = 1 h\n'
+                   '  ende\nende\n')
+    with pytest.raises(CheckError) as raised:
+        teilhabe_rules.loads(text, "m.rules")
+    assert [d.message for d in raised.value.errors] == [
+        "„yy“ bezeichnet keine Eingabe des Modells",
+        "Im Beispiel „fall“ fehlt die Pflichtangabe „y“: der Fall würde abgelehnt"]
+    shaped = HEAD + ('paket p "P"\n  eingabe k: zahl h von 0 bis 9\nende\nwert s: h = p.k\n'
+                     'beispiel "a"\n  eingabe p = {}\n  erwartet s = 1 h\nende\n')
+    with pytest.raises(CheckError) as raised:
+        teilhabe_rules.loads(shaped, "m.rules")
+    assert [d.message for d in raised.value.errors] == [
+        "Im Beispiel „a“ fehlt die Pflichtangabe „p.k“: der Fall würde abgelehnt"]
+    teilhabe_rules.loads(shaped.replace("p = {}", "p = 5"), "m.rules")

@@ -545,6 +545,24 @@ class TestInheritedTemplates:
                                    "der Variante (vorlage grundfall … ende, mit „zuschlag“) oder gib der Eingabe einen "
                                    "Standardwert (standard WERT)")
 
+    def test_an_example_left_out_in_several_elements_is_named_once(self, tmp_path: Path) -> None:
+        path = self.variant(tmp_path, 'liste bewohner\n  eingabe pflege: zahl min/Tag von 0 bis 100\nende\n'
+                                      'beispiel "zehn"\n  basis grundfall\n  erwartet betrag = 600.00 EUR\nende\n')
+        (diagnostic,) = errors(path)
+        assert diagnostic.message.startswith("Die Pflichtangabe „bewohner[1].pflege“ fehlt in der Vorlage „grundfall“")
+        assert diagnostic.message.endswith(": das Beispiel „zehn“ würde abgelehnt")
+
+    def test_a_list_the_example_gives_itself_is_the_example_s(self, tmp_path: Path) -> None:
+        """An example that gives the list itself leaves the input out, not the template: told at
+        the example."""
+        path = self.variant(tmp_path, 'liste bewohner\n  eingabe pflege: zahl min/Tag von 0 bis 100\nende\n'
+                                      'beispiel "eigene"\n  basis grundfall\n'
+                                      '  eingabe bewohner = [{lp = {minuten = 1}, pflege = 2}, {lp = {minuten = 2}}]\n'
+                                      '  erwartet betrag = 600.00 EUR\nende\n')
+        (diagnostic,) = errors(path)
+        assert diagnostic.message == ("Im Beispiel „eigene“ fehlt die Pflichtangabe „bewohner[2].pflege“: der Fall "
+                                      "würde abgelehnt")
+
     def test_an_input_of_a_replaced_package_in_a_list(self, tmp_path: Path) -> None:
         path = self.variant(tmp_path, 'liste bewohner\n  paket lp "Paket neu"\n'
                                       "    eingabe minuten: zahl min/Tag von 0 bis 100\n"

@@ -95,7 +95,8 @@ class _Examples:
         self.header = header
         # the templates and examples whose inputs are reported (a misspelt key): an input they
         # then leave out is no finding of its own
-        self.flawed: set[tuple[str, str]] = set()
+        self.flawed_templates: set[str] = set()
+        self.flawed_examples: set[int] = set()  # (by the example's object: ids repeat across packages)
         # how far back in a variant's chain each file lies: the variant's own declarations (whose
         # spans name no file) 0, its base 1, the base's base 2 …
         self.depth = {name: number for number, name in enumerate(bases, start=1)}
@@ -108,7 +109,7 @@ class _Examples:
             if self._set(data, assignment) and self._input_path(assignment.path):
                 self._input_values(assignment, values=False)
         if self._errors() > reported:
-            self.flawed.add(("vorlage", template.name))
+            self.flawed_templates.add(template.name)
         return data
 
     def _errors(self) -> int:
@@ -157,7 +158,7 @@ class _Examples:
                     # (an example expecting an error may give a wrong value on purpose)
                     self._input_values(assignment, values=not example.expected_errors)
             if self._errors() > reported:
-                self.flawed.add(("beispiel", example.id))
+                self.flawed_examples.add(id(example))
             if not example.expected_errors:
                 self._date_in_validity(example, data)
             agreement = []
@@ -208,34 +209,46 @@ class _Examples:
         template and input, at the input's declaration (the variant's line), naming the template
         and the examples built on it."""
         spans = {t.name: t.span for t in declared}
-        inherited: dict[tuple[str, str], tuple[str, c.InputSpec, list[str]]] = {}
+        lacking: dict[str, set[str]] = {}  # what each template leaves out by itself
+        inherited: dict[tuple[str, str], tuple[str, c.InputSpec, dict[str, None]]] = {}
         for example, _package, _id in written:
             name = example.base
             if (example.expected_errors or (name is not None and name not in templates)
-                    or ("beispiel", example.id) in self.flawed or ("vorlage", name) in self.flawed):
+                    or id(example) in self.flawed_examples or name in self.flawed_templates):
                 continue  # (a case meant to be refused; an unknown template or a misspelt key, reported)
             data = copy_data(templates[name]) if name is not None else {}
+            given = []
             for assignment in example.inputs:
                 with contextlib.suppress(PathError):  # (reported with the example)
                     set_path(data, assignment.path.steps, literal_to_data(assignment.value))
+                    given.append(str(assignment.path))
+            left_out = set()
+            if name is not None:
+                if name not in lacking:
+                    lacking[name] = {shown for shown, _ in self._missing_inputs("", templates[name], "")}
+                # (what the template leaves out, where the example does not give that part itself)
+                left_out = {shown for shown in lacking[name] if not any(
+                    shown == path or shown.startswith((path + ".", path + "[")) for path in given)}
             span = spans.get(name) if name is not None else None
             own: list[str] = []
             for shown, spec in self._missing_inputs("", data, ""):
-                if span is not None and span.file is not None and self._depth(spec.span) < self._depth(span):
+                if (span is not None and span.file is not None and shown in left_out
+                        and self._depth(spec.span) < self._depth(span)):
                     assert name is not None
-                    found = inherited.setdefault((name, spec.id), (shown, spec, []))
-                    found[2].append(example.id)
+                    found = inherited.setdefault((name, spec.id), (shown, spec, {}))
+                    found[2][example.id] = None
                 else:
                     own.append(shown)
             if own:
                 listed = ", ".join(f"„{shown}“" for shown in own)
                 which = f"fehlt die Pflichtangabe {listed}" if len(own) == 1 else f"fehlen die Pflichtangaben {listed}"
-                template = f" (auch in der Vorlage „{name}“)" if name is not None else ""
+                template = f" (auch in der Vorlage „{name}“)" if left_out.issuperset(own) else ""
                 self.report(f"Im Beispiel „{example.id}“ {which}{template}: der Fall würde abgelehnt",
                             example.span, f"gib sie an (eingabe {own[0]} = WERT) oder erwarte die Ablehnung "
                                           "(erwartet fehler \"Pflichtangabe\")")
-        for (name, _), (shown, spec, ids) in inherited.items():
+        for (name, _), (shown, spec, named) in inherited.items():
             span = spans[name]
+            ids = list(named)
             cases = (f"das Beispiel „{ids[0]}“ würde" if len(ids) == 1
                      else "die Beispiele " + ", ".join(f"„{i}“" for i in ids) + " würden")
             self.report(f"Die Pflichtangabe „{shown}“ fehlt in der Vorlage „{name}“ des Basismodells "
@@ -250,12 +263,18 @@ class _Examples:
 
     def _missing_inputs(self, scope: str, data: Mapping[str, Any], prefix: str) -> Iterator[tuple[str, c.InputSpec]]:
         """The required inputs of ``scope`` that ``data`` (a case, or an element of a list) does
-        not give, each with its data path; into the elements of lists given as lists."""
+        not give, each with its data path; into the elements of lists given as lists. A part on
+        the way that is given as something else (``p = 5`` for a package) is no missing input:
+        the case is refused for that part's kind, as the loader tells."""
         for spec in self.inputs.get(scope, []):
+            if not spec.required:
+                continue
             node: Any = data
             for step in spec.path:
-                node = node.get(step) if isinstance(node, dict) else None
-            if spec.required and node is None:
+                if node is None or not isinstance(node, dict):
+                    break  # (a part not given: missing; a part given as something else: refused for that)
+                node = node.get(step)
+            if node is None:
                 yield prefix + ".".join(spec.path), spec
         for child in self.scopes[scope]["lists"] if scope in self.scopes else []:
             name = self.scopes[child]["name"]

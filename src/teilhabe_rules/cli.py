@@ -449,7 +449,7 @@ def _parser(argv: Sequence[str] | None = None) -> _Parser:
                       help="JSON-Lines- (.jsonl, .ndjson), CSV- (.csv, .tsv), Excel- (.xlsx) oder Parquet-Datei "
                            "oder Verzeichnis von Falldateien")
     many.add_argument("--out", "--ausgabe", required=True, metavar="DATEI",
-                      help="Ergebnisse als .parquet, .csv, .jsonl oder .xlsx (eine Excel-Mappe: Zusammenfassung "
+                      help="Ergebnisse als .parquet, .csv, .jsonl/.ndjson oder .xlsx (eine Excel-Mappe: Zusammenfassung "
                            "und Tabelle)")
     many.add_argument("--format", metavar="FORMAT",
                       help="das Format von --out: parquet, csv, csv-de (Komma als Dezimalzeichen, für ein "
@@ -1162,7 +1162,8 @@ def _cmd_eval_many(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.format is not None:
         _format_fits_suffix("eval-many", args.format, args.out)
     try:
-        by_suffix = format_of(args.out, None, files)  # (with --format too: a suffix naming no format is refused)
+        # (with --format too: the file's suffix must name a format, as the writers require)
+        by_suffix = format_of(args.out, None, files, named=False)
     except FormatError as exc:
         raise _UsageError(f"eval-many --out: {exc.message}") from None
     fmt = args.format or by_suffix

@@ -492,13 +492,16 @@ class TestEvalManyOutputs:
     @pytest.mark.parametrize(("extra", "message"), [
         (("--format", "xls", "--out", "v.xlsx"), "--format: unbekanntes Format „xls“"),
         (("--format", "parquet", "--out", "v.csv"), "--format parquet und --out"),
+        # (no „oder --format“: the file's suffix must name its format, --format or not)
         (("--out", "v.ods"), "die Endung „.ods“ ist kein Ausgabeformat (möglich: .csv, .jsonl, .ndjson, .xlsx, "
-                              ".parquet; oder --format parquet|csv|jsonl|xlsx)"),
+                              ".parquet)\n"),
+        (("--format", "parquet", "--out", "v"), "„v“: der Name hat keine Endung (möglich: .csv, .jsonl, .ndjson, "
+                                                ".xlsx, .parquet)\n"),
     ])
     def test_usage_errors(self, tmp_path: Path, extra: tuple[str, ...], message: str) -> None:
         code, _, err = run("eval-many", "mawo", str(self.POPULATION),
                            *(str(tmp_path / e) if e.startswith("v.") else e for e in extra))
-        assert code == 2 and message in err
+        assert code == 2 and message in err, err
         assert not list(tmp_path.iterdir())
 
     def test_the_population_s_own_workbook_is_not_replaced(self, tmp_path: Path) -> None:

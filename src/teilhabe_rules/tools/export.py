@@ -59,9 +59,11 @@ class FormatError(CaseError):
     """An output format that is not one of :data:`FORMATS` (or not one a command writes)."""
 
 
-def format_of(target: str | Path | None, given: str | None, allowed: Sequence[str] = FORMATS) -> str:
+def format_of(target: str | Path | None, given: str | None, allowed: Sequence[str] = FORMATS,
+              *, named: bool = True) -> str:
     """The output format: ``given``, or by the suffix of ``target``; a :class:`FormatError`
-    (German) if it is none of ``allowed``."""
+    (German) if it is none of ``allowed``. ``named``: whether ``--format`` may name the format of
+    a file whose suffix names none (the message then offers it)."""
     shown = ", ".join(allowed)
     if given is not None:
         if given not in allowed:
@@ -71,9 +73,9 @@ def format_of(target: str | Path | None, given: str | None, allowed: Sequence[st
     fmt = SUFFIXES.get(suffix)
     if fmt is None or fmt not in allowed:
         endings = ", ".join(s for s, f in SUFFIXES.items() if f in allowed)
-        raise FormatError(Diagnostic(
-            f"„{target}“: die Endung „{suffix}“ ist kein Ausgabeformat (möglich: {endings}; "
-            f"oder --format {shown.replace(', ', '|')})", code="ausgabe"))
+        offered = f"; oder --format {shown.replace(', ', '|')}" if named else ""
+        ending = f"die Endung „{suffix}“ ist kein Ausgabeformat" if suffix else "der Name hat keine Endung"
+        raise FormatError(Diagnostic(f"„{target}“: {ending} (möglich: {endings}{offered})", code="ausgabe"))
     return fmt
 
 

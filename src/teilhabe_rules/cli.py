@@ -449,8 +449,8 @@ def _parser(argv: Sequence[str] | None = None) -> _Parser:
                       help="JSON-Lines- (.jsonl, .ndjson), CSV- (.csv, .tsv), Excel- (.xlsx) oder Parquet-Datei "
                            "oder Verzeichnis von Falldateien")
     many.add_argument("--out", "--ausgabe", required=True, metavar="DATEI",
-                      help="Ergebnisse als .parquet, .csv, .jsonl/.ndjson oder .xlsx (eine Excel-Mappe: Zusammenfassung "
-                           "und Tabelle)")
+                      help="Ergebnisse als .parquet, .csv, .jsonl/.ndjson oder .xlsx (eine Excel-Mappe: "
+                           "Zusammenfassung und Tabelle)")
     many.add_argument("--format", metavar="FORMAT",
                       help="das Format von --out: parquet, csv, csv-de (Komma als Dezimalzeichen, für ein "
                            "deutsches Excel), jsonl, xlsx (Standard: nach der Endung)")

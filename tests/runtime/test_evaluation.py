@@ -778,13 +778,19 @@ def test_the_euro_sign_alone_is_eur_not_percent() -> None:
 
 
 def test_an_equation_is_explained_in_parentheses_not_as_a_chain_of_equals() -> None:
-    """The explanation is a chain ``label = formula = values = result``: a value that is an
-    equation shows it and its values in parentheses (``(typ = 24) = (0 = 24) = nein``), else it
-    reads as one chain of equations; other values keep their lines as they were."""
+    """The explanation is a chain ``label = formula = values = result``: a value that is a
+    comparison, or holds an equation, shows it and its values in parentheses (``(typ = 24) =
+    (0 = 24) = nein``), else it reads as one chain of equations; other values keep their lines."""
     equations = model("eingabe typ: ganzzahl von 0 bis 99\neingabe n: ganzzahl von 0 bis 9\n"
                       'wert gilt: ja_nein = typ = 24 "Typ 24"\nwert beide: ja_nein = typ = 24 und n > 1\n'
                       "wert groesser: ja_nein = typ > 24\n")
     result = equations.evaluate({"typ": 0, "n": 2})
     assert result.explain("gilt").text == "Typ 24 = (typ = 24) = (0 = 24) = nein"
     assert result.explain("beide").text == "beide = (typ = 24 und n > 1) = (0 = 24 und 2 > 1) = nein"
-    assert result.explain("groesser").text == "groesser = typ > 24 = 0 > 24 = nein"
+    assert result.explain("groesser").text == "groesser = (typ > 24) = (0 > 24) = nein"
+    chained = model("eingabe typ: ganzzahl von 0 bis 99\neingabe b: ja_nein\n"
+                    "wert w: ja_nein = wenn b dann typ = 24 sonst typ > 2\nwert z: ganzzahl = typ + 1\n")
+    result = chained.evaluate({"typ": 0, "b": True})
+    assert result.explain("w").text == ("w = (wenn b dann typ = 24 sonst typ > 2) = "
+                                        "(wenn ja dann 0 = 24 sonst 0 > 2) = nein")
+    assert result.explain("z").text == "z = typ + 1 = 0 + 1 = 1"

@@ -366,10 +366,11 @@ _ = Decimal
 
 
 def _an_equation(expr: c.Expr) -> bool:
-    """Whether ``expr`` is an equation at its top level (``a = b``, also joined by ``und``/``oder``):
-    its explanation, itself a chain of ``=``, shows it and its values in parentheses."""
+    """Whether ``expr`` reads as a comparison in a chain of ``=`` — one at its top level (``a =
+    b``, ``a <> b``, also joined by ``und``/``oder``) or an equation anywhere in it (``wenn b dann
+    typ = 24 sonst …``): its explanation shows it and its values in parentheses."""
     if isinstance(expr, c.Compare):
-        return expr.op == "="
+        return True
     if isinstance(expr, c.Logic):
         return _an_equation(expr.left) or _an_equation(expr.right)
-    return False
+    return any(isinstance(part, c.Compare) and part.op == "=" for part in toolkit.walk(expr))

@@ -663,3 +663,18 @@ def test_a_new_name_close_to_another_new_name_is_no_typo_of_the_base(tmp_path: P
                  'parameter satz_neu: EUR/h = 1 "neu"\nparameter satz_neu2: EUR/h = 2 "neu"\n',
                  "variante.rules", TestOverridesIntoAReplacedPackage.HEAD)
     assert teilhabe_rules.load(path).warnings == ()
+
+
+def test_a_parameter_declared_anew_and_overridden_in_one_variant_is_an_error(tmp_path: Path) -> None:
+    """``parameter satz = 70 EUR/h`` beside ``parameter satz: EUR/h = 80 EUR/h``: one would win
+    silently (which one depended on where the lines stood); told at the override."""
+    (tmp_path / "basis.rules").write_text(TEMPLATE_BASE, encoding="utf-8")
+    for body in ("parameter satz = 70 EUR/h\nparameter satz: EUR/h = 80 EUR/h\n",
+                 "parameter satz: EUR/h = 80 EUR/h\nparameter satz = 70 EUR/h\n"):
+        path = write(tmp_path, body, "variante.rules", TestInheritedTemplates.HEAD)
+        (diagnostic,) = errors(path)
+        override = 6 + body.splitlines().index("parameter satz = 70 EUR/h")
+        assert diagnostic.message == "„satz“ ist in der Variante zweimal gesetzt: neu deklariert und überschrieben"
+        assert diagnostic.location is not None and diagnostic.location.line == override
+        assert diagnostic.hint == (f"deklariert in Zeile {13 - override}; setze den Wert dort oder "
+                                   "überschreibe ihn nur")

@@ -451,6 +451,12 @@ class _Merger:
                    else (False, item.name) if _is_named(item) and not isinstance(item, ast.ListDecl) else None)
             if key is not None:
                 overrides, name = key
+                declared = written.get((False, name)) if overrides else None
+                if isinstance(declared, ast.Parameter):  # (declared anew and overridden: one would win silently)
+                    self.report(f"„{name}“ ist in der Variante zweimal gesetzt: neu deklariert und überschrieben",
+                                item.span, f"deklariert in Zeile {declared.span.line}; setze den Wert dort "
+                                           "oder überschreibe ihn nur")
+                    continue
                 first = written.setdefault(key, item)
                 if first is not item:
                     what = "überschrieben" if overrides else "definiert"

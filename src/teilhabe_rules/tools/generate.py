@@ -24,7 +24,9 @@ element on its inputs — reading also the inputs and values of the elements enc
 of its values in ``teilweise`` tables (a row for the keys, where a ``wenn``/``und``/``oder``
 reaches the lookup) are met by the first of several draws, each group of them sharing no input
 on its own, else by the group's defaults, else by the first draw with one optional input left
-out or one number at its lowest; the later draws are made only where the first fails. A list
+out or one number at its lowest, else — where its inputs take a few values each — by one of the
+combinations of their values that meet the group, drawn among them (found by DuckDB when the
+query is made); the later draws are made only where the first fails. A list
 whose length an element's check bounds (``C oder anzahl(liste) = 0``, ``anzahl(liste) <= X``) is
 cut to it; the list a population is split by has one element (``anzahl`` 1 in the checks; a
 partition of the period: the whole period); a level whose granting a check reads is never
@@ -40,6 +42,7 @@ from __future__ import annotations
 import datetime as _dt
 import functools
 import json
+import math
 import os
 import re
 from collections.abc import Callable, Mapping
@@ -67,6 +70,7 @@ __all__ = ["FORMATS", "Palette", "palettes", "population_query", "write_populati
 
 FORMATS = ("parquet", "jsonl")
 ATTEMPTS = 8  # draws of the inputs an element's own checks read (the first that meets them is taken)
+_COMBINATIONS = 10_000  # at most so many combinations of a group's values are tried (see _Query.combinations)
 _BATCH = 8192  # JSON lines fetched at a time (a text stream)
 # a file's query reads its case numbers from this table (see _Query.query): a table is scanned on
 # every thread, a ``range`` by one
@@ -195,6 +199,10 @@ class _Query:
         # while drawing the later draws of an element: the layer of their hashes and the condition
         # under which they are made (its first draw fails a check)
         self.lazy: tuple[dict[str, str], str] | None = None
+        # the combinations of values that meet a group of checks, by the query that finds them
+        # (see :meth:`combinations`), and the connection it runs on (closed by :meth:`query`)
+        self.met: dict[str, list[tuple[Any, ...]]] = {}
+        self.sandbox: Sandbox | None = None
 
     # ---- draws ----
 
@@ -398,7 +406,11 @@ class _Query:
         # — and the lookups of its values and checks in ``teilweise`` tables, which must find a row
         group: set[str] = set()
         checks: list[tuple[_Condition, set[str]]] = []  # each with the inputs it reads
-        for condition in self.conditions(scope, outer):
+        conditions = self.conditions(scope, outer)
+        # each also without the enclosing elements' columns (None where it reads them): what a
+        # combination of the element's inputs meets on its own (see :meth:`combinations`)
+        alone = dict(zip(conditions, self.conditions(scope, None), strict=True))
+        for condition in conditions:
             read: set[str] = set()
             def reading(spec: c.InputSpec, read: set[str] = read) -> str:
                 read.add(spec.id)
@@ -489,6 +501,22 @@ class _Query:
             if draws > attempts:
                 options += [{**options[0], i: "NULL"} for i in sorted(inputs) if not space.inputs[i].required]
                 options += [{**options[0], i: low} for i in sorted(inputs) if (low := self._lowest(i)) is not None]
+                # at last one of the combinations of the group's values that meet its checks, where
+                # its inputs take a few values each (a Leistungstyp with a Hilfebedarfsgruppe of the
+                # table, the besondere Wohnform and the second Leistungstyp at once): drawn among them
+                met_together = self.combinations(sorted(inputs), [alone[m] for m in members])
+                if met_together:
+                    need = f"NOT {prefix}_ok{part}" if present is None else f"({present}) AND NOT {prefix}_ok{part}"
+                    self.lazy = (hashes, need)
+                    pick = self._index(self._hash(keys), len(met_together))
+                    self.lazy = None
+                    option = {}
+                    for at, spec_id in enumerate(sorted(inputs)):
+                        spec = space.inputs[spec_id]
+                        option[spec_id] = name = f"{field[spec_id]}_m{part}"
+                        later[name] = (f"CASE WHEN {need} THEN "
+                                       f"{self._at(tuple(row[at] for row in met_together), pick, self.kind(spec))} END")
+                    options.append(option)
             tries = []
             for number, option in enumerate(options):
                 def current(spec: c.InputSpec, option: dict[str, str] = option) -> str:
@@ -652,6 +680,40 @@ class _Query:
         rows = [row.keys[0] for row in self.checked.tables[lookup.table].rows]
         taken = self.space.domains[spec.id].values
         return taken is not None and all(v in rows for v in taken) and (spec.required or spec.default in rows)
+
+    def combinations(self, inputs: list[str], conditions: list[_Condition]) -> list[tuple[Any, ...]]:
+        """The combinations of values of ``inputs`` (each a value of its column, None: left out)
+        that meet ``conditions`` — as far as these read only ``inputs``, constants and parameters
+        —, in the order of the palettes: where each input takes a finite set of values (left out
+        too, where it is optional) and the combinations are at most :data:`_COMBINATIONS`, else
+        none. Evaluated by DuckDB once per set of conditions (a sandbox without file access)."""
+        specs = [self.space.inputs[i] for i in inputs]
+        choices: list[list[Any]] = []
+        for spec in specs:
+            dom = self.space.domains[spec.id]
+            if dom.values is None or spec.type.kind in (TypeKind.TEXT, TypeKind.SCHLUESSEL):
+                return []
+            choices.append([self._case(spec, v) for v in dom.values] + ([] if spec.required else [None]))
+        if not specs or math.prod(len(values) for values in choices) > _COMBINATIONS:
+            return []
+        columns = {spec.id: f"v{n}" for n, spec in enumerate(specs)}
+        met = [sql for condition in conditions if (sql := condition(lambda spec: columns[spec.id])) is not None]
+        if not met:
+            return []
+        # the values of each input as a table of its own, numbered; their product in that order
+        tables = " CROSS JOIN ".join(
+            "(VALUES " + ", ".join(f"({k}, {self._literal(v, self.kind(spec))})" for k, v in enumerate(values))
+            + f") AS t{n}(n{n}, v{n})" for n, (spec, values) in enumerate(zip(specs, choices, strict=True)))
+        numbers = ", ".join(f"n{n}" for n in range(len(specs)))
+        query = (f"SELECT {numbers} FROM {tables} "
+                 f"WHERE {' AND '.join(f'coalesce({sql}, TRUE)' for sql in met)} ORDER BY {numbers}")
+        found = self.met.get(query)
+        if found is None:
+            if self.sandbox is None:
+                self.sandbox = Sandbox([])
+            found = self.met[query] = [tuple(values[k] for values, k in zip(choices, row, strict=True))
+                                       for row in self.sandbox.connection.execute(query).fetchall()]
+        return found
 
     def _lowest(self, spec_id: str) -> str | None:
         """The lowest value of the palette of a number input, as a literal of its column."""
@@ -949,7 +1011,12 @@ class _Query:
         deepest = max(scope.depth for scope in self.checked.scopes.values())
         order = ["n", "a", "b", *(f"{x}{k}" for k in range(deepest + 1) for x in "fhecd"), "r"]
         layers: dict[str, dict[str, str]] = {layer: {} for layer in order}
-        case = self.instances("", (), layers)
+        try:
+            case = self.instances("", (), layers)
+        finally:
+            if self.sandbox is not None:
+                self.sandbox.close()
+                self.sandbox = None
 
         def select(columns: dict[str, str], source: str) -> str:
             listed = "".join(f", {v} AS {k}" for k, v in columns.items())

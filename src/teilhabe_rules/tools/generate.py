@@ -24,14 +24,15 @@ element on its inputs — reading also the inputs and values of the elements enc
 of its values in ``teilweise`` tables (a row for the keys, where a ``wenn``/``und``/``oder``
 reaches the lookup) are met by the first of several draws, each group of them sharing no input
 on its own, else by the group's defaults, else by the first draw with one optional input left
-out or one number at its lowest, else — where its inputs take a few values each — by one of the
-combinations of their values that meet the group, drawn among them (found by DuckDB when the
-query is made); the later draws are made only where the first fails. A list
-whose length an element's check bounds (``C oder anzahl(liste) = 0``, ``anzahl(liste) <= X``) is
-cut to it; the list a population is split by has one element (``anzahl`` 1 in the checks; a
-partition of the period: the whole period); a level whose granting a check reads is never
-granted; other checks (over lists, several draws failing) may fail in some cases, which an
-evaluation reports as error rows (results + error rows = cases). Every case passes the case loader.
+out or one number at its lowest, else by the defaults with one number or all numbers at their
+lowest, else — where its inputs take a few values each — by one of the combinations of their
+values that meet the group, drawn among them (found by DuckDB when the query is made); the
+later draws are made only where the first fails. A list whose length an element's check bounds
+(``C oder anzahl(liste) = 0``, ``anzahl(liste) <= X``) is cut to it; the list a population is
+split by has one element (``anzahl`` 1 in the checks; a partition of the period: the whole
+period); a level whose granting a check reads is never granted; other checks (over lists,
+several draws failing) may fail in some cases, which an evaluation reports as error rows
+(results + error rows = cases). Every case passes the case loader.
 
 Numbers are DECIMAL with the palette's decimal places (never DOUBLE); whole numbers have none,
 shares in % are written in percent as the case files hold them.
@@ -490,7 +491,9 @@ class _Query:
         # away another's good one); where none does, the first draw with the group's optional
         # inputs left out (their defaults, which most often meet the checks), then with one of
         # them left out (``a = 0 oder b = 0`` where both were drawn), then with one number at the
-        # lowest value of its palette (``a + b <= c``), else the first draw
+        # lowest value of its palette (``a + b <= c``), then the defaults with one number or all
+        # of them at their lowest, then a combination of values that meets them (below), else
+        # the first draw
         draws = attempts + 1 if self.attempts > 1 else attempts  # (and the draw of defaults, when repairing)
         if checks and draws > attempts:
             for spec in specs:
@@ -500,7 +503,14 @@ class _Query:
             options = [{i: values[i if not attempt else f"{i}#{attempt}"] for i in inputs} for attempt in range(draws)]
             if draws > attempts:
                 options += [{**options[0], i: "NULL"} for i in sorted(inputs) if not space.inputs[i].required]
-                options += [{**options[0], i: low} for i in sorted(inputs) if (low := self._lowest(i)) is not None]
+                lowest = {i: low for i in sorted(inputs) if (low := self._lowest(i)) is not None}
+                options += [{**options[0], i: low} for i, low in lowest.items()]
+                # then with the optional inputs left out and one number at its lowest, or all of them
+                # (a billing month's days of attendance and of absence within its days, and no
+                # Tagesstruktur days where the first draw's days of attendance are too few for them)
+                options += [{**options[attempts], i: low} for i, low in lowest.items()]
+                if len(lowest) > 1:
+                    options.append({**options[attempts], **lowest})
                 # at last one of the combinations of the group's values that meet its checks, where
                 # its inputs take a few values each (a Leistungstyp with a Hilfebedarfsgruppe of the
                 # table, the besondere Wohnform and the second Leistungstyp at once): drawn among them

@@ -470,7 +470,7 @@ def test_a_model_with_windows_line_ends_is_the_same_model(name: str) -> None:
     (before, its text kept the ``\\r``: the formatter, which writes LF, changed the message), saved
     with Windows line ends is the same model."""
     text = teilhabe_rules.bundled(name).path.read_text(encoding="utf-8")
-    text += 'eingabe zz: zahl h von 0 bis 10\nprüfung """Zeile\n{zz} über der zz-Grenze""": zz < 5\n'
+    text += 'eingabe zz: zahl h von 0 bis 10 standard 0 h\nprüfung """Zeile\n{zz} über der zz-Grenze""": zz < 5\n'
     lf = teilhabe_rules.loads(text, "lf.rules")
     crlf = teilhabe_rules.loads(text.replace("\n", "\r\n"), "crlf.rules")
     assert diff_models(lf.checked, crlf.checked).empty

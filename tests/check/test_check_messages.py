@@ -568,7 +568,7 @@ def test_a_lists_values_are_told_before_a_cycle_and_whole_when_nested(body: str,
 def test_required_inputs_of_examples_of_one_id_in_two_packages_and_a_part_of_another_kind() -> None:
     """A misspelt key in one package's example does not hide the input another package's example
     of the same id leaves out; a part given as something else (``p = 5`` for a package) is no
-    missing input (the loader refuses it for its kind)."""
+    missing input: it is reported for its kind, as the loader refuses it."""
     text = HEAD + ('eingabe y: zahl h von 0 bis 9\npaket a "A"\n  beispiel "fall"\n    eingabe yy = 1\n'
                    '    erwartet y = 1 h\n  ende\nende\npaket b "B"\n  beispiel "fall"\n    erwartet y = 1 h\n'
                    '  ende\nende\n')
@@ -583,4 +583,7 @@ def test_required_inputs_of_examples_of_one_id_in_two_packages_and_a_part_of_ano
         teilhabe_rules.loads(shaped, "m.rules")
     assert [d.message for d in raised.value.errors] == [
         "Im Beispiel „a“ fehlt die Pflichtangabe „p.k“: der Fall würde abgelehnt"]
-    teilhabe_rules.loads(shaped.replace("p = {}", "p = 5"), "m.rules")
+    with pytest.raises(CheckError) as raised:
+        teilhabe_rules.loads(shaped.replace("p = {}", "p = 5"), "m.rules")
+    assert [d.message for d in raised.value.errors] == [
+        "„p“ ist ein Paket und muss ein Datensatz mit seinen Eingaben sein: der Fall würde abgelehnt"]

@@ -58,6 +58,7 @@ def test_fixture_directory_holds_one_file_per_error_kind() -> None:
         "corridor_overlap_in_a_later_period", "percent_value_without_unit", "level_rule_in_error_names_its_level",
         "example_expects_an_empty_error", "duplicate_template", "example_date_outside_validity",
         "example_reference_date_outside_validity", "property_index_beyond_list", "template_unknown_key_in_list",
+        "example_number_for_a_package",
     }
     assert kinds <= {p.stem for p in _fixtures()}
 
@@ -371,3 +372,30 @@ def test_a_key_inside_a_record_given_whole_that_names_no_input_is_an_error_at_th
     assert diagnostic.message == "„l[1].p.yy“ bezeichnet keine Eingabe des Modells"
     assert diagnostic.hint == "meinten Sie „y“?"
     assert diagnostic.location is not None and (diagnostic.location.line, diagnostic.location.column) == (13, 21)
+
+
+def test_a_package_list_or_element_given_as_a_number_is_an_error_at_the_value_or_its_template_line() -> None:
+    """The case loader refuses a package, a list or an element not given as a record (a list); the
+    checker reports it at the value — for a template's line once, where an example that expects
+    no error keeps it; an example expecting an error, and one that gives the part itself, not."""
+    text = (MODEL_HEAD + 'paket p "P"\n  eingabe y: zahl h von 0 bis 5 standard 1\n  wert z: h = y\nende\n'
+            'liste l "L"\n  eingabe x: zahl h von 0 bis 5\n'
+            '  paket q "Q"\n    eingabe w: zahl h standard 1\n  ende\nende\n'
+            "vorlage grund\n  p = 3\nende\n"  # line 16: p = 3
+            'beispiel "abgelehnt"\n  basis grund\n  erwartet fehler "Datensatz"\nende\n'
+            'beispiel "ersetzt"\n  basis grund\n  eingabe p = {y = 2}\n  erwartet p.z = 2 h\nende\n'
+            'beispiel "a"\n  basis grund\n  erwartet p.z = 1 h\nende\n'
+            'beispiel "b"\n  basis grund\n  erwartet p.z = 1 h\nende\n'
+            'beispiel "liste"\n  eingabe l = 4\n  erwartet p.z = 1 h\nende\n'  # line 36
+            'beispiel "element"\n  eingabe l = [3, {x = 1, q = ja}, "l.toml"]\n  erwartet p.z = 1 h\nende\n')
+    with pytest.raises(CheckError) as caught:
+        teilhabe_rules.loads(text, "formen.rules")
+    found = [(d.location.line, d.location.column, d.message) for d in caught.value.diagnostics if d.location]
+    assert found == [
+        (16, 7, "„p“ ist ein Paket und muss ein Datensatz mit seinen Eingaben sein: der Fall würde abgelehnt"),
+        (36, 15, "„l“ ist eine Liste und muss als Liste von Datensätzen gegeben sein: der Fall würde abgelehnt"),
+        (40, 16, "„l[1]“ ist ein Element der Liste „l“ und muss ein Datensatz sein: der Fall würde abgelehnt"),
+        (40, 31, "„l[2].q“ ist ein Paket und muss ein Datensatz mit seinen Eingaben sein: der Fall würde abgelehnt"),
+    ]
+    assert caught.value.diagnostics[0].hint == ("gib seine Eingaben als Datensatz an, z. B. p = {y = WERT}, "
+                                                "oder einzeln: p.y = WERT")

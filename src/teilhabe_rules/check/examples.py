@@ -97,6 +97,10 @@ class _Examples:
         # then leave out is no finding of its own
         self.flawed_templates: set[str] = set()
         self.flawed_examples: set[int] = set()  # (by the example's object: ids repeat across packages)
+        # each template's parts given in a form the case loader refuses (a number for a package …):
+        # reported at the template's line for an example built on it that keeps them
+        self.template_shapes: dict[str, list[_Shape]] = {}
+        self.reported_shapes: set[int] = set()
         # how far back in a variant's chain each file lies: the variant's own declarations (whose
         # spans name no file) 0, its base 1, the base's base 2 …
         self.depth = {name: number for number, name in enumerate(bases, start=1)}
@@ -105,9 +109,11 @@ class _Examples:
         """A template as case data; a key that names no input is reported, as in an example."""
         data: dict[str, Any] = {}
         reported = self._errors()
+        shapes = self.template_shapes.setdefault(template.name, [])
         for assignment in template.assignments:
             if self._set(data, assignment) and self._input_path(assignment.path):
                 self._input_values(assignment, values=False)
+                shapes.extend(self._shapes(assignment))
         if self._errors() > reported:
             self.flawed_templates.add(template.name)
         return data
@@ -157,6 +163,8 @@ class _Examples:
                 if self._input_path(assignment.path):
                     # (an example expecting an error may give a wrong value on purpose)
                     self._input_values(assignment, values=not example.expected_errors)
+            if not example.expected_errors:
+                self._shapes_given(example)
             if self._errors() > reported:
                 self.flawed_examples.add(id(example))
             if not example.expected_errors:
@@ -198,6 +206,81 @@ class _Examples:
             out.append(c.ExampleSpec(example.id, example.title, package, data, tuple(agreement), tuple(expectations),
                                      example.expected_errors, example.span, at=example.at, package_id=package_id))
         return out
+
+    def _shapes_given(self, example: ast.Example) -> None:
+        """Report a package, a list or an element that ``example`` (expecting no error) gives in
+        a form the case loader refuses — ``eingabe p = 5`` for the package ``p``: at the value,
+        and where its template gives it (and the example does not give that part itself) at the
+        template's line, once for all examples built on it."""
+        own = []
+        for assignment in example.inputs:
+            if self._place(assignment.path) is not None:
+                own.append(tuple(assignment.path.steps))
+                for shape in self._shapes(assignment):
+                    self.report(shape.message, shape.span, shape.hint)
+        for shape in self.template_shapes.get(example.base or "", []) if example.base is not None else []:
+            if id(shape) in self.reported_shapes or any(
+                    steps[:len(shape.steps)] == shape.steps[:len(steps)] for steps in own):
+                continue
+            self.reported_shapes.add(id(shape))
+            self.report(shape.message, shape.span, shape.hint)
+
+    def _shapes(self, assignment: ast.Assignment) -> list[_Shape]:
+        """The parts of an ``eingabe`` (or a template's line) given in a form the case loader
+        refuses: a package not given as a record, a list not as a list, an element neither as a
+        record nor as the name of its file (a text)."""
+        place = self._place(assignment.path)
+        if place is None:
+            return []
+        out: list[_Shape] = []
+        self._shape_at(place[0], place[1], assignment.value, str(assignment.path), tuple(assignment.path.steps), out)
+        return out
+
+    def _shape_at(self, scope: str, names: list[str], value: ast.Expression, shown: str,
+                  steps: tuple[str | int, ...], out: list[_Shape]) -> None:
+        if not names:  # an element given whole
+            if isinstance(value, ast.RecordLiteral):
+                for key, item in value.fields:
+                    self._shape_at(scope, [key], item, f"{shown}.{key}", (*steps, key), out)
+            elif not isinstance(value, ast.Text):
+                listed = self.scopes[scope]["name"]
+                out.append(_Shape(steps, f"„{shown}“ ist ein Element der Liste „{listed}“ und muss ein Datensatz "
+                                  "sein: der Fall würde abgelehnt", value.span,
+                                  f"gib es als Datensatz an, z. B. {shown} = {{{self._first_key(scope, ())} = WERT}}, "
+                                  "oder als Text den Pfad einer TOML-/JSON-Datei"))
+            return
+        if len(names) != 1:
+            return
+        name = names[0]
+        inner = [spec.path for spec in self.inputs.get(scope, []) if len(spec.path) > 1 and spec.path[0] == name]
+        child = join(scope, name)
+        if inner:  # a package
+            if isinstance(value, ast.RecordLiteral):
+                for key, item in value.fields:
+                    self._shape_at(scope, [name, key], item, f"{shown}.{key}", (*steps, key), out)
+                return
+            first = self._first_key(scope, (name,))
+            out.append(_Shape(steps, f"„{shown}“ ist ein Paket und muss ein Datensatz mit seinen Eingaben sein: "
+                              "der Fall würde abgelehnt", value.span,
+                              f"gib seine Eingaben als Datensatz an, z. B. {shown} = {{{first} = WERT}}, "
+                              f"oder einzeln: {shown}.{first} = WERT"))
+        elif child in self.scopes and child in self.scopes[scope]["lists"]:
+            if isinstance(value, ast.ListLiteral):
+                for number, element in enumerate(value.items, start=1):
+                    self._shape_at(child, [], element, f"{shown}[{number}]", (*steps, number), out)
+                return
+            out.append(_Shape(steps, f"„{shown}“ ist eine Liste und muss als Liste von Datensätzen gegeben sein: "
+                              "der Fall würde abgelehnt", value.span,
+                              f"schreibe {shown} = [{{{self._first_key(child, ())} = WERT}}, …] "
+                              f"oder einzeln: {shown}[1].{self._first_key(child, ())} = WERT"))
+
+    def _first_key(self, scope: str, prefix: tuple[str, ...]) -> str:
+        """The first input (else list) that a record of ``scope`` under ``prefix`` may give."""
+        for spec in self.inputs.get(scope, []):
+            if spec.path[:len(prefix)] == prefix and len(spec.path) > len(prefix):
+                return spec.path[len(prefix)]
+        lists = [self.scopes[child]["name"] for child in self.scopes[scope]["lists"]] if scope in self.scopes else []
+        return lists[0] if lists and not prefix else "NAME"
 
     def required_inputs_given(self, written: list[tuple[ast.Example, str | None, str | None]],
                               declared: Sequence[ast.Template], templates: Mapping[str, dict[str, Any]]) -> None:
@@ -265,7 +348,7 @@ class _Examples:
         """The required inputs of ``scope`` that ``data`` (a case, or an element of a list) does
         not give, each with its data path; into the elements of lists given as lists. A part on
         the way that is given as something else (``p = 5`` for a package) is no missing input:
-        the case is refused for that part's kind, as the loader tells."""
+        it is reported for its kind (:meth:`_shapes_given`), as the loader refuses it."""
         for spec in self.inputs.get(scope, []):
             if not spec.required:
                 continue
@@ -540,6 +623,16 @@ class _Examples:
                 out.append(c.PropertySpec(prop.title, prop.span, direction=prop.direction, target=prop.target.steps,
                                           by=prop.by.steps))
         return out
+
+
+@attrs.frozen(eq=False)
+class _Shape:
+    """A part of an example's or template's data given in a form the case loader refuses."""
+
+    steps: tuple[str | int, ...]  # its data path
+    message: str
+    span: ast.Span
+    hint: str
 
 
 def literal_to_data(expr: ast.Expression) -> Any:

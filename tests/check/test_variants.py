@@ -678,3 +678,51 @@ def test_a_parameter_declared_anew_and_overridden_in_one_variant_is_an_error(tmp
         assert diagnostic.location is not None and diagnostic.location.line == override
         assert diagnostic.hint == (f"deklariert in Zeile {13 - override}; setze den Wert dort oder "
                                    "überschreibe ihn nur")
+
+
+LIST_BASE = """\
+modell basis "Basis"
+  version "1"
+  gültig ab 01.01.2024
+ende
+
+liste l "L"
+  eingabe x: zahl h von 0 bis 5
+  parameter faktor: zahl = 2 "Faktor"
+  wert y: h = x * faktor
+ende
+"""
+
+
+class TestOverridesIntoAMergedList:
+    """An override naming nothing in a list the variant merges (not replaces), or at the top: the
+    message says the base has no such parameter, so its did-you-mean names the base's names only;
+    one close to a declaration new in the variant is told that it is new there."""
+
+    HEAD = TestOverridesIntoAReplacedPackage.HEAD
+
+    def variant(self, folder: Path, body: str) -> Path:
+        (folder / "basis.rules").write_text(LIST_BASE, encoding="utf-8")
+        return write(folder, body, "variante.rules", self.HEAD)
+
+    @pytest.mark.parametrize(("body", "message", "hint"), [
+        ('liste l "L"\n  parameter zuschlag: zahl = 3 "Z"\n  parameter zuschlagg = 4\n'
+         '  wert z: h = x * zuschlag\nende\n',
+         "Das Basismodell „basis“ hat keinen Parameter „l.zuschlagg“",
+         "„l.zuschlag“ ist neu in der Variante: ändere den Wert in der Deklaration"),
+        ('parameter zuschlag: zahl = 3 "Z"\nparameter zuschlagg = 4\n',
+         "Das Basismodell „basis“ hat keinen Parameter „zuschlagg“",
+         "„zuschlag“ ist neu in der Variante: ändere den Wert in der Deklaration"),
+        ('liste l "L"\n  parameter zuschlag: zahl = 3 "Z"\n  parameter faktorr = 4\nende\n',
+         "Das Basismodell „basis“ hat keinen Parameter „l.faktorr“", "meinten Sie „l.faktor“?"),
+        ('liste l "L"\n  parameter zuschlag: zahl = 3 "Z"\n  parameter gar_nichts = 4\nende\n',
+         "Das Basismodell „basis“ hat keinen Parameter „l.gar_nichts“", "vorhanden: l.faktor"),
+        ('liste l "L"\n  wert z: h = x * 3\n  parameter z = 4\nende\n',
+         "„l.z“ ist in der Variante ein Wert, kein Parameter", "vorhanden: l.faktor"),
+        ('liste l "L"\n  parameter y = 4\nende\n',
+         "„l.y“ ist im Basismodell ein Wert, kein Parameter", "vorhanden: l.faktor"),
+    ], ids=["neu-in-der-liste", "neu-oben", "basis-name", "nichts-nahe", "neuer-wert", "wert-der-basis"])
+    def test_the_message_and_the_hint_name_the_same_model(self, tmp_path: Path, body: str, message: str,
+                                                          hint: str) -> None:
+        (diagnostic,) = errors(self.variant(tmp_path, body))
+        assert (diagnostic.message, diagnostic.hint) == (message, hint)

@@ -604,21 +604,33 @@ class _Merger:
         if len(names) == 1 and index is not None and isinstance(target := items[index], kind):
             items[index] = change(target)
             return
-        candidates = _paths(items, kind)
+        # what may be named: where a package or list the variant declares itself is looked in,
+        # its declarations; else the base's — not a declaration new in the variant (which the
+        # variant sets in its declaration), named in the hint as such
+        in_force = _paths(items, kind)
+        base = set(_paths(self.base.items, kind))
+        candidates = in_force if own is not None else [c for c in in_force if _join(where, c) in base]
         wanted = _join(where, ".".join(names))
         hint = difflib.get_close_matches(".".join(names), candidates, n=1, cutoff=0.6)
+        new = [] if hint or own is not None else difflib.get_close_matches(
+            ".".join(names), [c for c in in_force if c not in candidates], n=1, cutoff=0.6)
         article = "keinen" if kind is ast.Parameter else "keine"
         if index is not None and len(steps) == 1:
-            message = f"„{wanted}“ ist im Basismodell {_a(items[index])}, {_NO[kind]}"
-            if own is not None:
-                message = f"„{wanted}“ ist in der Variante {_a(items[index])}, {_NO[kind]}"
+            found = items[index]
+            assert _is_named(found)  # (as find finds)
+            message = f"„{wanted}“ ist im Basismodell {_a(found)}, {_NO[kind]}"
+            if own is not None or _join(where, names[0]) not in _paths(self.base.items, type(found)):
+                message = f"„{wanted}“ ist in der Variante {_a(found)}, {_NO[kind]}"
         elif own is not None and len(steps) == 1:
             # a package or list the variant declares itself (anew, or replacing the base's)
             holder_kind = "Das Paket" if isinstance(own, ast.Package) else "Die Liste"
             message = f"{holder_kind} „{where}“ der Variante hat {article} {what} „{wanted[len(where) + 1:]}“"
         else:
             message = f"Das Basismodell „{self.base.header.name}“ hat {article} {what} „{wanted}“"
+        changed = "den Wert" if kind is ast.Parameter else "die Zeilen"
         self.report(message, item.path.span, f"meinten Sie „{_join(where, hint[0])}“?" if hint else
+                    f"„{_join(where, new[0])}“ ist neu in der Variante: ändere {changed} in der Deklaration"
+                    if new else
                     (f"vorhanden: {', '.join(_join(where, c) for c in candidates[:12])}" if candidates else None))
 
 

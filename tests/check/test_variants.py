@@ -549,8 +549,30 @@ class TestInheritedTemplates:
         path = self.variant(tmp_path, 'liste bewohner\n  eingabe pflege: zahl min/Tag von 0 bis 100\nende\n'
                                       'beispiel "zehn"\n  basis grundfall\n  erwartet betrag = 600.00 EUR\nende\n')
         (diagnostic,) = errors(path)
-        assert diagnostic.message.startswith("Die Pflichtangabe „bewohner[1].pflege“ fehlt in der Vorlage „grundfall“")
-        assert diagnostic.message.endswith(": das Beispiel „zehn“ würde abgelehnt")
+        assert diagnostic.message == ("Die Pflichtangaben „bewohner[1].pflege“ und „bewohner[2].pflege“ fehlen in der "
+                                      f"Vorlage „grundfall“ des Basismodells ({tmp_path / 'basis.rules'}:16): "
+                                      "das Beispiel „zehn“ würde abgelehnt")
+        assert diagnostic.hint == ("gib sie im Beispiel an (eingabe bewohner[1].pflege = WERT, …), ersetze die Vorlage "
+                                   "in der Variante (vorlage grundfall … ende, mit „bewohner[1].pflege“ und "
+                                   "„bewohner[2].pflege“) oder gib der Eingabe einen Standardwert (standard WERT)")
+
+    def test_the_elements_every_example_leaves_out_are_named_in_order_and_many_counted(self, tmp_path: Path) -> None:
+        """Each element that lacks the input in some example built on the template, in the
+        template's order; beyond four the first three and how many more."""
+        body = ('liste bewohner\n  eingabe pflege: zahl min/Tag von 0 bis 100\nende\n'
+                'beispiel "a"\n  basis grundfall\n  eingabe bewohner[1].pflege = 1\n'
+                '  erwartet betrag = 600.00 EUR\nende\n'
+                'beispiel "b"\n  basis grundfall\n  eingabe bewohner[2].pflege = 1\n'
+                '  erwartet betrag = 600.00 EUR\nende\n')
+        (diagnostic,) = errors(self.variant(tmp_path, body))
+        assert diagnostic.message.startswith("Die Pflichtangaben „bewohner[1].pflege“ und „bewohner[2].pflege“ fehlen")
+        assert diagnostic.message.endswith(": die Beispiele „a“, „b“ würden abgelehnt")
+        six = "[" + ", ".join(f"{{lp = {{minuten = {n}}}}}" for n in range(6)) + "]"
+        (tmp_path / "basis.rules").write_text(TEMPLATE_BASE.replace(
+            "[{lp = {minuten = 10}}, {lp = {minuten = 20}}]", six), encoding="utf-8")
+        (diagnostic,) = errors(tmp_path / "variante.rules")
+        assert diagnostic.message.startswith("Die Pflichtangaben „bewohner[1].pflege“, „bewohner[2].pflege“, "
+                                             "„bewohner[3].pflege“ und 3 weitere fehlen in der Vorlage „grundfall“")
 
     def test_a_list_the_example_gives_itself_is_the_example_s(self, tmp_path: Path) -> None:
         """An example that gives the list itself leaves the input out, not the template: told at

@@ -292,8 +292,10 @@ class _Examples:
         template and input, at the input's declaration (the variant's line), naming the template
         and the examples built on it."""
         spans = {t.name: t.span for t in declared}
-        lacking: dict[str, set[str]] = {}  # what each template leaves out by itself
-        inherited: dict[tuple[str, str], tuple[str, c.InputSpec, dict[str, None]]] = {}
+        lacking: dict[str, dict[str, int]] = {}  # what each template leaves out by itself (in its order)
+        # each input a variant declares that a template leaves out: its data paths (in every
+        # element of a list concerned) and the examples
+        inherited: dict[tuple[str, str], tuple[dict[str, None], c.InputSpec, dict[str, None]]] = {}
         for example, _package, _id in written:
             name = example.base
             if (example.expected_errors or (name is not None and name not in templates)
@@ -308,7 +310,8 @@ class _Examples:
             left_out = set()
             if name is not None:
                 if name not in lacking:
-                    lacking[name] = {shown for shown, _ in self._missing_inputs("", templates[name], "")}
+                    lacking[name] = {shown: number for number, (shown, _) in
+                                     enumerate(self._missing_inputs("", templates[name], ""))}
                 # (what the template leaves out, where the example does not give that part itself)
                 left_out = {shown for shown in lacking[name] if not any(
                     shown == path or shown.startswith((path + ".", path + "[")) for path in given)}
@@ -318,7 +321,8 @@ class _Examples:
                 if (span is not None and span.file is not None and shown in left_out
                         and self._depth(spec.span) < self._depth(span)):
                     assert name is not None
-                    found = inherited.setdefault((name, spec.id), (shown, spec, {}))
+                    found = inherited.setdefault((name, spec.id), ({}, spec, {}))
+                    found[0][shown] = None
                     found[2][example.id] = None
                 else:
                     own.append(shown)
@@ -329,16 +333,23 @@ class _Examples:
                 self.report(f"Im Beispiel „{example.id}“ {which}{template}: der Fall würde abgelehnt",
                             example.span, f"gib sie an (eingabe {own[0]} = WERT) oder erwarte die Ablehnung "
                                           "(erwartet fehler \"Pflichtangabe\")")
-        for (name, _), (shown, spec, named) in inherited.items():
+        for (name, _), (paths, spec, named) in inherited.items():
             span = spans[name]
             ids = list(named)
             cases = (f"das Beispiel „{ids[0]}“ würde" if len(ids) == 1
                      else "die Beispiele " + ", ".join(f"„{i}“" for i in ids) + " würden")
-            self.report(f"Die Pflichtangabe „{shown}“ fehlt in der Vorlage „{name}“ des Basismodells "
+            # (in every element of a list that lacks it, in the template's order)
+            elements = sorted(paths, key=lacking[name].__getitem__)
+            listed = _listed(elements)
+            if len(elements) == 1:
+                which, give, more = f"Die Pflichtangabe {listed} fehlt", listed, ""
+            else:
+                which, give, more = f"Die Pflichtangaben {listed} fehlen", "sie", ", …"
+            self.report(f"{which} in der Vorlage „{name}“ des Basismodells "
                         f"({span.file}:{span.line}): {cases} abgelehnt", spec.span,
-                        f"gib „{shown}“ im Beispiel an (eingabe {shown} = WERT), ersetze die Vorlage in der "
-                        f"Variante (vorlage {name} … ende, mit „{shown}“) oder gib der Eingabe einen Standardwert "
-                        "(standard WERT)")
+                        f"gib {give} im Beispiel an (eingabe {elements[0]} = WERT{more}), "
+                        f"ersetze die Vorlage in der Variante (vorlage {name} … ende, mit {listed}) oder gib der "
+                        "Eingabe einen Standardwert (standard WERT)")
 
     def _depth(self, span: ast.Span) -> int:
         """How far back in a variant's chain the file of ``span`` lies (0: the variant itself)."""
@@ -652,6 +663,14 @@ def literal_to_data(expr: ast.Expression) -> Any:
     if isinstance(expr, ast.RecordLiteral):
         return {k: literal_to_data(v) for k, v in expr.fields}
     raise PathError("Hier steht nur ein fester Wert (Zahl, Text, Datum, ja/nein, Liste, Datensatz)")
+
+
+def _listed(paths: Sequence[str]) -> str:
+    """Data paths named in a message: all of up to four, else the first three and how many more."""
+    quoted = [f"„{path}“" for path in paths]
+    if len(quoted) > 4:
+        return f"{', '.join(quoted[:3])} und {len(quoted) - 3} weitere"
+    return f"{', '.join(quoted[:-1])} und {quoted[-1]}" if len(quoted) > 1 else quoted[0]
 
 
 def _named_here(known: list[str], scope: str) -> str:

@@ -533,10 +533,8 @@ class Model:
         if hint is None:
             hint = f"ein Tag in der Gültigkeit ({self.validity_text()}), oder ein Modell, das am " \
                    f"{format_value(date)} gilt"
-        message = (
-            f"{what} {format_value(date)} liegt außerhalb der Gültigkeit von „{info.name}“ {info.version or ''} "
-            f"({self.validity_text()})"
-        ).replace("  ", " ")
+        message = (f"{what} {format_value(date)} liegt außerhalb der Gültigkeit von „{info.named()}“ "
+                   f"({self.validity_text()})")
         raise ValidityError(self._at_reference_date(Diagnostic(
             message, path=f"$.{what}" if at is None else None, hint=hint, code="gültigkeit",
         ), case, at))

@@ -639,7 +639,7 @@ def test_a_date_before_the_year_1000_is_named_in_full() -> None:
     with pytest.raises(tr.TeilhabeError) as info:
         model.evaluate({"beginn": "0001-01-01", "x": 1})
     assert [d.message for d in info.value.diagnostics] == [
-        "beginn 01.01.0001 liegt außerhalb der Gültigkeit von „probe“ 1 (gültig ab 01.01.2024)"]
+        "beginn 01.01.0001 liegt außerhalb der Gültigkeit von „probe 1“ (gültig ab 01.01.2024)"]
 
 
 @pytest.mark.parametrize("written", ["1e400", "2E-3 h", "1e4h"])

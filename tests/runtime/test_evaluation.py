@@ -693,7 +693,7 @@ class TestValidity:
     def test_outside(self, date: str) -> None:
         shown = dt.date.fromisoformat(date).strftime("%d.%m.%Y")
         with pytest.raises(ValidityError,
-                           match=f"erstellt_am {shown} liegt außerhalb der Gültigkeit von „gueltig“ 3.0") as info:
+                           match=f"erstellt_am {shown} liegt außerhalb der Gültigkeit von „gueltig 3.0“") as info:
             DATED.evaluate({"erstellt_am": date})
         assert "(gültig ab 01.01.2024 bis 31.12.2025)" in info.value.message
         assert info.value.diagnostics[0].path == "$.erstellt_am"

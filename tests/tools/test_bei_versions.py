@@ -39,7 +39,7 @@ class TestWrongVersion:
     def test_error_names_the_right_version(self) -> None:
         model = teilhabe_rules.bundled("bei_nrw3")
         with pytest.raises(teilhabe_rules.ValidityError,
-                           match=r"erstellt_am 10.03.2025 liegt außerhalb der Gültigkeit von „bei_nrw3“") as info:
+                           match=r"erstellt_am 10.03.2025 liegt außerhalb der Gültigkeit von „bei_nrw3 3.0“") as info:
             model.evaluate(ROOT / "examples" / "bei_nrw2" / "fall_2_0.toml")
         assert "für diesen Tag gilt das Modell „bei_nrw2“" in info.value.render()
 

@@ -111,7 +111,7 @@ class TestNothingIsDropped:
         assert ("unbekannter Schlüssel „pflegegard“ (meinten Sie „pflegegrad“?) @ $.bewohner[1].pflegegard"
                 in errors["Zeile 11"])
         assert errors["Zeile 22"].startswith(
-            "neu: zeitraum_ab 01.06.2024 liegt außerhalb der Gültigkeit von „mawo_2025“")
+            "neu: zeitraum_ab 01.06.2024 liegt außerhalb der Gültigkeit von „mawo_2025 2025.1“")
         assert "alt:" not in errors["Zeile 22"]
         message = "kein gültiges JSON: ein Schlüssel in doppelten Anführungszeichen fehlt (Stelle 20)"
         assert errors["Zeile 33"] == f"alt: {message}; neu: {message}"

@@ -72,13 +72,13 @@ class TestParameterValuesPerPeriod:
         with pytest.raises(ValidityError) as caught:
             dated().evaluate({"beginn": dt.date(2026, 7, 1), "stunden": 10})
         message = caught.value.message
-        assert "„satz“" in message and "„stunden“" in message and "01.07.2026" in message
+        assert "„satz“" in message and "„stunden 1“" in message and "01.07.2026" in message
         assert "65 EUR/h ab 01.01.2026 bis 30.06.2026" in message
 
     def test_a_date_outside_the_model_is_an_error_naming_the_model_and_its_validity(self) -> None:
         with pytest.raises(ValidityError) as caught:
             dated().evaluate({"beginn": dt.date(2028, 1, 1), "stunden": 10})
-        assert "„stunden“" in caught.value.message
+        assert "„stunden 1“" in caught.value.message
         assert "gültig ab 01.01.2024 bis 31.12.2027" in caught.value.message
         with pytest.raises(ValidityError):
             dated().evaluate({"beginn": dt.date(2023, 12, 31), "stunden": 10})
@@ -234,7 +234,7 @@ class TestRegistry:
         model = teilhabe_rules.bundled("mawo_2025")
         with pytest.raises(ValidityError) as caught:
             model.evaluate(copy.deepcopy(data))
-        assert "außerhalb der Gültigkeit von „mawo_2025“ 2025.1 (gültig ab 01.01.2025)" in caught.value.message
+        assert "außerhalb der Gültigkeit von „mawo_2025 2025.1“ (gültig ab 01.01.2025)" in caught.value.message
         assert "„mawo“" in (caught.value.diagnostics[0].hint or "")
 
     def test_cli_lists_family_and_base(self) -> None:

@@ -490,8 +490,8 @@ def date_required_error(model: c.CheckedModel) -> ValidityError:
 def _no_value_error(model: c.CheckedModel, spec: c.ParameterSpec, date: _dt.date) -> ValidityError:
     info = model.info
     return ValidityError(Diagnostic(
-        f"Der Parameter „{spec.name}“ von „{info.name}“ {info.version or ''} hat am {format_value(date)} keinen Wert "
-        f"({_periods_text(spec, info)})".replace("  ", " "),
+        f"Der Parameter „{spec.name}“ von „{info.named()}“ hat am {format_value(date)} keinen Wert "
+        f"({_periods_text(spec, info)})",
         hint="ein Parameterwert gilt nur in seinem Zeitraum; es wird kein Wert fortgeschrieben", code="gültigkeit",
     ))
 

@@ -450,7 +450,8 @@ def interrupted_query(*args, **kwargs):
     con = duck.connect()
 
     def press():  # Ctrl+C in the query (DuckDB may miss it on a busy machine: the command line not)
-        time.sleep(0.3)
+        while con.query_progress() < 0:  # (-1: the query has not begun)
+            time.sleep(0.005)
         os.kill(os.getpid(), signal.SIGINT)
 
     threading.Thread(target=press, daemon=True).start()
@@ -502,7 +503,13 @@ def test_ctrl_c_interrupts_a_query_duckdb_does_not_stop_for_it() -> None:
     from teilhabe_rules.cli import _noting_interrupts
 
     connection = duck.connect()
-    threading.Timer(0.3, os.kill, (os.getpid(), signal.SIGINT)).start()
+
+    def press() -> None:  # Ctrl+C once the query runs (not before it, nor after a fast machine finished it)
+        while connection.query_progress() < 0:  # (-1: no query)
+            time.sleep(0.005)
+        os.kill(os.getpid(), signal.SIGINT)
+
+    threading.Thread(target=press, daemon=True).start()
     start = time.monotonic()
     with pytest.raises((KeyboardInterrupt, RuntimeError)), _noting_interrupts():  # (DuckDB's own: RuntimeError)
         connection.execute("CREATE TEMP TABLE slow AS SELECT x FROM range(3000000000) t(x) ORDER BY x DESC LIMIT 1")
@@ -515,14 +522,31 @@ def test_ctrl_c_interrupts_a_query_duckdb_does_not_stop_for_it() -> None:
 _NOT_STOPPED = """
 import json, os, signal, sys, threading, time
 import teilhabe_rules
+from teilhabe_rules import duck
 from teilhabe_rules.columnar import intake
 from teilhabe_rules.cli import main
 from teilhabe_rules.tools.strategies import sample_cases
 
 queries = intake._queries
 
+def running():
+    with duck._OPEN_LOCK:
+        connections = list(duck._OPEN)
+    for connection in connections:
+        try:
+            if connection.query_progress() >= 0:  # (-1: no query)
+                return True
+        except Exception:  # (closed meanwhile)
+            pass
+    return False
+
+def press():  # Ctrl+C once a connection of the library runs a query: the next, the slow one
+    while not running():
+        time.sleep(0.005)
+    os.kill(os.getpid(), signal.SIGINT)
+
 def slowed(*args, **kwargs):  # a query first that DuckDB does not stop for Ctrl+C, then Ctrl+C
-    threading.Timer(0.5, os.kill, (os.getpid(), signal.SIGINT)).start()
+    threading.Thread(target=press, daemon=True).start()
     return ["CREATE TEMP TABLE langsam AS SELECT x FROM range(150000000) t(x) ORDER BY x DESC LIMIT 1",
             *queries(*args, **kwargs)]
 

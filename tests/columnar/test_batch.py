@@ -1296,6 +1296,30 @@ def test_whole_numbers_of_other_types_are_taken_as_ints(whole: Any) -> None:
     assert result.rows() == same.rows()
 
 
+def test_truth_values_of_another_library_are_taken_as_ja_nein() -> None:
+    """A ja/nein input given as numpy's ``bool_`` (a case from a data frame's column of ja/nein)
+    is read as ja or nein — by the scalar backend and the plan alike — not refused with
+    „erwartet ja/nein (true/false), nicht True“."""
+    numpy = pytest.importorskip("numpy")
+    model = teilhabe_rules.bundled("mawo")
+    cases = list(sample_cases(model, 3, 2))
+    odd = copy.deepcopy(cases[0])
+    odd["lp1b_einfachbesetzung"] = numpy.bool_(odd["lp1b_einfachbesetzung"])
+    odd["besondere_personenkreise"] = numpy.bool_(not odd.get("besondere_personenkreise", False))
+    plain = copy.deepcopy(cases[0])
+    plain["besondere_personenkreise"] = bool(odd["besondere_personenkreise"])
+    for resident in odd["bewohner"]:
+        resident.setdefault("lp2c", {})["reinigung"] = numpy.bool_(False)
+    for resident in plain["bewohner"]:
+        resident.setdefault("lp2c", {})["reinigung"] = False
+    assert model.evaluate(odd).frame == model.evaluate(plain).frame
+    for backend in ("spalten", "skalar"):
+        result = model.evaluate_many([cases[1], odd, cases[2]], backend=backend)
+        assert result.errors == [] and result.evaluated == 3
+        same = model.evaluate_many([cases[1], plain, cases[2]], backend=backend)
+        assert result.rows() == same.rows()
+
+
 def test_a_result_written_is_still_read_and_queried(tmp_path: Path) -> None:
     """``write`` leaves the connection free: the rows, the relation and the caller's own query
     work after it as before."""

@@ -327,6 +327,8 @@ def convert_value(value: Any, vtype: c.ValueType) -> Any:
     if kind == _T_JA_NEIN:
         if isinstance(value, bool):
             return value
+        if _boolean_scalar(value):  # (numpy's bool_: a data frame's column of ja/nein, not a bool)
+            return bool(value)
         if value in ("ja", "nein"):
             return value == "ja"
         raise ValueError(f"erwartet ja/nein (true/false), nicht {_show(value)}")
@@ -372,6 +374,13 @@ def convert_value(value: Any, vtype: c.ValueType) -> Any:
             raise ValueError(f"{_show(value)} gehört nicht zu {vtype.enum.name}; erlaubt: {allowed}")
         return member.key  # (the member's own key: an int or a str, whatever type was given)
     raise ValueError(f"Typ {vtype.describe()} ist als Eingabe nicht möglich")  # pragma: no cover
+
+
+def _boolean_scalar(value: Any) -> bool:
+    """Whether ``value`` is one truth value of another library — numpy's ``bool_``, as a data
+    frame's column of ja/nein gives it — which is no :class:`bool` (nor a number): a scalar whose
+    ``dtype`` is of the boolean kind."""
+    return getattr(getattr(value, "dtype", None), "kind", None) == "b" and getattr(value, "shape", None) == ()
 
 
 MAX_NESTING = 64  # tables and lists inside each other in one case document

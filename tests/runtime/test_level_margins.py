@@ -155,3 +155,57 @@ class TestMawo:
                     moved = {**house, "bewohner": [dict(p) for p in house["bewohner"]]}
                     moved["bewohner"][index - 1]["lp2a"] = {**person["lp2a"], "kap5": kap5}
                     assert model.evaluate(moved).value(f"bewohner[{index}].lp2a.berechnete_stufe") == step.level
+
+
+HOURS = teilhabe_rules.loads(
+    "modell h\n  version \"1\"\n  gültig ab 01.01.2025\nende\n"
+    "paket lp3b \"LP 3b\"\n"
+    "  stufen\n    0 \"kein\"\n    1 \"gering\"\n    2 \"mittel\"\n  ende\n"
+    "  eingabe stunden: zahl h/Jahr von 0 bis 100\n"
+    "  stufe nach korridor stunden\n    0: ab 0 bis 0\n    1: über 0 bis 10\n    2: über 10\n  ende\n"
+    "ende\n"
+)
+
+
+def _german(amount: Decimal) -> str:
+    return f"{amount:f}".replace(".", ",")
+
+
+class TestReadableText:
+    """The explanation's text shows figures rounded to their unit's places (h: 2); a distance to
+    a level so rounded would state another step than the one that reaches it."""
+
+    def test_a_distance_of_more_places_than_its_unit_shows_is_shown_whole(self) -> None:
+        text = HOURS.evaluate({"lp3b": {"stunden": "0,001 h/Jahr"}}, explain=True).render_text(explain=True)
+        assert "0,001 h/Jahr liegt im Korridor über 0 bis 10 h/Jahr → Stufe 1 (gering); " \
+               "noch mehr als 9,999 h/Jahr bis Stufe 2, ab 0,001 h/Jahr weniger Stufe 0" in text
+        # (before: „noch mehr als 10,00 h/Jahr“ — 10 more does reach Stufe 2 — and „ab 0,00 h/Jahr weniger“)
+
+    def test_a_distance_of_the_unit_places_keeps_its_layout(self) -> None:
+        text = HOURS.evaluate({"lp3b": {"stunden": 12}}, explain=True).render_text(explain=True)
+        assert "12 h/Jahr liegt im Korridor über 10 h/Jahr → Stufe 2 (mittel); ab 2,00 h/Jahr weniger Stufe 1" in text
+
+    @settings(max_examples=examples(100), deadline=None)
+    @given(st.decimals(min_value=0, max_value=100, places=4))
+    def test_the_distances_shown_are_the_distances(self, hours: Decimal) -> None:
+        result = HOURS.evaluate({"lp3b": {"stunden": hours}}, explain=True)
+        margin = result.level_margin("lp3b")
+        line = next(line for line in result.render_text(explain=True).splitlines() if "liegt im Korridor" in line)
+        steps = line.rsplit("  [", 1)[0].split("; ", 1)[1].split(", ")
+        for step in (margin.to_next, margin.to_previous):
+            if step is None:
+                continue
+            shown = [part for part in steps if part.endswith(f"Stufe {step.level}")]
+            assert len(shown) == 1, line
+            number = shown[0].split(" h/Jahr")[0].rsplit(" ", 1)[-1]
+            assert Decimal(number.replace(".", "").replace(",", ".")) == step.amount, (hours, line)
+
+    def test_the_computed_quantity_beside_a_granted_level_is_shown_as_given(self) -> None:
+        model = teilhabe_rules.load(ROOT / "models" / "mawo.rules")
+        from teilhabe_rules.inputs.cases import read_data
+
+        case = read_data(ROOT / "examples" / "mawo" / "person_grundfall.toml")
+        case["bewohner"][0]["lp3b"] = {"stunden": "0,001 h/Jahr", "bewilligte_stufe": 2, "begründung": "Bescheid"}
+        text = model.evaluate(case, explain=True).render_text(explain=True)
+        assert f"die berechnete Menge {_german(Decimal('0.001'))} h/Jahr: noch mehr als 9,999 h/Jahr bis " \
+               "bewilligte Stufe 2" in text

@@ -175,7 +175,10 @@ def _explain_node(plan: ExplanationPlan, node: c.Node, scope: str, rows: Rows, p
             if isinstance(computed_node, c.CorridorLevelNode) and computed_node.bands:
                 margin = margin_of(plan, computed_node, rows, parameters, granted)
                 if margin is not None and margin.to_granted is not None:
-                    text += (f"; die berechnete Menge {margin.quantity.text(figures)}: "
+                    subject_node = computed_node.subject  # (an input shown as it is, as its corridor line shows it)
+                    given = isinstance(subject_node, c.Ref) and subject_node.kind != _R_WERT
+                    amount = quantity_text(margin.quantity.value, margin.quantity.type, figures, given=given)
+                    text += (f"; die berechnete Menge {amount}: "
                              f"{margin.to_granted.text(granted=True, figures=figures)}")
         elif package is not None and package.rule == "einschätzung":
             member = node.type.enum.member(value) if node.type.enum else None

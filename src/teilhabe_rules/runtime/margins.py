@@ -26,7 +26,7 @@ from typing import Any
 import attrs
 
 from ..ir import checked as c
-from ..ir.text import EXACT, Figures, quantity_text, unit_text
+from ..ir.text import EXACT, Figures, display_places, quantity_text, unit_text
 from ..records import Record
 from .quantities import Quantity, json_value
 from .semantics import band_contains
@@ -47,7 +47,18 @@ class LevelStep(Record):
     type: c.ValueType = attrs.field(repr=False, eq=False)
 
     def amount_text(self, figures: Figures = EXACT) -> str:
-        return quantity_text(self.amount, self.type, figures)
+        """The amount with its unit as ``figures`` shows numbers — rounded to its unit's places
+        only where that leaves it as it is: a step rounded would state another step than the one
+        that reaches the level (``ab 0,00 h/Jahr weniger`` of 0,001 h/Jahr, ``mehr als 10,00`` of
+        9,999), so such an amount is shown with every digit."""
+        return quantity_text(self.amount, self.type, figures, given=figures.rounded and not self._fits())
+
+    def _fits(self) -> bool:
+        """Whether the amount has no more decimal places than its unit's readable figures show."""
+        unit = self.type.unit
+        shown = self.amount.scaleb(2) if unit.percent else self.amount
+        exponent = shown.normalize().as_tuple().exponent
+        return isinstance(exponent, int) and exponent >= -display_places(unit)[1]
 
     def text(self, granted: bool = False, figures: Figures = EXACT) -> str:
         """German: ``noch 7 min/Tag bis Stufe 3``, ``ab 2 min/Tag weniger Stufe 1``."""

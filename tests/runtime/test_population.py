@@ -143,6 +143,40 @@ def test_title_lines_above_a_csv_header_are_passed_over(text: str, header_row: i
     assert count_rows(path) == 2
 
 
+@pytest.mark.parametrize("text", [
+    "sep=;\nbeginn;stunden;name\n01.03.2025;250,5;A\n01.03.2025;12;B\n",
+    "\ufeffsep=;\r\nbeginn;stunden;name\r\n01.03.2025;250,5;A\r\n01.03.2025;12;B\r\n",
+    'SEP=,\nbeginn,stunden,name\n01.03.2025,"250,5",A\n01.03.2025,12,B\n',
+    "sep=\t\nbeginn\tstunden\tname\n01.03.2025\t250,5\tA\n01.03.2025\t12\tB\n",
+], ids=["semikolon", "bom-crlf", "komma", "tabulator"])
+def test_an_excel_separator_line_above_a_csv_header_names_the_separator(
+        text: str, flat: teilhabe_rules.Model, tmp_path: Path) -> None:
+    """Excel's first line „sep=;“ names the separator of the lines below it: the header is the
+    next line and every row below is a case (before: „Spalte 2 hat keinen Namen“, no row read)."""
+    path = tmp_path / "fälle.csv"
+    path.write_bytes(text.encode("utf-8"))
+    with read_population(path) as population:
+        found = [(row.id, row.data, row.error) for row in population]
+        properties = population.properties
+    assert found == [("Zeile 3", {"beginn": "01.03.2025", "stunden": "250.5", "name": "A"}, None),
+                     ("Zeile 4", {"beginn": "01.03.2025", "stunden": "12", "name": "B"}, None)]
+    assert (properties.header_row, properties.separator, properties.decimal) == (2, text.split("\n")[0][-1:]
+                                                                                .replace("\r", ";"), ",")
+    assert count_rows(path) == 2
+    assert compare(flat, flat, path).errors == 0
+
+
+def test_an_excel_separator_line_against_the_given_separator_is_an_error(tmp_path: Path) -> None:
+    path = tmp_path / "fälle.csv"
+    path.write_text("sep=;\nbeginn;stunden\n01.03.2025;250,5\n", encoding="utf-8")
+    with pytest.raises(CaseError) as caught:
+        read_population(path, separator=",")
+    assert caught.value.diagnostics[0].location is not None and caught.value.diagnostics[0].location.line == 1
+    assert caught.value.diagnostics[0].hint
+    with read_population(path, separator=";") as population:
+        assert [row.error for row in population] == [None]
+
+
 @pytest.mark.parametrize("text", ["name\nA\nB\nC\nD\nE\n", "name\nA\nB\n", "name\n\nA\n",
                                   "name\nAnna Maria\nA\n"])
 def test_a_csv_file_of_one_column_keeps_its_first_line_as_header(text: str, tmp_path: Path) -> None:

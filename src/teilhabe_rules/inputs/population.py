@@ -481,12 +481,28 @@ class Population:
         (:func:`_title_like`) and a line of more cells follows, that line is the header and the
         lines above it the file's title (as a sheet's, :meth:`_xlsx`)."""
         name = str(self.path)
+        first = True
         for number, line in lines:
             if line is not None and not line.strip(_BLANK):
+                continue
+            declared = _SEP_LINE.fullmatch(line.strip(" \r")) if first and line is not None else None
+            first = False
+            if declared is not None:  # Excel's „sep=;“ above the header: the file names its separator
+                mark = declared.group(1)
+                if self._given_separator is not None and self._given_separator != mark:
+                    given = "Tabulator" if self._given_separator == "\t" else f"„{self._given_separator}“"
+                    raise CaseError(Diagnostic(
+                        f"Die CSV-Datei nennt in Zeile {number} ihr Trennzeichen („{declared.group()}“), angegeben "
+                        f"ist {given} (--trennzeichen)", Location(name, number, 1), code="population",
+                        hint="--trennzeichen weglassen oder die Zeile „sep=…“ berichtigen"))
+                self._given_separator = mark
+                self.header_row = number + 1  # (the line below, or the first one that is not empty)
                 continue
             problem = self._problem(line)
             if problem is None:
                 assert line is not None
+                if self.header_row is not None:
+                    self.header_row = number
                 self.separator = self._given_separator or _separator_of(line)
                 try:
                     header = next(csv.reader((line,), strict=True, delimiter=self.separator))
@@ -1258,6 +1274,8 @@ def _columns(header: Sequence[str], name: str, line: int) -> list[Column]:
 
 
 _BLANK = " \t\r"  # what an empty line may hold (JSON's whitespace)
+#: Excel's first line „sep=;“ (also „sep=,“, „sep=<tab>“): the separator of the lines below it
+_SEP_LINE = re.compile("sep=([;,\t])", re.IGNORECASE)
 
 
 def _clean(line: str) -> str:

@@ -343,3 +343,24 @@ def test_a_key_in_decomposed_unicode_is_named_so(tmp_path: Path) -> None:
     messages = [d.message for d in case_error(model, path).diagnostics]
     assert f"unbekannter Schlüssel „{decomposed}“ („begründung“ in zerlegter Unicode-Form: Buchstabe und Zeichen " \
            "U+0308 getrennt; schreibe den Schlüssel mit Umlauten als einem Zeichen (Unicode NFC))" in messages
+
+
+def test_lines_ended_by_a_carriage_return_alone_are_shown_and_named(tmp_path: Path) -> None:
+    """A TOML case file saved with lines ended by CR alone (old Mac format) is one line of more
+    than 1000 characters to the reader: the message shows the line as an editor does, up to the
+    return, with a caret at it and a hint that names the line end."""
+    model = teilhabe_rules.load(ROOT / "models" / "mawo.rules")
+    text = (ROOT / "examples" / "mawo" / "person_grundfall.toml").read_text(encoding="utf-8")
+    first = text.split("\n", 1)[0]
+    path = tmp_path / "fall.toml"
+    path.write_bytes(text.replace("\n", "\r").encode("utf-8"))
+    diagnostic = case_error(model, path).diagnostics[0]
+    assert (diagnostic.location.line, diagnostic.location.column) == (1, len(first) + 1)
+    assert diagnostic.source_line == first
+    assert diagnostic.hint is not None and "CR" in diagnostic.hint
+    assert diagnostic.render().splitlines()[2] == "    " + " " * len(first) + "^"
+    # one line so ended among others: its line as it is (the return shown), the same hint
+    path.write_bytes(text.replace("plaetze = 24\n", "plaetze = 24\r").encode("utf-8"))
+    diagnostic = case_error(model, path).diagnostics[0]
+    assert diagnostic.source_line == "plaetze = 24\rnachtdienst = 3" and diagnostic.hint is not None
+    assert "CR" in diagnostic.hint

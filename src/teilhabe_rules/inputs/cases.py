@@ -1213,8 +1213,27 @@ def _unquoted_key(shown: str, column: int) -> str | None:
 
 def _document_diagnostic(exc: DocumentError, file: str, text: str, path: str | None = None,
                          hint: str | None = None) -> Diagnostic:
+    source_line = source_line_of(text, exc.line)
+    line = _lone_return_line(text, exc.line, exc.column)
+    if line is not None:  # lines ended by a carriage return alone: TOML knows no such line end
+        if source_line is None and len(line) <= 1000:  # (the file's one long line: the part up to the return)
+            source_line = line
+        hint = hint or ("hier endet eine Zeile mit einem Wagenrücklauf allein (CR, altes Mac-Format), den TOML "
+                        "nicht kennt; speichere die Datei mit dem Zeilenende LF oder CR LF")
     return Diagnostic(f"Die Datei ist kein gültiges TOML/JSON: {exc.message}", Location(file, exc.line, exc.column),
-                      path=path, source_line=source_line_of(text, exc.line), hint=hint, code="eingabe")
+                      path=path, source_line=source_line, hint=hint, code="eingabe")
+
+
+def _lone_return_line(text: str, line: int, column: int) -> str | None:
+    """Where the character at ``line``:``column`` of ``text`` is a carriage return not followed
+    by a line feed (the first of its line): the text of that line up to it, what an editor shows
+    as the line; else None."""
+    from .locate import line_text  # only for a message
+
+    found = line_text(text, line)
+    if found is None or found[column - 1:column] != "\r" or found[column:column + 1] == "\n":
+        return None
+    return found[:column - 1] if "\r" not in found[:column - 1] else None
 
 
 def source_line_of(text: str, line: int) -> str | None:

@@ -290,6 +290,32 @@ class TestWrongValues:
         for fragment in fragments:
             assert fragment in messages[path], (fragment, messages[path])
 
+    @pytest.mark.parametrize(("path", "written", "meant"), [
+        (("wohnform",), "eigene_haeuslichkeit", "eigene_häuslichkeit"),
+        (("wohnform",), "Eigene Häuslichkeit", "eigene_häuslichkeit"),
+        (("wohnform",), "besondere-wohnform", "besondere_wohnform"),
+        (("wohnform",), "wohngemeinschaf", "wohngemeinschaft"),
+        (("zeitabschnitte", 0, "massnahmen", 0, "art"), "QA", "qa"),
+        (("zeitabschnitte", 0, "massnahmen", 0, "bereich"), "B2", "b2"),
+    ])
+    def test_a_member_written_another_way_is_named(self, path: tuple[Any, ...], written: str, meant: str) -> None:
+        """A member of an enumeration written in capitals, with blanks, its umlauts written out or
+        misspelt gets „meinten Sie …?“ after the members allowed (the value stays refused)."""
+        model = tr.bundled("bei_nrw3")
+        data = teilhabe_rules.inputs.cases.read_data(EIGENE_HAEUSLICHKEIT)
+        place = data
+        for step in path[:-1]:
+            place = place[step]
+        place[path[-1]] = written
+        message = case_error(model, data).diagnostics[0].message
+        assert message.startswith(f"„{written}“ gehört nicht zu ") and message.endswith(f"(meinten Sie „{meant}“?)")
+
+    def test_a_member_near_none_gets_no_guess(self) -> None:
+        model = tr.bundled("bei_nrw3")
+        data = teilhabe_rules.inputs.cases.read_data(EIGENE_HAEUSLICHKEIT)
+        data["zeitabschnitte"][0]["massnahmen"][0]["bereich"] = "b9"  # (b1, b2 and b3 alike)
+        assert "meinten Sie" not in case_error(model, data).diagnostics[0].message
+
     def test_percent_bounds_are_shown_in_percent(self, model: tr.Model) -> None:
         message = by_path(case_error(model, with_changes(zuschlag=51)))["$.zuschlag"]
         assert "0 bis 50 %" in message

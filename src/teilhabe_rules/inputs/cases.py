@@ -371,9 +371,26 @@ def convert_value(value: Any, vtype: c.ValueType) -> Any:
         member = None if key is None else vtype.enum.member(key)
         if member is None:
             allowed = ", ".join(str(m.key) for m in vtype.enum.members)
-            raise ValueError(f"{_show(value)} gehört nicht zu {vtype.enum.name}; erlaubt: {allowed}")
+            like = _member_like(value, vtype.enum) if isinstance(value, str) else None
+            raise ValueError(f"{_show(value)} gehört nicht zu {vtype.enum.name}; erlaubt: {allowed}"
+                             + (f" ({like})" if like else ""))
         return member.key  # (the member's own key: an int or a str, whatever type was given)
     raise ValueError(f"Typ {vtype.describe()} ist als Eingabe nicht möglich")  # pragma: no cover
+
+
+_SPELLING = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", " ": "_", "-": "_"})
+
+
+def _member_like(text: str, enum: c.EnumType) -> str | None:
+    """„meinten Sie „X“?“ for a text that names a member of ``enum`` but for its case, blanks or
+    hyphens for underscores and umlauts written out (``QA``, ``Eigene Häuslichkeit``,
+    ``eigene_haeuslichkeit``), else for a text close to one; None where none is near."""
+    keys = [m.key for m in enum.members if isinstance(m.key, str)]
+    plain = text.strip().casefold().translate(_SPELLING)
+    same = [key for key in keys if key.casefold().translate(_SPELLING) == plain]
+    if len(same) == 1:
+        return f"meinten Sie „{same[0]}“?"
+    return did_you_mean(text.strip(), keys)
 
 
 def _boolean_scalar(value: Any) -> bool:

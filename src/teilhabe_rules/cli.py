@@ -1253,10 +1253,21 @@ def _nothing_to_resume(out: str) -> str:
 
 
 def _no_case_files(population: str, cases: int, err: TextIO) -> None:
-    """A note where a population folder held no case file: a run over nothing, said rather than
-    taken for a population of no cases."""
-    if cases == 0 and Path(population).is_dir():
+    """A note where a population folder held no case file, or a population file no case (empty,
+    a table's header alone, empty lines): a run over nothing, said rather than taken for a
+    population of no cases."""
+    if cases != 0:
+        return
+    path = Path(population)
+    if path.is_dir():
         err.write(f"teilhabe-rules: „{population}“ enthält keine Falldatei (*.toml, *.json)\n")
+    elif path.is_file():
+        try:
+            empty = path.stat().st_size == 0
+        except OSError:
+            empty = False
+        err.write(f"teilhabe-rules: „{population}“ enthält keinen Fall"
+                  + (" (die Datei ist leer)\n" if empty else " (keine Zeile mit Daten)\n"))
 
 
 def _updating(bar: ProgressBar) -> Callable[[int, int], None]:

@@ -379,6 +379,24 @@ class TestResumeChecks:
         code, _, err = run("eval-many", "flach.rules", "leer", "--out", "aus.csv")
         assert code == 0 and "Falldatei" not in err
 
+    @pytest.mark.parametrize(("name", "text", "why"), [
+        ("leer.csv", "", "die Datei ist leer"),
+        ("kopf.csv", "beginn;stunden\n", "keine Zeile mit Daten"),
+        ("leer.jsonl", "\n\n", "keine Zeile mit Daten"),
+    ])
+    def test_a_population_file_of_no_case_is_said(self, folder: Path, name: str, text: str, why: str) -> None:
+        """A population file that holds no case — empty, a table's header alone, empty lines — is
+        said as an empty folder is (a note; not an error), a file of cases is not."""
+        (folder / name).write_text(text, encoding="utf-8")
+        note = f"„{name}“ enthält keinen Fall ({why})"
+        code, _, err = run("compare", "flach.rules", "flach.rules", name)
+        assert code == 0 and note in err
+        code, _, err = run("eval-many", "flach.rules", name, "--out", "aus.csv")
+        assert code == 0 and note in err
+        cases = population(folder / "fälle.jsonl", 3)
+        code, _, err = run("eval-many", "flach.rules", str(cases), "--out", "aus.csv")
+        assert "enthält keinen Fall" not in err
+
     def test_resume_needs_an_output_file(self, folder: Path) -> None:
         cases = population(folder / "fälle.jsonl", 10)
         code, _, err = run("compare", "flach.rules", "flach.rules", str(cases), "--fortsetzen")

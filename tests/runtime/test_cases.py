@@ -310,6 +310,20 @@ class TestWrongValues:
         message = case_error(model, data).diagnostics[0].message
         assert message.startswith(f"„{written}“ gehört nicht zu ") and message.endswith(f"(meinten Sie „{meant}“?)")
 
+    @pytest.mark.parametrize("written", ["2,0", "2.0", " 2 ", "2,00", "2"])
+    def test_a_numbered_member_as_a_whole_number_with_zero_places_is_taken(self, model: tr.Model,
+                                                                         written: str) -> None:
+        """A level or numbered member written as text of a whole number with places of zero —
+        „2,0“, as a German spreadsheet's cell of one place writes it — is that member, as the
+        number 2.0 is and as „6,0“ is a whole number of places (before: „„2,0“ gehört nicht zu
+        Pflegegrad; erlaubt: 0, 1, 2“)."""
+        assert model.load_case(with_changes(pflegegrad=written)).row["pflegegrad"] == 2
+
+    @pytest.mark.parametrize("written", ["2,5", "PG2", "2.01", ""])
+    def test_a_numbered_member_of_places_or_words_is_refused(self, model: tr.Model, written: str) -> None:
+        assert "gehört nicht zu Pflegegrad" in by_path(case_error(model, with_changes(pflegegrad=written)))[
+            "$.pflegegrad"]
+
     def test_a_member_near_none_gets_no_guess(self) -> None:
         model = tr.bundled("bei_nrw3")
         data = teilhabe_rules.inputs.cases.read_data(EIGENE_HAEUSLICHKEIT)

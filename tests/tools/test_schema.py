@@ -283,6 +283,25 @@ class TestRejectedByBoth:
             taken = False
         assert (errors("mawo", "fall", case) == []) == taken, text
 
+    @settings(max_examples=examples(200), deadline=None, database=None, derandomize=True,
+              suppress_health_check=list(HealthCheck))
+    @given(st.from_regex(r"\A *[-+]?0*(0|2|5|7)([.,]0{0,3}[05]?)? *\Z"))
+    def test_a_numbered_member_written_as_text_fits_the_schema_as_the_library_takes_it(self, text: str) -> None:
+        """„2“, „02“, „2,0“, „-0“, „2,5“, „2.“: the schema's pattern of a Pflegegrad takes a text
+        exactly where the case loader takes it (a whole number, places of zero too)."""
+        case = _spoiled(lambda c: c["bewohner"][0].update(pflegegrad=text))
+        try:
+            model("mawo").load_case(copy.deepcopy(case))
+            taken = True
+        except CaseError:
+            taken = False
+        assert (errors("mawo", "fall", case) == []) == taken, text
+
+    def test_a_numbered_member_with_places_of_zero(self) -> None:
+        case = _spoiled(lambda c: c["bewohner"][0].update(pflegegrad="3,0"))
+        model("mawo").load_case(copy.deepcopy(case))
+        assert errors("mawo", "fall", case) == []
+
     def test_a_range_in_text_form_is_left_to_the_library(self) -> None:
         """Documented limit: a number written as text is checked for its form and unit only."""
         case = _spoiled(lambda c: c.update(plaetze="201 Plätze"))

@@ -366,8 +366,9 @@ def convert_value(value: Any, vtype: c.ValueType) -> Any:
                 key = int(value)
             elif isinstance(value, (Decimal, float)):  # a whole number as the key; no other (a NaN)
                 key = int(value) if _whole(Decimal(value)) else None
-            elif isinstance(value, str) and re.fullmatch(r"-?[0-9]+", value.strip()):
-                key = int(value)
+            elif isinstance(value, str):  # (a whole number as text, also „2,0“ of a table's cell in German)
+                read = number_text(value).strip()
+                key = int(Decimal(read)) if re.fullmatch(r"-?[0-9]+(?:\.0+)?", read) else None
         member = None if key is None else vtype.enum.member(key)
         if member is None:
             allowed = ", ".join(str(m.key) for m in vtype.enum.members)

@@ -209,7 +209,9 @@ def _enumeration(enum: c.EnumType) -> dict[str, Any]:
     described = f"{enum.title or enum.name}: {members}"
     if enum.numeric:
         as_text = "|".join(_integer_pattern(int(k)) for k in keys)
-        return {"anyOf": [{"type": "integer", "enum": keys}, {"type": "string", "pattern": rf"^\s*(?:{as_text})\s*$"}],
+        # (a whole number as text, with places of zero too: „2,0“, as the case loader takes it)
+        return {"anyOf": [{"type": "integer", "enum": keys},
+                          {"type": "string", "pattern": rf"^\s*(?:{as_text})(?:[.,]0+)?\s*$"}],
                 "description": described}
     return {"enum": keys, "description": described}
 

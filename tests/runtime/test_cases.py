@@ -329,6 +329,8 @@ class TestWrongValues:
         data = teilhabe_rules.inputs.cases.read_data(EIGENE_HAEUSLICHKEIT)
         data["zeitabschnitte"][0]["massnahmen"][0]["bereich"] = "b9"  # (b1, b2 and b3 alike)
         assert "meinten Sie" not in case_error(model, data).diagnostics[0].message
+        data["zeitabschnitte"][0]["massnahmen"][0]["bereich"] = "b22"  # (a short code: no guess)
+        assert "meinten Sie" not in case_error(model, data).diagnostics[0].message
 
     def test_percent_bounds_are_shown_in_percent(self, model: tr.Model) -> None:
         message = by_path(case_error(model, with_changes(zuschlag=51)))["$.zuschlag"]

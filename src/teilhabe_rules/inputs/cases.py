@@ -385,12 +385,15 @@ _SPELLING = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", " ": 
 def _member_like(text: str, enum: c.EnumType) -> str | None:
     """„meinten Sie „X“?“ for a text that names a member of ``enum`` but for its case, blanks or
     hyphens for underscores and umlauts written out (``QA``, ``Eigene Häuslichkeit``,
-    ``eigene_haeuslichkeit``), else for a text close to one; None where none is near."""
+    ``eigene_haeuslichkeit``), else for a text of four characters or more close to one; None
+    where none is near."""
     keys = [m.key for m in enum.members if isinstance(m.key, str)]
     plain = text.strip().casefold().translate(_SPELLING)
     same = [key for key in keys if key.casefold().translate(_SPELLING) == plain]
     if len(same) == 1:
         return f"meinten Sie „{same[0]}“?"
+    if len(plain) < 4:  # (a code of a few letters: „d10“ is no misspelt „d1“)
+        return None
     return did_you_mean(text.strip(), keys)
 
 

@@ -1547,3 +1547,27 @@ def test_the_results_never_replace_the_population_file(backend: str, tmp_path: P
         assert diagnostic.hint == "die Ergebnisse in eine eigene Datei schreiben"
     assert population.read_bytes() == before
     assert result.write(tmp_path / "ergebnisse.jsonl") == 1
+
+
+@pytest.mark.parametrize("backend", ["spalten", "skalar"])
+def test_a_json_cell_of_a_csv_row_with_nan_is_the_error_row_of_model_evaluate(backend: str, tmp_path: Path) -> None:
+    """``NaN`` and ``Infinity`` in the JSON text of a CSV cell (a list written in one cell) are
+    values of the case, as in a JSON line: the error row names each at its ``$.path`` in the
+    order ``Model.evaluate`` gives — not one row-level message without a path."""
+    model = teilhabe_rules.bundled("bei_nrw2")
+    path = tmp_path / "population.csv"
+    path.write_text(
+        "fall;erstellt_am;zeitraum_beginn;zeitraum_ende;massnahmen\n"
+        'a;01.01.2025;01.02.2025;31.12.2025;"[{""bezeichnung"": ""X"", ""kapitel"": ""d1"", ""art"": ""qa"", '
+        '""stunden"": NaN, ""personen"": Infinity}]"\n'
+        'b;01.01.2025;01.02.2025;31.12.2025;"[{""bezeichnung"": ""X"", ""kapitel"": ""d1"", ""art"": ""qa"", '
+        '""stunden"": 2}]"\n', "utf-8")
+    case = {"erstellt_am": "2025-01-01", "zeitraum_beginn": "2025-02-01", "zeitraum_ende": "2025-12-31",
+            "massnahmen": [{"bezeichnung": "X", "kapitel": "d1", "art": "qa", "stunden": float("nan"),
+                            "personen": float("inf")}]}
+    expected = _problems(model, case)
+    assert [where for _, where in expected] == ["$.massnahmen[1].stunden", "$.massnahmen[1].personen"]
+    result = model.evaluate_many(path, backend=backend)
+    assert [(e.index, e.problems) for e in result.errors] == [(0, expected)]
+    assert [row["_c"] for row in result.rows()] == [1]
+

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import datetime as _dt
 import json
 import random
@@ -24,6 +25,7 @@ from teilhabe_rules.columnar import run_batch
 from teilhabe_rules.columnar.batch import column_types, stage_shared, staging
 from teilhabe_rules.columnar.intake import Intake, parquet_cases, stage_parquet
 from teilhabe_rules.columnar.sources import Unreadable, read_source
+from teilhabe_rules.errors import TeilhabeError
 from teilhabe_rules.inputs.cases import parse_document
 from teilhabe_rules.inputs.population import NO_BOUNDS, elements_one, read_population
 from teilhabe_rules.model import Model
@@ -759,3 +761,50 @@ def test_a_reason_of_blanks_only_is_no_reason_on_every_path(kind: str, tmp_path:
     schema = Draft202012Validator(json_schema(model.checked, "fall"))
     assert [number for number, case in enumerate(cases) if not schema.is_valid(json.loads(json.dumps(
         case, default=str)))] == blank
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "-inf"])
+def test_a_float_that_is_no_finite_number_is_the_error_row_of_model_evaluate(value: str, tmp_path: Path) -> None:
+    """NaN or an infinity in a Parquet DOUBLE column — of the case or nested in a list's records —
+    makes the error row ``Model.evaluate`` gives for the same value (a float of Python): the
+    message and the ``$.path`` of each, on both backends, beside the valid rows — not a row
+    without a path naming only the first such cell."""
+    model = teilhabe_rules.bundled("mawo")
+    cases = list(sample_cases(model, 3, 5))
+    for case in cases:
+        case["bewohner"] = case["bewohner"][:1]
+    path = write_parquet(cases, tmp_path / "population.parquet")
+    spoiled = tmp_path / "spoiled.parquet"
+    with duckdb.connect() as con:
+        con.execute(
+            f"COPY (SELECT * EXCLUDE (r) REPLACE (CASE WHEN r = 1 THEN '{value}'::DOUBLE ELSE plaetze::DOUBLE END "
+            f"AS plaetze, [struct_update(b, lp3a := struct_update(b.lp3a, kap1 := CASE WHEN r = 1 THEN "
+            f"'{value}'::DOUBLE ELSE b.lp3a.kap1::DOUBLE END)) FOR b IN bewohner] AS bewohner) FROM (SELECT *, "
+            f"row_number() OVER () - 1 AS r FROM read_parquet('{path}'))) TO '{spoiled}' (FORMAT parquet)")
+    bad = copy.deepcopy(cases[1])
+    bad["plaetze"] = float(value)
+    bad["bewohner"][0]["lp3a"]["kap1"] = float(value)
+    with pytest.raises(TeilhabeError) as info:
+        model.evaluate(bad)
+    expected = tuple((d.message, d.path) for d in info.value.diagnostics)
+    assert [path for _, path in expected] == ["$.plaetze", "$.bewohner[1].lp3a.kap1"]
+    for backend in ("spalten", "skalar"):
+        result = model.evaluate_many(spoiled, backend=backend)
+        assert [(e.index, e.problems) for e in result.errors] == [(1, expected)]
+        assert [row["_c"] for row in result.rows()] == [0, 2]
+
+
+def test_a_nan_given_in_two_rows_of_a_case_is_one_value(tmp_path: Path) -> None:
+    """A value of the case given in each of its rows agrees where both rows hold NaN (which no
+    comparison finds equal): the case's error row names the NaN at its path, as for one row."""
+    model = teilhabe_rules.bundled("mawo")
+    path = tmp_path / "flach.parquet"
+    with duckdb.connect() as con:
+        con.execute("COPY (SELECT * FROM (VALUES ('a', 'nan'::DOUBLE, 'X1'), ('a', 'nan'::DOUBLE, 'X2'), "
+                    "('b', 'nan'::DOUBLE, 'Y1')) t(fall, plaetze, \"bewohner[].kuerzel\")) "
+                    f"TO '{path}' (FORMAT parquet)")
+    result = model.evaluate_many(path)
+    assert [e.index for e in result.errors] == [0, 1]
+    for error in result.errors:
+        assert ("NaN ist keine endliche Zahl", "$.plaetze") in error.problems
+        assert all(where is not None and where.startswith("$") for _, where in error.problems)

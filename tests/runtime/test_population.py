@@ -760,19 +760,25 @@ class TestParquet:
                                            "satz": {"a": Decimal("0.7")}, "doppelt": Decimal("0.1"),
                                            'name "z"': "x y"}, None)]
 
-    def test_a_cell_that_is_no_value_is_named_by_its_column_s_header(self, tmp_path: Path) -> None:
-        """A cell that is none — NaN in a Parquet DOUBLE column, a broken JSON text in a CSV
-        cell — is named by its column's number and header, as the file writes it."""
+    def test_a_float_that_is_no_finite_number_is_read_as_json_reads_it(self, tmp_path: Path) -> None:
+        """NaN and the infinities of a Parquet DOUBLE column are the Decimals a JSON line's
+        ``NaN``, ``Infinity``, ``-Infinity`` are — values of the case, in lists and records too,
+        which the case loader refuses at their ``$.path`` — not a row that cannot be read."""
         parquet = tmp_path / "nan.parquet"
         with duckdb.connect() as connection:
-            connection.execute(f"COPY (SELECT * FROM (VALUES ('a', 1.5::DOUBLE), ('b', 'nan'::DOUBLE), "
-                               f"('c', '-inf'::DOUBLE)) t(fall, \"bewohner[].stunden\")) TO '{parquet}' "
-                               "(FORMAT parquet)")
-        (first, second, third) = rows(parquet)
-        assert first[2] is None and second[0] == "b"
-        # (in JSON's words, as the same value given to Model.evaluate is named — not Python's „nan“)
-        assert str(second[2]) == "Zeile 2: Spalte 2 „bewohner[].stunden“: NaN ist keine endliche Zahl"
-        assert str(third[2]) == "Zeile 3: Spalte 2 „bewohner[].stunden“: -Infinity ist keine endliche Zahl"
+            connection.execute(f"COPY (SELECT * FROM (VALUES ('a', 1.5::DOUBLE, {{'x': 1.0::DOUBLE}}), "
+                               f"('b', 'nan'::DOUBLE, {{'x': 'inf'::DOUBLE}}), ('c', '-inf'::DOUBLE, NULL)) "
+                               f"t(fall, \"bewohner[].stunden\", satz)) TO '{parquet}' (FORMAT parquet)")
+        found = rows(parquet)
+        assert [(row[0], row[2]) for row in found] == [("a", None), ("b", None), ("c", None)]
+        second, third = found[1][1], found[2][1]
+        assert isinstance(second, dict) and isinstance(third, dict)
+        assert str(second["bewohner"][0]["stunden"]) == "NaN" and str(second["satz"]["x"]) == "Infinity"
+        assert str(third["bewohner"][0]["stunden"]) == "-Infinity"
+
+    def test_a_cell_that_is_no_value_is_named_by_its_column_s_header(self, tmp_path: Path) -> None:
+        """A cell that is none — a broken JSON text in a CSV cell — is named by its column's
+        number and header, as the file writes it."""
         csv_file = tmp_path / "json.csv"
         csv_file.write_text('fall,plaetze,name\na,3,x\nb,"[3",y\n', encoding="utf-8")
         (first, second) = rows(csv_file)

@@ -1081,6 +1081,8 @@ def _key_cell(value: Any) -> Any:
     a value of another type (a number of a Parquet or Excel cell) as any cell's."""
     if isinstance(value, str):
         return value.strip() or None
+    if isinstance(value, float) and not math.isfinite(value):  # (a key names its case: a number's text)
+        raise ValueError(f"{infinite_name(value)} ist keine endliche Zahl")
     return _exact(value)
 
 
@@ -1209,11 +1211,12 @@ def _without_nulls(value: Any) -> Any:
 
 
 def _exact(value: Any) -> Any:
-    """Cell data with every float as the Decimal of its shortest text (never a float)."""
+    """Cell data with every float as the Decimal of its shortest text (never a float). NaN and
+    the infinities of a floating-point column are the Decimals ``NaN``, ``Infinity`` and
+    ``-Infinity``, as JSON's are read: the case loader refuses such a value at its ``$.path``
+    with the message the scalar backend gives for it, beside the case's other problems."""
     if isinstance(value, float):
-        if not math.isfinite(value):
-            raise ValueError(f"{infinite_name(value)} ist keine endliche Zahl")
-        return Decimal(repr(value))
+        return Decimal(repr(value)) if math.isfinite(value) else Decimal(infinite_name(value))
     if isinstance(value, dict):
         return {str(key): _exact(item) for key, item in value.items()}
     if isinstance(value, (list, tuple)):

@@ -385,7 +385,7 @@ def _add_row(case: _Open, columns: Sequence[Column], cells: Sequence[Any], line:
             continue
         if not column.lists:
             known = case.given.get(column.steps)
-            if known is not None and known[0] != value:
+            if known is not None and not _same(known[0], value):
                 raise ValueError(f"Spalte „{column.text}“: „{_shown(value)}“, weiter oben (Zeile {known[1]}) "
                                  f"„{_shown(known[0])}“ — ein Wert des Falls steht einmal oder überall gleich")
             case.given[column.steps] = (value, line)
@@ -409,6 +409,14 @@ def _add_row(case: _Open, columns: Sequence[Column], cells: Sequence[Any], line:
         case.elements[path] = element
         for column, value in lists[path]:
             _put(element, column.steps, value)
+
+
+def _same(a: Any, b: Any) -> bool:
+    """Whether two cells give the same value: equal, or the same number that is none (``NaN`` of
+    two floating-point cells, which no comparison finds equal; the case loader refuses it)."""
+    if isinstance(a, Decimal) and isinstance(b, Decimal) and not (a.is_finite() and b.is_finite()):
+        return a.compare_total(b) == 0
+    return bool(a == b)
 
 
 def _shown(value: Any, inner: bool = False) -> str:

@@ -1571,3 +1571,74 @@ def test_a_json_cell_of_a_csv_row_with_nan_is_the_error_row_of_model_evaluate(ba
     assert [(e.index, e.problems) for e in result.errors] == [(0, expected)]
     assert [row["_c"] for row in result.rows()] == [1]
 
+
+def _json_text(value: Any) -> str:
+    """``value`` as JSON with every Decimal as the number it is (not a text), as a JSON line writes it."""
+    if isinstance(value, dict):
+        pairs = (json.dumps(str(k), ensure_ascii=False) + ":" + _json_text(v) for k, v in value.items())
+        return "{" + ",".join(pairs) + "}"
+    if isinstance(value, list):
+        return "[" + ",".join(_json_text(v) for v in value) + "]"
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, _dt.date):
+        return json.dumps(value.isoformat())
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _leaves(data: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    if isinstance(data, dict):
+        return [leaf for key, value in data.items() for leaf in _leaves(value, (*path, key))]
+    if isinstance(data, list):
+        return [leaf for number, value in enumerate(data) for leaf in _leaves(value, (*path, number))]
+    return [path]
+
+
+_SPOILS = (99999, -1, "quatsch", None, "unbekannt")  # None: left out; "unbekannt": an unknown key beside it
+
+
+@settings(max_examples=examples(8), deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture, HealthCheck.data_too_large])
+@given(name=st.sampled_from(["mawo", "bei_nrw3"]), data=st.data())
+def test_several_problems_of_a_row_are_in_the_scalar_backend_s_order_in_every_form(
+        name: str, data: st.DataObject, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """A case with several problems — wrong types, values out of range or choice, required inputs
+    left out, unknown keys, anywhere in its records and lists — has one error row whose problems
+    are ``Model.evaluate``'s, in its order (docs/batch.md, "Bad rows"): given as a mapping, as a
+    JSON Lines file (staged in SQL) and as a folder of case files."""
+    from teilhabe_rules.toml_writer import dumps
+    from teilhabe_rules.tools.strategies import valid_cases
+
+    model = teilhabe_rules.bundled(name)
+    case = copy.deepcopy(data.draw(valid_cases(model), label="case"))
+    for _ in range(data.draw(st.integers(2, 5), label="spoils")):
+        leaves = [leaf for leaf in _leaves(case) if leaf]
+        path = data.draw(st.sampled_from(leaves), label="path")
+        spoil = data.draw(st.sampled_from(_SPOILS), label="spoil")
+        holder = case
+        for step in path[:-1]:
+            holder = holder[step]
+        if spoil is None or spoil == "unbekannt":
+            if isinstance(holder, dict):
+                if spoil is None:
+                    del holder[path[-1]]
+                else:
+                    holder[f"unbekannt_{len(holder)}"] = 1
+        else:
+            holder[path[-1]] = spoil
+    try:
+        model.evaluate(case)
+    except TeilhabeError as error:
+        expected = tuple((d.message, d.path) for d in error.diagnostics)
+    else:
+        return  # (spoils that leave a valid case)
+    folder = tmp_path_factory.mktemp("bevoelkerung")
+    jsonl = folder / "population.jsonl"
+    jsonl.write_text(_json_text(case) + "\n", "utf-8")
+    cases = folder / "faelle"
+    cases.mkdir()
+    (cases / "fall.toml").write_text(dumps(case), "utf-8")
+    for source, backend in (([case], "spalten"), (jsonl, "spalten"), (cases, "spalten"), (jsonl, "skalar")):
+        result = model.evaluate_many(source, backend=backend)
+        assert [(e.index, e.problems) for e in result.errors] == [(0, expected)], (source, backend)
+        assert not result.rows()

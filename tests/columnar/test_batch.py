@@ -1642,3 +1642,30 @@ def test_several_problems_of_a_row_are_in_the_scalar_backend_s_order_in_every_fo
         result = model.evaluate_many(source, backend=backend)
         assert [(e.index, e.problems) for e in result.errors] == [(0, expected)], (source, backend)
         assert not result.rows()
+
+
+@pytest.mark.parametrize("backend", ["spalten", "skalar"])
+def test_a_json_line_that_is_no_object_is_the_error_row_of_model_evaluate(backend: str, tmp_path: Path) -> None:
+    """A JSON Lines line of valid JSON that is no object (a list, a number, a text, ``null``,
+    ``true``) is refused as ``Model.evaluate`` refuses that data (a text: a case file holding
+    it) — and as a case file of a folder is in a batch: „Ein Fall ist ein Datensatz“ at ``$``,
+    not a message of its own without a path."""
+    model = teilhabe_rules.bundled("mawo")
+    good = _person(model)
+    others: list[Any] = [[1, 2], 3, "x", None, True]
+    path = tmp_path / "population.jsonl"
+    path.write_text("".join(json.dumps(line, default=str) + "\n" for line in [good, *others, good]), "utf-8")
+    folder = tmp_path / "faelle"
+    folder.mkdir()
+    for number, data in enumerate(others):
+        (folder / f"{number}.json").write_text(json.dumps(data), "utf-8")
+    no_record = (("Ein Fall ist ein Datensatz (Tabelle/Objekt)", "$"),)
+    # (a text given to Model.evaluate names a case file: the data of one, as a JSON case file holds it)
+    assert {_problems(model, data) for data in others if not isinstance(data, str)} == {no_record}
+    assert _problems(model, folder / "2.json") == no_record
+    expected = [(number + 1, no_record) for number in range(len(others))]
+    result = model.evaluate_many(path, backend=backend)
+    assert [(e.index, e.problems) for e in result.errors] == expected
+    assert [row["_c"] for row in result.rows()] == [0, len(others) + 1]
+    in_folder = model.evaluate_many(folder, backend=backend)
+    assert [e.problems for e in in_folder.errors] == [problems for _, problems in expected]

@@ -36,7 +36,7 @@ def _plan(model: Model) -> Plan:
 def _scalar(model: Model) -> Any:
     def scalar(index: int, data: Any) -> ScalarOutcome:
         if isinstance(data, Unreadable):  # a line of a file that is no case
-            return ScalarOutcome(None, ((data.message, None),))
+            return ScalarOutcome(None, ((data.message, data.path),))  # (as evaluate_many does)
         try:
             result = model.evaluate(data)
         except TeilhabeError as exc:

@@ -24,7 +24,7 @@ import duckdb
 
 from ..duck import connect
 from ..errors import CaseError, Diagnostic, TeilhabeError
-from ..inputs.cases import Case, CaseFileData, read_case_file
+from ..inputs.cases import NO_RECORD, Case, CaseFileData, read_case_file
 from ..inputs.population import Population, PopulationRow, read_population
 from ..paths import file_path
 
@@ -55,7 +55,6 @@ class Unreadable:
     path: str | None = None  # ``$`` where the data read is no record, as evaluating it alone says
 
 
-NO_RECORD = "Ein Fall ist ein Datensatz (Tabelle/Objekt)"  # (Model.evaluate's words for data that is no record)
 
 
 def names_its_cases(source: Any) -> bool:
@@ -166,7 +165,8 @@ def population(source: Any, ids: list[str] | None = None) -> Iterable[Mapping[st
 def line_case(number: int, line: str) -> Mapping[str, Any] | Unreadable:
     """The case of line ``number`` (1-based) of a JSON Lines population, exactly as
     :func:`read_source` gives it (a line the population reader passes, decoded)."""
-    data, error = PopulationRow(f"Zeile {number}", raw=line, size=len(line), line=number, last_line=number).decoded()
+    data, error = PopulationRow(f"Zeile {number}", raw=line, size=len(line), line=number,
+                                last_line=number).decoded(records=False)
     if error is not None:
         return Unreadable(error, f"Zeile {number}")
     return data if isinstance(data, Mapping) else Unreadable(NO_RECORD, f"Zeile {number}", "$")
@@ -200,7 +200,7 @@ def _read_path(path: Path, ids: list[str] | None = None) -> Iterator[Mapping[str
 def _population_rows(population: Population, ids: list[str] | None = None) -> Iterator[Mapping[str, Any] | Unreadable]:
     with population:
         for row in population:
-            data, error = row.decoded()
+            data, error = row.decoded(records=False)  # (data that is no record: refused below, as evaluating it)
             where = row.id
             if ids is not None:
                 ids.append(where)

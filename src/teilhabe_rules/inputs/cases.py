@@ -59,6 +59,7 @@ else:  # pragma: no cover
 
 __all__ = [
     "MAX_NESTING",
+    "NO_RECORD",
     "Case",
     "CaseFileData",
     "LoadedFor",
@@ -79,6 +80,9 @@ __all__ = [
     "read_data",
     "reference_day",
 ]
+
+NO_RECORD = "Ein Fall ist ein Datensatz (Tabelle/Objekt)"
+"""What loading data that is no record (a list, a number, a text …) says, at ``$``."""
 
 
 class LoadedFor:
@@ -793,7 +797,7 @@ class CaseLoader:
         document = data
         if not isinstance(data, Mapping):
             where, line_text, _ = sources.where("$")
-            raise CaseDocumentError(Diagnostic("Ein Fall ist ein Datensatz (Tabelle/Objekt)", where, path="$",
+            raise CaseDocumentError(Diagnostic(NO_RECORD, where, path="$",
                                                source_line=line_text, code="eingabe"), document, sources)
         too_long: list[tuple[str, str, str | None, str | None]] = []
         self._list_lengths(data, "", "$", too_long)

@@ -45,7 +45,7 @@ from ..duck import Sandbox, file_faults
 from ..errors import CaseError, Diagnostic, Location, counted, did_you_mean
 from ..files import links_out, read_problem
 from ..ir.text import WHITE_SPACE, decimal_text
-from .cases import DocumentError, infinite_name, parse_document
+from .cases import NO_RECORD, DocumentError, infinite_name, parse_document
 from .tabular import AmbiguousNumber, Column, DecimalMark, TableCase, TableRow, assemble, key_index, parse_column
 
 __all__ = ["FORMATS", "MAX_LINE", "MAX_XLSX_PART", "JsonLineError", "LineTooLong", "Population",
@@ -79,8 +79,11 @@ class PopulationRow:
     line: int | None = None
     last_line: int | None = None
 
-    def decoded(self) -> tuple[Any, str | None]:
-        """The case data (a JSON line decoded here), or why the row is no case."""
+    def decoded(self, records: bool = True) -> tuple[Any, str | None]:
+        """The case data (a JSON line decoded here), or why the row is no case. ``records``
+        False: a JSON line that is valid JSON but no object is given as its data, for the caller
+        to refuse as evaluating that data refuses it (the batch: „Ein Fall ist ein Datensatz“ at
+        ``$``, as for a case file or a mapping that is no record)."""
         data, error = self.data, self.error
         if error is None and self.raw is not None:
             try:
@@ -88,9 +91,8 @@ class PopulationRow:
             except JsonLineError as exc:
                 error = str(exc)
             else:
-                if not isinstance(data, dict):
-                    error = ("die Zeile ist kein Fall: ein Fall ist ein JSON-Objekt {…}, nicht "
-                             + _json_kind(data))
+                if records and not isinstance(data, dict):
+                    error = NO_RECORD  # (as evaluating that data says, and a case file holding it)
         return data, error
 
     def location(self, file: str | Path) -> Location | None:
@@ -1384,16 +1386,6 @@ def _json_message(exc: DocumentError) -> str:
     """The message of a JSON text that could not be decoded, in German, with its place."""
     where = f"Stelle {exc.column}" if exc.line == 1 else f"Zeile {exc.line}, Stelle {exc.column}"
     return f"kein gültiges JSON: {exc.message} ({where})" if exc.syntax else f"{exc.message} ({where})"
-
-
-def _json_kind(value: Any) -> str:
-    if isinstance(value, list):
-        return "eine Liste […]"
-    if isinstance(value, str):
-        return "ein Text"
-    if value is None or isinstance(value, bool):
-        return "„true“" if value is True else ("„false“" if value is False else "„null“")
-    return "eine Zahl"
 
 
 def count_rows(path: str | Path, separator: str | None = None) -> int | None:

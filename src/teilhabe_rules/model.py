@@ -59,7 +59,12 @@ if TYPE_CHECKING:  # pragma: no cover - imported where an agreement is given
     from .columnar import BatchResult, Plan
     from .inputs.agreements import Agreement
 
-__all__ = ["Model", "load", "loads"]
+__all__ = ["PLANS_KEPT", "Model", "load", "loads"]
+
+PLANS_KEPT = 8
+"""How many columnar plans a model keeps (:meth:`Model.evaluate_many`, :meth:`Model.columnar_plan`):
+the last compiled, each for one agreement object, day and set of values wanted — a batch after
+another under the same ones compiles none (MAWo: ~0.4–0.8 s a plan)."""
 
 
 class Model:
@@ -74,7 +79,9 @@ class Model:
     immutable model and stored with ``dict.setdefault``, so concurrent first uses may compute one
     twice but every caller gets the one stored. The compiled input check of mappings and the
     programs the backend specialises per parameter values may likewise be built twice by
-    concurrent first uses; each is immutable once built, and any of them gives the same.
+    concurrent first uses; each is immutable once built, and any of them gives the same. The
+    columnar plans kept (:data:`PLANS_KEPT`) are looked up and stored under a lock of their own,
+    compiled outside it (two threads' first batches under the same agreement may compile one twice).
 
     **Pickling.** A model pickles as its checked model and path (data only); unpickling compiles
     it anew — the generated function is never pickled. This is for handing models and results to
@@ -103,6 +110,10 @@ class Model:
         self._reads: dict[str, tuple[c.InputSpec, ...]] = {}  # node id → inputs its check reads
         self._reads_date = self.backend.program.reads_date  # toolkit.reads_date, found by the compiler
         self._identity: tuple[str, str] | None = None  # model_identity(checked), made on first use
+        # the columnar plans compiled last (:data:`PLANS_KEPT`), by (agreement, day, wanted values):
+        # each with the agreement object it was compiled under (held, so its id names no other)
+        self._plans: dict[tuple[Any, ...], tuple[Agreement | None, Plan | None, str | None]] = {}
+        self._plans_lock = threading.Lock()
         # handed to every case this model loads; its digest (input_identity) made only where a case of
         # another model object is given (or a case is pickled)
         self._loaded_for = LoadedFor(checked.info.name, functools.partial(_input_digest, checked))
@@ -425,12 +436,29 @@ class Model:
 
     def _columnar_plan(self, agreed: Agreement | None, at: _dt.date | None,
                        wanted: Collection[tuple[str, str]] | None = None) -> tuple[Plan | None, str | None]:
-        """The plan, or None and the one-line note why every case runs on the scalar backend."""
-        from .columnar import Unsupported, compile_plan
-
+        """The plan, or None and the one-line note why every case runs on the scalar backend —
+        compiled once for the same agreement object, day and values wanted among the last
+        :data:`PLANS_KEPT` (a plan is not changed once compiled: :class:`~teilhabe_rules.columnar.plan.Plan`)."""
         refusal = self._refusal(agreed, at)
         if refusal is not None:
             return None, refusal
+        key = (None if agreed is None else id(agreed), at, None if wanted is None else frozenset(wanted))
+        with self._plans_lock:
+            kept = self._plans.pop(key, None)
+            if kept is not None and kept[0] is agreed:
+                self._plans[key] = kept  # (the newest again)
+                return kept[1], kept[2]
+        plan, note = self._compiled_plan(agreed, at, wanted)
+        with self._plans_lock:
+            self._plans[key] = (agreed, plan, note)
+            while len(self._plans) > PLANS_KEPT:
+                del self._plans[next(iter(self._plans))]  # (the one used longest ago)
+        return plan, note
+
+    def _compiled_plan(self, agreed: Agreement | None, at: _dt.date | None,
+                       wanted: Collection[tuple[str, str]] | None) -> tuple[Plan | None, str | None]:
+        from .columnar import Unsupported, compile_plan
+
         try:
             parameters = self._values.on(at if self._dated else None, self._overrides_of(agreed))
             tables = agreed.tables if agreed is not None else self._tables

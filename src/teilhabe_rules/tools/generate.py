@@ -25,9 +25,10 @@ of its values in ``teilweise`` tables (a row for the keys, where a ``wenn``/``un
 reaches the lookup) are met by the first of several draws, each group of them sharing no input
 on its own, else by the group's defaults, else by the first draw with one optional input left
 out or one number at its lowest, else by the defaults with one number or all numbers at their
-lowest, else — where its inputs take a few values each — by one of the combinations of their
-values that meet the group, drawn among them (found by DuckDB when the query is made); the
-later draws are made only where the first fails. A list whose length an element's check bounds
+lowest, else — where its inputs take a few values each, or a few candidates (a number's or a
+date's range ends, one step inside them, …) — by one of the combinations of their values that
+meet the group, drawn among them (found by DuckDB when the query is made); the later draws are
+made only where the first fails. A list whose length an element's check bounds
 (``C oder anzahl(liste) = 0``, ``anzahl(liste) <= X``) is cut to it; the list a population is
 split by has one element (``anzahl`` 1 in the checks; a partition of the period: the whole
 period); a level whose granting a check reads is never granted; other checks (over lists,
@@ -513,7 +514,9 @@ class _Query:
                     options.append({**options[attempts], **lowest})
                 # at last one of the combinations of the group's values that meet its checks, where
                 # its inputs take a few values each (a Leistungstyp with a Hilfebedarfsgruppe of the
-                # table, the besondere Wohnform and the second Leistungstyp at once): drawn among them
+                # table, the besondere Wohnform and the second Leistungstyp at once) or a few
+                # candidates (MAWo's night service with its reference size at least the places and
+                # its number of night watches): drawn among them
                 met_together = self.combinations(sorted(inputs), [alone[m] for m in members])
                 if met_together:
                     need = f"NOT {prefix}_ok{part}" if present is None else f"({present}) AND NOT {prefix}_ok{part}"
@@ -694,16 +697,21 @@ class _Query:
     def combinations(self, inputs: list[str], conditions: list[_Condition]) -> list[tuple[Any, ...]]:
         """The combinations of values of ``inputs`` (each a value of its column, None: left out)
         that meet ``conditions`` — as far as these read only ``inputs``, constants and parameters
-        —, in the order of the palettes: where each input takes a finite set of values (left out
-        too, where it is optional) and the combinations are at most :data:`_COMBINATIONS`, else
-        none. Evaluated by DuckDB once per set of conditions (a sandbox without file access)."""
+        —, in the order of the palettes: where each input takes a finite set of values, or else
+        has candidates (a number or a date: its boundary values, see :class:`Palette`) — each
+        also left out, where it is optional — and the combinations are at most
+        :data:`_COMBINATIONS`, else none. Evaluated by DuckDB once per set of conditions (a
+        sandbox without file access)."""
         specs = [self.space.inputs[i] for i in inputs]
         choices: list[list[Any]] = []
         for spec in specs:
             dom = self.space.domains[spec.id]
-            if dom.values is None or spec.type.kind in (TypeKind.TEXT, TypeKind.SCHLUESSEL):
+            # a number or a date without a finite set of values: its candidates (the range ends and
+            # one step inside them, the middle, 0, band bounds), where the checks' bounds lie
+            taken = dom.values if dom.values is not None else dom.candidates or None
+            if taken is None or spec.type.kind in (TypeKind.TEXT, TypeKind.SCHLUESSEL):
                 return []
-            choices.append([self._case(spec, v) for v in dom.values] + ([] if spec.required else [None]))
+            choices.append([self._case(spec, v) for v in taken] + ([] if spec.required else [None]))
         if not specs or math.prod(len(values) for values in choices) > _COMBINATIONS:
             return []
         columns = {spec.id: f"v{n}" for n, spec in enumerate(specs)}

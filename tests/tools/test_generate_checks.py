@@ -24,16 +24,17 @@ def _splits() -> list[tuple[str, str | None]]:
 
 
 @pytest.mark.parametrize(("name", "split"), _splits(), ids=[f"{n}-{s or 'fälle'}" for n, s in _splits()])
-def test_few_generated_cases_are_error_rows(name: str, split: str | None, tmp_path: Path) -> None:
-    """At most 1.5 % of 400 seeded cases of each bundled model (and split) fail a check or miss
-    a table row when evaluated (before: 20 % of BEI_NRW 3's cases, 74 % split by Zeitabschnitte,
-    83 % split by Abrechnungsmonate, 3 % of BEI_NRW 2's, 2 % of the MAWo offers)."""
+def test_no_generated_case_is_an_error_row(name: str, split: str | None, tmp_path: Path) -> None:
+    """None of 400 seeded cases of each bundled model (and split) fails a check or misses a
+    table row when evaluated (before: 20 % of BEI_NRW 3's cases, 74 % split by Zeitabschnitte,
+    83 % split by Abrechnungsmonate, 3 % of BEI_NRW 2's, 2 % of the MAWo offers; then at most
+    1.5 %)."""
     model = MODELS[name]
     target = tmp_path / "p.jsonl"
     write_population(model, 400, 17, target, split=split)
     result = model.evaluate_many(target)
     messages = Counter(m for error in result.errors for m, _path in error.problems)
-    assert len(result.errors) <= 6, messages.most_common(5)
+    assert result.errors == [], messages.most_common(5)
 
 
 CROSS = """\

@@ -209,3 +209,50 @@ class TestReadableText:
         text = model.evaluate(case, explain=True).render_text(explain=True)
         assert f"die berechnete Menge {_german(Decimal('0.001'))} h/Jahr: noch mehr als 9,999 h/Jahr bis " \
                "bewilligte Stufe 2" in text
+
+
+MINUTES = teilhabe_rules.loads(
+    "modell m\n  version \"1\"\n  gültig ab 01.01.2025\nende\n"
+    "paket lp3b \"LP 3b\"\n"
+    "  stufen\n    0 \"kein\"\n    1 \"gering\"\n    2 \"mittel\"\n  ende\n"
+    "  eingabe minuten: zahl min/Tag von 0 bis 100\n"
+    "  wert stunden: zahl h/Jahr = minuten * 365 Tage/Jahr / 60 min/h\n"
+    "  stufe nach korridor stunden\n    0: ab 0 bis 0\n    1: über 0 bis 10\n    2: über 10\n  ende\n"
+    "ende\n", "minuten.rules")
+
+
+class TestComputedQuantity:
+    """A corridor over a computed value (minutes a day as hours a year: 7 × 365 ÷ 60 =
+    42,58333…): its distances have no end, so they are rounded to the unit's places — in the
+    direction that keeps the sentence true, never to 28 digits."""
+
+    def test_a_repeating_distance_is_rounded_so_that_its_sentence_holds(self) -> None:
+        text = MINUTES.evaluate({"lp3b": {"minuten": "7 min/Tag"}}, explain=True).render_text(explain=True)
+        assert "42,58 h/Jahr liegt im Korridor über 10 h/Jahr → Stufe 2 (mittel); ab 32,59 h/Jahr weniger Stufe 1" \
+            in text  # (32,5833…: 32,59 less reaches Stufe 1, 32,58 does not)
+        text = MINUTES.evaluate({"lp3b": {"minuten": "1 min/Tag"}}, explain=True).render_text(explain=True)
+        assert "noch mehr als 3,91 h/Jahr bis Stufe 2, ab 6,09 h/Jahr weniger Stufe 0" in text
+
+    def test_a_distance_below_the_unit_s_places_shows_its_first_places_that_are_not_0(self) -> None:
+        text = MINUTES.evaluate({"lp3b": {"minuten": "1.6438 min/Tag"}}, explain=True).render_text(explain=True)
+        assert "noch mehr als 0,0002 h/Jahr bis Stufe 2, ab 10,00 h/Jahr weniger Stufe 0" in text
+
+    @settings(max_examples=examples(100), deadline=None)
+    @given(st.decimals(min_value=0, max_value=100, places=4))
+    def test_every_distance_shown_is_true_and_near(self, minutes: Decimal) -> None:
+        """„noch mehr als X“ / „mehr als X weniger“: X at most the distance; „noch X“ / „ab X
+        weniger“: X at least it; within a hundredth of it, or shown with every digit."""
+        result = MINUTES.evaluate({"lp3b": {"minuten": minutes}}, explain=True)
+        margin = result.level_margin("lp3b")
+        line = next(line for line in result.render_text(explain=True).splitlines() if "liegt im Korridor" in line)
+        steps = line.rsplit("  [", 1)[0].split("; ", 1)[1].split(", ")
+        for step in (margin.to_next, margin.to_previous):
+            if step is None:
+                continue
+            shown = [part for part in steps if part.endswith(f"Stufe {step.level}")]
+            assert len(shown) == 1, line
+            assert ("mehr als " in shown[0]) == step.strict, line
+            number = Decimal(shown[0].split(" h/Jahr")[0].rsplit(" ", 1)[-1].replace(".", "").replace(",", "."))
+            assert (number <= step.amount) if step.strict else (number >= step.amount), (minutes, line)
+            assert abs(number - step.amount) < Decimal("0.01"), (minutes, line)
+            assert len(number.as_tuple().digits) <= 12, line  # (never Decimal's 28 digits)

@@ -20,7 +20,7 @@ Semantics (``docs/04_results.md``, "What would change the level"):
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from typing import Any
 
 import attrs
@@ -31,7 +31,11 @@ from ..records import Record
 from .quantities import Quantity, json_value
 from .semantics import band_contains
 
-__all__ = ["LevelMargin", "LevelStep", "band_level", "corridor_margin"]
+__all__ = ["EXTRA_PLACES", "LevelMargin", "LevelStep", "band_level", "corridor_margin"]
+
+EXTRA_PLACES = 4
+"""Places beyond its unit's within which a distance to another level ends to be shown with every
+digit (``0,001 h/Jahr``); one of more is rounded, in the direction that keeps its sentence true."""
 
 
 @attrs.frozen(repr=False)
@@ -47,18 +51,33 @@ class LevelStep(Record):
     type: c.ValueType = attrs.field(repr=False, eq=False)
 
     def amount_text(self, figures: Figures = EXACT) -> str:
-        """The amount with its unit as ``figures`` shows numbers — rounded to its unit's places
-        only where that leaves it as it is: a step rounded would state another step than the one
-        that reaches the level (``ab 0,00 h/Jahr weniger`` of 0,001 h/Jahr, ``mehr als 10,00`` of
-        9,999), so such an amount is shown with every digit."""
-        return quantity_text(self.amount, self.type, figures, given=figures.rounded and not self._fits())
-
-    def _fits(self) -> bool:
-        """Whether the amount has no more decimal places than its unit's readable figures show."""
-        unit = self.type.unit
-        shown = self.amount.scaleb(2) if unit.percent else self.amount
+        """The amount with its unit as ``figures`` shows numbers. Rounded to its unit's places
+        only where that leaves it as it is: a step rounded half up could state another step than
+        the one that reaches the level (``ab 0,00 h/Jahr weniger`` of 0,001 h/Jahr, ``mehr als
+        10,00`` of 9,999). An amount that ends within :data:`EXTRA_PLACES` more places is shown
+        with every digit; one of more places (a quotient such as 32,58333… h/Jahr of a value
+        computed from minutes a day) is rounded to the unit's places in the direction that keeps
+        the sentence true: down after „mehr als“ (more than the amount is needed: more than
+        less is too), else up (the amount or more reaches the level: more does too)."""
+        if not figures.rounded:
+            return quantity_text(self.amount, self.type, figures)
+        places = display_places(self.type.unit)[1]
+        percent = self.type.unit.percent
+        shown = self.amount.scaleb(2) if percent else self.amount
         exponent = shown.normalize().as_tuple().exponent
-        return isinstance(exponent, int) and exponent >= -display_places(unit)[1]
+        fractional = -exponent if isinstance(exponent, int) and exponent < 0 else 0
+        if fractional <= places:
+            return quantity_text(self.amount, self.type, figures)
+        if fractional <= places + EXTRA_PLACES:
+            return quantity_text(self.amount, self.type, figures, given=True)
+        rounding = ROUND_FLOOR if self.strict else ROUND_CEILING
+        bound = shown.quantize(Decimal(1).scaleb(-places), rounding=rounding)
+        for more in range(1, EXTRA_PLACES + 1):  # („mehr als 0,00“ says nothing: the first places that are not 0)
+            if bound:
+                break
+            bound = shown.quantize(Decimal(1).scaleb(-places - more), rounding=rounding)
+        finer = bound.as_tuple().exponent != -places  # (places beyond the unit's: shown as they are)
+        return quantity_text(bound.scaleb(-2) if percent else bound, self.type, figures, given=finer)
 
     def text(self, granted: bool = False, figures: Figures = EXACT) -> str:
         """German: ``noch 7 min/Tag bis Stufe 3``, ``ab 2 min/Tag weniger Stufe 1``."""

@@ -399,3 +399,15 @@ def test_a_package_list_or_element_given_as_a_number_is_an_error_at_the_value_or
     ]
     assert caught.value.diagnostics[0].hint == ("gib seine Eingaben als Datensatz an, z. B. p = {y = WERT}, "
                                                 "oder einzeln: p.y = WERT")
+
+
+def test_a_list_given_as_one_record_is_one_error_at_its_form_not_one_for_its_keys() -> None:
+    """``l = {x = 1}`` for the list ``l``: the checker says it must be a list of records — and
+    does not also call ``l.x`` no input (``x`` is an input of the list's elements)."""
+    text = (MODEL_HEAD + 'liste l "L"\n  eingabe x: zahl h von 0 bis 5\nende\n'
+            'wert n: zahl = anzahl(l)\n'
+            'beispiel "a"\n  eingabe l = {x = 1}\n  erwartet n = 1\nende\n')
+    with pytest.raises(CheckError) as caught:
+        teilhabe_rules.loads(text, "liste.rules")
+    assert [d.message for d in caught.value.diagnostics] == [
+        "„l“ ist eine Liste und muss als Liste von Datensätzen gegeben sein: der Fall würde abgelehnt"]

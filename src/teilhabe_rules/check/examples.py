@@ -495,7 +495,8 @@ class _Examples:
                     for key, item in element.fields:
                         if self._known_key(child, [key], item, f"{shown}[{number}].{key}"):
                             self._value_at(child, [key], item, f"{shown}[{number}].{key}", values)
-        elif isinstance(value, ast.RecordLiteral):
+        elif isinstance(value, ast.RecordLiteral) and not (child is not None and child in self.scopes):
+            # (a list given as one record is no package: reported for its form, not for its keys)
             for key, item in value.fields:
                 if self._known_key(scope, [*names, key], item, f"{shown}.{key}"):
                     self._value_at(scope, [*names, key], item, f"{shown}.{key}", values)

@@ -61,10 +61,11 @@ if TYPE_CHECKING:  # pragma: no cover - imported where an agreement is given
 
 __all__ = ["PLANS_KEPT", "Model", "load", "loads"]
 
-PLANS_KEPT = 8
+PLANS_KEPT = 4
 """How many columnar plans a model keeps (:meth:`Model.evaluate_many`, :meth:`Model.columnar_plan`):
 the last compiled, each for one agreement object, day and set of values wanted — a batch after
-another under the same ones compiles none (MAWo: ~0.4–0.8 s a plan)."""
+another under the same ones compiles none (MAWo: ~0.4–0.8 s a plan). A plan kept holds its
+expression trees (MAWo: ~13 MB); set to 0, a model keeps none (read at each compilation)."""
 
 
 class Model:

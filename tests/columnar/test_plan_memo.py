@@ -85,3 +85,13 @@ def test_a_model_without_a_plan_says_so_each_time_without_compiling_again(compil
     assert compiled == []
     assert model.evaluate_many([{"stunden": "7"}]).notes == model.evaluate_many([{"stunden": "7"}]).notes
     assert compiled == []
+
+
+def test_a_model_keeps_no_plan_where_plans_kept_is_0(compiled: list[Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    from teilhabe_rules import model as model_module
+
+    monkeypatch.setattr(model_module, "PLANS_KEPT", 0)
+    model = teilhabe_rules.loads(DATED, "probe.rules")
+    day = _dt.date(2025, 6, 1)
+    assert model.columnar_plan(at=day) is not model.columnar_plan(at=day)
+    assert len(compiled) == 2

@@ -166,6 +166,27 @@ def test_an_excel_separator_line_above_a_csv_header_names_the_separator(
     assert compare(flat, flat, path).errors == 0
 
 
+@pytest.mark.parametrize(("text", "separator"), [
+    ('"sep=;"\nbeginn;stunden;name\n01.03.2025;250,5;A\n01.03.2025;12;B\n', ";"),
+    ('"sep=;";;\r\nbeginn;stunden;name\r\n01.03.2025;250,5;A\r\n01.03.2025;12;B\r\n', ";"),
+    ("sep=,,,\nbeginn,stunden,name\n01.03.2025,\"250,5\",A\n01.03.2025,12,B\n", ","),
+], ids=["in-anfuehrungszeichen", "mit-leeren-zellen", "komma-mit-leeren-zellen"])
+def test_an_excel_separator_line_saved_from_a_sheet_s_cell_names_the_separator(
+        text: str, separator: str, flat: teilhabe_rules.Model, tmp_path: Path) -> None:
+    """„sep=;“ typed into cell A1 of a sheet saved as CSV comes quoted and with empty cells after
+    it (``"sep=;";;``): it names the separator too (before: „Spalte 1 „sep=;“ enthält „;““)."""
+    path = tmp_path / "fälle.csv"
+    path.write_bytes(text.encode("utf-8"))
+    with read_population(path) as population:
+        found = [(row.id, row.data, row.error) for row in population]
+        properties = population.properties
+    assert found == [("Zeile 3", {"beginn": "01.03.2025", "stunden": "250.5", "name": "A"}, None),
+                     ("Zeile 4", {"beginn": "01.03.2025", "stunden": "12", "name": "B"}, None)]
+    assert (properties.header_row, properties.separator) == (2, separator)
+    assert count_rows(path) == 2
+    assert compare(flat, flat, path).errors == 0
+
+
 def test_an_excel_separator_line_against_the_given_separator_is_an_error(tmp_path: Path) -> None:
     path = tmp_path / "fälle.csv"
     path.write_text("sep=;\nbeginn;stunden\n01.03.2025;250,5\n", encoding="utf-8")

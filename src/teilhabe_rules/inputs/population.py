@@ -490,7 +490,7 @@ class Population:
             declared = _SEP_LINE.fullmatch(line.strip(" \r")) if first and line is not None else None
             first = False
             if declared is not None:  # Excel's „sep=;“ above the header: the file names its separator
-                mark = declared.group(1)
+                mark = declared.group(2)
                 if self._given_separator is not None and self._given_separator != mark:
                     given = "Tabulator" if self._given_separator == "\t" else f"„{self._given_separator}“"
                     raise CaseError(Diagnostic(
@@ -1279,8 +1279,10 @@ def _columns(header: Sequence[str], name: str, line: int) -> list[Column]:
 
 
 _BLANK = " \t\r"  # what an empty line may hold (JSON's whitespace)
-#: Excel's first line „sep=;“ (also „sep=,“, „sep=<tab>“): the separator of the lines below it
-_SEP_LINE = re.compile("sep=([;,\t])", re.IGNORECASE)
+#: Excel's first line „sep=;“ (also „sep=,“, „sep=<tab>“): the separator of the lines below it —
+#: also quoted and followed by empty cells, as a sheet with „sep=;“ typed into its cell A1 is saved
+#: („"sep=;";;“)
+_SEP_LINE = re.compile(r'("?)sep=([;,\t])\1\2*', re.IGNORECASE)
 
 
 def _clean(line: str) -> str:

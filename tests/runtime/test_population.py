@@ -1406,3 +1406,35 @@ def test_a_text_cell_that_reads_as_a_number_is_the_text_as_written(backend: str,
     result = teilhabe_rules.loads(_TEXT_MODEL, "kennung.rules").evaluate_many(path, backend=backend)
     assert not result.errors
     assert [(row["kennung"], row["betrag"]) for row in result.rows()] == [(text, Decimal("15030")), ("Änne", 720)]
+
+
+def test_a_csv_file_of_lines_ended_by_a_return_alone_is_refused_with_a_hint_naming_the_line_end(
+        tmp_path: Path) -> None:
+    """Excel's „CSV (Macintosh)“ ends its lines with CR alone: the header cannot be read, and
+    the hint says why and how to save the file (before: no hint)."""
+    path = tmp_path / "mac.csv"
+    path.write_bytes(b"beginn;stunden;name\r01.03.2025;250,5;A\r01.03.2025;12;B\r")
+    with pytest.raises(CaseError) as caught:
+        read_population(path)
+    hint = caught.value.diagnostics[0].hint
+    assert hint is not None and "Wagenrücklauf allein" in hint and "LF oder CR LF" in hint
+    path.write_bytes(b"beginn;stunden;name\r\n01.03.2025;250,5;A\r\n")
+    with read_population(path) as population:
+        assert [row.error for row in population] == [None]
+
+
+@pytest.mark.parametrize("backend", ["spalten", "skalar"])
+def test_a_json_lines_file_of_lines_ended_by_a_return_alone_names_the_line_end(backend: str, tmp_path: Path) -> None:
+    """Lines ended by CR alone run together as one JSON text (JSON reads a CR as a blank): the
+    one error row says that the line end is the cause."""
+    model = teilhabe_rules.bundled("mawo")
+    path = tmp_path / "mac.jsonl"
+    path.write_bytes(b'{"a": 1}\r{"a": 2}\r')
+    result = model.evaluate_many(path, backend=backend)
+    assert len(result.errors) == 1
+    ((message, _),) = result.errors[0].problems
+    assert message.startswith("kein gültiges JSON: nach dem Fall folgt weiterer Text")
+    assert "Wagenrücklauf allein" in message
+    path.write_bytes(b'{"a": 1}\r\n{"a": 2}\r\n')  # (CR LF: two cases, no word of the line end)
+    assert [e.problems for e in model.evaluate_many(path, backend=backend).errors if any(
+        "Wagenrücklauf" in m for m, _ in e.problems)] == []

@@ -90,6 +90,9 @@ class PopulationRow:
                 data = decode_json(self.raw)
             except JsonLineError as exc:
                 error = str(exc)
+                if _LONE_RETURN.search(self.raw):  # (JSON reads a CR as a blank: the cases run together)
+                    error += (" — die Zeilen enden mit einem Wagenrücklauf allein (CR, altes Mac-Format); JSON "
+                              "Lines trennt die Fälle mit dem Zeilenende LF oder CR LF: speichere die Datei so")
             else:
                 if records and not isinstance(data, dict):
                     error = NO_RECORD  # (as evaluating that data says, and a case file holding it)
@@ -511,9 +514,13 @@ class Population:
                 except csv.Error as exc:
                     problem = _csv_message(exc, self.separator)
             if problem is not None:
+                lone = line is not None and _LONE_RETURN.search(line) is not None
                 raise CaseError(Diagnostic(
                     f"Die Kopfzeile der CSV-Datei ist nicht lesbar: {problem}",
-                    Location(name, number, 1), code="population"))
+                    Location(name, number, 1), code="population",
+                    hint=("die Zeilen der Datei enden mit einem Wagenrücklauf allein (CR, altes Mac-Format, "
+                          "„CSV (Macintosh)“): speichere sie mit dem Zeilenende LF oder CR LF (z. B. als "
+                          "„CSV UTF-8“)") if lone else None))
             if _cells_filled(header) <= 1 and all(_title_like(c) for c in header if c.strip(_BLANK)):
                 found = self._below_title(lines, [(number, header)])
                 if found is not None:
@@ -1382,6 +1389,9 @@ def decode_json(text: str) -> Any:
         return parse_document(text, json_format=True)
     except DocumentError as exc:
         raise JsonLineError(_json_message(exc)) from None
+
+
+_LONE_RETURN = re.compile(r"\r(?!\n)[^\r\n]")  # a carriage return alone ending a line that more text follows
 
 
 def _json_message(exc: DocumentError) -> str:

@@ -885,10 +885,8 @@ def execute_plan(con: duckdb.DuckDBPyConnection, plan: Plan, model: c.CheckedMod
             ones_tables = merged
         else:
             for step in single.shared.values():
-                body = exp.select(exp.Star()).from_(exp.to_table(step))
-                chains.run(exp.Create(this=exp.to_table(step), kind="TABLE", expression=single.with_steps(body),
-                                      replace=True, properties=exp.Properties(
-                                          expressions=[exp.TemporaryProperty()])))
+                chains.run(*_kept_statement(single, ("geteilt", step),
+                                            functools.partial(_shared_statement, single, step)))
             ones_tables = _results(con, single, model, "einzeln", frozenset(single.shared.values()), keep, chains)
             for step in single.shared.values():
                 con.execute(exp.Drop(tables=[exp.to_table(step)], kind="TABLE", exists=True).sql("duckdb"))
@@ -973,14 +971,53 @@ def _results(con: duckdb.DuckDBPyConnection, plan: Plan, model: c.CheckedModel, 
     for number, sid in enumerate(model.scopes):
         name = f"{prefix}_{number}"
         tables[sid] = name
-        _create_temporary(con, chains, name, plan.with_steps(_result_body(plan, model, sid, keep), done))
+        con.execute(exp.Drop(tables=[exp.to_table(name)], kind="TABLE", exists=True).sql("duckdb"))
+        chains.run(*_kept_statement(plan, ("ergebnis", name, sid, done, _keep_key(keep)), functools.partial(
+            _result_statement, plan, model, sid, name, done, keep)))
     return tables
 
 
-def _create_temporary(con: duckdb.DuckDBPyConnection, chains: _Chains, name: str, query: exp.Select) -> None:
-    con.execute(exp.Drop(tables=[exp.to_table(name)], kind="TABLE", exists=True).sql("duckdb"))
-    chains.run(exp.Create(this=exp.to_table(name), kind="TABLE", expression=query,
-                          properties=exp.Properties(expressions=[exp.TemporaryProperty()])))
+def _result_statement(plan: Plan, model: c.CheckedModel, sid: str, name: str, done: frozenset[str],
+                      keep: Mapping[str, Collection[str]] | None) -> exp.Create:
+    """The statement creating scope ``sid``'s result table ``name`` (see :func:`_results`)."""
+    return _temporary(name, plan.with_steps(_result_body(plan, model, sid, keep), done))
+
+
+def _temporary(name: str, query: exp.Select) -> exp.Create:
+    return exp.Create(this=exp.to_table(name), kind="TABLE", expression=query,
+                      properties=exp.Properties(expressions=[exp.TemporaryProperty()]))
+
+
+def _keep_key(keep: Mapping[str, Collection[str]] | None) -> tuple[Any, ...] | None:
+    """``keep`` (see :func:`execute_plan`) as a key of a memo."""
+    return None if keep is None else tuple(sorted((sid, tuple(sorted(keys))) for sid, keys in keep.items()))
+
+
+_STATEMENTS: dict[int, tuple[weakref.ref[Plan], dict[tuple[Any, ...], tuple[exp.Expr, str]]]] = {}
+""":func:`_kept_statement` of each plan alive (by its ``id``; the plan's own weak reference tells it
+is that plan, and takes the entry away with the plan)."""
+_STATEMENTS_LOCK = threading.Lock()
+
+
+def _kept_statement(plan: Plan, key: tuple[Any, ...], build: Callable[[], exp.Expr]) -> tuple[exp.Expr, str]:
+    """The statement ``build`` makes for ``plan`` and ``key`` (a result table's ``CREATE`` of its
+    chain of steps) and its text without ``TRY`` (:class:`_Chains`) — built once per plan and key:
+    generating the text of MAWo's result statements took ~0.5 s of every batch, a small one's most.
+    Neither is changed by running it (the text is generated without copying, changing nothing:
+    :func:`_chain_sql`); concurrent first runs may build it twice, either is the same."""
+    with _STATEMENTS_LOCK:
+        entry = _STATEMENTS.get(id(plan))
+        if entry is not None and entry[0]() is plan and key in entry[1]:
+            return entry[1][key]
+    statement = build()
+    built = (statement, _chain_sql(statement, guarded=False))
+    with _STATEMENTS_LOCK:
+        entry = _STATEMENTS.get(id(plan))
+        if entry is None or entry[0]() is not plan:
+            number = id(plan)
+            entry = (weakref.ref(plan, lambda _gone: _STATEMENTS.pop(number, None)), {})
+            _STATEMENTS[number] = entry
+        return entry[1].setdefault(key, built)
 
 
 def _result_body(plan: Plan, model: c.CheckedModel, sid: str,
@@ -1036,8 +1073,9 @@ def _merged_results(con: duckdb.DuckDBPyConnection, plan: Plan, model: c.Checked
     number_of = {sid: number for number, sid in enumerate(model.scopes)}
     for sid in model.scopes:
         if sid not in found.merged:
-            # (a copy: with_steps puts the CTEs into the body it is given, and the memo's is every run's)
-            _create_temporary(con, chains, tables[sid], plan.with_steps(found.bodies[sid].copy()))
+            con.execute(exp.Drop(tables=[exp.to_table(tables[sid])], kind="TABLE", exists=True).sql("duckdb"))
+            chains.run(*_kept_statement(plan, ("getrennt", tables[sid], sid, _keep_key(keep)), functools.partial(
+                _apart_statement, plan, found.bodies[sid], tables[sid])))
     together = f"{prefix}_gemeinsam"
     con.execute(exp.Drop(tables=[exp.to_table(together)], kind="TABLE", exists=True).sql("duckdb"))
     chains.run(found.statement, found.text)
@@ -1050,6 +1088,19 @@ def _merged_results(con: duckdb.DuckDBPyConnection, plan: Plan, model: c.Checked
                                properties=exp.Properties(expressions=[exp.TemporaryProperty()])).sql("duckdb"))
     con.execute(exp.Drop(tables=[exp.to_table(together)], kind="TABLE", exists=True).sql("duckdb"))
     return tables
+
+
+def _shared_statement(plan: Plan, step: str) -> exp.Create:
+    """The statement making the shared ``step`` of ``plan`` (a ``single`` variant) a table of its own."""
+    body = exp.select(exp.Star()).from_(exp.to_table(step))
+    return exp.Create(this=exp.to_table(step), kind="TABLE", expression=plan.with_steps(body), replace=True,
+                      properties=exp.Properties(expressions=[exp.TemporaryProperty()]))
+
+
+def _apart_statement(plan: Plan, body: exp.Select, name: str) -> exp.Create:
+    """The statement creating the result table ``name`` of a scope that :func:`_merged_results`
+    computes on its own, from its query ``body`` (a copy: with_steps puts the CTEs into it)."""
+    return _temporary(name, plan.with_steps(body.copy()))
 
 
 @attrs.frozen
@@ -1083,7 +1134,7 @@ def _merged(plan: Plan, model: c.CheckedModel, prefix: str,
             keep: Mapping[str, Collection[str]] | None) -> _Merged | None:
     """The statement of :func:`_merged_results` (None where it does not apply), built once per
     plan, prefix and ``keep``."""
-    key = (prefix, None if keep is None else tuple(sorted((sid, tuple(sorted(keys))) for sid, keys in keep.items())))
+    key = (prefix, _keep_key(keep))
     with _MERGED_LOCK:
         entry = _MERGED.get(id(plan))
         if entry is not None and entry[0]() is plan and key in entry[1]:

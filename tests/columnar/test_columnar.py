@@ -801,18 +801,19 @@ def test_a_computed_date_outside_the_years_1_to_9999_flags_its_case() -> None:
 
 @contextlib.contextmanager
 def _chains_recorded() -> Iterator[list[str]]:
-    """The texts of the chain statements run meanwhile (as ``batch._chain_sql`` writes them)."""
+    """The texts of the chain statements run meanwhile (as ``batch._chain_sql`` wrote them, now
+    or for an earlier run of the same plan)."""
     from teilhabe_rules.columnar import batch
 
     texts: list[str] = []
-    written = batch._chain_sql
+    run = batch._Chains.execute
 
-    def recorded(statement: Any, guarded: bool = True) -> str:
-        texts.append(written(statement, guarded))
-        return texts[-1]
+    def recorded(self: Any, text: str) -> None:
+        texts.append(text)
+        run(self, text)
 
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(batch, "_chain_sql", recorded)
+        patch.setattr(batch._Chains, "execute", recorded)
         yield texts
 
 

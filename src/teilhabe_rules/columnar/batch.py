@@ -1269,11 +1269,15 @@ class _Chains:
         """Run ``statement`` (``text``: its text without ``TRY``, where built before)."""
         if not self.guarded:
             try:
-                self.con.execute(text if text is not None else _chain_sql(statement, guarded=False))
+                self.execute(text if text is not None else _chain_sql(statement, guarded=False))
                 return
             except _DATA_ERRORS:
                 self.guarded = True
-        self.con.execute(_chain_sql(statement))
+        self.execute(_chain_sql(statement))
+
+    def execute(self, text: str) -> None:
+        """Run the text of one statement of a chain (every one passes here)."""
+        self.con.execute(text)
 
 
 def _chain_sql(statement: exp.Expr, guarded: bool = True) -> str:

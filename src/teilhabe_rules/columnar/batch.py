@@ -999,6 +999,11 @@ is that plan, and takes the entry away with the plan)."""
 _STATEMENTS_LOCK = threading.Lock()
 
 
+def _forget(memo: dict[int, Any], number: int, _gone: Any) -> None:
+    """Take the entry ``number`` out of ``memo`` (a weak reference's callback: its plan is gone)."""
+    memo.pop(number, None)
+
+
 def _kept_statement(plan: Plan, key: tuple[Any, ...], build: Callable[[], exp.Expr]) -> tuple[exp.Expr, str]:
     """The statement ``build`` makes for ``plan`` and ``key`` (a result table's ``CREATE`` of its
     chain of steps) and its text without ``TRY`` (:class:`_Chains`) — built once per plan and key:
@@ -1015,7 +1020,8 @@ def _kept_statement(plan: Plan, key: tuple[Any, ...], build: Callable[[], exp.Ex
         entry = _STATEMENTS.get(id(plan))
         if entry is None or entry[0]() is not plan:
             number = id(plan)
-            entry = (weakref.ref(plan, lambda _gone: _STATEMENTS.pop(number, None)), {})
+            # (the callback holds the dict itself: at the interpreter's exit the module's names are None)
+            entry = (weakref.ref(plan, functools.partial(_forget, _STATEMENTS, number)), {})
             _STATEMENTS[number] = entry
         return entry[1].setdefault(key, built)
 
@@ -1144,7 +1150,7 @@ def _merged(plan: Plan, model: c.CheckedModel, prefix: str,
         entry = _MERGED.get(id(plan))
         if entry is None or entry[0]() is not plan:
             number = id(plan)
-            entry = (weakref.ref(plan, lambda _gone: _MERGED.pop(number, None)), {})
+            entry = (weakref.ref(plan, functools.partial(_forget, _MERGED, number)), {})
             _MERGED[number] = entry
         entry[1][key] = built
     return built

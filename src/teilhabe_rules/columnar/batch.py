@@ -43,7 +43,7 @@ from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar, cast
 
 import attrs
 import duckdb
@@ -993,6 +993,8 @@ def _keep_key(keep: Mapping[str, Collection[str]] | None) -> tuple[Any, ...] | N
     return None if keep is None else tuple(sorted((sid, tuple(sorted(keys))) for sid, keys in keep.items()))
 
 
+_T = TypeVar("_T")
+
 _STATEMENTS: dict[int, tuple[weakref.ref[Plan], dict[tuple[Any, ...], tuple[exp.Expr, str]]]] = {}
 """:func:`_kept_statement` of each plan alive (by its ``id``; the plan's own weak reference tells it
 is that plan, and takes the entry away with the plan)."""
@@ -1009,21 +1011,33 @@ def _kept_statement(plan: Plan, key: tuple[Any, ...], build: Callable[[], exp.Ex
     chain of steps) and its text without ``TRY`` (:class:`_Chains`) — built once per plan and key:
     generating the text of MAWo's result statements took ~0.5 s of every batch, a small one's most.
     Neither is changed by running it (the text is generated without copying, changing nothing:
-    :func:`_chain_sql`); concurrent first runs may build it twice, either is the same."""
-    with _STATEMENTS_LOCK:
-        entry = _STATEMENTS.get(id(plan))
+    :func:`_chain_sql`)."""
+
+    def built() -> tuple[exp.Expr, str]:
+        statement = build()
+        return statement, _chain_sql(statement, guarded=False)
+
+    return _per_plan(_STATEMENTS, _STATEMENTS_LOCK, plan, key, built)
+
+
+def _per_plan(memo: dict[int, tuple[weakref.ref[Plan], dict[Any, Any]]], lock: threading.Lock, plan: Plan,
+              key: Any, build: Callable[[], _T]) -> _T:
+    """What ``build`` gives for ``plan`` and ``key``, kept in ``memo`` while the plan lives (by its
+    ``id``; the plan's own weak reference tells it is that plan, and takes the entry away with
+    it). Built outside ``lock``: concurrent first uses may build it twice, either is the same."""
+    with lock:
+        entry = memo.get(id(plan))
         if entry is not None and entry[0]() is plan and key in entry[1]:
-            return entry[1][key]
-    statement = build()
-    built = (statement, _chain_sql(statement, guarded=False))
-    with _STATEMENTS_LOCK:
-        entry = _STATEMENTS.get(id(plan))
+            return cast(_T, entry[1][key])
+    built = build()
+    with lock:
+        entry = memo.get(id(plan))
         if entry is None or entry[0]() is not plan:
             number = id(plan)
             # (the callback holds the dict itself: at the interpreter's exit the module's names are None)
-            entry = (weakref.ref(plan, functools.partial(_forget, _STATEMENTS, number)), {})
-            _STATEMENTS[number] = entry
-        return entry[1].setdefault(key, built)
+            entry = (weakref.ref(plan, functools.partial(_forget, memo, number)), {})
+            memo[number] = entry
+        return cast(_T, entry[1].setdefault(key, built))
 
 
 def _result_body(plan: Plan, model: c.CheckedModel, sid: str,
@@ -1140,20 +1154,8 @@ def _merged(plan: Plan, model: c.CheckedModel, prefix: str,
             keep: Mapping[str, Collection[str]] | None) -> _Merged | None:
     """The statement of :func:`_merged_results` (None where it does not apply), built once per
     plan, prefix and ``keep``."""
-    key = (prefix, _keep_key(keep))
-    with _MERGED_LOCK:
-        entry = _MERGED.get(id(plan))
-        if entry is not None and entry[0]() is plan and key in entry[1]:
-            return entry[1][key]
-    built = _built_merged(plan, model, prefix, keep)
-    with _MERGED_LOCK:
-        entry = _MERGED.get(id(plan))
-        if entry is None or entry[0]() is not plan:
-            number = id(plan)
-            entry = (weakref.ref(plan, functools.partial(_forget, _MERGED, number)), {})
-            _MERGED[number] = entry
-        entry[1][key] = built
-    return built
+    return _per_plan(_MERGED, _MERGED_LOCK, plan, (prefix, _keep_key(keep)),
+                     functools.partial(_built_merged, plan, model, prefix, keep))
 
 
 def _built_merged(plan: Plan, model: c.CheckedModel, prefix: str,

@@ -731,10 +731,13 @@ class TestOverridesIntoAMergedList:
         ('liste l "L"\n  parameter zuschlag: zahl = 3 "Z"\n  parameter zuschlagg = 4\n'
          '  wert z: h = x * zuschlag\nende\n',
          "Das Basismodell „basis“ hat keinen Parameter „l.zuschlagg“",
-         "„l.zuschlag“ ist neu in der Variante: ändere den Wert in der Deklaration"),
+         "„l.zuschlag“ ist neu in der Variante, deklariert in Zeile 7: ändere den Wert dort"),
         ('parameter zuschlag: zahl = 3 "Z"\nparameter zuschlagg = 4\n',
          "Das Basismodell „basis“ hat keinen Parameter „zuschlagg“",
-         "„zuschlag“ ist neu in der Variante: ändere den Wert in der Deklaration"),
+         "„zuschlag“ ist neu in der Variante, deklariert in Zeile 6: ändere den Wert dort"),
+        ('\ntabelle staffel "Staffel": ganzzahl -> zahl teilweise\n  1: 2\nende\ntabelle stafel\n  2: 3\nende\n',
+         "Das Basismodell „basis“ hat keine Tabelle „stafel“",
+         "„staffel“ ist neu in der Variante, deklariert in Zeile 7: ändere die Zeilen dort"),
         ('liste l "L"\n  parameter zuschlag: zahl = 3 "Z"\n  parameter faktorr = 4\nende\n',
          "Das Basismodell „basis“ hat keinen Parameter „l.faktorr“", "meinten Sie „l.faktor“?"),
         ('liste l "L"\n  parameter zuschlag: zahl = 3 "Z"\n  parameter gar_nichts = 4\nende\n',
@@ -743,7 +746,8 @@ class TestOverridesIntoAMergedList:
          "„l.z“ ist in der Variante ein Wert, kein Parameter", "vorhanden: l.faktor"),
         ('liste l "L"\n  parameter y = 4\nende\n',
          "„l.y“ ist im Basismodell ein Wert, kein Parameter", "vorhanden: l.faktor"),
-    ], ids=["neu-in-der-liste", "neu-oben", "basis-name", "nichts-nahe", "neuer-wert", "wert-der-basis"])
+    ], ids=["neu-in-der-liste", "neu-oben", "neue-tabelle", "basis-name", "nichts-nahe", "neuer-wert",
+            "wert-der-basis"])
     def test_the_message_and_the_hint_name_the_same_model(self, tmp_path: Path, body: str, message: str,
                                                           hint: str) -> None:
         (diagnostic,) = errors(self.variant(tmp_path, body))

@@ -398,8 +398,7 @@ class _Merger:
                 current = periods[passed - 1]
                 periods = periods[passed:]
                 if current.valid_to is not None and current.valid_to < start:
-                    where = f"{current.span.file}:{current.span.line}" if current.span.file else \
-                        f"Zeile {current.span.line}"
+                    where = _place(current.span)
                     self.report(f"„{param.name}“ hat am {date_text(start)}, dem Beginn der Gültigkeit der Variante, "
                                 f"keinen Wert: sein letzter Wert im Basismodell „{base.name}“ endet am "
                                 f"{date_text(current.valid_to)} ({where})", self.valid_from_span(),
@@ -607,7 +606,8 @@ class _Merger:
         # what may be named: where a package or list the variant declares itself is looked in,
         # its declarations; else the base's — not a declaration new in the variant (which the
         # variant sets in its declaration), named in the hint as such
-        in_force = _paths(items, kind)
+        declared = _paths(items, kind)
+        in_force = list(declared)
         base = set(_paths(self.base.items, kind))
         candidates = in_force if own is not None else [c for c in in_force if _join(where, c) in base]
         wanted = _join(where, ".".join(names))
@@ -629,20 +629,28 @@ class _Merger:
             message = f"Das Basismodell „{self.base.header.name}“ hat {article} {what} „{wanted}“"
         changed = "den Wert" if kind is ast.Parameter else "die Zeilen"
         self.report(message, item.path.span, f"meinten Sie „{_join(where, hint[0])}“?" if hint else
-                    f"„{_join(where, new[0])}“ ist neu in der Variante: ändere {changed} in der Deklaration"
+                    f"„{_join(where, new[0])}“ ist neu in der Variante, deklariert in "
+                    f"{_place(declared[new[0]].span)}: ändere {changed} dort"
                     if new else
                     (f"vorhanden: {', '.join(_join(where, c) for c in candidates[:12])}" if candidates else None))
 
 
-def _paths(items: Iterable[ast.Declaration], kind: type[_Named], prefix: str = "") -> list[str]:
-    """Dotted paths of the declarations of ``kind`` in ``items`` (into packages and lists)."""
-    out = []
+def _paths(items: Iterable[ast.Declaration], kind: type[_Named], prefix: str = "") -> dict[str, _Named]:
+    """The declarations of ``kind`` in ``items`` by dotted path (into packages and lists), in
+    their order."""
+    out: dict[str, _Named] = {}
     for item in items:
         if isinstance(item, kind):
-            out.append(_join(prefix, item.name))
+            out[_join(prefix, item.name)] = item
         if isinstance(item, (ast.Package, ast.ListDecl)):
-            out.extend(_paths(item.items, kind, _join(prefix, item.name)))
+            out.update(_paths(item.items, kind, _join(prefix, item.name)))
     return out
+
+
+def _place(span: ast.Span) -> str:
+    """Where a declaration stands, for a hint: its line, with its file where that is another
+    one (the base's)."""
+    return f"{span.file}:{span.line}" if span.file else f"Zeile {span.line}"
 
 
 def _row_key(row: ast.TableRow) -> tuple[str, ...]:

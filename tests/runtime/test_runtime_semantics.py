@@ -463,7 +463,8 @@ class TestParameterValues:
     @pytest.mark.parametrize(("version", "named"), [('  version "1"\n', "„probe 1“"), ("", "„probe“")])
     def test_the_validity_messages_name_the_model_as_model_info_does(self, version: str, named: str) -> None:
         """Name and version together in the quotes (ModelInfo.named), without a version part where
-        the header has none: the date outside the validity and the period without a value alike."""
+        the header has none: the date outside the validity, the period without a value and the
+        missing date alike."""
         text = DATED_HEAD.replace('  version "1"\n', version).replace("ende\n", "  stichtag beginn\nende\n", 1)
         model = loads(text + "eingabe beginn: datum\nparameter satz: EUR/h = 60 EUR/h\n  ab 01.01.2025 = 62 EUR/h "
                       "bis 30.06.2025\nwert b: EUR/h = satz\n", "benannt.rules")
@@ -473,10 +474,14 @@ class TestParameterValues:
             with pytest.raises(ValidityError) as caught:
                 model.evaluate({"beginn": day})
             messages.append(caught.value.diagnostics[0].message)
+        with pytest.raises(ValidityError) as caught:
+            parameter_values(model.checked, None)
+        messages.append(caught.value.diagnostics[0].message)
         assert messages == [
             f"beginn 01.01.2028 liegt außerhalb der Gültigkeit von {named} (gültig ab 01.01.2024 bis 31.12.2027)",
             f"Der Parameter „satz“ von {named} hat am 01.07.2025 keinen Wert (60 EUR/h ab 01.01.2024, "
-            "62 EUR/h ab 01.01.2025 bis 30.06.2025)"]
+            "62 EUR/h ab 01.01.2025 bis 30.06.2025)",
+            f"{named} hat Parameter mit Werten je Zeitraum (satz); die Auswertung braucht einen Stichtag"]
 
     def test_a_model_with_periods_needs_a_date(self) -> None:
         with pytest.raises(ValidityError, match="die Auswertung braucht einen Stichtag"):

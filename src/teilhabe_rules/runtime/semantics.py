@@ -480,7 +480,8 @@ def date_required_error(model: c.CheckedModel) -> ValidityError:
     """The error of an evaluation without a date of a model with values per period."""
     names = ", ".join(p.name for p in model.parameters.values() if p.periods)
     return ValidityError(Diagnostic(
-        f"„{model.info.name}“ hat Parameter mit Werten je Zeitraum ({names}); die Auswertung braucht einen Stichtag",
+        f"„{model.info.named()}“ hat Parameter mit Werten je Zeitraum ({names}); die Auswertung braucht einen "
+        "Stichtag",
         hint="gib den Stichtag an: --at TT.MM.JJJJ (Model.evaluate(…, at=datum)); "
              "das Modell hat keine Eingabe „stichtag“",
         code="gültigkeit",

@@ -1297,8 +1297,8 @@ def _cmd_sql(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         model.check_date(at)
     elif model.has_periods:  # (a plan holds the values of one day; eval-many's scalar fallback is no answer here)
         dated = ", ".join(sorted(name for name, spec in model.checked.parameters.items() if spec.periods))
-        raise _UsageError(f"--at: „{model.name}“ hat Parameter mit Werten je Zeitraum ({dated}); sein Spaltenplan "
-                          "gilt für einen Stichtag: gib ihn mit --at JJJJ-MM-TT an")
+        raise _UsageError(f"--at: „{model.info.named()}“ hat Parameter mit Werten je Zeitraum ({dated}); sein "
+                          "Spaltenplan gilt für einen Stichtag: gib ihn mit --at JJJJ-MM-TT an")
     plan = model.columnar_plan(args.agreement, at)
     from sqlglot.dialects.dialect import Dialect
 

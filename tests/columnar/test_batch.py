@@ -668,7 +668,7 @@ def test_sql_of_a_model_with_values_per_period_asks_for_its_day(tmp_path: Path,
     assert main(["sql", str(rules)]) == 2
     captured = capsys.readouterr()
     assert captured.out == "" and "skalaren Backend" not in captured.err
-    assert captured.err.startswith("teilhabe-rules: --at: „satz“ hat Parameter mit Werten je Zeitraum (satz); sein "
+    assert captured.err.startswith("teilhabe-rules: --at: „satz 1“ hat Parameter mit Werten je Zeitraum (satz); sein "
                                    "Spaltenplan gilt für einen Stichtag: gib ihn mit --at JJJJ-MM-TT an\nAufruf: ")
     plans = []
     for day in ("2025-06-30", "2025-07-01"):

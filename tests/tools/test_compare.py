@@ -308,8 +308,10 @@ class TestOptions:
         dated = teilhabe_rules.loads(text, "datiert.rules")
         population = tmp_path / "fälle.csv"
         population.write_text("beginn,stunden\n2025-03-01,10\n", encoding="utf-8")
-        with pytest.raises(ValidityError, match="hat Parameter mit Werten je Zeitraum"):
+        with pytest.raises(ValidityError) as caught:
             compare(dated, dated, population)
+        assert caught.value.diagnostics[0].message == ("Das alte Modell „flach 1“ hat Parameter mit Werten je "
+                                                       "Zeitraum und keine Eingabe „stichtag“")
         import datetime as dt
 
         summary = compare(dated, dated, population, at_old=dt.date(2024, 6, 1), at_new=dt.date(2025, 6, 1))

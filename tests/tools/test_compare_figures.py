@@ -452,8 +452,10 @@ class TestLibrary:
         model = teilhabe_rules.loads(text, "datiert.rules")
         assert model.needs_date
         cases = population(tmp_path / "fälle.jsonl", 5)
-        with pytest.raises(ValidityError, match="hat Parameter mit Werten je Zeitraum"):
+        with pytest.raises(ValidityError) as caught:
             compare(model, None, cases, figures=("alt", "neu"))
+        assert caught.value.diagnostics[0].message == ("Das Modell „zwei_saetze 1“ hat Parameter mit Werten je "
+                                                       "Zeitraum und keine Eingabe „stichtag“")
         import datetime as dt
 
         summary = compare(model, None, cases, figures=("alt", "neu"), at=dt.date(2025, 3, 1))

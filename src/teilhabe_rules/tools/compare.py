@@ -650,7 +650,8 @@ def compare(
         if model.needs_date and day is None:
             flag = "--at-old" if which == "alte" else "--at-new"
             raise ValidityError(Diagnostic(
-                f"Das {which} Modell „{model.name}“ hat Parameter mit Werten je Zeitraum und keine Eingabe „stichtag“",
+                f"Das {which} Modell „{model.info.named()}“ hat Parameter mit Werten je Zeitraum und keine Eingabe "
+                "„stichtag“",
                 hint=f"gib den Stichtag an: --at TT.MM.JJJJ oder {flag} TT.MM.JJJJ", code="gültigkeit"))
     agreed_old = old.load_agreement(agreement_old) if agreement_old is not None else None
     agreed_new = new.load_agreement(agreement_new) if agreement_new is not None else None
@@ -742,7 +743,7 @@ def _compare_figures(model: Model, other: Model | None, population: str | Path,
     field = figure_field(model, old_name, new_name)
     if model.needs_date and at is None:
         raise ValidityError(Diagnostic(
-            f"Das Modell „{model.name}“ hat Parameter mit Werten je Zeitraum und keine Eingabe "
+            f"Das Modell „{model.info.named()}“ hat Parameter mit Werten je Zeitraum und keine Eingabe "
             "„stichtag“", hint="gib den Stichtag an: --at TT.MM.JJJJ", code="gültigkeit"))
     agreed = model.load_agreement(agreement) if agreement is not None else None
     nodes = model.checked.nodes

@@ -27,8 +27,11 @@ on its own, else by the group's defaults, else by the first draw with one option
 out or one number at its lowest, else by the defaults with one number or all numbers at their
 lowest, else — where its inputs take a few values each, or a few candidates (a number's or a
 date's range ends, one step inside them, …) — by one of the combinations of their values that
-meet the group, drawn among them (found by DuckDB when the query is made); the later draws are
-made only where the first fails. A list whose length an element's check bounds
+meet the group, drawn among them (found by DuckDB when the query is made; of more than
+:data:`COMBINATIONS`, that many drawn with the seed); the later draws are made only where the
+first fails, and keep the first draw's values of the group's inputs of a finite set of values
+where some values of its numbers and dates meet it with them (:meth:`_Query.kept`: a level keeps
+its palette's chances). A list whose length an element's check bounds
 (``C oder anzahl(liste) = 0``, ``anzahl(liste) <= X``) is cut to it; the list a population is
 split by has one element (``anzahl`` 1 in the checks; a partition of the period: the whole
 period); a level whose granting a check reads is never granted; other checks (over lists,
@@ -72,7 +75,8 @@ __all__ = ["FORMATS", "Palette", "palettes", "population_query", "write_populati
 
 FORMATS = ("parquet", "jsonl")
 ATTEMPTS = 8  # draws of the inputs an element's own checks read (the first that meets them is taken)
-_COMBINATIONS = 10_000  # at most so many combinations of a group's values are tried (see _Query.combinations)
+COMBINATIONS = 10_000  # at most so many combinations of a group's values are tried, of more a seeded sample
+# of so many (see _Query.combinations)
 _BATCH = 8192  # JSON lines fetched at a time (a text stream)
 # a file's query reads its case numbers from this table (see _Query.query): a table is scanned on
 # every thread, a ``range`` by one
@@ -133,6 +137,22 @@ def palettes(model: Model, **limits: Any) -> dict[str, Palette]:
 
 
 _Condition = Callable[[Callable[[c.InputSpec], str]], "str | None"]  # SQL given the columns of the inputs
+
+
+@attrs.frozen
+class _Kept:
+    """What the later draws of a group of checks keep of its first draw (:meth:`_Query.kept`):
+    the values of its inputs ``finite``, where their key — the sum of each one's position
+    (:meth:`_Query._position`) times its ``weights`` — is one of ``keys``; the combinations
+    that meet the group with the values of ``keys[k]`` are ``counts[k]`` of ``combinations``
+    from ``starts[k]`` on (0-based)."""
+
+    finite: tuple[str, ...]
+    weights: tuple[int, ...]
+    keys: tuple[int, ...]
+    starts: tuple[int, ...]
+    counts: tuple[int, ...]
+    combinations: tuple[tuple[Any, ...], ...]
 
 
 def _independent(checks: list[tuple[_Condition, set[str]]]) -> list[tuple[list[_Condition], set[str]]]:
@@ -427,25 +447,17 @@ class _Query:
         late: dict[tuple[str, int], str] = {}
         parts = _independent(checks)
         part_of = {i: n for n, (_members, inputs) in enumerate(parts) for i in inputs}
-        # the later draws of a group's inputs are made only where the first draw fails one of its
-        # checks (an element that exists), a few percent of the cases: their hashes and values in
-        # layers after the first draw's check
-        hashes, later = layers.setdefault(f"h{depth}", {}), layers.setdefault(f"e{depth}", {})
-        for attempt in range(1, attempts):
-            for spec in specs:
-                if spec.id in group:
-                    need = f"NOT {prefix}_ok{part_of[spec.id]}"
-                    if present is not None:
-                        need = f"({present}) AND {need}"
-                    self.lazy = (hashes, need)
-                    # the later draws leave optional inputs out more often (their default applies)
-                    omit = 0.5 if attempt >= ATTEMPTS // 2 else None
-                    late[(spec.id, attempt)] = name = f"{field[spec.id]}_a{attempt}"
-                    later[name] = f"CASE WHEN {need} THEN {self.base(spec, keys, omit)} END"
-                    if spec.id in offsets:
-                        late[(offsets[spec.id], attempt)] = name = f"{offsets[spec.id]}{attempt}"
-                        later[name] = f"CASE WHEN {need} THEN {self.offset(keys)} END"
-                    self.lazy = None
+        # per group: the combinations of its values that meet its checks (its last resort, below),
+        # and what its later draws keep of the first (see :meth:`kept`)
+        met_by_part: list[list[tuple[Any, ...]]] = []
+        kept_by_part: list[_Kept | None] = []
+        for members, inputs in parts:
+            local = [alone[m] for m in members]
+            found = self.combinations(sorted(inputs), local) if self.attempts > 1 else []
+            reads_outer = any(condition(lambda _spec: "x") is None for condition in local)
+            held = None if reads_outer else self.kept(sorted(inputs), found)
+            met_by_part.append(found if held is None else list(held.combinations))
+            kept_by_part.append(held)
 
         def drawn(spec_id: str, attempt: int) -> str:
             return late[(spec_id, attempt)] if attempt and spec_id in group else field[spec_id]
@@ -475,6 +487,33 @@ class _Query:
                                            f"{prefix}_k{n}", kind)
                     value = f"CASE WHEN {prefix}_k{n} >= 0 THEN coalesce({combo_value}, {value}) ELSE {value} END"
             return value
+
+        # the later draws of a group's inputs are made only where the first draw fails one of its
+        # checks (an element that exists), a few percent of the cases: their hashes and values in
+        # layers after the first draw's check
+        hashes, later = layers.setdefault(f"h{depth}", {}), layers.setdefault(f"e{depth}", {})
+        for attempt in range(1, attempts):
+            for spec in specs:
+                if spec.id in group:
+                    need = f"NOT {prefix}_ok{part_of[spec.id]}"
+                    if present is not None:
+                        need = f"({present}) AND {need}"
+                    self.lazy = (hashes, need)
+                    # the later draws leave optional inputs out more often (their default applies)
+                    omit = 0.5 if attempt >= ATTEMPTS // 2 else None
+                    late[(spec.id, attempt)] = name = f"{field[spec.id]}_a{attempt}"
+                    fresh = self.base(spec, keys, omit)
+                    held = kept_by_part[part_of[spec.id]]
+                    if held is not None and spec.id in held.finite:
+                        # (the first draw's value, where some values of the group's other inputs
+                        # meet the checks with it)
+                        first = field[spec.id] if value_of(spec, 0) == field[spec.id] else f"{field[spec.id]}_v"
+                        fresh = f"CASE WHEN {prefix}_keep{part_of[spec.id]} > 0 THEN {first} ELSE {fresh} END"
+                    later[name] = f"CASE WHEN {need} THEN {fresh} END"
+                    if spec.id in offsets:
+                        late[(offsets[spec.id], attempt)] = name = f"{offsets[spec.id]}{attempt}"
+                        later[name] = f"CASE WHEN {need} THEN {self.offset(keys)} END"
+                    self.lazy = None
 
         values: dict[str, str] = {}
         for spec in specs:
@@ -516,13 +555,20 @@ class _Query:
                 # its inputs take a few values each (a Leistungstyp with a Hilfebedarfsgruppe of the
                 # table, the besondere Wohnform and the second Leistungstyp at once) or a few
                 # candidates (MAWo's night service with its reference size at least the places and
-                # its number of night watches): drawn among them
-                met_together = self.combinations(sorted(inputs), [alone[m] for m in members])
+                # its number of night watches): drawn among them — among those with the first
+                # draw's values kept (see :meth:`kept`)
+                met_together, held = met_by_part[part], kept_by_part[part]
                 if met_together:
                     need = f"NOT {prefix}_ok{part}" if present is None else f"({present}) AND NOT {prefix}_ok{part}"
                     self.lazy = (hashes, need)
-                    pick = self._index(self._hash(keys), len(met_together))
+                    h = self._hash(keys)
                     self.lazy = None
+                    pick = self._index(h, len(met_together))
+                    if held is not None:
+                        keep = f"{prefix}_keep{part}"
+                        pick = (f"CASE WHEN {keep} > 0 THEN CAST([{', '.join(map(str, held.starts))}][{keep}] + "
+                                f"({h} // 1000000000) % [{', '.join(map(str, held.counts))}][{keep}] AS BIGINT) "
+                                f"ELSE {pick} END")
                     option = {}
                     for at, spec_id in enumerate(sorted(inputs)):
                         spec = space.inputs[spec_id]
@@ -530,11 +576,25 @@ class _Query:
                         later[name] = (f"CASE WHEN {need} THEN "
                                        f"{self._at(tuple(row[at] for row in met_together), pick, self.kind(spec))} END")
                     options.append(option)
+            held = kept_by_part[part]
+            guards: dict[int, str] = {}
+            if held is not None:
+                keep = f"{prefix}_keep{part}"
+                layers.setdefault(f"f{depth}", {})[keep] = self.key_position(held, options[0])
+                # where the first draw's values are kept, the defaults and lowest values only as
+                # far as they keep them too
+                for number in range(attempts, len(options)):
+                    same = [f"{options[number][i]} IS NOT DISTINCT FROM {options[0][i]}" for i in held.finite
+                            if options[number][i] != options[0][i] and not options[number][i].endswith(f"_m{part}")]
+                    if same:
+                        guards[number] = f"({keep} = 0 OR ({' AND '.join(same)}))"
             tries = []
             for number, option in enumerate(options):
                 def current(spec: c.InputSpec, option: dict[str, str] = option) -> str:
                     return option[spec.id]
                 met = " AND ".join(f"coalesce({condition(current)}, TRUE)" for condition in members)
+                if number in guards:
+                    met = f"{guards[number]} AND {met}"
                 if not number:
                     layers.setdefault(f"f{depth}", {})[f"{prefix}_ok{part}"] = met
                     met = f"{prefix}_ok{part}"
@@ -694,44 +754,113 @@ class _Query:
         taken = self.space.domains[spec.id].values
         return taken is not None and all(v in rows for v in taken) and (spec.required or spec.default in rows)
 
+    def _choices(self, spec: c.InputSpec) -> list[Any] | None:
+        """The values of ``spec`` a combination takes (see :meth:`combinations`; None left out):
+        its finite set of values, else its candidates; None where it has neither or is a text."""
+        dom = self.space.domains[spec.id]
+        # a number or a date without a finite set of values: its candidates (the range ends and
+        # one step inside them, the middle, 0, band bounds), where the checks' bounds lie
+        taken = dom.values if dom.values is not None else dom.candidates or None
+        if taken is None or spec.type.kind in (TypeKind.TEXT, TypeKind.SCHLUESSEL):
+            return None
+        return [self._case(spec, v) for v in taken]
+
     def combinations(self, inputs: list[str], conditions: list[_Condition]) -> list[tuple[Any, ...]]:
         """The combinations of values of ``inputs`` (each a value of its column, None: left out)
         that meet ``conditions`` — as far as these read only ``inputs``, constants and parameters
         —, in the order of the palettes: where each input takes a finite set of values, or else
         has candidates (a number or a date: its boundary values, see :class:`Palette`) — each
-        also left out, where it is optional — and the combinations are at most
-        :data:`_COMBINATIONS`, else none. Evaluated by DuckDB once per set of conditions (a
-        sandbox without file access)."""
+        also left out, where it is optional. Of more than :data:`COMBINATIONS` combinations,
+        :data:`COMBINATIONS` drawn with the seed are tried (those of them that meet the
+        conditions, each once). Evaluated by DuckDB once per set of conditions (a sandbox
+        without file access)."""
         specs = [self.space.inputs[i] for i in inputs]
         choices: list[list[Any]] = []
         for spec in specs:
-            dom = self.space.domains[spec.id]
-            # a number or a date without a finite set of values: its candidates (the range ends and
-            # one step inside them, the middle, 0, band bounds), where the checks' bounds lie
-            taken = dom.values if dom.values is not None else dom.candidates or None
-            if taken is None or spec.type.kind in (TypeKind.TEXT, TypeKind.SCHLUESSEL):
+            taken = self._choices(spec)
+            if taken is None:
                 return []
-            choices.append([self._case(spec, v) for v in taken] + ([] if spec.required else [None]))
-        if not specs or math.prod(len(values) for values in choices) > _COMBINATIONS:
+            choices.append(taken + ([] if spec.required else [None]))
+        if not specs:
             return []
         columns = {spec.id: f"v{n}" for n, spec in enumerate(specs)}
         met = [sql for condition in conditions if (sql := condition(lambda spec: columns[spec.id])) is not None]
         if not met:
             return []
-        # the values of each input as a table of its own, numbered; their product in that order
-        tables = " CROSS JOIN ".join(
-            "(VALUES " + ", ".join(f"({k}, {self._literal(v, self.kind(spec))})" for k, v in enumerate(values))
-            + f") AS t{n}(n{n}, v{n})" for n, (spec, values) in enumerate(zip(specs, choices, strict=True)))
+        # the values of each input as a table of its own, numbered; their product in that order —
+        # or, where it has more than COMBINATIONS rows, as many rows of it drawn with the seed
+        values = [("(VALUES " + ", ".join(f"({k}, {self._literal(v, self.kind(spec))})" for k, v in enumerate(taken))
+                   + f") AS t{n}(n{n}, v{n})") for n, (spec, taken) in enumerate(zip(specs, choices, strict=True))]
         numbers = ", ".join(f"n{n}" for n in range(len(specs)))
+        if math.prod(len(taken) for taken in choices) <= COMBINATIONS:
+            tables = " CROSS JOIN ".join(values)
+        else:
+            drawn = ", ".join(f"CAST(hash({self.seed}, r, {n}) % {len(taken)} AS BIGINT) AS n{n}"
+                              for n, taken in enumerate(choices))
+            tables = (f"(SELECT DISTINCT {drawn} FROM range({COMBINATIONS}) AS s(r)) AS s"
+                      + "".join(f" JOIN {table} USING (n{n})" for n, table in enumerate(values)))
         query = (f"SELECT {numbers} FROM {tables} "
                  f"WHERE {' AND '.join(f'coalesce({sql}, TRUE)' for sql in met)} ORDER BY {numbers}")
         found = self.met.get(query)
         if found is None:
             if self.sandbox is None:
                 self.sandbox = Sandbox([])
-            found = self.met[query] = [tuple(values[k] for values, k in zip(choices, row, strict=True))
+            found = self.met[query] = [tuple(taken[k] for taken, k in zip(choices, row, strict=True))
                                        for row in self.sandbox.connection.execute(query).fetchall()]
         return found
+
+    def kept(self, inputs: list[str], met: list[tuple[Any, ...]]) -> _Kept | None:
+        """What the later draws of a group of checks on ``inputs`` keep of its first draw, given
+        the combinations ``met`` of their values that meet the checks (:meth:`combinations`;
+        :attr:`_Kept.combinations` holds them ordered by what is kept): the values of its inputs
+        of a finite set of values (choices, members, levels, truth values) wherever some
+        combination of them with the others' values meets the checks — the numbers and dates are
+        drawn again. The values of a finite set thus keep their palette's chances (MAWo's night
+        service level: each a fifth; redrawing all of them took level 0, which needs no reference
+        size, for a third), the numbers and dates take theirs among the values that meet the
+        checks with them. None: all are drawn again (no such input, or only such inputs, or no
+        combination that meets them)."""
+        specs = [self.space.inputs[i] for i in inputs]
+        at = [n for n, spec in enumerate(specs) if self.space.domains[spec.id].values is not None]
+        if not met or not at or len(at) == len(specs):
+            return None
+        radix = 1
+        weights = []
+        for n in at:
+            weights.append(radix)
+            radix *= len(self._choices(specs[n]) or ()) + 1
+        if radix > 2**62:
+            return None
+
+        def key(row: tuple[Any, ...]) -> int:
+            return sum(w * self._position(specs[n], row[n]) for w, n in zip(weights, at, strict=True))
+
+        ordered = sorted(met, key=key)  # (stable: in the order of the palettes within one key)
+        keys: list[int] = []
+        starts: list[int] = []
+        counts: list[int] = []
+        for number, row in enumerate(ordered):
+            if not keys or key(row) != keys[-1]:
+                keys.append(key(row))
+                starts.append(number)
+                counts.append(0)
+            counts[-1] += 1
+        return _Kept(tuple(inputs[n] for n in at), tuple(weights), tuple(keys), tuple(starts), tuple(counts),
+                     tuple(ordered))
+
+    def _position(self, spec: c.InputSpec, value: Any) -> int:
+        """1 + the index of ``value`` among the values of ``spec`` (:meth:`_choices`), 0 for None."""
+        return 0 if value is None else (self._choices(spec) or []).index(value) + 1
+
+    def key_position(self, kept: _Kept, columns: Mapping[str, str]) -> str:
+        """SQL: 1 + the index of the values of ``kept.finite`` in ``columns`` among ``kept.keys``,
+        0 where they are none of them."""
+        terms = []
+        for spec_id, weight in zip(kept.finite, kept.weights, strict=True):
+            values = ", ".join(self._bare(v) for v in self._choices(self.space.inputs[spec_id]) or ())
+            terms.append(f"coalesce(list_position([{values}], {columns[spec_id]}), 0) * {weight}")
+        keys = ", ".join(map(str, kept.keys))
+        return f"coalesce(list_position([{keys}], CAST({' + '.join(terms)} AS BIGINT)), 0)"
 
     def _lowest(self, spec_id: str) -> str | None:
         """The lowest value of the palette of a number input, as a literal of its column."""

@@ -1296,20 +1296,57 @@ def test_whole_numbers_of_other_types_are_taken_as_ints(whole: Any) -> None:
     assert result.rows() == same.rows()
 
 
-def test_truth_values_of_another_library_are_taken_as_ja_nein() -> None:
-    """A ja/nein input given as numpy's ``bool_`` (a case from a data frame's column of ja/nein)
-    is read as ja or nein — by the scalar backend and the plan alike — not refused with
-    „erwartet ja/nein (true/false), nicht True“."""
-    numpy = pytest.importorskip("numpy")
+class _DType:
+    kind = "b"  # a boolean dtype
+
+
+class _Truth:  # a truth value of another library (numpy's bool_, say): no bool, no number
+    dtype = _DType()
+    shape = ()  # a scalar, not an array
+
+    def __init__(self, value: bool) -> None:
+        self.value = bool(value)
+
+    def __bool__(self) -> bool:
+        return self.value
+
+    def __hash__(self) -> int:
+        return hash(self.value)
+
+    def __eq__(self, other: object) -> bool:
+        return other == self.value
+
+    def __repr__(self) -> str:
+        return f"_Truth({self.value})"
+
+
+def _truths() -> list[Any]:
+    try:
+        import numpy
+    except ImportError:
+        return [_Truth, pytest.param(None, id="bool_", marks=pytest.mark.skip(reason="numpy is not installed"))]
+    return [_Truth, numpy.bool_]
+
+
+def test_the_stand_in_truth_value_is_no_bool_and_no_number() -> None:
+    assert not isinstance(_Truth(True), (bool, int, numbers.Number)) and _Truth(True) == True  # noqa: E712
+
+
+@pytest.mark.parametrize("truth", _truths(), ids=lambda t: t.__name__)
+def test_truth_values_of_another_library_are_taken_as_ja_nein(truth: Any) -> None:
+    """A ja/nein input given as another library's truth value — numpy's ``bool_``, a case from a
+    data frame's column of ja/nein; recognised by its boolean ``dtype`` and empty ``shape``, as
+    the stand-in has them — is read as ja or nein, by the scalar backend and the plan alike, not
+    refused with „erwartet ja/nein (true/false), nicht True“."""
     model = teilhabe_rules.bundled("mawo")
     cases = list(sample_cases(model, 3, 2))
     odd = copy.deepcopy(cases[0])
-    odd["lp1b_einfachbesetzung"] = numpy.bool_(odd["lp1b_einfachbesetzung"])
-    odd["besondere_personenkreise"] = numpy.bool_(not odd.get("besondere_personenkreise", False))
+    odd["lp1b_einfachbesetzung"] = truth(odd["lp1b_einfachbesetzung"])
+    odd["besondere_personenkreise"] = truth(not odd.get("besondere_personenkreise", False))
     plain = copy.deepcopy(cases[0])
     plain["besondere_personenkreise"] = bool(odd["besondere_personenkreise"])
     for resident in odd["bewohner"]:
-        resident.setdefault("lp2c", {})["reinigung"] = numpy.bool_(False)
+        resident.setdefault("lp2c", {})["reinigung"] = truth(False)
     for resident in plain["bewohner"]:
         resident.setdefault("lp2c", {})["reinigung"] = False
     assert model.evaluate(odd).frame == model.evaluate(plain).frame

@@ -79,6 +79,9 @@ _PLURAL = {
     "Platz": "Plätze",
 }
 
+_ONE = frozenset({"1", "-1", "−1", "+1"})
+"""One and minus one as a number is shown: the number after which a unit is in the singular."""
+
 KNOWN_UNIT_NAMES: tuple[str, ...] = tuple(sorted(set(_ALIASES) | {"%"}))
 
 
@@ -121,6 +124,16 @@ class Unit(Record):
 
     def __str__(self) -> str:
         return _unit_text(self.atoms, self.percent)
+
+    def text_after(self, number: str) -> str:
+        """The unit's text after a number shown as ``number``: the singular of a unit that has one
+        (``Tag``, ``Woche``, ``Jahr``, ``Monat``, ``Person``, ``Platz``) after exactly one or minus
+        one as shown (``1 Tag``, ``-1 Woche``, ``−1 Jahr``), else the unit's text (``1 h``,
+        ``1 EUR/Tag``, ``1,0 Tage``, ``2 Tage``)."""
+        atoms = self.atoms
+        if len(atoms) == 1 and atoms[0][1] == 1 and number.strip() in _ONE:
+            return atoms[0][0]  # an atom's name is its singular
+        return _unit_text(atoms, self.percent)
 
 
 @functools.lru_cache(maxsize=1024)

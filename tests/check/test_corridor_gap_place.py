@@ -14,6 +14,7 @@ from teilhabe_rules.ir import checked as c
 from teilhabe_rules.ir.domains import Domain, corridor_findings
 from teilhabe_rules.loading import check_text
 from teilhabe_rules.span import Span
+from teilhabe_rules.units import DIMENSIONLESS
 
 MODEL = """modell probe "Probe"
   version "1"
@@ -100,7 +101,7 @@ def test_every_gap_points_at_a_band_its_hint_names(bounds: list[int], values: li
     domain = (Domain(None, Decimal(min(values)), Decimal(max(values)), True) if interval
               else Domain.of(values))
     spans = {band[0].span: band[0].level for band in bands}
-    gaps = [f for f in corridor_findings(domain, bands, "", {}, "p")
+    gaps = [f for f in corridor_findings(domain, bands, DIMENSIONLESS, {}, "p")
             if "Lücke" in f[1] or "nicht ab" in f[1]]
     for _severity, _message, span, hint in gaps:
         assert span in spans
@@ -116,3 +117,24 @@ def test_a_level_without_a_band_is_reported_at_its_declaration() -> None:
     assert warning.location is not None
     assert (warning.location.line, warning.location.column) == (10, 5)  # „2 "hoch"“, not „paket lp2a“ (line 6)
     assert warning.source_line == '    2 "hoch"'
+
+
+@pytest.mark.parametrize(("bands", "domain", "message", "hint"), [
+    ("0: ab 2 bis 10\n    1: über 10", "ganzzahl Tage von 1 bis 100",
+     "Der Korridor von „lp2a“ deckt mögliche Werte nicht ab: 1 Tage",
+     "1 Tag liegt vor dem Band von Stufe 0 (ab 2 bis 10 Tage); ergänze ein Band oder verschiebe eine Grenze"),
+    ("0: ab 0 unter 1\n    1: über 1", "zahl Tage von 0 bis 100",
+     "Der Korridor von „lp2a“ lässt eine Lücke: der Wert 1 Tag liegt in keinem Band", None),
+    ("0: ab 0 unter 2\n    1: über 2", "zahl Tage von 0 bis 100",
+     "Der Korridor von „lp2a“ lässt eine Lücke: der Wert 2 Tage liegt in keinem Band", None),
+])
+def test_one_day_is_in_the_singular(bands: str, domain: str, message: str, hint: str | None) -> None:
+    """A single value of one day is „1 Tag“ in a finding; a list or range of values keeps the plural."""
+    text = MODEL.replace("auswahl {0, 5, 10, 15} min/Tag", domain).replace(
+        "0: bis 5\n    1: über 5 bis 10", bands)
+    with pytest.raises(CheckError) as info:
+        teilhabe_rules.loads(text, "probe.rules")
+    (gap,) = info.value.errors
+    assert gap.message == message
+    if hint is not None:
+        assert gap.hint == hint

@@ -1164,6 +1164,23 @@ def test_the_plan_words_a_case_s_one_failure_as_the_scalar_backend_does() -> Non
     assert shown[4] == "Q 2 in „drei“: z = 9 @ $.l[2].q[2]"
 
 
+def test_the_plan_words_one_day_in_the_singular_as_the_scalar_backend_does() -> None:
+    """A whole number of a unit with a singular (``Tage``) is worded as the scalar backend
+    words it: ``1 Tag`` and ``-1 Tag``, ``2 Tage`` and ``0 Tage``."""
+    model = teilhabe_rules.loads(
+        'modell probe "Probe"\n  version "1"\n  gültig ab 01.01.2024\nende\n'
+        "eingabe frist: ganzzahl Tage von -5 bis 5\n"
+        "eingabe platz: ganzzahl Plätze von 0 bis 5\n"
+        'prüfung "Frist {frist}": frist = 5 Tage\n'
+        'prüfung "Plätze {platz}": platz = 5 Plätze\n')
+    plan = _plan(model)
+    cases = [{"frist": f, "platz": 5} for f in (1, -1, 2, 0)] + [{"frist": 5, "platz": p} for p in (1, 2)]
+    plain, _quick, given = _with_and_without_words(model, plan, cases)
+    assert [e.message for e in plain.errors] == ["Frist 1 Tag", "Frist -1 Tag", "Frist 2 Tage", "Frist 0 Tage",
+                                                 "Plätze 1 Platz", "Plätze 2 Plätze"]
+    assert [given[i] for i in range(len(cases))] == [(e.message, "$") for e in plain.errors]
+
+
 ROUNDED = (
     'modell probe "Probe"\n  version "1"\n  gültig ab 01.01.2024\nende\n'
     "eingabe welche: ganzzahl von 1 bis 8\n"

@@ -18,6 +18,7 @@ from teilhabe_rules.ir.text import (
     EXACT,
     FULL,
     READABLE,
+    Figures,
     display_places,
     format_value,
     german_number,
@@ -245,3 +246,40 @@ def test_the_exact_quantity_text_is_format_value_with_its_unit(value: Decimal, u
     expected = f"{format_value(value, vtype, EXACT)} {shown}".strip() if shown != "%" else \
         f"{format_value(value, vtype, EXACT)} %"
     assert quantity_text(value, vtype, EXACT) == expected
+
+
+SINGULAR = {"Tage": "Tag", "Wochen": "Woche", "Jahre": "Jahr", "Monate": "Monat", "Personen": "Person",
+            "Plätze": "Platz"}
+
+
+@pytest.mark.parametrize(("value", "unit", "figures", "text"), [
+    ("1", "Tage", EXACT, "1 Tag"), ("-1", "Tage", EXACT, "-1 Tag"), ("1.000", "Wochen", EXACT, "1 Woche"),
+    ("1", "Jahre", READABLE, "1 Jahr"), ("1", "Monate", FULL, "1 Monat"), ("1", "Personen", READABLE, "1 Person"),
+    ("-1", "Plätze", READABLE, "-1 Platz"), ("1.5", "Tage", EXACT, "1.5 Tage"), ("1.5", "Tage", READABLE, "1,5 Tage"),
+    ("2", "Jahre", EXACT, "2 Jahre"), ("0", "Tage", EXACT, "0 Tage"), ("11", "Tage", EXACT, "11 Tage"),
+    ("0.1", "Personen", EXACT, "0.1 Personen"), ("1.004", "Personen", READABLE, "1 Person"),
+    ("1.01", "Personen", READABLE, "1,01 Personen"),
+    ("1", "EUR", READABLE, "1,00 EUR"), ("1", "EUR", EXACT, "1 EUR"), ("1", "VK", EXACT, "1 VK"),
+    ("1", "h", EXACT, "1 h"), ("1", "min", EXACT, "1 min"), ("1", "Tag/Jahr", EXACT, "1 Tag/Jahr"),
+    ("1", "EUR/Tag", EXACT, "1 EUR/Tag"), ("0.01", "%", EXACT, "1 %"),
+])
+def test_a_unit_with_a_singular_takes_it_after_one(value: str, unit: str, figures: Figures, text: str) -> None:
+    """One and minus one as shown take the singular of a unit the language has one of (``Tag``,
+    ``Woche``, ``Jahr``, ``Monat``, ``Person``, ``Platz``); other numbers and units are as they were."""
+    assert quantity_text(Decimal(value), number(unit), figures) == text
+
+
+@given(st.decimals(allow_nan=False, allow_infinity=False, places=3, min_value=-3, max_value=3),
+       st.sampled_from(UNITS), st.sampled_from([EXACT, READABLE, FULL]), st.booleans())
+@example(Decimal(1), "Tage", EXACT, False)
+@example(Decimal(-1), "Personen", READABLE, True)
+def test_the_unit_after_a_number_is_singular_exactly_after_one(value: Decimal, unit: str, figures: Figures,
+                                                                given_: bool) -> None:
+    """Whatever the figures: the unit is written in the singular exactly where the number is
+    shown as 1 or -1 and the unit is one with a singular; the number is shown as before."""
+    vtype = number(unit)
+    text = quantity_text(value, vtype, figures, given=given_)
+    shown = format_value(value, vtype, figures, given=given_)
+    plural = str(vtype.unit)
+    expected = SINGULAR.get(plural, plural) if shown in {"1", "-1"} else plural
+    assert text == (f"{shown} {expected}".strip() if expected != "%" else f"{shown} %")

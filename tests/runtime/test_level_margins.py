@@ -256,3 +256,34 @@ class TestComputedQuantity:
             assert (number <= step.amount) if step.strict else (number >= step.amount), (minutes, line)
             assert abs(number - step.amount) < Decimal("0.01"), (minutes, line)
             assert len(number.as_tuple().digits) <= 12, line  # (never Decimal's 28 digits)
+
+
+
+DAYS = teilhabe_rules.loads(
+    "modell t\n  version \"1\"\n  gültig ab 01.01.2025\nende\n"
+    "eingabe tage: ganzzahl Tage von 0 bis 100\n"
+    "paket lp \"LP\"\n"
+    "  stufen\n    0 \"kein\"\n    1 \"gering\"\n    2 \"mehr\"\n  ende\n"
+    "  stufe nach korridor tage\n    0: ab 0 bis 0\n    1: über 0 bis 10\n    2: über 10\n  ende\n"
+    "ende\n"
+)
+
+
+class TestOneDay:
+    """A quantity of one day is „1 Tag“ in the explanation and in the message of no band; a
+    range keeps the plural."""
+
+    def test_the_explanation_says_one_day(self) -> None:
+        text = DAYS.evaluate({"tage": 1}, explain=True).render_text(explain=True)
+        assert "1 Tag liegt im Korridor über 0 bis 10 Tage → Stufe 1 (gering)" in text
+        assert "2 Tage liegt im Korridor" in DAYS.evaluate({"tage": 2}, explain=True).render_text(explain=True)
+
+    @pytest.mark.parametrize(("days", "unit", "shown"), [
+        ("-1", "Tage", "-1 Tag"), ("1", "Plätze", "1 Platz"), ("-2", "Tage", "-2 Tage"), ("1", "EUR/Tag", "1 EUR/Tag"),
+        ("1", "", "1"),
+    ])
+    def test_no_band_says_one_day(self, days: str, unit: str, shown: str) -> None:
+        from teilhabe_rules.runtime.faults import Fault, FaultKind
+
+        fault = Fault(FaultKind.NO_BAND, value=Decimal(days), package="lp", unit=unit)
+        assert fault.message().startswith(f"{shown} liegt in keinem Korridorband von „lp“")

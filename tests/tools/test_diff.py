@@ -708,3 +708,16 @@ def test_a_changed_table_type_is_written_with_the_rule_file_s_arrow() -> None:
     (change,) = [ch for ch in result.changes if ch.note == "Typ"]
     assert (change.subject, change.old, change.new) == ("faktor", "Gruppe -> Zahl in %", "Gruppe -> Zahl")
     assert "faktor (Typ): Gruppe -> Zahl in % → Gruppe -> Zahl" in result.render_text()
+
+
+def test_a_bound_of_one_day_is_in_the_singular() -> None:
+    """A corridor bound and a parameter of one day say „1 Tag“, of two „2 Tage“."""
+    model = ('modell m\n  version "1"\n  gültig ab 01.01.2025\nende\n'
+             "parameter frist: Tage = {frist}\n"
+             "eingabe tage: zahl Tage von 0 bis 100\n"
+             'paket lp "LP"\n  stufen\n    0 "kein"\n    1 "eins"\n  ende\n'
+             "  stufe nach korridor tage\n    0: ab 0 bis {bis}\n    1: über {bis}\n  ende\nende\n")
+    assert changes(model.format(frist="1 Tage", bis="1"), model.format(frist="2 Tage", bis="2")) == {
+        ("parameter", "geändert", "frist", "1 Tag", "2 Tage"),
+        ("korridore", "geändert", "lp Stufe 0, obere Grenze", "bis 1 Tag", "bis 2 Tage"),
+        ("korridore", "geändert", "lp Stufe 1, untere Grenze", "über 1 Tag", "über 2 Tage")}

@@ -369,7 +369,7 @@ class TestAgreedTables:
         lines = re.findall(r"<tr.*?</tr>", table.group(1), re.S)
         cells = [re.findall(r"<td[^>]*>(.*?)</td>", row, re.S) for row in lines]
         rows = {_text(row[0]): _text(row[2]) for row in cells if row}
-        assert rows == {"1 Personen": "wie Modell", "2 Personen": "nicht vereinbart", "3 Personen": "40 %"}
+        assert rows == {"1 Person": "wie Modell", "2 Personen": "nicht vereinbart", "3 Personen": "40 %"}
 
     def test_haus_linde(self, mawo: teilhabe_rules.Model) -> None:
         agreement = mawo.load_agreement(ROOT / "examples" / "mawo" / "vereinbarung_haus_linde.toml")

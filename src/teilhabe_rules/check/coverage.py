@@ -95,7 +95,7 @@ def _corridor_coverage(findings: Findings, node: c.CorridorLevelNode, levels: It
     if unbounded is not None:
         findings.report("Korridorgrenzen sind feste Zahlen oder Parameter", unbounded.span)
         return domain
-    unit = str(number_type(node.subject).unit)
+    unit = number_type(node.subject).unit
     declared = {lv.number: lv.span for lv in levels}
     found = list(corridor_findings(domain, [b for b in bounds if b is not None], unit, declared, package))
     for severity, message, span, hint in found:

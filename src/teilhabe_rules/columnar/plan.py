@@ -1456,8 +1456,8 @@ def _text_of(value: Value, vtype: c.ValueType) -> exp.Expr | None:
             return None
         # the plan words a whole number as its digits followed by what quantity_text writes after
         # them (its unit); a type whose numbers quantity_text writes otherwise is not worded here
-        sample = quantity_text(Decimal(7), vtype)
-        if not sample.startswith("7") or sample[1:2].isdigit():
+        sample, one = quantity_text(Decimal(7), vtype), quantity_text(Decimal(1), vtype)
+        if not sample.startswith("7") or sample[1:2].isdigit() or not one.startswith("1") or one[1:2].isdigit():
             return None
         text: exp.Expr = exp.Cast(this=_p(value.sql if value.den == 1 else _idiv(value.sql, _small(value.den))),
                                   to=VARCHAR.copy())
@@ -1465,6 +1465,10 @@ def _text_of(value: Value, vtype: c.ValueType) -> exp.Expr | None:
             whole = exp.EQ(this=exp.Mod(this=_p(value.sql.copy()), expression=_small(value.den)),
                            expression=exp.Literal.number(0))
             text = _case((whole, text))
+        if one[1:] != sample[1:]:  # a unit in the singular after one and minus one (1 Tag, -1 Tag, 2 Tage)
+            ones = exp.In(this=text.copy(), expressions=[exp.Literal.string("1"), exp.Literal.string("-1")])
+            return exp.DPipe(this=text, expression=_case((ones, exp.Literal.string(one[1:])),
+                                                         default=exp.Literal.string(sample[1:])))
         return exp.DPipe(this=text, expression=exp.Literal.string(sample[1:])) if sample[1:] else text
     if value.kind == c.TypeKind.TEXT and vtype.kind == c.TypeKind.TEXT:
         # quantity_text strips white space at either end (str.strip): such a text is the scalar's to word

@@ -593,7 +593,7 @@ def _corridors(model: c.CheckedModel, parameters: dict[str, Any], agreed: Collec
         first_too = bool(moved_by) or any(starting.get(pid) != spec.default
                                           for pid, spec in model.parameters.items() if pid in read)
         seen: set[str] = set()
-        unit = str(node.subject.type.unit)
+        unit = node.subject.type.unit
         for symbols, when in _periods_read(periods if first_too else periods[1:], read):
             bounds = [(band, domain_of(band.lower, symbols).single() if band.lower is not None else None,
                        domain_of(band.upper, symbols).single() if band.upper is not None else None)

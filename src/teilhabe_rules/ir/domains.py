@@ -19,6 +19,7 @@ import attrs
 
 from ..records import Record
 from ..span import Span
+from ..units import Unit
 from . import checked as c
 from . import toolkit
 from .checked import SNAP, band_contains
@@ -542,17 +543,22 @@ def _fmt(value: Decimal) -> str:
     return decimal_text(value.normalize())
 
 
-def _gap_text(a: tuple[int, Decimal, int], b: tuple[int, Decimal, int], unit: str) -> str:
-    u = f" {unit}" if unit else ""
+def _with_unit(value: Decimal, unit: Unit) -> str:
+    """A value with its unit in a message (``1 Tag``, ``2 Tage``, ``7`` without a unit)."""
+    shown = _fmt(value)
+    return f"{shown} {unit.text_after(shown)}" if str(unit) else shown
+
+
+def _gap_text(a: tuple[int, Decimal, int], b: tuple[int, Decimal, int], unit: Unit) -> str:
     if a[0] == -1:
-        return f"Werte {'unter' if b[2] == 0 else 'bis'} {_fmt(b[1])}{u}"
+        return f"Werte {'unter' if b[2] == 0 else 'bis'} {_with_unit(b[1], unit)}"
     if b[0] == 1:
-        return f"Werte {'ab' if a[2] == 0 else 'über'} {_fmt(a[1])}{u}"
+        return f"Werte {'ab' if a[2] == 0 else 'über'} {_with_unit(a[1], unit)}"
     if _single(a, b):
-        return f"der Wert {_fmt(a[1])}{u}"
+        return f"der Wert {_with_unit(a[1], unit)}"
     left = ("ab " if a[2] == 0 else "über ") + _fmt(a[1])
     right = ("unter " if b[2] == 0 else "bis ") + _fmt(b[1])
-    return f"Werte {left} {right}{u}"
+    return f"Werte {left} {right}" + (f" {unit}" if str(unit) else "")
 
 
 def _single(a: tuple[int, Decimal, int], b: tuple[int, Decimal, int]) -> bool:
@@ -560,7 +566,7 @@ def _single(a: tuple[int, Decimal, int], b: tuple[int, Decimal, int]) -> bool:
     return a[0] == b[0] == 0 and a[1] == b[1] and a[2] == 0
 
 
-def _gap_sentence(package: str, a: tuple[int, Decimal, int], b: tuple[int, Decimal, int], unit: str) -> str:
+def _gap_sentence(package: str, a: tuple[int, Decimal, int], b: tuple[int, Decimal, int], unit: Unit) -> str:
     verb = "liegt" if _single(a, b) else "liegen"
     return f"Der Korridor von „{package}“ lässt eine Lücke: {_gap_text(a, b, unit)} {verb} in keinem Band"
 
@@ -592,29 +598,30 @@ def _band_next_to(bands: list[_Bounds], value: Decimal) -> tuple[_Bounds, bool] 
     return None
 
 
-def _empty_band_hint(b: c.BandSpec, lo: Decimal, hi: Decimal, unit: str) -> str:
+def _empty_band_hint(b: c.BandSpec, lo: Decimal, hi: Decimal, unit: Unit) -> str:
     """What makes the band ``lo``–``hi`` empty: its lower bound above its upper one, or equal
     bounds with one of them excluded."""
-    u = f" {unit}" if unit else ""
     if lo > hi:
-        return (f"die untere Grenze ({_fmt(lo)}{u}) liegt über der oberen ({_fmt(hi)}{u}); "
+        return (f"die untere Grenze ({_with_unit(lo, unit)}) liegt über der oberen ({_with_unit(hi, unit)}); "
                 "sie muss darunter liegen — ein einzelner Wert: „ab x bis x“")
     excluding = [word for word, inclusive in (("über", b.lower_inclusive), ("unter", b.upper_inclusive))
                  if not inclusive]
     words = " und ".join(f"„{w}“" for w in excluding)
-    return (f"beide Grenzen sind {_fmt(lo)}{u}, und {words} {'schließt' if len(excluding) == 1 else 'schließen'} "
+    verb = "schließt" if len(excluding) == 1 else "schließen"
+    return (f"beide Grenzen sind {_with_unit(lo, unit)}, und {words} {verb} "
             f"diesen Wert aus: nur „ab {_fmt(lo)} bis {_fmt(hi)}“ hält ihn, sonst muss die untere Grenze unter "
             "der oberen liegen")
 
 
 def corridor_findings(
-    domain: Domain, bands: list[_Bounds], unit: str, levels: Mapping[int, Span | None], package: str
+    domain: Domain, bands: list[_Bounds], quantity: Unit, levels: Mapping[int, Span | None], package: str
 ) -> Iterator[tuple[str, str, Span | None, str | None]]:
     """Yield (severity, message, span, hint) for overlaps, gaps and unreachable bands/levels. A gap
     is located at the band next to it — the band after it, or the last band for a gap at the end —
     and its hint names that band; a finding without a band to point at has no span (the caller
     puts it at the package). A level without a band is located at its declaration (``levels``:
     the package's levels with their spans)."""
+    unit = str(quantity)  # (after a range of values)
     for b, lo, hi in bands:
         if lo is not None and hi is not None and (
                 lo > hi or lo == hi and not (b.lower_inclusive and b.upper_inclusive)):
@@ -622,7 +629,7 @@ def corridor_findings(
                 "warnung",
                 f"Das Band von Stufe {b.level} ({_describe(b, lo, hi, unit)}) ist leer: kein Wert liegt darin",
                 b.span,
-                _empty_band_hint(b, lo, hi, unit),
+                _empty_band_hint(b, lo, hi, quantity),
             )
     for (b1, lo1, hi1), (b2, lo2, hi2) in itertools.combinations(bands, 2):
         start = max(_start(lo1, b1.lower_inclusive), _start(lo2, b2.lower_inclusive))
@@ -641,7 +648,7 @@ def corridor_findings(
             shown = ", ".join(_fmt(v) for v in missing[:6]) + (" …" if len(missing) > 6 else "")
             neighbour = _band_next_to(bands, missing[0])
             where = "" if neighbour is None else (
-                f"{_fmt(missing[0])}{' ' + unit if unit else ''} liegt "
+                f"{_with_unit(missing[0], quantity)} liegt "
                 f"{'vor' if neighbour[1] else 'nach'} {_band_text(neighbour[0], unit)}; "
             )
             yield (
@@ -678,7 +685,7 @@ def corridor_findings(
                                "der Eingaben"
                     else:
                         hint = f"schließe die Lücke vor {before}, z. B. mit „über x“ direkt nach „bis x“"
-                    yield "fehler", _gap_sentence(package, cursor, gap_end, unit), b.span, hint
+                    yield "fehler", _gap_sentence(package, cursor, gap_end, quantity), b.span, hint
             cursor = max(cursor, _after(hi, b.upper_inclusive))
         if cursor < end and (not domain.integral or _has_integer(cursor, end)):
             # the gap follows the band that ends last
@@ -689,7 +696,7 @@ def corridor_findings(
                 hint = f"{after}„bis {x}“ statt „unter {x}“ schließt sie"
             else:
                 hint = after + "ergänze ein Band oder begrenze den Wertebereich der Eingaben"
-            yield "fehler", _gap_sentence(package, cursor, end, unit), None if last is None else last[0].span, hint
+            yield "fehler", _gap_sentence(package, cursor, end, quantity), None if last is None else last[0].span, hint
         for b, lo, hi in bands:
             if (
                 domain.hi is not None

@@ -225,12 +225,12 @@ def quantity_text(value: Any, vtype: c.ValueType | None, figures: Figures = EXAC
         text = decimal_text(value)
         if "." in text and value == value.to_integral_value():
             text = text.rstrip("0").rstrip(".")
-        shown = str(measure)
+        shown = measure.text_after(text)
         return f"{text} {shown}".strip() if shown != "%" else f"{text} %"
     if vtype is not None and vtype.kind == _T_SCHLUESSEL and isinstance(value, Decimal):
         return f"1:{format_value(value, None, figures, given=True)}"
     text = format_value(value, vtype, figures, given=given)
-    unit = str(vtype.unit) if vtype is not None and vtype.kind == _T_ZAHL else ""
+    unit = vtype.unit.text_after(text) if vtype is not None and vtype.kind == _T_ZAHL else ""
     if vtype is not None and vtype.kind == _T_ENUM and vtype.enum is not None:
         member = vtype.enum.member(value)
         if member is not None and member.label and vtype.enum.is_levels:

@@ -149,10 +149,11 @@ def _explain_node(plan: ExplanationPlan, node: c.Node, scope: str, rows: Rows, p
     if isinstance(node, c.CorridorLevelNode) and node.bands:
         subject = row_subject(node, rows, parameters, depth_of)
         band = _band_for(node, subject, rows, parameters, depth_of, figures)
-        unit = str(node.subject.type.unit)
+        unit = node.subject.type.unit
         given = isinstance(node.subject, c.Ref) and node.subject.kind != _R_WERT  # an input read as it is
         shown = format_value(subject, node.subject.type, figures, given=given)
-        text = f"{shown} {unit} liegt im Korridor {band} {unit} → Stufe {result}".replace("  ", " ")
+        text = (f"{shown} {unit.text_after(shown)} liegt im Korridor {band} {unit} → Stufe {result}"
+                .replace("  ", " "))
         margin = margin_of(plan, node, rows, parameters, None)
         if margin is not None and margin.text():
             text += "; " + margin.text(figures)

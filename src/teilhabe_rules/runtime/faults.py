@@ -14,6 +14,7 @@ Code that reacts to a fault decides by ``fault.kind`` and the record's fields, n
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import decimal
 import enum
@@ -26,6 +27,7 @@ import attrs
 from ..ir.text import date_text, decimal_text
 from ..records import Record
 from ..span import Span
+from ..units import UnitError, parse_unit
 
 __all__ = ["Fault", "FaultError", "FaultKind", "Located", "fault_of", "key_text"]
 
@@ -63,6 +65,17 @@ def key_text(key: Any) -> str:
     if isinstance(key, Decimal):
         return decimal_text(key.normalize() if key == key.to_integral_value() else key)
     return str(key)
+
+
+def _quantity(value: Any, unit: str | None) -> str:
+    """A number with its unit as :attr:`Fault.unit` gives it (the text of a :class:`Unit`), the
+    unit as :meth:`Unit.text_after` the number writes it (``1 Tag``, ``2 Tage``)."""
+    shown = key_text(value)
+    if not unit:
+        return shown
+    with contextlib.suppress(UnitError):  # a text no unit is written as (``Tag·Person``): as it is
+        unit = parse_unit(unit).text_after(shown)
+    return f"{shown} {unit}"
 
 
 @attrs.frozen(repr=False)
@@ -146,7 +159,7 @@ _MESSAGES: dict[FaultKind, Callable[[Fault], str]] = {
         lambda f: f"Die Tabelle „{f.table}“ hat für {key_text(f.key)} keinen Wert: nicht vereinbart",
     FaultKind.TABLE_KEY_UNUSABLE: lambda f: f"Die Tabelle „{f.table}“ kann nicht mit {f.key!r} abgefragt werden",
     FaultKind.NO_BAND:
-        lambda f: f"{key_text(f.value)} {f.unit} liegt in keinem Korridorband von „{f.package}“".replace("  ", " "),
+        lambda f: f"{_quantity(f.value, f.unit)} liegt in keinem Korridorband von „{f.package}“",
     FaultKind.LEVEL_NOT_DECLARED:
         lambda f: f"Die Stufenregel von „{f.package}“ ergibt {f.value}, das ist keine Stufe des Pakets",
     FaultKind.OUT_OF_RANGE:

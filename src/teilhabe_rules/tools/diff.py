@@ -29,9 +29,10 @@ import attrs
 from ..errors import counted
 from ..ir import checked as c
 from ..ir import toolkit
-from ..ir.text import EXACT, Figures, decimal_text, format_value, german_number, groups_thousands, unit_text
+from ..ir.text import EXACT, Figures, decimal_text, format_value, german_number, groups_thousands
 from ..ir.toolkit import ir_equal, ir_key
 from ..paths import format_path
+from ..units import Unit
 
 __all__ = ["SECTIONS", "WIDTH", "Change", "ModelDiff", "diff_models", "ir_equal", "ir_key", "roundings", "told_apart"]
 
@@ -342,7 +343,7 @@ class _Diff:
         if not ir_equal(node_a.subject, node_b.subject):
             self.changes.append(Change("korridore", "geändert", f"{where}: Größe des Korridors",
                                        _symbolic(node_a.subject), _symbolic(node_b.subject), formula=True))
-        unit = str(node_b.subject.type.unit)
+        unit = node_b.subject.type.unit
         bands_a = _bands_by_level(node_a.bands)
         bands_b = _bands_by_level(node_b.bands)
         for level in sorted(set(bands_b) - set(bands_a)):
@@ -369,12 +370,12 @@ class _Diff:
                 self.add("korridore", "geändert", f"{where} Stufe {level}, Bänder",
                          self._bands(bands_a[level], self.old, unit), self._bands(bands_b[level], self.new, unit))
 
-    def _band_keys(self, bands: list[c.BandSpec], model: c.CheckedModel, unit: str) -> list[str]:
+    def _band_keys(self, bands: list[c.BandSpec], model: c.CheckedModel, unit: Unit) -> list[str]:
         """What is compared of a level's bands: each band's bounds, in an order of their own."""
         return sorted(repr(tuple(self._bound(band, side, model, unit)[0] for side in ("lower", "upper")))
                       for band in bands)
 
-    def _bands(self, bands: list[c.BandSpec], model: c.CheckedModel, unit: str) -> str:
+    def _bands(self, bands: list[c.BandSpec], model: c.CheckedModel, unit: Unit) -> str:
         return "; ".join(self._band(band, model, unit) for band in bands)
 
     @staticmethod
@@ -383,7 +384,7 @@ class _Diff:
         expr = band.lower if side == "lower" else band.upper
         return 0 if expr is None else _places(_value_of(expr, model), expr.type)
 
-    def _bound(self, band: c.BandSpec, side: str, model: c.CheckedModel, unit: str,
+    def _bound(self, band: c.BandSpec, side: str, model: c.CheckedModel, unit: Unit,
                places: int = 0) -> tuple[Any, str]:
         """(what is compared, the text shown — its number with at least ``places`` decimal places)
         of one side of a band."""
@@ -396,9 +397,9 @@ class _Diff:
         shown = _number_text(value, expr.type, places, self.figures) if value is not None else None
         symbol = _symbolic(expr)
         if isinstance(expr, c.Const):
-            text = f"{word} {shown} {unit}".rstrip()
+            text = f"{word} {shown} {unit.text_after(shown or '')}".rstrip()
         elif shown is not None:
-            text = f"{word} {symbol} ({shown} {unit})".replace(" )", ")")
+            text = f"{word} {symbol} ({shown} {unit.text_after(shown)})".replace(" )", ")")
         else:
             text = f"{word} {symbol}"
         # a bound that reads a parameter is one that moves with it: one that now reads another
@@ -410,7 +411,7 @@ class _Diff:
         )
         return key, text
 
-    def _band(self, band: c.BandSpec, model: c.CheckedModel, unit: str) -> str:
+    def _band(self, band: c.BandSpec, model: c.CheckedModel, unit: Unit) -> str:
         parts = [self._bound(band, side, model, unit)[1] for side in ("lower", "upper")]
         return " ".join(p for p in parts if p != "offen") or "offen"
 
@@ -744,7 +745,8 @@ def _quantity(value: Any, vtype: c.ValueType, places: int, figures: Figures) -> 
     decimal places."""
     if _number(value, vtype) is None or _places(value, vtype) >= places:
         return figures.quantity(value, vtype, given=True)
-    text, unit = _number_text(value, vtype, places, figures), unit_text(vtype)
+    text = _number_text(value, vtype, places, figures)
+    unit = vtype.unit.text_after(text) if vtype.kind is c.TypeKind.ZAHL else ""
     return f"{text} %" if unit == "%" else f"{text} {unit}".strip()
 
 

@@ -71,7 +71,7 @@ def quantity_text(value: Any, vtype: c.ValueType | None) -> str:
         if member is not None and member.label and member.label != text:
             return f"{text} ({member.label})"
         return text
-    unit = str(vtype.unit) if vtype is not None and vtype.kind is c.TypeKind.ZAHL else ""
+    unit = vtype.unit.text_after(text) if vtype is not None and vtype.kind is c.TypeKind.ZAHL else ""
     if not unit or value is None:
         return text
     return f"{text}\u00a0{unit}"

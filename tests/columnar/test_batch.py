@@ -1337,7 +1337,7 @@ def test_truth_values_of_another_library_are_taken_as_ja_nein(truth: Any) -> Non
     """A ja/nein input given as another library's truth value — numpy's ``bool_``, a case from a
     data frame's column of ja/nein; recognised by its boolean ``dtype`` and empty ``shape``, as
     the stand-in has them — is read as ja or nein, by the scalar backend and the plan alike, not
-    refused with „erwartet ja/nein (true/false), nicht True“."""
+    refused with „erwartet ja/nein (…), nicht True“."""
     model = teilhabe_rules.bundled("mawo")
     cases = list(sample_cases(model, 3, 2))
     odd = copy.deepcopy(cases[0])
@@ -1706,3 +1706,55 @@ def test_a_json_line_that_is_no_object_is_the_error_row_of_model_evaluate(backen
     assert [row["_c"] for row in result.rows()] == [0, len(others) + 1]
     in_folder = model.evaluate_many(folder, backend=backend)
     assert [e.problems for e in in_folder.errors] == [problems for _, problems in expected]
+
+
+_TRUTH = teilhabe_rules.loads(
+    'modell wahrheit "Wahrheit"\n  version "1"\n  gültig ab 01.01.2024\nende\n'
+    'eingabe aktiv: ja_nein\neingabe name: text standard ""\neingabe stunden: zahl h/Jahr von 0 bis 1000 standard 0\n'
+    "wert an: ja_nein = aktiv\nwert wer: text = name\nwert zeit: h/Jahr = stunden\n", "wahrheit.rules")
+_TRUTH_WRITTEN = {"ja": True, "nein": False, "WAHR": True, "FALSCH": False}
+_NO_TRUTH = ("VIELLEICHT", "Wahr", "wahr", "falsch", "Ja", "true", "1")
+
+
+@pytest.mark.parametrize("backend", ["spalten", "skalar"])
+@settings(max_examples=examples(10), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(cells=st.lists(st.sampled_from([*_TRUTH_WRITTEN, *_NO_TRUTH]), min_size=1, max_size=8),
+       name=st.sampled_from(["WAHR", "FALSCH", "Haus"]))
+def test_excel_s_truth_words_in_a_csv_cell_are_ja_and_nein(backend: str, cells: list[str], name: str,
+                                                          tmp_path: Path) -> None:
+    """German Excel saves truth values in a CSV file as ``WAHR``/``FALSCH``: a ``ja_nein`` input
+    reads them as ``ja``/``nein`` — by both backends, in a file with a decimal comma as in one
+    without — and a text input keeps them as the text they are. Any other word (``Wahr``,
+    ``VIELLEICHT``) is an error row, with the message evaluating the case gives."""
+    path = tmp_path / "fälle.csv"
+    path.write_text("\ufefffall;aktiv;name;stunden\n" + "".join(
+        f"{number};{cell};{name};{'1,5' if number % 2 else '2'}\n" for number, cell in enumerate(cells)), "utf-8")
+    result = _TRUTH.evaluate_many(path, backend=backend)
+    taken = [number for number, cell in enumerate(cells) if cell in _TRUTH_WRITTEN]
+    assert [(row["_c"], row["an"], row["wer"]) for row in result.rows()] == [
+        (number, _TRUTH_WRITTEN[cells[number]], name) for number in taken]
+    assert [(e.index, e.problems) for e in result.errors] == [
+        (number, _problems(_TRUTH, {"aktiv": cell})) for number, cell in enumerate(cells) if cell in _NO_TRUTH]
+    for _number, cell in enumerate(cells):
+        if cell in _NO_TRUTH:
+            assert _problems(_TRUTH, {"aktiv": cell}) == (
+                (f"erwartet ja/nein (true/false, WAHR/FALSCH), nicht „{cell}“", "$.aktiv"),)
+
+
+@pytest.mark.parametrize("backend", ["spalten", "skalar"])
+def test_truth_cells_and_excel_s_truth_words_of_a_workbook_are_ja_and_nein(backend: str, tmp_path: Path) -> None:
+    """A workbook's truth cells (openpyxl reads them as truth values) and its text cells
+    ``WAHR``/``FALSCH`` are ``ja``/``nein``; a text cell ``wahr`` is an error row."""
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    for row in (("fall", "aktiv"), ("a", True), ("b", False), ("c", "WAHR"), ("d", "FALSCH"), ("e", "wahr")):
+        sheet.append(row)
+    path = tmp_path / "fälle.xlsx"
+    book.save(path)
+    result = _TRUTH.evaluate_many(path, backend=backend)
+    assert [(row["_c"], row["an"]) for row in result.rows()] == [(0, True), (1, False), (2, True), (3, False)]
+    assert [(e.index, e.problems) for e in result.errors] == [
+        (4, (("erwartet ja/nein (true/false, WAHR/FALSCH), nicht „wahr“", "$.aktiv"),))]

@@ -242,6 +242,35 @@ def test_flagged_cases_of_a_staged_file_are_evaluated_by_the_scalar_backend(tmp_
     assert result.scalar_cases == 1 and len(result.errors) == 1
 
 
+def test_excel_s_truth_words_are_staged_as_ja_and_nein(tmp_path: Path) -> None:
+    """A ``ja_nein`` input written ``WAHR``/``FALSCH`` (as German Excel saves truth values) is
+    staged in SQL as ``ja``/``nein`` are — the results of the case-by-case path, no case left to
+    the scalar backend — and ``Wahr`` or ``VIELLEICHT`` is the loader's error row."""
+    model = teilhabe_rules.bundled("mawo")
+    cases = list(sample_cases(model, 6, 3))
+    written = {True: ["WAHR", "ja", True], False: ["FALSCH", "nein", False]}
+    lines = []
+    for number, case in enumerate(cases):
+        case = copy.deepcopy(case)
+        for spec in model.checked.scopes[""].inputs:
+            if spec.type.kind.value == "ja_nein" and isinstance(case.get(spec.id), bool):
+                case[spec.id] = written[case[spec.id]][number % 3]
+        lines.append(_line(case))
+    flags = [spec.id for spec in model.checked.scopes[""].inputs if spec.type.kind.value == "ja_nein"]
+    assert flags
+    bad = copy.deepcopy(cases[0])
+    bad[flags[0]] = "Wahr"
+    lines.append(_line(bad))
+    bad[flags[0]] = "VIELLEICHT"
+    lines.append(_line(bad))
+    path = tmp_path / "population.jsonl"
+    path.write_text("\n".join(lines) + "\n", "utf-8")
+    result = _same(model, path)
+    assert [e.index for e in result.errors] == [len(cases), len(cases) + 1]
+    assert [row["_skalar"] for row in result.rows()] == [False] * len(cases)
+    assert result.rows() == model.evaluate_many(cases).rows()
+
+
 def test_a_file_larger_than_the_intake_takes_is_read_case_by_case(tmp_path: Path,
                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     """DuckDB reads a staged file as one text (its limit ~3.9 GiB): a file above ``MAX_FILE`` never

@@ -269,6 +269,20 @@ class TestRejectedByBoth:
         model("mawo").load_case(copy.deepcopy(case))
         assert errors("mawo", "fall", case) == []
 
+    @pytest.mark.parametrize("value", [True, False, "ja", "nein", "WAHR", "FALSCH", "Wahr", "wahr", "falsch",
+                                       "Ja", "true", "vielleicht", 1])
+    def test_a_truth_value_fits_the_schema_as_the_library_takes_it(self, value: Any) -> None:
+        """``WAHR``/``FALSCH`` (German Excel's truth values in a CSV file) as ``ja``/``nein``:
+        the schema takes a truth text exactly where the case loader takes it."""
+        case = _spoiled(lambda c: c.update(lp1b_einfachbesetzung=value))
+        try:
+            model("mawo").load_case(copy.deepcopy(case))
+        except CaseError:
+            assert errors("mawo", "fall", case)
+        else:
+            assert errors("mawo", "fall", case) == []
+            assert value in (True, False, "ja", "nein", "WAHR", "FALSCH")
+
     @settings(max_examples=examples(200), deadline=None, database=None, derandomize=True,
               suppress_health_check=list(HealthCheck))
     @given(st.from_regex(r"\A *[-+]?0*(0|2|5|9|16|24)([.,]0{0,2}[05]?)? *(min/Tag)?\Z"))

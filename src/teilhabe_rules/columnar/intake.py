@@ -27,8 +27,8 @@ it unchanged and the staging of :func:`~teilhabe_rules.columnar.batch.stage_case
   a list is an array of objects of an allowed length; a granted level has its reason;
 - every required input is there, a missing one takes its default; a value has the type the
   loader takes as it is: a number a JSON number or a plain decimal text (``"2.5"``, ``"2,5"``;
-  one with a unit: the loader), a date a text ``JJJJ-MM-TT`` or ``TT.MM.JJJJ``, ``ja``/``nein``
-  a boolean or that text, a level or choice its key, a key ``"1:x"``;
+  one with a unit: the loader), a date a text ``JJJJ-MM-TT`` or ``TT.MM.JJJJ``, a ``ja_nein``
+  a boolean or one of its texts (``ja``, ``WAHR`` …), a level or choice its key, a key ``"1:x"``;
 - numbers are read as text and converted to the staged numerator exactly (never a double): at
   most :data:`~teilhabe_rules.columnar.plan.IN_SCALE` fractional digits, within the declared
   range, choice set and the bound the plan assumes;
@@ -62,7 +62,7 @@ import duckdb
 from sqlglot import exp
 
 from ..duck import Sandbox, file_faults, reading_whole
-from ..inputs.cases import BLANK_PATTERN
+from ..inputs.cases import BLANK_PATTERN, TRUTH_TEXTS
 from ..inputs.population import MAX_LINE, NO_BOUNDS, Population, PopulationProperties, each_one_element
 from ..inputs.tabular import parse_column
 from ..ir import checked as c
@@ -648,8 +648,10 @@ def _input_value(scope: _Scope, spec: c.InputSpec, number: int, digits: int, lim
         numerator = _col(f"n{number}")
         return _case(exp.Between(this=numerator, low=exp.Literal.number(1), high=_n(limit)), numerator)
     if kind == c.TypeKind.JA_NEIN:
-        return (exp.Case().when(value.isin(_s("true"), _s('"ja"')), exp.Boolean(this=True))
-                .when(value.isin(_s("false"), _s('"nein"')), exp.Boolean(this=False)))
+        truth = {flag: [_s(_quoted(text)) for text, meant in TRUTH_TEXTS.items() if meant is flag]
+                 for flag in (True, False)}
+        return (exp.Case().when(value.isin(_s("true"), *truth[True]), exp.Boolean(this=True))
+                .when(value.isin(_s("false"), *truth[False]), exp.Boolean(this=False)))
     if kind == c.TypeKind.DATUM:
         inner = _f("substr", value, exp.Literal.number(2), exp.Literal.number(10))
         date = exp.DataType.build("DATE")

@@ -60,6 +60,7 @@ else:  # pragma: no cover
 __all__ = [
     "MAX_NESTING",
     "NO_RECORD",
+    "TRUTH_TEXTS",
     "Case",
     "CaseFileData",
     "LoadedFor",
@@ -83,6 +84,11 @@ __all__ = [
 
 NO_RECORD = "Ein Fall ist ein Datensatz (Tabelle/Objekt)"
 """What loading data that is no record (a list, a number, a text …) says, at ``$``."""
+
+TRUTH_TEXTS = {"ja": True, "nein": False, "WAHR": True, "FALSCH": False}
+"""The texts a ``ja_nein`` input takes besides a truth value, exactly so written: ``ja``/``nein``,
+and ``WAHR``/``FALSCH`` as German Excel saves truth values in a CSV file (in upper case, as Excel
+writes them; ``Ja`` or ``wahr`` is no truth value, as neither is elsewhere)."""
 
 
 class LoadedFor:
@@ -333,9 +339,9 @@ def convert_value(value: Any, vtype: c.ValueType) -> Any:
             return value
         if _boolean_scalar(value):  # (numpy's bool_: a data frame's column of ja/nein, not a bool)
             return bool(value)
-        if value in ("ja", "nein"):
-            return value == "ja"
-        raise ValueError(f"erwartet ja/nein (true/false), nicht {_show(value)}")
+        if isinstance(value, str) and value in TRUTH_TEXTS:
+            return TRUTH_TEXTS[value]
+        raise ValueError(f"erwartet ja/nein (true/false, WAHR/FALSCH), nicht {_show(value)}")
     if kind == _T_DATUM:
         if isinstance(value, _dt.datetime):
             raise ValueError(f"erwartet ein Datum ohne Uhrzeit, nicht {value}")

@@ -30,7 +30,7 @@ from decimal import Decimal
 from typing import Any
 
 from ..inputs.agreements import HEADER_KEYS, NOT_AGREED
-from ..inputs.cases import BLANK_CHARACTERS
+from ..inputs.cases import BLANK_CHARACTERS, TRUTH_TEXTS
 from ..ir import checked as c
 from ..limits import list_limit
 from ..runtime.results import SCHEMA_VERSION
@@ -159,7 +159,8 @@ def _value(vtype: c.ValueType) -> dict[str, Any]:
     if kind == c.TypeKind.ZAHL:
         return _number(vtype)
     if kind == c.TypeKind.JA_NEIN:
-        return {"anyOf": [{"type": "boolean"}, {"enum": ["ja", "nein"]}], "description": "ja/nein (true/false)"}
+        return {"anyOf": [{"type": "boolean"}, {"enum": list(TRUTH_TEXTS)}],
+                "description": "ja/nein (true/false, WAHR/FALSCH)"}
     if kind == c.TypeKind.DATUM:
         return {"type": "string", "pattern": _DATE_TEXT, "description": "Datum JJJJ-MM-TT oder TT.MM.JJJJ"}
     if kind == c.TypeKind.TEXT:

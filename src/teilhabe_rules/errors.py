@@ -257,6 +257,7 @@ def counted(count: int, one: str, many: str) -> str:
 
 def did_you_mean(name: str, candidates: Iterable[str]) -> str | None:
     """The hint „meinten Sie „X“?“ naming the candidate closest to a misspelt ``name``, or None.
+    Where none is close as written, the closest one in other case is (``MAWO`` → ``mawo``).
 
     Words longer than :data:`~teilhabe_rules.limits.MAX_SUGGESTION_LENGTH` are neither given a
     suggestion nor suggested: the comparison grows with the product of the lengths, and nobody
@@ -273,6 +274,11 @@ def _closest(name: str, usable: tuple[str, ...]) -> str | None:
     import difflib
 
     close = difflib.get_close_matches(name, usable, n=1, cutoff=0.6)
+    if not close:  # (upper case for lower: „MAWO“ has no letter of „mawo“)
+        folded: dict[str, str] = {}
+        for candidate in usable:
+            folded.setdefault(candidate.casefold(), candidate)
+        close = [folded[c] for c in difflib.get_close_matches(name.casefold(), list(folded), n=1, cutoff=0.6)]
     return f"meinten Sie „{close[0]}“?" if close else None
 
 

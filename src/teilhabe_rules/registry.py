@@ -15,7 +15,7 @@ import functools
 from pathlib import Path
 
 from .catalog import BundledModel, bundled_models
-from .errors import Diagnostic, ValidityError
+from .errors import Diagnostic, ValidityError, did_you_mean
 from .inputs.cases import day_of
 from .ir.text import date_text
 from .model import Model, load
@@ -29,8 +29,9 @@ def model_path(name: str) -> Path:
     for path in model_files():
         if path.stem == name:
             return path
+    names = [p.stem for p in model_files()]
     raise ValidityError(Diagnostic(
-        f"Kein mitgeliefertes Modell „{name}“", hint="mitgeliefert: " + ", ".join(p.stem for p in model_files())
+        f"Kein mitgeliefertes Modell „{name}“", hint=did_you_mean(name, names) or "mitgeliefert: " + ", ".join(names)
     ))
 
 
@@ -60,7 +61,7 @@ def choose(family: str, date: _dt.date) -> Model:
     if not candidates:
         names = sorted({m.family or m.name for m in bundled_models()} | {m.name for m in bundled_models()})
         raise ValidityError(Diagnostic(f"Keine mitgelieferte Modellfamilie und kein Modell „{family}“",
-                                       hint="Familien und Modelle: " + ", ".join(names)))
+                                       hint=did_you_mean(family, names) or "Familien und Modelle: " + ", ".join(names)))
     valid = [m for m in candidates if m.valid_on(date)]
     if valid:
         chosen = max(valid, key=lambda m: (m.valid_from or _dt.date.min, m.name))

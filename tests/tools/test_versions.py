@@ -4,15 +4,20 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import difflib
 import io
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+from hypothesis_budget import examples
 
 import teilhabe_rules
 from teilhabe_rules import CheckError, ValidityError
 from teilhabe_rules.cli import main
+from teilhabe_rules.errors import did_you_mean
 from teilhabe_rules.ir.text import format_value
 from teilhabe_rules.registry import choose, versions
 
@@ -226,6 +231,44 @@ class TestRegistry:
     def test_an_unknown_family(self) -> None:
         with pytest.raises(ValidityError, match="Keine mitgelieferte Modellfamilie und kein Modell „XYZ“"):
             choose("XYZ", dt.date(2024, 1, 1))
+
+    @pytest.mark.parametrize(("given", "meant"), [("MAWO", "mawo"), ("MAWO_2025", "mawo_2025"),
+                                                  ("BEI_NRW3", "bei_nrw3"), ("Bei_Nrw2", "bei_nrw2")])
+    def test_a_bundled_name_in_other_case_is_named_as_it_is_written(self, given: str, meant: str) -> None:
+        """Bundled names are case-sensitive (a file's name): ``MAWO`` is refused with a hint
+        naming ``mawo`` — by the API and on the command line."""
+        with pytest.raises(ValidityError) as caught:
+            teilhabe_rules.bundled(given)
+        assert caught.value.message == f"Kein mitgeliefertes Modell „{given}“"
+        assert caught.value.diagnostics[0].hint == f"meinten Sie „{meant}“?"
+        err = io.StringIO()
+        assert main(["schema", given], io.StringIO(), err) == 1
+        assert f"Kein mitgeliefertes Modell „{given}“" in err.getvalue()
+        assert f"meinten Sie „{meant}“?" in err.getvalue()
+
+    @settings(max_examples=examples(100), deadline=None)
+    @given(st.lists(st.from_regex(r"\A[a-z][a-z0-9_]{1,11}\Z"), min_size=1, max_size=6, unique=True), st.data())
+    def test_a_name_written_in_other_case_is_suggested_as_it_is(self, names: list[str], data: st.DataObject) -> None:
+        """Of names written in lower case, the one given in upper case (or capitalised) is
+        suggested, as it is written — where no name is closer as given."""
+        name = data.draw(st.sampled_from(names))
+        given = data.draw(st.sampled_from([name.upper(), name.capitalize(), name.swapcase()]))
+        assume(given != name)
+        hint = did_you_mean(given, names)
+        assert hint is not None
+        if not difflib.get_close_matches(given, names, n=1, cutoff=0.6):
+            assert hint == f"meinten Sie „{name}“?"
+
+    def test_choose_names_a_model_name_written_in_other_case(self) -> None:
+        """A family is chosen in any case (``mawo``: MAWo); a model's name is written as it is."""
+        with pytest.raises(ValidityError) as caught:
+            choose("MAWO_2025", dt.date(2025, 9, 1))
+        assert caught.value.diagnostics[0].hint == "meinten Sie „mawo_2025“?"
+
+    def test_a_name_near_no_bundled_model_lists_them(self) -> None:
+        with pytest.raises(ValidityError) as caught:
+            teilhabe_rules.bundled("xyz")
+        assert caught.value.diagnostics[0].hint == "mitgeliefert: bei_nrw2, bei_nrw3, mawo, mawo_2025"
 
     def test_a_case_of_the_old_version_names_the_new_one(self) -> None:
         from teilhabe_rules.inputs.cases import read_data

@@ -27,6 +27,7 @@ __all__ = [
     "MAX_CASE_TOTAL_BYTES",
     "MAX_RULE_BYTES",
     "READ_WITHOUT_BLOCKING",
+    "LONE_RETURN_HINT",
     "FileRefused",
     "confined",
     "read_text",
@@ -43,6 +44,12 @@ MAX_CASE_TOTAL_BYTES = 64 * MIB  # a case file and all element files it names, t
 # a rule file or a variant's base: enough for every text within the parser's own limit of
 # characters (at most 4 bytes each), which then reports an oversized text with its line
 MAX_RULE_BYTES = 4 * MAX_RULE_FILE_CHARS
+
+LONE_RETURN_HINT = ("eine Zeile endet mit einem Wagenrücklauf allein (CR, altes Mac-Format wie Excels "
+                    "„CSV (Macintosh)“); speichere die Datei mit dem Zeilenende LF oder CR LF (in Excel: "
+                    "Speichern unter „CSV UTF-8“)")
+"""The hint for a text file (a TOML case, a population's CSV or JSON Lines file) whose lines end
+with a carriage return alone: no reader of these formats takes that line end."""
 
 
 class FileRefused(Exception):

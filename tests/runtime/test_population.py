@@ -1438,3 +1438,25 @@ def test_a_json_lines_file_of_lines_ended_by_a_return_alone_names_the_line_end(b
     path.write_bytes(b'{"a": 1}\r\n{"a": 2}\r\n')  # (CR LF: two cases, no word of the line end)
     assert [e.problems for e in model.evaluate_many(path, backend=backend).errors if any(
         "Wagenrücklauf" in m for m, _ in e.problems)] == []
+
+
+def test_a_return_alone_as_line_end_has_one_hint_in_every_format(tmp_path: Path) -> None:
+    """A TOML case file, a CSV population and a JSON Lines population saved with lines ended by a
+    carriage return alone each name that line end and how to save the file — in the same words."""
+    model = teilhabe_rules.bundled("mawo")
+    case = tmp_path / "fall.toml"
+    case.write_bytes((ROOT / "examples" / "mawo" / "person_grundfall.toml").read_bytes().replace(b"\n", b"\r"))
+    with pytest.raises(CaseError) as caught:
+        model.evaluate(case)
+    toml_hint = caught.value.diagnostics[0].hint
+    table = tmp_path / "mac.csv"
+    table.write_bytes(b"beginn;stunden;name\r01.03.2025;250,5;A\r")
+    with pytest.raises(CaseError) as caught:
+        read_population(table)
+    csv_hint = caught.value.diagnostics[0].hint
+    lines = tmp_path / "mac.jsonl"
+    lines.write_bytes(b'{"a": 1}\r{"a": 2}\r')
+    ((message, _),) = model.evaluate_many(lines, backend="skalar").errors[0].problems
+    assert toml_hint is not None and "CR" in toml_hint
+    assert csv_hint == toml_hint
+    assert message.endswith(" — " + toml_hint)

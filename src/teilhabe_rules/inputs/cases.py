@@ -35,7 +35,7 @@ from typing import Any
 import attrs
 
 from ..errors import CaseError, Diagnostic, Location, ValidityError, counted, did_you_mean
-from ..files import MAX_CASE_BYTES, MAX_CASE_TOTAL_BYTES, FileRefused, confined, read_text, size_text
+from ..files import LONE_RETURN_HINT, MAX_CASE_BYTES, MAX_CASE_TOTAL_BYTES, FileRefused, confined, read_text, size_text
 from ..ir import checked as c
 from ..ir.text import decimal_text
 from ..limits import MAX_LIST_ITEMS, list_length_problem, list_limit
@@ -1249,8 +1249,7 @@ def _document_diagnostic(exc: DocumentError, file: str, text: str, path: str | N
     if line is not None:  # lines ended by a carriage return alone: TOML knows no such line end
         if source_line is None and len(line) <= 1000:  # (the file's one long line: the part up to the return)
             source_line = line
-        hint = hint or ("hier endet eine Zeile mit einem Wagenrücklauf allein (CR, altes Mac-Format), den TOML "
-                        "nicht kennt; speichere die Datei mit dem Zeilenende LF oder CR LF")
+        hint = hint or LONE_RETURN_HINT
     return Diagnostic(f"Die Datei ist kein gültiges TOML/JSON: {exc.message}", Location(file, exc.line, exc.column),
                       path=path, source_line=source_line, hint=hint, code="eingabe")
 

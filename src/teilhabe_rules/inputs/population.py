@@ -43,7 +43,7 @@ import attrs
 
 from ..duck import Sandbox, file_faults
 from ..errors import CaseError, Diagnostic, Location, counted, did_you_mean
-from ..files import links_out, read_problem
+from ..files import LONE_RETURN_HINT, links_out, read_problem
 from ..ir.text import WHITE_SPACE, decimal_text
 from .cases import NO_RECORD, DocumentError, infinite_name, parse_document
 from .tabular import AmbiguousNumber, Column, DecimalMark, TableCase, TableRow, assemble, key_index, parse_column
@@ -91,8 +91,7 @@ class PopulationRow:
             except JsonLineError as exc:
                 error = str(exc)
                 if _LONE_RETURN.search(self.raw):  # (JSON reads a CR as a blank: the cases run together)
-                    error += (" — die Zeilen enden mit einem Wagenrücklauf allein (CR, altes Mac-Format); JSON "
-                              "Lines trennt die Fälle mit dem Zeilenende LF oder CR LF: speichere die Datei so")
+                    error += " — " + LONE_RETURN_HINT
             else:
                 if records and not isinstance(data, dict):
                     error = NO_RECORD  # (as evaluating that data says, and a case file holding it)
@@ -518,9 +517,7 @@ class Population:
                 raise CaseError(Diagnostic(
                     f"Die Kopfzeile der CSV-Datei ist nicht lesbar: {problem}",
                     Location(name, number, 1), code="population",
-                    hint=("die Zeilen der Datei enden mit einem Wagenrücklauf allein (CR, altes Mac-Format, "
-                          "„CSV (Macintosh)“): speichere sie mit dem Zeilenende LF oder CR LF (z. B. als "
-                          "„CSV UTF-8“)") if lone else None))
+                    hint=LONE_RETURN_HINT if lone else None))
             if _cells_filled(header) <= 1 and all(_title_like(c) for c in header if c.strip(_BLANK)):
                 found = self._below_title(lines, [(number, header)])
                 if found is not None:

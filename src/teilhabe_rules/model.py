@@ -382,12 +382,13 @@ class Model:
 
         def scalar(index: int, data: Any) -> ScalarOutcome:
             if isinstance(data, Unreadable):
-                return ScalarOutcome(None, ((data.message, data.path),))
+                return ScalarOutcome(None, ((data.message, data.path),), (data.hint,))
             try:
                 # (the folder checked above, or a case file's: not looked up again per case)
                 result = self._evaluate(data, agreed, False, at, case_folder(data, folder), True)
             except TeilhabeError as exc:
-                return ScalarOutcome(None, tuple((d.message, d.path) for d in exc.diagnostics))
+                return ScalarOutcome(None, tuple((d.message, d.path) for d in exc.diagnostics),
+                                     tuple(d.hint for d in exc.diagnostics))
             return ScalarOutcome(result.frame)
 
         read: list[str] = []  # the ids of the cases the population reader reads

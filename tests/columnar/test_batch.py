@@ -39,6 +39,13 @@ def _problems(model: Model, data: Any) -> tuple[tuple[str, str | None], ...]:
     return tuple((d.message, d.path) for d in info.value.diagnostics)
 
 
+def _hints(model: Model, data: Any) -> tuple[str | None, ...]:
+    """The hints of the problems ``model.evaluate`` reports for ``data``, problem by problem."""
+    with pytest.raises(TeilhabeError) as info:
+        model.evaluate(data)
+    return tuple(d.hint for d in info.value.diagnostics)
+
+
 def _person(model: Model) -> dict[str, Any]:
     case = copy.deepcopy(next(iter(sample_cases(model, 1, 7))))
     case["bewohner"] = case["bewohner"][:1]
@@ -68,6 +75,7 @@ def _bad_rows(model: Model) -> list[tuple[str, dict[str, Any]]]:
     variant("Prüfung", lambda d: d["bewohner"][0].__setitem__("massnahmen", [{"bezeichnung": "Ohne Angabe"}]))
     variant("Prüfung des Angebots", lambda d: (d.__setitem__("plaetze", 1), d["bewohner"].append(
         copy.deepcopy(d["bewohner"][0]))))
+    variant("Gültigkeit", lambda d: d.__setitem__("zeitraum_ab", "2023-06-01"))
     return rows
 
 
@@ -77,13 +85,22 @@ def test_a_population_with_bad_rows_gives_exactly_one_error_row_per_bad_row() ->
     bad = _bad_rows(model)
     population: list[Any] = []
     expected: dict[int, tuple[tuple[str, str | None], ...]] = {}
+    hints: dict[int, tuple[str | None, ...]] = {}
     for number, case in enumerate(good):
         population.append(case)
         if number < len(bad):
             expected[len(population)] = _problems(model, bad[number][1])
+            hints[len(population)] = _hints(model, bad[number][1])
             population.append(bad[number][1])
     result = model.evaluate_many(population)
     assert {e.index: e.problems for e in result.errors} == expected
+    # the hints too, problem by problem: a group size without a pooling share names the shares there
+    # are, a day outside the validity the model's validity
+    assert {e.index: e.hints for e in result.errors} == {i: h if any(h) else () for i, h in hints.items()}
+    shown = {e.index: e.hint for e in result.errors}
+    assert shown == {i: "; ".join(dict.fromkeys(x for x in h if x)) or None for i, h in hints.items()}
+    assert "vorhandene Einträge: 1, 2, 3" in shown.values()
+    assert any(hint is not None and hint.startswith("ein Tag in der Gültigkeit") for hint in shown.values())
     assert len(result.rows()) + len(result.errors) == len(population)
     assert sorted(r["_c"] for r in result.rows()) == [i for i in range(len(population)) if i not in expected]
 
@@ -104,7 +121,8 @@ def test_the_scalar_backend_gives_a_result_of_the_same_form(name: str, tmp_path:
         columnar = model.evaluate_many(source)
         scalar = model.evaluate_many(source, backend="skalar")
         assert scalar.notes == ["Backend „skalar“ gewählt: jeder Fall mit dem skalaren Backend, einer nach dem anderen"]
-        assert [(e.index, e.problems) for e in scalar.errors] == [(e.index, e.problems) for e in columnar.errors]
+        assert [(e.index, e.problems, e.hints, e.hint) for e in scalar.errors] == [
+            (e.index, e.problems, e.hints, e.hint) for e in columnar.errors]
         assert len(scalar.errors) == len(spoiled) + (source is population)
         by_case = {row["_c"]: row for row in columnar.rows()}
         assert sorted(by_case) == sorted(row["_c"] for row in scalar.rows())
@@ -205,7 +223,28 @@ def test_every_case_file_of_a_folder_gives_a_result_or_an_error_row(tmp_path: Pa
         with pytest.raises(TeilhabeError) as scalar:
             model.evaluate(path)
         assert error.problems == tuple((d.render().splitlines()[0], d.path) for d in scalar.value.diagnostics)
+        assert error.hint == scalar.value.diagnostics[0].hint
     assert sorted(named[e.index] for e in result.errors) == named[1:]
+
+
+@pytest.mark.parametrize("backend", ["spalten", "skalar"])
+def test_a_case_file_that_cannot_be_read_gives_its_hint_in_its_error_row(tmp_path: Path, backend: str) -> None:
+    """A case file of a folder that is no case data has the hint in its error row that evaluating
+    it alone gives (lines ended by a carriage return alone, bytes that are no UTF-8), on both backends."""
+    model = teilhabe_rules.bundled("mawo")
+    folder = tmp_path / "faelle"
+    folder.mkdir()
+    (folder / "a.toml").write_bytes(b'name = "x"\rplaetze = \r')
+    (folder / "b.toml").write_bytes(b"\xff\xfe")
+    (folder / "c.toml").write_text("name = \n", "utf-8")
+    result = model.evaluate_many(folder, backend=backend)
+    assert [e.index for e in result.errors] == [0, 1, 2]
+    for error, name in zip(result.errors, ("a.toml", "b.toml", "c.toml"), strict=True):
+        with pytest.raises(TeilhabeError) as alone:
+            model.evaluate(folder / name)
+        (diagnostic,) = alone.value.diagnostics
+        assert error.hint == diagnostic.hint and error.hints == ((diagnostic.hint,) if diagnostic.hint else ())
+    assert [e.hint is not None for e in result.errors] == [True, True, False]
 
 
 @pytest.mark.parametrize("suffix", [".jsonl", ".csv", ".parquet"])

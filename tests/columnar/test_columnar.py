@@ -36,11 +36,12 @@ def _plan(model: Model) -> Plan:
 def _scalar(model: Model) -> Any:
     def scalar(index: int, data: Any) -> ScalarOutcome:
         if isinstance(data, Unreadable):  # a line of a file that is no case
-            return ScalarOutcome(None, ((data.message, data.path),))  # (as evaluate_many does)
+            return ScalarOutcome(None, ((data.message, data.path),), (data.hint,))  # (as evaluate_many does)
         try:
             result = model.evaluate(data)
         except TeilhabeError as exc:
-            return ScalarOutcome(None, tuple((d.message, d.path) for d in exc.diagnostics))
+            return ScalarOutcome(None, tuple((d.message, d.path) for d in exc.diagnostics),
+                                 tuple(d.hint for d in exc.diagnostics))
         return ScalarOutcome(result.frame)
 
     return scalar

@@ -40,7 +40,7 @@ def _same(model: Model, path: Path) -> BatchResult:
     new = model.evaluate_many(path)
     old = _old_path(model, path)
     assert new.cases == old.cases
-    assert [(e.index, e.problems) for e in new.errors] == [(e.index, e.problems) for e in old.errors]
+    assert [(e.index, e.problems, e.hints) for e in new.errors] == [(e.index, e.problems, e.hints) for e in old.errors]
     plan = model.columnar_plan()
     for sid in model.checked.scopes:
         new_rows, old_rows = new.rows(sid), old.rows(sid)

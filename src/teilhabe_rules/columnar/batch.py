@@ -136,25 +136,48 @@ def case_ids(source: Any, read: list[str], cases: int) -> Callable[[Sequence[int
     return FileIds(named)
 
 
+def _hints(hints: Iterable[str | None]) -> tuple[str | None, ...]:
+    """``hints`` as a tuple, () where none is given (a problem without a hint has None)."""
+    given = tuple(hints)
+    return given if any(hint is not None for hint in given) else ()
+
+
+def _hint_text(hints: tuple[str | None, ...]) -> str | None:
+    """The hints of a case's problems as one text: those given, in the problems' order, each once,
+    joined by ``; ``; None where no problem has one."""
+    shown = list(dict.fromkeys(hint for hint in hints if hint))
+    return "; ".join(shown) if shown else None
+
+
 @attrs.frozen
 class ErrorRow:
-    """A case without a result: its 0-based number and the problems (German message, ``$.path``
-    or None) exactly as evaluating it alone reports them."""
+    """A case without a result: its 0-based number, the problems (German message, ``$.path``
+    or None) and, problem by problem, their hints (None: none; ``hints`` is () where no problem
+    has one) exactly as evaluating it alone reports them."""
 
     index: int
     problems: tuple[tuple[str, str | None], ...]
+    hints: tuple[str | None, ...] = attrs.field(default=(), converter=_hints)
 
     @property
     def message(self) -> str:
         return "; ".join(m + (f" @ {p}" if p and p != "$" else "") for m, p in self.problems)
 
+    @property
+    def hint(self) -> str | None:
+        """The hints of the problems as one text (``; `` between them, each once), None where
+        none has one."""
+        return _hint_text(self.hints)
+
 
 @attrs.frozen
 class ScalarOutcome:
-    """What the scalar backend gave for one case: a frame, or the problems."""
+    """What the scalar backend gave for one case: a frame, or the problems and their hints
+    (problem by problem, as :attr:`ErrorRow.hints`)."""
 
     frame: Frame | None
     problems: tuple[tuple[str, str | None], ...] = ()
+    hints: tuple[str | None, ...] = attrs.field(default=(), converter=_hints)
 
 
 @attrs.define
@@ -628,11 +651,11 @@ def _run_batch(plan: Plan | None, model: c.CheckedModel, cases: Iterable[Any], l
     limits = {sid: _decimal_limits(con.table(tables[sid])) for sid in model.scopes}
     inserts: dict[str, list[list[Any]]] = {sid: [] for sid in model.scopes}
     for index in sorted(sure):
-        errors.append(ErrorRow(index, sure[index].problems))
+        errors.append(ErrorRow(index, sure[index].problems, sure[index].hints))
     for done, (index, data) in enumerate(todo):
         outcome = scalar(index, data)
         if outcome.frame is None:
-            errors.append(ErrorRow(index, outcome.problems))
+            errors.append(ErrorRow(index, outcome.problems, outcome.hints))
         else:
             misfit = _misfit(limits, outcome.frame) or _unencodable(result_columns, outcome.frame)
             if misfit is not None:

@@ -48,11 +48,13 @@ def _no_case(item: Any) -> Unreadable:
 
 @attrs.frozen
 class Unreadable:
-    """A line or file of the population that is no case: the German message and where."""
+    """A line or file of the population that is no case: the German message, where, and the
+    hint evaluating it alone gives (a case file that cannot be read)."""
 
     message: str
     where: str | None = None
     path: str | None = None  # ``$`` where the data read is no record, as evaluating it alone says
+    hint: str | None = None
 
 
 
@@ -212,7 +214,8 @@ def _population_rows(population: Population, ids: list[str] | None = None) -> It
                 try:
                     read, _text = read_case_file(data)
                 except TeilhabeError as exc:
-                    yield Unreadable(str(exc).splitlines()[0], where)
+                    yield Unreadable(str(exc).splitlines()[0], where,
+                                     hint=exc.diagnostics[0].hint if exc.diagnostics else None)
                     continue
                 # (its element files beside it, as where the file is read alone)
                 yield CaseFileData(read, data.parent) if isinstance(read, Mapping) else Unreadable(

@@ -1973,7 +1973,7 @@ class _ColumnarRun:
                     return ScalarOutcome(None, ((data.error, None),))
                 data = data.data
             elif isinstance(data, Unreadable):
-                return ScalarOutcome(None, ((data.message, data.path),))
+                return ScalarOutcome(None, ((data.message, data.path),), (data.hint,))
             try:
                 frame = side.model.evaluate(data, side.agreed, at=side.at, base_dir=self.base_dir).frame
             except Exception as exc:  # noqa: BLE001 - every failure of a case becomes its error row

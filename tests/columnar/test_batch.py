@@ -348,6 +348,43 @@ def test_eval_many_writes_results_and_error_rows(tmp_path: Path, capsys: pytest.
         assert rows[0][1] is None and rows[1][1]
 
 
+@pytest.mark.parametrize("backend", ["spalten", "skalar"])
+def test_eval_many_writes_each_error_row_s_hint_in_every_format(tmp_path: Path, backend: str,
+                                                               capsys: pytest.CaptureFixture[str]) -> None:
+    """Every output of ``eval-many`` has the column ``_hinweis`` after ``_fehler``: the hints of an
+    error row's problems as evaluating the case alone gives them, empty where none has one and in
+    the rows with a result."""
+    import openpyxl
+
+    model = teilhabe_rules.bundled("mawo")
+    pooled = _person(model)
+    pooled["bewohner"][0]["massnahmen"] = [{"bezeichnung": "Ausflug zu viert", "stunden": 40, "personen": 4}]
+    cases = [_person(model), pooled, {"plaetze": "viele"}]
+    assert _hints(model, pooled) == ("vorhandene Einträge: 1, 2, 3",)
+    assert not any(_hints(model, cases[2]))
+    population = tmp_path / "p.jsonl"
+    population.write_text("".join(json.dumps(c, default=str) + "\n" for c in cases), "utf-8")
+    expected = [None, "vorhandene Einträge: 1, 2, 3", None]
+    for suffix in ("parquet", "csv", "jsonl", "xlsx", "csv-de"):
+        out = tmp_path / f"e.{suffix.removesuffix('-de')}"
+        given = ["--format", "csv-de"] if suffix == "csv-de" else []
+        assert main(["eval-many", "mawo", str(population), "--out", str(out), "--backend", backend, *given]) == 1
+        capsys.readouterr()
+        if suffix == "xlsx":
+            sheet = openpyxl.load_workbook(out)["Fälle"]
+            names, *rows = list(sheet.iter_rows(values_only=True))
+        elif suffix == "csv-de":
+            with out.open(encoding="utf-8-sig", newline="") as handle:
+                names, *rows = list(csv.reader(handle, delimiter=";"))
+            rows = [tuple(cell or None for cell in row) for row in rows]
+        else:
+            relation = duckdb.sql(f"SELECT * FROM '{out}' ORDER BY _c")  # noqa: S608 - test path
+            names, rows = relation.columns, relation.fetchall()
+        assert list(names[-2:]) == ["_fehler", "_hinweis"], suffix
+        assert [row[-1] for row in rows] == expected, suffix
+        assert [row[-2] is not None for row in rows] == [False, True, True], suffix
+
+
 def test_eval_many_names_an_inner_list_by_its_path(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """Two inner lists of one name (``a.posten``, ``b.posten``): ``--liste posten`` is a usage
     error naming both paths (it wrote the first one's elements without a word), ``--liste b.posten``
@@ -905,6 +942,7 @@ def test_generating_beyond_duckdb_s_memory_is_a_resource_error(tmp_path: Path,
     ("wert _meldung = 5\n", "„_meldung“ ist der Name einer Spalte der Ergebnisse", 6),
     ('liste p "P" mindestens 0 höchstens 2\n  wert _fehler = 5\nende\n',
      "„_fehler“ ist der Name einer Spalte der Ergebnisse", 7),
+    ("wert _Hinweis = 5\n", "„_Hinweis“ ist der Name einer Spalte der Ergebnisse", 6),
     ('liste p "P" mindestens 0 höchstens 2\n  wert _i1 = 5\nende\n',
      "„_i1“ ist der Name einer Spalte der Ergebnisse", 7),
 ])

@@ -31,10 +31,10 @@ AGGREGATES = {"summe", "anzahl", "min", "max", "erstes", "letztes"}
 FUNCTIONS = {"min", "max", "runde", "kalendertage", "datum_plus", "jahr", "monat", "tage_im_monat", "stichtag"}
 _RESERVED_PACKAGE_MEMBERS = {"stufe", "berechnete_stufe", "bewilligte_stufe", "begründung"}
 RESULT_COLUMNS = frozenset({"_c", "_skalar", "_warnungen", "_sicher", "_flag", "_fehlerzahl", "_meldung", "_pfad",
-                            "_fall", "_fehler"})
+                            "_fall", "_fehler", "_hinweis"})
 """With ``_i1``, ``_i2`` …: the names of the columns the columnar plan gives every scope's table
 beside its values (a row's keys, the rows it flags and why), and those a written result adds
-(the case's id, its messages) — no name of a model may be one of them, A–Z folded to a–z."""
+(the case's id, its messages and their hints) — no name of a model may be one of them, A–Z folded to a–z."""
 _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 
 
@@ -270,7 +270,7 @@ class _Declarer:
         if column in RESULT_COLUMNS or column.startswith("_i") and column[2:].isdigit():
             self.report(f"„{symbol.name}“ ist der Name einer Spalte der Ergebnisse", symbol.span,
                         "_c, _i1, _i2 …, _skalar, _warnungen, _sicher, _flag, _fehlerzahl, _meldung, _pfad, "
-                        "_fall und _fehler setzt die Auswertung selbst; "
+                        "_fall, _fehler und _hinweis setzt die Auswertung selbst; "
                         "wähle einen anderen Namen")
             return self._refused(ns, symbol)
         ns.names[symbol.name] = symbol

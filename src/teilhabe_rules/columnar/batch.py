@@ -230,15 +230,18 @@ class BatchResult:
 
     def combined(self, scope: str = "") -> duckdb.DuckDBPyRelation:
         """The results of ``scope`` and the error rows in one relation ordered by ``_c``: an error
-        row has ``_fehler`` (its messages) and NULL values; a result has ``_fehler`` NULL. With
+        row has ``_fehler`` (its messages), ``_hinweis`` (their hints, :attr:`ErrorRow.hint`; NULL
+        where none has one) and NULL values; a result has ``_fehler`` and ``_hinweis`` NULL. With
         :attr:`ids`, ``_fall`` (the case's id) follows ``_c``."""
         table = self._table(scope)
         con = self.connection
-        name = "fehlerzeilen"  # (made of two lists at once: row by row, executemany, took ~0.4 ms a row)
-        listed_table(con, name, ["_fehler"], [[e.message for e in self.errors]], [e.index for e in self.errors])
-        no_error = exp.alias_(exp.cast(exp.Null(), "VARCHAR"), "_fehler")
+        name = "fehlerzeilen"  # (made of lists at once: row by row, executemany, took ~0.4 ms a row)
+        listed_table(con, name, ["_fehler", "_hinweis"], [[e.message for e in self.errors],
+                                                          [e.hint for e in self.errors]],
+                     [e.index for e in self.errors])
+        no_error = [exp.alias_(exp.cast(exp.Null(), "VARCHAR"), column) for column in ("_fehler", "_hinweis")]
         query = exp.Union(
-            this=exp.select(exp.Star(), no_error).from_(table),
+            this=exp.select(exp.Star(), *no_error).from_(table),
             expression=exp.select(exp.Star()).from_(name), distinct=False, by_name=True)
         keys = key_columns(self.model, scope)
         plain = self.ids is numbered or (isinstance(self.ids, FileIds) and self.ids.every_line())

@@ -606,7 +606,8 @@ def batch_sheet(batch: BatchResult, scope: str = "") -> Sheet:
     :meth:`~teilhabe_rules.columnar.batch.BatchResult.combined` gives them, as a table named
     after the scope: a column per result column, a number's header with its unit
     (``nacht.vk [VK]``), its cells as in the results' JSON (a share in percent, a staff key as
-    the text ``1:x``), a level as its number; an error row has its messages in ``_fehler``."""
+    the text ``1:x``), a level as its number; an error row has its messages in ``_fehler`` and
+    their hints in ``_hinweis``."""
     relation = batch.combined(scope)
     types = {node.key: node.type for node in batch.model.nodes.values() if node.scope == scope}
     columns: list[Column] = []

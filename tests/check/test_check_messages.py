@@ -324,6 +324,42 @@ ende
     assert str(model.evaluate({"x": 6}).value("p.betrag")) == "10"
 
 
+_GRANTED_HEAD = HEAD + 'eingabe x: zahl von 0 bis 10\npaket p "P"\n  stufen\n    0 "a"\n    1 "b"\n  ende\n'
+
+
+@pytest.mark.parametrize(("body", "message", "hint"), [
+    ('  stufe = 0\nende\npaket q "Q"\n  wert w = 1\nende\nwert g = q.bewilligt\n',
+     "Das Paket „q“ hat keine Stufen", None),
+    ("  stufe = 0\n  wert g = bewilligt\nende\n",
+     "Unbekannter Name „bewilligt“", "die Stufe eines Pakets heißt auch darin mit dem Paket: „p.bewilligt“"),
+    ("  stufe = 0\n  wert bewilligt = ja\nende\n", "„bewilligt“ ist in einem Paket reserviert", None),
+    ("  stufe = 0\n  eingabe bewilligt: ja_nein\nende\n", "„bewilligt“ ist in einem Paket reserviert",
+     "stufe, berechnete_stufe, bewilligte_stufe, bewilligt und begründung setzt die Sprache selbst"),
+    ("  stufe = 0\n  wert Bewilligt = ja\nende\n",
+     "„Bewilligt“ unterscheidet sich von „bewilligt“ des Pakets nur in Groß- und Kleinschreibung", None),
+    ("  stufe = 0\nende\nwert g = p.bewilligtt\n", "Das Paket „p“ hat kein „bewilligtt“", "meinten Sie „bewilligt“?"),
+])
+def test_the_member_bewilligt_is_the_language_s(body: str, message: str, hint: str | None) -> None:
+    """``PAKET.bewilligt`` is read by the package's name, only of a package with levels, and no
+    name of a package may take it."""
+    with pytest.raises(CheckError) as raised:
+        teilhabe_rules.loads(_GRANTED_HEAD + body, "m.rules")
+    (error,) = raised.value.errors
+    assert error.message == message
+    if hint is not None:
+        assert error.hint == hint
+
+
+def test_the_member_bewilligt_is_a_truth_value() -> None:
+    model = teilhabe_rules.loads(_GRANTED_HEAD + "  stufe = 0\nende\nwert g = p.bewilligt\n"
+                                 "wert h = wenn p.bewilligt dann 1 sonst 0\n", "m.rules")
+    assert model.checked.nodes["g"].type.kind is c.TypeKind.JA_NEIN
+    result = model.evaluate({"x": 1, "p": {"bewilligte_stufe": 0, "begründung": "gleich der berechneten"}})
+    assert (result.value("p.stufe"), result.value("g"), result.value("h")) == (0, True, 1)
+    with pytest.raises(CheckError, match="nicht ja/nein"):
+        teilhabe_rules.loads(_GRANTED_HEAD + "  stufe = 0\nende\nwert g = p.bewilligt + 1\n", "m.rules")
+
+
 def test_an_examples_agreement_naming_a_name_of_several_parameters_is_told_so() -> None:
     """As the agreement's loader: a bare name of several parameters names none of them."""
     text = HEAD + """eingabe x: zahl von 0 bis 10

@@ -1305,3 +1305,52 @@ def test_a_worded_failure_is_the_scalar_backend_s_error_row(cases: list[dict[str
         assert quick.rows(sid) == plain.rows(sid)
     event("worded" if worded else "none worded")
     assert quick.scalar_cases == plain.scalar_cases - len(worded)
+
+
+GRANTS = (
+    'modell probe "Probe"\n  version "1"\n  gültig ab 01.01.2024\nende\n'
+    "eingabe minuten: zahl min/Tag von 0 bis 100\n"
+    'liste personen "Personen" mindestens 1\n'
+    "  eingabe name: text\n"
+    '  paket lp2a "LP 2a"\n'
+    '    stufen\n      0 "kein"\n      1 "gering"\n      2 "mittel"\n    ende\n'
+    "    stufe nach korridor minuten\n      0: bis 0\n      1: über 0 bis 7\n      2: über 7\n    ende\n"
+    "  ende\n"
+    '  paket lp1a "LP 1a"\n    stufen\n      0 "kein"\n      1 "zeitweise"\n    ende\n    stufe nach einschätzung\n'
+    "  ende\n"
+    "  wert lp2a_bewilligt = lp2a.bewilligt\n"
+    "  wert stufen = wenn lp2a.bewilligt und nicht lp1a.bewilligt dann lp2a.stufe sonst lp1a.stufe\n"
+    '  warnung "Für {name} ist in LP 2a keine Stufe bewilligt": lp2a.bewilligt\n'
+    '  warnung "Für {name} ist in LP 1a keine Stufe bewilligt": lp1a.bewilligt\n'
+    "ende\n"
+    "wert bewilligte = anzahl(personen wo lp2a.bewilligt oder lp1a.bewilligt)\n"
+)
+
+
+def _granted(draw: st.DrawFn, levels: int) -> dict[str, Any]:
+    level = draw(st.none() | st.integers(0, levels - 1))
+    return {} if level is None else {"bewilligte_stufe": level, "begründung": "Übergangseinstufung"}
+
+
+@st.composite
+def _grant_cases(draw: st.DrawFn) -> dict[str, Any]:
+    persons = [{"name": f"P{n}", "lp1a": {"stufe": draw(st.integers(0, 1))} | _granted(draw, 2),
+                "lp2a": _granted(draw, 3)} for n in range(draw(st.integers(1, 3)))]
+    return {"minuten": draw(st.sampled_from(["0", "3", "7", "7.5", "100"])), "personen": persons}
+
+
+def test_whether_a_level_is_granted_is_computed_in_the_plan_as_in_the_scalar_backend() -> None:
+    """``PAKET.bewilligt`` compiles to SQL: each case is computed in the plan (none left to the
+    scalar backend), with the values and the count of warnings the scalar backend gives."""
+    model = teilhabe_rules.loads(GRANTS)
+    plan = _plan(model)
+
+    @settings(max_examples=examples(8), deadline=None, suppress_health_check=list(HealthCheck))
+    @given(st.lists(_grant_cases(), min_size=1, max_size=4))
+    def check(cases: list[dict[str, Any]]) -> None:
+        assert mismatches(model, plan, cases) == []
+        rows = run_batch(plan, model.checked, cases, model.loader, _scalar(model)).rows()
+        assert not any(row["_skalar"] for row in rows)
+        assert [row["_warnungen"] for row in rows] == [len(model.evaluate(case).warnings) for case in cases]
+
+    check()

@@ -479,6 +479,58 @@ class TestLevels:
         )
 
 
+GRANTED = model(
+    "eingabe minuten: zahl min/Tag von 0 bis 100\n"
+    "liste personen \"Personen\" mindestens 1\n"
+    "  eingabe name: text\n"
+    "  paket lp2a \"LP 2a\"\n"
+    "    stufen\n      0 \"kein\"\n      1 \"gering\"\n      2 \"mittel\"\n    ende\n"
+    "    stufe nach korridor minuten\n      0: bis 0\n      1: über 0 bis 7\n      2: über 7\n    ende\n"
+    "  ende\n"
+    "  paket lp1a \"LP 1a\"\n"
+    "    stufen\n      0 \"kein\"\n      1 \"zeitweise\"\n    ende\n"
+    "    stufe nach einschätzung\n"
+    "  ende\n"
+    "  wert lp2a_bewilligt = lp2a.bewilligt\n"
+    "  wert beide_bewilligt = lp2a.bewilligt und lp1a.bewilligt\n"
+    "  warnung \"Für {name} ist keine Stufe in LP 2a bewilligt\": lp2a.bewilligt\n"
+    "ende\n"
+    "wert bewilligte = anzahl(personen wo lp2a.bewilligt)\n"
+)
+
+
+class TestGrantedMember:
+    """``PAKET.bewilligt``: whether the case grants the package's level — also where the granted
+    level equals the computed one, which ``PAKET.stufe = PAKET.berechnete_stufe`` cannot tell."""
+
+    @staticmethod
+    def person(name: str, lp2a: int | None = None, lp1a: int | None = None) -> dict[str, Any]:
+        element: dict[str, Any] = {"name": name, "lp1a": {"stufe": 1}}
+        if lp2a is not None:
+            element["lp2a"] = {"bewilligte_stufe": lp2a, "begründung": "Übergangseinstufung"}
+        if lp1a is not None:
+            element["lp1a"] |= {"bewilligte_stufe": lp1a, "begründung": "Übergangseinstufung"}
+        return element
+
+    def test_a_level_granted_equal_to_the_computed_one_is_granted(self) -> None:
+        case = {"minuten": 3, "personen": [self.person("A"), self.person("B", lp2a=1), self.person("C", 2, 0)]}
+        result = GRANTED.evaluate(case)
+        assert [result.value(f"personen[{i}].lp2a.stufe") for i in (1, 2, 3)] == [1, 1, 2]
+        assert [result.value(f"personen[{i}].lp2a_bewilligt") for i in (1, 2, 3)] == [False, True, True]
+        assert [result.value(f"personen[{i}].beide_bewilligt") for i in (1, 2, 3)] == [False, False, True]
+        assert result.value("bewilligte") == 2
+        assert result.warnings == ("Für A ist keine Stufe in LP 2a bewilligt @ $.personen[1]",)
+
+    def test_an_assessed_level_granted_is_granted(self) -> None:
+        result = GRANTED.evaluate({"minuten": 0, "personen": [self.person("A", lp2a=0, lp1a=1)]})
+        assert result.value("personen[1].beide_bewilligt") is True
+        assert result.warnings == ()
+
+    def test_the_explanation_shows_the_member_and_its_truth_value(self) -> None:
+        result = GRANTED.evaluate({"minuten": 3, "personen": [self.person("A")]}, explain=True)
+        assert result.explain("personen[1].lp2a_bewilligt").text == "lp2a_bewilligt = lp2a.bewilligt = nein"
+
+
 ROUNDING = model(
     "eingabe betrag: zahl EUR von -100000 bis 100000\n"
     "wert kaufmännisch_2 = runde(betrag, 2, kaufmännisch)\n"

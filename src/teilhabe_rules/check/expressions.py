@@ -195,7 +195,7 @@ class Resolver:
         if expr.name in _ROUNDING:
             return c.Const(expr.name, c.ValueType(TypeKind.MODUS), expr.span)
         package = self.declarations.symbols.get(ctx.package) if ctx.package is not None else None
-        if expr.name in ("stufe", "berechnete_stufe", "bewilligte_stufe") and package is not None:
+        if expr.name in ("stufe", "berechnete_stufe", "bewilligte_stufe", "bewilligt") and package is not None:
             raise self.fail(f"Unbekannter Name „{expr.name}“", expr.span,  # (a package's levels: by its name)
                             f"die Stufe eines Pakets heißt auch darin mit dem Paket: „{package.name}.{expr.name}“")
         if self.declarations.refused_at(expr.name, ctx):
@@ -305,12 +305,19 @@ class Resolver:
             if member == "berechnete_stufe" and pkg.rule == "einschätzung":
                 kind = RefKind.EINGABE
             return c.Ref(node_id, key, sym.scope, kind, vtype, span)
+        if member == "bewilligt":
+            if pkg.level_type is None:
+                raise self.fail(f"Das Paket „{sym.name}“ hat keine Stufen", span)
+            key = join(sym.name, "bewilligte_stufe")
+            granted = c.Ref(join(sym.scope, key), key, sym.scope, RefKind.EINGABE,
+                            c.ValueType(TypeKind.ENUM, enum=pkg.level_type, integer=True), span)
+            return c.Granted(granted, c.BOOL, span)
         names_of_package = self.declarations.package_ns[pid].names
         inner = names_of_package.get(member)
         if inner is None:
             if member in self.declarations.package_ns[pid].refused:
                 raise Fail()
-            names = list(names_of_package) + (["stufe", "berechnete_stufe"] if pkg.level_type else [])
+            names = list(names_of_package) + (["stufe", "berechnete_stufe", "bewilligt"] if pkg.level_type else [])
             hint = did_you_mean(member, names)
             if sym.span.file is None and chain[1][1].file is not None:
                 # a rule of the base reading a package the variant replaced: the variant's package

@@ -29,7 +29,8 @@ __all__ = [
 
 AGGREGATES = {"summe", "anzahl", "min", "max", "erstes", "letztes"}
 FUNCTIONS = {"min", "max", "runde", "kalendertage", "datum_plus", "jahr", "monat", "tage_im_monat", "stichtag"}
-_RESERVED_PACKAGE_MEMBERS = {"stufe", "berechnete_stufe", "bewilligte_stufe", "begründung"}
+_RESERVED_PACKAGE_MEMBERS = {"stufe", "berechnete_stufe", "bewilligte_stufe", "bewilligt", "begründung"}
+_RESERVED_HINT = "stufe, berechnete_stufe, bewilligte_stufe, bewilligt und begründung setzt die Sprache selbst"
 RESULT_COLUMNS = frozenset({"_c", "_skalar", "_warnungen", "_sicher", "_flag", "_fehlerzahl", "_meldung", "_pfad",
                             "_fall", "_fehler", "_hinweis"})
 """With ``_i1``, ``_i2`` …: the names of the columns the columnar plan gives every scope's table
@@ -264,8 +265,7 @@ class _Declarer:
             else None
         if reserved is not None:
             self.report(f"„{symbol.name}“ unterscheidet sich von „{reserved}“ des Pakets nur in Groß- und "
-                        "Kleinschreibung", symbol.span, f"stufe, berechnete_stufe, bewilligte_stufe und begründung "
-                        f"setzt die Sprache selbst; {hint}")
+                        "Kleinschreibung", symbol.span, f"{_RESERVED_HINT}; {hint}")
             return self._refused(ns, symbol)
         if column in RESULT_COLUMNS or column.startswith("_i") and column[2:].isdigit():
             self.report(f"„{symbol.name}“ ist der Name einer Spalte der Ergebnisse", symbol.span,
@@ -306,8 +306,7 @@ class _Declarer:
             if isinstance(item, ast.Input):
                 key = join(package, item.name)
                 if package and item.name in _RESERVED_PACKAGE_MEMBERS:
-                    self.report(f"„{item.name}“ ist in einem Paket reserviert", item.span,
-                                "stufe, berechnete_stufe, bewilligte_stufe und begründung setzt die Sprache selbst")
+                    self.report(f"„{item.name}“ ist in einem Paket reserviert", item.span, _RESERVED_HINT)
                     continue
                 self._declare(ns, Symbol("eingabe", item.name, join(sid, key), key, sid, package, item, item.span))
             elif isinstance(item, ast.Parameter):

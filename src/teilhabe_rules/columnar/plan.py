@@ -1663,6 +1663,10 @@ class _Ctx:
             return attrs.evolve(current, ref=None)
         return current
 
+    def _e_Granted(self, ir: c.Granted) -> Value:
+        granted = self.column_value(ir.ref.scope, ir.ref.key)
+        return Other(exp.Not(this=_p(exp.Is(this=_p(granted.sql), expression=exp.Null()))), c.TypeKind.JA_NEIN)
+
     def _e_Unary(self, ir: c.Unary) -> Value:
         if ir.op == "nicht":
             operand = self.expr(ir.operand)
@@ -2420,7 +2424,7 @@ def _safe(e: c.Expr, model: c.CheckedModel, symbols: ModelSymbols | None, facts:
 
 def _safe_operation(e: c.Expr, model: c.CheckedModel, symbols: ModelSymbols | None, facts: Facts | None) -> bool:
     """Whether the scalar backend cannot fail on the operation ``e`` itself, its operands apart."""
-    if isinstance(e, (c.Const, c.Ref, c.Position, c.Unary, c.Compare, c.Logic, c.Cond, c.Convert)):
+    if isinstance(e, (c.Const, c.Ref, c.Position, c.Granted, c.Unary, c.Compare, c.Logic, c.Cond, c.Convert)):
         return True
     if isinstance(e, c.Arith) and e.type.kind == c.TypeKind.ZAHL and (  # (a date past 9999: not here)
             e.op in ("+", "-")

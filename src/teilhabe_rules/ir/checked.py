@@ -229,6 +229,16 @@ class Previous(Record):
 
 
 @frozen(repr=False)
+class Granted(Record):
+    """``PAKET.bewilligt``: whether the case grants the level of a package, i.e. gives ``ref``, the
+    package's ``bewilligte_stufe`` (an input that may be left out)."""
+
+    ref: Ref
+    type: ValueType
+    span: Span
+
+
+@frozen(repr=False)
 class Unary(Record):
     op: str  # "-" or "nicht"
     operand: Expr
@@ -327,7 +337,7 @@ class Func(Record):
 
 
 Expr: TypeAlias = (
-    Const | Ref | Position | Previous | Unary | Arith | KeyApply | Compare | Logic | Cond | Convert | Lookup
+    Const | Ref | Position | Previous | Granted | Unary | Arith | KeyApply | Compare | Logic | Cond | Convert | Lookup
     | Aggregate | Func
 )
 

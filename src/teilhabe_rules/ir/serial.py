@@ -78,6 +78,7 @@ CLASSES: Mapping[str, type] = {
         c.Ref,
         c.Position,
         c.Previous,
+        c.Granted,
         c.Unary,
         c.Arith,
         c.KeyApply,

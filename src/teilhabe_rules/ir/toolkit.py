@@ -63,7 +63,7 @@ __all__ = [
 ]
 
 EXPRESSION_TYPES: tuple[type, ...] = (
-    c.Const, c.Ref, c.Position, c.Previous, c.Unary, c.Arith, c.KeyApply, c.Compare, c.Logic,
+    c.Const, c.Ref, c.Position, c.Previous, c.Granted, c.Unary, c.Arith, c.KeyApply, c.Compare, c.Logic,
     c.Cond, c.Convert, c.Lookup, c.Aggregate, c.Func,
 )
 
@@ -74,6 +74,7 @@ CHILD_FIELDS: dict[type, tuple[str, ...]] = {
     c.Ref: (),
     c.Position: (),
     c.Previous: ("ref",),
+    c.Granted: ("ref",),
     c.Unary: ("operand",),
     c.Arith: ("left", "right"),
     c.KeyApply: ("key", "count"),
@@ -284,6 +285,8 @@ def _render(ir: c.Expr | None, value_of: ValueOf | None, parent: int, date: Any 
         return "position"
     if isinstance(ir, c.Previous):
         return f"vorher.{ir.ref.key}"
+    if isinstance(ir, c.Granted):
+        return f"{ir.ref.key.rsplit('.', 1)[0]}.bewilligt"
     if isinstance(ir, c.Unary):
         inner = _render(ir.operand, value_of, 6, date, figures)
         return f"nicht {inner}" if ir.op == "nicht" else f"-{inner}"

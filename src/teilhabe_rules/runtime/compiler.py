@@ -415,6 +415,10 @@ class _Gen:
         return (f"({self.list_of(ir.ref.scope)}[i{depth} - 1] if i{depth} else _no_previous({ir.ref.key!r}))"
                 f"[{ir.ref.key!r}]")
 
+    def _e_Granted(self, ir: c.Granted) -> str:
+        # (a row holds the granted level where the case gives one; without it, None or no key)
+        return f"({self.row(ir.ref.scope)}.get({ir.ref.key!r}) is not None)"
+
     def _e_Unary(self, ir: c.Unary) -> str:
         if ir.op == "nicht":
             return f"(not {self.expr(ir.operand)})"

@@ -257,6 +257,9 @@ class CaseSpace:
         if isinstance(ir, c.Previous):
             out.add(("prev", ir.ref.scope))
             return
+        if isinstance(ir, c.Granted):  # (whether the package's level is granted: draw the grant again)
+            out.add(("grant", f"{ir.ref.scope}|{ir.ref.key.rsplit('.', 1)[0]}"))
+            return
         if isinstance(ir, c.Aggregate):
             out.add(("list", ir.scope))
             return

@@ -238,8 +238,24 @@ class TestBlueRed:
         assert "lp2a_poolfaktor" not in model.checked.parameters and "lp3a_poolfaktor" not in model.checked.parameters
 
 
+# The packages of a person whose level a case may grant, with the levels of the Grundfall
+# (LP 1a assessed, the others computed); LP 0 is the offer's.
+GRANTABLE = {"lp1a": 1, "lp2a": 2, "lp2b": 2, "lp3a": 1, "lp3b": 2}
+
+
+def transitional(case: dict, kind: str, until: str, packages: tuple[str, ...] = tuple(GRANTABLE)) -> dict:
+    """``case``'s first person with an Übergangseinstufung ``kind`` until ``until`` whose
+    transitional levels — those of the Grundfall — are granted in ``packages``."""
+    out = resident(case, einstufung=kind, einstufung_bis=until)
+    for package in packages:
+        out["bewohner"][0].setdefault(package, {}).update(
+            bewilligte_stufe=GRANTABLE[package], begründung="Übergangseinstufung aus der bisherigen Hilfebedarfsgruppe")
+    return out
+
+
 class TestUebergangseinstufung:
-    """Point 11: a kind of grant with its end; a warning once the period starts after it."""
+    """Point 11: a kind of grant with its end; a warning once the period starts after it, and for
+    each package whose transitional level is not granted."""
 
     def test_an_open_ended_transition_is_an_error(self, model, person) -> None:
         with pytest.raises(teilhabe_rules.TeilhabeError, match="braucht ihr Enddatum „einstufung_bis“"):
@@ -248,9 +264,9 @@ class TestUebergangseinstufung:
     @pytest.mark.parametrize("kind", ["uebergang_turnus", "uebergang_vorzeitig", "uebergang_vereinbarung"])
     def test_warns_after_its_end(self, model, person, kind) -> None:
         # the grant runs until zeitraum_ab (01.07.2024)
-        running = model.evaluate(resident(person, einstufung=kind, einstufung_bis="2024-07-01"))
+        running = model.evaluate(transitional(person, kind, "2024-07-01"))
         assert running.value("bewohner[1].uebergang") is True and running.warnings == ()
-        ended = model.evaluate(resident(person, einstufung=kind, einstufung_bis="2024-06-30"))
+        ended = model.evaluate(transitional(person, kind, "2024-06-30"))
         assert ended.warnings == ("Die Übergangseinstufung von M. M. galt bis 30.06.2024; "
                                   "Stichtag der Auswertung ist der 01.07.2024. "
                                   "Eine reguläre Einstufung (Teilhabebericht) ist fällig @ $.bewohner[1]",)
@@ -259,7 +275,7 @@ class TestUebergangseinstufung:
 
     def test_warns_when_the_evaluation_date_lies_after_its_end(self, model, person) -> None:
         # the period starts (01.07.2024) before the end of the grant; the evaluation date decides
-        case = resident(person, einstufung="uebergang_turnus", einstufung_bis="2024-09-30")
+        case = transitional(person, "uebergang_turnus", "2024-09-30")
         assert model.evaluate(case).warnings == ()
         assert model.evaluate(case, at=dt.date(2024, 9, 30)).warnings == ()
         late = model.evaluate(case, at=dt.date(2024, 10, 1))
@@ -267,6 +283,42 @@ class TestUebergangseinstufung:
                                  "Stichtag der Auswertung ist der 01.10.2024. "
                                  "Eine reguläre Einstufung (Teilhabebericht) ist fällig @ $.bewohner[1]",)
         assert late.value("budget_jahr") == model.evaluate(case).value("budget_jahr")
+
+    @SETTINGS
+    @given(kind=st.sampled_from(["uebergang_turnus", "uebergang_vorzeitig", "uebergang_vereinbarung"]),
+           granted=st.sets(st.sampled_from(sorted(GRANTABLE))))
+    def test_each_package_without_a_transitional_level_warns(self, model, person, kind, granted) -> None:
+        """A transitional level equal to the computed one is granted all the same; a package
+        without one is evaluated with its computed (LP 1a: assessed) level and warns, naming the
+        person and the package. The figures are the Grundfall's either way."""
+        result = model.evaluate(transitional(person, kind, "2025-06-30", tuple(sorted(granted))))
+        computed = {"lp1a": "eingeschätzte Stufe 1 (Hintergrund-/zeitweilige Präsenz)",
+                    "lp2a": "berechnete Stufe 2 (mittel)", "lp2b": "berechnete Stufe 2 (Pflegegrad 3)",
+                    "lp3a": "berechnete Stufe 1 (sehr gering)", "lp3b": "berechnete Stufe 2 (über 10 bis 20 h/Jahr)"}
+        assert result.warnings == tuple(
+            f"Übergangseinstufung von M. M.: für LP {package[2:]} ist keine Übergangsstufe bewilligt; "
+            f"es gilt die {computed[package]} @ $.bewohner[1]" for package in GRANTABLE if package not in granted)
+        assert {p: result.value(f"bewohner[1].{p}.stufe") for p in GRANTABLE} == GRANTABLE
+        assert result.value("bewohner[1].tagessatz") == model.evaluate(person).value("bewohner[1].tagessatz")
+
+    def test_a_regular_einstufung_needs_no_granted_levels(self, model, person) -> None:
+        assert model.evaluate(resident(person, einstufung="regulaer", einstufung_bis="2025-06-30")).warnings == ()
+
+    def test_the_examples_of_the_model(self, model) -> None:
+        cases = {example.id: example.case for example in model.checked.examples}
+        assert model.evaluate(copy.deepcopy(cases["uebergangseinstufung"])).warnings == ()
+        warnings = model.evaluate(copy.deepcopy(cases["uebergangseinstufung-ohne-stufen"])).warnings
+        assert [w.split(":")[1].split(" ist ")[0] for w in warnings] == [
+            " für LP 1a", " für LP 2a", " für LP 2b", " für LP 3a", " für LP 3b"]
+
+    def test_the_warnings_are_counted_alike_in_both_backends(self, model, person) -> None:
+        cases = [transitional(person, "uebergang_turnus", "2025-06-30", tuple(packages))
+                 for packages in ((), ("lp2a",), ("lp1a", "lp2b", "lp3b"), tuple(GRANTABLE))]
+        cases.append(resident(person, einstufung="uebergang_vorzeitig", einstufung_bis="2025-06-30",
+                              lp2a={**person["bewohner"][0]["lp2a"], "bewilligte_stufe": 3, "begründung": "HBG 3"}))
+        rows = model.evaluate_many(cases).rows()
+        assert [row["_warnungen"] for row in rows] == [5, 4, 2, 0, 4]
+        assert not any(row["_skalar"] for row in rows)
 
     def test_a_regular_grant_with_an_end(self, model, person) -> None:
         assert model.evaluate(person).value("bewohner[1].uebergang") is False

@@ -45,11 +45,11 @@ MAX_CASE_TOTAL_BYTES = 64 * MIB  # a case file and all element files it names, t
 # characters (at most 4 bytes each), which then reports an oversized text with its line
 MAX_RULE_BYTES = 4 * MAX_RULE_FILE_CHARS
 
-LONE_RETURN_HINT = ("eine Zeile endet mit einem Wagenrücklauf allein (CR, altes Mac-Format wie Excels "
-                    "„CSV (Macintosh)“); speichere die Datei mit dem Zeilenende LF oder CR LF (in Excel: "
-                    "Speichern unter „CSV UTF-8“)")
+LONE_RETURN_HINT = ("eine Zeile endet mit einem Wagenrücklauf allein (CR, altes Mac-Format); speichere die "
+                    "Datei mit dem Zeilenende LF oder CR LF")
 """The hint for a text file (a TOML case, a population's CSV or JSON Lines file) whose lines end
-with a carriage return alone: no reader of these formats takes that line end."""
+with a carriage return alone: no reader of these formats takes that line end. Each format adds
+what is its own (a CSV file: how Excel saves it; JSON Lines: that the cases run together)."""
 
 
 class FileRefused(Exception):

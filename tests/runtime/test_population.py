@@ -1442,7 +1442,9 @@ def test_a_json_lines_file_of_lines_ended_by_a_return_alone_names_the_line_end(b
 
 def test_a_return_alone_as_line_end_has_one_hint_in_every_format(tmp_path: Path) -> None:
     """A TOML case file, a CSV population and a JSON Lines population saved with lines ended by a
-    carriage return alone each name that line end and how to save the file — in the same words."""
+    carriage return alone each name that line end and how to save the file — in the same words,
+    each with what is its own: Excel's way of saving a CSV file, the cases of JSON Lines running
+    together (not Excel's CSV advice for a TOML or JSON Lines file)."""
     model = teilhabe_rules.bundled("mawo")
     case = tmp_path / "fall.toml"
     case.write_bytes((ROOT / "examples" / "mawo" / "person_grundfall.toml").read_bytes().replace(b"\n", b"\r"))
@@ -1457,6 +1459,6 @@ def test_a_return_alone_as_line_end_has_one_hint_in_every_format(tmp_path: Path)
     lines = tmp_path / "mac.jsonl"
     lines.write_bytes(b'{"a": 1}\r{"a": 2}\r')
     ((message, _),) = model.evaluate_many(lines, backend="skalar").errors[0].problems
-    assert toml_hint is not None and "CR" in toml_hint
-    assert csv_hint == toml_hint
-    assert message.endswith(" — " + toml_hint)
+    assert toml_hint is not None and "CR" in toml_hint and "CSV" not in toml_hint
+    assert csv_hint is not None and csv_hint.startswith(toml_hint) and "CSV UTF-8" in csv_hint
+    assert message.endswith(" — die Fälle laufen ineinander: " + toml_hint)

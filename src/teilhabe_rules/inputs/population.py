@@ -91,7 +91,7 @@ class PopulationRow:
             except JsonLineError as exc:
                 error = str(exc)
                 if _LONE_RETURN.search(self.raw):  # (JSON reads a CR as a blank: the cases run together)
-                    error += " — " + LONE_RETURN_HINT
+                    error += " — die Fälle laufen ineinander: " + LONE_RETURN_HINT
             else:
                 if records and not isinstance(data, dict):
                     error = NO_RECORD  # (as evaluating that data says, and a case file holding it)
@@ -517,7 +517,8 @@ class Population:
                 raise CaseError(Diagnostic(
                     f"Die Kopfzeile der CSV-Datei ist nicht lesbar: {problem}",
                     Location(name, number, 1), code="population",
-                    hint=LONE_RETURN_HINT if lone else None))
+                    hint=LONE_RETURN_HINT + " (in Excel: Speichern unter „CSV UTF-8“, nicht „CSV (Macintosh)“)"
+                    if lone else None))
             if _cells_filled(header) <= 1 and all(_title_like(c) for c in header if c.strip(_BLANK)):
                 found = self._below_title(lines, [(number, header)])
                 if found is not None:

@@ -257,7 +257,8 @@ def counted(count: int, one: str, many: str) -> str:
 
 def did_you_mean(name: str, candidates: Iterable[str]) -> str | None:
     """The hint „meinten Sie „X“?“ naming the candidate closest to a misspelt ``name``, or None.
-    Where none is close as written, the closest one in other case is (``MAWO`` → ``mawo``).
+    A candidate that is the same word in other case comes first (``Tag`` → ``tag``); where none is
+    close as written, the closest one in other case is (``MAWO`` → ``mawo``).
 
     Words longer than :data:`~teilhabe_rules.limits.MAX_SUGGESTION_LENGTH` are neither given a
     suggestion nor suggested: the comparison grows with the product of the lengths, and nobody
@@ -273,7 +274,10 @@ def _closest(name: str, usable: tuple[str, ...]) -> str | None:
     misspell one key asks it of every row."""
     import difflib
 
-    close = difflib.get_close_matches(name, usable, n=1, cutoff=0.6)
+    # the same word in other case first (``Tag`` → ``tag``, not ``Tage``), ``ß`` apart from ``ss``
+    close = ([c for c in usable if c != name and c.lower() == name.lower()]
+             or [c for c in usable if c != name and c.casefold() == name.casefold()]
+             or difflib.get_close_matches(name, usable, n=1, cutoff=0.6))
     if not close:  # (upper case for lower: „MAWO“ has no letter of „mawo“)
         folded: dict[str, str] = {}
         for candidate in usable:
